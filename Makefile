@@ -1,0 +1,76 @@
+# motcua — one Makefile: make, make test, make asan, make bench, make fuzz, make clean.
+# Dependencies come from Debian through pkg-config (tools/install-deps.sh installs them).
+
+CC       ?= cc
+PKGS     := libpcre2-8 jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+TEST_PKGS  := cmocka
+
+WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wwrite-strings -Wvla -Wformat=2
+BASEFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc $(PKG_CFLAGS)
+OPT      ?= -O2 -g
+BUILD    ?= build
+CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(EXTRA_CFLAGS)
+LDFLAGS_ALL = $(EXTRA_LDFLAGS)
+
+LIB_SRC  := $(wildcard src/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libmotcua.a
+BIN      := $(BUILD)/motcua
+
+.PHONY: all test asan bench fuzz clean run format
+all: $(BIN)
+
+$(BUILD)/%.o: %.c $(wildcard include/motcua/*.h) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
+		$(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+
+# The main job on the bundled catalogue: lint it and summarise what it holds.
+run: $(BIN)
+	./$(BIN) lint --catalogue .
+
+test: $(BIN) $(TEST_BIN)
+	@bash tools/run-tests.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		EXTRA_LDFLAGS="-fsanitize=address,undefined" test
+
+$(BUILD)/tools/%: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $<
+
+bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat
+	@bash tools/bench.sh $(BUILD)
+
+# libFuzzer target for the lexer, parser and catalogue builder (clang only).
+fuzz:
+	$(MAKE) CC=clang BUILD=build-fuzz OPT="-O1 -g" \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libmotcua.a
+	clang $(BASEFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/fuzz_parser \
+		tools/fuzz_parser.c build-fuzz/libmotcua.a $(PKG_LIBS)
+
+format:
+	clang-format -i include/motcua/*.h src/*.c src/*.h src/cli/*.c tests/*.c tests/*.h tools/*.c
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,25 @@
+/*
+ * The library's allocator. Every allocation the library makes for its own data, and those
+ * PCRE2 makes for it, goes through one process-wide hook, in the manner of
+ * sqlite3_config(SQLITE_CONFIG_MALLOC): an embedding server can cap memory, and the tests fail
+ * the n-th allocation to prove that every path ends in a clean MC_ENOMEM.
+ */
+#ifndef MOTCUA_ALLOC_H
+#define MOTCUA_ALLOC_H
+
+#include <stddef.h>
+
+/* realloc-like: fn(ud, NULL, n) allocates, fn(ud, p, 0) frees and returns NULL. */
+typedef void *(*mc_realloc_fn)(void *ud, void *ptr, size_t size);
+
+/* Installs fn (NULL restores the C library's). Call it before any other motcua function; it is
+ * not thread-safe. */
+void mc_alloc_set(mc_realloc_fn fn, void *ud);
+
+void *mc_malloc(size_t size);
+void *mc_calloc(size_t n, size_t size); /* zeroed; NULL on overflow */
+void *mc_realloc(void *ptr, size_t size);
+void mc_free(void *ptr);
+char *mc_strndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,360 @@
+/*
+ * The catalogue: every declaration of SPEC §4 (calendars, roles, documents, registries,
+ * lifecycles, procedures with their versions, reforms, cost models), loaded from .proc files,
+ * checked, and frozen. Once mc_catalogue_load() succeeds the catalogue never changes; every
+ * pointer it hands out is borrowed and lives as long as the catalogue. The structures below
+ * are read-only views: never write through them.
+ *
+ * References between declarations are resolved at load: a transition points at its target
+ * state by index into its machine, a requirement at its document, and so on. Names that only
+ * make sense inside a procedure (fields used by a lifecycle's conditions) stay names, checked
+ * against every procedure that uses the lifecycle.
+ */
+#ifndef MOTCUA_CATALOGUE_H
+#define MOTCUA_CATALOGUE_H
+
+#include "motcua/diag.h"
+#include "motcua/error.h"
+#include "motcua/value.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mc_catalogue mc_catalogue;
+typedef struct mc_regex mc_regex; /* a compiled PCRE2 pattern */
+
+/* Where a declaration or reference was written: a file of the catalogue and a byte offset. */
+typedef struct mc_pos {
+    uint32_t file; /* index into mc_catalogue_file() */
+    uint32_t off;
+} mc_pos;
+
+typedef struct mc_text {
+    const char *lang; /* two-letter tag, or NULL for the default language */
+    const char *text;
+} mc_text;
+
+typedef struct mc_strings {
+    const char *const *items;
+    size_t n;
+} mc_strings;
+
+/* ---- calendars (§4.1) ------------------------------------------------------------------- */
+
+typedef struct mc_hours {
+    int from, to; /* minutes after midnight, from < to */
+} mc_hours;
+
+typedef struct mc_day_note {
+    mc_date from, to; /* inclusive; from == to for one day */
+    const char *title;
+} mc_day_note;
+
+typedef struct mc_calendar {
+    const char *name;
+    mc_pos pos;
+    bool is_default;
+    int utc_offset;   /* minutes east of UTC */
+    uint8_t week;     /* bit d set: weekday d (0 = Monday) is a working day */
+    const mc_hours *hours;
+    size_t nhours;
+    int cutoff;       /* minutes after midnight, or -1 */
+    const mc_day_note *holidays;
+    size_t nholidays;
+    const mc_day_note *workdays;
+    size_t nworkdays;
+} mc_calendar;
+
+/* ---- roles, documents, registries (§4.2–§4.4) ------------------------------------------ */
+
+typedef struct mc_role {
+    const char *name;
+    mc_pos pos;
+    bool builtin; /* applicant, system */
+    const mc_text *titles;
+    size_t ntitles;
+} mc_role;
+
+typedef struct mc_registry mc_registry;
+
+typedef struct mc_document {
+    const char *name;
+    mc_pos pos;
+    const mc_text *titles;
+    size_t ntitles;
+    const char *match_source; /* the pattern as written, or NULL */
+    const mc_regex *match;    /* compiled (UTF, case as the pattern says), or NULL */
+    const mc_registry *registry; /* the registry that holds it (baseline), or NULL */
+} mc_document;
+
+struct mc_registry {
+    const char *name;
+    mc_pos pos;
+    const mc_text *titles;
+    size_t ntitles;
+    const mc_document *const *holds;
+    size_t nholds;
+    bool has_published;
+    mc_date published;
+    bool has_coverage;
+    mc_fixed coverage; /* percent */
+};
+
+/* ---- conditions (§3) -------------------------------------------------------------------- */
+
+typedef enum {
+    MC_COND_ALWAYS,   /* no `when` */
+    MC_COND_FIELD,    /* when FIELD */
+    MC_COND_NOT,      /* when not FIELD */
+    MC_COND_IS,       /* when FIELD is VALUE */
+    MC_COND_RULE,     /* when rule MODULE.FUNCTION */
+} mc_cond_kind;
+
+typedef struct mc_rule_ref {
+    const char *module;
+    const char *function;
+    mc_pos pos;
+} mc_rule_ref;
+
+typedef struct mc_cond {
+    mc_cond_kind kind;
+    const char *field; /* FIELD, IS and NOT */
+    const char *value; /* IS */
+    mc_rule_ref rule;  /* RULE */
+    mc_pos pos;        /* of the field name or the rule reference */
+} mc_cond;
+
+/* ---- lifecycles and states (§4.6) ------------------------------------------------------- */
+
+typedef enum { MC_CLOCK_RUNNING, MC_CLOCK_PAUSED, MC_CLOCK_STOPPED } mc_clock;
+typedef enum {
+    MC_OUTCOME_NONE,
+    MC_OUTCOME_GRANTED,
+    MC_OUTCOME_REFUSED,
+    MC_OUTCOME_WITHDRAWN,
+    MC_OUTCOME_STOPPED,
+} mc_outcome;
+
+typedef struct mc_transition {
+    const char *event;
+    const char *target_name;
+    uint32_t target; /* index into the machine's states */
+    const mc_role *const *roles;
+    size_t nroles;
+    mc_cond when;
+    bool restart_clock;
+    bool has_chance;
+    mc_fixed chance; /* percent */
+    mc_pos pos;        /* of the event */
+    mc_pos target_pos; /* of the target state's name */
+} mc_transition;
+
+typedef struct mc_timer {
+    mc_duration after;
+    const char *target_name;
+    uint32_t target;
+    bool has_chance;
+    mc_fixed chance;
+    mc_pos pos;        /* of the duration */
+    mc_pos target_pos; /* of the target state's name */
+} mc_timer;
+
+typedef struct mc_issue {
+    const mc_document *document;
+    const mc_registry *registry;
+    mc_pos pos;
+} mc_issue;
+
+typedef struct mc_state {
+    const char *name;
+    mc_pos pos;
+    bool initial;
+    bool final;
+    mc_clock clock; /* with the defaults of §4.6 applied */
+    mc_outcome outcome;
+    const mc_transition *on;
+    size_t non;
+    const mc_timer *after;
+    size_t nafter;
+    const mc_issue *issues;
+    size_t nissues;
+    bool has_takes;
+    mc_duration takes_min, takes_max; /* max == min when one value was given */
+} mc_state;
+
+/* A state machine: the states of a lifecycle, or a procedure's (lifecycle states replaced by
+ * the procedure's own of the same name, in place, then its new states). */
+typedef struct mc_machine {
+    const mc_state *const *states;
+    size_t nstates;
+    uint32_t initial;
+} mc_machine;
+
+typedef struct mc_lifecycle {
+    const char *name;
+    mc_pos pos;
+    const mc_role *const *apology_by;
+    size_t napology_by;
+    mc_machine machine;
+} mc_lifecycle;
+
+/* ---- procedures (§4.5, §4.7) ------------------------------------------------------------ */
+
+typedef enum {
+    MC_FIELD_TEXT,
+    MC_FIELD_INTEGER,
+    MC_FIELD_NUMBER,
+    MC_FIELD_DATE,
+    MC_FIELD_BOOL,
+    MC_FIELD_CHOICE,
+    MC_FIELD_MONEY,
+} mc_field_type;
+
+typedef struct mc_field {
+    const char *name;
+    mc_pos pos;
+    mc_field_type type;
+    bool required;
+    const char *pattern_source;
+    const mc_regex *pattern; /* anchored at both ends, or NULL */
+    mc_strings options;      /* choice */
+    const mc_text *titles;
+    size_t ntitles;
+    bool has_sample;
+    mc_fixed sample;              /* bool: percent true */
+    const mc_fixed *option_share; /* choice: percent per option (nopts), or NULL */
+} mc_field;
+
+typedef struct mc_requirement {
+    const mc_document *document;
+    mc_pos pos;
+    mc_cond when;
+    bool has_effort;
+    mc_duration effort;
+    bool has_cost;
+    mc_money cost;
+    mc_strings legal_basis;
+} mc_requirement;
+
+typedef enum { MC_FEE_NONE, MC_FEE_FIXED, MC_FEE_RULE } mc_fee_kind;
+typedef enum { MC_ONLINE_NONE, MC_ONLINE_PARTIAL, MC_ONLINE_FULL } mc_online;
+
+typedef struct mc_procedure {
+    const char *name;
+    mc_pos pos;
+    const char *code;  /* or NULL */
+    const mc_text *titles;
+    size_t ntitles;
+    mc_strings legal_basis;
+    const char *agency; /* or NULL */
+    bool has_effective;
+    mc_date effective;  /* in force from this date (when has_effective) */
+    const mc_calendar *calendar; /* the named or default calendar; NULL: built-in weekdays */
+    bool has_time_limit;
+    mc_duration time_limit;
+    mc_fee_kind fee_kind;
+    mc_money fee;       /* FIXED */
+    mc_rule_ref fee_rule; /* RULE */
+    mc_online online;
+    bool has_volume;
+    int64_t volume;     /* dossiers per year */
+    int64_t visits;
+    const mc_field *subject; /* or NULL */
+    const mc_lifecycle *lifecycle; /* or NULL */
+    const mc_field *fields;
+    size_t nfields;
+    const mc_requirement *requires;
+    size_t nrequires;
+    mc_machine machine;
+} mc_procedure;
+
+/* ---- reforms (§4.8) and cost models (§8.1) ----------------------------------------------- */
+
+typedef struct mc_reform mc_reform; /* applied by the cost and simulation modules */
+
+typedef struct mc_cost_model {
+    const char *name;
+    mc_pos pos;
+    bool is_default;
+    mc_money hourly_income;
+    mc_fixed hours_per_day;
+    mc_duration visit_time;
+    mc_money visit_cost;
+    bool count_waiting;
+} mc_cost_model;
+
+/* ---- loading ---------------------------------------------------------------------------- */
+
+typedef struct mc_load_opts {
+    const char *const *paths; /* .proc files and directories searched recursively for them */
+    size_t npaths;
+    const char *rules_dir;    /* folder of rule modules (.lua), or NULL */
+} mc_load_opts;
+
+#define MC_LOAD_OPTS_INIT {NULL, 0, NULL}
+
+/* Loads and checks the catalogue made of opts->paths. Diagnostics (errors and warnings) go to
+ * diags, in file order. Returns 0 and sets *out when there are no errors; MC_ECHECK when the
+ * catalogue has errors (*out is NULL); MC_EIO when a path cannot be read, MC_ENOMEM. */
+int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *diags,
+                      mc_error *err);
+/* Loads from in-memory sources: names[i] is shown in diagnostics, texts[i] has lens[i] bytes.
+ * Used by tests and the fuzz target. */
+int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
+                              const char *const *texts, const size_t *lens, size_t n,
+                              mc_diags *diags, mc_error *err);
+void mc_catalogue_free(mc_catalogue *cat);
+
+/* ---- queries ---------------------------------------------------------------------------- */
+
+/* The version of procedure name in force on date (the latest effective on or before it; a
+ * version without `effective` is in force from the beginning), or NULL. */
+const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *name,
+                                           mc_date date);
+/* Every version of name, oldest first; *n is set to their number (0 when unknown). */
+const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const char *name,
+                                                 size_t *n);
+const mc_document *mc_catalogue_document(const mc_catalogue *cat, const char *name);
+const mc_registry *mc_catalogue_registry(const mc_catalogue *cat, const char *name);
+const mc_role *mc_catalogue_role(const mc_catalogue *cat, const char *name);
+const mc_calendar *mc_catalogue_calendar(const mc_catalogue *cat, const char *name);
+const mc_lifecycle *mc_catalogue_lifecycle(const mc_catalogue *cat, const char *name);
+const mc_reform *mc_catalogue_reform(const mc_catalogue *cat, const char *name);
+const mc_cost_model *mc_catalogue_cost_model(const mc_catalogue *cat, const char *name);
+/* The calendar marked default, or NULL (the built-in weekdays apply). */
+const mc_calendar *mc_catalogue_default_calendar(const mc_catalogue *cat);
+const mc_cost_model *mc_catalogue_default_cost_model(const mc_catalogue *cat);
+
+/* Every declaration of a kind, in load order (procedures: every version, grouped by name,
+ * oldest first). */
+const mc_procedure *const *mc_catalogue_procedures(const mc_catalogue *cat, size_t *n);
+const mc_document *const *mc_catalogue_documents(const mc_catalogue *cat, size_t *n);
+const mc_registry *const *mc_catalogue_registries(const mc_catalogue *cat, size_t *n);
+const mc_role *const *mc_catalogue_roles(const mc_catalogue *cat, size_t *n); /* + built-ins */
+const mc_calendar *const *mc_catalogue_calendars(const mc_catalogue *cat, size_t *n);
+const mc_lifecycle *const *mc_catalogue_lifecycles(const mc_catalogue *cat, size_t *n);
+const mc_reform *const *mc_catalogue_reforms(const mc_catalogue *cat, size_t *n);
+const mc_cost_model *const *mc_catalogue_cost_models(const mc_catalogue *cat, size_t *n);
+
+/* Number of distinct procedure names (versions counted once). */
+size_t mc_catalogue_procedure_names(const mc_catalogue *cat);
+/* Path of catalogue file i (as given or found), and the number of files. */
+const char *mc_catalogue_file(const mc_catalogue *cat, uint32_t i);
+size_t mc_catalogue_nfiles(const mc_catalogue *cat);
+/* Line and column of a position (computed from the file's line index, kept after load). */
+void mc_catalogue_position(const mc_catalogue *cat, mc_pos pos, uint32_t *line, uint32_t *col);
+
+/* Reform accessors (the patch itself is applied by the cost and simulation modules). */
+const char *mc_reform_name(const mc_reform *r);
+const char *mc_reform_title(const mc_reform *r);
+
+/* Names of the state, clock, outcome, field type and online level enums, as written. */
+const char *mc_clock_name(mc_clock c);
+const char *mc_outcome_name(mc_outcome o);
+const char *mc_field_type_name(mc_field_type t);
+const char *mc_online_name(mc_online o);
+/* The localized title in lang (NULL: default), falling back to the default, then any. */
+const char *mc_text_pick(const mc_text *titles, size_t n, const char *lang);
+
+#endif

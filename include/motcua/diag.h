@@ -1,0 +1,75 @@
+/*
+ * Sources and diagnostics. An mc_source is a file's text kept in memory while it is parsed and
+ * checked. Tokens refer to it by byte offset only; a diagnostic turns an offset into a line, a
+ * column (in code points) and an excerpt of the source line when it is recorded, so a
+ * diagnostic stands on its own after the source is gone.
+ */
+#ifndef MOTCUA_DIAG_H
+#define MOTCUA_DIAG_H
+
+#include "motcua/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* At most this many errors are recorded for one file; the parser stops after it. */
+#define MC_DIAG_MAX_ERRORS_PER_FILE 50
+
+typedef struct mc_source mc_source;
+
+/* Reads the file at path; path is also the name diagnostics show. */
+int mc_source_read(mc_source **out, const char *path, mc_error *err);
+/* Makes a source of a copy of text[0..len) named path. */
+int mc_source_new(mc_source **out, const char *path, const char *text, size_t len,
+                  mc_error *err);
+void mc_source_free(mc_source *src);
+const char *mc_source_path(const mc_source *src);
+const char *mc_source_text(const mc_source *src);
+size_t mc_source_len(const mc_source *src);
+/* Line and column (both from 1; the column counts code points) of byte offset off. */
+void mc_source_position(const mc_source *src, size_t off, uint32_t *line, uint32_t *col);
+
+typedef enum { MC_DIAG_ERROR, MC_DIAG_WARNING } mc_severity;
+
+typedef struct mc_diag {
+    mc_severity severity;
+    const char *file;    /* owned by the mc_diags */
+    uint32_t line, col;  /* from 1; 0 when the diagnostic is about a whole file */
+    const char *msg;     /* one line, lower case, no trailing period */
+    const char *excerpt; /* the source line (possibly cut around the column), or NULL */
+    uint32_t caret;      /* column of the caret within excerpt, from 1 */
+    uint32_t width;      /* code points to underline, at least 1 */
+} mc_diag;
+
+typedef struct mc_diags mc_diags;
+
+int mc_diags_new(mc_diags **out);
+void mc_diags_free(mc_diags *d);
+size_t mc_diags_count(const mc_diags *d);
+const mc_diag *mc_diags_get(const mc_diags *d, size_t i);
+size_t mc_diags_errors(const mc_diags *d);
+size_t mc_diags_warnings(const mc_diags *d);
+/* Sorts by file, line, column (stable), as lint prints them. */
+void mc_diags_sort(mc_diags *d);
+
+/* Records a diagnostic at byte offset off of src, underlining len bytes. Returns 0, or
+ * MC_ENOMEM. Past MC_DIAG_MAX_ERRORS_PER_FILE errors of one source, errors are dropped (and
+ * mc_diags_source_full() turns true). */
+int mc_diags_add(mc_diags *d, mc_severity sev, mc_source *src, size_t off, size_t len,
+                 const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+/* Records a diagnostic with an explicit location (line 0: about the whole file). */
+int mc_diags_add_at(mc_diags *d, mc_severity sev, const char *file, uint32_t line, uint32_t col,
+                    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+/* True once src has reached its error limit. */
+bool mc_diags_source_full(const mc_source *src);
+
+#endif

@@ -1,0 +1,11 @@
+-- Rules shared by lifecycles.
+
+-- A dossier is complete when no required document is still asked of the applicant.
+function complete(d)
+  for name, status in pairs(d.documents) do
+    if status == "asked" then
+      return false, "document " .. name .. " is still missing"
+    end
+  end
+  return true
+end

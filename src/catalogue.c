@@ -1,0 +1,453 @@
+/*
+ * The catalogue loader and its queries: finds the .proc files of the given paths, reads and
+ * parses each, hands the trees to the builder (decl.c), and keeps the result frozen.
+ */
+#include "catalogue_int.h"
+
+#include "motcua/alloc.h"
+#include "regex.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { MAX_FILE_BYTES = 256 * 1024 * 1024 };
+
+/* ==== files ============================================================================== */
+
+static char *join(const char *dir, const char *name)
+{
+    size_t nd = strlen(dir), nn = strlen(name);
+    if (nd == 1 && dir[0] == '.') {
+        return mc_strndup(name, nn);
+    }
+    bool slash = nd > 0 && dir[nd - 1] == '/';
+    char *p = mc_malloc(nd + nn + 2);
+    if (p != NULL) {
+        memcpy(p, dir, nd);
+        if (!slash) {
+            p[nd++] = '/';
+        }
+        memcpy(p + nd, name, nn + 1);
+    }
+    return p;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the paths of files ending in suffix under dir (recursively), sorted per folder. */
+static int walk(const char *dir, const char *suffix, mc_ptrvec *out, int depth, mc_error *err)
+{
+    if (depth > 32) {
+        return mc_error_set(err, MC_EIO, "%s: folders nested too deeply", dir);
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return mc_error_set(err, MC_EIO, "%s: %s", dir, strerror(errno));
+    }
+    int rc = 0;
+    mc_ptrvec names = {NULL, 0, 0};
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue; /* ., .., and hidden files */
+        }
+        char *p = join(dir, e->d_name);
+        if (p == NULL || mc_ptrvec_push(&names, p) != 0) {
+            mc_free(p);
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    qsort(names.items, names.n, sizeof *names.items, cmp_str);
+    for (size_t i = 0; i < names.n && rc == 0; i++) {
+        char *p = names.items[i];
+        struct stat st;
+        if (stat(p, &st) != 0) {
+            continue; /* a dangling link */
+        }
+        if (S_ISDIR(st.st_mode)) {
+            rc = walk(p, suffix, out, depth + 1, err);
+        } else if (S_ISREG(st.st_mode) && has_suffix(p, suffix)) {
+            if (mc_ptrvec_push(out, p) != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            } else {
+                names.items[i] = NULL;
+            }
+        }
+    }
+done:
+    for (size_t i = 0; i < names.n; i++) {
+        mc_free(names.items[i]);
+    }
+    mc_ptrvec_free(&names);
+    closedir(d);
+    return rc;
+}
+
+/* The .proc files of opts->paths: files as given, folders searched. */
+static int find_files(const mc_load_opts *opts, mc_ptrvec *files, mc_error *err)
+{
+    for (size_t i = 0; i < opts->npaths; i++) {
+        const char *path = opts->paths[i];
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            return mc_error_set(err, MC_EIO, "%s: %s", path, strerror(errno));
+        }
+        if (S_ISDIR(st.st_mode)) {
+            int rc = walk(path, ".proc", files, 0, err);
+            if (rc != 0) {
+                return rc;
+            }
+        } else {
+            char *p = mc_strndup(path, strlen(path));
+            if (p == NULL || mc_ptrvec_push(files, p) != 0) {
+                mc_free(p);
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    return 0;
+}
+
+/* Rule module names: the stems of rules_dir/\*.lua. */
+static int find_rules(mc_catalogue *cat, const char *rules_dir, mc_map *modules, mc_error *err)
+{
+    DIR *d = opendir(rules_dir);
+    if (d == NULL) {
+        return errno == ENOENT ? 0 : mc_error_set(err, MC_EIO, "%s: %s", rules_dir,
+                                                  strerror(errno));
+    }
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && rc == 0) {
+        if (e->d_name[0] != '.' && has_suffix(e->d_name, ".lua")) {
+            size_t n = strlen(e->d_name) - 4;
+            char *name = mc_arena_strndup(&cat->arena, e->d_name, n);
+            if (name == NULL || mc_map_put(modules, name, n, name) != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+/* ==== loading ============================================================================ */
+
+static mc_catalogue *catalogue_new(void)
+{
+    mc_catalogue *cat = mc_calloc(1, sizeof *cat);
+    if (cat == NULL) {
+        return NULL;
+    }
+    static const char *const builtin[] = {"applicant", "system"};
+    for (int i = 0; i < 2; i++) {
+        mc_role *r = mc_arena_alloc(&cat->arena, sizeof *r);
+        if (r == NULL) {
+            mc_catalogue_free(cat);
+            return NULL;
+        }
+        r->name = builtin[i];
+        r->builtin = true;
+        r->pos.file = UINT32_MAX;
+        if (mc_map_put(&cat->role_map, r->name, strlen(r->name), r) != 0 ||
+            mc_ptrvec_push(&cat->roles, r) != 0) {
+            mc_catalogue_free(cat);
+            return NULL;
+        }
+    }
+    return cat;
+}
+
+/* Parses and builds every source of cat, then finishes the build. */
+static int build_all(mc_catalogue *cat, const mc_map *rules, mc_diags *diags, mc_error *err)
+{
+    mc_arena trees = MC_ARENA_INIT;
+    mc_builder *b = NULL;
+    int rc = mc_builder_new(&b, cat, diags, rules);
+    size_t errors_before = mc_diags_errors(diags);
+    for (size_t i = 0; i < cat->nsources && rc == 0; i++) {
+        mc_node *tree;
+        rc = mc_parse(&tree, cat->sources[i], diags, &trees);
+        if (rc == 0) {
+            rc = mc_build_file(b, cat->sources[i], (uint32_t)i, tree);
+        }
+    }
+    if (rc == 0) {
+        rc = mc_build_finish(b);
+    }
+    mc_builder_free(b);
+    mc_arena_free(&trees);
+    if (rc != 0) {
+        return mc_error_set(err, rc, "out of memory loading the catalogue");
+    }
+    if (mc_diags_errors(diags) != errors_before) {
+        return mc_error_set(err, MC_ECHECK, "the catalogue has errors");
+    }
+    return 0;
+}
+
+static int add_source(mc_catalogue *cat, mc_source *src)
+{
+    mc_source **s = mc_realloc(cat->sources, (cat->nsources + 1) * sizeof *s);
+    if (s == NULL) {
+        return MC_ENOMEM;
+    }
+    cat->sources = s;
+    cat->sources[cat->nsources++] = src;
+    return 0;
+}
+
+static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags)
+{
+    if (rc == 0 || rc == MC_ECHECK) {
+        mc_diags_sort(diags);
+    }
+    if (rc != 0) {
+        mc_catalogue_free(cat);
+        return rc;
+    }
+    *out = cat;
+    return 0;
+}
+
+int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *diags,
+                      mc_error *err)
+{
+    *out = NULL;
+    mc_catalogue *cat = catalogue_new();
+    if (cat == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_ptrvec files = {NULL, 0, 0};
+    mc_map rules = MC_MAP_INIT;
+    int rc = find_files(opts, &files, err);
+    if (rc == 0 && opts->rules_dir != NULL) {
+        rc = find_rules(cat, opts->rules_dir, &rules, err);
+    }
+    for (size_t i = 0; i < files.n && rc == 0; i++) {
+        mc_source *src;
+        const char *path = files.items[i];
+        struct stat st;
+        if (stat(path, &st) == 0 && st.st_size > MAX_FILE_BYTES) {
+            rc = mc_error_set(err, MC_EIO, "%s: file too large (more than 256 MiB)", path);
+            break;
+        }
+        rc = mc_source_read(&src, path, err);
+        if (rc == 0 && add_source(cat, src) != 0) {
+            mc_source_free(src);
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0) {
+        rc = build_all(cat, opts->rules_dir ? &rules : NULL, diags, err);
+    }
+    for (size_t i = 0; i < files.n; i++) {
+        mc_free(files.items[i]);
+    }
+    mc_ptrvec_free(&files);
+    mc_map_free(&rules);
+    return finish(out, cat, rc, diags);
+}
+
+int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
+                              const char *const *texts, const size_t *lens, size_t n,
+                              mc_diags *diags, mc_error *err)
+{
+    *out = NULL;
+    mc_catalogue *cat = catalogue_new();
+    if (cat == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        mc_source *src;
+        rc = mc_source_new(&src, names[i], texts[i], lens[i], err);
+        if (rc == 0 && add_source(cat, src) != 0) {
+            mc_source_free(src);
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0) {
+        rc = build_all(cat, NULL, diags, err);
+    }
+    return finish(out, cat, rc, diags);
+}
+
+void mc_catalogue_free(mc_catalogue *cat)
+{
+    if (cat == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < cat->regexes.n; i++) {
+        mc_regex_free(cat->regexes.items[i]);
+    }
+    for (size_t i = 0; i < cat->nsources; i++) {
+        mc_source_free(cat->sources[i]);
+    }
+    mc_free(cat->sources);
+    mc_ptrvec *vecs[] = {&cat->calendars,  &cat->roles,      &cat->documents, &cat->registries,
+                         &cat->lifecycles, &cat->procedures, &cat->reforms,   &cat->cost_models,
+                         &cat->regexes,    &cat->version_lists};
+    for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
+        mc_ptrvec_free(vecs[i]);
+    }
+    mc_map *maps[] = {&cat->calendar_map,  &cat->role_map,      &cat->document_map,
+                      &cat->registry_map,  &cat->lifecycle_map, &cat->version_map,
+                      &cat->reform_map,    &cat->cost_model_map};
+    for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
+        mc_map_free(maps[i]);
+    }
+    mc_arena_free(&cat->arena);
+    mc_free(cat);
+}
+
+/* ==== queries ============================================================================ */
+
+const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const char *name,
+                                                 size_t *n)
+{
+    const mc_versions *v = mc_map_get(&cat->version_map, name, strlen(name));
+    *n = v ? v->n : 0;
+    return v ? (const mc_procedure *const *)v->items : NULL;
+}
+
+const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *name,
+                                           mc_date date)
+{
+    size_t n;
+    const mc_procedure *const *v = mc_catalogue_versions(cat, name, &n);
+    const mc_procedure *found = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i]->has_effective || v[i]->effective <= date) {
+            found = v[i];
+        }
+    }
+    return found;
+}
+
+#define LOOKUP(fn, type, map)                                                                    \
+    const type *fn(const mc_catalogue *cat, const char *name)                                    \
+    {                                                                                            \
+        return mc_map_get(&cat->map, name, strlen(name));                                        \
+    }
+
+LOOKUP(mc_catalogue_document, mc_document, document_map)
+LOOKUP(mc_catalogue_registry, mc_registry, registry_map)
+LOOKUP(mc_catalogue_role, mc_role, role_map)
+LOOKUP(mc_catalogue_calendar, mc_calendar, calendar_map)
+LOOKUP(mc_catalogue_lifecycle, mc_lifecycle, lifecycle_map)
+LOOKUP(mc_catalogue_reform, mc_reform, reform_map)
+LOOKUP(mc_catalogue_cost_model, mc_cost_model, cost_model_map)
+
+#define LIST(fn, type, vec)                                                                      \
+    const type *const *fn(const mc_catalogue *cat, size_t *n)                                    \
+    {                                                                                            \
+        *n = cat->vec.n;                                                                         \
+        return (const type *const *)cat->vec.items;                                              \
+    }
+
+LIST(mc_catalogue_procedures, mc_procedure, procedures)
+LIST(mc_catalogue_documents, mc_document, documents)
+LIST(mc_catalogue_registries, mc_registry, registries)
+LIST(mc_catalogue_roles, mc_role, roles)
+LIST(mc_catalogue_calendars, mc_calendar, calendars)
+LIST(mc_catalogue_lifecycles, mc_lifecycle, lifecycles)
+LIST(mc_catalogue_reforms, mc_reform, reforms)
+LIST(mc_catalogue_cost_models, mc_cost_model, cost_models)
+
+const mc_calendar *mc_catalogue_default_calendar(const mc_catalogue *cat)
+{
+    return cat->default_calendar;
+}
+
+const mc_cost_model *mc_catalogue_default_cost_model(const mc_catalogue *cat)
+{
+    return cat->default_cost_model;
+}
+
+size_t mc_catalogue_procedure_names(const mc_catalogue *cat)
+{
+    return cat->nnames;
+}
+
+const char *mc_catalogue_file(const mc_catalogue *cat, uint32_t i)
+{
+    return i < cat->nsources ? mc_source_path(cat->sources[i]) : NULL;
+}
+
+size_t mc_catalogue_nfiles(const mc_catalogue *cat)
+{
+    return cat->nsources;
+}
+
+void mc_catalogue_position(const mc_catalogue *cat, mc_pos pos, uint32_t *line, uint32_t *col)
+{
+    if (pos.file >= cat->nsources) {
+        *line = *col = 0;
+        return;
+    }
+    mc_source_position(cat->sources[pos.file], pos.off, line, col);
+}
+
+const char *mc_reform_name(const mc_reform *r)
+{
+    return r->name;
+}
+
+const char *mc_reform_title(const mc_reform *r)
+{
+    return r->title;
+}
+
+const char *mc_clock_name(mc_clock c)
+{
+    static const char *const names[] = {"running", "paused", "stopped"};
+    return (unsigned)c < 3 ? names[c] : "?";
+}
+
+const char *mc_outcome_name(mc_outcome o)
+{
+    static const char *const names[] = {"none", "granted", "refused", "withdrawn", "stopped"};
+    return (unsigned)o < 5 ? names[o] : "?";
+}
+
+const char *mc_field_type_name(mc_field_type t)
+{
+    static const char *const names[] = {"text", "integer", "number", "date",
+                                        "bool", "choice",  "money"};
+    return (unsigned)t < 7 ? names[t] : "?";
+}
+
+const char *mc_online_name(mc_online o)
+{
+    static const char *const names[] = {"none", "partial", "full"};
+    return (unsigned)o < 3 ? names[o] : "?";
+}
+
+const char *mc_text_pick(const mc_text *titles, size_t n, const char *lang)
+{
+    const char *dflt = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (lang != NULL && titles[i].lang != NULL && strcmp(titles[i].lang, lang) == 0) {
+            return titles[i].text;
+        }
+        if (titles[i].lang == NULL && dflt == NULL) {
+            dflt = titles[i].text;
+        }
+    }
+    return dflt ? dflt : (n > 0 ? titles[0].text : NULL);
+}

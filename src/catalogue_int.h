@@ -1,0 +1,84 @@
+/*
+ * What the catalogue's modules share privately: the catalogue object itself, the reform
+ * patches, and the builder that turns parse trees into declarations (decl.c) on behalf of the
+ * loader (catalogue.c).
+ */
+#ifndef MOTCUA_CATALOGUE_INT_H
+#define MOTCUA_CATALOGUE_INT_H
+
+#include "arena.h"
+#include "map.h"
+#include "parser.h"
+#include "motcua/catalogue.h"
+
+/* A growable array of pointers, backed by mc_realloc (freed with the catalogue). */
+typedef struct mc_ptrvec {
+    void **items;
+    size_t n, cap;
+} mc_ptrvec;
+
+int mc_ptrvec_push(mc_ptrvec *v, void *p);
+void mc_ptrvec_free(mc_ptrvec *v);
+
+typedef struct mc_versions {
+    mc_procedure **items; /* sorted by effective date, undated first */
+    size_t n, cap;
+} mc_versions;
+
+/* A registry block of a reform: holds are added, the other directives replace. */
+typedef struct mc_registry_patch {
+    const mc_registry *target;
+    mc_registry patch;
+    uint32_t set; /* bit i: directive i of the registry table was given */
+} mc_registry_patch;
+
+/* A procedure block of a reform: every version of the procedure gets it. */
+typedef struct mc_procedure_patch {
+    const char *name;
+    mc_pos pos;
+    mc_procedure patch; /* only what was written */
+    uint64_t set;       /* bit i: directive i of the procedure table was given */
+    mc_strings drop_requires, drop_fields, drop_states;
+    const mc_state *const *states; /* states the patch adds or replaces */
+    size_t nstates;
+} mc_procedure_patch;
+
+struct mc_reform {
+    const char *name;
+    mc_pos pos;
+    const char *title;
+    mc_registry_patch *registries;
+    size_t nregistries;
+    mc_procedure_patch *procedures;
+    size_t nprocedures;
+    mc_strings drop_procedures;
+};
+
+enum { MC_KINDS = 8 };
+
+struct mc_catalogue {
+    mc_arena arena;
+    mc_source **sources;
+    size_t nsources;
+    mc_ptrvec calendars, roles, documents, registries, lifecycles, procedures, reforms,
+        cost_models;
+    mc_map calendar_map, role_map, document_map, registry_map, lifecycle_map, version_map,
+        reform_map, cost_model_map;
+    size_t nnames;           /* distinct procedure names */
+    mc_ptrvec regexes;       /* every compiled pattern, freed with the catalogue */
+    mc_ptrvec version_lists; /* every mc_versions, freed with the catalogue */
+    const mc_calendar *default_calendar;
+    const mc_cost_model *default_cost_model;
+};
+
+/* Builds declarations from parse trees into cat. The loader calls mc_build_file() for each
+ * parsed file (declaring names), then mc_build_finish() once (bodies, references, checks).
+ * rule_modules lists the rule module names found (NULL: rule references are not checked). */
+typedef struct mc_builder mc_builder;
+int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
+                   const mc_map *rule_modules);
+int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *tree);
+int mc_build_finish(mc_builder *b);
+void mc_builder_free(mc_builder *b);
+
+#endif

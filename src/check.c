@@ -1,0 +1,257 @@
+/*
+ * Checks that span more than one directive (SPEC §4.6): transition targets, one initial state,
+ * a final state, reachability, duplicate state names, conditions against fields, and the
+ * effective dates of a procedure's versions.
+ */
+#include "decl_int.h"
+
+#include "motcua/alloc.h"
+#include "suggest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t find_state(mc_state **states, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(states[i]->name, name) == 0) {
+            return (uint32_t)i;
+        }
+    }
+    return UINT32_MAX;
+}
+
+static void unknown_state(mc_builder *b, mc_pos pos, const char *name, mc_state **states,
+                          size_t n)
+{
+    mc_suggest s;
+    mc_suggest_init(&s, name, strlen(name));
+    for (size_t i = 0; i < n; i++) {
+        mc_suggest_offer(&s, states[i]->name);
+    }
+    if (s.best != NULL) {
+        mc_b_report_at(b, MC_DIAG_ERROR, pos, strlen(name),
+                       "unknown state '%s' (did you mean '%s'?)", name, s.best);
+    } else {
+        mc_b_report_at(b, MC_DIAG_ERROR, pos, strlen(name), "unknown state '%s'", name);
+    }
+}
+
+void mc_resolve_state(mc_builder *b, mc_state *s, mc_state **states, size_t n)
+{
+    for (size_t k = 0; k < s->non; k++) {
+        mc_transition *t = (mc_transition *)&s->on[k];
+        t->target = find_state(states, n, t->target_name);
+        if (t->target == UINT32_MAX) {
+            unknown_state(b, t->target_pos, t->target_name, states, n);
+        }
+    }
+    for (size_t k = 0; k < s->nafter; k++) {
+        mc_timer *t = (mc_timer *)&s->after[k];
+        t->target = find_state(states, n, t->target_name);
+        if (t->target == UINT32_MAX) {
+            unknown_state(b, t->target_pos, t->target_name, states, n);
+        }
+    }
+}
+
+void mc_resolve_targets(mc_builder *b, mc_state **states, size_t n, size_t from)
+{
+    for (size_t i = from; i < n; i++) {
+        mc_resolve_state(b, states[i], states, n);
+    }
+}
+
+void mc_check_state_names(mc_builder *b, mc_state **states, size_t n)
+{
+    for (size_t j = 1; j < n; j++) {
+        for (size_t i = 0; i < j; i++) {
+            if (strcmp(states[i]->name, states[j]->name) == 0) {
+                char where[300];
+                mc_b_where(b, states[i]->pos, where, sizeof where);
+                mc_b_report_at(b, MC_DIAG_ERROR, states[j]->pos, strlen(states[j]->name),
+                               "duplicate state '%s' (first declared at %s)", states[j]->name,
+                               where);
+                break;
+            }
+        }
+    }
+}
+
+void mc_check_machine(mc_builder *b, mc_machine *m, const char *what, mc_pos pos)
+{
+    size_t ninitial = 0, nfinal = 0;
+    const char *first_initial = NULL;
+    m->initial = UINT32_MAX;
+    for (size_t i = 0; i < m->nstates; i++) {
+        const mc_state *s = m->states[i];
+        nfinal += s->final;
+        if (s->initial) {
+            if (ninitial++ == 0) {
+                m->initial = (uint32_t)i;
+                first_initial = s->name;
+            } else {
+                mc_b_report_at(b, MC_DIAG_ERROR, s->pos, strlen(s->name),
+                               "second initial state '%s' in %s (the first is '%s')", s->name,
+                               what, first_initial);
+            }
+        }
+    }
+    if (m->nstates == 0) {
+        mc_b_report_at(b, MC_DIAG_ERROR, pos, 1, "%s has no states", what);
+        return;
+    }
+    if (ninitial == 0) {
+        mc_b_report_at(b, MC_DIAG_ERROR, pos, 1,
+                       "%s has no initial state (mark one state 'initial')", what);
+    }
+    if (nfinal == 0) {
+        mc_b_report_at(b, MC_DIAG_ERROR, pos, 1,
+                       "%s has no final state (mark at least one state 'final')", what);
+    }
+    if (m->initial == UINT32_MAX) {
+        return;
+    }
+    /* Reachability from the initial state, over transitions and timers. */
+    bool *seen = mc_calloc(m->nstates, sizeof *seen);
+    uint32_t *stack = mc_calloc(m->nstates, sizeof *stack);
+    if (seen == NULL || stack == NULL) {
+        mc_free(seen);
+        mc_free(stack);
+        b->fatal = MC_ENOMEM;
+        return;
+    }
+    size_t top = 0;
+    stack[top++] = m->initial;
+    seen[m->initial] = true;
+    while (top > 0) {
+        const mc_state *s = m->states[stack[--top]];
+        for (size_t k = 0; k < s->non + s->nafter; k++) {
+            uint32_t to = k < s->non ? s->on[k].target : s->after[k - s->non].target;
+            if (to < m->nstates && !seen[to]) {
+                seen[to] = true;
+                stack[top++] = to;
+            }
+        }
+    }
+    for (size_t i = 0; i < m->nstates; i++) {
+        if (!seen[i]) {
+            const mc_state *s = m->states[i];
+            mc_b_report_at(b, MC_DIAG_WARNING, s->pos, strlen(s->name),
+                           "state '%s' is unreachable from the initial state '%s' in %s",
+                           s->name, first_initial, what);
+        }
+    }
+    mc_free(seen);
+    mc_free(stack);
+}
+
+const mc_field *mc_find_field(const mc_field *fields, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(fields[i].name, name) == 0) {
+            return &fields[i];
+        }
+    }
+    return NULL;
+}
+
+void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size_t nfields,
+                   const char *what)
+{
+    if (c->kind == MC_COND_ALWAYS || c->kind == MC_COND_RULE) {
+        return;
+    }
+    size_t len = strlen(c->field);
+    const mc_field *f = mc_find_field(fields, nfields, c->field);
+    if (f == NULL) {
+        mc_suggest s;
+        mc_suggest_init(&s, c->field, len);
+        for (size_t i = 0; i < nfields; i++) {
+            mc_suggest_offer(&s, fields[i].name);
+        }
+        if (s.best != NULL) {
+            mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len,
+                           "unknown field '%s'%s%s (did you mean '%s'?)", c->field,
+                           what ? " in " : "", what ? what : "", s.best);
+        } else {
+            mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len, "unknown field '%s'%s%s", c->field,
+                           what ? " in " : "", what ? what : "");
+        }
+        return;
+    }
+    if ((c->kind == MC_COND_FIELD || c->kind == MC_COND_NOT) && f->type != MC_FIELD_BOOL) {
+        mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len,
+                       "field '%s' is %s, not bool: write 'when %s is VALUE'", c->field,
+                       mc_field_type_name(f->type), c->field);
+        return;
+    }
+    if (c->kind == MC_COND_IS) {
+        if (f->type == MC_FIELD_CHOICE) {
+            for (size_t i = 0; i < f->options.n; i++) {
+                if (strcmp(f->options.items[i], c->value) == 0) {
+                    return;
+                }
+            }
+            mc_suggest s;
+            mc_suggest_init(&s, c->value, strlen(c->value));
+            for (size_t i = 0; i < f->options.n; i++) {
+                mc_suggest_offer(&s, f->options.items[i]);
+            }
+            mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len,
+                           "'%s' is not an option of field '%s'%s%s%s", c->value, c->field,
+                           s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                           s.best ? "'?)" : "");
+        } else if (f->type != MC_FIELD_TEXT) {
+            mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len,
+                           "'when %s is …' needs a choice or text field; '%s' is %s", c->field,
+                           c->field, mc_field_type_name(f->type));
+        }
+    }
+}
+
+static int cmp_version(const void *a, const void *c)
+{
+    const mc_procedure *x = *(mc_procedure *const *)a, *y = *(mc_procedure *const *)c;
+    if (x->has_effective != y->has_effective) {
+        return x->has_effective ? 1 : -1;
+    }
+    if (x->has_effective && x->effective != y->effective) {
+        return x->effective < y->effective ? -1 : 1;
+    }
+    /* Equal dates: keep declaration order (file, then offset) so reports are stable. */
+    if (x->pos.file != y->pos.file) {
+        return x->pos.file < y->pos.file ? -1 : 1;
+    }
+    return x->pos.off < y->pos.off ? -1 : (x->pos.off > y->pos.off);
+}
+
+void mc_check_versions(mc_builder *b)
+{
+    mc_map *m = &b->cat->version_map;
+    for (size_t i = 0; i < m->cap; i++) {
+        mc_versions *v = m->slots[i].value;
+        if (m->slots[i].key == NULL || v->n < 2) {
+            continue;
+        }
+        qsort(v->items, v->n, sizeof *v->items, cmp_version);
+        for (size_t k = 1; k < v->n; k++) {
+            const mc_procedure *p = v->items[k - 1], *q = v->items[k];
+            if (p->has_effective == q->has_effective &&
+                (!p->has_effective || p->effective == q->effective)) {
+                char where[300], date[11] = "";
+                b->file = UINT32_MAX; /* always print the full location */
+                mc_b_where(b, p->pos, where, sizeof where);
+                if (q->has_effective) {
+                    mc_date_format(q->effective, date);
+                }
+                mc_b_report_at(b, MC_DIAG_ERROR, q->pos, strlen(q->name),
+                               "procedure '%s' has two versions %s%s (the other at %s); give "
+                               "each version its own 'effective' date",
+                               q->name, q->has_effective ? "effective " : "without an effective date",
+                               date, where);
+            }
+        }
+    }
+}

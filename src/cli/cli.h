@@ -1,0 +1,51 @@
+/*
+ * The motcua command: what its commands share (options, loading the catalogue, printing
+ * diagnostics). Only the CLI prints; the library reports through return codes and mc_diags.
+ */
+#ifndef MOTCUA_CLI_H
+#define MOTCUA_CLI_H
+
+#include "motcua/catalogue.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+typedef struct cli {
+    const char *catalogue; /* --catalogue DIR */
+    const char *db;        /* --db FILE */
+    const char *now;       /* --now DATETIME */
+    const char *date;      /* --date DATE */
+    bool json;             /* --format json */
+    const char *format;
+    const char **args;     /* positional arguments after the command */
+    int nargs;
+} cli;
+
+typedef struct command {
+    const char *name;
+    int (*run)(cli *c);
+    const char *usage;
+    const char *summary;
+} command;
+
+int cmd_lint(cli *c);
+int cmd_graph(cli *c);
+
+/* Prints a usage error and returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* Prints the diagnostics in the text format of SPEC §2 to f. */
+void cli_print_diags(FILE *f, const mc_diags *d);
+/* Loads the catalogue of c (its procedures/ and rules/) or of explicit paths. Diagnostics go to
+ * *diags (created here). Returns the library's code. */
+int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat,
+             mc_diags **diags, mc_error *err);
+/* Exit status for a library error code. */
+int cli_exit_for(int rc);
+
+#endif

@@ -1,0 +1,625 @@
+/*
+ * Declarations: the builder that turns parse trees into the catalogue's declarations. Each
+ * block kind is described by a table of directives (name, arguments, block, once, handler), in
+ * the manner of nginx's configuration modules; the handlers check and convert their arguments
+ * and fill the declaration. Building runs in two passes so that order across files does not
+ * matter: mc_build_file() declares the names of a file's top-level declarations, and
+ * mc_build_finish() builds the bodies kind by kind (calendars, roles, documents and cost models,
+ * then registries, lifecycles, procedures and reforms), resolving references as it goes and
+ * running the checks of SPEC §4.6 and §4.8 (in check.c).
+ */
+#include "decl_int.h"
+
+#include "motcua/alloc.h"
+#include "regex.h"
+#include "suggest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ==== vectors ============================================================================ */
+
+int mc_ptrvec_push(mc_ptrvec *v, void *p)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 8;
+        void **items = mc_realloc(v->items, cap * sizeof *items);
+        if (items == NULL) {
+            return MC_ENOMEM;
+        }
+        v->items = items;
+        v->cap = cap;
+    }
+    v->items[v->n++] = p;
+    return 0;
+}
+
+void mc_ptrvec_free(mc_ptrvec *v)
+{
+    mc_free(v->items);
+    v->items = NULL;
+    v->n = v->cap = 0;
+}
+
+/* ==== diagnostics ======================================================================== */
+
+static int vreport(mc_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
+                   const char *fmt, va_list ap)
+{
+    char msg[600];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (mc_diags_add(b->diags, sev, src, off, len, "%s", msg) != 0) {
+        b->fatal = MC_ENOMEM;
+    }
+    return -1;
+}
+
+int mc_b_error(mc_builder *b, const mc_token *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(b, MC_DIAG_ERROR, b->src, t->off, t->len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int mc_b_warn(mc_builder *b, const mc_token *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(b, MC_DIAG_WARNING, b->src, t->off, t->len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int mc_b_report_at(mc_builder *b, mc_severity sev, mc_pos pos, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(b, sev, b->cat->sources[pos.file], pos.off, len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void mc_b_where(mc_builder *b, mc_pos pos, char *out, size_t outsz)
+{
+    uint32_t line, col;
+    const mc_source *src = b->cat->sources[pos.file];
+    mc_source_position(src, pos.off, &line, &col);
+    if (pos.file == b->file) {
+        snprintf(out, outsz, "line %u", (unsigned)line);
+    } else {
+        snprintf(out, outsz, "%s:%u:%u", mc_source_path(src), (unsigned)line, (unsigned)col);
+    }
+}
+
+mc_pos mc_b_pos(const mc_builder *b, const mc_token *t)
+{
+    mc_pos p = {b->file, t->off};
+    return p;
+}
+
+/* ==== allocation ========================================================================= */
+
+void *mc_b_alloc(mc_builder *b, size_t size)
+{
+    void *p = mc_arena_alloc(&b->cat->arena, size);
+    if (p == NULL) {
+        b->fatal = MC_ENOMEM;
+    }
+    return p;
+}
+
+void *mc_b_array(mc_builder *b, size_t n, size_t elem)
+{
+    if (n == 0) {
+        return NULL;
+    }
+    if (n > SIZE_MAX / elem) {
+        b->fatal = MC_ENOMEM;
+        return NULL;
+    }
+    return mc_b_alloc(b, n * elem);
+}
+
+char *mc_b_strndup(mc_builder *b, const char *s, size_t n)
+{
+    char *p = mc_arena_strndup(&b->cat->arena, s, n);
+    if (p == NULL) {
+        b->fatal = MC_ENOMEM;
+    }
+    return p;
+}
+
+char *mc_b_tokdup(mc_builder *b, const mc_token *t)
+{
+    return mc_b_strndup(b, t->text, t->text_len);
+}
+
+int mc_b_push(mc_builder *b, mc_ptrvec *v, void *p)
+{
+    if (mc_ptrvec_push(v, p) != 0) {
+        b->fatal = MC_ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+/* Copies a vector of pointers into the arena as a const array. */
+void *mc_b_freeze(mc_builder *b, const mc_ptrvec *v)
+{
+    void **arr = mc_b_array(b, v->n, sizeof *arr);
+    if (arr != NULL) {
+        memcpy(arr, v->items, v->n * sizeof *arr);
+    }
+    return arr;
+}
+
+/* ==== tables ============================================================================= */
+
+static void suggest_from_table(mc_suggest *s, const mc_directive *table, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mc_suggest_offer(s, table[i].name);
+    }
+}
+
+int mc_b_lookup(mc_builder *b, const mc_node *n, const mc_directive *table, size_t ntable,
+                const char *ctx)
+{
+    const mc_token *t = &n->toks[0];
+    for (size_t i = 0; i < ntable; i++) {
+        if (mc_tok_is(t, table[i].name)) {
+            return (int)i;
+        }
+    }
+    mc_suggest s;
+    mc_suggest_init(&s, t->text, t->text_len);
+    suggest_from_table(&s, table, ntable);
+    int shown = t->text_len > 64 ? 64 : (int)t->text_len;
+    if (s.best != NULL) {
+        mc_b_error(b, t, "unknown %s '%.*s' (did you mean '%s'?)", ctx, shown, t->text, s.best);
+    } else {
+        mc_b_error(b, t, "unknown %s '%.*s'", ctx, shown, t->text);
+    }
+    return -1;
+}
+
+int mc_b_check_shape(mc_builder *b, const mc_node *n, const mc_directive *d)
+{
+    size_t nargs = n->ntoks - 1;
+    if (nargs < d->min || (d->max != MC_ANY && nargs > d->max)) {
+        const mc_token *at = nargs < d->min ? &n->toks[0] : &n->toks[1 + d->max];
+        return mc_b_error(b, at, "wrong number of arguments to '%s' (write: %s%s%s)", d->name,
+                          d->name, d->usage[0] ? " " : "", d->usage);
+    }
+    if (d->block == MC_NO_BLOCK && n->has_block) {
+        mc_token brace = {MC_TOK_LBRACE, n->lbrace, 1, NULL, 0};
+        return mc_b_error(b, &brace, "'%s' does not take a block", d->name);
+    }
+    if (d->block == MC_NEED_BLOCK && !n->has_block) {
+        return mc_b_error(b, &n->toks[0], "'%s' needs a block (write: %s %s { … })", d->name,
+                          d->name, d->usage);
+    }
+    return 0;
+}
+
+uint64_t mc_b_run(mc_builder *b, const mc_node *first, const mc_directive *table, size_t ntable,
+                  const char *ctx, void *obj)
+{
+    uint32_t seen[64] = {0}; /* offset + 1 of the first occurrence of a `once` directive */
+    uint64_t mask = 0;
+    for (const mc_node *n = first; n != NULL && !b->fatal; n = n->next) {
+        if (n->broken || n->ntoks == 0 || n->toks[0].kind != MC_TOK_WORD) {
+            continue;
+        }
+        int i = mc_b_lookup(b, n, table, ntable, ctx);
+        if (i < 0 || mc_b_check_shape(b, n, &table[i]) != 0) {
+            continue;
+        }
+        if (table[i].once && i < 64) {
+            if (seen[i] != 0) {
+                mc_pos first_pos = {b->file, seen[i] - 1};
+                char where[300];
+                mc_b_where(b, first_pos, where, sizeof where);
+                mc_b_error(b, &n->toks[0], "'%s' given twice (first at %s)", table[i].name,
+                           where);
+                continue;
+            }
+            seen[i] = n->toks[0].off + 1;
+        }
+        if (i < 64) {
+            mask |= UINT64_C(1) << i;
+        }
+        table[i].fn(b, n, obj);
+    }
+    return mask;
+}
+
+size_t mc_b_count(const mc_node *first, const char *name)
+{
+    size_t k = 0;
+    for (const mc_node *n = first; n != NULL; n = n->next) {
+        if (!n->broken && n->ntoks > 0 && mc_tok_is(&n->toks[0], name)) {
+            k++;
+        }
+    }
+    return k;
+}
+
+/* ==== arguments ========================================================================== */
+
+int mc_b_name(mc_builder *b, const mc_token *t, const char **out)
+{
+    char msg[200];
+    if (t->kind != MC_TOK_WORD) {
+        return mc_b_error(b, t, "expected a name, not a quoted string");
+    }
+    if (mc_value_name(t->text, t->text_len, msg, sizeof msg) != 0) {
+        return mc_b_error(b, t, "%s", msg);
+    }
+    *out = mc_b_tokdup(b, t);
+    return *out ? 0 : -1;
+}
+
+int mc_b_string(mc_builder *b, const mc_token *t, const char *what, const char **out)
+{
+    if (t->kind != MC_TOK_STRING) {
+        return mc_b_error(b, t, "%s must be a quoted string", what);
+    }
+    *out = mc_b_strndup(b, t->text, t->text_len);
+    return *out ? 0 : -1;
+}
+
+/* A value word: the token must be a word, and conv turns its text into the value. */
+#define WORD_VALUE(b, t, call)                                                                   \
+    do {                                                                                         \
+        char msg_[200];                                                                          \
+        if ((t)->kind != MC_TOK_WORD) {                                                          \
+            return mc_b_error(b, t, "expected a value, not a quoted string");                   \
+        }                                                                                        \
+        if ((call) != 0) {                                                                       \
+            return mc_b_error(b, t, "%s", msg_);                                                 \
+        }                                                                                        \
+        return 0;                                                                                \
+    } while (0)
+
+int mc_b_duration(mc_builder *b, const mc_token *t, bool whole, mc_duration *out)
+{
+    WORD_VALUE(b, t, mc_value_duration(t->text, t->text_len, whole, out, msg_, sizeof msg_));
+}
+
+int mc_b_date(mc_builder *b, const mc_token *t, mc_date *out)
+{
+    WORD_VALUE(b, t, mc_value_date(t->text, t->text_len, out, msg_, sizeof msg_));
+}
+
+int mc_b_percent(mc_builder *b, const mc_token *t, mc_fixed *out)
+{
+    WORD_VALUE(b, t, mc_value_percent(t->text, t->text_len, out, msg_, sizeof msg_));
+}
+
+int mc_b_number(mc_builder *b, const mc_token *t, mc_fixed *out)
+{
+    WORD_VALUE(b, t, mc_value_number(t->text, t->text_len, out, msg_, sizeof msg_));
+}
+
+int mc_b_integer(mc_builder *b, const mc_token *t, int64_t *out)
+{
+    WORD_VALUE(b, t, mc_value_integer(t->text, t->text_len, out, msg_, sizeof msg_));
+}
+
+int mc_b_bool(mc_builder *b, const mc_token *t, bool *out)
+{
+    WORD_VALUE(b, t, mc_value_bool(t->text, t->text_len, out, msg_, sizeof msg_));
+}
+
+int mc_b_time(mc_builder *b, const mc_token *t, bool allow_24, int *out)
+{
+    WORD_VALUE(b, t, mc_value_time(t->text, t->text_len, allow_24, out, msg_, sizeof msg_));
+}
+
+int mc_b_money(mc_builder *b, const mc_token *amount, const mc_token *cur, mc_money *out)
+{
+    char msg[200];
+    if (amount->kind != MC_TOK_WORD || cur->kind != MC_TOK_WORD) {
+        return mc_b_error(b, amount->kind != MC_TOK_WORD ? amount : cur,
+                          "expected an amount and a currency, like 50000 VND");
+    }
+    if (mc_value_integer(amount->text, amount->text_len, &out->amount, msg, sizeof msg) != 0) {
+        return mc_b_error(b, amount, "invalid amount of money '%.*s' (a whole number, like 50000)",
+                          (int)(amount->text_len > 40 ? 40 : amount->text_len), amount->text);
+    }
+    if (out->amount < 0) {
+        return mc_b_error(b, amount, "amount of money must not be negative");
+    }
+    if (mc_value_currency(cur->text, cur->text_len, out->currency, msg, sizeof msg) != 0) {
+        return mc_b_error(b, cur, "%s", msg);
+    }
+    return 0;
+}
+
+int mc_b_titles(mc_builder *b, const mc_node *n, mc_text *out)
+{
+    /* title [LANG] "text" */
+    const mc_token *last = &n->toks[n->ntoks - 1];
+    out->lang = NULL;
+    if (n->ntoks == 3) {
+        const mc_token *lang = &n->toks[1];
+        if (lang->kind != MC_TOK_WORD || lang->text_len != 2 || lang->text[0] < 'a' ||
+            lang->text[0] > 'z' || lang->text[1] < 'a' || lang->text[1] > 'z') {
+            return mc_b_error(b, lang, "invalid language tag (two lower-case letters, like vi)");
+        }
+        out->lang = mc_b_tokdup(b, lang);
+    }
+    return mc_b_string(b, last, "a title", &out->text);
+}
+
+/* Resolves a name token against a map, with a suggestion drawn from the map's keys. */
+void *mc_b_resolve(mc_builder *b, const mc_token *t, const mc_map *map, const char *kind)
+{
+    if (t->kind != MC_TOK_WORD) {
+        mc_b_error(b, t, "expected the name of a %s, not a quoted string", kind);
+        return NULL;
+    }
+    void *v = mc_map_get(map, t->text, t->text_len);
+    if (v != NULL) {
+        return v;
+    }
+    mc_b_unknown(b, t, map, kind);
+    return NULL;
+}
+
+void mc_b_unknown(mc_builder *b, const mc_token *t, const mc_map *map, const char *kind)
+{
+    mc_suggest s;
+    mc_suggest_init(&s, t->text, t->text_len);
+    for (size_t i = 0; i < map->cap; i++) {
+        if (map->slots[i].key != NULL) {
+            mc_suggest_offer(&s, map->slots[i].key);
+        }
+    }
+    int shown = t->text_len > 64 ? 64 : (int)t->text_len;
+    if (s.best != NULL) {
+        mc_b_error(b, t, "unknown %s '%.*s' (did you mean '%s'?)", kind, shown, t->text, s.best);
+    } else {
+        mc_b_error(b, t, "unknown %s '%.*s'", kind, shown, t->text);
+    }
+}
+
+int mc_b_rule(mc_builder *b, const mc_token *t, mc_rule_ref *out)
+{
+    char msg[200];
+    size_t modlen;
+    if (t->kind != MC_TOK_WORD) {
+        return mc_b_error(b, t, "expected a rule reference MODULE.FUNCTION, not a string");
+    }
+    if (mc_value_rule_ref(t->text, t->text_len, &modlen, msg, sizeof msg) != 0) {
+        return mc_b_error(b, t, "%s", msg);
+    }
+    out->module = mc_b_strndup(b, t->text, modlen);
+    out->function = mc_b_strndup(b, t->text + modlen + 1, t->text_len - modlen - 1);
+    out->pos = mc_b_pos(b, t);
+    if (out->module == NULL || out->function == NULL) {
+        return -1;
+    }
+    if (b->rules != NULL && mc_map_get(b->rules, out->module, modlen) == NULL) {
+        mc_suggest s;
+        mc_suggest_init(&s, out->module, modlen);
+        for (size_t i = 0; i < b->rules->cap; i++) {
+            if (b->rules->slots[i].key != NULL) {
+                mc_suggest_offer(&s, b->rules->slots[i].key);
+            }
+        }
+        mc_token mod = *t;
+        mod.len = (uint32_t)modlen;
+        if (s.best != NULL) {
+            return mc_b_error(b, &mod,
+                              "unknown rule module '%s' (no rules/%s.lua; did you mean '%s'?)",
+                              out->module, out->module, s.best);
+        }
+        return mc_b_error(b, &mod, "unknown rule module '%s' (no rules/%s.lua)", out->module,
+                          out->module);
+    }
+    return 0;
+}
+
+int mc_b_cond(mc_builder *b, const mc_node *n, size_t *i, mc_cond *out)
+{
+    /* At toks[*i], just after `when`. */
+    const mc_token *t = n->toks;
+    size_t k = *i;
+    memset(out, 0, sizeof *out);
+    if (k >= n->ntoks) {
+        return mc_b_error(b, &t[k - 1],
+                          "'when' needs a condition (FIELD, not FIELD, FIELD is VALUE or rule "
+                          "MODULE.FUNCTION)");
+    }
+    if (mc_tok_is(&t[k], "rule")) {
+        if (k + 1 >= n->ntoks) {
+            return mc_b_error(b, &t[k], "'rule' needs a rule reference MODULE.FUNCTION");
+        }
+        out->kind = MC_COND_RULE;
+        out->pos = mc_b_pos(b, &t[k + 1]);
+        *i = k + 2;
+        return mc_b_rule(b, &t[k + 1], &out->rule);
+    }
+    out->kind = MC_COND_FIELD;
+    if (mc_tok_is(&t[k], "not")) {
+        if (k + 1 >= n->ntoks) {
+            return mc_b_error(b, &t[k], "'not' needs a field name");
+        }
+        out->kind = MC_COND_NOT;
+        k++;
+    }
+    out->pos = mc_b_pos(b, &t[k]);
+    if (mc_b_name(b, &t[k], &out->field) != 0) {
+        return -1;
+    }
+    k++;
+    if (out->kind == MC_COND_FIELD && k < n->ntoks && mc_tok_is(&t[k], "is")) {
+        if (k + 1 >= n->ntoks) {
+            return mc_b_error(b, &t[k], "'is' needs a value");
+        }
+        out->kind = MC_COND_IS;
+        out->value = mc_b_tokdup(b, &t[k + 1]);
+        k += 2;
+    }
+    *i = k;
+    return 0;
+}
+
+bool mc_cond_equal(const mc_cond *a, const mc_cond *b)
+{
+    if (a->kind != b->kind) {
+        return false;
+    }
+    switch (a->kind) {
+    case MC_COND_ALWAYS:
+        return true;
+    case MC_COND_FIELD:
+    case MC_COND_NOT:
+        return strcmp(a->field, b->field) == 0;
+    case MC_COND_IS:
+        return strcmp(a->field, b->field) == 0 && strcmp(a->value, b->value) == 0;
+    case MC_COND_RULE:
+        return strcmp(a->rule.module, b->rule.module) == 0 &&
+               strcmp(a->rule.function, b->rule.function) == 0;
+    }
+    return false;
+}
+
+/* ==== titles ============================================================================= */
+
+int mc_b_add_title(mc_builder *b, const mc_node *n, mc_titled *t)
+{
+    mc_text text;
+    if (mc_b_titles(b, n, &text) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const char *a = t->titles[i].lang, *c = text.lang;
+        if ((a == NULL && c == NULL) || (a != NULL && c != NULL && strcmp(a, c) == 0)) {
+            return mc_b_error(b, &n->toks[0], "a second title in the same language%s%s",
+                              c ? " " : "", c ? c : "");
+        }
+    }
+    t->titles[t->n++] = text;
+    return 0;
+}
+
+bool mc_b_prepare_titles(mc_builder *b, mc_titled *t, const mc_node *block)
+{
+    size_t k = mc_b_count(block, "title");
+    t->n = 0;
+    t->titles = mc_b_array(b, k, sizeof *t->titles);
+    return k == 0 || t->titles != NULL;
+}
+
+int mc_title_handler(mc_builder *b, const mc_node *n, void *obj)
+{
+    return mc_b_add_title(b, n, obj);
+}
+
+/* ==== builder ============================================================================ */
+
+int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
+                   const mc_map *rule_modules)
+{
+    mc_builder *b = mc_calloc(1, sizeof *b);
+    if (b == NULL) {
+        return MC_ENOMEM;
+    }
+    b->cat = cat;
+    b->diags = diags;
+    b->rules = rule_modules;
+    *out = b;
+    return 0;
+}
+
+void mc_builder_free(mc_builder *b)
+{
+    if (b != NULL) {
+        mc_free(b->decls);
+        mc_map_free(&b->regex_cache[0]);
+        mc_map_free(&b->regex_cache[1]);
+        mc_free(b);
+    }
+}
+
+const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole)
+{
+    mc_map *cache = &b->regex_cache[whole ? 1 : 0];
+    mc_regex *re = mc_map_get(cache, t->text, t->text_len);
+    if (re != NULL) {
+        return re;
+    }
+    char msg[300];
+    size_t erroff;
+    int rc = mc_regex_compile(&re, t->text, t->text_len, whole, msg, sizeof msg, &erroff);
+    if (rc == MC_ENOMEM) {
+        b->fatal = MC_ENOMEM;
+        return NULL;
+    }
+    if (rc != 0) {
+        /* Point at the offending character when the string has no escapes before it. */
+        mc_token at = *t;
+        at.len = 1;
+        if (t->len == t->text_len + 2 && erroff <= t->text_len) {
+            at.off = t->off + 1 + (uint32_t)erroff;
+        }
+        mc_b_error(b, &at, "invalid pattern: %s", msg);
+        return NULL;
+    }
+    const char *key = mc_b_tokdup(b, t);
+    if (key == NULL || mc_ptrvec_push(&b->cat->regexes, re) != 0) {
+        mc_regex_free(re);
+        b->fatal = MC_ENOMEM;
+        return NULL;
+    }
+    if (mc_map_put(cache, key, t->text_len, re) != 0) {
+        b->fatal = MC_ENOMEM;
+    }
+    return re;
+}
+
+int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *tree)
+{
+    b->src = src;
+    b->file = file;
+    for (const mc_node *n = tree; n != NULL && !b->fatal; n = n->next) {
+        if (n->broken || n->ntoks == 0 || n->toks[0].kind != MC_TOK_WORD) {
+            continue;
+        }
+        int k = mc_b_lookup(b, n, mc_top_table, MC_KINDS, "declaration");
+        if (k < 0 || mc_b_check_shape(b, n, &mc_top_table[k]) != 0) {
+            continue;
+        }
+        mc_declare(b, n, k);
+    }
+    return b->fatal;
+}
+
+int mc_build_finish(mc_builder *b)
+{
+    static const int order[MC_KINDS] = {MC_K_CALENDAR, MC_K_ROLE,      MC_K_DOCUMENT,
+                                        MC_K_COST_MODEL, MC_K_REGISTRY, MC_K_LIFECYCLE,
+                                        MC_K_PROCEDURE, MC_K_REFORM};
+    for (int k = 0; k < MC_KINDS && !b->fatal; k++) {
+        for (size_t i = 0; i < b->ndecls && !b->fatal; i++) {
+            mc_decl *d = &b->decls[i];
+            if (d->kind != order[k]) {
+                continue;
+            }
+            b->src = b->cat->sources[d->file];
+            b->file = d->file;
+            mc_build_body(b, d);
+        }
+        if (order[k] == MC_K_PROCEDURE && !b->fatal) {
+            mc_check_versions(b);
+        }
+    }
+    return b->fatal;
+}

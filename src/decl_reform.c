@@ -1,0 +1,227 @@
+/*
+ * Reforms (SPEC §4.8): named patches over the catalogue. Here they are built and checked —
+ * everything they name must exist — and kept as patches; the cost and simulation modules apply
+ * them.
+ */
+#include "decl_int.h"
+#include "decl_procedure.h"
+
+#include "motcua/alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct reform_build {
+    mc_reform *r;
+    mc_ptrvec registries; /* mc_registry_patch * */
+    mc_ptrvec procedures; /* mc_procedure_patch * */
+    mc_ptrvec drops;      /* const char * */
+} reform_build;
+
+static int rf_title(mc_builder *b, const mc_node *n, void *obj)
+{
+    reform_build *rb = obj;
+    return mc_b_string(b, &n->toks[1], "a title", &rb->r->title);
+}
+
+static int rf_registry(mc_builder *b, const mc_node *n, void *obj)
+{
+    reform_build *rb = obj;
+    const mc_registry *target =
+        mc_b_resolve(b, &n->toks[1], &b->cat->registry_map, "registry");
+    if (target == NULL) {
+        return -1;
+    }
+    mc_registry_patch *rp = mc_b_alloc(b, sizeof *rp);
+    if (rp == NULL) {
+        return -1;
+    }
+    rp->target = target;
+    rp->patch.name = target->name;
+    rp->patch.pos = mc_b_pos(b, &n->toks[1]);
+    rp->set = mc_build_registry_block(b, &rp->patch, n);
+    return mc_b_push(b, &rb->registries, rp);
+}
+
+/* True when some version of the procedure has a requirement, field or state of that name. */
+static bool versions_have(const mc_versions *v, int what, const mc_token *t)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const mc_procedure *p = v->items[i];
+        if (what == 0) {
+            for (size_t k = 0; k < p->nrequires; k++) {
+                if (mc_tok_is(t, p->requires[k].document->name)) {
+                    return true;
+                }
+            }
+        } else if (what == 1) {
+            for (size_t k = 0; k < p->nfields; k++) {
+                if (mc_tok_is(t, p->fields[k].name)) {
+                    return true;
+                }
+            }
+        } else {
+            for (size_t k = 0; k < p->machine.nstates; k++) {
+                if (mc_tok_is(t, p->machine.states[k]->name)) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+static void check_drops(mc_builder *b, const mc_versions *v, const mc_ptrvec *drops, int what,
+                        const char *name)
+{
+    static const char *const kinds[] = {"requirement", "field", "state"};
+    for (size_t i = 0; i < drops->n; i++) {
+        const mc_token *t = drops->items[i];
+        if (!versions_have(v, what, t)) {
+            mc_b_error(b, t, "procedure '%s' has no %s '%.*s' to drop", name, kinds[what],
+                       (int)t->text_len, t->text);
+        }
+    }
+}
+
+static mc_strings names_of(mc_builder *b, const mc_ptrvec *drops)
+{
+    mc_strings s = {NULL, 0};
+    const char **items = mc_b_array(b, drops->n, sizeof *items);
+    for (size_t i = 0; items != NULL && i < drops->n; i++) {
+        items[i] = mc_b_tokdup(b, drops->items[i]);
+    }
+    s.items = items;
+    s.n = items ? drops->n : 0;
+    return s;
+}
+
+/* Checks a patch's conditions and states against every version it applies to. */
+static void check_patch(mc_builder *b, mc_procedure_patch *pp, const mc_versions *v)
+{
+    mc_procedure *patch = &pp->patch;
+    char what[120];
+    snprintf(what, sizeof what, "reform of procedure '%s'", pp->name);
+    for (size_t i = 0; i < v->n; i++) {
+        const mc_procedure *base = v->items[i];
+        /* Fields visible to the patch: the patch's own, then the version's. */
+        size_t nf = patch->nfields + base->nfields;
+        mc_field *fields = mc_calloc(nf ? nf : 1, sizeof *fields);
+        mc_state **states = mc_calloc(base->machine.nstates + pp->nstates + 1, sizeof *states);
+        if (fields == NULL || states == NULL) {
+            mc_free(fields);
+            mc_free(states);
+            b->fatal = MC_ENOMEM;
+            return;
+        }
+        memcpy(fields, patch->fields, patch->nfields * sizeof *fields);
+        memcpy(fields + patch->nfields, base->fields, base->nfields * sizeof *fields);
+        size_t ns = 0;
+        for (size_t k = 0; k < pp->nstates; k++) {
+            states[ns++] = (mc_state *)pp->states[k];
+        }
+        for (size_t k = 0; k < base->machine.nstates; k++) {
+            states[ns++] = (mc_state *)base->machine.states[k];
+        }
+        size_t before = mc_diags_errors(b->diags);
+        for (size_t k = 0; k < patch->nrequires; k++) {
+            mc_check_cond(b, &patch->requires[k].when, fields, nf, what);
+        }
+        for (size_t k = 0; k < pp->nstates; k++) {
+            mc_resolve_state(b, (mc_state *)pp->states[k], states, ns);
+        }
+        mc_free(fields);
+        mc_free(states);
+        if (mc_diags_errors(b->diags) != before) {
+            break; /* one report per problem, not one per version */
+        }
+    }
+}
+
+static int rf_procedure(mc_builder *b, const mc_node *n, void *obj)
+{
+    reform_build *rb = obj;
+    const mc_versions *v = mc_b_resolve(b, &n->toks[1], &b->cat->version_map, "procedure");
+    if (v == NULL) {
+        return -1;
+    }
+    mc_procedure_patch *pp = mc_b_alloc(b, sizeof *pp);
+    if (pp == NULL) {
+        return -1;
+    }
+    pp->name = v->items[0]->name;
+    pp->pos = mc_b_pos(b, &n->toks[1]);
+    pp->patch.name = pp->name;
+    pp->patch.pos = pp->pos;
+    mc_proc_build pb;
+    mc_proc_build_init(b, &pb, &pp->patch, n);
+    pb.patch = true;
+    if (!b->fatal) {
+        pp->set = mc_b_run(b, n->child, mc_procedure_table, mc_procedure_table_n,
+                           "procedure directive", &pb);
+        mc_proc_build_freeze(b, &pb);
+        pp->states = mc_b_freeze(b, &pb.states);
+        pp->nstates = pb.states.n;
+        check_drops(b, v, &pb.drop_requires, 0, pp->name);
+        check_drops(b, v, &pb.drop_fields, 1, pp->name);
+        check_drops(b, v, &pb.drop_states, 2, pp->name);
+        pp->drop_requires = names_of(b, &pb.drop_requires);
+        pp->drop_fields = names_of(b, &pb.drop_fields);
+        pp->drop_states = names_of(b, &pb.drop_states);
+        if (!b->fatal) {
+            check_patch(b, pp, v);
+        }
+    }
+    mc_proc_build_free(&pb);
+    return mc_b_push(b, &rb->procedures, pp);
+}
+
+static int rf_drop(mc_builder *b, const mc_node *n, void *obj)
+{
+    reform_build *rb = obj;
+    if (!mc_tok_is(&n->toks[1], "procedure")) {
+        return mc_b_error(b, &n->toks[1],
+                          "a reform drops a whole procedure here (write: drop procedure NAME); "
+                          "drop a requirement, field or state inside the procedure's block");
+    }
+    const mc_versions *v = mc_b_resolve(b, &n->toks[2], &b->cat->version_map, "procedure");
+    if (v == NULL) {
+        return -1;
+    }
+    return mc_b_push(b, &rb->drops, (void *)v->items[0]->name);
+}
+
+static const mc_directive reform_table[] = {
+    {"title", 1, 1, MC_NO_BLOCK, true, rf_title, "\"text\""},
+    {"registry", 1, 1, MC_NEED_BLOCK, false, rf_registry, "NAME"},
+    {"procedure", 1, 1, MC_NEED_BLOCK, false, rf_procedure, "NAME"},
+    {"drop", 2, 2, MC_NO_BLOCK, false, rf_drop, "procedure NAME"},
+};
+
+void mc_build_reform(mc_builder *b, mc_reform *r, const mc_node *n)
+{
+    reform_build rb;
+    memset(&rb, 0, sizeof rb);
+    rb.r = r;
+    mc_b_run(b, n->child, reform_table, sizeof reform_table / sizeof reform_table[0],
+             "reform directive", &rb);
+    mc_registry_patch *regs = mc_b_array(b, rb.registries.n, sizeof *regs);
+    mc_procedure_patch *procs = mc_b_array(b, rb.procedures.n, sizeof *procs);
+    if (!b->fatal) {
+        for (size_t i = 0; i < rb.registries.n; i++) {
+            regs[i] = *(mc_registry_patch *)rb.registries.items[i];
+        }
+        for (size_t i = 0; i < rb.procedures.n; i++) {
+            procs[i] = *(mc_procedure_patch *)rb.procedures.items[i];
+        }
+        r->registries = regs;
+        r->nregistries = rb.registries.n;
+        r->procedures = procs;
+        r->nprocedures = rb.procedures.n;
+        r->drop_procedures.items = mc_b_freeze(b, &rb.drops);
+        r->drop_procedures.n = rb.drops.n;
+    }
+    mc_ptrvec_free(&rb.registries);
+    mc_ptrvec_free(&rb.procedures);
+    mc_ptrvec_free(&rb.drops);
+}

@@ -1,0 +1,27 @@
+/*
+ * PCRE2 patterns of the catalogue (document `match`, field `pattern`), compiled at load in UTF
+ * mode with Unicode properties, through the library's allocator. Matching runs under a match
+ * context with match, depth and heap limits, so a pathological pattern fails instead of
+ * hanging.
+ */
+#ifndef MOTCUA_REGEX_H
+#define MOTCUA_REGEX_H
+
+#include "motcua/catalogue.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Compiles pattern[0..len). whole: the pattern must match the whole subject. On a bad pattern
+ * returns MC_ESYNTAX with the reason in msg and the byte offset of the problem in *erroff;
+ * MC_ENOMEM when out of memory. */
+int mc_regex_compile(mc_regex **out, const char *pattern, size_t len, bool whole, char *msg,
+                     size_t msgsz, size_t *erroff);
+void mc_regex_free(mc_regex *re);
+
+/* Matches re against subject[0..len). Returns 1 (match; *start and *end set, may be NULL), 0 (no
+ * match), MC_ELIMIT-like MC_ESYNTAX when a limit was hit (msg says which), or MC_ENOMEM. */
+int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *start,
+                   size_t *end, char *msg, size_t msgsz);
+
+#endif

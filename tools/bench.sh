@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# motcua benchmarks: `make bench` runs `bash tools/bench.sh BUILD`.
+#
+# Prints one `bench: NAME key=value ...` line per figure, in the format of ../shared/BENCH.md
+# (plain numbers, `.` as the decimal point); progress and diagnostics go to stderr.
+# BENCH_QUICK=1 runs every figure at a tenth of its size.
+#
+# Figures measured so far:
+#   lint-national  a synthetic national catalogue (tools/gencat.c: 6500 procedures, one file
+#                  each, plus ~5% second versions and a common.proc) is written to
+#                  BUILD/bench/national, then `motcua lint --catalogue` runs on it 5 times
+#                  under tools/runstat.c; the line gives the median wall time and the largest
+#                  peak resident set. A lint that fails aborts the bench (exit 1) and shows
+#                  its first diagnostics.
+#
+# The other figures of BENCH.md (rule-call, durable, memory, simulate, simulate-memory,
+# report, http) are appended by later work, each as its own bench_NAME function called from
+# main at the bottom; a figure whose part is not built yet is simply absent.
+set -euo pipefail
+
+build=${1:-build}
+quick=${BENCH_QUICK:-0}
+runs=5
+
+motcua="$build/motcua"
+gencat="$build/tools/gencat"
+runstat="$build/tools/runstat"
+
+say() {
+    printf 'bench.sh: %s\n' "$*" >&2
+}
+
+# scale FULL: FULL, or a tenth of it under BENCH_QUICK=1.
+scale() {
+    if [ "$quick" = 1 ]; then
+        echo $(($1 / 10))
+    else
+        echo "$1"
+    fi
+}
+
+# median: the middle value of the numbers on stdin (one a line; the lower middle when even).
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# maximum: the largest of the numbers on stdin.
+maximum() {
+    sort -g | tail -n 1
+}
+
+# field KEY LINE: the value of KEY=VALUE in a runstat line.
+field() {
+    printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+bench_lint_national() {
+    local n dir line secs="" peaks="" i
+    n=$(scale 6500)
+    dir="$build/bench/national"
+    rm -rf "$dir"
+    say "generating $n procedures into $dir"
+    "$gencat" "$dir" "$n" 1 >&2
+    for ((i = 1; i <= runs; i++)); do
+        line=$("$runstat" -- "$motcua" lint --catalogue "$dir")
+        say "lint-national run $i/$runs: $line"
+        if [ "$(field exit "$line")" != 0 ]; then
+            echo "bench.sh: lint-national: '$motcua lint --catalogue $dir' failed; first diagnostics:" >&2
+            "$motcua" lint --catalogue "$dir" 2>&1 >/dev/null | head -n 40 >&2 || true
+            exit 1
+        fi
+        secs+="$(field seconds "$line")"$'\n'
+        peaks+="$(field peak_mb "$line")"$'\n'
+    done
+    printf 'bench: lint-national procedures=%s seconds=%s peak_mb=%s\n' "$n" \
+        "$(printf '%s' "$secs" | median)" "$(printf '%s' "$peaks" | maximum)"
+}
+
+main() {
+    local tool
+    for tool in "$motcua" "$gencat" "$runstat"; do
+        if [ ! -x "$tool" ]; then
+            echo "bench.sh: $tool is missing; run make first" >&2
+            exit 1
+        fi
+    done
+    bench_lint_national
+}
+
+main

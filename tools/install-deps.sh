@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what motcua needs to build and test on a fresh Debian machine (run as root).
+set -euo pipefail
+pkgs=(build-essential pkg-config clang liblua5.4-dev libpcre2-dev libsqlite3-dev
+      libcmocka-dev libsodium-dev libjansson-dev graphviz)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
+fi

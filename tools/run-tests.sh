@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every cmocka suite of BUILD (TAP output) and the checks on the bundled catalogue, then
+# prints the combined closing line "N passed, N failed". Exit status 1 when anything failed.
+set -u
+build=${1:-build}
+passed=0
+failed=0
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+    rc=$?
+    p=$(printf '%s\n' "$out" | grep -c '^ok ')
+    f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1 # crashed or aborted outside a test case
+    fi
+    if [ "$f" -ne 0 ]; then
+        printf '%s\n' "$out" | grep -v '^ok ' | sed "s|^|$(basename "$t"): |"
+    fi
+    echo "$(basename "$t"): $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+done
+
+# The bundled catalogue must lint clean (warnings allowed).
+if "$build"/motcua lint --catalogue . >/dev/null 2>"$build/lint-bundled.log"; then
+    echo "bundled catalogue: lint ok"
+    passed=$((passed + 1))
+else
+    cat "$build/lint-bundled.log"
+    echo "bundled catalogue: lint FAILED"
+    failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
