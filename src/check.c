@@ -113,6 +113,15 @@ void mc_check_machine(mc_builder *b, mc_machine *m, const char *what, mc_pos pos
     if (m->initial == UINT32_MAX) {
         return;
     }
+    /* With a target already reported unknown, reachability would only repeat that error. */
+    for (size_t i = 0; i < m->nstates; i++) {
+        const mc_state *s = m->states[i];
+        for (size_t k = 0; k < s->non + s->nafter; k++) {
+            if ((k < s->non ? s->on[k].target : s->after[k - s->non].target) >= m->nstates) {
+                return;
+            }
+        }
+    }
     /* Reachability from the initial state, over transitions and timers. */
     bool *seen = mc_calloc(m->nstates, sizeof *seen);
     uint32_t *stack = mc_calloc(m->nstates, sizeof *stack);

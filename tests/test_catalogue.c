@@ -1,0 +1,294 @@
+/* The catalogue's public API (catalogue.h, graph.h): what a loaded catalogue holds, versions by
+ * date, machines merged from lifecycles, reforms kept as patches, DOT output, I/O errors, and
+ * an out-of-memory sweep over the whole load. */
+#include "testutil.h"
+
+#include "catalogue_int.h"
+#include "motcua/graph.h"
+
+static const char *const base_files[] = {
+    "common.proc",
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00\n"
+    "  holiday 2025-01-25 2025-02-02 \"Tet\"; workday 2025-04-26 }\n"
+    "role clerk { title \"One-stop officer\"; title vi \"Cán bộ một cửa\" }\n"
+    "role head\n"
+    "document birth-notice { title \"Birth notice\"; match \"(?i)birth notice|giấy chứng sinh\" }\n"
+    "document marriage-certificate { match \"(?i)marriage\" }\n"
+    "document birth-certificate\n"
+    "registry civil-status { holds birth-certificate; published 2023-01-01; coverage 85% }\n"
+    "cost-model vn { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND; "
+    "count-waiting true }\n"
+    "lifecycle one-stop {\n"
+    "  apology by clerk head\n"
+    "  state submitted { initial; on receive -> processing by clerk }\n"
+    "  state processing { on approve -> approved by head when married chance 90%\n"
+    "                     after 30d -> withdrawn }\n"
+    "  state approved { on return-result -> returned by clerk }\n"
+    "  state returned { final; outcome granted }\n"
+    "  state withdrawn { final; outcome withdrawn }\n"
+    "}\n",
+    "birth.proc",
+    "procedure birth { effective 2025-07-01; time-limit 0wd; fee 0 VND; lifecycle one-stop\n"
+    "  subject citizen-id; volume 1500000 per year; visits 1; online full\n"
+    "  field citizen-id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  field married { type bool; sample 80% }\n"
+    "  field kind { type choice; options a b; sample a 60% b 40% }\n"
+    "  requires birth-notice { effort 1h; cost 0 VND; legal-basis \"art. 16\" }\n"
+    "  requires marriage-certificate when married\n"
+    "  state approved { issues birth-certificate to civil-status\n"
+    "                   on return-result -> returned by clerk\n"
+    "                   on archive -> archived by clerk }\n"
+    "  state archived { final; outcome granted }\n"
+    "}\n"
+    "procedure birth { effective 2026-01-01; time-limit 1wd; lifecycle one-stop\n"
+    "  field married { type bool } }\n"
+    "reform data { title \"Data\"; registry civil-status { holds marriage-certificate }\n"
+    "  procedure birth { time-limit 0wd; drop requires birth-notice; requires birth-certificate "
+    "{ effort 0min } }\n"
+    "  drop procedure birth }\n",
+};
+
+static mc_catalogue *load_base(void)
+{
+    const char *names[2] = {base_files[0], base_files[2]};
+    const char *texts[2] = {base_files[1], base_files[3]};
+    size_t lens[2] = {strlen(texts[0]), strlen(texts[1])};
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    int rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 2, d, NULL);
+    char *got = tu_render(d, false);
+    assert_string_equal(got, "");
+    free(got);
+    assert_int_equal(rc, 0);
+    mc_diags_free(d);
+    return cat;
+}
+
+static int setup(void **state)
+{
+    *state = load_base();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    mc_catalogue_free(*state);
+    return 0;
+}
+
+static void test_catalogue__versions_by_date(void **state)
+{
+    const mc_catalogue *cat = *state;
+    size_t n;
+    const mc_procedure *const *v = mc_catalogue_versions(cat, "birth", &n);
+    assert_int_equal(n, 2);
+    assert_true(v[0]->effective < v[1]->effective);
+    assert_null(mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2025, 6, 30)));
+    assert_ptr_equal(mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2025, 7, 1)), v[0]);
+    assert_ptr_equal(mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2025, 12, 31)), v[0]);
+    assert_ptr_equal(mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2026, 1, 1)), v[1]);
+    assert_null(mc_catalogue_procedure(cat, "death", mc_date_from_ymd(2026, 1, 1)));
+    assert_int_equal(mc_catalogue_procedure_names(cat), 1);
+    mc_catalogue_procedures(cat, &n);
+    assert_int_equal(n, 2);
+}
+
+static void test_catalogue__declarations(void **state)
+{
+    const mc_catalogue *cat = *state;
+    const mc_calendar *c = mc_catalogue_default_calendar(cat);
+    assert_non_null(c);
+    assert_string_equal(c->name, "vn");
+    assert_int_equal(c->utc_offset, 420);
+    assert_int_equal(c->week, 0x1F);
+    assert_int_equal(c->nhours, 2);
+    assert_int_equal(c->hours[1].from, 13 * 60 + 30);
+    assert_int_equal(c->cutoff, 15 * 60);
+    assert_int_equal(c->nholidays, 1);
+    assert_int_equal(c->holidays[0].to - c->holidays[0].from, 8);
+    assert_int_equal(c->nworkdays, 1);
+    assert_null(c->workdays[0].title);
+    const mc_role *clerk = mc_catalogue_role(cat, "clerk");
+    assert_string_equal(mc_text_pick(clerk->titles, clerk->ntitles, "vi"), "Cán bộ một cửa");
+    assert_string_equal(mc_text_pick(clerk->titles, clerk->ntitles, "fr"), "One-stop officer");
+    assert_true(mc_catalogue_role(cat, "applicant")->builtin);
+    const mc_document *bc = mc_catalogue_document(cat, "birth-certificate");
+    const mc_registry *cs = mc_catalogue_registry(cat, "civil-status");
+    assert_ptr_equal(bc->registry, cs);
+    assert_null(mc_catalogue_document(cat, "marriage-certificate")->registry);
+    assert_true(cs->has_published);
+    assert_int_equal(cs->coverage, 85 * MC_FIXED_ONE);
+    const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
+    assert_int_equal(m->hourly_income.amount, 40000);
+    assert_string_equal(m->hourly_income.currency, "VND");
+    assert_int_equal(m->visit_time.unit, MC_DUR_H);
+    assert_true(m->count_waiting);
+}
+
+static void test_catalogue__procedure_fields_and_requirements(void **state)
+{
+    const mc_procedure *p =
+        mc_catalogue_procedure(*state, "birth", mc_date_from_ymd(2025, 7, 1));
+    assert_int_equal(p->nfields, 3);
+    assert_ptr_equal(p->subject, &p->fields[0]);
+    assert_true(p->fields[0].required);
+    assert_non_null(p->fields[0].pattern);
+    assert_int_equal(p->fields[1].sample, 80 * MC_FIXED_ONE);
+    assert_int_equal(p->fields[2].options.n, 2);
+    assert_int_equal(p->fields[2].option_share[1], 40 * MC_FIXED_ONE);
+    assert_int_equal(p->nrequires, 2);
+    assert_true(p->requires[0].has_effort);
+    assert_int_equal(p->requires[0].legal_basis.n, 1);
+    assert_int_equal(p->requires[1].when.kind, MC_COND_FIELD);
+    assert_string_equal(p->requires[1].when.field, "married");
+    assert_int_equal(p->fee_kind, MC_FEE_FIXED);
+    assert_int_equal(p->volume, 1500000);
+    assert_int_equal(p->online, MC_ONLINE_FULL);
+    assert_string_equal(p->calendar->name, "vn");
+}
+
+static void test_catalogue__machine_merges_lifecycle_and_own_states(void **state)
+{
+    const mc_catalogue *cat = *state;
+    const mc_procedure *p = mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2025, 7, 1));
+    const mc_lifecycle *l = mc_catalogue_lifecycle(cat, "one-stop");
+    assert_int_equal(l->machine.nstates, 5);
+    assert_int_equal(l->napology_by, 2);
+    const mc_machine *m = &p->machine;
+    assert_int_equal(m->nstates, 6);
+    assert_int_equal(m->initial, 0);
+    /* approved is replaced in place; archived is appended. */
+    assert_string_equal(m->states[2]->name, "approved");
+    assert_ptr_not_equal(m->states[2], l->machine.states[2]);
+    assert_int_equal(m->states[2]->nissues, 1);
+    assert_string_equal(m->states[5]->name, "archived");
+    assert_int_equal(m->states[2]->on[1].target, 5);
+    assert_ptr_equal(m->states[0], l->machine.states[0]);
+    const mc_state *proc = m->states[1];
+    assert_int_equal(proc->clock, MC_CLOCK_RUNNING);
+    assert_int_equal(m->states[0]->clock, MC_CLOCK_STOPPED);
+    assert_true(proc->on[0].has_chance);
+    assert_int_equal(proc->on[0].roles[0], mc_catalogue_role(cat, "head"));
+    assert_int_equal(proc->after[0].after.unit, MC_DUR_D);
+    assert_int_equal(proc->after[0].target, 4);
+    /* The 2026 version has no own states: the lifecycle's machine as it is. */
+    const mc_procedure *p2 = mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2026, 1, 1));
+    assert_int_equal(p2->machine.nstates, 5);
+    assert_ptr_equal(p2->machine.states[2], l->machine.states[2]);
+}
+
+static void test_catalogue__reform_is_kept_as_a_patch(void **state)
+{
+    const mc_reform *r = mc_catalogue_reform(*state, "data");
+    assert_non_null(r);
+    assert_string_equal(mc_reform_title(r), "Data");
+    assert_int_equal(r->nregistries, 1);
+    assert_int_equal(r->registries[0].patch.nholds, 1);
+    assert_int_equal(r->nprocedures, 1);
+    assert_int_equal(r->procedures[0].drop_requires.n, 1);
+    assert_string_equal(r->procedures[0].drop_requires.items[0], "birth-notice");
+    assert_int_equal(r->procedures[0].patch.nrequires, 1);
+    assert_true(r->procedures[0].patch.has_time_limit);
+    assert_int_equal(r->drop_procedures.n, 1);
+}
+
+static void test_graph__dot(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = NULL;
+    char *diags;
+    assert_int_equal(tu_load("role clerk\nprocedure p { state a { initial\n"
+                             "  on go -> b by clerk applicant when rule m.f restart-clock\n"
+                             "  after 2wd -> c }\n state b { final; outcome granted }\n"
+                             " state c { final } }\n",
+                             &cat, &diags),
+                     0);
+    free(diags);
+    char *dot;
+    const mc_procedure *p = mc_catalogue_procedure(cat, "p", 0);
+    assert_int_equal(mc_graph_dot(&dot, p, NULL), 0);
+    assert_string_equal(dot, "digraph \"p\" {\n"
+                             "    rankdir=LR;\n"
+                             "    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
+                             "    edge [fontname=\"Helvetica\", fontsize=10];\n"
+                             "    __start [shape=point, width=0.15];\n"
+                             "    __start -> \"a\";\n"
+                             "    \"a\";\n"
+                             "    \"b\" [peripheries=2, label=\"b\\n(granted)\"];\n"
+                             "    \"c\" [peripheries=2, label=\"c\"];\n"
+                             "    \"a\" -> \"b\" [label=\"go\\nby clerk, applicant\\n[when rule "
+                             "m.f]\\n(restart clock)\"];\n"
+                             "    \"a\" -> \"c\" [style=dashed, label=\"after 2wd\"];\n"
+                             "}\n");
+    mc_free(dot);
+    mc_catalogue_free(cat);
+}
+
+static void test_catalogue__missing_path_is_an_io_error(void **state)
+{
+    (void)state;
+    const char *paths[] = {"tests/fixtures/no-such-folder"};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.paths = paths;
+    opts.npaths = 1;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = (mc_catalogue *)1;
+    mc_error err;
+    assert_int_equal(mc_catalogue_load(&cat, &opts, d, &err), MC_EIO);
+    assert_null(cat);
+    assert_string_equal(err.msg, "tests/fixtures/no-such-folder: No such file or directory");
+    mc_diags_free(d);
+}
+
+static void test_catalogue__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    const char *names[2] = {base_files[0], base_files[2]};
+    const char *texts[2] = {base_files[1], base_files[3]};
+    size_t lens[2] = {strlen(texts[0]), strlen(texts[1])};
+    tu_failing f = {0, 0, false};
+    for (long n = 0;; n++) {
+        f.count = 0;
+        f.fail_at = n;
+        f.failed = false;
+        mc_alloc_set(tu_failing_realloc, &f);
+        mc_diags *d = NULL;
+        mc_catalogue *cat = NULL;
+        int rc = mc_diags_new(&d);
+        if (rc == 0) {
+            rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 2, d, NULL);
+        }
+        mc_catalogue_free(cat);
+        mc_diags_free(d);
+        mc_alloc_set(NULL, NULL);
+        if (!f.failed) {
+            assert_int_equal(rc, 0);
+            assert_true(n > 50);
+            break;
+        }
+        /* A failed allocation may only end in MC_ENOMEM, never in a wrong diagnostic. */
+        if (rc != MC_ENOMEM) {
+            fail_msg("allocation %ld failed but the load returned %d", n, rc);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_catalogue__versions_by_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catalogue__declarations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catalogue__procedure_fields_and_requirements, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_catalogue__machine_merges_lifecycle_and_own_states,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catalogue__reform_is_kept_as_a_patch, setup,
+                                        teardown),
+        cmocka_unit_test(test_graph__dot),
+        cmocka_unit_test(test_catalogue__missing_path_is_an_io_error),
+        cmocka_unit_test(test_catalogue__out_of_memory_sweep),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

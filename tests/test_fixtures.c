@@ -1,0 +1,115 @@
+/*
+ * The diagnostic fixtures: every tests/fixtures/lint/NAME.proc (or folder NAME.d/) is loaded as
+ * a catalogue, with tests/fixtures/rules as its rule modules, and its diagnostics must be
+ * exactly the lines of NAME.expect (empty: it loads clean). One test case per fixture.
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#define FIXTURES "tests/fixtures/lint"
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    fclose(f);
+    if (buf != NULL) {
+        buf[len] = '\0';
+    }
+    return buf;
+}
+
+static void run_fixture(void **state)
+{
+    const char *name = *state; /* NAME.proc or NAME.d */
+    char path[512], expect_path[512];
+    snprintf(path, sizeof path, "%s/%s", FIXTURES, name);
+    size_t base = strlen(name) - (strstr(name, ".proc") ? 5 : 2);
+    snprintf(expect_path, sizeof expect_path, "%s/%.*s.expect", FIXTURES, (int)base, name);
+    char *expected = read_all(expect_path);
+    if (expected == NULL) {
+        fail_msg("missing %s", expect_path);
+    }
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    const char *paths[] = {path};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.paths = paths;
+    opts.npaths = 1;
+    opts.rules_dir = "tests/fixtures/rules";
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    int rc = mc_catalogue_load(&cat, &opts, d, &err);
+    char *got = tu_render(d, true);
+    if (strcmp(got, expected) != 0) {
+        print_error("fixture %s\n--- expected\n%s--- got\n%s", name, expected, got);
+    }
+    assert_string_equal(got, expected);
+    bool has_error = strstr(expected, ": error: ") != NULL;
+    assert_int_equal(rc, has_error ? MC_ECHECK : 0);
+    assert_true(has_error ? cat == NULL : cat != NULL);
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    free(got);
+    free(expected);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(void)
+{
+    DIR *dir = opendir(FIXTURES);
+    if (dir == NULL) {
+        fprintf(stderr, "test_fixtures: cannot open %s (run from the repository root)\n",
+                FIXTURES);
+        return 1;
+    }
+    size_t n = 0, cap = 64;
+    char **names = malloc(cap * sizeof *names);
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        size_t len = strlen(e->d_name);
+        bool proc = len > 5 && strcmp(e->d_name + len - 5, ".proc") == 0;
+        bool folder = len > 2 && strcmp(e->d_name + len - 2, ".d") == 0;
+        if (!proc && !folder) {
+            continue;
+        }
+        if (n == cap) {
+            cap *= 2;
+            names = realloc(names, cap * sizeof *names);
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(dir);
+    qsort(names, n, sizeof *names, cmp_name);
+    struct CMUnitTest *tests = calloc(n, sizeof *tests);
+    for (size_t i = 0; i < n; i++) {
+        tests[i].name = names[i];
+        tests[i].test_func = run_fixture;
+        tests[i].initial_state = names[i];
+    }
+    int failed = _cmocka_run_group_tests("fixtures", tests, n, NULL, NULL);
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    free(names);
+    free(tests);
+    return failed;
+}
