@@ -47,6 +47,13 @@ void mc_ptrvec_free(mc_ptrvec *v)
 
 static int vreport(mc_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
                    const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 0)))
+#endif
+    ;
+
+static int vreport(mc_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
+                   const char *fmt, va_list ap)
 {
     char msg[600];
     vsnprintf(msg, sizeof msg, fmt, ap);

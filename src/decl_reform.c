@@ -114,8 +114,12 @@ static void check_patch(mc_builder *b, mc_procedure_patch *pp, const mc_versions
             b->fatal = MC_ENOMEM;
             return;
         }
-        memcpy(fields, patch->fields, patch->nfields * sizeof *fields);
-        memcpy(fields + patch->nfields, base->fields, base->nfields * sizeof *fields);
+        if (patch->nfields > 0) {
+            memcpy(fields, patch->fields, patch->nfields * sizeof *fields);
+        }
+        if (base->nfields > 0) {
+            memcpy(fields + patch->nfields, base->fields, base->nfields * sizeof *fields);
+        }
         size_t ns = 0;
         for (size_t k = 0; k < pp->nstates; k++) {
             states[ns++] = (mc_state *)pp->states[k];
