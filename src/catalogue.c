@@ -202,11 +202,15 @@ static int build_all(mc_catalogue *cat, const mc_map *rules, mc_diags *diags, mc
 
 static int add_source(mc_catalogue *cat, mc_source *src)
 {
-    mc_source **s = mc_realloc(cat->sources, (cat->nsources + 1) * sizeof *s);
-    if (s == NULL) {
-        return MC_ENOMEM;
+    if (cat->nsources == cat->sources_cap) {
+        size_t cap = cat->sources_cap ? cat->sources_cap * 2 : 64;
+        mc_source **s = mc_realloc(cat->sources, cap * sizeof *s);
+        if (s == NULL) {
+            return MC_ENOMEM;
+        }
+        cat->sources = s;
+        cat->sources_cap = cap;
     }
-    cat->sources = s;
     cat->sources[cat->nsources++] = src;
     return 0;
 }

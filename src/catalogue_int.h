@@ -59,7 +59,7 @@ enum { MC_KINDS = 8 };
 struct mc_catalogue {
     mc_arena arena;
     mc_source **sources;
-    size_t nsources;
+    size_t nsources, sources_cap;
     mc_ptrvec calendars, roles, documents, registries, lifecycles, procedures, reforms,
         cost_models;
     mc_map calendar_map, role_map, document_map, registry_map, lifecycle_map, version_map,

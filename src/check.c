@@ -79,7 +79,43 @@ void mc_check_state_names(mc_builder *b, mc_state **states, size_t n)
     }
 }
 
-void mc_check_machine(mc_builder *b, mc_machine *m, const char *what, mc_pos pos)
+/* Marks in seen[] the states reachable from m's initial state; false when out of memory. */
+static bool reachable(const mc_machine *m, bool *seen)
+{
+    uint32_t *stack = mc_calloc(m->nstates, sizeof *stack);
+    if (stack == NULL) {
+        return false;
+    }
+    size_t top = 0;
+    stack[top++] = m->initial;
+    seen[m->initial] = true;
+    while (top > 0) {
+        const mc_state *s = m->states[stack[--top]];
+        for (size_t k = 0; k < s->non + s->nafter; k++) {
+            uint32_t to = k < s->non ? s->on[k].target : s->after[k - s->non].target;
+            if (to < m->nstates && !seen[to]) {
+                seen[to] = true;
+                stack[top++] = to;
+            }
+        }
+    }
+    mc_free(stack);
+    return true;
+}
+
+/* True when state s of the lifecycle base was already reported unreachable there. */
+static bool unreachable_in_base(const mc_machine *base, const mc_state *s, const bool *base_seen)
+{
+    for (size_t i = 0; base != NULL && i < base->nstates; i++) {
+        if (base->states[i] == s) {
+            return !base_seen[i];
+        }
+    }
+    return false;
+}
+
+void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, const char *what,
+                      mc_pos pos)
 {
     size_t ninitial = 0, nfinal = 0;
     const char *first_initial = NULL;
@@ -124,36 +160,23 @@ void mc_check_machine(mc_builder *b, mc_machine *m, const char *what, mc_pos pos
     }
     /* Reachability from the initial state, over transitions and timers. */
     bool *seen = mc_calloc(m->nstates, sizeof *seen);
-    uint32_t *stack = mc_calloc(m->nstates, sizeof *stack);
-    if (seen == NULL || stack == NULL) {
-        mc_free(seen);
-        mc_free(stack);
+    bool *base_seen = base ? mc_calloc(base->nstates + 1, sizeof *base_seen) : NULL;
+    if (seen == NULL || (base != NULL && base_seen == NULL) || !reachable(m, seen) ||
+        (base != NULL && base->initial < base->nstates && !reachable(base, base_seen))) {
         b->fatal = MC_ENOMEM;
-        return;
-    }
-    size_t top = 0;
-    stack[top++] = m->initial;
-    seen[m->initial] = true;
-    while (top > 0) {
-        const mc_state *s = m->states[stack[--top]];
-        for (size_t k = 0; k < s->non + s->nafter; k++) {
-            uint32_t to = k < s->non ? s->on[k].target : s->after[k - s->non].target;
-            if (to < m->nstates && !seen[to]) {
-                seen[to] = true;
-                stack[top++] = to;
-            }
-        }
+        goto done;
     }
     for (size_t i = 0; i < m->nstates; i++) {
-        if (!seen[i]) {
-            const mc_state *s = m->states[i];
+        const mc_state *s = m->states[i];
+        if (!seen[i] && !unreachable_in_base(base, s, base_seen)) {
             mc_b_report_at(b, MC_DIAG_WARNING, s->pos, strlen(s->name),
                            "state '%s' is unreachable from the initial state '%s' in %s",
                            s->name, first_initial, what);
         }
     }
+done:
     mc_free(seen);
-    mc_free(stack);
+    mc_free(base_seen);
 }
 
 const mc_field *mc_find_field(const mc_field *fields, size_t n, const char *name)

@@ -83,6 +83,11 @@ void mc_declare(mc_builder *b, const mc_node *n, int kind)
         mc_b_error(b, t, "'%s' is a built-in role and cannot be declared again", name);
         return;
     }
+    if (kind == MC_K_ROLE && (strcmp(name, "when") == 0 || strcmp(name, "by") == 0 ||
+                              strcmp(name, "chance") == 0 || strcmp(name, "restart-clock") == 0)) {
+        mc_b_error(b, t, "'%s' is a reserved word of transitions and cannot name a role", name);
+        return;
+    }
     if (prev != NULL && kind != MC_K_PROCEDURE) {
         char where[300];
         mc_b_where(b, ((head *)prev)->pos, where, sizeof where);

@@ -162,8 +162,10 @@ int mc_state_handler(mc_builder *b, const mc_node *n, void *obj);
 /* Builds a registry block into r; returns the set of registry-table indexes seen. */
 uint32_t mc_build_registry_block(mc_builder *b, mc_registry *r, const mc_node *n);
 /* Checks a whole machine: one initial state, a final state, reachability. what names it
- * ("lifecycle 'x'"), at pos. */
-void mc_check_machine(mc_builder *b, mc_machine *m, const char *what, mc_pos pos);
+ * ("lifecycle 'x'"), at pos. base (or NULL) is the lifecycle m was made from: its states
+ * already reported unreachable there are not reported again. */
+void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, const char *what,
+                      mc_pos pos);
 /* Checks duplicate state names among states[0..n). */
 void mc_check_state_names(mc_builder *b, mc_state **states, size_t n);
 /* Procedure versions: sorts them and reports duplicate effective dates. */

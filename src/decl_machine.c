@@ -421,6 +421,6 @@ void mc_build_lifecycle(mc_builder *b, mc_lifecycle *l, const mc_node *n)
     if (!b->fatal) {
         char what[100];
         snprintf(what, sizeof what, "lifecycle '%s'", l->name);
-        mc_check_machine(b, &l->machine, what, l->pos);
+        mc_check_machine(b, &l->machine, NULL, what, l->pos);
     }
 }

@@ -610,7 +610,8 @@ void mc_build_procedure(mc_builder *b, mc_procedure *p, const mc_node *n)
     } else if (p->lifecycle != NULL && nown == 0) {
         p->machine.initial = p->lifecycle->machine.initial;
     } else {
-        mc_check_machine(b, &p->machine, what, p->pos);
+        mc_check_machine(b, &p->machine, p->lifecycle ? &p->lifecycle->machine : NULL, what,
+                         p->pos);
     }
     if (p->lifecycle != NULL) {
         check_lifecycle_fields(b, p, states, ns, pb.lifecycle_tok);

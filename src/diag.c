@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct mc_source {
     char *path;
@@ -54,9 +55,15 @@ int mc_source_read(mc_source **out, const char *path, mc_error *err)
     int rc = 0;
     char *data = NULL;
     size_t len = 0, cap = 0;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
+        cap = (size_t)st.st_size + 1; /* the usual case: one read of the known size */
+    }
     for (;;) {
-        if (cap - len < 65536) {
-            cap = cap ? cap * 2 : 65536;
+        if (cap - len < 2) {
+            cap = cap ? cap * 2 : 4096;
+        }
+        if (data == NULL || cap > len + 1) {
             char *p = mc_realloc(data, cap);
             if (p == NULL) {
                 rc = mc_error_set(err, MC_ENOMEM, "out of memory reading %s", path);
@@ -64,7 +71,7 @@ int mc_source_read(mc_source **out, const char *path, mc_error *err)
             }
             data = p;
         }
-        size_t n = fread(data + len, 1, cap - len, f);
+        size_t n = fread(data + len, 1, cap - len - 1, f);
         len += n;
         if (n == 0) {
             break;
@@ -76,8 +83,8 @@ int mc_source_read(mc_source **out, const char *path, mc_error *err)
     }
     mc_source *s = mc_calloc(1, sizeof *s);
     char *p = mc_strndup(path, strlen(path));
-    char *text = mc_realloc(data, len + 1); /* shrink, and room for the NUL */
-    if (s == NULL || p == NULL || text == NULL) {
+    char *text = data; /* there is always room for the NUL */
+    if (s == NULL || p == NULL) {
         mc_free(s);
         mc_free(p);
         rc = mc_error_set(err, MC_ENOMEM, "out of memory reading %s", path);

@@ -152,6 +152,13 @@ int cmd_graph(cli *c)
     if (c->date != NULL && mc_value_date(c->date, strlen(c->date), &date, msg, sizeof msg) != 0) {
         return cli_usage_error("--date: %s", msg);
     }
+    if (c->date == NULL && c->now != NULL) {
+        mc_datetime now;
+        if (mc_value_datetime(c->now, strlen(c->now), &now, msg, sizeof msg) != 0) {
+            return cli_usage_error("--now: %s", msg);
+        }
+        date = (mc_date)(now / 1440);
+    }
     mc_catalogue *cat = NULL;
     mc_diags *diags = NULL;
     mc_error err;

@@ -13,7 +13,7 @@ static int cmd_help(cli *c);
 static int cmd_version(cli *c);
 
 static const command commands[] = {
-    {"lint", cmd_lint, "lint [PATH…]",
+    {"lint", cmd_lint, "lint [PATH...]",
      "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning: MESSAGE"},
     {"graph", cmd_graph, "graph PROCEDURE [--date DATE]",
      "print the state machine of the version in force on DATE as Graphviz DOT"},
