@@ -2,7 +2,7 @@
 # Installs what motcua needs to build and test on a fresh Debian machine (run as root).
 set -euo pipefail
 pkgs=(build-essential pkg-config clang liblua5.4-dev libpcre2-dev libsqlite3-dev
-      libcmocka-dev libsodium-dev libjansson-dev graphviz)
+      libcmocka-dev libsodium-dev libjansson-dev graphviz python3)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -22,6 +22,15 @@ for t in "$build"/tests/test_*; do
     failed=$((failed + f))
 done
 
+# Command-line tests (TAP).
+out=$(bash tests/cli.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/cli: /'
+echo "cli: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
 # The bundled catalogue must lint clean (warnings allowed).
 if "$build"/motcua lint --catalogue . >/dev/null 2>"$build/lint-bundled.log"; then
     echo "bundled catalogue: lint ok"

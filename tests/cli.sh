@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Command-line tests of `motcua lint`, `graph` and `help`: exit statuses, output streams, JSON.
+# Prints TAP lines ("ok N - name" / "not ok N - name"); run by tools/run-tests.sh as
+#   bash tests/cli.sh BUILD/motcua
+set -u
+bin=${1:?usage: cli.sh MOTCUA}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+check() { # check NAME COMMAND… : the command must succeed
+    n=$((n + 1))
+    local name=$1
+    shift
+    if "$@" >"$tmp/out" 2>"$tmp/err"; then
+        echo "ok $n - $name"
+    else
+        echo "not ok $n - $name"
+        sed 's/^/# /' "$tmp/out" "$tmp/err" | head -20
+    fi
+}
+status() { # status WANT CMD… : exit status of CMD is WANT
+    local want=$1
+    shift
+    "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+    local got=$?
+    [ "$got" -eq "$want" ] || { echo "exit $got, expected $want" >&2; cat "$tmp/stderr" >&2; return 1; }
+}
+
+mkdir -p "$tmp/bad/procedures" "$tmp/warn/procedures" "$tmp/empty"
+printf 'role clerk\nlifecycle l {\n  state a { initial; on go -> b by clerk }\n  state b { final }\n  state c { final }\n}\n' >"$tmp/warn/procedures/w.proc"
+printf 'role clerk\nrole clerk\n' >"$tmp/bad/procedures/b.proc"
+
+check "lint of the bundled catalogue exits 0" status 0 "$bin" lint --catalogue .
+check "lint summary names what the catalogue holds" \
+    bash -c "'$bin' lint --catalogue . | grep -q '^lint: [0-9]* procedure.*: 0 errors'"
+check "warnings only: exit 0" status 0 "$bin" lint --catalogue "$tmp/warn"
+check "a warning is printed on stderr with its location" \
+    bash -c "'$bin' lint --catalogue '$tmp/warn' 2>&1 >/dev/null | grep -q '^$tmp/warn/procedures/w.proc:5:9: warning: state .c. is unreachable'"
+check "errors: exit 1" status 1 "$bin" lint --catalogue "$tmp/bad"
+check "the error shows the source line and a caret" \
+    bash -c "'$bin' lint '$tmp/bad/procedures/b.proc' 2>&1 | grep -A2 'duplicate role' | tail -1 | grep -q '^         ^~~~~$'"
+check "lint of one file path" status 1 "$bin" lint "$tmp/bad/procedures/b.proc"
+check "a missing catalogue is an i/o error: exit 3" status 3 "$bin" lint --catalogue "$tmp/empty"
+check "an unknown option is a usage error: exit 2" status 2 "$bin" lint --bogus
+check "an unknown command is a usage error: exit 2" status 2 "$bin" frobnicate
+check "--format takes text or json" status 2 "$bin" lint --format xml
+check "json: one object per diagnostic" \
+    bash -c "'$bin' lint --format json --catalogue '$tmp/bad' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"errors\"]==1 and d[\"diagnostics\"][0][\"line\"]==2 and d[\"diagnostics\"][0][\"column\"]==6 and d[\"summary\"] is None, d'"
+check "json: the summary of a clean catalogue" \
+    bash -c "'$bin' lint --format json --catalogue . | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"errors\"]==0 and d[\"summary\"][\"procedures\"]>=1, d'"
+check "graph prints DOT with the initial arrow and a dashed timer" \
+    bash -c "'$bin' graph birth-registration --date 2025-07-01 > '$tmp/g.dot' && grep -q '__start -> \"submitted\"' '$tmp/g.dot' && grep -q 'style=dashed, label=\"after 30d\"' '$tmp/g.dot'"
+check "graph output is valid for Graphviz" \
+    bash -c "! command -v dot >/dev/null || '$bin' graph birth-registration --date 2025-07-01 | dot -Tsvg >/dev/null"
+check "graph refuses a date before every version: exit 1" status 1 "$bin" graph birth-registration --date 2020-01-01
+check "graph of an unknown procedure: exit 1" status 1 "$bin" graph no-such-procedure
+check "graph takes the date of --now" status 1 "$bin" graph birth-registration --now 2020-01-01T09:00
+check "help lists lint and graph" bash -c "'$bin' help | grep -q 'lint' && '$bin' help graph | grep -q 'usage: motcua graph'"
+echo "1..$n"
