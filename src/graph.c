@@ -50,6 +50,26 @@ static void duration_text(mc_buf *b, const mc_duration *d)
     mc_buf_printf(b, "%s%s", num, mc_dur_unit_name(d->unit));
 }
 
+static void edge_start(mc_buf *b, const mc_state *from, const mc_state *to)
+{
+    mc_buf_puts(b, "    \"");
+    quoted(b, from->name);
+    mc_buf_puts(b, "\" -> \"");
+    quoted(b, to->name);
+    mc_buf_puts(b, "\" ");
+}
+
+/* Ends an edge's label with its chance, when it has one. */
+static void edge_end(mc_buf *b, bool has_chance, mc_fixed chance)
+{
+    if (has_chance) {
+        char pct[32];
+        mc_fixed_format(chance, pct);
+        mc_buf_printf(b, "\\n%s%%", pct);
+    }
+    mc_buf_puts(b, "\"];\n");
+}
+
 int mc_graph_dot(char **out, const mc_procedure *p, mc_error *err)
 {
     mc_buf b = MC_BUF_INIT;
@@ -87,11 +107,8 @@ int mc_graph_dot(char **out, const mc_procedure *p, mc_error *err)
             if (t->target >= m->nstates) {
                 continue;
             }
-            mc_buf_puts(&b, "    \"");
-            quoted(&b, s->name);
-            mc_buf_puts(&b, "\" -> \"");
-            quoted(&b, m->states[t->target]->name);
-            mc_buf_printf(&b, "\" [label=\"%s\\nby ", t->event);
+            edge_start(&b, s, m->states[t->target]);
+            mc_buf_printf(&b, "[label=\"%s\\nby ", t->event);
             for (size_t r = 0; r < t->nroles; r++) {
                 mc_buf_printf(&b, "%s%s", r ? ", " : "", t->roles[r]->name);
             }
@@ -99,25 +116,17 @@ int mc_graph_dot(char **out, const mc_procedure *p, mc_error *err)
             if (t->restart_clock) {
                 mc_buf_puts(&b, "\\n(restart clock)");
             }
-            if (t->has_chance) {
-                char pct[32];
-                mc_fixed_format(t->chance, pct);
-                mc_buf_printf(&b, "\\n%s%%", pct);
-            }
-            mc_buf_puts(&b, "\"];\n");
+            edge_end(&b, t->has_chance, t->chance);
         }
         for (size_t k = 0; k < s->nafter; k++) {
             const mc_timer *t = &s->after[k];
             if (t->target >= m->nstates) {
                 continue;
             }
-            mc_buf_puts(&b, "    \"");
-            quoted(&b, s->name);
-            mc_buf_puts(&b, "\" -> \"");
-            quoted(&b, m->states[t->target]->name);
-            mc_buf_puts(&b, "\" [style=dashed, label=\"after ");
+            edge_start(&b, s, m->states[t->target]);
+            mc_buf_puts(&b, "[style=dashed, label=\"after ");
             duration_text(&b, &t->after);
-            mc_buf_puts(&b, "\"];\n");
+            edge_end(&b, t->has_chance, t->chance);
         }
     }
     mc_buf_puts(&b, "}\n");
