@@ -177,8 +177,7 @@ void mc_build_body(mc_builder *b, mc_decl *d)
 
 typedef struct cal_build {
     mc_calendar *c;
-    mc_hours *hours;
-    mc_day_note *holidays, *workdays;
+    mc_pos *workday_pos; /* of each workday directive, for the holiday clash check */
 } cal_build;
 
 static int cal_default(mc_builder *b, const mc_node *n, void *obj)
@@ -303,6 +302,7 @@ static int cal_workday(mc_builder *b, const mc_node *n, void *obj)
     if (n->ntoks == 3 && mc_b_string(b, &n->toks[2], "a working day's reason", &note.title) != 0) {
         return -1;
     }
+    cb->workday_pos[cb->c->nworkdays] = mc_b_pos(b, &n->toks[0]);
     ((mc_day_note *)cb->c->workdays)[cb->c->nworkdays++] = note;
     return 0;
 }
@@ -320,7 +320,7 @@ static const mc_directive calendar_table[] = {
 void mc_build_calendar(mc_builder *b, mc_calendar *c, const mc_node *n)
 {
     static const mc_hours weekday_hours[] = {{8 * 60, 12 * 60}, {13 * 60, 17 * 60}};
-    cal_build cb = {c, NULL, NULL, NULL};
+    cal_build cb = {c, NULL};
     c->utc_offset = 7 * 60;
     c->week = 0x1F;
     c->hours = weekday_hours;
@@ -328,11 +328,24 @@ void mc_build_calendar(mc_builder *b, mc_calendar *c, const mc_node *n)
     c->cutoff = -1;
     c->holidays = mc_b_array(b, mc_b_count(n->child, "holiday"), sizeof(mc_day_note));
     c->workdays = mc_b_array(b, mc_b_count(n->child, "workday"), sizeof(mc_day_note));
+    cb.workday_pos = mc_b_array(b, mc_b_count(n->child, "workday"), sizeof(mc_pos));
     if (b->fatal) {
         return;
     }
     mc_b_run(b, n->child, calendar_table, sizeof calendar_table / sizeof calendar_table[0],
              "calendar directive", &cb);
+    for (size_t i = 0; i < c->nworkdays; i++) {
+        for (size_t k = 0; k < c->nholidays; k++) {
+            mc_date d = c->workdays[i].from;
+            if (d >= c->holidays[k].from && d <= c->holidays[k].to) {
+                char day[11];
+                mc_date_format(d, day);
+                mc_b_report_at(b, MC_DIAG_ERROR, cb.workday_pos[i], 7,
+                               "%s is both a holiday and a working day in calendar '%s'", day,
+                               c->name);
+            }
+        }
+    }
     if (c->cutoff >= 0 && c->nhours > 0 &&
         (c->cutoff <= c->hours[0].from || c->cutoff > c->hours[c->nhours - 1].to)) {
         mc_b_report_at(b, MC_DIAG_WARNING, c->pos, strlen(c->name),
