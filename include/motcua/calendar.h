@@ -1,0 +1,36 @@
+/*
+ * Working-day arithmetic on a calendar (SPEC §4.1): which days are working days, and the due
+ * instant of a time limit counted from an instant. Instants here are local seconds: seconds
+ * since 1970-01-01T00:00 in the calendar's own local time (mc_calendar_to_local converts from
+ * UTC). A NULL calendar means the built-in `weekdays` calendar (Mon–Fri, 08:00-12:00
+ * 13:00-17:00, UTC+07:00, no holidays, no cutoff).
+ */
+#ifndef MOTCUA_CALENDAR_H
+#define MOTCUA_CALENDAR_H
+
+#include "motcua/catalogue.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef int64_t mc_localtime; /* seconds since 1970-01-01T00:00, local to a calendar */
+
+/* The built-in weekdays calendar. */
+const mc_calendar *mc_calendar_builtin(void);
+
+/* True when date is a working day: a week day that is no holiday, or a declared workday. */
+bool mc_calendar_is_working(const mc_calendar *cal, mc_date date);
+/* The first working day after date. */
+mc_date mc_calendar_next_working(const mc_calendar *cal, mc_date date);
+/* The day a dossier received at t counts as received on (§4.1 step 1). */
+mc_date mc_calendar_start_day(const mc_calendar *cal, mc_localtime t);
+/* The due instant of limit counted from t (§4.1 steps 2–4). */
+mc_localtime mc_calendar_deadline(const mc_calendar *cal, mc_localtime t, mc_duration limit);
+/* Working days in the interval (from, to] of dates; 0 when to <= from. */
+int64_t mc_calendar_working_days(const mc_calendar *cal, mc_date from, mc_date to);
+
+/* UTC seconds <-> local seconds of the calendar. */
+mc_localtime mc_calendar_to_local(const mc_calendar *cal, int64_t utc);
+int64_t mc_calendar_to_utc(const mc_calendar *cal, mc_localtime t);
+
+#endif

@@ -1,0 +1,163 @@
+/* Working-day arithmetic (calendar.h), following the counting rules of SPEC §4.1. */
+#include "motcua/calendar.h"
+
+static const mc_hours weekday_hours[] = {{8 * 60, 12 * 60}, {13 * 60, 17 * 60}};
+static const mc_calendar builtin = {
+    "weekdays", {UINT32_MAX, 0}, false, 7 * 60, 0x1F, weekday_hours, 2, -1, NULL, 0, NULL, 0,
+};
+
+enum { DAY = 86400, MAX_SCAN_DAYS = 366 * 20 };
+
+const mc_calendar *mc_calendar_builtin(void)
+{
+    return &builtin;
+}
+
+static const mc_calendar *cal_or_builtin(const mc_calendar *cal)
+{
+    return cal != NULL ? cal : &builtin;
+}
+
+bool mc_calendar_is_working(const mc_calendar *cal, mc_date date)
+{
+    cal = cal_or_builtin(cal);
+    for (size_t i = 0; i < cal->nworkdays; i++) {
+        if (cal->workdays[i].from == date) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < cal->nholidays; i++) {
+        if (date >= cal->holidays[i].from && date <= cal->holidays[i].to) {
+            return false;
+        }
+    }
+    return (cal->week >> mc_date_weekday(date)) & 1;
+}
+
+mc_date mc_calendar_next_working(const mc_calendar *cal, mc_date date)
+{
+    /* A calendar with no working day at all would loop forever: give up after twenty years
+     * (lint guarantees `week` is never empty, so this only guards against misuse). */
+    for (int i = 0; i < MAX_SCAN_DAYS; i++) {
+        date++;
+        if (mc_calendar_is_working(cal, date)) {
+            return date;
+        }
+    }
+    return date;
+}
+
+static mc_date date_of(mc_localtime t)
+{
+    return (mc_date)(t >= 0 ? t / DAY : (t - DAY + 1) / DAY);
+}
+
+static int64_t closing(const mc_calendar *cal)
+{
+    return cal->nhours > 0 ? (int64_t)cal->hours[cal->nhours - 1].to * 60 : DAY;
+}
+
+static int64_t opening(const mc_calendar *cal)
+{
+    return cal->nhours > 0 ? (int64_t)cal->hours[0].from * 60 : 0;
+}
+
+mc_date mc_calendar_start_day(const mc_calendar *cal, mc_localtime t)
+{
+    cal = cal_or_builtin(cal);
+    mc_date day = date_of(t);
+    int64_t tod = t - (int64_t)day * DAY;
+    int64_t limit = cal->cutoff >= 0 ? (int64_t)cal->cutoff * 60 : closing(cal);
+    if (!mc_calendar_is_working(cal, day) || tod >= limit) {
+        day = mc_calendar_next_working(cal, day);
+    }
+    return day;
+}
+
+static mc_localtime end_of_day(const mc_calendar *cal, mc_date day)
+{
+    return (int64_t)day * DAY + closing(cal);
+}
+
+/* Adds `seconds` of office time from t on (t is within or before office hours of day). */
+static mc_localtime add_office_time(const mc_calendar *cal, mc_date day, mc_localtime t,
+                                    int64_t seconds)
+{
+    for (int guard = 0; guard < MAX_SCAN_DAYS * 2; guard++) {
+        int64_t base = (int64_t)day * DAY;
+        for (size_t i = 0; i < cal->nhours; i++) {
+            int64_t from = base + (int64_t)cal->hours[i].from * 60;
+            int64_t to = base + (int64_t)cal->hours[i].to * 60;
+            if (t < from) {
+                t = from;
+            }
+            if (t >= to) {
+                continue;
+            }
+            if (t + seconds <= to) {
+                return t + seconds;
+            }
+            seconds -= to - t;
+            t = to;
+        }
+        day = mc_calendar_next_working(cal, day);
+        t = (int64_t)day * DAY;
+    }
+    return t;
+}
+
+mc_localtime mc_calendar_deadline(const mc_calendar *cal, mc_localtime t, mc_duration limit)
+{
+    cal = cal_or_builtin(cal);
+    int64_t whole = limit.amount / MC_FIXED_ONE;
+    /* Fractional amounts become seconds, rounded to the nearest second. */
+    int64_t secs_per_unit = limit.unit == MC_DUR_MIN ? 60 : 3600;
+    int64_t seconds = (limit.amount * secs_per_unit + MC_FIXED_ONE / 2) / MC_FIXED_ONE;
+    switch (limit.unit) {
+    case MC_DUR_MIN:
+    case MC_DUR_H:
+        return t + seconds;
+    case MC_DUR_WD: {
+        mc_date day = mc_calendar_start_day(cal, t);
+        for (int64_t i = 0; i < whole; i++) {
+            day = mc_calendar_next_working(cal, day);
+        }
+        return end_of_day(cal, day);
+    }
+    case MC_DUR_D: {
+        mc_date day = mc_calendar_start_day(cal, t) + (mc_date)whole;
+        if (!mc_calendar_is_working(cal, day)) {
+            day = mc_calendar_next_working(cal, day);
+        }
+        return end_of_day(cal, day);
+    }
+    case MC_DUR_WH: {
+        mc_date day = mc_calendar_start_day(cal, t);
+        mc_localtime from = (int64_t)day * DAY + opening(cal);
+        if (t > from) {
+            from = t;
+        }
+        return add_office_time(cal, day, from, seconds);
+    }
+    }
+    return t;
+}
+
+int64_t mc_calendar_working_days(const mc_calendar *cal, mc_date from, mc_date to)
+{
+    int64_t n = 0;
+    for (mc_date d = from + 1; d <= to; d++) {
+        n += mc_calendar_is_working(cal, d);
+    }
+    return n;
+}
+
+mc_localtime mc_calendar_to_local(const mc_calendar *cal, int64_t utc)
+{
+    return utc + (int64_t)cal_or_builtin(cal)->utc_offset * 60;
+}
+
+int64_t mc_calendar_to_utc(const mc_calendar *cal, mc_localtime t)
+{
+    return t - (int64_t)cal_or_builtin(cal)->utc_offset * 60;
+}
