@@ -1,0 +1,116 @@
+/*
+ * Lua rules (SPEC §6): one sandboxed Lua 5.4 state holding every rule module of a catalogue,
+ * and the calls the engine makes into it (conditions, guards, fees).
+ *
+ * Each module (rules/NAME.lua) is loaded as text only, runs once in an environment of its own,
+ * and is then sealed: from then on assigning a global raises an error. Rules see only the
+ * libraries string, table, math (seeded, deterministic), utf8 and coroutine, a short list of
+ * base functions, `registry.holds`, `calendar.add` and `calendar.working_days`, and the
+ * read-only dossier view `d`. Every call (and every module's first run) is bounded by an
+ * instruction budget that pcall inside the rule cannot swallow and a memory cap enforced by
+ * the allocator. A failed call changes nothing outside the Lua state and leaves it usable.
+ *
+ * Errors of a call come back in mc_error as "rule MODULE.FUNCTION: FILE:LINE: MESSAGE", with
+ * file and line set.
+ */
+#ifndef MOTCUA_RULES_H
+#define MOTCUA_RULES_H
+
+#include "motcua/calendar.h"
+#include "motcua/diag.h"
+#include "motcua/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Error codes of rule calls (next to those of error.h). */
+enum {
+    MC_ERULE = -20,  /* the rule raised an error or returned the wrong kind of value */
+    MC_ELIMIT = -21, /* the rule exceeded its instruction budget or memory cap */
+};
+
+typedef struct mc_rules_opts {
+    size_t memory_cap; /* bytes a call may add to the state; default 8 MiB */
+    uint64_t steps;    /* VM instructions a call may run; default 1,000,000 */
+} mc_rules_opts;
+
+#define MC_RULES_OPTS_INIT {(size_t)8 << 20, 1000000}
+
+typedef struct mc_rules mc_rules;
+typedef struct mc_rule mc_rule; /* a resolved MODULE.FUNCTION, owned by its mc_rules */
+
+/* Creates an empty sandbox. opts may be NULL (defaults). */
+int mc_rules_new(mc_rules **out, const mc_rules_opts *opts, mc_error *err);
+void mc_rules_free(mc_rules *r);
+
+/* Loads every *.lua of dir (sorted by name) as a module named after the file's stem. A missing
+ * dir loads nothing. Syntax errors, errors raised while a module first runs, and invalid
+ * module names are diagnostics at the file's line; the function returns MC_ECHECK when there
+ * were any, MC_EIO when dir cannot be read, MC_ENOMEM. */
+int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *err);
+/* Loads one module from text; path is the name shown in errors. */
+int mc_rules_load_buffer(mc_rules *r, const char *module, const char *path, const char *text,
+                         size_t len, mc_diags *diags, mc_error *err);
+
+/* Module and function names, for lint: true when MODULE is loaded / MODULE.FUNCTION is a
+ * function. */
+bool mc_rules_has_module(const mc_rules *r, const char *module);
+bool mc_rules_has(const mc_rules *r, const char *module, const char *function);
+/* The names of the loaded modules, or of the functions of module (borrowed; *n set). */
+const char *const *mc_rules_modules(const mc_rules *r, size_t *n);
+const char *const *mc_rules_functions(const mc_rules *r, const char *module, size_t *n);
+
+/* Resolves MODULE.FUNCTION once; later calls go through the cached reference. MC_ENOTFOUND when
+ * there is no such function. */
+int mc_rules_resolve(mc_rules *r, const char *module, const char *function,
+                     const mc_rule **out, mc_error *err);
+
+/* ---- the dossier as rules see it ---- */
+
+typedef enum { MC_VAL_NIL, MC_VAL_TEXT, MC_VAL_INTEGER, MC_VAL_NUMBER, MC_VAL_BOOL } mc_val_kind;
+
+typedef struct mc_val {
+    mc_val_kind kind;
+    const char *text; /* TEXT: also dates, choices */
+    int64_t integer;  /* INTEGER: also money */
+    double number;    /* NUMBER */
+    bool boolean;     /* BOOL */
+} mc_val;
+
+typedef struct mc_view_field {
+    const char *name;
+    mc_val value;
+} mc_view_field;
+
+typedef struct mc_view_document {
+    const char *name;
+    const char *status; /* "asked", "fetched" or "provided" */
+} mc_view_document;
+
+typedef struct mc_rule_view {
+    const char *procedure, *version, *subject, *state, *channel, *submitted;
+    const mc_view_field *fields;
+    size_t nfields;
+    const mc_view_document *documents;
+    size_t ndocuments;
+    const mc_calendar *calendar; /* for calendar.add / working_days; NULL: built-in */
+    /* registry.holds(registry, document, subject); NULL: always false */
+    bool (*registry_holds)(void *ud, const char *registry, const char *document,
+                           const char *subject);
+    void *ud;
+} mc_rule_view;
+
+/* Runs a condition or guard: *result is its truth; a guard returning false, "reason" puts the
+ * reason in reason (empty otherwise). A rule must return a boolean (or nil, meaning false).
+ * Returns 0, MC_ERULE, MC_ELIMIT or MC_ENOMEM. */
+int mc_rules_cond(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, bool *result,
+                  char *reason, size_t reasonsz, mc_error *err);
+/* Runs a fee rule: a whole amount, 0 or more, in the procedure's currency. */
+int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_t *amount,
+                 mc_error *err);
+
+/* Bytes the Lua state holds now (for tests and benchmarks). */
+size_t mc_rules_memory(const mc_rules *r);
+
+#endif

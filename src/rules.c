@@ -1,0 +1,1093 @@
+/*
+ * The Lua sandbox (rules.h). One lua_State per mc_rules; module environments, library proxies
+ * and the dossier view are built once, inside protected calls, so that running out of memory
+ * anywhere ends in MC_ENOMEM instead of a Lua panic.
+ */
+#include "motcua/rules.h"
+
+#include "motcua/alloc.h"
+#include "motcua/value.h"
+#include "map.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The count hook fires every HOOK_PERIOD instructions of a thread and adds them to the call's
+ * total, shared by every coroutine the rule makes. */
+enum { HOOK_PERIOD = 100, SEED = 20250701 };
+
+struct mc_rule {
+    int ref;                /* registry reference to the function */
+    char *key;              /* "module\0function" */
+    const char *module, *function; /* into key */
+    char *where;            /* "rules/civil.lua:12", the line that defines it */
+};
+
+typedef struct rule_module {
+    char *name;
+    char *path;
+    int env_ref;            /* the module's definitions table */
+    char **functions;       /* names of its functions, sorted */
+    size_t nfunctions;
+} rule_module;
+
+struct mc_rules {
+    lua_State *L;
+    mc_rules_opts opts;
+    size_t used;          /* bytes held by the state */
+    size_t limit;         /* the allocator refuses to grow past this */
+    bool mem_exceeded;    /* the limit (not the system) refused an allocation */
+    uint64_t steps_used;
+    bool killed;          /* the budget ran out during this call */
+    const mc_rule_view *view;
+    rule_module *modules;
+    size_t nmodules;
+    char **module_names;
+    mc_map resolved;      /* "module.function" -> mc_rule */
+    mc_rule **rules;
+    size_t nrules, caprules;
+};
+
+static void rule_free(mc_rule *rule);
+
+/* Stack slots kept on the main thread for the state's life. */
+enum { SLOT_MSGH = 1, SLOT_D = 2 };
+
+/* ==== allocation ========================================================================= */
+
+static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    mc_rules *r = ud;
+    if (ptr == NULL) {
+        osize = 0; /* osize is a type tag when ptr is NULL */
+    }
+    if (nsize == 0) {
+        mc_free(ptr);
+        r->used -= osize;
+        return NULL;
+    }
+    if (nsize > osize && r->used + (nsize - osize) > r->limit) {
+        r->mem_exceeded = true;
+        return NULL;
+    }
+    void *p = mc_realloc(ptr, nsize);
+    if (p == NULL) {
+        /* Lua assumes shrinking never fails: keep the old block. */
+        return nsize <= osize ? ptr : NULL;
+    }
+    r->used = r->used - osize + nsize;
+    return p;
+}
+
+static mc_rules *rules_of(lua_State *L)
+{
+    return *(mc_rules **)lua_getextraspace(L);
+}
+
+/* ==== the instruction budget ============================================================= */
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    mc_rules *r = rules_of(L);
+    r->steps_used += HOOK_PERIOD;
+    if (!r->killed && r->steps_used < r->opts.steps) {
+        return;
+    }
+    r->killed = true;
+    /* Re-arm at every instruction: a pcall in the rule may catch this error, but the next
+     * instruction raises it again, until the rule is out. */
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    lua_getinfo(L, "Sl", ar);
+    lua_pushfstring(L, "%s:%d: instruction budget exceeded (%I steps)", ar->short_src,
+                    ar->currentline, (lua_Integer)r->opts.steps);
+    lua_error(L);
+}
+
+/* The message handler of every protected call: errors become strings. */
+static int msgh(lua_State *L)
+{
+    int t = lua_type(L, 1);
+    if (t == LUA_TSTRING) {
+        return 1;
+    }
+    if (t == LUA_TNUMBER) {
+        lua_pushstring(L, lua_tostring(L, 1));
+        return 1;
+    }
+    /* Name the first Lua function up the stack (level 1 is usually `error` itself). */
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            lua_pushfstring(L, "%s:%d: the rule raised a %s instead of an error message",
+                            ar.short_src, ar.currentline, luaL_typename(L, 1));
+            return 1;
+        }
+    }
+    {
+        lua_pushfstring(L, "the rule raised a %s instead of an error message",
+                        luaL_typename(L, 1));
+    }
+    return 1;
+}
+
+/* Starts the limits of one call or module run; returns the stack base for cleanup. */
+static void limits_on(mc_rules *r)
+{
+    r->steps_used = 0;
+    r->killed = false;
+    r->mem_exceeded = false;
+    r->limit = r->used + r->opts.memory_cap;
+    lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD);
+}
+
+static void limits_off(mc_rules *r)
+{
+    lua_sethook(r->L, NULL, 0, 0);
+    r->limit = SIZE_MAX;
+    r->view = NULL;
+}
+
+/* ==== read-only tables =================================================================== */
+
+static int refuse_write(lua_State *L)
+{
+    const char *what = lua_tostring(L, lua_upvalueindex(1));
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        return luaL_error(L, "%s is read-only (cannot set '%s')", what, lua_tostring(L, 2));
+    }
+    return luaL_error(L, "%s is read-only", what);
+}
+
+/* Pushes a metatable for a read-only view of what (a string for messages): __newindex refuses,
+ * __metatable hides the metatable from getmetatable/setmetatable. */
+static void push_ro_meta(lua_State *L, const char *what)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, what);
+    lua_pushcclosure(L, refuse_write, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+}
+
+/* Replaces the table on top of the stack by an empty read-only proxy that reads through it. */
+static void make_proxy(lua_State *L, const char *what)
+{
+    lua_newtable(L);                 /* real proxy */
+    push_ro_meta(L, what);           /* real proxy meta */
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);         /* real proxy */
+    lua_remove(L, -2);               /* proxy */
+}
+
+/* ==== the dossier view =================================================================== */
+
+static const mc_rule_view *view_of(lua_State *L)
+{
+    const mc_rule_view *v = rules_of(L)->view;
+    if (v == NULL) {
+        luaL_error(L, "the dossier is only available while a rule runs");
+    }
+    return v;
+}
+
+static void push_val(lua_State *L, const mc_val *v)
+{
+    switch (v->kind) {
+    case MC_VAL_TEXT:
+        lua_pushstring(L, v->text);
+        break;
+    case MC_VAL_INTEGER:
+        lua_pushinteger(L, (lua_Integer)v->integer);
+        break;
+    case MC_VAL_NUMBER:
+        lua_pushnumber(L, (lua_Number)v->number);
+        break;
+    case MC_VAL_BOOL:
+        lua_pushboolean(L, v->boolean);
+        break;
+    default:
+        lua_pushnil(L);
+        break;
+    }
+}
+
+static int fields_index(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    const char *k = lua_tostring(L, 2);
+    if (k != NULL && lua_type(L, 2) == LUA_TSTRING) {
+        for (size_t i = 0; i < v->nfields; i++) {
+            if (strcmp(v->fields[i].name, k) == 0) {
+                push_val(L, &v->fields[i].value);
+                return 1;
+            }
+        }
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
+static int documents_index(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    const char *k = lua_tostring(L, 2);
+    if (k != NULL && lua_type(L, 2) == LUA_TSTRING) {
+        for (size_t i = 0; i < v->ndocuments; i++) {
+            if (strcmp(v->documents[i].name, k) == 0) {
+                lua_pushstring(L, v->documents[i].status);
+                return 1;
+            }
+        }
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
+/* The iterator of pairs(d.fields) and pairs(d.documents): upvalue 1 is the next index, upvalue
+ * 2 says which list. */
+static int view_next(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(1));
+    bool docs = lua_toboolean(L, lua_upvalueindex(2));
+    size_t n = docs ? v->ndocuments : v->nfields;
+    if (i < 0 || (size_t)i >= n) {
+        return 0;
+    }
+    lua_pushinteger(L, i + 1);
+    lua_replace(L, lua_upvalueindex(1));
+    if (docs) {
+        lua_pushstring(L, v->documents[i].name);
+        lua_pushstring(L, v->documents[i].status);
+    } else {
+        lua_pushstring(L, v->fields[i].name);
+        push_val(L, &v->fields[i].value);
+    }
+    return 2;
+}
+
+static int view_pairs(lua_State *L)
+{
+    view_of(L);
+    lua_pushinteger(L, 0);
+    lua_getfield(L, lua_upvalueindex(1), "docs");
+    lua_pushcclosure(L, view_next, 2);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int d_index(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "";
+    const char *s = NULL;
+    if (strcmp(k, "fields") == 0 || strcmp(k, "documents") == 0) {
+        lua_getiuservalue(L, 1, k[0] == 'f' ? 1 : 2);
+        return 1;
+    }
+    if (strcmp(k, "procedure") == 0) {
+        s = v->procedure;
+    } else if (strcmp(k, "version") == 0) {
+        s = v->version;
+    } else if (strcmp(k, "subject") == 0) {
+        s = v->subject;
+    } else if (strcmp(k, "state") == 0) {
+        s = v->state;
+    } else if (strcmp(k, "channel") == 0) {
+        s = v->channel;
+    } else if (strcmp(k, "submitted") == 0) {
+        s = v->submitted;
+    }
+    if (s != NULL) {
+        lua_pushstring(L, s);
+    } else {
+        lua_pushnil(L);
+    }
+    return 1;
+}
+
+/* Pushes a view userdata with its metatable: idx reads, pairs iterates (when given). */
+static void push_view_object(lua_State *L, const char *what, lua_CFunction idx, bool docs,
+                             bool iterable, int nuv)
+{
+    lua_newuserdatauv(L, 1, nuv);
+    push_ro_meta(L, what);
+    lua_pushcfunction(L, idx);
+    lua_setfield(L, -2, "__index");
+    if (iterable) {
+        lua_createtable(L, 0, 1);
+        lua_pushboolean(L, docs);
+        lua_setfield(L, -2, "docs");
+        lua_pushcclosure(L, view_pairs, 1);
+        lua_setfield(L, -2, "__pairs");
+    }
+    lua_setmetatable(L, -2);
+}
+
+/* ==== registry and calendar functions ==================================================== */
+
+static int registry_holds(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    const char *reg = luaL_checkstring(L, 1);
+    const char *doc = luaL_checkstring(L, 2);
+    const char *subject = luaL_checkstring(L, 3);
+    lua_pushboolean(L, v->registry_holds != NULL && v->registry_holds(v->ud, reg, doc, subject));
+    return 1;
+}
+
+/* A date or datetime argument in local time, as minutes. */
+static mc_datetime check_datetime(lua_State *L, int arg)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, arg, &n);
+    mc_datetime t;
+    mc_date d;
+    char msg[120];
+    if (n == 10 && mc_value_date(s, n, &d, msg, sizeof msg) == 0) {
+        return (mc_datetime)d * 1440;
+    }
+    if (mc_value_datetime(s, n, &t, msg, sizeof msg) != 0) {
+        luaL_argerror(L, arg, msg);
+    }
+    return t;
+}
+
+static int calendar_add(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    mc_datetime t = check_datetime(L, 1);
+    size_t n;
+    const char *s = luaL_checklstring(L, 2, &n);
+    mc_duration d;
+    char msg[160];
+    if (mc_value_duration(s, n, true, &d, msg, sizeof msg) != 0) {
+        return luaL_argerror(L, 2, msg);
+    }
+    mc_localtime due = mc_calendar_deadline(v->calendar, (mc_localtime)t * 60, d);
+    char out[17];
+    mc_datetime_format((mc_datetime)(due / 60), out);
+    lua_pushstring(L, out);
+    return 1;
+}
+
+static int calendar_working_days(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    mc_date from = (mc_date)(check_datetime(L, 1) / 1440);
+    mc_date to = (mc_date)(check_datetime(L, 2) / 1440);
+    lua_pushinteger(L, (lua_Integer)mc_calendar_working_days(v->calendar, from, to));
+    return 1;
+}
+
+/* ==== building the sandbox =============================================================== */
+
+static const char *const base_names[] = {
+    "assert",   "error",        "ipairs",   "next",     "pairs",  "pcall",  "xpcall",
+    "select",   "tonumber",     "tostring", "type",     "rawequal", "rawlen", "rawget",
+    "getmetatable", "setmetatable", "_VERSION",
+};
+
+/* Protected: builds the base table every module environment reads through, the string
+ * metatable guard and the view objects. Leaves nothing on the stack. */
+static int setup(lua_State *L)
+{
+    luaL_requiref(L, "_G", luaopen_base, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
+    lua_settop(L, 0);
+
+    /* Deterministic random numbers; rules cannot reseed. */
+    lua_getglobal(L, "math");
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, SEED);
+    lua_call(L, 1, 0);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump"); /* bytecode has no use here */
+    lua_pop(L, 1);
+
+    lua_newtable(L); /* base */
+    for (size_t i = 0; i < sizeof base_names / sizeof base_names[0]; i++) {
+        lua_getglobal(L, base_names[i]);
+        lua_setfield(L, -2, base_names[i]);
+    }
+    static const char *const libs[] = {"string", "table", "math", "utf8", "coroutine"};
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+        lua_getglobal(L, libs[i]);
+        make_proxy(L, libs[i]);
+        lua_setfield(L, -2, libs[i]);
+    }
+    lua_newtable(L);
+    lua_pushcfunction(L, registry_holds);
+    lua_setfield(L, -2, "holds");
+    make_proxy(L, "registry");
+    lua_setfield(L, -2, "registry");
+    lua_newtable(L);
+    lua_pushcfunction(L, calendar_add);
+    lua_setfield(L, -2, "add");
+    lua_pushcfunction(L, calendar_working_days);
+    lua_setfield(L, -2, "working_days");
+    make_proxy(L, "calendar");
+    lua_setfield(L, -2, "calendar");
+    /* The environment metatable of modules while they first run: read the base. */
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_setfield(L, LUA_REGISTRYINDEX, "motcua.loadenv");
+    lua_setfield(L, LUA_REGISTRYINDEX, "motcua.base");
+
+    /* Strings index the read-only string proxy, and their metatable cannot be reached. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_getfield(L, LUA_REGISTRYINDEX, "motcua.base");
+    lua_getfield(L, -1, "string");
+    lua_setfield(L, -3, "__index");
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    make_proxy(L, "the string metatable");
+    lua_setfield(L, -2, "__metatable");
+    lua_settop(L, 0);
+
+    /* Scrub the real globals: modules never see _G, but nothing should linger there. */
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, -4);
+    }
+    lua_pop(L, 1);
+
+    /* The view: d, d.fields and d.documents, made once and reused by every call. */
+    push_view_object(L, "the dossier", d_index, false, false, 2);
+    push_view_object(L, "d.fields", fields_index, false, true, 0);
+    lua_setiuservalue(L, -2, 1);
+    push_view_object(L, "d.documents", documents_index, true, true, 0);
+    lua_setiuservalue(L, -2, 2);
+    lua_setfield(L, LUA_REGISTRYINDEX, "motcua.d");
+    return 0;
+}
+
+int mc_rules_new(mc_rules **out, const mc_rules_opts *opts, mc_error *err)
+{
+    *out = NULL;
+    mc_rules *r = mc_calloc(1, sizeof *r);
+    if (r == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_rules_opts dflt = MC_RULES_OPTS_INIT;
+    r->opts = opts ? *opts : dflt;
+    r->limit = SIZE_MAX;
+    r->L = lua_newstate(lua_alloc, r);
+    if (r->L == NULL) {
+        mc_free(r);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    *(mc_rules **)lua_getextraspace(r->L) = r;
+    lua_pushcfunction(r->L, setup);
+    if (lua_pcall(r->L, 0, 0, 0) != LUA_OK) {
+        mc_rules_free(r);
+        return mc_error_set(err, MC_ENOMEM, "out of memory setting up the rules sandbox");
+    }
+    /* Permanent slots: the message handler and d. */
+    lua_pushcfunction(r->L, msgh);
+    lua_getfield(r->L, LUA_REGISTRYINDEX, "motcua.d");
+    *out = r;
+    return 0;
+}
+
+void mc_rules_free(mc_rules *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    if (r->L != NULL) {
+        lua_close(r->L);
+    }
+    for (size_t i = 0; i < r->nmodules; i++) {
+        rule_module *m = &r->modules[i];
+        mc_free(m->name);
+        mc_free(m->path);
+        for (size_t k = 0; k < m->nfunctions; k++) {
+            mc_free(m->functions[k]);
+        }
+        mc_free(m->functions);
+    }
+    mc_free(r->modules);
+    mc_free(r->module_names);
+    for (size_t i = 0; i < r->nrules; i++) {
+        rule_free(r->rules[i]);
+    }
+    mc_free(r->rules);
+    for (size_t i = 0; i < r->resolved.cap; i++) {
+        mc_free((char *)r->resolved.slots[i].key);
+    }
+    mc_map_free(&r->resolved);
+    mc_free(r);
+}
+
+size_t mc_rules_memory(const mc_rules *r)
+{
+    return r->used;
+}
+
+/* ==== loading modules ==================================================================== */
+
+static bool valid_module_name(const char *s)
+{
+    if (!(s[0] >= 'a' && s[0] <= 'z')) {
+        return false;
+    }
+    for (const char *p = s + 1; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) {
+            return false;
+        }
+    }
+    return strlen(s) <= 64;
+}
+
+static const rule_module *find_module(const mc_rules *r, const char *name)
+{
+    for (size_t i = 0; i < r->nmodules; i++) {
+        if (strcmp(r->modules[i].name, name) == 0) {
+            return &r->modules[i];
+        }
+    }
+    return NULL;
+}
+
+/* Reports a Lua load or run error "PATH:LINE: message" as a diagnostic at that line. */
+static int report_lua_error(mc_diags *diags, const char *path, const char *text, size_t len,
+                            const char *msg)
+{
+    /* Lua shortens long chunk names; find ":LINE:" after the (possibly shortened) name. */
+    uint32_t line = 0;
+    const char *body = msg;
+    for (const char *p = msg; *p; p++) {
+        if (*p == ':' && p[1] >= '0' && p[1] <= '9') {
+            const char *q = p + 1;
+            uint32_t n = 0;
+            while (*q >= '0' && *q <= '9') {
+                n = n * 10 + (uint32_t)(*q - '0');
+                q++;
+            }
+            if (*q == ':') {
+                line = n;
+                body = q[1] == ' ' ? q + 2 : q + 1;
+                break;
+            }
+        }
+    }
+    mc_source *src;
+    if (line == 0 || mc_source_new(&src, path, text, len, NULL) != 0) {
+        return mc_diags_add_at(diags, MC_DIAG_ERROR, path, line, line ? 1 : 0, "%s", body);
+    }
+    /* The offset of the line, and of the token Lua names ("near 'x'") when it is there. */
+    size_t off = 0;
+    for (uint32_t l = 1; l < line && off < len; off++) {
+        l += text[off] == '\n';
+    }
+    size_t tok_len = 1;
+    const char *near = strstr(body, "near '");
+    if (near != NULL) {
+        const char *tok = near + 6;
+        const char *end = strchr(tok, '\'');
+        size_t line_end = off;
+        while (line_end < len && text[line_end] != '\n') {
+            line_end++;
+        }
+        if (end != NULL && end > tok) {
+            size_t tl = (size_t)(end - tok);
+            for (size_t i = off; i + tl <= line_end; i++) {
+                if (memcmp(text + i, tok, tl) == 0) {
+                    off = i;
+                    tok_len = tl;
+                    break;
+                }
+            }
+        }
+    }
+    int rc = mc_diags_add(diags, MC_DIAG_ERROR, src, off, tok_len, "%s", body);
+    mc_source_free(src);
+    return rc;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Protected: after a module ran (its definitions table on top), seals its chunk's environment
+ * (the chunk is below it) and returns the definitions' function names in a new table. */
+static int seal(lua_State *L)
+{
+    /* [chunk, defs] */
+    lua_newtable(L);                          /* sealed env: empty, reads through defs */
+    lua_createtable(L, 0, 3);
+    lua_pushliteral(L, "the rule environment (rules may not assign globals at run time)");
+    lua_pushcclosure(L, refuse_write, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_setupvalue(L, 1, 1);                  /* the chunk's _ENV, shared by its functions */
+    lua_newtable(L);                          /* names */
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 2) != 0) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TFUNCTION) {
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, -4, ++n);
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+static int add_module(mc_rules *r, const char *name, const char *path, int env_ref,
+                      lua_State *L, int names_idx)
+{
+    rule_module *mods = mc_realloc(r->modules, (r->nmodules + 1) * sizeof *mods);
+    char **names = mc_realloc(r->module_names, (r->nmodules + 1) * sizeof *names);
+    if (mods != NULL) {
+        r->modules = mods;
+    }
+    if (names != NULL) {
+        r->module_names = names;
+    }
+    if (mods == NULL || names == NULL) {
+        return MC_ENOMEM;
+    }
+    rule_module m = {0};
+    m.env_ref = env_ref;
+    m.name = mc_strndup(name, strlen(name));
+    m.path = mc_strndup(path, strlen(path));
+    size_t n = (size_t)lua_rawlen(L, names_idx);
+    m.functions = mc_calloc(n ? n : 1, sizeof *m.functions);
+    bool ok = m.name && m.path && m.functions;
+    for (size_t i = 0; ok && i < n; i++) {
+        lua_rawgeti(L, names_idx, (lua_Integer)i + 1);
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        m.functions[i] = mc_strndup(s, len);
+        lua_pop(L, 1);
+        ok = m.functions[i] != NULL;
+        m.nfunctions = i + 1;
+    }
+    if (!ok) {
+        mc_free(m.name);
+        mc_free(m.path);
+        for (size_t i = 0; i < m.nfunctions; i++) {
+            mc_free(m.functions[i]);
+        }
+        mc_free(m.functions);
+        return MC_ENOMEM;
+    }
+    qsort(m.functions, m.nfunctions, sizeof *m.functions, cmp_cstr);
+    r->modules[r->nmodules] = m;
+    r->module_names[r->nmodules] = m.name;
+    r->nmodules++;
+    return 0;
+}
+
+/* Protected: creates a module's definitions table (reading through the base) and makes it the
+ * chunk's _ENV. [chunk] -> [chunk, defs] */
+static int prepare_env(lua_State *L)
+{
+    lua_newtable(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, "motcua.loadenv");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    if (lua_setupvalue(L, 1, 1) == NULL) {
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+int mc_rules_load_buffer(mc_rules *r, const char *name, const char *path, const char *text,
+                         size_t len, mc_diags *diags, mc_error *err)
+{
+    lua_State *L = r->L;
+    int base = lua_gettop(L);
+    int rc = 0;
+    if (!valid_module_name(name)) {
+        rc = mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0,
+                             "invalid rule module name '%s' (lower-case letters, digits and "
+                             "'_', starting with a letter)",
+                             name);
+        return rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
+    }
+    if (find_module(r, name) != NULL) {
+        rc = mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0, "rule module '%s' loaded twice",
+                             name);
+        return rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
+    }
+    char chunkname[1024];
+    snprintf(chunkname, sizeof chunkname, "@%s", path);
+    int st = luaL_loadbufferx(L, text, len, chunkname, "t");
+    if (st == LUA_ERRMEM) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory loading %s", path);
+        goto done;
+    }
+    if (st != LUA_OK) {
+        rc = report_lua_error(diags, path, text, len, lua_tostring(L, -1));
+        rc = rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
+        goto done;
+    }
+    int chunk = lua_gettop(L);
+    lua_pushcfunction(L, prepare_env);
+    lua_pushvalue(L, chunk);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory loading %s", path);
+        goto done;
+    }
+    int defs = lua_gettop(L);
+    /* The module's first run is a rule run: budget and memory cap apply. */
+    limits_on(r);
+    lua_pushvalue(L, chunk);
+    st = lua_pcall(L, 0, 0, SLOT_MSGH);
+    bool limited = r->killed || r->mem_exceeded;
+    limits_off(r);
+    if (st != LUA_OK) {
+        if (st == LUA_ERRMEM && !limited) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory running %s", path);
+            goto done;
+        }
+        const char *msg = lua_tostring(L, -1);
+        char buf[600];
+        if (st == LUA_ERRMEM) {
+            snprintf(buf, sizeof buf, "%s:1: memory cap exceeded (%zu bytes) while the module "
+                     "first runs", path, r->opts.memory_cap);
+            msg = buf;
+        }
+        rc = report_lua_error(diags, path, text, len, msg ? msg : "error");
+        rc = rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
+        goto done;
+    }
+    lua_pushcfunction(L, seal);
+    lua_pushvalue(L, chunk);
+    lua_pushvalue(L, defs);
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory loading %s", path);
+        goto done;
+    }
+    int names = lua_gettop(L);
+    lua_pushvalue(L, defs);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX); /* cannot raise: the registry has room */
+    if (ref == LUA_REFNIL || add_module(r, name, path, ref, L, names) != 0) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory loading %s", path);
+    }
+done:
+    lua_settop(L, base);
+    return rc;
+}
+
+int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return errno == ENOENT ? 0 : mc_error_set(err, MC_EIO, "%s: %s", dir, strerror(errno));
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && rc == 0) {
+        size_t len = strlen(e->d_name);
+        if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0) {
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **p = mc_realloc(names, cap * sizeof *p);
+            if (p == NULL) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+                break;
+            }
+            names = p;
+        }
+        names[n] = mc_strndup(e->d_name, len);
+        if (names[n] == NULL) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_cstr);
+    bool errors = false;
+    for (size_t i = 0; i < n && (rc == 0 || rc == MC_ECHECK); i++) {
+        size_t dl = strlen(dir), fl = strlen(names[i]);
+        bool here = dl == 1 && dir[0] == '.';
+        char *path = mc_malloc(dl + fl + 2);
+        if (path == NULL) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(path, dl + fl + 2, "%s%s%s", here ? "" : dir, here ? "" : "/", names[i]);
+        mc_source *src;
+        rc = mc_source_read(&src, path, err);
+        if (rc == 0) {
+            names[i][fl - 4] = '\0';
+            rc = mc_rules_load_buffer(r, names[i], path, mc_source_text(src),
+                                      mc_source_len(src), diags, err);
+            mc_source_free(src);
+        }
+        mc_free(path);
+        if (rc == MC_ECHECK) {
+            errors = true;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        mc_free(names[i]);
+    }
+    mc_free(names);
+    return rc == 0 && errors ? MC_ECHECK : rc;
+}
+
+/* ==== names ============================================================================== */
+
+bool mc_rules_has_module(const mc_rules *r, const char *module)
+{
+    return find_module(r, module) != NULL;
+}
+
+bool mc_rules_has(const mc_rules *r, const char *module, const char *function)
+{
+    const rule_module *m = find_module(r, module);
+    return m != NULL && bsearch(&function, m->functions, m->nfunctions, sizeof *m->functions,
+                                cmp_cstr) != NULL;
+}
+
+const char *const *mc_rules_modules(const mc_rules *r, size_t *n)
+{
+    *n = r->nmodules;
+    return (const char *const *)r->module_names;
+}
+
+const char *const *mc_rules_functions(const mc_rules *r, const char *module, size_t *n)
+{
+    const rule_module *m = find_module(r, module);
+    *n = m ? m->nfunctions : 0;
+    return m ? (const char *const *)m->functions : NULL;
+}
+
+/* ==== calls ============================================================================== */
+
+/* Protected: [defs-ref, name (light userdata)] -> the function's registry ref (LUA_NOREF
+ * when absent) and its definition line. */
+static int resolve_fn(lua_State *L)
+{
+    const char *name = lua_touserdata(L, 2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lua_tointeger(L, 1));
+    lua_getfield(L, -1, name);
+    if (lua_type(L, -1) != LUA_TFUNCTION) {
+        lua_pushinteger(L, LUA_NOREF);
+        lua_pushinteger(L, 0);
+        return 2;
+    }
+    lua_Debug ar;
+    lua_pushvalue(L, -1);
+    lua_getinfo(L, ">S", &ar);
+    lua_pushinteger(L, luaL_ref(L, LUA_REGISTRYINDEX));
+    lua_pushinteger(L, ar.linedefined);
+    return 2;
+}
+
+static void rule_free(mc_rule *rule)
+{
+    if (rule != NULL) {
+        mc_free(rule->key);
+        mc_free(rule->where);
+        mc_free(rule);
+    }
+}
+
+int mc_rules_resolve(mc_rules *r, const char *module, const char *function,
+                     const mc_rule **out, mc_error *err)
+{
+    *out = NULL;
+    char key[300];
+    int kl = snprintf(key, sizeof key, "%s.%s", module, function);
+    if (kl < 0 || (size_t)kl >= sizeof key) {
+        return mc_error_set(err, MC_ENOTFOUND, "no rule %s.%s", module, function);
+    }
+    mc_rule *found = mc_map_get(&r->resolved, key, (size_t)kl);
+    if (found != NULL) {
+        *out = found;
+        return 0;
+    }
+    const rule_module *m = find_module(r, module);
+    if (m == NULL || !mc_rules_has(r, module, function)) {
+        return mc_error_set(err, MC_ENOTFOUND, "no rule %s.%s", module, function);
+    }
+    if (r->nrules == r->caprules) {
+        size_t cap = r->caprules ? r->caprules * 2 : 16;
+        mc_rule **p = mc_realloc(r->rules, cap * sizeof *p);
+        if (p == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        r->rules = p;
+        r->caprules = cap;
+    }
+    mc_rule *rule = mc_calloc(1, sizeof *rule);
+    if (rule == NULL || (rule->key = mc_strndup(key, (size_t)kl)) == NULL) {
+        rule_free(rule);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    lua_State *L = r->L;
+    int base = lua_gettop(L);
+    lua_pushcfunction(L, resolve_fn);
+    lua_pushinteger(L, m->env_ref);
+    lua_pushlightuserdata(L, (void *)function);
+    int st = lua_pcall(L, 2, 2, 0);
+    rule->ref = st == LUA_OK ? (int)lua_tointeger(L, -2) : LUA_NOREF;
+    int line = st == LUA_OK ? (int)lua_tointeger(L, -1) : 0;
+    lua_settop(L, base);
+    char where[1100];
+    snprintf(where, sizeof where, "%s:%d", m->path, line);
+    rule->where = mc_strndup(where, strlen(where));
+    rule->module = rule->key;
+    rule->key[strlen(module)] = '\0'; /* key holds "module\0function" from here on */
+    rule->function = rule->key + strlen(module) + 1;
+    char *mapkey = mc_strndup(key, (size_t)kl);
+    if (st != LUA_OK || rule->ref == LUA_NOREF || rule->where == NULL || mapkey == NULL ||
+        mc_map_put(&r->resolved, mapkey, (size_t)kl, rule) != 0) {
+        if (st == LUA_OK && rule->ref != LUA_NOREF) {
+            luaL_unref(L, LUA_REGISTRYINDEX, rule->ref);
+        }
+        mc_free(mapkey);
+        rule_free(rule);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    r->rules[r->nrules++] = rule;
+    *out = rule;
+    return 0;
+}
+
+/* Errors passed up through coroutine.wrap get their location twice ("f.lua:3: f.lua:3: x"):
+ * keep one. */
+static void collapse_location(char *msg)
+{
+    const char *colon = strstr(msg, ": ");
+    if (colon == NULL) {
+        return;
+    }
+    size_t n = (size_t)(colon - msg) + 2;
+    if (strncmp(msg + n, msg, n) == 0) {
+        memmove(msg, msg + n, strlen(msg + n) + 1);
+    }
+}
+
+/* Runs rule with d bound to view; on success leaves nres results on the stack above base. */
+static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int nres,
+                mc_error *err)
+{
+    lua_State *L = r->L;
+    r->view = view;
+    limits_on(r);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rule->ref);
+    lua_pushvalue(L, SLOT_D);
+    int st = lua_pcall(L, 1, nres, SLOT_MSGH);
+    bool killed = r->killed, capped = r->mem_exceeded;
+    limits_off(r);
+    if (st == LUA_OK && !killed) {
+        return 0;
+    }
+    int code = killed || capped ? MC_ELIMIT : MC_ERULE;
+    char msg[400];
+    if (st == LUA_ERRMEM && !capped) {
+        code = MC_ENOMEM;
+        snprintf(msg, sizeof msg, "out of memory");
+    } else if (st == LUA_ERRMEM) {
+        snprintf(msg, sizeof msg, "%s: memory cap exceeded (%zu bytes)", rule->where,
+                 r->opts.memory_cap);
+    } else if (st == LUA_OK) {
+        snprintf(msg, sizeof msg, "%s: instruction budget exceeded (%llu steps)", rule->where,
+                 (unsigned long long)r->opts.steps);
+    } else {
+        const char *m = lua_tostring(L, -1);
+        snprintf(msg, sizeof msg, "%s", m ? m : "error");
+        collapse_location(msg);
+    }
+    lua_settop(L, SLOT_D);
+    mc_error_set(err, code, "rule %s.%s: %s", rule->module, rule->function, msg);
+    if (err != NULL) {
+        err->file = rule->where;
+    }
+    return code;
+}
+
+int mc_rules_cond(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, bool *result,
+                  char *reason, size_t reasonsz, mc_error *err)
+{
+    if (reasonsz > 0) {
+        reason[0] = '\0';
+    }
+    int rc = call(r, rule, d, 2, err);
+    if (rc != 0) {
+        return rc;
+    }
+    lua_State *L = r->L;
+    int t = lua_type(L, -2);
+    if (t != LUA_TBOOLEAN && t != LUA_TNIL) {
+        mc_error_set(err, MC_ERULE,
+                     "rule %s.%s: %s: returned a %s; a condition returns true or false",
+                     rule->module, rule->function, rule->where, lua_typename(L, t));
+        lua_settop(L, SLOT_D);
+        return MC_ERULE;
+    }
+    *result = lua_toboolean(L, -2);
+    if (!*result && lua_type(L, -1) == LUA_TSTRING && reasonsz > 0) {
+        snprintf(reason, reasonsz, "%s", lua_tostring(L, -1));
+    }
+    lua_settop(L, SLOT_D);
+    return 0;
+}
+
+static const lua_Integer MAX_FEE = 1000000000000000;
+
+int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_t *amount,
+                 mc_error *err)
+{
+    int rc = call(r, rule, d, 1, err);
+    if (rc != 0) {
+        return rc;
+    }
+    lua_State *L = r->L;
+    int isint = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (lua_type(L, -1) != LUA_TNUMBER || !isint || v < 0 || v > MAX_FEE) {
+        const char *what = lua_type(L, -1) == LUA_TNUMBER ? "a number that is not a whole "
+                                                             "amount of 0 or more"
+                                                           : luaL_typename(L, -1);
+        mc_error_set(err, MC_ERULE, "rule %s.%s: %s: returned %s%s; a fee rule returns a whole "
+                     "amount", rule->module, rule->function, rule->where,
+                     lua_type(L, -1) == LUA_TNUMBER ? "" : "a ", what);
+        lua_settop(L, SLOT_D);
+        return MC_ERULE;
+    }
+    *amount = (int64_t)v;
+    lua_settop(L, SLOT_D);
+    return 0;
+}
