@@ -122,29 +122,6 @@ static int find_files(const mc_load_opts *opts, mc_ptrvec *files, mc_error *err)
     return 0;
 }
 
-/* Rule module names: the stems of rules_dir/\*.lua. */
-static int find_rules(mc_catalogue *cat, const char *rules_dir, mc_map *modules, mc_error *err)
-{
-    DIR *d = opendir(rules_dir);
-    if (d == NULL) {
-        return errno == ENOENT ? 0 : mc_error_set(err, MC_EIO, "%s: %s", rules_dir,
-                                                  strerror(errno));
-    }
-    int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && rc == 0) {
-        if (e->d_name[0] != '.' && has_suffix(e->d_name, ".lua")) {
-            size_t n = strlen(e->d_name) - 4;
-            char *name = mc_arena_strndup(&cat->arena, e->d_name, n);
-            if (name == NULL || mc_map_put(modules, name, n, name) != 0) {
-                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-            }
-        }
-    }
-    closedir(d);
-    return rc;
-}
-
 /* ==== loading ============================================================================ */
 
 static mc_catalogue *catalogue_new(void)
@@ -173,7 +150,8 @@ static mc_catalogue *catalogue_new(void)
 }
 
 /* Parses and builds every source of cat, then finishes the build. */
-static int build_all(mc_catalogue *cat, const mc_map *rules, mc_diags *diags, mc_error *err)
+static int build_all(mc_catalogue *cat, const struct mc_rules *rules, mc_diags *diags,
+                     mc_error *err)
 {
     mc_arena trees = MC_ARENA_INIT;
     mc_builder *b = NULL;
@@ -237,11 +215,7 @@ int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *di
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     mc_ptrvec files = {NULL, 0, 0};
-    mc_map rules = MC_MAP_INIT;
     int rc = find_files(opts, &files, err);
-    if (rc == 0 && opts->rules_dir != NULL) {
-        rc = find_rules(cat, opts->rules_dir, &rules, err);
-    }
     for (size_t i = 0; i < files.n && rc == 0; i++) {
         mc_source *src;
         const char *path = files.items[i];
@@ -257,13 +231,12 @@ int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *di
         }
     }
     if (rc == 0) {
-        rc = build_all(cat, opts->rules_dir ? &rules : NULL, diags, err);
+        rc = build_all(cat, opts->rules, diags, err);
     }
     for (size_t i = 0; i < files.n; i++) {
         mc_free(files.items[i]);
     }
     mc_ptrvec_free(&files);
-    mc_map_free(&rules);
     return finish(out, cat, rc, diags);
 }
 

@@ -73,10 +73,10 @@ struct mc_catalogue {
 
 /* Builds declarations from parse trees into cat. The loader calls mc_build_file() for each
  * parsed file (declaring names), then mc_build_finish() once (bodies, references, checks).
- * rule_modules lists the rule module names found (NULL: rule references are not checked). */
+ * rules holds the rule modules (NULL: rule references are not checked). */
 typedef struct mc_builder mc_builder;
 int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
-                   const mc_map *rule_modules);
+                   const struct mc_rules *rules);
 int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *tree);
 int mc_build_finish(mc_builder *b);
 void mc_builder_free(mc_builder *b);

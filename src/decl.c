@@ -11,6 +11,7 @@
 #include "decl_int.h"
 
 #include "motcua/alloc.h"
+#include "motcua/rules.h"
 #include "regex.h"
 #include "suggest.h"
 
@@ -412,24 +413,41 @@ int mc_b_rule(mc_builder *b, const mc_token *t, mc_rule_ref *out)
     if (out->module == NULL || out->function == NULL) {
         return -1;
     }
-    if (b->rules != NULL && mc_map_get(b->rules, out->module, modlen) == NULL) {
-        mc_suggest s;
-        mc_suggest_init(&s, out->module, modlen);
-        for (size_t i = 0; i < b->rules->cap; i++) {
-            if (b->rules->slots[i].key != NULL) {
-                mc_suggest_offer(&s, b->rules->slots[i].key);
-            }
-        }
-        mc_token mod = *t;
-        mod.len = (uint32_t)modlen;
-        if (s.best != NULL) {
-            return mc_b_error(b, &mod,
-                              "unknown rule module '%s' (no rules/%s.lua; did you mean '%s'?)",
-                              out->module, out->module, s.best);
-        }
-        return mc_b_error(b, &mod, "unknown rule module '%s' (no rules/%s.lua)", out->module,
-                          out->module);
+    if (b->rules == NULL) {
+        return 0;
     }
+    size_t n;
+    const char *const *names;
+    mc_token part = *t;
+    const char *kind;
+    mc_suggest s;
+    if (!mc_rules_has_module(b->rules, out->module)) {
+        names = mc_rules_modules(b->rules, &n);
+        mc_suggest_init(&s, out->module, modlen);
+        part.len = (uint32_t)modlen;
+        kind = "rule module";
+    } else if (!mc_rules_has(b->rules, out->module, out->function)) {
+        names = mc_rules_functions(b->rules, out->module, &n);
+        mc_suggest_init(&s, out->function, strlen(out->function));
+        part.off += (uint32_t)modlen + 1;
+        part.len -= (uint32_t)modlen + 1;
+        kind = "rule function";
+    } else {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        mc_suggest_offer(&s, names[i]);
+    }
+    char hint[200] = "";
+    if (s.best != NULL) {
+        snprintf(hint, sizeof hint, "did you mean '%s'?", s.best);
+    }
+    if (part.off == t->off) {
+        return mc_b_error(b, &part, "unknown %s '%s' (no rules/%s.lua%s%s)", kind, out->module,
+                          out->module, s.best ? "; " : "", hint);
+    }
+    return mc_b_error(b, &part, "unknown %s '%s' in module '%s'%s%s%s", kind, out->function,
+                      out->module, s.best ? " (" : "", hint, s.best ? ")" : "");
     return 0;
 }
 
@@ -533,7 +551,7 @@ int mc_title_handler(mc_builder *b, const mc_node *n, void *obj)
 /* ==== builder ============================================================================ */
 
 int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
-                   const mc_map *rule_modules)
+                   const struct mc_rules *rules)
 {
     mc_builder *b = mc_calloc(1, sizeof *b);
     if (b == NULL) {
@@ -541,7 +559,7 @@ int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
     }
     b->cat = cat;
     b->diags = diags;
-    b->rules = rule_modules;
+    b->rules = rules;
     *out = b;
     return 0;
 }

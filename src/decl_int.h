@@ -50,7 +50,7 @@ typedef struct mc_decl {
 struct mc_builder {
     mc_catalogue *cat;
     mc_diags *diags;
-    const mc_map *rules; /* rule module names, or NULL */
+    const struct mc_rules *rules; /* rule modules, or NULL */
     mc_source *src;      /* the file being built */
     uint32_t file;
     int fatal;

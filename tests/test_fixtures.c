@@ -1,9 +1,11 @@
 /*
  * The diagnostic fixtures: every tests/fixtures/lint/NAME.proc (or folder NAME.d/) is loaded as
- * a catalogue, with tests/fixtures/rules as its rule modules, and its diagnostics must be
+ * a catalogue, with the modules of tests/fixtures/rules as its rules, and its diagnostics must be
  * exactly the lines of NAME.expect (empty: it loads clean). One test case per fixture.
  */
 #include "testutil.h"
+
+#include "motcua/rules.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -50,7 +52,10 @@ static void run_fixture(void **state)
     mc_load_opts opts = MC_LOAD_OPTS_INIT;
     opts.paths = paths;
     opts.npaths = 1;
-    opts.rules_dir = "tests/fixtures/rules";
+    mc_rules *rules;
+    assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_dir(rules, "tests/fixtures/rules", d, NULL), 0);
+    opts.rules = rules;
     mc_catalogue *cat = NULL;
     mc_error err;
     int rc = mc_catalogue_load(&cat, &opts, d, &err);
@@ -63,6 +68,7 @@ static void run_fixture(void **state)
     assert_int_equal(rc, has_error ? MC_ECHECK : 0);
     assert_true(has_error ? cat == NULL : cat != NULL);
     mc_catalogue_free(cat);
+    mc_rules_free(rules);
     mc_diags_free(d);
     free(got);
     free(expected);

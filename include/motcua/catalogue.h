@@ -289,7 +289,8 @@ typedef struct mc_cost_model {
 typedef struct mc_load_opts {
     const char *const *paths; /* .proc files and directories searched recursively for them */
     size_t npaths;
-    const char *rules_dir;    /* folder of rule modules (.lua), or NULL */
+    const struct mc_rules *rules; /* loaded rule modules to check references against, or NULL
+                                     (references are then not checked) */
 } mc_load_opts;
 
 #define MC_LOAD_OPTS_INIT {NULL, 0, NULL}

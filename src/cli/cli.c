@@ -3,6 +3,7 @@
 
 #include "motcua/alloc.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,10 +88,59 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || s[0] == '-') {
+        return false;
+    }
+    uint64_t mul = 1;
+    if (strcmp(end, "K") == 0 || strcmp(end, "KiB") == 0) {
+        mul = 1024;
+    } else if (strcmp(end, "M") == 0 || strcmp(end, "MiB") == 0) {
+        mul = 1024 * 1024;
+    } else if (*end != '\0') {
+        return false;
+    }
+    if (v > UINT64_MAX / mul) {
+        return false;
+    }
+    *out = v * mul;
+    return true;
+}
+
+int cli_rule_opts(const cli *c, mc_rules_opts *opts)
+{
+    mc_rules_opts dflt = MC_RULES_OPTS_INIT;
+    *opts = dflt;
+    uint64_t v;
+    if (c->rule_memory != NULL) {
+        if (!parse_size(c->rule_memory, &v) || v < 65536 || v > ((uint64_t)1 << 32)) {
+            return cli_usage_error("--rule-memory takes a size from 64K to 4096M, not '%s'",
+                                   c->rule_memory);
+        }
+        opts->memory_cap = (size_t)v;
+    }
+    if (c->rule_steps != NULL) {
+        if (!parse_size(c->rule_steps, &v) || v < 1000) {
+            return cli_usage_error("--rule-steps takes a number of at least 1000, not '%s'",
+                                   c->rule_steps);
+        }
+        opts->steps = v;
+    }
+    return 0;
+}
+
 int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat,
-             mc_diags **diags, mc_error *err)
+             mc_rules **rules_out, mc_diags **diags, mc_error *err)
 {
     *cat = NULL;
+    if (rules_out != NULL) {
+        *rules_out = NULL;
+    }
+    mc_rules *rs = NULL;
     if (mc_diags_new(diags) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
@@ -133,12 +183,34 @@ int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat
             use[i] = paths[i];
         }
     }
-    mc_load_opts opts = MC_LOAD_OPTS_INIT;
-    opts.paths = use;
-    opts.npaths = n;
-    opts.rules_dir = rules;
-    rc = mc_catalogue_load(cat, &opts, *diags, err);
+    mc_rules_opts ropts;
+    if (cli_rule_opts(c, &ropts) != 0) {
+        rc = mc_error_set(err, MC_EUSAGE, "invalid rule limits");
+        goto done;
+    }
+    rc = mc_rules_new(&rs, &ropts, err);
+    if (rc == 0) {
+        rc = mc_rules_load_dir(rs, rules, *diags, err);
+    }
+    if (rc == 0 || rc == MC_ECHECK) {
+        int rules_rc = rc;
+        mc_load_opts opts = MC_LOAD_OPTS_INIT;
+        opts.paths = use;
+        opts.npaths = n;
+        opts.rules = rs;
+        rc = mc_catalogue_load(cat, &opts, *diags, err);
+        if (rc == 0 && rules_rc == MC_ECHECK) {
+            mc_catalogue_free(*cat);
+            *cat = NULL;
+            rc = mc_error_set(err, MC_ECHECK, "the rules have errors");
+        }
+    }
 done:
+    if (rc == 0 && rules_out != NULL) {
+        *rules_out = rs;
+    } else {
+        mc_rules_free(rs);
+    }
     for (size_t i = 0; owned != NULL && i < n; i++) {
         free(owned[i]);
     }

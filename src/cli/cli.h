@@ -6,6 +6,7 @@
 #define MOTCUA_CLI_H
 
 #include "motcua/catalogue.h"
+#include "motcua/rules.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@ typedef struct cli {
     const char *db;        /* --db FILE */
     const char *now;       /* --now DATETIME */
     const char *date;      /* --date DATE */
+    const char *rule_memory; /* --rule-memory BYTES (K, M suffixes) */
+    const char *rule_steps;  /* --rule-steps N */
     bool json;             /* --format json */
     const char *format;
     const char **args;     /* positional arguments after the command */
@@ -41,10 +44,13 @@ int cli_usage_error(const char *fmt, ...)
     ;
 /* Prints the diagnostics in the text format of SPEC §2 to f. */
 void cli_print_diags(FILE *f, const mc_diags *d);
-/* Loads the catalogue of c (its procedures/ and rules/) or of explicit paths. Diagnostics go to
- * *diags (created here). Returns the library's code. */
+/* Loads the rule modules and the catalogue of c (its rules/ and procedures/) or of explicit
+ * paths. Diagnostics go to *diags (created here). Returns the library's code: MC_ECHECK when
+ * rules or catalogue had errors (*cat is then NULL). *rules may be NULL when not wanted. */
 int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat,
-             mc_diags **diags, mc_error *err);
+             mc_rules **rules, mc_diags **diags, mc_error *err);
+/* The rule limits of --rule-memory and --rule-steps; EXIT_USAGE after a message if invalid. */
+int cli_rule_opts(const cli *c, mc_rules_opts *opts);
 /* Exit status for a library error code. */
 int cli_exit_for(int rc);
 

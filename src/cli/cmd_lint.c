@@ -104,7 +104,7 @@ int cmd_lint(cli *c)
     mc_diags *diags = NULL;
     mc_error err;
     mc_error_clear(&err);
-    int rc = cli_load(c, c->args, (size_t)c->nargs, &cat, &diags, &err);
+    int rc = cli_load(c, c->args, (size_t)c->nargs, &cat, NULL, &diags, &err);
     int status;
     if (rc != 0 && rc != MC_ECHECK) {
         fprintf(stderr, "motcua: %s\n", err.msg);
@@ -164,7 +164,7 @@ int cmd_graph(cli *c)
     mc_error err;
     mc_error_clear(&err);
     int status = EXIT_OK;
-    int rc = cli_load(c, NULL, 0, &cat, &diags, &err);
+    int rc = cli_load(c, NULL, 0, &cat, NULL, &diags, &err);
     if (rc != 0) {
         if (diags != NULL) {
             cli_print_diags(stderr, diags);

@@ -51,7 +51,9 @@ static int cmd_help(cli *c)
          "  --catalogue DIR     the folder holding procedures/ and rules/ (default .)\n"
          "  --db FILE           the dossier store (default motcua.db)\n"
          "  --now DATETIME      the current time, YYYY-MM-DDTHH:MM (for tests and replays)\n"
-         "  --format text|json  output format\n\n"
+         "  --format text|json  output format\n"
+         "  --rule-memory SIZE  memory a rule call may use (default 8M)\n"
+         "  --rule-steps N      instructions a rule call may run (default 1000000)\n\n"
          "exit status: 0 ok, 1 errors or refused, 2 usage error, 3 i/o or internal error");
     return EXIT_OK;
 }
@@ -80,6 +82,12 @@ static const char **option_slot(cli *c, const char *name)
     }
     if (strcmp(name, "--date") == 0) {
         return &c->date;
+    }
+    if (strcmp(name, "--rule-memory") == 0) {
+        return &c->rule_memory;
+    }
+    if (strcmp(name, "--rule-steps") == 0) {
+        return &c->rule_steps;
     }
     return NULL;
 }
