@@ -62,7 +62,12 @@ $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 
-bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat
+$(BUILD)/tools/bench_rules: tools/bench_rules.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_rules
 	@bash tools/bench.sh $(BUILD)
 
 # libFuzzer target for the lexer, parser and catalogue builder (clang only).

@@ -223,10 +223,10 @@ static void push_val(lua_State *L, const mc_val *v)
 static int fields_index(lua_State *L)
 {
     const mc_rule_view *v = view_of(L);
-    const char *k = lua_tostring(L, 2);
-    if (k != NULL && lua_type(L, 2) == LUA_TSTRING) {
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    if (k != NULL) {
         for (size_t i = 0; i < v->nfields; i++) {
-            if (strcmp(v->fields[i].name, k) == 0) {
+            if (v->fields[i].name[0] == k[0] && strcmp(v->fields[i].name, k) == 0) {
                 push_val(L, &v->fields[i].value);
                 return 1;
             }
@@ -286,15 +286,13 @@ static int view_pairs(lua_State *L)
     return 3;
 }
 
+/* The scalar attributes of d (fields and documents are found before this is asked). */
 static int d_index(lua_State *L)
 {
     const mc_rule_view *v = view_of(L);
-    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "";
+    size_t n;
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &n) : "";
     const char *s = NULL;
-    if (strcmp(k, "fields") == 0 || strcmp(k, "documents") == 0) {
-        lua_getiuservalue(L, 1, k[0] == 'f' ? 1 : 2);
-        return 1;
-    }
     if (strcmp(k, "procedure") == 0) {
         s = v->procedure;
     } else if (strcmp(k, "version") == 0) {
@@ -476,12 +474,22 @@ static int setup(lua_State *L)
     }
     lua_pop(L, 1);
 
-    /* The view: d, d.fields and d.documents, made once and reused by every call. */
-    push_view_object(L, "the dossier", d_index, false, false, 2);
+    /* The view, made once and reused by every call: d is an empty read-only table reading
+     * through a table that holds d.fields and d.documents (so reaching them costs no C call)
+     * and answers the scalar attributes from C. */
+    lua_newtable(L); /* d */
+    push_ro_meta(L, "the dossier");
+    lua_createtable(L, 0, 2); /* what d reads through */
     push_view_object(L, "d.fields", fields_index, false, true, 0);
-    lua_setiuservalue(L, -2, 1);
+    lua_setfield(L, -2, "fields");
     push_view_object(L, "d.documents", documents_index, true, true, 0);
-    lua_setiuservalue(L, -2, 2);
+    lua_setfield(L, -2, "documents");
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, d_index);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, "motcua.d");
     return 0;
 }
