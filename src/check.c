@@ -114,9 +114,41 @@ static bool unreachable_in_base(const mc_machine *base, const mc_state *s, const
     return false;
 }
 
+static int cmp_state_name(const void *a, const void *c)
+{
+    return strcmp((*(const mc_state *const *)a)->name, (*(const mc_state *const *)c)->name);
+}
+
+/* True when a machine's whole-machine checks would only echo errors already reported: a state
+ * lost a directive to an error, or two states share a name. */
+static bool suspect(mc_builder *b, const mc_machine *m)
+{
+    for (size_t i = 0; i < m->nstates; i++) {
+        for (size_t k = 0; k < b->broken.n; k++) {
+            if (b->broken.items[k] == m->states[i]) {
+                return true;
+            }
+        }
+    }
+    const mc_state **sorted = mc_calloc(m->nstates ? m->nstates : 1, sizeof *sorted);
+    if (sorted == NULL) {
+        b->fatal = MC_ENOMEM;
+        return true;
+    }
+    memcpy(sorted, m->states, m->nstates * sizeof *sorted);
+    qsort(sorted, m->nstates, sizeof *sorted, cmp_state_name);
+    bool dup = false;
+    for (size_t i = 1; i < m->nstates && !dup; i++) {
+        dup = strcmp(sorted[i - 1]->name, sorted[i]->name) == 0;
+    }
+    mc_free(sorted);
+    return dup;
+}
+
 void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, const char *what,
                       mc_pos pos)
 {
+    bool echo = suspect(b, m);
     size_t ninitial = 0, nfinal = 0;
     const char *first_initial = NULL;
     m->initial = UINT32_MAX;
@@ -138,6 +170,9 @@ void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, cons
         mc_b_report_at(b, MC_DIAG_ERROR, pos, 1, "%s has no states", what);
         return;
     }
+    if (echo) {
+        return;
+    }
     if (ninitial == 0) {
         mc_b_report_at(b, MC_DIAG_ERROR, pos, 1,
                        "%s has no initial state (mark one state 'initial')", what);
@@ -146,7 +181,7 @@ void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, cons
         mc_b_report_at(b, MC_DIAG_ERROR, pos, 1,
                        "%s has no final state (mark at least one state 'final')", what);
     }
-    if (m->initial == UINT32_MAX) {
+    if (m->initial == UINT32_MAX || ninitial > 1) {
         return;
     }
     /* With a target already reported unknown, reachability would only repeat that error. */

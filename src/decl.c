@@ -568,6 +568,7 @@ void mc_builder_free(mc_builder *b)
 {
     if (b != NULL) {
         mc_free(b->decls);
+        mc_ptrvec_free(&b->broken);
         mc_map_free(&b->regex_cache[0]);
         mc_map_free(&b->regex_cache[1]);
         mc_free(b);
@@ -589,11 +590,11 @@ const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole)
         return NULL;
     }
     if (rc != 0) {
-        /* Point at the offending character when the string has no escapes before it. */
+        /* Point at the offending character in the source, escapes counted. */
         mc_token at = *t;
         at.len = 1;
-        if (t->len == t->text_len + 2 && erroff <= t->text_len) {
-            at.off = t->off + 1 + (uint32_t)erroff;
+        if (erroff <= t->text_len) {
+            at.off = mc_tok_source_offset(b->src, t, erroff);
         }
         mc_b_error(b, &at, "invalid pattern: %s", msg);
         return NULL;

@@ -57,6 +57,7 @@ struct mc_builder {
     mc_decl *decls;
     size_t ndecls, cap;
     mc_map regex_cache[2]; /* pattern text -> mc_regex, [0] search, [1] whole-value */
+    mc_ptrvec broken;      /* states whose block had errors (few: only on errors) */
 };
 
 /* ---- diagnostics (decl.c) ---- */

@@ -10,6 +10,7 @@
 
 typedef struct state_build {
     mc_state *s;
+    bool broken; /* a directive of the block had an error */
     bool clock_given;
     mc_pos clock_pos, outcome_pos, takes_pos;
 } state_build;
@@ -298,7 +299,7 @@ static void check_state(mc_builder *b, state_build *sb)
     if (s->final) {
         s->clock = MC_CLOCK_STOPPED;
     }
-    if (!s->final && s->non == 0 && s->nafter == 0) {
+    if (!s->final && s->non == 0 && s->nafter == 0 && !sb->broken) {
         mc_b_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
                        "state '%s' is not final and has no way out (no 'on' or 'after')",
                        s->name);
@@ -326,7 +327,7 @@ static void check_state(mc_builder *b, state_build *sb)
     for (size_t i = 0; i < s->nafter; i++) {
         total += s->after[i].has_chance ? s->after[i].chance : 0;
     }
-    if (total > 100 * MC_FIXED_ONE) {
+    if (total > 100 * MC_FIXED_ONE && !sb->broken) {
         char pct[32];
         mc_fixed_format(total, pct);
         mc_b_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
@@ -351,8 +352,14 @@ mc_state *mc_build_state(mc_builder *b, const mc_node *n)
     state_build sb;
     memset(&sb, 0, sizeof sb);
     sb.s = s;
+    size_t errors = mc_diags_errors(b->diags);
     mc_b_run(b, n->child, state_table, sizeof state_table / sizeof state_table[0],
              "state directive", &sb);
+    /* A directive dropped for an error would make the checks below report its absence. */
+    sb.broken = n->broken || mc_diags_errors(b->diags) != errors;
+    if (sb.broken) {
+        mc_b_push(b, &b->broken, s);
+    }
     check_state(b, &sb);
     return s;
 }

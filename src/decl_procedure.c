@@ -16,7 +16,7 @@
 typedef struct field_build {
     mc_titled t; /* first: mc_title_handler works on it */
     mc_field *f;
-    bool has_type;
+    bool has_type, bad_type;
     const mc_node *sample, *options;
 } field_build;
 
@@ -25,12 +25,22 @@ static int fd_type(mc_builder *b, const mc_node *n, void *obj)
     static const char *const types[] = {"text", "integer", "number", "date",
                                         "bool", "choice",  "money"};
     field_build *fb = obj;
+    fb->has_type = true; /* given, even if wrong: no "has no type" on top of the error */
+    fb->bad_type = true;
+    mc_suggest s;
+    mc_suggest_init(&s, n->toks[1].text, n->toks[1].text_len);
     for (int k = 0; k < 7; k++) {
         if (mc_tok_is(&n->toks[1], types[k])) {
             fb->f->type = (mc_field_type)k;
-            fb->has_type = true;
+            fb->bad_type = false;
             return 0;
         }
+        mc_suggest_offer(&s, types[k]);
+    }
+    if (s.best != NULL) {
+        return mc_b_error(b, &n->toks[1], "unknown field type '%.*s' (did you mean '%s'?)",
+                          (int)(n->toks[1].text_len > 40 ? 40 : n->toks[1].text_len),
+                          n->toks[1].text, s.best);
     }
     return mc_b_error(b, &n->toks[1],
                       "unknown field type (text, integer, number, date, bool, choice or money)");
@@ -66,10 +76,13 @@ static int fd_options(mc_builder *b, const mc_node *n, void *obj)
         if (mc_b_name(b, &n->toks[i], &o) != 0) {
             return -1;
         }
-        for (size_t j = 0; j < k; j++) {
-            if (strcmp(opts[j], o) == 0) {
-                return mc_b_error(b, &n->toks[i], "option '%s' given twice", o);
-            }
+        bool dup = false;
+        for (size_t j = 0; j < k && !dup; j++) {
+            dup = strcmp(opts[j], o) == 0;
+        }
+        if (dup) {
+            mc_b_error(b, &n->toks[i], "option '%s' given twice", o);
+            continue;
         }
         opts[k++] = o;
     }
@@ -165,7 +178,9 @@ static int pr_field(mc_builder *b, const mc_node *n, void *obj)
              "field directive", &fb);
     f->titles = fb.t.titles;
     f->ntitles = fb.t.n;
-    if (!fb.has_type) {
+    if (fb.bad_type) {
+        /* reported; the other checks of the field would only guess */
+    } else if (!fb.has_type) {
         mc_b_error(b, &n->toks[1], "field '%s' has no type (add: type text, type bool, …)",
                    f->name);
     } else if (fb.options != NULL && f->type != MC_FIELD_CHOICE) {
@@ -603,13 +618,13 @@ void mc_build_procedure(mc_builder *b, mc_procedure *p, const mc_node *n)
     }
     p->machine.states = (const mc_state *const *)states;
     p->machine.nstates = ns;
-    if (p->lifecycle == NULL && nown == 0) {
+    if (p->lifecycle == NULL && nown == 0 && mc_b_count(n->child, "lifecycle") == 0) {
         mc_b_report_at(b, MC_DIAG_ERROR, p->pos, strlen(p->name),
                        "procedure '%s' has no states: name a lifecycle or declare states",
                        p->name);
     } else if (p->lifecycle != NULL && nown == 0) {
         p->machine.initial = p->lifecycle->machine.initial;
-    } else {
+    } else if (nown > 0 || p->lifecycle != NULL) {
         mc_check_machine(b, &p->machine, p->lifecycle ? &p->lifecycle->machine : NULL, what,
                          p->pos);
     }

@@ -22,6 +22,34 @@ void mc_lexer_init(mc_lexer *lex, mc_source *src, mc_diags *diags, mc_arena *are
     }
 }
 
+uint32_t mc_tok_source_offset(const mc_source *src, const mc_token *tok, size_t k)
+{
+    const char *t = mc_source_text(src);
+    size_t i = tok->off + 1, end = (size_t)tok->off + tok->len, out = 0;
+    while (i < end && out < k) {
+        if (t[i] == '\\' && i + 1 < end) {
+            if (t[i + 1] == 'u') {
+                size_t j = i + 3;
+                uint32_t cp = 0;
+                while (j < end && t[j] != '}') {
+                    cp = cp * 16 + (uint32_t)(t[j] <= '9' ? t[j] - '0' : (t[j] | 0x20) - 'a' + 10);
+                    j++;
+                }
+                char buf[4];
+                out += mc_utf8_encode(cp, buf);
+                i = j + 1;
+            } else {
+                out++;
+                i += 2;
+            }
+        } else {
+            out++;
+            i++;
+        }
+    }
+    return (uint32_t)(i < end ? i : end - 1);
+}
+
 bool mc_tok_is(const mc_token *tok, const char *s)
 {
     size_t n = strlen(s);
@@ -45,10 +73,20 @@ static size_t check_char(mc_lexer *lex, size_t pos)
     }
     uint32_t cp;
     size_t n = mc_utf8_decode(p, lex->len - pos, &cp);
-    char msg[64];
+    char msg[96];
     if (n == 0) {
-        snprintf(msg, sizeof msg, "invalid UTF-8 byte 0x%02X", *p);
-        error(lex, pos, 1, msg);
+        /* One report per line: a file in another encoding would otherwise fill the error
+         * limit in a few lines. */
+        size_t line_start = pos;
+        while (line_start > 0 && lex->s[line_start - 1] != '\n') {
+            line_start--;
+        }
+        if (lex->bad_utf8_line != line_start + 1) {
+            lex->bad_utf8_line = line_start + 1;
+            snprintf(msg, sizeof msg, "invalid UTF-8 byte 0x%02X (is the file saved as UTF-8?)",
+                     *p);
+            error(lex, pos, 1, msg);
+        }
         return 0;
     }
     if (cp == 0) {
@@ -145,14 +183,26 @@ static void lex_string(mc_lexer *lex, mc_token *tok)
                     bad = true;
                     i = j < lex->len && lex->s[j] == '}' ? j + 1 : j;
                 }
+            } else if (i + 1 >= lex->len || e == '\n' || e == '\r') {
+                i++; /* a backslash ending the line: the string is unterminated */
             } else {
+                /* Name the escaped character whole, even when it is not ASCII. */
+                uint32_t cp;
+                size_t n = mc_utf8_decode((const unsigned char *)lex->s + i + 1,
+                                          lex->len - i - 1, &cp);
                 char msg[96];
-                snprintf(msg, sizeof msg,
-                         "invalid escape '\\%c' (use \\\", \\\\, \\n, \\t or \\u{HEX})",
-                         e >= 0x20 && e < 0x7F ? e : '?');
-                error(lex, i, 2, msg);
+                if (n == 0 || cp < 0x20) {
+                    snprintf(msg, sizeof msg,
+                             "invalid escape (use \\\", \\\\, \\n, \\t or \\u{HEX})");
+                    n = n ? n : 1;
+                } else {
+                    snprintf(msg, sizeof msg,
+                             "invalid escape '\\%.*s' (use \\\", \\\\, \\n, \\t or \\u{HEX})",
+                             (int)n, lex->s + i + 1);
+                }
+                error(lex, i, 1 + n, msg);
                 bad = true;
-                i += e == '\0' || e == '\n' ? 1 : 2;
+                i += 1 + n;
             }
             continue;
         }

@@ -43,6 +43,7 @@ typedef struct mc_lexer {
     mc_diags *diags;
     mc_arena *arena;
     int fatal; /* MC_ENOMEM once an allocation failed */
+    size_t bad_utf8_line; /* 1 + start offset of the last line with invalid UTF-8 reported */
 } mc_lexer;
 
 /* Prepares lex to read src from the start (after a BOM). Sources longer than 4 GiB are cut:
@@ -51,6 +52,10 @@ void mc_lexer_init(mc_lexer *lex, mc_source *src, mc_diags *diags, mc_arena *are
 /* Reads the next token into tok. After MC_TOK_EOF it keeps returning MC_TOK_EOF. On out of
  * memory it returns MC_TOK_EOF and sets lex->fatal. */
 void mc_lexer_next(mc_lexer *lex, mc_token *tok);
+
+/* The source offset of byte k of a string token's unescaped text (for placing a caret inside
+ * a string with escapes). */
+uint32_t mc_tok_source_offset(const mc_source *src, const mc_token *tok, size_t k);
 
 /* True when the word token equals the NUL-terminated s. */
 bool mc_tok_is(const mc_token *tok, const char *s);

@@ -103,9 +103,9 @@ static void test_lexer__errors(void **state)
     tu_expect("role a { title \"\\u{D800}\" }\n",
               "t.proc:1:17: error: invalid escape '\\u{…}': it takes 1 to 6 hex digits of a "
               "Unicode scalar value other than 0\n");
-    tu_expect("role caf\xC3\xA9\xFF\n", "t.proc:1:10: error: invalid UTF-8 byte 0xFF\n");
+    tu_expect("role caf\xC3\xA9\xFF\n", "t.proc:1:10: error: invalid UTF-8 byte 0xFF (is the file saved as UTF-8?)\n");
     tu_expect("role a\x01\n", "t.proc:1:7: error: control character U+0001 in the file\n");
-    tu_expect("# comment \xC3\n", "t.proc:1:11: error: invalid UTF-8 byte 0xC3\n");
+    tu_expect("# comment \xC3\n", "t.proc:1:11: error: invalid UTF-8 byte 0xC3 (is the file saved as UTF-8?)\n");
 }
 
 static void test_lexer__nul_byte(void **state)
