@@ -266,7 +266,7 @@ void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size
             for (size_t i = 0; i < f->options.n; i++) {
                 mc_suggest_offer(&s, f->options.items[i]);
             }
-            mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len,
+            mc_b_report_at(b, MC_DIAG_ERROR, c->value_pos, strlen(c->value),
                            "'%s' is not an option of field '%s'%s%s%s", c->value, c->field,
                            s.best ? " (did you mean '" : "", s.best ? s.best : "",
                            s.best ? "'?)" : "");

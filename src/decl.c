@@ -490,6 +490,7 @@ int mc_b_cond(mc_builder *b, const mc_node *n, size_t *i, mc_cond *out)
         }
         out->kind = MC_COND_IS;
         out->value = mc_b_tokdup(b, &t[k + 1]);
+        out->value_pos = mc_b_pos(b, &t[k + 1]);
         k += 2;
     }
     *i = k;
@@ -527,10 +528,16 @@ int mc_b_add_title(mc_builder *b, const mc_node *n, mc_titled *t)
     for (size_t i = 0; i < t->n; i++) {
         const char *a = t->titles[i].lang, *c = text.lang;
         if ((a == NULL && c == NULL) || (a != NULL && c != NULL && strcmp(a, c) == 0)) {
-            return mc_b_error(b, &n->toks[0], "a second title in the same language%s%s",
-                              c ? " " : "", c ? c : "");
+            char where[300];
+            mc_b_where(b, t->pos[i], where, sizeof where);
+            if (c == NULL) {
+                return mc_b_error(b, &n->toks[0],
+                                  "a second title without a language (first at %s)", where);
+            }
+            return mc_b_error(b, &n->toks[0], "a second '%s' title (first at %s)", c, where);
         }
     }
+    t->pos[t->n] = mc_b_pos(b, &n->toks[0]);
     t->titles[t->n++] = text;
     return 0;
 }
@@ -540,7 +547,8 @@ bool mc_b_prepare_titles(mc_builder *b, mc_titled *t, const mc_node *block)
     size_t k = mc_b_count(block, "title");
     t->n = 0;
     t->titles = mc_b_array(b, k, sizeof *t->titles);
-    return k == 0 || t->titles != NULL;
+    t->pos = mc_b_array(b, k, sizeof *t->pos);
+    return k == 0 || (t->titles != NULL && t->pos != NULL);
 }
 
 int mc_title_handler(mc_builder *b, const mc_node *n, void *obj)
@@ -611,12 +619,39 @@ const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole)
     return re;
 }
 
+/* Directives that only make sense inside a block, written at the top level by mistake. */
+static bool misplaced(mc_builder *b, const mc_node *n)
+{
+    static const char *const where[][2] = {
+        {"drop", "a reform (write: reform NAME { drop procedure … })"},
+        {"state", "a lifecycle or a procedure"},
+        {"field", "a procedure"},
+        {"requires", "a procedure"},
+        {"on", "a state"},
+        {"after", "a state"},
+        {"holds", "a registry"},
+        {"holiday", "a calendar"},
+        {"title", "a declaration's block"},
+    };
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+        if (mc_tok_is(&n->toks[0], where[i][0])) {
+            mc_b_error(b, &n->toks[0], "'%s' is only allowed inside %s", where[i][0],
+                       where[i][1]);
+            return true;
+        }
+    }
+    return false;
+}
+
 int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *tree)
 {
     b->src = src;
     b->file = file;
     for (const mc_node *n = tree; n != NULL && !b->fatal; n = n->next) {
         if (n->broken || n->ntoks == 0 || n->toks[0].kind != MC_TOK_WORD) {
+            continue;
+        }
+        if (misplaced(b, n)) {
             continue;
         }
         int k = mc_b_lookup(b, n, mc_top_table, MC_KINDS, "declaration");

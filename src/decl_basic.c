@@ -177,6 +177,7 @@ void mc_build_body(mc_builder *b, mc_decl *d)
 
 typedef struct cal_build {
     mc_calendar *c;
+    mc_pos cutoff_pos;
     mc_pos *workday_pos; /* of each workday directive, for the holiday clash check */
 } cal_build;
 
@@ -199,9 +200,11 @@ static int cal_utc_offset(mc_builder *b, const mc_node *n, void *obj)
     cal_build *cb = obj;
     char msg[200];
     const mc_token *t = &n->toks[1];
-    if (t->kind != MC_TOK_WORD ||
-        mc_value_utc_offset(t->text, t->text_len, &cb->c->utc_offset, msg, sizeof msg) != 0) {
+    if (t->kind != MC_TOK_WORD) {
         return mc_b_error(b, t, "invalid UTC offset (write it like +07:00)");
+    }
+    if (mc_value_utc_offset(t->text, t->text_len, &cb->c->utc_offset, msg, sizeof msg) != 0) {
+        return mc_b_error(b, t, "%s", msg);
     }
     return 0;
 }
@@ -244,11 +247,16 @@ static int cal_hours(mc_builder *b, const mc_node *n, void *obj)
         char msg[200];
         const char *dash = t->kind == MC_TOK_WORD ? memchr(t->text, '-', t->text_len) : NULL;
         mc_hours *r = &h[i - 1];
-        if (dash == NULL ||
-            mc_value_time(t->text, (size_t)(dash - t->text), false, &r->from, msg, sizeof msg) !=
+        if (dash == NULL) {
+            return mc_b_error(b, t, "invalid office hours (write a range like 07:30-11:30)");
+        }
+        if (mc_value_time(t->text, (size_t)(dash - t->text), false, &r->from, msg, sizeof msg) !=
                 0 ||
             mc_value_time(dash + 1, t->text_len - (size_t)(dash - t->text) - 1, true, &r->to, msg,
                           sizeof msg) != 0) {
+            if (strncmp(msg, "no such", 7) == 0) {
+                return mc_b_error(b, t, "%s (office hours may end at 24:00 at the latest)", msg);
+            }
             return mc_b_error(b, t, "invalid office hours (write a range like 07:30-11:30)");
         }
         if (r->from >= r->to) {
@@ -266,6 +274,7 @@ static int cal_hours(mc_builder *b, const mc_node *n, void *obj)
 static int cal_cutoff(mc_builder *b, const mc_node *n, void *obj)
 {
     cal_build *cb = obj;
+    cb->cutoff_pos = mc_b_pos(b, &n->toks[1]);
     return mc_b_time(b, &n->toks[1], false, &cb->c->cutoff);
 }
 
@@ -320,7 +329,7 @@ static const mc_directive calendar_table[] = {
 void mc_build_calendar(mc_builder *b, mc_calendar *c, const mc_node *n)
 {
     static const mc_hours weekday_hours[] = {{8 * 60, 12 * 60}, {13 * 60, 17 * 60}};
-    cal_build cb = {c, NULL};
+    cal_build cb = {c, {0, 0}, NULL};
     c->utc_offset = 7 * 60;
     c->week = 0x1F;
     c->hours = weekday_hours;
@@ -348,7 +357,7 @@ void mc_build_calendar(mc_builder *b, mc_calendar *c, const mc_node *n)
     }
     if (c->cutoff >= 0 && c->nhours > 0 &&
         (c->cutoff <= c->hours[0].from || c->cutoff > c->hours[c->nhours - 1].to)) {
-        mc_b_report_at(b, MC_DIAG_WARNING, c->pos, strlen(c->name),
+        mc_b_report_at(b, MC_DIAG_WARNING, cb.cutoff_pos, 5,
                        "calendar '%s': the cutoff is outside office hours", c->name);
     }
 }
@@ -395,7 +404,7 @@ static const mc_directive document_table[] = {
 
 void mc_build_document(mc_builder *b, mc_document *d, const mc_node *n)
 {
-    doc_build db = {{NULL, 0}, d};
+    doc_build db = {{NULL, 0, NULL}, d};
     if (!mc_b_prepare_titles(b, &db.t, n->child)) {
         return;
     }
@@ -483,7 +492,7 @@ const size_t mc_registry_table_n = sizeof mc_registry_table / sizeof mc_registry
 /* Used for registries and for reform registry patches. */
 uint32_t mc_build_registry_block(mc_builder *b, mc_registry *r, const mc_node *n)
 {
-    reg_build rb = {{NULL, 0}, r, NULL, 0};
+    reg_build rb = {{NULL, 0, NULL}, r, NULL, 0};
     if (!mc_b_prepare_titles(b, &rb.t, n->child)) {
         return 0;
     }

@@ -125,6 +125,7 @@ const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole);
 typedef struct mc_titled {
     mc_text *titles;
     size_t n;
+    mc_pos *pos; /* of each title, for "first at" */
 } mc_titled;
 bool mc_b_prepare_titles(mc_builder *b, mc_titled *t, const mc_node *block);
 int mc_b_add_title(mc_builder *b, const mc_node *n, mc_titled *t);

@@ -537,6 +537,7 @@ static void check_lifecycle_fields(mc_builder *b, const mc_procedure *p, mc_stat
                                    size_t n, const mc_token *at)
 {
     const mc_lifecycle *l = p->lifecycle;
+    uint32_t at_file = b->file;
     for (size_t i = 0; i < n && i < l->machine.nstates; i++) {
         if (states[i] != l->machine.states[i]) {
             continue; /* replaced by the procedure: checked as its own */
@@ -551,9 +552,23 @@ static void check_lifecycle_fields(mc_builder *b, const mc_procedure *p, mc_stat
                                               ? f->type != MC_FIELD_CHOICE &&
                                                     f->type != MC_FIELD_TEXT
                                               : f->type != MC_FIELD_BOOL);
+            bool bad_option = f != NULL && c->kind == MC_COND_IS && f->type == MC_FIELD_CHOICE;
+            for (size_t o = 0; bad_option && o < f->options.n; o++) {
+                bad_option = strcmp(f->options.items[o], c->value) != 0;
+            }
+            if (bad_option) {
+                char where[300];
+                b->file = c->pos.file == at_file ? at_file : UINT32_MAX;
+                mc_b_where(b, c->pos, where, sizeof where);
+                mc_b_error(b, at,
+                           "lifecycle '%s' tests '%s is %s' (at %s), but '%s' is not an option of "
+                           "field '%s' in procedure '%s'",
+                           l->name, c->field, c->value, where, c->value, c->field, p->name);
+                continue;
+            }
             if (f == NULL || bad_type) {
                 char where[300];
-                b->file = UINT32_MAX;
+                b->file = c->pos.file == at_file ? at_file : UINT32_MAX;
                 mc_b_where(b, c->pos, where, sizeof where);
                 mc_b_error(b, at,
                            "lifecycle '%s' tests field '%s' (at %s), which procedure '%s' %s",

@@ -7,6 +7,7 @@
 #include "decl_procedure.h"
 
 #include "motcua/alloc.h"
+#include "suggest.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,32 +44,22 @@ static int rf_registry(mc_builder *b, const mc_node *n, void *obj)
     return mc_b_push(b, &rb->registries, rp);
 }
 
-/* True when some version of the procedure has a requirement, field or state of that name. */
-static bool versions_have(const mc_versions *v, int what, const mc_token *t)
+/* Offers every requirement, field or state name of every version to s; true when t is one. */
+static bool versions_have(const mc_versions *v, int what, const mc_token *t, mc_suggest *s)
 {
+    bool found = false;
     for (size_t i = 0; i < v->n; i++) {
         const mc_procedure *p = v->items[i];
-        if (what == 0) {
-            for (size_t k = 0; k < p->nrequires; k++) {
-                if (mc_tok_is(t, p->requires[k].document->name)) {
-                    return true;
-                }
-            }
-        } else if (what == 1) {
-            for (size_t k = 0; k < p->nfields; k++) {
-                if (mc_tok_is(t, p->fields[k].name)) {
-                    return true;
-                }
-            }
-        } else {
-            for (size_t k = 0; k < p->machine.nstates; k++) {
-                if (mc_tok_is(t, p->machine.states[k]->name)) {
-                    return true;
-                }
-            }
+        size_t n = what == 0 ? p->nrequires : what == 1 ? p->nfields : p->machine.nstates;
+        for (size_t k = 0; k < n; k++) {
+            const char *name = what == 0   ? p->requires[k].document->name
+                               : what == 1 ? p->fields[k].name
+                                           : p->machine.states[k]->name;
+            found |= mc_tok_is(t, name);
+            mc_suggest_offer(s, name);
         }
     }
-    return false;
+    return found;
 }
 
 static void check_drops(mc_builder *b, const mc_versions *v, const mc_ptrvec *drops, int what,
@@ -77,9 +68,12 @@ static void check_drops(mc_builder *b, const mc_versions *v, const mc_ptrvec *dr
     static const char *const kinds[] = {"requirement", "field", "state"};
     for (size_t i = 0; i < drops->n; i++) {
         const mc_token *t = drops->items[i];
-        if (!versions_have(v, what, t)) {
-            mc_b_error(b, t, "procedure '%s' has no %s '%.*s' to drop", name, kinds[what],
-                       (int)t->text_len, t->text);
+        mc_suggest s;
+        mc_suggest_init(&s, t->text, t->text_len);
+        if (!versions_have(v, what, t, &s)) {
+            mc_b_error(b, t, "procedure '%s' has no %s '%.*s' to drop%s%s%s", name, kinds[what],
+                       (int)t->text_len, t->text, s.best ? " (did you mean '" : "",
+                       s.best ? s.best : "", s.best ? "'?)" : "");
         }
     }
 }
@@ -133,6 +127,9 @@ static void check_patch(mc_builder *b, mc_procedure_patch *pp, const mc_versions
         }
         for (size_t k = 0; k < pp->nstates; k++) {
             mc_resolve_state(b, (mc_state *)pp->states[k], states, ns);
+            for (size_t t = 0; t < pp->states[k]->non; t++) {
+                mc_check_cond(b, &pp->states[k]->on[t].when, fields, nf, what);
+            }
         }
         mc_free(fields);
         mc_free(states);

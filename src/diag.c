@@ -342,11 +342,12 @@ static int excerpt(mc_diag *item, const mc_source *src, size_t start, size_t off
 int mc_diags_add(mc_diags *d, mc_severity sev, mc_source *src, size_t off, size_t len,
                  const char *fmt, ...)
 {
+    bool last = false;
     if (sev == MC_DIAG_ERROR) {
         if (src->nerrors >= MC_DIAG_MAX_ERRORS_PER_FILE) {
             return 0;
         }
-        src->nerrors++;
+        last = ++src->nerrors == MC_DIAG_MAX_ERRORS_PER_FILE;
     } else {
         if (src->nwarnings >= MC_DIAG_MAX_ERRORS_PER_FILE) {
             return 0;
@@ -373,6 +374,12 @@ int mc_diags_add(mc_diags *d, mc_severity sev, mc_source *src, size_t off, size_
         mc_free(file);
         mc_free((char *)item.excerpt);
         return MC_ENOMEM;
+    }
+    if (last) {
+        /* Say that the file was abandoned, where it was. */
+        return mc_diags_add_at(d, MC_DIAG_ERROR, src->path, item.line, item.col,
+                               "too many errors in this file (%d); the rest is not checked",
+                               MC_DIAG_MAX_ERRORS_PER_FILE);
     }
     return 0;
 }

@@ -246,8 +246,11 @@ int mc_value_date(const char *s, size_t n, mc_date *out, char *msg, size_t msgsz
     if (!parse_ymd(s, n, &y, &m, &d)) {
         return fail(msg, msgsz, "invalid date '%.*s' (write it as YYYY-MM-DD)", (int)n, s);
     }
-    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
+    if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
         return fail(msg, msgsz, "no such date: '%.*s'", (int)n, s);
+    }
+    if (y < 1900 || y > 2999) {
+        return fail(msg, msgsz, "date '%.*s' is outside 1900-2999", (int)n, s);
     }
     *out = mc_date_from_ymd(y, m, d);
     return 0;
@@ -287,8 +290,11 @@ int mc_value_utc_offset(const char *s, size_t n, int *out, char *msg, size_t msg
 {
     int t;
     if (n != 6 || (s[0] != '+' && s[0] != '-') ||
-        mc_value_time(s + 1, 5, false, &t, NULL, 0) != 0 || t > 14 * 60) {
+        mc_value_time(s + 1, 5, false, &t, NULL, 0) != 0) {
         return fail(msg, msgsz, "invalid UTC offset '%.*s' (write it like +07:00)", (int)n, s);
+    }
+    if (t > 14 * 60) {
+        return fail(msg, msgsz, "UTC offset '%.*s' is beyond 14 hours", (int)n, s);
     }
     *out = s[0] == '-' ? -t : t;
     return 0;

@@ -123,6 +123,7 @@ typedef struct mc_cond {
     const char *value; /* IS */
     mc_rule_ref rule;  /* RULE */
     mc_pos pos;        /* of the field name or the rule reference */
+    mc_pos value_pos;  /* of VALUE (IS) */
 } mc_cond;
 
 /* ---- lifecycles and states (§4.6) ------------------------------------------------------- */
