@@ -150,6 +150,17 @@ static void test_parser__recovers_at_next_directive(void **state)
               "t.proc:3:37: error: invalid pattern: missing closing parenthesis\n");
 }
 
+static void test_parser__unindented_file_with_a_missing_brace(void **state)
+{
+    (void)state;
+    /* Without indentation to go by, the block runs to the end of the file as written. */
+    tu_expect("role clerk\nlifecycle l {\nstate a {\ninitial; on go -> b by clerk\n"
+              "state b { final }\n}\n",
+              "t.proc:2:13: error: unclosed block: this '{' has no matching '}'\n"
+              "t.proc:4:19: error: unknown state 'b' (did you mean 'a'?)\n"
+              "t.proc:5:1: error: unknown state directive 'state'\n");
+}
+
 static void test_parser__deep_nesting_is_one_error(void **state)
 {
     (void)state;
@@ -220,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_parser__one_line_blocks),
         cmocka_unit_test(test_parser__brace_on_next_line_recovers),
         cmocka_unit_test(test_parser__recovers_at_next_directive),
+        cmocka_unit_test(test_parser__unindented_file_with_a_missing_brace),
         cmocka_unit_test(test_parser__deep_nesting_is_one_error),
         cmocka_unit_test(test_parser__error_limit_per_file),
         cmocka_unit_test(test_parser__ten_megabyte_line),
