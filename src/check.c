@@ -22,6 +22,29 @@ static uint32_t find_state(mc_state **states, size_t n, const char *name)
     return UINT32_MAX;
 }
 
+/* Machines are small; a generated one may not be. Past this many states, names go through a
+ * map so that checks stay linear. */
+enum { MAP_FROM = 32 };
+
+static int index_states(mc_map *m, mc_state **states, size_t n)
+{
+    for (size_t i = n; i-- > 0;) { /* first declaration wins */
+        if (mc_map_put(m, states[i]->name, strlen(states[i]->name), (void *)(i + 1)) != 0) {
+            return MC_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static uint32_t lookup_state(const mc_map *m, mc_state **states, size_t n, const char *name)
+{
+    if (m->cap == 0) {
+        return find_state(states, n, name);
+    }
+    size_t v = (size_t)mc_map_get(m, name, strlen(name));
+    return v ? (uint32_t)(v - 1) : UINT32_MAX;
+}
+
 static void unknown_state(mc_builder *b, mc_pos pos, const char *name, mc_state **states,
                           size_t n)
 {
@@ -38,45 +61,59 @@ static void unknown_state(mc_builder *b, mc_pos pos, const char *name, mc_state 
     }
 }
 
-void mc_resolve_state(mc_builder *b, mc_state *s, mc_state **states, size_t n)
+static void resolve_with(mc_builder *b, const mc_map *m, mc_state *s, mc_state **states,
+                         size_t n)
 {
     for (size_t k = 0; k < s->non; k++) {
         mc_transition *t = (mc_transition *)&s->on[k];
-        t->target = find_state(states, n, t->target_name);
+        t->target = lookup_state(m, states, n, t->target_name);
         if (t->target == UINT32_MAX) {
             unknown_state(b, t->target_pos, t->target_name, states, n);
         }
     }
     for (size_t k = 0; k < s->nafter; k++) {
         mc_timer *t = (mc_timer *)&s->after[k];
-        t->target = find_state(states, n, t->target_name);
+        t->target = lookup_state(m, states, n, t->target_name);
         if (t->target == UINT32_MAX) {
             unknown_state(b, t->target_pos, t->target_name, states, n);
         }
     }
 }
 
+void mc_resolve_list(mc_builder *b, mc_state **list, size_t nlist, mc_state **states, size_t n)
+{
+    mc_map m = MC_MAP_INIT;
+    if (n > MAP_FROM && index_states(&m, states, n) != 0) {
+        b->fatal = MC_ENOMEM;
+    }
+    for (size_t i = 0; i < nlist && !b->fatal; i++) {
+        resolve_with(b, &m, list[i], states, n);
+    }
+    mc_map_free(&m);
+}
+
 void mc_resolve_targets(mc_builder *b, mc_state **states, size_t n, size_t from)
 {
-    for (size_t i = from; i < n; i++) {
-        mc_resolve_state(b, states[i], states, n);
-    }
+    mc_resolve_list(b, states + from, n - from, states, n);
 }
 
 void mc_check_state_names(mc_builder *b, mc_state **states, size_t n)
 {
+    mc_map m = MC_MAP_INIT;
+    if (n > MAP_FROM && index_states(&m, states, n) != 0) {
+        b->fatal = MC_ENOMEM;
+        return;
+    }
     for (size_t j = 1; j < n; j++) {
-        for (size_t i = 0; i < j; i++) {
-            if (strcmp(states[i]->name, states[j]->name) == 0) {
-                char where[300];
-                mc_b_where(b, states[i]->pos, where, sizeof where);
-                mc_b_report_at(b, MC_DIAG_ERROR, states[j]->pos, strlen(states[j]->name),
-                               "duplicate state '%s' (first declared at %s)", states[j]->name,
-                               where);
-                break;
-            }
+        uint32_t first = lookup_state(&m, states, j, states[j]->name);
+        if (first != UINT32_MAX && first < j) {
+            char where[300];
+            mc_b_where(b, states[first]->pos, where, sizeof where);
+            mc_b_report_at(b, MC_DIAG_ERROR, states[j]->pos, strlen(states[j]->name),
+                           "duplicate state '%s' (first declared at %s)", states[j]->name, where);
         }
     }
+    mc_map_free(&m);
 }
 
 /* Marks in seen[] the states reachable from m's initial state; false when out of memory. */

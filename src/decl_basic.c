@@ -420,6 +420,7 @@ typedef struct reg_build {
     mc_registry *r;
     const mc_document **holds;
     size_t cap;
+    mc_map seen; /* documents already in holds */
 } reg_build;
 
 static int reg_holds(mc_builder *b, const mc_node *n, void *obj)
@@ -431,11 +432,7 @@ static int reg_holds(mc_builder *b, const mc_node *n, void *obj)
         if (d == NULL) {
             continue;
         }
-        bool dup = false;
-        for (size_t k = 0; k < rb->r->nholds; k++) {
-            dup |= rb->holds[k] == d;
-        }
-        if (dup) {
+        if (mc_map_get(&rb->seen, d->name, strlen(d->name)) != NULL) {
             mc_b_error(b, t, "registry '%s' already holds '%s'", rb->r->name, d->name);
             continue;
         }
@@ -459,6 +456,10 @@ static int reg_holds(mc_builder *b, const mc_node *n, void *obj)
             rb->cap = cap;
         }
         rb->holds[rb->r->nholds++] = d;
+        if (mc_map_put(&rb->seen, d->name, strlen(d->name), d) != 0) {
+            b->fatal = MC_ENOMEM;
+            return -1;
+        }
         rb->r->holds = rb->holds;
         if (owner == rb->r) {
             d->registry = rb->r; /* baseline ownership; reforms add theirs when applied */
@@ -492,12 +493,13 @@ const size_t mc_registry_table_n = sizeof mc_registry_table / sizeof mc_registry
 /* Used for registries and for reform registry patches. */
 uint32_t mc_build_registry_block(mc_builder *b, mc_registry *r, const mc_node *n)
 {
-    reg_build rb = {{NULL, 0, NULL}, r, NULL, 0};
+    reg_build rb = {{NULL, 0, NULL}, r, NULL, 0, MC_MAP_INIT};
     if (!mc_b_prepare_titles(b, &rb.t, n->child)) {
         return 0;
     }
     uint64_t mask = mc_b_run(b, n->child, mc_registry_table, mc_registry_table_n,
                              "registry directive", &rb);
+    mc_map_free(&rb.seen);
     r->titles = rb.t.titles;
     r->ntitles = rb.t.n;
     return (uint32_t)mask;

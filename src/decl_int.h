@@ -157,8 +157,8 @@ extern const size_t mc_procedure_table_n;
 mc_state *mc_build_state(mc_builder *b, const mc_node *n);
 /* Resolves the transition targets of states[from..n) against states[0..n). */
 void mc_resolve_targets(mc_builder *b, mc_state **states, size_t n, size_t from);
-/* Resolves the targets of one state s against states[0..n). */
-void mc_resolve_state(mc_builder *b, mc_state *s, mc_state **states, size_t n);
+/* Resolves the targets of the states of list against states[0..n). */
+void mc_resolve_list(mc_builder *b, mc_state **list, size_t nlist, mc_state **states, size_t n);
 /* The `state` handler: obj starts with an mc_ptrvec of states. */
 int mc_state_handler(mc_builder *b, const mc_node *n, void *obj);
 /* Builds a registry block into r; returns the set of registry-table indexes seen. */

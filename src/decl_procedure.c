@@ -625,8 +625,8 @@ void mc_build_procedure(mc_builder *b, mc_procedure *p, const mc_node *n)
             states[ns++] = own[i];
         }
     }
+    mc_resolve_list(b, own, nown, states, ns);
     for (size_t i = 0; i < nown; i++) {
-        mc_resolve_state(b, own[i], states, ns);
         for (size_t k = 0; k < own[i]->non; k++) {
             mc_check_cond(b, &own[i]->on[k].when, p->fields, p->nfields, what);
         }

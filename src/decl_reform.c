@@ -125,8 +125,8 @@ static void check_patch(mc_builder *b, mc_procedure_patch *pp, const mc_versions
         for (size_t k = 0; k < patch->nrequires; k++) {
             mc_check_cond(b, &patch->requires[k].when, fields, nf, what);
         }
+        mc_resolve_list(b, states, pp->nstates, states, ns);
         for (size_t k = 0; k < pp->nstates; k++) {
-            mc_resolve_state(b, (mc_state *)pp->states[k], states, ns);
             for (size_t t = 0; t < pp->states[k]->non; t++) {
                 mc_check_cond(b, &pp->states[k]->on[t].when, fields, nf, what);
             }
