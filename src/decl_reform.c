@@ -139,6 +139,124 @@ static void check_patch(mc_builder *b, mc_procedure_patch *pp, const mc_versions
     }
 }
 
+static const mc_token *dropped(const mc_ptrvec *drops, const char *name)
+{
+    for (size_t i = 0; i < drops->n; i++) {
+        if (mc_tok_is(drops->items[i], name)) {
+            return drops->items[i];
+        }
+    }
+    return NULL;
+}
+
+static bool cond_fits(const mc_cond *c, const mc_field *f)
+{
+    if (c->kind == MC_COND_IS) {
+        if (f->type == MC_FIELD_TEXT) {
+            return true;
+        }
+        for (size_t i = 0; f->type == MC_FIELD_CHOICE && i < f->options.n; i++) {
+            if (strcmp(f->options.items[i], c->value) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return f->type == MC_FIELD_BOOL;
+}
+
+/* A condition of the version that the reform keeps must still find its field: not dropped,
+ * and not redefined with a type (or options) it cannot test. what says where it stands. */
+static void check_kept_cond(mc_builder *b, const mc_cond *c, const mc_proc_build *pb,
+                            const char *what)
+{
+    if (c->kind != MC_COND_FIELD && c->kind != MC_COND_NOT && c->kind != MC_COND_IS) {
+        return;
+    }
+    char where[300];
+    mc_b_where(b, c->pos, where, sizeof where); /* "line N" within the reform's file */
+    const mc_token *drop = dropped(&pb->drop_fields, c->field);
+    const mc_field *redefined = mc_find_field(pb->p->fields, pb->p->nfields, c->field);
+    if (redefined != NULL && !cond_fits(c, redefined)) {
+        mc_b_report_at(b, MC_DIAG_ERROR, redefined->pos, strlen(redefined->name),
+                       "%s at %s tests field '%s', which the reform makes %s%s", what, where,
+                       c->field, mc_field_type_name(redefined->type),
+                       redefined->type == MC_FIELD_CHOICE ? " without that option" : "");
+    } else if (redefined == NULL && drop != NULL) {
+        mc_b_error(b, drop, "field '%s' is still used by %s at %s", c->field, what, where);
+    }
+}
+
+/* What a reform removes must not leave references behind in any version: a dropped or
+ * retyped field still tested or used as the subject, a dropped state still a target. */
+static void check_dangling(mc_builder *b, const mc_procedure_patch *pp, const mc_versions *v,
+                           const mc_proc_build *pb)
+{
+    for (size_t i = 0; i < v->n && !b->fatal; i++) {
+        const mc_procedure *base = v->items[i];
+        size_t before = mc_diags_errors(b->diags);
+        for (size_t k = 0; k < base->nrequires; k++) {
+            const mc_requirement *r = &base->requires[k];
+            bool replaced = false;
+            for (size_t j = 0; j < pp->patch.nrequires; j++) {
+                replaced |= pp->patch.requires[j].document == r->document;
+            }
+            if (!replaced && dropped(&pb->drop_requires, r->document->name) == NULL) {
+                char what[200];
+                snprintf(what, sizeof what, "'requires %s'", r->document->name);
+                check_kept_cond(b, &r->when, pb, what);
+            }
+        }
+        for (size_t k = 0; k < base->machine.nstates; k++) {
+            const mc_state *s = base->machine.states[k];
+            bool gone = dropped(&pb->drop_states, s->name) != NULL;
+            for (size_t j = 0; j < pp->nstates && !gone; j++) {
+                gone = strcmp(pp->states[j]->name, s->name) == 0;
+            }
+            if (gone) {
+                continue;
+            }
+            for (size_t t = 0; t < s->non; t++) {
+                char what[200];
+                snprintf(what, sizeof what, "the transition '%s' of state '%s'", s->on[t].event,
+                         s->name);
+                check_kept_cond(b, &s->on[t].when, pb, what);
+                const mc_token *drop = dropped(&pb->drop_states, s->on[t].target_name);
+                if (drop != NULL) {
+                    mc_b_error(b, drop, "state '%s' is still the target of %s",
+                               s->on[t].target_name, what);
+                }
+            }
+            for (size_t t = 0; t < s->nafter; t++) {
+                const mc_token *drop = dropped(&pb->drop_states, s->after[t].target_name);
+                if (drop != NULL) {
+                    mc_b_error(b, drop, "state '%s' is still the target of a timer of state '%s'",
+                               s->after[t].target_name, s->name);
+                }
+            }
+        }
+        if (base->machine.initial < base->machine.nstates) {
+            const mc_token *drop =
+                dropped(&pb->drop_states, base->machine.states[base->machine.initial]->name);
+            if (drop != NULL) {
+                mc_b_error(b, drop, "state '%.*s' is the initial state; a reform cannot drop it",
+                           (int)drop->text_len, drop->text);
+            }
+        }
+        if (base->subject != NULL && !(pp->set & (UINT64_C(1) << MC_P_SUBJECT))) {
+            const mc_token *drop = dropped(&pb->drop_fields, base->subject->name);
+            if (drop != NULL && mc_find_field(pp->patch.fields, pp->patch.nfields,
+                                              base->subject->name) == NULL) {
+                mc_b_error(b, drop, "field '%s' is the subject of procedure '%s'; name another "
+                           "subject or keep it", base->subject->name, base->name);
+            }
+        }
+        if (mc_diags_errors(b->diags) != before) {
+            break; /* one report per problem, not one per version */
+        }
+    }
+}
+
 static int rf_procedure(mc_builder *b, const mc_node *n, void *obj)
 {
     reform_build *rb = obj;
@@ -171,6 +289,7 @@ static int rf_procedure(mc_builder *b, const mc_node *n, void *obj)
         pp->drop_states = names_of(b, &pb.drop_states);
         if (!b->fatal) {
             check_patch(b, pp, v);
+            check_dangling(b, pp, v, &pb);
         }
     }
     mc_proc_build_free(&pb);
