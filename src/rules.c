@@ -45,6 +45,7 @@ struct mc_rules {
     size_t limit;         /* the allocator refuses to grow past this */
     bool mem_exceeded;    /* the limit (not the system) refused an allocation */
     uint64_t steps_used;
+    bool in_call;         /* a rule or a module's first run is running */
     bool killed;          /* the budget ran out during this call */
     const mc_rule_view *view;
     rule_module *modules;
@@ -97,7 +98,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 {
     mc_rules *r = rules_of(L);
     r->steps_used += HOOK_PERIOD;
-    if (!r->killed && r->steps_used < r->opts.steps) {
+    if (!r->in_call || (!r->killed && r->steps_used < r->opts.steps)) {
         return;
     }
     r->killed = true;
@@ -137,19 +138,24 @@ static int msgh(lua_State *L)
     return 1;
 }
 
-/* Starts the limits of one call or module run; returns the stack base for cleanup. */
+/* Starts the limits of one call or module run. The count hook stays installed for the
+ * state's life (installing it costs more than a short rule); the count it carries over from
+ * the previous call is less than HOOK_PERIOD instructions. */
 static void limits_on(mc_rules *r)
 {
     r->steps_used = 0;
-    r->killed = false;
+    r->in_call = true;
     r->mem_exceeded = false;
     r->limit = r->used + r->opts.memory_cap;
-    lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD);
 }
 
 static void limits_off(mc_rules *r)
 {
-    lua_sethook(r->L, NULL, 0, 0);
+    if (r->killed) {
+        lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD); /* undo the re-arm at 1 */
+        r->killed = false;
+    }
+    r->in_call = false;
     r->limit = SIZE_MAX;
     r->view = NULL;
 }
@@ -474,10 +480,10 @@ static int setup(lua_State *L)
     }
     lua_pop(L, 1);
 
-    /* The view, made once and reused by every call: d is an empty read-only table reading
-     * through a table that holds d.fields and d.documents (so reaching them costs no C call)
-     * and answers the scalar attributes from C. */
-    lua_newtable(L); /* d */
+    /* The view, made once and reused by every call: d reads through a table that holds
+     * d.fields and d.documents (so reaching them costs no C call) and answers the scalar
+     * attributes from C. */
+    lua_newuserdatauv(L, 1, 0); /* d: a userdata, so that every write reaches __newindex */
     push_ro_meta(L, "the dossier");
     lua_createtable(L, 0, 2); /* what d reads through */
     push_view_object(L, "d.fields", fields_index, false, true, 0);
@@ -518,6 +524,7 @@ int mc_rules_new(mc_rules **out, const mc_rules_opts *opts, mc_error *err)
     /* Permanent slots: the message handler and d. */
     lua_pushcfunction(r->L, msgh);
     lua_getfield(r->L, LUA_REGISTRYINDEX, "motcua.d");
+    lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD);
     *out = r;
     return 0;
 }

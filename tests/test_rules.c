@@ -314,7 +314,8 @@ static const struct attack {
     {"recurse", MC_ELIMIT, NULL},
     {"pcall_swallow", MC_ELIMIT, NULL},
     {"setmetatable_d", MC_ERULE,
-     "rule attack.setmetatable_d: rules/attack.lua:29: cannot change a protected metatable"},
+     "rule attack.setmetatable_d: rules/attack.lua:29: bad argument #1 to 'setmetatable' (table "
+     "expected, got userdata)"},
     {"rawset_env", MC_ERULE,
      "rule attack.rawset_env: rules/attack.lua:30: attempt to call a nil value (global "
      "'rawset')"},

@@ -16,6 +16,7 @@
 #include <time.h>
 
 static const char src[] = "function guard(d) return d.fields['married'] == true end\n"
+                          "function nop(d) return true end\n"
                           "function fee(d) return d.fields.a + d.fields.b + d.fields.c end\n";
 
 enum { ROUNDS = 15 };
