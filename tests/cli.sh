@@ -56,4 +56,21 @@ check "graph refuses a date before every version: exit 1" status 1 "$bin" graph 
 check "graph of an unknown procedure: exit 1" status 1 "$bin" graph no-such-procedure
 check "graph takes the date of --now" status 1 "$bin" graph birth-registration --now 2020-01-01T09:00
 check "help lists lint and graph" bash -c "'$bin' help | grep -q 'lint' && '$bin' help graph | grep -q 'usage: motcua graph'"
+mkdir -p "$tmp/lua/procedures" "$tmp/lua/rules"
+printf 'role clerk\nprocedure p {\n  fee rule civil.fee\n  state a { initial; on go -> b by clerk when rule civil.complet }\n  state b { final }\n}\n' >"$tmp/lua/procedures/p.proc"
+printf 'function fee(d) return 0 end\nfunction complete(d) return true end\n' >"$tmp/lua/rules/civil.lua"
+printf 'function broken(d)\n  return d.x +\nend\n' >"$tmp/lua/rules/bad.lua"
+check "a Lua syntax error is a lint error at its line" \
+    bash -c "'$bin' lint --catalogue '$tmp/lua' 2>&1 | grep -q '^$tmp/lua/rules/bad.lua:3:1: error: unexpected symbol near .end.'"
+check "a misspelt rule function is a lint error with a suggestion" \
+    bash -c "'$bin' lint --catalogue '$tmp/lua' 2>&1 | grep -q \"p.proc:4:58: error: unknown rule function 'complet' in module 'civil' (did you mean 'complete'?)\""
+check "rule errors make lint exit 1" status 1 "$bin" lint --catalogue "$tmp/lua"
+rm "$tmp/lua/rules/bad.lua"
+sed -i 's/civil.complet /civil.complete /' "$tmp/lua/procedures/p.proc"
+check "correct rules lint clean" status 0 "$bin" lint --catalogue "$tmp/lua"
+check "--rule-steps rejects a tiny budget: exit 2" status 2 "$bin" lint --catalogue "$tmp/lua" --rule-steps 10
+check "--rule-memory takes sizes with a suffix" status 0 "$bin" lint --catalogue "$tmp/lua" --rule-memory 16M
+printf 'while true do end\n' >"$tmp/lua/rules/spin.lua"
+check "a module that loops when it loads is stopped by the budget" \
+    bash -c "'$bin' lint --catalogue '$tmp/lua' --rule-steps 5000 2>&1 | grep -q 'spin.lua:1:1: error: instruction budget exceeded (5000 steps)'"
 echo "1..$n"

@@ -76,6 +76,13 @@ bench_lint_national() {
         "$(printf '%s' "$secs" | median)" "$(printf '%s' "$peaks" | maximum)"
 }
 
+bench_rule_call() {
+    local calls
+    calls=$(scale 200000)
+    say "rule-call: $calls calls per round"
+    "$build/tools/bench_rules" "$calls"
+}
+
 main() {
     local tool
     for tool in "$motcua" "$gencat" "$runstat"; do
@@ -85,6 +92,7 @@ main() {
         fi
     done
     bench_lint_national
+    bench_rule_call
 }
 
 main
