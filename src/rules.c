@@ -396,6 +396,27 @@ static int calendar_working_days(lua_State *L)
 
 /* ==== building the sandbox =============================================================== */
 
+/* setmetatable without finalizers: a __gc metamethod would run outside any rule call (during
+ * garbage collection, or when the state closes), where no budget can stop it. */
+static int safe_setmetatable(lua_State *L)
+{
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) {
+        return luaL_error(L, "cannot change a protected metatable");
+    }
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) {
+            return luaL_error(L, "__gc metamethods are not allowed in rules");
+        }
+    }
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
 static const char *const base_names[] = {
     "assert",   "error",        "ipairs",   "next",     "pairs",  "pcall",  "xpcall",
     "select",   "tonumber",     "tostring", "type",     "rawequal", "rawlen", "rawget",
@@ -432,6 +453,8 @@ static int setup(lua_State *L)
         lua_getglobal(L, base_names[i]);
         lua_setfield(L, -2, base_names[i]);
     }
+    lua_pushcfunction(L, safe_setmetatable);
+    lua_setfield(L, -2, "setmetatable");
     static const char *const libs[] = {"string", "table", "math", "utf8", "coroutine"};
     for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
         lua_getglobal(L, libs[i]);

@@ -80,7 +80,8 @@ static const char attack_lua[] =
     "function fee_string(d) return '10' end\n"
     "function library_write(d) math.pi = 3 end\n"
     "function big_table(d) local t = {} for i = 1, 1e7 do t[i] = {} end end\n"            /* 40 */
-    "function rep_100mb(d) return #string.rep('x', 1e8) end\n";
+    "function rep_100mb(d) return #string.rep('x', 1e8) end\n"
+    "function gc_bomb(d) setmetatable({}, {__gc = function() while true do end end}) end\n";
 
 typedef struct fixture {
     mc_rules *rules;
@@ -334,6 +335,8 @@ static const struct attack {
     {"library_write", MC_ERULE,
      "rule attack.library_write: rules/attack.lua:39: math is read-only (cannot set 'pi')"},
     {"big_table", MC_ELIMIT, NULL},
+    {"gc_bomb", MC_ERULE,
+     "rule attack.gc_bomb: rules/attack.lua:42: __gc metamethods are not allowed in rules"},
 };
 
 static void test_rules__attacks(void **state)
