@@ -11,12 +11,15 @@
 typedef struct mc_arena_block mc_arena_block;
 typedef struct mc_arena {
     mc_arena_block *head;
-    size_t used;   /* bytes used in head */
-    size_t cap;    /* bytes available in head */
-    size_t total;  /* bytes allocated from the system, for statistics */
+    size_t used;  /* bytes used in head */
+    size_t cap;   /* bytes available in head */
+    size_t total; /* bytes allocated from the system, for statistics */
 } mc_arena;
 
-#define MC_ARENA_INIT {NULL, 0, 0, 0}
+#define MC_ARENA_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 /* Returns size zeroed bytes, or NULL when out of memory. */
 void *mc_arena_alloc(mc_arena *a, size_t size);

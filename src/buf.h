@@ -16,7 +16,10 @@ typedef struct mc_buf {
     bool oom;
 } mc_buf;
 
-#define MC_BUF_INIT {NULL, 0, 0, false}
+#define MC_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void mc_buf_append(mc_buf *b, const char *s, size_t n);
 void mc_buf_puts(mc_buf *b, const char *s);

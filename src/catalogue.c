@@ -206,8 +206,7 @@ static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags
     return 0;
 }
 
-int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *diags,
-                      mc_error *err)
+int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *diags, mc_error *err)
 {
     *out = NULL;
     mc_catalogue *cat = catalogue_new();
@@ -276,15 +275,15 @@ void mc_catalogue_free(mc_catalogue *cat)
         mc_source_free(cat->sources[i]);
     }
     mc_free(cat->sources);
-    mc_ptrvec *vecs[] = {&cat->calendars,  &cat->roles,      &cat->documents, &cat->registries,
-                         &cat->lifecycles, &cat->procedures, &cat->reforms,   &cat->cost_models,
+    mc_ptrvec *vecs[] = {&cat->calendars,  &cat->roles,        &cat->documents, &cat->registries,
+                         &cat->lifecycles, &cat->procedures,   &cat->reforms,   &cat->cost_models,
                          &cat->regexes,    &cat->version_lists};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
         mc_ptrvec_free(vecs[i]);
     }
-    mc_map *maps[] = {&cat->calendar_map,  &cat->role_map,      &cat->document_map,
-                      &cat->registry_map,  &cat->lifecycle_map, &cat->version_map,
-                      &cat->reform_map,    &cat->cost_model_map};
+    mc_map *maps[] = {&cat->calendar_map, &cat->role_map,      &cat->document_map,
+                      &cat->registry_map, &cat->lifecycle_map, &cat->version_map,
+                      &cat->reform_map,   &cat->cost_model_map};
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
         mc_map_free(maps[i]);
     }
@@ -302,8 +301,7 @@ const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const 
     return v ? (const mc_procedure *const *)v->items : NULL;
 }
 
-const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *name,
-                                           mc_date date)
+const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *name, mc_date date)
 {
     size_t n;
     const mc_procedure *const *v = mc_catalogue_versions(cat, name, &n);
@@ -316,10 +314,10 @@ const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *
     return found;
 }
 
-#define LOOKUP(fn, type, map)                                                                    \
-    const type *fn(const mc_catalogue *cat, const char *name)                                    \
-    {                                                                                            \
-        return mc_map_get(&cat->map, name, strlen(name));                                        \
+#define LOOKUP(fn, type, map)                                                                      \
+    const type *fn(const mc_catalogue *cat, const char *name)                                      \
+    {                                                                                              \
+        return mc_map_get(&cat->map, name, strlen(name));                                          \
     }
 
 LOOKUP(mc_catalogue_document, mc_document, document_map)
@@ -330,11 +328,11 @@ LOOKUP(mc_catalogue_lifecycle, mc_lifecycle, lifecycle_map)
 LOOKUP(mc_catalogue_reform, mc_reform, reform_map)
 LOOKUP(mc_catalogue_cost_model, mc_cost_model, cost_model_map)
 
-#define LIST(fn, type, vec)                                                                      \
-    const type *const *fn(const mc_catalogue *cat, size_t *n)                                    \
-    {                                                                                            \
-        *n = cat->vec.n;                                                                         \
-        return (const type *const *)cat->vec.items;                                              \
+#define LIST(fn, type, vec)                                                                        \
+    const type *const *fn(const mc_catalogue *cat, size_t *n)                                      \
+    {                                                                                              \
+        *n = cat->vec.n;                                                                           \
+        return (const type *const *)cat->vec.items;                                                \
     }
 
 LIST(mc_catalogue_procedures, mc_procedure, procedures)

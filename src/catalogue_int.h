@@ -60,8 +60,7 @@ struct mc_catalogue {
     mc_arena arena;
     mc_source **sources;
     size_t nsources, sources_cap;
-    mc_ptrvec calendars, roles, documents, registries, lifecycles, procedures, reforms,
-        cost_models;
+    mc_ptrvec calendars, roles, documents, registries, lifecycles, procedures, reforms, cost_models;
     mc_map calendar_map, role_map, document_map, registry_map, lifecycle_map, version_map,
         reform_map, cost_model_map;
     size_t nnames;           /* distinct procedure names */

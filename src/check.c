@@ -45,8 +45,7 @@ static uint32_t lookup_state(const mc_map *m, mc_state **states, size_t n, const
     return v ? (uint32_t)(v - 1) : UINT32_MAX;
 }
 
-static void unknown_state(mc_builder *b, mc_pos pos, const char *name, mc_state **states,
-                          size_t n)
+static void unknown_state(mc_builder *b, mc_pos pos, const char *name, mc_state **states, size_t n)
 {
     mc_suggest s;
     mc_suggest_init(&s, name, strlen(name));
@@ -61,8 +60,7 @@ static void unknown_state(mc_builder *b, mc_pos pos, const char *name, mc_state 
     }
 }
 
-static void resolve_with(mc_builder *b, const mc_map *m, mc_state *s, mc_state **states,
-                         size_t n)
+static void resolve_with(mc_builder *b, const mc_map *m, mc_state *s, mc_state **states, size_t n)
 {
     for (size_t k = 0; k < s->non; k++) {
         mc_transition *t = (mc_transition *)&s->on[k];
@@ -198,8 +196,8 @@ void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, cons
                 first_initial = s->name;
             } else {
                 mc_b_report_at(b, MC_DIAG_ERROR, s->pos, strlen(s->name),
-                               "second initial state '%s' in %s (the first is '%s')", s->name,
-                               what, first_initial);
+                               "second initial state '%s' in %s (the first is '%s')", s->name, what,
+                               first_initial);
             }
         }
     }
@@ -242,8 +240,8 @@ void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, cons
         const mc_state *s = m->states[i];
         if (!seen[i] && !unreachable_in_base(base, s, base_seen)) {
             mc_b_report_at(b, MC_DIAG_WARNING, s->pos, strlen(s->name),
-                           "state '%s' is unreachable from the initial state '%s' in %s",
-                           s->name, first_initial, what);
+                           "state '%s' is unreachable from the initial state '%s' in %s", s->name,
+                           first_initial, what);
         }
     }
 done:
@@ -353,8 +351,9 @@ void mc_check_versions(mc_builder *b)
                 mc_b_report_at(b, MC_DIAG_ERROR, q->pos, strlen(q->name),
                                "procedure '%s' has two versions %s%s (the other at %s); give "
                                "each version its own 'effective' date",
-                               q->name, q->has_effective ? "effective " : "without an effective date",
-                               date, where);
+                               q->name,
+                               q->has_effective ? "effective " : "without an effective date", date,
+                               where);
             }
         }
     }

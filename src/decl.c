@@ -232,8 +232,7 @@ uint64_t mc_b_run(mc_builder *b, const mc_node *first, const mc_directive *table
                 mc_pos first_pos = {b->file, seen[i] - 1};
                 char where[300];
                 mc_b_where(b, first_pos, where, sizeof where);
-                mc_b_error(b, &n->toks[0], "'%s' given twice (first at %s)", table[i].name,
-                           where);
+                mc_b_error(b, &n->toks[0], "'%s' given twice (first at %s)", table[i].name, where);
                 continue;
             }
             seen[i] = n->toks[0].off + 1;
@@ -282,16 +281,16 @@ int mc_b_string(mc_builder *b, const mc_token *t, const char *what, const char *
 }
 
 /* A value word: the token must be a word, and conv turns its text into the value. */
-#define WORD_VALUE(b, t, call)                                                                   \
-    do {                                                                                         \
-        char msg_[200];                                                                          \
-        if ((t)->kind != MC_TOK_WORD) {                                                          \
-            return mc_b_error(b, t, "expected a value, not a quoted string");                   \
-        }                                                                                        \
-        if ((call) != 0) {                                                                       \
-            return mc_b_error(b, t, "%s", msg_);                                                 \
-        }                                                                                        \
-        return 0;                                                                                \
+#define WORD_VALUE(b, t, call)                                                                     \
+    do {                                                                                           \
+        char msg_[200];                                                                            \
+        if ((t)->kind != MC_TOK_WORD) {                                                            \
+            return mc_b_error(b, t, "expected a value, not a quoted string");                      \
+        }                                                                                          \
+        if ((call) != 0) {                                                                         \
+            return mc_b_error(b, t, "%s", msg_);                                                   \
+        }                                                                                          \
+        return 0;                                                                                  \
     } while (0)
 
 int mc_b_duration(mc_builder *b, const mc_token *t, bool whole, mc_duration *out)
@@ -531,8 +530,8 @@ int mc_b_add_title(mc_builder *b, const mc_node *n, mc_titled *t)
             char where[300];
             mc_b_where(b, t->pos[i], where, sizeof where);
             if (c == NULL) {
-                return mc_b_error(b, &n->toks[0],
-                                  "a second title without a language (first at %s)", where);
+                return mc_b_error(b, &n->toks[0], "a second title without a language (first at %s)",
+                                  where);
             }
             return mc_b_error(b, &n->toks[0], "a second '%s' title (first at %s)", c, where);
         }
@@ -635,8 +634,7 @@ static bool misplaced(mc_builder *b, const mc_node *n)
     };
     for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
         if (mc_tok_is(&n->toks[0], where[i][0])) {
-            mc_b_error(b, &n->toks[0], "'%s' is only allowed inside %s", where[i][0],
-                       where[i][1]);
+            mc_b_error(b, &n->toks[0], "'%s' is only allowed inside %s", where[i][0], where[i][1]);
             return true;
         }
     }
@@ -665,9 +663,9 @@ int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *t
 
 int mc_build_finish(mc_builder *b)
 {
-    static const int order[MC_KINDS] = {MC_K_CALENDAR, MC_K_ROLE,      MC_K_DOCUMENT,
+    static const int order[MC_KINDS] = {MC_K_CALENDAR,   MC_K_ROLE,     MC_K_DOCUMENT,
                                         MC_K_COST_MODEL, MC_K_REGISTRY, MC_K_LIFECYCLE,
-                                        MC_K_PROCEDURE, MC_K_REFORM};
+                                        MC_K_PROCEDURE,  MC_K_REFORM};
     for (int k = 0; k < MC_KINDS && !b->fatal; k++) {
         for (size_t i = 0; i < b->ndecls && !b->fatal; i++) {
             mc_decl *d = &b->decls[i];

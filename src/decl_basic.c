@@ -49,15 +49,15 @@ static size_t kind_size(int kind)
 
 static mc_map *kind_map(mc_catalogue *cat, int kind)
 {
-    mc_map *maps[MC_KINDS] = {&cat->calendar_map,  &cat->role_map,      &cat->document_map,
-                              &cat->registry_map,  &cat->lifecycle_map, &cat->version_map,
-                              &cat->reform_map,    &cat->cost_model_map};
+    mc_map *maps[MC_KINDS] = {&cat->calendar_map, &cat->role_map,      &cat->document_map,
+                              &cat->registry_map, &cat->lifecycle_map, &cat->version_map,
+                              &cat->reform_map,   &cat->cost_model_map};
     return maps[kind];
 }
 
 static mc_ptrvec *kind_vec(mc_catalogue *cat, int kind)
 {
-    mc_ptrvec *vecs[MC_KINDS] = {&cat->calendars, &cat->roles,      &cat->documents,
+    mc_ptrvec *vecs[MC_KINDS] = {&cat->calendars,  &cat->roles,      &cat->documents,
                                  &cat->registries, &cat->lifecycles, &cat->procedures,
                                  &cat->reforms,    &cat->cost_models};
     return vecs[kind];
@@ -91,8 +91,7 @@ void mc_declare(mc_builder *b, const mc_node *n, int kind)
     if (prev != NULL && kind != MC_K_PROCEDURE) {
         char where[300];
         mc_b_where(b, ((head *)prev)->pos, where, sizeof where);
-        mc_b_error(b, t, "duplicate %s '%s' (first declared at %s)", kind_names[kind], name,
-                   where);
+        mc_b_error(b, t, "duplicate %s '%s' (first declared at %s)", kind_names[kind], name, where);
         return;
     }
     head *obj = mc_b_alloc(b, kind_size(kind));
@@ -437,11 +436,13 @@ static int reg_holds(mc_builder *b, const mc_node *n, void *obj)
             continue;
         }
         /* The reform's patch registry is not the one the document points at. */
-        const mc_registry *owner = mc_map_get(&b->cat->registry_map, rb->r->name,
-                                              strlen(rb->r->name));
+        const mc_registry *owner =
+            mc_map_get(&b->cat->registry_map, rb->r->name, strlen(rb->r->name));
         if (d->registry != NULL && d->registry != owner) {
-            mc_b_error(b, t, "document '%s' is already held by registry '%s' (a document has one "
-                       "registry)", d->name, d->registry->name);
+            mc_b_error(b, t,
+                       "document '%s' is already held by registry '%s' (a document has one "
+                       "registry)",
+                       d->name, d->registry->name);
             continue;
         }
         if (rb->r->nholds == rb->cap) {
@@ -497,8 +498,8 @@ uint32_t mc_build_registry_block(mc_builder *b, mc_registry *r, const mc_node *n
     if (!mc_b_prepare_titles(b, &rb.t, n->child)) {
         return 0;
     }
-    uint64_t mask = mc_b_run(b, n->child, mc_registry_table, mc_registry_table_n,
-                             "registry directive", &rb);
+    uint64_t mask =
+        mc_b_run(b, n->child, mc_registry_table, mc_registry_table_n, "registry directive", &rb);
     mc_map_free(&rb.seen);
     r->titles = rb.t.titles;
     r->ntitles = rb.t.n;
@@ -572,9 +573,9 @@ void mc_build_cost_model(mc_builder *b, mc_cost_model *m, const mc_node *n)
 {
     m->hours_per_day = 8 * MC_FIXED_ONE;
     memcpy(m->visit_cost.currency, "VND", 4);
-    uint64_t seen = mc_b_run(b, n->child, cost_model_table,
-                             sizeof cost_model_table / sizeof cost_model_table[0],
-                             "cost-model directive", m);
+    uint64_t seen =
+        mc_b_run(b, n->child, cost_model_table,
+                 sizeof cost_model_table / sizeof cost_model_table[0], "cost-model directive", m);
     if (!(seen & (1u << 1))) {
         mc_b_report_at(b, MC_DIAG_ERROR, m->pos, strlen(m->name),
                        "cost-model '%s' has no hourly-income (add: hourly-income 40000 VND)",

@@ -19,11 +19,11 @@ typedef int (*mc_handler)(mc_builder *b, const mc_node *n, void *obj);
 
 typedef struct mc_directive {
     const char *name;
-    uint8_t min, max;   /* arguments after the name; max MC_ANY: no limit */
-    uint8_t block;      /* MC_NO_BLOCK, MC_OPT_BLOCK, MC_NEED_BLOCK */
-    bool once;          /* a second occurrence in one block is an error */
+    uint8_t min, max; /* arguments after the name; max MC_ANY: no limit */
+    uint8_t block;    /* MC_NO_BLOCK, MC_OPT_BLOCK, MC_NEED_BLOCK */
+    bool once;        /* a second occurrence in one block is an error */
     mc_handler fn;
-    const char *usage;  /* the arguments, as shown in messages */
+    const char *usage; /* the arguments, as shown in messages */
 } mc_directive;
 
 enum {
@@ -51,7 +51,7 @@ struct mc_builder {
     mc_catalogue *cat;
     mc_diags *diags;
     const struct mc_rules *rules; /* rule modules, or NULL */
-    mc_source *src;      /* the file being built */
+    mc_source *src;               /* the file being built */
     uint32_t file;
     int fatal;
     mc_decl *decls;

@@ -79,8 +79,9 @@ static int st_on(mc_builder *b, const mc_node *n, void *obj)
         return -1;
     }
     if (!mc_tok_is(&t[2], "->")) {
-        return mc_b_error(b, &t[2], "expected '->' after the event (write: on EVENT -> STATE by "
-                                    "ROLE…)");
+        return mc_b_error(b, &t[2],
+                          "expected '->' after the event (write: on EVENT -> STATE by "
+                          "ROLE…)");
     }
     if (mc_b_name(b, &t[3], &tr.target_name) != 0) {
         return -1;
@@ -158,8 +159,9 @@ static int st_after(mc_builder *b, const mc_node *n, void *obj)
         return -1;
     }
     if (!mc_tok_is(&t[2], "->")) {
-        return mc_b_error(b, &t[2], "expected '->' after the duration (write: after DURATION -> "
-                                    "STATE)");
+        return mc_b_error(b, &t[2],
+                          "expected '->' after the duration (write: after DURATION -> "
+                          "STATE)");
     }
     if (n->ntoks < 4) {
         return mc_b_error(b, &t[2], "expected the target state after '->'");
@@ -301,8 +303,7 @@ static void check_state(mc_builder *b, state_build *sb)
     }
     if (!s->final && s->non == 0 && s->nafter == 0 && !sb->broken) {
         mc_b_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
-                       "state '%s' is not final and has no way out (no 'on' or 'after')",
-                       s->name);
+                       "state '%s' is not final and has no way out (no 'on' or 'after')", s->name);
     }
     for (size_t j = 1; j < s->non; j++) {
         const mc_transition *tj = &s->on[j];

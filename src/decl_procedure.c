@@ -125,7 +125,8 @@ static void field_sample(mc_builder *b, field_build *fb)
         return;
     }
     if (n->ntoks % 2 != 1) {
-        mc_b_error(b, &n->toks[0], "a choice field's sample is pairs: sample OPTION P%% OPTION P%%…");
+        mc_b_error(b, &n->toks[0],
+                   "a choice field's sample is pairs: sample OPTION P%% OPTION P%%…");
         return;
     }
     mc_fixed *share = mc_b_array(b, f->options.n ? f->options.n : 1, sizeof *share);
@@ -272,7 +273,9 @@ static int pr_requires(mc_builder *b, const mc_node *n, void *obj)
 
 /* ==== procedure scalars ================================================================== */
 
-#define PB mc_proc_build *pb = obj; mc_procedure *p = pb->p
+#define PB                                                                                         \
+    mc_proc_build *pb = obj;                                                                       \
+    mc_procedure *p = pb->p
 
 static int pr_code(mc_builder *b, const mc_node *n, void *obj)
 {
@@ -548,10 +551,9 @@ static void check_lifecycle_fields(mc_builder *b, const mc_procedure *p, mc_stat
                 continue;
             }
             const mc_field *f = mc_find_field(p->fields, p->nfields, c->field);
-            bool bad_type = f != NULL && (c->kind == MC_COND_IS
-                                              ? f->type != MC_FIELD_CHOICE &&
-                                                    f->type != MC_FIELD_TEXT
-                                              : f->type != MC_FIELD_BOOL);
+            bool bad_type = f != NULL && (c->kind == MC_COND_IS ? f->type != MC_FIELD_CHOICE &&
+                                                                      f->type != MC_FIELD_TEXT
+                                                                : f->type != MC_FIELD_BOOL);
             bool bad_option = f != NULL && c->kind == MC_COND_IS && f->type == MC_FIELD_CHOICE;
             for (size_t o = 0; bad_option && o < f->options.n; o++) {
                 bad_option = strcmp(f->options.items[o], c->value) != 0;
@@ -635,8 +637,7 @@ void mc_build_procedure(mc_builder *b, mc_procedure *p, const mc_node *n)
     p->machine.nstates = ns;
     if (p->lifecycle == NULL && nown == 0 && mc_b_count(n->child, "lifecycle") == 0) {
         mc_b_report_at(b, MC_DIAG_ERROR, p->pos, strlen(p->name),
-                       "procedure '%s' has no states: name a lifecycle or declare states",
-                       p->name);
+                       "procedure '%s' has no states: name a lifecycle or declare states", p->name);
     } else if (p->lifecycle != NULL && nown == 0) {
         p->machine.initial = p->lifecycle->machine.initial;
     } else if (nown > 0 || p->lifecycle != NULL) {

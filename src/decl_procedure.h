@@ -31,7 +31,7 @@ enum {
 typedef struct mc_proc_build {
     mc_ptrvec states; /* first: mc_state_handler works on it */
     mc_procedure *p;
-    bool patch;       /* a reform's procedure block */
+    bool patch; /* a reform's procedure block */
     mc_titled titles;
     mc_ptrvec fields;   /* mc_field * */
     mc_ptrvec requires; /* mc_requirement * */

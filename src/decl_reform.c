@@ -28,8 +28,7 @@ static int rf_title(mc_builder *b, const mc_node *n, void *obj)
 static int rf_registry(mc_builder *b, const mc_node *n, void *obj)
 {
     reform_build *rb = obj;
-    const mc_registry *target =
-        mc_b_resolve(b, &n->toks[1], &b->cat->registry_map, "registry");
+    const mc_registry *target = mc_b_resolve(b, &n->toks[1], &b->cat->registry_map, "registry");
     if (target == NULL) {
         return -1;
     }
@@ -245,10 +244,12 @@ static void check_dangling(mc_builder *b, const mc_procedure_patch *pp, const mc
         }
         if (base->subject != NULL && !(pp->set & (UINT64_C(1) << MC_P_SUBJECT))) {
             const mc_token *drop = dropped(&pb->drop_fields, base->subject->name);
-            if (drop != NULL && mc_find_field(pp->patch.fields, pp->patch.nfields,
-                                              base->subject->name) == NULL) {
-                mc_b_error(b, drop, "field '%s' is the subject of procedure '%s'; name another "
-                           "subject or keep it", base->subject->name, base->name);
+            if (drop != NULL &&
+                mc_find_field(pp->patch.fields, pp->patch.nfields, base->subject->name) == NULL) {
+                mc_b_error(b, drop,
+                           "field '%s' is the subject of procedure '%s'; name another "
+                           "subject or keep it",
+                           base->subject->name, base->name);
             }
         }
         if (mc_diags_errors(b->diags) != before) {

@@ -25,8 +25,7 @@ struct mc_source {
 
 /* ---- sources ---------------------------------------------------------------------------- */
 
-int mc_source_new(mc_source **out, const char *path, const char *text, size_t len,
-                  mc_error *err)
+int mc_source_new(mc_source **out, const char *path, const char *text, size_t len, mc_error *err)
 {
     *out = NULL;
     mc_source *s = mc_calloc(1, sizeof *s);

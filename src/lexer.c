@@ -103,8 +103,8 @@ static size_t check_char(mc_lexer *lex, size_t pos)
 
 static bool is_word_byte(unsigned char c)
 {
-    return !(c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '}' ||
-             c == ';' || c == '"' || c == '#');
+    return !(c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{' || c == '}' || c == ';' ||
+             c == '"' || c == '#');
 }
 
 static int hexval(char c)
@@ -188,8 +188,8 @@ static void lex_string(mc_lexer *lex, mc_token *tok)
             } else {
                 /* Name the escaped character whole, even when it is not ASCII. */
                 uint32_t cp;
-                size_t n = mc_utf8_decode((const unsigned char *)lex->s + i + 1,
-                                          lex->len - i - 1, &cp);
+                size_t n =
+                    mc_utf8_decode((const unsigned char *)lex->s + i + 1, lex->len - i - 1, &cp);
                 char msg[96];
                 if (n == 0 || cp < 0x20) {
                     snprintf(msg, sizeof msg,
@@ -235,8 +235,8 @@ void mc_lexer_next(mc_lexer *lex, mc_token *tok)
     }
     const char *s = lex->s;
     for (;;) {
-        while (lex->pos < lex->len && (s[lex->pos] == ' ' || s[lex->pos] == '\t' ||
-                                       s[lex->pos] == '\r')) {
+        while (lex->pos < lex->len &&
+               (s[lex->pos] == ' ' || s[lex->pos] == '\t' || s[lex->pos] == '\r')) {
             lex->pos++;
         }
         if (lex->pos < lex->len && s[lex->pos] == '#') {

@@ -42,7 +42,7 @@ typedef struct mc_lexer {
     size_t pos;
     mc_diags *diags;
     mc_arena *arena;
-    int fatal; /* MC_ENOMEM once an allocation failed */
+    int fatal;            /* MC_ENOMEM once an allocation failed */
     size_t bad_utf8_line; /* 1 + start offset of the last line with invalid UTF-8 reported */
 } mc_lexer;
 

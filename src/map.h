@@ -21,7 +21,10 @@ typedef struct mc_map {
     size_t n;
 } mc_map;
 
-#define MC_MAP_INIT {NULL, 0, 0}
+#define MC_MAP_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /* The value stored under key[0..klen), or NULL. */
 void *mc_map_get(const mc_map *m, const char *key, size_t klen);

@@ -5,7 +5,7 @@
 
 typedef struct parser {
     mc_lexer lex;
-    mc_token tok;     /* current token */
+    mc_token tok; /* current token */
     bool have_tok;
     mc_arena *arena;
     mc_diags *diags;

@@ -17,13 +17,13 @@
 
 typedef struct mc_node mc_node;
 struct mc_node {
-    mc_token *toks;   /* toks[0] is the directive name (a word unless broken) */
+    mc_token *toks; /* toks[0] is the directive name (a word unless broken) */
     uint32_t ntoks;
-    bool broken;      /* a lexical or syntax error inside: already reported */
+    bool broken; /* a lexical or syntax error inside: already reported */
     bool has_block;
-    uint32_t lbrace;  /* offset of '{' when has_block */
-    mc_node *child;   /* first directive of the block */
-    mc_node *next;    /* next sibling */
+    uint32_t lbrace; /* offset of '{' when has_block */
+    mc_node *child;  /* first directive of the block */
+    mc_node *next;   /* next sibling */
 };
 
 /* Parses src into *out (a list of top-level directives, allocated in arena; NULL when empty).

@@ -82,8 +82,8 @@ void mc_regex_free(mc_regex *re)
     }
 }
 
-int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *start,
-                   size_t *end, char *msg, size_t msgsz)
+int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *start, size_t *end,
+                   char *msg, size_t msgsz)
 {
     int rc;
     pcre2_general_context *gc = pcre2_general_context_create(pcre_malloc, pcre_free, NULL);

@@ -21,7 +21,7 @@ void mc_regex_free(mc_regex *re);
 
 /* Matches re against subject[0..len). Returns 1 (match; *start and *end set, may be NULL), 0 (no
  * match), MC_ELIMIT-like MC_ESYNTAX when a limit was hit (msg says which), or MC_ENOMEM. */
-int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *start,
-                   size_t *end, char *msg, size_t msgsz);
+int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *start, size_t *end,
+                   char *msg, size_t msgsz);
 
 #endif

@@ -24,34 +24,34 @@
 enum { HOOK_PERIOD = 100, SEED = 20250701 };
 
 struct mc_rule {
-    int ref;                /* registry reference to the function */
-    char *key;              /* "module\0function" */
+    int ref;                       /* registry reference to the function */
+    char *key;                     /* "module\0function" */
     const char *module, *function; /* into key */
-    char *where;            /* "rules/civil.lua:12", the line that defines it */
+    char *where;                   /* "rules/civil.lua:12", the line that defines it */
 };
 
 typedef struct rule_module {
     char *name;
     char *path;
-    int env_ref;            /* the module's definitions table */
-    char **functions;       /* names of its functions, sorted */
+    int env_ref;      /* the module's definitions table */
+    char **functions; /* names of its functions, sorted */
     size_t nfunctions;
 } rule_module;
 
 struct mc_rules {
     lua_State *L;
     mc_rules_opts opts;
-    size_t used;          /* bytes held by the state */
-    size_t limit;         /* the allocator refuses to grow past this */
-    bool mem_exceeded;    /* the limit (not the system) refused an allocation */
+    size_t used;       /* bytes held by the state */
+    size_t limit;      /* the allocator refuses to grow past this */
+    bool mem_exceeded; /* the limit (not the system) refused an allocation */
     uint64_t steps_used;
-    bool in_call;         /* a rule or a module's first run is running */
-    bool killed;          /* the budget ran out during this call */
+    bool in_call; /* a rule or a module's first run is running */
+    bool killed;  /* the budget ran out during this call */
     const mc_rule_view *view;
     rule_module *modules;
     size_t nmodules;
     char **module_names;
-    mc_map resolved;      /* "module.function" -> mc_rule */
+    mc_map resolved; /* "module.function" -> mc_rule */
     mc_rule **rules;
     size_t nrules, caprules;
 };
@@ -132,8 +132,7 @@ static int msgh(lua_State *L)
         }
     }
     {
-        lua_pushfstring(L, "the rule raised a %s instead of an error message",
-                        luaL_typename(L, 1));
+        lua_pushfstring(L, "the rule raised a %s instead of an error message", luaL_typename(L, 1));
     }
     return 1;
 }
@@ -186,12 +185,12 @@ static void push_ro_meta(lua_State *L, const char *what)
 /* Replaces the table on top of the stack by an empty read-only proxy that reads through it. */
 static void make_proxy(lua_State *L, const char *what)
 {
-    lua_newtable(L);                 /* real proxy */
-    push_ro_meta(L, what);           /* real proxy meta */
+    lua_newtable(L);       /* real proxy */
+    push_ro_meta(L, what); /* real proxy meta */
     lua_pushvalue(L, -3);
     lua_setfield(L, -2, "__index");
-    lua_setmetatable(L, -2);         /* real proxy */
-    lua_remove(L, -2);               /* proxy */
+    lua_setmetatable(L, -2); /* real proxy */
+    lua_remove(L, -2);       /* proxy */
 }
 
 /* ==== the dossier view =================================================================== */
@@ -418,9 +417,9 @@ static int safe_setmetatable(lua_State *L)
 }
 
 static const char *const base_names[] = {
-    "assert",   "error",        "ipairs",   "next",     "pairs",  "pcall",  "xpcall",
-    "select",   "tonumber",     "tostring", "type",     "rawequal", "rawlen", "rawget",
-    "getmetatable", "setmetatable", "_VERSION",
+    "assert", "error",  "ipairs",       "next",         "pairs",    "pcall",
+    "xpcall", "select", "tonumber",     "tostring",     "type",     "rawequal",
+    "rawlen", "rawget", "getmetatable", "setmetatable", "_VERSION",
 };
 
 /* Protected: builds the base table every module environment reads through, the string
@@ -678,7 +677,7 @@ static int cmp_cstr(const void *a, const void *b)
 static int seal(lua_State *L)
 {
     /* [chunk, defs] */
-    lua_newtable(L);                          /* sealed env: empty, reads through defs */
+    lua_newtable(L); /* sealed env: empty, reads through defs */
     lua_createtable(L, 0, 3);
     lua_pushliteral(L, "the rule environment (rules may not assign globals at run time)");
     lua_pushcclosure(L, refuse_write, 1);
@@ -688,8 +687,8 @@ static int seal(lua_State *L)
     lua_pushvalue(L, 2);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, -2);
-    lua_setupvalue(L, 1, 1);                  /* the chunk's _ENV, shared by its functions */
-    lua_newtable(L);                          /* names */
+    lua_setupvalue(L, 1, 1); /* the chunk's _ENV, shared by its functions */
+    lua_newtable(L);         /* names */
     lua_Integer n = 0;
     lua_pushnil(L);
     while (lua_next(L, 2) != 0) {
@@ -702,8 +701,8 @@ static int seal(lua_State *L)
     return 1;
 }
 
-static int add_module(mc_rules *r, const char *name, const char *path, int env_ref,
-                      lua_State *L, int names_idx)
+static int add_module(mc_rules *r, const char *name, const char *path, int env_ref, lua_State *L,
+                      int names_idx)
 {
     rule_module *mods = mc_realloc(r->modules, (r->nmodules + 1) * sizeof *mods);
     char **names = mc_realloc(r->module_names, (r->nmodules + 1) * sizeof *names);
@@ -814,8 +813,10 @@ int mc_rules_load_buffer(mc_rules *r, const char *name, const char *path, const 
         const char *msg = lua_tostring(L, -1);
         char buf[600];
         if (st == LUA_ERRMEM) {
-            snprintf(buf, sizeof buf, "%s:1: memory cap exceeded (%zu bytes) while the module "
-                     "first runs", path, r->opts.memory_cap);
+            snprintf(buf, sizeof buf,
+                     "%s:1: memory cap exceeded (%zu bytes) while the module "
+                     "first runs",
+                     path, r->opts.memory_cap);
             msg = buf;
         }
         rc = report_lua_error(diags, path, text, len, msg ? msg : "error");
@@ -887,8 +888,8 @@ int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *e
         rc = mc_source_read(&src, path, err);
         if (rc == 0) {
             names[i][fl - 4] = '\0';
-            rc = mc_rules_load_buffer(r, names[i], path, mc_source_text(src),
-                                      mc_source_len(src), diags, err);
+            rc = mc_rules_load_buffer(r, names[i], path, mc_source_text(src), mc_source_len(src),
+                                      diags, err);
             mc_source_free(src);
         }
         mc_free(path);
@@ -913,8 +914,8 @@ bool mc_rules_has_module(const mc_rules *r, const char *module)
 bool mc_rules_has(const mc_rules *r, const char *module, const char *function)
 {
     const rule_module *m = find_module(r, module);
-    return m != NULL && bsearch(&function, m->functions, m->nfunctions, sizeof *m->functions,
-                                cmp_cstr) != NULL;
+    return m != NULL &&
+           bsearch(&function, m->functions, m->nfunctions, sizeof *m->functions, cmp_cstr) != NULL;
 }
 
 const char *const *mc_rules_modules(const mc_rules *r, size_t *n)
@@ -961,8 +962,8 @@ static void rule_free(mc_rule *rule)
     }
 }
 
-int mc_rules_resolve(mc_rules *r, const char *module, const char *function,
-                     const mc_rule **out, mc_error *err)
+int mc_rules_resolve(mc_rules *r, const char *module, const char *function, const mc_rule **out,
+                     mc_error *err)
 {
     *out = NULL;
     char key[300];
@@ -1038,8 +1039,7 @@ static void collapse_location(char *msg)
 }
 
 /* Runs rule with d bound to view; on success leaves nres results on the stack above base. */
-static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int nres,
-                mc_error *err)
+static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int nres, mc_error *err)
 {
     lua_State *L = r->L;
     r->view = view;
@@ -1117,10 +1117,12 @@ int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_
     lua_Integer v = lua_tointegerx(L, -1, &isint);
     if (lua_type(L, -1) != LUA_TNUMBER || !isint || v < 0 || v > MAX_FEE) {
         const char *what = lua_type(L, -1) == LUA_TNUMBER ? "a number that is not a whole "
-                                                             "amount of 0 or more"
-                                                           : luaL_typename(L, -1);
-        mc_error_set(err, MC_ERULE, "rule %s.%s: %s: returned %s%s; a fee rule returns a whole "
-                     "amount", rule->module, rule->function, rule->where,
+                                                            "amount of 0 or more"
+                                                          : luaL_typename(L, -1);
+        mc_error_set(err, MC_ERULE,
+                     "rule %s.%s: %s: returned %s%s; a fee rule returns a whole "
+                     "amount",
+                     rule->module, rule->function, rule->where,
                      lua_type(L, -1) == LUA_TNUMBER ? "" : "a ", what);
         lua_settop(L, SLOT_D);
         return MC_ERULE;

@@ -123,8 +123,8 @@ int mc_value_percent(const char *s, size_t n, mc_fixed *out, char *msg, size_t m
     bool over;
     int dec;
     if (n < 2 || s[n - 1] != '%' || !parse_fixed(s, n - 1, &v, &over, &dec) || dec > 6) {
-        return fail(msg, msgsz, "invalid percentage '%.*s' (write it like 15%% or 2.5%%)",
-                    (int)n, s);
+        return fail(msg, msgsz, "invalid percentage '%.*s' (write it like 15%% or 2.5%%)", (int)n,
+                    s);
     }
     if (over || v < 0 || v > 100 * MC_FIXED_ONE) {
         return fail(msg, msgsz, "percentage '%.*s' is not between 0%% and 100%%", (int)n, s);
@@ -317,8 +317,8 @@ int mc_value_currency(const char *s, size_t n, char out[4], char *msg, size_t ms
 {
     if (n != 3 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || s[2] < 'A' ||
         s[2] > 'Z') {
-        return fail(msg, msgsz, "invalid currency '%.*s' (three capital letters, like VND)",
-                    (int)n, s);
+        return fail(msg, msgsz, "invalid currency '%.*s' (three capital letters, like VND)", (int)n,
+                    s);
     }
     memcpy(out, s, 3);
     out[3] = '\0';
@@ -353,8 +353,8 @@ int mc_value_rule_ref(const char *s, size_t n, size_t *modlen, char *msg, size_t
     }
     for (size_t i = m + 1; ok && i < n; i++) {
         char c = s[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-             (i > m + 1 && digit(c));
+        ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > m + 1 && digit(c));
     }
     if (!ok || n > 2 * MC_NAME_MAX) {
         return fail(msg, msgsz,

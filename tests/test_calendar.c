@@ -138,9 +138,9 @@ static void test_calendar__working_days(void **state)
     assert_int_equal(mc_calendar_working_days(vn, mon, mon + 7), 5);
     assert_int_equal(mc_calendar_working_days(vn, mon + 7, mon), 0);
     /* (Fri 25 Apr, Fri 2 May]: Sat 26 (swapped), Mon 28, Tue 29. */
-    assert_int_equal(mc_calendar_working_days(vn, mc_date_from_ymd(2025, 4, 25),
-                                              mc_date_from_ymd(2025, 5, 2)),
-                     3);
+    assert_int_equal(
+        mc_calendar_working_days(vn, mc_date_from_ymd(2025, 4, 25), mc_date_from_ymd(2025, 5, 2)),
+        3);
     assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 4, 26)));
     assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 4, 27)));
     assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 2, 2)));

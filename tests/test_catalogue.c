@@ -128,8 +128,7 @@ static void test_catalogue__declarations(void **state)
 
 static void test_catalogue__procedure_fields_and_requirements(void **state)
 {
-    const mc_procedure *p =
-        mc_catalogue_procedure(*state, "birth", mc_date_from_ymd(2025, 7, 1));
+    const mc_procedure *p = mc_catalogue_procedure(*state, "birth", mc_date_from_ymd(2025, 7, 1));
     assert_int_equal(p->nfields, 3);
     assert_ptr_equal(p->subject, &p->fields[0]);
     assert_true(p->fields[0].required);
@@ -284,8 +283,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_catalogue__machine_merges_lifecycle_and_own_states,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_catalogue__reform_is_kept_as_a_patch, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_catalogue__reform_is_kept_as_a_patch, setup, teardown),
         cmocka_unit_test(test_graph__dot),
         cmocka_unit_test(test_catalogue__missing_path_is_an_io_error),
         cmocka_unit_test(test_catalogue__out_of_memory_sweep),

@@ -83,8 +83,7 @@ int main(void)
 {
     DIR *dir = opendir(FIXTURES);
     if (dir == NULL) {
-        fprintf(stderr, "test_fixtures: cannot open %s (run from the repository root)\n",
-                FIXTURES);
+        fprintf(stderr, "test_fixtures: cannot open %s (run from the repository root)\n", FIXTURES);
         return 1;
     }
     size_t n = 0, cap = 64;

@@ -38,10 +38,9 @@ static void test_lexer__kinds_and_offsets(void **state)
     lexed l;
     const char *text = "on go -> done by clerk # comment\nx { a; b }\n";
     lex(&l, text, strlen(text));
-    mc_tok_kind want[] = {MC_TOK_WORD,   MC_TOK_WORD,   MC_TOK_WORD,  MC_TOK_WORD,
-                          MC_TOK_WORD,   MC_TOK_WORD,   MC_TOK_NEWLINE, MC_TOK_WORD,
-                          MC_TOK_LBRACE, MC_TOK_WORD,   MC_TOK_SEMI,  MC_TOK_WORD,
-                          MC_TOK_RBRACE, MC_TOK_NEWLINE, MC_TOK_EOF};
+    mc_tok_kind want[] = {MC_TOK_WORD, MC_TOK_WORD,    MC_TOK_WORD,   MC_TOK_WORD,    MC_TOK_WORD,
+                          MC_TOK_WORD, MC_TOK_NEWLINE, MC_TOK_WORD,   MC_TOK_LBRACE,  MC_TOK_WORD,
+                          MC_TOK_SEMI, MC_TOK_WORD,    MC_TOK_RBRACE, MC_TOK_NEWLINE, MC_TOK_EOF};
     assert_int_equal(l.n, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < l.n; i++) {
         assert_int_equal(l.toks[i].kind, want[i]);
@@ -103,9 +102,11 @@ static void test_lexer__errors(void **state)
     tu_expect("role a { title \"\\u{D800}\" }\n",
               "t.proc:1:17: error: invalid escape '\\u{…}': it takes 1 to 6 hex digits of a "
               "Unicode scalar value other than 0\n");
-    tu_expect("role caf\xC3\xA9\xFF\n", "t.proc:1:10: error: invalid UTF-8 byte 0xFF (is the file saved as UTF-8?)\n");
+    tu_expect("role caf\xC3\xA9\xFF\n",
+              "t.proc:1:10: error: invalid UTF-8 byte 0xFF (is the file saved as UTF-8?)\n");
     tu_expect("role a\x01\n", "t.proc:1:7: error: control character U+0001 in the file\n");
-    tu_expect("# comment \xC3\n", "t.proc:1:11: error: invalid UTF-8 byte 0xC3 (is the file saved as UTF-8?)\n");
+    tu_expect("# comment \xC3\n",
+              "t.proc:1:11: error: invalid UTF-8 byte 0xC3 (is the file saved as UTF-8?)\n");
 }
 
 static void test_lexer__nul_byte(void **state)

@@ -37,49 +37,50 @@ static const char civil_lua[] =
     "utf8.len('Đăng') == 4 and table.concat({1, 2}, ',') == '1,2' end\n";
 
 static const char attack_lua[] =
-    "function loop(d) while true do end end\n"                                          /* 1 */
+    "function loop(d) while true do end end\n" /* 1 */
     "function loop_pcall(d) while true do pcall(function() while true do end end) end end\n"
     "function loop_coroutine(d) local co = coroutine.wrap(function() while true do end end) "
     "co() end\n"
     "function many_coroutines(d) for i = 1, 1e9 do coroutine.wrap(function() for j = 1, 20 "
     "do end end)() end end\n"
-    "function concat(d) local s = 'x' while true do s = s .. s end end\n"                /* 5 */
-    "function grow_table(d) local t = {} for i = 1, 1e9 do t[i] = {i, i, i, i, i, i, i, i} end end\n"
+    "function concat(d) local s = 'x' while true do s = s .. s end end\n" /* 5 */
+    "function grow_table(d) local t = {} for i = 1, 1e9 do t[i] = {i, i, i, i, i, i, i, i} end "
+    "end\n"
     "function rep(d) return string.rep('x', 1e12) == '' end\n"
     "function call_load(d) return load('return 1') end\n"
     "function call_loadstring(d) return loadstring('return 1') end\n"
-    "function call_dofile(d) return dofile('/etc/passwd') end\n"                          /* 10 */
+    "function call_dofile(d) return dofile('/etc/passwd') end\n" /* 10 */
     "function call_require(d) return require('os') end\n"
     "function io_open(d) return io.open('/etc/passwd') end\n"
     "function os_execute(d) return os.execute('true') end\n"
     "function os_exit(d) return os.exit(1) end\n"
-    "function debug_sethook(d) return debug.sethook() end\n"                               /* 15 */
+    "function debug_sethook(d) return debug.sethook() end\n" /* 15 */
     "function gc(d) return collectgarbage('count') end\n"
     "function set_G(d) setmetatable(_G, {}) end\n"
     "function string_mt(d) getmetatable('').__index = {} end\n"
     "function string_lib(d) string.upper = nil end\n"
-    "function write_d(d) d.state = 'approved' end\n"                                        /* 20 */
+    "function write_d(d) d.state = 'approved' end\n" /* 20 */
     "function write_fields(d) d.fields.x = 1 end\n"
     "function new_global(d) x = 1 end\n"
     "function overwrite_global(d) loop = nil end\n"
     "function return_table(d) return {} end\n"
-    "function raise_table(d) error({}) end\n"                                                /* 25 */
+    "function raise_table(d) error({}) end\n" /* 25 */
     "function raise_nil(d) error(nil) end\n"
     "function recurse(d) local function f(n) return f(n + 1) + 1 end return f(1) end\n"
     "function pcall_swallow(d) local ok = pcall(function() while true do end end) return true "
     "end\n"
     "function setmetatable_d(d) setmetatable(d, {}) end\n"
-    "function rawset_env(d) rawset(_ENV, 'x', 1) end\n"                                      /* 30 */
+    "function rawset_env(d) rawset(_ENV, 'x', 1) end\n" /* 30 */
     "function env_write(d) _ENV.y = 2 end\n"
     "function meta_env(d) return setmetatable(_ENV, {}) end\n"
     "function print_it(d) print('x') end\n"
     "function reseed(d) math.randomseed(1) end\n"
-    "function dump(d) return string.dump(loop) end\n"                                       /* 35 */
+    "function dump(d) return string.dump(loop) end\n" /* 35 */
     "function fee_fraction(d) return 1.5 end\n"
     "function fee_negative(d) return -1 end\n"
     "function fee_string(d) return '10' end\n"
     "function library_write(d) math.pi = 3 end\n"
-    "function big_table(d) local t = {} for i = 1, 1e7 do t[i] = {} end end\n"            /* 40 */
+    "function big_table(d) local t = {} for i = 1, 1e7 do t[i] = {} end end\n" /* 40 */
     "function rep_100mb(d) return #string.rep('x', 1e8) end\n"
     "function gc_bomb(d) setmetatable({}, {__gc = function() while true do end end}) end\n";
 
@@ -120,8 +121,18 @@ static int setup(void **state)
     f->fields[4] = (mc_view_field){"citizen-id", {MC_VAL_TEXT, "001234567890", 0, 0, false}};
     f->docs[0] = (mc_view_document){"birth-notice", "provided"};
     f->docs[1] = (mc_view_document){"marriage-certificate", "fetched"};
-    f->view = (mc_rule_view){"birth",       "2025-07-01", "001234567890", "submitted", "online",
-                             "2025-03-03T09:00", f->fields, 5, f->docs, 2, NULL, holds_cb,
+    f->view = (mc_rule_view){"birth",
+                             "2025-07-01",
+                             "001234567890",
+                             "submitted",
+                             "online",
+                             "2025-03-03T09:00",
+                             f->fields,
+                             5,
+                             f->docs,
+                             2,
+                             NULL,
+                             holds_cb,
                              NULL};
     *state = f;
     return 0;
@@ -178,8 +189,7 @@ static void test_rules__the_dossier_view(void **state)
     assert_int_equal(mc_rules_fee(f->rules, rule(f, "civil", "birth_fee"), &f->view, &fee, NULL),
                      0);
     assert_int_equal(fee, 5000);
-    assert_int_equal(mc_rules_fee(f->rules, rule(f, "civil", "count_fields"), &f->view, &fee,
-                                  NULL),
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "civil", "count_fields"), &f->view, &fee, NULL),
                      0);
     assert_int_equal(fee, 6);
 }
@@ -355,14 +365,13 @@ static void test_rules__attacks(void **state)
                      rc ? err.msg : "no error");
         }
         if (a->message != NULL && strcmp(err.msg, a->message) != 0) {
-            fail_msg("attack.%s:\n expected: %s\n      got: %s", a->function, a->message,
-                     err.msg);
+            fail_msg("attack.%s:\n expected: %s\n      got: %s", a->function, a->message, err.msg);
         }
         char prefix[100];
         snprintf(prefix, sizeof prefix, "rule attack.%s: rules/attack.lua:", a->function);
         if (strncmp(err.msg, prefix, strlen(prefix)) != 0) {
-            fail_msg("attack.%s: the error does not name the rule and its file: %s",
-                     a->function, err.msg);
+            fail_msg("attack.%s: the error does not name the rule and its file: %s", a->function,
+                     err.msg);
         }
         /* The runtime still works, and memory comes back. */
         assert_true(cond(f, "info"));
@@ -384,8 +393,7 @@ static void test_rules__fee_results(void **state)
     for (size_t i = 0; i < 3; i++) {
         int64_t fee;
         mc_error err;
-        assert_int_equal(mc_rules_fee(f->rules, rule(f, "attack", bad[i][0]), &f->view, &fee,
-                                      &err),
+        assert_int_equal(mc_rules_fee(f->rules, rule(f, "attack", bad[i][0]), &f->view, &fee, &err),
                          MC_ERULE);
         assert_string_equal(err.msg, bad[i][1]);
     }
@@ -416,21 +424,21 @@ static void test_rules__load_errors_are_diagnostics(void **state)
     mc_diags *d;
     assert_int_equal(mc_diags_new(&d), 0);
     const char syntax[] = "function f(d)\n  return d.x +\nend\n";
-    assert_int_equal(mc_rules_load_buffer(r, "bad", "rules/bad.lua", syntax, sizeof syntax - 1, d,
-                                          NULL),
-                     MC_ECHECK);
+    assert_int_equal(
+        mc_rules_load_buffer(r, "bad", "rules/bad.lua", syntax, sizeof syntax - 1, d, NULL),
+        MC_ECHECK);
     const char binary[] = "\x1bLua\x54\x00";
-    assert_int_equal(mc_rules_load_buffer(r, "bin", "rules/bin.lua", binary, sizeof binary - 1, d,
-                                          NULL),
-                     MC_ECHECK);
+    assert_int_equal(
+        mc_rules_load_buffer(r, "bin", "rules/bin.lua", binary, sizeof binary - 1, d, NULL),
+        MC_ECHECK);
     const char raises[] = "x = 1\nerror('boom')\n";
-    assert_int_equal(mc_rules_load_buffer(r, "raises", "rules/raises.lua", raises,
-                                          sizeof raises - 1, d, NULL),
-                     MC_ECHECK);
+    assert_int_equal(
+        mc_rules_load_buffer(r, "raises", "rules/raises.lua", raises, sizeof raises - 1, d, NULL),
+        MC_ECHECK);
     const char loops[] = "while true do end\n";
-    assert_int_equal(mc_rules_load_buffer(r, "loops", "rules/loops.lua", loops, sizeof loops - 1,
-                                          d, NULL),
-                     MC_ECHECK);
+    assert_int_equal(
+        mc_rules_load_buffer(r, "loops", "rules/loops.lua", loops, sizeof loops - 1, d, NULL),
+        MC_ECHECK);
     assert_int_equal(mc_rules_load_buffer(r, "Bad-Name", "rules/Bad-Name.lua", "", 0, d, NULL),
                      MC_ECHECK);
     char *got = tu_render(d, false);

@@ -34,9 +34,9 @@ static inline char *tu_render(const mc_diags *d, bool strip)
             file = strrchr(file, '/') + 1;
         }
         char line[1200];
-        int n = snprintf(line, sizeof line, "%s:%u:%u: %s: %s\n", file, (unsigned)x->line,
-                         (unsigned)x->col, x->severity == MC_DIAG_ERROR ? "error" : "warning",
-                         x->msg);
+        int n =
+            snprintf(line, sizeof line, "%s:%u:%u: %s: %s\n", file, (unsigned)x->line,
+                     (unsigned)x->col, x->severity == MC_DIAG_ERROR ? "error" : "warning", x->msg);
         if (n < 0) {
             n = 0;
         }

@@ -45,8 +45,8 @@ int main(int argc, char **argv)
     long calls = argc > 1 ? atol(argv[1]) : 200000;
     mc_rules *rules;
     if (mc_rules_new(&rules, NULL, NULL) != 0 ||
-        mc_rules_load_buffer(rules, "bench", "rules/bench.lua", src, sizeof src - 1, NULL,
-                             NULL) != 0) {
+        mc_rules_load_buffer(rules, "bench", "rules/bench.lua", src, sizeof src - 1, NULL, NULL) !=
+            0) {
         fprintf(stderr, "bench_rules: cannot load the rules\n");
         return 1;
     }

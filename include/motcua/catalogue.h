@@ -55,11 +55,11 @@ typedef struct mc_calendar {
     const char *name;
     mc_pos pos;
     bool is_default;
-    int utc_offset;   /* minutes east of UTC */
-    uint8_t week;     /* bit d set: weekday d (0 = Monday) is a working day */
+    int utc_offset; /* minutes east of UTC */
+    uint8_t week;   /* bit d set: weekday d (0 = Monday) is a working day */
     const mc_hours *hours;
     size_t nhours;
-    int cutoff;       /* minutes after midnight, or -1 */
+    int cutoff; /* minutes after midnight, or -1 */
     const mc_day_note *holidays;
     size_t nholidays;
     const mc_day_note *workdays;
@@ -83,8 +83,8 @@ typedef struct mc_document {
     mc_pos pos;
     const mc_text *titles;
     size_t ntitles;
-    const char *match_source; /* the pattern as written, or NULL */
-    const mc_regex *match;    /* compiled (UTF, case as the pattern says), or NULL */
+    const char *match_source;    /* the pattern as written, or NULL */
+    const mc_regex *match;       /* compiled (UTF, case as the pattern says), or NULL */
     const mc_registry *registry; /* the registry that holds it (baseline), or NULL */
 } mc_document;
 
@@ -104,11 +104,11 @@ struct mc_registry {
 /* ---- conditions (§3) -------------------------------------------------------------------- */
 
 typedef enum {
-    MC_COND_ALWAYS,   /* no `when` */
-    MC_COND_FIELD,    /* when FIELD */
-    MC_COND_NOT,      /* when not FIELD */
-    MC_COND_IS,       /* when FIELD is VALUE */
-    MC_COND_RULE,     /* when rule MODULE.FUNCTION */
+    MC_COND_ALWAYS, /* no `when` */
+    MC_COND_FIELD,  /* when FIELD */
+    MC_COND_NOT,    /* when not FIELD */
+    MC_COND_IS,     /* when FIELD is VALUE */
+    MC_COND_RULE,   /* when rule MODULE.FUNCTION */
 } mc_cond_kind;
 
 typedef struct mc_rule_ref {
@@ -146,7 +146,7 @@ typedef struct mc_transition {
     mc_cond when;
     bool restart_clock;
     bool has_chance;
-    mc_fixed chance; /* percent */
+    mc_fixed chance;   /* percent */
     mc_pos pos;        /* of the event */
     mc_pos target_pos; /* of the target state's name */
 } mc_transition;
@@ -244,24 +244,24 @@ typedef enum { MC_ONLINE_NONE, MC_ONLINE_PARTIAL, MC_ONLINE_FULL } mc_online;
 typedef struct mc_procedure {
     const char *name;
     mc_pos pos;
-    const char *code;  /* or NULL */
+    const char *code; /* or NULL */
     const mc_text *titles;
     size_t ntitles;
     mc_strings legal_basis;
     const char *agency; /* or NULL */
     bool has_effective;
-    mc_date effective;  /* in force from this date (when has_effective) */
+    mc_date effective;           /* in force from this date (when has_effective) */
     const mc_calendar *calendar; /* the named or default calendar; NULL: built-in weekdays */
     bool has_time_limit;
     mc_duration time_limit;
     mc_fee_kind fee_kind;
-    mc_money fee;       /* FIXED */
+    mc_money fee;         /* FIXED */
     mc_rule_ref fee_rule; /* RULE */
     mc_online online;
     bool has_volume;
-    int64_t volume;     /* dossiers per year */
+    int64_t volume; /* dossiers per year */
     int64_t visits;
-    const mc_field *subject; /* or NULL */
+    const mc_field *subject;       /* or NULL */
     const mc_lifecycle *lifecycle; /* or NULL */
     const mc_field *fields;
     size_t nfields;
@@ -294,13 +294,15 @@ typedef struct mc_load_opts {
                                      (references are then not checked) */
 } mc_load_opts;
 
-#define MC_LOAD_OPTS_INIT {NULL, 0, NULL}
+#define MC_LOAD_OPTS_INIT                                                                          \
+    {                                                                                              \
+        NULL, 0, NULL                                                                              \
+    }
 
 /* Loads and checks the catalogue made of opts->paths. Diagnostics (errors and warnings) go to
  * diags, in file order. Returns 0 and sets *out when there are no errors; MC_ECHECK when the
  * catalogue has errors (*out is NULL); MC_EIO when a path cannot be read, MC_ENOMEM. */
-int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *diags,
-                      mc_error *err);
+int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *diags, mc_error *err);
 /* Loads from in-memory sources: names[i] is shown in diagnostics, texts[i] has lens[i] bytes.
  * Used by tests and the fuzz target. */
 int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
@@ -312,8 +314,7 @@ void mc_catalogue_free(mc_catalogue *cat);
 
 /* The version of procedure name in force on date (the latest effective on or before it; a
  * version without `effective` is in force from the beginning), or NULL. */
-const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *name,
-                                           mc_date date);
+const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *name, mc_date date);
 /* Every version of name, oldest first; *n is set to their number (0 when unknown). */
 const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const char *name,
                                                  size_t *n);

@@ -21,8 +21,7 @@ typedef struct mc_source mc_source;
 /* Reads the file at path; path is also the name diagnostics show. */
 int mc_source_read(mc_source **out, const char *path, mc_error *err);
 /* Makes a source of a copy of text[0..len) named path. */
-int mc_source_new(mc_source **out, const char *path, const char *text, size_t len,
-                  mc_error *err);
+int mc_source_new(mc_source **out, const char *path, const char *text, size_t len, mc_error *err);
 void mc_source_free(mc_source *src);
 const char *mc_source_path(const mc_source *src);
 const char *mc_source_text(const mc_source *src);

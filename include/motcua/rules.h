@@ -35,7 +35,10 @@ typedef struct mc_rules_opts {
     uint64_t steps;    /* VM instructions a call may run; default 1,000,000 */
 } mc_rules_opts;
 
-#define MC_RULES_OPTS_INIT {(size_t)8 << 20, 1000000}
+#define MC_RULES_OPTS_INIT                                                                         \
+    {                                                                                              \
+        (size_t)8 << 20, 1000000                                                                   \
+    }
 
 typedef struct mc_rules mc_rules;
 typedef struct mc_rule mc_rule; /* a resolved MODULE.FUNCTION, owned by its mc_rules */
@@ -63,8 +66,8 @@ const char *const *mc_rules_functions(const mc_rules *r, const char *module, siz
 
 /* Resolves MODULE.FUNCTION once; later calls go through the cached reference. MC_ENOTFOUND when
  * there is no such function. */
-int mc_rules_resolve(mc_rules *r, const char *module, const char *function,
-                     const mc_rule **out, mc_error *err);
+int mc_rules_resolve(mc_rules *r, const char *module, const char *function, const mc_rule **out,
+                     mc_error *err);
 
 /* ---- the dossier as rules see it ---- */
 

@@ -44,8 +44,7 @@ void cli_print_diags(FILE *f, const mc_diags *d)
             fprintf(f, "%s: %s: %s\n", x->file, sev, x->msg);
             continue;
         }
-        fprintf(f, "%s:%u:%u: %s: %s\n", x->file, (unsigned)x->line, (unsigned)x->col, sev,
-                x->msg);
+        fprintf(f, "%s:%u:%u: %s: %s\n", x->file, (unsigned)x->line, (unsigned)x->col, sev, x->msg);
         if (x->excerpt == NULL) {
             continue;
         }

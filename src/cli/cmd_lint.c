@@ -66,11 +66,10 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat)
     }
     for (size_t i = 0; i < mc_diags_count(d); i++) {
         const mc_diag *x = mc_diags_get(d, i);
-        json_array_append_new(
-            list, json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line", (int)x->line,
-                            "column", (int)x->col, "severity",
-                            x->severity == MC_DIAG_ERROR ? "error" : "warning", "message",
-                            x->msg));
+        json_array_append_new(list, json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line",
+                                              (int)x->line, "column", (int)x->col, "severity",
+                                              x->severity == MC_DIAG_ERROR ? "error" : "warning",
+                                              "message", x->msg));
     }
     json_object_set_new(root, "diagnostics", list);
     json_object_set_new(root, "errors", json_integer((json_int_t)mc_diags_errors(d)));
@@ -81,10 +80,10 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat)
             root, "summary",
             json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedures",
                       (json_int_t)s.procedures, "versions", (json_int_t)s.versions, "lifecycles",
-                      (json_int_t)s.lifecycles, "documents", (json_int_t)s.documents,
-                      "registries", (json_int_t)s.registries, "roles", (json_int_t)s.roles,
-                      "calendars", (json_int_t)s.calendars, "reforms", (json_int_t)s.reforms,
-                      "cost_models", (json_int_t)s.cost_models));
+                      (json_int_t)s.lifecycles, "documents", (json_int_t)s.documents, "registries",
+                      (json_int_t)s.registries, "roles", (json_int_t)s.roles, "calendars",
+                      (json_int_t)s.calendars, "reforms", (json_int_t)s.reforms, "cost_models",
+                      (json_int_t)s.cost_models));
     } else {
         json_object_set_new(root, "summary", json_null());
     }
@@ -119,8 +118,7 @@ int cmd_lint(cli *c)
                 print_text_summary(&s, diags);
             } else {
                 printf("lint: %zu %s, %zu %s\n", mc_diags_errors(diags),
-                       plural(mc_diags_errors(diags), "error", "errors"),
-                       mc_diags_warnings(diags),
+                       plural(mc_diags_errors(diags), "error", "errors"), mc_diags_warnings(diags),
                        plural(mc_diags_warnings(diags), "warning", "warnings"));
             }
             status = 0;
@@ -183,8 +181,7 @@ int cmd_graph(cli *c)
         if (n == 0) {
             fprintf(stderr, "motcua: unknown procedure '%s'\n", name);
         } else {
-            fprintf(stderr, "motcua: no version of procedure '%s' is in force on %s\n", name,
-                    day);
+            fprintf(stderr, "motcua: no version of procedure '%s' is in force on %s\n", name, day);
         }
         status = EXIT_FAIL;
         goto done;
