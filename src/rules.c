@@ -615,6 +615,9 @@ static const rule_module *find_module(const mc_rules *r, const char *name)
 static int report_lua_error(mc_diags *diags, const char *path, const char *text, size_t len,
                             const char *msg)
 {
+    if (diags == NULL) {
+        return 0; /* the caller only wants the outcome */
+    }
     /* Lua shortens long chunk names; find ":LINE:" after the (possibly shortened) name. */
     uint32_t line = 0;
     const char *body = msg;
@@ -768,14 +771,14 @@ int mc_rules_load_buffer(mc_rules *r, const char *name, const char *path, const 
     int base = lua_gettop(L);
     int rc = 0;
     if (!valid_module_name(name)) {
-        rc = mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0,
+        rc = diags == NULL ? 0 : mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0,
                              "invalid rule module name '%s' (lower-case letters, digits and "
                              "'_', starting with a letter)",
                              name);
         return rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
     }
     if (find_module(r, name) != NULL) {
-        rc = mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0, "rule module '%s' loaded twice",
+        rc = diags == NULL ? 0 : mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0, "rule module '%s' loaded twice",
                              name);
         return rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
     }

@@ -52,7 +52,8 @@ void mc_rules_free(mc_rules *r);
  * module names are diagnostics at the file's line; the function returns MC_ECHECK when there
  * were any, MC_EIO when dir cannot be read, MC_ENOMEM. */
 int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *err);
-/* Loads one module from text; path is the name shown in errors. */
+/* Loads one module from text; path is the name shown in errors. diags may be NULL when only the
+ * outcome matters. */
 int mc_rules_load_buffer(mc_rules *r, const char *module, const char *path, const char *text,
                          size_t len, mc_diags *diags, mc_error *err);
 
