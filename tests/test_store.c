@@ -1,0 +1,346 @@
+/* The store (store.h): dossier rows with revisions, the hashed event chain and its
+ * verification (tampering, removal, relinking), records, request ids, schema versions and
+ * errors of a read-only or unusable file. */
+#include "testutil.h"
+
+#include "motcua/store.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+static mc_dossier_row sample_row(void)
+{
+    mc_dossier_row r;
+    memset(&r, 0, sizeof r);
+    r.procedure = mc_strndup("birth", 5);
+    r.version = mc_strndup("2025-07-01", 10);
+    r.subject = mc_strndup("001234567890", 12);
+    r.channel = mc_strndup("online", 6);
+    r.state = mc_strndup("submitted", 9);
+    r.clock = mc_strndup("stopped", 7);
+    r.data = mc_strndup("{}", 2);
+    r.late = -1;
+    r.submitted = 1740967200;
+    r.entered = 1740967200;
+    r.due = r.left = r.finished = r.fee = r.wake = MC_NONE;
+    return r;
+}
+
+static int append(mc_store *st, int64_t dossier, const char *kind, const char *body)
+{
+    mc_event_row ev;
+    memset(&ev, 0, sizeof ev);
+    ev.dossier = dossier;
+    ev.at = 1740967200;
+    ev.kind = kind;
+    ev.actor = "clerk";
+    ev.body = body;
+    return mc_store_event_append(st, &ev, NULL);
+}
+
+static void test_store__dossier_round_trip_and_conflicts(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    mc_dossier_row r = sample_row();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    assert_int_equal(r.id, 1);
+    assert_int_equal(r.rev, 1);
+
+    mc_dossier_row a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    assert_int_equal(mc_store_dossier_load(st, 1, &a, NULL), 0);
+    assert_int_equal(mc_store_dossier_load(st, 1, &b, NULL), 0);
+    assert_string_equal(a.subject, "001234567890");
+    assert_int_equal(a.due, MC_NONE);
+    assert_int_equal(a.late, -1);
+    /* Two writers read revision 1; the second one's update is refused. */
+    mc_free(a.state);
+    a.state = mc_strndup("processing", 10);
+    a.due = 1741021200;
+    assert_int_equal(mc_store_dossier_update(st, &a, NULL), 0);
+    assert_int_equal(a.rev, 2);
+    mc_error err;
+    assert_int_equal(mc_store_dossier_update(st, &b, &err), MC_ECONFLICT);
+    assert_string_equal(err.msg, "dossier 1 was changed by someone else meanwhile; try again");
+    assert_int_equal(mc_store_dossier_load(st, 1, &b, NULL), 0);
+    assert_string_equal(b.state, "processing");
+    assert_int_equal(b.due, 1741021200);
+    assert_int_equal(mc_store_dossier_load(st, 99, &b, &err), MC_ENOTFOUND);
+    assert_string_equal(err.msg, "no dossier 99");
+    mc_dossier_row_clear(&a);
+    mc_dossier_row_clear(&b);
+    mc_dossier_row_clear(&r);
+    mc_store_close(st);
+}
+
+static void test_store__rollback_forgets_everything(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    mc_dossier_row r = sample_row();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+    mc_store_rollback(st);
+    mc_dossier_row x;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(mc_store_dossier_load(st, r.id, &x, NULL), MC_ENOTFOUND);
+    int64_t n;
+    assert_int_equal(mc_store_verify(st, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    mc_dossier_row_clear(&r);
+    mc_store_close(st);
+}
+
+static char *tmp_path(const char *name)
+{
+    char *p = malloc(256);
+    snprintf(p, 256, "/tmp/motcua-test-%d-%s.db", (int)getpid(), name);
+    unlink(p);
+    char wal[300];
+    snprintf(wal, sizeof wal, "%s-wal", p);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", p);
+    unlink(wal);
+    return p;
+}
+
+/* Appends n events to a new file store at path. */
+static void fill(const char *path, int n)
+{
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    for (int i = 0; i < n; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"i\":%d}", i);
+        assert_int_equal(mc_store_begin(st, NULL), 0);
+        assert_int_equal(append(st, 1, "fire", body), 0);
+        assert_int_equal(mc_store_commit(st, NULL), 0);
+    }
+    mc_store_close(st);
+}
+
+/* Runs sql on the file behind the store's back (as an attacker with the file would). */
+static void tamper(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        fail_msg("tamper: %s", msg);
+    }
+    sqlite3_close(db);
+}
+
+static void test_store__chain_verifies_and_names_the_altered_event(void **state)
+{
+    (void)state;
+    char *path = tmp_path("tamper");
+    fill(path, 5);
+    mc_store *st;
+    int64_t n;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_verify(st, &n, NULL), 0);
+    assert_int_equal(n, 5);
+    mc_store_close(st);
+
+    /* The triggers refuse edits made through SQL... */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE event SET body = '{}' WHERE seq = 3", NULL,
+                                      NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM event WHERE seq = 3", NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+    /* ...and verify finds edits made around them: one changed byte of one event. */
+    tamper(path, "DROP TRIGGER event_no_update;"
+                 "UPDATE event SET body = '{\"i\":7}' WHERE seq = 3;");
+    mc_error err;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_verify(st, &n, &err), MC_ECHECK);
+    assert_string_equal(err.msg, "event 3 (dossier 1, fire) was altered: its content does not "
+                                 "match its hash");
+    assert_int_equal(err.line, 3);
+    mc_store_close(st);
+    free(path);
+}
+
+static void test_store__verify_finds_a_removed_event(void **state)
+{
+    (void)state;
+    char *path = tmp_path("removed");
+    fill(path, 4);
+    tamper(path, "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = 2;");
+    mc_store *st;
+    mc_error err;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_verify(st, NULL, &err), MC_ECHECK);
+    assert_string_equal(err.msg, "event 2 is missing: the chain jumps from 1 to 3");
+    mc_store_close(st);
+    /* Renumbering the rest does not hide it: the links no longer match. */
+    tamper(path, "DROP TRIGGER event_no_update; UPDATE event SET seq = seq - 1 WHERE seq > 2;");
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_verify(st, NULL, &err), MC_ECHECK);
+    assert_string_equal(err.msg, "event 2 does not follow event 1: its link to the chain was "
+                                 "changed");
+    mc_store_close(st);
+    free(path);
+}
+
+static void test_store__records_and_requests(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    char ref[64];
+    assert_int_equal(mc_store_record_get(st, "civil-status", "marriage-certificate",
+                                         "001234567890", ref, sizeof ref, NULL),
+                     0);
+    mc_record_row rec = {"civil-status", "marriage-certificate", "001234567890",
+                         "CS-2019-0042", "2019-05-01"};
+    assert_int_equal(mc_store_record_put(st, &rec, NULL), 0);
+    assert_int_equal(mc_store_record_get(st, "civil-status", "marriage-certificate",
+                                         "001234567890", ref, sizeof ref, NULL),
+                     1);
+    assert_string_equal(ref, "CS-2019-0042");
+    char *result;
+    assert_int_equal(mc_store_request_get(st, "req-1", &result, NULL), 0);
+    assert_int_equal(mc_store_request_put(st, "req-1", "{\"dossier\":1}", NULL), 0);
+    assert_int_equal(mc_store_request_get(st, "req-1", &result, NULL), 1);
+    assert_string_equal(result, "{\"dossier\":1}");
+    mc_free(result);
+    mc_error err;
+    assert_int_not_equal(mc_store_request_put(st, "req-1", "{}", &err), 0);
+    mc_store_close(st);
+}
+
+static int count_rows(void *ud, const mc_dossier_row *row)
+{
+    (void)row;
+    (*(int *)ud)++;
+    return 0;
+}
+
+static void test_store__filters(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        mc_dossier_row r = sample_row();
+        r.overdue = i == 1;
+        r.final = i == 3;
+        r.wake = i == 2 ? 100 : MC_NONE;
+        assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+        mc_dossier_row_clear(&r);
+    }
+    int n = 0;
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    assert_int_equal(mc_store_dossier_each(st, &f, count_rows, &n, NULL), 0);
+    assert_int_equal(n, 4);
+    n = 0;
+    f.overdue_only = true;
+    assert_int_equal(mc_store_dossier_each(st, &f, count_rows, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    n = 0;
+    f.overdue_only = false;
+    f.wake_before = 99;
+    assert_int_equal(mc_store_dossier_each(st, &f, count_rows, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    f.wake_before = 100;
+    assert_int_equal(mc_store_dossier_each(st, &f, count_rows, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    n = 0;
+    f.wake_before = MC_NONE;
+    f.open_only = true;
+    f.state = "submitted";
+    assert_int_equal(mc_store_dossier_each(st, &f, count_rows, &n, NULL), 0);
+    assert_int_equal(n, 3);
+    mc_store_close(st);
+}
+
+static void test_store__schema_version_and_bad_files(void **state)
+{
+    (void)state;
+    char *path = tmp_path("schema");
+    fill(path, 1);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *s;
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 1);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    /* A store from a newer motcua is refused, not damaged. */
+    tamper(path, "PRAGMA user_version = 99");
+    mc_store *st;
+    mc_error err;
+    assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (1); upgrade "
+                                 "motcua");
+    /* Not a database at all. */
+    FILE *f = fopen(path, "wb");
+    fputs("this is not a database, just text that is long enough to look like a header....\n",
+          f);
+    fclose(f);
+    assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
+    assert_non_null(strstr(err.msg, "file is not a database"));
+    unlink(path);
+    free(path);
+    /* A folder that does not exist. */
+    assert_int_equal(mc_store_open(&st, "/nonexistent/dir/motcua.db", &err), MC_EIO);
+    assert_non_null(strstr(err.msg, "store: /nonexistent/dir/motcua.db: "));
+}
+
+static void test_store__read_only_store_is_a_clear_error(void **state)
+{
+    (void)state;
+    char *path = tmp_path("ro");
+    fill(path, 1);
+    char uri[300];
+    snprintf(uri, sizeof uri, "file:%s?mode=ro", path);
+    mc_store *st;
+    mc_error err;
+    if (mc_store_open(&st, uri, &err) != 0) {
+        fail_msg("%s", err.msg);
+    }
+    int64_t n;
+    assert_int_equal(mc_store_verify(st, &n, NULL), 0); /* reading works */
+    assert_int_equal(n, 1);
+    mc_dossier_row r = sample_row();
+    int rc = mc_store_begin(st, &err);
+    if (rc == 0) {
+        rc = mc_store_dossier_insert(st, &r, &err);
+        mc_store_rollback(st);
+    }
+    assert_int_equal(rc, MC_EIO);
+    assert_string_equal(err.msg, "store: saving a dossier: the store is read-only");
+    mc_dossier_row_clear(&r);
+    mc_store_close(st);
+    unlink(path);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store__dossier_round_trip_and_conflicts),
+        cmocka_unit_test(test_store__rollback_forgets_everything),
+        cmocka_unit_test(test_store__chain_verifies_and_names_the_altered_event),
+        cmocka_unit_test(test_store__verify_finds_a_removed_event),
+        cmocka_unit_test(test_store__records_and_requests),
+        cmocka_unit_test(test_store__filters),
+        cmocka_unit_test(test_store__schema_version_and_bad_files),
+        cmocka_unit_test(test_store__read_only_store_is_a_clear_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
