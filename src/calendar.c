@@ -143,6 +143,26 @@ mc_localtime mc_calendar_deadline(const mc_calendar *cal, mc_localtime t, mc_dur
     return t;
 }
 
+int64_t mc_calendar_office_seconds(const mc_calendar *cal, mc_localtime from, mc_localtime to)
+{
+    cal = cal_or_builtin(cal);
+    int64_t total = 0;
+    for (mc_date day = date_of(from); day <= date_of(to); day++) {
+        if (!mc_calendar_is_working(cal, day)) {
+            continue;
+        }
+        int64_t base = (int64_t)day * DAY;
+        for (size_t i = 0; i < cal->nhours; i++) {
+            int64_t a = base + (int64_t)cal->hours[i].from * 60;
+            int64_t b = base + (int64_t)cal->hours[i].to * 60;
+            a = a > from ? a : from;
+            b = b < to ? b : to;
+            total += b > a ? b - a : 0;
+        }
+    }
+    return total;
+}
+
 int64_t mc_calendar_working_days(const mc_calendar *cal, mc_date from, mc_date to)
 {
     int64_t n = 0;

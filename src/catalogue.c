@@ -8,6 +8,7 @@
 #include "regex.h"
 
 #include <dirent.h>
+#include <sodium.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,30 @@ static int add_source(mc_catalogue *cat, mc_source *src)
     return 0;
 }
 
+static void hash_sources(mc_catalogue *cat)
+{
+    unsigned char h[32];
+    crypto_generichash_state st;
+    if (sodium_init() < 0) {
+        memcpy(cat->hash, "unavailable", 12);
+        return;
+    }
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    for (size_t i = 0; i < cat->nsources; i++) {
+        const char *path = mc_source_path(cat->sources[i]);
+        crypto_generichash_update(&st, (const unsigned char *)path, strlen(path) + 1);
+        uint64_t n = mc_source_len(cat->sources[i]);
+        unsigned char len[8];
+        for (int k = 0; k < 8; k++) {
+            len[k] = (unsigned char)(n >> (8 * k));
+        }
+        crypto_generichash_update(&st, len, sizeof len);
+        crypto_generichash_update(&st, (const unsigned char *)mc_source_text(cat->sources[i]), n);
+    }
+    crypto_generichash_final(&st, h, sizeof h);
+    sodium_bin2hex(cat->hash, sizeof cat->hash, h, sizeof h);
+}
+
 static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags)
 {
     if (rc == 0 || rc == MC_ECHECK) {
@@ -202,8 +227,14 @@ static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags
         mc_catalogue_free(cat);
         return rc;
     }
+    hash_sources(cat);
     *out = cat;
     return 0;
+}
+
+const char *mc_catalogue_hash(const mc_catalogue *cat)
+{
+    return cat->hash;
 }
 
 int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *diags, mc_error *err)

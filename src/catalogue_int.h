@@ -66,6 +66,7 @@ struct mc_catalogue {
     size_t nnames;           /* distinct procedure names */
     mc_ptrvec regexes;       /* every compiled pattern, freed with the catalogue */
     mc_ptrvec version_lists; /* every mc_versions, freed with the catalogue */
+    char hash[65];
     const mc_calendar *default_calendar;
     const mc_cost_model *default_cost_model;
 };

@@ -26,6 +26,8 @@ mc_date mc_calendar_next_working(const mc_calendar *cal, mc_date date);
 mc_date mc_calendar_start_day(const mc_calendar *cal, mc_localtime t);
 /* The due instant of limit counted from t (§4.1 steps 2–4). */
 mc_localtime mc_calendar_deadline(const mc_calendar *cal, mc_localtime t, mc_duration limit);
+/* Office time, in seconds, between from and to (0 when to <= from). */
+int64_t mc_calendar_office_seconds(const mc_calendar *cal, mc_localtime from, mc_localtime to);
 /* Working days in the interval (from, to] of dates; 0 when to <= from. */
 int64_t mc_calendar_working_days(const mc_calendar *cal, mc_date from, mc_date to);
 

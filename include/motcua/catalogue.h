@@ -348,6 +348,10 @@ size_t mc_catalogue_nfiles(const mc_catalogue *cat);
 /* Line and column of a position (computed from the file's line index, kept after load). */
 void mc_catalogue_position(const mc_catalogue *cat, mc_pos pos, uint32_t *line, uint32_t *col);
 
+/* BLAKE2b-256 of the catalogue's files (paths and contents, in load order), in hex: what every
+ * event records as the catalogue in force. */
+const char *mc_catalogue_hash(const mc_catalogue *cat);
+
 /* Reform accessors (the patch itself is applied by the cost and simulation modules). */
 const char *mc_reform_name(const mc_reform *r);
 const char *mc_reform_title(const mc_reform *r);

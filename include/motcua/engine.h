@@ -1,0 +1,148 @@
+/*
+ * The dossier engine (SPEC §4.6, §4.7, §5.1, §10, §11): each dossier is a state machine of its
+ * procedure version, under a statutory clock on its working-day calendar, persisted in the store
+ * one transaction per operation. This is the API an agency's own server embeds; the motcua
+ * command uses nothing else.
+ *
+ * Times are UTC seconds (int64_t); the engine converts through the procedure's calendar. Every
+ * operation takes `now` from the caller, so that runs replay exactly. Before any operation on
+ * a dossier, its due timers and overdue marks up to `now` take effect (as events), in order.
+ *
+ * An operation either succeeds (0), is refused (MC_EREFUSED: nothing changed but the refusal's
+ * own event; the reason is in mc_result), or fails (another negative code: nothing changed).
+ */
+#ifndef MOTCUA_ENGINE_H
+#define MOTCUA_ENGINE_H
+
+#include "motcua/catalogue.h"
+#include "motcua/error.h"
+#include "motcua/rules.h"
+#include "motcua/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { MC_EREFUSED = -40 };
+
+typedef struct mc_engine mc_engine;
+
+/* Opens the store at db (":memory:" allowed) for the catalogue cat and its rules (both borrowed:
+ * they must outlive the engine; rules may be NULL when no procedure uses rules). */
+int mc_engine_open(mc_engine **out, const mc_catalogue *cat, mc_rules *rules, const char *db,
+                   mc_error *err);
+void mc_engine_close(mc_engine *e);
+mc_store *mc_engine_store(mc_engine *e);
+
+typedef struct mc_kv {
+    const char *key, *value;
+} mc_kv;
+
+typedef enum {
+    MC_REFUSED_NONE,
+    MC_REFUSED_STATE,     /* the event does not leave the state, or the dossier is final */
+    MC_REFUSED_ROLE,      /* the actor's role may not fire it */
+    MC_REFUSED_GUARD,     /* a condition is false, or its rule failed */
+    MC_REFUSED_LIMIT,     /* a rule ran out of budget or memory */
+    MC_REFUSED_ONCE_ONLY, /* it would ask for a fetched document */
+    MC_REFUSED_OTHER,     /* an invalid field, a second apology, … (no reason word) */
+} mc_refusal;
+
+/* What an operation did. */
+typedef struct mc_result {
+    int64_t dossier;
+    mc_refusal refusal;
+    char message[512]; /* the refusal, one line */
+    bool replayed;     /* a request id seen before: this is the first result */
+} mc_result;
+
+/* Name of a refusal reason as scenarios write it ("state", "role", …; "" for none/other). */
+const char *mc_refusal_name(mc_refusal r);
+
+typedef struct mc_submit {
+    const char *procedure;
+    const mc_kv *fields;
+    size_t nfields;
+    const char *const *attach; /* documents the applicant provides */
+    size_t nattach;
+    const char *channel;       /* online, counter (default) or post */
+    int64_t now;
+    const char *request_id;    /* or NULL */
+} mc_submit;
+
+typedef struct mc_payload {
+    const char *note;                /* free text, or NULL */
+    const char *const *documents;    /* documents asked of the applicant */
+    size_t ndocuments;
+    const mc_kv *disputes;           /* DOCUMENT -> reason */
+    size_t ndisputes;
+    const mc_kv *set;                /* FIELD -> value */
+    size_t nset;
+    const char *const *attach;
+    size_t nattach;
+} mc_payload;
+
+typedef struct mc_fire {
+    int64_t dossier;
+    const char *event;
+    const char *role;
+    mc_payload payload;
+    int64_t now;
+    const char *request_id;
+} mc_fire;
+
+typedef struct mc_apology {
+    int64_t dossier;
+    const char *role;
+    mc_date new_date;
+    const char *reason;
+    int64_t now;
+    const char *request_id;
+} mc_apology;
+
+int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err);
+int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err);
+int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_error *err);
+/* Fires the due timers and marks the overdue dossiers up to now; *count is how many dossiers
+ * changed. */
+int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err);
+
+/* ---- reading ---- */
+
+typedef enum {
+    MC_REQ_NOT_REQUIRED, /* its condition does not hold */
+    MC_REQ_ASKED,
+    MC_REQ_FETCHED,
+    MC_REQ_PROVIDED,
+} mc_req_status;
+
+typedef struct mc_dossier_req {
+    const mc_requirement *requirement;
+    mc_req_status status;
+    const char *reason;   /* why asked (e.g. "not found in civil-status"), or NULL */
+    const char *registry; /* fetched from, or NULL */
+    const char *record;   /* the record reference, or NULL */
+} mc_dossier_req;
+
+/* A dossier as of a moment: borrowed pointers live until mc_dossier_free. */
+typedef struct mc_dossier {
+    int64_t id;
+    const mc_procedure *procedure;
+    const mc_state *state;
+    const char *subject, *channel;
+    const char *const *values; /* per procedure field: its value, or NULL */
+    const mc_dossier_req *requirements; /* per procedure requirement */
+    bool final, overdue;
+    int late;         /* -1 not final, 0 on time, 1 late */
+    mc_clock clock;
+    int64_t submitted, due, finished, fee; /* MC_NONE when absent */
+    bool apologized;
+    int64_t events;   /* events recorded so far */
+    void *impl;
+} mc_dossier;
+
+/* Loads dossier id as of now (its due timers first take effect). MC_ENOTFOUND if unknown. */
+int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err);
+void mc_dossier_free(mc_dossier *d);
+
+#endif
