@@ -1109,10 +1109,15 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
         return mc_error_set(err, rc, "out of memory");
     }
     r->clock = dup("stopped");
-    if (r->clock == NULL) {
+    r->state = dup(p->machine.states[p->machine.initial]->name);
+    if (r->clock == NULL || r->state == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     /* The row must exist before the initial state issues records in its name. */
+    r->data = encode_data(d);
+    if (r->data == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     if ((rc = mc_store_dossier_insert(e->st, r, err)) != 0) {
         return rc;
     }

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "motcua/alloc.h"
+#include "motcua/engine.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -27,6 +28,8 @@ int cli_exit_for(int rc)
         return EXIT_OK;
     case MC_ECHECK:
     case MC_ENOTFOUND:
+    case MC_EREFUSED:
+    case MC_ECONFLICT:
         return EXIT_FAIL;
     case MC_EUSAGE:
         return EXIT_USAGE;

@@ -20,6 +20,11 @@ typedef struct cli {
     const char *date;      /* --date DATE */
     const char *rule_memory; /* --rule-memory BYTES (K, M suffixes) */
     const char *rule_steps;  /* --rule-steps N */
+    const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
+    bool overdue;
+    /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
+    const char **field, **attach, **set, **dispute;
+    int nfield, nattach, nset, ndispute;
     bool json;             /* --format json */
     const char *format;
     const char **args;     /* positional arguments after the command */
@@ -35,6 +40,14 @@ typedef struct command {
 
 int cmd_lint(cli *c);
 int cmd_graph(cli *c);
+int cmd_submit(cli *c);
+int cmd_fire(cli *c);
+int cmd_apologize(cli *c);
+int cmd_show(cli *c);
+int cmd_list(cli *c);
+int cmd_history(cli *c);
+int cmd_tick(cli *c);
+int cmd_verify(cli *c);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)

@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,21 @@ static const command commands[] = {
      "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning: MESSAGE"},
     {"graph", cmd_graph, "graph PROCEDURE [--date DATE]",
      "print the state machine of the version in force on DATE as Graphviz DOT"},
+    {"submit", cmd_submit,
+     "submit PROCEDURE --field K=V... [--attach D...] [--channel C] [--request-id ID]",
+     "file a new dossier; prints its id, state, due instant and checklist"},
+    {"fire", cmd_fire,
+     "fire DOSSIER EVENT --as ROLE [--note S] [--documents D,...] [--dispute D=S] "
+     "[--set K=V] [--attach D] [--request-id ID]",
+     "fire a transition of a dossier"},
+    {"apologize", cmd_apologize,
+     "apologize DOSSIER --as ROLE --new-date DATE --reason S [--request-id ID]",
+     "record the apology for a dossier whose clock runs"},
+    {"show", cmd_show, "show DOSSIER", "a dossier: state, due instant, checklist, overdue"},
+    {"list", cmd_list, "list [--state S] [--overdue]", "the dossiers, one a line"},
+    {"history", cmd_history, "history DOSSIER", "the events of a dossier, with actor and time"},
+    {"tick", cmd_tick, "tick", "fire due timers and mark overdue dossiers up to --now"},
+    {"verify", cmd_verify, "verify", "check the store's event chain"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };
@@ -53,7 +70,8 @@ static int cmd_help(cli *c)
          "  --now DATETIME      the current time, YYYY-MM-DDTHH:MM (for tests and replays)\n"
          "  --format text|json  output format\n"
          "  --rule-memory SIZE  memory a rule call may use (default 8M)\n"
-         "  --rule-steps N      instructions a rule call may run (default 1000000)\n\n"
+         "  --rule-steps N      instructions a rule call may run (default 1000000)\n"
+         "  --request-id ID     makes submit, fire and apologize idempotent\n\n"
          "exit status: 0 ok, 1 errors or refused, 2 usage error, 3 i/o or internal error");
     return EXIT_OK;
 }
@@ -65,31 +83,50 @@ static int cmd_version(cli *c)
     return EXIT_OK;
 }
 
-/* Options that take a value, and where it goes. */
-static const char **option_slot(cli *c, const char *name)
+/* Options that take a value, and where it goes; repeatable ones collect every value. */
+typedef struct option {
+    const char *name;
+    size_t single;   /* offsetof the const char * slot, or SIZE_MAX */
+    size_t multi;    /* offsetof the const char ** list, or SIZE_MAX */
+    size_t count;    /* offsetof its int count */
+} option;
+
+#define ONE(n, f) {n, offsetof(cli, f), SIZE_MAX, 0}
+#define MANY(n, f, k) {n, SIZE_MAX, offsetof(cli, f), offsetof(cli, k)}
+
+static const option options[] = {
+    ONE("--catalogue", catalogue), ONE("--db", db),
+    ONE("--now", now), ONE("--format", format),
+    ONE("--date", date), ONE("--rule-memory", rule_memory),
+    ONE("--rule-steps", rule_steps), ONE("--channel", channel),
+    ONE("--as", as), ONE("--note", note),
+    ONE("--documents", documents), ONE("--request-id", request_id),
+    ONE("--new-date", new_date), ONE("--reason", reason),
+    ONE("--state", state), MANY("--field", field, nfield),
+    MANY("--attach", attach, nattach), MANY("--set", set, nset),
+    MANY("--dispute", dispute, ndispute),
+};
+
+static const option *find_option(const char *name)
 {
-    if (strcmp(name, "--catalogue") == 0) {
-        return &c->catalogue;
-    }
-    if (strcmp(name, "--db") == 0) {
-        return &c->db;
-    }
-    if (strcmp(name, "--now") == 0) {
-        return &c->now;
-    }
-    if (strcmp(name, "--format") == 0) {
-        return &c->format;
-    }
-    if (strcmp(name, "--date") == 0) {
-        return &c->date;
-    }
-    if (strcmp(name, "--rule-memory") == 0) {
-        return &c->rule_memory;
-    }
-    if (strcmp(name, "--rule-steps") == 0) {
-        return &c->rule_steps;
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        if (strcmp(options[i].name, name) == 0) {
+            return &options[i];
+        }
     }
     return NULL;
+}
+
+static void set_option(cli *c, const option *o, const char *value)
+{
+    char *base = (char *)c;
+    if (o->single != SIZE_MAX) {
+        *(const char **)(base + o->single) = value;
+        return;
+    }
+    const char **list = *(const char ***)(base + o->multi);
+    int *n = (int *)(base + o->count);
+    list[(*n)++] = value;
 }
 
 int main(int argc, char **argv)
@@ -97,7 +134,11 @@ int main(int argc, char **argv)
     cli c;
     memset(&c, 0, sizeof c);
     c.args = calloc((size_t)argc + 1, sizeof *c.args);
-    if (c.args == NULL) {
+    c.field = calloc((size_t)argc + 1, sizeof *c.field);
+    c.attach = calloc((size_t)argc + 1, sizeof *c.attach);
+    c.set = calloc((size_t)argc + 1, sizeof *c.set);
+    c.dispute = calloc((size_t)argc + 1, sizeof *c.dispute);
+    if (c.args == NULL || !c.field || !c.attach || !c.set || !c.dispute) {
         fputs("motcua: out of memory\n", stderr);
         return EXIT_IO;
     }
@@ -119,15 +160,19 @@ int main(int argc, char **argv)
             }
             memcpy(opt, a, n);
             opt[n] = '\0';
-            const char **slot = option_slot(&c, opt);
-            if (slot == NULL) {
+            if (strcmp(opt, "--overdue") == 0 && eq == NULL) {
+                c.overdue = true;
+                continue;
+            }
+            const option *o = find_option(opt);
+            if (o == NULL) {
                 status = cli_usage_error("unknown option '%s'", opt);
                 goto done;
             }
             if (eq != NULL) {
-                *slot = eq + 1;
+                set_option(&c, o, eq + 1);
             } else if (i + 1 < argc) {
-                *slot = argv[++i];
+                set_option(&c, o, argv[++i]);
             } else {
                 status = cli_usage_error("option '%s' needs a value", opt);
                 goto done;
@@ -159,5 +204,9 @@ int main(int argc, char **argv)
     status = cmd->run(&c);
 done:
     free(c.args);
+    free(c.field);
+    free(c.attach);
+    free(c.set);
+    free(c.dispute);
     return status;
 }

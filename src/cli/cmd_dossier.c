@@ -1,0 +1,526 @@
+/* The dossier commands of SPEC §10: submit, fire, apologize, show, list, history, tick, verify.
+ * They parse options, call the engine, and print; nothing else. */
+#include "cli.h"
+
+#include "motcua/alloc.h"
+#include "motcua/calendar.h"
+#include "motcua/engine.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct session {
+    mc_catalogue *cat;
+    mc_rules *rules;
+    mc_diags *diags;
+    mc_engine *engine;
+    int64_t now;
+    const mc_calendar *cal; /* for printing times */
+} session;
+
+static void close_session(session *s)
+{
+    mc_engine_close(s->engine);
+    mc_catalogue_free(s->cat);
+    mc_rules_free(s->rules);
+    mc_diags_free(s->diags);
+}
+
+/* Loads catalogue and rules, opens the store, reads --now. Returns an exit status. */
+static int open_session(cli *c, session *s)
+{
+    memset(s, 0, sizeof *s);
+    mc_error err;
+    mc_error_clear(&err);
+    int rc = cli_load(c, NULL, 0, &s->cat, &s->rules, &s->diags, &err);
+    if (rc != 0) {
+        if (s->diags != NULL) {
+            cli_print_diags(stderr, s->diags);
+        }
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        close_session(s);
+        return rc == MC_ECHECK ? EXIT_FAIL : cli_exit_for(rc);
+    }
+    s->cal = mc_catalogue_default_calendar(s->cat);
+    if (s->cal == NULL) {
+        s->cal = mc_calendar_builtin();
+    }
+    if (c->now != NULL) {
+        mc_datetime t;
+        char msg[200];
+        if (mc_value_datetime(c->now, strlen(c->now), &t, msg, sizeof msg) != 0) {
+            close_session(s);
+            return cli_usage_error("--now: %s", msg);
+        }
+        s->now = mc_calendar_to_utc(s->cal, (mc_localtime)t * 60);
+    } else {
+        s->now = (int64_t)time(NULL);
+    }
+    rc = mc_engine_open(&s->engine, s->cat, s->rules, c->db ? c->db : "motcua.db", &err);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        close_session(s);
+        return cli_exit_for(rc);
+    }
+    return EXIT_OK;
+}
+
+static void fmt_time(const session *s, int64_t t, char out[17])
+{
+    mc_localtime l = mc_calendar_to_local(s->cal, t);
+    mc_datetime_format((mc_datetime)((l - ((l % 60) + 60) % 60) / 60), out);
+}
+
+static int parse_id(const char *text, int64_t *id)
+{
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || v <= 0) {
+        return cli_usage_error("'%s' is not a dossier number", text);
+    }
+    *id = v;
+    return EXIT_OK;
+}
+
+/* Splits "K=V" items into pairs (the strings are modified in place). */
+static int split_pairs(const char **items, int n, mc_kv *out, const char *what)
+{
+    for (int i = 0; i < n; i++) {
+        char *eq = strchr(items[i], '=');
+        if (eq == NULL || eq == items[i]) {
+            return cli_usage_error("%s takes KEY=VALUE, not '%s'", what, items[i]);
+        }
+        *eq = '\0';
+        out[i].key = items[i];
+        out[i].value = eq + 1;
+    }
+    return EXIT_OK;
+}
+
+static const char *const status_names[] = {"not required", "asked", "fetched", "provided"};
+
+static json_t *dossier_json(const session *s, const mc_dossier *d)
+{
+    char t[17];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(d->id));
+    json_object_set_new(o, "procedure", json_string(d->procedure->name));
+    if (d->procedure->has_effective) {
+        char v[11];
+        mc_date_format(d->procedure->effective, v);
+        json_object_set_new(o, "version", json_string(v));
+    }
+    json_object_set_new(o, "state", json_string(d->state->name));
+    json_object_set_new(o, "final", json_boolean(d->final));
+    if (d->final) {
+        json_object_set_new(o, "outcome", json_string(mc_outcome_name(d->state->outcome)));
+        json_object_set_new(o, "late", json_boolean(d->late == 1));
+    }
+    json_object_set_new(o, "clock", json_string(mc_clock_name(d->clock)));
+    if (d->due != MC_NONE) {
+        fmt_time(s, d->due, t);
+        json_object_set_new(o, "due", json_string(t));
+    } else {
+        json_object_set_new(o, "due", json_null());
+    }
+    json_object_set_new(o, "overdue", json_boolean(d->overdue));
+    fmt_time(s, d->submitted, t);
+    json_object_set_new(o, "submitted", json_string(t));
+    json_object_set_new(o, "channel", json_string(d->channel));
+    json_object_set_new(o, "subject", d->subject ? json_string(d->subject) : json_null());
+    json_object_set_new(o, "fee", d->fee != MC_NONE ? json_integer(d->fee) : json_null());
+    json_object_set_new(o, "apologized", json_boolean(d->apologized));
+    json_object_set_new(o, "events", json_integer(d->events));
+    json_t *list = json_array();
+    for (size_t i = 0; i < d->procedure->nrequires; i++) {
+        const mc_dossier_req *r = &d->requirements[i];
+        if (r->status == MC_REQ_NOT_REQUIRED) {
+            continue;
+        }
+        json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name,
+                                 "status", status_names[r->status]);
+        if (r->reason) {
+            json_object_set_new(item, "reason", json_string(r->reason));
+        }
+        if (r->registry) {
+            json_object_set_new(item, "registry", json_string(r->registry));
+            json_object_set_new(item, "record", json_string(r->record ? r->record : ""));
+        }
+        json_array_append_new(list, item);
+    }
+    json_object_set_new(o, "checklist", list);
+    return o;
+}
+
+static void print_json(json_t *o)
+{
+    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text != NULL) {
+        puts(text);
+        free(text);
+    }
+    json_decref(o);
+}
+
+static void print_dossier(const session *s, const mc_dossier *d)
+{
+    char t[17];
+    printf("dossier %lld: %s, state %s", (long long)d->id, d->procedure->name, d->state->name);
+    if (d->final) {
+        printf(" (%s, %s)", mc_outcome_name(d->state->outcome), d->late == 1 ? "late" : "on time");
+    }
+    putchar('\n');
+    fmt_time(s, d->submitted, t);
+    printf("  submitted %s by %s%s%s\n", t, d->channel, d->subject ? ", subject " : "",
+           d->subject ? d->subject : "");
+    if (d->due != MC_NONE) {
+        fmt_time(s, d->due, t);
+        printf("  due %s%s\n", t, d->overdue ? " — OVERDUE" : "");
+    } else if (!d->final) {
+        printf("  no due instant (clock %s)\n", mc_clock_name(d->clock));
+    }
+    if (d->fee != MC_NONE) {
+        printf("  fee %lld %s\n", (long long)d->fee, d->procedure->fee.currency[0]
+                                                         ? d->procedure->fee.currency
+                                                         : "VND");
+    }
+    bool header = false;
+    for (size_t i = 0; i < d->procedure->nrequires; i++) {
+        const mc_dossier_req *r = &d->requirements[i];
+        if (r->status == MC_REQ_NOT_REQUIRED) {
+            continue;
+        }
+        if (!header) {
+            puts("  checklist:");
+            header = true;
+        }
+        printf("    %-9s %s", status_names[r->status], r->requirement->document->name);
+        if (r->status == MC_REQ_FETCHED) {
+            printf(" from %s (record %s)", r->registry, r->record ? r->record : "");
+        } else if (r->reason) {
+            printf(" (%s)", r->reason);
+        }
+        putchar('\n');
+    }
+}
+
+/* Prints the dossier after an operation, or the refusal. Returns the exit status. */
+static int report(cli *c, session *s, int rc, const mc_result *res, const mc_error *err)
+{
+    if (rc == MC_EREFUSED) {
+        const char *why = mc_refusal_name(res->refusal);
+        fprintf(stderr, "motcua: refused%s%s%s: %s\n", why[0] ? " (" : "", why, why[0] ? ")" : "",
+                res->message);
+        if (c->json) {
+            print_json(json_pack("{s:I, s:{s:s, s:s}}", "dossier", (json_int_t)res->dossier,
+                                 "refused", "reason", why, "message", res->message));
+        }
+        return EXIT_FAIL;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err->msg);
+        return cli_exit_for(rc);
+    }
+    mc_dossier d;
+    mc_error e2;
+    rc = mc_engine_get(s->engine, res->dossier, s->now, &d, &e2);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", e2.msg);
+        return cli_exit_for(rc);
+    }
+    if (c->json) {
+        json_t *o = dossier_json(s, &d);
+        json_object_set_new(o, "replayed", json_boolean(res->replayed));
+        print_json(o);
+    } else {
+        print_dossier(s, &d);
+    }
+    mc_dossier_free(&d);
+    return EXIT_OK;
+}
+
+int cmd_submit(cli *c)
+{
+    if (c->nargs != 1) {
+        return cli_usage_error("submit takes one procedure name");
+    }
+    mc_kv *fields = calloc((size_t)c->nfield + 1, sizeof *fields);
+    int status = split_pairs(c->field, c->nfield, fields, "--field");
+    session s;
+    if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
+        mc_submit sub = {c->args[0], fields, (size_t)c->nfield, c->attach, (size_t)c->nattach,
+                         c->channel, s.now, c->request_id};
+        mc_result res;
+        mc_error err;
+        int rc = mc_engine_submit(s.engine, &sub, &res, &err);
+        status = report(c, &s, rc, &res, &err);
+        close_session(&s);
+    }
+    free(fields);
+    return status;
+}
+
+int cmd_fire(cli *c)
+{
+    if (c->nargs != 2) {
+        return cli_usage_error("fire takes a dossier number and an event");
+    }
+    if (c->as == NULL) {
+        return cli_usage_error("fire needs --as ROLE");
+    }
+    int64_t id = 0;
+    int status = parse_id(c->args[0], &id);
+    mc_kv *set = calloc((size_t)c->nset + 1, sizeof *set);
+    mc_kv *disputes = calloc((size_t)c->ndispute + 1, sizeof *disputes);
+    char *docs_text = c->documents ? strdup(c->documents) : NULL;
+    const char **docs = calloc(c->documents ? strlen(c->documents) + 1 : 1, sizeof *docs);
+    size_t ndocs = 0;
+    for (char *tok = docs_text ? strtok(docs_text, ",") : NULL; tok; tok = strtok(NULL, ",")) {
+        docs[ndocs++] = tok;
+    }
+    if (status == EXIT_OK) {
+        status = split_pairs(c->set, c->nset, set, "--set");
+    }
+    if (status == EXIT_OK) {
+        status = split_pairs(c->dispute, c->ndispute, disputes, "--dispute");
+    }
+    session s;
+    if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
+        mc_fire f = {id, c->args[1], c->as,
+                     {c->note, docs, ndocs, disputes, (size_t)c->ndispute, set, (size_t)c->nset,
+                      c->attach, (size_t)c->nattach},
+                     s.now, c->request_id};
+        mc_result res;
+        mc_error err;
+        int rc = mc_engine_fire(s.engine, &f, &res, &err);
+        status = report(c, &s, rc, &res, &err);
+        close_session(&s);
+    }
+    free(set);
+    free(disputes);
+    free(docs_text);
+    free(docs);
+    return status;
+}
+
+int cmd_apologize(cli *c)
+{
+    if (c->nargs != 1 || c->as == NULL || c->new_date == NULL || c->reason == NULL) {
+        return cli_usage_error("apologize takes DOSSIER --as ROLE --new-date DATE --reason S");
+    }
+    int64_t id = 0;
+    int status = parse_id(c->args[0], &id);
+    mc_date date = 0;
+    char msg[200];
+    if (status == EXIT_OK &&
+        mc_value_date(c->new_date, strlen(c->new_date), &date, msg, sizeof msg) != 0) {
+        status = cli_usage_error("--new-date: %s", msg);
+    }
+    session s;
+    if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
+        mc_apology a = {id, c->as, date, c->reason, s.now, c->request_id};
+        mc_result res;
+        mc_error err;
+        int rc = mc_engine_apologize(s.engine, &a, &res, &err);
+        status = report(c, &s, rc, &res, &err);
+        close_session(&s);
+    }
+    return status;
+}
+
+int cmd_show(cli *c)
+{
+    if (c->nargs != 1) {
+        return cli_usage_error("show takes a dossier number");
+    }
+    int64_t id = 0;
+    int status = parse_id(c->args[0], &id);
+    session s;
+    if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
+        mc_result res;
+        memset(&res, 0, sizeof res);
+        res.dossier = id;
+        status = report(c, &s, 0, &res, NULL);
+        close_session(&s);
+    }
+    return status;
+}
+
+typedef struct list_ctx {
+    session *s;
+    json_t *json;
+} list_ctx;
+
+static int list_one(void *ud, const mc_dossier_row *row)
+{
+    list_ctx *l = ud;
+    char due[17] = "-";
+    if (row->due != MC_NONE) {
+        fmt_time(l->s, row->due, due);
+    }
+    if (l->json != NULL) {
+        json_array_append_new(l->json,
+                              json_pack("{s:I, s:s, s:s, s:s?, s:b, s:b}", "id",
+                                        (json_int_t)row->id, "procedure", row->procedure, "state",
+                                        row->state, "due", row->due != MC_NONE ? due : NULL,
+                                        "overdue", row->overdue, "final", row->final));
+    } else {
+        printf("%6lld  %-22s %-32s %-16s%s\n", (long long)row->id, row->state, row->procedure,
+               due, row->overdue ? "  OVERDUE" : "");
+    }
+    return 0;
+}
+
+int cmd_list(cli *c)
+{
+    session s;
+    int status = open_session(c, &s);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    /* Let due timers and overdue marks take effect first, so the list is true as of now. */
+    size_t changed;
+    mc_error err;
+    int rc = mc_engine_tick(s.engine, s.now, &changed, &err);
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    f.state = c->state;
+    f.overdue_only = c->overdue;
+    list_ctx l = {&s, c->json ? json_array() : NULL};
+    if (rc == 0) {
+        rc = mc_store_dossier_each(mc_engine_store(s.engine), &f, list_one, &l, &err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        status = cli_exit_for(rc);
+        json_decref(l.json);
+    } else if (l.json != NULL) {
+        print_json(l.json);
+    }
+    close_session(&s);
+    return status;
+}
+
+typedef struct history_ctx {
+    session *s;
+    json_t *json;
+} history_ctx;
+
+static int history_one(void *ud, const mc_event_row *ev)
+{
+    history_ctx *h = ud;
+    char t[17];
+    fmt_time(h->s, ev->at, t);
+    json_t *body = json_loads(ev->body, 0, NULL);
+    if (h->json != NULL) {
+        json_array_append_new(h->json, json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq",
+                                                 (json_int_t)ev->seq, "at", t, "kind", ev->kind,
+                                                 "actor", ev->actor, "body", body));
+        return 0;
+    }
+    printf("#%-5lld %s  %-8s %-10s", (long long)ev->seq, t, ev->kind,
+           ev->actor ? ev->actor : "-");
+    const char *event = json_string_value(json_object_get(body, "event"));
+    const char *from = json_string_value(json_object_get(body, "from"));
+    const char *to = json_string_value(json_object_get(body, "to"));
+    if (strcmp(ev->kind, "blocked") == 0) {
+        const char *why = json_string_value(json_object_get(body, "reason"));
+        printf(" %s refused%s%s%s: %s", json_string_value(json_object_get(body, "operation")),
+               why && why[0] ? " (" : "", why ? why : "", why && why[0] ? ")" : "",
+               json_string_value(json_object_get(body, "message")));
+    } else if (to != NULL) {
+        printf(" %s%s%s -> %s", event ? event : "", from ? " " : "", from ? from : "", to);
+    }
+    json_t *legal = json_object_get(body, "legal_basis");
+    if (json_array_size(legal) > 0) {
+        printf("  [%s]", json_string_value(json_array_get(legal, 0)));
+    }
+    putchar('\n');
+    json_decref(body);
+    return 0;
+}
+
+int cmd_history(cli *c)
+{
+    if (c->nargs != 1) {
+        return cli_usage_error("history takes a dossier number");
+    }
+    int64_t id = 0;
+    int status = parse_id(c->args[0], &id);
+    session s;
+    if (status != EXIT_OK || (status = open_session(c, &s)) != EXIT_OK) {
+        return status;
+    }
+    mc_dossier d;
+    mc_error err;
+    int rc = mc_engine_get(s.engine, id, s.now, &d, &err);
+    if (rc == 0) {
+        mc_dossier_free(&d);
+        history_ctx h = {&s, c->json ? json_array() : NULL};
+        rc = mc_store_event_each(mc_engine_store(s.engine), id, history_one, &h, &err);
+        if (rc == 0 && h.json) {
+            print_json(h.json);
+        } else {
+            json_decref(h.json);
+        }
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        status = cli_exit_for(rc);
+    }
+    close_session(&s);
+    return status;
+}
+
+int cmd_tick(cli *c)
+{
+    session s;
+    int status = open_session(c, &s);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    size_t changed;
+    mc_error err;
+    int rc = mc_engine_tick(s.engine, s.now, &changed, &err);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        status = cli_exit_for(rc);
+    } else if (c->json) {
+        print_json(json_pack("{s:I}", "changed", (json_int_t)changed));
+    } else {
+        printf("tick: %zu %s changed\n", changed, changed == 1 ? "dossier" : "dossiers");
+    }
+    close_session(&s);
+    return status;
+}
+
+int cmd_verify(cli *c)
+{
+    mc_store *st;
+    mc_error err;
+    int rc = mc_store_open(&st, c->db ? c->db : "motcua.db", &err);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        return cli_exit_for(rc);
+    }
+    int64_t n = 0;
+    rc = mc_store_verify(st, &n, &err);
+    mc_store_close(st);
+    if (c->json) {
+        print_json(json_pack("{s:b, s:I, s:s?}", "intact", rc == 0, "events", (json_int_t)n,
+                             "problem", rc ? err.msg : NULL));
+    }
+    if (rc == MC_ECHECK) {
+        fprintf(stderr, "motcua: verify failed: %s\n", err.msg);
+        return EXIT_FAIL;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        return cli_exit_for(rc);
+    }
+    if (!c->json) {
+        printf("verify: %lld events, the chain is intact\n", (long long)n);
+    }
+    return EXIT_OK;
+}
