@@ -27,10 +27,13 @@ BIN      := $(BUILD)/motcua
 .PHONY: all test asan bench fuzz clean run format
 all: $(BIN)
 
-$(BUILD)/%.o: %.c $(wildcard include/motcua/*.h) $(wildcard src/*.h)
+# Each object depends on the headers it includes (-MMD writes the list next to it).
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
-	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -40,7 +43,7 @@ $(BIN): $(CLI_OBJ) $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB)
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.h src/*.h)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
