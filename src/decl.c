@@ -420,6 +420,9 @@ int mc_b_rule(mc_builder *b, const mc_token *t, mc_rule_ref *out)
     mc_token part = *t;
     const char *kind;
     mc_suggest s;
+    if (mc_rules_failed(b->rules, out->module)) {
+        return 0; /* its load error is reported: say nothing more */
+    }
     if (!mc_rules_has_module(b->rules, out->module)) {
         names = mc_rules_modules(b->rules, &n);
         mc_suggest_init(&s, out->module, modlen);

@@ -286,7 +286,7 @@ static void check_state(mc_builder *b, state_build *sb)
                        "final state '%s' has transitions (a dossier stops in a final state)",
                        s->name);
     }
-    if (s->outcome != MC_OUTCOME_NONE && !s->final) {
+    if (s->outcome != MC_OUTCOME_NONE && !s->final && !sb->broken) {
         mc_b_report_at(b, MC_DIAG_ERROR, sb->outcome_pos, 7,
                        "'outcome' is only for final states (add 'final' to state '%s')", s->name);
     }

@@ -180,7 +180,9 @@ static void check_kept_cond(mc_builder *b, const mc_cond *c, const mc_proc_build
         mc_b_report_at(b, MC_DIAG_ERROR, redefined->pos, strlen(redefined->name),
                        "%s at %s tests field '%s', which the reform makes %s%s", what, where,
                        c->field, mc_field_type_name(redefined->type),
-                       redefined->type == MC_FIELD_CHOICE ? " without that option" : "");
+                       redefined->type == MC_FIELD_CHOICE && c->kind == MC_COND_IS
+                           ? " without that option"
+                           : "");
     } else if (redefined == NULL && drop != NULL) {
         mc_b_error(b, drop, "field '%s' is still used by %s at %s", c->field, what, where);
     }

@@ -52,6 +52,8 @@ struct mc_rules {
     size_t nmodules;
     char **module_names;
     mc_map resolved; /* "module.function" -> mc_rule */
+    char **failed;   /* modules that did not load */
+    size_t nfailed;
     mc_rule **rules;
     size_t nrules, caprules;
 };
@@ -146,6 +148,12 @@ static void limits_on(mc_rules *r)
     r->in_call = true;
     r->mem_exceeded = false;
     r->limit = r->used + r->opts.memory_cap;
+    /* Module-level caches persist between calls: the whole state may not grow past a ceiling
+     * of 8 caps, or a long-running server would grow without bound. */
+    size_t ceiling = r->opts.memory_cap * 8;
+    if (r->limit > ceiling && r->used < ceiling) {
+        r->limit = ceiling;
+    }
 }
 
 static void limits_off(mc_rules *r)
@@ -570,6 +578,10 @@ void mc_rules_free(mc_rules *r)
     }
     mc_free(r->modules);
     mc_free(r->module_names);
+    for (size_t i = 0; i < r->nfailed; i++) {
+        mc_free(r->failed[i]);
+    }
+    mc_free(r->failed);
     for (size_t i = 0; i < r->nrules; i++) {
         rule_free(r->rules[i]);
     }
@@ -898,6 +910,12 @@ int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *e
         mc_free(path);
         if (rc == MC_ECHECK) {
             errors = true;
+            char **f = mc_realloc(r->failed, (r->nfailed + 1) * sizeof *f);
+            if (f != NULL) {
+                r->failed = f;
+                r->failed[r->nfailed] = mc_strndup(names[i], strlen(names[i]));
+                r->nfailed += r->failed[r->nfailed] != NULL;
+            }
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -908,6 +926,16 @@ int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *e
 }
 
 /* ==== names ============================================================================== */
+
+bool mc_rules_failed(const mc_rules *r, const char *module)
+{
+    for (size_t i = 0; i < r->nfailed; i++) {
+        if (strcmp(r->failed[i], module) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
 
 bool mc_rules_has_module(const mc_rules *r, const char *module)
 {
@@ -1126,7 +1154,7 @@ int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_
                      "rule %s.%s: %s: returned %s%s; a fee rule returns a whole "
                      "amount",
                      rule->module, rule->function, rule->where,
-                     lua_type(L, -1) == LUA_TNUMBER ? "" : "a ", what);
+                     lua_type(L, -1) == LUA_TNUMBER || lua_isnil(L, -1) ? "" : "a ", what);
         lua_settop(L, SLOT_D);
         return MC_ERULE;
     }

@@ -60,6 +60,8 @@ int mc_rules_load_buffer(mc_rules *r, const char *module, const char *path, cons
 /* Module and function names, for lint: true when MODULE is loaded / MODULE.FUNCTION is a
  * function. */
 bool mc_rules_has_module(const mc_rules *r, const char *module);
+/* True when rules/MODULE.lua was there but failed to load (its error is already reported). */
+bool mc_rules_failed(const mc_rules *r, const char *module);
 bool mc_rules_has(const mc_rules *r, const char *module, const char *function);
 /* The names of the loaded modules, or of the functions of module (borrowed; *n set). */
 const char *const *mc_rules_modules(const mc_rules *r, size_t *n);

@@ -126,7 +126,10 @@ int cli_rule_opts(const cli *c, mc_rules_opts *opts)
         opts->memory_cap = (size_t)v;
     }
     if (c->rule_steps != NULL) {
-        if (!parse_size(c->rule_steps, &v) || v < 1000) {
+        char *end;
+        errno = 0;
+        v = strtoull(c->rule_steps, &end, 10);
+        if (errno != 0 || *end != '\0' || c->rule_steps[0] == '-' || v < 1000) {
             return cli_usage_error("--rule-steps takes a number of at least 1000, not '%s'",
                                    c->rule_steps);
         }
@@ -187,7 +190,7 @@ int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat
     }
     mc_rules_opts ropts;
     if (cli_rule_opts(c, &ropts) != 0) {
-        rc = mc_error_set(err, MC_EUSAGE, "invalid rule limits");
+        rc = mc_error_set(err, MC_EUSAGE, "%s", ""); /* already said */
         goto done;
     }
     rc = mc_rules_new(&rs, &ropts, err);

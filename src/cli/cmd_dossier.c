@@ -39,7 +39,9 @@ static int open_session(cli *c, session *s)
         if (s->diags != NULL) {
             cli_print_diags(stderr, s->diags);
         }
-        fprintf(stderr, "motcua: %s\n", err.msg);
+        if (err.msg[0] != '\0') {
+            fprintf(stderr, "motcua: %s\n", err.msg);
+        }
         close_session(s);
         return rc == MC_ECHECK ? EXIT_FAIL : cli_exit_for(rc);
     }

@@ -106,7 +106,9 @@ int cmd_lint(cli *c)
     int rc = cli_load(c, c->args, (size_t)c->nargs, &cat, NULL, &diags, &err);
     int status;
     if (rc != 0 && rc != MC_ECHECK) {
-        fprintf(stderr, "motcua: %s\n", err.msg);
+        if (err.msg[0] != '\0') {
+            fprintf(stderr, "motcua: %s\n", err.msg);
+        }
         status = cli_exit_for(rc);
     } else {
         if (c->json) {
