@@ -1,0 +1,558 @@
+/*
+ * The dossier engine (engine.h) on an in-memory or file store: submission and checklist, the
+ * statutory clock (start, pause, resume, restart), timers, overdue and late, apologies,
+ * refusals that change nothing but their event, request ids, versions, rules in guards and
+ * fees, and a process killed in the middle of a stream of transitions.
+ */
+#include "testutil.h"
+
+#include "motcua/calendar.h"
+#include "motcua/engine.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char catalogue_text[] =
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00\n"
+    "  holiday 2025-09-01 2025-09-02 \"National Day\" }\n"
+    "role clerk\nrole head\nrole cashier\n"
+    "document birth-notice\ndocument marriage-certificate { match \"(?i)marriage\" }\n"
+    "document citizen-identity\ndocument birth-certificate\n"
+    "registry civil-status { holds marriage-certificate birth-certificate; published 2023-01-01 }\n"
+    "lifecycle one-stop {\n"
+    "  apology by clerk head\n"
+    "  state submitted { initial; on receive -> processing by clerk\n"
+    "    on request-supplement -> awaiting-supplement by clerk }\n"
+    "  state awaiting-supplement { clock stopped\n"
+    "    on supplement -> processing by applicant restart-clock\n"
+    "    after 30d -> withdrawn }\n"
+    "  state processing {\n"
+    "    on approve -> approved by head when rule guards.complete\n"
+    "    on ask-fee -> awaiting-payment by cashier\n"
+    "    on request-supplement -> awaiting-supplement by clerk\n"
+    "    on spin -> processing by head when rule guards.spin }\n"
+    "  state awaiting-payment { clock paused; on paid -> processing by cashier }\n"
+    "  state approved { issues birth-certificate to civil-status\n"
+    "    on return-result -> returned by clerk }\n"
+    "  state returned { final; outcome granted }\n"
+    "  state withdrawn { final; outcome withdrawn }\n"
+    "}\n"
+    "procedure birth { effective 2025-07-01; time-limit 3wd; lifecycle one-stop\n"
+    "  legal-basis \"Law on Civil Status 2014, art. 16\"\n"
+    "  subject citizen-id; fee rule guards.fee\n"
+    "  field citizen-id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  field married { type bool }\n"
+    "  field late { type bool }\n"
+    "  requires birth-notice\n"
+    "  requires marriage-certificate when married\n"
+    "  requires citizen-identity }\n"
+    "procedure birth { effective 2026-01-01; time-limit 1wd; lifecycle one-stop\n"
+    "  subject citizen-id; fee 0 VND\n"
+    "  field citizen-id { type text; required }\n"
+    "  field married { type bool }\n"
+    "  field late { type bool } }\n";
+
+static const char guards_lua[] =
+    "function complete(d)\n"
+    "  for name, status in pairs(d.documents) do\n"
+    "    if status == 'asked' then return false, name .. ' is still missing' end\n"
+    "  end\n"
+    "  return true\n"
+    "end\n"
+    "function spin(d) while true do end end\n"
+    "function fee(d) if d.fields.late then return 5000 end return 0 end\n";
+
+typedef struct fx {
+    mc_catalogue *cat;
+    mc_rules *rules;
+    mc_engine *e;
+    const mc_calendar *vn;
+} fx;
+
+static int64_t at(const fx *f, const char *dt)
+{
+    mc_datetime m;
+    assert_int_equal(mc_value_datetime(dt, strlen(dt), &m, NULL, 0), 0);
+    return mc_calendar_to_utc(f->vn, (mc_localtime)m * 60);
+}
+
+static void fmt(const fx *f, int64_t t, char out[17])
+{
+    if (t == MC_NONE) {
+        strcpy(out, "none");
+        return;
+    }
+    mc_datetime_format((mc_datetime)(mc_calendar_to_local(f->vn, t) / 60), out);
+}
+
+static void open_fx(fx *f, const char *db)
+{
+    memset(f, 0, sizeof *f);
+    char *diags;
+    assert_int_equal(tu_load(catalogue_text, &f->cat, &diags), 0);
+    free(diags);
+    assert_int_equal(mc_rules_new(&f->rules, NULL, NULL), 0);
+    mc_rules_opts small = {1 << 20, 20000};
+    mc_rules_free(f->rules);
+    assert_int_equal(mc_rules_new(&f->rules, &small, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(f->rules, "guards", "rules/guards.lua", guards_lua,
+                                          sizeof guards_lua - 1, NULL, NULL),
+                     0);
+    assert_int_equal(mc_engine_open(&f->e, f->cat, f->rules, db, NULL), 0);
+    f->vn = mc_catalogue_calendar(f->cat, "vn");
+}
+
+static void close_fx(fx *f)
+{
+    mc_engine_close(f->e);
+    mc_rules_free(f->rules);
+    mc_catalogue_free(f->cat);
+}
+
+static int setup(void **state)
+{
+    fx *f = malloc(sizeof *f);
+    open_fx(f, ":memory:");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    close_fx(*state);
+    free(*state);
+    return 0;
+}
+
+/* Submits a birth dossier at time t with optional married/late flags; returns its id. */
+static int64_t submit(fx *f, const char *t, const char *married, const char *request_id)
+{
+    mc_kv fields[] = {{"citizen-id", "001234567890"}, {"married", married}};
+    const char *attach[] = {"birth-notice", "citizen-identity"};
+    mc_submit s = {"birth", fields, married ? 2 : 1, attach, 2, "online", at(f, t), request_id};
+    mc_result res;
+    mc_error err;
+    int rc = mc_engine_submit(f->e, &s, &res, &err);
+    if (rc != 0) {
+        fail_msg("submit: %d %s %s", rc, res.message, err.msg);
+    }
+    return res.dossier;
+}
+
+static int fire(fx *f, int64_t id, const char *event, const char *role, const char *t,
+                mc_result *res)
+{
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = id;
+    fi.event = event;
+    fi.role = role;
+    fi.now = at(f, t);
+    mc_error err;
+    int rc = mc_engine_fire(f->e, &fi, res, &err);
+    if (rc != 0 && rc != MC_EREFUSED) {
+        fail_msg("fire %s: %s", event, err.msg);
+    }
+    return rc;
+}
+
+static void expect(fx *f, int64_t id, const char *t, const char *state, const char *due,
+                   bool overdue)
+{
+    mc_dossier d;
+    mc_error err;
+    if (mc_engine_get(f->e, id, at(f, t), &d, &err) != 0) {
+        fail_msg("get: %s", err.msg);
+    }
+    char got[17];
+    fmt(f, d.due, got);
+    if (strcmp(d.state->name, state) != 0 || strcmp(got, due) != 0 || d.overdue != overdue) {
+        fail_msg("at %s: expected %s due %s%s, got %s due %s%s", t, state, due,
+                 overdue ? " overdue" : "", d.state->name, got, d.overdue ? " overdue" : "");
+    }
+    mc_dossier_free(&d);
+}
+
+static void test_engine__submission_and_checklist(void **state)
+{
+    fx *f = *state;
+    mc_record_row rec = {"civil-status", "marriage-certificate", "001234567890", "CS-2019-0042",
+                         "2019-05-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
+    int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-03T09:00"), &d, NULL), 0);
+    assert_string_equal(d.state->name, "submitted");
+    assert_int_equal(d.clock, MC_CLOCK_STOPPED);
+    assert_int_equal(d.due, MC_NONE);
+    assert_int_equal(d.fee, 0);
+    assert_int_equal(d.requirements[0].status, MC_REQ_PROVIDED);
+    assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED);
+    assert_string_equal(d.requirements[1].registry, "civil-status");
+    assert_string_equal(d.requirements[1].record, "CS-2019-0042");
+    assert_int_equal(d.requirements[2].status, MC_REQ_PROVIDED);
+    assert_int_equal(d.events, 1);
+    mc_dossier_free(&d);
+    /* Without the record, the certificate is asked, with the reason. */
+    int64_t other = submit(f, "2025-07-03T09:00", "true", NULL);
+    mc_store_record_put(mc_engine_store(f->e),
+                        &(mc_record_row){"civil-status", "marriage-certificate", "999",
+                                         "x", "2019-01-01"},
+                        NULL);
+    assert_int_equal(mc_engine_get(f->e, other, at(f, "2025-07-03T09:00"), &d, NULL), 0);
+    assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED); /* same subject: fetched */
+    mc_dossier_free(&d);
+}
+
+static void test_engine__clock_runs_from_reception_to_the_result(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T16:00", &res), 0);
+    /* Received after the 15:00 cutoff: counted from Friday; 3 working days: Wednesday. */
+    expect(f, id, "2025-07-03T16:00", "processing", "2025-07-09T17:00", false);
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-08T10:00", &res), 0);
+    assert_int_equal(fire(f, id, "return-result", "clerk", "2025-07-08T11:00", &res), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-08T11:00"), &d, NULL), 0);
+    assert_true(d.final);
+    assert_int_equal(d.late, 0);
+    assert_int_equal(d.events, 4);
+    mc_dossier_free(&d);
+    /* The approved state issued the birth certificate to the registry. */
+    char ref[64];
+    assert_int_equal(mc_store_record_get(mc_engine_store(f->e), "civil-status",
+                                         "birth-certificate", "001234567890", ref, sizeof ref,
+                                         NULL),
+                     1);
+}
+
+static void test_engine__overdue_then_late(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    expect(f, id, "2025-07-08T17:00", "processing", "2025-07-08T17:00", false); /* not past */
+    expect(f, id, "2025-07-08T17:01", "processing", "2025-07-08T17:00", true);
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-09T09:00", &res), 0);
+    assert_int_equal(fire(f, id, "return-result", "clerk", "2025-07-09T10:00", &res), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-09T10:00"), &d, NULL), 0);
+    assert_int_equal(d.late, 1);
+    assert_int_equal(d.events, 5); /* submit, receive, overdue, approve, return */
+    mc_dossier_free(&d);
+}
+
+static void test_engine__pause_keeps_the_days_left(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    expect(f, id, "2025-07-03T10:00", "processing", "2025-07-08T17:00", false);
+    /* Paused on Friday 4 July: 2 working days after it to the due day (Mon 7, Tue 8). */
+    assert_int_equal(fire(f, id, "ask-fee", "cashier", "2025-07-04T10:00", &res), 0);
+    expect(f, id, "2025-07-20T10:00", "awaiting-payment", "none", false);
+    /* Paid on Monday 21 July at 10:00: 2 working days from then. */
+    assert_int_equal(fire(f, id, "paid", "cashier", "2025-07-21T10:00", &res), 0);
+    expect(f, id, "2025-07-21T10:00", "processing", "2025-07-23T17:00", false);
+}
+
+static void test_engine__supplement_restarts_the_clock(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_int_equal(fire(f, id, "request-supplement", "clerk", "2025-07-07T10:00", &res), 0);
+    expect(f, id, "2025-07-07T10:00", "awaiting-supplement", "none", false);
+    assert_int_equal(fire(f, id, "supplement", "applicant", "2025-07-10T09:00", &res), 0);
+    expect(f, id, "2025-07-10T09:00", "processing", "2025-07-15T17:00", false);
+}
+
+static void test_engine__timer_withdraws_after_thirty_days(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "request-supplement", "clerk", "2025-07-03T10:00", &res), 0);
+    /* 30 days after Thursday 3 July is Saturday 2 August: moved to Monday 4 August, 17:00. */
+    expect(f, id, "2025-08-04T17:00", "awaiting-supplement", "none", false);
+    expect(f, id, "2025-08-04T17:01", "withdrawn", "none", false);
+    size_t n;
+    assert_int_equal(mc_engine_tick(f->e, at(f, "2025-09-01T00:00"), &n, NULL), 0);
+    assert_int_equal(n, 0); /* already withdrawn, nothing left to do */
+}
+
+static void test_engine__tick_fires_due_timers(void **state)
+{
+    fx *f = *state;
+    int64_t a = submit(f, "2025-07-03T09:00", NULL, NULL);
+    int64_t b = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(f, a, "request-supplement", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_int_equal(fire(f, b, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    size_t n;
+    assert_int_equal(mc_engine_tick(f->e, at(f, "2025-08-05T09:00"), &n, NULL), 0);
+    assert_int_equal(n, 2); /* a withdrawn, b marked overdue */
+    assert_int_equal(mc_engine_tick(f->e, at(f, "2025-08-05T09:00"), &n, NULL), 0);
+    assert_int_equal(n, 0);
+}
+
+static void test_engine__refusals_change_nothing_but_their_event(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-03T10:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_STATE);
+    assert_string_equal(res.message, "'approve' does not leave state 'submitted' (it can: "
+                                     "receive, request-supplement)");
+    assert_int_equal(fire(f, id, "receive", "head", "2025-07-03T10:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    assert_string_equal(res.message, "role 'head' may not fire 'receive' in state 'submitted' "
+                                     "(clerk may)");
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    /* The marriage certificate is asked (no record): the guard says so. */
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_string_equal(res.message, "'approve' is not allowed now: marriage-certificate is still "
+                                     "missing");
+    assert_int_equal(fire(f, id, "spin", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_LIMIT);
+    assert_string_equal(res.message, "rule guards.spin: rules/guards.lua:7: instruction budget "
+                                     "exceeded (20000 steps)");
+    expect(f, id, "2025-07-03T11:00", "processing", "2025-07-08T17:00", false);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-03T11:00"), &d, NULL), 0);
+    assert_int_equal(d.events, 6); /* submit, 2 refusals, receive, 2 refusals */
+    mc_dossier_free(&d);
+    mc_error err;
+    assert_int_equal(mc_engine_get(f->e, 999, at(f, "2025-07-03T11:00"), &d, &err),
+                     MC_ENOTFOUND);
+    assert_string_equal(err.msg, "unknown dossier 999");
+}
+
+static void test_engine__invalid_submissions_are_refused(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        const char *key, *value, *message;
+    } bad[] = {
+        {"citizen-id", "12AB", "field 'citizen-id': '12AB' does not match its pattern "
+                               "\"[0-9]{12}\""},
+        {"married", "yes", "field 'married': expected true or false, got 'yes'"},
+        {"nickname", "x", "procedure 'birth' has no field 'nickname'"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        mc_kv fields[] = {{"citizen-id", "001234567890"}, {bad[i].key, bad[i].value}};
+        mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL};
+        mc_result res;
+        assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), MC_EREFUSED);
+        assert_string_equal(res.message, bad[i].message);
+    }
+    mc_submit none = {"birth", NULL, 0, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(f->e, &none, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.message, "field 'citizen-id' is required");
+    none.now = at(f, "2025-06-30T09:00");
+    assert_int_equal(mc_engine_submit(f->e, &none, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.message, "no version of procedure 'birth' is in force on 2025-06-30");
+    none.procedure = "death";
+    assert_int_equal(mc_engine_submit(f->e, &none, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.message, "unknown procedure 'death'");
+}
+
+static void test_engine__versions_and_fee_rules(void **state)
+{
+    fx *f = *state;
+    mc_kv fields[] = {{"citizen-id", "001234567890"}, {"late", "true"}};
+    mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-12-31T09:00"), NULL};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, res.dossier, s.now, &d, NULL), 0);
+    assert_int_equal(d.fee, 5000); /* the 2025 version's fee rule */
+    assert_true(d.procedure->has_effective);
+    mc_dossier_free(&d);
+    s.now = at(f, "2026-01-02T09:00");
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
+    assert_int_equal(mc_engine_get(f->e, res.dossier, s.now, &d, NULL), 0);
+    assert_int_equal(d.fee, 0); /* the 2026 version: fixed fee */
+    assert_int_equal(d.procedure->time_limit.amount, MC_FIXED_ONE);
+    mc_dossier_free(&d);
+}
+
+static void test_engine__apology(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_apology a = {id, "clerk", mc_date_from_ymd(2025, 7, 15), "waiting for the archive",
+                    at(f, "2025-07-03T09:30"), NULL};
+    mc_result res;
+    assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.message, "the clock of dossier 1 is not running (state 'submitted'): "
+                                     "there is no deadline to apologise for");
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    a.role = "cashier";
+    assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    a.role = "head";
+    a.now = at(f, "2025-07-08T07:00");
+    assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), 0);
+    assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.message, "dossier 1 already has an apology: a new date may be set "
+                                     "only once");
+    /* The statutory due instant does not move. */
+    expect(f, id, "2025-07-08T08:00", "processing", "2025-07-08T17:00", false);
+}
+
+static void test_engine__once_only_refuses_asking_for_a_fetched_document(void **state)
+{
+    fx *f = *state;
+    mc_record_row rec = {"civil-status", "marriage-certificate", "001234567890", "CS-2019-0042",
+                         "2019-05-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
+    int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
+    const char *docs[] = {"marriage-certificate"};
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = id;
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.payload.documents = docs;
+    fi.payload.ndocuments = 1;
+    fi.now = at(f, "2025-07-03T10:00");
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_ONCE_ONLY);
+    assert_string_equal(res.message, "once-only: marriage-certificate is held by civil-status "
+                                     "(record CS-2019-0042); it may not be requested from the "
+                                     "applicant");
+    expect(f, id, "2025-07-03T10:00", "submitted", "none", false);
+}
+
+static void test_engine__request_ids_make_operations_idempotent(void **state)
+{
+    fx *f = *state;
+    int64_t a = submit(f, "2025-07-03T09:00", NULL, "req-1");
+    int64_t b = submit(f, "2025-07-03T09:05", NULL, "req-1");
+    assert_int_equal(a, b);
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = a;
+    fi.event = "receive";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.request_id = "req-2";
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_false(res.replayed);
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_true(res.replayed);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, a, fi.now, &d, NULL), 0);
+    assert_int_equal(d.events, 2);
+    mc_dossier_free(&d);
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
+}
+
+/* A child fires transitions on a file store as fast as it can and reports each acknowledged
+ * one on a pipe; it is killed with SIGKILL; every acknowledged transition must be there. */
+static void test_engine__crash_loses_nothing_acknowledged(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-crash-%d.db", (int)getpid());
+    unlink(path);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        fx f;
+        open_fx(&f, path);
+        static const char *const loop[][2] = {{"request-supplement", "clerk"},
+                                              {"supplement", "applicant"}};
+        int64_t id = submit(&f, "2025-07-03T09:00", NULL, NULL);
+        int64_t t = at(&f, "2025-07-03T10:00");
+        for (int i = 0;; i++) {
+            mc_fire fi;
+            memset(&fi, 0, sizeof fi);
+            fi.dossier = id;
+            fi.event = loop[i % 2][0];
+            fi.role = loop[i % 2][1];
+            fi.now = t + i;
+            mc_result res;
+            if (i == 0) {
+                fi.event = "receive";
+                fi.role = "clerk";
+            }
+            if (mc_engine_fire(f.e, &fi, &res, NULL) != 0) {
+                _exit(3);
+            }
+            int32_t done = i + 1;
+            if (write(fds[1], &done, sizeof done) != sizeof done) {
+                _exit(4);
+            }
+        }
+    }
+    close(fds[1]);
+    int32_t acked = 0, v;
+    while (acked < 40 && read(fds[0], &v, sizeof v) == sizeof v) {
+        acked = v;
+    }
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    while (read(fds[0], &v, sizeof v) == sizeof v) {
+        acked = v; /* acknowledged before the kill landed */
+    }
+    close(fds[0]);
+    fx f;
+    open_fx(&f, path);
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f.e), &n, NULL), 0);
+    assert_true(n >= 1 + acked); /* the submission and every acknowledged transition */
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f.e, 1, at(&f, "2025-07-03T10:00"), &d, NULL), 0);
+    assert_int_equal(d.events, n);
+    /* None half-applied: the state matches the last transition in the chain. */
+    int64_t fired = n - 1; /* receive, then request-supplement and supplement in turn */
+    assert_string_equal(d.state->name, fired % 2 == 1 ? "processing" : "awaiting-supplement");
+    mc_dossier_free(&d);
+    close_fx(&f);
+    unlink(path);
+    char extra[160];
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    unlink(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    unlink(extra);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_engine__submission_and_checklist),
+        T(test_engine__clock_runs_from_reception_to_the_result),
+        T(test_engine__overdue_then_late),
+        T(test_engine__pause_keeps_the_days_left),
+        T(test_engine__supplement_restarts_the_clock),
+        T(test_engine__timer_withdraws_after_thirty_days),
+        T(test_engine__tick_fires_due_timers),
+        T(test_engine__refusals_change_nothing_but_their_event),
+        T(test_engine__invalid_submissions_are_refused),
+        T(test_engine__versions_and_fee_rules),
+        T(test_engine__apology),
+        T(test_engine__once_only_refuses_asking_for_a_fetched_document),
+        T(test_engine__request_ids_make_operations_idempotent),
+        cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
