@@ -485,8 +485,8 @@ static void test_engine__crash_loses_nothing_acknowledged(void **state)
             mc_fire fi;
             memset(&fi, 0, sizeof fi);
             fi.dossier = id;
-            fi.event = loop[i % 2][0];
-            fi.role = loop[i % 2][1];
+            fi.event = loop[(i + 1) % 2][0];
+            fi.role = loop[(i + 1) % 2][1];
             fi.now = t + i;
             mc_result res;
             if (i == 0) {
@@ -510,6 +510,8 @@ static void test_engine__crash_loses_nothing_acknowledged(void **state)
     kill(pid, SIGKILL);
     int status;
     waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL); /* it was still going */
+    assert_true(acked >= 40);
     while (read(fds[0], &v, sizeof v) == sizeof v) {
         acked = v; /* acknowledged before the kill landed */
     }
