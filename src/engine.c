@@ -902,7 +902,18 @@ static int replay(const char *stored, mc_result *res)
     return rc;
 }
 
+static int execute_once(op *o, const char *request_id, mc_result *res, mc_error *err);
+
+/* Runs an operation; the op's refusal_body is consumed whatever happens. */
 static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
+{
+    int rc = execute_once(o, request_id, res, err);
+    json_decref(o->refusal_body);
+    o->refusal_body = NULL;
+    return rc;
+}
+
+static int execute_once(op *o, const char *request_id, mc_result *res, mc_error *err)
 {
     mc_engine *e = o->e;
     memset(res, 0, sizeof *res);
@@ -987,7 +998,6 @@ static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
         mc_store_rollback(e->st);
     }
     dos_free(&d);
-    json_decref(o->refusal_body);
     return rc;
 }
 
