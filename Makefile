@@ -70,7 +70,13 @@ $(BUILD)/tools/bench_rules: tools/bench_rules.c $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_rules
+$(BUILD)/tools/bench_store: tools/bench_store.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_rules \
+	$(BUILD)/tools/bench_store
 	@bash tools/bench.sh $(BUILD)
 
 # libFuzzer target for the lexer, parser and catalogue builder (clang only).

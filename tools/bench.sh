@@ -83,6 +83,15 @@ bench_rule_call() {
     "$build/tools/bench_rules" "$calls"
 }
 
+bench_durable() {
+    local n dir
+    n=$(scale 2000)
+    dir="$build/bench/store"
+    mkdir -p "$dir"
+    say "durable: $n transitions a round"
+    "$build/tools/bench_store" "$dir" "$n"
+}
+
 main() {
     local tool
     for tool in "$motcua" "$gencat" "$runstat"; do
@@ -93,6 +102,7 @@ main() {
     done
     bench_lint_national
     bench_rule_call
+    bench_durable
 }
 
 main
