@@ -537,6 +537,95 @@ static void test_engine__crash_loses_nothing_acknowledged(void **state)
     unlink(extra);
 }
 
+/* Two processes work on one store at once: each submits dossiers and fires on a shared one.
+ * Every acknowledged operation (done or refused) is in the chain exactly once, and the shared
+ * dossier's state is the one its recorded transitions lead to. */
+static int count_kind(void *ud, const mc_event_row *ev)
+{
+    int64_t *n = ud;
+    n[0]++;
+    n[1] += strcmp(ev->kind, "fire") == 0;
+    return 0;
+}
+
+static void test_engine__two_processes_lose_nothing(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-conc-%d.db", (int)getpid());
+    unlink(path);
+    fx f;
+    open_fx(&f, path);
+    int64_t shared = submit(&f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(&f, shared, "receive", "clerk", "2025-07-03T09:30", &res), 0);
+    close_fx(&f);
+    enum { OPS = 60 };
+    int fds[2][2];
+    pid_t pids[2];
+    for (int c = 0; c < 2; c++) {
+        assert_int_equal(pipe(fds[c]), 0);
+        pids[c] = fork();
+        if (pids[c] == 0) {
+            close(fds[c][0]);
+            fx g;
+            open_fx(&g, path);
+            int32_t acked = 0;
+            for (int i = 0; i < OPS; i++) {
+                if (i % 3 == 0) {
+                    submit(&g, "2025-07-03T10:00", NULL, NULL);
+                } else {
+                    /* Both children push the shared dossier back and forth: many refusals. */
+                    const char *ev = (i + c) % 2 ? "request-supplement" : "supplement";
+                    const char *role = (i + c) % 2 ? "clerk" : "applicant";
+                    mc_result r;
+                    int rc = fire(&g, shared, ev, role, "2025-07-03T10:00", &r);
+                    if (rc != 0 && rc != MC_EREFUSED) {
+                        _exit(3);
+                    }
+                }
+                acked++;
+            }
+            close_fx(&g);
+            if (write(fds[c][1], &acked, sizeof acked) != sizeof acked) {
+                _exit(4);
+            }
+            _exit(0);
+        }
+        close(fds[c][1]);
+    }
+    int32_t total = 0;
+    for (int c = 0; c < 2; c++) {
+        int status;
+        int32_t acked = 0;
+        assert_int_equal(read(fds[c][0], &acked, sizeof acked), sizeof acked);
+        close(fds[c][0]);
+        waitpid(pids[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        assert_int_equal(acked, OPS);
+        total += acked;
+    }
+    open_fx(&f, path);
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f.e), &n, NULL), 0);
+    assert_int_equal(n, 2 + total); /* the first submission and receive, then every operation */
+    int64_t counts[2] = {0, 0};
+    mc_store_event_each(mc_engine_store(f.e), shared, count_kind, counts, NULL);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f.e, shared, at(&f, "2025-07-03T10:00"), &d, NULL), 0);
+    /* After receive, each successful fire toggles processing <-> awaiting-supplement. */
+    assert_string_equal(d.state->name,
+                        (counts[1] - 1) % 2 == 0 ? "processing" : "awaiting-supplement");
+    mc_dossier_free(&d);
+    close_fx(&f);
+    unlink(path);
+    char extra[160];
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    unlink(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    unlink(extra);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -555,6 +644,7 @@ int main(void)
         T(test_engine__once_only_refuses_asking_for_a_fetched_document),
         T(test_engine__request_ids_make_operations_idempotent),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
+        cmocka_unit_test(test_engine__two_processes_lose_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
