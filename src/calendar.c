@@ -1,6 +1,9 @@
 /* Working-day arithmetic (calendar.h), following the counting rules of SPEC §4.1. */
 #include "motcua/calendar.h"
 
+#include <sodium.h>
+#include <string.h>
+
 static const mc_hours weekday_hours[] = {{8 * 60, 12 * 60}, {13 * 60, 17 * 60}};
 static const mc_calendar builtin = {
     "weekdays", {UINT32_MAX, 0}, false, 7 * 60, 0x1F, weekday_hours, 2, -1, NULL, 0, NULL, 0,
@@ -170,6 +173,46 @@ int64_t mc_calendar_working_days(const mc_calendar *cal, mc_date from, mc_date t
         n += mc_calendar_is_working(cal, d);
     }
     return n;
+}
+
+static void hash_int(crypto_generichash_state *h, int64_t v)
+{
+    unsigned char b[8];
+    for (int k = 0; k < 8; k++) {
+        b[k] = (unsigned char)((uint64_t)v >> (8 * k));
+    }
+    crypto_generichash_update(h, b, sizeof b);
+}
+
+void mc_calendar_hash(const mc_calendar *cal, char out[33])
+{
+    cal = cal_or_builtin(cal);
+    unsigned char h[16];
+    crypto_generichash_state st;
+    if (sodium_init() < 0) {
+        memcpy(out, "unavailable", 12);
+        return;
+    }
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    hash_int(&st, cal->utc_offset);
+    hash_int(&st, cal->week);
+    hash_int(&st, cal->cutoff);
+    hash_int(&st, (int64_t)cal->nhours);
+    for (size_t i = 0; i < cal->nhours; i++) {
+        hash_int(&st, cal->hours[i].from);
+        hash_int(&st, cal->hours[i].to);
+    }
+    hash_int(&st, (int64_t)cal->nholidays);
+    for (size_t i = 0; i < cal->nholidays; i++) {
+        hash_int(&st, cal->holidays[i].from);
+        hash_int(&st, cal->holidays[i].to);
+    }
+    hash_int(&st, (int64_t)cal->nworkdays);
+    for (size_t i = 0; i < cal->nworkdays; i++) {
+        hash_int(&st, cal->workdays[i].from);
+    }
+    crypto_generichash_final(&st, h, sizeof h);
+    sodium_bin2hex(out, 33, h, sizeof h);
 }
 
 mc_localtime mc_calendar_to_local(const mc_calendar *cal, int64_t utc)

@@ -466,6 +466,26 @@ static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc
     return 0;
 }
 
+/* Records on the event that caused it the due instant now in force, with the calendar that
+ * computed it and a hash of that calendar's content (§4.1.5). */
+static void note_due(dos *d)
+{
+    json_t *last = json_array_get(d->events, json_array_size(d->events) - 1);
+    json_t *body = json_object_get(last, "body");
+    if (body == NULL) {
+        return;
+    }
+    if (d->row.due == MC_NONE) {
+        json_object_set_new(body, "due", json_null());
+        return;
+    }
+    char hash[33];
+    mc_calendar_hash(d->cal, hash);
+    json_object_set_new(body, "due", json_integer(d->row.due));
+    json_object_set_new(body, "calendar", json_string(d->cal->name));
+    json_object_set_new(body, "calendar_hash", json_string(hash));
+}
+
 /* Moves the dossier into state `to` at `at` (§4.6 clock rules). restart: the transition says
  * restart-clock. */
 static int enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_error *err)
@@ -509,6 +529,7 @@ static int enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc
     d->state = to;
     d->row.entered = at;
     update_wake(d);
+    note_due(d);
     return issue_records(e, d, s, at, err);
 }
 

@@ -31,6 +31,11 @@ int64_t mc_calendar_office_seconds(const mc_calendar *cal, mc_localtime from, mc
 /* Working days in the interval (from, to] of dates; 0 when to <= from. */
 int64_t mc_calendar_working_days(const mc_calendar *cal, mc_date from, mc_date to);
 
+/* A hash of everything that decides the calendar's deadlines (offset, week, hours, cutoff,
+ * holidays, working days), BLAKE2b-128 in hex: a due instant records it so that a calendar
+ * changed later can be detected (§4.1.5). */
+void mc_calendar_hash(const mc_calendar *cal, char out[33]);
+
 /* UTC seconds <-> local seconds of the calendar. */
 mc_localtime mc_calendar_to_local(const mc_calendar *cal, int64_t utc);
 int64_t mc_calendar_to_utc(const mc_calendar *cal, mc_localtime t);
