@@ -73,6 +73,34 @@ check "--rule-memory takes sizes with a suffix" status 0 "$bin" lint --catalogue
 printf 'while true do end\n' >"$tmp/lua/rules/spin.lua"
 check "a module that loops when it loads is stopped by the budget" \
     bash -c "'$bin' lint --catalogue '$tmp/lua' --rule-steps 5000 2>&1 | grep -q 'spin.lua:1:1: error: instruction budget exceeded (5000 steps)'"
+# The dossier commands on the bundled catalogue, and verify naming a tampered event.
+db="$tmp/d.db"
+run() { "$bin" "$@" --catalogue . --db "$db"; }
+check "submit prints the dossier and its checklist" \
+    bash -c "'$bin' submit birth-registration --catalogue . --db '$db' --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice | grep -q '^    provided  birth-notice'"
+check "fire moves the dossier and starts the clock" \
+    bash -c "'$bin' fire 1 receive --as clerk --catalogue . --db '$db' --now 2025-07-03T10:00 | grep -q '^  due 2025-07-03T17:00'"
+check "a refused fire exits 1 and says why on stderr" \
+    bash -c "'$bin' fire 1 approve --as head --catalogue . --db '$db' --now 2025-07-03T11:00 2>&1 >/dev/null | grep -q '^motcua: refused (guard): '"
+check "fire of an unknown dossier exits 1" status 1 run fire 99 receive --as clerk --now 2025-07-03T11:00
+check "fire without --as is a usage error" status 2 run fire 1 receive --now 2025-07-03T11:00
+check "history lists the refusal with its reason" \
+    bash -c "'$bin' history 1 --catalogue . --db '$db' --now 2025-07-03T11:00 | grep -q 'blocked  head       fire refused (guard)'"
+check "show --format json has the due instant" \
+    bash -c "'$bin' show 1 --catalogue . --db '$db' --now 2025-07-03T11:00 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"due\"]==\"2025-07-03T17:00\" and d[\"state\"]==\"processing\", d'"
+check "list --overdue shows the dossier once it is past due" \
+    bash -c "'$bin' list --overdue --catalogue . --db '$db' --now 2025-07-04T09:00 | grep -q 'OVERDUE'"
+check "verify passes on an untouched store" status 0 "$bin" verify --db "$db"
+python3 - "$db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DROP TRIGGER event_no_update")
+db.execute("UPDATE event SET body = replace(body, 'receive', 'approve') WHERE seq = 2")
+db.commit()
+PY
+check "verify names the altered event and exits 1" \
+    bash -c "'$bin' verify --db '$db' 2>&1 | grep -q 'verify failed: event 2 (dossier 1, fire) was altered'"
+
 # A full disk: a store on a tiny file system fills up; the error is clear, and nothing that was
 # acknowledged is lost. Needs the right to mount a tmpfs (root in CI); skipped otherwise.
 full_disk() {

@@ -205,6 +205,18 @@ static void test_engine__submission_and_checklist(void **state)
     mc_dossier_free(&d);
 }
 
+struct last_body {
+    char *body;
+};
+
+static int keep_last_body(void *ud, const mc_event_row *ev)
+{
+    struct last_body *lb = ud;
+    free(lb->body);
+    lb->body = strdup(ev->body);
+    return 0;
+}
+
 static void test_engine__clock_runs_from_reception_to_the_result(void **state)
 {
     fx *f = *state;
@@ -213,6 +225,15 @@ static void test_engine__clock_runs_from_reception_to_the_result(void **state)
     assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T16:00", &res), 0);
     /* Received after the 15:00 cutoff: counted from Friday; 3 working days: Wednesday. */
     expect(f, id, "2025-07-03T16:00", "processing", "2025-07-09T17:00", false);
+    /* The event that set the due instant records the calendar and its content hash. */
+    char hash[33];
+    mc_calendar_hash(f->vn, hash);
+    struct last_body lb = {0};
+    mc_store_event_each(mc_engine_store(f->e), id, keep_last_body, &lb, NULL);
+    char want[120];
+    snprintf(want, sizeof want, "\"calendar\":\"vn\",\"calendar_hash\":\"%s\"", hash);
+    assert_non_null(strstr(lb.body, want));
+    free(lb.body);
     assert_int_equal(fire(f, id, "approve", "head", "2025-07-08T10:00", &res), 0);
     assert_int_equal(fire(f, id, "return-result", "clerk", "2025-07-08T11:00", &res), 0);
     mc_dossier d;
