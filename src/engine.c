@@ -271,9 +271,9 @@ static int load(mc_engine *e, int64_t id, dos *d, mc_error *err)
     memset(d, 0, sizeof *d);
     int rc = mc_store_dossier_load(e->st, id, &d->row, err);
     if (rc != 0) {
-        return rc == MC_ENOTFOUND ? mc_error_set(err, MC_ENOTFOUND, "unknown dossier %lld",
-                                                 (long long)id)
-                                  : rc;
+        return rc == MC_ENOTFOUND
+                   ? mc_error_set(err, MC_ENOTFOUND, "unknown dossier %lld", (long long)id)
+                   : rc;
     }
     const mc_procedure *p = find_version(e->cat, d->row.procedure, d->row.version);
     if (p == NULL) {
@@ -296,7 +296,8 @@ static int load(mc_engine *e, int64_t id, dos *d, mc_error *err)
         }
     }
     if (d->state == UINT32_MAX) {
-        rc = mc_error_set(err, MC_EIO, "dossier %lld is in state '%s', which procedure '%s' no "
+        rc = mc_error_set(err, MC_EIO,
+                          "dossier %lld is in state '%s', which procedure '%s' no "
                           "longer has",
                           (long long)id, d->row.state, p->name);
         dos_free(d);
@@ -677,8 +678,7 @@ typedef struct view_buf {
     mc_engine *e;
 } view_buf;
 
-static bool view_holds(void *ud, const char *registry, const char *document,
-                       const char *subject)
+static bool view_holds(void *ud, const char *registry, const char *document, const char *subject)
 {
     view_buf *vb = ud;
     char ref[128];
@@ -796,8 +796,7 @@ static int eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refus
 
 static bool published(const mc_registry *reg, const dos *d)
 {
-    return !reg->has_published ||
-           reg->published <= (mc_date)(loc(d, d->row.submitted) / DAY);
+    return !reg->has_published || reg->published <= (mc_date)(loc(d, d->row.submitted) / DAY);
 }
 
 static int resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
@@ -837,8 +836,7 @@ static int resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
         }
         s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
         if (set_str(&s->registry, found ? reg->name : NULL) ||
-            set_str(&s->record, found ? ref : NULL) ||
-            set_str(&s->reason, why[0] ? why : NULL)) {
+            set_str(&s->record, found ? ref : NULL) || set_str(&s->reason, why[0] ? why : NULL)) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
@@ -858,8 +856,7 @@ typedef struct op {
     json_t *refusal_body;
 } op;
 
-static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf,
-                         mc_error *err)
+static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf, mc_error *err)
 {
     json_t *body = json_pack("{s:s, s:s, s:s}", "operation", o->what, "reason",
                              mc_refusal_name(rf->why), "message", rf->msg);
@@ -892,9 +889,8 @@ static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal 
 static int remember(mc_engine *e, const char *request_id, int rc, const mc_result *res,
                     mc_error *err)
 {
-    json_t *o = json_pack("{s:i, s:I, s:i, s:s}", "code", rc, "dossier",
-                          (json_int_t)res->dossier, "refusal", (int)res->refusal, "message",
-                          res->message);
+    json_t *o = json_pack("{s:i, s:I, s:i, s:s}", "code", rc, "dossier", (json_int_t)res->dossier,
+                          "refusal", (int)res->refusal, "message", res->message);
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (text == NULL) {
@@ -1112,8 +1108,8 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
         mc_error rerr;
         if (e->rules == NULL ||
             mc_rules_resolve(e->rules, p->fee_rule.module, p->fee_rule.function, &rule, &rerr)) {
-            return refuse(rf, MC_REFUSED_GUARD, "fee rule %s.%s is not loaded",
-                          p->fee_rule.module, p->fee_rule.function);
+            return refuse(rf, MC_REFUSED_GUARD, "fee rule %s.%s is not loaded", p->fee_rule.module,
+                          p->fee_rule.function);
         }
         view_buf vb;
         make_view(e, d, &vb);
@@ -1134,8 +1130,8 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
         json_array_append_new(attach, json_string(s->attach[i]));
     }
     rc = add_event(e, d, "submit", "applicant", s->now,
-                   json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields,
-                             "attach", attach, "to", p->machine.states[p->machine.initial]->name));
+                   json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields, "attach",
+                             attach, "to", p->machine.states[p->machine.initial]->name));
     if (rc != 0) {
         return mc_error_set(err, rc, "out of memory");
     }
@@ -1469,7 +1465,7 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
     }
     const dos *d = &g->d;
     for (size_t i = 0; i < d->p->nrequires; i++) {
-        g->reqs[i] = (mc_dossier_req){&d->p->requires[i], d->reqs[i].status, d->reqs[i].reason,
+        g->reqs[i] = (mc_dossier_req){&d->p->requires[i], d -> reqs[i].status, d->reqs[i].reason,
                                       d->reqs[i].registry, d->reqs[i].record};
     }
     out->id = id;

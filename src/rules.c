@@ -783,15 +783,18 @@ int mc_rules_load_buffer(mc_rules *r, const char *name, const char *path, const 
     int base = lua_gettop(L);
     int rc = 0;
     if (!valid_module_name(name)) {
-        rc = diags == NULL ? 0 : mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0,
-                             "invalid rule module name '%s' (lower-case letters, digits and "
-                             "'_', starting with a letter)",
-                             name);
+        rc = diags == NULL
+                 ? 0
+                 : mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0,
+                                   "invalid rule module name '%s' (lower-case letters, digits and "
+                                   "'_', starting with a letter)",
+                                   name);
         return rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
     }
     if (find_module(r, name) != NULL) {
-        rc = diags == NULL ? 0 : mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0, "rule module '%s' loaded twice",
-                             name);
+        rc = diags == NULL ? 0
+                           : mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0,
+                                             "rule module '%s' loaded twice", name);
         return rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
     }
     char chunkname[1024];

@@ -61,8 +61,8 @@ enum stmt_id {
     S_COUNT
 };
 
-#define DOSSIER_COLUMNS                                                                          \
-    "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "        \
+#define DOSSIER_COLUMNS                                                                            \
+    "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
     "overdue, late, submitted, entered, due, left, finished, fee, wake, apology, data"
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -185,8 +185,8 @@ int mc_store_open(mc_store **out, const char *path, mc_error *err)
                       NULL, NULL, NULL);
     int e = rc != SQLITE_OK ? db_error(st, err, rc, path) : migrate(st, err);
     for (int i = 0; e == 0 && i < S_COUNT; i++) {
-        rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                &st->stmt[i], NULL);
+        rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+                                NULL);
         if (rc != SQLITE_OK) {
             e = db_error(st, err, rc, "preparing statements");
         }
@@ -251,9 +251,8 @@ void mc_store_rollback(mc_store *st)
 
 void mc_dossier_row_clear(mc_dossier_row *row)
 {
-    char **strs[] = {&row->procedure, &row->version, &row->agency, &row->subject,
-                     &row->channel,   &row->state,   &row->outcome, &row->clock,
-                     &row->apology,   &row->data};
+    char **strs[] = {&row->procedure, &row->version, &row->agency, &row->subject, &row->channel,
+                     &row->state,     &row->outcome, &row->clock,  &row->apology, &row->data};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         mc_free(*strs[i]);
     }
@@ -403,12 +402,12 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
 }
 
 int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
-                          int (*fn)(void *ud, const mc_dossier_row *row), void *ud,
-                          mc_error *err)
+                          int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err)
 {
     /* The filter decides the statement; the few shapes are prepared per call. */
     char sql[400];
-    snprintf(sql, sizeof sql, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1%s%s%s%s "
+    snprintf(sql, sizeof sql,
+             "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1%s%s%s%s "
              "ORDER BY id",
              f->state ? " AND state = ?1" : "", f->overdue_only ? " AND overdue = 1" : "",
              f->open_only ? " AND final = 0" : "",
@@ -485,8 +484,9 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
         ev->seq = sqlite3_column_int64(s, 0) + 1;
         if (sqlite3_column_bytes(s, 1) != MC_HASH_BYTES) {
             sqlite3_reset(s);
-            return mc_error_set(err, MC_EIO, "store: the last event has no valid hash; run "
-                                             "'motcua verify'");
+            return mc_error_set(err, MC_EIO,
+                                "store: the last event has no valid hash; run "
+                                "'motcua verify'");
         }
         memcpy(ev->prev, sqlite3_column_blob(s, 1), MC_HASH_BYTES);
     } else if (rc == SQLITE_DONE) {
@@ -529,8 +529,8 @@ static void read_event(sqlite3_stmt *s, mc_event_row *ev)
     }
 }
 
-int mc_store_event_each(mc_store *st, int64_t dossier,
-                        int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err)
+int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
+                        void *ud, mc_error *err)
 {
     sqlite3_stmt *s = stmt(st, dossier ? S_EVENT_EACH : S_EVENT_ALL);
     if (dossier) {
@@ -585,9 +585,9 @@ static int verify_one(void *ud, const mc_event_row *ev)
     unsigned char h[MC_HASH_BYTES];
     v->count++;
     if (ev->seq != v->expect_seq) {
-        return chain_error(v, v->expect_seq, "event %lld is missing: the chain jumps from %lld to %lld",
-                           (long long)v->expect_seq, (long long)v->expect_seq - 1,
-                           (long long)ev->seq);
+        return chain_error(
+            v, v->expect_seq, "event %lld is missing: the chain jumps from %lld to %lld",
+            (long long)v->expect_seq, (long long)v->expect_seq - 1, (long long)ev->seq);
     }
     if (memcmp(ev->prev, v->prev, MC_HASH_BYTES) != 0) {
         return chain_error(v, ev->seq,

@@ -196,10 +196,9 @@ static void test_engine__submission_and_checklist(void **state)
     mc_dossier_free(&d);
     /* Without the record, the certificate is asked, with the reason. */
     int64_t other = submit(f, "2025-07-03T09:00", "true", NULL);
-    mc_store_record_put(mc_engine_store(f->e),
-                        &(mc_record_row){"civil-status", "marriage-certificate", "999",
-                                         "x", "2019-01-01"},
-                        NULL);
+    mc_store_record_put(
+        mc_engine_store(f->e),
+        &(mc_record_row){"civil-status", "marriage-certificate", "999", "x", "2019-01-01"}, NULL);
     assert_int_equal(mc_engine_get(f->e, other, at(f, "2025-07-03T09:00"), &d, NULL), 0);
     assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED); /* same subject: fetched */
     mc_dossier_free(&d);
@@ -244,9 +243,8 @@ static void test_engine__clock_runs_from_reception_to_the_result(void **state)
     mc_dossier_free(&d);
     /* The approved state issued the birth certificate to the registry. */
     char ref[64];
-    assert_int_equal(mc_store_record_get(mc_engine_store(f->e), "civil-status",
-                                         "birth-certificate", "001234567890", ref, sizeof ref,
-                                         NULL),
+    assert_int_equal(mc_store_record_get(mc_engine_store(f->e), "civil-status", "birth-certificate",
+                                         "001234567890", ref, sizeof ref, NULL),
                      1);
 }
 
@@ -352,8 +350,7 @@ static void test_engine__refusals_change_nothing_but_their_event(void **state)
     assert_int_equal(d.events, 6); /* submit, 2 refusals, receive, 2 refusals */
     mc_dossier_free(&d);
     mc_error err;
-    assert_int_equal(mc_engine_get(f->e, 999, at(f, "2025-07-03T11:00"), &d, &err),
-                     MC_ENOTFOUND);
+    assert_int_equal(mc_engine_get(f->e, 999, at(f, "2025-07-03T11:00"), &d, &err), MC_ENOTFOUND);
     assert_string_equal(err.msg, "unknown dossier 999");
 }
 
@@ -363,8 +360,9 @@ static void test_engine__invalid_submissions_are_refused(void **state)
     static const struct {
         const char *key, *value, *message;
     } bad[] = {
-        {"citizen-id", "12AB", "field 'citizen-id': '12AB' does not match its pattern "
-                               "\"[0-9]{12}\""},
+        {"citizen-id", "12AB",
+         "field 'citizen-id': '12AB' does not match its pattern "
+         "\"[0-9]{12}\""},
         {"married", "yes", "field 'married': expected true or false, got 'yes'"},
         {"nickname", "x", "procedure 'birth' has no field 'nickname'"},
     };
@@ -411,8 +409,12 @@ static void test_engine__apology(void **state)
 {
     fx *f = *state;
     int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
-    mc_apology a = {id, "clerk", mc_date_from_ymd(2025, 7, 15), "waiting for the archive",
-                    at(f, "2025-07-03T09:30"), NULL};
+    mc_apology a = {id,
+                    "clerk",
+                    mc_date_from_ymd(2025, 7, 15),
+                    "waiting for the archive",
+                    at(f, "2025-07-03T09:30"),
+                    NULL};
     mc_result res;
     assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), MC_EREFUSED);
     assert_string_equal(res.message, "the clock of dossier 1 is not running (state 'submitted'): "

@@ -154,9 +154,9 @@ static void test_store__chain_verifies_and_names_the_altered_event(void **state)
     /* The triggers refuse edits made through SQL... */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db, "UPDATE event SET body = '{}' WHERE seq = 3", NULL,
-                                      NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(db, "UPDATE event SET body = '{}' WHERE seq = 3", NULL, NULL, NULL),
+        SQLITE_OK);
     assert_int_not_equal(sqlite3_exec(db, "DELETE FROM event WHERE seq = 3", NULL, NULL, NULL),
                          SQLITE_OK);
     sqlite3_close(db);
@@ -201,14 +201,14 @@ static void test_store__records_and_requests(void **state)
     mc_store *st;
     assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
     char ref[64];
-    assert_int_equal(mc_store_record_get(st, "civil-status", "marriage-certificate",
-                                         "001234567890", ref, sizeof ref, NULL),
+    assert_int_equal(mc_store_record_get(st, "civil-status", "marriage-certificate", "001234567890",
+                                         ref, sizeof ref, NULL),
                      0);
-    mc_record_row rec = {"civil-status", "marriage-certificate", "001234567890",
-                         "CS-2019-0042", "2019-05-01"};
+    mc_record_row rec = {"civil-status", "marriage-certificate", "001234567890", "CS-2019-0042",
+                         "2019-05-01"};
     assert_int_equal(mc_store_record_put(st, &rec, NULL), 0);
-    assert_int_equal(mc_store_record_get(st, "civil-status", "marriage-certificate",
-                                         "001234567890", ref, sizeof ref, NULL),
+    assert_int_equal(mc_store_record_get(st, "civil-status", "marriage-certificate", "001234567890",
+                                         ref, sizeof ref, NULL),
                      1);
     assert_string_equal(ref, "CS-2019-0042");
     char *result;
@@ -289,8 +289,7 @@ static void test_store__schema_version_and_bad_files(void **state)
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
-    fputs("this is not a database, just text that is long enough to look like a header....\n",
-          f);
+    fputs("this is not a database, just text that is long enough to look like a header....\n", f);
     fclose(f);
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
     assert_non_null(strstr(err.msg, "file is not a database"));

@@ -51,8 +51,9 @@ static double raw_commits(const char *path, long n)
     if (sqlite3_open(path, &db) != SQLITE_OK) {
         return 0;
     }
-    sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                     "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                 "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
                  NULL, NULL, NULL);
     sqlite3_stmt *ins, *begin, *commit;
     sqlite3_prepare_v2(db, "INSERT INTO t (v) VALUES ('transition')", -1, &ins, NULL);

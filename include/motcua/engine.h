@@ -65,18 +65,18 @@ typedef struct mc_submit {
     size_t nfields;
     const char *const *attach; /* documents the applicant provides */
     size_t nattach;
-    const char *channel;       /* online, counter (default) or post */
+    const char *channel; /* online, counter (default) or post */
     int64_t now;
-    const char *request_id;    /* or NULL */
+    const char *request_id; /* or NULL */
 } mc_submit;
 
 typedef struct mc_payload {
-    const char *note;                /* free text, or NULL */
-    const char *const *documents;    /* documents asked of the applicant */
+    const char *note;             /* free text, or NULL */
+    const char *const *documents; /* documents asked of the applicant */
     size_t ndocuments;
-    const mc_kv *disputes;           /* DOCUMENT -> reason */
+    const mc_kv *disputes; /* DOCUMENT -> reason */
     size_t ndisputes;
-    const mc_kv *set;                /* FIELD -> value */
+    const mc_kv *set; /* FIELD -> value */
     size_t nset;
     const char *const *attach;
     size_t nattach;
@@ -130,14 +130,14 @@ typedef struct mc_dossier {
     const mc_procedure *procedure;
     const mc_state *state;
     const char *subject, *channel;
-    const char *const *values; /* per procedure field: its value, or NULL */
+    const char *const *values;          /* per procedure field: its value, or NULL */
     const mc_dossier_req *requirements; /* per procedure requirement */
     bool final, overdue;
-    int late;         /* -1 not final, 0 on time, 1 late */
+    int late; /* -1 not final, 0 on time, 1 late */
     mc_clock clock;
     int64_t submitted, due, finished, fee; /* MC_NONE when absent */
     bool apologized;
-    int64_t events;   /* events recorded so far */
+    int64_t events; /* events recorded so far */
     void *impl;
 } mc_dossier;
 

@@ -50,10 +50,10 @@ typedef struct mc_dossier_row {
     int64_t rev; /* bumped by every update */
     char *procedure, *version, *agency, *subject, *channel, *state, *outcome, *clock;
     bool final, overdue;
-    int late;                 /* -1 not final yet, 0 on time, 1 late */
+    int late; /* -1 not final yet, 0 on time, 1 late */
     int64_t submitted, entered, due, left, finished, fee, wake; /* MC_NONE when absent */
-    char *apology;            /* JSON, or NULL */
-    char *data;               /* JSON: fields, requirements, … (the engine's) */
+    char *apology;                                              /* JSON, or NULL */
+    char *data; /* JSON: fields, requirements, … (the engine's) */
 } mc_dossier_row;
 
 /* Frees the strings of row (allocated with mc_malloc) and zeroes it. */
@@ -68,25 +68,27 @@ int mc_store_dossier_load(mc_store *st, int64_t id, mc_dossier_row *row, mc_erro
 int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err);
 
 typedef struct mc_dossier_filter {
-    const char *state;   /* or NULL */
+    const char *state; /* or NULL */
     bool overdue_only;
     bool open_only;      /* not final */
     int64_t wake_before; /* MC_NONE, or only dossiers whose wake is at or before it */
 } mc_dossier_filter;
 
-#define MC_DOSSIER_FILTER_INIT {NULL, false, false, MC_NONE}
+#define MC_DOSSIER_FILTER_INIT                                                                     \
+    {                                                                                              \
+        NULL, false, false, MC_NONE                                                                \
+    }
 
 /* Calls fn for each dossier matching f, by id; fn returning non-zero stops (and is returned). */
 int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
-                          int (*fn)(void *ud, const mc_dossier_row *row), void *ud,
-                          mc_error *err);
+                          int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err);
 
 /* ---- events ---- */
 
 typedef struct mc_event_row {
-    int64_t seq;     /* set by append */
-    int64_t dossier; /* 0 for store-wide events */
-    int64_t at;      /* UTC seconds */
+    int64_t seq;       /* set by append */
+    int64_t dossier;   /* 0 for store-wide events */
+    int64_t at;        /* UTC seconds */
     const char *kind;  /* submit, fire, timer, overdue, apology, blocked, refused, … */
     const char *actor; /* role, or NULL */
     const char *body;  /* canonical JSON of everything else */
@@ -97,8 +99,8 @@ typedef struct mc_event_row {
 /* Appends ev to the chain (in the open transaction): sets seq, prev and hash. */
 int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err);
 /* Calls fn for each event of dossier (0: all), oldest first. */
-int mc_store_event_each(mc_store *st, int64_t dossier,
-                        int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err);
+int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
+                        void *ud, mc_error *err);
 
 /* Recomputes the whole chain. Returns 0 when it holds; MC_ECHECK with err naming the first
  * event that does not (its seq in err->line) otherwise. */

@@ -141,8 +141,8 @@ static json_t *dossier_json(const session *s, const mc_dossier *d)
         if (r->status == MC_REQ_NOT_REQUIRED) {
             continue;
         }
-        json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name,
-                                 "status", status_names[r->status]);
+        json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name, "status",
+                                 status_names[r->status]);
         if (r->reason) {
             json_object_set_new(item, "reason", json_string(r->reason));
         }
@@ -184,9 +184,8 @@ static void print_dossier(const session *s, const mc_dossier *d)
         printf("  no due instant (clock %s)\n", mc_clock_name(d->clock));
     }
     if (d->fee != MC_NONE) {
-        printf("  fee %lld %s\n", (long long)d->fee, d->procedure->fee.currency[0]
-                                                         ? d->procedure->fee.currency
-                                                         : "VND");
+        printf("  fee %lld %s\n", (long long)d->fee,
+               d->procedure->fee.currency[0] ? d->procedure->fee.currency : "VND");
     }
     bool header = false;
     for (size_t i = 0; i < d->procedure->nrequires; i++) {
@@ -253,7 +252,7 @@ int cmd_submit(cli *c)
     session s;
     if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
         mc_submit sub = {c->args[0], fields, (size_t)c->nfield, c->attach, (size_t)c->nattach,
-                         c->channel, s.now, c->request_id};
+                         c->channel, s.now,  c->request_id};
         mc_result res;
         mc_error err;
         int rc = mc_engine_submit(s.engine, &sub, &res, &err);
@@ -290,10 +289,13 @@ int cmd_fire(cli *c)
     }
     session s;
     if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
-        mc_fire f = {id, c->args[1], c->as,
+        mc_fire f = {id,
+                     c->args[1],
+                     c->as,
                      {c->note, docs, ndocs, disputes, (size_t)c->ndispute, set, (size_t)c->nset,
                       c->attach, (size_t)c->nattach},
-                     s.now, c->request_id};
+                     s.now,
+                     c->request_id};
         mc_result res;
         mc_error err;
         int rc = mc_engine_fire(s.engine, &f, &res, &err);
@@ -369,8 +371,8 @@ static int list_one(void *ud, const mc_dossier_row *row)
                                         row->state, "due", row->due != MC_NONE ? due : NULL,
                                         "overdue", row->overdue, "final", row->final));
     } else {
-        printf("%6lld  %-22s %-32s %-16s%s\n", (long long)row->id, row->state, row->procedure,
-               due, row->overdue ? "  OVERDUE" : "");
+        printf("%6lld  %-22s %-32s %-16s%s\n", (long long)row->id, row->state, row->procedure, due,
+               row->overdue ? "  OVERDUE" : "");
     }
     return 0;
 }
@@ -421,8 +423,7 @@ static int history_one(void *ud, const mc_event_row *ev)
                                                  "actor", ev->actor, "body", body));
         return 0;
     }
-    printf("#%-5lld %s  %-8s %-10s", (long long)ev->seq, t, ev->kind,
-           ev->actor ? ev->actor : "-");
+    printf("#%-5lld %s  %-8s %-10s", (long long)ev->seq, t, ev->kind, ev->actor ? ev->actor : "-");
     const char *event = json_string_value(json_object_get(body, "event"));
     const char *from = json_string_value(json_object_get(body, "from"));
     const char *to = json_string_value(json_object_get(body, "to"));

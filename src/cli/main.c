@@ -86,24 +86,39 @@ static int cmd_version(cli *c)
 /* Options that take a value, and where it goes; repeatable ones collect every value. */
 typedef struct option {
     const char *name;
-    size_t single;   /* offsetof the const char * slot, or SIZE_MAX */
-    size_t multi;    /* offsetof the const char ** list, or SIZE_MAX */
-    size_t count;    /* offsetof its int count */
+    size_t single; /* offsetof the const char * slot, or SIZE_MAX */
+    size_t multi;  /* offsetof the const char ** list, or SIZE_MAX */
+    size_t count;  /* offsetof its int count */
 } option;
 
-#define ONE(n, f) {n, offsetof(cli, f), SIZE_MAX, 0}
-#define MANY(n, f, k) {n, SIZE_MAX, offsetof(cli, f), offsetof(cli, k)}
+#define ONE(n, f)                                                                                  \
+    {                                                                                              \
+        n, offsetof(cli, f), SIZE_MAX, 0                                                           \
+    }
+#define MANY(n, f, k)                                                                              \
+    {                                                                                              \
+        n, SIZE_MAX, offsetof(cli, f), offsetof(cli, k)                                            \
+    }
 
 static const option options[] = {
-    ONE("--catalogue", catalogue), ONE("--db", db),
-    ONE("--now", now), ONE("--format", format),
-    ONE("--date", date), ONE("--rule-memory", rule_memory),
-    ONE("--rule-steps", rule_steps), ONE("--channel", channel),
-    ONE("--as", as), ONE("--note", note),
-    ONE("--documents", documents), ONE("--request-id", request_id),
-    ONE("--new-date", new_date), ONE("--reason", reason),
-    ONE("--state", state), MANY("--field", field, nfield),
-    MANY("--attach", attach, nattach), MANY("--set", set, nset),
+    ONE("--catalogue", catalogue),
+    ONE("--db", db),
+    ONE("--now", now),
+    ONE("--format", format),
+    ONE("--date", date),
+    ONE("--rule-memory", rule_memory),
+    ONE("--rule-steps", rule_steps),
+    ONE("--channel", channel),
+    ONE("--as", as),
+    ONE("--note", note),
+    ONE("--documents", documents),
+    ONE("--request-id", request_id),
+    ONE("--new-date", new_date),
+    ONE("--reason", reason),
+    ONE("--state", state),
+    MANY("--field", field, nfield),
+    MANY("--attach", attach, nattach),
+    MANY("--set", set, nset),
     MANY("--dispute", dispute, ndispute),
 };
 
