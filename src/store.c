@@ -40,6 +40,12 @@ static const char *const migrations[] = {
     "  registry TEXT NOT NULL, document TEXT NOT NULL, subject TEXT NOT NULL,"
     "  reference TEXT, issued TEXT, PRIMARY KEY (registry, document, subject));"
     "CREATE TABLE request (id TEXT PRIMARY KEY, result TEXT NOT NULL);",
+    /* 2: correction tickets for registry records disputed by officers (§5.4). */
+    "CREATE TABLE ticket ("
+    "  id INTEGER PRIMARY KEY, dossier INTEGER NOT NULL, registry TEXT NOT NULL,"
+    "  document TEXT NOT NULL, subject TEXT, reference TEXT, reason TEXT NOT NULL,"
+    "  at INTEGER NOT NULL, actor TEXT);"
+    "CREATE INDEX ticket_registry ON ticket(registry);",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -58,6 +64,9 @@ enum stmt_id {
     S_RECORD_GET,
     S_REQUEST_GET,
     S_REQUEST_PUT,
+    S_TICKET_PUT,
+    S_RECORDS_OF,
+    S_BLOCKED_COUNT,
     S_COUNT
 };
 
@@ -91,6 +100,12 @@ static const char *const stmt_sql[S_COUNT] = {
                      "subject = ?3",
     [S_REQUEST_GET] = "SELECT result FROM request WHERE id = ?1",
     [S_REQUEST_PUT] = "INSERT INTO request (id, result) VALUES (?1, ?2)",
+    [S_TICKET_PUT] = "INSERT INTO ticket (dossier, registry, document, subject, reference, "
+                     "reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_RECORDS_OF] = "SELECT registry, document, subject, reference, issued FROM record "
+                     "WHERE subject = ?1 ORDER BY registry, document",
+    [S_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1 AND kind = 'blocked' "
+                        "AND json_extract(body, '$.reason') = 'once-only'",
 };
 
 struct mc_store {
@@ -681,4 +696,52 @@ int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_er
     bind_text(s, 1, id);
     bind_text(s, 2, result);
     return step_done(st, s, "saving a request id", err);
+}
+
+/* ==== tickets and counts ================================================================= */
+
+int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
+{
+    sqlite3_stmt *s = stmt(st, S_TICKET_PUT);
+    sqlite3_bind_int64(s, 1, t->dossier);
+    bind_text(s, 2, t->registry);
+    bind_text(s, 3, t->document);
+    bind_text(s, 4, t->subject);
+    bind_text(s, 5, t->reference);
+    bind_text(s, 6, t->reason);
+    sqlite3_bind_int64(s, 7, t->at);
+    bind_text(s, 8, t->actor);
+    return step_done(st, s, "saving a correction ticket", err);
+}
+
+int mc_store_records_of(mc_store *st, const char *subject,
+                        int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err)
+{
+    sqlite3_stmt *s = stmt(st, S_RECORDS_OF);
+    bind_text(s, 1, subject);
+    int rc, result = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        mc_record_row rec = {(const char *)sqlite3_column_text(s, 0),
+                             (const char *)sqlite3_column_text(s, 1),
+                             (const char *)sqlite3_column_text(s, 2),
+                             (const char *)sqlite3_column_text(s, 3),
+                             (const char *)sqlite3_column_text(s, 4)};
+        if ((result = fn(ud, &rec)) != 0) {
+            break;
+        }
+    }
+    if (result == 0 && rc != SQLITE_DONE) {
+        result = db_error(st, err, rc, "reading registry records");
+    }
+    sqlite3_reset(s);
+    return result;
+}
+
+int64_t mc_store_blocked_count(mc_store *st, int64_t dossier)
+{
+    sqlite3_stmt *s = stmt(st, S_BLOCKED_COUNT);
+    sqlite3_bind_int64(s, 1, dossier);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return n;
 }

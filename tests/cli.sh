@@ -106,7 +106,7 @@ check "verify names the altered event and exits 1" \
 full_disk() {
     local dir="$tmp/tiny" i out acked=0
     mkdir -p "$dir"
-    if ! mount -t tmpfs -o size=96k tmpfs "$dir" 2>/dev/null; then
+    if ! mount -t tmpfs -o size=160k tmpfs "$dir" 2>/dev/null; then
         echo "skip"
         return 0
     fi

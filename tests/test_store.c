@@ -277,7 +277,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 1);
+    assert_int_equal(sqlite3_column_int(s, 0), 2);
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -285,7 +285,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (1); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (2); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -298,6 +298,28 @@ static void test_store__schema_version_and_bad_files(void **state)
     /* A folder that does not exist. */
     assert_int_equal(mc_store_open(&st, "/nonexistent/dir/motcua.db", &err), MC_EIO);
     assert_non_null(strstr(err.msg, "store: /nonexistent/dir/motcua.db: "));
+}
+
+static void test_store__migrates_an_older_store_forward(void **state)
+{
+    (void)state;
+    char *path = tmp_path("migrate");
+    fill(path, 2);
+    /* What a store of schema version 1 looked like: no ticket table. */
+    tamper(path, "DROP TABLE ticket; PRAGMA user_version = 1;");
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    mc_ticket_row t = {1, "civil-status", "marriage-certificate", "001", "CS-1", "wrong date",
+                       "clerk", 100};
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_ticket_put(st, &t, NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    int64_t n;
+    assert_int_equal(mc_store_verify(st, &n, NULL), 0); /* the old events are untouched */
+    assert_int_equal(n, 2);
+    mc_store_close(st);
+    unlink(path);
+    free(path);
 }
 
 static void test_store__read_only_store_is_a_clear_error(void **state)
@@ -339,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_store__records_and_requests),
         cmocka_unit_test(test_store__filters),
         cmocka_unit_test(test_store__schema_version_and_bad_files),
+        cmocka_unit_test(test_store__migrates_an_older_store_forward),
         cmocka_unit_test(test_store__read_only_store_is_a_clear_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,6 +119,22 @@ int mc_store_record_put(mc_store *st, const mc_record_row *rec, mc_error *err);
 int mc_store_record_get(mc_store *st, const char *registry, const char *document,
                         const char *subject, char *ref, size_t refsz, mc_error *err);
 
+/* Calls fn for every record about subject, by registry and document. */
+int mc_store_records_of(mc_store *st, const char *subject,
+                        int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err);
+
+/* A correction ticket: an officer declared a fetched record wrong (§5.4). */
+typedef struct mc_ticket_row {
+    int64_t dossier;
+    const char *registry, *document, *subject, *reference, *reason, *actor;
+    int64_t at;
+} mc_ticket_row;
+
+int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err);
+
+/* Requests of dossier refused by the once-only rule (its `blocked` events of that reason). */
+int64_t mc_store_blocked_count(mc_store *st, int64_t dossier);
+
 /* ---- request ids (idempotency) ---- */
 
 /* The result stored for request id, copied into *result (mc_malloc'd): 1 when found, 0 not. */
