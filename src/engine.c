@@ -37,6 +37,7 @@ typedef struct dos {
     char **values;   /* per field, mc_malloc'd, or NULL */
     req_state *reqs; /* per requirement */
     json_t *events;  /* events to append, in order: [{kind, actor, at, body}] */
+    json_t *tickets; /* correction tickets to record: [{registry, document, reference, …}] */
 } dos;
 
 /* The reason an operation was refused. */
@@ -119,6 +120,7 @@ static void dos_free(dos *d)
     mc_free(d->reqs);
     mc_dossier_row_clear(&d->row);
     json_decref(d->events);
+    json_decref(d->tickets);
     memset(d, 0, sizeof *d);
 }
 
@@ -145,7 +147,8 @@ static int dos_alloc(dos *d, const mc_procedure *p)
     d->values = mc_calloc(p->nfields ? p->nfields : 1, sizeof *d->values);
     d->reqs = mc_calloc(p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
     d->events = json_array();
-    return d->values && d->reqs && d->events ? 0 : MC_ENOMEM;
+    d->tickets = json_array();
+    return d->values && d->reqs && d->events && d->tickets ? 0 : MC_ENOMEM;
 }
 
 static void version_text(const mc_procedure *p, char out[11])
@@ -854,6 +857,7 @@ typedef struct op {
     const char *actor;
     const char *what; /* the operation's name, for the refusal event */
     json_t *refusal_body;
+    char warning[256];
 } op;
 
 static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf, mc_error *err)
@@ -998,6 +1002,7 @@ static int execute_once(op *o, const char *request_id, mc_result *res, mc_error 
         }
     } else if (rc == 0) {
         res->dossier = d.row.id;
+        snprintf(res->warning, sizeof res->warning, "%s", o->warning);
     }
     if ((rc == 0 || rc == MC_EREFUSED) && request_id != NULL) {
         int r2 = remember(e, request_id, rc, res, err);
@@ -1029,6 +1034,23 @@ static int save(mc_engine *e, dos *d, mc_error *err)
     d->row.data = data;
     int rc = d->row.id == 0 ? mc_store_dossier_insert(e->st, &d->row, err)
                             : mc_store_dossier_update(e->st, &d->row, err);
+    size_t i;
+    json_t *t;
+    json_array_foreach(d->tickets, i, t)
+    {
+        if (rc != 0) {
+            break;
+        }
+        mc_ticket_row row = {d->row.id,
+                             json_string_value(json_object_get(t, "registry")),
+                             json_string_value(json_object_get(t, "document")),
+                             d->row.subject,
+                             json_string_value(json_object_get(t, "reference")),
+                             json_string_value(json_object_get(t, "reason")),
+                             json_string_value(json_object_get(t, "actor")),
+                             json_integer_value(json_object_get(t, "at"))};
+        rc = mc_store_ticket_put(e->st, &row, err);
+    }
     return rc != 0 ? rc : write_events(e, d->row.id, d->events, err);
 }
 
@@ -1156,7 +1178,7 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err)
 {
-    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL};
+    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, ""};
     o.refusal_body = json_pack("{s:s}", "procedure", s->procedure ? s->procedure : "");
     return execute(&o, s->request_id, res, err);
 }
@@ -1180,6 +1202,42 @@ static void list_names(char *out, size_t outsz, const char *const *names, size_t
         size_t len = strlen(out);
         snprintf(out + len, outsz - len, "%s%s", i ? ", " : "", names[i]);
     }
+}
+
+enum { MAX_NOTE = 1024 * 1024 };
+
+/* The free text of a note may not ask for a fetched document (§5.3): each fetched document's
+ * `match` pattern runs over it, under PCRE2's match limits. A pattern that gives up does not
+ * block; it leaves a warning. */
+static int check_note(op *o, const dos *d, const char *note, refusal *rf)
+{
+    size_t len = strlen(note);
+    if (len > MAX_NOTE) {
+        return refuse(rf, MC_REFUSED_OTHER, "the note is too long (%zu bytes; at most 1 MiB)",
+                      len);
+    }
+    for (size_t i = 0; i < d->p->nrequires; i++) {
+        const mc_document *doc = d->p->requires[i].document;
+        if (d->reqs[i].status != MC_REQ_FETCHED || doc->match == NULL) {
+            continue;
+        }
+        size_t start = 0, end = 0;
+        char why[200];
+        int m = mc_regex_match(doc->match, note, len, &start, &end, why, sizeof why);
+        if (m == 1) {
+            size_t n = end - start > 80 ? 80 : end - start;
+            return refuse(rf, MC_REFUSED_ONCE_ONLY,
+                          "once-only: %s is held by %s (record %s); it may not be requested "
+                          "from the applicant (the note says '%.*s')",
+                          doc->name, d->reqs[i].registry ? d->reqs[i].registry : "?",
+                          d->reqs[i].record ? d->reqs[i].record : "?", (int)n, note + start);
+        }
+        if (m != 0) {
+            snprintf(o->warning, sizeof o->warning,
+                     "the match pattern of %s could not check the note: %s", doc->name, why);
+        }
+    }
+    return 0;
 }
 
 static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
@@ -1219,6 +1277,29 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
                       f->role, f->event, s->name, list);
     }
     const mc_payload *pl = &f->payload;
+    /* Disputes first (§4.6): a record declared wrong makes its document askable again. */
+    for (size_t i = 0; i < pl->ndisputes; i++) {
+        const char *doc = pl->disputes[i].key, *why = pl->disputes[i].value;
+        int k = req_index(d->p, doc);
+        if (k < 0 || d->reqs[k].status != MC_REQ_FETCHED) {
+            return refuse(rf, MC_REFUSED_OTHER,
+                          "cannot dispute %s: it was not fetched from a registry for dossier %lld",
+                          doc, (long long)d->row.id);
+        }
+        if (why == NULL || why[0] == '\0') {
+            return refuse(rf, MC_REFUSED_OTHER, "a dispute of %s needs a reason", doc);
+        }
+        char reason[400];
+        snprintf(reason, sizeof reason, "disputed by %s: %s", f->role, why);
+        json_t *t = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I}", "registry", d->reqs[k].registry,
+                              "document", doc, "reference", d->reqs[k].record, "reason", why,
+                              "actor", f->role, "at", (json_int_t)f->now);
+        if (t == NULL || json_array_append_new(d->tickets, t) != 0 ||
+            set_str(&d->reqs[k].reason, reason) != 0) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        d->reqs[k].status = MC_REQ_ASKED;
+    }
     int rc = set_fields(d, pl->set, pl->nset, rf, err);
     if (rc != 0) {
         return rc;
@@ -1246,6 +1327,9 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         }
     }
     if (pl->nset > 0 && (rc = resolve(e, d, rf, err)) != 0) {
+        return rc;
+    }
+    if (pl->note != NULL && (rc = check_note(o, d, pl->note, rf)) != 0) {
         return rc;
     }
     const mc_transition *taken = NULL;
@@ -1295,6 +1379,16 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
     }
     json_object_set_new(payload, "documents", docs);
     json_object_set_new(payload, "set", set);
+    if (o->warning[0]) {
+        json_object_set_new(payload, "warning", json_string(o->warning));
+    }
+    if (pl->ndisputes > 0) {
+        json_t *disputes = json_object();
+        for (size_t i = 0; i < pl->ndisputes; i++) {
+            json_object_set_new(disputes, pl->disputes[i].key, json_string(pl->disputes[i].value));
+        }
+        json_object_set_new(payload, "disputes", disputes);
+    }
     const char *to = d->p->machine.states[taken->target]->name;
     rc = add_event(e, d, "fire", f->role, f->now,
                    json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to", to,
@@ -1308,7 +1402,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err)
 {
-    op o = {e, run_fire, f, f->dossier, f->now, f->role, "fire", NULL};
+    op o = {e, run_fire, f, f->dossier, f->now, f->role, "fire", NULL, ""};
     o.refusal_body = json_pack("{s:s}", "event", f->event);
     return execute(&o, f->request_id, res, err);
 }
@@ -1370,7 +1464,7 @@ static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_error *err)
 {
-    op o = {e, run_apologize, a, a->dossier, a->now, a->role, "apologize", NULL};
+    op o = {e, run_apologize, a, a->dossier, a->now, a->role, "apologize", NULL, ""};
     return execute(&o, a->request_id, res, err);
 }
 
@@ -1415,7 +1509,7 @@ int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
     int rc = mc_store_dossier_each(e->st, &f, collect, &t, err);
     *count = 0;
     for (size_t i = 0; rc == 0 && i < t.n; i++) {
-        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL};
+        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL, ""};
         mc_result res;
         rc = execute(&o, NULL, &res, err);
         *count += rc == 0;
@@ -1441,7 +1535,7 @@ static int count_events(void *ud, const mc_event_row *ev)
 int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err)
 {
     memset(out, 0, sizeof *out);
-    op o = {e, run_nothing, NULL, id, now, "system", "show", NULL};
+    op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, ""};
     mc_result res;
     int rc = execute(&o, NULL, &res, err);
     if (rc != 0) {
@@ -1484,6 +1578,7 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
     out->finished = d->row.finished;
     out->fee = d->row.fee;
     out->apologized = d->row.apology != NULL;
+    out->blocked = mc_store_blocked_count(e->st, id);
     mc_store_event_each(e->st, id, count_events, &out->events, NULL);
     out->impl = g;
     return 0;

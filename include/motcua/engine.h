@@ -53,6 +53,7 @@ typedef struct mc_result {
     int64_t dossier;
     mc_refusal refusal;
     char message[512]; /* the refusal, one line */
+    char warning[256]; /* something the operation did not check fully (a pattern gave up) */
     bool replayed;     /* a request id seen before: this is the first result */
 } mc_result;
 
@@ -137,7 +138,8 @@ typedef struct mc_dossier {
     mc_clock clock;
     int64_t submitted, due, finished, fee; /* MC_NONE when absent */
     bool apologized;
-    int64_t events; /* events recorded so far */
+    int64_t events;  /* events recorded so far */
+    int64_t blocked; /* requests refused by the once-only rule */
     void *impl;
 } mc_dossier;
 
