@@ -101,6 +101,39 @@ PY
 check "verify names the altered event and exits 1" \
     bash -c "'$bin' verify --db '$db' 2>&1 | grep -q 'verify failed: event 2 (dossier 1, fire) was altered'"
 
+# Once-only, end to end (SPEC §5).
+db="$tmp/o.db"
+oo() { "$bin" "$@" --catalogue . --db "$db"; }
+printf 'document,subject,reference,issued\nmarriage-certificate,001234567890,CS-2019-0042,2019-05-01\n' >"$tmp/m.csv"
+check "registry import loads the records" \
+    bash -c "'$bin' registry import civil-status '$tmp/m.csv' --catalogue . --db '$db' | grep -q '^registry import: 1 record into civil-status$'"
+printf 'document,subject,reference,issued\nmarriage-certificate,001,CS-9,2019-05-01\nbirth-certificat,002,CS-9,2019-02-30\n' >"$tmp/bad.csv"
+check "a bad registry file imports nothing and names each problem" \
+    bash -c "! '$bin' registry import civil-status '$tmp/bad.csv' --catalogue . --db '$db' 2>'$tmp/err' && grep -q 'bad.csv:3:1: error: unknown document .birth-certificat.' '$tmp/err' && grep -q 'bad.csv:3:22: error: duplicate reference .CS-9.' '$tmp/err' && grep -q 'nothing imported' '$tmp/err' && ! '$bin' registry show 001 --catalogue . --db '$db' | grep -q CS-9"
+check "a held document is fetched, never asked" \
+    bash -c "'$bin' submit birth-registration --catalogue . --db '$db' --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice | grep -q 'fetched   marriage-certificate from civil-status (record CS-2019-0042)'"
+check "asking for it by name is blocked" \
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --catalogue . --db '$db' --now 2025-07-03T09:30 2>&1 | grep -q 'refused (once-only): once-only: marriage-certificate is held by civil-status (record CS-2019-0042)'"
+check "asking for it in a note, in Vietnamese, is blocked" \
+    bash -c "'$bin' fire 1 request-supplement --as clerk --note 'Xin mang theo GIẤY CHỨNG NHẬN KẾT HÔN' --catalogue . --db '$db' --now 2025-07-03T09:31 2>&1 | grep -q \"the note says 'GIẤY CHỨNG NHẬN KẾT HÔN'\""
+check "show counts the blocked requests" \
+    bash -c "'$bin' show 1 --catalogue . --db '$db' --now 2025-07-03T09:32 | grep -q '2 requests refused by the once-only rule'"
+check "the blocked requests are in the history" \
+    bash -c "test \$('$bin' history 1 --catalogue . --db '$db' --now 2025-07-03T09:32 | grep -c 'refused (once-only)') = 2"
+check "a dispute makes it askable and records a correction ticket" \
+    bash -c "'$bin' fire 1 receive --as clerk --dispute 'marriage-certificate=wrong spouse' --catalogue . --db '$db' --now 2025-07-03T09:40 | grep -q 'asked     marriage-certificate (disputed by clerk: wrong spouse)' && python3 -c \"import sqlite3; assert sqlite3.connect('$db').execute('select count(*) from ticket').fetchone()[0] == 1\""
+check "after the dispute it may be requested" \
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --catalogue . --db '$db' --now 2025-07-03T09:50 | grep -q 'state awaiting-supplement'"
+check "a registry miss falls back to asking" \
+    bash -c "'$bin' submit birth-registration --catalogue . --db '$db' --now 2025-07-03T10:00 --field citizen-id=009999999999 --field parents-married=true | grep -q 'asked     marriage-certificate (not found in civil-status)'"
+check "explain tells the story of each document" \
+    bash -c "'$bin' explain 1 marriage-certificate --catalogue . --db '$db' --now 2025-07-03T10:00 | grep -A3 '^  marriage-certificate' | grep -q 'required when parents-married'"
+oo fire 1 supplement --as applicant --attach marriage-certificate --attach citizen-identity --now 2025-07-03T10:10 >/dev/null
+oo fire 1 approve --as head --now 2025-07-03T10:20 >/dev/null 2>&1
+oo fire 1 return-result --as clerk --now 2025-07-03T10:30 >/dev/null 2>&1
+check "a result issued by one dossier is in the registry" \
+    bash -c "'$bin' registry show 001234567890 --catalogue . --db '$db' | grep -q '^civil-status .*birth-certificate .*MC-1'"
+
 # A full disk: a store on a tiny file system fills up; the error is clear, and nothing that was
 # acknowledged is lost. Needs the right to mount a tmpfs (root in CI); skipped otherwise.
 full_disk() {

@@ -48,6 +48,8 @@ int cmd_list(cli *c);
 int cmd_history(cli *c);
 int cmd_tick(cli *c);
 int cmd_verify(cli *c);
+int cmd_registry(cli *c);
+int cmd_explain(cli *c);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)

@@ -135,6 +135,7 @@ static json_t *dossier_json(const session *s, const mc_dossier *d)
     json_object_set_new(o, "fee", d->fee != MC_NONE ? json_integer(d->fee) : json_null());
     json_object_set_new(o, "apologized", json_boolean(d->apologized));
     json_object_set_new(o, "events", json_integer(d->events));
+    json_object_set_new(o, "blocked", json_integer(d->blocked));
     json_t *list = json_array();
     for (size_t i = 0; i < d->procedure->nrequires; i++) {
         const mc_dossier_req *r = &d->requirements[i];
@@ -183,6 +184,10 @@ static void print_dossier(const session *s, const mc_dossier *d)
     } else if (!d->final) {
         printf("  no due instant (clock %s)\n", mc_clock_name(d->clock));
     }
+    if (d->blocked > 0) {
+        printf("  %lld %s refused by the once-only rule\n", (long long)d->blocked,
+               d->blocked == 1 ? "request" : "requests");
+    }
     if (d->fee != MC_NONE) {
         printf("  fee %lld %s\n", (long long)d->fee,
                d->procedure->fee.currency[0] ? d->procedure->fee.currency : "VND");
@@ -223,6 +228,9 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err->msg);
         return cli_exit_for(rc);
+    }
+    if (res->warning[0]) {
+        fprintf(stderr, "motcua: warning: %s\n", res->warning);
     }
     mc_dossier d;
     mc_error e2;
@@ -526,4 +534,113 @@ int cmd_verify(cli *c)
         printf("verify: %lld events, the chain is intact\n", (long long)n);
     }
     return EXIT_OK;
+}
+
+/* ---- explain ---- */
+
+static void cond_text(const mc_cond *c, char *out, size_t outsz)
+{
+    switch (c->kind) {
+    case MC_COND_ALWAYS:
+        snprintf(out, outsz, "always required");
+        break;
+    case MC_COND_FIELD:
+        snprintf(out, outsz, "required when %s", c->field);
+        break;
+    case MC_COND_NOT:
+        snprintf(out, outsz, "required when not %s", c->field);
+        break;
+    case MC_COND_IS:
+        snprintf(out, outsz, "required when %s is %s", c->field, c->value);
+        break;
+    case MC_COND_RULE:
+        snprintf(out, outsz, "required when rule %s.%s holds", c->rule.module, c->rule.function);
+        break;
+    }
+}
+
+int cmd_explain(cli *c)
+{
+    if (c->nargs < 1 || c->nargs > 2) {
+        return cli_usage_error("explain takes a dossier number and, optionally, a document");
+    }
+    int64_t id = 0;
+    int status = parse_id(c->args[0], &id);
+    session s;
+    if (status != EXIT_OK || (status = open_session(c, &s)) != EXIT_OK) {
+        return status;
+    }
+    mc_dossier d;
+    mc_error err;
+    int rc = mc_engine_get(s.engine, id, s.now, &d, &err);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        close_session(&s);
+        return cli_exit_for(rc);
+    }
+    const char *only = c->nargs == 2 ? c->args[1] : NULL;
+    json_t *list = c->json ? json_array() : NULL;
+    bool found = only == NULL;
+    if (!c->json) {
+        printf("dossier %lld: %s, state %s\n", (long long)id, d.procedure->name, d.state->name);
+    }
+    for (size_t i = 0; i < d.procedure->nrequires; i++) {
+        const mc_dossier_req *r = &d.requirements[i];
+        const mc_requirement *q = r->requirement;
+        if (only != NULL && strcmp(q->document->name, only) != 0) {
+            continue;
+        }
+        found = true;
+        char why[200], story[400];
+        cond_text(&q->when, why, sizeof why);
+        const mc_registry *reg = q->document->registry;
+        switch (r->status) {
+        case MC_REQ_NOT_REQUIRED:
+            snprintf(story, sizeof story, "not required: its condition does not hold");
+            break;
+        case MC_REQ_FETCHED:
+            snprintf(story, sizeof story, "fetched from %s, record %s: never asked of the applicant",
+                     r->registry, r->record ? r->record : "");
+            break;
+        case MC_REQ_PROVIDED:
+            snprintf(story, sizeof story, "provided by the applicant");
+            break;
+        case MC_REQ_ASKED:
+            if (r->reason != NULL) {
+                snprintf(story, sizeof story, "asked: %s", r->reason);
+            } else if (reg == NULL) {
+                snprintf(story, sizeof story, "asked: no registry holds %s", q->document->name);
+            } else {
+                snprintf(story, sizeof story, "asked: registry %s is not usable for this dossier",
+                         reg->name);
+            }
+            break;
+        }
+        const char *legal = q->legal_basis.n ? q->legal_basis.items[0]
+                            : d.procedure->legal_basis.n ? d.procedure->legal_basis.items[0]
+                                                         : NULL;
+        if (list != NULL) {
+            json_array_append_new(
+                list, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "document",
+                                q->document->name, "status", status_names[r->status], "required",
+                                why, "story", story, "registry", r->registry, "record", r->record,
+                                "legal_basis", legal));
+            continue;
+        }
+        printf("  %s\n    %s\n    %s\n", q->document->name, why, story);
+        if (legal != NULL) {
+            printf("    legal basis: %s\n", legal);
+        }
+    }
+    if (list != NULL) {
+        print_json(list);
+    }
+    const char *procedure = d.procedure->name; /* the catalogue's: outlives d */
+    mc_dossier_free(&d);
+    if (!found) {
+        fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", procedure, only);
+        status = EXIT_FAIL;
+    }
+    close_session(&s);
+    return status;
 }

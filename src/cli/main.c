@@ -34,6 +34,10 @@ static const command commands[] = {
     {"history", cmd_history, "history DOSSIER", "the events of a dossier, with actor and time"},
     {"tick", cmd_tick, "tick", "fire due timers and mark overdue dossiers up to --now"},
     {"verify", cmd_verify, "verify", "check the store's event chain"},
+    {"explain", cmd_explain, "explain DOSSIER [DOCUMENT]",
+     "why each document is asked, fetched or provided: condition, registry, record, legal basis"},
+    {"registry", cmd_registry, "registry import REGISTRY FILE.csv | registry show SUBJECT",
+     "load registry records (document,subject,reference,issued), or list a subject's"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };

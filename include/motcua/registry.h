@@ -1,0 +1,20 @@
+/*
+ * Registry records from outside (SPEC §5.4): `motcua registry import REGISTRY FILE.csv` loads
+ * rows `document,subject,reference,issued` into the store. The whole file is checked first —
+ * header, UTF-8, known documents held by that registry, subjects, unique references, dates —
+ * and every problem is a diagnostic at its line and column; only a file without any is
+ * imported, in one transaction.
+ */
+#ifndef MOTCUA_REGISTRY_H
+#define MOTCUA_REGISTRY_H
+
+#include "motcua/catalogue.h"
+#include "motcua/diag.h"
+#include "motcua/store.h"
+
+/* Imports src (a CSV file) into registry of cat. Returns 0 and sets *count, MC_ECHECK when the
+ * file has problems (in diags; nothing imported), or a store error. */
+int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *registry,
+                       mc_source *src, mc_diags *diags, size_t *count, mc_error *err);
+
+#endif

@@ -1,0 +1,91 @@
+/* `motcua registry import REGISTRY FILE.csv`, `motcua registry show SUBJECT` (SPEC §5.4). */
+#include "cli.h"
+
+#include "motcua/engine.h"
+#include "motcua/registry.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int print_record(void *ud, const mc_record_row *rec)
+{
+    json_t *list = ud;
+    if (list != NULL) {
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "registry",
+                                              rec->registry, "document", rec->document, "subject",
+                                              rec->subject, "reference", rec->reference, "issued",
+                                              rec->issued));
+        return 0;
+    }
+    printf("%-24s %-32s %-20s %s\n", rec->registry, rec->document,
+           rec->reference ? rec->reference : "-", rec->issued ? rec->issued : "-");
+    return 0;
+}
+
+int cmd_registry(cli *c)
+{
+    bool import = c->nargs == 3 && strcmp(c->args[0], "import") == 0;
+    bool show = c->nargs == 2 && strcmp(c->args[0], "show") == 0;
+    if (!import && !show) {
+        return cli_usage_error("write: registry import REGISTRY FILE.csv, or registry show "
+                               "SUBJECT");
+    }
+    mc_catalogue *cat = NULL;
+    mc_rules *rules = NULL;
+    mc_diags *diags = NULL;
+    mc_store *st = NULL;
+    mc_source *src = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    int status = EXIT_OK;
+    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    if (rc == 0) {
+        rc = mc_store_open(&st, c->db ? c->db : "motcua.db", &err);
+    }
+    if (rc == 0 && import) {
+        size_t count = 0;
+        rc = mc_source_read(&src, c->args[2], &err);
+        if (rc == 0) {
+            rc = mc_registry_import(st, cat, c->args[1], src, diags, &count, &err);
+        }
+        cli_print_diags(stderr, diags);
+        if (rc == 0) {
+            if (c->json) {
+                json_t *o = json_pack("{s:s, s:I}", "registry", c->args[1], "imported",
+                                      (json_int_t)count);
+                char *text = json_dumps(o, JSON_INDENT(2));
+                puts(text);
+                free(text);
+                json_decref(o);
+            } else {
+                printf("registry import: %zu %s into %s\n", count,
+                       count == 1 ? "record" : "records", c->args[1]);
+            }
+        }
+    } else if (rc == 0) {
+        json_t *list = c->json ? json_array() : NULL;
+        rc = mc_store_records_of(st, c->args[1], print_record, list, &err);
+        if (rc == 0 && list != NULL) {
+            char *text = json_dumps(list, JSON_INDENT(2));
+            puts(text);
+            free(text);
+        }
+        json_decref(list);
+    }
+    if (rc != 0) {
+        if (diags != NULL && !import) {
+            cli_print_diags(stderr, diags);
+        }
+        if (err.msg[0] != '\0') {
+            fprintf(stderr, "motcua: %s\n", err.msg);
+        }
+        status = cli_exit_for(rc);
+    }
+    mc_source_free(src);
+    mc_store_close(st);
+    mc_catalogue_free(cat);
+    mc_rules_free(rules);
+    mc_diags_free(diags);
+    return status;
+}
