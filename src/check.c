@@ -6,6 +6,7 @@
 #include "decl_int.h"
 
 #include "motcua/alloc.h"
+#include "regex.h"
 #include "suggest.h"
 
 #include <stdio.h>
@@ -357,4 +358,73 @@ void mc_check_versions(mc_builder *b)
             }
         }
     }
+}
+
+/* ==== once-only warnings ================================================================= */
+
+void mc_check_once_only(mc_builder *b)
+{
+    mc_catalogue *cat = b->cat;
+    mc_document **docs = (mc_document **)cat->documents.items;
+    size_t ndocs = cat->documents.n;
+    for (size_t i = 0; i < ndocs && !b->fatal; i++) {
+        const mc_document *d = docs[i];
+        if (d->match == NULL) {
+            continue;
+        }
+        for (size_t k = 0; k < ndocs; k++) {
+            const mc_document *o = docs[k];
+            for (size_t t = 0; k != i && t < o->ntitles; t++) {
+                const char *title = o->titles[t].text;
+                char why[200];
+                int m = mc_regex_match(d->match, title, strlen(title), NULL, NULL, why, sizeof why);
+                if (m == MC_ENOMEM) {
+                    b->fatal = MC_ENOMEM;
+                    return;
+                }
+                if (m == 1) {
+                    mc_b_report_at(b, MC_DIAG_WARNING, d->pos, strlen(d->name),
+                                   "the match pattern of '%s' also matches the title of '%s' "
+                                   "(\"%s\"): a note naming '%s' would be taken for '%s'",
+                                   d->name, o->name, title, o->name, d->name);
+                    t = o->ntitles; /* one warning per pair */
+                }
+            }
+        }
+    }
+    /* Which documents some version of some procedure, or some reform, requires. */
+    mc_map required = MC_MAP_INIT;
+    mc_procedure **procs = (mc_procedure **)cat->procedures.items;
+    for (size_t i = 0; i < cat->procedures.n && !b->fatal; i++) {
+        for (size_t k = 0; k < procs[i]->nrequires; k++) {
+            const char *name = procs[i]->requires[k].document->name;
+            if (mc_map_put(&required, name, strlen(name), (void *)name) != 0) {
+                b->fatal = MC_ENOMEM;
+            }
+        }
+    }
+    mc_reform **reforms = (mc_reform **)cat->reforms.items;
+    for (size_t i = 0; i < cat->reforms.n && !b->fatal; i++) {
+        for (size_t k = 0; k < reforms[i]->nprocedures; k++) {
+            const mc_procedure *p = &reforms[i]->procedures[k].patch;
+            for (size_t j = 0; j < p->nrequires; j++) {
+                const char *name = p->requires[j].document->name;
+                if (mc_map_put(&required, name, strlen(name), (void *)name) != 0) {
+                    b->fatal = MC_ENOMEM;
+                }
+            }
+        }
+    }
+    mc_registry **regs = (mc_registry **)cat->registries.items;
+    for (size_t i = 0; i < cat->registries.n && !b->fatal; i++) {
+        for (size_t k = 0; k < regs[i]->nholds; k++) {
+            const char *name = regs[i]->holds[k]->name;
+            if (mc_map_get(&required, name, strlen(name)) == NULL) {
+                mc_b_report_at(b, MC_DIAG_WARNING, regs[i]->pos, strlen(regs[i]->name),
+                               "registry '%s' holds '%s', which no procedure requires",
+                               regs[i]->name, name);
+            }
+        }
+    }
+    mc_map_free(&required);
 }

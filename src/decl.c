@@ -683,5 +683,8 @@ int mc_build_finish(mc_builder *b)
             mc_check_versions(b);
         }
     }
+    if (!b->fatal) {
+        mc_check_once_only(b);
+    }
     return b->fatal;
 }

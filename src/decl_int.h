@@ -176,5 +176,8 @@ void mc_check_versions(mc_builder *b);
 void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size_t nfields,
                    const char *what);
 const mc_field *mc_find_field(const mc_field *fields, size_t n, const char *name);
+/* Once-only warnings (§5): a document's match pattern that also matches another document's
+ * title; a registry that holds a document no procedure requires. */
+void mc_check_once_only(mc_builder *b);
 
 #endif

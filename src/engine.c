@@ -1232,6 +1232,9 @@ static int check_note(op *o, const dos *d, const char *note, refusal *rf)
                           doc->name, d->reqs[i].registry ? d->reqs[i].registry : "?",
                           d->reqs[i].record ? d->reqs[i].record : "?", (int)n, note + start);
         }
+        if (m == MC_ENOMEM) {
+            return MC_ENOMEM;
+        }
         if (m != 0) {
             snprintf(o->warning, sizeof o->warning,
                      "the match pattern of %s could not check the note: %s", doc->name, why);
@@ -1330,7 +1333,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         return rc;
     }
     if (pl->note != NULL && (rc = check_note(o, d, pl->note, rf)) != 0) {
-        return rc;
+        return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
     }
     const mc_transition *taken = NULL;
     char reason[256] = "";
