@@ -47,6 +47,10 @@ static const char catalogue_text[] =
     "  requires birth-notice\n"
     "  requires marriage-certificate when married\n"
     "  requires citizen-identity }\n"
+    "document evil { match \"(a+)+$\" }\nregistry slow { holds evil }\n"
+    "procedure permit { lifecycle one-stop; subject citizen-id; time-limit 5wd\n"
+    "  field citizen-id { type text; required }\n"
+    "  requires evil }\n"
     "procedure passport { lifecycle one-stop; subject citizen-id; time-limit 5wd\n"
     "  field citizen-id { type text; required }\n"
     "  requires birth-certificate }\n"
@@ -461,6 +465,43 @@ static void test_engine__once_only_refuses_asking_for_a_fetched_document(void **
     expect(f, id, "2025-07-03T10:00", "submitted", "none", false);
 }
 
+static void test_engine__hostile_notes_are_bounded(void **state)
+{
+    fx *f = *state;
+    mc_record_row rec = {"slow", "evil", "001234567890", "S-1", "2020-01-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
+    mc_kv fields[] = {{"citizen-id", "001234567890"}};
+    mc_submit s = {"permit", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
+    /* A note that makes the pattern backtrack catastrophically: the match gives up, the
+     * transition goes on, and the warning says why it was not checked. */
+    char note[64];
+    memset(note, 'a', 40);
+    strcpy(note + 40, "!");
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = res.dossier;
+    fi.event = "receive";
+    fi.role = "clerk";
+    fi.payload.note = note;
+    fi.now = at(f, "2025-07-03T10:00");
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_non_null(strstr(res.warning, "the match pattern of evil could not check the note: "));
+    /* A note over 1 MiB is refused; one just under it is checked. */
+    size_t big = 1024 * 1024 + 1;
+    char *text = malloc(big + 1);
+    memset(text, 'x', big);
+    text[big] = '\0';
+    fi.payload.note = text;
+    fi.event = "request-supplement";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.message, "the note is too long (1048577 bytes; at most 1 MiB)");
+    text[big - 1] = '\0';
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    free(text);
+}
+
 static void test_engine__request_ids_make_operations_idempotent(void **state)
 {
     fx *f = *state;
@@ -668,6 +709,7 @@ int main(void)
         T(test_engine__versions_and_fee_rules),
         T(test_engine__apology),
         T(test_engine__once_only_refuses_asking_for_a_fetched_document),
+        T(test_engine__hostile_notes_are_bounded),
         T(test_engine__request_ids_make_operations_idempotent),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
         cmocka_unit_test(test_engine__two_processes_lose_nothing),
