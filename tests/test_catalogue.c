@@ -5,6 +5,7 @@
 
 #include "catalogue_int.h"
 #include "motcua/graph.h"
+#include "motcua/reform.h"
 
 static const char *const base_files[] = {
     "common.proc",
@@ -224,6 +225,70 @@ static void test_graph__dot(void **state)
     mc_catalogue_free(cat);
 }
 
+static void test_reform__apply(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = NULL;
+    char *diags;
+    int rc = tu_load("role clerk\n"
+                     "document notice\ndocument e-notice\ndocument cert { match \"(?i)cert\" }\n"
+                     "registry civil { holds notice }\n"
+                     "procedure birth { time-limit 5wd; effective 2025-01-01\n"
+                     "  field married { type bool }\n"
+                     "  requires notice\n  requires cert when married\n"
+                     "  state a { initial; on go -> b by clerk }\n"
+                     "  state b { on done -> c by clerk }\n  state c { final } }\n"
+                     "procedure birth { time-limit 4wd; effective 2026-01-01\n"
+                     "  requires notice\n"
+                     "  state a { initial; on go -> c by clerk }\n  state c { final } }\n"
+                     "procedure death { state a { initial; final } }\n"
+                     "reform r { registry civil { holds cert; coverage 95% }\n"
+                     "  procedure birth { time-limit 0wd; drop requires notice\n"
+                     "    requires e-notice\n"
+                     "    state a { initial; on go -> c by clerk } }\n"
+                     "  drop procedure death }\n",
+                     &cat, &diags);
+    assert_string_equal(diags, "");
+    assert_int_equal(rc, 0);
+    free(diags);
+    mc_catalogue *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL), 0);
+    /* The registry now holds the certificate, with the reform's coverage. */
+    const mc_registry *civil = mc_catalogue_registry(reformed, "civil");
+    assert_int_equal(civil->nholds, 2);
+    assert_int_equal(civil->coverage, 95 * MC_FIXED_ONE);
+    assert_ptr_equal(mc_catalogue_document(reformed, "cert")->registry, civil);
+    assert_null(mc_catalogue_document(cat, "cert")->registry); /* the base is untouched */
+    /* Every version is patched; each keeps its date. */
+    size_t n;
+    const mc_procedure *const *v = mc_catalogue_versions(reformed, "birth", &n);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i]->time_limit.amount, 0);
+        assert_string_equal(v[i]->requires[v[i]->nrequires - 1].document->name, "e-notice");
+        for (size_t k = 0; k < v[i]->nrequires; k++) {
+            assert_string_not_equal(v[i]->requires[k].document->name, "notice");
+        }
+    }
+    assert_int_equal(v[0]->nrequires, 2); /* cert when married, e-notice */
+    assert_ptr_equal(v[0]->requires[0].document, mc_catalogue_document(reformed, "cert"));
+    /* The replaced state goes straight to c, found by name in the new machine. */
+    const mc_machine *m = &v[0]->machine;
+    assert_int_equal(m->nstates, 3);
+    assert_string_equal(m->states[m->states[0]->on[0].target]->name, "c");
+    assert_int_equal(mc_catalogue_versions(reformed, "death", &n), NULL);
+    assert_ptr_equal(mc_catalogue_procedure(reformed, "birth", mc_date_from_ymd(2025, 6, 1)),
+                     v[0]);
+    assert_ptr_equal(mc_catalogue_procedure(reformed, "birth", mc_date_from_ymd(2026, 6, 1)),
+                     v[1]);
+    /* The base still has its old limits. */
+    assert_int_equal(mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2025, 6, 1))
+                         ->time_limit.amount,
+                     5 * MC_FIXED_ONE);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
 static void test_catalogue__missing_path_is_an_io_error(void **state)
 {
     (void)state;
@@ -276,6 +341,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_catalogue__reform_is_kept_as_a_patch, setup, teardown),
         cmocka_unit_test(test_graph__dot),
+        cmocka_unit_test(test_reform__apply),
         cmocka_unit_test(test_catalogue__missing_path_is_an_io_error),
         cmocka_unit_test(test_catalogue__out_of_memory_sweep),
     };

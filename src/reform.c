@@ -1,0 +1,388 @@
+/* Applying a reform (reform.h). The derived catalogue copies what the reform can change —
+ * documents (their registry), registries, procedures and, when states change, their machines —
+ * into its own arena, and points at the base for everything else. */
+#include "motcua/reform.h"
+
+#include "catalogue_int.h"
+#include "decl_procedure.h"
+#include "motcua/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct applier {
+    const mc_catalogue *base;
+    mc_catalogue *c;
+    int rc;
+    mc_error *err;
+} applier;
+
+static void *alloc(applier *a, size_t n, size_t elem)
+{
+    if (a->rc != 0) {
+        return NULL;
+    }
+    void *p = mc_arena_alloc(&a->c->arena, (n ? n : 1) * elem);
+    if (p == NULL) {
+        a->rc = mc_error_set(a->err, MC_ENOMEM, "out of memory");
+    }
+    return p;
+}
+
+static void push(applier *a, mc_ptrvec *v, mc_map *m, const char *name, void *obj)
+{
+    if (a->rc == 0 && (mc_ptrvec_push(v, obj) != 0 ||
+                       (m != NULL && mc_map_put(m, name, strlen(name), obj) != 0))) {
+        a->rc = mc_error_set(a->err, MC_ENOMEM, "out of memory");
+    }
+}
+
+static bool has(uint64_t set, int bit)
+{
+    return (set >> bit) & 1;
+}
+
+static bool dropped(const mc_strings *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->items[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const mc_procedure_patch *patch_of(const mc_reform *r, const char *name)
+{
+    for (size_t i = 0; i < r->nprocedures; i++) {
+        if (strcmp(r->procedures[i].name, name) == 0) {
+            return &r->procedures[i];
+        }
+    }
+    return NULL;
+}
+
+/* The derived catalogue's copy of a base document. */
+static const mc_document *doc(applier *a, const mc_document *d)
+{
+    return d ? mc_map_get(&a->c->document_map, d->name, strlen(d->name)) : NULL;
+}
+
+/* A copy of state s whose transition targets are found by name in states[0..n). */
+static mc_state *retarget(applier *a, const mc_state *s, const mc_state *const *states, size_t n)
+{
+    mc_state *copy = alloc(a, 1, sizeof *copy);
+    mc_transition *on = alloc(a, s->non, sizeof *on);
+    mc_timer *after = alloc(a, s->nafter, sizeof *after);
+    if (a->rc != 0) {
+        return NULL;
+    }
+    *copy = *s;
+    memcpy(on, s->on, s->non * sizeof *on);
+    memcpy(after, s->after, s->nafter * sizeof *after);
+    for (size_t i = 0; i < s->non + s->nafter; i++) {
+        const char *target = i < s->non ? on[i].target_name : after[i - s->non].target_name;
+        uint32_t k = 0;
+        while (k < n && strcmp(states[k]->name, target) != 0) {
+            k++;
+        }
+        if (k == n) {
+            a->rc = mc_error_set(a->err, MC_ECHECK,
+                                 "the reformed machine has no state '%s' (state '%s' goes there)",
+                                 target, s->name);
+            return NULL;
+        }
+        if (i < s->non) {
+            on[i].target = k;
+        } else {
+            after[i - s->non].target = k;
+        }
+    }
+    copy->on = on;
+    copy->after = after;
+    return copy;
+}
+
+static void patch_machine(applier *a, mc_procedure *p, const mc_procedure_patch *pp)
+{
+    const mc_machine *m = &p->machine;
+    const mc_state **states = alloc(a, m->nstates + pp->nstates, sizeof *states);
+    if (states == NULL) {
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < m->nstates; i++) {
+        if (!dropped(&pp->drop_states, m->states[i]->name)) {
+            states[n++] = m->states[i];
+        }
+    }
+    for (size_t i = 0; i < pp->nstates; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(states[k]->name, pp->states[i]->name) != 0) {
+            k++;
+        }
+        states[k] = pp->states[i];
+        n += k == n;
+    }
+    mc_machine out = {NULL, n, UINT32_MAX};
+    const mc_state **copies = alloc(a, n, sizeof *copies);
+    for (size_t i = 0; a->rc == 0 && i < n; i++) {
+        copies[i] = retarget(a, states[i], states, n);
+        if (copies[i] != NULL && copies[i]->initial && out.initial == UINT32_MAX) {
+            out.initial = (uint32_t)i;
+        }
+    }
+    if (a->rc == 0 && out.initial == UINT32_MAX) {
+        a->rc = mc_error_set(a->err, MC_ECHECK, "the reformed procedure '%s' has no initial state",
+                             p->name);
+    }
+    out.states = copies;
+    p->machine = out;
+}
+
+static void patch_procedure(applier *a, mc_procedure *p, const mc_procedure_patch *pp)
+{
+    const mc_procedure *q = &pp->patch;
+    uint64_t set = pp->set;
+    if (has(set, MC_P_CODE)) {
+        p->code = q->code;
+    }
+    if (has(set, MC_P_TITLE)) {
+        p->titles = q->titles;
+        p->ntitles = q->ntitles;
+    }
+    if (has(set, MC_P_LEGAL)) {
+        p->legal_basis = q->legal_basis;
+    }
+    if (has(set, MC_P_AGENCY)) {
+        p->agency = q->agency;
+    }
+    if (has(set, MC_P_CALENDAR)) {
+        p->calendar = q->calendar;
+    }
+    if (has(set, MC_P_TIME_LIMIT)) {
+        p->has_time_limit = q->has_time_limit;
+        p->time_limit = q->time_limit;
+    }
+    if (has(set, MC_P_FEE)) {
+        p->fee_kind = q->fee_kind;
+        p->fee = q->fee;
+        p->fee_rule = q->fee_rule;
+    }
+    if (has(set, MC_P_ONLINE)) {
+        p->online = q->online;
+    }
+    if (has(set, MC_P_VOLUME)) {
+        p->has_volume = q->has_volume;
+        p->volume = q->volume;
+    }
+    if (has(set, MC_P_VISITS)) {
+        p->visits = q->visits;
+    }
+    if (has(set, MC_P_LIFECYCLE) && q->lifecycle != NULL) {
+        p->lifecycle = q->lifecycle;
+        p->machine = q->lifecycle->machine;
+    }
+    /* Fields: the version's, less the dropped, each replaced by the patch's of its name; then
+     * the patch's new ones. */
+    mc_field *fields = alloc(a, p->nfields + q->nfields, sizeof *fields);
+    size_t nf = 0;
+    for (size_t i = 0; fields && i < p->nfields; i++) {
+        if (!dropped(&pp->drop_fields, p->fields[i].name)) {
+            const mc_field *r = mc_find_field(q->fields, q->nfields, p->fields[i].name);
+            fields[nf++] = r ? *r : p->fields[i];
+        }
+    }
+    for (size_t i = 0; fields && i < q->nfields; i++) {
+        if (mc_find_field(fields, nf, q->fields[i].name) == NULL) {
+            fields[nf++] = q->fields[i];
+        }
+    }
+    const char *subject = has(set, MC_P_SUBJECT) && q->subject ? q->subject->name
+                          : p->subject                         ? p->subject->name
+                                                               : NULL;
+    p->fields = fields;
+    p->nfields = nf;
+    p->subject = subject ? mc_find_field(fields, nf, subject) : NULL;
+    /* Requirements likewise, by document. */
+    mc_requirement *reqs = alloc(a, p->nrequires + q->nrequires, sizeof *reqs);
+    size_t nr = 0;
+    for (size_t i = 0; reqs && i < p->nrequires; i++) {
+        const mc_requirement *r = &p->requires[i];
+        if (dropped(&pp->drop_requires, r->document->name)) {
+            continue;
+        }
+        const mc_requirement *by = NULL;
+        for (size_t k = 0; k < q->nrequires; k++) {
+            if (q->requires[k].document == r->document) {
+                by = &q->requires[k];
+            }
+        }
+        reqs[nr++] = by ? *by : *r;
+    }
+    for (size_t k = 0; reqs && k < q->nrequires; k++) {
+        bool seen = false;
+        for (size_t i = 0; i < nr; i++) {
+            seen |= reqs[i].document == q->requires[k].document;
+        }
+        if (!seen) {
+            reqs[nr++] = q->requires[k];
+        }
+    }
+    p->requires = reqs;
+    p->nrequires = nr;
+    if (pp->nstates > 0 || pp->drop_states.n > 0) {
+        patch_machine(a, p, pp);
+    }
+}
+
+static int by_date(const void *x, const void *y)
+{
+    const mc_procedure *p = *(mc_procedure *const *)x, *q = *(mc_procedure *const *)y;
+    if (p->has_effective != q->has_effective) {
+        return p->has_effective ? 1 : -1;
+    }
+    return p->effective < q->effective ? -1 : p->effective > q->effective;
+}
+
+int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalogue **out,
+                    mc_error *err)
+{
+    *out = NULL;
+    mc_catalogue *c = mc_calloc(1, sizeof *c);
+    if (c == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    applier a = {base, c, 0, err};
+    memcpy(c->hash, base->hash, sizeof c->hash);
+    c->default_calendar = base->default_calendar;
+    c->default_cost_model = base->default_cost_model;
+    c->nnames = 0;
+    /* What a reform never changes: shared as it is. */
+    const mc_ptrvec *shared[] = {&base->calendars, &base->roles, &base->lifecycles,
+                                 &base->reforms, &base->cost_models};
+    mc_ptrvec *mine[] = {&c->calendars, &c->roles, &c->lifecycles, &c->reforms, &c->cost_models};
+    mc_map *maps[] = {&c->calendar_map, &c->role_map, &c->lifecycle_map, &c->reform_map,
+                      &c->cost_model_map};
+    for (size_t k = 0; k < 5; k++) {
+        for (size_t i = 0; i < shared[k]->n; i++) {
+            push(&a, mine[k], maps[k], *(const char **)shared[k]->items[i], shared[k]->items[i]);
+        }
+    }
+    /* Documents and registries are copied: who holds what changes. */
+    for (size_t i = 0; i < base->documents.n; i++) {
+        mc_document *d = alloc(&a, 1, sizeof *d);
+        if (d != NULL) {
+            *d = *(const mc_document *)base->documents.items[i];
+            d->registry = NULL;
+            push(&a, &c->documents, &c->document_map, d->name, d);
+        }
+    }
+    for (size_t i = 0; a.rc == 0 && i < base->registries.n; i++) {
+        const mc_registry *b = base->registries.items[i];
+        mc_registry *r = alloc(&a, 1, sizeof *r);
+        const mc_registry_patch *rp = NULL;
+        for (size_t k = 0; k < reform->nregistries; k++) {
+            if (reform->registries[k].target == b) {
+                rp = &reform->registries[k];
+            }
+        }
+        size_t extra = rp ? rp->patch.nholds : 0;
+        const mc_document **holds = alloc(&a, b->nholds + extra, sizeof *holds);
+        if (r == NULL || holds == NULL) {
+            break;
+        }
+        *r = *b;
+        size_t n = 0;
+        for (size_t k = 0; k < b->nholds; k++) {
+            holds[n++] = doc(&a, b->holds[k]);
+        }
+        for (size_t k = 0; k < extra; k++) {
+            const mc_document *d = doc(&a, rp->patch.holds[k]);
+            bool seen = false;
+            for (size_t j = 0; j < n; j++) {
+                seen |= holds[j] == d;
+            }
+            if (!seen) {
+                holds[n++] = d;
+            }
+        }
+        r->holds = holds;
+        r->nholds = n;
+        if (rp != NULL && (rp->set & (1u << 2))) {
+            r->has_published = rp->patch.has_published;
+            r->published = rp->patch.published;
+        }
+        if (rp != NULL && (rp->set & (1u << 3))) {
+            r->has_coverage = rp->patch.has_coverage;
+            r->coverage = rp->patch.coverage;
+        }
+        for (size_t k = 0; k < n; k++) {
+            ((mc_document *)holds[k])->registry = r;
+        }
+        push(&a, &c->registries, &c->registry_map, r->name, r);
+    }
+    /* Procedures: every version, patched; requirements point at the copied documents. */
+    /* Base versions are sorted per name by date; walking them in that order keeps it. */
+    for (size_t i = 0; a.rc == 0 && i < base->procedures.n; i++) {
+        mc_versions *v;
+        const mc_procedure *b = base->procedures.items[i];
+        if (dropped(&reform->drop_procedures, b->name)) {
+            continue;
+        }
+        mc_procedure *p = alloc(&a, 1, sizeof *p);
+        if (p == NULL) {
+            break;
+        }
+        *p = *b;
+        const mc_procedure_patch *pp = patch_of(reform, b->name);
+        if (pp != NULL) {
+            patch_procedure(&a, p, pp);
+        }
+        mc_requirement *reqs = alloc(&a, p->nrequires, sizeof *reqs);
+        for (size_t k = 0; reqs && k < p->nrequires; k++) {
+            reqs[k] = p->requires[k];
+            reqs[k].document = doc(&a, p->requires[k].document);
+        }
+        p->requires = reqs;
+        if (a.rc != 0) {
+            break;
+        }
+        v = mc_map_get(&c->version_map, p->name, strlen(p->name));
+        if (v == NULL) {
+            v = alloc(&a, 1, sizeof *v);
+            if (v == NULL) {
+                break;
+            }
+            c->nnames++;
+            if (mc_map_put(&c->version_map, p->name, strlen(p->name), v) != 0) {
+                a.rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+                break;
+            }
+        }
+        if (v->n == v->cap) {
+            size_t cap = v->cap ? v->cap * 2 : 2;
+            mc_procedure **items = mc_arena_grow(&c->arena, v->items, v->n, cap, sizeof *items);
+            if (items == NULL) {
+                a.rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+                break;
+            }
+            v->items = items;
+            v->cap = cap;
+        }
+        v->items[v->n++] = p;
+        push(&a, &c->procedures, NULL, p->name, p);
+    }
+    for (size_t i = 0; a.rc == 0 && i < c->version_map.cap; i++) {
+        mc_versions *vs = c->version_map.slots[i].value;
+        if (c->version_map.slots[i].key != NULL) {
+            qsort(vs->items, vs->n, sizeof *vs->items, by_date);
+        }
+    }
+    if (a.rc != 0) {
+        mc_catalogue_free(c);
+        return a.rc;
+    }
+    *out = c;
+    return 0;
+}
