@@ -41,5 +41,20 @@ else
     failed=$((failed + 1))
 fi
 
+# The bundled scenarios (SPEC §7), run by motcua itself.
+out=$("$build"/motcua test tests/scenarios --catalogue . 2>&1)
+last=$(printf '%s\n' "$out" | tail -n 1)
+if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    p=${BASH_REMATCH[1]}
+    f=${BASH_REMATCH[2]}
+else
+    p=0
+    f=1
+fi
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/scenarios: /'
+echo "scenarios: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,6 +21,7 @@ typedef struct cli {
     const char *rule_memory; /* --rule-memory BYTES (K, M suffixes) */
     const char *rule_steps;  /* --rule-steps N */
     const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
+    const char *filter; /* --filter TEXT (test) */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
@@ -50,6 +51,7 @@ int cmd_tick(cli *c);
 int cmd_verify(cli *c);
 int cmd_registry(cli *c);
 int cmd_explain(cli *c);
+int cmd_test(cli *c);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)

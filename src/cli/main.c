@@ -38,6 +38,8 @@ static const command commands[] = {
      "why each document is asked, fetched or provided: condition, registry, record, legal basis"},
     {"registry", cmd_registry, "registry import REGISTRY FILE.csv | registry show SUBJECT",
      "load registry records (document,subject,reference,issued), or list a subject's"},
+    {"test", cmd_test, "test PATH... [--filter TEXT]",
+     "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };
@@ -119,8 +121,7 @@ static const option options[] = {
     ONE("--request-id", request_id),
     ONE("--new-date", new_date),
     ONE("--reason", reason),
-    ONE("--state", state),
-    MANY("--field", field, nfield),
+    ONE("--state", state), ONE("--filter", filter), MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),
     MANY("--dispute", dispute, ndispute),

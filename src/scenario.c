@@ -1,0 +1,905 @@
+/*
+ * Scenarios (scenario.h). A file is parsed with the .proc parser; each `scenario "NAME" { … }`
+ * is a list of steps described in one table. Every step handler works in two modes: checking
+ * (names against the catalogue, time order) before anything runs, and running (on a fresh
+ * engine with an in-memory store).
+ */
+#include "motcua/scenario.h"
+
+#include "motcua/alloc.h"
+#include "motcua/calendar.h"
+#include "motcua/engine.h"
+#include "motcua/reform.h"
+#include "parser.h"
+#include "suggest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct runner {
+    const mc_catalogue *base, *cat;
+    mc_catalogue *reformed;
+    mc_rules *rules;
+    mc_source *src;
+    mc_diags *diags;
+    mc_arena *arena;
+    const mc_calendar *cal;
+    bool check;
+    int fatal;
+    /* checking */
+    const char *procedure; /* of the latest submit */
+    int64_t clock;         /* MC_NONE before `now` */
+    bool submitted;
+    bool first;            /* the step is the scenario's first */
+    /* running */
+    mc_engine *e;
+    int64_t dossier;
+    bool refused;          /* the last step that is not an expect was refused */
+    mc_refusal reason;
+    char message[512];
+    const mc_node *refused_at; /* a refusal not yet expected */
+    bool failed;
+    char failure[1024];
+} runner;
+
+/* ==== reporting ========================================================================== */
+
+static int problem(runner *r, const mc_token *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int problem(runner *r, const mc_token *t, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (mc_diags_add(r->diags, MC_DIAG_ERROR, r->src, t->off, t->len, "%s", msg) != 0) {
+        r->fatal = MC_ENOMEM;
+    }
+    return -1;
+}
+
+/* Fails the running scenario at node n: "FILE:LINE: MESSAGE". */
+static int fail(runner *r, const mc_node *n, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail(runner *r, const mc_node *n, const char *fmt, ...)
+{
+    if (r->failed) {
+        return -1;
+    }
+    uint32_t line, col;
+    mc_source_position(r->src, n->toks[0].off, &line, &col);
+    int k = snprintf(r->failure, sizeof r->failure, "%s:%u: ", mc_source_path(r->src),
+                     (unsigned)line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->failure + k, sizeof r->failure - (size_t)k, fmt, ap);
+    va_end(ap);
+    r->failed = true;
+    return -1;
+}
+
+static const char *text(runner *r, const mc_token *t)
+{
+    char *p = mc_arena_strndup(r->arena, t->text, t->text_len);
+    if (p == NULL) {
+        r->fatal = MC_ENOMEM;
+        return "";
+    }
+    return p;
+}
+
+static int datetime(runner *r, const mc_token *t, int64_t *out)
+{
+    mc_datetime m;
+    char msg[160];
+    if (t->kind != MC_TOK_WORD || mc_value_datetime(t->text, t->text_len, &m, msg, sizeof msg)) {
+        return problem(r, t, "expected a date and time like 2025-03-03T09:00");
+    }
+    *out = mc_calendar_to_utc(r->cal, (mc_localtime)m * 60);
+    return 0;
+}
+
+static void fmt_time(runner *r, int64_t t, char out[17])
+{
+    mc_datetime_format((mc_datetime)(mc_calendar_to_local(r->cal, t) / 60), out);
+}
+
+/* ==== checks of names ==================================================================== */
+
+static int known(runner *r, const mc_token *t, bool found, const char *kind,
+                 const char *const *names, size_t n)
+{
+    if (found) {
+        return 0;
+    }
+    mc_suggest s;
+    mc_suggest_init(&s, t->text, t->text_len);
+    for (size_t i = 0; i < n; i++) {
+        mc_suggest_offer(&s, names[i]);
+    }
+    if (s.best != NULL) {
+        return problem(r, t, "unknown %s '%.*s' (did you mean '%s'?)", kind, (int)t->text_len,
+                       t->text, s.best);
+    }
+    return problem(r, t, "unknown %s '%.*s'", kind, (int)t->text_len, t->text);
+}
+
+/* Collects names from an array of pointers to structs that start with their name. */
+static const char **names_of(runner *r, const void *const *items, size_t n)
+{
+    const char **names = mc_arena_alloc(r->arena, (n ? n : 1) * sizeof *names);
+    for (size_t i = 0; names && i < n; i++) {
+        names[i] = *(const char *const *)items[i];
+    }
+    if (names == NULL) {
+        r->fatal = MC_ENOMEM;
+    }
+    return names;
+}
+
+static int check_document(runner *r, const mc_token *t)
+{
+    size_t n;
+    const mc_document *const *docs = mc_catalogue_documents(r->cat, &n);
+    return known(r, t, mc_catalogue_document(r->cat, text(r, t)) != NULL, "document",
+                 names_of(r, (const void *const *)docs, n), n);
+}
+
+static int check_role(runner *r, const mc_token *t)
+{
+    size_t n;
+    const mc_role *const *roles = mc_catalogue_roles(r->cat, &n);
+    return known(r, t, mc_catalogue_role(r->cat, text(r, t)) != NULL, "role",
+                 names_of(r, (const void *const *)roles, n), n);
+}
+
+static int check_registry(runner *r, const mc_token *t)
+{
+    size_t n;
+    const mc_registry *const *regs = mc_catalogue_registries(r->cat, &n);
+    return known(r, t, mc_catalogue_registry(r->cat, text(r, t)) != NULL, "registry",
+                 names_of(r, (const void *const *)regs, n), n);
+}
+
+/* Needs a procedure: a step that acts on the dossier before any submit. */
+static int need_dossier(runner *r, const mc_token *t)
+{
+    if (!r->submitted) {
+        return problem(r, t, "'%.*s' needs a dossier: 'submit' one first", (int)t->text_len,
+                       t->text);
+    }
+    return 0;
+}
+
+/* Event, state and field names of every version of the current procedure. */
+static int check_in_procedure(runner *r, const mc_token *t, int what)
+{
+    static const char *const kinds[] = {"event", "state", "field"};
+    size_t nv;
+    const mc_procedure *const *v = mc_catalogue_versions(r->cat, r->procedure, &nv);
+    const char *names[256];
+    size_t n = 0;
+    bool found = false;
+    for (size_t i = 0; i < nv; i++) {
+        const mc_machine *m = &v[i]->machine;
+        if (what == 2) {
+            for (size_t k = 0; k < v[i]->nfields && n < 256; k++) {
+                names[n++] = v[i]->fields[k].name;
+                found |= mc_tok_is(t, v[i]->fields[k].name);
+            }
+            continue;
+        }
+        for (size_t s = 0; s < m->nstates; s++) {
+            if (what == 1 && n < 256) {
+                names[n++] = m->states[s]->name;
+                found |= mc_tok_is(t, m->states[s]->name);
+            }
+            for (size_t k = 0; what == 0 && k < m->states[s]->non && n < 256; k++) {
+                names[n++] = m->states[s]->on[k].event;
+                found |= mc_tok_is(t, m->states[s]->on[k].event);
+            }
+        }
+    }
+    if (found) {
+        return 0;
+    }
+    char kind[100];
+    snprintf(kind, sizeof kind, "%s of procedure '%s'", kinds[what], r->procedure);
+    return known(r, t, false, kind, names, n);
+}
+
+/* ==== steps ============================================================================== */
+
+typedef int (*step_fn)(runner *r, const mc_node *n);
+
+static int step_reform(runner *r, const mc_node *n)
+{
+    if (r->check) {
+        if (!r->first) {
+            return problem(r, &n->toks[0], "'reform' must be the first step of a scenario");
+        }
+        size_t k;
+        const mc_reform *const *all = mc_catalogue_reforms(r->base, &k);
+        const char **names = mc_arena_alloc(r->arena, (k ? k : 1) * sizeof *names);
+        for (size_t i = 0; names && i < k; i++) {
+            names[i] = mc_reform_name(all[i]);
+        }
+        return known(r, &n->toks[1], mc_catalogue_reform(r->base, text(r, &n->toks[1])) != NULL,
+                     "reform", names, k);
+    }
+    mc_error err;
+    const mc_reform *rf = mc_catalogue_reform(r->base, text(r, &n->toks[1]));
+    if (mc_reform_apply(r->base, rf, &r->reformed, &err) != 0) {
+        return fail(r, n, "the reform cannot be applied: %s", err.msg);
+    }
+    r->cat = r->reformed;
+    mc_engine *e;
+    if (mc_engine_open(&e, r->cat, r->rules, ":memory:", &err) != 0) {
+        r->fatal = err.code;
+        return -1;
+    }
+    mc_engine_close(r->e);
+    r->e = e;
+    return 0;
+}
+
+static int step_now(runner *r, const mc_node *n)
+{
+    int64_t t = 0;
+    if (r->check) {
+        if (r->submitted) {
+            return problem(r, &n->toks[0], "'now' sets the clock before the first 'submit'; "
+                                           "move time on with 'at'");
+        }
+        if (datetime(r, &n->toks[1], &t) == 0) {
+            r->clock = t;
+        }
+        return 0;
+    }
+    if (datetime(r, &n->toks[1], &t) == 0) {
+        r->clock = t;
+    }
+    return 0;
+}
+
+static int step_at(runner *r, const mc_node *n)
+{
+    int64_t t = 0;
+    if (datetime(r, &n->toks[1], &t) != 0) {
+        return -1;
+    }
+    if (r->check) {
+        if (r->clock != MC_NONE && t < r->clock) {
+            char before[17];
+            fmt_time(r, r->clock, before);
+            return problem(r, &n->toks[1], "time goes backwards: %.*s is before %s",
+                           (int)n->toks[1].text_len, n->toks[1].text, before);
+        }
+        r->clock = t;
+        return 0;
+    }
+    r->clock = t;
+    size_t changed;
+    mc_error err;
+    if (mc_engine_tick(r->e, t, &changed, &err) != 0) {
+        return fail(r, n, "%s", err.msg);
+    }
+    return 0;
+}
+
+static int step_registry(runner *r, const mc_node *n)
+{
+    /* registry R holds D for SUBJECT [ref STRING] */
+    const mc_token *t = n->toks;
+    if (r->check) {
+        if (n->ntoks != 6 && n->ntoks != 8) {
+            return problem(r, &t[0], "write: registry REGISTRY holds DOCUMENT for SUBJECT "
+                                     "[ref \"REFERENCE\"]");
+        }
+        if (!mc_tok_is(&t[2], "holds") || !mc_tok_is(&t[4], "for") ||
+            (n->ntoks == 8 && !mc_tok_is(&t[6], "ref"))) {
+            return problem(r, &t[0], "write: registry REGISTRY holds DOCUMENT for SUBJECT "
+                                     "[ref \"REFERENCE\"]");
+        }
+        check_registry(r, &t[1]);
+        check_document(r, &t[3]);
+        return 0;
+    }
+    char ref[64];
+    snprintf(ref, sizeof ref, "%s", n->ntoks == 8 ? text(r, &t[7]) : "SCENARIO");
+    mc_record_row rec = {text(r, &t[1]), text(r, &t[3]), text(r, &t[5]), ref, NULL};
+    mc_error err;
+    if (mc_store_record_put(mc_engine_store(r->e), &rec, &err) != 0) {
+        return fail(r, n, "%s", err.msg);
+    }
+    return 0;
+}
+
+/* Records the outcome of a step that may be refused. */
+static int outcome(runner *r, const mc_node *n, int rc, const mc_result *res, const mc_error *err)
+{
+    r->refused = rc == MC_EREFUSED;
+    if (rc == MC_EREFUSED) {
+        r->reason = res->refusal;
+        snprintf(r->message, sizeof r->message, "%s", res->message);
+        r->refused_at = n;
+        return 0;
+    }
+    if (rc != 0) {
+        return fail(r, n, "%s", err->msg);
+    }
+    return 0;
+}
+
+static int step_submit(runner *r, const mc_node *n)
+{
+    /* submit PROCEDURE [channel C] { FIELD VALUE…; attach DOCUMENT… } */
+    const mc_token *t = n->toks;
+    if (r->check) {
+        if (n->ntoks != 2 && !(n->ntoks == 4 && mc_tok_is(&t[2], "channel"))) {
+            return problem(r, &t[0], "write: submit PROCEDURE [channel online|counter|post] "
+                                     "{ FIELD VALUE… }");
+        }
+        if (r->clock == MC_NONE) {
+            return problem(r, &t[0], "set the clock with 'now' before the first 'submit'");
+        }
+        size_t np;
+        const mc_procedure *const *procs = mc_catalogue_procedures(r->cat, &np);
+        const char *name = text(r, &t[1]);
+        size_t nv;
+        mc_catalogue_versions(r->cat, name, &nv);
+        if (known(r, &t[1], nv > 0, "procedure", names_of(r, (const void *const *)procs, np),
+                  np) != 0) {
+            return -1;
+        }
+        r->procedure = name;
+        r->submitted = true;
+        for (const mc_node *c = n->child; c != NULL; c = c->next) {
+            if (c->broken || c->ntoks == 0) {
+                continue;
+            }
+            if (mc_tok_is(&c->toks[0], "attach")) {
+                for (size_t i = 1; i < c->ntoks; i++) {
+                    check_document(r, &c->toks[i]);
+                }
+            } else if (c->ntoks != 2) {
+                problem(r, &c->toks[0], "write each field as: FIELD VALUE");
+            } else {
+                check_in_procedure(r, &c->toks[0], 2);
+            }
+        }
+        return 0;
+    }
+    size_t nf = 0, na = 0;
+    mc_kv fields[64];
+    const char *attach[64];
+    for (const mc_node *c = n->child; c != NULL; c = c->next) {
+        if (mc_tok_is(&c->toks[0], "attach")) {
+            for (size_t i = 1; i < c->ntoks && na < 64; i++) {
+                attach[na++] = text(r, &c->toks[i]);
+            }
+        } else if (nf < 64) {
+            fields[nf].key = text(r, &c->toks[0]);
+            fields[nf++].value = text(r, &c->toks[1]);
+        }
+    }
+    mc_submit s = {text(r, &t[1]), fields, nf, attach, na,
+                   n->ntoks == 4 ? text(r, &t[3]) : NULL, r->clock, NULL};
+    mc_result res;
+    mc_error err;
+    int rc = mc_engine_submit(r->e, &s, &res, &err);
+    if (rc == 0) {
+        r->dossier = res.dossier;
+    }
+    return outcome(r, n, rc, &res, &err);
+}
+
+static int step_fire(runner *r, const mc_node *n)
+{
+    /* fire EVENT by ROLE [{ documents D…; note S; dispute D S; set FIELD VALUE; attach D… }] */
+    const mc_token *t = n->toks;
+    if (r->check) {
+        if (n->ntoks != 4 || !mc_tok_is(&t[2], "by")) {
+            return problem(r, &t[0], "write: fire EVENT by ROLE [{ … }]");
+        }
+        if (need_dossier(r, &t[0]) != 0) {
+            return -1;
+        }
+        check_in_procedure(r, &t[1], 0);
+        check_role(r, &t[3]);
+        for (const mc_node *c = n->child; c != NULL; c = c->next) {
+            if (c->broken || c->ntoks == 0) {
+                continue;
+            }
+            const mc_token *k = &c->toks[0];
+            if (mc_tok_is(k, "documents") || mc_tok_is(k, "attach")) {
+                for (size_t i = 1; i < c->ntoks; i++) {
+                    check_document(r, &c->toks[i]);
+                }
+            } else if (mc_tok_is(k, "note") && c->ntoks == 2) {
+            } else if (mc_tok_is(k, "dispute") && c->ntoks == 3) {
+                check_document(r, &c->toks[1]);
+            } else if (mc_tok_is(k, "set") && c->ntoks == 3) {
+                check_in_procedure(r, &c->toks[1], 2);
+            } else {
+                problem(r, k, "unknown payload '%.*s' (documents D…, note S, dispute D S, set "
+                              "FIELD VALUE, attach D…)",
+                        (int)k->text_len, k->text);
+            }
+        }
+        return 0;
+    }
+    const char *docs[64], *attach[64];
+    mc_kv disputes[16], set[32];
+    mc_fire f;
+    memset(&f, 0, sizeof f);
+    for (const mc_node *c = n->child; c != NULL; c = c->next) {
+        const mc_token *k = &c->toks[0];
+        if (mc_tok_is(k, "documents")) {
+            for (size_t i = 1; i < c->ntoks && f.payload.ndocuments < 64; i++) {
+                docs[f.payload.ndocuments++] = text(r, &c->toks[i]);
+            }
+        } else if (mc_tok_is(k, "attach")) {
+            for (size_t i = 1; i < c->ntoks && f.payload.nattach < 64; i++) {
+                attach[f.payload.nattach++] = text(r, &c->toks[i]);
+            }
+        } else if (mc_tok_is(k, "note")) {
+            f.payload.note = text(r, &c->toks[1]);
+        } else if (mc_tok_is(k, "dispute") && f.payload.ndisputes < 16) {
+            disputes[f.payload.ndisputes].key = text(r, &c->toks[1]);
+            disputes[f.payload.ndisputes++].value = text(r, &c->toks[2]);
+        } else if (mc_tok_is(k, "set") && f.payload.nset < 32) {
+            set[f.payload.nset].key = text(r, &c->toks[1]);
+            set[f.payload.nset++].value = text(r, &c->toks[2]);
+        }
+    }
+    f.payload.documents = docs;
+    f.payload.attach = attach;
+    f.payload.disputes = disputes;
+    f.payload.set = set;
+    f.dossier = r->dossier;
+    f.event = text(r, &t[1]);
+    f.role = text(r, &t[3]);
+    f.now = r->clock;
+    mc_result res;
+    mc_error err;
+    return outcome(r, n, mc_engine_fire(r->e, &f, &res, &err), &res, &err);
+}
+
+static int step_apologize(runner *r, const mc_node *n)
+{
+    /* apologize by ROLE { new-date DATE; reason S } */
+    const mc_token *t = n->toks;
+    const char *reason = NULL;
+    mc_date date = 0;
+    bool has_date = false;
+    for (const mc_node *c = n->child; c != NULL; c = c->next) {
+        if (c->broken || c->ntoks != 2) {
+            continue;
+        }
+        if (mc_tok_is(&c->toks[0], "new-date")) {
+            char msg[100];
+            has_date = mc_value_date(c->toks[1].text, c->toks[1].text_len, &date, msg,
+                                     sizeof msg) == 0;
+        } else if (mc_tok_is(&c->toks[0], "reason")) {
+            reason = text(r, &c->toks[1]);
+        }
+    }
+    if (r->check) {
+        if (n->ntoks != 3 || !mc_tok_is(&t[1], "by")) {
+            return problem(r, &t[0], "write: apologize by ROLE { new-date DATE; reason \"…\" }");
+        }
+        if (need_dossier(r, &t[0]) != 0 || check_role(r, &t[2]) != 0) {
+            return -1;
+        }
+        if (!has_date || reason == NULL) {
+            return problem(r, &t[0], "an apology needs 'new-date DATE' and 'reason \"…\"'");
+        }
+        return 0;
+    }
+    mc_apology a = {r->dossier, text(r, &t[2]), date, reason, r->clock, NULL};
+    mc_result res;
+    mc_error err;
+    return outcome(r, n, mc_engine_apologize(r->e, &a, &res, &err), &res, &err);
+}
+
+/* ==== expectations ======================================================================= */
+
+static const char *const req_words[] = {"not required", "asked", "fetched", "provided"};
+
+static int expect_refusal(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    bool blocked = mc_tok_is(&t[1], "blocked");
+    if (r->check) {
+        if (blocked && n->ntoks == 3) {
+            static const char *const reasons[] = {"once-only", "role", "guard", "state", "limit"};
+            bool ok = false;
+            for (int i = 0; i < 5; i++) {
+                ok |= mc_tok_is(&t[2], reasons[i]);
+            }
+            return ok ? 0 : known(r, &t[2], false, "refusal reason", reasons, 5);
+        }
+        if ((blocked && n->ntoks != 2) || (!blocked && n->ntoks != 3)) {
+            return problem(r, &t[0], "write: expect blocked [REASON] or expect refused \"TEXT\"");
+        }
+        return 0;
+    }
+    r->refused_at = NULL;
+    if (!r->refused) {
+        return fail(r, n, "expected a refusal, got: the step was done");
+    }
+    if (blocked && n->ntoks == 3 && !mc_tok_is(&t[2], mc_refusal_name(r->reason))) {
+        const char *got = mc_refusal_name(r->reason);
+        return fail(r, n, "expected blocked %.*s, got blocked %s: %s", (int)t[2].text_len,
+                    t[2].text, got[0] ? got : "(no reason word)", r->message);
+    }
+    if (!blocked && strstr(r->message, text(r, &t[2])) == NULL) {
+        return fail(r, n, "expected a refusal containing \"%.*s\", got: %s",
+                    (int)t[2].text_len, t[2].text, r->message);
+    }
+    return 0;
+}
+
+static int step_expect(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    if (n->ntoks < 2) {
+        return r->check ? problem(r, &t[0], "expect what? (state, due, asked, blocked, …)") : 0;
+    }
+    const mc_token *what = &t[1];
+    if (mc_tok_is(what, "blocked") || mc_tok_is(what, "refused")) {
+        return expect_refusal(r, n);
+    }
+    static const char *const forms[] = {"state",   "due",     "no",       "overdue",
+                                        "on-time", "late",    "asked",    "not",
+                                        "fetched", "provided", "fee",     "registry",
+                                        "events"};
+    int form = -1;
+    for (int i = 0; i < (int)(sizeof forms / sizeof forms[0]); i++) {
+        if (mc_tok_is(what, forms[i])) {
+            form = i;
+        }
+    }
+    if (r->check) {
+        if (form < 0) {
+            return known(r, what, false, "expectation", forms, sizeof forms / sizeof forms[0]);
+        }
+        if (form != 11 && need_dossier(r, &t[0]) != 0) {
+            return -1;
+        }
+        static const int args[] = {3, 3, 3, 2, 2, 2, 3, 4, -1, 3, 4, 7, 3};
+        bool shape = args[form] < 0 ? n->ntoks == 3 || n->ntoks == 5 : n->ntoks == (size_t)args[form];
+        if (!shape) {
+            return problem(r, &t[0], "wrong form of 'expect %.*s' (see docs/scenarios.md)",
+                           (int)what->text_len, what->text);
+        }
+        int64_t when;
+        switch (form) {
+        case 0:
+            return check_in_procedure(r, &t[2], 1);
+        case 1:
+            return datetime(r, &t[2], &when);
+        case 2:
+            return mc_tok_is(&t[2], "due") ? 0 : problem(r, &t[2], "write: expect no due");
+        case 6:
+        case 9:
+            return check_document(r, &t[2]);
+        case 7:
+            return !mc_tok_is(&t[2], "asked") ? problem(r, &t[2], "write: expect not asked D")
+                                              : check_document(r, &t[3]);
+        case 8:
+            if (check_document(r, &t[2]) != 0) {
+                return -1;
+            }
+            return n->ntoks == 5 ? (mc_tok_is(&t[3], "from") ? check_registry(r, &t[4])
+                                                              : problem(r, &t[3],
+                                                                        "write: from REGISTRY"))
+                                 : 0;
+        case 11:
+            if (!mc_tok_is(&t[3], "holds") || !mc_tok_is(&t[5], "for")) {
+                return problem(r, &t[0], "write: expect registry R holds D for SUBJECT");
+            }
+            return check_registry(r, &t[2]) | check_document(r, &t[4]);
+        default:
+            return 0;
+        }
+    }
+    /* Running. */
+    if (form == 11) {
+        char ref[128];
+        int found = mc_store_record_get(mc_engine_store(r->e), text(r, &t[2]), text(r, &t[4]),
+                                        text(r, &t[6]), ref, sizeof ref, NULL);
+        return found == 1 ? 0
+                          : fail(r, n, "expected registry %s holds %s for %s, got: no such record",
+                                 text(r, &t[2]), text(r, &t[4]), text(r, &t[6]));
+    }
+    if (r->dossier == 0) {
+        return fail(r, n, "expected a dossier, got: the submission was refused (%s)", r->message);
+    }
+    mc_dossier d;
+    mc_error err;
+    if (mc_engine_get(r->e, r->dossier, r->clock, &d, &err) != 0) {
+        return fail(r, n, "%s", err.msg);
+    }
+    int rc = 0;
+    char got[17], want[17];
+    const mc_dossier_req *req = NULL;
+    if (form == 6 || form == 7 || form == 8 || form == 9) {
+        const mc_token *doc = form == 7 ? &t[3] : &t[2];
+        for (size_t i = 0; i < d.procedure->nrequires; i++) {
+            if (mc_tok_is(doc, d.procedure->requires[i].document->name)) {
+                req = &d.requirements[i];
+            }
+        }
+    }
+    const char *status = req ? req_words[req->status] : "not required by the procedure";
+    switch (form) {
+    case 0:
+        if (!mc_tok_is(&t[2], d.state->name)) {
+            rc = fail(r, n, "expected state %s, got state %s", text(r, &t[2]), d.state->name);
+        }
+        break;
+    case 1: {
+        int64_t when = 0;
+        datetime(r, &t[2], &when);
+        fmt_time(r, when, want);
+        if (d.due == MC_NONE) {
+            rc = fail(r, n, "expected due %s, got no due (clock %s)", want,
+                      mc_clock_name(d.clock));
+        } else if (d.due != when) {
+            fmt_time(r, d.due, got);
+            rc = fail(r, n, "expected due %s, got due %s", want, got);
+        }
+        break;
+    }
+    case 2:
+        if (d.due != MC_NONE) {
+            fmt_time(r, d.due, got);
+            rc = fail(r, n, "expected no due, got due %s", got);
+        }
+        break;
+    case 3:
+        if (!d.overdue) {
+            rc = fail(r, n, "expected overdue, got %s", d.final ? "a closed dossier" : "not overdue");
+        }
+        break;
+    case 4:
+    case 5: {
+        bool late = form == 5;
+        if (!d.final) {
+            rc = fail(r, n, "expected %s, got a dossier still open (state %s)",
+                      late ? "late" : "on-time", d.state->name);
+        } else if ((d.late == 1) != late) {
+            rc = fail(r, n, "expected %s, got %s", late ? "late" : "on-time",
+                      late ? "on-time" : "late");
+        }
+        break;
+    }
+    case 6:
+        if (req == NULL || req->status != MC_REQ_ASKED) {
+            rc = fail(r, n, "expected asked %s, got %s", text(r, &t[2]), status);
+        }
+        break;
+    case 7:
+        if (req != NULL && req->status == MC_REQ_ASKED) {
+            rc = fail(r, n, "expected not asked %s, got asked%s%s", text(r, &t[3]),
+                      req->reason ? ": " : "", req->reason ? req->reason : "");
+        }
+        break;
+    case 8:
+        if (req == NULL || req->status != MC_REQ_FETCHED) {
+            rc = fail(r, n, "expected fetched %s, got %s", text(r, &t[2]), status);
+        } else if (n->ntoks == 5 && !mc_tok_is(&t[4], req->registry)) {
+            rc = fail(r, n, "expected fetched %s from %s, got fetched from %s", text(r, &t[2]),
+                      text(r, &t[4]), req->registry);
+        }
+        break;
+    case 9:
+        if (req == NULL || req->status != MC_REQ_PROVIDED) {
+            rc = fail(r, n, "expected provided %s, got %s", text(r, &t[2]), status);
+        }
+        break;
+    case 10: {
+        int64_t amount = 0;
+        char msg[100];
+        mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg);
+        if (d.fee != amount) {
+            rc = fail(r, n, "expected fee %lld %s, got %lld", (long long)amount, text(r, &t[3]),
+                      (long long)(d.fee == MC_NONE ? 0 : d.fee));
+        }
+        break;
+    }
+    case 12: {
+        int64_t want_n = 0;
+        char msg[100];
+        mc_value_integer(t[2].text, t[2].text_len, &want_n, msg, sizeof msg);
+        if (d.events != want_n) {
+            rc = fail(r, n, "expected events %lld, got %lld", (long long)want_n,
+                      (long long)d.events);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    mc_dossier_free(&d);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    size_t min, max;
+    step_fn fn;
+} steps[] = {
+    {"reform", 2, 2, step_reform},       {"now", 2, 2, step_now},
+    {"registry", 6, 8, step_registry},   {"submit", 2, 4, step_submit},
+    {"at", 2, 2, step_at},               {"fire", 4, 4, step_fire},
+    {"apologize", 3, 3, step_apologize}, {"expect", 2, 8, step_expect},
+};
+enum { NSTEPS = sizeof steps / sizeof steps[0] };
+
+/* ==== running ============================================================================ */
+
+static int find_step(runner *r, const mc_node *n)
+{
+    for (int i = 0; i < NSTEPS; i++) {
+        if (mc_tok_is(&n->toks[0], steps[i].name)) {
+            return i;
+        }
+    }
+    if (r->check) {
+        const char *names[NSTEPS];
+        for (int i = 0; i < NSTEPS; i++) {
+            names[i] = steps[i].name;
+        }
+        known(r, &n->toks[0], false, "step", names, NSTEPS);
+    }
+    return -1;
+}
+
+/* Checks (r->check) or runs one scenario's steps. */
+static void walk(runner *r, const mc_node *scenario)
+{
+    r->first = true;
+    for (const mc_node *n = scenario->child; n != NULL && !r->fatal && !r->failed; n = n->next) {
+        if (n->broken || n->ntoks == 0) {
+            continue;
+        }
+        int k = find_step(r, n);
+        if (k < 0) {
+            r->first = false;
+            continue;
+        }
+        bool is_expect = mc_tok_is(&n->toks[0], "expect");
+        bool expects_refusal = is_expect && n->ntoks >= 2 &&
+                               (mc_tok_is(&n->toks[1], "blocked") ||
+                                mc_tok_is(&n->toks[1], "refused"));
+        if (!r->check && r->refused_at != NULL && !expects_refusal) {
+            fail(r, r->refused_at, "the step was refused (%s%s%s) and no 'expect blocked' or "
+                                   "'expect refused' follows",
+                 mc_refusal_name(r->reason), mc_refusal_name(r->reason)[0] ? ": " : "",
+                 r->message);
+            break;
+        }
+        steps[k].fn(r, n);
+        r->first = false;
+    }
+    if (!r->check && !r->failed && r->refused_at != NULL) {
+        fail(r, r->refused_at, "the step was refused (%s%s%s) and no 'expect blocked' or "
+                               "'expect refused' follows",
+             mc_refusal_name(r->reason), mc_refusal_name(r->reason)[0] ? ": " : "", r->message);
+    }
+}
+
+static bool scenario_node(const mc_node *n)
+{
+    return !n->broken && n->ntoks == 2 && mc_tok_is(&n->toks[0], "scenario") &&
+           n->toks[1].kind == MC_TOK_STRING && n->has_block;
+}
+
+int mc_scenario_run_file(const mc_catalogue *cat, mc_rules *rules, mc_source *src,
+                         const char *filter, mc_diags *diags, mc_scenario_report report, void *ud,
+                         mc_error *err)
+{
+    mc_arena arena = MC_ARENA_INIT;
+    mc_node *tree;
+    size_t errors = mc_diags_errors(diags);
+    int rc = mc_parse(&tree, src, diags, &arena);
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.base = cat;
+    r.rules = rules;
+    r.src = src;
+    r.diags = diags;
+    r.arena = &arena;
+    r.cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
+                                              : mc_calendar_builtin();
+    /* First pass: check every scenario of the file. */
+    r.check = true;
+    for (const mc_node *s = tree; rc == 0 && s != NULL && !r.fatal; s = s->next) {
+        if (s->broken) {
+            continue;
+        }
+        if (!scenario_node(s)) {
+            problem(&r, &s->toks[0], "expected: scenario \"NAME\" { STEPS }");
+            continue;
+        }
+        r.cat = cat;
+        r.clock = MC_NONE;
+        r.submitted = false;
+        r.procedure = NULL;
+        for (const mc_node *n = s->child; n != NULL; n = n->next) {
+            if (!n->broken && n->ntoks == 2 && mc_tok_is(&n->toks[0], "reform") &&
+                n == s->child) {
+                mc_catalogue *reformed = NULL;
+                const mc_reform *rf = mc_catalogue_reform(cat, text(&r, &n->toks[1]));
+                if (rf != NULL && mc_reform_apply(cat, rf, &reformed, NULL) == 0) {
+                    r.cat = reformed;
+                    r.reformed = reformed;
+                }
+            }
+        }
+        walk(&r, s);
+        mc_catalogue_free(r.reformed);
+        r.reformed = NULL;
+    }
+    if (rc == 0 && r.fatal) {
+        rc = mc_error_set(err, r.fatal, "out of memory");
+    }
+    if (rc == 0 && mc_diags_errors(diags) != errors) {
+        rc = mc_error_set(err, MC_ECHECK, "%s: the scenarios have errors; none ran",
+                          mc_source_path(src));
+    }
+    /* Second pass: run them, each on a fresh engine. */
+    r.check = false;
+    for (const mc_node *s = tree; rc == 0 && s != NULL; s = s->next) {
+        const char *name = s->toks[1].text;
+        if (filter != NULL && strstr(name, filter) == NULL) {
+            continue;
+        }
+        r.cat = cat;
+        r.clock = MC_NONE;
+        r.dossier = 0;
+        r.refused = false;
+        r.refused_at = NULL;
+        r.failed = false;
+        r.failure[0] = '\0';
+        for (const mc_node *n = s->child; n != NULL; n = n->next) {
+            if (mc_tok_is(&n->toks[0], "now")) {
+                datetime(&r, &n->toks[1], &r.clock);
+                break;
+            }
+        }
+        if ((rc = mc_engine_open(&r.e, cat, rules, ":memory:", err)) != 0) {
+            break;
+        }
+        walk(&r, s);
+        mc_engine_close(r.e);
+        r.e = NULL;
+        mc_catalogue_free(r.reformed);
+        r.reformed = NULL;
+        if (r.fatal) {
+            rc = mc_error_set(err, r.fatal, "out of memory");
+            break;
+        }
+        mc_scenario_result res;
+        res.file = mc_source_path(src);
+        res.name = name;
+        res.passed = !r.failed;
+        snprintf(res.failure, sizeof res.failure, "%s", r.failure);
+        report(ud, &res);
+    }
+    mc_arena_free(&arena);
+    return rc;
+}
