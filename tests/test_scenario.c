@@ -1,0 +1,233 @@
+/*
+ * Scenarios (scenario.h): every step and expectation of SPEC §7, passing and deliberately
+ * failing with the exact message; problems found before anything runs (unknown names, time
+ * going backwards); refusals that nobody expected.
+ */
+#include "testutil.h"
+
+#include "motcua/rules.h"
+#include "motcua/scenario.h"
+
+static const char catalogue_text[] =
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00 }\n"
+    "role clerk\nrole head\n"
+    "document notice\ndocument cert { match \"(?i)marriage cert\" }\ndocument result\n"
+    "document e-notice\n"
+    "registry civil { holds cert result }\nregistry hospital { holds e-notice }\n"
+    "lifecycle l {\n"
+    "  apology by head\n"
+    "  state submitted { initial; on receive -> processing by clerk\n"
+    "    on ask -> waiting by clerk }\n"
+    "  state waiting { clock stopped; on supplement -> processing by applicant restart-clock\n"
+    "    after 10d -> dropped }\n"
+    "  state processing { on approve -> done by head; on ask -> waiting by clerk }\n"
+    "  state done { final; outcome granted; issues result to civil }\n"
+    "  state dropped { final; outcome withdrawn }\n"
+    "}\n"
+    "procedure p { effective 2025-01-01; time-limit 2wd; lifecycle l; subject id; fee 5000 VND\n"
+    "  field id { type text; required }\n  field married { type bool }\n"
+    "  requires notice\n  requires cert when married }\n"
+    "reform r { procedure p { drop requires notice; requires e-notice } }\n";
+
+typedef struct fx {
+    mc_catalogue *cat;
+    char out[8192];
+} fx;
+
+static void collect(void *ud, const mc_scenario_result *r)
+{
+    fx *f = ud;
+    size_t n = strlen(f->out);
+    if (r->passed) {
+        snprintf(f->out + n, sizeof f->out - n, "ok %s\n", r->name);
+    } else {
+        snprintf(f->out + n, sizeof f->out - n, "FAIL %s: %s\n", r->name, r->failure);
+    }
+}
+
+/* Runs scenario text s.scenario and returns what it reported (results, then diagnostics). */
+static const char *run(fx *f, const char *text)
+{
+    f->out[0] = '\0';
+    mc_source *src;
+    assert_int_equal(mc_source_new(&src, "s.scenario", text, strlen(text), NULL), 0);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_error err;
+    int rc = mc_scenario_run_file(f->cat, NULL, src, NULL, d, collect, f, &err);
+    char *diags = tu_render(d, false);
+    size_t n = strlen(f->out);
+    snprintf(f->out + n, sizeof f->out - n, "%s", diags);
+    if (rc != 0 && rc != MC_ECHECK) {
+        fail_msg("run: %s", err.msg);
+    }
+    free(diags);
+    mc_diags_free(d);
+    mc_source_free(src);
+    return f->out;
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    char *diags;
+    assert_int_equal(tu_load(catalogue_text, &f->cat, &diags), 0);
+    free(diags);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    mc_catalogue_free(f->cat);
+    free(f);
+    return 0;
+}
+
+#define BEGIN "scenario \"s\" {\n now 2025-07-03T09:00\n"
+#define SUBMIT " submit p { id \"001\" }\n"
+
+static void test_scenario__every_step_passing(void **state)
+{
+    fx *f = *state;
+    assert_string_equal(run(f, BEGIN
+                            " registry civil holds cert for 001 ref \"C-1\"\n"
+                            " submit p channel online { id \"001\"; married true; attach notice }\n"
+                            " expect state submitted\n expect no due\n expect provided notice\n"
+                            " expect fetched cert from civil\n expect fetched cert\n"
+                            " expect not asked cert\n expect fee 5000 VND\n expect events 1\n"
+                            " at 2025-07-03T10:00\n fire receive by clerk\n"
+                            " expect due 2025-07-07T17:00\n"
+                            " fire ask by clerk { documents cert }\n expect blocked once-only\n"
+                            " fire ask by clerk { note \"bring the Marriage Cert\" }\n"
+                            " expect refused \"the note says 'Marriage Cert'\"\n"
+                            " apologize by head { new-date 2025-07-10; reason \"archives\" }\n"
+                            " at 2025-07-07T17:01\n expect overdue\n"
+                            " fire approve by head\n expect state done\n expect late\n"
+                            " expect registry civil holds result for 001\n"
+                            " expect events 7\n}\n"),
+                        "ok s\n");
+}
+
+static void test_scenario__timers_restart_and_on_time(void **state)
+{
+    fx *f = *state;
+    assert_string_equal(run(f, BEGIN SUBMIT " fire ask by clerk\n expect asked notice\n"
+                                            " at 2025-07-14T09:00\n fire supplement by applicant "
+                                            "{ attach notice }\n expect due 2025-07-16T17:00\n"
+                                            " fire approve by head\n expect on-time\n}\n"
+                                            "scenario \"t\" {\n now 2025-07-03T09:00\n" SUBMIT
+                            " fire ask by clerk\n at 2025-07-14T17:01\n expect state dropped\n}\n"),
+                        "ok s\nok t\n");
+}
+
+static void test_scenario__reform_first_step(void **state)
+{
+    fx *f = *state;
+    assert_string_equal(run(f, "scenario \"s\" {\n reform r\n now 2025-07-03T09:00\n" SUBMIT
+                               " expect asked e-notice\n expect not asked notice\n}\n"),
+                        "ok s\n");
+}
+
+static const struct {
+    const char *steps, *failure;
+} failing[] = {
+    {" expect state done\n", "s.scenario:4: expected state done, got state submitted"},
+    {" expect due 2025-07-03T17:00\n",
+     "s.scenario:4: expected due 2025-07-03T17:00, got no due (clock stopped)"},
+    {" fire receive by clerk\n expect no due\n", "s.scenario:5: expected no due, got due "
+                                                 "2025-07-07T17:00"},
+    {" fire receive by clerk\n expect due 2025-07-08T17:00\n",
+     "s.scenario:5: expected due 2025-07-08T17:00, got due 2025-07-07T17:00"},
+    {" expect overdue\n", "s.scenario:4: expected overdue, got not overdue"},
+    {" expect on-time\n", "s.scenario:4: expected on-time, got a dossier still open (state "
+                          "submitted)"},
+    {" fire receive by clerk\n fire approve by head\n expect late\n",
+     "s.scenario:6: expected late, got on-time"},
+    {" expect provided notice\n", "s.scenario:4: expected provided notice, got asked"},
+    {" expect not asked notice\n", "s.scenario:4: expected not asked notice, got asked"},
+    {" expect asked cert\n", "s.scenario:4: expected asked cert, got not required"},
+    {" expect fetched notice\n", "s.scenario:4: expected fetched notice, got asked"},
+    {" expect fee 0 VND\n", "s.scenario:4: expected fee 0 VND, got 5000"},
+    {" expect events 2\n", "s.scenario:4: expected events 2, got 1"},
+    {" expect registry civil holds result for 001\n",
+     "s.scenario:4: expected registry civil holds result for 001, got: no such record"},
+    {" expect blocked\n", "s.scenario:4: expected a refusal, got: the step was done"},
+    {" fire approve by head\n expect blocked role\n",
+     "s.scenario:5: expected blocked role, got blocked state: 'approve' does not leave state "
+     "'submitted' (it can: receive, ask)"},
+    {" fire receive by head\n expect refused \"nope\"\n",
+     "s.scenario:5: expected a refusal containing \"nope\", got: role 'head' may not fire "
+     "'receive' in state 'submitted' (clerk may)"},
+    {" fire receive by head\n expect state submitted\n",
+     "s.scenario:4: the step was refused (role: role 'head' may not fire 'receive' in state "
+     "'submitted' (clerk may)) and no 'expect blocked' or 'expect refused' follows"},
+    {" fire receive by head\n",
+     "s.scenario:4: the step was refused (role: role 'head' may not fire 'receive' in state "
+     "'submitted' (clerk may)) and no 'expect blocked' or 'expect refused' follows"},
+    {" apologize by head { new-date 2025-07-10; reason \"x\" }\n expect state submitted\n",
+     "s.scenario:4: the step was refused (the clock of dossier 1 is not running (state "
+     "'submitted'): there is no deadline to apologise for) and no 'expect blocked' or 'expect "
+     "refused' follows"},
+};
+
+static void test_scenario__each_expectation_can_fail(void **state)
+{
+    fx *f = *state;
+    for (size_t i = 0; i < sizeof failing / sizeof failing[0]; i++) {
+        char text[1024], want[1024];
+        snprintf(text, sizeof text, BEGIN SUBMIT "%s}\n", failing[i].steps);
+        snprintf(want, sizeof want, "FAIL s: %s\n", failing[i].failure);
+        const char *got = run(f, text);
+        if (strcmp(got, want) != 0) {
+            fail_msg("case %zu:\n expected: %s      got: %s", i, want, got);
+        }
+    }
+}
+
+static void test_scenario__problems_before_anything_runs(void **state)
+{
+    fx *f = *state;
+    assert_string_equal(
+        run(f, BEGIN " submit q { id \"1\" }\n}\n"
+                     "scenario \"t\" {\n now 2025-07-03T09:00\n" SUBMIT
+                     " fire recieve by clerk\n fire receive by clark\n"
+                     " fire ask by clerk { documents cret; set maried true }\n"
+                     " expect state prosessing\n at 2025-07-03T08:00\n"
+                     " registry civl holds cert for 001\n"
+                     " expect wibble\n reform r\n}\n"
+                     "scenario \"u\" {\n submit p { id \"1\" }\n}\n"
+                     "scenario \"v\" {\n now 2025-07-03T09:00\n fire receive by clerk\n"
+                     " frie x\n}\n"),
+        "s.scenario:3:9: error: unknown procedure 'q' (did you mean 'p'?)\n"
+        "s.scenario:8:7: error: unknown event of procedure 'p' 'recieve' (did you mean "
+        "'receive'?)\n"
+        "s.scenario:9:18: error: unknown role 'clark' (did you mean 'clerk'?)\n"
+        "s.scenario:10:32: error: unknown document 'cret' (did you mean 'cert'?)\n"
+        "s.scenario:10:42: error: unknown field of procedure 'p' 'maried' (did you mean "
+        "'married'?)\n"
+        "s.scenario:11:15: error: unknown state of procedure 'p' 'prosessing' (did you mean "
+        "'processing'?)\n"
+        "s.scenario:12:5: error: time goes backwards: 2025-07-03T08:00 is before "
+        "2025-07-03T09:00\n"
+        "s.scenario:13:11: error: unknown registry 'civl' (did you mean 'civil'?)\n"
+        "s.scenario:14:9: error: unknown expectation 'wibble'\n"
+        "s.scenario:15:2: error: 'reform' must be the first step of a scenario\n"
+        "s.scenario:18:2: error: set the clock with 'now' before the first 'submit'\n"
+        "s.scenario:22:2: error: 'fire' needs a dossier: 'submit' one first\n"
+        "s.scenario:23:2: error: unknown step 'frie' (did you mean 'fire'?)\n");
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_scenario__every_step_passing),
+        T(test_scenario__timers_restart_and_on_time),
+        T(test_scenario__reform_first_step),
+        T(test_scenario__each_expectation_can_fail),
+        T(test_scenario__problems_before_anything_runs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
