@@ -509,6 +509,7 @@ static int enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         d->row.due = MC_NONE;
+        d->row.overdue = false; /* overdue only while the clock runs; `late` keeps the story */
     } else if (s->clock == MC_CLOCK_RUNNING) {
         if (restart || was_stopped) {
             d->row.due = start_clock(d, at);
@@ -858,6 +859,7 @@ typedef struct op {
     const char *what; /* the operation's name, for the refusal event */
     json_t *refusal_body;
     char warning[256];
+    const char *detail; /* the event or procedure: part of what a request id stands for */
 } op;
 
 static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf, mc_error *err)
@@ -871,8 +873,18 @@ static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal 
         json_object_update(body, o->refusal_body);
     }
     if (d != NULL && d->p != NULL) {
+        char version[11];
+        version_text(d->p, version);
+        json_t *legal = json_array();
+        for (size_t i = 0; i < d->p->legal_basis.n; i++) {
+            json_array_append_new(legal, json_string(d->p->legal_basis.items[i]));
+        }
         json_object_set_new(body, "state", json_string(d->row.state));
+        json_object_set_new(body, "procedure", json_string(d->p->name));
+        json_object_set_new(body, "version", json_string(version));
+        json_object_set_new(body, "legal_basis", legal);
     }
+    json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
     char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(body);
     if (text == NULL) {
@@ -890,11 +902,13 @@ static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal 
     return rc;
 }
 
-static int remember(mc_engine *e, const char *request_id, int rc, const mc_result *res,
-                    mc_error *err)
+static int remember(mc_engine *e, const op *o_, const char *request_id, int rc,
+                    const mc_result *res, mc_error *err)
 {
-    json_t *o = json_pack("{s:i, s:I, s:i, s:s}", "code", rc, "dossier", (json_int_t)res->dossier,
-                          "refusal", (int)res->refusal, "message", res->message);
+    json_t *o = json_pack("{s:i, s:I, s:i, s:s, s:s, s:I, s:s}", "code", rc, "dossier",
+                          (json_int_t)res->dossier, "refusal", (int)res->refusal, "message",
+                          res->message, "operation", o_->what, "target",
+                          (json_int_t)o_->dossier, "detail", o_->detail ? o_->detail : "");
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (text == NULL) {
@@ -905,11 +919,31 @@ static int remember(mc_engine *e, const char *request_id, int rc, const mc_resul
     return r;
 }
 
-static int replay(const char *stored, mc_result *res)
+/* The first result of a request id; MC_EUSAGE when the id was used for another operation. */
+static int replay(const op *op_, const char *request_id, const char *stored, mc_result *res,
+                  mc_error *err)
 {
     json_t *o = json_loads(stored, 0, NULL);
     if (o == NULL) {
-        return MC_EIO;
+        return mc_error_set(err, MC_EIO, "request id '%s': its stored result is unreadable",
+                            request_id);
+    }
+    const char *what = json_string_value(json_object_get(o, "operation"));
+    const char *detail = json_string_value(json_object_get(o, "detail"));
+    json_int_t target = json_integer_value(json_object_get(o, "target"));
+    if (what == NULL || strcmp(what, op_->what) != 0 || target != op_->dossier ||
+        detail == NULL || strcmp(detail, op_->detail ? op_->detail : "") != 0) {
+        char first[160];
+        if (target != 0) {
+            snprintf(first, sizeof first, "%s %s of dossier %lld", what ? what : "?",
+                     detail ? detail : "", (long long)target);
+        } else {
+            snprintf(first, sizeof first, "%s %s", what ? what : "?", detail ? detail : "");
+        }
+        json_decref(o);
+        return mc_error_set(err, MC_EUSAGE,
+                            "request id '%s' was already used for another operation (%s)",
+                            request_id, first);
     }
     res->dossier = json_integer_value(json_object_get(o, "dossier"));
     res->refusal = (mc_refusal)json_integer_value(json_object_get(o, "refusal"));
@@ -950,7 +984,7 @@ static int execute_once(op *o, const char *request_id, mc_result *res, mc_error 
             if (found < 0) {
                 return found;
             }
-            rc = replay(stored, res);
+            rc = replay(o, request_id, stored, res, err);
             mc_free(stored);
             return rc;
         }
@@ -1005,7 +1039,7 @@ static int execute_once(op *o, const char *request_id, mc_result *res, mc_error 
         snprintf(res->warning, sizeof res->warning, "%s", o->warning);
     }
     if ((rc == 0 || rc == MC_EREFUSED) && request_id != NULL) {
-        int r2 = remember(e, request_id, rc, res, err);
+        int r2 = remember(e, o, request_id, rc, res, err);
         if (r2 != 0) {
             rc = r2;
         }
@@ -1098,12 +1132,8 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
         }
     }
     for (size_t i = 0; i < s->nattach; i++) {
-        int k = req_index(p, s->attach[i]);
         if (mc_catalogue_document(e->cat, s->attach[i]) == NULL) {
             return refuse(rf, MC_REFUSED_OTHER, "unknown document '%s'", s->attach[i]);
-        }
-        if (k >= 0) {
-            d->reqs[k].status = MC_REQ_PROVIDED;
         }
     }
     char version[11];
@@ -1122,6 +1152,17 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
     }
     if ((rc = resolve(e, d, rf, err)) != 0) {
         return rc;
+    }
+    /* What the applicant attached is provided — unless a registry already supplies it:
+     * attaching a fetched document is allowed and changes nothing (§5.1). */
+    for (size_t i = 0; i < s->nattach; i++) {
+        int k = req_index(p, s->attach[i]);
+        if (k >= 0 && d->reqs[k].status != MC_REQ_FETCHED) {
+            d->reqs[k].status = MC_REQ_PROVIDED;
+            if (set_str(&d->reqs[k].reason, NULL) != 0) {
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
     }
     if (p->fee_kind == MC_FEE_FIXED) {
         r->fee = p->fee.amount;
@@ -1178,7 +1219,7 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err)
 {
-    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, ""};
+    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, "", s->procedure};
     o.refusal_body = json_pack("{s:s}", "procedure", s->procedure ? s->procedure : "");
     return execute(&o, s->request_id, res, err);
 }
@@ -1327,6 +1368,9 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         }
         if (k >= 0 && d->reqs[k].status != MC_REQ_FETCHED) {
             d->reqs[k].status = MC_REQ_PROVIDED;
+            if (set_str(&d->reqs[k].reason, NULL) != 0) {
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
         }
     }
     if (pl->nset > 0 && (rc = resolve(e, d, rf, err)) != 0) {
@@ -1380,8 +1424,13 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
     for (size_t i = 0; i < pl->nset; i++) {
         json_object_set_new(set, pl->set[i].key, json_string(pl->set[i].value));
     }
+    json_t *attached = json_array();
+    for (size_t i = 0; i < pl->nattach; i++) {
+        json_array_append_new(attached, json_string(pl->attach[i]));
+    }
     json_object_set_new(payload, "documents", docs);
     json_object_set_new(payload, "set", set);
+    json_object_set_new(payload, "attach", attached);
     if (o->warning[0]) {
         json_object_set_new(payload, "warning", json_string(o->warning));
     }
@@ -1405,7 +1454,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err)
 {
-    op o = {e, run_fire, f, f->dossier, f->now, f->role, "fire", NULL, ""};
+    op o = {e, run_fire, f, f->dossier, f->now, f->role, "fire", NULL, "", f->event};
     o.refusal_body = json_pack("{s:s}", "event", f->event);
     return execute(&o, f->request_id, res, err);
 }
@@ -1443,6 +1492,9 @@ static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
     if (a->reason == NULL || a->reason[0] == '\0') {
         return refuse(rf, MC_REFUSED_OTHER, "an apology needs a reason");
     }
+    if (a->new_date < (mc_date)(loc(d, a->now) / DAY)) {
+        return refuse(rf, MC_REFUSED_OTHER, "the new date of an apology cannot be in the past");
+    }
     /* Timely: issued before office hours open on the due instant's day (§4.6). */
     mc_localtime due = loc(d, d->row.due);
     mc_localtime opening = (due / DAY) * DAY + (d->cal->nhours ? d->cal->hours[0].from * 60 : 0);
@@ -1467,7 +1519,7 @@ static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_error *err)
 {
-    op o = {e, run_apologize, a, a->dossier, a->now, a->role, "apologize", NULL, ""};
+    op o = {e, run_apologize, a, a->dossier, a->now, a->role, "apologize", NULL, "", ""};
     return execute(&o, a->request_id, res, err);
 }
 
@@ -1512,7 +1564,7 @@ int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
     int rc = mc_store_dossier_each(e->st, &f, collect, &t, err);
     *count = 0;
     for (size_t i = 0; rc == 0 && i < t.n; i++) {
-        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL, ""};
+        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL, "", NULL};
         mc_result res;
         rc = execute(&o, NULL, &res, err);
         *count += rc == 0;
@@ -1538,7 +1590,7 @@ static int count_events(void *ud, const mc_event_row *ev)
 int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err)
 {
     memset(out, 0, sizeof *out);
-    op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, ""};
+    op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, "", NULL};
     mc_result res;
     int rc = execute(&o, NULL, &res, err);
     if (rc != 0) {

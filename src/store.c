@@ -46,6 +46,11 @@ static const char *const migrations[] = {
     "  document TEXT NOT NULL, subject TEXT, reference TEXT, reason TEXT NOT NULL,"
     "  at INTEGER NOT NULL, actor TEXT);"
     "CREATE INDEX ticket_registry ON ticket(registry);",
+    /* 3: the head of the chain, so that removing the newest events shows. */
+    "CREATE TABLE chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL);"
+    "INSERT INTO chain_head (id, seq, hash) SELECT 1, seq, hash FROM event"
+    "  ORDER BY seq DESC LIMIT 1;",
 };
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
@@ -67,6 +72,9 @@ enum stmt_id {
     S_TICKET_PUT,
     S_RECORDS_OF,
     S_BLOCKED_COUNT,
+    S_HEAD_PUT,
+    S_HEAD_GET,
+    S_STATES,
     S_COUNT
 };
 
@@ -104,6 +112,11 @@ static const char *const stmt_sql[S_COUNT] = {
                      "reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_RECORDS_OF] = "SELECT registry, document, subject, reference, issued FROM record "
                      "WHERE subject = ?1 ORDER BY registry, document",
+    [S_HEAD_PUT] = "INSERT OR REPLACE INTO chain_head (id, seq, hash) VALUES (1, ?1, ?2)",
+    [S_HEAD_GET] = "SELECT seq, hash FROM chain_head WHERE id = 1",
+    [S_STATES] = "SELECT d.id, d.state, (SELECT json_extract(e.body, '$.to') FROM event e "
+                 "WHERE e.dossier = d.id AND json_extract(e.body, '$.to') IS NOT NULL "
+                 "ORDER BY e.seq DESC LIMIT 1) FROM dossier d ORDER BY d.id",
     [S_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1 AND kind = 'blocked' "
                         "AND json_extract(body, '$.reason') = 'once-only'",
 };
@@ -523,6 +536,13 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
     bind_text(s, 6, ev->body);
     sqlite3_bind_blob(s, 7, ev->prev, MC_HASH_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_blob(s, 8, ev->hash, MC_HASH_BYTES, SQLITE_TRANSIENT);
+    rc = step_done(st, s, "appending an event", err);
+    if (rc != 0) {
+        return rc;
+    }
+    s = stmt(st, S_HEAD_PUT);
+    sqlite3_bind_int64(s, 1, ev->seq);
+    sqlite3_bind_blob(s, 2, ev->hash, MC_HASH_BYTES, SQLITE_TRANSIENT);
     return step_done(st, s, "appending an event", err);
 }
 
@@ -622,6 +642,55 @@ static int verify_one(void *ud, const mc_event_row *ev)
     return 0;
 }
 
+/* The chain's head must be its last event: removing the newest events shows. */
+static int verify_head(mc_store *st, const verify_state *v, mc_error *err)
+{
+    sqlite3_stmt *s = stmt(st, S_HEAD_GET);
+    int rc = sqlite3_step(s), result = 0;
+    if (rc == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(s, 0);
+        bool same = sqlite3_column_bytes(s, 1) == MC_HASH_BYTES &&
+                    memcmp(sqlite3_column_blob(s, 1), v->prev, MC_HASH_BYTES) == 0;
+        if (seq != v->expect_seq - 1 || !same) {
+            result = mc_error_set(err, MC_ECHECK,
+                                  "the chain ends at event %lld, but its head is event %lld: "
+                                  "events were removed or replaced",
+                                  (long long)(v->expect_seq - 1), (long long)seq);
+        }
+    } else if (rc == SQLITE_DONE) {
+        if (v->count > 0) {
+            result = mc_error_set(err, MC_ECHECK, "the chain has lost its head record");
+        }
+    } else {
+        result = db_error(st, err, rc, "reading the chain head");
+    }
+    sqlite3_reset(s);
+    return result;
+}
+
+/* Each dossier's state must be where its recorded transitions lead. */
+static int verify_states(mc_store *st, mc_error *err)
+{
+    sqlite3_stmt *s = stmt(st, S_STATES);
+    int rc, result = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(s, 1);
+        const char *last = (const char *)sqlite3_column_text(s, 2);
+        if (state == NULL || last == NULL || strcmp(state, last) != 0) {
+            result = mc_error_set(err, MC_ECHECK,
+                                  "dossier %lld is in state '%s' but its events lead to '%s'",
+                                  (long long)sqlite3_column_int64(s, 0), state ? state : "?",
+                                  last ? last : "nowhere");
+            break;
+        }
+    }
+    if (result == 0 && rc != SQLITE_DONE) {
+        result = db_error(st, err, rc, "checking dossier states");
+    }
+    sqlite3_reset(s);
+    return result;
+}
+
 int mc_store_verify(mc_store *st, int64_t *nevents, mc_error *err)
 {
     verify_state v;
@@ -631,6 +700,12 @@ int mc_store_verify(mc_store *st, int64_t *nevents, mc_error *err)
     int rc = mc_store_event_each(st, 0, verify_one, &v, err);
     if (nevents != NULL) {
         *nevents = v.count;
+    }
+    if (rc == 0) {
+        rc = verify_head(st, &v, err);
+    }
+    if (rc == 0) {
+        rc = verify_states(st, err);
     }
     return rc;
 }

@@ -101,6 +101,17 @@ PY
 check "verify names the altered event and exits 1" \
     bash -c "'$bin' verify --db '$db' 2>&1 | grep -q 'verify failed: event 2 (dossier 1, fire) was altered'"
 
+"$bin" submit birth-registration --catalogue . --db "$tmp/states.db" --now 2025-07-03T09:00 --field citizen-id=001234567890 >/dev/null
+python3 - "$tmp/states.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE dossier SET state = 'returned' WHERE id = 1")
+db.commit()
+PY
+check "verify finds a dossier row changed behind the chain's back" \
+    bash -c "'$bin' verify --db '$tmp/states.db' 2>&1 | grep -q \"dossier 1 is in state 'returned' but its events lead to 'submitted'\""
+check "verify on a missing store is an error, not an empty store" status 3 "$bin" verify --db "$tmp/nothing.db"
+
 # Once-only, end to end (SPEC §5).
 db="$tmp/o.db"
 oo() { "$bin" "$@" --catalogue . --db "$db"; }
@@ -113,7 +124,7 @@ check "a bad registry file imports nothing and names each problem" \
 check "a held document is fetched, never asked" \
     bash -c "'$bin' submit birth-registration --catalogue . --db '$db' --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice | grep -q 'fetched   marriage-certificate from civil-status (record CS-2019-0042)'"
 check "asking for it by name is blocked" \
-    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --catalogue . --db '$db' --now 2025-07-03T09:30 2>&1 | grep -q 'refused (once-only): once-only: marriage-certificate is held by civil-status (record CS-2019-0042)'"
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --catalogue . --db '$db' --now 2025-07-03T09:30 2>&1 | grep -q 'refused (once-only): marriage-certificate is held by civil-status (record CS-2019-0042)'"
 check "asking for it in a note, in Vietnamese, is blocked" \
     bash -c "'$bin' fire 1 request-supplement --as clerk --note 'Xin mang theo GIẤY CHỨNG NHẬN KẾT HÔN' --catalogue . --db '$db' --now 2025-07-03T09:31 2>&1 | grep -q \"the note says 'GIẤY CHỨNG NHẬN KẾT HÔN'\""
 check "show counts the blocked requests" \

@@ -524,6 +524,12 @@ static void test_engine__request_ids_make_operations_idempotent(void **state)
     assert_int_equal(mc_engine_get(f->e, a, fi.now, &d, NULL), 0);
     assert_int_equal(d.events, 2);
     mc_dossier_free(&d);
+    /* The same id for another operation is a mistake, not a replay. */
+    fi.event = "request-supplement";
+    mc_error err;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "request id 'req-2' was already used for another operation "
+                                 "(fire receive of dossier 1)");
     int64_t n;
     assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
 }

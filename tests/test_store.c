@@ -195,6 +195,22 @@ static void test_store__verify_finds_a_removed_event(void **state)
     free(path);
 }
 
+static void test_store__verify_finds_removed_newest_events(void **state)
+{
+    (void)state;
+    char *path = tmp_path("tail");
+    fill(path, 4);
+    tamper(path, "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = 4;");
+    mc_store *st;
+    mc_error err;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_verify(st, NULL, &err), MC_ECHECK);
+    assert_string_equal(err.msg, "the chain ends at event 3, but its head is event 4: events "
+                                 "were removed or replaced");
+    mc_store_close(st);
+    free(path);
+}
+
 static void test_store__records_and_requests(void **state)
 {
     (void)state;
@@ -277,7 +293,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 2);
+    assert_int_equal(sqlite3_column_int(s, 0), 3);
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -285,7 +301,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (2); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (3); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -306,7 +322,7 @@ static void test_store__migrates_an_older_store_forward(void **state)
     char *path = tmp_path("migrate");
     fill(path, 2);
     /* What a store of schema version 1 looked like: no ticket table. */
-    tamper(path, "DROP TABLE ticket; PRAGMA user_version = 1;");
+    tamper(path, "DROP TABLE ticket; DROP TABLE chain_head; PRAGMA user_version = 1;");
     mc_store *st;
     assert_int_equal(mc_store_open(&st, path, NULL), 0);
     mc_ticket_row t = {1, "civil-status", "marriage-certificate", "001", "CS-1", "wrong date",
@@ -358,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_store__rollback_forgets_everything),
         cmocka_unit_test(test_store__chain_verifies_and_names_the_altered_event),
         cmocka_unit_test(test_store__verify_finds_a_removed_event),
+        cmocka_unit_test(test_store__verify_finds_removed_newest_events),
         cmocka_unit_test(test_store__records_and_requests),
         cmocka_unit_test(test_store__filters),
         cmocka_unit_test(test_store__schema_version_and_bad_files),

@@ -102,8 +102,9 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err);
 int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
                         void *ud, mc_error *err);
 
-/* Recomputes the whole chain. Returns 0 when it holds; MC_ECHECK with err naming the first
- * event that does not (its seq in err->line) otherwise. */
+/* Recomputes the whole chain and checks the store's invariants: the chain's head record is its
+ * last event, and every dossier is in the state its recorded transitions lead to. Returns 0
+ * when all hold; MC_ECHECK with err naming the first problem (an event's seq in err->line). */
 int mc_store_verify(mc_store *st, int64_t *nevents, mc_error *err);
 
 /* ---- registry records (SPEC §5.4) ---- */

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 typedef struct session {
@@ -217,11 +218,17 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
 {
     if (rc == MC_EREFUSED) {
         const char *why = mc_refusal_name(res->refusal);
+        const char *msg = res->message;
+        size_t wl = strlen(why);
+        if (wl > 0 && strncmp(msg, why, wl) == 0 && msg[wl] == ':' && msg[wl + 1] == ' ') {
+            msg += wl + 2; /* "refused (once-only): once-only: …" says it twice */
+        }
         fprintf(stderr, "motcua: refused%s%s%s: %s\n", why[0] ? " (" : "", why, why[0] ? ")" : "",
-                res->message);
+                msg);
         if (c->json) {
-            print_json(json_pack("{s:I, s:{s:s, s:s}}", "dossier", (json_int_t)res->dossier,
-                                 "refused", "reason", why, "message", res->message));
+            print_json(json_pack("{s:I, s:{s:s, s:s}, s:b}", "dossier", (json_int_t)res->dossier,
+                                 "refused", "reason", why, "message", res->message, "replayed",
+                                 res->replayed));
         }
         return EXIT_FAIL;
     }
@@ -241,7 +248,9 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
     }
     if (c->json) {
         json_t *o = dossier_json(s, &d);
-        json_object_set_new(o, "replayed", json_boolean(res->replayed));
+        if (err != NULL) { /* an operation, not a plain show */
+            json_object_set_new(o, "replayed", json_boolean(res->replayed));
+        }
         print_json(o);
     } else {
         print_dossier(s, &d);
@@ -254,6 +263,10 @@ int cmd_submit(cli *c)
 {
     if (c->nargs != 1) {
         return cli_usage_error("submit takes one procedure name");
+    }
+    if (c->channel != NULL && strcmp(c->channel, "online") != 0 &&
+        strcmp(c->channel, "counter") != 0 && strcmp(c->channel, "post") != 0) {
+        return cli_usage_error("--channel takes online, counter or post, not '%s'", c->channel);
     }
     mc_kv *fields = calloc((size_t)c->nfield + 1, sizeof *fields);
     int status = split_pairs(c->field, c->nfield, fields, "--field");
@@ -379,8 +392,8 @@ static int list_one(void *ud, const mc_dossier_row *row)
                                         row->state, "due", row->due != MC_NONE ? due : NULL,
                                         "overdue", row->overdue, "final", row->final));
     } else {
-        printf("%6lld  %-22s %-32s %-16s%s\n", (long long)row->id, row->state, row->procedure, due,
-               row->overdue ? "  OVERDUE" : "");
+        printf("%6lld  %-22s %-32s %s%s\n", (long long)row->id, row->state, row->procedure,
+               due, row->overdue ? "  OVERDUE" : "");
     }
     return 0;
 }
@@ -510,7 +523,13 @@ int cmd_verify(cli *c)
 {
     mc_store *st;
     mc_error err;
-    int rc = mc_store_open(&st, c->db ? c->db : "motcua.db", &err);
+    const char *db = c->db ? c->db : "motcua.db";
+    struct stat sb;
+    if (strcmp(db, ":memory:") != 0 && strncmp(db, "file:", 5) != 0 && stat(db, &sb) != 0) {
+        fprintf(stderr, "motcua: %s: no such store\n", db);
+        return EXIT_IO;
+    }
+    int rc = mc_store_open(&st, db, &err);
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         return cli_exit_for(rc);
@@ -579,8 +598,18 @@ int cmd_explain(cli *c)
         return cli_exit_for(rc);
     }
     const char *only = c->nargs == 2 ? c->args[1] : NULL;
-    json_t *list = c->json ? json_array() : NULL;
     bool found = only == NULL;
+    for (size_t i = 0; only != NULL && i < d.procedure->nrequires; i++) {
+        found |= strcmp(d.procedure->requires[i].document->name, only) == 0;
+    }
+    if (!found) {
+        fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", d.procedure->name,
+                only);
+        mc_dossier_free(&d);
+        close_session(&s);
+        return EXIT_FAIL;
+    }
+    json_t *list = c->json ? json_array() : NULL;
     if (!c->json) {
         printf("dossier %lld: %s, state %s\n", (long long)id, d.procedure->name, d.state->name);
     }
@@ -635,12 +664,7 @@ int cmd_explain(cli *c)
     if (list != NULL) {
         print_json(list);
     }
-    const char *procedure = d.procedure->name; /* the catalogue's: outlives d */
     mc_dossier_free(&d);
-    if (!found) {
-        fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", procedure, only);
-        status = EXIT_FAIL;
-    }
     close_session(&s);
     return status;
 }

@@ -45,11 +45,16 @@ int cmd_registry(cli *c)
     }
     if (rc == 0 && import) {
         size_t count = 0;
+        mc_diags *rows = NULL; /* the file's problems only, not the catalogue's warnings */
         rc = mc_source_read(&src, c->args[2], &err);
-        if (rc == 0) {
-            rc = mc_registry_import(st, cat, c->args[1], src, diags, &count, &err);
+        if (rc == 0 && mc_diags_new(&rows) != 0) {
+            rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
         }
-        cli_print_diags(stderr, diags);
+        if (rc == 0) {
+            rc = mc_registry_import(st, cat, c->args[1], src, rows, &count, &err);
+            cli_print_diags(stderr, rows);
+        }
+        mc_diags_free(rows);
         if (rc == 0) {
             if (c->json) {
                 json_t *o = json_pack("{s:s, s:I}", "registry", c->args[1], "imported",
