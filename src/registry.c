@@ -5,7 +5,10 @@
 #include "map.h"
 #include "utf8.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 enum { MAX_FIELD = 256, COLUMNS = 4, MAX_SUBJECT = 64 };
@@ -263,6 +266,22 @@ int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *regist
         rc = mc_store_begin(st, err);
         for (size_t i = 0; rc == 0 && i < nrows; i++) {
             rc = mc_store_record_put(st, &rows[i], err);
+        }
+        if (rc == 0) {
+            /* The import is part of the audit chain, like every change of the store. */
+            json_t *body = json_pack("{s:s, s:s, s:I, s:s}", "registry", reg->name, "file",
+                                     mc_source_path(src), "records", (json_int_t)nrows,
+                                     "catalogue", mc_catalogue_hash(cat));
+            char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+            json_decref(body);
+            mc_event_row ev;
+            memset(&ev, 0, sizeof ev);
+            ev.at = (int64_t)time(NULL);
+            ev.kind = "registry-import";
+            ev.body = text;
+            rc = text ? mc_store_event_append(st, &ev, err)
+                      : mc_error_set(err, MC_ENOMEM, "out of memory");
+            free(text);
         }
         if (rc == 0) {
             rc = mc_store_commit(st, err);
