@@ -145,6 +145,16 @@ oo fire 1 return-result --as clerk --now 2025-07-03T10:30 >/dev/null 2>&1
 check "a result issued by one dossier is in the registry" \
     bash -c "'$bin' registry show 001234567890 --catalogue . --db '$db' | grep -q '^civil-status .*birth-certificate .*MC-1'"
 
+# Compliance cost (SPEC §8.1) on the bundled catalogue and its reform.
+check "cost compares the baseline with the reform" \
+    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . | grep -q '^total .*| .* %'"
+check "cost --format csv has a header and a line per procedure" \
+    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . --format csv | head -1 | grep -q '^procedure,hours,cost,volume,annual,reform_hours,reform_cost,reform_annual,saving,saving_pct,notes$'"
+check "cost --format json totals the saving" \
+    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d[\"total\"]; assert t[\"baseline\"]-t[\"reform\"]==t[\"saving\"]>0, t'"
+check "cost refuses a date before every version: exit 1" status 1 "$bin" cost --date 2020-01-01 --catalogue .
+check "cost of an unknown reform: exit 1" status 1 "$bin" cost --reform nope --catalogue .
+
 # A full disk: a store on a tiny file system fills up; the error is clear, and nothing that was
 # acknowledged is lost. Needs the right to mount a tmpfs (root in CI); skipped otherwise.
 full_disk() {

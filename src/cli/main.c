@@ -40,6 +40,8 @@ static const command commands[] = {
      "load registry records (document,subject,reference,issued), or list a subject's"},
     {"test", cmd_test, "test PATH... [--filter TEXT]",
      "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'"},
+    {"cost", cmd_cost, "cost [--reform NAME] [--date DATE] [--format text|csv|json]",
+     "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };
@@ -121,7 +123,8 @@ static const option options[] = {
     ONE("--request-id", request_id),
     ONE("--new-date", new_date),
     ONE("--reason", reason),
-    ONE("--state", state), ONE("--filter", filter), MANY("--field", field, nfield),
+    ONE("--state", state), ONE("--filter", filter), ONE("--reform", reform),
+    MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),
     MANY("--dispute", dispute, ndispute),
@@ -208,8 +211,8 @@ int main(int argc, char **argv)
     if (c.format != NULL) {
         if (strcmp(c.format, "json") == 0) {
             c.json = true;
-        } else if (strcmp(c.format, "text") != 0) {
-            status = cli_usage_error("--format takes text or json, not '%s'", c.format);
+        } else if (strcmp(c.format, "text") != 0 && strcmp(c.format, "csv") != 0) {
+            status = cli_usage_error("--format takes text, csv or json, not '%s'", c.format);
             goto done;
         }
     }

@@ -1,0 +1,204 @@
+/* Compliance cost (cost.h). Shares and hours are exact integers at the scale S³ (S = 10⁶) in
+ * 128-bit arithmetic; only the final cost of one dossier is rounded. */
+#include "motcua/cost.h"
+
+#include "motcua/alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef __int128 i128;
+
+#define S ((i128)MC_FIXED_ONE)
+
+static void note(mc_cost_line *l, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void note(mc_cost_line *l, const char *fmt, ...)
+{
+    size_t n = strlen(l->notes);
+    if (n + 4 >= sizeof l->notes) {
+        return;
+    }
+    snprintf(l->notes + n, sizeof l->notes - n, "%s", n ? "; " : "");
+    n = strlen(l->notes);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->notes + n, sizeof l->notes - n, fmt, ap);
+    va_end(ap);
+}
+
+/* A duration in minutes at scale S (exact for every unit), days at the model's hours-per-day. */
+static i128 minutes_of(const mc_duration *d, const mc_cost_model *m)
+{
+    switch (d->unit) {
+    case MC_DUR_MIN:
+        return (i128)d->amount;
+    case MC_DUR_H:
+    case MC_DUR_WH:
+        return (i128)d->amount * 60;
+    case MC_DUR_D:
+    case MC_DUR_WD:
+        return (i128)d->amount * m->hours_per_day * 60 / S;
+    }
+    return 0;
+}
+
+/* The share (scale S) of dossiers in which condition c holds. */
+static i128 share_of(const mc_cond *c, const mc_procedure *p, mc_cost_line *l,
+                     const char *doc)
+{
+    if (c->kind == MC_COND_ALWAYS) {
+        return S;
+    }
+    if (c->kind == MC_COND_RULE) {
+        note(l, "%s: required by a rule, counted as always required", doc);
+        return S;
+    }
+    const mc_field *f = NULL;
+    for (size_t i = 0; i < p->nfields; i++) {
+        if (strcmp(p->fields[i].name, c->field) == 0) {
+            f = &p->fields[i];
+        }
+    }
+    if (f == NULL || !f->has_sample) {
+        note(l, "%s: field '%s' has no sample, counted as always required", doc, c->field);
+        return S;
+    }
+    if (c->kind == MC_COND_IS) {
+        for (size_t i = 0; f->option_share && i < f->options.n; i++) {
+            if (strcmp(f->options.items[i], c->value) == 0) {
+                return (i128)f->option_share[i] / 100;
+            }
+        }
+        note(l, "%s: field '%s' has no sample share for this option, counted as always required",
+             doc, c->field);
+        return S;
+    }
+    i128 yes = (i128)f->sample / 100; /* percent fixed -> share at scale S */
+    return c->kind == MC_COND_NOT ? S - yes : yes;
+}
+
+static int64_t round_half_up(i128 v, i128 scale)
+{
+    if (v >= 0) {
+        return (int64_t)((v + scale / 2) / scale);
+    }
+    return -(int64_t)((-v + scale / 2) / scale);
+}
+
+static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_cost_line *l)
+{
+    if (p->fee_kind == MC_FEE_FIXED) {
+        return p->fee.amount;
+    }
+    if (p->fee_kind != MC_FEE_RULE) {
+        return 0;
+    }
+    const mc_rule *rule;
+    int64_t fee = 0;
+    mc_rule_view view;
+    memset(&view, 0, sizeof view);
+    view.procedure = p->name;
+    view.calendar = p->calendar;
+    if (rules == NULL ||
+        mc_rules_resolve(rules, p->fee_rule.module, p->fee_rule.function, &rule, NULL) != 0 ||
+        mc_rules_fee(rules, rule, &view, &fee, NULL) != 0) {
+        note(l, "fee rule %s.%s failed on an empty dossier: fee counted as 0", p->fee_rule.module,
+             p->fee_rule.function);
+        return 0;
+    }
+    note(l, "fee rule %s.%s evaluated on a dossier with no fields", p->fee_rule.module,
+         p->fee_rule.function);
+    return fee;
+}
+
+static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model *m,
+                     mc_date date, mc_cost_line *l)
+{
+    i128 minutes = 0; /* scale S³ */
+    i128 money = 0;   /* dong at scale S² */
+    for (size_t i = 0; i < p->nrequires; i++) {
+        const mc_requirement *r = &p->requires[i];
+        const char *doc = r->document->name;
+        i128 req = share_of(&r->when, p, l, doc);
+        const mc_registry *reg = r->document->registry;
+        i128 fetched = 0;
+        if (reg != NULL && (!reg->has_published || reg->published <= date)) {
+            fetched = reg->has_coverage ? (i128)reg->coverage / 100 : S;
+        }
+        i128 asked = req * (S - fetched); /* scale S² */
+        if (r->has_effort) {
+            minutes += asked * minutes_of(&r->effort, m);
+        }
+        if (r->has_cost) {
+            money += asked * r->cost.amount;
+        }
+    }
+    minutes += (i128)p->visits * minutes_of(&m->visit_time, m) * S * S;
+    money += (i128)p->visits * m->visit_cost.amount * S * S;
+    if (m->count_waiting && p->has_time_limit) {
+        minutes += minutes_of(&p->time_limit, m) * S * S;
+    }
+    int64_t fee = fee_of(p, rules, l);
+    /* cost × 60 S³ = minutes × income + (money + fee) × 60 S³, rounded once at the end */
+    i128 total = minutes * m->hourly_income.amount + money * S * 60 + (i128)fee * S * S * S * 60;
+    l->hours = round_half_up(minutes, S * S * 60);
+    l->cost = round_half_up(total, S * S * S * 60);
+    l->volume = p->has_volume ? p->volume : 0;
+    l->annual = l->cost * l->volume;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(((const mc_cost_line *)a)->procedure, ((const mc_cost_line *)b)->procedure);
+}
+
+int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m,
+                    mc_date date, mc_cost_line **lines, size_t *n, mc_error *err)
+{
+    *lines = NULL;
+    *n = 0;
+    size_t np;
+    const mc_procedure *const *procs = mc_catalogue_procedures(cat, &np);
+    mc_cost_line *out = mc_calloc(np ? np : 1, sizeof *out);
+    if (out == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < np; i++) {
+        const char *name = procs[i]->name;
+        bool seen = false;
+        for (size_t j = 0; j < k && !seen; j++) {
+            seen = strcmp(out[j].procedure, name) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        mc_cost_line *l = &out[k++];
+        l->procedure = name;
+        const mc_procedure *p = mc_catalogue_procedure(cat, name, date);
+        l->in_force = p != NULL;
+        if (p != NULL) {
+            cost_one(p, rules, m, date, l);
+        }
+    }
+    qsort(out, k, sizeof *out, cmp_line);
+    *lines = out;
+    *n = k;
+    return 0;
+}
+
+int64_t mc_cost_saving_bp(int64_t base, int64_t reformed)
+{
+    if (base == 0) {
+        return 0;
+    }
+    i128 num = (i128)(base - reformed) * 10000;
+    return round_half_up(num * 1000, (i128)base * 1000);
+}

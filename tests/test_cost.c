@@ -1,0 +1,152 @@
+/* Compliance cost (cost.h): the worked examples of DOMAIN.md (Đồng Nai decisions 2816 and
+ * 2813) to the dong, shares of samples and coverage, rounding half up, and notes. */
+#include "testutil.h"
+
+#include "motcua/cost.h"
+#include "motcua/reform.h"
+
+static const char text[] =
+    "cost-model dong-nai { default; hourly-income 40000 VND; hours-per-day 8; "
+    "visit 0h 0 VND; count-waiting true }\n"
+    "role clerk\n"
+    "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+    "procedure ten-days { time-limit 10d; volume 10 per year; lifecycle l }\n"
+    "procedure twenty-five-days { time-limit 25d; volume 10 per year; lifecycle l }\n"
+    "procedure abolished { fee 18509608 VND; volume 1 per year; lifecycle l }\n"
+    "reform dong-nai-2025 {\n"
+    "  procedure ten-days { time-limit 9d }\n"
+    "  procedure twenty-five-days { time-limit 23d }\n"
+    "  drop procedure abolished }\n";
+
+static const char shares[] =
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND;"
+    " count-waiting false }\n"
+    "role clerk\n"
+    "document cert\ndocument notice\ndocument other\ndocument notice2\n"
+    "registry civil { holds cert; published 2023-01-01; coverage 85% }\n"
+    "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+    "procedure p { lifecycle l; visits 1; volume 1500000 per year\n"
+    "  field married { type bool; sample 80% }\n"
+    "  field kind { type choice; options x y; sample x 25% y 75% }\n"
+    "  requires notice { effort 1h; cost 0 VND }\n"
+    "  requires cert when married { effort 2h; cost 20000 VND }\n"
+    "  requires other when kind is x { effort 30min; cost 1000 VND }\n"
+    "  requires notice2 when rule m.f }\n";
+
+static const mc_cost_line *line(const mc_cost_line *l, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(l[i].procedure, name) == 0) {
+            return &l[i];
+        }
+    }
+    fail_msg("no line for %s", name);
+    return NULL;
+}
+
+static void test_cost__dong_nai_worked_examples(void **state)
+{
+    (void)state;
+    mc_catalogue *cat, *reformed;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "dong-nai-2025"), &reformed,
+                                     NULL),
+                     0);
+    mc_cost_line *b, *r;
+    size_t nb, nr;
+    mc_date date = mc_date_from_ymd(2025, 11, 20);
+    assert_int_equal(mc_cost_compute(cat, NULL, m, date, &b, &nb, NULL), 0);
+    assert_int_equal(mc_cost_compute(reformed, NULL, m, date, &r, &nr, NULL), 0);
+    /* 10 days: 80 h × 40,000 × 10 = 32,000,000 a year; 9 days: 28,800,000; saving 10%. */
+    const mc_cost_line *t = line(b, nb, "ten-days"), *t9 = line(r, nr, "ten-days");
+    assert_int_equal(t->hours, 80 * MC_FIXED_ONE);
+    assert_int_equal(t->cost, 3200000);
+    assert_int_equal(t->annual, 32000000);
+    assert_int_equal(t9->annual, 28800000);
+    assert_int_equal(t->annual - t9->annual, 3200000);
+    assert_int_equal(mc_cost_saving_bp(t->annual, t9->annual), 1000);
+    /* 25 → 23 days: 80,000,000 → 73,600,000 (8%). */
+    const mc_cost_line *q = line(b, nb, "twenty-five-days"), *q2 = line(r, nr, "twenty-five-days");
+    assert_int_equal(q->annual, 80000000);
+    assert_int_equal(q2->annual, 73600000);
+    assert_int_equal(mc_cost_saving_bp(q->annual, q2->annual), 800);
+    /* Abolished: 18,509,608 → 0 (100%). */
+    assert_int_equal(line(b, nb, "abolished")->annual, 18509608);
+    for (size_t i = 0; i < nr; i++) {
+        assert_string_not_equal(r[i].procedure, "abolished");
+    }
+    assert_int_equal(mc_cost_saving_bp(18509608, 0), 10000);
+    mc_free(b);
+    mc_free(r);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+static void test_cost__shares_of_samples_and_coverage(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(shares, &cat, &diags), 0);
+    free(diags);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute(cat, NULL, mc_catalogue_default_cost_model(cat),
+                                     mc_date_from_ymd(2025, 7, 1), &l, &n, NULL),
+                     0);
+    /* notice 1 h; cert 2 h × 80% × 15% = 0.24 h and 2,400; other 0.5 h × 25% = 0.125 h and
+     * 250; one visit 4 h and 30,000: 5.365 h × 40,000 = 214,600 + 32,650 = 247,250. */
+    assert_int_equal(l[0].hours, 5365000);
+    assert_int_equal(l[0].cost, 247250);
+    assert_int_equal(l[0].annual, 247250LL * 1500000);
+    assert_string_equal(l[0].notes, "notice2: required by a rule, counted as always required");
+    mc_free(l);
+    mc_catalogue_free(cat);
+}
+
+static void test_cost__rounds_half_up_once(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *effort;
+        int64_t cost;
+    } cases[] = {{"30min", 1}, {"29min", 0}, {"90min", 2}, {"89min", 1}};
+    for (size_t i = 0; i < 4; i++) {
+        char buf[600];
+        snprintf(buf, sizeof buf,
+                 "cost-model m { default; hourly-income 1 VND; visit 0h 0 VND }\n"
+                 "document d\nrole clerk\n"
+                 "procedure p { volume 3 per year; state a { initial; final }\n"
+                 "  requires d { effort %s } }\n",
+                 cases[i].effort);
+        mc_catalogue *cat;
+        char *diags;
+        assert_int_equal(tu_load(buf, &cat, &diags), 0);
+        free(diags);
+        mc_cost_line *l;
+        size_t n;
+        assert_int_equal(mc_cost_compute(cat, NULL, mc_catalogue_default_cost_model(cat),
+                                         mc_date_from_ymd(2025, 7, 1), &l, &n, NULL),
+                         0);
+        assert_int_equal(l[0].cost, cases[i].cost);
+        assert_int_equal(l[0].annual, cases[i].cost * 3); /* the rounded cost × volume */
+        mc_free(l);
+        mc_catalogue_free(cat);
+    }
+    assert_int_equal(mc_cost_saving_bp(1024000, 231000), 7744); /* Hà Nội: −77.44% */
+    assert_int_equal(mc_cost_saving_bp(0, 0), 0);
+    assert_int_equal(mc_cost_saving_bp(100, 150), -5000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cost__dong_nai_worked_examples),
+        cmocka_unit_test(test_cost__shares_of_samples_and_coverage),
+        cmocka_unit_test(test_cost__rounds_half_up_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
