@@ -147,7 +147,7 @@ check "a result issued by one dossier is in the registry" \
 
 # Compliance cost (SPEC §8.1) on the bundled catalogue and its reform.
 check "cost compares the baseline with the reform" \
-    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . | grep -q '^total .*| .* %'"
+    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . | grep -q '^total .*| .*%$'"
 check "cost --format csv has a header and a line per procedure" \
     bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . --format csv | head -1 | grep -q '^procedure,hours,cost,volume,annual,reform_hours,reform_cost,reform_annual,saving,saving_pct,notes$'"
 check "cost --format json totals the saving" \
