@@ -49,9 +49,12 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
 		$(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
 
-# The main job on the bundled catalogue: lint it and summarise what it holds.
+# The main job on the bundled catalogue: lint it, prove it with its scenarios, and compare the
+# compliance cost of the bundled reform with today's.
 run: $(BIN)
 	./$(BIN) lint --catalogue .
+	./$(BIN) test tests/scenarios --catalogue .
+	./$(BIN) cost --reform civil-data-2026 --date 2025-07-01 --catalogue .
 
 test: $(BIN) $(TEST_BIN)
 	@bash tools/run-tests.sh $(BUILD)
