@@ -1501,8 +1501,9 @@ static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
     bool timely = loc(d, a->now) < opening;
     char day[11];
     mc_date_format(a->new_date, day);
-    json_t *ap = json_pack("{s:I, s:s, s:s, s:b}", "at", (json_int_t)a->now, "new_date", day,
-                           "reason", a->reason, "timely", timely);
+    json_t *ap = json_pack("{s:I, s:s, s:s, s:b, s:I}", "at", (json_int_t)a->now, "new_date",
+                           day, "reason", a->reason, "timely", timely, "due",
+                           (json_int_t)d->row.due);
     char *text = ap ? json_dumps(ap, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (text == NULL || set_str(&d->row.apology, text) != 0) {
         free(text);

@@ -820,3 +820,64 @@ int64_t mc_store_blocked_count(mc_store *st, int64_t dossier)
     sqlite3_reset(s);
     return n;
 }
+
+int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_t to,
+                            int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT seq, dossier, at, kind, actor, body, prev, hash FROM event "
+                                "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        return db_error(st, err, rc, "reading events");
+    }
+    sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    int result = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        mc_event_row ev;
+        read_event(s, &ev);
+        if ((result = fn(ud, &ev)) != 0) {
+            break;
+        }
+    }
+    if (result == 0 && rc != SQLITE_DONE) {
+        result = db_error(st, err, rc, "reading events");
+    }
+    sqlite3_finalize(s);
+    return result;
+}
+
+int mc_store_results_issued(mc_store *st, const char *from, const char *to,
+                            int (*fn)(void *ud, const mc_record_row *rec), void *ud,
+                            mc_error *err)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT registry, document, subject, reference, issued FROM record "
+                                "WHERE reference LIKE 'MC-%' AND issued >= ?1 AND issued <= ?2",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        return db_error(st, err, rc, "reading registry records");
+    }
+    sqlite3_bind_text(s, 1, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, to, -1, SQLITE_TRANSIENT);
+    int result = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        mc_record_row rec = {(const char *)sqlite3_column_text(s, 0),
+                             (const char *)sqlite3_column_text(s, 1),
+                             (const char *)sqlite3_column_text(s, 2),
+                             (const char *)sqlite3_column_text(s, 3),
+                             (const char *)sqlite3_column_text(s, 4)};
+        if ((result = fn(ud, &rec)) != 0) {
+            break;
+        }
+    }
+    if (result == 0 && rc != SQLITE_DONE) {
+        result = db_error(st, err, rc, "reading registry records");
+    }
+    sqlite3_finalize(s);
+    return result;
+}

@@ -23,6 +23,7 @@ typedef struct cli {
     const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
     const char *filter; /* --filter TEXT (test) */
     const char *reform; /* --reform NAME (cost, simulate) */
+    const char *from, *to; /* --from DATE, --to DATE (report) */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
@@ -54,6 +55,7 @@ int cmd_registry(cli *c);
 int cmd_explain(cli *c);
 int cmd_test(cli *c);
 int cmd_cost(cli *c);
+int cmd_report(cli *c);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)

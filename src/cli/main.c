@@ -42,6 +42,8 @@ static const command commands[] = {
      "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'"},
     {"cost", cmd_cost, "cost [--reform NAME] [--date DATE] [--format text|csv|json]",
      "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform"},
+    {"report", cmd_report, "report [--from DATE] [--to DATE] [--format text|csv|json]",
+     "service indicators (Decision 766) per procedure, per agency and in total"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };
@@ -124,6 +126,7 @@ static const option options[] = {
     ONE("--new-date", new_date),
     ONE("--reason", reason),
     ONE("--state", state), ONE("--filter", filter), ONE("--reform", reform),
+    ONE("--from", from), ONE("--to", to),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),

@@ -1,0 +1,132 @@
+/* Service indicators (report.h) over a store filled through the engine: received, resolved on
+ * time and late, open and overdue, apologies, online shares, results issued, reuse and
+ * once-only refusals, mean processing time — per procedure, per agency and in total, and only
+ * within the period. */
+#include "testutil.h"
+
+#include "motcua/calendar.h"
+#include "motcua/engine.h"
+#include "motcua/report.h"
+
+static const char text[] =
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00 }\n"
+    "role clerk\nrole head\n"
+    "document notice\ndocument cert { match \"(?i)marriage\" }\ndocument result\n"
+    "registry civil { holds cert result }\n"
+    "lifecycle l { apology by head\n"
+    "  state submitted { initial; on receive -> processing by clerk; on withdraw -> gone by "
+    "applicant }\n"
+    "  state processing { on approve -> done by head; on ask -> processing by clerk }\n"
+    "  state done { final; outcome granted; issues result to civil }\n"
+    "  state gone { final; outcome withdrawn } }\n"
+    "procedure birth { time-limit 2wd; lifecycle l; agency commune; online full; subject id\n"
+    "  field id { type text; required }\n  requires notice\n  requires cert }\n"
+    "procedure death { time-limit 2wd; lifecycle l; agency commune; online partial; subject id\n"
+    "  field id { type text; required } }\n";
+
+static int64_t at(const mc_calendar *vn, const char *dt)
+{
+    mc_datetime m;
+    assert_int_equal(mc_value_datetime(dt, strlen(dt), &m, NULL, 0), 0);
+    return mc_calendar_to_utc(vn, (mc_localtime)m * 60);
+}
+
+static int64_t submit(mc_engine *e, const char *proc, const char *id, const char *channel,
+                      int64_t now)
+{
+    mc_kv fields[] = {{"id", id}};
+    mc_submit s = {proc, fields, 1, NULL, 0, channel, now, NULL};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(e, &s, &res, NULL), 0);
+    return res.dossier;
+}
+
+static int fire(mc_engine *e, int64_t id, const char *event, const char *role, int64_t now,
+                const char *const *docs, size_t ndocs)
+{
+    mc_fire f;
+    memset(&f, 0, sizeof f);
+    f.dossier = id;
+    f.event = event;
+    f.role = role;
+    f.now = now;
+    f.payload.documents = docs;
+    f.payload.ndocuments = ndocs;
+    mc_result res;
+    return mc_engine_fire(e, &f, &res, NULL);
+}
+
+static void test_report__indicators(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, cat, NULL, ":memory:", NULL), 0);
+    mc_record_row rec = {"civil", "cert", "A", "C-1", "2020-01-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(e), &rec, NULL), 0);
+    /* A: online, on time, its certificate fetched, one once-only refusal. */
+    int64_t a = submit(e, "birth", "A", "online", at(vn, "2025-07-07T09:00"));
+    const char *cert[] = {"cert"};
+    assert_int_equal(fire(e, a, "receive", "clerk", at(vn, "2025-07-07T10:00"), NULL, 0), 0);
+    assert_int_equal(fire(e, a, "ask", "clerk", at(vn, "2025-07-07T10:30"), cert, 1),
+                     MC_EREFUSED);
+    assert_int_equal(fire(e, a, "approve", "head", at(vn, "2025-07-08T10:00"), NULL, 0), 0);
+    /* B: at the counter, late, with a timely apology. */
+    int64_t b = submit(e, "birth", "B", NULL, at(vn, "2025-07-07T09:00"));
+    assert_int_equal(fire(e, b, "receive", "clerk", at(vn, "2025-07-07T10:00"), NULL, 0), 0);
+    mc_apology ap = {b, "head", mc_date_from_ymd(2025, 7, 15), "archives",
+                     at(vn, "2025-07-08T09:00"), NULL};
+    mc_result res;
+    assert_int_equal(mc_engine_apologize(e, &ap, &res, NULL), 0);
+    assert_int_equal(fire(e, b, "approve", "head", at(vn, "2025-07-11T10:00"), NULL, 0), 0);
+    /* C: still open and overdue at the end of the period. */
+    int64_t c = submit(e, "death", "C", "online", at(vn, "2025-07-08T09:00"));
+    assert_int_equal(fire(e, c, "receive", "clerk", at(vn, "2025-07-08T10:00"), NULL, 0), 0);
+    /* D: withdrawn — received, never resolved. E: outside the period. */
+    int64_t d = submit(e, "death", "D", NULL, at(vn, "2025-07-09T09:00"));
+    assert_int_equal(fire(e, d, "withdraw", "applicant", at(vn, "2025-07-09T10:00"), NULL, 0), 0);
+    submit(e, "birth", "E", NULL, at(vn, "2025-08-04T09:00"));
+
+    mc_report r;
+    assert_int_equal(mc_report_compute(mc_engine_store(e), cat, mc_date_from_ymd(2025, 7, 1),
+                                       mc_date_from_ymd(2025, 7, 31), &r, NULL),
+                     0);
+    const mc_indicators *t = &r.total;
+    assert_int_equal(t->received, 4);
+    assert_int_equal(t->resolved, 2);
+    assert_int_equal(t->on_time, 1);
+    assert_int_equal(t->late, 1);
+    assert_int_equal(t->in_progress, 1);
+    assert_int_equal(t->overdue, 1);
+    assert_int_equal(t->apologies, 1);
+    assert_int_equal(t->apologies_timely, 1); /* 8 July, due 9 July: one working day before */
+    assert_int_equal(t->online, 2);
+    assert_int_equal(t->full_online, 1); /* death is only partial online */
+    assert_int_equal(t->results, 2);     /* A and B issued their results */
+    assert_int_equal(t->fetched, 1);
+    assert_int_equal(t->asked, 3);       /* A's notice, B's notice and certificate */
+    assert_int_equal(t->blocked, 1);
+    assert_int_equal(t->processing_wd, 1 + 4); /* A: 7→8 July; B: 7→11 July */
+    assert_int_equal(r.nprocedures, 2);
+    assert_string_equal(r.procedures[0].name, "birth");
+    assert_int_equal(r.procedures[0].received, 2);
+    assert_int_equal(r.procedures[1].received, 2);
+    assert_int_equal(r.nagencies, 1);
+    assert_string_equal(r.agencies[0].name, "commune");
+    assert_int_equal(r.agencies[0].received, 4);
+    mc_report_free(&r);
+    mc_engine_close(e);
+    mc_catalogue_free(cat);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_report__indicators),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
