@@ -171,7 +171,9 @@ static bool suspect(mc_builder *b, const mc_machine *m)
         b->fatal = MC_ENOMEM;
         return true;
     }
-    memcpy(sorted, m->states, m->nstates * sizeof *sorted);
+    if (m->nstates > 0) {
+        memcpy(sorted, m->states, m->nstates * sizeof *sorted);
+    }
     qsort(sorted, m->nstates, sizeof *sorted, cmp_state_name);
     bool dup = false;
     for (size_t i = 1; i < m->nstates && !dup; i++) {

@@ -78,8 +78,12 @@ static mc_state *retarget(applier *a, const mc_state *s, const mc_state *const *
         return NULL;
     }
     *copy = *s;
-    memcpy(on, s->on, s->non * sizeof *on);
-    memcpy(after, s->after, s->nafter * sizeof *after);
+    if (s->non > 0) {
+        memcpy(on, s->on, s->non * sizeof *on);
+    }
+    if (s->nafter > 0) {
+        memcpy(after, s->after, s->nafter * sizeof *after);
+    }
     for (size_t i = 0; i < s->non + s->nafter; i++) {
         const char *target = i < s->non ? on[i].target_name : after[i - s->non].target_name;
         uint32_t k = 0;
