@@ -93,7 +93,9 @@ void mc_resolve_list(mc_builder *b, mc_state **list, size_t nlist, mc_state **st
 
 void mc_resolve_targets(mc_builder *b, mc_state **states, size_t n, size_t from)
 {
-    mc_resolve_list(b, states + from, n - from, states, n);
+    if (from < n) { /* states is NULL when a lifecycle has none */
+        mc_resolve_list(b, states + from, n - from, states, n);
+    }
 }
 
 void mc_check_state_names(mc_builder *b, mc_state **states, size_t n)
