@@ -75,6 +75,8 @@ enum stmt_id {
     S_HEAD_PUT,
     S_HEAD_GET,
     S_STATES,
+    S_EVENTS_OF_KIND,
+    S_RESULTS_ISSUED,
     S_COUNT
 };
 
@@ -117,6 +119,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_STATES] = "SELECT d.id, d.state, (SELECT json_extract(e.body, '$.to') FROM event e "
                  "WHERE e.dossier = d.id AND json_extract(e.body, '$.to') IS NOT NULL "
                  "ORDER BY e.seq DESC LIMIT 1) FROM dossier d ORDER BY d.id",
+    [S_EVENTS_OF_KIND] = "SELECT seq, dossier, at, kind, actor, body, prev, hash FROM event "
+                         "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
+    [S_RESULTS_ISSUED] = "SELECT registry, document, subject, reference, issued FROM record "
+                         "WHERE reference LIKE 'MC-%' AND issued >= ?1 AND issued <= ?2",
     [S_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1 AND kind = 'blocked' "
                         "AND json_extract(body, '$.reason') = 'once-only'",
 };
@@ -564,13 +570,10 @@ static void read_event(sqlite3_stmt *s, mc_event_row *ev)
     }
 }
 
-int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
-                        void *ud, mc_error *err)
+/* Steps s (bound, from the table) calling fn for each event row; resets s. */
+static int each_event(mc_store *st, sqlite3_stmt *s, int (*fn)(void *ud, const mc_event_row *ev),
+                      void *ud, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, dossier ? S_EVENT_EACH : S_EVENT_ALL);
-    if (dossier) {
-        sqlite3_bind_int64(s, 1, dossier);
-    }
     int rc, result = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         mc_event_row ev;
@@ -584,6 +587,16 @@ int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const
     }
     sqlite3_reset(s);
     return result;
+}
+
+int mc_store_event_each(mc_store *st, int64_t dossier,
+                        int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err)
+{
+    sqlite3_stmt *s = stmt(st, dossier ? S_EVENT_EACH : S_EVENT_ALL);
+    if (dossier) {
+        sqlite3_bind_int64(s, 1, dossier);
+    }
+    return each_event(st, s, fn, ud, err);
 }
 
 typedef struct verify_state {
@@ -789,11 +802,10 @@ int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
     return step_done(st, s, "saving a correction ticket", err);
 }
 
-int mc_store_records_of(mc_store *st, const char *subject,
-                        int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err)
+/* Steps s (bound, from the table) calling fn for each record row; resets s. */
+static int each_record(mc_store *st, sqlite3_stmt *s,
+                       int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, S_RECORDS_OF);
-    bind_text(s, 1, subject);
     int rc, result = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         mc_record_row rec = {(const char *)sqlite3_column_text(s, 0),
@@ -812,6 +824,14 @@ int mc_store_records_of(mc_store *st, const char *subject,
     return result;
 }
 
+int mc_store_records_of(mc_store *st, const char *subject,
+                        int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err)
+{
+    sqlite3_stmt *s = stmt(st, S_RECORDS_OF);
+    bind_text(s, 1, subject);
+    return each_record(st, s, fn, ud, err);
+}
+
 int64_t mc_store_blocked_count(mc_store *st, int64_t dossier)
 {
     sqlite3_stmt *s = stmt(st, S_BLOCKED_COUNT);
@@ -824,60 +844,19 @@ int64_t mc_store_blocked_count(mc_store *st, int64_t dossier)
 int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_t to,
                             int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err)
 {
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT seq, dossier, at, kind, actor, body, prev, hash FROM event "
-                                "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        return db_error(st, err, rc, "reading events");
-    }
-    sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
+    sqlite3_stmt *s = stmt(st, S_EVENTS_OF_KIND);
+    bind_text(s, 1, kind);
     sqlite3_bind_int64(s, 2, from);
     sqlite3_bind_int64(s, 3, to);
-    int result = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        mc_event_row ev;
-        read_event(s, &ev);
-        if ((result = fn(ud, &ev)) != 0) {
-            break;
-        }
-    }
-    if (result == 0 && rc != SQLITE_DONE) {
-        result = db_error(st, err, rc, "reading events");
-    }
-    sqlite3_finalize(s);
-    return result;
+    return each_event(st, s, fn, ud, err);
 }
 
 int mc_store_results_issued(mc_store *st, const char *from, const char *to,
                             int (*fn)(void *ud, const mc_record_row *rec), void *ud,
                             mc_error *err)
 {
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT registry, document, subject, reference, issued FROM record "
-                                "WHERE reference LIKE 'MC-%' AND issued >= ?1 AND issued <= ?2",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        return db_error(st, err, rc, "reading registry records");
-    }
-    sqlite3_bind_text(s, 1, from, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, to, -1, SQLITE_TRANSIENT);
-    int result = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        mc_record_row rec = {(const char *)sqlite3_column_text(s, 0),
-                             (const char *)sqlite3_column_text(s, 1),
-                             (const char *)sqlite3_column_text(s, 2),
-                             (const char *)sqlite3_column_text(s, 3),
-                             (const char *)sqlite3_column_text(s, 4)};
-        if ((result = fn(ud, &rec)) != 0) {
-            break;
-        }
-    }
-    if (result == 0 && rc != SQLITE_DONE) {
-        result = db_error(st, err, rc, "reading registry records");
-    }
-    sqlite3_finalize(s);
-    return result;
+    sqlite3_stmt *s = stmt(st, S_RESULTS_ISSUED);
+    bind_text(s, 1, from);
+    bind_text(s, 2, to);
+    return each_record(st, s, fn, ud, err);
 }
