@@ -50,8 +50,7 @@ static i128 minutes_of(const mc_duration *d, const mc_cost_model *m)
 }
 
 /* The share (scale S) of dossiers in which condition c holds. */
-static i128 share_of(const mc_cond *c, const mc_procedure *p, mc_cost_line *l,
-                     const char *doc)
+static i128 share_of(const mc_cond *c, const mc_procedure *p, mc_cost_line *l, const char *doc)
 {
     if (c->kind == MC_COND_ALWAYS) {
         return S;
@@ -118,8 +117,8 @@ static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_cost_line *l)
     return fee;
 }
 
-static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model *m,
-                     mc_date date, mc_cost_line *l)
+static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model *m, mc_date date,
+                     mc_cost_line *l)
 {
     i128 minutes = 0; /* scale S³ */
     i128 money = 0;   /* dong at scale S² */
@@ -159,8 +158,8 @@ static int cmp_line(const void *a, const void *b)
     return strcmp(((const mc_cost_line *)a)->procedure, ((const mc_cost_line *)b)->procedure);
 }
 
-int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m,
-                    mc_date date, mc_cost_line **lines, size_t *n, mc_error *err)
+int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m, mc_date date,
+                    mc_cost_line **lines, size_t *n, mc_error *err)
 {
     *lines = NULL;
     *n = 0;

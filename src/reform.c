@@ -263,8 +263,8 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
     c->default_cost_model = base->default_cost_model;
     c->nnames = 0;
     /* What a reform never changes: shared as it is. */
-    const mc_ptrvec *shared[] = {&base->calendars, &base->roles, &base->lifecycles,
-                                 &base->reforms, &base->cost_models};
+    const mc_ptrvec *shared[] = {&base->calendars, &base->roles, &base->lifecycles, &base->reforms,
+                                 &base->cost_models};
     mc_ptrvec *mine[] = {&c->calendars, &c->roles, &c->lifecycles, &c->reforms, &c->cost_models};
     mc_map *maps[] = {&c->calendar_map, &c->role_map, &c->lifecycle_map, &c->reform_map,
                       &c->cost_model_map};

@@ -138,8 +138,8 @@ static bool valid_subject(const char *s, size_t n)
     return true;
 }
 
-int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *registry,
-                       mc_source *src, mc_diags *diags, size_t *count, mc_error *err)
+int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *registry, mc_source *src,
+                       mc_diags *diags, size_t *count, mc_error *err)
 {
     *count = 0;
     const mc_registry *reg = mc_catalogue_registry(cat, registry);
@@ -155,12 +155,12 @@ int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *regist
     size_t nowned = 0, capowned = 0;
     mc_record_row *rows = NULL;
     size_t nrows = 0, caprows = 0;
-#define PROBLEM(off, len, ...)                                                                   \
-    do {                                                                                         \
-        if (mc_diags_add(diags, MC_DIAG_ERROR, src, (off), (len), __VA_ARGS__) != 0) {           \
-            rc = mc_error_set(err, MC_ENOMEM, "out of memory");                                  \
-            goto done;                                                                           \
-        }                                                                                        \
+#define PROBLEM(off, len, ...)                                                                     \
+    do {                                                                                           \
+        if (mc_diags_add(diags, MC_DIAG_ERROR, src, (off), (len), __VA_ARGS__) != 0) {             \
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");                                    \
+            goto done;                                                                             \
+        }                                                                                          \
     } while (0)
     /* UTF-8 first: one report is enough to say the file is in another encoding. */
     for (size_t i = 0; i < n;) {
@@ -270,8 +270,8 @@ int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *regist
         if (rc == 0) {
             /* The import is part of the audit chain, like every change of the store. */
             json_t *body = json_pack("{s:s, s:s, s:I, s:s}", "registry", reg->name, "file",
-                                     mc_source_path(src), "records", (json_int_t)nrows,
-                                     "catalogue", mc_catalogue_hash(cat));
+                                     mc_source_path(src), "records", (json_int_t)nrows, "catalogue",
+                                     mc_catalogue_hash(cat));
             char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
             json_decref(body);
             mc_event_row ev;

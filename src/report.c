@@ -17,12 +17,12 @@ typedef struct builder {
     const mc_calendar *cal;
     int64_t from, to; /* UTC [from, to) */
     mc_date from_day, to_day;
-    mc_map procs, agencies;  /* name -> index + 1 */
+    mc_map procs, agencies; /* name -> index + 1 */
     mc_indicators *p, *a;
     size_t np, na, capp, capa;
     mc_indicators total;
-    mc_map owner;            /* dossier id (text) -> procedure index + 1, for later passes */
-    char **keys;             /* the owner map's keys */
+    mc_map owner; /* dossier id (text) -> procedure index + 1, for later passes */
+    char **keys;  /* the owner map's keys */
     size_t nkeys, capkeys;
     int rc;
 } builder;
@@ -167,9 +167,9 @@ static int per_dossier(void *ud, const mc_dossier_row *row)
     builder *b = ud;
     const mc_procedure *p = version_of(b->cat, row);
     const char *agency = p && p->agency ? p->agency : "-";
-    mc_indicators *rows[3] = {slot(b, &b->procs, &b->p, &b->np, &b->capp,
-                                   p ? p->name : "(unknown procedure)"),
-                              NULL, &b->total};
+    mc_indicators *rows[3] = {
+        slot(b, &b->procs, &b->p, &b->np, &b->capp, p ? p->name : "(unknown procedure)"), NULL,
+        &b->total};
     size_t pi = rows[0] ? (size_t)(rows[0] - b->p) : 0;
     rows[1] = slot(b, &b->agencies, &b->a, &b->na, &b->capa, agency);
     rows[0] = &b->p[pi]; /* slot() may have moved the array */
@@ -244,7 +244,7 @@ int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_da
     memset(&b, 0, sizeof b);
     b.cat = cat;
     b.cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
-                                              : mc_calendar_builtin();
+                                               : mc_calendar_builtin();
     b.from_day = from;
     b.to_day = to;
     b.from = mc_calendar_to_utc(b.cal, (mc_localtime)from * DAY);

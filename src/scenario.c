@@ -31,11 +31,11 @@ typedef struct runner {
     const char *procedure; /* of the latest submit */
     int64_t clock;         /* MC_NONE before `now` */
     bool submitted;
-    bool first;            /* the step is the scenario's first */
+    bool first; /* the step is the scenario's first */
     /* running */
     mc_engine *e;
     int64_t dossier;
-    bool refused;          /* the last step that is not an expect was refused */
+    bool refused; /* the last step that is not an expect was refused */
     mc_refusal reason;
     char message[512];
     const mc_node *refused_at; /* a refusal not yet expected */
@@ -78,8 +78,8 @@ static int fail(runner *r, const mc_node *n, const char *fmt, ...)
     }
     uint32_t line, col;
     mc_source_position(r->src, n->toks[0].off, &line, &col);
-    int k = snprintf(r->failure, sizeof r->failure, "%s:%u: ", mc_source_path(r->src),
-                     (unsigned)line);
+    int k =
+        snprintf(r->failure, sizeof r->failure, "%s:%u: ", mc_source_path(r->src), (unsigned)line);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->failure + k, sizeof r->failure - (size_t)k, fmt, ap);
@@ -258,8 +258,9 @@ static int step_now(runner *r, const mc_node *n)
     int64_t t = 0;
     if (r->check) {
         if (r->submitted) {
-            return problem(r, &n->toks[0], "'now' sets the clock before the first 'submit'; "
-                                           "move time on with 'at'");
+            return problem(r, &n->toks[0],
+                           "'now' sets the clock before the first 'submit'; "
+                           "move time on with 'at'");
         }
         if (datetime(r, &n->toks[1], &t) == 0) {
             r->clock = t;
@@ -303,13 +304,15 @@ static int step_registry(runner *r, const mc_node *n)
     const mc_token *t = n->toks;
     if (r->check) {
         if (n->ntoks != 6 && n->ntoks != 8) {
-            return problem(r, &t[0], "write: registry REGISTRY holds DOCUMENT for SUBJECT "
-                                     "[ref \"REFERENCE\"]");
+            return problem(r, &t[0],
+                           "write: registry REGISTRY holds DOCUMENT for SUBJECT "
+                           "[ref \"REFERENCE\"]");
         }
         if (!mc_tok_is(&t[2], "holds") || !mc_tok_is(&t[4], "for") ||
             (n->ntoks == 8 && !mc_tok_is(&t[6], "ref"))) {
-            return problem(r, &t[0], "write: registry REGISTRY holds DOCUMENT for SUBJECT "
-                                     "[ref \"REFERENCE\"]");
+            return problem(r, &t[0],
+                           "write: registry REGISTRY holds DOCUMENT for SUBJECT "
+                           "[ref \"REFERENCE\"]");
         }
         check_registry(r, &t[1]);
         check_document(r, &t[3]);
@@ -347,8 +350,9 @@ static int step_submit(runner *r, const mc_node *n)
     const mc_token *t = n->toks;
     if (r->check) {
         if (n->ntoks != 2 && !(n->ntoks == 4 && mc_tok_is(&t[2], "channel"))) {
-            return problem(r, &t[0], "write: submit PROCEDURE [channel online|counter|post] "
-                                     "{ FIELD VALUE… }");
+            return problem(r, &t[0],
+                           "write: submit PROCEDURE [channel online|counter|post] "
+                           "{ FIELD VALUE… }");
         }
         if (r->clock == MC_NONE) {
             return problem(r, &t[0], "set the clock with 'now' before the first 'submit'");
@@ -358,8 +362,8 @@ static int step_submit(runner *r, const mc_node *n)
         const char *name = text(r, &t[1]);
         size_t nv;
         mc_catalogue_versions(r->cat, name, &nv);
-        if (known(r, &t[1], nv > 0, "procedure", names_of(r, (const void *const *)procs, np),
-                  np) != 0) {
+        if (known(r, &t[1], nv > 0, "procedure", names_of(r, (const void *const *)procs, np), np) !=
+            0) {
             return -1;
         }
         r->procedure = name;
@@ -393,8 +397,8 @@ static int step_submit(runner *r, const mc_node *n)
             fields[nf++].value = text(r, &c->toks[1]);
         }
     }
-    mc_submit s = {text(r, &t[1]), fields, nf, attach, na,
-                   n->ntoks == 4 ? text(r, &t[3]) : NULL, r->clock, NULL};
+    mc_submit s = {text(r, &t[1]), fields, nf, attach, na, n->ntoks == 4 ? text(r, &t[3]) : NULL,
+                   r->clock,       NULL};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(r->e, &s, &res, &err);
@@ -432,8 +436,9 @@ static int step_fire(runner *r, const mc_node *n)
             } else if (mc_tok_is(k, "set") && c->ntoks == 3) {
                 check_in_procedure(r, &c->toks[1], 2);
             } else {
-                problem(r, k, "unknown payload '%.*s' (documents D…, note S, dispute D S, set "
-                              "FIELD VALUE, attach D…)",
+                problem(r, k,
+                        "unknown payload '%.*s' (documents D…, note S, dispute D S, set "
+                        "FIELD VALUE, attach D…)",
                         (int)k->text_len, k->text);
             }
         }
@@ -489,8 +494,8 @@ static int step_apologize(runner *r, const mc_node *n)
         }
         if (mc_tok_is(&c->toks[0], "new-date")) {
             char msg[100];
-            has_date = mc_value_date(c->toks[1].text, c->toks[1].text_len, &date, msg,
-                                     sizeof msg) == 0;
+            has_date =
+                mc_value_date(c->toks[1].text, c->toks[1].text_len, &date, msg, sizeof msg) == 0;
         } else if (mc_tok_is(&c->toks[0], "reason")) {
             reason = text(r, &c->toks[1]);
         }
@@ -545,8 +550,8 @@ static int expect_refusal(runner *r, const mc_node *n)
                     t[2].text, got[0] ? got : "(no reason word)", r->message);
     }
     if (!blocked && strstr(r->message, text(r, &t[2])) == NULL) {
-        return fail(r, n, "expected a refusal containing \"%.*s\", got: %s",
-                    (int)t[2].text_len, t[2].text, r->message);
+        return fail(r, n, "expected a refusal containing \"%.*s\", got: %s", (int)t[2].text_len,
+                    t[2].text, r->message);
     }
     return 0;
 }
@@ -561,10 +566,9 @@ static int step_expect(runner *r, const mc_node *n)
     if (mc_tok_is(what, "blocked") || mc_tok_is(what, "refused")) {
         return expect_refusal(r, n);
     }
-    static const char *const forms[] = {"state",   "due",     "no",       "overdue",
-                                        "on-time", "late",    "asked",    "not",
-                                        "fetched", "provided", "fee",     "registry",
-                                        "events"};
+    static const char *const forms[] = {"state", "due",      "no",    "overdue", "on-time",
+                                        "late",  "asked",    "not",   "fetched", "provided",
+                                        "fee",   "registry", "events"};
     int form = -1;
     for (int i = 0; i < (int)(sizeof forms / sizeof forms[0]); i++) {
         if (mc_tok_is(what, forms[i])) {
@@ -579,7 +583,8 @@ static int step_expect(runner *r, const mc_node *n)
             return -1;
         }
         static const int args[] = {3, 3, 3, 2, 2, 2, 3, 4, -1, 3, 4, 7, 3};
-        bool shape = args[form] < 0 ? n->ntoks == 3 || n->ntoks == 5 : n->ntoks == (size_t)args[form];
+        bool shape =
+            args[form] < 0 ? n->ntoks == 3 || n->ntoks == 5 : n->ntoks == (size_t)args[form];
         if (!shape) {
             return problem(r, &t[0], "wrong form of 'expect %.*s' (see docs/scenarios.md)",
                            (int)what->text_len, what->text);
@@ -602,10 +607,10 @@ static int step_expect(runner *r, const mc_node *n)
             if (check_document(r, &t[2]) != 0) {
                 return -1;
             }
-            return n->ntoks == 5 ? (mc_tok_is(&t[3], "from") ? check_registry(r, &t[4])
-                                                              : problem(r, &t[3],
-                                                                        "write: from REGISTRY"))
-                                 : 0;
+            return n->ntoks == 5
+                       ? (mc_tok_is(&t[3], "from") ? check_registry(r, &t[4])
+                                                   : problem(r, &t[3], "write: from REGISTRY"))
+                       : 0;
         case 11:
             if (!mc_tok_is(&t[3], "holds") || !mc_tok_is(&t[5], "for")) {
                 return problem(r, &t[0], "write: expect registry R holds D for SUBJECT");
@@ -655,8 +660,7 @@ static int step_expect(runner *r, const mc_node *n)
         datetime(r, &t[2], &when);
         fmt_time(r, when, want);
         if (d.due == MC_NONE) {
-            rc = fail(r, n, "expected due %s, got no due (clock %s)", want,
-                      mc_clock_name(d.clock));
+            rc = fail(r, n, "expected due %s, got no due (clock %s)", want, mc_clock_name(d.clock));
         } else if (d.due != when) {
             fmt_time(r, d.due, got);
             rc = fail(r, n, "expected due %s, got due %s", want, got);
@@ -671,7 +675,8 @@ static int step_expect(runner *r, const mc_node *n)
         break;
     case 3:
         if (!d.overdue) {
-            rc = fail(r, n, "expected overdue, got %s", d.final ? "a closed dossier" : "not overdue");
+            rc = fail(r, n, "expected overdue, got %s",
+                      d.final ? "a closed dossier" : "not overdue");
         }
         break;
     case 4:
@@ -742,10 +747,14 @@ static const struct {
     size_t min, max;
     step_fn fn;
 } steps[] = {
-    {"reform", 2, 2, step_reform},       {"now", 2, 2, step_now},
-    {"registry", 6, 8, step_registry},   {"submit", 2, 4, step_submit},
-    {"at", 2, 2, step_at},               {"fire", 4, 4, step_fire},
-    {"apologize", 3, 3, step_apologize}, {"expect", 2, 8, step_expect},
+    {"reform", 2, 2, step_reform},
+    {"now", 2, 2, step_now},
+    {"registry", 6, 8, step_registry},
+    {"submit", 2, 4, step_submit},
+    {"at", 2, 2, step_at},
+    {"fire", 4, 4, step_fire},
+    {"apologize", 3, 3, step_apologize},
+    {"expect", 2, 8, step_expect},
 };
 enum { NSTEPS = sizeof steps / sizeof steps[0] };
 
@@ -782,22 +791,23 @@ static void walk(runner *r, const mc_node *scenario)
             continue;
         }
         bool is_expect = mc_tok_is(&n->toks[0], "expect");
-        bool expects_refusal = is_expect && n->ntoks >= 2 &&
-                               (mc_tok_is(&n->toks[1], "blocked") ||
-                                mc_tok_is(&n->toks[1], "refused"));
+        bool expects_refusal =
+            is_expect && n->ntoks >= 2 &&
+            (mc_tok_is(&n->toks[1], "blocked") || mc_tok_is(&n->toks[1], "refused"));
         if (!r->check && r->refused_at != NULL && !expects_refusal) {
-            fail(r, r->refused_at, "the step was refused (%s%s%s) and no 'expect blocked' or "
-                                   "'expect refused' follows",
-                 mc_refusal_name(r->reason), mc_refusal_name(r->reason)[0] ? ": " : "",
-                 r->message);
+            fail(r, r->refused_at,
+                 "the step was refused (%s%s%s) and no 'expect blocked' or "
+                 "'expect refused' follows",
+                 mc_refusal_name(r->reason), mc_refusal_name(r->reason)[0] ? ": " : "", r->message);
             break;
         }
         steps[k].fn(r, n);
         r->first = false;
     }
     if (!r->check && !r->failed && r->refused_at != NULL) {
-        fail(r, r->refused_at, "the step was refused (%s%s%s) and no 'expect blocked' or "
-                               "'expect refused' follows",
+        fail(r, r->refused_at,
+             "the step was refused (%s%s%s) and no 'expect blocked' or "
+             "'expect refused' follows",
              mc_refusal_name(r->reason), mc_refusal_name(r->reason)[0] ? ": " : "", r->message);
     }
 }
@@ -824,7 +834,7 @@ int mc_scenario_run_file(const mc_catalogue *cat, mc_rules *rules, mc_source *sr
     r.diags = diags;
     r.arena = &arena;
     r.cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
-                                              : mc_calendar_builtin();
+                                               : mc_calendar_builtin();
     /* First pass: check every scenario of the file. */
     r.check = true;
     for (const mc_node *s = tree; rc == 0 && s != NULL && !r.fatal; s = s->next) {
@@ -840,8 +850,7 @@ int mc_scenario_run_file(const mc_catalogue *cat, mc_rules *rules, mc_source *sr
         r.submitted = false;
         r.procedure = NULL;
         for (const mc_node *n = s->child; n != NULL; n = n->next) {
-            if (!n->broken && n->ntoks == 2 && mc_tok_is(&n->toks[0], "reform") &&
-                n == s->child) {
+            if (!n->broken && n->ntoks == 2 && mc_tok_is(&n->toks[0], "reform") && n == s->child) {
                 mc_catalogue *reformed = NULL;
                 const mc_reform *rf = mc_catalogue_reform(cat, text(&r, &n->toks[1]));
                 if (rf != NULL && mc_reform_apply(cat, rf, &reformed, NULL) == 0) {

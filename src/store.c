@@ -589,8 +589,8 @@ static int each_event(mc_store *st, sqlite3_stmt *s, int (*fn)(void *ud, const m
     return result;
 }
 
-int mc_store_event_each(mc_store *st, int64_t dossier,
-                        int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err)
+int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
+                        void *ud, mc_error *err)
 {
     sqlite3_stmt *s = stmt(st, dossier ? S_EVENT_EACH : S_EVENT_ALL);
     if (dossier) {
@@ -803,16 +803,15 @@ int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
 }
 
 /* Steps s (bound, from the table) calling fn for each record row; resets s. */
-static int each_record(mc_store *st, sqlite3_stmt *s,
-                       int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err)
+static int each_record(mc_store *st, sqlite3_stmt *s, int (*fn)(void *ud, const mc_record_row *rec),
+                       void *ud, mc_error *err)
 {
     int rc, result = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        mc_record_row rec = {(const char *)sqlite3_column_text(s, 0),
-                             (const char *)sqlite3_column_text(s, 1),
-                             (const char *)sqlite3_column_text(s, 2),
-                             (const char *)sqlite3_column_text(s, 3),
-                             (const char *)sqlite3_column_text(s, 4)};
+        mc_record_row rec = {
+            (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+            (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+            (const char *)sqlite3_column_text(s, 4)};
         if ((result = fn(ud, &rec)) != 0) {
             break;
         }
@@ -852,8 +851,7 @@ int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_
 }
 
 int mc_store_results_issued(mc_store *st, const char *from, const char *to,
-                            int (*fn)(void *ud, const mc_record_row *rec), void *ud,
-                            mc_error *err)
+                            int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err)
 {
     sqlite3_stmt *s = stmt(st, S_RESULTS_ISSUED);
     bind_text(s, 1, from);

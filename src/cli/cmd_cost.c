@@ -179,13 +179,13 @@ int cmd_cost(cli *c)
         } else if (json != NULL) {
             json_t *o = json_pack("{s:s, s:{s:s, s:I, s:I, s:I}, s:s}", "procedure", b->procedure,
                                   "baseline", "hours", h, "cost", (json_int_t)b->cost, "volume",
-                                  (json_int_t)b->volume, "annual", (json_int_t)b->annual,
-                                  "notes", b->notes);
+                                  (json_int_t)b->volume, "annual", (json_int_t)b->annual, "notes",
+                                  b->notes);
             if (reform) {
                 json_object_set_new(o, "reform",
                                     json_pack("{s:s, s:I, s:I, s:b}", "hours", rh, "cost",
-                                              (json_int_t)r_cost, "annual",
-                                              (json_int_t)r_annual, "abolished", abolished));
+                                              (json_int_t)r_cost, "annual", (json_int_t)r_annual,
+                                              "abolished", abolished));
                 json_object_set_new(o, "saving", json_integer(saving));
                 json_object_set_new(o, "saving_pct", json_string(pct));
             }
@@ -205,9 +205,9 @@ int cmd_cost(cli *c)
     money_text(total_r, tr);
     money_text(total_b - total_r, ts);
     if (json != NULL) {
-        json_t *o = json_pack("{s:s, s:s, s:s?, s:o, s:{s:I}}", "date", day, "cost_model",
-                              m->name, "reform", reform ? mc_reform_name(reform) : NULL,
-                              "procedures", json, "total", "baseline", (json_int_t)total_b);
+        json_t *o = json_pack("{s:s, s:s, s:s?, s:o, s:{s:I}}", "date", day, "cost_model", m->name,
+                              "reform", reform ? mc_reform_name(reform) : NULL, "procedures", json,
+                              "total", "baseline", (json_int_t)total_b);
         if (reform) {
             json_t *t = json_object_get(o, "total");
             json_object_set_new(t, "reform", json_integer(total_r));

@@ -392,8 +392,8 @@ static int list_one(void *ud, const mc_dossier_row *row)
                                         row->state, "due", row->due != MC_NONE ? due : NULL,
                                         "overdue", row->overdue, "final", row->final));
     } else {
-        printf("%6lld  %-22s %-32s %s%s\n", (long long)row->id, row->state, row->procedure,
-               due, row->overdue ? "  OVERDUE" : "");
+        printf("%6lld  %-22s %-32s %s%s\n", (long long)row->id, row->state, row->procedure, due,
+               row->overdue ? "  OVERDUE" : "");
     }
     return 0;
 }
@@ -603,8 +603,7 @@ int cmd_explain(cli *c)
         found |= strcmp(d.procedure->requires[i].document->name, only) == 0;
     }
     if (!found) {
-        fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", d.procedure->name,
-                only);
+        fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", d.procedure->name, only);
         mc_dossier_free(&d);
         close_session(&s);
         return EXIT_FAIL;
@@ -628,8 +627,9 @@ int cmd_explain(cli *c)
             snprintf(story, sizeof story, "not required: its condition does not hold");
             break;
         case MC_REQ_FETCHED:
-            snprintf(story, sizeof story, "fetched from %s, record %s: never asked of the applicant",
-                     r->registry, r->record ? r->record : "");
+            snprintf(story, sizeof story,
+                     "fetched from %s, record %s: never asked of the applicant", r->registry,
+                     r->record ? r->record : "");
             break;
         case MC_REQ_PROVIDED:
             snprintf(story, sizeof story, "provided by the applicant");
@@ -645,15 +645,15 @@ int cmd_explain(cli *c)
             }
             break;
         }
-        const char *legal = q->legal_basis.n ? q->legal_basis.items[0]
+        const char *legal = q->legal_basis.n             ? q->legal_basis.items[0]
                             : d.procedure->legal_basis.n ? d.procedure->legal_basis.items[0]
                                                          : NULL;
         if (list != NULL) {
-            json_array_append_new(
-                list, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "document",
-                                q->document->name, "status", status_names[r->status], "required",
-                                why, "story", story, "registry", r->registry, "record", r->record,
-                                "legal_basis", legal));
+            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}",
+                                                  "document", q->document->name, "status",
+                                                  status_names[r->status], "required", why, "story",
+                                                  story, "registry", r->registry, "record",
+                                                  r->record, "legal_basis", legal));
             continue;
         }
         printf("  %s\n    %s\n    %s\n", q->document->name, why, story);

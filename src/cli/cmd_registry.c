@@ -12,10 +12,10 @@ static int print_record(void *ud, const mc_record_row *rec)
 {
     json_t *list = ud;
     if (list != NULL) {
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "registry",
-                                              rec->registry, "document", rec->document, "subject",
-                                              rec->subject, "reference", rec->reference, "issued",
-                                              rec->issued));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "registry", rec->registry,
+                                        "document", rec->document, "subject", rec->subject,
+                                        "reference", rec->reference, "issued", rec->issued));
         return 0;
     }
     printf("%-24s %-32s %-20s %s\n", rec->registry, rec->document,
@@ -57,8 +57,8 @@ int cmd_registry(cli *c)
         mc_diags_free(rows);
         if (rc == 0) {
             if (c->json) {
-                json_t *o = json_pack("{s:s, s:I}", "registry", c->args[1], "imported",
-                                      (json_int_t)count);
+                json_t *o =
+                    json_pack("{s:s, s:I}", "registry", c->args[1], "imported", (json_int_t)count);
                 char *text = json_dumps(o, JSON_INDENT(2));
                 puts(text);
                 free(text);

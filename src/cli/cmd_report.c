@@ -36,18 +36,16 @@ static json_t *as_json(const mc_indicators *x)
     pct(x->online, x->received, onl);
     pct(x->full_online, x->received, full);
     mean(x->processing_wd, x->resolved, m);
-    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-                          "s:I, s:s, s:s, s:s, s:s}",
-                          "name", x->name, "received", (json_int_t)x->received, "resolved",
-                          (json_int_t)x->resolved, "on_time", (json_int_t)x->on_time, "late",
-                          (json_int_t)x->late, "in_progress", (json_int_t)x->in_progress,
-                          "overdue", (json_int_t)x->overdue, "apologies",
-                          (json_int_t)x->apologies, "apologies_timely",
-                          (json_int_t)x->apologies_timely, "online", (json_int_t)x->online,
-                          "full_online", (json_int_t)x->full_online, "results",
-                          (json_int_t)x->results, "fetched", (json_int_t)x->fetched, "asked",
-                          (json_int_t)x->asked, "on_time_pct", on, "online_pct", onl,
-                          "full_online_pct", full, "mean_processing_wd", m);
+    json_t *o = json_pack(
+        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+        "s:I, s:s, s:s, s:s, s:s}",
+        "name", x->name, "received", (json_int_t)x->received, "resolved", (json_int_t)x->resolved,
+        "on_time", (json_int_t)x->on_time, "late", (json_int_t)x->late, "in_progress",
+        (json_int_t)x->in_progress, "overdue", (json_int_t)x->overdue, "apologies",
+        (json_int_t)x->apologies, "apologies_timely", (json_int_t)x->apologies_timely, "online",
+        (json_int_t)x->online, "full_online", (json_int_t)x->full_online, "results",
+        (json_int_t)x->results, "fetched", (json_int_t)x->fetched, "asked", (json_int_t)x->asked,
+        "on_time_pct", on, "online_pct", onl, "full_online_pct", full, "mean_processing_wd", m);
     json_object_set_new(o, "blocked", json_integer(x->blocked));
     return o;
 }
@@ -60,8 +58,8 @@ static void text_row(const mc_indicators *x, bool csv)
     pct(x->full_online, x->received, full);
     mean(x->processing_wd, x->resolved, m);
     if (csv) {
-        printf("%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%lld,%lld,%lld,%lld,%s\n",
-               x->name, (long long)x->received, (long long)x->resolved, (long long)x->on_time,
+        printf("%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%lld,%lld,%lld,%lld,%s\n", x->name,
+               (long long)x->received, (long long)x->resolved, (long long)x->on_time,
                (long long)x->late, (long long)x->in_progress, (long long)x->overdue,
                (long long)x->apologies, (long long)x->apologies_timely, onl, full,
                (long long)x->results, (long long)x->fetched, (long long)x->asked,
@@ -141,9 +139,9 @@ int cmd_report(cli *c)
                  "apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,"
                  "mean_processing_wd");
         } else {
-            printf("%-30s %8s %8s %8s %5s %8s %7s %11s %8s %8s %7s %11s %7s %7s\n", "",
-                   "received", "resolved", "on time", "late", "open", "overdue", "apol. ok/all",
-                   "online", "full", "results", "fetch/ask", "blocked", "mean wd");
+            printf("%-30s %8s %8s %8s %5s %8s %7s %11s %8s %8s %7s %11s %7s %7s\n", "", "received",
+                   "resolved", "on time", "late", "open", "overdue", "apol. ok/all", "online",
+                   "full", "results", "fetch/ask", "blocked", "mean wd");
         }
         for (size_t i = 0; i < r.nprocedures; i++) {
             text_row(&r.procedures[i], csv);

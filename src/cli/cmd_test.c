@@ -154,9 +154,9 @@ int cmd_test(cli *c)
         status = cli_exit_for(rc);
     } else {
         if (t.json != NULL) {
-            json_t *o = json_pack("{s:o, s:I, s:I, s:b}", "scenarios", t.json, "passed",
-                                  (json_int_t)t.passed, "failed", (json_int_t)t.failed, "errors",
-                                  broken);
+            json_t *o =
+                json_pack("{s:o, s:I, s:I, s:b}", "scenarios", t.json, "passed",
+                          (json_int_t)t.passed, "failed", (json_int_t)t.failed, "errors", broken);
             t.json = NULL;
             char *text = json_dumps(o, JSON_INDENT(2));
             puts(text);

@@ -1,0 +1,222 @@
+/* The statutory clock of a dossier (SPEC §4.6): starting, pausing and resuming it, timers,
+ * overdue marks, and entering a state. */
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ==== clock, timers and states =========================================================== */
+
+mc_localtime mce_loc(const dos *d, int64_t utc)
+{
+    return mc_calendar_to_local(d->cal, utc);
+}
+
+int64_t mce_utc(const dos *d, mc_localtime t)
+{
+    return mc_calendar_to_utc(d->cal, t);
+}
+
+static int64_t start_clock(const dos *d, int64_t at)
+{
+    if (!d->p->has_time_limit) {
+        return MC_NONE;
+    }
+    return mce_utc(d, mc_calendar_deadline(d->cal, mce_loc(d, at), d->p->time_limit));
+}
+
+/* What is left of the limit when the clock pauses at `at` (§4.6): days for d and wd limits,
+ * seconds of office or wall time for the others. */
+static int64_t time_left(const dos *d, int64_t at)
+{
+    mc_localtime a = mce_loc(d, at), due = mce_loc(d, d->row.due);
+    mc_date ad = (mc_date)(a / DAY), dd = (mc_date)(due / DAY);
+    switch (d->p->time_limit.unit) {
+    case MC_DUR_WD:
+        return mc_calendar_working_days(d->cal, ad, dd);
+    case MC_DUR_D:
+        return dd > ad ? dd - ad : 0;
+    case MC_DUR_WH:
+        return mc_calendar_office_seconds(d->cal, a, due);
+    default:
+        return due > a ? due - a : 0;
+    }
+}
+
+static int64_t resume_clock(const dos *d, int64_t at, int64_t left)
+{
+    mc_duration rest = d->p->time_limit;
+    switch (rest.unit) {
+    case MC_DUR_WD:
+    case MC_DUR_D:
+        rest.amount = left * MC_FIXED_ONE;
+        break;
+    case MC_DUR_WH:
+        rest.amount = left * MC_FIXED_ONE / 3600;
+        break;
+    default:
+        return at + left;
+    }
+    return mce_utc(d, mc_calendar_deadline(d->cal, mce_loc(d, at), rest));
+}
+
+/* The instant the earliest timer of the current state fires, and which one. */
+static int64_t next_timer(const dos *d, size_t *which)
+{
+    const mc_state *s = mce_cur(d);
+    int64_t best = MC_NONE;
+    for (size_t i = 0; !d->row.final && i < s->nafter; i++) {
+        int64_t t =
+            mce_utc(d, mc_calendar_deadline(d->cal, mce_loc(d, d->row.entered), s->after[i].after));
+        if (best == MC_NONE || t < best) {
+            best = t;
+            *which = i;
+        }
+    }
+    return best;
+}
+
+bool mce_clock_running(const dos *d)
+{
+    return d->row.clock != NULL && strcmp(d->row.clock, "running") == 0;
+}
+
+static int64_t overdue_at(const dos *d)
+{
+    return mce_clock_running(d) && d->row.due != MC_NONE && !d->row.overdue ? d->row.due : MC_NONE;
+}
+
+void mce_update_wake(dos *d)
+{
+    size_t which;
+    int64_t t = next_timer(d, &which), o = overdue_at(d);
+    d->row.wake = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
+}
+
+static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc_error *err)
+{
+    for (size_t i = 0; i < s->nissues; i++) {
+        if (d->row.subject == NULL) {
+            continue;
+        }
+        char ref[64], day[11];
+        snprintf(ref, sizeof ref, "MC-%lld", (long long)d->row.id);
+        mc_date_format((mc_date)(mce_loc(d, at) / DAY), day);
+        mc_record_row rec = {s->issues[i].registry->name, s->issues[i].document->name,
+                             d->row.subject, ref, day};
+        int rc = mc_store_record_put(e->st, &rec, err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Records on the event that caused it the due instant now in force, with the calendar that
+ * computed it and a hash of that calendar's content (§4.1.5). */
+static void note_due(dos *d)
+{
+    json_t *last = json_array_get(d->events, json_array_size(d->events) - 1);
+    json_t *body = json_object_get(last, "body");
+    if (body == NULL) {
+        return;
+    }
+    if (d->row.due == MC_NONE) {
+        json_object_set_new(body, "due", json_null());
+        return;
+    }
+    char hash[33];
+    mc_calendar_hash(d->cal, hash);
+    json_object_set_new(body, "due", json_integer(d->row.due));
+    json_object_set_new(body, "calendar", json_string(d->cal->name));
+    json_object_set_new(body, "calendar_hash", json_string(hash));
+}
+
+/* Moves the dossier into state `to` at `at` (§4.6 clock rules). restart: the transition says
+ * restart-clock. */
+int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_error *err)
+{
+    const mc_state *s = d->p->machine.states[to];
+    const char *old = d->row.clock ? d->row.clock : "stopped";
+    bool was_stopped = strcmp(old, "stopped") == 0, was_paused = strcmp(old, "paused") == 0;
+    const char *clock = mc_clock_name(s->clock);
+    if (s->final) {
+        d->row.final = true;
+        d->row.finished = at;
+        d->row.late = d->row.overdue || (d->row.due != MC_NONE && at > d->row.due) ? 1 : 0;
+        if (!mce_clock_running(d) && !was_paused) {
+            d->row.late = d->row.overdue ? 1 : 0;
+        }
+        if (mce_set_str(&d->row.outcome, mc_outcome_name(s->outcome)) != 0) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        d->row.due = MC_NONE;
+        d->row.overdue = false; /* overdue only while the clock runs; `late` keeps the story */
+    } else if (s->clock == MC_CLOCK_RUNNING) {
+        if (restart || was_stopped) {
+            d->row.due = start_clock(d, at);
+            d->row.overdue = false;
+        } else if (was_paused && d->row.left != MC_NONE) {
+            d->row.due = resume_clock(d, at, d->row.left);
+        }
+        d->row.left = MC_NONE;
+    } else if (s->clock == MC_CLOCK_PAUSED) {
+        if (mce_clock_running(d) && d->row.due != MC_NONE && !d->row.overdue) {
+            d->row.left = time_left(d, at);
+            d->row.due = MC_NONE;
+        }
+    } else {
+        d->row.due = MC_NONE;
+        d->row.left = MC_NONE;
+        d->row.overdue = false;
+    }
+    if (mce_set_str(&d->row.clock, clock) != 0 || mce_set_str(&d->row.state, s->name) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    d->state = to;
+    d->row.entered = at;
+    mce_update_wake(d);
+    note_due(d);
+    return issue_records(e, d, s, at, err);
+}
+
+int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err)
+{
+    for (int guard = 0; guard < MAX_CATCH_UP; guard++) {
+        size_t which = 0;
+        int64_t t = d->row.final ? MC_NONE : next_timer(d, &which);
+        int64_t o = overdue_at(d);
+        bool timer_due = t != MC_NONE && t < now;
+        bool over_due = o != MC_NONE && o < now;
+        if (!timer_due && !over_due) {
+            mce_update_wake(d);
+            return 0;
+        }
+        if (over_due && (!timer_due || o <= t)) {
+            d->row.overdue = true;
+            json_t *body = json_pack("{s:s, s:I}", "state", d->row.state, "due", (json_int_t)o);
+            int rc = mce_add_event(e, d, "overdue", "system", o, body);
+            if (rc != 0) {
+                return mc_error_set(err, rc, "out of memory");
+            }
+            mce_update_wake(d);
+            continue;
+        }
+        const mc_timer *tm = &mce_cur(d)->after[which];
+        json_t *body = json_pack("{s:s, s:s, s:s}", "event", "timer", "from", d->row.state, "to",
+                                 d->p->machine.states[tm->target]->name);
+        int rc = mce_add_event(e, d, "timer", "system", t, body);
+        if (rc == 0) {
+            rc = mce_enter(e, d, tm->target, false, t, err);
+        } else {
+            mc_error_set(err, rc, "out of memory");
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return mc_error_set(err, MC_EINTERNAL,
+                        "dossier %lld: its timers loop without end (state '%s'); check the "
+                        "lifecycle's 'after' transitions",
+                        (long long)d->row.id, d->row.state);
+}

@@ -1,0 +1,219 @@
+/* Fields and conditions: checking values against a field's type and pattern, the view of a
+ * dossier that rules see, and the conditions of §3. */
+#include "engine_int.h"
+
+#include "motcua/alloc.h"
+#include "regex.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ==== fields and conditions ============================================================== */
+
+/* Checks and normalises a value for field f; returns a refusal message or NULL. */
+static const char *check_value(const mc_field *f, const char *v, char *msg, size_t msgsz)
+{
+    size_t n = strlen(v);
+    char why[200];
+    switch (f->type) {
+    case MC_FIELD_INTEGER: {
+        int64_t x;
+        if (mc_value_integer(v, n, &x, why, sizeof why) != 0) {
+            snprintf(msg, msgsz, "field '%s': %s", f->name, why);
+            return msg;
+        }
+        break;
+    }
+    case MC_FIELD_NUMBER: {
+        mc_fixed x;
+        if (mc_value_number(v, n, &x, why, sizeof why) != 0) {
+            snprintf(msg, msgsz, "field '%s': %s", f->name, why);
+            return msg;
+        }
+        break;
+    }
+    case MC_FIELD_DATE: {
+        mc_date x;
+        if (mc_value_date(v, n, &x, why, sizeof why) != 0) {
+            snprintf(msg, msgsz, "field '%s': %s", f->name, why);
+            return msg;
+        }
+        break;
+    }
+    case MC_FIELD_BOOL: {
+        bool x;
+        if (mc_value_bool(v, n, &x, why, sizeof why) != 0) {
+            snprintf(msg, msgsz, "field '%s': %s", f->name, why);
+            return msg;
+        }
+        break;
+    }
+    case MC_FIELD_MONEY: {
+        int64_t x;
+        if (mc_value_integer(v, n, &x, why, sizeof why) != 0 || x < 0) {
+            snprintf(msg, msgsz, "field '%s': '%s' is not an amount of money (a whole number)",
+                     f->name, v);
+            return msg;
+        }
+        break;
+    }
+    case MC_FIELD_CHOICE: {
+        for (size_t i = 0; i < f->options.n; i++) {
+            if (strcmp(f->options.items[i], v) == 0) {
+                return NULL;
+            }
+        }
+        snprintf(msg, msgsz, "field '%s': '%s' is not one of its options", f->name, v);
+        return msg;
+    }
+    case MC_FIELD_TEXT:
+        break;
+    }
+    if (f->pattern != NULL) {
+        char why2[200];
+        int m = mc_regex_match(f->pattern, v, n, NULL, NULL, why2, sizeof why2);
+        if (m != 1) {
+            snprintf(msg, msgsz, "field '%s': '%s' does not match its pattern \"%s\"", f->name, v,
+                     f->pattern_source);
+            return msg;
+        }
+    }
+    return NULL;
+}
+
+/* Applies FIELD=VALUE pairs to d (all checked first: nothing changes on a refusal). */
+int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err)
+{
+    char msg[400];
+    for (size_t i = 0; i < n; i++) {
+        int k = mce_field_index(d->p, kv[i].key);
+        if (k < 0) {
+            return mce_refuse(rf, MC_REFUSED_OTHER, "procedure '%s' has no field '%s'", d->p->name,
+                              kv[i].key);
+        }
+        if (check_value(&d->p->fields[k], kv[i].value, msg, sizeof msg) != NULL) {
+            return mce_refuse(rf, MC_REFUSED_OTHER, "%s", msg);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (mce_set_str(&d->values[mce_field_index(d->p, kv[i].key)], kv[i].value) != 0) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+static bool mce_view_holds(void *ud, const char *registry, const char *document,
+                           const char *subject)
+{
+    mce_view_buf *vb = ud;
+    char ref[128];
+    return mc_store_record_get(vb->e->st, registry, document, subject, ref, sizeof ref, NULL) == 1;
+}
+
+void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb)
+{
+    memset(vb, 0, sizeof *vb);
+    vb->e = e;
+    mc_rule_view *v = &vb->view;
+    mce_version_text(d->p, vb->version);
+    mc_datetime_format((mc_datetime)(mce_loc(d, d->row.submitted) / 60), vb->submitted);
+    v->procedure = d->p->name;
+    v->version = vb->version;
+    v->subject = d->row.subject;
+    v->state = d->row.state;
+    v->channel = d->row.channel;
+    v->submitted = vb->submitted;
+    v->calendar = d->cal;
+    v->registry_holds = mce_view_holds;
+    v->ud = vb;
+    for (size_t i = 0; i < d->p->nfields && v->nfields < 64; i++) {
+        const char *val = d->values[i];
+        if (val == NULL) {
+            continue;
+        }
+        mc_view_field *f = &vb->fields[v->nfields++];
+        f->name = d->p->fields[i].name;
+        switch (d->p->fields[i].type) {
+        case MC_FIELD_INTEGER:
+        case MC_FIELD_MONEY:
+            f->value.kind = MC_VAL_INTEGER;
+            mc_value_integer(val, strlen(val), &f->value.integer, NULL, 0);
+            break;
+        case MC_FIELD_NUMBER: {
+            mc_fixed x = 0;
+            mc_value_number(val, strlen(val), &x, NULL, 0);
+            f->value.kind = MC_VAL_NUMBER;
+            f->value.number = (double)x / (double)MC_FIXED_ONE;
+            break;
+        }
+        case MC_FIELD_BOOL:
+            f->value.kind = MC_VAL_BOOL;
+            f->value.boolean = strcmp(val, "true") == 0;
+            break;
+        default:
+            f->value.kind = MC_VAL_TEXT;
+            f->value.text = val;
+            break;
+        }
+    }
+    v->fields = vb->fields;
+    for (size_t i = 0; i < d->p->nrequires && v->ndocuments < 64; i++) {
+        if (d->reqs[i].status != MC_REQ_NOT_REQUIRED) {
+            vb->docs[v->ndocuments].name = d->p->requires[i].document->name;
+            vb->docs[v->ndocuments].status = mce_req_names[d->reqs[i].status];
+            v->ndocuments++;
+        }
+    }
+    v->documents = vb->docs;
+}
+
+/* Evaluates a condition. Returns 0 with *holds set, or MC_EREFUSED (a rule failed: guard or
+ * limit, message in rf), or an error. reason gets a guard's reason. */
+int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal *rf, char *reason,
+             size_t reasonsz, mc_error *err)
+{
+    if (reasonsz) {
+        reason[0] = '\0';
+    }
+    int k;
+    switch (c->kind) {
+    case MC_COND_ALWAYS:
+        *holds = true;
+        return 0;
+    case MC_COND_FIELD:
+        k = mce_field_index(d->p, c->field);
+        *holds = k >= 0 && d->values[k] && strcmp(d->values[k], "true") == 0;
+        return 0;
+    case MC_COND_NOT:
+        k = mce_field_index(d->p, c->field);
+        *holds = !(k >= 0 && d->values[k] && strcmp(d->values[k], "true") == 0);
+        return 0;
+    case MC_COND_IS:
+        k = mce_field_index(d->p, c->field);
+        *holds = k >= 0 && d->values[k] && strcmp(d->values[k], c->value) == 0;
+        return 0;
+    case MC_COND_RULE:
+        break;
+    }
+    const mc_rule *rule;
+    mc_error rerr;
+    if (e->rules == NULL ||
+        mc_rules_resolve(e->rules, c->rule.module, c->rule.function, &rule, &rerr) != 0) {
+        return mce_refuse(rf, MC_REFUSED_GUARD, "rule %s.%s is not loaded", c->rule.module,
+                          c->rule.function);
+    }
+    mce_view_buf vb;
+    mce_make_view(e, d, &vb);
+    int rc = mc_rules_cond(e->rules, rule, &vb.view, holds, reason, reasonsz, &rerr);
+    if (rc == MC_ERULE) {
+        return mce_refuse(rf, MC_REFUSED_GUARD, "%s", rerr.msg);
+    }
+    if (rc == MC_ELIMIT) {
+        return mce_refuse(rf, MC_REFUSED_LIMIT, "%s", rerr.msg);
+    }
+    if (rc != 0) {
+        return mc_error_set(err, rc, "%s", rerr.msg);
+    }
+    return 0;
+}

@@ -1,0 +1,300 @@
+/* The dossier being worked on: its fields and requirements in memory, how they are kept in
+ * the store's row (JSON), and the events an operation queues. */
+#include "engine_int.h"
+
+#include "motcua/alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ==== dossier in memory ================================================================== */
+
+void mce_dos_free(dos *d)
+{
+    if (d->p != NULL) {
+        for (size_t i = 0; d->values && i < d->p->nfields; i++) {
+            mc_free(d->values[i]);
+        }
+        for (size_t i = 0; d->reqs && i < d->p->nrequires; i++) {
+            mc_free(d->reqs[i].reason);
+            mc_free(d->reqs[i].registry);
+            mc_free(d->reqs[i].record);
+        }
+    }
+    mc_free(d->values);
+    mc_free(d->reqs);
+    mc_dossier_row_clear(&d->row);
+    json_decref(d->events);
+    json_decref(d->tickets);
+    memset(d, 0, sizeof *d);
+}
+
+char *mce_dup(const char *s)
+{
+    return s ? mc_strndup(s, strlen(s)) : NULL;
+}
+
+int mce_set_str(char **slot, const char *s)
+{
+    char *p = NULL;
+    if (s != NULL && (p = mce_dup(s)) == NULL) {
+        return MC_ENOMEM;
+    }
+    mc_free(*slot);
+    *slot = p;
+    return 0;
+}
+
+int mce_dos_alloc(dos *d, const mc_procedure *p)
+{
+    d->p = p;
+    d->cal = p->calendar ? p->calendar : mc_calendar_builtin();
+    d->values = mc_calloc(p->nfields ? p->nfields : 1, sizeof *d->values);
+    d->reqs = mc_calloc(p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
+    d->events = json_array();
+    d->tickets = json_array();
+    return d->values && d->reqs && d->events && d->tickets ? 0 : MC_ENOMEM;
+}
+
+void mce_version_text(const mc_procedure *p, char out[11])
+{
+    if (p->has_effective) {
+        mc_date_format(p->effective, out);
+    } else {
+        out[0] = '\0';
+    }
+}
+
+const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name, const char *version)
+{
+    size_t n;
+    const mc_procedure *const *v = mc_catalogue_versions(cat, name, &n);
+    for (size_t i = 0; i < n; i++) {
+        char text[11];
+        mce_version_text(v[i], text);
+        if (strcmp(text, version) == 0) {
+            return v[i];
+        }
+    }
+    return NULL;
+}
+
+int mce_field_index(const mc_procedure *p, const char *name)
+{
+    for (size_t i = 0; i < p->nfields; i++) {
+        if (strcmp(p->fields[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int mce_req_index(const mc_procedure *p, const char *doc)
+{
+    for (size_t i = 0; i < p->nrequires; i++) {
+        if (strcmp(p->requires[i].document->name, doc) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+const char *const mce_req_names[] = {"not-required", "asked", "fetched", "provided"};
+
+/* The dossier's data column: field values and requirement states. */
+char *mce_encode_data(const dos *d)
+{
+    json_t *root = json_object(), *values = json_object(), *reqs = json_object();
+    for (size_t i = 0; i < d->p->nfields; i++) {
+        if (d->values[i] != NULL) {
+            json_object_set_new(values, d->p->fields[i].name, json_string(d->values[i]));
+        }
+    }
+    for (size_t i = 0; i < d->p->nrequires; i++) {
+        const req_state *r = &d->reqs[i];
+        json_t *o = json_pack("{s:s}", "status", mce_req_names[r->status]);
+        if (r->reason) {
+            json_object_set_new(o, "reason", json_string(r->reason));
+        }
+        if (r->registry) {
+            json_object_set_new(o, "registry", json_string(r->registry));
+        }
+        if (r->record) {
+            json_object_set_new(o, "record", json_string(r->record));
+        }
+        json_object_set_new(reqs, d->p->requires[i].document->name, o);
+    }
+    json_object_set_new(root, "values", values);
+    json_object_set_new(root, "requirements", reqs);
+    char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(root);
+    char *out = text ? mce_dup(text) : NULL;
+    free(text);
+    return out;
+}
+
+int mce_decode_data(dos *d)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(d->row.data ? d->row.data : "{}", 0, &jerr);
+    if (root == NULL) {
+        return MC_EIO;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(root, "values"), key, v)
+    {
+        int i = mce_field_index(d->p, key);
+        if (i >= 0 && json_is_string(v) && mce_set_str(&d->values[i], json_string_value(v)) != 0) {
+            json_decref(root);
+            return MC_ENOMEM;
+        }
+    }
+    json_object_foreach(json_object_get(root, "requirements"), key, v)
+    {
+        int i = mce_req_index(d->p, key);
+        if (i < 0) {
+            continue;
+        }
+        const char *status = json_string_value(json_object_get(v, "status"));
+        for (int k = 0; status && k < 4; k++) {
+            if (strcmp(status, mce_req_names[k]) == 0) {
+                d->reqs[i].status = (mc_req_status)k;
+            }
+        }
+        if (mce_set_str(&d->reqs[i].reason, json_string_value(json_object_get(v, "reason"))) ||
+            mce_set_str(&d->reqs[i].registry, json_string_value(json_object_get(v, "registry"))) ||
+            mce_set_str(&d->reqs[i].record, json_string_value(json_object_get(v, "record")))) {
+            json_decref(root);
+            return MC_ENOMEM;
+        }
+    }
+    json_decref(root);
+    return 0;
+}
+
+int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err)
+{
+    memset(d, 0, sizeof *d);
+    int rc = mc_store_dossier_load(e->st, id, &d->row, err);
+    if (rc != 0) {
+        return rc == MC_ENOTFOUND
+                   ? mc_error_set(err, MC_ENOTFOUND, "unknown dossier %lld", (long long)id)
+                   : rc;
+    }
+    const mc_procedure *p = mce_find_version(e->cat, d->row.procedure, d->row.version);
+    if (p == NULL) {
+        rc = mc_error_set(err, MC_EIO,
+                          "dossier %lld uses procedure '%s' version '%s', which the catalogue no "
+                          "longer has",
+                          (long long)id, d->row.procedure, d->row.version);
+        mce_dos_free(d);
+        return rc;
+    }
+    if (mce_dos_alloc(d, p) != 0 || mce_decode_data(d) != 0) {
+        mce_dos_free(d);
+        return mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
+                            (long long)id);
+    }
+    d->state = UINT32_MAX;
+    for (size_t i = 0; i < p->machine.nstates; i++) {
+        if (strcmp(p->machine.states[i]->name, d->row.state) == 0) {
+            d->state = (uint32_t)i;
+        }
+    }
+    if (d->state == UINT32_MAX) {
+        rc = mc_error_set(err, MC_EIO,
+                          "dossier %lld is in state '%s', which procedure '%s' no "
+                          "longer has",
+                          (long long)id, d->row.state, p->name);
+        mce_dos_free(d);
+        return rc;
+    }
+    return 0;
+}
+
+const mc_state *mce_cur(const dos *d)
+{
+    return d->p->machine.states[d->state];
+}
+
+/* ==== events ============================================================================= */
+
+/* Queues an event of the dossier; body gets the fields every event records (§11). */
+int mce_add_event(mc_engine *e, dos *d, const char *kind, const char *actor, int64_t at,
+                  json_t *body)
+{
+    if (body == NULL) {
+        return MC_ENOMEM;
+    }
+    char version[11];
+    mce_version_text(d->p, version);
+    json_t *legal = json_array();
+    for (size_t i = 0; i < d->p->legal_basis.n; i++) {
+        json_array_append_new(legal, json_string(d->p->legal_basis.items[i]));
+    }
+    json_object_set_new(body, "procedure", json_string(d->p->name));
+    json_object_set_new(body, "version", json_string(version));
+    json_object_set_new(body, "legal_basis", legal);
+    json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
+    json_t *ev = json_pack("{s:s, s:s?, s:I, s:o}", "kind", kind, "actor", actor, "at",
+                           (json_int_t)at, "body", body);
+    return ev && json_array_append_new(d->events, ev) == 0 ? 0 : MC_ENOMEM;
+}
+
+int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *err)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        char *body = json_dumps(json_object_get(ev, "body"), JSON_COMPACT | JSON_SORT_KEYS);
+        if (body == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        mc_event_row row;
+        memset(&row, 0, sizeof row);
+        row.dossier = dossier;
+        row.at = json_integer_value(json_object_get(ev, "at"));
+        row.kind = json_string_value(json_object_get(ev, "kind"));
+        row.actor = json_string_value(json_object_get(ev, "actor"));
+        row.body = body;
+        int rc = mc_store_event_append(e->st, &row, err);
+        free(body);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Saves a worked-on dossier: the row (insert or update) and its queued events. */
+int mce_save(mc_engine *e, dos *d, mc_error *err)
+{
+    char *data = mce_encode_data(d);
+    if (data == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_free(d->row.data);
+    d->row.data = data;
+    int rc = d->row.id == 0 ? mc_store_dossier_insert(e->st, &d->row, err)
+                            : mc_store_dossier_update(e->st, &d->row, err);
+    size_t i;
+    json_t *t;
+    json_array_foreach(d->tickets, i, t)
+    {
+        if (rc != 0) {
+            break;
+        }
+        mc_ticket_row row = {d->row.id,
+                             json_string_value(json_object_get(t, "registry")),
+                             json_string_value(json_object_get(t, "document")),
+                             d->row.subject,
+                             json_string_value(json_object_get(t, "reference")),
+                             json_string_value(json_object_get(t, "reason")),
+                             json_string_value(json_object_get(t, "actor")),
+                             json_integer_value(json_object_get(t, "at"))};
+        rc = mc_store_ticket_put(e->st, &row, err);
+    }
+    return rc != 0 ? rc : mce_write_events(e, d->row.id, d->events, err);
+}

@@ -1,0 +1,109 @@
+/*
+ * What the engine's files share privately: the dossier being worked on (dossier.c), its clock
+ * and timers (clock.c), its fields and conditions (conditions.c), the once-only rule at run
+ * time (onceonly.c), and the operations that put them together (engine.c).
+ */
+#ifndef MOTCUA_ENGINE_INT_H
+#define MOTCUA_ENGINE_INT_H
+
+#include "motcua/calendar.h"
+#include "motcua/engine.h"
+
+#include <jansson.h>
+
+enum { MAX_CATCH_UP = 1000, DAY = 86400 };
+
+struct mc_engine {
+    const mc_catalogue *cat;
+    mc_rules *rules;
+    mc_store *st;
+};
+
+typedef struct req_state {
+    mc_req_status status;
+    char *reason, *registry, *record;
+} req_state;
+
+/* A dossier being worked on. */
+typedef struct dos {
+    mc_dossier_row row;
+    const mc_procedure *p;
+    const mc_calendar *cal;
+    uint32_t state;
+    char **values;   /* per field, mc_malloc'd, or NULL */
+    req_state *reqs; /* per requirement */
+    json_t *events;  /* events to append, in order: [{kind, actor, at, body}] */
+    json_t *tickets; /* correction tickets to record: [{registry, document, reference, …}] */
+} dos;
+
+/* The reason an operation was refused. */
+typedef struct refusal {
+    mc_refusal why;
+    char msg[512];
+} refusal;
+
+typedef struct mce_view_buf {
+    mc_rule_view view;
+    mc_view_field fields[64];
+    mc_view_document docs[64];
+    char submitted[17], version[11];
+    mc_engine *e;
+} mce_view_buf;
+
+/* ---- refusals (engine.c) ---- */
+int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ---- the dossier in memory and in the store (dossier.c) ---- */
+extern const char *const mce_req_names[];
+void mce_dos_free(dos *d);
+char *mce_dup(const char *s);
+/* Replaces *slot by a copy of s (NULL allowed); MC_ENOMEM leaves it. */
+int mce_set_str(char **slot, const char *s);
+int mce_dos_alloc(dos *d, const mc_procedure *p);
+void mce_version_text(const mc_procedure *p, char out[11]);
+const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name,
+                                     const char *version);
+int mce_field_index(const mc_procedure *p, const char *name);
+int mce_req_index(const mc_procedure *p, const char *doc);
+char *mce_encode_data(const dos *d);
+int mce_decode_data(dos *d);
+/* Loads dossier id with its procedure version. MC_ENOTFOUND when unknown. */
+int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err);
+const mc_state *mce_cur(const dos *d);
+/* Queues an event of the dossier with what every event records (§11). */
+int mce_add_event(mc_engine *e, dos *d, const char *kind, const char *actor, int64_t at,
+                  json_t *body);
+int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *err);
+/* Writes the dossier row, its correction tickets and its queued events. */
+int mce_save(mc_engine *e, dos *d, mc_error *err);
+
+/* ---- the clock, timers and states (clock.c) ---- */
+mc_localtime mce_loc(const dos *d, int64_t utc);
+int64_t mce_utc(const dos *d, mc_localtime t);
+bool mce_clock_running(const dos *d);
+void mce_update_wake(dos *d);
+/* Moves the dossier into state `to` at `at` (§4.6); restart: the transition restarts the
+ * clock. */
+int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_error *err);
+/* Lets the timers and overdue marks due strictly before now take effect, in order. */
+int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err);
+
+/* ---- fields and conditions (conditions.c) ---- */
+/* Checks then applies FIELD=VALUE pairs (nothing changes on a refusal). */
+int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err);
+void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb);
+/* Evaluates a condition: 0 with *holds, MC_EREFUSED (a rule failed), or an error. */
+int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal *rf, char *reason,
+             size_t reasonsz, mc_error *err);
+
+/* ---- the once-only rule (onceonly.c) ---- */
+/* Resolves every requirement (§5.1): fetched, asked (with the reason), provided. */
+int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err);
+/* Refuses a note that names a fetched document (§5.3); a pattern that gives up warns. */
+int mce_check_note(const dos *d, const char *note, char *warning, size_t wsz, refusal *rf);
+
+#endif

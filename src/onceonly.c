@@ -1,0 +1,99 @@
+/* The once-only rule at run time (SPEC §5): resolving requirements against published
+ * registries, and refusing notes that ask for a fetched document. */
+#include "engine_int.h"
+
+#include "regex.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ==== once-only resolution (§5.1) ======================================================== */
+
+static bool published(const mc_registry *reg, const dos *d)
+{
+    return !reg->has_published || reg->published <= (mc_date)(mce_loc(d, d->row.submitted) / DAY);
+}
+
+int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
+{
+    for (size_t i = 0; i < d->p->nrequires; i++) {
+        const mc_requirement *r = &d->p->requires[i];
+        req_state *s = &d->reqs[i];
+        bool holds;
+        char reason[200];
+        int rc = mce_eval(e, d, &r->when, &holds, rf, reason, sizeof reason, err);
+        if (rc != 0) {
+            return rc;
+        }
+        if (s->status == MC_REQ_PROVIDED) {
+            continue; /* what the applicant gave stays given */
+        }
+        if (!holds) {
+            s->status = MC_REQ_NOT_REQUIRED;
+            continue;
+        }
+        if (s->status == MC_REQ_FETCHED || s->status == MC_REQ_ASKED) {
+            continue;
+        }
+        const mc_registry *reg = r->document->registry;
+        char ref[128] = "";
+        int found = 0;
+        if (reg != NULL && published(reg, d) && d->row.subject != NULL) {
+            found = mc_store_record_get(e->st, reg->name, r->document->name, d->row.subject, ref,
+                                        sizeof ref, err);
+            if (found < 0) {
+                return found;
+            }
+        }
+        char why[160] = "";
+        if (reg != NULL && published(reg, d) && !found) {
+            snprintf(why, sizeof why, "not found in %s", reg->name);
+        }
+        s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
+        if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
+            mce_set_str(&s->record, found ? ref : NULL) ||
+            mce_set_str(&s->reason, why[0] ? why : NULL)) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+enum { MAX_NOTE = 1024 * 1024 };
+
+/* The free text of a note may not ask for a fetched document (§5.3): each fetched document's
+ * `match` pattern runs over it, under PCRE2's match limits. A pattern that gives up does not
+ * block; it leaves a warning. */
+int mce_check_note(const dos *d, const char *note, char *warning, size_t wsz, refusal *rf)
+{
+    size_t len = strlen(note);
+    if (len > MAX_NOTE) {
+        return mce_refuse(rf, MC_REFUSED_OTHER, "the note is too long (%zu bytes; at most 1 MiB)",
+                          len);
+    }
+    for (size_t i = 0; i < d->p->nrequires; i++) {
+        const mc_document *doc = d->p->requires[i].document;
+        if (d->reqs[i].status != MC_REQ_FETCHED || doc->match == NULL) {
+            continue;
+        }
+        size_t start = 0, end = 0;
+        char why[200];
+        int m = mc_regex_match(doc->match, note, len, &start, &end, why, sizeof why);
+        if (m == 1) {
+            size_t n = end - start > 80 ? 80 : end - start;
+            return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
+                              "once-only: %s is held by %s (record %s); it may not be requested "
+                              "from the applicant (the note says '%.*s')",
+                              doc->name, d->reqs[i].registry ? d->reqs[i].registry : "?",
+                              d->reqs[i].record ? d->reqs[i].record : "?", (int)n, note + start);
+        }
+        if (m == MC_ENOMEM) {
+            return MC_ENOMEM;
+        }
+        if (m != 0) {
+            snprintf(warning, wsz, "the match pattern of %s could not check the note: %s",
+                     doc->name, why);
+        }
+    }
+    return 0;
+}
