@@ -21,9 +21,8 @@ typedef struct builder {
     mc_indicators *p, *a;
     size_t np, na, capp, capa;
     mc_indicators total;
-    mc_map owner; /* dossier id (text) -> procedure index + 1, for later passes */
-    char **keys;  /* the owner map's keys */
-    size_t nkeys, capkeys;
+    const mc_procedure *last_p; /* the version of the previous dossier */
+    char last_name[72], last_version[16];
     int rc;
 } builder;
 
@@ -62,7 +61,7 @@ static mc_date day_of(const builder *b, int64_t t)
     return (mc_date)(l >= 0 ? l / DAY : (l - DAY + 1) / DAY);
 }
 
-static const mc_procedure *version_of(const mc_catalogue *cat, const mc_dossier_row *row)
+static const mc_procedure *version_lookup(const mc_catalogue *cat, const mc_dossier_row *row)
 {
     size_t n;
     const mc_procedure *const *v = mc_catalogue_versions(cat, row->procedure, &n);
@@ -76,6 +75,22 @@ static const mc_procedure *version_of(const mc_catalogue *cat, const mc_dossier_
         }
     }
     return NULL;
+}
+
+/* Dossiers come in runs of one procedure version: remember the last one found. */
+static const mc_procedure *version_of(builder *b, const mc_dossier_row *row)
+{
+    if (b->last_p != NULL && strcmp(b->last_name, row->procedure) == 0 &&
+        strcmp(b->last_version, row->version) == 0) {
+        return b->last_p;
+    }
+    const mc_procedure *p = version_lookup(b->cat, row);
+    if (p != NULL) {
+        snprintf(b->last_name, sizeof b->last_name, "%s", row->procedure);
+        snprintf(b->last_version, sizeof b->last_version, "%s", row->version);
+        b->last_p = p;
+    }
+    return p;
 }
 
 /* Adds what one dossier contributes to the three rows it counts in. */
@@ -93,16 +108,12 @@ static void count(builder *b, mc_indicators **rows, const mc_dossier_row *row,
                                                     row->due != MC_NONE && row->due < b->to));
     int64_t fetched = 0, asked = 0;
     if (received && row->data != NULL) {
-        json_t *data = json_loads(row->data, 0, NULL);
-        const char *key;
-        json_t *v;
-        json_object_foreach(json_object_get(data, "requirements"), key, v)
-        {
-            const char *status = json_string_value(json_object_get(v, "status"));
-            fetched += status && strcmp(status, "fetched") == 0;
-            asked += status && strcmp(status, "asked") == 0;
+        /* The engine writes this column itself, compact and with sorted keys: counting the
+         * statuses needs no parse. */
+        for (const char *q = row->data; (q = strstr(q, "\"status\":\"")) != NULL; q += 10) {
+            fetched += strncmp(q + 10, "fetched\"", 8) == 0;
+            asked += strncmp(q + 10, "asked\"", 6) == 0;
         }
-        json_decref(data);
     }
     int64_t apologies = 0, timely = 0;
     if (row->apology != NULL) {
@@ -141,31 +152,10 @@ static void count(builder *b, mc_indicators **rows, const mc_dossier_row *row,
     }
 }
 
-static int remember_owner(builder *b, int64_t id, size_t proc_index)
-{
-    if (b->nkeys == b->capkeys) {
-        size_t c = b->capkeys ? b->capkeys * 2 : 1024;
-        char **k = mc_realloc(b->keys, c * sizeof *k);
-        if (k == NULL) {
-            return MC_ENOMEM;
-        }
-        b->keys = k;
-        b->capkeys = c;
-    }
-    char text[24];
-    int n = snprintf(text, sizeof text, "%lld", (long long)id);
-    char *key = mc_strndup(text, (size_t)n);
-    if (key == NULL) {
-        return MC_ENOMEM;
-    }
-    b->keys[b->nkeys++] = key;
-    return mc_map_put(&b->owner, key, (size_t)n, (void *)(proc_index + 1));
-}
-
 static int per_dossier(void *ud, const mc_dossier_row *row)
 {
     builder *b = ud;
-    const mc_procedure *p = version_of(b->cat, row);
+    const mc_procedure *p = version_of(b, row);
     const char *agency = p && p->agency ? p->agency : "-";
     mc_indicators *rows[3] = {
         slot(b, &b->procs, &b->p, &b->np, &b->capp, p ? p->name : "(unknown procedure)"), NULL,
@@ -177,23 +167,20 @@ static int per_dossier(void *ud, const mc_dossier_row *row)
         return b->rc;
     }
     count(b, rows, row, p);
-    return remember_owner(b, row->id, pi);
+    return 0;
 }
 
-/* The rows (procedure, agency, total) of the dossier of an event or record. */
-static void rows_of(builder *b, int64_t dossier, mc_indicators *rows[3])
+/* The rows (procedure, agency, total) of a procedure by name. */
+static void rows_of(builder *b, const char *procedure, mc_indicators *rows[3])
 {
-    char text[24];
-    int n = snprintf(text, sizeof text, "%lld", (long long)dossier);
-    size_t k = (size_t)mc_map_get(&b->owner, text, (size_t)n);
+    size_t k = procedure ? (size_t)mc_map_get(&b->procs, procedure, strlen(procedure)) : 0;
     rows[2] = &b->total;
     rows[0] = k ? &b->p[k - 1] : NULL;
     rows[1] = NULL;
     if (rows[0] != NULL) {
-        const char *agency = NULL;
         size_t nv;
-        const mc_procedure *const *v = mc_catalogue_versions(b->cat, rows[0]->name, &nv);
-        agency = nv && v[0]->agency ? v[0]->agency : "-";
+        const mc_procedure *const *v = mc_catalogue_versions(b->cat, procedure, &nv);
+        const char *agency = nv && v[0]->agency ? v[0]->agency : "-";
         size_t a = (size_t)mc_map_get(&b->agencies, agency, strlen(agency));
         rows[1] = a ? &b->a[a - 1] : NULL;
     }
@@ -205,16 +192,16 @@ static int per_blocked(void *ud, const mc_event_row *ev)
     json_t *body = json_loads(ev->body, 0, NULL);
     const char *why = json_string_value(json_object_get(body, "reason"));
     bool once_only = why && strcmp(why, "once-only") == 0;
-    json_decref(body);
     if (once_only) {
         mc_indicators *rows[3];
-        rows_of(b, ev->dossier, rows);
+        rows_of(b, json_string_value(json_object_get(body, "procedure")), rows);
         for (int k = 0; k < 3; k++) {
             if (rows[k]) {
                 rows[k]->blocked++;
             }
         }
     }
+    json_decref(body);
     return 0;
 }
 
@@ -222,7 +209,7 @@ static int per_result(void *ud, const mc_record_row *rec)
 {
     builder *b = ud;
     mc_indicators *rows[3];
-    rows_of(b, strtoll(rec->reference + 3, NULL, 10), rows);
+    rows_of(b, rec->registry, rows); /* the store joins the dossier's procedure in here */
     for (int k = 0; k < 3; k++) {
         if (rows[k]) {
             rows[k]->results++;
@@ -261,11 +248,6 @@ int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_da
     if (rc == 0) {
         rc = mc_store_results_issued(st, fd, td, per_result, &b, err);
     }
-    for (size_t i = 0; i < b.nkeys; i++) {
-        mc_free(b.keys[i]);
-    }
-    mc_free(b.keys);
-    mc_map_free(&b.owner);
     mc_map_free(&b.procs);
     mc_map_free(&b.agencies);
     if (rc != 0) {

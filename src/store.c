@@ -121,8 +121,10 @@ static const char *const stmt_sql[S_COUNT] = {
                  "ORDER BY e.seq DESC LIMIT 1) FROM dossier d ORDER BY d.id",
     [S_EVENTS_OF_KIND] = "SELECT seq, dossier, at, kind, actor, body, prev, hash FROM event "
                          "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
-    [S_RESULTS_ISSUED] = "SELECT registry, document, subject, reference, issued FROM record "
-                         "WHERE reference LIKE 'MC-%' AND issued >= ?1 AND issued <= ?2",
+    [S_RESULTS_ISSUED] = "SELECT d.procedure, r.document, r.subject, r.reference, r.issued "
+                         "FROM record r JOIN dossier d "
+                         "ON d.id = CAST(substr(r.reference, 4) AS INTEGER) "
+                         "WHERE r.reference LIKE 'MC-%' AND r.issued >= ?1 AND r.issued <= ?2",
     [S_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1 AND kind = 'blocked' "
                         "AND json_extract(body, '$.reason') = 'once-only'",
 };

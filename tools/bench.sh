@@ -92,6 +92,15 @@ bench_durable() {
     "$build/tools/bench_store" "$dir" "$n"
 }
 
+bench_report() {
+    local n dir
+    n=$(scale 1000000)
+    dir="$build/bench/store"
+    mkdir -p "$dir"
+    say "report: $n dossiers"
+    "$build/tools/bench_report" "$dir" "$n"
+}
+
 main() {
     local tool
     for tool in "$motcua" "$gencat" "$runstat"; do
@@ -103,6 +112,7 @@ main() {
     bench_lint_national
     bench_rule_call
     bench_durable
+    bench_report
 }
 
 main

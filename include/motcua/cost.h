@@ -17,19 +17,19 @@
 
 typedef struct mc_cost_line {
     const char *procedure;
-    bool in_force;     /* a version is in force on the date */
-    mc_fixed hours;    /* per dossier, fixed-point (MC_FIXED_ONE = 1 h), rounded to 1e-6 */
-    int64_t cost;      /* per dossier, in the currency's smallest unit */
-    int64_t volume;    /* dossiers a year (0 when the procedure declares none) */
-    int64_t annual;    /* cost × volume */
-    char notes[512];   /* what was assumed: rules counted as always true, fee rules, … */
+    bool in_force;   /* a version is in force on the date */
+    mc_fixed hours;  /* per dossier, fixed-point (MC_FIXED_ONE = 1 h), rounded to 1e-6 */
+    int64_t cost;    /* per dossier, in the currency's smallest unit */
+    int64_t volume;  /* dossiers a year (0 when the procedure declares none) */
+    int64_t annual;  /* cost × volume */
+    char notes[512]; /* what was assumed: rules counted as always true, fee rules, … */
 } mc_cost_line;
 
 /* One line per procedure name (sorted by name) of cat, with the version in force on date and
  * the cost model m. The caller frees *lines with mc_free. rules may be NULL (fee rules are then
  * counted as 0, noted). */
-int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m,
-                    mc_date date, mc_cost_line **lines, size_t *n, mc_error *err);
+int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m, mc_date date,
+                    mc_cost_line **lines, size_t *n, mc_error *err);
 
 /* saving % of base → reformed, in hundredths of a percent, rounded half up (10.00% = 1000);
  * 0 when base is 0. */

@@ -25,7 +25,7 @@ typedef struct mc_indicators {
 typedef struct mc_report {
     mc_indicators *procedures; /* by name */
     size_t nprocedures;
-    mc_indicators *agencies;   /* by name; dossiers of procedures without one under "-" */
+    mc_indicators *agencies; /* by name; dossiers of procedures without one under "-" */
     size_t nagencies;
     mc_indicators total;
 } mc_report;

@@ -138,10 +138,9 @@ int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_
                             int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err);
 
 /* Calls fn for each record issued by a dossier (reference MC-<id>) on a date in [from, to]
- * (YYYY-MM-DD strings). */
+ * (YYYY-MM-DD strings); the record's `registry` slot carries the issuing dossier's procedure. */
 int mc_store_results_issued(mc_store *st, const char *from, const char *to,
-                            int (*fn)(void *ud, const mc_record_row *rec), void *ud,
-                            mc_error *err);
+                            int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err);
 
 /* Requests of dossier refused by the once-only rule (its `blocked` events of that reason). */
 int64_t mc_store_blocked_count(mc_store *st, int64_t dossier);
