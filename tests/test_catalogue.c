@@ -277,14 +277,12 @@ static void test_reform__apply(void **state)
     assert_int_equal(m->nstates, 3);
     assert_string_equal(m->states[m->states[0]->on[0].target]->name, "c");
     assert_int_equal(mc_catalogue_versions(reformed, "death", &n), NULL);
-    assert_ptr_equal(mc_catalogue_procedure(reformed, "birth", mc_date_from_ymd(2025, 6, 1)),
-                     v[0]);
-    assert_ptr_equal(mc_catalogue_procedure(reformed, "birth", mc_date_from_ymd(2026, 6, 1)),
-                     v[1]);
+    assert_ptr_equal(mc_catalogue_procedure(reformed, "birth", mc_date_from_ymd(2025, 6, 1)), v[0]);
+    assert_ptr_equal(mc_catalogue_procedure(reformed, "birth", mc_date_from_ymd(2026, 6, 1)), v[1]);
     /* The base still has its old limits. */
-    assert_int_equal(mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2025, 6, 1))
-                         ->time_limit.amount,
-                     5 * MC_FIXED_ONE);
+    assert_int_equal(
+        mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2025, 6, 1))->time_limit.amount,
+        5 * MC_FIXED_ONE);
     mc_catalogue_free(reformed);
     mc_catalogue_free(cat);
 }

@@ -52,9 +52,8 @@ static void test_cost__dong_nai_worked_examples(void **state)
     assert_int_equal(tu_load(text, &cat, &diags), 0);
     free(diags);
     const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
-    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "dong-nai-2025"), &reformed,
-                                     NULL),
-                     0);
+    assert_int_equal(
+        mc_reform_apply(cat, mc_catalogue_reform(cat, "dong-nai-2025"), &reformed, NULL), 0);
     mc_cost_line *b, *r;
     size_t nb, nr;
     mc_date date = mc_date_from_ymd(2025, 11, 20);

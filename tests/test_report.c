@@ -72,14 +72,13 @@ static void test_report__indicators(void **state)
     int64_t a = submit(e, "birth", "A", "online", at(vn, "2025-07-07T09:00"));
     const char *cert[] = {"cert"};
     assert_int_equal(fire(e, a, "receive", "clerk", at(vn, "2025-07-07T10:00"), NULL, 0), 0);
-    assert_int_equal(fire(e, a, "ask", "clerk", at(vn, "2025-07-07T10:30"), cert, 1),
-                     MC_EREFUSED);
+    assert_int_equal(fire(e, a, "ask", "clerk", at(vn, "2025-07-07T10:30"), cert, 1), MC_EREFUSED);
     assert_int_equal(fire(e, a, "approve", "head", at(vn, "2025-07-08T10:00"), NULL, 0), 0);
     /* B: at the counter, late, with a timely apology. */
     int64_t b = submit(e, "birth", "B", NULL, at(vn, "2025-07-07T09:00"));
     assert_int_equal(fire(e, b, "receive", "clerk", at(vn, "2025-07-07T10:00"), NULL, 0), 0);
-    mc_apology ap = {b, "head", mc_date_from_ymd(2025, 7, 15), "archives",
-                     at(vn, "2025-07-08T09:00"), NULL};
+    mc_apology ap = {
+        b, "head", mc_date_from_ymd(2025, 7, 15), "archives", at(vn, "2025-07-08T09:00"), NULL};
     mc_result res;
     assert_int_equal(mc_engine_apologize(e, &ap, &res, NULL), 0);
     assert_int_equal(fire(e, b, "approve", "head", at(vn, "2025-07-11T10:00"), NULL, 0), 0);
@@ -108,7 +107,7 @@ static void test_report__indicators(void **state)
     assert_int_equal(t->full_online, 1); /* death is only partial online */
     assert_int_equal(t->results, 2);     /* A and B issued their results */
     assert_int_equal(t->fetched, 1);
-    assert_int_equal(t->asked, 3);       /* A's notice, B's notice and certificate */
+    assert_int_equal(t->asked, 3); /* A's notice, B's notice and certificate */
     assert_int_equal(t->blocked, 1);
     assert_int_equal(t->processing_wd, 1 + 4); /* A: 7→8 July; B: 7→11 July */
     assert_int_equal(r.nprocedures, 2);

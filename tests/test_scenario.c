@@ -113,11 +113,12 @@ static void test_scenario__every_step_passing(void **state)
 static void test_scenario__timers_restart_and_on_time(void **state)
 {
     fx *f = *state;
-    assert_string_equal(run(f, BEGIN SUBMIT " fire ask by clerk\n expect asked notice\n"
-                                            " at 2025-07-14T09:00\n fire supplement by applicant "
-                                            "{ attach notice }\n expect due 2025-07-16T17:00\n"
-                                            " fire approve by head\n expect on-time\n}\n"
-                                            "scenario \"t\" {\n now 2025-07-03T09:00\n" SUBMIT
+    assert_string_equal(run(f, BEGIN SUBMIT
+                            " fire ask by clerk\n expect asked notice\n"
+                            " at 2025-07-14T09:00\n fire supplement by applicant "
+                            "{ attach notice }\n expect due 2025-07-16T17:00\n"
+                            " fire approve by head\n expect on-time\n}\n"
+                            "scenario \"t\" {\n now 2025-07-03T09:00\n" SUBMIT
                             " fire ask by clerk\n at 2025-07-14T17:01\n expect state dropped\n}\n"),
                         "ok s\nok t\n");
 }

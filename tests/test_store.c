@@ -325,8 +325,8 @@ static void test_store__migrates_an_older_store_forward(void **state)
     tamper(path, "DROP TABLE ticket; DROP TABLE chain_head; PRAGMA user_version = 1;");
     mc_store *st;
     assert_int_equal(mc_store_open(&st, path, NULL), 0);
-    mc_ticket_row t = {1, "civil-status", "marriage-certificate", "001", "CS-1", "wrong date",
-                       "clerk", 100};
+    mc_ticket_row t = {
+        1, "civil-status", "marriage-certificate", "001", "CS-1", "wrong date", "clerk", 100};
     assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_ticket_put(st, &t, NULL), 0);
     assert_int_equal(mc_store_commit(st, NULL), 0);
