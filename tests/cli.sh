@@ -4,6 +4,8 @@
 #   bash tests/cli.sh BUILD/motcua
 set -u
 bin=${1:?usage: cli.sh MOTCUA}
+# A catalogue of the tests' own, so that the bundled one may grow without breaking them.
+cat=tests/fixtures/cli-catalogue
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -30,9 +32,9 @@ mkdir -p "$tmp/bad/procedures" "$tmp/warn/procedures" "$tmp/empty"
 printf 'role clerk\nlifecycle l {\n  state a { initial; on go -> b by clerk }\n  state b { final }\n  state c { final }\n}\n' >"$tmp/warn/procedures/w.proc"
 printf 'role clerk\nrole clerk\n' >"$tmp/bad/procedures/b.proc"
 
-check "lint of the bundled catalogue exits 0" status 0 "$bin" lint --catalogue .
+check "lint of the test catalogue exits 0" status 0 "$bin" lint --catalogue "$cat"
 check "lint summary names what the catalogue holds" \
-    bash -c "'$bin' lint --catalogue . | grep -q '^lint: [0-9]* procedure.*: 0 errors'"
+    bash -c "'$bin' lint --catalogue '$cat' | grep -q '^lint: [0-9]* procedure.*: 0 errors'"
 check "warnings only: exit 0" status 0 "$bin" lint --catalogue "$tmp/warn"
 check "a warning is printed on stderr with its location" \
     bash -c "'$bin' lint --catalogue '$tmp/warn' 2>&1 >/dev/null | grep -q '^$tmp/warn/procedures/w.proc:5:9: warning: state .c. is unreachable'"
@@ -47,7 +49,7 @@ check "--format takes text or json" status 2 "$bin" lint --format xml
 check "json: one object per diagnostic" \
     bash -c "'$bin' lint --format json --catalogue '$tmp/bad' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"errors\"]==1 and d[\"diagnostics\"][0][\"line\"]==2 and d[\"diagnostics\"][0][\"column\"]==6 and d[\"summary\"] is None, d'"
 check "json: the summary of a clean catalogue" \
-    bash -c "'$bin' lint --format json --catalogue . | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"errors\"]==0 and d[\"summary\"][\"procedures\"]>=1, d'"
+    bash -c "'$bin' lint --format json --catalogue '$cat' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"errors\"]==0 and d[\"summary\"][\"procedures\"]>=1, d'"
 check "graph prints DOT with the initial arrow and a dashed timer" \
     bash -c "'$bin' graph birth-registration --date 2025-07-01 > '$tmp/g.dot' && grep -q '__start -> \"submitted\"' '$tmp/g.dot' && grep -q 'style=dashed, label=\"after 30d\"' '$tmp/g.dot'"
 check "graph output is valid for Graphviz" \
@@ -75,21 +77,21 @@ check "a module that loops when it loads is stopped by the budget" \
     bash -c "'$bin' lint --catalogue '$tmp/lua' --rule-steps 5000 2>&1 | grep -q 'spin.lua:1:1: error: instruction budget exceeded (5000 steps)'"
 # The dossier commands on the bundled catalogue, and verify naming a tampered event.
 db="$tmp/d.db"
-run() { "$bin" "$@" --catalogue . --db "$db"; }
+run() { "$bin" "$@" --catalogue "$cat" --db "$db"; }
 check "submit prints the dossier and its checklist" \
-    bash -c "'$bin' submit birth-registration --catalogue . --db '$db' --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice | grep -q '^    provided  birth-notice'"
+    bash -c "'$bin' submit birth-registration --catalogue '$cat' --db '$db' --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice | grep -q '^    provided  birth-notice'"
 check "fire moves the dossier and starts the clock" \
-    bash -c "'$bin' fire 1 receive --as clerk --catalogue . --db '$db' --now 2025-07-03T10:00 | grep -q '^  due 2025-07-03T17:00'"
+    bash -c "'$bin' fire 1 receive --as clerk --catalogue '$cat' --db '$db' --now 2025-07-03T10:00 | grep -q '^  due 2025-07-03T17:00'"
 check "a refused fire exits 1 and says why on stderr" \
-    bash -c "'$bin' fire 1 approve --as head --catalogue . --db '$db' --now 2025-07-03T11:00 2>&1 >/dev/null | grep -q '^motcua: refused (guard): '"
+    bash -c "'$bin' fire 1 approve --as head --catalogue '$cat' --db '$db' --now 2025-07-03T11:00 2>&1 >/dev/null | grep -q '^motcua: refused (guard): '"
 check "fire of an unknown dossier exits 1" status 1 run fire 99 receive --as clerk --now 2025-07-03T11:00
 check "fire without --as is a usage error" status 2 run fire 1 receive --now 2025-07-03T11:00
 check "history lists the refusal with its reason" \
-    bash -c "'$bin' history 1 --catalogue . --db '$db' --now 2025-07-03T11:00 | grep -q 'blocked  head       fire refused (guard)'"
+    bash -c "'$bin' history 1 --catalogue '$cat' --db '$db' --now 2025-07-03T11:00 | grep -q 'blocked  head       fire refused (guard)'"
 check "show --format json has the due instant" \
-    bash -c "'$bin' show 1 --catalogue . --db '$db' --now 2025-07-03T11:00 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"due\"]==\"2025-07-03T17:00\" and d[\"state\"]==\"processing\", d'"
+    bash -c "'$bin' show 1 --catalogue '$cat' --db '$db' --now 2025-07-03T11:00 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"due\"]==\"2025-07-03T17:00\" and d[\"state\"]==\"processing\", d'"
 check "list --overdue shows the dossier once it is past due" \
-    bash -c "'$bin' list --overdue --catalogue . --db '$db' --now 2025-07-04T09:00 | grep -q 'OVERDUE'"
+    bash -c "'$bin' list --overdue --catalogue '$cat' --db '$db' --now 2025-07-04T09:00 | grep -q 'OVERDUE'"
 check "verify passes on an untouched store" status 0 "$bin" verify --db "$db"
 python3 - "$db" <<'PY'
 import sqlite3, sys
@@ -101,7 +103,7 @@ PY
 check "verify names the altered event and exits 1" \
     bash -c "'$bin' verify --db '$db' 2>&1 | grep -q 'verify failed: event 2 (dossier 1, fire) was altered'"
 
-"$bin" submit birth-registration --catalogue . --db "$tmp/states.db" --now 2025-07-03T09:00 --field citizen-id=001234567890 >/dev/null
+"$bin" submit birth-registration --catalogue "$cat" --db "$tmp/states.db" --now 2025-07-03T09:00 --field citizen-id=001234567890 >/dev/null
 python3 - "$tmp/states.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -114,46 +116,46 @@ check "verify on a missing store is an error, not an empty store" status 3 "$bin
 
 # Once-only, end to end (SPEC §5).
 db="$tmp/o.db"
-oo() { "$bin" "$@" --catalogue . --db "$db"; }
+oo() { "$bin" "$@" --catalogue "$cat" --db "$db"; }
 printf 'document,subject,reference,issued\nmarriage-certificate,001234567890,CS-2019-0042,2019-05-01\n' >"$tmp/m.csv"
 check "registry import loads the records" \
-    bash -c "'$bin' registry import civil-status '$tmp/m.csv' --catalogue . --db '$db' | grep -q '^registry import: 1 record into civil-status$'"
+    bash -c "'$bin' registry import civil-status '$tmp/m.csv' --catalogue '$cat' --db '$db' | grep -q '^registry import: 1 record into civil-status$'"
 printf 'document,subject,reference,issued\nmarriage-certificate,001,CS-9,2019-05-01\nbirth-certificat,002,CS-9,2019-02-30\n' >"$tmp/bad.csv"
 check "a bad registry file imports nothing and names each problem" \
-    bash -c "! '$bin' registry import civil-status '$tmp/bad.csv' --catalogue . --db '$db' 2>'$tmp/err' && grep -q 'bad.csv:3:1: error: unknown document .birth-certificat.' '$tmp/err' && grep -q 'bad.csv:3:22: error: duplicate reference .CS-9.' '$tmp/err' && grep -q 'nothing imported' '$tmp/err' && ! '$bin' registry show 001 --catalogue . --db '$db' | grep -q CS-9"
+    bash -c "! '$bin' registry import civil-status '$tmp/bad.csv' --catalogue '$cat' --db '$db' 2>'$tmp/err' && grep -q 'bad.csv:3:1: error: unknown document .birth-certificat.' '$tmp/err' && grep -q 'bad.csv:3:22: error: duplicate reference .CS-9.' '$tmp/err' && grep -q 'nothing imported' '$tmp/err' && ! '$bin' registry show 001 --catalogue '$cat' --db '$db' | grep -q CS-9"
 check "a held document is fetched, never asked" \
-    bash -c "'$bin' submit birth-registration --catalogue . --db '$db' --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice | grep -q 'fetched   marriage-certificate from civil-status (record CS-2019-0042)'"
+    bash -c "'$bin' submit birth-registration --catalogue '$cat' --db '$db' --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice | grep -q 'fetched   marriage-certificate from civil-status (record CS-2019-0042)'"
 check "asking for it by name is blocked" \
-    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --catalogue . --db '$db' --now 2025-07-03T09:30 2>&1 | grep -q 'refused (once-only): marriage-certificate is held by civil-status (record CS-2019-0042)'"
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --catalogue '$cat' --db '$db' --now 2025-07-03T09:30 2>&1 | grep -q 'refused (once-only): marriage-certificate is held by civil-status (record CS-2019-0042)'"
 check "asking for it in a note, in Vietnamese, is blocked" \
-    bash -c "'$bin' fire 1 request-supplement --as clerk --note 'Xin mang theo GIẤY CHỨNG NHẬN KẾT HÔN' --catalogue . --db '$db' --now 2025-07-03T09:31 2>&1 | grep -q \"the note says 'GIẤY CHỨNG NHẬN KẾT HÔN'\""
+    bash -c "'$bin' fire 1 request-supplement --as clerk --note 'Xin mang theo GIẤY CHỨNG NHẬN KẾT HÔN' --catalogue '$cat' --db '$db' --now 2025-07-03T09:31 2>&1 | grep -q \"the note says 'GIẤY CHỨNG NHẬN KẾT HÔN'\""
 check "show counts the blocked requests" \
-    bash -c "'$bin' show 1 --catalogue . --db '$db' --now 2025-07-03T09:32 | grep -q '2 requests refused by the once-only rule'"
+    bash -c "'$bin' show 1 --catalogue '$cat' --db '$db' --now 2025-07-03T09:32 | grep -q '2 requests refused by the once-only rule'"
 check "the blocked requests are in the history" \
-    bash -c "test \$('$bin' history 1 --catalogue . --db '$db' --now 2025-07-03T09:32 | grep -c 'refused (once-only)') = 2"
+    bash -c "test \$('$bin' history 1 --catalogue '$cat' --db '$db' --now 2025-07-03T09:32 | grep -c 'refused (once-only)') = 2"
 check "a dispute makes it askable and records a correction ticket" \
-    bash -c "'$bin' fire 1 receive --as clerk --dispute 'marriage-certificate=wrong spouse' --catalogue . --db '$db' --now 2025-07-03T09:40 | grep -q 'asked     marriage-certificate (disputed by clerk: wrong spouse)' && python3 -c \"import sqlite3; assert sqlite3.connect('$db').execute('select count(*) from ticket').fetchone()[0] == 1\""
+    bash -c "'$bin' fire 1 receive --as clerk --dispute 'marriage-certificate=wrong spouse' --catalogue '$cat' --db '$db' --now 2025-07-03T09:40 | grep -q 'asked     marriage-certificate (disputed by clerk: wrong spouse)' && python3 -c \"import sqlite3; assert sqlite3.connect('$db').execute('select count(*) from ticket').fetchone()[0] == 1\""
 check "after the dispute it may be requested" \
-    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --catalogue . --db '$db' --now 2025-07-03T09:50 | grep -q 'state awaiting-supplement'"
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --catalogue '$cat' --db '$db' --now 2025-07-03T09:50 | grep -q 'state awaiting-supplement'"
 check "a registry miss falls back to asking" \
-    bash -c "'$bin' submit birth-registration --catalogue . --db '$db' --now 2025-07-03T10:00 --field citizen-id=009999999999 --field parents-married=true | grep -q 'asked     marriage-certificate (not found in civil-status)'"
+    bash -c "'$bin' submit birth-registration --catalogue '$cat' --db '$db' --now 2025-07-03T10:00 --field citizen-id=009999999999 --field parents-married=true | grep -q 'asked     marriage-certificate (not found in civil-status)'"
 check "explain tells the story of each document" \
-    bash -c "'$bin' explain 1 marriage-certificate --catalogue . --db '$db' --now 2025-07-03T10:00 | grep -A3 '^  marriage-certificate' | grep -q 'required when parents-married'"
+    bash -c "'$bin' explain 1 marriage-certificate --catalogue '$cat' --db '$db' --now 2025-07-03T10:00 | grep -A3 '^  marriage-certificate' | grep -q 'required when parents-married'"
 oo fire 1 supplement --as applicant --attach marriage-certificate --attach citizen-identity --now 2025-07-03T10:10 >/dev/null
 oo fire 1 approve --as head --now 2025-07-03T10:20 >/dev/null 2>&1
 oo fire 1 return-result --as clerk --now 2025-07-03T10:30 >/dev/null 2>&1
 check "a result issued by one dossier is in the registry" \
-    bash -c "'$bin' registry show 001234567890 --catalogue . --db '$db' | grep -q '^civil-status .*birth-certificate .*MC-1'"
+    bash -c "'$bin' registry show 001234567890 --catalogue '$cat' --db '$db' | grep -q '^civil-status .*birth-certificate .*MC-1'"
 
 # Compliance cost (SPEC §8.1) on the bundled catalogue and its reform.
 check "cost compares the baseline with the reform" \
-    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . | grep -q '^total .*| .*%$'"
+    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue '$cat' | grep -q '^total .*| .*%$'"
 check "cost --format csv has a header and a line per procedure" \
-    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . --format csv | head -1 | grep -q '^procedure,hours,cost,volume,annual,reform_hours,reform_cost,reform_annual,saving,saving_pct,notes$'"
+    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue '$cat' --format csv | head -1 | grep -q '^procedure,hours,cost,volume,annual,reform_hours,reform_cost,reform_annual,saving,saving_pct,notes$'"
 check "cost --format json totals the saving" \
-    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue . --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d[\"total\"]; assert t[\"baseline\"]-t[\"reform\"]==t[\"saving\"]>0, t'"
-check "cost refuses a date before every version: exit 1" status 1 "$bin" cost --date 2020-01-01 --catalogue .
-check "cost of an unknown reform: exit 1" status 1 "$bin" cost --reform nope --catalogue .
+    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue '$cat' --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d[\"total\"]; assert t[\"baseline\"]-t[\"reform\"]==t[\"saving\"]>0, t'"
+check "cost refuses a date before every version: exit 1" status 1 "$bin" cost --date 2020-01-01 --catalogue "$cat"
+check "cost of an unknown reform: exit 1" status 1 "$bin" cost --reform nope --catalogue "$cat"
 
 # A full disk: a store on a tiny file system fills up; the error is clear, and nothing that was
 # acknowledged is lost. Needs the right to mount a tmpfs (root in CI); skipped otherwise.
@@ -165,7 +167,7 @@ full_disk() {
         return 0
     fi
     for ((i = 1; i <= 400; i++)); do
-        if out=$("$bin" submit birth-registration --catalogue . --db "$dir/m.db" \
+        if out=$("$bin" submit birth-registration --catalogue "$cat" --db "$dir/m.db" \
             --now 2025-07-03T09:00 --field citizen-id=001234567890 2>&1); then
             acked=$i
         else
@@ -177,7 +179,7 @@ full_disk() {
     [ "$acked" -gt 0 ] && [ "$acked" -lt 400 ] || ok=0
     # Reading still works, and every acknowledged dossier is there with its event.
     "$bin" verify --db "$dir/m.db" >/dev/null 2>&1 || ok=0
-    "$bin" show "$acked" --catalogue . --db "$dir/m.db" --now 2025-07-03T09:00 >/dev/null 2>&1 || ok=0
+    "$bin" show "$acked" --catalogue "$cat" --db "$dir/m.db" --now 2025-07-03T09:00 >/dev/null 2>&1 || ok=0
     umount "$dir"
     [ "$ok" = 1 ] && echo "pass" || { echo "fail: acked=$acked last: $out"; }
 }
