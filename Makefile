@@ -54,7 +54,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.
 run: $(BIN)
 	./$(BIN) lint --catalogue .
 	./$(BIN) test tests/scenarios --catalogue .
-	./$(BIN) cost --reform civil-data-2026 --date 2025-07-01 --catalogue .
+	./$(BIN) cost --reform data-simplification-2026 --date 2026-01-15 --catalogue .
 
 test: $(BIN) $(TEST_BIN)
 	@bash tools/run-tests.sh $(BUILD)

@@ -315,6 +315,13 @@ static int cal_workday(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
+static int cal_title(mc_builder *b, const mc_node *n, void *obj)
+{
+    (void)obj;
+    mc_text text;
+    return mc_b_titles(b, n, &text); /* checked, kept for documentation only */
+}
+
 static const mc_directive calendar_table[] = {
     {"default", 0, 0, MC_NO_BLOCK, true, cal_default, ""},
     {"utc-offset", 1, 1, MC_NO_BLOCK, true, cal_utc_offset, "+HH:MM"},
@@ -323,6 +330,7 @@ static const mc_directive calendar_table[] = {
     {"cutoff", 1, 1, MC_NO_BLOCK, true, cal_cutoff, "HH:MM"},
     {"holiday", 2, 3, MC_NO_BLOCK, false, cal_holiday, "DATE [DATE] \"name\""},
     {"workday", 1, 2, MC_NO_BLOCK, false, cal_workday, "DATE [\"reason\"]"},
+    {"title", 1, 2, MC_NO_BLOCK, false, cal_title, "[LANG] \"text\""},
 };
 
 void mc_build_calendar(mc_builder *b, mc_calendar *c, const mc_node *n)

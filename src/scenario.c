@@ -186,7 +186,7 @@ static int check_in_procedure(runner *r, const mc_token *t, int what)
 {
     static const char *const kinds[] = {"event", "state", "field"};
     size_t nv;
-    const mc_procedure *const *v = mc_catalogue_versions(r->cat, r->procedure, &nv);
+    const mc_procedure *const *v = mc_catalogue_versions(r->base, r->procedure, &nv);
     const char *names[256];
     size_t n = 0;
     bool found = false;
@@ -358,10 +358,12 @@ static int step_submit(runner *r, const mc_node *n)
             return problem(r, &t[0], "set the clock with 'now' before the first 'submit'");
         }
         size_t np;
-        const mc_procedure *const *procs = mc_catalogue_procedures(r->cat, &np);
+        /* Check against the unreformed catalogue: a reform may abolish the
+         * procedure, and a scenario may want to see that refusal. */
+        const mc_procedure *const *procs = mc_catalogue_procedures(r->base, &np);
         const char *name = text(r, &t[1]);
         size_t nv;
-        mc_catalogue_versions(r->cat, name, &nv);
+        mc_catalogue_versions(r->base, name, &nv);
         if (known(r, &t[1], nv > 0, "procedure", names_of(r, (const void *const *)procs, np), np) !=
             0) {
             return -1;
@@ -777,6 +779,8 @@ static int find_step(runner *r, const mc_node *n)
     return -1;
 }
 
+static const char *bare_message(const runner *r);
+
 /* Checks (r->check) or runs one scenario's steps. */
 static void walk(runner *r, const mc_node *scenario)
 {
@@ -808,8 +812,21 @@ static void walk(runner *r, const mc_node *scenario)
         fail(r, r->refused_at,
              "the step was refused (%s%s%s) and no 'expect blocked' or "
              "'expect refused' follows",
-             mc_refusal_name(r->reason), mc_refusal_name(r->reason)[0] ? ": " : "", r->message);
+             mc_refusal_name(r->reason), mc_refusal_name(r->reason)[0] ? ": " : "",
+             bare_message(r));
     }
+}
+
+/* The refusal message without a leading "REASON: " that repeats the reason word. */
+static const char *bare_message(const runner *r)
+{
+    const char *why = mc_refusal_name(r->reason);
+    size_t n = strlen(why);
+    if (n > 0 && strncmp(r->message, why, n) == 0 && r->message[n] == ':' &&
+        r->message[n + 1] == ' ') {
+        return r->message + n + 2;
+    }
+    return r->message;
 }
 
 static bool scenario_node(const mc_node *n)

@@ -159,6 +159,15 @@ check "cost of an unknown reform: exit 1" status 1 "$bin" cost --reform nope --c
 
 # A full disk: a store on a tiny file system fills up; the error is clear, and nothing that was
 # acknowledged is lost. Needs the right to mount a tmpfs (root in CI); skipped otherwise.
+# `motcua test`: a missing PATH or a file with problems counts as a failure; the rest still runs.
+printf 'scenario "clock only" {\n    now 2025-07-01T09:00\n}\n' >"$tmp/good.scenario"
+printf 'scenario "x" {\n    bogus\n}\n' >"$tmp/broken.scenario"
+check "test: a good scenario passes, exit 0" status 0 "$bin" test "$tmp/good.scenario" --catalogue "$cat"
+check "test: a missing path and a broken file are counted as failures, exit 1" \
+    bash -c "out=\$('$bin' test '$tmp/good.scenario' '$tmp/nope.scenario' '$tmp/broken.scenario' --catalogue '$cat' 2>/dev/null); test \$? = 1 && test \"\$(printf '%s\\n' \"\$out\" | tail -n 1)\" = '1 passed, 2 failed'"
+check "test: the missing path is named on stderr" \
+    bash -c "'$bin' test '$tmp/nope.scenario' --catalogue '$cat' 2>&1 >/dev/null | grep -qx 'motcua: $tmp/nope.scenario: no such file or folder'"
+
 full_disk() {
     local dir="$tmp/tiny" i out acked=0
     mkdir -p "$dir"

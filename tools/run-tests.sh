@@ -43,6 +43,7 @@ fi
 
 # The bundled scenarios (SPEC §7), run by motcua itself.
 out=$("$build"/motcua test tests/scenarios --catalogue . 2>&1)
+rc=$?
 last=$(printf '%s\n' "$out" | tail -n 1)
 if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
     p=${BASH_REMATCH[1]}
@@ -50,6 +51,9 @@ if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 else
     p=0
     f=1
+fi
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1 # a scenario file with errors runs nothing but still prints a closing line
 fi
 [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/scenarios: /'
 echo "scenarios: $p passed, $f failed"
