@@ -122,6 +122,9 @@ char *mce_encode_data(const dos *d)
         if (r->record) {
             json_object_set_new(o, "record", json_string(r->record));
         }
+        if (r->disputed) {
+            json_object_set_new(o, "disputed", json_true());
+        }
         json_object_set_new(reqs, d->p->requires[i].document->name, o);
     }
     json_object_set_new(root, "values", values);
@@ -162,6 +165,7 @@ int mce_decode_data(dos *d)
                 d->reqs[i].status = (mc_req_status)k;
             }
         }
+        d->reqs[i].disputed = json_is_true(json_object_get(v, "disputed"));
         if (mce_set_str(&d->reqs[i].reason, json_string_value(json_object_get(v, "reason"))) ||
             mce_set_str(&d->reqs[i].registry, json_string_value(json_object_get(v, "registry"))) ||
             mce_set_str(&d->reqs[i].record, json_string_value(json_object_get(v, "record")))) {

@@ -493,6 +493,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         d->reqs[k].status = MC_REQ_ASKED;
+        d->reqs[k].disputed = true;
     }
     int rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
     if (rc != 0) {

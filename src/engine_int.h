@@ -21,6 +21,7 @@ struct mc_engine {
 
 typedef struct req_state {
     mc_req_status status;
+    bool disputed; /* the registry's record was declared wrong: never fetched again (§5.4) */
     char *reason, *registry, *record;
 } req_state;
 

@@ -32,9 +32,14 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
             s->status = MC_REQ_NOT_REQUIRED;
             continue;
         }
-        if (s->status == MC_REQ_FETCHED || s->status == MC_REQ_ASKED) {
+        if (s->status == MC_REQ_FETCHED) {
             continue;
         }
+        if (s->disputed) {
+            s->status = MC_REQ_ASKED; /* required again: the disputed record stays unused */
+            continue;
+        }
+        /* Not required, or asked: query again, since a record may have arrived meanwhile. */
         const mc_registry *reg = r->document->registry;
         char ref[128] = "";
         int found = 0;

@@ -186,7 +186,10 @@ static int check_in_procedure(runner *r, const mc_token *t, int what)
 {
     static const char *const kinds[] = {"event", "state", "field"};
     size_t nv;
-    const mc_procedure *const *v = mc_catalogue_versions(r->base, r->procedure, &nv);
+    const mc_procedure *const *v = mc_catalogue_versions(r->cat, r->procedure, &nv);
+    if (nv == 0) { /* abolished by the scenario's reform: check against the baseline */
+        v = mc_catalogue_versions(r->base, r->procedure, &nv);
+    }
     const char *names[256];
     size_t n = 0;
     bool found = false;
@@ -314,8 +317,17 @@ static int step_registry(runner *r, const mc_node *n)
                            "write: registry REGISTRY holds DOCUMENT for SUBJECT "
                            "[ref \"REFERENCE\"]");
         }
-        check_registry(r, &t[1]);
-        check_document(r, &t[3]);
+        if (check_registry(r, &t[1]) == 0 && check_document(r, &t[3]) == 0) {
+            const mc_registry *reg = mc_catalogue_registry(r->cat, text(r, &t[1]));
+            const mc_document *doc = mc_catalogue_document(r->cat, text(r, &t[3]));
+            bool held = false;
+            for (size_t i = 0; i < reg->nholds; i++) {
+                held |= reg->holds[i] == doc;
+            }
+            if (!held) {
+                return problem(r, &t[3], "registry %s does not hold %s", reg->name, doc->name);
+            }
+        }
         return 0;
     }
     char ref[64];
@@ -358,12 +370,14 @@ static int step_submit(runner *r, const mc_node *n)
             return problem(r, &t[0], "set the clock with 'now' before the first 'submit'");
         }
         size_t np;
-        /* Check against the unreformed catalogue: a reform may abolish the
+        /* Known in the reformed catalogue or the baseline: a reform may abolish the
          * procedure, and a scenario may want to see that refusal. */
         const mc_procedure *const *procs = mc_catalogue_procedures(r->base, &np);
         const char *name = text(r, &t[1]);
-        size_t nv;
-        mc_catalogue_versions(r->base, name, &nv);
+        size_t nv, nb;
+        mc_catalogue_versions(r->base, name, &nb);
+        mc_catalogue_versions(r->cat, name, &nv);
+        nv += nb;
         if (known(r, &t[1], nv > 0, "procedure", names_of(r, (const void *const *)procs, np), np) !=
             0) {
             return -1;
@@ -404,9 +418,7 @@ static int step_submit(runner *r, const mc_node *n)
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(r->e, &s, &res, &err);
-    if (rc == 0) {
-        r->dossier = res.dossier;
-    }
+    r->dossier = rc == 0 ? res.dossier : 0; /* what follows a refused submit has no dossier */
     return outcome(r, n, rc, &res, &err);
 }
 
@@ -449,6 +461,9 @@ static int step_fire(runner *r, const mc_node *n)
     const char *docs[64], *attach[64];
     mc_kv disputes[16], set[32];
     mc_fire f;
+    if (r->dossier == 0) {
+        return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
+    }
     memset(&f, 0, sizeof f);
     for (const mc_node *c = n->child; c != NULL; c = c->next) {
         const mc_token *k = &c->toks[0];
@@ -513,6 +528,9 @@ static int step_apologize(runner *r, const mc_node *n)
             return problem(r, &t[0], "an apology needs 'new-date DATE' and 'reason \"…\"'");
         }
         return 0;
+    }
+    if (r->dossier == 0) {
+        return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
     }
     mc_apology a = {r->dossier, text(r, &t[2]), date, reason, r->clock, NULL};
     mc_result res;
@@ -613,6 +631,18 @@ static int step_expect(runner *r, const mc_node *n)
                        ? (mc_tok_is(&t[3], "from") ? check_registry(r, &t[4])
                                                    : problem(r, &t[3], "write: from REGISTRY"))
                        : 0;
+        case 10: {
+            int64_t amount;
+            char cur[4], msg[120];
+            if (mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg) != 0 ||
+                amount < 0) {
+                return problem(r, &t[2], "write the fee as a whole amount, like 50000 VND");
+            }
+            if (mc_value_currency(t[3].text, t[3].text_len, cur, msg, sizeof msg) != 0) {
+                return problem(r, &t[3], "%s", msg);
+            }
+            return 0;
+        }
         case 11:
             if (!mc_tok_is(&t[3], "holds") || !mc_tok_is(&t[5], "for")) {
                 return problem(r, &t[0], "write: expect registry R holds D for SUBJECT");
@@ -632,7 +662,7 @@ static int step_expect(runner *r, const mc_node *n)
                                  text(r, &t[2]), text(r, &t[4]), text(r, &t[6]));
     }
     if (r->dossier == 0) {
-        return fail(r, n, "expected a dossier, got: the submission was refused (%s)", r->message);
+        return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
     }
     mc_dossier d;
     mc_error err;
@@ -721,9 +751,12 @@ static int step_expect(runner *r, const mc_node *n)
         int64_t amount = 0;
         char msg[100];
         mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg);
-        if (d.fee != amount) {
-            rc = fail(r, n, "expected fee %lld %s, got %lld", (long long)amount, text(r, &t[3]),
-                      (long long)(d.fee == MC_NONE ? 0 : d.fee));
+        /* A fixed fee has its own currency; a fee rule's amount, and no fee, are in VND. */
+        const char *cur = d.procedure->fee_kind == MC_FEE_FIXED ? d.procedure->fee.currency : "VND";
+        int64_t fee = d.fee == MC_NONE ? 0 : d.fee;
+        if (fee != amount || !mc_tok_is(&t[3], cur)) {
+            rc = fail(r, n, "expected fee %lld %s, got %lld %s", (long long)amount,
+                      text(r, &t[3]), (long long)fee, cur);
         }
         break;
     }

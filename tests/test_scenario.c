@@ -150,8 +150,13 @@ static const struct {
     {" expect not asked notice\n", "s.scenario:4: expected not asked notice, got asked"},
     {" expect asked cert\n", "s.scenario:4: expected asked cert, got not required"},
     {" expect fetched notice\n", "s.scenario:4: expected fetched notice, got asked"},
-    {" expect fee 0 VND\n", "s.scenario:4: expected fee 0 VND, got 5000"},
+    {" expect fee 0 VND\n", "s.scenario:4: expected fee 0 VND, got 5000 VND"},
+    {" expect fee 5000 USD\n", "s.scenario:4: expected fee 5000 USD, got 5000 VND"},
     {" expect events 2\n", "s.scenario:4: expected events 2, got 1"},
+    {" submit p channel email { id \"002\" }\n expect refused \"channel\"\n expect state submitted\n",
+     "s.scenario:6: there is no dossier: the submission was refused (unknown channel 'email' (online, counter or post))"},
+    {" submit p channel email { id \"002\" }\n expect blocked\n fire receive by clerk\n",
+     "s.scenario:6: there is no dossier: the submission was refused (unknown channel 'email' (online, counter or post))"},
     {" expect registry civil holds result for 001\n",
      "s.scenario:4: expected registry civil holds result for 001, got: no such record"},
     {" expect blocked\n", "s.scenario:4: expected a refusal, got: the step was done"},
@@ -200,7 +205,9 @@ static void test_scenario__problems_before_anything_runs(void **state)
                      " expect wibble\n reform r\n}\n"
                      "scenario \"u\" {\n submit p { id \"1\" }\n}\n"
                      "scenario \"v\" {\n now 2025-07-03T09:00\n fire receive by clerk\n"
-                     " frie x\n}\n"),
+                     " frie x\n registry civil holds notice for 001\n}\n"
+                     "scenario \"w\" {\n now 2025-07-03T09:00\n" SUBMIT
+                     " expect fee free VND\n expect fee 10 vnd\n}\n"),
         "s.scenario:3:9: error: unknown procedure 'q' (did you mean 'p'?)\n"
         "s.scenario:8:7: error: unknown event of procedure 'p' 'recieve' (did you mean "
         "'receive'?)\n"
@@ -217,7 +224,10 @@ static void test_scenario__problems_before_anything_runs(void **state)
         "s.scenario:15:2: error: 'reform' must be the first step of a scenario\n"
         "s.scenario:18:2: error: set the clock with 'now' before the first 'submit'\n"
         "s.scenario:22:2: error: 'fire' needs a dossier: 'submit' one first\n"
-        "s.scenario:23:2: error: unknown step 'frie' (did you mean 'fire'?)\n");
+        "s.scenario:23:2: error: unknown step 'frie' (did you mean 'fire'?)\n"
+        "s.scenario:24:23: error: registry civil does not hold notice\n"
+        "s.scenario:29:13: error: write the fee as a whole amount, like 50000 VND\n"
+        "s.scenario:30:16: error: invalid currency 'vnd' (three capital letters, like VND)\n");
 }
 
 int main(void)
