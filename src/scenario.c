@@ -116,8 +116,9 @@ static void fmt_time(runner *r, int64_t t, char out[17])
 
 /* ==== checks of names ==================================================================== */
 
-static int known(runner *r, const mc_token *t, bool found, const char *kind,
-                 const char *const *names, size_t n)
+/* Reports "unknown KIND 'NAME'WHERE", with a suggestion among names; where may be "". */
+static int known_in(runner *r, const mc_token *t, bool found, const char *kind, const char *where,
+                    const char *const *names, size_t n)
 {
     if (found) {
         return 0;
@@ -128,10 +129,16 @@ static int known(runner *r, const mc_token *t, bool found, const char *kind,
         mc_suggest_offer(&s, names[i]);
     }
     if (s.best != NULL) {
-        return problem(r, t, "unknown %s '%.*s' (did you mean '%s'?)", kind, (int)t->text_len,
-                       t->text, s.best);
+        return problem(r, t, "unknown %s '%.*s'%s (did you mean '%s'?)", kind, (int)t->text_len,
+                       t->text, where, s.best);
     }
-    return problem(r, t, "unknown %s '%.*s'", kind, (int)t->text_len, t->text);
+    return problem(r, t, "unknown %s '%.*s'%s", kind, (int)t->text_len, t->text, where);
+}
+
+static int known(runner *r, const mc_token *t, bool found, const char *kind,
+                 const char *const *names, size_t n)
+{
+    return known_in(r, t, found, kind, "", names, n);
 }
 
 /* Collects names from an array of pointers to structs that start with their name. */
@@ -216,9 +223,9 @@ static int check_in_procedure(runner *r, const mc_token *t, int what)
     if (found) {
         return 0;
     }
-    char kind[100];
-    snprintf(kind, sizeof kind, "%s of procedure '%s'", kinds[what], r->procedure);
-    return known(r, t, false, kind, names, n);
+    char where[100];
+    snprintf(where, sizeof where, " of procedure '%s'", r->procedure);
+    return known_in(r, t, false, kinds[what], where, names, n);
 }
 
 /* ==== steps ============================================================================== */
@@ -381,6 +388,11 @@ static int step_submit(runner *r, const mc_node *n)
         if (known(r, &t[1], nv > 0, "procedure", names_of(r, (const void *const *)procs, np), np) !=
             0) {
             return -1;
+        }
+        if (n->ntoks == 4 && !mc_tok_is(&t[3], "online") && !mc_tok_is(&t[3], "counter") &&
+            !mc_tok_is(&t[3], "post")) {
+            problem(r, &t[3], "unknown channel '%.*s' (online, counter or post)",
+                    (int)t[3].text_len, t[3].text);
         }
         r->procedure = name;
         r->submitted = true;

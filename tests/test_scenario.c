@@ -153,10 +153,10 @@ static const struct {
     {" expect fee 0 VND\n", "s.scenario:4: expected fee 0 VND, got 5000 VND"},
     {" expect fee 5000 USD\n", "s.scenario:4: expected fee 5000 USD, got 5000 VND"},
     {" expect events 2\n", "s.scenario:4: expected events 2, got 1"},
-    {" submit p channel email { id \"002\" }\n expect refused \"channel\"\n expect state submitted\n",
-     "s.scenario:6: there is no dossier: the submission was refused (unknown channel 'email' (online, counter or post))"},
-    {" submit p channel email { id \"002\" }\n expect blocked\n fire receive by clerk\n",
-     "s.scenario:6: there is no dossier: the submission was refused (unknown channel 'email' (online, counter or post))"},
+    {" submit p { id \"002\"; married maybe }\n expect refused \"married\"\n expect state submitted\n",
+     "s.scenario:6: there is no dossier: the submission was refused (field 'married': expected true or false, got 'maybe')"},
+    {" submit p { id \"002\"; married maybe }\n expect blocked\n fire receive by clerk\n",
+     "s.scenario:6: there is no dossier: the submission was refused (field 'married': expected true or false, got 'maybe')"},
     {" expect registry civil holds result for 001\n",
      "s.scenario:4: expected registry civil holds result for 001, got: no such record"},
     {" expect blocked\n", "s.scenario:4: expected a refusal, got: the step was done"},
@@ -207,15 +207,15 @@ static void test_scenario__problems_before_anything_runs(void **state)
                      "scenario \"v\" {\n now 2025-07-03T09:00\n fire receive by clerk\n"
                      " frie x\n registry civil holds notice for 001\n}\n"
                      "scenario \"w\" {\n now 2025-07-03T09:00\n" SUBMIT
-                     " expect fee free VND\n expect fee 10 vnd\n}\n"),
+                     " expect fee free VND\n expect fee 10 vnd\n submit p channel email { id \"1\" }\n}\n"),
         "s.scenario:3:9: error: unknown procedure 'q' (did you mean 'p'?)\n"
-        "s.scenario:8:7: error: unknown event of procedure 'p' 'recieve' (did you mean "
+        "s.scenario:8:7: error: unknown event 'recieve' of procedure 'p' (did you mean "
         "'receive'?)\n"
         "s.scenario:9:18: error: unknown role 'clark' (did you mean 'clerk'?)\n"
         "s.scenario:10:32: error: unknown document 'cret' (did you mean 'cert'?)\n"
-        "s.scenario:10:42: error: unknown field of procedure 'p' 'maried' (did you mean "
+        "s.scenario:10:42: error: unknown field 'maried' of procedure 'p' (did you mean "
         "'married'?)\n"
-        "s.scenario:11:15: error: unknown state of procedure 'p' 'prosessing' (did you mean "
+        "s.scenario:11:15: error: unknown state 'prosessing' of procedure 'p' (did you mean "
         "'processing'?)\n"
         "s.scenario:12:5: error: time goes backwards: 2025-07-03T08:00 is before "
         "2025-07-03T09:00\n"
@@ -227,7 +227,8 @@ static void test_scenario__problems_before_anything_runs(void **state)
         "s.scenario:23:2: error: unknown step 'frie' (did you mean 'fire'?)\n"
         "s.scenario:24:23: error: registry civil does not hold notice\n"
         "s.scenario:29:13: error: write the fee as a whole amount, like 50000 VND\n"
-        "s.scenario:30:16: error: invalid currency 'vnd' (three capital letters, like VND)\n");
+        "s.scenario:30:16: error: invalid currency 'vnd' (three capital letters, like VND)\n"
+        "s.scenario:31:19: error: unknown channel 'email' (online, counter or post)\n");
 }
 
 int main(void)
