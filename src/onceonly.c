@@ -51,7 +51,14 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
             }
         }
         char why[160] = "";
-        if (reg != NULL && published(reg, d) && !found) {
+        if (reg != NULL && !published(reg, d)) {
+            char from[11];
+            mc_date_format(reg->published, from);
+            snprintf(why, sizeof why, "%s is in use only for dossiers submitted from %s",
+                     reg->name, from);
+        } else if (reg != NULL && d->row.subject == NULL) {
+            snprintf(why, sizeof why, "the dossier has no subject to look up in %s", reg->name);
+        } else if (reg != NULL && !found) {
             snprintf(why, sizeof why, "not found in %s", reg->name);
         }
         s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;

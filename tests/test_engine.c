@@ -465,6 +465,57 @@ static void test_engine__once_only_refuses_asking_for_a_fetched_document(void **
     expect(f, id, "2025-07-03T10:00", "submitted", "none", false);
 }
 
+/* Each asked document says why its registry could not supply it. */
+static void test_engine__asked_documents_say_why(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "role clerk\ndocument a\ndocument b\ndocument c\n"
+        "registry early { holds a; published 2020-01-01 }\n"
+        "registry later { holds b; published 2026-01-01 }\n"
+        "lifecycle l { state s { initial; on go -> t by clerk }\n state t { final } }\n"
+        "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+        "  field id { type text }\n requires a\n requires b\n requires c }\n";
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    mc_rules *rules;
+    assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, cat, rules, ":memory:", NULL), 0);
+    mc_datetime m;
+    assert_int_equal(mc_value_datetime("2025-07-03T09:00", 16, &m, NULL, 0), 0);
+    int64_t now = mc_calendar_to_utc(mc_catalogue_default_calendar(cat), (mc_localtime)m * 60);
+    mc_kv with[] = {{"id", "001"}};
+    const char *expect_with[] = {"not found in early",
+                                 "later is in use only for dossiers submitted from 2026-01-01",
+                                 NULL};
+    const char *expect_without[] = {"the dossier has no subject to look up in early",
+                                    "later is in use only for dossiers submitted from 2026-01-01",
+                                    NULL};
+    for (int k = 0; k < 2; k++) {
+        mc_submit sub = {"p", with, k == 0 ? 1 : 0, NULL, 0, NULL, now, NULL};
+        mc_result res;
+        assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
+        mc_dossier d;
+        assert_int_equal(mc_engine_get(e, res.dossier, now, &d, NULL), 0);
+        const char *const *want = k == 0 ? expect_with : expect_without;
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(d.requirements[i].status, MC_REQ_ASKED);
+            if (want[i] == NULL) {
+                assert_null(d.requirements[i].reason); /* no registry holds c */
+            } else {
+                assert_string_equal(d.requirements[i].reason, want[i]);
+            }
+        }
+        mc_dossier_free(&d);
+    }
+    mc_engine_close(e);
+    mc_rules_free(rules);
+    mc_catalogue_free(cat);
+}
+
 static void test_engine__hostile_notes_are_bounded(void **state)
 {
     fx *f = *state;
@@ -715,6 +766,7 @@ int main(void)
         T(test_engine__versions_and_fee_rules),
         T(test_engine__apology),
         T(test_engine__once_only_refuses_asking_for_a_fetched_document),
+        T(test_engine__asked_documents_say_why),
         T(test_engine__hostile_notes_are_bounded),
         T(test_engine__request_ids_make_operations_idempotent),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
