@@ -83,8 +83,13 @@ $(BUILD)/tools/bench_report: tools/bench_report.c $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
+$(BUILD)/tools/bench_simulate: tools/bench_simulate.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
 bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_rules \
-	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_report
+	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_report $(BUILD)/tools/bench_simulate
 	@bash tools/bench.sh $(BUILD)
 
 # libFuzzer target for the lexer, parser and catalogue builder (clang only).

@@ -101,6 +101,53 @@ bench_report() {
     "$build/tools/bench_report" "$dir" "$n"
 }
 
+# simulate: dossiers a second through the real engine (tools/bench_simulate.c) against the
+# XState peer (../shared/bench/peers/xstate-dossier.mjs) on the same lifecycle, same run. The
+# peer is copied into BUILD/bench/peers and installed there with `npm ci` (never in ../shared).
+# Without node, or when the install fails, the motcua figure is printed alone and stderr says
+# why. Each side runs three times; the best run of each is kept.
+bench_simulate() {
+    local n peers here best="" xbest="" i line v
+    n=$(scale 50000)
+    here=$(cd "$(dirname "$0")" && pwd)
+    peers="$here/../../shared/bench/peers"
+    say "simulate: $n dossiers a run, 3 runs each"
+    for i in 1 2 3; do
+        line=$("$build/tools/bench_simulate" "$n")
+        v=$(printf '%s\n' "$line" | sed -n 's/.*dossiers_per_s=\([0-9.]*\).*/\1/p')
+        best=$(printf '%s\n%s\n' "$best" "$v" | maximum)
+    done
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        say "simulate: node or npm is missing; xstate_per_s and ratio are left out"
+    elif [ ! -f "$peers/xstate-dossier.mjs" ]; then
+        say "simulate: $peers is missing; xstate_per_s and ratio are left out"
+    else
+        mkdir -p "$build/bench/peers"
+        cp "$peers/package.json" "$peers/package-lock.json" "$peers/xstate-dossier.mjs" \
+            "$build/bench/peers/"
+        if [ ! -d "$build/bench/peers/node_modules/xstate" ] &&
+            ! (cd "$build/bench/peers" && npm ci --silent --no-audit --no-fund >&2); then
+            say "simulate: npm ci failed; xstate_per_s and ratio are left out"
+        else
+            for i in 1 2 3; do
+                line=$(node "$build/bench/peers/xstate-dossier.mjs" "$n") || {
+                    say "simulate: the XState peer failed"
+                    xbest=""
+                    break
+                }
+                v=$(printf '%s\n' "$line" | sed -n 's/.*dossiers_per_s=\([0-9.]*\).*/\1/p')
+                xbest=$(printf '%s\n%s\n' "$xbest" "$v" | maximum)
+            done
+        fi
+    fi
+    if [ -n "$xbest" ]; then
+        echo "bench: simulate dossiers=$n per_s=$best xstate_per_s=$xbest ratio=$(
+            awk -v a="$best" -v b="$xbest" 'BEGIN { printf "%.2f", a / b }')"
+    else
+        echo "bench: simulate dossiers=$n per_s=$best"
+    fi
+}
+
 main() {
     local tool
     for tool in "$motcua" "$gencat" "$runstat"; do
@@ -113,6 +160,7 @@ main() {
     bench_rule_call
     bench_durable
     bench_report
+    bench_simulate
 }
 
 main
