@@ -168,6 +168,13 @@ check "test: a missing path and a broken file are counted as failures, exit 1" \
 check "test: the missing path is named on stderr" \
     bash -c "'$bin' test '$tmp/nope.scenario' --catalogue '$cat' 2>&1 >/dev/null | grep -qx 'motcua: $tmp/nope.scenario: no such file or folder'"
 
+# A scenario whose timers loop without end is stopped with a clear error at its step.
+mkdir -p "$tmp/loop/procedures"
+printf 'role clerk\nlifecycle ping {\n  state a { initial; after 1h -> b; on stop -> c by clerk }\n  state b { after 1h -> a }\n  state c { final }\n}\nprocedure p { effective 2025-01-01; time-limit 5wd; lifecycle ping\n  field id { type text } }\n' >"$tmp/loop/procedures/l.proc"
+printf 'scenario "ping-pong" {\n    now 2025-07-01T09:00\n    submit p { id "1" }\n    at 2025-12-01T09:00\n    expect state a\n}\n' >"$tmp/loop.scenario"
+check "test: timers that loop without end fail the scenario at the step" \
+    bash -c "'$bin' test '$tmp/loop.scenario' --catalogue '$tmp/loop' | grep -q '^     $tmp/loop.scenario:4: dossier 1: its timers loop without end'"
+
 full_disk() {
     local dir="$tmp/tiny" i out acked=0
     mkdir -p "$dir"
