@@ -8,7 +8,6 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 
 enum { MAX_FIELD = 256, COLUMNS = 4, MAX_SUBJECT = 64 };
@@ -139,7 +138,7 @@ static bool valid_subject(const char *s, size_t n)
 }
 
 int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *registry, mc_source *src,
-                       mc_diags *diags, size_t *count, mc_error *err)
+                       int64_t at, mc_diags *diags, size_t *count, mc_error *err)
 {
     *count = 0;
     const mc_registry *reg = mc_catalogue_registry(cat, registry);
@@ -276,7 +275,7 @@ int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *regist
             json_decref(body);
             mc_event_row ev;
             memset(&ev, 0, sizeof ev);
-            ev.at = (int64_t)time(NULL);
+            ev.at = at;
             ev.kind = "registry-import";
             ev.body = text;
             rc = text ? mc_store_event_append(st, &ev, err)

@@ -8,6 +8,7 @@
 
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
+#include "motcua/registry.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -516,6 +517,47 @@ static void test_engine__asked_documents_say_why(void **state)
     mc_catalogue_free(cat);
 }
 
+static int count_event(void *ud, const mc_event_row *ev)
+{
+    (void)ev;
+    ++*(int *)ud;
+    return 0;
+}
+
+/* A registry import is an event at the instant it is given; a file with problems adds none. */
+static void test_engine__registry_import_is_an_event_at_its_instant(void **state)
+{
+    fx *f = *state;
+    static const char good[] = "document,subject,reference,issued\n"
+                               "marriage-certificate,001234567890,CS-1,2019-05-01\n";
+    static const char bad[] = "document,subject,reference,issued\n"
+                              "marriage-certificat,001234567890,CS-2,2019-05-01\n";
+    int64_t t = at(f, "2025-07-01T08:00");
+    mc_store *st = mc_engine_store(f->e);
+    for (int k = 0; k < 2; k++) {
+        mc_source *src;
+        const char *text = k == 0 ? good : bad;
+        assert_int_equal(mc_source_new(&src, "r.csv", text, strlen(text), NULL), 0);
+        mc_diags *d;
+        mc_diags_new(&d);
+        size_t n = 0;
+        assert_int_equal(mc_registry_import(st, f->cat, "civil-status", src, t + k, d, &n, NULL),
+                         k == 0 ? 0 : MC_ECHECK);
+        assert_int_equal(n, k == 0 ? 1 : 0);
+        mc_diags_free(d);
+        mc_source_free(src);
+    }
+    int at_t = 0, later = 0;
+    assert_int_equal(mc_store_events_of_kind(st, "registry-import", t, t + 1, count_event, &at_t,
+                                             NULL),
+                     0);
+    assert_int_equal(mc_store_events_of_kind(st, "registry-import", t + 1, t + 86400, count_event,
+                                             &later, NULL),
+                     0);
+    assert_int_equal(at_t, 1);
+    assert_int_equal(later, 0);
+}
+
 static void test_engine__hostile_notes_are_bounded(void **state)
 {
     fx *f = *state;
@@ -767,6 +809,7 @@ int main(void)
         T(test_engine__apology),
         T(test_engine__once_only_refuses_asking_for_a_fetched_document),
         T(test_engine__asked_documents_say_why),
+        T(test_engine__registry_import_is_an_event_at_its_instant),
         T(test_engine__hostile_notes_are_bounded),
         T(test_engine__request_ids_make_operations_idempotent),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),

@@ -12,9 +12,10 @@
 #include "motcua/diag.h"
 #include "motcua/store.h"
 
-/* Imports src (a CSV file) into registry of cat. Returns 0 and sets *count, MC_ECHECK when the
- * file has problems (in diags; nothing imported), or a store error. */
+/* Imports src (a CSV file) into registry of cat, recording a `registry-import` event at instant
+ * at (seconds since the epoch). Returns 0 and sets *count, MC_ECHECK when the file has problems
+ * (in diags; nothing imported), or a store error. */
 int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *registry, mc_source *src,
-                       mc_diags *diags, size_t *count, mc_error *err);
+                       int64_t at, mc_diags *diags, size_t *count, mc_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -19,6 +20,21 @@ int cli_usage_error(const char *fmt, ...)
     va_end(ap);
     fputs(" (see 'motcua help')\n", stderr);
     return EXIT_USAGE;
+}
+
+int cli_now(const cli *c, const mc_calendar *cal, int64_t *out)
+{
+    if (c->now == NULL) {
+        *out = (int64_t)time(NULL);
+        return EXIT_OK;
+    }
+    mc_datetime t;
+    char msg[200];
+    if (mc_value_datetime(c->now, strlen(c->now), &t, msg, sizeof msg) != 0) {
+        return cli_usage_error("--now: %s", msg);
+    }
+    *out = mc_calendar_to_utc(cal != NULL ? cal : mc_calendar_builtin(), (mc_localtime)t * 60);
+    return EXIT_OK;
 }
 
 int cli_exit_for(int rc)

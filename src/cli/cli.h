@@ -74,5 +74,9 @@ int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat
 int cli_rule_opts(const cli *c, mc_rules_opts *opts);
 /* Exit status for a library error code. */
 int cli_exit_for(int rc);
+/* The instant of --now, read as local time of calendar cal (the default calendar, or the
+ * built-in one when NULL), or the computer's clock without --now. EXIT_USAGE after a message
+ * when --now is malformed, else EXIT_OK. */
+int cli_now(const cli *c, const mc_calendar *cal, int64_t *out);
 
 #endif

@@ -50,16 +50,9 @@ static int open_session(cli *c, session *s)
     if (s->cal == NULL) {
         s->cal = mc_calendar_builtin();
     }
-    if (c->now != NULL) {
-        mc_datetime t;
-        char msg[200];
-        if (mc_value_datetime(c->now, strlen(c->now), &t, msg, sizeof msg) != 0) {
-            close_session(s);
-            return cli_usage_error("--now: %s", msg);
-        }
-        s->now = mc_calendar_to_utc(s->cal, (mc_localtime)t * 60);
-    } else {
-        s->now = (int64_t)time(NULL);
+    if (cli_now(c, s->cal, &s->now) != EXIT_OK) {
+        close_session(s);
+        return EXIT_USAGE;
     }
     rc = mc_engine_open(&s->engine, s->cat, s->rules, c->db ? c->db : "motcua.db", &err);
     if (rc != 0) {

@@ -43,6 +43,14 @@ int cmd_registry(cli *c)
     if (rc == 0) {
         rc = mc_store_open(&st, c->db ? c->db : "motcua.db", &err);
     }
+    int64_t at = 0;
+    if (rc == 0 && import && cli_now(c, mc_catalogue_default_calendar(cat), &at) != EXIT_OK) {
+        mc_store_close(st);
+        mc_catalogue_free(cat);
+        mc_rules_free(rules);
+        mc_diags_free(diags);
+        return EXIT_USAGE;
+    }
     if (rc == 0 && import) {
         size_t count = 0;
         mc_diags *rows = NULL; /* the file's problems only, not the catalogue's warnings */
@@ -51,7 +59,7 @@ int cmd_registry(cli *c)
             rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
         }
         if (rc == 0) {
-            rc = mc_registry_import(st, cat, c->args[1], src, rows, &count, &err);
+            rc = mc_registry_import(st, cat, c->args[1], src, at, rows, &count, &err);
             cli_print_diags(stderr, rows);
         }
         mc_diags_free(rows);
