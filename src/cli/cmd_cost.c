@@ -120,6 +120,11 @@ int cmd_cost(cli *c)
     }
     int64_t total_b = 0, total_r = 0;
     json_t *json = c->json ? json_array() : NULL;
+    int w = 34; /* the name column: as wide as the longest procedure name */
+    for (size_t i = 0; i < nb; i++) {
+        int len = (int)strlen(base[i].procedure);
+        w = len > w ? len : w;
+    }
     if (csv) {
         printf("procedure,hours,cost,volume,annual%s,notes\n",
                reform ? ",reform_hours,reform_cost,reform_annual,saving,saving_pct" : "");
@@ -138,7 +143,7 @@ int cmd_cost(cli *c)
                m->count_waiting ? "counted" : "not counted");
         printf("versions in force on %s%s%s\n\n", day, reform ? ", reform " : "",
                reform ? mc_reform_name(reform) : "");
-        printf("%-34s %9s %14s %18s", "procedure", "hours", "cost/dossier", "annual");
+        printf("%-*s %9s %14s %18s", w, "procedure", "hours", "cost/dossier", "annual");
         if (reform) {
             printf(" | %9s %14s %18s %18s %8s", "hours", "cost/dossier", "annual", "saving",
                    "saving");
@@ -191,7 +196,7 @@ int cmd_cost(cli *c)
             }
             json_array_append_new(json, o);
         } else {
-            printf("%-34s %9s %14s %18s", b->procedure, h, cost_t, annual_t);
+            printf("%-*s %9s %14s %18s", w, b->procedure, h, cost_t, annual_t);
             if (reform) {
                 printf(" | %9s %14s %18s %18s %7s%%%s", rh, rcost_t, rannual_t, saving_t, pct,
                        abolished ? "  abolished" : "");
@@ -219,7 +224,7 @@ int cmd_cost(cli *c)
         free(text);
         json_decref(o);
     } else if (!csv) {
-        printf("%-34s %9s %14s %18s", "total", "", "", tb);
+        printf("%-*s %9s %14s %18s", w, "total", "", "", tb);
         if (reform) {
             printf(" | %9s %14s %18s %18s %7s%%", "", "", tr, ts, pct);
         }
