@@ -119,12 +119,11 @@ static void count(builder *b, mc_indicators **rows, const mc_dossier_row *row,
     if (row->apology != NULL) {
         json_t *ap = json_loads(row->apology, 0, NULL);
         int64_t at = json_integer_value(json_object_get(ap, "at"));
-        json_t *due = json_object_get(ap, "due");
         if (at >= b->from && at < b->to) {
+            /* One definition of timely, decided when the apology was made (SPEC §4.6; see
+             * docs/DEVIATIONS.md). */
             apologies = 1;
-            timely = json_is_integer(due) &&
-                     mc_calendar_working_days(cal, day_of(b, at),
-                                              day_of(b, json_integer_value(due))) >= 1;
+            timely = json_is_true(json_object_get(ap, "timely"));
         }
         json_decref(ap);
     }

@@ -439,6 +439,22 @@ static void test_engine__apology(void **state)
                                      "only once");
     /* The statutory due instant does not move. */
     expect(f, id, "2025-07-08T08:00", "processing", "2025-07-08T17:00", false);
+    /* Timely: before office hours open on the due day (07:30); later that day it is not. */
+    int64_t late = submit(f, "2025-07-03T09:00", NULL, NULL);
+    assert_int_equal(fire(f, late, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    a.dossier = late;
+    a.now = at(f, "2025-07-08T08:00");
+    assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), 0);
+    const int64_t ids[] = {id, late};
+    const char *const want[] = {"\"timely\":true", "\"timely\":false"};
+    for (int k = 0; k < 2; k++) {
+        mc_dossier_row row;
+        memset(&row, 0, sizeof row);
+        assert_int_equal(mc_store_dossier_load(mc_engine_store(f->e), ids[k], &row, NULL), 0);
+        assert_non_null(row.apology);
+        assert_non_null(strstr(row.apology, want[k]));
+        mc_dossier_row_clear(&row);
+    }
 }
 
 static void test_engine__once_only_refuses_asking_for_a_fetched_document(void **state)

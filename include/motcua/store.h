@@ -61,7 +61,8 @@ void mc_dossier_row_clear(mc_dossier_row *row);
 
 /* Inserts row (row->id 0) and sets row->id and row->rev (1). */
 int mc_store_dossier_insert(mc_store *st, mc_dossier_row *row, mc_error *err);
-/* Loads dossier id into row (cleared first). MC_ENOTFOUND when there is none. */
+/* Loads dossier id into row, which must be zeroed or hold a loaded row (it is cleared first).
+ * MC_ENOTFOUND when there is none. */
 int mc_store_dossier_load(mc_store *st, int64_t id, mc_dossier_row *row, mc_error *err);
 /* Writes row over the stored dossier when its revision is still row->rev, then bumps it;
  * MC_ECONFLICT when another writer got there first. */
