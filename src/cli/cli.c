@@ -37,6 +37,14 @@ int cli_now(const cli *c, const mc_calendar *cal, int64_t *out)
     return EXIT_OK;
 }
 
+mc_date cli_today(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return mc_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
 int cli_exit_for(int rc)
 {
     switch (rc) {

@@ -78,5 +78,7 @@ int cli_exit_for(int rc);
  * built-in one when NULL), or the computer's clock without --now. EXIT_USAGE after a message
  * when --now is malformed, else EXIT_OK. */
 int cli_now(const cli *c, const mc_calendar *cal, int64_t *out);
+/* Today's date on the computer's local clock (the default of --date and --to). */
+mc_date cli_today(void);
 
 #endif

@@ -8,7 +8,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* "1,234,567" — thousands separated for people; the CSV and JSON keep plain numbers. */
 static void money_text(int64_t v, char out[40])
@@ -52,14 +51,6 @@ static const mc_cost_line *find(const mc_cost_line *l, size_t n, const char *nam
     return NULL;
 }
 
-static mc_date today(void)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return mc_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 int cmd_cost(cli *c)
 {
     const char *fmt = c->format ? c->format : "text";
@@ -67,7 +58,7 @@ int cmd_cost(cli *c)
     if (c->nargs != 0) {
         return cli_usage_error("cost takes no arguments (options: --reform, --date, --format)");
     }
-    mc_date date = today();
+    mc_date date = cli_today();
     char msg[200];
     if (c->date != NULL && mc_value_date(c->date, strlen(c->date), &date, msg, sizeof msg) != 0) {
         return cli_usage_error("--date: %s", msg);

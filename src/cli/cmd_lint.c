@@ -7,7 +7,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct summary {
     size_t procedures, versions, lifecycles, documents, registries, roles, calendars, reforms,
@@ -134,20 +133,12 @@ int cmd_lint(cli *c)
     return status;
 }
 
-static mc_date today(void)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return mc_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 int cmd_graph(cli *c)
 {
     if (c->nargs != 1) {
         return cli_usage_error("graph takes one procedure name");
     }
-    mc_date date = today();
+    mc_date date = cli_today();
     char msg[200];
     if (c->date != NULL && mc_value_date(c->date, strlen(c->date), &date, msg, sizeof msg) != 0) {
         return cli_usage_error("--date: %s", msg);

@@ -6,7 +6,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* part / whole as a percentage with two decimals ("-" when whole is 0). */
 static void pct(int64_t part, int64_t whole, char out[48])
@@ -80,11 +79,7 @@ static void text_row(const mc_indicators *x, bool csv)
 int cmd_report(cli *c)
 {
     bool csv = c->format && strcmp(c->format, "csv") == 0;
-    mc_date from = mc_date_from_ymd(1900, 1, 1), to;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    to = mc_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    mc_date from = mc_date_from_ymd(1900, 1, 1), to = cli_today();
     char msg[200];
     if (c->from && mc_value_date(c->from, strlen(c->from), &from, msg, sizeof msg) != 0) {
         return cli_usage_error("--from: %s", msg);
