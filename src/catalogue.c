@@ -359,6 +359,16 @@ LOOKUP(mc_catalogue_lifecycle, mc_lifecycle, lifecycle_map)
 LOOKUP(mc_catalogue_reform, mc_reform, reform_map)
 LOOKUP(mc_catalogue_cost_model, mc_cost_model, cost_model_map)
 
+bool mc_registry_holds(const mc_registry *reg, const mc_document *doc)
+{
+    for (size_t i = 0; i < reg->nholds; i++) {
+        if (reg->holds[i] == doc) {
+            return true;
+        }
+    }
+    return false;
+}
+
 #define LIST(fn, type, vec)                                                                        \
     const type *const *fn(const mc_catalogue *cat, size_t *n)                                      \
     {                                                                                              \

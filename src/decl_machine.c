@@ -200,11 +200,7 @@ static int st_issues(mc_builder *b, const mc_node *n, void *obj)
     if (is.document == NULL || is.registry == NULL) {
         return -1;
     }
-    bool held = false;
-    for (size_t k = 0; k < is.registry->nholds; k++) {
-        held |= is.registry->holds[k] == is.document;
-    }
-    if (!held) {
+    if (!mc_registry_holds(is.registry, is.document)) {
         mc_b_warn(b, &t[3],
                   "registry '%s' does not hold '%s': later dossiers will never fetch this record",
                   is.registry->name, is.document->name);

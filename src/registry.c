@@ -113,16 +113,6 @@ static int keep(mc_map *map, char ***owned, size_t *n, size_t *cap, const char *
     return map != NULL ? mc_map_put(map, copy, len, copy) : 0;
 }
 
-static bool held_by(const mc_registry *reg, const mc_document *doc)
-{
-    for (size_t i = 0; i < reg->nholds; i++) {
-        if (reg->holds[i] == doc) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool valid_subject(const char *s, size_t n)
 {
     if (n == 0 || n > MAX_SUBJECT) {
@@ -208,7 +198,7 @@ int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *regist
         if (doc == NULL) {
             PROBLEM(cells[0].off, cells[0].len, "unknown document '%s'", cells[0].text);
             ok = false;
-        } else if (!held_by(reg, doc)) {
+        } else if (!mc_registry_holds(reg, doc)) {
             PROBLEM(cells[0].off, cells[0].len, "registry '%s' does not hold '%s'", reg->name,
                     doc->name);
             ok = false;

@@ -327,11 +327,7 @@ static int step_registry(runner *r, const mc_node *n)
         if (check_registry(r, &t[1]) == 0 && check_document(r, &t[3]) == 0) {
             const mc_registry *reg = mc_catalogue_registry(r->cat, text(r, &t[1]));
             const mc_document *doc = mc_catalogue_document(r->cat, text(r, &t[3]));
-            bool held = false;
-            for (size_t i = 0; i < reg->nholds; i++) {
-                held |= reg->holds[i] == doc;
-            }
-            if (!held) {
+            if (!mc_registry_holds(reg, doc)) {
                 return problem(r, &t[3], "registry %s does not hold %s", reg->name, doc->name);
             }
         }

@@ -320,6 +320,8 @@ const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const 
                                                  size_t *n);
 const mc_document *mc_catalogue_document(const mc_catalogue *cat, const char *name);
 const mc_registry *mc_catalogue_registry(const mc_catalogue *cat, const char *name);
+/* Whether reg lists doc among the documents it holds. */
+bool mc_registry_holds(const mc_registry *reg, const mc_document *doc);
 const mc_role *mc_catalogue_role(const mc_catalogue *cat, const char *name);
 const mc_calendar *mc_catalogue_calendar(const mc_catalogue *cat, const char *name);
 const mc_lifecycle *mc_catalogue_lifecycle(const mc_catalogue *cat, const char *name);
