@@ -41,25 +41,26 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
         }
         /* Not required, or asked: query again, since a record may have arrived meanwhile. */
         const mc_registry *reg = r->document->registry;
-        char ref[128] = "";
+        char ref[128] = "", why[160] = "";
         int found = 0;
-        if (reg != NULL && published(reg, d) && d->row.subject != NULL) {
+        if (reg == NULL) {
+            /* no registry holds it: asked, with no reason to give */
+        } else if (!published(reg, d)) {
+            char from[11];
+            mc_date_format(reg->published, from);
+            snprintf(why, sizeof why, "%s is in use only for dossiers submitted from %s",
+                     reg->name, from);
+        } else if (d->row.subject == NULL) {
+            snprintf(why, sizeof why, "the dossier has no subject to look up in %s", reg->name);
+        } else {
             found = mc_store_record_get(e->st, reg->name, r->document->name, d->row.subject, ref,
                                         sizeof ref, err);
             if (found < 0) {
                 return found;
             }
-        }
-        char why[160] = "";
-        if (reg != NULL && !published(reg, d)) {
-            char from[11];
-            mc_date_format(reg->published, from);
-            snprintf(why, sizeof why, "%s is in use only for dossiers submitted from %s",
-                     reg->name, from);
-        } else if (reg != NULL && d->row.subject == NULL) {
-            snprintf(why, sizeof why, "the dossier has no subject to look up in %s", reg->name);
-        } else if (reg != NULL && !found) {
-            snprintf(why, sizeof why, "not found in %s", reg->name);
+            if (!found) {
+                snprintf(why, sizeof why, "not found in %s", reg->name);
+            }
         }
         s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
         if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
