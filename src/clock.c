@@ -61,7 +61,7 @@ static int64_t resume_clock(const dos *d, int64_t at, int64_t left)
 }
 
 /* The instant the earliest timer of the current state fires, and which one. */
-static int64_t next_timer(const dos *d, size_t *which)
+int64_t mce_next_timer(const dos *d, size_t *which)
 {
     const mc_state *s = mce_cur(d);
     int64_t best = MC_NONE;
@@ -89,7 +89,7 @@ static int64_t overdue_at(const dos *d)
 void mce_update_wake(dos *d)
 {
     size_t which;
-    int64_t t = next_timer(d, &which), o = overdue_at(d);
+    int64_t t = mce_next_timer(d, &which), o = overdue_at(d);
     d->row.wake = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
 }
 
@@ -98,6 +98,10 @@ static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc
     for (size_t i = 0; i < s->nissues; i++) {
         if (d->row.subject == NULL) {
             continue;
+        }
+        d->issued++;
+        if (e->st == NULL) {
+            continue; /* a volatile engine keeps no issued record (§8.2) */
         }
         char ref[64], day[11];
         snprintf(ref, sizeof ref, "MC-%lld", (long long)d->row.id);
@@ -116,6 +120,9 @@ static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc
  * computed it and a hash of that calendar's content (§4.1.5). */
 static void note_due(dos *d)
 {
+    if (d->events == NULL) {
+        return;
+    }
     json_t *last = json_array_get(d->events, json_array_size(d->events) - 1);
     json_t *body = json_object_get(last, "body");
     if (body == NULL) {
@@ -184,7 +191,7 @@ int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err)
 {
     for (int guard = 0; guard < MAX_CATCH_UP; guard++) {
         size_t which = 0;
-        int64_t t = d->row.final ? MC_NONE : next_timer(d, &which);
+        int64_t t = d->row.final ? MC_NONE : mce_next_timer(d, &which);
         int64_t o = overdue_at(d);
         bool timer_due = t != MC_NONE && t < now;
         bool over_due = o != MC_NONE && o < now;
@@ -194,7 +201,9 @@ int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err)
         }
         if (over_due && (!timer_due || o <= t)) {
             d->row.overdue = true;
-            json_t *body = json_pack("{s:s, s:I}", "state", d->row.state, "due", (json_int_t)o);
+            json_t *body = d->events ? json_pack("{s:s, s:I}", "state", d->row.state, "due",
+                                                 (json_int_t)o)
+                                     : NULL;
             int rc = mce_add_event(e, d, "overdue", "system", o, body);
             if (rc != 0) {
                 return mc_error_set(err, rc, "out of memory");
@@ -203,8 +212,10 @@ int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err)
             continue;
         }
         const mc_timer *tm = &mce_cur(d)->after[which];
-        json_t *body = json_pack("{s:s, s:s, s:s}", "event", "timer", "from", d->row.state, "to",
-                                 d->p->machine.states[tm->target]->name);
+        json_t *body = d->events ? json_pack("{s:s, s:s, s:s}", "event", "timer", "from",
+                                             d->row.state, "to",
+                                             d->p->machine.states[tm->target]->name)
+                                 : NULL;
         int rc = mce_add_event(e, d, "timer", "system", t, body);
         if (rc == 0) {
             rc = mce_enter(e, d, tm->target, false, t, err);

@@ -103,12 +103,24 @@ int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err
     return 0;
 }
 
+int mce_record_get(mc_engine *e, const char *registry, const char *document, const char *subject,
+                   char *ref, size_t refsz, mc_error *err)
+{
+    if (e->st != NULL) {
+        return mc_store_record_get(e->st, registry, document, subject, ref, refsz, err);
+    }
+    if (refsz) {
+        ref[0] = '\0';
+    }
+    return e->lookup != NULL && e->lookup(e->lookup_ud, registry, document, subject, ref, refsz) == 1;
+}
+
 static bool mce_view_holds(void *ud, const char *registry, const char *document,
                            const char *subject)
 {
     mce_view_buf *vb = ud;
     char ref[128];
-    return mc_store_record_get(vb->e->st, registry, document, subject, ref, sizeof ref, NULL) == 1;
+    return mce_record_get(vb->e, registry, document, subject, ref, sizeof ref, NULL) == 1;
 }
 
 void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb)

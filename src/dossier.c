@@ -45,15 +45,68 @@ int mce_set_str(char **slot, const char *s)
     return 0;
 }
 
-int mce_dos_alloc(dos *d, const mc_procedure *p)
+int mce_dos_alloc(dos *d, const mc_procedure *p, bool record)
 {
     d->p = p;
     d->cal = p->calendar ? p->calendar : mc_calendar_builtin();
     d->values = mc_calloc(p->nfields ? p->nfields : 1, sizeof *d->values);
     d->reqs = mc_calloc(p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
+    if (!record) {
+        return d->values && d->reqs ? 0 : MC_ENOMEM;
+    }
     d->events = json_array();
     d->tickets = json_array();
     return d->values && d->reqs && d->events && d->tickets ? 0 : MC_ENOMEM;
+}
+
+static int dup_into(char **dst, const char *src)
+{
+    *dst = NULL;
+    return src != NULL && (*dst = mce_dup(src)) == NULL ? MC_ENOMEM : 0;
+}
+
+int mce_dos_copy(dos *dst, const dos *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (mce_dos_alloc(dst, src->p, src->events != NULL) != 0) {
+        mce_dos_free(dst);
+        return MC_ENOMEM;
+    }
+    dst->state = src->state;
+    dst->issued = src->issued;
+    dst->row = src->row;
+    mc_dossier_row *r = &dst->row;
+    const mc_dossier_row *o = &src->row;
+    r->procedure = r->version = r->agency = r->subject = r->channel = NULL;
+    r->state = r->outcome = r->clock = r->apology = r->data = NULL;
+    int rc = dup_into(&r->procedure, o->procedure) | dup_into(&r->version, o->version) |
+             dup_into(&r->agency, o->agency) | dup_into(&r->subject, o->subject) |
+             dup_into(&r->channel, o->channel) | dup_into(&r->state, o->state) |
+             dup_into(&r->outcome, o->outcome) | dup_into(&r->clock, o->clock) |
+             dup_into(&r->apology, o->apology) | dup_into(&r->data, o->data);
+    for (size_t i = 0; i < src->p->nfields; i++) {
+        rc |= dup_into(&dst->values[i], src->values[i]);
+    }
+    for (size_t i = 0; i < src->p->nrequires; i++) {
+        const req_state *q = &src->reqs[i];
+        dst->reqs[i].status = q->status;
+        dst->reqs[i].disputed = q->disputed;
+        rc |= dup_into(&dst->reqs[i].reason, q->reason) |
+              dup_into(&dst->reqs[i].registry, q->registry) |
+              dup_into(&dst->reqs[i].record, q->record);
+    }
+    if (src->events != NULL) {
+        json_decref(dst->events);
+        json_decref(dst->tickets);
+        dst->events = json_deep_copy(src->events);
+        dst->tickets = json_deep_copy(src->tickets);
+        rc |= dst->events && dst->tickets ? 0 : MC_ENOMEM;
+    }
+    if (rc != 0) {
+        mce_dos_free(dst);
+        return MC_ENOMEM;
+    }
+    return 0;
 }
 
 void mce_version_text(const mc_procedure *p, char out[11])
@@ -195,7 +248,7 @@ int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err)
         mce_dos_free(d);
         return rc;
     }
-    if (mce_dos_alloc(d, p) != 0 || mce_decode_data(d) != 0) {
+    if (mce_dos_alloc(d, p, true) != 0 || mce_decode_data(d) != 0) {
         mce_dos_free(d);
         return mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
                             (long long)id);
@@ -228,6 +281,10 @@ const mc_state *mce_cur(const dos *d)
 int mce_add_event(mc_engine *e, dos *d, const char *kind, const char *actor, int64_t at,
                   json_t *body)
 {
+    if (d->events == NULL) {
+        json_decref(body); /* a volatile engine records nothing: callers may pass NULL */
+        return 0;
+    }
     if (body == NULL) {
         return MC_ENOMEM;
     }
@@ -275,6 +332,9 @@ int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *er
 /* Saves a worked-on dossier: the row (insert or update) and its queued events. */
 int mce_save(mc_engine *e, dos *d, mc_error *err)
 {
+    if (e->st == NULL) {
+        return 0; /* a volatile engine's dossier stays with its caller */
+    }
     char *data = mce_encode_data(d);
     if (data == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");

@@ -52,6 +52,20 @@ int mc_engine_open(mc_engine **out, const mc_catalogue *cat, mc_rules *rules, co
     return 0;
 }
 
+int mc_engine_open_volatile(mc_engine **out, const mc_catalogue *cat, mc_rules *rules,
+                            mc_record_lookup lookup, void *ud, mc_error *err)
+{
+    *out = mc_calloc(1, sizeof **out);
+    if (*out == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    (*out)->cat = cat;
+    (*out)->rules = rules;
+    (*out)->lookup = lookup;
+    (*out)->lookup_ud = ud;
+    return 0;
+}
+
 void mc_engine_close(mc_engine *e)
 {
     if (e != NULL) {
@@ -190,6 +204,9 @@ static int execute_once(op *o, const char *request_id, mc_result *res, mc_error 
 {
     mc_engine *e = o->e;
     memset(res, 0, sizeof *res);
+    if (e->st == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "%s needs an engine with a store", o->what);
+    }
     int rc = mc_store_begin(e->st, err);
     if (rc != 0) {
         return rc;
@@ -306,7 +323,7 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
         return mce_refuse(rf, MC_REFUSED_OTHER, "unknown channel '%s' (online, counter or post)",
                           channel);
     }
-    if (mce_dos_alloc(d, p) != 0) {
+    if (mce_dos_alloc(d, p, e->st != NULL) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     int rc = mce_set_fields(d, s->fields, s->nfields, rf, err);
@@ -372,19 +389,21 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
             return mc_error_set(err, rc, "%s", rerr.msg);
         }
     }
-    json_t *fields = json_object(), *attach = json_array();
-    for (size_t i = 0; i < s->nfields; i++) {
-        json_object_set_new(fields, s->fields[i].key, json_string(s->fields[i].value));
-    }
-    for (size_t i = 0; i < s->nattach; i++) {
-        json_array_append_new(attach, json_string(s->attach[i]));
-    }
-    rc = mce_add_event(e, d, "submit", "applicant", s->now,
-                       json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields,
-                                 "attach", attach, "to",
-                                 p->machine.states[p->machine.initial]->name));
-    if (rc != 0) {
-        return mc_error_set(err, rc, "out of memory");
+    if (d->events != NULL) {
+        json_t *fields = json_object(), *attach = json_array();
+        for (size_t i = 0; i < s->nfields; i++) {
+            json_object_set_new(fields, s->fields[i].key, json_string(s->fields[i].value));
+        }
+        for (size_t i = 0; i < s->nattach; i++) {
+            json_array_append_new(attach, json_string(s->attach[i]));
+        }
+        rc = mce_add_event(e, d, "submit", "applicant", s->now,
+                           json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields,
+                                     "attach", attach, "to",
+                                     p->machine.states[p->machine.initial]->name));
+        if (rc != 0) {
+            return mc_error_set(err, rc, "out of memory");
+        }
     }
     r->clock = mce_dup("stopped");
     r->state = mce_dup(p->machine.states[p->machine.initial]->name);
@@ -392,17 +411,27 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     /* The row must exist before the initial state issues records in its name. */
-    r->data = mce_encode_data(d);
-    if (r->data == NULL) {
-        return mc_error_set(err, MC_ENOMEM, "out of memory");
-    }
-    if ((rc = mc_store_dossier_insert(e->st, r, err)) != 0) {
-        return rc;
+    if (e->st == NULL) {
+        r->id = ++e->next_id;
+    } else {
+        r->data = mce_encode_data(d);
+        if (r->data == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        if ((rc = mc_store_dossier_insert(e->st, r, err)) != 0) {
+            return rc;
+        }
     }
     if ((rc = mce_enter(e, d, p->machine.initial, false, s->now, err)) != 0) {
         return rc;
     }
     return mce_save(e, d, err);
+}
+
+int mce_submit(mc_engine *e, dos *d, const mc_submit *s, refusal *rf, mc_error *err)
+{
+    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, "", s->procedure};
+    return run_submit(&o, d, rf, err);
 }
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err)
@@ -431,6 +460,45 @@ static void list_names(char *out, size_t outsz, const char *const *names, size_t
         size_t len = strlen(out);
         snprintf(out + len, outsz - len, "%s%s", i ? ", " : "", names[i]);
     }
+}
+
+/* Queues the `fire` event of a stored dossier: the event, the states, the payload. */
+static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s,
+                       const mc_transition *taken, const char *warning)
+{
+    const mc_payload *pl = &f->payload;
+    json_t *payload = json_object();
+    if (pl->note) {
+        json_object_set_new(payload, "note", json_string(pl->note));
+    }
+    json_t *docs = json_array(), *set = json_object();
+    for (size_t i = 0; i < pl->ndocuments; i++) {
+        json_array_append_new(docs, json_string(pl->documents[i]));
+    }
+    for (size_t i = 0; i < pl->nset; i++) {
+        json_object_set_new(set, pl->set[i].key, json_string(pl->set[i].value));
+    }
+    json_t *attached = json_array();
+    for (size_t i = 0; i < pl->nattach; i++) {
+        json_array_append_new(attached, json_string(pl->attach[i]));
+    }
+    json_object_set_new(payload, "documents", docs);
+    json_object_set_new(payload, "set", set);
+    json_object_set_new(payload, "attach", attached);
+    if (warning[0]) {
+        json_object_set_new(payload, "warning", json_string(warning));
+    }
+    if (pl->ndisputes > 0) {
+        json_t *disputes = json_object();
+        for (size_t i = 0; i < pl->ndisputes; i++) {
+            json_object_set_new(disputes, pl->disputes[i].key, json_string(pl->disputes[i].value));
+        }
+        json_object_set_new(payload, "disputes", disputes);
+    }
+    const char *to = d->p->machine.states[taken->target]->name;
+    return mce_add_event(e, d, "fire", f->role, f->now,
+                       json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to",
+                                 to, "payload", payload));
 }
 
 static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
@@ -485,11 +553,16 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         }
         char reason[400];
         snprintf(reason, sizeof reason, "disputed by %s: %s", f->role, why);
-        json_t *t = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I}", "registry", d->reqs[k].registry,
-                              "document", doc, "reference", d->reqs[k].record, "reason", why,
-                              "actor", f->role, "at", (json_int_t)f->now);
-        if (t == NULL || json_array_append_new(d->tickets, t) != 0 ||
-            mce_set_str(&d->reqs[k].reason, reason) != 0) {
+        if (d->tickets != NULL) {
+            json_t *t = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I}", "registry",
+                                  d->reqs[k].registry, "document", doc, "reference",
+                                  d->reqs[k].record, "reason", why, "actor", f->role, "at",
+                                  (json_int_t)f->now);
+            if (t == NULL || json_array_append_new(d->tickets, t) != 0) {
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+        if (mce_set_str(&d->reqs[k].reason, reason) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         d->reqs[k].status = MC_REQ_ASKED;
@@ -565,43 +638,20 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
             }
         }
     }
-    json_t *payload = json_object();
-    if (pl->note) {
-        json_object_set_new(payload, "note", json_string(pl->note));
-    }
-    json_t *docs = json_array(), *set = json_object();
-    for (size_t i = 0; i < pl->ndocuments; i++) {
-        json_array_append_new(docs, json_string(pl->documents[i]));
-    }
-    for (size_t i = 0; i < pl->nset; i++) {
-        json_object_set_new(set, pl->set[i].key, json_string(pl->set[i].value));
-    }
-    json_t *attached = json_array();
-    for (size_t i = 0; i < pl->nattach; i++) {
-        json_array_append_new(attached, json_string(pl->attach[i]));
-    }
-    json_object_set_new(payload, "documents", docs);
-    json_object_set_new(payload, "set", set);
-    json_object_set_new(payload, "attach", attached);
-    if (o->warning[0]) {
-        json_object_set_new(payload, "warning", json_string(o->warning));
-    }
-    if (pl->ndisputes > 0) {
-        json_t *disputes = json_object();
-        for (size_t i = 0; i < pl->ndisputes; i++) {
-            json_object_set_new(disputes, pl->disputes[i].key, json_string(pl->disputes[i].value));
-        }
-        json_object_set_new(payload, "disputes", disputes);
-    }
-    const char *to = d->p->machine.states[taken->target]->name;
-    rc = mce_add_event(e, d, "fire", f->role, f->now,
-                       json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to",
-                                 to, "payload", payload));
-    if (rc != 0) {
+    if (d->events != NULL && (rc = record_fire(e, d, f, s, taken, o->warning)) != 0) {
         return mc_error_set(err, rc, "out of memory");
     }
     rc = mce_enter(e, d, taken->target, taken->restart_clock, f->now, err);
     return rc != 0 ? rc : mce_save(e, d, err);
+}
+
+int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf,
+             mc_error *err)
+{
+    op o = {e, run_fire, f, d->row.id, f->now, f->role, "fire", NULL, "", f->event};
+    int rc = run_fire(&o, d, rf, err);
+    memcpy(warning, o.warning, sizeof o.warning);
+    return rc;
 }
 
 int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err)
@@ -709,6 +759,10 @@ static int run_nothing(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
 {
+    *count = 0;
+    if (e->st == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "tick needs an engine with a store");
+    }
     tick_state t = {NULL, 0, 0};
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
     f.open_only = true;

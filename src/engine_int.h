@@ -16,7 +16,10 @@ enum { MAX_CATCH_UP = 1000, DAY = 86400 };
 struct mc_engine {
     const mc_catalogue *cat;
     mc_rules *rules;
-    mc_store *st;
+    mc_store *st;              /* NULL: a volatile engine (dossiers held by the caller) */
+    mc_record_lookup lookup;   /* a volatile engine's registries */
+    void *lookup_ud;
+    int64_t next_id;           /* a volatile engine's last dossier id */
 };
 
 typedef struct req_state {
@@ -33,8 +36,10 @@ typedef struct dos {
     uint32_t state;
     char **values;   /* per field, mc_malloc'd, or NULL */
     req_state *reqs; /* per requirement */
-    json_t *events;  /* events to append, in order: [{kind, actor, at, body}] */
+    json_t *events;  /* events to append, in order: [{kind, actor, at, body}]; NULL: none are
+                        recorded (a volatile engine) */
     json_t *tickets; /* correction tickets to record: [{registry, document, reference, …}] */
+    int64_t issued;  /* records issued into registries by this dossier's states */
 } dos;
 
 /* The reason an operation was refused. */
@@ -58,13 +63,24 @@ int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
 #endif
     ;
 
+/* ---- the operations on a dossier at hand, without the store's transaction (engine.c) ---- */
+/* Submits a new dossier into d (zeroed). */
+int mce_submit(mc_engine *e, dos *d, const mc_submit *s, refusal *rf, mc_error *err);
+/* Fires f on d, whose due timers have taken effect; warning gets what was not fully checked. On
+ * a refusal d may have changed: the caller discards it. */
+int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf,
+             mc_error *err);
+
 /* ---- the dossier in memory and in the store (dossier.c) ---- */
 extern const char *const mce_req_names[];
 void mce_dos_free(dos *d);
 char *mce_dup(const char *s);
 /* Replaces *slot by a copy of s (NULL allowed); MC_ENOMEM leaves it. */
 int mce_set_str(char **slot, const char *s);
-int mce_dos_alloc(dos *d, const mc_procedure *p);
+/* Sets d up for procedure p; record: queue events and tickets (a stored dossier). */
+int mce_dos_alloc(dos *d, const mc_procedure *p, bool record);
+/* A deep copy of src into dst (zeroed), for undoing a refused operation in memory. */
+int mce_dos_copy(dos *dst, const dos *src);
 void mce_version_text(const mc_procedure *p, char out[11]);
 const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name,
                                      const char *version);
@@ -75,7 +91,8 @@ int mce_decode_data(dos *d);
 /* Loads dossier id with its procedure version. MC_ENOTFOUND when unknown. */
 int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err);
 const mc_state *mce_cur(const dos *d);
-/* Queues an event of the dossier with what every event records (§11). */
+/* Queues an event of the dossier with what every event records (§11). When the dossier records
+ * no events (a volatile engine) body is dropped; callers build it only when d->events. */
 int mce_add_event(mc_engine *e, dos *d, const char *kind, const char *actor, int64_t at,
                   json_t *body);
 int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *err);
@@ -86,6 +103,8 @@ int mce_save(mc_engine *e, dos *d, mc_error *err);
 mc_localtime mce_loc(const dos *d, int64_t utc);
 int64_t mce_utc(const dos *d, mc_localtime t);
 bool mce_clock_running(const dos *d);
+/* The instant the earliest timer of the current state fires (MC_NONE: none), and which. */
+int64_t mce_next_timer(const dos *d, size_t *which);
 void mce_update_wake(dos *d);
 /* Moves the dossier into state `to` at `at` (§4.6); restart: the transition restarts the
  * clock. */
@@ -94,6 +113,10 @@ int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_er
 int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err);
 
 /* ---- fields and conditions (conditions.c) ---- */
+/* The record of (registry, document, subject): from the store, or a volatile engine's lookup.
+ * 1 found (ref filled), 0 not, or an error. */
+int mce_record_get(mc_engine *e, const char *registry, const char *document, const char *subject,
+                   char *ref, size_t refsz, mc_error *err);
 /* Checks then applies FIELD=VALUE pairs (nothing changes on a refusal). */
 int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err);
 void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb);

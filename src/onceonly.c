@@ -53,8 +53,8 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
         } else if (d->row.subject == NULL) {
             snprintf(why, sizeof why, "the dossier has no subject to look up in %s", reg->name);
         } else {
-            found = mc_store_record_get(e->st, reg->name, r->document->name, d->row.subject, ref,
-                                        sizeof ref, err);
+            found = mce_record_get(e, reg->name, r->document->name, d->row.subject, ref,
+                                   sizeof ref, err);
             if (found < 0) {
                 return found;
             }

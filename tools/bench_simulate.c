@@ -80,8 +80,9 @@ int main(int argc, char **argv)
         return 1;
     }
     mc_engine *e;
-    if (mc_engine_open(&e, cat, rules, ":memory:", &err) != 0) {
-        fprintf(stderr, "bench_simulate: %s\n", err.msg);
+    mc_live *lv;
+    if (mc_engine_open_volatile(&e, cat, rules, NULL, NULL, &err) != 0 || mc_live_new(&lv) != 0) {
+        fprintf(stderr, "bench_simulate: cannot open the engine\n");
         return 1;
     }
     static const char *const path[][2] = {{"request-supplement", "clerk"},
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
         mc_kv fields[] = {{"citizen-id", id}, {"married", "true"}};
         mc_submit s = {"birth", fields, 2, attach, 2, "online", t, NULL};
         mc_result res;
-        if (mc_engine_submit(e, &s, &res, &err) != 0) {
+        if (mc_live_submit(e, lv, &s, &res, &err) != 0) {
             fprintf(stderr, "bench_simulate: submit %ld: %s %s\n", i, res.message, err.msg);
             return 1;
         }
@@ -110,21 +111,21 @@ int main(int argc, char **argv)
             f.role = path[k][1];
             f.now = t + 60 * (int64_t)(k + 1);
             mc_result r;
-            if (mc_engine_fire(e, &f, &r, &err) != 0) {
+            if (mc_live_fire(e, lv, &f, &r, &err) != 0) {
                 fprintf(stderr, "bench_simulate: dossier %ld, %s: %s %s\n", i, f.event, r.message,
                         err.msg);
                 return 1;
             }
         }
         mc_dossier dv;
-        if (mc_engine_get(e, res.dossier, t + 600, &dv, &err) != 0) {
-            fprintf(stderr, "bench_simulate: %s\n", err.msg);
+        if (mc_live_view(lv, &dv) != 0) {
+            fprintf(stderr, "bench_simulate: dossier %ld is gone\n", i);
             return 1;
         }
         returned += strcmp(dv.state->name, "returned") == 0;
-        mc_dossier_free(&dv);
     }
     double dt = now_s() - t0;
+    mc_live_free(lv);
     mc_engine_close(e);
     mc_rules_free(rules);
     mc_catalogue_free(cat);

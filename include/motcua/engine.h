@@ -147,4 +147,47 @@ typedef struct mc_dossier {
 int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err);
 void mc_dossier_free(mc_dossier *d);
 
+/* ---- dossiers in memory (simulation, SPEC §8.2) ----
+ *
+ * A volatile engine has no store. Its dossiers live in an mc_live that the caller holds and
+ * reuses; nothing is recorded (no events, no request ids, no tickets), registries are asked
+ * through a lookup function, and the records a state issues are only counted. The decisions
+ * are the stored operations' own code: the same checks, conditions, rules, once-only
+ * resolution, clock and timers, in the same order. The stored operations (mc_engine_submit,
+ * mc_engine_fire, …) refuse to run on a volatile engine (MC_EUSAGE), and the mc_live_*
+ * functions on a stored one. */
+
+/* Whether registry holds document for subject: 1 (ref gets the record's reference), 0 no. */
+typedef int (*mc_record_lookup)(void *ud, const char *registry, const char *document,
+                                const char *subject, char *ref, size_t refsz);
+
+int mc_engine_open_volatile(mc_engine **out, const mc_catalogue *cat, mc_rules *rules,
+                            mc_record_lookup lookup, void *ud, mc_error *err);
+
+typedef struct mc_live mc_live;
+
+int mc_live_new(mc_live **out);
+void mc_live_free(mc_live *d);
+/* Submits a new dossier into d, replacing what d held. After a refusal d holds no dossier. */
+int mc_live_submit(mc_engine *e, mc_live *d, const mc_submit *s, mc_result *res, mc_error *err);
+/* Fires an event on d (f->dossier is ignored). A refusal leaves d as the due timers made it. */
+int mc_live_fire(mc_engine *e, mc_live *d, const mc_fire *f, mc_result *res, mc_error *err);
+/* Lets d's timers and overdue marks due strictly before now take effect. */
+int mc_live_catch_up(mc_engine *e, mc_live *d, int64_t now, mc_error *err);
+/* The instant d's earliest timer fires, MC_NONE when its state has none (or d is final). */
+int64_t mc_live_next_timer(const mc_live *d);
+/* Whether a transition of the current state may be taken now by one of its roles: its `when`
+ * holds (rules run). 0 with *allowed, MC_EREFUSED when a rule fails (res says why), or an
+ * error. */
+int mc_live_allows(mc_engine *e, mc_live *d, const mc_transition *t, bool *allowed,
+                   mc_result *res, mc_error *err);
+/* d as it stands, in the reading form; borrowed pointers live until d changes (do not
+ * mc_dossier_free it). events and blocked are 0. MC_ENOTFOUND when d holds no dossier. */
+int mc_live_view(mc_live *d, mc_dossier *out);
+/* The applicant hands in every document still asked of them: each becomes provided, as if
+ * attached. Returns how many. (Simulated applicants come with what they are asked for.) */
+size_t mc_live_provide_asked(mc_live *d);
+/* Records issued into registries by d's states so far. */
+int64_t mc_live_issued(const mc_live *d);
+
 #endif

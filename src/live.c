@@ -1,0 +1,193 @@
+/* Dossiers in memory (engine.h, "dossiers in memory"): the stored operations' decisions on a
+ * dossier the caller holds, for simulation. Nothing is recorded, so an operation costs what
+ * deciding costs. */
+#include "engine_int.h"
+
+#include "motcua/alloc.h"
+
+#include <string.h>
+
+struct mc_live {
+    dos d;
+    bool has; /* d holds a dossier */
+    mc_dossier_req *reqs; /* the reading form's requirements */
+    size_t cap;
+};
+
+int mc_live_new(mc_live **out)
+{
+    *out = mc_calloc(1, sizeof **out);
+    return *out ? 0 : MC_ENOMEM;
+}
+
+void mc_live_free(mc_live *lv)
+{
+    if (lv != NULL) {
+        mce_dos_free(&lv->d);
+        mc_free(lv->reqs);
+        mc_free(lv);
+    }
+}
+
+static int volatile_only(const mc_engine *e, const char *what, mc_error *err)
+{
+    return e->st == NULL ? 0
+                         : mc_error_set(err, MC_EUSAGE,
+                                        "%s needs a volatile engine (this one has a store)", what);
+}
+
+static void refused(mc_result *res, const refusal *rf, int64_t id)
+{
+    res->refusal = rf->why;
+    res->dossier = id;
+    memcpy(res->message, rf->msg, sizeof res->message);
+}
+
+int mc_live_submit(mc_engine *e, mc_live *lv, const mc_submit *s, mc_result *res, mc_error *err)
+{
+    memset(res, 0, sizeof *res);
+    mce_dos_free(&lv->d);
+    lv->has = false;
+    int rc = volatile_only(e, "mc_live_submit", err);
+    if (rc != 0) {
+        return rc;
+    }
+    refusal rf = {MC_REFUSED_NONE, ""};
+    rc = mce_submit(e, &lv->d, s, &rf, err);
+    if (rc != 0) {
+        if (rc == MC_EREFUSED) {
+            refused(res, &rf, 0);
+        }
+        mce_dos_free(&lv->d);
+        return rc;
+    }
+    lv->has = true;
+    res->dossier = lv->d.row.id;
+    return 0;
+}
+
+static int need_dossier(const mc_live *lv, mc_error *err)
+{
+    return lv->has ? 0 : mc_error_set(err, MC_EUSAGE, "there is no dossier (submit one first)");
+}
+
+int mc_live_catch_up(mc_engine *e, mc_live *lv, int64_t now, mc_error *err)
+{
+    int rc = volatile_only(e, "mc_live_catch_up", err);
+    if (rc == 0) {
+        rc = need_dossier(lv, err);
+    }
+    return rc != 0 ? rc : mce_catch_up(e, &lv->d, now, err);
+}
+
+int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc_error *err)
+{
+    memset(res, 0, sizeof *res);
+    int rc = mc_live_catch_up(e, lv, f->now, err);
+    if (rc != 0) {
+        return rc;
+    }
+    /* Only a payload's fields, attachments and disputes change the dossier before the last
+     * check: keep a copy to put back if the event is refused. */
+    const mc_payload *pl = &f->payload;
+    bool undo = pl->nset > 0 || pl->nattach > 0 || pl->ndisputes > 0;
+    dos saved;
+    if (undo && mce_dos_copy(&saved, &lv->d) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    refusal rf = {MC_REFUSED_NONE, ""};
+    rc = mce_fire(e, &lv->d, f, res->warning, &rf, err);
+    if (rc == MC_EREFUSED) {
+        refused(res, &rf, lv->d.row.id);
+    }
+    if (undo && rc == MC_EREFUSED) {
+        mce_dos_free(&lv->d);
+        lv->d = saved;
+    } else if (undo) {
+        mce_dos_free(&saved);
+    }
+    res->dossier = lv->d.row.id;
+    return rc;
+}
+
+int64_t mc_live_next_timer(const mc_live *lv)
+{
+    size_t which;
+    return lv->has && !lv->d.row.final ? mce_next_timer(&lv->d, &which) : MC_NONE;
+}
+
+int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allowed,
+                   mc_result *res, mc_error *err)
+{
+    memset(res, 0, sizeof *res);
+    *allowed = false;
+    int rc = need_dossier(lv, err);
+    if (rc != 0) {
+        return rc;
+    }
+    refusal rf = {MC_REFUSED_NONE, ""};
+    rc = mce_eval(e, &lv->d, &t->when, allowed, &rf, NULL, 0, err);
+    if (rc == MC_EREFUSED) {
+        refused(res, &rf, lv->d.row.id);
+    }
+    return rc;
+}
+
+int mc_live_view(mc_live *lv, mc_dossier *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!lv->has) {
+        return MC_ENOTFOUND;
+    }
+    const dos *d = &lv->d;
+    size_t n = d->p->nrequires;
+    if (n > lv->cap) {
+        mc_dossier_req *r = mc_realloc(lv->reqs, n * sizeof *r);
+        if (r == NULL) {
+            return MC_ENOMEM;
+        }
+        lv->reqs = r;
+        lv->cap = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        lv->reqs[i] = (mc_dossier_req){&d->p->requires[i], d->reqs[i].status, d->reqs[i].reason,
+                                       d->reqs[i].registry, d->reqs[i].record};
+    }
+    out->id = d->row.id;
+    out->procedure = d->p;
+    out->state = mce_cur(d);
+    out->subject = d->row.subject;
+    out->channel = d->row.channel;
+    out->values = (const char *const *)d->values;
+    out->requirements = lv->reqs;
+    out->final = d->row.final;
+    out->overdue = d->row.overdue;
+    out->late = d->row.late;
+    out->clock = mce_cur(d)->clock;
+    out->submitted = d->row.submitted;
+    out->due = d->row.due;
+    out->finished = d->row.finished;
+    out->fee = d->row.fee;
+    out->apologized = d->row.apology != NULL;
+    return 0;
+}
+
+size_t mc_live_provide_asked(mc_live *lv)
+{
+    size_t n = 0;
+    for (size_t i = 0; lv->has && i < lv->d.p->nrequires; i++) {
+        req_state *r = &lv->d.reqs[i];
+        if (r->status == MC_REQ_ASKED) {
+            r->status = MC_REQ_PROVIDED;
+            mc_free(r->reason);
+            r->reason = NULL;
+            n++;
+        }
+    }
+    return n;
+}
+
+int64_t mc_live_issued(const mc_live *lv)
+{
+    return lv->has ? lv->d.issued : 0;
+}
