@@ -12,7 +12,7 @@
 
 enum { DAY = 86400 };
 
-typedef struct builder {
+typedef struct mc_report_builder {
     const mc_catalogue *cat;
     const mc_calendar *cal;
     int64_t from, to; /* UTC [from, to) */
@@ -94,79 +94,96 @@ static const mc_procedure *version_of(builder *b, const mc_dossier_row *row)
 }
 
 /* Adds what one dossier contributes to the three rows it counts in. */
-static void count(builder *b, mc_indicators **rows, const mc_dossier_row *row,
-                  const mc_procedure *p)
+static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
 {
+    const mc_procedure *p = x->procedure;
     const mc_calendar *cal = p && p->calendar ? p->calendar : b->cal;
-    mc_date sub = day_of(b, row->submitted);
+    mc_date sub = day_of(b, x->submitted);
     bool received = sub >= b->from_day && sub <= b->to_day;
-    bool resolved = row->final && row->finished != MC_NONE && row->outcome != NULL &&
-                    strcmp(row->outcome, "withdrawn") != 0 && row->finished >= b->from &&
-                    row->finished < b->to;
-    bool open_at_end = row->submitted < b->to && (!row->final || row->finished >= b->to);
-    bool overdue = open_at_end && (row->overdue || (row->clock && !strcmp(row->clock, "running") &&
-                                                    row->due != MC_NONE && row->due < b->to));
-    int64_t fetched = 0, asked = 0;
-    if (received && row->data != NULL) {
-        /* The engine writes this column itself, compact and with sorted keys: counting the
-         * statuses needs no parse. */
-        for (const char *q = row->data; (q = strstr(q, "\"status\":\"")) != NULL; q += 10) {
-            fetched += strncmp(q + 10, "fetched\"", 8) == 0;
-            asked += strncmp(q + 10, "asked\"", 6) == 0;
-        }
-    }
-    int64_t apologies = 0, timely = 0;
-    if (row->apology != NULL) {
-        json_t *ap = json_loads(row->apology, 0, NULL);
-        int64_t at = json_integer_value(json_object_get(ap, "at"));
-        if (at >= b->from && at < b->to) {
-            /* One definition of timely, decided when the apology was made (SPEC §4.6; see
-             * docs/DEVIATIONS.md). */
-            apologies = 1;
-            timely = json_is_true(json_object_get(ap, "timely"));
-        }
-        json_decref(ap);
-    }
+    bool resolved = x->final && x->finished != MC_NONE && !x->withdrawn &&
+                    x->finished >= b->from && x->finished < b->to;
+    bool open_at_end = x->submitted < b->to && (!x->final || x->finished >= b->to);
+    bool overdue = open_at_end && (x->overdue || (x->clock_running && x->due != MC_NONE &&
+                                                  x->due < b->to));
+    bool apology = x->apology_at != MC_NONE && x->apology_at >= b->from && x->apology_at < b->to;
+    bool online = received && x->channel && strcmp(x->channel, "online") == 0;
     for (int k = 0; k < 3; k++) {
-        mc_indicators *x = rows[k];
-        if (x == NULL) {
+        mc_indicators *r = rows[k];
+        if (r == NULL) {
             continue;
         }
-        x->received += received;
-        x->online += received && row->channel && strcmp(row->channel, "online") == 0;
-        x->full_online += received && row->channel && strcmp(row->channel, "online") == 0 && p &&
-                          p->online == MC_ONLINE_FULL;
-        x->fetched += fetched;
-        x->asked += asked;
-        x->resolved += resolved;
-        x->on_time += resolved && row->late != 1;
-        x->late += resolved && row->late == 1;
-        x->in_progress += open_at_end && row->submitted < b->to;
-        x->overdue += overdue;
-        x->apologies += apologies;
-        x->apologies_timely += timely;
+        r->received += received;
+        r->online += online;
+        r->full_online += online && p && p->online == MC_ONLINE_FULL;
+        r->fetched += received ? x->fetched : 0;
+        r->asked += received ? x->asked : 0;
+        r->resolved += resolved;
+        r->on_time += resolved && x->late != 1;
+        r->late += resolved && x->late == 1;
+        r->in_progress += open_at_end;
+        r->overdue += overdue;
+        r->apologies += apology;
+        /* One definition of timely, decided when the apology was made (SPEC §4.6; see
+         * docs/DEVIATIONS.md). */
+        r->apologies_timely += apology && x->apology_timely;
+        r->results += x->results;
+        r->blocked += x->blocked;
         if (resolved) {
-            x->processing_wd += mc_calendar_working_days(cal, sub, day_of(b, row->finished));
+            r->processing_wd += mc_calendar_working_days(cal, sub, day_of(b, x->finished));
         }
     }
 }
 
-static int per_dossier(void *ud, const mc_dossier_row *row)
+int mc_report_add(mc_report_builder *b, const mc_report_dossier *x)
 {
-    builder *b = ud;
-    const mc_procedure *p = version_of(b, row);
-    const char *agency = p && p->agency ? p->agency : "-";
-    mc_indicators *rows[3] = {
-        slot(b, &b->procs, &b->p, &b->np, &b->capp, p ? p->name : "(unknown procedure)"), NULL,
-        &b->total};
+    /* Names live in the catalogue, or are literals. */
+    const char *name = x->procedure ? x->procedure->name : "(unknown procedure)";
+    const char *agency = x->procedure && x->procedure->agency ? x->procedure->agency : "-";
+    mc_indicators *rows[3] = {slot(b, &b->procs, &b->p, &b->np, &b->capp, name), NULL,
+                              &b->total};
     size_t pi = rows[0] ? (size_t)(rows[0] - b->p) : 0;
     rows[1] = slot(b, &b->agencies, &b->a, &b->na, &b->capa, agency);
     rows[0] = &b->p[pi]; /* slot() may have moved the array */
     if (b->rc != 0) {
         return b->rc;
     }
-    count(b, rows, row, p);
+    count(b, rows, x);
     return 0;
+}
+
+/* What a stored dossier contributes; its once-only refusals and results issued are counted
+ * from the store's events and records, by their own dates. */
+static int per_dossier(void *ud, const mc_dossier_row *row)
+{
+    builder *b = ud;
+    mc_report_dossier x = {
+        .procedure = version_of(b, row),
+        .channel = row->channel,
+        .submitted = row->submitted,
+        .final = row->final,
+        .withdrawn = row->outcome == NULL || strcmp(row->outcome, "withdrawn") == 0,
+        .finished = row->finished,
+        .late = row->late,
+        .overdue = row->overdue,
+        .clock_running = row->clock && strcmp(row->clock, "running") == 0,
+        .due = row->due,
+        .apology_at = MC_NONE,
+    };
+    if (row->data != NULL) {
+        /* The engine writes this column itself, compact and with sorted keys: counting the
+         * statuses needs no parse. Asked of the applicant: still asked, or provided. */
+        for (const char *q = row->data; (q = strstr(q, "\"status\":\"")) != NULL; q += 10) {
+            x.fetched += strncmp(q + 10, "fetched\"", 8) == 0;
+            x.asked += strncmp(q + 10, "asked\"", 6) == 0 || strncmp(q + 10, "provided\"", 9) == 0;
+        }
+    }
+    if (row->apology != NULL) {
+        json_t *ap = json_loads(row->apology, 0, NULL);
+        x.apology_at = json_integer_value(json_object_get(ap, "at"));
+        x.apology_timely = json_is_true(json_object_get(ap, "timely"));
+        json_decref(ap);
+    }
+    return mc_report_add(b, &x);
 }
 
 /* The rows (procedure, agency, total) of a procedure by name. */
@@ -222,45 +239,71 @@ static int by_name(const void *x, const void *y)
     return strcmp(((const mc_indicators *)x)->name, ((const mc_indicators *)y)->name);
 }
 
+int mc_report_begin(mc_report_builder **out, const mc_catalogue *cat, mc_date from, mc_date to)
+{
+    builder *b = *out = mc_calloc(1, sizeof *b);
+    if (b == NULL) {
+        return MC_ENOMEM;
+    }
+    b->cat = cat;
+    b->cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
+                                                : mc_calendar_builtin();
+    b->from_day = from;
+    b->to_day = to;
+    b->from = mc_calendar_to_utc(b->cal, (mc_localtime)from * DAY);
+    b->to = mc_calendar_to_utc(b->cal, (mc_localtime)(to + 1) * DAY);
+    b->total.name = "total";
+    return 0;
+}
+
+void mc_report_abandon(mc_report_builder *b)
+{
+    if (b != NULL) {
+        mc_map_free(&b->procs);
+        mc_map_free(&b->agencies);
+        mc_free(b->p);
+        mc_free(b->a);
+        mc_free(b);
+    }
+}
+
+void mc_report_end(mc_report_builder *b, mc_report *out)
+{
+    qsort(b->p, b->np, sizeof *b->p, by_name);
+    qsort(b->a, b->na, sizeof *b->a, by_name);
+    out->procedures = b->p;
+    out->nprocedures = b->np;
+    out->agencies = b->a;
+    out->nagencies = b->na;
+    out->total = b->total;
+    b->p = b->a = NULL;
+    mc_report_abandon(b);
+}
+
 int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_date to,
                       mc_report *out, mc_error *err)
 {
     memset(out, 0, sizeof *out);
-    builder b;
-    memset(&b, 0, sizeof b);
-    b.cat = cat;
-    b.cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
-                                               : mc_calendar_builtin();
-    b.from_day = from;
-    b.to_day = to;
-    b.from = mc_calendar_to_utc(b.cal, (mc_localtime)from * DAY);
-    b.to = mc_calendar_to_utc(b.cal, (mc_localtime)(to + 1) * DAY);
-    b.total.name = "total";
+    builder *b;
+    if (mc_report_begin(&b, cat, from, to) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
-    int rc = mc_store_dossier_each(st, &f, per_dossier, &b, err);
+    int rc = mc_store_dossier_each(st, &f, per_dossier, b, err);
     if (rc == 0) {
-        rc = mc_store_events_of_kind(st, "blocked", b.from, b.to, per_blocked, &b, err);
+        rc = mc_store_events_of_kind(st, "blocked", b->from, b->to, per_blocked, b, err);
     }
     char fd[11], td[11];
     mc_date_format(from, fd);
     mc_date_format(to, td);
     if (rc == 0) {
-        rc = mc_store_results_issued(st, fd, td, per_result, &b, err);
+        rc = mc_store_results_issued(st, fd, td, per_result, b, err);
     }
-    mc_map_free(&b.procs);
-    mc_map_free(&b.agencies);
     if (rc != 0) {
-        mc_free(b.p);
-        mc_free(b.a);
+        mc_report_abandon(b);
         return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
     }
-    qsort(b.p, b.np, sizeof *b.p, by_name);
-    qsort(b.a, b.na, sizeof *b.a, by_name);
-    out->procedures = b.p;
-    out->nprocedures = b.np;
-    out->agencies = b.a;
-    out->nagencies = b.na;
-    out->total = b.total;
+    mc_report_end(b, out);
     return 0;
 }
 

@@ -30,6 +30,33 @@ typedef struct mc_report {
     mc_indicators total;
 } mc_report;
 
+/* What one dossier contributes to the indicators, wherever it comes from: a store's row, or a
+ * simulated dossier (SPEC §8.2: the same code computes both). */
+typedef struct mc_report_dossier {
+    const mc_procedure *procedure; /* its version; NULL when the catalogue no longer has it */
+    const char *channel;
+    int64_t submitted;
+    bool final, withdrawn; /* withdrawn: its final outcome is `withdrawn` */
+    int64_t finished;      /* MC_NONE while open */
+    int late;              /* -1 open, 0 on time, 1 late */
+    bool overdue, clock_running;
+    int64_t due;                     /* MC_NONE when none */
+    int64_t fetched, asked;          /* documents fetched, and asked of the applicant */
+    int64_t apology_at;              /* MC_NONE without an apology */
+    bool apology_timely;
+    int64_t results, blocked;        /* counted with the dossier (a store counts them by date) */
+} mc_report_dossier;
+
+typedef struct mc_report_builder mc_report_builder;
+
+/* Starts indicators for the local dates [from, to] (the default calendar's). */
+int mc_report_begin(mc_report_builder **out, const mc_catalogue *cat, mc_date from, mc_date to);
+/* Adds one dossier to its procedure's, its agency's and the total rows. */
+int mc_report_add(mc_report_builder *b, const mc_report_dossier *x);
+/* Hands the rows, sorted by name, to out (free with mc_report_free) and frees b. */
+void mc_report_end(mc_report_builder *b, mc_report *out);
+void mc_report_abandon(mc_report_builder *b);
+
 /* Computes the indicators of st for the local dates [from, to] (the default calendar's). */
 int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_date to,
                       mc_report *out, mc_error *err);
