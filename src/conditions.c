@@ -10,8 +10,10 @@
 
 /* ==== fields and conditions ============================================================== */
 
-/* Checks and normalises a value for field f; returns a refusal message or NULL. */
-static const char *check_value(const mc_field *f, const char *v, char *msg, size_t msgsz)
+/* Checks a value for field f; returns a refusal message or NULL. *oom: the check ran out of
+ * memory (the message is then meaningless). */
+static const char *check_value(const mc_field *f, const char *v, char *msg, size_t msgsz,
+                               bool *oom)
 {
     size_t n = strlen(v);
     char why[200];
@@ -72,6 +74,15 @@ static const char *check_value(const mc_field *f, const char *v, char *msg, size
     if (f->pattern != NULL) {
         char why2[200];
         int m = mc_regex_match(f->pattern, v, n, NULL, NULL, why2, sizeof why2);
+        if (m == MC_ENOMEM) {
+            *oom = true;
+            return msg;
+        }
+        if (m < 0) {
+            snprintf(msg, msgsz, "field '%s': '%.80s' could not be checked against its pattern: %s",
+                     f->name, v, why2);
+            return msg;
+        }
         if (m != 1) {
             snprintf(msg, msgsz, "field '%s': '%s' does not match its pattern \"%s\"", f->name, v,
                      f->pattern_source);
@@ -91,8 +102,10 @@ int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err
             return mce_refuse(rf, MC_REFUSED_OTHER, "procedure '%s' has no field '%s'", d->p->name,
                               kv[i].key);
         }
-        if (check_value(&d->p->fields[k], kv[i].value, msg, sizeof msg) != NULL) {
-            return mce_refuse(rf, MC_REFUSED_OTHER, "%s", msg);
+        bool oom = false;
+        if (check_value(&d->p->fields[k], kv[i].value, msg, sizeof msg, &oom) != NULL) {
+            return oom ? mc_error_set(err, MC_ENOMEM, "out of memory")
+                       : mce_refuse(rf, MC_REFUSED_OTHER, "%s", msg);
         }
     }
     for (size_t i = 0; i < n; i++) {

@@ -33,20 +33,24 @@ static void note(mc_cost_line *l, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A duration in minutes at scale S (exact for every unit), days at the model's hours-per-day. */
-static i128 minutes_of(const mc_duration *d, const mc_cost_model *m)
+mc_fixed mc_cost_minutes(const mc_duration *d, const mc_cost_model *m)
 {
     switch (d->unit) {
     case MC_DUR_MIN:
-        return (i128)d->amount;
+        return d->amount;
     case MC_DUR_H:
     case MC_DUR_WH:
-        return (i128)d->amount * 60;
+        return d->amount * 60;
     case MC_DUR_D:
     case MC_DUR_WD:
-        return (i128)d->amount * m->hours_per_day * 60 / S;
+        return (mc_fixed)((i128)d->amount * m->hours_per_day * 60 / S);
     }
     return 0;
+}
+
+static i128 minutes_of(const mc_duration *d, const mc_cost_model *m)
+{
+    return mc_cost_minutes(d, m);
 }
 
 /* The share (scale S) of dossiers in which condition c holds. */

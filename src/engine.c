@@ -351,7 +351,8 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
     r->late = -1;
     r->submitted = r->entered = s->now;
     r->due = r->left = r->finished = r->fee = r->wake = MC_NONE;
-    if (!r->procedure || !r->version || !r->channel) {
+    if (!r->procedure || !r->version || !r->channel || (p->agency && !r->agency) ||
+        (p->subject && d->values[p->subject - p->fields] && !r->subject)) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     if ((rc = mce_resolve(e, d, rf, err)) != 0) {

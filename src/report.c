@@ -269,8 +269,10 @@ void mc_report_abandon(mc_report_builder *b)
 
 void mc_report_end(mc_report_builder *b, mc_report *out)
 {
-    qsort(b->p, b->np, sizeof *b->p, by_name);
-    qsort(b->a, b->na, sizeof *b->a, by_name);
+    if (b->np > 0) {
+        qsort(b->p, b->np, sizeof *b->p, by_name);
+        qsort(b->a, b->na, sizeof *b->a, by_name);
+    }
     out->procedures = b->p;
     out->nprocedures = b->np;
     out->agencies = b->a;

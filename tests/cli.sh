@@ -157,6 +157,30 @@ check "cost --format json totals the saving" \
 check "cost refuses a date before every version: exit 1" status 1 "$bin" cost --date 2020-01-01 --catalogue "$cat"
 check "cost of an unknown reform: exit 1" status 1 "$bin" cost --reform nope --catalogue "$cat"
 
+# Simulation (SPEC §8.2) on the test catalogue and its reform.
+sim() { "$bin" simulate --catalogue "$cat" --from 2025-07-01 --dossiers 500 "$@"; }
+check "simulate compares the baseline with the reform" \
+    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --reform civil-data-2026 | grep -q '^documents fetched per dossier  *[0-9.]*  *[0-9.]*'"
+check "simulate: the same seed gives the same numbers" \
+    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; cmp <(sim --seed 5 --format csv) <(sim --seed 5 --format csv)"
+check "simulate: another seed gives other numbers" \
+    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; ! cmp -s <(sim --seed 5 --format csv) <(sim --seed 6 --format csv)"
+check "simulate --format json: the reform fetches more" \
+    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --reform civil-data-2026 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); b=d[\"baseline\"][\"total\"]; r=d[\"reform_run\"][\"total\"]; assert b[\"dossiers\"]==r[\"dossiers\"]==500 and r[\"fetched_per_dossier\"]>b[\"fetched_per_dossier\"], (b, r); assert d[\"baseline\"][\"indicators\"][\"received\"]==500'"
+check "simulate --format csv: a header, a line per procedure and a total" \
+    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --format csv | sed -n '1p;\$p' | tr '\n' ' ' | grep -q '^procedure,dossiers,.*,on_time_pct total,500,'"
+check "simulate --dossiers must be a positive number: exit 2" status 2 "$bin" simulate --dossiers -3 --catalogue "$cat"
+check "simulate --dossiers 0: exit 2" status 2 "$bin" simulate --dossiers 0 --catalogue "$cat"
+check "simulate --dossiers with --year: exit 2" status 2 "$bin" simulate --dossiers 5 --year --catalogue "$cat"
+check "simulate of an unknown reform: exit 1" status 1 "$bin" simulate --reform nope --catalogue "$cat"
+mkdir -p "$tmp/simloop/procedures" "$tmp/simhuge/procedures"
+printf 'role clerk\nlifecycle l {\n  state a { initial; on go -> b by clerk }\n  state b { on back -> a by clerk }\n  state c { final; outcome granted }\n}\nprocedure p { lifecycle l; volume 3 per year }\n' >"$tmp/simloop/procedures/p.proc"
+printf 'role clerk\nlifecycle l {\n  state a { initial; on go -> b by clerk }\n  state b { final; outcome granted }\n}\nprocedure p { lifecycle l; volume 1000000000 per year }\nprocedure q { lifecycle l; volume 1 per year }\n' >"$tmp/simhuge/procedures/p.proc"
+check "simulate --year refuses a year too large to run: exit 1" status 1 "$bin" simulate --year --catalogue "$tmp/simhuge"
+check "simulate --year: the refusal says what to do" grep -q "the volumes add up to 1000000001 dossiers a year, more than 1000000000: simulate a sample with --dossiers N" "$tmp/stderr"
+check "simulate: a lifecycle that never ends is reported, not a hang" \
+    bash -c "'$bin' simulate --year --catalogue '$tmp/simloop' 2>/dev/null | grep -q 'p: some dossiers did not reach a final state within 1000 transitions'"
+
 # A full disk: a store on a tiny file system fills up; the error is clear, and nothing that was
 # acknowledged is lost. Needs the right to mount a tmpfs (root in CI); skipped otherwise.
 # `motcua test`: a missing PATH or a file with problems counts as a failure; the rest still runs.

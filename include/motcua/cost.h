@@ -31,6 +31,10 @@ typedef struct mc_cost_line {
 int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m, mc_date date,
                     mc_cost_line **lines, size_t *n, mc_error *err);
 
+/* A duration as applicant time in minutes (fixed point, exact for every unit); days and working
+ * days count the model's hours-per-day. */
+mc_fixed mc_cost_minutes(const mc_duration *d, const mc_cost_model *m);
+
 /* saving % of base → reformed, in hundredths of a percent, rounded half up (10.00% = 1000);
  * 0 when base is 0. */
 int64_t mc_cost_saving_bp(int64_t base, int64_t reformed);

@@ -6,7 +6,10 @@
 #define MOTCUA_CLI_H
 
 #include "motcua/catalogue.h"
+#include "motcua/report.h"
 #include "motcua/rules.h"
+
+#include <jansson.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,7 +26,9 @@ typedef struct cli {
     const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
     const char *filter; /* --filter TEXT (test) */
     const char *reform; /* --reform NAME (cost, simulate) */
-    const char *from, *to; /* --from DATE, --to DATE (report) */
+    const char *from, *to; /* --from DATE, --to DATE (report, simulate) */
+    const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
+    bool year;                   /* --year (simulate) */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
@@ -56,6 +61,7 @@ int cmd_explain(cli *c);
 int cmd_test(cli *c);
 int cmd_cost(cli *c);
 int cmd_report(cli *c);
+int cmd_simulate(cli *c);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)
@@ -80,5 +86,11 @@ int cli_exit_for(int rc);
 int cli_now(const cli *c, const mc_calendar *cal, int64_t *out);
 /* Today's date on the computer's local clock (the default of --date and --to). */
 mc_date cli_today(void);
+
+/* The indicators of SPEC §9 as report prints them (cmd_report.c): the header of the text or CSV
+ * table, one row, and one row as JSON. */
+void cli_indicators_header(bool csv);
+void cli_indicators_row(const mc_indicators *x, bool csv);
+json_t *cli_indicators_json(const mc_indicators *x);
 
 #endif

@@ -28,7 +28,7 @@ static void mean(int64_t sum, int64_t n, char out[48])
     snprintf(out, 48, "%lld.%02lld", (long long)(c / 100), (long long)(c % 100));
 }
 
-static json_t *as_json(const mc_indicators *x)
+json_t *cli_indicators_json(const mc_indicators *x)
 {
     char on[48], onl[48], full[48], m[48];
     pct(x->on_time, x->resolved, on);
@@ -49,7 +49,7 @@ static json_t *as_json(const mc_indicators *x)
     return o;
 }
 
-static void text_row(const mc_indicators *x, bool csv)
+void cli_indicators_row(const mc_indicators *x, bool csv)
 {
     char on[48], onl[48], full[48], m[48];
     pct(x->on_time, x->resolved, on);
@@ -74,6 +74,19 @@ static void text_row(const mc_indicators *x, bool csv)
            (long long)x->in_progress, (long long)x->overdue, (long long)x->apologies_timely,
            (long long)x->apologies, onl, full, (long long)x->results, (long long)x->fetched,
            (long long)x->asked, (long long)x->blocked, m);
+}
+
+void cli_indicators_header(bool csv)
+{
+    if (csv) {
+        puts("name,received,resolved,on_time,late,in_progress,overdue,apologies,"
+             "apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,"
+             "mean_processing_wd");
+    } else {
+        printf("%-30s %8s %8s %8s %5s %8s %7s %11s %8s %8s %7s %11s %7s %7s\n", "", "received",
+               "resolved", "on time", "late", "open", "overdue", "apol. ok/all", "online", "full",
+               "results", "fetch/ask", "blocked", "mean wd");
+    }
 }
 
 int cmd_report(cli *c)
@@ -117,37 +130,29 @@ int cmd_report(cli *c)
         mc_date_format(to, td);
         json_t *procs = json_array(), *agencies = json_array();
         for (size_t i = 0; i < r.nprocedures; i++) {
-            json_array_append_new(procs, as_json(&r.procedures[i]));
+            json_array_append_new(procs, cli_indicators_json(&r.procedures[i]));
         }
         for (size_t i = 0; i < r.nagencies; i++) {
-            json_array_append_new(agencies, as_json(&r.agencies[i]));
+            json_array_append_new(agencies, cli_indicators_json(&r.agencies[i]));
         }
         json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o}", "from", fd, "to", td, "procedures",
-                              procs, "agencies", agencies, "total", as_json(&r.total));
+                              procs, "agencies", agencies, "total", cli_indicators_json(&r.total));
         char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         puts(text);
         free(text);
         json_decref(o);
     } else {
-        if (csv) {
-            puts("name,received,resolved,on_time,late,in_progress,overdue,apologies,"
-                 "apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,"
-                 "mean_processing_wd");
-        } else {
-            printf("%-30s %8s %8s %8s %5s %8s %7s %11s %8s %8s %7s %11s %7s %7s\n", "", "received",
-                   "resolved", "on time", "late", "open", "overdue", "apol. ok/all", "online",
-                   "full", "results", "fetch/ask", "blocked", "mean wd");
-        }
+        cli_indicators_header(csv);
         for (size_t i = 0; i < r.nprocedures; i++) {
-            text_row(&r.procedures[i], csv);
+            cli_indicators_row(&r.procedures[i], csv);
         }
         if (!csv) {
             puts("by agency:");
         }
         for (size_t i = 0; i < r.nagencies; i++) {
-            text_row(&r.agencies[i], csv);
+            cli_indicators_row(&r.agencies[i], csv);
         }
-        text_row(&r.total, csv);
+        cli_indicators_row(&r.total, csv);
     }
     mc_report_free(&r);
     mc_store_close(st);

@@ -42,6 +42,10 @@ static const command commands[] = {
      "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'"},
     {"cost", cmd_cost, "cost [--reform NAME] [--date DATE] [--format text|csv|json]",
      "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform"},
+    {"simulate", cmd_simulate,
+     "simulate [--reform NAME] [--dossiers N | --year] [--seed S] [--from DATE] "
+     "[--format text|csv|json]",
+     "synthetic dossiers through the engine: baseline against a reform, with indicators"},
     {"report", cmd_report, "report [--from DATE] [--to DATE] [--format text|csv|json]",
      "service indicators (Decision 766) per procedure, per agency and in total"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
@@ -130,6 +134,8 @@ static const option options[] = {
     ONE("--reform", reform),
     ONE("--from", from),
     ONE("--to", to),
+    ONE("--dossiers", dossiers),
+    ONE("--seed", seed),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),
@@ -191,6 +197,10 @@ int main(int argc, char **argv)
             opt[n] = '\0';
             if (strcmp(opt, "--overdue") == 0 && eq == NULL) {
                 c.overdue = true;
+                continue;
+            }
+            if (strcmp(opt, "--year") == 0 && eq == NULL) {
+                c.year = true;
                 continue;
             }
             const option *o = find_option(opt);

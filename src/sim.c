@@ -1,0 +1,578 @@
+/* Simulation (sim.h): one dossier at a time through a volatile engine, its aggregates kept per
+ * procedure, its indicators added to the report's accumulator. */
+#include "motcua/sim.h"
+
+#include "motcua/alloc.h"
+#include "motcua/calendar.h"
+#include "motcua/cost.h"
+#include "motcua/engine.h"
+#include "synth.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef __int128 i128;
+
+enum { DAY = 86400, YEAR_DAYS = 365, MAX_FIELDS = 64, PROGRESS_EVERY = 1 << 16 };
+
+/* A procedure to simulate: its name, dossiers and the version whose volume counted. */
+typedef struct plan {
+    const mc_procedure *p;
+    int64_t n;
+} plan;
+
+typedef struct sim {
+    const mc_catalogue *cat;
+    const mc_sim_opts *o;
+    mc_engine *e;
+    mc_live *d;
+    mc_report_builder *rb;
+    mc_sim_result *out;
+    uint64_t seed;
+    int64_t done, total;
+    const mc_calendar *wd_cal; /* the calendar of wd_seconds */
+    double wd_seconds;         /* office seconds in a working day of wd_cal */
+    char field_text[MAX_FIELDS][128];
+    mc_kv fields[MAX_FIELDS];
+} sim;
+
+static void note(sim *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Adds a note to the result, once. */
+static void note(sim *s, const char *fmt, ...)
+{
+    char text[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    char *notes = s->out->notes;
+    if (strstr(notes, text) != NULL) {
+        return;
+    }
+    size_t n = strlen(notes);
+    if (n + strlen(text) + 2 < sizeof s->out->notes) {
+        snprintf(notes + n, sizeof s->out->notes - n, "%s%s", n ? "\n" : "", text);
+    }
+}
+
+/* ==== registries: coverage drawn once per subject and registry =========================== */
+
+static int lookup(void *ud, const char *registry, const char *document, const char *subject,
+                  char *ref, size_t refsz)
+{
+    sim *s = ud;
+    (void)document;
+    const mc_registry *r = mc_catalogue_registry(s->cat, registry);
+    if (r == NULL) {
+        return 0;
+    }
+    if (r->has_coverage) {
+        uint64_t h = mc_synth_hash(subject, mc_synth_hash(registry, s->seed));
+        if (mc_synth_unit(h) * 100.0 * (double)MC_FIXED_ONE >= (double)r->coverage) {
+            return 0;
+        }
+    }
+    snprintf(ref, refsz, "SIM-%s", subject);
+    return 1;
+}
+
+/* ==== planning: dossiers per procedure ==================================================== */
+
+static const mc_procedure *version_on(const mc_catalogue *cat, const char *name, mc_date day)
+{
+    const mc_procedure *p = mc_catalogue_procedure(cat, name, day);
+    if (p == NULL) {
+        size_t n;
+        const mc_procedure *const *v = mc_catalogue_versions(cat, name, &n);
+        p = n ? v[0] : NULL; /* not yet in force: its first version's volume */
+    }
+    return p;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const plan *)a)->p->name, ((const plan *)b)->p->name);
+}
+
+/* One plan per procedure name with a volume; the dossiers split by volume, largest remainders
+ * first (ties by name order), so that they add up to o->dossiers exactly. */
+static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
+{
+    size_t n;
+    const mc_procedure *const *all = mc_catalogue_procedures(s->cat, &n);
+    plan *pl = mc_calloc(n ? n : 1, sizeof *pl);
+    int64_t *rem = mc_calloc(n ? n : 1, sizeof *rem);
+    if (pl == NULL || rem == NULL) {
+        mc_free(pl);
+        mc_free(rem);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    size_t np = 0;
+    i128 volume = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(all[i]->name, all[i - 1]->name) == 0) {
+            continue; /* versions are grouped by name */
+        }
+        const mc_procedure *p = version_on(s->cat, all[i]->name, s->o->from);
+        if (!p->has_volume || p->volume <= 0) {
+            note(s, "%s: no volume, not simulated", p->name);
+            continue;
+        }
+        pl[np++] = (plan){p, p->volume};
+        volume += p->volume;
+    }
+    if (!s->o->year && volume > 0) {
+        int64_t given = 0;
+        for (size_t i = 0; i < np; i++) {
+            i128 share = (i128)s->o->dossiers * pl[i].n;
+            rem[i] = (int64_t)(share % volume * 1000000 / volume);
+            pl[i].n = (int64_t)(share / volume);
+            given += pl[i].n;
+        }
+        while (given < s->o->dossiers) {
+            size_t best = 0;
+            for (size_t i = 1; i < np; i++) {
+                if (rem[i] > rem[best]) {
+                    best = i;
+                }
+            }
+            pl[best].n++;
+            rem[best] = -1;
+            given++;
+        }
+    }
+    mc_free(rem);
+    qsort(pl, np, sizeof *pl, by_name);
+    int64_t total = 0;
+    for (size_t i = 0; i < np; i++) {
+        total += pl[i].n;
+    }
+    if (total == 0) {
+        mc_free(pl);
+        return mc_error_set(err, MC_EUSAGE,
+                            np == 0 ? "no procedure declares a volume: nothing to simulate"
+                                    : "no dossier to simulate (give --dossiers N, N > 0)");
+    }
+    s->total = total;
+    *out = pl;
+    *nout = np;
+    return 0;
+}
+
+/* ==== one dossier ========================================================================= */
+
+/* Office seconds in a working day of cal (its first working day from the start). */
+static double wd_seconds(sim *s, const mc_calendar *cal)
+{
+    if (cal != s->wd_cal) {
+        mc_date d = s->o->from;
+        d = mc_calendar_is_working(cal, d) ? d : mc_calendar_next_working(cal, d);
+        int64_t sec = mc_calendar_office_seconds(cal, (mc_localtime)d * DAY,
+                                                 (mc_localtime)(d + 1) * DAY);
+        s->wd_cal = cal;
+        s->wd_seconds = sec > 0 ? (double)sec : DAY;
+    }
+    return s->wd_seconds;
+}
+
+/* Office time from `from` to `to`, in working days. */
+static double working_days(sim *s, const mc_calendar *cal, int64_t from, int64_t to)
+{
+    return (double)mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, from),
+                                              mc_calendar_to_local(cal, to)) /
+           wd_seconds(s, cal);
+}
+
+/* The instant `takes` after t in state st, drawn with u. Time spent is office time for
+ * working units (a working day is a day's office hours, not "by the end of the next working
+ * day" as a time limit reads) and wall time for the others. */
+static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, int64_t t, double u)
+{
+    if (!st->has_takes) {
+        return t;
+    }
+    mc_duration lo = st->takes_min, hi = st->takes_max;
+    mc_duration *both[2] = {&lo, &hi};
+    for (int k = 0; k < 2; k++) {
+        mc_duration *d = both[k];
+        if (d->unit == MC_DUR_WD) {
+            d->amount = (mc_fixed)((double)d->amount * wd_seconds(s, cal) / 3600.0);
+            d->unit = MC_DUR_WH;
+        } else if (d->unit == MC_DUR_D) {
+            d->amount *= 24;
+            d->unit = MC_DUR_H;
+        } else if (d->unit == MC_DUR_MIN) {
+            d->amount /= 60;
+            d->unit = MC_DUR_H;
+        }
+    }
+    mc_duration d = lo;
+    if (hi.unit == lo.unit && hi.amount > lo.amount) {
+        d.amount += (mc_fixed)(u * (double)(hi.amount - lo.amount));
+    }
+    return mc_calendar_to_utc(cal, mc_calendar_deadline(cal, mc_calendar_to_local(cal, t), d));
+}
+
+/* Draws the next transition of the current state among those allowed now, by chance; NULL when
+ * none is. */
+static const mc_transition *draw(sim *s, const mc_state *st, double u, int *rc, mc_error *err)
+{
+    const mc_transition *ok[64];
+    size_t n = 0, without = 0;
+    double with = 0;
+    for (size_t i = 0; i < st->non && n < 64; i++) {
+        bool allowed;
+        mc_result res;
+        int r = mc_live_allows(s->e, s->d, &st->on[i], &allowed, &res, err);
+        if (r == MC_EREFUSED) {
+            note(s, "a rule failed in state '%s': %s", st->name, res.message);
+            continue;
+        }
+        if (r != 0) {
+            *rc = r;
+            return NULL;
+        }
+        if (allowed && st->on[i].nroles > 0) {
+            ok[n++] = &st->on[i];
+            without += !st->on[i].has_chance;
+            with += st->on[i].has_chance ? (double)st->on[i].chance : 0;
+        }
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    double hundred = 100.0 * (double)MC_FIXED_ONE;
+    double share = without ? (with < hundred ? (hundred - with) / (double)without : 0) : 0;
+    double total = with + share * (double)without;
+    if (total <= 0) {
+        return ok[(size_t)(u * (double)n)];
+    }
+    double at = 0, x = u * total;
+    for (size_t i = 0; i < n; i++) {
+        at += ok[i]->has_chance ? (double)ok[i]->chance : share;
+        if (x < at) {
+            return ok[i];
+        }
+    }
+    return ok[n - 1];
+}
+
+/* A timer of the state whose own chance is drawn: it fires before any event. */
+static bool timer_forced(const mc_state *st, uint64_t *rng)
+{
+    bool forced = false;
+    for (size_t i = 0; i < st->nafter; i++) {
+        if (st->after[i].has_chance) {
+            double u = mc_synth_unit(mc_synth_next(rng));
+            forced |= u * 100.0 * (double)MC_FIXED_ONE < (double)st->after[i].chance;
+        }
+    }
+    return forced;
+}
+
+static mc_sim_stats *stats_of(sim *s, const mc_procedure *p, size_t k)
+{
+    mc_sim_stats *x = &s->out->procedures[k];
+    x->name = p->name;
+    return x;
+}
+
+static void add(mc_sim_stats *x, const mc_sim_stats *one)
+{
+    x->dossiers += one->dossiers;
+    x->refused_at_submission += one->refused_at_submission;
+    x->granted += one->granted;
+    x->refused += one->refused;
+    x->withdrawn += one->withdrawn;
+    x->stopped += one->stopped;
+    x->unfinished += one->unfinished;
+    x->on_time += one->on_time;
+    x->late += one->late;
+    x->asked += one->asked;
+    x->fetched += one->fetched;
+    x->visits += one->visits;
+    x->hours += one->hours;
+    x->cost += one->cost;
+    x->lead_n += one->lead_n;
+    x->lead_wd += one->lead_wd;
+}
+
+static int64_t round_div(i128 v, i128 d)
+{
+    return (int64_t)((v + d / 2) / d);
+}
+
+/* The applicant's hours and cost for one dossier (§8.1's formula, with the dossier's own
+ * documents, fee and lead time). */
+static void applicant_cost(sim *s, const mc_dossier *v, double lead_wd, mc_sim_stats *one)
+{
+    const mc_cost_model *m = s->o->model;
+    if (m == NULL) {
+        return;
+    }
+    const mc_procedure *p = v->procedure;
+    i128 minutes = 0, money = v->fee != MC_NONE ? v->fee : 0;
+    for (size_t i = 0; i < p->nrequires; i++) {
+        const mc_requirement *r = &p->requires[i];
+        if (v->requirements[i].status == MC_REQ_PROVIDED ||
+            v->requirements[i].status == MC_REQ_ASKED) {
+            minutes += r->has_effort ? mc_cost_minutes(&r->effort, m) : 0;
+            money += r->has_cost ? r->cost.amount : 0;
+        }
+    }
+    minutes += (i128)p->visits * mc_cost_minutes(&m->visit_time, m);
+    money += (i128)p->visits * m->visit_cost.amount;
+    if (m->count_waiting && lead_wd > 0) {
+        minutes += (i128)(lead_wd * (double)m->hours_per_day * 60.0);
+    }
+    /* minutes are fixed point (×10⁶): hours = minutes / 60. */
+    one->hours = (mc_fixed)(minutes / 60);
+    one->cost = (int64_t)money + round_div(minutes * m->hourly_income.amount, (i128)60 * MC_FIXED_ONE);
+}
+
+static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *err)
+{
+    const mc_procedure *p0 = pl->p;
+    uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
+    uint64_t rng = key;
+    int64_t span = (int64_t)YEAR_DAYS * DAY;
+    const mc_calendar *cal0 = mc_catalogue_default_calendar(s->cat);
+    cal0 = cal0 ? cal0 : mc_calendar_builtin();
+    int64_t start = mc_calendar_to_utc(cal0, (mc_localtime)s->o->from * DAY);
+    int64_t t = start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
+    mc_date day = (mc_date)(mc_calendar_to_local(cal0, t) / DAY);
+    const mc_procedure *p = mc_catalogue_procedure(s->cat, p0->name, day);
+    p = p ? p : p0;
+
+    mc_sim_stats one;
+    memset(&one, 0, sizeof one);
+    one.dossiers = 1;
+    size_t nf = 0;
+    for (size_t i = 0; i < p->nfields && nf < MAX_FIELDS; i++) {
+        const mc_field *f = &p->fields[i];
+        mc_synth_kind kind = mc_synth_field(f, f == p->subject, key, day, s->field_text[nf],
+                                            sizeof s->field_text[nf]);
+        if (kind == MC_SYNTH_NONE) {
+            continue;
+        }
+        if (kind == MC_SYNTH_NEUTRAL && j == 0) {
+            note(s, "%s: field '%s' has no sample; dossiers get %s '%s'", p->name, f->name,
+                 f->type == MC_FIELD_TEXT && f->pattern ? "values matching its pattern, such as"
+                                                        : "the value",
+                 s->field_text[nf]);
+        }
+        s->fields[nf] = (mc_kv){f->name, s->field_text[nf]};
+        nf++;
+    }
+    mc_submit sub = {p->name, s->fields, nf, NULL, 0,
+                     p->online == MC_ONLINE_FULL ? "online" : "counter", t, NULL};
+    mc_result res;
+    int rc = mc_live_submit(s->e, s->d, &sub, &res, err);
+    mc_sim_stats *x = stats_of(s, p, k);
+    if (rc == MC_EREFUSED) {
+        note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
+        one.refused_at_submission = 1;
+        add(x, &one);
+        return 0;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    mc_dossier v;
+    if ((rc = mc_live_view(s->d, &v)) != 0) {
+        return mc_error_set(err, rc, "out of memory");
+    }
+    for (size_t i = 0; i < p->nrequires; i++) {
+        one.asked += v.requirements[i].status == MC_REQ_ASKED;
+        one.fetched += v.requirements[i].status == MC_REQ_FETCHED;
+    }
+    mc_live_provide_asked(s->d);
+    one.visits = p->visits;
+
+    int max_steps = s->o->max_steps > 0 ? s->o->max_steps : 1000;
+    const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
+    bool done = false, stuck = false;
+    for (int step = 0; step < max_steps && !done && !stuck; step++) {
+        if ((rc = mc_live_view(s->d, &v)) != 0) {
+            return mc_error_set(err, rc, "out of memory");
+        }
+        if (v.final) {
+            done = true;
+            break;
+        }
+        const mc_state *st = v.state;
+        int64_t timer = mc_live_next_timer(s->d);
+        bool forced = timer_forced(st, &rng);
+        double u = mc_synth_unit(mc_synth_next(&rng)), w = mc_synth_unit(mc_synth_next(&rng));
+        const mc_transition *tr = forced ? NULL : draw(s, st, u, &rc, err);
+        if (rc != 0) {
+            return rc;
+        }
+        int64_t when = tr ? after_takes(s, cal, st, t, w) : MC_NONE;
+        if (timer != MC_NONE && (tr == NULL || timer < when)) {
+            if ((rc = mc_live_catch_up(s->e, s->d, timer + 1, err)) != 0) {
+                return rc;
+            }
+            t = timer + 1;
+            continue;
+        }
+        if (tr == NULL) {
+            note(s, "%s: dossiers get stuck in state '%s' (no transition allowed, no timer)",
+                 p->name, st->name);
+            stuck = true;
+            break;
+        }
+        mc_fire f;
+        memset(&f, 0, sizeof f);
+        f.event = tr->event;
+        f.role = tr->roles[0]->name;
+        f.now = when;
+        rc = mc_live_fire(s->e, s->d, &f, &res, err);
+        if (rc == MC_EREFUSED) {
+            note(s, "%s: '%s' was refused in state '%s': %s", p->name, tr->event, st->name,
+                 res.message);
+            rc = 0;
+        } else if (rc != 0) {
+            return rc;
+        }
+        t = when;
+    }
+    if ((rc = mc_live_view(s->d, &v)) != 0) {
+        return mc_error_set(err, rc, "out of memory");
+    }
+    double lead = 0;
+    if (v.final) {
+        lead = working_days(s, cal, v.submitted, v.finished);
+        mc_outcome oc = v.state->outcome;
+        one.granted += oc == MC_OUTCOME_GRANTED;
+        one.refused += oc == MC_OUTCOME_REFUSED;
+        one.withdrawn += oc == MC_OUTCOME_WITHDRAWN;
+        one.stopped += oc == MC_OUTCOME_STOPPED;
+        one.on_time += v.late != 1;
+        one.late += v.late == 1;
+        one.lead_n = 1;
+        one.lead_wd = lead;
+        size_t bin = (size_t)(lead * MC_SIM_BINS_PER_WD);
+        bin = bin > MC_SIM_BINS ? MC_SIM_BINS : bin;
+        x->hist[bin]++;
+        s->out->total.hist[bin]++;
+    } else {
+        one.unfinished = 1;
+        if (!stuck) {
+            note(s, "%s: some dossiers did not reach a final state within %d transitions",
+                 p->name, max_steps);
+        }
+    }
+    applicant_cost(s, &v, lead, &one);
+    add(x, &one);
+    mc_report_dossier facts = {
+        .procedure = v.procedure,
+        .channel = v.channel,
+        .submitted = v.submitted,
+        .final = v.final,
+        .withdrawn = v.final && v.state->outcome == MC_OUTCOME_WITHDRAWN,
+        .finished = v.final ? v.finished : MC_NONE,
+        .late = v.late,
+        .overdue = v.overdue,
+        .clock_running = v.clock == MC_CLOCK_RUNNING,
+        .due = v.due,
+        .fetched = one.fetched,
+        .asked = one.asked,
+        .apology_at = MC_NONE,
+        .results = mc_live_issued(s->d),
+    };
+    rc = mc_report_add(s->rb, &facts);
+    return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
+}
+
+/* ==== the run ============================================================================ */
+
+int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o,
+               mc_sim_result *out, mc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!o->year && o->dossiers <= 0) {
+        return mc_error_set(err, MC_EUSAGE, "no dossier to simulate (give --dossiers N, N > 0)");
+    }
+    sim s;
+    memset(&s, 0, sizeof s);
+    s.cat = cat;
+    s.o = o;
+    s.out = out;
+    s.seed = mc_synth_mix(o->seed ^ UINT64_C(0x6d6f74637561));
+    plan *plans = NULL;
+    size_t np = 0;
+    int rc = make_plans(&s, &plans, &np, err);
+    if (rc == 0) {
+        out->procedures = mc_calloc(np, sizeof *out->procedures);
+        rc = out->procedures ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (rc == 0) {
+        rc = mc_engine_open_volatile(&s.e, cat, rules, lookup, &s, err);
+    }
+    if (rc == 0 && (mc_live_new(&s.d) != 0 ||
+                    mc_report_begin(&s.rb, cat, o->from, o->from + 100 * YEAR_DAYS) != 0)) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    out->total.name = "total";
+    for (size_t k = 0; rc == 0 && k < np; k++) {
+        out->nprocedures = k + 1;
+        stats_of(&s, plans[k].p, k);
+        for (int64_t j = 0; rc == 0 && j < plans[k].n; j++) {
+            rc = one_dossier(&s, &plans[k], k, j, err);
+            if (++s.done % PROGRESS_EVERY == 0 && o->progress) {
+                o->progress(o->ud, s.done, s.total);
+            }
+        }
+        add(&out->total, &out->procedures[k]);
+    }
+    if (rc == 0 && o->progress) {
+        o->progress(o->ud, s.done, s.total);
+    }
+    if (rc == 0) {
+        mc_report_end(s.rb, &out->indicators);
+        s.rb = NULL;
+    }
+    mc_report_abandon(s.rb);
+    mc_live_free(s.d);
+    mc_engine_close(s.e);
+    mc_free(plans);
+    if (rc != 0) {
+        mc_sim_result_free(out);
+    }
+    return rc;
+}
+
+void mc_sim_result_free(mc_sim_result *r)
+{
+    mc_free(r->procedures);
+    mc_report_free(&r->indicators);
+    memset(r, 0, sizeof *r);
+}
+
+double mc_sim_percentile(const mc_sim_stats *s, double q)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i <= MC_SIM_BINS; i++) {
+        n += s->hist[i];
+    }
+    if (n == 0) {
+        return -1;
+    }
+    double want = q * (double)n;
+    int64_t seen = 0;
+    for (size_t i = 0; i < MC_SIM_BINS; i++) {
+        seen += s->hist[i];
+        if ((double)seen >= want && seen > 0) {
+            return (double)(i + 1) / MC_SIM_BINS_PER_WD;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,382 @@
+/* Synthetic applicants (synth.h): seeded streams, sampled field values, and text made to match
+ * a pattern by walking the pattern once and choosing at random wherever it offers a choice. */
+#include "synth.h"
+
+#include <stdio.h>
+#include <string.h>
+
+
+uint64_t mc_synth_hash(const char *s, uint64_t h)
+{
+    h ^= UINT64_C(14695981039346656037);
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    }
+    return mc_synth_mix(h);
+}
+
+uint64_t mc_synth_mix(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+double mc_synth_unit(uint64_t x)
+{
+    return (double)(x >> 11) * 0x1.0p-53;
+}
+
+uint64_t mc_synth_next(uint64_t *state)
+{
+    *state += UINT64_C(0x9e3779b97f4a7c15);
+    return mc_synth_mix(*state);
+}
+
+/* ==== field values ======================================================================= */
+
+/* A share (percent, fixed point) drawn with the uniform u. */
+static bool below(double u, mc_fixed percent)
+{
+    return u * 100.0 * (double)MC_FIXED_ONE < (double)percent;
+}
+
+mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_date day,
+                             char *out, size_t outsz)
+{
+    uint64_t rng = mc_synth_hash(f->name, key);
+    double u = mc_synth_unit(mc_synth_next(&rng));
+    out[0] = '\0';
+    if (subject) {
+        if (f->pattern_source == NULL ||
+            mc_synth_matching(f->pattern_source, &rng, out, outsz) != 0) {
+            snprintf(out, outsz, "%016llx", (unsigned long long)mc_synth_mix(key));
+        }
+        return MC_SYNTH_SAMPLED;
+    }
+    if (f->has_sample && f->type == MC_FIELD_BOOL) {
+        snprintf(out, outsz, "%s", below(u, f->sample) ? "true" : "false");
+        return MC_SYNTH_SAMPLED;
+    }
+    if (f->has_sample && f->type == MC_FIELD_CHOICE && f->options.n > 0) {
+        /* Options by their shares; what the shares leave is spread over every option. */
+        mc_fixed at = 0, total = 0;
+        for (size_t i = 0; i < f->options.n; i++) {
+            total += f->option_share ? f->option_share[i] : 0;
+        }
+        for (size_t i = 0; i < f->options.n; i++) {
+            mc_fixed rest = (100 * MC_FIXED_ONE - total) / (mc_fixed)f->options.n;
+            at += (f->option_share ? f->option_share[i] : 0) + rest;
+            if (below(u, at) || i + 1 == f->options.n) {
+                snprintf(out, outsz, "%s", f->options.items[i]);
+                break;
+            }
+        }
+        return MC_SYNTH_SAMPLED;
+    }
+    if (!f->required) {
+        return MC_SYNTH_NONE;
+    }
+    switch (f->type) {
+    case MC_FIELD_BOOL:
+        snprintf(out, outsz, "false");
+        break;
+    case MC_FIELD_INTEGER:
+    case MC_FIELD_NUMBER:
+        snprintf(out, outsz, "1");
+        break;
+    case MC_FIELD_MONEY:
+        snprintf(out, outsz, "0");
+        break;
+    case MC_FIELD_DATE:
+        mc_date_format(day, out);
+        break;
+    case MC_FIELD_CHOICE:
+        snprintf(out, outsz, "%s", f->options.n ? f->options.items[0] : "");
+        break;
+    case MC_FIELD_TEXT:
+        if (f->pattern_source == NULL ||
+            mc_synth_matching(f->pattern_source, &rng, out, outsz) != 0) {
+            snprintf(out, outsz, "synthetic");
+        }
+        break;
+    }
+    return MC_SYNTH_NEUTRAL;
+}
+
+/* ==== text that matches a pattern ======================================================== */
+
+typedef struct gen {
+    uint64_t *rng;
+    char *out;
+    size_t n, cap;
+    bool bad;
+    bool icase; /* (?i) was seen: a class stands for both cases of its letters */
+} gen;
+
+static void put(gen *g, char c)
+{
+    if (g->n + 1 >= g->cap) {
+        g->bad = true;
+        return;
+    }
+    g->out[g->n++] = c;
+    g->out[g->n] = '\0';
+}
+
+static unsigned pick(gen *g, unsigned n)
+{
+    return n ? (unsigned)(mc_synth_next(g->rng) % n) : 0;
+}
+
+/* End of the construct at p (a group, a class or an escape), scanning no further than end. */
+static const char *skip_class(const char *p, const char *end)
+{
+    p++; /* '[' */
+    if (p < end && *p == '^') {
+        p++;
+    }
+    if (p < end && *p == ']') {
+        p++;
+    }
+    for (; p < end && *p != ']'; p++) {
+        if (*p == '\\' && p + 1 < end) {
+            p++;
+        }
+    }
+    return p < end ? p + 1 : end;
+}
+
+static const char *skip_group(const char *p, const char *end)
+{
+    int depth = 0;
+    for (; p < end; p++) {
+        if (*p == '\\' && p + 1 < end) {
+            p++;
+        } else if (*p == '[') {
+            p = skip_class(p, end) - 1;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')' && --depth == 0) {
+            return p + 1;
+        }
+    }
+    return end;
+}
+
+static void gen_alt(gen *g, const char *p, const char *end);
+
+/* The members of a class, as a set of ASCII characters; icase: letters in both cases. */
+static void class_set(const char *p, const char *end, bool set[128], bool icase)
+{
+    bool negate = false;
+    memset(set, 0, 128);
+    p++;
+    if (p < end && *p == '^') {
+        negate = true;
+        p++;
+    }
+    bool first = true;
+    while (p < end && (*p != ']' || first)) {
+        first = false;
+        int c = (unsigned char)*p, hi = -1;
+        if (c == '\\' && p + 1 < end) {
+            p++;
+            switch (*p) {
+            case 'd':
+                memset(set + '0', 1, 10);
+                p++;
+                continue;
+            case 'w':
+                memset(set + 'a', 1, 26);
+                memset(set + 'A', 1, 26);
+                memset(set + '0', 1, 10);
+                set['_'] = true;
+                p++;
+                continue;
+            case 's':
+                set[' '] = true;
+                p++;
+                continue;
+            default:
+                c = (unsigned char)*p;
+            }
+        }
+        p++;
+        if (p + 1 < end && *p == '-' && p[1] != ']') {
+            hi = (unsigned char)p[1];
+            if (hi == '\\' && p + 2 < end) {
+                hi = (unsigned char)p[2];
+                p++;
+            }
+            p += 2;
+        }
+        for (int k = c; k <= (hi < 0 ? c : hi) && k < 128; k++) {
+            set[k] = true;
+        }
+    }
+    for (int k = 'a'; icase && k <= 'z'; k++) {
+        set[k] = set[k - 32] = set[k] || set[k - 32];
+    }
+    if (negate) {
+        for (int k = 0; k < 128; k++) {
+            set[k] = !set[k] && k >= 32 && k < 127;
+        }
+    }
+}
+
+static void gen_class(gen *g, const bool set[128])
+{
+    unsigned n = 0;
+    for (int k = 32; k < 127; k++) {
+        n += set[k];
+    }
+    if (n == 0) {
+        g->bad = true;
+        return;
+    }
+    unsigned want = pick(g, n);
+    for (int k = 32; k < 127; k++) {
+        if (set[k] && want-- == 0) {
+            put(g, (char)k);
+            return;
+        }
+    }
+}
+
+/* Reads a quantifier at *pp: how many times the atom before it comes (at most 3 more than its
+ * minimum when unbounded). */
+static unsigned quantity(gen *g, const char **pp, const char *end)
+{
+    const char *p = *pp;
+    unsigned lo = 1, hi = 1;
+    if (p < end && (*p == '?' || *p == '*' || *p == '+')) {
+        lo = *p == '+' ? 1 : 0;
+        hi = *p == '?' ? 1 : lo + 3;
+        p++;
+    } else if (p < end && *p == '{') {
+        unsigned a = 0, b = 0;
+        int used = 0;
+        char tail[2] = "";
+        if (sscanf(p, "{%u,%u}%n", &a, &b, &used) == 2 && used > 0) {
+            lo = a;
+            hi = b;
+        } else if (sscanf(p, "{%u,%1[}]%n", &a, tail, &used) == 2 && used > 0) {
+            lo = a;
+            hi = a + 3;
+        } else if (sscanf(p, "{%u}%n", &a, &used) == 1 && used > 0) {
+            lo = hi = a;
+        } else {
+            return 1; /* a literal brace */
+        }
+        p += used;
+    }
+    if (p < end && (*p == '?' || *p == '+')) {
+        p++; /* lazy or possessive: the same strings */
+    }
+    *pp = p;
+    if (hi < lo || hi > 1000) {
+        g->bad = true;
+        return 0;
+    }
+    return lo + pick(g, hi - lo + 1);
+}
+
+static void gen_seq(gen *g, const char *p, const char *end)
+{
+    while (p < end && !g->bad) {
+        const char *atom = p, *next;
+        if (*p == '(') {
+            next = skip_group(p, end);
+            if (p + 2 < end && p[1] == '?' && p[2] != ':') {
+                const char *flags_end = memchr(p, ':', (size_t)(next - p));
+                g->icase |= memchr(p, 'i', (size_t)((flags_end ? flags_end : next) - p)) != NULL;
+                /* inline flags such as (?i): nothing to write */
+                if (memchr(p, ':', (size_t)(next - p)) == NULL) {
+                    p = next;
+                    continue;
+                }
+            }
+        } else if (*p == '[') {
+            next = skip_class(p, end);
+        } else if (*p == '\\' && p + 1 < end) {
+            next = p + 2;
+        } else if (*p == '^' || *p == '$') {
+            p++;
+            continue;
+        } else {
+            next = p + 1;
+            while (next < end && ((unsigned char)*next & 0xC0) == 0x80) {
+                next++; /* the rest of a UTF-8 character */
+            }
+        }
+        p = next;
+        unsigned times = quantity(g, &p, end);
+        for (unsigned t = 0; t < times && !g->bad; t++) {
+            if (*atom == '(') {
+                const char *in = atom + 1;
+                if (*in == '?') {
+                    in = memchr(in, ':', (size_t)(next - in));
+                    in = in ? in + 1 : next - 1;
+                }
+                gen_alt(g, in, next - 1);
+            } else if (*atom == '[') {
+                bool set[128];
+                class_set(atom, next, set, g->icase);
+                gen_class(g, set);
+            } else if (*atom == '\\') {
+                bool set[128];
+                char cls[5] = {'[', '\\', atom[1], ']', 0};
+                if (strchr("dws", atom[1]) != NULL) {
+                    class_set(cls, cls + 4, set, false);
+                    gen_class(g, set);
+                } else if (strchr("DWSbBpPXRhHvVkgN0123456789", atom[1]) != NULL) {
+                    g->bad = true;
+                } else {
+                    put(g, atom[1]);
+                }
+            } else if (*atom == '.') {
+                put(g, 'x');
+            } else {
+                for (const char *c = atom; c < next; c++) {
+                    put(g, *c);
+                }
+            }
+        }
+    }
+}
+
+static void gen_alt(gen *g, const char *p, const char *end)
+{
+    const char *starts[64], *ends[64];
+    size_t n = 0;
+    const char *s = p;
+    for (const char *q = p; q < end; q++) {
+        if (*q == '\\' && q + 1 < end) {
+            q++;
+        } else if (*q == '[') {
+            q = skip_class(q, end) - 1;
+        } else if (*q == '(') {
+            q = skip_group(q, end) - 1;
+        } else if (*q == '|' && n < 63) {
+            starts[n] = s;
+            ends[n++] = q;
+            s = q + 1;
+        }
+    }
+    starts[n] = s;
+    ends[n++] = end;
+    size_t k = pick(g, (unsigned)n);
+    gen_seq(g, starts[k], ends[k]);
+}
+
+int mc_synth_matching(const char *source, uint64_t *rng, char *out, size_t outsz)
+{
+    gen g = {rng, out, 0, outsz, false, false};
+    if (outsz == 0) {
+        return -1;
+    }
+    out[0] = '\0';
+    gen_alt(&g, source, source + strlen(source));
+    return g.bad ? -1 : 0;
+}

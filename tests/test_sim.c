@@ -1,0 +1,388 @@
+/*
+ * Simulation (sim.h) and its synthetic applicants (synth.h): values that match patterns,
+ * samples, the split of dossiers by volume, same seed same numbers, chance and takes on the
+ * calendar, timers, coverage, applicant cost, indicators, and the bounded outcomes of
+ * lifecycles that loop or get stuck; out of memory at every allocation.
+ */
+#include "testutil.h"
+
+#include "motcua/calendar.h"
+#include "motcua/reform.h"
+#include "motcua/sim.h"
+#include "regex.h"
+#include "synth.h"
+
+/* ==== synthetic values =================================================================== */
+
+static void expect_matching(const char *pattern)
+{
+    mc_regex *re;
+    char msg[200];
+    size_t off;
+    assert_int_equal(mc_regex_compile(&re, pattern, strlen(pattern), true, msg, sizeof msg, &off),
+                     0);
+    uint64_t rng = 42;
+    for (int i = 0; i < 200; i++) {
+        char out[128];
+        assert_int_equal(mc_synth_matching(pattern, &rng, out, sizeof out), 0);
+        if (mc_regex_match(re, out, strlen(out), NULL, NULL, msg, sizeof msg) != 1) {
+            fail_msg("'%s' does not match \"%s\"", out, pattern);
+        }
+    }
+    mc_regex_free(re);
+}
+
+static void test_synth__values_match_their_patterns(void **state)
+{
+    (void)state;
+    expect_matching("[0-9]{12}");
+    expect_matching("[0-9]{2}[A-Z]{1,2}-?(?:[0-9]{4,5}|[0-9]{3}\\.[0-9]{2})");
+    expect_matching("(?i)ab(c|d)+e?\\d\\w\\s[^a-z]x*");
+    expect_matching("^(one|two|three)-[a-f0-9]{3,}$");
+    expect_matching("Ngày [0-9]{1,2}");
+}
+
+static void test_synth__unsupported_patterns_say_so(void **state)
+{
+    (void)state;
+    uint64_t rng = 1;
+    char out[16];
+    assert_int_equal(mc_synth_matching("\\p{L}+", &rng, out, sizeof out), -1);
+    assert_int_equal(mc_synth_matching("(a)\\1", &rng, out, sizeof out), -1);
+    assert_int_equal(mc_synth_matching("[0-9]{40}", &rng, out, sizeof out), -1); /* too long */
+    assert_int_equal(mc_synth_matching("x{5,2}", &rng, out, sizeof out), -1);
+}
+
+static const char fields_text[] =
+    "role clerk\n"
+    "lifecycle l { state s { initial; on go -> done by clerk } state done { final; outcome granted } }\n"
+    "procedure p { lifecycle l; subject id\n"
+    "  field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  field never { type bool; sample 0% }\n"
+    "  field always { type bool; sample 100% }\n"
+    "  field kind { type choice; options a b c; sample a 50% b 50% }\n"
+    "  field n { type integer; required }\n"
+    "  field when { type date; required }\n"
+    "  field free { type text } }\n";
+
+static void test_synth__fields_follow_their_samples(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(fields_text, &cat, &diags), 0);
+    free(diags);
+    const mc_procedure *p = mc_catalogue_procedure(cat, "p", 0);
+    int a = 0, b = 0, c = 0;
+    char first[64] = "";
+    for (uint64_t key = 0; key < 1000; key++) {
+        char out[64];
+        assert_int_equal(mc_synth_field(&p->fields[0], true, key, 20000, out, sizeof out),
+                         MC_SYNTH_SAMPLED);
+        assert_int_equal(strlen(out), 12);
+        assert_string_not_equal(out, first); /* each applicant is a different subject */
+        if (key == 0) {
+            strcpy(first, out);
+        }
+        assert_int_equal(mc_synth_field(&p->fields[1], false, key, 0, out, sizeof out),
+                         MC_SYNTH_SAMPLED);
+        assert_string_equal(out, "false");
+        mc_synth_field(&p->fields[2], false, key, 0, out, sizeof out);
+        assert_string_equal(out, "true");
+        mc_synth_field(&p->fields[3], false, key, 0, out, sizeof out);
+        a += strcmp(out, "a") == 0;
+        b += strcmp(out, "b") == 0;
+        c += strcmp(out, "c") == 0;
+    }
+    assert_int_equal(a + b, 1000);
+    assert_int_equal(c, 0);
+    assert_in_range(a, 400, 600);
+    char out[64];
+    assert_int_equal(mc_synth_field(&p->fields[4], false, 7, 0, out, sizeof out),
+                     MC_SYNTH_NEUTRAL);
+    assert_string_equal(out, "1");
+    assert_int_equal(mc_synth_field(&p->fields[5], false, 7, mc_date_from_ymd(2026, 3, 4), out,
+                                    sizeof out),
+                     MC_SYNTH_NEUTRAL);
+    assert_string_equal(out, "2026-03-04");
+    assert_int_equal(mc_synth_field(&p->fields[6], false, 7, 0, out, sizeof out), MC_SYNTH_NONE);
+    assert_string_equal(out, "");
+    mc_catalogue_free(cat);
+}
+
+/* ==== runs =============================================================================== */
+
+static const char sim_text[] =
+    "calendar vn { default; hours 08:00-12:00 13:00-17:00 }\n"
+    "role clerk\nrole head\nrole applicant-helper\n"
+    "document notice\ndocument cert\ndocument id-card\ndocument result\n"
+    "registry civil { holds cert result; coverage 50% }\n"
+    "registry pop { holds id-card }\n"
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND\n"
+    "  count-waiting false }\n"
+    "lifecycle straight {\n"
+    "  state received { initial; on start -> working by clerk chance 100%; takes 1wd }\n"
+    "  state working { on approve -> done by head chance 100%; takes 2wd }\n"
+    "  state done { final; outcome granted; issues result to civil } }\n"
+    "procedure big { lifecycle straight; time-limit 10wd; volume 2000 per year; visits 1\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{9}\" }\n"
+    "  requires notice { effort 1h; cost 10000 VND }\n"
+    "  requires cert { effort 2h }\n"
+    "  requires id-card { effort 30min } }\n"
+    "procedure small { lifecycle straight; time-limit 1wd; volume 1000 per year\n"
+    "  subject id; field id { type text; required } }\n"
+    "procedure none { lifecycle straight }\n"
+    "reform paperless { registry pop { holds notice } }\n";
+
+static mc_catalogue *load(const char *text)
+{
+    mc_catalogue *cat;
+    char *diags;
+    int rc = tu_load(text, &cat, &diags);
+    if (rc != 0) {
+        fail_msg("%s", diags);
+    }
+    free(diags);
+    return cat;
+}
+
+static mc_sim_opts opts(const mc_catalogue *cat, int64_t n, uint64_t seed)
+{
+    mc_sim_opts o = MC_SIM_OPTS_INIT;
+    o.dossiers = n;
+    o.seed = seed;
+    o.from = mc_date_from_ymd(2026, 1, 5); /* a Monday */
+    o.model = mc_catalogue_default_cost_model(cat);
+    return o;
+}
+
+static const mc_sim_stats *proc(const mc_sim_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->nprocedures; i++) {
+        if (strcmp(r->procedures[i].name, name) == 0) {
+            return &r->procedures[i];
+        }
+    }
+    fail_msg("no procedure '%s' in the result", name);
+    return NULL;
+}
+
+static void test_sim__split_by_volume_and_deterministic(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(sim_text);
+    mc_sim_opts o = opts(cat, 10, 7);
+    mc_sim_result a, b;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &a, NULL), 0);
+    /* 10 × 2000/3000 = 6.67 and 10 × 1000/3000 = 3.33: the larger remainder gets the 10th */
+    assert_int_equal(a.nprocedures, 2);
+    assert_int_equal(proc(&a, "big")->dossiers, 7);
+    assert_int_equal(proc(&a, "small")->dossiers, 3);
+    assert_int_equal(a.total.dossiers, 10);
+    assert_non_null(strstr(a.notes, "none: no volume, not simulated"));
+    mc_sim_result_free(&a);
+
+    o.dossiers = 3000;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &a, NULL), 0);
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &b, NULL), 0);
+    assert_memory_equal(&a.total, &b.total, sizeof a.total);
+    assert_int_equal(a.indicators.total.fetched, b.indicators.total.fetched);
+    mc_sim_result_free(&b);
+    o.seed = 8;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &b, NULL), 0);
+    assert_int_not_equal(a.total.fetched, b.total.fetched); /* coverage drawn anew */
+    mc_sim_result_free(&a);
+    mc_sim_result_free(&b);
+    mc_catalogue_free(cat);
+}
+
+static void test_sim__takes_chance_coverage_and_cost(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(sim_text);
+    mc_sim_opts o = opts(cat, 3000, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    const mc_sim_stats *big = proc(&r, "big");
+    assert_int_equal(big->dossiers, 2000);
+    assert_int_equal(big->granted, 2000);
+    assert_int_equal(big->unfinished, 0);
+    /* received → working after 1wd, → done after 2wd more: 3 working days, a quarter-day
+     * bin at most above (arrivals outside office hours start at the next opening) */
+    assert_true(big->lead_wd / (double)big->lead_n >= 2.99);
+    assert_true(big->lead_wd / (double)big->lead_n <= 3.01);
+    assert_true(mc_sim_percentile(big, 0.5) >= 3.0 && mc_sim_percentile(big, 0.5) <= 3.25);
+    assert_int_equal(big->on_time, 2000); /* 3 wd against a limit of 10 */
+    /* small: the clock starts on entering `working`, and a limit of 1wd runs to the end of the
+     * next working day. Dossiers that arrive in office hours enter `working` in office hours
+     * and finish 2 wd later, after that; those that arrive outside them (about three in four:
+     * nights and week-ends) enter it at closing time and finish exactly on the due instant. */
+    const mc_sim_stats *small = proc(&r, "small");
+    assert_int_equal(small->on_time + small->late, 1000);
+    assert_in_range(small->late, 200, 350);
+    /* notice has no registry: always asked; id-card: pop has no coverage, always fetched;
+     * cert: civil covers half of the subjects */
+    assert_in_range(big->fetched, 2000 + 800, 2000 + 1200);
+    assert_int_equal(big->asked + big->fetched, 3 * 2000);
+    /* cost: 1h (notice) + 2h when cert is asked + 4h visit, at 40,000; + 10,000 + 30,000 */
+    int64_t asked_cert = big->asked - 2000;
+    assert_int_equal(big->cost, 2000 * (5 * 40000 + 40000) + asked_cert * 2 * 40000);
+    assert_int_equal(big->hours, (2000 * 5 + asked_cert * 2) * MC_FIXED_ONE);
+    /* indicators: every dossier received and resolved, its result issued */
+    assert_int_equal(r.indicators.total.received, 3000);
+    assert_int_equal(r.indicators.total.resolved, 3000);
+    assert_int_equal(r.indicators.total.results, 3000);
+    assert_int_equal(r.indicators.total.late, small->late);
+    assert_int_equal(r.indicators.total.fetched, r.total.fetched);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* A reform meets the same applicants: what a registry now holds is fetched, not asked. */
+static void test_sim__reform_side_by_side(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(sim_text), *reformed;
+    assert_int_equal(
+        mc_reform_apply(cat, mc_catalogue_reform(cat, "paperless"), &reformed, NULL), 0);
+    mc_sim_opts o = opts(cat, 3000, 1);
+    mc_sim_result base, ref;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &base, NULL), 0);
+    assert_int_equal(mc_sim_run(reformed, NULL, &o, &ref, NULL), 0);
+    const mc_sim_stats *b = proc(&base, "big"), *r = proc(&ref, "big");
+    assert_int_equal(r->asked, b->asked - 2000);
+    assert_int_equal(r->fetched, b->fetched + 2000);
+    assert_int_equal(b->cost - r->cost, 2000 * (40000 + 10000));
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+static const char loops_text[] =
+    "role clerk\n"
+    "lifecycle l {\n"
+    "  state a { initial; on there -> b by clerk }\n"
+    "  state b { on back -> a by clerk }\n"
+    "  state end { final; outcome granted } }\n"
+    "lifecycle stuck {\n"
+    "  state a { initial; on go -> end by clerk when ready }\n"
+    "  state end { final; outcome granted } }\n"
+    "lifecycle waits {\n"
+    "  state a { initial; on go -> end by clerk chance 100%; takes 40d; after 30d -> gone }\n"
+    "  state end { final; outcome granted }\n"
+    "  state gone { final; outcome withdrawn } }\n"
+    "lifecycle coin {\n"
+    "  state a { initial; on go -> end by clerk; takes 1d; after 5d -> gone chance 30% }\n"
+    "  state end { final; outcome granted }\n"
+    "  state gone { final; outcome withdrawn } }\n"
+    "procedure cycle { lifecycle l; volume 10 per year }\n"
+    "procedure blocked { lifecycle stuck; volume 10 per year; field ready { type bool } }\n"
+    "procedure timer { lifecycle waits; volume 10 per year }\n"
+    "procedure maybe { lifecycle coin; volume 10 per year }\n";
+
+/* Loops and dead ends end in a bounded, reported outcome; timers win when they come first. */
+static void test_sim__loops_dead_ends_and_timers(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(loops_text);
+    mc_sim_opts o = opts(cat, 4000, 3);
+    o.max_steps = 50;
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_int_equal(proc(&r, "cycle")->unfinished, 1000);
+    assert_non_null(strstr(r.notes, "cycle: some dossiers did not reach a final state within 50 "
+                                     "transitions"));
+    assert_int_equal(proc(&r, "blocked")->unfinished, 1000);
+    assert_non_null(strstr(r.notes, "blocked: dossiers get stuck in state 'a'"));
+    assert_int_equal(proc(&r, "timer")->withdrawn, 1000); /* 30 days come before 40 */
+    const mc_sim_stats *m = proc(&r, "maybe");
+    assert_int_equal(m->granted + m->withdrawn, 1000);
+    assert_in_range(m->withdrawn, 220, 380);
+    assert_int_equal(r.indicators.total.in_progress, 2000);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+static void test_sim__nothing_to_simulate(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load("role clerk\n"
+                             "lifecycle l { state a { initial; on go -> b by clerk }\n"
+                             "  state b { final; outcome granted } }\n"
+                             "procedure p { lifecycle l }\n");
+    mc_sim_opts o = opts(cat, 10, 1);
+    mc_sim_result r;
+    mc_error err;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "no procedure declares a volume: nothing to simulate");
+    o.dossiers = 0;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "no dossier to simulate (give --dossiers N, N > 0)");
+    assert_null(r.procedures);
+    mc_catalogue_free(cat);
+}
+
+/* A required field whose pattern the generator cannot satisfy: the engine refuses those
+ * applicants, and the run says so. */
+static void test_sim__refused_applicants_are_counted(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load("role clerk\n"
+                             "lifecycle l { state a { initial; on go -> b by clerk }\n"
+                             "  state b { final; outcome granted } }\n"
+                             "procedure p { lifecycle l; volume 5 per year\n"
+                             "  field code { type text; required; pattern \"\\\\p{Lu}[0-9]\" } }\n");
+    mc_sim_opts o = opts(cat, 20, 1);
+    o.year = true;
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_int_equal(r.total.dossiers, 5);
+    assert_int_equal(r.total.refused_at_submission, 5);
+    assert_non_null(strstr(r.notes, "p: a synthetic applicant was refused at submission: field "
+                                    "'code': 'synthetic' does not match its pattern"));
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+typedef struct oom_ctx {
+    mc_catalogue *cat;
+} oom_ctx;
+
+static int oom_attempt(void *ud)
+{
+    oom_ctx *c = ud;
+    mc_sim_opts o = opts(c->cat, 6, 1);
+    mc_sim_result r;
+    int rc = mc_sim_run(c->cat, NULL, &o, &r, NULL);
+    if (rc == 0) {
+        assert_int_equal(r.total.dossiers, 6);
+        mc_sim_result_free(&r);
+    }
+    return rc;
+}
+
+static void test_sim__out_of_memory(void **state)
+{
+    (void)state;
+    oom_ctx c = {load(sim_text)};
+    assert_true(tu_oom_sweep(oom_attempt, &c, false) > 10);
+    mc_catalogue_free(c.cat);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_synth__values_match_their_patterns),
+        cmocka_unit_test(test_synth__unsupported_patterns_say_so),
+        cmocka_unit_test(test_synth__fields_follow_their_samples),
+        cmocka_unit_test(test_sim__split_by_volume_and_deterministic),
+        cmocka_unit_test(test_sim__takes_chance_coverage_and_cost),
+        cmocka_unit_test(test_sim__reform_side_by_side),
+        cmocka_unit_test(test_sim__loops_dead_ends_and_timers),
+        cmocka_unit_test(test_sim__nothing_to_simulate),
+        cmocka_unit_test(test_sim__refused_applicants_are_counted),
+        cmocka_unit_test(test_sim__out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
