@@ -49,12 +49,15 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
 		$(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
 
-# The main job on the bundled catalogue: lint it, prove it with its scenarios, and compare the
-# compliance cost of the bundled reform with today's.
+# The main job on the bundled catalogue: lint it, prove it with its scenarios, compare the
+# compliance cost of the bundled reform with today's, and simulate a sample of dossiers under
+# both.
 run: $(BIN)
 	./$(BIN) lint --catalogue .
 	./$(BIN) test tests/scenarios --catalogue .
 	./$(BIN) cost --reform data-simplification-2026 --date 2026-01-15 --catalogue .
+	./$(BIN) simulate --reform data-simplification-2026 --from 2026-01-15 --dossiers 20000 \
+		--seed 1 --catalogue .
 
 test: $(BIN) $(TEST_BIN)
 	@bash tools/run-tests.sh $(BUILD)

@@ -166,7 +166,7 @@ check "simulate: the same seed gives the same numbers" \
 check "simulate: another seed gives other numbers" \
     bash -c "$(declare -f sim); bin='$bin' cat='$cat'; ! cmp -s <(sim --seed 5 --format csv) <(sim --seed 6 --format csv)"
 check "simulate --format json: the reform fetches more" \
-    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --reform civil-data-2026 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); b=d[\"baseline\"][\"total\"]; r=d[\"reform_run\"][\"total\"]; assert b[\"dossiers\"]==r[\"dossiers\"]==500 and r[\"fetched_per_dossier\"]>b[\"fetched_per_dossier\"], (b, r); assert d[\"baseline\"][\"indicators\"][\"received\"]==500'"
+    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --reform civil-data-2026 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); b=d[\"baseline\"][\"total\"]; r=d[\"reformed\"][\"total\"]; assert b[\"dossiers\"]==r[\"dossiers\"]==500 and r[\"fetched_per_dossier\"]>b[\"fetched_per_dossier\"], (b, r); assert d[\"baseline\"][\"indicators\"][\"received\"]==500'"
 check "simulate --format csv: a header, a line per procedure and a total" \
     bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --format csv | sed -n '1p;\$p' | tr '\n' ' ' | grep -q '^procedure,dossiers,.*,on_time_pct total,500,'"
 check "simulate --dossiers must be a positive number: exit 2" status 2 "$bin" simulate --dossiers -3 --catalogue "$cat"

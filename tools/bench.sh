@@ -14,8 +14,8 @@
 #                  its first diagnostics.
 #
 # The other figures of BENCH.md (rule-call, durable, memory, simulate, simulate-memory,
-# report, http) are appended by later work, each as its own bench_NAME function called from
-# main at the bottom; a figure whose part is not built yet is simply absent.
+# report; http to come) each have their own bench_NAME function called from main at the
+# bottom; a figure whose part is not built yet is simply absent.
 set -euo pipefail
 
 build=${1:-build}
@@ -108,7 +108,7 @@ bench_report() {
 # why. Each side runs three times; the best run of each is kept.
 bench_simulate() {
     local n peers here best="" xbest="" i line v
-    n=$(scale 50000)
+    n=$(scale 200000)
     here=$(cd "$(dirname "$0")" && pwd)
     peers="$here/../../shared/bench/peers"
     say "simulate: $n dossiers a run, 3 runs each"
@@ -148,6 +148,25 @@ bench_simulate() {
     fi
 }
 
+# simulate-memory: `motcua simulate` of 10 million dossiers of the bundled catalogue (real
+# rules, calendars, coverage), baseline only, under tools/runstat.c: its peak resident set. The
+# dossiers a second of that run go to stderr.
+bench_simulate_memory() {
+    local n line here
+    n=$(scale 10000000)
+    here=$(cd "$(dirname "$0")/.." && pwd)
+    say "simulate-memory: $n dossiers of the bundled catalogue"
+    line=$("$runstat" -- "$motcua" simulate --catalogue "$here" --dossiers "$n" --seed 1 \
+        --from 2026-01-01 --format csv)
+    if [ "$(field exit "$line")" != 0 ]; then
+        echo "bench.sh: simulate-memory: motcua simulate failed ($line)" >&2
+        exit 1
+    fi
+    say "simulate-memory: $line ($(awk -v n="$n" -v s="$(field seconds "$line")" \
+        'BEGIN { printf "%.0f", n / s }') dossiers/s)"
+    echo "bench: simulate-memory dossiers=$n peak_mb=$(field peak_mb "$line")"
+}
+
 main() {
     local tool
     for tool in "$motcua" "$gencat" "$runstat"; do
@@ -161,6 +180,7 @@ main() {
     bench_durable
     bench_report
     bench_simulate
+    bench_simulate_memory
 }
 
 main

@@ -409,9 +409,9 @@ int cmd_simulate(cli *c)
                                 reform ? mc_reform_name(reform) : NULL, "baseline",
                                 run_json(&base));
         if (reformed) {
-            json_object_set_new(out, "reform_run", run_json(&ref));
+            json_object_set_new(out, "reformed", run_json(&ref));
         }
-        char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
         puts(text);
         free(text);
         json_decref(out);
