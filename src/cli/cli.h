@@ -24,6 +24,7 @@ typedef struct cli {
     const char *filter; /* --filter TEXT (test) */
     const char *reform; /* --reform NAME (cost, simulate) */
     const char *from, *to; /* --from DATE, --to DATE (report) */
+    const char *html;      /* --html FILE (cost, report): also write a page */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
@@ -80,5 +81,15 @@ int cli_exit_for(int rc);
 int cli_now(const cli *c, const mc_calendar *cal, int64_t *out);
 /* Today's date on the computer's local clock (the default of --date and --to). */
 mc_date cli_today(void);
+
+/* v with its thousands separated for people: "-1,234,567". */
+void cli_thousands(int64_t v, char out[32]);
+/* v hundredths with two decimals: 1234 gives "12.34", -5 gives "-0.05". */
+void cli_hundredths(int64_t v, char out[32]);
+/* A procedure as a cell of a page's table (html.h): its name, then on a second line the title
+ * of its latest version, with the Vietnamese title when that differs ("birth-registration\n
+ * Birth registration — Đăng ký khai sinh"). NULL when it has no title or out of memory: show
+ * the name. The caller frees it. */
+char *cli_procedure_cell(const mc_catalogue *cat, const char *name);
 
 #endif
