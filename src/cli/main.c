@@ -43,8 +43,10 @@ static const command commands[] = {
     {"cost", cmd_cost, "cost [--reform NAME] [--date DATE] [--format text|csv|json] [--html FILE]",
      "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform; "
      "--html FILE also writes a briefing page"},
-    {"report", cmd_report, "report [--from DATE] [--to DATE] [--format text|csv|json]",
-     "service indicators (Decision 766) per procedure, per agency and in total"},
+    {"report", cmd_report,
+     "report [--from DATE] [--to DATE] [--format text|csv|json] [--html FILE]",
+     "service indicators (Decision 766) per procedure, per agency and in total; "
+     "--html FILE also writes a briefing page"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };
