@@ -250,7 +250,7 @@ static void test_html__columns_and_shares(void **state)
     mc_error err;
     assert_int_equal(html_open(&h, f->path, "t", &err), 0);
     const char *bins[31];
-    char names[31][8];
+    char names[31][16];
     double a[31], b[31];
     for (int i = 0; i < 31; i++) {
         snprintf(names[i], sizeof names[i], i < 30 ? "%d" : "%d+", i);
