@@ -254,8 +254,13 @@ int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_da
         mc_free(b.a);
         return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
     }
-    qsort(b.p, b.np, sizeof *b.p, by_name);
-    qsort(b.a, b.na, sizeof *b.a, by_name);
+    /* An empty store has no arrays at all, and qsort must not be given NULL. */
+    if (b.np > 1) {
+        qsort(b.p, b.np, sizeof *b.p, by_name);
+    }
+    if (b.na > 1) {
+        qsort(b.a, b.na, sizeof *b.a, by_name);
+    }
     out->procedures = b.p;
     out->nprocedures = b.np;
     out->agencies = b.a;
