@@ -21,6 +21,16 @@ check() { # check NAME COMMAND… : the command must succeed
         sed 's/^/# /' "$tmp/out" "$tmp/err" | head -20
     fi
 }
+on_tmpfs() { # on_tmpfs NAME FUNCTION : FUNCTION prints pass, skip (no tmpfs) or fail: WHY
+    n=$((n + 1))
+    local result
+    result=$("$2")
+    case "$result" in
+    pass) echo "ok $n - $1" ;;
+    skip) echo "ok $n - $1 # SKIP cannot mount a tmpfs" ;;
+    *) echo "not ok $n - $1"; echo "# $result" ;;
+    esac
+}
 status() { # status WANT CMD… : exit status of CMD is WANT
     local want=$1
     shift
@@ -240,13 +250,7 @@ full_page() {
     umount "$dir"
     [ "$ok" = 1 ] && echo "pass" || echo "fail: $(cat "$tmp/full.err")"
 }
-n=$((n + 1))
-result=$(full_page)
-case "$result" in
-pass) echo "ok $n - a full disk writes no page and keeps the old one" ;;
-skip) echo "ok $n - a full disk writes no page and keeps the old one # SKIP cannot mount a tmpfs" ;;
-*) echo "not ok $n - a full disk writes no page and keeps the old one"; echo "# $result" ;;
-esac
+on_tmpfs "a full disk writes no page and keeps the old one" full_page
 report_args=(report --from 2025-07-01 --to 2025-07-31 --catalogue "$cat" --db "$tmp/o.db")
 check "report --html writes the page and prints what it prints without it" \
     same_stdout "$tmp/report.html" "${report_args[@]}"
@@ -302,11 +306,5 @@ full_disk() {
     umount "$dir"
     [ "$ok" = 1 ] && echo "pass" || { echo "fail: acked=$acked last: $out"; }
 }
-n=$((n + 1))
-result=$(full_disk)
-case "$result" in
-pass) echo "ok $n - a full disk is a clear error and loses nothing" ;;
-skip) echo "ok $n - a full disk is a clear error and loses nothing # SKIP cannot mount a tmpfs" ;;
-*) echo "not ok $n - a full disk is a clear error and loses nothing"; echo "# $result" ;;
-esac
+on_tmpfs "a full disk is a clear error and loses nothing" full_disk
 echo "1..$n"

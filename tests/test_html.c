@@ -38,6 +38,15 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A new page at the fixture's path; the test closes it. */
+static html *page(const fixture *f)
+{
+    html *h;
+    mc_error err;
+    assert_int_equal(html_open(&h, f->path, "t", &err), 0);
+    return h;
+}
+
 static bool exists(const char *path)
 {
     struct stat st;
@@ -133,9 +142,8 @@ static void test_html__escapes_text_and_keeps_utf8(void **state)
 static void test_html__written_whole_or_not_at_all(void **state)
 {
     fixture *f = *state;
-    html *h;
+    html *h = page(f);
     mc_error err;
-    assert_int_equal(html_open(&h, f->path, "t", &err), 0);
     assert_true(exists(f->tmp));
     assert_false(exists(f->path));
     assert_int_equal(html_close(h, &err), 0);
@@ -183,9 +191,8 @@ static void test_html__failures_name_the_path(void **state)
 static void test_html__bars_scale_to_the_largest(void **state)
 {
     fixture *f = *state;
-    html *h;
+    html *h = page(f);
     mc_error err;
-    assert_int_equal(html_open(&h, f->path, "t", &err), 0);
     const char *labels[] = {"a", "b", "c"};
     double base[] = {100, 200, 0}, reform[] = {50, 0, 0}, neg[] = {-100, 100, 0};
     const char *texts[] = {"100 VND", "200 VND", "0 VND"};
@@ -214,9 +221,8 @@ static void test_html__bars_scale_to_the_largest(void **state)
 static void test_html__charts_survive_degenerate_data(void **state)
 {
     fixture *f = *state;
-    html *h;
+    html *h = page(f);
     mc_error err;
-    assert_int_equal(html_open(&h, f->path, "t", &err), 0);
     const char *one[] = {"only"};
     double zero[] = {0}, single[] = {3.5}, odd[] = {NAN, INFINITY};
     html_series z[] = {{"zero", zero, NULL}};
@@ -246,9 +252,8 @@ static void test_html__charts_survive_degenerate_data(void **state)
 static void test_html__columns_and_shares(void **state)
 {
     fixture *f = *state;
-    html *h;
+    html *h = page(f);
     mc_error err;
-    assert_int_equal(html_open(&h, f->path, "t", &err), 0);
     const char *bins[31];
     char names[31][16];
     double a[31], b[31];

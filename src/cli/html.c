@@ -560,12 +560,7 @@ static void legend(html *h, double x, const html_series *series, size_t nseries)
     }
 }
 
-static size_t clamp_series(size_t nseries)
-{
-    return nseries > HTML_MAX_SERIES ? HTML_MAX_SERIES : nseries;
-}
-
-/* A chart with nothing to draw still has its place and says so. */
+/* The chart of nothing: a figure saying so, in place of the chart. */
 static void empty_chart(html *h, const char *title)
 {
     figure_begin(h, title, 40);
@@ -573,12 +568,21 @@ static void empty_chart(html *h, const char *title)
     figure_end(h);
 }
 
+/* The series to draw (at most HTML_MAX_SERIES); 0 after drawing the chart of nothing when
+ * there are no categories or no series. */
+static size_t series_to_draw(html *h, const char *title, size_t n, size_t nseries)
+{
+    if (n == 0 || nseries == 0) {
+        empty_chart(h, title);
+        return 0;
+    }
+    return nseries > HTML_MAX_SERIES ? HTML_MAX_SERIES : nseries;
+}
+
 void html_bar_chart(html *h, const char *title, const char *const *labels, size_t n,
                     const html_series *series, size_t nseries)
 {
-    nseries = clamp_series(nseries);
-    if (n == 0 || nseries == 0) {
-        empty_chart(h, title);
+    if ((nseries = series_to_draw(h, title, n, nseries)) == 0) {
         return;
     }
     double lo = 0, hi = 0;
@@ -650,9 +654,7 @@ static double tick_step(double hi)
 void html_column_chart(html *h, const char *title, const char *const *labels, size_t n,
                        const html_series *series, size_t nseries)
 {
-    nseries = clamp_series(nseries);
-    if (n == 0 || nseries == 0) {
-        empty_chart(h, title);
+    if ((nseries = series_to_draw(h, title, n, nseries)) == 0) {
         return;
     }
     double hi = 0;
