@@ -25,9 +25,10 @@ typedef struct html html; /* a page being written */
  * Returns 0 and sets *out, or MC_EIO with "cannot write PATH: REASON" (nothing is left on
  * disk), or MC_ENOMEM. The caller ends the page with html_close or html_discard. */
 int html_open(html **out, const char *path, const char *title, mc_error *err);
-/* Ends the page and renames PATH.tmp to PATH. Returns 0, or MC_EIO with "cannot write PATH:
- * REASON" when any write, the flush or the rename failed (PATH.tmp is then removed and PATH is
- * left as it was). Frees h in every case; html_close(NULL, err) returns 0. */
+/* Ends the page, puts it on disk and renames PATH.tmp to PATH. Returns 0, or MC_EIO with
+ * "cannot write PATH: REASON" when any write, the flush or the rename failed (MC_ENOMEM when
+ * the failure was out of memory); PATH.tmp is then removed and PATH is left as it was. Frees h
+ * in every case; html_close(NULL, err) returns 0. */
 int html_close(html *h, mc_error *err);
 /* Frees h and removes PATH.tmp, leaving PATH as it was (a command that failed after opening
  * its page). html_discard(NULL) is a no-op. */
@@ -108,7 +109,8 @@ void html_column_chart(html *h, const char *title, const char *const *labels, si
                        const html_series *series, size_t nseries);
 
 /* One row of a share chart: a bar from 0 to 100% split into nparts parts (1 to
- * HTML_MAX_PARTS) in proportion to values (negative values count as 0), each part named. */
+ * HTML_MAX_PARTS) in proportion to values (negative values count as 0), each part named. The
+ * parts are green, red, amber and grey in that order: put the good share first. */
 enum { HTML_MAX_PARTS = 4 };
 typedef struct html_share {
     const char *label;
