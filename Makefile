@@ -49,6 +49,14 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
 		$(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
 
+# The page writer is command-line code: its suite links the two objects of src/cli it needs.
+HTML_TEST_OBJ := $(BUILD)/src/cli/html.o $(BUILD)/src/cli/cli.o
+$(BUILD)/tests/test_html: tests/test_html.c tests/testutil.h $(HTML_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(HTML_TEST_OBJ) \
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+
 # The main job on the bundled catalogue: lint it, prove it with its scenarios, compare the
 # compliance cost of the bundled reform with today's, and simulate a sample of dossiers under
 # both.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Command-line tests of `motcua lint`, `graph` and `help`: exit statuses, output streams, JSON.
+# Command-line tests of `motcua lint`, `graph` and `help`, the dossier commands, `cost` and
+# `report` and their pages: exit statuses, output streams, JSON.
 # Prints TAP lines ("ok N - name" / "not ok N - name"); run by tools/run-tests.sh as
 #   bash tests/cli.sh BUILD/motcua
 set -u
@@ -19,6 +20,16 @@ check() { # check NAME COMMAND… : the command must succeed
         echo "not ok $n - $name"
         sed 's/^/# /' "$tmp/out" "$tmp/err" | head -20
     fi
+}
+on_tmpfs() { # on_tmpfs NAME FUNCTION : FUNCTION prints pass, skip (no tmpfs) or fail: WHY
+    n=$((n + 1))
+    local result
+    result=$("$2")
+    case "$result" in
+    pass) echo "ok $n - $1" ;;
+    skip) echo "ok $n - $1 # SKIP cannot mount a tmpfs" ;;
+    *) echo "not ok $n - $1"; echo "# $result" ;;
+    esac
 }
 status() { # status WANT CMD… : exit status of CMD is WANT
     local want=$1
@@ -180,6 +191,101 @@ check "simulate --year refuses a year too large to run: exit 1" status 1 "$bin" 
 check "simulate --year: the refusal says what to do" grep -q "the volumes add up to 1000000001 dossiers a year, more than 1000000000: simulate a sample with --dossiers N" "$tmp/stderr"
 check "simulate: a lifecycle that never ends is reported, not a hang" \
     bash -c "'$bin' simulate --year --catalogue '$tmp/simloop' 2>/dev/null | grep -q 'p: some dossiers did not reach a final state within 1000 transitions'"
+# `--html FILE` on cost and report: one self-contained page besides the usual output.
+cost_args=(cost --reform civil-data-2026 --date 2025-07-01 --catalogue "$cat")
+same_stdout() { # same_stdout PAGE ARGS… : with --html PAGE, stdout is what it is without
+    local page=$1
+    shift
+    "$bin" "$@" >"$tmp/plain" 2>&1 && "$bin" "$@" --html "$page" >"$tmp/with" 2>&1 &&
+        cmp -s "$tmp/plain" "$tmp/with" && test -s "$page" && ! test -e "$page.tmp"
+}
+has_figures() { # has_figures PAGE LINE : every number of the text line is a cell of the page
+    local page=$1 figure found=0
+    for figure in $(printf '%s\n' "$2" | grep -oE '[0-9][0-9,./]*%?'); do
+        grep -qF ">$figure<" "$page" || { echo "missing $figure" >&2; return 1; }
+        found=$((found + 1))
+    done
+    [ "$found" -gt 0 ]
+}
+self_contained() { # self_contained PAGE : charts, and nothing to fetch or run
+    [ "$(grep -c '<svg' "$1")" -ge 1 ] && ! grep -qE 'https?://|src=|<link|<script|@import|url\(' "$1"
+}
+one_line_error() { # one_line_error WANT ARGS… : exit 3, stderr is the one line WANT
+    local want=$1
+    shift
+    "$bin" "$@" >/dev/null 2>"$tmp/stderr"
+    [ $? -eq 3 ] && [ "$(cat "$tmp/stderr")" = "$want" ]
+}
+check "cost --html writes the page and prints what it prints without it" \
+    same_stdout "$tmp/cost.html" "${cost_args[@]}"
+check "the cost page holds the total line's figures" \
+    has_figures "$tmp/cost.html" "$("$bin" "${cost_args[@]}" | grep '^total ')"
+check "the cost page holds a procedure's figures and its titles" \
+    bash -c "grep -qF '>72,000,000,000<' '$tmp/cost.html' && grep -qF '>19.83%<' '$tmp/cost.html' && grep -qF 'Đăng ký khai sinh' '$tmp/cost.html'"
+check "the cost page has its charts and nothing from outside" self_contained "$tmp/cost.html"
+check "the cost page has two bar charts with a reform, one without" \
+    bash -c "test \$(grep -c '<svg' '$tmp/cost.html') = 2 && '$bin' cost --date 2025-07-01 --catalogue '$cat' --html '$tmp/base.html' >/dev/null && test \$(grep -c '<svg' '$tmp/base.html') = 1 && ! grep -q '>reform<' '$tmp/base.html'"
+check "cost --format json --html: JSON on stdout, the page beside it" \
+    bash -c "'$bin' ${cost_args[*]} --format json --html '$tmp/j.html' | python3 -c 'import json,sys; json.load(sys.stdin)' && test -s '$tmp/j.html'"
+mkdir -p "$tmp/amp/procedures"
+cat >"$tmp/amp/procedures/p.proc" <<'PROC'
+cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND; count-waiting true }
+role clerk
+procedure births-deaths {
+  title "Births & <deaths> \"quoted\" 'single'"
+  title vi "Đăng ký khai sinh & khai tử"
+  effective 2025-01-01
+  time-limit 5wd
+  volume 1000 per year
+  state a { initial; on go -> b by clerk }
+  state b { final }
+}
+reform r { title "Less <paper> & more data"; drop procedure births-deaths }
+PROC
+check "titles are escaped in the page, Vietnamese passes unchanged" \
+    bash -c "'$bin' cost --catalogue '$tmp/amp' --reform r --date 2025-07-01 --html '$tmp/amp.html' >/dev/null && grep -qF 'Births &amp; &lt;deaths&gt; &quot;quoted&quot; &#39;single&#39; — Đăng ký khai sinh &amp; khai tử' '$tmp/amp.html' && grep -qF 'Less &lt;paper&gt; &amp; more data' '$tmp/amp.html' && ! grep -q '<deaths>\|<paper>' '$tmp/amp.html'"
+check "an unwritable page: exit 3, one line, no file and no .tmp" \
+    bash -c "$(declare -f one_line_error); bin='$bin' tmp='$tmp'; one_line_error 'motcua: cannot write /nonexistent/dir/x.html: No such file or directory' ${cost_args[*]} --html /nonexistent/dir/x.html && ! test -e /nonexistent/dir/x.html.tmp"
+mkdir -p "$tmp/folder"
+check "a folder as the page: exit 3, one line, no .tmp left" \
+    bash -c "$(declare -f one_line_error); bin='$bin' tmp='$tmp'; one_line_error 'motcua: cannot write $tmp/folder: Is a directory' ${cost_args[*]} --html '$tmp/folder' && ! test -e '$tmp/folder.tmp'"
+check "cost --html without a value: exit 2" status 2 "$bin" "${cost_args[@]}" --html
+check "cost --html with an empty value: exit 2" status 2 "$bin" "${cost_args[@]}" --html=
+check "a failed cost writes no page" \
+    bash -c "! '$bin' cost --reform nope --catalogue '$cat' --html '$tmp/nope.html' 2>/dev/null && ! test -e '$tmp/nope.html' && ! test -e '$tmp/nope.html.tmp'"
+check "help shows --html for cost and report" \
+    bash -c "'$bin' help cost | grep -q -- '--html FILE' && '$bin' help report | grep -q -- '--html FILE'"
+# A full disk: the page is not written, and the page that was there stays whole. The old page
+# takes the one block of a 4k file system, so the new one finds no room. Needs the right to
+# mount a tmpfs (root in CI); skipped otherwise.
+full_page() {
+    local dir="$tmp/tinypage"
+    mkdir -p "$dir"
+    if ! mount -t tmpfs -o size=4k tmpfs "$dir" 2>/dev/null; then
+        echo "skip"
+        return 0
+    fi
+    echo "old page" >"$dir/c.html"
+    local ok=1
+    "$bin" "${cost_args[@]}" --html "$dir/c.html" >/dev/null 2>"$tmp/full.err" && ok=0
+    [ "$(cat "$tmp/full.err")" = "motcua: cannot write $dir/c.html: No space left on device" ] || ok=0
+    [ "$(cat "$dir/c.html")" = "old page" ] && ! [ -e "$dir/c.html.tmp" ] || ok=0
+    umount "$dir"
+    [ "$ok" = 1 ] && echo "pass" || echo "fail: $(cat "$tmp/full.err")"
+}
+on_tmpfs "a full disk writes no page and keeps the old one" full_page
+report_args=(report --from 2025-07-01 --to 2025-07-31 --catalogue "$cat" --db "$tmp/o.db")
+check "report --html writes the page and prints what it prints without it" \
+    same_stdout "$tmp/report.html" "${report_args[@]}"
+check "the report page holds the total line's figures" \
+    has_figures "$tmp/report.html" "$("$bin" "${report_args[@]}" | grep '^total ')"
+check "the report page has its tables, shares and charts, nothing from outside" \
+    bash -c "$(declare -f self_contained); self_contained '$tmp/report.html' && test \$(grep -c '<table>' '$tmp/report.html') = 2 && grep -q '>on time ' '$tmp/report.html' && grep -q '>fetched ' '$tmp/report.html' && grep -q '>online ' '$tmp/report.html'"
+check "report --html on an empty store says there is no data" \
+    bash -c "'$bin' report --catalogue '$cat' --db :memory: --html '$tmp/empty.html' >/dev/null && grep -q '>no data<' '$tmp/empty.html'"
+check "report --html to an unwritable page: exit 3, one line" \
+    bash -c "$(declare -f one_line_error); bin='$bin' tmp='$tmp'; one_line_error 'motcua: cannot write /nonexistent/r.html: No such file or directory' ${report_args[*]} --html /nonexistent/r.html"
+check "report --html without a value: exit 2" status 2 "$bin" "${report_args[@]}" --html
 
 # A full disk: a store on a tiny file system fills up; the error is clear, and nothing that was
 # acknowledged is lost. Needs the right to mount a tmpfs (root in CI); skipped otherwise.
@@ -223,11 +329,5 @@ full_disk() {
     umount "$dir"
     [ "$ok" = 1 ] && echo "pass" || { echo "fail: acked=$acked last: $out"; }
 }
-n=$((n + 1))
-result=$(full_disk)
-case "$result" in
-pass) echo "ok $n - a full disk is a clear error and loses nothing" ;;
-skip) echo "ok $n - a full disk is a clear error and loses nothing # SKIP cannot mount a tmpfs" ;;
-*) echo "not ok $n - a full disk is a clear error and loses nothing"; echo "# $result" ;;
-esac
+on_tmpfs "a full disk is a clear error and loses nothing" full_disk
 echo "1..$n"

@@ -45,6 +45,50 @@ mc_date cli_today(void)
     return mc_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
+void cli_thousands(int64_t v, char out[32])
+{
+    char digits[24];
+    /* The magnitude as unsigned, so that INT64_MIN has one too. */
+    uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long)a);
+    size_t n = strlen(digits), o = 0;
+    if (v < 0) {
+        out[o++] = '-';
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            out[o++] = ',';
+        }
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
+void cli_hundredths(int64_t v, char out[32])
+{
+    uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    snprintf(out, 32, "%s%llu.%02llu", v < 0 ? "-" : "", (unsigned long long)(a / 100),
+             (unsigned long long)(a % 100));
+}
+
+char *cli_procedure_cell(const mc_catalogue *cat, const char *name)
+{
+    size_t nv = 0;
+    const mc_procedure *const *v = mc_catalogue_versions(cat, name, &nv);
+    const char *title = nv ? mc_text_pick(v[nv - 1]->titles, v[nv - 1]->ntitles, NULL) : NULL;
+    const char *vi = nv ? mc_text_pick(v[nv - 1]->titles, v[nv - 1]->ntitles, "vi") : NULL;
+    if (title == NULL) {
+        return NULL;
+    }
+    bool both = vi != NULL && strcmp(vi, title) != 0;
+    size_t size = strlen(name) + strlen(title) + (both ? strlen(vi) : 0) + sizeof "\n — ";
+    char *out = malloc(size);
+    if (out != NULL) {
+        snprintf(out, size, "%s\n%s%s%s", name, title, both ? " — " : "", both ? vi : "");
+    }
+    return out;
+}
+
 int cli_exit_for(int rc)
 {
     switch (rc) {

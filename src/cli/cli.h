@@ -29,6 +29,7 @@ typedef struct cli {
     const char *from, *to; /* --from DATE, --to DATE (report, simulate) */
     const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
     bool year;                   /* --year (simulate) */
+    const char *html;      /* --html FILE (cost, simulate, report): also write a page */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
@@ -92,5 +93,14 @@ mc_date cli_today(void);
 void cli_indicators_header(bool csv);
 void cli_indicators_row(const mc_indicators *x, bool csv);
 json_t *cli_indicators_json(const mc_indicators *x);
+/* v with its thousands separated for people: "-1,234,567". */
+void cli_thousands(int64_t v, char out[32]);
+/* v hundredths with two decimals: 1234 gives "12.34", -5 gives "-0.05". */
+void cli_hundredths(int64_t v, char out[32]);
+/* A procedure as a cell of a page's table (html.h): its name, then on a second line the title
+ * of its latest version, with the Vietnamese title when that differs ("birth-registration\n
+ * Birth registration — Đăng ký khai sinh"). NULL when it has no title or out of memory: show
+ * the name. The caller frees it. */
+char *cli_procedure_cell(const mc_catalogue *cat, const char *name);
 
 #endif

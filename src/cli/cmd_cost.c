@@ -1,44 +1,52 @@
-/* `motcua cost [--reform NAME] [--date DATE] [--format text|csv|json]` (SPEC §8.1). */
+/* `motcua cost [--reform NAME] [--date DATE] [--format text|csv|json] [--html FILE]`
+ * (SPEC §8.1). The figures are computed once into a table; each format prints that table. */
 #include "cli.h"
+#include "html.h"
 
 #include "motcua/alloc.h"
 #include "motcua/cost.h"
 #include "motcua/reform.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* "1,234,567" — thousands separated for people; the CSV and JSON keep plain numbers. */
-static void money_text(int64_t v, char out[40])
-{
-    char digits[32];
-    snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
-    size_t n = strlen(digits), o = 0;
-    if (v < 0) {
-        out[o++] = '-';
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) {
-            out[o++] = ',';
-        }
-        out[o++] = digits[i];
-    }
-    out[o] = '\0';
-}
+/* One procedure in force on the date, with its figures as people read them. */
+typedef struct cost_row {
+    const mc_cost_line *b;
+    bool abolished; /* a reform is given and the procedure is not in force under it */
+    mc_fixed r_hours;
+    int64_t r_cost, r_annual, saving;
+    char hours[32], cost[32], annual[32];                           /* baseline */
+    char r_hours_t[32], r_cost_t[32], r_annual_t[32], saving_t[32]; /* reform */
+    char pct[32];                                                   /* saving % */
+} cost_row;
+
+/* An assumption printed under the table: the baseline's notes, or the reform's when different. */
+typedef struct cost_note {
+    const char *procedure;
+    bool reform;
+    const char *text;
+} cost_note;
+
+typedef struct cost_table {
+    const mc_catalogue *cat;
+    const mc_cost_model *m;
+    const mc_reform *reform; /* or NULL */
+    char day[11];
+    cost_row *rows;
+    size_t n;
+    cost_note *notes;
+    size_t nnotes;
+    int64_t total_b, total_r;
+    char total_b_t[32], total_r_t[32], total_s_t[32], total_pct[32];
+} cost_table;
 
 /* Hours with two decimals, rounded half up. */
 static void hours_text(mc_fixed h, char out[32])
 {
-    int64_t c = (h + 5000) / 10000;
-    snprintf(out, 32, "%lld.%02lld", (long long)(c / 100), (long long)(c % 100));
-}
-
-static void pct_text(int64_t bp, char out[24])
-{
-    int64_t a = bp < 0 ? -bp : bp;
-    snprintf(out, 24, "%s%lld.%02lld", bp < 0 ? "-" : "", (long long)(a / 100),
-             (long long)(a % 100));
+    cli_hundredths((h + 5000) / 10000, out);
 }
 
 static const mc_cost_line *find(const mc_cost_line *l, size_t n, const char *name)
@@ -51,12 +59,313 @@ static const mc_cost_line *find(const mc_cost_line *l, size_t n, const char *nam
     return NULL;
 }
 
+/* Fills t from the baseline lines and the reform's (ref is NULL without a reform). */
+static int table_build(cost_table *t, const mc_cost_line *base, size_t nb, const mc_cost_line *ref,
+                       size_t nr, mc_error *err)
+{
+    t->rows = calloc(nb ? nb : 1, sizeof *t->rows);
+    t->notes = calloc(2 * nb + 1, sizeof *t->notes);
+    if (t->rows == NULL || t->notes == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < nb; i++) {
+        const mc_cost_line *b = &base[i];
+        const mc_cost_line *r = t->reform ? find(ref, nr, b->procedure) : NULL;
+        const char *notes[2] = {b->in_force ? b->notes : "", r && r->in_force ? r->notes : ""};
+        for (int k = 0; k < 2; k++) {
+            if (notes[k][0] && (k == 0 || strcmp(notes[0], notes[1]) != 0)) {
+                t->notes[t->nnotes++] = (cost_note){b->procedure, k == 1, notes[k]};
+            }
+        }
+        if (!b->in_force) {
+            continue;
+        }
+        cost_row *row = &t->rows[t->n++];
+        bool in_force = r != NULL && r->in_force;
+        row->b = b;
+        row->abolished = t->reform != NULL && !in_force;
+        row->r_hours = in_force ? r->hours : 0;
+        row->r_cost = in_force ? r->cost : 0;
+        row->r_annual = in_force ? r->annual : 0;
+        row->saving = b->annual - row->r_annual;
+        t->total_b += b->annual;
+        t->total_r += row->r_annual;
+        hours_text(b->hours, row->hours);
+        cli_thousands(b->cost, row->cost);
+        cli_thousands(b->annual, row->annual);
+        hours_text(row->r_hours, row->r_hours_t);
+        cli_thousands(row->r_cost, row->r_cost_t);
+        cli_thousands(row->r_annual, row->r_annual_t);
+        cli_thousands(row->saving, row->saving_t);
+        cli_hundredths(mc_cost_saving_bp(b->annual, row->r_annual), row->pct);
+    }
+    cli_thousands(t->total_b, t->total_b_t);
+    cli_thousands(t->total_r, t->total_r_t);
+    cli_thousands(t->total_b - t->total_r, t->total_s_t);
+    cli_hundredths(mc_cost_saving_bp(t->total_b, t->total_r), t->total_pct);
+    return 0;
+}
+
+/* "cost model vn-2024: 40,000 VND an hour, …; waiting counted" */
+static void model_text(const mc_cost_model *m, char *out, size_t size)
+{
+    char inc[32], vis[32], hpd[32], vt[32];
+    cli_thousands(m->hourly_income.amount, inc);
+    cli_thousands(m->visit_cost.amount, vis);
+    mc_fixed_format(m->hours_per_day, hpd);
+    mc_fixed_format(m->visit_time.amount, vt);
+    snprintf(out, size,
+             "cost model %s: %s %s an hour, %s hours a day, a visit %s%s and %s %s; "
+             "waiting %s",
+             m->name, inc, m->hourly_income.currency, hpd, vt, mc_dur_unit_name(m->visit_time.unit),
+             vis, m->visit_cost.currency, m->count_waiting ? "counted" : "not counted");
+}
+
+static void print_text(const cost_table *t)
+{
+    int w = 34; /* the name column: as wide as the longest procedure name */
+    for (size_t i = 0; i < t->n; i++) {
+        int len = (int)strlen(t->rows[i].b->procedure);
+        w = len > w ? len : w;
+    }
+    char model[512];
+    model_text(t->m, model, sizeof model);
+    printf("%s\n", model);
+    printf("versions in force on %s%s%s\n\n", t->day, t->reform ? ", reform " : "",
+           t->reform ? mc_reform_name(t->reform) : "");
+    printf("%-*s %9s %14s %18s", w, "procedure", "hours", "cost/dossier", "annual");
+    if (t->reform) {
+        printf(" | %9s %14s %18s %18s %8s", "hours", "cost/dossier", "annual", "saving", "saving");
+    }
+    putchar('\n');
+    for (size_t i = 0; i < t->n; i++) {
+        const cost_row *r = &t->rows[i];
+        printf("%-*s %9s %14s %18s", w, r->b->procedure, r->hours, r->cost, r->annual);
+        if (t->reform) {
+            printf(" | %9s %14s %18s %18s %7s%%%s", r->r_hours_t, r->r_cost_t, r->r_annual_t,
+                   r->saving_t, r->pct, r->abolished ? "  abolished" : "");
+        }
+        putchar('\n');
+    }
+    printf("%-*s %9s %14s %18s", w, "total", "", "", t->total_b_t);
+    if (t->reform) {
+        printf(" | %9s %14s %18s %18s %7s%%", "", "", t->total_r_t, t->total_s_t, t->total_pct);
+    }
+    putchar('\n');
+    if (t->nnotes > 0) {
+        puts("\nassumptions:");
+    }
+    for (size_t i = 0; i < t->nnotes; i++) {
+        const cost_note *nt = &t->notes[i];
+        printf("  %s%s: %s\n", nt->procedure, nt->reform ? " (reform)" : "", nt->text);
+    }
+}
+
+static void print_csv(const cost_table *t)
+{
+    printf("procedure,hours,cost,volume,annual%s,notes\n",
+           t->reform ? ",reform_hours,reform_cost,reform_annual,saving,saving_pct" : "");
+    for (size_t i = 0; i < t->n; i++) {
+        const cost_row *r = &t->rows[i];
+        const mc_cost_line *b = r->b;
+        printf("%s,%s,%lld,%lld,%lld", b->procedure, r->hours, (long long)b->cost,
+               (long long)b->volume, (long long)b->annual);
+        if (t->reform) {
+            printf(",%s,%lld,%lld,%lld,%s", r->r_hours_t, (long long)r->r_cost,
+                   (long long)r->r_annual, (long long)r->saving, r->pct);
+        }
+        printf(",\"%s\"\n", b->notes);
+    }
+}
+
+static void print_json(const cost_table *t)
+{
+    json_t *procs = json_array();
+    for (size_t i = 0; i < t->n; i++) {
+        const cost_row *r = &t->rows[i];
+        const mc_cost_line *b = r->b;
+        json_t *o =
+            json_pack("{s:s, s:{s:s, s:I, s:I, s:I}, s:s}", "procedure", b->procedure, "baseline",
+                      "hours", r->hours, "cost", (json_int_t)b->cost, "volume",
+                      (json_int_t)b->volume, "annual", (json_int_t)b->annual, "notes", b->notes);
+        if (t->reform) {
+            json_object_set_new(o, "reform",
+                                json_pack("{s:s, s:I, s:I, s:b}", "hours", r->r_hours_t, "cost",
+                                          (json_int_t)r->r_cost, "annual", (json_int_t)r->r_annual,
+                                          "abolished", r->abolished));
+            json_object_set_new(o, "saving", json_integer(r->saving));
+            json_object_set_new(o, "saving_pct", json_string(r->pct));
+        }
+        json_array_append_new(procs, o);
+    }
+    json_t *o = json_pack("{s:s, s:s, s:s?, s:o, s:{s:I}}", "date", t->day, "cost_model",
+                          t->m->name, "reform", t->reform ? mc_reform_name(t->reform) : NULL,
+                          "procedures", procs, "total", "baseline", (json_int_t)t->total_b);
+    if (t->reform) {
+        json_t *total = json_object_get(o, "total");
+        json_object_set_new(total, "reform", json_integer(t->total_r));
+        json_object_set_new(total, "saving", json_integer(t->total_b - t->total_r));
+        json_object_set_new(total, "saving_pct", json_string(t->total_pct));
+    }
+    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    puts(text);
+    free(text);
+    json_decref(o);
+}
+
+/* ---- the page ----------------------------------------------------------------------------- */
+
+static void page_meta(html *h, const cli *c, const cost_table *t)
+{
+    html_meta(h, "catalogue %s, versions in force on %s", c->catalogue ? c->catalogue : ".",
+              t->day);
+    if (t->reform) {
+        const char *title = mc_reform_title(t->reform);
+        html_meta(h, "reform %s%s%s", mc_reform_name(t->reform), title ? ": " : "",
+                  title ? title : "");
+    }
+    char model[512];
+    model_text(t->m, model, sizeof model);
+    html_meta(h, "%s", model);
+}
+
+static void page_figures(html *h, const cost_table *t)
+{
+    const char *cur = t->m->hourly_income.currency;
+    char b[64], r[64], s[64], p[40];
+    snprintf(b, sizeof b, "%s %s", t->total_b_t, cur);
+    snprintf(r, sizeof r, "%s %s", t->total_r_t, cur);
+    snprintf(s, sizeof s, "%s %s", t->total_s_t, cur);
+    snprintf(p, sizeof p, "%s%%", t->total_pct);
+    html_figure f[] = {
+        {b, "annual cost, baseline"},
+        {r, "annual cost, reform"},
+        {s, "annual saving"},
+        {p, "saving"},
+    };
+    html_figures(h, f, t->reform ? 4 : 1);
+}
+
+static void page_table(html *h, const cost_table *t)
+{
+    static const char *const head[] = {
+        "procedure",           "hours",         "cost/dossier", "volume",  "annual", "reform hours",
+        "reform cost/dossier", "reform annual", "saving",       "saving %"};
+    size_t ncols = t->reform ? 10 : 5;
+    char caption[128];
+    snprintf(caption, sizeof caption, "Compliance cost per procedure, in %s",
+             t->m->hourly_income.currency);
+    html_table_begin(h, caption, head, ncols, "lrrrrrrrrr");
+    for (size_t i = 0; i < t->n; i++) {
+        const cost_row *r = &t->rows[i];
+        char volume[32], pct[40], r_annual[48];
+        char *name = cli_procedure_cell(t->cat, r->b->procedure);
+        cli_thousands(r->b->volume, volume);
+        snprintf(pct, sizeof pct, "%s%%", r->pct);
+        snprintf(r_annual, sizeof r_annual, "%s%s", r->r_annual_t,
+                 r->abolished ? " (abolished)" : "");
+        const char *cells[] = {name ? name : r->b->procedure,
+                               r->hours,
+                               r->cost,
+                               volume,
+                               r->annual,
+                               r->r_hours_t,
+                               r->r_cost_t,
+                               r_annual,
+                               r->saving_t,
+                               pct};
+        html_table_row(h, cells);
+        free(name);
+    }
+    char pct[40];
+    snprintf(pct, sizeof pct, "%s%%", t->total_pct);
+    const char *total[] = {"total", "", "",           "",           t->total_b_t,
+                           "",      "", t->total_r_t, t->total_s_t, pct};
+    html_table_total(h, total);
+    html_table_end(h);
+}
+
+static void page_charts(html *h, const cost_table *t)
+{
+    size_t n = t->n;
+    const char **labels = calloc(n ? n : 1, sizeof *labels);
+    const char **texts = calloc(3 * (n ? n : 1), sizeof *texts);
+    double *values = calloc(3 * (n ? n : 1), sizeof *values);
+    if (labels == NULL || texts == NULL || values == NULL) {
+        html_set_error(h, ENOMEM);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const cost_row *r = &t->rows[i];
+        labels[i] = r->b->procedure;
+        values[i] = (double)r->b->cost;
+        texts[i] = r->cost;
+        values[n + i] = (double)r->r_cost;
+        texts[n + i] = r->r_cost_t;
+        values[2 * n + i] = (double)r->saving;
+        texts[2 * n + i] = r->saving_t;
+    }
+    html_series per_dossier[] = {
+        {"baseline", values, texts},
+        {"reform", values + n, texts + n},
+    };
+    html_heading(h, "Cost per dossier");
+    html_bar_chart(h,
+                   t->reform ? "Cost of one dossier to its applicant, baseline and reform"
+                             : "Cost of one dossier to its applicant",
+                   labels, n, per_dossier, t->reform ? 2 : 1);
+    if (t->reform) {
+        html_series saving[] = {{"annual saving", values + 2 * n, texts + 2 * n}};
+        html_heading(h, "Annual saving");
+        html_bar_chart(h, "Annual saving per procedure (baseline annual cost minus reform)", labels,
+                       n, saving, 1);
+    }
+done:
+    free(labels);
+    free(texts);
+    free(values);
+}
+
+static int write_page(const cli *c, const cost_table *t, mc_error *err)
+{
+    html *h = NULL;
+    char title[512];
+    snprintf(title, sizeof title, "Compliance cost%s%s", t->reform ? ": " : "",
+             t->reform ? mc_reform_name(t->reform) : "");
+    int rc = html_open(&h, c->html, title, err);
+    if (rc != 0) {
+        return rc;
+    }
+    page_meta(h, c, t);
+    page_figures(h, t);
+    page_table(h, t);
+    page_charts(h, t);
+    html_heading(h, "Assumptions");
+    html_para(h, "Method of Circular 02/2017/TT-VPCP: hours × hourly income, plus the fee, the "
+                 "cost of asked documents and of visits; fetched documents cost nothing. "
+                 "Annual figures are the cost of one dossier × the yearly volume.");
+    if (t->nnotes > 0) {
+        html_list_begin(h);
+        for (size_t i = 0; i < t->nnotes; i++) {
+            char term[256];
+            snprintf(term, sizeof term, "%s%s", t->notes[i].procedure,
+                     t->notes[i].reform ? " (reform)" : "");
+            html_item(h, term, t->notes[i].text);
+        }
+        html_list_end(h);
+    }
+    return html_close(h, err);
+}
+
 int cmd_cost(cli *c)
 {
     const char *fmt = c->format ? c->format : "text";
-    bool csv = strcmp(fmt, "csv") == 0;
     if (c->nargs != 0) {
-        return cli_usage_error("cost takes no arguments (options: --reform, --date, --format)");
+        return cli_usage_error(
+            "cost takes no arguments (options: --reform, --date, --format, --html)");
+    }
+    if (c->html != NULL && c->html[0] == '\0') {
+        return cli_usage_error("--html needs a file name");
     }
     mc_date date = cli_today();
     char msg[200];
@@ -70,23 +379,44 @@ int cmd_cost(cli *c)
     mc_error_clear(&err);
     mc_cost_line *base = NULL, *ref = NULL;
     size_t nb = 0, nr = 0;
-    int status = EXIT_OK;
+    cost_table t;
+    memset(&t, 0, sizeof t);
     int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
-    const mc_cost_model *m = cat ? mc_catalogue_default_cost_model(cat) : NULL;
-    if (rc == 0 && m == NULL) {
+    t.cat = cat;
+    t.m = cat ? mc_catalogue_default_cost_model(cat) : NULL;
+    if (rc == 0 && t.m == NULL) {
         rc = mc_error_set(&err, MC_ENOTFOUND, "the catalogue has no default cost-model");
     }
-    const mc_reform *reform = NULL;
     if (rc == 0 && c->reform != NULL) {
-        reform = mc_catalogue_reform(cat, c->reform);
-        rc = reform ? mc_reform_apply(cat, reform, &reformed, &err)
-                    : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reform);
+        t.reform = mc_catalogue_reform(cat, c->reform);
+        rc = t.reform ? mc_reform_apply(cat, t.reform, &reformed, &err)
+                      : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reform);
     }
     if (rc == 0) {
-        rc = mc_cost_compute(cat, rules, m, date, &base, &nb, &err);
+        rc = mc_cost_compute(cat, rules, t.m, date, &base, &nb, &err);
     }
     if (rc == 0 && reformed != NULL) {
-        rc = mc_cost_compute(reformed, rules, m, date, &ref, &nr, &err);
+        rc = mc_cost_compute(reformed, rules, t.m, date, &ref, &nr, &err);
+    }
+    mc_date_format(date, t.day);
+    if (rc == 0) {
+        rc = table_build(&t, base, nb, ref, nr, &err);
+    }
+    if (rc == 0 && t.n == 0) {
+        rc = mc_error_set(&err, MC_ENOTFOUND, "no procedure is in force on %s", t.day);
+    }
+    if (rc == 0) {
+        if (strcmp(fmt, "csv") == 0) {
+            print_csv(&t);
+        } else if (c->json) {
+            print_json(&t);
+        } else {
+            print_text(&t);
+        }
+        fflush(stdout);
+        if (c->html != NULL) {
+            rc = write_page(c, &t, &err);
+        }
     }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
@@ -95,153 +425,14 @@ int cmd_cost(cli *c)
         if (err.msg[0]) {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
-        status = cli_exit_for(rc);
-        goto done;
     }
-    bool any = false;
-    for (size_t i = 0; i < nb; i++) {
-        any |= base[i].in_force;
-    }
-    char day[11];
-    mc_date_format(date, day);
-    if (!any) {
-        fprintf(stderr, "motcua: no procedure is in force on %s\n", day);
-        status = EXIT_FAIL;
-        goto done;
-    }
-    int64_t total_b = 0, total_r = 0;
-    json_t *json = c->json ? json_array() : NULL;
-    int w = 34; /* the name column: as wide as the longest procedure name */
-    for (size_t i = 0; i < nb; i++) {
-        int len = (int)strlen(base[i].procedure);
-        w = len > w ? len : w;
-    }
-    if (csv) {
-        printf("procedure,hours,cost,volume,annual%s,notes\n",
-               reform ? ",reform_hours,reform_cost,reform_annual,saving,saving_pct" : "");
-    } else if (!c->json) {
-        char inc[40], vis[40];
-        money_text(m->hourly_income.amount, inc);
-        money_text(m->visit_cost.amount, vis);
-        char hpd[32];
-        mc_fixed_format(m->hours_per_day, hpd);
-        char vt[32];
-        mc_fixed_format(m->visit_time.amount, vt);
-        printf("cost model %s: %s %s an hour, %s hours a day, a visit %s%s and %s %s; waiting "
-               "%s\n",
-               m->name, inc, m->hourly_income.currency, hpd, vt,
-               mc_dur_unit_name(m->visit_time.unit), vis, m->visit_cost.currency,
-               m->count_waiting ? "counted" : "not counted");
-        printf("versions in force on %s%s%s\n\n", day, reform ? ", reform " : "",
-               reform ? mc_reform_name(reform) : "");
-        printf("%-*s %9s %14s %18s", w, "procedure", "hours", "cost/dossier", "annual");
-        if (reform) {
-            printf(" | %9s %14s %18s %18s %8s", "hours", "cost/dossier", "annual", "saving",
-                   "saving");
-        }
-        putchar('\n');
-    }
-    for (size_t i = 0; i < nb; i++) {
-        const mc_cost_line *b = &base[i];
-        if (!b->in_force) {
-            continue;
-        }
-        const mc_cost_line *r = reform ? find(ref, nr, b->procedure) : NULL;
-        bool abolished = reform && (r == NULL || !r->in_force);
-        int64_t r_cost = r && r->in_force ? r->cost : 0;
-        int64_t r_annual = r && r->in_force ? r->annual : 0;
-        mc_fixed r_hours = r && r->in_force ? r->hours : 0;
-        total_b += b->annual;
-        total_r += r_annual;
-        int64_t saving = b->annual - r_annual;
-        char pct[24], h[32], rh[32], cost_t[40], annual_t[40], rcost_t[40], rannual_t[40],
-            saving_t[40];
-        pct_text(mc_cost_saving_bp(b->annual, r_annual), pct);
-        hours_text(b->hours, h);
-        hours_text(r_hours, rh);
-        money_text(b->cost, cost_t);
-        money_text(b->annual, annual_t);
-        money_text(r_cost, rcost_t);
-        money_text(r_annual, rannual_t);
-        money_text(saving, saving_t);
-        if (csv) {
-            printf("%s,%s,%lld,%lld,%lld", b->procedure, h, (long long)b->cost,
-                   (long long)b->volume, (long long)b->annual);
-            if (reform) {
-                printf(",%s,%lld,%lld,%lld,%s", rh, (long long)r_cost, (long long)r_annual,
-                       (long long)saving, pct);
-            }
-            printf(",\"%s\"\n", b->notes);
-        } else if (json != NULL) {
-            json_t *o = json_pack("{s:s, s:{s:s, s:I, s:I, s:I}, s:s}", "procedure", b->procedure,
-                                  "baseline", "hours", h, "cost", (json_int_t)b->cost, "volume",
-                                  (json_int_t)b->volume, "annual", (json_int_t)b->annual, "notes",
-                                  b->notes);
-            if (reform) {
-                json_object_set_new(o, "reform",
-                                    json_pack("{s:s, s:I, s:I, s:b}", "hours", rh, "cost",
-                                              (json_int_t)r_cost, "annual", (json_int_t)r_annual,
-                                              "abolished", abolished));
-                json_object_set_new(o, "saving", json_integer(saving));
-                json_object_set_new(o, "saving_pct", json_string(pct));
-            }
-            json_array_append_new(json, o);
-        } else {
-            printf("%-*s %9s %14s %18s", w, b->procedure, h, cost_t, annual_t);
-            if (reform) {
-                printf(" | %9s %14s %18s %18s %7s%%%s", rh, rcost_t, rannual_t, saving_t, pct,
-                       abolished ? "  abolished" : "");
-            }
-            putchar('\n');
-        }
-    }
-    char pct[24], tb[40], tr[40], ts[40];
-    pct_text(mc_cost_saving_bp(total_b, total_r), pct);
-    money_text(total_b, tb);
-    money_text(total_r, tr);
-    money_text(total_b - total_r, ts);
-    if (json != NULL) {
-        json_t *o = json_pack("{s:s, s:s, s:s?, s:o, s:{s:I}}", "date", day, "cost_model", m->name,
-                              "reform", reform ? mc_reform_name(reform) : NULL, "procedures", json,
-                              "total", "baseline", (json_int_t)total_b);
-        if (reform) {
-            json_t *t = json_object_get(o, "total");
-            json_object_set_new(t, "reform", json_integer(total_r));
-            json_object_set_new(t, "saving", json_integer(total_b - total_r));
-            json_object_set_new(t, "saving_pct", json_string(pct));
-        }
-        char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        puts(text);
-        free(text);
-        json_decref(o);
-    } else if (!csv) {
-        printf("%-*s %9s %14s %18s", w, "total", "", "", tb);
-        if (reform) {
-            printf(" | %9s %14s %18s %18s %7s%%", "", "", tr, ts, pct);
-        }
-        putchar('\n');
-        bool header = false;
-        for (size_t i = 0; i < nb; i++) {
-            const mc_cost_line *r = reform ? find(ref, nr, base[i].procedure) : NULL;
-            const char *notes[2] = {base[i].in_force ? base[i].notes : "",
-                                    r && r->in_force ? r->notes : ""};
-            for (int k = 0; k < 2; k++) {
-                if (notes[k][0] && (k == 0 || strcmp(notes[0], notes[1]) != 0)) {
-                    if (!header) {
-                        puts("\nassumptions:");
-                        header = true;
-                    }
-                    printf("  %s%s: %s\n", base[i].procedure, k ? " (reform)" : "", notes[k]);
-                }
-            }
-        }
-    }
-done:
+    free(t.rows);
+    free(t.notes);
     mc_free(base);
     mc_free(ref);
     mc_catalogue_free(reformed);
     mc_catalogue_free(cat);
     mc_rules_free(rules);
     mc_diags_free(diags);
-    return status;
+    return cli_exit_for(rc);
 }

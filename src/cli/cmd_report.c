@@ -1,21 +1,24 @@
-/* `motcua report [--from DATE] [--to DATE] [--format text|csv|json]` (SPEC §9). */
+/* `motcua report [--from DATE] [--to DATE] [--format text|csv|json] [--html FILE]` (SPEC §9). */
 #include "cli.h"
+#include "html.h"
 
 #include "motcua/report.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* part / whole as a percentage with two decimals ("-" when whole is 0). */
+/* part / whole as a percentage with two decimals, rounded half up ("-" when whole is 0). */
 static void pct(int64_t part, int64_t whole, char out[48])
 {
     if (whole == 0) {
         snprintf(out, 48, "-");
         return;
     }
-    int64_t bp = (part * 20000 + whole) / (2 * whole);
-    snprintf(out, 48, "%lld.%02lld", (long long)(bp / 100), (long long)(bp % 100));
+    char t[32];
+    cli_hundredths((part * 20000 + whole) / (2 * whole), t);
+    snprintf(out, 48, "%s", t);
 }
 
 static void mean(int64_t sum, int64_t n, char out[48])
@@ -24,56 +27,219 @@ static void mean(int64_t sum, int64_t n, char out[48])
         snprintf(out, 48, "-");
         return;
     }
-    int64_t c = (sum * 200 + n) / (2 * n);
-    snprintf(out, 48, "%lld.%02lld", (long long)(c / 100), (long long)(c % 100));
+    char t[32];
+    cli_hundredths((sum * 200 + n) / (2 * n), t);
+    snprintf(out, 48, "%s", t);
+}
+
+/* The shares and the mean of a row, as every format prints them. */
+typedef struct ratios {
+    char on[48], online[48], full[48], mean[48];
+} ratios;
+
+static ratios ratios_of(const mc_indicators *x)
+{
+    ratios r;
+    pct(x->on_time, x->resolved, r.on);
+    pct(x->online, x->received, r.online);
+    pct(x->full_online, x->received, r.full);
+    mean(x->processing_wd, x->resolved, r.mean);
+    return r;
 }
 
 json_t *cli_indicators_json(const mc_indicators *x)
 {
-    char on[48], onl[48], full[48], m[48];
-    pct(x->on_time, x->resolved, on);
-    pct(x->online, x->received, onl);
-    pct(x->full_online, x->received, full);
-    mean(x->processing_wd, x->resolved, m);
-    json_t *o = json_pack(
-        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-        "s:I, s:s, s:s, s:s, s:s}",
-        "name", x->name, "received", (json_int_t)x->received, "resolved", (json_int_t)x->resolved,
-        "on_time", (json_int_t)x->on_time, "late", (json_int_t)x->late, "in_progress",
-        (json_int_t)x->in_progress, "overdue", (json_int_t)x->overdue, "apologies",
-        (json_int_t)x->apologies, "apologies_timely", (json_int_t)x->apologies_timely, "online",
-        (json_int_t)x->online, "full_online", (json_int_t)x->full_online, "results",
-        (json_int_t)x->results, "fetched", (json_int_t)x->fetched, "asked", (json_int_t)x->asked,
-        "on_time_pct", on, "online_pct", onl, "full_online_pct", full, "mean_processing_wd", m);
+    ratios r = ratios_of(x);
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                  "s:I, s:s, s:s, s:s, s:s}",
+                  "name", x->name, "received", (json_int_t)x->received, "resolved",
+                  (json_int_t)x->resolved, "on_time", (json_int_t)x->on_time, "late",
+                  (json_int_t)x->late, "in_progress", (json_int_t)x->in_progress, "overdue",
+                  (json_int_t)x->overdue, "apologies", (json_int_t)x->apologies, "apologies_timely",
+                  (json_int_t)x->apologies_timely, "online", (json_int_t)x->online, "full_online",
+                  (json_int_t)x->full_online, "results", (json_int_t)x->results, "fetched",
+                  (json_int_t)x->fetched, "asked", (json_int_t)x->asked, "on_time_pct", r.on,
+                  "online_pct", r.online, "full_online_pct", r.full, "mean_processing_wd", r.mean);
     json_object_set_new(o, "blocked", json_integer(x->blocked));
     return o;
 }
 
+/* "12.50%", or "-" for a share of nothing. */
+static void with_percent(char s[48])
+{
+    strcat(s, strcmp(s, "-") ? "%" : "");
+}
+
 void cli_indicators_row(const mc_indicators *x, bool csv)
 {
-    char on[48], onl[48], full[48], m[48];
-    pct(x->on_time, x->resolved, on);
-    pct(x->online, x->received, onl);
-    pct(x->full_online, x->received, full);
-    mean(x->processing_wd, x->resolved, m);
+    ratios r = ratios_of(x);
     if (csv) {
         printf("%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%lld,%lld,%lld,%lld,%s\n", x->name,
                (long long)x->received, (long long)x->resolved, (long long)x->on_time,
                (long long)x->late, (long long)x->in_progress, (long long)x->overdue,
-               (long long)x->apologies, (long long)x->apologies_timely, onl, full,
+               (long long)x->apologies, (long long)x->apologies_timely, r.online, r.full,
                (long long)x->results, (long long)x->fetched, (long long)x->asked,
-               (long long)x->blocked, m);
+               (long long)x->blocked, r.mean);
         return;
     }
-    strcat(on, strcmp(on, "-") ? "%" : "");
-    strcat(onl, strcmp(onl, "-") ? "%" : "");
-    strcat(full, strcmp(full, "-") ? "%" : "");
+    with_percent(r.on);
+    with_percent(r.online);
+    with_percent(r.full);
     printf("%-30s %8lld %8lld %8s %5lld %8lld %7lld %5lld/%-5lld %8s %8s %7lld "
            "%5lld/%-5lld %7lld %7s\n",
-           x->name, (long long)x->received, (long long)x->resolved, on, (long long)x->late,
+           x->name, (long long)x->received, (long long)x->resolved, r.on, (long long)x->late,
            (long long)x->in_progress, (long long)x->overdue, (long long)x->apologies_timely,
-           (long long)x->apologies, onl, full, (long long)x->results, (long long)x->fetched,
-           (long long)x->asked, (long long)x->blocked, m);
+           (long long)x->apologies, r.online, r.full, (long long)x->results, (long long)x->fetched,
+           (long long)x->asked, (long long)x->blocked, r.mean);
+}
+
+/* ---- the page ----------------------------------------------------------------------------- */
+
+static const char *const page_head[] = {"procedure", "received",
+                                        "resolved",  "on time",
+                                        "late",      "open",
+                                        "overdue",   "apologies timely/all",
+                                        "online",    "full online",
+                                        "results",   "fetched/asked",
+                                        "blocked",   "mean working days"};
+enum { PAGE_COLS = sizeof page_head / sizeof page_head[0] };
+
+/* One row of the page's tables, name given (a procedure's carries its title). */
+static void page_row(html *h, const char *name, const mc_indicators *x, bool total)
+{
+    ratios r = ratios_of(x);
+    with_percent(r.on);
+    with_percent(r.online);
+    with_percent(r.full);
+    char n[7][32], apol[72], fetch[72];
+    int64_t v[] = {x->received, x->resolved, x->late,   x->in_progress,
+                   x->overdue,  x->results,  x->blocked};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        cli_thousands(v[i], n[i]);
+    }
+    char a[32], b[32];
+    cli_thousands(x->apologies_timely, a);
+    cli_thousands(x->apologies, b);
+    snprintf(apol, sizeof apol, "%s/%s", a, b);
+    cli_thousands(x->fetched, a);
+    cli_thousands(x->asked, b);
+    snprintf(fetch, sizeof fetch, "%s/%s", a, b);
+    const char *cells[PAGE_COLS] = {name, n[0],     n[1],   r.on, n[2],  n[3], n[4],
+                                    apol, r.online, r.full, n[5], fetch, n[6], r.mean};
+    if (total) {
+        html_table_total(h, cells);
+    } else {
+        html_table_row(h, cells);
+    }
+}
+
+static void page_tables(html *h, const mc_catalogue *cat, const mc_report *r)
+{
+    html_table_begin(h, "By procedure", page_head, PAGE_COLS, "lrrrrrrrrrrrrr");
+    for (size_t i = 0; i < r->nprocedures; i++) {
+        char *name = cli_procedure_cell(cat, r->procedures[i].name);
+        page_row(h, name ? name : r->procedures[i].name, &r->procedures[i], false);
+        free(name);
+    }
+    page_row(h, "total", &r->total, true);
+    html_table_end(h);
+    const char *head[PAGE_COLS];
+    memcpy(head, page_head, sizeof head);
+    head[0] = "agency";
+    html_table_begin(h, "By agency (\"-\": procedures without one)", head, PAGE_COLS,
+                     "lrrrrrrrrrrrrr");
+    for (size_t i = 0; i < r->nagencies; i++) {
+        page_row(h, r->agencies[i].name, &r->agencies[i], false);
+    }
+    page_row(h, "total", &r->total, true);
+    html_table_end(h);
+}
+
+static void page_figures(html *h, const mc_indicators *t)
+{
+    ratios r = ratios_of(t);
+    with_percent(r.on);
+    with_percent(r.online);
+    char received[32], resolved[32], overdue[32];
+    cli_thousands(t->received, received);
+    cli_thousands(t->resolved, resolved);
+    cli_thousands(t->overdue, overdue);
+    html_figure f[] = {
+        {received, "received"},
+        {resolved, "resolved"},
+        {r.on, "resolved on time"},
+        {r.online, "received online"},
+        {r.mean, "mean working days to resolve"},
+        {overdue, "open and overdue at the end"},
+    };
+    html_figures(h, f, sizeof f / sizeof f[0]);
+}
+
+static void page_charts(html *h, const mc_report *r)
+{
+    const mc_indicators *t = &r->total;
+    html_share shares[] = {
+        {"resolved dossiers", 2, {"on time", "late"}, {(double)t->on_time, (double)t->late}},
+        {"documents", 2, {"fetched", "asked"}, {(double)t->fetched, (double)t->asked}},
+        {"received dossiers",
+         2,
+         {"online", "at the counter or by post"},
+         {(double)t->online, (double)(t->received - t->online)}},
+    };
+    html_heading(h, "Shares");
+    html_share_chart(h, "On time, documents fetched instead of asked, filed online (in total)",
+                     shares, sizeof shares / sizeof shares[0]);
+    size_t n = r->nprocedures;
+    const char **labels = calloc(n ? n : 1, sizeof *labels);
+    double *values = calloc(2 * (n ? n : 1), sizeof *values);
+    if (labels == NULL || values == NULL) {
+        html_set_error(h, ENOMEM);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            labels[i] = r->procedures[i].name;
+            values[i] = (double)r->procedures[i].received;
+            values[n + i] = (double)r->procedures[i].resolved;
+        }
+        html_series series[] = {{"received", values, NULL}, {"resolved", values + n, NULL}};
+        html_heading(h, "Dossiers per procedure");
+        html_bar_chart(h, "Received and resolved in the period, per procedure", labels, n, series,
+                       2);
+    }
+    free(labels);
+    free(values);
+}
+
+static int write_page(const cli *c, const mc_catalogue *cat, const mc_report *r, mc_date from,
+                      mc_date to, mc_error *err)
+{
+    html *h = NULL;
+    int rc = html_open(&h, c->html, "Service indicators (Decision 766/QĐ-TTg)", err);
+    if (rc != 0) {
+        return rc;
+    }
+    char fd[11], td[11];
+    mc_date_format(from, fd);
+    mc_date_format(to, td);
+    if (c->from != NULL) {
+        html_meta(h, "from %s to %s (local dates, both included)", fd, td);
+    } else {
+        html_meta(h, "every dossier up to %s (local dates)", td);
+    }
+    html_meta(h, "store %s, catalogue %s", c->db ? c->db : "motcua.db",
+              c->catalogue ? c->catalogue : ".");
+    page_figures(h, &r->total);
+    html_heading(h, "Indicators");
+    page_tables(h, cat, r);
+    page_charts(h, r);
+    html_heading(h, "How it counts");
+    html_para(h, "A dossier counts as received on its submission date, and as resolved on the "
+                 "date it reached a final state other than withdrawn; open and overdue are taken "
+                 "at the end of the period. On time: resolved by the due instant. Apologies are "
+                 "timely when made before office hours opened on the due day. Fetched and asked: "
+                 "the documents of the received dossiers as they stand now. A share or a mean "
+                 "over nothing is shown as \"-\".");
+    return html_close(h, err);
 }
 
 void cli_indicators_header(bool csv)
@@ -92,6 +258,9 @@ void cli_indicators_header(bool csv)
 int cmd_report(cli *c)
 {
     bool csv = c->format && strcmp(c->format, "csv") == 0;
+    if (c->html != NULL && c->html[0] == '\0') {
+        return cli_usage_error("--html needs a file name");
+    }
     mc_date from = mc_date_from_ymd(1900, 1, 1), to = cli_today();
     char msg[200];
     if (c->from && mc_value_date(c->from, strlen(c->from), &from, msg, sizeof msg) != 0) {
@@ -153,6 +322,14 @@ int cmd_report(cli *c)
             cli_indicators_row(&r.agencies[i], csv);
         }
         cli_indicators_row(&r.total, csv);
+    }
+    if (status == EXIT_OK && c->html != NULL) {
+        fflush(stdout);
+        rc = write_page(c, cat, &r, from, to, &err);
+        if (rc != 0) {
+            fprintf(stderr, "motcua: %s\n", err.msg);
+            status = cli_exit_for(rc);
+        }
     }
     mc_report_free(&r);
     mc_store_close(st);

@@ -40,14 +40,18 @@ static const command commands[] = {
      "load registry records (document,subject,reference,issued), or list a subject's"},
     {"test", cmd_test, "test PATH... [--filter TEXT]",
      "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'"},
-    {"cost", cmd_cost, "cost [--reform NAME] [--date DATE] [--format text|csv|json]",
-     "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform"},
+    {"cost", cmd_cost, "cost [--reform NAME] [--date DATE] [--format text|csv|json] [--html FILE]",
+     "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform; "
+     "--html FILE also writes a briefing page"},
     {"simulate", cmd_simulate,
      "simulate [--reform NAME] [--dossiers N | --year] [--seed S] [--from DATE] "
-     "[--format text|csv|json]",
-     "synthetic dossiers through the engine: baseline against a reform, with indicators"},
-    {"report", cmd_report, "report [--from DATE] [--to DATE] [--format text|csv|json]",
-     "service indicators (Decision 766) per procedure, per agency and in total"},
+     "[--format text|csv|json] [--html FILE]",
+     "synthetic dossiers through the engine: baseline against a reform, with indicators; "
+     "--html FILE also writes a briefing page"},
+    {"report", cmd_report,
+     "report [--from DATE] [--to DATE] [--format text|csv|json] [--html FILE]",
+     "service indicators (Decision 766) per procedure, per agency and in total; "
+     "--html FILE also writes a briefing page"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };
@@ -136,6 +140,7 @@ static const option options[] = {
     ONE("--to", to),
     ONE("--dossiers", dossiers),
     ONE("--seed", seed),
+    ONE("--html", html),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),
