@@ -60,14 +60,17 @@ echo "scenarios: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
-# The pages of `cost --html` and `report --html` on the bundled catalogue, rendered by a real
-# browser (tools/check-html.sh): one pass or failure each; skipped without Chromium.
+# The pages of `cost --html`, `simulate --html` and `report --html` on the bundled catalogue,
+# rendered by a real browser (tools/check-html.sh): one pass or failure each; skipped without
+# Chromium.
 pages="$build/pages"
 rm -rf "$pages"
 mkdir -p "$pages"
 m() { "$build"/motcua "$@" --catalogue . --db "$pages/report.db" >/dev/null 2>>"$pages/make.log"; }
 "$build"/motcua cost --reform data-simplification-2026 --date 2026-01-15 --catalogue . \
     --html "$pages/cost.html" >/dev/null 2>"$pages/make.log"
+"$build"/motcua simulate --reform data-simplification-2026 --from 2026-01-15 --dossiers 2000 \
+    --catalogue . --html "$pages/simulate.html" >/dev/null 2>>"$pages/make.log"
 m submit birth-registration --field citizen-id=079123456789 --field parents-married=false \
     --attach birth-declaration --attach birth-notice --attach citizen-identity --now 2025-07-14T09:00
 m fire 1 receive --as clerk --now 2025-07-14T09:20
@@ -77,7 +80,7 @@ m fire 1 return-result --as clerk --now 2025-07-14T14:00
 m submit birth-registration --field citizen-id=079987654321 --field parents-married=true \
     --attach birth-declaration --attach birth-notice --channel online --now 2025-07-15T16:00
 m report --from 2025-07-01 --to 2025-07-31 --html "$pages/report.html"
-out=$(bash tools/check-html.sh "$pages/cost.html" "$pages/report.html" 2>&1)
+out=$(bash tools/check-html.sh "$pages/cost.html" "$pages/simulate.html" "$pages/report.html" 2>&1)
 rc=$?
 if [ "$rc" -eq 77 ]; then
     echo "html render: skipped (no chromium)"

@@ -3,6 +3,7 @@
  * same synthetic applicants, side by side. */
 #include "cli.h"
 
+#include "html.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
 
@@ -62,19 +63,7 @@ static const char *num(double v, char out[32])
 /* Money per dossier, rounded to the unit, thousands separated. */
 static const char *money(double v, char out[32])
 {
-    char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", v < 0 ? -v : v);
-    size_t n = strlen(digits), o = 0;
-    if (v <= -0.5) {
-        out[o++] = '-';
-    }
-    for (size_t i = 0; i < n && o < 30; i++) {
-        if (i > 0 && (n - i) % 3 == 0) {
-            out[o++] = ',';
-        }
-        out[o++] = digits[i];
-    }
-    out[o] = '\0';
+    cli_thousands((int64_t)(v < 0 ? v - 0.5 : v + 0.5), out);
     return out;
 }
 
@@ -287,6 +276,259 @@ static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
     }
 }
 
+/* ==== the page (--html) ================================================================== */
+
+enum { WD_BINS = 31 }; /* whole working days 0 … 29, then 30 and more */
+
+/* The lead-time histogram in whole working days, as a share (%) of the finished dossiers. */
+static void lead_shares(const mc_sim_stats *x, double out[WD_BINS])
+{
+    int64_t n = 0;
+    memset(out, 0, WD_BINS * sizeof *out);
+    for (size_t i = 0; i <= MC_SIM_BINS; i++) {
+        size_t day = i / MC_SIM_BINS_PER_WD;
+        out[day < WD_BINS - 1 ? day : WD_BINS - 1] += (double)x->hist[i];
+        n += x->hist[i];
+    }
+    for (size_t d = 0; d < WD_BINS; d++) {
+        out[d] = n ? 100.0 * out[d] / (double)n : 0;
+    }
+}
+
+static void page_summary(html *h, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    figures b = figures_of(&base->total), r = ref ? figures_of(&ref->total) : b;
+    char cb[48], cr[48], chg[32], ob[40], orf[40], u[32], v[32];
+    snprintf(cb, sizeof cb, "%s", money(b.cost, u));
+    snprintf(cr, sizeof cr, "%s", money(r.cost, v));
+    snprintf(ob, sizeof ob, "%s%s", num(b.on_time, u), b.on_time >= 0 ? "%" : "");
+    snprintf(orf, sizeof orf, "%s%s", num(r.on_time, v), r.on_time >= 0 ? "%" : "");
+    change(b.cost, r.cost, chg);
+    html_figure f[] = {
+        {cb, "applicant cost per dossier, baseline"},
+        {cr, "applicant cost per dossier, reform"},
+        {chg, "change in applicant cost"},
+        {ob, "on time, baseline"},
+        {orf, "on time, reform"},
+    };
+    if (ref) {
+        html_figures(h, f, 5);
+    } else {
+        html_figure one[] = {f[0], f[3]};
+        one[0].label = "applicant cost per dossier";
+        one[1].label = "on time";
+        html_figures(h, one, 2);
+    }
+    static const char *const head[] = {"", "baseline", "reform", "change"};
+    html_table_begin(h, "The simulated dossiers", head, ref ? 4 : 2, "lrrr");
+    struct {
+        const char *label;
+        double b, r;
+        bool is_money, with_change;
+    } rows[] = {
+        {"documents asked per dossier", b.asked, r.asked, false, true},
+        {"documents fetched per dossier", b.fetched, r.fetched, false, false},
+        {"visits per dossier", b.visits, r.visits, false, true},
+        {"applicant hours per dossier", b.hours, r.hours, false, true},
+        {"applicant cost per dossier", b.cost, r.cost, true, true},
+        {"lead time, mean (working days)", b.lead_mean, r.lead_mean, false, true},
+        {"lead time, p50 (working days)", b.p50, r.p50, false, false},
+        {"lead time, p90 (working days)", b.p90, r.p90, false, false},
+        {"on time (%)", b.on_time, r.on_time, false, false},
+    };
+    char d[32], e[32], g[32];
+    snprintf(d, sizeof d, "%" PRId64, b.dossiers);
+    snprintf(e, sizeof e, "%" PRId64, r.dossiers);
+    const char *first[] = {"dossiers", d, e, ""};
+    html_table_row(h, first);
+    snprintf(d, sizeof d, "%" PRId64, b.unfinished);
+    snprintf(e, sizeof e, "%" PRId64, r.unfinished);
+    const char *second[] = {"unfinished", d, e, ""};
+    html_table_row(h, second);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *cells[] = {rows[i].label,
+                               rows[i].is_money ? money(rows[i].b, d) : num(rows[i].b, d),
+                               rows[i].is_money ? money(rows[i].r, e) : num(rows[i].r, e),
+                               rows[i].with_change ? change(rows[i].b, rows[i].r, g) : ""};
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+}
+
+static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    size_t n = base->nprocedures;
+    const char **labels = calloc(n ? n : 1, sizeof *labels);
+    double *cost = calloc(2 * (n ? n : 1), sizeof *cost);
+    char(*texts)[32] = calloc(2 * (n ? n : 1), sizeof *texts);
+    const char **tp = calloc(2 * (n ? n : 1), sizeof *tp);
+    if (labels == NULL || cost == NULL || texts == NULL || tp == NULL) {
+        html_set_error(h, ENOMEM);
+        free(labels);
+        free(cost);
+        free(texts);
+        free(tp);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = base->procedures[i].name;
+        cost[i] = figures_of(&base->procedures[i]).cost;
+        const mc_sim_stats *r = ref ? find(ref, labels[i]) : NULL;
+        cost[n + i] = r ? figures_of(r).cost : 0;
+        tp[i] = money(cost[i], texts[i]);
+        tp[n + i] = r ? money(cost[n + i], texts[n + i]) : "abolished";
+    }
+    html_series per_dossier[] = {{"baseline", cost, tp}, {"reform", cost + n, tp + n}};
+    html_heading(h, "Applicant cost per dossier");
+    html_bar_chart(h, "Applicant cost per simulated dossier, by procedure", labels, n, per_dossier,
+                   ref ? 2 : 1);
+    free(labels);
+    free(cost);
+    free(texts);
+    free(tp);
+
+    double lb[WD_BINS], lr[WD_BINS];
+    const char *bins[WD_BINS];
+    char text[WD_BINS][8];
+    for (size_t d = 0; d < WD_BINS; d++) {
+        snprintf(text[d], sizeof text[d], d + 1 < WD_BINS ? "%zu" : "%zu+", d);
+        bins[d] = text[d];
+    }
+    lead_shares(&base->total, lb);
+    if (ref) {
+        lead_shares(&ref->total, lr);
+    }
+    html_series lead[] = {{"baseline", lb, NULL}, {"reform", lr, NULL}};
+    html_heading(h, "Lead time");
+    html_column_chart(h, "Share of finished dossiers (%) by working days from submission to the "
+                         "final state",
+                      bins, WD_BINS, lead, ref ? 2 : 1);
+
+    const mc_sim_result *runs[2] = {base, ref};
+    const char *names[2] = {"baseline", "reform"};
+    html_share on_time[2], docs[2];
+    size_t k = ref ? 2 : 1;
+    for (size_t i = 0; i < k; i++) {
+        const mc_sim_stats *t = &runs[i]->total;
+        on_time[i] = (html_share){names[i], 2, {"on time", "late"},
+                                  {(double)t->on_time, (double)t->late}};
+        docs[i] = (html_share){names[i], 2, {"fetched from a registry", "asked of the applicant"},
+                               {(double)t->fetched, (double)t->asked}};
+    }
+    html_heading(h, "On time and documents");
+    html_share_chart(h, "Dossiers that reached a final state by their due instant", on_time, k);
+    html_share_chart(h, "Documents fetched from registries against asked of applicants", docs, k);
+}
+
+static void page_procedures(html *h, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    static const char *const head[] = {"procedure", "dossiers", "asked/d", "fetched/d",
+                                       "cost/d",    "p50 wd",   "on time", "reform asked/d",
+                                       "reform fetched/d", "reform cost/d", "reform p50 wd",
+                                       "reform on time"};
+    html_heading(h, "By procedure");
+    html_table_begin(h, NULL, head, ref ? 12 : 7, "lrrrrrrrrrrr");
+    for (size_t i = 0; i < base->nprocedures; i++) {
+        figures f = figures_of(&base->procedures[i]);
+        const mc_sim_stats *rs = ref ? find(ref, base->procedures[i].name) : NULL;
+        figures q;
+        memset(&q, 0, sizeof q);
+        q.lead_mean = q.p50 = q.p90 = q.on_time = -1;
+        if (rs) {
+            q = figures_of(rs);
+        }
+        char c[12][32];
+        snprintf(c[1], 32, "%" PRId64, f.dossiers);
+        num(f.asked, c[2]);
+        num(f.fetched, c[3]);
+        money(f.cost, c[4]);
+        num(f.p50, c[5]);
+        num(f.on_time, c[6]);
+        num(q.asked, c[7]);
+        num(q.fetched, c[8]);
+        money(q.cost, c[9]);
+        num(q.p50, c[10]);
+        num(q.on_time, c[11]);
+        const char *cells[12] = {base->procedures[i].name, c[1], c[2], c[3], c[4], c[5], c[6],
+                                 rs ? c[7] : "abolished", rs ? c[8] : "", rs ? c[9] : "",
+                                 rs ? c[10] : "", rs ? c[11] : ""};
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+}
+
+static void page_notes(html *h, const char *const notes[2])
+{
+    html_heading(h, "Assumptions and warnings");
+    html_para(h, "Synthetic applicants go through the engine's own decisions (rules, once-only "
+                 "resolution, statutory clock, timers) without a store; each state lasts its "
+                 "takes and the next event is drawn by chance. Lead times are read from a "
+                 "histogram of quarter working days. See docs/cli.md and docs/reform.md.");
+    html_list_begin(h);
+    for (int k = 0; k < 2; k++) {
+        for (const char *p = notes[k]; p && *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            char line[400];
+            snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+            html_item(h, k ? "reform" : NULL, line);
+            p += n + (nl != NULL);
+        }
+    }
+    html_list_end(h);
+}
+
+/* Opens the page before the run, so that a path that cannot be written fails at once. */
+static int open_page(const cli *c, const mc_reform *reform, html **h, mc_error *err)
+{
+    char title[256];
+    snprintf(title, sizeof title, "Simulation%s%s", reform ? ": " : "",
+             reform ? mc_reform_name(reform) : "");
+    return html_open(h, c->html, title, err);
+}
+
+static int write_page(html *h, const cli *c, const mc_sim_opts *o, const char *day,
+                      const mc_reform *reform, const mc_sim_result *base,
+                      const mc_sim_result *ref, mc_error *err)
+{
+    html_meta(h, "catalogue %s; %" PRId64 " dossiers (%s), seed %llu, arrivals over 365 days from %s",
+              c->catalogue ? c->catalogue : ".", base->total.dossiers,
+              o->year ? "a year of each procedure's volume" : "split by volume",
+              (unsigned long long)o->seed, day);
+    if (reform) {
+        const char *t = mc_reform_title(reform);
+        html_meta(h, "reform %s%s%s", mc_reform_name(reform), t ? ": " : "", t ? t : "");
+    }
+    html_meta(h, "applicant cost by cost-model %s", o->model ? o->model->name : "(none)");
+    page_summary(h, base, ref);
+    page_charts(h, base, ref);
+    page_procedures(h, base, ref);
+    html_heading(h, "Indicators (Decision 766/QĐ-TTg) of the simulated dossiers");
+    static const char *const ihead[] = {"", "received", "resolved", "on time", "late",
+                                        "online", "results", "fetched", "asked", "mean wd"};
+    html_table_begin(h, NULL, ihead, 10, "lrrrrrrrrr");
+    const mc_sim_result *runs[2] = {base, ref};
+    for (int k = 0; k < (ref ? 2 : 1); k++) {
+        const mc_indicators *x = &runs[k]->indicators.total;
+        char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32], c7[32], c8[32], c9[32];
+        snprintf(c1, 32, "%" PRId64, x->received);
+        snprintf(c2, 32, "%" PRId64, x->resolved);
+        num(x->resolved ? 100.0 * (double)x->on_time / (double)x->resolved : -1, c3);
+        snprintf(c4, 32, "%" PRId64, x->late);
+        num(x->received ? 100.0 * (double)x->online / (double)x->received : -1, c5);
+        snprintf(c6, 32, "%" PRId64, x->results);
+        snprintf(c7, 32, "%" PRId64, x->fetched);
+        snprintf(c8, 32, "%" PRId64, x->asked);
+        num(x->resolved ? (double)x->processing_wd / (double)x->resolved : -1, c9);
+        const char *cells[] = {k ? "reform" : "baseline", c1, c2, c3, c4, c5, c6, c7, c8, c9};
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+    const char *notes[2] = {base->notes, ref ? ref->notes : NULL};
+    page_notes(h, notes);
+    return html_close(h, err);
+}
+
 typedef struct progress_ud {
     const char *what;
     int last; /* tenths reported */
@@ -320,7 +562,11 @@ int cmd_simulate(cli *c)
 {
     if (c->nargs != 0) {
         return cli_usage_error(
-            "simulate takes no arguments (options: --reform, --dossiers, --year, --seed, --from)");
+            "simulate takes no arguments (options: --reform, --dossiers, --year, --seed, --from, "
+            "--format, --html)");
+    }
+    if (c->html != NULL && c->html[0] == '\0') {
+        return cli_usage_error("--html needs a file name");
     }
     if (c->year && c->dossiers) {
         return cli_usage_error("give --dossiers N or --year, not both");
@@ -378,6 +624,10 @@ int cmd_simulate(cli *c)
                               (long long)sum, MAX_DOSSIERS);
         }
     }
+    html *page = NULL;
+    if (rc == 0 && c->html != NULL) {
+        rc = open_page(c, reform, &page, &err);
+    }
     progress_ud pb = {"baseline", 0}, pr = {"reform", 0};
     if (rc == 0) {
         o.progress = progress;
@@ -427,7 +677,17 @@ int cmd_simulate(cli *c)
         printf("applicant cost by cost-model %s\n\n", o.model ? o.model->name : "(none)");
         print_text(&base, reformed ? &ref : NULL);
     }
+    fflush(stdout);
+    if (page != NULL) {
+        rc = write_page(page, c, &o, day, reform, &base, reformed ? &ref : NULL, &err);
+        page = NULL; /* closed by write_page */
+        if (rc != 0) {
+            fprintf(stderr, "motcua: %s\n", err.msg);
+            status = cli_exit_for(rc);
+        }
+    }
 done:
+    html_discard(page);
     mc_sim_result_free(&base);
     mc_sim_result_free(&ref);
     mc_catalogue_free(reformed);
