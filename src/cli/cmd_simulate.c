@@ -191,6 +191,35 @@ static void count_line(const char *label, int64_t b, int64_t r, bool two)
     text_line(label, x, y, "", two);
 }
 
+/* Calls fn for each line of the notes of base, then of ref's that base does not have. */
+static void each_note(const mc_sim_result *base, const mc_sim_result *ref,
+                      void (*fn)(void *ud, bool reform, const char *line), void *ud)
+{
+    const char *notes[2] = {base->notes, ref ? ref->notes : ""};
+    for (int k = 0; k < 2; k++) {
+        for (const char *p = notes[k]; *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            char line[400];
+            snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
+            if (k == 0 || strstr(base->notes, line) == NULL) {
+                fn(ud, k == 1, line);
+            }
+            p += n + (nl != NULL);
+        }
+    }
+}
+
+static void print_note(void *ud, bool reform, const char *line)
+{
+    bool *header = ud;
+    if (!*header) {
+        puts("\nassumptions and warnings:");
+        *header = true;
+    }
+    printf("  %s%s\n", reform ? "(reform) " : "", line);
+}
+
 static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
 {
     figures b = figures_of(&base->total), r;
@@ -260,20 +289,8 @@ static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
         ir.name = "reform";
         cli_indicators_row(&ir, false);
     }
-    const char *notes[2] = {base->notes, ref ? ref->notes : ""};
     bool header = false;
-    for (int k = 0; k < 2; k++) {
-        for (const char *p = notes[k]; *p;) {
-            const char *nl = strchr(p, '\n');
-            int n = nl ? (int)(nl - p) : (int)strlen(p);
-            if (!header) {
-                puts("\nassumptions and warnings:");
-                header = true;
-            }
-            printf("  %s%.*s\n", k ? "(reform) " : "", n, p);
-            p += n + (nl != NULL);
-        }
-    }
+    each_note(base, ref, print_note, &header);
 }
 
 /* ==== the page (--html) ================================================================== */
@@ -457,7 +474,12 @@ static void page_procedures(html *h, const mc_sim_result *base, const mc_sim_res
     html_table_end(h);
 }
 
-static void page_notes(html *h, const char *const notes[2])
+static void page_note(void *ud, bool reform, const char *line)
+{
+    html_item(ud, reform ? "reform" : NULL, line);
+}
+
+static void page_notes(html *h, const mc_sim_result *base, const mc_sim_result *ref)
 {
     html_heading(h, "Assumptions and warnings");
     html_para(h, "Synthetic applicants go through the engine's own decisions (rules, once-only "
@@ -465,16 +487,7 @@ static void page_notes(html *h, const char *const notes[2])
                  "takes and the next event is drawn by chance. Lead times are read from a "
                  "histogram of quarter working days. See docs/cli.md and docs/reform.md.");
     html_list_begin(h);
-    for (int k = 0; k < 2; k++) {
-        for (const char *p = notes[k]; p && *p;) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            char line[400];
-            snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
-            html_item(h, k ? "reform" : NULL, line);
-            p += n + (nl != NULL);
-        }
-    }
+    each_note(base, ref, page_note, h);
     html_list_end(h);
 }
 
@@ -524,8 +537,7 @@ static int write_page(html *h, const cli *c, const mc_sim_opts *o, const char *d
         html_table_row(h, cells);
     }
     html_table_end(h);
-    const char *notes[2] = {base->notes, ref ? ref->notes : NULL};
-    page_notes(h, notes);
+    page_notes(h, base, ref);
     return html_close(h, err);
 }
 
