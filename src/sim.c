@@ -249,6 +249,11 @@ static const mc_transition *draw(sim *s, const mc_state *st, double u, int *rc, 
         return NULL;
     }
     double hundred = 100.0 * (double)MC_FIXED_ONE;
+    if (with > hundred) {
+        note(s, "state '%s': the chances of the transitions allowed add up to more than 100%%; "
+                "drawn in proportion",
+             st->name);
+    }
     double share = without ? (with < hundred ? (hundred - with) / (double)without : 0) : 0;
     double total = with + share * (double)without;
     if (total <= 0) {
@@ -509,6 +514,10 @@ int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o,
     s.seed = mc_synth_mix(o->seed ^ UINT64_C(0x6d6f74637561));
     plan *plans = NULL;
     size_t np = 0;
+    if (o->model == NULL) {
+        note(&s, "the catalogue has no default cost-model: applicant hours and cost are not "
+                 "computed (shown as 0)");
+    }
     int rc = make_plans(&s, &plans, &np, err);
     if (rc == 0) {
         out->procedures = mc_calloc(np, sizeof *out->procedures);

@@ -279,14 +279,18 @@ static const char loops_text[] =
     "procedure cycle { lifecycle l; volume 10 per year }\n"
     "procedure blocked { lifecycle stuck; volume 10 per year; field ready { type bool } }\n"
     "procedure timer { lifecycle waits; volume 10 per year }\n"
-    "procedure maybe { lifecycle coin; volume 10 per year }\n";
+    "procedure maybe { lifecycle coin; volume 10 per year }\n"
+    "lifecycle greedy {\n"
+    "  state a { initial; on go -> end by clerk chance 80%; on stop -> end by clerk chance 70% }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure over { lifecycle greedy; volume 10 per year }\n";
 
 /* Loops and dead ends end in a bounded, reported outcome; timers win when they come first. */
 static void test_sim__loops_dead_ends_and_timers(void **state)
 {
     (void)state;
     mc_catalogue *cat = load(loops_text);
-    mc_sim_opts o = opts(cat, 4000, 3);
+    mc_sim_opts o = opts(cat, 5000, 3);
     o.max_steps = 50;
     mc_sim_result r;
     assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
@@ -300,6 +304,12 @@ static void test_sim__loops_dead_ends_and_timers(void **state)
     assert_int_equal(m->granted + m->withdrawn, 1000);
     assert_in_range(m->withdrawn, 220, 380);
     assert_int_equal(r.indicators.total.in_progress, 2000);
+    /* chances over 100%: drawn in proportion, and said */
+    assert_int_equal(proc(&r, "over")->granted, 1000);
+    assert_non_null(strstr(r.notes, "state 'a': the chances of the transitions allowed add up to "
+                                    "more than 100%; drawn in proportion"));
+    /* no cost model: said */
+    assert_non_null(strstr(r.notes, "the catalogue has no default cost-model"));
     mc_sim_result_free(&r);
     mc_catalogue_free(cat);
 }
