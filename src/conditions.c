@@ -96,6 +96,7 @@ static const char *check_value(const mc_field *f, const char *v, char *msg, size
 int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err)
 {
     char msg[400];
+    int found[64]; /* the field of each pair, for the first 64 */
     for (size_t i = 0; i < n; i++) {
         int k = mce_field_index(d->p, kv[i].key);
         if (k < 0) {
@@ -107,9 +108,13 @@ int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err
             return oom ? mc_error_set(err, MC_ENOMEM, "out of memory")
                        : mce_refuse(rf, MC_REFUSED_OTHER, "%s", msg);
         }
+        if (i < 64) {
+            found[i] = k;
+        }
     }
     for (size_t i = 0; i < n; i++) {
-        if (mce_set_str(&d->values[mce_field_index(d->p, kv[i].key)], kv[i].value) != 0) {
+        int k = i < 64 ? found[i] : mce_field_index(d->p, kv[i].key);
+        if (mce_set_str(&d->values[k], kv[i].value) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }

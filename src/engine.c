@@ -463,6 +463,32 @@ static void list_names(char *out, size_t outsz, const char *const *names, size_t
     }
 }
 
+/* The refusal of an event the state does not have (state), or that the role may not fire
+ * (role), with what the state allows instead. */
+static int refuse_event(refusal *rf, const mc_state *s, const mc_fire *f, bool no_event)
+{
+    const char *events[32] = {0}, *roles[32] = {0};
+    size_t nevents = 0, nroles = 0;
+    for (size_t i = 0; i < s->non; i++) {
+        if (strcmp(s->on[i].event, f->event) == 0) {
+            for (size_t k = 0; k < s->on[i].nroles && nroles < 32; k++) {
+                roles[nroles++] = s->on[i].roles[k]->name;
+            }
+        } else if (nevents < 32) {
+            events[nevents++] = s->on[i].event;
+        }
+    }
+    char list[400];
+    if (no_event) {
+        list_names(list, sizeof list, events, nevents);
+        return mce_refuse(rf, MC_REFUSED_STATE, "'%s' does not leave state '%s'%s%s%s", f->event,
+                          s->name, nevents ? " (it can: " : "", list, nevents ? ")" : "");
+    }
+    list_names(list, sizeof list, roles, nroles);
+    return mce_refuse(rf, MC_REFUSED_ROLE, "role '%s' may not fire '%s' in state '%s' (%s may)",
+                      f->role, f->event, s->name, list);
+}
+
 /* Queues the `fire` event of a stored dossier: the event, the states, the payload. */
 static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s,
                        const mc_transition *taken, const char *warning)
@@ -511,32 +537,16 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         return mce_refuse(rf, MC_REFUSED_STATE, "dossier %lld is closed (final state '%s')",
                           (long long)d->row.id, s->name);
     }
-    const char *events[32] = {0}, *roles[32] = {0};
-    size_t nevents = 0, nroles = 0, with_event = 0;
+    size_t with_event = 0;
+    bool role_ok = false;
     for (size_t i = 0; i < s->non; i++) {
         if (strcmp(s->on[i].event, f->event) == 0) {
             with_event++;
-            for (size_t k = 0; k < s->on[i].nroles && nroles < 32; k++) {
-                roles[nroles++] = s->on[i].roles[k]->name;
-            }
-        } else if (nevents < 32) {
-            events[nevents++] = s->on[i].event;
+            role_ok = role_ok || role_listed(&s->on[i], f->role);
         }
     }
-    char list[400];
-    if (with_event == 0) {
-        list_names(list, sizeof list, events, nevents);
-        return mce_refuse(rf, MC_REFUSED_STATE, "'%s' does not leave state '%s'%s%s%s", f->event,
-                          s->name, nevents ? " (it can: " : "", list, nevents ? ")" : "");
-    }
-    bool role_ok = false;
-    for (size_t i = 0; i < s->non; i++) {
-        role_ok |= strcmp(s->on[i].event, f->event) == 0 && role_listed(&s->on[i], f->role);
-    }
-    if (!role_ok) {
-        list_names(list, sizeof list, roles, nroles);
-        return mce_refuse(rf, MC_REFUSED_ROLE, "role '%s' may not fire '%s' in state '%s' (%s may)",
-                          f->role, f->event, s->name, list);
+    if (with_event == 0 || !role_ok) {
+        return refuse_event(rf, s, f, with_event == 0);
     }
     const mc_payload *pl = &f->payload;
     /* Disputes first (§4.6): a record declared wrong makes its document askable again. */
