@@ -17,8 +17,10 @@ __extension__ typedef __int128 i128;
 
 enum { DAY = 86400, YEAR_DAYS = 365, MAX_FIELDS = 64, PROGRESS_EVERY = 1 << 16 };
 
-/* A procedure to simulate: its name, dossiers and the version whose volume counted. */
+/* A procedure to simulate: its name, its dossiers, and its version on the first day in the
+ * simulated catalogue (NULL: the reform abolished it). */
 typedef struct plan {
+    const char *name;
     const mc_procedure *p;
     int64_t n;
 } plan;
@@ -98,7 +100,7 @@ static const mc_procedure *version_on(const mc_catalogue *cat, const char *name,
 
 static int by_name(const void *a, const void *b)
 {
-    return strcmp(((const plan *)a)->p->name, ((const plan *)b)->p->name);
+    return strcmp(((const plan *)a)->name, ((const plan *)b)->name);
 }
 
 /* One plan per procedure name with a volume; the dossiers split by volume, largest remainders
@@ -106,7 +108,8 @@ static int by_name(const void *a, const void *b)
 static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
 {
     size_t n;
-    const mc_procedure *const *all = mc_catalogue_procedures(s->cat, &n);
+    const mc_catalogue *split = s->o->split_by ? s->o->split_by : s->cat;
+    const mc_procedure *const *all = mc_catalogue_procedures(split, &n);
     plan *pl = mc_calloc(n ? n : 1, sizeof *pl);
     int64_t *rem = mc_calloc(n ? n : 1, sizeof *rem);
     if (pl == NULL || rem == NULL) {
@@ -120,12 +123,13 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         if (i > 0 && strcmp(all[i]->name, all[i - 1]->name) == 0) {
             continue; /* versions are grouped by name */
         }
-        const mc_procedure *p = version_on(s->cat, all[i]->name, s->o->from);
+        const mc_procedure *p = version_on(split, all[i]->name, s->o->from);
         if (!p->has_volume || p->volume <= 0) {
             note(s, "%s: no volume, not simulated", p->name);
             continue;
         }
-        pl[np++] = (plan){p, p->volume};
+        const mc_procedure *here = split == s->cat ? p : version_on(s->cat, p->name, s->o->from);
+        pl[np++] = (plan){p->name, here, p->volume};
         volume += p->volume;
     }
     if (!s->o->year && volume > 0) {
@@ -282,12 +286,6 @@ static bool timer_forced(const mc_state *st, uint64_t *rng)
     return forced;
 }
 
-static mc_sim_stats *stats_of(sim *s, const mc_procedure *p, size_t k)
-{
-    mc_sim_stats *x = &s->out->procedures[k];
-    x->name = p->name;
-    return x;
-}
 
 static void add(mc_sim_stats *x, const mc_sim_stats *one)
 {
@@ -298,6 +296,7 @@ static void add(mc_sim_stats *x, const mc_sim_stats *one)
     x->withdrawn += one->withdrawn;
     x->stopped += one->stopped;
     x->unfinished += one->unfinished;
+    x->abolished += one->abolished;
     x->on_time += one->on_time;
     x->late += one->late;
     x->asked += one->asked;
@@ -365,6 +364,10 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
         mc_synth_kind kind = mc_synth_field(f, f == p->subject, key, day, s->field_text[nf],
                                             sizeof s->field_text[nf]);
         if (kind == MC_SYNTH_NONE) {
+            if (j == 0) {
+                note(s, "%s: field '%s' has no sample and is optional; dossiers leave it empty",
+                     p->name, f->name);
+            }
             continue;
         }
         if (kind == MC_SYNTH_NEUTRAL && j == 0) {
@@ -380,7 +383,7 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
                      p->online == MC_ONLINE_FULL ? "online" : "counter", t, NULL};
     mc_result res;
     int rc = mc_live_submit(s->e, s->d, &sub, &res, err);
-    mc_sim_stats *x = stats_of(s, p, k);
+    mc_sim_stats *x = &s->out->procedures[k];
     if (rc == MC_EREFUSED) {
         note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
         one.refused_at_submission = 1;
@@ -533,7 +536,14 @@ int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o,
     out->total.name = "total";
     for (size_t k = 0; rc == 0 && k < np; k++) {
         out->nprocedures = k + 1;
-        stats_of(&s, plans[k].p, k);
+        out->procedures[k].name = plans[k].name;
+        if (plans[k].p == NULL) {
+            /* abolished: its applicants need no procedure any more */
+            out->procedures[k].dossiers = out->procedures[k].abolished = plans[k].n;
+            s.done += plans[k].n;
+            add(&out->total, &out->procedures[k]);
+            continue;
+        }
         for (int64_t j = 0; rc == 0 && j < plans[k].n; j++) {
             rc = one_dossier(&s, &plans[k], k, j, err);
             if (++s.done % PROGRESS_EVERY == 0 && o->progress) {

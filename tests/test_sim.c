@@ -132,7 +132,8 @@ static const char sim_text[] =
     "procedure small { lifecycle straight; time-limit 1wd; volume 1000 per year\n"
     "  subject id; field id { type text; required } }\n"
     "procedure none { lifecycle straight }\n"
-    "reform paperless { registry pop { holds notice } }\n";
+    "reform paperless { registry pop { holds notice } }\n"
+    "reform nosmall { drop procedure small }\n";
 
 static mc_catalogue *load(const char *text)
 {
@@ -253,6 +254,35 @@ static void test_sim__reform_side_by_side(void **state)
     assert_int_equal(r->asked, b->asked - 2000);
     assert_int_equal(r->fetched, b->fetched + 2000);
     assert_int_equal(b->cost - r->cost, 2000 * (40000 + 10000));
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+/* A reform that abolishes a procedure keeps the baseline's split: the other procedures meet the
+ * same applicants, and the abolished one's are counted as such. */
+static void test_sim__abolished_keeps_the_split(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(sim_text), *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "nosmall"), &reformed, NULL),
+                     0);
+    mc_sim_opts o = opts(cat, 3000, 1);
+    mc_sim_result base, ref;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &base, NULL), 0);
+    o.split_by = cat;
+    assert_int_equal(mc_sim_run(reformed, NULL, &o, &ref, NULL), 0);
+    assert_int_equal(ref.total.dossiers, 3000);
+    assert_int_equal(proc(&ref, "small")->abolished, 1000);
+    assert_int_equal(proc(&ref, "small")->cost, 0);
+    assert_memory_equal(proc(&base, "big"), proc(&ref, "big"), sizeof(mc_sim_stats));
+    assert_int_equal(ref.indicators.total.received, 2000);
+    mc_sim_result_free(&ref);
+    /* without the baseline's split, the 3000 dossiers all go to big */
+    o.split_by = NULL;
+    assert_int_equal(mc_sim_run(reformed, NULL, &o, &ref, NULL), 0);
+    assert_int_equal(proc(&ref, "big")->dossiers, 3000);
     mc_sim_result_free(&base);
     mc_sim_result_free(&ref);
     mc_catalogue_free(reformed);
@@ -389,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_sim__split_by_volume_and_deterministic),
         cmocka_unit_test(test_sim__takes_chance_coverage_and_cost),
         cmocka_unit_test(test_sim__reform_side_by_side),
+        cmocka_unit_test(test_sim__abolished_keeps_the_split),
         cmocka_unit_test(test_sim__loops_dead_ends_and_timers),
         cmocka_unit_test(test_sim__nothing_to_simulate),
         cmocka_unit_test(test_sim__refused_applicants_are_counted),

@@ -42,6 +42,10 @@ typedef struct mc_sim_opts {
     bool year;        /* each procedure's `volume` */
     uint64_t seed;
     mc_date from;                /* arrivals over the 365 days from this date */
+    /* The catalogue whose volumes split the dossiers (NULL: the simulated one). A reform run
+     * passes the baseline, so that both meet the same applicants; a procedure the reform
+     * abolished keeps its dossiers, counted as abolished (no cost, no lead time). */
+    const mc_catalogue *split_by;
     const mc_cost_model *model;  /* applicant hours and cost; NULL: none computed */
     int max_steps;               /* 0: 1000 */
     /* Called every so often with the dossiers done so far, and at the end. */
@@ -51,7 +55,7 @@ typedef struct mc_sim_opts {
 
 #define MC_SIM_OPTS_INIT                                                                           \
     {                                                                                              \
-        0, false, 1, 0, NULL, 0, NULL, NULL                                                        \
+        0, false, 1, 0, NULL, NULL, 0, NULL, NULL                                                  \
     }
 
 typedef struct mc_sim_stats {
@@ -60,6 +64,7 @@ typedef struct mc_sim_stats {
     int64_t refused_at_submission;
     int64_t granted, refused, withdrawn, stopped; /* final outcomes */
     int64_t unfinished;                           /* abandoned: see the model */
+    int64_t abolished;                            /* of a procedure the reform abolished */
     int64_t on_time, late;                        /* of the finished */
     int64_t asked, fetched;                       /* documents, summed over dossiers */
     int64_t visits;

@@ -17,7 +17,7 @@ enum { MAX_DOSSIERS = 1000000000, PROGRESS_FROM = 200000 };
 
 /* What one row of the comparison shows, per dossier where it says so. */
 typedef struct figures {
-    int64_t dossiers, finished, unfinished, refused_at_submission;
+    int64_t dossiers, finished, unfinished, abolished, refused_at_submission;
     double asked, fetched, visits, hours, cost; /* per dossier */
     double lead_mean, p50, p90;                 /* working days; -1 none, -2 past 60 */
     double on_time;                             /* percent of the finished; -1 none */
@@ -31,6 +31,7 @@ static figures figures_of(const mc_sim_stats *x)
     f.dossiers = x->dossiers;
     f.finished = x->granted + x->refused + x->withdrawn + x->stopped;
     f.unfinished = x->unfinished;
+    f.abolished = x->abolished;
     f.refused_at_submission = x->refused_at_submission;
     f.asked = (double)x->asked / n;
     f.fetched = (double)x->fetched / n;
@@ -78,9 +79,10 @@ static const char *change(double base, double reform, char out[32])
 
 static json_t *figures_json(const char *name, const figures *f)
 {
-    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "name", name, "dossiers",
+    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", name, "dossiers",
                           (json_int_t)f->dossiers, "finished", (json_int_t)f->finished,
-                          "unfinished", (json_int_t)f->unfinished, "refused_at_submission",
+                          "unfinished", (json_int_t)f->unfinished, "abolished",
+                          (json_int_t)f->abolished, "refused_at_submission",
                           (json_int_t)f->refused_at_submission);
     struct {
         const char *key;
@@ -124,11 +126,13 @@ static json_t *run_json(const mc_sim_result *r)
                      notes_json(r->notes));
 }
 
+/* The figures of procedure name in r; NULL when r has none, or abolished it. */
 static const mc_sim_stats *find(const mc_sim_result *r, const char *name)
 {
     for (size_t i = 0; r != NULL && i < r->nprocedures; i++) {
-        if (strcmp(r->procedures[i].name, name) == 0) {
-            return &r->procedures[i];
+        const mc_sim_stats *x = &r->procedures[i];
+        if (strcmp(x->name, name) == 0) {
+            return x->abolished > 0 && x->abolished == x->dossiers ? NULL : x;
         }
     }
     return NULL;
@@ -137,14 +141,14 @@ static const mc_sim_stats *find(const mc_sim_result *r, const char *name)
 static void csv_figures(const figures *f)
 {
     char a[32], b[32], c[32], d[32];
-    printf(",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.2f,%.2f,%.2f,%.2f,%.0f,%s,%s,%s,%s",
-           f->dossiers, f->finished, f->unfinished, f->asked, f->fetched, f->visits, f->hours,
+    printf(",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.2f,%.2f,%.2f,%.2f,%.0f,%s,%s,%s,%s",
+           f->dossiers, f->finished, f->unfinished, f->abolished, f->asked, f->fetched, f->visits, f->hours,
            f->cost, num(f->lead_mean, a), num(f->p50, b), num(f->p90, c), num(f->on_time, d));
 }
 
 static void print_csv(const mc_sim_result *base, const mc_sim_result *ref)
 {
-    static const char cols[] = "dossiers,finished,unfinished,asked_per_dossier,"
+    static const char cols[] = "dossiers,finished,unfinished,abolished,asked_per_dossier,"
                                "fetched_per_dossier,visits_per_dossier,hours_per_dossier,"
                                "cost_per_dossier,lead_mean_wd,lead_p50_wd,lead_p90_wd,on_time_pct";
     printf("procedure,%s", cols);
@@ -235,6 +239,9 @@ static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
     count_line("dossiers", b.dossiers, r.dossiers, two);
     count_line("  reached a final state", b.finished, r.finished, two);
     count_line("  unfinished", b.unfinished, r.unfinished, two);
+    if (two) {
+        count_line("  of an abolished procedure", b.abolished, r.abolished, two);
+    }
     count_line("  refused at submission", b.refused_at_submission, r.refused_at_submission, two);
     char u[32], v[32];
     text_line("documents asked per dossier", num(b.asked, u), num(r.asked, v),
@@ -648,6 +655,7 @@ int cmd_simulate(cli *c)
     }
     if (rc == 0 && reformed != NULL) {
         o.ud = &pr;
+        o.split_by = cat; /* the same applicants: the baseline's split */
         rc = mc_sim_run(reformed, rules, &o, &ref, &err);
     }
     int status = EXIT_OK;
