@@ -275,6 +275,30 @@ const mc_state *mce_cur(const dos *d)
     return d->p->machine.states[d->state];
 }
 
+void mce_view(const dos *d, mc_dossier_req *reqs, mc_dossier *out)
+{
+    for (size_t i = 0; i < d->p->nrequires; i++) {
+        reqs[i] = (mc_dossier_req){&d->p->requires[i], d->reqs[i].status, d->reqs[i].reason,
+                                   d->reqs[i].registry, d->reqs[i].record};
+    }
+    out->id = d->row.id;
+    out->procedure = d->p;
+    out->state = mce_cur(d);
+    out->subject = d->row.subject;
+    out->channel = d->row.channel;
+    out->values = (const char *const *)d->values;
+    out->requirements = reqs;
+    out->final = d->row.final;
+    out->overdue = d->row.overdue;
+    out->late = d->row.late;
+    out->clock = mce_cur(d)->clock;
+    out->submitted = d->row.submitted;
+    out->due = d->row.due;
+    out->finished = d->row.finished;
+    out->fee = d->row.fee;
+    out->apologized = d->row.apology != NULL;
+}
+
 /* ==== events ============================================================================= */
 
 /* Queues an event of the dossier; body gets the fields every event records (§11). */

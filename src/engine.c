@@ -829,27 +829,7 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
         mc_free(g);
         return rc;
     }
-    const dos *d = &g->d;
-    for (size_t i = 0; i < d->p->nrequires; i++) {
-        g->reqs[i] = (mc_dossier_req){&d->p->requires[i], d -> reqs[i].status, d->reqs[i].reason,
-                                      d->reqs[i].registry, d->reqs[i].record};
-    }
-    out->id = id;
-    out->procedure = d->p;
-    out->state = mce_cur(d);
-    out->subject = d->row.subject;
-    out->channel = d->row.channel;
-    out->values = (const char *const *)d->values;
-    out->requirements = g->reqs;
-    out->final = d->row.final;
-    out->overdue = d->row.overdue;
-    out->late = d->row.late;
-    out->clock = mce_cur(d)->clock;
-    out->submitted = d->row.submitted;
-    out->due = d->row.due;
-    out->finished = d->row.finished;
-    out->fee = d->row.fee;
-    out->apologized = d->row.apology != NULL;
+    mce_view(&g->d, g->reqs, out);
     out->blocked = mc_store_blocked_count(e->st, id);
     mc_store_event_each(e->st, id, count_events, &out->events, NULL);
     out->impl = g;

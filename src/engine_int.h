@@ -91,6 +91,9 @@ int mce_decode_data(dos *d);
 /* Loads dossier id with its procedure version. MC_ENOTFOUND when unknown. */
 int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err);
 const mc_state *mce_cur(const dos *d);
+/* Fills the reading form of d (engine.h) with pointers into d; reqs has one slot per
+ * requirement. events, blocked and impl are left to the caller. */
+void mce_view(const dos *d, mc_dossier_req *reqs, mc_dossier *out);
 /* Queues an event of the dossier with what every event records (§11). When the dossier records
  * no events (a volatile engine) body is dropped; callers build it only when d->events. */
 int mce_add_event(mc_engine *e, dos *d, const char *kind, const char *actor, int64_t at,

@@ -149,26 +149,7 @@ int mc_live_view(mc_live *lv, mc_dossier *out)
         lv->reqs = r;
         lv->cap = n;
     }
-    for (size_t i = 0; i < n; i++) {
-        lv->reqs[i] = (mc_dossier_req){&d->p->requires[i], d->reqs[i].status, d->reqs[i].reason,
-                                       d->reqs[i].registry, d->reqs[i].record};
-    }
-    out->id = d->row.id;
-    out->procedure = d->p;
-    out->state = mce_cur(d);
-    out->subject = d->row.subject;
-    out->channel = d->row.channel;
-    out->values = (const char *const *)d->values;
-    out->requirements = lv->reqs;
-    out->final = d->row.final;
-    out->overdue = d->row.overdue;
-    out->late = d->row.late;
-    out->clock = mce_cur(d)->clock;
-    out->submitted = d->row.submitted;
-    out->due = d->row.due;
-    out->finished = d->row.finished;
-    out->fee = d->row.fee;
-    out->apologized = d->row.apology != NULL;
+    mce_view(d, lv->reqs, out);
     return 0;
 }
 
