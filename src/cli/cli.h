@@ -6,6 +6,7 @@
 #define MOTCUA_CLI_H
 
 #include "motcua/catalogue.h"
+#include "motcua/engine.h"
 #include "motcua/report.h"
 #include "motcua/rules.h"
 
@@ -87,6 +88,12 @@ int cli_exit_for(int rc);
 int cli_now(const cli *c, const mc_calendar *cal, int64_t *out);
 /* Today's date on the computer's local clock (the default of --date and --to). */
 mc_date cli_today(void);
+
+/* A dossier as `show --format json` and the HTTP API give it (render.c), its times as local
+ * "YYYY-MM-DDTHH:MM" of calendar cal, and the names of requirement statuses. */
+json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d);
+void cli_time_text(const mc_calendar *cal, int64_t t, char out[17]);
+extern const char *const cli_status_names[];
 
 /* The indicators of SPEC §9 as report prints them (cmd_report.c): the header of the text or CSV
  * table, one row, and one row as JSON. */

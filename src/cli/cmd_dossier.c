@@ -64,8 +64,7 @@ static int open_session(cli *c, session *s)
 
 static void fmt_time(const session *s, int64_t t, char out[17])
 {
-    mc_localtime l = mc_calendar_to_local(s->cal, t);
-    mc_datetime_format((mc_datetime)((l - ((l % 60) + 60) % 60) / 60), out);
+    cli_time_text(s->cal, t, out);
 }
 
 static int parse_id(const char *text, int64_t *id)
@@ -94,60 +93,11 @@ static int split_pairs(const char **items, int n, mc_kv *out, const char *what)
     return EXIT_OK;
 }
 
-static const char *const status_names[] = {"not required", "asked", "fetched", "provided"};
+static const char *const *status_names = cli_status_names;
 
 static json_t *dossier_json(const session *s, const mc_dossier *d)
 {
-    char t[17];
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(d->id));
-    json_object_set_new(o, "procedure", json_string(d->procedure->name));
-    if (d->procedure->has_effective) {
-        char v[11];
-        mc_date_format(d->procedure->effective, v);
-        json_object_set_new(o, "version", json_string(v));
-    }
-    json_object_set_new(o, "state", json_string(d->state->name));
-    json_object_set_new(o, "final", json_boolean(d->final));
-    if (d->final) {
-        json_object_set_new(o, "outcome", json_string(mc_outcome_name(d->state->outcome)));
-        json_object_set_new(o, "late", json_boolean(d->late == 1));
-    }
-    json_object_set_new(o, "clock", json_string(mc_clock_name(d->clock)));
-    if (d->due != MC_NONE) {
-        fmt_time(s, d->due, t);
-        json_object_set_new(o, "due", json_string(t));
-    } else {
-        json_object_set_new(o, "due", json_null());
-    }
-    json_object_set_new(o, "overdue", json_boolean(d->overdue));
-    fmt_time(s, d->submitted, t);
-    json_object_set_new(o, "submitted", json_string(t));
-    json_object_set_new(o, "channel", json_string(d->channel));
-    json_object_set_new(o, "subject", d->subject ? json_string(d->subject) : json_null());
-    json_object_set_new(o, "fee", d->fee != MC_NONE ? json_integer(d->fee) : json_null());
-    json_object_set_new(o, "apologized", json_boolean(d->apologized));
-    json_object_set_new(o, "events", json_integer(d->events));
-    json_object_set_new(o, "blocked", json_integer(d->blocked));
-    json_t *list = json_array();
-    for (size_t i = 0; i < d->procedure->nrequires; i++) {
-        const mc_dossier_req *r = &d->requirements[i];
-        if (r->status == MC_REQ_NOT_REQUIRED) {
-            continue;
-        }
-        json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name, "status",
-                                 status_names[r->status]);
-        if (r->reason) {
-            json_object_set_new(item, "reason", json_string(r->reason));
-        }
-        if (r->registry) {
-            json_object_set_new(item, "registry", json_string(r->registry));
-            json_object_set_new(item, "record", json_string(r->record ? r->record : ""));
-        }
-        json_array_append_new(list, item);
-    }
-    json_object_set_new(o, "checklist", list);
-    return o;
+    return cli_dossier_json(s->cal, d);
 }
 
 static void print_json(json_t *o)
