@@ -322,6 +322,9 @@ int mce_add_event(mc_engine *e, dos *d, const char *kind, const char *actor, int
     json_object_set_new(body, "version", json_string(version));
     json_object_set_new(body, "legal_basis", legal);
     json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
+    if (d->user != NULL) {
+        json_object_set_new(body, "user", json_string(d->user));
+    }
     json_t *ev = json_pack("{s:s, s:s?, s:I, s:o}", "kind", kind, "actor", actor, "at",
                            (json_int_t)at, "body", body);
     return ev && json_array_append_new(d->events, ev) == 0 ? 0 : MC_ENOMEM;

@@ -92,6 +92,7 @@ typedef struct op {
     json_t *refusal_body;
     char warning[256];
     const char *detail; /* the event or procedure: part of what a request id stands for */
+    const char *user;   /* who asked, recorded with the operation's events, or NULL */
 } op;
 
 static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf, mc_error *err)
@@ -117,6 +118,9 @@ static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal 
         json_object_set_new(body, "legal_basis", legal);
     }
     json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
+    if (o->user != NULL) {
+        json_object_set_new(body, "user", json_string(o->user));
+    }
     char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(body);
     if (text == NULL) {
@@ -235,6 +239,7 @@ static int execute_once(op *o, const char *request_id, mc_result *res, mc_error 
     }
     bool caught_up = o->dossier != 0 && rc == 0 && json_array_size(d.events) > 0;
     if (rc == 0) {
+        d.user = o->user; /* after the timers: theirs are the system's */
         rc = o->run(o, &d, &rf, err);
     }
     if (rc == MC_EREFUSED && caught_up) {
@@ -431,13 +436,13 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mce_submit(mc_engine *e, dos *d, const mc_submit *s, refusal *rf, mc_error *err)
 {
-    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, "", s->procedure};
+    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, "", s->procedure, s->user};
     return run_submit(&o, d, rf, err);
 }
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err)
 {
-    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, "", s->procedure};
+    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, "", s->procedure, s->user};
     o.refusal_body = json_pack("{s:s}", "procedure", s->procedure ? s->procedure : "");
     return execute(&o, s->request_id, res, err);
 }
@@ -659,7 +664,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
 int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf,
              mc_error *err)
 {
-    op o = {e, run_fire, f, d->row.id, f->now, f->role, "fire", NULL, "", f->event};
+    op o = {e, run_fire, f, d->row.id, f->now, f->role, "fire", NULL, "", f->event, f->user};
     int rc = run_fire(&o, d, rf, err);
     memcpy(warning, o.warning, sizeof o.warning);
     return rc;
@@ -667,7 +672,7 @@ int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal 
 
 int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err)
 {
-    op o = {e, run_fire, f, f->dossier, f->now, f->role, "fire", NULL, "", f->event};
+    op o = {e, run_fire, f, f->dossier, f->now, f->role, "fire", NULL, "", f->event, f->user};
     o.refusal_body = json_pack("{s:s}", "event", f->event);
     return execute(&o, f->request_id, res, err);
 }
@@ -732,7 +737,7 @@ static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_error *err)
 {
-    op o = {e, run_apologize, a, a->dossier, a->now, a->role, "apologize", NULL, "", ""};
+    op o = {e, run_apologize, a, a->dossier, a->now, a->role, "apologize", NULL, "", "", a->user};
     return execute(&o, a->request_id, res, err);
 }
 
@@ -781,7 +786,7 @@ int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
     int rc = mc_store_dossier_each(e->st, &f, collect, &t, err);
     *count = 0;
     for (size_t i = 0; rc == 0 && i < t.n; i++) {
-        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL, "", NULL};
+        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL, "", NULL, NULL};
         mc_result res;
         rc = execute(&o, NULL, &res, err);
         *count += rc == 0;
@@ -807,7 +812,7 @@ static int count_events(void *ud, const mc_event_row *ev)
 int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err)
 {
     memset(out, 0, sizeof *out);
-    op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, "", NULL};
+    op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, "", NULL, NULL};
     mc_result res;
     int rc = execute(&o, NULL, &res, err);
     if (rc != 0) {

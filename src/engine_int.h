@@ -40,6 +40,7 @@ typedef struct dos {
                         recorded (a volatile engine) */
     json_t *tickets; /* correction tickets to record: [{registry, document, reference, …}] */
     int64_t issued;  /* records issued into registries by this dossier's states */
+    const char *user; /* who asked for the operation at hand (borrowed), or NULL */
 } dos;
 
 /* The reason an operation was refused. */

@@ -422,7 +422,7 @@ static int step_submit(runner *r, const mc_node *n)
         }
     }
     mc_submit s = {text(r, &t[1]), fields, nf, attach, na, n->ntoks == 4 ? text(r, &t[3]) : NULL,
-                   r->clock,       NULL};
+                   r->clock,       NULL, NULL};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(r->e, &s, &res, &err);
@@ -540,7 +540,7 @@ static int step_apologize(runner *r, const mc_node *n)
     if (r->dossier == 0) {
         return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
     }
-    mc_apology a = {r->dossier, text(r, &t[2]), date, reason, r->clock, NULL};
+    mc_apology a = {r->dossier, text(r, &t[2]), date, reason, r->clock, NULL, NULL};
     mc_result res;
     mc_error err;
     return outcome(r, n, mc_engine_apologize(r->e, &a, &res, &err), &res, &err);

@@ -380,7 +380,7 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
         nf++;
     }
     mc_submit sub = {p->name, s->fields, nf, NULL, 0,
-                     p->online == MC_ONLINE_FULL ? "online" : "counter", t, NULL};
+                     p->online == MC_ONLINE_FULL ? "online" : "counter", t, NULL, NULL};
     mc_result res;
     int rc = mc_live_submit(s->e, s->d, &sub, &res, err);
     mc_sim_stats *x = &s->out->procedures[k];

@@ -138,7 +138,7 @@ static int64_t submit(fx *f, const char *t, const char *married, const char *req
 {
     mc_kv fields[] = {{"citizen-id", "001234567890"}, {"married", married}};
     const char *attach[] = {"birth-notice", "citizen-identity"};
-    mc_submit s = {"birth", fields, married ? 2 : 1, attach, 2, "online", at(f, t), request_id};
+    mc_submit s = {"birth", fields, married ? 2 : 1, attach, 2, "online", at(f, t), request_id, NULL};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(f->e, &s, &res, &err);
@@ -376,12 +376,12 @@ static void test_engine__invalid_submissions_are_refused(void **state)
     };
     for (size_t i = 0; i < 3; i++) {
         mc_kv fields[] = {{"citizen-id", "001234567890"}, {bad[i].key, bad[i].value}};
-        mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL};
+        mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
         mc_result res;
         assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), MC_EREFUSED);
         assert_string_equal(res.message, bad[i].message);
     }
-    mc_submit none = {"birth", NULL, 0, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL};
+    mc_submit none = {"birth", NULL, 0, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &none, &res, NULL), MC_EREFUSED);
     assert_string_equal(res.message, "field 'citizen-id' is required");
@@ -397,7 +397,7 @@ static void test_engine__versions_and_fee_rules(void **state)
 {
     fx *f = *state;
     mc_kv fields[] = {{"citizen-id", "001234567890"}, {"late", "true"}};
-    mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-12-31T09:00"), NULL};
+    mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-12-31T09:00"), NULL, NULL};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
     mc_dossier d;
@@ -422,7 +422,7 @@ static void test_engine__apology(void **state)
                     mc_date_from_ymd(2025, 7, 15),
                     "waiting for the archive",
                     at(f, "2025-07-03T09:30"),
-                    NULL};
+                    NULL, NULL};
     mc_result res;
     assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), MC_EREFUSED);
     assert_string_equal(res.message, "the clock of dossier 1 is not running (state 'submitted'): "
@@ -512,7 +512,7 @@ static void test_engine__asked_documents_say_why(void **state)
                                     "later is in use only for dossiers submitted from 2026-01-01",
                                     NULL};
     for (int k = 0; k < 2; k++) {
-        mc_submit sub = {"p", with, k == 0 ? 1 : 0, NULL, 0, NULL, now, NULL};
+        mc_submit sub = {"p", with, k == 0 ? 1 : 0, NULL, 0, NULL, now, NULL, NULL};
         mc_result res;
         assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
         mc_dossier d;
@@ -580,7 +580,7 @@ static void test_engine__hostile_notes_are_bounded(void **state)
     mc_record_row rec = {"slow", "evil", "001234567890", "S-1", "2020-01-01"};
     assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"permit", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL};
+    mc_submit s = {"permit", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
     /* A note that makes the pattern backtrack catastrophically: the match gives up, the

@@ -107,7 +107,7 @@ static int teardown(void **state)
 static int submit(fx *f, const char *subject, const char *married, mc_result *res)
 {
     mc_kv fields[] = {{"citizen-id", subject}, {"married", married}};
-    mc_submit s = {"birth", fields, 2, NULL, 0, "online", at(f, "2025-07-03T09:00"), NULL};
+    mc_submit s = {"birth", fields, 2, NULL, 0, "online", at(f, "2025-07-03T09:00"), NULL, NULL};
     return mc_live_submit(f->e, f->d, &s, res, NULL);
 }
 
@@ -280,7 +280,7 @@ static void test_live__engines_do_not_mix(void **state)
     mc_error err;
     mc_result res;
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"birth", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL};
+    mc_submit s = {"birth", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
     assert_int_equal(mc_engine_submit(f->e, &s, &res, &err), MC_EUSAGE);
     assert_string_equal(err.msg, "submit needs an engine with a store");
     size_t n = 7;

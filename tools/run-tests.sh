@@ -31,6 +31,16 @@ echo "cli: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
+# HTTP API tests (TAP): a server of the test catalogue on a free loopback port.
+out=$(bash tests/api.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/api: /'
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/api: /'; f=1; }
+echo "api: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
 # The bundled catalogue must lint clean (warnings allowed).
 if "$build"/motcua lint --catalogue . >/dev/null 2>"$build/lint-bundled.log"; then
     echo "bundled catalogue: lint ok"

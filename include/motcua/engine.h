@@ -69,6 +69,7 @@ typedef struct mc_submit {
     const char *channel; /* online, counter (default) or post */
     int64_t now;
     const char *request_id; /* or NULL */
+    const char *user;       /* who asked (a person or a system), recorded with the events; or NULL */
 } mc_submit;
 
 typedef struct mc_payload {
@@ -90,6 +91,7 @@ typedef struct mc_fire {
     mc_payload payload;
     int64_t now;
     const char *request_id;
+    const char *user; /* who asked, recorded with the events; or NULL */
 } mc_fire;
 
 typedef struct mc_apology {
@@ -99,6 +101,7 @@ typedef struct mc_apology {
     const char *reason;
     int64_t now;
     const char *request_id;
+    const char *user; /* who asked, recorded with the events; or NULL */
 } mc_apology;
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err);

@@ -30,6 +30,7 @@ typedef struct cli {
     const char *from, *to; /* --from DATE, --to DATE (report, simulate) */
     const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
     bool year;                   /* --year (simulate) */
+    const char *listen, *tokens; /* --listen HOST:PORT, --tokens FILE (serve) */
     const char *html;      /* --html FILE (cost, simulate, report): also write a page */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
@@ -64,6 +65,8 @@ int cmd_test(cli *c);
 int cmd_cost(cli *c);
 int cmd_report(cli *c);
 int cmd_simulate(cli *c);
+int cmd_serve(cli *c);
+int cmd_hash_token(cli *c);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)

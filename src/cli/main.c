@@ -52,6 +52,10 @@ static const command commands[] = {
      "report [--from DATE] [--to DATE] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "
      "--html FILE also writes a briefing page"},
+    {"serve", cmd_serve, "serve --tokens FILE [--listen HOST:PORT] [--db FILE]",
+     "the HTTP API for portals and officers (docs/api.md)"},
+    {"hash-token", cmd_hash_token, "hash-token TOKEN",
+     "the line start of a token for the tokens file of serve"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };
@@ -140,6 +144,8 @@ static const option options[] = {
     ONE("--to", to),
     ONE("--dossiers", dossiers),
     ONE("--seed", seed),
+    ONE("--listen", listen),
+    ONE("--tokens", tokens),
     ONE("--html", html),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),

@@ -1,0 +1,588 @@
+/* The HTTP API without the HTTP (api.h): authenticate, route, check who may ask, call the
+ * engine, answer in JSON. */
+#include "api.h"
+
+#include "cli.h"
+#include "motcua/calendar.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void api_error(api_response *out, int status, const char *code, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    out->status = status;
+    out->body = json_pack("{s:s, s:s}", "error", code, "message", msg);
+}
+
+static int64_t now_of(const api *a)
+{
+    return a->fixed_now != MC_NONE ? a->fixed_now : (int64_t)time(NULL);
+}
+
+/* ==== who is asking ======================================================================= */
+
+/* The principal of the request's bearer token; NULL with a 401 in out. */
+static const principal *authenticate(const api *a, const api_request *rq, api_response *out)
+{
+    const char *h = rq->authorization;
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
+        api_error(out, 401, "unauthorized", "send the header 'Authorization: Bearer TOKEN'");
+        return NULL;
+    }
+    const principal *p = tokens_find(a->tokens, h + 7);
+    if (p == NULL) {
+        api_error(out, 401, "unauthorized", "this token is not known");
+    }
+    return p;
+}
+
+static bool is_applicant(const principal *p)
+{
+    return principal_has_role(p, "applicant");
+}
+
+/* Whether p may see and act on a dossier of agency (may be NULL) about subject. */
+static bool may_access(const principal *p, const char *agency, const char *subject)
+{
+    if (is_applicant(p)) {
+        return subject != NULL && strcmp(subject, p->subject) == 0;
+    }
+    return strcmp(p->agency, "*") == 0 || (agency != NULL && strcmp(agency, p->agency) == 0);
+}
+
+/* The role a request acts as: the body's "as", or the token's only role. NULL with a 403. */
+static const char *acting_role(const principal *p, json_t *body, api_response *out)
+{
+    const char *as = json_string_value(json_object_get(body, "as"));
+    if (as == NULL && p->nroles == 1) {
+        return p->roles[0];
+    }
+    if (as == NULL) {
+        api_error(out, 400, "bad-request", "this token has several roles: say which in \"as\"");
+        return NULL;
+    }
+    if (!principal_has_role(p, as)) {
+        api_error(out, 403, "role", "this token does not have the role '%s'", as);
+        return NULL;
+    }
+    return as;
+}
+
+/* ==== answers ============================================================================= */
+
+/* The answer to a refused or failed engine operation. */
+static void engine_failure(api_response *out, int rc, const mc_result *res, const mc_error *err)
+{
+    if (rc == MC_EREFUSED) {
+        static const struct {
+            mc_refusal why;
+            int status;
+            const char *code;
+        } map[] = {
+            {MC_REFUSED_STATE, 409, "state"},        {MC_REFUSED_ROLE, 403, "role"},
+            {MC_REFUSED_GUARD, 409, "guard"},        {MC_REFUSED_LIMIT, 422, "limit"},
+            {MC_REFUSED_ONCE_ONLY, 409, "once-only"}, {MC_REFUSED_OTHER, 422, "invalid-field"},
+        };
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+            if (map[i].why == res->refusal) {
+                api_error(out, map[i].status, map[i].code, "%s", res->message);
+                out->status = map[i].status;
+                json_object_set_new(out->body, "dossier",
+                                    res->dossier ? json_integer(res->dossier) : json_null());
+                return;
+            }
+        }
+        api_error(out, 422, "invalid-field", "%s", res->message);
+        return;
+    }
+    switch (rc) {
+    case MC_ENOTFOUND:
+        api_error(out, 404, "not-found", "%s", err->msg);
+        return;
+    case MC_ECONFLICT:
+    case MC_EBUSY:
+        api_error(out, 409, "conflict", "%s", err->msg);
+        return;
+    case MC_EUSAGE:
+        api_error(out, 409, "conflict", "%s", err->msg); /* a request id used for another request */
+        return;
+    default:
+        api_error(out, 500, "internal", "%s", err->msg);
+    }
+}
+
+typedef struct history_ctx {
+    const api *a;
+    json_t *list;
+} history_ctx;
+
+static int history_one(void *ud, const mc_event_row *ev)
+{
+    history_ctx *h = ud;
+    char t[17];
+    cli_time_text(h->a->cal, ev->at, t);
+    json_t *body = json_loads(ev->body, 0, NULL);
+    json_array_append_new(h->list, json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq",
+                                             (json_int_t)ev->seq, "at", t, "kind", ev->kind,
+                                             "actor", ev->actor, "body", body));
+    return 0;
+}
+
+/* Loads dossier id as of now for p: 0, or an answer in out (404, 403). */
+static int load_for(api *a, const principal *p, int64_t id, mc_dossier *d, api_response *out)
+{
+    mc_error err;
+    int rc = mc_engine_get(a->engine, id, now_of(a), d, &err);
+    if (rc != 0) {
+        engine_failure(out, rc, NULL, &err);
+        return -1;
+    }
+    if (!may_access(p, d->procedure->agency, d->subject)) {
+        mc_dossier_free(d);
+        /* An applicant learns nothing of others' dossiers, not even that they exist. */
+        if (is_applicant(p)) {
+            api_error(out, 404, "not-found", "unknown dossier %lld", (long long)id);
+        } else {
+            api_error(out, 403, "forbidden", "dossier %lld belongs to another agency",
+                      (long long)id);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* The dossier as it stands after an operation, with its history. */
+static void answer_dossier(api *a, int64_t id, int status, bool replayed, api_response *out)
+{
+    mc_dossier d;
+    mc_error err;
+    int rc = mc_engine_get(a->engine, id, now_of(a), &d, &err);
+    if (rc != 0) {
+        engine_failure(out, rc, NULL, &err);
+        return;
+    }
+    json_t *o = cli_dossier_json(a->cal, &d);
+    mc_dossier_free(&d);
+    history_ctx h = {a, json_array()};
+    rc = mc_store_event_each(mc_engine_store(a->engine), id, history_one, &h, &err);
+    json_object_set_new(o, "history", h.list);
+    if (replayed) {
+        json_object_set_new(o, "replayed", json_true());
+    }
+    out->status = rc == 0 ? status : 500;
+    out->body = o;
+}
+
+/* ==== reading a request's body ============================================================ */
+
+static json_t *parse_body(const api_request *rq, api_response *out)
+{
+    if (rq->body == NULL || rq->body_len == 0) {
+        api_error(out, 400, "bad-request", "the request needs a JSON object as its body");
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *o = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (o == NULL) {
+        api_error(out, 400, "bad-request", "malformed JSON at line %d, column %d: %s", jerr.line,
+                  jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(o)) {
+        json_decref(o);
+        api_error(out, 400, "bad-request", "the body must be a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+/* A member that must be a string when present. false with a 400 in out. */
+static bool opt_string(json_t *body, const char *key, const char **val, api_response *out)
+{
+    json_t *v = json_object_get(body, key);
+    *val = NULL;
+    if (v == NULL || json_is_null(v)) {
+        return true;
+    }
+    if (!json_is_string(v)) {
+        api_error(out, 400, "bad-request", "\"%s\" must be a string", key);
+        return false;
+    }
+    *val = json_string_value(v);
+    return true;
+}
+
+/* An array of strings into list (borrowed from body); *n its size. */
+static bool opt_strings(json_t *body, const char *key, const char ***list, size_t *n,
+                        api_response *out)
+{
+    json_t *v = json_object_get(body, key);
+    *list = NULL;
+    *n = 0;
+    if (v == NULL || json_is_null(v)) {
+        return true;
+    }
+    if (!json_is_array(v) || json_array_size(v) > 256) {
+        api_error(out, 400, "bad-request", "\"%s\" must be an array of at most 256 strings", key);
+        return false;
+    }
+    *list = calloc(json_array_size(v) + 1, sizeof **list);
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        const char *s = json_string_value(json_array_get(v, i));
+        if (s == NULL || *list == NULL) {
+            free(*list);
+            *list = NULL;
+            api_error(out, 400, "bad-request", "\"%s\" must be an array of strings", key);
+            return false;
+        }
+        (*list)[(*n)++] = s;
+    }
+    return true;
+}
+
+/* An object of KEY: value into pairs; values are strings, or booleans and integers given as
+ * text (kept in texts, which the caller frees). */
+static bool opt_pairs(json_t *body, const char *key, mc_kv **pairs, size_t *n, char **texts,
+                      api_response *out)
+{
+    json_t *v = json_object_get(body, key);
+    *pairs = NULL;
+    *texts = NULL;
+    *n = 0;
+    if (v == NULL || json_is_null(v)) {
+        return true;
+    }
+    if (!json_is_object(v) || json_object_size(v) > 256) {
+        api_error(out, 400, "bad-request", "\"%s\" must be an object of at most 256 members", key);
+        return false;
+    }
+    size_t cap = json_object_size(v);
+    *pairs = calloc(cap + 1, sizeof **pairs);
+    *texts = calloc(cap + 1, 24);
+    if (*pairs == NULL || *texts == NULL) {
+        api_error(out, 500, "internal", "out of memory");
+        return false;
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x)
+    {
+        char *text = *texts + 24 * *n;
+        const char *val = json_string_value(x);
+        if (json_is_boolean(x)) {
+            val = json_is_true(x) ? "true" : "false";
+        } else if (json_is_integer(x)) {
+            snprintf(text, 24, "%lld", (long long)json_integer_value(x));
+            val = text;
+        }
+        if (val == NULL) {
+            api_error(out, 400, "bad-request",
+                      "\"%s\".\"%s\" must be a string, a boolean or a whole number", key, k);
+            return false;
+        }
+        (*pairs)[*n].key = k;
+        (*pairs)[(*n)++].value = val;
+    }
+    return true;
+}
+
+/* ==== the operations ====================================================================== */
+
+static void post_dossier(api *a, const principal *p, const api_request *rq, api_response *out)
+{
+    json_t *body = parse_body(rq, out);
+    if (body == NULL) {
+        return;
+    }
+    const char *procedure, *channel, **attach = NULL;
+    mc_kv *fields = NULL;
+    char *texts = NULL;
+    size_t nfields = 0, nattach = 0;
+    if (!opt_string(body, "procedure", &procedure, out) ||
+        !opt_string(body, "channel", &channel, out) ||
+        !opt_pairs(body, "fields", &fields, &nfields, &texts, out) ||
+        !opt_strings(body, "attach", &attach, &nattach, out)) {
+        goto done;
+    }
+    if (procedure == NULL) {
+        api_error(out, 400, "bad-request", "\"procedure\" is required");
+        goto done;
+    }
+    int64_t now = now_of(a);
+    mc_date today = (mc_date)(mc_calendar_to_local(a->cal, now) / 86400);
+    const mc_procedure *proc = mc_catalogue_procedure(a->cat, procedure, today);
+    if (proc == NULL) {
+        api_error(out, 404, "not-found", "no procedure '%s' is in force", procedure);
+        goto done;
+    }
+    if (is_applicant(p)) {
+        /* An applicant files online, about itself. */
+        const char *subject = NULL;
+        for (size_t i = 0; proc->subject && i < nfields; i++) {
+            if (strcmp(fields[i].key, proc->subject->name) == 0) {
+                subject = fields[i].value;
+            }
+        }
+        if (subject == NULL || strcmp(subject, p->subject) != 0) {
+            api_error(out, 403, "forbidden", "an applicant may only file about its own subject");
+            goto done;
+        }
+        channel = "online";
+    } else if (!may_access(p, proc->agency, NULL)) {
+        api_error(out, 403, "forbidden", "procedure '%s' belongs to another agency", procedure);
+        goto done;
+    }
+    mc_submit s = {procedure, fields,      nfields, attach,
+                   nattach,   channel,     now,     rq->idempotency_key,
+                   p->actor};
+    mc_result res;
+    mc_error err;
+    int rc = mc_engine_submit(a->engine, &s, &res, &err);
+    if (rc != 0) {
+        engine_failure(out, rc, &res, &err);
+    } else {
+        answer_dossier(a, res.dossier, res.replayed ? 200 : 201, res.replayed, out);
+    }
+done:
+    free(fields);
+    free(texts);
+    free(attach);
+    json_decref(body);
+}
+
+static void post_event(api *a, const principal *p, int64_t id, const api_request *rq,
+                       api_response *out)
+{
+    json_t *body = parse_body(rq, out);
+    if (body == NULL) {
+        return;
+    }
+    const char *event, *note, *role, **docs = NULL, **attach = NULL;
+    mc_kv *set = NULL, *disputes = NULL;
+    char *set_texts = NULL, *dispute_texts = NULL;
+    size_t ndocs = 0, nattach = 0, nset = 0, ndisputes = 0;
+    mc_dossier d;
+    if (!opt_string(body, "event", &event, out) || !opt_string(body, "note", &note, out) ||
+        !opt_strings(body, "documents", &docs, &ndocs, out) ||
+        !opt_strings(body, "attach", &attach, &nattach, out) ||
+        !opt_pairs(body, "set", &set, &nset, &set_texts, out) ||
+        !opt_pairs(body, "disputes", &disputes, &ndisputes, &dispute_texts, out)) {
+        goto done;
+    }
+    if (event == NULL) {
+        api_error(out, 400, "bad-request", "\"event\" is required");
+        goto done;
+    }
+    if ((role = acting_role(p, body, out)) == NULL || load_for(a, p, id, &d, out) != 0) {
+        goto done;
+    }
+    mc_dossier_free(&d);
+    mc_fire f = {id,    event, role, {note, docs, ndocs, disputes, ndisputes, set, nset, attach, nattach},
+                 now_of(a), rq->idempotency_key, p->actor};
+    mc_result res;
+    mc_error err;
+    int rc = mc_engine_fire(a->engine, &f, &res, &err);
+    if (rc != 0) {
+        engine_failure(out, rc, &res, &err);
+    } else {
+        answer_dossier(a, id, 200, res.replayed, out);
+    }
+done:
+    free(docs);
+    free(attach);
+    free(set);
+    free(disputes);
+    free(set_texts);
+    free(dispute_texts);
+    json_decref(body);
+}
+
+static void post_apology(api *a, const principal *p, int64_t id, const api_request *rq,
+                         api_response *out)
+{
+    json_t *body = parse_body(rq, out);
+    if (body == NULL) {
+        return;
+    }
+    const char *new_date, *reason, *role;
+    mc_dossier d;
+    mc_date date;
+    char why[200];
+    if (!opt_string(body, "new_date", &new_date, out) ||
+        !opt_string(body, "reason", &reason, out)) {
+        goto done;
+    }
+    if (new_date == NULL || mc_value_date(new_date, strlen(new_date), &date, why, sizeof why)) {
+        api_error(out, 400, "bad-request", "\"new_date\" must be a date (YYYY-MM-DD)");
+        goto done;
+    }
+    if ((role = acting_role(p, body, out)) == NULL || load_for(a, p, id, &d, out) != 0) {
+        goto done;
+    }
+    mc_dossier_free(&d);
+    mc_apology ap = {id, role, date, reason, now_of(a), rq->idempotency_key, p->actor};
+    mc_result res;
+    mc_error err;
+    int rc = mc_engine_apologize(a->engine, &ap, &res, &err);
+    if (rc != 0) {
+        engine_failure(out, rc, &res, &err);
+    } else {
+        answer_dossier(a, id, 200, res.replayed, out);
+    }
+done:
+    json_decref(body);
+}
+
+typedef struct list_ctx {
+    const api *a;
+    const principal *p;
+    json_t *list;
+} list_ctx;
+
+static int list_one(void *ud, const mc_dossier_row *row)
+{
+    list_ctx *l = ud;
+    if (!may_access(l->p, row->agency, row->subject)) {
+        return 0;
+    }
+    char due[17] = "";
+    if (row->due != MC_NONE) {
+        cli_time_text(l->a->cal, row->due, due);
+    }
+    json_array_append_new(l->list,
+                          json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:b, s:b}", "id",
+                                    (json_int_t)row->id, "procedure", row->procedure, "agency",
+                                    row->agency, "state", row->state, "due",
+                                    row->due != MC_NONE ? due : NULL, "overdue", row->overdue,
+                                    "final", row->final));
+    return 0;
+}
+
+static int overdue_first(const void *x, const void *y)
+{
+    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+    int oa = json_is_true(json_object_get(a, "overdue")), ob = json_is_true(json_object_get(b, "overdue"));
+    if (oa != ob) {
+        return ob - oa;
+    }
+    json_int_t ia = json_integer_value(json_object_get(a, "id"));
+    json_int_t ib = json_integer_value(json_object_get(b, "id"));
+    return ia < ib ? -1 : ia > ib;
+}
+
+static void get_list(api *a, const principal *p, const api_request *rq, api_response *out)
+{
+    size_t changed;
+    mc_error err;
+    /* Due timers and overdue marks first, so that the list is true as of now. */
+    int rc = mc_engine_tick(a->engine, now_of(a), &changed, &err);
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    f.state = rq->q_state;
+    f.overdue_only = rq->q_overdue != NULL && strcmp(rq->q_overdue, "0") != 0 &&
+                     strcmp(rq->q_overdue, "false") != 0;
+    list_ctx l = {a, p, json_array()};
+    if (rc == 0) {
+        rc = mc_store_dossier_each(mc_engine_store(a->engine), &f, list_one, &l, &err);
+    }
+    if (rc != 0) {
+        json_decref(l.list);
+        engine_failure(out, rc, NULL, &err);
+        return;
+    }
+    /* Overdue dossiers first, then by number. */
+    size_t n = json_array_size(l.list);
+    json_t **items = calloc(n ? n : 1, sizeof *items);
+    for (size_t i = 0; items && i < n; i++) {
+        items[i] = json_incref(json_array_get(l.list, i));
+    }
+    if (items) {
+        qsort(items, n, sizeof *items, overdue_first);
+        json_array_clear(l.list);
+        for (size_t i = 0; i < n; i++) {
+            json_array_append_new(l.list, items[i]);
+        }
+        free(items);
+    }
+    out->status = 200;
+    out->body = json_pack("{s:o}", "dossiers", l.list);
+}
+
+/* ==== routing ============================================================================= */
+
+/* Reads "/api/dossiers/ID[/rest]": 1 with *id and *rest, 0 when the path is not that. */
+static int dossier_path(const char *path, int64_t *id, const char **rest)
+{
+    const char *prefix = "/api/dossiers/";
+    if (strncmp(path, prefix, strlen(prefix)) != 0) {
+        return 0;
+    }
+    const char *s = path + strlen(prefix);
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || v <= 0 || (*end != '\0' && *end != '/') || s[0] == '+' || s[0] == '-') {
+        return -1;
+    }
+    *id = v;
+    *rest = end;
+    return 1;
+}
+
+void api_handle(api *a, const api_request *rq, api_response *out)
+{
+    out->status = 500;
+    out->body = NULL;
+    bool get = strcmp(rq->method, "GET") == 0, post = strcmp(rq->method, "POST") == 0;
+    if (strcmp(rq->path, "/api/health") == 0 && get) {
+        out->status = 200;
+        out->body = json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue",
+                              mc_catalogue_hash(a->cat), "procedures",
+                              (json_int_t)mc_catalogue_procedure_names(a->cat));
+        return;
+    }
+    if (strncmp(rq->path, "/api/", 5) != 0) {
+        api_error(out, 404, "not-found", "no such endpoint: %s", rq->path);
+        return;
+    }
+    const principal *p = authenticate(a, rq, out);
+    if (p == NULL) {
+        return;
+    }
+    int64_t id = 0;
+    const char *rest = "";
+    int is_dossier = dossier_path(rq->path, &id, &rest);
+    pthread_mutex_lock(&a->lock);
+    if (strcmp(rq->path, "/api/dossiers") == 0 && post) {
+        post_dossier(a, p, rq, out);
+    } else if (strcmp(rq->path, "/api/dossiers") == 0 && get) {
+        get_list(a, p, rq, out);
+    } else if (is_dossier < 0) {
+        api_error(out, 404, "not-found", "'%s' does not name a dossier", rq->path);
+    } else if (is_dossier && rest[0] == '\0' && get) {
+        mc_dossier d;
+        if (load_for(a, p, id, &d, out) == 0) {
+            mc_dossier_free(&d);
+            answer_dossier(a, id, 200, false, out);
+        }
+    } else if (is_dossier && strcmp(rest, "/events") == 0 && post) {
+        post_event(a, p, id, rq, out);
+    } else if (is_dossier && strcmp(rest, "/apology") == 0 && post) {
+        post_apology(a, p, id, rq, out);
+    } else if (is_dossier && (rest[0] == '\0' || !strcmp(rest, "/events") ||
+                              !strcmp(rest, "/apology"))) {
+        api_error(out, 405, "method", "%s is not allowed on %s", rq->method, rq->path);
+    } else {
+        api_error(out, 404, "not-found", "no such endpoint: %s %s", rq->method, rq->path);
+    }
+    pthread_mutex_unlock(&a->lock);
+    if (out->body == NULL) {
+        api_error(out, 500, "internal", "out of memory");
+    }
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# HTTP API tests of `motcua serve` (docs/api.md): a server on a free loopback port, driven with
+# curl. Prints TAP lines; run by tools/run-tests.sh as  bash tests/api.sh BUILD/motcua
+set -u
+bin=${1:?usage: api.sh MOTCUA}
+cat=tests/fixtures/cli-catalogue
+tmp=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; shift; for line in "$@"; do echo "# $line"; done; }
+check() { # check NAME COMMAND… : the command must succeed
+    local name=$1
+    shift
+    if "$@" >"$tmp/out" 2>&1; then ok "$name"; else fail "$name" "$(head -c 600 "$tmp/out")"; fi
+}
+
+if ! command -v curl >/dev/null 2>&1; then
+    echo "ok 1 - api # SKIP curl is not installed"
+    echo "1..1"
+    exit 0
+fi
+
+# Tokens: two officers of the test catalogue's agency, one of another, and an applicant.
+{
+    echo "# test tokens"
+    echo "$("$bin" hash-token clerk-secret) lan clerk commune-committee"
+    echo "$("$bin" hash-token head-secret) hoa head,clerk commune-committee"
+    echo "$("$bin" hash-token other-secret) minh clerk,head other-agency"
+    echo "$("$bin" hash-token citizen-secret) an applicant - 079123456789"
+} >"$tmp/tokens"
+printf 'document,subject,reference,issued\nmarriage-certificate,079123456789,CS-1,2019-05-04\n' >"$tmp/cs.csv"
+"$bin" registry import civil-status "$tmp/cs.csv" --catalogue "$cat" --db "$tmp/api.db" \
+    --now 2025-07-01T08:00 >/dev/null
+
+"$bin" serve --tokens "$tmp/tokens" --listen 127.0.0.1:0 --db "$tmp/api.db" --catalogue "$cat" \
+    --now 2025-07-14T09:00 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+pid=$!
+port=""
+for _ in $(seq 50); do
+    port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve.out")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+if [ -z "$port" ]; then
+    fail "the server starts and says where it listens" "$(cat "$tmp/serve.err")"
+    echo "1..$n"
+    exit 0
+fi
+ok "the server starts and says where it listens"
+url="http://127.0.0.1:$port"
+
+# call TOKEN METHOD PATH [BODY] : prints the status line "HTTP NNN" then the body, to $tmp/r
+call() {
+    local token=$1 method=$2 path=$3 body=${4:-}
+    local auth=()
+    [ -n "$token" ] && auth=(-H "Authorization: Bearer $token")
+    if [ -n "$body" ]; then
+        curl -s -o "$tmp/r" -w '%{http_code}' -X "$method" "${auth[@]}" "${extra[@]}" \
+            -H 'Content-Type: application/json' --data-binary "$body" "$url$path"
+    else
+        curl -s -o "$tmp/r" -w '%{http_code}' -X "$method" "${auth[@]}" "${extra[@]}" "$url$path"
+    fi
+}
+extra=()
+# expect STATUS FIELD VALUE NAME TOKEN METHOD PATH [BODY]: the status and a JSON member
+expect() {
+    local want=$1 key=$2 value=$3 name=$4
+    shift 4
+    local got
+    got=$(call "$@")
+    local member
+    member=$(python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    d = d[int(k)] if isinstance(d, list) else d.get(k)
+print("null" if d is None else (str(d).lower() if isinstance(d, bool) else d))' "$tmp/r" "$key" 2>/dev/null)
+    if [ "$got" = "$want" ] && [ "$member" = "$value" ]; then
+        ok "$name"
+    else
+        fail "$name" "status $got (wanted $want), $key=$member (wanted $value)" "$(head -c 400 "$tmp/r")"
+    fi
+}
+
+expect 200 status ok "health needs no token" "" GET /api/health
+expect 401 error unauthorized "no token: 401" "" GET /api/dossiers
+expect 401 error unauthorized "a forged token: 401" "forged" GET /api/dossiers
+extra=(-H "Authorization: Basic Y2xlcms=")
+expect 401 error unauthorized "basic authentication is not a token: 401" "" GET /api/dossiers
+extra=()
+
+birth='{"procedure":"birth-registration","fields":{"citizen-id":"079123456789","parents-married":true},"attach":["birth-notice"]}'
+expect 201 state submitted "a clerk submits a dossier: 201" clerk-secret POST /api/dossiers "$birth"
+expect 200 checklist.1.status fetched "the marriage certificate is fetched from the registry" \
+    clerk-secret GET /api/dossiers/1
+expect 200 history.0.body.user lan "the submission is attributed to the token's actor" \
+    clerk-secret GET /api/dossiers/1
+expect 403 error forbidden "another agency's clerk may not submit for this agency: 403" \
+    other-secret POST /api/dossiers "$birth"
+expect 201 channel online "the applicant files about itself, online: 201" citizen-secret \
+    POST /api/dossiers "$birth"
+expect 403 error forbidden "the applicant may not file about someone else: 403" citizen-secret \
+    POST /api/dossiers '{"procedure":"birth-registration","fields":{"citizen-id":"079000000001"}}'
+expect 422 error invalid-field "an invalid field value: 422 invalid-field" clerk-secret \
+    POST /api/dossiers '{"procedure":"birth-registration","fields":{"citizen-id":"12"}}'
+expect 400 error bad-request "malformed JSON: 400" clerk-secret POST /api/dossiers '{"procedure":'
+expect 400 error bad-request "a field of the wrong type: 400" clerk-secret POST /api/dossiers \
+    '{"procedure":"birth-registration","fields":{"citizen-id":["079123456789"]}}'
+expect 400 error bad-request "a body that is not an object: 400" clerk-secret POST /api/dossiers '[1]'
+expect 404 error not-found "an unknown procedure: 404" clerk-secret POST /api/dossiers '{"procedure":"nope"}'
+python3 -c 'print("{\"procedure\":\"" + "x" * 70000 + "\"}")' >"$tmp/big.json"
+got=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "Authorization: Bearer clerk-secret" \
+    --data-binary @"$tmp/big.json" "$url/api/dossiers")
+[ "$got" = 413 ] && grep -q '"too-large"' "$tmp/r" && ok "an oversized body: 413" ||
+    fail "an oversized body: 413" "status $got" "$(head -c 300 "$tmp/r")"
+
+expect 403 error forbidden "another agency may not read the dossier: 403" other-secret GET /api/dossiers/1
+expect 200 id 2 "the applicant reads its own dossier" citizen-secret GET /api/dossiers/2
+expect 404 error not-found "an applicant does not see another's dossier: 404" citizen-secret \
+    GET /api/dossiers/99
+expect 404 error not-found "an unknown dossier: 404" clerk-secret GET /api/dossiers/99
+expect 404 error not-found "a path that is not a dossier: 404" clerk-secret GET /api/dossiers/abc
+expect 404 error not-found "path traversal finds nothing: 404" clerk-secret GET '/api/../../etc/passwd'
+expect 404 error not-found "an unknown endpoint: 404" clerk-secret GET /api/nothing
+expect 405 error method "a method the endpoint does not take: 405" clerk-secret DELETE /api/dossiers/1
+
+expect 200 state processing "the clerk receives the dossier" clerk-secret POST /api/dossiers/1/events \
+    '{"event":"receive"}'
+expect 403 error role "a role the token does not have: 403 role" clerk-secret \
+    POST /api/dossiers/1/events '{"event":"approve","as":"head"}'
+expect 403 error role "a role the lifecycle does not allow: 403 role" head-secret \
+    POST /api/dossiers/1/events '{"event":"approve","as":"clerk"}'
+expect 409 error once-only "asking for a fetched document: 409 once-only" clerk-secret \
+    POST /api/dossiers/1/events '{"event":"request-supplement","documents":["marriage-certificate"]}'
+expect 200 state processing "the refusal changed nothing" clerk-secret GET /api/dossiers/1
+expect 200 history.3.body.user lan "the once-only refusal is recorded, attributed to the token's actor" \
+    clerk-secret GET /api/dossiers/1
+expect 409 error state "an event that does not leave the state: 409 state" clerk-secret \
+    POST /api/dossiers/1/events '{"event":"supplement"}'
+expect 400 error bad-request "a token of several roles must say which: 400" head-secret \
+    POST /api/dossiers/1/events '{"event":"approve"}'
+expect 409 error guard "a guard that does not hold: 409 guard" head-secret \
+    POST /api/dossiers/1/events '{"event":"approve","as":"head"}'
+expect 403 error forbidden "another agency may not act on the dossier: 403" other-secret \
+    POST /api/dossiers/1/events '{"event":"approve","as":"head"}'
+
+extra=(-H "Idempotency-Key: req-42")
+expect 201 id 3 "a submission with an Idempotency-Key" clerk-secret POST /api/dossiers "$birth"
+expect 200 replayed true "the same key again replays the first result" clerk-secret POST /api/dossiers "$birth"
+expect 409 error conflict "the same key for another request: 409 conflict" clerk-secret \
+    POST /api/dossiers/1/events '{"event":"request-supplement"}'
+extra=()
+
+expect 200 dossiers.0.id 1 "the clerk lists its agency's dossiers" clerk-secret GET /api/dossiers
+check "another agency lists none of them" bash -c "curl -s -H 'Authorization: Bearer other-secret' $url/api/dossiers | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"dossiers\"]==[]'"
+check "the applicant lists only its own" bash -c "curl -s -H 'Authorization: Bearer citizen-secret' $url/api/dossiers | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"dossiers\"]; assert [x[\"id\"] for x in d]==[1,2,3], d'"
+expect 200 dossiers.0.state processing "a list filtered by state" clerk-secret GET '/api/dossiers?state=processing'
+
+# Many connections at once: every one answered.
+for i in $(seq 40); do
+    curl -s -o /dev/null -w '%{http_code}\n' "$url/api/health" &
+done >"$tmp/many" 2>&1
+wait $(jobs -p | grep -v "^$pid$") 2>/dev/null
+[ "$(grep -c '^200$' "$tmp/many")" = 40 ] && ok "40 connections at once are all answered" ||
+    fail "40 connections at once are all answered" "$(sort "$tmp/many" | uniq -c)"
+
+# A client that sends nothing is dropped after the timeout, and the server still answers.
+( exec 3<>/dev/tcp/127.0.0.1/"$port"; sleep 12 ) &
+slow=$!
+expect 200 status ok "a silent client does not block the others" "" GET /api/health
+kill "$slow" 2>/dev/null
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=""
+[ "$rc" = 0 ] && ok "SIGTERM stops the server, exit 0" || fail "SIGTERM stops the server, exit 0" "exit $rc"
+"$bin" verify --db "$tmp/api.db" >/dev/null 2>&1 && ok "the store verifies after the session" ||
+    fail "the store verifies after the session"
+
+# Starting up: bad input is a clear error.
+printf 'blake2b:00 lan clerk x\n' >"$tmp/bad-tokens"
+"$bin" serve --tokens "$tmp/bad-tokens" --catalogue "$cat" --db "$tmp/x.db" >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "bad-tokens:1:1: the hash must be 'blake2b:' and 64 hex digits" "$tmp/err" &&
+    ok "a malformed tokens file: exit 1, file:line:col" || fail "a malformed tokens file: exit 1, file:line:col" "exit $rc" "$(cat "$tmp/err")"
+"$bin" serve --catalogue "$cat" >/dev/null 2>&1
+[ $? = 2 ] && ok "serve without --tokens: exit 2" || fail "serve without --tokens: exit 2"
+"$bin" serve --tokens "$tmp/tokens" --listen nowhere --catalogue "$cat" >/dev/null 2>&1
+[ $? = 2 ] && ok "a malformed --listen: exit 2" || fail "a malformed --listen: exit 2"
+echo "1..$n"
