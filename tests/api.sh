@@ -29,6 +29,7 @@ fi
     echo "$("$bin" hash-token head-secret) hoa head,clerk commune-committee"
     echo "$("$bin" hash-token other-secret) minh clerk,head other-agency"
     echo "$("$bin" hash-token citizen-secret) an applicant - 079123456789"
+    echo "$("$bin" hash-token registrar-secret) civil-status-feed registrar -"
 } >"$tmp/tokens"
 printf 'document,subject,reference,issued\nmarriage-certificate,079123456789,CS-1,2019-05-04\n' >"$tmp/cs.csv"
 "$bin" registry import civil-status "$tmp/cs.csv" --catalogue "$cat" --db "$tmp/api.db" \
@@ -156,6 +157,36 @@ expect 200 dossiers.0.id 1 "the clerk lists its agency's dossiers" clerk-secret 
 check "another agency lists none of them" bash -c "curl -s -H 'Authorization: Bearer other-secret' $url/api/dossiers | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"dossiers\"]==[]'"
 check "the applicant lists only its own" bash -c "curl -s -H 'Authorization: Bearer citizen-secret' $url/api/dossiers | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"dossiers\"]; assert [x[\"id\"] for x in d]==[1,2,3], d'"
 expect 200 dossiers.0.state processing "a list filtered by state" clerk-secret GET '/api/dossiers?state=processing'
+
+expect 200 documents.1.story "fetched from civil-status, record CS-1: never asked of the applicant" \
+    "explain says why a document is fetched" clerk-secret GET /api/dossiers/1/explain
+expect 200 documents.0.document citizen-identity "explain of one document" clerk-secret \
+    GET '/api/dossiers/1/explain?document=citizen-identity'
+expect 404 error not-found "explain of a document the procedure does not require: 404" clerk-secret \
+    GET '/api/dossiers/1/explain?document=nope'
+expect 403 error forbidden "explain of another agency's dossier: 403" other-secret GET /api/dossiers/1/explain
+
+records=$'document,subject,reference,issued\nmarriage-certificate,079000000009,CS-9,2020-01-02\n'
+expect 200 imported 1 "a registrar imports records (CSV body)" registrar-secret \
+    POST /api/registries/civil-status/records "$records"
+expect 403 error role "a clerk may not import records: 403 role" clerk-secret \
+    POST /api/registries/civil-status/records "$records"
+expect 422 problems.0.line 2 "a bad record: 422, each problem with its line" registrar-secret \
+    POST /api/registries/civil-status/records $'document,subject,reference,issued\nbirth-notice,0791,CS-2,2019-02-30\n'
+expect 404 error not-found "records of an unknown registry: 404" registrar-secret \
+    POST /api/registries/nope/records "$records"
+expect 200 records.0.reference CS-9 "a lookup of a subject's records" clerk-secret \
+    GET '/api/registries/records?subject=079000000009'
+expect 403 error forbidden "an applicant may not look up someone else's records: 403" citizen-secret \
+    GET '/api/registries/records?subject=079000000009'
+expect 200 records.0.reference CS-1 "an applicant looks up its own records" citizen-secret \
+    GET '/api/registries/records?subject=079123456789'
+
+expect 200 agencies.0.received 3 "indicators of the clerk's agency" clerk-secret \
+    GET '/api/indicators?from=2025-07-01&to=2025-07-31'
+check "another agency's indicators hold none of it" bash -c "curl -s -H 'Authorization: Bearer other-secret' '$url/api/indicators' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"procedures\"]==[] and d[\"agencies\"]==[], d'"
+expect 403 error forbidden "indicators are not for applicants: 403" citizen-secret GET /api/indicators
+expect 400 error bad-request "indicators of a malformed period: 400" clerk-secret GET '/api/indicators?from=2025-13-01'
 
 # Many connections at once: every one answered.
 for i in $(seq 40); do

@@ -4,6 +4,8 @@
 
 #include "cli.h"
 #include "motcua/calendar.h"
+#include "motcua/registry.h"
+#include "motcua/report.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -515,6 +517,160 @@ static void get_list(api *a, const principal *p, const api_request *rq, api_resp
     out->body = json_pack("{s:o}", "dossiers", l.list);
 }
 
+static void get_explain(api *a, const principal *p, int64_t id, const api_request *rq,
+                        api_response *out)
+{
+    mc_dossier d;
+    if (load_for(a, p, id, &d, out) != 0) {
+        return;
+    }
+    json_t *list = cli_explain_json(&d, rq->q_document);
+    if (list == NULL) {
+        api_error(out, 404, "not-found", "procedure '%s' does not require '%s'", d.procedure->name,
+                  rq->q_document);
+    } else {
+        out->status = 200;
+        out->body = json_pack("{s:I, s:s, s:s, s:o}", "dossier", (json_int_t)id, "procedure",
+                              d.procedure->name, "state", d.state->name, "documents", list);
+    }
+    mc_dossier_free(&d);
+}
+
+/* The diagnostics of a refused import, one line each. */
+static json_t *diag_lines(const mc_diags *diags)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < mc_diags_count(diags); i++) {
+        const mc_diag *x = mc_diags_get(diags, i);
+        json_array_append_new(list, json_pack("{s:i, s:i, s:s}", "line", (int)x->line, "column",
+                                              (int)x->col, "message", x->msg));
+    }
+    return list;
+}
+
+/* POST /api/registries/NAME/records: a CSV body, as `motcua registry import` reads. */
+static void post_records(api *a, const principal *p, const char *registry, const api_request *rq,
+                         api_response *out)
+{
+    if (!principal_has_role(p, "registrar")) {
+        api_error(out, 403, "role", "importing records needs a token with the role 'registrar'");
+        return;
+    }
+    if (rq->body == NULL || rq->body_len == 0) {
+        api_error(out, 400, "bad-request", "the body is the CSV of the records");
+        return;
+    }
+    char name[160];
+    snprintf(name, sizeof name, "%s.csv", registry);
+    mc_source *src = NULL;
+    mc_diags *diags = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    size_t count = 0;
+    int rc = mc_source_new(&src, name, rq->body, rq->body_len, &err);
+    if (rc == 0) {
+        rc = mc_diags_new(&diags);
+    }
+    if (rc == 0) {
+        rc = mc_registry_import(mc_engine_store(a->engine), a->cat, registry, src, now_of(a), diags,
+                                &count, &err);
+    }
+    if (rc == MC_ECHECK) {
+        api_error(out, 422, "invalid-field", "%s: nothing imported", name);
+        json_object_set_new(out->body, "problems", diag_lines(diags));
+    } else if (rc == MC_ENOTFOUND) {
+        api_error(out, 404, "not-found", "%s", err.msg);
+    } else if (rc != 0) {
+        engine_failure(out, rc, NULL, &err);
+    } else {
+        out->status = 200;
+        out->body = json_pack("{s:s, s:I}", "registry", registry, "imported", (json_int_t)count);
+    }
+    mc_diags_free(diags);
+    mc_source_free(src);
+}
+
+static int record_one(void *ud, const mc_record_row *rec)
+{
+    json_array_append_new(ud, json_pack("{s:s, s:s, s:s, s:s?}", "registry", rec->registry,
+                                        "document", rec->document, "reference", rec->reference,
+                                        "issued", rec->issued));
+    return 0;
+}
+
+/* GET /api/registries/records?subject=S */
+static void get_records(api *a, const principal *p, const char *subject, api_response *out)
+{
+    if (subject == NULL || subject[0] == '\0') {
+        api_error(out, 400, "bad-request", "say whose records: ?subject=S");
+        return;
+    }
+    if (is_applicant(p) && strcmp(subject, p->subject) != 0) {
+        api_error(out, 403, "forbidden", "an applicant may only look up its own records");
+        return;
+    }
+    json_t *list = json_array();
+    mc_error err;
+    int rc = mc_store_records_of(mc_engine_store(a->engine), subject, record_one, list, &err);
+    if (rc != 0) {
+        json_decref(list);
+        engine_failure(out, rc, NULL, &err);
+        return;
+    }
+    out->status = 200;
+    out->body = json_pack("{s:s, s:o}", "subject", subject, "records", list);
+}
+
+/* GET /api/indicators?from=DATE&to=DATE: SPEC §9, the rows the token's agency may see. */
+static void get_indicators(api *a, const principal *p, const api_request *rq, api_response *out)
+{
+    if (is_applicant(p)) {
+        api_error(out, 403, "forbidden", "indicators are for officers");
+        return;
+    }
+    mc_date today = (mc_date)(mc_calendar_to_local(a->cal, now_of(a)) / 86400);
+    mc_date from = mc_date_from_ymd(1900, 1, 1), to = today;
+    char why[200];
+    if ((rq->q_from && mc_value_date(rq->q_from, strlen(rq->q_from), &from, why, sizeof why)) ||
+        (rq->q_to && mc_value_date(rq->q_to, strlen(rq->q_to), &to, why, sizeof why)) ||
+        to < from) {
+        api_error(out, 400, "bad-request", "from and to are dates (YYYY-MM-DD), from first");
+        return;
+    }
+    mc_report r;
+    mc_error err;
+    int rc = mc_report_compute(mc_engine_store(a->engine), a->cat, from, to, &r, &err);
+    if (rc != 0) {
+        engine_failure(out, rc, NULL, &err);
+        return;
+    }
+    bool all = strcmp(p->agency, "*") == 0;
+    json_t *procs = json_array(), *agencies = json_array();
+    for (size_t i = 0; i < r.nprocedures; i++) {
+        size_t nv;
+        const mc_procedure *const *v = mc_catalogue_versions(a->cat, r.procedures[i].name, &nv);
+        const char *agency = nv ? v[0]->agency : NULL;
+        if (all || (agency && strcmp(agency, p->agency) == 0)) {
+            json_array_append_new(procs, cli_indicators_json(&r.procedures[i]));
+        }
+    }
+    for (size_t i = 0; i < r.nagencies; i++) {
+        if (all || strcmp(r.agencies[i].name, p->agency) == 0) {
+            json_array_append_new(agencies, cli_indicators_json(&r.agencies[i]));
+        }
+    }
+    char fd[11], td[11];
+    mc_date_format(from, fd);
+    mc_date_format(to, td);
+    out->status = 200;
+    out->body = json_pack("{s:s, s:s, s:o, s:o}", "from", fd, "to", td, "procedures", procs,
+                          "agencies", agencies);
+    if (all) {
+        json_object_set_new(out->body, "total", cli_indicators_json(&r.total));
+    }
+    mc_report_free(&r);
+}
+
 /* ==== routing ============================================================================= */
 
 /* Reads "/api/dossiers/ID[/rest]": 1 with *id and *rest, 0 when the path is not that. */
@@ -533,6 +689,23 @@ static int dossier_path(const char *path, int64_t *id, const char **rest)
     *id = v;
     *rest = end;
     return 1;
+}
+
+/* Reads "/api/registries/NAME/records" into name. */
+static bool registry_path(const char *path, char *name, size_t namesz)
+{
+    const char *prefix = "/api/registries/", *suffix = "/records";
+    size_t pl = strlen(prefix), len = strlen(path), sl = strlen(suffix);
+    if (strncmp(path, prefix, pl) != 0 || len <= pl + sl || strcmp(path + len - sl, suffix) != 0) {
+        return false;
+    }
+    size_t n = len - pl - sl;
+    if (n >= namesz || memchr(path + pl, '/', n) != NULL) {
+        return false;
+    }
+    memcpy(name, path + pl, n);
+    name[n] = '\0';
+    return true;
 }
 
 void api_handle(api *a, const api_request *rq, api_response *out)
@@ -558,6 +731,7 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     int64_t id = 0;
     const char *rest = "";
     int is_dossier = dossier_path(rq->path, &id, &rest);
+    char registry[128];
     pthread_mutex_lock(&a->lock);
     if (strcmp(rq->path, "/api/dossiers") == 0 && post) {
         post_dossier(a, p, rq, out);
@@ -575,6 +749,14 @@ void api_handle(api *a, const api_request *rq, api_response *out)
         post_event(a, p, id, rq, out);
     } else if (is_dossier && strcmp(rest, "/apology") == 0 && post) {
         post_apology(a, p, id, rq, out);
+    } else if (is_dossier && strcmp(rest, "/explain") == 0 && get) {
+        get_explain(a, p, id, rq, out);
+    } else if (strcmp(rq->path, "/api/registries/records") == 0 && get) {
+        get_records(a, p, rq->q_subject, out);
+    } else if (registry_path(rq->path, registry, sizeof registry) && post) {
+        post_records(a, p, registry, rq, out);
+    } else if (strcmp(rq->path, "/api/indicators") == 0 && get) {
+        get_indicators(a, p, rq, out);
     } else if (is_dossier && (rest[0] == '\0' || !strcmp(rest, "/events") ||
                               !strcmp(rest, "/apology"))) {
         api_error(out, 405, "method", "%s is not allowed on %s", rq->method, rq->path);

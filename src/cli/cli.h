@@ -97,6 +97,10 @@ mc_date cli_today(void);
 json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d);
 void cli_time_text(const mc_calendar *cal, int64_t t, char out[17]);
 extern const char *const cli_status_names[];
+/* Why each document of d is asked, fetched, provided or not required — its condition, its
+ * story, its registry and record, its legal basis — or only document `only`; NULL when the
+ * procedure does not require `only`. */
+json_t *cli_explain_json(const mc_dossier *d, const char *only);
 
 /* The indicators of SPEC §9 as report prints them (cmd_report.c): the header of the text or CSV
  * table, one row, and one row as JSON. */

@@ -499,27 +499,6 @@ int cmd_verify(cli *c)
 
 /* ---- explain ---- */
 
-static void cond_text(const mc_cond *c, char *out, size_t outsz)
-{
-    switch (c->kind) {
-    case MC_COND_ALWAYS:
-        snprintf(out, outsz, "always required");
-        break;
-    case MC_COND_FIELD:
-        snprintf(out, outsz, "required when %s", c->field);
-        break;
-    case MC_COND_NOT:
-        snprintf(out, outsz, "required when not %s", c->field);
-        break;
-    case MC_COND_IS:
-        snprintf(out, outsz, "required when %s is %s", c->field, c->value);
-        break;
-    case MC_COND_RULE:
-        snprintf(out, outsz, "required when rule %s.%s holds", c->rule.module, c->rule.function);
-        break;
-    }
-}
-
 int cmd_explain(cli *c)
 {
     if (c->nargs < 1 || c->nargs > 2) {
@@ -540,71 +519,27 @@ int cmd_explain(cli *c)
         return cli_exit_for(rc);
     }
     const char *only = c->nargs == 2 ? c->args[1] : NULL;
-    bool found = only == NULL;
-    for (size_t i = 0; only != NULL && i < d.procedure->nrequires; i++) {
-        found |= strcmp(d.procedure->requires[i].document->name, only) == 0;
-    }
-    if (!found) {
+    json_t *list = cli_explain_json(&d, only);
+    if (list == NULL) {
         fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", d.procedure->name, only);
-        mc_dossier_free(&d);
-        close_session(&s);
-        return EXIT_FAIL;
-    }
-    json_t *list = c->json ? json_array() : NULL;
-    if (!c->json) {
-        printf("dossier %lld: %s, state %s\n", (long long)id, d.procedure->name, d.state->name);
-    }
-    for (size_t i = 0; i < d.procedure->nrequires; i++) {
-        const mc_dossier_req *r = &d.requirements[i];
-        const mc_requirement *q = r->requirement;
-        if (only != NULL && strcmp(q->document->name, only) != 0) {
-            continue;
-        }
-        found = true;
-        char why[200], story[400];
-        cond_text(&q->when, why, sizeof why);
-        const mc_registry *reg = q->document->registry;
-        switch (r->status) {
-        case MC_REQ_NOT_REQUIRED:
-            snprintf(story, sizeof story, "not required: its condition does not hold");
-            break;
-        case MC_REQ_FETCHED:
-            snprintf(story, sizeof story,
-                     "fetched from %s, record %s: never asked of the applicant", r->registry,
-                     r->record ? r->record : "");
-            break;
-        case MC_REQ_PROVIDED:
-            snprintf(story, sizeof story, "provided by the applicant");
-            break;
-        case MC_REQ_ASKED:
-            if (r->reason != NULL) {
-                snprintf(story, sizeof story, "asked: %s", r->reason);
-            } else if (reg == NULL) {
-                snprintf(story, sizeof story, "asked: no registry holds %s", q->document->name);
-            } else {
-                snprintf(story, sizeof story, "asked: registry %s is not usable for this dossier",
-                         reg->name);
-            }
-            break;
-        }
-        const char *legal = q->legal_basis.n             ? q->legal_basis.items[0]
-                            : d.procedure->legal_basis.n ? d.procedure->legal_basis.items[0]
-                                                         : NULL;
-        if (list != NULL) {
-            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}",
-                                                  "document", q->document->name, "status",
-                                                  status_names[r->status], "required", why, "story",
-                                                  story, "registry", r->registry, "record",
-                                                  r->record, "legal_basis", legal));
-            continue;
-        }
-        printf("  %s\n    %s\n    %s\n", q->document->name, why, story);
-        if (legal != NULL) {
-            printf("    legal basis: %s\n", legal);
-        }
-    }
-    if (list != NULL) {
+        status = EXIT_FAIL;
+    } else if (c->json) {
         print_json(list);
+    } else {
+        printf("dossier %lld: %s, state %s\n", (long long)id, d.procedure->name, d.state->name);
+        size_t i;
+        json_t *x;
+        json_array_foreach(list, i, x)
+        {
+            const char *legal = json_string_value(json_object_get(x, "legal_basis"));
+            printf("  %s\n    %s\n    %s\n", json_string_value(json_object_get(x, "document")),
+                   json_string_value(json_object_get(x, "required")),
+                   json_string_value(json_object_get(x, "story")));
+            if (legal != NULL) {
+                printf("    legal basis: %s\n", legal);
+            }
+        }
+        json_decref(list);
     }
     mc_dossier_free(&d);
     close_session(&s);

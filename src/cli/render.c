@@ -4,6 +4,9 @@
 
 #include "motcua/calendar.h"
 
+#include <stdio.h>
+#include <string.h>
+
 const char *const cli_status_names[] = {"not required", "asked", "fetched", "provided"};
 
 void cli_time_text(const mc_calendar *cal, int64_t t, char out[17])
@@ -64,4 +67,82 @@ json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d)
     }
     json_object_set_new(o, "checklist", list);
     return o;
+}
+
+static void cond_text(const mc_cond *c, char *out, size_t outsz)
+{
+    switch (c->kind) {
+    case MC_COND_ALWAYS:
+        snprintf(out, outsz, "always required");
+        break;
+    case MC_COND_FIELD:
+        snprintf(out, outsz, "required when %s", c->field);
+        break;
+    case MC_COND_NOT:
+        snprintf(out, outsz, "required when not %s", c->field);
+        break;
+    case MC_COND_IS:
+        snprintf(out, outsz, "required when %s is %s", c->field, c->value);
+        break;
+    case MC_COND_RULE:
+        snprintf(out, outsz, "required when rule %s.%s holds", c->rule.module, c->rule.function);
+        break;
+    }
+}
+
+/* Why one requirement of d is as it is. */
+static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
+{
+    const mc_requirement *q = r->requirement;
+    char why[200], story[400];
+    cond_text(&q->when, why, sizeof why);
+    const mc_registry *reg = q->document->registry;
+    switch (r->status) {
+    case MC_REQ_NOT_REQUIRED:
+        snprintf(story, sizeof story, "not required: its condition does not hold");
+        break;
+    case MC_REQ_FETCHED:
+        snprintf(story, sizeof story, "fetched from %s, record %s: never asked of the applicant",
+                 r->registry, r->record ? r->record : "");
+        break;
+    case MC_REQ_PROVIDED:
+        snprintf(story, sizeof story, "provided by the applicant");
+        break;
+    case MC_REQ_ASKED:
+    default:
+        if (r->reason != NULL) {
+            snprintf(story, sizeof story, "asked: %s", r->reason);
+        } else if (reg == NULL) {
+            snprintf(story, sizeof story, "asked: no registry holds %s", q->document->name);
+        } else {
+            snprintf(story, sizeof story, "asked: registry %s is not usable for this dossier",
+                     reg->name);
+        }
+        break;
+    }
+    const char *legal = q->legal_basis.n              ? q->legal_basis.items[0]
+                        : d->procedure->legal_basis.n ? d->procedure->legal_basis.items[0]
+                                                      : NULL;
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "document", q->document->name,
+                     "status", cli_status_names[r->status], "required", why, "story", story,
+                     "registry", r->registry, "record", r->record, "legal_basis", legal);
+}
+
+json_t *cli_explain_json(const mc_dossier *d, const char *only)
+{
+    json_t *list = json_array();
+    bool found = only == NULL;
+    for (size_t i = 0; i < d->procedure->nrequires; i++) {
+        const mc_dossier_req *r = &d->requirements[i];
+        if (only != NULL && strcmp(r->requirement->document->name, only) != 0) {
+            continue;
+        }
+        found = true;
+        json_array_append_new(list, explain_one(d, r));
+    }
+    if (!found) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
 }

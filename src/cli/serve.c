@@ -105,6 +105,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .q_document = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "document"),
         .q_from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from"),
         .q_to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "to"),
+        .q_subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
     };
     api_handle(a, &rq, &out);
     return send_json(c, out.status, out.body);
