@@ -21,6 +21,9 @@ TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# The officer console of `motcua serve`, compiled into the binary by tools/embed.c.
+CONSOLE  := console/index.html console/console.css console/console.js
+ASSET_OBJ := $(BUILD)/gen/console.o
 LIB      := $(BUILD)/libmotcua.a
 BIN      := $(BUILD)/motcua
 
@@ -39,9 +42,18 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIB)
+$(BIN): $(CLI_OBJ) $(ASSET_OBJ) $(LIB)
 	@echo "LD $@"
-	@$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+	@$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJ) $(ASSET_OBJ) $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+$(BUILD)/gen/console.c: $(CONSOLE) $(BUILD)/tools/embed
+	@mkdir -p $(dir $@)
+	@$(BUILD)/tools/embed $@ console_html=console/index.html console_css=console/console.css \
+		console_js=console/console.js
+
+$(ASSET_OBJ): $(BUILD)/gen/console.c
+	@echo "CC $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.h src/*.h)
 	@mkdir -p $(dir $@)

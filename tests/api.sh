@@ -85,6 +85,15 @@ print("null" if d is None else (str(d).lower() if isinstance(d, bool) else d))' 
 }
 
 expect 200 status ok "health needs no token" "" GET /api/health
+got=$(curl -s -D "$tmp/h" -o "$tmp/r" -w '%{http_code}' "$url/")
+[ "$got" = 200 ] && grep -qi '^content-type: text/html' "$tmp/h" && grep -qi "^content-security-policy: default-src 'self'" "$tmp/h" &&
+    grep -q '<script src="/console.js"' "$tmp/r" && ok "the console page is served with its policy" ||
+    fail "the console page is served with its policy" "status $got" "$(cat "$tmp/h")"
+got=$(curl -s -o "$tmp/r" -w '%{http_code}' "$url/console.js")
+[ "$got" = 200 ] && grep -q "use strict" "$tmp/r" && ok "the console script is served" || fail "the console script is served" "status $got"
+got=$(curl -s -o "$tmp/r" -w '%{http_code}' --path-as-is "$url/../../etc/passwd")
+[ "$got" = 404 ] && ok "a path out of the console is not found: 404" || fail "a path out of the console is not found: 404" "status $got"
+expect 200 actor lan "whoami tells the token's actor" clerk-secret GET /api/whoami
 expect 401 error unauthorized "no token: 401" "" GET /api/dossiers
 expect 401 error unauthorized "a forged token: 401" "forged" GET /api/dossiers
 extra=(-H "Authorization: Basic Y2xlcms=")
@@ -122,7 +131,9 @@ expect 404 error not-found "an applicant does not see another's dossier: 404" ci
     GET /api/dossiers/99
 expect 404 error not-found "an unknown dossier: 404" clerk-secret GET /api/dossiers/99
 expect 404 error not-found "a path that is not a dossier: 404" clerk-secret GET /api/dossiers/abc
+extra=(--path-as-is)
 expect 404 error not-found "path traversal finds nothing: 404" clerk-secret GET '/api/../../etc/passwd'
+extra=()
 expect 404 error not-found "an unknown endpoint: 404" clerk-secret GET /api/nothing
 expect 405 error method "a method the endpoint does not take: 405" clerk-secret DELETE /api/dossiers/1
 

@@ -41,6 +41,22 @@ echo "api: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
+# The officer console in headless Chromium (tools/check-console.sh); skipped without Chromium,
+# node or npm.
+out=$(bash tools/check-console.sh "$build/motcua" "$build/console.png" 2>&1)
+rc=$?
+if [ "$rc" -eq 77 ]; then
+    echo "console: skipped ($(printf '%s\n' "$out" | tail -n 1))"
+else
+    p=$(printf '%s\n' "$out" | grep -c '^ok ')
+    f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/console: /'
+    echo "console: $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+fi
+
 # The bundled catalogue must lint clean (warnings allowed).
 if "$build"/motcua lint --catalogue . >/dev/null 2>"$build/lint-bundled.log"; then
     echo "bundled catalogue: lint ok"

@@ -161,8 +161,40 @@ static int load_for(api *a, const principal *p, int64_t id, mc_dossier *d, api_r
     return 0;
 }
 
-/* The dossier as it stands after an operation, with its history. */
-static void answer_dossier(api *a, int64_t id, int status, bool replayed, api_response *out)
+/* The events of d's state, each with the role p would fire it as (allowed), or the roles that
+ * may (not allowed). */
+static json_t *actions_of(const mc_dossier *d, const principal *p)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; !d->final && i < d->state->non; i++) {
+        const mc_transition *t = &d->state->on[i];
+        bool seen = false;
+        for (size_t k = 0; k < i; k++) {
+            seen |= strcmp(d->state->on[k].event, t->event) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        const char *as = NULL;
+        json_t *roles = json_array();
+        for (size_t k = 0; k < d->state->non; k++) {
+            const mc_transition *u = &d->state->on[k];
+            for (size_t r = 0; strcmp(u->event, t->event) == 0 && r < u->nroles; r++) {
+                json_array_append_new(roles, json_string(u->roles[r]->name));
+                if (as == NULL && principal_has_role(p, u->roles[r]->name)) {
+                    as = u->roles[r]->name;
+                }
+            }
+        }
+        json_array_append_new(list, json_pack("{s:s, s:o, s:b, s:s?}", "event", t->event, "roles",
+                                              roles, "allowed", as != NULL, "as", as));
+    }
+    return list;
+}
+
+/* The dossier as it stands after an operation, with its history and what p may do. */
+static void answer_dossier(api *a, const principal *p, int64_t id, int status, bool replayed,
+                           api_response *out)
 {
     mc_dossier d;
     mc_error err;
@@ -172,6 +204,7 @@ static void answer_dossier(api *a, int64_t id, int status, bool replayed, api_re
         return;
     }
     json_t *o = cli_dossier_json(a->cal, &d);
+    json_object_set_new(o, "actions", actions_of(&d, p));
     mc_dossier_free(&d);
     history_ctx h = {a, json_array()};
     rc = mc_store_event_each(mc_engine_store(a->engine), id, history_one, &h, &err);
@@ -351,7 +384,7 @@ static void post_dossier(api *a, const principal *p, const api_request *rq, api_
     if (rc != 0) {
         engine_failure(out, rc, &res, &err);
     } else {
-        answer_dossier(a, res.dossier, res.replayed ? 200 : 201, res.replayed, out);
+        answer_dossier(a, p, res.dossier, res.replayed ? 200 : 201, res.replayed, out);
     }
 done:
     free(fields);
@@ -395,7 +428,7 @@ static void post_event(api *a, const principal *p, int64_t id, const api_request
     if (rc != 0) {
         engine_failure(out, rc, &res, &err);
     } else {
-        answer_dossier(a, id, 200, res.replayed, out);
+        answer_dossier(a, p, id, 200, res.replayed, out);
     }
 done:
     free(docs);
@@ -437,7 +470,7 @@ static void post_apology(api *a, const principal *p, int64_t id, const api_reque
     if (rc != 0) {
         engine_failure(out, rc, &res, &err);
     } else {
-        answer_dossier(a, id, 200, res.replayed, out);
+        answer_dossier(a, p, id, 200, res.replayed, out);
     }
 done:
     json_decref(body);
@@ -708,11 +741,43 @@ static bool registry_path(const char *path, char *name, size_t namesz)
     return true;
 }
 
+/* The console's files (console/, compiled in by tools/embed.c). */
+extern const unsigned char console_html[], console_css[], console_js[];
+extern const size_t console_html_len, console_css_len, console_js_len;
+
+static bool console_file(const char *path, api_response *out)
+{
+    static const struct {
+        const char *path;
+        const unsigned char *data;
+        const size_t *len;
+        const char *type;
+    } files[] = {
+        {"/", console_html, &console_html_len, "text/html; charset=utf-8"},
+        {"/index.html", console_html, &console_html_len, "text/html; charset=utf-8"},
+        {"/console.css", console_css, &console_css_len, "text/css; charset=utf-8"},
+        {"/console.js", console_js, &console_js_len, "text/javascript; charset=utf-8"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (strcmp(path, files[i].path) == 0) {
+            out->status = 200;
+            out->raw = files[i].data;
+            out->raw_len = *files[i].len;
+            out->content_type = files[i].type;
+            return true;
+        }
+    }
+    return false;
+}
+
 void api_handle(api *a, const api_request *rq, api_response *out)
 {
+    memset(out, 0, sizeof *out);
     out->status = 500;
-    out->body = NULL;
     bool get = strcmp(rq->method, "GET") == 0, post = strcmp(rq->method, "POST") == 0;
+    if (get && console_file(rq->path, out)) {
+        return;
+    }
     if (strcmp(rq->path, "/api/health") == 0 && get) {
         out->status = 200;
         out->body = json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue",
@@ -733,7 +798,16 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     int is_dossier = dossier_path(rq->path, &id, &rest);
     char registry[128];
     pthread_mutex_lock(&a->lock);
-    if (strcmp(rq->path, "/api/dossiers") == 0 && post) {
+    if (strcmp(rq->path, "/api/whoami") == 0 && get) {
+        json_t *roles = json_array();
+        for (size_t i = 0; i < p->nroles; i++) {
+            json_array_append_new(roles, json_string(p->roles[i]));
+        }
+        out->status = 200;
+        out->body = json_pack("{s:s, s:o, s:s?, s:s?}", "actor", p->actor, "roles", roles,
+                              "agency", p->agency[0] ? p->agency : NULL, "subject",
+                              p->subject[0] ? p->subject : NULL);
+    } else if (strcmp(rq->path, "/api/dossiers") == 0 && post) {
         post_dossier(a, p, rq, out);
     } else if (strcmp(rq->path, "/api/dossiers") == 0 && get) {
         get_list(a, p, rq, out);
@@ -743,7 +817,7 @@ void api_handle(api *a, const api_request *rq, api_response *out)
         mc_dossier d;
         if (load_for(a, p, id, &d, out) == 0) {
             mc_dossier_free(&d);
-            answer_dossier(a, id, 200, false, out);
+            answer_dossier(a, p, id, 200, false, out);
         }
     } else if (is_dossier && strcmp(rest, "/events") == 0 && post) {
         post_event(a, p, id, rq, out);

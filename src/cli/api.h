@@ -39,6 +39,10 @@ typedef struct api_request {
 typedef struct api_response {
     int status;
     json_t *body; /* owned by the caller */
+    /* or a file of the console, served as it is */
+    const unsigned char *raw;
+    size_t raw_len;
+    const char *content_type;
 } api_response;
 
 void api_handle(api *a, const api_request *rq, api_response *out);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,24 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *b
     return ret;
 }
 
+/* A file of the console: its bytes live in the binary. Its page may load only from here. */
+static enum MHD_Result send_file(struct MHD_Connection *c, const api_response *out)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        out->raw_len, (void *)(uintptr_t)out->raw, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", out->content_type);
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)out->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **con_cls)
@@ -88,7 +107,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *upload_size = 0;
         return MHD_YES;
     }
-    api_response out = {500, NULL};
+    api_response out = {500, NULL, NULL, 0, NULL};
     if (r->too_large) {
         api_error(&out, 413, "too-large", "the body is larger than %d bytes", API_MAX_BODY);
         return send_json(c, out.status, out.body);
@@ -108,6 +127,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .q_subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
     };
     api_handle(a, &rq, &out);
+    if (out.raw != NULL) {
+        return send_file(c, &out);
+    }
     return send_json(c, out.status, out.body);
 }
 
