@@ -30,6 +30,7 @@ typedef struct cli {
     const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
     bool year;                   /* --year (simulate) */
     const char *html;      /* --html FILE (cost, simulate, report): also write a page */
+    const char *out, *tables, *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
@@ -63,6 +64,7 @@ int cmd_test(cli *c);
 int cmd_cost(cli *c);
 int cmd_report(cli *c);
 int cmd_simulate(cli *c);
+int cmd_import(cli *c);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)

@@ -52,6 +52,9 @@ static const command commands[] = {
      "report [--from DATE] [--to DATE] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "
      "--html FILE also writes a briefing page"},
+    {"import", cmd_import,
+     "import annex FILE.csv --out DIR [--tables FILE] [--assumptions FILE]",
+     "turn a resolution's annex of replaced documents into catalogue files (docs/national.md)"},
     {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
     {"version", cmd_version, "version", "print the version"},
 };
@@ -141,6 +144,9 @@ static const option options[] = {
     ONE("--dossiers", dossiers),
     ONE("--seed", seed),
     ONE("--html", html),
+    ONE("--out", out),
+    ONE("--tables", tables),
+    ONE("--assumptions", assumptions),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),
