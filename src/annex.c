@@ -643,10 +643,8 @@ static void warn(row_ctx *c, size_t field, size_t off, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* exact while the field holds no newline before off */
     uint32_t col = c->rec->cols[field] + (uint32_t)mc_utf8_count(c->rec->fields[field], off);
-    if (c->rec->fields[field][0] != '\0' && col > c->rec->cols[field]) {
-        col++; /* the field's opening quote */
-    }
     if (mc_diags_add_at(c->d, MC_DIAG_WARNING, c->file, c->rec->line, col, "row %s: %s", c->row,
                         msg) != 0) {
         c->rc = MC_ENOMEM;

@@ -171,7 +171,8 @@ static int read_record(reader *r, mc_csv_record *rec)
     mc_buf b = MC_BUF_INIT;
     rec->line = r->line;
     for (;;) {
-        uint32_t col = column(r, r->pos);
+        /* the column of the field's first character, inside its quotes */
+        uint32_t col = column(r, r->pos) + (r->pos < r->len && r->s[r->pos] == '"');
         if (!read_field(r, &b)) {
             mc_buf_free(&b);
             record_free(rec);
