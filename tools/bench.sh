@@ -76,6 +76,27 @@ bench_lint_national() {
         "$(printf '%s' "$secs" | median)" "$(printf '%s' "$peaks" | maximum)"
 }
 
+# lint-annex: the bundled catalogue with the national catalogue of Resolution 66.7, annex I
+# (procedures/national, `make national`), linted 5 times under tools/runstat.c like
+# lint-national; the line gives the number of procedures, the median wall time and the largest
+# peak resident set.
+bench_lint_annex() {
+    local n line secs="" peaks="" i
+    n=$("$motcua" lint --catalogue . 2>/dev/null | sed -n 's/^lint: \([0-9]*\) procedure.*/\1/p')
+    for ((i = 1; i <= runs; i++)); do
+        line=$("$runstat" -- "$motcua" lint --catalogue .)
+        say "lint-annex run $i/$runs: $line"
+        if [ "$(field exit "$line")" != 0 ]; then
+            echo "bench.sh: lint-annex: '$motcua lint --catalogue .' failed" >&2
+            exit 1
+        fi
+        secs+="$(field seconds "$line")"$'\n'
+        peaks+="$(field peak_mb "$line")"$'\n'
+    done
+    printf 'bench: lint-annex procedures=%s seconds=%s peak_mb=%s\n' "$n" \
+        "$(printf '%s' "$secs" | median)" "$(printf '%s' "$peaks" | maximum)"
+}
+
 bench_rule_call() {
     local calls
     calls=$(scale 200000)
@@ -176,6 +197,7 @@ main() {
         fi
     done
     bench_lint_national
+    bench_lint_annex
     bench_rule_call
     bench_durable
     bench_report
