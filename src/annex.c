@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,34 +319,34 @@ static bool want(tsv *t, size_t n, const char *usage, int *rc)
     return false;
 }
 
-static long find_registry(const mc_annex *a, const char *name)
+/* The index of the item of items[0..n) (each size bytes) whose name, a char * at byte offset
+ * off, is name; -1 when none is. */
+static long find_named(const void *items, size_t n, size_t size, size_t off, const char *name)
 {
-    for (size_t i = 0; i < a->registries.n; i++) {
-        if (strcmp(a->registries.items[i].name, name) == 0) {
+    for (size_t i = 0; i < n; i++) {
+        const char *const *it = (const void *)((const char *)items + i * size + off);
+        if (strcmp(*it, name) == 0) {
             return (long)i;
         }
     }
     return -1;
+}
+static long find_registry(const mc_annex *a, const char *name)
+{
+    return find_named(a->registries.items, a->registries.n, sizeof(a_registry),
+                      offsetof(a_registry, name), name);
 }
 
 static long find_document(const mc_annex *a, const char *name)
 {
-    for (size_t i = 0; i < a->documents.n; i++) {
-        if (strcmp(a->documents.items[i].name, name) == 0) {
-            return (long)i;
-        }
-    }
-    return -1;
+    return find_named(a->documents.items, a->documents.n, sizeof(a_document),
+                      offsetof(a_document, name), name);
 }
 
 static long find_agency(const mc_annex *a, const char *name)
 {
-    for (size_t i = 0; i < a->agencies.n; i++) {
-        if (strcmp(a->agencies.items[i].agency, name) == 0) {
-            return (long)i;
-        }
-    }
-    return -1;
+    return find_named(a->agencies.items, a->agencies.n, sizeof(a_sector),
+                      offsetof(a_sector, agency), name);
 }
 
 /* Adds a pattern of field k targeting target to v. */
@@ -789,12 +790,8 @@ static char *clean(const char *s)
 
 static long find_procedure(const mc_annex *a, const char *code)
 {
-    for (size_t i = 0; i < a->procedures.n; i++) {
-        if (strcmp(a->procedures.items[i].code, code) == 0) {
-            return (long)i;
-        }
-    }
-    return -1;
+    return find_named(a->procedures.items, a->procedures.n, sizeof(a_procedure),
+                      offsetof(a_procedure, code), code);
 }
 
 /* "nat-" and the code with its dots as dashes; NULL when the code has other characters. */
