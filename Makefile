@@ -27,7 +27,7 @@ ASSET_OBJ := $(BUILD)/gen/console.o
 LIB      := $(BUILD)/libmotcua.a
 BIN      := $(BUILD)/motcua
 
-.PHONY: all test asan bench fuzz clean run format
+.PHONY: all test asan bench fuzz clean run format national
 all: $(BIN)
 
 # Each object depends on the headers it includes (-MMD writes the list next to it).
@@ -78,6 +78,14 @@ run: $(BIN)
 	./$(BIN) cost --reform data-simplification-2026 --date 2026-01-15 --catalogue .
 	./$(BIN) simulate --reform data-simplification-2026 --from 2026-01-15 --dossiers 20000 \
 		--seed 1 --catalogue .
+
+# The national catalogue of Resolution 66.7/2025/NQ-CP, annex I (docs/national.md): regenerated
+# from ../shared/data with the tables and assumptions of data/annex-66-7, and committed.
+ANNEX_CSV ?= ../shared/data/res-66-7-annex-i.csv
+national: $(BIN)
+	rm -rf procedures/national
+	./$(BIN) import annex $(ANNEX_CSV) --out procedures/national 2>$(BUILD)/national.log
+	@grep -c warning $(BUILD)/national.log | sed 's|$$| warnings: see $(BUILD)/national.log|'
 
 test: $(BIN) $(TEST_BIN)
 	@bash tools/run-tests.sh $(BUILD)

@@ -126,6 +126,16 @@ static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model
 {
     i128 minutes = 0; /* scale S³ */
     i128 money = 0;   /* dong at scale S² */
+    if (p->assumed != 0) {
+        char list[100] = "";
+        for (int k = 0; k < MC_ASSUMED_COUNT; k++) {
+            if (p->assumed & (1u << k)) {
+                size_t n = strlen(list);
+                snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", mc_assumed_names[k]);
+            }
+        }
+        note(l, "assumed figures (not statistics): %s", list);
+    }
     for (size_t i = 0; i < p->nrequires; i++) {
         const mc_requirement *r = &p->requires[i];
         const char *doc = r->document->name;

@@ -383,6 +383,29 @@ static int pr_visits(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
+const char *const mc_assumed_names[MC_ASSUMED_COUNT] = {"volume", "effort", "visits",
+                                                        "time-limit", "fee"};
+
+/* `assumed FIGURE...`: which figures are assumptions (the cost output lists them). */
+static int pr_assumed(mc_builder *b, const mc_node *n, void *obj)
+{
+    PB;
+    unsigned bits = 0;
+    for (size_t i = 1; i < n->ntoks; i++) {
+        size_t k = 0;
+        while (k < MC_ASSUMED_COUNT && !mc_tok_is(&n->toks[i], mc_assumed_names[k])) {
+            k++;
+        }
+        if (k == MC_ASSUMED_COUNT) {
+            return mc_b_error(b, &n->toks[i],
+                              "unknown figure (expected volume, effort, visits, time-limit or fee)");
+        }
+        bits |= 1u << k;
+    }
+    p->assumed = bits;
+    return 0;
+}
+
 static int pr_subject(mc_builder *b, const mc_node *n, void *obj)
 {
     mc_proc_build *pb = obj;
@@ -450,6 +473,8 @@ const mc_directive mc_procedure_table[] = {
                        "DOCUMENT [when COND]"},
     [MC_P_STATE] = {"state", 1, 1, MC_NEED_BLOCK, false, mc_state_handler, "NAME"},
     [MC_P_DROP] = {"drop", 2, 2, MC_NO_BLOCK, false, pr_drop, "requires|field|state NAME"},
+    [MC_P_ASSUMED] = {"assumed", 1, MC_ANY, MC_NO_BLOCK, true, pr_assumed,
+                      "volume|effort|visits|time-limit|fee..."},
 };
 const size_t mc_procedure_table_n = sizeof mc_procedure_table / sizeof mc_procedure_table[0];
 

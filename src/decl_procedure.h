@@ -26,6 +26,7 @@ enum {
     MC_P_REQUIRES,
     MC_P_STATE,
     MC_P_DROP,
+    MC_P_ASSUMED,
 };
 
 typedef struct mc_proc_build {

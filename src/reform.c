@@ -183,6 +183,9 @@ static void patch_procedure(applier *a, mc_procedure *p, const mc_procedure_patc
     if (has(set, MC_P_VISITS)) {
         p->visits = q->visits;
     }
+    if (has(set, MC_P_ASSUMED)) {
+        p->assumed = q->assumed;
+    }
     if (has(set, MC_P_LIFECYCLE) && q->lifecycle != NULL) {
         p->lifecycle = q->lifecycle;
         p->machine = q->lifecycle->machine;

@@ -341,4 +341,28 @@ check "the simulate page holds the text's applicant cost per dossier" \
 check "simulate --html to an unwritable path: exit 3, one line, no page" \
     bash -c "$(declare -f one_line_error); bin='$bin' tmp='$tmp'; one_line_error 'motcua: cannot write /nonexistent/s.html: No such file or directory' ${sim_args[*]} --html /nonexistent/s.html && ! test -e /nonexistent/s.html.tmp"
 check "simulate --html with an empty name: exit 2" status 2 "$bin" simulate --html "" --catalogue "$cat"
+# import annex (docs/national.md): a small extract of Resolution 66.7, annex I.
+annex=tests/fixtures/annex
+mkdir -p "$tmp/natcat/procedures"
+cp -r procedures/common "$tmp/natcat/procedures/"
+cp -r rules "$tmp/natcat/"
+check "import annex of a small extract: exit 0 and a summary" \
+    bash -c "'$bin' import annex $annex/small.csv --out '$tmp/natcat/procedures/national' 2>'$tmp/imp.err' | grep -q '^import: 9 rows: 6 mapped, 2 mapped with warnings, 1 not mapped, 0 repeated; 7 procedures'"
+check "import annex reports an unmapped database by row" \
+    grep -qF "small.csv:8:192: warning: row 708: database 'Bộ Công an' names no registry of the tables" "$tmp/imp.err"
+check "the imported files lint clean with the bundled common declarations" \
+    status 0 "$bin" lint --catalogue "$tmp/natcat"
+check "a second import is byte-identical" \
+    bash -c "'$bin' import annex $annex/small.csv --out '$tmp/again' 2>/dev/null && diff -r '$tmp/natcat/procedures/national' '$tmp/again'"
+check "cost under resolution-66-7 shows a saving and names the assumed figures" \
+    bash -c "'$bin' cost --reform resolution-66-7 --date 2026-06-01 --catalogue '$tmp/natcat' | grep -q 'nat-2-002093: assumed figures (not statistics): volume, effort, visits, time-limit'"
+check "a malformed annex: exit 1, the line, nothing written" \
+    bash -c "! '$bin' import annex $annex/bad-quote.csv --out '$tmp/bad-import' 2>'$tmp/bad.err'; test \$? -eq 0 && grep -qF 'bad-quote.csv:2:12: error: quoted field is never closed (a quote is missing)' '$tmp/bad.err' && ! test -e '$tmp/bad-import'"
+check "a malformed annex exits 1" status 1 "$bin" import annex $annex/wrong-columns.csv --out "$tmp/bad-import"
+check "import annex without --out: exit 2" status 2 "$bin" import annex $annex/small.csv
+check "import of something else than an annex: exit 2" status 2 "$bin" import table x.csv --out "$tmp/x"
+if [ -f ../shared/data/res-66-7-annex-i.csv ]; then
+    check "procedures/national is what the import of the annex gives (make national)" \
+        bash -c "'$bin' import annex ../shared/data/res-66-7-annex-i.csv --out '$tmp/national' 2>/dev/null && diff -r procedures/national '$tmp/national'"
+fi
 echo "1..$n"

@@ -12,6 +12,8 @@
 #                  under tools/runstat.c; the line gives the median wall time and the largest
 #                  peak resident set. A lint that fails aborts the bench (exit 1) and shows
 #                  its first diagnostics.
+#   lint-annex     the bundled catalogue with procedures/national (Resolution 66.7, annex I),
+#                  measured the same way.
 #
 # The other figures of BENCH.md (rule-call, durable, memory, simulate, simulate-memory,
 # report; http to come) each have their own bench_NAME function called from main at the
@@ -54,26 +56,42 @@ field() {
     printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-bench_lint_national() {
-    local n dir line secs="" peaks="" i
-    n=$(scale 6500)
-    dir="$build/bench/national"
-    rm -rf "$dir"
-    say "generating $n procedures into $dir"
-    "$gencat" "$dir" "$n" 1 >&2
+# lint_runs NAME DIR N: lints the catalogue DIR (N procedures) `runs` times under runstat and
+# prints `bench: NAME procedures=N seconds=MEDIAN peak_mb=MAX`; a failing lint aborts the bench
+# (exit 1) and shows its first diagnostics.
+lint_runs() {
+    local name=$1 dir=$2 n=$3 line secs="" peaks="" i
     for ((i = 1; i <= runs; i++)); do
         line=$("$runstat" -- "$motcua" lint --catalogue "$dir")
-        say "lint-national run $i/$runs: $line"
+        say "$name run $i/$runs: $line"
         if [ "$(field exit "$line")" != 0 ]; then
-            echo "bench.sh: lint-national: '$motcua lint --catalogue $dir' failed; first diagnostics:" >&2
+            echo "bench.sh: $name: '$motcua lint --catalogue $dir' failed; first diagnostics:" >&2
             "$motcua" lint --catalogue "$dir" 2>&1 >/dev/null | head -n 40 >&2 || true
             exit 1
         fi
         secs+="$(field seconds "$line")"$'\n'
         peaks+="$(field peak_mb "$line")"$'\n'
     done
-    printf 'bench: lint-national procedures=%s seconds=%s peak_mb=%s\n' "$n" \
+    printf 'bench: %s procedures=%s seconds=%s peak_mb=%s\n' "$name" "$n" \
         "$(printf '%s' "$secs" | median)" "$(printf '%s' "$peaks" | maximum)"
+}
+
+bench_lint_national() {
+    local n dir
+    n=$(scale 6500)
+    dir="$build/bench/national"
+    rm -rf "$dir"
+    say "generating $n procedures into $dir"
+    "$gencat" "$dir" "$n" 1 >&2
+    lint_runs lint-national "$dir" "$n"
+}
+
+# lint-annex: the bundled catalogue with the national catalogue of Resolution 66.7, annex I
+# (procedures/national, `make national`, docs/national.md), measured like lint-national.
+bench_lint_annex() {
+    local n
+    n=$("$motcua" lint --catalogue . 2>/dev/null | sed -n 's/^lint: \([0-9]*\) procedure.*/\1/p')
+    lint_runs lint-annex . "$n"
 }
 
 bench_rule_call() {
@@ -176,6 +194,7 @@ main() {
         fi
     done
     bench_lint_national
+    bench_lint_annex
     bench_rule_call
     bench_durable
     bench_report

@@ -261,6 +261,7 @@ typedef struct mc_procedure {
     bool has_volume;
     int64_t volume; /* dossiers per year */
     int64_t visits;
+    unsigned assumed; /* MC_ASSUMED_* bits: figures that are assumptions, not statistics */
     const mc_field *subject;       /* or NULL */
     const mc_lifecycle *lifecycle; /* or NULL */
     const mc_field *fields;
@@ -273,6 +274,18 @@ typedef struct mc_procedure {
 /* ---- reforms (§4.8) and cost models (§8.1) ----------------------------------------------- */
 
 typedef struct mc_reform mc_reform; /* applied by the cost and simulation modules */
+
+/* The figures a procedure's `assumed` directive marks as assumptions (mc_procedure.assumed). */
+enum {
+    MC_ASSUMED_VOLUME = 1,
+    MC_ASSUMED_EFFORT = 2,
+    MC_ASSUMED_VISITS = 4,
+    MC_ASSUMED_TIME_LIMIT = 8,
+    MC_ASSUMED_FEE = 16,
+};
+/* The names of the figures of `assumed`, in bit order (volume, effort, …); MC_ASSUMED_COUNT. */
+#define MC_ASSUMED_COUNT 5
+extern const char *const mc_assumed_names[MC_ASSUMED_COUNT];
 
 typedef struct mc_cost_model {
     const char *name;

@@ -32,6 +32,7 @@ typedef struct cli {
     bool year;                   /* --year (simulate) */
     const char *listen, *tokens; /* --listen HOST:PORT, --tokens FILE (serve) */
     const char *html;      /* --html FILE (cost, simulate, report): also write a page */
+    const char *out, *tables, *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
@@ -67,6 +68,7 @@ int cmd_report(cli *c);
 int cmd_simulate(cli *c);
 int cmd_serve(cli *c);
 int cmd_hash_token(cli *c);
+int cmd_import(cli *c);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)

@@ -1,0 +1,271 @@
+/*
+ * The annex importer: its CSV reader (quoting, embedded newlines and quotes, malformed records
+ * reported by line) and its normalisation of rows with the repository's tables
+ * (data/annex-66-7): several databases in one cell, lists of documents, documents named inside
+ * a sentence, spellings that map nowhere.
+ */
+#include "testutil.h"
+
+#include "csv.h"
+
+#include "motcua/annex.h"
+#include "motcua/diag.h"
+
+#define TABLES "data/annex-66-7/tables.tsv"
+#define ASSUMPTIONS "data/annex-66-7/assumptions.tsv"
+#define HEADER                                                                                     \
+    "row,procedure_code,procedure_name,replaced_documents,database,database_ministry,"           \
+    "legal_document,legal_provision,sector\n"
+#define SECTOR "LĨNH VỰC QUẢN LÝ NHÀ NƯỚC CỦA BỘ TƯ PHÁP"
+
+/* ---- the CSV reader ------------------------------------------------------------------------ */
+
+/* Parses text; returns the diagnostics rendered (the caller frees) and the records in *csv. */
+static char *parse(const char *text, mc_csv *csv)
+{
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(mc_csv_parse(csv, "a.csv", text, strlen(text), d), 0);
+    char *out = tu_render(d, false);
+    mc_diags_free(d);
+    return out;
+}
+
+static void test_annex__csv_quoting(void **state)
+{
+    (void)state;
+    mc_csv csv = MC_CSV_INIT;
+    char *diags = parse("a,\"b, \"\"c\"\"\",\"two\nlines\"\r\n\nd,,\"\"\n", &csv);
+    assert_string_equal(diags, "");
+    assert_int_equal(csv.n, 2);
+    assert_int_equal(csv.records[0].nfields, 3);
+    assert_string_equal(csv.records[0].fields[1], "b, \"c\"");
+    assert_string_equal(csv.records[0].fields[2], "two\nlines");
+    assert_int_equal(csv.records[1].line, 4);
+    assert_int_equal(csv.records[1].nfields, 3);
+    assert_string_equal(csv.records[1].fields[1], "");
+    assert_int_equal(csv.records[1].cols[2], 5);
+    free(diags);
+    mc_csv_free(&csv);
+}
+
+static void test_annex__csv_bad_quoting(void **state)
+{
+    (void)state;
+    mc_csv csv = MC_CSV_INIT;
+    char *diags = parse("ok,1\nab\"c,2\n\"x\"y,3\nok,4\n\"never closed,5\n", &csv);
+    assert_string_equal(
+        diags, "a.csv:2:3: error: quote inside an unquoted field (quote the whole field and "
+               "write the quote as \"\")\n"
+               "a.csv:3:4: error: text after the closing quote of a field (write a quote inside a "
+               "quoted field as \"\")\n"
+               "a.csv:5:1: error: quoted field is never closed (a quote is missing)\n");
+    assert_int_equal(csv.n, 2);
+    assert_string_equal(csv.records[1].fields[1], "4");
+    free(diags);
+    mc_csv_free(&csv);
+}
+
+static void test_annex__csv_invalid_utf8(void **state)
+{
+    (void)state;
+    mc_csv csv = MC_CSV_INIT;
+    char *diags = parse("ok,1\nđ\xff,2\n", &csv);
+    assert_string_equal(diags, "a.csv:2:2: error: invalid UTF-8 (byte 0xFF); save the file as "
+                               "UTF-8\n");
+    free(diags);
+    mc_csv_free(&csv);
+}
+
+/* ---- the import ---------------------------------------------------------------------------- */
+
+typedef struct run {
+    int rc;
+    char *diags;
+    mc_annex *a;
+} run;
+
+static run import(const char *text)
+{
+    run r = {0, NULL, NULL};
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(mc_annex_new(&r.a, TABLES, ASSUMPTIONS, d, NULL), 0);
+    r.rc = mc_annex_import(r.a, "annex.csv", text, strlen(text), d, NULL);
+    mc_diags_sort(d);
+    r.diags = tu_render(d, false);
+    mc_diags_free(d);
+    return r;
+}
+
+static void run_free(run *r)
+{
+    free(r->diags);
+    mc_annex_free(r->a);
+}
+
+static const char *file_text(const mc_annex *a, const char *path)
+{
+    size_t n;
+    const mc_annex_file *f = mc_annex_files(a, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(f[i].path, path) == 0) {
+            return f[i].text;
+        }
+    }
+    fail_msg("no file %s", path);
+    return NULL;
+}
+
+static void test_annex__malformed_rows(void **state)
+{
+    (void)state;
+    run r = import(HEADER "1,2.000001,A,Căn cước,CSDL dân cư,x,y,z\n"
+                          "2,,B,Căn cước,CSDL dân cư,x,y,z," SECTOR "\n");
+    assert_int_equal(r.rc, MC_ECHECK);
+    assert_string_equal(r.diags,
+                        "annex.csv:2:1: error: expected 9 fields, found 8 (quote a field that "
+                        "holds a comma)\n"
+                        "annex.csv:3:3: error: row 2 has an empty procedure code\n");
+    size_t n;
+    mc_annex_files(r.a, &n);
+    assert_int_equal(n, 0);
+    run_free(&r);
+}
+
+static void test_annex__wrong_header(void **state)
+{
+    (void)state;
+    run r = import("row,code\n");
+    assert_int_equal(r.rc, MC_ECHECK);
+    assert_string_equal(r.diags, "annex.csv:1:1: error: expected the header row,procedure_code,"
+                                 "procedure_name,replaced_documents,database,database_ministry,"
+                                 "legal_document,legal_provision,sector\n");
+    run_free(&r);
+}
+
+static void test_annex__duplicate_row(void **state)
+{
+    (void)state;
+    run r = import(HEADER "1,1.000001,A,Căn cước,CSDL dân cư,x,y,z," SECTOR "\n"
+                          "1,1.000001,A,Căn cước,CSDL dân cư,x,y,z," SECTOR "\n");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.diags,
+                        "annex.csv:3:1: warning: row 1 repeats line 2 word for word; left out\n");
+    mc_annex_stats s = mc_annex_stats_of(r.a);
+    assert_int_equal(s.rows, 2);
+    assert_int_equal(s.mapped, 1);
+    assert_int_equal(s.skipped, 1);
+    run_free(&r);
+}
+
+static void test_annex__two_databases(void **state)
+{
+    (void)state;
+    run r = import(HEADER "7,1.000002,Đăng ký,\"Căn cước công dân; Giấy chứng nhận đăng ký hộ "
+                          "kinh doanh\",CSDL quốc gia về dân cư Cơ sở dữ liệu quốc gia về đăng ký "
+                          "doanh nghiệp,x,Luật A,Điều 1," SECTOR "\n");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.diags, "");
+    const char *p = file_text(r.a, "ministry-of-justice.proc");
+    assert_non_null(strstr(p, "    requires nat-household-business-certificate { effort 1h; "
+                              "legal-basis \"Luật A, Điều 1 (Resolution 66.7/2025/NQ-CP, annex "
+                              "I, row 7)\" }\n"));
+    assert_non_null(strstr(p, "    requires nat-citizen-identity {"));
+    const char *reform = file_text(r.a, "resolution-66-7.proc");
+    assert_non_null(strstr(reform, "    registry business { holds "
+                                   "nat-household-business-certificate }\n"
+                                   "    registry population { holds nat-citizen-identity }\n"));
+    run_free(&r);
+}
+
+static void test_annex__list_and_sentence(void **state)
+{
+    (void)state;
+    run r = import(HEADER "9,1.000003,Cấp,\"Giấy tờ chứng minh quan hệ như: Giấy khai sinh; "
+                          "giấy đăng ký kết hôn; Hộ khẩu *(Áp dụng đối với giấy tờ do cơ quan "
+                          "chức năng của Việt Nam cấp)*\",CSDL hộ tịch; CSDL dân cư,x,y,z," SECTOR
+                          "\n"
+                          "10,1.000004,Cấp,Giấy chứng tử hoặc trích lục khai tử,Cơ sở dữ liệu hộ "
+                          "tịch điện tử,x,y,z," SECTOR "\n");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.diags, "annex.csv:2:17: warning: row 9: 'Giấy tờ chứng minh quan hệ "
+                                 "như' names no document of the tables\n");
+    const char *p = file_text(r.a, "ministry-of-justice.proc");
+    assert_non_null(strstr(p, "requires nat-birth-certificate"));
+    assert_non_null(strstr(p, "requires nat-marriage-certificate"));
+    assert_non_null(strstr(p, "requires nat-household-book"));
+    const char *docs = file_text(r.a, "documents.proc");
+    assert_non_null(strstr(docs, "    match \"(?i)giấy chứng tử|trích lục khai tử\"\n"));
+    mc_annex_stats s = mc_annex_stats_of(r.a);
+    assert_int_equal(s.mapped, 1);
+    assert_int_equal(s.partial, 1);
+    assert_int_equal(s.procedures, 2);
+    run_free(&r);
+}
+
+static void test_annex__unmapped(void **state)
+{
+    (void)state;
+    run r = import(HEADER "708,2.000682,Đăng ký,Cơ sở dữ liệu quốc gia về dân cư,Bộ Công an,x,y,"
+                          "z," SECTOR "\n"
+                          "11,1.000005,Cấp,Giấy khai sinh,CSDL quốc gia về dân cư,x,y,z," SECTOR
+                          "\n");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(
+        r.diags,
+        "annex.csv:2:22: warning: row 708: no replaced document could be mapped; the row is "
+        "left out\n"
+        "annex.csv:2:55: warning: row 708: database 'Bộ Công an' names no registry of the "
+        "tables\n"
+        "annex.csv:3:17: warning: row 11: nat-birth-certificate is held by civil-status, which "
+        "the row's databases do not include; not replaced\n"
+        "annex.csv:3:17: warning: row 11: no replaced document could be mapped; the row is left "
+        "out\n");
+    mc_annex_stats s = mc_annex_stats_of(r.a);
+    assert_int_equal(s.unmapped, 2);
+    assert_int_equal(s.procedures, 0);
+    run_free(&r);
+}
+
+static void test_annex__bad_tables(void **state)
+{
+    (void)state;
+    const char *path = "build-annex-test-tables.tsv";
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("# a comment\nregistry\tpopulation\tbundled\ndatabase\tnowhere\tdân cư\n"
+          "spelling\tx\t(unclosed\n",
+          f);
+    fclose(f);
+    mc_diags *d;
+    mc_annex *a = NULL;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(mc_annex_new(&a, path, ASSUMPTIONS, d, NULL), MC_ECHECK);
+    assert_null(a);
+    char *out = tu_render(d, false);
+    assert_string_equal(out, "build-annex-test-tables.tsv:3:10: error: unknown registry 'nowhere' "
+                             "(declare it with a 'registry' line first)\n"
+                             "build-annex-test-tables.tsv:4:10: error: unknown document 'x' "
+                             "(declare it with a 'document' line first)\n");
+    free(out);
+    mc_diags_free(d);
+    remove(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_annex__csv_quoting),
+        cmocka_unit_test(test_annex__csv_bad_quoting),
+        cmocka_unit_test(test_annex__csv_invalid_utf8),
+        cmocka_unit_test(test_annex__malformed_rows),
+        cmocka_unit_test(test_annex__wrong_header),
+        cmocka_unit_test(test_annex__duplicate_row),
+        cmocka_unit_test(test_annex__two_databases),
+        cmocka_unit_test(test_annex__list_and_sentence),
+        cmocka_unit_test(test_annex__unmapped),
+        cmocka_unit_test(test_annex__bad_tables),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
