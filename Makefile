@@ -120,7 +120,8 @@ $(BUILD)/tools/bench_simulate: tools/bench_simulate.c $(LIB)
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
 bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_rules \
-	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_report $(BUILD)/tools/bench_simulate
+	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_report $(BUILD)/tools/bench_simulate \
+	$(BUILD)/tools/bench_http
 	@bash tools/bench.sh $(BUILD)
 
 # libFuzzer target for the lexer, parser and catalogue builder (clang only).

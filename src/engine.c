@@ -802,27 +802,27 @@ typedef struct got {
     mc_dossier_req *reqs;
 } got;
 
-static int count_events(void *ud, const mc_event_row *ev)
-{
-    (void)ev;
-    (*(int64_t *)ud)++;
-    return 0;
-}
-
 int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err)
 {
     memset(out, 0, sizeof *out);
-    op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, "", NULL, NULL};
-    mc_result res;
-    int rc = execute(&o, NULL, &res, err);
-    if (rc != 0) {
-        return rc;
+    if (e->st == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "show needs an engine with a store");
     }
     got *g = mc_calloc(1, sizeof *g);
     if (g == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    rc = mce_load(e, id, &g->d, err);
+    int rc = mce_load(e, id, &g->d, err);
+    if (rc == 0 && g->d.row.wake != MC_NONE && g->d.row.wake < now) {
+        /* Timers or an overdue mark are due: they take effect (and are recorded) first. */
+        mce_dos_free(&g->d);
+        op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, "", NULL, NULL};
+        mc_result res;
+        rc = execute(&o, NULL, &res, err);
+        if (rc == 0) {
+            rc = mce_load(e, id, &g->d, err);
+        }
+    }
     if (rc == 0) {
         g->reqs = mc_calloc(g->d.p->nrequires ? g->d.p->nrequires : 1, sizeof *g->reqs);
         if (g->reqs == NULL) {
@@ -836,7 +836,7 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
     }
     mce_view(&g->d, g->reqs, out);
     out->blocked = mc_store_blocked_count(e->st, id);
-    mc_store_event_each(e->st, id, count_events, &out->events, NULL);
+    out->events = mc_store_event_count(e->st, id);
     out->impl = g;
     return 0;
 }

@@ -72,6 +72,7 @@ enum stmt_id {
     S_TICKET_PUT,
     S_RECORDS_OF,
     S_BLOCKED_COUNT,
+    S_EVENT_COUNT,
     S_HEAD_PUT,
     S_HEAD_GET,
     S_STATES,
@@ -127,6 +128,7 @@ static const char *const stmt_sql[S_COUNT] = {
                          "WHERE r.reference LIKE 'MC-%' AND r.issued >= ?1 AND r.issued <= ?2",
     [S_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1 AND kind = 'blocked' "
                         "AND json_extract(body, '$.reason') = 'once-only'",
+    [S_EVENT_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1",
 };
 
 struct mc_store {
@@ -836,6 +838,15 @@ int mc_store_records_of(mc_store *st, const char *subject,
 int64_t mc_store_blocked_count(mc_store *st, int64_t dossier)
 {
     sqlite3_stmt *s = stmt(st, S_BLOCKED_COUNT);
+    sqlite3_bind_int64(s, 1, dossier);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return n;
+}
+
+int64_t mc_store_event_count(mc_store *st, int64_t dossier)
+{
+    sqlite3_stmt *s = stmt(st, S_EVENT_COUNT);
     sqlite3_bind_int64(s, 1, dossier);
     int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);

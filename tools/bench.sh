@@ -101,13 +101,80 @@ bench_rule_call() {
     "$build/tools/bench_rules" "$calls"
 }
 
+durable_per_s="" # the engine's direct durable rate, for the http ratio
 bench_durable() {
-    local n dir
+    local n dir out
     n=$(scale 2000)
     dir="$build/bench/store"
     mkdir -p "$dir"
     say "durable: $n transitions a round"
-    "$build/tools/bench_store" "$dir" "$n"
+    out=$("$build/tools/bench_store" "$dir" "$n")
+    printf '%s\n' "$out"
+    durable_per_s=$(printf '%s\n' "$out" | sed -n 's/^bench: durable per_s=\([0-9.]*\).*/\1/p')
+}
+
+# http: `motcua serve` on loopback with a file store (each fire one durable transaction, as for
+# `durable`), driven by tools/bench_http.c over one keep-alive connection: fires a second, gets
+# a second, the p99 latency of fires, and the ratio of fires to the engine's direct durable rate
+# measured just before.
+bench_http() {
+    local dir port pid line d n each
+    dir="$build/bench/http"
+    rm -rf "$dir"
+    mkdir -p "$dir/procedures"
+    cat >"$dir/procedures/p.proc" <<'PROC'
+role clerk
+lifecycle l {
+    state submitted { initial; on receive -> processing by clerk }
+    state processing { on pause -> waiting by clerk }
+    state waiting { clock paused; on resume -> processing by clerk }
+    state done { final; outcome granted }
+}
+procedure p { time-limit 7wd; lifecycle l; agency bench; subject id
+    field id { type text; required } }
+PROC
+    echo "$("$motcua" hash-token bench-secret) bench clerk bench" >"$dir/tokens"
+    n=$(scale 200)
+    each=10
+    "$motcua" serve --tokens "$dir/tokens" --listen 127.0.0.1:0 --db "$dir/h.db" \
+        --catalogue "$dir" >"$dir/out" 2>"$dir/err" &
+    pid=$!
+    port=""
+    for _ in $(seq 50); do
+        port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/out")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    if [ -z "$port" ]; then
+        say "http: the server did not start: $(cat "$dir/err")"
+        kill "$pid" 2>/dev/null
+        return
+    fi
+    say "http: $n dossiers, $each fires each, then as many gets"
+    for ((d = 1; d <= n; d++)); do
+        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
+            --data "{\"procedure\":\"p\",\"fields\":{\"id\":\"S$d\"}}" \
+            "http://127.0.0.1:$port/api/dossiers"
+        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
+            --data '{"event":"receive"}' "http://127.0.0.1:$port/api/dossiers/$d/events"
+    done
+    line=$("$build/tools/bench_http" "$port" bench-secret "$n" "$each") || line=""
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    if [ -z "$line" ]; then
+        say "http: the load run failed"
+        return
+    fi
+    local fire get p99
+    fire=$(printf '%s\n' "$line" | sed -n 's/.*fire_per_s=\([0-9.]*\).*/\1/p')
+    get=$(printf '%s\n' "$line" | sed -n 's/.*get_per_s=\([0-9.]*\).*/\1/p')
+    p99=$(printf '%s\n' "$line" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')
+    if [ -n "$durable_per_s" ]; then
+        echo "bench: http fire_per_s=$fire get_per_s=$get p99_ms=$p99 direct_per_s=$durable_per_s ratio=$(
+            awk -v a="$fire" -v b="$durable_per_s" 'BEGIN { printf "%.2f", a / b }')"
+    else
+        echo "bench: http fire_per_s=$fire get_per_s=$get p99_ms=$p99"
+    fi
 }
 
 bench_report() {
@@ -197,6 +264,7 @@ main() {
     bench_lint_annex
     bench_rule_call
     bench_durable
+    bench_http
     bench_report
     bench_simulate
     bench_simulate_memory

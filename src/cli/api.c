@@ -192,9 +192,10 @@ static json_t *actions_of(const mc_dossier *d, const principal *p)
     return list;
 }
 
-/* The dossier as it stands after an operation, with its history and what p may do. */
+/* The dossier as it stands, with what p may do, and its history when asked (a GET; the answer
+ * of an operation leaves it out, to stay small). */
 static void answer_dossier(api *a, const principal *p, int64_t id, int status, bool replayed,
-                           api_response *out)
+                           bool with_history, api_response *out)
 {
     mc_dossier d;
     mc_error err;
@@ -206,9 +207,11 @@ static void answer_dossier(api *a, const principal *p, int64_t id, int status, b
     json_t *o = cli_dossier_json(a->cal, &d);
     json_object_set_new(o, "actions", actions_of(&d, p));
     mc_dossier_free(&d);
-    history_ctx h = {a, json_array()};
-    rc = mc_store_event_each(mc_engine_store(a->engine), id, history_one, &h, &err);
-    json_object_set_new(o, "history", h.list);
+    if (with_history) {
+        history_ctx h = {a, json_array()};
+        rc = mc_store_event_each(mc_engine_store(a->engine), id, history_one, &h, &err);
+        json_object_set_new(o, "history", h.list);
+    }
     if (replayed) {
         json_object_set_new(o, "replayed", json_true());
     }
@@ -384,7 +387,7 @@ static void post_dossier(api *a, const principal *p, const api_request *rq, api_
     if (rc != 0) {
         engine_failure(out, rc, &res, &err);
     } else {
-        answer_dossier(a, p, res.dossier, res.replayed ? 200 : 201, res.replayed, out);
+        answer_dossier(a, p, res.dossier, res.replayed ? 200 : 201, res.replayed, false, out);
     }
 done:
     free(fields);
@@ -428,7 +431,7 @@ static void post_event(api *a, const principal *p, int64_t id, const api_request
     if (rc != 0) {
         engine_failure(out, rc, &res, &err);
     } else {
-        answer_dossier(a, p, id, 200, res.replayed, out);
+        answer_dossier(a, p, id, 200, res.replayed, false, out);
     }
 done:
     free(docs);
@@ -470,7 +473,7 @@ static void post_apology(api *a, const principal *p, int64_t id, const api_reque
     if (rc != 0) {
         engine_failure(out, rc, &res, &err);
     } else {
-        answer_dossier(a, p, id, 200, res.replayed, out);
+        answer_dossier(a, p, id, 200, res.replayed, false, out);
     }
 done:
     json_decref(body);
@@ -817,7 +820,7 @@ void api_handle(api *a, const api_request *rq, api_response *out)
         mc_dossier d;
         if (load_for(a, p, id, &d, out) == 0) {
             mc_dossier_free(&d);
-            answer_dossier(a, p, id, 200, false, out);
+            answer_dossier(a, p, id, 200, false, true, out);
         }
     } else if (is_dossier && strcmp(rest, "/events") == 0 && post) {
         post_event(a, p, id, rq, out);
