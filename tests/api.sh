@@ -168,6 +168,7 @@ expect 200 dossiers.0.id 1 "the clerk lists its agency's dossiers" clerk-secret 
 check "another agency lists none of them" bash -c "curl -s -H 'Authorization: Bearer other-secret' $url/api/dossiers | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"dossiers\"]==[]'"
 check "the applicant lists only its own" bash -c "curl -s -H 'Authorization: Bearer citizen-secret' $url/api/dossiers | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"dossiers\"]; assert [x[\"id\"] for x in d]==[1,2,3], d'"
 expect 200 dossiers.0.state processing "a list filtered by state" clerk-secret GET '/api/dossiers?state=processing'
+check "a list filtered by another agency is empty" bash -c "curl -s -H 'Authorization: Bearer clerk-secret' '$url/api/dossiers?agency=other-agency' | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"dossiers\"]==[]'"
 
 expect 200 documents.1.story "fetched from civil-status, record CS-1: never asked of the applicant" \
     "explain says why a document is fetched" clerk-secret GET /api/dossiers/1/explain

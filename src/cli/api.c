@@ -482,13 +482,15 @@ done:
 typedef struct list_ctx {
     const api *a;
     const principal *p;
+    const char *agency; /* ?agency=, or NULL */
     json_t *list;
 } list_ctx;
 
 static int list_one(void *ud, const mc_dossier_row *row)
 {
     list_ctx *l = ud;
-    if (!may_access(l->p, row->agency, row->subject)) {
+    if (!may_access(l->p, row->agency, row->subject) ||
+        (l->agency != NULL && (row->agency == NULL || strcmp(row->agency, l->agency) != 0))) {
         return 0;
     }
     char due[17] = "";
@@ -526,7 +528,7 @@ static void get_list(api *a, const principal *p, const api_request *rq, api_resp
     f.state = rq->q_state;
     f.overdue_only = rq->q_overdue != NULL && strcmp(rq->q_overdue, "0") != 0 &&
                      strcmp(rq->q_overdue, "false") != 0;
-    list_ctx l = {a, p, json_array()};
+    list_ctx l = {a, p, rq->q_agency, json_array()};
     if (rc == 0) {
         rc = mc_store_dossier_each(mc_engine_store(a->engine), &f, list_one, &l, &err);
     }

@@ -33,7 +33,7 @@ typedef struct api_request {
     const char *body;            /* NUL-terminated, or NULL */
     size_t body_len;
     /* query parameters used by the API (NULL when absent) */
-    const char *q_state, *q_overdue, *q_document, *q_from, *q_to, *q_subject;
+    const char *q_state, *q_overdue, *q_document, *q_from, *q_to, *q_subject, *q_agency;
 } api_request;
 
 typedef struct api_response {

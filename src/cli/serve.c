@@ -125,6 +125,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .q_from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from"),
         .q_to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "to"),
         .q_subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
+        .q_agency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agency"),
     };
     api_handle(a, &rq, &out);
     if (out.raw != NULL) {
