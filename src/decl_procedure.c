@@ -397,8 +397,11 @@ static int pr_assumed(mc_builder *b, const mc_node *n, void *obj)
             k++;
         }
         if (k == MC_ASSUMED_COUNT) {
-            return mc_b_error(b, &n->toks[i],
-                              "unknown figure (expected volume, effort, visits, time-limit or fee)");
+            const mc_token *t = &n->toks[i];
+            return mc_b_error(b, t,
+                              "unknown figure '%.*s' (expected volume, effort, visits, time-limit "
+                              "or fee)",
+                              (int)(t->text_len > 64 ? 64 : t->text_len), t->text);
         }
         bits |= 1u << k;
     }

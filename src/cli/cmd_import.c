@@ -46,7 +46,8 @@ int cmd_import(cli *c)
     mc_diags_sort(diags);
     cli_print_diags(stderr, diags);
     if (rc == MC_ECHECK) {
-        fprintf(stderr, "import: %zu errors; nothing written\n", mc_diags_errors(diags));
+        size_t ne = mc_diags_errors(diags);
+        fprintf(stderr, "import: %zu error%s; nothing written\n", ne, ne == 1 ? "" : "s");
         status = EXIT_FAIL;
         goto done;
     }
