@@ -39,9 +39,10 @@ typedef struct a_pattern {
 } a_pattern;
 
 typedef struct a_document {
-    char *name, *title, *title_vi;
+    char *name, *title, *title_vi; /* titles NULL for a bundled document */
     size_t registry;
     bool used;
+    bool bundled; /* declared by the bundled catalogue, held by no registry before the reform */
 } a_document;
 
 typedef struct a_sector {
@@ -436,7 +437,11 @@ static int tables_line(mc_annex *a, tsv *t)
         return ADD_PATTERN(t, 2, (size_t)r, a->databases);
     }
     if (strcmp(kind, "document") == 0) {
-        if (!want(t, 5, "'document NAME REGISTRY TITLE TITLE-VI'", &rc)) {
+        bool bundled = t->nf == 4 && strcmp(t->f[3], "bundled") == 0;
+        if (!bundled && !want(t, 5,
+                              "'document NAME REGISTRY bundled' or 'document NAME REGISTRY TITLE "
+                              "TITLE-VI'",
+                              &rc)) {
             return rc;
         }
         long r = find_registry(a, t->f[2]);
@@ -448,11 +453,12 @@ static int tables_line(mc_annex *a, tsv *t)
             return tsv_error(t, 1, "document '%s' is declared twice", t->f[1]);
         }
         a_document *d = PUSH(a->documents);
-        if (d == NULL || (d->name = dup(t->f[1])) == NULL || (d->title = dup(t->f[3])) == NULL ||
-            (d->title_vi = dup(t->f[4])) == NULL) {
+        if (d == NULL || (d->name = dup(t->f[1])) == NULL ||
+            (!bundled && ((d->title = dup(t->f[3])) == NULL || (d->title_vi = dup(t->f[4])) == NULL))) {
             return MC_ENOMEM;
         }
         d->registry = (size_t)r;
+        d->bundled = bundled;
         return 0;
     }
     if (strcmp(kind, "spelling") == 0) {
@@ -1110,10 +1116,12 @@ static int render_documents(mc_annex *a)
         return MC_ENOMEM;
     }
     size_t n = 0;
+    size_t bundled = 0;
     for (size_t i = 0; i < a->documents.n; i++) {
-        if (a->documents.items[i].used) {
+        if (a->documents.items[i].used && !a->documents.items[i].bundled) {
             names[n++] = a->documents.items[i].name;
         }
+        bundled += a->documents.items[i].used && a->documents.items[i].bundled;
     }
     qsort(names, n, sizeof *names, cmp_name);
     for (size_t k = 0; k < n; k++) {
@@ -1144,7 +1152,7 @@ static int render_documents(mc_annex *a)
         mc_free(pattern);
         mc_buf_puts(&b, "\n}\n");
     }
-    a->stats.documents = n;
+    a->stats.documents = n + bundled;
     mc_free(names);
     return add_file(a, "documents.proc", &b);
 }

@@ -366,6 +366,31 @@ void mc_check_versions(mc_builder *b)
 
 /* ==== once-only warnings ================================================================= */
 
+/* Whether one registry holds both documents, in the catalogue or under one of its reforms:
+ * then they are the same data under two names (a catalogue generated from a resolution's list
+ * beside the hand-written one), and a note naming either asks for what the registry holds. */
+static bool held_together(const mc_catalogue *cat, const mc_document *x, const mc_document *y)
+{
+    mc_registry **regs = (mc_registry **)cat->registries.items;
+    mc_reform **reforms = (mc_reform **)cat->reforms.items;
+    for (size_t i = 0; i < cat->registries.n; i++) {
+        bool hx = mc_registry_holds(regs[i], x), hy = mc_registry_holds(regs[i], y);
+        if (hx && hy) {
+            return true;
+        }
+        for (size_t k = 0; k < cat->reforms.n; k++) {
+            for (size_t j = 0; j < reforms[k]->nregistries; j++) {
+                const mc_registry_patch *rp = &reforms[k]->registries[j];
+                if (rp->target == regs[i] && (hx || mc_registry_holds(&rp->patch, x)) &&
+                    (hy || mc_registry_holds(&rp->patch, y))) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 void mc_check_once_only(mc_builder *b)
 {
     mc_catalogue *cat = b->cat;
@@ -386,7 +411,7 @@ void mc_check_once_only(mc_builder *b)
                     b->fatal = MC_ENOMEM;
                     return;
                 }
-                if (m == 1) {
+                if (m == 1 && !held_together(cat, d, o)) {
                     mc_b_report_at(b, MC_DIAG_WARNING, d->pos, strlen(d->name),
                                    "the match pattern of '%s' also matches the title of '%s' "
                                    "(\"%s\"): a note naming '%s' would be taken for '%s'",
