@@ -659,17 +659,23 @@ static void warn(row_ctx *c, size_t field, size_t off, const char *fmt, ...)
     c->warned = true;
 }
 
-static int match(const mc_regex *re, const char *s, size_t len, size_t *start, size_t *end)
+/* Whether re matches s; running out of memory sets *rc (a match that hits PCRE2's limits is
+ * no match). */
+static int match(const mc_regex *re, const char *s, size_t len, size_t *start, size_t *end,
+                 int *rc)
 {
     char why[200];
     int m = mc_regex_match(re, s, len, start, end, why, sizeof why);
+    if (m == MC_ENOMEM) {
+        *rc = MC_ENOMEM;
+    }
     return m == 1;
 }
 
-static bool matches_any(const a_pattern *p, size_t n, const char *s, size_t len)
+static bool matches_any(const a_pattern *p, size_t n, const char *s, size_t len, int *rc)
 {
     for (size_t i = 0; i < n; i++) {
-        if (match(p[i].re, s, len, NULL, NULL)) {
+        if (match(p[i].re, s, len, NULL, NULL, rc)) {
             return true;
         }
     }
@@ -691,7 +697,7 @@ static void split_field(row_ctx *c, size_t k, const mc_regex *re,
     for (;;) {
         size_t st, en;
         size_t cut = len, next = len;
-        if (search <= len && match(re, s + search, len - search, &st, &en)) {
+        if (search <= len && match(re, s + search, len - search, &st, &en, &c->rc)) {
             cut = search + st;
             next = search + en;
         }
@@ -736,13 +742,13 @@ static void each_database(row_ctx *c, size_t k, size_t off, size_t len, void *ud
     bool found = false;
     for (size_t i = 0; i < c->a->databases.n; i++) {
         a_pattern *p = &c->a->databases.items[i];
-        if (match(p->re, s, len, NULL, NULL)) {
+        if (match(p->re, s, len, NULL, NULL, &c->rc)) {
             set->has[p->target] = true;
             p->used = true;
             found = true;
         }
     }
-    if (!found && !matches_any(c->a->ignores[0].items, c->a->ignores[0].n, s, len)) {
+    if (!found && !matches_any(c->a->ignores[0].items, c->a->ignores[0].n, s, len, &c->rc)) {
         warn(c, k, off, "database '%.*s' names no registry of the tables", (int)len, s);
     }
 }
@@ -761,7 +767,7 @@ static void each_document(row_ctx *c, size_t k, size_t off, size_t len, void *ud
     bool found = false;
     for (size_t i = 0; i < c->a->spellings.n; i++) {
         a_pattern *p = &c->a->spellings.items[i];
-        if (match(p->re, s, len, NULL, NULL)) {
+        if (match(p->re, s, len, NULL, NULL, &c->rc)) {
             if (!set->has[p->target]) {
                 set->has[p->target] = true;
                 set->off[p->target] = off;
@@ -770,7 +776,7 @@ static void each_document(row_ctx *c, size_t k, size_t off, size_t len, void *ud
             found = true;
         }
     }
-    if (!found && !matches_any(c->a->ignores[1].items, c->a->ignores[1].n, s, len)) {
+    if (!found && !matches_any(c->a->ignores[1].items, c->a->ignores[1].n, s, len, &c->rc)) {
         warn(c, k, off, "'%.*s' names no document of the tables", (int)len, s);
     }
 }
@@ -895,10 +901,13 @@ static a_procedure *procedure_for(row_ctx *c, const char *agency)
 static char *legal_of(const mc_csv_record *rec)
 {
     char *doc = clean(rec->fields[C_LEGAL_DOC]), *prov = clean(rec->fields[C_LEGAL_PROV]);
-    mc_buf b = MC_BUF_INIT;
-    if (doc && prov) {
-        mc_buf_printf(&b, "%s%s%s", doc, *doc && *prov ? ", " : "", prov);
+    if (doc == NULL || prov == NULL) {
+        mc_free(doc);
+        mc_free(prov);
+        return NULL;
     }
+    mc_buf b = MC_BUF_INIT;
+    mc_buf_printf(&b, "%s%s%s", doc, *doc && *prov ? ", " : "", prov);
     mc_free(doc);
     mc_free(prov);
     if (!b.oom && b.len == 0) {
@@ -914,7 +923,7 @@ static void import_row(row_ctx *c)
     const char *const *f = (const char *const *)c->rec->fields;
     long agency = -1;
     for (size_t i = 0; i < a->sectors.n && agency < 0; i++) {
-        if (match(a->sectors.items[i].re, f[C_SECTOR], strlen(f[C_SECTOR]), NULL, NULL)) {
+        if (match(a->sectors.items[i].re, f[C_SECTOR], strlen(f[C_SECTOR]), NULL, NULL, &c->rc)) {
             agency = (long)a->sectors.items[i].target;
         }
     }
@@ -1013,14 +1022,12 @@ static bool record_ok(mc_annex *a, const char *file, const mc_csv_record *rec, m
                               "row %s has an empty procedure code", rec->fields[C_ROW]);
         return false;
     }
-    char *name = procedure_name(rec->fields[C_CODE]);
-    if (name == NULL) {
+    if (strspn(rec->fields[C_CODE], "0123456789.-") != strlen(rec->fields[C_CODE])) {
         *rc = mc_diags_add_at(d, MC_DIAG_ERROR, file, rec->line, rec->cols[C_CODE],
                               "row %s: procedure code '%s' is not digits and dots",
                               rec->fields[C_ROW], rec->fields[C_CODE]);
         return false;
     }
-    mc_free(name);
     return true;
 }
 

@@ -253,6 +253,34 @@ static void test_annex__bad_tables(void **state)
     remove(path);
 }
 
+/* Out of memory at every allocation of loading the tables and importing a row: MC_ENOMEM, and
+ * nothing leaks (the suite runs under AddressSanitizer in `make asan`). */
+static int oom_attempt(void *ud)
+{
+    (void)ud;
+    static const char text[] = HEADER "7,1.000002,Đăng ký,\"Căn cước công dân; Giấy chứng nhận "
+                                      "đăng ký hộ kinh doanh\",CSDL quốc gia về dân cư,x,Luật A,"
+                                      "Điều 1," SECTOR "\n";
+    mc_diags *d = NULL;
+    mc_annex *a = NULL;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_annex_new(&a, TABLES, ASSUMPTIONS, d, NULL);
+    }
+    if (rc == 0) {
+        rc = mc_annex_import(a, "a.csv", text, sizeof text - 1, d, NULL);
+    }
+    mc_annex_free(a);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_annex__out_of_memory(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(oom_attempt, NULL, false) > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_annex__list_and_sentence),
         cmocka_unit_test(test_annex__unmapped),
         cmocka_unit_test(test_annex__bad_tables),
+        cmocka_unit_test(test_annex__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
