@@ -55,12 +55,15 @@ static void note(sim *s, const char *fmt, ...)
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     char *notes = s->out->notes;
-    if (strstr(notes, text) != NULL) {
+    static const char more[] = "(more notes left out)";
+    if (strstr(notes, text) != NULL || strstr(notes, more) != NULL) {
         return;
     }
-    size_t n = strlen(notes);
-    if (n + strlen(text) + 2 < sizeof s->out->notes) {
-        snprintf(notes + n, sizeof s->out->notes - n, "%s%s", n ? "\n" : "", text);
+    size_t n = strlen(notes), room = sizeof s->out->notes - n;
+    if (strlen(text) + 2 + sizeof more + 1 < room) {
+        snprintf(notes + n, room, "%s%s", n ? "\n" : "", text);
+    } else {
+        snprintf(notes + n, room, "%s%s", n ? "\n" : "", more);
     }
 }
 
@@ -131,6 +134,15 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         const mc_procedure *here = split == s->cat ? p : version_on(s->cat, p->name, s->o->from);
         pl[np++] = (plan){p->name, here, p->volume};
         volume += p->volume;
+    }
+    size_t assumed = 0;
+    for (size_t i = 0; i < np; i++) {
+        assumed += pl[i].p != NULL && pl[i].p->assumed != 0;
+    }
+    if (assumed > 0) {
+        note(s, "%zu of the %zu procedures declare figures that are assumptions, not statistics "
+                "(`assumed`: volume, effort, visits, time limit or fee; `motcua cost` lists them)",
+             assumed, np);
     }
     if (!s->o->year && volume > 0) {
         int64_t given = 0;

@@ -385,6 +385,36 @@ static void test_sim__refused_applicants_are_counted(void **state)
     mc_catalogue_free(cat);
 }
 
+/* Notes say which figures are assumed, and end with a marker when they do not all fit. */
+static void test_sim__notes_assumed_and_bounded(void **state)
+{
+    (void)state;
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "role clerk\nlifecycle l { state a { initial; on go -> b by clerk }\n"
+                            "  state b { final; outcome granted } }\n");
+    for (int i = 0; i < 120; i++) {
+        len += (size_t)snprintf(text + len, cap - len,
+                                "procedure p%03d { lifecycle l; volume 10 per year%s\n"
+                                "  field some-long-field-name-%03d { type text; required } }\n",
+                                i, i < 3 ? "; assumed volume" : "", i);
+    }
+    mc_catalogue *cat = load(text);
+    free(text);
+    mc_sim_opts o = opts(cat, 240, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_non_null(strstr(r.notes, "3 of the 120 procedures declare figures that are "
+                                    "assumptions, not statistics"));
+    assert_true(strlen(r.notes) < sizeof r.notes);
+    const char *last = strrchr(r.notes, '\n');
+    assert_non_null(last);
+    assert_string_equal(last + 1, "(more notes left out)");
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
 typedef struct oom_ctx {
     mc_catalogue *cat;
 } oom_ctx;
@@ -423,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_sim__loops_dead_ends_and_timers),
         cmocka_unit_test(test_sim__nothing_to_simulate),
         cmocka_unit_test(test_sim__refused_applicants_are_counted),
+        cmocka_unit_test(test_sim__notes_assumed_and_bounded),
         cmocka_unit_test(test_sim__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,7 +80,8 @@ typedef struct mc_sim_result {
     size_t nprocedures;
     mc_sim_stats total;
     mc_report indicators; /* SPEC §9 over the simulated dossiers (no apologies, no blocks) */
-    char notes[2048];     /* what the model assumed: fields given neutral values, … */
+    char notes[4096]; /* what the model assumed: fields given neutral values, …; one a line, the
+                         last "(more notes left out)" when they did not fit */
 } mc_sim_result;
 
 /* Simulates cat (a baseline, or a catalogue with a reform applied) with rules (may be NULL when
