@@ -36,6 +36,9 @@ char *mce_dup(const char *s)
 
 int mce_set_str(char **slot, const char *s)
 {
+    if (s != NULL && *slot != NULL && strcmp(*slot, s) == 0) {
+        return 0; /* already so: no copy */
+    }
     char *p = NULL;
     if (s != NULL && (p = mce_dup(s)) == NULL) {
         return MC_ENOMEM;
