@@ -292,3 +292,26 @@ done:
     free(rules);
     return rc;
 }
+
+/* Sorting indices by their keys, largest first, ties by index. */
+static const double *top_keys;
+
+static int by_key(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    if (top_keys[i] != top_keys[j]) {
+        return top_keys[i] > top_keys[j] ? -1 : 1;
+    }
+    return i < j ? -1 : i > j;
+}
+
+size_t cli_top(const double *keys, size_t n, size_t k, size_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = i;
+    }
+    top_keys = keys;
+    qsort(out, n, sizeof *out, by_key);
+    top_keys = NULL;
+    return n < k ? n : k;
+}

@@ -104,6 +104,12 @@ extern const char *const cli_status_names[];
  * procedure does not require `only`. */
 json_t *cli_explain_json(const mc_dossier *d, const char *only);
 
+/* The indices 0..n-1 into out (room for n), by keys[i] largest first (ties by index); returns
+ * how many of them a chart shows: at most k. The commands' pages chart the largest procedures
+ * and say how many the table lists. (Single-threaded: the command line's helper.) */
+size_t cli_top(const double *keys, size_t n, size_t k, size_t *out);
+enum { CLI_CHART_MAX = 25 };
+
 /* The indicators of SPEC §9 as report prints them (cmd_report.c): the header of the text or CSV
  * table, one row, and one row as JSON. */
 void cli_indicators_header(bool csv);

@@ -285,16 +285,57 @@ static void page_table(html *h, const cost_table *t)
     html_table_end(h);
 }
 
+/* A bar chart of the procedures with the largest keys (all of them when few). */
+static void chart_top(html *h, const cost_table *t, const double *keys, const char *title,
+                      const html_series *series, size_t nseries, const char *const *labels)
+{
+    size_t n = t->n;
+    size_t *idx = calloc(n ? n : 1, sizeof *idx);
+    const char **lab = calloc(n ? n : 1, sizeof *lab);
+    const char **texts = calloc(HTML_MAX_SERIES * (n ? n : 1), sizeof *texts);
+    double *values = calloc(HTML_MAX_SERIES * (n ? n : 1), sizeof *values);
+    if (idx == NULL || lab == NULL || texts == NULL || values == NULL) {
+        html_set_error(h, ENOMEM);
+        goto done;
+    }
+    size_t k = cli_top(keys, n, CLI_CHART_MAX, idx);
+    html_series picked[HTML_MAX_SERIES];
+    for (size_t s = 0; s < nseries; s++) {
+        for (size_t i = 0; i < k; i++) {
+            values[s * n + i] = series[s].values[idx[i]];
+            texts[s * n + i] = series[s].texts[idx[i]];
+        }
+        picked[s] = (html_series){series[s].name, values + s * n, texts + s * n};
+    }
+    for (size_t i = 0; i < k; i++) {
+        lab[i] = labels[idx[i]];
+    }
+    char full[300];
+    if (k < n) {
+        snprintf(full, sizeof full, "%s — the %zu largest of %zu procedures (the table lists all)",
+                 title, k, n);
+    } else {
+        snprintf(full, sizeof full, "%s", title);
+    }
+    html_bar_chart(h, full, lab, k, picked, nseries);
+done:
+    free(idx);
+    free(lab);
+    free(texts);
+    free(values);
+}
+
 static void page_charts(html *h, const cost_table *t)
 {
     size_t n = t->n;
     const char **labels = calloc(n ? n : 1, sizeof *labels);
     const char **texts = calloc(3 * (n ? n : 1), sizeof *texts);
-    double *values = calloc(3 * (n ? n : 1), sizeof *values);
+    double *values = calloc(4 * (n ? n : 1), sizeof *values);
     if (labels == NULL || texts == NULL || values == NULL) {
         html_set_error(h, ENOMEM);
         goto done;
     }
+    double *annual = values + 3 * n;
     for (size_t i = 0; i < n; i++) {
         const cost_row *r = &t->rows[i];
         labels[i] = r->b->procedure;
@@ -304,21 +345,23 @@ static void page_charts(html *h, const cost_table *t)
         texts[n + i] = r->r_cost_t;
         values[2 * n + i] = (double)r->saving;
         texts[2 * n + i] = r->saving_t;
+        annual[i] = (double)r->b->annual;
     }
     html_series per_dossier[] = {
         {"baseline", values, texts},
         {"reform", values + n, texts + n},
     };
     html_heading(h, "Cost per dossier");
-    html_bar_chart(h,
-                   t->reform ? "Cost of one dossier to its applicant, baseline and reform"
-                             : "Cost of one dossier to its applicant",
-                   labels, n, per_dossier, t->reform ? 2 : 1);
+    chart_top(h, t, annual,
+              t->reform ? "Cost of one dossier to its applicant, baseline and reform, by annual cost"
+                        : "Cost of one dossier to its applicant, by annual cost",
+              per_dossier, t->reform ? 2 : 1, labels);
     if (t->reform) {
         html_series saving[] = {{"annual saving", values + 2 * n, texts + 2 * n}};
         html_heading(h, "Annual saving");
-        html_bar_chart(h, "Annual saving per procedure (baseline annual cost minus reform)", labels,
-                       n, saving, 1);
+        chart_top(h, t, values + 2 * n,
+                  "Annual saving per procedure (baseline annual cost minus reform)", saving, 1,
+                  labels);
     }
 done:
     free(labels);
@@ -338,8 +381,8 @@ static int write_page(const cli *c, const cost_table *t, mc_error *err)
     }
     page_meta(h, c, t);
     page_figures(h, t);
+    page_charts(h, t); /* before the table, which may list hundreds of procedures */
     page_table(h, t);
-    page_charts(h, t);
     html_heading(h, "Assumptions");
     html_para(h, "Method of Circular 02/2017/TT-VPCP: hours × hourly income, plus the fee, the "
                  "cost of asked documents and of visits; fetched documents cost nothing. "

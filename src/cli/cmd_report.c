@@ -192,22 +192,38 @@ static void page_charts(html *h, const mc_report *r)
                      shares, sizeof shares / sizeof shares[0]);
     size_t n = r->nprocedures;
     const char **labels = calloc(n ? n : 1, sizeof *labels);
-    double *values = calloc(2 * (n ? n : 1), sizeof *values);
-    if (labels == NULL || values == NULL) {
+    double *values = calloc(3 * (n ? n : 1), sizeof *values);
+    size_t *idx = calloc(n ? n : 1, sizeof *idx);
+    if (labels == NULL || values == NULL || idx == NULL) {
         html_set_error(h, ENOMEM);
     } else {
+        /* The procedures that received the most (all of them when few). */
+        double *keys = values + 2 * n;
         for (size_t i = 0; i < n; i++) {
-            labels[i] = r->procedures[i].name;
-            values[i] = (double)r->procedures[i].received;
-            values[n + i] = (double)r->procedures[i].resolved;
+            keys[i] = (double)r->procedures[i].received;
         }
-        html_series series[] = {{"received", values, NULL}, {"resolved", values + n, NULL}};
+        size_t shown = cli_top(keys, n, CLI_CHART_MAX, idx);
+        for (size_t j = 0; j < shown; j++) {
+            labels[j] = r->procedures[idx[j]].name;
+            values[j] = (double)r->procedures[idx[j]].received;
+            values[n + j] = (double)r->procedures[idx[j]].resolved;
+        }
+        n = shown;
+        html_series series[] = {{"received", values, NULL},
+                                {"resolved", values + r->nprocedures, NULL}};
+        char title[200] = "Received and resolved in the period, per procedure";
+        if (n < r->nprocedures) {
+            snprintf(title, sizeof title,
+                     "Received and resolved in the period — the %zu procedures that received the "
+                     "most, of %zu (the table lists all)",
+                     n, r->nprocedures);
+        }
         html_heading(h, "Dossiers per procedure");
-        html_bar_chart(h, "Received and resolved in the period, per procedure", labels, n, series,
-                       2);
+        html_bar_chart(h, title, labels, n, series, 2);
     }
     free(labels);
     free(values);
+    free(idx);
 }
 
 static int write_page(const cli *c, const mc_catalogue *cat, const mc_report *r, mc_date from,

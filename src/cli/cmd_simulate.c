@@ -382,12 +382,18 @@ static void page_summary(html *h, const mc_sim_result *base, const mc_sim_result
 static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result *ref)
 {
     size_t n = base->nprocedures;
+    /* The procedures with the most dossiers (all of them when few). */
+    size_t *idx = calloc(n ? n : 1, sizeof *idx);
+    double *keys = calloc(n ? n : 1, sizeof *keys);
     const char **labels = calloc(n ? n : 1, sizeof *labels);
     double *cost = calloc(2 * (n ? n : 1), sizeof *cost);
     char(*texts)[32] = calloc(2 * (n ? n : 1), sizeof *texts);
     const char **tp = calloc(2 * (n ? n : 1), sizeof *tp);
-    if (labels == NULL || cost == NULL || texts == NULL || tp == NULL) {
+    if (idx == NULL || keys == NULL || labels == NULL || cost == NULL || texts == NULL ||
+        tp == NULL) {
         html_set_error(h, ENOMEM);
+        free(idx);
+        free(keys);
         free(labels);
         free(cost);
         free(texts);
@@ -395,17 +401,30 @@ static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result 
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        labels[i] = base->procedures[i].name;
-        cost[i] = figures_of(&base->procedures[i]).cost;
-        const mc_sim_stats *r = ref ? find(ref, labels[i]) : NULL;
-        cost[n + i] = r ? figures_of(r).cost : 0;
-        tp[i] = money(cost[i], texts[i]);
-        tp[n + i] = r ? money(cost[n + i], texts[n + i]) : "abolished";
+        keys[i] = (double)base->procedures[i].dossiers;
+    }
+    size_t shown = cli_top(keys, n, CLI_CHART_MAX, idx);
+    for (size_t j = 0; j < shown; j++) {
+        size_t i = idx[j];
+        labels[j] = base->procedures[i].name;
+        cost[j] = figures_of(&base->procedures[i]).cost;
+        const mc_sim_stats *r = ref ? find(ref, labels[j]) : NULL;
+        cost[n + j] = r ? figures_of(r).cost : 0;
+        tp[j] = money(cost[j], texts[j]);
+        tp[n + j] = r ? money(cost[n + j], texts[n + j]) : "abolished";
     }
     html_series per_dossier[] = {{"baseline", cost, tp}, {"reform", cost + n, tp + n}};
+    char title[200] = "Applicant cost per simulated dossier, by procedure";
+    if (shown < n) {
+        snprintf(title, sizeof title,
+                 "Applicant cost per simulated dossier — the %zu procedures with the most "
+                 "dossiers of %zu (the table lists all)",
+                 shown, n);
+    }
     html_heading(h, "Applicant cost per dossier");
-    html_bar_chart(h, "Applicant cost per simulated dossier, by procedure", labels, n, per_dossier,
-                   ref ? 2 : 1);
+    html_bar_chart(h, title, labels, shown, per_dossier, ref ? 2 : 1);
+    free(idx);
+    free(keys);
     free(labels);
     free(cost);
     free(texts);
