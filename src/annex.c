@@ -22,8 +22,9 @@
 enum { NCOLS = 9 };
 enum { C_ROW, C_CODE, C_NAME, C_DOCS, C_DB, C_DB_MINISTRY, C_LEGAL_DOC, C_LEGAL_PROV, C_SECTOR };
 static const char *const header[NCOLS] = {
-    "row",   "procedure_code",    "procedure_name", "replaced_documents", "database",
-    "database_ministry", "legal_document", "legal_provision", "sector"};
+    "row",      "procedure_code",    "procedure_name", "replaced_documents",
+    "database", "database_ministry", "legal_document", "legal_provision",
+    "sector"};
 
 typedef struct a_registry {
     char *name, *title, *title_vi, *coverage;
@@ -351,8 +352,7 @@ static long find_agency(const mc_annex *a, const char *name)
 }
 
 /* Adds a pattern of field k targeting target to v. */
-static int add_pattern(tsv *t, size_t k, size_t target, a_pattern **items, size_t *n,
-                       size_t *cap)
+static int add_pattern(tsv *t, size_t k, size_t target, a_pattern **items, size_t *n, size_t *cap)
 {
     mc_regex *re = NULL;
     int rc = tsv_pattern(t, k, &re);
@@ -408,8 +408,8 @@ static int tables_line(mc_annex *a, tsv *t)
     }
     if (strcmp(kind, "registry") == 0) {
         bool bundled = t->nf == 3 && strcmp(t->f[2], "bundled") == 0;
-        if (!bundled && !want(t, 4, "'registry NAME bundled' or 'registry NAME TITLE TITLE-VI'",
-                              &rc)) {
+        if (!bundled &&
+            !want(t, 4, "'registry NAME bundled' or 'registry NAME TITLE TITLE-VI'", &rc)) {
             return rc;
         }
         if (find_registry(a, t->f[1]) >= 0) {
@@ -420,7 +420,8 @@ static int tables_line(mc_annex *a, tsv *t)
             return MC_ENOMEM;
         }
         r->bundled = bundled;
-        if (!bundled && ((r->title = dup(t->f[2])) == NULL || (r->title_vi = dup(t->f[3])) == NULL)) {
+        if (!bundled &&
+            ((r->title = dup(t->f[2])) == NULL || (r->title_vi = dup(t->f[3])) == NULL)) {
             return MC_ENOMEM;
         }
         return 0;
@@ -431,8 +432,8 @@ static int tables_line(mc_annex *a, tsv *t)
         }
         long r = find_registry(a, t->f[1]);
         if (r < 0) {
-            return tsv_error(t, 1, "unknown registry '%s' (declare it with a 'registry' line first)",
-                             t->f[1]);
+            return tsv_error(
+                t, 1, "unknown registry '%s' (declare it with a 'registry' line first)", t->f[1]);
         }
         return ADD_PATTERN(t, 2, (size_t)r, a->databases);
     }
@@ -446,15 +447,16 @@ static int tables_line(mc_annex *a, tsv *t)
         }
         long r = find_registry(a, t->f[2]);
         if (r < 0) {
-            return tsv_error(t, 2, "unknown registry '%s' (declare it with a 'registry' line first)",
-                             t->f[2]);
+            return tsv_error(
+                t, 2, "unknown registry '%s' (declare it with a 'registry' line first)", t->f[2]);
         }
         if (find_document(a, t->f[1]) >= 0) {
             return tsv_error(t, 1, "document '%s' is declared twice", t->f[1]);
         }
         a_document *d = PUSH(a->documents);
         if (d == NULL || (d->name = dup(t->f[1])) == NULL ||
-            (!bundled && ((d->title = dup(t->f[3])) == NULL || (d->title_vi = dup(t->f[4])) == NULL))) {
+            (!bundled &&
+             ((d->title = dup(t->f[3])) == NULL || (d->title_vi = dup(t->f[4])) == NULL))) {
             return MC_ENOMEM;
         }
         d->registry = (size_t)r;
@@ -467,8 +469,8 @@ static int tables_line(mc_annex *a, tsv *t)
         }
         long d = find_document(a, t->f[1]);
         if (d < 0) {
-            return tsv_error(t, 1, "unknown document '%s' (declare it with a 'document' line first)",
-                             t->f[1]);
+            return tsv_error(
+                t, 1, "unknown document '%s' (declare it with a 'document' line first)", t->f[1]);
         }
         return ADD_PATTERN(t, 2, (size_t)d, a->spellings);
     }
@@ -661,8 +663,7 @@ static void warn(row_ctx *c, size_t field, size_t off, const char *fmt, ...)
 
 /* Whether re matches s; running out of memory sets *rc (a match that hits PCRE2's limits is
  * no match). */
-static int match(const mc_regex *re, const char *s, size_t len, size_t *start, size_t *end,
-                 int *rc)
+static int match(const mc_regex *re, const char *s, size_t len, size_t *start, size_t *end, int *rc)
 {
     char why[200];
     int m = mc_regex_match(re, s, len, start, end, why, sizeof why);
@@ -1007,8 +1008,7 @@ done:
 }
 
 /* Checks a record's shape; reports and returns false when it cannot be imported. */
-static bool record_ok(mc_annex *a, const char *file, const mc_csv_record *rec, mc_diags *d,
-                      int *rc)
+static bool record_ok(mc_annex *a, const char *file, const mc_csv_record *rec, mc_diags *d, int *rc)
 {
     (void)a;
     if (rec->nfields != NCOLS) {
@@ -1083,9 +1083,10 @@ static int cmp_name(const void *x, const void *y)
 static int render_registries(mc_annex *a)
 {
     mc_buf b = MC_BUF_INIT;
-    mc_buf_printf(&b, "%s#\n# The databases the annex names that the bundled catalogue does not "
-                      "declare. `published`: the\n# day the resolution comes into force; "
-                      "`coverage`: data/annex-66-7/assumptions.tsv (assumption).\n",
+    mc_buf_printf(&b,
+                  "%s#\n# The databases the annex names that the bundled catalogue does not "
+                  "declare. `published`: the\n# day the resolution comes into force; "
+                  "`coverage`: data/annex-66-7/assumptions.tsv (assumption).\n",
                   banner);
     for (size_t i = 0; i < a->registries.n; i++) {
         const a_registry *r = &a->registries.items[i];
@@ -1113,9 +1114,10 @@ static int render_registries(mc_annex *a)
 static int render_documents(mc_annex *a)
 {
     mc_buf b = MC_BUF_INIT;
-    mc_buf_printf(&b, "%s#\n# The documents annex I replaces, under names of their own: no registry "
-                      "holds them before the\n# resolution (reform resolution-66-7). `match` "
-                      "joins the spellings of the tables found in the annex.\n",
+    mc_buf_printf(&b,
+                  "%s#\n# The documents annex I replaces, under names of their own: no registry "
+                  "holds them before the\n# resolution (reform resolution-66-7). `match` "
+                  "joins the spellings of the tables found in the annex.\n",
                   banner);
     const char **names = mc_calloc(a->documents.n + 1, sizeof *names);
     if (names == NULL) {

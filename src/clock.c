@@ -201,9 +201,9 @@ int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err)
         }
         if (over_due && (!timer_due || o <= t)) {
             d->row.overdue = true;
-            json_t *body = d->events ? json_pack("{s:s, s:I}", "state", d->row.state, "due",
-                                                 (json_int_t)o)
-                                     : NULL;
+            json_t *body =
+                d->events ? json_pack("{s:s, s:I}", "state", d->row.state, "due", (json_int_t)o)
+                          : NULL;
             int rc = mce_add_event(e, d, "overdue", "system", o, body);
             if (rc != 0) {
                 return mc_error_set(err, rc, "out of memory");
@@ -212,10 +212,10 @@ int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err)
             continue;
         }
         const mc_timer *tm = &mce_cur(d)->after[which];
-        json_t *body = d->events ? json_pack("{s:s, s:s, s:s}", "event", "timer", "from",
-                                             d->row.state, "to",
-                                             d->p->machine.states[tm->target]->name)
-                                 : NULL;
+        json_t *body = d->events
+                           ? json_pack("{s:s, s:s, s:s}", "event", "timer", "from", d->row.state,
+                                       "to", d->p->machine.states[tm->target]->name)
+                           : NULL;
         int rc = mce_add_event(e, d, "timer", "system", t, body);
         if (rc == 0) {
             rc = mce_enter(e, d, tm->target, false, t, err);

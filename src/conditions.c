@@ -12,8 +12,7 @@
 
 /* Checks a value for field f; returns a refusal message or NULL. *oom: the check ran out of
  * memory (the message is then meaningless). */
-static const char *check_value(const mc_field *f, const char *v, char *msg, size_t msgsz,
-                               bool *oom)
+static const char *check_value(const mc_field *f, const char *v, char *msg, size_t msgsz, bool *oom)
 {
     size_t n = strlen(v);
     char why[200];
@@ -130,7 +129,8 @@ int mce_record_get(mc_engine *e, const char *registry, const char *document, con
     if (refsz) {
         ref[0] = '\0';
     }
-    return e->lookup != NULL && e->lookup(e->lookup_ud, registry, document, subject, ref, refsz) == 1;
+    return e->lookup != NULL &&
+           e->lookup(e->lookup_ud, registry, document, subject, ref, refsz) == 1;
 }
 
 static bool mce_view_holds(void *ud, const char *registry, const char *document,

@@ -16,10 +16,10 @@
 #include <stdint.h>
 
 typedef struct mc_csv_record {
-    uint32_t line;   /* line of the record's first character, from 1 */
+    uint32_t line; /* line of the record's first character, from 1 */
     size_t nfields;
-    char **fields;   /* NUL-terminated, unquoted copies */
-    uint32_t *cols;  /* column of each field's first character (inside its quotes), from 1 */
+    char **fields;  /* NUL-terminated, unquoted copies */
+    uint32_t *cols; /* column of each field's first character (inside its quotes), from 1 */
 } mc_csv_record;
 
 typedef struct mc_csv {

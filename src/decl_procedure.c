@@ -383,8 +383,8 @@ static int pr_visits(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-const char *const mc_assumed_names[MC_ASSUMED_COUNT] = {"volume", "effort", "visits",
-                                                        "time-limit", "fee"};
+const char *const mc_assumed_names[MC_ASSUMED_COUNT] = {"volume", "effort", "visits", "time-limit",
+                                                        "fee"};
 
 /* `assumed FIGURE...`: which figures are assumptions (the cost output lists them). */
 static int pr_assumed(mc_builder *b, const mc_node *n, void *obj)

@@ -281,7 +281,7 @@ const mc_state *mce_cur(const dos *d)
 void mce_view(const dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
-        reqs[i] = (mc_dossier_req){&d->p->requires[i], d->reqs[i].status, d->reqs[i].reason,
+        reqs[i] = (mc_dossier_req){&d->p->requires[i], d -> reqs[i].status, d->reqs[i].reason,
                                    d->reqs[i].registry, d->reqs[i].record};
     }
     out->id = d->row.id;

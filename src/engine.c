@@ -529,8 +529,8 @@ static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s
     }
     const char *to = d->p->machine.states[taken->target]->name;
     return mce_add_event(e, d, "fire", f->role, f->now,
-                       json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to",
-                                 to, "payload", payload));
+                         json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to",
+                                   to, "payload", payload));
 }
 
 static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
@@ -570,10 +570,10 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         char reason[400];
         snprintf(reason, sizeof reason, "disputed by %s: %s", f->role, why);
         if (d->tickets != NULL) {
-            json_t *t = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I}", "registry",
-                                  d->reqs[k].registry, "document", doc, "reference",
-                                  d->reqs[k].record, "reason", why, "actor", f->role, "at",
-                                  (json_int_t)f->now);
+            json_t *t =
+                json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I}", "registry", d->reqs[k].registry,
+                          "document", doc, "reference", d->reqs[k].record, "reason", why, "actor",
+                          f->role, "at", (json_int_t)f->now);
             if (t == NULL || json_array_append_new(d->tickets, t) != 0) {
                 return mc_error_set(err, MC_ENOMEM, "out of memory");
             }
@@ -661,8 +661,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
     return rc != 0 ? rc : mce_save(e, d, err);
 }
 
-int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf,
-             mc_error *err)
+int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf, mc_error *err)
 {
     op o = {e, run_fire, f, d->row.id, f->now, f->role, "fire", NULL, "", f->event, f->user};
     int rc = run_fire(&o, d, rf, err);

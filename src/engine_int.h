@@ -16,10 +16,10 @@ enum { MAX_CATCH_UP = 1000, DAY = 86400 };
 struct mc_engine {
     const mc_catalogue *cat;
     mc_rules *rules;
-    mc_store *st;              /* NULL: a volatile engine (dossiers held by the caller) */
-    mc_record_lookup lookup;   /* a volatile engine's registries */
+    mc_store *st;            /* NULL: a volatile engine (dossiers held by the caller) */
+    mc_record_lookup lookup; /* a volatile engine's registries */
     void *lookup_ud;
-    int64_t next_id;           /* a volatile engine's last dossier id */
+    int64_t next_id; /* a volatile engine's last dossier id */
 };
 
 typedef struct req_state {
@@ -34,12 +34,12 @@ typedef struct dos {
     const mc_procedure *p;
     const mc_calendar *cal;
     uint32_t state;
-    char **values;   /* per field, mc_malloc'd, or NULL */
-    req_state *reqs; /* per requirement */
-    json_t *events;  /* events to append, in order: [{kind, actor, at, body}]; NULL: none are
-                        recorded (a volatile engine) */
-    json_t *tickets; /* correction tickets to record: [{registry, document, reference, …}] */
-    int64_t issued;  /* records issued into registries by this dossier's states */
+    char **values;    /* per field, mc_malloc'd, or NULL */
+    req_state *reqs;  /* per requirement */
+    json_t *events;   /* events to append, in order: [{kind, actor, at, body}]; NULL: none are
+                         recorded (a volatile engine) */
+    json_t *tickets;  /* correction tickets to record: [{registry, document, reference, …}] */
+    int64_t issued;   /* records issued into registries by this dossier's states */
     const char *user; /* who asked for the operation at hand (borrowed), or NULL */
 } dos;
 
@@ -69,8 +69,7 @@ int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
 int mce_submit(mc_engine *e, dos *d, const mc_submit *s, refusal *rf, mc_error *err);
 /* Fires f on d, whose due timers have taken effect; warning gets what was not fully checked. On
  * a refusal d may have changed: the caller discards it. */
-int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf,
-             mc_error *err);
+int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf, mc_error *err);
 
 /* ---- the dossier in memory and in the store (dossier.c) ---- */
 extern const char *const mce_req_names[];

@@ -9,7 +9,7 @@
 
 struct mc_live {
     dos d;
-    bool has; /* d holds a dossier */
+    bool has;             /* d holds a dossier */
     mc_dossier_req *reqs; /* the reading form's requirements */
     size_t cap;
 };
@@ -116,8 +116,8 @@ int64_t mc_live_next_timer(const mc_live *lv)
     return lv->has && !lv->d.row.final ? mce_next_timer(&lv->d, &which) : MC_NONE;
 }
 
-int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allowed,
-                   mc_result *res, mc_error *err)
+int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allowed, mc_result *res,
+                   mc_error *err)
 {
     memset(res, 0, sizeof *res);
     *allowed = false;

@@ -48,13 +48,13 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
         } else if (!published(reg, d)) {
             char from[11];
             mc_date_format(reg->published, from);
-            snprintf(why, sizeof why, "%s is in use only for dossiers submitted from %s",
-                     reg->name, from);
+            snprintf(why, sizeof why, "%s is in use only for dossiers submitted from %s", reg->name,
+                     from);
         } else if (d->row.subject == NULL) {
             snprintf(why, sizeof why, "the dossier has no subject to look up in %s", reg->name);
         } else {
-            found = mce_record_get(e, reg->name, r->document->name, d->row.subject, ref,
-                                   sizeof ref, err);
+            found = mce_record_get(e, reg->name, r->document->name, d->row.subject, ref, sizeof ref,
+                                   err);
             if (found < 0) {
                 return found;
             }

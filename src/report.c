@@ -100,11 +100,11 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
     const mc_calendar *cal = p && p->calendar ? p->calendar : b->cal;
     mc_date sub = day_of(b, x->submitted);
     bool received = sub >= b->from_day && sub <= b->to_day;
-    bool resolved = x->final && x->finished != MC_NONE && !x->withdrawn &&
-                    x->finished >= b->from && x->finished < b->to;
+    bool resolved = x->final && x->finished != MC_NONE && !x->withdrawn && x->finished >= b->from &&
+                    x->finished < b->to;
     bool open_at_end = x->submitted < b->to && (!x->final || x->finished >= b->to);
-    bool overdue = open_at_end && (x->overdue || (x->clock_running && x->due != MC_NONE &&
-                                                  x->due < b->to));
+    bool overdue =
+        open_at_end && (x->overdue || (x->clock_running && x->due != MC_NONE && x->due < b->to));
     bool apology = x->apology_at != MC_NONE && x->apology_at >= b->from && x->apology_at < b->to;
     bool online = received && x->channel && strcmp(x->channel, "online") == 0;
     for (int k = 0; k < 3; k++) {
@@ -139,8 +139,7 @@ int mc_report_add(mc_report_builder *b, const mc_report_dossier *x)
     /* Names live in the catalogue, or are literals. */
     const char *name = x->procedure ? x->procedure->name : "(unknown procedure)";
     const char *agency = x->procedure && x->procedure->agency ? x->procedure->agency : "-";
-    mc_indicators *rows[3] = {slot(b, &b->procs, &b->p, &b->np, &b->capp, name), NULL,
-                              &b->total};
+    mc_indicators *rows[3] = {slot(b, &b->procs, &b->p, &b->np, &b->capp, name), NULL, &b->total};
     size_t pi = rows[0] ? (size_t)(rows[0] - b->p) : 0;
     rows[1] = slot(b, &b->agencies, &b->a, &b->na, &b->capa, agency);
     rows[0] = &b->p[pi]; /* slot() may have moved the array */

@@ -421,8 +421,8 @@ static int step_submit(runner *r, const mc_node *n)
             fields[nf++].value = text(r, &c->toks[1]);
         }
     }
-    mc_submit s = {text(r, &t[1]), fields, nf, attach, na, n->ntoks == 4 ? text(r, &t[3]) : NULL,
-                   r->clock,       NULL, NULL};
+    mc_submit s = {text(r, &t[1]), fields, nf,  attach, na, n->ntoks == 4 ? text(r, &t[3]) : NULL,
+                   r->clock,       NULL,   NULL};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(r->e, &s, &res, &err);
@@ -763,8 +763,8 @@ static int step_expect(runner *r, const mc_node *n)
         const char *cur = d.procedure->fee_kind == MC_FEE_FIXED ? d.procedure->fee.currency : "VND";
         int64_t fee = d.fee == MC_NONE ? 0 : d.fee;
         if (fee != amount || !mc_tok_is(&t[3], cur)) {
-            rc = fail(r, n, "expected fee %lld %s, got %lld %s", (long long)amount,
-                      text(r, &t[3]), (long long)fee, cur);
+            rc = fail(r, n, "expected fee %lld %s, got %lld %s", (long long)amount, text(r, &t[3]),
+                      (long long)fee, cur);
         }
         break;
     }

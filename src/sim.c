@@ -140,8 +140,9 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         assumed += pl[i].p != NULL && pl[i].p->assumed != 0;
     }
     if (assumed > 0) {
-        note(s, "%zu of the %zu procedures declare figures that are assumptions, not statistics "
-                "(`assumed`: volume, effort, visits, time limit or fee; `motcua cost` lists them)",
+        note(s,
+             "%zu of the %zu procedures declare figures that are assumptions, not statistics "
+             "(`assumed`: volume, effort, visits, time limit or fee; `motcua cost` lists them)",
              assumed, np);
     }
     if (!s->o->year && volume > 0) {
@@ -190,8 +191,8 @@ static double wd_seconds(sim *s, const mc_calendar *cal)
     if (cal != s->wd_cal) {
         mc_date d = s->o->from;
         d = mc_calendar_is_working(cal, d) ? d : mc_calendar_next_working(cal, d);
-        int64_t sec = mc_calendar_office_seconds(cal, (mc_localtime)d * DAY,
-                                                 (mc_localtime)(d + 1) * DAY);
+        int64_t sec =
+            mc_calendar_office_seconds(cal, (mc_localtime)d * DAY, (mc_localtime)(d + 1) * DAY);
         s->wd_cal = cal;
         s->wd_seconds = sec > 0 ? (double)sec : DAY;
     }
@@ -266,8 +267,9 @@ static const mc_transition *draw(sim *s, const mc_state *st, double u, int *rc, 
     }
     double hundred = 100.0 * (double)MC_FIXED_ONE;
     if (with > hundred) {
-        note(s, "state '%s': the chances of the transitions allowed add up to more than 100%%; "
-                "drawn in proportion",
+        note(s,
+             "state '%s': the chances of the transitions allowed add up to more than 100%%; "
+             "drawn in proportion",
              st->name);
     }
     double share = without ? (with < hundred ? (hundred - with) / (double)without : 0) : 0;
@@ -297,7 +299,6 @@ static bool timer_forced(const mc_state *st, uint64_t *rng)
     }
     return forced;
 }
-
 
 static void add(mc_sim_stats *x, const mc_sim_stats *one)
 {
@@ -350,7 +351,8 @@ static void applicant_cost(sim *s, const mc_dossier *v, double lead_wd, mc_sim_s
     }
     /* minutes are fixed point (×10⁶): hours = minutes / 60. */
     one->hours = (mc_fixed)(minutes / 60);
-    one->cost = (int64_t)money + round_div(minutes * m->hourly_income.amount, (i128)60 * MC_FIXED_ONE);
+    one->cost =
+        (int64_t)money + round_div(minutes * m->hourly_income.amount, (i128)60 * MC_FIXED_ONE);
 }
 
 static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *err)
@@ -391,8 +393,9 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
         s->fields[nf] = (mc_kv){f->name, s->field_text[nf]};
         nf++;
     }
-    mc_submit sub = {p->name, s->fields, nf, NULL, 0,
-                     p->online == MC_ONLINE_FULL ? "online" : "counter", t, NULL, NULL};
+    mc_submit sub = {p->name, s->fields, nf,
+                     NULL,    0,         p->online == MC_ONLINE_FULL ? "online" : "counter",
+                     t,       NULL,      NULL};
     mc_result res;
     int rc = mc_live_submit(s->e, s->d, &sub, &res, err);
     mc_sim_stats *x = &s->out->procedures[k];
@@ -486,8 +489,8 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     } else {
         one.unfinished = 1;
         if (!stuck) {
-            note(s, "%s: some dossiers did not reach a final state within %d transitions",
-                 p->name, max_steps);
+            note(s, "%s: some dossiers did not reach a final state within %d transitions", p->name,
+                 max_steps);
         }
     }
     applicant_cost(s, &v, lead, &one);
@@ -514,8 +517,8 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
 
 /* ==== the run ============================================================================ */
 
-int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o,
-               mc_sim_result *out, mc_error *err)
+int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, mc_sim_result *out,
+               mc_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!o->year && o->dossiers <= 0) {

@@ -835,22 +835,24 @@ int mc_store_records_of(mc_store *st, const char *subject,
     return each_record(st, s, fn, ud, err);
 }
 
-int64_t mc_store_blocked_count(mc_store *st, int64_t dossier)
+/* The count a statement of one dossier gives. */
+static int64_t count_of(mc_store *st, enum stmt_id which, int64_t dossier)
 {
-    sqlite3_stmt *s = stmt(st, S_BLOCKED_COUNT);
+    sqlite3_stmt *s = stmt(st, which);
     sqlite3_bind_int64(s, 1, dossier);
     int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
     return n;
 }
 
+int64_t mc_store_blocked_count(mc_store *st, int64_t dossier)
+{
+    return count_of(st, S_BLOCKED_COUNT, dossier);
+}
+
 int64_t mc_store_event_count(mc_store *st, int64_t dossier)
 {
-    sqlite3_stmt *s = stmt(st, S_EVENT_COUNT);
-    sqlite3_bind_int64(s, 1, dossier);
-    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    return n;
+    return count_of(st, S_EVENT_COUNT, dossier);
 }
 
 int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_t to,

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 uint64_t mc_synth_hash(const char *s, uint64_t h)
 {
     h ^= UINT64_C(14695981039346656037);
@@ -41,8 +40,8 @@ static bool below(double u, mc_fixed percent)
     return u * 100.0 * (double)MC_FIXED_ONE < (double)percent;
 }
 
-mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_date day,
-                             char *out, size_t outsz)
+mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_date day, char *out,
+                             size_t outsz)
 {
     uint64_t rng = mc_synth_hash(f->name, key);
     double u = mc_synth_unit(mc_synth_next(&rng));

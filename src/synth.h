@@ -33,8 +33,8 @@ typedef enum {
  * procedure and the dossier's number) into out; the value of a date field is day. subject:
  * the field is the procedure's subject (always given, unique to key). Returns how it was drawn;
  * out is "" for MC_SYNTH_NONE. */
-mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_date day,
-                             char *out, size_t outsz);
+mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_date day, char *out,
+                             size_t outsz);
 
 /* Writes into out a string that the regular expression source is meant to match, with random
  * choices from *rng: literals, escapes (\d \w \s and escaped characters), classes, `.`,

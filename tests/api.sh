@@ -35,15 +35,11 @@ printf 'document,subject,reference,issued\nmarriage-certificate,079123456789,CS-
 "$bin" registry import civil-status "$tmp/cs.csv" --catalogue "$cat" --db "$tmp/api.db" \
     --now 2025-07-01T08:00 >/dev/null
 
-"$bin" serve --tokens "$tmp/tokens" --listen 127.0.0.1:0 --db "$tmp/api.db" --catalogue "$cat" \
-    --now 2025-07-14T09:00 >"$tmp/serve.out" 2>"$tmp/serve.err" &
-pid=$!
-port=""
-for _ in $(seq 50); do
-    port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+. tools/serve-lib.sh
+serve_start "$tmp/serve.out" "$tmp/serve.err" "$bin" --tokens "$tmp/tokens" --db "$tmp/api.db" \
+    --catalogue "$cat" --now 2025-07-14T09:00
+pid=$serve_pid
+port=$serve_port
 if [ -z "$port" ]; then
     fail "the server starts and says where it listens" "$(cat "$tmp/serve.err")"
     echo "1..$n"

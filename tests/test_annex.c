@@ -14,7 +14,7 @@
 #define TABLES "data/annex-66-7/tables.tsv"
 #define ASSUMPTIONS "data/annex-66-7/assumptions.tsv"
 #define HEADER                                                                                     \
-    "row,procedure_code,procedure_name,replaced_documents,database,database_ministry,"           \
+    "row,procedure_code,procedure_name,replaced_documents,database,database_ministry,"             \
     "legal_document,legal_provision,sector\n"
 #define SECTOR "LĨNH VỰC QUẢN LÝ NHÀ NƯỚC CỦA BỘ TƯ PHÁP"
 
@@ -182,12 +182,12 @@ static void test_annex__two_databases(void **state)
 static void test_annex__list_and_sentence(void **state)
 {
     (void)state;
-    run r = import(HEADER "9,1.000003,Cấp,\"Giấy tờ chứng minh quan hệ như: Giấy khai sinh; "
-                          "giấy đăng ký kết hôn; Hộ khẩu *(Áp dụng đối với giấy tờ do cơ quan "
-                          "chức năng của Việt Nam cấp)*\",CSDL hộ tịch; CSDL dân cư,x,y,z," SECTOR
-                          "\n"
-                          "10,1.000004,Cấp,Giấy chứng tử hoặc trích lục khai tử,Cơ sở dữ liệu hộ "
-                          "tịch điện tử,x,y,z," SECTOR "\n");
+    run r =
+        import(HEADER "9,1.000003,Cấp,\"Giấy tờ chứng minh quan hệ như: Giấy khai sinh; "
+                      "giấy đăng ký kết hôn; Hộ khẩu *(Áp dụng đối với giấy tờ do cơ quan "
+                      "chức năng của Việt Nam cấp)*\",CSDL hộ tịch; CSDL dân cư,x,y,z," SECTOR "\n"
+                      "10,1.000004,Cấp,Giấy chứng tử hoặc trích lục khai tử,Cơ sở dữ liệu hộ "
+                      "tịch điện tử,x,y,z," SECTOR "\n");
     assert_int_equal(r.rc, 0);
     assert_string_equal(r.diags, "annex.csv:2:17: warning: row 9: 'Giấy tờ chứng minh quan hệ "
                                  "như' names no document of the tables\n");
@@ -207,10 +207,10 @@ static void test_annex__list_and_sentence(void **state)
 static void test_annex__unmapped(void **state)
 {
     (void)state;
-    run r = import(HEADER "708,2.000682,Đăng ký,Cơ sở dữ liệu quốc gia về dân cư,Bộ Công an,x,y,"
-                          "z," SECTOR "\n"
-                          "11,1.000005,Cấp,Giấy khai sinh,CSDL quốc gia về dân cư,x,y,z," SECTOR
-                          "\n");
+    run r =
+        import(HEADER "708,2.000682,Đăng ký,Cơ sở dữ liệu quốc gia về dân cư,Bộ Công an,x,y,"
+                      "z," SECTOR "\n"
+                      "11,1.000005,Cấp,Giấy khai sinh,CSDL quốc gia về dân cư,x,y,z," SECTOR "\n");
     assert_int_equal(r.rc, 0);
     assert_string_equal(
         r.diags,

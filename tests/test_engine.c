@@ -138,7 +138,8 @@ static int64_t submit(fx *f, const char *t, const char *married, const char *req
 {
     mc_kv fields[] = {{"citizen-id", "001234567890"}, {"married", married}};
     const char *attach[] = {"birth-notice", "citizen-identity"};
-    mc_submit s = {"birth", fields, married ? 2 : 1, attach, 2, "online", at(f, t), request_id, NULL};
+    mc_submit s = {"birth",  fields,   married ? 2 : 1, attach, 2,
+                   "online", at(f, t), request_id,      NULL};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(f->e, &s, &res, &err);
@@ -422,7 +423,8 @@ static void test_engine__apology(void **state)
                     mc_date_from_ymd(2025, 7, 15),
                     "waiting for the archive",
                     at(f, "2025-07-03T09:30"),
-                    NULL, NULL};
+                    NULL,
+                    NULL};
     mc_result res;
     assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), MC_EREFUSED);
     assert_string_equal(res.message, "the clock of dossier 1 is not running (state 'submitted'): "
@@ -505,9 +507,8 @@ static void test_engine__asked_documents_say_why(void **state)
     assert_int_equal(mc_value_datetime("2025-07-03T09:00", 16, &m, NULL, 0), 0);
     int64_t now = mc_calendar_to_utc(mc_catalogue_default_calendar(cat), (mc_localtime)m * 60);
     mc_kv with[] = {{"id", "001"}};
-    const char *expect_with[] = {"not found in early",
-                                 "later is in use only for dossiers submitted from 2026-01-01",
-                                 NULL};
+    const char *expect_with[] = {
+        "not found in early", "later is in use only for dossiers submitted from 2026-01-01", NULL};
     const char *expect_without[] = {"the dossier has no subject to look up in early",
                                     "later is in use only for dossiers submitted from 2026-01-01",
                                     NULL};
@@ -564,12 +565,11 @@ static void test_engine__registry_import_is_an_event_at_its_instant(void **state
         mc_source_free(src);
     }
     int at_t = 0, later = 0;
-    assert_int_equal(mc_store_events_of_kind(st, "registry-import", t, t + 1, count_event, &at_t,
-                                             NULL),
-                     0);
-    assert_int_equal(mc_store_events_of_kind(st, "registry-import", t + 1, t + 86400, count_event,
-                                             &later, NULL),
-                     0);
+    assert_int_equal(
+        mc_store_events_of_kind(st, "registry-import", t, t + 1, count_event, &at_t, NULL), 0);
+    assert_int_equal(
+        mc_store_events_of_kind(st, "registry-import", t + 1, t + 86400, count_event, &later, NULL),
+        0);
     assert_int_equal(at_t, 1);
     assert_int_equal(later, 0);
 }

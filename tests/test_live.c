@@ -204,9 +204,9 @@ static void test_live__timer_fires_on_catch_up(void **state)
     int64_t t = mc_live_next_timer(f->d);
     mc_duration month = {MC_DUR_D, 30 * MC_FIXED_ONE};
     int64_t asked = at(f, "2025-07-03T10:00");
-    assert_int_equal(t, mc_calendar_to_utc(f->vn, mc_calendar_deadline(
-                                                      f->vn, mc_calendar_to_local(f->vn, asked),
-                                                      month)));
+    assert_int_equal(
+        t, mc_calendar_to_utc(
+               f->vn, mc_calendar_deadline(f->vn, mc_calendar_to_local(f->vn, asked), month)));
     assert_true(t > asked + 30 * 86400);
     assert_int_equal(mc_live_catch_up(f->e, f->d, t, NULL), 0); /* strictly past: not yet */
     assert_string_equal(state_name(f), "awaiting-supplement");

@@ -78,7 +78,8 @@ static void test_report__indicators(void **state)
     int64_t b = submit(e, "birth", "B", NULL, at(vn, "2025-07-07T09:00"));
     assert_int_equal(fire(e, b, "receive", "clerk", at(vn, "2025-07-07T10:00"), NULL, 0), 0);
     mc_apology ap = {
-        b, "head", mc_date_from_ymd(2025, 7, 15), "archives", at(vn, "2025-07-08T09:00"), NULL, NULL};
+        b,    "head", mc_date_from_ymd(2025, 7, 15), "archives", at(vn, "2025-07-08T09:00"),
+        NULL, NULL};
     mc_result res;
     assert_int_equal(mc_engine_apologize(e, &ap, &res, NULL), 0);
     assert_int_equal(fire(e, b, "approve", "head", at(vn, "2025-07-11T10:00"), NULL, 0), 0);

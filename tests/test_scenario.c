@@ -153,10 +153,13 @@ static const struct {
     {" expect fee 0 VND\n", "s.scenario:4: expected fee 0 VND, got 5000 VND"},
     {" expect fee 5000 USD\n", "s.scenario:4: expected fee 5000 USD, got 5000 VND"},
     {" expect events 2\n", "s.scenario:4: expected events 2, got 1"},
-    {" submit p { id \"002\"; married maybe }\n expect refused \"married\"\n expect state submitted\n",
-     "s.scenario:6: there is no dossier: the submission was refused (field 'married': expected true or false, got 'maybe')"},
+    {" submit p { id \"002\"; married maybe }\n expect refused \"married\"\n expect state "
+     "submitted\n",
+     "s.scenario:6: there is no dossier: the submission was refused (field 'married': expected "
+     "true or false, got 'maybe')"},
     {" submit p { id \"002\"; married maybe }\n expect blocked\n fire receive by clerk\n",
-     "s.scenario:6: there is no dossier: the submission was refused (field 'married': expected true or false, got 'maybe')"},
+     "s.scenario:6: there is no dossier: the submission was refused (field 'married': expected "
+     "true or false, got 'maybe')"},
     {" expect registry civil holds result for 001\n",
      "s.scenario:4: expected registry civil holds result for 001, got: no such record"},
     {" expect blocked\n", "s.scenario:4: expected a refusal, got: the step was done"},
@@ -196,18 +199,19 @@ static void test_scenario__problems_before_anything_runs(void **state)
 {
     fx *f = *state;
     assert_string_equal(
-        run(f, BEGIN " submit q { id \"1\" }\n}\n"
-                     "scenario \"t\" {\n now 2025-07-03T09:00\n" SUBMIT
-                     " fire recieve by clerk\n fire receive by clark\n"
-                     " fire ask by clerk { documents cret; set maried true }\n"
-                     " expect state prosessing\n at 2025-07-03T08:00\n"
-                     " registry civl holds cert for 001\n"
-                     " expect wibble\n reform r\n}\n"
-                     "scenario \"u\" {\n submit p { id \"1\" }\n}\n"
-                     "scenario \"v\" {\n now 2025-07-03T09:00\n fire receive by clerk\n"
-                     " frie x\n registry civil holds notice for 001\n}\n"
-                     "scenario \"w\" {\n now 2025-07-03T09:00\n" SUBMIT
-                     " expect fee free VND\n expect fee 10 vnd\n submit p channel email { id \"1\" }\n}\n"),
+        run(f, BEGIN
+            " submit q { id \"1\" }\n}\n"
+            "scenario \"t\" {\n now 2025-07-03T09:00\n" SUBMIT
+            " fire recieve by clerk\n fire receive by clark\n"
+            " fire ask by clerk { documents cret; set maried true }\n"
+            " expect state prosessing\n at 2025-07-03T08:00\n"
+            " registry civl holds cert for 001\n"
+            " expect wibble\n reform r\n}\n"
+            "scenario \"u\" {\n submit p { id \"1\" }\n}\n"
+            "scenario \"v\" {\n now 2025-07-03T09:00\n fire receive by clerk\n"
+            " frie x\n registry civil holds notice for 001\n}\n"
+            "scenario \"w\" {\n now 2025-07-03T09:00\n" SUBMIT
+            " expect fee free VND\n expect fee 10 vnd\n submit p channel email { id \"1\" }\n}\n"),
         "s.scenario:3:9: error: unknown procedure 'q' (did you mean 'p'?)\n"
         "s.scenario:8:7: error: unknown event 'recieve' of procedure 'p' (did you mean "
         "'receive'?)\n"

@@ -55,7 +55,8 @@ static void test_synth__unsupported_patterns_say_so(void **state)
 
 static const char fields_text[] =
     "role clerk\n"
-    "lifecycle l { state s { initial; on go -> done by clerk } state done { final; outcome granted } }\n"
+    "lifecycle l { state s { initial; on go -> done by clerk } state done { final; outcome granted "
+    "} }\n"
     "procedure p { lifecycle l; subject id\n"
     "  field id { type text; required; pattern \"[0-9]{12}\" }\n"
     "  field never { type bool; sample 0% }\n"
@@ -98,12 +99,11 @@ static void test_synth__fields_follow_their_samples(void **state)
     assert_int_equal(c, 0);
     assert_in_range(a, 400, 600);
     char out[64];
-    assert_int_equal(mc_synth_field(&p->fields[4], false, 7, 0, out, sizeof out),
-                     MC_SYNTH_NEUTRAL);
+    assert_int_equal(mc_synth_field(&p->fields[4], false, 7, 0, out, sizeof out), MC_SYNTH_NEUTRAL);
     assert_string_equal(out, "1");
-    assert_int_equal(mc_synth_field(&p->fields[5], false, 7, mc_date_from_ymd(2026, 3, 4), out,
-                                    sizeof out),
-                     MC_SYNTH_NEUTRAL);
+    assert_int_equal(
+        mc_synth_field(&p->fields[5], false, 7, mc_date_from_ymd(2026, 3, 4), out, sizeof out),
+        MC_SYNTH_NEUTRAL);
     assert_string_equal(out, "2026-03-04");
     assert_int_equal(mc_synth_field(&p->fields[6], false, 7, 0, out, sizeof out), MC_SYNTH_NONE);
     assert_string_equal(out, "");
@@ -244,8 +244,8 @@ static void test_sim__reform_side_by_side(void **state)
 {
     (void)state;
     mc_catalogue *cat = load(sim_text), *reformed;
-    assert_int_equal(
-        mc_reform_apply(cat, mc_catalogue_reform(cat, "paperless"), &reformed, NULL), 0);
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "paperless"), &reformed, NULL),
+                     0);
     mc_sim_opts o = opts(cat, 3000, 1);
     mc_sim_result base, ref;
     assert_int_equal(mc_sim_run(cat, NULL, &o, &base, NULL), 0);
@@ -266,8 +266,7 @@ static void test_sim__abolished_keeps_the_split(void **state)
 {
     (void)state;
     mc_catalogue *cat = load(sim_text), *reformed;
-    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "nosmall"), &reformed, NULL),
-                     0);
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "nosmall"), &reformed, NULL), 0);
     mc_sim_opts o = opts(cat, 3000, 1);
     mc_sim_result base, ref;
     assert_int_equal(mc_sim_run(cat, NULL, &o, &base, NULL), 0);
@@ -326,7 +325,7 @@ static void test_sim__loops_dead_ends_and_timers(void **state)
     assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
     assert_int_equal(proc(&r, "cycle")->unfinished, 1000);
     assert_non_null(strstr(r.notes, "cycle: some dossiers did not reach a final state within 50 "
-                                     "transitions"));
+                                    "transitions"));
     assert_int_equal(proc(&r, "blocked")->unfinished, 1000);
     assert_non_null(strstr(r.notes, "blocked: dossiers get stuck in state 'a'"));
     assert_int_equal(proc(&r, "timer")->withdrawn, 1000); /* 30 days come before 40 */
@@ -368,11 +367,12 @@ static void test_sim__nothing_to_simulate(void **state)
 static void test_sim__refused_applicants_are_counted(void **state)
 {
     (void)state;
-    mc_catalogue *cat = load("role clerk\n"
-                             "lifecycle l { state a { initial; on go -> b by clerk }\n"
-                             "  state b { final; outcome granted } }\n"
-                             "procedure p { lifecycle l; volume 5 per year\n"
-                             "  field code { type text; required; pattern \"\\\\p{Lu}[0-9]\" } }\n");
+    mc_catalogue *cat =
+        load("role clerk\n"
+             "lifecycle l { state a { initial; on go -> b by clerk }\n"
+             "  state b { final; outcome granted } }\n"
+             "procedure p { lifecycle l; volume 5 per year\n"
+             "  field code { type text; required; pattern \"\\\\p{Lu}[0-9]\" } }\n");
     mc_sim_opts o = opts(cat, 20, 1);
     o.year = true;
     mc_sim_result r;

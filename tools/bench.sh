@@ -19,6 +19,7 @@
 # report; http to come) each have their own bench_NAME function called from main at the
 # bottom; a figure whose part is not built yet is simply absent.
 set -euo pipefail
+. "$(dirname "$0")/serve-lib.sh"
 
 build=${1:-build}
 quick=${BENCH_QUICK:-0}
@@ -136,15 +137,10 @@ PROC
     echo "$("$motcua" hash-token bench-secret) bench clerk bench" >"$dir/tokens"
     n=$(scale 200)
     each=10
-    "$motcua" serve --tokens "$dir/tokens" --listen 127.0.0.1:0 --db "$dir/h.db" \
-        --catalogue "$dir" >"$dir/out" 2>"$dir/err" &
-    pid=$!
-    port=""
-    for _ in $(seq 50); do
-        port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$dir/out")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
+    serve_start "$dir/out" "$dir/err" "$motcua" --tokens "$dir/tokens" --db "$dir/h.db" \
+        --catalogue "$dir" || true
+    pid=$serve_pid
+    port=$serve_port
     if [ -z "$port" ]; then
         say "http: the server did not start: $(cat "$dir/err")"
         kill "$pid" 2>/dev/null

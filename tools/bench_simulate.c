@@ -74,8 +74,8 @@ int main(int argc, char **argv)
     }
     mc_rules *rules;
     if (mc_rules_new(&rules, NULL, &err) != 0 ||
-        mc_rules_load_buffer(rules, "guards", "rules/guards.lua", guards_lua,
-                             sizeof guards_lua - 1, NULL, &err) != 0) {
+        mc_rules_load_buffer(rules, "guards", "rules/guards.lua", guards_lua, sizeof guards_lua - 1,
+                             NULL, &err) != 0) {
         fprintf(stderr, "bench_simulate: %s\n", err.msg);
         return 1;
     }

@@ -32,15 +32,11 @@ m submit birth-registration --field citizen-id=079123456789 --field parents-marr
     --attach birth-notice --now 2025-07-14T09:00
 m fire 1 receive --as clerk --now 2025-07-14T09:10
 m submit birth-registration --field citizen-id=079000000002 --now 2025-07-16T09:00
-"$bin" serve --tokens "$tmp/tokens" --listen 127.0.0.1:0 --db "$tmp/c.db" --catalogue "$cat_dir" \
-    --now 2025-07-16T10:00 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-port=""
-for _ in $(seq 50); do
-    port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
+. "$here/serve-lib.sh"
+serve_start "$tmp/out" "$tmp/err" "$bin" --tokens "$tmp/tokens" --db "$tmp/c.db" \
+    --catalogue "$cat_dir" --now 2025-07-16T10:00
+pid=$serve_pid
+port=$serve_port
 if [ -z "$port" ]; then
     echo "not ok 1 - the server starts"
     sed 's/^/# /' "$tmp/err"

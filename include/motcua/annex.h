@@ -27,14 +27,14 @@ typedef struct mc_annex mc_annex;
 
 /* What an import produced. */
 typedef struct mc_annex_stats {
-    size_t rows;       /* records read (header excluded) */
-    size_t mapped;     /* rows whose every spelling mapped and every document was replaced */
-    size_t partial;    /* rows imported with a warning (some spelling or document left out) */
-    size_t unmapped;   /* rows with no replaced document: left out, with a warning */
-    size_t skipped;    /* exact repeats of an earlier row: left out, with a warning */
-    size_t procedures; /* procedures written (rows sharing a code are merged) */
-    size_t documents;  /* documents written */
-    size_t registries; /* registries holding documents under the reform (bundled or new) */
+    size_t rows;           /* records read (header excluded) */
+    size_t mapped;         /* rows whose every spelling mapped and every document was replaced */
+    size_t partial;        /* rows imported with a warning (some spelling or document left out) */
+    size_t unmapped;       /* rows with no replaced document: left out, with a warning */
+    size_t skipped;        /* exact repeats of an earlier row: left out, with a warning */
+    size_t procedures;     /* procedures written (rows sharing a code are merged) */
+    size_t documents;      /* documents written */
+    size_t registries;     /* registries holding documents under the reform (bundled or new) */
     size_t new_registries; /* of which declared by the import */
 } mc_annex_stats;
 

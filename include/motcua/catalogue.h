@@ -261,8 +261,8 @@ typedef struct mc_procedure {
     bool has_volume;
     int64_t volume; /* dossiers per year */
     int64_t visits;
-    unsigned assumed; /* MC_ASSUMED_* bits: figures that are assumptions, not statistics */
-    const mc_field *subject;       /* or NULL */
+    unsigned assumed;        /* MC_ASSUMED_* bits: figures that are assumptions, not statistics */
+    const mc_field *subject; /* or NULL */
     const mc_lifecycle *lifecycle; /* or NULL */
     const mc_field *fields;
     size_t nfields;

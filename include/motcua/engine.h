@@ -69,7 +69,7 @@ typedef struct mc_submit {
     const char *channel; /* online, counter (default) or post */
     int64_t now;
     const char *request_id; /* or NULL */
-    const char *user;       /* who asked (a person or a system), recorded with the events; or NULL */
+    const char *user; /* who asked (a person or a system), recorded with the events; or NULL */
 } mc_submit;
 
 typedef struct mc_payload {
@@ -182,8 +182,8 @@ int64_t mc_live_next_timer(const mc_live *d);
 /* Whether a transition of the current state may be taken now by one of its roles: its `when`
  * holds (rules run). 0 with *allowed, MC_EREFUSED when a rule fails (res says why), or an
  * error. */
-int mc_live_allows(mc_engine *e, mc_live *d, const mc_transition *t, bool *allowed,
-                   mc_result *res, mc_error *err);
+int mc_live_allows(mc_engine *e, mc_live *d, const mc_transition *t, bool *allowed, mc_result *res,
+                   mc_error *err);
 /* d as it stands, in the reading form; borrowed pointers live until d changes (do not
  * mc_dossier_free it). events and blocked are 0. MC_ENOTFOUND when d holds no dossier. */
 int mc_live_view(mc_live *d, mc_dossier *out);

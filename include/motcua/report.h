@@ -40,11 +40,11 @@ typedef struct mc_report_dossier {
     int64_t finished;      /* MC_NONE while open */
     int late;              /* -1 open, 0 on time, 1 late */
     bool overdue, clock_running;
-    int64_t due;                     /* MC_NONE when none */
-    int64_t fetched, asked;          /* documents fetched, and asked of the applicant */
-    int64_t apology_at;              /* MC_NONE without an apology */
+    int64_t due;            /* MC_NONE when none */
+    int64_t fetched, asked; /* documents fetched, and asked of the applicant */
+    int64_t apology_at;     /* MC_NONE without an apology */
     bool apology_timely;
-    int64_t results, blocked;        /* counted with the dossier (a store counts them by date) */
+    int64_t results, blocked; /* counted with the dossier (a store counts them by date) */
 } mc_report_dossier;
 
 typedef struct mc_report_builder mc_report_builder;

@@ -41,13 +41,13 @@ typedef struct mc_sim_opts {
     int64_t dossiers; /* split among procedures in proportion to `volume` (when !year) */
     bool year;        /* each procedure's `volume` */
     uint64_t seed;
-    mc_date from;                /* arrivals over the 365 days from this date */
+    mc_date from; /* arrivals over the 365 days from this date */
     /* The catalogue whose volumes split the dossiers (NULL: the simulated one). A reform run
      * passes the baseline, so that both meet the same applicants; a procedure the reform
      * abolished keeps its dossiers, counted as abolished (no cost, no lead time). */
     const mc_catalogue *split_by;
-    const mc_cost_model *model;  /* applicant hours and cost; NULL: none computed */
-    int max_steps;               /* 0: 1000 */
+    const mc_cost_model *model; /* applicant hours and cost; NULL: none computed */
+    int max_steps;              /* 0: 1000 */
     /* Called every so often with the dossiers done so far, and at the end. */
     void (*progress)(void *ud, int64_t done, int64_t total);
     void *ud;
@@ -71,8 +71,8 @@ typedef struct mc_sim_stats {
     mc_fixed hours; /* applicant hours, summed (fixed point) */
     int64_t cost;   /* applicant cost, summed (each dossier rounded half up to the unit) */
     int64_t lead_n;
-    double lead_wd;                        /* summed working days from submission to final */
-    int64_t hist[MC_SIM_BINS + 1];          /* lead times; the last bin: 60 wd and more */
+    double lead_wd;                /* summed working days from submission to final */
+    int64_t hist[MC_SIM_BINS + 1]; /* lead times; the last bin: 60 wd and more */
 } mc_sim_stats;
 
 typedef struct mc_sim_result {
@@ -87,8 +87,8 @@ typedef struct mc_sim_result {
 /* Simulates cat (a baseline, or a catalogue with a reform applied) with rules (may be NULL when
  * no procedure uses rules). Fails with MC_EUSAGE when nothing can be simulated (no dossier,
  * no procedure with a volume). */
-int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o,
-               mc_sim_result *out, mc_error *err);
+int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, mc_sim_result *out,
+               mc_error *err);
 void mc_sim_result_free(mc_sim_result *r);
 
 /* The lead time under which a share q (0..1) of the finished dossiers fall, in working days, to

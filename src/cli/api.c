@@ -89,8 +89,8 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
             int status;
             const char *code;
         } map[] = {
-            {MC_REFUSED_STATE, 409, "state"},        {MC_REFUSED_ROLE, 403, "role"},
-            {MC_REFUSED_GUARD, 409, "guard"},        {MC_REFUSED_LIMIT, 422, "limit"},
+            {MC_REFUSED_STATE, 409, "state"},         {MC_REFUSED_ROLE, 403, "role"},
+            {MC_REFUSED_GUARD, 409, "guard"},         {MC_REFUSED_LIMIT, 422, "limit"},
             {MC_REFUSED_ONCE_ONLY, 409, "once-only"}, {MC_REFUSED_OTHER, 422, "invalid-field"},
         };
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -132,9 +132,9 @@ static int history_one(void *ud, const mc_event_row *ev)
     char t[17];
     cli_time_text(h->a->cal, ev->at, t);
     json_t *body = json_loads(ev->body, 0, NULL);
-    json_array_append_new(h->list, json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq",
-                                             (json_int_t)ev->seq, "at", t, "kind", ev->kind,
-                                             "actor", ev->actor, "body", body));
+    json_array_append_new(h->list,
+                          json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq", (json_int_t)ev->seq, "at",
+                                    t, "kind", ev->kind, "actor", ev->actor, "body", body));
     return 0;
 }
 
@@ -378,9 +378,8 @@ static void post_dossier(api *a, const principal *p, const api_request *rq, api_
         api_error(out, 403, "forbidden", "procedure '%s' belongs to another agency", procedure);
         goto done;
     }
-    mc_submit s = {procedure, fields,      nfields, attach,
-                   nattach,   channel,     now,     rq->idempotency_key,
-                   p->actor};
+    mc_submit s = {procedure,           fields,  nfields, attach, nattach, channel, now,
+                   rq->idempotency_key, p->actor};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(a->engine, &s, &res, &err);
@@ -423,8 +422,10 @@ static void post_event(api *a, const principal *p, int64_t id, const api_request
         goto done;
     }
     mc_dossier_free(&d);
-    mc_fire f = {id,    event, role, {note, docs, ndocs, disputes, ndisputes, set, nset, attach, nattach},
-                 now_of(a), rq->idempotency_key, p->actor};
+    mc_fire f = {id,        event,
+                 role,      {note, docs, ndocs, disputes, ndisputes, set, nset, attach, nattach},
+                 now_of(a), rq->idempotency_key,
+                 p->actor};
     mc_result res;
     mc_error err;
     int rc = mc_engine_fire(a->engine, &f, &res, &err);
@@ -497,19 +498,19 @@ static int list_one(void *ud, const mc_dossier_row *row)
     if (row->due != MC_NONE) {
         cli_time_text(l->a->cal, row->due, due);
     }
-    json_array_append_new(l->list,
-                          json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:b, s:b}", "id",
-                                    (json_int_t)row->id, "procedure", row->procedure, "agency",
-                                    row->agency, "state", row->state, "due",
-                                    row->due != MC_NONE ? due : NULL, "overdue", row->overdue,
-                                    "final", row->final));
+    json_array_append_new(l->list, json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:b, s:b}", "id",
+                                             (json_int_t)row->id, "procedure", row->procedure,
+                                             "agency", row->agency, "state", row->state, "due",
+                                             row->due != MC_NONE ? due : NULL, "overdue",
+                                             row->overdue, "final", row->final));
     return 0;
 }
 
 static int overdue_first(const void *x, const void *y)
 {
     json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-    int oa = json_is_true(json_object_get(a, "overdue")), ob = json_is_true(json_object_get(b, "overdue"));
+    int oa = json_is_true(json_object_get(a, "overdue")),
+        ob = json_is_true(json_object_get(b, "overdue"));
     if (oa != ob) {
         return ob - oa;
     }
@@ -785,9 +786,9 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     }
     if (strcmp(rq->path, "/api/health") == 0 && get) {
         out->status = 200;
-        out->body = json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue",
-                              mc_catalogue_hash(a->cat), "procedures",
-                              (json_int_t)mc_catalogue_procedure_names(a->cat));
+        out->body =
+            json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue", mc_catalogue_hash(a->cat),
+                      "procedures", (json_int_t)mc_catalogue_procedure_names(a->cat));
         return;
     }
     if (strncmp(rq->path, "/api/", 5) != 0) {
@@ -809,8 +810,8 @@ void api_handle(api *a, const api_request *rq, api_response *out)
             json_array_append_new(roles, json_string(p->roles[i]));
         }
         out->status = 200;
-        out->body = json_pack("{s:s, s:o, s:s?, s:s?}", "actor", p->actor, "roles", roles,
-                              "agency", p->agency[0] ? p->agency : NULL, "subject",
+        out->body = json_pack("{s:s, s:o, s:s?, s:s?}", "actor", p->actor, "roles", roles, "agency",
+                              p->agency[0] ? p->agency : NULL, "subject",
                               p->subject[0] ? p->subject : NULL);
     } else if (strcmp(rq->path, "/api/dossiers") == 0 && post) {
         post_dossier(a, p, rq, out);
@@ -836,8 +837,8 @@ void api_handle(api *a, const api_request *rq, api_response *out)
         post_records(a, p, registry, rq, out);
     } else if (strcmp(rq->path, "/api/indicators") == 0 && get) {
         get_indicators(a, p, rq, out);
-    } else if (is_dossier && (rest[0] == '\0' || !strcmp(rest, "/events") ||
-                              !strcmp(rest, "/apology"))) {
+    } else if (is_dossier &&
+               (rest[0] == '\0' || !strcmp(rest, "/events") || !strcmp(rest, "/apology"))) {
         api_error(out, 405, "method", "%s is not allowed on %s", rq->method, rq->path);
     } else {
         api_error(out, 404, "not-found", "no such endpoint: %s %s", rq->method, rq->path);

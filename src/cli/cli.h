@@ -18,28 +18,29 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 typedef struct cli {
-    const char *catalogue; /* --catalogue DIR */
-    const char *db;        /* --db FILE */
-    const char *now;       /* --now DATETIME */
-    const char *date;      /* --date DATE */
+    const char *catalogue;   /* --catalogue DIR */
+    const char *db;          /* --db FILE */
+    const char *now;         /* --now DATETIME */
+    const char *date;        /* --date DATE */
     const char *rule_memory; /* --rule-memory BYTES (K, M suffixes) */
     const char *rule_steps;  /* --rule-steps N */
     const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
-    const char *filter; /* --filter TEXT (test) */
-    const char *reform; /* --reform NAME (cost, simulate) */
-    const char *from, *to; /* --from DATE, --to DATE (report, simulate) */
+    const char *filter;          /* --filter TEXT (test) */
+    const char *reform;          /* --reform NAME (cost, simulate) */
+    const char *from, *to;       /* --from DATE, --to DATE (report, simulate) */
     const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
     bool year;                   /* --year (simulate) */
     const char *listen, *tokens; /* --listen HOST:PORT, --tokens FILE (serve) */
-    const char *html;      /* --html FILE (cost, simulate, report): also write a page */
-    const char *out, *tables, *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */
+    const char *html;            /* --html FILE (cost, simulate, report): also write a page */
+    const char *out, *tables,
+        *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
     int nfield, nattach, nset, ndispute;
-    bool json;             /* --format json */
+    bool json; /* --format json */
     const char *format;
-    const char **args;     /* positional arguments after the command */
+    const char **args; /* positional arguments after the command */
     int nargs;
 } cli;
 
@@ -81,8 +82,8 @@ void cli_print_diags(FILE *f, const mc_diags *d);
 /* Loads the rule modules and the catalogue of c (its rules/ and procedures/) or of explicit
  * paths. Diagnostics go to *diags (created here). Returns the library's code: MC_ECHECK when
  * rules or catalogue had errors (*cat is then NULL). *rules may be NULL when not wanted. */
-int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat,
-             mc_rules **rules, mc_diags **diags, mc_error *err);
+int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat, mc_rules **rules,
+             mc_diags **diags, mc_error *err);
 /* The rule limits of --rule-memory and --rule-steps; EXIT_USAGE after a message if invalid. */
 int cli_rule_opts(const cli *c, mc_rules_opts *opts);
 /* Exit status for a library error code. */

@@ -353,8 +353,9 @@ static void page_charts(html *h, const cost_table *t)
     };
     html_heading(h, "Cost per dossier");
     chart_top(h, t, annual,
-              t->reform ? "Cost of one dossier to its applicant, baseline and reform, by annual cost"
-                        : "Cost of one dossier to its applicant, by annual cost",
+              t->reform
+                  ? "Cost of one dossier to its applicant, baseline and reform, by annual cost"
+                  : "Cost of one dossier to its applicant, by annual cost",
               per_dossier, t->reform ? 2 : 1, labels);
     if (t->reform) {
         html_series saving[] = {{"annual saving", values + 2 * n, texts + 2 * n}};

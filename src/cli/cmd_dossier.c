@@ -215,7 +215,7 @@ int cmd_submit(cli *c)
     session s;
     if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
         mc_submit sub = {c->args[0], fields, (size_t)c->nfield, c->attach, (size_t)c->nattach,
-                         c->channel, s.now,  c->request_id, NULL};
+                         c->channel, s.now,  c->request_id,     NULL};
         mc_result res;
         mc_error err;
         int rc = mc_engine_submit(s.engine, &sub, &res, &err);
@@ -258,7 +258,8 @@ int cmd_fire(cli *c)
                      {c->note, docs, ndocs, disputes, (size_t)c->ndispute, set, (size_t)c->nset,
                       c->attach, (size_t)c->nattach},
                      s.now,
-                     c->request_id, NULL};
+                     c->request_id,
+                     NULL};
         mc_result res;
         mc_error err;
         int rc = mc_engine_fire(s.engine, &f, &res, &err);

@@ -79,24 +79,24 @@ static const char *change(double base, double reform, char out[32])
 
 static json_t *figures_json(const char *name, const figures *f)
 {
-    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", name, "dossiers",
-                          (json_int_t)f->dossiers, "finished", (json_int_t)f->finished,
-                          "unfinished", (json_int_t)f->unfinished, "abolished",
-                          (json_int_t)f->abolished, "refused_at_submission",
-                          (json_int_t)f->refused_at_submission);
+    json_t *o = json_pack(
+        "{s:s, s:I, s:I, s:I, s:I, s:I}", "name", name, "dossiers", (json_int_t)f->dossiers,
+        "finished", (json_int_t)f->finished, "unfinished", (json_int_t)f->unfinished, "abolished",
+        (json_int_t)f->abolished, "refused_at_submission", (json_int_t)f->refused_at_submission);
     struct {
         const char *key;
         double v;
-    } reals[] = {{"asked_per_dossier", f->asked},     {"fetched_per_dossier", f->fetched},
-                 {"visits_per_dossier", f->visits},   {"hours_per_dossier", f->hours},
-                 {"cost_per_dossier", f->cost},       {"lead_mean_wd", f->lead_mean},
-                 {"lead_p50_wd", f->p50},             {"lead_p90_wd", f->p90},
+    } reals[] = {{"asked_per_dossier", f->asked},   {"fetched_per_dossier", f->fetched},
+                 {"visits_per_dossier", f->visits}, {"hours_per_dossier", f->hours},
+                 {"cost_per_dossier", f->cost},     {"lead_mean_wd", f->lead_mean},
+                 {"lead_p50_wd", f->p50},           {"lead_p90_wd", f->p90},
                  {"on_time_pct", f->on_time}};
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
         double v = reals[i].v;
         /* two decimals, as the text shows; null for none, and for past the histogram */
         json_object_set_new(o, reals[i].key,
-                            v < 0 ? json_null() : json_real((double)(long long)(v * 100 + 0.5) / 100));
+                            v < 0 ? json_null()
+                                  : json_real((double)(long long)(v * 100 + 0.5) / 100));
     }
     return o;
 }
@@ -142,8 +142,9 @@ static void csv_figures(const figures *f)
 {
     char a[32], b[32], c[32], d[32];
     printf(",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.2f,%.2f,%.2f,%.2f,%.0f,%s,%s,%s,%s",
-           f->dossiers, f->finished, f->unfinished, f->abolished, f->asked, f->fetched, f->visits, f->hours,
-           f->cost, num(f->lead_mean, a), num(f->p50, b), num(f->p90, c), num(f->on_time, d));
+           f->dossiers, f->finished, f->unfinished, f->abolished, f->asked, f->fetched, f->visits,
+           f->hours, f->cost, num(f->lead_mean, a), num(f->p50, b), num(f->p90, c),
+           num(f->on_time, d));
 }
 
 static void print_csv(const mc_sim_result *base, const mc_sim_result *ref)
@@ -379,6 +380,8 @@ static void page_summary(html *h, const mc_sim_result *base, const mc_sim_result
     html_table_end(h);
 }
 
+static void page_lead_and_shares(html *h, const mc_sim_result *base, const mc_sim_result *ref);
+
 static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result *ref)
 {
     size_t n = base->nprocedures;
@@ -392,13 +395,7 @@ static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result 
     if (idx == NULL || keys == NULL || labels == NULL || cost == NULL || texts == NULL ||
         tp == NULL) {
         html_set_error(h, ENOMEM);
-        free(idx);
-        free(keys);
-        free(labels);
-        free(cost);
-        free(texts);
-        free(tp);
-        return;
+        goto done;
     }
     for (size_t i = 0; i < n; i++) {
         keys[i] = (double)base->procedures[i].dossiers;
@@ -423,12 +420,19 @@ static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result 
     }
     html_heading(h, "Applicant cost per dossier");
     html_bar_chart(h, title, labels, shown, per_dossier, ref ? 2 : 1);
+    page_lead_and_shares(h, base, ref);
+done:
     free(idx);
     free(keys);
     free(labels);
     free(cost);
     free(texts);
     free(tp);
+}
+
+/* The lead-time distribution and the on-time and documents shares. */
+static void page_lead_and_shares(html *h, const mc_sim_result *base, const mc_sim_result *ref)
+{
 
     double lb[WD_BINS], lr[WD_BINS];
     const char *bins[WD_BINS];
@@ -443,8 +447,9 @@ static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result 
     }
     html_series lead[] = {{"baseline", lb, NULL}, {"reform", lr, NULL}};
     html_heading(h, "Lead time");
-    html_column_chart(h, "Share of finished dossiers (%) by working days from submission to the "
-                         "final state",
+    html_column_chart(h,
+                      "Share of finished dossiers (%) by working days from submission to the "
+                      "final state",
                       bins, WD_BINS, lead, ref ? 2 : 1);
 
     const mc_sim_result *runs[2] = {base, ref};
@@ -453,9 +458,11 @@ static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result 
     size_t k = ref ? 2 : 1;
     for (size_t i = 0; i < k; i++) {
         const mc_sim_stats *t = &runs[i]->total;
-        on_time[i] = (html_share){names[i], 2, {"on time", "late"},
-                                  {(double)t->on_time, (double)t->late}};
-        docs[i] = (html_share){names[i], 2, {"fetched from a registry", "asked of the applicant"},
+        on_time[i] =
+            (html_share){names[i], 2, {"on time", "late"}, {(double)t->on_time, (double)t->late}};
+        docs[i] = (html_share){names[i],
+                               2,
+                               {"fetched from a registry", "asked of the applicant"},
                                {(double)t->fetched, (double)t->asked}};
     }
     html_heading(h, "On time and documents");
@@ -465,10 +472,10 @@ static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result 
 
 static void page_procedures(html *h, const mc_sim_result *base, const mc_sim_result *ref)
 {
-    static const char *const head[] = {"procedure", "dossiers", "asked/d", "fetched/d",
-                                       "cost/d",    "p50 wd",   "on time", "reform asked/d",
-                                       "reform fetched/d", "reform cost/d", "reform p50 wd",
-                                       "reform on time"};
+    static const char *const head[] = {"procedure",     "dossiers",       "asked/d",
+                                       "fetched/d",     "cost/d",         "p50 wd",
+                                       "on time",       "reform asked/d", "reform fetched/d",
+                                       "reform cost/d", "reform p50 wd",  "reform on time"};
     html_heading(h, "By procedure");
     html_table_begin(h, NULL, head, ref ? 12 : 7, "lrrrrrrrrrrr");
     for (size_t i = 0; i < base->nprocedures; i++) {
@@ -492,9 +499,18 @@ static void page_procedures(html *h, const mc_sim_result *base, const mc_sim_res
         money(q.cost, c[9]);
         num(q.p50, c[10]);
         num(q.on_time, c[11]);
-        const char *cells[12] = {base->procedures[i].name, c[1], c[2], c[3], c[4], c[5], c[6],
-                                 rs ? c[7] : "abolished", rs ? c[8] : "", rs ? c[9] : "",
-                                 rs ? c[10] : "", rs ? c[11] : ""};
+        const char *cells[12] = {base->procedures[i].name,
+                                 c[1],
+                                 c[2],
+                                 c[3],
+                                 c[4],
+                                 c[5],
+                                 c[6],
+                                 rs ? c[7] : "abolished",
+                                 rs ? c[8] : "",
+                                 rs ? c[9] : "",
+                                 rs ? c[10] : "",
+                                 rs ? c[11] : ""};
         html_table_row(h, cells);
     }
     html_table_end(h);
@@ -527,10 +543,11 @@ static int open_page(const cli *c, const mc_reform *reform, html **h, mc_error *
 }
 
 static int write_page(html *h, const cli *c, const mc_sim_opts *o, const char *day,
-                      const mc_reform *reform, const mc_sim_result *base,
-                      const mc_sim_result *ref, mc_error *err)
+                      const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref,
+                      mc_error *err)
 {
-    html_meta(h, "catalogue %s; %" PRId64 " dossiers (%s), seed %llu, arrivals over 365 days from %s",
+    html_meta(h,
+              "catalogue %s; %" PRId64 " dossiers (%s), seed %llu, arrivals over 365 days from %s",
               c->catalogue ? c->catalogue : ".", base->total.dossiers,
               o->year ? "a year of each procedure's volume" : "split by volume",
               (unsigned long long)o->seed, day);
@@ -543,8 +560,8 @@ static int write_page(html *h, const cli *c, const mc_sim_opts *o, const char *d
     page_charts(h, base, ref);
     page_procedures(h, base, ref);
     html_heading(h, "Indicators (Decision 766/QĐ-TTg) of the simulated dossiers");
-    static const char *const ihead[] = {"", "received", "resolved", "on time", "late",
-                                        "online", "results", "fetched", "asked", "mean wd"};
+    static const char *const ihead[] = {"",       "received", "resolved", "on time", "late",
+                                        "online", "results",  "fetched",  "asked",   "mean wd"};
     html_table_begin(h, NULL, ihead, 10, "lrrrrrrrrr");
     const mc_sim_result *runs[2] = {base, ref};
     for (int k = 0; k < (ref ? 2 : 1); k++) {
@@ -691,16 +708,16 @@ int cmd_simulate(cli *c)
     char day[11];
     mc_date_format(o.from, day);
     if (c->json) {
-        json_t *out = json_pack("{s:I, s:b, s:I, s:s, s:s?, s:s?, s:o}", "dossiers",
-                                (json_int_t)base.total.dossiers, "year", o.year, "seed",
-                                (json_int_t)seed, "from", day, "cost_model",
-                                o.model ? o.model->name : NULL, "reform",
-                                reform ? mc_reform_name(reform) : NULL, "baseline",
-                                run_json(&base));
+        json_t *out =
+            json_pack("{s:I, s:b, s:I, s:s, s:s?, s:s?, s:o}", "dossiers",
+                      (json_int_t)base.total.dossiers, "year", o.year, "seed", (json_int_t)seed,
+                      "from", day, "cost_model", o.model ? o.model->name : NULL, "reform",
+                      reform ? mc_reform_name(reform) : NULL, "baseline", run_json(&base));
         if (reformed) {
             json_object_set_new(out, "reformed", run_json(&ref));
         }
-        char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        char *text =
+            json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
         puts(text);
         free(text);
         json_decref(out);
@@ -709,10 +726,9 @@ int cmd_simulate(cli *c)
     } else {
         printf("simulation: %" PRId64 " dossiers (%s), seed %lld, arrivals over 365 days from "
                "%s%s%s\n",
-               base.total.dossiers, o.year ? "a year of each procedure's volume"
-                                           : "split by volume",
-               (long long)seed, day, reform ? "; reform " : "",
-               reform ? mc_reform_name(reform) : "");
+               base.total.dossiers,
+               o.year ? "a year of each procedure's volume" : "split by volume", (long long)seed,
+               day, reform ? "; reform " : "", reform ? mc_reform_name(reform) : "");
         printf("applicant cost by cost-model %s\n\n", o.model ? o.model->name : "(none)");
         print_text(&base, reformed ? &ref : NULL);
     }

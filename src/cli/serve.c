@@ -47,8 +47,8 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *b
         status = 500;
     }
     size_t len = text ? strlen(text) : 0;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, text, text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, text, text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (resp == NULL) {
         free(text);
         return MHD_NO;
