@@ -364,5 +364,8 @@ check "import of something else than an annex: exit 2" status 2 "$bin" import ta
 if [ -f ../shared/data/res-66-7-annex-i.csv ]; then
     check "procedures/national is what the import of the annex gives (make national)" \
         bash -c "'$bin' import annex ../shared/data/res-66-7-annex-i.csv --out '$tmp/national' 2>/dev/null && diff -r procedures/national '$tmp/national'"
+else
+    n=$((n + 1))
+    echo "ok $n - procedures/national is what the import of the annex gives # SKIP ../shared/data is not here"
 fi
 echo "1..$n"
