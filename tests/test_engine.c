@@ -645,6 +645,59 @@ static void test_engine__request_ids_make_operations_idempotent(void **state)
 
 /* A child fires transitions on a file store as fast as it can and reports each acknowledged
  * one on a pipe; it is killed with SIGKILL; every acknowledged transition must be there. */
+typedef struct users_seen {
+    char kinds_users[8][64]; /* "kind:user" of each event */
+    size_t n;
+} users_seen;
+
+static int collect_user(void *ud, const mc_event_row *ev)
+{
+    users_seen *u = ud;
+    const char *p = strstr(ev->body, "\"user\":\"");
+    char who[32] = "-";
+    if (p != NULL) {
+        sscanf(p + 8, "%31[^\"]", who);
+    }
+    if (u->n < 8) {
+        snprintf(u->kinds_users[u->n++], 64, "%s:%s", ev->kind, who);
+    }
+    return 0;
+}
+
+/* Who asked is recorded with the events of an operation (and of its refusal); the timers that
+ * take effect before it are the system's. */
+static void test_engine__operations_record_their_user(void **state)
+{
+    fx *f = *state;
+    mc_kv fields[] = {{"citizen-id", "001234567890"}};
+    mc_submit s = {"birth", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, "lan"};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
+    int64_t id = res.dossier;
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = id;
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.user = "hoa";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    /* 30 days later the timer withdraws the dossier before minh's refused request. */
+    fi.event = "supplement";
+    fi.role = "applicant";
+    fi.now = at(f, "2025-09-10T10:00");
+    fi.user = "minh";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    users_seen u;
+    memset(&u, 0, sizeof u);
+    assert_int_equal(mc_store_event_each(mc_engine_store(f->e), id, collect_user, &u, NULL), 0);
+    assert_int_equal(u.n, 4);
+    assert_string_equal(u.kinds_users[0], "submit:lan");
+    assert_string_equal(u.kinds_users[1], "fire:hoa");
+    assert_string_equal(u.kinds_users[2], "timer:-");
+    assert_string_equal(u.kinds_users[3], "blocked:minh");
+}
+
 static void test_engine__crash_loses_nothing_acknowledged(void **state)
 {
     (void)state;
@@ -828,6 +881,7 @@ int main(void)
         T(test_engine__registry_import_is_an_event_at_its_instant),
         T(test_engine__hostile_notes_are_bounded),
         T(test_engine__request_ids_make_operations_idempotent),
+        T(test_engine__operations_record_their_user),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
         cmocka_unit_test(test_engine__two_processes_lose_nothing),
     };
