@@ -16,6 +16,10 @@ static const char *check_value(const mc_field *f, const char *v, char *msg, size
 {
     size_t n = strlen(v);
     char why[200];
+    if (n == 0 && f->required) {
+        snprintf(msg, msgsz, "field '%s' is required (an empty value is none)", f->name);
+        return msg;
+    }
     switch (f->type) {
     case MC_FIELD_INTEGER: {
         int64_t x;

@@ -374,8 +374,9 @@ static void test_engine__invalid_submissions_are_refused(void **state)
          "\"[0-9]{12}\""},
         {"married", "yes", "field 'married': expected true or false, got 'yes'"},
         {"nickname", "x", "procedure 'birth' has no field 'nickname'"},
+        {"citizen-id", "", "field 'citizen-id' is required (an empty value is none)"},
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mc_kv fields[] = {{"citizen-id", "001234567890"}, {bad[i].key, bad[i].value}};
         mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
         mc_result res;

@@ -87,7 +87,7 @@ int cmd_registry(cli *c)
         json_decref(list);
     }
     if (rc != 0) {
-        if (diags != NULL && !import) {
+        if (diags != NULL && (cat == NULL || !import)) { /* the catalogue's own problems */
             cli_print_diags(stderr, diags);
         }
         if (err.msg[0] != '\0') {
