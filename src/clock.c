@@ -78,7 +78,7 @@ int64_t mce_next_timer(const dos *d, size_t *which)
 
 bool mce_clock_running(const dos *d)
 {
-    return d->row.clock != NULL && strcmp(d->row.clock, "running") == 0;
+    return d->clk == MC_CLOCK_RUNNING;
 }
 
 static int64_t overdue_at(const dos *d)
@@ -144,8 +144,7 @@ static void note_due(dos *d)
 int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_error *err)
 {
     const mc_state *s = d->p->machine.states[to];
-    const char *old = d->row.clock ? d->row.clock : "stopped";
-    bool was_stopped = strcmp(old, "stopped") == 0, was_paused = strcmp(old, "paused") == 0;
+    bool was_stopped = d->clk == MC_CLOCK_STOPPED, was_paused = d->clk == MC_CLOCK_PAUSED;
     const char *clock = mc_clock_name(s->clock);
     if (s->final) {
         d->row.final = true;
@@ -181,6 +180,7 @@ int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_er
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     d->state = to;
+    d->clk = s->clock;
     d->row.entered = at;
     mce_update_wake(d);
     note_due(d);

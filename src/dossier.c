@@ -52,6 +52,7 @@ int mce_dos_alloc(dos *d, const mc_procedure *p, bool record)
 {
     d->p = p;
     d->cal = p->calendar ? p->calendar : mc_calendar_builtin();
+    d->clk = MC_CLOCK_STOPPED;
     d->values = mc_calloc(p->nfields ? p->nfields : 1, sizeof *d->values);
     d->reqs = mc_calloc(p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
     if (!record) {
@@ -77,6 +78,7 @@ int mce_dos_copy(dos *dst, const dos *src)
     }
     dst->state = src->state;
     dst->issued = src->issued;
+    dst->clk = src->clk;
     dst->row = src->row;
     mc_dossier_row *r = &dst->row;
     const mc_dossier_row *o = &src->row;
@@ -256,6 +258,9 @@ int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err)
         return mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
                             (long long)id);
     }
+    d->clk = d->row.clock && strcmp(d->row.clock, "running") == 0  ? MC_CLOCK_RUNNING
+             : d->row.clock && strcmp(d->row.clock, "paused") == 0 ? MC_CLOCK_PAUSED
+                                                                    : MC_CLOCK_STOPPED;
     d->state = UINT32_MAX;
     for (size_t i = 0; i < p->machine.nstates; i++) {
         if (strcmp(p->machine.states[i]->name, d->row.state) == 0) {

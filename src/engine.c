@@ -663,9 +663,22 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf, mc_error *err)
 {
-    op o = {e, run_fire, f, d->row.id, f->now, f->role, "fire", NULL, "", f->event, f->user};
+    /* Filled member by member: this runs for every event of a simulation, and an initialiser
+     * would clear the whole warning buffer each time. */
+    op o;
+    o.e = e;
+    o.run = run_fire;
+    o.args = f;
+    o.dossier = d->row.id;
+    o.now = f->now;
+    o.actor = f->role;
+    o.what = "fire";
+    o.refusal_body = NULL;
+    o.warning[0] = '\0';
+    o.detail = f->event;
+    o.user = f->user;
     int rc = run_fire(&o, d, rf, err);
-    memcpy(warning, o.warning, sizeof o.warning);
+    memcpy(warning, o.warning, strlen(o.warning) + 1);
     return rc;
 }
 

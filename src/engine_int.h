@@ -41,6 +41,7 @@ typedef struct dos {
     json_t *tickets;  /* correction tickets to record: [{registry, document, reference, …}] */
     int64_t issued;   /* records issued into registries by this dossier's states */
     const char *user; /* who asked for the operation at hand (borrowed), or NULL */
+    mc_clock clk;     /* row.clock, as its enum */
 } dos;
 
 /* The reason an operation was refused. */

@@ -80,9 +80,18 @@ int mc_live_catch_up(mc_engine *e, mc_live *lv, int64_t now, mc_error *err)
     return rc != 0 ? rc : mce_catch_up(e, &lv->d, now, err);
 }
 
+/* An empty result, without clearing its message buffers byte by byte. */
+static void result_clear(mc_result *res)
+{
+    res->dossier = 0;
+    res->refusal = MC_REFUSED_NONE;
+    res->message[0] = res->warning[0] = '\0';
+    res->replayed = false;
+}
+
 int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc_error *err)
 {
-    memset(res, 0, sizeof *res);
+    result_clear(res);
     int rc = mc_live_catch_up(e, lv, f->now, err);
     if (rc != 0) {
         return rc;
@@ -95,7 +104,9 @@ int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc
     if (undo && mce_dos_copy(&saved, &lv->d) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    refusal rf = {MC_REFUSED_NONE, ""};
+    refusal rf;
+    rf.why = MC_REFUSED_NONE;
+    rf.msg[0] = '\0';
     rc = mce_fire(e, &lv->d, f, res->warning, &rf, err);
     if (rc == MC_EREFUSED) {
         refused(res, &rf, lv->d.row.id);
