@@ -115,9 +115,9 @@ bench_durable() {
 }
 
 # http: `motcua serve` on loopback with a file store (each fire one durable transaction, as for
-# `durable`), driven by tools/bench_http.c over one keep-alive connection: fires a second, gets
-# a second, the p99 latency of fires, and the ratio of fires to the engine's direct durable rate
-# measured just before.
+# `durable`), driven by tools/bench_http.c from 4 keep-alive connections at once: fires a second,
+# gets a second, the p99 latency of fires, and the ratio of fires to the engine's direct durable
+# rate measured just before.
 bench_http() {
     local dir port pid line d n each
     dir="$build/bench/http"
@@ -154,7 +154,7 @@ PROC
         curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
             --data '{"event":"receive"}' "http://127.0.0.1:$port/api/dossiers/$d/events"
     done
-    line=$("$build/tools/bench_http" "$port" bench-secret "$n" "$each") || line=""
+    line=$("$build/tools/bench_http" "$port" bench-secret "$n" "$each" 4) || line=""
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     if [ -z "$line" ]; then

@@ -1,16 +1,18 @@
 /*
- * bench: http — requests a second through `motcua serve` on loopback, one keep-alive
- * connection, each request waiting for its answer: `fire` (a durable transition) and `get` (a
- * dossier with its history), and the 99th percentile of the fire latencies.
- *   bench_http PORT TOKEN DOSSIERS FIRES_EACH
+ * bench: http — requests a second through `motcua serve` on loopback: CLIENTS keep-alive
+ * connections at once, as a portal's users would be, each request waiting for its answer:
+ * `fire` (a durable transition) and `get` (a dossier with its history), and the 99th percentile
+ * of the fire latencies.
+ *   bench_http PORT TOKEN DOSSIERS FIRES_EACH [CLIENTS]
  * The dossiers 1..DOSSIERS must exist, in a state whose `pause` and `resume` events the token's
- * role fires in turn (tools/bench.sh sets this up). Prints one line:
- *   fire_per_s=R get_per_s=R p99_ms=M
+ * role fires in turn (tools/bench.sh sets this up); client c works on the dossiers d with
+ * d % CLIENTS == c. Prints one line:  fire_per_s=R get_per_s=R p99_ms=M clients=C
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +44,10 @@ static int connect_to(int port)
     return fd;
 }
 
-static char buf[1 << 22];
+enum { BUF = 1 << 20 };
 
-/* Sends one request and reads its whole answer; returns the status. */
-static int request(int fd, const char *method, const char *path, const char *token,
+/* Sends one request and reads its whole answer into buf (BUF bytes); returns the status. */
+static int request(int fd, char *buf, const char *method, const char *path, const char *token,
                    const char *body)
 {
     char head[1024];
@@ -61,7 +63,7 @@ static int request(int fd, const char *method, const char *path, const char *tok
     size_t have = 0;
     char *end = NULL;
     while (end == NULL) {
-        ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+        ssize_t r = read(fd, buf + have, BUF - 1 - have);
         if (r <= 0) {
             fprintf(stderr, "bench_http: the server closed the connection\n");
             exit(1);
@@ -75,7 +77,7 @@ static int request(int fd, const char *method, const char *path, const char *tok
     size_t len = cl && cl < end ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
     size_t want = (size_t)(end + 4 - buf) + len;
     while (have < want) {
-        ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+        ssize_t r = read(fd, buf + have, BUF - 1 - have);
         if (r <= 0) {
             fprintf(stderr, "bench_http: a short answer\n");
             exit(1);
@@ -91,51 +93,118 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
+typedef struct client {
+    int port, id, clients;
+    const char *token;
+    long dossiers, each;
+    double *lat; /* this client's fire latencies */
+    long nlat;
+    long gets;
+    int failed;
+    pthread_barrier_t *start, *between;
+    char *buf;
+} client;
+
+static void *run_client(void *ud)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: bench_http PORT TOKEN DOSSIERS FIRES_EACH\n");
-        return 2;
-    }
-    int port = atoi(argv[1]);
-    const char *token = argv[2];
-    long dossiers = atol(argv[3]), each = atol(argv[4]);
-    int fd = connect_to(port);
-    long nfire = dossiers * each;
-    double *lat = malloc((size_t)nfire * sizeof *lat);
+    client *c = ud;
+    int fd = connect_to(c->port);
     char path[64];
-    double t0 = now_s();
-    long k = 0;
-    for (long e = 0; e < each; e++) {
+    pthread_barrier_wait(c->start);
+    for (long e = 0; e < c->each && !c->failed; e++) {
         const char *body = e % 2 == 0 ? "{\"event\": \"pause\"}" : "{\"event\": \"resume\"}";
-        for (long d = 1; d <= dossiers; d++) {
+        for (long d = 1 + c->id; d <= c->dossiers; d += c->clients) {
             snprintf(path, sizeof path, "/api/dossiers/%ld/events", d);
             double s = now_s();
-            int status = request(fd, "POST", path, token, body);
-            lat[k++] = now_s() - s;
+            int status = request(fd, c->buf, "POST", path, c->token, body);
+            c->lat[c->nlat++] = now_s() - s;
             if (status != 200) {
                 fprintf(stderr, "bench_http: fire on dossier %ld: status %d\n%.300s\n", d, status,
-                        buf);
-                return 1;
+                        c->buf);
+                c->failed = 1;
+                break;
             }
         }
     }
-    double fire_s = now_s() - t0;
-    long nget = nfire;
-    t0 = now_s();
-    for (long i = 0; i < nget; i++) {
-        snprintf(path, sizeof path, "/api/dossiers/%ld", 1 + i % dossiers);
-        if (request(fd, "GET", path, token, NULL) != 200) {
-            fprintf(stderr, "bench_http: get: %.300s\n", buf);
-            return 1;
+    pthread_barrier_wait(c->between);
+    for (long i = 0; i < c->nlat && !c->failed; i++) {
+        long d =
+            1 + c->id + (i % ((c->dossiers + c->clients - 1 - c->id) / c->clients)) * c->clients;
+        snprintf(path, sizeof path, "/api/dossiers/%ld", d);
+        if (request(fd, c->buf, "GET", path, c->token, NULL) != 200) {
+            fprintf(stderr, "bench_http: get: %.300s\n", c->buf);
+            c->failed = 1;
         }
+        c->gets++;
+    }
+    close(fd);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: bench_http PORT TOKEN DOSSIERS FIRES_EACH [CLIENTS]\n");
+        return 2;
+    }
+    int port = atoi(argv[1]), nc = argc == 6 ? atoi(argv[5]) : 4;
+    long dossiers = atol(argv[3]), each = atol(argv[4]);
+    if (nc < 1 || nc > 64 || dossiers < nc) {
+        fprintf(stderr, "bench_http: 1 to 64 clients, and at least one dossier each\n");
+        return 2;
+    }
+    client cs[64];
+    pthread_t th[64];
+    pthread_barrier_t start, between;
+    pthread_barrier_init(&start, NULL, (unsigned)nc + 1);
+    pthread_barrier_init(&between, NULL, (unsigned)nc + 1);
+    for (int i = 0; i < nc; i++) {
+        cs[i] = (client){port,
+                         i,
+                         nc,
+                         argv[2],
+                         dossiers,
+                         each,
+                         malloc((size_t)(dossiers * each) * sizeof(double)),
+                         0,
+                         0,
+                         0,
+                         &start,
+                         &between,
+                         malloc(BUF)};
+        pthread_create(&th[i], NULL, run_client, &cs[i]);
+    }
+    pthread_barrier_wait(&start);
+    double t0 = now_s();
+    pthread_barrier_wait(&between);
+    double fire_s = now_s() - t0;
+    t0 = now_s();
+    for (int i = 0; i < nc; i++) {
+        pthread_join(th[i], NULL);
     }
     double get_s = now_s() - t0;
+    long nfire = 0, nget = 0;
+    int failed = 0;
+    for (int i = 0; i < nc; i++) {
+        nfire += cs[i].nlat;
+        nget += cs[i].gets;
+        failed |= cs[i].failed;
+    }
+    if (failed || nfire == 0) {
+        return 1;
+    }
+    double *lat = malloc((size_t)nfire * sizeof *lat);
+    long k = 0;
+    for (int i = 0; i < nc; i++) {
+        memcpy(lat + k, cs[i].lat, (size_t)cs[i].nlat * sizeof *lat);
+        k += cs[i].nlat;
+        free(cs[i].lat);
+        free(cs[i].buf);
+    }
     qsort(lat, (size_t)nfire, sizeof *lat, by_value);
     double p99 = lat[(size_t)((double)nfire * 0.99)] * 1000.0;
-    printf("fire_per_s=%.0f get_per_s=%.0f p99_ms=%.2f\n", (double)nfire / fire_s,
-           (double)nget / get_s, p99);
+    printf("fire_per_s=%.0f get_per_s=%.0f p99_ms=%.2f clients=%d\n", (double)nfire / fire_s,
+           (double)nget / get_s, p99, nc);
     free(lat);
-    close(fd);
     return 0;
 }
