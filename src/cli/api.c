@@ -129,12 +129,7 @@ typedef struct history_ctx {
 static int history_one(void *ud, const mc_event_row *ev)
 {
     history_ctx *h = ud;
-    char t[17];
-    cli_time_text(h->a->cal, ev->at, t);
-    json_t *body = json_loads(ev->body, 0, NULL);
-    json_array_append_new(h->list,
-                          json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq", (json_int_t)ev->seq, "at",
-                                    t, "kind", ev->kind, "actor", ev->actor, "body", body));
+    json_array_append_new(h->list, cli_event_json(h->a->cal, ev));
     return 0;
 }
 
@@ -494,15 +489,7 @@ static int list_one(void *ud, const mc_dossier_row *row)
         (l->agency != NULL && (row->agency == NULL || strcmp(row->agency, l->agency) != 0))) {
         return 0;
     }
-    char due[17] = "";
-    if (row->due != MC_NONE) {
-        cli_time_text(l->a->cal, row->due, due);
-    }
-    json_array_append_new(l->list, json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:b, s:b}", "id",
-                                             (json_int_t)row->id, "procedure", row->procedure,
-                                             "agency", row->agency, "state", row->state, "due",
-                                             row->due != MC_NONE ? due : NULL, "overdue",
-                                             row->overdue, "final", row->final));
+    json_array_append_new(l->list, cli_row_json(l->a->cal, row));
     return 0;
 }
 

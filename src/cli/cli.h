@@ -104,6 +104,10 @@ extern const char *const cli_status_names[];
  * story, its registry and record, its legal basis — or only document `only`; NULL when the
  * procedure does not require `only`. */
 json_t *cli_explain_json(const mc_dossier *d, const char *only);
+/* An event of the audit chain, and a dossier as a line of a list, as `history --format json`,
+ * `list --format json` and the HTTP API give them. */
+json_t *cli_event_json(const mc_calendar *cal, const mc_event_row *ev);
+json_t *cli_row_json(const mc_calendar *cal, const mc_dossier_row *row);
 
 /* The indices 0..n-1 into out (room for n), by keys[i] largest first (ties by index); returns
  * how many of them a chart shows: at most k. The commands' pages chart the largest procedures

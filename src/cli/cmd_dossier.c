@@ -324,17 +324,13 @@ typedef struct list_ctx {
 static int list_one(void *ud, const mc_dossier_row *row)
 {
     list_ctx *l = ud;
-    char due[17] = "-";
-    if (row->due != MC_NONE) {
-        fmt_time(l->s, row->due, due);
-    }
     if (l->json != NULL) {
-        json_array_append_new(l->json,
-                              json_pack("{s:I, s:s, s:s, s:s?, s:b, s:b}", "id",
-                                        (json_int_t)row->id, "procedure", row->procedure, "state",
-                                        row->state, "due", row->due != MC_NONE ? due : NULL,
-                                        "overdue", row->overdue, "final", row->final));
+        json_array_append_new(l->json, cli_row_json(l->s->cal, row));
     } else {
+        char due[17] = "-";
+        if (row->due != MC_NONE) {
+            fmt_time(l->s, row->due, due);
+        }
         printf("%6lld  %-22s %-32s %s%s\n", (long long)row->id, row->state, row->procedure, due,
                row->overdue ? "  OVERDUE" : "");
     }
@@ -378,15 +374,13 @@ typedef struct history_ctx {
 static int history_one(void *ud, const mc_event_row *ev)
 {
     history_ctx *h = ud;
+    if (h->json != NULL) {
+        json_array_append_new(h->json, cli_event_json(h->s->cal, ev));
+        return 0;
+    }
     char t[17];
     fmt_time(h->s, ev->at, t);
     json_t *body = json_loads(ev->body, 0, NULL);
-    if (h->json != NULL) {
-        json_array_append_new(h->json, json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq",
-                                                 (json_int_t)ev->seq, "at", t, "kind", ev->kind,
-                                                 "actor", ev->actor, "body", body));
-        return 0;
-    }
     printf("#%-5lld %s  %-8s %-10s", (long long)ev->seq, t, ev->kind, ev->actor ? ev->actor : "-");
     const char *event = json_string_value(json_object_get(body, "event"));
     const char *from = json_string_value(json_object_get(body, "from"));

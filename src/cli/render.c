@@ -146,3 +146,23 @@ json_t *cli_explain_json(const mc_dossier *d, const char *only)
     }
     return list;
 }
+
+json_t *cli_event_json(const mc_calendar *cal, const mc_event_row *ev)
+{
+    char t[17];
+    cli_time_text(cal, ev->at, t);
+    return json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq", (json_int_t)ev->seq, "at", t, "kind",
+                     ev->kind, "actor", ev->actor, "body", json_loads(ev->body, 0, NULL));
+}
+
+json_t *cli_row_json(const mc_calendar *cal, const mc_dossier_row *row)
+{
+    char due[17] = "";
+    if (row->due != MC_NONE) {
+        cli_time_text(cal, row->due, due);
+    }
+    return json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:b, s:b}", "id", (json_int_t)row->id,
+                     "procedure", row->procedure, "agency", row->agency, "state", row->state, "due",
+                     row->due != MC_NONE ? due : NULL, "overdue", row->overdue, "final",
+                     row->final);
+}
