@@ -160,7 +160,7 @@ static int per_dossier(void *ud, const mc_dossier_row *row)
         .channel = row->channel,
         .submitted = row->submitted,
         .final = row->final,
-        .withdrawn = row->outcome == NULL || strcmp(row->outcome, "withdrawn") == 0,
+        .withdrawn = row->outcome != NULL && strcmp(row->outcome, "withdrawn") == 0,
         .finished = row->finished,
         .late = row->late,
         .overdue = row->overdue,

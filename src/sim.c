@@ -34,6 +34,8 @@ typedef struct sim {
     mc_sim_result *out;
     uint64_t seed;
     int64_t done, total;
+    const mc_calendar *cal0;   /* the default calendar, which dates the arrivals */
+    int64_t start;             /* the first instant of the simulated year */
     const mc_calendar *wd_cal; /* the calendar of wd_seconds */
     double wd_seconds;         /* office seconds in a working day of wd_cal */
     char field_text[MAX_FIELDS][128];
@@ -361,11 +363,8 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
     uint64_t rng = key;
     int64_t span = (int64_t)YEAR_DAYS * DAY;
-    const mc_calendar *cal0 = mc_catalogue_default_calendar(s->cat);
-    cal0 = cal0 ? cal0 : mc_calendar_builtin();
-    int64_t start = mc_calendar_to_utc(cal0, (mc_localtime)s->o->from * DAY);
-    int64_t t = start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
-    mc_date day = (mc_date)(mc_calendar_to_local(cal0, t) / DAY);
+    int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
+    mc_date day = (mc_date)(mc_calendar_to_local(s->cal0, t) / DAY);
     const mc_procedure *p = mc_catalogue_procedure(s->cat, p0->name, day);
     p = p ? p : p0;
 
@@ -530,6 +529,9 @@ int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, m
     s.o = o;
     s.out = out;
     s.seed = mc_synth_mix(o->seed ^ UINT64_C(0x6d6f74637561));
+    s.cal0 = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
+                                                : mc_calendar_builtin();
+    s.start = mc_calendar_to_utc(s.cal0, (mc_localtime)o->from * DAY);
     plan *plans = NULL;
     size_t np = 0;
     if (o->model == NULL) {
