@@ -491,11 +491,32 @@ static int reg_coverage(mc_builder *b, const mc_node *n, void *obj)
     return rb->r->has_coverage ? 0 : -1;
 }
 
+/* `subjects "PATTERN"`: what a subject of this registry looks like (a citizen-id of 12 digits,
+ * say), so that an import cannot file records under mistyped identifiers. Only the catalogue's
+ * registry says it: a reform changes what registries hold, not who their subjects are. */
+static int reg_subjects(mc_builder *b, const mc_node *n, void *obj)
+{
+    reg_build *rb = obj;
+    const mc_token *t = &n->toks[1];
+    if (mc_map_get(&b->cat->registry_map, rb->r->name, strlen(rb->r->name)) != rb->r) {
+        return mc_b_error(b, &n->toks[0],
+                          "a reform cannot change the subjects of registry '%s' (declare them "
+                          "in the registry)",
+                          rb->r->name);
+    }
+    if (mc_b_string(b, t, "a subjects pattern", &rb->r->subjects_source) != 0) {
+        return -1;
+    }
+    rb->r->subjects = mc_b_regex(b, t, true);
+    return rb->r->subjects ? 0 : -1;
+}
+
 const mc_directive mc_registry_table[] = {
     {"title", 1, 2, MC_NO_BLOCK, false, mc_title_handler, "[LANG] \"text\""},
     {"holds", 1, MC_ANY, MC_NO_BLOCK, false, reg_holds, "DOCUMENT…"},
     {"published", 1, 1, MC_NO_BLOCK, true, reg_published, "DATE"},
     {"coverage", 1, 1, MC_NO_BLOCK, true, reg_coverage, "P%"},
+    {"subjects", 1, 1, MC_NO_BLOCK, true, reg_subjects, "\"PCRE2 pattern\""},
 };
 const size_t mc_registry_table_n = sizeof mc_registry_table / sizeof mc_registry_table[0];
 

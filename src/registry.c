@@ -2,7 +2,9 @@
 #include "motcua/registry.h"
 
 #include "motcua/alloc.h"
+#include "motcua/calendar.h"
 #include "map.h"
+#include "regex.h"
 #include "utf8.h"
 
 #include <jansson.h>
@@ -10,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FIELD = 256, COLUMNS = 4, MAX_SUBJECT = 64 };
+enum { MAX_FIELD = 256, COLUMNS = 4, MAX_SUBJECT = 64, DAY = 86400 };
 
 typedef struct cell {
     size_t off; /* byte offset of the cell in the file */
@@ -127,6 +129,41 @@ static bool valid_subject(const char *s, size_t n)
     return true;
 }
 
+int mc_registry_check_subject(const mc_registry *reg, const char *subject, size_t len,
+                              mc_error *err)
+{
+    if (reg->subjects == NULL) {
+        return 0;
+    }
+    char why[200];
+    int m = mc_regex_match(reg->subjects, subject, len, NULL, NULL, why, sizeof why);
+    if (m == 1) {
+        return 0;
+    }
+    if (m == MC_ENOMEM) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (m != 0) {
+        /* An unchecked subject is not filed: the pattern failing is no licence to pass. */
+        return mc_error_set(err, MC_ESYNTAX,
+                            "subject '%.*s' could not be checked against the subjects of registry "
+                            "'%s' (%s)",
+                            (int)len, subject, reg->name, why);
+    }
+    return mc_error_set(err, MC_ESYNTAX,
+                        "subject '%.*s' is not a subject of registry '%s' (subjects match \"%s\")",
+                        (int)len, subject, reg->name, reg->subjects_source);
+}
+
+/* The local date of instant at, in the catalogue's default calendar (the one `--now` is read
+ * in). */
+static mc_date today_of(const mc_catalogue *cat, int64_t at)
+{
+    const mc_calendar *cal = mc_catalogue_default_calendar(cat);
+    mc_localtime l = mc_calendar_to_local(cal ? cal : mc_calendar_builtin(), at);
+    return (mc_date)(l >= 0 ? l / DAY : (l - DAY + 1) / DAY);
+}
+
 int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *registry, mc_source *src,
                        int64_t at, mc_diags *diags, size_t *count, mc_error *err)
 {
@@ -140,6 +177,10 @@ int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *regist
     size_t errors = mc_diags_errors(diags);
     int rc = 0;
     mc_map refs = MC_MAP_INIT;
+    mc_map keys = MC_MAP_INIT; /* "document\nsubject" -> line of its first row */
+    mc_date today = today_of(cat, at);
+    char today_text[11];
+    mc_date_format(today, today_text);
     char **owned = NULL;
     size_t nowned = 0, capowned = 0;
     mc_record_row *rows = NULL;
@@ -203,10 +244,44 @@ int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *regist
                     doc->name);
             ok = false;
         }
-        if (!valid_subject(cells[1].text, cells[1].len)) {
+        bool subject_ok = valid_subject(cells[1].text, cells[1].len);
+        if (!subject_ok) {
             PROBLEM(cells[1].off, cells[1].len ? cells[1].len : 1,
                     "invalid subject '%s' (1 to 64 characters, no spaces)", cells[1].text);
             ok = false;
+        } else {
+            mc_error why;
+            mc_error_clear(&why);
+            int c = mc_registry_check_subject(reg, cells[1].text, cells[1].len, &why);
+            if (c == MC_ENOMEM) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+                break;
+            }
+            if (c != 0) {
+                PROBLEM(cells[1].off, cells[1].len, "%s", why.msg);
+                ok = subject_ok = false;
+            }
+        }
+        if (doc != NULL && subject_ok) {
+            /* One record per (registry, document, subject): a second row would silently
+             * replace the first, so the file is refused and both rows are named. */
+            char key[2 * MAX_FIELD + 2];
+            int klen = snprintf(key, sizeof key, "%s\n%s", cells[0].text, cells[1].text);
+            uint32_t line, col;
+            mc_source_position(src, cells[0].off, &line, &col);
+            size_t first = (size_t)mc_map_get(&keys, key, (size_t)klen);
+            if (first != 0) {
+                PROBLEM(cells[0].off, cells[0].len,
+                        "duplicate record: '%s' of subject '%s' is also at line %zu (one record "
+                        "per document and subject)",
+                        cells[0].text, cells[1].text, first);
+                ok = false;
+            } else if (keep(NULL, &owned, &nowned, &capowned, key, (size_t)klen) != 0 ||
+                       mc_map_put(&keys, owned[nowned - 1], (size_t)klen,
+                                  (void *)(uintptr_t)line) != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+                break;
+            }
         }
         if (cells[2].len == 0) {
             PROBLEM(cells[2].off, 1, "a record needs a reference");
@@ -223,6 +298,11 @@ int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *regist
         char msg[160];
         if (mc_value_date(cells[3].text, cells[3].len, &issued, msg, sizeof msg) != 0) {
             PROBLEM(cells[3].off, cells[3].len ? cells[3].len : 1, "%s", msg);
+            ok = false;
+        } else if (issued > today) {
+            PROBLEM(cells[3].off, cells[3].len,
+                    "issued date %s is after today (%s): a record cannot be issued in the future",
+                    cells[3].text, today_text);
             ok = false;
         }
         if (!ok || mc_diags_errors(diags) != errors) {
@@ -288,6 +368,7 @@ done:
     mc_free(owned);
     mc_free(rows);
     mc_map_free(&refs);
+    mc_map_free(&keys);
     if (rc == 0 && mc_diags_errors(diags) != errors) {
         rc = mc_error_set(err, MC_ECHECK, "%s: nothing imported", mc_source_path(src));
     }

@@ -1,11 +1,14 @@
 /* The catalogue's public API (catalogue.h, graph.h): what a loaded catalogue holds, versions by
  * date, machines merged from lifecycles, reforms kept as patches, DOT output, I/O errors, and
- * an out-of-memory sweep over the whole load. */
+ * an out-of-memory sweep over the whole load; and registry imports (registry.h): every refusal
+ * names its line and leaves the store untouched. */
 #include "testutil.h"
 
 #include "catalogue_int.h"
+#include "motcua/calendar.h"
 #include "motcua/graph.h"
 #include "motcua/reform.h"
+#include "motcua/registry.h"
 
 static const char *const base_files[] = {
     "common.proc",
@@ -328,6 +331,193 @@ static void test_catalogue__out_of_memory_sweep(void **state)
     assert_true(tu_oom_sweep(load_base_once, NULL, false) > 50);
 }
 
+/* ==== registry imports ==================================================================== */
+
+static const char registry_text[] =
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00 }\n"
+    "document birth-certificate\ndocument marriage-certificate\n"
+    "registry civil-status { holds birth-certificate marriage-certificate\n"
+    "  subjects \"[0-9]{12}\" }\n"
+    "document land-title\nregistry land { holds land-title }\n"
+    "role clerk\nprocedure p { time-limit 1wd; subject id; field id { type text }\n"
+    "  requires birth-certificate\n  requires marriage-certificate\n  requires land-title\n"
+    "  state a { initial; on close -> b by clerk }\n  state b { final; outcome granted } }\n";
+
+typedef struct import_run {
+    int rc;
+    size_t count;
+    char *diags; /* rendered, caller frees */
+    mc_error err;
+} import_run;
+
+/* Imports csv (named r.csv) into registry of cat on st, at 10:00 on local date now. */
+static import_run import_csv(mc_store *st, const mc_catalogue *cat, const char *registry,
+                             const char *csv, const char *now)
+{
+    import_run r;
+    mc_error_clear(&r.err);
+    mc_source *src;
+    assert_int_equal(mc_source_new(&src, "r.csv", csv, strlen(csv), NULL), 0);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_datetime m;
+    char dt[32];
+    snprintf(dt, sizeof dt, "%sT10:00", now);
+    assert_int_equal(mc_value_datetime(dt, strlen(dt), &m, NULL, 0), 0);
+    int64_t at = mc_calendar_to_utc(mc_catalogue_default_calendar(cat), (mc_localtime)m * 60);
+    r.rc = mc_registry_import(st, cat, registry, src, at, d, &r.count, &r.err);
+    r.diags = tu_render(d, false);
+    mc_diags_free(d);
+    mc_source_free(src);
+    return r;
+}
+
+static bool holds_record(mc_store *st, const char *registry, const char *document,
+                         const char *subject)
+{
+    char ref[64];
+    int rc = mc_store_record_get(st, registry, document, subject, ref, sizeof ref, NULL);
+    assert_true(rc == 0 || rc == 1);
+    return rc == 1;
+}
+
+static int registry_setup(void **state)
+{
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(registry_text, &cat, &diags), 0);
+    assert_string_equal(diags, "");
+    free(diags);
+    *state = cat;
+    return 0;
+}
+
+static void test_registry__imports_a_clean_file(void **state)
+{
+    mc_catalogue *cat = *state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    import_run r = import_csv(st, cat, "civil-status",
+                              "document,subject,reference,issued\n"
+                              "birth-certificate,001234567890,CS-1,2020-05-01\n"
+                              "marriage-certificate,001234567890,CS-2,2025-07-10\n"
+                              "birth-certificate,009876543210,CS-3,2025-07-10\n",
+                              "2025-07-10");
+    assert_string_equal(r.diags, "");
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.count, 3);
+    assert_true(holds_record(st, "civil-status", "marriage-certificate", "001234567890"));
+    free(r.diags);
+    mc_store_close(st);
+}
+
+static void test_registry__duplicate_record_refuses_the_file(void **state)
+{
+    mc_catalogue *cat = *state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    /* Two rows for one (document, subject): before, "2 records" and the last one kept. */
+    import_run r = import_csv(st, cat, "civil-status",
+                              "document,subject,reference,issued\n"
+                              "birth-certificate,001234567890,CS-1,2020-05-01\n"
+                              "marriage-certificate,001234567890,CS-2,2021-01-01\n"
+                              "birth-certificate,001234567890,CS-3,2022-05-01\n",
+                              "2025-07-10");
+    assert_string_equal(r.diags, "r.csv:4:1: error: duplicate record: 'birth-certificate' of "
+                                 "subject '001234567890' is also at line 2 (one record per "
+                                 "document and subject)\n");
+    assert_int_equal(r.rc, MC_ECHECK);
+    assert_string_equal(r.err.msg, "r.csv: nothing imported");
+    assert_int_equal(r.count, 0);
+    assert_false(holds_record(st, "civil-status", "birth-certificate", "001234567890"));
+    assert_false(holds_record(st, "civil-status", "marriage-certificate", "001234567890"));
+    free(r.diags);
+    mc_store_close(st);
+}
+
+static void test_registry__issued_after_today_is_refused(void **state)
+{
+    mc_catalogue *cat = *state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    /* Issued on the import's own day is fine; the day after is not. */
+    import_run r = import_csv(st, cat, "civil-status",
+                              "document,subject,reference,issued\n"
+                              "birth-certificate,001234567890,CS-1,2025-07-10\n"
+                              "marriage-certificate,001234567890,CS-2,2025-07-11\n",
+                              "2025-07-10");
+    assert_string_equal(r.diags, "r.csv:3:40: error: issued date 2025-07-11 is after today "
+                                 "(2025-07-10): a record cannot be issued in the future\n");
+    assert_int_equal(r.rc, MC_ECHECK);
+    assert_int_equal(r.count, 0);
+    assert_false(holds_record(st, "civil-status", "birth-certificate", "001234567890"));
+    free(r.diags);
+    mc_store_close(st);
+}
+
+static void test_registry__subjects_pattern_is_checked(void **state)
+{
+    mc_catalogue *cat = *state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    import_run r = import_csv(st, cat, "civil-status",
+                              "document,subject,reference,issued\n"
+                              "birth-certificate,001234567890,CS-1,2020-05-01\n"
+                              "birth-certificate,00123456789,CS-2,2020-05-01\n"
+                              "marriage-certificate,0012345678901,CS-3,2020-05-01\n",
+                              "2025-07-10");
+    assert_string_equal(r.diags,
+                        "r.csv:3:19: error: subject '00123456789' is not a subject of registry "
+                        "'civil-status' (subjects match \"[0-9]{12}\")\n"
+                        "r.csv:4:22: error: subject '0012345678901' is not a subject of registry "
+                        "'civil-status' (subjects match \"[0-9]{12}\")\n");
+    assert_int_equal(r.rc, MC_ECHECK);
+    assert_int_equal(r.count, 0);
+    assert_false(holds_record(st, "civil-status", "birth-certificate", "001234567890"));
+    free(r.diags);
+    /* A registry without the directive takes any well-formed identifier. */
+    r = import_csv(st, cat, "land",
+                   "document,subject,reference,issued\nland-title,parcel-17/3,LT-1,2020-05-01\n",
+                   "2025-07-10");
+    assert_string_equal(r.diags, "");
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.count, 1);
+    free(r.diags);
+    mc_store_close(st);
+}
+
+static void test_registry__check_subject(void **state)
+{
+    mc_catalogue *cat = *state;
+    const mc_registry *cs = mc_catalogue_registry(cat, "civil-status");
+    mc_error err;
+    assert_int_equal(mc_registry_check_subject(cs, "001234567890", 12, &err), 0);
+    assert_int_equal(mc_registry_check_subject(cs, "00123456789x", 12, &err), MC_ESYNTAX);
+    assert_string_equal(err.msg, "subject '00123456789x' is not a subject of registry "
+                                 "'civil-status' (subjects match \"[0-9]{12}\")");
+    /* The pattern matches the whole subject, not a part of it. */
+    assert_int_equal(mc_registry_check_subject(cs, "A001234567890", 13, &err), MC_ESYNTAX);
+    const mc_registry *land = mc_catalogue_registry(cat, "land");
+    assert_null(land->subjects);
+    assert_int_equal(mc_registry_check_subject(land, "anything", 8, &err), 0);
+}
+
+static void test_registry__subjects_directive_errors(void **state)
+{
+    (void)state;
+    tu_expect("document a\nregistry r { holds a; subjects \"[0-9\" }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:37: error: invalid pattern: missing terminating ] for character class\n");
+    tu_expect("document a\nregistry r { holds a; subjects \"[0-9]+\"; subjects \"[a-z]+\" }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:42: error: 'subjects' given twice (first at line 2)\n");
+    tu_expect("document a\nregistry r { holds a }\n"
+              "reform x { registry r { subjects \"[0-9]+\" } }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:3:25: error: a reform cannot change the subjects of registry 'r' (declare "
+              "them in the registry)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +532,16 @@ int main(void)
         cmocka_unit_test(test_reform__apply),
         cmocka_unit_test(test_catalogue__missing_path_is_an_io_error),
         cmocka_unit_test(test_catalogue__out_of_memory_sweep),
+        cmocka_unit_test_setup_teardown(test_registry__imports_a_clean_file, registry_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_registry__duplicate_record_refuses_the_file,
+                                        registry_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_registry__issued_after_today_is_refused,
+                                        registry_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_registry__subjects_pattern_is_checked, registry_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_registry__check_subject, registry_setup, teardown),
+        cmocka_unit_test(test_registry__subjects_directive_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

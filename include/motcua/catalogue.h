@@ -98,7 +98,9 @@ struct mc_registry {
     bool has_published;
     mc_date published;
     bool has_coverage;
-    mc_fixed coverage; /* percent */
+    mc_fixed coverage;           /* percent */
+    const char *subjects_source; /* `subjects "PATTERN"` as written, or NULL */
+    const mc_regex *subjects;    /* the pattern every subject matches, whole; or NULL */
 };
 
 /* ---- conditions (§3) -------------------------------------------------------------------- */
