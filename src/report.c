@@ -1,4 +1,5 @@
-/* Service indicators (report.h): one pass over the dossiers, then the once-only refusals and
+/* Service indicators (report.h): the dossiers marked overdue before the end of the period are
+ * replayed from their events, then one pass over the dossiers, then the once-only refusals and
  * the results issued, each attributed to its dossier's procedure and agency. */
 #include "motcua/report.h"
 
@@ -7,6 +8,7 @@
 #include "map.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,8 @@ typedef struct mc_report_builder {
     mc_indicators total;
     const mc_procedure *last_p; /* the version of the previous dossier */
     char last_name[72], last_version[16];
+    int64_t *late_ids; /* dossiers overdue at the end of the period by their events, sorted */
+    size_t nlate, caplate;
     int rc;
 } builder;
 
@@ -61,20 +65,27 @@ static mc_date day_of(const builder *b, int64_t t)
     return (mc_date)(l >= 0 ? l / DAY : (l - DAY + 1) / DAY);
 }
 
-static const mc_procedure *version_lookup(const mc_catalogue *cat, const mc_dossier_row *row)
+static const mc_procedure *version_named(const mc_catalogue *cat, const char *procedure,
+                                         const char *version)
 {
     size_t n;
-    const mc_procedure *const *v = mc_catalogue_versions(cat, row->procedure, &n);
-    for (size_t i = 0; i < n; i++) {
+    const mc_procedure *const *v =
+        procedure && version ? mc_catalogue_versions(cat, procedure, &n) : NULL;
+    for (size_t i = 0; v != NULL && i < n; i++) {
         char text[11] = "";
         if (v[i]->has_effective) {
             mc_date_format(v[i]->effective, text);
         }
-        if (strcmp(text, row->version) == 0) {
+        if (strcmp(text, version) == 0) {
             return v[i];
         }
     }
     return NULL;
+}
+
+static const mc_procedure *version_lookup(const mc_catalogue *cat, const mc_dossier_row *row)
+{
+    return version_named(cat, row->procedure, row->version);
 }
 
 /* Dossiers come in runs of one procedure version: remember the last one found. */
@@ -150,6 +161,130 @@ int mc_report_add(mc_report_builder *b, const mc_report_dossier *x)
     return 0;
 }
 
+/* ==== overdue as of the end of the period ================================================= */
+
+/* A dossier's row says whether it is overdue now; §9 asks whether it was at the end of the
+ * period. An overdue mark is an event stamped with the due instant that passed, so a mark
+ * before the end means the clock ran past its due instant within the period; what happened
+ * later (a tick that marked a due instant after the period, a restart, a pause, closing) must
+ * not change the answer. The dossiers with such a mark are replayed from their events up to
+ * the end of the period; the others are judged from their row (report_dossier). */
+
+typedef struct replay {
+    builder *b;
+    int64_t to;
+    bool overdue;
+    int64_t due; /* of the mark */
+} replay;
+
+static int collect_mark(void *ud, const mc_event_row *ev)
+{
+    builder *b = ud;
+    if (b->nlate > 0 && b->late_ids[b->nlate - 1] == ev->dossier) {
+        return 0;
+    }
+    if (b->nlate == b->caplate) {
+        size_t c = b->caplate ? b->caplate * 2 : 64;
+        int64_t *p = mc_realloc(b->late_ids, c * sizeof *p);
+        if (p == NULL) {
+            return MC_ENOMEM;
+        }
+        b->late_ids = p;
+        b->caplate = c;
+    }
+    b->late_ids[b->nlate++] = ev->dossier;
+    return 0;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, c = *(const int64_t *)y;
+    return (a > c) - (a < c);
+}
+
+/* Whether entering state `to` of the event's procedure version clears an overdue mark (§4.6):
+ * a final or stopped state does, and so does a running state whose clock started afresh (its
+ * due instant is not the one that passed); a pause keeps it. */
+static bool clears_mark(const builder *b, json_t *body, int64_t mark_due)
+{
+    const char *to = json_string_value(json_object_get(body, "to"));
+    json_t *due = json_object_get(body, "due");
+    const mc_procedure *p =
+        version_named(b->cat, json_string_value(json_object_get(body, "procedure")),
+                      json_string_value(json_object_get(body, "version")));
+    const mc_state *s = NULL;
+    for (size_t i = 0; p != NULL && to != NULL && i < p->machine.nstates; i++) {
+        if (strcmp(p->machine.states[i]->name, to) == 0) {
+            s = p->machine.states[i];
+        }
+    }
+    if (s != NULL && (s->final || s->clock == MC_CLOCK_STOPPED)) {
+        return true;
+    }
+    if (s != NULL && s->clock == MC_CLOCK_PAUSED) {
+        return false;
+    }
+    /* Running (or a state the catalogue no longer knows): a new due instant is a new clock. */
+    if (json_is_integer(due)) {
+        return json_integer_value(due) != mark_due;
+    }
+    return json_is_null(due) && s == NULL; /* no due instant in an unknown state: stopped */
+}
+
+static int replay_event(void *ud, const mc_event_row *ev)
+{
+    replay *r = ud;
+    if (ev->at >= r->to) {
+        return 0;
+    }
+    if (strcmp(ev->kind, "overdue") == 0) {
+        r->overdue = true;
+        r->due = ev->at; /* marks are stamped with the due instant */
+        return 0;
+    }
+    if (!r->overdue || ev->body == NULL || strstr(ev->body, "\"to\":") == NULL) {
+        return 0; /* only entering a state changes the clock */
+    }
+    json_t *body = json_loads(ev->body, 0, NULL);
+    if (body == NULL) {
+        return 0;
+    }
+    if (clears_mark(r->b, body, r->due)) {
+        r->overdue = false;
+    }
+    json_decref(body);
+    return 0;
+}
+
+/* Keeps in b->late_ids the dossiers that were overdue at the end of the period by their
+ * events. */
+static int find_overdue(mc_store *st, builder *b, mc_error *err)
+{
+    int rc = mc_store_events_of_kind(st, "overdue", INT64_MIN, b->to, collect_mark, b, err);
+    if (rc != 0 || b->nlate == 0) {
+        return rc;
+    }
+    qsort(b->late_ids, b->nlate, sizeof *b->late_ids, cmp_id);
+    size_t n = 0;
+    for (size_t i = 0; i < b->nlate && rc == 0; i++) {
+        if (n > 0 && b->late_ids[n - 1] == b->late_ids[i]) {
+            continue;
+        }
+        replay r = {b, b->to, false, MC_NONE};
+        rc = mc_store_event_each(st, b->late_ids[i], replay_event, &r, err);
+        if (r.overdue) {
+            b->late_ids[n++] = b->late_ids[i];
+        }
+    }
+    b->nlate = n;
+    return rc;
+}
+
+static bool overdue_by_events(const builder *b, int64_t id)
+{
+    return b->nlate > 0 && bsearch(&id, b->late_ids, b->nlate, sizeof *b->late_ids, cmp_id) != NULL;
+}
+
 /* What a stored dossier contributes; its once-only refusals and results issued are counted
  * from the store's events and records, by their own dates. */
 static int per_dossier(void *ud, const mc_dossier_row *row)
@@ -163,7 +298,9 @@ static int per_dossier(void *ud, const mc_dossier_row *row)
         .withdrawn = row->outcome != NULL && strcmp(row->outcome, "withdrawn") == 0,
         .finished = row->finished,
         .late = row->late,
-        .overdue = row->overdue,
+        /* As of the end of the period, not as the row stands now: a tick after the period
+         * may have marked it since, or a restart cleared it. */
+        .overdue = overdue_by_events(b, row->id),
         .clock_running = row->clock && strcmp(row->clock, "running") == 0,
         .due = row->due,
         .apology_at = MC_NONE,
@@ -260,6 +397,7 @@ void mc_report_abandon(mc_report_builder *b)
     if (b != NULL) {
         mc_map_free(&b->procs);
         mc_map_free(&b->agencies);
+        mc_free(b->late_ids);
         mc_free(b->p);
         mc_free(b->a);
         mc_free(b);
@@ -290,7 +428,10 @@ int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_da
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
-    int rc = mc_store_dossier_each(st, &f, per_dossier, b, err);
+    int rc = find_overdue(st, b, err);
+    if (rc == 0) {
+        rc = mc_store_dossier_each(st, &f, per_dossier, b, err);
+    }
     if (rc == 0) {
         rc = mc_store_events_of_kind(st, "blocked", b->from, b->to, per_blocked, b, err);
     }

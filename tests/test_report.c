@@ -123,10 +123,80 @@ static void test_report__indicators(void **state)
     mc_catalogue_free(cat);
 }
 
+static const char clock_text[] =
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00 }\n"
+    "role clerk\n"
+    "lifecycle l {\n"
+    "  state submitted { initial; on receive -> processing by clerk }\n"
+    "  state processing { on approve -> done by clerk; on redo -> processing by clerk "
+    "restart-clock\n"
+    "                     on wait -> waiting by clerk }\n"
+    "  state waiting { clock paused; on resume -> processing by clerk }\n"
+    "  state done { final; outcome granted } }\n"
+    "procedure p { time-limit 2wd; lifecycle l; agency commune; subject id\n"
+    "  field id { type text; required } }\n";
+
+/* The overdue indicator of the period ending on local date to (from 1 July 2025). */
+static int64_t overdue_until(mc_engine *e, const mc_catalogue *cat, mc_date to)
+{
+    mc_report r;
+    assert_int_equal(
+        mc_report_compute(mc_engine_store(e), cat, mc_date_from_ymd(2025, 7, 1), to, &r, NULL), 0);
+    int64_t n = r.total.overdue;
+    mc_report_free(&r);
+    return n;
+}
+
+/* SPEC §9: overdue is taken as of --to. A tick after the period marks a dossier whose due
+ * instant also falls after it: the report of the period must not count it (it did). A dossier
+ * overdue at the end of the period stays overdue in that report when it closes, restarts its
+ * clock or pauses later (it was not counted when it closed). */
+static void test_report__overdue_as_of_the_end_of_the_period(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(clock_text, &cat, &diags), 0);
+    free(diags);
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, cat, NULL, ":memory:", NULL), 0);
+    /* Received Monday 28 July: due at the end of office hours on Wednesday 30 July. */
+    int64_t a = submit(e, "p", "A", NULL, at(vn, "2025-07-28T09:00"));
+    assert_int_equal(fire(e, a, "receive", "clerk", at(vn, "2025-07-28T10:00"), NULL, 0), 0);
+    size_t n;
+    assert_int_equal(mc_engine_tick(e, at(vn, "2025-08-04T09:00"), &n, NULL), 0);
+    assert_int_equal(n, 1); /* marked overdue now, as of 30 July 17:00 */
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 7, 29)), 0);
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 7, 30)), 1);
+
+    /* Overdue on 31 July, then approved on 5 August: still overdue in July's report. */
+    assert_int_equal(fire(e, a, "approve", "clerk", at(vn, "2025-08-05T09:00"), NULL, 0), 0);
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 7, 31)), 1);
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 8, 4)), 1);
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 8, 5)), 0); /* closed */
+
+    /* B: overdue on 31 July, its clock restarted on 4 August; C: overdue, then paused. */
+    int64_t b = submit(e, "p", "B", NULL, at(vn, "2025-07-28T09:00"));
+    assert_int_equal(fire(e, b, "receive", "clerk", at(vn, "2025-07-28T10:00"), NULL, 0), 0);
+    assert_int_equal(fire(e, b, "redo", "clerk", at(vn, "2025-08-04T09:00"), NULL, 0), 0);
+    int64_t c = submit(e, "p", "C", NULL, at(vn, "2025-07-28T09:00"));
+    assert_int_equal(fire(e, c, "receive", "clerk", at(vn, "2025-07-28T10:00"), NULL, 0), 0);
+    assert_int_equal(fire(e, c, "wait", "clerk", at(vn, "2025-08-04T09:00"), NULL, 0), 0);
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 7, 29)), 0);
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 7, 31)), 3);
+    /* After the restart B is on time again (due 6 August); C stays overdue while paused. */
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 8, 4)), 2);
+    assert_int_equal(overdue_until(e, cat, mc_date_from_ymd(2025, 8, 5)), 1);
+    mc_engine_close(e);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report__indicators),
+        cmocka_unit_test(test_report__overdue_as_of_the_end_of_the_period),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * Service indicators (SPEC §9, after Decision 766/QĐ-TTg as far as the data allow), per
  * procedure, per agency and in total, over a period of a store. A dossier counts as received
  * on its submission date, as resolved on the date it reached a final state other than
- * `withdrawn`; what is in progress and overdue is taken as of the end of the period.
+ * `withdrawn`; what is in progress and overdue is taken as of the end of the period (overdue
+ * from the dossiers' events: a mark recorded after the period for a due instant after it does
+ * not count, and a dossier overdue then counts even if it closed or restarted since).
  */
 #ifndef MOTCUA_REPORT_H
 #define MOTCUA_REPORT_H
@@ -36,10 +38,11 @@ typedef struct mc_report_dossier {
     const mc_procedure *procedure; /* its version; NULL when the catalogue no longer has it */
     const char *channel;
     int64_t submitted;
-    bool final, withdrawn; /* withdrawn: its final outcome is `withdrawn` */
-    int64_t finished;      /* MC_NONE while open */
-    int late;              /* -1 open, 0 on time, 1 late */
-    bool overdue, clock_running;
+    bool final, withdrawn;  /* withdrawn: its final outcome is `withdrawn` */
+    int64_t finished;       /* MC_NONE while open */
+    int late;               /* -1 open, 0 on time, 1 late */
+    bool overdue;           /* marked overdue, and still so, at the end of the period */
+    bool clock_running;     /* with due: a clock that runs past due before the end counts too */
     int64_t due;            /* MC_NONE when none */
     int64_t fetched, asked; /* documents fetched, and asked of the applicant */
     int64_t apology_at;     /* MC_NONE without an apology */
