@@ -1,13 +1,16 @@
 /*
  * Checks that span more than one directive (SPEC §4.6): transition targets, one initial state,
  * a final state, reachability, duplicate state names, conditions against fields, and the
- * effective dates of a procedure's versions.
+ * effective dates of a procedure's versions; and the once-only checks of `match` patterns
+ * (§5.3): one that matches another document's title, one that gives up on long notes.
  */
 #include "decl_int.h"
 
 #include "motcua/alloc.h"
+#include "buf.h"
 #include "regex.h"
 #include "suggest.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +368,130 @@ void mc_check_versions(mc_builder *b)
 }
 
 /* ==== once-only warnings ================================================================= */
+
+/* Notes are matched against `match` patterns under PCRE2's limits (regex.c); a pattern that
+ * backtracks without bound exhausts them on a long enough note, and the note then cannot be
+ * checked. Lint runs each pattern over a few adversarial notes — runs of one character, of
+ * spaces, of a Vietnamese letter, of the pattern's own first word and of its literal text, each
+ * alone or followed by a break and that literal text (so that PCRE2's required-character
+ * shortcut does not end the search at once) — and warns at the first that gives up. Only
+ * patterns with an unbounded or counted repeat can backtrack that far; the others (plain
+ * alternatives of words, the usual case) are not probed, so loading stays fast. */
+enum { PROBE_SHORT = 32, PROBE_MIDDLE = 256, PROBE_LONG = 8192, PROBE_TEXT = 64 };
+
+static bool may_backtrack(const char *pattern, size_t len)
+{
+    return memchr(pattern, '*', len) || memchr(pattern, '+', len) || memchr(pattern, '{', len);
+}
+
+/* Copies the literal text of pattern p into literal (metacharacters, escapes such as \s and
+ * flags such as (?i) dropped) and its first run of letters into first; both end on a whole
+ * character. */
+static void pattern_text(const char *p, size_t len, char *literal, char *first, size_t outsz)
+{
+    size_t n = 0, nf = 0;
+    bool in_first = false, first_done = false;
+    for (size_t i = 0; i < len && n + 1 < outsz; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\\') {
+            i++; /* an escape: a class or a quoted metacharacter, not text */
+            first_done |= in_first;
+            continue;
+        }
+        if (c == '(' && i + 1 < len && p[i + 1] == '?') {
+            i += 2;
+            while (i < len &&
+                   (((unsigned char)p[i] | 0x20) >= 'a' && ((unsigned char)p[i] | 0x20) <= 'z')) {
+                i++; /* flags */
+            }
+            i--;
+            first_done |= in_first;
+            continue;
+        }
+        if (strchr("^$.|?*+()[]{}", c) != NULL) {
+            first_done |= in_first;
+            continue;
+        }
+        bool letter = ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80;
+        literal[n++] = (char)c;
+        if (letter && !first_done) {
+            first[nf++] = (char)c;
+            in_first = true;
+        } else {
+            first_done |= in_first;
+        }
+    }
+    /* Never end inside a character: drop a cut multi-byte sequence. */
+    while (n > 0 && ((unsigned char)literal[n - 1] & 0xC0) == 0x80) {
+        n--;
+    }
+    if (n > 0 && (unsigned char)literal[n - 1] >= 0xC0) {
+        n--;
+    }
+    literal[n] = '\0';
+    nf = nf > n ? n : nf;
+    first[nf] = '\0';
+}
+
+/* Builds unit repeated to chars characters, then tail. */
+static void probe_text(mc_buf *buf, const char *unit, size_t chars, const char *tail)
+{
+    buf->len = 0;
+    size_t per = mc_utf8_count(unit, strlen(unit));
+    for (size_t k = 0; k < chars; k += per) {
+        mc_buf_puts(buf, unit);
+    }
+    mc_buf_puts(buf, tail);
+}
+
+void mc_check_match_probe(mc_builder *b, const mc_token *t, const mc_regex *re)
+{
+    if (re == NULL || !may_backtrack(t->text, t->text_len)) {
+        return;
+    }
+    char literal[PROBE_TEXT + 1], first[PROBE_TEXT + 1], spaced[PROBE_TEXT + 2],
+        broken[PROBE_TEXT + 2];
+    pattern_text(t->text, t->text_len, literal, first, sizeof literal);
+    snprintf(spaced, sizeof spaced, "%s ", literal);
+    snprintf(broken, sizeof broken, "!%s", literal);
+    const char *units[] = {"a", " ", "ệ", "a ệ ", first, spaced};
+    const char *tails[] = {"", broken};
+    static const size_t lengths[] = {PROBE_SHORT, PROBE_MIDDLE, PROBE_LONG};
+    mc_buf buf = MC_BUF_INIT;
+    for (size_t l = 0; l < sizeof lengths / sizeof *lengths; l++) {
+        for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
+            if (units[u][0] == '\0' || (units[u] == spaced && literal[0] == '\0')) {
+                continue; /* a pattern without literal text */
+            }
+            for (size_t k = 0; k < sizeof tails / sizeof *tails; k++) {
+                probe_text(&buf, units[u], lengths[l], tails[k]);
+                if (buf.oom) {
+                    b->fatal = MC_ENOMEM;
+                    goto done;
+                }
+                char why[200];
+                int m = mc_regex_match(re, buf.data, buf.len, NULL, NULL, why, sizeof why);
+                if (m == MC_ENOMEM) {
+                    b->fatal = MC_ENOMEM;
+                    goto done;
+                }
+                if (m < 0) {
+                    const char *reason =
+                        strncmp(why, "pattern gave up: ", 17) == 0 ? why + 17 : why;
+                    mc_b_warn(b, t,
+                              "match pattern may give up on long notes (it exhausted the match "
+                              "limit on a probe of %zu characters: %s)",
+                              mc_utf8_count(buf.data, buf.len), reason);
+                    goto done;
+                }
+            }
+        }
+    }
+done:
+    mc_buf_free(&buf);
+}
+
+/* ==== title matches ====================================================================== */
 
 /* Whether one registry holds both documents, in the catalogue or under one of its reforms:
  * then they are the same data under two names (a catalogue generated from a resolution's list

@@ -401,6 +401,7 @@ static int doc_match(mc_builder *b, const mc_node *n, void *obj)
         return -1;
     }
     db->d->match = mc_b_regex(b, t, false);
+    mc_check_match_probe(b, t, db->d->match);
     return db->d->match ? 0 : -1;
 }
 

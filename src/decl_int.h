@@ -179,5 +179,8 @@ const mc_field *mc_find_field(const mc_field *fields, size_t n, const char *name
 /* Once-only warnings (§5): a document's match pattern that also matches another document's
  * title; a registry that holds a document no procedure requires. */
 void mc_check_once_only(mc_builder *b);
+/* Warns at t (a document's `match` string, compiled as re) when the pattern exhausts PCRE2's
+ * limits on one of a few adversarial notes: such a note could not be checked (§5.3). */
+void mc_check_match_probe(mc_builder *b, const mc_token *t, const mc_regex *re);
 
 #endif
