@@ -134,6 +134,11 @@ check "registry import loads the records" \
 printf 'document,subject,reference,issued\nmarriage-certificate,001,CS-9,2019-05-01\nbirth-certificat,002,CS-9,2019-02-30\n' >"$tmp/bad.csv"
 check "a bad registry file imports nothing and names each problem" \
     bash -c "! '$bin' registry import civil-status '$tmp/bad.csv' --catalogue '$cat' --db '$db' 2>'$tmp/err' && grep -q 'bad.csv:3:1: error: unknown document .birth-certificat.' '$tmp/err' && grep -q 'bad.csv:3:22: error: duplicate reference .CS-9.' '$tmp/err' && grep -q 'nothing imported' '$tmp/err' && ! '$bin' registry show 001 --catalogue '$cat' --db '$db' | grep -q CS-9"
+printf 'document,subject,reference,issued\nmarriage-certificate,009,CS-7,2019-05-01\nmarriage-certificate,009,CS-8,2020-05-01\nmarriage-certificate,010,CS-10,2025-07-04\n' >"$tmp/twice.csv"
+check "a registry file with one record twice, or issued after --now, imports nothing (exit 1)" \
+    status 1 "$bin" registry import civil-status "$tmp/twice.csv" --catalogue "$cat" --db "$db" --now 2025-07-03T09:00
+check "the refused rows are named: the duplicate with its first line, the date after today" \
+    bash -c "grep -q 'twice.csv:3:1: error: duplicate record: .marriage-certificate. of subject .009. is also at line 2' '$tmp/stderr' && grep -q 'twice.csv:4:32: error: issued date 2025-07-04 is after today (2025-07-03)' '$tmp/stderr' && ! '$bin' registry show 009 --catalogue '$cat' --db '$db' | grep -q CS-"
 check "a held document is fetched, never asked" \
     bash -c "'$bin' submit birth-registration --catalogue '$cat' --db '$db' --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice | grep -q 'fetched   marriage-certificate from civil-status (record CS-2019-0042)'"
 check "asking for it by name is blocked" \
