@@ -503,6 +503,24 @@ static void test_registry__check_subject(void **state)
     assert_int_equal(mc_registry_check_subject(land, "anything", 8, &err), 0);
 }
 
+static void test_registry__subject_the_pattern_gives_up_on_is_refused(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(
+        tu_load("document a\nregistry r { holds a; subjects \"(x|x)+\" }\n", &cat, &diags), 0);
+    free(diags);
+    const mc_registry *r = mc_catalogue_registry(cat, "r");
+    mc_error err;
+    static const char subject[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx!";
+    assert_int_equal(mc_registry_check_subject(r, subject, strlen(subject), &err), MC_ESYNTAX);
+    assert_string_equal(err.msg, "subject 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx!' could not be "
+                                 "checked against the subjects of registry 'r' (pattern gave up: "
+                                 "match limit exceeded)");
+    mc_catalogue_free(cat);
+}
+
 typedef struct import_ctx {
     mc_store *st;
     const mc_catalogue *cat;
@@ -580,6 +598,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_registry__check_subject, registry_setup, teardown),
         cmocka_unit_test_setup_teardown(test_registry__out_of_memory_sweep, registry_setup,
                                         teardown),
+        cmocka_unit_test(test_registry__subject_the_pattern_gives_up_on_is_refused),
         cmocka_unit_test(test_registry__subjects_directive_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
