@@ -634,14 +634,169 @@ static void test_engine__request_ids_make_operations_idempotent(void **state)
     assert_int_equal(mc_engine_get(f->e, a, fi.now, &d, NULL), 0);
     assert_int_equal(d.events, 2);
     mc_dossier_free(&d);
-    /* The same id for another operation is a mistake, not a replay. */
+    /* The same id for another operation is a conflict, not a replay. */
     fi.event = "request-supplement";
     mc_error err;
-    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_EUSAGE);
-    assert_string_equal(err.msg, "request id 'req-2' was already used for another operation "
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_ECONFLICT);
+    assert_string_equal(err.msg, "request id 'req-2' was already used for another request "
                                  "(fire receive of dossier 1)");
+    /* So is the same operation with another input: here a note. */
+    fi.event = "receive";
+    fi.payload.note = "received at the counter";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_ECONFLICT);
+    assert_string_equal(err.msg, "request id 'req-2' was already used for another request "
+                                 "(another fire receive of dossier 1)");
     int64_t n;
     assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
+}
+
+/* Submits a birth dossier for subject with request id key, on behalf of user. */
+static int submit_as(fx *f, const char *user, const char *subject, const char *key, mc_result *res,
+                     mc_error *err)
+{
+    mc_kv fields[] = {{"citizen-id", subject}};
+    mc_submit s = {"birth", fields, 1, NULL, 0, "online", at(f, "2025-07-03T09:00"), key, user};
+    return mc_engine_submit(f->e, &s, res, err);
+}
+
+static const char *subject_of(fx *f, int64_t id, char out[16])
+{
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-03T09:00"), &d, NULL), 0);
+    snprintf(out, 16, "%s", d.subject);
+    mc_dossier_free(&d);
+    return out;
+}
+
+/* A request id belongs to whoever asked: another user's same key files its own dossier, and
+ * the same user's key with another subject is a conflict — never someone else's dossier. */
+static void test_engine__request_ids_are_scoped_to_their_user(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    mc_error err;
+    char subj[16];
+    assert_int_equal(submit_as(f, "portal-a", "001234567890", "portal-0001", &res, &err), 0);
+    int64_t a = res.dossier;
+    assert_int_equal(submit_as(f, "portal-b", "009999999999", "portal-0001", &res, &err), 0);
+    assert_false(res.replayed);
+    assert_int_not_equal(res.dossier, a);
+    assert_string_equal(subject_of(f, res.dossier, subj), "009999999999");
+    /* The same user again with the same key and the same inputs: the first result. */
+    assert_int_equal(submit_as(f, "portal-a", "001234567890", "portal-0001", &res, &err), 0);
+    assert_true(res.replayed);
+    assert_int_equal(res.dossier, a);
+    /* The same user and key for another subject: a conflict, and nothing filed. */
+    assert_int_equal(submit_as(f, "portal-a", "005555555555", "portal-0001", &res, &err),
+                     MC_ECONFLICT);
+    assert_string_equal(err.msg, "request id 'portal-0001' was already used for another request "
+                                 "(another submit birth)");
+    assert_int_equal(res.dossier, 0);
+    assert_false(res.replayed);
+    /* Without a user (the command line), the acting role owns the key. */
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = a;
+    fi.event = "receive";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.request_id = "portal-0001";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), 0);
+    assert_false(res.replayed);
+    /* A user whose name looks like a role does not share the role's keys. */
+    fi.user = "clerk";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_EREFUSED);
+    assert_false(res.replayed);
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
+    assert_int_equal(n, 4); /* two submissions, the receive, the refused second receive */
+}
+
+/* Two processes on one store submit for one user with one key and different subjects, at the
+ * same moment, many times over: each time one dossier is filed and the other caller gets the
+ * conflict — never the other's dossier, never a silent loss. */
+static void test_engine__concurrent_reuse_of_a_request_id(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-idem-%d.db", (int)getpid());
+    unlink(path);
+    fx f;
+    open_fx(&f, path);
+    close_fx(&f);
+    enum { ROUNDS = 20 };
+    static const char *const subjects[2] = {"001111111111", "002222222222"};
+    int go[2][2], back[2][2];
+    pid_t pids[2];
+    for (int c = 0; c < 2; c++) {
+        assert_int_equal(pipe(go[c]), 0);
+        assert_int_equal(pipe(back[c]), 0);
+        pids[c] = fork();
+        assert_true(pids[c] >= 0);
+        if (pids[c] == 0) {
+            close(go[c][1]);
+            close(back[c][0]);
+            fx g;
+            open_fx(&g, path);
+            for (int i = 0; i < ROUNDS; i++) {
+                char b, key[32];
+                if (read(go[c][0], &b, 1) != 1) {
+                    _exit(3);
+                }
+                snprintf(key, sizeof key, "portal-%04d", i);
+                mc_result r;
+                mc_error err;
+                int64_t out[3] = {submit_as(&g, "portal", subjects[c], key, &r, &err), 0, 0};
+                out[1] = r.dossier;
+                out[2] = r.replayed;
+                if (write(back[c][1], out, sizeof out) != sizeof out) {
+                    _exit(4);
+                }
+            }
+            close_fx(&g);
+            _exit(0);
+        }
+        close(back[c][1]);
+        close(go[c][0]);
+    }
+    open_fx(&f, path);
+    for (int i = 0; i < ROUNDS; i++) {
+        for (int c = 0; c < 2; c++) {
+            assert_int_equal(write(go[c][1], "x", 1), 1); /* both children start at once */
+        }
+        int64_t out[2][3];
+        int filed = -1;
+        for (int c = 0; c < 2; c++) {
+            assert_int_equal(read(back[c][0], out[c], sizeof out[c]), sizeof out[c]);
+            assert_false(out[c][2]); /* never a replay of the other's dossier */
+            if (out[c][0] == 0) {
+                assert_int_equal(filed, -1);
+                filed = c;
+            } else {
+                assert_int_equal(out[c][0], MC_ECONFLICT);
+            }
+        }
+        assert_int_not_equal(filed, -1);
+        char subj[16];
+        assert_string_equal(subject_of(&f, out[filed][1], subj), subjects[filed]);
+    }
+    for (int c = 0; c < 2; c++) {
+        int status;
+        close(go[c][1]);
+        close(back[c][0]);
+        waitpid(pids[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f.e), &n, NULL), 0);
+    assert_int_equal(n, ROUNDS); /* one submission a round, nothing else */
+    close_fx(&f);
+    unlink(path);
+    char extra[160];
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    unlink(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    unlink(extra);
 }
 
 /* A child fires transitions on a file store as fast as it can and reports each acknowledged
@@ -882,6 +1037,8 @@ int main(void)
         T(test_engine__registry_import_is_an_event_at_its_instant),
         T(test_engine__hostile_notes_are_bounded),
         T(test_engine__request_ids_make_operations_idempotent),
+        T(test_engine__request_ids_are_scoped_to_their_user),
+        cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
         T(test_engine__operations_record_their_user),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
         cmocka_unit_test(test_engine__two_processes_lose_nothing),
