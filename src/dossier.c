@@ -23,6 +23,7 @@ void mce_dos_free(dos *d)
     }
     mc_free(d->values);
     mc_free(d->reqs);
+    mc_free(d->former_subject);
     mc_dossier_row_clear(&d->row);
     json_decref(d->events);
     json_decref(d->tickets);
@@ -260,7 +261,7 @@ int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err)
     }
     d->clk = d->row.clock && strcmp(d->row.clock, "running") == 0  ? MC_CLOCK_RUNNING
              : d->row.clock && strcmp(d->row.clock, "paused") == 0 ? MC_CLOCK_PAUSED
-                                                                    : MC_CLOCK_STOPPED;
+                                                                   : MC_CLOCK_STOPPED;
     d->state = UINT32_MAX;
     for (size_t i = 0; i < p->machine.nstates; i++) {
         if (strcmp(p->machine.states[i]->name, d->row.state) == 0) {

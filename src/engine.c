@@ -638,9 +638,15 @@ static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s
         json_object_set_new(payload, "disputes", disputes);
     }
     const char *to = d->p->machine.states[taken->target]->name;
-    return mce_add_event(e, d, "fire", f->role, f->now,
-                         json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to",
-                                   to, "payload", payload));
+    json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to", to,
+                             "payload", payload);
+    if (body != NULL && d->subject_changed) {
+        /* An officer's correction of the subject: whose records the dossier reads changed. */
+        json_object_set_new(
+            body, "subject",
+            json_pack("{s:s?, s:s?}", "from", d->former_subject, "to", d->row.subject));
+    }
+    return mce_add_event(e, d, "fire", f->role, f->now, body);
 }
 
 static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
@@ -695,6 +701,9 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         d->reqs[k].disputed = true;
     }
     int rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
+    if (rc == 0) {
+        rc = mce_subject_changed(d, f->role, rf, err);
+    }
     if (rc != 0) {
         return rc;
     }
@@ -788,6 +797,11 @@ int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal 
     o.detail = f->event;
     o.user = f->user;
     o.fingerprint = NULL;
+    if (d->subject_changed) { /* a simulated dossier lives on from one event to the next */
+        mc_free(d->former_subject);
+        d->former_subject = NULL;
+        d->subject_changed = false;
+    }
     int rc = run_fire(&o, d, rf, err);
     memcpy(warning, o.warning, strlen(o.warning) + 1);
     return rc;

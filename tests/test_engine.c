@@ -650,6 +650,91 @@ static void test_engine__request_ids_make_operations_idempotent(void **state)
     assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
 }
 
+static int keep_bodies(void *ud, const mc_event_row *ev)
+{
+    char *all = ud;
+    size_t n = strlen(all);
+    snprintf(all + n, 8192 - n, "%s %s\n", ev->kind, ev->body);
+    return 0;
+}
+
+/* The subject decides whose registry records a dossier reads: the applicant may not change it;
+ * an officer's correction is recorded and the requirements are resolved for the new subject. */
+static void test_engine__the_subject_is_corrected_by_officers_only(void **state)
+{
+    fx *f = *state;
+    mc_store *st = mc_engine_store(f->e);
+    mc_record_row a = {"civil-status", "marriage-certificate", "001234567890", "CS-A",
+                       "2019-05-01"};
+    mc_record_row b = {"civil-status", "marriage-certificate", "009876543210", "CS-B",
+                       "2019-05-01"};
+    assert_int_equal(mc_store_record_put(st, &a, NULL), 0);
+    assert_int_equal(mc_store_record_put(st, &b, NULL), 0);
+    int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "request-supplement", "clerk", "2025-07-03T09:10", &res), 0);
+    /* The applicant names another person: refused, recorded, nothing changed. */
+    mc_kv other[] = {{"citizen-id", "009876543210"}};
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = id;
+    fi.event = "supplement";
+    fi.role = "applicant";
+    fi.now = at(f, "2025-07-03T09:20");
+    fi.payload.set = other;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    assert_string_equal(res.message, "role 'applicant' may not change the subject of dossier 1 "
+                                     "(field 'citizen-id'); an officer may correct it");
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_string_equal(d.subject, "001234567890");
+    assert_string_equal(d.state->name, "awaiting-supplement");
+    assert_string_equal(d.requirements[1].record, "CS-A");
+    mc_dossier_free(&d);
+    /* Setting it to what it is changes nothing and is allowed. */
+    mc_kv same[] = {{"citizen-id", "001234567890"}};
+    fi.payload.set = same;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    /* A clerk corrects it: the new subject's record is fetched, the former one's is gone. */
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T09:30");
+    fi.payload.set = other;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_string_equal(d.subject, "009876543210");
+    assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED);
+    assert_string_equal(d.requirements[1].record, "CS-B");
+    mc_dossier_free(&d);
+    /* Corrected again to a subject no registry knows: asked, with the reason. */
+    mc_kv unknown[] = {{"citizen-id", "005555555555"}};
+    fi.event = "supplement";
+    fi.role = "applicant";
+    fi.payload.set = NULL;
+    fi.payload.nset = 0;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.payload.set = unknown;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_int_equal(d.requirements[1].status, MC_REQ_ASKED);
+    assert_string_equal(d.requirements[1].reason, "not found in civil-status");
+    assert_null(d.requirements[1].record);
+    mc_dossier_free(&d);
+    /* The events say who changed the subject from what to what; the refusal is there too. */
+    char *all = calloc(1, 8192);
+    assert_int_equal(mc_store_event_each(st, id, keep_bodies, all, NULL), 0);
+    assert_non_null(strstr(all, "blocked {\"catalogue\""));
+    assert_non_null(strstr(all, "\"reason\":\"role\""));
+    assert_non_null(strstr(all, "\"subject\":{\"from\":\"001234567890\",\"to\":\"009876543210\"}"));
+    assert_non_null(strstr(all, "\"subject\":{\"from\":\"009876543210\",\"to\":\"005555555555\"}"));
+    free(all);
+}
+
 /* Submits a birth dossier for subject with request id key, on behalf of user. */
 static int submit_as(fx *f, const char *user, const char *subject, const char *key, mc_result *res,
                      mc_error *err)
@@ -1038,6 +1123,7 @@ int main(void)
         T(test_engine__hostile_notes_are_bounded),
         T(test_engine__request_ids_make_operations_idempotent),
         T(test_engine__request_ids_are_scoped_to_their_user),
+        T(test_engine__the_subject_is_corrected_by_officers_only),
         cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
         T(test_engine__operations_record_their_user),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
