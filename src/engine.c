@@ -735,8 +735,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
     if (pl->nset > 0 && (rc = mce_resolve(e, d, rf, err)) != 0) {
         return rc;
     }
-    if (pl->note != NULL &&
-        (rc = mce_check_note(d, pl->note, o->warning, sizeof o->warning, rf)) != 0) {
+    if (pl->note != NULL && (rc = mce_check_note(d, pl->note, rf)) != 0) {
         return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
     }
     const mc_transition *taken = NULL;

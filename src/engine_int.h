@@ -138,7 +138,9 @@ int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal 
 /* ---- the once-only rule (onceonly.c) ---- */
 /* Resolves every requirement (§5.1): fetched, asked (with the reason), provided. */
 int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err);
-/* Refuses a note that names a fetched document (§5.3); a pattern that gives up warns. */
-int mce_check_note(const dos *d, const char *note, char *warning, size_t wsz, refusal *rf);
+/* Refuses a note that names a fetched document (§5.3), matched in NFC; a note that cannot be
+ * checked (a pattern gives up: `limit`; not UTF-8 or too long) is refused too. MC_EREFUSED, or
+ * MC_ENOMEM (without a message). */
+int mce_check_note(const dos *d, const char *note, refusal *rf);
 
 #endif
