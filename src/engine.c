@@ -712,7 +712,14 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         if (mc_catalogue_document(e->cat, pl->documents[i]) == NULL) {
             return mce_refuse(rf, MC_REFUSED_OTHER, "unknown document '%s'", pl->documents[i]);
         }
-        if (k >= 0 && d->reqs[k].status == MC_REQ_FETCHED) {
+        if (k < 0) {
+            /* Asked, it would be in no checklist: the applicant could never be told of it. */
+            return mce_refuse(rf, MC_REFUSED_OTHER,
+                              "procedure '%s' does not require %s: only the documents it requires "
+                              "may be asked of the applicant",
+                              d->p->name, pl->documents[i]);
+        }
+        if (d->reqs[k].status == MC_REQ_FETCHED) {
             return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
                               "once-only: %s is held by %s (record %s); it may not be requested "
                               "from the applicant",
@@ -761,9 +768,11 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         return mce_refuse(rf, MC_REFUSED_GUARD, "'%s' is not allowed now: %s", f->event,
                           reason[0] ? reason : "its condition does not hold");
     }
+    /* The named documents become asked (§4.6), also one provided already: the officer asks
+     * for it again (a copy was unreadable, say). */
     for (size_t i = 0; i < pl->ndocuments; i++) {
         int k = mce_req_index(d->p, pl->documents[i]);
-        if (k >= 0 && d->reqs[k].status != MC_REQ_PROVIDED) {
+        if (k >= 0) {
             char why[160];
             snprintf(why, sizeof why, "requested by %s", f->role);
             d->reqs[k].status = MC_REQ_ASKED;

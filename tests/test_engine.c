@@ -787,6 +787,38 @@ static void test_engine__the_subject_is_corrected_by_officers_only(void **state)
     free(all);
 }
 
+/* §4.6: the documents a transition names become asked, also one the applicant provided; a
+ * document the procedure does not require is refused, since no checklist would show it. */
+static void test_engine__requested_documents_become_asked(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    const char *unknown[] = {"evil"};
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = id;
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.payload.documents = unknown;
+    fi.payload.ndocuments = 1;
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_OTHER);
+    assert_string_equal(res.message, "procedure 'birth' does not require evil: only the documents "
+                                     "it requires may be asked of the applicant");
+    const char *again[] = {"birth-notice"};
+    fi.payload.documents = again;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_string_equal(d.state->name, "awaiting-supplement");
+    assert_int_equal(d.requirements[0].status, MC_REQ_ASKED);
+    assert_string_equal(d.requirements[0].reason, "requested by clerk");
+    assert_int_equal(d.requirements[2].status, MC_REQ_PROVIDED); /* not named: unchanged */
+    mc_dossier_free(&d);
+}
+
 /* Submits a birth dossier for subject with request id key, on behalf of user. */
 static int submit_as(fx *f, const char *user, const char *subject, const char *key, mc_result *res,
                      mc_error *err)
@@ -1177,6 +1209,7 @@ int main(void)
         T(test_engine__request_ids_make_operations_idempotent),
         T(test_engine__request_ids_are_scoped_to_their_user),
         T(test_engine__the_subject_is_corrected_by_officers_only),
+        T(test_engine__requested_documents_become_asked),
         cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
         T(test_engine__operations_record_their_user),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
