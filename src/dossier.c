@@ -54,6 +54,7 @@ int mce_dos_alloc(dos *d, const mc_procedure *p, bool record)
     d->p = p;
     d->cal = p->calendar ? p->calendar : mc_calendar_builtin();
     d->clk = MC_CLOCK_STOPPED;
+    d->paused_due = MC_NONE;
     d->values = mc_calloc(p->nfields ? p->nfields : 1, sizeof *d->values);
     d->reqs = mc_calloc(p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
     if (!record) {
@@ -80,6 +81,7 @@ int mce_dos_copy(dos *dst, const dos *src)
     dst->state = src->state;
     dst->issued = src->issued;
     dst->clk = src->clk;
+    dst->paused_due = src->paused_due;
     dst->row = src->row;
     mc_dossier_row *r = &dst->row;
     const mc_dossier_row *o = &src->row;
@@ -188,6 +190,9 @@ char *mce_encode_data(const dos *d)
     }
     json_object_set_new(root, "values", values);
     json_object_set_new(root, "requirements", reqs);
+    if (d->paused_due != MC_NONE) {
+        json_object_set_new(root, "paused_due", json_integer(d->paused_due));
+    }
     char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(root);
     char *out = text ? mce_dup(text) : NULL;
@@ -203,7 +208,8 @@ int mce_decode_data(dos *d)
         return MC_EIO;
     }
     const char *key;
-    json_t *v;
+    json_t *v = json_object_get(root, "paused_due");
+    d->paused_due = json_is_integer(v) ? json_integer_value(v) : MC_NONE;
     json_object_foreach(json_object_get(root, "values"), key, v)
     {
         int i = mce_field_index(d->p, key);

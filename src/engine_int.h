@@ -42,6 +42,9 @@ typedef struct dos {
     int64_t issued;       /* records issued into registries by this dossier's states */
     const char *user;     /* who asked for the operation at hand (borrowed), or NULL */
     mc_clock clk;         /* row.clock, as its enum */
+    int64_t paused_due;   /* the past due instant of an overdue dossier while its clock is paused
+                             (it has no due instant then, §4.6, and regains this one on resume);
+                             MC_NONE otherwise. Kept in the row's data */
     bool subject_changed; /* an officer corrected the subject in the operation at hand */
     char *former_subject; /* then the subject before (mc_malloc'd, or NULL: none) */
 } dos;

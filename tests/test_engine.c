@@ -294,6 +294,40 @@ static void test_engine__pause_keeps_the_days_left(void **state)
     expect(f, id, "2025-07-21T10:00", "processing", "2025-07-23T17:00", false);
 }
 
+/* §4.6: while paused a dossier has no due instant, even an overdue one; on resume an overdue
+ * dossier regains its past due instant (it has no time left to resume with). */
+static void test_engine__an_overdue_pause_has_no_due_instant(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_int_equal(fire(f, id, "ask-fee", "cashier", "2025-07-09T10:00", &res), 0);
+    expect(f, id, "2025-07-09T10:00", "awaiting-payment", "none", true);
+    expect(f, id, "2025-07-20T10:00", "awaiting-payment", "none", true);
+    assert_int_equal(fire(f, id, "paid", "cashier", "2025-07-21T10:00", &res), 0);
+    expect(f, id, "2025-07-21T10:00", "processing", "2025-07-08T17:00", true);
+    /* The pause's event says the dossier had no due instant and which one it keeps. */
+    struct last_body lb = {0};
+    assert_int_equal(fire(f, id, "ask-fee", "cashier", "2025-07-22T10:00", &res), 0);
+    mc_store_event_each(mc_engine_store(f->e), id, keep_last_body, &lb, NULL);
+    char want[64];
+    snprintf(want, sizeof want, "\"due\":null,");
+    assert_non_null(strstr(lb.body, want));
+    snprintf(want, sizeof want, "\"paused_due\":%lld", (long long)at(f, "2025-07-08T17:00"));
+    assert_non_null(strstr(lb.body, want));
+    free(lb.body);
+    /* It finishes late, with no second overdue mark. */
+    assert_int_equal(fire(f, id, "paid", "cashier", "2025-07-23T10:00", &res), 0);
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-23T11:00", &res), 0);
+    assert_int_equal(fire(f, id, "return-result", "clerk", "2025-07-23T12:00", &res), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-23T12:00"), &d, NULL), 0);
+    assert_int_equal(d.late, 1);
+    assert_int_equal(d.events, 9); /* submit, receive, overdue, fee, paid, fee, paid, 2 more */
+    mc_dossier_free(&d);
+}
+
 static void test_engine__supplement_restarts_the_clock(void **state)
 {
     fx *f = *state;
@@ -1194,6 +1228,7 @@ int main(void)
         T(test_engine__clock_runs_from_reception_to_the_result),
         T(test_engine__overdue_then_late),
         T(test_engine__pause_keeps_the_days_left),
+        T(test_engine__an_overdue_pause_has_no_due_instant),
         T(test_engine__supplement_restarts_the_clock),
         T(test_engine__timer_withdraws_after_thirty_days),
         T(test_engine__tick_fires_due_timers),
