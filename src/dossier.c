@@ -260,10 +260,16 @@ int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err)
         mce_dos_free(d);
         return rc;
     }
-    if (mce_dos_alloc(d, p, true) != 0 || mce_decode_data(d) != 0) {
+    rc = mce_dos_alloc(d, p, true);
+    if (rc == 0) {
+        rc = mce_decode_data(d);
+    }
+    if (rc != 0) {
         mce_dos_free(d);
-        return mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
-                            (long long)id);
+        return rc == MC_ENOMEM
+                   ? mc_error_set(err, MC_ENOMEM, "out of memory")
+                   : mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
+                                  (long long)id);
     }
     d->clk = d->row.clock && strcmp(d->row.clock, "running") == 0  ? MC_CLOCK_RUNNING
              : d->row.clock && strcmp(d->row.clock, "paused") == 0 ? MC_CLOCK_PAUSED

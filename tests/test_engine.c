@@ -853,6 +853,76 @@ static void test_engine__requested_documents_become_asked(void **state)
     mc_dossier_free(&d);
 }
 
+/* Out of memory at every allocation of a submission and a transition that use what can
+ * allocate: a request id, a note to normalise and match, a subject corrected, documents asked.
+ * Each step ends in a clean MC_ENOMEM (or succeeds), never a refusal or another error. */
+typedef struct oom_ctx {
+    fx *f;
+    int round; /* each attempt uses request ids of its own */
+} oom_ctx;
+
+static int oom_operations(void *ud)
+{
+    oom_ctx *c = ud;
+    fx *f = c->f;
+    mc_engine *e = f->e;
+    char key[4][32];
+    c->round++;
+    for (int i = 0; i < 4; i++) {
+        snprintf(key[i], sizeof key[i], "r-%d-%d", c->round, i);
+    }
+    mc_kv fields[] = {{"citizen-id", "001234567890"}};
+    mc_submit s = {"remarriage", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"),
+                   key[0],       "lan"};
+    mc_result res;
+    int rc = mc_engine_submit(e, &s, &res, NULL);
+    mc_kv set[] = {{"citizen-id", "009876543210"}};
+    const char *docs[] = {"marriage-paper"};
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = res.dossier;
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.request_id = key[1];
+    fi.user = "hoa";
+    fi.payload.note = "Gia\xcc\x82\xcc\x81y khai sinh";
+    fi.payload.documents = docs;
+    fi.payload.ndocuments = 1;
+    if (rc == 0) {
+        /* Before the correction the paper is asked: the note is checked against nothing. */
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+    }
+    fi.event = "supplement";
+    fi.role = "applicant";
+    fi.request_id = key[2];
+    fi.payload.documents = NULL;
+    fi.payload.ndocuments = 0;
+    if (rc == 0) {
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+    }
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.request_id = key[3];
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    if (rc == 0) {
+        /* The correction fetches the paper of the new subject; the note is then matched. */
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+    }
+    return rc;
+}
+
+static void test_engine__out_of_memory_sweep(void **state)
+{
+    fx *f = *state;
+    mc_record_row rec = {"marriages", "marriage-paper", "009876543210", "KH-9", "2020-01-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
+    oom_ctx c = {f, 0};
+    assert_int_equal(oom_operations(&c), 0);
+    assert_true(tu_oom_sweep(oom_operations, &c, false) > 20);
+}
+
 /* Submits a birth dossier for subject with request id key, on behalf of user. */
 static int submit_as(fx *f, const char *user, const char *subject, const char *key, mc_result *res,
                      mc_error *err)
@@ -1245,6 +1315,7 @@ int main(void)
         T(test_engine__request_ids_are_scoped_to_their_user),
         T(test_engine__the_subject_is_corrected_by_officers_only),
         T(test_engine__requested_documents_become_asked),
+        T(test_engine__out_of_memory_sweep),
         cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
         T(test_engine__operations_record_their_user),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
