@@ -27,6 +27,7 @@ static const char catalogue_text[] =
     "    on request-supplement -> awaiting-supplement by clerk }\n"
     "  state awaiting-supplement { clock stopped\n"
     "    on supplement -> processing by applicant restart-clock\n"
+    "    on recheck -> awaiting-supplement by clerk when rule guards.corrected\n"
     "    after 30d -> withdrawn }\n"
     "  state processing {\n"
     "    on approve -> approved by head when rule guards.complete\n"
@@ -74,7 +75,11 @@ static const char guards_lua[] =
     "  return true\n"
     "end\n"
     "function spin(d) while true do end end\n"
-    "function fee(d) if d.fields.late then return 5000 end return 0 end\n";
+    "function fee(d) if d.fields.late then return 5000 end return 0 end\n"
+    "function corrected(d)\n"
+    "  if d.subject == '009876543210' then return true end\n"
+    "  return false, 'the subject is ' .. tostring(d.subject)\n"
+    "end\n";
 
 typedef struct fx {
     mc_catalogue *cat;
@@ -794,6 +799,8 @@ static void test_engine__the_subject_is_corrected_by_officers_only(void **state)
     assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED);
     assert_string_equal(d.requirements[1].record, "CS-B");
     mc_dossier_free(&d);
+    /* Rules see the new subject. */
+    assert_int_equal(fire(f, id, "recheck", "clerk", "2025-07-03T09:30", &res), 0);
     /* Corrected again to a subject no registry knows: asked, with the reason. */
     mc_kv unknown[] = {{"citizen-id", "005555555555"}};
     fi.event = "supplement";
