@@ -1079,6 +1079,95 @@ static void test_engine__concurrent_reuse_of_a_request_id(void **state)
     unlink(extra);
 }
 
+/* The issue's reproduction: ten submissions at once under one key, for ten subjects. From ten
+ * applicants (ten users), ten dossiers, each caller its own; from one portal user, one dossier
+ * and nine conflicts. Never a replay of someone else's dossier. */
+static void ten_at_once(const char *path, bool one_user, int64_t *filed, int64_t *conflicts)
+{
+    enum { N = 10 };
+    int go[2], back[N][2];
+    pid_t pids[N];
+    assert_int_equal(pipe(go), 0);
+    for (int c = 0; c < N; c++) {
+        assert_int_equal(pipe(back[c]), 0);
+        pids[c] = fork();
+        assert_true(pids[c] >= 0);
+        if (pids[c] == 0) {
+            close(go[1]);
+            close(back[c][0]);
+            fx g;
+            open_fx(&g, path);
+            char b, user[16], subject[16];
+            snprintf(user, sizeof user, one_user ? "portal" : "citizen-%d", c);
+            snprintf(subject, sizeof subject, "00%010d", c);
+            if (read(go[0], &b, 1) != 0) { /* the parent closes the pipe: all start at once */
+                _exit(3);
+            }
+            mc_result r;
+            int64_t out[3] = {submit_as(&g, user, subject, "portal-0001", &r, NULL), 0, 0};
+            out[1] = r.dossier;
+            out[2] = r.replayed;
+            if (out[0] == 0) {
+                char got[16];
+                out[2] |= strcmp(subject_of(&g, r.dossier, got), subject) != 0;
+            }
+            if (write(back[c][1], out, sizeof out) != sizeof out) {
+                _exit(4);
+            }
+            close_fx(&g);
+            _exit(0);
+        }
+        close(back[c][1]);
+    }
+    close(go[0]);
+    close(go[1]);
+    *filed = *conflicts = 0;
+    for (int c = 0; c < N; c++) {
+        int64_t out[3];
+        int status;
+        assert_int_equal(read(back[c][0], out, sizeof out), sizeof out);
+        close(back[c][0]);
+        waitpid(pids[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        assert_false(out[2]); /* neither a replay nor another subject's dossier */
+        if (out[0] == 0) {
+            (*filed)++;
+        } else {
+            assert_int_equal(out[0], MC_ECONFLICT);
+            (*conflicts)++;
+        }
+    }
+}
+
+static void test_engine__ten_submissions_under_one_key(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-ten-%d.db", (int)getpid());
+    unlink(path);
+    fx f;
+    open_fx(&f, path);
+    close_fx(&f);
+    int64_t filed, conflicts;
+    ten_at_once(path, false, &filed, &conflicts);
+    assert_int_equal(filed, 10);
+    assert_int_equal(conflicts, 0);
+    ten_at_once(path, true, &filed, &conflicts);
+    assert_int_equal(filed, 1);
+    assert_int_equal(conflicts, 9);
+    open_fx(&f, path);
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f.e), &n, NULL), 0);
+    assert_int_equal(n, 11); /* every dossier filed, nothing else */
+    close_fx(&f);
+    unlink(path);
+    char extra[160];
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    unlink(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    unlink(extra);
+}
+
 /* A child fires transitions on a file store as fast as it can and reports each acknowledged
  * one on a pipe; it is killed with SIGKILL; every acknowledged transition must be there. */
 typedef struct users_seen {
@@ -1324,6 +1413,7 @@ int main(void)
         T(test_engine__requested_documents_become_asked),
         T(test_engine__out_of_memory_sweep),
         cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
+        cmocka_unit_test(test_engine__ten_submissions_under_one_key),
         T(test_engine__operations_record_their_user),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
         cmocka_unit_test(test_engine__two_processes_lose_nothing),
