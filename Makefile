@@ -4,7 +4,8 @@
 CC       ?= cc
 PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring
 TEST_PKGS  := cmocka
 
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \

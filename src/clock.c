@@ -130,6 +130,9 @@ static void note_due(dos *d)
     }
     if (d->row.due == MC_NONE) {
         json_object_set_new(body, "due", json_null());
+        if (d->paused_due != MC_NONE) {
+            json_object_set_new(body, "paused_due", json_integer(d->paused_due));
+        }
         return;
     }
     char hash[33];
@@ -157,6 +160,7 @@ int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_er
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         d->row.due = MC_NONE;
+        d->paused_due = MC_NONE;
         d->row.overdue = false; /* overdue only while the clock runs; `late` keeps the story */
     } else if (s->clock == MC_CLOCK_RUNNING) {
         if (restart || was_stopped) {
@@ -164,16 +168,26 @@ int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_er
             d->row.overdue = false;
         } else if (was_paused && d->row.left != MC_NONE) {
             d->row.due = resume_clock(d, at, d->row.left);
+        } else if (was_paused && d->paused_due != MC_NONE) {
+            d->row.due = d->paused_due; /* overdue when paused: the same past instant */
         }
         d->row.left = MC_NONE;
+        d->paused_due = MC_NONE;
     } else if (s->clock == MC_CLOCK_PAUSED) {
-        if (mce_clock_running(d) && d->row.due != MC_NONE && !d->row.overdue) {
-            d->row.left = time_left(d, at);
+        if (mce_clock_running(d) && d->row.due != MC_NONE) {
+            /* No due instant while paused (§4.6). Time left is kept for resuming; an overdue
+             * dossier has none left and keeps its past instant instead. */
+            if (d->row.overdue) {
+                d->paused_due = d->row.due;
+            } else {
+                d->row.left = time_left(d, at);
+            }
             d->row.due = MC_NONE;
         }
     } else {
         d->row.due = MC_NONE;
         d->row.left = MC_NONE;
+        d->paused_due = MC_NONE;
         d->row.overdue = false;
     }
     if (mce_set_str(&d->row.clock, clock) != 0 || mce_set_str(&d->row.state, s->name) != 0) {

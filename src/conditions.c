@@ -124,6 +124,48 @@ int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err
     return 0;
 }
 
+int mce_subject_changed(dos *d, const char *role, refusal *rf, mc_error *err)
+{
+    if (d->p->subject == NULL) {
+        return 0;
+    }
+    const char *now = d->values[d->p->subject - d->p->fields], *was = d->row.subject;
+    if (now == was || (now != NULL && was != NULL && strcmp(now, was) == 0)) {
+        return 0;
+    }
+    if (strcmp(role, "applicant") == 0) {
+        /* The subject is whose registry records the dossier reads: an applicant who could
+         * change it could read another person's records through the once-only rule. */
+        return mce_refuse(rf, MC_REFUSED_ROLE,
+                          "role 'applicant' may not change the subject of dossier %lld (field "
+                          "'%s'); an officer may correct it",
+                          (long long)d->row.id, d->p->subject->name);
+    }
+    char *next = now ? mce_dup(now) : NULL;
+    if (now != NULL && next == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (d->subject_changed) {
+        mc_free(d->row.subject); /* changed twice in one operation: the first former stays */
+    } else {
+        d->former_subject = d->row.subject;
+        d->subject_changed = true;
+    }
+    d->row.subject = next;
+    /* What was fetched, or disputed, concerned the former subject's records. */
+    for (size_t i = 0; i < d->p->nrequires; i++) {
+        req_state *q = &d->reqs[i];
+        q->disputed = false;
+        if (q->status == MC_REQ_FETCHED) {
+            q->status = MC_REQ_NOT_REQUIRED;
+            mc_free(q->registry);
+            mc_free(q->record);
+            q->registry = q->record = NULL;
+        }
+    }
+    return 0;
+}
+
 int mce_record_get(mc_engine *e, const char *registry, const char *document, const char *subject,
                    char *ref, size_t refsz, mc_error *err)
 {

@@ -23,6 +23,7 @@ void mce_dos_free(dos *d)
     }
     mc_free(d->values);
     mc_free(d->reqs);
+    mc_free(d->former_subject);
     mc_dossier_row_clear(&d->row);
     json_decref(d->events);
     json_decref(d->tickets);
@@ -53,6 +54,7 @@ int mce_dos_alloc(dos *d, const mc_procedure *p, bool record)
     d->p = p;
     d->cal = p->calendar ? p->calendar : mc_calendar_builtin();
     d->clk = MC_CLOCK_STOPPED;
+    d->paused_due = MC_NONE;
     d->values = mc_calloc(p->nfields ? p->nfields : 1, sizeof *d->values);
     d->reqs = mc_calloc(p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
     if (!record) {
@@ -79,6 +81,7 @@ int mce_dos_copy(dos *dst, const dos *src)
     dst->state = src->state;
     dst->issued = src->issued;
     dst->clk = src->clk;
+    dst->paused_due = src->paused_due;
     dst->row = src->row;
     mc_dossier_row *r = &dst->row;
     const mc_dossier_row *o = &src->row;
@@ -187,6 +190,9 @@ char *mce_encode_data(const dos *d)
     }
     json_object_set_new(root, "values", values);
     json_object_set_new(root, "requirements", reqs);
+    if (d->paused_due != MC_NONE) {
+        json_object_set_new(root, "paused_due", json_integer(d->paused_due));
+    }
     char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(root);
     char *out = text ? mce_dup(text) : NULL;
@@ -202,7 +208,8 @@ int mce_decode_data(dos *d)
         return MC_EIO;
     }
     const char *key;
-    json_t *v;
+    json_t *v = json_object_get(root, "paused_due");
+    d->paused_due = json_is_integer(v) ? json_integer_value(v) : MC_NONE;
     json_object_foreach(json_object_get(root, "values"), key, v)
     {
         int i = mce_field_index(d->p, key);
@@ -253,14 +260,20 @@ int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err)
         mce_dos_free(d);
         return rc;
     }
-    if (mce_dos_alloc(d, p, true) != 0 || mce_decode_data(d) != 0) {
+    rc = mce_dos_alloc(d, p, true);
+    if (rc == 0) {
+        rc = mce_decode_data(d);
+    }
+    if (rc != 0) {
         mce_dos_free(d);
-        return mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
-                            (long long)id);
+        return rc == MC_ENOMEM
+                   ? mc_error_set(err, MC_ENOMEM, "out of memory")
+                   : mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
+                                  (long long)id);
     }
     d->clk = d->row.clock && strcmp(d->row.clock, "running") == 0  ? MC_CLOCK_RUNNING
              : d->row.clock && strcmp(d->row.clock, "paused") == 0 ? MC_CLOCK_PAUSED
-                                                                    : MC_CLOCK_STOPPED;
+                                                                   : MC_CLOCK_STOPPED;
     d->state = UINT32_MAX;
     for (size_t i = 0; i < p->machine.nstates; i++) {
         if (strcmp(p->machine.states[i]->name, d->row.state) == 0) {

@@ -10,6 +10,7 @@
 #include "regex.h"
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,8 +92,10 @@ typedef struct op {
     const char *what; /* the operation's name, for the refusal event */
     json_t *refusal_body;
     char warning[256];
-    const char *detail; /* the event or procedure: part of what a request id stands for */
+    const char *detail; /* the event or procedure, for the message of a reused request id */
     const char *user;   /* who asked, recorded with the operation's events, or NULL */
+    /* The request's fingerprint: BLAKE2b over every input of the operation (fingerprint_*). */
+    void (*fingerprint)(const struct op *o, crypto_generichash_state *h);
 } op;
 
 static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf, mc_error *err)
@@ -138,26 +141,103 @@ static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal 
     return rc;
 }
 
-static int remember(mc_engine *e, const op *o_, const char *request_id, int rc,
+/* ==== request ids ======================================================================== */
+
+/* A request id belongs to whoever asked: the person or system recorded as `user`, or, when the
+ * caller names none (the command line), the acting role. The stored key is that actor, length
+ * first, then the id, so that no two (actor, id) pairs share a key. */
+static char *scoped_key(const op *o, const char *request_id)
+{
+    const char *kind = o->user ? "user" : "role";
+    const char *who = o->user ? o->user : (o->actor ? o->actor : "");
+    size_t n = strlen(kind) + strlen(who) + strlen(request_id) + 32;
+    char *key = mc_malloc(n);
+    if (key != NULL) {
+        snprintf(key, n, "%s:%zu:%s:%s", kind, strlen(who), who, request_id);
+    }
+    return key;
+}
+
+/* Fingerprint pieces: each value is tagged and length-prefixed, so that no two different
+ * inputs hash alike by running into each other; NULL differs from "". */
+static void fp_str(crypto_generichash_state *h, const char *s)
+{
+    unsigned char head[9] = {s != NULL};
+    uint64_t n = s ? strlen(s) : 0;
+    for (int i = 0; i < 8; i++) {
+        head[1 + i] = (unsigned char)(n >> (8 * i));
+    }
+    crypto_generichash_update(h, head, sizeof head);
+    if (n > 0) {
+        crypto_generichash_update(h, (const unsigned char *)s, n);
+    }
+}
+
+static void fp_int(crypto_generichash_state *h, int64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) {
+        b[i] = (unsigned char)((uint64_t)v >> (8 * i));
+    }
+    crypto_generichash_update(h, b, sizeof b);
+}
+
+static void fp_list(crypto_generichash_state *h, const char *const *items, size_t n)
+{
+    fp_int(h, (int64_t)n);
+    for (size_t i = 0; i < n; i++) {
+        fp_str(h, items[i]);
+    }
+}
+
+static void fp_pairs(crypto_generichash_state *h, const mc_kv *kv, size_t n)
+{
+    fp_int(h, (int64_t)n);
+    for (size_t i = 0; i < n; i++) {
+        fp_str(h, kv[i].key);
+        fp_str(h, kv[i].value);
+    }
+}
+
+/* The request's fingerprint, in hex: the operation, its target, who asked in which role, and
+ * every input. `now` is left out: a retry comes later. */
+static void fingerprint(const op *o, char out[2 * MC_HASH_BYTES + 1])
+{
+    crypto_generichash_state h;
+    unsigned char md[MC_HASH_BYTES];
+    crypto_generichash_init(&h, NULL, 0, sizeof md);
+    fp_str(&h, o->what);
+    fp_int(&h, o->dossier);
+    fp_str(&h, o->actor);
+    fp_str(&h, o->user);
+    if (o->fingerprint != NULL) {
+        o->fingerprint(o, &h);
+    }
+    crypto_generichash_final(&h, md, sizeof md);
+    sodium_bin2hex(out, 2 * MC_HASH_BYTES + 1, md, sizeof md);
+}
+
+static int remember(mc_engine *e, const op *o_, const char *key, const char *print, int rc,
                     const mc_result *res, mc_error *err)
 {
-    json_t *o = json_pack("{s:i, s:I, s:i, s:s, s:s, s:I, s:s}", "code", rc, "dossier",
+    json_t *o = json_pack("{s:i, s:I, s:i, s:s, s:s, s:I, s:s, s:s}", "code", rc, "dossier",
                           (json_int_t)res->dossier, "refusal", (int)res->refusal, "message",
                           res->message, "operation", o_->what, "target", (json_int_t)o_->dossier,
-                          "detail", o_->detail ? o_->detail : "");
+                          "detail", o_->detail ? o_->detail : "", "fingerprint", print);
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (text == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    int r = mc_store_request_put(e->st, request_id, text, err);
+    int r = mc_store_request_put(e->st, key, text, err);
     free(text);
     return r;
 }
 
-/* The first result of a request id; MC_EUSAGE when the id was used for another operation. */
-static int replay(const op *op_, const char *request_id, const char *stored, mc_result *res,
-                  mc_error *err)
+/* The first result of a request id; MC_ECONFLICT when the id was used for a request with other
+ * inputs (another operation, another dossier, other fields, …). */
+static int replay(const op *op_, const char *request_id, const char *print, const char *stored,
+                  mc_result *res, mc_error *err)
 {
     json_t *o = json_loads(stored, 0, NULL);
     if (o == NULL) {
@@ -166,20 +246,23 @@ static int replay(const op *op_, const char *request_id, const char *stored, mc_
     }
     const char *what = json_string_value(json_object_get(o, "operation"));
     const char *detail = json_string_value(json_object_get(o, "detail"));
+    const char *first_print = json_string_value(json_object_get(o, "fingerprint"));
     json_int_t target = json_integer_value(json_object_get(o, "target"));
-    if (what == NULL || strcmp(what, op_->what) != 0 || target != op_->dossier || detail == NULL ||
-        strcmp(detail, op_->detail ? op_->detail : "") != 0) {
+    if (first_print == NULL || strcmp(first_print, print) != 0) {
         char first[160];
+        bool same = what != NULL && strcmp(what, op_->what) == 0 && target == op_->dossier &&
+                    detail != NULL && strcmp(detail, op_->detail ? op_->detail : "") == 0;
         if (target != 0) {
-            snprintf(first, sizeof first, "%s %s of dossier %lld", what ? what : "?",
-                     detail ? detail : "", (long long)target);
+            snprintf(first, sizeof first, "%s%s %s of dossier %lld", same ? "another " : "",
+                     what ? what : "?", detail ? detail : "", (long long)target);
         } else {
-            snprintf(first, sizeof first, "%s %s", what ? what : "?", detail ? detail : "");
+            snprintf(first, sizeof first, "%s%s %s", same ? "another " : "", what ? what : "?",
+                     detail ? detail : "");
         }
         json_decref(o);
-        return mc_error_set(err, MC_EUSAGE,
-                            "request id '%s' was already used for another operation (%s)",
-                            request_id, first);
+        return mc_error_set(err, MC_ECONFLICT,
+                            "request id '%s' was already used for another request (%s)", request_id,
+                            first);
     }
     res->dossier = json_integer_value(json_object_get(o, "dossier"));
     res->refusal = (mc_refusal)json_integer_value(json_object_get(o, "refusal"));
@@ -193,18 +276,34 @@ static int replay(const op *op_, const char *request_id, const char *stored, mc_
     return rc;
 }
 
-static int execute_once(op *o, const char *request_id, mc_result *res, mc_error *err);
+static int execute_once(op *o, const char *key, const char *print, const char *request_id,
+                        mc_result *res, mc_error *err);
 
 /* Runs an operation; the op's refusal_body is consumed whatever happens. */
 static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
 {
-    int rc = execute_once(o, request_id, res, err);
+    char *key = NULL;
+    char print[2 * MC_HASH_BYTES + 1] = "";
+    int rc = 0;
+    if (request_id != NULL) {
+        fingerprint(o, print);
+        key = scoped_key(o, request_id);
+        if (key == NULL) {
+            memset(res, 0, sizeof *res);
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0) {
+        rc = execute_once(o, key, print, request_id, res, err);
+    }
+    mc_free(key);
     json_decref(o->refusal_body);
     o->refusal_body = NULL;
     return rc;
 }
 
-static int execute_once(op *o, const char *request_id, mc_result *res, mc_error *err)
+static int execute_once(op *o, const char *key, const char *print, const char *request_id,
+                        mc_result *res, mc_error *err)
 {
     mc_engine *e = o->e;
     memset(res, 0, sizeof *res);
@@ -215,15 +314,15 @@ static int execute_once(op *o, const char *request_id, mc_result *res, mc_error 
     if (rc != 0) {
         return rc;
     }
-    if (request_id != NULL) {
+    if (key != NULL) {
         char *stored;
-        int found = mc_store_request_get(e->st, request_id, &stored, err);
+        int found = mc_store_request_get(e->st, key, &stored, err);
         if (found != 0) {
             mc_store_rollback(e->st);
             if (found < 0) {
                 return found;
             }
-            rc = replay(o, request_id, stored, res, err);
+            rc = replay(o, request_id, print, stored, res, err);
             mc_free(stored);
             return rc;
         }
@@ -278,8 +377,8 @@ static int execute_once(op *o, const char *request_id, mc_result *res, mc_error 
         res->dossier = d.row.id;
         snprintf(res->warning, sizeof res->warning, "%s", o->warning);
     }
-    if ((rc == 0 || rc == MC_EREFUSED) && request_id != NULL) {
-        int r2 = remember(e, o, request_id, rc, res, err);
+    if ((rc == 0 || rc == MC_EREFUSED) && key != NULL) {
+        int r2 = remember(e, o, key, print, rc, res, err);
         if (r2 != 0) {
             rc = r2;
         }
@@ -436,13 +535,24 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
 
 int mce_submit(mc_engine *e, dos *d, const mc_submit *s, refusal *rf, mc_error *err)
 {
-    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, "", s->procedure, s->user};
+    op o = {e,  run_submit,   s,       0,   s->now, "applicant", "submit", NULL,
+            "", s->procedure, s->user, NULL};
     return run_submit(&o, d, rf, err);
+}
+
+static void fingerprint_submit(const op *o, crypto_generichash_state *h)
+{
+    const mc_submit *s = o->args;
+    fp_str(h, s->procedure);
+    fp_pairs(h, s->fields, s->nfields);
+    fp_list(h, s->attach, s->nattach);
+    fp_str(h, s->channel ? s->channel : "counter");
 }
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err)
 {
-    op o = {e, run_submit, s, 0, s->now, "applicant", "submit", NULL, "", s->procedure, s->user};
+    op o = {e,       run_submit,        s, 0, s->now, "applicant", "submit", NULL, "", s->procedure,
+            s->user, fingerprint_submit};
     o.refusal_body = json_pack("{s:s}", "procedure", s->procedure ? s->procedure : "");
     return execute(&o, s->request_id, res, err);
 }
@@ -528,9 +638,15 @@ static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s
         json_object_set_new(payload, "disputes", disputes);
     }
     const char *to = d->p->machine.states[taken->target]->name;
-    return mce_add_event(e, d, "fire", f->role, f->now,
-                         json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to",
-                                   to, "payload", payload));
+    json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to", to,
+                             "payload", payload);
+    if (body != NULL && d->subject_changed) {
+        /* An officer's correction of the subject: whose records the dossier reads changed. */
+        json_object_set_new(
+            body, "subject",
+            json_pack("{s:s?, s:s?}", "from", d->former_subject, "to", d->row.subject));
+    }
+    return mce_add_event(e, d, "fire", f->role, f->now, body);
 }
 
 static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
@@ -585,6 +701,9 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         d->reqs[k].disputed = true;
     }
     int rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
+    if (rc == 0) {
+        rc = mce_subject_changed(d, f->role, rf, err);
+    }
     if (rc != 0) {
         return rc;
     }
@@ -593,7 +712,14 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         if (mc_catalogue_document(e->cat, pl->documents[i]) == NULL) {
             return mce_refuse(rf, MC_REFUSED_OTHER, "unknown document '%s'", pl->documents[i]);
         }
-        if (k >= 0 && d->reqs[k].status == MC_REQ_FETCHED) {
+        if (k < 0) {
+            /* Asked, it would be in no checklist: the applicant could never be told of it. */
+            return mce_refuse(rf, MC_REFUSED_OTHER,
+                              "procedure '%s' does not require %s: only the documents it requires "
+                              "may be asked of the applicant",
+                              d->p->name, pl->documents[i]);
+        }
+        if (d->reqs[k].status == MC_REQ_FETCHED) {
             return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
                               "once-only: %s is held by %s (record %s); it may not be requested "
                               "from the applicant",
@@ -616,8 +742,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
     if (pl->nset > 0 && (rc = mce_resolve(e, d, rf, err)) != 0) {
         return rc;
     }
-    if (pl->note != NULL &&
-        (rc = mce_check_note(d, pl->note, o->warning, sizeof o->warning, rf)) != 0) {
+    if (pl->note != NULL && (rc = mce_check_note(d, pl->note, rf)) != 0) {
         return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
     }
     const mc_transition *taken = NULL;
@@ -643,9 +768,11 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         return mce_refuse(rf, MC_REFUSED_GUARD, "'%s' is not allowed now: %s", f->event,
                           reason[0] ? reason : "its condition does not hold");
     }
+    /* The named documents become asked (§4.6), also one provided already: the officer asks
+     * for it again (a copy was unreadable, say). */
     for (size_t i = 0; i < pl->ndocuments; i++) {
         int k = mce_req_index(d->p, pl->documents[i]);
-        if (k >= 0 && d->reqs[k].status != MC_REQ_PROVIDED) {
+        if (k >= 0) {
             char why[160];
             snprintf(why, sizeof why, "requested by %s", f->role);
             d->reqs[k].status = MC_REQ_ASKED;
@@ -677,14 +804,33 @@ int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal 
     o.warning[0] = '\0';
     o.detail = f->event;
     o.user = f->user;
+    o.fingerprint = NULL;
+    if (d->subject_changed) { /* a simulated dossier lives on from one event to the next */
+        mc_free(d->former_subject);
+        d->former_subject = NULL;
+        d->subject_changed = false;
+    }
     int rc = run_fire(&o, d, rf, err);
     memcpy(warning, o.warning, strlen(o.warning) + 1);
     return rc;
 }
 
+static void fingerprint_fire(const op *o, crypto_generichash_state *h)
+{
+    const mc_fire *f = o->args;
+    const mc_payload *pl = &f->payload;
+    fp_str(h, f->event);
+    fp_str(h, pl->note);
+    fp_list(h, pl->documents, pl->ndocuments);
+    fp_pairs(h, pl->disputes, pl->ndisputes);
+    fp_pairs(h, pl->set, pl->nset);
+    fp_list(h, pl->attach, pl->nattach);
+}
+
 int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err)
 {
-    op o = {e, run_fire, f, f->dossier, f->now, f->role, "fire", NULL, "", f->event, f->user};
+    op o = {e,      run_fire, f,  f->dossier, f->now,  f->role,
+            "fire", NULL,     "", f->event,   f->user, fingerprint_fire};
     o.refusal_body = json_pack("{s:s}", "event", f->event);
     return execute(&o, f->request_id, res, err);
 }
@@ -747,9 +893,17 @@ static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
     return mce_save(e, d, err);
 }
 
+static void fingerprint_apology(const op *o, crypto_generichash_state *h)
+{
+    const mc_apology *a = o->args;
+    fp_int(h, a->new_date);
+    fp_str(h, a->reason);
+}
+
 int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_error *err)
 {
-    op o = {e, run_apologize, a, a->dossier, a->now, a->role, "apologize", NULL, "", "", a->user};
+    op o = {e,           run_apologize, a,  a->dossier, a->now,  a->role,
+            "apologize", NULL,          "", "",         a->user, fingerprint_apology};
     return execute(&o, a->request_id, res, err);
 }
 
@@ -798,7 +952,7 @@ int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
     int rc = mc_store_dossier_each(e->st, &f, collect, &t, err);
     *count = 0;
     for (size_t i = 0; rc == 0 && i < t.n; i++) {
-        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL, "", NULL, NULL};
+        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL, "", NULL, NULL, NULL};
         mc_result res;
         rc = execute(&o, NULL, &res, err);
         *count += rc == 0;
@@ -828,7 +982,7 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
     if (rc == 0 && g->d.row.wake != MC_NONE && g->d.row.wake < now) {
         /* Timers or an overdue mark are due: they take effect (and are recorded) first. */
         mce_dos_free(&g->d);
-        op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, "", NULL, NULL};
+        op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, "", NULL, NULL, NULL};
         mc_result res;
         rc = execute(&o, NULL, &res, err);
         if (rc == 0) {

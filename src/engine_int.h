@@ -34,14 +34,19 @@ typedef struct dos {
     const mc_procedure *p;
     const mc_calendar *cal;
     uint32_t state;
-    char **values;    /* per field, mc_malloc'd, or NULL */
-    req_state *reqs;  /* per requirement */
-    json_t *events;   /* events to append, in order: [{kind, actor, at, body}]; NULL: none are
-                         recorded (a volatile engine) */
-    json_t *tickets;  /* correction tickets to record: [{registry, document, reference, …}] */
-    int64_t issued;   /* records issued into registries by this dossier's states */
-    const char *user; /* who asked for the operation at hand (borrowed), or NULL */
-    mc_clock clk;     /* row.clock, as its enum */
+    char **values;        /* per field, mc_malloc'd, or NULL */
+    req_state *reqs;      /* per requirement */
+    json_t *events;       /* events to append, in order: [{kind, actor, at, body}]; NULL: none are
+                             recorded (a volatile engine) */
+    json_t *tickets;      /* correction tickets to record: [{registry, document, reference, …}] */
+    int64_t issued;       /* records issued into registries by this dossier's states */
+    const char *user;     /* who asked for the operation at hand (borrowed), or NULL */
+    mc_clock clk;         /* row.clock, as its enum */
+    int64_t paused_due;   /* the past due instant of an overdue dossier while its clock is paused
+                             (it has no due instant then, §4.6, and regains this one on resume);
+                             MC_NONE otherwise. Kept in the row's data */
+    bool subject_changed; /* an officer corrected the subject in the operation at hand */
+    char *former_subject; /* then the subject before (mc_malloc'd, or NULL: none) */
 } dos;
 
 /* The reason an operation was refused. */
@@ -123,6 +128,11 @@ int mce_record_get(mc_engine *e, const char *registry, const char *document, con
                    char *ref, size_t refsz, mc_error *err);
 /* Checks then applies FIELD=VALUE pairs (nothing changes on a refusal). */
 int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err);
+/* After fields were set by role: when the subject field changed, refuses it to the applicant
+ * (`role`), or makes the new value the dossier's subject, keeps the former one in
+ * d->former_subject, and forgets what was fetched for the former subject, so that the next
+ * mce_resolve queries the registries for the new one (§5.1). */
+int mce_subject_changed(dos *d, const char *role, refusal *rf, mc_error *err);
 void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb);
 /* Evaluates a condition: 0 with *holds, MC_EREFUSED (a rule failed), or an error. */
 int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal *rf, char *reason,
@@ -131,7 +141,9 @@ int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal 
 /* ---- the once-only rule (onceonly.c) ---- */
 /* Resolves every requirement (§5.1): fetched, asked (with the reason), provided. */
 int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err);
-/* Refuses a note that names a fetched document (§5.3); a pattern that gives up warns. */
-int mce_check_note(const dos *d, const char *note, char *warning, size_t wsz, refusal *rf);
+/* Refuses a note that names a fetched document (§5.3), matched in NFC; a note that cannot be
+ * checked (a pattern gives up: `limit`; not UTF-8 or too long) is refused too. MC_EREFUSED, or
+ * MC_ENOMEM (without a message). */
+int mce_check_note(const dos *d, const char *note, refusal *rf);
 
 #endif

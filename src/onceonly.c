@@ -2,8 +2,11 @@
  * registries, and refusing notes that ask for a fetched document. */
 #include "engine_int.h"
 
+#include "motcua/alloc.h"
 #include "regex.h"
+#include "utf8.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,38 +78,54 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
 enum { MAX_NOTE = 1024 * 1024 };
 
 /* The free text of a note may not ask for a fetched document (§5.3): each fetched document's
- * `match` pattern runs over it, under PCRE2's match limits. A pattern that gives up does not
- * block; it leaves a warning. */
-int mce_check_note(const dos *d, const char *note, char *warning, size_t wsz, refusal *rf)
+ * `match` pattern runs over it, under PCRE2's match limits, after Unicode normalisation (NFC),
+ * so that a note typed with combining marks is read as its composed twin. The check fails
+ * closed: a pattern that gives up refuses the note, since an unchecked note may ask for what a
+ * registry holds. */
+int mce_check_note(const dos *d, const char *note, refusal *rf)
 {
     size_t len = strlen(note);
     if (len > MAX_NOTE) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "the note is too long (%zu bytes; at most 1 MiB)",
                           len);
     }
-    for (size_t i = 0; i < d->p->nrequires; i++) {
+    size_t bad = mc_utf8_invalid_at(note, len);
+    if (bad != SIZE_MAX) {
+        return mce_refuse(rf, MC_REFUSED_OTHER, "the note is not valid UTF-8 (byte %zu)", bad + 1);
+    }
+    char *text = NULL; /* the note in NFC, made for the first pattern that runs */
+    size_t n = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < d->p->nrequires; i++) {
         const mc_document *doc = d->p->requires[i].document;
         if (d->reqs[i].status != MC_REQ_FETCHED || doc->match == NULL) {
             continue;
         }
+        if (text == NULL && (rc = mc_utf8_nfc(note, len, &text, &n)) != 0) {
+            break; /* valid UTF-8 was checked above: only MC_ENOMEM */
+        }
         size_t start = 0, end = 0;
         char why[200];
-        int m = mc_regex_match(doc->match, note, len, &start, &end, why, sizeof why);
+        int m = mc_regex_match(doc->match, text, n, &start, &end, why, sizeof why);
         if (m == 1) {
-            size_t n = end - start > 80 ? 80 : end - start;
-            return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
-                              "once-only: %s is held by %s (record %s); it may not be requested "
-                              "from the applicant (the note says '%.*s')",
-                              doc->name, d->reqs[i].registry ? d->reqs[i].registry : "?",
-                              d->reqs[i].record ? d->reqs[i].record : "?", (int)n, note + start);
-        }
-        if (m == MC_ENOMEM) {
-            return MC_ENOMEM;
-        }
-        if (m != 0) {
-            snprintf(warning, wsz, "the match pattern of %s could not check the note: %s",
-                     doc->name, why);
+            size_t k = end - start > 80 ? 80 : end - start;
+            while (k > 0 && k < end - start && ((unsigned char)text[start + k] & 0xC0) == 0x80) {
+                k--; /* cut at a character, not inside one: the message must stay UTF-8 */
+            }
+            rc = mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
+                            "once-only: %s is held by %s (record %s); it may not be requested "
+                            "from the applicant (the note says '%.*s')",
+                            doc->name, d->reqs[i].registry ? d->reqs[i].registry : "?",
+                            d->reqs[i].record ? d->reqs[i].record : "?", (int)k, text + start);
+        } else if (m == MC_ENOMEM) {
+            rc = MC_ENOMEM;
+        } else if (m != 0) {
+            rc = mce_refuse(rf, MC_REFUSED_LIMIT,
+                            "the note could not be checked against the match pattern of %s (%s); "
+                            "shorten or rephrase it",
+                            doc->name, why);
         }
     }
-    return 0;
+    mc_free(text);
+    return rc;
 }

@@ -1,6 +1,14 @@
 /* UTF-8 helpers (utf8.h). */
 #include "utf8.h"
 
+#include "motcua/alloc.h"
+#include "motcua/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <uninorm.h>
+#include <unistr.h>
+
 size_t mc_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
     if (n == 0) {
@@ -74,4 +82,39 @@ size_t mc_utf8_count(const char *s, size_t n)
         count++;
     }
     return count;
+}
+
+size_t mc_utf8_invalid_at(const char *s, size_t n)
+{
+    const uint8_t *bad = u8_check((const uint8_t *)s, n);
+    return bad ? (size_t)(bad - (const uint8_t *)s) : SIZE_MAX;
+}
+
+int mc_utf8_nfc(const char *s, size_t n, char **out, size_t *outn)
+{
+    *out = NULL;
+    *outn = 0;
+    if (mc_utf8_invalid_at(s, n) != SIZE_MAX) {
+        return MC_ESYNTAX;
+    }
+    /* libunistring allocates with malloc: its result is copied into the library's allocator,
+     * which callers free and out-of-memory tests count. */
+    size_t len = 0;
+    uint8_t *nfc = n ? u8_normalize(UNINORM_NFC, (const uint8_t *)s, n, NULL, &len) : NULL;
+    if (n > 0 && nfc == NULL) {
+        return MC_ENOMEM; /* the input is valid: only memory can fail */
+    }
+    char *copy = mc_malloc(len + 1);
+    if (copy == NULL) {
+        free(nfc);
+        return MC_ENOMEM;
+    }
+    if (len > 0) {
+        memcpy(copy, nfc, len);
+    }
+    copy[len] = '\0';
+    free(nfc);
+    *out = copy;
+    *outn = len;
+    return 0;
 }

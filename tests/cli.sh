@@ -376,4 +376,18 @@ else
     n=$((n + 1))
     echo "ok $n - procedures/national is what the import of the annex gives # SKIP ../shared/data is not here"
 fi
+
+# --request-id (issue 14): the same id with the same inputs replays; with other inputs it is a
+# conflict, exit 1, and nothing is filed.
+db="$tmp/idem.db"
+idem() { "$bin" submit birth-registration --catalogue "$cat" --db "$db" --now 2025-07-03T09:00 --request-id web-1 --format json "$@"; }
+idem --field citizen-id=001234567890 >/dev/null
+check "a retry with the same --request-id replays the first result" \
+    bash -c "$(declare -f idem); bin='$bin' cat='$cat' db='$db'; idem --field citizen-id=001234567890 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"replayed\"] is True and d[\"id\"]==1, d'"
+check "the same --request-id with another subject is a conflict: exit 1" \
+    status 1 idem --field citizen-id=009999999999
+check "the conflict says which request had the id" \
+    grep -qx "motcua: request id 'web-1' was already used for another request (another submit birth-registration)" "$tmp/stderr"
+check "nothing was filed for the conflicting request" \
+    bash -c "test \$('$bin' list --catalogue '$cat' --db '$db' --now 2025-07-03T09:10 | grep -c birth-registration) = 1"
 echo "1..$n"

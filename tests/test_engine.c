@@ -27,6 +27,7 @@ static const char catalogue_text[] =
     "    on request-supplement -> awaiting-supplement by clerk }\n"
     "  state awaiting-supplement { clock stopped\n"
     "    on supplement -> processing by applicant restart-clock\n"
+    "    on recheck -> awaiting-supplement by clerk when rule guards.corrected\n"
     "    after 30d -> withdrawn }\n"
     "  state processing {\n"
     "    on approve -> approved by head when rule guards.complete\n"
@@ -55,6 +56,11 @@ static const char catalogue_text[] =
     "procedure passport { lifecycle one-stop; subject citizen-id; time-limit 5wd\n"
     "  field citizen-id { type text; required }\n"
     "  requires birth-certificate }\n"
+    "document marriage-paper { match \"(?i)giấy kết hôn\" }\n"
+    "registry marriages { holds marriage-paper }\n"
+    "procedure remarriage { lifecycle one-stop; subject citizen-id; time-limit 5wd\n"
+    "  field citizen-id { type text; required }\n"
+    "  requires marriage-paper }\n"
     "procedure birth { effective 2026-01-01; time-limit 1wd; lifecycle one-stop\n"
     "  subject citizen-id; fee 0 VND\n"
     "  field citizen-id { type text; required }\n"
@@ -69,7 +75,11 @@ static const char guards_lua[] =
     "  return true\n"
     "end\n"
     "function spin(d) while true do end end\n"
-    "function fee(d) if d.fields.late then return 5000 end return 0 end\n";
+    "function fee(d) if d.fields.late then return 5000 end return 0 end\n"
+    "function corrected(d)\n"
+    "  if d.subject == '009876543210' then return true end\n"
+    "  return false, 'the subject is ' .. tostring(d.subject)\n"
+    "end\n";
 
 typedef struct fx {
     mc_catalogue *cat;
@@ -287,6 +297,40 @@ static void test_engine__pause_keeps_the_days_left(void **state)
     /* Paid on Monday 21 July at 10:00: 2 working days from then. */
     assert_int_equal(fire(f, id, "paid", "cashier", "2025-07-21T10:00", &res), 0);
     expect(f, id, "2025-07-21T10:00", "processing", "2025-07-23T17:00", false);
+}
+
+/* §4.6: while paused a dossier has no due instant, even an overdue one; on resume an overdue
+ * dossier regains its past due instant (it has no time left to resume with). */
+static void test_engine__an_overdue_pause_has_no_due_instant(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_int_equal(fire(f, id, "ask-fee", "cashier", "2025-07-09T10:00", &res), 0);
+    expect(f, id, "2025-07-09T10:00", "awaiting-payment", "none", true);
+    expect(f, id, "2025-07-20T10:00", "awaiting-payment", "none", true);
+    assert_int_equal(fire(f, id, "paid", "cashier", "2025-07-21T10:00", &res), 0);
+    expect(f, id, "2025-07-21T10:00", "processing", "2025-07-08T17:00", true);
+    /* The pause's event says the dossier had no due instant and which one it keeps. */
+    struct last_body lb = {0};
+    assert_int_equal(fire(f, id, "ask-fee", "cashier", "2025-07-22T10:00", &res), 0);
+    mc_store_event_each(mc_engine_store(f->e), id, keep_last_body, &lb, NULL);
+    char want[64];
+    snprintf(want, sizeof want, "\"due\":null,");
+    assert_non_null(strstr(lb.body, want));
+    snprintf(want, sizeof want, "\"paused_due\":%lld", (long long)at(f, "2025-07-08T17:00"));
+    assert_non_null(strstr(lb.body, want));
+    free(lb.body);
+    /* It finishes late, with no second overdue mark. */
+    assert_int_equal(fire(f, id, "paid", "cashier", "2025-07-23T10:00", &res), 0);
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-23T11:00", &res), 0);
+    assert_int_equal(fire(f, id, "return-result", "clerk", "2025-07-23T12:00", &res), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-23T12:00"), &d, NULL), 0);
+    assert_int_equal(d.late, 1);
+    assert_int_equal(d.events, 9); /* submit, receive, overdue, fee, paid, fee, paid, 2 more */
+    mc_dossier_free(&d);
 }
 
 static void test_engine__supplement_restarts_the_clock(void **state)
@@ -584,8 +628,8 @@ static void test_engine__hostile_notes_are_bounded(void **state)
     mc_submit s = {"permit", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
-    /* A note that makes the pattern backtrack catastrophically: the match gives up, the
-     * transition goes on, and the warning says why it was not checked. */
+    /* A note that makes the pattern backtrack catastrophically: the match gives up, and the
+     * note, which could not be checked, is refused: nothing changes but the refusal. */
     char note[64];
     memset(note, 'a', 40);
     strcpy(note + 40, "!");
@@ -596,8 +640,22 @@ static void test_engine__hostile_notes_are_bounded(void **state)
     fi.role = "clerk";
     fi.payload.note = note;
     fi.now = at(f, "2025-07-03T10:00");
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_LIMIT);
+    assert_string_equal(res.message, "the note could not be checked against the match pattern of "
+                                     "evil (pattern gave up: match limit exceeded); shorten or "
+                                     "rephrase it");
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, res.dossier, fi.now, &d, NULL), 0);
+    assert_string_equal(d.state->name, "submitted");
+    assert_int_equal(d.events, 2); /* the submission and the refusal */
+    mc_dossier_free(&d);
+    /* A note that is not UTF-8 cannot be checked either. */
+    fi.payload.note = "caf\xe9";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.message, "the note is not valid UTF-8 (byte 4)");
+    fi.payload.note = "received";
     assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
-    assert_non_null(strstr(res.warning, "the match pattern of evil could not check the note: "));
     /* A note over 1 MiB is refused; one just under it is checked. */
     size_t big = 1024 * 1024 + 1;
     char *text = malloc(big + 1);
@@ -610,6 +668,39 @@ static void test_engine__hostile_notes_are_bounded(void **state)
     text[big - 1] = '\0';
     assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
     free(text);
+}
+
+/* A note is matched in Unicode's composed form (NFC): typed with combining marks, as some
+ * keyboards and systems send Vietnamese, it is blocked like its composed twin. */
+static void test_engine__notes_are_matched_after_normalisation(void **state)
+{
+    fx *f = *state;
+    mc_record_row rec = {"marriages", "marriage-paper", "001234567890", "KH-7", "2020-01-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
+    mc_kv fields[] = {{"citizen-id", "001234567890"}};
+    mc_submit s = {"remarriage", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = res.dossier;
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    static const char *const notes[] = {
+        "Mang theo Giấy kết hôn",                                         /* composed */
+        "Mang theo Gia\xcc\x82\xcc\x81y ke\xcc\x82\xcc\x81t ho\xcc\x82n", /* decomposed */
+    };
+    for (size_t i = 0; i < 2; i++) {
+        fi.payload.note = notes[i];
+        assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+        assert_int_equal(res.refusal, MC_REFUSED_ONCE_ONLY);
+        assert_string_equal(res.message, "once-only: marriage-paper is held by marriages (record "
+                                         "KH-7); it may not be requested from the applicant (the "
+                                         "note says 'Giấy kết hôn')");
+    }
+    fi.payload.note = "Mang theo giấy khai sinh";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
 }
 
 static void test_engine__request_ids_make_operations_idempotent(void **state)
@@ -634,14 +725,447 @@ static void test_engine__request_ids_make_operations_idempotent(void **state)
     assert_int_equal(mc_engine_get(f->e, a, fi.now, &d, NULL), 0);
     assert_int_equal(d.events, 2);
     mc_dossier_free(&d);
-    /* The same id for another operation is a mistake, not a replay. */
+    /* The same id for another operation is a conflict, not a replay. */
     fi.event = "request-supplement";
     mc_error err;
-    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_EUSAGE);
-    assert_string_equal(err.msg, "request id 'req-2' was already used for another operation "
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_ECONFLICT);
+    assert_string_equal(err.msg, "request id 'req-2' was already used for another request "
                                  "(fire receive of dossier 1)");
+    /* So is the same operation with another input: here a note. */
+    fi.event = "receive";
+    fi.payload.note = "received at the counter";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_ECONFLICT);
+    assert_string_equal(err.msg, "request id 'req-2' was already used for another request "
+                                 "(another fire receive of dossier 1)");
     int64_t n;
     assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
+}
+
+static int keep_bodies(void *ud, const mc_event_row *ev)
+{
+    char *all = ud;
+    size_t n = strlen(all);
+    snprintf(all + n, 8192 - n, "%s %s\n", ev->kind, ev->body);
+    return 0;
+}
+
+/* The subject decides whose registry records a dossier reads: the applicant may not change it;
+ * an officer's correction is recorded and the requirements are resolved for the new subject. */
+static void test_engine__the_subject_is_corrected_by_officers_only(void **state)
+{
+    fx *f = *state;
+    mc_store *st = mc_engine_store(f->e);
+    mc_record_row a = {"civil-status", "marriage-certificate", "001234567890", "CS-A",
+                       "2019-05-01"};
+    mc_record_row b = {"civil-status", "marriage-certificate", "009876543210", "CS-B",
+                       "2019-05-01"};
+    assert_int_equal(mc_store_record_put(st, &a, NULL), 0);
+    assert_int_equal(mc_store_record_put(st, &b, NULL), 0);
+    int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "request-supplement", "clerk", "2025-07-03T09:10", &res), 0);
+    /* The applicant names another person: refused, recorded, nothing changed. */
+    mc_kv other[] = {{"citizen-id", "009876543210"}};
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = id;
+    fi.event = "supplement";
+    fi.role = "applicant";
+    fi.now = at(f, "2025-07-03T09:20");
+    fi.payload.set = other;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    assert_string_equal(res.message, "role 'applicant' may not change the subject of dossier 1 "
+                                     "(field 'citizen-id'); an officer may correct it");
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_string_equal(d.subject, "001234567890");
+    assert_string_equal(d.state->name, "awaiting-supplement");
+    assert_string_equal(d.requirements[1].record, "CS-A");
+    mc_dossier_free(&d);
+    /* Setting it to what it is changes nothing and is allowed. */
+    mc_kv same[] = {{"citizen-id", "001234567890"}};
+    fi.payload.set = same;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    /* A clerk corrects it: the new subject's record is fetched, the former one's is gone. */
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T09:30");
+    fi.payload.set = other;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_string_equal(d.subject, "009876543210");
+    assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED);
+    assert_string_equal(d.requirements[1].record, "CS-B");
+    mc_dossier_free(&d);
+    /* Rules see the new subject. */
+    assert_int_equal(fire(f, id, "recheck", "clerk", "2025-07-03T09:30", &res), 0);
+    /* Corrected again to a subject no registry knows: asked, with the reason. */
+    mc_kv unknown[] = {{"citizen-id", "005555555555"}};
+    fi.event = "supplement";
+    fi.role = "applicant";
+    fi.payload.set = NULL;
+    fi.payload.nset = 0;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.payload.set = unknown;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_int_equal(d.requirements[1].status, MC_REQ_ASKED);
+    assert_string_equal(d.requirements[1].reason, "not found in civil-status");
+    assert_null(d.requirements[1].record);
+    mc_dossier_free(&d);
+    /* The events say who changed the subject from what to what; the refusal is there too. */
+    char *all = calloc(1, 8192);
+    assert_int_equal(mc_store_event_each(st, id, keep_bodies, all, NULL), 0);
+    assert_non_null(strstr(all, "blocked {\"catalogue\""));
+    assert_non_null(strstr(all, "\"reason\":\"role\""));
+    assert_non_null(strstr(all, "\"subject\":{\"from\":\"001234567890\",\"to\":\"009876543210\"}"));
+    assert_non_null(strstr(all, "\"subject\":{\"from\":\"009876543210\",\"to\":\"005555555555\"}"));
+    free(all);
+}
+
+/* §4.6: the documents a transition names become asked, also one the applicant provided; a
+ * document the procedure does not require is refused, since no checklist would show it. */
+static void test_engine__requested_documents_become_asked(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    const char *unknown[] = {"evil"};
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = id;
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.payload.documents = unknown;
+    fi.payload.ndocuments = 1;
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_OTHER);
+    assert_string_equal(res.message, "procedure 'birth' does not require evil: only the documents "
+                                     "it requires may be asked of the applicant");
+    const char *again[] = {"birth-notice"};
+    fi.payload.documents = again;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_string_equal(d.state->name, "awaiting-supplement");
+    assert_int_equal(d.requirements[0].status, MC_REQ_ASKED);
+    assert_string_equal(d.requirements[0].reason, "requested by clerk");
+    assert_int_equal(d.requirements[2].status, MC_REQ_PROVIDED); /* not named: unchanged */
+    mc_dossier_free(&d);
+}
+
+/* Out of memory at every allocation of a submission and a transition that use what can
+ * allocate: a request id, a note to normalise and match, a subject corrected, documents asked.
+ * Each step ends in a clean MC_ENOMEM (or succeeds), never a refusal or another error. */
+typedef struct oom_ctx {
+    fx *f;
+    int round; /* each attempt uses request ids of its own */
+} oom_ctx;
+
+static int oom_operations(void *ud)
+{
+    oom_ctx *c = ud;
+    fx *f = c->f;
+    mc_engine *e = f->e;
+    char key[4][32];
+    c->round++;
+    for (int i = 0; i < 4; i++) {
+        snprintf(key[i], sizeof key[i], "r-%d-%d", c->round, i);
+    }
+    mc_kv fields[] = {{"citizen-id", "001234567890"}};
+    mc_submit s = {"remarriage", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"),
+                   key[0],       "lan"};
+    mc_result res;
+    int rc = mc_engine_submit(e, &s, &res, NULL);
+    mc_kv set[] = {{"citizen-id", "009876543210"}};
+    const char *docs[] = {"marriage-paper"};
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = res.dossier;
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.request_id = key[1];
+    fi.user = "hoa";
+    fi.payload.note = "Gia\xcc\x82\xcc\x81y khai sinh";
+    fi.payload.documents = docs;
+    fi.payload.ndocuments = 1;
+    if (rc == 0) {
+        /* Before the correction the paper is asked: the note is checked against nothing. */
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+    }
+    fi.event = "supplement";
+    fi.role = "applicant";
+    fi.request_id = key[2];
+    fi.payload.documents = NULL;
+    fi.payload.ndocuments = 0;
+    if (rc == 0) {
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+    }
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.request_id = key[3];
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    if (rc == 0) {
+        /* The correction fetches the paper of the new subject; the note is then matched. */
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+    }
+    return rc;
+}
+
+static void test_engine__out_of_memory_sweep(void **state)
+{
+    fx *f = *state;
+    mc_record_row rec = {"marriages", "marriage-paper", "009876543210", "KH-9", "2020-01-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
+    oom_ctx c = {f, 0};
+    assert_int_equal(oom_operations(&c), 0);
+    assert_true(tu_oom_sweep(oom_operations, &c, false) > 20);
+}
+
+/* Submits a birth dossier for subject with request id key, on behalf of user. */
+static int submit_as(fx *f, const char *user, const char *subject, const char *key, mc_result *res,
+                     mc_error *err)
+{
+    mc_kv fields[] = {{"citizen-id", subject}};
+    mc_submit s = {"birth", fields, 1, NULL, 0, "online", at(f, "2025-07-03T09:00"), key, user};
+    return mc_engine_submit(f->e, &s, res, err);
+}
+
+static const char *subject_of(fx *f, int64_t id, char out[16])
+{
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-03T09:00"), &d, NULL), 0);
+    snprintf(out, 16, "%s", d.subject);
+    mc_dossier_free(&d);
+    return out;
+}
+
+/* A request id belongs to whoever asked: another user's same key files its own dossier, and
+ * the same user's key with another subject is a conflict — never someone else's dossier. */
+static void test_engine__request_ids_are_scoped_to_their_user(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    mc_error err;
+    char subj[16];
+    assert_int_equal(submit_as(f, "portal-a", "001234567890", "portal-0001", &res, &err), 0);
+    int64_t a = res.dossier;
+    assert_int_equal(submit_as(f, "portal-b", "009999999999", "portal-0001", &res, &err), 0);
+    assert_false(res.replayed);
+    assert_int_not_equal(res.dossier, a);
+    assert_string_equal(subject_of(f, res.dossier, subj), "009999999999");
+    /* The same user again with the same key and the same inputs: the first result. */
+    assert_int_equal(submit_as(f, "portal-a", "001234567890", "portal-0001", &res, &err), 0);
+    assert_true(res.replayed);
+    assert_int_equal(res.dossier, a);
+    /* The same user and key for another subject: a conflict, and nothing filed. */
+    assert_int_equal(submit_as(f, "portal-a", "005555555555", "portal-0001", &res, &err),
+                     MC_ECONFLICT);
+    assert_string_equal(err.msg, "request id 'portal-0001' was already used for another request "
+                                 "(another submit birth)");
+    assert_int_equal(res.dossier, 0);
+    assert_false(res.replayed);
+    /* Without a user (the command line), the acting role owns the key. */
+    mc_fire fi;
+    memset(&fi, 0, sizeof fi);
+    fi.dossier = a;
+    fi.event = "receive";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.request_id = "portal-0001";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), 0);
+    assert_false(res.replayed);
+    /* A user whose name looks like a role does not share the role's keys. */
+    fi.user = "clerk";
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_EREFUSED);
+    assert_false(res.replayed);
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
+    assert_int_equal(n, 4); /* two submissions, the receive, the refused second receive */
+}
+
+/* Two processes on one store submit for one user with one key and different subjects, at the
+ * same moment, many times over: each time one dossier is filed and the other caller gets the
+ * conflict — never the other's dossier, never a silent loss. */
+static void test_engine__concurrent_reuse_of_a_request_id(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-idem-%d.db", (int)getpid());
+    unlink(path);
+    fx f;
+    open_fx(&f, path);
+    close_fx(&f);
+    enum { ROUNDS = 20 };
+    static const char *const subjects[2] = {"001111111111", "002222222222"};
+    int go[2][2], back[2][2];
+    pid_t pids[2];
+    for (int c = 0; c < 2; c++) {
+        assert_int_equal(pipe(go[c]), 0);
+        assert_int_equal(pipe(back[c]), 0);
+        pids[c] = fork();
+        assert_true(pids[c] >= 0);
+        if (pids[c] == 0) {
+            close(go[c][1]);
+            close(back[c][0]);
+            fx g;
+            open_fx(&g, path);
+            for (int i = 0; i < ROUNDS; i++) {
+                char b, key[32];
+                if (read(go[c][0], &b, 1) != 1) {
+                    _exit(3);
+                }
+                snprintf(key, sizeof key, "portal-%04d", i);
+                mc_result r;
+                mc_error err;
+                int64_t out[3] = {submit_as(&g, "portal", subjects[c], key, &r, &err), 0, 0};
+                out[1] = r.dossier;
+                out[2] = r.replayed;
+                if (write(back[c][1], out, sizeof out) != sizeof out) {
+                    _exit(4);
+                }
+            }
+            close_fx(&g);
+            _exit(0);
+        }
+        close(back[c][1]);
+        close(go[c][0]);
+    }
+    open_fx(&f, path);
+    for (int i = 0; i < ROUNDS; i++) {
+        for (int c = 0; c < 2; c++) {
+            assert_int_equal(write(go[c][1], "x", 1), 1); /* both children start at once */
+        }
+        int64_t out[2][3];
+        int filed = -1;
+        for (int c = 0; c < 2; c++) {
+            assert_int_equal(read(back[c][0], out[c], sizeof out[c]), sizeof out[c]);
+            assert_false(out[c][2]); /* never a replay of the other's dossier */
+            if (out[c][0] == 0) {
+                assert_int_equal(filed, -1);
+                filed = c;
+            } else {
+                assert_int_equal(out[c][0], MC_ECONFLICT);
+            }
+        }
+        assert_int_not_equal(filed, -1);
+        char subj[16];
+        assert_string_equal(subject_of(&f, out[filed][1], subj), subjects[filed]);
+    }
+    for (int c = 0; c < 2; c++) {
+        int status;
+        close(go[c][1]);
+        close(back[c][0]);
+        waitpid(pids[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f.e), &n, NULL), 0);
+    assert_int_equal(n, ROUNDS); /* one submission a round, nothing else */
+    close_fx(&f);
+    unlink(path);
+    char extra[160];
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    unlink(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    unlink(extra);
+}
+
+/* The issue's reproduction: ten submissions at once under one key, for ten subjects. From ten
+ * applicants (ten users), ten dossiers, each caller its own; from one portal user, one dossier
+ * and nine conflicts. Never a replay of someone else's dossier. */
+static void ten_at_once(const char *path, bool one_user, int64_t *filed, int64_t *conflicts)
+{
+    enum { N = 10 };
+    int go[2], back[N][2];
+    pid_t pids[N];
+    assert_int_equal(pipe(go), 0);
+    for (int c = 0; c < N; c++) {
+        assert_int_equal(pipe(back[c]), 0);
+        pids[c] = fork();
+        assert_true(pids[c] >= 0);
+        if (pids[c] == 0) {
+            close(go[1]);
+            close(back[c][0]);
+            fx g;
+            open_fx(&g, path);
+            char b, user[16], subject[16];
+            snprintf(user, sizeof user, one_user ? "portal" : "citizen-%d", c);
+            snprintf(subject, sizeof subject, "00%010d", c);
+            if (read(go[0], &b, 1) != 0) { /* the parent closes the pipe: all start at once */
+                _exit(3);
+            }
+            mc_result r;
+            int64_t out[3] = {submit_as(&g, user, subject, "portal-0001", &r, NULL), 0, 0};
+            out[1] = r.dossier;
+            out[2] = r.replayed;
+            if (out[0] == 0) {
+                char got[16];
+                out[2] |= strcmp(subject_of(&g, r.dossier, got), subject) != 0;
+            }
+            if (write(back[c][1], out, sizeof out) != sizeof out) {
+                _exit(4);
+            }
+            close_fx(&g);
+            _exit(0);
+        }
+        close(back[c][1]);
+    }
+    close(go[0]);
+    close(go[1]);
+    *filed = *conflicts = 0;
+    for (int c = 0; c < N; c++) {
+        int64_t out[3];
+        int status;
+        assert_int_equal(read(back[c][0], out, sizeof out), sizeof out);
+        close(back[c][0]);
+        waitpid(pids[c], &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        assert_false(out[2]); /* neither a replay nor another subject's dossier */
+        if (out[0] == 0) {
+            (*filed)++;
+        } else {
+            assert_int_equal(out[0], MC_ECONFLICT);
+            (*conflicts)++;
+        }
+    }
+}
+
+static void test_engine__ten_submissions_under_one_key(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-ten-%d.db", (int)getpid());
+    unlink(path);
+    fx f;
+    open_fx(&f, path);
+    close_fx(&f);
+    int64_t filed, conflicts;
+    ten_at_once(path, false, &filed, &conflicts);
+    assert_int_equal(filed, 10);
+    assert_int_equal(conflicts, 0);
+    ten_at_once(path, true, &filed, &conflicts);
+    assert_int_equal(filed, 1);
+    assert_int_equal(conflicts, 9);
+    open_fx(&f, path);
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f.e), &n, NULL), 0);
+    assert_int_equal(n, 11); /* every dossier filed, nothing else */
+    close_fx(&f);
+    unlink(path);
+    char extra[160];
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    unlink(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    unlink(extra);
 }
 
 /* A child fires transitions on a file store as fast as it can and reports each acknowledged
@@ -870,6 +1394,7 @@ int main(void)
         T(test_engine__clock_runs_from_reception_to_the_result),
         T(test_engine__overdue_then_late),
         T(test_engine__pause_keeps_the_days_left),
+        T(test_engine__an_overdue_pause_has_no_due_instant),
         T(test_engine__supplement_restarts_the_clock),
         T(test_engine__timer_withdraws_after_thirty_days),
         T(test_engine__tick_fires_due_timers),
@@ -881,7 +1406,14 @@ int main(void)
         T(test_engine__asked_documents_say_why),
         T(test_engine__registry_import_is_an_event_at_its_instant),
         T(test_engine__hostile_notes_are_bounded),
+        T(test_engine__notes_are_matched_after_normalisation),
         T(test_engine__request_ids_make_operations_idempotent),
+        T(test_engine__request_ids_are_scoped_to_their_user),
+        T(test_engine__the_subject_is_corrected_by_officers_only),
+        T(test_engine__requested_documents_become_asked),
+        T(test_engine__out_of_memory_sweep),
+        cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
+        cmocka_unit_test(test_engine__ten_submissions_under_one_key),
         T(test_engine__operations_record_their_user),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
         cmocka_unit_test(test_engine__two_processes_lose_nothing),

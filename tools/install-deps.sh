@@ -3,7 +3,7 @@
 # Chromium renders the --html pages in `make test` (tools/check-html.sh).
 set -euo pipefail
 pkgs=(build-essential pkg-config clang liblua5.4-dev libpcre2-dev libsqlite3-dev
-      libcmocka-dev libsodium-dev libjansson-dev libmicrohttpd-dev curl graphviz python3 chromium)
+      libcmocka-dev libsodium-dev libjansson-dev libmicrohttpd-dev libunistring-dev curl graphviz python3 chromium)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

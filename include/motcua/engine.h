@@ -10,6 +10,15 @@
  *
  * An operation either succeeds (0), is refused (MC_EREFUSED: nothing changed but the refusal's
  * own event; the reason is in mc_result), or fails (another negative code: nothing changed).
+ *
+ * Request ids (idempotency, §11): an operation given a request_id stores its result (done or
+ * refused) under that id in its own transaction. The id belongs to whoever asked: `user` when
+ * the caller names one, else the acting role; other askers' ids never meet. The same asker's
+ * id again with the same inputs (every member of the operation's struct but `now` and the id
+ * itself) returns the first result with res->replayed set and changes nothing; with any other
+ * input it is MC_ECONFLICT ("request id 'ID' was already used for another request (…)") and
+ * changes nothing. The check runs under the store's write lock, so racing callers each get
+ * their own result or the conflict.
  */
 #ifndef MOTCUA_ENGINE_H
 #define MOTCUA_ENGINE_H
@@ -53,7 +62,8 @@ typedef struct mc_result {
     int64_t dossier;
     mc_refusal refusal;
     char message[512]; /* the refusal, one line */
-    char warning[256]; /* something the operation did not check fully (a pattern gave up) */
+    char warning[256]; /* something the operation did not check fully; none does today (a note
+                          that cannot be checked is refused), kept for callers that print it */
     bool replayed;     /* a request id seen before: this is the first result */
 } mc_result;
 
@@ -68,17 +78,23 @@ typedef struct mc_submit {
     size_t nattach;
     const char *channel; /* online, counter (default) or post */
     int64_t now;
-    const char *request_id; /* or NULL */
-    const char *user; /* who asked (a person or a system), recorded with the events; or NULL */
+    const char *request_id; /* or NULL: see "Request ids" above */
+    const char *user;       /* who asked (a person or a system), recorded with the events and owning
+                               the request id; or NULL */
 } mc_submit;
 
 typedef struct mc_payload {
-    const char *note;             /* free text, or NULL */
-    const char *const *documents; /* documents asked of the applicant */
+    const char *note; /* free text, or NULL: valid UTF-8, matched in NFC against the `match` of
+                         each fetched document; refused when a pattern gives up (limit) */
+    const char *const *documents; /* documents asked of the applicant: each becomes asked (also
+                                     one provided); one the procedure does not require, or a
+                                     fetched one, is refused */
     size_t ndocuments;
     const mc_kv *disputes; /* DOCUMENT -> reason */
     size_t ndisputes;
-    const mc_kv *set; /* FIELD -> value */
+    const mc_kv *set; /* FIELD -> value. The subject field may be changed by an officer only
+                         (role `applicant`: refused, MC_REFUSED_ROLE); the requirements are then
+                         resolved again for the new subject */
     size_t nset;
     const char *const *attach;
     size_t nattach;
