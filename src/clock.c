@@ -2,6 +2,8 @@
  * overdue marks, and entering a state. */
 #include "engine_int.h"
 
+#include "motcua/registry.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -93,6 +95,26 @@ void mce_update_wake(dos *d)
     d->row.wake = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
 }
 
+/* Adds {registry, document, reason} to the "not-issued" list of the last queued event. */
+static int not_issued(dos *d, const char *registry, const char *document, const char *reason)
+{
+    json_t *last = d->events ? json_array_get(d->events, json_array_size(d->events) - 1) : NULL;
+    json_t *body = json_object_get(last, "body");
+    if (body == NULL) {
+        return 0;
+    }
+    json_t *list = json_object_get(body, "not-issued");
+    if (list == NULL) {
+        list = json_array();
+        if (list == NULL || json_object_set_new(body, "not-issued", list) != 0) {
+            return MC_ENOMEM;
+        }
+    }
+    json_t *item =
+        json_pack("{s:s, s:s, s:s}", "registry", registry, "document", document, "reason", reason);
+    return item != NULL && json_array_append_new(list, item) == 0 ? 0 : MC_ENOMEM;
+}
+
 static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc_error *err)
 {
     for (size_t i = 0; i < s->nissues; i++) {
@@ -102,6 +124,23 @@ static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc
         d->issued++;
         if (e->st == NULL) {
             continue; /* a volatile engine keeps no issued record (§8.2) */
+        }
+        const mc_registry *reg = s->issues[i].registry;
+        mc_error serr;
+        mc_error_clear(&serr);
+        int check = mc_registry_check_subject(reg, d->row.subject, strlen(d->row.subject), &serr);
+        if (check == MC_ENOMEM) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        if (check != 0) {
+            /* A result is never filed under an identifier its registry does not use; the
+             * event that entered the state says why it was not. */
+            int rc = not_issued(d, reg->name, s->issues[i].document->name, serr.msg);
+            if (rc != 0) {
+                return mc_error_set(err, rc, "out of memory");
+            }
+            d->issued--;
+            continue;
         }
         char ref[64], day[11];
         snprintf(ref, sizeof ref, "MC-%lld", (long long)d->row.id);

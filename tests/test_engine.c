@@ -920,6 +920,56 @@ static int oom_operations(void *ud)
     return rc;
 }
 
+/* A result is never filed under a subject its registry does not use: the event says why. */
+static void test_engine__a_result_is_not_issued_under_a_foreign_subject(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "role clerk\ndocument licence\nregistry licences { holds licence; subjects \"[0-9]{12}\" "
+        "}\n"
+        "lifecycle l { state s { initial; on grant -> granted by clerk }\n"
+        "  state granted { final; outcome granted; issues licence to licences } }\n"
+        "procedure p { lifecycle l; subject id; time-limit 5wd\n"
+        "  field id { type text; required } }\n";
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, cat, NULL, ":memory:", NULL), 0);
+    const char *ids[] = {"B-12", "001234567890"};
+    for (int i = 0; i < 2; i++) {
+        mc_kv fields[] = {{"id", ids[i]}};
+        mc_submit s = {"p", fields, 1, NULL, 0, "online", 1750000000, NULL, NULL};
+        mc_result res;
+        assert_int_equal(mc_engine_submit(e, &s, &res, NULL), 0);
+        mc_fire fi;
+        memset(&fi, 0, sizeof fi);
+        fi.dossier = res.dossier;
+        fi.event = "grant";
+        fi.role = "clerk";
+        fi.now = 1750000100;
+        assert_int_equal(mc_engine_fire(e, &fi, &res, NULL), 0);
+        char ref[64];
+        int found = mc_store_record_get(mc_engine_store(e), "licences", "licence", ids[i], ref,
+                                        sizeof ref, NULL);
+        struct last_body lb = {NULL};
+        mc_store_event_each(mc_engine_store(e), res.dossier, keep_last_body, &lb, NULL);
+        if (i == 0) {
+            assert_int_equal(found, 0);
+            assert_non_null(strstr(lb.body, "\"not-issued\":[{\"document\":\"licence\","
+                                            "\"reason\":\"subject 'B-12' is not a subject of "
+                                            "registry 'licences'"));
+        } else {
+            assert_int_equal(found, 1);
+            assert_null(strstr(lb.body, "not-issued"));
+        }
+        free(lb.body);
+    }
+    mc_engine_close(e);
+    mc_catalogue_free(cat);
+}
+
 static void test_engine__out_of_memory_sweep(void **state)
 {
     fx *f = *state;
@@ -1411,6 +1461,7 @@ int main(void)
         T(test_engine__request_ids_are_scoped_to_their_user),
         T(test_engine__the_subject_is_corrected_by_officers_only),
         T(test_engine__requested_documents_become_asked),
+        cmocka_unit_test(test_engine__a_result_is_not_issued_under_a_foreign_subject),
         T(test_engine__out_of_memory_sweep),
         cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
         cmocka_unit_test(test_engine__ten_submissions_under_one_key),
