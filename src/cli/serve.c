@@ -1,10 +1,10 @@
 /* `motcua serve --listen HOST:PORT --db FILE --tokens FILE` (docs/api.md): the API of api.c on
  * a socket, with libmicrohttpd (Debian's libmicrohttpd-dev: a small, well-kept embedded HTTP
  * server that handles parsing and connections). What this file adds is what a public server
- * needs around it: a pool of threads each with its own engine (a slow rule holds one thread,
- * never the others), a limit of connections per client address, a deadline for receiving a
- * whole request that trickling bytes does not reset, and a stop on SIGINT or SIGTERM that
- * waits at most a second for the requests still running. */
+ * needs around it: a thread per connection and a pool of engines, each with its own rules
+ * sandbox (a slow rule holds one request, never the others), a limit of connections per client
+ * address, a deadline for receiving a whole request that trickling bytes does not reset, and a stop
+ * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "api.h"
 #include "cli.h"
 
@@ -26,8 +26,9 @@
 
 /* Limits against clients that hold connections (docs/api.md, "Limits"). */
 enum {
-    THREADS = 16,            /* workers, each with its own engine: slow rules hold only theirs */
-    CONNECTION_LIMIT = 4096, /* at most; lowered to what the open-files limit allows */
+    ENGINES = 16,            /* requests that may be at the engine at once, each with its own */
+    CONNECTION_LIMIT = 1024, /* at most; lowered to what the open-files limit allows */
+    THREAD_STACK = 2 << 20,  /* bytes: a thread per connection, with a Lua call and SQLite in it */
     PER_ADDRESS_LIMIT = 64,  /* connections one client address may hold at once */
     IDLE_TIMEOUT_S = 10,     /* a connection silent this long is closed */
     RECEIVE_DEADLINE_MS = 10000, /* a request's headers and body must all arrive within this */
@@ -399,7 +400,7 @@ static unsigned connection_limit(void)
             getrlimit(RLIMIT_NOFILE, &rl);
         }
     }
-    rlim_t room = rl.rlim_cur > 64 + 2 * THREADS ? rl.rlim_cur - 64 - 2 * THREADS : 16;
+    rlim_t room = rl.rlim_cur > 64 + 4 * ENGINES ? rl.rlim_cur - 64 - 4 * ENGINES : 16;
     return room < CONNECTION_LIMIT ? (unsigned)room : CONNECTION_LIMIT;
 }
 
@@ -492,12 +493,12 @@ int cmd_serve(cli *c)
     }
     if (rc == 0) {
         a->tokens = tok;
-        rc = api_init(a, THREADS, &err);
+        rc = api_init(a, ENGINES, &err);
         started = true;
     }
     /* The first engine runs the rules cli_load checked the catalogue against; each other its
      * own copy. */
-    for (size_t i = 0; rc == 0 && i < THREADS; i++) {
+    for (size_t i = 0; rc == 0 && i < ENGINES; i++) {
         mc_engine *e = NULL;
         mc_rules *r = rules;
         if (i == 0) {
@@ -533,14 +534,18 @@ int cmd_serve(cli *c)
         status = EXIT_IO;
         goto done_watch;
     }
+    /* A thread per connection: in libmicrohttpd's pool mode a connection stays on the worker
+     * that accepted it, so one request waiting for a rule or for the write lock would stall
+     * every other connection of its worker. Here it stalls only its own; the engines, the
+     * costly part, are pooled apart (api.h). */
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, sv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-        connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_ADDRESS_LIMIT,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)THREADS, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_CONNECTION,
-        notify_connection, w, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, sv, MHD_OPTION_END);
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, handler, sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)PER_ADDRESS_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, w, MHD_OPTION_URI_LOG_CALLBACK, uri_log,
+        NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, sv, MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "motcua: cannot listen on %s\n", listen);
         status = EXIT_IO;
