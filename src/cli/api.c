@@ -206,7 +206,9 @@ static int history_one(void *ud, const mc_event_row *ev)
     return 0;
 }
 
-/* Loads dossier id as of now for p: 0, or an answer in out (404, 403). */
+/* Loads dossier id as of now for p: 0, or an answer in out (404, 403). Every read of one
+ * dossier by its number passes here after the permission check: the place for the access log
+ * (issue 14, item 8) to record who read it. */
 static int load_for(job *a, const principal *p, int64_t id, mc_dossier *d, api_response *out)
 {
     mc_error err;
