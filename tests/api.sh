@@ -183,8 +183,14 @@ expect 422 problems.0.line 2 "a bad record: 422, each problem with its line" reg
     POST /api/registries/civil-status/records $'document,subject,reference,issued\nbirth-notice,0791,CS-2,2019-02-30\n'
 expect 404 error not-found "records of an unknown registry: 404" registrar-secret \
     POST /api/registries/nope/records "$records"
-expect 200 records.0.reference CS-9 "a lookup of a subject's records" clerk-secret \
+expect 200 records.0.reference CS-9 "the registrar looks up any subject's records" registrar-secret \
     GET '/api/registries/records?subject=079000000009'
+expect 200 records.0.reference CS-1 "an officer looks up the records of a subject of its agency's dossiers" \
+    clerk-secret GET '/api/registries/records?subject=079123456789'
+expect 403 error forbidden "an officer may not look up a subject with no dossier at its agency: 403" \
+    clerk-secret GET '/api/registries/records?subject=079000000009'
+expect 403 error forbidden "another agency's officer may not look up the subject: 403" \
+    other-secret GET '/api/registries/records?subject=079123456789'
 expect 403 error forbidden "an applicant may not look up someone else's records: 403" citizen-secret \
     GET '/api/registries/records?subject=079000000009'
 expect 200 records.0.reference CS-1 "an applicant looks up its own records" citizen-secret \

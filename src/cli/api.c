@@ -8,6 +8,7 @@
 #include "motcua/report.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,41 @@ void api_error(api_response *out, int status, const char *code, const char *fmt,
     out->body = json_pack("{s:s, s:s}", "error", code, "message", msg);
 }
 
-static int64_t now_of(const api *a)
+/* One request being answered: the API and the engine it took from the pool. */
+typedef struct job {
+    api *api;
+    mc_engine *engine;
+    const mc_catalogue *cat;
+    const mc_calendar *cal;
+    const char *key; /* the Idempotency-Key scoped to the caller (scope_key), or NULL */
+    char scoped[64 + 64 + API_MAX_KEY + 3];
+} job;
+
+static int64_t now_of(const job *a)
 {
-    return a->fixed_now != MC_NONE ? a->fixed_now : (int64_t)time(NULL);
+    return a->api->fixed_now != MC_NONE ? a->api->fixed_now : (int64_t)time(NULL);
+}
+
+/* ==== writing ============================================================================ */
+
+/* Takes the process's write lock before an engine call that writes; false with a 503 when the
+ * server began to stop while this request waited (it starts no transaction the stop would cut
+ * short). */
+static bool write_begin(job *a, api_response *out)
+{
+    pthread_mutex_lock(&a->api->write_lock);
+    if (atomic_load(&a->api->stopping)) {
+        pthread_mutex_unlock(&a->api->write_lock);
+        api_error(out, 503, "unavailable", "the server is stopping: try again later");
+        out->retry_after = API_RETRY_AFTER_S;
+        return false;
+    }
+    return true;
+}
+
+static void write_end(job *a)
+{
+    pthread_mutex_unlock(&a->api->write_lock);
 }
 
 /* ==== who is asking ======================================================================= */
@@ -78,6 +111,31 @@ static const char *acting_role(const principal *p, json_t *body, api_response *o
     return as;
 }
 
+/* Checks the request's Idempotency-Key and scopes it to the caller: the engine sees
+ * "ACTOR<US>SUBJECT<US>KEY" (US, 0x1f, cannot be in a header), so that two callers using the
+ * same key never meet. false with a 400 in out. */
+static bool scope_key(job *a, const principal *p, const api_request *rq, api_response *out)
+{
+    const char *k = rq->idempotency_key;
+    a->key = NULL;
+    if (k == NULL) {
+        return true;
+    }
+    size_t n = strlen(k);
+    bool printable = n > 0 && n <= API_MAX_KEY;
+    for (size_t i = 0; printable && i < n; i++) {
+        printable = k[i] > 0x20 && k[i] < 0x7f;
+    }
+    if (!printable) {
+        api_error(out, 400, "bad-request",
+                  "the Idempotency-Key must be 1 to %d visible ASCII characters", API_MAX_KEY);
+        return false;
+    }
+    snprintf(a->scoped, sizeof a->scoped, "%s\x1f%s\x1f%s", p->actor, p->subject, k);
+    a->key = a->scoped;
+    return true;
+}
+
 /* ==== answers ============================================================================= */
 
 /* The answer to a refused or failed engine operation. */
@@ -121,8 +179,23 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
     }
 }
 
+/* The answer to a failed operation that may carry the caller's Idempotency-Key: the engine's
+ * message names the key as the caller sent it, not as scope_key made it. */
+static void op_failure(const job *a, const api_request *rq, api_response *out, int rc,
+                       const mc_result *res, mc_error *err)
+{
+    char *at = a->key ? strstr(err->msg, a->key) : NULL;
+    if (at != NULL) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%.*s%s%s", (int)(at - err->msg), err->msg, rq->idempotency_key,
+                 at + strlen(a->key));
+        memcpy(err->msg, msg, sizeof msg);
+    }
+    engine_failure(out, rc, res, err);
+}
+
 typedef struct history_ctx {
-    const api *a;
+    const job *a;
     json_t *list;
 } history_ctx;
 
@@ -133,8 +206,10 @@ static int history_one(void *ud, const mc_event_row *ev)
     return 0;
 }
 
-/* Loads dossier id as of now for p: 0, or an answer in out (404, 403). */
-static int load_for(api *a, const principal *p, int64_t id, mc_dossier *d, api_response *out)
+/* Loads dossier id as of now for p: 0, or an answer in out (404, 403). Every read of one
+ * dossier by its number passes here after the permission check: the place for the access log
+ * (issue 14, item 8) to record who read it. */
+static int load_for(job *a, const principal *p, int64_t id, mc_dossier *d, api_response *out)
 {
     mc_error err;
     int rc = mc_engine_get(a->engine, id, now_of(a), d, &err);
@@ -189,7 +264,7 @@ static json_t *actions_of(const mc_dossier *d, const principal *p)
 
 /* The dossier as it stands, with what p may do, and its history when asked (a GET; the answer
  * of an operation leaves it out, to stay small). */
-static void answer_dossier(api *a, const principal *p, int64_t id, int status, bool replayed,
+static void answer_dossier(job *a, const principal *p, int64_t id, int status, bool replayed,
                            bool with_history, api_response *out)
 {
     mc_dossier d;
@@ -329,7 +404,7 @@ static bool opt_pairs(json_t *body, const char *key, mc_kv **pairs, size_t *n, c
 
 /* ==== the operations ====================================================================== */
 
-static void post_dossier(api *a, const principal *p, const api_request *rq, api_response *out)
+static void post_dossier(job *a, const principal *p, const api_request *rq, api_response *out)
 {
     json_t *body = parse_body(rq, out);
     if (body == NULL) {
@@ -373,15 +448,30 @@ static void post_dossier(api *a, const principal *p, const api_request *rq, api_
         api_error(out, 403, "forbidden", "procedure '%s' belongs to another agency", procedure);
         goto done;
     }
-    mc_submit s = {procedure,           fields,  nfields, attach, nattach, channel, now,
-                   rq->idempotency_key, p->actor};
+    mc_submit s = {procedure, fields, nfields, attach, nattach, channel, now, a->key, p->actor};
     mc_result res;
     mc_error err;
+    if (!write_begin(a, out)) {
+        goto done;
+    }
     int rc = mc_engine_submit(a->engine, &s, &res, &err);
+    write_end(a);
     if (rc != 0) {
-        engine_failure(out, rc, &res, &err);
+        op_failure(a, rq, out, rc, &res, &err);
+    } else if (res.replayed) {
+        /* The first request's dossier, to a caller who may read it, and to no one else. */
+        mc_dossier d;
+        if (load_for(a, p, res.dossier, &d, out) != 0) {
+            json_decref(out->body);
+            api_error(out, 404, "not-found",
+                      "the first request with this Idempotency-Key filed a dossier this token "
+                      "may not see");
+            goto done;
+        }
+        mc_dossier_free(&d);
+        answer_dossier(a, p, res.dossier, 200, true, false, out);
     } else {
-        answer_dossier(a, p, res.dossier, res.replayed ? 200 : 201, res.replayed, false, out);
+        answer_dossier(a, p, res.dossier, 201, false, false, out);
     }
 done:
     free(fields);
@@ -390,7 +480,7 @@ done:
     json_decref(body);
 }
 
-static void post_event(api *a, const principal *p, int64_t id, const api_request *rq,
+static void post_event(job *a, const principal *p, int64_t id, const api_request *rq,
                        api_response *out)
 {
     json_t *body = parse_body(rq, out);
@@ -419,13 +509,17 @@ static void post_event(api *a, const principal *p, int64_t id, const api_request
     mc_dossier_free(&d);
     mc_fire f = {id,        event,
                  role,      {note, docs, ndocs, disputes, ndisputes, set, nset, attach, nattach},
-                 now_of(a), rq->idempotency_key,
+                 now_of(a), a->key,
                  p->actor};
     mc_result res;
     mc_error err;
+    if (!write_begin(a, out)) {
+        goto done;
+    }
     int rc = mc_engine_fire(a->engine, &f, &res, &err);
+    write_end(a);
     if (rc != 0) {
-        engine_failure(out, rc, &res, &err);
+        op_failure(a, rq, out, rc, &res, &err);
     } else {
         answer_dossier(a, p, id, 200, res.replayed, false, out);
     }
@@ -439,7 +533,7 @@ done:
     json_decref(body);
 }
 
-static void post_apology(api *a, const principal *p, int64_t id, const api_request *rq,
+static void post_apology(job *a, const principal *p, int64_t id, const api_request *rq,
                          api_response *out)
 {
     json_t *body = parse_body(rq, out);
@@ -462,12 +556,16 @@ static void post_apology(api *a, const principal *p, int64_t id, const api_reque
         goto done;
     }
     mc_dossier_free(&d);
-    mc_apology ap = {id, role, date, reason, now_of(a), rq->idempotency_key, p->actor};
+    mc_apology ap = {id, role, date, reason, now_of(a), a->key, p->actor};
     mc_result res;
     mc_error err;
+    if (!write_begin(a, out)) {
+        goto done;
+    }
     int rc = mc_engine_apologize(a->engine, &ap, &res, &err);
+    write_end(a);
     if (rc != 0) {
-        engine_failure(out, rc, &res, &err);
+        op_failure(a, rq, out, rc, &res, &err);
     } else {
         answer_dossier(a, p, id, 200, res.replayed, false, out);
     }
@@ -476,7 +574,7 @@ done:
 }
 
 typedef struct list_ctx {
-    const api *a;
+    const job *a;
     const principal *p;
     const char *agency; /* ?agency=, or NULL */
     json_t *list;
@@ -506,12 +604,16 @@ static int overdue_first(const void *x, const void *y)
     return ia < ib ? -1 : ia > ib;
 }
 
-static void get_list(api *a, const principal *p, const api_request *rq, api_response *out)
+static void get_list(job *a, const principal *p, const api_request *rq, api_response *out)
 {
     size_t changed;
     mc_error err;
     /* Due timers and overdue marks first, so that the list is true as of now. */
+    if (!write_begin(a, out)) {
+        return;
+    }
     int rc = mc_engine_tick(a->engine, now_of(a), &changed, &err);
+    write_end(a);
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
     f.state = rq->q_state;
     f.overdue_only = rq->q_overdue != NULL && strcmp(rq->q_overdue, "0") != 0 &&
@@ -543,7 +645,7 @@ static void get_list(api *a, const principal *p, const api_request *rq, api_resp
     out->body = json_pack("{s:o}", "dossiers", l.list);
 }
 
-static void get_explain(api *a, const principal *p, int64_t id, const api_request *rq,
+static void get_explain(job *a, const principal *p, int64_t id, const api_request *rq,
                         api_response *out)
 {
     mc_dossier d;
@@ -575,7 +677,7 @@ static json_t *diag_lines(const mc_diags *diags)
 }
 
 /* POST /api/registries/NAME/records: a CSV body, as `motcua registry import` reads. */
-static void post_records(api *a, const principal *p, const char *registry, const api_request *rq,
+static void post_records(job *a, const principal *p, const char *registry, const api_request *rq,
                          api_response *out)
 {
     if (!principal_has_role(p, "registrar")) {
@@ -598,8 +700,12 @@ static void post_records(api *a, const principal *p, const char *registry, const
         rc = mc_diags_new(&diags);
     }
     if (rc == 0) {
+        if (!write_begin(a, out)) {
+            goto done;
+        }
         rc = mc_registry_import(mc_engine_store(a->engine), a->cat, registry, src, now_of(a), diags,
                                 &count, &err);
+        write_end(a);
     }
     if (rc == MC_ECHECK) {
         api_error(out, 422, "invalid-field", "%s: nothing imported", name);
@@ -612,6 +718,7 @@ static void post_records(api *a, const principal *p, const char *registry, const
         out->status = 200;
         out->body = json_pack("{s:s, s:I}", "registry", registry, "imported", (json_int_t)count);
     }
+done:
     mc_diags_free(diags);
     mc_source_free(src);
 }
@@ -624,19 +731,52 @@ static int record_one(void *ud, const mc_record_row *rec)
     return 0;
 }
 
-/* GET /api/registries/records?subject=S */
-static void get_records(api *a, const principal *p, const char *subject, api_response *out)
+typedef struct about_ctx {
+    const char *agency, *subject;
+} about_ctx;
+
+static int about_one(void *ud, const mc_dossier_row *row)
+{
+    const about_ctx *x = ud;
+    return row->agency != NULL && row->subject != NULL && strcmp(row->agency, x->agency) == 0 &&
+           strcmp(row->subject, x->subject) == 0;
+}
+
+/* GET /api/registries/records?subject=S: a citizen's records are personal data. The registrar
+ * (who imports them) and an agency-wide token may read any; an officer only a subject of one of
+ * its agency's dossiers; an applicant only its own. */
+static void get_records(job *a, const principal *p, const char *subject, api_response *out)
 {
     if (subject == NULL || subject[0] == '\0') {
         api_error(out, 400, "bad-request", "say whose records: ?subject=S");
         return;
     }
-    if (is_applicant(p) && strcmp(subject, p->subject) != 0) {
-        api_error(out, 403, "forbidden", "an applicant may only look up its own records");
-        return;
-    }
-    json_t *list = json_array();
     mc_error err;
+    if (is_applicant(p)) {
+        if (strcmp(subject, p->subject) != 0) {
+            api_error(out, 403, "forbidden", "an applicant may only look up its own records");
+            return;
+        }
+    } else if (!principal_has_role(p, "registrar") && strcmp(p->agency, "*") != 0) {
+        about_ctx x = {p->agency, subject};
+        mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+        int found = p->agency[0]
+                        ? mc_store_dossier_each(mc_engine_store(a->engine), &f, about_one, &x, &err)
+                        : 0;
+        if (found < 0) {
+            engine_failure(out, found, NULL, &err);
+            return;
+        }
+        if (found == 0) {
+            api_error(out, 403, "forbidden",
+                      "an officer may only look up the records of a subject of one of its "
+                      "agency's dossiers");
+            return;
+        }
+    }
+    /* Reads of personal data go to the access log (issue 14, item 8): record this one here,
+     * with the principal's actor, the subject and the route. */
+    json_t *list = json_array();
     int rc = mc_store_records_of(mc_engine_store(a->engine), subject, record_one, list, &err);
     if (rc != 0) {
         json_decref(list);
@@ -648,7 +788,7 @@ static void get_records(api *a, const principal *p, const char *subject, api_res
 }
 
 /* GET /api/indicators?from=DATE&to=DATE: SPEC §9, the rows the token's agency may see. */
-static void get_indicators(api *a, const principal *p, const api_request *rq, api_response *out)
+static void get_indicators(job *a, const principal *p, const api_request *rq, api_response *out)
 {
     if (is_applicant(p)) {
         api_error(out, 403, "forbidden", "indicators are for officers");
@@ -699,7 +839,9 @@ static void get_indicators(api *a, const principal *p, const api_request *rq, ap
 
 /* ==== routing ============================================================================= */
 
-/* Reads "/api/dossiers/ID[/rest]": 1 with *id and *rest, 0 when the path is not that. */
+/* Reads "/api/dossiers/ID[/rest]" (the path as sent): 1 with *id and *rest, 0 when the path
+ * is not under /api/dossiers/, -1 when its segment is not exactly a dossier id: digits only,
+ * no leading zero, at most INT64_MAX, nothing encoded, nothing after it but "/". */
 static int dossier_path(const char *path, int64_t *id, const char **rest)
 {
     const char *prefix = "/api/dossiers/";
@@ -707,13 +849,20 @@ static int dossier_path(const char *path, int64_t *id, const char **rest)
         return 0;
     }
     const char *s = path + strlen(prefix);
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || v <= 0 || (*end != '\0' && *end != '/') || s[0] == '+' || s[0] == '-') {
+    size_t n = 0;
+    int64_t v = 0;
+    for (; s[n] >= '0' && s[n] <= '9'; n++) {
+        int digit = s[n] - '0';
+        if (v > (INT64_MAX - digit) / 10) {
+            return -1;
+        }
+        v = v * 10 + digit;
+    }
+    if (n == 0 || s[0] == '0' || (s[n] != '\0' && s[n] != '/')) {
         return -1;
     }
     *id = v;
-    *rest = end;
+    *rest = s + n;
     return 1;
 }
 
@@ -763,34 +912,14 @@ static bool console_file(const char *path, api_response *out)
     return false;
 }
 
-void api_handle(api *a, const api_request *rq, api_response *out)
+/* The endpoints of an authenticated request. */
+static void route(job *a, const principal *p, const api_request *rq, api_response *out)
 {
-    memset(out, 0, sizeof *out);
-    out->status = 500;
     bool get = strcmp(rq->method, "GET") == 0, post = strcmp(rq->method, "POST") == 0;
-    if (get && console_file(rq->path, out)) {
-        return;
-    }
-    if (strcmp(rq->path, "/api/health") == 0 && get) {
-        out->status = 200;
-        out->body =
-            json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue", mc_catalogue_hash(a->cat),
-                      "procedures", (json_int_t)mc_catalogue_procedure_names(a->cat));
-        return;
-    }
-    if (strncmp(rq->path, "/api/", 5) != 0) {
-        api_error(out, 404, "not-found", "no such endpoint: %s", rq->path);
-        return;
-    }
-    const principal *p = authenticate(a, rq, out);
-    if (p == NULL) {
-        return;
-    }
     int64_t id = 0;
     const char *rest = "";
     int is_dossier = dossier_path(rq->path, &id, &rest);
     char registry[128];
-    pthread_mutex_lock(&a->lock);
     if (strcmp(rq->path, "/api/whoami") == 0 && get) {
         json_t *roles = json_array();
         for (size_t i = 0; i < p->nroles; i++) {
@@ -824,14 +953,123 @@ void api_handle(api *a, const api_request *rq, api_response *out)
         post_records(a, p, registry, rq, out);
     } else if (strcmp(rq->path, "/api/indicators") == 0 && get) {
         get_indicators(a, p, rq, out);
-    } else if (is_dossier &&
-               (rest[0] == '\0' || !strcmp(rest, "/events") || !strcmp(rest, "/apology"))) {
+    } else if (is_dossier && (rest[0] == '\0' || !strcmp(rest, "/events") ||
+                              !strcmp(rest, "/apology") || !strcmp(rest, "/explain"))) {
         api_error(out, 405, "method", "%s is not allowed on %s", rq->method, rq->path);
     } else {
         api_error(out, 404, "not-found", "no such endpoint: %s %s", rq->method, rq->path);
     }
-    pthread_mutex_unlock(&a->lock);
+}
+
+void api_handle(api *a, const api_request *rq, api_response *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = 500;
+    bool get = strcmp(rq->method, "GET") == 0;
+    if (get && console_file(rq->path, out)) {
+        return;
+    }
+    if (strcmp(rq->path, "/api/health") == 0 && get) {
+        out->status = 200;
+        out->body =
+            json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue", mc_catalogue_hash(a->cat),
+                      "procedures", (json_int_t)mc_catalogue_procedure_names(a->cat));
+        return;
+    }
+    if (strncmp(rq->path, "/api/", 5) != 0) {
+        api_error(out, 404, "not-found", "no such endpoint: %s", rq->path);
+        return;
+    }
+    if (atomic_load(&a->stopping)) {
+        api_error(out, 503, "unavailable", "the server is stopping: try again later");
+        out->retry_after = API_RETRY_AFTER_S;
+        return;
+    }
+    const principal *p = authenticate(a, rq, out);
+    if (p == NULL) {
+        return;
+    }
+    job j = {a, NULL, a->cat, a->cal, NULL, ""};
+    if (!scope_key(&j, p, rq, out)) {
+        return;
+    }
+    /* A token may have a few requests running at once; one engine per request. */
+    pthread_mutex_lock(&a->pool_lock);
+    bool over = a->running[p->index] >= API_TOKEN_CONCURRENCY;
+    size_t slot = 0;
+    if (!over) {
+        a->running[p->index]++;
+        while (true) {
+            for (slot = 0; slot < a->nengines && a->taken[slot]; slot++) {
+            }
+            if (slot < a->nengines) {
+                break;
+            }
+            pthread_cond_wait(&a->pool_free, &a->pool_lock);
+        }
+        a->taken[slot] = true;
+    }
+    pthread_mutex_unlock(&a->pool_lock);
+    if (over) {
+        api_error(out, 429, "too-many-requests",
+                  "this token already has %d requests running: retry when one has finished",
+                  API_TOKEN_CONCURRENCY);
+        out->retry_after = API_RETRY_AFTER_S;
+        return;
+    }
+    j.engine = a->engines[slot];
+    route(&j, p, rq, out);
+    pthread_mutex_lock(&a->pool_lock);
+    a->taken[slot] = false;
+    a->running[p->index]--;
+    pthread_cond_signal(&a->pool_free);
+    pthread_mutex_unlock(&a->pool_lock);
     if (out->body == NULL) {
         api_error(out, 500, "internal", "out of memory");
     }
+}
+
+/* ==== the API's state ===================================================================== */
+
+int api_init(api *a, size_t n, mc_error *err)
+{
+    a->nengines = n;
+    a->engines = calloc(n, sizeof *a->engines);
+    a->rules = calloc(n, sizeof *a->rules);
+    a->taken = calloc(n, sizeof *a->taken);
+    a->running = calloc(tokens_count(a->tokens) + 1, sizeof *a->running);
+    atomic_init(&a->stopping, false);
+    pthread_mutex_init(&a->pool_lock, NULL);
+    pthread_cond_init(&a->pool_free, NULL);
+    pthread_mutex_init(&a->write_lock, NULL);
+    if (a->engines == NULL || a->rules == NULL || a->taken == NULL || a->running == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules)
+{
+    a->engines[i] = e;
+    a->rules[i] = rules;
+}
+
+void api_stop(api *a)
+{
+    atomic_store(&a->stopping, true);
+}
+
+void api_free(api *a)
+{
+    for (size_t i = 0; a->engines != NULL && i < a->nengines; i++) {
+        mc_engine_close(a->engines[i]);
+        mc_rules_free(a->rules ? a->rules[i] : NULL);
+    }
+    free(a->engines);
+    free(a->rules);
+    free(a->taken);
+    free(a->running);
+    pthread_mutex_destroy(&a->pool_lock);
+    pthread_cond_destroy(&a->pool_free);
+    pthread_mutex_destroy(&a->write_lock);
 }

@@ -10,24 +10,56 @@
 
 #include "motcua/catalogue.h"
 #include "motcua/engine.h"
+#include "motcua/rules.h"
 #include "tokens.h"
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
-enum { API_MAX_BODY = 64 * 1024 };
+enum {
+    API_MAX_BODY = 64 * 1024,
+    API_MAX_KEY = 200,         /* bytes of an Idempotency-Key */
+    API_TOKEN_CONCURRENCY = 4, /* requests one token may have running at once */
+    API_RETRY_AFTER_S = 1,     /* what a 429 or 503 tells the client to wait */
+};
 
+/* The API's state, shared by the server's threads. The caller sets cat, cal, tokens and
+ * fixed_now, then api_init and api_set_engine for each engine; api_free undoes it all. */
 typedef struct api {
     const mc_catalogue *cat;
-    mc_engine *engine; /* one store connection: requests take `lock` in turn */
     const mc_calendar *cal;
     const tokens *tokens;
     int64_t fixed_now; /* MC_NONE: the computer's clock */
-    pthread_mutex_t lock;
+
+    /* A pool of engines on the same store, each with its own rules sandbox (a Lua state serves
+     * one thread at a time): a request takes one for its duration, so that requests on
+     * different dossiers run side by side. SQLite's WAL lets reads go on while one writes. */
+    mc_engine **engines;
+    mc_rules **rules;
+    bool *taken;
+    size_t nengines;
+    unsigned *running; /* requests running per token (principal.index) */
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_free;
+    /* Held around every engine call that writes: this process's writers queue here and are
+     * woken at once, instead of polling in SQLite's busy back-off. Reads take no lock. */
+    pthread_mutex_t write_lock;
+    atomic_bool stopping; /* set by api_stop: new requests are answered 503 */
 } api;
 
+/* Prepares a for n engines. MC_ENOMEM. */
+int api_init(api *a, size_t n, mc_error *err);
+/* Gives a engine i and the rules it runs (both owned by a from now on). */
+void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules);
+/* From now on, requests not yet at the store are answered 503 (the server is stopping). */
+void api_stop(api *a);
+/* Closes the engines and frees what api_init made (not cat, cal or tokens). */
+void api_free(api *a);
+
 typedef struct api_request {
-    const char *method, *path;
+    const char *method;
+    const char *path;            /* as sent, not percent-decoded, without the query */
     const char *authorization;   /* the header, or NULL */
     const char *idempotency_key; /* or NULL */
     const char *body;            /* NUL-terminated, or NULL */
@@ -38,13 +70,15 @@ typedef struct api_request {
 
 typedef struct api_response {
     int status;
-    json_t *body; /* owned by the caller */
+    json_t *body;    /* owned by the caller */
+    int retry_after; /* seconds for a Retry-After header, or 0 */
     /* or a file of the console, served as it is */
     const unsigned char *raw;
     size_t raw_len;
     const char *content_type;
 } api_response;
 
+/* Answers rq. Thread-safe: the server calls it from all its threads at once. */
 void api_handle(api *a, const api_request *rq, api_response *out);
 
 /* The answer of an error: {"error": code, "message": msg}. */

@@ -1,7 +1,10 @@
 /* `motcua serve --listen HOST:PORT --db FILE --tokens FILE` (docs/api.md): the API of api.c on
  * a socket, with libmicrohttpd (Debian's libmicrohttpd-dev: a small, well-kept embedded HTTP
- * server that handles parsing, connection limits and slow clients for us). Stops on SIGINT or
- * SIGTERM. */
+ * server that handles parsing and connections). What this file adds is what a public server
+ * needs around it: a thread per connection and a pool of engines, each with its own rules
+ * sandbox (a slow rule holds one request, never the others), a limit of connections per client
+ * address, a deadline for receiving a whole request that trickling bytes does not reset, and a stop
+ * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "api.h"
 #include "cli.h"
 
@@ -10,12 +13,168 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { CONNECTION_LIMIT = 256, CONNECTION_TIMEOUT_S = 10, THREADS = 4 };
+/* Limits against clients that hold connections (docs/api.md, "Limits"). */
+enum {
+    ENGINES = 16,            /* requests that may be at the engine at once, each with its own */
+    CONNECTION_LIMIT = 1024, /* at most; lowered to what the open-files limit allows */
+    THREAD_STACK = 2 << 20,  /* bytes: a thread per connection, with a Lua call and SQLite in it */
+    PER_ADDRESS_LIMIT = 64,  /* connections one client address may hold at once */
+    IDLE_TIMEOUT_S = 10,     /* a connection silent this long is closed */
+    RECEIVE_DEADLINE_MS = 10000, /* a request's headers and body must all arrive within this */
+    WATCH_PERIOD_MS = 200,       /* how often the watchdog looks */
+    STOP_GRACE_MS = 1000,        /* requests still running this long after SIGTERM are abandoned */
+    PATH_MAX_BYTES = 1024,
+};
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ==== connections and the receive deadline ================================================ */
+
+/* A connection, from accept to close (libmicrohttpd's socket context). libmicrohttpd's own
+ * timeout restarts on every byte, so a client trickling one byte a second holds a slot
+ * forever; the watchdog closes any connection whose current request has not fully arrived
+ * RECEIVE_DEADLINE_MS after it began to be awaited (accept, or the end of the previous
+ * response on a kept-alive connection). */
+typedef struct conn {
+    int fd;
+    int64_t since_ms;          /* when the current request began to be awaited */
+    bool receiving;            /* its headers or body are still arriving */
+    bool cut;                  /* the watchdog shut it down */
+    char path[PATH_MAX_BYTES]; /* the request's path as sent (uri_log) */
+    bool path_too_long;
+    struct conn *prev, *next;
+} conn;
+
+typedef struct watch {
+    pthread_mutex_t lock; /* the list and since_ms, receiving, cut of each conn */
+    pthread_cond_t wake;
+    conn *head;
+    bool stop;
+    size_t cut; /* connections cut so far */
+} watch;
+
+/* libmicrohttpd notifies CLOSED before it closes the socket (daemon.c, cleanup of a
+ * connection), and the entry leaves the list under the lock the watchdog holds while it calls
+ * shutdown: the watchdog never touches an fd that may have been reused. */
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    watch *w = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn *k = calloc(1, sizeof *k);
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = k;
+        if (k == NULL) {
+            return;
+        }
+        k->fd = info ? info->connect_fd : -1;
+        k->since_ms = monotonic_ms();
+        k->receiving = true;
+        pthread_mutex_lock(&w->lock);
+        k->next = w->head;
+        if (w->head != NULL) {
+            w->head->prev = k;
+        }
+        w->head = k;
+        pthread_mutex_unlock(&w->lock);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context != NULL) {
+        conn *k = *socket_context;
+        pthread_mutex_lock(&w->lock);
+        if (k->prev != NULL) {
+            k->prev->next = k->next;
+        } else {
+            w->head = k->next;
+        }
+        if (k->next != NULL) {
+            k->next->prev = k->prev;
+        }
+        pthread_mutex_unlock(&w->lock);
+        free(k);
+        *socket_context = NULL;
+    }
+}
+
+static void set_receiving(watch *w, conn *k, bool receiving)
+{
+    if (k != NULL) {
+        pthread_mutex_lock(&w->lock);
+        k->receiving = receiving;
+        k->since_ms = monotonic_ms();
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
+static void *watchdog(void *arg)
+{
+    watch *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        int64_t now = monotonic_ms();
+        for (conn *k = w->head; k != NULL; k = k->next) {
+            if (k->receiving && !k->cut && k->fd >= 0 && now - k->since_ms > RECEIVE_DEADLINE_MS) {
+                shutdown(k->fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
+                k->cut = true;
+                w->cut++;
+            }
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)WATCH_PERIOD_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&w->wake, &w->lock, &until);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+/* The request line has arrived: keep its path as sent. libmicrohttpd hands the handler a
+ * percent-decoded path, in which "/api/dossiers/1%00" reads "/api/dossiers/1"; the API routes
+ * on the bytes the client sent. */
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    conn *k = conn_of(c);
+    if (k != NULL) {
+        size_t n = strcspn(uri, "?#");
+        k->path_too_long = n >= sizeof k->path;
+        n = k->path_too_long ? 0 : n;
+        memcpy(k->path, uri, n);
+        k->path[n] = '\0';
+    }
+    return NULL;
+}
+
+/* ==== requests ============================================================================ */
+
+typedef struct server {
+    api api;
+    watch watch;
+} server;
 
 /* A request being received. */
 typedef struct req {
@@ -27,8 +186,7 @@ typedef struct req {
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode why)
 {
-    (void)cls;
-    (void)c;
+    server *sv = cls;
     (void)why;
     req *r = *con_cls;
     if (r != NULL) {
@@ -36,9 +194,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
         free(r);
         *con_cls = NULL;
     }
+    /* A kept-alive connection now awaits its next request, under the same deadline. */
+    set_receiving(&sv->watch, conn_of(c), true);
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body)
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body,
+                                 int retry_after)
 {
     char *text = body ? json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);
@@ -56,6 +217,11 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *b
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", retry_after);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -84,9 +250,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                size_t *upload_size, void **con_cls)
 {
     (void)version;
-    api *a = cls;
+    (void)url; /* percent-decoded: the path as sent is in the connection (uri_log) */
+    server *sv = cls;
+    conn *k = conn_of(c);
     req *r = *con_cls;
+    api_response out = {500, NULL, 0, NULL, 0, NULL};
     if (r == NULL) {
+        /* The headers are in. A body announced larger than the API takes is refused before
+         * it is read (libmicrohttpd then closes the connection). */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > API_MAX_BODY)) {
+            set_receiving(&sv->watch, k, false);
+            api_error(&out, 413, "too-large", "the body is larger than %d bytes", API_MAX_BODY);
+            return send_json(c, out.status, out.body, 0);
+        }
         r = calloc(1, sizeof *r);
         *con_cls = r;
         return r ? MHD_YES : MHD_NO;
@@ -102,19 +279,28 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             r->len += *upload_size;
             r->body[r->len] = '\0';
         } else {
-            r->too_large = true; /* read and drop the rest, then answer 413 */
+            r->too_large = true; /* read and drop the rest (within the deadline), then 413 */
         }
         *upload_size = 0;
         return MHD_YES;
     }
-    api_response out = {500, NULL, NULL, 0, NULL};
+    /* All of the request is in: from here on, the time is the server's. */
+    set_receiving(&sv->watch, k, false);
     if (r->too_large) {
         api_error(&out, 413, "too-large", "the body is larger than %d bytes", API_MAX_BODY);
-        return send_json(c, out.status, out.body);
+        return send_json(c, out.status, out.body, 0);
+    }
+    if (k == NULL) {
+        api_error(&out, 500, "internal", "out of memory");
+        return send_json(c, out.status, out.body, 0);
+    }
+    if (k->path_too_long) {
+        api_error(&out, 414, "too-long", "the path is longer than %d bytes", PATH_MAX_BYTES - 1);
+        return send_json(c, out.status, out.body, 0);
     }
     api_request rq = {
         .method = method,
-        .path = url,
+        .path = k->path,
         .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
         .idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key"),
         .body = r->body,
@@ -127,11 +313,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .q_subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
         .q_agency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agency"),
     };
-    api_handle(a, &rq, &out);
+    api_handle(&sv->api, &rq, &out);
     if (out.raw != NULL) {
         return send_file(c, &out);
     }
-    return send_json(c, out.status, out.body);
+    return send_json(c, out.status, out.body, out.retry_after);
 }
 
 /* "HOST:PORT" (an IPv4 address) into addr. */
@@ -166,6 +352,106 @@ int cmd_hash_token(cli *c)
     return EXIT_OK;
 }
 
+/* One engine of the pool: its own rules sandbox, loaded from the catalogue's rules/ (the
+ * catalogue itself, immutable, is shared). */
+static int open_engine(cli *c, const mc_catalogue *cat, mc_engine **e, mc_rules **rules,
+                       mc_error *err)
+{
+    *e = NULL;
+    *rules = NULL;
+    mc_rules_opts opts;
+    if (cli_rule_opts(c, &opts) != 0) {
+        return mc_error_set(err, MC_EUSAGE, "the rule options are wrong");
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/rules", c->catalogue ? c->catalogue : ".");
+    mc_diags *diags = NULL;
+    int rc = mc_diags_new(&diags) ? mc_error_set(err, MC_ENOMEM, "out of memory") : 0;
+    if (rc == 0) {
+        rc = mc_rules_new(rules, &opts, err);
+    }
+    if (rc == 0) {
+        rc = mc_rules_load_dir(*rules, dir, diags, err);
+    }
+    if (rc == 0) {
+        rc = mc_engine_open(e, cat, *rules, c->db ? c->db : "motcua.db", err);
+    }
+    if (rc != 0) {
+        mc_rules_free(*rules);
+        *rules = NULL;
+    }
+    mc_diags_free(diags);
+    return rc;
+}
+
+/* Room for the connections: the open-files limit raised to what the system allows, and the
+ * connection limit kept below it. */
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        return 256;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+        if (want > rl.rlim_cur) {
+            rl.rlim_cur = want;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
+    rlim_t room = rl.rlim_cur > 64 + 4 * ENGINES ? rl.rlim_cur - 64 - 4 * ENGINES : 16;
+    return room < CONNECTION_LIMIT ? (unsigned)room : CONNECTION_LIMIT;
+}
+
+typedef struct stopper {
+    struct MHD_Daemon *d;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    bool done;
+} stopper;
+
+static void *stop_daemon(void *arg)
+{
+    stopper *st = arg;
+    MHD_stop_daemon(st->d);
+    pthread_mutex_lock(&st->lock);
+    st->done = true;
+    pthread_cond_signal(&st->done_cond);
+    pthread_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+/* Stops d, waiting at most STOP_GRACE_MS for the requests still running. false when some did
+ * not finish in time: the caller then ends the process without waiting for them (each runs in
+ * a transaction of its own, which SQLite rolls back). */
+static bool stop_within_grace(struct MHD_Daemon *d)
+{
+    stopper st = {d, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+    pthread_t t;
+    if (pthread_create(&t, NULL, stop_daemon, &st) != 0) {
+        MHD_stop_daemon(d);
+        return true;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)(STOP_GRACE_MS % 1000) * 1000000L;
+    until.tv_sec += STOP_GRACE_MS / 1000 + until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&st.lock);
+    while (!st.done) {
+        if (pthread_cond_timedwait(&st.done_cond, &st.lock, &until) != 0) {
+            break;
+        }
+    }
+    bool done = st.done;
+    pthread_mutex_unlock(&st.lock);
+    if (done) {
+        pthread_join(t, NULL);
+    }
+    return done;
+}
+
 int cmd_serve(cli *c)
 {
     if (c->nargs != 0) {
@@ -179,30 +465,51 @@ int cmd_serve(cli *c)
     if (parse_listen(listen, &addr) != 0) {
         return cli_usage_error("--listen takes an IPv4 HOST:PORT, not '%s'", listen);
     }
-    api a;
-    memset(&a, 0, sizeof a);
-    a.fixed_now = MC_NONE;
+    server *sv = calloc(1, sizeof *sv);
+    if (sv == NULL) {
+        fprintf(stderr, "motcua: out of memory\n");
+        return EXIT_FAIL;
+    }
+    api *a = &sv->api;
+    a->fixed_now = MC_NONE;
     mc_catalogue *cat = NULL;
     mc_rules *rules = NULL;
     mc_diags *diags = NULL;
     tokens *tok = NULL;
+    bool started = false;
     mc_error err;
     mc_error_clear(&err);
     int status = EXIT_OK;
     int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
     if (rc == 0) {
-        a.cat = cat;
-        a.cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
-                                                   : mc_calendar_builtin();
-        if (c->now != NULL && cli_now(c, a.cal, &a.fixed_now) != EXIT_OK) {
+        a->cat = cat;
+        a->cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
+                                                    : mc_calendar_builtin();
+        if (c->now != NULL && cli_now(c, a->cal, &a->fixed_now) != EXIT_OK) {
             status = EXIT_USAGE;
             goto done;
         }
         rc = tokens_load(&tok, c->tokens, &err);
     }
     if (rc == 0) {
-        a.tokens = tok;
-        rc = mc_engine_open(&a.engine, cat, rules, c->db ? c->db : "motcua.db", &err);
+        a->tokens = tok;
+        rc = api_init(a, ENGINES, &err);
+        started = true;
+    }
+    /* The first engine runs the rules cli_load checked the catalogue against; each other its
+     * own copy. */
+    for (size_t i = 0; rc == 0 && i < ENGINES; i++) {
+        mc_engine *e = NULL;
+        mc_rules *r = rules;
+        if (i == 0) {
+            rc = mc_engine_open(&e, cat, r, c->db ? c->db : "motcua.db", &err);
+            rules = rc == 0 ? NULL : rules;
+        } else {
+            rc = open_engine(c, cat, &e, &r, &err);
+        }
+        if (rc == 0) {
+            api_set_engine(a, i, e, r);
+        }
     }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
@@ -212,19 +519,33 @@ int cmd_serve(cli *c)
         status = rc == MC_ESYNTAX || rc == MC_ECHECK ? EXIT_FAIL : cli_exit_for(rc);
         goto done;
     }
-    pthread_mutex_init(&a.lock, NULL);
     /* The threads of the server inherit a mask without these: the main thread waits for them. */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    watch *w = &sv->watch;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    pthread_t watcher;
+    if (pthread_create(&watcher, NULL, watchdog, w) != 0) {
+        fprintf(stderr, "motcua: cannot start a thread\n");
+        status = EXIT_IO;
+        goto done_watch;
+    }
+    /* A thread per connection: in libmicrohttpd's pool mode a connection stays on the worker
+     * that accepted it, so one request waiting for a rule or for the write lock would stall
+     * every other connection of its worker. Here it stalls only its own; the engines, the
+     * costly part, are pooled apart (api.h). */
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, &a,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS, MHD_OPTION_NOTIFY_COMPLETED, completed,
-        NULL, MHD_OPTION_END);
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, handler, sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)PER_ADDRESS_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, w, MHD_OPTION_URI_LOG_CALLBACK, uri_log,
+        NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, sv, MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "motcua: cannot listen on %s\n", listen);
         status = EXIT_IO;
@@ -237,14 +558,30 @@ int cmd_serve(cli *c)
         fflush(stdout);
         int sig;
         sigwait(&stop, &sig);
-        MHD_stop_daemon(d);
+        api_stop(a);
+        if (!stop_within_grace(d)) {
+            fprintf(stderr, "motcua: stopped with requests still running (their transactions "
+                            "are rolled back)\n");
+            fflush(NULL);
+            _exit(EXIT_OK);
+        }
     }
-    pthread_mutex_destroy(&a.lock);
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(watcher, NULL);
+done_watch:
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->wake);
 done:
-    mc_engine_close(a.engine);
+    if (started) {
+        api_free(a);
+    }
     tokens_free(tok);
     mc_catalogue_free(cat);
     mc_rules_free(rules);
     mc_diags_free(diags);
+    free(sv);
     return status;
 }

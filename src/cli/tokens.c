@@ -175,6 +175,7 @@ int tokens_load(tokens **out, const char *path, mc_error *err)
                 t->e = grown ? grown : t->e;
             }
             if (rc == 0) {
+                e.who.index = t->n;
                 t->e[t->n++] = e;
             }
         }
@@ -197,6 +198,11 @@ void tokens_free(tokens *t)
         free(t->e);
         free(t);
     }
+}
+
+size_t tokens_count(const tokens *t)
+{
+    return t->n;
 }
 
 const principal *tokens_find(const tokens *t, const char *token)

@@ -25,6 +25,7 @@ typedef struct principal {
     size_t nroles;
     char agency[96];  /* "" for none */
     char subject[64]; /* applicants only */
+    size_t index;     /* its line among the tokens, 0 to tokens_count - 1 */
 } principal;
 
 typedef struct tokens tokens;
@@ -33,6 +34,8 @@ typedef struct tokens tokens;
  * unreadable file MC_EIO. */
 int tokens_load(tokens **out, const char *path, mc_error *err);
 void tokens_free(tokens *t);
+/* How many tokens t holds (principal.index is below it). */
+size_t tokens_count(const tokens *t);
 /* The principal of token, or NULL when no line has its hash (compared in constant time). */
 const principal *tokens_find(const tokens *t, const char *token);
 /* "blake2b:" and the 64 hex digits of token's BLAKE2b-256. */
