@@ -16,15 +16,8 @@ cleanup() {
 }
 trap cleanup EXIT
 n=0
-todo=""
-ok() { n=$((n + 1)); echo "ok $n - $1$todo"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1$todo"; shift; for line in "$@"; do echo "# $line"; done; }
-# Tests between `pending` and `done_pending` need the engine's part of issue 14, item 1 (a
-# request id remembers a fingerprint of the whole operation and refuses other inputs): until
-# that branch is merged they fail as TAP TODO, which tools/run-tests.sh shows apart. Remove
-# the two calls once it is.
-pending() { todo=" # TODO needs the engine's fingerprinted request ids (issue 14, item 1)"; }
-done_pending() { todo=""; }
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; shift; for line in "$@"; do echo "# $line"; done; }
 
 for tool in curl python3; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -212,14 +205,12 @@ expect 200 replayed true "A's same request again is a replay" a-secret POST /api
     "$(birth 079123456789)" -H "Idempotency-Key: portal-0001"
 [ "$(member id)" = "$a_id" ] && ok "the replay answers A's own dossier" ||
     fail "the replay answers A's own dossier" "id $(member id), wanted $a_id"
-pending
 expect 409 error conflict "A's key with another body: 409 conflict" a-secret POST /api/dossiers \
     '{"procedure":"birth-registration","fields":{"citizen-id":"079123456789","parents-married":true}}' \
     -H "Idempotency-Key: portal-0001"
 grep -q "portal-0001" "$tmp/r" && ! grep -q 'u001f' "$tmp/r" &&
     ok "the conflict names the key as the caller sent it" ||
     fail "the conflict names the key as the caller sent it" "$(head -c 300 "$tmp/r")"
-done_pending
 expect 409 error conflict "A's key for another operation: 409 conflict" a-secret \
     POST "/api/dossiers/$a_id/events" '{"event":"withdraw"}' -H "Idempotency-Key: portal-0001"
 
@@ -246,16 +237,13 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
             "$url/api/dossiers" >"$tmp/ten.$i.status"
     fi
 done
-pending
 created=$(cat "$tmp"/ten.*.status | grep -c '^20[01]$')
 conflicts=$(cat "$tmp"/ten.*.status | grep -c '^409$')
 [ "$created" = 1 ] && [ "$conflicts" = 9 ] && ok "ten at once under one key: one filed, nine 409" ||
     fail "ten at once under one key: one filed, nine 409" "statuses (then 429 retried): $statuses" \
         "$(cat "$tmp"/ten.*.status | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
-done_pending
 [ $((after - before)) = 1 ] && ok "ten at once under one key: the store holds exactly one more dossier" ||
     fail "ten at once under one key: the store holds exactly one more dossier" "before $before, after $after"
-pending
 own=1
 for i in 0 1 2 3 4 5 6 7 8 9; do
     s=$(cat "$tmp/ten.$i.status")
@@ -265,7 +253,6 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 done
 [ "$own" = 1 ] && ok "ten at once under one key: whoever is answered a dossier gets its own" ||
     fail "ten at once under one key: whoever is answered a dossier gets its own" "$statuses"
-done_pending
 
 expect 400 error bad-request "an empty Idempotency-Key: 400" clerk-secret POST /api/dossiers \
     "$(birth 079000000301)" -H "Idempotency-Key;"
