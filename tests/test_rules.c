@@ -102,7 +102,7 @@ static bool holds_cb(void *ud, const char *reg, const char *doc, const char *sub
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    mc_rules_opts opts = {1 << 20, 100000};
+    mc_rules_opts opts = {1 << 20, 100000, MC_RULES_TIME_MS};
     assert_int_equal(mc_rules_new(&f->rules, &opts, NULL), 0);
     mc_diags *d;
     assert_int_equal(mc_diags_new(&d), 0);
