@@ -146,6 +146,9 @@ static int match_class(int c, int cl)
     case 'x':
         res = isxdigit(c);
         break;
+    case 'z': /* deprecated in Lua 5.2, still accepted by 5.4 */
+        res = (c == 0);
+        break;
     default:
         return cl == c;
     }

@@ -530,14 +530,26 @@ static int safe_setmetatable(lua_State *L)
  * under the count hook and the deadline. Lua runs a handler at throw time; when the error is a
  * kill raised inside the count hook, hooks are off there, and the handler would run unbounded
  * (`xpcall(error, function() while true do end end)`). The handler therefore no longer sees
- * the stack of the error (rules have no debug library to look at it). When the handler itself
- * raises, xpcall returns false and the handler's error. */
-static int xpcall_handled(lua_State *L, int status, lua_KContext ctx)
+ * the stack of the error (rules have no debug library to look at it). As in Lua, a handler that
+ * raises is called again with its own error, and after XPCALL_TRIES failures xpcall returns
+ * false, "error in error handling". */
+enum { XPCALL_TRIES = 8 };
+
+static int xpcall_handled(lua_State *L, int status, lua_KContext tries)
 {
-    (void)L;
-    (void)status;
-    (void)ctx;
-    return 2; /* false, and the handler's result or error */
+    /* [f, handler, true, error, false, result or error of the handler] */
+    if (status == LUA_OK || status == LUA_YIELD) {
+        return 2;
+    }
+    if (tries >= XPCALL_TRIES) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "error in error handling");
+        return 2;
+    }
+    lua_pushvalue(L, 2);
+    lua_insert(L, -2);
+    int st = lua_pcallk(L, 1, 1, 0, tries + 1, xpcall_handled);
+    return xpcall_handled(L, st, tries + 1);
 }
 
 static int xpcall_done(lua_State *L, int status, lua_KContext extra)
@@ -549,8 +561,8 @@ static int xpcall_done(lua_State *L, int status, lua_KContext extra)
     lua_pushboolean(L, 0);
     lua_pushvalue(L, 2);
     lua_pushvalue(L, -3);
-    int st = lua_pcallk(L, 1, 1, 0, 0, xpcall_handled);
-    return xpcall_handled(L, st, 0);
+    int st = lua_pcallk(L, 1, 1, 0, 1, xpcall_handled);
+    return xpcall_handled(L, st, 1);
 }
 
 static int safe_xpcall(lua_State *L)
