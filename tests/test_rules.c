@@ -8,6 +8,11 @@
 #include "motcua/rules.h"
 #include "buf.h"
 
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <stdlib.h>
 #include <time.h>
 
 static const char civil_lua[] =
@@ -684,6 +689,91 @@ static void test_rules__patterns_follow_lua(void **state)
     mc_rules_free(r);
 }
 
+/* Random patterns and subjects, matched by the sandbox and by liblua5.4's own string library
+ * in a plain state: the results (or error messages) must be the same. */
+static const char diff_lua[] =
+    "local function ser(...) local t = {} for i = 1, select('#', ...) do local v = select(i, "
+    "...) t[i] = type(v) == 'string' and string.format('%q', v) or tostring(v) end return "
+    "table.concat(t, ' ') end\n"
+    "function run(d)\n"
+    "  local s, p = d.fields.s, d.fields.p\n"
+    "  local g = {}\n"
+    "  local ok, e = pcall(function() for a, b in string.gmatch(s, p) do g[#g + 1] = "
+    "tostring(a) .. '/' .. tostring(b) end end)\n"
+    "  return false, ser(pcall(string.find, s, p)) .. ' | ' .. ser(pcall(string.find, s, p, 3)) "
+    ".. ' | ' .. ser(pcall(string.match, s, p)) .. ' | ' .. ser(pcall(string.gsub, s, p, "
+    "'<%0>')) .. ' | ' .. ser(pcall(string.gsub, s, p, {a = 'A', b = false})) .. ' | ' .. "
+    "(ok and table.concat(g, ',') or e)\n"
+    "end\n";
+
+static void test_rules__patterns_agree_with_lua_on_random_input(void **state)
+{
+    (void)state;
+    static const char *const atoms[] = {"a",  "b",     ".",     "%a", "[ab]", "[^a]", "%b()", "(",
+                                        ")",  "()",    "*",     "+",  "-",    "?",    "^",    "$",
+                                        "%1", "%f[a]", "[%a-]", "%",  "[",    "%s",   "x",    "%2"};
+    static const char subject_chars[] = "ab() x-";
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "diff", "rules/diff.lua", diff_lua,
+                                          sizeof diff_lua - 1, NULL, NULL),
+                     0);
+    const mc_rule *run;
+    assert_int_equal(mc_rules_resolve(r, "diff", "run", &run, NULL), 0);
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    assert_int_equal(luaL_loadbufferx(L, diff_lua, sizeof diff_lua - 1, "@rules/diff.lua", "t"),
+                     LUA_OK);
+    lua_call(L, 0, 0);
+    unsigned seed = 20261206;
+    int matched = 0, refused = 0;
+    for (int i = 0; i < 3000; i++) {
+        char subject[16], pattern[64];
+        size_t ns = (size_t)(rand_r(&seed) % 12);
+        for (size_t k = 0; k < ns; k++) {
+            subject[k] = subject_chars[rand_r(&seed) % (sizeof subject_chars - 1)];
+        }
+        subject[ns] = '\0';
+        pattern[0] = '\0';
+        int na = 1 + rand_r(&seed) % 6;
+        for (int k = 0; k < na; k++) {
+            strcat(pattern, atoms[rand_r(&seed) % (sizeof atoms / sizeof atoms[0])]);
+        }
+        mc_view_field fields[2] = {{"s", {MC_VAL_TEXT, subject, 0, 0, false}},
+                                   {"p", {MC_VAL_TEXT, pattern, 0, 0, false}}};
+        mc_rule_view view = {0};
+        view.fields = fields;
+        view.nfields = 2;
+        char got[2048];
+        bool ok = true;
+        mc_error err;
+        int rc = mc_rules_cond(r, run, &view, &ok, got, sizeof got, &err);
+        if (rc != 0) {
+            fail_msg("'%s' on '%s': %s", pattern, subject, err.msg);
+        }
+        lua_getglobal(L, "run");
+        lua_createtable(L, 0, 1);
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, subject);
+        lua_setfield(L, -2, "s");
+        lua_pushstring(L, pattern);
+        lua_setfield(L, -2, "p");
+        lua_setfield(L, -2, "fields");
+        lua_call(L, 1, 2);
+        const char *want = lua_tostring(L, -1);
+        if (strcmp(got, want) != 0) {
+            fail_msg("'%s' on '%s':\n lua: %s\n got: %s", pattern, subject, want, got);
+        }
+        matched += strncmp(got, "true 1", 6) == 0;
+        refused += strstr(got, "malformed pattern") != NULL;
+        lua_settop(L, 0);
+    }
+    /* The input is varied enough to find matches and to make errors. */
+    assert_true(matched > 150 && refused > 100);
+    lua_close(L);
+    mc_rules_free(r);
+}
+
 /* ==== time: every call ends by its deadline =============================================== */
 
 static const char slow_lua[] =
@@ -1033,6 +1123,7 @@ int main(void)
         cmocka_unit_test(test_rules__load_errors_are_diagnostics),
         cmocka_unit_test(test_rules__out_of_memory_sweep),
         cmocka_unit_test(test_rules__patterns_follow_lua),
+        cmocka_unit_test(test_rules__patterns_agree_with_lua_on_random_input),
         cmocka_unit_test(test_rules__calls_end_by_their_deadline),
         cmocka_unit_test(test_rules__module_first_run_has_a_deadline),
         cmocka_unit_test_setup_teardown(test_rules__handlers_and_closers_stay_in_the_budget, setup,
