@@ -1084,6 +1084,66 @@ static void test_rules__modules_cannot_change_what_others_see(void **state)
     assert_string_equal(reason, "document birth-notice is still missing");
 }
 
+static const char library_lua[] =
+    "function all(d)\n"
+    "  local s = string.gsub('a=1, b=2', '(%w+)=(%w+)', function(k, v) return v .. k end)\n"
+    "  local t = {}\n"
+    "  for k in string.gmatch(s, '%w+') do table.insert(t, 1, k) end\n"
+    "  table.sort(t)\n"
+    "  table.move(t, 1, #t, 2)\n"
+    "  table.remove(t, 1)\n"
+    "  local ok = xpcall(error, function(e) return e end, {})\n"
+    "  local co = coroutine.wrap(function() coroutine.yield(string.rep('x', 3, ',')) end)\n"
+    "  local c = coroutine.create(function() coroutine.yield() end)\n"
+    "  coroutine.resume(c)\n"
+    "  coroutine.close(c)\n"
+    "  return s == '1a, 2b' and #t == 2 and t[2] == '2b' and not ok and co() == 'x,x,x' and\n"
+    "    string.find(s, 'b', 1, true) == 6 and string.match(s, '(%d)(%a)') == '1'\n"
+    "end\n";
+
+static int run_library_once(void *ctx)
+{
+    (void)ctx;
+    mc_rules *r = NULL;
+    const mc_rule *rule_p = NULL;
+    mc_rule_view view = {0};
+    bool ok = false;
+    int rc = mc_rules_new(&r, NULL, NULL);
+    if (rc == 0) {
+        rc = mc_rules_load_buffer(r, "lib", "rules/lib.lua", library_lua, sizeof library_lua - 1,
+                                  NULL, NULL);
+    }
+    if (rc == 0) {
+        rc = mc_rules_resolve(r, "lib", "all", &rule_p, NULL);
+    }
+    if (rc == 0) {
+        rc = mc_rules_cond(r, rule_p, &view, &ok, NULL, 0, NULL);
+    }
+    mc_rules_free(r);
+    return rc;
+}
+
+/* The bounded library functions (matcher, table functions, xpcall, coroutines) end in a clean
+ * MC_ENOMEM, or succeed, whichever allocation fails. */
+static void test_rules__bounded_library_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_int_equal(run_library_once(NULL), 0);
+    mc_rules *r;
+    const mc_rule *rule_p;
+    bool ok = false;
+    mc_rule_view view = {0};
+    assert_int_equal(mc_rules_new(&r, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "lib", "rules/lib.lua", library_lua,
+                                          sizeof library_lua - 1, NULL, NULL),
+                     0);
+    assert_int_equal(mc_rules_resolve(r, "lib", "all", &rule_p, NULL), 0);
+    assert_int_equal(mc_rules_cond(r, rule_p, &view, &ok, NULL, 0, NULL), 0);
+    assert_true(ok);
+    mc_rules_free(r);
+    assert_true(tu_oom_sweep(run_library_once, NULL, true) > 50);
+}
+
 static int load_rules_once(void *ctx)
 {
     (void)ctx;
@@ -1122,6 +1182,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules__names, setup, teardown),
         cmocka_unit_test(test_rules__load_errors_are_diagnostics),
         cmocka_unit_test(test_rules__out_of_memory_sweep),
+        cmocka_unit_test(test_rules__bounded_library_out_of_memory_sweep),
         cmocka_unit_test(test_rules__patterns_follow_lua),
         cmocka_unit_test(test_rules__patterns_agree_with_lua_on_random_input),
         cmocka_unit_test(test_rules__calls_end_by_their_deadline),
