@@ -15,6 +15,7 @@
 #include <lualib.h>
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,10 +56,11 @@ struct mc_rules {
     size_t limit;      /* the allocator refuses to grow past this */
     bool mem_exceeded; /* the limit (not the system) refused an allocation */
     uint64_t steps_used;
-    int64_t deadline; /* ms on DEADLINE_CLOCK; 0 until the call's first check */
-    bool in_call;     /* a rule or a module's first run is running */
-    bool killed;      /* the budget or the time ran out during this call */
-    bool timed_out;   /* the time, not the budget */
+    int64_t deadline;        /* ms on DEADLINE_CLOCK; 0 until the call's first check */
+    bool in_call;            /* a rule or a module's first run is running */
+    bool killed;             /* the budget or the time ran out during this call */
+    bool timed_out;          /* the time (or an interrupt), not the budget */
+    atomic_bool interrupted; /* mc_rules_interrupt: end every call at its next check */
     const mc_rule_view *view;
     rule_module *modules;
     size_t nmodules;
@@ -125,6 +127,9 @@ static int64_t clock_ms(void)
  * short rule never reads the clock; what runs before that check is bounded by those counts. */
 static bool out_of_time(mc_rules *r)
 {
+    if (atomic_load_explicit(&r->interrupted, memory_order_relaxed)) {
+        return true;
+    }
     int64_t now = clock_ms();
     if (r->deadline == 0) {
         r->deadline = now + (int64_t)r->opts.time_ms;
@@ -156,7 +161,9 @@ static bool was_killed(lua_State *co)
 static int raise_kill(lua_State *L, mc_rules *r, const char *src, int line)
 {
     lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-    if (r->timed_out) {
+    if (r->timed_out && atomic_load_explicit(&r->interrupted, memory_order_relaxed)) {
+        lua_pushfstring(L, "%s:%d: interrupted", src, line);
+    } else if (r->timed_out) {
         lua_pushfstring(L, "%s:%d: time limit exceeded (%d ms)", src, line, (int)r->opts.time_ms);
     } else {
         lua_pushfstring(L, "%s:%d: instruction budget exceeded (%I steps)", src, line,
@@ -977,6 +984,7 @@ int mc_rules_new(mc_rules **out, const mc_rules_opts *opts, mc_error *err)
         r->opts.time_ms = MC_RULES_TIME_MS;
     }
     r->limit = SIZE_MAX;
+    atomic_init(&r->interrupted, false);
     r->L = lua_newstate(lua_alloc, r);
     if (r->L == NULL) {
         mc_free(r);
@@ -1028,6 +1036,11 @@ void mc_rules_free(mc_rules *r)
     }
     mc_map_free(&r->resolved);
     mc_free(r);
+}
+
+void mc_rules_interrupt(mc_rules *r)
+{
+    atomic_store(&r->interrupted, true);
 }
 
 size_t mc_rules_memory(const mc_rules *r)
@@ -1537,6 +1550,8 @@ static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int 
     } else if (st == LUA_ERRMEM) {
         snprintf(msg, sizeof msg, "%s: memory cap exceeded (%zu bytes)", rule->where,
                  r->opts.memory_cap);
+    } else if (st == LUA_OK && timed_out && atomic_load(&r->interrupted)) {
+        snprintf(msg, sizeof msg, "%s: interrupted", rule->where);
     } else if (st == LUA_OK && timed_out) {
         snprintf(msg, sizeof msg, "%s: time limit exceeded (%u ms)", rule->where,
                  (unsigned)r->opts.time_ms);

@@ -12,6 +12,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -885,6 +886,45 @@ static void test_rules__module_first_run_has_a_deadline(void **state)
     mc_rules_free(r);
 }
 
+static void *interrupt_later(void *arg)
+{
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    mc_rules_interrupt(arg);
+    return NULL;
+}
+
+/* A server that stops ends the rule running in another thread, whatever its limits. */
+static void test_rules__interrupt_ends_a_running_call(void **state)
+{
+    (void)state;
+    static const char stop_lua[] =
+        "function spin(d) while true do pcall(function() while true do end end) end end\n"
+        "function match(d) return string.find(string.rep('a', 3000), '.-.-.-.-.-.-.-.-b') end\n";
+    mc_rules *r;
+    mc_rules_opts opts = {1 << 20, (uint64_t)1 << 50, 60000};
+    assert_int_equal(mc_rules_new(&r, &opts, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "stop", "rules/stop.lua", stop_lua,
+                                          sizeof stop_lua - 1, NULL, NULL),
+                     0);
+    const mc_rule *spin, *match;
+    assert_int_equal(mc_rules_resolve(r, "stop", "spin", &spin, NULL), 0);
+    assert_int_equal(mc_rules_resolve(r, "stop", "match", &match, NULL), 0);
+    mc_rule_view view = {0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, interrupt_later, r), 0);
+    bool ok;
+    mc_error err;
+    double t0 = seconds();
+    assert_int_equal(mc_rules_cond(r, spin, &view, &ok, NULL, 0, &err), MC_ELIMIT);
+    assert_true(seconds() - t0 < 2.0);
+    assert_string_equal(err.msg, "rule stop.spin: rules/stop.lua:1: interrupted");
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(mc_rules_cond(r, match, &view, &ok, NULL, 0, &err), MC_ELIMIT);
+    assert_string_equal(err.msg, "rule stop.match: rules/stop.lua:2: interrupted");
+    mc_rules_free(r);
+}
+
 /* ==== message handlers, to-be-closed variables, coroutines ================================= */
 
 static const char handlers_lua[] =
@@ -1187,6 +1227,7 @@ int main(void)
         cmocka_unit_test(test_rules__patterns_agree_with_lua_on_random_input),
         cmocka_unit_test(test_rules__calls_end_by_their_deadline),
         cmocka_unit_test(test_rules__module_first_run_has_a_deadline),
+        cmocka_unit_test(test_rules__interrupt_ends_a_running_call),
         cmocka_unit_test_setup_teardown(test_rules__handlers_and_closers_stay_in_the_budget, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rules__modules_cannot_change_what_others_see, setup,

@@ -122,6 +122,12 @@ int mc_rules_cond(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, bool 
 int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_t *amount,
                  mc_error *err);
 
+/* Ends the call running now, and every later call, at its next check of the deadline (within
+ * about a hundred Lua instructions or a few thousand steps of a library function), as
+ * MC_ELIMIT "rule M.F: FILE:LINE: interrupted"; module loads likewise. For a server that stops.
+ * Safe to call from another thread or from a signal handler; there is no way back. */
+void mc_rules_interrupt(mc_rules *r);
+
 /* Bytes the Lua state holds now (for tests and benchmarks). */
 size_t mc_rules_memory(const mc_rules *r);
 
