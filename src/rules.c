@@ -15,8 +15,8 @@
 #include <lualib.h>
 
 #include <dirent.h>
-#include <stdatomic.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
