@@ -7,6 +7,7 @@
 
 #include "motcua/alloc.h"
 #include "motcua/value.h"
+#include "luapattern.h"
 #include "map.h"
 
 #include <lauxlib.h>
@@ -15,13 +16,23 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The count hook fires every HOOK_PERIOD instructions of a thread and adds them to the call's
- * total, shared by every coroutine the rule makes. */
-enum { HOOK_PERIOD = 100, SEED = 20250701 };
+ * total, shared by every coroutine the rule makes; it also reads the clock. C functions that can
+ * run long without an instruction (pattern matching, table.sort, insert, remove, move) read it
+ * every TICK_CALLS of their own steps. */
+enum { HOOK_PERIOD = 100, TICK_CALLS = 256, SEED = 20250701 };
+
+#ifdef CLOCK_MONOTONIC_COARSE
+#define DEADLINE_CLOCK CLOCK_MONOTONIC_COARSE /* a few ns through the vDSO, 1-4 ms steps */
+#else
+#define DEADLINE_CLOCK CLOCK_MONOTONIC
+#endif
 
 struct mc_rule {
     int ref;                       /* registry reference to the function */
@@ -45,8 +56,11 @@ struct mc_rules {
     size_t limit;      /* the allocator refuses to grow past this */
     bool mem_exceeded; /* the limit (not the system) refused an allocation */
     uint64_t steps_used;
-    bool in_call; /* a rule or a module's first run is running */
-    bool killed;  /* the budget ran out during this call */
+    int64_t deadline;        /* ms on DEADLINE_CLOCK; 0 until the call's first check */
+    bool in_call;            /* a rule or a module's first run is running */
+    bool killed;             /* the budget or the time ran out during this call */
+    bool timed_out;          /* the time (or an interrupt), not the budget */
+    atomic_bool interrupted; /* mc_rules_interrupt: end every call at its next check */
     const mc_rule_view *view;
     rule_module *modules;
     size_t nmodules;
@@ -59,6 +73,7 @@ struct mc_rules {
 };
 
 static void rule_free(mc_rule *rule);
+static void count_hook(lua_State *L, lua_Debug *ar);
 
 /* Stack slots kept on the main thread for the state's life. */
 enum { SLOT_MSGH = 1, SLOT_D = 2 };
@@ -89,29 +104,119 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
+/* Every thread's extra space holds the mc_rules pointer (copied from the main thread when a
+ * coroutine is made); bit 0 marks a coroutine that a kill stopped inside the count hook (see
+ * mark_killed). */
 static mc_rules *rules_of(lua_State *L)
 {
-    return *(mc_rules **)lua_getextraspace(L);
+    uintptr_t p = *(uintptr_t *)lua_getextraspace(L);
+    return (mc_rules *)(p & ~(uintptr_t)1);
 }
 
-/* ==== the instruction budget ============================================================= */
+/* ==== the instruction budget and the deadline ============================================ */
+
+static int64_t clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(DEADLINE_CLOCK, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* True when the call is past its deadline. The deadline starts at the call's first check (its
+ * first HOOK_PERIOD instructions, or its first TICK_CALLS steps inside a C function), so that a
+ * short rule never reads the clock; what runs before that check is bounded by those counts. */
+static bool out_of_time(mc_rules *r)
+{
+    if (atomic_load_explicit(&r->interrupted, memory_order_relaxed)) {
+        return true;
+    }
+    int64_t now = clock_ms();
+    if (r->deadline == 0) {
+        r->deadline = now + (int64_t)r->opts.time_ms;
+        return false;
+    }
+    return now >= r->deadline;
+}
+
+/* A kill raised inside the count hook leaves Lua's allowhook off on that thread: for the main
+ * thread the enclosing lua_pcall turns it back on, but a coroutine stays without hooks. Its
+ * pending to-be-closed variables would then run unbounded when coroutine.wrap or
+ * coroutine.close closes it, so such a thread is marked and never closed (see co_wrap). */
+static void mark_killed(lua_State *L)
+{
+    if (lua_pushthread(L) == 0) {
+        uintptr_t *p = lua_getextraspace(L);
+        *p |= 1;
+    }
+    lua_pop(L, 1);
+}
+
+static bool was_killed(lua_State *co)
+{
+    return (*(uintptr_t *)lua_getextraspace(co) & 1) != 0;
+}
+
+/* Raises the call's kill at src:line. The hook is re-armed at every instruction: a pcall in the
+ * rule may catch the error, but the next instruction raises it again, until the rule is out. */
+static int raise_kill(lua_State *L, mc_rules *r, const char *src, int line)
+{
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    if (r->timed_out && atomic_load_explicit(&r->interrupted, memory_order_relaxed)) {
+        lua_pushfstring(L, "%s:%d: interrupted", src, line);
+    } else if (r->timed_out) {
+        lua_pushfstring(L, "%s:%d: time limit exceeded (%d ms)", src, line, (int)r->opts.time_ms);
+    } else {
+        lua_pushfstring(L, "%s:%d: instruction budget exceeded (%I steps)", src, line,
+                        (lua_Integer)r->opts.steps);
+    }
+    return lua_error(L);
+}
 
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     mc_rules *r = rules_of(L);
-    r->steps_used += HOOK_PERIOD;
-    if (!r->in_call || (!r->killed && r->steps_used < r->opts.steps)) {
+    int period = lua_gethookcount(L);
+    r->steps_used += (uint64_t)period;
+    if (!r->in_call) {
         return;
     }
-    r->killed = true;
-    /* Re-arm at every instruction: a pcall in the rule may catch this error, but the next
-     * instruction raises it again, until the rule is out. */
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    if (!r->killed) {
+        if (r->steps_used < r->opts.steps && !out_of_time(r)) {
+            if (period != HOOK_PERIOD) { /* a coroutine left armed by an earlier kill */
+                lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD);
+            }
+            return;
+        }
+        r->killed = true;
+        r->timed_out = r->steps_used < r->opts.steps;
+    }
+    mark_killed(L);
     lua_getinfo(L, "Sl", ar);
-    lua_pushfstring(L, "%s:%d: instruction budget exceeded (%I steps)", ar->short_src,
-                    ar->currentline, (lua_Integer)r->opts.steps);
-    lua_error(L);
+    raise_kill(L, r, ar->short_src, ar->currentline);
 }
+
+/* The check of C functions that may run long: raises the kill (at the calling rule's line)
+ * when the call is out of time or already killed. Not in a hook: Lua's hooks stay on. */
+static void tick(lua_State *L)
+{
+    mc_rules *r = rules_of(L);
+    if (!r->in_call || (!r->killed && !out_of_time(r))) {
+        return;
+    }
+    if (!r->killed) {
+        r->killed = true;
+        r->timed_out = true;
+    }
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            raise_kill(L, r, ar.short_src, ar.currentline);
+        }
+    }
+    raise_kill(L, r, "?", 0);
+}
+
+static const mc_luapattern_limits pattern_limits = {tick};
 
 /* The message handler of every protected call: errors become strings. */
 static int msgh(lua_State *L)
@@ -145,6 +250,7 @@ static int msgh(lua_State *L)
 static void limits_on(mc_rules *r)
 {
     r->steps_used = 0;
+    r->deadline = 0;
     r->in_call = true;
     r->mem_exceeded = false;
     r->limit = r->used + r->opts.memory_cap;
@@ -161,6 +267,7 @@ static void limits_off(mc_rules *r)
     if (r->killed) {
         lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD); /* undo the re-arm at 1 */
         r->killed = false;
+        r->timed_out = false;
     }
     r->in_call = false;
     r->limit = SIZE_MAX;
@@ -424,6 +531,343 @@ static int safe_setmetatable(lua_State *L)
     return 1;
 }
 
+/* ==== library functions that stay bounded ============================================== */
+
+/* xpcall whose message handler runs after the protected call has failed, as an ordinary call
+ * under the count hook and the deadline. Lua runs a handler at throw time; when the error is a
+ * kill raised inside the count hook, hooks are off there, and the handler would run unbounded
+ * (`xpcall(error, function() while true do end end)`). The handler therefore no longer sees
+ * the stack of the error (rules have no debug library to look at it). As in Lua, a handler that
+ * raises is called again with its own error, and after XPCALL_TRIES failures xpcall returns
+ * false, "error in error handling". */
+enum { XPCALL_TRIES = 8 };
+
+static int xpcall_handled(lua_State *L, int status, lua_KContext tries)
+{
+    /* [f, handler, true, error, false, result or error of the handler] */
+    if (status == LUA_OK || status == LUA_YIELD) {
+        return 2;
+    }
+    if (tries >= XPCALL_TRIES) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "error in error handling");
+        return 2;
+    }
+    lua_pushvalue(L, 2);
+    lua_insert(L, -2);
+    int st = lua_pcallk(L, 1, 1, 0, tries + 1, xpcall_handled);
+    return xpcall_handled(L, st, tries + 1);
+}
+
+static int xpcall_done(lua_State *L, int status, lua_KContext extra)
+{
+    if (status == LUA_OK || status == LUA_YIELD) {
+        return lua_gettop(L) - (int)extra; /* true and the results */
+    }
+    /* [f, handler, true, error] */
+    lua_pushboolean(L, 0);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -3);
+    int st = lua_pcallk(L, 1, 1, 0, 1, xpcall_handled);
+    return xpcall_handled(L, st, 1);
+}
+
+static int safe_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2); /* [f, handler, true, f, args…] */
+    int st = lua_pcallk(L, n - 2, LUA_MULTRET, 0, 2, xpcall_done);
+    return xpcall_done(L, st, 2);
+}
+
+/* coroutine.wrap and coroutine.close as Lua's lcorolib, except that a coroutine stopped by a
+ * kill inside the count hook is not closed (see mark_killed): its to-be-closed variables would
+ * run without hooks. */
+static int co_wrap_call(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int narg = lua_gettop(L), nres;
+    if (!lua_checkstack(co, narg)) {
+        return luaL_error(L, "too many arguments to resume");
+    }
+    lua_xmove(L, co, narg);
+    int st = lua_resume(co, L, narg, &nres);
+    if (st == LUA_OK || st == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            return luaL_error(L, "too many results to resume");
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1); /* the error */
+    st = lua_status(co);
+    if (st != LUA_OK && st != LUA_YIELD && !was_killed(co)) {
+        lua_pushvalue(L, -1);
+        lua_xmove(L, co, 1);
+        st = lua_resetthread(co); /* close its to-be-closed variables */
+        lua_xmove(co, L, 1);      /* the error, perhaps replaced by a __close */
+        lua_remove(L, -2);
+    }
+    if (st != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+static int co_wrap(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, co_wrap_call, 1);
+    return 1;
+}
+
+static int co_close(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co != NULL, 1, "coroutine");
+    if (was_killed(co)) {
+        tick(L); /* the kill is still on in this call: raise it again */
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "the coroutine was stopped by a rule limit");
+        return 2;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1)); /* Lua's coroutine.close */
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* string.rep as Lua's, except that repeating the empty string returns at once: Lua copies
+ * nothing n times, and n may be 2^62. Any other result is at least n bytes, so the memory cap
+ * bounds its time. */
+static int safe_rep(lua_State *L)
+{
+    size_t l, lsep;
+    const char *s = luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    const char *sep = luaL_optlstring(L, 3, "", &lsep);
+    if (n <= 0 || l + lsep == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    if (l + lsep < l || l + lsep > (size_t)INT32_MAX / (size_t)n) {
+        return luaL_error(L, "resulting string too large");
+    }
+    size_t total = (size_t)n * l + (size_t)(n - 1) * lsep;
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, total);
+    while (n-- > 1) {
+        memcpy(p, s, l);
+        p += l;
+        memcpy(p, sep, lsep);
+        p += lsep;
+    }
+    memcpy(p, s, l);
+    luaL_pushresultsize(&b, total);
+    return 1;
+}
+
+/* The comparison of table.sort without an order function: Lua's sort compares in C, and
+ * strings of a few MiB compare in about a millisecond each, so the deadline is checked every
+ * TICK_CALLS comparisons, and at each one of long strings. */
+static int sort_less(lua_State *L)
+{
+    lua_Integer n = lua_tointeger(L, lua_upvalueindex(1)) + 1;
+    size_t la = lua_type(L, 1) == LUA_TSTRING ? lua_rawlen(L, 1) : 0;
+    size_t lb = lua_type(L, 2) == LUA_TSTRING ? lua_rawlen(L, 2) : 0;
+    if (n % TICK_CALLS == 0 || (la > 4096 && lb > 4096)) {
+        tick(L);
+    }
+    lua_pushinteger(L, n);
+    lua_replace(L, lua_upvalueindex(1));
+    lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+    return 1;
+}
+
+/* table.sort: Lua's, always given an order function (sort_less when the rule gives none), so
+ * that every comparison is a call the deadline sees. */
+static int safe_sort(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    bool by = !lua_isnoneornil(L, 2);
+    if (by) {
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+    }
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1)); /* Lua's table.sort */
+    lua_pushvalue(L, 1);
+    if (by) {
+        lua_pushvalue(L, 2);
+    } else {
+        lua_pushinteger(L, 0);
+        lua_pushcclosure(L, sort_less, 1);
+    }
+    lua_call(L, 2, 0);
+    return 0;
+}
+
+/* table.insert, remove and move as Lua's ltablib, with a tick every TICK_CALLS elements: their
+ * loops run in C and follow __len, so `setmetatable({}, {__len = function() return 1e15 end,
+ * __index = {}, __newindex = {}})` would make them loop for ever. */
+enum { TAB_R = 1, TAB_W = 2, TAB_L = 4 };
+
+static int check_field(lua_State *L, const char *key, int n)
+{
+    lua_pushstring(L, key);
+    return lua_rawget(L, -n) != LUA_TNIL;
+}
+
+static void check_tab(lua_State *L, int arg, int what)
+{
+    if (lua_type(L, arg) != LUA_TTABLE) {
+        int n = 1;
+        if (lua_getmetatable(L, arg) && (!(what & TAB_R) || check_field(L, "__index", ++n)) &&
+            (!(what & TAB_W) || check_field(L, "__newindex", ++n)) &&
+            (!(what & TAB_L) || check_field(L, "__len", ++n))) {
+            lua_pop(L, n);
+        } else {
+            luaL_checktype(L, arg, LUA_TTABLE);
+        }
+    }
+}
+
+static lua_Integer aux_getn(lua_State *L, int n, int w)
+{
+    check_tab(L, n, w | TAB_L);
+    return luaL_len(L, n);
+}
+
+/* t[to] = t[from], ticking every TICK_CALLS moves. */
+static void move_one(lua_State *L, int src, lua_Integer from, int dst, lua_Integer to,
+                     lua_Integer *count)
+{
+    if (++*count % TICK_CALLS == 0) {
+        tick(L);
+    }
+    lua_geti(L, src, from);
+    lua_seti(L, dst, to);
+}
+
+static int safe_insert(lua_State *L)
+{
+    lua_Integer e = aux_getn(L, 1, TAB_R | TAB_W);
+    lua_Integer pos, count = 0;
+    e = (lua_Integer)((lua_Unsigned)e + 1u); /* the first empty element */
+    switch (lua_gettop(L)) {
+    case 2:
+        pos = e;
+        break;
+    case 3:
+        pos = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+        for (lua_Integer i = e; i > pos; i--) {
+            move_one(L, 1, i - 1, 1, i, &count);
+        }
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_seti(L, 1, pos);
+    return 0;
+}
+
+static int safe_remove(lua_State *L)
+{
+    lua_Integer size = aux_getn(L, 1, TAB_R | TAB_W);
+    lua_Integer pos = luaL_optinteger(L, 2, size), count = 0;
+    if (pos != size) {
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+    }
+    lua_geti(L, 1, pos);
+    int result = lua_gettop(L);
+    for (; pos < size; pos++) {
+        move_one(L, 1, pos + 1, 1, pos, &count);
+    }
+    lua_pushnil(L);
+    lua_seti(L, 1, pos);
+    lua_settop(L, result);
+    return 1;
+}
+
+static int safe_move(lua_State *L)
+{
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    lua_Integer t = luaL_checkinteger(L, 4);
+    int tt = !lua_isnoneornil(L, 5) ? 5 : 1; /* the destination table */
+    lua_Integer count = 0;
+    check_tab(L, 1, TAB_R);
+    check_tab(L, tt, TAB_W);
+    if (e >= f) {
+        luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+        lua_Integer n = e - f + 1;
+        luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+        if (t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ))) {
+            for (lua_Integer i = 0; i < n; i++) {
+                move_one(L, 1, f + i, tt, t + i, &count);
+            }
+        } else {
+            for (lua_Integer i = n - 1; i >= 0; i--) {
+                move_one(L, 1, f + i, tt, t + i, &count);
+            }
+        }
+    }
+    lua_pushvalue(L, tt);
+    return 1;
+}
+
+/* Other C functions a rule reaches need no check of their own: string.byte, char, format, len,
+ * lower, upper, reverse, sub, pack, unpack, table.concat, table.unpack, utf8.*, tostring,
+ * tonumber and select do work in proportion to the strings or values they take or make, which
+ * the memory cap (and Lua's stack limit) bounds; next, rawlen, rawequal and the comparisons of
+ * the VM likewise, and the count hook checks the deadline between instructions; math.* and
+ * the rest of coroutine.* are constant time; calendar.add and calendar.working_days walk at
+ * most the days of their arguments, which the value parser limits (a duration's length, dates
+ * from 1900 to 2999: well under a millisecond); registry.holds is one lookup of the engine. */
+
+/* Protected: puts the bounded functions in place of Lua's in the real library tables (before
+ * they are wrapped in read-only proxies). */
+static void install_bounded(lua_State *L)
+{
+    lua_getglobal(L, "string");
+    mc_luapattern_register(L, &pattern_limits);
+    lua_pushcfunction(L, safe_rep);
+    lua_setfield(L, -2, "rep");
+    lua_pop(L, 1);
+
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushcclosure(L, safe_sort, 1);
+    lua_setfield(L, -2, "sort");
+    lua_pushcfunction(L, safe_insert);
+    lua_setfield(L, -2, "insert");
+    lua_pushcfunction(L, safe_remove);
+    lua_setfield(L, -2, "remove");
+    lua_pushcfunction(L, safe_move);
+    lua_setfield(L, -2, "move");
+    lua_pop(L, 1);
+
+    lua_getglobal(L, "coroutine");
+    lua_pushcfunction(L, co_wrap);
+    lua_setfield(L, -2, "wrap");
+    lua_getfield(L, -1, "close");
+    lua_pushcclosure(L, co_close, 1);
+    lua_setfield(L, -2, "close");
+    lua_pop(L, 1);
+
+    lua_pushcfunction(L, safe_xpcall);
+    lua_setglobal(L, "xpcall");
+}
+
 static const char *const base_names[] = {
     "assert", "error",  "ipairs",       "next",         "pairs",    "pcall",
     "xpcall", "select", "tonumber",     "tostring",     "type",     "rawequal",
@@ -454,6 +898,7 @@ static int setup(lua_State *L)
     lua_pushnil(L);
     lua_setfield(L, -2, "dump"); /* bytecode has no use here */
     lua_pop(L, 1);
+    install_bounded(L);
 
     lua_newtable(L); /* base */
     for (size_t i = 0; i < sizeof base_names / sizeof base_names[0]; i++) {
@@ -480,11 +925,9 @@ static int setup(lua_State *L)
     lua_setfield(L, -2, "working_days");
     make_proxy(L, "calendar");
     lua_setfield(L, -2, "calendar");
-    /* The environment metatable of modules while they first run: read the base. */
-    lua_createtable(L, 0, 1);
-    lua_pushvalue(L, -2);
-    lua_setfield(L, -2, "__index");
-    lua_setfield(L, LUA_REGISTRYINDEX, "motcua.loadenv");
+    /* Every module reads the base through its own hidden metatable (prepare_env); the base
+     * itself is read-only, so no module can change what another one sees. */
+    make_proxy(L, "the shared base of the rule environments");
     lua_setfield(L, LUA_REGISTRYINDEX, "motcua.base");
 
     /* Strings index the read-only string proxy, and their metatable cannot be reached. */
@@ -539,7 +982,11 @@ int mc_rules_new(mc_rules **out, const mc_rules_opts *opts, mc_error *err)
     }
     mc_rules_opts dflt = MC_RULES_OPTS_INIT;
     r->opts = opts ? *opts : dflt;
+    if (r->opts.time_ms == 0) {
+        r->opts.time_ms = MC_RULES_TIME_MS;
+    }
     r->limit = SIZE_MAX;
+    atomic_init(&r->interrupted, false);
     r->L = lua_newstate(lua_alloc, r);
     if (r->L == NULL) {
         mc_free(r);
@@ -591,6 +1038,11 @@ void mc_rules_free(mc_rules *r)
     }
     mc_map_free(&r->resolved);
     mc_free(r);
+}
+
+void mc_rules_interrupt(mc_rules *r)
+{
+    atomic_store(&r->interrupted, true);
 }
 
 size_t mc_rules_memory(const mc_rules *r)
@@ -762,12 +1214,18 @@ static int add_module(mc_rules *r, const char *name, const char *path, int env_r
     return 0;
 }
 
-/* Protected: creates a module's definitions table (reading through the base) and makes it the
- * chunk's _ENV. [chunk] -> [chunk, defs] */
+/* Protected: creates a module's definitions table and makes it the chunk's _ENV. It reads the
+ * read-only base through a metatable of its own, hidden from getmetatable and setmetatable, so
+ * that a module cannot reach the base (or another module's environment) through it.
+ * [chunk] -> [chunk, defs] */
 static int prepare_env(lua_State *L)
 {
     lua_newtable(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, "motcua.loadenv");
+    lua_createtable(L, 0, 2);
+    lua_getfield(L, LUA_REGISTRYINDEX, "motcua.base");
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     if (lua_setupvalue(L, 1, 1) == NULL) {
@@ -1081,7 +1539,7 @@ static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int 
     lua_rawgeti(L, LUA_REGISTRYINDEX, rule->ref);
     lua_pushvalue(L, SLOT_D);
     int st = lua_pcall(L, 1, nres, SLOT_MSGH);
-    bool killed = r->killed, capped = r->mem_exceeded;
+    bool killed = r->killed, capped = r->mem_exceeded, timed_out = r->timed_out;
     limits_off(r);
     if (st == LUA_OK && !killed) {
         return 0;
@@ -1094,6 +1552,11 @@ static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int 
     } else if (st == LUA_ERRMEM) {
         snprintf(msg, sizeof msg, "%s: memory cap exceeded (%zu bytes)", rule->where,
                  r->opts.memory_cap);
+    } else if (st == LUA_OK && timed_out && atomic_load(&r->interrupted)) {
+        snprintf(msg, sizeof msg, "%s: interrupted", rule->where);
+    } else if (st == LUA_OK && timed_out) {
+        snprintf(msg, sizeof msg, "%s: time limit exceeded (%u ms)", rule->where,
+                 (unsigned)r->opts.time_ms);
     } else if (st == LUA_OK) {
         snprintf(msg, sizeof msg, "%s: instruction budget exceeded (%llu steps)", rule->where,
                  (unsigned long long)r->opts.steps);

@@ -86,6 +86,11 @@ check "--rule-memory takes sizes with a suffix" status 0 "$bin" lint --catalogue
 printf 'while true do end\n' >"$tmp/lua/rules/spin.lua"
 check "a module that loops when it loads is stopped by the budget" \
     bash -c "'$bin' lint --catalogue '$tmp/lua' --rule-steps 5000 2>&1 | grep -q 'spin.lua:1:1: error: instruction budget exceeded (5000 steps)'"
+check "a module that loops when it loads is stopped by --rule-time whatever its budget" \
+    bash -c "'$bin' lint --catalogue '$tmp/lua' --rule-steps 100000000000 --rule-time 20 2>&1 | grep -q 'spin.lua:1:1: error: time limit exceeded (20 ms)'"
+check "--rule-time rejects 0: exit 2" status 2 "$bin" lint --catalogue "$tmp/lua" --rule-time 0
+check "--rule-time says what it takes" \
+    bash -c "'$bin' lint --catalogue '$tmp/lua' --rule-time 0 2>&1 | grep -q \"^motcua: --rule-time takes milliseconds from 1 to 60000, not '0'\""
 # The dossier commands on the bundled catalogue, and verify naming a tampered event.
 db="$tmp/d.db"
 run() { "$bin" "$@" --catalogue "$cat" --db "$db"; }

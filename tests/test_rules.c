@@ -6,6 +6,15 @@
 #include "testutil.h"
 
 #include "motcua/rules.h"
+#include "buf.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
 
 static const char civil_lua[] =
     "-- civil-status rules\n"
@@ -84,6 +93,12 @@ static const char attack_lua[] =
     "function rep_100mb(d) return #string.rep('x', 1e8) end\n"
     "function gc_bomb(d) setmetatable({}, {__gc = function() while true do end end}) end\n";
 
+/* The deadline is wall-clock time: tests that assert another outcome (a result, the budget's
+ * message) give it a minute, so that a loaded machine pausing the test cannot change it. The
+ * deadline's own tests use 50 ms or less. */
+enum { CALM_MS = 60000 };
+static const mc_rules_opts calm = {(size_t)8 << 20, 1000000, CALM_MS};
+
 typedef struct fixture {
     mc_rules *rules;
     mc_view_field fields[6];
@@ -102,7 +117,7 @@ static bool holds_cb(void *ud, const char *reg, const char *doc, const char *sub
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    mc_rules_opts opts = {1 << 20, 100000};
+    mc_rules_opts opts = {1 << 20, 100000, CALM_MS};
     assert_int_equal(mc_rules_new(&f->rules, &opts, NULL), 0);
     mc_diags *d;
     assert_int_equal(mc_diags_new(&d), 0);
@@ -228,7 +243,7 @@ static void test_rules__random_is_deterministic(void **state)
 {
     fixture *f = *state;
     mc_rules *other;
-    assert_int_equal(mc_rules_new(&other, NULL, NULL), 0);
+    assert_int_equal(mc_rules_new(&other, &calm, NULL), 0);
     assert_int_equal(mc_rules_load_buffer(other, "civil", "rules/civil.lua", civil_lua,
                                           sizeof civil_lua - 1, NULL, NULL),
                      0);
@@ -420,7 +435,7 @@ static void test_rules__load_errors_are_diagnostics(void **state)
 {
     (void)state;
     mc_rules *r;
-    assert_int_equal(mc_rules_new(&r, NULL, NULL), 0);
+    assert_int_equal(mc_rules_new(&r, &calm, NULL), 0);
     mc_diags *d;
     assert_int_equal(mc_diags_new(&d), 0);
     const char syntax[] = "function f(d)\n  return d.x +\nend\n";
@@ -456,12 +471,731 @@ static void test_rules__load_errors_are_diagnostics(void **state)
     mc_rules_free(r);
 }
 
+/* ==== Lua's patterns, matched by the bounded matcher ====================================== */
+
+/* Each expression is run by a rule, its results written as Lua's %q/tostring would; an error
+ * is "error: MESSAGE" without its location. The expected values are Lua 5.4's own (checked
+ * against liblua5.4's string library, except string.rep('', 1 << 62), which Lua runs for
+ * ever); LINE stands for the line of the rule. */
+static const struct pattern_case {
+    const char *expr, *want;
+} pattern_cases[] = {
+    {"string.find('hello world', 'o w')", "5 7"},
+    {"string.find('hello', 'l+')", "3 4"},
+    {"string.find('hello', 'xyz')", "nil"},
+    {"string.find('a.b', '.', 1, true)", "2 2"},
+    {"string.find('a.b', '.')", "1 1"},
+    {"string.find('abc', 'b', -1)", "nil"},
+    {"string.find('abc', 'b', -2)", "2 2"},
+    {"string.find('abc', 'b', -10)", "2 2"},
+    {"string.find('abc', '', 10)", "nil"},
+    {"string.find('abc', '', 4)", "4 3"},
+    {"string.find('abc', '^b')", "nil"},
+    {"string.find('abc', '^b', 2)", "2 2"},
+    {"string.find('aaab', 'a-b')", "1 4"},
+    {"('key = value'):find('(%w+)%s*=%s*(%w+)')", "1 11 \"key\" \"value\""},
+    {"string.find('abc', 'b()')", "2 2 3"},
+    {"string.find('a+b', '+', 1, true)", "2 2"},
+    {"string.find('a\\0b', '\\0')", "2 2"},
+    {"string.find('a\\0b', '%z')", "2 2"},
+    {"string.find('x', 'x', 0)", "1 1"},
+    {"string.match('  trim me  ', '^%s*(.-)%s*$')", "\"trim me\""},
+    {"string.match('2024-03-05', '(%d+)-(%d+)-(%d+)')", "\"2024\" \"03\" \"05\""},
+    {"string.match('hello', '()ll()')", "3 5"},
+    {"string.match('THE (quick) fox', '%((%a+)%)')", "\"quick\""},
+    {"string.match('f(a(b)c)d', '%b()')", "\"(a(b)c)\""},
+    {"string.match('f(a(b c', '%b()')", "nil"},
+    {"string.match('THE (quick) fox', '%f[%a]%a+', 5)", "\"quick\""},
+    {"string.match('hello', '.-(l+)(.*)')", "\"ll\" \"o\""},
+    {"string.match('abcabc', '(abc)%1')", "\"abc\""},
+    {"string.match([[x = 'a' .. \"b\"]], [[([\"'])(.-)%1]])", "\"'\" \"a\""},
+    {"string.match('[]', '[]]')", "\"]\""},
+    {"string.match('a-b', '[a%-]+')", "\"a-\""},
+    {"string.match('abc123', '[^%d]+')", "\"abc\""},
+    {"string.match('a-z', '[a-]+')", "\"a-\""},
+    {"string.match('hello', '^(h?)ello$')", "\"h\""},
+    {"string.match('a', 'a?a?a')", "\"a\""},
+    {"string.match('', '.*')", "\"\""},
+    {"string.match('abc', '$')", "\"\""},
+    {"string.match('a$b', 'a$b')", "\"a$b\""},
+    {"string.match('hello', 'l*', 3)", "\"ll\""},
+    {"string.match('HeLLo', '%u+')", "\"H\""},
+    {"string.match('HeLLo', '%U+')", "\"e\""},
+    {"string.match('x1_ y', '[%w_]+')", "\"x1_\""},
+    {"string.match('tab\\there', '%c')", "\"\\9\""},
+    {"string.match('0x1F!', '%x+', 3)", "\"1F\""},
+    {"string.match('a.b', '%.')", "\".\""},
+    {"string.match('a', '()')", "1"},
+    {"string.match('abc', '((a)(b))')", "\"ab\" \"a\" \"b\""},
+    {"string.match('THE END', '%f[%w]%w+$')", "\"END\""},
+    {"string.match('08:30', '^(%d%d):(%d%d)$')", "\"08\" \"30\""},
+    {"string.match('Đăng', '^[\\1-\\127\\194-\\244][\\128-\\191]*')", "\"Đ\""},
+    {"(function() local t = {} for w in ('one two  three'):gmatch('%a+') do t[#t + 1] = w "
+     "end return table.concat(t, '|') end)()",
+     "\"one|two|three\""},
+    {"(function() local t = {} for k, v in string.gmatch('a=1, b=2', '(%w+)=(%w+)') do "
+     "t[#t + 1] = k .. ':' .. v end return table.concat(t, '|') end)()",
+     "\"a:1|b:2\""},
+    {"(function() local n = 0 for _ in string.gmatch('abcabc', 'a', 2) do n = n + 1 end "
+     "return n end)()",
+     "1"},
+    {"(function() local t = {} for w in string.gmatch('abc', 'x*') do t[#t + 1] = w end "
+     "return #t end)()",
+     "4"},
+    {"(function() local t = {} for p in string.gmatch('hello world', '()o') do t[#t + 1] = p "
+     "end return table.concat(t, '|') end)()",
+     "\"5|8\""},
+    {"(function() local t = {} for w in string.gmatch('^a^b', '^%a') do t[#t + 1] = w end "
+     "return table.concat(t, '|') end)()",
+     "\"^a|^b\""},
+    {"(function() local t = {} for w in string.gmatch('abc', '.', -1) do t[#t + 1] = w end "
+     "return table.concat(t, '|') end)()",
+     "\"c\""},
+    {"(function() local t = {} for w in string.gmatch('abc', '.', 10) do t[#t + 1] = w end "
+     "return #t end)()",
+     "0"},
+    {"string.gsub('hello world', 'o', '0')", "\"hell0 w0rld\" 2"},
+    {"string.gsub('hello world', '(%w+)', '<%1>')", "\"<hello> <world>\" 2"},
+    {"string.gsub('hello', '', '-')", "\"-h-e-l-l-o-\" 6"},
+    {"string.gsub('abc', '%w', '%0%0')", "\"aabbcc\" 3"},
+    {"string.gsub('hello world', '%w+', '%0 %0', 1)", "\"hello hello world\" 1"},
+    {"string.gsub('$name is $age', '%$(%w+)', {name = 'Lan', age = 30})", "\"Lan is 30\" 2"},
+    {"string.gsub('abc', '%w', function(c) return c:upper() .. '.' end)", "\"A.B.C.\" 3"},
+    {"string.gsub('abc', '%w', {a = false})", "\"abc\" 3"},
+    {"string.gsub('abc', '%w', function() end)", "\"abc\" 3"},
+    {"string.gsub('abc', 'b', '%%')", "\"a%c\" 1"},
+    {"string.gsub('hello world', '^h', 'H')", "\"Hello world\" 1"},
+    {"string.gsub('hello hello', '^hello', 'x')", "\"x hello\" 1"},
+    {"string.gsub('abc', '.', {a = 1})", "\"1bc\" 3"},
+    {"string.gsub('abc', 'b', 5)", "\"a5c\" 1"},
+    {"string.gsub('abc', 'x', 'y')", "\"abc\" 0"},
+    {"string.gsub('abc', '', '-', 2)", "\"-a-bc\" 2"},
+    {"string.gsub('abc', '.', '%1')", "\"abc\" 3"},
+    {"string.gsub('a b', '()', '%1')", "\"1a2 3b4\" 4"},
+    {"string.gsub('abc', '(b)', function(x) return x, 'ignored' end)", "\"abc\" 1"},
+    {"string.gsub('abc', '%w', '%0', 0)", "\"abc\" 0"},
+    {"string.gsub('abc', '%w', '%0', -1)", "\"abc\" 0"},
+    {"string.find('a', '%')", "error: malformed pattern (ends with '%')"},
+    {"string.find('a', '[a')", "error: malformed pattern (missing ']')"},
+    {"string.find('a', '[a%')", "error: malformed pattern (missing ']')"},
+    {"string.match('a', '(a')", "error: unfinished capture"},
+    {"string.match('a', 'a)')", "error: invalid pattern capture"},
+    {"string.match('a', '%1')", "error: invalid capture index %1"},
+    {"string.match('a', '(a%1)')", "error: invalid capture index %1"},
+    {"string.match('a', '%fa')", "error: missing '[' after '%f' in pattern"},
+    {"string.match('a', '%b')", "error: malformed pattern (missing arguments to '%b')"},
+    {"string.match('a', string.rep('()', 33))", "error: too many captures"},
+    {"string.match(string.rep('a', 300), string.rep('a?', 300))", "error: pattern too complex"},
+    {"string.gsub('x', 'x', '%2')", "error: invalid capture index %2"},
+    {"string.gsub('x', 'x', '%x')", "error: invalid use of '%' in replacement string"},
+    {"string.gsub('abc', 'b', true)",
+     "error: bad argument #3 to 'gsub' (string/function/table expected, got boolean)"},
+    {"string.gsub('abc', '(b)', function() return {} end)",
+     "error: invalid replacement value (a table)"},
+    {"string.find(nil, 'x')", "error: bad argument #1 to 'find' (string expected, got nil)"},
+    {"('x'):match()", "error: bad argument #1 to 'match' (string expected, got no value)"},
+    {"string.gmatch('x')", "error: bad argument #2 to 'gmatch' (string expected, got no value)"},
+    {"string.find('abc', 'b', 'x')",
+     "error: bad argument #3 to 'find' (number expected, got string)"},
+    {"string.rep('ab', 3, ',')", "\"ab,ab,ab\""},
+    {"string.rep('', 1 << 62)", "\"\""},
+    {"string.rep('x', 0)", "\"\""},
+    {"string.rep('x', 1e12)", "error: resulting string too large"},
+    {"(function() local t = {3, 1, 2} table.sort(t) return table.concat(t, ',') end)()",
+     "\"1,2,3\""},
+    {"(function() local t = {'b', 'c', 'a'} table.sort(t, function(a, b) return a > b end) "
+     "return table.concat(t, ',') end)()",
+     "\"c,b,a\""},
+    {"table.sort({1, 'x'})", "error: attempt to compare string with number"},
+    {"table.sort(nil)", "error: bad argument #1 to 'sort' (table expected, got nil)"},
+    {"(function() local t = {1, 2} table.insert(t, 1, 0) table.insert(t, 9) return "
+     "table.concat(t, ',') end)()",
+     "\"0,1,2,9\""},
+    {"(function() local t = {1, 2, 3} local x = table.remove(t, 1) return x, table.concat(t, "
+     "',') end)()",
+     "1 \"2,3\""},
+    {"table.remove({})", "nil"},
+    {"table.insert({}, 5, 1)", "error: bad argument #2 to 'insert' (position out of bounds)"},
+    {"table.insert({}, 1, 2, 3)", "error: wrong number of arguments to 'insert'"},
+    {"table.concat(table.move({1, 2, 3}, 1, 3, 2), ',')", "\"1,1,2,3\""},
+    {"table.concat(table.move({1, 2, 3}, 2, 3, 1), ',')", "\"2,3,3\""},
+    {"table.concat(table.move({1, 2}, 1, 2, 1, {9}), ',')", "\"1,2\""},
+    {"xpcall(error, function(e) return 'handled: ' .. e end, 'boom')", "false \"handled: boom\""},
+    {"xpcall(function(a, b) return a + b, 'ok' end, error, 1, 2)", "true 3 \"ok\""},
+    {"xpcall(error, function(e) error('again') end, 'x')", "false \"error in error handling\""},
+    {"xpcall(error)", "error: bad argument #2 to 'xpcall' (function expected, got no value)"},
+    {"select(2, xpcall(error, function(e) return type(e) end, {}))", "\"table\""},
+    {"(function() local co = coroutine.wrap(function(a) local b = coroutine.yield(a + 1) "
+     "return b * 2 end) return co(1), co(5) end)()",
+     "2 10"},
+    {"(function() local co = coroutine.wrap(function() return xpcall(function() "
+     "coroutine.yield(1) error('e', 0) end, function(e) return e .. '!' end) end) "
+     "return co(), co() end)()",
+     "1 false \"e!\""},
+    {"pcall(coroutine.wrap(function() error('inside', 0) end))", "false \"inside\""},
+    {"(function() local co = coroutine.create(function() coroutine.yield() end) "
+     "coroutine.resume(co) return coroutine.close(co), coroutine.status(co) end)()",
+     "true \"dead\""},
+    {"xpcall(error, function(e) if type(e) == 'table' then error('second') end return e .. '!' "
+     "end, {})",
+     "false \"rules/pat.lua:LINE: second!\""},
+};
+
+static const char ser_lua[] =
+    "local function ser(...) local t = {} for i = 1, select('#', ...) do local v = select(i, "
+    "...) t[i] = type(v) == 'string' and string.format('%q', v) or tostring(v) end return "
+    "table.concat(t, ' ') end\n";
+
+static void test_rules__patterns_follow_lua(void **state)
+{
+    (void)state;
+    enum { N = sizeof pattern_cases / sizeof pattern_cases[0] };
+    mc_buf src = MC_BUF_INIT;
+    mc_buf_append(&src, ser_lua, sizeof ser_lua - 1);
+    for (size_t i = 0; i < N; i++) {
+        mc_buf_printf(&src, "function c%zu(d) return false, ser(%s) end\n", i,
+                      pattern_cases[i].expr);
+    }
+    assert_false(src.oom);
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, &calm, NULL), 0);
+    mc_error err;
+    int rc = mc_rules_load_buffer(r, "pat", "rules/pat.lua", src.data, src.len, NULL, &err);
+    assert_int_equal(rc, 0);
+    mc_rule_view view = {0};
+    for (size_t i = 0; i < N; i++) {
+        char fn[16], reason[512], want[512], got[512];
+        snprintf(fn, sizeof fn, "c%zu", i);
+        const mc_rule *rule_p;
+        assert_int_equal(mc_rules_resolve(r, "pat", fn, &rule_p, NULL), 0);
+        bool ok = true;
+        rc = mc_rules_cond(r, rule_p, &view, &ok, reason, sizeof reason, &err);
+        char where[64];
+        int wl = snprintf(where, sizeof where, "rules/pat.lua:%zu: ", i + 2);
+        if (rc == 0) {
+            snprintf(got, sizeof got, "%s", reason);
+        } else {
+            /* Errors raised inside C (table.sort's comparison) have no location, as in Lua. */
+            const char *at = strstr(err.msg, where);
+            const char *msg = at ? at + wl : strstr(err.msg, ": ") + 2;
+            snprintf(got, sizeof got, "error: %s", msg);
+        }
+        /* LINE in the expected text is the case's own line. */
+        const char *line = strstr(pattern_cases[i].want, "LINE");
+        if (line != NULL) {
+            snprintf(want, sizeof want, "%.*s%zu%s", (int)(line - pattern_cases[i].want),
+                     pattern_cases[i].want, i + 2, line + 4);
+        } else {
+            snprintf(want, sizeof want, "%s", pattern_cases[i].want);
+        }
+        if (strcmp(got, want) != 0) {
+            fail_msg("%s\n expected: %s\n      got: %s", pattern_cases[i].expr, want, got);
+        }
+    }
+    mc_buf_free(&src);
+    mc_rules_free(r);
+}
+
+/* Random patterns and subjects, matched by the sandbox and by liblua5.4's own string library
+ * in a plain state: the results (or error messages) must be the same. */
+static const char diff_lua[] =
+    "local function ser(...) local t = {} for i = 1, select('#', ...) do local v = select(i, "
+    "...) t[i] = type(v) == 'string' and string.format('%q', v) or tostring(v) end return "
+    "table.concat(t, ' ') end\n"
+    "function run(d)\n"
+    "  local s, p = d.fields.s, d.fields.p\n"
+    "  local g = {}\n"
+    "  local ok, e = pcall(function() for a, b in string.gmatch(s, p) do g[#g + 1] = "
+    "tostring(a) .. '/' .. tostring(b) end end)\n"
+    "  return false, ser(pcall(string.find, s, p)) .. ' | ' .. ser(pcall(string.find, s, p, 3)) "
+    ".. ' | ' .. ser(pcall(string.match, s, p)) .. ' | ' .. ser(pcall(string.gsub, s, p, "
+    "'<%0>')) .. ' | ' .. ser(pcall(string.gsub, s, p, {a = 'A', b = false})) .. ' | ' .. "
+    "(ok and table.concat(g, ',') or e)\n"
+    "end\n";
+
+static void test_rules__patterns_agree_with_lua_on_random_input(void **state)
+{
+    (void)state;
+    static const char *const atoms[] = {"a",  "b",     ".",     "%a", "[ab]", "[^a]", "%b()", "(",
+                                        ")",  "()",    "*",     "+",  "-",    "?",    "^",    "$",
+                                        "%1", "%f[a]", "[%a-]", "%",  "[",    "%s",   "x",    "%2"};
+    static const char subject_chars[] = "ab() x-";
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, &calm, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "diff", "rules/diff.lua", diff_lua,
+                                          sizeof diff_lua - 1, NULL, NULL),
+                     0);
+    const mc_rule *run;
+    assert_int_equal(mc_rules_resolve(r, "diff", "run", &run, NULL), 0);
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    assert_int_equal(luaL_loadbufferx(L, diff_lua, sizeof diff_lua - 1, "@rules/diff.lua", "t"),
+                     LUA_OK);
+    lua_call(L, 0, 0);
+    unsigned seed = 20261206;
+    int matched = 0, refused = 0;
+    for (int i = 0; i < 3000; i++) {
+        char subject[16], pattern[64];
+        size_t ns = (size_t)(rand_r(&seed) % 12);
+        for (size_t k = 0; k < ns; k++) {
+            subject[k] = subject_chars[rand_r(&seed) % (sizeof subject_chars - 1)];
+        }
+        subject[ns] = '\0';
+        pattern[0] = '\0';
+        int na = 1 + rand_r(&seed) % 6;
+        for (int k = 0; k < na; k++) {
+            strcat(pattern, atoms[rand_r(&seed) % (sizeof atoms / sizeof atoms[0])]);
+        }
+        mc_view_field fields[2] = {{"s", {MC_VAL_TEXT, subject, 0, 0, false}},
+                                   {"p", {MC_VAL_TEXT, pattern, 0, 0, false}}};
+        mc_rule_view view = {0};
+        view.fields = fields;
+        view.nfields = 2;
+        char got[2048];
+        bool ok = true;
+        mc_error err;
+        int rc = mc_rules_cond(r, run, &view, &ok, got, sizeof got, &err);
+        if (rc != 0) {
+            fail_msg("'%s' on '%s': %s", pattern, subject, err.msg);
+        }
+        lua_getglobal(L, "run");
+        lua_createtable(L, 0, 1);
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, subject);
+        lua_setfield(L, -2, "s");
+        lua_pushstring(L, pattern);
+        lua_setfield(L, -2, "p");
+        lua_setfield(L, -2, "fields");
+        lua_call(L, 1, 2);
+        const char *want = lua_tostring(L, -1);
+        if (strcmp(got, want) != 0) {
+            fail_msg("'%s' on '%s':\n lua: %s\n got: %s", pattern, subject, want, got);
+        }
+        matched += strncmp(got, "true 1", 6) == 0;
+        refused += strstr(got, "malformed pattern") != NULL;
+        lua_settop(L, 0);
+    }
+    /* The input is varied enough to find matches and to make errors. */
+    assert_true(matched > 150 && refused > 100);
+    lua_close(L);
+    mc_rules_free(r);
+}
+
+/* ==== time: every call ends by its deadline =============================================== */
+
+static const char slow_lua[] =
+    "function backtrack(d) return string.find(string.rep('a', 3000), '.-.-.-.-.-.-.-.-b') end\n"
+    "function trim(d) local s = 'x' .. string.rep(' ', 60000) .. 'y' return "
+    "s:match('^%s*(.-)%s*$') end\n"
+    "function plain(d) local s = string.rep('a', 3000000) return s:find(string.rep('a', "
+    "1500000) .. 'b', 1, true) end\n"
+    "function gmatch(d) for x in string.gmatch(string.rep('a', 3000), '.-.-.-.-.-.-.-b') do "
+    "end end\n"
+    "function gsub(d) return string.gsub(string.rep('a', 3000), '.-.-.-.-.-.-.-b', '') end\n"
+    "function balance(d) return string.find(string.rep('(', 200000), '%b()') end\n"
+    "function empty_repl(d) return string.gsub(string.rep('x', 100000), '(x-)', "
+    "string.rep('%1', 100000)) end\n"
+    "function insert_len(d) table.insert(setmetatable({}, {__len = function() return 1e15 end, "
+    "__index = {}, __newindex = {}}), 1, 1) end\n"
+    "function remove_len(d) table.remove(setmetatable({}, {__len = function() return 1e15 end, "
+    "__index = {}, __newindex = {}}), 1) end\n"
+    "function move_far(d) table.move({}, 1, 1e15, 2) end\n" /* 10 */
+    "function sort_long(d) local s = string.rep('x', 4000000) local t = {} for i = 1, 2000 do "
+    "t[i] = s end table.sort(t) end\n"
+    "function pcall_time(d) while true do pcall(string.find, string.rep('a', 3000), "
+    "'.-.-.-.-.-.-.-.-b') end end\n"
+    "function co_time(d) return coroutine.wrap(function() return string.find(string.rep('a', "
+    "3000), '.-.-.-.-.-.-.-.-b') end)() end\n"
+    "function rep_empty(d) return string.rep('', 1 << 62) == '' and string.rep('', 1 << 62, '') "
+    "== '' end\n"
+    "function quick(d) return ('abc'):find('b') == 2 end\n";
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_rules__calls_end_by_their_deadline(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *function;
+        int line;
+    } slow[] = {
+        {"backtrack", 1},  {"trim", 2},      {"plain", 3},      {"gmatch", 4},
+        {"gsub", 5},       {"balance", 6},   {"empty_repl", 7}, {"insert_len", 8},
+        {"remove_len", 9}, {"move_far", 10}, {"sort_long", 11}, {"pcall_time", 12},
+        {"co_time", 13},
+    };
+    mc_rules *r;
+    mc_rules_opts opts = MC_RULES_OPTS_INIT;
+    opts.steps = 1000000000; /* time, not the budget, stops these */
+    assert_int_equal(mc_rules_new(&r, &opts, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "slow", "rules/slow.lua", slow_lua,
+                                          sizeof slow_lua - 1, NULL, NULL),
+                     0);
+    mc_rule_view view = {0};
+    for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++) {
+        const mc_rule *rule_p;
+        assert_int_equal(mc_rules_resolve(r, "slow", slow[i].function, &rule_p, NULL), 0);
+        bool ok;
+        char want[200];
+        mc_error err;
+        double t0 = seconds();
+        int rc = mc_rules_cond(r, rule_p, &view, &ok, NULL, 0, &err);
+        double took = seconds() - t0;
+        snprintf(want, sizeof want, "rule slow.%s: rules/slow.lua:%d: time limit exceeded (50 ms)",
+                 slow[i].function, slow[i].line);
+        if (rc != MC_ELIMIT || strcmp(err.msg, want) != 0) {
+            fail_msg("slow.%s: expected %s, got %d: %s", slow[i].function, want, rc,
+                     rc ? err.msg : "no error");
+        }
+        if (took > 2.0) { /* generous: the deadline is 50 ms, and sanitizers are slow */
+            fail_msg("slow.%s took %.2f s", slow[i].function, took);
+        }
+        /* The next call has a deadline of its own. */
+        const mc_rule *q;
+        assert_int_equal(mc_rules_resolve(r, "slow", "quick", &q, NULL), 0);
+        assert_int_equal(mc_rules_cond(r, q, &view, &ok, NULL, 0, NULL), 0);
+        assert_true(ok);
+    }
+    const mc_rule *rep;
+    assert_int_equal(mc_rules_resolve(r, "slow", "rep_empty", &rep, NULL), 0);
+    bool ok = false;
+    assert_int_equal(mc_rules_cond(r, rep, &view, &ok, NULL, 0, NULL), 0);
+    assert_true(ok);
+    mc_rules_free(r);
+}
+
+static void test_rules__module_first_run_has_a_deadline(void **state)
+{
+    (void)state;
+    mc_rules *r;
+    mc_rules_opts opts = MC_RULES_OPTS_INIT;
+    opts.steps = 1000000000;
+    opts.time_ms = 20;
+    assert_int_equal(mc_rules_new(&r, &opts, NULL), 0);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    const char text[] = "local n = 0\nwhile true do n = n + 1 end\n";
+    double t0 = seconds();
+    assert_int_equal(
+        mc_rules_load_buffer(r, "spin", "rules/spin.lua", text, sizeof text - 1, d, NULL),
+        MC_ECHECK);
+    assert_true(seconds() - t0 < 2.0);
+    char *got = tu_render(d, false);
+    assert_string_equal(got, "rules/spin.lua:2:1: error: time limit exceeded (20 ms)\n");
+    free(got);
+    mc_diags_free(d);
+    mc_rules_free(r);
+}
+
+static void *interrupt_later(void *arg)
+{
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    mc_rules_interrupt(arg);
+    return NULL;
+}
+
+/* A server that stops ends the rule running in another thread, whatever its limits. */
+static void test_rules__interrupt_ends_a_running_call(void **state)
+{
+    (void)state;
+    static const char stop_lua[] =
+        "function spin(d) while true do pcall(function() while true do end end) end end\n"
+        "function match(d) return string.find(string.rep('a', 3000), '.-.-.-.-.-.-.-.-b') end\n";
+    mc_rules *r;
+    mc_rules_opts opts = {1 << 20, (uint64_t)1 << 50, 60000};
+    assert_int_equal(mc_rules_new(&r, &opts, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "stop", "rules/stop.lua", stop_lua,
+                                          sizeof stop_lua - 1, NULL, NULL),
+                     0);
+    const mc_rule *spin, *match;
+    assert_int_equal(mc_rules_resolve(r, "stop", "spin", &spin, NULL), 0);
+    assert_int_equal(mc_rules_resolve(r, "stop", "match", &match, NULL), 0);
+    mc_rule_view view = {0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, interrupt_later, r), 0);
+    bool ok;
+    mc_error err;
+    double t0 = seconds();
+    assert_int_equal(mc_rules_cond(r, spin, &view, &ok, NULL, 0, &err), MC_ELIMIT);
+    assert_true(seconds() - t0 < 2.0);
+    assert_string_equal(err.msg, "rule stop.spin: rules/stop.lua:1: interrupted");
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(mc_rules_cond(r, match, &view, &ok, NULL, 0, &err), MC_ELIMIT);
+    assert_string_equal(err.msg, "rule stop.match: rules/stop.lua:2: interrupted");
+    mc_rules_free(r);
+}
+
+/* ==== message handlers, to-be-closed variables, coroutines ================================= */
+
+static const char handlers_lua[] =
+    "function xp_loop(d) return xpcall(function() error('x') end, function() while true do end "
+    "end) end\n"
+    "local ran = 0\n"
+    "function xp_count(d) return xpcall(function() while true do end end, function() for i = 1, "
+    "5e7 do ran = i end end) end\n"
+    "function xp_ran(d) return ran end\n"
+    "function xp_catch(d) while true do xpcall(function() while true do end end, function(e) "
+    "return e end) end end\n" /* 5 */
+    "function close_loop(d) local x <close> = setmetatable({}, {__close = function() while true "
+    "do end end}) while true do end end\n"
+    "function wrap_close(d) coroutine.wrap(function() local x <close> = setmetatable({}, "
+    "{__close = function() while true do end end}) while true do end end)() end\n"
+    "local co\n"
+    "function co_kill(d) co = coroutine.create(function() local x <close> = setmetatable({}, "
+    "{__close = function() while true do end end}) while true do end end) coroutine.resume(co) "
+    "end\n"
+    "function co_close_later(d) local ok, e = coroutine.close(co) return ok, e end\n" /* 10 */
+    "function index_loop(d) local t = setmetatable({}, {__index = function() while true do end "
+    "end}) return t.x end\n"
+    "function tostring_loop(d) return tostring(setmetatable({}, {__tostring = function() while "
+    "true do end end})) end\n"
+    "function error_object(d) error(setmetatable({}, {__tostring = function() while true do end "
+    "end, __index = function() while true do end end})) end\n"
+    "function xp_in_coroutine(d) return coroutine.wrap(function() return xpcall(function() "
+    "error('x') end, function() while true do end end) end)() end\n"
+    "function xp_handler_close(d) return xpcall(function() local x <close> = setmetatable({}, "
+    "{__close = function() while true do end end}) error('x') end, function(e) return e end) "
+    "end\n" /* 15 */
+    "function xp_resume(d) local co = coroutine.create(function() while true do end end) return "
+    "xpcall(coroutine.resume, function() while true do end end, co) end\n";
+
+static void test_rules__handlers_and_closers_stay_in_the_budget(void **state)
+{
+    fixture *f = *state;
+    (void)f;
+    static const struct {
+        const char *function;
+        int line;
+    } cases[] = {
+        {"xp_loop", 1},           {"xp_count", 3},       {"xp_catch", 5},
+        {"close_loop", 6},        {"wrap_close", 7},     {"co_kill", 9},
+        {"index_loop", 11},       {"tostring_loop", 12}, {"xp_in_coroutine", 14},
+        {"xp_handler_close", 15}, {"xp_resume", 16},
+    };
+    mc_rules *r;
+    mc_rules_opts opts = {1 << 20, 1000, CALM_MS};
+    assert_int_equal(mc_rules_new(&r, &opts, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "h", "rules/h.lua", handlers_lua,
+                                          sizeof handlers_lua - 1, NULL, NULL),
+                     0);
+    mc_rule_view view = {0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const mc_rule *rule_p;
+        assert_int_equal(mc_rules_resolve(r, "h", cases[i].function, &rule_p, NULL), 0);
+        bool ok;
+        mc_error err;
+        char prefix[100];
+        double t0 = seconds();
+        int rc = mc_rules_cond(r, rule_p, &view, &ok, NULL, 0, &err);
+        double took = seconds() - t0;
+        snprintf(prefix, sizeof prefix, "rule h.%s: rules/h.lua:%d: ", cases[i].function,
+                 cases[i].line);
+        if (rc != MC_ELIMIT || strncmp(err.msg, prefix, strlen(prefix)) != 0 ||
+            strstr(err.msg, "instruction budget exceeded (1000 steps)") == NULL) {
+            fail_msg("h.%s: expected MC_ELIMIT '%s… instruction budget exceeded', got %d: %s",
+                     cases[i].function, prefix, rc, rc ? err.msg : "no error");
+        }
+        if (took > 2.0) {
+            fail_msg("h.%s took %.2f s", cases[i].function, took);
+        }
+    }
+    /* The handler of xp_count never ran past the budget. */
+    int64_t ran;
+    const mc_rule *rp;
+    assert_int_equal(mc_rules_resolve(r, "h", "xp_ran", &rp, NULL), 0);
+    assert_int_equal(mc_rules_fee(r, rp, &view, &ran, NULL), 0);
+    assert_true(ran < 1000);
+    /* A coroutine killed in an earlier call is not closed later (its __close would run without
+     * the count hook): close reports it instead. */
+    assert_int_equal(mc_rules_resolve(r, "h", "co_close_later", &rp, NULL), 0);
+    bool ok = true;
+    char reason[100];
+    double t0 = seconds();
+    assert_int_equal(mc_rules_cond(r, rp, &view, &ok, reason, sizeof reason, NULL), 0);
+    assert_true(seconds() - t0 < 2.0);
+    assert_false(ok);
+    assert_string_equal(reason, "the coroutine was stopped by a rule limit");
+    /* An error object with looping metamethods is named, not run. */
+    mc_error err;
+    assert_int_equal(mc_rules_resolve(r, "h", "error_object", &rp, NULL), 0);
+    assert_int_equal(mc_rules_cond(r, rp, &view, &ok, NULL, 0, &err), MC_ERULE);
+    assert_string_equal(err.msg, "rule h.error_object: rules/h.lua:13: the rule raised a table "
+                                 "instead of an error message");
+    mc_rules_free(r);
+}
+
+/* ==== module isolation ===================================================================== */
+
+/* A module that attacks what other modules see, while it loads; every attempt is caught and
+ * written down, and the module still loads. */
+static const char evil_lua[] =
+    "local results = {}\n"
+    "local function try(name, f) local ok, e = pcall(f) results[#results + 1] = name .. ': ' .. "
+    "(ok and 'done' or tostring(e)) end\n"
+    "try('env pairs', function() getmetatable(_ENV).__index.pairs = function() return next, {}, "
+    "nil end end)\n"
+    "try('env index', function() getmetatable(_ENV).__index = {} end)\n"
+    "try('setmetatable env', function() setmetatable(_ENV, {__index = function() return "
+    "print end}) end)\n" /* 5 */
+    "try('string.find', function() string.find = function() return 1 end end)\n"
+    "try('string method', function() ('').find = nil end)\n"
+    "try('string mt index', function() getmetatable('').__index.find = function() return 1 end "
+    "end)\n"
+    "try('string mt', function() getmetatable('').__index = {} end)\n"
+    "try('string lib mt', function() return getmetatable(string).__index end)\n" /* 10 */
+    "try('setmetatable string', function() setmetatable(string, {}) end)\n"
+    "try('registry', function() registry.holds = function() return true end end)\n"
+    "try('calendar mt', function() getmetatable(calendar).__index.add = nil end)\n"
+    "try('rawset', function() rawset(string, 'find', nil) end)\n"
+    "try('next', function() local k = next(string) return k end)\n" /* 15 */
+    "try('coroutine', function() coroutine.wrap = nil end)\n"
+    "try('table.sort', function() table.sort = nil end)\n"
+    "pairs = function() return next, {}, nil end\n"
+    "next = function() return nil end\n"
+    "type = function() return 'nil' end\n" /* 20 */
+    "tostring = function() return '' end\n"
+    "function report(d) return false, table.concat(results, '\\n') end\n"
+    "function own_pairs(d) local n = 0 for _ in pairs({1, 2, 3}) do n = n + 1 end return n == "
+    "0 end\n";
+
+static const char victim_lua[] =
+    "function check(d)\n"
+    "  local n = 0\n"
+    "  for _ in pairs({1, 2, 3}) do n = n + 1 end\n"
+    "  return n == 3 and next({}) == nil and type(1) == 'number' and tostring(1) == '1' and\n"
+    "    string.find('abc', 'b') == 2 and ('abc'):find('c') == 3 and\n"
+    "    registry.holds('r', 'x', 's') == false and calendar.add ~= nil and\n"
+    "    coroutine.wrap ~= nil and table.sort ~= nil and getmetatable('').__index.find ~= nil\n"
+    "end\n"
+    "function d_meta(d) return getmetatable(d) == false and getmetatable(d.fields) == false "
+    "end\n";
+
+static void test_rules__modules_cannot_change_what_others_see(void **state)
+{
+    fixture *f = *state;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(mc_rules_load_buffer(f->rules, "evil", "rules/evil.lua", evil_lua,
+                                          sizeof evil_lua - 1, d, NULL),
+                     0);
+    assert_int_equal(mc_rules_load_buffer(f->rules, "victim", "rules/victim.lua", victim_lua,
+                                          sizeof victim_lua - 1, d, NULL),
+                     0);
+    assert_int_equal(mc_diags_count(d), 0);
+    mc_diags_free(d);
+    char reason[2048];
+    bool ok = true;
+    assert_int_equal(mc_rules_cond(f->rules, rule(f, "evil", "report"), &f->view, &ok, reason,
+                                   sizeof reason, NULL),
+                     0);
+    assert_string_equal(
+        reason,
+        "env pairs: rules/evil.lua:3: attempt to index a boolean value\n"
+        "env index: rules/evil.lua:4: attempt to index a boolean value\n"
+        "setmetatable env: rules/evil.lua:5: cannot change a protected metatable\n"
+        "string.find: rules/evil.lua:6: string is read-only (cannot set 'find')\n"
+        "string method: rules/evil.lua:7: attempt to index a string value (constant '')\n"
+        "string mt index: rules/evil.lua:8: string is read-only (cannot set 'find')\n"
+        "string mt: rules/evil.lua:9: the string metatable is read-only (cannot set '__index')\n"
+        "string lib mt: rules/evil.lua:10: attempt to index a boolean value\n"
+        "setmetatable string: rules/evil.lua:11: cannot change a protected metatable\n"
+        "registry: rules/evil.lua:12: registry is read-only (cannot set 'holds')\n"
+        "calendar mt: rules/evil.lua:13: attempt to index a boolean value\n"
+        "rawset: rules/evil.lua:14: attempt to call a nil value (global 'rawset')\n"
+        "next: done\n"
+        "coroutine: rules/evil.lua:16: coroutine is read-only (cannot set 'wrap')\n"
+        "table.sort: rules/evil.lua:17: table is read-only (cannot set 'sort')");
+    /* The module's own globals are its own… */
+    assert_true(
+        mc_rules_cond(f->rules, rule(f, "evil", "own_pairs"), &f->view, &ok, NULL, 0, NULL) == 0 &&
+        ok);
+    /* …and every other module, loaded before or after, sees the real functions. */
+    assert_true(mc_rules_cond(f->rules, rule(f, "victim", "check"), &f->view, &ok, NULL, 0, NULL) ==
+                    0 &&
+                ok);
+    assert_true(
+        mc_rules_cond(f->rules, rule(f, "victim", "d_meta"), &f->view, &ok, NULL, 0, NULL) == 0 &&
+        ok);
+    f->docs[0].status = "asked";
+    assert_int_equal(mc_rules_cond(f->rules, rule(f, "civil", "complete"), &f->view, &ok, reason,
+                                   sizeof reason, NULL),
+                     0);
+    assert_false(ok);
+    assert_string_equal(reason, "document birth-notice is still missing");
+}
+
+static const char library_lua[] =
+    "function all(d)\n"
+    "  local s = string.gsub('a=1, b=2', '(%w+)=(%w+)', function(k, v) return v .. k end)\n"
+    "  local t = {}\n"
+    "  for k in string.gmatch(s, '%w+') do table.insert(t, 1, k) end\n"
+    "  table.sort(t)\n"
+    "  table.move(t, 1, #t, 2)\n"
+    "  table.remove(t, 1)\n"
+    "  local ok = xpcall(error, function(e) return e end, {})\n"
+    "  local co = coroutine.wrap(function() coroutine.yield(string.rep('x', 3, ',')) end)\n"
+    "  local c = coroutine.create(function() coroutine.yield() end)\n"
+    "  coroutine.resume(c)\n"
+    "  coroutine.close(c)\n"
+    "  return s == '1a, 2b' and #t == 2 and t[2] == '2b' and not ok and co() == 'x,x,x' and\n"
+    "    string.find(s, 'b', 1, true) == 6 and string.match(s, '(%d)(%a)') == '1'\n"
+    "end\n";
+
+static int run_library_once(void *ctx)
+{
+    (void)ctx;
+    mc_rules *r = NULL;
+    const mc_rule *rule_p = NULL;
+    mc_rule_view view = {0};
+    bool ok = false;
+    int rc = mc_rules_new(&r, &calm, NULL);
+    if (rc == 0) {
+        rc = mc_rules_load_buffer(r, "lib", "rules/lib.lua", library_lua, sizeof library_lua - 1,
+                                  NULL, NULL);
+    }
+    if (rc == 0) {
+        rc = mc_rules_resolve(r, "lib", "all", &rule_p, NULL);
+    }
+    if (rc == 0) {
+        rc = mc_rules_cond(r, rule_p, &view, &ok, NULL, 0, NULL);
+    }
+    mc_rules_free(r);
+    return rc;
+}
+
+/* The bounded library functions (matcher, table functions, xpcall, coroutines) end in a clean
+ * MC_ENOMEM, or succeed, whichever allocation fails. */
+static void test_rules__bounded_library_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_int_equal(run_library_once(NULL), 0);
+    mc_rules *r;
+    const mc_rule *rule_p;
+    bool ok = false;
+    mc_rule_view view = {0};
+    assert_int_equal(mc_rules_new(&r, &calm, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "lib", "rules/lib.lua", library_lua,
+                                          sizeof library_lua - 1, NULL, NULL),
+                     0);
+    assert_int_equal(mc_rules_resolve(r, "lib", "all", &rule_p, NULL), 0);
+    assert_int_equal(mc_rules_cond(r, rule_p, &view, &ok, NULL, 0, NULL), 0);
+    assert_true(ok);
+    mc_rules_free(r);
+    assert_true(tu_oom_sweep(run_library_once, NULL, true) > 50);
+}
+
 static int load_rules_once(void *ctx)
 {
     (void)ctx;
     mc_rules *r = NULL;
     const mc_rule *rule_p = NULL;
-    int rc = mc_rules_new(&r, NULL, NULL);
+    int rc = mc_rules_new(&r, &calm, NULL);
     if (rc == 0) {
         rc = mc_rules_load_buffer(r, "civil", "rules/civil.lua", civil_lua, sizeof civil_lua - 1,
                                   NULL, NULL);
@@ -494,6 +1228,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules__names, setup, teardown),
         cmocka_unit_test(test_rules__load_errors_are_diagnostics),
         cmocka_unit_test(test_rules__out_of_memory_sweep),
+        cmocka_unit_test(test_rules__bounded_library_out_of_memory_sweep),
+        cmocka_unit_test(test_rules__patterns_follow_lua),
+        cmocka_unit_test(test_rules__patterns_agree_with_lua_on_random_input),
+        cmocka_unit_test(test_rules__calls_end_by_their_deadline),
+        cmocka_unit_test(test_rules__module_first_run_has_a_deadline),
+        cmocka_unit_test(test_rules__interrupt_ends_a_running_call),
+        cmocka_unit_test_setup_teardown(test_rules__handlers_and_closers_stay_in_the_budget, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rules__modules_cannot_change_what_others_see, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,8 +7,11 @@
  * libraries string, table, math (seeded, deterministic), utf8 and coroutine, a short list of
  * base functions, `registry.holds`, `calendar.add` and `calendar.working_days`, and the
  * read-only dossier view `d`. Every call (and every module's first run) is bounded by an
- * instruction budget that pcall inside the rule cannot swallow and a memory cap enforced by
- * the allocator. A failed call changes nothing outside the Lua state and leaves it usable.
+ * instruction budget and a wall-clock deadline that neither pcall nor xpcall (nor its message
+ * handler) inside the rule can escape, the deadline also checked inside pattern matching, and
+ * by a memory cap enforced by the allocator. Each module's environment is its own; the base
+ * and the libraries every module reads are read-only. A failed call changes nothing outside
+ * the Lua state and leaves it usable.
  *
  * Errors of a call come back in mc_error as "rule MODULE.FUNCTION: FILE:LINE: MESSAGE", with
  * file and line set.
@@ -27,17 +30,20 @@
 /* Error codes of rule calls (next to those of error.h). */
 enum {
     MC_ERULE = -20,  /* the rule raised an error or returned the wrong kind of value */
-    MC_ELIMIT = -21, /* the rule exceeded its instruction budget or memory cap */
+    MC_ELIMIT = -21, /* the rule exceeded its instruction budget, deadline or memory cap */
 };
+
+enum { MC_RULES_TIME_MS = 50 }; /* the default deadline of one call */
 
 typedef struct mc_rules_opts {
     size_t memory_cap; /* bytes a call may add to the state; default 8 MiB */
     uint64_t steps;    /* VM instructions a call may run; default 1,000,000 */
+    uint32_t time_ms;  /* milliseconds of wall-clock time a call may run; 0: the default, 50 */
 } mc_rules_opts;
 
 #define MC_RULES_OPTS_INIT                                                                         \
     {                                                                                              \
-        (size_t)8 << 20, 1000000                                                                   \
+        (size_t)8 << 20, 1000000, MC_RULES_TIME_MS                                                 \
     }
 
 typedef struct mc_rules mc_rules;
@@ -115,6 +121,12 @@ int mc_rules_cond(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, bool 
 /* Runs a fee rule: a whole amount, 0 or more, in the procedure's currency. */
 int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_t *amount,
                  mc_error *err);
+
+/* Ends the call running now, and every later call, at its next check of the deadline (within
+ * about a hundred Lua instructions or a few thousand steps of a library function), as
+ * MC_ELIMIT "rule M.F: FILE:LINE: interrupted"; module loads likewise. For a server that stops.
+ * Safe to call from another thread or from a signal handler; there is no way back. */
+void mc_rules_interrupt(mc_rules *r);
 
 /* Bytes the Lua state holds now (for tests and benchmarks). */
 size_t mc_rules_memory(const mc_rules *r);

@@ -203,6 +203,17 @@ int cli_rule_opts(const cli *c, mc_rules_opts *opts)
         }
         opts->steps = v;
     }
+    if (c->rule_time != NULL) {
+        char *end;
+        errno = 0;
+        v = strtoull(c->rule_time, &end, 10);
+        if (errno != 0 || *end != '\0' || c->rule_time[0] == '-' || c->rule_time[0] == '\0' ||
+            v < 1 || v > 60000) {
+            return cli_usage_error("--rule-time takes milliseconds from 1 to 60000, not '%s'",
+                                   c->rule_time);
+        }
+        opts->time_ms = (uint32_t)v;
+    }
     return 0;
 }
 

@@ -24,6 +24,7 @@ typedef struct cli {
     const char *date;        /* --date DATE */
     const char *rule_memory; /* --rule-memory BYTES (K, M suffixes) */
     const char *rule_steps;  /* --rule-steps N */
+    const char *rule_time;   /* --rule-time MS */
     const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
     const char *filter;          /* --filter TEXT (test) */
     const char *reform;          /* --reform NAME (cost, simulate) */
@@ -84,7 +85,8 @@ void cli_print_diags(FILE *f, const mc_diags *d);
  * rules or catalogue had errors (*cat is then NULL). *rules may be NULL when not wanted. */
 int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat, mc_rules **rules,
              mc_diags **diags, mc_error *err);
-/* The rule limits of --rule-memory and --rule-steps; EXIT_USAGE after a message if invalid. */
+/* The rule limits of --rule-memory, --rule-steps and --rule-time; EXIT_USAGE after a message if
+ * invalid. */
 int cli_rule_opts(const cli *c, mc_rules_opts *opts);
 /* Exit status for a library error code. */
 int cli_exit_for(int rc);

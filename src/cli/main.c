@@ -95,6 +95,7 @@ static int cmd_help(cli *c)
          "  --format text|json  output format\n"
          "  --rule-memory SIZE  memory a rule call may use (default 8M)\n"
          "  --rule-steps N      instructions a rule call may run (default 1000000)\n"
+         "  --rule-time MS      milliseconds a rule call may run (default 50)\n"
          "  --request-id ID     makes submit, fire and apologize idempotent\n\n"
          "exit status: 0 ok, 1 errors or refused, 2 usage error, 3 i/o or internal error");
     return EXIT_OK;
@@ -132,6 +133,7 @@ static const option options[] = {
     ONE("--date", date),
     ONE("--rule-memory", rule_memory),
     ONE("--rule-steps", rule_steps),
+    ONE("--rule-time", rule_time),
     ONE("--channel", channel),
     ONE("--as", as),
     ONE("--note", note),
