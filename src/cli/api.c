@@ -1057,6 +1057,12 @@ void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules)
 void api_stop(api *a)
 {
     atomic_store(&a->stopping, true);
+    /* A running rule ends at its next check instead of at its deadline. */
+    for (size_t i = 0; a->rules != NULL && i < a->nengines; i++) {
+        if (a->rules[i] != NULL) {
+            mc_rules_interrupt(a->rules[i]);
+        }
+    }
 }
 
 void api_free(api *a)

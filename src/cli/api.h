@@ -52,7 +52,8 @@ typedef struct api {
 int api_init(api *a, size_t n, mc_error *err);
 /* Gives a engine i and the rules it runs (both owned by a from now on). */
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules);
-/* From now on, requests not yet at the store are answered 503 (the server is stopping). */
+/* From now on, requests not yet at the store are answered 503 (the server is stopping), and
+ * every rule running or still to run ends at its next check (mc_rules_interrupt). */
 void api_stop(api *a);
 /* Closes the engines and frees what api_init made (not cat, cal or tokens). */
 void api_free(api *a);
