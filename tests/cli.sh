@@ -122,7 +122,7 @@ db.execute("UPDATE dossier SET state = 'returned' WHERE id = 1")
 db.commit()
 PY
 check "verify finds a dossier row changed behind the chain's back" \
-    bash -c "'$bin' verify --db '$tmp/states.db' 2>&1 | grep -q \"dossier 1 is in state 'returned' but its events lead to 'submitted'\""
+    bash -c "'$bin' verify --db '$tmp/states.db' 2>&1 | grep -q \"verify failed: dossier 1: column state is 'returned' but its events say 'submitted'\""
 check "verify on a missing store is an error, not an empty store" status 3 "$bin" verify --db "$tmp/nothing.db"
 
 # Once-only, end to end (SPEC §5).

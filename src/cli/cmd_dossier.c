@@ -456,42 +456,6 @@ int cmd_tick(cli *c)
     return status;
 }
 
-int cmd_verify(cli *c)
-{
-    mc_store *st;
-    mc_error err;
-    const char *db = c->db ? c->db : "motcua.db";
-    struct stat sb;
-    if (strcmp(db, ":memory:") != 0 && strncmp(db, "file:", 5) != 0 && stat(db, &sb) != 0) {
-        fprintf(stderr, "motcua: %s: no such store\n", db);
-        return EXIT_IO;
-    }
-    int rc = mc_store_open(&st, db, &err);
-    if (rc != 0) {
-        fprintf(stderr, "motcua: %s\n", err.msg);
-        return cli_exit_for(rc);
-    }
-    int64_t n = 0;
-    rc = mc_store_verify(st, &n, &err);
-    mc_store_close(st);
-    if (c->json) {
-        print_json(json_pack("{s:b, s:I, s:s?}", "intact", rc == 0, "events", (json_int_t)n,
-                             "problem", rc ? err.msg : NULL));
-    }
-    if (rc == MC_ECHECK) {
-        fprintf(stderr, "motcua: verify failed: %s\n", err.msg);
-        return EXIT_FAIL;
-    }
-    if (rc != 0) {
-        fprintf(stderr, "motcua: %s\n", err.msg);
-        return cli_exit_for(rc);
-    }
-    if (!c->json) {
-        printf("verify: %lld events, the chain is intact\n", (long long)n);
-    }
-    return EXIT_OK;
-}
-
 /* ---- explain ---- */
 
 int cmd_explain(cli *c)
