@@ -274,41 +274,44 @@ static int migrate(mc_store *st, mc_error *err)
 {
     int version;
     int rc = schema_version(st, &version, err);
-    if (rc == 0 && version == SCHEMA_VERSION) {
-        return 0;
+    if (rc != 0 || version == SCHEMA_VERSION) {
+        return rc;
     }
-    if (rc == 0 && version < SCHEMA_VERSION) {
-        rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-            return db_error(st, err, rc, "migrating the schema");
+    bool locked = false;
+    if (version < SCHEMA_VERSION) {
+        int e = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (e != SQLITE_OK) {
+            return db_error(st, err, e, "migrating the schema");
         }
-        rc = schema_version(st, &version, err);
+        locked = true;
+        rc = schema_version(st, &version, err); /* another process may have got there first */
     }
+    int from = version;
     if (rc == 0 && version > SCHEMA_VERSION) {
         rc = mc_error_set(err, MC_EIO,
                           "store: schema version %d is newer than this motcua (%d); upgrade "
                           "motcua",
                           version, SCHEMA_VERSION);
     }
-    for (int v = version; rc == 0 && v < SCHEMA_VERSION; v++) {
-        rc = sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL);
-        rc = rc == SQLITE_OK ? 0 : db_error(st, err, rc, "migrating the schema");
+    for (int v = from; rc == 0 && v < SCHEMA_VERSION; v++) {
+        int e = sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL);
+        rc = e == SQLITE_OK ? 0 : db_error(st, err, e, "migrating the schema");
     }
-    if (rc == 0 && version < SCHEMA_VERSION) {
+    if (rc == 0 && from < SCHEMA_VERSION) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
-        rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-        rc = rc == SQLITE_OK ? 0 : db_error(st, err, rc, "migrating the schema");
-        if (rc == 0 && version > 0 && version < 4) {
+        int e = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+        rc = e == SQLITE_OK ? 0 : db_error(st, err, e, "migrating the schema");
+        if (rc == 0 && from > 0 && from < 4) {
             rc = prepare_all(st, err);
             if (rc == 0) {
                 rc = seed_ledger(st, err);
             }
         }
-        if (rc == 0) {
-            int c = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-            rc = c == SQLITE_OK ? 0 : db_error(st, err, c, "migrating the schema");
-        }
+    }
+    if (locked && rc == 0) {
+        int e = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+        rc = e == SQLITE_OK ? 0 : db_error(st, err, e, "migrating the schema");
     }
     if (rc != 0 && sqlite3_get_autocommit(st->db) == 0) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -1306,8 +1309,10 @@ static int no_events(checker *c, sqlite3_stmt *s)
 
 static int gone(checker *c, sqlite3_stmt *s)
 {
-    return report(c, "dossier %lld is gone, but %lld events record it: its row was deleted",
-                  (long long)sqlite3_column_int64(s, 0), (long long)sqlite3_column_int64(s, 1));
+    int64_t n = sqlite3_column_int64(s, 1);
+    return report(c, "dossier %lld is gone, but %lld %s it: its row was deleted",
+                  (long long)sqlite3_column_int64(s, 0), (long long)n,
+                  n == 1 ? "event records" : "events record");
 }
 
 static int wiped(checker *c, sqlite3_stmt *s)

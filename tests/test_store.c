@@ -3,6 +3,7 @@
  * errors of a read-only or unusable file. */
 #include "testutil.h"
 
+#include "motcua/access.h"
 #include "motcua/store.h"
 
 #include <sodium.h>
@@ -490,6 +491,267 @@ static void test_store__read_only_store_is_a_clear_error(void **state)
     free(path);
 }
 
+/* A file store at path with dossier 1 (submitted, then processing with a due instant, a fee,
+ * an agency and fields) and dossier 2 (submitted), one registry record and one request id. */
+static void two_dossiers(const char *path)
+{
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    mc_dossier_row r = sample_row(), r2 = sample_row();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    mc_free(r.state);
+    mc_free(r.data);
+    r.state = mc_strndup("processing", 10);
+    r.agency = mc_strndup("ubnd-xa", 7);
+    r.data = mc_strndup("{\"values\":{\"x\":\"1\"}}", 20);
+    r.due = 1741021200;
+    r.fee = 50000;
+    assert_int_equal(mc_store_dossier_update(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "fire", "{}"), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r2, NULL), 0);
+    assert_int_equal(append(st, r2.id, "submit", "{}"), 0);
+    mc_record_row rec = {"civil-status", "marriage-certificate", "001234567890", "CS-1",
+                         "2019-05-01"};
+    assert_int_equal(mc_store_record_put(st, &rec, NULL), 0);
+    assert_int_equal(mc_store_request_put(st, "portal-1", "{\"dossier\":1}", NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    mc_dossier_row_clear(&r);
+    mc_dossier_row_clear(&r2);
+    mc_store_close(st);
+}
+
+static void test_store__verify_rebuilds_every_row_from_its_chain(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sql, *findings;
+    } cases[] = {
+        {"SELECT 1", ""},
+        {"UPDATE dossier SET subject = '079000000001' WHERE id = 1",
+         "dossier 1: column subject is '079000000001' but its events say '001234567890'\n"},
+        {"UPDATE dossier SET agency = 'other' WHERE id = 1",
+         "dossier 1: column agency is 'other' but its events say 'ubnd-xa'\n"},
+        {"UPDATE dossier SET data = '{}' WHERE id = 1",
+         "dossier 1: column data is '{}' but its events say '{\"values\":{\"x\":\"1\"}}'\n"},
+        {"UPDATE dossier SET due = NULL WHERE id = 1",
+         "dossier 1: column due is empty but its events say 1741021200\n"},
+        {"UPDATE dossier SET fee = 0", "dossier 1: column fee is 0 but its events say 50000\n"
+                                       "dossier 2: column fee is 0 but its events say empty\n"},
+        {"UPDATE dossier SET state = 'approved', final = 1 WHERE id = 2",
+         "dossier 2: column state is 'approved' but its events say 'submitted'\n"
+         "dossier 2: column final is 1 but its events say 0\n"},
+        {"DELETE FROM dossier WHERE id = 2",
+         "dossier 2 is gone, but 1 event records it: its row was deleted\n"},
+        {"INSERT INTO dossier SELECT 3, rev, procedure, version, agency, subject, channel, state, "
+         "outcome, clock, final, overdue, late, submitted, entered, due, left, finished, fee, "
+         "wake, apology, data FROM dossier WHERE id = 2",
+         "dossier 3 has no events: it was not written by motcua\n"},
+        {"INSERT INTO record VALUES ('civil-status', 'marriage-certificate', '079', 'CS-X', "
+         "'2020-01-01')",
+         "registry record civil-status/marriage-certificate of 079 is not in the records chain: "
+         "it was written behind the store's back\n"},
+        {"UPDATE record SET issued = '2020-01-01'",
+         "registry record civil-status/marriage-certificate of 001234567890: issued is "
+         "'2020-01-01' but its chain says '2019-05-01'\n"},
+        {"DELETE FROM record",
+         "registry record civil-status/marriage-certificate of 001234567890 is gone, but the "
+         "records chain has it\n"},
+        {"UPDATE request SET result = '{\"dossier\":2}'",
+         "request id 'portal-1': its stored result differs from its chain\n"},
+        {"INSERT INTO request VALUES ('portal-2', '{}')",
+         "request id 'portal-2' is not in the requests chain: it was written behind the store's "
+         "back\n"},
+        {"DROP TRIGGER ledger_no_update; UPDATE ledger SET body = replace(body, 'CS-1', 'CS-9') "
+         "WHERE chain = 'records'; UPDATE record SET reference = 'CS-9'",
+         "records entry 1 was altered: its content does not match its hash\n"},
+        {"DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE chain = 'requests'",
+         "the requests chain ends at entry 0, but its head is entry 1: entries were removed or "
+         "replaced\n"
+         "request id 'portal-1' is not in the requests chain: it was written behind the store's "
+         "back\n"},
+        {"DROP TRIGGER event_no_delete; DELETE FROM event; DELETE FROM chain_head",
+         "the store has 2 dossiers and no events: the event chain was wiped\n"},
+        {"DROP TRIGGER event_no_delete; DROP TRIGGER ledger_no_delete; DELETE FROM event; "
+         "DELETE FROM dossier; DELETE FROM record; DELETE FROM request; DELETE FROM ledger",
+         "the chain ends at event 0, but its head is event 3: events were removed or replaced\n"
+         "the records chain ends at entry 0, but its head is entry 1: entries were removed or "
+         "replaced\n"
+         "the requests chain ends at entry 0, but its head is entry 1: entries were removed or "
+         "replaced\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = tmp_path("rows");
+        two_dossiers(path);
+        tamper(path, cases[i].sql);
+        mc_store *st;
+        assert_int_equal(mc_store_open(&st, path, NULL), 0);
+        findings f = {""};
+        mc_verify_stats vs;
+        assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
+        if (strcmp(f.text, cases[i].findings) != 0) {
+            fail_msg("case %zu (%s):\n got: %s\nwant: %s", i, cases[i].sql, f.text,
+                     cases[i].findings);
+        }
+        if (i == 0) {
+            assert_int_equal(vs.events, 3);
+            assert_int_equal(vs.dossiers, 2);
+            assert_int_equal(vs.legacy, 0);
+            assert_int_equal(vs.entries, 2);
+        }
+        int64_t n;
+        mc_error err;
+        assert_int_equal(mc_store_verify(st, &n, &err), cases[i].findings[0] ? MC_ECHECK : 0);
+        mc_store_close(st);
+        unlink(path);
+        free(path);
+    }
+}
+
+static int row_of(void *ud, const mc_event_row *ev)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s\n", ev->row ? ev->row : "NULL");
+    return 0;
+}
+
+static void test_store__a_row_change_without_an_event_is_not_saved(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    mc_dossier_row r = sample_row();
+    mc_error err;
+    /* Outside a transaction a dossier is not written at all. */
+    assert_int_equal(mc_store_dossier_insert(st, &r, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "store: a dossier is written only in a transaction");
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(mc_store_commit(st, &err), MC_EINTERNAL);
+    assert_string_equal(err.msg,
+                        "store: dossier 1 was changed without an event; nothing was saved");
+    mc_dossier_row x;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(mc_store_dossier_load(st, 1, &x, NULL), MC_ENOTFOUND);
+    /* An event of another dossier does not carry it either. */
+    r.id = 0;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, 0, "registry-import", "{}"), 0);
+    assert_int_equal(mc_store_commit(st, &err), MC_EINTERNAL);
+    /* The event of the dossier carries every column of an insert, then only what changed. */
+    r.id = 0;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+    mc_free(r.state);
+    r.state = mc_strndup("processing", 10);
+    assert_int_equal(mc_store_dossier_update(st, &r, NULL), 0);
+    mc_event_row ev;
+    memset(&ev, 0, sizeof ev);
+    ev.dossier = r.id;
+    ev.kind = "fire";
+    ev.body = "{}";
+    ev.row = "{\"state\":\"forged\"}"; /* ignored: the store decides */
+    assert_int_equal(mc_store_event_append(st, &ev, NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    char rows[512] = "";
+    assert_int_equal(mc_store_event_each(st, r.id, row_of, rows, NULL), 0);
+    assert_non_null(strstr(rows, "{\"state\":\"processing\"}\n"));
+    assert_null(strstr(rows, "forged"));
+    assert_int_equal(mc_store_verify(st, NULL, NULL), 0);
+    mc_store_close(st);
+    mc_dossier_row_clear(&r);
+}
+
+static void test_store__events_carry_the_columns_they_change(void **state)
+{
+    (void)state;
+    char *path = tmp_path("carry");
+    two_dossiers(path);
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    char rows[512] = "";
+    assert_int_equal(mc_store_event_each(st, 1, row_of, rows, NULL), 0);
+    assert_string_equal(
+        rows, "{\"agency\":null,\"apology\":null,\"channel\":\"online\",\"clock\":\"stopped\","
+              "\"data\":\"{}\",\"due\":null,\"entered\":1740967200,\"fee\":null,\"final\":0,"
+              "\"finished\":null,\"late\":-1,\"left\":null,\"outcome\":null,\"overdue\":0,"
+              "\"procedure\":\"birth\",\"state\":\"submitted\",\"subject\":\"001234567890\","
+              "\"submitted\":1740967200,\"version\":\"2025-07-01\",\"wake\":null}\n"
+              "{\"agency\":\"ubnd-xa\",\"data\":\"{\\\"values\\\":{\\\"x\\\":\\\"1\\\"}}\","
+              "\"due\":1741021200,\"fee\":50000,\"state\":\"processing\"}\n");
+    mc_store_close(st);
+    unlink(path);
+    free(path);
+}
+
+typedef struct reads {
+    char text[1024];
+} reads;
+
+static int read_one(void *ud, int64_t seq, const mc_access *a)
+{
+    reads *r = ud;
+    size_t n = strlen(r->text);
+    snprintf(r->text + n, sizeof r->text - n, "%lld %lld %s %s %lld %s %s\n", (long long)seq,
+             (long long)a->at, a->actor, a->route, (long long)a->dossier,
+             a->subject ? a->subject : "-", a->registry ? a->registry : "-");
+    return 0;
+}
+
+static void test_store__the_access_log_records_reads_by_subject(void **state)
+{
+    (void)state;
+    char *path = tmp_path("access");
+    two_dossiers(path);
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    mc_access a = {1741000000, "officer-1", "GET /api/dossiers/{id}", 1, NULL, NULL};
+    assert_int_equal(mc_access_record(st, &a, NULL), 0);
+    mc_access b = {1741000100, "registrar",    "GET /api/registries/records",
+                   0,          "079000000001", "civil-status"};
+    assert_int_equal(mc_access_record(st, &b, NULL), 0);
+    mc_access c = {1741000200, "officer-2", "cli history", 2, NULL, NULL};
+    assert_int_equal(mc_access_record(st, &c, NULL), 0);
+    reads r = {""};
+    assert_int_equal(mc_access_each(st, "001234567890", read_one, &r, NULL), 0);
+    assert_string_equal(r.text, "1 1741000000 officer-1 GET /api/dossiers/{id} 1 001234567890 -\n"
+                                "3 1741000200 officer-2 cli history 2 001234567890 -\n");
+    memset(&r, 0, sizeof r);
+    assert_int_equal(mc_access_each(st, "079000000001", read_one, &r, NULL), 0);
+    assert_string_equal(r.text, "2 1741000100 registrar GET /api/registries/records 0 "
+                                "079000000001 civil-status\n");
+    /* Failure paths: an unknown dossier, a read without an actor; neither is logged. */
+    mc_error err;
+    mc_access bad = {1741000300, "officer-1", "cli show", 99, NULL, NULL};
+    assert_int_equal(mc_access_record(st, &bad, &err), MC_ENOTFOUND);
+    assert_string_equal(err.msg, "unknown dossier 99");
+    bad.dossier = 1;
+    bad.actor = NULL;
+    assert_int_equal(mc_access_record(st, &bad, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "access log: a read needs an actor and a route");
+    findings f = {""};
+    mc_verify_stats vs;
+    assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
+    assert_string_equal(f.text, "");
+    assert_int_equal(vs.entries, 5);
+    mc_store_close(st);
+    /* Erasing a read from the log shows. */
+    tamper(path, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE chain = 'access' AND "
+                 "seq = 2");
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
+    assert_string_equal(f.text, "access entry 2 is missing: the chain jumps from 1 to 3\n");
+    mc_store_close(st);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +765,10 @@ int main(void)
         cmocka_unit_test(test_store__schema_version_and_bad_files),
         cmocka_unit_test(test_store__migrates_an_older_store_forward),
         cmocka_unit_test(test_store__read_only_store_is_a_clear_error),
+        cmocka_unit_test(test_store__verify_rebuilds_every_row_from_its_chain),
+        cmocka_unit_test(test_store__a_row_change_without_an_event_is_not_saved),
+        cmocka_unit_test(test_store__events_carry_the_columns_they_change),
+        cmocka_unit_test(test_store__the_access_log_records_reads_by_subject),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
