@@ -366,14 +366,20 @@ static int audit_one(void *ud, int64_t seq, const mc_access *a)
         json_array_append_new(o->list, x);
         return 0;
     }
-    printf("%s  %-12s  %-28s", when, a->actor ? a->actor : "?", a->route ? a->route : "?");
-    if (a->dossier != 0) {
-        printf("  dossier %lld", (long long)a->dossier);
+    char line[600];
+    int len = snprintf(line, sizeof line, "%s  %-12s  %-28s", when, a->actor ? a->actor : "?",
+                       a->route ? a->route : "?");
+    if (len > 0 && a->dossier != 0) {
+        len += snprintf(line + len, sizeof line - (size_t)len, "  dossier %lld",
+                        (long long)a->dossier);
     }
-    if (a->registry != NULL) {
-        printf("  registry %s", a->registry);
+    if (len > 0 && (size_t)len < sizeof line && a->registry != NULL) {
+        snprintf(line + len, sizeof line - (size_t)len, "  registry %s", a->registry);
     }
-    putchar('\n');
+    for (len = (int)strlen(line); len > 0 && line[len - 1] == ' '; len--) {
+        line[len - 1] = '\0';
+    }
+    puts(line);
     return 0;
 }
 
