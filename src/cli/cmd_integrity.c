@@ -171,6 +171,10 @@ int cmd_verify(cli *c)
                               (json_int_t)stats.events, "dossiers", (json_int_t)stats.dossiers,
                               "legacy_dossiers", (json_int_t)stats.legacy, "entries",
                               (json_int_t)stats.entries, "problems", v.problems);
+        if (o != NULL) {
+            json_t *first = json_array_get(v.problems, 0);
+            json_object_set_new(o, "problem", first ? json_copy(first) : json_null());
+        }
         if (o != NULL && c->checkpoint != NULL) {
             json_object_set_new(
                 o, "checkpoint",
