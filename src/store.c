@@ -544,14 +544,6 @@ static void row_values(const mc_dossier_row *r, colval v[NROWCOLS])
     v[19] = (colval){r->data, 0, true};
 }
 
-static bool colval_equal(const colval *a, const colval *b)
-{
-    if (a->is_text) {
-        return a->text == NULL ? b->text == NULL : b->text != NULL && strcmp(a->text, b->text) == 0;
-    }
-    return a->num == b->num;
-}
-
 static json_t *colval_json(const colval *v)
 {
     if (v->is_text) {
@@ -560,9 +552,22 @@ static json_t *colval_json(const colval *v)
     return v->num == MC_NONE ? json_null() : json_integer((json_int_t)v->num);
 }
 
-/* Adds to the pending values of row->id each column of row that differs from old (every
- * column when old is NULL). */
-static int pend_row(mc_store *st, const mc_dossier_row *old, const mc_dossier_row *row,
+/* Whether the stored value in column col of s differs from v. */
+static bool column_differs(sqlite3_stmt *s, int col, const colval *v)
+{
+    bool null = sqlite3_column_type(s, col) == SQLITE_NULL;
+    if (v->is_text) {
+        if (null || v->text == NULL) {
+            return null != (v->text == NULL);
+        }
+        const char *t = (const char *)sqlite3_column_text(s, col);
+        return t == NULL || strcmp(t, v->text) != 0;
+    }
+    return null ? v->num != MC_NONE : sqlite3_column_int64(s, col) != v->num;
+}
+
+/* Adds to the pending values of row->id the columns of row flagged in changed. */
+static int pend_row(mc_store *st, const bool changed[NROWCOLS], const mc_dossier_row *row,
                     mc_error *err)
 {
     if (st->pending == NULL && (st->pending = json_object()) == NULL) {
@@ -577,13 +582,10 @@ static int pend_row(mc_store *st, const mc_dossier_row *old, const mc_dossier_ro
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
-    colval now[NROWCOLS], before[NROWCOLS];
+    colval now[NROWCOLS];
     row_values(row, now);
-    if (old != NULL) {
-        row_values(old, before);
-    }
     for (int i = 0; i < NROWCOLS; i++) {
-        if (old != NULL && colval_equal(&now[i], &before[i])) {
+        if (!changed[i]) {
             continue;
         }
         json_t *v = colval_json(&now[i]);
@@ -605,7 +607,11 @@ int mc_store_dossier_insert(mc_store *st, mc_dossier_row *row, mc_error *err)
     int rc = step_done(st, s, "saving a dossier", err);
     if (rc == 0) {
         row->id = sqlite3_last_insert_rowid(st->db);
-        rc = pend_row(st, NULL, row, err);
+        bool all[NROWCOLS];
+        for (int i = 0; i < NROWCOLS; i++) {
+            all[i] = true;
+        }
+        rc = pend_row(st, all, row, err);
     }
     return rc;
 }
@@ -639,20 +645,30 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
     if (!st->in_tx) {
         return mc_error_set(err, MC_EUSAGE, "store: a dossier is written only in a transaction");
     }
-    /* The row as stored, to know which columns the next event must carry. */
-    mc_dossier_row old;
-    memset(&old, 0, sizeof old);
-    int rc = mc_store_dossier_load(st, row->id, &old, err);
-    if (rc == MC_ENOTFOUND || (rc == 0 && old.rev != row->rev)) {
-        mc_dossier_row_clear(&old);
+    /* The row as stored, compared in place, to know which columns the next event must
+     * carry. */
+    sqlite3_stmt *s = stmt(st, S_DOSSIER_LOAD);
+    sqlite3_bind_int64(s, 1, row->id);
+    int rc = sqlite3_step(s);
+    bool changed[NROWCOLS];
+    bool stale = rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) != row->rev);
+    if (rc == SQLITE_ROW && !stale) {
+        colval now[NROWCOLS];
+        row_values(row, now);
+        for (int i = 0; i < NROWCOLS; i++) {
+            changed[i] = column_differs(s, i + 1, &now[i]);
+        }
+    }
+    sqlite3_reset(s);
+    if (stale) {
         return mc_error_set(err, MC_ECONFLICT,
                             "dossier %lld was changed by someone else meanwhile; try again",
                             (long long)row->id);
     }
-    if (rc != 0) {
-        return rc;
+    if (rc != SQLITE_ROW) {
+        return db_error(st, err, rc, "reading a dossier");
     }
-    sqlite3_stmt *s = stmt(st, S_DOSSIER_UPDATE);
+    s = stmt(st, S_DOSSIER_UPDATE);
     bind_row(s, row);
     sqlite3_bind_int64(s, 22, row->id);
     rc = step_done(st, s, "saving a dossier", err);
@@ -662,9 +678,8 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
                           (long long)row->id);
     }
     if (rc == 0) {
-        rc = pend_row(st, &old, row, err);
+        rc = pend_row(st, changed, row, err);
     }
-    mc_dossier_row_clear(&old);
     if (rc == 0) {
         row->rev++;
     }
