@@ -158,7 +158,7 @@ static int parse(const char *text, parsed *p, mc_error *err)
             if (k != 2 || strcmp(a, "time") != 0 || strlen(b) >= sizeof p->time) {
                 return bad(err, no, "expected 'time DATE'");
             }
-            snprintf(p->time, sizeof p->time, "%s", b);
+            memcpy(p->time, b, strlen(b) + 1); /* its length was checked above */
             have_time = true;
         } else if (!have_key) {
             if (k != 2 || strcmp(a, "key") != 0 || !unhex(b, strlen(b), p->key, sizeof p->key)) {

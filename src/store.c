@@ -1,7 +1,8 @@
 /*
  * The SQLite store (store.h). Statements are prepared once per store and reused; values are
- * always bound, never formatted into SQL. Schema changes are forward migrations keyed on
- * PRAGMA user_version.
+ * always bound, never formatted into SQL (verify's queries are formatted from the constant
+ * names of the dossier columns, nothing else). Schema changes are forward migrations keyed on
+ * PRAGMA user_version, applied under the write lock.
  */
 #include "motcua/store.h"
 
@@ -90,7 +91,6 @@ enum stmt_id {
     S_EVENT_COUNT,
     S_HEAD_PUT,
     S_HEAD_GET,
-    S_STATES,
     S_EVENTS_OF_KIND,
     S_RESULTS_ISSUED,
     S_LEDGER_LAST,
@@ -141,9 +141,6 @@ static const char *const stmt_sql[S_COUNT] = {
                      "WHERE subject = ?1 ORDER BY registry, document",
     [S_HEAD_PUT] = "INSERT OR REPLACE INTO chain_head (id, seq, hash) VALUES (1, ?1, ?2)",
     [S_HEAD_GET] = "SELECT seq, hash FROM chain_head WHERE id = 1",
-    [S_STATES] = "SELECT d.id, d.state, (SELECT json_extract(e.body, '$.to') FROM event e "
-                 "WHERE e.dossier = d.id AND json_extract(e.body, '$.to') IS NOT NULL "
-                 "ORDER BY e.seq DESC LIMIT 1) FROM dossier d ORDER BY d.id",
     [S_EVENTS_OF_KIND] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
                          "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
     [S_RESULTS_ISSUED] = "SELECT d.procedure, r.document, r.subject, r.reference, r.issued "
@@ -1062,8 +1059,9 @@ static int report(checker *c, const char *fmt, ...)
     return c->finding(c->ud, msg);
 }
 
-/* A column's value for a finding: quoted text cut at 60 bytes, a number, or "empty". */
-static void value_text(sqlite3_stmt *s, int i, char *out, size_t outsz)
+/* A column's value for a finding: quoted text, a number, or "empty". Text longer than 60 bytes
+ * is shown from a little before skip (where two values first differ) and cut at 60 bytes. */
+static void value_text(sqlite3_stmt *s, int i, int skip, char *out, size_t outsz)
 {
     int type = sqlite3_column_type(s, i);
     if (type == SQLITE_NULL) {
@@ -1073,8 +1071,26 @@ static void value_text(sqlite3_stmt *s, int i, char *out, size_t outsz)
     } else {
         const char *t = (const char *)sqlite3_column_text(s, i);
         int n = sqlite3_column_bytes(s, i);
-        snprintf(out, outsz, "'%.*s%s'", n > 60 ? 60 : n, t ? t : "", n > 60 ? "..." : "");
+        int from = n > 60 && skip > 20 ? skip - 20 : 0;
+        int len = n - from > 60 ? 60 : n - from;
+        snprintf(out, outsz, "'%s%.*s%s'", from > 0 ? "..." : "", len, t ? t + from : "",
+                 from + len < n ? "..." : "");
     }
+}
+
+/* Where the texts of columns a and b of s first differ (0 unless both are text). */
+static int first_difference(sqlite3_stmt *s, int a, int b)
+{
+    if (sqlite3_column_type(s, a) != SQLITE_TEXT || sqlite3_column_type(s, b) != SQLITE_TEXT) {
+        return 0;
+    }
+    const char *x = (const char *)sqlite3_column_text(s, a);
+    const char *y = (const char *)sqlite3_column_text(s, b);
+    int i = 0;
+    while (x && y && x[i] != '\0' && x[i] == y[i]) {
+        i++;
+    }
+    return i;
 }
 
 /* Runs sql (no parameters but chain ?1 when given), calling row for each result row; row
@@ -1270,8 +1286,9 @@ static int check_ledger(checker *c, const char *chain)
 static int column_mismatch(checker *c, sqlite3_stmt *s)
 {
     char is[80], says[80];
-    value_text(s, 2, is, sizeof is);
-    value_text(s, 3, says, sizeof says);
+    int skip = first_difference(s, 2, 3);
+    value_text(s, 2, skip, is, sizeof is);
+    value_text(s, 3, skip, says, sizeof says);
     return report(c, "dossier %lld: column %s is %s but its events say %s",
                   (long long)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
                   is, says);
@@ -1385,8 +1402,9 @@ static int record_mismatch(checker *c, sqlite3_stmt *s)
     switch (sqlite3_column_int(s, 0)) {
     case 1: {
         char is[80], says[80];
-        value_text(s, 4, is, sizeof is);
-        value_text(s, 5, says, sizeof says);
+        int skip = first_difference(s, 4, 5);
+        value_text(s, 4, skip, is, sizeof is);
+        value_text(s, 5, skip, says, sizeof says);
         return report(c, "registry record %s/%s of %s: %s is %s but its chain says %s", r, d, subj,
                       (const char *)sqlite3_column_text(s, 6), is, says);
     }

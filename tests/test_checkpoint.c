@@ -327,6 +327,25 @@ static void test_checkpoint__malformed_texts_and_keys_are_refused(void **state)
     mc_free(sec);
 }
 
+static int keygen_and_sign(void *ctx)
+{
+    fixture *f = ctx;
+    char *pub = NULL, *sec = NULL, *text = NULL;
+    int rc = mc_checkpoint_keygen(&pub, &sec, NULL);
+    if (rc == 0) {
+        rc = mc_checkpoint_make(f->st, f->sk, 1765000000, &text, NULL);
+    }
+    mc_free(pub);
+    mc_free(sec);
+    mc_free(text);
+    return rc;
+}
+
+static void test_checkpoint__out_of_memory_is_a_clean_error(void **state)
+{
+    assert_true(tu_oom_sweep(keygen_and_sign, *state, false) >= 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +361,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint__malformed_texts_and_keys_are_refused,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint__out_of_memory_is_a_clean_error, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

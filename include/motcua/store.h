@@ -5,7 +5,12 @@
  *
  * Every event is chained: its hash is BLAKE2b-256 (libsodium) over the previous event's hash
  * and the event's own content, so that mc_store_verify() can show that nothing was changed,
- * removed or inserted after the fact. Triggers refuse UPDATE and DELETE of events.
+ * removed or inserted after the fact. Triggers refuse UPDATE and DELETE of events. An event
+ * also carries the values of the dossier columns its transaction wrote (the store attaches
+ * them; a transaction whose dossier change no event carries is refused at commit), and
+ * registry records, request ids and reads of personal data have chains of their own, so that
+ * verify rebuilds every row from the chains alone. Signed checkpoints of the chains' heads are
+ * in checkpoint.h, the access log in access.h; the threat model in docs/security.md.
  *
  * Concurrency: writers take the database lock at mc_store_begin() (BEGIN IMMEDIATE) and wait up
  * to the busy timeout for each other; a dossier row carries a revision, and an update whose
