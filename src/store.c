@@ -335,10 +335,17 @@ int mc_store_open(mc_store **out, const char *path, mc_error *err)
     }
     sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(st->db, 0);
-    rc = sqlite3_exec(st->db,
-                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                      "PRAGMA foreign_keys = ON;",
-                      NULL, NULL, NULL);
+    /* Turning a new file to WAL takes a lock for which SQLite does not always wait (another
+     * process may be doing the same at this moment): try again for up to the busy timeout. */
+    rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    for (int waited = 0; rc == SQLITE_BUSY && waited < BUSY_TIMEOUT_MS; waited += 10) {
+        sqlite3_sleep(10);
+        rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", NULL,
+                          NULL, NULL);
+    }
     int e = rc != SQLITE_OK ? db_error(st, err, rc, path) : migrate(st, err);
     if (e == 0) {
         e = prepare_all(st, err);
