@@ -117,11 +117,13 @@ int mc_checkpoint_make(mc_store *st, const unsigned char sk[MC_SECRET_KEY_BYTES]
 
 /* ---- reading a checkpoint ---- */
 
+enum { MAX_CHAINS = 64 }; /* room for a store whose events are split into several chains */
+
 typedef struct parsed {
     char time[32];
     unsigned char key[MC_PUBLIC_KEY_BYTES];
-    char names[8][16];
-    mc_chain_head chains[8];
+    char names[MAX_CHAINS][16];
+    mc_chain_head chains[MAX_CHAINS];
     size_t nchains;
     unsigned char head[MC_HASH_BYTES], sig[crypto_sign_BYTES];
     size_t signed_len; /* bytes before the signature line */
@@ -168,9 +170,11 @@ static int parse(const char *text, parsed *p, mc_error *err)
         } else if (k >= 1 && strcmp(a, "chain") == 0 && !have_head) {
             char h[200];
             long long count;
+            if (p->nchains == MAX_CHAINS) {
+                return bad(err, no, "too many chains");
+            }
             if (sscanf(buf, "chain %15s %lld %199s", p->names[p->nchains], &count, h) != 3 ||
-                count < 0 || p->nchains >= 8 ||
-                !unhex(h, strlen(h), p->chains[p->nchains].hash, MC_HASH_BYTES)) {
+                count < 0 || !unhex(h, strlen(h), p->chains[p->nchains].hash, MC_HASH_BYTES)) {
                 return bad(err, no, "expected 'chain NAME COUNT HASH'");
             }
             p->chains[p->nchains].name = p->names[p->nchains];

@@ -332,6 +332,18 @@ static void test_checkpoint__malformed_texts_and_keys_are_refused(void **state)
                      MC_ESYNTAX);
     assert_string_equal(err.msg, "checkpoint: line 9: the signature is missing");
     free(cut);
+    /* More chains than a checkpoint may name. */
+    char many[8192] = "motcua checkpoint v1\ntime 2025-12-06T05:46:40Z\nkey ";
+    char *k = strstr(f->checkpoint, "\nkey ") + 5;
+    strncat(many, k, 65);
+    for (int i = 0; i < 65; i++) {
+        char line[120];
+        snprintf(line, sizeof line, "chain c%02d 0 %064d\n", i, 0);
+        strcat(many, line);
+    }
+    assert_int_equal(mc_checkpoint_verify(f->st, many, f->pk, collect, &x, &n, NULL, &err),
+                     MC_ESYNTAX);
+    assert_string_equal(err.msg, "checkpoint: line 68: too many chains");
     unsigned char key[MC_SECRET_KEY_BYTES];
     assert_int_equal(mc_checkpoint_read_key("motcua-ed25519-public abcd\n", false, key, &err),
                      MC_ESYNTAX);
