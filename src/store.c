@@ -228,9 +228,10 @@ static int prepare_all(mc_store *st, mc_error *err)
 
 static int ledger_put_record(mc_store *st, const mc_record_row *rec, mc_error *err);
 static int ledger_put_request(mc_store *st, const char *id, const char *result, mc_error *err);
+static int ledger_put_ticket(mc_store *st, int64_t id, const mc_ticket_row *t, mc_error *err);
 
-/* The registry records and request ids of a store made before version 4 enter their chains as
- * they stand at the upgrade: from then on, a change to them shows. */
+/* The registry records, request ids and correction tickets of a store made before version 4
+ * enter their chains as they stand at the upgrade: from then on, a change to them shows. */
 static int seed_ledger(mc_store *st, mc_error *err)
 {
     sqlite3_stmt *s;
@@ -260,6 +261,28 @@ static int seed_ledger(mc_store *st, mc_error *err)
     while (e == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         e = ledger_put_request(st, (const char *)sqlite3_column_text(s, 0),
                                (const char *)sqlite3_column_text(s, 1), err);
+    }
+    sqlite3_finalize(s);
+    if (e != 0) {
+        return e;
+    }
+    rc = sqlite3_prepare_v2(st->db,
+                            "SELECT id, dossier, registry, document, subject, reference, reason, "
+                            "at, actor FROM ticket ORDER BY id",
+                            -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        return db_error(st, err, rc, "migrating the schema");
+    }
+    while (e == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        mc_ticket_row t = {sqlite3_column_int64(s, 1),
+                           (const char *)sqlite3_column_text(s, 2),
+                           (const char *)sqlite3_column_text(s, 3),
+                           (const char *)sqlite3_column_text(s, 4),
+                           (const char *)sqlite3_column_text(s, 5),
+                           (const char *)sqlite3_column_text(s, 6),
+                           (const char *)sqlite3_column_text(s, 8),
+                           sqlite3_column_int64(s, 7)};
+        e = ledger_put_ticket(st, sqlite3_column_int64(s, 0), &t, err);
     }
     sqlite3_finalize(s);
     return e;
@@ -1038,6 +1061,21 @@ static int ledger_put_request(mc_store *st, const char *id, const char *result, 
     return rc;
 }
 
+static int ledger_put_ticket(mc_store *st, int64_t id, const mc_ticket_row *t, mc_error *err)
+{
+    json_t *o =
+        json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:s?}", "id", (json_int_t)id,
+                  "dossier", (json_int_t)t->dossier, "registry", t->registry, "document",
+                  t->document, "subject", t->subject, "reference", t->reference, "reason",
+                  t->reason, "at", (json_int_t)t->at, "actor", t->actor);
+    char *body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    int rc = body ? mc_store_ledger_append(st, MC_CHAIN_TICKETS, t->subject, body, err)
+                  : mc_error_set(err, MC_ENOMEM, "out of memory");
+    free(body);
+    return rc;
+}
+
 /* ==== verification ====================================================================== */
 
 typedef struct checker {
@@ -1442,6 +1480,22 @@ static int request_mismatch(checker *c, sqlite3_stmt *s)
     }
 }
 
+static int ticket_mismatch(checker *c, sqlite3_stmt *s)
+{
+    long long id = (long long)sqlite3_column_int64(s, 1);
+    switch (sqlite3_column_int(s, 0)) {
+    case 1:
+        return report(c, "correction ticket %lld differs from its chain", id);
+    case 2:
+        return report(c,
+                      "correction ticket %lld is not in the tickets chain: it was written behind "
+                      "the store's back",
+                      id);
+    default:
+        return report(c, "correction ticket %lld is gone, but the tickets chain has it", id);
+    }
+}
+
 static int check_tables(checker *c)
 {
     int rc = each_row(
@@ -1475,6 +1529,23 @@ static int check_tables(checker *c)
                       "q WHERE q.id = l.id) ORDER BY 2",
                       NULL, request_mismatch);
     }
+    if (rc == 0) {
+        rc = each_row(
+            c,
+            "WITH l AS (SELECT json_extract(body, '$.id') AS id, body FROM ledger WHERE chain = "
+            "'tickets') "
+            "SELECT 1, t.id FROM ticket t JOIN l ON l.id = t.id WHERE t.dossier IS NOT "
+            "json_extract(l.body, '$.dossier') OR t.registry IS NOT json_extract(l.body, "
+            "'$.registry') OR t.document IS NOT json_extract(l.body, '$.document') OR t.subject "
+            "IS NOT json_extract(l.body, '$.subject') OR t.reference IS NOT json_extract(l.body, "
+            "'$.reference') OR t.reason IS NOT json_extract(l.body, '$.reason') OR t.at IS NOT "
+            "json_extract(l.body, '$.at') OR t.actor IS NOT json_extract(l.body, '$.actor') "
+            "UNION ALL SELECT 2, t.id FROM ticket t WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.id "
+            "= t.id) "
+            "UNION ALL SELECT 3, l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM ticket t WHERE t.id "
+            "= l.id) ORDER BY 2",
+            NULL, ticket_mismatch);
+    }
     return rc;
 }
 
@@ -1487,7 +1558,8 @@ int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void
     c.finding = finding;
     c.ud = ud;
     c.err = err;
-    static const char *const ledgers[] = {MC_CHAIN_ACCESS, MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS};
+    static const char *const ledgers[] = {MC_CHAIN_ACCESS, MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS,
+                                          MC_CHAIN_TICKETS};
     int rc = check_events(&c);
     for (size_t i = 0; rc == 0 && i < sizeof ledgers / sizeof ledgers[0]; i++) {
         rc = check_ledger(&c, ledgers[i]);
@@ -1530,8 +1602,8 @@ int mc_store_verify(mc_store *st, int64_t *nevents, mc_error *err)
 
 int mc_store_heads(mc_store *st, mc_chain_head heads[MC_NCHAINS], mc_error *err)
 {
-    static const char *const names[MC_NCHAINS] = {MC_CHAIN_ACCESS, MC_CHAIN_EVENTS,
-                                                  MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS};
+    static const char *const names[MC_NCHAINS] = {
+        MC_CHAIN_ACCESS, MC_CHAIN_EVENTS, MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS, MC_CHAIN_TICKETS};
     for (int i = 0; i < MC_NCHAINS; i++) {
         heads[i].name = names[i];
         heads[i].count = 0;
@@ -1716,8 +1788,9 @@ int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_er
 
 /* ==== tickets and counts ================================================================= */
 
-int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
+static int ticket_put(mc_store *st, const void *arg, mc_error *err)
 {
+    const mc_ticket_row *t = arg;
     sqlite3_stmt *s = stmt(st, S_TICKET_PUT);
     sqlite3_bind_int64(s, 1, t->dossier);
     bind_text(s, 2, t->registry);
@@ -1727,7 +1800,13 @@ int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
     bind_text(s, 6, t->reason);
     sqlite3_bind_int64(s, 7, t->at);
     bind_text(s, 8, t->actor);
-    return step_done(st, s, "saving a correction ticket", err);
+    int rc = step_done(st, s, "saving a correction ticket", err);
+    return rc != 0 ? rc : ledger_put_ticket(st, sqlite3_last_insert_rowid(st->db), t, err);
+}
+
+int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
+{
+    return with_tx(st, ticket_put, t, err);
 }
 
 /* Steps s (bound, from the table) calling fn for each record row; resets s. */

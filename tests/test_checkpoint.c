@@ -139,6 +139,7 @@ static void test_checkpoint__the_text_names_every_chain_and_is_signed(void **sta
                               "000000000000000\nchain events 3 "));
     assert_non_null(strstr(t, "\nchain records 3 "));
     assert_non_null(strstr(t, "\nchain requests 0 "));
+    assert_non_null(strstr(t, "\nchain tickets 0 "));
     assert_non_null(strstr(t, "\nhead "));
     assert_non_null(strstr(t, "\nsignature "));
     check(f, "", "");
@@ -330,7 +331,7 @@ static void test_checkpoint__malformed_texts_and_keys_are_refused(void **state)
     *strstr(cut, "signature ") = '\0';
     assert_int_equal(mc_checkpoint_verify(f->st, cut, f->pk, collect, &x, &n, NULL, &err),
                      MC_ESYNTAX);
-    assert_string_equal(err.msg, "checkpoint: line 9: the signature is missing");
+    assert_string_equal(err.msg, "checkpoint: line 10: the signature is missing");
     free(cut);
     /* More chains than a checkpoint may name. */
     char many[8192] = "motcua checkpoint v1\ntime 2025-12-06T05:46:40Z\nkey ";

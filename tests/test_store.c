@@ -447,7 +447,7 @@ static void test_store__migrates_an_older_store_forward(void **state)
     assert_int_equal(vs.events, 2);
     assert_int_equal(vs.legacy, 1);
     assert_int_equal(vs.dossiers, 0);
-    assert_int_equal(vs.entries, 2);
+    assert_int_equal(vs.entries, 3);
     mc_store_close(st);
     /* From the upgrade on, a record changed behind the store's back shows. */
     tamper(path, "UPDATE record SET reference = 'CS-9'; UPDATE dossier SET state = 'approved'");
@@ -492,7 +492,8 @@ static void test_store__read_only_store_is_a_clear_error(void **state)
 }
 
 /* A file store at path with dossier 1 (submitted, then processing with a due instant, a fee,
- * an agency and fields) and dossier 2 (submitted), one registry record and one request id. */
+ * an agency and fields) and dossier 2 (submitted), one registry record, one request id and one
+ * correction ticket. */
 static void two_dossiers(const char *path)
 {
     mc_store *st;
@@ -518,6 +519,10 @@ static void two_dossiers(const char *path)
                          "2019-05-01"};
     assert_int_equal(mc_store_record_put(st, &rec, NULL), 0);
     assert_int_equal(mc_store_request_put(st, "portal-1", "{\"dossier\":1}", NULL), 0);
+    mc_ticket_row t = {
+        1,       "civil-status", "marriage-certificate", "001234567890", "CS-1", "wrong date",
+        "clerk", 1740967300};
+    assert_int_equal(mc_store_ticket_put(st, &t, NULL), 0);
     assert_int_equal(mc_store_commit(st, NULL), 0);
     mc_dossier_row_clear(&r);
     mc_dossier_row_clear(&r2);
@@ -576,12 +581,21 @@ static void test_store__verify_rebuilds_every_row_from_its_chain(void **state)
         {"DROP TRIGGER event_no_delete; DELETE FROM event; DELETE FROM chain_head",
          "the store has 2 dossiers and no events: the event chain was wiped\n"},
         {"DROP TRIGGER event_no_delete; DROP TRIGGER ledger_no_delete; DELETE FROM event; "
-         "DELETE FROM dossier; DELETE FROM record; DELETE FROM request; DELETE FROM ledger",
+         "DELETE FROM dossier; DELETE FROM record; DELETE FROM request; DELETE FROM ticket; "
+         "DELETE FROM ledger",
          "the chain ends at event 0, but its head is event 3: events were removed or replaced\n"
          "the records chain ends at entry 0, but its head is entry 1: entries were removed or "
          "replaced\n"
          "the requests chain ends at entry 0, but its head is entry 1: entries were removed or "
+         "replaced\n"
+         "the tickets chain ends at entry 0, but its head is entry 1: entries were removed or "
          "replaced\n"},
+        {"UPDATE ticket SET reason = 'no reason'", "correction ticket 1 differs from its chain\n"},
+        {"DELETE FROM ticket", "correction ticket 1 is gone, but the tickets chain has it\n"},
+        {"INSERT INTO ticket SELECT 2, dossier, registry, document, subject, reference, reason, "
+         "at, actor FROM ticket",
+         "correction ticket 2 is not in the tickets chain: it was written behind the store's "
+         "back\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = tmp_path("rows");
@@ -600,7 +614,7 @@ static void test_store__verify_rebuilds_every_row_from_its_chain(void **state)
             assert_int_equal(vs.events, 3);
             assert_int_equal(vs.dossiers, 2);
             assert_int_equal(vs.legacy, 0);
-            assert_int_equal(vs.entries, 2);
+            assert_int_equal(vs.entries, 3);
         }
         int64_t n;
         mc_error err;
@@ -739,7 +753,7 @@ static void test_store__the_access_log_records_reads_by_subject(void **state)
     mc_verify_stats vs;
     assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
     assert_string_equal(f.text, "");
-    assert_int_equal(vs.entries, 5);
+    assert_int_equal(vs.entries, 6);
     mc_store_close(st);
     /* Erasing a read from the log shows. */
     tamper(path, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE chain = 'access' AND "

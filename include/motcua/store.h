@@ -8,7 +8,8 @@
  * removed or inserted after the fact. Triggers refuse UPDATE and DELETE of events. An event
  * also carries the values of the dossier columns its transaction wrote (the store attaches
  * them; a transaction whose dossier change no event carries is refused at commit), and
- * registry records, request ids and reads of personal data have chains of their own, so that
+ * registry records, request ids, correction tickets and reads of personal data have chains of
+ * their own, so that
  * verify rebuilds every row from the chains alone. Signed checkpoints of the chains' heads are
  * in checkpoint.h, the access log in access.h; the threat model in docs/security.md.
  *
@@ -122,18 +123,18 @@ typedef struct mc_verify_stats {
     int64_t events;   /* events in the chain */
     int64_t dossiers; /* dossier rows checked column by column against their events */
     int64_t legacy;   /* dossiers with events from before schema version 4: state checked only */
-    int64_t entries;  /* entries of the other chains (records, requests, access) */
+    int64_t entries;  /* entries of the other chains (records, requests, tickets, access) */
     int64_t findings; /* problems reported */
 } mc_verify_stats;
 
 /* Checks everything the store can prove about itself, reporting each problem found through
  * finding (one sentence, e.g. "dossier 12: column subject is '…' but its events say '…'"):
- * every chain (events, records, requests, access) recomputed link by link and against its
- * head record; every dossier row rebuilt from the row values its events carry, without the
- * catalogue; every registry record and request id against its chain; dossiers without events,
- * events whose dossier is gone, a store with dossiers and no events. finding returning non-zero
- * stops the check (and is returned). Returns 0 when the check ran (stats->findings says how it
- * went; stats may be NULL), or an error reading the store. */
+ * every chain (events, records, requests, tickets, access) recomputed link by link and against
+ * its head record; every dossier row rebuilt from the row values its events carry, without the
+ * catalogue; every registry record, request id and correction ticket against its chain; dossiers
+ * without events, events whose dossier is gone, a store with dossiers and no events. finding
+ * returning non-zero stops the check (and is returned). Returns 0 when the check ran
+ * (stats->findings says how it went; stats may be NULL), or an error reading the store. */
 int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void *ud,
                    mc_verify_stats *stats, mc_error *err);
 
@@ -143,7 +144,8 @@ int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void
 #define MC_CHAIN_EVENTS "events"     /* the dossiers' events */
 #define MC_CHAIN_RECORDS "records"   /* registry records as written */
 #define MC_CHAIN_REQUESTS "requests" /* request ids and their results */
-enum { MC_NCHAINS = 4 };
+#define MC_CHAIN_TICKETS "tickets"   /* correction tickets of disputed records */
+enum { MC_NCHAINS = 5 };
 
 typedef struct mc_chain_head {
     const char *name;                  /* one of MC_CHAIN_*, static */
@@ -161,7 +163,7 @@ int mc_store_chain_hash_at(mc_store *st, const char *chain, int64_t seq,
  * only adds chains to the list. */
 void mc_store_head_digest(const mc_chain_head *heads, size_t n, unsigned char out[MC_HASH_BYTES]);
 
-/* Appends body (JSON) to chain (records, requests, access), with subject for lookups (or
+/* Appends body (JSON) to chain (records, requests, tickets, access), with subject for lookups (or
  * NULL), in the open transaction or in one of its own. The entry is hashed with the one before
  * it; triggers refuse UPDATE and DELETE. */
 int mc_store_ledger_append(mc_store *st, const char *chain, const char *subject, const char *body,
@@ -198,6 +200,7 @@ typedef struct mc_ticket_row {
     int64_t at;
 } mc_ticket_row;
 
+/* Stores t and appends it to the tickets chain, in the open transaction or in one of its own. */
 int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err);
 
 /* Calls fn for each event of kind with at in [from, to), oldest first. */
