@@ -9,8 +9,7 @@
  * also carries the values of the dossier columns its transaction wrote (the store attaches
  * them; a transaction whose dossier change no event carries is refused at commit), and
  * registry records, request ids, correction tickets and reads of personal data have chains of
- * their own, so that
- * verify rebuilds every row from the chains alone. Signed checkpoints of the chains' heads are
+ * their own, so that verify rebuilds every row from the chains alone. Signed checkpoints of the chains' heads are
  * in checkpoint.h, the access log in access.h; the threat model in docs/security.md.
  *
  * Concurrency: writers take the database lock at mc_store_begin() (BEGIN IMMEDIATE) and wait up
