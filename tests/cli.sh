@@ -127,8 +127,111 @@ db.execute("UPDATE dossier SET state = 'returned' WHERE id = 1")
 db.commit()
 PY
 check "verify finds a dossier row changed behind the chain's back" \
-    bash -c "'$bin' verify --db '$tmp/states.db' 2>&1 | grep -q \"dossier 1 is in state 'returned' but its events lead to 'submitted'\""
+    bash -c "'$bin' verify --db '$tmp/states.db' 2>&1 | grep -q \"verify failed: dossier 1: column state is 'returned' but its events say 'submitted'\""
 check "verify on a missing store is an error, not an empty store" status 3 "$bin" verify --db "$tmp/nothing.db"
+
+# Tamper evidence (issue 14, item 6): every row is rebuilt from the chains, signed checkpoints
+# catch what a chain alone cannot (truncation, a recomputed chain, wiped tables), and reads of
+# personal data are in the access log.
+db="$tmp/t.db"
+tv() { "$bin" "$@" --catalogue "$cat" --db "$db"; }
+tv submit birth-registration --now 2025-07-03T09:00 --field citizen-id=001234567890 --field parents-married=true --attach birth-notice >/dev/null
+tv submit birth-registration --now 2025-07-03T09:05 --field citizen-id=001234567891 --request-id portal-1 >/dev/null
+tv fire 1 receive --as clerk --now 2025-07-03T10:00 >/dev/null
+printf 'document,subject,reference,issued\nmarriage-certificate,001234567890,CS-2019-0042,2019-05-01\n' >"$tmp/m.csv"
+tv registry import civil-status "$tmp/m.csv" --now 2025-07-03T10:05 >/dev/null
+check "keygen writes a secret key only its owner can read, and a public key" \
+    bash -c "'$bin' keygen --out '$tmp/agency' | grep -q '^keygen: wrote $tmp/agency.key' && [ \"\$(stat -c %a '$tmp/agency.key')\" = 600 ] && grep -q '^motcua-ed25519-public [0-9a-f]\{64\}$' '$tmp/agency.pub'"
+check "keygen never overwrites a key" \
+    bash -c "! '$bin' keygen --out '$tmp/agency' 2>'$tmp/kerr' && grep -q 'agency.key: already exists; keygen never overwrites a key' '$tmp/kerr'"
+check "keygen without --out is a usage error" status 2 "$bin" keygen
+check "checkpoint prints the signed heads of every chain" \
+    bash -c "'$bin' checkpoint --db '$db' --key '$tmp/agency.key' --now 2025-07-03T11:00 >'$tmp/cp' && grep -q '^chain events 4 ' '$tmp/cp' && grep -q '^chain records 1 ' '$tmp/cp' && grep -q '^chain requests 1 ' '$tmp/cp' && grep -q '^signature [0-9a-f]\{128\}$' '$tmp/cp'"
+check "checkpoint with a public key instead of the secret one is a usage error" \
+    status 2 "$bin" checkpoint --db "$db" --key "$tmp/agency.pub"
+check "verify proves the store extends the checkpoint" \
+    bash -c "'$bin' verify --db '$db' --checkpoint '$tmp/cp' --public-key '$tmp/agency.pub' | grep -q '^verify: the store extends the checkpoint of 2025-07-03T04:00:00Z$'"
+check "--checkpoint without --public-key is a usage error" \
+    status 2 "$bin" verify --db "$db" --checkpoint "$tmp/cp"
+"$bin" keygen --out "$tmp/other" >/dev/null
+check "a checkpoint checked with another agency's key fails with exit 1" \
+    bash -c "'$bin' verify --db '$db' --checkpoint '$tmp/cp' --public-key '$tmp/other.pub' 2>&1 >/dev/null; [ \$? = 1 ] && '$bin' verify --db '$db' --checkpoint '$tmp/cp' --public-key '$tmp/other.pub' 2>&1 | grep -q 'verify failed: .*cp: the checkpoint was signed by key '"
+sed 's/^chain events 4 /chain events 3 /' "$tmp/cp" >"$tmp/cp-edited"
+check "a checkpoint changed after signing fails with exit 1" \
+    bash -c "'$bin' verify --db '$db' --checkpoint '$tmp/cp-edited' --public-key '$tmp/agency.pub' 2>'$tmp/verr'; [ \$? = 1 ] && grep -q \"the checkpoint's signature does not verify: it was altered after it was signed\" '$tmp/verr'"
+# Each attack on a copy of the store: what verify says alone, and with the checkpoint.
+attack() { # attack NAME SQL EXPECTED-TEXT [checkpoint]
+    rm -f "$tmp/a.db" "$tmp/a.db-wal" "$tmp/a.db-shm"
+    sqlite3 "$db" ".backup '$tmp/a.db'"
+    sqlite3 "$tmp/a.db" "$2"
+    if [ "${4:-}" = checkpoint ]; then
+        check "$1" bash -c "'$bin' verify --db '$tmp/a.db' --checkpoint '$tmp/cp' --public-key '$tmp/agency.pub' 2>'$tmp/aerr' >/dev/null; [ \$? = 1 ] && grep -qF \"verify failed: $3\" '$tmp/aerr'"
+    else
+        check "$1" bash -c "'$bin' verify --db '$tmp/a.db' 2>'$tmp/aerr' >/dev/null; [ \$? = 1 ] && grep -qF \"verify failed: $3\" '$tmp/aerr'"
+    fi
+}
+attack "verify finds a deleted dossier row" "DELETE FROM dossier WHERE id = 2" \
+    "dossier 2 is gone, but 1 event records it: its row was deleted"
+attack "verify finds a dossier given to another citizen" \
+    "UPDATE dossier SET subject = '079099000001' WHERE id = 1" \
+    "dossier 1: column subject is '079099000001' but its events say '001234567890'"
+attack "verify finds a changed agency" "UPDATE dossier SET agency = 'elsewhere' WHERE id = 1" \
+    "dossier 1: column agency is 'elsewhere' but its events say 'commune-committee'"
+attack "verify finds changed fields" \
+    "UPDATE dossier SET data = replace(data, '001234567890', '001234567899') WHERE id = 1" \
+    "dossier 1: column data is '"
+attack "verify finds a moved due date" "UPDATE dossier SET due = due + 86400 WHERE id = 1" \
+    "dossier 1: column due is "
+attack "verify finds a changed fee" "UPDATE dossier SET fee = 1 WHERE id = 1" \
+    "dossier 1: column fee is 1 but its events say "
+attack "verify finds a forged registry record" \
+    "INSERT INTO record VALUES ('civil-status', 'marriage-certificate', '079099000001', 'CS-X', '2020-01-01')" \
+    "registry record civil-status/marriage-certificate of 079099000001 is not in the records chain"
+attack "verify finds a rewritten request id" \
+    "UPDATE request SET result = replace(result, '\"dossier\":2', '\"dossier\":1')" \
+    "request id 'portal-1': its stored result differs from its chain"
+attack "verify finds a store with dossiers and no events" \
+    "DROP TRIGGER event_no_delete; DELETE FROM event; DELETE FROM chain_head" \
+    "the store has 2 dossiers and no events: the event chain was wiped"
+attack "the checkpoint finds wiped tables that verify alone cannot" \
+    "DROP TRIGGER event_no_delete; DROP TRIGGER ledger_no_delete; DELETE FROM event; DELETE FROM chain_head; DELETE FROM dossier; DELETE FROM record; DELETE FROM request; DELETE FROM ledger; DELETE FROM ledger_head" \
+    "the events chain had 4 entries at the checkpoint of 2025-07-03T04:00:00Z, the store has 0: it was truncated" checkpoint
+attack "the checkpoint finds the newest events cut off with their head moved back" \
+    "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = 4; UPDATE chain_head SET seq = 3, hash = (SELECT hash FROM event WHERE seq = 3)" \
+    "the events chain had 4 entries at the checkpoint of 2025-07-03T04:00:00Z, the store has 3: it was truncated" checkpoint
+check "verify --format json lists every problem and says the checkpoint is not extended" \
+    bash -c "'$bin' verify --db '$tmp/a.db' --checkpoint '$tmp/cp' --public-key '$tmp/agency.pub' --format json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"intact\"] is False and len(d[\"problems\"])==1 and d[\"events\"]==3 and d[\"checkpoint\"][\"extended\"] is False, d'"
+# The access log: reads of a citizen's data, listed by audit.
+tv show 1 --now 2025-07-03T12:00 >/dev/null
+tv history 1 --now 2025-07-03T12:01 >/dev/null
+tv registry show 001234567890 --now 2025-07-03T12:02 >/dev/null
+check "audit lists who read a citizen's data, oldest first" \
+    bash -c "'$bin' audit --subject 001234567890 --db '$db' >'$tmp/audit' && [ \$(wc -l <'$tmp/audit') = 3 ] && sed -n 1p '$tmp/audit' | grep -q '^2025-07-03T05:00Z  .*cli show .*dossier 1$' && sed -n 3p '$tmp/audit' | grep -q 'cli registry show$'"
+check "audit --format json gives each read" \
+    bash -c "'$bin' audit --subject 001234567890 --db '$db' --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [x[\"route\"] for x in d]==[\"cli show\",\"cli history\",\"cli registry show\"] and d[0][\"dossier\"]==1, d'"
+check "audit of a citizen nobody read says so" \
+    bash -c "'$bin' audit --subject 001234567891 --db '$db' | grep -q \"^audit: no reads of 001234567891's data are recorded$\""
+check "audit without --subject is a usage error" status 2 "$bin" audit --db "$db"
+check "reads do not add events to the dossier" \
+    bash -c "[ \$('$bin' history 1 --catalogue '$cat' --db '$db' --now 2025-07-03T12:03 | grep -c . ) = \$('$bin' history 1 --catalogue '$cat' --db '$db' --now 2025-07-03T12:04 | grep -c . ) ]"
+check "verify covers the access log" \
+    bash -c "'$bin' verify --db '$db' | grep -q 'the store is intact' && sqlite3 '$db' \"DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE chain = 'access' AND seq = 1\" && '$bin' verify --db '$db' 2>&1 | grep -q 'verify failed: access entry 1 is missing: the chain jumps from 0 to 2'"
+# SPEC §11: several processes creating a new store at once all succeed (the schema version is
+# read again under the write lock).
+race() {
+    local round i ok=1
+    for round in 1 2 3; do
+        rm -f "$tmp/race.db" "$tmp/race.db-wal" "$tmp/race.db-shm"
+        for i in 1 2 3 4 5 6 7 8; do
+            ("$bin" submit birth-registration --catalogue "$cat" --db "$tmp/race.db" --now 2025-07-03T09:00 --field citizen-id=00123456789$i >/dev/null 2>"$tmp/race.$i" || echo fail >>"$tmp/race.fail") &
+        done
+        wait
+        [ -e "$tmp/race.fail" ] && { cat "$tmp"/race.[0-9] >&2; ok=0; rm -f "$tmp/race.fail"; }
+        [ "$("$bin" list --catalogue "$cat" --db "$tmp/race.db" --now 2025-07-03T09:00 | grep -c .)" = 8 ] || ok=0
+    done
+    [ "$ok" = 1 ]
+}
+check "8 processes submitting to a new store at once all succeed (3 rounds)" race
 
 # Once-only, end to end (SPEC §5).
 db="$tmp/o.db"
@@ -336,9 +439,11 @@ full_disk() {
     local ok=1
     echo "$out" | grep -q "the disk is full" || ok=0
     [ "$acked" -gt 0 ] && [ "$acked" -lt 400 ] || ok=0
-    # Reading still works, and every acknowledged dossier is there with its event.
+    # Reading still works, and every acknowledged dossier is there with its event; showing one
+    # is refused, since the read cannot be written to the access log.
     "$bin" verify --db "$dir/m.db" >/dev/null 2>&1 || ok=0
-    "$bin" show "$acked" --catalogue "$cat" --db "$dir/m.db" --now 2025-07-03T09:00 >/dev/null 2>&1 || ok=0
+    "$bin" list --catalogue "$cat" --db "$dir/m.db" --now 2025-07-03T09:00 2>&1 | grep -q "^ *$acked " || ok=0
+    "$bin" show "$acked" --catalogue "$cat" --db "$dir/m.db" --now 2025-07-03T09:00 2>&1 | grep -q "the disk is full" || ok=0
     umount "$dir"
     [ "$ok" = 1 ] && echo "pass" || { echo "fail: acked=$acked last: $out"; }
 }

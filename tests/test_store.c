@@ -3,8 +3,10 @@
  * errors of a read-only or unusable file. */
 #include "testutil.h"
 
+#include "motcua/access.h"
 #include "motcua/store.h"
 
+#include <sodium.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -46,6 +48,7 @@ static void test_store__dossier_round_trip_and_conflicts(void **state)
     mc_dossier_row r = sample_row();
     assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
     assert_int_equal(mc_store_commit(st, NULL), 0);
     assert_int_equal(r.id, 1);
     assert_int_equal(r.rev, 1);
@@ -62,11 +65,16 @@ static void test_store__dossier_round_trip_and_conflicts(void **state)
     mc_free(a.state);
     a.state = mc_strndup("processing", 10);
     a.due = 1741021200;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_dossier_update(st, &a, NULL), 0);
+    assert_int_equal(append(st, a.id, "fire", "{}"), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
     assert_int_equal(a.rev, 2);
     mc_error err;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_dossier_update(st, &b, &err), MC_ECONFLICT);
     assert_string_equal(err.msg, "dossier 1 was changed by someone else meanwhile; try again");
+    mc_store_rollback(st);
     assert_int_equal(mc_store_dossier_load(st, 1, &b, NULL), 0);
     assert_string_equal(b.state, "processing");
     assert_int_equal(b.due, 1741021200);
@@ -111,18 +119,23 @@ static char *tmp_path(const char *name)
     return p;
 }
 
-/* Appends n events to a new file store at path. */
+/* A new file store at path with dossier 1 and n events of it (the first one its insert's). */
 static void fill(const char *path, int n)
 {
     mc_store *st;
     assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    mc_dossier_row r = sample_row();
     for (int i = 0; i < n; i++) {
         char body[64];
         snprintf(body, sizeof body, "{\"i\":%d}", i);
         assert_int_equal(mc_store_begin(st, NULL), 0);
+        if (i == 0) {
+            assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+        }
         assert_int_equal(append(st, 1, "fire", body), 0);
         assert_int_equal(mc_store_commit(st, NULL), 0);
     }
+    mc_dossier_row_clear(&r);
     mc_store_close(st);
 }
 
@@ -168,7 +181,6 @@ static void test_store__chain_verifies_and_names_the_altered_event(void **state)
     assert_int_equal(mc_store_verify(st, &n, &err), MC_ECHECK);
     assert_string_equal(err.msg, "event 3 (dossier 1, fire) was altered: its content does not "
                                  "match its hash");
-    assert_int_equal(err.line, 3);
     mc_store_close(st);
     free(path);
 }
@@ -255,7 +267,10 @@ static void test_store__filters(void **state)
         r.overdue = i == 1;
         r.final = i == 3;
         r.wake = i == 2 ? 100 : MC_NONE;
+        assert_int_equal(mc_store_begin(st, NULL), 0);
         assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+        assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+        assert_int_equal(mc_store_commit(st, NULL), 0);
         mc_dossier_row_clear(&r);
     }
     int n = 0;
@@ -293,7 +308,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 3);
+    assert_int_equal(sqlite3_column_int(s, 0), 4);
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -301,7 +316,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (3); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (4); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -316,13 +331,106 @@ static void test_store__schema_version_and_bad_files(void **state)
     assert_non_null(strstr(err.msg, "store: /nonexistent/dir/motcua.db: "));
 }
 
+/* The event hash as schema versions 1 to 3 computed it (store.h), to write an old store. */
+static void old_hash(const unsigned char prev[32], int64_t seq, int64_t dossier, int64_t at,
+                     const char *const strs[3], unsigned char out[32])
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, 32);
+    crypto_generichash_update(&h, prev, 32);
+    int64_t nums[3] = {seq, dossier, at};
+    unsigned char buf[8];
+    for (int i = 0; i < 3; i++) {
+        for (int k = 0; k < 8; k++) {
+            buf[k] = (unsigned char)((uint64_t)nums[i] >> (8 * k));
+        }
+        crypto_generichash_update(&h, buf, 8);
+    }
+    for (int i = 0; i < 3; i++) {
+        uint64_t n = strs[i] ? strlen(strs[i]) + 1 : 0;
+        for (int k = 0; k < 8; k++) {
+            buf[k] = (unsigned char)(n >> (8 * k));
+        }
+        crypto_generichash_update(&h, buf, 8);
+        if (strs[i] != NULL) {
+            crypto_generichash_update(&h, (const unsigned char *)strs[i], n - 1);
+        }
+    }
+    crypto_generichash_final(&h, out, 32);
+}
+
+/* What a store of schema version 1 looked like, with dossier 1 (submitted, then received),
+ * its two events, a registry record and a request id. */
+static void old_store(const char *path)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    const char *schema =
+        "CREATE TABLE dossier (id INTEGER PRIMARY KEY, rev INTEGER NOT NULL, procedure TEXT NOT "
+        "NULL, version TEXT NOT NULL, agency TEXT, subject TEXT, channel TEXT NOT NULL, state "
+        "TEXT NOT NULL, outcome TEXT, clock TEXT NOT NULL, final INTEGER NOT NULL, overdue "
+        "INTEGER NOT NULL, late INTEGER NOT NULL, submitted INTEGER NOT NULL, entered INTEGER "
+        "NOT NULL, due INTEGER, left INTEGER, finished INTEGER, fee INTEGER, wake INTEGER, "
+        "apology TEXT, data TEXT NOT NULL);"
+        "CREATE INDEX dossier_wake ON dossier(wake) WHERE wake IS NOT NULL;"
+        "CREATE INDEX dossier_state ON dossier(state);"
+        "CREATE TABLE event (seq INTEGER PRIMARY KEY, dossier INTEGER NOT NULL, at INTEGER NOT "
+        "NULL, kind TEXT NOT NULL, actor TEXT, body TEXT NOT NULL, prev BLOB NOT NULL, hash "
+        "BLOB NOT NULL);"
+        "CREATE INDEX event_dossier ON event(dossier, seq);"
+        "CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, "
+        "'events are append-only'); END;"
+        "CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN SELECT RAISE(ABORT, "
+        "'events are append-only'); END;"
+        "CREATE TABLE record (registry TEXT NOT NULL, document TEXT NOT NULL, subject TEXT NOT "
+        "NULL, reference TEXT, issued TEXT, PRIMARY KEY (registry, document, subject));"
+        "CREATE TABLE request (id TEXT PRIMARY KEY, result TEXT NOT NULL);"
+        "INSERT INTO dossier VALUES (1, 2, 'birth', '2025-07-01', NULL, '001', 'online', "
+        "'processing', NULL, 'running', 0, 0, -1, 100, 100, NULL, NULL, NULL, NULL, NULL, NULL, "
+        "'{}');"
+        "INSERT INTO record VALUES ('civil-status', 'marriage-certificate', '001', 'CS-1', "
+        "'2019-05-01');"
+        "INSERT INTO request VALUES ('portal-1', '{\"dossier\":1}');"
+        "PRAGMA user_version = 1;";
+    assert_int_equal(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK);
+    const char *bodies[2] = {"{\"to\":\"submitted\"}", "{\"to\":\"processing\"}"};
+    const char *kinds[2] = {"submit", "fire"};
+    unsigned char prev[32] = {0}, hash[32];
+    for (int i = 0; i < 2; i++) {
+        const char *strs[3] = {kinds[i], "clerk", bodies[i]};
+        old_hash(prev, i + 1, 1, 100, strs, hash);
+        sqlite3_stmt *s;
+        sqlite3_prepare_v2(db, "INSERT INTO event VALUES (?1, 1, 100, ?2, 'clerk', ?3, ?4, ?5)", -1,
+                           &s, NULL);
+        sqlite3_bind_int(s, 1, i + 1);
+        sqlite3_bind_text(s, 2, kinds[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, bodies[i], -1, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 4, prev, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 5, hash, 32, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+        sqlite3_finalize(s);
+        memcpy(prev, hash, 32);
+    }
+    sqlite3_close(db);
+}
+
+typedef struct findings {
+    char text[4096];
+} findings;
+
+static int collect(void *ud, const char *msg)
+{
+    findings *f = ud;
+    size_t n = strlen(f->text);
+    snprintf(f->text + n, sizeof f->text - n, "%s\n", msg);
+    return 0;
+}
+
 static void test_store__migrates_an_older_store_forward(void **state)
 {
     (void)state;
     char *path = tmp_path("migrate");
-    fill(path, 2);
-    /* What a store of schema version 1 looked like: no ticket table. */
-    tamper(path, "DROP TABLE ticket; DROP TABLE chain_head; PRAGMA user_version = 1;");
+    old_store(path);
     mc_store *st;
     assert_int_equal(mc_store_open(&st, path, NULL), 0);
     mc_ticket_row t = {
@@ -330,9 +438,25 @@ static void test_store__migrates_an_older_store_forward(void **state)
     assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_ticket_put(st, &t, NULL), 0);
     assert_int_equal(mc_store_commit(st, NULL), 0);
-    int64_t n;
-    assert_int_equal(mc_store_verify(st, &n, NULL), 0); /* the old events are untouched */
-    assert_int_equal(n, 2);
+    /* The old events keep their hashes; their dossier is checked by its state only; the
+     * record and the request id entered their chains at the upgrade. */
+    findings f = {""};
+    mc_verify_stats vs;
+    assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
+    assert_string_equal(f.text, "");
+    assert_int_equal(vs.events, 2);
+    assert_int_equal(vs.legacy, 1);
+    assert_int_equal(vs.dossiers, 0);
+    assert_int_equal(vs.entries, 3);
+    mc_store_close(st);
+    /* From the upgrade on, a record changed behind the store's back shows. */
+    tamper(path, "UPDATE record SET reference = 'CS-9'; UPDATE dossier SET state = 'approved'");
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
+    assert_string_equal(f.text, "dossier 1 is in state 'approved' but its events lead to "
+                                "'processing'\n"
+                                "registry record civil-status/marriage-certificate of 001: "
+                                "reference is 'CS-9' but its chain says 'CS-1'\n");
     mc_store_close(st);
     unlink(path);
     free(path);
@@ -367,6 +491,281 @@ static void test_store__read_only_store_is_a_clear_error(void **state)
     free(path);
 }
 
+/* A file store at path with dossier 1 (submitted, then processing with a due instant, a fee,
+ * an agency and fields) and dossier 2 (submitted), one registry record, one request id and one
+ * correction ticket. */
+static void two_dossiers(const char *path)
+{
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    mc_dossier_row r = sample_row(), r2 = sample_row();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    mc_free(r.state);
+    mc_free(r.data);
+    r.state = mc_strndup("processing", 10);
+    r.agency = mc_strndup("ubnd-xa", 7);
+    r.data = mc_strndup("{\"values\":{\"x\":\"1\"}}", 20);
+    r.due = 1741021200;
+    r.fee = 50000;
+    assert_int_equal(mc_store_dossier_update(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "fire", "{}"), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r2, NULL), 0);
+    assert_int_equal(append(st, r2.id, "submit", "{}"), 0);
+    mc_record_row rec = {"civil-status", "marriage-certificate", "001234567890", "CS-1",
+                         "2019-05-01"};
+    assert_int_equal(mc_store_record_put(st, &rec, NULL), 0);
+    assert_int_equal(mc_store_request_put(st, "portal-1", "{\"dossier\":1}", NULL), 0);
+    mc_ticket_row t = {
+        1,       "civil-status", "marriage-certificate", "001234567890", "CS-1", "wrong date",
+        "clerk", 1740967300};
+    assert_int_equal(mc_store_ticket_put(st, &t, NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    mc_dossier_row_clear(&r);
+    mc_dossier_row_clear(&r2);
+    mc_store_close(st);
+}
+
+static void test_store__verify_rebuilds_every_row_from_its_chain(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sql, *findings;
+    } cases[] = {
+        {"SELECT 1", ""},
+        {"UPDATE dossier SET subject = '079000000001' WHERE id = 1",
+         "dossier 1: column subject is '079000000001' but its events say '001234567890'\n"},
+        {"UPDATE dossier SET agency = 'other' WHERE id = 1",
+         "dossier 1: column agency is 'other' but its events say 'ubnd-xa'\n"},
+        {"UPDATE dossier SET data = '{}' WHERE id = 1",
+         "dossier 1: column data is '{}' but its events say '{\"values\":{\"x\":\"1\"}}'\n"},
+        {"UPDATE dossier SET due = NULL WHERE id = 1",
+         "dossier 1: column due is empty but its events say 1741021200\n"},
+        {"UPDATE dossier SET fee = 0", "dossier 1: column fee is 0 but its events say 50000\n"
+                                       "dossier 2: column fee is 0 but its events say empty\n"},
+        {"UPDATE dossier SET state = 'approved', final = 1 WHERE id = 2",
+         "dossier 2: column state is 'approved' but its events say 'submitted'\n"
+         "dossier 2: column final is 1 but its events say 0\n"},
+        {"DELETE FROM dossier WHERE id = 2",
+         "dossier 2 is gone, but 1 event records it: its row was deleted\n"},
+        {"INSERT INTO dossier SELECT 3, rev, procedure, version, agency, subject, channel, state, "
+         "outcome, clock, final, overdue, late, submitted, entered, due, left, finished, fee, "
+         "wake, apology, data FROM dossier WHERE id = 2",
+         "dossier 3 has no events: it was not written by motcua\n"},
+        {"INSERT INTO record VALUES ('civil-status', 'marriage-certificate', '079', 'CS-X', "
+         "'2020-01-01')",
+         "registry record civil-status/marriage-certificate of 079 is not in the records chain: "
+         "it was written behind the store's back\n"},
+        {"UPDATE record SET issued = '2020-01-01'",
+         "registry record civil-status/marriage-certificate of 001234567890: issued is "
+         "'2020-01-01' but its chain says '2019-05-01'\n"},
+        {"DELETE FROM record",
+         "registry record civil-status/marriage-certificate of 001234567890 is gone, but the "
+         "records chain has it\n"},
+        {"UPDATE request SET result = '{\"dossier\":2}'",
+         "request id 'portal-1': its stored result differs from its chain\n"},
+        {"INSERT INTO request VALUES ('portal-2', '{}')",
+         "request id 'portal-2' is not in the requests chain: it was written behind the store's "
+         "back\n"},
+        {"DROP TRIGGER ledger_no_update; UPDATE ledger SET body = replace(body, 'CS-1', 'CS-9') "
+         "WHERE chain = 'records'; UPDATE record SET reference = 'CS-9'",
+         "records entry 1 was altered: its content does not match its hash\n"},
+        {"DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE chain = 'requests'",
+         "the requests chain ends at entry 0, but its head is entry 1: entries were removed or "
+         "replaced\n"
+         "request id 'portal-1' is not in the requests chain: it was written behind the store's "
+         "back\n"},
+        {"DROP TRIGGER event_no_delete; DELETE FROM event; DELETE FROM chain_head",
+         "the store has 2 dossiers and no events: the event chain was wiped\n"},
+        {"DROP TRIGGER event_no_delete; DROP TRIGGER ledger_no_delete; DELETE FROM event; "
+         "DELETE FROM dossier; DELETE FROM record; DELETE FROM request; DELETE FROM ticket; "
+         "DELETE FROM ledger",
+         "the chain ends at event 0, but its head is event 3: events were removed or replaced\n"
+         "the records chain ends at entry 0, but its head is entry 1: entries were removed or "
+         "replaced\n"
+         "the requests chain ends at entry 0, but its head is entry 1: entries were removed or "
+         "replaced\n"
+         "the tickets chain ends at entry 0, but its head is entry 1: entries were removed or "
+         "replaced\n"},
+        {"UPDATE ticket SET reason = 'no reason'", "correction ticket 1 differs from its chain\n"},
+        {"DELETE FROM ticket", "correction ticket 1 is gone, but the tickets chain has it\n"},
+        {"INSERT INTO ticket SELECT 2, dossier, registry, document, subject, reference, reason, "
+         "at, actor FROM ticket",
+         "correction ticket 2 is not in the tickets chain: it was written behind the store's "
+         "back\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = tmp_path("rows");
+        two_dossiers(path);
+        tamper(path, cases[i].sql);
+        mc_store *st;
+        assert_int_equal(mc_store_open(&st, path, NULL), 0);
+        findings f = {""};
+        mc_verify_stats vs;
+        assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
+        if (strcmp(f.text, cases[i].findings) != 0) {
+            fail_msg("case %zu (%s):\n got: %s\nwant: %s", i, cases[i].sql, f.text,
+                     cases[i].findings);
+        }
+        if (i == 0) {
+            assert_int_equal(vs.events, 3);
+            assert_int_equal(vs.dossiers, 2);
+            assert_int_equal(vs.legacy, 0);
+            assert_int_equal(vs.entries, 3);
+        }
+        int64_t n;
+        mc_error err;
+        assert_int_equal(mc_store_verify(st, &n, &err), cases[i].findings[0] ? MC_ECHECK : 0);
+        mc_store_close(st);
+        unlink(path);
+        free(path);
+    }
+}
+
+static int row_of(void *ud, const mc_event_row *ev)
+{
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s\n", ev->row ? ev->row : "NULL");
+    return 0;
+}
+
+static void test_store__a_row_change_without_an_event_is_not_saved(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    mc_dossier_row r = sample_row();
+    mc_error err;
+    /* Outside a transaction a dossier is not written at all. */
+    assert_int_equal(mc_store_dossier_insert(st, &r, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "store: a dossier is written only in a transaction");
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(mc_store_commit(st, &err), MC_EINTERNAL);
+    assert_string_equal(err.msg,
+                        "store: dossier 1 was changed without an event; nothing was saved");
+    mc_dossier_row x;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(mc_store_dossier_load(st, 1, &x, NULL), MC_ENOTFOUND);
+    /* An event of another dossier does not carry it either. */
+    r.id = 0;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, 0, "registry-import", "{}"), 0);
+    assert_int_equal(mc_store_commit(st, &err), MC_EINTERNAL);
+    /* The event of the dossier carries every column of an insert, then only what changed. */
+    r.id = 0;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+    mc_free(r.state);
+    r.state = mc_strndup("processing", 10);
+    assert_int_equal(mc_store_dossier_update(st, &r, NULL), 0);
+    mc_event_row ev;
+    memset(&ev, 0, sizeof ev);
+    ev.dossier = r.id;
+    ev.kind = "fire";
+    ev.body = "{}";
+    ev.row = "{\"state\":\"forged\"}"; /* ignored: the store decides */
+    assert_int_equal(mc_store_event_append(st, &ev, NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    char rows[512] = "";
+    assert_int_equal(mc_store_event_each(st, r.id, row_of, rows, NULL), 0);
+    assert_non_null(strstr(rows, "{\"state\":\"processing\"}\n"));
+    assert_null(strstr(rows, "forged"));
+    assert_int_equal(mc_store_verify(st, NULL, NULL), 0);
+    mc_store_close(st);
+    mc_dossier_row_clear(&r);
+}
+
+static void test_store__events_carry_the_columns_they_change(void **state)
+{
+    (void)state;
+    char *path = tmp_path("carry");
+    two_dossiers(path);
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    char rows[512] = "";
+    assert_int_equal(mc_store_event_each(st, 1, row_of, rows, NULL), 0);
+    assert_string_equal(
+        rows, "{\"agency\":null,\"apology\":null,\"channel\":\"online\",\"clock\":\"stopped\","
+              "\"data\":\"{}\",\"due\":null,\"entered\":1740967200,\"fee\":null,\"final\":0,"
+              "\"finished\":null,\"late\":-1,\"left\":null,\"outcome\":null,\"overdue\":0,"
+              "\"procedure\":\"birth\",\"state\":\"submitted\",\"subject\":\"001234567890\","
+              "\"submitted\":1740967200,\"version\":\"2025-07-01\",\"wake\":null}\n"
+              "{\"agency\":\"ubnd-xa\",\"data\":\"{\\\"values\\\":{\\\"x\\\":\\\"1\\\"}}\","
+              "\"due\":1741021200,\"fee\":50000,\"state\":\"processing\"}\n");
+    mc_store_close(st);
+    unlink(path);
+    free(path);
+}
+
+typedef struct reads {
+    char text[1024];
+} reads;
+
+static int read_one(void *ud, int64_t seq, const mc_access *a)
+{
+    reads *r = ud;
+    size_t n = strlen(r->text);
+    snprintf(r->text + n, sizeof r->text - n, "%lld %lld %s %s %lld %s %s\n", (long long)seq,
+             (long long)a->at, a->actor, a->route, (long long)a->dossier,
+             a->subject ? a->subject : "-", a->registry ? a->registry : "-");
+    return 0;
+}
+
+static void test_store__the_access_log_records_reads_by_subject(void **state)
+{
+    (void)state;
+    char *path = tmp_path("access");
+    two_dossiers(path);
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    mc_access a = {1741000000, "officer-1", "GET /api/dossiers/{id}", 1, NULL, NULL};
+    assert_int_equal(mc_access_record(st, &a, NULL), 0);
+    mc_access b = {1741000100, "registrar",    "GET /api/registries/records",
+                   0,          "079000000001", "civil-status"};
+    assert_int_equal(mc_access_record(st, &b, NULL), 0);
+    mc_access c = {1741000200, "officer-2", "cli history", 2, NULL, NULL};
+    assert_int_equal(mc_access_record(st, &c, NULL), 0);
+    reads r = {""};
+    assert_int_equal(mc_access_each(st, "001234567890", read_one, &r, NULL), 0);
+    assert_string_equal(r.text, "1 1741000000 officer-1 GET /api/dossiers/{id} 1 001234567890 -\n"
+                                "3 1741000200 officer-2 cli history 2 001234567890 -\n");
+    memset(&r, 0, sizeof r);
+    assert_int_equal(mc_access_each(st, "079000000001", read_one, &r, NULL), 0);
+    assert_string_equal(r.text, "2 1741000100 registrar GET /api/registries/records 0 "
+                                "079000000001 civil-status\n");
+    /* Failure paths: an unknown dossier, a read without an actor; neither is logged. */
+    mc_error err;
+    mc_access bad = {1741000300, "officer-1", "cli show", 99, NULL, NULL};
+    assert_int_equal(mc_access_record(st, &bad, &err), MC_ENOTFOUND);
+    assert_string_equal(err.msg, "unknown dossier 99");
+    bad.dossier = 1;
+    bad.actor = NULL;
+    assert_int_equal(mc_access_record(st, &bad, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "access log: a read needs an actor and a route");
+    findings f = {""};
+    mc_verify_stats vs;
+    assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
+    assert_string_equal(f.text, "");
+    assert_int_equal(vs.entries, 6);
+    mc_store_close(st);
+    /* Erasing a read from the log shows. */
+    tamper(path, "DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE chain = 'access' AND "
+                 "seq = 2");
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_check(st, collect, &f, &vs, NULL), 0);
+    assert_string_equal(f.text, "access entry 2 is missing: the chain jumps from 1 to 3\n");
+    mc_store_close(st);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +779,10 @@ int main(void)
         cmocka_unit_test(test_store__schema_version_and_bad_files),
         cmocka_unit_test(test_store__migrates_an_older_store_forward),
         cmocka_unit_test(test_store__read_only_store_is_a_clear_error),
+        cmocka_unit_test(test_store__verify_rebuilds_every_row_from_its_chain),
+        cmocka_unit_test(test_store__a_row_change_without_an_event_is_not_saved),
+        cmocka_unit_test(test_store__events_carry_the_columns_they_change),
+        cmocka_unit_test(test_store__the_access_log_records_reads_by_subject),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,12 @@
  *
  * Every event is chained: its hash is BLAKE2b-256 (libsodium) over the previous event's hash
  * and the event's own content, so that mc_store_verify() can show that nothing was changed,
- * removed or inserted after the fact. Triggers refuse UPDATE and DELETE of events.
+ * removed or inserted after the fact. Triggers refuse UPDATE and DELETE of events. An event
+ * also carries the values of the dossier columns its transaction wrote (the store attaches
+ * them; a transaction whose dossier change no event carries is refused at commit), and
+ * registry records, request ids, correction tickets and reads of personal data have chains of
+ * their own, so that verify rebuilds every row from the chains alone. Signed checkpoints of the chains' heads are
+ * in checkpoint.h, the access log in access.h; the threat model in docs/security.md.
  *
  * Concurrency: writers take the database lock at mc_store_begin() (BEGIN IMMEDIATE) and wait up
  * to the busy timeout for each other; a dossier row carries a revision, and an update whose
@@ -93,6 +98,10 @@ typedef struct mc_event_row {
     const char *kind;  /* submit, fire, timer, overdue, apology, blocked, refused, … */
     const char *actor; /* role, or NULL */
     const char *body;  /* canonical JSON of everything else */
+    /* The dossier columns this event's transaction wrote, as JSON ({"state": "…", …}); set by
+     * the store on append (the caller's value is ignored), NULL on events older than schema
+     * version 4. verify rebuilds every dossier row from these. */
+    const char *row;
     unsigned char prev[MC_HASH_BYTES];
     unsigned char hash[MC_HASH_BYTES];
 } mc_event_row;
@@ -103,10 +112,67 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err);
 int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
                         void *ud, mc_error *err);
 
-/* Recomputes the whole chain and checks the store's invariants: the chain's head record is its
- * last event, and every dossier is in the state its recorded transitions lead to. Returns 0
- * when all hold; MC_ECHECK with err naming the first problem (an event's seq in err->line). */
+/* Runs mc_store_check (below) and stops at the first problem: 0 when there is none, MC_ECHECK
+ * with err naming it, or an error reading the store. *nevents gets the events counted. */
 int mc_store_verify(mc_store *st, int64_t *nevents, mc_error *err);
+
+/* ---- verification ---- */
+
+typedef struct mc_verify_stats {
+    int64_t events;   /* events in the chain */
+    int64_t dossiers; /* dossier rows checked column by column against their events */
+    int64_t legacy;   /* dossiers with events from before schema version 4: state checked only */
+    int64_t entries;  /* entries of the other chains (records, requests, tickets, access) */
+    int64_t findings; /* problems reported */
+} mc_verify_stats;
+
+/* Checks everything the store can prove about itself, reporting each problem found through
+ * finding (one sentence, e.g. "dossier 12: column subject is '…' but its events say '…'"):
+ * every chain (events, records, requests, tickets, access) recomputed link by link and against
+ * its head record; every dossier row rebuilt from the row values its events carry, without the
+ * catalogue; every registry record, request id and correction ticket against its chain; dossiers
+ * without events, events whose dossier is gone, a store with dossiers and no events. finding
+ * returning non-zero stops the check (and is returned). Returns 0 when the check ran
+ * (stats->findings says how it went; stats may be NULL), or an error reading the store. */
+int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void *ud,
+                   mc_verify_stats *stats, mc_error *err);
+
+/* ---- chains and their heads (for signed checkpoints, checkpoint.h) ---- */
+
+#define MC_CHAIN_ACCESS "access"     /* reads of personal data (access.h) */
+#define MC_CHAIN_EVENTS "events"     /* the dossiers' events */
+#define MC_CHAIN_RECORDS "records"   /* registry records as written */
+#define MC_CHAIN_REQUESTS "requests" /* request ids and their results */
+#define MC_CHAIN_TICKETS "tickets"   /* correction tickets of disputed records */
+enum { MC_NCHAINS = 5 };
+
+typedef struct mc_chain_head {
+    const char *name;                  /* one of MC_CHAIN_*, static */
+    int64_t count;                     /* entries in the chain: the last one's seq */
+    unsigned char hash[MC_HASH_BYTES]; /* the last entry's hash; zeros for an empty chain */
+} mc_chain_head;
+
+/* The head of every chain as the entries stand (not as the head records say), sorted by name. */
+int mc_store_heads(mc_store *st, mc_chain_head heads[MC_NCHAINS], mc_error *err);
+/* The hash of entry seq of chain (an MC_CHAIN_* name) into out: 1 when there is one, 0 not. */
+int mc_store_chain_hash_at(mc_store *st, const char *chain, int64_t seq,
+                           unsigned char out[MC_HASH_BYTES], mc_error *err);
+/* The store-wide head: BLAKE2b-256 over each chain's (name, count, hash), in the order given
+ * (sorted by name), each length-prefixed. A store split into several chains of events later
+ * only adds chains to the list. */
+void mc_store_head_digest(const mc_chain_head *heads, size_t n, unsigned char out[MC_HASH_BYTES]);
+
+/* Appends body (JSON) to chain (records, requests, tickets, access), with subject for lookups (or
+ * NULL), in the open transaction or in one of its own. The entry is hashed with the one before
+ * it; triggers refuse UPDATE and DELETE. */
+int mc_store_ledger_append(mc_store *st, const char *chain, const char *subject, const char *body,
+                           mc_error *err);
+/* Calls fn for each entry of chain (about subject, when not NULL), oldest first. */
+int mc_store_ledger_each(mc_store *st, const char *chain, const char *subject,
+                         int (*fn)(void *ud, int64_t seq, const char *body), void *ud,
+                         mc_error *err);
+/* The subject of dossier id into out (empty when it has none): 1 found, 0 no such dossier. */
+int mc_store_dossier_subject(mc_store *st, int64_t id, char *out, size_t outsz, mc_error *err);
 
 /* ---- registry records (SPEC §5.4) ---- */
 
@@ -114,7 +180,8 @@ typedef struct mc_record_row {
     const char *registry, *document, *subject, *reference, *issued;
 } mc_record_row;
 
-/* Adds or replaces the record of (registry, document, subject). */
+/* Adds or replaces the record of (registry, document, subject), and appends it to the records
+ * chain, in the open transaction or in one of its own. */
 int mc_store_record_put(mc_store *st, const mc_record_row *rec, mc_error *err);
 /* Finds the record of (registry, document, subject); the reference is copied into ref (empty
  * when the record has none). Returns 1 when found, 0 when not, or an error. */
@@ -132,6 +199,7 @@ typedef struct mc_ticket_row {
     int64_t at;
 } mc_ticket_row;
 
+/* Stores t and appends it to the tickets chain, in the open transaction or in one of its own. */
 int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err);
 
 /* Calls fn for each event of kind with at in [from, to), oldest first. */
@@ -152,6 +220,8 @@ int64_t mc_store_blocked_count(mc_store *st, int64_t dossier);
 
 /* The result stored for request id, copied into *result (mc_malloc'd): 1 when found, 0 not. */
 int mc_store_request_get(mc_store *st, const char *id, char **result, mc_error *err);
+/* Stores the result of request id (once: a second put of an id is an error) and appends both to
+ * the requests chain, in the open transaction or in one of its own. */
 int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_error *err);
 
 #endif

@@ -35,6 +35,8 @@ typedef struct cli {
     const char *html;            /* --html FILE (cost, simulate, report): also write a page */
     const char *out, *tables,
         *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */
+    const char *key, *checkpoint, *public_key; /* --key, --checkpoint, --public-key FILE */
+    const char *subject;                       /* --subject S (audit) */
     bool overdue;
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
@@ -71,6 +73,13 @@ int cmd_simulate(cli *c);
 int cmd_serve(cli *c);
 int cmd_hash_token(cli *c);
 int cmd_import(cli *c);
+int cmd_keygen(cli *c);
+int cmd_checkpoint(cli *c);
+int cmd_audit(cli *c);
+
+/* The name of the OS user running the command: the actor of the CLI's reads in the access
+ * log (access.h). */
+const char *cli_os_user(void);
 
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...)

@@ -2,6 +2,7 @@
  * They parse options, call the engine, and print; nothing else. */
 #include "cli.h"
 
+#include "motcua/access.h"
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
@@ -57,6 +58,20 @@ static int open_session(cli *c, session *s)
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         close_session(s);
+        return cli_exit_for(rc);
+    }
+    return EXIT_OK;
+}
+
+/* Records in the access log that the OS user reads dossier id through route, before anything
+ * of it is shown: a read that cannot be recorded is not shown (Decree 13/2023/NĐ-CP). */
+static int log_read(session *s, int64_t id, const char *route)
+{
+    mc_access a = {s->now, cli_os_user(), route, id, NULL, NULL};
+    mc_error err;
+    int rc = mc_engine_log_access(s->engine, &a, &err);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
         return cli_exit_for(rc);
     }
     return EXIT_OK;
@@ -310,7 +325,10 @@ int cmd_show(cli *c)
         mc_result res;
         memset(&res, 0, sizeof res);
         res.dossier = id;
-        status = report(c, &s, 0, &res, NULL);
+        status = log_read(&s, id, "cli show");
+        if (status == EXIT_OK) {
+            status = report(c, &s, 0, &res, NULL);
+        }
         close_session(&s);
     }
     return status;
@@ -413,6 +431,10 @@ int cmd_history(cli *c)
     if (status != EXIT_OK || (status = open_session(c, &s)) != EXIT_OK) {
         return status;
     }
+    if ((status = log_read(&s, id, "cli history")) != EXIT_OK) {
+        close_session(&s);
+        return status;
+    }
     mc_dossier d;
     mc_error err;
     int rc = mc_engine_get(s.engine, id, s.now, &d, &err);
@@ -456,42 +478,6 @@ int cmd_tick(cli *c)
     return status;
 }
 
-int cmd_verify(cli *c)
-{
-    mc_store *st;
-    mc_error err;
-    const char *db = c->db ? c->db : "motcua.db";
-    struct stat sb;
-    if (strcmp(db, ":memory:") != 0 && strncmp(db, "file:", 5) != 0 && stat(db, &sb) != 0) {
-        fprintf(stderr, "motcua: %s: no such store\n", db);
-        return EXIT_IO;
-    }
-    int rc = mc_store_open(&st, db, &err);
-    if (rc != 0) {
-        fprintf(stderr, "motcua: %s\n", err.msg);
-        return cli_exit_for(rc);
-    }
-    int64_t n = 0;
-    rc = mc_store_verify(st, &n, &err);
-    mc_store_close(st);
-    if (c->json) {
-        print_json(json_pack("{s:b, s:I, s:s?}", "intact", rc == 0, "events", (json_int_t)n,
-                             "problem", rc ? err.msg : NULL));
-    }
-    if (rc == MC_ECHECK) {
-        fprintf(stderr, "motcua: verify failed: %s\n", err.msg);
-        return EXIT_FAIL;
-    }
-    if (rc != 0) {
-        fprintf(stderr, "motcua: %s\n", err.msg);
-        return cli_exit_for(rc);
-    }
-    if (!c->json) {
-        printf("verify: %lld events, the chain is intact\n", (long long)n);
-    }
-    return EXIT_OK;
-}
-
 /* ---- explain ---- */
 
 int cmd_explain(cli *c)
@@ -503,6 +489,10 @@ int cmd_explain(cli *c)
     int status = parse_id(c->args[0], &id);
     session s;
     if (status != EXIT_OK || (status = open_session(c, &s)) != EXIT_OK) {
+        return status;
+    }
+    if ((status = log_read(&s, id, "cli explain")) != EXIT_OK) {
+        close_session(&s);
         return status;
     }
     mc_dossier d;

@@ -1,6 +1,7 @@
 /* `motcua registry import REGISTRY FILE.csv`, `motcua registry show SUBJECT` (SPEC §5.4). */
 #include "cli.h"
 
+#include "motcua/access.h"
 #include "motcua/engine.h"
 #include "motcua/registry.h"
 
@@ -44,7 +45,7 @@ int cmd_registry(cli *c)
         rc = mc_store_open(&st, c->db ? c->db : "motcua.db", &err);
     }
     int64_t at = 0;
-    if (rc == 0 && import && cli_now(c, mc_catalogue_default_calendar(cat), &at) != EXIT_OK) {
+    if (rc == 0 && cli_now(c, mc_catalogue_default_calendar(cat), &at) != EXIT_OK) {
         mc_store_close(st);
         mc_catalogue_free(cat);
         mc_rules_free(rules);
@@ -77,8 +78,13 @@ int cmd_registry(cli *c)
             }
         }
     } else if (rc == 0) {
+        /* A citizen's records are read only once the read is in the access log. */
+        mc_access a = {at, cli_os_user(), "cli registry show", 0, c->args[1], NULL};
         json_t *list = c->json ? json_array() : NULL;
-        rc = mc_store_records_of(st, c->args[1], print_record, list, &err);
+        rc = mc_access_record(st, &a, &err);
+        if (rc == 0) {
+            rc = mc_store_records_of(st, c->args[1], print_record, list, &err);
+        }
         if (rc == 0 && list != NULL) {
             char *text = json_dumps(list, JSON_INDENT(2));
             puts(text);

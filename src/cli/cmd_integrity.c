@@ -1,0 +1,415 @@
+/* The commands of the store's integrity: verify (the chains, every row against them, and
+ * optionally a signed checkpoint), keygen and checkpoint (signed heads, checkpoint.h), and
+ * audit (who read a citizen's data, access.h). They parse options, call the library, print. */
+#include "cli.h"
+
+#include "motcua/access.h"
+#include "motcua/alloc.h"
+#include "motcua/checkpoint.h"
+#include "motcua/store.h"
+
+#include <sodium.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { SMALL_FILE_MAX = 64 * 1024 };
+
+/* The text of a small file (a key, a checkpoint) into *out (the caller frees); prints why not
+ * and returns EXIT_IO. */
+static int read_small(const char *path, char **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "motcua: %s: %s\n", path, strerror(errno));
+        return EXIT_IO;
+    }
+    char *buf = malloc(SMALL_FILE_MAX + 1);
+    size_t n = buf ? fread(buf, 1, SMALL_FILE_MAX + 1, f) : 0;
+    bool failed = buf == NULL || ferror(f);
+    fclose(f);
+    if (failed || n > SMALL_FILE_MAX) {
+        fprintf(stderr, "motcua: %s: %s\n", path,
+                buf == NULL ? "out of memory"
+                : failed    ? "cannot be read"
+                            : "too large");
+        free(buf);
+        return EXIT_IO;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return EXIT_OK;
+}
+
+/* Opens the store of --db for reading what it holds; a missing file is an error, not a new
+ * store. */
+static int open_existing(const cli *c, mc_store **st)
+{
+    const char *db = c->db ? c->db : "motcua.db";
+    struct stat sb;
+    if (strcmp(db, ":memory:") != 0 && strncmp(db, "file:", 5) != 0 && stat(db, &sb) != 0) {
+        fprintf(stderr, "motcua: %s: no such store\n", db);
+        return EXIT_IO;
+    }
+    mc_error err;
+    int rc = mc_store_open(st, db, &err);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        return cli_exit_for(rc);
+    }
+    return EXIT_OK;
+}
+
+const char *cli_os_user(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0') {
+        return pw->pw_name;
+    }
+    const char *u = getenv("USER");
+    return u != NULL && u[0] != '\0' ? u : "unknown";
+}
+
+/* Clears a secret held as text before it is freed. */
+static void wipe(char *text)
+{
+    sodium_memzero(text, strlen(text));
+}
+
+/* ---- verify ---- */
+
+typedef struct verify_out {
+    json_t *problems; /* with --format json */
+} verify_out;
+
+static int print_finding(void *ud, const char *msg)
+{
+    verify_out *v = ud;
+    if (v->problems != NULL) {
+        json_array_append_new(v->problems, json_string(msg));
+    }
+    fprintf(stderr, "motcua: verify failed: %s\n", msg);
+    return 0;
+}
+
+static void print_json_value(json_t *o)
+{
+    char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+    if (text != NULL) {
+        puts(text);
+    }
+    free(text);
+    json_decref(o);
+}
+
+int cmd_verify(cli *c)
+{
+    if (c->nargs > 0) {
+        return cli_usage_error("verify takes no arguments");
+    }
+    if ((c->checkpoint == NULL) != (c->public_key == NULL)) {
+        return cli_usage_error("--checkpoint FILE and --public-key FILE go together");
+    }
+    char *cp_text = NULL, *pk_text = NULL;
+    unsigned char pk[MC_PUBLIC_KEY_BYTES];
+    mc_error err;
+    if (c->checkpoint != NULL) {
+        int status = read_small(c->checkpoint, &cp_text);
+        if (status == EXIT_OK) {
+            status = read_small(c->public_key, &pk_text);
+        }
+        if (status == EXIT_OK && mc_checkpoint_read_key(pk_text, false, pk, &err) != 0) {
+            fprintf(stderr, "motcua: %s: %s\n", c->public_key, err.msg);
+            status = EXIT_USAGE;
+        }
+        free(pk_text);
+        if (status != EXIT_OK) {
+            free(cp_text);
+            return status;
+        }
+    }
+    mc_store *st;
+    int status = open_existing(c, &st);
+    if (status != EXIT_OK) {
+        free(cp_text);
+        return status;
+    }
+    verify_out v = {c->json ? json_array() : NULL};
+    mc_verify_stats stats;
+    int rc = mc_store_check(st, print_finding, &v, &stats, &err);
+    int64_t cp_findings = 0;
+    char cp_time[32] = "";
+    if (rc == 0 && cp_text != NULL) {
+        rc = mc_checkpoint_verify(st, cp_text, pk, print_finding, &v, &cp_findings, cp_time, &err);
+        if (rc == MC_ESYNTAX || rc == MC_ECHECK) {
+            fprintf(stderr, "motcua: verify failed: %s: %s\n", c->checkpoint, err.msg);
+            if (v.problems != NULL) {
+                json_array_append_new(v.problems, json_string(err.msg));
+            }
+            cp_findings++;
+            rc = 0;
+        }
+    }
+    mc_store_close(st);
+    free(cp_text);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        json_decref(v.problems);
+        return cli_exit_for(rc);
+    }
+    int64_t problems = stats.findings + cp_findings;
+    if (c->json) {
+        json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "intact", problems == 0, "events",
+                              (json_int_t)stats.events, "dossiers", (json_int_t)stats.dossiers,
+                              "legacy_dossiers", (json_int_t)stats.legacy, "entries",
+                              (json_int_t)stats.entries, "problems", v.problems);
+        if (o != NULL) {
+            json_t *first = json_array_get(v.problems, 0);
+            json_object_set_new(o, "problem", first ? json_copy(first) : json_null());
+        }
+        if (o != NULL && c->checkpoint != NULL) {
+            json_object_set_new(
+                o, "checkpoint",
+                json_pack("{s:s, s:b}", "time", cp_time, "extended", cp_findings == 0));
+        }
+        print_json_value(o);
+    } else if (problems == 0) {
+        printf("verify: %lld events, %lld %s rebuilt from them, %lld other chain %s: the store "
+               "is intact\n",
+               (long long)stats.events, (long long)stats.dossiers,
+               stats.dossiers == 1 ? "dossier" : "dossiers", (long long)stats.entries,
+               stats.entries == 1 ? "entry" : "entries");
+        if (stats.legacy > 0) {
+            printf("verify: note: %lld %s events from before schema version 4, which carry no "
+                   "row values: only %s state was checked\n",
+                   (long long)stats.legacy, stats.legacy == 1 ? "dossier has" : "dossiers have",
+                   stats.legacy == 1 ? "its" : "their");
+        }
+        if (c->checkpoint != NULL) {
+            printf("verify: the store extends the checkpoint of %s\n", cp_time);
+        }
+    }
+    return problems == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+/* ---- keygen ---- */
+
+/* Writes text to a new file path with mode; never over an existing file. */
+static int write_new(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (fd < 0) {
+        fprintf(stderr, "motcua: %s: %s\n", path,
+                errno == EEXIST ? "already exists; keygen never overwrites a key"
+                                : strerror(errno));
+        return EXIT_IO;
+    }
+    size_t n = strlen(text);
+    bool ok = write(fd, text, n) == (ssize_t)n && fchmod(fd, mode) == 0 && fsync(fd) == 0;
+    ok &= close(fd) == 0;
+    if (!ok) {
+        fprintf(stderr, "motcua: %s: cannot be written\n", path);
+        unlink(path);
+        return EXIT_IO;
+    }
+    return EXIT_OK;
+}
+
+int cmd_keygen(cli *c)
+{
+    if (c->nargs > 0 || c->out == NULL || c->out[0] == '\0') {
+        return cli_usage_error("write: keygen --out PREFIX (makes PREFIX.key and PREFIX.pub)");
+    }
+    size_t n = strlen(c->out) + 8;
+    char *sec_path = malloc(n), *pub_path = malloc(n);
+    char *pub = NULL, *sec = NULL;
+    mc_error err;
+    int status = EXIT_OK;
+    if (sec_path == NULL || pub_path == NULL) {
+        fputs("motcua: out of memory\n", stderr);
+        status = EXIT_IO;
+        goto done;
+    }
+    snprintf(sec_path, n, "%s.key", c->out);
+    snprintf(pub_path, n, "%s.pub", c->out);
+    struct stat sb;
+    const char *exists = stat(sec_path, &sb) == 0   ? sec_path
+                         : stat(pub_path, &sb) == 0 ? pub_path
+                                                    : NULL;
+    if (exists != NULL) {
+        fprintf(stderr, "motcua: %s: already exists; keygen never overwrites a key\n", exists);
+        status = EXIT_IO;
+        goto done;
+    }
+    if (mc_checkpoint_keygen(&pub, &sec, &err) != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        status = EXIT_IO;
+        goto done;
+    }
+    status = write_new(sec_path, sec, 0600);
+    if (status == EXIT_OK) {
+        status = write_new(pub_path, pub, 0644);
+        if (status != EXIT_OK) {
+            unlink(sec_path);
+        }
+    }
+    if (status == EXIT_OK) {
+        printf("keygen: wrote %s (secret: keep it away from the store and its host) and %s "
+               "(public: give it to auditors)\n",
+               sec_path, pub_path);
+    }
+done:
+    if (sec != NULL) {
+        wipe(sec);
+    }
+    mc_free(sec);
+    mc_free(pub);
+    free(sec_path);
+    free(pub_path);
+    return status;
+}
+
+/* ---- checkpoint ---- */
+
+static int count_only(void *ud, const char *msg)
+{
+    (void)msg;
+    (*(int64_t *)ud)++;
+    return 1;
+}
+
+int cmd_checkpoint(cli *c)
+{
+    if (c->nargs > 0 || c->key == NULL) {
+        return cli_usage_error("write: checkpoint --key SECRET-KEY-FILE [--db FILE]");
+    }
+    int64_t now;
+    if (cli_now(c, NULL, &now) != EXIT_OK) {
+        return EXIT_USAGE;
+    }
+    char *key_text;
+    int status = read_small(c->key, &key_text);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    unsigned char sk[MC_SECRET_KEY_BYTES];
+    mc_error err;
+    if (mc_checkpoint_read_key(key_text, true, sk, &err) != 0) {
+        fprintf(stderr, "motcua: %s: %s\n", c->key, err.msg);
+        wipe(key_text);
+        free(key_text);
+        return EXIT_USAGE;
+    }
+    wipe(key_text);
+    free(key_text);
+    mc_store *st;
+    status = open_existing(c, &st);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    /* A checkpoint vouches for the store: never sign one that does not verify. */
+    int64_t problems = 0;
+    mc_verify_stats stats;
+    char *text = NULL;
+    int rc = mc_store_check(st, count_only, &problems, &stats, &err);
+    if (rc == 0 && problems > 0) {
+        fprintf(stderr, "motcua: the store does not verify; run 'motcua verify' (no checkpoint "
+                        "was signed)\n");
+        status = EXIT_FAIL;
+    } else if (rc == 0) {
+        rc = mc_checkpoint_make(st, sk, now, &text, &err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        status = cli_exit_for(rc);
+    } else if (text != NULL) {
+        fputs(text, stdout);
+    }
+    mc_free(text);
+    mc_store_close(st);
+    sodium_memzero(sk, sizeof sk);
+    return status;
+}
+
+/* ---- audit ---- */
+
+static void utc_text(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%MZ", &tm);
+}
+
+typedef struct audit_out {
+    json_t *list;
+    int64_t n;
+} audit_out;
+
+static int audit_one(void *ud, int64_t seq, const mc_access *a)
+{
+    audit_out *o = ud;
+    char when[32];
+    utc_text(a->at, when);
+    o->n++;
+    if (o->list != NULL) {
+        json_t *x = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s?}", "entry", (json_int_t)seq, "at",
+                              when, "actor", a->actor, "route", a->route, "subject", a->subject,
+                              "registry", a->registry);
+        if (x != NULL && a->dossier != 0) {
+            json_object_set_new(x, "dossier", json_integer((json_int_t)a->dossier));
+        }
+        json_array_append_new(o->list, x);
+        return 0;
+    }
+    char line[600];
+    int len = snprintf(line, sizeof line, "%s  %-12s  %-28s", when, a->actor ? a->actor : "?",
+                       a->route ? a->route : "?");
+    if (len > 0 && a->dossier != 0) {
+        len += snprintf(line + len, sizeof line - (size_t)len, "  dossier %lld",
+                        (long long)a->dossier);
+    }
+    if (len > 0 && (size_t)len < sizeof line && a->registry != NULL) {
+        snprintf(line + len, sizeof line - (size_t)len, "  registry %s", a->registry);
+    }
+    for (len = (int)strlen(line); len > 0 && line[len - 1] == ' '; len--) {
+        line[len - 1] = '\0';
+    }
+    puts(line);
+    return 0;
+}
+
+int cmd_audit(cli *c)
+{
+    if (c->nargs > 0 || c->subject == NULL || c->subject[0] == '\0') {
+        return cli_usage_error("write: audit --subject SUBJECT [--db FILE]");
+    }
+    mc_store *st;
+    int status = open_existing(c, &st);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    audit_out o = {c->json ? json_array() : NULL, 0};
+    mc_error err;
+    int rc = mc_access_each(st, c->subject, audit_one, &o, &err);
+    mc_store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        json_decref(o.list);
+        return cli_exit_for(rc);
+    }
+    if (o.list != NULL) {
+        print_json_value(o.list);
+    } else if (o.n == 0) {
+        printf("audit: no reads of %s's data are recorded\n", c->subject);
+    }
+    return EXIT_OK;
+}
