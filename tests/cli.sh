@@ -189,7 +189,7 @@ attack "verify finds a forged registry record" \
     "registry record civil-status/marriage-certificate of 079099000001 is not in the records chain"
 attack "verify finds a rewritten request id" \
     "UPDATE request SET result = replace(result, '\"dossier\":2', '\"dossier\":1')" \
-    "request id 'portal-1': its stored result differs from its chain"
+    "request id 'role:9:applicant:portal-1': its stored result differs from its chain"
 attack "verify finds a store with dossiers and no events" \
     "DROP TRIGGER event_no_delete; DELETE FROM event; DELETE FROM chain_head" \
     "the store has 2 dossiers and no events: the event chain was wiped"
