@@ -196,6 +196,20 @@ expect 403 error forbidden "an applicant may not look up someone else's records:
 expect 200 records.0.reference CS-1 "an applicant looks up its own records" citizen-secret \
     GET '/api/registries/records?subject=079123456789'
 
+# Reads of personal data are in the access log (issue 14, item 8), recorded before the answer;
+# a refused read is not a read.
+"$bin" audit --subject 079123456789 --db "$tmp/api.db" >"$tmp/audit" 2>&1
+grep -q ' lan  *GET /api/registries/records *$' "$tmp/audit" &&
+    grep -q ' an  *GET /api/registries/records *$' "$tmp/audit" &&
+    grep -q ' lan  *GET /api/dossiers/{id}  *dossier 1$' "$tmp/audit" &&
+    ! grep -q ' minh ' "$tmp/audit" &&
+    ok "the access log names who read a subject's dossier and records, and no refused read" ||
+    fail "the access log names who read a subject's dossier and records, and no refused read" "$(cat "$tmp/audit")"
+"$bin" audit --subject 079000000009 --db "$tmp/api.db" >"$tmp/audit" 2>&1
+[ "$(grep -c 'GET /api/registries/records' "$tmp/audit")" = 1 ] && grep -q ' civil-status-feed ' "$tmp/audit" &&
+    ok "the registrar's read is logged once; the officer and applicant refused are not" ||
+    fail "the registrar's read is logged once; the officer and applicant refused are not" "$(cat "$tmp/audit")"
+
 expect 200 agencies.0.received 3 "indicators of the clerk's agency" clerk-secret \
     GET '/api/indicators?from=2025-07-01&to=2025-07-31'
 check "another agency's indicators hold none of it" bash -c "curl -s -H 'Authorization: Bearer other-secret' '$url/api/indicators' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"procedures\"]==[] and d[\"agencies\"]==[], d'"

@@ -3,6 +3,7 @@
 #include "api.h"
 
 #include "cli.h"
+#include "motcua/access.h"
 #include "motcua/calendar.h"
 #include "motcua/registry.h"
 #include "motcua/report.h"
@@ -206,10 +207,35 @@ static int history_one(void *ud, const mc_event_row *ev)
     return 0;
 }
 
-/* Loads dossier id as of now for p: 0, or an answer in out (404, 403). Every read of one
- * dossier by its number passes here after the permission check: the place for the access log
- * (issue 14, item 8) to record who read it. */
-static int load_for(job *a, const principal *p, int64_t id, mc_dossier *d, api_response *out)
+/* Records in the access log (access.h) that p read a dossier or a subject's data through
+ * route, before anything of it is answered: true, or false with 503 in out when the read cannot
+ * be recorded (then nothing is shown: the log fails closed). A write: it takes the write lock. */
+static bool log_read(job *a, const principal *p, const char *route, int64_t dossier,
+                     const char *subject, api_response *out)
+{
+    if (!write_begin(a, out)) {
+        return false;
+    }
+    mc_access acc = {now_of(a), p->actor, route, dossier, subject, NULL};
+    mc_error err;
+    int rc = mc_engine_log_access(a->engine, &acc, &err);
+    write_end(a);
+    if (rc != 0) {
+        api_error(out, 503, "unavailable",
+                  "the read could not be recorded in the access log, so nothing is shown: %s",
+                  err.msg);
+        out->retry_after = API_RETRY_AFTER_S;
+        return false;
+    }
+    return true;
+}
+
+/* Loads dossier id as of now for p: 0, or an answer in out (404, 403, 503). A read through
+ * route (not NULL) is recorded in the access log after the permission check, before anything is
+ * answered; an operation's answer (route NULL) is not a read: the operation's event names its
+ * actor. */
+static int load_for(job *a, const principal *p, int64_t id, const char *route, mc_dossier *d,
+                    api_response *out)
 {
     mc_error err;
     int rc = mc_engine_get(a->engine, id, now_of(a), d, &err);
@@ -226,6 +252,10 @@ static int load_for(job *a, const principal *p, int64_t id, mc_dossier *d, api_r
             api_error(out, 403, "forbidden", "dossier %lld belongs to another agency",
                       (long long)id);
         }
+        return -1;
+    }
+    if (route != NULL && !log_read(a, p, route, id, NULL, out)) {
+        mc_dossier_free(d);
         return -1;
     }
     return 0;
@@ -461,7 +491,7 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
     } else if (res.replayed) {
         /* The first request's dossier, to a caller who may read it, and to no one else. */
         mc_dossier d;
-        if (load_for(a, p, res.dossier, &d, out) != 0) {
+        if (load_for(a, p, res.dossier, NULL, &d, out) != 0) {
             json_decref(out->body);
             api_error(out, 404, "not-found",
                       "the first request with this Idempotency-Key filed a dossier this token "
@@ -503,7 +533,7 @@ static void post_event(job *a, const principal *p, int64_t id, const api_request
         api_error(out, 400, "bad-request", "\"event\" is required");
         goto done;
     }
-    if ((role = acting_role(p, body, out)) == NULL || load_for(a, p, id, &d, out) != 0) {
+    if ((role = acting_role(p, body, out)) == NULL || load_for(a, p, id, NULL, &d, out) != 0) {
         goto done;
     }
     mc_dossier_free(&d);
@@ -552,7 +582,7 @@ static void post_apology(job *a, const principal *p, int64_t id, const api_reque
         api_error(out, 400, "bad-request", "\"new_date\" must be a date (YYYY-MM-DD)");
         goto done;
     }
-    if ((role = acting_role(p, body, out)) == NULL || load_for(a, p, id, &d, out) != 0) {
+    if ((role = acting_role(p, body, out)) == NULL || load_for(a, p, id, NULL, &d, out) != 0) {
         goto done;
     }
     mc_dossier_free(&d);
@@ -649,7 +679,7 @@ static void get_explain(job *a, const principal *p, int64_t id, const api_reques
                         api_response *out)
 {
     mc_dossier d;
-    if (load_for(a, p, id, &d, out) != 0) {
+    if (load_for(a, p, id, "GET /api/dossiers/{id}/explain", &d, out) != 0) {
         return;
     }
     json_t *list = cli_explain_json(&d, rq->q_document);
@@ -774,8 +804,9 @@ static void get_records(job *a, const principal *p, const char *subject, api_res
             return;
         }
     }
-    /* Reads of personal data go to the access log (issue 14, item 8): record this one here,
-     * with the principal's actor, the subject and the route. */
+    if (!log_read(a, p, "GET /api/registries/records", 0, subject, out)) {
+        return;
+    }
     json_t *list = json_array();
     int rc = mc_store_records_of(mc_engine_store(a->engine), subject, record_one, list, &err);
     if (rc != 0) {
@@ -937,7 +968,7 @@ static void route(job *a, const principal *p, const api_request *rq, api_respons
         api_error(out, 404, "not-found", "'%s' does not name a dossier", rq->path);
     } else if (is_dossier && rest[0] == '\0' && get) {
         mc_dossier d;
-        if (load_for(a, p, id, &d, out) == 0) {
+        if (load_for(a, p, id, "GET /api/dossiers/{id}", &d, out) == 0) {
             mc_dossier_free(&d);
             answer_dossier(a, p, id, 200, false, true, out);
         }
