@@ -75,6 +75,14 @@ void mc_engine_close(mc_engine *e)
     }
 }
 
+void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(void *ud), void *ud)
+{
+    if (e->st != NULL) {
+        mc_store_set_gate(e->st, enter, leave, ud);
+        e->optimistic = enter != NULL && leave != NULL;
+    }
+}
+
 mc_store *mc_engine_store(mc_engine *e)
 {
     return e->st;
@@ -277,7 +285,7 @@ static int replay(const op *op_, const char *request_id, const char *print, cons
 }
 
 static int execute_once(op *o, const char *key, const char *print, const char *request_id,
-                        mc_result *res, mc_error *err);
+                        bool optimistic, mc_result *res, mc_error *err);
 
 /* Runs an operation; the op's refusal_body is consumed whatever happens. */
 static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
@@ -294,7 +302,12 @@ static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
         }
     }
     if (rc == 0) {
-        rc = execute_once(o, key, print, request_id, res, err);
+        /* An optimistic attempt that met another writer wrote nothing: the second attempt takes
+         * the write lock first, so it cannot be overtaken again. */
+        rc = execute_once(o, key, print, request_id, o->e->optimistic, res, err);
+        if (rc == MC_ERETRY) {
+            rc = execute_once(o, key, print, request_id, false, res, err);
+        }
     }
     mc_free(key);
     json_decref(o->refusal_body);
@@ -303,14 +316,14 @@ static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
 }
 
 static int execute_once(op *o, const char *key, const char *print, const char *request_id,
-                        mc_result *res, mc_error *err)
+                        bool optimistic, mc_result *res, mc_error *err)
 {
     mc_engine *e = o->e;
     memset(res, 0, sizeof *res);
     if (e->st == NULL) {
         return mc_error_set(err, MC_EUSAGE, "%s needs an engine with a store", o->what);
     }
-    int rc = mc_store_begin(e->st, err);
+    int rc = optimistic ? mc_store_begin_optimistic(e->st, err) : mc_store_begin(e->st, err);
     if (rc != 0) {
         return rc;
     }

@@ -20,6 +20,7 @@ struct mc_engine {
     mc_record_lookup lookup; /* a volatile engine's registries */
     void *lookup_ud;
     int64_t next_id; /* a volatile engine's last dossier id */
+    bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
 };
 
 typedef struct req_state {

@@ -72,6 +72,7 @@ enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 
 enum stmt_id {
     S_BEGIN,
+    S_BEGIN_OPTIMISTIC,
     S_COMMIT,
     S_ROLLBACK,
     S_DOSSIER_INSERT,
@@ -111,6 +112,7 @@ enum stmt_id {
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_BEGIN_OPTIMISTIC] = "BEGIN DEFERRED",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_DOSSIER_INSERT] = "INSERT INTO dossier (" DOSSIER_COLUMNS ") VALUES "
@@ -169,6 +171,12 @@ struct mc_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT];
     bool in_tx;
+    bool optimistic; /* the open transaction began without the write lock */
+    /* The write gate (mc_store_set_gate), and whether this store's transaction is through it. */
+    void (*gate_enter)(void *ud);
+    void (*gate_leave)(void *ud);
+    void *gate_ud;
+    bool gate_held;
     /* The dossier columns written in the open transaction and not yet carried by an event:
      * {"<dossier id>": {column: value, …}}. The next event of that dossier takes them. */
     json_t *pending;
@@ -179,6 +187,10 @@ static int db_error(mc_store *st, mc_error *err, int rc, const char *what)
     int code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? MC_EBUSY
                : rc == SQLITE_NOMEM                     ? MC_ENOMEM
                                                         : MC_EIO;
+    if (code == MC_EBUSY && st != NULL && st->in_tx && st->optimistic) {
+        /* SQLite cannot wait here (the snapshot would be stale): run the operation again. */
+        code = MC_ERETRY;
+    }
     const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
     if (rc == SQLITE_FULL) {
         msg = "the disk is full";
@@ -188,11 +200,30 @@ static int db_error(mc_store *st, mc_error *err, int rc, const char *what)
     return mc_error_set(err, code, "store: %s: %s", what, msg);
 }
 
+static void gate_enter(mc_store *st)
+{
+    if (st->gate_enter != NULL && !st->gate_held) {
+        st->gate_enter(st->gate_ud);
+        st->gate_held = true;
+    }
+}
+
+static void gate_leave(mc_store *st)
+{
+    if (st->gate_held) {
+        st->gate_held = false;
+        st->gate_leave(st->gate_ud);
+    }
+}
+
 static sqlite3_stmt *stmt(mc_store *st, enum stmt_id id)
 {
     sqlite3_stmt *s = st->stmt[id];
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    if (st->in_tx && st->optimistic && !st->gate_held && !sqlite3_stmt_readonly(s)) {
+        gate_enter(st); /* the first write of an optimistic transaction */
+    }
     return s;
 }
 
@@ -408,9 +439,30 @@ static int step_done(mc_store *st, sqlite3_stmt *s, const char *what, mc_error *
 
 int mc_store_begin(mc_store *st, mc_error *err)
 {
+    gate_enter(st);
+    st->optimistic = false;
     int rc = step_done(st, stmt(st, S_BEGIN), "starting a transaction", err);
     st->in_tx = rc == 0;
+    if (rc != 0) {
+        gate_leave(st);
+    }
     return rc;
+}
+
+int mc_store_begin_optimistic(mc_store *st, mc_error *err)
+{
+    int rc = step_done(st, stmt(st, S_BEGIN_OPTIMISTIC), "starting a transaction", err);
+    st->in_tx = rc == 0;
+    st->optimistic = rc == 0;
+    return rc;
+}
+
+void mc_store_set_gate(mc_store *st, void (*enter)(void *ud), void (*leave)(void *ud), void *ud)
+{
+    bool on = enter != NULL && leave != NULL;
+    st->gate_enter = on ? enter : NULL;
+    st->gate_leave = on ? leave : NULL;
+    st->gate_ud = on ? ud : NULL;
 }
 
 int mc_store_commit(mc_store *st, mc_error *err)
@@ -427,6 +479,8 @@ int mc_store_commit(mc_store *st, mc_error *err)
     int rc = step_done(st, stmt(st, S_COMMIT), "committing", err);
     if (rc == 0) {
         st->in_tx = false;
+        st->optimistic = false;
+        gate_leave(st);
     }
     return rc;
 }
@@ -437,7 +491,9 @@ void mc_store_rollback(mc_store *st)
     if (st->in_tx) {
         step_done(st, stmt(st, S_ROLLBACK), "rolling back", NULL);
         st->in_tx = false;
+        st->optimistic = false;
     }
+    gate_leave(st);
 }
 
 /* ==== dossiers =========================================================================== */

@@ -250,6 +250,75 @@ static void test_store__records_and_requests(void **state)
     mc_store_close(st);
 }
 
+typedef struct gates {
+    int entered, left;
+} gates;
+
+static void gate_in(void *ud)
+{
+    ((gates *)ud)->entered++;
+}
+
+static void gate_out(void *ud)
+{
+    ((gates *)ud)->left++;
+}
+
+/* An optimistic transaction reads without the lock; when another writer committed since its
+ * snapshot, its first write is MC_ERETRY and nothing of it is kept; the gate is entered at that
+ * write (not before) and left at the end, whatever happens. */
+static void test_store__optimistic_transactions_retry_after_another_writer(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-opt-%d.db", (int)getpid());
+    unlink(path);
+    mc_store *a, *b;
+    assert_int_equal(mc_store_open(&a, path, NULL), 0);
+    assert_int_equal(mc_store_open(&b, path, NULL), 0);
+    gates ga = {0, 0}, gb = {0, 0};
+    mc_store_set_gate(a, gate_in, gate_out, &ga);
+    mc_store_set_gate(b, gate_in, gate_out, &gb);
+    mc_record_row r1 = {"civil-status", "birth-certificate", "001", "R-1", "2019-05-01"};
+    mc_record_row r2 = {"civil-status", "birth-certificate", "002", "R-2", "2019-05-01"};
+    char ref[64];
+    /* a reads a snapshot; b writes and commits meanwhile; a's write must not go through. */
+    assert_int_equal(mc_store_begin_optimistic(a, NULL), 0);
+    assert_int_equal(
+        mc_store_record_get(a, "civil-status", "birth-certificate", "002", ref, sizeof ref, NULL),
+        0);
+    assert_int_equal(ga.entered, 0); /* reading takes no gate */
+    assert_int_equal(mc_store_begin(b, NULL), 0);
+    assert_int_equal(gb.entered, 1); /* a plain transaction takes it at once */
+    assert_int_equal(mc_store_record_put(b, &r2, NULL), 0);
+    assert_int_equal(mc_store_commit(b, NULL), 0);
+    assert_int_equal(gb.left, 1);
+    mc_error err;
+    assert_int_equal(mc_store_record_put(a, &r1, &err), MC_ERETRY);
+    assert_int_equal(ga.entered, 1);
+    mc_store_rollback(a);
+    assert_int_equal(ga.left, 1);
+    assert_int_equal(
+        mc_store_record_get(a, "civil-status", "birth-certificate", "001", ref, sizeof ref, NULL),
+        0);
+    /* Run again, the write goes through. */
+    assert_int_equal(mc_store_begin_optimistic(a, NULL), 0);
+    assert_int_equal(mc_store_record_put(a, &r1, NULL), 0);
+    assert_int_equal(mc_store_commit(a, NULL), 0);
+    assert_int_equal(ga.entered, 2);
+    assert_int_equal(ga.left, 2);
+    int64_t n;
+    assert_int_equal(mc_store_verify(a, &n, NULL), 0);
+    mc_store_close(a);
+    mc_store_close(b);
+    unlink(path);
+    char extra[160];
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    unlink(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    unlink(extra);
+}
+
 static int count_rows(void *ud, const mc_dossier_row *row)
 {
     (void)row;
@@ -771,6 +840,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store__dossier_round_trip_and_conflicts),
         cmocka_unit_test(test_store__rollback_forgets_everything),
+        cmocka_unit_test(test_store__optimistic_transactions_retry_after_another_writer),
         cmocka_unit_test(test_store__chain_verifies_and_names_the_altered_event),
         cmocka_unit_test(test_store__verify_finds_a_removed_event),
         cmocka_unit_test(test_store__verify_finds_removed_newest_events),

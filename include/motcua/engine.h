@@ -43,6 +43,13 @@ int mc_engine_open(mc_engine **out, const mc_catalogue *cat, mc_rules *rules, co
 void mc_engine_close(mc_engine *e);
 mc_store *mc_engine_store(mc_engine *e);
 
+/* Makes e's operations optimistic and gives its store the write gate (store.h,
+ * mc_store_set_gate): an operation reads and decides — rules included — without the write lock,
+ * takes the gate and the lock at its first write, and, when another writer committed meanwhile,
+ * runs once more with the lock taken first. For a server running several engines on one store,
+ * so that a slow rule holds no one else up. NULL functions make e pessimistic again. */
+void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(void *ud), void *ud);
+
 typedef struct mc_kv {
     const char *key, *value;
 } mc_kv;

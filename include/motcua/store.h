@@ -9,12 +9,17 @@
  * also carries the values of the dossier columns its transaction wrote (the store attaches
  * them; a transaction whose dossier change no event carries is refused at commit), and
  * registry records, request ids, correction tickets and reads of personal data have chains of
- * their own, so that verify rebuilds every row from the chains alone. Signed checkpoints of the chains' heads are
- * in checkpoint.h, the access log in access.h; the threat model in docs/security.md.
+ * their own, so that verify rebuilds every row from the chains alone. Signed checkpoints of the
+ * chains' heads are in checkpoint.h, the access log in access.h; the threat model in
+ * docs/security.md.
  *
  * Concurrency: writers take the database lock at mc_store_begin() (BEGIN IMMEDIATE) and wait up
  * to the busy timeout for each other; a dossier row carries a revision, and an update whose
- * revision is stale is refused with MC_ECONFLICT, so no update is ever lost.
+ * revision is stale is refused with MC_ECONFLICT, so no update is ever lost. An optimistic
+ * transaction (mc_store_begin_optimistic) reads without the lock and takes it at its first
+ * write; when another writer committed in between, that write fails with MC_ERETRY and the
+ * caller runs its operation again. Within one process, a write gate (mc_store_set_gate) makes
+ * writers queue on the caller's mutex instead of polling SQLite's lock.
  */
 #ifndef MOTCUA_STORE_H
 #define MOTCUA_STORE_H
@@ -28,6 +33,7 @@
 enum {
     MC_ECONFLICT = -30, /* the dossier changed since it was read */
     MC_EBUSY = -31,     /* the database stayed locked past the busy timeout */
+    MC_ERETRY = -32,    /* an optimistic transaction met another writer: roll back, run again */
 };
 
 #define MC_NONE INT64_MIN /* an absent time or amount */
@@ -47,6 +53,19 @@ void mc_store_close(mc_store *st);
 int mc_store_begin(mc_store *st, mc_error *err);
 int mc_store_commit(mc_store *st, mc_error *err);
 void mc_store_rollback(mc_store *st);
+
+/* Begins a transaction that reads a snapshot without any lock and takes the write lock at its
+ * first write (after the gate, when there is one). That write, or any later statement, fails
+ * with MC_ERETRY when another writer committed since the snapshot or holds the lock: the caller
+ * rolls back and runs the whole operation again (with mc_store_begin, to be sure of progress).
+ * So a long decision (a rule) made between the reads and the writes holds no lock. */
+int mc_store_begin_optimistic(mc_store *st, mc_error *err);
+
+/* Sets the write gate of st: enter(ud) is called before a transaction takes SQLite's write lock
+ * (at mc_store_begin, or at an optimistic transaction's first write) and leave(ud) when it
+ * ends. Several stores of one process sharing one mutex this way queue for writing on it, not
+ * on SQLite's busy back-off. enter may block; neither may fail. NULL functions remove the gate. */
+void mc_store_set_gate(mc_store *st, void (*enter)(void *ud), void (*leave)(void *ud), void *ud);
 
 /* ---- dossiers ---- */
 

@@ -43,14 +43,13 @@ static int64_t now_of(const job *a)
 
 /* ==== writing ============================================================================ */
 
-/* Takes the process's write lock before an engine call that writes; false with a 503 when the
- * server began to stop while this request waited (it starts no transaction the stop would cut
- * short). */
+/* Before an engine call that writes: false with a 503 when the server began to stop (it starts
+ * no transaction the stop would cut short). The writers of the pool queue on the process's write
+ * lock through their stores' gate (gate_enter), held only while a transaction writes: an
+ * operation reads and decides — its rules included — before it queues. */
 static bool write_begin(job *a, api_response *out)
 {
-    pthread_mutex_lock(&a->api->write_lock);
     if (atomic_load(&a->api->stopping)) {
-        pthread_mutex_unlock(&a->api->write_lock);
         api_error(out, 503, "unavailable", "the server is stopping: try again later");
         out->retry_after = API_RETRY_AFTER_S;
         return false;
@@ -60,7 +59,17 @@ static bool write_begin(job *a, api_response *out)
 
 static void write_end(job *a)
 {
-    pthread_mutex_unlock(&a->api->write_lock);
+    (void)a;
+}
+
+static void gate_enter(void *ud)
+{
+    pthread_mutex_lock(&((api *)ud)->write_lock);
+}
+
+static void gate_leave(void *ud)
+{
+    pthread_mutex_unlock(&((api *)ud)->write_lock);
 }
 
 /* ==== who is asking ======================================================================= */
@@ -1081,6 +1090,7 @@ int api_init(api *a, size_t n, mc_error *err)
 
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules)
 {
+    mc_engine_set_gate(e, gate_enter, gate_leave, a);
     a->engines[i] = e;
     a->rules[i] = rules;
 }

@@ -42,8 +42,9 @@ typedef struct api {
     unsigned *running; /* requests running per token (principal.index) */
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_free;
-    /* Held around every engine call that writes: this process's writers queue here and are
-     * woken at once, instead of polling in SQLite's busy back-off. Reads take no lock. */
+    /* The engines' write gate (mc_engine_set_gate), held while a transaction writes: this
+     * process's writers queue here and are woken at once, instead of polling in SQLite's busy
+     * back-off. Reads, and the decisions before an operation's first write, take no lock. */
     pthread_mutex_t write_lock;
     atomic_bool stopping; /* set by api_stop: new requests are answered 503 */
 } api;
