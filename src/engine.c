@@ -287,6 +287,58 @@ static int replay(const op *op_, const char *request_id, const char *print, cons
 static int execute_once(op *o, const char *key, const char *print, const char *request_id,
                         bool optimistic, mc_result *res, mc_error *err);
 
+/* Whether some version of procedure name calls a rule: a fee rule, a requirement's or a
+ * transition's `when rule`. */
+static bool calls_rules(const mc_catalogue *cat, const char *name)
+{
+    size_t nv = 0;
+    const mc_procedure *const *versions = name ? mc_catalogue_versions(cat, name, &nv) : NULL;
+    for (size_t v = 0; v < nv; v++) {
+        const mc_procedure *p = versions[v];
+        if (p->fee_kind == MC_FEE_RULE) {
+            return true;
+        }
+        for (size_t i = 0; i < p->nrequires; i++) {
+            if (p->requires[i].when.kind == MC_COND_RULE) {
+                return true;
+            }
+        }
+        for (size_t i = 0; i < p->machine.nstates; i++) {
+            const mc_state *st = p->machine.states[i];
+            for (size_t t = 0; t < st->non; t++) {
+                if (st->on[t].when.kind == MC_COND_RULE) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* Whether o should decide before it takes the write lock: only where that saves the other
+ * writers from waiting on a rule. An optimistic run that meets another writer runs twice, so
+ * operations that call no rule (timers, apologies, most transitions) keep the lock from the
+ * start. A submission's procedure is its detail; a fire's is read from its row, unlocked. */
+static bool run_optimistic(const op *o)
+{
+    mc_engine *e = o->e;
+    if (!e->optimistic || e->rules == NULL) {
+        return false;
+    }
+    if (strcmp(o->what, "submit") == 0) {
+        return calls_rules(e->cat, o->detail);
+    }
+    if (strcmp(o->what, "fire") != 0 || o->dossier == 0) {
+        return false;
+    }
+    mc_dossier_row row;
+    memset(&row, 0, sizeof row);
+    bool calls = mc_store_dossier_load(e->st, o->dossier, &row, NULL) == 0 &&
+                 calls_rules(e->cat, row.procedure);
+    mc_dossier_row_clear(&row);
+    return calls;
+}
+
 /* Runs an operation; the op's refusal_body is consumed whatever happens. */
 static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
 {
@@ -304,7 +356,7 @@ static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
     if (rc == 0) {
         /* An optimistic attempt that met another writer wrote nothing: the second attempt takes
          * the write lock first, so it cannot be overtaken again. */
-        rc = execute_once(o, key, print, request_id, o->e->optimistic, res, err);
+        rc = execute_once(o, key, print, request_id, run_optimistic(o), res, err);
         if (rc == MC_ERETRY) {
             rc = execute_once(o, key, print, request_id, false, res, err);
         }

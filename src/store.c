@@ -177,6 +177,7 @@ struct mc_store {
     void (*gate_leave)(void *ud);
     void *gate_ud;
     bool gate_held;
+    bool keep_gate; /* an optimistic write met another writer: keep the gate for the second run */
     /* The dossier columns written in the open transaction and not yet carried by an event:
      * {"<dossier id>": {column: value, …}}. The next event of that dossier takes them. */
     json_t *pending;
@@ -188,8 +189,10 @@ static int db_error(mc_store *st, mc_error *err, int rc, const char *what)
                : rc == SQLITE_NOMEM                     ? MC_ENOMEM
                                                         : MC_EIO;
     if (code == MC_EBUSY && st != NULL && st->in_tx && st->optimistic) {
-        /* SQLite cannot wait here (the snapshot would be stale): run the operation again. */
+        /* SQLite cannot wait here (the snapshot would be stale): run the operation again, still
+         * holding the gate, so that the second run does not queue behind later writers. */
         code = MC_ERETRY;
+        st->keep_gate = st->gate_held;
     }
     const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
     if (rc == SQLITE_FULL) {
@@ -420,6 +423,7 @@ void mc_store_close(mc_store *st)
     if (st->in_tx) {
         mc_store_rollback(st);
     }
+    gate_leave(st);
     for (int i = 0; i < S_COUNT; i++) {
         sqlite3_finalize(st->stmt[i]);
     }
@@ -492,6 +496,10 @@ void mc_store_rollback(mc_store *st)
         step_done(st, stmt(st, S_ROLLBACK), "rolling back", NULL);
         st->in_tx = false;
         st->optimistic = false;
+    }
+    if (st->keep_gate) {
+        st->keep_gate = false; /* held on into the operation's second run (mc_store_begin) */
+        return;
     }
     gate_leave(st);
 }

@@ -57,7 +57,9 @@ void mc_store_rollback(mc_store *st);
 /* Begins a transaction that reads a snapshot without any lock and takes the write lock at its
  * first write (after the gate, when there is one). That write, or any later statement, fails
  * with MC_ERETRY when another writer committed since the snapshot or holds the lock: the caller
- * rolls back and runs the whole operation again (with mc_store_begin, to be sure of progress).
+ * rolls back and runs the whole operation again with mc_store_begin, at once. The gate, taken at
+ * that first write, stays held through that rollback into the second run, which therefore
+ * cannot be overtaken (mc_store_close releases it if there is no second run).
  * So a long decision (a rule) made between the reads and the writes holds no lock. */
 int mc_store_begin_optimistic(mc_store *st, mc_error *err);
 
