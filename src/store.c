@@ -1310,6 +1310,22 @@ static int check_head(checker *c, const link_state *l, int64_t seq, const void *
                   l->chain, (long long)(l->expect - 1), (long long)seq);
 }
 
+/* Checks the walk l against the head that s (a prepared head query) reads, if any. */
+static int check_head_row(checker *c, const link_state *l, sqlite3_stmt *s, const char *what)
+{
+    int rc, step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        rc = check_head(c, l, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
+                        sqlite3_column_bytes(s, 1), true);
+    } else if (step == SQLITE_DONE) {
+        rc = check_head(c, l, 0, NULL, 0, false);
+    } else {
+        rc = db_error(c->st, c->err, step, what);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
 static int check_events(checker *c)
 {
     link_state l;
@@ -1322,18 +1338,7 @@ static int check_events(checker *c)
     if (rc != 0) {
         return rc;
     }
-    sqlite3_stmt *s = stmt(c->st, S_HEAD_GET);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
-        rc = check_head(c, &l, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
-                        sqlite3_column_bytes(s, 1), true);
-    } else if (step == SQLITE_DONE) {
-        rc = check_head(c, &l, 0, NULL, 0, false);
-    } else {
-        rc = db_error(c->st, c->err, step, "reading the chain head");
-    }
-    sqlite3_reset(s);
-    return rc;
+    return check_head_row(c, &l, stmt(c->st, S_HEAD_GET), "reading the chain head");
 }
 
 static int check_ledger(checker *c, const char *chain)
@@ -1377,17 +1382,7 @@ static int check_ledger(checker *c, const char *chain)
     }
     s = stmt(c->st, S_LEDGER_HEAD_GET);
     bind_text(s, 1, chain);
-    step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
-        rc = check_head(c, &l, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
-                        sqlite3_column_bytes(s, 1), true);
-    } else if (step == SQLITE_DONE) {
-        rc = check_head(c, &l, 0, NULL, 0, false);
-    } else {
-        rc = db_error(c->st, c->err, step, "reading a chain head");
-    }
-    sqlite3_reset(s);
-    return rc;
+    return check_head_row(c, &l, s, "reading a chain head");
 }
 
 /* ---- rows against their chains ---- */
