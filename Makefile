@@ -16,8 +16,11 @@ BUILD    ?= build
 CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(EXTRA_CFLAGS)
 LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 
-LIB_SRC  := $(wildcard src/*.c)
-CLI_SRC  := $(wildcard src/cli/*.c)
+# The library's layers, lowest first (docs/architecture.md; tools/check-layers.sh checks that a
+# file includes nothing of a higher layer); the two front ends, cli and serve, on top.
+LAYERS   := base lang catalogue rules store engine analysis import
+LIB_SRC  := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c src/serve/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -56,7 +59,7 @@ $(ASSET_OBJ): $(BUILD)/gen/console.c
 	@echo "CC $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.h src/*.h)
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
@@ -133,7 +136,7 @@ fuzz:
 		tools/fuzz_parser.c build-fuzz/libmotcua.a $(PKG_LIBS)
 
 format:
-	clang-format -i include/motcua/*.h src/*.c src/*.h src/cli/*.c tests/*.c tests/*.h tools/*.c
+	clang-format -i include/motcua/*.h src/*/*.c src/*/*.h tests/*.c tests/*.h tools/*.c
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -4,7 +4,7 @@
  * names its line and leaves the store untouched. */
 #include "testutil.h"
 
-#include "catalogue_int.h"
+#include "catalogue/catalogue_int.h"
 #include "motcua/calendar.h"
 #include "motcua/graph.h"
 #include "motcua/reform.h"

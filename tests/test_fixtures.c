@@ -55,7 +55,9 @@ static void run_fixture(void **state)
     mc_rules *rules;
     assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
     assert_int_equal(mc_rules_load_dir(rules, "tests/fixtures/rules", d, NULL), 0);
-    opts.rules = rules;
+    mc_rule_names names;
+    mc_rules_names(rules, &names);
+    opts.rules = &names;
     mc_catalogue *cat = NULL;
     mc_error err;
     int rc = mc_catalogue_load(&cat, &opts, d, &err);

@@ -1,8 +1,8 @@
 /* The lexer and parser of SPEC §2: tokens, strings, blocks, recovery, hostile input. */
 #include "testutil.h"
 
-#include "lexer.h"
-#include "parser.h"
+#include "lang/lexer.h"
+#include "lang/parser.h"
 
 typedef struct lexed {
     mc_source *src;

@@ -6,7 +6,7 @@
 #include "testutil.h"
 
 #include "motcua/rules.h"
-#include "buf.h"
+#include "base/buf.h"
 
 #include <lauxlib.h>
 #include <lua.h>

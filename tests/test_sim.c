@@ -9,8 +9,8 @@
 #include "motcua/calendar.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
-#include "regex.h"
-#include "synth.h"
+#include "base/regex.h"
+#include "analysis/synth.h"
 
 /* ==== synthetic values =================================================================== */
 

@@ -3,7 +3,7 @@
 #include "testutil.h"
 
 #include "motcua/value.h"
-#include "suggest.h"
+#include "base/suggest.h"
 
 #define S(x) x, strlen(x)
 

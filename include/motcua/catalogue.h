@@ -302,11 +302,25 @@ typedef struct mc_cost_model {
 
 /* ---- loading ---------------------------------------------------------------------------- */
 
+/* What the catalogue asks of the loaded rule modules to check `rule MODULE.FUNCTION`
+ * references: the rules layer (rules.h, mc_rules_names) answers. The catalogue sits below the
+ * rules, so it knows them only through this table. */
+typedef struct mc_rule_names {
+    const void *ud;
+    /* true when rules/MODULE.lua was there but failed to load (its error is reported) */
+    bool (*failed)(const void *ud, const char *module);
+    bool (*has_module)(const void *ud, const char *module);
+    bool (*has)(const void *ud, const char *module, const char *function);
+    /* the loaded modules, or the functions of module (borrowed; *n set) */
+    const char *const *(*modules)(const void *ud, size_t *n);
+    const char *const *(*functions)(const void *ud, const char *module, size_t *n);
+} mc_rule_names;
+
 typedef struct mc_load_opts {
     const char *const *paths; /* .proc files and directories searched recursively for them */
     size_t npaths;
-    const struct mc_rules *rules; /* loaded rule modules to check references against, or NULL
-                                     (references are then not checked) */
+    const mc_rule_names *rules; /* the rule modules to check references against, or NULL
+                                   (references are then not checked) */
 } mc_load_opts;
 
 #define MC_LOAD_OPTS_INIT                                                                          \

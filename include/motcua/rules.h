@@ -72,6 +72,9 @@ bool mc_rules_has(const mc_rules *r, const char *module, const char *function);
 /* The names of the loaded modules, or of the functions of module (borrowed; *n set). */
 const char *const *mc_rules_modules(const mc_rules *r, size_t *n);
 const char *const *mc_rules_functions(const mc_rules *r, const char *module, size_t *n);
+/* Fills names with the table through which the catalogue checks rule references against r
+ * (catalogue.h, mc_load_opts.rules); r is borrowed and must outlive the load. */
+void mc_rules_names(const mc_rules *r, mc_rule_names *names);
 
 /* Resolves MODULE.FUNCTION once; later calls go through the cached reference. MC_ENOTFOUND when
  * there is no such function. */

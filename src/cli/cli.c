@@ -279,9 +279,11 @@ int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat
     if (rc == 0 || rc == MC_ECHECK) {
         int rules_rc = rc;
         mc_load_opts opts = MC_LOAD_OPTS_INIT;
+        mc_rule_names names;
+        mc_rules_names(rs, &names);
         opts.paths = use;
         opts.npaths = n;
-        opts.rules = rs;
+        opts.rules = &names;
         rc = mc_catalogue_load(cat, &opts, *diags, err);
         if (rc == 0 && rules_rc == MC_ECHECK) {
             mc_catalogue_free(*cat);

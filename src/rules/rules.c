@@ -8,7 +8,7 @@
 #include "motcua/alloc.h"
 #include "motcua/value.h"
 #include "luapattern.h"
-#include "map.h"
+#include "base/map.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -1421,6 +1421,41 @@ const char *const *mc_rules_functions(const mc_rules *r, const char *module, siz
     const rule_module *m = find_module(r, module);
     *n = m ? m->nfunctions : 0;
     return m ? (const char *const *)m->functions : NULL;
+}
+
+static bool names_failed(const void *ud, const char *module)
+{
+    return mc_rules_failed(ud, module);
+}
+
+static bool names_has_module(const void *ud, const char *module)
+{
+    return mc_rules_has_module(ud, module);
+}
+
+static bool names_has(const void *ud, const char *module, const char *function)
+{
+    return mc_rules_has(ud, module, function);
+}
+
+static const char *const *names_modules(const void *ud, size_t *n)
+{
+    return mc_rules_modules(ud, n);
+}
+
+static const char *const *names_functions(const void *ud, const char *module, size_t *n)
+{
+    return mc_rules_functions(ud, module, n);
+}
+
+void mc_rules_names(const mc_rules *r, mc_rule_names *names)
+{
+    names->ud = r;
+    names->failed = names_failed;
+    names->has_module = names_has_module;
+    names->has = names_has;
+    names->modules = names_modules;
+    names->functions = names_functions;
 }
 
 /* ==== calls ============================================================================== */

@@ -2,7 +2,7 @@
  * engine, answer in JSON. */
 #include "api.h"
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "motcua/access.h"
 #include "motcua/calendar.h"
 #include "motcua/registry.h"

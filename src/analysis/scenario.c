@@ -10,8 +10,8 @@
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
 #include "motcua/reform.h"
-#include "parser.h"
-#include "suggest.h"
+#include "lang/parser.h"
+#include "base/suggest.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* The lexer of lexer.h. */
 #include "lexer.h"
 
-#include "utf8.h"
+#include "base/utf8.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -6,9 +6,9 @@
 #ifndef MOTCUA_CATALOGUE_INT_H
 #define MOTCUA_CATALOGUE_INT_H
 
-#include "arena.h"
-#include "map.h"
-#include "parser.h"
+#include "base/arena.h"
+#include "base/map.h"
+#include "lang/parser.h"
 #include "motcua/catalogue.h"
 
 /* A growable array of pointers, backed by mc_realloc (freed with the catalogue). */
@@ -76,7 +76,7 @@ struct mc_catalogue {
  * rules holds the rule modules (NULL: rule references are not checked). */
 typedef struct mc_builder mc_builder;
 int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
-                   const struct mc_rules *rules);
+                   const mc_rule_names *rules);
 int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *tree);
 int mc_build_finish(mc_builder *b);
 void mc_builder_free(mc_builder *b);

@@ -2,7 +2,7 @@
 #include "motcua/graph.h"
 
 #include "motcua/alloc.h"
-#include "buf.h"
+#include "base/buf.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
 #include "engine_int.h"
 
 #include "motcua/alloc.h"
-#include "regex.h"
+#include "base/regex.h"
 
 #include <stdio.h>
 #include <string.h>

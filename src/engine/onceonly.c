@@ -3,8 +3,8 @@
 #include "engine_int.h"
 
 #include "motcua/alloc.h"
-#include "regex.h"
-#include "utf8.h"
+#include "base/regex.h"
+#include "base/utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 #ifndef MOTCUA_LEXER_H
 #define MOTCUA_LEXER_H
 
-#include "arena.h"
+#include "base/arena.h"
 #include "motcua/diag.h"
 
 #include <stdbool.h>

@@ -1,10 +1,10 @@
 /* Import of a resolution's annex of replaced documents (annex.h). */
 #include "motcua/annex.h"
 
-#include "buf.h"
-#include "csv.h"
-#include "regex.h"
-#include "utf8.h"
+#include "base/buf.h"
+#include "base/csv.h"
+#include "base/regex.h"
+#include "base/utf8.h"
 
 #include "motcua/alloc.h"
 

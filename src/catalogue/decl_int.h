@@ -50,7 +50,7 @@ typedef struct mc_decl {
 struct mc_builder {
     mc_catalogue *cat;
     mc_diags *diags;
-    const struct mc_rules *rules; /* rule modules, or NULL */
+    const mc_rule_names *rules; /* rule modules, or NULL */
     mc_source *src;               /* the file being built */
     uint32_t file;
     int fatal;

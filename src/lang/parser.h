@@ -9,7 +9,7 @@
 #ifndef MOTCUA_PARSER_H
 #define MOTCUA_PARSER_H
 
-#include "arena.h"
+#include "base/arena.h"
 #include "lexer.h"
 
 /* Blocks nest at most this deep; deeper input is reported and skipped. */

@@ -11,9 +11,8 @@
 #include "decl_int.h"
 
 #include "motcua/alloc.h"
-#include "motcua/rules.h"
-#include "regex.h"
-#include "suggest.h"
+#include "base/regex.h"
+#include "base/suggest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -420,16 +419,16 @@ int mc_b_rule(mc_builder *b, const mc_token *t, mc_rule_ref *out)
     mc_token part = *t;
     const char *kind;
     mc_suggest s;
-    if (mc_rules_failed(b->rules, out->module)) {
+    if (b->rules->failed(b->rules->ud, out->module)) {
         return 0; /* its load error is reported: say nothing more */
     }
-    if (!mc_rules_has_module(b->rules, out->module)) {
-        names = mc_rules_modules(b->rules, &n);
+    if (!b->rules->has_module(b->rules->ud, out->module)) {
+        names = b->rules->modules(b->rules->ud, &n);
         mc_suggest_init(&s, out->module, modlen);
         part.len = (uint32_t)modlen;
         kind = "rule module";
-    } else if (!mc_rules_has(b->rules, out->module, out->function)) {
-        names = mc_rules_functions(b->rules, out->module, &n);
+    } else if (!b->rules->has(b->rules->ud, out->module, out->function)) {
+        names = b->rules->functions(b->rules->ud, out->module, &n);
         mc_suggest_init(&s, out->function, strlen(out->function));
         part.off += (uint32_t)modlen + 1;
         part.len -= (uint32_t)modlen + 1;
@@ -561,7 +560,7 @@ int mc_title_handler(mc_builder *b, const mc_node *n, void *obj)
 /* ==== builder ============================================================================ */
 
 int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
-                   const struct mc_rules *rules)
+                   const mc_rule_names *rules)
 {
     mc_builder *b = mc_calloc(1, sizeof *b);
     if (b == NULL) {

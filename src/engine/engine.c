@@ -7,7 +7,7 @@
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
-#include "regex.h"
+#include "base/regex.h"
 
 #include <jansson.h>
 #include <sodium.h>

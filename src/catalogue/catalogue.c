@@ -5,7 +5,7 @@
 #include "catalogue_int.h"
 
 #include "motcua/alloc.h"
-#include "regex.h"
+#include "base/regex.h"
 
 #include <dirent.h>
 #include <sodium.h>
@@ -151,7 +151,7 @@ static mc_catalogue *catalogue_new(void)
 }
 
 /* Parses and builds every source of cat, then finishes the build. */
-static int build_all(mc_catalogue *cat, const struct mc_rules *rules, mc_diags *diags,
+static int build_all(mc_catalogue *cat, const mc_rule_names *rules, mc_diags *diags,
                      mc_error *err)
 {
     mc_arena trees = MC_ARENA_INIT;

@@ -6,7 +6,7 @@
  * address, a deadline for receiving a whole request that trickling bytes does not reset, and a stop
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "api.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"

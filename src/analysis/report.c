@@ -5,7 +5,7 @@
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
-#include "map.h"
+#include "base/map.h"
 
 #include <jansson.h>
 #include <stdint.h>

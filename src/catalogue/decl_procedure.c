@@ -6,7 +6,7 @@
 #include "decl_procedure.h"
 
 #include "motcua/alloc.h"
-#include "suggest.h"
+#include "base/suggest.h"
 
 #include <stdio.h>
 #include <string.h>

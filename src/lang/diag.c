@@ -2,8 +2,8 @@
 #include "motcua/diag.h"
 
 #include "motcua/alloc.h"
-#include "buf.h"
-#include "utf8.h"
+#include "base/buf.h"
+#include "base/utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>

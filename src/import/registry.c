@@ -3,9 +3,9 @@
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
-#include "map.h"
-#include "regex.h"
-#include "utf8.h"
+#include "base/map.h"
+#include "base/regex.h"
+#include "base/utf8.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -7,10 +7,10 @@
 #include "decl_int.h"
 
 #include "motcua/alloc.h"
-#include "buf.h"
-#include "regex.h"
-#include "suggest.h"
-#include "utf8.h"
+#include "base/buf.h"
+#include "base/regex.h"
+#include "base/suggest.h"
+#include "base/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
