@@ -500,4 +500,14 @@ check "the conflict says which request had the id" \
     grep -qx "motcua: request id 'web-1' was already used for another request (another submit birth-registration)" "$tmp/stderr"
 check "nothing was filed for the conflicting request" \
     bash -c "test \$('$bin' list --catalogue '$cat' --db '$db' --now 2025-07-03T09:10 | grep -c birth-registration) = 1"
+# The layer check (tools/check-layers.sh) finds an include of a higher layer, and a source file
+# outside the layer folders, in a copy of the tree.
+mkdir -p "$tmp/layers"
+cp -r tools src include "$tmp/layers/"
+printf '#include "engine/engine_int.h"\n' >>"$tmp/layers/src/base/map.h"
+printf '#include "cli/cli.h"\n' >>"$tmp/layers/src/import/annex.c"
+touch "$tmp/layers/src/stray.c"
+check "the layer check names each include of a higher layer and fails" \
+    bash -c "bash '$tmp/layers/tools/check-layers.sh' >'$tmp/lay' 2>&1; [ \$? = 1 ] && grep -qx 'src/base/map.h:[0-9]*: base includes engine/engine_int.h of engine, a layer it may not use' '$tmp/lay' && grep -qx 'src/import/annex.c:[0-9]*: import includes cli/cli.h of cli, a layer it may not use' '$tmp/lay' && grep -qx 'src/stray.c: a source file outside the layer folders' '$tmp/lay' && grep -q '^not ok 1' '$tmp/lay'"
+check "the layer check passes on the tree as it is" bash tools/check-layers.sh
 echo "1..$n"

@@ -6,7 +6,7 @@
  */
 #include "testutil.h"
 
-#include "base/csv.h"
+#include "lang/csv.h"
 
 #include "motcua/annex.h"
 #include "motcua/diag.h"

@@ -22,6 +22,16 @@ for t in "$build"/tests/test_*; do
     failed=$((failed + f))
 done
 
+# The layers: no file includes a header of a higher layer (tools/check-layers.sh).
+out=$(bash tools/check-layers.sh 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/layers: /'
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+echo "layers: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
 # Command-line tests (TAP).
 out=$(bash tests/cli.sh "$build/motcua" 2>&1)
 p=$(printf '%s\n' "$out" | grep -c '^ok ')

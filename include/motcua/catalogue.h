@@ -351,6 +351,12 @@ const mc_document *mc_catalogue_document(const mc_catalogue *cat, const char *na
 const mc_registry *mc_catalogue_registry(const mc_catalogue *cat, const char *name);
 /* Whether reg lists doc among the documents it holds. */
 bool mc_registry_holds(const mc_registry *reg, const mc_document *doc);
+/* Checks subject[0..len) against reg's `subjects` pattern (any subject passes a registry without
+ * one). Returns 0 when a record of reg may be filed under it; MC_ESYNTAX with the reason in err
+ * when it does not match, or when the pattern gave up (an unchecked subject is never filed);
+ * MC_ENOMEM. Every route that files a record for reg calls it. */
+int mc_registry_check_subject(const mc_registry *reg, const char *subject, size_t len,
+                              mc_error *err);
 const mc_role *mc_catalogue_role(const mc_catalogue *cat, const char *name);
 const mc_calendar *mc_catalogue_calendar(const mc_catalogue *cat, const char *name);
 const mc_lifecycle *mc_catalogue_lifecycle(const mc_catalogue *cat, const char *name);

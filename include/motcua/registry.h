@@ -13,13 +13,6 @@
 #include "motcua/diag.h"
 #include "motcua/store.h"
 
-/* Checks subject[0..len) against reg's `subjects` pattern (any subject passes a registry without
- * one). Returns 0 when a record of reg may be filed under it; MC_ESYNTAX with the reason in err
- * when it does not match, or when the pattern gave up (an unchecked subject is never filed);
- * MC_ENOMEM. Every route that files a record for reg calls it. */
-int mc_registry_check_subject(const mc_registry *reg, const char *subject, size_t len,
-                              mc_error *err);
-
 /* Imports src (a CSV file) into registry of cat, recording a `registry-import` event at instant
  * at (seconds since the epoch); a record issued after at's local date (the catalogue's default
  * calendar) is refused. Returns 0 and sets *count, MC_ECHECK when the file has problems

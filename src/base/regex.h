@@ -7,10 +7,10 @@
 #ifndef MOTCUA_REGEX_H
 #define MOTCUA_REGEX_H
 
-#include "motcua/catalogue.h"
-
 #include <stdbool.h>
 #include <stddef.h>
+
+typedef struct mc_regex mc_regex; /* a compiled PCRE2 pattern (also named in catalogue.h) */
 
 /* Compiles pattern[0..len). whole: the pattern must match the whole subject. On a bad pattern
  * returns MC_ESYNTAX with the reason in msg and the byte offset of the problem in *erroff;

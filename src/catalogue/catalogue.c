@@ -151,8 +151,7 @@ static mc_catalogue *catalogue_new(void)
 }
 
 /* Parses and builds every source of cat, then finishes the build. */
-static int build_all(mc_catalogue *cat, const mc_rule_names *rules, mc_diags *diags,
-                     mc_error *err)
+static int build_all(mc_catalogue *cat, const mc_rule_names *rules, mc_diags *diags, mc_error *err)
 {
     mc_arena trees = MC_ARENA_INIT;
     mc_builder *b = NULL;
@@ -367,6 +366,32 @@ bool mc_registry_holds(const mc_registry *reg, const mc_document *doc)
         }
     }
     return false;
+}
+
+int mc_registry_check_subject(const mc_registry *reg, const char *subject, size_t len,
+                              mc_error *err)
+{
+    if (reg->subjects == NULL) {
+        return 0;
+    }
+    char why[200];
+    int m = mc_regex_match(reg->subjects, subject, len, NULL, NULL, why, sizeof why);
+    if (m == 1) {
+        return 0;
+    }
+    if (m == MC_ENOMEM) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (m != 0) {
+        /* An unchecked subject is not filed: the pattern failing is no licence to pass. */
+        return mc_error_set(err, MC_ESYNTAX,
+                            "subject '%.*s' could not be checked against the subjects of registry "
+                            "'%s' (%s)",
+                            (int)len, subject, reg->name, why);
+    }
+    return mc_error_set(err, MC_ESYNTAX,
+                        "subject '%.*s' is not a subject of registry '%s' (subjects match \"%s\")",
+                        (int)len, subject, reg->name, reg->subjects_source);
 }
 
 #define LIST(fn, type, vec)                                                                        \

@@ -559,8 +559,7 @@ int mc_title_handler(mc_builder *b, const mc_node *n, void *obj)
 
 /* ==== builder ============================================================================ */
 
-int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
-                   const mc_rule_names *rules)
+int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags, const mc_rule_names *rules)
 {
     mc_builder *b = mc_calloc(1, sizeof *b);
     if (b == NULL) {

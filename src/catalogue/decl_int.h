@@ -51,7 +51,7 @@ struct mc_builder {
     mc_catalogue *cat;
     mc_diags *diags;
     const mc_rule_names *rules; /* rule modules, or NULL */
-    mc_source *src;               /* the file being built */
+    mc_source *src;             /* the file being built */
     uint32_t file;
     int fatal;
     mc_decl *decls;

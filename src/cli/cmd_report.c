@@ -275,7 +275,8 @@ int cmd_report(cli *c)
 {
     bool csv = c->format && strcmp(c->format, "csv") == 0;
     if (c->nargs != 0) {
-        return cli_usage_error("report takes no arguments (options: --from, --to, --format, --html)");
+        return cli_usage_error(
+            "report takes no arguments (options: --from, --to, --format, --html)");
     }
     if (c->html != NULL && c->html[0] == '\0') {
         return cli_usage_error("--html needs a file name");

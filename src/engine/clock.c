@@ -2,8 +2,6 @@
  * overdue marks, and entering a state. */
 #include "engine_int.h"
 
-#include "motcua/registry.h"
-
 #include <stdio.h>
 #include <string.h>
 

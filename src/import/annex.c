@@ -2,7 +2,7 @@
 #include "motcua/annex.h"
 
 #include "base/buf.h"
-#include "base/csv.h"
+#include "lang/csv.h"
 #include "base/regex.h"
 #include "base/utf8.h"
 

@@ -129,32 +129,6 @@ static bool valid_subject(const char *s, size_t n)
     return true;
 }
 
-int mc_registry_check_subject(const mc_registry *reg, const char *subject, size_t len,
-                              mc_error *err)
-{
-    if (reg->subjects == NULL) {
-        return 0;
-    }
-    char why[200];
-    int m = mc_regex_match(reg->subjects, subject, len, NULL, NULL, why, sizeof why);
-    if (m == 1) {
-        return 0;
-    }
-    if (m == MC_ENOMEM) {
-        return mc_error_set(err, MC_ENOMEM, "out of memory");
-    }
-    if (m != 0) {
-        /* An unchecked subject is not filed: the pattern failing is no licence to pass. */
-        return mc_error_set(err, MC_ESYNTAX,
-                            "subject '%.*s' could not be checked against the subjects of registry "
-                            "'%s' (%s)",
-                            (int)len, subject, reg->name, why);
-    }
-    return mc_error_set(err, MC_ESYNTAX,
-                        "subject '%.*s' is not a subject of registry '%s' (subjects match \"%s\")",
-                        (int)len, subject, reg->name, reg->subjects_source);
-}
-
 /* The local date of instant at, in the catalogue's default calendar (the one `--now` is read
  * in). */
 static mc_date today_of(const mc_catalogue *cat, int64_t at)

@@ -1,8 +1,8 @@
 /* RFC 4180 reader (csv.h). */
 #include "csv.h"
 
-#include "buf.h"
-#include "utf8.h"
+#include "base/buf.h"
+#include "base/utf8.h"
 
 #include "motcua/alloc.h"
 #include "motcua/error.h"
