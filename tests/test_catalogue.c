@@ -521,6 +521,87 @@ static void test_registry__subject_the_pattern_gives_up_on_is_refused(void **sta
     mc_catalogue_free(cat);
 }
 
+static void test_registry__long_cells_are_read_whole(void **state)
+{
+    /* The reader has no cell size: a 300-byte document name is named whole in its message
+     * (the old reader cut it at 256 bytes), and the 256-byte rule of a value still refuses it,
+     * as it refuses a 300-byte reference. */
+    mc_catalogue *cat = *state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    char name[301], ref[301];
+    memset(name, 'd', 300);
+    name[300] = '\0';
+    memset(ref, 'R', 300);
+    ref[300] = '\0';
+    char csv[1024];
+    snprintf(csv, sizeof csv,
+             "document,subject,reference,issued\n%s,001234567890,CS-1,2020-05-01\n"
+             "birth-certificate,001234567890,\"%s\",2020-05-01\n",
+             name, ref);
+    import_run r = import_csv(st, cat, "civil-status", csv, "2025-07-10");
+    char want[2048];
+    snprintf(want, sizeof want,
+             "r.csv:2:1: error: this value is longer than 256 bytes\n"
+             "r.csv:2:1: error: unknown document '%s'\n"
+             "r.csv:3:32: error: this value is longer than 256 bytes\n",
+             name);
+    assert_string_equal(r.diags, want);
+    assert_int_equal(r.rc, MC_ECHECK);
+    assert_int_equal(r.count, 0);
+    free(r.diags);
+    /* 256 bytes is within the rule: the row is imported, its reference whole. */
+    ref[256] = '\0';
+    snprintf(csv, sizeof csv,
+             "document,subject,reference,issued\nbirth-certificate,001234567890,%s,2020-05-01\n",
+             ref);
+    r = import_csv(st, cat, "civil-status", csv, "2025-07-10");
+    assert_string_equal(r.diags, "");
+    assert_int_equal(r.rc, 0);
+    char got[400];
+    assert_int_equal(mc_store_record_get(st, "civil-status", "birth-certificate", "001234567890",
+                                         got, sizeof got, NULL),
+                     1);
+    assert_string_equal(got, ref);
+    free(r.diags);
+    mc_store_close(st);
+}
+
+static void test_registry__malformed_quotes_bom_and_crlf(void **state)
+{
+    /* The one reader's diagnostics for broken quoting; every other row is still checked and
+     * nothing is imported. */
+    mc_catalogue *cat = *state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    import_run r = import_csv(st, cat, "civil-status",
+                              "document,subject,reference,issued\n"
+                              "birth-certificate,00123\"4567890,CS-1,2020-05-01\n"
+                              "land-title,001234567890,CS-2,2020-05-01\n"
+                              "\"birth-certificate\"x,001234567890,CS-3,2020-05-01\n",
+                              "2025-07-10");
+    assert_string_equal(r.diags,
+                        "r.csv:2:24: error: quote inside an unquoted field (quote the whole field "
+                        "and write the quote as \"\")\n"
+                        "r.csv:4:20: error: text after the closing quote of a field (write a quote "
+                        "inside a quoted field as \"\")\n"
+                        "r.csv:3:1: error: registry 'civil-status' does not hold 'land-title'\n");
+    assert_int_equal(r.rc, MC_ECHECK);
+    assert_int_equal(r.count, 0);
+    free(r.diags);
+    /* A byte order mark and CRLF line ends, as spreadsheets save them, are read. */
+    r = import_csv(st, cat, "civil-status",
+                   "\xEF\xBB\xBF"
+                   "document,subject,reference,issued\r\n"
+                   "\"birth-certificate\",001234567890,\"CS-1\",2020-05-01\r\n",
+                   "2025-07-10");
+    assert_string_equal(r.diags, "");
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.count, 1);
+    free(r.diags);
+    mc_store_close(st);
+}
+
 typedef struct import_ctx {
     mc_store *st;
     const mc_catalogue *cat;
@@ -598,6 +679,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_registry__check_subject, registry_setup, teardown),
         cmocka_unit_test_setup_teardown(test_registry__out_of_memory_sweep, registry_setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_registry__long_cells_are_read_whole, registry_setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_registry__malformed_quotes_bom_and_crlf,
+                                        registry_setup, teardown),
         cmocka_unit_test(test_registry__subject_the_pattern_gives_up_on_is_refused),
         cmocka_unit_test(test_registry__subjects_directive_errors),
     };

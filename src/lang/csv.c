@@ -1,4 +1,4 @@
-/* RFC 4180 reader (csv.h). */
+/* The CSV and TSV reader (csv.h). */
 #include "csv.h"
 
 #include "base/buf.h"
@@ -18,6 +18,7 @@ typedef struct reader {
     uint32_t line;
     size_t line_start; /* byte offset where the current line starts */
     mc_diags *d;
+    const mc_csv_opts *o;
 } reader;
 
 static uint32_t column(const reader *r, size_t off)
@@ -91,7 +92,7 @@ static int check_utf8(reader *r)
 static int read_field(reader *r, mc_buf *b)
 {
     size_t start = r->pos;
-    if (r->pos < r->len && r->s[r->pos] == '"') {
+    if (r->o->quotes && r->pos < r->len && r->s[r->pos] == '"') {
         uint32_t qline = r->line, qcol = column(r, start);
         advance(r);
         for (;;) {
@@ -113,7 +114,7 @@ static int read_field(reader *r, mc_buf *b)
             mc_buf_append(b, &c, 1);
             advance(r);
         }
-        if (!at_eol(r) && r->s[r->pos] != ',') {
+        if (!at_eol(r) && r->s[r->pos] != r->o->sep) {
             mc_diags_add_at(r->d, MC_DIAG_ERROR, r->file, r->line, column(r, r->pos),
                             "text after the closing quote of a field (write a quote inside a "
                             "quoted field as \"\")");
@@ -121,8 +122,8 @@ static int read_field(reader *r, mc_buf *b)
         }
         return 1;
     }
-    while (!at_eol(r) && r->s[r->pos] != ',') {
-        if (r->s[r->pos] == '"') {
+    while (!at_eol(r) && r->s[r->pos] != r->o->sep) {
+        if (r->o->quotes && r->s[r->pos] == '"') {
             mc_diags_add_at(r->d, MC_DIAG_ERROR, r->file, r->line, column(r, r->pos),
                             "quote inside an unquoted field (quote the whole field and write "
                             "the quote as \"\")");
@@ -141,10 +142,11 @@ static void record_free(mc_csv_record *rec)
     }
     mc_free(rec->fields);
     mc_free(rec->cols);
+    mc_free(rec->offs);
     memset(rec, 0, sizeof *rec);
 }
 
-static int push_field(mc_csv_record *rec, mc_buf *b, uint32_t col)
+static int push_field(mc_csv_record *rec, mc_buf *b, uint32_t col, size_t off)
 {
     char **f = mc_realloc(rec->fields, (rec->nfields + 1) * sizeof *f);
     if (f == NULL) {
@@ -156,11 +158,17 @@ static int push_field(mc_csv_record *rec, mc_buf *b, uint32_t col)
         return MC_ENOMEM;
     }
     rec->cols = c;
+    size_t *o = mc_realloc(rec->offs, (rec->nfields + 1) * sizeof *o);
+    if (o == NULL) {
+        return MC_ENOMEM;
+    }
+    rec->offs = o;
     char *text = mc_buf_take(b);
     if (text == NULL) {
         return MC_ENOMEM;
     }
     rec->fields[rec->nfields] = text;
+    rec->offs[rec->nfields] = off;
     rec->cols[rec->nfields++] = col;
     return 0;
 }
@@ -172,21 +180,23 @@ static int read_record(reader *r, mc_csv_record *rec)
     rec->line = r->line;
     for (;;) {
         /* the column of the field's first character, inside its quotes */
-        uint32_t col = column(r, r->pos) + (r->pos < r->len && r->s[r->pos] == '"');
+        bool quoted = r->o->quotes && r->pos < r->len && r->s[r->pos] == '"';
+        uint32_t col = column(r, r->pos) + quoted;
+        size_t off = r->pos + quoted;
         if (!read_field(r, &b)) {
             mc_buf_free(&b);
             record_free(rec);
             skip_line(r);
             return 0;
         }
-        if (b.oom || push_field(rec, &b, col) != 0) {
+        if (b.oom || push_field(rec, &b, col, off) != 0) {
             mc_buf_free(&b);
             return MC_ENOMEM;
         }
         if (at_eol(r)) {
             break;
         }
-        r->pos++; /* the comma */
+        r->pos++; /* the separator */
     }
     mc_buf_free(&b);
     if (r->pos < r->len && r->s[r->pos] == '\r') {
@@ -200,15 +210,26 @@ static int read_record(reader *r, mc_csv_record *rec)
 
 int mc_csv_parse(mc_csv *csv, const char *file, const char *text, size_t len, mc_diags *d)
 {
-    reader r = {file, text, len, 0, 1, 0, d};
+    static const mc_csv_opts rfc4180 = MC_CSV_OPTS_INIT;
+    return mc_csv_read(csv, &rfc4180, file, text, len, d);
+}
+
+int mc_csv_read(mc_csv *csv, const mc_csv_opts *opts, const char *file, const char *text,
+                size_t len, mc_diags *d)
+{
+    reader r = {file, text, len, 0, 1, 0, d, opts};
     int rc = check_utf8(&r);
     if (rc < 0) {
         return rc;
     }
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        r.pos = r.line_start = 3; /* a byte order mark: not part of the first field */
+    }
     size_t cap = 0;
     while (r.pos < r.len) {
-        if (text[r.pos] == '\n' || (text[r.pos] == '\r' && at_eol(&r))) {
-            skip_line(&r); /* a blank line */
+        if (text[r.pos] == '\n' || (text[r.pos] == '\r' && at_eol(&r)) ||
+            (opts->comments && text[r.pos] == '#')) {
+            skip_line(&r); /* a blank line or a comment */
             continue;
         }
         if (csv->n == cap) {
