@@ -6,6 +6,7 @@
  */
 #include "testutil.h"
 
+#include "base/buf.h"
 #include "lang/csv.h"
 
 #include "motcua/annex.h"
@@ -253,6 +254,50 @@ static void test_annex__bad_tables(void **state)
     remove(path);
 }
 
+/* Writes text to path (a file the test removes). */
+static void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_annex__tables_read_by_the_one_reader(void **state)
+{
+    /* The repository's tables saved by a spreadsheet (a byte order mark, CRLF line ends) load
+     * as they are; before, the mark made the first comment an unknown entry. */
+    (void)state;
+    mc_source *src;
+    assert_int_equal(mc_source_read(&src, TABLES, NULL), 0);
+    mc_buf b = MC_BUF_INIT;
+    mc_buf_puts(&b, "\xEF\xBB\xBF");
+    for (const char *p = mc_source_text(src); *p; p++) {
+        mc_buf_puts(&b, *p == '\n' ? "\r\n" : (char[]){*p, '\0'});
+    }
+    mc_source_free(src);
+    assert_false(b.oom);
+    const char *path = "build-annex-test-crlf.tsv";
+    write_file(path, b.data, b.len);
+    mc_buf_free(&b);
+    mc_diags *d;
+    mc_annex *a = NULL;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(mc_annex_new(&a, path, ASSUMPTIONS, d, NULL), 0);
+    assert_int_equal(mc_diags_count(d), 0);
+    mc_annex_free(a);
+    /* Invalid UTF-8 is the reader's error, at its line. */
+    static const char bad[] = "# ok\nregistry\tpop\xFFulation\tbundled\n";
+    write_file(path, bad, sizeof bad - 1);
+    assert_int_equal(mc_annex_new(&a, path, ASSUMPTIONS, d, NULL), MC_ECHECK);
+    char *out = tu_render(d, false);
+    assert_string_equal(out, "build-annex-test-crlf.tsv:2:13: error: invalid UTF-8 (byte 0xFF); "
+                             "save the file as UTF-8\n");
+    free(out);
+    mc_diags_free(d);
+    remove(path);
+}
+
 /* Out of memory at every allocation of loading the tables and importing a row: MC_ENOMEM, and
  * nothing leaks (the suite runs under AddressSanitizer in `make asan`). */
 static int oom_attempt(void *ud)
@@ -294,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_annex__list_and_sentence),
         cmocka_unit_test(test_annex__unmapped),
         cmocka_unit_test(test_annex__bad_tables),
+        cmocka_unit_test(test_annex__tables_read_by_the_one_reader),
         cmocka_unit_test(test_annex__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,89 +189,40 @@ void mc_annex_free(mc_annex *a)
 
 /* ==== reading the tables and the assumptions =============================================== */
 
-/* A TAB-separated data file being read: its current line split into fields. */
+/* A line of a TAB-separated data file, as the one reader (lang/csv.h) read it. */
 typedef struct tsv {
     const char *path;
-    char *text;
-    char *next;
     uint32_t line;
-    char *f[8];
+    char **f;
     size_t nf;
+    const uint32_t *cols;
     mc_diags *d;
 } tsv;
 
-static int tsv_open(tsv *t, const char *path, mc_diags *d, mc_error *err)
+/* Reads path with the one reader in its TSV mode; its problems (invalid UTF-8) are errors in
+ * d. MC_EIO with the path when it cannot be read, MC_ENOMEM. */
+static int tsv_read(mc_csv *csv, const char *path, mc_diags *d, mc_error *err)
 {
-    memset(t, 0, sizeof *t);
-    t->path = path;
-    t->d = d;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return mc_error_set(err, MC_EIO, "cannot read %s: %s", path, strerror(errno));
+    mc_source *src = NULL;
+    mc_error why;
+    mc_error_clear(&why);
+    int rc = mc_source_read(&src, path, &why);
+    if (rc == MC_EIO) {
+        return mc_error_set(err, MC_EIO, "cannot read %s", why.msg); /* "PATH: reason" */
     }
-    mc_buf b = MC_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        mc_buf_append(&b, chunk, n);
+    if (rc != 0) {
+        return mc_error_set(err, rc, "out of memory");
     }
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad) {
-        mc_buf_free(&b);
-        return mc_error_set(err, MC_EIO, "cannot read %s", path);
-    }
-    t->text = mc_buf_take(&b);
-    if (t->text == NULL) {
-        return mc_error_set(err, MC_ENOMEM, "out of memory");
-    }
-    t->next = t->text;
-    return 0;
-}
-
-/* Splits the next line that is neither blank nor a comment into t->f; false at the end. */
-static bool tsv_next(tsv *t)
-{
-    while (t->next != NULL && *t->next != '\0') {
-        char *s = t->next;
-        char *nl = strchr(s, '\n');
-        t->next = nl ? nl + 1 : NULL;
-        if (nl) {
-            *nl = '\0';
-        }
-        t->line++;
-        size_t len = strlen(s);
-        if (len > 0 && s[len - 1] == '\r') {
-            s[--len] = '\0';
-        }
-        if (len == 0 || s[0] == '#') {
-            continue;
-        }
-        t->nf = 0;
-        for (char *p = s;;) {
-            char *tab = strchr(p, '\t');
-            if (t->nf < sizeof t->f / sizeof *t->f) {
-                t->f[t->nf++] = p;
-            }
-            if (tab == NULL) {
-                break;
-            }
-            *tab = '\0';
-            p = tab + 1;
-        }
-        return true;
-    }
-    return false;
+    static const mc_csv_opts opts = MC_CSV_OPTS_TSV;
+    rc = mc_csv_read(csv, &opts, path, mc_source_text(src), mc_source_len(src), d);
+    mc_source_free(src);
+    return rc;
 }
 
 /* The column (in code points) of field k of the current line. */
 static uint32_t tsv_col(const tsv *t, size_t k)
 {
-    uint32_t col = 1;
-    for (size_t i = 0; i < k; i++) {
-        col += (uint32_t)mc_utf8_count(t->f[i], strlen(t->f[i])) + 1;
-    }
-    return col;
+    return t->cols[k];
 }
 
 static int tsv_error(tsv *t, size_t k, const char *fmt, ...)
@@ -575,12 +526,14 @@ static int assumptions_line(mc_annex *a, tsv *t)
 static int read_file(mc_annex *a, const char *path, int (*line)(mc_annex *, tsv *), mc_diags *d,
                      mc_error *err)
 {
-    tsv t;
-    int rc = tsv_open(&t, path, d, err);
-    while (rc == 0 && tsv_next(&t)) {
+    mc_csv csv = MC_CSV_INIT;
+    int rc = tsv_read(&csv, path, d, err);
+    for (size_t i = 0; rc == 0 && i < csv.n; i++) {
+        const mc_csv_record *rec = &csv.records[i];
+        tsv t = {path, rec->line, rec->fields, rec->nfields, rec->cols, d};
         rc = line(a, &t);
     }
-    mc_free(t.text);
+    mc_csv_free(&csv);
     if (rc == MC_ENOMEM) {
         mc_error_set(err, rc, "out of memory");
     }
