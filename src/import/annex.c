@@ -7,6 +7,7 @@
 #include "base/utf8.h"
 
 #include "motcua/alloc.h"
+#include "motcua/value.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -66,6 +67,24 @@ typedef struct a_procedure {
     char *rows; /* "1, 7, 12" */
 } a_procedure;
 
+/* What the tables say of the resolution itself (`resolution KEY VALUE` lines): every name,
+ * date and prefix the generated files carry that is not a row of the annex. */
+enum {
+    R_NAME,         /* "Resolution 66.7/2025/NQ-CP" */
+    R_ANNEX,        /* "annex I" */
+    R_IN_FORCE,     /* "1 Jan 2026 - 28 Feb 2027", for a comment */
+    R_PUBLISHED,    /* the day it comes into force: registries' `published`, `effective` */
+    R_CALENDAR,     /* the procedures' calendar */
+    R_CODE_PREFIX,  /* the prefix of a procedure's name before its code ("nat-") */
+    R_REFORM,       /* the reform's name, also its file's */
+    R_REFORM_TITLE, /* the reform's title after "NAME, ANNEX: " */
+    R_DATA,         /* the folder of the tables, named in the banner */
+    NRESOLUTION
+};
+static const char *const resolution_keys[NRESOLUTION] = {"name",      "annex",        "in-force",
+                                                         "published", "calendar",     "code-prefix",
+                                                         "reform",    "reform-title", "data"};
+
 #define VEC(T)                                                                                     \
     struct {                                                                                       \
         T *items;                                                                                  \
@@ -85,6 +104,8 @@ struct mc_annex {
     VEC(a_procedure) procedures;
     VEC(mc_annex_file) files;
     mc_annex_stats stats;
+    char *resolution[NRESOLUTION];
+    char *banner; /* the generated files' first lines, made by the import */
     bool imported;
 };
 
@@ -184,6 +205,10 @@ void mc_annex_free(mc_annex *a)
         mc_free((char *)a->files.items[i].text);
     }
     mc_free(a->files.items);
+    for (int k = 0; k < NRESOLUTION; k++) {
+        mc_free(a->resolution[k]);
+    }
+    mc_free(a->banner);
     mc_free(a);
 }
 
@@ -337,6 +362,47 @@ static int kind_index(tsv *t, int *rc)
     return -1;
 }
 
+/* Whether s is a name of the language's words: lower-case letters, digits and dashes. */
+static bool is_word(const char *s)
+{
+    return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
+}
+
+/* A `resolution KEY VALUE` line of the tables. */
+static int resolution_line(mc_annex *a, tsv *t)
+{
+    int rc = 0;
+    if (!want(t, 3, "'resolution KEY VALUE'", &rc)) {
+        return rc;
+    }
+    int k = 0;
+    while (k < NRESOLUTION && strcmp(resolution_keys[k], t->f[1]) != 0) {
+        k++;
+    }
+    if (k == NRESOLUTION) {
+        return tsv_error(t, 1,
+                         "unknown resolution key '%s' (expected name, annex, in-force, published, "
+                         "calendar, code-prefix, reform, reform-title or data)",
+                         t->f[1]);
+    }
+    if (a->resolution[k] != NULL) {
+        return tsv_error(t, 1, "resolution %s is given twice", t->f[1]);
+    }
+    const char *v = t->f[2];
+    mc_date date;
+    if (k == R_PUBLISHED && mc_value_date(v, strlen(v), &date, NULL, 0) != 0) {
+        return tsv_error(t, 2, "published '%s' is not a date (YYYY-MM-DD)", v);
+    }
+    if ((k == R_CALENDAR || k == R_CODE_PREFIX || k == R_REFORM) && !is_word(v)) {
+        return tsv_error(t, 2, "%s '%s' is not a name (lower-case letters, digits and dashes)",
+                         t->f[1], v);
+    }
+    if (v[0] == '\0') {
+        return tsv_error(t, 2, "resolution %s is empty", t->f[1]);
+    }
+    return (a->resolution[k] = dup(v)) != NULL ? 0 : MC_ENOMEM;
+}
+
 /* One line of the tables. */
 static int tables_line(mc_annex *a, tsv *t)
 {
@@ -439,9 +505,12 @@ static int tables_line(mc_annex *a, tsv *t)
         }
         return ADD_PATTERN(t, 2, (size_t)s, a->sectors);
     }
+    if (strcmp(kind, "resolution") == 0) {
+        return resolution_line(a, t);
+    }
     return tsv_error(t, 0,
-                     "unknown entry '%s' (expected split, ignore, registry, database, document, "
-                     "spelling or sector)",
+                     "unknown entry '%s' (expected resolution, split, ignore, registry, database, "
+                     "document, spelling or sector)",
                      kind);
 }
 
@@ -555,6 +624,13 @@ int mc_annex_new(mc_annex **out, const char *tables, const char *assumptions, mc
             if (a->split[k] == NULL &&
                 mc_diags_add_at(d, MC_DIAG_ERROR, tables, 0, 0, "no 'split %s' line",
                                 k ? "document" : "database") != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+        for (int k = 0; rc == 0 && k < NRESOLUTION; k++) {
+            if (a->resolution[k] == NULL &&
+                mc_diags_add_at(d, MC_DIAG_ERROR, tables, 0, 0, "no 'resolution %s' line",
+                                resolution_keys[k]) != 0) {
                 rc = mc_error_set(err, MC_ENOMEM, "out of memory");
             }
         }
@@ -760,11 +836,12 @@ static long find_procedure(const mc_annex *a, const char *code)
                       offsetof(a_procedure, code), code);
 }
 
-/* "nat-" and the code with its dots as dashes; NULL when the code has other characters. */
-static char *procedure_name(const char *code)
+/* The code prefix and the code with its dots as dashes ("nat-1-000002"); NULL when the code has
+ * other characters. */
+static char *procedure_name(const char *prefix, const char *code)
 {
     mc_buf b = MC_BUF_INIT;
-    mc_buf_puts(&b, "nat-");
+    mc_buf_puts(&b, prefix);
     for (const char *p = code; *p; p++) {
         if (*p >= '0' && *p <= '9') {
             mc_buf_append(&b, p, 1);
@@ -839,7 +916,7 @@ static a_procedure *procedure_for(row_ctx *c, const char *agency)
         return NULL;
     }
     p->code = dup(f[C_CODE]);
-    p->name = procedure_name(f[C_CODE]);
+    p->name = procedure_name(c->a->resolution[R_CODE_PREFIX], f[C_CODE]);
     p->title = clean(f[C_NAME]);
     p->agency = dup(agency);
     p->sector = clean(f[C_SECTOR]);
@@ -938,8 +1015,8 @@ static void import_row(row_ctx *c)
         }
         p->requires = nr;
         mc_buf b = MC_BUF_INIT;
-        mc_buf_printf(&b, "%s (Resolution 66.7/2025/NQ-CP, annex I, row %s)",
-                      p->legal[p->nlegal - 1], c->row);
+        mc_buf_printf(&b, "%s (%s, %s, row %s)", p->legal[p->nlegal - 1], a->resolution[R_NAME],
+                      a->resolution[R_ANNEX], c->row);
         char *text = mc_buf_take(&b);
         if (text == NULL) {
             c->rc = MC_ENOMEM;
@@ -1009,10 +1086,19 @@ static void quoted(mc_buf *b, const char *s)
     mc_buf_append(b, "\"", 1);
 }
 
-static const char *const banner =
-    "# Generated by `motcua import annex` from Resolution 66.7/2025/NQ-CP, annex I, with\n"
-    "# data/annex-66-7/tables.tsv and data/annex-66-7/assumptions.tsv: do not edit, run\n"
-    "# `make national` (docs/national.md).\n";
+/* The first lines of every generated file, into a->banner. */
+static int make_banner(mc_annex *a)
+{
+    const char *const *r = (const char *const *)a->resolution;
+    mc_buf b = MC_BUF_INIT;
+    mc_buf_printf(&b,
+                  "# Generated by `motcua import annex` from %s, %s, with\n"
+                  "# %s/tables.tsv and %s/assumptions.tsv: do not edit, run\n"
+                  "# `make national` (docs/national.md).\n",
+                  r[R_NAME], r[R_ANNEX], r[R_DATA], r[R_DATA]);
+    a->banner = mc_buf_take(&b);
+    return a->banner != NULL ? 0 : MC_ENOMEM;
+}
 
 static int add_file(mc_annex *a, const char *path, mc_buf *b)
 {
@@ -1039,8 +1125,8 @@ static int render_registries(mc_annex *a)
     mc_buf_printf(&b,
                   "%s#\n# The databases the annex names that the bundled catalogue does not "
                   "declare. `published`: the\n# day the resolution comes into force; "
-                  "`coverage`: data/annex-66-7/assumptions.tsv (assumption).\n",
-                  banner);
+                  "`coverage`: %s/assumptions.tsv (assumption).\n",
+                  a->banner, a->resolution[R_DATA]);
     for (size_t i = 0; i < a->registries.n; i++) {
         const a_registry *r = &a->registries.items[i];
         bool named = false;
@@ -1055,7 +1141,7 @@ static int render_registries(mc_annex *a)
         quoted(&b, r->title);
         mc_buf_puts(&b, "\n    title vi ");
         quoted(&b, r->title_vi);
-        mc_buf_puts(&b, "\n    published 2026-01-01\n");
+        mc_buf_printf(&b, "\n    published %s\n", a->resolution[R_PUBLISHED]);
         if (r->coverage) {
             mc_buf_printf(&b, "    coverage %s   # assumption\n", r->coverage);
         }
@@ -1068,10 +1154,10 @@ static int render_documents(mc_annex *a)
 {
     mc_buf b = MC_BUF_INIT;
     mc_buf_printf(&b,
-                  "%s#\n# The documents annex I replaces, under names of their own: no registry "
-                  "holds them before the\n# resolution (reform resolution-66-7). `match` "
+                  "%s#\n# The documents %s replaces, under names of their own: no registry "
+                  "holds them before the\n# resolution (reform %s). `match` "
                   "joins the spellings of the tables found in the annex.\n",
-                  banner);
+                  a->banner, a->resolution[R_ANNEX], a->resolution[R_REFORM]);
     const char **names = mc_calloc(a->documents.n + 1, sizeof *names);
     if (names == NULL) {
         mc_buf_free(&b);
@@ -1121,14 +1207,22 @@ static int render_documents(mc_annex *a)
 
 static int render_reform(mc_annex *a)
 {
+    const char *const *res = (const char *const *)a->resolution;
     mc_buf b = MC_BUF_INIT;
     mc_buf_printf(
         &b,
-        "%s#\n# Resolution 66.7/2025/NQ-CP (in force 1 Jan 2026 - 28 Feb 2027), annex I: the "
-        "documents that\n# these registries now supply in place of the applicant. Compare with "
-        "`motcua cost --reform\n# resolution-66-7`.\n\nreform resolution-66-7 {\n    title "
-        "\"Resolution 66.7/2025/NQ-CP, annex I: national databases replace documents\"\n",
-        banner);
+        "%s#\n# %s (in force %s), %s: the documents that\n# these registries now supply in place "
+        "of the applicant. Compare with `motcua cost --reform\n# %s`.\n\nreform %s {\n    title ",
+        a->banner, res[R_NAME], res[R_IN_FORCE], res[R_ANNEX], res[R_REFORM], res[R_REFORM]);
+    mc_buf title = MC_BUF_INIT;
+    mc_buf_printf(&title, "%s, %s: %s", res[R_NAME], res[R_ANNEX], res[R_REFORM_TITLE]);
+    if (title.oom) {
+        mc_buf_free(&b);
+        return MC_ENOMEM;
+    }
+    quoted(&b, title.data);
+    mc_buf_free(&title);
+    mc_buf_puts(&b, "\n");
     const char **names = mc_calloc(a->registries.n + 1, sizeof *names);
     if (names == NULL) {
         mc_buf_free(&b);
@@ -1166,7 +1260,9 @@ static int render_reform(mc_annex *a)
     a->stats.registries = n;
     mc_free(names);
     mc_buf_puts(&b, "}\n");
-    return add_file(a, "resolution-66-7.proc", &b);
+    char path[200];
+    snprintf(path, sizeof path, "%s.proc", res[R_REFORM]);
+    return add_file(a, path, &b);
 }
 
 static const char *figure(const char *own, const char *fallback)
@@ -1178,7 +1274,10 @@ static void render_procedure(const mc_annex *a, const a_procedure *p, mc_buf *b)
 {
     const a_sector *s = &a->agencies.items[p->sector_index];
     const a_sector *z = &a->fallback;
-    mc_buf_printf(b, "\n# Annex I, row%s %s.\nprocedure %s {\n    code ",
+    const char *annex = a->resolution[R_ANNEX];
+    /* the annex's name opens a sentence: "Annex I, row 7." */
+    mc_buf_printf(b, "\n# %c%s, row%s %s.\nprocedure %s {\n    code ",
+                  annex[0] >= 'a' && annex[0] <= 'z' ? annex[0] - 'a' + 'A' : annex[0], annex + 1,
                   strchr(p->rows, ',') ? "s" : "", p->rows, p->name);
     quoted(b, p->code);
     mc_buf_puts(b, "\n    title vi ");
@@ -1188,7 +1287,7 @@ static void render_procedure(const mc_annex *a, const a_procedure *p, mc_buf *b)
         quoted(b, p->legal[i]);
     }
     mc_buf_printf(b,
-                  "\n    agency %s\n    effective 2026-01-01\n    calendar vn\n"
+                  "\n    agency %s\n    effective %s\n    calendar %s\n"
                   "    time-limit %s\n    volume %s per year\n    visits %s\n"
                   "    assumed volume visits time-limit effort\n"
                   "    subject applicant-id\n    lifecycle one-stop\n\n"
@@ -1196,7 +1295,8 @@ static void render_procedure(const mc_annex *a, const a_procedure *p, mc_buf *b)
                   "        title \"Personal identification number or enterprise code of the "
                   "applicant\"\n        title vi \"Số định danh cá nhân hoặc mã số doanh "
                   "nghiệp của người nộp hồ sơ\"\n    }\n\n",
-                  p->agency, figure(s->time_limit, z->time_limit), figure(s->volume, z->volume),
+                  p->agency, a->resolution[R_PUBLISHED], a->resolution[R_CALENDAR],
+                  figure(s->time_limit, z->time_limit), figure(s->volume, z->volume),
                   figure(s->visits, z->visits));
     for (size_t i = 0; i < p->nrequires; i++) {
         mc_buf_printf(b, "    requires %s { effort %s; legal-basis ",
@@ -1234,8 +1334,8 @@ static int render_procedures(mc_annex *a)
                 continue;
             }
             if (n++ == 0) {
-                mc_buf_printf(&b, "%s#\n# %s: procedures of annex I (sector \"%s\").\n", banner,
-                              agency, procs[i]->sector);
+                mc_buf_printf(&b, "%s#\n# %s: procedures of %s (sector \"%s\").\n", a->banner,
+                              agency, a->resolution[R_ANNEX], procs[i]->sector);
             }
             render_procedure(a, procs[i], &b);
         }
@@ -1322,6 +1422,9 @@ int mc_annex_import(mc_annex *a, const char *file, const char *text, size_t len,
             import_row(&c);
             rc = c.rc;
         }
+    }
+    if (rc == 0) {
+        rc = make_banner(a);
     }
     if (rc == 0) {
         rc = render_registries(a);
