@@ -1,6 +1,7 @@
 /*
- * motcua: the command line. It parses the global options of SPEC §10, dispatches to the
- * command, and maps results to exit statuses (0 ok, 1 refused or failed, 2 usage, 3 I/O).
+ * motcua: the command line. It parses the options of SPEC §10, refuses those the command does
+ * not take (the table of commands says which it does), dispatches to the command, and maps
+ * results to exit statuses (0 ok, 1 refused or failed, 2 usage, 3 I/O).
  */
 #include "cli.h"
 

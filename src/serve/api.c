@@ -909,8 +909,14 @@ static void ep_whoami(job *a, const principal *p, const api_request *rq, const r
 {
     (void)a, (void)rq, (void)arg;
     json_t *roles = json_array();
-    for (size_t i = 0; i < p->nroles; i++) {
-        json_array_append_new(roles, json_string(p->roles[i]));
+    for (size_t i = 0; roles != NULL && i < p->nroles; i++) {
+        if (json_array_append_new(roles, json_string(p->roles[i])) != 0) {
+            json_decref(roles);
+            roles = NULL;
+        }
+    }
+    if (roles == NULL) {
+        return; /* no body: out of memory (api_handle) */
     }
     out->status = 200;
     out->body =
