@@ -230,6 +230,34 @@ slow=$!
 expect 200 status ok "a silent client does not block the others" "" GET /api/health
 kill "$slow" 2>/dev/null
 
+# The routes are one table (issue 15): every endpoint docs/api.md lists answers its method, and
+# another method of HTTP on its path is 405 (before, only a dossier's paths said 405).
+grep -o '^### `[A-Z]* /api/[^`? ]*' docs/api.md | sed 's/^### `//' >"$tmp/endpoints"
+[ "$(wc -l <"$tmp/endpoints")" -ge 9 ] && ok "docs/api.md lists the endpoints" ||
+    fail "docs/api.md lists the endpoints" "$(cat "$tmp/endpoints")"
+while read -r m path; do
+    path=${path//ID/1}
+    path=${path//NAME/civil-status}
+    got=$(call registrar-secret "$m" "$path")
+    routed=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print("no" if isinstance(d, dict) and (d.get("error") == "method" or str(d.get("message", "")).startswith("no such endpoint")) else "yes")' "$tmp/r" 2>/dev/null)
+    [ "$routed" = yes ] && ok "$m $path is routed (status $got)" || fail "$m $path is routed" "status $got" "$(head -c 300 "$tmp/r")"
+    for other in PUT DELETE; do
+        expect 405 message "$other is not allowed on $path" "$other $path: 405" clerk-secret "$other" "$path"
+    done
+done <"$tmp/endpoints"
+expect 405 error method "POST on /api/whoami: 405" clerk-secret POST /api/whoami
+expect 404 message "no such endpoint: BREW /api/whoami" "a method HTTP does not define: 404" \
+    clerk-secret BREW /api/whoami
+expect 404 message "no such endpoint: GET /api/dossiers/1/" "a dossier path with a trailing slash: 404" \
+    clerk-secret GET /api/dossiers/1/
+expect 404 message "'/api/dossiers/1x/events' does not name a dossier" \
+    "a bad dossier segment is 404 whatever the method" clerk-secret PUT /api/dossiers/1x/events
+expect 404 message "no such endpoint: POST /api/registries//records" "a registry segment may not be empty: 404" \
+    registrar-secret POST /api/registries//records '{}'
+expect 401 error unauthorized "another method on the public /api/health still needs a token" \
+    "" PUT /api/health
+
 kill -TERM "$pid"
 wait "$pid"
 rc=$?

@@ -65,7 +65,7 @@ printf '\n-- Never ends (tests/attack.sh).\nfunction spin(d)\n  local n = 0\n  w
 # A rule runs "forever" (about a minute) under this budget; with a wall-clock limit too, that
 # limit is set as long.
 slow=(--rule-steps 20000000000)
-if "$bin" hash-token x --rule-time 60000 >/dev/null 2>&1; then
+if "$bin" lint --catalogue "$cat" --rule-time 60000 >/dev/null 2>&1; then
     slow+=(--rule-time 60000)
 fi
 

@@ -510,4 +510,47 @@ touch "$tmp/layers/src/stray.c"
 check "the layer check names each include of a higher layer and fails" \
     bash -c "bash '$tmp/layers/tools/check-layers.sh' >'$tmp/lay' 2>&1; [ \$? = 1 ] && grep -qx 'src/base/map.h:[0-9]*: base includes engine/engine_int.h of engine, a layer it may not use' '$tmp/lay' && grep -qx 'src/import/annex.c:[0-9]*: import includes cli/cli.h of cli, a layer it may not use' '$tmp/lay' && grep -qx 'src/stray.c: a source file outside the layer folders' '$tmp/lay' && grep -q '^not ok 1' '$tmp/lay'"
 check "the layer check passes on the tree as it is" bash tools/check-layers.sh
+# Each command takes only its own options (issue 15): any other is a usage error that names
+# the command's options, before the command runs.
+check "lint refuses --seed with the exact message" \
+    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
+check "a command without options says so" \
+    bash -c "'$bin' version --db x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: version takes no options, not --db (see 'motcua help')\" ]"
+check "an option before the command name is checked too" \
+    bash -c "'$bin' --seed=5 graph x 2>'$tmp/opt.err'; [ \$? = 2 ] && grep -q '^motcua: graph does not take --seed; it takes --date, --now, ' '$tmp/opt.err'"
+check "help COMMAND lists the command's options" \
+    bash -c "'$bin' help list | grep -qx 'options: --state, --overdue, --db, --now, --format, --catalogue, --rule-memory, --rule-steps, --rule-time'"
+check "--help still shows the help whatever the options" status 0 "$bin" submit --seed 5 --help
+mkdir -p "$tmp/foreign"
+abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+for c in lint graph submit fire apologize show list history tick verify keygen checkpoint audit \
+    explain registry test cost simulate report serve hash-token import help version; do
+    f=--seed
+    [ "$c" = simulate ] && f=--subject
+    check "$c refuses $f: exit 2, nothing run" \
+        bash -c "cd '$tmp/foreign' && '$abs' $c $f 1 x y 2>'$tmp/opt.err'; [ \$? = 2 ] && grep -Eq '^motcua: $c (does not take $f; it takes --|takes no options, not $f )' '$tmp/opt.err' && [ -z \"\$(ls -A '$tmp/foreign')\" ]"
+done
+# Every option docs/cli.md (and docs/api.md for serve and hash-token) shows in a command's usage is accepted:
+# written before a foreign one, the error names the foreign one (so the command does not run).
+usages() { # COMMAND OPTION… per line, from the usage blocks of the docs
+    awk '/^## `motcua /{split($0, w, /[` ]/); cmd = w[4]} /^```text/{inb = 1; next} /^```/{inb = 0}
+        inb && cmd != "" {line = line " " $0} !inb && line != "" {print cmd line; line = ""; cmd = ""}' docs/cli.md |
+        while read -r c rest; do echo "$c $(grep -o -- '--[a-z-]*' <<<"$rest" | sort -u | tr '\n' ' ')"; done
+    echo "serve $(sed -n '/^motcua serve/,/^```/p' docs/api.md | grep -o -- '--[a-z-]*' | sort -u | tr '\n' ' ')"
+    grep -q '^`motcua hash-token TOKEN`' docs/api.md && echo "hash-token "
+}
+usages >"$tmp/usages"
+check "the docs show a usage for every command" \
+    bash -c "[ \$(cut -d' ' -f1 '$tmp/usages' | sort -u | wc -l) = 24 ]"
+while read -r c opts; do
+    f=--seed
+    [ "$c" = simulate ] && f=--subject
+    refused=
+    for o in $opts; do
+        case "$o" in --overdue | --year) v=() ;; --format) v=(json) ;; *) v=(x) ;; esac
+        (cd "$tmp/foreign" && "$abs" "$c" "$o" "${v[@]}" "$f" 1 2>"$tmp/opt.err")
+        [ $? = 2 ] && grep -q "^motcua: $c does not take $f;" "$tmp/opt.err" || refused="$refused $o"
+    done
+    check "$c takes the options the docs show:$opts" test -z "$refused"
+done <"$tmp/usages"
 echo "1..$n"

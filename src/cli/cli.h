@@ -47,11 +47,15 @@ typedef struct cli {
     int nargs;
 } cli;
 
+/* A command of the table in main.c: its name, what runs it, its usage and summary for help,
+ * and the options it takes (a NULL-terminated list of names such as "--db"; any other option
+ * is a usage error). */
 typedef struct command {
     const char *name;
     int (*run)(cli *c);
     const char *usage;
     const char *summary;
+    const char *const *options;
 } command;
 
 int cmd_lint(cli *c);

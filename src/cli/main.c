@@ -1,6 +1,7 @@
 /*
- * motcua: the command line. It parses the global options of SPEC §10, dispatches to the
- * command, and maps results to exit statuses (0 ok, 1 refused or failed, 2 usage, 3 I/O).
+ * motcua: the command line. It parses the options of SPEC §10, refuses those the command does
+ * not take (the table of commands says which it does), dispatches to the command, and maps
+ * results to exit statuses (0 ok, 1 refused or failed, 2 usage, 3 I/O).
  */
 #include "cli.h"
 
@@ -13,59 +14,90 @@
 
 static int cmd_help(cli *c);
 static int cmd_version(cli *c);
+static void option_list(const struct command *cmd, char *out, size_t size);
+
+/* The options each command takes, in the order help lists them. A command reads the option's
+ * field of cli only when it is on its list; any other option is a usage error. */
+#define OPTIONS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NO_OPTIONS ((const char *const[]){NULL})
+/* Loading the catalogue and its rules (cli_load). */
+#define LOAD "--catalogue", "--rule-memory", "--rule-steps", "--rule-time"
+/* A command on the dossiers of the store (open_session in cmd_dossier.c). */
+#define DOSSIERS "--db", "--now", "--format", LOAD
 
 static const command commands[] = {
     {"lint", cmd_lint, "lint [PATH...]",
-     "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning: MESSAGE"},
+     "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning: MESSAGE",
+     OPTIONS("--format", LOAD)},
     {"graph", cmd_graph, "graph PROCEDURE [--date DATE]",
-     "print the state machine of the version in force on DATE as Graphviz DOT"},
+     "print the state machine of the version in force on DATE as Graphviz DOT",
+     OPTIONS("--date", "--now", LOAD)},
     {"submit", cmd_submit,
      "submit PROCEDURE --field K=V... [--attach D...] [--channel C] [--request-id ID]",
-     "file a new dossier; prints its id, state, due instant and checklist"},
+     "file a new dossier; prints its id, state, due instant and checklist",
+     OPTIONS("--field", "--attach", "--channel", "--request-id", DOSSIERS)},
     {"fire", cmd_fire,
      "fire DOSSIER EVENT --as ROLE [--note S] [--documents D,...] [--dispute D=S] "
      "[--set K=V] [--attach D] [--request-id ID]",
-     "fire a transition of a dossier"},
+     "fire a transition of a dossier",
+     OPTIONS("--as", "--note", "--documents", "--dispute", "--set", "--attach", "--request-id",
+             DOSSIERS)},
     {"apologize", cmd_apologize,
      "apologize DOSSIER --as ROLE --new-date DATE --reason S [--request-id ID]",
-     "record the apology for a dossier whose clock runs"},
-    {"show", cmd_show, "show DOSSIER", "a dossier: state, due instant, checklist, overdue"},
-    {"list", cmd_list, "list [--state S] [--overdue]", "the dossiers, one a line"},
-    {"history", cmd_history, "history DOSSIER", "the events of a dossier, with actor and time"},
-    {"tick", cmd_tick, "tick", "fire due timers and mark overdue dossiers up to --now"},
+     "record the apology for a dossier whose clock runs",
+     OPTIONS("--as", "--new-date", "--reason", "--request-id", DOSSIERS)},
+    {"show", cmd_show, "show DOSSIER", "a dossier: state, due instant, checklist, overdue",
+     OPTIONS(DOSSIERS)},
+    {"list", cmd_list, "list [--state S] [--overdue]", "the dossiers, one a line",
+     OPTIONS("--state", "--overdue", DOSSIERS)},
+    {"history", cmd_history, "history DOSSIER", "the events of a dossier, with actor and time",
+     OPTIONS(DOSSIERS)},
+    {"tick", cmd_tick, "tick", "fire due timers and mark overdue dossiers up to --now",
+     OPTIONS(DOSSIERS)},
     {"verify", cmd_verify, "verify [--checkpoint FILE --public-key FILE]",
-     "check the store's chains and every row against them, and that it extends a checkpoint"},
+     "check the store's chains and every row against them, and that it extends a checkpoint",
+     OPTIONS("--checkpoint", "--public-key", "--db", "--format")},
     {"keygen", cmd_keygen, "keygen --out PREFIX",
-     "make an Ed25519 key pair for signed checkpoints (PREFIX.key, PREFIX.pub)"},
+     "make an Ed25519 key pair for signed checkpoints (PREFIX.key, PREFIX.pub)", OPTIONS("--out")},
     {"checkpoint", cmd_checkpoint, "checkpoint --key FILE",
-     "print the store's chain heads signed with the agency's secret key"},
-    {"audit", cmd_audit, "audit --subject SUBJECT", "who read a citizen's data, oldest first"},
+     "print the store's chain heads signed with the agency's secret key",
+     OPTIONS("--key", "--db", "--now")},
+    {"audit", cmd_audit, "audit --subject SUBJECT", "who read a citizen's data, oldest first",
+     OPTIONS("--subject", "--db", "--format")},
     {"explain", cmd_explain, "explain DOSSIER [DOCUMENT]",
-     "why each document is asked, fetched or provided: condition, registry, record, legal basis"},
+     "why each document is asked, fetched or provided: condition, registry, record, legal basis",
+     OPTIONS(DOSSIERS)},
     {"registry", cmd_registry, "registry import REGISTRY FILE.csv | registry show SUBJECT",
-     "load registry records (document,subject,reference,issued), or list a subject's"},
+     "load registry records (document,subject,reference,issued), or list a subject's",
+     OPTIONS(DOSSIERS)},
     {"test", cmd_test, "test PATH... [--filter TEXT]",
-     "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'"},
+     "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'",
+     OPTIONS("--filter", "--format", LOAD)},
     {"cost", cmd_cost, "cost [--reform NAME] [--date DATE] [--format text|csv|json] [--html FILE]",
      "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform; "
-     "--html FILE also writes a briefing page"},
+     "--html FILE also writes a briefing page",
+     OPTIONS("--reform", "--date", "--format", "--html", LOAD)},
     {"simulate", cmd_simulate,
      "simulate [--reform NAME] [--dossiers N | --year] [--seed S] [--from DATE] "
      "[--format text|csv|json] [--html FILE]",
      "synthetic dossiers through the engine: baseline against a reform, with indicators; "
-     "--html FILE also writes a briefing page"},
+     "--html FILE also writes a briefing page",
+     OPTIONS("--reform", "--dossiers", "--year", "--seed", "--from", "--format", "--html", LOAD)},
     {"report", cmd_report,
      "report [--from DATE] [--to DATE] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "
-     "--html FILE also writes a briefing page"},
+     "--html FILE also writes a briefing page",
+     OPTIONS("--from", "--to", "--format", "--html", "--db", LOAD)},
     {"serve", cmd_serve, "serve --tokens FILE [--listen HOST:PORT] [--db FILE]",
-     "the HTTP API for portals and officers (docs/api.md)"},
+     "the HTTP API for portals and officers (docs/api.md)",
+     OPTIONS("--tokens", "--listen", "--db", "--now", LOAD)},
     {"hash-token", cmd_hash_token, "hash-token TOKEN",
-     "the line start of a token for the tokens file of serve"},
+     "the line start of a token for the tokens file of serve", NO_OPTIONS},
     {"import", cmd_import, "import annex FILE.csv --out DIR [--tables FILE] [--assumptions FILE]",
-     "turn a resolution's annex of replaced documents into catalogue files (docs/national.md)"},
-    {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage"},
-    {"version", cmd_version, "version", "print the version"},
+     "turn a resolution's annex of replaced documents into catalogue files (docs/national.md)",
+     OPTIONS("--out", "--tables", "--assumptions", "--catalogue")},
+    {"help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage", NO_OPTIONS},
+    {"version", cmd_version, "version", "print the version", NO_OPTIONS},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -87,6 +119,11 @@ static int cmd_help(cli *c)
             return cli_usage_error("unknown command '%s'", c->args[0]);
         }
         printf("usage: motcua %s\n\n%s\n", cmd->usage, cmd->summary);
+        if (cmd->options[0] != NULL) {
+            char list[512];
+            option_list(cmd, list, sizeof list);
+            printf("\noptions: %s\n", list);
+        }
         return EXIT_OK;
     }
     puts("motcua — a runtime for administrative procedures\n\n"
@@ -94,7 +131,8 @@ static int cmd_help(cli *c)
     for (size_t i = 0; i < NCOMMANDS; i++) {
         printf("  %-32s %s\n", commands[i].usage, commands[i].summary);
     }
-    puts("\nglobal options:\n"
+    puts("\noptions that several commands take ('motcua help COMMAND' lists a command's own; any "
+         "other\noption is a usage error):\n"
          "  --catalogue DIR     the folder holding procedures/ and rules/ (default .)\n"
          "  --db FILE           the dossier store (default motcua.db)\n"
          "  --now DATETIME      the current time, YYYY-MM-DDTHH:MM (for tests and replays)\n"
@@ -114,21 +152,27 @@ static int cmd_version(cli *c)
     return EXIT_OK;
 }
 
-/* Options that take a value, and where it goes; repeatable ones collect every value. */
+/* The options, and where each goes: a flag sets a bool, an option with a value sets a string,
+ * and a repeatable one collects every value. Which command takes which is in commands. */
 typedef struct option {
     const char *name;
+    size_t flag;   /* offsetof the bool, or SIZE_MAX */
     size_t single; /* offsetof the const char * slot, or SIZE_MAX */
     size_t multi;  /* offsetof the const char ** list, or SIZE_MAX */
     size_t count;  /* offsetof its int count */
 } option;
 
+#define FLAG(n, f)                                                                                 \
+    {                                                                                              \
+        n, offsetof(cli, f), SIZE_MAX, SIZE_MAX, 0                                                 \
+    }
 #define ONE(n, f)                                                                                  \
     {                                                                                              \
-        n, offsetof(cli, f), SIZE_MAX, 0                                                           \
+        n, SIZE_MAX, offsetof(cli, f), SIZE_MAX, 0                                                 \
     }
 #define MANY(n, f, k)                                                                              \
     {                                                                                              \
-        n, SIZE_MAX, offsetof(cli, f), offsetof(cli, k)                                            \
+        n, SIZE_MAX, SIZE_MAX, offsetof(cli, f), offsetof(cli, k)                                  \
     }
 
 static const option options[] = {
@@ -164,6 +208,8 @@ static const option options[] = {
     ONE("--checkpoint", checkpoint),
     ONE("--public-key", public_key),
     ONE("--subject", subject),
+    FLAG("--overdue", overdue),
+    FLAG("--year", year),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),
@@ -183,13 +229,54 @@ static const option *find_option(const char *name)
 static void set_option(cli *c, const option *o, const char *value)
 {
     char *base = (char *)c;
-    if (o->single != SIZE_MAX) {
+    if (o->flag != SIZE_MAX) {
+        *(bool *)(base + o->flag) = true;
+    } else if (o->single != SIZE_MAX) {
         *(const char **)(base + o->single) = value;
-        return;
+    } else {
+        const char **list = *(const char ***)(base + o->multi);
+        int *n = (int *)(base + o->count);
+        list[(*n)++] = value;
     }
-    const char **list = *(const char ***)(base + o->multi);
-    int *n = (int *)(base + o->count);
-    list[(*n)++] = value;
+}
+
+static bool takes(const command *cmd, const char *name)
+{
+    for (const char *const *o = cmd->options; *o != NULL; o++) {
+        if (strcmp(*o, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The options of cmd as "--a, --b, --c" into out. */
+static void option_list(const command *cmd, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *const *o = cmd->options; *o != NULL && used < size; o++) {
+        int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "", *o);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
+/* EXIT_OK when cmd takes every option of given (n of them, in the order written), else a usage
+ * error naming the first it does not take and the options it does. */
+static int check_options(const command *cmd, const option *const *given, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (takes(cmd, given[i]->name)) {
+            continue;
+        }
+        if (cmd->options[0] == NULL) {
+            return cli_usage_error("%s takes no options, not %s", cmd->name, given[i]->name);
+        }
+        char list[512];
+        option_list(cmd, list, sizeof list);
+        return cli_usage_error("%s does not take %s; it takes %s", cmd->name, given[i]->name, list);
+    }
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -201,7 +288,11 @@ int main(int argc, char **argv)
     c.attach = calloc((size_t)argc + 1, sizeof *c.attach);
     c.set = calloc((size_t)argc + 1, sizeof *c.set);
     c.dispute = calloc((size_t)argc + 1, sizeof *c.dispute);
-    if (c.args == NULL || !c.field || !c.attach || !c.set || !c.dispute) {
+    /* The options as written, checked against the command once its name is known. */
+    const option **given = calloc((size_t)argc + 1, sizeof *given);
+    int ngiven = 0;
+    bool help = false;
+    if (c.args == NULL || !c.field || !c.attach || !c.set || !c.dispute || !given) {
         fputs("motcua: out of memory\n", stderr);
         return EXIT_IO;
     }
@@ -211,6 +302,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             name = "help";
+            help = true;
             continue;
         }
         if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
@@ -223,20 +315,15 @@ int main(int argc, char **argv)
             }
             memcpy(opt, a, n);
             opt[n] = '\0';
-            if (strcmp(opt, "--overdue") == 0 && eq == NULL) {
-                c.overdue = true;
-                continue;
-            }
-            if (strcmp(opt, "--year") == 0 && eq == NULL) {
-                c.year = true;
-                continue;
-            }
             const option *o = find_option(opt);
-            if (o == NULL) {
+            if (o == NULL || (o->flag != SIZE_MAX && eq != NULL)) {
                 status = cli_usage_error("unknown option '%s'", opt);
                 goto done;
             }
-            if (eq != NULL) {
+            given[ngiven++] = o;
+            if (o->flag != SIZE_MAX) {
+                set_option(&c, o, NULL);
+            } else if (eq != NULL) {
                 set_option(&c, o, eq + 1);
             } else if (i + 1 < argc) {
                 set_option(&c, o, argv[++i]);
@@ -268,12 +355,17 @@ int main(int argc, char **argv)
         status = cli_usage_error("unknown command '%s'", name);
         goto done;
     }
-    status = cmd->run(&c);
+    /* -h and --help show the help whatever else the line holds. */
+    status = help ? EXIT_OK : check_options(cmd, given, ngiven);
+    if (status == EXIT_OK) {
+        status = cmd->run(&c);
+    }
 done:
     free(c.args);
     free(c.field);
     free(c.attach);
     free(c.set);
     free(c.dispute);
+    free(given);
     return status;
 }

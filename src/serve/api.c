@@ -879,48 +879,231 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
 
 /* ==== routing ============================================================================= */
 
-/* Reads "/api/dossiers/ID[/rest]" (the path as sent): 1 with *id and *rest, 0 when the path
- * is not under /api/dossiers/, -1 when its segment is not exactly a dossier id: digits only,
- * no leading zero, at most INT64_MAX, nothing encoded, nothing after it but "/". */
-static int dossier_path(const char *path, int64_t *id, const char **rest)
+/* What a path's parameters hold: the dossier of "{id}", the registry of "{registry}". */
+typedef struct route_args {
+    int64_t id;
+    char registry[128];
+} route_args;
+
+/* An endpoint: a method, a path pattern whose "{id}" and "{registry}" segments fill route_args,
+ * and what answers it. A public endpoint answers without a token (and before a stop). */
+typedef struct endpoint {
+    const char *method;
+    const char *path;
+    void (*run)(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                api_response *out);
+    bool public;
+} endpoint;
+
+static void ep_health(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                      api_response *out)
 {
-    const char *prefix = "/api/dossiers/";
-    if (strncmp(path, prefix, strlen(prefix)) != 0) {
-        return 0;
+    (void)p, (void)rq, (void)arg;
+    out->status = 200;
+    out->body = json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue", mc_catalogue_hash(a->cat),
+                          "procedures", (json_int_t)mc_catalogue_procedure_names(a->cat));
+}
+
+static void ep_whoami(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                      api_response *out)
+{
+    (void)a, (void)rq, (void)arg;
+    json_t *roles = json_array();
+    for (size_t i = 0; roles != NULL && i < p->nroles; i++) {
+        if (json_array_append_new(roles, json_string(p->roles[i])) != 0) {
+            json_decref(roles);
+            roles = NULL;
+        }
     }
-    const char *s = path + strlen(prefix);
-    size_t n = 0;
+    if (roles == NULL) {
+        return; /* no body: out of memory (api_handle) */
+    }
+    out->status = 200;
+    out->body =
+        json_pack("{s:s, s:o, s:s?, s:s?}", "actor", p->actor, "roles", roles, "agency",
+                  p->agency[0] ? p->agency : NULL, "subject", p->subject[0] ? p->subject : NULL);
+}
+
+static void ep_post_dossier(job *a, const principal *p, const api_request *rq,
+                            const route_args *arg, api_response *out)
+{
+    (void)arg;
+    post_dossier(a, p, rq, out);
+}
+
+static void ep_get_list(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                        api_response *out)
+{
+    (void)arg;
+    get_list(a, p, rq, out);
+}
+
+static void ep_get_dossier(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                           api_response *out)
+{
+    (void)rq;
+    mc_dossier d;
+    if (load_for(a, p, arg->id, "GET /api/dossiers/{id}", &d, out) == 0) {
+        mc_dossier_free(&d);
+        answer_dossier(a, p, arg->id, 200, false, true, out);
+    }
+}
+
+static void ep_post_event(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                          api_response *out)
+{
+    post_event(a, p, arg->id, rq, out);
+}
+
+static void ep_post_apology(job *a, const principal *p, const api_request *rq,
+                            const route_args *arg, api_response *out)
+{
+    post_apology(a, p, arg->id, rq, out);
+}
+
+static void ep_get_explain(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                           api_response *out)
+{
+    get_explain(a, p, arg->id, rq, out);
+}
+
+static void ep_get_records(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                           api_response *out)
+{
+    (void)arg;
+    get_records(a, p, rq->q_subject, out);
+}
+
+static void ep_post_records(job *a, const principal *p, const api_request *rq,
+                            const route_args *arg, api_response *out)
+{
+    post_records(a, p, arg->registry, rq, out);
+}
+
+static void ep_get_indicators(job *a, const principal *p, const api_request *rq,
+                              const route_args *arg, api_response *out)
+{
+    (void)arg;
+    get_indicators(a, p, rq, out);
+}
+
+/* The endpoints of docs/api.md. A path that matches one of them with another method is 405; a
+ * path whose "{id}" segment is not a dossier id is 404 naming it; any other is 404. */
+static const endpoint endpoints[] = {
+    {"GET", "/api/health", ep_health, true},
+    {"GET", "/api/whoami", ep_whoami, false},
+    {"POST", "/api/dossiers", ep_post_dossier, false},
+    {"GET", "/api/dossiers", ep_get_list, false},
+    {"GET", "/api/dossiers/{id}", ep_get_dossier, false},
+    {"POST", "/api/dossiers/{id}/events", ep_post_event, false},
+    {"POST", "/api/dossiers/{id}/apology", ep_post_apology, false},
+    {"GET", "/api/dossiers/{id}/explain", ep_get_explain, false},
+    {"GET", "/api/registries/records", ep_get_records, false},
+    {"POST", "/api/registries/{registry}/records", ep_post_records, false},
+    {"GET", "/api/indicators", ep_get_indicators, false},
+};
+enum { NENDPOINTS = sizeof endpoints / sizeof endpoints[0] };
+
+/* Reads s[0..n) as a dossier id: digits only, no leading zero, at most INT64_MAX. */
+static bool parse_id(const char *s, size_t n, int64_t *id)
+{
     int64_t v = 0;
-    for (; s[n] >= '0' && s[n] <= '9'; n++) {
-        int digit = s[n] - '0';
+    if (n == 0 || s[0] == '0') {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        int digit = s[i] - '0';
         if (v > (INT64_MAX - digit) / 10) {
-            return -1;
+            return false;
         }
         v = v * 10 + digit;
     }
-    if (n == 0 || s[0] == '0' || (s[n] != '\0' && s[n] != '/')) {
-        return -1;
-    }
     *id = v;
-    *rest = s + n;
-    return 1;
+    return true;
 }
 
-/* Reads "/api/registries/NAME/records" into name. */
-static bool registry_path(const char *path, char *name, size_t namesz)
+enum { MATCH_NO, MATCH_YES, MATCH_BAD_ID };
+
+/* Whether path (as sent: nothing decoded) matches pattern, filling arg: MATCH_BAD_ID when it
+ * matches up to an "{id}" segment that is not a dossier id. A parameter is one whole segment. */
+static int path_match(const char *pattern, const char *path, route_args *arg)
 {
-    const char *prefix = "/api/registries/", *suffix = "/records";
-    size_t pl = strlen(prefix), len = strlen(path), sl = strlen(suffix);
-    if (strncmp(path, prefix, pl) != 0 || len <= pl + sl || strcmp(path + len - sl, suffix) != 0) {
-        return false;
+    const char *p = pattern, *s = path;
+    while (*p != '\0') {
+        size_t n = strcspn(s, "/");
+        if (strncmp(p, "{id}", 4) == 0) {
+            if (!parse_id(s, n, &arg->id)) {
+                return MATCH_BAD_ID;
+            }
+            p += 4;
+            s += n;
+        } else if (strncmp(p, "{registry}", 10) == 0) {
+            if (n == 0 || n >= sizeof arg->registry) {
+                return MATCH_NO;
+            }
+            memcpy(arg->registry, s, n);
+            arg->registry[n] = '\0';
+            p += 10;
+            s += n;
+        } else if (*p == *s) {
+            p++;
+            s++;
+        } else {
+            return MATCH_NO;
+        }
     }
-    size_t n = len - pl - sl;
-    if (n >= namesz || memchr(path + pl, '/', n) != NULL) {
-        return false;
+    return *s == '\0' ? MATCH_YES : MATCH_NO;
+}
+
+/* The methods of HTTP (RFC 9110, and PATCH): one of them on an endpoint that does not take it
+ * is 405; a method HTTP does not define is 404 like an unknown path. */
+static bool http_method(const char *method)
+{
+    static const char *const known[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                        "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (strcmp(method, known[i]) == 0) {
+            return true;
+        }
     }
-    memcpy(name, path + pl, n);
-    name[n] = '\0';
-    return true;
+    return false;
+}
+
+/* The endpoint of rq, with its parameters in *arg; NULL after a 404 or 405 in out. */
+static const endpoint *find_endpoint(const api_request *rq, route_args *arg, api_response *out)
+{
+    bool path_known = false, bad_id = false;
+    for (size_t i = 0; i < NENDPOINTS; i++) {
+        int m = path_match(endpoints[i].path, rq->path, arg);
+        if (m == MATCH_YES && strcmp(endpoints[i].method, rq->method) == 0) {
+            return &endpoints[i];
+        }
+        path_known = path_known || m == MATCH_YES;
+        bad_id = bad_id || m == MATCH_BAD_ID;
+    }
+    if (bad_id) {
+        api_error(out, 404, "not-found", "'%s' does not name a dossier", rq->path);
+    } else if (path_known && http_method(rq->method)) {
+        api_error(out, 405, "method", "%s is not allowed on %s", rq->method, rq->path);
+    } else {
+        api_error(out, 404, "not-found", "no such endpoint: %s %s", rq->method, rq->path);
+    }
+    return NULL;
+}
+
+/* A public endpoint that rq names, or NULL. */
+static const endpoint *find_public(const api_request *rq, route_args *arg)
+{
+    for (size_t i = 0; i < NENDPOINTS; i++) {
+        if (endpoints[i].public && strcmp(endpoints[i].method, rq->method) == 0 &&
+            path_match(endpoints[i].path, rq->path, arg) == MATCH_YES) {
+            return &endpoints[i];
+        }
+    }
+    return NULL;
 }
 
 /* The console's files (console/, compiled in by tools/embed.c). */
@@ -952,55 +1135,6 @@ static bool console_file(const char *path, api_response *out)
     return false;
 }
 
-/* The endpoints of an authenticated request. */
-static void route(job *a, const principal *p, const api_request *rq, api_response *out)
-{
-    bool get = strcmp(rq->method, "GET") == 0, post = strcmp(rq->method, "POST") == 0;
-    int64_t id = 0;
-    const char *rest = "";
-    int is_dossier = dossier_path(rq->path, &id, &rest);
-    char registry[128];
-    if (strcmp(rq->path, "/api/whoami") == 0 && get) {
-        json_t *roles = json_array();
-        for (size_t i = 0; i < p->nroles; i++) {
-            json_array_append_new(roles, json_string(p->roles[i]));
-        }
-        out->status = 200;
-        out->body = json_pack("{s:s, s:o, s:s?, s:s?}", "actor", p->actor, "roles", roles, "agency",
-                              p->agency[0] ? p->agency : NULL, "subject",
-                              p->subject[0] ? p->subject : NULL);
-    } else if (strcmp(rq->path, "/api/dossiers") == 0 && post) {
-        post_dossier(a, p, rq, out);
-    } else if (strcmp(rq->path, "/api/dossiers") == 0 && get) {
-        get_list(a, p, rq, out);
-    } else if (is_dossier < 0) {
-        api_error(out, 404, "not-found", "'%s' does not name a dossier", rq->path);
-    } else if (is_dossier && rest[0] == '\0' && get) {
-        mc_dossier d;
-        if (load_for(a, p, id, "GET /api/dossiers/{id}", &d, out) == 0) {
-            mc_dossier_free(&d);
-            answer_dossier(a, p, id, 200, false, true, out);
-        }
-    } else if (is_dossier && strcmp(rest, "/events") == 0 && post) {
-        post_event(a, p, id, rq, out);
-    } else if (is_dossier && strcmp(rest, "/apology") == 0 && post) {
-        post_apology(a, p, id, rq, out);
-    } else if (is_dossier && strcmp(rest, "/explain") == 0 && get) {
-        get_explain(a, p, id, rq, out);
-    } else if (strcmp(rq->path, "/api/registries/records") == 0 && get) {
-        get_records(a, p, rq->q_subject, out);
-    } else if (registry_path(rq->path, registry, sizeof registry) && post) {
-        post_records(a, p, registry, rq, out);
-    } else if (strcmp(rq->path, "/api/indicators") == 0 && get) {
-        get_indicators(a, p, rq, out);
-    } else if (is_dossier && (rest[0] == '\0' || !strcmp(rest, "/events") ||
-                              !strcmp(rest, "/apology") || !strcmp(rest, "/explain"))) {
-        api_error(out, 405, "method", "%s is not allowed on %s", rq->method, rq->path);
-    } else {
-        api_error(out, 404, "not-found", "no such endpoint: %s %s", rq->method, rq->path);
-    }
-}
-
 void api_handle(api *a, const api_request *rq, api_response *out)
 {
     memset(out, 0, sizeof *out);
@@ -1009,11 +1143,11 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     if (get && console_file(rq->path, out)) {
         return;
     }
-    if (strcmp(rq->path, "/api/health") == 0 && get) {
-        out->status = 200;
-        out->body =
-            json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue", mc_catalogue_hash(a->cat),
-                      "procedures", (json_int_t)mc_catalogue_procedure_names(a->cat));
+    route_args arg;
+    const endpoint *public = find_public(rq, &arg);
+    if (public != NULL) {
+        job pub = {.api = a, .cat = a->cat, .cal = a->cal};
+        public->run(&pub, NULL, rq, &arg, out);
         return;
     }
     if (strncmp(rq->path, "/api/", 5) != 0) {
@@ -1058,7 +1192,10 @@ void api_handle(api *a, const api_request *rq, api_response *out)
         return;
     }
     j.engine = a->engines[slot];
-    route(&j, p, rq, out);
+    const endpoint *e = find_endpoint(rq, &arg, out);
+    if (e != NULL) {
+        e->run(&j, p, rq, &arg, out);
+    }
     pthread_mutex_lock(&a->pool_lock);
     a->taken[slot] = false;
     a->running[p->index]--;
