@@ -584,90 +584,298 @@ static int expect_refusal(runner *r, const mc_node *n)
     return 0;
 }
 
+/* The expectations on a dossier (and on a registry), one row each in the table below: the word
+ * after `expect`, the number of words the step has, and a function that checks the step's words
+ * against the catalogue before anything runs and one that checks the dossier while running. */
+
+/* What a running expectation looks at: the dossier now, and the requirement of the document
+ * the step names (NULL when it names none, or the procedure does not require it). */
+typedef struct expect_ctx {
+    const mc_dossier *d;
+    const mc_dossier_req *req;
+    const char *status; /* req's word, or "not required by the procedure" */
+} expect_ctx;
+
+typedef int (*expect_check_fn)(runner *r, const mc_node *n);
+typedef int (*expect_run_fn)(runner *r, const mc_node *n, const expect_ctx *x);
+
+static int check_state(runner *r, const mc_node *n)
+{
+    return check_in_procedure(r, &n->toks[2], 1);
+}
+
+static int run_state(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (!mc_tok_is(&n->toks[2], x->d->state->name)) {
+        return fail(r, n, "expected state %s, got state %s", text(r, &n->toks[2]),
+                    x->d->state->name);
+    }
+    return 0;
+}
+
+static int check_due(runner *r, const mc_node *n)
+{
+    int64_t when;
+    return datetime(r, &n->toks[2], &when);
+}
+
+static int run_due(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    int64_t when = 0;
+    char got[17], want[17];
+    datetime(r, &n->toks[2], &when);
+    fmt_time(r, when, want);
+    if (x->d->due == MC_NONE) {
+        return fail(r, n, "expected due %s, got no due (clock %s)", want,
+                    mc_clock_name(x->d->clock));
+    }
+    if (x->d->due != when) {
+        fmt_time(r, x->d->due, got);
+        return fail(r, n, "expected due %s, got due %s", want, got);
+    }
+    return 0;
+}
+
+static int check_no_due(runner *r, const mc_node *n)
+{
+    return mc_tok_is(&n->toks[2], "due") ? 0 : problem(r, &n->toks[2], "write: expect no due");
+}
+
+static int run_no_due(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    char got[17];
+    if (x->d->due != MC_NONE) {
+        fmt_time(r, x->d->due, got);
+        return fail(r, n, "expected no due, got due %s", got);
+    }
+    return 0;
+}
+
+static int check_nothing(runner *r, const mc_node *n)
+{
+    (void)r;
+    (void)n;
+    return 0;
+}
+
+static int run_overdue(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (!x->d->overdue) {
+        return fail(r, n, "expected overdue, got %s",
+                    x->d->final ? "a closed dossier" : "not overdue");
+    }
+    return 0;
+}
+
+/* `expect on-time` and `expect late`: the word is the step's second. */
+static int run_ending(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    bool late = mc_tok_is(&n->toks[1], "late");
+    if (!x->d->final) {
+        return fail(r, n, "expected %s, got a dossier still open (state %s)",
+                    late ? "late" : "on-time", x->d->state->name);
+    }
+    if ((x->d->late == 1) != late) {
+        return fail(r, n, "expected %s, got %s", late ? "late" : "on-time",
+                    late ? "on-time" : "late");
+    }
+    return 0;
+}
+
+static int check_document_2(runner *r, const mc_node *n)
+{
+    return check_document(r, &n->toks[2]);
+}
+
+static int run_asked(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (x->req == NULL || x->req->status != MC_REQ_ASKED) {
+        return fail(r, n, "expected asked %s, got %s", text(r, &n->toks[2]), x->status);
+    }
+    return 0;
+}
+
+static int check_not_asked(runner *r, const mc_node *n)
+{
+    return !mc_tok_is(&n->toks[2], "asked") ? problem(r, &n->toks[2], "write: expect not asked D")
+                                            : check_document(r, &n->toks[3]);
+}
+
+static int run_not_asked(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (x->req != NULL && x->req->status == MC_REQ_ASKED) {
+        return fail(r, n, "expected not asked %s, got asked%s%s", text(r, &n->toks[3]),
+                    x->req->reason ? ": " : "", x->req->reason ? x->req->reason : "");
+    }
+    return 0;
+}
+
+static int check_fetched(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    if (check_document(r, &t[2]) != 0) {
+        return -1;
+    }
+    return n->ntoks == 5 ? (mc_tok_is(&t[3], "from") ? check_registry(r, &t[4])
+                                                     : problem(r, &t[3], "write: from REGISTRY"))
+                         : 0;
+}
+
+static int run_fetched(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    const mc_token *t = n->toks;
+    if (x->req == NULL || x->req->status != MC_REQ_FETCHED) {
+        return fail(r, n, "expected fetched %s, got %s", text(r, &t[2]), x->status);
+    }
+    if (n->ntoks == 5 && !mc_tok_is(&t[4], x->req->registry)) {
+        return fail(r, n, "expected fetched %s from %s, got fetched from %s", text(r, &t[2]),
+                    text(r, &t[4]), x->req->registry);
+    }
+    return 0;
+}
+
+static int run_provided(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (x->req == NULL || x->req->status != MC_REQ_PROVIDED) {
+        return fail(r, n, "expected provided %s, got %s", text(r, &n->toks[2]), x->status);
+    }
+    return 0;
+}
+
+static int check_fee(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    int64_t amount;
+    char cur[4], msg[120];
+    if (mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg) != 0 || amount < 0) {
+        return problem(r, &t[2], "write the fee as a whole amount, like 50000 VND");
+    }
+    if (mc_value_currency(t[3].text, t[3].text_len, cur, msg, sizeof msg) != 0) {
+        return problem(r, &t[3], "%s", msg);
+    }
+    return 0;
+}
+
+static int run_fee(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    const mc_token *t = n->toks;
+    int64_t amount = 0;
+    char msg[100];
+    mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg);
+    /* A fixed fee has its own currency; a fee rule's amount, and no fee, are in VND. */
+    const mc_procedure *p = x->d->procedure;
+    const char *cur = p->fee_kind == MC_FEE_FIXED ? p->fee.currency : "VND";
+    int64_t fee = x->d->fee == MC_NONE ? 0 : x->d->fee;
+    if (fee != amount || !mc_tok_is(&t[3], cur)) {
+        return fail(r, n, "expected fee %lld %s, got %lld %s", (long long)amount, text(r, &t[3]),
+                    (long long)fee, cur);
+    }
+    return 0;
+}
+
+static int check_holds(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    if (!mc_tok_is(&t[3], "holds") || !mc_tok_is(&t[5], "for")) {
+        return problem(r, &t[0], "write: expect registry R holds D for SUBJECT");
+    }
+    return check_registry(r, &t[2]) | check_document(r, &t[4]);
+}
+
+/* `expect registry R holds D for SUBJECT`: on the store, with or without a dossier (x is NULL). */
+static int run_holds(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    (void)x;
+    const mc_token *t = n->toks;
+    char ref[128];
+    int found = mc_store_record_get(mc_engine_store(r->e), text(r, &t[2]), text(r, &t[4]),
+                                    text(r, &t[6]), ref, sizeof ref, NULL);
+    return found == 1 ? 0
+                      : fail(r, n, "expected registry %s holds %s for %s, got: no such record",
+                             text(r, &t[2]), text(r, &t[4]), text(r, &t[6]));
+}
+
+static int run_events(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    int64_t want = 0;
+    char msg[100];
+    mc_value_integer(n->toks[2].text, n->toks[2].text_len, &want, msg, sizeof msg);
+    if (x->d->events != want) {
+        return fail(r, n, "expected events %lld, got %lld", (long long)want,
+                    (long long)x->d->events);
+    }
+    return 0;
+}
+
+static const struct expectation {
+    const char *name;
+    size_t ntoks, or_ntoks; /* the words of the step, `expect` included (or_ntoks: 0, or another
+                               count it may have) */
+    bool on_dossier;        /* needs a dossier (all but `registry`) */
+    size_t document;        /* the word naming the requirement looked at; 0: none */
+    expect_check_fn check;
+    expect_run_fn run;
+} expectations[] = {
+    {"state", 3, 0, true, 0, check_state, run_state},
+    {"due", 3, 0, true, 0, check_due, run_due},
+    {"no", 3, 0, true, 0, check_no_due, run_no_due},
+    {"overdue", 2, 0, true, 0, check_nothing, run_overdue},
+    {"on-time", 2, 0, true, 0, check_nothing, run_ending},
+    {"late", 2, 0, true, 0, check_nothing, run_ending},
+    {"asked", 3, 0, true, 2, check_document_2, run_asked},
+    {"not", 4, 0, true, 3, check_not_asked, run_not_asked},
+    {"fetched", 3, 5, true, 2, check_fetched, run_fetched},
+    {"provided", 3, 0, true, 2, check_document_2, run_provided},
+    {"fee", 4, 0, true, 0, check_fee, run_fee},
+    {"registry", 7, 0, false, 0, check_holds, run_holds},
+    {"events", 3, 0, true, 0, check_nothing, run_events},
+};
+enum { NEXPECTATIONS = sizeof expectations / sizeof expectations[0] };
+
+/* Checks the shape and the names of an expectation (r->check). */
+static int check_expectation(runner *r, const mc_node *n, const struct expectation *x)
+{
+    const mc_token *t = n->toks;
+    if (x == NULL) {
+        const char *names[NEXPECTATIONS];
+        for (size_t i = 0; i < NEXPECTATIONS; i++) {
+            names[i] = expectations[i].name;
+        }
+        return known(r, &t[1], false, "expectation", names, NEXPECTATIONS);
+    }
+    if (x->on_dossier && need_dossier(r, &t[0]) != 0) {
+        return -1;
+    }
+    if (n->ntoks != x->ntoks && (x->or_ntoks == 0 || n->ntoks != x->or_ntoks)) {
+        return problem(r, &t[0], "wrong form of 'expect %.*s' (see docs/scenarios.md)",
+                       (int)t[1].text_len, t[1].text);
+    }
+    return x->check(r, n);
+}
+
 static int step_expect(runner *r, const mc_node *n)
 {
     const mc_token *t = n->toks;
     if (n->ntoks < 2) {
         return r->check ? problem(r, &t[0], "expect what? (state, due, asked, blocked, …)") : 0;
     }
-    const mc_token *what = &t[1];
-    if (mc_tok_is(what, "blocked") || mc_tok_is(what, "refused")) {
+    if (mc_tok_is(&t[1], "blocked") || mc_tok_is(&t[1], "refused")) {
         return expect_refusal(r, n);
     }
-    static const char *const forms[] = {"state", "due",      "no",    "overdue", "on-time",
-                                        "late",  "asked",    "not",   "fetched", "provided",
-                                        "fee",   "registry", "events"};
-    int form = -1;
-    for (int i = 0; i < (int)(sizeof forms / sizeof forms[0]); i++) {
-        if (mc_tok_is(what, forms[i])) {
-            form = i;
+    const struct expectation *x = NULL;
+    for (size_t i = 0; i < NEXPECTATIONS; i++) {
+        if (mc_tok_is(&t[1], expectations[i].name)) {
+            x = &expectations[i];
         }
     }
     if (r->check) {
-        if (form < 0) {
-            return known(r, what, false, "expectation", forms, sizeof forms / sizeof forms[0]);
-        }
-        if (form != 11 && need_dossier(r, &t[0]) != 0) {
-            return -1;
-        }
-        static const int args[] = {3, 3, 3, 2, 2, 2, 3, 4, -1, 3, 4, 7, 3};
-        bool shape =
-            args[form] < 0 ? n->ntoks == 3 || n->ntoks == 5 : n->ntoks == (size_t)args[form];
-        if (!shape) {
-            return problem(r, &t[0], "wrong form of 'expect %.*s' (see docs/scenarios.md)",
-                           (int)what->text_len, what->text);
-        }
-        int64_t when;
-        switch (form) {
-        case 0:
-            return check_in_procedure(r, &t[2], 1);
-        case 1:
-            return datetime(r, &t[2], &when);
-        case 2:
-            return mc_tok_is(&t[2], "due") ? 0 : problem(r, &t[2], "write: expect no due");
-        case 6:
-        case 9:
-            return check_document(r, &t[2]);
-        case 7:
-            return !mc_tok_is(&t[2], "asked") ? problem(r, &t[2], "write: expect not asked D")
-                                              : check_document(r, &t[3]);
-        case 8:
-            if (check_document(r, &t[2]) != 0) {
-                return -1;
-            }
-            return n->ntoks == 5
-                       ? (mc_tok_is(&t[3], "from") ? check_registry(r, &t[4])
-                                                   : problem(r, &t[3], "write: from REGISTRY"))
-                       : 0;
-        case 10: {
-            int64_t amount;
-            char cur[4], msg[120];
-            if (mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg) != 0 ||
-                amount < 0) {
-                return problem(r, &t[2], "write the fee as a whole amount, like 50000 VND");
-            }
-            if (mc_value_currency(t[3].text, t[3].text_len, cur, msg, sizeof msg) != 0) {
-                return problem(r, &t[3], "%s", msg);
-            }
-            return 0;
-        }
-        case 11:
-            if (!mc_tok_is(&t[3], "holds") || !mc_tok_is(&t[5], "for")) {
-                return problem(r, &t[0], "write: expect registry R holds D for SUBJECT");
-            }
-            return check_registry(r, &t[2]) | check_document(r, &t[4]);
-        default:
-            return 0;
-        }
+        return check_expectation(r, n, x);
     }
-    /* Running. */
-    if (form == 11) {
-        char ref[128];
-        int found = mc_store_record_get(mc_engine_store(r->e), text(r, &t[2]), text(r, &t[4]),
-                                        text(r, &t[6]), ref, sizeof ref, NULL);
-        return found == 1 ? 0
-                          : fail(r, n, "expected registry %s holds %s for %s, got: no such record",
-                                 text(r, &t[2]), text(r, &t[4]), text(r, &t[6]));
+    if (x == NULL) {
+        return 0; /* checked before running: not reached */
+    }
+    if (!x->on_dossier) {
+        return x->run(r, n, NULL);
     }
     if (r->dossier == 0) {
         return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
@@ -677,110 +885,16 @@ static int step_expect(runner *r, const mc_node *n)
     if (mc_engine_get(r->e, r->dossier, r->clock, &d, &err) != 0) {
         return fail(r, n, "%s", err.msg);
     }
-    int rc = 0;
-    char got[17], want[17];
-    const mc_dossier_req *req = NULL;
-    if (form == 6 || form == 7 || form == 8 || form == 9) {
-        const mc_token *doc = form == 7 ? &t[3] : &t[2];
-        for (size_t i = 0; i < d.procedure->nrequires; i++) {
-            if (mc_tok_is(doc, d.procedure->requires[i].document->name)) {
-                req = &d.requirements[i];
-            }
+    expect_ctx c = {&d, NULL, "not required by the procedure"};
+    for (size_t i = 0; x->document != 0 && i < d.procedure->nrequires; i++) {
+        if (mc_tok_is(&t[x->document], d.procedure->requires[i].document->name)) {
+            c.req = &d.requirements[i];
         }
     }
-    const char *status = req ? req_words[req->status] : "not required by the procedure";
-    switch (form) {
-    case 0:
-        if (!mc_tok_is(&t[2], d.state->name)) {
-            rc = fail(r, n, "expected state %s, got state %s", text(r, &t[2]), d.state->name);
-        }
-        break;
-    case 1: {
-        int64_t when = 0;
-        datetime(r, &t[2], &when);
-        fmt_time(r, when, want);
-        if (d.due == MC_NONE) {
-            rc = fail(r, n, "expected due %s, got no due (clock %s)", want, mc_clock_name(d.clock));
-        } else if (d.due != when) {
-            fmt_time(r, d.due, got);
-            rc = fail(r, n, "expected due %s, got due %s", want, got);
-        }
-        break;
+    if (c.req != NULL) {
+        c.status = req_words[c.req->status];
     }
-    case 2:
-        if (d.due != MC_NONE) {
-            fmt_time(r, d.due, got);
-            rc = fail(r, n, "expected no due, got due %s", got);
-        }
-        break;
-    case 3:
-        if (!d.overdue) {
-            rc = fail(r, n, "expected overdue, got %s",
-                      d.final ? "a closed dossier" : "not overdue");
-        }
-        break;
-    case 4:
-    case 5: {
-        bool late = form == 5;
-        if (!d.final) {
-            rc = fail(r, n, "expected %s, got a dossier still open (state %s)",
-                      late ? "late" : "on-time", d.state->name);
-        } else if ((d.late == 1) != late) {
-            rc = fail(r, n, "expected %s, got %s", late ? "late" : "on-time",
-                      late ? "on-time" : "late");
-        }
-        break;
-    }
-    case 6:
-        if (req == NULL || req->status != MC_REQ_ASKED) {
-            rc = fail(r, n, "expected asked %s, got %s", text(r, &t[2]), status);
-        }
-        break;
-    case 7:
-        if (req != NULL && req->status == MC_REQ_ASKED) {
-            rc = fail(r, n, "expected not asked %s, got asked%s%s", text(r, &t[3]),
-                      req->reason ? ": " : "", req->reason ? req->reason : "");
-        }
-        break;
-    case 8:
-        if (req == NULL || req->status != MC_REQ_FETCHED) {
-            rc = fail(r, n, "expected fetched %s, got %s", text(r, &t[2]), status);
-        } else if (n->ntoks == 5 && !mc_tok_is(&t[4], req->registry)) {
-            rc = fail(r, n, "expected fetched %s from %s, got fetched from %s", text(r, &t[2]),
-                      text(r, &t[4]), req->registry);
-        }
-        break;
-    case 9:
-        if (req == NULL || req->status != MC_REQ_PROVIDED) {
-            rc = fail(r, n, "expected provided %s, got %s", text(r, &t[2]), status);
-        }
-        break;
-    case 10: {
-        int64_t amount = 0;
-        char msg[100];
-        mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg);
-        /* A fixed fee has its own currency; a fee rule's amount, and no fee, are in VND. */
-        const char *cur = d.procedure->fee_kind == MC_FEE_FIXED ? d.procedure->fee.currency : "VND";
-        int64_t fee = d.fee == MC_NONE ? 0 : d.fee;
-        if (fee != amount || !mc_tok_is(&t[3], cur)) {
-            rc = fail(r, n, "expected fee %lld %s, got %lld %s", (long long)amount, text(r, &t[3]),
-                      (long long)fee, cur);
-        }
-        break;
-    }
-    case 12: {
-        int64_t want_n = 0;
-        char msg[100];
-        mc_value_integer(t[2].text, t[2].text_len, &want_n, msg, sizeof msg);
-        if (d.events != want_n) {
-            rc = fail(r, n, "expected events %lld, got %lld", (long long)want_n,
-                      (long long)d.events);
-        }
-        break;
-    }
-    default:
-        break;
-    }
+    int rc = x->run(r, n, &c);
     mc_dossier_free(&d);
     return rc;
 }
