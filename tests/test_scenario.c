@@ -235,6 +235,48 @@ static void test_scenario__problems_before_anything_runs(void **state)
         "s.scenario:31:19: error: unknown channel 'email' (online, counter or post)\n");
 }
 
+/* A submission of 70 fields and 70 attached documents: all reach the engine (no cap at 64 that
+ * leaves the last fields out, and the submission refused, or the last documents asked). */
+static void test_scenario__no_cap_on_fields_or_documents(void **state)
+{
+    fx *f = *state;
+    size_t cap = 32 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "role clerk\nlifecycle l { state a { initial; on go -> b by clerk }\n"
+                            "  state b { final; outcome granted } }\n");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "document d%02d\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            "procedure p { effective 2025-01-01; lifecycle l\n");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len,
+                                "  field f%02d { type text; required }\n  requires d%02d\n", i, i);
+    }
+    snprintf(text + len, cap - len, "}\n");
+    mc_catalogue *wide;
+    char *diags;
+    assert_int_equal(tu_load(text, &wide, &diags), 0);
+    free(diags);
+    len = (size_t)snprintf(text, cap, BEGIN " submit p {\n");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "  f%02d \"x\"\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len, "  attach");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len, " d%02d", i);
+    }
+    snprintf(text + len, cap - len, "\n }\n expect provided d69\n}\n");
+    mc_catalogue *own = f->cat;
+    f->cat = wide;
+    assert_string_equal(run(f, text), "ok s\n");
+    f->cat = own;
+    mc_catalogue_free(wide);
+    free(text);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -244,6 +286,7 @@ int main(void)
         T(test_scenario__reform_first_step),
         T(test_scenario__each_expectation_can_fail),
         T(test_scenario__problems_before_anything_runs),
+        T(test_scenario__no_cap_on_fields_or_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

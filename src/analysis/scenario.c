@@ -98,6 +98,17 @@ static const char *text(runner *r, const mc_token *t)
     return p;
 }
 
+/* Room for n elements of size elem (at least one) in the scenario's arena; NULL, with r->fatal
+ * set, when memory runs out. A step's words bound what it lists, so there is no other cap. */
+static void *arena_array(runner *r, size_t n, size_t elem)
+{
+    void *p = n > SIZE_MAX / elem ? NULL : mc_arena_alloc(r->arena, (n ? n : 1) * elem);
+    if (p == NULL) {
+        r->fatal = MC_ENOMEM;
+    }
+    return p;
+}
+
 static int datetime(runner *r, const mc_token *t, int64_t *out)
 {
     mc_datetime m;
@@ -408,15 +419,21 @@ static int step_submit(runner *r, const mc_node *n)
         }
         return 0;
     }
-    size_t nf = 0, na = 0;
-    mc_kv fields[64];
-    const char *attach[64];
+    size_t nf = 0, na = 0, words = 0;
+    for (const mc_node *c = n->child; c != NULL; c = c->next) {
+        words += c->ntoks;
+    }
+    mc_kv *fields = arena_array(r, words, sizeof *fields);
+    const char **attach = arena_array(r, words, sizeof *attach);
+    if (fields == NULL || attach == NULL) {
+        return -1; /* r->fatal is set */
+    }
     for (const mc_node *c = n->child; c != NULL; c = c->next) {
         if (mc_tok_is(&c->toks[0], "attach")) {
-            for (size_t i = 1; i < c->ntoks && na < 64; i++) {
+            for (size_t i = 1; i < c->ntoks; i++) {
                 attach[na++] = text(r, &c->toks[i]);
             }
-        } else if (nf < 64) {
+        } else {
             fields[nf].key = text(r, &c->toks[0]);
             fields[nf++].value = text(r, &c->toks[1]);
         }
@@ -466,29 +483,38 @@ static int step_fire(runner *r, const mc_node *n)
         }
         return 0;
     }
-    const char *docs[64], *attach[64];
-    mc_kv disputes[16], set[32];
     mc_fire f;
     if (r->dossier == 0) {
         return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
+    }
+    size_t words = 0;
+    for (const mc_node *c = n->child; c != NULL; c = c->next) {
+        words += c->ntoks;
+    }
+    const char **docs = arena_array(r, words, sizeof *docs);
+    const char **attach = arena_array(r, words, sizeof *attach);
+    mc_kv *disputes = arena_array(r, words, sizeof *disputes);
+    mc_kv *set = arena_array(r, words, sizeof *set);
+    if (docs == NULL || attach == NULL || disputes == NULL || set == NULL) {
+        return -1; /* r->fatal is set */
     }
     memset(&f, 0, sizeof f);
     for (const mc_node *c = n->child; c != NULL; c = c->next) {
         const mc_token *k = &c->toks[0];
         if (mc_tok_is(k, "documents")) {
-            for (size_t i = 1; i < c->ntoks && f.payload.ndocuments < 64; i++) {
+            for (size_t i = 1; i < c->ntoks; i++) {
                 docs[f.payload.ndocuments++] = text(r, &c->toks[i]);
             }
         } else if (mc_tok_is(k, "attach")) {
-            for (size_t i = 1; i < c->ntoks && f.payload.nattach < 64; i++) {
+            for (size_t i = 1; i < c->ntoks; i++) {
                 attach[f.payload.nattach++] = text(r, &c->toks[i]);
             }
         } else if (mc_tok_is(k, "note")) {
             f.payload.note = text(r, &c->toks[1]);
-        } else if (mc_tok_is(k, "dispute") && f.payload.ndisputes < 16) {
+        } else if (mc_tok_is(k, "dispute")) {
             disputes[f.payload.ndisputes].key = text(r, &c->toks[1]);
             disputes[f.payload.ndisputes++].value = text(r, &c->toks[2]);
-        } else if (mc_tok_is(k, "set") && f.payload.nset < 32) {
+        } else if (mc_tok_is(k, "set")) {
             set[f.payload.nset].key = text(r, &c->toks[1]);
             set[f.payload.nset++].value = text(r, &c->toks[2]);
         }

@@ -15,7 +15,7 @@
 
 __extension__ typedef __int128 i128;
 
-enum { DAY = 86400, YEAR_DAYS = 365, MAX_FIELDS = 64, PROGRESS_EVERY = 1 << 16 };
+enum { DAY = 86400, YEAR_DAYS = 365, FIELD_TEXT = 128, PROGRESS_EVERY = 1 << 16 };
 
 /* A procedure to simulate: its name, its dossiers, and its version on the first day in the
  * simulated catalogue (NULL: the reform abolished it). */
@@ -38,9 +38,31 @@ typedef struct sim {
     int64_t start;             /* the first instant of the simulated year */
     const mc_calendar *wd_cal; /* the calendar of wd_seconds */
     double wd_seconds;         /* office seconds in a working day of wd_cal */
-    char field_text[MAX_FIELDS][128];
-    mc_kv fields[MAX_FIELDS];
+    /* Room for one dossier's fields and one state's allowed transitions, grown to the largest
+     * procedure and state met (no cap: a procedure may have any number of either). */
+    char (*field_text)[FIELD_TEXT];
+    size_t text_cap;
+    mc_kv *fields;
+    size_t fields_cap;
+    const mc_transition **ok;
+    size_t ok_cap;
 } sim;
+
+/* Makes *items hold at least n elements of size elem (*cap: how many it holds). */
+static int room(void *items, size_t *cap, size_t n, size_t elem)
+{
+    if (n <= *cap) {
+        return 0;
+    }
+    void **p = items;
+    void *grown = n > SIZE_MAX / elem ? NULL : mc_realloc(*p, n * elem);
+    if (grown == NULL) {
+        return MC_ENOMEM;
+    }
+    *p = grown;
+    *cap = n;
+    return 0;
+}
 
 static void note(sim *s, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -243,10 +265,14 @@ static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, i
  * none is. */
 static const mc_transition *draw(sim *s, const mc_state *st, double u, int *rc, mc_error *err)
 {
-    const mc_transition *ok[64];
+    if (room(&s->ok, &s->ok_cap, st->non, sizeof *s->ok) != 0) {
+        *rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    const mc_transition **ok = s->ok;
     size_t n = 0, without = 0;
     double with = 0;
-    for (size_t i = 0; i < st->non && n < 64; i++) {
+    for (size_t i = 0; i < st->non; i++) {
         bool allowed;
         mc_result res;
         int r = mc_live_allows(s->e, s->d, &st->on[i], &allowed, &res, err);
@@ -372,7 +398,11 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     memset(&one, 0, sizeof one);
     one.dossiers = 1;
     size_t nf = 0;
-    for (size_t i = 0; i < p->nfields && nf < MAX_FIELDS; i++) {
+    if (room(&s->fields, &s->fields_cap, p->nfields, sizeof *s->fields) != 0 ||
+        room(&s->field_text, &s->text_cap, p->nfields, sizeof *s->field_text) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < p->nfields; i++) {
         const mc_field *f = &p->fields[i];
         mc_synth_kind kind = mc_synth_field(f, f == p->subject, key, day, s->field_text[nf],
                                             sizeof s->field_text[nf]);
@@ -580,6 +610,9 @@ int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, m
     mc_live_free(s.d);
     mc_engine_close(s.e);
     mc_free(plans);
+    mc_free(s.field_text);
+    mc_free(s.fields);
+    mc_free(s.ok);
     if (rc != 0) {
         mc_sim_result_free(out);
     }
