@@ -208,24 +208,35 @@ static int check_in_procedure(runner *r, const mc_token *t, int what)
     if (nv == 0) { /* abolished by the scenario's reform: check against the baseline */
         v = mc_catalogue_versions(r->base, r->procedure, &nv);
     }
-    const char *names[256];
+    size_t total = 0;
+    for (size_t i = 0; i < nv; i++) {
+        const mc_machine *m = &v[i]->machine;
+        total += what == 2 ? v[i]->nfields : what == 1 ? m->nstates : 0;
+        for (size_t s = 0; what == 0 && s < m->nstates; s++) {
+            total += m->states[s]->non;
+        }
+    }
+    const char **names = arena_array(r, total, sizeof *names);
+    if (names == NULL) {
+        return -1; /* r->fatal is set */
+    }
     size_t n = 0;
     bool found = false;
     for (size_t i = 0; i < nv; i++) {
         const mc_machine *m = &v[i]->machine;
         if (what == 2) {
-            for (size_t k = 0; k < v[i]->nfields && n < 256; k++) {
+            for (size_t k = 0; k < v[i]->nfields; k++) {
                 names[n++] = v[i]->fields[k].name;
                 found |= mc_tok_is(t, v[i]->fields[k].name);
             }
             continue;
         }
         for (size_t s = 0; s < m->nstates; s++) {
-            if (what == 1 && n < 256) {
+            if (what == 1) {
                 names[n++] = m->states[s]->name;
                 found |= mc_tok_is(t, m->states[s]->name);
             }
-            for (size_t k = 0; what == 0 && k < m->states[s]->non && n < 256; k++) {
+            for (size_t k = 0; what == 0 && k < m->states[s]->non; k++) {
                 names[n++] = m->states[s]->on[k].event;
                 found |= mc_tok_is(t, m->states[s]->on[k].event);
             }
@@ -344,8 +355,7 @@ static int step_registry(runner *r, const mc_node *n)
         }
         return 0;
     }
-    char ref[64];
-    snprintf(ref, sizeof ref, "%s", n->ntoks == 8 ? text(r, &t[7]) : "SCENARIO");
+    const char *ref = n->ntoks == 8 ? text(r, &t[7]) : "SCENARIO";
     mc_record_row rec = {text(r, &t[1]), text(r, &t[3]), text(r, &t[5]), ref, NULL};
     mc_error err;
     if (mc_store_record_put(mc_engine_store(r->e), &rec, &err) != 0) {
