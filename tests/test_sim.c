@@ -494,6 +494,68 @@ static void test_sim__no_cap_on_transitions(void **state)
     expect_all_granted(wide(1, 70));
 }
 
+/* The figures a row shows, from the sums of a run: per dossier, percentiles, shares. */
+static void test_sim__figures_of_a_row(void **state)
+{
+    (void)state;
+    mc_sim_stats x;
+    memset(&x, 0, sizeof x);
+    x.dossiers = 4;
+    x.granted = 2;
+    x.refused = 1;
+    x.unfinished = 1;
+    x.asked = 6;
+    x.fetched = 2;
+    x.visits = 4;
+    x.hours = 10 * MC_FIXED_ONE;
+    x.cost = 100001;
+    x.on_time = 2;
+    x.late = 1;
+    x.lead_n = 3;
+    x.lead_wd = 7.5;
+    x.hist[1 * MC_SIM_BINS_PER_WD] = 1;     /* 1 wd */
+    x.hist[2 * MC_SIM_BINS_PER_WD + 1] = 1; /* 2.25 wd */
+    x.hist[MC_SIM_BINS] = 1;                /* 60 wd and more */
+    mc_sim_figures f = mc_sim_figures_of(&x);
+    assert_int_equal(f.dossiers, 4);
+    assert_int_equal(f.finished, 3);
+    assert_int_equal(f.unfinished, 1);
+    assert_true(f.asked == 1.5 && f.fetched == 0.5 && f.visits == 1 && f.hours == 2.5);
+    assert_true(f.cost == 25000.25);
+    assert_true(f.lead_mean == 2.5);
+    assert_true(f.p50 == 2.5); /* the upper bound of the 2.25 bin */
+    assert_true(f.p90 == MC_SIM_PAST);
+    assert_true(f.on_time > 66.66 && f.on_time < 66.67);
+
+    double shares[3];
+    mc_sim_lead_shares(&x, shares, 3); /* 0, 1, 2 and more working days */
+    assert_true(shares[0] == 0);
+    assert_true(shares[1] > 33.33 && shares[1] < 33.34);
+    assert_true(shares[2] > 66.66 && shares[2] < 66.67);
+
+    double pct;
+    assert_true(mc_sim_change(200, 150, &pct) && pct == -25);
+    assert_false(mc_sim_change(0, 150, &pct));
+    assert_false(mc_sim_change(200, MC_SIM_NONE, &pct));
+
+    memset(&x, 0, sizeof x);
+    f = mc_sim_figures_of(&x); /* nothing: no division by zero, figures of none */
+    assert_true(f.asked == 0 && f.cost == 0);
+    assert_true(f.lead_mean == MC_SIM_NONE && f.p50 == MC_SIM_NONE && f.p90 == MC_SIM_NONE);
+    assert_true(f.on_time == MC_SIM_NONE);
+    mc_sim_lead_shares(&x, shares, 3);
+    assert_true(shares[0] == 0 && shares[1] == 0 && shares[2] == 0);
+}
+
+/* A year of each procedure's volume: the first version's, procedures without one left out. */
+static void test_sim__year_dossiers(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(sim_text);
+    assert_int_equal(mc_sim_year_dossiers(cat), 3000);
+    mc_catalogue_free(cat);
+}
+
 typedef struct oom_ctx {
     mc_catalogue *cat;
 } oom_ctx;
@@ -536,6 +598,8 @@ int main(void)
         cmocka_unit_test(test_sim__notes_assumed_and_bounded),
         cmocka_unit_test(test_sim__no_cap_on_fields),
         cmocka_unit_test(test_sim__no_cap_on_transitions),
+        cmocka_unit_test(test_sim__figures_of_a_row),
+        cmocka_unit_test(test_sim__year_dossiers),
         cmocka_unit_test(test_sim__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

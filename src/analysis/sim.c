@@ -645,3 +645,64 @@ double mc_sim_percentile(const mc_sim_stats *s, double q)
     }
     return -1;
 }
+
+mc_sim_figures mc_sim_figures_of(const mc_sim_stats *x)
+{
+    mc_sim_figures f;
+    memset(&f, 0, sizeof f);
+    double n = x->dossiers > 0 ? (double)x->dossiers : 1;
+    f.dossiers = x->dossiers;
+    f.finished = x->granted + x->refused + x->withdrawn + x->stopped;
+    f.unfinished = x->unfinished;
+    f.abolished = x->abolished;
+    f.refused_at_submission = x->refused_at_submission;
+    f.asked = (double)x->asked / n;
+    f.fetched = (double)x->fetched / n;
+    f.visits = (double)x->visits / n;
+    f.hours = (double)x->hours / (double)MC_FIXED_ONE / n;
+    f.cost = (double)x->cost / n;
+    f.lead_mean = x->lead_n ? x->lead_wd / (double)x->lead_n : MC_SIM_NONE;
+    f.p50 = x->lead_n ? mc_sim_percentile(x, 0.5) : MC_SIM_NONE;
+    f.p90 = x->lead_n ? mc_sim_percentile(x, 0.9) : MC_SIM_NONE;
+    f.p50 = x->lead_n && f.p50 < 0 ? MC_SIM_PAST : f.p50;
+    f.p90 = x->lead_n && f.p90 < 0 ? MC_SIM_PAST : f.p90;
+    int64_t ended = x->on_time + x->late;
+    f.on_time = ended ? 100.0 * (double)x->on_time / (double)ended : MC_SIM_NONE;
+    return f;
+}
+
+bool mc_sim_change(double base, double reform, double *pct)
+{
+    if (base <= 0 || reform < 0) {
+        return false;
+    }
+    *pct = 100.0 * (reform - base) / base;
+    return true;
+}
+
+void mc_sim_lead_shares(const mc_sim_stats *x, double *out, size_t n)
+{
+    int64_t finished = 0;
+    memset(out, 0, n * sizeof *out);
+    for (size_t i = 0; i <= MC_SIM_BINS; i++) {
+        size_t day = i / MC_SIM_BINS_PER_WD;
+        out[day < n - 1 ? day : n - 1] += (double)x->hist[i];
+        finished += x->hist[i];
+    }
+    for (size_t d = 0; d < n; d++) {
+        out[d] = finished ? 100.0 * out[d] / (double)finished : 0;
+    }
+}
+
+int64_t mc_sim_year_dossiers(const mc_catalogue *cat)
+{
+    size_t n;
+    const mc_procedure *const *all = mc_catalogue_procedures(cat, &n);
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += all[i]->has_volume && (i == 0 || strcmp(all[i]->name, all[i - 1]->name))
+                   ? all[i]->volume
+                   : 0;
+    }
+    return sum;
+}
