@@ -578,7 +578,8 @@ static int parse_count(const char *opt, const char *text, int64_t max, int64_t *
     return EXIT_OK;
 }
 
-int cmd_simulate(cli *c)
+/* Reads the options of c into *o and *seed; EXIT_OK, or EXIT_USAGE (said on stderr). */
+static int read_options(const cli *c, mc_sim_opts *o, int64_t *seed)
 {
     if (c->nargs != 0) {
         return cli_usage_error(
@@ -591,26 +592,64 @@ int cmd_simulate(cli *c)
     if (c->year && c->dossiers) {
         return cli_usage_error("give --dossiers N or --year, not both");
     }
-    mc_sim_opts o = MC_SIM_OPTS_INIT;
-    o.dossiers = 10000;
-    o.year = c->year;
-    int64_t seed = 1;
-    if (c->dossiers && parse_count("--dossiers", c->dossiers, MAX_DOSSIERS, &o.dossiers) != 0) {
+    o->dossiers = 10000;
+    o->year = c->year;
+    if (c->dossiers && parse_count("--dossiers", c->dossiers, MAX_DOSSIERS, &o->dossiers) != 0) {
         return EXIT_USAGE;
     }
-    if (!c->year && o.dossiers == 0) {
+    if (!c->year && o->dossiers == 0) {
         return cli_usage_error("--dossiers must be at least 1");
     }
-    if (c->seed && parse_count("--seed", c->seed, INT64_MAX, &seed) != 0) {
+    if (c->seed && parse_count("--seed", c->seed, INT64_MAX, seed) != 0) {
         return EXIT_USAGE;
     }
-    o.seed = (uint64_t)seed;
-    o.from = cli_today();
+    o->seed = (uint64_t)*seed;
+    o->from = cli_today();
     char msg[200];
-    if (c->from && mc_value_date(c->from, strlen(c->from), &o.from, msg, sizeof msg) != 0) {
+    if (c->from && mc_value_date(c->from, strlen(c->from), &o->from, msg, sizeof msg) != 0) {
         return cli_usage_error("--from: %s", msg);
     }
-    bool csv = c->format && strcmp(c->format, "csv") == 0;
+    return EXIT_OK;
+}
+
+/* Prints the runs in the format c asks for. */
+static void print_runs(const cli *c, const mc_sim_opts *o, int64_t seed, const char *day,
+                       const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    if (c->json) {
+        json_t *out =
+            json_pack("{s:I, s:b, s:I, s:s, s:s?, s:s?, s:o}", "dossiers",
+                      (json_int_t)base->total.dossiers, "year", o->year, "seed", (json_int_t)seed,
+                      "from", day, "cost_model", o->model ? o->model->name : NULL, "reform",
+                      reform ? mc_reform_name(reform) : NULL, "baseline", run_json(base));
+        if (ref) {
+            json_object_set_new(out, "reformed", run_json(ref));
+        }
+        char *text =
+            json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        puts(text);
+        free(text);
+        json_decref(out);
+    } else if (c->format && strcmp(c->format, "csv") == 0) {
+        print_csv(base, ref);
+    } else {
+        printf("simulation: %" PRId64 " dossiers (%s), seed %lld, arrivals over 365 days from "
+               "%s%s%s\n",
+               base->total.dossiers,
+               o->year ? "a year of each procedure's volume" : "split by volume", (long long)seed,
+               day, reform ? "; reform " : "", reform ? mc_reform_name(reform) : "");
+        printf("applicant cost by cost-model %s\n\n", o->model ? o->model->name : "(none)");
+        print_text(base, ref);
+    }
+}
+
+int cmd_simulate(cli *c)
+{
+    mc_sim_opts o = MC_SIM_OPTS_INIT;
+    int64_t seed = 1;
+    if (read_options(c, &o, &seed) != EXIT_OK) {
+        return EXIT_USAGE;
+    }
     mc_catalogue *cat = NULL, *reformed = NULL;
     mc_rules *rules = NULL;
     mc_diags *diags = NULL;
@@ -665,31 +704,7 @@ int cmd_simulate(cli *c)
     }
     char day[11];
     mc_date_format(o.from, day);
-    if (c->json) {
-        json_t *out =
-            json_pack("{s:I, s:b, s:I, s:s, s:s?, s:s?, s:o}", "dossiers",
-                      (json_int_t)base.total.dossiers, "year", o.year, "seed", (json_int_t)seed,
-                      "from", day, "cost_model", o.model ? o.model->name : NULL, "reform",
-                      reform ? mc_reform_name(reform) : NULL, "baseline", run_json(&base));
-        if (reformed) {
-            json_object_set_new(out, "reformed", run_json(&ref));
-        }
-        char *text =
-            json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-        puts(text);
-        free(text);
-        json_decref(out);
-    } else if (csv) {
-        print_csv(&base, reformed ? &ref : NULL);
-    } else {
-        printf("simulation: %" PRId64 " dossiers (%s), seed %lld, arrivals over 365 days from "
-               "%s%s%s\n",
-               base.total.dossiers,
-               o.year ? "a year of each procedure's volume" : "split by volume", (long long)seed,
-               day, reform ? "; reform " : "", reform ? mc_reform_name(reform) : "");
-        printf("applicant cost by cost-model %s\n\n", o.model ? o.model->name : "(none)");
-        print_text(&base, reformed ? &ref : NULL);
-    }
+    print_runs(c, &o, seed, day, reform, &base, reformed ? &ref : NULL);
     fflush(stdout);
     if (page != NULL) {
         rc = write_page(page, c, &o, day, reform, &base, reformed ? &ref : NULL, &err);
