@@ -295,6 +295,72 @@ static void test_scenario__no_cap_on_names_checked(void **state)
     assert_string_equal(run_wide(*state, 300), "ok s\n");
 }
 
+/* Runs, on a catalogue of one procedure p with 70 optional bool fields f00… and 70 documents
+ * d00… each required when its field is true, a scenario that submits p with no field, fires
+ * go with the payload line written by line(i) for every i, then expects d69 asked. */
+static const char *run_payload(fx *f, const char *(*line)(int i, char out[64]))
+{
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "role clerk\nlifecycle l { state a { initial; on go -> b by clerk }\n"
+                            "  state b { on end -> c by clerk }\n"
+                            "  state c { final; outcome granted } }\n");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "document d%02d\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            "procedure p { effective 2025-01-01; lifecycle l\n");
+    for (int i = 0; i < 70; i++) {
+        len +=
+            (size_t)snprintf(text + len, cap - len,
+                             "  field f%02d { type bool }\n  requires d%02d when f%02d\n", i, i, i);
+    }
+    snprintf(text + len, cap - len, "}\n");
+    mc_catalogue *wide;
+    char *diags;
+    assert_int_equal(tu_load(text, &wide, &diags), 0);
+    free(diags);
+    len = (size_t)snprintf(text, cap, BEGIN " submit p\n fire go by clerk {\n");
+    for (int i = 0; i < 70; i++) {
+        char l[64];
+        len += (size_t)snprintf(text + len, cap - len, "  %s\n", line(i, l));
+    }
+    snprintf(text + len, cap - len, " }\n expect asked d69\n}\n");
+    mc_catalogue *own = f->cat;
+    f->cat = wide;
+    run(f, text);
+    f->cat = own;
+    mc_catalogue_free(wide);
+    free(text);
+    return f->out;
+}
+
+static const char *set_line(int i, char out[64])
+{
+    snprintf(out, 64, "set f%02d true", i);
+    return out;
+}
+
+static const char *documents_line(int i, char out[64])
+{
+    snprintf(out, 64, "documents d%02d", i);
+    return out;
+}
+
+/* 70 `set` lines all reach the engine (no cap at 32 that leaves the last fields unset). */
+static void test_scenario__no_cap_on_sets(void **state)
+{
+    assert_string_equal(run_payload(*state, set_line), "ok s\n");
+}
+
+/* 70 documents asked all reach the engine (no cap at 64 that leaves the last unasked). */
+static void test_scenario__no_cap_on_documents_asked(void **state)
+{
+    assert_string_equal(run_payload(*state, documents_line), "ok s\n");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -306,6 +372,8 @@ int main(void)
         T(test_scenario__problems_before_anything_runs),
         T(test_scenario__no_cap_on_fields_or_documents),
         T(test_scenario__no_cap_on_names_checked),
+        T(test_scenario__no_cap_on_sets),
+        T(test_scenario__no_cap_on_documents_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
