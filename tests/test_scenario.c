@@ -361,6 +361,40 @@ static void test_scenario__no_cap_on_documents_asked(void **state)
     assert_string_equal(run_payload(*state, documents_line), "ok s\n");
 }
 
+static int oom_attempt(void *ud)
+{
+    fx *f = ud;
+    static const char text[] = BEGIN " submit p { id \"001\"; married true; attach notice cert }\n"
+                                     " expect provided notice\n"
+                                     " fire receive by clerk { set married false; note \"x\" }\n"
+                                     " expect state processing\n}\n";
+    mc_source *src;
+    if (mc_source_new(&src, "s.scenario", text, strlen(text), NULL) != 0) {
+        return MC_ENOMEM;
+    }
+    mc_diags *d;
+    if (mc_diags_new(&d) != 0) {
+        mc_source_free(src);
+        return MC_ENOMEM;
+    }
+    f->out[0] = '\0';
+    mc_error err;
+    int rc = mc_scenario_run_file(f->cat, NULL, src, NULL, d, collect, f, &err);
+    if (rc == 0 && strcmp(f->out, "ok s\n") != 0) {
+        fail_msg("the scenario did not pass: %s", f->out); /* not a failure "out of memory" */
+    }
+    mc_diags_free(d);
+    mc_source_free(src);
+    return rc;
+}
+
+/* Memory that runs out anywhere ends the run with MC_ENOMEM: the scenario passes or does not
+ * run, it never fails because of it. */
+static void test_scenario__out_of_memory(void **state)
+{
+    assert_true(tu_oom_sweep(oom_attempt, *state, false) > 10);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -374,6 +408,7 @@ int main(void)
         T(test_scenario__no_cap_on_names_checked),
         T(test_scenario__no_cap_on_sets),
         T(test_scenario__no_cap_on_documents_asked),
+        T(test_scenario__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

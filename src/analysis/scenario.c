@@ -88,6 +88,17 @@ static int fail(runner *r, const mc_node *n, const char *fmt, ...)
     return -1;
 }
 
+/* Memory that runs out ends the whole run with MC_ENOMEM, never as one scenario's failure:
+ * true (r->fatal set) when rc says so. */
+static bool out_of_memory(runner *r, int rc)
+{
+    if (rc == MC_ENOMEM) {
+        r->fatal = MC_ENOMEM;
+        return true;
+    }
+    return false;
+}
+
 static const char *text(runner *r, const mc_token *t)
 {
     char *p = mc_arena_strndup(r->arena, t->text, t->text_len);
@@ -271,8 +282,9 @@ static int step_reform(runner *r, const mc_node *n)
     }
     mc_error err;
     const mc_reform *rf = mc_catalogue_reform(r->base, text(r, &n->toks[1]));
-    if (mc_reform_apply(r->base, rf, &r->reformed, &err) != 0) {
-        return fail(r, n, "the reform cannot be applied: %s", err.msg);
+    int rc = mc_reform_apply(r->base, rf, &r->reformed, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "the reform cannot be applied: %s", err.msg);
     }
     r->cat = r->reformed;
     mc_engine *e;
@@ -324,8 +336,9 @@ static int step_at(runner *r, const mc_node *n)
     r->clock = t;
     size_t changed;
     mc_error err;
-    if (mc_engine_tick(r->e, t, &changed, &err) != 0) {
-        return fail(r, n, "%s", err.msg);
+    int rc = mc_engine_tick(r->e, t, &changed, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err.msg);
     }
     return 0;
 }
@@ -358,8 +371,9 @@ static int step_registry(runner *r, const mc_node *n)
     const char *ref = n->ntoks == 8 ? text(r, &t[7]) : "SCENARIO";
     mc_record_row rec = {text(r, &t[1]), text(r, &t[3]), text(r, &t[5]), ref, NULL};
     mc_error err;
-    if (mc_store_record_put(mc_engine_store(r->e), &rec, &err) != 0) {
-        return fail(r, n, "%s", err.msg);
+    int rc = mc_store_record_put(mc_engine_store(r->e), &rec, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err.msg);
     }
     return 0;
 }
@@ -375,7 +389,7 @@ static int outcome(runner *r, const mc_node *n, int rc, const mc_result *res, co
         return 0;
     }
     if (rc != 0) {
-        return fail(r, n, "%s", err->msg);
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err->msg);
     }
     return 0;
 }
@@ -918,8 +932,9 @@ static int step_expect(runner *r, const mc_node *n)
     }
     mc_dossier d;
     mc_error err;
-    if (mc_engine_get(r->e, r->dossier, r->clock, &d, &err) != 0) {
-        return fail(r, n, "%s", err.msg);
+    int rc = mc_engine_get(r->e, r->dossier, r->clock, &d, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err.msg);
     }
     expect_ctx c = {&d, NULL, "not required by the procedure"};
     for (size_t i = 0; x->document != 0 && i < d.procedure->nrequires; i++) {
@@ -930,7 +945,7 @@ static int step_expect(runner *r, const mc_node *n)
     if (c.req != NULL) {
         c.status = req_words[c.req->status];
     }
-    int rc = x->run(r, n, &c);
+    rc = x->run(r, n, &c);
     mc_dossier_free(&d);
     return rc;
 }
