@@ -210,10 +210,13 @@ static int need_dossier(runner *r, const mc_token *t)
     return 0;
 }
 
+typedef enum name_kind { NAME_EVENT, NAME_STATE, NAME_FIELD } name_kind;
+
 /* Event, state and field names of every version of the current procedure. */
-static int check_in_procedure(runner *r, const mc_token *t, int what)
+static int check_in_procedure(runner *r, const mc_token *t, name_kind what)
 {
-    static const char *const kinds[] = {"event", "state", "field"};
+    static const char *const kinds[] = {
+        [NAME_EVENT] = "event", [NAME_STATE] = "state", [NAME_FIELD] = "field"};
     size_t nv;
     const mc_procedure *const *v = mc_catalogue_versions(r->cat, r->procedure, &nv);
     if (nv == 0) { /* abolished by the scenario's reform: check against the baseline */
@@ -222,8 +225,8 @@ static int check_in_procedure(runner *r, const mc_token *t, int what)
     size_t total = 0;
     for (size_t i = 0; i < nv; i++) {
         const mc_machine *m = &v[i]->machine;
-        total += what == 2 ? v[i]->nfields : what == 1 ? m->nstates : 0;
-        for (size_t s = 0; what == 0 && s < m->nstates; s++) {
+        total += what == NAME_FIELD ? v[i]->nfields : what == NAME_STATE ? m->nstates : 0;
+        for (size_t s = 0; what == NAME_EVENT && s < m->nstates; s++) {
             total += m->states[s]->non;
         }
     }
@@ -235,7 +238,7 @@ static int check_in_procedure(runner *r, const mc_token *t, int what)
     bool found = false;
     for (size_t i = 0; i < nv; i++) {
         const mc_machine *m = &v[i]->machine;
-        if (what == 2) {
+        if (what == NAME_FIELD) {
             for (size_t k = 0; k < v[i]->nfields; k++) {
                 names[n++] = v[i]->fields[k].name;
                 found |= mc_tok_is(t, v[i]->fields[k].name);
@@ -243,11 +246,11 @@ static int check_in_procedure(runner *r, const mc_token *t, int what)
             continue;
         }
         for (size_t s = 0; s < m->nstates; s++) {
-            if (what == 1) {
+            if (what == NAME_STATE) {
                 names[n++] = m->states[s]->name;
                 found |= mc_tok_is(t, m->states[s]->name);
             }
-            for (size_t k = 0; what == 0 && k < m->states[s]->non; k++) {
+            for (size_t k = 0; what == NAME_EVENT && k < m->states[s]->non; k++) {
                 names[n++] = m->states[s]->on[k].event;
                 found |= mc_tok_is(t, m->states[s]->on[k].event);
             }
@@ -438,7 +441,7 @@ static int step_submit(runner *r, const mc_node *n)
             } else if (c->ntoks != 2) {
                 problem(r, &c->toks[0], "write each field as: FIELD VALUE");
             } else {
-                check_in_procedure(r, &c->toks[0], 2);
+                check_in_procedure(r, &c->toks[0], NAME_FIELD);
             }
         }
         return 0;
@@ -482,7 +485,7 @@ static int step_fire(runner *r, const mc_node *n)
         if (need_dossier(r, &t[0]) != 0) {
             return -1;
         }
-        check_in_procedure(r, &t[1], 0);
+        check_in_procedure(r, &t[1], NAME_EVENT);
         check_role(r, &t[3]);
         for (const mc_node *c = n->child; c != NULL; c = c->next) {
             if (c->broken || c->ntoks == 0) {
@@ -497,7 +500,7 @@ static int step_fire(runner *r, const mc_node *n)
             } else if (mc_tok_is(k, "dispute") && c->ntoks == 3) {
                 check_document(r, &c->toks[1]);
             } else if (mc_tok_is(k, "set") && c->ntoks == 3) {
-                check_in_procedure(r, &c->toks[1], 2);
+                check_in_procedure(r, &c->toks[1], NAME_FIELD);
             } else {
                 problem(r, k,
                         "unknown payload '%.*s' (documents D…, note S, dispute D S, set "
@@ -651,7 +654,7 @@ typedef int (*expect_run_fn)(runner *r, const mc_node *n, const expect_ctx *x);
 
 static int check_state(runner *r, const mc_node *n)
 {
-    return check_in_procedure(r, &n->toks[2], 1);
+    return check_in_procedure(r, &n->toks[2], NAME_STATE);
 }
 
 static int run_state(runner *r, const mc_node *n, const expect_ctx *x)
