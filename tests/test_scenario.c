@@ -361,6 +361,52 @@ static void test_scenario__no_cap_on_documents_asked(void **state)
     assert_string_equal(run_payload(*state, documents_line), "ok s\n");
 }
 
+/* 20 disputes in one fire all reach the engine (no cap at 16 that leaves the last fetched). */
+static void test_scenario__no_cap_on_disputes(void **state)
+{
+    fx *f = *state;
+    size_t cap = 16 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "role clerk\nlifecycle l { state a { initial; on go -> b by clerk }\n"
+                            "  state b { final; outcome granted } }\n");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "document d%02d\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len, "registry civil { holds");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, " d%02d", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            " }\nprocedure p { effective 2025-01-01; lifecycle l; subject id\n"
+                            "  field id { type text; required }\n");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "  requires d%02d\n", i);
+    }
+    snprintf(text + len, cap - len, "}\n");
+    mc_catalogue *wide;
+    char *diags;
+    assert_int_equal(tu_load(text, &wide, &diags), 0);
+    free(diags);
+    len = (size_t)snprintf(text, cap, "scenario \"s\" {\n now 2025-07-03T09:00\n");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, " registry civil holds d%02d for 001\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            " submit p { id \"001\" }\n expect fetched d19\n fire go by clerk {\n");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "  dispute d%02d \"wrong\"\n", i);
+    }
+    snprintf(text + len, cap - len, " }\n expect asked d19\n}\n");
+    mc_catalogue *own = f->cat;
+    f->cat = wide;
+    assert_string_equal(run(f, text), "ok s\n");
+    f->cat = own;
+    mc_catalogue_free(wide);
+    free(text);
+}
+
 static int oom_attempt(void *ud)
 {
     fx *f = ud;
@@ -408,6 +454,7 @@ int main(void)
         T(test_scenario__no_cap_on_names_checked),
         T(test_scenario__no_cap_on_sets),
         T(test_scenario__no_cap_on_documents_asked),
+        T(test_scenario__no_cap_on_disputes),
         T(test_scenario__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
