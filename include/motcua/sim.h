@@ -53,9 +53,10 @@ typedef struct mc_sim_opts {
     void *ud;
 } mc_sim_opts;
 
+/* The defaults: seed 1, everything else zero (dossiers must then be set, or year). */
 #define MC_SIM_OPTS_INIT                                                                           \
     {                                                                                              \
-        0, false, 1, 0, NULL, NULL, 0, NULL, NULL                                                  \
+        .seed = 1                                                                                  \
     }
 
 typedef struct mc_sim_stats {
