@@ -140,12 +140,85 @@ static void test_cost__rounds_half_up_once(void **state)
     assert_int_equal(mc_cost_saving_bp(100, 150), -5000);
 }
 
+static int compare_attempt(void *ud)
+{
+    const mc_cost_line *l = ud;
+    mc_cost_comparison c;
+    mc_error err;
+    int rc = mc_cost_compare(l, 1, l, 1, &c, &err);
+    if (rc == 0) {
+        assert_int_equal(c.n, 1);
+    } else {
+        assert_string_equal(err.msg, "out of memory");
+    }
+    mc_cost_comparison_free(&c);
+    return rc;
+}
+
+/* A baseline against a reform: rows of the procedures in force, savings, totals. */
+static void test_cost__compare_baseline_and_reform(void **state)
+{
+    (void)state;
+    mc_cost_line base[3], ref[2];
+    memset(base, 0, sizeof base);
+    memset(ref, 0, sizeof ref);
+    base[0] = (mc_cost_line){.procedure = "a",
+                             .in_force = true,
+                             .hours = 3 * MC_FIXED_ONE,
+                             .cost = 300,
+                             .volume = 10,
+                             .annual = 3000};
+    base[1] = (mc_cost_line){.procedure = "b", .in_force = false};
+    base[2] =
+        (mc_cost_line){.procedure = "c", .in_force = true, .cost = 7, .volume = 3, .annual = 21};
+    ref[0] = (mc_cost_line){.procedure = "a",
+                            .in_force = true,
+                            .hours = MC_FIXED_ONE,
+                            .cost = 100,
+                            .volume = 10,
+                            .annual = 1000};
+    ref[1] = (mc_cost_line){.procedure = "c", .in_force = false}; /* abolished */
+    mc_cost_comparison c;
+    mc_error err;
+    assert_int_equal(mc_cost_compare(base, 3, ref, 2, &c, &err), 0);
+    assert_int_equal(c.n, 2); /* b is not in force */
+    assert_ptr_equal(c.rows[0].base, &base[0]);
+    assert_ptr_equal(c.rows[0].reform, &ref[0]);
+    assert_false(c.rows[0].abolished);
+    assert_int_equal(c.rows[0].reform_hours, MC_FIXED_ONE);
+    assert_int_equal(c.rows[0].reform_cost, 100);
+    assert_int_equal(c.rows[0].saving, 2000);
+    assert_int_equal(c.rows[0].saving_bp, 6667); /* 66.67% */
+    assert_true(c.rows[1].abolished);
+    assert_null(c.rows[1].reform);
+    assert_int_equal(c.rows[1].reform_annual, 0);
+    assert_int_equal(c.rows[1].saving, 21);
+    assert_int_equal(c.rows[1].saving_bp, 10000);
+    assert_int_equal(c.total_base, 3021);
+    assert_int_equal(c.total_reform, 1000);
+    assert_int_equal(c.total_saving, 2021);
+    assert_int_equal(c.total_saving_bp, 6690); /* 2021 / 3021 = 66.898…% */
+    mc_cost_comparison_free(&c);
+
+    /* without a reform: nothing abolished, the reform's figures 0 */
+    assert_int_equal(mc_cost_compare(base, 3, NULL, 0, &c, &err), 0);
+    assert_int_equal(c.n, 2);
+    assert_false(c.rows[0].abolished || c.rows[1].abolished);
+    assert_int_equal(c.total_base, 3021);
+    assert_int_equal(c.total_reform, 0);
+    mc_cost_comparison_free(&c);
+    mc_cost_comparison_free(&c); /* twice: a no-op */
+
+    assert_int_equal(tu_oom_sweep(compare_attempt, base, false), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cost__dong_nai_worked_examples),
         cmocka_unit_test(test_cost__shares_of_samples_and_coverage),
         cmocka_unit_test(test_cost__rounds_half_up_once),
+        cmocka_unit_test(test_cost__compare_baseline_and_reform),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,11 +192,48 @@ static void test_report__overdue_as_of_the_end_of_the_period(void **state)
     mc_catalogue_free(cat);
 }
 
+/* The shares and the mean every format prints: hundredths, rounded half up, none of nothing. */
+static void test_report__ratios(void **state)
+{
+    (void)state;
+    mc_indicators x;
+    memset(&x, 0, sizeof x);
+    x.received = 8;
+    x.online = 1;      /* 12.5% */
+    x.full_online = 0; /* 0% */
+    x.resolved = 3;
+    x.on_time = 2;        /* 66.666…% → 66.67 */
+    x.processing_wd = 10; /* 3.333… → 3.33 */
+    mc_indicator_ratios r = mc_report_ratios(&x);
+    assert_int_equal(r.online, 1250);
+    assert_int_equal(r.full_online, 0);
+    assert_int_equal(r.on_time, 6667);
+    assert_int_equal(r.mean_wd, 333);
+    assert_int_equal(r.not_online, 7);
+    x.resolved = 8;
+    x.on_time = 1;        /* 12.5% exactly */
+    x.processing_wd = 13; /* 1.625 → 1.63, half up */
+    x.online = 2;
+    x.received = 40000; /* 0.005% → 0.01, half up */
+    r = mc_report_ratios(&x);
+    assert_int_equal(r.on_time, 1250);
+    assert_int_equal(r.mean_wd, 163);
+    assert_int_equal(r.online, 1);
+    memset(&x, 0, sizeof x);
+    r = mc_report_ratios(&x);
+    assert_int_equal(r.on_time, MC_REPORT_NONE);
+    assert_int_equal(r.online, MC_REPORT_NONE);
+    assert_int_equal(r.full_online, MC_REPORT_NONE);
+    assert_int_equal(r.mean_wd, MC_REPORT_NONE);
+    assert_int_equal(r.not_online, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report__indicators),
         cmocka_unit_test(test_report__overdue_as_of_the_end_of_the_period),
+        cmocka_unit_test(test_report__ratios),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,6 +235,212 @@ static void test_scenario__problems_before_anything_runs(void **state)
         "s.scenario:31:19: error: unknown channel 'email' (online, counter or post)\n");
 }
 
+/* Runs on a catalogue of one procedure p with nfields required fields f000… and 70 required
+ * documents d00…d69 a scenario that submits p with every field and every document attached,
+ * then expects d69 provided; returns what run() reports. */
+static const char *run_wide(fx *f, int nfields)
+{
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "role clerk\nlifecycle l { state a { initial; on go -> b by clerk }\n"
+                            "  state b { final; outcome granted } }\n");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "document d%02d\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            "procedure p { effective 2025-01-01; lifecycle l\n");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "  requires d%02d\n", i);
+    }
+    for (int i = 0; i < nfields; i++) {
+        len +=
+            (size_t)snprintf(text + len, cap - len, "  field f%03d { type text; required }\n", i);
+    }
+    snprintf(text + len, cap - len, "}\n");
+    mc_catalogue *wide;
+    char *diags;
+    assert_int_equal(tu_load(text, &wide, &diags), 0);
+    free(diags);
+    len = (size_t)snprintf(text, cap, BEGIN " submit p {\n");
+    for (int i = 0; i < nfields; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "  f%03d \"x\"\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len, "  attach");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len, " d%02d", i);
+    }
+    snprintf(text + len, cap - len, "\n }\n expect provided d69\n}\n");
+    mc_catalogue *own = f->cat;
+    f->cat = wide;
+    run(f, text);
+    f->cat = own;
+    mc_catalogue_free(wide);
+    free(text);
+    return f->out;
+}
+
+/* 70 fields and 70 attached documents all reach the engine (no cap at 64 that leaves the last
+ * fields out, and the submission refused, or the last documents asked). */
+static void test_scenario__no_cap_on_fields_or_documents(void **state)
+{
+    assert_string_equal(run_wide(*state, 70), "ok s\n");
+}
+
+/* A procedure of 300 fields: the last are known to the check before running (no cap at 256
+ * that calls them unknown). */
+static void test_scenario__no_cap_on_names_checked(void **state)
+{
+    assert_string_equal(run_wide(*state, 300), "ok s\n");
+}
+
+/* Runs, on a catalogue of one procedure p with 70 optional bool fields f00… and 70 documents
+ * d00… each required when its field is true, a scenario that submits p with no field, fires
+ * go with the payload line written by line(i) for every i, then expects d69 asked. */
+static const char *run_payload(fx *f, const char *(*line)(int i, char out[64]))
+{
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "role clerk\nlifecycle l { state a { initial; on go -> b by clerk }\n"
+                            "  state b { on end -> c by clerk }\n"
+                            "  state c { final; outcome granted } }\n");
+    for (int i = 0; i < 70; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "document d%02d\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            "procedure p { effective 2025-01-01; lifecycle l\n");
+    for (int i = 0; i < 70; i++) {
+        len +=
+            (size_t)snprintf(text + len, cap - len,
+                             "  field f%02d { type bool }\n  requires d%02d when f%02d\n", i, i, i);
+    }
+    snprintf(text + len, cap - len, "}\n");
+    mc_catalogue *wide;
+    char *diags;
+    assert_int_equal(tu_load(text, &wide, &diags), 0);
+    free(diags);
+    len = (size_t)snprintf(text, cap, BEGIN " submit p\n fire go by clerk {\n");
+    for (int i = 0; i < 70; i++) {
+        char l[64];
+        len += (size_t)snprintf(text + len, cap - len, "  %s\n", line(i, l));
+    }
+    snprintf(text + len, cap - len, " }\n expect asked d69\n}\n");
+    mc_catalogue *own = f->cat;
+    f->cat = wide;
+    run(f, text);
+    f->cat = own;
+    mc_catalogue_free(wide);
+    free(text);
+    return f->out;
+}
+
+static const char *set_line(int i, char out[64])
+{
+    snprintf(out, 64, "set f%02d true", i);
+    return out;
+}
+
+static const char *documents_line(int i, char out[64])
+{
+    snprintf(out, 64, "documents d%02d", i);
+    return out;
+}
+
+/* 70 `set` lines all reach the engine (no cap at 32 that leaves the last fields unset). */
+static void test_scenario__no_cap_on_sets(void **state)
+{
+    assert_string_equal(run_payload(*state, set_line), "ok s\n");
+}
+
+/* 70 documents asked all reach the engine (no cap at 64 that leaves the last unasked). */
+static void test_scenario__no_cap_on_documents_asked(void **state)
+{
+    assert_string_equal(run_payload(*state, documents_line), "ok s\n");
+}
+
+/* 20 disputes in one fire all reach the engine (no cap at 16 that leaves the last fetched). */
+static void test_scenario__no_cap_on_disputes(void **state)
+{
+    fx *f = *state;
+    size_t cap = 16 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "role clerk\nlifecycle l { state a { initial; on go -> b by clerk }\n"
+                            "  state b { final; outcome granted } }\n");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "document d%02d\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len, "registry civil { holds");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, " d%02d", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            " }\nprocedure p { effective 2025-01-01; lifecycle l; subject id\n"
+                            "  field id { type text; required }\n");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "  requires d%02d\n", i);
+    }
+    snprintf(text + len, cap - len, "}\n");
+    mc_catalogue *wide;
+    char *diags;
+    assert_int_equal(tu_load(text, &wide, &diags), 0);
+    free(diags);
+    len = (size_t)snprintf(text, cap, "scenario \"s\" {\n now 2025-07-03T09:00\n");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, " registry civil holds d%02d for 001\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            " submit p { id \"001\" }\n expect fetched d19\n fire go by clerk {\n");
+    for (int i = 0; i < 20; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "  dispute d%02d \"wrong\"\n", i);
+    }
+    snprintf(text + len, cap - len, " }\n expect asked d19\n}\n");
+    mc_catalogue *own = f->cat;
+    f->cat = wide;
+    assert_string_equal(run(f, text), "ok s\n");
+    f->cat = own;
+    mc_catalogue_free(wide);
+    free(text);
+}
+
+static int oom_attempt(void *ud)
+{
+    fx *f = ud;
+    static const char text[] = BEGIN " submit p { id \"001\"; married true; attach notice cert }\n"
+                                     " expect provided notice\n"
+                                     " fire receive by clerk { set married false; note \"x\" }\n"
+                                     " expect state processing\n}\n";
+    mc_source *src;
+    if (mc_source_new(&src, "s.scenario", text, strlen(text), NULL) != 0) {
+        return MC_ENOMEM;
+    }
+    mc_diags *d;
+    if (mc_diags_new(&d) != 0) {
+        mc_source_free(src);
+        return MC_ENOMEM;
+    }
+    f->out[0] = '\0';
+    mc_error err;
+    int rc = mc_scenario_run_file(f->cat, NULL, src, NULL, d, collect, f, &err);
+    if (rc == 0 && strcmp(f->out, "ok s\n") != 0) {
+        fail_msg("the scenario did not pass: %s", f->out); /* not a failure "out of memory" */
+    }
+    mc_diags_free(d);
+    mc_source_free(src);
+    return rc;
+}
+
+/* Memory that runs out anywhere ends the run with MC_ENOMEM: the scenario passes or does not
+ * run, it never fails because of it. */
+static void test_scenario__out_of_memory(void **state)
+{
+    assert_true(tu_oom_sweep(oom_attempt, *state, false) > 10);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -244,6 +450,12 @@ int main(void)
         T(test_scenario__reform_first_step),
         T(test_scenario__each_expectation_can_fail),
         T(test_scenario__problems_before_anything_runs),
+        T(test_scenario__no_cap_on_fields_or_documents),
+        T(test_scenario__no_cap_on_names_checked),
+        T(test_scenario__no_cap_on_sets),
+        T(test_scenario__no_cap_on_documents_asked),
+        T(test_scenario__no_cap_on_disputes),
+        T(test_scenario__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

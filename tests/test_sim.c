@@ -415,6 +415,147 @@ static void test_sim__notes_assumed_and_bounded(void **state)
     mc_catalogue_free(cat);
 }
 
+/* A pattern of 70 alternatives: every one is drawn, alone (no cap at 64 that would glue the
+ * last ones together, '|' and all). */
+static void test_synth__any_number_of_alternatives(void **state)
+{
+    (void)state;
+    char pattern[70 * 4 + 1] = "";
+    for (int i = 0; i < 70; i++) {
+        snprintf(pattern + strlen(pattern), sizeof pattern - strlen(pattern), "%sa%02d",
+                 i ? "|" : "", i);
+    }
+    bool seen[70] = {false};
+    uint64_t rng = 42;
+    for (int i = 0; i < 5000; i++) {
+        char out[300];
+        assert_int_equal(mc_synth_matching(pattern, &rng, out, sizeof out), 0);
+        assert_int_equal(strlen(out), 3);
+        seen[(out[1] - '0') * 10 + (out[2] - '0')] = true;
+    }
+    for (int i = 0; i < 70; i++) {
+        if (!seen[i]) {
+            fail_msg("alternative a%02d never drawn", i);
+        }
+    }
+}
+
+/* A procedure with nfields required fields, whose initial state has ntransitions transitions:
+ * all to a refusal but the last, to a grant with all the chance. */
+static mc_catalogue *wide(int nfields, int ntransitions)
+{
+    size_t cap = 16 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len, "role clerk\nlifecycle l { state a { initial\n");
+    for (int i = 0; i + 1 < ntransitions; i++) {
+        len += (size_t)snprintf(text + len, cap - len, "    on e%02d -> no by clerk\n", i);
+    }
+    len += (size_t)snprintf(text + len, cap - len,
+                            "    on yes -> done by clerk chance 100%% }\n"
+                            "  state no { final; outcome refused }\n"
+                            "  state done { final; outcome granted } }\n"
+                            "procedure p { lifecycle l; volume 10 per year\n");
+    for (int i = 0; i < nfields; i++) {
+        len += (size_t)snprintf(text + len, cap - len,
+                                "  field f%02d { type text; required; pattern \"v%02d\" }\n", i, i);
+    }
+    snprintf(text + len, cap - len, "}\n");
+    mc_catalogue *cat = load(text);
+    free(text);
+    return cat;
+}
+
+/* Simulates 10 dossiers of cat and expects them all granted. */
+static void expect_all_granted(mc_catalogue *cat)
+{
+    mc_sim_opts o = opts(cat, 10, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_int_equal(r.total.dossiers, 10);
+    assert_int_equal(r.total.refused_at_submission, 0);
+    assert_int_equal(r.total.granted, 10);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* 70 required fields: every applicant gets them all (no cap at 64 that refuses them all). */
+static void test_sim__no_cap_on_fields(void **state)
+{
+    (void)state;
+    expect_all_granted(wide(70, 1));
+}
+
+/* 70 transitions, the 70th with all the chance: it is drawn (no cap at 64 that leaves it out
+ * and shares the chance among the first 64). */
+static void test_sim__no_cap_on_transitions(void **state)
+{
+    (void)state;
+    expect_all_granted(wide(1, 70));
+}
+
+/* The figures a row shows, from the sums of a run: per dossier, percentiles, shares. */
+static void test_sim__figures_of_a_row(void **state)
+{
+    (void)state;
+    mc_sim_stats x;
+    memset(&x, 0, sizeof x);
+    x.dossiers = 4;
+    x.granted = 2;
+    x.refused = 1;
+    x.unfinished = 1;
+    x.asked = 6;
+    x.fetched = 2;
+    x.visits = 4;
+    x.hours = 10 * MC_FIXED_ONE;
+    x.cost = 100001;
+    x.on_time = 2;
+    x.late = 1;
+    x.lead_n = 3;
+    x.lead_wd = 7.5;
+    x.hist[1 * MC_SIM_BINS_PER_WD] = 1;     /* 1 wd */
+    x.hist[2 * MC_SIM_BINS_PER_WD + 1] = 1; /* 2.25 wd */
+    x.hist[MC_SIM_BINS] = 1;                /* 60 wd and more */
+    mc_sim_figures f = mc_sim_figures_of(&x);
+    assert_int_equal(f.dossiers, 4);
+    assert_int_equal(f.finished, 3);
+    assert_int_equal(f.unfinished, 1);
+    assert_true(f.asked == 1.5 && f.fetched == 0.5 && f.visits == 1 && f.hours == 2.5);
+    assert_true(f.cost == 25000.25);
+    assert_true(f.lead_mean == 2.5);
+    assert_true(f.p50 == 2.5); /* the upper bound of the 2.25 bin */
+    assert_true(f.p90 == MC_SIM_PAST);
+    assert_true(f.on_time > 66.66 && f.on_time < 66.67);
+
+    double shares[3];
+    mc_sim_lead_shares(&x, shares, 3); /* 0, 1, 2 and more working days */
+    assert_true(shares[0] == 0);
+    assert_true(shares[1] > 33.33 && shares[1] < 33.34);
+    assert_true(shares[2] > 66.66 && shares[2] < 66.67);
+
+    double pct;
+    assert_true(mc_sim_change(200, 150, &pct) && pct == -25);
+    assert_false(mc_sim_change(0, 150, &pct));
+    assert_false(mc_sim_change(200, MC_SIM_NONE, &pct));
+
+    memset(&x, 0, sizeof x);
+    f = mc_sim_figures_of(&x); /* nothing: no division by zero, figures of none */
+    assert_true(f.asked == 0 && f.cost == 0);
+    assert_true(f.lead_mean == MC_SIM_NONE && f.p50 == MC_SIM_NONE && f.p90 == MC_SIM_NONE);
+    assert_true(f.on_time == MC_SIM_NONE);
+    mc_sim_lead_shares(&x, shares, 3);
+    assert_true(shares[0] == 0 && shares[1] == 0 && shares[2] == 0);
+}
+
+/* A year of each procedure's volume: the first version's, procedures without one left out. */
+static void test_sim__year_dossiers(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(sim_text);
+    assert_int_equal(mc_sim_year_dossiers(cat), 3000);
+    mc_catalogue_free(cat);
+}
+
 typedef struct oom_ctx {
     mc_catalogue *cat;
 } oom_ctx;
@@ -446,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_synth__values_match_their_patterns),
         cmocka_unit_test(test_synth__unsupported_patterns_say_so),
         cmocka_unit_test(test_synth__fields_follow_their_samples),
+        cmocka_unit_test(test_synth__any_number_of_alternatives),
         cmocka_unit_test(test_sim__split_by_volume_and_deterministic),
         cmocka_unit_test(test_sim__takes_chance_coverage_and_cost),
         cmocka_unit_test(test_sim__reform_side_by_side),
@@ -454,6 +596,10 @@ int main(void)
         cmocka_unit_test(test_sim__nothing_to_simulate),
         cmocka_unit_test(test_sim__refused_applicants_are_counted),
         cmocka_unit_test(test_sim__notes_assumed_and_bounded),
+        cmocka_unit_test(test_sim__no_cap_on_fields),
+        cmocka_unit_test(test_sim__no_cap_on_transitions),
+        cmocka_unit_test(test_sim__figures_of_a_row),
+        cmocka_unit_test(test_sim__year_dossiers),
         cmocka_unit_test(test_sim__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

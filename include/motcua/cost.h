@@ -39,4 +39,28 @@ mc_fixed mc_cost_minutes(const mc_duration *d, const mc_cost_model *m);
  * 0 when base is 0. */
 int64_t mc_cost_saving_bp(int64_t base, int64_t reformed);
 
+/* One procedure in force in a baseline, against a reform (SPEC §8.1). */
+typedef struct mc_cost_row {
+    const mc_cost_line *base;
+    const mc_cost_line *reform; /* the reform's line; NULL without a reform, or abolished */
+    bool abolished;             /* a reform is given and the procedure is not in force under it */
+    mc_fixed reform_hours;      /* the reform's figures; 0 when abolished or no reform */
+    int64_t reform_cost, reform_annual;
+    int64_t saving;    /* base annual − reform annual */
+    int64_t saving_bp; /* mc_cost_saving_bp of the annual costs */
+} mc_cost_row;
+
+typedef struct mc_cost_comparison {
+    mc_cost_row *rows; /* the baseline's lines in force, in their order */
+    size_t n;
+    int64_t total_base, total_reform, total_saving, total_saving_bp; /* annual, summed */
+} mc_cost_comparison;
+
+/* Compares the baseline's lines with the reform's (reformed NULL, nr 0: no reform; every row
+ * then saves its whole annual cost, as mc_cost_saving_bp against 0 says). The lines must
+ * outlive *out; free it with mc_cost_comparison_free. Fails only with MC_ENOMEM. */
+int mc_cost_compare(const mc_cost_line *base, size_t nb, const mc_cost_line *reformed, size_t nr,
+                    mc_cost_comparison *out, mc_error *err);
+void mc_cost_comparison_free(mc_cost_comparison *c);
+
 #endif

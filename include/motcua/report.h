@@ -65,4 +65,19 @@ int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_da
                       mc_report *out, mc_error *err);
 void mc_report_free(mc_report *r);
 
+enum { MC_REPORT_NONE = -1 }; /* a share or a mean of nothing */
+
+/* What a row's counts come to, as every format shows it: shares in hundredths of a percent
+ * (12.50% = 1250) and the mean in hundredths of a working day, each rounded half up, or
+ * MC_REPORT_NONE when there is nothing to divide by. */
+typedef struct mc_indicator_ratios {
+    int64_t on_time;     /* of the resolved */
+    int64_t online;      /* of the received */
+    int64_t full_online; /* of the received */
+    int64_t mean_wd;     /* working days from submission to resolution, over the resolved */
+    int64_t not_online;  /* received at the counter or by post (a count) */
+} mc_indicator_ratios;
+
+mc_indicator_ratios mc_report_ratios(const mc_indicators *x);
+
 #endif

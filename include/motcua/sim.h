@@ -53,9 +53,10 @@ typedef struct mc_sim_opts {
     void *ud;
 } mc_sim_opts;
 
+/* The defaults: seed 1, everything else zero (dossiers must then be set, or year). */
 #define MC_SIM_OPTS_INIT                                                                           \
     {                                                                                              \
-        0, false, 1, 0, NULL, NULL, 0, NULL, NULL                                                  \
+        .seed = 1                                                                                  \
     }
 
 typedef struct mc_sim_stats {
@@ -95,5 +96,31 @@ void mc_sim_result_free(mc_sim_result *r);
  * the histogram's resolution (a bin's upper bound); -1 when none finished or it lies past the
  * histogram. */
 double mc_sim_percentile(const mc_sim_stats *s, double q);
+
+enum { MC_SIM_NONE = -1, MC_SIM_PAST = -2 }; /* a figure of none; past the histogram */
+
+/* What one row of a comparison shows (per dossier where it says so), as every format of
+ * `motcua simulate` prints it. */
+typedef struct mc_sim_figures {
+    int64_t dossiers, finished, unfinished, abolished, refused_at_submission;
+    double asked, fetched, visits, hours, cost; /* per dossier (of all, 0 when none) */
+    double lead_mean, p50, p90;                 /* working days; MC_SIM_NONE when none finished; the
+                                                   percentiles MC_SIM_PAST past the histogram */
+    double on_time;                             /* percent of the finished; MC_SIM_NONE when none */
+} mc_sim_figures;
+
+mc_sim_figures mc_sim_figures_of(const mc_sim_stats *s);
+
+/* The change from base to reform, in percent, into *pct; false (nothing to show) when base is 0
+ * or less or reform is less than 0 (a figure of none). */
+bool mc_sim_change(double base, double reform, double *pct);
+
+/* The lead times of the finished dossiers of s as shares (%) by whole working days: out[d] for
+ * d = 0 … n - 2 working days, out[n - 1] for n - 1 and more; all 0 when none finished. n ≥ 1. */
+void mc_sim_lead_shares(const mc_sim_stats *s, double *out, size_t n);
+
+/* The dossiers of a year of each procedure's `volume`, what a run with `year` simulates (the
+ * first version's volume of each procedure name). */
+int64_t mc_sim_year_dossiers(const mc_catalogue *cat);
 
 #endif

@@ -215,3 +215,53 @@ int64_t mc_cost_saving_bp(int64_t base, int64_t reformed)
     i128 num = (i128)(base - reformed) * 10000;
     return round_half_up(num * 1000, (i128)base * 1000);
 }
+
+/* ==== baseline against reform ============================================================ */
+
+static const mc_cost_line *line_named(const mc_cost_line *l, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(l[i].procedure, name) == 0) {
+            return &l[i];
+        }
+    }
+    return NULL;
+}
+
+int mc_cost_compare(const mc_cost_line *base, size_t nb, const mc_cost_line *reformed, size_t nr,
+                    mc_cost_comparison *out, mc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->rows = mc_calloc(nb ? nb : 1, sizeof *out->rows);
+    if (out->rows == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < nb; i++) {
+        const mc_cost_line *b = &base[i];
+        if (!b->in_force) {
+            continue;
+        }
+        const mc_cost_line *r = reformed ? line_named(reformed, nr, b->procedure) : NULL;
+        bool in_force = r != NULL && r->in_force;
+        mc_cost_row *row = &out->rows[out->n++];
+        row->base = b;
+        row->reform = in_force ? r : NULL;
+        row->abolished = reformed != NULL && !in_force;
+        row->reform_hours = in_force ? r->hours : 0;
+        row->reform_cost = in_force ? r->cost : 0;
+        row->reform_annual = in_force ? r->annual : 0;
+        row->saving = b->annual - row->reform_annual;
+        row->saving_bp = mc_cost_saving_bp(b->annual, row->reform_annual);
+        out->total_base += b->annual;
+        out->total_reform += row->reform_annual;
+    }
+    out->total_saving = out->total_base - out->total_reform;
+    out->total_saving_bp = mc_cost_saving_bp(out->total_base, out->total_reform);
+    return 0;
+}
+
+void mc_cost_comparison_free(mc_cost_comparison *c)
+{
+    mc_free(c->rows);
+    memset(c, 0, sizeof *c);
+}

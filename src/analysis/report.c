@@ -455,3 +455,21 @@ void mc_report_free(mc_report *r)
     mc_free(r->agencies);
     memset(r, 0, sizeof *r);
 }
+
+/* part / whole in hundredths of scale (scale 100: a mean; 10000: a percentage), rounded half
+ * up; MC_REPORT_NONE when whole is 0. */
+static int64_t hundredths(int64_t part, int64_t whole, int64_t scale)
+{
+    return whole == 0 ? MC_REPORT_NONE : (part * 2 * scale + whole) / (2 * whole);
+}
+
+mc_indicator_ratios mc_report_ratios(const mc_indicators *x)
+{
+    mc_indicator_ratios r;
+    r.on_time = hundredths(x->on_time, x->resolved, 10000);
+    r.online = hundredths(x->online, x->received, 10000);
+    r.full_online = hundredths(x->full_online, x->received, 10000);
+    r.mean_wd = hundredths(x->processing_wd, x->resolved, 100);
+    r.not_online = x->received - x->online;
+    return r;
+}

@@ -88,12 +88,34 @@ static int fail(runner *r, const mc_node *n, const char *fmt, ...)
     return -1;
 }
 
+/* Memory that runs out ends the whole run with MC_ENOMEM, never as one scenario's failure:
+ * true (r->fatal set) when rc says so. */
+static bool out_of_memory(runner *r, int rc)
+{
+    if (rc == MC_ENOMEM) {
+        r->fatal = MC_ENOMEM;
+        return true;
+    }
+    return false;
+}
+
 static const char *text(runner *r, const mc_token *t)
 {
     char *p = mc_arena_strndup(r->arena, t->text, t->text_len);
     if (p == NULL) {
         r->fatal = MC_ENOMEM;
         return "";
+    }
+    return p;
+}
+
+/* Room for n elements of size elem (at least one) in the scenario's arena; NULL, with r->fatal
+ * set, when memory runs out. A step's words bound what it lists, so there is no other cap. */
+static void *arena_array(runner *r, size_t n, size_t elem)
+{
+    void *p = n > SIZE_MAX / elem ? NULL : mc_arena_alloc(r->arena, (n ? n : 1) * elem);
+    if (p == NULL) {
+        r->fatal = MC_ENOMEM;
     }
     return p;
 }
@@ -188,33 +210,47 @@ static int need_dossier(runner *r, const mc_token *t)
     return 0;
 }
 
+typedef enum name_kind { NAME_EVENT, NAME_STATE, NAME_FIELD } name_kind;
+
 /* Event, state and field names of every version of the current procedure. */
-static int check_in_procedure(runner *r, const mc_token *t, int what)
+static int check_in_procedure(runner *r, const mc_token *t, name_kind what)
 {
-    static const char *const kinds[] = {"event", "state", "field"};
+    static const char *const kinds[] = {
+        [NAME_EVENT] = "event", [NAME_STATE] = "state", [NAME_FIELD] = "field"};
     size_t nv;
     const mc_procedure *const *v = mc_catalogue_versions(r->cat, r->procedure, &nv);
     if (nv == 0) { /* abolished by the scenario's reform: check against the baseline */
         v = mc_catalogue_versions(r->base, r->procedure, &nv);
     }
-    const char *names[256];
+    size_t total = 0;
+    for (size_t i = 0; i < nv; i++) {
+        const mc_machine *m = &v[i]->machine;
+        total += what == NAME_FIELD ? v[i]->nfields : what == NAME_STATE ? m->nstates : 0;
+        for (size_t s = 0; what == NAME_EVENT && s < m->nstates; s++) {
+            total += m->states[s]->non;
+        }
+    }
+    const char **names = arena_array(r, total, sizeof *names);
+    if (names == NULL) {
+        return -1; /* r->fatal is set */
+    }
     size_t n = 0;
     bool found = false;
     for (size_t i = 0; i < nv; i++) {
         const mc_machine *m = &v[i]->machine;
-        if (what == 2) {
-            for (size_t k = 0; k < v[i]->nfields && n < 256; k++) {
+        if (what == NAME_FIELD) {
+            for (size_t k = 0; k < v[i]->nfields; k++) {
                 names[n++] = v[i]->fields[k].name;
                 found |= mc_tok_is(t, v[i]->fields[k].name);
             }
             continue;
         }
         for (size_t s = 0; s < m->nstates; s++) {
-            if (what == 1 && n < 256) {
+            if (what == NAME_STATE) {
                 names[n++] = m->states[s]->name;
                 found |= mc_tok_is(t, m->states[s]->name);
             }
-            for (size_t k = 0; what == 0 && k < m->states[s]->non && n < 256; k++) {
+            for (size_t k = 0; what == NAME_EVENT && k < m->states[s]->non; k++) {
                 names[n++] = m->states[s]->on[k].event;
                 found |= mc_tok_is(t, m->states[s]->on[k].event);
             }
@@ -249,8 +285,9 @@ static int step_reform(runner *r, const mc_node *n)
     }
     mc_error err;
     const mc_reform *rf = mc_catalogue_reform(r->base, text(r, &n->toks[1]));
-    if (mc_reform_apply(r->base, rf, &r->reformed, &err) != 0) {
-        return fail(r, n, "the reform cannot be applied: %s", err.msg);
+    int rc = mc_reform_apply(r->base, rf, &r->reformed, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "the reform cannot be applied: %s", err.msg);
     }
     r->cat = r->reformed;
     mc_engine *e;
@@ -302,8 +339,9 @@ static int step_at(runner *r, const mc_node *n)
     r->clock = t;
     size_t changed;
     mc_error err;
-    if (mc_engine_tick(r->e, t, &changed, &err) != 0) {
-        return fail(r, n, "%s", err.msg);
+    int rc = mc_engine_tick(r->e, t, &changed, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err.msg);
     }
     return 0;
 }
@@ -333,12 +371,12 @@ static int step_registry(runner *r, const mc_node *n)
         }
         return 0;
     }
-    char ref[64];
-    snprintf(ref, sizeof ref, "%s", n->ntoks == 8 ? text(r, &t[7]) : "SCENARIO");
+    const char *ref = n->ntoks == 8 ? text(r, &t[7]) : "SCENARIO";
     mc_record_row rec = {text(r, &t[1]), text(r, &t[3]), text(r, &t[5]), ref, NULL};
     mc_error err;
-    if (mc_store_record_put(mc_engine_store(r->e), &rec, &err) != 0) {
-        return fail(r, n, "%s", err.msg);
+    int rc = mc_store_record_put(mc_engine_store(r->e), &rec, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err.msg);
     }
     return 0;
 }
@@ -354,7 +392,7 @@ static int outcome(runner *r, const mc_node *n, int rc, const mc_result *res, co
         return 0;
     }
     if (rc != 0) {
-        return fail(r, n, "%s", err->msg);
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err->msg);
     }
     return 0;
 }
@@ -403,26 +441,39 @@ static int step_submit(runner *r, const mc_node *n)
             } else if (c->ntoks != 2) {
                 problem(r, &c->toks[0], "write each field as: FIELD VALUE");
             } else {
-                check_in_procedure(r, &c->toks[0], 2);
+                check_in_procedure(r, &c->toks[0], NAME_FIELD);
             }
         }
         return 0;
     }
-    size_t nf = 0, na = 0;
-    mc_kv fields[64];
-    const char *attach[64];
+    size_t nf = 0, na = 0, words = 0;
+    for (const mc_node *c = n->child; c != NULL; c = c->next) {
+        words += c->ntoks;
+    }
+    mc_kv *fields = arena_array(r, words, sizeof *fields);
+    const char **attach = arena_array(r, words, sizeof *attach);
+    if (fields == NULL || attach == NULL) {
+        return -1; /* r->fatal is set */
+    }
     for (const mc_node *c = n->child; c != NULL; c = c->next) {
         if (mc_tok_is(&c->toks[0], "attach")) {
-            for (size_t i = 1; i < c->ntoks && na < 64; i++) {
+            for (size_t i = 1; i < c->ntoks; i++) {
                 attach[na++] = text(r, &c->toks[i]);
             }
-        } else if (nf < 64) {
+        } else {
             fields[nf].key = text(r, &c->toks[0]);
             fields[nf++].value = text(r, &c->toks[1]);
         }
     }
-    mc_submit s = {text(r, &t[1]), fields, nf,  attach, na, n->ntoks == 4 ? text(r, &t[3]) : NULL,
-                   r->clock,       NULL,   NULL};
+    mc_submit s = {
+        .procedure = text(r, &t[1]),
+        .fields = fields,
+        .nfields = nf,
+        .attach = attach,
+        .nattach = na,
+        .channel = n->ntoks == 4 ? text(r, &t[3]) : NULL,
+        .now = r->clock,
+    };
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(r->e, &s, &res, &err);
@@ -441,7 +492,7 @@ static int step_fire(runner *r, const mc_node *n)
         if (need_dossier(r, &t[0]) != 0) {
             return -1;
         }
-        check_in_procedure(r, &t[1], 0);
+        check_in_procedure(r, &t[1], NAME_EVENT);
         check_role(r, &t[3]);
         for (const mc_node *c = n->child; c != NULL; c = c->next) {
             if (c->broken || c->ntoks == 0) {
@@ -456,7 +507,7 @@ static int step_fire(runner *r, const mc_node *n)
             } else if (mc_tok_is(k, "dispute") && c->ntoks == 3) {
                 check_document(r, &c->toks[1]);
             } else if (mc_tok_is(k, "set") && c->ntoks == 3) {
-                check_in_procedure(r, &c->toks[1], 2);
+                check_in_procedure(r, &c->toks[1], NAME_FIELD);
             } else {
                 problem(r, k,
                         "unknown payload '%.*s' (documents D…, note S, dispute D S, set "
@@ -466,29 +517,38 @@ static int step_fire(runner *r, const mc_node *n)
         }
         return 0;
     }
-    const char *docs[64], *attach[64];
-    mc_kv disputes[16], set[32];
     mc_fire f;
     if (r->dossier == 0) {
         return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
+    }
+    size_t words = 0;
+    for (const mc_node *c = n->child; c != NULL; c = c->next) {
+        words += c->ntoks;
+    }
+    const char **docs = arena_array(r, words, sizeof *docs);
+    const char **attach = arena_array(r, words, sizeof *attach);
+    mc_kv *disputes = arena_array(r, words, sizeof *disputes);
+    mc_kv *set = arena_array(r, words, sizeof *set);
+    if (docs == NULL || attach == NULL || disputes == NULL || set == NULL) {
+        return -1; /* r->fatal is set */
     }
     memset(&f, 0, sizeof f);
     for (const mc_node *c = n->child; c != NULL; c = c->next) {
         const mc_token *k = &c->toks[0];
         if (mc_tok_is(k, "documents")) {
-            for (size_t i = 1; i < c->ntoks && f.payload.ndocuments < 64; i++) {
+            for (size_t i = 1; i < c->ntoks; i++) {
                 docs[f.payload.ndocuments++] = text(r, &c->toks[i]);
             }
         } else if (mc_tok_is(k, "attach")) {
-            for (size_t i = 1; i < c->ntoks && f.payload.nattach < 64; i++) {
+            for (size_t i = 1; i < c->ntoks; i++) {
                 attach[f.payload.nattach++] = text(r, &c->toks[i]);
             }
         } else if (mc_tok_is(k, "note")) {
             f.payload.note = text(r, &c->toks[1]);
-        } else if (mc_tok_is(k, "dispute") && f.payload.ndisputes < 16) {
+        } else if (mc_tok_is(k, "dispute")) {
             disputes[f.payload.ndisputes].key = text(r, &c->toks[1]);
             disputes[f.payload.ndisputes++].value = text(r, &c->toks[2]);
-        } else if (mc_tok_is(k, "set") && f.payload.nset < 32) {
+        } else if (mc_tok_is(k, "set")) {
             set[f.payload.nset].key = text(r, &c->toks[1]);
             set[f.payload.nset++].value = text(r, &c->toks[2]);
         }
@@ -540,7 +600,13 @@ static int step_apologize(runner *r, const mc_node *n)
     if (r->dossier == 0) {
         return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
     }
-    mc_apology a = {r->dossier, text(r, &t[2]), date, reason, r->clock, NULL, NULL};
+    mc_apology a = {
+        .dossier = r->dossier,
+        .role = text(r, &t[2]),
+        .new_date = date,
+        .reason = reason,
+        .now = r->clock,
+    };
     mc_result res;
     mc_error err;
     return outcome(r, n, mc_engine_apologize(r->e, &a, &res, &err), &res, &err);
@@ -584,203 +650,318 @@ static int expect_refusal(runner *r, const mc_node *n)
     return 0;
 }
 
+/* The expectations on a dossier (and on a registry), one row each in the table below: the word
+ * after `expect`, the number of words the step has, and a function that checks the step's words
+ * against the catalogue before anything runs and one that checks the dossier while running. */
+
+/* What a running expectation looks at: the dossier now, and the requirement of the document
+ * the step names (NULL when it names none, or the procedure does not require it). */
+typedef struct expect_ctx {
+    const mc_dossier *d;
+    const mc_dossier_req *req;
+    const char *status; /* req's word, or "not required by the procedure" */
+} expect_ctx;
+
+typedef int (*expect_check_fn)(runner *r, const mc_node *n);
+typedef int (*expect_run_fn)(runner *r, const mc_node *n, const expect_ctx *x);
+
+static int check_state(runner *r, const mc_node *n)
+{
+    return check_in_procedure(r, &n->toks[2], NAME_STATE);
+}
+
+static int run_state(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (!mc_tok_is(&n->toks[2], x->d->state->name)) {
+        return fail(r, n, "expected state %s, got state %s", text(r, &n->toks[2]),
+                    x->d->state->name);
+    }
+    return 0;
+}
+
+static int check_due(runner *r, const mc_node *n)
+{
+    int64_t when;
+    return datetime(r, &n->toks[2], &when);
+}
+
+static int run_due(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    int64_t when = 0;
+    char got[17], want[17];
+    datetime(r, &n->toks[2], &when);
+    fmt_time(r, when, want);
+    if (x->d->due == MC_NONE) {
+        return fail(r, n, "expected due %s, got no due (clock %s)", want,
+                    mc_clock_name(x->d->clock));
+    }
+    if (x->d->due != when) {
+        fmt_time(r, x->d->due, got);
+        return fail(r, n, "expected due %s, got due %s", want, got);
+    }
+    return 0;
+}
+
+static int check_no_due(runner *r, const mc_node *n)
+{
+    return mc_tok_is(&n->toks[2], "due") ? 0 : problem(r, &n->toks[2], "write: expect no due");
+}
+
+static int run_no_due(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    char got[17];
+    if (x->d->due != MC_NONE) {
+        fmt_time(r, x->d->due, got);
+        return fail(r, n, "expected no due, got due %s", got);
+    }
+    return 0;
+}
+
+static int check_nothing(runner *r, const mc_node *n)
+{
+    (void)r;
+    (void)n;
+    return 0;
+}
+
+static int run_overdue(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (!x->d->overdue) {
+        return fail(r, n, "expected overdue, got %s",
+                    x->d->final ? "a closed dossier" : "not overdue");
+    }
+    return 0;
+}
+
+/* `expect on-time` and `expect late`: the word is the step's second. */
+static int run_ending(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    bool late = mc_tok_is(&n->toks[1], "late");
+    if (!x->d->final) {
+        return fail(r, n, "expected %s, got a dossier still open (state %s)",
+                    late ? "late" : "on-time", x->d->state->name);
+    }
+    if ((x->d->late == 1) != late) {
+        return fail(r, n, "expected %s, got %s", late ? "late" : "on-time",
+                    late ? "on-time" : "late");
+    }
+    return 0;
+}
+
+static int check_document_2(runner *r, const mc_node *n)
+{
+    return check_document(r, &n->toks[2]);
+}
+
+static int run_asked(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (x->req == NULL || x->req->status != MC_REQ_ASKED) {
+        return fail(r, n, "expected asked %s, got %s", text(r, &n->toks[2]), x->status);
+    }
+    return 0;
+}
+
+static int check_not_asked(runner *r, const mc_node *n)
+{
+    return !mc_tok_is(&n->toks[2], "asked") ? problem(r, &n->toks[2], "write: expect not asked D")
+                                            : check_document(r, &n->toks[3]);
+}
+
+static int run_not_asked(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (x->req != NULL && x->req->status == MC_REQ_ASKED) {
+        return fail(r, n, "expected not asked %s, got asked%s%s", text(r, &n->toks[3]),
+                    x->req->reason ? ": " : "", x->req->reason ? x->req->reason : "");
+    }
+    return 0;
+}
+
+static int check_fetched(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    if (check_document(r, &t[2]) != 0) {
+        return -1;
+    }
+    return n->ntoks == 5 ? (mc_tok_is(&t[3], "from") ? check_registry(r, &t[4])
+                                                     : problem(r, &t[3], "write: from REGISTRY"))
+                         : 0;
+}
+
+static int run_fetched(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    const mc_token *t = n->toks;
+    if (x->req == NULL || x->req->status != MC_REQ_FETCHED) {
+        return fail(r, n, "expected fetched %s, got %s", text(r, &t[2]), x->status);
+    }
+    if (n->ntoks == 5 && !mc_tok_is(&t[4], x->req->registry)) {
+        return fail(r, n, "expected fetched %s from %s, got fetched from %s", text(r, &t[2]),
+                    text(r, &t[4]), x->req->registry);
+    }
+    return 0;
+}
+
+static int run_provided(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (x->req == NULL || x->req->status != MC_REQ_PROVIDED) {
+        return fail(r, n, "expected provided %s, got %s", text(r, &n->toks[2]), x->status);
+    }
+    return 0;
+}
+
+static int check_fee(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    int64_t amount;
+    char cur[4], msg[120];
+    if (mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg) != 0 || amount < 0) {
+        return problem(r, &t[2], "write the fee as a whole amount, like 50000 VND");
+    }
+    if (mc_value_currency(t[3].text, t[3].text_len, cur, msg, sizeof msg) != 0) {
+        return problem(r, &t[3], "%s", msg);
+    }
+    return 0;
+}
+
+static int run_fee(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    const mc_token *t = n->toks;
+    int64_t amount = 0;
+    char msg[100];
+    mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg);
+    /* A fixed fee has its own currency; a fee rule's amount, and no fee, are in VND. */
+    const mc_procedure *p = x->d->procedure;
+    const char *cur = p->fee_kind == MC_FEE_FIXED ? p->fee.currency : "VND";
+    int64_t fee = x->d->fee == MC_NONE ? 0 : x->d->fee;
+    if (fee != amount || !mc_tok_is(&t[3], cur)) {
+        return fail(r, n, "expected fee %lld %s, got %lld %s", (long long)amount, text(r, &t[3]),
+                    (long long)fee, cur);
+    }
+    return 0;
+}
+
+static int check_holds(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    if (!mc_tok_is(&t[3], "holds") || !mc_tok_is(&t[5], "for")) {
+        return problem(r, &t[0], "write: expect registry R holds D for SUBJECT");
+    }
+    return check_registry(r, &t[2]) | check_document(r, &t[4]);
+}
+
+/* `expect registry R holds D for SUBJECT`: on the store, with or without a dossier (x is NULL). */
+static int run_holds(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    (void)x;
+    const mc_token *t = n->toks;
+    char ref[128];
+    int found = mc_store_record_get(mc_engine_store(r->e), text(r, &t[2]), text(r, &t[4]),
+                                    text(r, &t[6]), ref, sizeof ref, NULL);
+    return found == 1 ? 0
+                      : fail(r, n, "expected registry %s holds %s for %s, got: no such record",
+                             text(r, &t[2]), text(r, &t[4]), text(r, &t[6]));
+}
+
+static int run_events(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    int64_t want = 0;
+    char msg[100];
+    mc_value_integer(n->toks[2].text, n->toks[2].text_len, &want, msg, sizeof msg);
+    if (x->d->events != want) {
+        return fail(r, n, "expected events %lld, got %lld", (long long)want,
+                    (long long)x->d->events);
+    }
+    return 0;
+}
+
+static const struct expectation {
+    const char *name;
+    size_t ntoks, or_ntoks; /* the words of the step, `expect` included (or_ntoks: 0, or another
+                               count it may have) */
+    bool on_dossier;        /* needs a dossier (all but `registry`) */
+    size_t document;        /* the word naming the requirement looked at; 0: none */
+    expect_check_fn check;
+    expect_run_fn run;
+} expectations[] = {
+    {"state", 3, 0, true, 0, check_state, run_state},
+    {"due", 3, 0, true, 0, check_due, run_due},
+    {"no", 3, 0, true, 0, check_no_due, run_no_due},
+    {"overdue", 2, 0, true, 0, check_nothing, run_overdue},
+    {"on-time", 2, 0, true, 0, check_nothing, run_ending},
+    {"late", 2, 0, true, 0, check_nothing, run_ending},
+    {"asked", 3, 0, true, 2, check_document_2, run_asked},
+    {"not", 4, 0, true, 3, check_not_asked, run_not_asked},
+    {"fetched", 3, 5, true, 2, check_fetched, run_fetched},
+    {"provided", 3, 0, true, 2, check_document_2, run_provided},
+    {"fee", 4, 0, true, 0, check_fee, run_fee},
+    {"registry", 7, 0, false, 0, check_holds, run_holds},
+    {"events", 3, 0, true, 0, check_nothing, run_events},
+};
+enum { NEXPECTATIONS = sizeof expectations / sizeof expectations[0] };
+
+/* Checks the shape and the names of an expectation (r->check). */
+static int check_expectation(runner *r, const mc_node *n, const struct expectation *x)
+{
+    const mc_token *t = n->toks;
+    if (x == NULL) {
+        const char *names[NEXPECTATIONS];
+        for (size_t i = 0; i < NEXPECTATIONS; i++) {
+            names[i] = expectations[i].name;
+        }
+        return known(r, &t[1], false, "expectation", names, NEXPECTATIONS);
+    }
+    if (x->on_dossier && need_dossier(r, &t[0]) != 0) {
+        return -1;
+    }
+    if (n->ntoks != x->ntoks && (x->or_ntoks == 0 || n->ntoks != x->or_ntoks)) {
+        return problem(r, &t[0], "wrong form of 'expect %.*s' (see docs/scenarios.md)",
+                       (int)t[1].text_len, t[1].text);
+    }
+    return x->check(r, n);
+}
+
 static int step_expect(runner *r, const mc_node *n)
 {
     const mc_token *t = n->toks;
     if (n->ntoks < 2) {
         return r->check ? problem(r, &t[0], "expect what? (state, due, asked, blocked, …)") : 0;
     }
-    const mc_token *what = &t[1];
-    if (mc_tok_is(what, "blocked") || mc_tok_is(what, "refused")) {
+    if (mc_tok_is(&t[1], "blocked") || mc_tok_is(&t[1], "refused")) {
         return expect_refusal(r, n);
     }
-    static const char *const forms[] = {"state", "due",      "no",    "overdue", "on-time",
-                                        "late",  "asked",    "not",   "fetched", "provided",
-                                        "fee",   "registry", "events"};
-    int form = -1;
-    for (int i = 0; i < (int)(sizeof forms / sizeof forms[0]); i++) {
-        if (mc_tok_is(what, forms[i])) {
-            form = i;
+    const struct expectation *x = NULL;
+    for (size_t i = 0; i < NEXPECTATIONS; i++) {
+        if (mc_tok_is(&t[1], expectations[i].name)) {
+            x = &expectations[i];
         }
     }
     if (r->check) {
-        if (form < 0) {
-            return known(r, what, false, "expectation", forms, sizeof forms / sizeof forms[0]);
-        }
-        if (form != 11 && need_dossier(r, &t[0]) != 0) {
-            return -1;
-        }
-        static const int args[] = {3, 3, 3, 2, 2, 2, 3, 4, -1, 3, 4, 7, 3};
-        bool shape =
-            args[form] < 0 ? n->ntoks == 3 || n->ntoks == 5 : n->ntoks == (size_t)args[form];
-        if (!shape) {
-            return problem(r, &t[0], "wrong form of 'expect %.*s' (see docs/scenarios.md)",
-                           (int)what->text_len, what->text);
-        }
-        int64_t when;
-        switch (form) {
-        case 0:
-            return check_in_procedure(r, &t[2], 1);
-        case 1:
-            return datetime(r, &t[2], &when);
-        case 2:
-            return mc_tok_is(&t[2], "due") ? 0 : problem(r, &t[2], "write: expect no due");
-        case 6:
-        case 9:
-            return check_document(r, &t[2]);
-        case 7:
-            return !mc_tok_is(&t[2], "asked") ? problem(r, &t[2], "write: expect not asked D")
-                                              : check_document(r, &t[3]);
-        case 8:
-            if (check_document(r, &t[2]) != 0) {
-                return -1;
-            }
-            return n->ntoks == 5
-                       ? (mc_tok_is(&t[3], "from") ? check_registry(r, &t[4])
-                                                   : problem(r, &t[3], "write: from REGISTRY"))
-                       : 0;
-        case 10: {
-            int64_t amount;
-            char cur[4], msg[120];
-            if (mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg) != 0 ||
-                amount < 0) {
-                return problem(r, &t[2], "write the fee as a whole amount, like 50000 VND");
-            }
-            if (mc_value_currency(t[3].text, t[3].text_len, cur, msg, sizeof msg) != 0) {
-                return problem(r, &t[3], "%s", msg);
-            }
-            return 0;
-        }
-        case 11:
-            if (!mc_tok_is(&t[3], "holds") || !mc_tok_is(&t[5], "for")) {
-                return problem(r, &t[0], "write: expect registry R holds D for SUBJECT");
-            }
-            return check_registry(r, &t[2]) | check_document(r, &t[4]);
-        default:
-            return 0;
-        }
+        return check_expectation(r, n, x);
     }
-    /* Running. */
-    if (form == 11) {
-        char ref[128];
-        int found = mc_store_record_get(mc_engine_store(r->e), text(r, &t[2]), text(r, &t[4]),
-                                        text(r, &t[6]), ref, sizeof ref, NULL);
-        return found == 1 ? 0
-                          : fail(r, n, "expected registry %s holds %s for %s, got: no such record",
-                                 text(r, &t[2]), text(r, &t[4]), text(r, &t[6]));
+    if (x == NULL) {
+        return 0; /* checked before running: not reached */
+    }
+    if (!x->on_dossier) {
+        return x->run(r, n, NULL);
     }
     if (r->dossier == 0) {
         return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
     }
     mc_dossier d;
     mc_error err;
-    if (mc_engine_get(r->e, r->dossier, r->clock, &d, &err) != 0) {
-        return fail(r, n, "%s", err.msg);
+    int rc = mc_engine_get(r->e, r->dossier, r->clock, &d, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err.msg);
     }
-    int rc = 0;
-    char got[17], want[17];
-    const mc_dossier_req *req = NULL;
-    if (form == 6 || form == 7 || form == 8 || form == 9) {
-        const mc_token *doc = form == 7 ? &t[3] : &t[2];
-        for (size_t i = 0; i < d.procedure->nrequires; i++) {
-            if (mc_tok_is(doc, d.procedure->requires[i].document->name)) {
-                req = &d.requirements[i];
-            }
+    expect_ctx c = {&d, NULL, "not required by the procedure"};
+    for (size_t i = 0; x->document != 0 && i < d.procedure->nrequires; i++) {
+        if (mc_tok_is(&t[x->document], d.procedure->requires[i].document->name)) {
+            c.req = &d.requirements[i];
         }
     }
-    const char *status = req ? req_words[req->status] : "not required by the procedure";
-    switch (form) {
-    case 0:
-        if (!mc_tok_is(&t[2], d.state->name)) {
-            rc = fail(r, n, "expected state %s, got state %s", text(r, &t[2]), d.state->name);
-        }
-        break;
-    case 1: {
-        int64_t when = 0;
-        datetime(r, &t[2], &when);
-        fmt_time(r, when, want);
-        if (d.due == MC_NONE) {
-            rc = fail(r, n, "expected due %s, got no due (clock %s)", want, mc_clock_name(d.clock));
-        } else if (d.due != when) {
-            fmt_time(r, d.due, got);
-            rc = fail(r, n, "expected due %s, got due %s", want, got);
-        }
-        break;
+    if (c.req != NULL) {
+        c.status = req_words[c.req->status];
     }
-    case 2:
-        if (d.due != MC_NONE) {
-            fmt_time(r, d.due, got);
-            rc = fail(r, n, "expected no due, got due %s", got);
-        }
-        break;
-    case 3:
-        if (!d.overdue) {
-            rc = fail(r, n, "expected overdue, got %s",
-                      d.final ? "a closed dossier" : "not overdue");
-        }
-        break;
-    case 4:
-    case 5: {
-        bool late = form == 5;
-        if (!d.final) {
-            rc = fail(r, n, "expected %s, got a dossier still open (state %s)",
-                      late ? "late" : "on-time", d.state->name);
-        } else if ((d.late == 1) != late) {
-            rc = fail(r, n, "expected %s, got %s", late ? "late" : "on-time",
-                      late ? "on-time" : "late");
-        }
-        break;
-    }
-    case 6:
-        if (req == NULL || req->status != MC_REQ_ASKED) {
-            rc = fail(r, n, "expected asked %s, got %s", text(r, &t[2]), status);
-        }
-        break;
-    case 7:
-        if (req != NULL && req->status == MC_REQ_ASKED) {
-            rc = fail(r, n, "expected not asked %s, got asked%s%s", text(r, &t[3]),
-                      req->reason ? ": " : "", req->reason ? req->reason : "");
-        }
-        break;
-    case 8:
-        if (req == NULL || req->status != MC_REQ_FETCHED) {
-            rc = fail(r, n, "expected fetched %s, got %s", text(r, &t[2]), status);
-        } else if (n->ntoks == 5 && !mc_tok_is(&t[4], req->registry)) {
-            rc = fail(r, n, "expected fetched %s from %s, got fetched from %s", text(r, &t[2]),
-                      text(r, &t[4]), req->registry);
-        }
-        break;
-    case 9:
-        if (req == NULL || req->status != MC_REQ_PROVIDED) {
-            rc = fail(r, n, "expected provided %s, got %s", text(r, &t[2]), status);
-        }
-        break;
-    case 10: {
-        int64_t amount = 0;
-        char msg[100];
-        mc_value_integer(t[2].text, t[2].text_len, &amount, msg, sizeof msg);
-        /* A fixed fee has its own currency; a fee rule's amount, and no fee, are in VND. */
-        const char *cur = d.procedure->fee_kind == MC_FEE_FIXED ? d.procedure->fee.currency : "VND";
-        int64_t fee = d.fee == MC_NONE ? 0 : d.fee;
-        if (fee != amount || !mc_tok_is(&t[3], cur)) {
-            rc = fail(r, n, "expected fee %lld %s, got %lld %s", (long long)amount, text(r, &t[3]),
-                      (long long)fee, cur);
-        }
-        break;
-    }
-    case 12: {
-        int64_t want_n = 0;
-        char msg[100];
-        mc_value_integer(t[2].text, t[2].text_len, &want_n, msg, sizeof msg);
-        if (d.events != want_n) {
-            rc = fail(r, n, "expected events %lld, got %lld", (long long)want_n,
-                      (long long)d.events);
-        }
-        break;
-    }
-    default:
-        break;
-    }
+    rc = x->run(r, n, &c);
     mc_dossier_free(&d);
     return rc;
 }

@@ -15,7 +15,7 @@
 
 __extension__ typedef __int128 i128;
 
-enum { DAY = 86400, YEAR_DAYS = 365, MAX_FIELDS = 64, PROGRESS_EVERY = 1 << 16 };
+enum { DAY = 86400, YEAR_DAYS = 365, FIELD_TEXT = 128, PROGRESS_EVERY = 1 << 16 };
 
 /* A procedure to simulate: its name, its dossiers, and its version on the first day in the
  * simulated catalogue (NULL: the reform abolished it). */
@@ -38,9 +38,31 @@ typedef struct sim {
     int64_t start;             /* the first instant of the simulated year */
     const mc_calendar *wd_cal; /* the calendar of wd_seconds */
     double wd_seconds;         /* office seconds in a working day of wd_cal */
-    char field_text[MAX_FIELDS][128];
-    mc_kv fields[MAX_FIELDS];
+    /* Room for one dossier's fields and one state's allowed transitions, grown to the largest
+     * procedure and state met (no cap: a procedure may have any number of either). */
+    char (*field_text)[FIELD_TEXT];
+    size_t text_cap;
+    mc_kv *fields;
+    size_t fields_cap;
+    const mc_transition **ok;
+    size_t ok_cap;
 } sim;
+
+/* Makes *items hold at least n elements of size elem (*cap: how many it holds). */
+static int room(void *items, size_t *cap, size_t n, size_t elem)
+{
+    if (n <= *cap) {
+        return 0;
+    }
+    void **p = items;
+    void *grown = n > SIZE_MAX / elem ? NULL : mc_realloc(*p, n * elem);
+    if (grown == NULL) {
+        return MC_ENOMEM;
+    }
+    *p = grown;
+    *cap = n;
+    return 0;
+}
 
 static void note(sim *s, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -243,10 +265,14 @@ static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, i
  * none is. */
 static const mc_transition *draw(sim *s, const mc_state *st, double u, int *rc, mc_error *err)
 {
-    const mc_transition *ok[64];
+    if (room(&s->ok, &s->ok_cap, st->non, sizeof *s->ok) != 0) {
+        *rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    const mc_transition **ok = s->ok;
     size_t n = 0, without = 0;
     double with = 0;
-    for (size_t i = 0; i < st->non && n < 64; i++) {
+    for (size_t i = 0; i < st->non; i++) {
         bool allowed;
         mc_result res;
         int r = mc_live_allows(s->e, s->d, &st->on[i], &allowed, &res, err);
@@ -357,22 +383,24 @@ static void applicant_cost(sim *s, const mc_dossier *v, double lead_wd, mc_sim_s
         (int64_t)money + round_div(minutes * m->hourly_income.amount, (i128)60 * MC_FIXED_ONE);
 }
 
-static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *err)
+/* The transitions a dossier may take before it is abandoned. */
+static int steps_allowed(const sim *s)
 {
-    const mc_procedure *p0 = pl->p;
-    uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
-    uint64_t rng = key;
-    int64_t span = (int64_t)YEAR_DAYS * DAY;
-    int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
-    mc_date day = (mc_date)(mc_calendar_to_local(s->cal0, t) / DAY);
-    const mc_procedure *p = mc_catalogue_procedure(s->cat, p0->name, day);
-    p = p ? p : p0;
+    return s->o->max_steps > 0 ? s->o->max_steps : 1000;
+}
 
-    mc_sim_stats one;
-    memset(&one, 0, sizeof one);
-    one.dossiers = 1;
+/* Submits dossier j of procedure p at t, its fields drawn from key (day: the local date of t);
+ * notes, for the first dossier, the fields left empty or given neutral values. Returns
+ * mc_live_submit's code (MC_EREFUSED with res filled when the engine refused it). */
+static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t key, mc_date day,
+                            int64_t t, mc_result *res, mc_error *err)
+{
     size_t nf = 0;
-    for (size_t i = 0; i < p->nfields && nf < MAX_FIELDS; i++) {
+    if (room(&s->fields, &s->fields_cap, p->nfields, sizeof *s->fields) != 0 ||
+        room(&s->field_text, &s->text_cap, p->nfields, sizeof *s->field_text) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < p->nfields; i++) {
         const mc_field *f = &p->fields[i];
         mc_synth_kind kind = mc_synth_field(f, f == p->subject, key, day, s->field_text[nf],
                                             sizeof s->field_text[nf]);
@@ -392,11 +420,145 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
         s->fields[nf] = (mc_kv){f->name, s->field_text[nf]};
         nf++;
     }
-    mc_submit sub = {p->name, s->fields, nf,
-                     NULL,    0,         p->online == MC_ONLINE_FULL ? "online" : "counter",
-                     t,       NULL,      NULL};
+    mc_submit sub = {
+        .procedure = p->name,
+        .fields = s->fields,
+        .nfields = nf,
+        .channel = p->online == MC_ONLINE_FULL ? "online" : "counter",
+        .now = t,
+    };
+    return mc_live_submit(s->e, s->d, &sub, res, err);
+}
+
+/* Drives the submitted dossier of p from t until a final state, at most max_steps transitions,
+ * drawing from *rng; *stuck when it is left with no way out (noted). */
+static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *stuck,
+                 mc_error *err)
+{
+    int max_steps = steps_allowed(s);
+    const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
+    mc_dossier v;
     mc_result res;
-    int rc = mc_live_submit(s->e, s->d, &sub, &res, err);
+    int rc = 0;
+    for (int step = 0; step < max_steps; step++) {
+        if ((rc = mc_live_view(s->d, &v)) != 0) {
+            return mc_error_set(err, rc, "out of memory");
+        }
+        if (v.final) {
+            return 0;
+        }
+        const mc_state *st = v.state;
+        int64_t timer = mc_live_next_timer(s->d);
+        bool forced = timer_forced(st, rng);
+        double u = mc_synth_unit(mc_synth_next(rng)), w = mc_synth_unit(mc_synth_next(rng));
+        const mc_transition *tr = forced ? NULL : draw(s, st, u, &rc, err);
+        if (rc != 0) {
+            return rc;
+        }
+        int64_t when = tr ? after_takes(s, cal, st, t, w) : MC_NONE;
+        if (timer != MC_NONE && (tr == NULL || timer < when)) {
+            if ((rc = mc_live_catch_up(s->e, s->d, timer + 1, err)) != 0) {
+                return rc;
+            }
+            t = timer + 1;
+            continue;
+        }
+        if (tr == NULL) {
+            note(s, "%s: dossiers get stuck in state '%s' (no transition allowed, no timer)",
+                 p->name, st->name);
+            *stuck = true;
+            return 0;
+        }
+        mc_fire f;
+        memset(&f, 0, sizeof f);
+        f.event = tr->event;
+        f.role = tr->roles[0]->name;
+        f.now = when;
+        rc = mc_live_fire(s->e, s->d, &f, &res, err);
+        if (rc == MC_EREFUSED) {
+            note(s, "%s: '%s' was refused in state '%s': %s", p->name, tr->event, st->name,
+                 res.message);
+            rc = 0;
+        } else if (rc != 0) {
+            return rc;
+        }
+        t = when;
+    }
+    return 0;
+}
+
+/* Counts the dossier as it ended (v) into one, and its lead time into the histograms of x and
+ * of the total; notes it when it did not finish. Returns its lead time in working days. */
+static double count_ending(sim *s, const mc_procedure *p, const mc_dossier *v, bool stuck,
+                           mc_sim_stats *x, mc_sim_stats *one)
+{
+    if (!v->final) {
+        one->unfinished = 1;
+        if (!stuck) {
+            note(s, "%s: some dossiers did not reach a final state within %d transitions", p->name,
+                 steps_allowed(s));
+        }
+        return 0;
+    }
+    const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
+    double lead = working_days(s, cal, v->submitted, v->finished);
+    mc_outcome oc = v->state->outcome;
+    one->granted += oc == MC_OUTCOME_GRANTED;
+    one->refused += oc == MC_OUTCOME_REFUSED;
+    one->withdrawn += oc == MC_OUTCOME_WITHDRAWN;
+    one->stopped += oc == MC_OUTCOME_STOPPED;
+    one->on_time += v->late != 1;
+    one->late += v->late == 1;
+    one->lead_n = 1;
+    one->lead_wd = lead;
+    size_t bin = (size_t)(lead * MC_SIM_BINS_PER_WD);
+    bin = bin > MC_SIM_BINS ? MC_SIM_BINS : bin;
+    x->hist[bin]++;
+    s->out->total.hist[bin]++;
+    return lead;
+}
+
+/* Adds the ended dossier v to the indicators (SPEC §9), as a store's row would be. */
+static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, mc_error *err)
+{
+    mc_report_dossier facts = {
+        .procedure = v->procedure,
+        .channel = v->channel,
+        .submitted = v->submitted,
+        .final = v->final,
+        .withdrawn = v->final && v->state->outcome == MC_OUTCOME_WITHDRAWN,
+        .finished = v->final ? v->finished : MC_NONE,
+        .late = v->late,
+        .overdue = v->overdue,
+        .clock_running = v->clock == MC_CLOCK_RUNNING,
+        .due = v->due,
+        .fetched = one->fetched,
+        .asked = one->asked,
+        .apology_at = MC_NONE,
+        .results = mc_live_issued(s->d),
+    };
+    int rc = mc_report_add(s->rb, &facts);
+    return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
+}
+
+/* Dossier number j of the plan pl (the k-th procedure of the result): arrives, is submitted,
+ * driven to its end, and counted. */
+static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *err)
+{
+    const mc_procedure *p0 = pl->p;
+    uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
+    uint64_t rng = key;
+    int64_t span = (int64_t)YEAR_DAYS * DAY;
+    int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
+    mc_date day = (mc_date)(mc_calendar_to_local(s->cal0, t) / DAY);
+    const mc_procedure *p = mc_catalogue_procedure(s->cat, p0->name, day);
+    p = p ? p : p0;
+
+    mc_sim_stats one;
+    memset(&one, 0, sizeof one);
+    one.dossiers = 1;
+    mc_result res;
+    int rc = submit_synthetic(s, p, j, key, day, t, &res, err);
     mc_sim_stats *x = &s->out->procedures[k];
     if (rc == MC_EREFUSED) {
         note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
@@ -418,100 +580,17 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     mc_live_provide_asked(s->d);
     one.visits = p->visits;
 
-    int max_steps = s->o->max_steps > 0 ? s->o->max_steps : 1000;
-    const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
-    bool done = false, stuck = false;
-    for (int step = 0; step < max_steps && !done && !stuck; step++) {
-        if ((rc = mc_live_view(s->d, &v)) != 0) {
-            return mc_error_set(err, rc, "out of memory");
-        }
-        if (v.final) {
-            done = true;
-            break;
-        }
-        const mc_state *st = v.state;
-        int64_t timer = mc_live_next_timer(s->d);
-        bool forced = timer_forced(st, &rng);
-        double u = mc_synth_unit(mc_synth_next(&rng)), w = mc_synth_unit(mc_synth_next(&rng));
-        const mc_transition *tr = forced ? NULL : draw(s, st, u, &rc, err);
-        if (rc != 0) {
-            return rc;
-        }
-        int64_t when = tr ? after_takes(s, cal, st, t, w) : MC_NONE;
-        if (timer != MC_NONE && (tr == NULL || timer < when)) {
-            if ((rc = mc_live_catch_up(s->e, s->d, timer + 1, err)) != 0) {
-                return rc;
-            }
-            t = timer + 1;
-            continue;
-        }
-        if (tr == NULL) {
-            note(s, "%s: dossiers get stuck in state '%s' (no transition allowed, no timer)",
-                 p->name, st->name);
-            stuck = true;
-            break;
-        }
-        mc_fire f;
-        memset(&f, 0, sizeof f);
-        f.event = tr->event;
-        f.role = tr->roles[0]->name;
-        f.now = when;
-        rc = mc_live_fire(s->e, s->d, &f, &res, err);
-        if (rc == MC_EREFUSED) {
-            note(s, "%s: '%s' was refused in state '%s': %s", p->name, tr->event, st->name,
-                 res.message);
-            rc = 0;
-        } else if (rc != 0) {
-            return rc;
-        }
-        t = when;
+    bool stuck = false;
+    if ((rc = drive(s, p, t, &rng, &stuck, err)) != 0) {
+        return rc;
     }
     if ((rc = mc_live_view(s->d, &v)) != 0) {
         return mc_error_set(err, rc, "out of memory");
     }
-    double lead = 0;
-    if (v.final) {
-        lead = working_days(s, cal, v.submitted, v.finished);
-        mc_outcome oc = v.state->outcome;
-        one.granted += oc == MC_OUTCOME_GRANTED;
-        one.refused += oc == MC_OUTCOME_REFUSED;
-        one.withdrawn += oc == MC_OUTCOME_WITHDRAWN;
-        one.stopped += oc == MC_OUTCOME_STOPPED;
-        one.on_time += v.late != 1;
-        one.late += v.late == 1;
-        one.lead_n = 1;
-        one.lead_wd = lead;
-        size_t bin = (size_t)(lead * MC_SIM_BINS_PER_WD);
-        bin = bin > MC_SIM_BINS ? MC_SIM_BINS : bin;
-        x->hist[bin]++;
-        s->out->total.hist[bin]++;
-    } else {
-        one.unfinished = 1;
-        if (!stuck) {
-            note(s, "%s: some dossiers did not reach a final state within %d transitions", p->name,
-                 max_steps);
-        }
-    }
+    double lead = count_ending(s, p, &v, stuck, x, &one);
     applicant_cost(s, &v, lead, &one);
     add(x, &one);
-    mc_report_dossier facts = {
-        .procedure = v.procedure,
-        .channel = v.channel,
-        .submitted = v.submitted,
-        .final = v.final,
-        .withdrawn = v.final && v.state->outcome == MC_OUTCOME_WITHDRAWN,
-        .finished = v.final ? v.finished : MC_NONE,
-        .late = v.late,
-        .overdue = v.overdue,
-        .clock_running = v.clock == MC_CLOCK_RUNNING,
-        .due = v.due,
-        .fetched = one.fetched,
-        .asked = one.asked,
-        .apology_at = MC_NONE,
-        .results = mc_live_issued(s->d),
-    };
-    rc = mc_report_add(s->rb, &facts);
-    return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
+    return report_dossier(s, &v, &one, err);
 }
 
 /* ==== the run ============================================================================ */
@@ -580,6 +659,9 @@ int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, m
     mc_live_free(s.d);
     mc_engine_close(s.e);
     mc_free(plans);
+    mc_free(s.field_text);
+    mc_free(s.fields);
+    mc_free(s.ok);
     if (rc != 0) {
         mc_sim_result_free(out);
     }
@@ -611,4 +693,65 @@ double mc_sim_percentile(const mc_sim_stats *s, double q)
         }
     }
     return -1;
+}
+
+mc_sim_figures mc_sim_figures_of(const mc_sim_stats *x)
+{
+    mc_sim_figures f;
+    memset(&f, 0, sizeof f);
+    double n = x->dossiers > 0 ? (double)x->dossiers : 1;
+    f.dossiers = x->dossiers;
+    f.finished = x->granted + x->refused + x->withdrawn + x->stopped;
+    f.unfinished = x->unfinished;
+    f.abolished = x->abolished;
+    f.refused_at_submission = x->refused_at_submission;
+    f.asked = (double)x->asked / n;
+    f.fetched = (double)x->fetched / n;
+    f.visits = (double)x->visits / n;
+    f.hours = (double)x->hours / (double)MC_FIXED_ONE / n;
+    f.cost = (double)x->cost / n;
+    f.lead_mean = x->lead_n ? x->lead_wd / (double)x->lead_n : MC_SIM_NONE;
+    f.p50 = x->lead_n ? mc_sim_percentile(x, 0.5) : MC_SIM_NONE;
+    f.p90 = x->lead_n ? mc_sim_percentile(x, 0.9) : MC_SIM_NONE;
+    f.p50 = x->lead_n && f.p50 < 0 ? MC_SIM_PAST : f.p50;
+    f.p90 = x->lead_n && f.p90 < 0 ? MC_SIM_PAST : f.p90;
+    int64_t ended = x->on_time + x->late;
+    f.on_time = ended ? 100.0 * (double)x->on_time / (double)ended : MC_SIM_NONE;
+    return f;
+}
+
+bool mc_sim_change(double base, double reform, double *pct)
+{
+    if (base <= 0 || reform < 0) {
+        return false;
+    }
+    *pct = 100.0 * (reform - base) / base;
+    return true;
+}
+
+void mc_sim_lead_shares(const mc_sim_stats *x, double *out, size_t n)
+{
+    int64_t finished = 0;
+    memset(out, 0, n * sizeof *out);
+    for (size_t i = 0; i <= MC_SIM_BINS; i++) {
+        size_t day = i / MC_SIM_BINS_PER_WD;
+        out[day < n - 1 ? day : n - 1] += (double)x->hist[i];
+        finished += x->hist[i];
+    }
+    for (size_t d = 0; d < n; d++) {
+        out[d] = finished ? 100.0 * out[d] / (double)finished : 0;
+    }
+}
+
+int64_t mc_sim_year_dossiers(const mc_catalogue *cat)
+{
+    size_t n;
+    const mc_procedure *const *all = mc_catalogue_procedures(cat, &n);
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += all[i]->has_volume && (i == 0 || strcmp(all[i]->name, all[i - 1]->name))
+                   ? all[i]->volume
+                   : 0;
+    }
+    return sum;
 }

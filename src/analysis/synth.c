@@ -2,6 +2,7 @@
  * a pattern by walking the pattern once and choosing at random wherever it offers a choice. */
 #include "synth.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -345,11 +346,9 @@ static void gen_seq(gen *g, const char *p, const char *end)
     }
 }
 
-static void gen_alt(gen *g, const char *p, const char *end)
+/* The end of the alternative of p..end that starts at p: the next top-level '|', or end. */
+static const char *alt_end(const char *p, const char *end)
 {
-    const char *starts[64], *ends[64];
-    size_t n = 0;
-    const char *s = p;
     for (const char *q = p; q < end; q++) {
         if (*q == '\\' && q + 1 < end) {
             q++;
@@ -357,16 +356,26 @@ static void gen_alt(gen *g, const char *p, const char *end)
             q = skip_class(q, end) - 1;
         } else if (*q == '(') {
             q = skip_group(q, end) - 1;
-        } else if (*q == '|' && n < 63) {
-            starts[n] = s;
-            ends[n++] = q;
-            s = q + 1;
+        } else if (*q == '|') {
+            return q;
         }
     }
-    starts[n] = s;
-    ends[n++] = end;
-    size_t k = pick(g, (unsigned)n);
-    gen_seq(g, starts[k], ends[k]);
+    return end;
+}
+
+/* One of the alternatives of p..end, drawn with equal chances (any number of them). */
+static void gen_alt(gen *g, const char *p, const char *end)
+{
+    unsigned n = 1;
+    for (const char *q = alt_end(p, end); q < end && n < UINT_MAX; q = alt_end(q + 1, end)) {
+        n++;
+    }
+    unsigned k = pick(g, n);
+    const char *start = p;
+    for (unsigned i = 0; i < k; i++) {
+        start = alt_end(start, end) + 1;
+    }
+    gen_seq(g, start, alt_end(start, end));
 }
 
 int mc_synth_matching(const char *source, uint64_t *rng, char *out, size_t outsz)

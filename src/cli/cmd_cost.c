@@ -39,7 +39,8 @@ typedef struct cost_table {
     size_t n;
     cost_note *notes;
     size_t nnotes;
-    int64_t total_b, total_r;
+    mc_cost_comparison cmp; /* the figures; the rows below hold them as text */
+    int64_t total_b, total_r, total_s;
     char total_b_t[32], total_r_t[32], total_s_t[32], total_pct[32];
 } cost_table;
 
@@ -63,9 +64,8 @@ static const mc_cost_line *find(const mc_cost_line *l, size_t n, const char *nam
 static int table_build(cost_table *t, const mc_cost_line *base, size_t nb, const mc_cost_line *ref,
                        size_t nr, mc_error *err)
 {
-    t->rows = calloc(nb ? nb : 1, sizeof *t->rows);
     t->notes = calloc(2 * nb + 1, sizeof *t->notes);
-    if (t->rows == NULL || t->notes == NULL) {
+    if (t->notes == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < nb; i++) {
@@ -77,32 +77,40 @@ static int table_build(cost_table *t, const mc_cost_line *base, size_t nb, const
                 t->notes[t->nnotes++] = (cost_note){b->procedure, k == 1, notes[k]};
             }
         }
-        if (!b->in_force) {
-            continue;
-        }
+    }
+    int rc = mc_cost_compare(base, nb, t->reform ? ref : NULL, nr, &t->cmp, err);
+    if (rc != 0) {
+        return rc;
+    }
+    t->rows = calloc(t->cmp.n ? t->cmp.n : 1, sizeof *t->rows);
+    if (t->rows == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < t->cmp.n; i++) {
+        const mc_cost_row *c = &t->cmp.rows[i];
         cost_row *row = &t->rows[t->n++];
-        bool in_force = r != NULL && r->in_force;
-        row->b = b;
-        row->abolished = t->reform != NULL && !in_force;
-        row->r_hours = in_force ? r->hours : 0;
-        row->r_cost = in_force ? r->cost : 0;
-        row->r_annual = in_force ? r->annual : 0;
-        row->saving = b->annual - row->r_annual;
-        t->total_b += b->annual;
-        t->total_r += row->r_annual;
-        hours_text(b->hours, row->hours);
-        cli_thousands(b->cost, row->cost);
-        cli_thousands(b->annual, row->annual);
+        row->b = c->base;
+        row->abolished = c->abolished;
+        row->r_hours = c->reform_hours;
+        row->r_cost = c->reform_cost;
+        row->r_annual = c->reform_annual;
+        row->saving = c->saving;
+        hours_text(c->base->hours, row->hours);
+        cli_thousands(c->base->cost, row->cost);
+        cli_thousands(c->base->annual, row->annual);
         hours_text(row->r_hours, row->r_hours_t);
         cli_thousands(row->r_cost, row->r_cost_t);
         cli_thousands(row->r_annual, row->r_annual_t);
         cli_thousands(row->saving, row->saving_t);
-        cli_hundredths(mc_cost_saving_bp(b->annual, row->r_annual), row->pct);
+        cli_hundredths(c->saving_bp, row->pct);
     }
+    t->total_b = t->cmp.total_base;
+    t->total_r = t->cmp.total_reform;
+    t->total_s = t->cmp.total_saving;
     cli_thousands(t->total_b, t->total_b_t);
     cli_thousands(t->total_r, t->total_r_t);
-    cli_thousands(t->total_b - t->total_r, t->total_s_t);
-    cli_hundredths(mc_cost_saving_bp(t->total_b, t->total_r), t->total_pct);
+    cli_thousands(t->total_s, t->total_s_t);
+    cli_hundredths(t->cmp.total_saving_bp, t->total_pct);
     return 0;
 }
 
@@ -204,7 +212,7 @@ static void print_json(const cost_table *t)
     if (t->reform) {
         json_t *total = json_object_get(o, "total");
         json_object_set_new(total, "reform", json_integer(t->total_r));
-        json_object_set_new(total, "saving", json_integer(t->total_b - t->total_r));
+        json_object_set_new(total, "saving", json_integer(t->total_s));
         json_object_set_new(total, "saving_pct", json_string(t->total_pct));
     }
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -471,6 +479,7 @@ int cmd_cost(cli *c)
         }
     }
     free(t.rows);
+    mc_cost_comparison_free(&t.cmp);
     free(t.notes);
     mc_free(base);
     mc_free(ref);

@@ -9,26 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* part / whole as a percentage with two decimals, rounded half up ("-" when whole is 0). */
-static void pct(int64_t part, int64_t whole, char out[48])
+/* Hundredths as "12.50", or "-" for MC_REPORT_NONE. */
+static void hundredths_text(int64_t v, char out[48])
 {
-    if (whole == 0) {
+    char t[32];
+    if (v == MC_REPORT_NONE) {
         snprintf(out, 48, "-");
         return;
     }
-    char t[32];
-    cli_hundredths((part * 20000 + whole) / (2 * whole), t);
-    snprintf(out, 48, "%s", t);
-}
-
-static void mean(int64_t sum, int64_t n, char out[48])
-{
-    if (n == 0) {
-        snprintf(out, 48, "-");
-        return;
-    }
-    char t[32];
-    cli_hundredths((sum * 200 + n) / (2 * n), t);
+    cli_hundredths(v, t);
     snprintf(out, 48, "%s", t);
 }
 
@@ -39,11 +28,12 @@ typedef struct ratios {
 
 static ratios ratios_of(const mc_indicators *x)
 {
+    mc_indicator_ratios v = mc_report_ratios(x);
     ratios r;
-    pct(x->on_time, x->resolved, r.on);
-    pct(x->online, x->received, r.online);
-    pct(x->full_online, x->received, r.full);
-    mean(x->processing_wd, x->resolved, r.mean);
+    hundredths_text(v.on_time, r.on);
+    hundredths_text(v.online, r.online);
+    hundredths_text(v.full_online, r.full);
+    hundredths_text(v.mean_wd, r.mean);
     return r;
 }
 
@@ -185,7 +175,7 @@ static void page_charts(html *h, const mc_report *r)
         {"received dossiers",
          2,
          {"online", "at the counter or by post"},
-         {(double)t->online, (double)(t->received - t->online)}},
+         {(double)t->online, (double)mc_report_ratios(t).not_online}},
     };
     html_heading(h, "Shares");
     html_share_chart(h, "On time, documents fetched instead of asked, filed online (in total)",

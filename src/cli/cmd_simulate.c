@@ -15,50 +15,27 @@
 
 enum { MAX_DOSSIERS = 1000000000, PROGRESS_FROM = 200000 };
 
-/* What one row of the comparison shows, per dossier where it says so. */
-typedef struct figures {
-    int64_t dossiers, finished, unfinished, abolished, refused_at_submission;
-    double asked, fetched, visits, hours, cost; /* per dossier */
-    double lead_mean, p50, p90;                 /* working days; -1 none, -2 past 60 */
-    double on_time;                             /* percent of the finished; -1 none */
-} figures;
-
-static figures figures_of(const mc_sim_stats *x)
-{
-    figures f;
-    memset(&f, 0, sizeof f);
-    double n = x->dossiers > 0 ? (double)x->dossiers : 1;
-    f.dossiers = x->dossiers;
-    f.finished = x->granted + x->refused + x->withdrawn + x->stopped;
-    f.unfinished = x->unfinished;
-    f.abolished = x->abolished;
-    f.refused_at_submission = x->refused_at_submission;
-    f.asked = (double)x->asked / n;
-    f.fetched = (double)x->fetched / n;
-    f.visits = (double)x->visits / n;
-    f.hours = (double)x->hours / (double)MC_FIXED_ONE / n;
-    f.cost = (double)x->cost / n;
-    f.lead_mean = x->lead_n ? x->lead_wd / (double)x->lead_n : -1;
-    f.p50 = x->lead_n ? mc_sim_percentile(x, 0.5) : -1;
-    f.p90 = x->lead_n ? mc_sim_percentile(x, 0.9) : -1;
-    f.p50 = x->lead_n && f.p50 < 0 ? -2 : f.p50;
-    f.p90 = x->lead_n && f.p90 < 0 ? -2 : f.p90;
-    int64_t ended = x->on_time + x->late;
-    f.on_time = ended ? 100.0 * (double)x->on_time / (double)ended : -1;
-    return f;
-}
-
 /* A number with two decimals; "-" for none, ">60" past the histogram. */
 static const char *num(double v, char out[32])
 {
-    if (v == -1) {
+    if (v == MC_SIM_NONE) {
         return strcpy(out, "-");
     }
-    if (v == -2) {
+    if (v == MC_SIM_PAST) {
         return strcpy(out, ">60");
     }
     snprintf(out, 32, "%.2f", v);
     return out;
+}
+
+/* Hundredths (mc_report_ratios) with two decimals; "-" for none. */
+static void hundredths(int64_t v, char out[32])
+{
+    if (v == MC_REPORT_NONE) {
+        strcpy(out, "-");
+    } else {
+        cli_hundredths(v, out);
+    }
 }
 
 /* Money per dossier, rounded to the unit, thousands separated. */
@@ -70,14 +47,15 @@ static const char *money(double v, char out[32])
 
 static const char *change(double base, double reform, char out[32])
 {
-    if (base <= 0 || reform < 0) {
+    double pct;
+    if (!mc_sim_change(base, reform, &pct)) {
         return strcpy(out, "");
     }
-    snprintf(out, 32, "%+.2f%%", 100.0 * (reform - base) / base);
+    snprintf(out, 32, "%+.2f%%", pct);
     return out;
 }
 
-static json_t *figures_json(const char *name, const figures *f)
+static json_t *figures_json(const char *name, const mc_sim_figures *f)
 {
     json_t *o = json_pack(
         "{s:s, s:I, s:I, s:I, s:I, s:I}", "name", name, "dossiers", (json_int_t)f->dossiers,
@@ -117,10 +95,10 @@ static json_t *run_json(const mc_sim_result *r)
 {
     json_t *procs = json_array();
     for (size_t i = 0; i < r->nprocedures; i++) {
-        figures f = figures_of(&r->procedures[i]);
+        mc_sim_figures f = mc_sim_figures_of(&r->procedures[i]);
         json_array_append_new(procs, figures_json(r->procedures[i].name, &f));
     }
-    figures t = figures_of(&r->total);
+    mc_sim_figures t = mc_sim_figures_of(&r->total);
     return json_pack("{s:o, s:o, s:o, s:o}", "total", figures_json("total", &t), "procedures",
                      procs, "indicators", cli_indicators_json(&r->indicators.total), "notes",
                      notes_json(r->notes));
@@ -138,7 +116,7 @@ static const mc_sim_stats *find(const mc_sim_result *r, const char *name)
     return NULL;
 }
 
-static void csv_figures(const figures *f)
+static void csv_figures(const mc_sim_figures *f)
 {
     char a[32], b[32], c[32], d[32];
     printf(",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.2f,%.2f,%.2f,%.2f,%.0f,%s,%s,%s,%s",
@@ -167,12 +145,12 @@ static void print_csv(const mc_sim_result *base, const mc_sim_result *ref)
     memset(&none, 0, sizeof none);
     for (size_t i = 0; i <= base->nprocedures; i++) {
         const mc_sim_stats *b = i < base->nprocedures ? &base->procedures[i] : &base->total;
-        figures fb = figures_of(b);
+        mc_sim_figures fb = mc_sim_figures_of(b);
         printf("%s", b->name);
         csv_figures(&fb);
         if (ref) {
             const mc_sim_stats *r = i < base->nprocedures ? find(ref, b->name) : &ref->total;
-            figures fr = figures_of(r ? r : &none);
+            mc_sim_figures fr = mc_sim_figures_of(r ? r : &none);
             csv_figures(&fr);
         }
         putchar('\n');
@@ -227,10 +205,10 @@ static void print_note(void *ud, bool reform, const char *line)
 
 static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
 {
-    figures b = figures_of(&base->total), r;
+    mc_sim_figures b = mc_sim_figures_of(&base->total), r;
     memset(&r, 0, sizeof r);
     if (ref) {
-        r = figures_of(&ref->total);
+        r = mc_sim_figures_of(&ref->total);
     }
     bool two = ref != NULL;
     char z[32];
@@ -270,7 +248,7 @@ static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
     }
     putchar('\n');
     for (size_t i = 0; i < base->nprocedures; i++) {
-        figures f = figures_of(&base->procedures[i]);
+        mc_sim_figures f = mc_sim_figures_of(&base->procedures[i]);
         char a[32], c[32], d[32], e[32], g[32];
         printf("%-34s %9" PRId64 " %8s %8s %12s %7s %7s%%", base->procedures[i].name, f.dossiers,
                num(f.asked, a), num(f.fetched, c), money(f.cost, d), num(f.p50, e),
@@ -280,7 +258,7 @@ static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
             if (rs == NULL) {
                 printf(" | abolished");
             } else {
-                figures q = figures_of(rs);
+                mc_sim_figures q = mc_sim_figures_of(rs);
                 printf(" | %8s %8s %12s %7s %7s%%", num(q.asked, a), num(q.fetched, c),
                        money(q.cost, d), num(q.p50, e), num(q.on_time, g));
             }
@@ -305,24 +283,10 @@ static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
 
 enum { WD_BINS = 31 }; /* whole working days 0 … 29, then 30 and more */
 
-/* The lead-time histogram in whole working days, as a share (%) of the finished dossiers. */
-static void lead_shares(const mc_sim_stats *x, double out[WD_BINS])
-{
-    int64_t n = 0;
-    memset(out, 0, WD_BINS * sizeof *out);
-    for (size_t i = 0; i <= MC_SIM_BINS; i++) {
-        size_t day = i / MC_SIM_BINS_PER_WD;
-        out[day < WD_BINS - 1 ? day : WD_BINS - 1] += (double)x->hist[i];
-        n += x->hist[i];
-    }
-    for (size_t d = 0; d < WD_BINS; d++) {
-        out[d] = n ? 100.0 * out[d] / (double)n : 0;
-    }
-}
-
 static void page_summary(html *h, const mc_sim_result *base, const mc_sim_result *ref)
 {
-    figures b = figures_of(&base->total), r = ref ? figures_of(&ref->total) : b;
+    mc_sim_figures b = mc_sim_figures_of(&base->total),
+                   r = ref ? mc_sim_figures_of(&ref->total) : b;
     char cb[48], cr[48], chg[32], ob[40], orf[40], u[32], v[32];
     snprintf(cb, sizeof cb, "%s", money(b.cost, u));
     snprintf(cr, sizeof cr, "%s", money(r.cost, v));
@@ -404,9 +368,9 @@ static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result 
     for (size_t j = 0; j < shown; j++) {
         size_t i = idx[j];
         labels[j] = base->procedures[i].name;
-        cost[j] = figures_of(&base->procedures[i]).cost;
+        cost[j] = mc_sim_figures_of(&base->procedures[i]).cost;
         const mc_sim_stats *r = ref ? find(ref, labels[j]) : NULL;
-        cost[n + j] = r ? figures_of(r).cost : 0;
+        cost[n + j] = r ? mc_sim_figures_of(r).cost : 0;
         tp[j] = money(cost[j], texts[j]);
         tp[n + j] = r ? money(cost[n + j], texts[n + j]) : "abolished";
     }
@@ -441,9 +405,9 @@ static void page_lead_and_shares(html *h, const mc_sim_result *base, const mc_si
         snprintf(text[d], sizeof text[d], d + 1 < WD_BINS ? "%zu" : "%zu+", d);
         bins[d] = text[d];
     }
-    lead_shares(&base->total, lb);
+    mc_sim_lead_shares(&base->total, lb, WD_BINS);
     if (ref) {
-        lead_shares(&ref->total, lr);
+        mc_sim_lead_shares(&ref->total, lr, WD_BINS);
     }
     html_series lead[] = {{"baseline", lb, NULL}, {"reform", lr, NULL}};
     html_heading(h, "Lead time");
@@ -479,13 +443,13 @@ static void page_procedures(html *h, const mc_sim_result *base, const mc_sim_res
     html_heading(h, "By procedure");
     html_table_begin(h, NULL, head, ref ? 12 : 7, "lrrrrrrrrrrr");
     for (size_t i = 0; i < base->nprocedures; i++) {
-        figures f = figures_of(&base->procedures[i]);
+        mc_sim_figures f = mc_sim_figures_of(&base->procedures[i]);
         const mc_sim_stats *rs = ref ? find(ref, base->procedures[i].name) : NULL;
-        figures q;
+        mc_sim_figures q;
         memset(&q, 0, sizeof q);
-        q.lead_mean = q.p50 = q.p90 = q.on_time = -1;
+        q.lead_mean = q.p50 = q.p90 = q.on_time = MC_SIM_NONE;
         if (rs) {
-            q = figures_of(rs);
+            q = mc_sim_figures_of(rs);
         }
         char c[12][32];
         snprintf(c[1], 32, "%" PRId64, f.dossiers);
@@ -566,16 +530,17 @@ static int write_page(html *h, const cli *c, const mc_sim_opts *o, const char *d
     const mc_sim_result *runs[2] = {base, ref};
     for (int k = 0; k < (ref ? 2 : 1); k++) {
         const mc_indicators *x = &runs[k]->indicators.total;
+        mc_indicator_ratios q = mc_report_ratios(x);
         char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32], c7[32], c8[32], c9[32];
         snprintf(c1, 32, "%" PRId64, x->received);
         snprintf(c2, 32, "%" PRId64, x->resolved);
-        num(x->resolved ? 100.0 * (double)x->on_time / (double)x->resolved : -1, c3);
+        hundredths(q.on_time, c3);
         snprintf(c4, 32, "%" PRId64, x->late);
-        num(x->received ? 100.0 * (double)x->online / (double)x->received : -1, c5);
+        hundredths(q.online, c5);
         snprintf(c6, 32, "%" PRId64, x->results);
         snprintf(c7, 32, "%" PRId64, x->fetched);
         snprintf(c8, 32, "%" PRId64, x->asked);
-        num(x->resolved ? (double)x->processing_wd / (double)x->resolved : -1, c9);
+        hundredths(q.mean_wd, c9);
         const char *cells[] = {k ? "reform" : "baseline", c1, c2, c3, c4, c5, c6, c7, c8, c9};
         html_table_row(h, cells);
     }
@@ -613,7 +578,8 @@ static int parse_count(const char *opt, const char *text, int64_t max, int64_t *
     return EXIT_OK;
 }
 
-int cmd_simulate(cli *c)
+/* Reads the options of c into *o and *seed; EXIT_OK, or EXIT_USAGE (said on stderr). */
+static int read_options(const cli *c, mc_sim_opts *o, int64_t *seed)
 {
     if (c->nargs != 0) {
         return cli_usage_error(
@@ -626,26 +592,64 @@ int cmd_simulate(cli *c)
     if (c->year && c->dossiers) {
         return cli_usage_error("give --dossiers N or --year, not both");
     }
-    mc_sim_opts o = MC_SIM_OPTS_INIT;
-    o.dossiers = 10000;
-    o.year = c->year;
-    int64_t seed = 1;
-    if (c->dossiers && parse_count("--dossiers", c->dossiers, MAX_DOSSIERS, &o.dossiers) != 0) {
+    o->dossiers = 10000;
+    o->year = c->year;
+    if (c->dossiers && parse_count("--dossiers", c->dossiers, MAX_DOSSIERS, &o->dossiers) != 0) {
         return EXIT_USAGE;
     }
-    if (!c->year && o.dossiers == 0) {
+    if (!c->year && o->dossiers == 0) {
         return cli_usage_error("--dossiers must be at least 1");
     }
-    if (c->seed && parse_count("--seed", c->seed, INT64_MAX, &seed) != 0) {
+    if (c->seed && parse_count("--seed", c->seed, INT64_MAX, seed) != 0) {
         return EXIT_USAGE;
     }
-    o.seed = (uint64_t)seed;
-    o.from = cli_today();
+    o->seed = (uint64_t)*seed;
+    o->from = cli_today();
     char msg[200];
-    if (c->from && mc_value_date(c->from, strlen(c->from), &o.from, msg, sizeof msg) != 0) {
+    if (c->from && mc_value_date(c->from, strlen(c->from), &o->from, msg, sizeof msg) != 0) {
         return cli_usage_error("--from: %s", msg);
     }
-    bool csv = c->format && strcmp(c->format, "csv") == 0;
+    return EXIT_OK;
+}
+
+/* Prints the runs in the format c asks for. */
+static void print_runs(const cli *c, const mc_sim_opts *o, int64_t seed, const char *day,
+                       const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    if (c->json) {
+        json_t *out =
+            json_pack("{s:I, s:b, s:I, s:s, s:s?, s:s?, s:o}", "dossiers",
+                      (json_int_t)base->total.dossiers, "year", o->year, "seed", (json_int_t)seed,
+                      "from", day, "cost_model", o->model ? o->model->name : NULL, "reform",
+                      reform ? mc_reform_name(reform) : NULL, "baseline", run_json(base));
+        if (ref) {
+            json_object_set_new(out, "reformed", run_json(ref));
+        }
+        char *text =
+            json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        puts(text);
+        free(text);
+        json_decref(out);
+    } else if (c->format && strcmp(c->format, "csv") == 0) {
+        print_csv(base, ref);
+    } else {
+        printf("simulation: %" PRId64 " dossiers (%s), seed %lld, arrivals over 365 days from "
+               "%s%s%s\n",
+               base->total.dossiers,
+               o->year ? "a year of each procedure's volume" : "split by volume", (long long)seed,
+               day, reform ? "; reform " : "", reform ? mc_reform_name(reform) : "");
+        printf("applicant cost by cost-model %s\n\n", o->model ? o->model->name : "(none)");
+        print_text(base, ref);
+    }
+}
+
+int cmd_simulate(cli *c)
+{
+    mc_sim_opts o = MC_SIM_OPTS_INIT;
+    int64_t seed = 1;
+    if (read_options(c, &o, &seed) != EXIT_OK) {
+        return EXIT_USAGE;
+    }
     mc_catalogue *cat = NULL, *reformed = NULL;
     mc_rules *rules = NULL;
     mc_diags *diags = NULL;
@@ -664,14 +668,7 @@ int cmd_simulate(cli *c)
     o.model = cat ? mc_catalogue_default_cost_model(cat) : NULL;
     if (rc == 0 && o.year) {
         /* --year: refuse what would take days before it starts */
-        size_t n;
-        const mc_procedure *const *all = mc_catalogue_procedures(cat, &n);
-        int64_t sum = 0;
-        for (size_t i = 0; i < n; i++) {
-            sum += all[i]->has_volume && (i == 0 || strcmp(all[i]->name, all[i - 1]->name))
-                       ? all[i]->volume
-                       : 0;
-        }
+        int64_t sum = mc_sim_year_dossiers(cat);
         if (sum > MAX_DOSSIERS) {
             rc = mc_error_set(&err, MC_EUSAGE,
                               "the volumes add up to %lld dossiers a year, more than %d: "
@@ -707,31 +704,7 @@ int cmd_simulate(cli *c)
     }
     char day[11];
     mc_date_format(o.from, day);
-    if (c->json) {
-        json_t *out =
-            json_pack("{s:I, s:b, s:I, s:s, s:s?, s:s?, s:o}", "dossiers",
-                      (json_int_t)base.total.dossiers, "year", o.year, "seed", (json_int_t)seed,
-                      "from", day, "cost_model", o.model ? o.model->name : NULL, "reform",
-                      reform ? mc_reform_name(reform) : NULL, "baseline", run_json(&base));
-        if (reformed) {
-            json_object_set_new(out, "reformed", run_json(&ref));
-        }
-        char *text =
-            json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-        puts(text);
-        free(text);
-        json_decref(out);
-    } else if (csv) {
-        print_csv(&base, reformed ? &ref : NULL);
-    } else {
-        printf("simulation: %" PRId64 " dossiers (%s), seed %lld, arrivals over 365 days from "
-               "%s%s%s\n",
-               base.total.dossiers,
-               o.year ? "a year of each procedure's volume" : "split by volume", (long long)seed,
-               day, reform ? "; reform " : "", reform ? mc_reform_name(reform) : "");
-        printf("applicant cost by cost-model %s\n\n", o.model ? o.model->name : "(none)");
-        print_text(&base, reformed ? &ref : NULL);
-    }
+    print_runs(c, &o, seed, day, reform, &base, reformed ? &ref : NULL);
     fflush(stdout);
     if (page != NULL) {
         rc = write_page(page, c, &o, day, reform, &base, reformed ? &ref : NULL, &err);
