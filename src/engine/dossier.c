@@ -1,11 +1,25 @@
 /* The dossier being worked on: its fields and requirements in memory, how they are kept in
- * the store's row (JSON), and the events an operation queues. */
+ * the store's row (JSON), the events an operation queues, and the refusal that stops an
+ * operation (mce_refuse, used by every module of the engine). */
 #include "engine_int.h"
 
 #include "motcua/alloc.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+/* ==== refusals =========================================================================== */
+
+int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rf->msg, sizeof rf->msg, fmt, ap);
+    va_end(ap);
+    rf->why = why;
+    return MC_EREFUSED;
+}
 
 /* ==== dossier in memory ================================================================== */
 

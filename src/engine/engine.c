@@ -22,16 +22,6 @@ const char *mc_refusal_name(mc_refusal r)
     return (unsigned)r < 7 ? names[r] : "";
 }
 
-int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rf->msg, sizeof rf->msg, fmt, ap);
-    va_end(ap);
-    rf->why = why;
-    return MC_EREFUSED;
-}
-
 /* ==== opening ============================================================================ */
 
 int mc_engine_open(mc_engine **out, const mc_catalogue *cat, mc_rules *rules, const char *db,
@@ -784,12 +774,8 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
                               "may be asked of the applicant",
                               d->p->name, pl->documents[i]);
         }
-        if (d->reqs[k].status == MC_REQ_FETCHED) {
-            return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
-                              "once-only: %s is held by %s (record %s); it may not be requested "
-                              "from the applicant",
-                              pl->documents[i], d->reqs[k].registry ? d->reqs[k].registry : "?",
-                              d->reqs[k].record ? d->reqs[k].record : "?");
+        if (mce_check_ask(d, (size_t)k, rf) != 0) {
+            return MC_EREFUSED;
         }
     }
     for (size_t i = 0; i < pl->nattach; i++) {

@@ -64,7 +64,7 @@ typedef struct mce_view_buf {
     mc_engine *e;
 } mce_view_buf;
 
-/* ---- refusals (engine.c) ---- */
+/* ---- refusals (dossier.c): fills rf and returns MC_EREFUSED ---- */
 int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -146,5 +146,8 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err);
  * checked (a pattern gives up: `limit`; not UTF-8 or too long) is refused too. MC_EREFUSED, or
  * MC_ENOMEM (without a message). */
 int mce_check_note(const dos *d, const char *note, refusal *rf);
+/* Refuses to ask the applicant for requirement k of d when a registry's record of it was fetched
+ * (§5.1): MC_EREFUSED, or 0. */
+int mce_check_ask(const dos *d, size_t k, refusal *rf);
 
 #endif

@@ -75,6 +75,21 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
     return 0;
 }
 
+/* ==== asking the applicant (§5.1) ========================================================= */
+
+int mce_check_ask(const dos *d, size_t k, refusal *rf)
+{
+    if (d->reqs[k].status != MC_REQ_FETCHED) {
+        return 0;
+    }
+    return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
+                      "once-only: %s is held by %s (record %s); it may not be requested from the "
+                      "applicant",
+                      d->p->requires[k].document->name,
+                      d->reqs[k].registry ? d->reqs[k].registry : "?",
+                      d->reqs[k].record ? d->reqs[k].record : "?");
+}
+
 enum { MAX_NOTE = 1024 * 1024 };
 
 /* The free text of a note may not ask for a fetched document (§5.3): each fetched document's
