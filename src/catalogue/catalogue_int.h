@@ -8,22 +8,41 @@
 
 #include "base/arena.h"
 #include "base/map.h"
+#include "base/ptrvec.h"
 #include "lang/parser.h"
 #include "motcua/catalogue.h"
-
-/* A growable array of pointers, backed by mc_realloc (freed with the catalogue). */
-typedef struct mc_ptrvec {
-    void **items;
-    size_t n, cap;
-} mc_ptrvec;
-
-int mc_ptrvec_push(mc_ptrvec *v, void *p);
-void mc_ptrvec_free(mc_ptrvec *v);
 
 typedef struct mc_versions {
     mc_procedure **items; /* sorted by effective date, undated first */
     size_t n, cap;
 } mc_versions;
+
+/* The directives of a registry block, in the order of the builder's registry table: bit MC_R_X of
+ * a registry patch's `set` says that directive X was written. */
+enum { MC_R_TITLE, MC_R_HOLDS, MC_R_PUBLISHED, MC_R_COVERAGE, MC_R_SUBJECTS };
+
+/* The directives of a procedure block, in the order of the builder's procedure table: bit
+ * MC_P_X of a procedure patch's `set` says that directive X was written. */
+enum {
+    MC_P_CODE,
+    MC_P_TITLE,
+    MC_P_LEGAL,
+    MC_P_AGENCY,
+    MC_P_EFFECTIVE,
+    MC_P_CALENDAR,
+    MC_P_TIME_LIMIT,
+    MC_P_FEE,
+    MC_P_ONLINE,
+    MC_P_VOLUME,
+    MC_P_VISITS,
+    MC_P_SUBJECT,
+    MC_P_LIFECYCLE,
+    MC_P_FIELD,
+    MC_P_REQUIRES,
+    MC_P_STATE,
+    MC_P_DROP,
+    MC_P_ASSUMED,
+};
 
 /* A registry block of a reform: holds are added, the other directives replace. */
 typedef struct mc_registry_patch {

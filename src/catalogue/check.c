@@ -257,16 +257,6 @@ done:
     mc_free(base_seen);
 }
 
-const mc_field *mc_find_field(const mc_field *fields, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(fields[i].name, name) == 0) {
-            return &fields[i];
-        }
-    }
-    return NULL;
-}
-
 void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size_t nfields,
                    const char *what)
 {
@@ -274,7 +264,7 @@ void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size
         return;
     }
     size_t len = strlen(c->field);
-    const mc_field *f = mc_find_field(fields, nfields, c->field);
+    const mc_field *f = mc_field_find(fields, nfields, c->field);
     if (f == NULL) {
         mc_suggest s;
         mc_suggest_init(&s, c->field, len);

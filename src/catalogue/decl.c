@@ -1,12 +1,9 @@
 /*
- * Declarations: the builder that turns parse trees into the catalogue's declarations. Each
- * block kind is described by a table of directives (name, arguments, block, once, handler), in
- * the manner of nginx's configuration modules; the handlers check and convert their arguments
- * and fill the declaration. Building runs in two passes so that order across files does not
- * matter: mc_build_file() declares the names of a file's top-level declarations, and
- * mc_build_finish() builds the bodies kind by kind (calendars, roles, documents and cost models,
- * then registries, lifecycles, procedures and reforms), resolving references as it goes and
- * running the checks of SPEC §4.6 and §4.8 (in check.c).
+ * The builder's toolkit, which every declaration builder (decl_*.c) and check (check.c) uses:
+ * diagnostics, allocation in the catalogue's arena, directive tables in the manner of nginx's
+ * configuration modules (name, arguments, block, once, handler), the conversion of arguments
+ * (names, strings, durations, dates, money, conditions, patterns), and titles. The two passes
+ * that drive the builders are in build.c.
  */
 #include "decl_int.h"
 
@@ -18,30 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ==== vectors ============================================================================ */
-
-int mc_ptrvec_push(mc_ptrvec *v, void *p)
-{
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        void **items = mc_realloc(v->items, cap * sizeof *items);
-        if (items == NULL) {
-            return MC_ENOMEM;
-        }
-        v->items = items;
-        v->cap = cap;
-    }
-    v->items[v->n++] = p;
-    return 0;
-}
-
-void mc_ptrvec_free(mc_ptrvec *v)
-{
-    mc_free(v->items);
-    v->items = NULL;
-    v->n = v->cap = 0;
-}
 
 /* ==== diagnostics ======================================================================== */
 
@@ -557,32 +530,6 @@ int mc_title_handler(mc_builder *b, const mc_node *n, void *obj)
     return mc_b_add_title(b, n, obj);
 }
 
-/* ==== builder ============================================================================ */
-
-int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags, const mc_rule_names *rules)
-{
-    mc_builder *b = mc_calloc(1, sizeof *b);
-    if (b == NULL) {
-        return MC_ENOMEM;
-    }
-    b->cat = cat;
-    b->diags = diags;
-    b->rules = rules;
-    *out = b;
-    return 0;
-}
-
-void mc_builder_free(mc_builder *b)
-{
-    if (b != NULL) {
-        mc_free(b->decls);
-        mc_ptrvec_free(&b->broken);
-        mc_map_free(&b->regex_cache[0]);
-        mc_map_free(&b->regex_cache[1]);
-        mc_free(b);
-    }
-}
-
 const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole)
 {
     mc_map *cache = &b->regex_cache[whole ? 1 : 0];
@@ -617,72 +564,4 @@ const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole)
         b->fatal = MC_ENOMEM;
     }
     return re;
-}
-
-/* Directives that only make sense inside a block, written at the top level by mistake. */
-static bool misplaced(mc_builder *b, const mc_node *n)
-{
-    static const char *const where[][2] = {
-        {"drop", "a reform (write: reform NAME { drop procedure … })"},
-        {"state", "a lifecycle or a procedure"},
-        {"field", "a procedure"},
-        {"requires", "a procedure"},
-        {"on", "a state"},
-        {"after", "a state"},
-        {"holds", "a registry"},
-        {"holiday", "a calendar"},
-        {"title", "a declaration's block"},
-    };
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
-        if (mc_tok_is(&n->toks[0], where[i][0])) {
-            mc_b_error(b, &n->toks[0], "'%s' is only allowed inside %s", where[i][0], where[i][1]);
-            return true;
-        }
-    }
-    return false;
-}
-
-int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *tree)
-{
-    b->src = src;
-    b->file = file;
-    for (const mc_node *n = tree; n != NULL && !b->fatal; n = n->next) {
-        if (n->broken || n->ntoks == 0 || n->toks[0].kind != MC_TOK_WORD) {
-            continue;
-        }
-        if (misplaced(b, n)) {
-            continue;
-        }
-        int k = mc_b_lookup(b, n, mc_top_table, MC_KINDS, "declaration");
-        if (k < 0 || mc_b_check_shape(b, n, &mc_top_table[k]) != 0) {
-            continue;
-        }
-        mc_declare(b, n, k);
-    }
-    return b->fatal;
-}
-
-int mc_build_finish(mc_builder *b)
-{
-    static const int order[MC_KINDS] = {MC_K_CALENDAR,   MC_K_ROLE,     MC_K_DOCUMENT,
-                                        MC_K_COST_MODEL, MC_K_REGISTRY, MC_K_LIFECYCLE,
-                                        MC_K_PROCEDURE,  MC_K_REFORM};
-    for (int k = 0; k < MC_KINDS && !b->fatal; k++) {
-        for (size_t i = 0; i < b->ndecls && !b->fatal; i++) {
-            mc_decl *d = &b->decls[i];
-            if (d->kind != order[k]) {
-                continue;
-            }
-            b->src = b->cat->sources[d->file];
-            b->file = d->file;
-            mc_build_body(b, d);
-        }
-        if (order[k] == MC_K_PROCEDURE && !b->fatal) {
-            mc_check_versions(b);
-        }
-    }
-    if (!b->fatal) {
-        mc_check_once_only(b);
-    }
-    return b->fatal;
 }

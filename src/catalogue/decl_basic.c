@@ -1,176 +1,12 @@
 /*
  * The simple declarations: calendars (§4.1), roles (§4.2), documents (§4.3), registries (§4.4)
- * and cost models (§8.1); and pass 1, which declares every top-level name.
+ * and cost models (§8.1).
  */
 #include "decl_int.h"
 
 #include "motcua/alloc.h"
 
 #include <string.h>
-
-const mc_directive mc_top_table[MC_KINDS] = {
-    [MC_K_CALENDAR] = {"calendar", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-    [MC_K_ROLE] = {"role", 1, 1, MC_OPT_BLOCK, false, NULL, "NAME"},
-    [MC_K_DOCUMENT] = {"document", 1, 1, MC_OPT_BLOCK, false, NULL, "NAME"},
-    [MC_K_REGISTRY] = {"registry", 1, 1, MC_OPT_BLOCK, false, NULL, "NAME"},
-    [MC_K_LIFECYCLE] = {"lifecycle", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-    [MC_K_PROCEDURE] = {"procedure", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-    [MC_K_REFORM] = {"reform", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-    [MC_K_COST_MODEL] = {"cost-model", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-};
-
-/* ==== pass 1 ============================================================================= */
-
-static const char *const kind_names[MC_KINDS] = {
-    "calendar", "role", "document", "registry", "lifecycle", "procedure", "reform", "cost model",
-};
-
-static size_t kind_size(int kind)
-{
-    switch (kind) {
-    case MC_K_CALENDAR:
-        return sizeof(mc_calendar);
-    case MC_K_ROLE:
-        return sizeof(mc_role);
-    case MC_K_DOCUMENT:
-        return sizeof(mc_document);
-    case MC_K_REGISTRY:
-        return sizeof(mc_registry);
-    case MC_K_LIFECYCLE:
-        return sizeof(mc_lifecycle);
-    case MC_K_PROCEDURE:
-        return sizeof(mc_procedure);
-    case MC_K_REFORM:
-        return sizeof(mc_reform);
-    default:
-        return sizeof(mc_cost_model);
-    }
-}
-
-static mc_map *kind_map(mc_catalogue *cat, int kind)
-{
-    mc_map *maps[MC_KINDS] = {&cat->calendar_map, &cat->role_map,      &cat->document_map,
-                              &cat->registry_map, &cat->lifecycle_map, &cat->version_map,
-                              &cat->reform_map,   &cat->cost_model_map};
-    return maps[kind];
-}
-
-static mc_ptrvec *kind_vec(mc_catalogue *cat, int kind)
-{
-    mc_ptrvec *vecs[MC_KINDS] = {&cat->calendars,  &cat->roles,      &cat->documents,
-                                 &cat->registries, &cat->lifecycles, &cat->procedures,
-                                 &cat->reforms,    &cat->cost_models};
-    return vecs[kind];
-}
-
-/* Every declaration starts with its name and position, so they are set through this view. */
-typedef struct head {
-    const char *name;
-    mc_pos pos;
-} head;
-
-void mc_declare(mc_builder *b, const mc_node *n, int kind)
-{
-    const mc_token *t = &n->toks[1];
-    const char *name;
-    if (mc_b_name(b, t, &name) != 0) {
-        return;
-    }
-    mc_catalogue *cat = b->cat;
-    mc_map *map = kind_map(cat, kind);
-    void *prev = mc_map_get(map, t->text, t->text_len);
-    if (kind == MC_K_ROLE && (strcmp(name, "applicant") == 0 || strcmp(name, "system") == 0)) {
-        mc_b_error(b, t, "'%s' is a built-in role and cannot be declared again", name);
-        return;
-    }
-    if (kind == MC_K_ROLE && (strcmp(name, "when") == 0 || strcmp(name, "by") == 0 ||
-                              strcmp(name, "chance") == 0 || strcmp(name, "restart-clock") == 0)) {
-        mc_b_error(b, t, "'%s' is a reserved word of transitions and cannot name a role", name);
-        return;
-    }
-    if (prev != NULL && kind != MC_K_PROCEDURE) {
-        char where[300];
-        mc_b_where(b, ((head *)prev)->pos, where, sizeof where);
-        mc_b_error(b, t, "duplicate %s '%s' (first declared at %s)", kind_names[kind], name, where);
-        return;
-    }
-    head *obj = mc_b_alloc(b, kind_size(kind));
-    if (obj == NULL) {
-        return;
-    }
-    obj->name = name;
-    obj->pos = mc_b_pos(b, t);
-    if (kind == MC_K_PROCEDURE) {
-        mc_versions *v = prev;
-        if (v == NULL) {
-            v = mc_b_alloc(b, sizeof *v);
-            if (v == NULL || mc_map_put(map, name, strlen(name), v) != 0) {
-                b->fatal = MC_ENOMEM;
-                return;
-            }
-            cat->nnames++;
-        }
-        if (v->n == v->cap) {
-            size_t cap = v->cap ? v->cap * 2 : 2;
-            mc_procedure **items = mc_arena_grow(&cat->arena, v->items, v->n, cap, sizeof *items);
-            if (items == NULL) {
-                b->fatal = MC_ENOMEM;
-                return;
-            }
-            v->items = items;
-            v->cap = cap;
-        }
-        v->items[v->n++] = (mc_procedure *)obj;
-    } else if (mc_map_put(map, name, strlen(name), obj) != 0) {
-        b->fatal = MC_ENOMEM;
-        return;
-    }
-    if (mc_b_push(b, kind_vec(cat, kind), obj) != 0) {
-        return;
-    }
-    if (b->ndecls == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        mc_decl *d = mc_realloc(b->decls, cap * sizeof *d);
-        if (d == NULL) {
-            b->fatal = MC_ENOMEM;
-            return;
-        }
-        b->decls = d;
-        b->cap = cap;
-    }
-    b->decls[b->ndecls++] = (mc_decl){n, kind, obj, b->file};
-}
-
-void mc_build_body(mc_builder *b, mc_decl *d)
-{
-    const mc_node *n = d->node;
-    switch (d->kind) {
-    case MC_K_CALENDAR:
-        mc_build_calendar(b, d->obj, n);
-        break;
-    case MC_K_ROLE:
-        mc_build_role(b, d->obj, n);
-        break;
-    case MC_K_DOCUMENT:
-        mc_build_document(b, d->obj, n);
-        break;
-    case MC_K_REGISTRY:
-        mc_build_registry(b, d->obj, n);
-        break;
-    case MC_K_LIFECYCLE:
-        mc_build_lifecycle(b, d->obj, n);
-        break;
-    case MC_K_PROCEDURE:
-        mc_build_procedure(b, d->obj, n);
-        break;
-    case MC_K_REFORM:
-        mc_build_reform(b, d->obj, n);
-        break;
-    default:
-        mc_build_cost_model(b, d->obj, n);
-        break;
-    }
-}
 
 /* ==== calendar =========================================================================== */
 
@@ -513,11 +349,11 @@ static int reg_subjects(mc_builder *b, const mc_node *n, void *obj)
 }
 
 const mc_directive mc_registry_table[] = {
-    {"title", 1, 2, MC_NO_BLOCK, false, mc_title_handler, "[LANG] \"text\""},
-    {"holds", 1, MC_ANY, MC_NO_BLOCK, false, reg_holds, "DOCUMENT…"},
-    {"published", 1, 1, MC_NO_BLOCK, true, reg_published, "DATE"},
-    {"coverage", 1, 1, MC_NO_BLOCK, true, reg_coverage, "P%"},
-    {"subjects", 1, 1, MC_NO_BLOCK, true, reg_subjects, "\"PCRE2 pattern\""},
+    [MC_R_TITLE] = {"title", 1, 2, MC_NO_BLOCK, false, mc_title_handler, "[LANG] \"text\""},
+    [MC_R_HOLDS] = {"holds", 1, MC_ANY, MC_NO_BLOCK, false, reg_holds, "DOCUMENT…"},
+    [MC_R_PUBLISHED] = {"published", 1, 1, MC_NO_BLOCK, true, reg_published, "DATE"},
+    [MC_R_COVERAGE] = {"coverage", 1, 1, MC_NO_BLOCK, true, reg_coverage, "P%"},
+    [MC_R_SUBJECTS] = {"subjects", 1, 1, MC_NO_BLOCK, true, reg_subjects, "\"PCRE2 pattern\""},
 };
 const size_t mc_registry_table_n = sizeof mc_registry_table / sizeof mc_registry_table[0];
 

@@ -1,8 +1,8 @@
 /*
- * What the declaration builders share privately (decl.c and its companions: decl_basic.c for
- * calendars, roles, documents, registries and cost models; decl_machine.c for lifecycles and
- * states; decl_procedure.c for procedures, fields and requirements; decl_reform.c for reforms;
- * check.c for the checks that span a whole machine or every version of a procedure).
+ * What the declaration builders share privately (build.c, the two passes; decl.c, the toolkit;
+ * decl_basic.c for calendars, roles, documents, registries and cost models; decl_machine.c for
+ * lifecycles and states; decl_procedure.c for procedures, fields and requirements; decl_reform.c
+ * for reforms; check.c for the checks that span a whole machine or every version of a procedure).
  *
  * Handlers report problems themselves (mc_b_error and friends return -1 after recording the
  * diagnostic) and go on; out of memory sets b->fatal, which stops everything.
@@ -36,9 +36,6 @@ enum {
     MC_K_REFORM,
     MC_K_COST_MODEL,
 };
-
-/* The top-level table, indexed by MC_K_*. */
-extern const mc_directive mc_top_table[MC_KINDS];
 
 typedef struct mc_decl {
     const mc_node *node;
@@ -132,10 +129,7 @@ int mc_b_add_title(mc_builder *b, const mc_node *n, mc_titled *t);
 int mc_title_handler(mc_builder *b, const mc_node *n, void *obj);
 
 /* ---- declarations ---- */
-/* Pass 1 (decl_basic.c): creates the declaration of top-level node n of kind k. */
-void mc_declare(mc_builder *b, const mc_node *n, int kind);
-/* Pass 2: builds the body of a declaration. */
-void mc_build_body(mc_builder *b, mc_decl *d);
+/* Pass 2 (build.c) builds the body of each declaration with one of these. */
 void mc_build_calendar(mc_builder *b, mc_calendar *c, const mc_node *n);
 void mc_build_role(mc_builder *b, mc_role *r, const mc_node *n);
 void mc_build_document(mc_builder *b, mc_document *d, const mc_node *n);
@@ -175,7 +169,6 @@ void mc_check_versions(mc_builder *b);
 /* Checks a condition against a procedure's fields. */
 void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size_t nfields,
                    const char *what);
-const mc_field *mc_find_field(const mc_field *fields, size_t n, const char *name);
 /* Once-only warnings (§5): a document's match pattern that also matches another document's
  * title; a registry that holds a document no procedure requires. */
 void mc_check_once_only(mc_builder *b);

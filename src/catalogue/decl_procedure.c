@@ -383,9 +383,6 @@ static int pr_visits(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-const char *const mc_assumed_names[MC_ASSUMED_COUNT] = {"volume", "effort", "visits", "time-limit",
-                                                        "fee"};
-
 /* `assumed FIGURE...`: which figures are assumptions (the cost output lists them). */
 static int pr_assumed(mc_builder *b, const mc_node *n, void *obj)
 {
@@ -578,7 +575,7 @@ static void check_lifecycle_fields(mc_builder *b, const mc_procedure *p, mc_stat
             if (c->kind != MC_COND_FIELD && c->kind != MC_COND_NOT && c->kind != MC_COND_IS) {
                 continue;
             }
-            const mc_field *f = mc_find_field(p->fields, p->nfields, c->field);
+            const mc_field *f = mc_field_find(p->fields, p->nfields, c->field);
             bool bad_type = f != NULL && (c->kind == MC_COND_IS ? f->type != MC_FIELD_CHOICE &&
                                                                       f->type != MC_FIELD_TEXT
                                                                 : f->type != MC_FIELD_BOOL);

@@ -1,33 +1,12 @@
 /*
  * The procedure builder, shared by procedures and reform procedure blocks (decl_procedure.c,
- * decl_reform.c). The MC_P_* constants index mc_procedure_table: bit MC_P_X of a patch's `set`
- * says that directive X was written.
+ * decl_reform.c). The indexes of its directive table (MC_P_*) are in catalogue_int.h, since the
+ * reform applier (reform.c) reads a patch's `set` by them.
  */
 #ifndef MOTCUA_DECL_PROCEDURE_H
 #define MOTCUA_DECL_PROCEDURE_H
 
 #include "decl_int.h"
-
-enum {
-    MC_P_CODE,
-    MC_P_TITLE,
-    MC_P_LEGAL,
-    MC_P_AGENCY,
-    MC_P_EFFECTIVE,
-    MC_P_CALENDAR,
-    MC_P_TIME_LIMIT,
-    MC_P_FEE,
-    MC_P_ONLINE,
-    MC_P_VOLUME,
-    MC_P_VISITS,
-    MC_P_SUBJECT,
-    MC_P_LIFECYCLE,
-    MC_P_FIELD,
-    MC_P_REQUIRES,
-    MC_P_STATE,
-    MC_P_DROP,
-    MC_P_ASSUMED,
-};
 
 typedef struct mc_proc_build {
     mc_ptrvec states; /* first: mc_state_handler works on it */

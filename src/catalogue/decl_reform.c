@@ -175,7 +175,7 @@ static void check_kept_cond(mc_builder *b, const mc_cond *c, const mc_proc_build
     char where[300];
     mc_b_where(b, c->pos, where, sizeof where); /* "line N" within the reform's file */
     const mc_token *drop = dropped(&pb->drop_fields, c->field);
-    const mc_field *redefined = mc_find_field(pb->p->fields, pb->p->nfields, c->field);
+    const mc_field *redefined = mc_field_find(pb->p->fields, pb->p->nfields, c->field);
     if (redefined != NULL && !cond_fits(c, redefined)) {
         mc_b_report_at(b, MC_DIAG_ERROR, redefined->pos, strlen(redefined->name),
                        "%s at %s tests field '%s', which the reform makes %s%s", what, where,
@@ -247,7 +247,7 @@ static void check_dangling(mc_builder *b, const mc_procedure_patch *pp, const mc
         if (base->subject != NULL && !(pp->set & (UINT64_C(1) << MC_P_SUBJECT))) {
             const mc_token *drop = dropped(&pb->drop_fields, base->subject->name);
             if (drop != NULL &&
-                mc_find_field(pp->patch.fields, pp->patch.nfields, base->subject->name) == NULL) {
+                mc_field_find(pp->patch.fields, pp->patch.nfields, base->subject->name) == NULL) {
                 mc_b_error(b, drop,
                            "field '%s' is the subject of procedure '%s'; name another "
                            "subject or keep it",

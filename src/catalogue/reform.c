@@ -4,7 +4,6 @@
 #include "motcua/reform.h"
 
 #include "catalogue_int.h"
-#include "decl_procedure.h"
 #include "motcua/alloc.h"
 
 #include <stdlib.h>
@@ -196,12 +195,12 @@ static void patch_procedure(applier *a, mc_procedure *p, const mc_procedure_patc
     size_t nf = 0;
     for (size_t i = 0; fields && i < p->nfields; i++) {
         if (!dropped(&pp->drop_fields, p->fields[i].name)) {
-            const mc_field *r = mc_find_field(q->fields, q->nfields, p->fields[i].name);
+            const mc_field *r = mc_field_find(q->fields, q->nfields, p->fields[i].name);
             fields[nf++] = r ? *r : p->fields[i];
         }
     }
     for (size_t i = 0; fields && i < q->nfields; i++) {
-        if (mc_find_field(fields, nf, q->fields[i].name) == NULL) {
+        if (mc_field_find(fields, nf, q->fields[i].name) == NULL) {
             fields[nf++] = q->fields[i];
         }
     }
@@ -210,7 +209,7 @@ static void patch_procedure(applier *a, mc_procedure *p, const mc_procedure_patc
                                                                : NULL;
     p->fields = fields;
     p->nfields = nf;
-    p->subject = subject ? mc_find_field(fields, nf, subject) : NULL;
+    p->subject = subject ? mc_field_find(fields, nf, subject) : NULL;
     /* Requirements likewise, by document. */
     mc_requirement *reqs = alloc(a, p->nrequires + q->nrequires, sizeof *reqs);
     size_t nr = 0;
@@ -316,11 +315,11 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
         }
         r->holds = holds;
         r->nholds = n;
-        if (rp != NULL && (rp->set & (1u << 2))) {
+        if (rp != NULL && (rp->set & (1u << MC_R_PUBLISHED))) {
             r->has_published = rp->patch.has_published;
             r->published = rp->patch.published;
         }
-        if (rp != NULL && (rp->set & (1u << 3))) {
+        if (rp != NULL && (rp->set & (1u << MC_R_COVERAGE))) {
             r->has_coverage = rp->patch.has_coverage;
             r->coverage = rp->patch.coverage;
         }
