@@ -61,7 +61,7 @@ const mc_field *mc_field_find(const mc_field *fields, size_t n, const char *name
 const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const char *name,
                                                  size_t *n)
 {
-    const mc_versions *v = mc_map_get(&cat->version_map, name, strlen(name));
+    const mcc_versions *v = mc_map_get(&cat->version_map, name, strlen(name));
     *n = v ? v->n : 0;
     return v ? (const mc_procedure *const *)v->items : NULL;
 }

@@ -8,20 +8,20 @@
 
 #include "decl_int.h"
 
-typedef struct mc_proc_build {
-    mc_ptrvec states; /* first: mc_state_handler works on it */
+typedef struct mcb_proc_build {
+    mc_ptrvec states; /* first: mcb_state_handler works on it */
     mc_procedure *p;
     bool patch; /* a reform's procedure block */
-    mc_titled titles;
+    mcb_titled titles;
     mc_ptrvec fields;   /* mc_field * */
     mc_ptrvec requires; /* mc_requirement * */
     const mc_token *subject, *lifecycle_tok;
     mc_ptrvec drop_requires, drop_fields, drop_states; /* const mc_token * (the names) */
-} mc_proc_build;
+} mcb_proc_build;
 
-void mc_proc_build_init(mc_builder *b, mc_proc_build *pb, mc_procedure *p, const mc_node *n);
+void mcb_proc_build_init(mcb_builder *b, mcb_proc_build *pb, mc_procedure *p, const mc_node *n);
 /* Copies fields and requirements into arrays, checks duplicates, resolves the subject. */
-void mc_proc_build_freeze(mc_builder *b, mc_proc_build *pb);
-void mc_proc_build_free(mc_proc_build *pb);
+void mcb_proc_build_freeze(mcb_builder *b, mcb_proc_build *pb);
+void mcb_proc_build_free(mcb_proc_build *pb);
 
 #endif

@@ -153,20 +153,20 @@ static mc_catalogue *catalogue_new(void)
 static int build_all(mc_catalogue *cat, const mc_rule_names *rules, mc_diags *diags, mc_error *err)
 {
     mc_arena trees = MC_ARENA_INIT;
-    mc_builder *b = NULL;
-    int rc = mc_builder_new(&b, cat, diags, rules);
+    mcb_builder *b = NULL;
+    int rc = mcb_builder_new(&b, cat, diags, rules);
     size_t errors_before = mc_diags_errors(diags);
     for (size_t i = 0; i < cat->nsources && rc == 0; i++) {
         mc_node *tree;
         rc = mc_parse(&tree, cat->sources[i], diags, &trees);
         if (rc == 0) {
-            rc = mc_build_file(b, cat->sources[i], (uint32_t)i, tree);
+            rc = mcb_build_file(b, cat->sources[i], (uint32_t)i, tree);
         }
     }
     if (rc == 0) {
-        rc = mc_build_finish(b);
+        rc = mcb_build_finish(b);
     }
-    mc_builder_free(b);
+    mcb_builder_free(b);
     mc_arena_free(&trees);
     if (rc != 0) {
         return mc_error_set(err, rc, "out of memory loading the catalogue");

@@ -96,7 +96,7 @@ static const char *check_value(const mc_field *f, const char *v, char *msg, size
 }
 
 /* Applies FIELD=VALUE pairs to d (all checked first: nothing changes on a refusal). */
-int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err)
+int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_error *err)
 {
     char msg[400];
     int found[64]; /* the field of each pair, for the first 64 */
@@ -124,7 +124,7 @@ int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err
     return 0;
 }
 
-int mce_subject_changed(dos *d, const char *role, refusal *rf, mc_error *err)
+int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error *err)
 {
     if (d->p->subject == NULL) {
         return 0;
@@ -154,7 +154,7 @@ int mce_subject_changed(dos *d, const char *role, refusal *rf, mc_error *err)
     d->row.subject = next;
     /* What was fetched, or disputed, concerned the former subject's records. */
     for (size_t i = 0; i < d->p->nrequires; i++) {
-        req_state *q = &d->reqs[i];
+        mce_req_state *q = &d->reqs[i];
         q->disputed = false;
         if (q->status == MC_REQ_FETCHED) {
             q->status = MC_REQ_NOT_REQUIRED;
@@ -187,7 +187,7 @@ static bool mce_view_holds(void *ud, const char *registry, const char *document,
     return mce_record_get(vb->e, registry, document, subject, ref, sizeof ref, NULL) == 1;
 }
 
-void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb)
+void mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
 {
     memset(vb, 0, sizeof *vb);
     vb->e = e;
@@ -246,8 +246,8 @@ void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb)
 
 /* Evaluates a condition. Returns 0 with *holds set, or MC_EREFUSED (a rule failed: guard or
  * limit, message in rf), or an error. reason gets a guard's reason. */
-int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal *rf, char *reason,
-             size_t reasonsz, mc_error *err)
+int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_refusal *rf,
+             char *reason, size_t reasonsz, mc_error *err)
 {
     if (reasonsz) {
         reason[0] = '\0';

@@ -82,7 +82,7 @@ mc_store *mc_engine_store(mc_engine *e)
 
 typedef struct op {
     mc_engine *e;
-    int (*run)(struct op *o, dos *d, refusal *rf, mc_error *err);
+    int (*run)(struct op *o, mce_dos *d, mce_refusal *rf, mc_error *err);
     const void *args;
     int64_t dossier; /* 0: a new dossier */
     int64_t now;
@@ -96,7 +96,8 @@ typedef struct op {
     void (*fingerprint)(const struct op *o, crypto_generichash_state *h);
 } op;
 
-static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf, mc_error *err)
+static int store_refusal(mc_engine *e, const op *o, const mce_dos *d, const mce_refusal *rf,
+                         mc_error *err)
 {
     json_t *body = json_pack("{s:s, s:s, s:s}", "operation", o->what, "reason",
                              mc_refusal_name(rf->why), "message", rf->msg);
@@ -382,9 +383,9 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
             return rc;
         }
     }
-    dos d;
+    mce_dos d;
     memset(&d, 0, sizeof d);
-    refusal rf = {MC_REFUSED_NONE, ""};
+    mce_refusal rf = {MC_REFUSED_NONE, ""};
     if (o->dossier != 0) {
         rc = mce_load(e, o->dossier, &d, err);
         if (rc == 0) {
@@ -459,7 +460,7 @@ static const mc_calendar *default_cal(const mc_engine *e)
     return c ? c : mc_calendar_builtin();
 }
 
-static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
+static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
     const mc_submit *s = o->args;
@@ -588,7 +589,7 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
     return mce_save(e, d, err);
 }
 
-int mce_submit(mc_engine *e, dos *d, const mc_submit *s, refusal *rf, mc_error *err)
+int mce_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refusal *rf, mc_error *err)
 {
     op o = {e,  run_submit,   s,       0,   s->now, "applicant", "submit", NULL,
             "", s->procedure, s->user, NULL};
@@ -635,7 +636,7 @@ static void list_names(char *out, size_t outsz, const char *const *names, size_t
 
 /* The refusal of an event the state does not have (state), or that the role may not fire
  * (role), with what the state allows instead. */
-static int refuse_event(refusal *rf, const mc_state *s, const mc_fire *f, bool no_event)
+static int refuse_event(mce_refusal *rf, const mc_state *s, const mc_fire *f, bool no_event)
 {
     const char *events[32] = {0}, *roles[32] = {0};
     size_t nevents = 0, nroles = 0;
@@ -660,7 +661,7 @@ static int refuse_event(refusal *rf, const mc_state *s, const mc_fire *f, bool n
 }
 
 /* Queues the `fire` event of a stored dossier: the event, the states, the payload. */
-static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s,
+static int record_fire(mc_engine *e, mce_dos *d, const mc_fire *f, const mc_state *s,
                        const mc_transition *taken, const char *warning)
 {
     const mc_payload *pl = &f->payload;
@@ -704,7 +705,7 @@ static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s
     return mce_add_event(e, d, "fire", f->role, f->now, body);
 }
 
-static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
+static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
     const mc_fire *f = o->args;
@@ -839,7 +840,8 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
     return rc != 0 ? rc : mce_save(e, d, err);
 }
 
-int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf, mc_error *err)
+int mce_fire(mc_engine *e, mce_dos *d, const mc_fire *f, char warning[256], mce_refusal *rf,
+             mc_error *err)
 {
     /* Filled member by member: this runs for every event of a simulation, and an initialiser
      * would clear the whole warning buffer each time. */
@@ -888,7 +890,7 @@ int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err
 
 /* ==== apologize ========================================================================== */
 
-static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
+static int run_apologize(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
     const mc_apology *a = o->args;
@@ -981,7 +983,7 @@ static int collect(void *ud, const mc_dossier_row *row)
     return 0;
 }
 
-static int run_nothing(op *o, dos *d, refusal *rf, mc_error *err)
+static int run_nothing(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     (void)rf;
     if (json_array_size(d->events) == 0) {
@@ -1015,7 +1017,7 @@ int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
 /* ==== reading ============================================================================ */
 
 typedef struct got {
-    dos d;
+    mce_dos d;
     mc_dossier_req *reqs;
 } got;
 
