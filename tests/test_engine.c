@@ -148,8 +148,14 @@ static int64_t submit(fx *f, const char *t, const char *married, const char *req
 {
     mc_kv fields[] = {{"citizen-id", "001234567890"}, {"married", married}};
     const char *attach[] = {"birth-notice", "citizen-identity"};
-    mc_submit s = {"birth",  fields,   married ? 2 : 1, attach, 2,
-                   "online", at(f, t), request_id,      NULL};
+    mc_submit s = {.procedure = "birth",
+                   .fields = fields,
+                   .nfields = married ? 2 : 1,
+                   .attach = attach,
+                   .nattach = 2,
+                   .channel = "online",
+                   .now = at(f, t),
+                   .request_id = request_id};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(f->e, &s, &res, &err);
@@ -162,8 +168,7 @@ static int64_t submit(fx *f, const char *t, const char *married, const char *req
 static int fire(fx *f, int64_t id, const char *event, const char *role, const char *t,
                 mc_result *res)
 {
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = event;
     fi.role = role;
@@ -422,12 +427,13 @@ static void test_engine__invalid_submissions_are_refused(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mc_kv fields[] = {{"citizen-id", "001234567890"}, {bad[i].key, bad[i].value}};
-        mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+        mc_submit s = {
+            .procedure = "birth", .fields = fields, .nfields = 2, .now = at(f, "2025-07-03T09:00")};
         mc_result res;
         assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), MC_EREFUSED);
         assert_string_equal(res.message, bad[i].message);
     }
-    mc_submit none = {"birth", NULL, 0, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_submit none = {.procedure = "birth", .now = at(f, "2025-07-03T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &none, &res, NULL), MC_EREFUSED);
     assert_string_equal(res.message, "field 'citizen-id' is required");
@@ -443,7 +449,8 @@ static void test_engine__versions_and_fee_rules(void **state)
 {
     fx *f = *state;
     mc_kv fields[] = {{"citizen-id", "001234567890"}, {"late", "true"}};
-    mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-12-31T09:00"), NULL, NULL};
+    mc_submit s = {
+        .procedure = "birth", .fields = fields, .nfields = 2, .now = at(f, "2025-12-31T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
     mc_dossier d;
@@ -463,13 +470,11 @@ static void test_engine__apology(void **state)
 {
     fx *f = *state;
     int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
-    mc_apology a = {id,
-                    "clerk",
-                    mc_date_from_ymd(2025, 7, 15),
-                    "waiting for the archive",
-                    at(f, "2025-07-03T09:30"),
-                    NULL,
-                    NULL};
+    mc_apology a = {.dossier = id,
+                    .role = "clerk",
+                    .new_date = mc_date_from_ymd(2025, 7, 15),
+                    .reason = "waiting for the archive",
+                    .now = at(f, "2025-07-03T09:30")};
     mc_result res;
     assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), MC_EREFUSED);
     assert_string_equal(res.message, "the clock of dossier 1 is not running (state 'submitted'): "
@@ -512,8 +517,7 @@ static void test_engine__once_only_refuses_asking_for_a_fetched_document(void **
     assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
     int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
     const char *docs[] = {"marriage-certificate"};
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -558,7 +562,7 @@ static void test_engine__asked_documents_say_why(void **state)
                                     "later is in use only for dossiers submitted from 2026-01-01",
                                     NULL};
     for (int k = 0; k < 2; k++) {
-        mc_submit sub = {"p", with, k == 0 ? 1 : 0, NULL, 0, NULL, now, NULL, NULL};
+        mc_submit sub = {.procedure = "p", .fields = with, .nfields = k == 0 ? 1 : 0, .now = now};
         mc_result res;
         assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
         mc_dossier d;
@@ -625,7 +629,8 @@ static void test_engine__hostile_notes_are_bounded(void **state)
     mc_record_row rec = {"slow", "evil", "001234567890", "S-1", "2020-01-01"};
     assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"permit", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_submit s = {
+        .procedure = "permit", .fields = fields, .nfields = 1, .now = at(f, "2025-07-03T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
     /* A note that makes the pattern backtrack catastrophically: the match gives up, and the
@@ -633,8 +638,7 @@ static void test_engine__hostile_notes_are_bounded(void **state)
     char note[64];
     memset(note, 'a', 40);
     strcpy(note + 40, "!");
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = res.dossier;
     fi.event = "receive";
     fi.role = "clerk";
@@ -678,11 +682,13 @@ static void test_engine__notes_are_matched_after_normalisation(void **state)
     mc_record_row rec = {"marriages", "marriage-paper", "001234567890", "KH-7", "2020-01-01"};
     assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"remarriage", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_submit s = {.procedure = "remarriage",
+                   .fields = fields,
+                   .nfields = 1,
+                   .now = at(f, "2025-07-03T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = res.dossier;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -709,8 +715,7 @@ static void test_engine__request_ids_make_operations_idempotent(void **state)
     int64_t a = submit(f, "2025-07-03T09:00", NULL, "req-1");
     int64_t b = submit(f, "2025-07-03T09:05", NULL, "req-1");
     assert_int_equal(a, b);
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = a;
     fi.event = "receive";
     fi.role = "clerk";
@@ -766,8 +771,7 @@ static void test_engine__the_subject_is_corrected_by_officers_only(void **state)
     assert_int_equal(fire(f, id, "request-supplement", "clerk", "2025-07-03T09:10", &res), 0);
     /* The applicant names another person: refused, recorded, nothing changed. */
     mc_kv other[] = {{"citizen-id", "009876543210"}};
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = "supplement";
     fi.role = "applicant";
@@ -835,8 +839,7 @@ static void test_engine__requested_documents_become_asked(void **state)
     fx *f = *state;
     int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
     const char *unknown[] = {"evil"};
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -879,14 +882,17 @@ static int oom_operations(void *ud)
         snprintf(key[i], sizeof key[i], "r-%d-%d", c->round, i);
     }
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"remarriage", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"),
-                   key[0],       "lan"};
+    mc_submit s = {.procedure = "remarriage",
+                   .fields = fields,
+                   .nfields = 1,
+                   .now = at(f, "2025-07-03T09:00"),
+                   .request_id = key[0],
+                   .user = "lan"};
     mc_result res;
     int rc = mc_engine_submit(e, &s, &res, NULL);
     mc_kv set[] = {{"citizen-id", "009876543210"}};
     const char *docs[] = {"marriage-paper"};
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = res.dossier;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -940,11 +946,14 @@ static void test_engine__a_result_is_not_issued_under_a_foreign_subject(void **s
     const char *ids[] = {"B-12", "001234567890"};
     for (int i = 0; i < 2; i++) {
         mc_kv fields[] = {{"id", ids[i]}};
-        mc_submit s = {"p", fields, 1, NULL, 0, "online", 1750000000, NULL, NULL};
+        mc_submit s = {.procedure = "p",
+                       .fields = fields,
+                       .nfields = 1,
+                       .channel = "online",
+                       .now = 1750000000};
         mc_result res;
         assert_int_equal(mc_engine_submit(e, &s, &res, NULL), 0);
-        mc_fire fi;
-        memset(&fi, 0, sizeof fi);
+        mc_fire fi = MC_FIRE_INIT;
         fi.dossier = res.dossier;
         fi.event = "grant";
         fi.role = "clerk";
@@ -985,7 +994,13 @@ static int submit_as(fx *f, const char *user, const char *subject, const char *k
                      mc_error *err)
 {
     mc_kv fields[] = {{"citizen-id", subject}};
-    mc_submit s = {"birth", fields, 1, NULL, 0, "online", at(f, "2025-07-03T09:00"), key, user};
+    mc_submit s = {.procedure = "birth",
+                   .fields = fields,
+                   .nfields = 1,
+                   .channel = "online",
+                   .now = at(f, "2025-07-03T09:00"),
+                   .request_id = key,
+                   .user = user};
     return mc_engine_submit(f->e, &s, res, err);
 }
 
@@ -1024,8 +1039,7 @@ static void test_engine__request_ids_are_scoped_to_their_user(void **state)
     assert_int_equal(res.dossier, 0);
     assert_false(res.replayed);
     /* Without a user (the command line), the acting role owns the key. */
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = a;
     fi.event = "receive";
     fi.role = "clerk";
@@ -1245,12 +1259,15 @@ static void test_engine__operations_record_their_user(void **state)
 {
     fx *f = *state;
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"birth", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, "lan"};
+    mc_submit s = {.procedure = "birth",
+                   .fields = fields,
+                   .nfields = 1,
+                   .now = at(f, "2025-07-03T09:00"),
+                   .user = "lan"};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
     int64_t id = res.dossier;
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -1292,8 +1309,7 @@ static void test_engine__crash_loses_nothing_acknowledged(void **state)
         int64_t id = submit(&f, "2025-07-03T09:00", NULL, NULL);
         int64_t t = at(&f, "2025-07-03T10:00");
         for (int i = 0;; i++) {
-            mc_fire fi;
-            memset(&fi, 0, sizeof fi);
+            mc_fire fi = MC_FIRE_INIT;
             fi.dossier = id;
             fi.event = loop[(i + 1) % 2][0];
             fi.role = loop[(i + 1) % 2][1];

@@ -325,7 +325,7 @@ typedef struct mc_load_opts {
 
 #define MC_LOAD_OPTS_INIT                                                                          \
     {                                                                                              \
-        NULL, 0, NULL                                                                              \
+        .paths = NULL, .npaths = 0, .rules = NULL                                                  \
     }
 
 /* Loads and checks the catalogue made of opts->paths. Diagnostics (errors and warnings) go to

@@ -421,8 +421,13 @@ static int step_submit(runner *r, const mc_node *n)
             fields[nf++].value = text(r, &c->toks[1]);
         }
     }
-    mc_submit s = {text(r, &t[1]), fields, nf,  attach, na, n->ntoks == 4 ? text(r, &t[3]) : NULL,
-                   r->clock,       NULL,   NULL};
+    mc_submit s = {.procedure = text(r, &t[1]),
+                   .fields = fields,
+                   .nfields = nf,
+                   .attach = attach,
+                   .nattach = na,
+                   .channel = n->ntoks == 4 ? text(r, &t[3]) : NULL,
+                   .now = r->clock};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(r->e, &s, &res, &err);
@@ -540,7 +545,11 @@ static int step_apologize(runner *r, const mc_node *n)
     if (r->dossier == 0) {
         return fail(r, n, "there is no dossier: the submission was refused (%s)", r->message);
     }
-    mc_apology a = {r->dossier, text(r, &t[2]), date, reason, r->clock, NULL, NULL};
+    mc_apology a = {.dossier = r->dossier,
+                    .role = text(r, &t[2]),
+                    .new_date = date,
+                    .reason = reason,
+                    .now = r->clock};
     mc_result res;
     mc_error err;
     return outcome(r, n, mc_engine_apologize(r->e, &a, &res, &err), &res, &err);

@@ -392,9 +392,11 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
         s->fields[nf] = (mc_kv){f->name, s->field_text[nf]};
         nf++;
     }
-    mc_submit sub = {p->name, s->fields, nf,
-                     NULL,    0,         p->online == MC_ONLINE_FULL ? "online" : "counter",
-                     t,       NULL,      NULL};
+    mc_submit sub = {.procedure = p->name,
+                     .fields = s->fields,
+                     .nfields = nf,
+                     .channel = p->online == MC_ONLINE_FULL ? "online" : "counter",
+                     .now = t};
     mc_result res;
     int rc = mc_live_submit(s->e, s->d, &sub, &res, err);
     mc_sim_stats *x = &s->out->procedures[k];
