@@ -1486,6 +1486,95 @@ static void test_engine__two_optimistic_processes_lose_nothing(void **state)
     two_processes(true);
 }
 
+/* A procedure of many fields and documents: MANY of each, past the 64 a rule once saw. */
+enum { MANY = 70 };
+
+typedef struct many_fx {
+    mc_catalogue *cat;
+    mc_rules *rules;
+} many_fx;
+
+static void open_many(many_fx *m)
+{
+    char *text = malloc(64 * 1024), *at_ = text;
+    at_ += sprintf(at_, "role clerk\nlifecycle l { state s { initial\n"
+                        "  on go -> done by clerk when rule big.seen }\n"
+                        "  state done { final; outcome granted } }\n");
+    for (int i = 1; i <= MANY; i++) {
+        at_ += sprintf(at_, "document d%d\n", i);
+    }
+    at_ +=
+        sprintf(at_, "procedure p { lifecycle l; subject f1; time-limit 5wd; fee rule big.fee\n");
+    for (int i = 1; i <= MANY; i++) {
+        at_ += sprintf(at_, "  field f%d { type text }\n  requires d%d\n", i, i);
+    }
+    sprintf(at_, "}\n");
+    char *diags;
+    assert_int_equal(tu_load(text, &m->cat, &diags), 0);
+    free(diags);
+    free(text);
+    static const char big_lua[] =
+        "function seen(d)\n"
+        "  if d.fields.f70 ~= 'x' then return false, 'f70 is ' .. tostring(d.fields.f70) end\n"
+        "  if d.documents.d70 ~= 'asked' then return false, 'd70 is ' .. tostring(d.documents.d70) "
+        "end\n"
+        "  return true\n"
+        "end\n"
+        "function fee(d) if d.fields.f70 == 'x' then return 700 end return 0 end\n";
+    assert_int_equal(mc_rules_new(&m->rules, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(m->rules, "big", "rules/big.lua", big_lua,
+                                          sizeof big_lua - 1, NULL, NULL),
+                     0);
+}
+
+/* Submits with f1 and f70 set, then fires `go`; 0, or the first error. */
+static int many_operations(void *ud)
+{
+    many_fx *m = ud;
+    mc_engine *e;
+    int rc = mc_engine_open(&e, m->cat, m->rules, ":memory:", NULL);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_kv fields[] = {{"f1", "001234567890"}, {"f70", "x"}};
+    mc_submit s = {.procedure = "p", .fields = fields, .nfields = 2, .now = 1751508000};
+    mc_result res;
+    rc = mc_engine_submit(e, &s, &res, NULL);
+    mc_dossier d;
+    if (rc == 0 && (rc = mc_engine_get(e, res.dossier, s.now, &d, NULL)) == 0) {
+        assert_int_equal(d.fee, 700); /* the fee rule saw field 70 */
+        mc_dossier_free(&d);
+    }
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "go";
+    fi.role = "clerk";
+    fi.now = s.now + 3600;
+    if (rc == 0) {
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+    }
+    if (rc == 0) {
+        /* The guard saw field 70 and document 70: the dossier moved. */
+        assert_int_equal(res.refusal, MC_REFUSED_NONE);
+        assert_string_equal(res.message, "");
+    }
+    mc_engine_close(e);
+    return rc;
+}
+
+/* Rules see every field and document of a procedure, however many it has (there was a silent
+ * cap at 64: field 70 was nil and the guard refused). */
+static void test_engine__rules_see_every_field_and_document(void **state)
+{
+    (void)state;
+    many_fx m;
+    open_many(&m);
+    assert_int_equal(many_operations(&m), 0);
+    assert_true(tu_oom_sweep(many_operations, &m, false) > 10);
+    mc_rules_free(m.rules);
+    mc_catalogue_free(m.cat);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1519,6 +1608,7 @@ int main(void)
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
         cmocka_unit_test(test_engine__two_processes_lose_nothing),
         cmocka_unit_test(test_engine__two_optimistic_processes_lose_nothing),
+        cmocka_unit_test(test_engine__rules_see_every_field_and_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,9 +187,33 @@ static bool mce_view_holds(void *ud, const char *registry, const char *document,
     return mce_record_get(vb->e, registry, document, subject, ref, sizeof ref, NULL) == 1;
 }
 
-void mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
+void mce_view_free(mce_view_buf *vb)
+{
+    if (vb->fields != vb->field_room) {
+        mc_free(vb->fields);
+    }
+    if (vb->docs != vb->doc_room) {
+        mc_free(vb->docs);
+    }
+}
+
+int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
 {
     memset(vb, 0, sizeof *vb);
+    vb->fields = vb->field_room;
+    vb->docs = vb->doc_room;
+    if (d->p->nfields > MCE_VIEW_INLINE &&
+        (vb->fields = mc_malloc(d->p->nfields * sizeof *vb->fields)) == NULL) {
+        vb->docs = NULL;
+        return MC_ENOMEM;
+    }
+    if (d->p->nrequires > MCE_VIEW_INLINE &&
+        (vb->docs = mc_malloc(d->p->nrequires * sizeof *vb->docs)) == NULL) {
+        if (vb->fields != vb->field_room) {
+            mc_free(vb->fields);
+        }
+        return MC_ENOMEM;
+    }
     vb->e = e;
     mc_rule_view *v = &vb->view;
     mce_version_text(d->p, vb->version);
@@ -203,7 +227,7 @@ void mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
     v->calendar = d->cal;
     v->registry_holds = mce_view_holds;
     v->ud = vb;
-    for (size_t i = 0; i < d->p->nfields && v->nfields < 64; i++) {
+    for (size_t i = 0; i < d->p->nfields; i++) {
         const char *val = d->values[i];
         if (val == NULL) {
             continue;
@@ -234,7 +258,7 @@ void mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
         }
     }
     v->fields = vb->fields;
-    for (size_t i = 0; i < d->p->nrequires && v->ndocuments < 64; i++) {
+    for (size_t i = 0; i < d->p->nrequires; i++) {
         if (d->reqs[i].status != MC_REQ_NOT_REQUIRED) {
             vb->docs[v->ndocuments].name = d->p->requires[i].document->name;
             vb->docs[v->ndocuments].status = mce_req_names[d->reqs[i].status];
@@ -242,6 +266,7 @@ void mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
         }
     }
     v->documents = vb->docs;
+    return 0;
 }
 
 /* Evaluates a condition. Returns 0 with *holds set, or MC_EREFUSED (a rule failed: guard or
@@ -280,8 +305,11 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
                           c->rule.function);
     }
     mce_view_buf vb;
-    mce_make_view(e, d, &vb);
+    if (mce_make_view(e, d, &vb) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     int rc = mc_rules_cond(e->rules, rule, &vb.view, holds, reason, reasonsz, &rerr);
+    mce_view_free(&vb);
     if (rc == MC_ERULE) {
         return mce_refuse(rf, MC_REFUSED_GUARD, "%s", rerr.msg);
     }

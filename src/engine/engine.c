@@ -540,8 +540,11 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
                               p->fee_rule.module, p->fee_rule.function);
         }
         mce_view_buf vb;
-        mce_make_view(e, d, &vb);
+        if (mce_make_view(e, d, &vb) != 0) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
         rc = mc_rules_fee(e->rules, rule, &vb.view, &r->fee, &rerr);
+        mce_view_free(&vb);
         if (rc == MC_ERULE || rc == MC_ELIMIT) {
             return mce_refuse(rf, rc == MC_ELIMIT ? MC_REFUSED_LIMIT : MC_REFUSED_GUARD, "%s",
                               rerr.msg);

@@ -57,10 +57,16 @@ typedef struct mce_refusal {
     char msg[512];
 } mce_refusal;
 
+enum { MCE_VIEW_INLINE = 64 };
+
+/* What a rule sees of a dossier (mc_rule_view), with room for its fields and documents: inline
+ * up to MCE_VIEW_INLINE of each, allocated beyond (a rule sees every field and document). */
 typedef struct mce_view_buf {
     mc_rule_view view;
-    mc_view_field fields[64];
-    mc_view_document docs[64];
+    mc_view_field field_room[MCE_VIEW_INLINE];
+    mc_view_document doc_room[MCE_VIEW_INLINE];
+    mc_view_field *fields;  /* field_room, or mc_malloc'd */
+    mc_view_document *docs; /* doc_room, or mc_malloc'd */
     char submitted[17], version[11];
     mc_engine *e;
 } mce_view_buf;
@@ -136,7 +142,10 @@ int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_er
  * d->former_subject, and forgets what was fetched for the former subject, so that the next
  * mce_resolve queries the registries for the new one (§5.1). */
 int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error *err);
-void mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
+/* Fills vb with what a rule sees of d: every field that has a value and every requirement that
+ * applies. 0, or MC_ENOMEM (vb needs no freeing then); free with mce_view_free. */
+int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
+void mce_view_free(mce_view_buf *vb);
 /* Evaluates a condition: 0 with *holds, MC_EREFUSED (a rule failed), or an error. */
 int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_refusal *rf,
              char *reason, size_t reasonsz, mc_error *err);
