@@ -111,7 +111,9 @@ static void open_fx(fx *f, const char *db)
     assert_int_equal(tu_load(catalogue_text, &f->cat, &diags), 0);
     free(diags);
     assert_int_equal(mc_rules_new(&f->rules, NULL, NULL), 0);
-    mc_rules_opts small = {1 << 20, 20000, 60000}; /* a minute: the budget, not the time */
+    mc_rules_opts small = {.memory_cap = 1 << 20,
+                           .steps = 20000,
+                           .time_ms = 60000}; /* a minute: the budget, not the time */
     mc_rules_free(f->rules);
     assert_int_equal(mc_rules_new(&f->rules, &small, NULL), 0);
     assert_int_equal(mc_rules_load_buffer(f->rules, "guards", "rules/guards.lua", guards_lua,

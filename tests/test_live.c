@@ -81,7 +81,9 @@ static int setup(void **state)
     char *diags;
     assert_int_equal(tu_load(catalogue_text, &f->cat, &diags), 0);
     free(diags);
-    mc_rules_opts small = {1 << 20, 20000, 60000}; /* a minute: the budget, not the time */
+    mc_rules_opts small = {.memory_cap = 1 << 20,
+                           .steps = 20000,
+                           .time_ms = 60000}; /* a minute: the budget, not the time */
     assert_int_equal(mc_rules_new(&f->rules, &small, NULL), 0);
     assert_int_equal(mc_rules_load_buffer(f->rules, "guards", "rules/guards.lua", guards_lua,
                                           sizeof guards_lua - 1, NULL, NULL),
