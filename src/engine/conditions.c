@@ -179,8 +179,7 @@ int mce_record_get(mc_engine *e, const char *registry, const char *document, con
            e->lookup(e->lookup_ud, registry, document, subject, ref, refsz) == 1;
 }
 
-static bool mce_view_holds(void *ud, const char *registry, const char *document,
-                           const char *subject)
+static bool view_holds(void *ud, const char *registry, const char *document, const char *subject)
 {
     mce_view_buf *vb = ud;
     char ref[128];
@@ -225,7 +224,7 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
     v->channel = d->row.channel;
     v->submitted = vb->submitted;
     v->calendar = d->cal;
-    v->registry_holds = mce_view_holds;
+    v->registry_holds = view_holds;
     v->ud = vb;
     for (size_t i = 0; i < d->p->nfields; i++) {
         const char *val = d->values[i];
