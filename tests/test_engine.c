@@ -111,7 +111,9 @@ static void open_fx(fx *f, const char *db)
     assert_int_equal(tu_load(catalogue_text, &f->cat, &diags), 0);
     free(diags);
     assert_int_equal(mc_rules_new(&f->rules, NULL, NULL), 0);
-    mc_rules_opts small = {1 << 20, 20000, 60000}; /* a minute: the budget, not the time */
+    mc_rules_opts small = {.memory_cap = 1 << 20,
+                           .steps = 20000,
+                           .time_ms = 60000}; /* a minute: the budget, not the time */
     mc_rules_free(f->rules);
     assert_int_equal(mc_rules_new(&f->rules, &small, NULL), 0);
     assert_int_equal(mc_rules_load_buffer(f->rules, "guards", "rules/guards.lua", guards_lua,
@@ -148,8 +150,14 @@ static int64_t submit(fx *f, const char *t, const char *married, const char *req
 {
     mc_kv fields[] = {{"citizen-id", "001234567890"}, {"married", married}};
     const char *attach[] = {"birth-notice", "citizen-identity"};
-    mc_submit s = {"birth",  fields,   married ? 2 : 1, attach, 2,
-                   "online", at(f, t), request_id,      NULL};
+    mc_submit s = {.procedure = "birth",
+                   .fields = fields,
+                   .nfields = married ? 2 : 1,
+                   .attach = attach,
+                   .nattach = 2,
+                   .channel = "online",
+                   .now = at(f, t),
+                   .request_id = request_id};
     mc_result res;
     mc_error err;
     int rc = mc_engine_submit(f->e, &s, &res, &err);
@@ -162,8 +170,7 @@ static int64_t submit(fx *f, const char *t, const char *married, const char *req
 static int fire(fx *f, int64_t id, const char *event, const char *role, const char *t,
                 mc_result *res)
 {
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = event;
     fi.role = role;
@@ -422,12 +429,13 @@ static void test_engine__invalid_submissions_are_refused(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mc_kv fields[] = {{"citizen-id", "001234567890"}, {bad[i].key, bad[i].value}};
-        mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+        mc_submit s = {
+            .procedure = "birth", .fields = fields, .nfields = 2, .now = at(f, "2025-07-03T09:00")};
         mc_result res;
         assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), MC_EREFUSED);
         assert_string_equal(res.message, bad[i].message);
     }
-    mc_submit none = {"birth", NULL, 0, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_submit none = {.procedure = "birth", .now = at(f, "2025-07-03T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &none, &res, NULL), MC_EREFUSED);
     assert_string_equal(res.message, "field 'citizen-id' is required");
@@ -443,7 +451,8 @@ static void test_engine__versions_and_fee_rules(void **state)
 {
     fx *f = *state;
     mc_kv fields[] = {{"citizen-id", "001234567890"}, {"late", "true"}};
-    mc_submit s = {"birth", fields, 2, NULL, 0, NULL, at(f, "2025-12-31T09:00"), NULL, NULL};
+    mc_submit s = {
+        .procedure = "birth", .fields = fields, .nfields = 2, .now = at(f, "2025-12-31T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
     mc_dossier d;
@@ -463,13 +472,11 @@ static void test_engine__apology(void **state)
 {
     fx *f = *state;
     int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
-    mc_apology a = {id,
-                    "clerk",
-                    mc_date_from_ymd(2025, 7, 15),
-                    "waiting for the archive",
-                    at(f, "2025-07-03T09:30"),
-                    NULL,
-                    NULL};
+    mc_apology a = {.dossier = id,
+                    .role = "clerk",
+                    .new_date = mc_date_from_ymd(2025, 7, 15),
+                    .reason = "waiting for the archive",
+                    .now = at(f, "2025-07-03T09:30")};
     mc_result res;
     assert_int_equal(mc_engine_apologize(f->e, &a, &res, NULL), MC_EREFUSED);
     assert_string_equal(res.message, "the clock of dossier 1 is not running (state 'submitted'): "
@@ -512,8 +519,7 @@ static void test_engine__once_only_refuses_asking_for_a_fetched_document(void **
     assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
     int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
     const char *docs[] = {"marriage-certificate"};
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -558,7 +564,7 @@ static void test_engine__asked_documents_say_why(void **state)
                                     "later is in use only for dossiers submitted from 2026-01-01",
                                     NULL};
     for (int k = 0; k < 2; k++) {
-        mc_submit sub = {"p", with, k == 0 ? 1 : 0, NULL, 0, NULL, now, NULL, NULL};
+        mc_submit sub = {.procedure = "p", .fields = with, .nfields = k == 0 ? 1 : 0, .now = now};
         mc_result res;
         assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
         mc_dossier d;
@@ -625,7 +631,8 @@ static void test_engine__hostile_notes_are_bounded(void **state)
     mc_record_row rec = {"slow", "evil", "001234567890", "S-1", "2020-01-01"};
     assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"permit", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_submit s = {
+        .procedure = "permit", .fields = fields, .nfields = 1, .now = at(f, "2025-07-03T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
     /* A note that makes the pattern backtrack catastrophically: the match gives up, and the
@@ -633,8 +640,7 @@ static void test_engine__hostile_notes_are_bounded(void **state)
     char note[64];
     memset(note, 'a', 40);
     strcpy(note + 40, "!");
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = res.dossier;
     fi.event = "receive";
     fi.role = "clerk";
@@ -678,11 +684,13 @@ static void test_engine__notes_are_matched_after_normalisation(void **state)
     mc_record_row rec = {"marriages", "marriage-paper", "001234567890", "KH-7", "2020-01-01"};
     assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"remarriage", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_submit s = {.procedure = "remarriage",
+                   .fields = fields,
+                   .nfields = 1,
+                   .now = at(f, "2025-07-03T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = res.dossier;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -709,8 +717,7 @@ static void test_engine__request_ids_make_operations_idempotent(void **state)
     int64_t a = submit(f, "2025-07-03T09:00", NULL, "req-1");
     int64_t b = submit(f, "2025-07-03T09:05", NULL, "req-1");
     assert_int_equal(a, b);
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = a;
     fi.event = "receive";
     fi.role = "clerk";
@@ -766,8 +773,7 @@ static void test_engine__the_subject_is_corrected_by_officers_only(void **state)
     assert_int_equal(fire(f, id, "request-supplement", "clerk", "2025-07-03T09:10", &res), 0);
     /* The applicant names another person: refused, recorded, nothing changed. */
     mc_kv other[] = {{"citizen-id", "009876543210"}};
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = "supplement";
     fi.role = "applicant";
@@ -835,8 +841,7 @@ static void test_engine__requested_documents_become_asked(void **state)
     fx *f = *state;
     int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
     const char *unknown[] = {"evil"};
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -879,14 +884,17 @@ static int oom_operations(void *ud)
         snprintf(key[i], sizeof key[i], "r-%d-%d", c->round, i);
     }
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"remarriage", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"),
-                   key[0],       "lan"};
+    mc_submit s = {.procedure = "remarriage",
+                   .fields = fields,
+                   .nfields = 1,
+                   .now = at(f, "2025-07-03T09:00"),
+                   .request_id = key[0],
+                   .user = "lan"};
     mc_result res;
     int rc = mc_engine_submit(e, &s, &res, NULL);
     mc_kv set[] = {{"citizen-id", "009876543210"}};
     const char *docs[] = {"marriage-paper"};
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = res.dossier;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -940,11 +948,14 @@ static void test_engine__a_result_is_not_issued_under_a_foreign_subject(void **s
     const char *ids[] = {"B-12", "001234567890"};
     for (int i = 0; i < 2; i++) {
         mc_kv fields[] = {{"id", ids[i]}};
-        mc_submit s = {"p", fields, 1, NULL, 0, "online", 1750000000, NULL, NULL};
+        mc_submit s = {.procedure = "p",
+                       .fields = fields,
+                       .nfields = 1,
+                       .channel = "online",
+                       .now = 1750000000};
         mc_result res;
         assert_int_equal(mc_engine_submit(e, &s, &res, NULL), 0);
-        mc_fire fi;
-        memset(&fi, 0, sizeof fi);
+        mc_fire fi = MC_FIRE_INIT;
         fi.dossier = res.dossier;
         fi.event = "grant";
         fi.role = "clerk";
@@ -985,7 +996,13 @@ static int submit_as(fx *f, const char *user, const char *subject, const char *k
                      mc_error *err)
 {
     mc_kv fields[] = {{"citizen-id", subject}};
-    mc_submit s = {"birth", fields, 1, NULL, 0, "online", at(f, "2025-07-03T09:00"), key, user};
+    mc_submit s = {.procedure = "birth",
+                   .fields = fields,
+                   .nfields = 1,
+                   .channel = "online",
+                   .now = at(f, "2025-07-03T09:00"),
+                   .request_id = key,
+                   .user = user};
     return mc_engine_submit(f->e, &s, res, err);
 }
 
@@ -1024,8 +1041,7 @@ static void test_engine__request_ids_are_scoped_to_their_user(void **state)
     assert_int_equal(res.dossier, 0);
     assert_false(res.replayed);
     /* Without a user (the command line), the acting role owns the key. */
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = a;
     fi.event = "receive";
     fi.role = "clerk";
@@ -1245,12 +1261,15 @@ static void test_engine__operations_record_their_user(void **state)
 {
     fx *f = *state;
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"birth", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, "lan"};
+    mc_submit s = {.procedure = "birth",
+                   .fields = fields,
+                   .nfields = 1,
+                   .now = at(f, "2025-07-03T09:00"),
+                   .user = "lan"};
     mc_result res;
     assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
     int64_t id = res.dossier;
-    mc_fire fi;
-    memset(&fi, 0, sizeof fi);
+    mc_fire fi = MC_FIRE_INIT;
     fi.dossier = id;
     fi.event = "request-supplement";
     fi.role = "clerk";
@@ -1292,8 +1311,7 @@ static void test_engine__crash_loses_nothing_acknowledged(void **state)
         int64_t id = submit(&f, "2025-07-03T09:00", NULL, NULL);
         int64_t t = at(&f, "2025-07-03T10:00");
         for (int i = 0;; i++) {
-            mc_fire fi;
-            memset(&fi, 0, sizeof fi);
+            mc_fire fi = MC_FIRE_INIT;
             fi.dossier = id;
             fi.event = loop[(i + 1) % 2][0];
             fi.role = loop[(i + 1) % 2][1];
@@ -1470,6 +1488,95 @@ static void test_engine__two_optimistic_processes_lose_nothing(void **state)
     two_processes(true);
 }
 
+/* A procedure of many fields and documents: MANY of each, past the 64 a rule once saw. */
+enum { MANY = 70 };
+
+typedef struct many_fx {
+    mc_catalogue *cat;
+    mc_rules *rules;
+} many_fx;
+
+static void open_many(many_fx *m)
+{
+    char *text = malloc(64 * 1024), *at_ = text;
+    at_ += sprintf(at_, "role clerk\nlifecycle l { state s { initial\n"
+                        "  on go -> done by clerk when rule big.seen }\n"
+                        "  state done { final; outcome granted } }\n");
+    for (int i = 1; i <= MANY; i++) {
+        at_ += sprintf(at_, "document d%d\n", i);
+    }
+    at_ +=
+        sprintf(at_, "procedure p { lifecycle l; subject f1; time-limit 5wd; fee rule big.fee\n");
+    for (int i = 1; i <= MANY; i++) {
+        at_ += sprintf(at_, "  field f%d { type text }\n  requires d%d\n", i, i);
+    }
+    sprintf(at_, "}\n");
+    char *diags;
+    assert_int_equal(tu_load(text, &m->cat, &diags), 0);
+    free(diags);
+    free(text);
+    static const char big_lua[] =
+        "function seen(d)\n"
+        "  if d.fields.f70 ~= 'x' then return false, 'f70 is ' .. tostring(d.fields.f70) end\n"
+        "  if d.documents.d70 ~= 'asked' then return false, 'd70 is ' .. tostring(d.documents.d70) "
+        "end\n"
+        "  return true\n"
+        "end\n"
+        "function fee(d) if d.fields.f70 == 'x' then return 700 end return 0 end\n";
+    assert_int_equal(mc_rules_new(&m->rules, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(m->rules, "big", "rules/big.lua", big_lua,
+                                          sizeof big_lua - 1, NULL, NULL),
+                     0);
+}
+
+/* Submits with f1 and f70 set, then fires `go`; 0, or the first error. */
+static int many_operations(void *ud)
+{
+    many_fx *m = ud;
+    mc_engine *e;
+    int rc = mc_engine_open(&e, m->cat, m->rules, ":memory:", NULL);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_kv fields[] = {{"f1", "001234567890"}, {"f70", "x"}};
+    mc_submit s = {.procedure = "p", .fields = fields, .nfields = 2, .now = 1751508000};
+    mc_result res;
+    rc = mc_engine_submit(e, &s, &res, NULL);
+    mc_dossier d;
+    if (rc == 0 && (rc = mc_engine_get(e, res.dossier, s.now, &d, NULL)) == 0) {
+        assert_int_equal(d.fee, 700); /* the fee rule saw field 70 */
+        mc_dossier_free(&d);
+    }
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "go";
+    fi.role = "clerk";
+    fi.now = s.now + 3600;
+    if (rc == 0) {
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+    }
+    if (rc == 0) {
+        /* The guard saw field 70 and document 70: the dossier moved. */
+        assert_int_equal(res.refusal, MC_REFUSED_NONE);
+        assert_string_equal(res.message, "");
+    }
+    mc_engine_close(e);
+    return rc;
+}
+
+/* Rules see every field and document of a procedure, however many it has (there was a silent
+ * cap at 64: field 70 was nil and the guard refused). */
+static void test_engine__rules_see_every_field_and_document(void **state)
+{
+    (void)state;
+    many_fx m;
+    open_many(&m);
+    assert_int_equal(many_operations(&m), 0);
+    assert_true(tu_oom_sweep(many_operations, &m, false) > 10);
+    mc_rules_free(m.rules);
+    mc_catalogue_free(m.cat);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1503,6 +1610,7 @@ int main(void)
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
         cmocka_unit_test(test_engine__two_processes_lose_nothing),
         cmocka_unit_test(test_engine__two_optimistic_processes_lose_nothing),
+        cmocka_unit_test(test_engine__rules_see_every_field_and_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

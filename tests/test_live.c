@@ -81,7 +81,9 @@ static int setup(void **state)
     char *diags;
     assert_int_equal(tu_load(catalogue_text, &f->cat, &diags), 0);
     free(diags);
-    mc_rules_opts small = {1 << 20, 20000, 60000}; /* a minute: the budget, not the time */
+    mc_rules_opts small = {.memory_cap = 1 << 20,
+                           .steps = 20000,
+                           .time_ms = 60000}; /* a minute: the budget, not the time */
     assert_int_equal(mc_rules_new(&f->rules, &small, NULL), 0);
     assert_int_equal(mc_rules_load_buffer(f->rules, "guards", "rules/guards.lua", guards_lua,
                                           sizeof guards_lua - 1, NULL, NULL),
@@ -107,14 +109,17 @@ static int teardown(void **state)
 static int submit(fx *f, const char *subject, const char *married, mc_result *res)
 {
     mc_kv fields[] = {{"citizen-id", subject}, {"married", married}};
-    mc_submit s = {"birth", fields, 2, NULL, 0, "online", at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_submit s = {.procedure = "birth",
+                   .fields = fields,
+                   .nfields = 2,
+                   .channel = "online",
+                   .now = at(f, "2025-07-03T09:00")};
     return mc_live_submit(f->e, f->d, &s, res, NULL);
 }
 
 static int fire(fx *f, const char *event, const char *role, const char *when, mc_result *res)
 {
-    mc_fire x;
-    memset(&x, 0, sizeof x);
+    mc_fire x = MC_FIRE_INIT;
     x.event = event;
     x.role = role;
     x.now = at(f, when);
@@ -222,8 +227,7 @@ static void test_live__refusal_undoes_the_payload(void **state)
     assert_int_equal(submit(f, "001234567890", "false", &res), 0);
     assert_int_equal(fire(f, "receive", "clerk", "2025-07-03T10:00", &res), 0);
     mc_kv set[] = {{"married", "true"}};
-    mc_fire x;
-    memset(&x, 0, sizeof x);
+    mc_fire x = MC_FIRE_INIT;
     x.event = "approve";
     x.role = "head";
     x.now = at(f, "2025-07-03T11:00");
@@ -263,8 +267,7 @@ static void test_live__refused_submit_leaves_no_dossier(void **state)
     mc_dossier v;
     assert_int_equal(mc_live_view(f->d, &v), MC_ENOTFOUND);
     mc_error err;
-    mc_fire x;
-    memset(&x, 0, sizeof x);
+    mc_fire x = MC_FIRE_INIT;
     x.event = "receive";
     x.role = "clerk";
     assert_int_equal(mc_live_fire(f->e, f->d, &x, &res, &err), MC_EUSAGE);
@@ -280,7 +283,8 @@ static void test_live__engines_do_not_mix(void **state)
     mc_error err;
     mc_result res;
     mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {"birth", fields, 1, NULL, 0, NULL, at(f, "2025-07-03T09:00"), NULL, NULL};
+    mc_submit s = {
+        .procedure = "birth", .fields = fields, .nfields = 1, .now = at(f, "2025-07-03T09:00")};
     assert_int_equal(mc_engine_submit(f->e, &s, &res, &err), MC_EUSAGE);
     assert_string_equal(err.msg, "submit needs an engine with a store");
     size_t n = 7;

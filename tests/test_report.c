@@ -35,7 +35,8 @@ static int64_t submit(mc_engine *e, const char *proc, const char *id, const char
                       int64_t now)
 {
     mc_kv fields[] = {{"id", id}};
-    mc_submit s = {proc, fields, 1, NULL, 0, channel, now, NULL, NULL};
+    mc_submit s = {
+        .procedure = proc, .fields = fields, .nfields = 1, .channel = channel, .now = now};
     mc_result res;
     assert_int_equal(mc_engine_submit(e, &s, &res, NULL), 0);
     return res.dossier;
@@ -77,9 +78,11 @@ static void test_report__indicators(void **state)
     /* B: at the counter, late, with a timely apology. */
     int64_t b = submit(e, "birth", "B", NULL, at(vn, "2025-07-07T09:00"));
     assert_int_equal(fire(e, b, "receive", "clerk", at(vn, "2025-07-07T10:00"), NULL, 0), 0);
-    mc_apology ap = {
-        b,    "head", mc_date_from_ymd(2025, 7, 15), "archives", at(vn, "2025-07-08T09:00"),
-        NULL, NULL};
+    mc_apology ap = {.dossier = b,
+                     .role = "head",
+                     .new_date = mc_date_from_ymd(2025, 7, 15),
+                     .reason = "archives",
+                     .now = at(vn, "2025-07-08T09:00")};
     mc_result res;
     assert_int_equal(mc_engine_apologize(e, &ap, &res, NULL), 0);
     assert_int_equal(fire(e, b, "approve", "head", at(vn, "2025-07-11T10:00"), NULL, 0), 0);

@@ -97,7 +97,13 @@ int main(int argc, char **argv)
         char id[24];
         snprintf(id, sizeof id, "%012ld", i);
         mc_kv fields[] = {{"citizen-id", id}, {"married", "true"}};
-        mc_submit s = {"birth", fields, 2, attach, 2, "online", t, NULL, NULL};
+        mc_submit s = {.procedure = "birth",
+                       .fields = fields,
+                       .nfields = 2,
+                       .attach = attach,
+                       .nattach = 2,
+                       .channel = "online",
+                       .now = t};
         mc_result res;
         if (mc_live_submit(e, lv, &s, &res, &err) != 0) {
             fprintf(stderr, "bench_simulate: submit %ld: %s %s\n", i, res.message, err.msg);

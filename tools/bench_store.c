@@ -89,7 +89,7 @@ static double transitions(const mc_catalogue *cat, const char *db, long n)
         return 0;
     }
     mc_kv fields[] = {{"id", "001234567890"}};
-    mc_submit s = {"p", fields, 1, NULL, 0, NULL, 1751508000, NULL, NULL};
+    mc_submit s = {.procedure = "p", .fields = fields, .nfields = 1, .now = 1751508000};
     mc_result res;
     mc_engine_submit(e, &s, &res, &err);
     static const char *const cycle[][2] = {

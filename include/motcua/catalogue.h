@@ -325,7 +325,7 @@ typedef struct mc_load_opts {
 
 #define MC_LOAD_OPTS_INIT                                                                          \
     {                                                                                              \
-        NULL, 0, NULL                                                                              \
+        .paths = NULL, .npaths = 0, .rules = NULL                                                  \
     }
 
 /* Loads and checks the catalogue made of opts->paths. Diagnostics (errors and warnings) go to
@@ -349,6 +349,8 @@ const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const 
                                                  size_t *n);
 const mc_document *mc_catalogue_document(const mc_catalogue *cat, const char *name);
 const mc_registry *mc_catalogue_registry(const mc_catalogue *cat, const char *name);
+/* The field called name among fields[0..n) (a procedure's p->fields, p->nfields), or NULL. */
+const mc_field *mc_field_find(const mc_field *fields, size_t n, const char *name);
 /* Whether reg lists doc among the documents it holds. */
 bool mc_registry_holds(const mc_registry *reg, const mc_document *doc);
 /* Checks subject[0..len) against reg's `subjects` pattern (any subject passes a registry without

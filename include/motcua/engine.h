@@ -90,6 +90,14 @@ typedef struct mc_submit {
                                the request id; or NULL */
 } mc_submit;
 
+/* Nothing set: callers start from it or write designated initialisers
+ * (`mc_submit s = {.procedure = "birth", .now = t};`), which leave the rest as here. */
+#define MC_SUBMIT_INIT                                                                             \
+    {                                                                                              \
+        .procedure = NULL, .fields = NULL, .nfields = 0, .attach = NULL, .nattach = 0,             \
+        .channel = NULL, .now = 0, .request_id = NULL, .user = NULL                                \
+    }
+
 typedef struct mc_payload {
     const char *note; /* free text, or NULL: valid UTF-8, matched in NFC against the `match` of
                          each fetched document; refused when a pattern gives up (limit) */
@@ -107,6 +115,12 @@ typedef struct mc_payload {
     size_t nattach;
 } mc_payload;
 
+#define MC_PAYLOAD_INIT                                                                            \
+    {                                                                                              \
+        .note = NULL, .documents = NULL, .ndocuments = 0, .disputes = NULL, .ndisputes = 0,        \
+        .set = NULL, .nset = 0, .attach = NULL, .nattach = 0                                       \
+    }
+
 typedef struct mc_fire {
     int64_t dossier;
     const char *event;
@@ -117,6 +131,12 @@ typedef struct mc_fire {
     const char *user; /* who asked, recorded with the events; or NULL */
 } mc_fire;
 
+#define MC_FIRE_INIT                                                                               \
+    {                                                                                              \
+        .dossier = 0, .event = NULL, .role = NULL, .payload = MC_PAYLOAD_INIT, .now = 0,           \
+        .request_id = NULL, .user = NULL                                                           \
+    }
+
 typedef struct mc_apology {
     int64_t dossier;
     const char *role;
@@ -126,6 +146,12 @@ typedef struct mc_apology {
     const char *request_id;
     const char *user; /* who asked, recorded with the events; or NULL */
 } mc_apology;
+
+#define MC_APOLOGY_INIT                                                                            \
+    {                                                                                              \
+        .dossier = 0, .role = NULL, .new_date = 0, .reason = NULL, .now = 0, .request_id = NULL,   \
+        .user = NULL                                                                               \
+    }
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err);
 int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err);

@@ -8,32 +8,51 @@
 
 #include "base/arena.h"
 #include "base/map.h"
+#include "base/ptrvec.h"
 #include "lang/parser.h"
 #include "motcua/catalogue.h"
 
-/* A growable array of pointers, backed by mc_realloc (freed with the catalogue). */
-typedef struct mc_ptrvec {
-    void **items;
-    size_t n, cap;
-} mc_ptrvec;
-
-int mc_ptrvec_push(mc_ptrvec *v, void *p);
-void mc_ptrvec_free(mc_ptrvec *v);
-
-typedef struct mc_versions {
+typedef struct mcc_versions {
     mc_procedure **items; /* sorted by effective date, undated first */
     size_t n, cap;
-} mc_versions;
+} mcc_versions;
+
+/* The directives of a registry block, in the order of the builder's registry table: bit MCC_R_X of
+ * a registry patch's `set` says that directive X was written. */
+enum { MCC_R_TITLE, MCC_R_HOLDS, MCC_R_PUBLISHED, MCC_R_COVERAGE, MCC_R_SUBJECTS };
+
+/* The directives of a procedure block, in the order of the builder's procedure table: bit
+ * MCC_P_X of a procedure patch's `set` says that directive X was written. */
+enum {
+    MCC_P_CODE,
+    MCC_P_TITLE,
+    MCC_P_LEGAL,
+    MCC_P_AGENCY,
+    MCC_P_EFFECTIVE,
+    MCC_P_CALENDAR,
+    MCC_P_TIME_LIMIT,
+    MCC_P_FEE,
+    MCC_P_ONLINE,
+    MCC_P_VOLUME,
+    MCC_P_VISITS,
+    MCC_P_SUBJECT,
+    MCC_P_LIFECYCLE,
+    MCC_P_FIELD,
+    MCC_P_REQUIRES,
+    MCC_P_STATE,
+    MCC_P_DROP,
+    MCC_P_ASSUMED,
+};
 
 /* A registry block of a reform: holds are added, the other directives replace. */
-typedef struct mc_registry_patch {
+typedef struct mcc_registry_patch {
     const mc_registry *target;
     mc_registry patch;
     uint32_t set; /* bit i: directive i of the registry table was given */
-} mc_registry_patch;
+} mcc_registry_patch;
 
 /* A procedure block of a reform: every version of the procedure gets it. */
-typedef struct mc_procedure_patch {
+typedef struct mcc_procedure_patch {
     const char *name;
     mc_pos pos;
     mc_procedure patch; /* only what was written */
@@ -41,20 +60,20 @@ typedef struct mc_procedure_patch {
     mc_strings drop_requires, drop_fields, drop_states;
     const mc_state *const *states; /* states the patch adds or replaces */
     size_t nstates;
-} mc_procedure_patch;
+} mcc_procedure_patch;
 
 struct mc_reform {
     const char *name;
     mc_pos pos;
     const char *title;
-    mc_registry_patch *registries;
+    mcc_registry_patch *registries;
     size_t nregistries;
-    mc_procedure_patch *procedures;
+    mcc_procedure_patch *procedures;
     size_t nprocedures;
     mc_strings drop_procedures;
 };
 
-enum { MC_KINDS = 8 };
+enum { MCC_KINDS = 8 };
 
 struct mc_catalogue {
     mc_arena arena;
@@ -65,20 +84,20 @@ struct mc_catalogue {
         reform_map, cost_model_map;
     size_t nnames;           /* distinct procedure names */
     mc_ptrvec regexes;       /* every compiled pattern, freed with the catalogue */
-    mc_ptrvec version_lists; /* every mc_versions, freed with the catalogue */
+    mc_ptrvec version_lists; /* every mcc_versions, freed with the catalogue */
     char hash[65];
     const mc_calendar *default_calendar;
     const mc_cost_model *default_cost_model;
 };
 
-/* Builds declarations from parse trees into cat. The loader calls mc_build_file() for each
- * parsed file (declaring names), then mc_build_finish() once (bodies, references, checks).
+/* Builds declarations from parse trees into cat. The loader calls mcb_build_file() for each
+ * parsed file (declaring names), then mcb_build_finish() once (bodies, references, checks).
  * rules holds the rule modules (NULL: rule references are not checked). */
-typedef struct mc_builder mc_builder;
-int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags,
-                   const mc_rule_names *rules);
-int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *tree);
-int mc_build_finish(mc_builder *b);
-void mc_builder_free(mc_builder *b);
+typedef struct mcb_builder mcb_builder;
+int mcb_builder_new(mcb_builder **out, mc_catalogue *cat, mc_diags *diags,
+                    const mc_rule_names *rules);
+int mcb_build_file(mcb_builder *b, mc_source *src, uint32_t file, const mc_node *tree);
+int mcb_build_finish(mcb_builder *b);
+void mcb_builder_free(mcb_builder *b);
 
 #endif

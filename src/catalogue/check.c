@@ -49,7 +49,7 @@ static uint32_t lookup_state(const mc_map *m, mc_state **states, size_t n, const
     return v ? (uint32_t)(v - 1) : UINT32_MAX;
 }
 
-static void unknown_state(mc_builder *b, mc_pos pos, const char *name, mc_state **states, size_t n)
+static void unknown_state(mcb_builder *b, mc_pos pos, const char *name, mc_state **states, size_t n)
 {
     mc_suggest s;
     mc_suggest_init(&s, name, strlen(name));
@@ -57,14 +57,14 @@ static void unknown_state(mc_builder *b, mc_pos pos, const char *name, mc_state 
         mc_suggest_offer(&s, states[i]->name);
     }
     if (s.best != NULL) {
-        mc_b_report_at(b, MC_DIAG_ERROR, pos, strlen(name),
-                       "unknown state '%s' (did you mean '%s'?)", name, s.best);
+        mcb_report_at(b, MC_DIAG_ERROR, pos, strlen(name),
+                      "unknown state '%s' (did you mean '%s'?)", name, s.best);
     } else {
-        mc_b_report_at(b, MC_DIAG_ERROR, pos, strlen(name), "unknown state '%s'", name);
+        mcb_report_at(b, MC_DIAG_ERROR, pos, strlen(name), "unknown state '%s'", name);
     }
 }
 
-static void resolve_with(mc_builder *b, const mc_map *m, mc_state *s, mc_state **states, size_t n)
+static void resolve_with(mcb_builder *b, const mc_map *m, mc_state *s, mc_state **states, size_t n)
 {
     for (size_t k = 0; k < s->non; k++) {
         mc_transition *t = (mc_transition *)&s->on[k];
@@ -82,7 +82,7 @@ static void resolve_with(mc_builder *b, const mc_map *m, mc_state *s, mc_state *
     }
 }
 
-void mc_resolve_list(mc_builder *b, mc_state **list, size_t nlist, mc_state **states, size_t n)
+void mcb_resolve_list(mcb_builder *b, mc_state **list, size_t nlist, mc_state **states, size_t n)
 {
     mc_map m = MC_MAP_INIT;
     if (n > MAP_FROM && index_states(&m, states, n) != 0) {
@@ -94,14 +94,14 @@ void mc_resolve_list(mc_builder *b, mc_state **list, size_t nlist, mc_state **st
     mc_map_free(&m);
 }
 
-void mc_resolve_targets(mc_builder *b, mc_state **states, size_t n, size_t from)
+void mcb_resolve_targets(mcb_builder *b, mc_state **states, size_t n, size_t from)
 {
     if (from < n) { /* states is NULL when a lifecycle has none */
-        mc_resolve_list(b, states + from, n - from, states, n);
+        mcb_resolve_list(b, states + from, n - from, states, n);
     }
 }
 
-void mc_check_state_names(mc_builder *b, mc_state **states, size_t n)
+void mcb_check_state_names(mcb_builder *b, mc_state **states, size_t n)
 {
     mc_map m = MC_MAP_INIT;
     if (n > MAP_FROM && index_states(&m, states, n) != 0) {
@@ -112,9 +112,9 @@ void mc_check_state_names(mc_builder *b, mc_state **states, size_t n)
         uint32_t first = lookup_state(&m, states, j, states[j]->name);
         if (first != UINT32_MAX && first < j) {
             char where[300];
-            mc_b_where(b, states[first]->pos, where, sizeof where);
-            mc_b_report_at(b, MC_DIAG_ERROR, states[j]->pos, strlen(states[j]->name),
-                           "duplicate state '%s' (first declared at %s)", states[j]->name, where);
+            mcb_where(b, states[first]->pos, where, sizeof where);
+            mcb_report_at(b, MC_DIAG_ERROR, states[j]->pos, strlen(states[j]->name),
+                          "duplicate state '%s' (first declared at %s)", states[j]->name, where);
         }
     }
     mc_map_free(&m);
@@ -162,7 +162,7 @@ static int cmp_state_name(const void *a, const void *c)
 
 /* True when a machine's whole-machine checks would only echo errors already reported: a state
  * lost a directive to an error, or two states share a name. */
-static bool suspect(mc_builder *b, const mc_machine *m)
+static bool suspect(mcb_builder *b, const mc_machine *m)
 {
     for (size_t i = 0; i < m->nstates; i++) {
         for (size_t k = 0; k < b->broken.n; k++) {
@@ -188,8 +188,8 @@ static bool suspect(mc_builder *b, const mc_machine *m)
     return dup;
 }
 
-void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, const char *what,
-                      mc_pos pos)
+void mcb_check_machine(mcb_builder *b, mc_machine *m, const mc_machine *base, const char *what,
+                       mc_pos pos)
 {
     bool echo = suspect(b, m);
     size_t ninitial = 0, nfinal = 0;
@@ -203,26 +203,26 @@ void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, cons
                 m->initial = (uint32_t)i;
                 first_initial = s->name;
             } else {
-                mc_b_report_at(b, MC_DIAG_ERROR, s->pos, strlen(s->name),
-                               "second initial state '%s' in %s (the first is '%s')", s->name, what,
-                               first_initial);
+                mcb_report_at(b, MC_DIAG_ERROR, s->pos, strlen(s->name),
+                              "second initial state '%s' in %s (the first is '%s')", s->name, what,
+                              first_initial);
             }
         }
     }
     if (m->nstates == 0) {
-        mc_b_report_at(b, MC_DIAG_ERROR, pos, 1, "%s has no states", what);
+        mcb_report_at(b, MC_DIAG_ERROR, pos, 1, "%s has no states", what);
         return;
     }
     if (echo) {
         return;
     }
     if (ninitial == 0) {
-        mc_b_report_at(b, MC_DIAG_ERROR, pos, 1,
-                       "%s has no initial state (mark one state 'initial')", what);
+        mcb_report_at(b, MC_DIAG_ERROR, pos, 1,
+                      "%s has no initial state (mark one state 'initial')", what);
     }
     if (nfinal == 0) {
-        mc_b_report_at(b, MC_DIAG_ERROR, pos, 1,
-                       "%s has no final state (mark at least one state 'final')", what);
+        mcb_report_at(b, MC_DIAG_ERROR, pos, 1,
+                      "%s has no final state (mark at least one state 'final')", what);
     }
     if (m->initial == UINT32_MAX || ninitial > 1) {
         return;
@@ -247,9 +247,9 @@ void mc_check_machine(mc_builder *b, mc_machine *m, const mc_machine *base, cons
     for (size_t i = 0; i < m->nstates; i++) {
         const mc_state *s = m->states[i];
         if (!seen[i] && !unreachable_in_base(base, s, base_seen)) {
-            mc_b_report_at(b, MC_DIAG_WARNING, s->pos, strlen(s->name),
-                           "state '%s' is unreachable from the initial state '%s' in %s", s->name,
-                           first_initial, what);
+            mcb_report_at(b, MC_DIAG_WARNING, s->pos, strlen(s->name),
+                          "state '%s' is unreachable from the initial state '%s' in %s", s->name,
+                          first_initial, what);
         }
     }
 done:
@@ -257,24 +257,14 @@ done:
     mc_free(base_seen);
 }
 
-const mc_field *mc_find_field(const mc_field *fields, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(fields[i].name, name) == 0) {
-            return &fields[i];
-        }
-    }
-    return NULL;
-}
-
-void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size_t nfields,
-                   const char *what)
+void mcb_check_cond(mcb_builder *b, const mc_cond *c, const mc_field *fields, size_t nfields,
+                    const char *what)
 {
     if (c->kind == MC_COND_ALWAYS || c->kind == MC_COND_RULE) {
         return;
     }
     size_t len = strlen(c->field);
-    const mc_field *f = mc_find_field(fields, nfields, c->field);
+    const mc_field *f = mc_field_find(fields, nfields, c->field);
     if (f == NULL) {
         mc_suggest s;
         mc_suggest_init(&s, c->field, len);
@@ -282,19 +272,19 @@ void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size
             mc_suggest_offer(&s, fields[i].name);
         }
         if (s.best != NULL) {
-            mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len,
-                           "unknown field '%s'%s%s (did you mean '%s'?)", c->field,
-                           what ? " in " : "", what ? what : "", s.best);
+            mcb_report_at(b, MC_DIAG_ERROR, c->pos, len,
+                          "unknown field '%s'%s%s (did you mean '%s'?)", c->field,
+                          what ? " in " : "", what ? what : "", s.best);
         } else {
-            mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len, "unknown field '%s'%s%s", c->field,
-                           what ? " in " : "", what ? what : "");
+            mcb_report_at(b, MC_DIAG_ERROR, c->pos, len, "unknown field '%s'%s%s", c->field,
+                          what ? " in " : "", what ? what : "");
         }
         return;
     }
     if ((c->kind == MC_COND_FIELD || c->kind == MC_COND_NOT) && f->type != MC_FIELD_BOOL) {
-        mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len,
-                       "field '%s' is %s, not bool: write 'when %s is VALUE'", c->field,
-                       mc_field_type_name(f->type), c->field);
+        mcb_report_at(b, MC_DIAG_ERROR, c->pos, len,
+                      "field '%s' is %s, not bool: write 'when %s is VALUE'", c->field,
+                      mc_field_type_name(f->type), c->field);
         return;
     }
     if (c->kind == MC_COND_IS) {
@@ -309,14 +299,14 @@ void mc_check_cond(mc_builder *b, const mc_cond *c, const mc_field *fields, size
             for (size_t i = 0; i < f->options.n; i++) {
                 mc_suggest_offer(&s, f->options.items[i]);
             }
-            mc_b_report_at(b, MC_DIAG_ERROR, c->value_pos, strlen(c->value),
-                           "'%s' is not an option of field '%s'%s%s%s", c->value, c->field,
-                           s.best ? " (did you mean '" : "", s.best ? s.best : "",
-                           s.best ? "'?)" : "");
+            mcb_report_at(b, MC_DIAG_ERROR, c->value_pos, strlen(c->value),
+                          "'%s' is not an option of field '%s'%s%s%s", c->value, c->field,
+                          s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                          s.best ? "'?)" : "");
         } else if (f->type != MC_FIELD_TEXT) {
-            mc_b_report_at(b, MC_DIAG_ERROR, c->pos, len,
-                           "'when %s is …' needs a choice or text field; '%s' is %s", c->field,
-                           c->field, mc_field_type_name(f->type));
+            mcb_report_at(b, MC_DIAG_ERROR, c->pos, len,
+                          "'when %s is …' needs a choice or text field; '%s' is %s", c->field,
+                          c->field, mc_field_type_name(f->type));
         }
     }
 }
@@ -337,11 +327,11 @@ static int cmp_version(const void *a, const void *c)
     return x->pos.off < y->pos.off ? -1 : (x->pos.off > y->pos.off);
 }
 
-void mc_check_versions(mc_builder *b)
+void mcb_check_versions(mcb_builder *b)
 {
     mc_map *m = &b->cat->version_map;
     for (size_t i = 0; i < m->cap; i++) {
-        mc_versions *v = m->slots[i].value;
+        mcc_versions *v = m->slots[i].value;
         if (m->slots[i].key == NULL || v->n < 2) {
             continue;
         }
@@ -352,16 +342,16 @@ void mc_check_versions(mc_builder *b)
                 (!p->has_effective || p->effective == q->effective)) {
                 char where[300], date[11] = "";
                 b->file = UINT32_MAX; /* always print the full location */
-                mc_b_where(b, p->pos, where, sizeof where);
+                mcb_where(b, p->pos, where, sizeof where);
                 if (q->has_effective) {
                     mc_date_format(q->effective, date);
                 }
-                mc_b_report_at(b, MC_DIAG_ERROR, q->pos, strlen(q->name),
-                               "procedure '%s' has two versions %s%s (the other at %s); give "
-                               "each version its own 'effective' date",
-                               q->name,
-                               q->has_effective ? "effective " : "without an effective date", date,
-                               where);
+                mcb_report_at(b, MC_DIAG_ERROR, q->pos, strlen(q->name),
+                              "procedure '%s' has two versions %s%s (the other at %s); give "
+                              "each version its own 'effective' date",
+                              q->name,
+                              q->has_effective ? "effective " : "without an effective date", date,
+                              where);
             }
         }
     }
@@ -444,7 +434,7 @@ static void probe_text(mc_buf *buf, const char *unit, size_t chars, const char *
     mc_buf_puts(buf, tail);
 }
 
-void mc_check_match_probe(mc_builder *b, const mc_token *t, const mc_regex *re)
+void mcb_check_match_probe(mcb_builder *b, const mc_token *t, const mc_regex *re)
 {
     if (re == NULL || !may_backtrack(t->text, t->text_len)) {
         return;
@@ -478,10 +468,10 @@ void mc_check_match_probe(mc_builder *b, const mc_token *t, const mc_regex *re)
                 if (m < 0) {
                     const char *reason =
                         strncmp(why, "pattern gave up: ", 17) == 0 ? why + 17 : why;
-                    mc_b_warn(b, t,
-                              "match pattern may give up on long notes (it exhausted the match "
-                              "limit on a probe of %zu characters: %s)",
-                              mc_utf8_count(buf.data, buf.len), reason);
+                    mcb_warn(b, t,
+                             "match pattern may give up on long notes (it exhausted the match "
+                             "limit on a probe of %zu characters: %s)",
+                             mc_utf8_count(buf.data, buf.len), reason);
                     goto done;
                 }
             }
@@ -507,7 +497,7 @@ static bool held_together(const mc_catalogue *cat, const mc_document *x, const m
         }
         for (size_t k = 0; k < cat->reforms.n; k++) {
             for (size_t j = 0; j < reforms[k]->nregistries; j++) {
-                const mc_registry_patch *rp = &reforms[k]->registries[j];
+                const mcc_registry_patch *rp = &reforms[k]->registries[j];
                 if (rp->target == regs[i] && (hx || mc_registry_holds(&rp->patch, x)) &&
                     (hy || mc_registry_holds(&rp->patch, y))) {
                     return true;
@@ -518,7 +508,7 @@ static bool held_together(const mc_catalogue *cat, const mc_document *x, const m
     return false;
 }
 
-void mc_check_once_only(mc_builder *b)
+void mcb_check_once_only(mcb_builder *b)
 {
     mc_catalogue *cat = b->cat;
     mc_document **docs = (mc_document **)cat->documents.items;
@@ -539,10 +529,10 @@ void mc_check_once_only(mc_builder *b)
                     return;
                 }
                 if (m == 1 && !held_together(cat, d, o)) {
-                    mc_b_report_at(b, MC_DIAG_WARNING, d->pos, strlen(d->name),
-                                   "the match pattern of '%s' also matches the title of '%s' "
-                                   "(\"%s\"): a note naming '%s' would be taken for '%s'",
-                                   d->name, o->name, title, o->name, d->name);
+                    mcb_report_at(b, MC_DIAG_WARNING, d->pos, strlen(d->name),
+                                  "the match pattern of '%s' also matches the title of '%s' "
+                                  "(\"%s\"): a note naming '%s' would be taken for '%s'",
+                                  d->name, o->name, title, o->name, d->name);
                     t = o->ntitles; /* one warning per pair */
                 }
             }
@@ -576,9 +566,9 @@ void mc_check_once_only(mc_builder *b)
         for (size_t k = 0; k < regs[i]->nholds; k++) {
             const char *name = regs[i]->holds[k]->name;
             if (mc_map_get(&required, name, strlen(name)) == NULL) {
-                mc_b_report_at(b, MC_DIAG_WARNING, regs[i]->pos, strlen(regs[i]->name),
-                               "registry '%s' holds '%s', which no procedure requires",
-                               regs[i]->name, name);
+                mcb_report_at(b, MC_DIAG_WARNING, regs[i]->pos, strlen(regs[i]->name),
+                              "registry '%s' holds '%s', which no procedure requires",
+                              regs[i]->name, name);
             }
         }
     }

@@ -1,12 +1,9 @@
 /*
- * Declarations: the builder that turns parse trees into the catalogue's declarations. Each
- * block kind is described by a table of directives (name, arguments, block, once, handler), in
- * the manner of nginx's configuration modules; the handlers check and convert their arguments
- * and fill the declaration. Building runs in two passes so that order across files does not
- * matter: mc_build_file() declares the names of a file's top-level declarations, and
- * mc_build_finish() builds the bodies kind by kind (calendars, roles, documents and cost models,
- * then registries, lifecycles, procedures and reforms), resolving references as it goes and
- * running the checks of SPEC §4.6 and §4.8 (in check.c).
+ * The builder's toolkit, which every declaration builder (decl_*.c) and check (check.c) uses:
+ * diagnostics, allocation in the catalogue's arena, directive tables in the manner of nginx's
+ * configuration modules (name, arguments, block, once, handler), the conversion of arguments
+ * (names, strings, durations, dates, money, conditions, patterns), and titles. The two passes
+ * that drive the builders are in build.c.
  */
 #include "decl_int.h"
 
@@ -19,40 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ==== vectors ============================================================================ */
-
-int mc_ptrvec_push(mc_ptrvec *v, void *p)
-{
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        void **items = mc_realloc(v->items, cap * sizeof *items);
-        if (items == NULL) {
-            return MC_ENOMEM;
-        }
-        v->items = items;
-        v->cap = cap;
-    }
-    v->items[v->n++] = p;
-    return 0;
-}
-
-void mc_ptrvec_free(mc_ptrvec *v)
-{
-    mc_free(v->items);
-    v->items = NULL;
-    v->n = v->cap = 0;
-}
-
 /* ==== diagnostics ======================================================================== */
 
-static int vreport(mc_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
+static int vreport(mcb_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
                    const char *fmt, va_list ap)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 0)))
 #endif
     ;
 
-static int vreport(mc_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
+static int vreport(mcb_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
                    const char *fmt, va_list ap)
 {
     char msg[600];
@@ -63,7 +36,7 @@ static int vreport(mc_builder *b, mc_severity sev, mc_source *src, size_t off, s
     return -1;
 }
 
-int mc_b_error(mc_builder *b, const mc_token *t, const char *fmt, ...)
+int mcb_error(mcb_builder *b, const mc_token *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -72,7 +45,7 @@ int mc_b_error(mc_builder *b, const mc_token *t, const char *fmt, ...)
     return -1;
 }
 
-int mc_b_warn(mc_builder *b, const mc_token *t, const char *fmt, ...)
+int mcb_warn(mcb_builder *b, const mc_token *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -81,7 +54,7 @@ int mc_b_warn(mc_builder *b, const mc_token *t, const char *fmt, ...)
     return -1;
 }
 
-int mc_b_report_at(mc_builder *b, mc_severity sev, mc_pos pos, size_t len, const char *fmt, ...)
+int mcb_report_at(mcb_builder *b, mc_severity sev, mc_pos pos, size_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -90,7 +63,7 @@ int mc_b_report_at(mc_builder *b, mc_severity sev, mc_pos pos, size_t len, const
     return -1;
 }
 
-void mc_b_where(mc_builder *b, mc_pos pos, char *out, size_t outsz)
+void mcb_where(mcb_builder *b, mc_pos pos, char *out, size_t outsz)
 {
     uint32_t line, col;
     const mc_source *src = b->cat->sources[pos.file];
@@ -102,7 +75,7 @@ void mc_b_where(mc_builder *b, mc_pos pos, char *out, size_t outsz)
     }
 }
 
-mc_pos mc_b_pos(const mc_builder *b, const mc_token *t)
+mc_pos mcb_pos(const mcb_builder *b, const mc_token *t)
 {
     mc_pos p = {b->file, t->off};
     return p;
@@ -110,7 +83,7 @@ mc_pos mc_b_pos(const mc_builder *b, const mc_token *t)
 
 /* ==== allocation ========================================================================= */
 
-void *mc_b_alloc(mc_builder *b, size_t size)
+void *mcb_alloc(mcb_builder *b, size_t size)
 {
     void *p = mc_arena_alloc(&b->cat->arena, size);
     if (p == NULL) {
@@ -119,7 +92,7 @@ void *mc_b_alloc(mc_builder *b, size_t size)
     return p;
 }
 
-void *mc_b_array(mc_builder *b, size_t n, size_t elem)
+void *mcb_array(mcb_builder *b, size_t n, size_t elem)
 {
     if (n == 0) {
         return NULL;
@@ -128,10 +101,10 @@ void *mc_b_array(mc_builder *b, size_t n, size_t elem)
         b->fatal = MC_ENOMEM;
         return NULL;
     }
-    return mc_b_alloc(b, n * elem);
+    return mcb_alloc(b, n * elem);
 }
 
-char *mc_b_strndup(mc_builder *b, const char *s, size_t n)
+char *mcb_strndup(mcb_builder *b, const char *s, size_t n)
 {
     char *p = mc_arena_strndup(&b->cat->arena, s, n);
     if (p == NULL) {
@@ -140,12 +113,12 @@ char *mc_b_strndup(mc_builder *b, const char *s, size_t n)
     return p;
 }
 
-char *mc_b_tokdup(mc_builder *b, const mc_token *t)
+char *mcb_tokdup(mcb_builder *b, const mc_token *t)
 {
-    return mc_b_strndup(b, t->text, t->text_len);
+    return mcb_strndup(b, t->text, t->text_len);
 }
 
-int mc_b_push(mc_builder *b, mc_ptrvec *v, void *p)
+int mcb_push(mcb_builder *b, mc_ptrvec *v, void *p)
 {
     if (mc_ptrvec_push(v, p) != 0) {
         b->fatal = MC_ENOMEM;
@@ -155,9 +128,9 @@ int mc_b_push(mc_builder *b, mc_ptrvec *v, void *p)
 }
 
 /* Copies a vector of pointers into the arena as a const array. */
-void *mc_b_freeze(mc_builder *b, const mc_ptrvec *v)
+void *mcb_freeze(mcb_builder *b, const mc_ptrvec *v)
 {
-    void **arr = mc_b_array(b, v->n, sizeof *arr);
+    void **arr = mcb_array(b, v->n, sizeof *arr);
     if (arr != NULL) {
         memcpy(arr, v->items, v->n * sizeof *arr);
     }
@@ -166,15 +139,15 @@ void *mc_b_freeze(mc_builder *b, const mc_ptrvec *v)
 
 /* ==== tables ============================================================================= */
 
-static void suggest_from_table(mc_suggest *s, const mc_directive *table, size_t n)
+static void suggest_from_table(mc_suggest *s, const mcb_directive *table, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         mc_suggest_offer(s, table[i].name);
     }
 }
 
-int mc_b_lookup(mc_builder *b, const mc_node *n, const mc_directive *table, size_t ntable,
-                const char *ctx)
+int mcb_lookup(mcb_builder *b, const mc_node *n, const mcb_directive *table, size_t ntable,
+               const char *ctx)
 {
     const mc_token *t = &n->toks[0];
     for (size_t i = 0; i < ntable; i++) {
@@ -187,34 +160,34 @@ int mc_b_lookup(mc_builder *b, const mc_node *n, const mc_directive *table, size
     suggest_from_table(&s, table, ntable);
     int shown = t->text_len > 64 ? 64 : (int)t->text_len;
     if (s.best != NULL) {
-        mc_b_error(b, t, "unknown %s '%.*s' (did you mean '%s'?)", ctx, shown, t->text, s.best);
+        mcb_error(b, t, "unknown %s '%.*s' (did you mean '%s'?)", ctx, shown, t->text, s.best);
     } else {
-        mc_b_error(b, t, "unknown %s '%.*s'", ctx, shown, t->text);
+        mcb_error(b, t, "unknown %s '%.*s'", ctx, shown, t->text);
     }
     return -1;
 }
 
-int mc_b_check_shape(mc_builder *b, const mc_node *n, const mc_directive *d)
+int mcb_check_shape(mcb_builder *b, const mc_node *n, const mcb_directive *d)
 {
     size_t nargs = n->ntoks - 1;
-    if (nargs < d->min || (d->max != MC_ANY && nargs > d->max)) {
+    if (nargs < d->min || (d->max != MCB_ANY && nargs > d->max)) {
         const mc_token *at = nargs < d->min ? &n->toks[0] : &n->toks[1 + d->max];
-        return mc_b_error(b, at, "wrong number of arguments to '%s' (write: %s%s%s)", d->name,
-                          d->name, d->usage[0] ? " " : "", d->usage);
+        return mcb_error(b, at, "wrong number of arguments to '%s' (write: %s%s%s)", d->name,
+                         d->name, d->usage[0] ? " " : "", d->usage);
     }
-    if (d->block == MC_NO_BLOCK && n->has_block) {
+    if (d->block == MCB_NO_BLOCK && n->has_block) {
         mc_token brace = {MC_TOK_LBRACE, n->lbrace, 1, NULL, 0};
-        return mc_b_error(b, &brace, "'%s' does not take a block", d->name);
+        return mcb_error(b, &brace, "'%s' does not take a block", d->name);
     }
-    if (d->block == MC_NEED_BLOCK && !n->has_block) {
-        return mc_b_error(b, &n->toks[0], "'%s' needs a block (write: %s %s { … })", d->name,
-                          d->name, d->usage);
+    if (d->block == MCB_NEED_BLOCK && !n->has_block) {
+        return mcb_error(b, &n->toks[0], "'%s' needs a block (write: %s %s { … })", d->name,
+                         d->name, d->usage);
     }
     return 0;
 }
 
-uint64_t mc_b_run(mc_builder *b, const mc_node *first, const mc_directive *table, size_t ntable,
-                  const char *ctx, void *obj)
+uint64_t mcb_run(mcb_builder *b, const mc_node *first, const mcb_directive *table, size_t ntable,
+                 const char *ctx, void *obj)
 {
     uint32_t seen[64] = {0}; /* offset + 1 of the first occurrence of a `once` directive */
     uint64_t mask = 0;
@@ -222,16 +195,16 @@ uint64_t mc_b_run(mc_builder *b, const mc_node *first, const mc_directive *table
         if (n->broken || n->ntoks == 0 || n->toks[0].kind != MC_TOK_WORD) {
             continue;
         }
-        int i = mc_b_lookup(b, n, table, ntable, ctx);
-        if (i < 0 || mc_b_check_shape(b, n, &table[i]) != 0) {
+        int i = mcb_lookup(b, n, table, ntable, ctx);
+        if (i < 0 || mcb_check_shape(b, n, &table[i]) != 0) {
             continue;
         }
         if (table[i].once && i < 64) {
             if (seen[i] != 0) {
                 mc_pos first_pos = {b->file, seen[i] - 1};
                 char where[300];
-                mc_b_where(b, first_pos, where, sizeof where);
-                mc_b_error(b, &n->toks[0], "'%s' given twice (first at %s)", table[i].name, where);
+                mcb_where(b, first_pos, where, sizeof where);
+                mcb_error(b, &n->toks[0], "'%s' given twice (first at %s)", table[i].name, where);
                 continue;
             }
             seen[i] = n->toks[0].off + 1;
@@ -244,7 +217,7 @@ uint64_t mc_b_run(mc_builder *b, const mc_node *first, const mc_directive *table
     return mask;
 }
 
-size_t mc_b_count(const mc_node *first, const char *name)
+size_t mcb_count(const mc_node *first, const char *name)
 {
     size_t k = 0;
     for (const mc_node *n = first; n != NULL; n = n->next) {
@@ -257,25 +230,25 @@ size_t mc_b_count(const mc_node *first, const char *name)
 
 /* ==== arguments ========================================================================== */
 
-int mc_b_name(mc_builder *b, const mc_token *t, const char **out)
+int mcb_name(mcb_builder *b, const mc_token *t, const char **out)
 {
     char msg[200];
     if (t->kind != MC_TOK_WORD) {
-        return mc_b_error(b, t, "expected a name, not a quoted string");
+        return mcb_error(b, t, "expected a name, not a quoted string");
     }
     if (mc_value_name(t->text, t->text_len, msg, sizeof msg) != 0) {
-        return mc_b_error(b, t, "%s", msg);
+        return mcb_error(b, t, "%s", msg);
     }
-    *out = mc_b_tokdup(b, t);
+    *out = mcb_tokdup(b, t);
     return *out ? 0 : -1;
 }
 
-int mc_b_string(mc_builder *b, const mc_token *t, const char *what, const char **out)
+int mcb_string(mcb_builder *b, const mc_token *t, const char *what, const char **out)
 {
     if (t->kind != MC_TOK_STRING) {
-        return mc_b_error(b, t, "%s must be a quoted string", what);
+        return mcb_error(b, t, "%s must be a quoted string", what);
     }
-    *out = mc_b_strndup(b, t->text, t->text_len);
+    *out = mcb_strndup(b, t->text, t->text_len);
     return *out ? 0 : -1;
 }
 
@@ -284,70 +257,70 @@ int mc_b_string(mc_builder *b, const mc_token *t, const char *what, const char *
     do {                                                                                           \
         char msg_[200];                                                                            \
         if ((t)->kind != MC_TOK_WORD) {                                                            \
-            return mc_b_error(b, t, "expected a value, not a quoted string");                      \
+            return mcb_error(b, t, "expected a value, not a quoted string");                       \
         }                                                                                          \
         if ((call) != 0) {                                                                         \
-            return mc_b_error(b, t, "%s", msg_);                                                   \
+            return mcb_error(b, t, "%s", msg_);                                                    \
         }                                                                                          \
         return 0;                                                                                  \
     } while (0)
 
-int mc_b_duration(mc_builder *b, const mc_token *t, bool whole, mc_duration *out)
+int mcb_duration(mcb_builder *b, const mc_token *t, bool whole, mc_duration *out)
 {
     WORD_VALUE(b, t, mc_value_duration(t->text, t->text_len, whole, out, msg_, sizeof msg_));
 }
 
-int mc_b_date(mc_builder *b, const mc_token *t, mc_date *out)
+int mcb_date(mcb_builder *b, const mc_token *t, mc_date *out)
 {
     WORD_VALUE(b, t, mc_value_date(t->text, t->text_len, out, msg_, sizeof msg_));
 }
 
-int mc_b_percent(mc_builder *b, const mc_token *t, mc_fixed *out)
+int mcb_percent(mcb_builder *b, const mc_token *t, mc_fixed *out)
 {
     WORD_VALUE(b, t, mc_value_percent(t->text, t->text_len, out, msg_, sizeof msg_));
 }
 
-int mc_b_number(mc_builder *b, const mc_token *t, mc_fixed *out)
+int mcb_number(mcb_builder *b, const mc_token *t, mc_fixed *out)
 {
     WORD_VALUE(b, t, mc_value_number(t->text, t->text_len, out, msg_, sizeof msg_));
 }
 
-int mc_b_integer(mc_builder *b, const mc_token *t, int64_t *out)
+int mcb_integer(mcb_builder *b, const mc_token *t, int64_t *out)
 {
     WORD_VALUE(b, t, mc_value_integer(t->text, t->text_len, out, msg_, sizeof msg_));
 }
 
-int mc_b_bool(mc_builder *b, const mc_token *t, bool *out)
+int mcb_bool(mcb_builder *b, const mc_token *t, bool *out)
 {
     WORD_VALUE(b, t, mc_value_bool(t->text, t->text_len, out, msg_, sizeof msg_));
 }
 
-int mc_b_time(mc_builder *b, const mc_token *t, bool allow_24, int *out)
+int mcb_time(mcb_builder *b, const mc_token *t, bool allow_24, int *out)
 {
     WORD_VALUE(b, t, mc_value_time(t->text, t->text_len, allow_24, out, msg_, sizeof msg_));
 }
 
-int mc_b_money(mc_builder *b, const mc_token *amount, const mc_token *cur, mc_money *out)
+int mcb_money(mcb_builder *b, const mc_token *amount, const mc_token *cur, mc_money *out)
 {
     char msg[200];
     if (amount->kind != MC_TOK_WORD || cur->kind != MC_TOK_WORD) {
-        return mc_b_error(b, amount->kind != MC_TOK_WORD ? amount : cur,
-                          "expected an amount and a currency, like 50000 VND");
+        return mcb_error(b, amount->kind != MC_TOK_WORD ? amount : cur,
+                         "expected an amount and a currency, like 50000 VND");
     }
     if (mc_value_integer(amount->text, amount->text_len, &out->amount, msg, sizeof msg) != 0) {
-        return mc_b_error(b, amount, "invalid amount of money '%.*s' (a whole number, like 50000)",
-                          (int)(amount->text_len > 40 ? 40 : amount->text_len), amount->text);
+        return mcb_error(b, amount, "invalid amount of money '%.*s' (a whole number, like 50000)",
+                         (int)(amount->text_len > 40 ? 40 : amount->text_len), amount->text);
     }
     if (out->amount < 0) {
-        return mc_b_error(b, amount, "amount of money must not be negative");
+        return mcb_error(b, amount, "amount of money must not be negative");
     }
     if (mc_value_currency(cur->text, cur->text_len, out->currency, msg, sizeof msg) != 0) {
-        return mc_b_error(b, cur, "%s", msg);
+        return mcb_error(b, cur, "%s", msg);
     }
     return 0;
 }
 
-int mc_b_titles(mc_builder *b, const mc_node *n, mc_text *out)
+int mcb_titles(mcb_builder *b, const mc_node *n, mc_text *out)
 {
     /* title [LANG] "text" */
     const mc_token *last = &n->toks[n->ntoks - 1];
@@ -356,29 +329,29 @@ int mc_b_titles(mc_builder *b, const mc_node *n, mc_text *out)
         const mc_token *lang = &n->toks[1];
         if (lang->kind != MC_TOK_WORD || lang->text_len != 2 || lang->text[0] < 'a' ||
             lang->text[0] > 'z' || lang->text[1] < 'a' || lang->text[1] > 'z') {
-            return mc_b_error(b, lang, "invalid language tag (two lower-case letters, like vi)");
+            return mcb_error(b, lang, "invalid language tag (two lower-case letters, like vi)");
         }
-        out->lang = mc_b_tokdup(b, lang);
+        out->lang = mcb_tokdup(b, lang);
     }
-    return mc_b_string(b, last, "a title", &out->text);
+    return mcb_string(b, last, "a title", &out->text);
 }
 
 /* Resolves a name token against a map, with a suggestion drawn from the map's keys. */
-void *mc_b_resolve(mc_builder *b, const mc_token *t, const mc_map *map, const char *kind)
+void *mcb_resolve(mcb_builder *b, const mc_token *t, const mc_map *map, const char *kind)
 {
     if (t->kind != MC_TOK_WORD) {
-        mc_b_error(b, t, "expected the name of a %s, not a quoted string", kind);
+        mcb_error(b, t, "expected the name of a %s, not a quoted string", kind);
         return NULL;
     }
     void *v = mc_map_get(map, t->text, t->text_len);
     if (v != NULL) {
         return v;
     }
-    mc_b_unknown(b, t, map, kind);
+    mcb_unknown(b, t, map, kind);
     return NULL;
 }
 
-void mc_b_unknown(mc_builder *b, const mc_token *t, const mc_map *map, const char *kind)
+void mcb_unknown(mcb_builder *b, const mc_token *t, const mc_map *map, const char *kind)
 {
     mc_suggest s;
     mc_suggest_init(&s, t->text, t->text_len);
@@ -389,25 +362,25 @@ void mc_b_unknown(mc_builder *b, const mc_token *t, const mc_map *map, const cha
     }
     int shown = t->text_len > 64 ? 64 : (int)t->text_len;
     if (s.best != NULL) {
-        mc_b_error(b, t, "unknown %s '%.*s' (did you mean '%s'?)", kind, shown, t->text, s.best);
+        mcb_error(b, t, "unknown %s '%.*s' (did you mean '%s'?)", kind, shown, t->text, s.best);
     } else {
-        mc_b_error(b, t, "unknown %s '%.*s'", kind, shown, t->text);
+        mcb_error(b, t, "unknown %s '%.*s'", kind, shown, t->text);
     }
 }
 
-int mc_b_rule(mc_builder *b, const mc_token *t, mc_rule_ref *out)
+int mcb_rule(mcb_builder *b, const mc_token *t, mc_rule_ref *out)
 {
     char msg[200];
     size_t modlen;
     if (t->kind != MC_TOK_WORD) {
-        return mc_b_error(b, t, "expected a rule reference MODULE.FUNCTION, not a string");
+        return mcb_error(b, t, "expected a rule reference MODULE.FUNCTION, not a string");
     }
     if (mc_value_rule_ref(t->text, t->text_len, &modlen, msg, sizeof msg) != 0) {
-        return mc_b_error(b, t, "%s", msg);
+        return mcb_error(b, t, "%s", msg);
     }
-    out->module = mc_b_strndup(b, t->text, modlen);
-    out->function = mc_b_strndup(b, t->text + modlen + 1, t->text_len - modlen - 1);
-    out->pos = mc_b_pos(b, t);
+    out->module = mcb_strndup(b, t->text, modlen);
+    out->function = mcb_strndup(b, t->text + modlen + 1, t->text_len - modlen - 1);
+    out->pos = mcb_pos(b, t);
     if (out->module == NULL || out->function == NULL) {
         return -1;
     }
@@ -444,61 +417,61 @@ int mc_b_rule(mc_builder *b, const mc_token *t, mc_rule_ref *out)
         snprintf(hint, sizeof hint, "did you mean '%s'?", s.best);
     }
     if (part.off == t->off) {
-        return mc_b_error(b, &part, "unknown %s '%s' (no rules/%s.lua%s%s)", kind, out->module,
-                          out->module, s.best ? "; " : "", hint);
+        return mcb_error(b, &part, "unknown %s '%s' (no rules/%s.lua%s%s)", kind, out->module,
+                         out->module, s.best ? "; " : "", hint);
     }
-    return mc_b_error(b, &part, "unknown %s '%s' in module '%s'%s%s%s", kind, out->function,
-                      out->module, s.best ? " (" : "", hint, s.best ? ")" : "");
+    return mcb_error(b, &part, "unknown %s '%s' in module '%s'%s%s%s", kind, out->function,
+                     out->module, s.best ? " (" : "", hint, s.best ? ")" : "");
     return 0;
 }
 
-int mc_b_cond(mc_builder *b, const mc_node *n, size_t *i, mc_cond *out)
+int mcb_cond(mcb_builder *b, const mc_node *n, size_t *i, mc_cond *out)
 {
     /* At toks[*i], just after `when`. */
     const mc_token *t = n->toks;
     size_t k = *i;
     memset(out, 0, sizeof *out);
     if (k >= n->ntoks) {
-        return mc_b_error(b, &t[k - 1],
-                          "'when' needs a condition (FIELD, not FIELD, FIELD is VALUE or rule "
-                          "MODULE.FUNCTION)");
+        return mcb_error(b, &t[k - 1],
+                         "'when' needs a condition (FIELD, not FIELD, FIELD is VALUE or rule "
+                         "MODULE.FUNCTION)");
     }
     if (mc_tok_is(&t[k], "rule")) {
         if (k + 1 >= n->ntoks) {
-            return mc_b_error(b, &t[k], "'rule' needs a rule reference MODULE.FUNCTION");
+            return mcb_error(b, &t[k], "'rule' needs a rule reference MODULE.FUNCTION");
         }
         out->kind = MC_COND_RULE;
-        out->pos = mc_b_pos(b, &t[k + 1]);
+        out->pos = mcb_pos(b, &t[k + 1]);
         *i = k + 2;
-        return mc_b_rule(b, &t[k + 1], &out->rule);
+        return mcb_rule(b, &t[k + 1], &out->rule);
     }
     out->kind = MC_COND_FIELD;
     if (mc_tok_is(&t[k], "not")) {
         if (k + 1 >= n->ntoks) {
-            return mc_b_error(b, &t[k], "'not' needs a field name");
+            return mcb_error(b, &t[k], "'not' needs a field name");
         }
         out->kind = MC_COND_NOT;
         k++;
     }
-    out->pos = mc_b_pos(b, &t[k]);
-    if (mc_b_name(b, &t[k], &out->field) != 0) {
+    out->pos = mcb_pos(b, &t[k]);
+    if (mcb_name(b, &t[k], &out->field) != 0) {
         return -1;
     }
     k++;
     if (out->kind == MC_COND_FIELD && k < n->ntoks && mc_tok_is(&t[k], "is")) {
         if (k + 1 >= n->ntoks) {
-            return mc_b_error(b, &t[k], "'is' needs a value");
+            return mcb_error(b, &t[k], "'is' needs a value");
         }
         out->kind = MC_COND_IS;
-        out->value = mc_b_tokdup(b, &t[k + 1]);
-        out->value_pos = mc_b_pos(b, &t[k + 1]);
+        out->value = mcb_tokdup(b, &t[k + 1]);
+        out->value_pos = mcb_pos(b, &t[k + 1]);
         k += 2;
     }
     *i = k;
     return 0;
 }
 
-bool mc_cond_equal(const mc_cond *a, const mc_cond *b)
+bool mcb_cond_equal(const mc_cond *a, const mc_cond *b)
 {
     if (a->kind != b->kind) {
         return false;
@@ -520,70 +493,44 @@ bool mc_cond_equal(const mc_cond *a, const mc_cond *b)
 
 /* ==== titles ============================================================================= */
 
-int mc_b_add_title(mc_builder *b, const mc_node *n, mc_titled *t)
+int mcb_add_title(mcb_builder *b, const mc_node *n, mcb_titled *t)
 {
     mc_text text;
-    if (mc_b_titles(b, n, &text) != 0) {
+    if (mcb_titles(b, n, &text) != 0) {
         return -1;
     }
     for (size_t i = 0; i < t->n; i++) {
         const char *a = t->titles[i].lang, *c = text.lang;
         if ((a == NULL && c == NULL) || (a != NULL && c != NULL && strcmp(a, c) == 0)) {
             char where[300];
-            mc_b_where(b, t->pos[i], where, sizeof where);
+            mcb_where(b, t->pos[i], where, sizeof where);
             if (c == NULL) {
-                return mc_b_error(b, &n->toks[0], "a second title without a language (first at %s)",
-                                  where);
+                return mcb_error(b, &n->toks[0], "a second title without a language (first at %s)",
+                                 where);
             }
-            return mc_b_error(b, &n->toks[0], "a second '%s' title (first at %s)", c, where);
+            return mcb_error(b, &n->toks[0], "a second '%s' title (first at %s)", c, where);
         }
     }
-    t->pos[t->n] = mc_b_pos(b, &n->toks[0]);
+    t->pos[t->n] = mcb_pos(b, &n->toks[0]);
     t->titles[t->n++] = text;
     return 0;
 }
 
-bool mc_b_prepare_titles(mc_builder *b, mc_titled *t, const mc_node *block)
+bool mcb_prepare_titles(mcb_builder *b, mcb_titled *t, const mc_node *block)
 {
-    size_t k = mc_b_count(block, "title");
+    size_t k = mcb_count(block, "title");
     t->n = 0;
-    t->titles = mc_b_array(b, k, sizeof *t->titles);
-    t->pos = mc_b_array(b, k, sizeof *t->pos);
+    t->titles = mcb_array(b, k, sizeof *t->titles);
+    t->pos = mcb_array(b, k, sizeof *t->pos);
     return k == 0 || (t->titles != NULL && t->pos != NULL);
 }
 
-int mc_title_handler(mc_builder *b, const mc_node *n, void *obj)
+int mcb_title_handler(mcb_builder *b, const mc_node *n, void *obj)
 {
-    return mc_b_add_title(b, n, obj);
+    return mcb_add_title(b, n, obj);
 }
 
-/* ==== builder ============================================================================ */
-
-int mc_builder_new(mc_builder **out, mc_catalogue *cat, mc_diags *diags, const mc_rule_names *rules)
-{
-    mc_builder *b = mc_calloc(1, sizeof *b);
-    if (b == NULL) {
-        return MC_ENOMEM;
-    }
-    b->cat = cat;
-    b->diags = diags;
-    b->rules = rules;
-    *out = b;
-    return 0;
-}
-
-void mc_builder_free(mc_builder *b)
-{
-    if (b != NULL) {
-        mc_free(b->decls);
-        mc_ptrvec_free(&b->broken);
-        mc_map_free(&b->regex_cache[0]);
-        mc_map_free(&b->regex_cache[1]);
-        mc_free(b);
-    }
-}
-
-const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole)
+const mc_regex *mcb_regex(mcb_builder *b, const mc_token *t, bool whole)
 {
     mc_map *cache = &b->regex_cache[whole ? 1 : 0];
     mc_regex *re = mc_map_get(cache, t->text, t->text_len);
@@ -604,10 +551,10 @@ const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole)
         if (erroff <= t->text_len) {
             at.off = mc_tok_source_offset(b->src, t, erroff);
         }
-        mc_b_error(b, &at, "invalid pattern: %s", msg);
+        mcb_error(b, &at, "invalid pattern: %s", msg);
         return NULL;
     }
-    const char *key = mc_b_tokdup(b, t);
+    const char *key = mcb_tokdup(b, t);
     if (key == NULL || mc_ptrvec_push(&b->cat->regexes, re) != 0) {
         mc_regex_free(re);
         b->fatal = MC_ENOMEM;
@@ -617,72 +564,4 @@ const mc_regex *mc_b_regex(mc_builder *b, const mc_token *t, bool whole)
         b->fatal = MC_ENOMEM;
     }
     return re;
-}
-
-/* Directives that only make sense inside a block, written at the top level by mistake. */
-static bool misplaced(mc_builder *b, const mc_node *n)
-{
-    static const char *const where[][2] = {
-        {"drop", "a reform (write: reform NAME { drop procedure … })"},
-        {"state", "a lifecycle or a procedure"},
-        {"field", "a procedure"},
-        {"requires", "a procedure"},
-        {"on", "a state"},
-        {"after", "a state"},
-        {"holds", "a registry"},
-        {"holiday", "a calendar"},
-        {"title", "a declaration's block"},
-    };
-    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
-        if (mc_tok_is(&n->toks[0], where[i][0])) {
-            mc_b_error(b, &n->toks[0], "'%s' is only allowed inside %s", where[i][0], where[i][1]);
-            return true;
-        }
-    }
-    return false;
-}
-
-int mc_build_file(mc_builder *b, mc_source *src, uint32_t file, const mc_node *tree)
-{
-    b->src = src;
-    b->file = file;
-    for (const mc_node *n = tree; n != NULL && !b->fatal; n = n->next) {
-        if (n->broken || n->ntoks == 0 || n->toks[0].kind != MC_TOK_WORD) {
-            continue;
-        }
-        if (misplaced(b, n)) {
-            continue;
-        }
-        int k = mc_b_lookup(b, n, mc_top_table, MC_KINDS, "declaration");
-        if (k < 0 || mc_b_check_shape(b, n, &mc_top_table[k]) != 0) {
-            continue;
-        }
-        mc_declare(b, n, k);
-    }
-    return b->fatal;
-}
-
-int mc_build_finish(mc_builder *b)
-{
-    static const int order[MC_KINDS] = {MC_K_CALENDAR,   MC_K_ROLE,     MC_K_DOCUMENT,
-                                        MC_K_COST_MODEL, MC_K_REGISTRY, MC_K_LIFECYCLE,
-                                        MC_K_PROCEDURE,  MC_K_REFORM};
-    for (int k = 0; k < MC_KINDS && !b->fatal; k++) {
-        for (size_t i = 0; i < b->ndecls && !b->fatal; i++) {
-            mc_decl *d = &b->decls[i];
-            if (d->kind != order[k]) {
-                continue;
-            }
-            b->src = b->cat->sources[d->file];
-            b->file = d->file;
-            mc_build_body(b, d);
-        }
-        if (order[k] == MC_K_PROCEDURE && !b->fatal) {
-            mc_check_versions(b);
-        }
-    }
-    if (!b->fatal) {
-        mc_check_once_only(b);
-    }
-    return b->fatal;
 }

@@ -1,176 +1,12 @@
 /*
  * The simple declarations: calendars (§4.1), roles (§4.2), documents (§4.3), registries (§4.4)
- * and cost models (§8.1); and pass 1, which declares every top-level name.
+ * and cost models (§8.1).
  */
 #include "decl_int.h"
 
 #include "motcua/alloc.h"
 
 #include <string.h>
-
-const mc_directive mc_top_table[MC_KINDS] = {
-    [MC_K_CALENDAR] = {"calendar", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-    [MC_K_ROLE] = {"role", 1, 1, MC_OPT_BLOCK, false, NULL, "NAME"},
-    [MC_K_DOCUMENT] = {"document", 1, 1, MC_OPT_BLOCK, false, NULL, "NAME"},
-    [MC_K_REGISTRY] = {"registry", 1, 1, MC_OPT_BLOCK, false, NULL, "NAME"},
-    [MC_K_LIFECYCLE] = {"lifecycle", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-    [MC_K_PROCEDURE] = {"procedure", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-    [MC_K_REFORM] = {"reform", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-    [MC_K_COST_MODEL] = {"cost-model", 1, 1, MC_NEED_BLOCK, false, NULL, "NAME"},
-};
-
-/* ==== pass 1 ============================================================================= */
-
-static const char *const kind_names[MC_KINDS] = {
-    "calendar", "role", "document", "registry", "lifecycle", "procedure", "reform", "cost model",
-};
-
-static size_t kind_size(int kind)
-{
-    switch (kind) {
-    case MC_K_CALENDAR:
-        return sizeof(mc_calendar);
-    case MC_K_ROLE:
-        return sizeof(mc_role);
-    case MC_K_DOCUMENT:
-        return sizeof(mc_document);
-    case MC_K_REGISTRY:
-        return sizeof(mc_registry);
-    case MC_K_LIFECYCLE:
-        return sizeof(mc_lifecycle);
-    case MC_K_PROCEDURE:
-        return sizeof(mc_procedure);
-    case MC_K_REFORM:
-        return sizeof(mc_reform);
-    default:
-        return sizeof(mc_cost_model);
-    }
-}
-
-static mc_map *kind_map(mc_catalogue *cat, int kind)
-{
-    mc_map *maps[MC_KINDS] = {&cat->calendar_map, &cat->role_map,      &cat->document_map,
-                              &cat->registry_map, &cat->lifecycle_map, &cat->version_map,
-                              &cat->reform_map,   &cat->cost_model_map};
-    return maps[kind];
-}
-
-static mc_ptrvec *kind_vec(mc_catalogue *cat, int kind)
-{
-    mc_ptrvec *vecs[MC_KINDS] = {&cat->calendars,  &cat->roles,      &cat->documents,
-                                 &cat->registries, &cat->lifecycles, &cat->procedures,
-                                 &cat->reforms,    &cat->cost_models};
-    return vecs[kind];
-}
-
-/* Every declaration starts with its name and position, so they are set through this view. */
-typedef struct head {
-    const char *name;
-    mc_pos pos;
-} head;
-
-void mc_declare(mc_builder *b, const mc_node *n, int kind)
-{
-    const mc_token *t = &n->toks[1];
-    const char *name;
-    if (mc_b_name(b, t, &name) != 0) {
-        return;
-    }
-    mc_catalogue *cat = b->cat;
-    mc_map *map = kind_map(cat, kind);
-    void *prev = mc_map_get(map, t->text, t->text_len);
-    if (kind == MC_K_ROLE && (strcmp(name, "applicant") == 0 || strcmp(name, "system") == 0)) {
-        mc_b_error(b, t, "'%s' is a built-in role and cannot be declared again", name);
-        return;
-    }
-    if (kind == MC_K_ROLE && (strcmp(name, "when") == 0 || strcmp(name, "by") == 0 ||
-                              strcmp(name, "chance") == 0 || strcmp(name, "restart-clock") == 0)) {
-        mc_b_error(b, t, "'%s' is a reserved word of transitions and cannot name a role", name);
-        return;
-    }
-    if (prev != NULL && kind != MC_K_PROCEDURE) {
-        char where[300];
-        mc_b_where(b, ((head *)prev)->pos, where, sizeof where);
-        mc_b_error(b, t, "duplicate %s '%s' (first declared at %s)", kind_names[kind], name, where);
-        return;
-    }
-    head *obj = mc_b_alloc(b, kind_size(kind));
-    if (obj == NULL) {
-        return;
-    }
-    obj->name = name;
-    obj->pos = mc_b_pos(b, t);
-    if (kind == MC_K_PROCEDURE) {
-        mc_versions *v = prev;
-        if (v == NULL) {
-            v = mc_b_alloc(b, sizeof *v);
-            if (v == NULL || mc_map_put(map, name, strlen(name), v) != 0) {
-                b->fatal = MC_ENOMEM;
-                return;
-            }
-            cat->nnames++;
-        }
-        if (v->n == v->cap) {
-            size_t cap = v->cap ? v->cap * 2 : 2;
-            mc_procedure **items = mc_arena_grow(&cat->arena, v->items, v->n, cap, sizeof *items);
-            if (items == NULL) {
-                b->fatal = MC_ENOMEM;
-                return;
-            }
-            v->items = items;
-            v->cap = cap;
-        }
-        v->items[v->n++] = (mc_procedure *)obj;
-    } else if (mc_map_put(map, name, strlen(name), obj) != 0) {
-        b->fatal = MC_ENOMEM;
-        return;
-    }
-    if (mc_b_push(b, kind_vec(cat, kind), obj) != 0) {
-        return;
-    }
-    if (b->ndecls == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        mc_decl *d = mc_realloc(b->decls, cap * sizeof *d);
-        if (d == NULL) {
-            b->fatal = MC_ENOMEM;
-            return;
-        }
-        b->decls = d;
-        b->cap = cap;
-    }
-    b->decls[b->ndecls++] = (mc_decl){n, kind, obj, b->file};
-}
-
-void mc_build_body(mc_builder *b, mc_decl *d)
-{
-    const mc_node *n = d->node;
-    switch (d->kind) {
-    case MC_K_CALENDAR:
-        mc_build_calendar(b, d->obj, n);
-        break;
-    case MC_K_ROLE:
-        mc_build_role(b, d->obj, n);
-        break;
-    case MC_K_DOCUMENT:
-        mc_build_document(b, d->obj, n);
-        break;
-    case MC_K_REGISTRY:
-        mc_build_registry(b, d->obj, n);
-        break;
-    case MC_K_LIFECYCLE:
-        mc_build_lifecycle(b, d->obj, n);
-        break;
-    case MC_K_PROCEDURE:
-        mc_build_procedure(b, d->obj, n);
-        break;
-    case MC_K_REFORM:
-        mc_build_reform(b, d->obj, n);
-        break;
-    default:
-        mc_build_cost_model(b, d->obj, n);
-        break;
-    }
-}
 
 /* ==== calendar =========================================================================== */
 
@@ -180,35 +16,35 @@ typedef struct cal_build {
     mc_pos *workday_pos; /* of each workday directive, for the holiday clash check */
 } cal_build;
 
-static int cal_default(mc_builder *b, const mc_node *n, void *obj)
+static int cal_default(mcb_builder *b, const mc_node *n, void *obj)
 {
     cal_build *cb = obj;
     if (b->cat->default_calendar != NULL) {
         char where[300];
-        mc_b_where(b, b->cat->default_calendar->pos, where, sizeof where);
-        return mc_b_error(b, &n->toks[0], "a second default calendar (the first is '%s' at %s)",
-                          b->cat->default_calendar->name, where);
+        mcb_where(b, b->cat->default_calendar->pos, where, sizeof where);
+        return mcb_error(b, &n->toks[0], "a second default calendar (the first is '%s' at %s)",
+                         b->cat->default_calendar->name, where);
     }
     cb->c->is_default = true;
     b->cat->default_calendar = cb->c;
     return 0;
 }
 
-static int cal_utc_offset(mc_builder *b, const mc_node *n, void *obj)
+static int cal_utc_offset(mcb_builder *b, const mc_node *n, void *obj)
 {
     cal_build *cb = obj;
     char msg[200];
     const mc_token *t = &n->toks[1];
     if (t->kind != MC_TOK_WORD) {
-        return mc_b_error(b, t, "invalid UTC offset (write it like +07:00)");
+        return mcb_error(b, t, "invalid UTC offset (write it like +07:00)");
     }
     if (mc_value_utc_offset(t->text, t->text_len, &cb->c->utc_offset, msg, sizeof msg) != 0) {
-        return mc_b_error(b, t, "%s", msg);
+        return mcb_error(b, t, "%s", msg);
     }
     return 0;
 }
 
-static int cal_week(mc_builder *b, const mc_node *n, void *obj)
+static int cal_week(mcb_builder *b, const mc_node *n, void *obj)
 {
     static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
     cal_build *cb = obj;
@@ -222,11 +58,11 @@ static int cal_week(mc_builder *b, const mc_node *n, void *obj)
             }
         }
         if (d < 0) {
-            return mc_b_error(b, t, "unknown day '%.*s' (mon tue wed thu fri sat sun)",
-                              (int)(t->text_len > 20 ? 20 : t->text_len), t->text);
+            return mcb_error(b, t, "unknown day '%.*s' (mon tue wed thu fri sat sun)",
+                             (int)(t->text_len > 20 ? 20 : t->text_len), t->text);
         }
         if (week & (1u << d)) {
-            return mc_b_error(b, t, "day '%s' given twice", days[d]);
+            return mcb_error(b, t, "day '%s' given twice", days[d]);
         }
         week |= (uint8_t)(1u << d);
     }
@@ -234,10 +70,10 @@ static int cal_week(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-static int cal_hours(mc_builder *b, const mc_node *n, void *obj)
+static int cal_hours(mcb_builder *b, const mc_node *n, void *obj)
 {
     cal_build *cb = obj;
-    mc_hours *h = mc_b_array(b, n->ntoks - 1, sizeof *h);
+    mc_hours *h = mcb_array(b, n->ntoks - 1, sizeof *h);
     if (h == NULL) {
         return -1;
     }
@@ -247,22 +83,22 @@ static int cal_hours(mc_builder *b, const mc_node *n, void *obj)
         const char *dash = t->kind == MC_TOK_WORD ? memchr(t->text, '-', t->text_len) : NULL;
         mc_hours *r = &h[i - 1];
         if (dash == NULL) {
-            return mc_b_error(b, t, "invalid office hours (write a range like 07:30-11:30)");
+            return mcb_error(b, t, "invalid office hours (write a range like 07:30-11:30)");
         }
         if (mc_value_time(t->text, (size_t)(dash - t->text), false, &r->from, msg, sizeof msg) !=
                 0 ||
             mc_value_time(dash + 1, t->text_len - (size_t)(dash - t->text) - 1, true, &r->to, msg,
                           sizeof msg) != 0) {
             if (strncmp(msg, "no such", 7) == 0) {
-                return mc_b_error(b, t, "%s (office hours may end at 24:00 at the latest)", msg);
+                return mcb_error(b, t, "%s (office hours may end at 24:00 at the latest)", msg);
             }
-            return mc_b_error(b, t, "invalid office hours (write a range like 07:30-11:30)");
+            return mcb_error(b, t, "invalid office hours (write a range like 07:30-11:30)");
         }
         if (r->from >= r->to) {
-            return mc_b_error(b, t, "office hours end before they start");
+            return mcb_error(b, t, "office hours end before they start");
         }
         if (i > 1 && r->from < h[i - 2].to) {
-            return mc_b_error(b, t, "office hours overlap or are out of order");
+            return mcb_error(b, t, "office hours overlap or are out of order");
         }
     }
     cb->c->hours = h;
@@ -270,70 +106,70 @@ static int cal_hours(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-static int cal_cutoff(mc_builder *b, const mc_node *n, void *obj)
+static int cal_cutoff(mcb_builder *b, const mc_node *n, void *obj)
 {
     cal_build *cb = obj;
-    cb->cutoff_pos = mc_b_pos(b, &n->toks[1]);
-    return mc_b_time(b, &n->toks[1], false, &cb->c->cutoff);
+    cb->cutoff_pos = mcb_pos(b, &n->toks[1]);
+    return mcb_time(b, &n->toks[1], false, &cb->c->cutoff);
 }
 
-static int cal_holiday(mc_builder *b, const mc_node *n, void *obj)
+static int cal_holiday(mcb_builder *b, const mc_node *n, void *obj)
 {
     cal_build *cb = obj;
     mc_day_note note = {0};
     const mc_token *last = &n->toks[n->ntoks - 1];
-    if (mc_b_date(b, &n->toks[1], &note.from) != 0) {
+    if (mcb_date(b, &n->toks[1], &note.from) != 0) {
         return -1;
     }
     note.to = note.from;
-    if (n->ntoks == 4 && mc_b_date(b, &n->toks[2], &note.to) != 0) {
+    if (n->ntoks == 4 && mcb_date(b, &n->toks[2], &note.to) != 0) {
         return -1;
     }
     if (note.to < note.from) {
-        return mc_b_error(b, &n->toks[2], "holiday range ends before it starts");
+        return mcb_error(b, &n->toks[2], "holiday range ends before it starts");
     }
-    if (mc_b_string(b, last, "a holiday's name", &note.title) != 0) {
+    if (mcb_string(b, last, "a holiday's name", &note.title) != 0) {
         return -1;
     }
     ((mc_day_note *)cb->c->holidays)[cb->c->nholidays++] = note;
     return 0;
 }
 
-static int cal_workday(mc_builder *b, const mc_node *n, void *obj)
+static int cal_workday(mcb_builder *b, const mc_node *n, void *obj)
 {
     cal_build *cb = obj;
     mc_day_note note = {0};
-    if (mc_b_date(b, &n->toks[1], &note.from) != 0) {
+    if (mcb_date(b, &n->toks[1], &note.from) != 0) {
         return -1;
     }
     note.to = note.from;
-    if (n->ntoks == 3 && mc_b_string(b, &n->toks[2], "a working day's reason", &note.title) != 0) {
+    if (n->ntoks == 3 && mcb_string(b, &n->toks[2], "a working day's reason", &note.title) != 0) {
         return -1;
     }
-    cb->workday_pos[cb->c->nworkdays] = mc_b_pos(b, &n->toks[0]);
+    cb->workday_pos[cb->c->nworkdays] = mcb_pos(b, &n->toks[0]);
     ((mc_day_note *)cb->c->workdays)[cb->c->nworkdays++] = note;
     return 0;
 }
 
-static int cal_title(mc_builder *b, const mc_node *n, void *obj)
+static int cal_title(mcb_builder *b, const mc_node *n, void *obj)
 {
     (void)obj;
     mc_text text;
-    return mc_b_titles(b, n, &text); /* checked, kept for documentation only */
+    return mcb_titles(b, n, &text); /* checked, kept for documentation only */
 }
 
-static const mc_directive calendar_table[] = {
-    {"default", 0, 0, MC_NO_BLOCK, true, cal_default, ""},
-    {"utc-offset", 1, 1, MC_NO_BLOCK, true, cal_utc_offset, "+HH:MM"},
-    {"week", 1, 7, MC_NO_BLOCK, true, cal_week, "mon tue wed thu fri"},
-    {"hours", 1, 8, MC_NO_BLOCK, true, cal_hours, "HH:MM-HH:MM…"},
-    {"cutoff", 1, 1, MC_NO_BLOCK, true, cal_cutoff, "HH:MM"},
-    {"holiday", 2, 3, MC_NO_BLOCK, false, cal_holiday, "DATE [DATE] \"name\""},
-    {"workday", 1, 2, MC_NO_BLOCK, false, cal_workday, "DATE [\"reason\"]"},
-    {"title", 1, 2, MC_NO_BLOCK, false, cal_title, "[LANG] \"text\""},
+static const mcb_directive calendar_table[] = {
+    {"default", 0, 0, MCB_NO_BLOCK, true, cal_default, ""},
+    {"utc-offset", 1, 1, MCB_NO_BLOCK, true, cal_utc_offset, "+HH:MM"},
+    {"week", 1, 7, MCB_NO_BLOCK, true, cal_week, "mon tue wed thu fri"},
+    {"hours", 1, 8, MCB_NO_BLOCK, true, cal_hours, "HH:MM-HH:MM…"},
+    {"cutoff", 1, 1, MCB_NO_BLOCK, true, cal_cutoff, "HH:MM"},
+    {"holiday", 2, 3, MCB_NO_BLOCK, false, cal_holiday, "DATE [DATE] \"name\""},
+    {"workday", 1, 2, MCB_NO_BLOCK, false, cal_workday, "DATE [\"reason\"]"},
+    {"title", 1, 2, MCB_NO_BLOCK, false, cal_title, "[LANG] \"text\""},
 };
 
-void mc_build_calendar(mc_builder *b, mc_calendar *c, const mc_node *n)
+void mcb_build_calendar(mcb_builder *b, mc_calendar *c, const mc_node *n)
 {
     static const mc_hours weekday_hours[] = {{8 * 60, 12 * 60}, {13 * 60, 17 * 60}};
     cal_build cb = {c, {0, 0}, NULL};
@@ -342,46 +178,46 @@ void mc_build_calendar(mc_builder *b, mc_calendar *c, const mc_node *n)
     c->hours = weekday_hours;
     c->nhours = 2;
     c->cutoff = -1;
-    c->holidays = mc_b_array(b, mc_b_count(n->child, "holiday"), sizeof(mc_day_note));
-    c->workdays = mc_b_array(b, mc_b_count(n->child, "workday"), sizeof(mc_day_note));
-    cb.workday_pos = mc_b_array(b, mc_b_count(n->child, "workday"), sizeof(mc_pos));
+    c->holidays = mcb_array(b, mcb_count(n->child, "holiday"), sizeof(mc_day_note));
+    c->workdays = mcb_array(b, mcb_count(n->child, "workday"), sizeof(mc_day_note));
+    cb.workday_pos = mcb_array(b, mcb_count(n->child, "workday"), sizeof(mc_pos));
     if (b->fatal) {
         return;
     }
-    mc_b_run(b, n->child, calendar_table, sizeof calendar_table / sizeof calendar_table[0],
-             "calendar directive", &cb);
+    mcb_run(b, n->child, calendar_table, sizeof calendar_table / sizeof calendar_table[0],
+            "calendar directive", &cb);
     for (size_t i = 0; i < c->nworkdays; i++) {
         for (size_t k = 0; k < c->nholidays; k++) {
             mc_date d = c->workdays[i].from;
             if (d >= c->holidays[k].from && d <= c->holidays[k].to) {
                 char day[11];
                 mc_date_format(d, day);
-                mc_b_report_at(b, MC_DIAG_ERROR, cb.workday_pos[i], 7,
-                               "%s is both a holiday and a working day in calendar '%s'", day,
-                               c->name);
+                mcb_report_at(b, MC_DIAG_ERROR, cb.workday_pos[i], 7,
+                              "%s is both a holiday and a working day in calendar '%s'", day,
+                              c->name);
             }
         }
     }
     if (c->cutoff >= 0 && c->nhours > 0 &&
         (c->cutoff <= c->hours[0].from || c->cutoff > c->hours[c->nhours - 1].to)) {
-        mc_b_report_at(b, MC_DIAG_WARNING, cb.cutoff_pos, 5,
-                       "calendar '%s': the cutoff is outside office hours", c->name);
+        mcb_report_at(b, MC_DIAG_WARNING, cb.cutoff_pos, 5,
+                      "calendar '%s': the cutoff is outside office hours", c->name);
     }
 }
 
 /* ==== role =============================================================================== */
 
-static const mc_directive role_table[] = {
-    {"title", 1, 2, MC_NO_BLOCK, false, mc_title_handler, "[LANG] \"text\""},
+static const mcb_directive role_table[] = {
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
 };
 
-void mc_build_role(mc_builder *b, mc_role *r, const mc_node *n)
+void mcb_build_role(mcb_builder *b, mc_role *r, const mc_node *n)
 {
-    mc_titled t;
-    if (!mc_b_prepare_titles(b, &t, n->child)) {
+    mcb_titled t;
+    if (!mcb_prepare_titles(b, &t, n->child)) {
         return;
     }
-    mc_b_run(b, n->child, role_table, 1, "role directive", &t);
+    mcb_run(b, n->child, role_table, 1, "role directive", &t);
     r->titles = t.titles;
     r->ntitles = t.n;
 }
@@ -389,34 +225,34 @@ void mc_build_role(mc_builder *b, mc_role *r, const mc_node *n)
 /* ==== document =========================================================================== */
 
 typedef struct doc_build {
-    mc_titled t; /* first: mc_title_handler works on it */
+    mcb_titled t; /* first: mcb_title_handler works on it */
     mc_document *d;
 } doc_build;
 
-static int doc_match(mc_builder *b, const mc_node *n, void *obj)
+static int doc_match(mcb_builder *b, const mc_node *n, void *obj)
 {
     doc_build *db = obj;
     const mc_token *t = &n->toks[1];
-    if (mc_b_string(b, t, "a match pattern", &db->d->match_source) != 0) {
+    if (mcb_string(b, t, "a match pattern", &db->d->match_source) != 0) {
         return -1;
     }
-    db->d->match = mc_b_regex(b, t, false);
-    mc_check_match_probe(b, t, db->d->match);
+    db->d->match = mcb_regex(b, t, false);
+    mcb_check_match_probe(b, t, db->d->match);
     return db->d->match ? 0 : -1;
 }
 
-static const mc_directive document_table[] = {
-    {"title", 1, 2, MC_NO_BLOCK, false, mc_title_handler, "[LANG] \"text\""},
-    {"match", 1, 1, MC_NO_BLOCK, true, doc_match, "\"PCRE2 pattern\""},
+static const mcb_directive document_table[] = {
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+    {"match", 1, 1, MCB_NO_BLOCK, true, doc_match, "\"PCRE2 pattern\""},
 };
 
-void mc_build_document(mc_builder *b, mc_document *d, const mc_node *n)
+void mcb_build_document(mcb_builder *b, mc_document *d, const mc_node *n)
 {
     doc_build db = {{NULL, 0, NULL}, d};
-    if (!mc_b_prepare_titles(b, &db.t, n->child)) {
+    if (!mcb_prepare_titles(b, &db.t, n->child)) {
         return;
     }
-    mc_b_run(b, n->child, document_table, 2, "document directive", &db);
+    mcb_run(b, n->child, document_table, 2, "document directive", &db);
     d->titles = db.t.titles;
     d->ntitles = db.t.n;
 }
@@ -424,34 +260,34 @@ void mc_build_document(mc_builder *b, mc_document *d, const mc_node *n)
 /* ==== registry =========================================================================== */
 
 typedef struct reg_build {
-    mc_titled t;
+    mcb_titled t;
     mc_registry *r;
     const mc_document **holds;
     size_t cap;
     mc_map seen; /* documents already in holds */
 } reg_build;
 
-static int reg_holds(mc_builder *b, const mc_node *n, void *obj)
+static int reg_holds(mcb_builder *b, const mc_node *n, void *obj)
 {
     reg_build *rb = obj;
     for (size_t i = 1; i < n->ntoks; i++) {
         const mc_token *t = &n->toks[i];
-        mc_document *d = mc_b_resolve(b, t, &b->cat->document_map, "document");
+        mc_document *d = mcb_resolve(b, t, &b->cat->document_map, "document");
         if (d == NULL) {
             continue;
         }
         if (mc_map_get(&rb->seen, d->name, strlen(d->name)) != NULL) {
-            mc_b_error(b, t, "registry '%s' already holds '%s'", rb->r->name, d->name);
+            mcb_error(b, t, "registry '%s' already holds '%s'", rb->r->name, d->name);
             continue;
         }
         /* The reform's patch registry is not the one the document points at. */
         const mc_registry *owner =
             mc_map_get(&b->cat->registry_map, rb->r->name, strlen(rb->r->name));
         if (d->registry != NULL && d->registry != owner) {
-            mc_b_error(b, t,
-                       "document '%s' is already held by registry '%s' (a document has one "
-                       "registry)",
-                       d->name, d->registry->name);
+            mcb_error(b, t,
+                      "document '%s' is already held by registry '%s' (a document has one "
+                      "registry)",
+                      d->name, d->registry->name);
             continue;
         }
         if (rb->r->nholds == rb->cap) {
@@ -478,137 +314,137 @@ static int reg_holds(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-static int reg_published(mc_builder *b, const mc_node *n, void *obj)
+static int reg_published(mcb_builder *b, const mc_node *n, void *obj)
 {
     reg_build *rb = obj;
-    rb->r->has_published = mc_b_date(b, &n->toks[1], &rb->r->published) == 0;
+    rb->r->has_published = mcb_date(b, &n->toks[1], &rb->r->published) == 0;
     return rb->r->has_published ? 0 : -1;
 }
 
-static int reg_coverage(mc_builder *b, const mc_node *n, void *obj)
+static int reg_coverage(mcb_builder *b, const mc_node *n, void *obj)
 {
     reg_build *rb = obj;
-    rb->r->has_coverage = mc_b_percent(b, &n->toks[1], &rb->r->coverage) == 0;
+    rb->r->has_coverage = mcb_percent(b, &n->toks[1], &rb->r->coverage) == 0;
     return rb->r->has_coverage ? 0 : -1;
 }
 
 /* `subjects "PATTERN"`: what a subject of this registry looks like (a citizen-id of 12 digits,
  * say), so that an import cannot file records under mistyped identifiers. Only the catalogue's
  * registry says it: a reform changes what registries hold, not who their subjects are. */
-static int reg_subjects(mc_builder *b, const mc_node *n, void *obj)
+static int reg_subjects(mcb_builder *b, const mc_node *n, void *obj)
 {
     reg_build *rb = obj;
     const mc_token *t = &n->toks[1];
     if (mc_map_get(&b->cat->registry_map, rb->r->name, strlen(rb->r->name)) != rb->r) {
-        return mc_b_error(b, &n->toks[0],
-                          "a reform cannot change the subjects of registry '%s' (declare them "
-                          "in the registry)",
-                          rb->r->name);
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change the subjects of registry '%s' (declare them "
+                         "in the registry)",
+                         rb->r->name);
     }
-    if (mc_b_string(b, t, "a subjects pattern", &rb->r->subjects_source) != 0) {
+    if (mcb_string(b, t, "a subjects pattern", &rb->r->subjects_source) != 0) {
         return -1;
     }
-    rb->r->subjects = mc_b_regex(b, t, true);
+    rb->r->subjects = mcb_regex(b, t, true);
     return rb->r->subjects ? 0 : -1;
 }
 
-const mc_directive mc_registry_table[] = {
-    {"title", 1, 2, MC_NO_BLOCK, false, mc_title_handler, "[LANG] \"text\""},
-    {"holds", 1, MC_ANY, MC_NO_BLOCK, false, reg_holds, "DOCUMENT…"},
-    {"published", 1, 1, MC_NO_BLOCK, true, reg_published, "DATE"},
-    {"coverage", 1, 1, MC_NO_BLOCK, true, reg_coverage, "P%"},
-    {"subjects", 1, 1, MC_NO_BLOCK, true, reg_subjects, "\"PCRE2 pattern\""},
+const mcb_directive mcb_registry_table[] = {
+    [MCC_R_TITLE] = {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+    [MCC_R_HOLDS] = {"holds", 1, MCB_ANY, MCB_NO_BLOCK, false, reg_holds, "DOCUMENT…"},
+    [MCC_R_PUBLISHED] = {"published", 1, 1, MCB_NO_BLOCK, true, reg_published, "DATE"},
+    [MCC_R_COVERAGE] = {"coverage", 1, 1, MCB_NO_BLOCK, true, reg_coverage, "P%"},
+    [MCC_R_SUBJECTS] = {"subjects", 1, 1, MCB_NO_BLOCK, true, reg_subjects, "\"PCRE2 pattern\""},
 };
-const size_t mc_registry_table_n = sizeof mc_registry_table / sizeof mc_registry_table[0];
+const size_t mcb_registry_table_n = sizeof mcb_registry_table / sizeof mcb_registry_table[0];
 
 /* Used for registries and for reform registry patches. */
-uint32_t mc_build_registry_block(mc_builder *b, mc_registry *r, const mc_node *n)
+uint32_t mcb_build_registry_block(mcb_builder *b, mc_registry *r, const mc_node *n)
 {
     reg_build rb = {{NULL, 0, NULL}, r, NULL, 0, MC_MAP_INIT};
-    if (!mc_b_prepare_titles(b, &rb.t, n->child)) {
+    if (!mcb_prepare_titles(b, &rb.t, n->child)) {
         return 0;
     }
     uint64_t mask =
-        mc_b_run(b, n->child, mc_registry_table, mc_registry_table_n, "registry directive", &rb);
+        mcb_run(b, n->child, mcb_registry_table, mcb_registry_table_n, "registry directive", &rb);
     mc_map_free(&rb.seen);
     r->titles = rb.t.titles;
     r->ntitles = rb.t.n;
     return (uint32_t)mask;
 }
 
-void mc_build_registry(mc_builder *b, mc_registry *r, const mc_node *n)
+void mcb_build_registry(mcb_builder *b, mc_registry *r, const mc_node *n)
 {
-    mc_build_registry_block(b, r, n);
+    mcb_build_registry_block(b, r, n);
 }
 
 /* ==== cost model ========================================================================= */
 
-static int cm_default(mc_builder *b, const mc_node *n, void *obj)
+static int cm_default(mcb_builder *b, const mc_node *n, void *obj)
 {
     mc_cost_model *m = obj;
     if (b->cat->default_cost_model != NULL) {
-        return mc_b_error(b, &n->toks[0], "a second default cost-model (the first is '%s')",
-                          b->cat->default_cost_model->name);
+        return mcb_error(b, &n->toks[0], "a second default cost-model (the first is '%s')",
+                         b->cat->default_cost_model->name);
     }
     m->is_default = true;
     b->cat->default_cost_model = m;
     return 0;
 }
 
-static int cm_income(mc_builder *b, const mc_node *n, void *obj)
+static int cm_income(mcb_builder *b, const mc_node *n, void *obj)
 {
     mc_cost_model *m = obj;
-    return mc_b_money(b, &n->toks[1], &n->toks[2], &m->hourly_income);
+    return mcb_money(b, &n->toks[1], &n->toks[2], &m->hourly_income);
 }
 
-static int cm_hours(mc_builder *b, const mc_node *n, void *obj)
+static int cm_hours(mcb_builder *b, const mc_node *n, void *obj)
 {
     mc_cost_model *m = obj;
-    if (mc_b_number(b, &n->toks[1], &m->hours_per_day) != 0) {
+    if (mcb_number(b, &n->toks[1], &m->hours_per_day) != 0) {
         return -1;
     }
     if (m->hours_per_day <= 0 || m->hours_per_day > 24 * MC_FIXED_ONE) {
-        return mc_b_error(b, &n->toks[1], "hours-per-day must be more than 0 and at most 24");
+        return mcb_error(b, &n->toks[1], "hours-per-day must be more than 0 and at most 24");
     }
     return 0;
 }
 
-static int cm_visit(mc_builder *b, const mc_node *n, void *obj)
+static int cm_visit(mcb_builder *b, const mc_node *n, void *obj)
 {
     mc_cost_model *m = obj;
-    if (mc_b_duration(b, &n->toks[1], false, &m->visit_time) != 0) {
+    if (mcb_duration(b, &n->toks[1], false, &m->visit_time) != 0) {
         return -1;
     }
     if (m->visit_time.unit != MC_DUR_H && m->visit_time.unit != MC_DUR_MIN) {
-        return mc_b_error(b, &n->toks[1], "a visit's time is in hours or minutes (like 4h)");
+        return mcb_error(b, &n->toks[1], "a visit's time is in hours or minutes (like 4h)");
     }
-    return mc_b_money(b, &n->toks[2], &n->toks[3], &m->visit_cost);
+    return mcb_money(b, &n->toks[2], &n->toks[3], &m->visit_cost);
 }
 
-static int cm_waiting(mc_builder *b, const mc_node *n, void *obj)
+static int cm_waiting(mcb_builder *b, const mc_node *n, void *obj)
 {
     mc_cost_model *m = obj;
-    return mc_b_bool(b, &n->toks[1], &m->count_waiting);
+    return mcb_bool(b, &n->toks[1], &m->count_waiting);
 }
 
-static const mc_directive cost_model_table[] = {
-    {"default", 0, 0, MC_NO_BLOCK, true, cm_default, ""},
-    {"hourly-income", 2, 2, MC_NO_BLOCK, true, cm_income, "AMOUNT CURRENCY"},
-    {"hours-per-day", 1, 1, MC_NO_BLOCK, true, cm_hours, "NUMBER"},
-    {"visit", 3, 3, MC_NO_BLOCK, true, cm_visit, "DURATION AMOUNT CURRENCY"},
-    {"count-waiting", 1, 1, MC_NO_BLOCK, true, cm_waiting, "true|false"},
+static const mcb_directive cost_model_table[] = {
+    {"default", 0, 0, MCB_NO_BLOCK, true, cm_default, ""},
+    {"hourly-income", 2, 2, MCB_NO_BLOCK, true, cm_income, "AMOUNT CURRENCY"},
+    {"hours-per-day", 1, 1, MCB_NO_BLOCK, true, cm_hours, "NUMBER"},
+    {"visit", 3, 3, MCB_NO_BLOCK, true, cm_visit, "DURATION AMOUNT CURRENCY"},
+    {"count-waiting", 1, 1, MCB_NO_BLOCK, true, cm_waiting, "true|false"},
 };
 
-void mc_build_cost_model(mc_builder *b, mc_cost_model *m, const mc_node *n)
+void mcb_build_cost_model(mcb_builder *b, mc_cost_model *m, const mc_node *n)
 {
     m->hours_per_day = 8 * MC_FIXED_ONE;
     memcpy(m->visit_cost.currency, "VND", 4);
     uint64_t seen =
-        mc_b_run(b, n->child, cost_model_table,
-                 sizeof cost_model_table / sizeof cost_model_table[0], "cost-model directive", m);
+        mcb_run(b, n->child, cost_model_table, sizeof cost_model_table / sizeof cost_model_table[0],
+                "cost-model directive", m);
     if (!(seen & (1u << 1))) {
-        mc_b_report_at(b, MC_DIAG_ERROR, m->pos, strlen(m->name),
-                       "cost-model '%s' has no hourly-income (add: hourly-income 40000 VND)",
-                       m->name);
+        mcb_report_at(b, MC_DIAG_ERROR, m->pos, strlen(m->name),
+                      "cost-model '%s' has no hourly-income (add: hourly-income 40000 VND)",
+                      m->name);
     }
 }

@@ -15,21 +15,21 @@ typedef struct state_build {
     mc_pos clock_pos, outcome_pos, takes_pos;
 } state_build;
 
-static int st_initial(mc_builder *b, const mc_node *n, void *obj)
+static int st_initial(mcb_builder *b, const mc_node *n, void *obj)
 {
     (void)b, (void)n;
     ((state_build *)obj)->s->initial = true;
     return 0;
 }
 
-static int st_final(mc_builder *b, const mc_node *n, void *obj)
+static int st_final(mcb_builder *b, const mc_node *n, void *obj)
 {
     (void)b, (void)n;
     ((state_build *)obj)->s->final = true;
     return 0;
 }
 
-static int st_clock(mc_builder *b, const mc_node *n, void *obj)
+static int st_clock(mcb_builder *b, const mc_node *n, void *obj)
 {
     state_build *sb = obj;
     const mc_token *t = &n->toks[1];
@@ -38,23 +38,23 @@ static int st_clock(mc_builder *b, const mc_node *n, void *obj)
         if (mc_tok_is(t, modes[k])) {
             sb->s->clock = (mc_clock)k;
             sb->clock_given = true;
-            sb->clock_pos = mc_b_pos(b, t);
+            sb->clock_pos = mcb_pos(b, t);
             return 0;
         }
     }
-    return mc_b_error(b, t, "unknown clock mode (running, paused or stopped)");
+    return mcb_error(b, t, "unknown clock mode (running, paused or stopped)");
 }
 
 /* `chance P%` at toks[*i]. */
-static int opt_chance(mc_builder *b, const mc_node *n, size_t *i, bool *has, mc_fixed *out)
+static int opt_chance(mcb_builder *b, const mc_node *n, size_t *i, bool *has, mc_fixed *out)
 {
     if (*has) {
-        return mc_b_error(b, &n->toks[*i], "'chance' given twice");
+        return mcb_error(b, &n->toks[*i], "'chance' given twice");
     }
     if (*i + 1 >= n->ntoks) {
-        return mc_b_error(b, &n->toks[*i], "'chance' needs a percentage, like chance 90%%");
+        return mcb_error(b, &n->toks[*i], "'chance' needs a percentage, like chance 90%%");
     }
-    if (mc_b_percent(b, &n->toks[*i + 1], out) != 0) {
+    if (mcb_percent(b, &n->toks[*i + 1], out) != 0) {
         return -1;
     }
     *has = true;
@@ -67,45 +67,45 @@ static bool is_keyword(const mc_token *t)
     return mc_tok_is(t, "when") || mc_tok_is(t, "restart-clock") || mc_tok_is(t, "chance");
 }
 
-static int st_on(mc_builder *b, const mc_node *n, void *obj)
+static int st_on(mcb_builder *b, const mc_node *n, void *obj)
 {
     /* on EVENT -> STATE by ROLE… [when COND] [restart-clock] [chance P%] */
     state_build *sb = obj;
     const mc_token *t = n->toks;
     mc_transition tr;
     memset(&tr, 0, sizeof tr);
-    tr.pos = mc_b_pos(b, &t[1]);
-    if (mc_b_name(b, &t[1], &tr.event) != 0) {
+    tr.pos = mcb_pos(b, &t[1]);
+    if (mcb_name(b, &t[1], &tr.event) != 0) {
         return -1;
     }
     if (!mc_tok_is(&t[2], "->")) {
-        return mc_b_error(b, &t[2],
-                          "expected '->' after the event (write: on EVENT -> STATE by "
-                          "ROLE…)");
+        return mcb_error(b, &t[2],
+                         "expected '->' after the event (write: on EVENT -> STATE by "
+                         "ROLE…)");
     }
-    if (mc_b_name(b, &t[3], &tr.target_name) != 0) {
+    if (mcb_name(b, &t[3], &tr.target_name) != 0) {
         return -1;
     }
     tr.target = UINT32_MAX;
-    tr.target_pos = mc_b_pos(b, &t[3]);
+    tr.target_pos = mcb_pos(b, &t[3]);
     if (n->ntoks < 5 || !mc_tok_is(&t[4], "by")) {
-        return mc_b_error(b, n->ntoks < 5 ? &t[3] : &t[4],
-                          "expected 'by ROLE…' after the target state (who may fire it)");
+        return mcb_error(b, n->ntoks < 5 ? &t[3] : &t[4],
+                         "expected 'by ROLE…' after the target state (who may fire it)");
     }
     size_t i = 5, first_role = 5;
     while (i < n->ntoks && !is_keyword(&t[i])) {
         i++;
     }
     if (i == first_role) {
-        return mc_b_error(b, &t[4], "'by' needs at least one role");
+        return mcb_error(b, &t[4], "'by' needs at least one role");
     }
-    const mc_role **roles = mc_b_array(b, i - first_role, sizeof *roles);
+    const mc_role **roles = mcb_array(b, i - first_role, sizeof *roles);
     if (roles == NULL) {
         return -1;
     }
     int rc = 0;
     for (size_t k = first_role; k < i; k++) {
-        const mc_role *r = mc_b_resolve(b, &t[k], &b->cat->role_map, "role");
+        const mc_role *r = mcb_resolve(b, &t[k], &b->cat->role_map, "role");
         if (r == NULL) {
             rc = -1;
         }
@@ -119,16 +119,16 @@ static int st_on(mc_builder *b, const mc_node *n, void *obj)
     while (i < n->ntoks) {
         if (mc_tok_is(&t[i], "when")) {
             if (has_when) {
-                return mc_b_error(b, &t[i], "'when' given twice");
+                return mcb_error(b, &t[i], "'when' given twice");
             }
             has_when = true;
             i++;
-            if (mc_b_cond(b, n, &i, &tr.when) != 0) {
+            if (mcb_cond(b, n, &i, &tr.when) != 0) {
                 return -1;
             }
         } else if (mc_tok_is(&t[i], "restart-clock")) {
             if (tr.restart_clock) {
-                return mc_b_error(b, &t[i], "'restart-clock' given twice");
+                return mcb_error(b, &t[i], "'restart-clock' given twice");
             }
             tr.restart_clock = true;
             i++;
@@ -137,45 +137,45 @@ static int st_on(mc_builder *b, const mc_node *n, void *obj)
                 return -1;
             }
         } else {
-            return mc_b_error(b, &t[i],
-                              "unexpected '%.*s' (after the roles: when COND, restart-clock, "
-                              "chance P%%)",
-                              (int)(t[i].text_len > 40 ? 40 : t[i].text_len), t[i].text);
+            return mcb_error(b, &t[i],
+                             "unexpected '%.*s' (after the roles: when COND, restart-clock, "
+                             "chance P%%)",
+                             (int)(t[i].text_len > 40 ? 40 : t[i].text_len), t[i].text);
         }
     }
     ((mc_transition *)sb->s->on)[sb->s->non++] = tr;
     return 0;
 }
 
-static int st_after(mc_builder *b, const mc_node *n, void *obj)
+static int st_after(mcb_builder *b, const mc_node *n, void *obj)
 {
     /* after DURATION -> STATE [chance P%] */
     state_build *sb = obj;
     const mc_token *t = n->toks;
     mc_timer tm;
     memset(&tm, 0, sizeof tm);
-    tm.pos = mc_b_pos(b, &t[1]);
-    if (mc_b_duration(b, &t[1], true, &tm.after) != 0) {
+    tm.pos = mcb_pos(b, &t[1]);
+    if (mcb_duration(b, &t[1], true, &tm.after) != 0) {
         return -1;
     }
     if (!mc_tok_is(&t[2], "->")) {
-        return mc_b_error(b, &t[2],
-                          "expected '->' after the duration (write: after DURATION -> "
-                          "STATE)");
+        return mcb_error(b, &t[2],
+                         "expected '->' after the duration (write: after DURATION -> "
+                         "STATE)");
     }
     if (n->ntoks < 4) {
-        return mc_b_error(b, &t[2], "expected the target state after '->'");
+        return mcb_error(b, &t[2], "expected the target state after '->'");
     }
-    if (mc_b_name(b, &t[3], &tm.target_name) != 0) {
+    if (mcb_name(b, &t[3], &tm.target_name) != 0) {
         return -1;
     }
     tm.target = UINT32_MAX;
-    tm.target_pos = mc_b_pos(b, &t[3]);
+    tm.target_pos = mcb_pos(b, &t[3]);
     size_t i = 4;
     while (i < n->ntoks) {
         if (!mc_tok_is(&t[i], "chance")) {
-            return mc_b_error(b, &t[i], "unexpected '%.*s' (after the target: chance P%%)",
-                              (int)(t[i].text_len > 40 ? 40 : t[i].text_len), t[i].text);
+            return mcb_error(b, &t[i], "unexpected '%.*s' (after the target: chance P%%)",
+                             (int)(t[i].text_len > 40 ? 40 : t[i].text_len), t[i].text);
         }
         if (opt_chance(b, n, &i, &tm.has_chance, &tm.chance) != 0) {
             return -1;
@@ -185,31 +185,31 @@ static int st_after(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-static int st_issues(mc_builder *b, const mc_node *n, void *obj)
+static int st_issues(mcb_builder *b, const mc_node *n, void *obj)
 {
     /* issues DOCUMENT to REGISTRY */
     state_build *sb = obj;
     const mc_token *t = n->toks;
     mc_issue is;
-    is.pos = mc_b_pos(b, &t[1]);
+    is.pos = mcb_pos(b, &t[1]);
     if (!mc_tok_is(&t[2], "to")) {
-        return mc_b_error(b, &t[2], "expected 'to' (write: issues DOCUMENT to REGISTRY)");
+        return mcb_error(b, &t[2], "expected 'to' (write: issues DOCUMENT to REGISTRY)");
     }
-    is.document = mc_b_resolve(b, &t[1], &b->cat->document_map, "document");
-    is.registry = mc_b_resolve(b, &t[3], &b->cat->registry_map, "registry");
+    is.document = mcb_resolve(b, &t[1], &b->cat->document_map, "document");
+    is.registry = mcb_resolve(b, &t[3], &b->cat->registry_map, "registry");
     if (is.document == NULL || is.registry == NULL) {
         return -1;
     }
     if (!mc_registry_holds(is.registry, is.document)) {
-        mc_b_warn(b, &t[3],
-                  "registry '%s' does not hold '%s': later dossiers will never fetch this record",
-                  is.registry->name, is.document->name);
+        mcb_warn(b, &t[3],
+                 "registry '%s' does not hold '%s': later dossiers will never fetch this record",
+                 is.registry->name, is.document->name);
     }
     ((mc_issue *)sb->s->issues)[sb->s->nissues++] = is;
     return 0;
 }
 
-static int st_outcome(mc_builder *b, const mc_node *n, void *obj)
+static int st_outcome(mcb_builder *b, const mc_node *n, void *obj)
 {
     static const char *const names[] = {"granted", "refused", "withdrawn", "stopped"};
     state_build *sb = obj;
@@ -217,46 +217,46 @@ static int st_outcome(mc_builder *b, const mc_node *n, void *obj)
     for (int k = 0; k < 4; k++) {
         if (mc_tok_is(t, names[k])) {
             sb->s->outcome = (mc_outcome)(k + 1);
-            sb->outcome_pos = mc_b_pos(b, &n->toks[0]);
+            sb->outcome_pos = mcb_pos(b, &n->toks[0]);
             return 0;
         }
     }
-    return mc_b_error(b, t, "unknown outcome (granted, refused, withdrawn or stopped)");
+    return mcb_error(b, t, "unknown outcome (granted, refused, withdrawn or stopped)");
 }
 
-static int st_takes(mc_builder *b, const mc_node *n, void *obj)
+static int st_takes(mcb_builder *b, const mc_node *n, void *obj)
 {
     state_build *sb = obj;
     mc_state *s = sb->s;
-    if (mc_b_duration(b, &n->toks[1], false, &s->takes_min) != 0) {
+    if (mcb_duration(b, &n->toks[1], false, &s->takes_min) != 0) {
         return -1;
     }
     s->takes_max = s->takes_min;
     if (n->ntoks == 3) {
-        if (mc_b_duration(b, &n->toks[2], false, &s->takes_max) != 0) {
+        if (mcb_duration(b, &n->toks[2], false, &s->takes_max) != 0) {
             return -1;
         }
         if (s->takes_max.unit != s->takes_min.unit) {
-            return mc_b_error(b, &n->toks[2], "'takes' needs the same unit for MIN and MAX");
+            return mcb_error(b, &n->toks[2], "'takes' needs the same unit for MIN and MAX");
         }
         if (s->takes_max.amount < s->takes_min.amount) {
-            return mc_b_error(b, &n->toks[2], "'takes' MAX is less than MIN");
+            return mcb_error(b, &n->toks[2], "'takes' MAX is less than MIN");
         }
     }
     s->has_takes = true;
     return 0;
 }
 
-static const mc_directive state_table[] = {
-    {"initial", 0, 0, MC_NO_BLOCK, true, st_initial, ""},
-    {"final", 0, 0, MC_NO_BLOCK, true, st_final, ""},
-    {"clock", 1, 1, MC_NO_BLOCK, true, st_clock, "running|paused|stopped"},
-    {"on", 4, MC_ANY, MC_NO_BLOCK, false, st_on,
+static const mcb_directive state_table[] = {
+    {"initial", 0, 0, MCB_NO_BLOCK, true, st_initial, ""},
+    {"final", 0, 0, MCB_NO_BLOCK, true, st_final, ""},
+    {"clock", 1, 1, MCB_NO_BLOCK, true, st_clock, "running|paused|stopped"},
+    {"on", 4, MCB_ANY, MCB_NO_BLOCK, false, st_on,
      "EVENT -> STATE by ROLE… [when COND] [restart-clock] [chance P%]"},
-    {"after", 3, 5, MC_NO_BLOCK, false, st_after, "DURATION -> STATE [chance P%]"},
-    {"issues", 3, 3, MC_NO_BLOCK, false, st_issues, "DOCUMENT to REGISTRY"},
-    {"outcome", 1, 1, MC_NO_BLOCK, true, st_outcome, "granted|refused|withdrawn|stopped"},
-    {"takes", 1, 2, MC_NO_BLOCK, true, st_takes, "MIN [MAX]"},
+    {"after", 3, 5, MCB_NO_BLOCK, false, st_after, "DURATION -> STATE [chance P%]"},
+    {"issues", 3, 3, MCB_NO_BLOCK, false, st_issues, "DOCUMENT to REGISTRY"},
+    {"outcome", 1, 1, MCB_NO_BLOCK, true, st_outcome, "granted|refused|withdrawn|stopped"},
+    {"takes", 1, 2, MCB_NO_BLOCK, true, st_takes, "MIN [MAX]"},
 };
 
 static bool roles_overlap(const mc_transition *a, const mc_transition *c)
@@ -272,24 +272,24 @@ static bool roles_overlap(const mc_transition *a, const mc_transition *c)
 }
 
 /* The checks that concern one state alone. */
-static void check_state(mc_builder *b, state_build *sb)
+static void check_state(mcb_builder *b, state_build *sb)
 {
     mc_state *s = sb->s;
     size_t nlen = strlen(s->name);
     if (s->final && (s->non > 0 || s->nafter > 0)) {
         mc_pos at = s->non > 0 ? s->on[0].pos : s->after[0].pos;
-        mc_b_report_at(b, MC_DIAG_ERROR, at, 1,
-                       "final state '%s' has transitions (a dossier stops in a final state)",
-                       s->name);
+        mcb_report_at(b, MC_DIAG_ERROR, at, 1,
+                      "final state '%s' has transitions (a dossier stops in a final state)",
+                      s->name);
     }
     if (s->outcome != MC_OUTCOME_NONE && !s->final && !sb->broken) {
-        mc_b_report_at(b, MC_DIAG_ERROR, sb->outcome_pos, 7,
-                       "'outcome' is only for final states (add 'final' to state '%s')", s->name);
+        mcb_report_at(b, MC_DIAG_ERROR, sb->outcome_pos, 7,
+                      "'outcome' is only for final states (add 'final' to state '%s')", s->name);
     }
     if (s->final && sb->clock_given && s->clock != MC_CLOCK_STOPPED) {
-        mc_b_report_at(b, MC_DIAG_ERROR, sb->clock_pos, 7,
-                       "a final state's clock is stopped; remove 'clock %s'",
-                       mc_clock_name(s->clock));
+        mcb_report_at(b, MC_DIAG_ERROR, sb->clock_pos, 7,
+                      "a final state's clock is stopped; remove 'clock %s'",
+                      mc_clock_name(s->clock));
     }
     if (!sb->clock_given) {
         s->clock = s->initial || s->final ? MC_CLOCK_STOPPED : MC_CLOCK_RUNNING;
@@ -298,21 +298,21 @@ static void check_state(mc_builder *b, state_build *sb)
         s->clock = MC_CLOCK_STOPPED;
     }
     if (!s->final && s->non == 0 && s->nafter == 0 && !sb->broken) {
-        mc_b_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
-                       "state '%s' is not final and has no way out (no 'on' or 'after')", s->name);
+        mcb_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
+                      "state '%s' is not final and has no way out (no 'on' or 'after')", s->name);
     }
     for (size_t j = 1; j < s->non; j++) {
         const mc_transition *tj = &s->on[j];
         for (size_t i = 0; i < j; i++) {
             const mc_transition *ti = &s->on[i];
-            if (strcmp(ti->event, tj->event) == 0 && mc_cond_equal(&ti->when, &tj->when) &&
+            if (strcmp(ti->event, tj->event) == 0 && mcb_cond_equal(&ti->when, &tj->when) &&
                 roles_overlap(ti, tj)) {
                 char where[300];
-                mc_b_where(b, ti->pos, where, sizeof where);
-                mc_b_report_at(b, MC_DIAG_ERROR, tj->pos, strlen(tj->event),
-                               "duplicate transition: '%s' already leaves state '%s' for the same "
-                               "role and condition (at %s)",
-                               tj->event, s->name, where);
+                mcb_where(b, ti->pos, where, sizeof where);
+                mcb_report_at(b, MC_DIAG_ERROR, tj->pos, strlen(tj->event),
+                              "duplicate transition: '%s' already leaves state '%s' for the same "
+                              "role and condition (at %s)",
+                              tj->event, s->name, where);
                 break;
             }
         }
@@ -327,22 +327,22 @@ static void check_state(mc_builder *b, state_build *sb)
     if (total > 100 * MC_FIXED_ONE && !sb->broken) {
         char pct[32];
         mc_fixed_format(total, pct);
-        mc_b_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
-                       "the chances of state '%s' add up to %s%%, more than 100%%", s->name, pct);
+        mcb_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
+                      "the chances of state '%s' add up to %s%%, more than 100%%", s->name, pct);
     }
 }
 
-mc_state *mc_build_state(mc_builder *b, const mc_node *n)
+mc_state *mcb_build_state(mcb_builder *b, const mc_node *n)
 {
     const mc_token *t = &n->toks[1];
-    mc_state *s = mc_b_alloc(b, sizeof *s);
-    if (s == NULL || mc_b_name(b, t, &s->name) != 0) {
+    mc_state *s = mcb_alloc(b, sizeof *s);
+    if (s == NULL || mcb_name(b, t, &s->name) != 0) {
         return NULL;
     }
-    s->pos = mc_b_pos(b, t);
-    s->on = mc_b_array(b, mc_b_count(n->child, "on"), sizeof(mc_transition));
-    s->after = mc_b_array(b, mc_b_count(n->child, "after"), sizeof(mc_timer));
-    s->issues = mc_b_array(b, mc_b_count(n->child, "issues"), sizeof(mc_issue));
+    s->pos = mcb_pos(b, t);
+    s->on = mcb_array(b, mcb_count(n->child, "on"), sizeof(mc_transition));
+    s->after = mcb_array(b, mcb_count(n->child, "after"), sizeof(mc_timer));
+    s->issues = mcb_array(b, mcb_count(n->child, "issues"), sizeof(mc_issue));
     if (b->fatal) {
         return NULL;
     }
@@ -350,12 +350,12 @@ mc_state *mc_build_state(mc_builder *b, const mc_node *n)
     memset(&sb, 0, sizeof sb);
     sb.s = s;
     size_t errors = mc_diags_errors(b->diags);
-    mc_b_run(b, n->child, state_table, sizeof state_table / sizeof state_table[0],
-             "state directive", &sb);
+    mcb_run(b, n->child, state_table, sizeof state_table / sizeof state_table[0], "state directive",
+            &sb);
     /* A directive dropped for an error would make the checks below report its absence. */
     sb.broken = n->broken || mc_diags_errors(b->diags) != errors;
     if (sb.broken) {
-        mc_b_push(b, &b->broken, s);
+        mcb_push(b, &b->broken, s);
     }
     check_state(b, &sb);
     return s;
@@ -368,26 +368,26 @@ typedef struct life_build {
     mc_lifecycle *l;
 } life_build;
 
-int mc_state_handler(mc_builder *b, const mc_node *n, void *obj)
+int mcb_state_handler(mcb_builder *b, const mc_node *n, void *obj)
 {
     mc_ptrvec *states = obj;
-    mc_state *s = mc_build_state(b, n);
-    return s != NULL ? mc_b_push(b, states, s) : -1;
+    mc_state *s = mcb_build_state(b, n);
+    return s != NULL ? mcb_push(b, states, s) : -1;
 }
 
-static int lc_apology(mc_builder *b, const mc_node *n, void *obj)
+static int lc_apology(mcb_builder *b, const mc_node *n, void *obj)
 {
     life_build *lb = obj;
     if (!mc_tok_is(&n->toks[1], "by")) {
-        return mc_b_error(b, &n->toks[1], "expected 'by' (write: apology by ROLE…)");
+        return mcb_error(b, &n->toks[1], "expected 'by' (write: apology by ROLE…)");
     }
-    const mc_role **roles = mc_b_array(b, n->ntoks - 2, sizeof *roles);
+    const mc_role **roles = mcb_array(b, n->ntoks - 2, sizeof *roles);
     if (roles == NULL) {
         return -1;
     }
     size_t k = 0;
     for (size_t i = 2; i < n->ntoks; i++) {
-        const mc_role *r = mc_b_resolve(b, &n->toks[i], &b->cat->role_map, "role");
+        const mc_role *r = mcb_resolve(b, &n->toks[i], &b->cat->role_map, "role");
         if (r != NULL) {
             roles[k++] = r;
         }
@@ -397,34 +397,34 @@ static int lc_apology(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-static int lc_title(mc_builder *b, const mc_node *n, void *obj)
+static int lc_title(mcb_builder *b, const mc_node *n, void *obj)
 {
     (void)obj;
     mc_text text;
-    return mc_b_titles(b, n, &text); /* checked, kept for documentation only */
+    return mcb_titles(b, n, &text); /* checked, kept for documentation only */
 }
 
-static const mc_directive lifecycle_table[] = {
-    {"apology", 2, MC_ANY, MC_NO_BLOCK, true, lc_apology, "by ROLE…"},
-    {"state", 1, 1, MC_NEED_BLOCK, false, mc_state_handler, "NAME"},
-    {"title", 1, 2, MC_NO_BLOCK, false, lc_title, "[LANG] \"text\""},
+static const mcb_directive lifecycle_table[] = {
+    {"apology", 2, MCB_ANY, MCB_NO_BLOCK, true, lc_apology, "by ROLE…"},
+    {"state", 1, 1, MCB_NEED_BLOCK, false, mcb_state_handler, "NAME"},
+    {"title", 1, 2, MCB_NO_BLOCK, false, lc_title, "[LANG] \"text\""},
 };
 
-void mc_build_lifecycle(mc_builder *b, mc_lifecycle *l, const mc_node *n)
+void mcb_build_lifecycle(mcb_builder *b, mc_lifecycle *l, const mc_node *n)
 {
     life_build lb = {{NULL, 0, 0}, l};
-    mc_b_run(b, n->child, lifecycle_table, sizeof lifecycle_table / sizeof lifecycle_table[0],
-             "lifecycle directive", &lb);
+    mcb_run(b, n->child, lifecycle_table, sizeof lifecycle_table / sizeof lifecycle_table[0],
+            "lifecycle directive", &lb);
     mc_state **states = (mc_state **)lb.states.items;
     size_t ns = lb.states.n;
-    mc_check_state_names(b, states, ns);
-    mc_resolve_targets(b, states, ns, 0);
-    l->machine.states = mc_b_freeze(b, &lb.states);
+    mcb_check_state_names(b, states, ns);
+    mcb_resolve_targets(b, states, ns, 0);
+    l->machine.states = mcb_freeze(b, &lb.states);
     l->machine.nstates = ns;
     mc_ptrvec_free(&lb.states);
     if (!b->fatal) {
         char what[100];
         snprintf(what, sizeof what, "lifecycle '%s'", l->name);
-        mc_check_machine(b, &l->machine, NULL, what, l->pos);
+        mcb_check_machine(b, &l->machine, NULL, what, l->pos);
     }
 }

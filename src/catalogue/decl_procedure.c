@@ -14,13 +14,13 @@
 /* ==== fields ============================================================================= */
 
 typedef struct field_build {
-    mc_titled t; /* first: mc_title_handler works on it */
+    mcb_titled t; /* first: mcb_title_handler works on it */
     mc_field *f;
     bool has_type, bad_type;
     const mc_node *sample, *options;
 } field_build;
 
-static int fd_type(mc_builder *b, const mc_node *n, void *obj)
+static int fd_type(mcb_builder *b, const mc_node *n, void *obj)
 {
     static const char *const types[] = {"text", "integer", "number", "date",
                                         "bool", "choice",  "money"};
@@ -38,42 +38,42 @@ static int fd_type(mc_builder *b, const mc_node *n, void *obj)
         mc_suggest_offer(&s, types[k]);
     }
     if (s.best != NULL) {
-        return mc_b_error(b, &n->toks[1], "unknown field type '%.*s' (did you mean '%s'?)",
-                          (int)(n->toks[1].text_len > 40 ? 40 : n->toks[1].text_len),
-                          n->toks[1].text, s.best);
+        return mcb_error(b, &n->toks[1], "unknown field type '%.*s' (did you mean '%s'?)",
+                         (int)(n->toks[1].text_len > 40 ? 40 : n->toks[1].text_len),
+                         n->toks[1].text, s.best);
     }
-    return mc_b_error(b, &n->toks[1],
-                      "unknown field type (text, integer, number, date, bool, choice or money)");
+    return mcb_error(b, &n->toks[1],
+                     "unknown field type (text, integer, number, date, bool, choice or money)");
 }
 
-static int fd_required(mc_builder *b, const mc_node *n, void *obj)
+static int fd_required(mcb_builder *b, const mc_node *n, void *obj)
 {
     (void)b, (void)n;
     ((field_build *)obj)->f->required = true;
     return 0;
 }
 
-static int fd_pattern(mc_builder *b, const mc_node *n, void *obj)
+static int fd_pattern(mcb_builder *b, const mc_node *n, void *obj)
 {
     field_build *fb = obj;
-    if (mc_b_string(b, &n->toks[1], "a pattern", &fb->f->pattern_source) != 0) {
+    if (mcb_string(b, &n->toks[1], "a pattern", &fb->f->pattern_source) != 0) {
         return -1;
     }
-    fb->f->pattern = mc_b_regex(b, &n->toks[1], true);
+    fb->f->pattern = mcb_regex(b, &n->toks[1], true);
     return fb->f->pattern ? 0 : -1;
 }
 
-static int fd_options(mc_builder *b, const mc_node *n, void *obj)
+static int fd_options(mcb_builder *b, const mc_node *n, void *obj)
 {
     field_build *fb = obj;
-    const char **opts = mc_b_array(b, n->ntoks - 1, sizeof *opts);
+    const char **opts = mcb_array(b, n->ntoks - 1, sizeof *opts);
     if (opts == NULL) {
         return -1;
     }
     size_t k = 0;
     for (size_t i = 1; i < n->ntoks; i++) {
         const char *o;
-        if (mc_b_name(b, &n->toks[i], &o) != 0) {
+        if (mcb_name(b, &n->toks[i], &o) != 0) {
             return -1;
         }
         bool dup = false;
@@ -81,7 +81,7 @@ static int fd_options(mc_builder *b, const mc_node *n, void *obj)
             dup = strcmp(opts[j], o) == 0;
         }
         if (dup) {
-            mc_b_error(b, &n->toks[i], "option '%s' given twice", o);
+            mcb_error(b, &n->toks[i], "option '%s' given twice", o);
             continue;
         }
         opts[k++] = o;
@@ -92,44 +92,44 @@ static int fd_options(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-static int fd_sample(mc_builder *b, const mc_node *n, void *obj)
+static int fd_sample(mcb_builder *b, const mc_node *n, void *obj)
 {
     ((field_build *)obj)->sample = n; /* read once the type is known */
     (void)b;
     return 0;
 }
 
-static const mc_directive field_table[] = {
-    {"type", 1, 1, MC_NO_BLOCK, true, fd_type, "text|integer|number|date|bool|choice|money"},
-    {"required", 0, 0, MC_NO_BLOCK, true, fd_required, ""},
-    {"pattern", 1, 1, MC_NO_BLOCK, true, fd_pattern, "\"PCRE2 pattern\""},
-    {"options", 1, MC_ANY, MC_NO_BLOCK, true, fd_options, "OPTION…"},
-    {"title", 1, 2, MC_NO_BLOCK, false, mc_title_handler, "[LANG] \"text\""},
-    {"sample", 1, MC_ANY, MC_NO_BLOCK, true, fd_sample, "P% | OPTION P%…"},
+static const mcb_directive field_table[] = {
+    {"type", 1, 1, MCB_NO_BLOCK, true, fd_type, "text|integer|number|date|bool|choice|money"},
+    {"required", 0, 0, MCB_NO_BLOCK, true, fd_required, ""},
+    {"pattern", 1, 1, MCB_NO_BLOCK, true, fd_pattern, "\"PCRE2 pattern\""},
+    {"options", 1, MCB_ANY, MCB_NO_BLOCK, true, fd_options, "OPTION…"},
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+    {"sample", 1, MCB_ANY, MCB_NO_BLOCK, true, fd_sample, "P% | OPTION P%…"},
 };
 
-static void field_sample(mc_builder *b, field_build *fb)
+static void field_sample(mcb_builder *b, field_build *fb)
 {
     mc_field *f = fb->f;
     const mc_node *n = fb->sample;
     if (f->type == MC_FIELD_BOOL) {
         if (n->ntoks != 2) {
-            mc_b_error(b, &n->toks[0], "a bool field's sample is one percentage (sample 70%%)");
+            mcb_error(b, &n->toks[0], "a bool field's sample is one percentage (sample 70%%)");
             return;
         }
-        f->has_sample = mc_b_percent(b, &n->toks[1], &f->sample) == 0;
+        f->has_sample = mcb_percent(b, &n->toks[1], &f->sample) == 0;
         return;
     }
     if (f->type != MC_FIELD_CHOICE) {
-        mc_b_error(b, &n->toks[0], "'sample' is for bool and choice fields");
+        mcb_error(b, &n->toks[0], "'sample' is for bool and choice fields");
         return;
     }
     if (n->ntoks % 2 != 1) {
-        mc_b_error(b, &n->toks[0],
-                   "a choice field's sample is pairs: sample OPTION P%% OPTION P%%…");
+        mcb_error(b, &n->toks[0],
+                  "a choice field's sample is pairs: sample OPTION P%% OPTION P%%…");
         return;
     }
-    mc_fixed *share = mc_b_array(b, f->options.n ? f->options.n : 1, sizeof *share);
+    mc_fixed *share = mcb_array(b, f->options.n ? f->options.n : 1, sizeof *share);
     if (share == NULL) {
         return;
     }
@@ -141,58 +141,56 @@ static void field_sample(mc_builder *b, field_build *fb)
             k++;
         }
         if (k == f->options.n) {
-            mc_b_error(b, o, "'%.*s' is not an option of field '%s'",
-                       (int)(o->text_len > 64 ? 64 : o->text_len), o->text, f->name);
+            mcb_error(b, o, "'%.*s' is not an option of field '%s'",
+                      (int)(o->text_len > 64 ? 64 : o->text_len), o->text, f->name);
             return;
         }
         mc_fixed p;
-        if (mc_b_percent(b, &n->toks[i + 1], &p) != 0) {
+        if (mcb_percent(b, &n->toks[i + 1], &p) != 0) {
             return;
         }
         share[k] = p;
         total += p;
     }
     if (total > 100 * MC_FIXED_ONE) {
-        mc_b_error(b, &n->toks[0], "the sample shares of field '%s' add up to more than 100%%",
-                   f->name);
+        mcb_error(b, &n->toks[0], "the sample shares of field '%s' add up to more than 100%%",
+                  f->name);
         return;
     }
     f->has_sample = true;
     f->option_share = share;
 }
 
-static int pr_field(mc_builder *b, const mc_node *n, void *obj)
+static int pr_field(mcb_builder *b, const mc_node *n, void *obj)
 {
-    mc_proc_build *pb = obj;
-    mc_field *f = mc_b_alloc(b, sizeof *f);
-    if (f == NULL || mc_b_name(b, &n->toks[1], &f->name) != 0) {
+    mcb_proc_build *pb = obj;
+    mc_field *f = mcb_alloc(b, sizeof *f);
+    if (f == NULL || mcb_name(b, &n->toks[1], &f->name) != 0) {
         return -1;
     }
-    f->pos = mc_b_pos(b, &n->toks[1]);
+    f->pos = mcb_pos(b, &n->toks[1]);
     field_build fb;
     memset(&fb, 0, sizeof fb);
     fb.f = f;
-    if (!mc_b_prepare_titles(b, &fb.t, n->child)) {
+    if (!mcb_prepare_titles(b, &fb.t, n->child)) {
         return -1;
     }
-    mc_b_run(b, n->child, field_table, sizeof field_table / sizeof field_table[0],
-             "field directive", &fb);
+    mcb_run(b, n->child, field_table, sizeof field_table / sizeof field_table[0], "field directive",
+            &fb);
     f->titles = fb.t.titles;
     f->ntitles = fb.t.n;
     if (fb.bad_type) {
         /* reported; the other checks of the field would only guess */
     } else if (!fb.has_type) {
-        mc_b_error(b, &n->toks[1], "field '%s' has no type (add: type text, type bool, …)",
-                   f->name);
+        mcb_error(b, &n->toks[1], "field '%s' has no type (add: type text, type bool, …)", f->name);
     } else if (fb.options != NULL && f->type != MC_FIELD_CHOICE) {
-        mc_b_error(b, &fb.options->toks[0], "'options' is only for choice fields");
+        mcb_error(b, &fb.options->toks[0], "'options' is only for choice fields");
     } else if (f->type == MC_FIELD_CHOICE && f->options.n == 0) {
-        mc_b_error(b, &n->toks[1], "choice field '%s' has no options (add: options A B …)",
-                   f->name);
+        mcb_error(b, &n->toks[1], "choice field '%s' has no options (add: options A B …)", f->name);
     } else if (fb.sample != NULL) {
         field_sample(b, &fb);
     }
-    return mc_b_push(b, &pb->fields, f);
+    return mcb_push(b, &pb->fields, f);
 }
 
 /* ==== requirements ======================================================================= */
@@ -202,145 +200,145 @@ typedef struct req_build {
     const char **legal;
 } req_build;
 
-static int rq_effort(mc_builder *b, const mc_node *n, void *obj)
+static int rq_effort(mcb_builder *b, const mc_node *n, void *obj)
 {
     req_build *rb = obj;
-    rb->r->has_effort = mc_b_duration(b, &n->toks[1], false, &rb->r->effort) == 0;
+    rb->r->has_effort = mcb_duration(b, &n->toks[1], false, &rb->r->effort) == 0;
     return rb->r->has_effort ? 0 : -1;
 }
 
-static int rq_cost(mc_builder *b, const mc_node *n, void *obj)
+static int rq_cost(mcb_builder *b, const mc_node *n, void *obj)
 {
     req_build *rb = obj;
-    rb->r->has_cost = mc_b_money(b, &n->toks[1], &n->toks[2], &rb->r->cost) == 0;
+    rb->r->has_cost = mcb_money(b, &n->toks[1], &n->toks[2], &rb->r->cost) == 0;
     return rb->r->has_cost ? 0 : -1;
 }
 
-static int rq_legal(mc_builder *b, const mc_node *n, void *obj)
+static int rq_legal(mcb_builder *b, const mc_node *n, void *obj)
 {
     req_build *rb = obj;
     const char *s;
-    if (mc_b_string(b, &n->toks[1], "a legal basis", &s) != 0) {
+    if (mcb_string(b, &n->toks[1], "a legal basis", &s) != 0) {
         return -1;
     }
     rb->legal[rb->r->legal_basis.n++] = s;
     return 0;
 }
 
-static const mc_directive requires_table[] = {
-    {"effort", 1, 1, MC_NO_BLOCK, true, rq_effort, "DURATION"},
-    {"cost", 2, 2, MC_NO_BLOCK, true, rq_cost, "AMOUNT CURRENCY"},
-    {"legal-basis", 1, 1, MC_NO_BLOCK, false, rq_legal, "\"text\""},
+static const mcb_directive requires_table[] = {
+    {"effort", 1, 1, MCB_NO_BLOCK, true, rq_effort, "DURATION"},
+    {"cost", 2, 2, MCB_NO_BLOCK, true, rq_cost, "AMOUNT CURRENCY"},
+    {"legal-basis", 1, 1, MCB_NO_BLOCK, false, rq_legal, "\"text\""},
 };
 
-static int pr_requires(mc_builder *b, const mc_node *n, void *obj)
+static int pr_requires(mcb_builder *b, const mc_node *n, void *obj)
 {
-    mc_proc_build *pb = obj;
-    mc_requirement *r = mc_b_alloc(b, sizeof *r);
+    mcb_proc_build *pb = obj;
+    mc_requirement *r = mcb_alloc(b, sizeof *r);
     if (r == NULL) {
         return -1;
     }
-    r->pos = mc_b_pos(b, &n->toks[1]);
-    r->document = mc_b_resolve(b, &n->toks[1], &b->cat->document_map, "document");
+    r->pos = mcb_pos(b, &n->toks[1]);
+    r->document = mcb_resolve(b, &n->toks[1], &b->cat->document_map, "document");
     if (r->document == NULL) {
         return -1;
     }
     if (n->ntoks > 2) {
         if (!mc_tok_is(&n->toks[2], "when")) {
-            return mc_b_error(b, &n->toks[2],
-                              "expected 'when' after the document (write: requires DOCUMENT "
-                              "[when COND])");
+            return mcb_error(b, &n->toks[2],
+                             "expected 'when' after the document (write: requires DOCUMENT "
+                             "[when COND])");
         }
         size_t i = 3;
-        if (mc_b_cond(b, n, &i, &r->when) != 0) {
+        if (mcb_cond(b, n, &i, &r->when) != 0) {
             return -1;
         }
         if (i < n->ntoks) {
-            return mc_b_error(b, &n->toks[i], "unexpected '%.*s' after the condition",
-                              (int)(n->toks[i].text_len > 40 ? 40 : n->toks[i].text_len),
-                              n->toks[i].text);
+            return mcb_error(b, &n->toks[i], "unexpected '%.*s' after the condition",
+                             (int)(n->toks[i].text_len > 40 ? 40 : n->toks[i].text_len),
+                             n->toks[i].text);
         }
     }
-    req_build rb = {r, mc_b_array(b, mc_b_count(n->child, "legal-basis"), sizeof(char *))};
+    req_build rb = {r, mcb_array(b, mcb_count(n->child, "legal-basis"), sizeof(char *))};
     if (b->fatal) {
         return -1;
     }
     r->legal_basis.items = rb.legal;
-    mc_b_run(b, n->child, requires_table, sizeof requires_table / sizeof requires_table[0],
-             "requirement directive", &rb);
-    return mc_b_push(b, &pb->requires, r);
+    mcb_run(b, n->child, requires_table, sizeof requires_table / sizeof requires_table[0],
+            "requirement directive", &rb);
+    return mcb_push(b, &pb->requires, r);
 }
 
 /* ==== procedure scalars ================================================================== */
 
 #define PB                                                                                         \
-    mc_proc_build *pb = obj;                                                                       \
+    mcb_proc_build *pb = obj;                                                                      \
     mc_procedure *p = pb->p
 
-static int pr_code(mc_builder *b, const mc_node *n, void *obj)
+static int pr_code(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
-    p->code = mc_b_tokdup(b, &n->toks[1]);
+    p->code = mcb_tokdup(b, &n->toks[1]);
     return 0;
 }
 
-static int pr_legal(mc_builder *b, const mc_node *n, void *obj)
+static int pr_legal(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
     const char *s;
-    if (mc_b_string(b, &n->toks[1], "a legal basis", &s) != 0) {
+    if (mcb_string(b, &n->toks[1], "a legal basis", &s) != 0) {
         return -1;
     }
     ((const char **)p->legal_basis.items)[p->legal_basis.n++] = s;
     return 0;
 }
 
-static int pr_agency(mc_builder *b, const mc_node *n, void *obj)
+static int pr_agency(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
-    p->agency = mc_b_tokdup(b, &n->toks[1]);
+    p->agency = mcb_tokdup(b, &n->toks[1]);
     return 0;
 }
 
-static int pr_effective(mc_builder *b, const mc_node *n, void *obj)
+static int pr_effective(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
-    p->has_effective = mc_b_date(b, &n->toks[1], &p->effective) == 0;
+    p->has_effective = mcb_date(b, &n->toks[1], &p->effective) == 0;
     return p->has_effective ? 0 : -1;
 }
 
-static int pr_calendar(mc_builder *b, const mc_node *n, void *obj)
+static int pr_calendar(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
-    p->calendar = mc_b_resolve(b, &n->toks[1], &b->cat->calendar_map, "calendar");
+    p->calendar = mcb_resolve(b, &n->toks[1], &b->cat->calendar_map, "calendar");
     return p->calendar ? 0 : -1;
 }
 
-static int pr_time_limit(mc_builder *b, const mc_node *n, void *obj)
+static int pr_time_limit(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
-    p->has_time_limit = mc_b_duration(b, &n->toks[1], true, &p->time_limit) == 0;
+    p->has_time_limit = mcb_duration(b, &n->toks[1], true, &p->time_limit) == 0;
     return p->has_time_limit ? 0 : -1;
 }
 
-static int pr_fee(mc_builder *b, const mc_node *n, void *obj)
+static int pr_fee(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
     if (mc_tok_is(&n->toks[1], "rule")) {
-        if (mc_b_rule(b, &n->toks[2], &p->fee_rule) != 0) {
+        if (mcb_rule(b, &n->toks[2], &p->fee_rule) != 0) {
             return -1;
         }
         p->fee_kind = MC_FEE_RULE;
         return 0;
     }
-    if (mc_b_money(b, &n->toks[1], &n->toks[2], &p->fee) != 0) {
+    if (mcb_money(b, &n->toks[1], &n->toks[2], &p->fee) != 0) {
         return -1;
     }
     p->fee_kind = MC_FEE_FIXED;
     return 0;
 }
 
-static int pr_online(mc_builder *b, const mc_node *n, void *obj)
+static int pr_online(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
     static const char *const levels[] = {"none", "partial", "full"};
@@ -350,44 +348,41 @@ static int pr_online(mc_builder *b, const mc_node *n, void *obj)
             return 0;
         }
     }
-    return mc_b_error(b, &n->toks[1], "unknown online level (full, partial or none)");
+    return mcb_error(b, &n->toks[1], "unknown online level (full, partial or none)");
 }
 
 enum { MAX_VOLUME = 1000000000, MAX_VISITS = 100 };
 
-static int pr_volume(mc_builder *b, const mc_node *n, void *obj)
+static int pr_volume(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
     if (!mc_tok_is(&n->toks[2], "per") || !mc_tok_is(&n->toks[3], "year")) {
-        return mc_b_error(b, &n->toks[2], "write the volume as: volume N per year");
+        return mcb_error(b, &n->toks[2], "write the volume as: volume N per year");
     }
-    if (mc_b_integer(b, &n->toks[1], &p->volume) != 0) {
+    if (mcb_integer(b, &n->toks[1], &p->volume) != 0) {
         return -1;
     }
     if (p->volume < 0 || p->volume > MAX_VOLUME) {
-        return mc_b_error(b, &n->toks[1], "volume must be between 0 and 1000000000 per year");
+        return mcb_error(b, &n->toks[1], "volume must be between 0 and 1000000000 per year");
     }
     p->has_volume = true;
     return 0;
 }
 
-static int pr_visits(mc_builder *b, const mc_node *n, void *obj)
+static int pr_visits(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
-    if (mc_b_integer(b, &n->toks[1], &p->visits) != 0) {
+    if (mcb_integer(b, &n->toks[1], &p->visits) != 0) {
         return -1;
     }
     if (p->visits < 0 || p->visits > MAX_VISITS) {
-        return mc_b_error(b, &n->toks[1], "visits must be a whole number from 0 to 100");
+        return mcb_error(b, &n->toks[1], "visits must be a whole number from 0 to 100");
     }
     return 0;
 }
 
-const char *const mc_assumed_names[MC_ASSUMED_COUNT] = {"volume", "effort", "visits", "time-limit",
-                                                        "fee"};
-
 /* `assumed FIGURE...`: which figures are assumptions (the cost output lists them). */
-static int pr_assumed(mc_builder *b, const mc_node *n, void *obj)
+static int pr_assumed(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
     unsigned bits = 0;
@@ -398,10 +393,10 @@ static int pr_assumed(mc_builder *b, const mc_node *n, void *obj)
         }
         if (k == MC_ASSUMED_COUNT) {
             const mc_token *t = &n->toks[i];
-            return mc_b_error(b, t,
-                              "unknown figure '%.*s' (expected volume, effort, visits, time-limit "
-                              "or fee)",
-                              (int)(t->text_len > 64 ? 64 : t->text_len), t->text);
+            return mcb_error(b, t,
+                             "unknown figure '%.*s' (expected volume, effort, visits, time-limit "
+                             "or fee)",
+                             (int)(t->text_len > 64 ? 64 : t->text_len), t->text);
         }
         bits |= 1u << k;
     }
@@ -409,36 +404,36 @@ static int pr_assumed(mc_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
-static int pr_subject(mc_builder *b, const mc_node *n, void *obj)
+static int pr_subject(mcb_builder *b, const mc_node *n, void *obj)
 {
-    mc_proc_build *pb = obj;
+    mcb_proc_build *pb = obj;
     const char *name;
-    if (mc_b_name(b, &n->toks[1], &name) != 0) {
+    if (mcb_name(b, &n->toks[1], &name) != 0) {
         return -1;
     }
     pb->subject = &n->toks[1];
     return 0;
 }
 
-static int pr_lifecycle(mc_builder *b, const mc_node *n, void *obj)
+static int pr_lifecycle(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
-    p->lifecycle = mc_b_resolve(b, &n->toks[1], &b->cat->lifecycle_map, "lifecycle");
+    p->lifecycle = mcb_resolve(b, &n->toks[1], &b->cat->lifecycle_map, "lifecycle");
     pb->lifecycle_tok = &n->toks[1];
     return p->lifecycle ? 0 : -1;
 }
 
-static int pr_title(mc_builder *b, const mc_node *n, void *obj)
+static int pr_title(mcb_builder *b, const mc_node *n, void *obj)
 {
-    mc_proc_build *pb = obj;
-    return mc_b_add_title(b, n, &pb->titles);
+    mcb_proc_build *pb = obj;
+    return mcb_add_title(b, n, &pb->titles);
 }
 
-static int pr_drop(mc_builder *b, const mc_node *n, void *obj)
+static int pr_drop(mcb_builder *b, const mc_node *n, void *obj)
 {
-    mc_proc_build *pb = obj;
+    mcb_proc_build *pb = obj;
     if (!pb->patch) {
-        return mc_b_error(b, &n->toks[0], "'drop' is only allowed inside a reform");
+        return mcb_error(b, &n->toks[0], "'drop' is only allowed inside a reform");
     }
     const mc_token *what = &n->toks[1];
     mc_ptrvec *v = mc_tok_is(what, "requires") ? &pb->drop_requires
@@ -446,52 +441,52 @@ static int pr_drop(mc_builder *b, const mc_node *n, void *obj)
                    : mc_tok_is(what, "state")  ? &pb->drop_states
                                                : NULL;
     if (v == NULL) {
-        return mc_b_error(b, what, "write: drop requires|field|state NAME");
+        return mcb_error(b, what, "write: drop requires|field|state NAME");
     }
     const char *name;
-    if (mc_b_name(b, &n->toks[2], &name) != 0) {
+    if (mcb_name(b, &n->toks[2], &name) != 0) {
         return -1;
     }
-    return mc_b_push(b, v, (void *)&n->toks[2]);
+    return mcb_push(b, v, (void *)&n->toks[2]);
 }
 
-/* The order is the bit order of mc_procedure_patch.set (see decl_procedure.h). */
-const mc_directive mc_procedure_table[] = {
-    [MC_P_CODE] = {"code", 1, 1, MC_NO_BLOCK, true, pr_code, "\"CODE\""},
-    [MC_P_TITLE] = {"title", 1, 2, MC_NO_BLOCK, false, pr_title, "[LANG] \"text\""},
-    [MC_P_LEGAL] = {"legal-basis", 1, 1, MC_NO_BLOCK, false, pr_legal, "\"text\""},
-    [MC_P_AGENCY] = {"agency", 1, 1, MC_NO_BLOCK, true, pr_agency, "NAME"},
-    [MC_P_EFFECTIVE] = {"effective", 1, 1, MC_NO_BLOCK, true, pr_effective, "DATE"},
-    [MC_P_CALENDAR] = {"calendar", 1, 1, MC_NO_BLOCK, true, pr_calendar, "CALENDAR"},
-    [MC_P_TIME_LIMIT] = {"time-limit", 1, 1, MC_NO_BLOCK, true, pr_time_limit, "DURATION"},
-    [MC_P_FEE] = {"fee", 2, 2, MC_NO_BLOCK, true, pr_fee,
-                  "AMOUNT CURRENCY | fee rule MODULE.FUNCTION"},
-    [MC_P_ONLINE] = {"online", 1, 1, MC_NO_BLOCK, true, pr_online, "full|partial|none"},
-    [MC_P_VOLUME] = {"volume", 3, 3, MC_NO_BLOCK, true, pr_volume, "N per year"},
-    [MC_P_VISITS] = {"visits", 1, 1, MC_NO_BLOCK, true, pr_visits, "N"},
-    [MC_P_SUBJECT] = {"subject", 1, 1, MC_NO_BLOCK, true, pr_subject, "FIELD"},
-    [MC_P_LIFECYCLE] = {"lifecycle", 1, 1, MC_NO_BLOCK, true, pr_lifecycle, "LIFECYCLE"},
-    [MC_P_FIELD] = {"field", 1, 1, MC_NEED_BLOCK, false, pr_field, "NAME"},
-    [MC_P_REQUIRES] = {"requires", 1, MC_ANY, MC_OPT_BLOCK, false, pr_requires,
-                       "DOCUMENT [when COND]"},
-    [MC_P_STATE] = {"state", 1, 1, MC_NEED_BLOCK, false, mc_state_handler, "NAME"},
-    [MC_P_DROP] = {"drop", 2, 2, MC_NO_BLOCK, false, pr_drop, "requires|field|state NAME"},
-    [MC_P_ASSUMED] = {"assumed", 1, MC_ANY, MC_NO_BLOCK, true, pr_assumed,
-                      "volume|effort|visits|time-limit|fee..."},
+/* The order is the bit order of mcc_procedure_patch.set (see decl_procedure.h). */
+const mcb_directive mcb_procedure_table[] = {
+    [MCC_P_CODE] = {"code", 1, 1, MCB_NO_BLOCK, true, pr_code, "\"CODE\""},
+    [MCC_P_TITLE] = {"title", 1, 2, MCB_NO_BLOCK, false, pr_title, "[LANG] \"text\""},
+    [MCC_P_LEGAL] = {"legal-basis", 1, 1, MCB_NO_BLOCK, false, pr_legal, "\"text\""},
+    [MCC_P_AGENCY] = {"agency", 1, 1, MCB_NO_BLOCK, true, pr_agency, "NAME"},
+    [MCC_P_EFFECTIVE] = {"effective", 1, 1, MCB_NO_BLOCK, true, pr_effective, "DATE"},
+    [MCC_P_CALENDAR] = {"calendar", 1, 1, MCB_NO_BLOCK, true, pr_calendar, "CALENDAR"},
+    [MCC_P_TIME_LIMIT] = {"time-limit", 1, 1, MCB_NO_BLOCK, true, pr_time_limit, "DURATION"},
+    [MCC_P_FEE] = {"fee", 2, 2, MCB_NO_BLOCK, true, pr_fee,
+                   "AMOUNT CURRENCY | fee rule MODULE.FUNCTION"},
+    [MCC_P_ONLINE] = {"online", 1, 1, MCB_NO_BLOCK, true, pr_online, "full|partial|none"},
+    [MCC_P_VOLUME] = {"volume", 3, 3, MCB_NO_BLOCK, true, pr_volume, "N per year"},
+    [MCC_P_VISITS] = {"visits", 1, 1, MCB_NO_BLOCK, true, pr_visits, "N"},
+    [MCC_P_SUBJECT] = {"subject", 1, 1, MCB_NO_BLOCK, true, pr_subject, "FIELD"},
+    [MCC_P_LIFECYCLE] = {"lifecycle", 1, 1, MCB_NO_BLOCK, true, pr_lifecycle, "LIFECYCLE"},
+    [MCC_P_FIELD] = {"field", 1, 1, MCB_NEED_BLOCK, false, pr_field, "NAME"},
+    [MCC_P_REQUIRES] = {"requires", 1, MCB_ANY, MCB_OPT_BLOCK, false, pr_requires,
+                        "DOCUMENT [when COND]"},
+    [MCC_P_STATE] = {"state", 1, 1, MCB_NEED_BLOCK, false, mcb_state_handler, "NAME"},
+    [MCC_P_DROP] = {"drop", 2, 2, MCB_NO_BLOCK, false, pr_drop, "requires|field|state NAME"},
+    [MCC_P_ASSUMED] = {"assumed", 1, MCB_ANY, MCB_NO_BLOCK, true, pr_assumed,
+                       "volume|effort|visits|time-limit|fee..."},
 };
-const size_t mc_procedure_table_n = sizeof mc_procedure_table / sizeof mc_procedure_table[0];
+const size_t mcb_procedure_table_n = sizeof mcb_procedure_table / sizeof mcb_procedure_table[0];
 
 /* ==== building =========================================================================== */
 
-void mc_proc_build_init(mc_builder *b, mc_proc_build *pb, mc_procedure *p, const mc_node *n)
+void mcb_proc_build_init(mcb_builder *b, mcb_proc_build *pb, mc_procedure *p, const mc_node *n)
 {
     memset(pb, 0, sizeof *pb);
     pb->p = p;
-    p->legal_basis.items = mc_b_array(b, mc_b_count(n->child, "legal-basis"), sizeof(char *));
-    mc_b_prepare_titles(b, &pb->titles, n->child);
+    p->legal_basis.items = mcb_array(b, mcb_count(n->child, "legal-basis"), sizeof(char *));
+    mcb_prepare_titles(b, &pb->titles, n->child);
 }
 
-void mc_proc_build_free(mc_proc_build *pb)
+void mcb_proc_build_free(mcb_proc_build *pb)
 {
     mc_ptrvec_free(&pb->states);
     mc_ptrvec_free(&pb->fields);
@@ -502,13 +497,13 @@ void mc_proc_build_free(mc_proc_build *pb)
 }
 
 /* Fields and requirements are kept as contiguous arrays. */
-void mc_proc_build_freeze(mc_builder *b, mc_proc_build *pb)
+void mcb_proc_build_freeze(mcb_builder *b, mcb_proc_build *pb)
 {
     mc_procedure *p = pb->p;
     p->titles = pb->titles.titles;
     p->ntitles = pb->titles.n;
-    mc_field *fields = mc_b_array(b, pb->fields.n, sizeof *fields);
-    mc_requirement *reqs = mc_b_array(b, pb->requires.n, sizeof *reqs);
+    mc_field *fields = mcb_array(b, pb->fields.n, sizeof *fields);
+    mc_requirement *reqs = mcb_array(b, pb->requires.n, sizeof *reqs);
     if (b->fatal) {
         return;
     }
@@ -517,10 +512,9 @@ void mc_proc_build_freeze(mc_builder *b, mc_proc_build *pb)
         for (size_t k = 0; k < i; k++) {
             if (strcmp(fields[k].name, fields[i].name) == 0) {
                 char where[300];
-                mc_b_where(b, fields[k].pos, where, sizeof where);
-                mc_b_report_at(b, MC_DIAG_ERROR, fields[i].pos, strlen(fields[i].name),
-                               "duplicate field '%s' (first declared at %s)", fields[i].name,
-                               where);
+                mcb_where(b, fields[k].pos, where, sizeof where);
+                mcb_report_at(b, MC_DIAG_ERROR, fields[i].pos, strlen(fields[i].name),
+                              "duplicate field '%s' (first declared at %s)", fields[i].name, where);
                 break;
             }
         }
@@ -530,11 +524,11 @@ void mc_proc_build_freeze(mc_builder *b, mc_proc_build *pb)
         for (size_t k = 0; k < i; k++) {
             if (reqs[k].document == reqs[i].document) {
                 char where[300];
-                mc_b_where(b, reqs[k].pos, where, sizeof where);
-                mc_b_report_at(b, MC_DIAG_ERROR, reqs[i].pos, strlen(reqs[i].document->name),
-                               "'%s' is required twice (first at %s); put both cases in one "
-                               "condition",
-                               reqs[i].document->name, where);
+                mcb_where(b, reqs[k].pos, where, sizeof where);
+                mcb_report_at(b, MC_DIAG_ERROR, reqs[i].pos, strlen(reqs[i].document->name),
+                              "'%s' is required twice (first at %s); put both cases in one "
+                              "condition",
+                              reqs[i].document->name, where);
                 break;
             }
         }
@@ -556,15 +550,14 @@ void mc_proc_build_freeze(mc_builder *b, mc_proc_build *pb)
             for (size_t i = 0; i < p->nfields; i++) {
                 mc_suggest_offer(&s, fields[i].name);
             }
-            mc_b_error(b, t, "unknown field '%.*s' for the subject%s%s%s", (int)t->text_len,
-                       t->text, s.best ? " (did you mean '" : "", s.best ? s.best : "",
-                       s.best ? "'?)" : "");
+            mcb_error(b, t, "unknown field '%.*s' for the subject%s%s%s", (int)t->text_len, t->text,
+                      s.best ? " (did you mean '" : "", s.best ? s.best : "", s.best ? "'?)" : "");
         }
     }
 }
 
 /* A lifecycle's field conditions must make sense in every procedure that uses it. */
-static void check_lifecycle_fields(mc_builder *b, const mc_procedure *p, mc_state **states,
+static void check_lifecycle_fields(mcb_builder *b, const mc_procedure *p, mc_state **states,
                                    size_t n, const mc_token *at)
 {
     const mc_lifecycle *l = p->lifecycle;
@@ -578,7 +571,7 @@ static void check_lifecycle_fields(mc_builder *b, const mc_procedure *p, mc_stat
             if (c->kind != MC_COND_FIELD && c->kind != MC_COND_NOT && c->kind != MC_COND_IS) {
                 continue;
             }
-            const mc_field *f = mc_find_field(p->fields, p->nfields, c->field);
+            const mc_field *f = mc_field_find(p->fields, p->nfields, c->field);
             bool bad_type = f != NULL && (c->kind == MC_COND_IS ? f->type != MC_FIELD_CHOICE &&
                                                                       f->type != MC_FIELD_TEXT
                                                                 : f->type != MC_FIELD_BOOL);
@@ -589,36 +582,35 @@ static void check_lifecycle_fields(mc_builder *b, const mc_procedure *p, mc_stat
             if (bad_option) {
                 char where[300];
                 b->file = c->pos.file == at_file ? at_file : UINT32_MAX;
-                mc_b_where(b, c->pos, where, sizeof where);
-                mc_b_error(b, at,
-                           "lifecycle '%s' tests '%s is %s' (at %s), but '%s' is not an option of "
-                           "field '%s' in procedure '%s'",
-                           l->name, c->field, c->value, where, c->value, c->field, p->name);
+                mcb_where(b, c->pos, where, sizeof where);
+                mcb_error(b, at,
+                          "lifecycle '%s' tests '%s is %s' (at %s), but '%s' is not an option of "
+                          "field '%s' in procedure '%s'",
+                          l->name, c->field, c->value, where, c->value, c->field, p->name);
                 continue;
             }
             if (f == NULL || bad_type) {
                 char where[300];
                 b->file = c->pos.file == at_file ? at_file : UINT32_MAX;
-                mc_b_where(b, c->pos, where, sizeof where);
-                mc_b_error(b, at,
-                           "lifecycle '%s' tests field '%s' (at %s), which procedure '%s' %s",
-                           l->name, c->field, where, p->name,
-                           f == NULL ? "does not declare" : "declares with another type");
+                mcb_where(b, c->pos, where, sizeof where);
+                mcb_error(b, at, "lifecycle '%s' tests field '%s' (at %s), which procedure '%s' %s",
+                          l->name, c->field, where, p->name,
+                          f == NULL ? "does not declare" : "declares with another type");
             }
         }
     }
 }
 
-void mc_build_procedure(mc_builder *b, mc_procedure *p, const mc_node *n)
+void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
 {
-    mc_proc_build pb;
-    mc_proc_build_init(b, &pb, p, n);
+    mcb_proc_build pb;
+    mcb_proc_build_init(b, &pb, p, n);
     if (b->fatal) {
         return;
     }
-    mc_b_run(b, n->child, mc_procedure_table, mc_procedure_table_n, "procedure directive", &pb);
+    mcb_run(b, n->child, mcb_procedure_table, mcb_procedure_table_n, "procedure directive", &pb);
     uint32_t file = b->file;
-    mc_proc_build_freeze(b, &pb);
+    mcb_proc_build_freeze(b, &pb);
     if (b->fatal) {
         goto done;
     }
@@ -628,15 +620,15 @@ void mc_build_procedure(mc_builder *b, mc_procedure *p, const mc_node *n)
     char what[120];
     snprintf(what, sizeof what, "procedure '%s'", p->name);
     for (size_t i = 0; i < p->nrequires; i++) {
-        mc_check_cond(b, &p->requires[i].when, p->fields, p->nfields, what);
+        mcb_check_cond(b, &p->requires[i].when, p->fields, p->nfields, what);
     }
     /* The machine: lifecycle states, replaced in place by the procedure's own of the same
      * name, then its new states. */
     mc_state **own = (mc_state **)pb.states.items;
     size_t nown = pb.states.n;
-    mc_check_state_names(b, own, nown);
+    mcb_check_state_names(b, own, nown);
     size_t nbase = p->lifecycle ? p->lifecycle->machine.nstates : 0;
-    mc_state **states = mc_b_array(b, nbase + nown, sizeof *states);
+    mc_state **states = mcb_array(b, nbase + nown, sizeof *states);
     if (b->fatal) {
         goto done;
     }
@@ -655,27 +647,27 @@ void mc_build_procedure(mc_builder *b, mc_procedure *p, const mc_node *n)
             states[ns++] = own[i];
         }
     }
-    mc_resolve_list(b, own, nown, states, ns);
+    mcb_resolve_list(b, own, nown, states, ns);
     for (size_t i = 0; i < nown; i++) {
         for (size_t k = 0; k < own[i]->non; k++) {
-            mc_check_cond(b, &own[i]->on[k].when, p->fields, p->nfields, what);
+            mcb_check_cond(b, &own[i]->on[k].when, p->fields, p->nfields, what);
         }
     }
     p->machine.states = (const mc_state *const *)states;
     p->machine.nstates = ns;
-    if (p->lifecycle == NULL && nown == 0 && mc_b_count(n->child, "lifecycle") == 0) {
-        mc_b_report_at(b, MC_DIAG_ERROR, p->pos, strlen(p->name),
-                       "procedure '%s' has no states: name a lifecycle or declare states", p->name);
+    if (p->lifecycle == NULL && nown == 0 && mcb_count(n->child, "lifecycle") == 0) {
+        mcb_report_at(b, MC_DIAG_ERROR, p->pos, strlen(p->name),
+                      "procedure '%s' has no states: name a lifecycle or declare states", p->name);
     } else if (p->lifecycle != NULL && nown == 0) {
         p->machine.initial = p->lifecycle->machine.initial;
     } else if (nown > 0 || p->lifecycle != NULL) {
-        mc_check_machine(b, &p->machine, p->lifecycle ? &p->lifecycle->machine : NULL, what,
-                         p->pos);
+        mcb_check_machine(b, &p->machine, p->lifecycle ? &p->lifecycle->machine : NULL, what,
+                          p->pos);
     }
     if (p->lifecycle != NULL) {
         check_lifecycle_fields(b, p, states, ns, pb.lifecycle_tok);
     }
 done:
     b->file = file;
-    mc_proc_build_free(&pb);
+    mcb_proc_build_free(&pb);
 }

@@ -14,37 +14,37 @@
 
 typedef struct reform_build {
     mc_reform *r;
-    mc_ptrvec registries; /* mc_registry_patch * */
-    mc_ptrvec procedures; /* mc_procedure_patch * */
+    mc_ptrvec registries; /* mcc_registry_patch * */
+    mc_ptrvec procedures; /* mcc_procedure_patch * */
     mc_ptrvec drops;      /* const char * */
 } reform_build;
 
-static int rf_title(mc_builder *b, const mc_node *n, void *obj)
+static int rf_title(mcb_builder *b, const mc_node *n, void *obj)
 {
     reform_build *rb = obj;
-    return mc_b_string(b, &n->toks[1], "a title", &rb->r->title);
+    return mcb_string(b, &n->toks[1], "a title", &rb->r->title);
 }
 
-static int rf_registry(mc_builder *b, const mc_node *n, void *obj)
+static int rf_registry(mcb_builder *b, const mc_node *n, void *obj)
 {
     reform_build *rb = obj;
-    const mc_registry *target = mc_b_resolve(b, &n->toks[1], &b->cat->registry_map, "registry");
+    const mc_registry *target = mcb_resolve(b, &n->toks[1], &b->cat->registry_map, "registry");
     if (target == NULL) {
         return -1;
     }
-    mc_registry_patch *rp = mc_b_alloc(b, sizeof *rp);
+    mcc_registry_patch *rp = mcb_alloc(b, sizeof *rp);
     if (rp == NULL) {
         return -1;
     }
     rp->target = target;
     rp->patch.name = target->name;
-    rp->patch.pos = mc_b_pos(b, &n->toks[1]);
-    rp->set = mc_build_registry_block(b, &rp->patch, n);
-    return mc_b_push(b, &rb->registries, rp);
+    rp->patch.pos = mcb_pos(b, &n->toks[1]);
+    rp->set = mcb_build_registry_block(b, &rp->patch, n);
+    return mcb_push(b, &rb->registries, rp);
 }
 
 /* Offers every requirement, field or state name of every version to s; true when t is one. */
-static bool versions_have(const mc_versions *v, int what, const mc_token *t, mc_suggest *s)
+static bool versions_have(const mcc_versions *v, int what, const mc_token *t, mc_suggest *s)
 {
     bool found = false;
     for (size_t i = 0; i < v->n; i++) {
@@ -61,7 +61,7 @@ static bool versions_have(const mc_versions *v, int what, const mc_token *t, mc_
     return found;
 }
 
-static void check_drops(mc_builder *b, const mc_versions *v, const mc_ptrvec *drops, int what,
+static void check_drops(mcb_builder *b, const mcc_versions *v, const mc_ptrvec *drops, int what,
                         const char *name)
 {
     static const char *const kinds[] = {"requirement", "field", "state"};
@@ -70,19 +70,19 @@ static void check_drops(mc_builder *b, const mc_versions *v, const mc_ptrvec *dr
         mc_suggest s;
         mc_suggest_init(&s, t->text, t->text_len);
         if (!versions_have(v, what, t, &s)) {
-            mc_b_error(b, t, "procedure '%s' has no %s '%.*s' to drop%s%s%s", name, kinds[what],
-                       (int)t->text_len, t->text, s.best ? " (did you mean '" : "",
-                       s.best ? s.best : "", s.best ? "'?)" : "");
+            mcb_error(b, t, "procedure '%s' has no %s '%.*s' to drop%s%s%s", name, kinds[what],
+                      (int)t->text_len, t->text, s.best ? " (did you mean '" : "",
+                      s.best ? s.best : "", s.best ? "'?)" : "");
         }
     }
 }
 
-static mc_strings names_of(mc_builder *b, const mc_ptrvec *drops)
+static mc_strings names_of(mcb_builder *b, const mc_ptrvec *drops)
 {
     mc_strings s = {NULL, 0};
-    const char **items = mc_b_array(b, drops->n, sizeof *items);
+    const char **items = mcb_array(b, drops->n, sizeof *items);
     for (size_t i = 0; items != NULL && i < drops->n; i++) {
-        items[i] = mc_b_tokdup(b, drops->items[i]);
+        items[i] = mcb_tokdup(b, drops->items[i]);
     }
     s.items = items;
     s.n = items ? drops->n : 0;
@@ -90,7 +90,7 @@ static mc_strings names_of(mc_builder *b, const mc_ptrvec *drops)
 }
 
 /* Checks a patch's conditions and states against every version it applies to. */
-static void check_patch(mc_builder *b, mc_procedure_patch *pp, const mc_versions *v)
+static void check_patch(mcb_builder *b, mcc_procedure_patch *pp, const mcc_versions *v)
 {
     mc_procedure *patch = &pp->patch;
     char what[120];
@@ -122,12 +122,12 @@ static void check_patch(mc_builder *b, mc_procedure_patch *pp, const mc_versions
         }
         size_t before = mc_diags_errors(b->diags);
         for (size_t k = 0; k < patch->nrequires; k++) {
-            mc_check_cond(b, &patch->requires[k].when, fields, nf, what);
+            mcb_check_cond(b, &patch->requires[k].when, fields, nf, what);
         }
-        mc_resolve_list(b, states, pp->nstates, states, ns);
+        mcb_resolve_list(b, states, pp->nstates, states, ns);
         for (size_t k = 0; k < pp->nstates; k++) {
             for (size_t t = 0; t < pp->states[k]->non; t++) {
-                mc_check_cond(b, &pp->states[k]->on[t].when, fields, nf, what);
+                mcb_check_cond(b, &pp->states[k]->on[t].when, fields, nf, what);
             }
         }
         mc_free(fields);
@@ -166,32 +166,32 @@ static bool cond_fits(const mc_cond *c, const mc_field *f)
 
 /* A condition of the version that the reform keeps must still find its field: not dropped,
  * and not redefined with a type (or options) it cannot test. what says where it stands. */
-static void check_kept_cond(mc_builder *b, const mc_cond *c, const mc_proc_build *pb,
+static void check_kept_cond(mcb_builder *b, const mc_cond *c, const mcb_proc_build *pb,
                             const char *what)
 {
     if (c->kind != MC_COND_FIELD && c->kind != MC_COND_NOT && c->kind != MC_COND_IS) {
         return;
     }
     char where[300];
-    mc_b_where(b, c->pos, where, sizeof where); /* "line N" within the reform's file */
+    mcb_where(b, c->pos, where, sizeof where); /* "line N" within the reform's file */
     const mc_token *drop = dropped(&pb->drop_fields, c->field);
-    const mc_field *redefined = mc_find_field(pb->p->fields, pb->p->nfields, c->field);
+    const mc_field *redefined = mc_field_find(pb->p->fields, pb->p->nfields, c->field);
     if (redefined != NULL && !cond_fits(c, redefined)) {
-        mc_b_report_at(b, MC_DIAG_ERROR, redefined->pos, strlen(redefined->name),
-                       "%s at %s tests field '%s', which the reform makes %s%s", what, where,
-                       c->field, mc_field_type_name(redefined->type),
-                       redefined->type == MC_FIELD_CHOICE && c->kind == MC_COND_IS
-                           ? " without that option"
-                           : "");
+        mcb_report_at(b, MC_DIAG_ERROR, redefined->pos, strlen(redefined->name),
+                      "%s at %s tests field '%s', which the reform makes %s%s", what, where,
+                      c->field, mc_field_type_name(redefined->type),
+                      redefined->type == MC_FIELD_CHOICE && c->kind == MC_COND_IS
+                          ? " without that option"
+                          : "");
     } else if (redefined == NULL && drop != NULL) {
-        mc_b_error(b, drop, "field '%s' is still used by %s at %s", c->field, what, where);
+        mcb_error(b, drop, "field '%s' is still used by %s at %s", c->field, what, where);
     }
 }
 
 /* What a reform removes must not leave references behind in any version: a dropped or
  * retyped field still tested or used as the subject, a dropped state still a target. */
-static void check_dangling(mc_builder *b, const mc_procedure_patch *pp, const mc_versions *v,
-                           const mc_proc_build *pb)
+static void check_dangling(mcb_builder *b, const mcc_procedure_patch *pp, const mcc_versions *v,
+                           const mcb_proc_build *pb)
 {
     for (size_t i = 0; i < v->n && !b->fatal; i++) {
         const mc_procedure *base = v->items[i];
@@ -224,15 +224,15 @@ static void check_dangling(mc_builder *b, const mc_procedure_patch *pp, const mc
                 check_kept_cond(b, &s->on[t].when, pb, what);
                 const mc_token *drop = dropped(&pb->drop_states, s->on[t].target_name);
                 if (drop != NULL) {
-                    mc_b_error(b, drop, "state '%s' is still the target of %s",
-                               s->on[t].target_name, what);
+                    mcb_error(b, drop, "state '%s' is still the target of %s", s->on[t].target_name,
+                              what);
                 }
             }
             for (size_t t = 0; t < s->nafter; t++) {
                 const mc_token *drop = dropped(&pb->drop_states, s->after[t].target_name);
                 if (drop != NULL) {
-                    mc_b_error(b, drop, "state '%s' is still the target of a timer of state '%s'",
-                               s->after[t].target_name, s->name);
+                    mcb_error(b, drop, "state '%s' is still the target of a timer of state '%s'",
+                              s->after[t].target_name, s->name);
                 }
             }
         }
@@ -240,18 +240,18 @@ static void check_dangling(mc_builder *b, const mc_procedure_patch *pp, const mc
             const mc_token *drop =
                 dropped(&pb->drop_states, base->machine.states[base->machine.initial]->name);
             if (drop != NULL) {
-                mc_b_error(b, drop, "state '%.*s' is the initial state; a reform cannot drop it",
-                           (int)drop->text_len, drop->text);
+                mcb_error(b, drop, "state '%.*s' is the initial state; a reform cannot drop it",
+                          (int)drop->text_len, drop->text);
             }
         }
-        if (base->subject != NULL && !(pp->set & (UINT64_C(1) << MC_P_SUBJECT))) {
+        if (base->subject != NULL && !(pp->set & (UINT64_C(1) << MCC_P_SUBJECT))) {
             const mc_token *drop = dropped(&pb->drop_fields, base->subject->name);
             if (drop != NULL &&
-                mc_find_field(pp->patch.fields, pp->patch.nfields, base->subject->name) == NULL) {
-                mc_b_error(b, drop,
-                           "field '%s' is the subject of procedure '%s'; name another "
-                           "subject or keep it",
-                           base->subject->name, base->name);
+                mc_field_find(pp->patch.fields, pp->patch.nfields, base->subject->name) == NULL) {
+                mcb_error(b, drop,
+                          "field '%s' is the subject of procedure '%s'; name another "
+                          "subject or keep it",
+                          base->subject->name, base->name);
             }
         }
         if (mc_diags_errors(b->diags) != before) {
@@ -260,29 +260,29 @@ static void check_dangling(mc_builder *b, const mc_procedure_patch *pp, const mc
     }
 }
 
-static int rf_procedure(mc_builder *b, const mc_node *n, void *obj)
+static int rf_procedure(mcb_builder *b, const mc_node *n, void *obj)
 {
     reform_build *rb = obj;
-    const mc_versions *v = mc_b_resolve(b, &n->toks[1], &b->cat->version_map, "procedure");
+    const mcc_versions *v = mcb_resolve(b, &n->toks[1], &b->cat->version_map, "procedure");
     if (v == NULL) {
         return -1;
     }
-    mc_procedure_patch *pp = mc_b_alloc(b, sizeof *pp);
+    mcc_procedure_patch *pp = mcb_alloc(b, sizeof *pp);
     if (pp == NULL) {
         return -1;
     }
     pp->name = v->items[0]->name;
-    pp->pos = mc_b_pos(b, &n->toks[1]);
+    pp->pos = mcb_pos(b, &n->toks[1]);
     pp->patch.name = pp->name;
     pp->patch.pos = pp->pos;
-    mc_proc_build pb;
-    mc_proc_build_init(b, &pb, &pp->patch, n);
+    mcb_proc_build pb;
+    mcb_proc_build_init(b, &pb, &pp->patch, n);
     pb.patch = true;
     if (!b->fatal) {
-        pp->set = mc_b_run(b, n->child, mc_procedure_table, mc_procedure_table_n,
-                           "procedure directive", &pb);
-        mc_proc_build_freeze(b, &pb);
-        pp->states = mc_b_freeze(b, &pb.states);
+        pp->set = mcb_run(b, n->child, mcb_procedure_table, mcb_procedure_table_n,
+                          "procedure directive", &pb);
+        mcb_proc_build_freeze(b, &pb);
+        pp->states = mcb_freeze(b, &pb.states);
         pp->nstates = pb.states.n;
         check_drops(b, v, &pb.drop_requires, 0, pp->name);
         check_drops(b, v, &pb.drop_fields, 1, pp->name);
@@ -295,53 +295,53 @@ static int rf_procedure(mc_builder *b, const mc_node *n, void *obj)
             check_dangling(b, pp, v, &pb);
         }
     }
-    mc_proc_build_free(&pb);
-    return mc_b_push(b, &rb->procedures, pp);
+    mcb_proc_build_free(&pb);
+    return mcb_push(b, &rb->procedures, pp);
 }
 
-static int rf_drop(mc_builder *b, const mc_node *n, void *obj)
+static int rf_drop(mcb_builder *b, const mc_node *n, void *obj)
 {
     reform_build *rb = obj;
     if (!mc_tok_is(&n->toks[1], "procedure")) {
-        return mc_b_error(b, &n->toks[1],
-                          "a reform drops a whole procedure here (write: drop procedure NAME); "
-                          "drop a requirement, field or state inside the procedure's block");
+        return mcb_error(b, &n->toks[1],
+                         "a reform drops a whole procedure here (write: drop procedure NAME); "
+                         "drop a requirement, field or state inside the procedure's block");
     }
-    const mc_versions *v = mc_b_resolve(b, &n->toks[2], &b->cat->version_map, "procedure");
+    const mcc_versions *v = mcb_resolve(b, &n->toks[2], &b->cat->version_map, "procedure");
     if (v == NULL) {
         return -1;
     }
-    return mc_b_push(b, &rb->drops, (void *)v->items[0]->name);
+    return mcb_push(b, &rb->drops, (void *)v->items[0]->name);
 }
 
-static const mc_directive reform_table[] = {
-    {"title", 1, 1, MC_NO_BLOCK, true, rf_title, "\"text\""},
-    {"registry", 1, 1, MC_NEED_BLOCK, false, rf_registry, "NAME"},
-    {"procedure", 1, 1, MC_NEED_BLOCK, false, rf_procedure, "NAME"},
-    {"drop", 2, 2, MC_NO_BLOCK, false, rf_drop, "procedure NAME"},
+static const mcb_directive reform_table[] = {
+    {"title", 1, 1, MCB_NO_BLOCK, true, rf_title, "\"text\""},
+    {"registry", 1, 1, MCB_NEED_BLOCK, false, rf_registry, "NAME"},
+    {"procedure", 1, 1, MCB_NEED_BLOCK, false, rf_procedure, "NAME"},
+    {"drop", 2, 2, MCB_NO_BLOCK, false, rf_drop, "procedure NAME"},
 };
 
-void mc_build_reform(mc_builder *b, mc_reform *r, const mc_node *n)
+void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n)
 {
     reform_build rb;
     memset(&rb, 0, sizeof rb);
     rb.r = r;
-    mc_b_run(b, n->child, reform_table, sizeof reform_table / sizeof reform_table[0],
-             "reform directive", &rb);
-    mc_registry_patch *regs = mc_b_array(b, rb.registries.n, sizeof *regs);
-    mc_procedure_patch *procs = mc_b_array(b, rb.procedures.n, sizeof *procs);
+    mcb_run(b, n->child, reform_table, sizeof reform_table / sizeof reform_table[0],
+            "reform directive", &rb);
+    mcc_registry_patch *regs = mcb_array(b, rb.registries.n, sizeof *regs);
+    mcc_procedure_patch *procs = mcb_array(b, rb.procedures.n, sizeof *procs);
     if (!b->fatal) {
         for (size_t i = 0; i < rb.registries.n; i++) {
-            regs[i] = *(mc_registry_patch *)rb.registries.items[i];
+            regs[i] = *(mcc_registry_patch *)rb.registries.items[i];
         }
         for (size_t i = 0; i < rb.procedures.n; i++) {
-            procs[i] = *(mc_procedure_patch *)rb.procedures.items[i];
+            procs[i] = *(mcc_procedure_patch *)rb.procedures.items[i];
         }
         r->registries = regs;
         r->nregistries = rb.registries.n;
         r->procedures = procs;
         r->nprocedures = rb.procedures.n;
-        r->drop_procedures.items = mc_b_freeze(b, &rb.drops);
+        r->drop_procedures.items = mcb_freeze(b, &rb.drops);
         r->drop_procedures.n = rb.drops.n;
     }
     mc_ptrvec_free(&rb.registries);

@@ -4,7 +4,6 @@
 #include "motcua/reform.h"
 
 #include "catalogue_int.h"
-#include "decl_procedure.h"
 #include "motcua/alloc.h"
 
 #include <stdlib.h>
@@ -52,7 +51,7 @@ static bool dropped(const mc_strings *s, const char *name)
     return false;
 }
 
-static const mc_procedure_patch *patch_of(const mc_reform *r, const char *name)
+static const mcc_procedure_patch *patch_of(const mc_reform *r, const char *name)
 {
     for (size_t i = 0; i < r->nprocedures; i++) {
         if (strcmp(r->procedures[i].name, name) == 0) {
@@ -107,7 +106,7 @@ static mc_state *retarget(applier *a, const mc_state *s, const mc_state *const *
     return copy;
 }
 
-static void patch_machine(applier *a, mc_procedure *p, const mc_procedure_patch *pp)
+static void patch_machine(applier *a, mc_procedure *p, const mcc_procedure_patch *pp)
 {
     const mc_machine *m = &p->machine;
     const mc_state **states = alloc(a, m->nstates + pp->nstates, sizeof *states);
@@ -144,49 +143,49 @@ static void patch_machine(applier *a, mc_procedure *p, const mc_procedure_patch 
     p->machine = out;
 }
 
-static void patch_procedure(applier *a, mc_procedure *p, const mc_procedure_patch *pp)
+static void patch_procedure(applier *a, mc_procedure *p, const mcc_procedure_patch *pp)
 {
     const mc_procedure *q = &pp->patch;
     uint64_t set = pp->set;
-    if (has(set, MC_P_CODE)) {
+    if (has(set, MCC_P_CODE)) {
         p->code = q->code;
     }
-    if (has(set, MC_P_TITLE)) {
+    if (has(set, MCC_P_TITLE)) {
         p->titles = q->titles;
         p->ntitles = q->ntitles;
     }
-    if (has(set, MC_P_LEGAL)) {
+    if (has(set, MCC_P_LEGAL)) {
         p->legal_basis = q->legal_basis;
     }
-    if (has(set, MC_P_AGENCY)) {
+    if (has(set, MCC_P_AGENCY)) {
         p->agency = q->agency;
     }
-    if (has(set, MC_P_CALENDAR)) {
+    if (has(set, MCC_P_CALENDAR)) {
         p->calendar = q->calendar;
     }
-    if (has(set, MC_P_TIME_LIMIT)) {
+    if (has(set, MCC_P_TIME_LIMIT)) {
         p->has_time_limit = q->has_time_limit;
         p->time_limit = q->time_limit;
     }
-    if (has(set, MC_P_FEE)) {
+    if (has(set, MCC_P_FEE)) {
         p->fee_kind = q->fee_kind;
         p->fee = q->fee;
         p->fee_rule = q->fee_rule;
     }
-    if (has(set, MC_P_ONLINE)) {
+    if (has(set, MCC_P_ONLINE)) {
         p->online = q->online;
     }
-    if (has(set, MC_P_VOLUME)) {
+    if (has(set, MCC_P_VOLUME)) {
         p->has_volume = q->has_volume;
         p->volume = q->volume;
     }
-    if (has(set, MC_P_VISITS)) {
+    if (has(set, MCC_P_VISITS)) {
         p->visits = q->visits;
     }
-    if (has(set, MC_P_ASSUMED)) {
+    if (has(set, MCC_P_ASSUMED)) {
         p->assumed = q->assumed;
     }
-    if (has(set, MC_P_LIFECYCLE) && q->lifecycle != NULL) {
+    if (has(set, MCC_P_LIFECYCLE) && q->lifecycle != NULL) {
         p->lifecycle = q->lifecycle;
         p->machine = q->lifecycle->machine;
     }
@@ -196,21 +195,21 @@ static void patch_procedure(applier *a, mc_procedure *p, const mc_procedure_patc
     size_t nf = 0;
     for (size_t i = 0; fields && i < p->nfields; i++) {
         if (!dropped(&pp->drop_fields, p->fields[i].name)) {
-            const mc_field *r = mc_find_field(q->fields, q->nfields, p->fields[i].name);
+            const mc_field *r = mc_field_find(q->fields, q->nfields, p->fields[i].name);
             fields[nf++] = r ? *r : p->fields[i];
         }
     }
     for (size_t i = 0; fields && i < q->nfields; i++) {
-        if (mc_find_field(fields, nf, q->fields[i].name) == NULL) {
+        if (mc_field_find(fields, nf, q->fields[i].name) == NULL) {
             fields[nf++] = q->fields[i];
         }
     }
-    const char *subject = has(set, MC_P_SUBJECT) && q->subject ? q->subject->name
-                          : p->subject                         ? p->subject->name
-                                                               : NULL;
+    const char *subject = has(set, MCC_P_SUBJECT) && q->subject ? q->subject->name
+                          : p->subject                          ? p->subject->name
+                                                                : NULL;
     p->fields = fields;
     p->nfields = nf;
-    p->subject = subject ? mc_find_field(fields, nf, subject) : NULL;
+    p->subject = subject ? mc_field_find(fields, nf, subject) : NULL;
     /* Requirements likewise, by document. */
     mc_requirement *reqs = alloc(a, p->nrequires + q->nrequires, sizeof *reqs);
     size_t nr = 0;
@@ -288,7 +287,7 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
     for (size_t i = 0; a.rc == 0 && i < base->registries.n; i++) {
         const mc_registry *b = base->registries.items[i];
         mc_registry *r = alloc(&a, 1, sizeof *r);
-        const mc_registry_patch *rp = NULL;
+        const mcc_registry_patch *rp = NULL;
         for (size_t k = 0; k < reform->nregistries; k++) {
             if (reform->registries[k].target == b) {
                 rp = &reform->registries[k];
@@ -316,11 +315,11 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
         }
         r->holds = holds;
         r->nholds = n;
-        if (rp != NULL && (rp->set & (1u << 2))) {
+        if (rp != NULL && (rp->set & (1u << MCC_R_PUBLISHED))) {
             r->has_published = rp->patch.has_published;
             r->published = rp->patch.published;
         }
-        if (rp != NULL && (rp->set & (1u << 3))) {
+        if (rp != NULL && (rp->set & (1u << MCC_R_COVERAGE))) {
             r->has_coverage = rp->patch.has_coverage;
             r->coverage = rp->patch.coverage;
         }
@@ -332,7 +331,7 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
     /* Procedures: every version, patched; requirements point at the copied documents. */
     /* Base versions are sorted per name by date; walking them in that order keeps it. */
     for (size_t i = 0; a.rc == 0 && i < base->procedures.n; i++) {
-        mc_versions *v;
+        mcc_versions *v;
         const mc_procedure *b = base->procedures.items[i];
         if (dropped(&reform->drop_procedures, b->name)) {
             continue;
@@ -342,7 +341,7 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
             break;
         }
         *p = *b;
-        const mc_procedure_patch *pp = patch_of(reform, b->name);
+        const mcc_procedure_patch *pp = patch_of(reform, b->name);
         if (pp != NULL) {
             patch_procedure(&a, p, pp);
         }
@@ -381,7 +380,7 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
         push(&a, &c->procedures, NULL, p->name, p);
     }
     for (size_t i = 0; a.rc == 0 && i < c->version_map.cap; i++) {
-        mc_versions *vs = c->version_map.slots[i].value;
+        mcc_versions *vs = c->version_map.slots[i].value;
         if (c->version_map.slots[i].key != NULL) {
             qsort(vs->items, vs->n, sizeof *vs->items, by_date);
         }

@@ -229,8 +229,14 @@ int cmd_submit(cli *c)
     int status = split_pairs(c->field, c->nfield, fields, "--field");
     session s;
     if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
-        mc_submit sub = {c->args[0], fields, (size_t)c->nfield, c->attach, (size_t)c->nattach,
-                         c->channel, s.now,  c->request_id,     NULL};
+        mc_submit sub = {.procedure = c->args[0],
+                         .fields = fields,
+                         .nfields = (size_t)c->nfield,
+                         .attach = c->attach,
+                         .nattach = (size_t)c->nattach,
+                         .channel = c->channel,
+                         .now = s.now,
+                         .request_id = c->request_id};
         mc_result res;
         mc_error err;
         int rc = mc_engine_submit(s.engine, &sub, &res, &err);
@@ -267,14 +273,20 @@ int cmd_fire(cli *c)
     }
     session s;
     if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
-        mc_fire f = {id,
-                     c->args[1],
-                     c->as,
-                     {c->note, docs, ndocs, disputes, (size_t)c->ndispute, set, (size_t)c->nset,
-                      c->attach, (size_t)c->nattach},
-                     s.now,
-                     c->request_id,
-                     NULL};
+        mc_fire f = {.dossier = id,
+                     .event = c->args[1],
+                     .role = c->as,
+                     .payload = {.note = c->note,
+                                 .documents = docs,
+                                 .ndocuments = ndocs,
+                                 .disputes = disputes,
+                                 .ndisputes = (size_t)c->ndispute,
+                                 .set = set,
+                                 .nset = (size_t)c->nset,
+                                 .attach = c->attach,
+                                 .nattach = (size_t)c->nattach},
+                     .now = s.now,
+                     .request_id = c->request_id};
         mc_result res;
         mc_error err;
         int rc = mc_engine_fire(s.engine, &f, &res, &err);
@@ -303,7 +315,12 @@ int cmd_apologize(cli *c)
     }
     session s;
     if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
-        mc_apology a = {id, c->as, date, c->reason, s.now, c->request_id, NULL};
+        mc_apology a = {.dossier = id,
+                        .role = c->as,
+                        .new_date = date,
+                        .reason = c->reason,
+                        .now = s.now,
+                        .request_id = c->request_id};
         mc_result res;
         mc_error err;
         int rc = mc_engine_apologize(s.engine, &a, &res, &err);

@@ -7,17 +7,17 @@
 
 /* ==== clock, timers and states =========================================================== */
 
-mc_localtime mce_loc(const dos *d, int64_t utc)
+mc_localtime mce_loc(const mce_dos *d, int64_t utc)
 {
     return mc_calendar_to_local(d->cal, utc);
 }
 
-int64_t mce_utc(const dos *d, mc_localtime t)
+int64_t mce_utc(const mce_dos *d, mc_localtime t)
 {
     return mc_calendar_to_utc(d->cal, t);
 }
 
-static int64_t start_clock(const dos *d, int64_t at)
+static int64_t start_clock(const mce_dos *d, int64_t at)
 {
     if (!d->p->has_time_limit) {
         return MC_NONE;
@@ -27,7 +27,7 @@ static int64_t start_clock(const dos *d, int64_t at)
 
 /* What is left of the limit when the clock pauses at `at` (§4.6): days for d and wd limits,
  * seconds of office or wall time for the others. */
-static int64_t time_left(const dos *d, int64_t at)
+static int64_t time_left(const mce_dos *d, int64_t at)
 {
     mc_localtime a = mce_loc(d, at), due = mce_loc(d, d->row.due);
     mc_date ad = (mc_date)(a / DAY), dd = (mc_date)(due / DAY);
@@ -43,7 +43,7 @@ static int64_t time_left(const dos *d, int64_t at)
     }
 }
 
-static int64_t resume_clock(const dos *d, int64_t at, int64_t left)
+static int64_t resume_clock(const mce_dos *d, int64_t at, int64_t left)
 {
     mc_duration rest = d->p->time_limit;
     switch (rest.unit) {
@@ -61,7 +61,7 @@ static int64_t resume_clock(const dos *d, int64_t at, int64_t left)
 }
 
 /* The instant the earliest timer of the current state fires, and which one. */
-int64_t mce_next_timer(const dos *d, size_t *which)
+int64_t mce_next_timer(const mce_dos *d, size_t *which)
 {
     const mc_state *s = mce_cur(d);
     int64_t best = MC_NONE;
@@ -76,17 +76,17 @@ int64_t mce_next_timer(const dos *d, size_t *which)
     return best;
 }
 
-bool mce_clock_running(const dos *d)
+bool mce_clock_running(const mce_dos *d)
 {
     return d->clk == MC_CLOCK_RUNNING;
 }
 
-static int64_t overdue_at(const dos *d)
+static int64_t overdue_at(const mce_dos *d)
 {
     return mce_clock_running(d) && d->row.due != MC_NONE && !d->row.overdue ? d->row.due : MC_NONE;
 }
 
-void mce_update_wake(dos *d)
+void mce_update_wake(mce_dos *d)
 {
     size_t which;
     int64_t t = mce_next_timer(d, &which), o = overdue_at(d);
@@ -94,7 +94,7 @@ void mce_update_wake(dos *d)
 }
 
 /* Adds {registry, document, reason} to the "not-issued" list of the last queued event. */
-static int not_issued(dos *d, const char *registry, const char *document, const char *reason)
+static int not_issued(mce_dos *d, const char *registry, const char *document, const char *reason)
 {
     json_t *last = d->events ? json_array_get(d->events, json_array_size(d->events) - 1) : NULL;
     json_t *body = json_object_get(last, "body");
@@ -113,7 +113,7 @@ static int not_issued(dos *d, const char *registry, const char *document, const 
     return item != NULL && json_array_append_new(list, item) == 0 ? 0 : MC_ENOMEM;
 }
 
-static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc_error *err)
+static int issue_records(mc_engine *e, mce_dos *d, const mc_state *s, int64_t at, mc_error *err)
 {
     for (size_t i = 0; i < s->nissues; i++) {
         if (d->row.subject == NULL) {
@@ -155,7 +155,7 @@ static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc
 
 /* Records on the event that caused it the due instant now in force, with the calendar that
  * computed it and a hash of that calendar's content (§4.1.5). */
-static void note_due(dos *d)
+static void note_due(mce_dos *d)
 {
     if (d->events == NULL) {
         return;
@@ -181,7 +181,7 @@ static void note_due(dos *d)
 
 /* Moves the dossier into state `to` at `at` (§4.6 clock rules). restart: the transition says
  * restart-clock. */
-int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_error *err)
+int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, mc_error *err)
 {
     const mc_state *s = d->p->machine.states[to];
     bool was_stopped = d->clk == MC_CLOCK_STOPPED, was_paused = d->clk == MC_CLOCK_PAUSED;
@@ -238,7 +238,7 @@ int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_er
     return issue_records(e, d, s, at, err);
 }
 
-int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err)
+int mce_catch_up(mc_engine *e, mce_dos *d, int64_t now, mc_error *err)
 {
     for (int guard = 0; guard < MAX_CATCH_UP; guard++) {
         size_t which = 0;

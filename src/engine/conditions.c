@@ -96,7 +96,7 @@ static const char *check_value(const mc_field *f, const char *v, char *msg, size
 }
 
 /* Applies FIELD=VALUE pairs to d (all checked first: nothing changes on a refusal). */
-int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err)
+int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_error *err)
 {
     char msg[400];
     int found[64]; /* the field of each pair, for the first 64 */
@@ -124,7 +124,7 @@ int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err
     return 0;
 }
 
-int mce_subject_changed(dos *d, const char *role, refusal *rf, mc_error *err)
+int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error *err)
 {
     if (d->p->subject == NULL) {
         return 0;
@@ -154,7 +154,7 @@ int mce_subject_changed(dos *d, const char *role, refusal *rf, mc_error *err)
     d->row.subject = next;
     /* What was fetched, or disputed, concerned the former subject's records. */
     for (size_t i = 0; i < d->p->nrequires; i++) {
-        req_state *q = &d->reqs[i];
+        mce_req_state *q = &d->reqs[i];
         q->disputed = false;
         if (q->status == MC_REQ_FETCHED) {
             q->status = MC_REQ_NOT_REQUIRED;
@@ -179,17 +179,40 @@ int mce_record_get(mc_engine *e, const char *registry, const char *document, con
            e->lookup(e->lookup_ud, registry, document, subject, ref, refsz) == 1;
 }
 
-static bool mce_view_holds(void *ud, const char *registry, const char *document,
-                           const char *subject)
+static bool view_holds(void *ud, const char *registry, const char *document, const char *subject)
 {
     mce_view_buf *vb = ud;
     char ref[128];
     return mce_record_get(vb->e, registry, document, subject, ref, sizeof ref, NULL) == 1;
 }
 
-void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb)
+void mce_view_free(mce_view_buf *vb)
+{
+    if (vb->fields != vb->field_room) {
+        mc_free(vb->fields);
+    }
+    if (vb->docs != vb->doc_room) {
+        mc_free(vb->docs);
+    }
+}
+
+int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
 {
     memset(vb, 0, sizeof *vb);
+    vb->fields = vb->field_room;
+    vb->docs = vb->doc_room;
+    if (d->p->nfields > MCE_VIEW_INLINE &&
+        (vb->fields = mc_malloc(d->p->nfields * sizeof *vb->fields)) == NULL) {
+        vb->docs = NULL;
+        return MC_ENOMEM;
+    }
+    if (d->p->nrequires > MCE_VIEW_INLINE &&
+        (vb->docs = mc_malloc(d->p->nrequires * sizeof *vb->docs)) == NULL) {
+        if (vb->fields != vb->field_room) {
+            mc_free(vb->fields);
+        }
+        return MC_ENOMEM;
+    }
     vb->e = e;
     mc_rule_view *v = &vb->view;
     mce_version_text(d->p, vb->version);
@@ -201,9 +224,9 @@ void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb)
     v->channel = d->row.channel;
     v->submitted = vb->submitted;
     v->calendar = d->cal;
-    v->registry_holds = mce_view_holds;
+    v->registry_holds = view_holds;
     v->ud = vb;
-    for (size_t i = 0; i < d->p->nfields && v->nfields < 64; i++) {
+    for (size_t i = 0; i < d->p->nfields; i++) {
         const char *val = d->values[i];
         if (val == NULL) {
             continue;
@@ -234,7 +257,7 @@ void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb)
         }
     }
     v->fields = vb->fields;
-    for (size_t i = 0; i < d->p->nrequires && v->ndocuments < 64; i++) {
+    for (size_t i = 0; i < d->p->nrequires; i++) {
         if (d->reqs[i].status != MC_REQ_NOT_REQUIRED) {
             vb->docs[v->ndocuments].name = d->p->requires[i].document->name;
             vb->docs[v->ndocuments].status = mce_req_names[d->reqs[i].status];
@@ -242,12 +265,13 @@ void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb)
         }
     }
     v->documents = vb->docs;
+    return 0;
 }
 
 /* Evaluates a condition. Returns 0 with *holds set, or MC_EREFUSED (a rule failed: guard or
  * limit, message in rf), or an error. reason gets a guard's reason. */
-int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal *rf, char *reason,
-             size_t reasonsz, mc_error *err)
+int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_refusal *rf,
+             char *reason, size_t reasonsz, mc_error *err)
 {
     if (reasonsz) {
         reason[0] = '\0';
@@ -280,8 +304,11 @@ int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal 
                           c->rule.function);
     }
     mce_view_buf vb;
-    mce_make_view(e, d, &vb);
+    if (mce_make_view(e, d, &vb) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     int rc = mc_rules_cond(e->rules, rule, &vb.view, holds, reason, reasonsz, &rerr);
+    mce_view_free(&vb);
     if (rc == MC_ERULE) {
         return mce_refuse(rf, MC_REFUSED_GUARD, "%s", rerr.msg);
     }

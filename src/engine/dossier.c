@@ -1,15 +1,29 @@
 /* The dossier being worked on: its fields and requirements in memory, how they are kept in
- * the store's row (JSON), and the events an operation queues. */
+ * the store's row (JSON), the events an operation queues, and the refusal that stops an
+ * operation (mce_refuse, used by every module of the engine). */
 #include "engine_int.h"
 
 #include "motcua/alloc.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+/* ==== refusals =========================================================================== */
+
+int mce_refuse(mce_refusal *rf, mc_refusal why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rf->msg, sizeof rf->msg, fmt, ap);
+    va_end(ap);
+    rf->why = why;
+    return MC_EREFUSED;
+}
+
 /* ==== dossier in memory ================================================================== */
 
-void mce_dos_free(dos *d)
+void mce_dos_free(mce_dos *d)
 {
     if (d->p != NULL) {
         for (size_t i = 0; d->values && i < d->p->nfields; i++) {
@@ -49,7 +63,7 @@ int mce_set_str(char **slot, const char *s)
     return 0;
 }
 
-int mce_dos_alloc(dos *d, const mc_procedure *p, bool record)
+int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record)
 {
     d->p = p;
     d->cal = p->calendar ? p->calendar : mc_calendar_builtin();
@@ -71,7 +85,7 @@ static int dup_into(char **dst, const char *src)
     return src != NULL && (*dst = mce_dup(src)) == NULL ? MC_ENOMEM : 0;
 }
 
-int mce_dos_copy(dos *dst, const dos *src)
+int mce_dos_copy(mce_dos *dst, const mce_dos *src)
 {
     memset(dst, 0, sizeof *dst);
     if (mce_dos_alloc(dst, src->p, src->events != NULL) != 0) {
@@ -96,7 +110,7 @@ int mce_dos_copy(dos *dst, const dos *src)
         rc |= dup_into(&dst->values[i], src->values[i]);
     }
     for (size_t i = 0; i < src->p->nrequires; i++) {
-        const req_state *q = &src->reqs[i];
+        const mce_req_state *q = &src->reqs[i];
         dst->reqs[i].status = q->status;
         dst->reqs[i].disputed = q->disputed;
         rc |= dup_into(&dst->reqs[i].reason, q->reason) |
@@ -163,7 +177,7 @@ int mce_req_index(const mc_procedure *p, const char *doc)
 const char *const mce_req_names[] = {"not-required", "asked", "fetched", "provided"};
 
 /* The dossier's data column: field values and requirement states. */
-char *mce_encode_data(const dos *d)
+char *mce_encode_data(const mce_dos *d)
 {
     json_t *root = json_object(), *values = json_object(), *reqs = json_object();
     for (size_t i = 0; i < d->p->nfields; i++) {
@@ -172,7 +186,7 @@ char *mce_encode_data(const dos *d)
         }
     }
     for (size_t i = 0; i < d->p->nrequires; i++) {
-        const req_state *r = &d->reqs[i];
+        const mce_req_state *r = &d->reqs[i];
         json_t *o = json_pack("{s:s}", "status", mce_req_names[r->status]);
         if (r->reason) {
             json_object_set_new(o, "reason", json_string(r->reason));
@@ -200,7 +214,7 @@ char *mce_encode_data(const dos *d)
     return out;
 }
 
-int mce_decode_data(dos *d)
+int mce_decode_data(mce_dos *d)
 {
     json_error_t jerr;
     json_t *root = json_loads(d->row.data ? d->row.data : "{}", 0, &jerr);
@@ -242,7 +256,7 @@ int mce_decode_data(dos *d)
     return 0;
 }
 
-int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err)
+int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
 {
     memset(d, 0, sizeof *d);
     int rc = mc_store_dossier_load(e->st, id, &d->row, err);
@@ -291,12 +305,12 @@ int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err)
     return 0;
 }
 
-const mc_state *mce_cur(const dos *d)
+const mc_state *mce_cur(const mce_dos *d)
 {
     return d->p->machine.states[d->state];
 }
 
-void mce_view(const dos *d, mc_dossier_req *reqs, mc_dossier *out)
+void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
         reqs[i] = (mc_dossier_req){&d->p->requires[i], d -> reqs[i].status, d->reqs[i].reason,
@@ -323,7 +337,7 @@ void mce_view(const dos *d, mc_dossier_req *reqs, mc_dossier *out)
 /* ==== events ============================================================================= */
 
 /* Queues an event of the dossier; body gets the fields every event records (§11). */
-int mce_add_event(mc_engine *e, dos *d, const char *kind, const char *actor, int64_t at,
+int mce_add_event(mc_engine *e, mce_dos *d, const char *kind, const char *actor, int64_t at,
                   json_t *body)
 {
     if (d->events == NULL) {
@@ -378,7 +392,7 @@ int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *er
 }
 
 /* Saves a worked-on dossier: the row (insert or update) and its queued events. */
-int mce_save(mc_engine *e, dos *d, mc_error *err)
+int mce_save(mc_engine *e, mce_dos *d, mc_error *err)
 {
     if (e->st == NULL) {
         return 0; /* a volatile engine's dossier stays with its caller */

@@ -22,16 +22,6 @@ const char *mc_refusal_name(mc_refusal r)
     return (unsigned)r < 7 ? names[r] : "";
 }
 
-int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rf->msg, sizeof rf->msg, fmt, ap);
-    va_end(ap);
-    rf->why = why;
-    return MC_EREFUSED;
-}
-
 /* ==== opening ============================================================================ */
 
 int mc_engine_open(mc_engine **out, const mc_catalogue *cat, mc_rules *rules, const char *db,
@@ -92,7 +82,7 @@ mc_store *mc_engine_store(mc_engine *e)
 
 typedef struct op {
     mc_engine *e;
-    int (*run)(struct op *o, dos *d, refusal *rf, mc_error *err);
+    int (*run)(struct op *o, mce_dos *d, mce_refusal *rf, mc_error *err);
     const void *args;
     int64_t dossier; /* 0: a new dossier */
     int64_t now;
@@ -106,7 +96,8 @@ typedef struct op {
     void (*fingerprint)(const struct op *o, crypto_generichash_state *h);
 } op;
 
-static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf, mc_error *err)
+static int store_refusal(mc_engine *e, const op *o, const mce_dos *d, const mce_refusal *rf,
+                         mc_error *err)
 {
     json_t *body = json_pack("{s:s, s:s, s:s}", "operation", o->what, "reason",
                              mc_refusal_name(rf->why), "message", rf->msg);
@@ -392,9 +383,9 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
             return rc;
         }
     }
-    dos d;
+    mce_dos d;
     memset(&d, 0, sizeof d);
-    refusal rf = {MC_REFUSED_NONE, ""};
+    mce_refusal rf = {MC_REFUSED_NONE, ""};
     if (o->dossier != 0) {
         rc = mce_load(e, o->dossier, &d, err);
         if (rc == 0) {
@@ -469,22 +460,86 @@ static const mc_calendar *default_cal(const mc_engine *e)
     return c ? c : mc_calendar_builtin();
 }
 
-static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
+/* The version of the submitted procedure in force on the day of submission, or a refusal. */
+static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure **out,
+                            mce_refusal *rf)
 {
-    mc_engine *e = o->e;
-    const mc_submit *s = o->args;
     mc_date today = (mc_date)(mc_calendar_to_local(default_cal(e), s->now) / DAY);
-    const mc_procedure *p = mc_catalogue_procedure(e->cat, s->procedure, today);
+    *out = mc_catalogue_procedure(e->cat, s->procedure, today);
     size_t nv;
     mc_catalogue_versions(e->cat, s->procedure, &nv);
     if (nv == 0) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "unknown procedure '%s'", s->procedure);
     }
-    if (p == NULL) {
+    if (*out == NULL) {
         char day[11];
         mc_date_format(today, day);
         return mce_refuse(rf, MC_REFUSED_OTHER, "no version of procedure '%s' is in force on %s",
                           s->procedure, day);
+    }
+    return 0;
+}
+
+/* The fee of a new dossier into d->row.fee: the procedure's fixed fee, or what its fee rule
+ * computes from the dossier (a rule that fails refuses the submission). */
+static int submission_fee(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
+{
+    const mc_procedure *p = d->p;
+    if (p->fee_kind == MC_FEE_FIXED) {
+        d->row.fee = p->fee.amount;
+        return 0;
+    }
+    if (p->fee_kind != MC_FEE_RULE) {
+        return 0;
+    }
+    const mc_rule *rule;
+    mc_error rerr;
+    if (e->rules == NULL ||
+        mc_rules_resolve(e->rules, p->fee_rule.module, p->fee_rule.function, &rule, &rerr)) {
+        return mce_refuse(rf, MC_REFUSED_GUARD, "fee rule %s.%s is not loaded", p->fee_rule.module,
+                          p->fee_rule.function);
+    }
+    mce_view_buf vb;
+    if (mce_make_view(e, d, &vb) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = mc_rules_fee(e->rules, rule, &vb.view, &d->row.fee, &rerr);
+    mce_view_free(&vb);
+    if (rc == MC_ERULE || rc == MC_ELIMIT) {
+        return mce_refuse(rf, rc == MC_ELIMIT ? MC_REFUSED_LIMIT : MC_REFUSED_GUARD, "%s",
+                          rerr.msg);
+    }
+    if (rc != 0) {
+        return mc_error_set(err, rc, "%s", rerr.msg);
+    }
+    return 0;
+}
+
+/* Queues the `submit` event of a stored dossier: channel, fields, attachments, first state. */
+static int record_submit(mc_engine *e, mce_dos *d, const mc_submit *s, const char *channel,
+                         mc_error *err)
+{
+    json_t *fields = json_object(), *attach = json_array();
+    for (size_t i = 0; i < s->nfields; i++) {
+        json_object_set_new(fields, s->fields[i].key, json_string(s->fields[i].value));
+    }
+    for (size_t i = 0; i < s->nattach; i++) {
+        json_array_append_new(attach, json_string(s->attach[i]));
+    }
+    const mc_machine *m = &d->p->machine;
+    int rc = mce_add_event(e, d, "submit", "applicant", s->now,
+                           json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields,
+                                     "attach", attach, "to", m->states[m->initial]->name));
+    return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
+}
+
+static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
+{
+    mc_engine *e = o->e;
+    const mc_submit *s = o->args;
+    const mc_procedure *p;
+    if (version_in_force(e, s, &p, rf) != 0) {
+        return MC_EREFUSED;
     }
     const char *channel = s->channel ? s->channel : "counter";
     if (strcmp(channel, "online") != 0 && strcmp(channel, "counter") != 0 &&
@@ -538,42 +593,11 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
             }
         }
     }
-    if (p->fee_kind == MC_FEE_FIXED) {
-        r->fee = p->fee.amount;
-    } else if (p->fee_kind == MC_FEE_RULE) {
-        const mc_rule *rule;
-        mc_error rerr;
-        if (e->rules == NULL ||
-            mc_rules_resolve(e->rules, p->fee_rule.module, p->fee_rule.function, &rule, &rerr)) {
-            return mce_refuse(rf, MC_REFUSED_GUARD, "fee rule %s.%s is not loaded",
-                              p->fee_rule.module, p->fee_rule.function);
-        }
-        mce_view_buf vb;
-        mce_make_view(e, d, &vb);
-        rc = mc_rules_fee(e->rules, rule, &vb.view, &r->fee, &rerr);
-        if (rc == MC_ERULE || rc == MC_ELIMIT) {
-            return mce_refuse(rf, rc == MC_ELIMIT ? MC_REFUSED_LIMIT : MC_REFUSED_GUARD, "%s",
-                              rerr.msg);
-        }
-        if (rc != 0) {
-            return mc_error_set(err, rc, "%s", rerr.msg);
-        }
+    if ((rc = submission_fee(e, d, rf, err)) != 0) {
+        return rc;
     }
-    if (d->events != NULL) {
-        json_t *fields = json_object(), *attach = json_array();
-        for (size_t i = 0; i < s->nfields; i++) {
-            json_object_set_new(fields, s->fields[i].key, json_string(s->fields[i].value));
-        }
-        for (size_t i = 0; i < s->nattach; i++) {
-            json_array_append_new(attach, json_string(s->attach[i]));
-        }
-        rc = mce_add_event(e, d, "submit", "applicant", s->now,
-                           json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields,
-                                     "attach", attach, "to",
-                                     p->machine.states[p->machine.initial]->name));
-        if (rc != 0) {
-            return mc_error_set(err, rc, "out of memory");
-        }
+    if (d->events != NULL && (rc = record_submit(e, d, s, channel, err)) != 0) {
+        return rc;
     }
     r->clock = mce_dup("stopped");
     r->state = mce_dup(p->machine.states[p->machine.initial]->name);
@@ -598,10 +622,16 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
     return mce_save(e, d, err);
 }
 
-int mce_submit(mc_engine *e, dos *d, const mc_submit *s, refusal *rf, mc_error *err)
+int mce_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refusal *rf, mc_error *err)
 {
-    op o = {e,  run_submit,   s,       0,   s->now, "applicant", "submit", NULL,
-            "", s->procedure, s->user, NULL};
+    op o = {.e = e,
+            .run = run_submit,
+            .args = s,
+            .now = s->now,
+            .actor = "applicant",
+            .what = "submit",
+            .detail = s->procedure,
+            .user = s->user};
     return run_submit(&o, d, rf, err);
 }
 
@@ -616,8 +646,15 @@ static void fingerprint_submit(const op *o, crypto_generichash_state *h)
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err)
 {
-    op o = {e,       run_submit,        s, 0, s->now, "applicant", "submit", NULL, "", s->procedure,
-            s->user, fingerprint_submit};
+    op o = {.e = e,
+            .run = run_submit,
+            .args = s,
+            .now = s->now,
+            .actor = "applicant",
+            .what = "submit",
+            .detail = s->procedure,
+            .user = s->user,
+            .fingerprint = fingerprint_submit};
     o.refusal_body = json_pack("{s:s}", "procedure", s->procedure ? s->procedure : "");
     return execute(&o, s->request_id, res, err);
 }
@@ -645,7 +682,7 @@ static void list_names(char *out, size_t outsz, const char *const *names, size_t
 
 /* The refusal of an event the state does not have (state), or that the role may not fire
  * (role), with what the state allows instead. */
-static int refuse_event(refusal *rf, const mc_state *s, const mc_fire *f, bool no_event)
+static int refuse_event(mce_refusal *rf, const mc_state *s, const mc_fire *f, bool no_event)
 {
     const char *events[32] = {0}, *roles[32] = {0};
     size_t nevents = 0, nroles = 0;
@@ -670,7 +707,7 @@ static int refuse_event(refusal *rf, const mc_state *s, const mc_fire *f, bool n
 }
 
 /* Queues the `fire` event of a stored dossier: the event, the states, the payload. */
-static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s,
+static int record_fire(mc_engine *e, mce_dos *d, const mc_fire *f, const mc_state *s,
                        const mc_transition *taken, const char *warning)
 {
     const mc_payload *pl = &f->payload;
@@ -714,28 +751,12 @@ static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s
     return mce_add_event(e, d, "fire", f->role, f->now, body);
 }
 
-static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
+/* Applies the disputes of f's payload (§4.6): each names a fetched document and a reason; its
+ * record is declared wrong (a correction ticket for the registry), and the document is asked of
+ * the applicant again, never fetched anew. */
+static int apply_disputes(mce_dos *d, const mc_fire *f, mce_refusal *rf, mc_error *err)
 {
-    mc_engine *e = o->e;
-    const mc_fire *f = o->args;
-    const mc_state *s = mce_cur(d);
-    if (d->row.final) {
-        return mce_refuse(rf, MC_REFUSED_STATE, "dossier %lld is closed (final state '%s')",
-                          (long long)d->row.id, s->name);
-    }
-    size_t with_event = 0;
-    bool role_ok = false;
-    for (size_t i = 0; i < s->non; i++) {
-        if (strcmp(s->on[i].event, f->event) == 0) {
-            with_event++;
-            role_ok = role_ok || role_listed(&s->on[i], f->role);
-        }
-    }
-    if (with_event == 0 || !role_ok) {
-        return refuse_event(rf, s, f, with_event == 0);
-    }
     const mc_payload *pl = &f->payload;
-    /* Disputes first (§4.6): a record declared wrong makes its document askable again. */
     for (size_t i = 0; i < pl->ndisputes; i++) {
         const char *doc = pl->disputes[i].key, *why = pl->disputes[i].value;
         int k = mce_req_index(d->p, doc);
@@ -765,13 +786,14 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         d->reqs[k].status = MC_REQ_ASKED;
         d->reqs[k].disputed = true;
     }
-    int rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
-    if (rc == 0) {
-        rc = mce_subject_changed(d, f->role, rf, err);
-    }
-    if (rc != 0) {
-        return rc;
-    }
+    return 0;
+}
+
+/* Checks the documents a payload asks of the applicant (known, required, not fetched: §5.1) and
+ * marks the attached ones provided. */
+static int take_documents(mc_engine *e, mce_dos *d, const mc_payload *pl, mce_refusal *rf,
+                          mc_error *err)
+{
     for (size_t i = 0; i < pl->ndocuments; i++) {
         int k = mce_req_index(d->p, pl->documents[i]);
         if (mc_catalogue_document(e->cat, pl->documents[i]) == NULL) {
@@ -784,12 +806,8 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
                               "may be asked of the applicant",
                               d->p->name, pl->documents[i]);
         }
-        if (d->reqs[k].status == MC_REQ_FETCHED) {
-            return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
-                              "once-only: %s is held by %s (record %s); it may not be requested "
-                              "from the applicant",
-                              pl->documents[i], d->reqs[k].registry ? d->reqs[k].registry : "?",
-                              d->reqs[k].record ? d->reqs[k].record : "?");
+        if (mce_check_ask(d, (size_t)k, rf) != 0) {
+            return MC_EREFUSED;
         }
     }
     for (size_t i = 0; i < pl->nattach; i++) {
@@ -804,12 +822,14 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
             }
         }
     }
-    if (pl->nset > 0 && (rc = mce_resolve(e, d, rf, err)) != 0) {
-        return rc;
-    }
-    if (pl->note != NULL && (rc = mce_check_note(d, pl->note, rf)) != 0) {
-        return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
-    }
+    return 0;
+}
+
+/* The first transition of state s that f's event and role may take and whose condition holds
+ * (*out); else a refusal with the first reason a guard gave. */
+static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, const mc_fire *f,
+                             const mc_transition **out, mce_refusal *rf, mc_error *err)
+{
     const mc_transition *taken = NULL;
     char reason[256] = "";
     for (size_t i = 0; i < s->non && taken == NULL; i++) {
@@ -819,7 +839,7 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
         }
         bool holds;
         char why[256];
-        rc = mce_eval(e, d, &t->when, &holds, rf, why, sizeof why, err);
+        int rc = mce_eval(e, d, &t->when, &holds, rf, why, sizeof why, err);
         if (rc != 0) {
             return rc;
         }
@@ -829,12 +849,19 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
             snprintf(reason, sizeof reason, "%s", why);
         }
     }
+    *out = taken;
     if (taken == NULL) {
         return mce_refuse(rf, MC_REFUSED_GUARD, "'%s' is not allowed now: %s", f->event,
                           reason[0] ? reason : "its condition does not hold");
     }
-    /* The named documents become asked (§4.6), also one provided already: the officer asks
-     * for it again (a copy was unreadable, say). */
+    return 0;
+}
+
+/* The documents the payload names become asked (§4.6), also one provided already: the officer
+ * asks for it again (a copy was unreadable, say). */
+static int mark_asked(mce_dos *d, const mc_fire *f, mc_error *err)
+{
+    const mc_payload *pl = &f->payload;
     for (size_t i = 0; i < pl->ndocuments; i++) {
         int k = mce_req_index(d->p, pl->documents[i]);
         if (k >= 0) {
@@ -846,6 +873,58 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
             }
         }
     }
+    return 0;
+}
+
+static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
+{
+    mc_engine *e = o->e;
+    const mc_fire *f = o->args;
+    const mc_state *s = mce_cur(d);
+    if (d->row.final) {
+        return mce_refuse(rf, MC_REFUSED_STATE, "dossier %lld is closed (final state '%s')",
+                          (long long)d->row.id, s->name);
+    }
+    size_t with_event = 0;
+    bool role_ok = false;
+    for (size_t i = 0; i < s->non; i++) {
+        if (strcmp(s->on[i].event, f->event) == 0) {
+            with_event++;
+            role_ok = role_ok || role_listed(&s->on[i], f->role);
+        }
+    }
+    if (with_event == 0 || !role_ok) {
+        return refuse_event(rf, s, f, with_event == 0);
+    }
+    const mc_payload *pl = &f->payload;
+    /* Disputes first (§4.6): a record declared wrong makes its document askable again. */
+    int rc = apply_disputes(d, f, rf, err);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
+    if (rc == 0) {
+        rc = mce_subject_changed(d, f->role, rf, err);
+    }
+    if (rc == 0) {
+        rc = take_documents(e, d, pl, rf, err);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (pl->nset > 0 && (rc = mce_resolve(e, d, rf, err)) != 0) {
+        return rc;
+    }
+    if (pl->note != NULL && (rc = mce_check_note(d, pl->note, rf)) != 0) {
+        return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
+    }
+    const mc_transition *taken;
+    if ((rc = choose_transition(e, d, s, f, &taken, rf, err)) != 0) {
+        return rc;
+    }
+    if ((rc = mark_asked(d, f, err)) != 0) {
+        return rc;
+    }
     if (d->events != NULL && (rc = record_fire(e, d, f, s, taken, o->warning)) != 0) {
         return mc_error_set(err, rc, "out of memory");
     }
@@ -853,7 +932,8 @@ static int run_fire(op *o, dos *d, refusal *rf, mc_error *err)
     return rc != 0 ? rc : mce_save(e, d, err);
 }
 
-int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf, mc_error *err)
+int mce_fire(mc_engine *e, mce_dos *d, const mc_fire *f, char warning[256], mce_refusal *rf,
+             mc_error *err)
 {
     /* Filled member by member: this runs for every event of a simulation, and an initialiser
      * would clear the whole warning buffer each time. */
@@ -894,15 +974,23 @@ static void fingerprint_fire(const op *o, crypto_generichash_state *h)
 
 int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err)
 {
-    op o = {e,      run_fire, f,  f->dossier, f->now,  f->role,
-            "fire", NULL,     "", f->event,   f->user, fingerprint_fire};
+    op o = {.e = e,
+            .run = run_fire,
+            .args = f,
+            .dossier = f->dossier,
+            .now = f->now,
+            .actor = f->role,
+            .what = "fire",
+            .detail = f->event,
+            .user = f->user,
+            .fingerprint = fingerprint_fire};
     o.refusal_body = json_pack("{s:s}", "event", f->event);
     return execute(&o, f->request_id, res, err);
 }
 
 /* ==== apologize ========================================================================== */
 
-static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
+static int run_apologize(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
     const mc_apology *a = o->args;
@@ -967,8 +1055,16 @@ static void fingerprint_apology(const op *o, crypto_generichash_state *h)
 
 int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_error *err)
 {
-    op o = {e,           run_apologize, a,  a->dossier, a->now,  a->role,
-            "apologize", NULL,          "", "",         a->user, fingerprint_apology};
+    op o = {.e = e,
+            .run = run_apologize,
+            .args = a,
+            .dossier = a->dossier,
+            .now = a->now,
+            .actor = a->role,
+            .what = "apologize",
+            .detail = "",
+            .user = a->user,
+            .fingerprint = fingerprint_apology};
     return execute(&o, a->request_id, res, err);
 }
 
@@ -995,7 +1091,7 @@ static int collect(void *ud, const mc_dossier_row *row)
     return 0;
 }
 
-static int run_nothing(op *o, dos *d, refusal *rf, mc_error *err)
+static int run_nothing(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     (void)rf;
     if (json_array_size(d->events) == 0) {
@@ -1017,7 +1113,12 @@ int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
     int rc = mc_store_dossier_each(e->st, &f, collect, &t, err);
     *count = 0;
     for (size_t i = 0; rc == 0 && i < t.n; i++) {
-        op o = {e, run_nothing, NULL, t.ids[i], now, "system", "tick", NULL, "", NULL, NULL, NULL};
+        op o = {.e = e,
+                .run = run_nothing,
+                .dossier = t.ids[i],
+                .now = now,
+                .actor = "system",
+                .what = "tick"};
         mc_result res;
         rc = execute(&o, NULL, &res, err);
         *count += rc == 0;
@@ -1029,7 +1130,7 @@ int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
 /* ==== reading ============================================================================ */
 
 typedef struct got {
-    dos d;
+    mce_dos d;
     mc_dossier_req *reqs;
 } got;
 
@@ -1047,7 +1148,12 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
     if (rc == 0 && g->d.row.wake != MC_NONE && g->d.row.wake < now) {
         /* Timers or an overdue mark are due: they take effect (and are recorded) first. */
         mce_dos_free(&g->d);
-        op o = {e, run_nothing, NULL, id, now, "system", "show", NULL, "", NULL, NULL, NULL};
+        op o = {.e = e,
+                .run = run_nothing,
+                .dossier = id,
+                .now = now,
+                .actor = "system",
+                .what = "show"};
         mc_result res;
         rc = execute(&o, NULL, &res, err);
         if (rc == 0) {

@@ -1,7 +1,8 @@
 /*
  * What the engine's files share privately: the dossier being worked on (dossier.c), its clock
  * and timers (clock.c), its fields and conditions (conditions.c), the once-only rule at run
- * time (onceonly.c), and the operations that put them together (engine.c).
+ * time (onceonly.c), and the operations that put them together (engine.c). Every function and
+ * type here starts with mce_ (mc_ is for the public API).
  */
 #ifndef MOTCUA_ENGINE_INT_H
 #define MOTCUA_ENGINE_INT_H
@@ -23,20 +24,20 @@ struct mc_engine {
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
 };
 
-typedef struct req_state {
+typedef struct mce_req_state {
     mc_req_status status;
     bool disputed; /* the registry's record was declared wrong: never fetched again (§5.4) */
     char *reason, *registry, *record;
-} req_state;
+} mce_req_state;
 
 /* A dossier being worked on. */
-typedef struct dos {
+typedef struct mce_dos {
     mc_dossier_row row;
     const mc_procedure *p;
     const mc_calendar *cal;
     uint32_t state;
     char **values;        /* per field, mc_malloc'd, or NULL */
-    req_state *reqs;      /* per requirement */
+    mce_req_state *reqs;  /* per requirement */
     json_t *events;       /* events to append, in order: [{kind, actor, at, body}]; NULL: none are
                              recorded (a volatile engine) */
     json_t *tickets;      /* correction tickets to record: [{registry, document, reference, …}] */
@@ -48,24 +49,30 @@ typedef struct dos {
                              MC_NONE otherwise. Kept in the row's data */
     bool subject_changed; /* an officer corrected the subject in the operation at hand */
     char *former_subject; /* then the subject before (mc_malloc'd, or NULL: none) */
-} dos;
+} mce_dos;
 
 /* The reason an operation was refused. */
-typedef struct refusal {
+typedef struct mce_refusal {
     mc_refusal why;
     char msg[512];
-} refusal;
+} mce_refusal;
 
+enum { MCE_VIEW_INLINE = 64 };
+
+/* What a rule sees of a dossier (mc_rule_view), with room for its fields and documents: inline
+ * up to MCE_VIEW_INLINE of each, allocated beyond (a rule sees every field and document). */
 typedef struct mce_view_buf {
     mc_rule_view view;
-    mc_view_field fields[64];
-    mc_view_document docs[64];
+    mc_view_field field_room[MCE_VIEW_INLINE];
+    mc_view_document doc_room[MCE_VIEW_INLINE];
+    mc_view_field *fields;  /* field_room, or mc_malloc'd */
+    mc_view_document *docs; /* doc_room, or mc_malloc'd */
     char submitted[17], version[11];
     mc_engine *e;
 } mce_view_buf;
 
-/* ---- refusals (engine.c) ---- */
-int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
+/* ---- refusals (dossier.c): fills rf and returns MC_EREFUSED ---- */
+int mce_refuse(mce_refusal *rf, mc_refusal why, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
@@ -73,54 +80,55 @@ int mce_refuse(refusal *rf, mc_refusal why, const char *fmt, ...)
 
 /* ---- the operations on a dossier at hand, without the store's transaction (engine.c) ---- */
 /* Submits a new dossier into d (zeroed). */
-int mce_submit(mc_engine *e, dos *d, const mc_submit *s, refusal *rf, mc_error *err);
+int mce_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refusal *rf, mc_error *err);
 /* Fires f on d, whose due timers have taken effect; warning gets what was not fully checked. On
  * a refusal d may have changed: the caller discards it. */
-int mce_fire(mc_engine *e, dos *d, const mc_fire *f, char warning[256], refusal *rf, mc_error *err);
+int mce_fire(mc_engine *e, mce_dos *d, const mc_fire *f, char warning[256], mce_refusal *rf,
+             mc_error *err);
 
 /* ---- the dossier in memory and in the store (dossier.c) ---- */
 extern const char *const mce_req_names[];
-void mce_dos_free(dos *d);
+void mce_dos_free(mce_dos *d);
 char *mce_dup(const char *s);
 /* Replaces *slot by a copy of s (NULL allowed); MC_ENOMEM leaves it. */
 int mce_set_str(char **slot, const char *s);
 /* Sets d up for procedure p; record: queue events and tickets (a stored dossier). */
-int mce_dos_alloc(dos *d, const mc_procedure *p, bool record);
+int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record);
 /* A deep copy of src into dst (zeroed), for undoing a refused operation in memory. */
-int mce_dos_copy(dos *dst, const dos *src);
+int mce_dos_copy(mce_dos *dst, const mce_dos *src);
 void mce_version_text(const mc_procedure *p, char out[11]);
 const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name,
                                      const char *version);
 int mce_field_index(const mc_procedure *p, const char *name);
 int mce_req_index(const mc_procedure *p, const char *doc);
-char *mce_encode_data(const dos *d);
-int mce_decode_data(dos *d);
+char *mce_encode_data(const mce_dos *d);
+int mce_decode_data(mce_dos *d);
 /* Loads dossier id with its procedure version. MC_ENOTFOUND when unknown. */
-int mce_load(mc_engine *e, int64_t id, dos *d, mc_error *err);
-const mc_state *mce_cur(const dos *d);
+int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err);
+const mc_state *mce_cur(const mce_dos *d);
 /* Fills the reading form of d (engine.h) with pointers into d; reqs has one slot per
  * requirement. events, blocked and impl are left to the caller. */
-void mce_view(const dos *d, mc_dossier_req *reqs, mc_dossier *out);
+void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out);
 /* Queues an event of the dossier with what every event records (§11). When the dossier records
  * no events (a volatile engine) body is dropped; callers build it only when d->events. */
-int mce_add_event(mc_engine *e, dos *d, const char *kind, const char *actor, int64_t at,
+int mce_add_event(mc_engine *e, mce_dos *d, const char *kind, const char *actor, int64_t at,
                   json_t *body);
 int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *err);
 /* Writes the dossier row, its correction tickets and its queued events. */
-int mce_save(mc_engine *e, dos *d, mc_error *err);
+int mce_save(mc_engine *e, mce_dos *d, mc_error *err);
 
 /* ---- the clock, timers and states (clock.c) ---- */
-mc_localtime mce_loc(const dos *d, int64_t utc);
-int64_t mce_utc(const dos *d, mc_localtime t);
-bool mce_clock_running(const dos *d);
+mc_localtime mce_loc(const mce_dos *d, int64_t utc);
+int64_t mce_utc(const mce_dos *d, mc_localtime t);
+bool mce_clock_running(const mce_dos *d);
 /* The instant the earliest timer of the current state fires (MC_NONE: none), and which. */
-int64_t mce_next_timer(const dos *d, size_t *which);
-void mce_update_wake(dos *d);
+int64_t mce_next_timer(const mce_dos *d, size_t *which);
+void mce_update_wake(mce_dos *d);
 /* Moves the dossier into state `to` at `at` (§4.6); restart: the transition restarts the
  * clock. */
-int mce_enter(mc_engine *e, dos *d, uint32_t to, bool restart, int64_t at, mc_error *err);
+int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, mc_error *err);
 /* Lets the timers and overdue marks due strictly before now take effect, in order. */
-int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err);
+int mce_catch_up(mc_engine *e, mce_dos *d, int64_t now, mc_error *err);
 
 /* ---- fields and conditions (conditions.c) ---- */
 /* The record of (registry, document, subject): from the store, or a volatile engine's lookup.
@@ -128,23 +136,29 @@ int mce_catch_up(mc_engine *e, dos *d, int64_t now, mc_error *err);
 int mce_record_get(mc_engine *e, const char *registry, const char *document, const char *subject,
                    char *ref, size_t refsz, mc_error *err);
 /* Checks then applies FIELD=VALUE pairs (nothing changes on a refusal). */
-int mce_set_fields(dos *d, const mc_kv *kv, size_t n, refusal *rf, mc_error *err);
+int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_error *err);
 /* After fields were set by role: when the subject field changed, refuses it to the applicant
  * (`role`), or makes the new value the dossier's subject, keeps the former one in
  * d->former_subject, and forgets what was fetched for the former subject, so that the next
  * mce_resolve queries the registries for the new one (§5.1). */
-int mce_subject_changed(dos *d, const char *role, refusal *rf, mc_error *err);
-void mce_make_view(mc_engine *e, const dos *d, mce_view_buf *vb);
+int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error *err);
+/* Fills vb with what a rule sees of d: every field that has a value and every requirement that
+ * applies. 0, or MC_ENOMEM (vb needs no freeing then); free with mce_view_free. */
+int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
+void mce_view_free(mce_view_buf *vb);
 /* Evaluates a condition: 0 with *holds, MC_EREFUSED (a rule failed), or an error. */
-int mce_eval(mc_engine *e, const dos *d, const mc_cond *c, bool *holds, refusal *rf, char *reason,
-             size_t reasonsz, mc_error *err);
+int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_refusal *rf,
+             char *reason, size_t reasonsz, mc_error *err);
 
 /* ---- the once-only rule (onceonly.c) ---- */
 /* Resolves every requirement (§5.1): fetched, asked (with the reason), provided. */
-int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err);
+int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err);
 /* Refuses a note that names a fetched document (§5.3), matched in NFC; a note that cannot be
  * checked (a pattern gives up: `limit`; not UTF-8 or too long) is refused too. MC_EREFUSED, or
  * MC_ENOMEM (without a message). */
-int mce_check_note(const dos *d, const char *note, refusal *rf);
+int mce_check_note(const mce_dos *d, const char *note, mce_refusal *rf);
+/* Refuses to ask the applicant for requirement k of d when a registry's record of it was fetched
+ * (§5.1): MC_EREFUSED, or 0. */
+int mce_check_ask(const mce_dos *d, size_t k, mce_refusal *rf);
 
 #endif

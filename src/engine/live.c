@@ -8,7 +8,7 @@
 #include <string.h>
 
 struct mc_live {
-    dos d;
+    mce_dos d;
     bool has;             /* d holds a dossier */
     mc_dossier_req *reqs; /* the reading form's requirements */
     size_t cap;
@@ -36,7 +36,7 @@ static int volatile_only(const mc_engine *e, const char *what, mc_error *err)
                                         "%s needs a volatile engine (this one has a store)", what);
 }
 
-static void refused(mc_result *res, const refusal *rf, int64_t id)
+static void refused(mc_result *res, const mce_refusal *rf, int64_t id)
 {
     res->refusal = rf->why;
     res->dossier = id;
@@ -52,7 +52,7 @@ int mc_live_submit(mc_engine *e, mc_live *lv, const mc_submit *s, mc_result *res
     if (rc != 0) {
         return rc;
     }
-    refusal rf = {MC_REFUSED_NONE, ""};
+    mce_refusal rf = {MC_REFUSED_NONE, ""};
     rc = mce_submit(e, &lv->d, s, &rf, err);
     if (rc != 0) {
         if (rc == MC_EREFUSED) {
@@ -100,11 +100,11 @@ int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc
      * check: keep a copy to put back if the event is refused. */
     const mc_payload *pl = &f->payload;
     bool undo = pl->nset > 0 || pl->nattach > 0 || pl->ndisputes > 0;
-    dos saved;
+    mce_dos saved;
     if (undo && mce_dos_copy(&saved, &lv->d) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    refusal rf;
+    mce_refusal rf;
     rf.why = MC_REFUSED_NONE;
     rf.msg[0] = '\0';
     rc = mce_fire(e, &lv->d, f, res->warning, &rf, err);
@@ -136,7 +136,7 @@ int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allo
     if (rc != 0) {
         return rc;
     }
-    refusal rf = {MC_REFUSED_NONE, ""};
+    mce_refusal rf = {MC_REFUSED_NONE, ""};
     rc = mce_eval(e, &lv->d, &t->when, allowed, &rf, NULL, 0, err);
     if (rc == MC_EREFUSED) {
         refused(res, &rf, lv->d.row.id);
@@ -150,7 +150,7 @@ int mc_live_view(mc_live *lv, mc_dossier *out)
     if (!lv->has) {
         return MC_ENOTFOUND;
     }
-    const dos *d = &lv->d;
+    const mce_dos *d = &lv->d;
     size_t n = d->p->nrequires;
     if (n > lv->cap) {
         mc_dossier_req *r = mc_realloc(lv->reqs, n * sizeof *r);
@@ -168,7 +168,7 @@ size_t mc_live_provide_asked(mc_live *lv)
 {
     size_t n = 0;
     for (size_t i = 0; lv->has && i < lv->d.p->nrequires; i++) {
-        req_state *r = &lv->d.reqs[i];
+        mce_req_state *r = &lv->d.reqs[i];
         if (r->status == MC_REQ_ASKED) {
             r->status = MC_REQ_PROVIDED;
             mc_free(r->reason);

@@ -12,16 +12,16 @@
 
 /* ==== once-only resolution (§5.1) ======================================================== */
 
-static bool published(const mc_registry *reg, const dos *d)
+static bool published(const mc_registry *reg, const mce_dos *d)
 {
     return !reg->has_published || reg->published <= (mc_date)(mce_loc(d, d->row.submitted) / DAY);
 }
 
-int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
+int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
         const mc_requirement *r = &d->p->requires[i];
-        req_state *s = &d->reqs[i];
+        mce_req_state *s = &d->reqs[i];
         bool holds;
         char reason[200];
         int rc = mce_eval(e, d, &r->when, &holds, rf, reason, sizeof reason, err);
@@ -75,6 +75,21 @@ int mce_resolve(mc_engine *e, dos *d, refusal *rf, mc_error *err)
     return 0;
 }
 
+/* ==== asking the applicant (§5.1) ========================================================= */
+
+int mce_check_ask(const mce_dos *d, size_t k, mce_refusal *rf)
+{
+    if (d->reqs[k].status != MC_REQ_FETCHED) {
+        return 0;
+    }
+    return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
+                      "once-only: %s is held by %s (record %s); it may not be requested from the "
+                      "applicant",
+                      d->p->requires[k].document->name,
+                      d->reqs[k].registry ? d->reqs[k].registry : "?",
+                      d->reqs[k].record ? d->reqs[k].record : "?");
+}
+
 enum { MAX_NOTE = 1024 * 1024 };
 
 /* The free text of a note may not ask for a fetched document (§5.3): each fetched document's
@@ -82,7 +97,7 @@ enum { MAX_NOTE = 1024 * 1024 };
  * so that a note typed with combining marks is read as its composed twin. The check fails
  * closed: a pattern that gives up refuses the note, since an unchecked note may ask for what a
  * registry holds. */
-int mce_check_note(const dos *d, const char *note, refusal *rf)
+int mce_check_note(const mce_dos *d, const char *note, mce_refusal *rf)
 {
     size_t len = strlen(note);
     if (len > MAX_NOTE) {

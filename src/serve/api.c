@@ -487,7 +487,15 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
         api_error(out, 403, "forbidden", "procedure '%s' belongs to another agency", procedure);
         goto done;
     }
-    mc_submit s = {procedure, fields, nfields, attach, nattach, channel, now, a->key, p->actor};
+    mc_submit s = {.procedure = procedure,
+                   .fields = fields,
+                   .nfields = nfields,
+                   .attach = attach,
+                   .nattach = nattach,
+                   .channel = channel,
+                   .now = now,
+                   .request_id = a->key,
+                   .user = p->actor};
     mc_result res;
     mc_error err;
     if (!write_begin(a, out)) {
@@ -546,10 +554,21 @@ static void post_event(job *a, const principal *p, int64_t id, const api_request
         goto done;
     }
     mc_dossier_free(&d);
-    mc_fire f = {id,        event,
-                 role,      {note, docs, ndocs, disputes, ndisputes, set, nset, attach, nattach},
-                 now_of(a), a->key,
-                 p->actor};
+    mc_fire f = {.dossier = id,
+                 .event = event,
+                 .role = role,
+                 .payload = {.note = note,
+                             .documents = docs,
+                             .ndocuments = ndocs,
+                             .disputes = disputes,
+                             .ndisputes = ndisputes,
+                             .set = set,
+                             .nset = nset,
+                             .attach = attach,
+                             .nattach = nattach},
+                 .now = now_of(a),
+                 .request_id = a->key,
+                 .user = p->actor};
     mc_result res;
     mc_error err;
     if (!write_begin(a, out)) {
@@ -595,7 +614,13 @@ static void post_apology(job *a, const principal *p, int64_t id, const api_reque
         goto done;
     }
     mc_dossier_free(&d);
-    mc_apology ap = {id, role, date, reason, now_of(a), a->key, p->actor};
+    mc_apology ap = {.dossier = id,
+                     .role = role,
+                     .new_date = date,
+                     .reason = reason,
+                     .now = now_of(a),
+                     .request_id = a->key,
+                     .user = p->actor};
     mc_result res;
     mc_error err;
     if (!write_begin(a, out)) {

@@ -1,0 +1,28 @@
+/* A growable array of pointers (mc_ptrvec), backed by mc_realloc: the catalogue keeps its
+ * declarations in them, the builder its work lists. */
+#include "ptrvec.h"
+
+#include "motcua/alloc.h"
+#include "motcua/error.h"
+
+int mc_ptrvec_push(mc_ptrvec *v, void *p)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 8;
+        void **items = mc_realloc(v->items, cap * sizeof *items);
+        if (items == NULL) {
+            return MC_ENOMEM;
+        }
+        v->items = items;
+        v->cap = cap;
+    }
+    v->items[v->n++] = p;
+    return 0;
+}
+
+void mc_ptrvec_free(mc_ptrvec *v)
+{
+    mc_free(v->items);
+    v->items = NULL;
+    v->n = v->cap = 0;
+}

@@ -1,0 +1,288 @@
+/*
+ * The catalogue loader: finds the .proc files of the given paths, reads and parses each, hands
+ * the trees to the builder (build.c), hashes the sources, and returns the catalogue frozen.
+ */
+#include "catalogue_int.h"
+
+#include "motcua/alloc.h"
+
+#include <dirent.h>
+#include <sodium.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { MAX_FILE_BYTES = 256 * 1024 * 1024 };
+
+/* ==== files ============================================================================== */
+
+static char *join(const char *dir, const char *name)
+{
+    size_t nd = strlen(dir), nn = strlen(name);
+    if (nd == 1 && dir[0] == '.') {
+        return mc_strndup(name, nn);
+    }
+    bool slash = nd > 0 && dir[nd - 1] == '/';
+    char *p = mc_malloc(nd + nn + 2);
+    if (p != NULL) {
+        memcpy(p, dir, nd);
+        if (!slash) {
+            p[nd++] = '/';
+        }
+        memcpy(p + nd, name, nn + 1);
+    }
+    return p;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the paths of files ending in suffix under dir (recursively), sorted per folder. */
+static int walk(const char *dir, const char *suffix, mc_ptrvec *out, int depth, mc_error *err)
+{
+    if (depth > 32) {
+        return mc_error_set(err, MC_EIO, "%s: folders nested too deeply", dir);
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return mc_error_set(err, MC_EIO, "%s: %s", dir, strerror(errno));
+    }
+    int rc = 0;
+    mc_ptrvec names = {NULL, 0, 0};
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue; /* ., .., and hidden files */
+        }
+        char *p = join(dir, e->d_name);
+        if (p == NULL || mc_ptrvec_push(&names, p) != 0) {
+            mc_free(p);
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    qsort(names.items, names.n, sizeof *names.items, cmp_str);
+    for (size_t i = 0; i < names.n && rc == 0; i++) {
+        char *p = names.items[i];
+        struct stat st;
+        if (stat(p, &st) != 0) {
+            continue; /* a dangling link */
+        }
+        if (S_ISDIR(st.st_mode)) {
+            rc = walk(p, suffix, out, depth + 1, err);
+        } else if (S_ISREG(st.st_mode) && has_suffix(p, suffix)) {
+            if (mc_ptrvec_push(out, p) != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            } else {
+                names.items[i] = NULL;
+            }
+        }
+    }
+done:
+    for (size_t i = 0; i < names.n; i++) {
+        mc_free(names.items[i]);
+    }
+    mc_ptrvec_free(&names);
+    closedir(d);
+    return rc;
+}
+
+/* The .proc files of opts->paths: files as given, folders searched. */
+static int find_files(const mc_load_opts *opts, mc_ptrvec *files, mc_error *err)
+{
+    for (size_t i = 0; i < opts->npaths; i++) {
+        const char *path = opts->paths[i];
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            return mc_error_set(err, MC_EIO, "%s: %s", path, strerror(errno));
+        }
+        if (S_ISDIR(st.st_mode)) {
+            int rc = walk(path, ".proc", files, 0, err);
+            if (rc != 0) {
+                return rc;
+            }
+        } else {
+            char *p = mc_strndup(path, strlen(path));
+            if (p == NULL || mc_ptrvec_push(files, p) != 0) {
+                mc_free(p);
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    return 0;
+}
+
+/* ==== loading ============================================================================ */
+
+static mc_catalogue *catalogue_new(void)
+{
+    mc_catalogue *cat = mc_calloc(1, sizeof *cat);
+    if (cat == NULL) {
+        return NULL;
+    }
+    static const char *const builtin[] = {"applicant", "system"};
+    for (int i = 0; i < 2; i++) {
+        mc_role *r = mc_arena_alloc(&cat->arena, sizeof *r);
+        if (r == NULL) {
+            mc_catalogue_free(cat);
+            return NULL;
+        }
+        r->name = builtin[i];
+        r->builtin = true;
+        r->pos.file = UINT32_MAX;
+        if (mc_map_put(&cat->role_map, r->name, strlen(r->name), r) != 0 ||
+            mc_ptrvec_push(&cat->roles, r) != 0) {
+            mc_catalogue_free(cat);
+            return NULL;
+        }
+    }
+    return cat;
+}
+
+/* Parses and builds every source of cat, then finishes the build. */
+static int build_all(mc_catalogue *cat, const mc_rule_names *rules, mc_diags *diags, mc_error *err)
+{
+    mc_arena trees = MC_ARENA_INIT;
+    mcb_builder *b = NULL;
+    int rc = mcb_builder_new(&b, cat, diags, rules);
+    size_t errors_before = mc_diags_errors(diags);
+    for (size_t i = 0; i < cat->nsources && rc == 0; i++) {
+        mc_node *tree;
+        rc = mc_parse(&tree, cat->sources[i], diags, &trees);
+        if (rc == 0) {
+            rc = mcb_build_file(b, cat->sources[i], (uint32_t)i, tree);
+        }
+    }
+    if (rc == 0) {
+        rc = mcb_build_finish(b);
+    }
+    mcb_builder_free(b);
+    mc_arena_free(&trees);
+    if (rc != 0) {
+        return mc_error_set(err, rc, "out of memory loading the catalogue");
+    }
+    if (mc_diags_errors(diags) != errors_before) {
+        return mc_error_set(err, MC_ECHECK, "the catalogue has errors");
+    }
+    return 0;
+}
+
+static int add_source(mc_catalogue *cat, mc_source *src)
+{
+    if (cat->nsources == cat->sources_cap) {
+        size_t cap = cat->sources_cap ? cat->sources_cap * 2 : 64;
+        mc_source **s = mc_realloc(cat->sources, cap * sizeof *s);
+        if (s == NULL) {
+            return MC_ENOMEM;
+        }
+        cat->sources = s;
+        cat->sources_cap = cap;
+    }
+    cat->sources[cat->nsources++] = src;
+    return 0;
+}
+
+static void hash_sources(mc_catalogue *cat)
+{
+    unsigned char h[32];
+    crypto_generichash_state st;
+    if (sodium_init() < 0) {
+        memcpy(cat->hash, "unavailable", 12);
+        return;
+    }
+    crypto_generichash_init(&st, NULL, 0, sizeof h);
+    for (size_t i = 0; i < cat->nsources; i++) {
+        const char *path = mc_source_path(cat->sources[i]);
+        crypto_generichash_update(&st, (const unsigned char *)path, strlen(path) + 1);
+        uint64_t n = mc_source_len(cat->sources[i]);
+        unsigned char len[8];
+        for (int k = 0; k < 8; k++) {
+            len[k] = (unsigned char)(n >> (8 * k));
+        }
+        crypto_generichash_update(&st, len, sizeof len);
+        crypto_generichash_update(&st, (const unsigned char *)mc_source_text(cat->sources[i]), n);
+    }
+    crypto_generichash_final(&st, h, sizeof h);
+    sodium_bin2hex(cat->hash, sizeof cat->hash, h, sizeof h);
+}
+
+static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags)
+{
+    if (rc == 0 || rc == MC_ECHECK) {
+        mc_diags_sort(diags);
+    }
+    if (rc != 0) {
+        mc_catalogue_free(cat);
+        return rc;
+    }
+    hash_sources(cat);
+    *out = cat;
+    return 0;
+}
+
+int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *diags, mc_error *err)
+{
+    *out = NULL;
+    mc_catalogue *cat = catalogue_new();
+    if (cat == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_ptrvec files = {NULL, 0, 0};
+    int rc = find_files(opts, &files, err);
+    for (size_t i = 0; i < files.n && rc == 0; i++) {
+        mc_source *src;
+        const char *path = files.items[i];
+        struct stat st;
+        if (stat(path, &st) == 0 && st.st_size > MAX_FILE_BYTES) {
+            rc = mc_error_set(err, MC_EIO, "%s: file too large (more than 256 MiB)", path);
+            break;
+        }
+        rc = mc_source_read(&src, path, err);
+        if (rc == 0 && add_source(cat, src) != 0) {
+            mc_source_free(src);
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0) {
+        rc = build_all(cat, opts->rules, diags, err);
+    }
+    for (size_t i = 0; i < files.n; i++) {
+        mc_free(files.items[i]);
+    }
+    mc_ptrvec_free(&files);
+    return finish(out, cat, rc, diags);
+}
+
+int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
+                              const char *const *texts, const size_t *lens, size_t n,
+                              mc_diags *diags, mc_error *err)
+{
+    *out = NULL;
+    mc_catalogue *cat = catalogue_new();
+    if (cat == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        mc_source *src;
+        rc = mc_source_new(&src, names[i], texts[i], lens[i], err);
+        if (rc == 0 && add_source(cat, src) != 0) {
+            mc_source_free(src);
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0) {
+        rc = build_all(cat, NULL, diags, err);
+    }
+    return finish(out, cat, rc, diags);
+}
