@@ -22,4 +22,13 @@ void *mc_realloc(void *ptr, size_t size);
 void mc_free(void *ptr);
 char *mc_strndup(const char *s, size_t n);
 
+/* The library's one-time setup, run once per process however many threads call it
+ * (pthread_once): routes SQLite's allocations (SQLITE_CONFIG_MALLOC, which must precede
+ * SQLite's start) and Jansson's (json_set_alloc_funcs) through the hook above, and starts
+ * libsodium. Every entry point that opens a store, loads a catalogue or hashes calls it first;
+ * an embedder that uses SQLite or Jansson itself calls it before them. Strings Jansson returns
+ * (json_dumps) are then freed with mc_free. Returns 0, or MC_EINTERNAL when libsodium cannot
+ * start (every later call returns the same). */
+int mc_init(void);
+
 #endif

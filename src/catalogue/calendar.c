@@ -1,6 +1,8 @@
 /* Working-day arithmetic (calendar.h), following the counting rules of SPEC §4.1. */
 #include "motcua/calendar.h"
 
+#include "motcua/alloc.h"
+
 #include <sodium.h>
 #include <string.h>
 
@@ -189,7 +191,7 @@ void mc_calendar_hash(const mc_calendar *cal, char out[33])
     cal = cal_or_builtin(cal);
     unsigned char h[16];
     crypto_generichash_state st;
-    if (sodium_init() < 0) {
+    if (mc_init() < 0) {
         memcpy(out, "unavailable", 12);
         return;
     }

@@ -8,6 +8,7 @@
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "base/regex.h"
+#include "base/json.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -113,26 +114,27 @@ static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal 
     if (body == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
+    int bad = 0; /* a failed set: the refusal would be saved without it */
     if (o->refusal_body) {
-        json_object_update(body, o->refusal_body);
+        bad |= json_object_update(body, o->refusal_body);
     }
     if (d != NULL && d->p != NULL) {
         char version[11];
         mce_version_text(d->p, version);
         json_t *legal = json_array();
         for (size_t i = 0; i < d->p->legal_basis.n; i++) {
-            json_array_append_new(legal, json_string(d->p->legal_basis.items[i]));
+            bad |= json_array_append_new(legal, json_string(d->p->legal_basis.items[i]));
         }
-        json_object_set_new(body, "state", json_string(d->row.state));
-        json_object_set_new(body, "procedure", json_string(d->p->name));
-        json_object_set_new(body, "version", json_string(version));
-        json_object_set_new(body, "legal_basis", legal);
+        bad |= json_object_set_new(body, "state", json_string(d->row.state));
+        bad |= json_object_set_new(body, "procedure", json_string(d->p->name));
+        bad |= json_object_set_new(body, "version", json_string(version));
+        bad |= json_object_set_new(body, "legal_basis", legal);
     }
-    json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
+    bad |= json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
     if (o->user != NULL) {
-        json_object_set_new(body, "user", json_string(o->user));
+        bad |= json_object_set_new(body, "user", json_string(o->user));
     }
-    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = bad == 0 ? mc_json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(body);
     if (text == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -145,7 +147,7 @@ static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal 
     ev.actor = o->actor;
     ev.body = text;
     int rc = mc_store_event_append(e->st, &ev, err);
-    free(text);
+    mc_free(text);
     return rc;
 }
 
@@ -232,13 +234,13 @@ static int remember(mc_engine *e, const op *o_, const char *key, const char *pri
                           (json_int_t)res->dossier, "refusal", (int)res->refusal, "message",
                           res->message, "operation", o_->what, "target", (json_int_t)o_->dossier,
                           "detail", o_->detail ? o_->detail : "", "fingerprint", print);
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (text == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     int r = mc_store_request_put(e->st, key, text, err);
-    free(text);
+    mc_free(text);
     return r;
 }
 
@@ -247,8 +249,12 @@ static int remember(mc_engine *e, const op *o_, const char *key, const char *pri
 static int replay(const op *op_, const char *request_id, const char *print, const char *stored,
                   mc_result *res, mc_error *err)
 {
-    json_t *o = json_loads(stored, 0, NULL);
-    if (o == NULL) {
+    json_t *o;
+    int loaded = mc_json_loads(stored, 0, &o);
+    if (loaded == MC_ENOMEM) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (loaded != 0) {
         return mc_error_set(err, MC_EIO, "request id '%s': its stored result is unreadable",
                             request_id);
     }
@@ -561,16 +567,21 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
     }
     if (d->events != NULL) {
         json_t *fields = json_object(), *attach = json_array();
+        int bad = fields == NULL || attach == NULL;
         for (size_t i = 0; i < s->nfields; i++) {
-            json_object_set_new(fields, s->fields[i].key, json_string(s->fields[i].value));
+            bad |= json_object_set_new(fields, s->fields[i].key, json_string(s->fields[i].value));
         }
         for (size_t i = 0; i < s->nattach; i++) {
-            json_array_append_new(attach, json_string(s->attach[i]));
+            bad |= json_array_append_new(attach, json_string(s->attach[i]));
         }
-        rc = mce_add_event(e, d, "submit", "applicant", s->now,
-                           json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields,
-                                     "attach", attach, "to",
-                                     p->machine.states[p->machine.initial]->name));
+        json_t *body =
+            json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields, "attach",
+                      attach, "to", p->machine.states[p->machine.initial]->name);
+        if (bad) { /* mce_add_event takes NULL for out of memory */
+            json_decref(body);
+            body = NULL;
+        }
+        rc = mce_add_event(e, d, "submit", "applicant", s->now, body);
         if (rc != 0) {
             return mc_error_set(err, rc, "out of memory");
         }
@@ -619,6 +630,10 @@ int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error 
     op o = {e,       run_submit,        s, 0, s->now, "applicant", "submit", NULL, "", s->procedure,
             s->user, fingerprint_submit};
     o.refusal_body = json_pack("{s:s}", "procedure", s->procedure ? s->procedure : "");
+    if (o.refusal_body == NULL) {
+        memset(res, 0, sizeof *res);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     return execute(&o, s->request_id, res, err);
 }
 
@@ -675,41 +690,47 @@ static int record_fire(mc_engine *e, dos *d, const mc_fire *f, const mc_state *s
 {
     const mc_payload *pl = &f->payload;
     json_t *payload = json_object();
+    int bad = payload == NULL; /* a failed set: the event would be saved without it */
     if (pl->note) {
-        json_object_set_new(payload, "note", json_string(pl->note));
+        bad |= json_object_set_new(payload, "note", json_string(pl->note));
     }
     json_t *docs = json_array(), *set = json_object();
     for (size_t i = 0; i < pl->ndocuments; i++) {
-        json_array_append_new(docs, json_string(pl->documents[i]));
+        bad |= json_array_append_new(docs, json_string(pl->documents[i]));
     }
     for (size_t i = 0; i < pl->nset; i++) {
-        json_object_set_new(set, pl->set[i].key, json_string(pl->set[i].value));
+        bad |= json_object_set_new(set, pl->set[i].key, json_string(pl->set[i].value));
     }
     json_t *attached = json_array();
     for (size_t i = 0; i < pl->nattach; i++) {
-        json_array_append_new(attached, json_string(pl->attach[i]));
+        bad |= json_array_append_new(attached, json_string(pl->attach[i]));
     }
-    json_object_set_new(payload, "documents", docs);
-    json_object_set_new(payload, "set", set);
-    json_object_set_new(payload, "attach", attached);
+    bad |= json_object_set_new(payload, "documents", docs);
+    bad |= json_object_set_new(payload, "set", set);
+    bad |= json_object_set_new(payload, "attach", attached);
     if (warning[0]) {
-        json_object_set_new(payload, "warning", json_string(warning));
+        bad |= json_object_set_new(payload, "warning", json_string(warning));
     }
     if (pl->ndisputes > 0) {
         json_t *disputes = json_object();
         for (size_t i = 0; i < pl->ndisputes; i++) {
-            json_object_set_new(disputes, pl->disputes[i].key, json_string(pl->disputes[i].value));
+            bad |= json_object_set_new(disputes, pl->disputes[i].key,
+                                       json_string(pl->disputes[i].value));
         }
-        json_object_set_new(payload, "disputes", disputes);
+        bad |= json_object_set_new(payload, "disputes", disputes);
     }
     const char *to = d->p->machine.states[taken->target]->name;
     json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to", to,
                              "payload", payload);
     if (body != NULL && d->subject_changed) {
         /* An officer's correction of the subject: whose records the dossier reads changed. */
-        json_object_set_new(
+        bad |= json_object_set_new(
             body, "subject",
             json_pack("{s:s?, s:s?}", "from", d->former_subject, "to", d->row.subject));
+    }
+    if (bad) { /* mce_add_event takes NULL for out of memory */
+        json_decref(body);
+        body = NULL;
     }
     return mce_add_event(e, d, "fire", f->role, f->now, body);
 }
@@ -897,6 +918,10 @@ int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err
     op o = {e,      run_fire, f,  f->dossier, f->now,  f->role,
             "fire", NULL,     "", f->event,   f->user, fingerprint_fire};
     o.refusal_body = json_pack("{s:s}", "event", f->event);
+    if (o.refusal_body == NULL) {
+        memset(res, 0, sizeof *res);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     return execute(&o, f->request_id, res, err);
 }
 
@@ -944,13 +969,13 @@ static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
     mc_date_format(a->new_date, day);
     json_t *ap = json_pack("{s:I, s:s, s:s, s:b, s:I}", "at", (json_int_t)a->now, "new_date", day,
                            "reason", a->reason, "timely", timely, "due", (json_int_t)d->row.due);
-    char *text = ap ? json_dumps(ap, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = ap ? mc_json_dumps(ap, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (text == NULL || mce_set_str(&d->row.apology, text) != 0) {
-        free(text);
+        mc_free(text);
         json_decref(ap);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    free(text);
+    mc_free(text);
     int rc = mce_add_event(e, d, "apology", a->role, a->now, ap);
     if (rc != 0) {
         return mc_error_set(err, rc, "out of memory");
