@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { DAY = 86400 };
-
 typedef struct mc_report_builder {
     const mc_catalogue *cat;
     const mc_calendar *cal;
@@ -57,12 +55,6 @@ static mc_indicators *slot(builder *b, mc_map *m, mc_indicators **arr, size_t *n
     }
     (*n)++;
     return x;
-}
-
-static mc_date day_of(const builder *b, int64_t t)
-{
-    mc_localtime l = mc_calendar_to_local(b->cal, t);
-    return (mc_date)(l >= 0 ? l / DAY : (l - DAY + 1) / DAY);
 }
 
 static const mc_procedure *version_named(const mc_catalogue *cat, const char *procedure,
@@ -109,7 +101,7 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
 {
     const mc_procedure *p = x->procedure;
     const mc_calendar *cal = p && p->calendar ? p->calendar : b->cal;
-    mc_date sub = day_of(b, x->submitted);
+    mc_date sub = mc_calendar_today(b->cal, x->submitted);
     bool received = sub >= b->from_day && sub <= b->to_day;
     bool resolved = x->final && x->finished != MC_NONE && !x->withdrawn && x->finished >= b->from &&
                     x->finished < b->to;
@@ -140,7 +132,8 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
         r->results += x->results;
         r->blocked += x->blocked;
         if (resolved) {
-            r->processing_wd += mc_calendar_working_days(cal, sub, day_of(b, x->finished));
+            r->processing_wd +=
+                mc_calendar_working_days(cal, sub, mc_calendar_today(b->cal, x->finished));
         }
     }
 }
@@ -386,8 +379,8 @@ int mc_report_begin(mc_report_builder **out, const mc_catalogue *cat, mc_date fr
                                                 : mc_calendar_builtin();
     b->from_day = from;
     b->to_day = to;
-    b->from = mc_calendar_to_utc(b->cal, (mc_localtime)from * DAY);
-    b->to = mc_calendar_to_utc(b->cal, (mc_localtime)(to + 1) * DAY);
+    b->from = mc_calendar_to_utc(b->cal, (mc_localtime)from * MC_DAY_SECONDS);
+    b->to = mc_calendar_to_utc(b->cal, (mc_localtime)(to + 1) * MC_DAY_SECONDS);
     b->total.name = "total";
     return 0;
 }

@@ -30,7 +30,7 @@ static int64_t start_clock(const dos *d, int64_t at)
 static int64_t time_left(const dos *d, int64_t at)
 {
     mc_localtime a = mce_loc(d, at), due = mce_loc(d, d->row.due);
-    mc_date ad = (mc_date)(a / DAY), dd = (mc_date)(due / DAY);
+    mc_date ad = mc_calendar_date(a), dd = mc_calendar_date(due);
     switch (d->p->time_limit.unit) {
     case MC_DUR_WD:
         return mc_calendar_working_days(d->cal, ad, dd);
@@ -142,7 +142,7 @@ static int issue_records(mc_engine *e, dos *d, const mc_state *s, int64_t at, mc
         }
         char ref[64], day[11];
         snprintf(ref, sizeof ref, "MC-%lld", (long long)d->row.id);
-        mc_date_format((mc_date)(mce_loc(d, at) / DAY), day);
+        mc_date_format(mc_calendar_date(mce_loc(d, at)), day);
         mc_record_row rec = {s->issues[i].registry->name, s->issues[i].document->name,
                              d->row.subject, ref, day};
         int rc = mc_store_record_put(e->st, &rec, err);

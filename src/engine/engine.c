@@ -479,7 +479,7 @@ static int run_submit(op *o, dos *d, refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
     const mc_submit *s = o->args;
-    mc_date today = (mc_date)(mc_calendar_to_local(default_cal(e), s->now) / DAY);
+    mc_date today = mc_calendar_today(default_cal(e), s->now);
     const mc_procedure *p = mc_catalogue_procedure(e->cat, s->procedure, today);
     size_t nv;
     mc_catalogue_versions(e->cat, s->procedure, &nv);
@@ -958,12 +958,13 @@ static int run_apologize(op *o, dos *d, refusal *rf, mc_error *err)
     if (a->reason == NULL || a->reason[0] == '\0') {
         return mce_refuse(rf, MC_REFUSED_OTHER, "an apology needs a reason");
     }
-    if (a->new_date < (mc_date)(mce_loc(d, a->now) / DAY)) {
+    if (a->new_date < mc_calendar_date(mce_loc(d, a->now))) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "the new date of an apology cannot be in the past");
     }
     /* Timely: issued before office hours open on the due instant's day (§4.6). */
     mc_localtime due = mce_loc(d, d->row.due);
-    mc_localtime opening = (due / DAY) * DAY + (d->cal->nhours ? d->cal->hours[0].from * 60 : 0);
+    mc_localtime opening = (mc_localtime)mc_calendar_date(due) * MC_DAY_SECONDS +
+                           (d->cal->nhours ? d->cal->hours[0].from * 60 : 0);
     bool timely = mce_loc(d, a->now) < opening;
     char day[11];
     mc_date_format(a->new_date, day);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_FIELD = 256, COLUMNS = 4, MAX_SUBJECT = 64, DAY = 86400 };
+enum { MAX_FIELD = 256, COLUMNS = 4, MAX_SUBJECT = 64 };
 
 typedef struct cell {
     size_t off; /* byte offset of the cell in the file */
@@ -133,9 +133,7 @@ static bool valid_subject(const char *s, size_t n)
  * in). */
 static mc_date today_of(const mc_catalogue *cat, int64_t at)
 {
-    const mc_calendar *cal = mc_catalogue_default_calendar(cat);
-    mc_localtime l = mc_calendar_to_local(cal ? cal : mc_calendar_builtin(), at);
-    return (mc_date)(l >= 0 ? l / DAY : (l - DAY + 1) / DAY);
+    return mc_calendar_today(mc_catalogue_default_calendar(cat), at);
 }
 
 int mc_registry_import(mc_store *st, const mc_catalogue *cat, const char *registry, mc_source *src,
