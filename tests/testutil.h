@@ -123,9 +123,11 @@ static inline void *tu_failing_realloc(void *ud, void *ptr, size_t size)
 
 /* The out-of-memory sweep: runs attempt(ctx) with allocation n failing, for n = 0, 1, 2…
  * until a run sees no failure. A run that saw a failure must end in MC_ENOMEM — or in success
- * when absorb is set (Lua collects garbage and retries a failed allocation). Returns the
- * number of allocations of the complete run. */
-static inline long tu_oom_sweep(int (*attempt)(void *ctx), void *ctx, bool absorb)
+ * when absorb is set (Lua collects garbage and retries a failed allocation). After each run,
+ * check(ctx, rc), when given, inspects with the ordinary allocator what the run left behind.
+ * Returns the number of allocations of the complete run. */
+static inline long tu_oom_sweep_checked(int (*attempt)(void *ctx), void (*check)(void *ctx, int rc),
+                                        void *ctx, bool absorb)
 {
     tu_failing f = {0, 0, false};
     assert_int_equal(mc_init(), 0);
@@ -137,14 +139,22 @@ static inline long tu_oom_sweep(int (*attempt)(void *ctx), void *ctx, bool absor
         mc_alloc_set(tu_failing_realloc, &f);
         int rc = attempt(ctx);
         mc_alloc_set(NULL, NULL);
+        if (f.failed && rc != MC_ENOMEM && !(absorb && rc == 0)) {
+            fail_msg("allocation %ld failed but the call returned %d", n, rc);
+        }
+        if (check != NULL) {
+            check(ctx, rc);
+        }
         if (!f.failed) {
             assert_int_equal(rc, 0);
             return f.count;
         }
-        if (rc != MC_ENOMEM && !(absorb && rc == 0)) {
-            fail_msg("allocation %ld failed but the call returned %d", n, rc);
-        }
     }
+}
+
+static inline long tu_oom_sweep(int (*attempt)(void *ctx), void *ctx, bool absorb)
+{
+    return tu_oom_sweep_checked(attempt, NULL, ctx, absorb);
 }
 
 #endif

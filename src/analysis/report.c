@@ -5,6 +5,7 @@
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
+#include "base/json.h"
 #include "base/map.h"
 
 #include <jansson.h>
@@ -238,9 +239,10 @@ static int replay_event(void *ud, const mc_event_row *ev)
     if (!r->overdue || ev->body == NULL || strstr(ev->body, "\"to\":") == NULL) {
         return 0; /* only entering a state changes the clock */
     }
-    json_t *body = json_loads(ev->body, 0, NULL);
-    if (body == NULL) {
-        return 0;
+    json_t *body;
+    int rc = mc_json_loads(ev->body, 0, &body);
+    if (rc != 0) {
+        return rc == MC_ENOMEM ? rc : 0; /* an unreadable body changes no clock */
     }
     if (clears_mark(r->b, body, r->due)) {
         r->overdue = false;
@@ -307,7 +309,10 @@ static int per_dossier(void *ud, const mc_dossier_row *row)
         }
     }
     if (row->apology != NULL) {
-        json_t *ap = json_loads(row->apology, 0, NULL);
+        json_t *ap;
+        if (mc_json_loads(row->apology, 0, &ap) == MC_ENOMEM) {
+            return MC_ENOMEM; /* not a dossier counted without its apology */
+        }
         x.apology_at = json_integer_value(json_object_get(ap, "at"));
         x.apology_timely = json_is_true(json_object_get(ap, "timely"));
         json_decref(ap);
@@ -334,7 +339,10 @@ static void rows_of(builder *b, const char *procedure, mc_indicators *rows[3])
 static int per_blocked(void *ud, const mc_event_row *ev)
 {
     builder *b = ud;
-    json_t *body = json_loads(ev->body, 0, NULL);
+    json_t *body;
+    if (mc_json_loads(ev->body, 0, &body) == MC_ENOMEM) {
+        return MC_ENOMEM;
+    }
     const char *why = json_string_value(json_object_get(body, "reason"));
     bool once_only = why && strcmp(why, "once-only") == 0;
     if (once_only) {
