@@ -151,11 +151,42 @@ static void test_oom__a_dossier_is_saved_whole_or_not_at_all(void **state)
     mc_catalogue_free(cat);
 }
 
+/* The other face of a checked json_string: a field value that is not UTF-8 has no JSON text, and
+ * was silently left out of the row and of its event. It is refused, as a note is, and nothing
+ * is filed. */
+static void test_oom__a_field_that_is_not_utf8_is_refused_not_lost(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(catalogue_text, &cat, &diags), 0);
+    free(diags);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, cat, NULL, ":memory:", NULL), 0);
+    mc_kv fields[] = {{"id", "001234567890"}, {"name", "Nguy\xe1\xbb"}};
+    mc_submit s;
+    memset(&s, 0, sizeof s);
+    s.procedure = "birth";
+    s.fields = fields;
+    s.nfields = 2;
+    s.now = submitted;
+    mc_result res;
+    assert_int_equal(mc_engine_submit(e, &s, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_OTHER);
+    assert_string_equal(res.message, "field 'name' is not valid UTF-8 (byte 5)");
+    mc_dossier_row row;
+    memset(&row, 0, sizeof row);
+    assert_int_equal(mc_store_dossier_load(mc_engine_store(e), 1, &row, NULL), MC_ENOTFOUND);
+    mc_engine_close(e);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_oom__json_text_is_whole_or_absent),
         cmocka_unit_test(test_oom__a_dossier_is_saved_whole_or_not_at_all),
+        cmocka_unit_test(test_oom__a_field_that_is_not_utf8_is_refused_not_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

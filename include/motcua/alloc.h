@@ -1,8 +1,8 @@
 /*
  * The library's allocator. Every allocation the library makes for its own data, and those
- * PCRE2 makes for it, goes through one process-wide hook, in the manner of
- * sqlite3_config(SQLITE_CONFIG_MALLOC): an embedding server can cap memory, and the tests fail
- * the n-th allocation to prove that every path ends in a clean MC_ENOMEM.
+ * PCRE2, SQLite and Jansson make for it (after mc_init), goes through one process-wide hook,
+ * in the manner of sqlite3_config(SQLITE_CONFIG_MALLOC): an embedding server can cap memory,
+ * and the tests fail the n-th allocation to prove that every path ends in a clean MC_ENOMEM.
  */
 #ifndef MOTCUA_ALLOC_H
 #define MOTCUA_ALLOC_H

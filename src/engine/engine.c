@@ -419,8 +419,9 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
         int r2 = mce_load(e, o->dossier, &d, err);
         if (r2 == 0) {
             json_decref(d.events);
-            d.events = json_array();
-            r2 = mce_catch_up(e, &d, o->now, err);
+            d.events = json_array(); /* NULL would record nothing, as a volatile engine */
+            r2 = d.events != NULL ? mce_catch_up(e, &d, o->now, err)
+                                  : mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         json_decref(timers);
         if (r2 == 0) {
