@@ -12,8 +12,11 @@
 /* realloc-like: fn(ud, NULL, n) allocates, fn(ud, p, 0) frees and returns NULL. */
 typedef void *(*mc_realloc_fn)(void *ud, void *ptr, size_t size);
 
-/* Installs fn (NULL restores the C library's). Call it before any other motcua function; it is
- * not thread-safe. */
+/* Installs fn (NULL restores the C library's). Call it before any other motcua function, and
+ * never while a store is open or a JSON value lives: SQLite and Jansson free through the hook
+ * what they allocated through it, so a block must meet the same allocator twice (a hook over
+ * the C library's realloc and free, as the tests' failing one, may come and go). It is not
+ * thread-safe. */
 void mc_alloc_set(mc_realloc_fn fn, void *ud);
 
 void *mc_malloc(size_t size);
