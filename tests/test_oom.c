@@ -51,6 +51,15 @@ static void test_oom__json_text_is_whole_or_absent(void **state)
     assert_int_equal(mc_json_loads("{\"a\":", 0, &j), MC_ESYNTAX);
     assert_null(j);
     assert_null(mc_json_dumps(NULL, 0));
+    /* Text that is not UTF-8 (quoted from a request): each bad byte becomes U+FFFD. */
+    j = mc_json_text("a\xff"
+                     "b\xe1\xbb");
+    assert_string_equal(json_string_value(j), "a\xef\xbf\xbd"
+                                              "b\xef\xbf\xbd\xef\xbf\xbd");
+    json_decref(j);
+    j = mc_json_text("Gi\xe1\xba\xa5y");
+    assert_string_equal(json_string_value(j), "Gi\xe1\xba\xa5y");
+    json_decref(j);
 }
 
 static const char catalogue_text[] =
@@ -181,12 +190,46 @@ static void test_oom__a_field_that_is_not_utf8_is_refused_not_lost(void **state)
     mc_catalogue_free(cat);
 }
 
+/* A refusal that quotes a request that is not UTF-8 was reported as "out of memory" (its
+ * event could not be written as JSON); it is a refusal, recorded with U+FFFD in place of each
+ * bad byte. */
+static void test_oom__a_refusal_quoting_bytes_that_are_not_utf8_is_recorded(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(catalogue_text, &cat, &diags), 0);
+    free(diags);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, cat, NULL, ":memory:", NULL), 0);
+    mc_kv fields[] = {{"id", "001234567890"}};
+    mc_submit s;
+    memset(&s, 0, sizeof s);
+    s.procedure = "bi\xffrth";
+    s.fields = fields;
+    s.nfields = 1;
+    s.now = submitted;
+    mc_result res;
+    mc_error err;
+    assert_int_equal(mc_engine_submit(e, &s, &res, &err), MC_EREFUSED);
+    assert_string_equal(res.message, "unknown procedure 'bi\xffrth'");
+    char *body = NULL;
+    assert_int_equal(mc_store_event_each(mc_engine_store(e), 0, keep_last_body, &body, NULL), 0);
+    assert_non_null(body);
+    assert_non_null(strstr(body, "\"message\":\"unknown procedure 'bi\xef\xbf\xbdrth'\""));
+    assert_non_null(strstr(body, "\"procedure\":\"bi\xef\xbf\xbdrth\""));
+    free(body);
+    mc_engine_close(e);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_oom__json_text_is_whole_or_absent),
         cmocka_unit_test(test_oom__a_dossier_is_saved_whole_or_not_at_all),
         cmocka_unit_test(test_oom__a_field_that_is_not_utf8_is_refused_not_lost),
+        cmocka_unit_test(test_oom__a_refusal_quoting_bytes_that_are_not_utf8_is_recorded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

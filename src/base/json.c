@@ -4,9 +4,12 @@
 #include "motcua/alloc.h"
 #include "motcua/error.h"
 #include "base/buf.h"
+#include "base/utf8.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { MAX_SPARE = 32 };
 
@@ -72,6 +75,24 @@ char *mc_json_dumps(const json_t *j, size_t flags)
         return NULL;
     }
     return mc_buf_take(&b);
+}
+
+json_t *mc_json_text(const char *text)
+{
+    size_t n = strlen(text), i = 0, bad;
+    if (mc_utf8_invalid_at(text, n) == SIZE_MAX) {
+        return json_stringn(text, n);
+    }
+    mc_buf b = MC_BUF_INIT;
+    while ((bad = mc_utf8_invalid_at(text + i, n - i)) != SIZE_MAX) {
+        mc_buf_append(&b, text + i, bad);
+        mc_buf_append(&b, "\xef\xbf\xbd", 3); /* U+FFFD REPLACEMENT CHARACTER */
+        i += bad + 1;
+    }
+    mc_buf_append(&b, text + i, n - i);
+    json_t *j = b.oom ? NULL : json_stringn(b.data, b.len);
+    mc_buf_free(&b);
+    return j;
 }
 
 int mc_json_loads(const char *text, size_t flags, json_t **out)

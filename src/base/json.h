@@ -22,6 +22,11 @@ void mc_json_free(void *ptr);
  * caller to free with mc_free; NULL when j is NULL or memory ran out, never a partial text. */
 char *mc_json_dumps(const json_t *j, size_t flags);
 
+/* A JSON string of text, which may quote a request (a refusal's message): each byte that is not
+ * UTF-8 becomes U+FFFD, where json_string would return NULL and the caller take it for out of
+ * memory. NULL only when memory ran out. */
+json_t *mc_json_text(const char *text);
+
 /* Parses text with flags (as json_loads) into *out, which the caller owns. Returns 0,
  * MC_ENOMEM when memory ran out, or MC_ESYNTAX when text is not JSON; *out is NULL then. */
 int mc_json_loads(const char *text, size_t flags, json_t **out);

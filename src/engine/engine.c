@@ -109,8 +109,9 @@ typedef struct op {
 
 static int store_refusal(mc_engine *e, const op *o, const dos *d, const refusal *rf, mc_error *err)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s}", "operation", o->what, "reason",
-                             mc_refusal_name(rf->why), "message", rf->msg);
+    /* The message may quote the request, which may not be UTF-8: mc_json_text keeps it. */
+    json_t *body = json_pack("{s:s, s:s, s:o}", "operation", o->what, "reason",
+                             mc_refusal_name(rf->why), "message", mc_json_text(rf->msg));
     if (body == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
@@ -630,7 +631,8 @@ int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error 
 {
     op o = {e,       run_submit,        s, 0, s->now, "applicant", "submit", NULL, "", s->procedure,
             s->user, fingerprint_submit};
-    o.refusal_body = json_pack("{s:s}", "procedure", s->procedure ? s->procedure : "");
+    o.refusal_body =
+        json_pack("{s:o}", "procedure", mc_json_text(s->procedure ? s->procedure : ""));
     if (o.refusal_body == NULL) {
         memset(res, 0, sizeof *res);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -918,7 +920,7 @@ int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err
 {
     op o = {e,      run_fire, f,  f->dossier, f->now,  f->role,
             "fire", NULL,     "", f->event,   f->user, fingerprint_fire};
-    o.refusal_body = json_pack("{s:s}", "event", f->event);
+    o.refusal_body = json_pack("{s:o}", "event", mc_json_text(f->event ? f->event : ""));
     if (o.refusal_body == NULL) {
         memset(res, 0, sizeof *res);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
