@@ -148,12 +148,35 @@ static void test_calendar__working_days(void **state)
                      mc_date_from_ymd(2025, 2, 3));
 }
 
+/* One "today": the local date of an instant, rounded down, so that instants before 1970 fall on
+ * their own day (a truncating division put 1969-12-31T23:59:59 on 1970-01-01). */
+static void test_calendar__today_rounds_down_before_1970(void **state)
+{
+    (void)state;
+    assert_int_equal(mc_calendar_date(0), 0);
+    assert_int_equal(mc_calendar_date(MC_DAY_SECONDS - 1), 0);
+    assert_int_equal(mc_calendar_date(-1), -1);
+    assert_int_equal(mc_calendar_date(-MC_DAY_SECONDS), -1);
+    assert_int_equal(mc_calendar_date(-MC_DAY_SECONDS - 1), -2);
+    /* The built-in calendar is UTC+07:00: 17:00 UTC is midnight of the next day. */
+    assert_int_equal(mc_calendar_today(NULL, 17 * 3600 - 1), 0);
+    assert_int_equal(mc_calendar_today(NULL, 17 * 3600), 1);
+    assert_int_equal(mc_calendar_today(NULL, -7 * 3600), 0);
+    assert_int_equal(mc_calendar_today(NULL, -7 * 3600 - 1), -1);
+    assert_int_equal(mc_calendar_today(mc_calendar_builtin(), -7 * 3600 - 1), -1);
+    assert_int_equal(mc_datetime_date(-1), -1);
+    assert_int_equal(mc_datetime_date(-MC_DAY_MINUTES), -1);
+    assert_int_equal(mc_datetime_date(-MC_DAY_MINUTES - 1), -2);
+    assert_int_equal(mc_datetime_date(MC_DAY_MINUTES - 1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_calendar__vn_deadlines, setup, teardown),
         cmocka_unit_test(test_calendar__builtin_weekdays),
         cmocka_unit_test_setup_teardown(test_calendar__working_days, setup, teardown),
+        cmocka_unit_test(test_calendar__today_rounds_down_before_1970),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

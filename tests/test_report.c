@@ -57,9 +57,34 @@ static int fire(mc_engine *e, int64_t id, const char *event, const char *role, i
     return mc_engine_fire(e, &f, &res, NULL);
 }
 
-static void test_report__indicators(void **state)
+struct report_run {
+    mc_engine *e;
+    const mc_catalogue *cat;
+    const mc_report *first;
+};
+
+/* Computes the report of test_report__indicators again: the same figures or MC_ENOMEM. */
+static int report_again(void *ctx)
 {
-    (void)state;
+    struct report_run *run = ctx;
+    mc_report r;
+    mc_error err;
+    int rc = mc_report_compute(mc_engine_store(run->e), run->cat, mc_date_from_ymd(2025, 7, 1),
+                               mc_date_from_ymd(2025, 7, 31), &r, &err);
+    if (rc == MC_ENOMEM) {
+        assert_string_equal(err.msg, "out of memory");
+    } else if (rc == 0) {
+        assert_memory_equal(&r.total, &run->first->total, sizeof r.total);
+        assert_int_equal(r.nprocedures, run->first->nprocedures);
+        mc_report_free(&r);
+    }
+    return rc;
+}
+
+/* Fills a store with five dossiers and checks their indicators; sweep: then computes them again
+ * with each allocation failing in turn. */
+static void indicators(bool sweep)
+{
     mc_catalogue *cat;
     char *diags;
     assert_int_equal(tu_load(text, &cat, &diags), 0);
@@ -98,6 +123,12 @@ static void test_report__indicators(void **state)
     assert_int_equal(mc_report_compute(mc_engine_store(e), cat, mc_date_from_ymd(2025, 7, 1),
                                        mc_date_from_ymd(2025, 7, 31), &r, NULL),
                      0);
+    if (sweep) {
+        /* The sweep: every failed allocation ends in MC_ENOMEM, never in a report with an
+         * apology, a refusal or an overdue mark left uncounted; then the same figures. */
+        struct report_run run = {e, cat, &r};
+        assert_true(tu_oom_sweep(report_again, &run, false) > 20);
+    }
     const mc_indicators *t = &r.total;
     assert_int_equal(t->received, 4);
     assert_int_equal(t->resolved, 2);
@@ -124,6 +155,18 @@ static void test_report__indicators(void **state)
     mc_report_free(&r);
     mc_engine_close(e);
     mc_catalogue_free(cat);
+}
+
+static void test_report__indicators(void **state)
+{
+    (void)state;
+    indicators(false);
+}
+
+static void test_report__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    indicators(true);
 }
 
 static const char clock_text[] =
@@ -235,6 +278,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report__indicators),
+        cmocka_unit_test(test_report__out_of_memory_sweep),
         cmocka_unit_test(test_report__overdue_as_of_the_end_of_the_period),
         cmocka_unit_test(test_report__ratios),
     };

@@ -843,6 +843,126 @@ static void test_store__the_access_log_records_reads_by_subject(void **state)
     free(path);
 }
 
+/* ---- out of memory ----------------------------------------------------------------------- */
+
+typedef struct oom_store {
+    mc_store *st;
+    mc_dossier_row row;
+} oom_store;
+
+static const char note_body[] = "{\"note\":\"Gi\u1ea5y khai sinh \\\"b\u1ea3n sao\\\"\"}";
+
+/* One operation's writes: a dossier and its event, in one transaction. */
+static int write_dossier(mc_store *st, mc_dossier_row *row, mc_error *err)
+{
+    row->id = 0;
+    row->rev = 0;
+    int rc = mc_store_begin(st, err);
+    if (rc == 0) {
+        rc = mc_store_dossier_insert(st, row, err);
+    }
+    if (rc == 0) {
+        mc_event_row ev;
+        memset(&ev, 0, sizeof ev);
+        ev.dossier = row->id;
+        ev.at = 1740967200;
+        ev.kind = "submit";
+        ev.actor = "applicant";
+        ev.body = note_body;
+        rc = mc_store_event_append(st, &ev, err);
+    }
+    if (rc == 0) {
+        rc = mc_store_commit(st, err);
+    }
+    if (rc != 0) {
+        mc_store_rollback(st);
+    }
+    return rc;
+}
+
+/* Opens a store (SQLite's allocations included), writes, verifies and closes it. */
+static int open_write_verify(void *ctx)
+{
+    oom_store *o = ctx;
+    mc_store *st;
+    mc_error err;
+    int rc = mc_store_open(&st, ":memory:", &err);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = write_dossier(st, &o->row, &err);
+    int64_t n = 0;
+    if (rc == 0) {
+        rc = mc_store_verify(st, &n, &err);
+    }
+    if (rc == 0 && n != 1) {
+        rc = MC_EINTERNAL;
+    }
+    mc_store_close(st);
+    return rc;
+}
+
+static void test_store__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    oom_store o = {NULL, sample_row()};
+    /* Hundreds of allocations: SQLite's go through the library's hook too. */
+    assert_true(tu_oom_sweep(open_write_verify, &o, false) > 200);
+    mc_dossier_row_clear(&o.row);
+}
+
+static int write_only(void *ctx)
+{
+    oom_store *o = ctx;
+    return write_dossier(o->st, &o->row, NULL);
+}
+
+static int keep_body(void *ud, const mc_event_row *ev)
+{
+    char **body = ud;
+    free(*body);
+    *body = strdup(ev->body);
+    return 0;
+}
+
+/* What a failed write left: nothing at all. What the write that succeeded left: all of it. */
+static void nothing_or_everything(void *ctx, int rc)
+{
+    oom_store *o = ctx;
+    int64_t n = -1;
+    assert_int_equal(mc_store_verify(o->st, &n, NULL), 0);
+    mc_dossier_row got;
+    memset(&got, 0, sizeof got);
+    int found = mc_store_dossier_load(o->st, 1, &got, NULL);
+    if (rc != 0) {
+        assert_int_equal(n, 0);
+        assert_int_equal(found, MC_ENOTFOUND);
+        return;
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(found, 0);
+    assert_string_equal(got.subject, "001234567890");
+    assert_string_equal(got.state, "submitted");
+    assert_string_equal(got.data, "{}");
+    mc_dossier_row_clear(&got);
+    char *body = NULL;
+    assert_int_equal(mc_store_event_each(o->st, 1, keep_body, &body, NULL), 0);
+    assert_string_equal(body, note_body);
+    free(body);
+}
+
+/* Under memory pressure a transaction saves all of its dossier and event or nothing: a bound
+ * value whose copy failed is an error, never a NULL column. */
+static void test_store__out_of_memory_saves_everything_or_nothing(void **state)
+{
+    (void)state;
+    oom_store o = {NULL, sample_row()};
+    assert_int_equal(mc_store_open(&o.st, ":memory:", NULL), 0);
+    assert_true(tu_oom_sweep_checked(write_only, nothing_or_everything, &o, false) > 20);
+    mc_store_close(o.st);
+    mc_dossier_row_clear(&o.row);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -861,6 +981,8 @@ int main(void)
         cmocka_unit_test(test_store__a_row_change_without_an_event_is_not_saved),
         cmocka_unit_test(test_store__events_carry_the_columns_they_change),
         cmocka_unit_test(test_store__the_access_log_records_reads_by_subject),
+        cmocka_unit_test(test_store__out_of_memory_sweep),
+        cmocka_unit_test(test_store__out_of_memory_saves_everything_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

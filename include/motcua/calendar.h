@@ -40,4 +40,11 @@ void mc_calendar_hash(const mc_calendar *cal, char out[33]);
 mc_localtime mc_calendar_to_local(const mc_calendar *cal, int64_t utc);
 int64_t mc_calendar_to_utc(const mc_calendar *cal, mc_localtime t);
 
+/* The date of local instant t. Rounds down, so that an instant before 1970 falls on its own
+ * day (-1 s is 1969-12-31, where a truncating division would say 1970-01-01). */
+mc_date mc_calendar_date(mc_localtime t);
+/* "Today" at the UTC instant utc: its local date in cal (NULL: the built-in calendar). The one
+ * definition, for the engine, the importers, the reports and the server alike. */
+mc_date mc_calendar_today(const mc_calendar *cal, int64_t utc);
+
 #endif

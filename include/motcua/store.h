@@ -232,10 +232,12 @@ int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_
 int mc_store_results_issued(mc_store *st, const char *from, const char *to,
                             int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err);
 
-/* The events of dossier recorded so far. */
-int64_t mc_store_event_count(mc_store *st, int64_t dossier);
-/* Requests of dossier refused by the once-only rule (its `blocked` events of that reason). */
-int64_t mc_store_blocked_count(mc_store *st, int64_t dossier);
+/* The events of dossier recorded so far; a negative MC_E* code (err set) when they cannot be
+ * counted. */
+int64_t mc_store_event_count(mc_store *st, int64_t dossier, mc_error *err);
+/* Requests of dossier refused by the once-only rule (its `blocked` events of that reason); a
+ * negative MC_E* code (err set) when they cannot be counted. */
+int64_t mc_store_blocked_count(mc_store *st, int64_t dossier, mc_error *err);
 
 /* ---- request ids (idempotency) ---- */
 

@@ -18,6 +18,9 @@ typedef int64_t mc_fixed;
 
 /* Days since 1970-01-01 (a calendar date, no time zone). */
 typedef int32_t mc_date;
+/* A day of local time (which has no leap seconds), in seconds and in minutes: the one
+ * definition. */
+enum { MC_DAY_SECONDS = 86400, MC_DAY_MINUTES = 1440 };
 /* Minutes since 1970-01-01T00:00 of some local time (the calendar says which). */
 typedef int64_t mc_datetime;
 
@@ -68,6 +71,9 @@ void mc_date_to_ymd(mc_date date, int *y, int *m, int *d);
 int mc_date_weekday(mc_date date);
 /* Writes YYYY-MM-DD (11 bytes with the NUL). */
 void mc_date_format(mc_date date, char out[11]);
+/* The date of datetime t, rounded down: 1969-12-31T12:00 is on 1969-12-31 (a truncating division
+ * would say 1970-01-01). mc_calendar_date does the same for local seconds. */
+mc_date mc_datetime_date(mc_datetime t);
 /* Writes YYYY-MM-DDTHH:MM (17 bytes with the NUL). */
 void mc_datetime_format(mc_datetime t, char out[17]);
 /* Writes a fixed-point number without trailing zeros ("1.5", "30", "-2.25"). */

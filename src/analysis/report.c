@@ -5,14 +5,13 @@
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
+#include "base/json.h"
 #include "base/map.h"
 
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { DAY = 86400 };
 
 typedef struct mc_report_builder {
     const mc_catalogue *cat;
@@ -59,12 +58,6 @@ static mc_indicators *slot(builder *b, mc_map *m, mc_indicators **arr, size_t *n
     return x;
 }
 
-static mc_date day_of(const builder *b, int64_t t)
-{
-    mc_localtime l = mc_calendar_to_local(b->cal, t);
-    return (mc_date)(l >= 0 ? l / DAY : (l - DAY + 1) / DAY);
-}
-
 static const mc_procedure *version_named(const mc_catalogue *cat, const char *procedure,
                                          const char *version)
 {
@@ -109,7 +102,7 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
 {
     const mc_procedure *p = x->procedure;
     const mc_calendar *cal = p && p->calendar ? p->calendar : b->cal;
-    mc_date sub = day_of(b, x->submitted);
+    mc_date sub = mc_calendar_today(b->cal, x->submitted);
     bool received = sub >= b->from_day && sub <= b->to_day;
     bool resolved = x->final && x->finished != MC_NONE && !x->withdrawn && x->finished >= b->from &&
                     x->finished < b->to;
@@ -140,7 +133,8 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
         r->results += x->results;
         r->blocked += x->blocked;
         if (resolved) {
-            r->processing_wd += mc_calendar_working_days(cal, sub, day_of(b, x->finished));
+            r->processing_wd +=
+                mc_calendar_working_days(cal, sub, mc_calendar_today(b->cal, x->finished));
         }
     }
 }
@@ -245,9 +239,10 @@ static int replay_event(void *ud, const mc_event_row *ev)
     if (!r->overdue || ev->body == NULL || strstr(ev->body, "\"to\":") == NULL) {
         return 0; /* only entering a state changes the clock */
     }
-    json_t *body = json_loads(ev->body, 0, NULL);
-    if (body == NULL) {
-        return 0;
+    json_t *body;
+    int rc = mc_json_loads(ev->body, 0, &body);
+    if (rc != 0) {
+        return rc == MC_ENOMEM ? rc : 0; /* an unreadable body changes no clock */
     }
     if (clears_mark(r->b, body, r->due)) {
         r->overdue = false;
@@ -314,7 +309,10 @@ static int per_dossier(void *ud, const mc_dossier_row *row)
         }
     }
     if (row->apology != NULL) {
-        json_t *ap = json_loads(row->apology, 0, NULL);
+        json_t *ap;
+        if (mc_json_loads(row->apology, 0, &ap) == MC_ENOMEM) {
+            return MC_ENOMEM; /* not a dossier counted without its apology */
+        }
         x.apology_at = json_integer_value(json_object_get(ap, "at"));
         x.apology_timely = json_is_true(json_object_get(ap, "timely"));
         json_decref(ap);
@@ -341,7 +339,10 @@ static void rows_of(builder *b, const char *procedure, mc_indicators *rows[3])
 static int per_blocked(void *ud, const mc_event_row *ev)
 {
     builder *b = ud;
-    json_t *body = json_loads(ev->body, 0, NULL);
+    json_t *body;
+    if (mc_json_loads(ev->body, 0, &body) == MC_ENOMEM) {
+        return MC_ENOMEM;
+    }
     const char *why = json_string_value(json_object_get(body, "reason"));
     bool once_only = why && strcmp(why, "once-only") == 0;
     if (once_only) {
@@ -386,8 +387,8 @@ int mc_report_begin(mc_report_builder **out, const mc_catalogue *cat, mc_date fr
                                                 : mc_calendar_builtin();
     b->from_day = from;
     b->to_day = to;
-    b->from = mc_calendar_to_utc(b->cal, (mc_localtime)from * DAY);
-    b->to = mc_calendar_to_utc(b->cal, (mc_localtime)(to + 1) * DAY);
+    b->from = mc_calendar_to_utc(b->cal, (mc_localtime)from * MC_DAY_SECONDS);
+    b->to = mc_calendar_to_utc(b->cal, (mc_localtime)(to + 1) * MC_DAY_SECONDS);
     b->total.name = "total";
     return 0;
 }

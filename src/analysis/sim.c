@@ -15,7 +15,7 @@
 
 __extension__ typedef __int128 i128;
 
-enum { DAY = 86400, YEAR_DAYS = 365, FIELD_TEXT = 128, PROGRESS_EVERY = 1 << 16 };
+enum { YEAR_DAYS = 365, FIELD_TEXT = 128, PROGRESS_EVERY = 1 << 16 };
 
 /* A procedure to simulate: its name, its dossiers, and its version on the first day in the
  * simulated catalogue (NULL: the reform abolished it). */
@@ -215,10 +215,10 @@ static double wd_seconds(sim *s, const mc_calendar *cal)
     if (cal != s->wd_cal) {
         mc_date d = s->o->from;
         d = mc_calendar_is_working(cal, d) ? d : mc_calendar_next_working(cal, d);
-        int64_t sec =
-            mc_calendar_office_seconds(cal, (mc_localtime)d * DAY, (mc_localtime)(d + 1) * DAY);
+        int64_t sec = mc_calendar_office_seconds(cal, (mc_localtime)d * MC_DAY_SECONDS,
+                                                 (mc_localtime)(d + 1) * MC_DAY_SECONDS);
         s->wd_cal = cal;
-        s->wd_seconds = sec > 0 ? (double)sec : DAY;
+        s->wd_seconds = sec > 0 ? (double)sec : MC_DAY_SECONDS;
     }
     return s->wd_seconds;
 }
@@ -548,9 +548,9 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     const mc_procedure *p0 = pl->p;
     uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
     uint64_t rng = key;
-    int64_t span = (int64_t)YEAR_DAYS * DAY;
+    int64_t span = (int64_t)YEAR_DAYS * MC_DAY_SECONDS;
     int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
-    mc_date day = (mc_date)(mc_calendar_to_local(s->cal0, t) / DAY);
+    mc_date day = mc_calendar_today(s->cal0, t);
     const mc_procedure *p = mc_catalogue_procedure(s->cat, p0->name, day);
     p = p ? p : p0;
 
@@ -610,7 +610,7 @@ int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, m
     s.seed = mc_synth_mix(o->seed ^ UINT64_C(0x6d6f74637561));
     s.cal0 = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
                                                 : mc_calendar_builtin();
-    s.start = mc_calendar_to_utc(s.cal0, (mc_localtime)o->from * DAY);
+    s.start = mc_calendar_to_utc(s.cal0, (mc_localtime)o->from * MC_DAY_SECONDS);
     plan *plans = NULL;
     size_t np = 0;
     if (o->model == NULL) {

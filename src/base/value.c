@@ -385,10 +385,15 @@ void mc_date_format(mc_date date, char out[11])
     out[10] = '\0';
 }
 
+mc_date mc_datetime_date(mc_datetime t)
+{
+    return (mc_date)(t >= 0 ? t / MC_DAY_MINUTES : (t - MC_DAY_MINUTES + 1) / MC_DAY_MINUTES);
+}
+
 void mc_datetime_format(mc_datetime t, char out[17])
 {
-    mc_date d = (mc_date)(t >= 0 ? t / 1440 : (t - 1439) / 1440);
-    int min = (int)(t - (mc_datetime)d * 1440);
+    mc_date d = mc_datetime_date(t);
+    int min = (int)(t - (mc_datetime)d * MC_DAY_MINUTES);
     mc_date_format(d, out);
     out[10] = 'T';
     put_digits(out + 11, (unsigned)(min / 60), 2);

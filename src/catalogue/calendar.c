@@ -1,6 +1,8 @@
 /* Working-day arithmetic (calendar.h), following the counting rules of SPEC §4.1. */
 #include "motcua/calendar.h"
 
+#include "motcua/alloc.h"
+
 #include <sodium.h>
 #include <string.h>
 
@@ -9,7 +11,7 @@ static const mc_calendar builtin = {
     "weekdays", {UINT32_MAX, 0}, false, 7 * 60, 0x1F, weekday_hours, 2, -1, NULL, 0, NULL, 0,
 };
 
-enum { DAY = 86400, MAX_SCAN_DAYS = 366 * 20 };
+enum { MAX_SCAN_DAYS = 366 * 20 };
 
 const mc_calendar *mc_calendar_builtin(void)
 {
@@ -50,14 +52,9 @@ mc_date mc_calendar_next_working(const mc_calendar *cal, mc_date date)
     return date;
 }
 
-static mc_date date_of(mc_localtime t)
-{
-    return (mc_date)(t >= 0 ? t / DAY : (t - DAY + 1) / DAY);
-}
-
 static int64_t closing(const mc_calendar *cal)
 {
-    return cal->nhours > 0 ? (int64_t)cal->hours[cal->nhours - 1].to * 60 : DAY;
+    return cal->nhours > 0 ? (int64_t)cal->hours[cal->nhours - 1].to * 60 : MC_DAY_SECONDS;
 }
 
 static int64_t opening(const mc_calendar *cal)
@@ -68,8 +65,8 @@ static int64_t opening(const mc_calendar *cal)
 mc_date mc_calendar_start_day(const mc_calendar *cal, mc_localtime t)
 {
     cal = cal_or_builtin(cal);
-    mc_date day = date_of(t);
-    int64_t tod = t - (int64_t)day * DAY;
+    mc_date day = mc_calendar_date(t);
+    int64_t tod = t - (int64_t)day * MC_DAY_SECONDS;
     int64_t limit = cal->cutoff >= 0 ? (int64_t)cal->cutoff * 60 : closing(cal);
     if (!mc_calendar_is_working(cal, day) || tod >= limit) {
         day = mc_calendar_next_working(cal, day);
@@ -79,7 +76,7 @@ mc_date mc_calendar_start_day(const mc_calendar *cal, mc_localtime t)
 
 static mc_localtime end_of_day(const mc_calendar *cal, mc_date day)
 {
-    return (int64_t)day * DAY + closing(cal);
+    return (int64_t)day * MC_DAY_SECONDS + closing(cal);
 }
 
 /* Adds `seconds` of office time from t on (t is within or before office hours of day). */
@@ -87,7 +84,7 @@ static mc_localtime add_office_time(const mc_calendar *cal, mc_date day, mc_loca
                                     int64_t seconds)
 {
     for (int guard = 0; guard < MAX_SCAN_DAYS * 2; guard++) {
-        int64_t base = (int64_t)day * DAY;
+        int64_t base = (int64_t)day * MC_DAY_SECONDS;
         for (size_t i = 0; i < cal->nhours; i++) {
             int64_t from = base + (int64_t)cal->hours[i].from * 60;
             int64_t to = base + (int64_t)cal->hours[i].to * 60;
@@ -104,7 +101,7 @@ static mc_localtime add_office_time(const mc_calendar *cal, mc_date day, mc_loca
             t = to;
         }
         day = mc_calendar_next_working(cal, day);
-        t = (int64_t)day * DAY;
+        t = (int64_t)day * MC_DAY_SECONDS;
     }
     return t;
 }
@@ -136,7 +133,7 @@ mc_localtime mc_calendar_deadline(const mc_calendar *cal, mc_localtime t, mc_dur
     }
     case MC_DUR_WH: {
         mc_date day = mc_calendar_start_day(cal, t);
-        mc_localtime from = (int64_t)day * DAY + opening(cal);
+        mc_localtime from = (int64_t)day * MC_DAY_SECONDS + opening(cal);
         if (t > from) {
             from = t;
         }
@@ -150,11 +147,11 @@ int64_t mc_calendar_office_seconds(const mc_calendar *cal, mc_localtime from, mc
 {
     cal = cal_or_builtin(cal);
     int64_t total = 0;
-    for (mc_date day = date_of(from); day <= date_of(to); day++) {
+    for (mc_date day = mc_calendar_date(from); day <= mc_calendar_date(to); day++) {
         if (!mc_calendar_is_working(cal, day)) {
             continue;
         }
-        int64_t base = (int64_t)day * DAY;
+        int64_t base = (int64_t)day * MC_DAY_SECONDS;
         for (size_t i = 0; i < cal->nhours; i++) {
             int64_t a = base + (int64_t)cal->hours[i].from * 60;
             int64_t b = base + (int64_t)cal->hours[i].to * 60;
@@ -189,7 +186,7 @@ void mc_calendar_hash(const mc_calendar *cal, char out[33])
     cal = cal_or_builtin(cal);
     unsigned char h[16];
     crypto_generichash_state st;
-    if (sodium_init() < 0) {
+    if (mc_init() < 0) {
         memcpy(out, "unavailable", 12);
         return;
     }
@@ -218,6 +215,16 @@ void mc_calendar_hash(const mc_calendar *cal, char out[33])
 mc_localtime mc_calendar_to_local(const mc_calendar *cal, int64_t utc)
 {
     return utc + (int64_t)cal_or_builtin(cal)->utc_offset * 60;
+}
+
+mc_date mc_calendar_date(mc_localtime t)
+{
+    return (mc_date)(t >= 0 ? t / MC_DAY_SECONDS : (t - MC_DAY_SECONDS + 1) / MC_DAY_SECONDS);
+}
+
+mc_date mc_calendar_today(const mc_calendar *cal, int64_t utc)
+{
+    return mc_calendar_date(mc_calendar_to_local(cal, utc));
 }
 
 int64_t mc_calendar_to_utc(const mc_calendar *cal, mc_localtime t)

@@ -196,7 +196,7 @@ static void hash_sources(mc_catalogue *cat)
 {
     unsigned char h[32];
     crypto_generichash_state st;
-    if (sodium_init() < 0) {
+    if (mc_init() < 0) {
         memcpy(cat->hash, "unavailable", 12);
         return;
     }

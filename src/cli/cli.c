@@ -39,10 +39,7 @@ int cli_now(const cli *c, const mc_calendar *cal, int64_t *out)
 
 mc_date cli_today(void)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return mc_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return mc_calendar_today(NULL, (int64_t)time(NULL));
 }
 
 void cli_thousands(int64_t v, char out[32])

@@ -107,7 +107,8 @@ int cli_exit_for(int rc);
  * built-in one when NULL), or the computer's clock without --now. EXIT_USAGE after a message
  * when --now is malformed, else EXIT_OK. */
 int cli_now(const cli *c, const mc_calendar *cal, int64_t *out);
-/* Today's date on the computer's local clock (the default of --date and --to). */
+/* Today in the built-in calendar (UTC+07:00), the default of --date, --from and --to: the
+ * offices' date, whatever the time zone of the computer. */
 mc_date cli_today(void);
 
 /* A dossier as `show --format json` and the HTTP API give it (render.c), its times as local

@@ -148,7 +148,7 @@ int cmd_graph(cli *c)
         if (mc_value_datetime(c->now, strlen(c->now), &now, msg, sizeof msg) != 0) {
             return cli_usage_error("--now: %s", msg);
         }
-        date = (mc_date)(now / 1440);
+        date = mc_datetime_date(now);
     }
     mc_catalogue *cat = NULL;
     mc_diags *diags = NULL;

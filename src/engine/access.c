@@ -4,6 +4,10 @@
  */
 #include "motcua/access.h"
 
+#include "motcua/alloc.h"
+
+#include "base/json.h"
+
 #include <jansson.h>
 
 #include <stdlib.h>
@@ -29,13 +33,13 @@ int mc_access_record(mc_store *st, const mc_access *a, mc_error *err)
     json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?}", "at", (json_int_t)a->at, "actor",
                           a->actor, "route", a->route, "dossier", (json_int_t)a->dossier, "subject",
                           who, "registry", a->registry);
-    char *body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *body = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (body == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     int rc = mc_store_ledger_append(st, MC_CHAIN_ACCESS, who, body, err);
-    free(body);
+    mc_free(body);
     return rc;
 }
 
@@ -51,12 +55,16 @@ int mc_engine_log_access(mc_engine *e, const mc_access *a, mc_error *err)
 typedef struct each_state {
     int (*fn)(void *ud, int64_t seq, const mc_access *a);
     void *ud;
+    mc_error *err;
 } each_state;
 
 static int one(void *ud, int64_t seq, const char *body)
 {
     each_state *s = ud;
-    json_t *o = json_loads(body ? body : "", 0, NULL);
+    json_t *o;
+    if (mc_json_loads(body ? body : "", 0, &o) == MC_ENOMEM) {
+        return mc_error_set(s->err, MC_ENOMEM, "out of memory");
+    }
     mc_access a = {0, "?", "?", 0, NULL, NULL};
     if (o != NULL) {
         a.at = json_integer_value(json_object_get(o, "at"));
@@ -74,6 +82,6 @@ static int one(void *ud, int64_t seq, const char *body)
 int mc_access_each(mc_store *st, const char *subject,
                    int (*fn)(void *ud, int64_t seq, const mc_access *a), void *ud, mc_error *err)
 {
-    each_state s = {fn, ud};
+    each_state s = {fn, ud, err};
     return mc_store_ledger_each(st, MC_CHAIN_ACCESS, subject, one, &s, err);
 }

@@ -30,7 +30,7 @@ static int64_t start_clock(const mce_dos *d, int64_t at)
 static int64_t time_left(const mce_dos *d, int64_t at)
 {
     mc_localtime a = mce_loc(d, at), due = mce_loc(d, d->row.due);
-    mc_date ad = (mc_date)(a / DAY), dd = (mc_date)(due / DAY);
+    mc_date ad = mc_calendar_date(a), dd = mc_calendar_date(due);
     switch (d->p->time_limit.unit) {
     case MC_DUR_WD:
         return mc_calendar_working_days(d->cal, ad, dd);
@@ -142,7 +142,7 @@ static int issue_records(mc_engine *e, mce_dos *d, const mc_state *s, int64_t at
         }
         char ref[64], day[11];
         snprintf(ref, sizeof ref, "MC-%lld", (long long)d->row.id);
-        mc_date_format((mc_date)(mce_loc(d, at) / DAY), day);
+        mc_date_format(mc_calendar_date(mce_loc(d, at)), day);
         mc_record_row rec = {s->issues[i].registry->name, s->issues[i].document->name,
                              d->row.subject, ref, day};
         int rc = mc_store_record_put(e->st, &rec, err);
@@ -155,28 +155,30 @@ static int issue_records(mc_engine *e, mce_dos *d, const mc_state *s, int64_t at
 
 /* Records on the event that caused it the due instant now in force, with the calendar that
  * computed it and a hash of that calendar's content (§4.1.5). */
-static void note_due(mce_dos *d)
+static int note_due(mce_dos *d)
 {
     if (d->events == NULL) {
-        return;
+        return 0;
     }
     json_t *last = json_array_get(d->events, json_array_size(d->events) - 1);
     json_t *body = json_object_get(last, "body");
     if (body == NULL) {
-        return;
+        return 0;
     }
+    int bad = 0; /* a failed set: the event would be saved without its due instant */
     if (d->row.due == MC_NONE) {
-        json_object_set_new(body, "due", json_null());
+        bad |= json_object_set_new(body, "due", json_null());
         if (d->paused_due != MC_NONE) {
-            json_object_set_new(body, "paused_due", json_integer(d->paused_due));
+            bad |= json_object_set_new(body, "paused_due", json_integer(d->paused_due));
         }
-        return;
+        return bad ? MC_ENOMEM : 0;
     }
     char hash[33];
     mc_calendar_hash(d->cal, hash);
-    json_object_set_new(body, "due", json_integer(d->row.due));
-    json_object_set_new(body, "calendar", json_string(d->cal->name));
-    json_object_set_new(body, "calendar_hash", json_string(hash));
+    bad |= json_object_set_new(body, "due", json_integer(d->row.due));
+    bad |= json_object_set_new(body, "calendar", json_string(d->cal->name));
+    bad |= json_object_set_new(body, "calendar_hash", json_string(hash));
+    return bad ? MC_ENOMEM : 0;
 }
 
 /* Moves the dossier into state `to` at `at` (§4.6 clock rules). restart: the transition says
@@ -234,7 +236,9 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
     d->clk = s->clock;
     d->row.entered = at;
     mce_update_wake(d);
-    note_due(d);
+    if (note_due(d) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     return issue_records(e, d, s, at, err);
 }
 

@@ -4,6 +4,7 @@
 
 #include "motcua/alloc.h"
 #include "base/regex.h"
+#include "base/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,13 @@ int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_er
         if (k < 0) {
             return mce_refuse(rf, MC_REFUSED_OTHER, "procedure '%s' has no field '%s'", d->p->name,
                               kv[i].key);
+        }
+        /* JSON holds only UTF-8: a value that is not would be lost from the row and its event
+         * (json_string returns NULL), so it is refused, as a note is. */
+        size_t bad = mc_utf8_invalid_at(kv[i].value, strlen(kv[i].value));
+        if (bad != SIZE_MAX) {
+            return mce_refuse(rf, MC_REFUSED_OTHER, "field '%s' is not valid UTF-8 (byte %zu)",
+                              kv[i].key, bad + 1);
         }
         bool oom = false;
         if (check_value(&d->p->fields[k], kv[i].value, msg, sizeof msg, &oom) != NULL) {

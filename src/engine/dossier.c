@@ -4,6 +4,7 @@
 #include "engine_int.h"
 
 #include "motcua/alloc.h"
+#include "base/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -180,46 +181,47 @@ const char *const mce_req_names[] = {"not-required", "asked", "fetched", "provid
 char *mce_encode_data(const mce_dos *d)
 {
     json_t *root = json_object(), *values = json_object(), *reqs = json_object();
+    int bad = root == NULL; /* a failed set: the row would be saved with values missing */
     for (size_t i = 0; i < d->p->nfields; i++) {
         if (d->values[i] != NULL) {
-            json_object_set_new(values, d->p->fields[i].name, json_string(d->values[i]));
+            bad |= json_object_set_new(values, d->p->fields[i].name, json_string(d->values[i]));
         }
     }
     for (size_t i = 0; i < d->p->nrequires; i++) {
         const mce_req_state *r = &d->reqs[i];
         json_t *o = json_pack("{s:s}", "status", mce_req_names[r->status]);
         if (r->reason) {
-            json_object_set_new(o, "reason", json_string(r->reason));
+            bad |= json_object_set_new(o, "reason", json_string(r->reason));
         }
         if (r->registry) {
-            json_object_set_new(o, "registry", json_string(r->registry));
+            bad |= json_object_set_new(o, "registry", json_string(r->registry));
         }
         if (r->record) {
-            json_object_set_new(o, "record", json_string(r->record));
+            bad |= json_object_set_new(o, "record", json_string(r->record));
         }
         if (r->disputed) {
-            json_object_set_new(o, "disputed", json_true());
+            bad |= json_object_set_new(o, "disputed", json_true());
         }
-        json_object_set_new(reqs, d->p->requires[i].document->name, o);
+        bad |= json_object_set_new(reqs, d->p->requires[i].document->name, o);
     }
-    json_object_set_new(root, "values", values);
-    json_object_set_new(root, "requirements", reqs);
+    bad |= json_object_set_new(root, "values", values);
+    bad |= json_object_set_new(root, "requirements", reqs);
     if (d->paused_due != MC_NONE) {
-        json_object_set_new(root, "paused_due", json_integer(d->paused_due));
+        bad |= json_object_set_new(root, "paused_due", json_integer(d->paused_due));
     }
-    char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = bad == 0 ? mc_json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(root);
     char *out = text ? mce_dup(text) : NULL;
-    free(text);
+    mc_free(text);
     return out;
 }
 
 int mce_decode_data(mce_dos *d)
 {
-    json_error_t jerr;
-    json_t *root = json_loads(d->row.data ? d->row.data : "{}", 0, &jerr);
-    if (root == NULL) {
-        return MC_EIO;
+    json_t *root;
+    int rc = mc_json_loads(d->row.data ? d->row.data : "{}", 0, &root);
+    if (rc != 0) {
+        return rc == MC_ENOMEM ? MC_ENOMEM : MC_EIO;
     }
     const char *key;
     json_t *v = json_object_get(root, "paused_due");
@@ -350,15 +352,20 @@ int mce_add_event(mc_engine *e, mce_dos *d, const char *kind, const char *actor,
     char version[11];
     mce_version_text(d->p, version);
     json_t *legal = json_array();
+    int bad = 0; /* a failed set: the event would be saved without it */
     for (size_t i = 0; i < d->p->legal_basis.n; i++) {
-        json_array_append_new(legal, json_string(d->p->legal_basis.items[i]));
+        bad |= json_array_append_new(legal, json_string(d->p->legal_basis.items[i]));
     }
-    json_object_set_new(body, "procedure", json_string(d->p->name));
-    json_object_set_new(body, "version", json_string(version));
-    json_object_set_new(body, "legal_basis", legal);
-    json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
+    bad |= json_object_set_new(body, "procedure", json_string(d->p->name));
+    bad |= json_object_set_new(body, "version", json_string(version));
+    bad |= json_object_set_new(body, "legal_basis", legal);
+    bad |= json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
     if (d->user != NULL) {
-        json_object_set_new(body, "user", json_string(d->user));
+        bad |= json_object_set_new(body, "user", json_string(d->user));
+    }
+    if (bad) {
+        json_decref(body);
+        return MC_ENOMEM;
     }
     json_t *ev = json_pack("{s:s, s:s?, s:I, s:o}", "kind", kind, "actor", actor, "at",
                            (json_int_t)at, "body", body);
@@ -371,7 +378,7 @@ int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *er
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
-        char *body = json_dumps(json_object_get(ev, "body"), JSON_COMPACT | JSON_SORT_KEYS);
+        char *body = mc_json_dumps(json_object_get(ev, "body"), JSON_COMPACT | JSON_SORT_KEYS);
         if (body == NULL) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
@@ -383,7 +390,7 @@ int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *er
         row.actor = json_string_value(json_object_get(ev, "actor"));
         row.body = body;
         int rc = mc_store_event_append(e->st, &row, err);
-        free(body);
+        mc_free(body);
         if (rc != 0) {
             return rc;
         }

@@ -8,6 +8,7 @@
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "base/regex.h"
+#include "base/json.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -99,31 +100,33 @@ typedef struct op {
 static int store_refusal(mc_engine *e, const op *o, const mce_dos *d, const mce_refusal *rf,
                          mc_error *err)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s}", "operation", o->what, "reason",
-                             mc_refusal_name(rf->why), "message", rf->msg);
+    /* The message may quote the request, which may not be UTF-8: mc_json_text keeps it. */
+    json_t *body = json_pack("{s:s, s:s, s:o}", "operation", o->what, "reason",
+                             mc_refusal_name(rf->why), "message", mc_json_text(rf->msg));
     if (body == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
+    int bad = 0; /* a failed set: the refusal would be saved without it */
     if (o->refusal_body) {
-        json_object_update(body, o->refusal_body);
+        bad |= json_object_update(body, o->refusal_body);
     }
     if (d != NULL && d->p != NULL) {
         char version[11];
         mce_version_text(d->p, version);
         json_t *legal = json_array();
         for (size_t i = 0; i < d->p->legal_basis.n; i++) {
-            json_array_append_new(legal, json_string(d->p->legal_basis.items[i]));
+            bad |= json_array_append_new(legal, json_string(d->p->legal_basis.items[i]));
         }
-        json_object_set_new(body, "state", json_string(d->row.state));
-        json_object_set_new(body, "procedure", json_string(d->p->name));
-        json_object_set_new(body, "version", json_string(version));
-        json_object_set_new(body, "legal_basis", legal);
+        bad |= json_object_set_new(body, "state", json_string(d->row.state));
+        bad |= json_object_set_new(body, "procedure", json_string(d->p->name));
+        bad |= json_object_set_new(body, "version", json_string(version));
+        bad |= json_object_set_new(body, "legal_basis", legal);
     }
-    json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
+    bad |= json_object_set_new(body, "catalogue", json_string(mc_catalogue_hash(e->cat)));
     if (o->user != NULL) {
-        json_object_set_new(body, "user", json_string(o->user));
+        bad |= json_object_set_new(body, "user", json_string(o->user));
     }
-    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = bad == 0 ? mc_json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(body);
     if (text == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -136,7 +139,7 @@ static int store_refusal(mc_engine *e, const op *o, const mce_dos *d, const mce_
     ev.actor = o->actor;
     ev.body = text;
     int rc = mc_store_event_append(e->st, &ev, err);
-    free(text);
+    mc_free(text);
     return rc;
 }
 
@@ -223,13 +226,13 @@ static int remember(mc_engine *e, const op *o_, const char *key, const char *pri
                           (json_int_t)res->dossier, "refusal", (int)res->refusal, "message",
                           res->message, "operation", o_->what, "target", (json_int_t)o_->dossier,
                           "detail", o_->detail ? o_->detail : "", "fingerprint", print);
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (text == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     int r = mc_store_request_put(e->st, key, text, err);
-    free(text);
+    mc_free(text);
     return r;
 }
 
@@ -238,8 +241,12 @@ static int remember(mc_engine *e, const op *o_, const char *key, const char *pri
 static int replay(const op *op_, const char *request_id, const char *print, const char *stored,
                   mc_result *res, mc_error *err)
 {
-    json_t *o = json_loads(stored, 0, NULL);
-    if (o == NULL) {
+    json_t *o;
+    int loaded = mc_json_loads(stored, 0, &o);
+    if (loaded == MC_ENOMEM) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (loaded != 0) {
         return mc_error_set(err, MC_EIO, "request id '%s': its stored result is unreadable",
                             request_id);
     }
@@ -404,8 +411,9 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
         int r2 = mce_load(e, o->dossier, &d, err);
         if (r2 == 0) {
             json_decref(d.events);
-            d.events = json_array();
-            r2 = mce_catch_up(e, &d, o->now, err);
+            d.events = json_array(); /* NULL would record nothing, as a volatile engine */
+            r2 = d.events != NULL ? mce_catch_up(e, &d, o->now, err)
+                                  : mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         json_decref(timers);
         if (r2 == 0) {
@@ -464,7 +472,7 @@ static const mc_calendar *default_cal(const mc_engine *e)
 static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure **out,
                             mce_refusal *rf)
 {
-    mc_date today = (mc_date)(mc_calendar_to_local(default_cal(e), s->now) / DAY);
+    mc_date today = mc_calendar_today(default_cal(e), s->now);
     *out = mc_catalogue_procedure(e->cat, s->procedure, today);
     size_t nv;
     mc_catalogue_versions(e->cat, s->procedure, &nv);
@@ -520,16 +528,21 @@ static int record_submit(mc_engine *e, mce_dos *d, const mc_submit *s, const cha
                          mc_error *err)
 {
     json_t *fields = json_object(), *attach = json_array();
+    int bad = fields == NULL || attach == NULL;
     for (size_t i = 0; i < s->nfields; i++) {
-        json_object_set_new(fields, s->fields[i].key, json_string(s->fields[i].value));
+        bad |= json_object_set_new(fields, s->fields[i].key, json_string(s->fields[i].value));
     }
     for (size_t i = 0; i < s->nattach; i++) {
-        json_array_append_new(attach, json_string(s->attach[i]));
+        bad |= json_array_append_new(attach, json_string(s->attach[i]));
     }
     const mc_machine *m = &d->p->machine;
-    int rc = mce_add_event(e, d, "submit", "applicant", s->now,
-                           json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields,
-                                     "attach", attach, "to", m->states[m->initial]->name));
+    json_t *body = json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields, "attach",
+                             attach, "to", m->states[m->initial]->name);
+    if (bad) { /* mce_add_event takes NULL for out of memory */
+        json_decref(body);
+        body = NULL;
+    }
+    int rc = mce_add_event(e, d, "submit", "applicant", s->now, body);
     return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
 }
 
@@ -655,7 +668,12 @@ int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error 
             .detail = s->procedure,
             .user = s->user,
             .fingerprint = fingerprint_submit};
-    o.refusal_body = json_pack("{s:s}", "procedure", s->procedure ? s->procedure : "");
+    o.refusal_body =
+        json_pack("{s:o}", "procedure", mc_json_text(s->procedure ? s->procedure : ""));
+    if (o.refusal_body == NULL) {
+        memset(res, 0, sizeof *res);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     return execute(&o, s->request_id, res, err);
 }
 
@@ -712,41 +730,47 @@ static int record_fire(mc_engine *e, mce_dos *d, const mc_fire *f, const mc_stat
 {
     const mc_payload *pl = &f->payload;
     json_t *payload = json_object();
+    int bad = payload == NULL; /* a failed set: the event would be saved without it */
     if (pl->note) {
-        json_object_set_new(payload, "note", json_string(pl->note));
+        bad |= json_object_set_new(payload, "note", json_string(pl->note));
     }
     json_t *docs = json_array(), *set = json_object();
     for (size_t i = 0; i < pl->ndocuments; i++) {
-        json_array_append_new(docs, json_string(pl->documents[i]));
+        bad |= json_array_append_new(docs, json_string(pl->documents[i]));
     }
     for (size_t i = 0; i < pl->nset; i++) {
-        json_object_set_new(set, pl->set[i].key, json_string(pl->set[i].value));
+        bad |= json_object_set_new(set, pl->set[i].key, json_string(pl->set[i].value));
     }
     json_t *attached = json_array();
     for (size_t i = 0; i < pl->nattach; i++) {
-        json_array_append_new(attached, json_string(pl->attach[i]));
+        bad |= json_array_append_new(attached, json_string(pl->attach[i]));
     }
-    json_object_set_new(payload, "documents", docs);
-    json_object_set_new(payload, "set", set);
-    json_object_set_new(payload, "attach", attached);
+    bad |= json_object_set_new(payload, "documents", docs);
+    bad |= json_object_set_new(payload, "set", set);
+    bad |= json_object_set_new(payload, "attach", attached);
     if (warning[0]) {
-        json_object_set_new(payload, "warning", json_string(warning));
+        bad |= json_object_set_new(payload, "warning", json_string(warning));
     }
     if (pl->ndisputes > 0) {
         json_t *disputes = json_object();
         for (size_t i = 0; i < pl->ndisputes; i++) {
-            json_object_set_new(disputes, pl->disputes[i].key, json_string(pl->disputes[i].value));
+            bad |= json_object_set_new(disputes, pl->disputes[i].key,
+                                       json_string(pl->disputes[i].value));
         }
-        json_object_set_new(payload, "disputes", disputes);
+        bad |= json_object_set_new(payload, "disputes", disputes);
     }
     const char *to = d->p->machine.states[taken->target]->name;
     json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "event", f->event, "from", s->name, "to", to,
                              "payload", payload);
     if (body != NULL && d->subject_changed) {
         /* An officer's correction of the subject: whose records the dossier reads changed. */
-        json_object_set_new(
+        bad |= json_object_set_new(
             body, "subject",
             json_pack("{s:s?, s:s?}", "from", d->former_subject, "to", d->row.subject));
+    }
+    if (bad) { /* mce_add_event takes NULL for out of memory */
+        json_decref(body);
+        body = NULL;
     }
     return mce_add_event(e, d, "fire", f->role, f->now, body);
 }
@@ -984,7 +1008,11 @@ int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err
             .detail = f->event,
             .user = f->user,
             .fingerprint = fingerprint_fire};
-    o.refusal_body = json_pack("{s:s}", "event", f->event);
+    o.refusal_body = json_pack("{s:o}", "event", mc_json_text(f->event ? f->event : ""));
+    if (o.refusal_body == NULL) {
+        memset(res, 0, sizeof *res);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     return execute(&o, f->request_id, res, err);
 }
 
@@ -1021,24 +1049,25 @@ static int run_apologize(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (a->reason == NULL || a->reason[0] == '\0') {
         return mce_refuse(rf, MC_REFUSED_OTHER, "an apology needs a reason");
     }
-    if (a->new_date < (mc_date)(mce_loc(d, a->now) / DAY)) {
+    if (a->new_date < mc_calendar_date(mce_loc(d, a->now))) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "the new date of an apology cannot be in the past");
     }
     /* Timely: issued before office hours open on the due instant's day (§4.6). */
     mc_localtime due = mce_loc(d, d->row.due);
-    mc_localtime opening = (due / DAY) * DAY + (d->cal->nhours ? d->cal->hours[0].from * 60 : 0);
+    mc_localtime opening = (mc_localtime)mc_calendar_date(due) * MC_DAY_SECONDS +
+                           (d->cal->nhours ? d->cal->hours[0].from * 60 : 0);
     bool timely = mce_loc(d, a->now) < opening;
     char day[11];
     mc_date_format(a->new_date, day);
     json_t *ap = json_pack("{s:I, s:s, s:s, s:b, s:I}", "at", (json_int_t)a->now, "new_date", day,
                            "reason", a->reason, "timely", timely, "due", (json_int_t)d->row.due);
-    char *text = ap ? json_dumps(ap, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = ap ? mc_json_dumps(ap, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (text == NULL || mce_set_str(&d->row.apology, text) != 0) {
-        free(text);
+        mc_free(text);
         json_decref(ap);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    free(text);
+    mc_free(text);
     int rc = mce_add_event(e, d, "apology", a->role, a->now, ap);
     if (rc != 0) {
         return mc_error_set(err, rc, "out of memory");
@@ -1172,9 +1201,14 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
         return rc;
     }
     mce_view(&g->d, g->reqs, out);
-    out->blocked = mc_store_blocked_count(e->st, id);
-    out->events = mc_store_event_count(e->st, id);
     out->impl = g;
+    out->blocked = mc_store_blocked_count(e->st, id, err);
+    out->events = out->blocked < 0 ? out->blocked : mc_store_event_count(e->st, id, err);
+    if (out->blocked < 0 || out->events < 0) {
+        int code = (int)(out->blocked < 0 ? out->blocked : out->events);
+        mc_dossier_free(out);
+        return code;
+    }
     return 0;
 }
 

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-enum { MAX_CATCH_UP = 1000, DAY = 86400 };
+enum { MAX_CATCH_UP = 1000 };
 
 struct mc_engine {
     const mc_catalogue *cat;

@@ -14,7 +14,7 @@
 
 static bool published(const mc_registry *reg, const mce_dos *d)
 {
-    return !reg->has_published || reg->published <= (mc_date)(mce_loc(d, d->row.submitted) / DAY);
+    return !reg->has_published || reg->published <= mc_calendar_date(mce_loc(d, d->row.submitted));
 }
 
 int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)

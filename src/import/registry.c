@@ -17,7 +17,7 @@
 
 /* MAX_VALUE is a rule of the records, not a limit of the reader: the reader reads every cell
  * whole, and a longer value is refused with its whole text in the other messages. */
-enum { MAX_VALUE = 256, COLUMNS = 4, MAX_SUBJECT = 64, DAY = 86400 };
+enum { MAX_VALUE = 256, COLUMNS = 4, MAX_SUBJECT = 64 };
 
 static const char *const header[COLUMNS] = {"document", "subject", "reference", "issued"};
 
@@ -94,9 +94,7 @@ static bool valid_subject(const char *s, size_t n)
  * in). */
 static mc_date today_of(const mc_catalogue *cat, int64_t at)
 {
-    const mc_calendar *cal = mc_catalogue_default_calendar(cat);
-    mc_localtime l = mc_calendar_to_local(cal ? cal : mc_calendar_builtin(), at);
-    return (mc_date)(l >= 0 ? l / DAY : (l - DAY + 1) / DAY);
+    return mc_calendar_today(mc_catalogue_default_calendar(cat), at);
 }
 
 /* Reports a problem of the file at byte offset off; MC_ENOMEM when it cannot. */

@@ -502,8 +502,8 @@ static int calendar_add(lua_State *L)
 static int calendar_working_days(lua_State *L)
 {
     const mc_rule_view *v = view_of(L);
-    mc_date from = (mc_date)(check_datetime(L, 1) / 1440);
-    mc_date to = (mc_date)(check_datetime(L, 2) / 1440);
+    mc_date from = mc_datetime_date(check_datetime(L, 1));
+    mc_date to = mc_datetime_date(check_datetime(L, 2));
     lua_pushinteger(L, (lua_Integer)mc_calendar_working_days(v->calendar, from, to));
     return 1;
 }

@@ -464,7 +464,7 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
         goto done;
     }
     int64_t now = now_of(a);
-    mc_date today = (mc_date)(mc_calendar_to_local(a->cal, now) / 86400);
+    mc_date today = mc_calendar_today(a->cal, now);
     const mc_procedure *proc = mc_catalogue_procedure(a->cat, procedure, today);
     if (proc == NULL) {
         api_error(out, 404, "not-found", "no procedure '%s' is in force", procedure);
@@ -859,7 +859,7 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
         api_error(out, 403, "forbidden", "indicators are for officers");
         return;
     }
-    mc_date today = (mc_date)(mc_calendar_to_local(a->cal, now_of(a)) / 86400);
+    mc_date today = mc_calendar_today(a->cal, now_of(a));
     mc_date from = mc_date_from_ymd(1900, 1, 1), to = today;
     char why[200];
     if ((rq->q_from && mc_value_date(rq->q_from, strlen(rq->q_from), &from, why, sizeof why)) ||

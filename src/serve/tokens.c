@@ -1,6 +1,8 @@
 /* The tokens file (tokens.h): parsed once at start, looked up by hash on every request. */
 #include "tokens.h"
 
+#include "motcua/alloc.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +143,7 @@ static int parse_line(const char *path, size_t ln, const char *line, entry *e, m
 int tokens_load(tokens **out, const char *path, mc_error *err)
 {
     *out = NULL;
-    if (sodium_init() < 0) {
+    if (mc_init() < 0) {
         return mc_error_set(err, MC_EINTERNAL, "libsodium cannot start");
     }
     FILE *f = fopen(path, "r");

@@ -36,7 +36,7 @@ static bool unhex(const char *text, size_t len, unsigned char *out, size_t n)
 int mc_checkpoint_keygen(char **pub_text, char **sec_text, mc_error *err)
 {
     *pub_text = *sec_text = NULL;
-    if (sodium_init() < 0) {
+    if (mc_init() < 0) {
         return mc_error_set(err, MC_EINTERNAL, "checkpoint: libsodium failed to start");
     }
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];

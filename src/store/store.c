@@ -8,6 +8,8 @@
 
 #include "motcua/alloc.h"
 
+#include "base/json.h"
+
 #include <jansson.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -219,11 +221,41 @@ static void gate_leave(mc_store *st)
     }
 }
 
+/* A text or blob bound with SQLITE_TRANSIENT is copied, and the copy can fail: the statement
+ * would then run with NULL in its place (a dossier saved without its state). The bind helpers
+ * note the failure, and step() returns it instead of running the statement. A thread binds and
+ * steps one statement at a time, so the note belongs to the statement bound last; stmt() clears
+ * it. */
+static _Thread_local int bind_failed;
+
+static void fresh(void)
+{
+    bind_failed = SQLITE_OK;
+}
+
+static void note_bind(int rc)
+{
+    if (rc != SQLITE_OK && bind_failed == SQLITE_OK) {
+        bind_failed = rc;
+    }
+}
+
+static int step(sqlite3_stmt *s)
+{
+    int rc = bind_failed;
+    if (rc != SQLITE_OK) {
+        bind_failed = SQLITE_OK;
+        return rc;
+    }
+    return sqlite3_step(s);
+}
+
 static sqlite3_stmt *stmt(mc_store *st, enum stmt_id id)
 {
     sqlite3_stmt *s = st->stmt[id];
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    fresh();
     if (st->in_tx && st->optimistic && !st->gate_held && !sqlite3_stmt_readonly(s)) {
         gate_enter(st); /* the first write of an optimistic transaction */
     }
@@ -239,7 +271,7 @@ static int schema_version(mc_store *st, int *version, mc_error *err)
     if (rc != SQLITE_OK) {
         return db_error(st, err, rc, "reading the schema version");
     }
-    rc = sqlite3_step(s);
+    rc = step(s);
     *version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
     sqlite3_finalize(s);
     return rc == SQLITE_ROW ? 0 : db_error(st, err, rc, "reading the schema version");
@@ -277,7 +309,7 @@ static int seed_ledger(mc_store *st, mc_error *err)
         return db_error(st, err, rc, "migrating the schema");
     }
     int e = 0;
-    while (e == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (e == 0 && (rc = step(s)) == SQLITE_ROW) {
         mc_record_row rec = {
             (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
             (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
@@ -292,7 +324,7 @@ static int seed_ledger(mc_store *st, mc_error *err)
     if (rc != SQLITE_OK) {
         return db_error(st, err, rc, "migrating the schema");
     }
-    while (e == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (e == 0 && (rc = step(s)) == SQLITE_ROW) {
         e = ledger_put_request(st, (const char *)sqlite3_column_text(s, 0),
                                (const char *)sqlite3_column_text(s, 1), err);
     }
@@ -307,7 +339,7 @@ static int seed_ledger(mc_store *st, mc_error *err)
     if (rc != SQLITE_OK) {
         return db_error(st, err, rc, "migrating the schema");
     }
-    while (e == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (e == 0 && (rc = step(s)) == SQLITE_ROW) {
         mc_ticket_row t = {sqlite3_column_int64(s, 1),
                            (const char *)sqlite3_column_text(s, 2),
                            (const char *)sqlite3_column_text(s, 3),
@@ -376,7 +408,7 @@ static int migrate(mc_store *st, mc_error *err)
 int mc_store_open(mc_store **out, const char *path, mc_error *err)
 {
     *out = NULL;
-    if (sodium_init() < 0) {
+    if (mc_init() < 0) {
         return mc_error_set(err, MC_EINTERNAL, "store: libsodium failed to start");
     }
     mc_store *st = mc_calloc(1, sizeof *st);
@@ -436,7 +468,7 @@ void mc_store_close(mc_store *st)
 
 static int step_done(mc_store *st, sqlite3_stmt *s, const char *what, mc_error *err)
 {
-    int rc = sqlite3_step(s);
+    int rc = step(s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : db_error(st, err, rc, what);
 }
@@ -519,10 +551,15 @@ void mc_dossier_row_clear(mc_dossier_row *row)
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v != NULL) {
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+        note_bind(sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT));
     } else {
         sqlite3_bind_null(s, i);
     }
+}
+
+static void bind_hash(sqlite3_stmt *s, int i, const unsigned char hash[MC_HASH_BYTES])
+{
+    note_bind(sqlite3_bind_blob(s, i, hash, MC_HASH_BYTES, SQLITE_TRANSIENT));
 }
 
 static void bind_time(sqlite3_stmt *s, int i, int64_t v)
@@ -712,7 +749,7 @@ int mc_store_dossier_load(mc_store *st, int64_t id, mc_dossier_row *row, mc_erro
     mc_dossier_row_clear(row);
     sqlite3_stmt *s = stmt(st, S_DOSSIER_LOAD);
     sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
+    int rc = step(s);
     if (rc == SQLITE_DONE) {
         sqlite3_reset(s);
         return mc_error_set(err, MC_ENOTFOUND, "no dossier %lld", (long long)id);
@@ -740,7 +777,7 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
      * carry. */
     sqlite3_stmt *s = stmt(st, S_DOSSIER_LOAD);
     sqlite3_bind_int64(s, 1, row->id);
-    int rc = sqlite3_step(s);
+    int rc = step(s);
     bool changed[NROWCOLS];
     bool stale = rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) != row->rev);
     if (rc == SQLITE_ROW && !stale) {
@@ -789,18 +826,19 @@ int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
              f->open_only ? " AND final = 0" : "",
              f->wake_before != MC_NONE ? " AND wake IS NOT NULL AND wake <= ?2" : "");
     sqlite3_stmt *s;
+    fresh();
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
     if (rc != SQLITE_OK) {
         return db_error(st, err, rc, "listing dossiers");
     }
     if (f->state) {
-        sqlite3_bind_text(s, 1, f->state, -1, SQLITE_TRANSIENT);
+        bind_text(s, 1, f->state);
     }
     if (f->wake_before != MC_NONE) {
         sqlite3_bind_int64(s, 2, f->wake_before);
     }
     int result = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = step(s)) == SQLITE_ROW) {
         mc_dossier_row row;
         memset(&row, 0, sizeof row);
         if (read_row(s, &row) != 0) {
@@ -857,7 +895,7 @@ static void event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
 int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
 {
     sqlite3_stmt *s = stmt(st, S_EVENT_LAST);
-    int rc = sqlite3_step(s);
+    int rc = step(s);
     if (rc == SQLITE_ROW) {
         ev->seq = sqlite3_column_int64(s, 0) + 1;
         if (sqlite3_column_bytes(s, 1) != MC_HASH_BYTES) {
@@ -881,7 +919,7 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)ev->dossier);
     json_t *cols = ev->dossier != 0 ? json_object_get(st->pending, key) : NULL;
-    char *row = cols ? json_dumps(cols, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *row = cols ? mc_json_dumps(cols, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (cols != NULL && row == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
@@ -894,16 +932,16 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
     bind_text(s, 4, ev->kind);
     bind_text(s, 5, ev->actor);
     bind_text(s, 6, ev->body);
-    sqlite3_bind_blob(s, 7, ev->prev, MC_HASH_BYTES, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(s, 8, ev->hash, MC_HASH_BYTES, SQLITE_TRANSIENT);
+    bind_hash(s, 7, ev->prev);
+    bind_hash(s, 8, ev->hash);
     bind_text(s, 9, ev->row);
     ev->row = NULL; /* the text is freed below */
     rc = step_done(st, s, "appending an event", err);
-    free(row);
+    mc_free(row);
     if (rc == 0) {
         s = stmt(st, S_HEAD_PUT);
         sqlite3_bind_int64(s, 1, ev->seq);
-        sqlite3_bind_blob(s, 2, ev->hash, MC_HASH_BYTES, SQLITE_TRANSIENT);
+        bind_hash(s, 2, ev->hash);
         rc = step_done(st, s, "appending an event", err);
     }
     if (rc == 0 && cols != NULL) {
@@ -936,7 +974,7 @@ static int each_event(mc_store *st, sqlite3_stmt *s, int (*fn)(void *ud, const m
                       void *ud, mc_error *err)
 {
     int rc, result = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = step(s)) == SQLITE_ROW) {
         mc_event_row ev;
         read_event(s, &ev);
         if ((result = fn(ud, &ev)) != 0) {
@@ -1005,7 +1043,7 @@ static int ledger_append_tx(mc_store *st, const char *chain, const char *subject
 {
     sqlite3_stmt *s = stmt(st, S_LEDGER_LAST);
     bind_text(s, 1, chain);
-    int rc = sqlite3_step(s);
+    int rc = step(s);
     int64_t seq = 1;
     unsigned char prev[MC_HASH_BYTES], hash[MC_HASH_BYTES];
     memset(prev, 0, sizeof prev);
@@ -1031,14 +1069,14 @@ static int ledger_append_tx(mc_store *st, const char *chain, const char *subject
     sqlite3_bind_int64(s, 2, seq);
     bind_text(s, 3, subject);
     bind_text(s, 4, body);
-    sqlite3_bind_blob(s, 5, prev, MC_HASH_BYTES, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(s, 6, hash, MC_HASH_BYTES, SQLITE_TRANSIENT);
+    bind_hash(s, 5, prev);
+    bind_hash(s, 6, hash);
     rc = step_done(st, s, "appending to a chain", err);
     if (rc == 0) {
         s = stmt(st, S_LEDGER_HEAD_PUT);
         bind_text(s, 1, chain);
         sqlite3_bind_int64(s, 2, seq);
-        sqlite3_bind_blob(s, 3, hash, MC_HASH_BYTES, SQLITE_TRANSIENT);
+        bind_hash(s, 3, hash);
         rc = step_done(st, s, "appending to a chain", err);
     }
     return rc;
@@ -1075,7 +1113,7 @@ int mc_store_ledger_each(mc_store *st, const char *chain, const char *subject,
         bind_text(s, 2, subject);
     }
     int rc, result = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = step(s)) == SQLITE_ROW) {
         if ((result = fn(ud, sqlite3_column_int64(s, 0),
                          (const char *)sqlite3_column_text(s, 2))) != 0) {
             break;
@@ -1099,7 +1137,7 @@ static char *body_of(const char *const *kv, size_t n)
             o = NULL;
         }
     }
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     return text;
 }
@@ -1111,7 +1149,7 @@ static int ledger_put_record(mc_store *st, const mc_record_row *rec, mc_error *e
     char *body = body_of(kv, sizeof kv / sizeof kv[0]);
     int rc = body ? mc_store_ledger_append(st, MC_CHAIN_RECORDS, rec->subject, body, err)
                   : mc_error_set(err, MC_ENOMEM, "out of memory");
-    free(body);
+    mc_free(body);
     return rc;
 }
 
@@ -1121,7 +1159,7 @@ static int ledger_put_request(mc_store *st, const char *id, const char *result, 
     char *body = body_of(kv, 4);
     int rc = body ? mc_store_ledger_append(st, MC_CHAIN_REQUESTS, NULL, body, err)
                   : mc_error_set(err, MC_ENOMEM, "out of memory");
-    free(body);
+    mc_free(body);
     return rc;
 }
 
@@ -1132,11 +1170,11 @@ static int ledger_put_ticket(mc_store *st, int64_t id, const mc_ticket_row *t, m
                   "dossier", (json_int_t)t->dossier, "registry", t->registry, "document",
                   t->document, "subject", t->subject, "reference", t->reference, "reason",
                   t->reason, "at", (json_int_t)t->at, "actor", t->actor);
-    char *body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *body = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     int rc = body ? mc_store_ledger_append(st, MC_CHAIN_TICKETS, t->subject, body, err)
                   : mc_error_set(err, MC_ENOMEM, "out of memory");
-    free(body);
+    mc_free(body);
     return rc;
 }
 
@@ -1216,7 +1254,7 @@ static int each_row(checker *c, const char *sql, const char *chain,
         bind_text(s, 1, chain);
     }
     int result = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = step(s)) == SQLITE_ROW) {
         if ((result = row(c, s)) != 0) {
             break;
         }
@@ -1313,14 +1351,14 @@ static int check_head(checker *c, const link_state *l, int64_t seq, const void *
 /* Checks the walk l against the head that s (a prepared head query) reads, if any. */
 static int check_head_row(checker *c, const link_state *l, sqlite3_stmt *s, const char *what)
 {
-    int rc, step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    int rc, stepped = step(s);
+    if (stepped == SQLITE_ROW) {
         rc = check_head(c, l, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
                         sqlite3_column_bytes(s, 1), true);
-    } else if (step == SQLITE_DONE) {
+    } else if (stepped == SQLITE_DONE) {
         rc = check_head(c, l, 0, NULL, 0, false);
     } else {
-        rc = db_error(c->st, c->err, step, what);
+        rc = db_error(c->st, c->err, stepped, what);
     }
     sqlite3_reset(s);
     return rc;
@@ -1350,10 +1388,10 @@ static int check_ledger(checker *c, const char *chain)
     l.expect = 1;
     sqlite3_stmt *s = stmt(c->st, S_LEDGER_EACH);
     bind_text(s, 1, chain);
-    int step, rc = 0;
+    int stepped, rc = 0;
     char what[32];
     snprintf(what, sizeof what, "%s entry", chain);
-    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    while (rc == 0 && (stepped = step(s)) == SQLITE_ROW) {
         unsigned char prev[MC_HASH_BYTES], hash[MC_HASH_BYTES], h[MC_HASH_BYTES];
         memset(prev, 0, sizeof prev);
         memset(hash, 0, sizeof hash);
@@ -1372,8 +1410,8 @@ static int check_ledger(checker *c, const char *chain)
                         (long long)seq);
         }
     }
-    if (rc == 0 && step != SQLITE_DONE) {
-        rc = db_error(c->st, c->err, step, "reading a chain");
+    if (rc == 0 && stepped != SQLITE_DONE) {
+        rc = db_error(c->st, c->err, stepped, "reading a chain");
     }
     sqlite3_reset(s);
     c->stats.entries += l.count;
@@ -1672,7 +1710,7 @@ int mc_store_heads(mc_store *st, mc_chain_head heads[MC_NCHAINS], mc_error *err)
         if (!events) {
             bind_text(s, 1, names[i]);
         }
-        int rc = sqlite3_step(s);
+        int rc = step(s);
         if (rc == SQLITE_ROW) {
             heads[i].count = sqlite3_column_int64(s, 0);
             if (sqlite3_column_bytes(s, 1) == MC_HASH_BYTES) {
@@ -1699,7 +1737,7 @@ int mc_store_chain_hash_at(mc_store *st, const char *chain, int64_t seq,
         bind_text(s, 1, chain);
         sqlite3_bind_int64(s, 2, seq);
     }
-    int rc = sqlite3_step(s), result = 0;
+    int rc = step(s), result = 0;
     if (rc == SQLITE_ROW) {
         memset(out, 0, MC_HASH_BYTES);
         if (sqlite3_column_bytes(s, 0) == MC_HASH_BYTES) {
@@ -1730,7 +1768,7 @@ int mc_store_dossier_subject(mc_store *st, int64_t id, char *out, size_t outsz, 
 {
     sqlite3_stmt *s = stmt(st, S_DOSSIER_SUBJECT);
     sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s), result = 0;
+    int rc = step(s), result = 0;
     if (rc == SQLITE_ROW) {
         const unsigned char *t = sqlite3_column_text(s, 0);
         snprintf(out, outsz, "%s", t ? (const char *)t : "");
@@ -1790,7 +1828,7 @@ int mc_store_record_get(mc_store *st, const char *registry, const char *document
     bind_text(s, 1, registry);
     bind_text(s, 2, document);
     bind_text(s, 3, subject);
-    int rc = sqlite3_step(s);
+    int rc = step(s);
     int result;
     if (rc == SQLITE_ROW) {
         const unsigned char *t = sqlite3_column_text(s, 0);
@@ -1810,7 +1848,7 @@ int mc_store_request_get(mc_store *st, const char *id, char **result, mc_error *
     *result = NULL;
     sqlite3_stmt *s = stmt(st, S_REQUEST_GET);
     bind_text(s, 1, id);
-    int rc = sqlite3_step(s);
+    int rc = step(s);
     int found;
     if (rc == SQLITE_ROW) {
         bool oom = false;
@@ -1873,7 +1911,7 @@ static int each_record(mc_store *st, sqlite3_stmt *s, int (*fn)(void *ud, const 
                        void *ud, mc_error *err)
 {
     int rc, result = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = step(s)) == SQLITE_ROW) {
         mc_record_row rec = {
             (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
             (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
@@ -1897,24 +1935,26 @@ int mc_store_records_of(mc_store *st, const char *subject,
     return each_record(st, s, fn, ud, err);
 }
 
-/* The count a statement of one dossier gives. */
-static int64_t count_of(mc_store *st, enum stmt_id which, int64_t dossier)
+/* The count a statement of one dossier gives, or a negative MC_E* code: a count of 0 when it
+ * could not be read would be a false answer. */
+static int64_t count_of(mc_store *st, enum stmt_id which, int64_t dossier, mc_error *err)
 {
     sqlite3_stmt *s = stmt(st, which);
     sqlite3_bind_int64(s, 1, dossier);
-    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    int rc = step(s);
+    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : db_error(st, err, rc, "counting");
     sqlite3_reset(s);
     return n;
 }
 
-int64_t mc_store_blocked_count(mc_store *st, int64_t dossier)
+int64_t mc_store_blocked_count(mc_store *st, int64_t dossier, mc_error *err)
 {
-    return count_of(st, S_BLOCKED_COUNT, dossier);
+    return count_of(st, S_BLOCKED_COUNT, dossier, err);
 }
 
-int64_t mc_store_event_count(mc_store *st, int64_t dossier)
+int64_t mc_store_event_count(mc_store *st, int64_t dossier, mc_error *err)
 {
-    return count_of(st, S_EVENT_COUNT, dossier);
+    return count_of(st, S_EVENT_COUNT, dossier, err);
 }
 
 int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_t to,
