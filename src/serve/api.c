@@ -47,7 +47,7 @@ static int64_t now_of(const job *a)
  * no transaction the stop would cut short). The writers of the pool queue on the process's write
  * lock through their stores' gate (gate_enter), held only while a transaction writes: an
  * operation reads and decides — its rules included — before it queues. */
-static bool write_begin(job *a, api_response *out)
+static bool accepting_writes(job *a, api_response *out)
 {
     if (atomic_load(&a->api->stopping)) {
         api_error(out, 503, "unavailable", "the server is stopping: try again later");
@@ -55,11 +55,6 @@ static bool write_begin(job *a, api_response *out)
         return false;
     }
     return true;
-}
-
-static void write_end(job *a)
-{
-    (void)a;
 }
 
 static void gate_enter(void *ud)
@@ -222,13 +217,12 @@ static int history_one(void *ud, const mc_event_row *ev)
 static bool log_read(job *a, const principal *p, const char *route, int64_t dossier,
                      const char *subject, api_response *out)
 {
-    if (!write_begin(a, out)) {
+    if (!accepting_writes(a, out)) {
         return false;
     }
     mc_access acc = {now_of(a), p->actor, route, dossier, subject, NULL};
     mc_error err;
     int rc = mc_engine_log_access(a->engine, &acc, &err);
-    write_end(a);
     if (rc != 0) {
         api_error(out, 503, "unavailable",
                   "the read could not be recorded in the access log, so nothing is shown: %s",
@@ -498,11 +492,10 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
                    .user = p->actor};
     mc_result res;
     mc_error err;
-    if (!write_begin(a, out)) {
+    if (!accepting_writes(a, out)) {
         goto done;
     }
     int rc = mc_engine_submit(a->engine, &s, &res, &err);
-    write_end(a);
     if (rc != 0) {
         op_failure(a, rq, out, rc, &res, &err);
     } else if (res.replayed) {
@@ -571,11 +564,10 @@ static void post_event(job *a, const principal *p, int64_t id, const api_request
                  .user = p->actor};
     mc_result res;
     mc_error err;
-    if (!write_begin(a, out)) {
+    if (!accepting_writes(a, out)) {
         goto done;
     }
     int rc = mc_engine_fire(a->engine, &f, &res, &err);
-    write_end(a);
     if (rc != 0) {
         op_failure(a, rq, out, rc, &res, &err);
     } else {
@@ -623,11 +615,10 @@ static void post_apology(job *a, const principal *p, int64_t id, const api_reque
                      .user = p->actor};
     mc_result res;
     mc_error err;
-    if (!write_begin(a, out)) {
+    if (!accepting_writes(a, out)) {
         goto done;
     }
     int rc = mc_engine_apologize(a->engine, &ap, &res, &err);
-    write_end(a);
     if (rc != 0) {
         op_failure(a, rq, out, rc, &res, &err);
     } else {
@@ -673,11 +664,10 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
     size_t changed;
     mc_error err;
     /* Due timers and overdue marks first, so that the list is true as of now. */
-    if (!write_begin(a, out)) {
+    if (!accepting_writes(a, out)) {
         return;
     }
     int rc = mc_engine_tick(a->engine, now_of(a), &changed, &err);
-    write_end(a);
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
     f.state = rq->q_state;
     f.overdue_only = rq->q_overdue != NULL && strcmp(rq->q_overdue, "0") != 0 &&
@@ -764,12 +754,11 @@ static void post_records(job *a, const principal *p, const char *registry, const
         rc = mc_diags_new(&diags);
     }
     if (rc == 0) {
-        if (!write_begin(a, out)) {
+        if (!accepting_writes(a, out)) {
             goto done;
         }
         rc = mc_registry_import(mc_engine_store(a->engine), a->cat, registry, src, now_of(a), diags,
                                 &count, &err);
-        write_end(a);
     }
     if (rc == MC_ECHECK) {
         api_error(out, 422, "invalid-field", "%s: nothing imported", name);
