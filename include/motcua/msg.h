@@ -1,0 +1,50 @@
+/*
+ * The message catalogue: every sentence the library says to a person, in the manner of GNU
+ * gettext. A message is a stable code ("once-only.held", "role.not-allowed", …) and one whole
+ * sentence per language with numbered arguments ({1} to {9}), so that a translation may put
+ * them in another order and code never glues translated fragments together. English is the
+ * default and the fallback of a missing translation; Vietnamese (vi) is the second language.
+ * The engine's refusals carry a code and its arguments besides the English text (mc_result in
+ * engine.h), so that a front end translates them without asking the engine again.
+ *
+ * The catalogue is a constant table in the library: nothing is allocated, nothing is loaded.
+ */
+#ifndef MOTCUA_MSG_H
+#define MOTCUA_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    MC_LANG_EN, /* English: the default */
+    MC_LANG_VI, /* Vietnamese */
+} mc_lang;
+
+enum {
+    MC_MSG_MAXARGS = 4, /* arguments a message carried with a result takes at most */
+    MC_MSG_CODESZ = 40, /* room for a code and its NUL */
+    MC_MSG_ARGSZ = 256, /* room for one argument and its NUL (longer ones are cut at a character) */
+};
+
+/* The language named by name ("en", "vi", "vi-VN", "en-GB": only the primary subtag counts,
+ * case-insensitively) into *out; false (and *out untouched) when it is not one of the
+ * catalogue's. */
+bool mc_msg_lang(const char *name, mc_lang *out);
+
+/* The sentence of code in lang, with its {N} placeholders, the _() of motcua: English when lang
+ * has no translation of it, NULL when code is unknown. Static storage. */
+const char *mc_msg_text(mc_lang lang, const char *code);
+
+/* Formats the sentence of code in lang with args (nargs of them; {N} takes args[N-1]) into out,
+ * NUL-terminated when outsz > 0. A placeholder without its argument stays as written ("{3}"), so
+ * a missing argument shows instead of vanishing; a '{' not followed by a digit and '}' is text.
+ * Too long, the text is cut at the last whole UTF-8 character that fits. Returns the length of
+ * the whole message (as snprintf does: out holds all of it when the result < outsz), or
+ * MC_ENOTFOUND for an unknown code (out then holds the code itself, cut as above). */
+int mc_msg_format(mc_lang lang, const char *code, const char *const *args, size_t nargs, char *out,
+                  size_t outsz);
+
+/* The catalogue in order, for tests and tools: the code of entry i, or NULL past the last. */
+const char *mc_msg_code(size_t i);
+
+#endif

@@ -1,0 +1,247 @@
+/* The message catalogue (msg.h): one table of whole sentences keyed by stable codes, in English
+ * and Vietnamese, and the formatter that puts numbered arguments into them. The English text of
+ * each entry is, byte for byte, what the library said before the catalogue existed: scenarios
+ * and clients match it (SPEC §5.2, `expect refused "TEXT"`). */
+#include "motcua/msg.h"
+#include "motcua/error.h"
+
+#include <string.h>
+
+/* ==== the catalogue ====================================================================== */
+
+typedef struct entry {
+    const char *code;
+    const char *en;
+    const char *vi; /* NULL: not translated yet (English is said instead) */
+} entry;
+
+/* Sorted by code, grouped by what the message is about. Vietnamese uses the officers' words of
+ * the one-stop shop: hồ sơ (dossier), tiếp nhận (receive), bổ sung (supplement), giấy tờ
+ * (document), thành phần hồ sơ (the documents a procedure requires). */
+static const entry catalogue[] = {
+    /* ---- apologies (§4.6) ---- */
+    {"apology.no-clock",
+     "the clock of dossier {1} is not running (state '{2}'): there is no deadline to apologise "
+     "for",
+     "thời hạn giải quyết hồ sơ {1} không đang được tính (trạng thái '{2}'): không có thời hạn "
+     "nào để xin lỗi"},
+    {"apology.no-reason", "an apology needs a reason", "văn bản xin lỗi phải nêu lý do"},
+    {"apology.past", "the new date of an apology cannot be in the past",
+     "ngày hẹn trả kết quả mới trong văn bản xin lỗi không được là ngày đã qua"},
+    {"apology.role", "role '{1}' may not apologise for dossiers of '{2}'",
+     "vai trò '{1}' không được gửi văn bản xin lỗi cho hồ sơ của thủ tục '{2}'"},
+    {"apology.twice", "dossier {1} already has an apology: a new date may be set only once",
+     "hồ sơ {1} đã có văn bản xin lỗi: chỉ được hẹn lại ngày trả kết quả một lần"},
+    /* ---- submission ---- */
+    {"channel.unknown", "unknown channel '{1}' (online, counter or post)",
+     "kênh nộp hồ sơ '{1}' không hợp lệ (online: trực tuyến, counter: tại bộ phận một cửa hoặc "
+     "post: qua bưu chính)"},
+    /* ---- disputes of a fetched record (§4.6) ---- */
+    {"dispute.no-reason", "a dispute of {1} needs a reason",
+     "phản ánh sai sót của {1} phải nêu lý do"},
+    {"dispute.not-fetched",
+     "cannot dispute {1}: it was not fetched from a registry for dossier {2}",
+     "không thể phản ánh sai sót của {1}: giấy tờ này không được khai thác từ cơ sở dữ liệu cho "
+     "hồ sơ {2}"},
+    /* ---- documents ---- */
+    {"document.not-required",
+     "procedure '{1}' does not require {2}: only the documents it requires may be asked of the "
+     "applicant",
+     "thủ tục '{1}' không yêu cầu {2}: chỉ được yêu cầu người nộp bổ sung giấy tờ thuộc thành "
+     "phần hồ sơ của thủ tục"},
+    {"document.unknown", "unknown document '{1}'", "không có giấy tờ '{1}' trong danh mục"},
+    /* ---- the dossier ---- */
+    {"dossier.closed", "dossier {1} is closed (final state '{2}')",
+     "hồ sơ {1} đã kết thúc (trạng thái cuối '{2}')"},
+    /* ---- field values ---- */
+    {"field.choice", "field '{1}': '{2}' is not one of its options",
+     "trường thông tin '{1}': '{2}' không thuộc các giá trị được chọn"},
+    {"field.empty", "field '{1}' is required (an empty value is none)",
+     "trường thông tin '{1}' là bắt buộc (giá trị rỗng được coi là chưa khai)"},
+    {"field.invalid", "field '{1}': {2}", "trường thông tin '{1}' không hợp lệ: {2}"},
+    {"field.money", "field '{1}': '{2}' is not an amount of money (a whole number)",
+     "trường thông tin '{1}': '{2}' không phải là số tiền (một số nguyên)"},
+    {"field.not-utf8", "field '{1}' is not valid UTF-8 (byte {2})",
+     "trường thông tin '{1}' không phải văn bản UTF-8 hợp lệ (byte {2})"},
+    {"field.pattern", "field '{1}': '{2}' does not match its pattern \"{3}\"",
+     "trường thông tin '{1}': '{2}' không đúng định dạng \"{3}\""},
+    {"field.pattern-limit", "field '{1}': '{2}' could not be checked against its pattern: {3}",
+     "trường thông tin '{1}': không kiểm tra được '{2}' theo định dạng quy định: {3}"},
+    {"field.required", "field '{1}' is required", "trường thông tin '{1}' là bắt buộc"},
+    {"field.unknown", "procedure '{1}' has no field '{2}'",
+     "thủ tục '{1}' không có trường thông tin '{2}'"},
+    /* ---- conditions ---- */
+    {"guard.false", "'{1}' is not allowed now: its condition does not hold",
+     "chưa thể thực hiện '{1}': điều kiện chưa được đáp ứng"},
+    {"guard.false-reason", "'{1}' is not allowed now: {2}", "chưa thể thực hiện '{1}': {2}"},
+    /* ---- notes (§5.3) ---- */
+    {"note.not-utf8", "the note is not valid UTF-8 (byte {1})",
+     "ghi chú không phải văn bản UTF-8 hợp lệ (byte {1})"},
+    {"note.too-long", "the note is too long ({1} bytes; at most 1 MiB)",
+     "ghi chú quá dài ({1} byte; tối đa 1 MiB)"},
+    {"note.unchecked",
+     "the note could not be checked against the match pattern of {1} ({2}); shorten or rephrase "
+     "it",
+     "không đối chiếu được ghi chú với mẫu nhận diện của {1} ({2}); hãy rút gọn hoặc viết lại "
+     "ghi chú"},
+    /* ---- the once-only rule (§5): refusals, then the reasons a document is asked ---- */
+    {"once-only.disputed", "disputed by {1}: {2}", "{1} phản ánh sai sót: {2}"},
+    {"once-only.held",
+     "once-only: {1} is held by {2} (record {3}); it may not be requested from the applicant",
+     "chỉ cung cấp một lần: {1} đã có trong {2} (bản ghi {3}); không được yêu cầu người nộp hồ "
+     "sơ cung cấp"},
+    {"once-only.held-note",
+     "once-only: {1} is held by {2} (record {3}); it may not be requested from the applicant "
+     "(the note says '{4}')",
+     "chỉ cung cấp một lần: {1} đã có trong {2} (bản ghi {3}); không được yêu cầu người nộp hồ "
+     "sơ cung cấp (ghi chú viết '{4}')"},
+    {"once-only.no-subject", "the dossier has no subject to look up in {1}",
+     "hồ sơ không có chủ thể để tra cứu trong {1}"},
+    {"once-only.not-found", "not found in {1}", "không tìm thấy trong {1}"},
+    {"once-only.not-published", "{1} is in use only for dossiers submitted from {2}",
+     "chỉ hồ sơ tiếp nhận từ ngày {2} mới được khai thác {1}"},
+    {"once-only.requested", "requested by {1}", "{1} yêu cầu bổ sung"},
+    /* ---- procedures ---- */
+    {"procedure.not-in-force", "no version of procedure '{1}' is in force on {2}",
+     "không có phiên bản nào của thủ tục '{1}' có hiệu lực vào ngày {2}"},
+    {"procedure.unknown", "unknown procedure '{1}'", "không có thủ tục '{1}'"},
+    /* ---- roles ---- */
+    {"role.not-allowed", "role '{1}' may not fire '{2}' in state '{3}' ({4} may)",
+     "vai trò '{1}' không được thực hiện '{2}' ở trạng thái '{3}' (vai trò được phép: {4})"},
+    /* ---- rules (§6): their own messages are the rule author's, and stay as written ---- */
+    {"rule.failed", "{1}", "quy tắc không chạy được: {1}"},
+    {"rule.fee-not-loaded", "fee rule {1}.{2} is not loaded",
+     "quy tắc tính phí, lệ phí {1}.{2} chưa được nạp"},
+    {"rule.limit", "{1}", "quy tắc vượt quá giới hạn: {1}"},
+    {"rule.not-loaded", "rule {1}.{2} is not loaded", "quy tắc {1}.{2} chưa được nạp"},
+    /* ---- states ---- */
+    {"state.no-event", "'{1}' does not leave state '{2}'",
+     "không thể thực hiện '{1}' ở trạng thái '{2}'"},
+    {"state.no-event-but", "'{1}' does not leave state '{2}' (it can: {3})",
+     "không thể thực hiện '{1}' ở trạng thái '{2}' (có thể thực hiện: {3})"},
+    /* ---- the subject of a dossier ---- */
+    {"subject.applicant",
+     "role 'applicant' may not change the subject of dossier {1} (field '{2}'); an officer may "
+     "correct it",
+     "người nộp hồ sơ không được thay đổi chủ thể của hồ sơ {1} (trường thông tin '{2}'); "
+     "cán bộ tiếp nhận có thể sửa"},
+};
+
+enum { NCATALOGUE = sizeof catalogue / sizeof catalogue[0] };
+
+static const entry *find(const char *code)
+{
+    size_t lo = 0, hi = NCATALOGUE;
+    while (code != NULL && lo < hi) { /* the table is sorted by code */
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(code, catalogue[mid].code);
+        if (c == 0) {
+            return &catalogue[mid];
+        }
+        if (c < 0) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    return NULL;
+}
+
+const char *mc_msg_code(size_t i)
+{
+    return i < NCATALOGUE ? catalogue[i].code : NULL;
+}
+
+const char *mc_msg_text(mc_lang lang, const char *code)
+{
+    const entry *m = find(code);
+    if (m == NULL) {
+        return NULL;
+    }
+    return lang == MC_LANG_VI && m->vi != NULL ? m->vi : m->en;
+}
+
+bool mc_msg_lang(const char *name, mc_lang *out)
+{
+    static const struct {
+        const char *tag;
+        mc_lang lang;
+    } tags[] = {{"en", MC_LANG_EN}, {"vi", MC_LANG_VI}};
+    if (name == NULL) {
+        return false;
+    }
+    size_t n = strcspn(name, "-_");
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
+        const char *t = tags[i].tag;
+        if (n == strlen(t) && (name[0] | 0x20) == t[0] && (name[1] | 0x20) == t[1]) {
+            *out = tags[i].lang;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ==== formatting ========================================================================== */
+
+/* The text being written: out[0..size), of which len bytes are wanted so far. */
+typedef struct sink {
+    char *out;
+    size_t size, len;
+} sink;
+
+static void put(sink *s, const char *p, size_t n)
+{
+    if (s->len + 1 < s->size) {
+        size_t room = s->size - 1 - s->len;
+        memcpy(s->out + s->len, p, n < room ? n : room);
+    }
+    s->len += n;
+}
+
+/* Ends the text: NUL-terminated, and when it was cut, cut before a character split in two. */
+static void finish(sink *s)
+{
+    if (s->size == 0) {
+        return;
+    }
+    size_t k = s->len < s->size ? s->len : s->size - 1;
+    if (s->len > k && k > 0) {
+        const unsigned char *u = (const unsigned char *)s->out;
+        size_t j = k - 1;
+        while (j > 0 && (u[j] & 0xC0) == 0x80) {
+            j--; /* the lead byte of the last character kept */
+        }
+        size_t need = u[j] < 0x80 ? 1 : u[j] >= 0xF0 ? 4 : u[j] >= 0xE0 ? 3 : u[j] >= 0xC0 ? 2 : 1;
+        if (j + need > k) {
+            k = j; /* its tail was cut off: drop it whole */
+        }
+    }
+    s->out[k] = '\0';
+}
+
+int mc_msg_format(mc_lang lang, const char *code, const char *const *args, size_t nargs, char *out,
+                  size_t outsz)
+{
+    sink s = {out, outsz, 0};
+    const char *t = mc_msg_text(lang, code);
+    if (t == NULL) {
+        put(&s, code ? code : "", code ? strlen(code) : 0);
+        finish(&s);
+        return MC_ENOTFOUND;
+    }
+    while (*t != '\0') {
+        if (t[0] == '{' && t[1] >= '1' && t[1] <= '9' && t[2] == '}') {
+            size_t k = (size_t)(t[1] - '1');
+            if (k < nargs && args[k] != NULL) {
+                put(&s, args[k], strlen(args[k]));
+                t += 3;
+                continue;
+            }
+        }
+        size_t n = strcspn(t + 1, "{") + 1; /* up to the next brace: text as it stands */
+        put(&s, t, n);
+        t += n;
+    }
+    finish(&s);
+    return s.len > (size_t)0x7fffffff ? 0x7fffffff : (int)s.len;
+}

@@ -1,0 +1,164 @@
+/* The message catalogue (msg.h): every code in both languages with the same arguments, and the
+ * formatter's exact output — arguments reordered, missing, an unknown code, text too long. */
+#include "testutil.h"
+
+#include "motcua/error.h"
+#include "motcua/msg.h"
+
+/* The set of argument numbers {1}..{9} a sentence uses, as bits 1..9. */
+static unsigned arg_mask(const char *t)
+{
+    unsigned mask = 0;
+    for (; *t != '\0'; t++) {
+        if (t[0] == '{' && t[1] >= '1' && t[1] <= '9' && t[2] == '}') {
+            mask |= 1u << (t[1] - '0');
+        }
+    }
+    return mask;
+}
+
+static void test_msg__every_code_in_both_languages_with_the_same_arguments(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    for (const char *code; (code = mc_msg_code(n)) != NULL; n++) {
+        const char *en = mc_msg_text(MC_LANG_EN, code), *vi = mc_msg_text(MC_LANG_VI, code);
+        assert_non_null(en);
+        assert_non_null(vi);
+        if (en == vi) {
+            fail_msg("message '%s' has no Vietnamese text", code);
+        }
+        if (arg_mask(en) != arg_mask(vi)) {
+            fail_msg("message '%s' takes other arguments in Vietnamese", code);
+        }
+        /* Numbered from 1 without a gap, and no more than a result carries. */
+        unsigned m = arg_mask(en);
+        assert_int_equal(m & (m + 2), 0);
+        assert_true(m < (2u << MC_MSG_MAXARGS));
+        /* Sorted and unique: the lookup is a binary search. */
+        if (n > 0 && strcmp(mc_msg_code(n - 1), code) >= 0) {
+            fail_msg("message '%s' is out of order after '%s'", code, mc_msg_code(n - 1));
+        }
+        assert_true(strlen(code) < MC_MSG_CODESZ);
+    }
+    assert_true(n >= 40);
+    assert_null(mc_msg_code(n));
+}
+
+static void test_msg__formats_english_by_default(void **state)
+{
+    (void)state;
+    char out[200];
+    const char *args[] = {"birth-cert", "civil-status", "CS-1"};
+    assert_int_equal(mc_msg_format(MC_LANG_EN, "once-only.held", args, 3, out, sizeof out), 103);
+    assert_string_equal(out, "once-only: birth-cert is held by civil-status (record CS-1); it may "
+                             "not be requested from the applicant");
+    assert_int_equal(mc_msg_format(MC_LANG_EN, "apology.no-reason", NULL, 0, out, sizeof out), 25);
+    assert_string_equal(out, "an apology needs a reason");
+}
+
+static void test_msg__vietnamese_reorders_the_arguments(void **state)
+{
+    (void)state;
+    char out[200];
+    const char *args[] = {"land-registry", "2026-01-01"};
+    mc_msg_format(MC_LANG_EN, "once-only.not-published", args, 2, out, sizeof out);
+    assert_string_equal(out, "land-registry is in use only for dossiers submitted from 2026-01-01");
+    int n = mc_msg_format(MC_LANG_VI, "once-only.not-published", args, 2, out, sizeof out);
+    assert_string_equal(out,
+                        "chỉ hồ sơ tiếp nhận từ ngày 2026-01-01 mới được khai thác land-registry");
+    assert_int_equal(n, (int)strlen(out));
+    const char *held[] = {"birth-cert", "civil-status", "CS-1"};
+    mc_msg_format(MC_LANG_VI, "once-only.held", held, 3, out, sizeof out);
+    assert_string_equal(out, "chỉ cung cấp một lần: birth-cert đã có trong civil-status (bản ghi "
+                             "CS-1); không được yêu cầu người nộp hồ sơ cung cấp");
+}
+
+static void test_msg__a_missing_argument_shows_its_placeholder(void **state)
+{
+    (void)state;
+    char out[200];
+    const char *args[] = {"approve", NULL};
+    mc_msg_format(MC_LANG_EN, "state.no-event", args, 1, out, sizeof out);
+    assert_string_equal(out, "'approve' does not leave state '{2}'");
+    mc_msg_format(MC_LANG_EN, "state.no-event", args, 2, out, sizeof out); /* NULL: missing too */
+    assert_string_equal(out, "'approve' does not leave state '{2}'");
+    /* An argument is text: braces in it are not placeholders. */
+    const char *braces[] = {"{2}", "x"};
+    mc_msg_format(MC_LANG_EN, "state.no-event", braces, 2, out, sizeof out);
+    assert_string_equal(out, "'{2}' does not leave state 'x'");
+}
+
+static void test_msg__an_unknown_code_says_itself(void **state)
+{
+    (void)state;
+    char out[16];
+    assert_null(mc_msg_text(MC_LANG_EN, "no.such-code"));
+    assert_null(mc_msg_text(MC_LANG_VI, NULL));
+    assert_int_equal(mc_msg_format(MC_LANG_VI, "no.such-code", NULL, 0, out, sizeof out),
+                     MC_ENOTFOUND);
+    assert_string_equal(out, "no.such-code");
+    assert_int_equal(mc_msg_format(MC_LANG_EN, "a-very-long-unknown-code", NULL, 0, out, 8),
+                     MC_ENOTFOUND);
+    assert_string_equal(out, "a-very-");
+}
+
+static void test_msg__overlong_output_is_cut_at_a_character(void **state)
+{
+    (void)state;
+    char out[12];
+    const char *args[] = {"7"};
+    /* "hồ sơ 7 đã kết thúc…": "ồ" is 3 bytes at offset 1, "ơ" 2 bytes at offset 5. */
+    const char *closed[] = {"7", "done"};
+    int n = mc_msg_format(MC_LANG_VI, "dossier.closed", closed, 2, out, 3);
+    assert_string_equal(out, "h"); /* "hồ" does not fit in 2 bytes: "ồ" goes whole */
+    assert_int_equal(n, (int)strlen("hồ sơ 7 đã kết thúc (trạng thái cuối 'done')"));
+    mc_msg_format(MC_LANG_VI, "dossier.closed", closed, 2, out, 7);
+    assert_string_equal(out, "hồ s"); /* 6 bytes; "ơ" would need 9 with the NUL */
+    mc_msg_format(MC_LANG_VI, "dossier.closed", closed, 2, out, 9);
+    assert_string_equal(out, "hồ sơ");
+    /* English: the whole length is returned, the text cut at the buffer. */
+    assert_int_equal(mc_msg_format(MC_LANG_EN, "note.not-utf8", args, 1, out, sizeof out), 36);
+    assert_string_equal(out, "the note is");
+    /* No room at all: nothing is written, the length is still told. */
+    out[0] = 'x';
+    assert_int_equal(mc_msg_format(MC_LANG_EN, "note.not-utf8", args, 1, out, 0), 36);
+    assert_int_equal(out[0], 'x');
+    /* A cut inside an argument keeps the argument's characters whole too. */
+    const char *viet[] = {"Nguyễn"};
+    char small[20];
+    mc_msg_format(MC_LANG_EN, "once-only.requested", viet, 1, small, 17);
+    assert_string_equal(small, "requested by Ngu"); /* "y" then "ễ" (3 bytes) does not fit */
+}
+
+static void test_msg__language_tags(void **state)
+{
+    (void)state;
+    mc_lang l = MC_LANG_EN;
+    assert_true(mc_msg_lang("vi", &l));
+    assert_int_equal(l, MC_LANG_VI);
+    assert_true(mc_msg_lang("en-GB", &l));
+    assert_int_equal(l, MC_LANG_EN);
+    assert_true(mc_msg_lang("VI_vn", &l));
+    assert_int_equal(l, MC_LANG_VI);
+    assert_false(mc_msg_lang("fr", &l));
+    assert_false(mc_msg_lang("vie", &l));
+    assert_false(mc_msg_lang("v", &l));
+    assert_false(mc_msg_lang("", &l));
+    assert_false(mc_msg_lang(NULL, &l));
+    assert_int_equal(l, MC_LANG_VI);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_msg__every_code_in_both_languages_with_the_same_arguments),
+        cmocka_unit_test(test_msg__formats_english_by_default),
+        cmocka_unit_test(test_msg__vietnamese_reorders_the_arguments),
+        cmocka_unit_test(test_msg__a_missing_argument_shows_its_placeholder),
+        cmocka_unit_test(test_msg__an_unknown_code_says_itself),
+        cmocka_unit_test(test_msg__overlong_output_is_cut_at_a_character),
+        cmocka_unit_test(test_msg__language_tags),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
