@@ -25,6 +25,7 @@
 
 #include "motcua/catalogue.h"
 #include "motcua/error.h"
+#include "motcua/msg.h"
 #include "motcua/rules.h"
 #include "motcua/store.h"
 
@@ -68,7 +69,14 @@ typedef enum {
 typedef struct mc_result {
     int64_t dossier;
     mc_refusal refusal;
-    char message[512]; /* the refusal, one line */
+    char message[512]; /* the refusal, one line, in English */
+    /* The refusal as the message catalogue has it (msg.h), for a front end that says it in
+     * another language: mc_msg_format(lang, code, args, nargs, …) gives message again in
+     * English. code is "" when there is no refusal (and for a replayed result stored before
+     * codes existed); each argument is cut at a character to MC_MSG_ARGSZ - 1 bytes. */
+    char code[MC_MSG_CODESZ];
+    char args[MC_MSG_MAXARGS][MC_MSG_ARGSZ];
+    size_t nargs;
     char warning[256]; /* something the operation did not check fully; none does today (a note
                           that cannot be checked is refused), kept for callers that print it */
     bool replayed;     /* a request id seen before: this is the first result */
@@ -172,7 +180,13 @@ typedef enum {
 typedef struct mc_dossier_req {
     const mc_requirement *requirement;
     mc_req_status status;
-    const char *reason;   /* why asked (e.g. "not found in civil-status"), or NULL */
+    const char *reason; /* why asked (e.g. "not found in civil-status"), or NULL */
+    /* The reason as the message catalogue has it (msg.h): its code ("once-only.not-found") and
+     * arguments ({"civil-status"}); reason_code NULL when there is no reason, or when it was
+     * recorded before codes existed (reason alone then). */
+    const char *reason_code;
+    const char *const *reason_args;
+    size_t nreason_args;
     const char *registry; /* fetched from, or NULL */
     const char *record;   /* the record reference, or NULL */
 } mc_dossier_req;

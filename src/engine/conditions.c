@@ -11,113 +11,103 @@
 
 /* ==== fields and conditions ============================================================== */
 
-/* Checks a value for field f; returns a refusal message or NULL. *oom: the check ran out of
- * memory (the message is then meaningless). */
-static const char *check_value(const mc_field *f, const char *v, char *msg, size_t msgsz, bool *oom)
+/* Checks a value for field f: 0, or MC_EREFUSED with the refusal in rf, or MC_ENOMEM when the
+ * check ran out of memory. */
+static int check_value(const mc_field *f, const char *v, mce_refusal *rf)
 {
     size_t n = strlen(v);
     char why[200];
     if (n == 0 && f->required) {
-        snprintf(msg, msgsz, "field '%s' is required (an empty value is none)", f->name);
-        return msg;
+        return mce_refuse(rf, MC_REFUSED_OTHER, "field.empty", 1, f->name);
     }
+    int bad = 0;
     switch (f->type) {
     case MC_FIELD_INTEGER: {
         int64_t x;
-        if (mc_value_integer(v, n, &x, why, sizeof why) != 0) {
-            snprintf(msg, msgsz, "field '%s': %s", f->name, why);
-            return msg;
-        }
+        bad = mc_value_integer(v, n, &x, why, sizeof why);
         break;
     }
     case MC_FIELD_NUMBER: {
         mc_fixed x;
-        if (mc_value_number(v, n, &x, why, sizeof why) != 0) {
-            snprintf(msg, msgsz, "field '%s': %s", f->name, why);
-            return msg;
-        }
+        bad = mc_value_number(v, n, &x, why, sizeof why);
         break;
     }
     case MC_FIELD_DATE: {
         mc_date x;
-        if (mc_value_date(v, n, &x, why, sizeof why) != 0) {
-            snprintf(msg, msgsz, "field '%s': %s", f->name, why);
-            return msg;
-        }
+        bad = mc_value_date(v, n, &x, why, sizeof why);
         break;
     }
     case MC_FIELD_BOOL: {
         bool x;
-        if (mc_value_bool(v, n, &x, why, sizeof why) != 0) {
-            snprintf(msg, msgsz, "field '%s': %s", f->name, why);
-            return msg;
-        }
+        bad = mc_value_bool(v, n, &x, why, sizeof why);
         break;
     }
     case MC_FIELD_MONEY: {
         int64_t x;
         if (mc_value_integer(v, n, &x, why, sizeof why) != 0 || x < 0) {
-            snprintf(msg, msgsz, "field '%s': '%s' is not an amount of money (a whole number)",
-                     f->name, v);
-            return msg;
+            return mce_refuse(rf, MC_REFUSED_OTHER, "field.money", 2, f->name, v);
         }
         break;
     }
     case MC_FIELD_CHOICE: {
         for (size_t i = 0; i < f->options.n; i++) {
             if (strcmp(f->options.items[i], v) == 0) {
-                return NULL;
+                return 0;
             }
         }
-        snprintf(msg, msgsz, "field '%s': '%s' is not one of its options", f->name, v);
-        return msg;
+        return mce_refuse(rf, MC_REFUSED_OTHER, "field.choice", 2, f->name, v);
     }
     case MC_FIELD_TEXT:
         break;
+    }
+    if (bad != 0) {
+        return mce_refuse(rf, MC_REFUSED_OTHER, "field.invalid", 2, f->name, why);
     }
     if (f->pattern != NULL) {
         char why2[200];
         int m = mc_regex_match(f->pattern, v, n, NULL, NULL, why2, sizeof why2);
         if (m == MC_ENOMEM) {
-            *oom = true;
-            return msg;
+            return MC_ENOMEM;
         }
         if (m < 0) {
-            snprintf(msg, msgsz, "field '%s': '%.80s' could not be checked against its pattern: %s",
-                     f->name, v, why2);
-            return msg;
+            /* The value quoted up to 80 bytes, cut at a character. */
+            char head[84];
+            size_t k = n > 80 ? 80 : n;
+            while (k < n && k > 0 && ((unsigned char)v[k] & 0xC0) == 0x80) {
+                k--;
+            }
+            memcpy(head, v, k);
+            head[k] = '\0';
+            return mce_refuse(rf, MC_REFUSED_OTHER, "field.pattern-limit", 3, f->name, head, why2);
         }
         if (m != 1) {
-            snprintf(msg, msgsz, "field '%s': '%s' does not match its pattern \"%s\"", f->name, v,
-                     f->pattern_source);
-            return msg;
+            return mce_refuse(rf, MC_REFUSED_OTHER, "field.pattern", 3, f->name, v,
+                              f->pattern_source);
         }
     }
-    return NULL;
+    return 0;
 }
 
 /* Applies FIELD=VALUE pairs to d (all checked first: nothing changes on a refusal). */
 int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_error *err)
 {
-    char msg[400];
     int found[64]; /* the field of each pair, for the first 64 */
     for (size_t i = 0; i < n; i++) {
         int k = mce_field_index(d->p, kv[i].key);
         if (k < 0) {
-            return mce_refuse(rf, MC_REFUSED_OTHER, "procedure '%s' has no field '%s'", d->p->name,
-                              kv[i].key);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "field.unknown", 2, d->p->name, kv[i].key);
         }
         /* JSON holds only UTF-8: a value that is not would be lost from the row and its event
          * (json_string returns NULL), so it is refused, as a note is. */
         size_t bad = mc_utf8_invalid_at(kv[i].value, strlen(kv[i].value));
         if (bad != SIZE_MAX) {
-            return mce_refuse(rf, MC_REFUSED_OTHER, "field '%s' is not valid UTF-8 (byte %zu)",
-                              kv[i].key, bad + 1);
+            char at[24];
+            snprintf(at, sizeof at, "%zu", bad + 1);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "field.not-utf8", 2, kv[i].key, at);
         }
-        bool oom = false;
-        if (check_value(&d->p->fields[k], kv[i].value, msg, sizeof msg, &oom) != NULL) {
-            return oom ? mc_error_set(err, MC_ENOMEM, "out of memory")
-                       : mce_refuse(rf, MC_REFUSED_OTHER, "%s", msg);
+        int rc = check_value(&d->p->fields[k], kv[i].value, rf);
+        if (rc != 0) {
+            return rc == MC_ENOMEM ? mc_error_set(err, MC_ENOMEM, "out of memory") : rc;
         }
         if (i < 64) {
             found[i] = k;
@@ -144,10 +134,9 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
     if (strcmp(role, "applicant") == 0) {
         /* The subject is whose registry records the dossier reads: an applicant who could
          * change it could read another person's records through the once-only rule. */
-        return mce_refuse(rf, MC_REFUSED_ROLE,
-                          "role 'applicant' may not change the subject of dossier %lld (field "
-                          "'%s'); an officer may correct it",
-                          (long long)d->row.id, d->p->subject->name);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)d->row.id);
+        return mce_refuse(rf, MC_REFUSED_ROLE, "subject.applicant", 2, id, d->p->subject->name);
     }
     char *next = now ? mce_dup(now) : NULL;
     if (now != NULL && next == NULL) {
@@ -308,7 +297,7 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
     mc_error rerr;
     if (e->rules == NULL ||
         mc_rules_resolve(e->rules, c->rule.module, c->rule.function, &rule, &rerr) != 0) {
-        return mce_refuse(rf, MC_REFUSED_GUARD, "rule %s.%s is not loaded", c->rule.module,
+        return mce_refuse(rf, MC_REFUSED_GUARD, "rule.not-loaded", 2, c->rule.module,
                           c->rule.function);
     }
     mce_view_buf vb;
@@ -318,10 +307,10 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
     int rc = mc_rules_cond(e->rules, rule, &vb.view, holds, reason, reasonsz, &rerr);
     mce_view_free(&vb);
     if (rc == MC_ERULE) {
-        return mce_refuse(rf, MC_REFUSED_GUARD, "%s", rerr.msg);
+        return mce_refuse(rf, MC_REFUSED_GUARD, "rule.failed", 1, rerr.msg);
     }
     if (rc == MC_ELIMIT) {
-        return mce_refuse(rf, MC_REFUSED_LIMIT, "%s", rerr.msg);
+        return mce_refuse(rf, MC_REFUSED_LIMIT, "rule.limit", 1, rerr.msg);
     }
     if (rc != 0) {
         return mc_error_set(err, rc, "%s", rerr.msg);

@@ -10,16 +10,95 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ==== refusals =========================================================================== */
+/* ==== refusals and reasons: said through the message catalogue (msg.h) ================= */
 
-int mce_refuse(mce_refusal *rf, mc_refusal why, const char *fmt, ...)
+/* Copies s into out (outsz > 0 bytes), cut at a character when it is longer. */
+static void copy_cut(char *out, size_t outsz, const char *s)
 {
+    size_t n = strlen(s);
+    if (n >= outsz) {
+        n = outsz - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+            n--; /* s[n] is the first byte left out: it must start a character */
+        }
+    }
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+int mce_refuse(mce_refusal *rf, mc_refusal why, const char *code, size_t nargs, ...)
+{
+    const char *args[MC_MSG_MAXARGS] = {0};
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rf->msg, sizeof rf->msg, fmt, ap);
+    va_start(ap, nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        const char *a = va_arg(ap, const char *);
+        if (i < MC_MSG_MAXARGS) {
+            args[i] = a;
+        }
+    }
     va_end(ap);
+    rf->nargs = nargs < MC_MSG_MAXARGS ? nargs : MC_MSG_MAXARGS;
+    /* The English text from the whole arguments: only the copies below are cut. */
+    mc_msg_format(MC_LANG_EN, code, args, rf->nargs, rf->msg, sizeof rf->msg);
+    copy_cut(rf->code, sizeof rf->code, code); /* codes fit: test_msg checks their length */
+    for (size_t i = 0; i < rf->nargs; i++) {
+        copy_cut(rf->args[i], sizeof rf->args[i], args[i] ? args[i] : "");
+    }
     rf->why = why;
     return MC_EREFUSED;
+}
+
+void mce_refusal_result(const mce_refusal *rf, mc_result *res)
+{
+    res->refusal = rf->why;
+    memcpy(res->message, rf->msg, sizeof res->message);
+    memcpy(res->code, rf->code, sizeof res->code);
+    memcpy(res->args, rf->args, sizeof res->args);
+    res->nargs = rf->nargs;
+}
+
+void mce_clear_reason(mce_req_state *s)
+{
+    mc_free(s->reason);
+    mc_free(s->reason_code);
+    s->reason = s->reason_code = NULL;
+    for (size_t i = 0; i < s->nreason_args; i++) {
+        mc_free(s->reason_args[i]);
+        s->reason_args[i] = NULL;
+    }
+    s->nreason_args = 0;
+}
+
+/* The reasons' texts are cut as they always were: a reason is one line of a checklist. */
+enum { REASON_MAX = 400 };
+
+int mce_set_reason(mce_req_state *s, const char *code, size_t nargs, ...)
+{
+    const char *args[MC_MSG_MAXARGS] = {0};
+    va_list ap;
+    va_start(ap, nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        const char *a = va_arg(ap, const char *);
+        if (i < MC_MSG_MAXARGS) {
+            args[i] = a;
+        }
+    }
+    va_end(ap);
+    nargs = nargs < MC_MSG_MAXARGS ? nargs : MC_MSG_MAXARGS;
+    char text[REASON_MAX];
+    mc_msg_format(MC_LANG_EN, code, args, nargs, text, sizeof text);
+    mce_clear_reason(s);
+    int rc = (s->reason = mce_dup(text)) == NULL || (s->reason_code = mce_dup(code)) == NULL;
+    for (size_t i = 0; rc == 0 && i < nargs; i++) {
+        rc = (s->reason_args[i] = mce_dup(args[i] ? args[i] : "")) == NULL;
+        s->nreason_args += rc == 0;
+    }
+    if (rc != 0) {
+        mce_clear_reason(s);
+        return MC_ENOMEM;
+    }
+    return 0;
 }
 
 /* ==== dossier in memory ================================================================== */
@@ -31,7 +110,7 @@ void mce_dos_free(mce_dos *d)
             mc_free(d->values[i]);
         }
         for (size_t i = 0; d->reqs && i < d->p->nrequires; i++) {
-            mc_free(d->reqs[i].reason);
+            mce_clear_reason(&d->reqs[i]);
             mc_free(d->reqs[i].registry);
             mc_free(d->reqs[i].record);
         }
@@ -115,8 +194,13 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
         dst->reqs[i].status = q->status;
         dst->reqs[i].disputed = q->disputed;
         rc |= dup_into(&dst->reqs[i].reason, q->reason) |
+              dup_into(&dst->reqs[i].reason_code, q->reason_code) |
               dup_into(&dst->reqs[i].registry, q->registry) |
               dup_into(&dst->reqs[i].record, q->record);
+        for (size_t k = 0; k < q->nreason_args; k++) {
+            rc |= dup_into(&dst->reqs[i].reason_args[k], q->reason_args[k]);
+        }
+        dst->reqs[i].nreason_args = q->nreason_args;
     }
     if (src->events != NULL) {
         json_decref(dst->events);
@@ -193,6 +277,14 @@ char *mce_encode_data(const mce_dos *d)
         if (r->reason) {
             bad |= json_object_set_new(o, "reason", json_string(r->reason));
         }
+        if (r->reason_code) { /* ["CODE", ARG…]: the reason as the message catalogue has it */
+            json_t *why = json_array();
+            bad |= json_array_append_new(why, json_string(r->reason_code));
+            for (size_t k = 0; k < r->nreason_args; k++) {
+                bad |= json_array_append_new(why, mc_json_text(r->reason_args[k]));
+            }
+            bad |= json_object_set_new(o, "reason_msg", why);
+        }
         if (r->registry) {
             bad |= json_object_set_new(o, "registry", json_string(r->registry));
         }
@@ -214,6 +306,33 @@ char *mce_encode_data(const mce_dos *d)
     char *out = text ? mce_dup(text) : NULL;
     mc_free(text);
     return out;
+}
+
+/* The reason of requirement s as the data column keeps it (v): its text, and ["CODE", ARG…]
+ * when it was recorded with its message code. */
+static int decode_reason(mce_req_state *s, const json_t *v)
+{
+    mce_clear_reason(s);
+    const char *text = json_string_value(json_object_get(v, "reason"));
+    const json_t *why = json_object_get(v, "reason_msg");
+    const char *code = json_string_value(json_array_get(why, 0));
+    if (text != NULL && (s->reason = mce_dup(text)) == NULL) {
+        return MC_ENOMEM;
+    }
+    if (code == NULL) {
+        return 0; /* recorded before codes, or no reason */
+    }
+    if ((s->reason_code = mce_dup(code)) == NULL) {
+        return MC_ENOMEM;
+    }
+    for (size_t k = 1; k < json_array_size(why) && s->nreason_args < MC_MSG_MAXARGS; k++) {
+        const char *a = json_string_value(json_array_get(why, k));
+        if ((s->reason_args[s->nreason_args] = mce_dup(a ? a : "")) == NULL) {
+            return MC_ENOMEM;
+        }
+        s->nreason_args++;
+    }
+    return 0;
 }
 
 int mce_decode_data(mce_dos *d)
@@ -247,7 +366,7 @@ int mce_decode_data(mce_dos *d)
             }
         }
         d->reqs[i].disputed = json_is_true(json_object_get(v, "disputed"));
-        if (mce_set_str(&d->reqs[i].reason, json_string_value(json_object_get(v, "reason"))) ||
+        if (decode_reason(&d->reqs[i], v) != 0 ||
             mce_set_str(&d->reqs[i].registry, json_string_value(json_object_get(v, "registry"))) ||
             mce_set_str(&d->reqs[i].record, json_string_value(json_object_get(v, "record")))) {
             json_decref(root);
@@ -315,8 +434,15 @@ const mc_state *mce_cur(const mce_dos *d)
 void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
-        reqs[i] = (mc_dossier_req){&d->p->requires[i], d -> reqs[i].status, d->reqs[i].reason,
-                                   d->reqs[i].registry, d->reqs[i].record};
+        const mce_req_state *q = &d->reqs[i];
+        reqs[i] = (mc_dossier_req){.requirement = &d->p->requires[i],
+                                   .status = q->status,
+                                   .reason = q->reason,
+                                   .reason_code = q->reason_code,
+                                   .reason_args = (const char *const *)q->reason_args,
+                                   .nreason_args = q->nreason_args,
+                                   .registry = q->registry,
+                                   .record = q->record};
     }
     out->id = d->row.id;
     out->procedure = d->p;

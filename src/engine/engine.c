@@ -226,7 +226,16 @@ static int remember(mc_engine *e, const op *o_, const char *key, const char *pri
                           (json_int_t)res->dossier, "refusal", (int)res->refusal, "message",
                           res->message, "operation", o_->what, "target", (json_int_t)o_->dossier,
                           "detail", o_->detail ? o_->detail : "", "fingerprint", print);
-    char *text = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    int bad = o == NULL;
+    if (o != NULL && res->code[0] != '\0') { /* ["CODE", ARG…], as msg.h has the refusal */
+        json_t *why = json_array();
+        bad |= json_array_append_new(why, json_string(res->code));
+        for (size_t i = 0; i < res->nargs; i++) {
+            bad |= json_array_append_new(why, mc_json_text(res->args[i]));
+        }
+        bad |= json_object_set_new(o, "reason_msg", why);
+    }
+    char *text = bad == 0 ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (text == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -276,6 +285,15 @@ static int replay(const op *op_, const char *request_id, const char *print, cons
              json_string_value(json_object_get(o, "message"))
                  ? json_string_value(json_object_get(o, "message"))
                  : "");
+    const json_t *why = json_object_get(o, "reason_msg"); /* absent before codes existed */
+    const char *code = json_string_value(json_array_get(why, 0));
+    snprintf(res->code, sizeof res->code, "%s", code ? code : "");
+    res->nargs = 0;
+    for (size_t i = 1; code != NULL && i < json_array_size(why) && res->nargs < MC_MSG_MAXARGS;
+         i++) {
+        const char *a = json_string_value(json_array_get(why, i));
+        snprintf(res->args[res->nargs++], MC_MSG_ARGSZ, "%s", a ? a : "");
+    }
     int rc = (int)json_integer_value(json_object_get(o, "code"));
     res->replayed = true;
     json_decref(o);
@@ -392,7 +410,7 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     }
     mce_dos d;
     memset(&d, 0, sizeof d);
-    mce_refusal rf = {MC_REFUSED_NONE, ""};
+    mce_refusal rf = {.why = MC_REFUSED_NONE};
     if (o->dossier != 0) {
         rc = mce_load(e, o->dossier, &d, err);
         if (rc == 0) {
@@ -430,8 +448,7 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
         }
     }
     if (rc == MC_EREFUSED) {
-        res->refusal = rf.why;
-        snprintf(res->message, sizeof res->message, "%s", rf.msg);
+        mce_refusal_result(&rf, res);
         res->dossier = d.row.id;
         int r2 = store_refusal(e, o, o->dossier ? &d : NULL, &rf, err);
         if (r2 != 0) {
@@ -477,13 +494,12 @@ static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure
     size_t nv;
     mc_catalogue_versions(e->cat, s->procedure, &nv);
     if (nv == 0) {
-        return mce_refuse(rf, MC_REFUSED_OTHER, "unknown procedure '%s'", s->procedure);
+        return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.unknown", 1, s->procedure);
     }
     if (*out == NULL) {
         char day[11];
         mc_date_format(today, day);
-        return mce_refuse(rf, MC_REFUSED_OTHER, "no version of procedure '%s' is in force on %s",
-                          s->procedure, day);
+        return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.not-in-force", 2, s->procedure, day);
     }
     return 0;
 }
@@ -504,7 +520,7 @@ static int submission_fee(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *e
     mc_error rerr;
     if (e->rules == NULL ||
         mc_rules_resolve(e->rules, p->fee_rule.module, p->fee_rule.function, &rule, &rerr)) {
-        return mce_refuse(rf, MC_REFUSED_GUARD, "fee rule %s.%s is not loaded", p->fee_rule.module,
+        return mce_refuse(rf, MC_REFUSED_GUARD, "rule.fee-not-loaded", 2, p->fee_rule.module,
                           p->fee_rule.function);
     }
     mce_view_buf vb;
@@ -514,8 +530,8 @@ static int submission_fee(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *e
     int rc = mc_rules_fee(e->rules, rule, &vb.view, &d->row.fee, &rerr);
     mce_view_free(&vb);
     if (rc == MC_ERULE || rc == MC_ELIMIT) {
-        return mce_refuse(rf, rc == MC_ELIMIT ? MC_REFUSED_LIMIT : MC_REFUSED_GUARD, "%s",
-                          rerr.msg);
+        return rc == MC_ELIMIT ? mce_refuse(rf, MC_REFUSED_LIMIT, "rule.limit", 1, rerr.msg)
+                               : mce_refuse(rf, MC_REFUSED_GUARD, "rule.failed", 1, rerr.msg);
     }
     if (rc != 0) {
         return mc_error_set(err, rc, "%s", rerr.msg);
@@ -557,8 +573,7 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     const char *channel = s->channel ? s->channel : "counter";
     if (strcmp(channel, "online") != 0 && strcmp(channel, "counter") != 0 &&
         strcmp(channel, "post") != 0) {
-        return mce_refuse(rf, MC_REFUSED_OTHER, "unknown channel '%s' (online, counter or post)",
-                          channel);
+        return mce_refuse(rf, MC_REFUSED_OTHER, "channel.unknown", 1, channel);
     }
     if (mce_dos_alloc(d, p, e->st != NULL) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -569,12 +584,12 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     }
     for (size_t i = 0; i < p->nfields; i++) {
         if (p->fields[i].required && d->values[i] == NULL) {
-            return mce_refuse(rf, MC_REFUSED_OTHER, "field '%s' is required", p->fields[i].name);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "field.required", 1, p->fields[i].name);
         }
     }
     for (size_t i = 0; i < s->nattach; i++) {
         if (mc_catalogue_document(e->cat, s->attach[i]) == NULL) {
-            return mce_refuse(rf, MC_REFUSED_OTHER, "unknown document '%s'", s->attach[i]);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "document.unknown", 1, s->attach[i]);
         }
     }
     char version[11];
@@ -601,9 +616,7 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         int k = mce_req_index(p, s->attach[i]);
         if (k >= 0 && d->reqs[k].status != MC_REQ_FETCHED) {
             d->reqs[k].status = MC_REQ_PROVIDED;
-            if (mce_set_str(&d->reqs[k].reason, NULL) != 0) {
-                return mc_error_set(err, MC_ENOMEM, "out of memory");
-            }
+            mce_clear_reason(&d->reqs[k]);
         }
     }
     if ((rc = submission_fee(e, d, rf, err)) != 0) {
@@ -716,12 +729,13 @@ static int refuse_event(mce_refusal *rf, const mc_state *s, const mc_fire *f, bo
     char list[400];
     if (no_event) {
         list_names(list, sizeof list, events, nevents);
-        return mce_refuse(rf, MC_REFUSED_STATE, "'%s' does not leave state '%s'%s%s%s", f->event,
-                          s->name, nevents ? " (it can: " : "", list, nevents ? ")" : "");
+        return nevents ? mce_refuse(rf, MC_REFUSED_STATE, "state.no-event-but", 3, f->event,
+                                    s->name, list)
+                       : mce_refuse(rf, MC_REFUSED_STATE, "state.no-event", 2, f->event, s->name);
     }
     list_names(list, sizeof list, roles, nroles);
-    return mce_refuse(rf, MC_REFUSED_ROLE, "role '%s' may not fire '%s' in state '%s' (%s may)",
-                      f->role, f->event, s->name, list);
+    return mce_refuse(rf, MC_REFUSED_ROLE, "role.not-allowed", 4, f->role, f->event, s->name,
+                      list);
 }
 
 /* Queues the `fire` event of a stored dossier: the event, the states, the payload. */
@@ -785,16 +799,13 @@ static int apply_disputes(mce_dos *d, const mc_fire *f, mce_refusal *rf, mc_erro
         const char *doc = pl->disputes[i].key, *why = pl->disputes[i].value;
         int k = mce_req_index(d->p, doc);
         if (k < 0 || d->reqs[k].status != MC_REQ_FETCHED) {
-            return mce_refuse(
-                rf, MC_REFUSED_OTHER,
-                "cannot dispute %s: it was not fetched from a registry for dossier %lld", doc,
-                (long long)d->row.id);
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)d->row.id);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "dispute.not-fetched", 2, doc, id);
         }
         if (why == NULL || why[0] == '\0') {
-            return mce_refuse(rf, MC_REFUSED_OTHER, "a dispute of %s needs a reason", doc);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "dispute.no-reason", 1, doc);
         }
-        char reason[400];
-        snprintf(reason, sizeof reason, "disputed by %s: %s", f->role, why);
         if (d->tickets != NULL) {
             json_t *t =
                 json_pack("{s:s, s:s, s:s?, s:s, s:s, s:I}", "registry", d->reqs[k].registry,
@@ -804,7 +815,7 @@ static int apply_disputes(mce_dos *d, const mc_fire *f, mce_refusal *rf, mc_erro
                 return mc_error_set(err, MC_ENOMEM, "out of memory");
             }
         }
-        if (mce_set_str(&d->reqs[k].reason, reason) != 0) {
+        if (mce_set_reason(&d->reqs[k], "once-only.disputed", 2, f->role, why) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         d->reqs[k].status = MC_REQ_ASKED;
@@ -815,20 +826,17 @@ static int apply_disputes(mce_dos *d, const mc_fire *f, mce_refusal *rf, mc_erro
 
 /* Checks the documents a payload asks of the applicant (known, required, not fetched: §5.1) and
  * marks the attached ones provided. */
-static int take_documents(mc_engine *e, mce_dos *d, const mc_payload *pl, mce_refusal *rf,
-                          mc_error *err)
+static int take_documents(mc_engine *e, mce_dos *d, const mc_payload *pl, mce_refusal *rf)
 {
     for (size_t i = 0; i < pl->ndocuments; i++) {
         int k = mce_req_index(d->p, pl->documents[i]);
         if (mc_catalogue_document(e->cat, pl->documents[i]) == NULL) {
-            return mce_refuse(rf, MC_REFUSED_OTHER, "unknown document '%s'", pl->documents[i]);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "document.unknown", 1, pl->documents[i]);
         }
         if (k < 0) {
             /* Asked, it would be in no checklist: the applicant could never be told of it. */
-            return mce_refuse(rf, MC_REFUSED_OTHER,
-                              "procedure '%s' does not require %s: only the documents it requires "
-                              "may be asked of the applicant",
-                              d->p->name, pl->documents[i]);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "document.not-required", 2, d->p->name,
+                              pl->documents[i]);
         }
         if (mce_check_ask(d, (size_t)k, rf) != 0) {
             return MC_EREFUSED;
@@ -837,13 +845,11 @@ static int take_documents(mc_engine *e, mce_dos *d, const mc_payload *pl, mce_re
     for (size_t i = 0; i < pl->nattach; i++) {
         int k = mce_req_index(d->p, pl->attach[i]);
         if (mc_catalogue_document(e->cat, pl->attach[i]) == NULL) {
-            return mce_refuse(rf, MC_REFUSED_OTHER, "unknown document '%s'", pl->attach[i]);
+            return mce_refuse(rf, MC_REFUSED_OTHER, "document.unknown", 1, pl->attach[i]);
         }
         if (k >= 0 && d->reqs[k].status != MC_REQ_FETCHED) {
             d->reqs[k].status = MC_REQ_PROVIDED;
-            if (mce_set_str(&d->reqs[k].reason, NULL) != 0) {
-                return mc_error_set(err, MC_ENOMEM, "out of memory");
-            }
+            mce_clear_reason(&d->reqs[k]);
         }
     }
     return 0;
@@ -875,8 +881,9 @@ static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, 
     }
     *out = taken;
     if (taken == NULL) {
-        return mce_refuse(rf, MC_REFUSED_GUARD, "'%s' is not allowed now: %s", f->event,
-                          reason[0] ? reason : "its condition does not hold");
+        return reason[0] ? mce_refuse(rf, MC_REFUSED_GUARD, "guard.false-reason", 2, f->event,
+                                      reason)
+                         : mce_refuse(rf, MC_REFUSED_GUARD, "guard.false", 1, f->event);
     }
     return 0;
 }
@@ -889,10 +896,8 @@ static int mark_asked(mce_dos *d, const mc_fire *f, mc_error *err)
     for (size_t i = 0; i < pl->ndocuments; i++) {
         int k = mce_req_index(d->p, pl->documents[i]);
         if (k >= 0) {
-            char why[160];
-            snprintf(why, sizeof why, "requested by %s", f->role);
             d->reqs[k].status = MC_REQ_ASKED;
-            if (mce_set_str(&d->reqs[k].reason, why) != 0) {
+            if (mce_set_reason(&d->reqs[k], "once-only.requested", 1, f->role) != 0) {
                 return mc_error_set(err, MC_ENOMEM, "out of memory");
             }
         }
@@ -906,8 +911,9 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     const mc_fire *f = o->args;
     const mc_state *s = mce_cur(d);
     if (d->row.final) {
-        return mce_refuse(rf, MC_REFUSED_STATE, "dossier %lld is closed (final state '%s')",
-                          (long long)d->row.id, s->name);
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)d->row.id);
+        return mce_refuse(rf, MC_REFUSED_STATE, "dossier.closed", 2, id, s->name);
     }
     size_t with_event = 0;
     bool role_ok = false;
@@ -931,7 +937,7 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         rc = mce_subject_changed(d, f->role, rf, err);
     }
     if (rc == 0) {
-        rc = take_documents(e, d, pl, rf, err);
+        rc = take_documents(e, d, pl, rf);
     }
     if (rc != 0) {
         return rc;
@@ -1022,9 +1028,10 @@ static int run_apologize(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
     const mc_apology *a = o->args;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)d->row.id);
     if (d->row.final) {
-        return mce_refuse(rf, MC_REFUSED_STATE, "dossier %lld is closed (final state '%s')",
-                          (long long)d->row.id, d->row.state);
+        return mce_refuse(rf, MC_REFUSED_STATE, "dossier.closed", 2, id, d->row.state);
     }
     const mc_lifecycle *l = d->p->lifecycle;
     bool allowed = false;
@@ -1032,25 +1039,19 @@ static int run_apologize(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         allowed |= strcmp(l->apology_by[i]->name, a->role) == 0;
     }
     if (!allowed) {
-        return mce_refuse(rf, MC_REFUSED_ROLE, "role '%s' may not apologise for dossiers of '%s'",
-                          a->role, d->p->name);
+        return mce_refuse(rf, MC_REFUSED_ROLE, "apology.role", 2, a->role, d->p->name);
     }
     if (!mce_clock_running(d) || d->row.due == MC_NONE) {
-        return mce_refuse(rf, MC_REFUSED_OTHER,
-                          "the clock of dossier %lld is not running (state '%s'): there is no "
-                          "deadline to apologise for",
-                          (long long)d->row.id, d->row.state);
+        return mce_refuse(rf, MC_REFUSED_OTHER, "apology.no-clock", 2, id, d->row.state);
     }
     if (d->row.apology != NULL) {
-        return mce_refuse(rf, MC_REFUSED_OTHER,
-                          "dossier %lld already has an apology: a new date may be set only once",
-                          (long long)d->row.id);
+        return mce_refuse(rf, MC_REFUSED_OTHER, "apology.twice", 1, id);
     }
     if (a->reason == NULL || a->reason[0] == '\0') {
-        return mce_refuse(rf, MC_REFUSED_OTHER, "an apology needs a reason");
+        return mce_refuse(rf, MC_REFUSED_OTHER, "apology.no-reason", 0);
     }
     if (a->new_date < mc_calendar_date(mce_loc(d, a->now))) {
-        return mce_refuse(rf, MC_REFUSED_OTHER, "the new date of an apology cannot be in the past");
+        return mce_refuse(rf, MC_REFUSED_OTHER, "apology.past", 0);
     }
     /* Timely: issued before office hours open on the due instant's day (§4.6). */
     mc_localtime due = mce_loc(d, d->row.due);

@@ -28,6 +28,9 @@ typedef struct mce_req_state {
     mc_req_status status;
     bool disputed; /* the registry's record was declared wrong: never fetched again (§5.4) */
     char *reason, *registry, *record;
+    char *reason_code;                 /* the reason's message code (msg.h), or NULL */
+    char *reason_args[MC_MSG_MAXARGS]; /* and its arguments (nreason_args of them) */
+    size_t nreason_args;
 } mce_req_state;
 
 /* A dossier being worked on. */
@@ -51,10 +54,13 @@ typedef struct mce_dos {
     char *former_subject; /* then the subject before (mc_malloc'd, or NULL: none) */
 } mce_dos;
 
-/* The reason an operation was refused. */
+/* The reason an operation was refused: msg in English, and what made it (msg.h). */
 typedef struct mce_refusal {
     mc_refusal why;
     char msg[512];
+    char code[MC_MSG_CODESZ];
+    char args[MC_MSG_MAXARGS][MC_MSG_ARGSZ];
+    size_t nargs;
 } mce_refusal;
 
 enum { MCE_VIEW_INLINE = 64 };
@@ -71,12 +77,19 @@ typedef struct mce_view_buf {
     mc_engine *e;
 } mce_view_buf;
 
-/* ---- refusals (dossier.c): fills rf and returns MC_EREFUSED ---- */
-int mce_refuse(mce_refusal *rf, mc_refusal why, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+/* ---- refusals (dossier.c) ---- */
+/* Fills rf with the refusal why, said by the message code with its nargs arguments (each a
+ * const char *, at most MC_MSG_MAXARGS; a number is formatted first); returns MC_EREFUSED. The
+ * English text of the catalogue is rf->msg. */
+int mce_refuse(mce_refusal *rf, mc_refusal why, const char *code, size_t nargs, ...);
+/* Copies the refusal in rf into res (refusal, message, code, arguments). */
+void mce_refusal_result(const mce_refusal *rf, mc_result *res);
+/* Sets the reason of a requirement to the message code with its nargs arguments (const char *):
+ * reason gets its English text, reason_code and reason_args what made it. MC_ENOMEM leaves a
+ * requirement with no reason. */
+int mce_set_reason(mce_req_state *s, const char *code, size_t nargs, ...);
+/* Clears the reason of a requirement. */
+void mce_clear_reason(mce_req_state *s);
 
 /* ---- the operations on a dossier at hand, without the store's transaction (engine.c) ---- */
 /* Submits a new dossier into d (zeroed). */

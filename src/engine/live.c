@@ -38,9 +38,8 @@ static int volatile_only(const mc_engine *e, const char *what, mc_error *err)
 
 static void refused(mc_result *res, const mce_refusal *rf, int64_t id)
 {
-    res->refusal = rf->why;
+    mce_refusal_result(rf, res);
     res->dossier = id;
-    memcpy(res->message, rf->msg, sizeof res->message);
 }
 
 int mc_live_submit(mc_engine *e, mc_live *lv, const mc_submit *s, mc_result *res, mc_error *err)
@@ -52,7 +51,7 @@ int mc_live_submit(mc_engine *e, mc_live *lv, const mc_submit *s, mc_result *res
     if (rc != 0) {
         return rc;
     }
-    mce_refusal rf = {MC_REFUSED_NONE, ""};
+    mce_refusal rf = {.why = MC_REFUSED_NONE};
     rc = mce_submit(e, &lv->d, s, &rf, err);
     if (rc != 0) {
         if (rc == MC_EREFUSED) {
@@ -104,9 +103,7 @@ int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc
     if (undo && mce_dos_copy(&saved, &lv->d) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    mce_refusal rf;
-    rf.why = MC_REFUSED_NONE;
-    rf.msg[0] = '\0';
+    mce_refusal rf = {.why = MC_REFUSED_NONE};
     rc = mce_fire(e, &lv->d, f, res->warning, &rf, err);
     if (rc == MC_EREFUSED) {
         refused(res, &rf, lv->d.row.id);
@@ -136,7 +133,7 @@ int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allo
     if (rc != 0) {
         return rc;
     }
-    mce_refusal rf = {MC_REFUSED_NONE, ""};
+    mce_refusal rf = {.why = MC_REFUSED_NONE};
     rc = mce_eval(e, &lv->d, &t->when, allowed, &rf, NULL, 0, err);
     if (rc == MC_EREFUSED) {
         refused(res, &rf, lv->d.row.id);
@@ -171,8 +168,7 @@ size_t mc_live_provide_asked(mc_live *lv)
         mce_req_state *r = &lv->d.reqs[i];
         if (r->status == MC_REQ_ASKED) {
             r->status = MC_REQ_PROVIDED;
-            mc_free(r->reason);
-            r->reason = NULL;
+            mce_clear_reason(r);
             n++;
         }
     }

@@ -44,31 +44,30 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
         }
         /* Not required, or asked: query again, since a record may have arrived meanwhile. */
         const mc_registry *reg = r->document->registry;
-        char ref[128] = "", why[160] = "";
+        char ref[128] = "", from[11];
+        const char *code = NULL, *arg2 = NULL; /* why it is asked: reg->name, then arg2 */
         int found = 0;
         if (reg == NULL) {
             /* no registry holds it: asked, with no reason to give */
         } else if (!published(reg, d)) {
-            char from[11];
             mc_date_format(reg->published, from);
-            snprintf(why, sizeof why, "%s is in use only for dossiers submitted from %s", reg->name,
-                     from);
+            code = "once-only.not-published";
+            arg2 = from;
         } else if (d->row.subject == NULL) {
-            snprintf(why, sizeof why, "the dossier has no subject to look up in %s", reg->name);
+            code = "once-only.no-subject";
         } else {
             found = mce_record_get(e, reg->name, r->document->name, d->row.subject, ref, sizeof ref,
                                    err);
             if (found < 0) {
                 return found;
             }
-            if (!found) {
-                snprintf(why, sizeof why, "not found in %s", reg->name);
-            }
+            code = found ? NULL : "once-only.not-found";
         }
         s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
+        mce_clear_reason(s);
         if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
             mce_set_str(&s->record, found ? ref : NULL) ||
-            mce_set_str(&s->reason, why[0] ? why : NULL)) {
+            (code != NULL && mce_set_reason(s, code, arg2 ? 2 : 1, reg->name, arg2))) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
@@ -82,9 +81,7 @@ int mce_check_ask(const mce_dos *d, size_t k, mce_refusal *rf)
     if (d->reqs[k].status != MC_REQ_FETCHED) {
         return 0;
     }
-    return mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
-                      "once-only: %s is held by %s (record %s); it may not be requested from the "
-                      "applicant",
+    return mce_refuse(rf, MC_REFUSED_ONCE_ONLY, "once-only.held", 3,
                       d->p->requires[k].document->name,
                       d->reqs[k].registry ? d->reqs[k].registry : "?",
                       d->reqs[k].record ? d->reqs[k].record : "?");
@@ -101,12 +98,15 @@ int mce_check_note(const mce_dos *d, const char *note, mce_refusal *rf)
 {
     size_t len = strlen(note);
     if (len > MAX_NOTE) {
-        return mce_refuse(rf, MC_REFUSED_OTHER, "the note is too long (%zu bytes; at most 1 MiB)",
-                          len);
+        char n[24];
+        snprintf(n, sizeof n, "%zu", len);
+        return mce_refuse(rf, MC_REFUSED_OTHER, "note.too-long", 1, n);
     }
     size_t bad = mc_utf8_invalid_at(note, len);
     if (bad != SIZE_MAX) {
-        return mce_refuse(rf, MC_REFUSED_OTHER, "the note is not valid UTF-8 (byte %zu)", bad + 1);
+        char at[24];
+        snprintf(at, sizeof at, "%zu", bad + 1);
+        return mce_refuse(rf, MC_REFUSED_OTHER, "note.not-utf8", 1, at);
     }
     char *text = NULL; /* the note in NFC, made for the first pattern that runs */
     size_t n = 0;
@@ -127,18 +127,16 @@ int mce_check_note(const mce_dos *d, const char *note, mce_refusal *rf)
             while (k > 0 && k < end - start && ((unsigned char)text[start + k] & 0xC0) == 0x80) {
                 k--; /* cut at a character, not inside one: the message must stay UTF-8 */
             }
-            rc = mce_refuse(rf, MC_REFUSED_ONCE_ONLY,
-                            "once-only: %s is held by %s (record %s); it may not be requested "
-                            "from the applicant (the note says '%.*s')",
-                            doc->name, d->reqs[i].registry ? d->reqs[i].registry : "?",
-                            d->reqs[i].record ? d->reqs[i].record : "?", (int)k, text + start);
+            char says[84];
+            memcpy(says, text + start, k);
+            says[k] = '\0';
+            rc = mce_refuse(rf, MC_REFUSED_ONCE_ONLY, "once-only.held-note", 4, doc->name,
+                            d->reqs[i].registry ? d->reqs[i].registry : "?",
+                            d->reqs[i].record ? d->reqs[i].record : "?", says);
         } else if (m == MC_ENOMEM) {
             rc = MC_ENOMEM;
         } else if (m != 0) {
-            rc = mce_refuse(rf, MC_REFUSED_LIMIT,
-                            "the note could not be checked against the match pattern of %s (%s); "
-                            "shorten or rephrase it",
-                            doc->name, why);
+            rc = mce_refuse(rf, MC_REFUSED_LIMIT, "note.unchecked", 2, doc->name, why);
         }
     }
     mc_free(text);
