@@ -734,8 +734,7 @@ static int refuse_event(mce_refusal *rf, const mc_state *s, const mc_fire *f, bo
                        : mce_refuse(rf, MC_REFUSED_STATE, "state.no-event", 2, f->event, s->name);
     }
     list_names(list, sizeof list, roles, nroles);
-    return mce_refuse(rf, MC_REFUSED_ROLE, "role.not-allowed", 4, f->role, f->event, s->name,
-                      list);
+    return mce_refuse(rf, MC_REFUSED_ROLE, "role.not-allowed", 4, f->role, f->event, s->name, list);
 }
 
 /* Queues the `fire` event of a stored dossier: the event, the states, the payload. */
@@ -881,9 +880,9 @@ static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, 
     }
     *out = taken;
     if (taken == NULL) {
-        return reason[0] ? mce_refuse(rf, MC_REFUSED_GUARD, "guard.false-reason", 2, f->event,
-                                      reason)
-                         : mce_refuse(rf, MC_REFUSED_GUARD, "guard.false", 1, f->event);
+        return reason[0]
+                   ? mce_refuse(rf, MC_REFUSED_GUARD, "guard.false-reason", 2, f->event, reason)
+                   : mce_refuse(rf, MC_REFUSED_GUARD, "guard.false", 1, f->event);
     }
     return 0;
 }
