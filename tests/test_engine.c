@@ -8,6 +8,7 @@
 
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
+#include "motcua/msg.h"
 #include "motcua/registry.h"
 
 #include <signal.h>
@@ -865,6 +866,138 @@ static void test_engine__requested_documents_become_asked(void **state)
     mc_dossier_free(&d);
 }
 
+/* res carries code with the arguments args (nargs of them), and formatting them in English gives
+ * res->message again, byte for byte. */
+static void expect_code(const mc_result *res, const char *code, const char *const *args,
+                        size_t nargs)
+{
+    assert_string_equal(res->code, code);
+    assert_int_equal(res->nargs, nargs);
+    const char *got[MC_MSG_MAXARGS];
+    for (size_t i = 0; i < nargs; i++) {
+        assert_string_equal(res->args[i], args[i]);
+        got[i] = res->args[i];
+    }
+    char en[512];
+    assert_true(mc_msg_format(MC_LANG_EN, res->code, got, res->nargs, en, sizeof en) >= 0);
+    assert_string_equal(en, res->message);
+}
+
+/* Every refusal says what made it (a message code and its arguments) besides its English text,
+ * so that a front end can say it in Vietnamese without asking the engine again. */
+static void test_engine__refusals_carry_their_message_code(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
+    mc_result res;
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-03T10:00", &res), MC_EREFUSED);
+    expect_code(&res, "state.no-event-but",
+                (const char *[]){"approve", "submitted", "receive, request-supplement"}, 3);
+    assert_int_equal(fire(f, id, "receive", "head", "2025-07-03T10:00", &res), MC_EREFUSED);
+    expect_code(&res, "role.not-allowed", (const char *[]){"head", "receive", "submitted", "clerk"},
+                4);
+    char vi[512];
+    const char *args[] = {res.args[0], res.args[1], res.args[2], res.args[3]};
+    mc_msg_format(MC_LANG_VI, res.code, args, res.nargs, vi, sizeof vi);
+    assert_string_equal(vi, "vai trò 'head' không được thực hiện 'receive' ở trạng thái "
+                            "'submitted' (vai trò được phép: clerk)");
+    assert_int_equal(fire(f, id, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_string_equal(res.code, ""); /* done: no refusal, no code */
+    assert_int_equal(res.nargs, 0);
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
+    expect_code(&res, "guard.false-reason",
+                (const char *[]){"approve", "marriage-certificate is still missing"}, 2);
+    assert_int_equal(fire(f, id, "spin", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
+    expect_code(&res, "rule.limit",
+                (const char *[]){"rule guards.spin: rules/guards.lua:7: instruction budget "
+                                 "exceeded (20000 steps)"},
+                1);
+    /* A number is an argument as text; a sentence without arguments has none. */
+    mc_apology ap = MC_APOLOGY_INIT;
+    ap.dossier = id;
+    ap.role = "clerk";
+    ap.new_date = 20300;
+    ap.now = at(f, "2025-07-03T11:00");
+    assert_int_equal(mc_engine_apologize(f->e, &ap, &res, NULL), MC_EREFUSED);
+    expect_code(&res, "apology.no-reason", NULL, 0);
+    /* Submissions: an argument longer than a result holds is cut at a character, while the
+     * English message keeps the whole value. */
+    char value[1 + 100 * 3 + 1] = "a";
+    for (int i = 0; i < 100; i++) {
+        strcat(value, "ễ");
+    }
+    mc_kv fields[] = {{"citizen-id", value}};
+    mc_submit s = {.procedure = "birth", .fields = fields, .nfields = 1, .now = ap.now};
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.code, "field.pattern");
+    assert_int_equal(res.nargs, 3);
+    assert_string_equal(res.args[0], "citizen-id");
+    assert_int_equal(strlen(res.args[1]), 253); /* 255 bytes would split the 85th "ễ" */
+    assert_memory_equal(res.args[1], value, 253);
+    assert_string_equal(res.args[2], "[0-9]{12}");
+    assert_non_null(strstr(res.message, value));
+    s.procedure = "death";
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), MC_EREFUSED);
+    expect_code(&res, "procedure.unknown", (const char *[]){"death"}, 1);
+}
+
+/* A refusal replayed under its request id carries its code and arguments again. */
+static void test_engine__a_replayed_refusal_keeps_its_code(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", NULL, NULL);
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = id;
+    fi.event = "approve";
+    fi.role = "head";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.request_id = "once";
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_false(res.replayed);
+    memset(&res, 0xA5, sizeof res);
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
+    assert_true(res.replayed);
+    expect_code(&res, "state.no-event-but",
+                (const char *[]){"approve", "submitted", "receive, request-supplement"}, 3);
+}
+
+/* The reasons a document is asked carry their code too, kept with the dossier. */
+static void test_engine__asked_reasons_carry_their_message_code(void **state)
+{
+    fx *f = *state;
+    int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-03T09:00"), &d, NULL), 0);
+    assert_int_equal(d.requirements[1].status, MC_REQ_ASKED);
+    assert_string_equal(d.requirements[1].reason, "not found in civil-status");
+    assert_string_equal(d.requirements[1].reason_code, "once-only.not-found");
+    assert_int_equal(d.requirements[1].nreason_args, 1);
+    assert_string_equal(d.requirements[1].reason_args[0], "civil-status");
+    char vi[200];
+    mc_msg_format(MC_LANG_VI, d.requirements[1].reason_code, d.requirements[1].reason_args,
+                  d.requirements[1].nreason_args, vi, sizeof vi);
+    assert_string_equal(vi, "không tìm thấy trong civil-status");
+    assert_null(d.requirements[0].reason_code); /* provided: no reason */
+    mc_dossier_free(&d);
+    const char *docs[] = {"birth-notice"};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = id;
+    fi.event = "request-supplement";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-03T10:00");
+    fi.payload.documents = docs;
+    fi.payload.ndocuments = 1;
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_int_equal(mc_engine_get(f->e, id, fi.now, &d, NULL), 0);
+    assert_string_equal(d.requirements[0].reason, "requested by clerk");
+    assert_string_equal(d.requirements[0].reason_code, "once-only.requested");
+    assert_int_equal(d.requirements[0].nreason_args, 1);
+    assert_string_equal(d.requirements[0].reason_args[0], "clerk");
+    mc_dossier_free(&d);
+}
+
 /* Out of memory at every allocation of a submission and a transition that use what can
  * allocate: a request id, a note to normalise and match, a subject corrected, documents asked.
  * Each step ends in a clean MC_ENOMEM (or succeeds), never a refusal or another error. */
@@ -1602,6 +1735,9 @@ int main(void)
         T(test_engine__request_ids_are_scoped_to_their_user),
         T(test_engine__the_subject_is_corrected_by_officers_only),
         T(test_engine__requested_documents_become_asked),
+        T(test_engine__refusals_carry_their_message_code),
+        T(test_engine__a_replayed_refusal_keeps_its_code),
+        T(test_engine__asked_reasons_carry_their_message_code),
         cmocka_unit_test(test_engine__a_result_is_not_issued_under_a_foreign_subject),
         T(test_engine__out_of_memory_sweep),
         cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
