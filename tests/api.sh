@@ -141,11 +141,23 @@ expect 403 error role "a role the lifecycle does not allow: 403 role" head-secre
     POST /api/dossiers/1/events '{"event":"approve","as":"clerk"}'
 expect 409 error once-only "asking for a fetched document: 409 once-only" clerk-secret \
     POST /api/dossiers/1/events '{"event":"request-supplement","documents":["marriage-certificate"]}'
+# code_args NAME WANT: the "code" and "args" of the last answer (the refusal's message code)
+code_args() {
+    local got
+    got=$(python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print(d.get("code"), json.dumps(d.get("args"), ensure_ascii=False))' "$tmp/r" 2>/dev/null)
+    [ "$got" = "$2" ] && ok "$1" || fail "$1" "got: $got" "want: $2"
+}
+code_args "the once-only refusal carries its message code and arguments" \
+    'once-only.held ["marriage-certificate", "civil-status", "CS-1"]'
 expect 200 state processing "the refusal changed nothing" clerk-secret GET /api/dossiers/1
 expect 200 history.3.body.user lan "the once-only refusal is recorded, attributed to the token's actor" \
     clerk-secret GET /api/dossiers/1
 expect 409 error state "an event that does not leave the state: 409 state" clerk-secret \
     POST /api/dossiers/1/events '{"event":"supplement"}'
+code_args "a state refusal carries its message code and arguments" \
+    'state.no-event-but ["supplement", "processing", "approve, request-supplement, refuse"]'
 expect 400 error bad-request "a token of several roles must say which: 400" head-secret \
     POST /api/dossiers/1/events '{"event":"approve"}'
 expect 409 error guard "a guard that does not hold: 409 guard" head-secret \

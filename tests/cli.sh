@@ -104,6 +104,8 @@ check "fire of an unknown dossier exits 1" status 1 run fire 99 receive --as cle
 check "fire without --as is a usage error" status 2 run fire 1 receive --now 2025-07-03T11:00
 check "history lists the refusal with its reason" \
     bash -c "'$bin' history 1 --catalogue '$cat' --db '$db' --now 2025-07-03T11:00 | grep -q 'blocked  head       fire refused (guard)'"
+check "a refusal in json carries its message code and arguments" \
+    bash -c "'$bin' fire 1 approve --as head --catalogue '$cat' --db '$db' --now 2025-07-03T11:00 --format json 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"refused\"]; assert r[\"reason\"]==\"guard\" and r[\"code\"]==\"guard.false-reason\" and r[\"args\"][0]==\"approve\" and r[\"message\"]==\"\x27approve\x27 is not allowed now: \"+r[\"args\"][1], r'"
 check "show --format json has the due instant" \
     bash -c "'$bin' show 1 --catalogue '$cat' --db '$db' --now 2025-07-03T11:00 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"due\"]==\"2025-07-03T17:00\" and d[\"state\"]==\"processing\", d'"
 check "list --overdue shows the dossier once it is past due" \

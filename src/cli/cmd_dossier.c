@@ -183,8 +183,19 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
         fprintf(stderr, "motcua: refused%s%s%s: %s\n", why[0] ? " (" : "", why, why[0] ? ")" : "",
                 msg);
         if (c->json) {
-            print_json(json_pack("{s:I, s:{s:s, s:s}, s:b}", "dossier", (json_int_t)res->dossier,
-                                 "refused", "reason", why, "message", res->message, "replayed",
+            /* code and args: the refusal as the message catalogue has it (msg.h) */
+            json_t *args = json_array();
+            int bad = args == NULL;
+            for (size_t i = 0; i < res->nargs; i++) {
+                bad |= json_array_append_new(args, json_string(res->args[i]));
+            }
+            if (bad) {
+                json_decref(args);
+                args = NULL; /* json_pack fails: nothing is printed */
+            }
+            print_json(json_pack("{s:I, s:{s:s, s:s, s:s, s:o}, s:b}", "dossier",
+                                 (json_int_t)res->dossier, "refused", "reason", why, "message",
+                                 res->message, "code", res->code, "args", args, "replayed",
                                  res->replayed));
         }
         return EXIT_FAIL;

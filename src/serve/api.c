@@ -3,6 +3,7 @@
 #include "api.h"
 
 #include "cli/cli.h"
+#include "base/json.h"
 #include "motcua/access.h"
 #include "motcua/calendar.h"
 #include "motcua/registry.h"
@@ -143,6 +144,24 @@ static bool scope_key(job *a, const principal *p, const api_request *rq, api_res
 
 /* ==== answers ============================================================================= */
 
+/* Adds to the error body in out what made the refusal res, as the message catalogue has it
+ * (msg.h): "code" and "args", for a client that says it in another language. Out of memory drops
+ * the body (the API then answers 500). */
+static void refusal_code(api_response *out, const mc_result *res)
+{
+    json_t *args = json_array();
+    int bad = args == NULL;
+    for (size_t i = 0; i < res->nargs; i++) {
+        bad |= json_array_append_new(args, mc_json_text(res->args[i]));
+    }
+    bad |= json_object_set_new(out->body, "code", json_string(res->code));
+    bad |= json_object_set_new(out->body, "args", args);
+    if (bad) {
+        json_decref(out->body);
+        out->body = NULL;
+    }
+}
+
 /* The answer to a refused or failed engine operation. */
 static void engine_failure(api_response *out, int rc, const mc_result *res, const mc_error *err)
 {
@@ -159,6 +178,7 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
             if (map[i].why == res->refusal) {
                 api_error(out, map[i].status, map[i].code, "%s", res->message);
+                refusal_code(out, res);
                 out->status = map[i].status;
                 json_object_set_new(out->body, "dossier",
                                     res->dossier ? json_integer(res->dossier) : json_null());
@@ -166,6 +186,7 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
             }
         }
         api_error(out, 422, "invalid-field", "%s", res->message);
+        refusal_code(out, res);
         return;
     }
     switch (rc) {
