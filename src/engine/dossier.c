@@ -12,8 +12,7 @@
 
 /* ==== refusals and reasons: said through the message catalogue (msg.h) ================= */
 
-/* Copies s into out (outsz > 0 bytes), cut at a character when it is longer. */
-static void copy_cut(char *out, size_t outsz, const char *s)
+void mce_copy_cut(char *out, size_t outsz, const char *s)
 {
     size_t n = strlen(s);
     if (n >= outsz) {
@@ -41,9 +40,9 @@ int mce_refuse(mce_refusal *rf, mc_refusal why, const char *code, size_t nargs, 
     rf->nargs = nargs < MC_MSG_MAXARGS ? nargs : MC_MSG_MAXARGS;
     /* The English text from the whole arguments: only the copies below are cut. */
     mc_msg_format(MC_LANG_EN, code, args, rf->nargs, rf->msg, sizeof rf->msg);
-    copy_cut(rf->code, sizeof rf->code, code); /* codes fit: test_msg checks their length */
+    mce_copy_cut(rf->code, sizeof rf->code, code); /* codes fit: test_msg checks their length */
     for (size_t i = 0; i < rf->nargs; i++) {
-        copy_cut(rf->args[i], sizeof rf->args[i], args[i] ? args[i] : "");
+        mce_copy_cut(rf->args[i], sizeof rf->args[i], args[i] ? args[i] : "");
     }
     rf->why = why;
     return MC_EREFUSED;

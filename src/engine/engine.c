@@ -292,7 +292,7 @@ static int replay(const op *op_, const char *request_id, const char *print, cons
     for (size_t i = 1; code != NULL && i < json_array_size(why) && res->nargs < MC_MSG_MAXARGS;
          i++) {
         const char *a = json_string_value(json_array_get(why, i));
-        snprintf(res->args[res->nargs++], MC_MSG_ARGSZ, "%s", a ? a : "");
+        mce_copy_cut(res->args[res->nargs++], MC_MSG_ARGSZ, a ? a : "");
     }
     int rc = (int)json_integer_value(json_object_get(o, "code"));
     res->replayed = true;

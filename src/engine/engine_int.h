@@ -82,6 +82,8 @@ typedef struct mce_view_buf {
  * const char *, at most MC_MSG_MAXARGS; a number is formatted first); returns MC_EREFUSED. The
  * English text of the catalogue is rf->msg. */
 int mce_refuse(mce_refusal *rf, mc_refusal why, const char *code, size_t nargs, ...);
+/* Copies s into out (outsz > 0 bytes), cut at a character when it is longer. */
+void mce_copy_cut(char *out, size_t outsz, const char *s);
 /* Copies the refusal in rf into res (refusal, message, code, arguments). */
 void mce_refusal_result(const mce_refusal *rf, mc_result *res);
 /* Sets the reason of a requirement to the message code with its nargs arguments (const char *):
