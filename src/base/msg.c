@@ -25,13 +25,15 @@ static const entry catalogue[] = {
      "for",
      "thời hạn giải quyết hồ sơ {1} không đang được tính (trạng thái '{2}'): không có thời hạn "
      "nào để xin lỗi"},
-    {"apology.no-reason", "an apology needs a reason", "văn bản xin lỗi phải nêu lý do"},
+    {"apology.no-reason", "an apology needs a reason",
+     "phiếu xin lỗi và hẹn lại ngày trả kết quả phải nêu lý do"},
     {"apology.past", "the new date of an apology cannot be in the past",
-     "ngày hẹn trả kết quả mới trong văn bản xin lỗi không được là ngày đã qua"},
+     "ngày hẹn trả kết quả mới trong phiếu xin lỗi không được là ngày đã qua"},
     {"apology.role", "role '{1}' may not apologise for dossiers of '{2}'",
-     "vai trò '{1}' không được gửi văn bản xin lỗi cho hồ sơ của thủ tục '{2}'"},
+     "vai trò '{1}' không được lập phiếu xin lỗi và hẹn lại ngày trả kết quả cho hồ sơ của "
+     "thủ tục '{2}'"},
     {"apology.twice", "dossier {1} already has an apology: a new date may be set only once",
-     "hồ sơ {1} đã có văn bản xin lỗi: chỉ được hẹn lại ngày trả kết quả một lần"},
+     "hồ sơ {1} đã có phiếu xin lỗi: chỉ được hẹn lại ngày trả kết quả một lần"},
     /* ---- submission ---- */
     {"channel.unknown", "unknown channel '{1}' (online, counter or post)",
      "kênh nộp hồ sơ '{1}' không hợp lệ (online: trực tuyến, counter: tại bộ phận một cửa hoặc "
