@@ -140,6 +140,61 @@ static void test_cost__rounds_half_up_once(void **state)
     assert_int_equal(mc_cost_saving_bp(100, 150), -5000);
 }
 
+/* The formula on its own: shares multiply, waiting counts only when the model counts it, a
+ * waiting time in office seconds stays exact until the one rounding. */
+static void test_cost__sum_is_exact_until_finished(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load("cost-model m { default; hourly-income 30 VND; hours-per-day 5; "
+                             "visit 1h 1000 VND; count-waiting true }\n"
+                             "document d\nrole clerk\n"
+                             "procedure p { state a { initial; final }\n"
+                             "  requires d { effort 1min; cost 7 VND } }\n",
+                             &cat, &diags),
+                     0);
+    free(diags);
+    mc_cost_model m = *mc_catalogue_default_cost_model(cat);
+    const mc_requirement *d = &mc_catalogue_procedure(cat, "p", 0)->requires[0];
+    mc_fixed hours;
+    int64_t cost;
+    /* nothing: nothing */
+    mc_cost_sum sum = MC_COST_SUM_INIT(&m);
+    mc_cost_sum_finish(&sum, &hours, &cost);
+    assert_int_equal(hours, 0);
+    assert_int_equal(cost, 0);
+    /* a third of a working day (1 of 3 office hours) at 5 h a day: 100 min, 50 dong; with the
+     * document asked in half of half the dossiers: 100.25 min, 50.125 + 1.75 = 51.875 → 52 */
+    mc_cost_sum_wait_office(&sum, 7200, 10800); /* replaced by the next call */
+    mc_cost_sum_wait_office(&sum, 3600, 10800);
+    mc_cost_sum_finish(&sum, &hours, &cost);
+    assert_int_equal(hours, 1666667);
+    assert_int_equal(cost, 50);
+    mc_cost_sum_document(&sum, d, MC_FIXED_ONE / 2, MC_FIXED_ONE / 2);
+    mc_cost_sum_finish(&sum, &hours, &cost);
+    assert_int_equal(hours, 1670833); /* 100.25 / 60 = 1.6708333… */
+    assert_int_equal(cost, 52);
+    /* a visit (1 h, 1,000), a fee and a 1wd limit (5 h): 100.25 + 60 + 300 min = 460.25 min,
+     * 230.125 + 1.75 + 1,000 + 3 = 1,234.875 → 1,235 */
+    mc_duration wd = {.unit = MC_DUR_WD, .amount = MC_FIXED_ONE};
+    mc_cost_sum_visits(&sum, 1);
+    mc_cost_sum_fee(&sum, 3);
+    mc_cost_sum_wait(&sum, &wd);
+    mc_cost_sum_finish(&sum, &hours, &cost);
+    assert_int_equal(hours, 7670833);
+    assert_int_equal(cost, 1235);
+    /* a model that does not count waiting ignores both kinds */
+    m.count_waiting = false;
+    mc_cost_sum none = MC_COST_SUM_INIT(&m);
+    mc_cost_sum_wait_office(&none, 3600, 10800);
+    mc_cost_sum_wait(&none, &wd);
+    mc_cost_sum_finish(&none, &hours, &cost);
+    assert_int_equal(hours, 0);
+    assert_int_equal(cost, 0);
+    mc_catalogue_free(cat);
+}
+
 static int compare_attempt(void *ud)
 {
     const mc_cost_line *l = ud;
@@ -218,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_cost__dong_nai_worked_examples),
         cmocka_unit_test(test_cost__shares_of_samples_and_coverage),
         cmocka_unit_test(test_cost__rounds_half_up_once),
+        cmocka_unit_test(test_cost__sum_is_exact_until_finished),
         cmocka_unit_test(test_cost__compare_baseline_and_reform),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
