@@ -64,12 +64,7 @@ static i128 share_of(const mc_cond *c, const mc_procedure *p, mc_cost_line *l, c
         note(l, "%s: required by a rule, counted as always required", doc);
         return S;
     }
-    const mc_field *f = NULL;
-    for (size_t i = 0; i < p->nfields; i++) {
-        if (strcmp(p->fields[i].name, c->field) == 0) {
-            f = &p->fields[i];
-        }
-    }
+    const mc_field *f = mc_field_find(p->fields, p->nfields, c->field);
     if (f == NULL || !f->has_sample) {
         note(l, "%s: field '%s' has no sample, counted as always required", doc, c->field);
         return S;
