@@ -140,6 +140,61 @@ static void test_cost__rounds_half_up_once(void **state)
     assert_int_equal(mc_cost_saving_bp(100, 150), -5000);
 }
 
+/* The formula on its own: shares multiply, waiting counts only when the model counts it, a
+ * waiting time in office seconds stays exact until the one rounding. */
+static void test_cost__sum_is_exact_until_finished(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load("cost-model m { default; hourly-income 30 VND; hours-per-day 5; "
+                             "visit 1h 1000 VND; count-waiting true }\n"
+                             "document d\nrole clerk\n"
+                             "procedure p { state a { initial; final }\n"
+                             "  requires d { effort 1min; cost 7 VND } }\n",
+                             &cat, &diags),
+                     0);
+    free(diags);
+    mc_cost_model m = *mc_catalogue_default_cost_model(cat);
+    const mc_requirement *d = &mc_catalogue_procedure(cat, "p", 0)->requires[0];
+    mc_fixed hours;
+    int64_t cost;
+    /* nothing: nothing */
+    mc_cost_sum sum = MC_COST_SUM_INIT(&m);
+    mc_cost_sum_finish(&sum, &hours, &cost);
+    assert_int_equal(hours, 0);
+    assert_int_equal(cost, 0);
+    /* a third of a working day (1 of 3 office hours) at 5 h a day: 100 min, 50 dong; with the
+     * document asked in half of half the dossiers: 100.25 min, 50.125 + 1.75 = 51.875 → 52 */
+    mc_cost_sum_wait_office(&sum, 7200, 10800); /* replaced by the next call */
+    mc_cost_sum_wait_office(&sum, 3600, 10800);
+    mc_cost_sum_finish(&sum, &hours, &cost);
+    assert_int_equal(hours, 1666667);
+    assert_int_equal(cost, 50);
+    mc_cost_sum_document(&sum, d, MC_FIXED_ONE / 2, MC_FIXED_ONE / 2);
+    mc_cost_sum_finish(&sum, &hours, &cost);
+    assert_int_equal(hours, 1670833); /* 100.25 / 60 = 1.6708333… */
+    assert_int_equal(cost, 52);
+    /* a visit (1 h, 1,000), a fee and a 1wd limit (5 h): 100.25 + 60 + 300 min = 460.25 min,
+     * 230.125 + 1.75 + 1,000 + 3 = 1,234.875 → 1,235 */
+    mc_duration wd = {.unit = MC_DUR_WD, .amount = MC_FIXED_ONE};
+    mc_cost_sum_visits(&sum, 1);
+    mc_cost_sum_fee(&sum, 3);
+    mc_cost_sum_wait(&sum, &wd);
+    mc_cost_sum_finish(&sum, &hours, &cost);
+    assert_int_equal(hours, 7670833);
+    assert_int_equal(cost, 1235);
+    /* a model that does not count waiting ignores both kinds */
+    m.count_waiting = false;
+    mc_cost_sum none = MC_COST_SUM_INIT(&m);
+    mc_cost_sum_wait_office(&none, 3600, 10800);
+    mc_cost_sum_wait(&none, &wd);
+    mc_cost_sum_finish(&none, &hours, &cost);
+    assert_int_equal(hours, 0);
+    assert_int_equal(cost, 0);
+    mc_catalogue_free(cat);
+}
+
 static int compare_attempt(void *ud)
 {
     const mc_cost_line *l = ud;
@@ -212,13 +267,86 @@ static void test_cost__compare_baseline_and_reform(void **state)
     assert_int_equal(tu_oom_sweep(compare_attempt, base, false), 1);
 }
 
+static const char reformable[] =
+    "cost-model m { default; hourly-income 40000 VND; visit 0h 0 VND }\n"
+    "role clerk\n"
+    "document notice\ndocument e-notice\ndocument cert\n"
+    "registry civil { holds notice }\n"
+    "procedure birth { time-limit 5wd; effective 2025-01-01; volume 10 per year\n"
+    "  field married { type bool }\n"
+    "  requires notice { effort 1h }\n  requires cert when married { effort 2h }\n"
+    "  state a { initial; on go -> b by clerk }\n"
+    "  state b { on done -> c by clerk }\n  state c { final } }\n"
+    "procedure birth { time-limit 4wd; effective 2026-01-01; volume 10 per year\n"
+    "  requires notice\n"
+    "  state a { initial; on go -> c by clerk }\n  state c { final } }\n"
+    "procedure death { state a { initial; final } }\n"
+    "reform r { registry civil { holds cert; coverage 95% }\n"
+    "  procedure birth { time-limit 1wd; fee 1000 VND; visits 2; drop requires notice\n"
+    "    field married { type bool; sample 50% }\n"
+    "    requires e-notice { effort 30min }\n"
+    "    state a { initial; on go -> c by clerk } }\n"
+    "  drop procedure death }\n";
+
+static int reform_attempt(void *ud)
+{
+    const mc_catalogue *cat = ud;
+    mc_catalogue *reformed = NULL;
+    mc_error err;
+    int rc = mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, &err);
+    if (rc == 0) {
+        const mc_procedure *p =
+            mc_catalogue_procedure(reformed, "birth", mc_date_from_ymd(2025, 6, 1));
+        assert_int_equal(p->nrequires, 2);
+        assert_int_equal(p->visits, 2);
+        assert_int_equal(p->fee.amount, 1000);
+        assert_int_equal(p->machine.nstates, 3);
+        assert_int_equal(mc_catalogue_registry(reformed, "civil")->nholds, 2);
+        assert_null(mc_catalogue_procedure(reformed, "death", mc_date_from_ymd(2025, 6, 1)));
+    } else {
+        assert_null(reformed);
+        assert_string_equal(err.msg, "out of memory");
+    }
+    mc_catalogue_free(reformed);
+    return rc;
+}
+
+/* A reform, step by step (registries, then every version's scalars, fields, requirements and
+ * states), under every failing allocation: a clean MC_ENOMEM each time, nothing leaked. */
+static void test_cost__reform_out_of_memory(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(reformable, &cat, &diags), 0);
+    free(diags);
+    assert_true(tu_oom_sweep(reform_attempt, cat, false) > 10);
+    /* and the reform's cost: 1 wd limit not counted (no count-waiting); cert 2 h × 50% × 5%
+     * = 0.05 h, e-notice 0.5 h: 0.55 h × 40,000 = 22,000 + 1,000 fee */
+    mc_catalogue *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL), 0);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute(reformed, NULL, mc_catalogue_default_cost_model(reformed),
+                                     mc_date_from_ymd(2025, 6, 1), &l, &n, NULL),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(l[0].hours, 550000);
+    assert_int_equal(l[0].cost, 23000);
+    mc_free(l);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cost__dong_nai_worked_examples),
         cmocka_unit_test(test_cost__shares_of_samples_and_coverage),
         cmocka_unit_test(test_cost__rounds_half_up_once),
+        cmocka_unit_test(test_cost__sum_is_exact_until_finished),
         cmocka_unit_test(test_cost__compare_baseline_and_reform),
+        cmocka_unit_test(test_cost__reform_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

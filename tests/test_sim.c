@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include "motcua/calendar.h"
+#include "motcua/cost.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
 #include "base/regex.h"
@@ -285,6 +286,76 @@ static void test_sim__abolished_keeps_the_split(void **state)
     mc_sim_result_free(&base);
     mc_sim_result_free(&ref);
     mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+/* A three-hour working day and a five-hour cost-model day: a working hour of waiting is 1/3 wd,
+ * i.e. 5/3 h = 100 min, which no binary fraction holds. */
+static const char third_text[] =
+    "calendar short { default; hours 08:00-11:00 }\n"
+    "role clerk\ndocument form\ndocument proof\n"
+    "cost-model m { default; hourly-income 30 VND; hours-per-day 5; visit 1h 1000 VND\n"
+    "  count-waiting true }\n"
+    "lifecycle hour {\n"
+    "  state a { initial; on go -> end by clerk chance 100%; takes 1wh }\n"
+    "  state end { final; outcome granted } }\n"
+    "lifecycle day {\n"
+    "  state a { initial; on go -> end by clerk chance 100%; takes 1wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure waiting { lifecycle hour; volume 10 per year }\n"
+    "procedure half { lifecycle hour; volume 10 per year; requires form { effort 1min } }\n"
+    "procedure fixed { lifecycle day; time-limit 1wd; volume 10 per year; visits 1\n"
+    "  fee 5000 VND\n"
+    "  requires form { effort 1min; cost 7 VND }\n"
+    "  requires proof { effort 2h } }\n";
+
+/* The applicant's cost is §8.1's formula, summed exactly and rounded once: a third of a working
+ * day of waiting is 100 minutes, not the 99.999999 that a binary fraction truncated to. */
+static void test_sim__cost_rounds_once_exactly(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(third_text);
+    mc_sim_opts o = opts(cat, 30, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    const mc_sim_stats *w = proc(&r, "waiting"), *h = proc(&r, "half");
+    /* 101 min: 101 × 30 / 60 = 50.5 dong, rounded half up to 51; 1.683333 h */
+    assert_int_equal(h->lead_n, 10);
+    assert_int_equal(h->cost, 10 * 51);
+    assert_int_equal(h->hours, 10 * 1683333);
+    /* 100 min: 100 × 30 / 60 = 50 dong; 5/3 h, rounded (not truncated) to 1.666667 h */
+    assert_int_equal(w->lead_n, 10);
+    assert_int_equal(w->cost, 10 * 50);
+    assert_int_equal(w->hours, 10 * 1666667);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* `motcua cost` and `motcua simulate` use the one formula: for a procedure whose every document
+ * is asked and whose lead time is its time limit, the cost of its dossier is the simulated mean. */
+static void test_sim__cost_agrees_with_simulation(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(third_text);
+    mc_sim_opts o = opts(cat, 30, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute(cat, NULL, o.model, o.from, &l, &n, NULL), 0);
+    assert_string_equal(l[0].procedure, "fixed");
+    /* 1 wd × 5 h + 1 h visit + 2 h + 1 min = 481 min × 30 / 60 = 240.5 → 241; + 5,000 fee
+     * + 7 + 1,000 for the visit */
+    assert_int_equal(l[0].cost, 6248);
+    assert_int_equal(l[0].hours, 8016667);
+    const mc_sim_stats *f = proc(&r, "fixed");
+    assert_int_equal(f->dossiers, 10);
+    assert_int_equal(f->lead_n, 10);
+    mc_sim_figures fig = mc_sim_figures_of(f);
+    assert_true(fig.cost == (double)l[0].cost);
+    assert_int_equal(f->hours, 10 * l[0].hours);
+    mc_free(l);
+    mc_sim_result_free(&r);
     mc_catalogue_free(cat);
 }
 
@@ -592,6 +663,8 @@ int main(void)
         cmocka_unit_test(test_sim__takes_chance_coverage_and_cost),
         cmocka_unit_test(test_sim__reform_side_by_side),
         cmocka_unit_test(test_sim__abolished_keeps_the_split),
+        cmocka_unit_test(test_sim__cost_rounds_once_exactly),
+        cmocka_unit_test(test_sim__cost_agrees_with_simulation),
         cmocka_unit_test(test_sim__loops_dead_ends_and_timers),
         cmocka_unit_test(test_sim__nothing_to_simulate),
         cmocka_unit_test(test_sim__refused_applicants_are_counted),

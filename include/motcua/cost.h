@@ -25,6 +25,56 @@ typedef struct mc_cost_line {
     char notes[512]; /* what was assumed: rules counted as always true, fee rules, … */
 } mc_cost_line;
 
+/* ==== the formula, once ================================================================== */
+
+/* The 128-bit integer of the exact sums (a GCC and Clang extension). */
+__extension__ typedef __int128 mc_cost_int;
+
+/* One dossier's applicant time and money by §8.1's formula, summed exactly and rounded once by
+ * mc_cost_sum_finish: `motcua cost` sums a procedure's average dossier (documents in the share
+ * of dossiers that are asked them, the statutory time limit as waiting), the simulator each
+ * dossier it drove (every share whole, its own lead time as waiting), so both give the same
+ * figure for the same dossier. Adding neither allocates nor divides. Fill it with
+ * MC_COST_SUM_INIT(model); the fields are the sums' private state. */
+typedef struct mc_cost_sum {
+    const mc_cost_model *model;
+    mc_cost_int minutes; /* applicant minutes × MC_FIXED_ONE³ */
+    mc_cost_int money;   /* dong × MC_FIXED_ONE² */
+    int64_t wait_office; /* waiting as office seconds … */
+    int64_t wait_day;    /* … of working days of this many office seconds (0: none) */
+} mc_cost_sum;
+
+#define MC_COST_SUM_INIT(m)                                                                        \
+    {                                                                                              \
+        .model = (m)                                                                               \
+    }
+
+/* Adds document requirement r (its effort and cost; what it leaves out counts 0) for the share
+ * of dossiers in which it is asked: required × asked, each a fixed-point share (MC_FIXED_ONE =
+ * all dossiers), e.g. the share in which its condition holds and the share in which no registry
+ * supplies it. */
+void mc_cost_sum_document(mc_cost_sum *c, const mc_requirement *r, mc_fixed required,
+                          mc_fixed asked);
+
+/* Adds n visits at the model's visit time and cost. */
+void mc_cost_sum_visits(mc_cost_sum *c, int64_t n);
+
+/* Adds fee (in the currency's smallest unit). */
+void mc_cost_sum_fee(mc_cost_sum *c, int64_t fee);
+
+/* Adds d as waiting time (a statutory time limit), when the model counts waiting; days and
+ * working days count the model's hours-per-day. */
+void mc_cost_sum_wait(mc_cost_sum *c, const mc_duration *d);
+
+/* Sets the waiting time, when the model counts waiting, to office seconds of a calendar whose
+ * working day has day office seconds (office / day working days, each of the model's
+ * hours-per-day), kept exact; a later call replaces it. day must be > 0. */
+void mc_cost_sum_wait_office(mc_cost_sum *c, int64_t office, int64_t day);
+
+/* The dossier's applicant hours (fixed point, rounded half up to 1e-6 h) into *hours, and its
+ * cost (rounded half up to the unit) into *cost: the one rounding of the formula. */
+void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost);
+
 /* One line per procedure name (sorted by name) of cat, with the version in force on date and
  * the cost model m. The caller frees *lines with mc_free. rules may be NULL (fee rules are then
  * counted as 0, noted). */

@@ -69,8 +69,8 @@ typedef struct mc_sim_stats {
     int64_t on_time, late;                        /* of the finished */
     int64_t asked, fetched;                       /* documents, summed over dossiers */
     int64_t visits;
-    mc_fixed hours; /* applicant hours, summed (fixed point) */
-    int64_t cost;   /* applicant cost, summed (each dossier rounded half up to the unit) */
+    mc_fixed hours; /* applicant hours, summed (fixed point; each dossier's by mc_cost_sum) */
+    int64_t cost;   /* applicant cost, summed (each dossier's by mc_cost_sum, to the unit) */
     int64_t lead_n;
     double lead_wd;                /* summed working days from submission to final */
     int64_t hist[MC_SIM_BINS + 1]; /* lead times; the last bin: 60 wd and more */

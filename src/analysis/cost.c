@@ -1,5 +1,6 @@
-/* Compliance cost (cost.h). Shares and hours are exact integers at the scale S³ (S = 10⁶) in
- * 128-bit arithmetic; only the final cost of one dossier is rounded. */
+/* Compliance cost (cost.h): the formula of §8.1 once (mc_cost_sum, which the simulator shares)
+ * and the cost of each procedure's average dossier. Shares and hours are exact integers at the
+ * scale S³ (S = 10⁶) in 128-bit arithmetic; only the final figures of one dossier are rounded. */
 #include "motcua/cost.h"
 
 #include "motcua/alloc.h"
@@ -63,12 +64,7 @@ static i128 share_of(const mc_cond *c, const mc_procedure *p, mc_cost_line *l, c
         note(l, "%s: required by a rule, counted as always required", doc);
         return S;
     }
-    const mc_field *f = NULL;
-    for (size_t i = 0; i < p->nfields; i++) {
-        if (strcmp(p->fields[i].name, c->field) == 0) {
-            f = &p->fields[i];
-        }
-    }
+    const mc_field *f = mc_field_find(p->fields, p->nfields, c->field);
     if (f == NULL || !f->has_sample) {
         note(l, "%s: field '%s' has no sample, counted as always required", doc, c->field);
         return S;
@@ -93,6 +89,64 @@ static int64_t round_half_up(i128 v, i128 scale)
         return (int64_t)((v + scale / 2) / scale);
     }
     return -(int64_t)((-v + scale / 2) / scale);
+}
+
+/* ==== the formula, once ================================================================== */
+
+/* Minutes are summed at the scale S³ (a share of dossiers at S² × minutes at S), money at S²;
+ * a waiting time in office seconds stays a fraction (wait_office / wait_day working days) until
+ * mc_cost_sum_finish puts everything over one denominator and divides, once per figure. */
+
+void mc_cost_sum_document(mc_cost_sum *c, const mc_requirement *r, mc_fixed required,
+                          mc_fixed asked)
+{
+    i128 share = (i128)required * asked;
+    if (r->has_effort) {
+        c->minutes += share * minutes_of(&r->effort, c->model);
+    }
+    if (r->has_cost) {
+        c->money += share * r->cost.amount;
+    }
+}
+
+void mc_cost_sum_visits(mc_cost_sum *c, int64_t n)
+{
+    c->minutes += (i128)n * minutes_of(&c->model->visit_time, c->model) * S * S;
+    c->money += (i128)n * c->model->visit_cost.amount * S * S;
+}
+
+void mc_cost_sum_fee(mc_cost_sum *c, int64_t fee)
+{
+    c->money += (i128)fee * S * S;
+}
+
+void mc_cost_sum_wait(mc_cost_sum *c, const mc_duration *d)
+{
+    if (c->model->count_waiting) {
+        c->minutes += minutes_of(d, c->model) * S * S;
+    }
+}
+
+void mc_cost_sum_wait_office(mc_cost_sum *c, int64_t office, int64_t day)
+{
+    if (c->model->count_waiting) {
+        c->wait_office = office;
+        c->wait_day = day;
+    }
+}
+
+void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost)
+{
+    i128 den = c->wait_day > 0 ? c->wait_day : 1;
+    /* minutes × S³ × den: a working day of waiting is hours-per-day (at S) × 60 minutes */
+    i128 minutes = c->minutes * den;
+    if (c->wait_day > 0) {
+        minutes += (i128)c->wait_office * c->model->hours_per_day * 60 * S * S;
+    }
+    /* cost × 60 S³ den = minutes × income + money × 60 S den */
+    i128 total = minutes * c->model->hourly_income.amount + c->money * 60 * S * den;
+    *hours = round_half_up(minutes, 60 * S * S * den);
+    *cost = round_half_up(total, 60 * S * S * S * den);
 }
 
 static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_cost_line *l)
@@ -124,8 +178,7 @@ static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_cost_line *l)
 static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model *m, mc_date date,
                      mc_cost_line *l)
 {
-    i128 minutes = 0; /* scale S³ */
-    i128 money = 0;   /* dong at scale S² */
+    mc_cost_sum sum = MC_COST_SUM_INIT(m);
     if (p->assumed != 0) {
         char list[100] = "";
         for (int k = 0; k < MC_ASSUMED_COUNT; k++) {
@@ -138,31 +191,20 @@ static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model
     }
     for (size_t i = 0; i < p->nrequires; i++) {
         const mc_requirement *r = &p->requires[i];
-        const char *doc = r->document->name;
-        i128 req = share_of(&r->when, p, l, doc);
+        i128 required = share_of(&r->when, p, l, r->document->name);
         const mc_registry *reg = r->document->registry;
         i128 fetched = 0;
         if (reg != NULL && (!reg->has_published || reg->published <= date)) {
             fetched = reg->has_coverage ? (i128)reg->coverage / 100 : S;
         }
-        i128 asked = req * (S - fetched); /* scale S² */
-        if (r->has_effort) {
-            minutes += asked * minutes_of(&r->effort, m);
-        }
-        if (r->has_cost) {
-            money += asked * r->cost.amount;
-        }
+        mc_cost_sum_document(&sum, r, (mc_fixed)required, (mc_fixed)(S - fetched));
     }
-    minutes += (i128)p->visits * minutes_of(&m->visit_time, m) * S * S;
-    money += (i128)p->visits * m->visit_cost.amount * S * S;
-    if (m->count_waiting && p->has_time_limit) {
-        minutes += minutes_of(&p->time_limit, m) * S * S;
+    mc_cost_sum_visits(&sum, p->visits);
+    if (p->has_time_limit) {
+        mc_cost_sum_wait(&sum, &p->time_limit);
     }
-    int64_t fee = fee_of(p, rules, l);
-    /* cost × 60 S³ = minutes × income + (money + fee) × 60 S³, rounded once at the end */
-    i128 total = minutes * m->hourly_income.amount + money * S * 60 + (i128)fee * S * S * S * 60;
-    l->hours = round_half_up(minutes, S * S * 60);
-    l->cost = round_half_up(total, S * S * S * 60);
+    mc_cost_sum_fee(&sum, fee_of(p, rules, l));
+    mc_cost_sum_finish(&sum, &l->hours, &l->cost);
     l->volume = p->has_volume ? p->volume : 0;
     l->annual = l->cost * l->volume;
 }

@@ -223,12 +223,20 @@ static double wd_seconds(sim *s, const mc_calendar *cal)
     return s->wd_seconds;
 }
 
-/* Office time from `from` to `to`, in working days. */
-static double working_days(sim *s, const mc_calendar *cal, int64_t from, int64_t to)
+/* A lead time as office time: office seconds, of working days of day office seconds each. */
+typedef struct office_time {
+    int64_t office, day;
+} office_time;
+
+/* Office time from `from` to `to` on cal. */
+static office_time office_between(sim *s, const mc_calendar *cal, int64_t from, int64_t to)
 {
-    return (double)mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, from),
-                                              mc_calendar_to_local(cal, to)) /
-           wd_seconds(s, cal);
+    office_time t = {
+        mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, from),
+                                   mc_calendar_to_local(cal, to)),
+        (int64_t)wd_seconds(s, cal),
+    };
+    return t;
 }
 
 /* The instant `takes` after t in state st, drawn with u. Time spent is office time for
@@ -349,38 +357,30 @@ static void add(mc_sim_stats *x, const mc_sim_stats *one)
     x->lead_wd += one->lead_wd;
 }
 
-static int64_t round_div(i128 v, i128 d)
-{
-    return (int64_t)((v + d / 2) / d);
-}
-
 /* The applicant's hours and cost for one dossier (§8.1's formula, with the dossier's own
- * documents, fee and lead time). */
-static void applicant_cost(sim *s, const mc_dossier *v, double lead_wd, mc_sim_stats *one)
+ * documents, fee and lead time as waiting). */
+static void applicant_cost(sim *s, const mc_dossier *v, office_time lead, mc_sim_stats *one)
 {
     const mc_cost_model *m = s->o->model;
     if (m == NULL) {
         return;
     }
     const mc_procedure *p = v->procedure;
-    i128 minutes = 0, money = v->fee != MC_NONE ? v->fee : 0;
+    mc_cost_sum sum = MC_COST_SUM_INIT(m);
+    if (v->fee != MC_NONE) {
+        mc_cost_sum_fee(&sum, v->fee);
+    }
     for (size_t i = 0; i < p->nrequires; i++) {
-        const mc_requirement *r = &p->requires[i];
         if (v->requirements[i].status == MC_REQ_PROVIDED ||
             v->requirements[i].status == MC_REQ_ASKED) {
-            minutes += r->has_effort ? mc_cost_minutes(&r->effort, m) : 0;
-            money += r->has_cost ? r->cost.amount : 0;
+            mc_cost_sum_document(&sum, &p->requires[i], MC_FIXED_ONE, MC_FIXED_ONE);
         }
     }
-    minutes += (i128)p->visits * mc_cost_minutes(&m->visit_time, m);
-    money += (i128)p->visits * m->visit_cost.amount;
-    if (m->count_waiting && lead_wd > 0) {
-        minutes += (i128)(lead_wd * (double)m->hours_per_day * 60.0);
+    mc_cost_sum_visits(&sum, p->visits);
+    if (lead.office > 0) {
+        mc_cost_sum_wait_office(&sum, lead.office, lead.day);
     }
-    /* minutes are fixed point (×10⁶): hours = minutes / 60. */
-    one->hours = (mc_fixed)(minutes / 60);
-    one->cost =
-        (int64_t)money + round_div(minutes * m->hourly_income.amount, (i128)60 * MC_FIXED_ONE);
+    mc_cost_sum_finish(&sum, &one->hours, &one->cost);
 }
 
 /* The transitions a dossier may take before it is abandoned. */
@@ -488,9 +488,9 @@ static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *
 }
 
 /* Counts the dossier as it ended (v) into one, and its lead time into the histograms of x and
- * of the total; notes it when it did not finish. Returns its lead time in working days. */
-static double count_ending(sim *s, const mc_procedure *p, const mc_dossier *v, bool stuck,
-                           mc_sim_stats *x, mc_sim_stats *one)
+ * of the total; notes it when it did not finish. Returns its lead time (none when unfinished). */
+static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier *v, bool stuck,
+                                mc_sim_stats *x, mc_sim_stats *one)
 {
     if (!v->final) {
         one->unfinished = 1;
@@ -498,10 +498,11 @@ static double count_ending(sim *s, const mc_procedure *p, const mc_dossier *v, b
             note(s, "%s: some dossiers did not reach a final state within %d transitions", p->name,
                  steps_allowed(s));
         }
-        return 0;
+        return (office_time){0, 0};
     }
     const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
-    double lead = working_days(s, cal, v->submitted, v->finished);
+    office_time t = office_between(s, cal, v->submitted, v->finished);
+    double lead = (double)t.office / (double)t.day;
     mc_outcome oc = v->state->outcome;
     one->granted += oc == MC_OUTCOME_GRANTED;
     one->refused += oc == MC_OUTCOME_REFUSED;
@@ -515,7 +516,7 @@ static double count_ending(sim *s, const mc_procedure *p, const mc_dossier *v, b
     bin = bin > MC_SIM_BINS ? MC_SIM_BINS : bin;
     x->hist[bin]++;
     s->out->total.hist[bin]++;
-    return lead;
+    return t;
 }
 
 /* Adds the ended dossier v to the indicators (SPEC §9), as a store's row would be. */
@@ -587,7 +588,7 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     if ((rc = mc_live_view(s->d, &v)) != 0) {
         return mc_error_set(err, rc, "out of memory");
     }
-    double lead = count_ending(s, p, &v, stuck, x, &one);
+    office_time lead = count_ending(s, p, &v, stuck, x, &one);
     applicant_cost(s, &v, lead, &one);
     add(x, &one);
     return report_dossier(s, &v, &one, err);

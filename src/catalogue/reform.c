@@ -143,7 +143,9 @@ static void patch_machine(applier *a, mc_procedure *p, const mcc_procedure_patch
     p->machine = out;
 }
 
-static void patch_procedure(applier *a, mc_procedure *p, const mcc_procedure_patch *pp)
+/* The scalars the patch sets: identity, calendar, time limit, fee, online level, volume,
+ * visits, the assumed figures, the lifecycle. */
+static void patch_scalars(mc_procedure *p, const mcc_procedure_patch *pp)
 {
     const mc_procedure *q = &pp->patch;
     uint64_t set = pp->set;
@@ -189,8 +191,13 @@ static void patch_procedure(applier *a, mc_procedure *p, const mcc_procedure_pat
         p->lifecycle = q->lifecycle;
         p->machine = q->lifecycle->machine;
     }
-    /* Fields: the version's, less the dropped, each replaced by the patch's of its name; then
-     * the patch's new ones. */
+}
+
+/* Fields: the version's, less the dropped, each replaced by the patch's of its name; then the
+ * patch's new ones. The subject follows its name. */
+static void patch_fields(applier *a, mc_procedure *p, const mcc_procedure_patch *pp)
+{
+    const mc_procedure *q = &pp->patch;
     mc_field *fields = alloc(a, p->nfields + q->nfields, sizeof *fields);
     size_t nf = 0;
     for (size_t i = 0; fields && i < p->nfields; i++) {
@@ -204,13 +211,18 @@ static void patch_procedure(applier *a, mc_procedure *p, const mcc_procedure_pat
             fields[nf++] = q->fields[i];
         }
     }
-    const char *subject = has(set, MCC_P_SUBJECT) && q->subject ? q->subject->name
-                          : p->subject                          ? p->subject->name
-                                                                : NULL;
+    const char *subject = has(pp->set, MCC_P_SUBJECT) && q->subject ? q->subject->name
+                          : p->subject                              ? p->subject->name
+                                                                    : NULL;
     p->fields = fields;
     p->nfields = nf;
     p->subject = subject ? mc_field_find(fields, nf, subject) : NULL;
-    /* Requirements likewise, by document. */
+}
+
+/* Requirements likewise, by document. */
+static void patch_requirements(applier *a, mc_procedure *p, const mcc_procedure_patch *pp)
+{
+    const mc_procedure *q = &pp->patch;
     mc_requirement *reqs = alloc(a, p->nrequires + q->nrequires, sizeof *reqs);
     size_t nr = 0;
     for (size_t i = 0; reqs && i < p->nrequires; i++) {
@@ -237,6 +249,13 @@ static void patch_procedure(applier *a, mc_procedure *p, const mcc_procedure_pat
     }
     p->requires = reqs;
     p->nrequires = nr;
+}
+
+static void patch_procedure(applier *a, mc_procedure *p, const mcc_procedure_patch *pp)
+{
+    patch_scalars(p, pp);
+    patch_fields(a, p, pp);
+    patch_requirements(a, p, pp);
     if (pp->nstates > 0 || pp->drop_states.n > 0) {
         patch_machine(a, p, pp);
     }
@@ -251,6 +270,175 @@ static int by_date(const void *x, const void *y)
     return p->effective < q->effective ? -1 : p->effective > q->effective;
 }
 
+/* ==== the derived catalogue, step by step ================================================= */
+
+/* What a reform never changes — calendars, roles, lifecycles, reforms, cost models — shared as
+ * it is. */
+static void share_unchanged(applier *a)
+{
+    const mc_catalogue *base = a->base;
+    mc_catalogue *c = a->c;
+    memcpy(c->hash, base->hash, sizeof c->hash);
+    c->default_calendar = base->default_calendar;
+    c->default_cost_model = base->default_cost_model;
+    c->nnames = 0;
+    const mc_ptrvec *shared[] = {&base->calendars, &base->roles, &base->lifecycles, &base->reforms,
+                                 &base->cost_models};
+    mc_ptrvec *mine[] = {&c->calendars, &c->roles, &c->lifecycles, &c->reforms, &c->cost_models};
+    mc_map *maps[] = {&c->calendar_map, &c->role_map, &c->lifecycle_map, &c->reform_map,
+                      &c->cost_model_map};
+    for (size_t k = 0; k < 5; k++) {
+        for (size_t i = 0; i < shared[k]->n; i++) {
+            push(a, mine[k], maps[k], *(const char **)shared[k]->items[i], shared[k]->items[i]);
+        }
+    }
+}
+
+/* Documents are copied: who holds them changes (copy_registries sets their registry). */
+static void copy_documents(applier *a)
+{
+    for (size_t i = 0; i < a->base->documents.n; i++) {
+        mc_document *d = alloc(a, 1, sizeof *d);
+        if (d != NULL) {
+            *d = *(const mc_document *)a->base->documents.items[i];
+            d->registry = NULL;
+            push(a, &a->c->documents, &a->c->document_map, d->name, d);
+        }
+    }
+}
+
+/* Registry b as the reform leaves it: holding the copied documents and the patch's more, with
+ * the patch's publication date and coverage; NULL when out of memory. */
+static mc_registry *copy_registry(applier *a, const mc_registry *b, const mc_reform *reform)
+{
+    mc_registry *r = alloc(a, 1, sizeof *r);
+    const mcc_registry_patch *rp = NULL;
+    for (size_t k = 0; k < reform->nregistries; k++) {
+        if (reform->registries[k].target == b) {
+            rp = &reform->registries[k];
+        }
+    }
+    size_t extra = rp ? rp->patch.nholds : 0;
+    const mc_document **holds = alloc(a, b->nholds + extra, sizeof *holds);
+    if (r == NULL || holds == NULL) {
+        return NULL;
+    }
+    *r = *b;
+    size_t n = 0;
+    for (size_t k = 0; k < b->nholds; k++) {
+        holds[n++] = doc(a, b->holds[k]);
+    }
+    for (size_t k = 0; k < extra; k++) {
+        const mc_document *d = doc(a, rp->patch.holds[k]);
+        bool seen = false;
+        for (size_t j = 0; j < n; j++) {
+            seen |= holds[j] == d;
+        }
+        if (!seen) {
+            holds[n++] = d;
+        }
+    }
+    r->holds = holds;
+    r->nholds = n;
+    if (rp != NULL && (rp->set & (1u << MCC_R_PUBLISHED))) {
+        r->has_published = rp->patch.has_published;
+        r->published = rp->patch.published;
+    }
+    if (rp != NULL && (rp->set & (1u << MCC_R_COVERAGE))) {
+        r->has_coverage = rp->patch.has_coverage;
+        r->coverage = rp->patch.coverage;
+    }
+    return r;
+}
+
+/* Registries are copied, patched, and made the registry of the documents they hold. */
+static void copy_registries(applier *a, const mc_reform *reform)
+{
+    for (size_t i = 0; a->rc == 0 && i < a->base->registries.n; i++) {
+        mc_registry *r = copy_registry(a, a->base->registries.items[i], reform);
+        if (r == NULL) {
+            break;
+        }
+        for (size_t k = 0; k < r->nholds; k++) {
+            ((mc_document *)r->holds[k])->registry = r;
+        }
+        push(a, &a->c->registries, &a->c->registry_map, r->name, r);
+    }
+}
+
+/* Files version p under its name in the derived catalogue's versions. */
+static void add_version(applier *a, mc_procedure *p)
+{
+    mc_catalogue *c = a->c;
+    mcc_versions *v = mc_map_get(&c->version_map, p->name, strlen(p->name));
+    if (v == NULL) {
+        v = alloc(a, 1, sizeof *v);
+        if (v == NULL) {
+            return;
+        }
+        c->nnames++;
+        if (mc_map_put(&c->version_map, p->name, strlen(p->name), v) != 0) {
+            a->rc = mc_error_set(a->err, MC_ENOMEM, "out of memory");
+            return;
+        }
+    }
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 2;
+        mc_procedure **items = mc_arena_grow(&c->arena, v->items, v->n, cap, sizeof *items);
+        if (items == NULL) {
+            a->rc = mc_error_set(a->err, MC_ENOMEM, "out of memory");
+            return;
+        }
+        v->items = items;
+        v->cap = cap;
+    }
+    v->items[v->n++] = p;
+    push(a, &c->procedures, NULL, p->name, p);
+}
+
+/* Procedures: every version not dropped, patched; requirements point at the copied documents.
+ * Base versions are sorted per name by date; walking them in that order keeps it. */
+static void copy_procedures(applier *a, const mc_reform *reform)
+{
+    for (size_t i = 0; a->rc == 0 && i < a->base->procedures.n; i++) {
+        const mc_procedure *b = a->base->procedures.items[i];
+        if (dropped(&reform->drop_procedures, b->name)) {
+            continue;
+        }
+        mc_procedure *p = alloc(a, 1, sizeof *p);
+        if (p == NULL) {
+            break;
+        }
+        *p = *b;
+        const mcc_procedure_patch *pp = patch_of(reform, b->name);
+        if (pp != NULL) {
+            patch_procedure(a, p, pp);
+        }
+        mc_requirement *reqs = alloc(a, p->nrequires, sizeof *reqs);
+        for (size_t k = 0; reqs && k < p->nrequires; k++) {
+            reqs[k] = p->requires[k];
+            reqs[k].document = doc(a, p->requires[k].document);
+        }
+        p->requires = reqs;
+        if (a->rc != 0) {
+            break;
+        }
+        add_version(a, p);
+    }
+}
+
+/* Each name's versions by date, as the catalogue's queries expect. */
+static void sort_versions(applier *a)
+{
+    mc_map *m = &a->c->version_map;
+    for (size_t i = 0; a->rc == 0 && i < m->cap; i++) {
+        mcc_versions *vs = m->slots[i].value;
+        if (m->slots[i].key != NULL) {
+            qsort(vs->items, vs->n, sizeof *vs->items, by_date);
+        }
+    }
+}
+
 int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalogue **out,
                     mc_error *err)
 {
@@ -260,131 +448,11 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     applier a = {base, c, 0, err};
-    memcpy(c->hash, base->hash, sizeof c->hash);
-    c->default_calendar = base->default_calendar;
-    c->default_cost_model = base->default_cost_model;
-    c->nnames = 0;
-    /* What a reform never changes: shared as it is. */
-    const mc_ptrvec *shared[] = {&base->calendars, &base->roles, &base->lifecycles, &base->reforms,
-                                 &base->cost_models};
-    mc_ptrvec *mine[] = {&c->calendars, &c->roles, &c->lifecycles, &c->reforms, &c->cost_models};
-    mc_map *maps[] = {&c->calendar_map, &c->role_map, &c->lifecycle_map, &c->reform_map,
-                      &c->cost_model_map};
-    for (size_t k = 0; k < 5; k++) {
-        for (size_t i = 0; i < shared[k]->n; i++) {
-            push(&a, mine[k], maps[k], *(const char **)shared[k]->items[i], shared[k]->items[i]);
-        }
-    }
-    /* Documents and registries are copied: who holds what changes. */
-    for (size_t i = 0; i < base->documents.n; i++) {
-        mc_document *d = alloc(&a, 1, sizeof *d);
-        if (d != NULL) {
-            *d = *(const mc_document *)base->documents.items[i];
-            d->registry = NULL;
-            push(&a, &c->documents, &c->document_map, d->name, d);
-        }
-    }
-    for (size_t i = 0; a.rc == 0 && i < base->registries.n; i++) {
-        const mc_registry *b = base->registries.items[i];
-        mc_registry *r = alloc(&a, 1, sizeof *r);
-        const mcc_registry_patch *rp = NULL;
-        for (size_t k = 0; k < reform->nregistries; k++) {
-            if (reform->registries[k].target == b) {
-                rp = &reform->registries[k];
-            }
-        }
-        size_t extra = rp ? rp->patch.nholds : 0;
-        const mc_document **holds = alloc(&a, b->nholds + extra, sizeof *holds);
-        if (r == NULL || holds == NULL) {
-            break;
-        }
-        *r = *b;
-        size_t n = 0;
-        for (size_t k = 0; k < b->nholds; k++) {
-            holds[n++] = doc(&a, b->holds[k]);
-        }
-        for (size_t k = 0; k < extra; k++) {
-            const mc_document *d = doc(&a, rp->patch.holds[k]);
-            bool seen = false;
-            for (size_t j = 0; j < n; j++) {
-                seen |= holds[j] == d;
-            }
-            if (!seen) {
-                holds[n++] = d;
-            }
-        }
-        r->holds = holds;
-        r->nholds = n;
-        if (rp != NULL && (rp->set & (1u << MCC_R_PUBLISHED))) {
-            r->has_published = rp->patch.has_published;
-            r->published = rp->patch.published;
-        }
-        if (rp != NULL && (rp->set & (1u << MCC_R_COVERAGE))) {
-            r->has_coverage = rp->patch.has_coverage;
-            r->coverage = rp->patch.coverage;
-        }
-        for (size_t k = 0; k < n; k++) {
-            ((mc_document *)holds[k])->registry = r;
-        }
-        push(&a, &c->registries, &c->registry_map, r->name, r);
-    }
-    /* Procedures: every version, patched; requirements point at the copied documents. */
-    /* Base versions are sorted per name by date; walking them in that order keeps it. */
-    for (size_t i = 0; a.rc == 0 && i < base->procedures.n; i++) {
-        mcc_versions *v;
-        const mc_procedure *b = base->procedures.items[i];
-        if (dropped(&reform->drop_procedures, b->name)) {
-            continue;
-        }
-        mc_procedure *p = alloc(&a, 1, sizeof *p);
-        if (p == NULL) {
-            break;
-        }
-        *p = *b;
-        const mcc_procedure_patch *pp = patch_of(reform, b->name);
-        if (pp != NULL) {
-            patch_procedure(&a, p, pp);
-        }
-        mc_requirement *reqs = alloc(&a, p->nrequires, sizeof *reqs);
-        for (size_t k = 0; reqs && k < p->nrequires; k++) {
-            reqs[k] = p->requires[k];
-            reqs[k].document = doc(&a, p->requires[k].document);
-        }
-        p->requires = reqs;
-        if (a.rc != 0) {
-            break;
-        }
-        v = mc_map_get(&c->version_map, p->name, strlen(p->name));
-        if (v == NULL) {
-            v = alloc(&a, 1, sizeof *v);
-            if (v == NULL) {
-                break;
-            }
-            c->nnames++;
-            if (mc_map_put(&c->version_map, p->name, strlen(p->name), v) != 0) {
-                a.rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-                break;
-            }
-        }
-        if (v->n == v->cap) {
-            size_t cap = v->cap ? v->cap * 2 : 2;
-            mc_procedure **items = mc_arena_grow(&c->arena, v->items, v->n, cap, sizeof *items);
-            if (items == NULL) {
-                a.rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-                break;
-            }
-            v->items = items;
-            v->cap = cap;
-        }
-        v->items[v->n++] = p;
-        push(&a, &c->procedures, NULL, p->name, p);
-    }
-    for (size_t i = 0; a.rc == 0 && i < c->version_map.cap; i++) {
-        mcc_versions *vs = c->version_map.slots[i].value;
-        if (c->version_map.slots[i].key != NULL) {
-            qsort(vs->items, vs->n, sizeof *vs->items, by_date);
-        }
-    }
+    share_unchanged(&a);
+    copy_documents(&a);
+    copy_registries(&a, reform);
+    copy_procedures(&a, reform);
+    sort_versions(&a);
     if (a.rc != 0) {
         mc_catalogue_free(c);
         return a.rc;
