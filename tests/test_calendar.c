@@ -414,16 +414,51 @@ static void test_calendar__lint(void **state)
               "t.proc:1:28: error: a recurring holiday needs a date and a name\n");
     tu_expect("calendar c { holiday 2025-01-01 2025-01-02 \"x\" \"y\" }\n",
               "t.proc:1:48: error: a holiday takes a date, an optional last date and a name\n");
-    tu_expect("calendar c { covers 2025-2026; holiday 2027-01-01 \"x\"; workday 2024-12-28 }\n",
-              "t.proc:1:40: warning: holiday 2027-01-01 is not within the years calendar 'c' covers "
-              "(2025-2026)\n"
-              "t.proc:1:56: warning: workday 2024-12-28 is not within the years calendar 'c' covers "
-              "(2025-2026)\n");
+    tu_expect(
+        "calendar c { covers 2025-2026; holiday 2027-01-01 \"x\"; workday 2024-12-28 }\n",
+        "t.proc:1:40: warning: holiday 2027-01-01 is not within the years calendar 'c' covers "
+        "(2025-2026)\n"
+        "t.proc:1:56: warning: workday 2024-12-28 is not within the years calendar 'c' covers "
+        "(2025-2026)\n");
     tu_expect("calendar c { holiday 2025-01-01 \"x\" }\n",
               "t.proc:1:22: warning: calendar 'c' lists the holidays of particular years but does "
               "not say which years it covers (add `covers FIRST-LAST`)\n");
     /* A workday on a recurring holiday is an override, not a clash. */
     tu_expect("calendar c { covers 2027; holiday every 05-03 \"x\"; workday 2027-05-03 }\n", "");
+}
+
+/* Working out the recurring holidays' days grows a buffer year by year: a failed allocation
+ * anywhere in loading such a calendar ends in MC_ENOMEM. */
+static int load_recurring_once(void *ctx)
+{
+    (void)ctx;
+    static const char text[] = "calendar vn { covers 2025-2027\n"
+                               "  holiday every 01-01 \"New Year\"\n"
+                               "  holiday every 04-30 05-01 \"30 April and 1 May\"\n"
+                               "  holiday lunar 03-10 \"Hung Kings\"\n"
+                               "  holiday lunar 12-30 01-04 \"Tet\"\n"
+                               "  holiday 2026-02-14 2026-02-22 \"Tet 2026\" }\n";
+    const char *names[] = {"t.proc"};
+    const char *texts[] = {text};
+    size_t lens[] = {sizeof text - 1};
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, NULL);
+    }
+    if (rc == 0 && mc_catalogue_calendar(cat, "vn")->nobserved == 0) {
+        rc = MC_EINTERNAL; /* loaded without its recurring holidays */
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_calendar__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(load_recurring_once, NULL, false) > 5);
 }
 
 int main(void)
@@ -439,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_calendar__recurring_rules),
         cmocka_unit_test_setup_teardown(test_calendar__hash_of_recurring, setup, teardown),
         cmocka_unit_test(test_calendar__lint),
+        cmocka_unit_test(test_calendar__out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
