@@ -293,7 +293,10 @@ static int observe(const mc_calendar *c, const mc_recurring *r, int y, mc_date *
     mc_date from, to;
     if (r->lunar) {
         from = mc_lunar_to_date(y, r->from_month, r->from_day, MC_LUNAR_VIETNAM);
-        to = mc_lunar_to_date(wraps ? y + 1 : y, r->to_month, r->to_day, MC_LUNAR_VIETNAM);
+        bool one_day = r->to_month == r->from_month && r->to_day == r->from_day;
+        to = one_day
+                 ? from
+                 : mc_lunar_to_date(wraps ? y + 1 : y, r->to_month, r->to_day, MC_LUNAR_VIETNAM);
     } else {
         int yy, mm, dd;
         from = mc_date_from_ymd(y, r->from_month, r->from_day);
@@ -406,11 +409,10 @@ static void check_coverage(mcb_builder *b, const mc_calendar *c, const cal_build
                 to[0] = ' ';
                 mc_date_format(note->to, to + 1);
             }
-            mcb_report_at(b, MC_DIAG_WARNING,
-                          hol ? cb->holiday_pos[i] : cb->workday_pos[i - c->nholidays], 10,
-                          "%s %s%s is not within the years calendar '%s' covers (%d-%d)",
-                          hol ? "holiday" : "workday", from, to, c->name, c->first_year,
-                          c->last_year);
+            mcb_report_at(
+                b, MC_DIAG_WARNING, hol ? cb->holiday_pos[i] : cb->workday_pos[i - c->nholidays],
+                10, "%s %s%s is not within the years calendar '%s' covers (%d-%d)",
+                hol ? "holiday" : "workday", from, to, c->name, c->first_year, c->last_year);
         }
     }
 }

@@ -79,6 +79,9 @@ int64_t mce_next_timer(const mce_dos *d, size_t *which)
 int mce_uncovered(const mce_dos *d)
 {
     size_t which;
+    if (d->cal->first_year == 0) {
+        return 0; /* the calendar does not say which years it covers: nothing to flag */
+    }
     int64_t timer = mce_next_timer(d, &which), last = d->row.due;
     if (last == MC_NONE || (timer != MC_NONE && timer > last)) {
         last = timer;
