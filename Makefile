@@ -5,7 +5,7 @@ CC       ?= cc
 PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm
 TEST_PKGS  := cmocka
 
 WARN     := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \

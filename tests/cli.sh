@@ -489,6 +489,25 @@ else
     echo "ok $n - procedures/national is what the import of the annex gives # SKIP ../shared/data is not here"
 fi
 
+# A deadline counted into a year the calendar does not cover is flagged, never refused: the
+# bundled calendar `vn` covers 2025-2027, 3 working days from 30 December 2027 run into 2028.
+udb="$tmp/uncovered.db"
+check "a deadline past the calendar's years is computed, not refused" \
+    "$bin" submit death-registration --catalogue . --db "$udb" --now 2027-12-30T10:00 \
+    --field deceased-id=036045009002 --field death-date=2027-12-28 \
+    --field claims-funeral-allowance=false --attach death-declaration --attach death-notice
+check "receiving it starts the clock" \
+    "$bin" fire 1 receive --as clerk --catalogue . --db "$udb" --now 2027-12-30T10:05
+check "show says the deadline was computed over a year the calendar does not cover" \
+    bash -c "'$bin' show 1 --catalogue . --db '$udb' --now 2027-12-30T11:00 | grep -qx \"  deadline computed over 2028, which calendar 'vn' does not cover: that year's announced days off are not declared\""
+check "show --format json flags it with the year" \
+    bash -c "'$bin' show 1 --catalogue . --db '$udb' --now 2027-12-30T11:00 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"due\"]==\"2028-01-05T17:00\" and d[\"calendar_uncovered\"] is True and d[\"uncovered_year\"]==2028, d'"
+check "a second dossier, received in 2027" \
+    bash -c "'$bin' submit death-registration --catalogue . --db '$udb' --now 2027-07-01T10:00 --field deceased-id=036045009003 --field death-date=2027-06-28 --field claims-funeral-allowance=false --attach death-declaration --attach death-notice && '$bin' fire 2 receive --as clerk --catalogue . --db '$udb' --now 2027-07-01T10:05"
+check "a deadline within the calendar's years carries no flag" \
+    bash -c "'$bin' show 2 --catalogue . --db '$udb' --now 2027-07-01T11:00 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert \"calendar_uncovered\" not in d and \"uncovered_year\" not in d, d'"
+
+
 # --request-id (issue 14): the same id with the same inputs replays; with other inputs it is a
 # conflict, exit 1, and nothing is filed.
 db="$tmp/idem.db"

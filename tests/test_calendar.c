@@ -3,6 +3,9 @@
 #include "testutil.h"
 
 #include "motcua/calendar.h"
+#include "motcua/lunar.h"
+
+#include <stdio.h>
 
 static const char *const vn_text =
     "calendar vn { default; utc-offset +07:00; week mon tue wed thu fri\n"
@@ -170,6 +173,294 @@ static void test_calendar__today_rounds_down_before_1970(void **state)
     assert_int_equal(mc_datetime_date(MC_DAY_MINUTES - 1), 0);
 }
 
+/* ---- the lunar calendar ---------------------------------------------------------------- */
+
+/* The first day of the lunar year (Tết Nguyên đán) as published in Vietnam, 1980–2029: the
+ * yearly tables of the Vietnamese calendar (Hồ Ngọc Đức, "Âm lịch Việt Nam", and the printed
+ * "lịch vạn niên" year tables; the same dates as Wikipedia's "Tết" article lists), written down
+ * here without network access and checked against the Chinese New Year where the two agree.
+ * Where they differ (the new moon falls between 16:00 and 17:00 UTC, before midnight at UTC+7
+ * but after it at UTC+8) the Chinese date is the second column. */
+static const struct {
+    int year;
+    const char *vietnam, *china;
+} tet[] = {
+    {1980, "1980-02-16", NULL}, {1981, "1981-02-05", NULL},
+    {1982, "1982-01-25", NULL}, {1983, "1983-02-13", NULL},
+    {1984, "1984-02-02", NULL}, {1985, "1985-01-21", "1985-02-20"},
+    {1986, "1986-02-09", NULL}, {1987, "1987-01-29", NULL},
+    {1988, "1988-02-17", NULL}, {1989, "1989-02-06", NULL},
+    {1990, "1990-01-27", NULL}, {1991, "1991-02-15", NULL},
+    {1992, "1992-02-04", NULL}, {1993, "1993-01-23", NULL},
+    {1994, "1994-02-10", NULL}, {1995, "1995-01-31", NULL},
+    {1996, "1996-02-19", NULL}, {1997, "1997-02-07", NULL},
+    {1998, "1998-01-28", NULL}, {1999, "1999-02-16", NULL},
+    {2000, "2000-02-05", NULL}, {2001, "2001-01-24", NULL},
+    {2002, "2002-02-12", NULL}, {2003, "2003-02-01", NULL},
+    {2004, "2004-01-22", NULL}, {2005, "2005-02-09", NULL},
+    {2006, "2006-01-29", NULL}, {2007, "2007-02-17", "2007-02-18"},
+    {2008, "2008-02-07", NULL}, {2009, "2009-01-26", NULL},
+    {2010, "2010-02-14", NULL}, {2011, "2011-02-03", NULL},
+    {2012, "2012-01-23", NULL}, {2013, "2013-02-10", NULL},
+    {2014, "2014-01-31", NULL}, {2015, "2015-02-19", NULL},
+    {2016, "2016-02-08", NULL}, {2017, "2017-01-28", NULL},
+    {2018, "2018-02-16", NULL}, {2019, "2019-02-05", NULL},
+    {2020, "2020-01-25", NULL}, {2021, "2021-02-12", NULL},
+    {2022, "2022-02-01", NULL}, {2023, "2023-01-22", NULL},
+    {2024, "2024-02-10", NULL}, {2025, "2025-01-29", NULL},
+    {2026, "2026-02-17", NULL}, {2027, "2027-02-06", NULL},
+    {2028, "2028-01-26", NULL}, {2029, "2029-02-13", NULL},
+};
+
+static void test_calendar__lunar_new_year_50_years(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof tet / sizeof tet[0]; i++) {
+        char vn[11], cn[11];
+        mc_date_format(mc_lunar_to_date(tet[i].year, 1, 1, MC_LUNAR_VIETNAM), vn);
+        mc_date_format(mc_lunar_to_date(tet[i].year, 1, 1, 8 * 60), cn);
+        if (strcmp(vn, tet[i].vietnam) != 0) {
+            fail_msg("Tết %d: expected %s, got %s", tet[i].year, tet[i].vietnam, vn);
+        }
+        const char *china = tet[i].china ? tet[i].china : tet[i].vietnam;
+        if (strcmp(cn, china) != 0) {
+            fail_msg("Chinese New Year %d: expected %s, got %s", tet[i].year, china, cn);
+        }
+        /* And back: the day is 1/1 of that lunar year, the day before is in month 12. */
+        mc_date d = mc_lunar_to_date(tet[i].year, 1, 1, MC_LUNAR_VIETNAM);
+        mc_lunar_date l = mc_lunar_from_date(d, MC_LUNAR_VIETNAM);
+        assert_int_equal(l.year, tet[i].year);
+        assert_int_equal(l.month, 1);
+        assert_int_equal(l.day, 1);
+        assert_false(l.leap);
+        l = mc_lunar_from_date(d - 1, MC_LUNAR_VIETNAM);
+        assert_int_equal(l.year, tet[i].year - 1);
+        assert_int_equal(l.month, 12);
+    }
+}
+
+/* The Hùng Kings Commemoration (10/3 lunar) as the government announced its days, and the
+ * lunar leap months around it: 2020 had a leap 4th month, 2023 a leap 2nd month (so 10/3 came
+ * late, on 29 April). A 30th day in a 29-day month gives its 29th. */
+static void test_calendar__lunar_dates(void **state)
+{
+    (void)state;
+    static const struct {
+        int year;
+        const char *date;
+    } hung[] = {{2012, "2012-03-31"}, {2020, "2020-04-02"}, {2023, "2023-04-29"},
+                {2024, "2024-04-18"}, {2025, "2025-04-07"}, {2026, "2026-04-26"},
+                {2027, "2027-04-16"}};
+    for (size_t i = 0; i < sizeof hung / sizeof hung[0]; i++) {
+        char got[11];
+        mc_date_format(mc_lunar_to_date(hung[i].year, 3, 10, MC_LUNAR_VIETNAM), got);
+        assert_string_equal(got, hung[i].date);
+    }
+    mc_lunar_date l = mc_lunar_from_date(mc_date_from_ymd(2023, 4, 1), MC_LUNAR_VIETNAM);
+    assert_int_equal(l.month, 2);
+    assert_true(l.leap); /* 2023-03-22 to 2023-04-19 is the leap 2nd month */
+    /* Month 12 of Ất Tỵ (2025–26) has 29 days: "12-30" is its 29th, the eve of Tết 2026. */
+    char eve[11];
+    mc_date_format(mc_lunar_to_date(2025, 12, 30, MC_LUNAR_VIETNAM), eve);
+    assert_string_equal(eve, "2026-02-16");
+}
+
+/* ---- recurring holidays and coverage ---------------------------------------------------- */
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The bundled calendar: the reported bug (received Wednesday 30 December 2026, 3 working days
+ * came out as Monday 4 January because 1 January 2027 was no holiday), the days recurring
+ * holidays move to, and its coverage. */
+static void test_calendar__bundled_2027(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = NULL;
+    char *diags;
+    assert_int_equal(tu_load(read_text("procedures/common/calendar.proc"), &cat, &diags), 0);
+    assert_string_equal(diags, "");
+    free(diags);
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    char got[20];
+    fmt(mc_calendar_deadline(vn, at("2026-12-30T10:00"), dur("3wd")), got);
+    assert_string_equal(got, "2027-01-05T17:00");
+    /* Hùng Kings 2026 falls on a Sunday: Monday 27 April is off. 2027: 1 May is a Saturday,
+     * Monday 3 May is off; 16 April (10/3 lunar) is a Friday. */
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 4, 27)));
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 4, 28)));
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2027, 5, 3)));
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2027, 5, 4)));
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2027, 4, 16)));
+    assert_true(mc_calendar_observes(vn, mc_date_from_ymd(2027, 4, 16)));
+    assert_false(mc_calendar_observes(vn, mc_date_from_ymd(2027, 2, 4))); /* dated, not recurring */
+    /* The swapped Saturday of 2025 is worked. */
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 4, 26)));
+    /* Coverage: 2025–2027. */
+    assert_int_equal(
+        mc_calendar_uncovered(vn, mc_date_from_ymd(2026, 12, 30), mc_date_from_ymd(2027, 1, 5)), 0);
+    assert_int_equal(
+        mc_calendar_uncovered(vn, mc_date_from_ymd(2027, 12, 30), mc_date_from_ymd(2028, 1, 5)),
+        2028);
+    assert_int_equal(
+        mc_calendar_uncovered(vn, mc_date_from_ymd(2024, 12, 30), mc_date_from_ymd(2025, 1, 5)),
+        2024);
+    /* Past coverage the recurring holidays still count: 1 January 2028 is a Saturday, taken on
+     * Monday 3 January. */
+    fmt(mc_calendar_deadline(vn, at("2027-12-30T10:00"), dur("2wd")), got);
+    assert_string_equal(got, "2028-01-04T17:00");
+    mc_catalogue_free(cat);
+}
+
+static void test_calendar__recurring_rules(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = NULL;
+    char *diags;
+    assert_int_equal(tu_load("calendar c { covers 2030-2031\n"
+                             "  holiday every 12-31 01-01 \"New Year's Eve and Day\"\n"
+                             "  holiday every 02-29 \"Leap day\"\n"
+                             "  holiday every 06-06 \"Weekend day\"\n"
+                             "  holiday every 06-08 \"Monday holiday\"\n"
+                             "  workday 2031-06-09 \"the government's swap wins\" }\n",
+                             &cat, &diags),
+                     0);
+    assert_string_equal(diags, "");
+    free(diags);
+    const mc_calendar *c = mc_catalogue_calendar(cat, "c");
+    /* 31 Dec 2030 Tue and 1 Jan 2031 Wed: a range over the year end. */
+    assert_false(mc_calendar_is_working(c, mc_date_from_ymd(2030, 12, 31)));
+    assert_false(mc_calendar_is_working(c, mc_date_from_ymd(2031, 1, 1)));
+    assert_true(mc_calendar_is_working(c, mc_date_from_ymd(2031, 1, 2)));
+    /* 02-29 only in leap years: 2032 (a Sunday, so Monday 1 March is off). */
+    assert_true(mc_calendar_observes(c, mc_date_from_ymd(2032, 3, 1)));
+    assert_true(mc_calendar_is_working(c, mc_date_from_ymd(2031, 3, 3)));
+    /* 6 June 2031 is a Friday, 8 June a Sunday: moved to Monday 9 June, where the workday
+     * wins; 6 June 2032 is a Sunday, and 8 June a Tuesday: Monday 7 June is taken for it. */
+    assert_false(mc_calendar_is_working(c, mc_date_from_ymd(2031, 6, 6)));
+    assert_true(mc_calendar_is_working(c, mc_date_from_ymd(2031, 6, 9)));
+    assert_false(mc_calendar_is_working(c, mc_date_from_ymd(2032, 6, 7)));
+    assert_false(mc_calendar_is_working(c, mc_date_from_ymd(2032, 6, 8)));
+    assert_true(mc_calendar_is_working(c, mc_date_from_ymd(2032, 6, 9)));
+    /* Two holidays on one weekend are taken on two days: Sat 30 Apr and Sun 1 May 2033. */
+    mc_catalogue_free(cat);
+    assert_int_equal(
+        tu_load("calendar d { holiday every 04-30 \"A\"; holiday every 05-01 \"B\" }\n", &cat,
+                &diags),
+        0);
+    assert_string_equal(diags, "");
+    free(diags);
+    const mc_calendar *d = mc_catalogue_calendar(cat, "d");
+    assert_false(mc_calendar_is_working(d, mc_date_from_ymd(2033, 5, 2)));
+    assert_false(mc_calendar_is_working(d, mc_date_from_ymd(2033, 5, 3)));
+    assert_true(mc_calendar_is_working(d, mc_date_from_ymd(2033, 5, 4)));
+    /* Without `covers` nothing is uncovered. */
+    assert_int_equal(mc_calendar_uncovered(d, 0, mc_date_from_ymd(2100, 1, 1)), 0);
+    assert_int_equal(mc_calendar_uncovered(NULL, 0, mc_date_from_ymd(2100, 1, 1)), 0);
+    mc_catalogue_free(cat);
+}
+
+/* The hash of a calendar without recurring holidays is the one it had before they existed;
+ * adding one changes it. */
+static void test_calendar__hash_of_recurring(void **state)
+{
+    mc_catalogue *cat = NULL;
+    char *diags;
+    char before[33], after[33];
+    mc_calendar_hash(mc_catalogue_calendar(*state, "vn"), before);
+    assert_int_equal(tu_load("calendar vn { holiday every 01-01 \"New Year\" }\n", &cat, &diags),
+                     0);
+    free(diags);
+    mc_calendar_hash(mc_catalogue_calendar(cat, "vn"), after);
+    assert_string_not_equal(before, after);
+    mc_catalogue_free(cat);
+    char builtin[33];
+    mc_calendar_hash(NULL, builtin);
+    assert_string_equal(builtin, "4d0f28e02d9ee034d5e606e7d51bec8c");
+}
+
+static void test_calendar__lint(void **state)
+{
+    (void)state;
+    tu_expect("calendar c { covers 2025-2027; covers 2028 }\n",
+              "t.proc:1:32: error: 'covers' given twice (first at line 1)\n");
+    tu_expect("calendar c { covers 2025..2027 }\n",
+              "t.proc:1:21: error: invalid years (write `covers 2025-2027` or `covers 2026`)\n");
+    tu_expect("calendar c { covers 2027-2025 }\n",
+              "t.proc:1:21: error: the last year covered is before the first\n");
+    tu_expect("calendar c { covers 1850-2025 }\n",
+              "t.proc:1:21: error: a calendar covers years from 1900 to 2199\n");
+    tu_expect("calendar c { holiday every 02-30 \"x\" }\n",
+              "t.proc:1:28: error: no such date 02-30 in any year\n");
+    tu_expect("calendar c { holiday every 2025-01-01 \"x\" }\n",
+              "t.proc:1:28: error: invalid date (write the month and day like 01-01)\n");
+    tu_expect("calendar c { holiday lunar 13-01 \"x\" }\n",
+              "t.proc:1:28: error: no such lunar date 13-01 (a lunar month is 01 to 12, a day 01 "
+              "to 30)\n");
+    tu_expect("calendar c { holiday lunar 01-31 \"x\" }\n",
+              "t.proc:1:28: error: no such lunar date 01-31 (a lunar month is 01 to 12, a day 01 "
+              "to 30)\n");
+    tu_expect("calendar c { holiday every 01-01 03-01 \"x\" }\n",
+              "t.proc:1:34: error: a recurring holiday lasts at most 31 days\n");
+    tu_expect("calendar c { holiday every 01-01 }\n",
+              "t.proc:1:28: error: a recurring holiday needs a date and a name\n");
+    tu_expect("calendar c { holiday 2025-01-01 2025-01-02 \"x\" \"y\" }\n",
+              "t.proc:1:48: error: a holiday takes a date, an optional last date and a name\n");
+    tu_expect(
+        "calendar c { covers 2025-2026; holiday 2027-01-01 \"x\"; workday 2024-12-28 }\n",
+        "t.proc:1:40: warning: holiday 2027-01-01 is not within the years calendar 'c' covers "
+        "(2025-2026)\n"
+        "t.proc:1:56: warning: workday 2024-12-28 is not within the years calendar 'c' covers "
+        "(2025-2026)\n");
+    tu_expect("calendar c { holiday 2025-01-01 \"x\" }\n",
+              "t.proc:1:22: warning: calendar 'c' lists the holidays of particular years but does "
+              "not say which years it covers (add `covers FIRST-LAST`)\n");
+    /* A workday on a recurring holiday is an override, not a clash. */
+    tu_expect("calendar c { covers 2027; holiday every 05-03 \"x\"; workday 2027-05-03 }\n", "");
+}
+
+/* Working out the recurring holidays' days grows a buffer year by year: a failed allocation
+ * anywhere in loading such a calendar ends in MC_ENOMEM. */
+static int load_recurring_once(void *ctx)
+{
+    (void)ctx;
+    static const char text[] = "calendar vn { covers 2025-2027\n"
+                               "  holiday every 01-01 \"New Year\"\n"
+                               "  holiday every 04-30 05-01 \"30 April and 1 May\"\n"
+                               "  holiday lunar 03-10 \"Hung Kings\"\n"
+                               "  holiday lunar 12-30 01-04 \"Tet\"\n"
+                               "  holiday 2026-02-14 2026-02-22 \"Tet 2026\" }\n";
+    const char *names[] = {"t.proc"};
+    const char *texts[] = {text};
+    size_t lens[] = {sizeof text - 1};
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, NULL);
+    }
+    if (rc == 0 && mc_catalogue_calendar(cat, "vn")->nobserved == 0) {
+        rc = MC_EINTERNAL; /* loaded without its recurring holidays */
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_calendar__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(load_recurring_once, NULL, false) > 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +468,13 @@ int main(void)
         cmocka_unit_test(test_calendar__builtin_weekdays),
         cmocka_unit_test_setup_teardown(test_calendar__working_days, setup, teardown),
         cmocka_unit_test(test_calendar__today_rounds_down_before_1970),
+        cmocka_unit_test(test_calendar__lunar_new_year_50_years),
+        cmocka_unit_test(test_calendar__lunar_dates),
+        cmocka_unit_test(test_calendar__bundled_2027),
+        cmocka_unit_test(test_calendar__recurring_rules),
+        cmocka_unit_test_setup_teardown(test_calendar__hash_of_recurring, setup, teardown),
+        cmocka_unit_test(test_calendar__lint),
+        cmocka_unit_test(test_calendar__out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@
 
 static const char *const base_files[] = {
     "common.proc",
-    "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00\n"
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00; covers 2025\n"
     "  holiday 2025-01-25 2025-02-02 \"Tet\"; workday 2025-04-26 }\n"
     "role clerk { title \"One-stop officer\"; title vi \"Cán bộ một cửa\" }\n"
     "role head\n"

@@ -441,6 +441,46 @@ static void test_scenario__out_of_memory(void **state)
     assert_true(tu_oom_sweep(oom_attempt, *state, false) > 10);
 }
 
+/* A deadline counted into a year the calendar does not cover: `expect due` passes or fails on
+ * its own but warns at the step; `expect uncovered YEAR` checks the flag, and fails with the
+ * exact message on a covered dossier or another year; a YEAR that is no number is a problem. */
+static void test_scenario__uncovered_deadline(void **state)
+{
+    (void)state;
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    char *diags;
+    assert_int_equal(
+        tu_load("calendar vn { default; covers 2025; holiday every 01-01 \"New Year\" }\n"
+                "role clerk\nprocedure p { time-limit 2wd\n"
+                "  state a { initial; on receive -> r by clerk }\n"
+                "  state r { on close -> b by clerk }\n"
+                "  state b { final; outcome granted } }\n",
+                &f->cat, &diags),
+        0);
+    assert_string_equal(diags, "");
+    free(diags);
+#define RECEIVED(day) "scenario \"s\" {\n now " day "T09:00\n submit p\n fire receive by clerk\n"
+    /* Wednesday 31 December 2025 + 2 working days: Friday 2 January 2026, Monday 5 January. */
+    assert_string_equal(run(f, RECEIVED("2025-12-31") " expect uncovered 2026\n"
+                                                      " expect due 2026-01-05T17:00\n}\n"),
+                        "ok s\n"
+                        "s.scenario:6:9: warning: the deadline is counted into 2026, which "
+                        "calendar 'vn' does not cover (its announced days off are not declared)\n");
+    assert_string_equal(run(f, RECEIVED("2025-12-31") " expect uncovered 2027\n}\n"),
+                        "FAIL s: s.scenario:5: expected uncovered 2027, got uncovered 2026\n");
+    assert_string_equal(run(f, RECEIVED("2025-07-01") " expect uncovered 2026\n}\n"),
+                        "FAIL s: s.scenario:5: expected uncovered 2026, got a deadline within "
+                        "the calendar's years\n");
+    assert_string_equal(run(f, RECEIVED("2025-07-01") " expect due 2025-07-03T17:00\n}\n"),
+                        "ok s\n");
+    assert_string_equal(run(f, RECEIVED("2025-07-01") " expect uncovered soon\n}\n"),
+                        "s.scenario:5:19: error: write: expect uncovered YEAR\n");
+#undef RECEIVED
+    mc_catalogue_free(f->cat);
+    free(f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -456,6 +496,7 @@ int main(void)
         T(test_scenario__no_cap_on_documents_asked),
         T(test_scenario__no_cap_on_disputes),
         T(test_scenario__out_of_memory),
+        cmocka_unit_test(test_scenario__uncovered_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 layers=(base lang catalogue rules store engine analysis import cli serve)
 # The layer of each public header (include/motcua/NAME.h): the module that implements it.
 declare -A public=(
-    [alloc]=base [error]=base [value]=base [msg]=base
+    [alloc]=base [error]=base [value]=base [msg]=base [lunar]=base
     [diag]=lang
     [catalogue]=catalogue [calendar]=catalogue [reform]=catalogue
     [rules]=rules

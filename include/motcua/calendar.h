@@ -20,6 +20,15 @@ const mc_calendar *mc_calendar_builtin(void);
 
 /* True when date is a working day: a week day that is no holiday, or a declared workday. */
 bool mc_calendar_is_working(const mc_calendar *cal, mc_date date);
+/* True when date is a day off given by one of the calendar's recurring holidays (`holiday
+ * every`, `holiday lunar`, with the days they move to when they fall on a weekly day off). A
+ * `workday` still makes the date a working day. */
+bool mc_calendar_observes(const mc_calendar *cal, mc_date date);
+/* The first year of the dates from..to (inclusive) that the calendar does not cover (outside
+ * its `covers` years: its holidays are not declared there), or 0 when every year is covered,
+ * when to < from, or when the calendar does not say which years it covers. A year before the
+ * first covered is returned as itself; past the last, as the last covered year + 1. */
+int mc_calendar_uncovered(const mc_calendar *cal, mc_date from, mc_date to);
 /* The first working day after date. */
 mc_date mc_calendar_next_working(const mc_calendar *cal, mc_date date);
 /* The day a dossier received at t counts as received on (§4.1 step 1). */

@@ -51,6 +51,20 @@ typedef struct mc_day_note {
     const char *title;
 } mc_day_note;
 
+/* A holiday that comes back every year (§4.1): on a civil date (`holiday every MM-DD`) or on a
+ * date of the Vietnamese lunar calendar (`holiday lunar MM-DD`); a range whose end comes before
+ * its start ends in the next year. */
+typedef struct mc_recurring {
+    bool lunar;
+    int from_month, from_day, to_month, to_day;
+    const char *title;
+} mc_recurring;
+
+/* The years for which the days off of recurring holidays are worked out (mc_calendar.observed);
+ * outside them, recurring holidays are not applied (and a calendar's `covers` cannot reach). */
+#define MC_CALENDAR_FIRST_YEAR 1900
+#define MC_CALENDAR_LAST_YEAR 2199
+
 typedef struct mc_calendar {
     const char *name;
     mc_pos pos;
@@ -64,6 +78,11 @@ typedef struct mc_calendar {
     size_t nholidays;
     const mc_day_note *workdays;
     size_t nworkdays;
+    int first_year, last_year; /* `covers`: the years whose holidays are declared; 0 0: not said */
+    const mc_recurring *recurring;
+    size_t nrecurring;
+    const mc_date *observed; /* the days off the recurring holidays give, sorted, no repeats */
+    size_t nobserved;
 } mc_calendar;
 
 /* ---- roles, documents, registries (§4.2–§4.4) ------------------------------------------ */

@@ -204,6 +204,10 @@ typedef struct mc_dossier {
     mc_clock clock;
     int64_t submitted, due, finished, fee; /* MC_NONE when absent */
     bool apologized;
+    /* The first year the due instant or the next timer was counted into that the calendar does
+     * not cover (its `covers`: that year's announced days off are not declared, so the count
+     * took only weekdays and recurring holidays), or 0. A flag, never a refusal (§4.1). */
+    int uncovered;
     int64_t events;  /* events recorded so far */
     int64_t blocked; /* requests refused by the once-only rule */
     void *impl;

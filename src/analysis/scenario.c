@@ -685,10 +685,57 @@ static int check_due(runner *r, const mc_node *n)
     return datetime(r, &n->toks[2], &when);
 }
 
+/* A deadline counted into a year the calendar does not cover: a warning at the step (the
+ * scenario still passes or fails on its expectation), since the due instant holds only until
+ * that year's announced days off are declared (§4.1). */
+static void warn_uncovered(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    const mc_calendar *cal = x->d->procedure->calendar ? x->d->procedure->calendar : r->cal;
+    const mc_token *t = &n->toks[1];
+    if (x->d->uncovered != 0 &&
+        mc_diags_add(r->diags, MC_DIAG_WARNING, r->src, t->off, t->len,
+                     "the deadline is counted into %d, which calendar '%s' does not cover (its "
+                     "announced days off are not declared)",
+                     x->d->uncovered, cal->name) != 0) {
+        r->fatal = MC_ENOMEM;
+    }
+}
+
+static int check_uncovered(runner *r, const mc_node *n)
+{
+    int64_t year;
+    char msg[100];
+    const mc_token *t = &n->toks[2];
+    if (mc_value_integer(t->text, t->text_len, &year, msg, sizeof msg) != 0 || year < 1 ||
+        year > 9999) {
+        return problem(r, t, "write: expect uncovered YEAR");
+    }
+    return 0;
+}
+
+/* `expect uncovered YEAR`: the dossier's deadline is flagged as counted into YEAR, a year its
+ * calendar does not cover. */
+static int run_uncovered(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    int64_t want = 0;
+    char msg[100];
+    mc_value_integer(n->toks[2].text, n->toks[2].text_len, &want, msg, sizeof msg);
+    if (x->d->uncovered != want) {
+        if (x->d->uncovered == 0) {
+            return fail(r, n, "expected uncovered %lld, got a deadline within the calendar's years",
+                        (long long)want);
+        }
+        return fail(r, n, "expected uncovered %lld, got uncovered %d", (long long)want,
+                    x->d->uncovered);
+    }
+    return 0;
+}
+
 static int run_due(runner *r, const mc_node *n, const expect_ctx *x)
 {
     int64_t when = 0;
     char got[17], want[17];
+    warn_uncovered(r, n, x);
     datetime(r, &n->toks[2], &when);
     fmt_time(r, when, want);
     if (x->d->due == MC_NONE) {
@@ -895,6 +942,7 @@ static const struct expectation {
     {"fee", 4, 0, true, 0, check_fee, run_fee},
     {"registry", 7, 0, false, 0, check_holds, run_holds},
     {"events", 3, 0, true, 0, check_nothing, run_events},
+    {"uncovered", 3, 0, true, 0, check_uncovered, run_uncovered},
 };
 enum { NEXPECTATIONS = sizeof expectations / sizeof expectations[0] };
 

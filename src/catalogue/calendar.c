@@ -8,7 +8,13 @@
 
 static const mc_hours weekday_hours[] = {{8 * 60, 12 * 60}, {13 * 60, 17 * 60}};
 static const mc_calendar builtin = {
-    "weekdays", {UINT32_MAX, 0}, false, 7 * 60, 0x1F, weekday_hours, 2, -1, NULL, 0, NULL, 0,
+    .name = "weekdays",
+    .pos = {UINT32_MAX, 0},
+    .utc_offset = 7 * 60,
+    .week = 0x1F,
+    .hours = weekday_hours,
+    .nhours = 2,
+    .cutoff = -1,
 };
 
 enum { MAX_SCAN_DAYS = 366 * 20 };
@@ -36,7 +42,43 @@ bool mc_calendar_is_working(const mc_calendar *cal, mc_date date)
             return false;
         }
     }
+    if (mc_calendar_observes(cal, date)) {
+        return false;
+    }
     return (cal->week >> mc_date_weekday(date)) & 1;
+}
+
+bool mc_calendar_observes(const mc_calendar *cal, mc_date date)
+{
+    cal = cal_or_builtin(cal);
+    size_t lo = 0, hi = cal->nobserved;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cal->observed[mid] == date) {
+            return true;
+        }
+        if (cal->observed[mid] < date) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return false;
+}
+
+int mc_calendar_uncovered(const mc_calendar *cal, mc_date from, mc_date to)
+{
+    cal = cal_or_builtin(cal);
+    if (cal->first_year == 0 || to < from) {
+        return 0;
+    }
+    int y1, y2, m, d;
+    mc_date_to_ymd(from, &y1, &m, &d);
+    mc_date_to_ymd(to, &y2, &m, &d);
+    if (y1 < cal->first_year) {
+        return y1;
+    }
+    return y2 > cal->last_year ? cal->last_year + 1 : 0;
 }
 
 mc_date mc_calendar_next_working(const mc_calendar *cal, mc_date date)
@@ -207,6 +249,17 @@ void mc_calendar_hash(const mc_calendar *cal, char out[33])
     hash_int(&st, (int64_t)cal->nworkdays);
     for (size_t i = 0; i < cal->nworkdays; i++) {
         hash_int(&st, cal->workdays[i].from);
+    }
+    /* Only when present, so that a calendar written without recurring holidays keeps the
+     * hash it had before `holiday every` and `holiday lunar` existed. */
+    if (cal->nrecurring > 0) {
+        hash_int(&st, (int64_t)cal->nrecurring);
+        for (size_t i = 0; i < cal->nrecurring; i++) {
+            const mc_recurring *r = &cal->recurring[i];
+            hash_int(&st, r->lunar);
+            hash_int(&st, r->from_month * 100 + r->from_day);
+            hash_int(&st, r->to_month * 100 + r->to_day);
+        }
     }
     crypto_generichash_final(&st, h, sizeof h);
     sodium_bin2hex(out, 33, h, sizeof h);

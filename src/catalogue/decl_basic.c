@@ -5,7 +5,10 @@
 #include "decl_int.h"
 
 #include "motcua/alloc.h"
+#include "motcua/calendar.h"
+#include "motcua/lunar.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ==== calendar =========================================================================== */
@@ -14,7 +17,10 @@ typedef struct cal_build {
     mc_calendar *c;
     mc_pos cutoff_pos;
     mc_pos *workday_pos; /* of each workday directive, for the holiday clash check */
+    mc_pos *holiday_pos; /* of each dated holiday, for the coverage check */
 } cal_build;
+
+enum { RECURRING_MAX_DAYS = 31 }; /* the longest recurring holiday (Tết is 5 to 9 days) */
 
 static int cal_default(mcb_builder *b, const mc_node *n, void *obj)
 {
@@ -113,11 +119,116 @@ static int cal_cutoff(mcb_builder *b, const mc_node *n, void *obj)
     return mcb_time(b, &n->toks[1], false, &cb->c->cutoff);
 }
 
+/* The number written with exactly n decimal digits at s, or -1. */
+static int digits(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+static int cal_covers(mcb_builder *b, const mc_node *n, void *obj)
+{
+    cal_build *cb = obj;
+    const mc_token *t = &n->toks[1];
+    int first = -1, last = -1;
+    if (t->kind == MC_TOK_WORD && t->text_len == 9 && t->text[4] == '-') {
+        first = digits(t->text, 4);
+        last = digits(t->text + 5, 4);
+    } else if (t->kind == MC_TOK_WORD && t->text_len == 4) {
+        first = last = digits(t->text, 4);
+    }
+    if (first < 0 || last < 0) {
+        return mcb_error(b, t, "invalid years (write `covers 2025-2027` or `covers 2026`)");
+    }
+    if (first < MC_CALENDAR_FIRST_YEAR || last > MC_CALENDAR_LAST_YEAR) {
+        return mcb_error(b, t, "a calendar covers years from %d to %d", MC_CALENDAR_FIRST_YEAR,
+                         MC_CALENDAR_LAST_YEAR);
+    }
+    if (last < first) {
+        return mcb_error(b, t, "the last year covered is before the first");
+    }
+    cb->c->first_year = first;
+    cb->c->last_year = last;
+    return 0;
+}
+
+/* MM-DD of a recurring holiday: a civil date that exists in some year (02-29 does, in leap
+ * years), or a lunar date (months 1 to 12, days 1 to 30). */
+static int month_day(mcb_builder *b, const mc_token *t, bool lunar, int *month, int *day)
+{
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int m = -1, d = -1;
+    char text[8];
+    if (t->kind == MC_TOK_WORD && t->text_len == 5 && t->text[2] == '-') {
+        m = digits(t->text, 2);
+        d = digits(t->text + 3, 2);
+    }
+    if (m < 0 || d < 0) {
+        return mcb_error(b, t, "invalid %sdate (write the month and day like 01-01)",
+                         lunar ? "lunar " : "");
+    }
+    memcpy(text, t->text, 5);
+    text[5] = '\0';
+    if (lunar && (m < 1 || m > 12 || d < 1 || d > 30)) {
+        return mcb_error(b, t, "no such lunar date %s (a lunar month is 01 to 12, a day 01 to 30)",
+                         text);
+    }
+    if (!lunar && (m < 1 || m > 12 || d < 1 || d > days[m - 1])) {
+        return mcb_error(b, t, "no such date %s in any year", text);
+    }
+    *month = m;
+    *day = d;
+    return 0;
+}
+
+/* `holiday every MM-DD [MM-DD] "name"`, `holiday lunar MM-DD [MM-DD] "name"` */
+static int cal_recurring(mcb_builder *b, const mc_node *n, cal_build *cb)
+{
+    mc_recurring r = {0};
+    r.lunar = mc_tok_is(&n->toks[1], "lunar");
+    if (n->ntoks < 4) {
+        return mcb_error(b, &n->toks[n->ntoks - 1], "a recurring holiday needs a date and a name");
+    }
+    if (month_day(b, &n->toks[2], r.lunar, &r.from_month, &r.from_day) != 0) {
+        return -1;
+    }
+    r.to_month = r.from_month;
+    r.to_day = r.from_day;
+    if (n->ntoks == 5 && month_day(b, &n->toks[3], r.lunar, &r.to_month, &r.to_day) != 0) {
+        return -1;
+    }
+    /* A range whose end comes first runs into the next year: its length is at most a month. */
+    int from = r.from_month * 31 + r.from_day, to = r.to_month * 31 + r.to_day;
+    int span = to >= from ? to - from : to + 12 * 31 - from;
+    if (span >= RECURRING_MAX_DAYS) {
+        return mcb_error(b, &n->toks[3], "a recurring holiday lasts at most %d days",
+                         RECURRING_MAX_DAYS);
+    }
+    if (mcb_string(b, &n->toks[n->ntoks - 1], "a holiday's name", &r.title) != 0) {
+        return -1;
+    }
+    ((mc_recurring *)cb->c->recurring)[cb->c->nrecurring++] = r;
+    return 0;
+}
+
 static int cal_holiday(mcb_builder *b, const mc_node *n, void *obj)
 {
     cal_build *cb = obj;
     mc_day_note note = {0};
     const mc_token *last = &n->toks[n->ntoks - 1];
+    if (mc_tok_is(&n->toks[1], "every") || mc_tok_is(&n->toks[1], "lunar")) {
+        return cal_recurring(b, n, cb);
+    }
+    if (n->ntoks > 4) {
+        return mcb_error(b, &n->toks[4],
+                         "a holiday takes a date, an optional last date and a name");
+    }
     if (mcb_date(b, &n->toks[1], &note.from) != 0) {
         return -1;
     }
@@ -131,6 +242,7 @@ static int cal_holiday(mcb_builder *b, const mc_node *n, void *obj)
     if (mcb_string(b, last, "a holiday's name", &note.title) != 0) {
         return -1;
     }
+    cb->holiday_pos[cb->c->nholidays] = mcb_pos(b, &n->toks[1]);
     ((mc_day_note *)cb->c->holidays)[cb->c->nholidays++] = note;
     return 0;
 }
@@ -164,23 +276,162 @@ static const mcb_directive calendar_table[] = {
     {"week", 1, 7, MCB_NO_BLOCK, true, cal_week, "mon tue wed thu fri"},
     {"hours", 1, 8, MCB_NO_BLOCK, true, cal_hours, "HH:MM-HH:MM…"},
     {"cutoff", 1, 1, MCB_NO_BLOCK, true, cal_cutoff, "HH:MM"},
-    {"holiday", 2, 3, MCB_NO_BLOCK, false, cal_holiday, "DATE [DATE] \"name\""},
+    {"holiday", 2, 4, MCB_NO_BLOCK, false, cal_holiday, "[every|lunar] DATE [DATE] \"name\""},
+    {"covers", 1, 1, MCB_NO_BLOCK, true, cal_covers, "YEAR-YEAR"},
     {"workday", 1, 2, MCB_NO_BLOCK, false, cal_workday, "DATE [\"reason\"]"},
     {"title", 1, 2, MCB_NO_BLOCK, false, cal_title, "[LANG] \"text\""},
 };
 
+/* Appends to *buf the days off of recurring holiday r in year y: the days of the holiday, then,
+ * for each of them that falls on a weekly day off, the next working day of the week that is no
+ * other holiday (Labour Code 2019, art. 111(3)). *year_start is where year y's days begin in
+ * *buf, to find the days other holidays of the year already took. */
+static int observe(const mc_calendar *c, const mc_recurring *r, int y, mc_date **buf, size_t *n,
+                   size_t *cap, size_t year_start)
+{
+    bool wraps = r->to_month * 31 + r->to_day < r->from_month * 31 + r->from_day;
+    mc_date from, to;
+    if (r->lunar) {
+        from = mc_lunar_to_date(y, r->from_month, r->from_day, MC_LUNAR_VIETNAM);
+        bool one_day = r->to_month == r->from_month && r->to_day == r->from_day;
+        to = one_day
+                 ? from
+                 : mc_lunar_to_date(wraps ? y + 1 : y, r->to_month, r->to_day, MC_LUNAR_VIETNAM);
+    } else {
+        int yy, mm, dd;
+        from = mc_date_from_ymd(y, r->from_month, r->from_day);
+        to = mc_date_from_ymd(wraps ? y + 1 : y, r->to_month, r->to_day);
+        mc_date_to_ymd(from, &yy, &mm, &dd);
+        if (dd != r->from_day) {
+            return 0; /* 02-29 of a common year */
+        }
+        mc_date_to_ymd(to, &yy, &mm, &dd);
+        if (dd != r->to_day) {
+            to--;
+        }
+    }
+    int owed = 0;
+    for (mc_date d = from; d <= to; d++) {
+        owed += !((c->week >> mc_date_weekday(d)) & 1);
+    }
+    mc_date d = from, next = to;
+    while (d <= to || owed > 0) {
+        mc_date day = d <= to ? d++ : ++next;
+        if (day > to) {
+            bool taken = !((c->week >> mc_date_weekday(day)) & 1);
+            for (size_t i = 0; !taken && i < c->nholidays; i++) {
+                taken = day >= c->holidays[i].from && day <= c->holidays[i].to;
+            }
+            for (size_t i = year_start; !taken && i < *n; i++) {
+                taken = (*buf)[i] == day;
+            }
+            if (taken) {
+                continue;
+            }
+            owed--;
+        }
+        if (*n == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 256;
+            mc_date *p = mc_realloc(*buf, ncap * sizeof *p);
+            if (p == NULL) {
+                return MC_ENOMEM;
+            }
+            *buf = p;
+            *cap = ncap;
+        }
+        (*buf)[(*n)++] = day;
+    }
+    return 0;
+}
+
+static int date_cmp(const void *a, const void *b)
+{
+    mc_date x = *(const mc_date *)a, y = *(const mc_date *)b;
+    return (x > y) - (x < y);
+}
+
+/* Works out the days off of the recurring holidays, once per calendar, for every year from
+ * MC_CALENDAR_FIRST_YEAR to MC_CALENDAR_LAST_YEAR: mc_calendar_is_working then only looks
+ * them up (lint and deadlines never compute the lunar calendar again). */
+static void observe_all(mcb_builder *b, mc_calendar *c)
+{
+    mc_date *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (int y = MC_CALENDAR_FIRST_YEAR; y <= MC_CALENDAR_LAST_YEAR && c->nrecurring > 0; y++) {
+        size_t year_start = n;
+        for (size_t i = 0; i < c->nrecurring; i++) {
+            if (observe(c, &c->recurring[i], y, &buf, &n, &cap, year_start) != 0) {
+                mc_free(buf);
+                b->fatal = MC_ENOMEM;
+                return;
+            }
+        }
+    }
+    if (n > 0) {
+        qsort(buf, n, sizeof *buf, date_cmp);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (k == 0 || buf[k - 1] != buf[i]) {
+                buf[k++] = buf[i];
+            }
+        }
+        mc_date *days = mcb_array(b, k, sizeof *days);
+        if (days != NULL) {
+            memcpy(days, buf, k * sizeof *days);
+            c->observed = days;
+            c->nobserved = k;
+        }
+    }
+    mc_free(buf);
+}
+
+/* The dated holidays and working days of a calendar that says which years it covers must fall
+ * in them (a warning: the line is harmless, but the years are likely wrong); one that lists
+ * dated holidays should say which years it covers. */
+static void check_coverage(mcb_builder *b, const mc_calendar *c, const cal_build *cb)
+{
+    if (c->first_year == 0) {
+        if (c->nholidays > 0) {
+            mcb_report_at(b, MC_DIAG_WARNING, cb->holiday_pos[0], 10,
+                          "calendar '%s' lists the holidays of particular years but does not say "
+                          "which years it covers (add `covers FIRST-LAST`)",
+                          c->name);
+        }
+        return;
+    }
+    for (size_t i = 0; i < c->nholidays + c->nworkdays; i++) {
+        bool hol = i < c->nholidays;
+        const mc_day_note *note = hol ? &c->holidays[i] : &c->workdays[i - c->nholidays];
+        if (mc_calendar_uncovered(c, note->from, note->to) != 0) {
+            char from[11], to[12] = "";
+            mc_date_format(note->from, from);
+            if (note->to != note->from) {
+                to[0] = ' ';
+                mc_date_format(note->to, to + 1);
+            }
+            mcb_report_at(
+                b, MC_DIAG_WARNING, hol ? cb->holiday_pos[i] : cb->workday_pos[i - c->nholidays],
+                10, "%s %s%s is not within the years calendar '%s' covers (%d-%d)",
+                hol ? "holiday" : "workday", from, to, c->name, c->first_year, c->last_year);
+        }
+    }
+}
+
 void mcb_build_calendar(mcb_builder *b, mc_calendar *c, const mc_node *n)
 {
     static const mc_hours weekday_hours[] = {{8 * 60, 12 * 60}, {13 * 60, 17 * 60}};
-    cal_build cb = {c, {0, 0}, NULL};
+    cal_build cb = {c, {0, 0}, NULL, NULL};
+    size_t nholiday = mcb_count(n->child, "holiday");
     c->utc_offset = 7 * 60;
     c->week = 0x1F;
     c->hours = weekday_hours;
     c->nhours = 2;
     c->cutoff = -1;
-    c->holidays = mcb_array(b, mcb_count(n->child, "holiday"), sizeof(mc_day_note));
+    c->holidays = mcb_array(b, nholiday, sizeof(mc_day_note));
+    c->recurring = mcb_array(b, nholiday, sizeof(mc_recurring));
     c->workdays = mcb_array(b, mcb_count(n->child, "workday"), sizeof(mc_day_note));
     cb.workday_pos = mcb_array(b, mcb_count(n->child, "workday"), sizeof(mc_pos));
+    cb.holiday_pos = mcb_array(b, nholiday, sizeof(mc_pos));
     if (b->fatal) {
         return;
     }
@@ -202,6 +453,10 @@ void mcb_build_calendar(mcb_builder *b, mc_calendar *c, const mc_node *n)
         (c->cutoff <= c->hours[0].from || c->cutoff > c->hours[c->nhours - 1].to)) {
         mcb_report_at(b, MC_DIAG_WARNING, cb.cutoff_pos, 5,
                       "calendar '%s': the cutoff is outside office hours", c->name);
+    }
+    check_coverage(b, c, &cb);
+    if (!b->fatal) {
+        observe_all(b, c);
     }
 }
 

@@ -142,6 +142,12 @@ static void print_dossier(const session *s, const mc_dossier *d)
     } else if (!d->final) {
         printf("  no due instant (clock %s)\n", mc_clock_name(d->clock));
     }
+    if (d->uncovered != 0) {
+        const mc_calendar *cal = d->procedure->calendar;
+        printf("  deadline computed over %d, which calendar '%s' does not cover: that year's "
+               "announced days off are not declared\n",
+               d->uncovered, cal ? cal->name : mc_calendar_builtin()->name);
+    }
     if (d->blocked > 0) {
         printf("  %lld %s refused by the once-only rule\n", (long long)d->blocked,
                d->blocked == 1 ? "request" : "requests");

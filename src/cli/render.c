@@ -40,6 +40,10 @@ json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d)
         json_object_set_new(o, "due", json_null());
     }
     json_object_set_new(o, "overdue", json_boolean(d->overdue));
+    if (d->uncovered != 0) {
+        json_object_set_new(o, "calendar_uncovered", json_true());
+        json_object_set_new(o, "uncovered_year", json_integer(d->uncovered));
+    }
     cli_time_text(cal, d->submitted, t);
     json_object_set_new(o, "submitted", json_string(t));
     json_object_set_new(o, "channel", json_string(d->channel));

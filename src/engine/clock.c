@@ -76,6 +76,23 @@ int64_t mce_next_timer(const mce_dos *d, size_t *which)
     return best;
 }
 
+int mce_uncovered(const mce_dos *d)
+{
+    size_t which;
+    if (d->cal->first_year == 0) {
+        return 0; /* the calendar does not say which years it covers: nothing to flag */
+    }
+    int64_t timer = mce_next_timer(d, &which), last = d->row.due;
+    if (last == MC_NONE || (timer != MC_NONE && timer > last)) {
+        last = timer;
+    }
+    if (last == MC_NONE || d->row.submitted == MC_NONE) {
+        return 0;
+    }
+    return mc_calendar_uncovered(d->cal, mc_calendar_date(mce_loc(d, d->row.submitted)),
+                                 mc_calendar_date(mce_loc(d, last)));
+}
+
 bool mce_clock_running(const mce_dos *d)
 {
     return d->clk == MC_CLOCK_RUNNING;

@@ -459,6 +459,7 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
     out->finished = d->row.finished;
     out->fee = d->row.fee;
     out->apologized = d->row.apology != NULL;
+    out->uncovered = mce_uncovered(d);
 }
 
 /* ==== events ============================================================================= */

@@ -138,6 +138,9 @@ int64_t mce_utc(const mce_dos *d, mc_localtime t);
 bool mce_clock_running(const mce_dos *d);
 /* The instant the earliest timer of the current state fires (MC_NONE: none), and which. */
 int64_t mce_next_timer(const mce_dos *d, size_t *which);
+/* The first year past the calendar's coverage that d's due instant or next timer was counted
+ * into (mc_dossier.uncovered), or 0. */
+int mce_uncovered(const mce_dos *d);
 void mce_update_wake(mce_dos *d);
 /* Moves the dossier into state `to` at `at` (§4.6); restart: the transition restarts the
  * clock. */
