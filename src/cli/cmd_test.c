@@ -88,15 +88,19 @@ int cmd_test(cli *c)
             t.failed++;
             continue;
         }
+        size_t before = files.n;
         int r = collect(c->args[i], &files, &err);
         if (r == MC_ENOMEM) {
             rc = r;
             break;
         }
-        if (r != 0) { /* a folder that cannot be read: what was found in it still runs */
+        if (r != 0) { /* a folder that cannot be read, or nested too deeply: none of it runs */
             fprintf(stderr, "motcua: %s\n", err.msg);
             broken = true;
             t.failed++;
+            while (files.n > before) {
+                mc_free(files.items[--files.n]);
+            }
         }
     }
     for (size_t i = 0; rc == 0 && i < files.n; i++) {
