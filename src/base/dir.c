@@ -64,7 +64,9 @@ static int list(const char *dir, unsigned flags, mc_ptrvec *names, mc_error *err
         }
     }
     closedir(d);
-    qsort(names->items, names->n, sizeof *names->items, cmp_path);
+    if (names->n > 1) { /* qsort takes no NULL array, even an empty one */
+        qsort(names->items, names->n, sizeof *names->items, cmp_path);
+    }
     return rc;
 }
 
