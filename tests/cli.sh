@@ -416,6 +416,12 @@ check "test: a missing path and a broken file are counted as failures, exit 1" \
 check "test: the missing path is named on stderr" \
     bash -c "'$bin' test '$tmp/nope.scenario' --catalogue '$cat' 2>&1 >/dev/null | grep -qx 'motcua: $tmp/nope.scenario: no such file or folder'"
 
+mkdir -p "$tmp/selfref"
+cp "$tmp/good.scenario" "$tmp/selfref/good.scenario"
+ln -s . "$tmp/selfref/again"
+check "test: a folder that links into itself runs nothing and counts as a failure, exit 1" \
+    bash -c "out=\$('$bin' test '$tmp/selfref' --catalogue '$cat' 2>'$tmp/selfref.err'); test \$? = 1 && test \"\$out\" = '0 passed, 1 failed' && grep -q '^motcua: $tmp/selfref/again/.*/again: folders nested too deeply\$' '$tmp/selfref.err'"
+
 # A scenario whose timers loop without end is stopped with a clear error at its step.
 mkdir -p "$tmp/loop/procedures"
 printf 'role clerk\nlifecycle ping {\n  state a { initial; after 1h -> b; on stop -> c by clerk }\n  state b { after 1h -> a }\n  state c { final }\n}\nprocedure p { effective 2025-01-01; time-limit 5wd; lifecycle ping\n  field id { type text } }\n' >"$tmp/loop/procedures/l.proc"

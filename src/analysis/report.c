@@ -5,6 +5,7 @@
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
+#include "base/grow.h"
 #include "base/json.h"
 #include "base/map.h"
 
@@ -36,15 +37,9 @@ static mc_indicators *slot(builder *b, mc_map *m, mc_indicators **arr, size_t *n
     if (k != 0) {
         return &(*arr)[k - 1];
     }
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 32;
-        mc_indicators *p = mc_realloc(*arr, c * sizeof *p);
-        if (p == NULL) {
-            b->rc = MC_ENOMEM;
-            return NULL;
-        }
-        *arr = p;
-        *cap = c;
+    if (mc_grow(arr, cap, *n + 1, sizeof **arr) != 0) {
+        b->rc = MC_ENOMEM;
+        return NULL;
     }
     mc_indicators *x = &(*arr)[*n];
     memset(x, 0, sizeof *x);
@@ -177,14 +172,8 @@ static int collect_mark(void *ud, const mc_event_row *ev)
     if (b->nlate > 0 && b->late_ids[b->nlate - 1] == ev->dossier) {
         return 0;
     }
-    if (b->nlate == b->caplate) {
-        size_t c = b->caplate ? b->caplate * 2 : 64;
-        int64_t *p = mc_realloc(b->late_ids, c * sizeof *p);
-        if (p == NULL) {
-            return MC_ENOMEM;
-        }
-        b->late_ids = p;
-        b->caplate = c;
+    if (mc_grow(&b->late_ids, &b->caplate, b->nlate + 1, sizeof *b->late_ids) != 0) {
+        return MC_ENOMEM;
     }
     b->late_ids[b->nlate++] = ev->dossier;
     return 0;

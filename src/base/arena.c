@@ -1,7 +1,10 @@
 /* The bump allocator of arena.h. */
 #include "arena.h"
 
+#include "grow.h"
+
 #include "motcua/alloc.h"
+#include "motcua/error.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -76,6 +79,26 @@ void *mc_arena_grow(mc_arena *a, void *old, size_t n, size_t cap, size_t elem)
         memcpy(p, old, n * elem);
     }
     return p;
+}
+
+int mc_arena_grow_array(mc_arena *a, void *pptr, size_t *cap, size_t n, size_t need, size_t elem)
+{
+    size_t next;
+    if (mc_grow_cap(*cap, need, elem, &next) != 0) {
+        return MC_ENOMEM;
+    }
+    if (next == *cap) {
+        return 0;
+    }
+    void *old; /* as bytes, as in mc_grow: *pptr may be any object pointer */
+    memcpy(&old, pptr, sizeof old);
+    void *grown = mc_arena_grow(a, old, n, next, elem);
+    if (grown == NULL) {
+        return MC_ENOMEM;
+    }
+    memcpy(pptr, &grown, sizeof grown);
+    *cap = next;
+    return 0;
 }
 
 void mc_arena_free(mc_arena *a)

@@ -28,6 +28,12 @@ char *mc_arena_strndup(mc_arena *a, const char *s, size_t n);
 char *mc_arena_strdup(mc_arena *a, const char *s);
 /* Grows an arena array: copies old (n * elem bytes) into a new block of cap elements. */
 void *mc_arena_grow(mc_arena *a, void *old, size_t n, size_t cap, size_t elem);
+/* mc_grow (grow.h) for an array in the arena: makes *pptr (any object pointer, passed by
+ * address) hold at least need elements of elem (> 0) bytes, copying its first n elements into
+ * a new arena block when it must grow (the old block stays in the arena until it is freed
+ * whole; *pptr may also start in memory of the caller's, such as a local array). 0, or
+ * MC_ENOMEM with *pptr and *cap unchanged. */
+int mc_arena_grow_array(mc_arena *a, void *pptr, size_t *cap, size_t n, size_t need, size_t elem);
 /* Frees every block; the arena may be used again. */
 void mc_arena_free(mc_arena *a);
 

@@ -1,9 +1,12 @@
-/* The growable text buffer of buf.h. */
+/* The growable text buffer of buf.h, and the one printf into a new string. */
 #include "buf.h"
+
+#include "grow.h"
 
 #include "motcua/alloc.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,20 +15,10 @@ static bool reserve(mc_buf *b, size_t extra)
     if (b->oom) {
         return false;
     }
-    if (b->len + extra + 1 <= b->cap) {
-        return true;
-    }
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) {
-        cap *= 2;
-    }
-    char *p = mc_realloc(b->data, cap);
-    if (p == NULL) {
+    if (extra > SIZE_MAX - b->len - 1 || mc_grow(&b->data, &b->cap, b->len + extra + 1, 1) != 0) {
         b->oom = true;
         return false;
     }
-    b->data = p;
-    b->cap = cap;
     return true;
 }
 
@@ -44,19 +37,46 @@ void mc_buf_puts(mc_buf *b, const char *s)
     mc_buf_append(b, s, strlen(s));
 }
 
+/* printf at the end of b: false when the format fails or memory runs out (then b->oom). */
+static bool buf_vprintf(mc_buf *b, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    bool ok = n >= 0 && reserve(b, (size_t)n);
+    if (ok) {
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+    return ok;
+}
+
 void mc_buf_printf(mc_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    buf_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n < 0 || !reserve(b, (size_t)n)) {
-        return;
+}
+
+char *mc_vformat(const char *fmt, va_list ap)
+{
+    mc_buf b = MC_BUF_INIT;
+    if (!buf_vprintf(&b, fmt, ap)) {
+        mc_buf_free(&b);
+        return NULL;
     }
+    return mc_buf_take(&b);
+}
+
+char *mc_format(const char *fmt, ...)
+{
+    va_list ap;
     va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    char *s = mc_vformat(fmt, ap);
     va_end(ap);
-    b->len += (size_t)n;
+    return s;
 }
 
 char *mc_buf_take(mc_buf *b)

@@ -2,19 +2,15 @@
  * declarations in them, the builder its work lists. */
 #include "ptrvec.h"
 
+#include "grow.h"
+
 #include "motcua/alloc.h"
 #include "motcua/error.h"
 
 int mc_ptrvec_push(mc_ptrvec *v, void *p)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        void **items = mc_realloc(v->items, cap * sizeof *items);
-        if (items == NULL) {
-            return MC_ENOMEM;
-        }
-        v->items = items;
-        v->cap = cap;
+    if (mc_grow(&v->items, &v->cap, v->n + 1, sizeof *v->items) != 0) {
+        return MC_ENOMEM;
     }
     v->items[v->n++] = p;
     return 0;

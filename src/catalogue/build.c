@@ -7,6 +7,8 @@
  */
 #include "decl_int.h"
 
+#include "base/grow.h"
+
 #include "motcua/alloc.h"
 
 #include <string.h>
@@ -140,15 +142,10 @@ static void declare(mcb_builder *b, const mc_node *n, int kind)
             }
             cat->nnames++;
         }
-        if (v->n == v->cap) {
-            size_t cap = v->cap ? v->cap * 2 : 2;
-            mc_procedure **items = mc_arena_grow(&cat->arena, v->items, v->n, cap, sizeof *items);
-            if (items == NULL) {
-                b->fatal = MC_ENOMEM;
-                return;
-            }
-            v->items = items;
-            v->cap = cap;
+        if (mc_arena_grow_array(&cat->arena, &v->items, &v->cap, v->n, v->n + 1,
+                                sizeof *v->items) != 0) {
+            b->fatal = MC_ENOMEM;
+            return;
         }
         v->items[v->n++] = (mc_procedure *)obj;
     } else if (mc_map_put(map, name, strlen(name), obj) != 0) {
@@ -158,15 +155,9 @@ static void declare(mcb_builder *b, const mc_node *n, int kind)
     if (mcb_push(b, kind_vec(cat, kind), obj) != 0) {
         return;
     }
-    if (b->ndecls == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        mcb_decl *d = mc_realloc(b->decls, cap * sizeof *d);
-        if (d == NULL) {
-            b->fatal = MC_ENOMEM;
-            return;
-        }
-        b->decls = d;
-        b->cap = cap;
+    if (mc_grow(&b->decls, &b->cap, b->ndecls + 1, sizeof *b->decls) != 0) {
+        b->fatal = MC_ENOMEM;
+        return;
     }
     b->decls[b->ndecls++] = (mcb_decl){n, kind, obj, b->file};
 }

@@ -545,16 +545,10 @@ static int reg_holds(mcb_builder *b, const mc_node *n, void *obj)
                       d->name, d->registry->name);
             continue;
         }
-        if (rb->r->nholds == rb->cap) {
-            size_t cap = rb->cap ? rb->cap * 2 : 8;
-            const mc_document **h =
-                mc_arena_grow(&b->cat->arena, rb->holds, rb->r->nholds, cap, sizeof *h);
-            if (h == NULL) {
-                b->fatal = MC_ENOMEM;
-                return -1;
-            }
-            rb->holds = h;
-            rb->cap = cap;
+        if (mc_arena_grow_array(&b->cat->arena, &rb->holds, &rb->cap, rb->r->nholds,
+                                rb->r->nholds + 1, sizeof *rb->holds) != 0) {
+            b->fatal = MC_ENOMEM;
+            return -1;
         }
         rb->holds[rb->r->nholds++] = d;
         if (mc_map_put(&rb->seen, d->name, strlen(d->name), d) != 0) {

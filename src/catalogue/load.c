@@ -4,9 +4,11 @@
  */
 #include "catalogue_int.h"
 
+#include "base/dir.h"
+#include "base/grow.h"
+
 #include "motcua/alloc.h"
 
-#include <dirent.h>
 #include <sodium.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,85 +20,6 @@ enum { MAX_FILE_BYTES = 256 * 1024 * 1024 };
 
 /* ==== files ============================================================================== */
 
-static char *join(const char *dir, const char *name)
-{
-    size_t nd = strlen(dir), nn = strlen(name);
-    if (nd == 1 && dir[0] == '.') {
-        return mc_strndup(name, nn);
-    }
-    bool slash = nd > 0 && dir[nd - 1] == '/';
-    char *p = mc_malloc(nd + nn + 2);
-    if (p != NULL) {
-        memcpy(p, dir, nd);
-        if (!slash) {
-            p[nd++] = '/';
-        }
-        memcpy(p + nd, name, nn + 1);
-    }
-    return p;
-}
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n > k && strcmp(s + n - k, suffix) == 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Appends the paths of files ending in suffix under dir (recursively), sorted per folder. */
-static int walk(const char *dir, const char *suffix, mc_ptrvec *out, int depth, mc_error *err)
-{
-    if (depth > 32) {
-        return mc_error_set(err, MC_EIO, "%s: folders nested too deeply", dir);
-    }
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        return mc_error_set(err, MC_EIO, "%s: %s", dir, strerror(errno));
-    }
-    int rc = 0;
-    mc_ptrvec names = {NULL, 0, 0};
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') {
-            continue; /* ., .., and hidden files */
-        }
-        char *p = join(dir, e->d_name);
-        if (p == NULL || mc_ptrvec_push(&names, p) != 0) {
-            mc_free(p);
-            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-            goto done;
-        }
-    }
-    qsort(names.items, names.n, sizeof *names.items, cmp_str);
-    for (size_t i = 0; i < names.n && rc == 0; i++) {
-        char *p = names.items[i];
-        struct stat st;
-        if (stat(p, &st) != 0) {
-            continue; /* a dangling link */
-        }
-        if (S_ISDIR(st.st_mode)) {
-            rc = walk(p, suffix, out, depth + 1, err);
-        } else if (S_ISREG(st.st_mode) && has_suffix(p, suffix)) {
-            if (mc_ptrvec_push(out, p) != 0) {
-                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-            } else {
-                names.items[i] = NULL;
-            }
-        }
-    }
-done:
-    for (size_t i = 0; i < names.n; i++) {
-        mc_free(names.items[i]);
-    }
-    mc_ptrvec_free(&names);
-    closedir(d);
-    return rc;
-}
-
 /* The .proc files of opts->paths: files as given, folders searched. */
 static int find_files(const mc_load_opts *opts, mc_ptrvec *files, mc_error *err)
 {
@@ -107,7 +30,7 @@ static int find_files(const mc_load_opts *opts, mc_ptrvec *files, mc_error *err)
             return mc_error_set(err, MC_EIO, "%s: %s", path, strerror(errno));
         }
         if (S_ISDIR(st.st_mode)) {
-            int rc = walk(path, ".proc", files, 0, err);
+            int rc = mc_dir_walk(files, path, ".proc", MC_DIR_RECURSE, err);
             if (rc != 0) {
                 return rc;
             }
@@ -179,14 +102,8 @@ static int build_all(mc_catalogue *cat, const mc_rule_names *rules, mc_diags *di
 
 static int add_source(mc_catalogue *cat, mc_source *src)
 {
-    if (cat->nsources == cat->sources_cap) {
-        size_t cap = cat->sources_cap ? cat->sources_cap * 2 : 64;
-        mc_source **s = mc_realloc(cat->sources, cap * sizeof *s);
-        if (s == NULL) {
-            return MC_ENOMEM;
-        }
-        cat->sources = s;
-        cat->sources_cap = cap;
+    if (mc_grow(&cat->sources, &cat->sources_cap, cat->nsources + 1, sizeof *cat->sources) != 0) {
+        return MC_ENOMEM;
     }
     cat->sources[cat->nsources++] = src;
     return 0;

@@ -2,10 +2,11 @@
  * closing line "N passed, N failed". */
 #include "cli.h"
 
+#include "base/dir.h"
+
 #include "motcua/alloc.h"
 #include "motcua/scenario.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,59 +38,20 @@ static void report(void *ud, const mc_scenario_result *r)
     }
 }
 
-static int cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Appends the .scenario files under path (a file, or a folder searched recursively). */
-static void collect(const char *path, char ***files, size_t *n, size_t *cap, int depth)
+/* Appends the scenario files of path: the file itself, or the .scenario files of the folder and
+ * its subfolders. */
+static int collect(const char *path, mc_ptrvec *files, mc_error *err)
 {
     struct stat st;
-    if (depth > 16 || stat(path, &st) != 0) {
-        return;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return mc_dir_walk(files, path, ".scenario", MC_DIR_RECURSE, err);
     }
-    if (!S_ISDIR(st.st_mode)) {
-        if (*n == *cap) {
-            *cap = *cap ? *cap * 2 : 16;
-            *files = realloc(*files, *cap * sizeof **files);
-        }
-        (*files)[(*n)++] = strdup(path);
-        return;
+    char *p = mc_strndup(path, strlen(path));
+    if (p == NULL || mc_ptrvec_push(files, p) != 0) {
+        mc_free(p);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        return;
-    }
-    char **names = NULL;
-    size_t nn = 0, cn = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.') {
-            continue;
-        }
-        char *p = malloc(strlen(path) + len + 2);
-        sprintf(p, "%s/%s", path, e->d_name);
-        struct stat s2;
-        bool scenario = len > 9 && strcmp(e->d_name + len - 9, ".scenario") == 0;
-        if (stat(p, &s2) == 0 && (S_ISDIR(s2.st_mode) || scenario)) {
-            if (nn == cn) {
-                cn = cn ? cn * 2 : 16;
-                names = realloc(names, cn * sizeof *names);
-            }
-            names[nn++] = p;
-        } else {
-            free(p);
-        }
-    }
-    closedir(d);
-    qsort(names, nn, sizeof *names, cmp);
-    for (size_t i = 0; i < nn; i++) {
-        collect(names[i], files, n, cap, depth + 1);
-        free(names[i]);
-    }
-    free(names);
+    return 0;
 }
 
 int cmd_test(cli *c)
@@ -113,8 +75,7 @@ int cmd_test(cli *c)
         mc_diags_free(diags);
         return rc == MC_ECHECK ? EXIT_FAIL : cli_exit_for(rc);
     }
-    char **files = NULL;
-    size_t n = 0, cap = 0;
+    mc_ptrvec files = MC_PTRVEC_INIT;
     /* A path that is missing or a file with problems runs nothing; it counts as one failure in
      * the closing line, so the line never reads "0 failed" when something was not run. */
     tally t = {0, 0, c->json ? json_array() : NULL};
@@ -127,11 +88,24 @@ int cmd_test(cli *c)
             t.failed++;
             continue;
         }
-        collect(c->args[i], &files, &n, &cap, 0);
+        size_t before = files.n;
+        int r = collect(c->args[i], &files, &err);
+        if (r == MC_ENOMEM) {
+            rc = r;
+            break;
+        }
+        if (r != 0) { /* a folder that cannot be read, or nested too deeply: none of it runs */
+            fprintf(stderr, "motcua: %s\n", err.msg);
+            broken = true;
+            t.failed++;
+            while (files.n > before) {
+                mc_free(files.items[--files.n]);
+            }
+        }
     }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; rc == 0 && i < files.n; i++) {
         mc_source *src;
-        rc = mc_source_read(&src, files[i], &err);
+        rc = mc_source_read(&src, files.items[i], &err);
         if (rc != 0) {
             break;
         }
@@ -149,10 +123,10 @@ int cmd_test(cli *c)
         mc_diags_free(d);
         mc_source_free(src);
     }
-    for (size_t i = 0; i < n; i++) {
-        free(files[i]);
+    for (size_t i = 0; i < files.n; i++) {
+        mc_free(files.items[i]);
     }
-    free(files);
+    mc_ptrvec_free(&files);
     int status = EXIT_OK;
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);

@@ -5,6 +5,10 @@
 
 #include "cli.h"
 
+#include "base/buf.h"
+
+#include "motcua/alloc.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -98,26 +102,6 @@ static void esc(html *h, const char *s)
     put(h, run, (size_t)(s - run));
 }
 
-/* printf into a new string; NULL when out of memory. */
-static char *vformat(const char *fmt, va_list ap)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 0)))
-#endif
-    ;
-
-static char *vformat(const char *fmt, va_list ap)
-{
-    va_list again;
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (s != NULL) {
-        vsnprintf(s, (size_t)n + 1, fmt, again);
-    }
-    va_end(again);
-    return s;
-}
-
 /* <tag class="cls">the formatted text, escaped</tag> */
 static void element(html *h, const char *tag, const char *cls, const char *fmt, va_list ap)
 #if defined(__GNUC__)
@@ -127,7 +111,7 @@ static void element(html *h, const char *tag, const char *cls, const char *fmt, 
 
 static void element(html *h, const char *tag, const char *cls, const char *fmt, va_list ap)
 {
-    char *text = vformat(fmt, ap);
+    char *text = mc_vformat(fmt, ap);
     if (text == NULL) {
         html_set_error(h, ENOMEM);
         return;
@@ -135,7 +119,7 @@ static void element(html *h, const char *tag, const char *cls, const char *fmt, 
     putf(h, "<%s%s%s%s>", tag, cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
     esc(h, text);
     putf(h, "</%s>\n", tag);
-    free(text);
+    mc_free(text);
 }
 
 /* ---- the page ----------------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
+#include "base/grow.h"
 #include "base/regex.h"
 #include "base/json.h"
 
@@ -1107,14 +1108,8 @@ typedef struct tick_state {
 static int collect(void *ud, const mc_dossier_row *row)
 {
     tick_state *t = ud;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        int64_t *p = mc_realloc(t->ids, cap * sizeof *p);
-        if (p == NULL) {
-            return MC_ENOMEM;
-        }
-        t->ids = p;
-        t->cap = cap;
+    if (mc_grow(&t->ids, &t->cap, t->n + 1, sizeof *t->ids) != 0) {
+        return MC_ENOMEM;
     }
     t->ids[t->n++] = row->id;
     return 0;

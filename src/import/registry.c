@@ -5,6 +5,7 @@
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "base/buf.h"
+#include "base/grow.h"
 #include "base/map.h"
 #include "base/regex.h"
 #include "base/utf8.h"
@@ -59,14 +60,8 @@ static cell cell_of(const importer *im, const mc_csv_record *rec, size_t i)
 /* Copies text into the owned list (and into map, when given, as key and value). */
 static int keep(importer *im, mc_map *map, const char *text, size_t len)
 {
-    if (im->nowned == im->capowned) {
-        size_t c = im->capowned ? im->capowned * 2 : 64;
-        char **p = mc_realloc(im->owned, c * sizeof *p);
-        if (p == NULL) {
-            return MC_ENOMEM;
-        }
-        im->owned = p;
-        im->capowned = c;
+    if (mc_grow(&im->owned, &im->capowned, im->nowned + 1, sizeof *im->owned) != 0) {
+        return MC_ENOMEM;
     }
     char *copy = mc_strndup(text, len);
     if (copy == NULL) {
@@ -244,14 +239,8 @@ static int check_reference_and_date(importer *im, const cell *c, bool *ok)
  * records of the reader. */
 static int keep_row(importer *im, const cell *c)
 {
-    if (im->nrows == im->caprows) {
-        size_t cap = im->caprows ? im->caprows * 2 : 64;
-        mc_record_row *p = mc_realloc(im->rows, cap * sizeof *p);
-        if (p == NULL) {
-            return MC_ENOMEM;
-        }
-        im->rows = p;
-        im->caprows = cap;
+    if (mc_grow(&im->rows, &im->caprows, im->nrows + 1, sizeof *im->rows) != 0) {
+        return MC_ENOMEM;
     }
     const char *kept[COLUMNS];
     for (int i = 0; i < COLUMNS; i++) {

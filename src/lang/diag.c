@@ -3,10 +3,12 @@
 
 #include "motcua/alloc.h"
 #include "base/buf.h"
+#include "base/grow.h"
 #include "base/utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,27 +56,23 @@ int mc_source_read(mc_source **out, const char *path, mc_error *err)
     int rc = 0;
     char *data = NULL;
     size_t len = 0, cap = 0;
+    size_t need = 4096; /* room to read into and the NUL: at least two bytes, so a read of 0
+                         * bytes means the end of the file */
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
-        cap = (size_t)st.st_size + 1; /* the usual case: one read of the known size */
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX - 2) {
+        need = (size_t)st.st_size + 2; /* the usual case: one read of the known size */
     }
     for (;;) {
-        if (cap - len < 2) {
-            cap = cap ? cap * 2 : 4096;
-        }
-        if (data == NULL || cap > len + 1) {
-            char *p = mc_realloc(data, cap);
-            if (p == NULL) {
-                rc = mc_error_set(err, MC_ENOMEM, "out of memory reading %s", path);
-                goto done;
-            }
-            data = p;
+        if (mc_grow(&data, &cap, need, 1) != 0) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory reading %s", path);
+            goto done;
         }
         size_t n = fread(data + len, 1, cap - len - 1, f);
         len += n;
         if (n == 0) {
             break;
         }
+        need = len + 2;
     }
     if (ferror(f)) {
         rc = mc_error_set(err, MC_EIO, "%s: read error", path);
@@ -221,14 +219,8 @@ bool mc_diags_source_full(const mc_source *src)
 
 static int push(mc_diags *d, mc_diag *item)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 16;
-        mc_diag *p = mc_realloc(d->items, cap * sizeof *p);
-        if (p == NULL) {
-            return MC_ENOMEM;
-        }
-        d->items = p;
-        d->cap = cap;
+    if (mc_grow(&d->items, &d->cap, d->n + 1, sizeof *d->items) != 0) {
+        return MC_ENOMEM;
     }
     d->items[d->n++] = *item;
     if (item->severity == MC_DIAG_ERROR) {
@@ -237,28 +229,6 @@ static int push(mc_diags *d, mc_diag *item)
         d->warnings++;
     }
     return 0;
-}
-
-static char *vformat(const char *fmt, va_list ap)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 0)))
-#endif
-    ;
-
-static char *vformat(const char *fmt, va_list ap)
-{
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0) {
-        return NULL;
-    }
-    char *p = mc_malloc((size_t)n + 1);
-    if (p != NULL) {
-        vsnprintf(p, (size_t)n + 1, fmt, ap);
-    }
-    return p;
 }
 
 enum { EXCERPT_MAX = 160, EXCERPT_SIDE = 60 };
@@ -362,7 +332,7 @@ int mc_diags_add(mc_diags *d, mc_severity sev, mc_source *src, size_t off, size_
     item.col = (uint32_t)mc_utf8_count(src->text + start, off - start) + 1;
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vformat(fmt, ap);
+    char *msg = mc_vformat(fmt, ap);
     va_end(ap);
     char *file = mc_strndup(src->path, strlen(src->path));
     item.msg = msg;
@@ -393,7 +363,7 @@ int mc_diags_add_at(mc_diags *d, mc_severity sev, const char *file, uint32_t lin
     item.width = 1;
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vformat(fmt, ap);
+    char *msg = mc_vformat(fmt, ap);
     va_end(ap);
     char *f = mc_strndup(file, strlen(file));
     item.msg = msg;

@@ -198,7 +198,7 @@ static mc_node *parse_block(parser *p, int depth, uint32_t lbrace, const mc_toke
             return first;
         }
         size_t ntoks = 0, cap = sizeof toks / sizeof toks[0];
-        mc_token *heap = NULL; /* in the arena, once the directive outgrows toks */
+        mc_token *arr = toks; /* moves into the arena once the directive outgrows toks */
         if (t->kind == MC_TOK_STRING) {
             error(p, t->off, t->len, "a directive starts with a name, not a string");
             n->broken = true;
@@ -211,20 +211,14 @@ static mc_node *parse_block(parser *p, int depth, uint32_t lbrace, const mc_toke
             if (t->kind == MC_TOK_ERROR) {
                 n->broken = true;
             }
-            if (ntoks == cap) {
-                mc_token *grown =
-                    mc_arena_grow(p->arena, heap ? heap : toks, ntoks, cap * 2, sizeof *grown);
-                if (grown == NULL) {
-                    p->fatal = MC_ENOMEM;
-                    return first;
-                }
-                heap = grown;
-                cap *= 2;
+            if (mc_arena_grow_array(p->arena, &arr, &cap, ntoks, ntoks + 1, sizeof *arr) != 0) {
+                p->fatal = MC_ENOMEM;
+                return first;
             }
-            (heap ? heap : toks)[ntoks++] = *t;
+            arr[ntoks++] = *t;
             take(p);
         }
-        n->toks = mc_arena_grow(p->arena, heap ? heap : toks, ntoks, ntoks, sizeof *n->toks);
+        n->toks = mc_arena_grow(p->arena, arr, ntoks, ntoks, sizeof *n->toks);
         if (n->toks == NULL) {
             p->fatal = MC_ENOMEM;
             return first;

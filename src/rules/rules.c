@@ -8,13 +8,14 @@
 #include "motcua/alloc.h"
 #include "motcua/value.h"
 #include "luapattern.h"
+#include "base/dir.h"
+#include "base/grow.h"
 #include "base/map.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1319,70 +1320,41 @@ done:
 
 int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *err)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        return errno == ENOENT ? 0 : mc_error_set(err, MC_EIO, "%s: %s", dir, strerror(errno));
-    }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && rc == 0) {
-        size_t len = strlen(e->d_name);
-        if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0) {
-            continue;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **p = mc_realloc(names, cap * sizeof *p);
-            if (p == NULL) {
-                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-                break;
-            }
-            names = p;
-        }
-        names[n] = mc_strndup(e->d_name, len);
-        if (names[n] == NULL) {
-            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_cstr);
+    mc_ptrvec paths = MC_PTRVEC_INIT;
+    int rc = mc_dir_walk(&paths, dir, ".lua", MC_DIR_MISSING_OK, err);
     bool errors = false;
-    for (size_t i = 0; i < n && (rc == 0 || rc == MC_ECHECK); i++) {
-        size_t dl = strlen(dir), fl = strlen(names[i]);
-        bool here = dl == 1 && dir[0] == '.';
-        char *path = mc_malloc(dl + fl + 2);
-        if (path == NULL) {
+    for (size_t i = 0; i < paths.n && (rc == 0 || rc == MC_ECHECK); i++) {
+        const char *path = paths.items[i];
+        const char *slash = strrchr(path, '/');
+        const char *file = slash ? slash + 1 : path;
+        char *name = mc_strndup(file, strlen(file) - 4); /* the module: the name less ".lua" */
+        if (name == NULL) {
             rc = mc_error_set(err, MC_ENOMEM, "out of memory");
             break;
         }
-        snprintf(path, dl + fl + 2, "%s%s%s", here ? "" : dir, here ? "" : "/", names[i]);
         mc_source *src;
         rc = mc_source_read(&src, path, err);
         if (rc == 0) {
-            names[i][fl - 4] = '\0';
-            rc = mc_rules_load_buffer(r, names[i], path, mc_source_text(src), mc_source_len(src),
-                                      diags, err);
+            rc = mc_rules_load_buffer(r, name, path, mc_source_text(src), mc_source_len(src), diags,
+                                      err);
             mc_source_free(src);
         }
-        mc_free(path);
         if (rc == MC_ECHECK) {
             errors = true;
             char **f = mc_realloc(r->failed, (r->nfailed + 1) * sizeof *f);
             if (f != NULL) {
                 r->failed = f;
-                r->failed[r->nfailed] = mc_strndup(names[i], strlen(names[i]));
-                r->nfailed += r->failed[r->nfailed] != NULL;
+                r->failed[r->nfailed] = name;
+                r->nfailed++;
+                name = NULL;
             }
         }
+        mc_free(name);
     }
-    for (size_t i = 0; i < n; i++) {
-        mc_free(names[i]);
+    for (size_t i = 0; i < paths.n; i++) {
+        mc_free(paths.items[i]);
     }
-    mc_free(names);
+    mc_ptrvec_free(&paths);
     return rc == 0 && errors ? MC_ECHECK : rc;
 }
 
@@ -1507,14 +1479,8 @@ int mc_rules_resolve(mc_rules *r, const char *module, const char *function, cons
     if (m == NULL || !mc_rules_has(r, module, function)) {
         return mc_error_set(err, MC_ENOTFOUND, "no rule %s.%s", module, function);
     }
-    if (r->nrules == r->caprules) {
-        size_t cap = r->caprules ? r->caprules * 2 : 16;
-        mc_rule **p = mc_realloc(r->rules, cap * sizeof *p);
-        if (p == NULL) {
-            return mc_error_set(err, MC_ENOMEM, "out of memory");
-        }
-        r->rules = p;
-        r->caprules = cap;
+    if (mc_grow(&r->rules, &r->caprules, r->nrules + 1, sizeof *r->rules) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     mc_rule *rule = mc_calloc(1, sizeof *rule);
     if (rule == NULL || (rule->key = mc_strndup(key, (size_t)kl)) == NULL) {

@@ -1,6 +1,8 @@
 /* The tokens file (tokens.h): parsed once at start, looked up by hash on every request. */
 #include "tokens.h"
 
+#include "base/grow.h"
+
 #include "motcua/alloc.h"
 
 #include <sodium.h>
@@ -150,7 +152,7 @@ int tokens_load(tokens **out, const char *path, mc_error *err)
     if (f == NULL) {
         return mc_error_set(err, MC_EIO, "cannot read %s", path);
     }
-    tokens *t = calloc(1, sizeof *t);
+    tokens *t = mc_calloc(1, sizeof *t);
     char line[2048];
     size_t ln = 0, cap = 0;
     int rc = t ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -170,11 +172,8 @@ int tokens_load(tokens **out, const char *path, mc_error *err)
                     rc = bad(err, path, ln, 1, "this hash is on an earlier line too");
                 }
             }
-            if (rc == 0 && t->n == cap) {
-                cap = cap ? cap * 2 : 16;
-                entry *grown = realloc(t->e, cap * sizeof *grown);
-                rc = grown ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
-                t->e = grown ? grown : t->e;
+            if (rc == 0 && mc_grow(&t->e, &cap, t->n + 1, sizeof *t->e) != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
             }
             if (rc == 0) {
                 e.who.index = t->n;
@@ -197,8 +196,8 @@ int tokens_load(tokens **out, const char *path, mc_error *err)
 void tokens_free(tokens *t)
 {
     if (t != NULL) {
-        free(t->e);
-        free(t);
+        mc_free(t->e);
+        mc_free(t);
     }
 }
 
