@@ -190,7 +190,10 @@ typedef struct mc_dossier {
     mc_clock clock;
     int64_t submitted, due, finished, fee; /* MC_NONE when absent */
     bool apologized;
-    int64_t events;  /* events recorded so far */
+    int64_t original_due;            /* the due instant before its extensions, MC_NONE when the
+                                        clock's current run was not extended */
+    const uint16_t *extensions_used; /* per procedure extension: the times it was used */
+    int64_t events;                  /* events recorded so far */
     int64_t blocked; /* requests refused by the once-only rule */
     void *impl;
 } mc_dossier;
