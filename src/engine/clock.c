@@ -265,8 +265,8 @@ int mce_check_extension(const mce_dos *d, const mc_extension *x, uint32_t to, bo
     }
     if (d->row.overdue || d->paused_due != MC_NONE) {
         char due[17];
-        mc_datetime_format(mce_loc(d, d->paused_due != MC_NONE ? d->paused_due : d->row.due),
-                           due);
+        mc_localtime l = mce_loc(d, d->paused_due != MC_NONE ? d->paused_due : d->row.due);
+        mc_datetime_format((mc_datetime)((l - ((l % 60) + 60) % 60) / 60), due); /* minutes */
         return mce_refuse(rf, MC_REFUSED_GUARD,
                           "dossier %lld is overdue since %s: a time limit is extended only "
                           "before it expires",
