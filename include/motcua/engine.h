@@ -194,7 +194,7 @@ typedef struct mc_dossier {
                                         clock's current run was not extended */
     const uint16_t *extensions_used; /* per procedure extension: the times it was used */
     int64_t events;                  /* events recorded so far */
-    int64_t blocked; /* requests refused by the once-only rule */
+    int64_t blocked;                 /* requests refused by the once-only rule */
     void *impl;
 } mc_dossier;
 

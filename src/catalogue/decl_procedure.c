@@ -324,8 +324,9 @@ static int ex_on(mcb_builder *b, const mc_node *n, void *obj)
         return 0;
     }
     if (!mc_tok_is(&n->toks[2], "by") || n->ntoks < 4) {
-        return mcb_error(b, &n->toks[2], "expected 'by ROLE…' after the event (write: on EVENT "
-                                         "[by ROLE…])");
+        return mcb_error(b, &n->toks[2],
+                         "expected 'by ROLE…' after the event (write: on EVENT "
+                         "[by ROLE…])");
     }
     const mc_role **roles = mcb_array(b, n->ntoks - 3, sizeof *roles);
     if (roles == NULL) {
@@ -796,8 +797,8 @@ static void check_extensions(mcb_builder *b, const mc_procedure *p, const char *
             }
             mcb_report_at(b, MC_DIAG_ERROR, x->event_pos, strlen(x->event),
                           "unknown event '%s': no transition of procedure '%s' has it%s%s%s",
-                          x->event, p->name, s.best ? " (did you mean '" : "",
-                          s.best ? s.best : "", s.best ? "'?)" : "");
+                          x->event, p->name, s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                          s.best ? "'?)" : "");
         }
         for (size_t k = 0; k < i; k++) {
             const mc_extension *y = &p->extensions[k];

@@ -143,7 +143,8 @@ static void print_extensions(const session *s, const mc_dossier *d)
         printf("  extension %s: +%lldwd, used %d of %lld%s%s%s\n", x->name,
                (long long)(x->by.amount / MC_FIXED_ONE), (int)d->extensions_used[i],
                (long long)x->at_most, x->legal_basis.n > 0 ? " (" : "",
-               x->legal_basis.n > 0 ? x->legal_basis.items[0] : "", x->legal_basis.n > 0 ? ")" : "");
+               x->legal_basis.n > 0 ? x->legal_basis.items[0] : "",
+               x->legal_basis.n > 0 ? ")" : "");
     }
 }
 

@@ -35,16 +35,15 @@ static int extensions_json(const mc_calendar *cal, const mc_dossier *d, json_t *
     for (size_t i = 0; list != NULL && i < p->nextensions; i++) {
         const mc_extension *x = &p->extensions[i];
         json_t *legal = json_array();
+        bad |= legal == NULL;
         for (size_t k = 0; legal != NULL && k < x->legal_basis.n; k++) {
             bad |= json_array_append_new(legal, json_string(x->legal_basis.items[k]));
         }
-        json_t *item = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o*}", "name", x->name, "event",
-                                 x->event, "days", (json_int_t)(x->by.amount / MC_FIXED_ONE),
-                                 "used",
-                                 (json_int_t)(d->extensions_used && i < MC_MAX_EXTENSIONS
-                                                  ? d->extensions_used[i]
-                                                  : 0),
-                                 "at_most", (json_int_t)x->at_most, "legal_basis", legal);
+        json_t *item = json_pack(
+            "{s:s, s:s, s:I, s:I, s:I, s:o*}", "name", x->name, "event", x->event, "days",
+            (json_int_t)(x->by.amount / MC_FIXED_ONE), "used",
+            (json_int_t)(d->extensions_used && i < MC_MAX_EXTENSIONS ? d->extensions_used[i] : 0),
+            "at_most", (json_int_t)x->at_most, "legal_basis", legal);
         bad |= item == NULL || json_array_append_new(list, item) != 0;
     }
     bad |= json_object_set_new(o, "extensions", list);

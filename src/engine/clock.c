@@ -258,10 +258,9 @@ int mce_check_extension(const mce_dos *d, const mc_extension *x, uint32_t to, bo
     const mc_state *s = d->p->machine.states[to];
     size_t i = (size_t)(x - d->p->extensions);
     if (i < MC_MAX_EXTENSIONS && d->ext_used[i] >= x->at_most) {
-        return mce_refuse(rf, MC_REFUSED_GUARD,
-                          "extension '%s' was used %d time%s already: at most %lld", x->name,
-                          (int)d->ext_used[i], d->ext_used[i] == 1 ? "" : "s",
-                          (long long)x->at_most);
+        return mce_refuse(
+            rf, MC_REFUSED_GUARD, "extension '%s' was used %d time%s already: at most %lld",
+            x->name, (int)d->ext_used[i], d->ext_used[i] == 1 ? "" : "s", (long long)x->at_most);
     }
     if (d->row.overdue || d->paused_due != MC_NONE) {
         char due[17];
@@ -273,10 +272,10 @@ int mce_check_extension(const mce_dos *d, const mc_extension *x, uint32_t to, bo
                           (long long)d->row.id, due);
     }
     bool fresh = restart || d->clk == MC_CLOCK_STOPPED;
-    bool running = s->clock == MC_CLOCK_RUNNING && (fresh || d->row.due != MC_NONE ||
-                                                    d->row.left != MC_NONE);
-    bool paused = s->clock == MC_CLOCK_PAUSED && !fresh &&
-                  (d->row.due != MC_NONE || d->row.left != MC_NONE);
+    bool running =
+        s->clock == MC_CLOCK_RUNNING && (fresh || d->row.due != MC_NONE || d->row.left != MC_NONE);
+    bool paused =
+        s->clock == MC_CLOCK_PAUSED && !fresh && (d->row.due != MC_NONE || d->row.left != MC_NONE);
     if (s->final || !d->p->has_time_limit || (!running && !paused)) {
         return mce_refuse(rf, MC_REFUSED_GUARD,
                           "extension '%s' needs a running deadline, and dossier %lld would have "

@@ -902,9 +902,8 @@ static int mark_asked(mce_dos *d, const mc_fire *f, mc_error *err)
 
 /* Whether the event f may fire extension x along with transition taken (§4.7, extensions):
  * its roles, its condition, then what mce_check_extension says of the deadline. */
-static int allow_extension(mc_engine *e, const mce_dos *d, const mc_extension *x,
-                           const mc_fire *f, const mc_transition *taken, mce_refusal *rf,
-                           mc_error *err)
+static int allow_extension(mc_engine *e, const mce_dos *d, const mc_extension *x, const mc_fire *f,
+                           const mc_transition *taken, mce_refusal *rf, mc_error *err)
 {
     bool role_ok = x->nroles == 0;
     for (size_t i = 0; i < x->nroles; i++) {
