@@ -1784,6 +1784,50 @@ static void test_engine__an_extension_with_a_request_id_is_fired_once(void **sta
     mc_dossier_free(&d);
 }
 
+/* Submits, receives and extends a dossier of `recognition` on a fresh engine, then reads it;
+ * 0, or the first error. */
+static int extend_operations(void *ud)
+{
+    fx *f = ud;
+    mc_engine *e;
+    int rc = mc_engine_open(&e, f->cat, NULL, ":memory:", NULL);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_submit s = {.procedure = "recognition", .now = at(f, "2025-07-14T09:00")};
+    mc_result res;
+    rc = mc_engine_submit(e, &s, &res, NULL);
+    const char *const steps[][3] = {{"receive", "clerk", "2025-07-14T10:00"},
+                                    {"verify", "head", "2025-07-15T09:00"}};
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        mc_fire fi = MC_FIRE_INIT;
+        fi.dossier = res.dossier;
+        fi.event = steps[i][0];
+        fi.role = steps[i][1];
+        fi.now = at(f, steps[i][2]);
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+        if (rc == 0) {
+            assert_int_equal(res.refusal, MC_REFUSED_NONE);
+        }
+    }
+    mc_dossier d;
+    if (rc == 0 && (rc = mc_engine_get(e, res.dossier, at(f, "2025-07-15T10:00"), &d, NULL)) == 0) {
+        char t[17];
+        fmt(f, d.due, t);
+        assert_string_equal(t, "2025-07-24T17:00");
+        assert_int_equal(d.extensions_used[0], 1);
+        mc_dossier_free(&d);
+    }
+    mc_engine_close(e);
+    return rc;
+}
+
+static void test_engine__an_extension_out_of_memory_sweep(void **state)
+{
+    ext_fx *x = *state;
+    assert_true(tu_oom_sweep(extend_operations, &x->f, false) > 10);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1823,6 +1867,7 @@ int main(void)
         X(test_engine__an_extension_is_refused_when_not_allowed),
         X(test_engine__an_extension_while_paused_adds_working_days_left),
         X(test_engine__an_extension_with_a_request_id_is_fired_once),
+        X(test_engine__an_extension_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
