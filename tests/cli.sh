@@ -575,4 +575,7 @@ check "explain ends with the extension" \
     bash -c "'$bin' explain 1 --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T10:00 | tail -1 | grep -qx '  extension verification: +5wd, used 1 of 1 (Law on Civil Status 2014, art. 25(2))'"
 check "a second extension is refused (guard), exit 1" \
     bash -c "'$bin' fire 1 verify --as head --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T11:00 2>&1 >/dev/null | grep -qx \"motcua: refused (guard): extension 'verification' was used 1 time already: at most 1\""
+ext fire 1 close --as head --now 2025-07-24T16:00 >/dev/null
+check "report counts the extended dossier on time against its extended due instant" \
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --format json --catalogue '$tmp/ext' --db '$tmp/ext.db' | python3 -c 'import json,sys; t=json.load(sys.stdin)[\"total\"]; assert t[\"resolved\"]==1 and t[\"on_time\"]==1 and t[\"late\"]==0 and t[\"extended\"]==1, t'"
 echo "1..$n"
