@@ -1828,6 +1828,46 @@ static void test_engine__an_extension_out_of_memory_sweep(void **state)
     assert_true(tu_oom_sweep(extend_operations, &x->f, false) > 10);
 }
 
+static int no_records(void *ud, const char *registry, const char *document, const char *subject,
+                      char *ref, size_t refsz)
+{
+    (void)ud, (void)registry, (void)document, (void)subject, (void)ref, (void)refsz;
+    return 0;
+}
+
+/* The simulator asks mc_live_allows before it fires: an event whose extension the dossier may
+ * not have (past its due instant) is not allowed, one it may have is. */
+static void test_engine__a_live_dossier_allows_an_extension_only_before_the_due(void **state)
+{
+    ext_fx *x = *state;
+    fx *f = &x->f;
+    mc_engine *e;
+    assert_int_equal(mc_engine_open_volatile(&e, f->cat, NULL, no_records, NULL, NULL), 0);
+    mc_live *lv;
+    assert_int_equal(mc_live_new(&lv), 0);
+    mc_submit s = {.procedure = "recognition", .now = at(f, "2025-07-14T09:00")};
+    mc_result res;
+    assert_int_equal(mc_live_submit(e, lv, &s, &res, NULL), 0);
+    mc_fire fi = MC_FIRE_INIT;
+    fi.event = "receive";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-14T10:00");
+    assert_int_equal(mc_live_fire(e, lv, &fi, &res, NULL), 0);
+    const mc_procedure *p = mc_catalogue_procedure(f->cat, "recognition", 0);
+    const mc_state *processing = p->machine.states[1];
+    assert_string_equal(processing->on[0].event, "verify");
+    bool allowed;
+    assert_int_equal(mc_live_allows(e, lv, &processing->on[0], &allowed, &res, NULL), 0);
+    assert_true(allowed);
+    assert_int_equal(mc_live_catch_up(e, lv, at(f, "2025-07-18T09:00"), NULL), 0);
+    assert_int_equal(mc_live_allows(e, lv, &processing->on[0], &allowed, &res, NULL), 0);
+    assert_false(allowed);
+    assert_int_equal(mc_live_allows(e, lv, &processing->on[1], &allowed, &res, NULL), 0);
+    assert_true(allowed); /* approve fires no extension */
+    mc_live_free(lv);
+    mc_engine_close(e);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1868,6 +1908,7 @@ int main(void)
         X(test_engine__an_extension_while_paused_adds_working_days_left),
         X(test_engine__an_extension_with_a_request_id_is_fired_once),
         X(test_engine__an_extension_out_of_memory_sweep),
+        X(test_engine__a_live_dossier_allows_an_extension_only_before_the_due),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

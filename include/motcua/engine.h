@@ -232,8 +232,9 @@ int mc_live_catch_up(mc_engine *e, mc_live *d, int64_t now, mc_error *err);
 /* The instant d's earliest timer fires, MC_NONE when its state has none (or d is final). */
 int64_t mc_live_next_timer(const mc_live *d);
 /* Whether a transition of the current state may be taken now by one of its roles: its `when`
- * holds (rules run). 0 with *allowed, MC_EREFUSED when a rule fails (res says why), or an
- * error. */
+ * holds (rules run) and, when its event fires an extension of the time limit, the extension's
+ * `when` holds and the dossier's deadline may be extended (its roles are not checked). 0 with
+ * *allowed, MC_EREFUSED when a rule fails (res says why), or an error. */
 int mc_live_allows(mc_engine *e, mc_live *d, const mc_transition *t, bool *allowed, mc_result *res,
                    mc_error *err);
 /* d as it stands, in the reading form; borrowed pointers live until d changes (do not
