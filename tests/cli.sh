@@ -580,4 +580,29 @@ while read -r c opts; do
     done
     check "$c takes the options the docs show:$opts" test -z "$refused"
 done <"$tmp/usages"
+# Extensions of a time limit: show, history and explain print them (docs/language.md §9.6).
+mkdir -p "$tmp/ext/procedures"
+printf '%s\n' 'calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00 }' 'role clerk' 'role head' \
+    'procedure recognition { time-limit 3wd' \
+    '  extension verification { by 5wd; on verify by head; legal-basis "Law on Civil Status 2014, art. 25(2)" }' \
+    '  state open { initial; on receive -> appraisal by clerk }' \
+    '  state appraisal { on verify -> appraisal by head; on close -> done by head }' \
+    '  state done { final; outcome granted } }' >"$tmp/ext/procedures/r.proc"
+ext() { "$bin" "$@" --catalogue "$tmp/ext" --db "$tmp/ext.db"; }
+ext submit recognition --now 2025-07-14T09:00 >/dev/null
+ext fire 1 receive --as clerk --now 2025-07-14T10:00 >/dev/null
+ext fire 1 verify --as head --now 2025-07-17T09:00 >/dev/null
+check "show prints the extended and the original due instants" \
+    bash -c "'$bin' show 1 --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T10:00 | grep -A2 '^  due 2025-07-24T17:00$' | tail -2 | tr '\n' '|' | grep -qx '  extended: the time limit alone was due 2025-07-17T17:00|  extension verification: +5wd, used 1 of 1 (Law on Civil Status 2014, art. 25(2))|'"
+check "show --format json has original_due and extensions" \
+    bash -c "'$bin' show 1 --format json --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T10:00 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"due\"]==\"2025-07-24T17:00\" and d[\"original_due\"]==\"2025-07-17T17:00\" and d[\"extensions\"]==[{\"name\":\"verification\",\"event\":\"verify\",\"days\":5,\"used\":1,\"at_most\":1,\"legal_basis\":[\"Law on Civil Status 2014, art. 25(2)\"]}], d'"
+check "history shows the extension with its old and new due instants" \
+    bash -c "'$bin' history 1 --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T10:00 | grep -qx '       extension verification +5wd (1 of 1): due 2025-07-17T17:00 -> 2025-07-24T17:00 \[Law on Civil Status 2014, art. 25(2)\]'"
+check "explain ends with the extension" \
+    bash -c "'$bin' explain 1 --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T10:00 | tail -1 | grep -qx '  extension verification: +5wd, used 1 of 1 (Law on Civil Status 2014, art. 25(2))'"
+check "a second extension is refused (guard), exit 1" \
+    bash -c "'$bin' fire 1 verify --as head --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T11:00 2>&1 >/dev/null | grep -qx \"motcua: refused (guard): extension 'verification' was used 1 time already: at most 1\""
+ext fire 1 close --as head --now 2025-07-24T16:00 >/dev/null
+check "report counts the extended dossier on time against its extended due instant" \
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --format json --catalogue '$tmp/ext' --db '$tmp/ext.db' | python3 -c 'import json,sys; t=json.load(sys.stdin)[\"total\"]; assert t[\"resolved\"]==1 and t[\"on_time\"]==1 and t[\"late\"]==0 and t[\"extended\"]==1, t'"
 echo "1..$n"

@@ -654,6 +654,69 @@ static void test_registry__subjects_directive_errors(void **state)
               "them in the registry)\n");
 }
 
+/* ---- extensions of a time limit ---- */
+
+static void test_catalogue__extension_is_read_whole(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "role clerk\nrole head\n"
+        "procedure p { time-limit 3wd\n"
+        "  field disputed { type bool }\n"
+        "  extension verification { title vi \"Xác minh\"; by 5wd; at-most 2; on verify by head "
+        "clerk\n"
+        "    when disputed; legal-basis \"Law on Civil Status 2014, art. 25(2)\" }\n"
+        "  extension other { by 1wd; on close }\n"
+        "  state open { initial; on verify -> open by head; on close -> done by head }\n"
+        "  state done { final; outcome granted } }\n";
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    const mc_procedure *p = mc_catalogue_procedure(cat, "p", 0);
+    assert_int_equal(p->nextensions, 2);
+    const mc_extension *x = &p->extensions[0];
+    assert_string_equal(x->name, "verification");
+    assert_int_equal(x->by.unit, MC_DUR_WD);
+    assert_int_equal(x->by.amount, 5 * MC_FIXED_ONE);
+    assert_int_equal(x->at_most, 2);
+    assert_string_equal(x->event, "verify");
+    assert_int_equal(x->nroles, 2);
+    assert_string_equal(x->roles[1]->name, "clerk");
+    assert_int_equal(x->when.kind, MC_COND_FIELD);
+    assert_int_equal(x->legal_basis.n, 1);
+    assert_string_equal(x->legal_basis.items[0], "Law on Civil Status 2014, art. 25(2)");
+    assert_string_equal(mc_text_pick(x->titles, x->ntitles, "vi"), "Xác minh");
+    assert_int_equal(p->extensions[1].at_most, 1); /* the default */
+    assert_int_equal(p->extensions[1].nroles, 0);
+    assert_ptr_equal(mc_extension_for_event(p, "close"), &p->extensions[1]);
+    assert_null(mc_extension_for_event(p, "open"));
+    mc_catalogue_free(cat);
+}
+
+static void test_catalogue__too_many_extensions(void **state)
+{
+    (void)state;
+    char text[4096] = "role head\nprocedure p { time-limit 3wd\n";
+    for (int i = 0; i <= MC_MAX_EXTENSIONS; i++) {
+        char line[120];
+        snprintf(line, sizeof line, "  extension x%d { by 1wd; on e%d }\n", i, i);
+        strcat(text, line);
+    }
+    strcat(text, "  state open { initial");
+    for (int i = 0; i <= MC_MAX_EXTENSIONS; i++) {
+        char line[60];
+        snprintf(line, sizeof line, "; on e%d -> open by head", i);
+        strcat(text, line);
+    }
+    strcat(text, "; on close -> done by head }\n  state done { final; outcome granted } }\n");
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), MC_ECHECK);
+    assert_non_null(strstr(diags, ":11:13: error: procedure 'p' declares more than 8 extensions"));
+    free(diags);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -685,6 +748,8 @@ int main(void)
                                         registry_setup, teardown),
         cmocka_unit_test(test_registry__subject_the_pattern_gives_up_on_is_refused),
         cmocka_unit_test(test_registry__subjects_directive_errors),
+        cmocka_unit_test(test_catalogue__extension_is_read_whole),
+        cmocka_unit_test(test_catalogue__too_many_extensions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1710,6 +1710,297 @@ static void test_engine__rules_see_every_field_and_document(void **state)
     mc_catalogue_free(m.cat);
 }
 
+/* ==== extensions of a time limit ========================================================= */
+
+/* Two encodings of "3 working days, plus at most 5 when verification is needed" (Law on Civil
+ * Status 2014, art. 25(2)): the old workaround, a paused state left by a timer, and the
+ * extension. Both on a calendar with the 15:00 cutoff. */
+static const char ext_catalogue_text[] =
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00\n"
+    "  holiday 2025-09-01 2025-09-02 \"National Day\" }\n"
+    "role clerk\nrole head\n"
+    "procedure workaround { time-limit 3wd\n"
+    "  state submitted { initial; on receive -> processing by clerk }\n"
+    "  state processing { on verify -> verifying by head; on approve -> done by head }\n"
+    "  state verifying { clock paused; after 5wd -> processing }\n"
+    "  state done { final; outcome granted } }\n"
+    "procedure recognition { time-limit 3wd\n"
+    "  field needs { type bool }\n"
+    "  extension verification { by 5wd; at-most 2; on verify by head\n"
+    "    legal-basis \"Law on Civil Status 2014, art. 25(2)\" }\n"
+    "  extension pause { by 2wd; on suspend }\n"
+    "  extension hold { by 1wd; on hold }\n"
+    "  extension conditional { by 1wd; on check; when needs }\n"
+    "  state submitted { initial; on receive -> processing by clerk }\n"
+    "  state processing { on verify -> verifying by clerk head; on approve -> done by head\n"
+    "    on suspend -> suspended by head; on hold -> held by head\n"
+    "    on check -> processing by head }\n"
+    "  state verifying { on verify -> verifying by head; on approve -> done by head }\n"
+    "  state suspended { clock paused; on resume -> processing by head }\n"
+    "  state held { clock stopped; on resume -> processing by head }\n"
+    "  state done { final; outcome granted } }\n";
+
+typedef struct ext_fx {
+    fx f; /* first: the helpers above take it */
+} ext_fx;
+
+static int ext_setup(void **state)
+{
+    ext_fx *x = calloc(1, sizeof *x);
+    char *diags;
+    if (tu_load(ext_catalogue_text, &x->f.cat, &diags) != 0) {
+        fail_msg("%s", diags);
+    }
+    free(diags);
+    assert_int_equal(mc_engine_open(&x->f.e, x->f.cat, NULL, ":memory:", NULL), 0);
+    x->f.vn = mc_catalogue_calendar(x->f.cat, "vn");
+    *state = x;
+    return 0;
+}
+
+static int ext_teardown(void **state)
+{
+    ext_fx *x = *state;
+    mc_engine_close(x->f.e);
+    mc_catalogue_free(x->f.cat);
+    free(x);
+    return 0;
+}
+
+/* A dossier of procedure p received on Monday 14 July 2025 at 10:00 (due Thursday 17 July). */
+static int64_t ext_received(fx *f, const char *p, const char *needs)
+{
+    mc_kv fields[] = {{"needs", needs}};
+    mc_submit s = {.procedure = p,
+                   .fields = fields,
+                   .nfields = needs ? 1 : 0,
+                   .now = at(f, "2025-07-14T09:00")};
+    mc_result res;
+    mc_error err;
+    if (mc_engine_submit(f->e, &s, &res, &err) != 0) {
+        fail_msg("submit: %s %s", res.message, err.msg);
+    }
+    assert_int_equal(fire(f, res.dossier, "receive", "clerk", "2025-07-14T10:00", &res), 0);
+    expect(f, res.dossier, "2025-07-14T10:00", "processing", "2025-07-17T17:00", false);
+    return res.dossier;
+}
+
+static void test_engine__an_extension_lands_on_the_nth_working_day_after_the_due_day(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    /* The workaround of issue 16: paused on the due day with 0 days left, the timer fires at
+     * the end of Thursday 24 July, and the resumed clock counts from the next working day. */
+    int64_t old = ext_received(f, "workaround", NULL);
+    assert_int_equal(fire(f, old, "verify", "head", "2025-07-17T09:00", &res), 0);
+    expect(f, old, "2025-07-25T08:00", "processing", "2025-07-25T17:00", false);
+    /* The extension: the 5th working day after Thursday 17 July, weekend skipped. */
+    int64_t id = ext_received(f, "recognition", NULL);
+    assert_int_equal(fire(f, id, "verify", "head", "2025-07-17T09:00", &res), 0);
+    expect(f, id, "2025-07-17T09:00", "verifying", "2025-07-24T17:00", false);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-17T09:00"), &d, NULL), 0);
+    char t[17];
+    fmt(f, d.original_due, t);
+    assert_string_equal(t, "2025-07-17T17:00");
+    assert_int_equal(d.extensions_used[0], 1);
+    assert_int_equal(d.extensions_used[1], 0);
+    mc_dossier_free(&d);
+    /* The event records the extension with the old and new due instants. */
+    struct last_body lb = {NULL};
+    mc_store_event_each(mc_engine_store(f->e), id, keep_last_body, &lb, NULL);
+    char want[300];
+    snprintf(want, sizeof want,
+             "\"extension\":{\"at_most\":2,\"days\":5,\"legal_basis\":[\"Law on Civil Status "
+             "2014, art. 25(2)\"],\"name\":\"verification\",\"new_due\":%lld,\"old_due\":%lld,"
+             "\"time\":1}",
+             (long long)at(f, "2025-07-24T17:00"), (long long)at(f, "2025-07-17T17:00"));
+    if (strstr(lb.body, want) == NULL) {
+        fail_msg("event body %s lacks %s", lb.body, want);
+    }
+    free(lb.body);
+    /* On time against the extended date. */
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-24T16:59", &res), 0);
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-25T09:00"), &d, NULL), 0);
+    assert_int_equal(d.late, 0);
+    mc_dossier_free(&d);
+}
+
+static void test_engine__an_extension_is_refused_when_not_allowed(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    int64_t id = ext_received(f, "recognition", NULL);
+    /* The transition allows the clerk; the extension does not. */
+    assert_int_equal(fire(f, id, "verify", "clerk", "2025-07-15T09:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    assert_string_equal(res.message, "role 'clerk' may not extend the time limit ('verify' fires "
+                                     "extension 'verification': head may)");
+    assert_int_equal(fire(f, id, "verify", "head", "2025-07-15T09:00", &res), 0);
+    assert_int_equal(fire(f, id, "verify", "head", "2025-07-15T10:00", &res), 0);
+    expect(f, id, "2025-07-15T10:00", "verifying", "2025-07-31T17:00", false);
+    assert_int_equal(fire(f, id, "verify", "head", "2025-07-15T11:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_string_equal(res.message,
+                        "extension 'verification' was used 2 times already: at most 2");
+    /* A condition that does not hold. */
+    int64_t c = ext_received(f, "recognition", "false");
+    assert_int_equal(fire(f, c, "check", "head", "2025-07-15T09:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_string_equal(res.message,
+                        "extension 'conditional' is not allowed now: its condition does not hold");
+    /* No running deadline after the transition. */
+    int64_t h = ext_received(f, "recognition", NULL);
+    assert_int_equal(fire(f, h, "hold", "head", "2025-07-15T09:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    char want[200];
+    snprintf(want, sizeof want,
+             "extension 'hold' needs a running deadline, and dossier %lld would have none in "
+             "state 'held'",
+             (long long)h);
+    assert_string_equal(res.message, want);
+    /* Past the due instant: too late to extend. */
+    int64_t o = ext_received(f, "recognition", NULL);
+    assert_int_equal(fire(f, o, "verify", "head", "2025-07-18T09:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    snprintf(want, sizeof want,
+             "dossier %lld is overdue since 2025-07-17T17:00: a time limit is extended only "
+             "before it expires",
+             (long long)o);
+    assert_string_equal(res.message, want);
+    expect(f, o, "2025-07-18T09:00", "processing", "2025-07-17T17:00", true);
+    /* A closed dossier. */
+    assert_int_equal(fire(f, id, "approve", "head", "2025-07-16T09:00", &res), 0);
+    assert_int_equal(fire(f, id, "verify", "head", "2025-07-16T10:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_STATE);
+}
+
+static void test_engine__an_extension_while_paused_adds_working_days_left(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    int64_t id = ext_received(f, "recognition", NULL);
+    /* Paused on Monday 14 July: 3 working days left, 5 with the extension. */
+    assert_int_equal(fire(f, id, "suspend", "head", "2025-07-14T11:00", &res), 0);
+    expect(f, id, "2025-07-14T11:00", "suspended", "none", false);
+    assert_int_equal(fire(f, id, "resume", "head", "2025-07-21T09:00", &res), 0);
+    /* Resumed Monday 21 July: 5 working days, Monday 28 July; alone it was Thursday 24. */
+    expect(f, id, "2025-07-21T09:00", "processing", "2025-07-28T17:00", false);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-21T09:00"), &d, NULL), 0);
+    char t[17];
+    fmt(f, d.original_due, t);
+    assert_string_equal(t, "2025-07-24T17:00");
+    mc_dossier_free(&d);
+}
+
+static void test_engine__an_extension_with_a_request_id_is_fired_once(void **state)
+{
+    fx *f = *state;
+    int64_t id = ext_received(f, "recognition", NULL);
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = id;
+    fi.event = "verify";
+    fi.role = "head";
+    fi.now = at(f, "2025-07-15T09:00");
+    fi.request_id = "verify-1";
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_false(res.replayed);
+    fi.now = at(f, "2025-07-15T09:05");
+    assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), 0);
+    assert_true(res.replayed);
+    expect(f, id, "2025-07-15T10:00", "verifying", "2025-07-24T17:00", false);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-15T10:00"), &d, NULL), 0);
+    assert_int_equal(d.extensions_used[0], 1);
+    mc_dossier_free(&d);
+}
+
+/* Submits, receives and extends a dossier of `recognition` on a fresh engine, then reads it;
+ * 0, or the first error. */
+static int extend_operations(void *ud)
+{
+    fx *f = ud;
+    mc_engine *e;
+    int rc = mc_engine_open(&e, f->cat, NULL, ":memory:", NULL);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_submit s = {.procedure = "recognition", .now = at(f, "2025-07-14T09:00")};
+    mc_result res;
+    rc = mc_engine_submit(e, &s, &res, NULL);
+    const char *const steps[][3] = {{"receive", "clerk", "2025-07-14T10:00"},
+                                    {"verify", "head", "2025-07-15T09:00"}};
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        mc_fire fi = MC_FIRE_INIT;
+        fi.dossier = res.dossier;
+        fi.event = steps[i][0];
+        fi.role = steps[i][1];
+        fi.now = at(f, steps[i][2]);
+        rc = mc_engine_fire(e, &fi, &res, NULL);
+        if (rc == 0) {
+            assert_int_equal(res.refusal, MC_REFUSED_NONE);
+        }
+    }
+    mc_dossier d;
+    if (rc == 0 && (rc = mc_engine_get(e, res.dossier, at(f, "2025-07-15T10:00"), &d, NULL)) == 0) {
+        char t[17];
+        fmt(f, d.due, t);
+        assert_string_equal(t, "2025-07-24T17:00");
+        assert_int_equal(d.extensions_used[0], 1);
+        mc_dossier_free(&d);
+    }
+    mc_engine_close(e);
+    return rc;
+}
+
+static void test_engine__an_extension_out_of_memory_sweep(void **state)
+{
+    ext_fx *x = *state;
+    assert_true(tu_oom_sweep(extend_operations, &x->f, false) > 10);
+}
+
+static int no_records(void *ud, const char *registry, const char *document, const char *subject,
+                      char *ref, size_t refsz)
+{
+    (void)ud, (void)registry, (void)document, (void)subject, (void)ref, (void)refsz;
+    return 0;
+}
+
+/* The simulator asks mc_live_allows before it fires: an event whose extension the dossier may
+ * not have (past its due instant) is not allowed, one it may have is. */
+static void test_engine__a_live_dossier_allows_an_extension_only_before_the_due(void **state)
+{
+    ext_fx *x = *state;
+    fx *f = &x->f;
+    mc_engine *e;
+    assert_int_equal(mc_engine_open_volatile(&e, f->cat, NULL, no_records, NULL, NULL), 0);
+    mc_live *lv;
+    assert_int_equal(mc_live_new(&lv), 0);
+    mc_submit s = {.procedure = "recognition", .now = at(f, "2025-07-14T09:00")};
+    mc_result res;
+    assert_int_equal(mc_live_submit(e, lv, &s, &res, NULL), 0);
+    mc_fire fi = MC_FIRE_INIT;
+    fi.event = "receive";
+    fi.role = "clerk";
+    fi.now = at(f, "2025-07-14T10:00");
+    assert_int_equal(mc_live_fire(e, lv, &fi, &res, NULL), 0);
+    const mc_procedure *p = mc_catalogue_procedure(f->cat, "recognition", 0);
+    const mc_state *processing = p->machine.states[1];
+    assert_string_equal(processing->on[0].event, "verify");
+    bool allowed;
+    assert_int_equal(mc_live_allows(e, lv, &processing->on[0], &allowed, &res, NULL), 0);
+    assert_true(allowed);
+    assert_int_equal(mc_live_catch_up(e, lv, at(f, "2025-07-18T09:00"), NULL), 0);
+    assert_int_equal(mc_live_allows(e, lv, &processing->on[0], &allowed, &res, NULL), 0);
+    assert_false(allowed);
+    assert_int_equal(mc_live_allows(e, lv, &processing->on[1], &allowed, &res, NULL), 0);
+    assert_true(allowed); /* approve fires no extension */
+    mc_live_free(lv);
+    mc_engine_close(e);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1747,6 +2038,13 @@ int main(void)
         cmocka_unit_test(test_engine__two_processes_lose_nothing),
         cmocka_unit_test(test_engine__two_optimistic_processes_lose_nothing),
         cmocka_unit_test(test_engine__rules_see_every_field_and_document),
+#define X(name) cmocka_unit_test_setup_teardown(name, ext_setup, ext_teardown)
+        X(test_engine__an_extension_lands_on_the_nth_working_day_after_the_due_day),
+        X(test_engine__an_extension_is_refused_when_not_allowed),
+        X(test_engine__an_extension_while_paused_adds_working_days_left),
+        X(test_engine__an_extension_with_a_request_id_is_fired_once),
+        X(test_engine__an_extension_out_of_memory_sweep),
+        X(test_engine__a_live_dossier_allows_an_extension_only_before_the_due),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

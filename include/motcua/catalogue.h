@@ -259,6 +259,27 @@ typedef struct mc_requirement {
     mc_strings legal_basis;
 } mc_requirement;
 
+/* An extension of the time limit (`extension NAME { … }` in a procedure): firing `event` (by one
+ * of `roles`, when `when` holds) moves the due instant to the end of office hours of the
+ * `by`-th working day after the current due day, at most `at_most` times in a dossier. */
+typedef struct mc_extension {
+    const char *name;
+    mc_pos pos;
+    mc_duration by; /* working days (MC_DUR_WD), whole */
+    int64_t at_most;
+    const char *event; /* the event whose transition fires it */
+    mc_pos event_pos;
+    const mc_role *const *roles; /* who may fire it (nroles 0: whoever may fire the event) */
+    size_t nroles;
+    mc_cond when;
+    mc_strings legal_basis;
+    const mc_text *titles;
+    size_t ntitles;
+} mc_extension;
+
+/* The most extensions one procedure may declare. */
+#define MC_MAX_EXTENSIONS 8
+
 typedef enum { MC_FEE_NONE, MC_FEE_FIXED, MC_FEE_RULE } mc_fee_kind;
 typedef enum { MC_ONLINE_NONE, MC_ONLINE_PARTIAL, MC_ONLINE_FULL } mc_online;
 
@@ -290,6 +311,8 @@ typedef struct mc_procedure {
     const mc_requirement *requires;
     size_t nrequires;
     mc_machine machine;
+    const mc_extension *extensions; /* extensions of the time limit, in declaration order */
+    size_t nextensions;
 } mc_procedure;
 
 /* ---- reforms (§4.8) and cost models (§8.1) ----------------------------------------------- */
@@ -370,6 +393,8 @@ const mc_document *mc_catalogue_document(const mc_catalogue *cat, const char *na
 const mc_registry *mc_catalogue_registry(const mc_catalogue *cat, const char *name);
 /* The field called name among fields[0..n) (a procedure's p->fields, p->nfields), or NULL. */
 const mc_field *mc_field_find(const mc_field *fields, size_t n, const char *name);
+/* The extension of p fired by event, or NULL (lint allows one per event). */
+const mc_extension *mc_extension_for_event(const mc_procedure *p, const char *event);
 /* Whether reg lists doc among the documents it holds. */
 bool mc_registry_holds(const mc_registry *reg, const mc_document *doc);
 /* Checks subject[0..len) against reg's `subjects` pattern (any subject passes a registry without

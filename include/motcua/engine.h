@@ -208,8 +208,11 @@ typedef struct mc_dossier {
      * not cover (its `covers`: that year's announced days off are not declared, so the count
      * took only weekdays and recurring holidays), or 0. A flag, never a refusal (§4.1). */
     int uncovered;
-    int64_t events;  /* events recorded so far */
-    int64_t blocked; /* requests refused by the once-only rule */
+    int64_t original_due;            /* the due instant before its extensions, MC_NONE when the
+                                        clock's current run was not extended */
+    const uint16_t *extensions_used; /* per procedure extension: the times it was used */
+    int64_t events;                  /* events recorded so far */
+    int64_t blocked;                 /* requests refused by the once-only rule */
     void *impl;
 } mc_dossier;
 
@@ -247,8 +250,9 @@ int mc_live_catch_up(mc_engine *e, mc_live *d, int64_t now, mc_error *err);
 /* The instant d's earliest timer fires, MC_NONE when its state has none (or d is final). */
 int64_t mc_live_next_timer(const mc_live *d);
 /* Whether a transition of the current state may be taken now by one of its roles: its `when`
- * holds (rules run). 0 with *allowed, MC_EREFUSED when a rule fails (res says why), or an
- * error. */
+ * holds (rules run) and, when its event fires an extension of the time limit, the extension's
+ * `when` holds and the dossier's deadline may be extended (its roles are not checked). 0 with
+ * *allowed, MC_EREFUSED when a rule fails (res says why), or an error. */
 int mc_live_allows(mc_engine *e, mc_live *d, const mc_transition *t, bool *allowed, mc_result *res,
                    mc_error *err);
 /* d as it stands, in the reading form; borrowed pointers live until d changes (do not

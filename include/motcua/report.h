@@ -22,6 +22,8 @@ typedef struct mc_indicators {
     int64_t fetched, asked;              /* documents of the received dossiers */
     int64_t blocked;                     /* requests refused by the once-only rule */
     int64_t processing_wd;               /* working days from submission to resolution, summed */
+    int64_t extended; /* resolved dossiers whose time limit was extended (on time or late
+                         against the extended due instant, as the law says) */
 } mc_indicators;
 
 typedef struct mc_report {
@@ -48,6 +50,7 @@ typedef struct mc_report_dossier {
     int64_t apology_at;     /* MC_NONE without an apology */
     bool apology_timely;
     int64_t results, blocked; /* counted with the dossier (a store counts them by date) */
+    bool extended;            /* an extension of its time limit was used */
 } mc_report_dossier;
 
 typedef struct mc_report_builder mc_report_builder;

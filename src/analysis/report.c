@@ -127,6 +127,7 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
         r->apologies_timely += apology && x->apology_timely;
         r->results += x->results;
         r->blocked += x->blocked;
+        r->extended += resolved && x->extended;
         if (resolved) {
             r->processing_wd +=
                 mc_calendar_working_days(cal, sub, mc_calendar_today(b->cal, x->finished));
@@ -296,6 +297,7 @@ static int per_dossier(void *ud, const mc_dossier_row *row)
             x.fetched += strncmp(q + 10, "fetched\"", 8) == 0;
             x.asked += strncmp(q + 10, "asked\"", 6) == 0 || strncmp(q + 10, "provided\"", 9) == 0;
         }
+        x.extended = strstr(row->data, "\"extensions\":{") != NULL; /* written only when used */
     }
     if (row->apology != NULL) {
         json_t *ap;

@@ -55,6 +55,31 @@ static const entry catalogue[] = {
     /* ---- the dossier ---- */
     {"dossier.closed", "dossier {1} is closed (final state '{2}')",
      "hồ sơ {1} đã kết thúc (trạng thái cuối '{2}')"},
+    /* ---- extensions of a time limit (language §9.6) ---- */
+    {"extension.guard-false", "extension '{1}' is not allowed now: its condition does not hold",
+     "chưa thể gia hạn '{1}': điều kiện gia hạn chưa được đáp ứng"},
+    {"extension.guard-reason", "extension '{1}' is not allowed now: {2}",
+     "chưa thể gia hạn '{1}': {2}"},
+    {"extension.no-deadline",
+     "extension '{1}' needs a running deadline, and dossier {2} would have none in state '{3}'",
+     "gia hạn '{1}' cần thời hạn giải quyết đang chạy, nhưng hồ sơ {2} không có thời hạn ở "
+     "trạng thái '{3}'"},
+    {"extension.overdue",
+     "dossier {1} is overdue since {2}: a time limit is extended only before it expires",
+     "hồ sơ {1} đã quá hạn từ {2}: thời hạn giải quyết chỉ được gia hạn trước khi hết hạn"},
+    {"extension.paused",
+     "extension '{1}' cannot extend a paused time limit that is not counted in working days: "
+     "fire it while the clock runs",
+     "gia hạn '{1}' không áp dụng cho thời hạn đang tạm dừng không tính theo ngày làm việc: hãy "
+     "gia hạn khi thời hạn đang chạy"},
+    {"extension.role",
+     "role '{1}' may not extend the time limit ('{2}' fires extension '{3}': {4} may)",
+     "vai trò '{1}' không được gia hạn thời hạn giải quyết ('{2}' là gia hạn '{3}': chỉ {4} được "
+     "thực hiện)"},
+    {"extension.used", "extension '{1}' was used {2} times already: at most {3}",
+     "gia hạn '{1}' đã được dùng {2} lần: tối đa {3} lần"},
+    {"extension.used-once", "extension '{1}' was used {2} time already: at most {3}",
+     "gia hạn '{1}' đã được dùng {2} lần: tối đa {3} lần"},
     /* ---- field values ---- */
     {"field.choice", "field '{1}': '{2}' is not one of its options",
      "trường thông tin '{1}': '{2}' không thuộc các giá trị được chọn"},

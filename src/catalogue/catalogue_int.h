@@ -42,6 +42,7 @@ enum {
     MCC_P_STATE,
     MCC_P_DROP,
     MCC_P_ASSUMED,
+    MCC_P_EXTENSION,
 };
 
 /* A registry block of a reform: holds are added, the other directives replace. */

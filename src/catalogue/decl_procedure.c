@@ -269,6 +269,158 @@ static int pr_requires(mcb_builder *b, const mc_node *n, void *obj)
     return mcb_push(b, &pb->requires, r);
 }
 
+/* ==== extensions of the time limit ======================================================= */
+
+typedef struct ext_build {
+    mcb_titled t; /* first: mcb_title_handler works on it */
+    mc_extension *x;
+    const char **legal;
+    bool has_by, has_on;
+} ext_build;
+
+static int ex_by(mcb_builder *b, const mc_node *n, void *obj)
+{
+    ext_build *eb = obj;
+    if (mcb_duration(b, &n->toks[1], true, &eb->x->by) != 0) {
+        eb->has_by = true; /* given, even if wrong: no "needs 'by'" on top of the error */
+        return -1;
+    }
+    eb->has_by = true;
+    if (eb->x->by.unit != MC_DUR_WD) {
+        return mcb_error(b, &n->toks[1],
+                         "an extension is counted in working days: write it in wd, as in by 5wd");
+    }
+    if (eb->x->by.amount <= 0) {
+        return mcb_error(b, &n->toks[1], "an extension adds at least 1wd");
+    }
+    return 0;
+}
+
+static int ex_at_most(mcb_builder *b, const mc_node *n, void *obj)
+{
+    ext_build *eb = obj;
+    int64_t k;
+    if (mcb_integer(b, &n->toks[1], &k) != 0) {
+        return -1;
+    }
+    if (k < 1 || k > 100) {
+        return mcb_error(b, &n->toks[1], "'at-most' takes a whole number from 1 to 100");
+    }
+    eb->x->at_most = k;
+    return 0;
+}
+
+static int ex_on(mcb_builder *b, const mc_node *n, void *obj)
+{
+    /* on EVENT [by ROLE…] */
+    ext_build *eb = obj;
+    mc_extension *x = eb->x;
+    eb->has_on = true;
+    if (mcb_name(b, &n->toks[1], &x->event) != 0) {
+        return -1;
+    }
+    x->event_pos = mcb_pos(b, &n->toks[1]);
+    if (n->ntoks == 2) {
+        return 0;
+    }
+    if (!mc_tok_is(&n->toks[2], "by") || n->ntoks < 4) {
+        return mcb_error(b, &n->toks[2],
+                         "expected 'by ROLE…' after the event (write: on EVENT "
+                         "[by ROLE…])");
+    }
+    const mc_role **roles = mcb_array(b, n->ntoks - 3, sizeof *roles);
+    if (roles == NULL) {
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 3; i < n->ntoks; i++) {
+        const mc_role *r = mcb_resolve(b, &n->toks[i], &b->cat->role_map, "role");
+        if (r == NULL) {
+            rc = -1;
+        }
+        roles[x->nroles++] = r;
+    }
+    x->roles = roles;
+    return rc;
+}
+
+static int ex_when(mcb_builder *b, const mc_node *n, void *obj)
+{
+    ext_build *eb = obj;
+    size_t i = 1;
+    if (mcb_cond(b, n, &i, &eb->x->when) != 0) {
+        return -1;
+    }
+    if (i < n->ntoks) {
+        return mcb_error(b, &n->toks[i], "unexpected '%.*s' after the condition",
+                         (int)(n->toks[i].text_len > 40 ? 40 : n->toks[i].text_len),
+                         n->toks[i].text);
+    }
+    return 0;
+}
+
+static int ex_legal(mcb_builder *b, const mc_node *n, void *obj)
+{
+    ext_build *eb = obj;
+    const char *s;
+    if (mcb_string(b, &n->toks[1], "a legal basis", &s) != 0) {
+        return -1;
+    }
+    eb->legal[eb->x->legal_basis.n++] = s;
+    return 0;
+}
+
+static const mcb_directive extension_table[] = {
+    {"by", 1, 1, MCB_NO_BLOCK, true, ex_by, "DURATION"},
+    {"at-most", 1, 1, MCB_NO_BLOCK, true, ex_at_most, "N"},
+    {"on", 1, MCB_ANY, MCB_NO_BLOCK, true, ex_on, "EVENT [by ROLE…]"},
+    {"when", 1, MCB_ANY, MCB_NO_BLOCK, true, ex_when, "COND"},
+    {"legal-basis", 1, 1, MCB_NO_BLOCK, false, ex_legal, "\"text\""},
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+};
+
+static int pr_extension(mcb_builder *b, const mc_node *n, void *obj)
+{
+    mcb_proc_build *pb = obj;
+    mc_procedure *p = pb->p;
+    if (pb->patch) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change the extensions of a time limit (declare them in "
+                         "the procedure)");
+    }
+    mc_extension *x = &((mc_extension *)p->extensions)[p->nextensions];
+    memset(x, 0, sizeof *x);
+    if (mcb_name(b, &n->toks[1], &x->name) != 0) {
+        return -1;
+    }
+    x->pos = mcb_pos(b, &n->toks[1]);
+    x->at_most = 1;
+    ext_build eb = {.x = x};
+    eb.legal = mcb_array(b, mcb_count(n->child, "legal-basis"), sizeof(char *));
+    if (!mcb_prepare_titles(b, &eb.t, n->child) || b->fatal) {
+        return -1;
+    }
+    x->legal_basis.items = eb.legal;
+    size_t errors = mc_diags_errors(b->diags);
+    mcb_run(b, n->child, extension_table, sizeof extension_table / sizeof extension_table[0],
+            "extension directive", &eb);
+    x->titles = eb.t.titles;
+    x->ntitles = eb.t.n;
+    if (!eb.has_by) {
+        mcb_error(b, &n->toks[1], "extension '%s' needs 'by DURATION' (how many working days)",
+                  x->name);
+    }
+    if (!eb.has_on) {
+        mcb_error(b, &n->toks[1], "extension '%s' needs 'on EVENT' (the event that fires it)",
+                  x->name);
+    }
+    if (mc_diags_errors(b->diags) != errors) {
+        return -1; /* kept out: the checks of the procedure would report its absent parts */
+    }
+    p->nextensions++;
+    return 0;
+}
+
 /* ==== procedure scalars ================================================================== */
 
 #define PB                                                                                         \
@@ -473,6 +625,7 @@ const mcb_directive mcb_procedure_table[] = {
     [MCC_P_DROP] = {"drop", 2, 2, MCB_NO_BLOCK, false, pr_drop, "requires|field|state NAME"},
     [MCC_P_ASSUMED] = {"assumed", 1, MCB_ANY, MCB_NO_BLOCK, true, pr_assumed,
                        "volume|effort|visits|time-limit|fee..."},
+    [MCC_P_EXTENSION] = {"extension", 1, 1, MCB_NEED_BLOCK, false, pr_extension, "NAME"},
 };
 const size_t mcb_procedure_table_n = sizeof mcb_procedure_table / sizeof mcb_procedure_table[0];
 
@@ -483,6 +636,7 @@ void mcb_proc_build_init(mcb_builder *b, mcb_proc_build *pb, mc_procedure *p, co
     memset(pb, 0, sizeof *pb);
     pb->p = p;
     p->legal_basis.items = mcb_array(b, mcb_count(n->child, "legal-basis"), sizeof(char *));
+    p->extensions = mcb_array(b, mcb_count(n->child, "extension"), sizeof(mc_extension));
     mcb_prepare_titles(b, &pb->titles, n->child);
 }
 
@@ -601,6 +755,81 @@ static void check_lifecycle_fields(mcb_builder *b, const mc_procedure *p, mc_sta
     }
 }
 
+/* Whether a transition of p's machine has event. */
+static bool machine_has_event(const mc_procedure *p, const char *event)
+{
+    for (size_t i = 0; i < p->machine.nstates; i++) {
+        const mc_state *s = p->machine.states[i];
+        for (size_t k = 0; k < s->non; k++) {
+            if (strcmp(s->on[k].event, event) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The checks of a procedure's extensions that need the whole procedure: its time limit, its
+ * machine's events, its fields, and the other extensions. */
+static void check_extensions(mcb_builder *b, const mc_procedure *p, const char *what)
+{
+    if (p->nextensions > MC_MAX_EXTENSIONS) {
+        const mc_extension *x = &p->extensions[MC_MAX_EXTENSIONS];
+        mcb_report_at(b, MC_DIAG_ERROR, x->pos, strlen(x->name),
+                      "procedure '%s' declares more than %d extensions", p->name,
+                      MC_MAX_EXTENSIONS);
+    }
+    for (size_t i = 0; i < p->nextensions; i++) {
+        const mc_extension *x = &p->extensions[i];
+        if (!p->has_time_limit) {
+            mcb_report_at(b, MC_DIAG_ERROR, x->pos, strlen(x->name),
+                          "extension '%s' extends nothing: procedure '%s' has no time-limit",
+                          x->name, p->name);
+        }
+        mcb_check_cond(b, &x->when, p->fields, p->nfields, what);
+        if (p->machine.nstates > 0 && !machine_has_event(p, x->event)) {
+            mc_suggest s;
+            mc_suggest_init(&s, x->event, strlen(x->event));
+            for (size_t k = 0; k < p->machine.nstates; k++) {
+                for (size_t j = 0; j < p->machine.states[k]->non; j++) {
+                    mc_suggest_offer(&s, p->machine.states[k]->on[j].event);
+                }
+            }
+            mcb_report_at(b, MC_DIAG_ERROR, x->event_pos, strlen(x->event),
+                          "unknown event '%s': no transition of procedure '%s' has it%s%s%s",
+                          x->event, p->name, s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                          s.best ? "'?)" : "");
+        }
+        for (size_t k = 0; k < i; k++) {
+            const mc_extension *y = &p->extensions[k];
+            char where[300];
+            mcb_where(b, y->pos, where, sizeof where);
+            if (strcmp(y->name, x->name) == 0) {
+                mcb_report_at(b, MC_DIAG_ERROR, x->pos, strlen(x->name),
+                              "duplicate extension '%s' (first declared at %s)", x->name, where);
+                break;
+            }
+            if (strcmp(y->event, x->event) == 0) {
+                mcb_report_at(b, MC_DIAG_ERROR, x->event_pos, strlen(x->event),
+                              "event '%s' already fires extension '%s' (at %s): one extension "
+                              "per event",
+                              x->event, y->name, where);
+                break;
+            }
+        }
+    }
+}
+
+const mc_extension *mc_extension_for_event(const mc_procedure *p, const char *event)
+{
+    for (size_t i = 0; i < p->nextensions; i++) {
+        if (strcmp(p->extensions[i].event, event) == 0) {
+            return &p->extensions[i];
+        }
+    }
+    return NULL;
+}
+
 void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
 {
     mcb_proc_build pb;
@@ -667,6 +896,7 @@ void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
     if (p->lifecycle != NULL) {
         check_lifecycle_fields(b, p, states, ns, pb.lifecycle_tok);
     }
+    check_extensions(b, p, what);
 done:
     b->file = file;
     mcb_proc_build_free(&pb);

@@ -125,6 +125,29 @@ static void print_json(json_t *o)
     json_decref(o);
 }
 
+/* The extensions of the time limit the dossier used: the original due instant, then each
+ * extension with its times and legal basis. Nothing for a dossier that used none. */
+static void print_extensions(const session *s, const mc_dossier *d)
+{
+    const mc_procedure *p = d->procedure;
+    char t[17];
+    if (d->original_due != MC_NONE) {
+        fmt_time(s, d->original_due, t);
+        printf("  extended: the time limit alone was due %s\n", t);
+    }
+    for (size_t i = 0; i < p->nextensions && i < MC_MAX_EXTENSIONS; i++) {
+        const mc_extension *x = &p->extensions[i];
+        if (d->extensions_used == NULL || d->extensions_used[i] == 0) {
+            continue;
+        }
+        printf("  extension %s: +%lldwd, used %d of %lld%s%s%s\n", x->name,
+               (long long)(x->by.amount / MC_FIXED_ONE), (int)d->extensions_used[i],
+               (long long)x->at_most, x->legal_basis.n > 0 ? " (" : "",
+               x->legal_basis.n > 0 ? x->legal_basis.items[0] : "",
+               x->legal_basis.n > 0 ? ")" : "");
+    }
+}
+
 static void print_dossier(const session *s, const mc_dossier *d)
 {
     char t[17];
@@ -148,6 +171,7 @@ static void print_dossier(const session *s, const mc_dossier *d)
                "announced days off are not declared\n",
                d->uncovered, cal ? cal->name : mc_calendar_builtin()->name);
     }
+    print_extensions(s, d);
     if (d->blocked > 0) {
         printf("  %lld %s refused by the once-only rule\n", (long long)d->blocked,
                d->blocked == 1 ? "request" : "requests");
@@ -449,6 +473,30 @@ static int history_one(void *ud, const mc_event_row *ev)
     if (json_array_size(legal) > 0) {
         printf("  [%s]", json_string_value(json_array_get(legal, 0)));
     }
+    json_t *ext = json_object_get(body, "extension");
+    if (ext != NULL) {
+        /* An extension of the time limit: which, by how much, and the due instant it moved. */
+        printf("\n       extension %s +%lldwd (%lld of %lld)",
+               json_string_value(json_object_get(ext, "name")),
+               (long long)json_integer_value(json_object_get(ext, "days")),
+               (long long)json_integer_value(json_object_get(ext, "time")),
+               (long long)json_integer_value(json_object_get(ext, "at_most")));
+        json_t *old = json_object_get(ext, "old_due"), *new = json_object_get(ext, "new_due");
+        if (json_is_integer(old) && json_is_integer(new)) {
+            char a[17], b[17];
+            fmt_time(h->s, json_integer_value(old), a);
+            fmt_time(h->s, json_integer_value(new), b);
+            printf(": due %s -> %s", a, b);
+        } else {
+            printf(": paused, %lld -> %lld working days left",
+                   (long long)json_integer_value(json_object_get(ext, "old_left")),
+                   (long long)json_integer_value(json_object_get(ext, "new_left")));
+        }
+        json_t *basis = json_object_get(ext, "legal_basis");
+        if (json_array_size(basis) > 0) {
+            printf(" [%s]", json_string_value(json_array_get(basis, 0)));
+        }
+    }
     putchar('\n');
     json_decref(body);
     return 0;
@@ -557,6 +605,9 @@ int cmd_explain(cli *c)
             if (legal != NULL) {
                 printf("    legal basis: %s\n", legal);
             }
+        }
+        if (only == NULL && (d.original_due != MC_NONE || d.procedure->nextensions > 0)) {
+            print_extensions(&s, &d);
         }
         json_decref(list);
     }

@@ -52,6 +52,10 @@ json_t *cli_indicators_json(const mc_indicators *x)
                   (json_int_t)x->fetched, "asked", (json_int_t)x->asked, "on_time_pct", r.on,
                   "online_pct", r.online, "full_online_pct", r.full, "mean_processing_wd", r.mean);
     json_object_set_new(o, "blocked", json_integer(x->blocked));
+    if (o != NULL && json_object_set_new(o, "extended", json_integer(x->extended)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 

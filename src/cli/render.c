@@ -15,6 +15,41 @@ void cli_time_text(const mc_calendar *cal, int64_t t, char out[17])
     mc_datetime_format((mc_datetime)((l - ((l % 60) + 60) % 60) / 60), out);
 }
 
+/* The extensions of the time limit, for a procedure that declares some: "original_due" (the due
+ * instant before them, while an extended clock runs) and "extensions" (each with its times
+ * used and its legal basis). 0, or MC_ENOMEM. */
+static int extensions_json(const mc_calendar *cal, const mc_dossier *d, json_t *o)
+{
+    const mc_procedure *p = d->procedure;
+    if (p->nextensions == 0) {
+        return 0;
+    }
+    int bad = 0;
+    if (d->original_due != MC_NONE) {
+        char t[17];
+        cli_time_text(cal, d->original_due, t);
+        bad |= json_object_set_new(o, "original_due", json_string(t));
+    }
+    json_t *list = json_array();
+    bad |= list == NULL;
+    for (size_t i = 0; list != NULL && i < p->nextensions; i++) {
+        const mc_extension *x = &p->extensions[i];
+        json_t *legal = json_array();
+        bad |= legal == NULL;
+        for (size_t k = 0; legal != NULL && k < x->legal_basis.n; k++) {
+            bad |= json_array_append_new(legal, json_string(x->legal_basis.items[k]));
+        }
+        json_t *item = json_pack(
+            "{s:s, s:s, s:I, s:I, s:I, s:o*}", "name", x->name, "event", x->event, "days",
+            (json_int_t)(x->by.amount / MC_FIXED_ONE), "used",
+            (json_int_t)(d->extensions_used && i < MC_MAX_EXTENSIONS ? d->extensions_used[i] : 0),
+            "at_most", (json_int_t)x->at_most, "legal_basis", legal);
+        bad |= item == NULL || json_array_append_new(list, item) != 0;
+    }
+    bad |= json_object_set_new(o, "extensions", list);
+    return bad ? MC_ENOMEM : 0;
+}
+
 json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d)
 {
     char t[17];
@@ -43,6 +78,10 @@ json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d)
     if (d->uncovered != 0) {
         json_object_set_new(o, "calendar_uncovered", json_true());
         json_object_set_new(o, "uncovered_year", json_integer(d->uncovered));
+    }
+    if (extensions_json(cal, d, o) != 0) {
+        json_decref(o);
+        return NULL;
     }
     cli_time_text(cal, d->submitted, t);
     json_object_set_new(o, "submitted", json_string(t));

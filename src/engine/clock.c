@@ -222,8 +222,14 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         if (restart || was_stopped) {
             d->row.due = start_clock(d, at);
             d->row.overdue = false;
+            d->original_due = MC_NONE; /* a fresh clock: its extensions start anew */
+            d->ext_days = 0;
         } else if (was_paused && d->row.left != MC_NONE) {
             d->row.due = resume_clock(d, at, d->row.left);
+            if (d->ext_days > 0 && d->row.left >= d->ext_days) {
+                /* What the resumed clock would say without the extensions, for `show`. */
+                d->original_due = resume_clock(d, at, d->row.left - d->ext_days);
+            }
         } else if (was_paused && d->paused_due != MC_NONE) {
             d->row.due = d->paused_due; /* overdue when paused: the same past instant */
         }
@@ -245,6 +251,8 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         d->row.left = MC_NONE;
         d->paused_due = MC_NONE;
         d->row.overdue = false;
+        d->original_due = MC_NONE;
+        d->ext_days = 0;
     }
     if (mce_set_str(&d->row.clock, clock) != 0 || mce_set_str(&d->row.state, s->name) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -257,6 +265,106 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     return issue_records(e, d, s, at, err);
+}
+
+/* ==== extensions of the time limit ======================================================= */
+
+int mce_check_extension(const mce_dos *d, const mc_extension *x, uint32_t to, bool restart,
+                        mce_refusal *rf)
+{
+    const mc_state *s = d->p->machine.states[to];
+    size_t i = (size_t)(x - d->p->extensions);
+    if (i < MC_MAX_EXTENSIONS && d->ext_used[i] >= x->at_most) {
+        char used[24], most[24];
+        snprintf(used, sizeof used, "%d", (int)d->ext_used[i]);
+        snprintf(most, sizeof most, "%lld", (long long)x->at_most);
+        return mce_refuse(rf, MC_REFUSED_GUARD,
+                          d->ext_used[i] == 1 ? "extension.used-once" : "extension.used", 3,
+                          x->name, used, most);
+    }
+    if (d->row.overdue || d->paused_due != MC_NONE) {
+        char due[17];
+        mc_localtime l = mce_loc(d, d->paused_due != MC_NONE ? d->paused_due : d->row.due);
+        mc_datetime_format((mc_datetime)((l - ((l % 60) + 60) % 60) / 60), due); /* minutes */
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)d->row.id);
+        return mce_refuse(rf, MC_REFUSED_GUARD, "extension.overdue", 2, id, due);
+    }
+    bool fresh = restart || d->clk == MC_CLOCK_STOPPED;
+    bool running =
+        s->clock == MC_CLOCK_RUNNING && (fresh || d->row.due != MC_NONE || d->row.left != MC_NONE);
+    bool paused =
+        s->clock == MC_CLOCK_PAUSED && !fresh && (d->row.due != MC_NONE || d->row.left != MC_NONE);
+    if (s->final || !d->p->has_time_limit || (!running && !paused)) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)d->row.id);
+        return mce_refuse(rf, MC_REFUSED_GUARD, "extension.no-deadline", 3, x->name, id, s->name);
+    }
+    if (paused && d->p->time_limit.unit != MC_DUR_WD) {
+        return mce_refuse(rf, MC_REFUSED_GUARD, "extension.paused", 1, x->name);
+    }
+    return 0;
+}
+
+/* The end of office hours of the days-th working day after the local day of utc (§4.1's
+ * calendar, no cutoff). */
+static int64_t after_working_days(const mce_dos *d, int64_t utc, int64_t days)
+{
+    mc_date day = mc_calendar_date(mce_loc(d, utc));
+    for (int64_t k = 0; k < days; k++) {
+        day = mc_calendar_next_working(d->cal, day);
+    }
+    mc_duration same_day = {.unit = MC_DUR_WD, .amount = 0};
+    return mce_utc(d, mc_calendar_deadline(d->cal, (mc_localtime)day * 86400, same_day));
+}
+
+int mce_extend(mce_dos *d, const mc_extension *x, mc_error *err)
+{
+    size_t i = (size_t)(x - d->p->extensions);
+    int64_t days = x->by.amount / MC_FIXED_ONE;
+    int64_t old = d->row.due, left = d->row.left;
+    if (d->row.due != MC_NONE) {
+        if (d->original_due == MC_NONE) {
+            d->original_due = d->row.due;
+        }
+        d->row.due = after_working_days(d, d->row.due, days);
+    } else {
+        d->row.left += days; /* paused: resumes with that many more working days */
+    }
+    d->ext_days += days;
+    if (i < MC_MAX_EXTENSIONS) {
+        d->ext_used[i]++;
+    }
+    mce_update_wake(d);
+    if (d->events == NULL) {
+        return 0;
+    }
+    json_t *last = json_array_get(d->events, json_array_size(d->events) - 1);
+    json_t *body = json_object_get(last, "body");
+    if (body == NULL) {
+        return 0;
+    }
+    json_t *legal = json_array();
+    int bad = legal == NULL;
+    for (size_t k = 0; legal != NULL && k < x->legal_basis.n; k++) {
+        bad |= json_array_append_new(legal, json_string(x->legal_basis.items[k]));
+    }
+    json_t *ext = json_pack("{s:s, s:I, s:I, s:I, s:o}", "name", x->name, "days", (json_int_t)days,
+                            "time", (json_int_t)d->ext_used[i < MC_MAX_EXTENSIONS ? i : 0],
+                            "at_most", (json_int_t)x->at_most, "legal_basis", legal);
+    if (ext == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (old != MC_NONE) {
+        bad |= json_object_set_new(ext, "old_due", json_integer(old));
+        bad |= json_object_set_new(ext, "new_due", json_integer(d->row.due));
+        bad |= json_object_set_new(body, "due", json_integer(d->row.due));
+    } else {
+        bad |= json_object_set_new(ext, "old_left", json_integer(left));
+        bad |= json_object_set_new(ext, "new_left", json_integer(d->row.left));
+    }
+    bad |= json_object_set_new(body, "extension", ext);
+    return bad ? mc_error_set(err, MC_ENOMEM, "out of memory") : 0;
 }
 
 int mce_catch_up(mc_engine *e, mce_dos *d, int64_t now, mc_error *err)

@@ -148,6 +148,7 @@ int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record)
     d->cal = p->calendar ? p->calendar : mc_calendar_builtin();
     d->clk = MC_CLOCK_STOPPED;
     d->paused_due = MC_NONE;
+    d->original_due = MC_NONE;
     d->values = mc_calloc(p->nfields ? p->nfields : 1, sizeof *d->values);
     d->reqs = mc_calloc(p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
     if (!record) {
@@ -175,6 +176,9 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
     dst->issued = src->issued;
     dst->clk = src->clk;
     dst->paused_due = src->paused_due;
+    memcpy(dst->ext_used, src->ext_used, sizeof dst->ext_used);
+    dst->original_due = src->original_due;
+    dst->ext_days = src->ext_days;
     dst->row = src->row;
     mc_dossier_row *r = &dst->row;
     const mc_dossier_row *o = &src->row;
@@ -261,6 +265,32 @@ int mce_req_index(const mc_procedure *p, const char *doc)
 const char *const mce_req_names[] = {"not-required", "asked", "fetched", "provided"};
 
 /* The dossier's data column: field values and requirement states. */
+/* The extensions used, under "extensions" ({NAME: times}), with "original_due" and
+ * "extension_days" (only for a dossier that used one). */
+static int encode_extensions(const mce_dos *d, json_t *root)
+{
+    json_t *used = NULL;
+    int bad = 0;
+    for (size_t i = 0; i < d->p->nextensions && i < MC_MAX_EXTENSIONS; i++) {
+        if (d->ext_used[i] == 0) {
+            continue;
+        }
+        if (used == NULL && (used = json_object()) == NULL) {
+            return 1;
+        }
+        bad |= json_object_set_new(used, d->p->extensions[i].name, json_integer(d->ext_used[i]));
+    }
+    if (used == NULL) {
+        return 0;
+    }
+    bad |= json_object_set_new(root, "extensions", used);
+    if (d->original_due != MC_NONE) {
+        bad |= json_object_set_new(root, "original_due", json_integer(d->original_due));
+    }
+    bad |= json_object_set_new(root, "extension_days", json_integer(d->ext_days));
+    return bad;
+}
+
 char *mce_encode_data(const mce_dos *d)
 {
     json_t *root = json_object(), *values = json_object(), *reqs = json_object();
@@ -300,6 +330,7 @@ char *mce_encode_data(const mce_dos *d)
     if (d->paused_due != MC_NONE) {
         bad |= json_object_set_new(root, "paused_due", json_integer(d->paused_due));
     }
+    bad |= encode_extensions(d, root);
     char *text = bad == 0 ? mc_json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(root);
     char *out = text ? mce_dup(text) : NULL;
@@ -344,6 +375,17 @@ int mce_decode_data(mce_dos *d)
     const char *key;
     json_t *v = json_object_get(root, "paused_due");
     d->paused_due = json_is_integer(v) ? json_integer_value(v) : MC_NONE;
+    v = json_object_get(root, "original_due");
+    d->original_due = json_is_integer(v) ? json_integer_value(v) : MC_NONE;
+    d->ext_days = json_integer_value(json_object_get(root, "extension_days"));
+    json_object_foreach(json_object_get(root, "extensions"), key, v)
+    {
+        for (size_t i = 0; i < d->p->nextensions && i < MC_MAX_EXTENSIONS; i++) {
+            if (strcmp(d->p->extensions[i].name, key) == 0 && json_is_integer(v)) {
+                d->ext_used[i] = (uint16_t)json_integer_value(v);
+            }
+        }
+    }
     json_object_foreach(json_object_get(root, "values"), key, v)
     {
         int i = mce_field_index(d->p, key);
@@ -460,6 +502,8 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
     out->fee = d->row.fee;
     out->apologized = d->row.apology != NULL;
     out->uncovered = mce_uncovered(d);
+    out->original_due = d->row.due != MC_NONE ? d->original_due : MC_NONE;
+    out->extensions_used = d->ext_used;
 }
 
 /* ==== events ============================================================================= */

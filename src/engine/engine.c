@@ -905,6 +905,39 @@ static int mark_asked(mce_dos *d, const mc_fire *f, mc_error *err)
     return 0;
 }
 
+/* Whether the event f may fire extension x along with transition taken (§4.7, extensions):
+ * its roles, its condition, then what mce_check_extension says of the deadline. */
+static int allow_extension(mc_engine *e, const mce_dos *d, const mc_extension *x, const mc_fire *f,
+                           const mc_transition *taken, mce_refusal *rf, mc_error *err)
+{
+    bool role_ok = x->nroles == 0;
+    for (size_t i = 0; i < x->nroles; i++) {
+        role_ok = role_ok || strcmp(x->roles[i]->name, f->role) == 0;
+    }
+    if (!role_ok) {
+        const char *names[MC_MAX_EXTENSIONS * 4] = {0};
+        size_t n = 0;
+        for (size_t i = 0; i < x->nroles && n < sizeof names / sizeof names[0]; i++) {
+            names[n++] = x->roles[i]->name;
+        }
+        char list[300];
+        list_names(list, sizeof list, names, n);
+        return mce_refuse(rf, MC_REFUSED_ROLE, "extension.role", 4, f->role, f->event, x->name,
+                          list);
+    }
+    bool holds;
+    char why[256];
+    int rc = mce_eval(e, d, &x->when, &holds, rf, why, sizeof why, err);
+    if (rc != 0) {
+        return rc;
+    }
+    if (!holds) {
+        return why[0] ? mce_refuse(rf, MC_REFUSED_GUARD, "extension.guard-reason", 2, x->name, why)
+                      : mce_refuse(rf, MC_REFUSED_GUARD, "extension.guard-false", 1, x->name);
+    }
+    return mce_check_extension(d, x, taken->target, taken->restart_clock, rf);
+}
+
 static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
@@ -952,6 +985,10 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if ((rc = choose_transition(e, d, s, f, &taken, rf, err)) != 0) {
         return rc;
     }
+    const mc_extension *x = mc_extension_for_event(d->p, f->event);
+    if (x != NULL && (rc = allow_extension(e, d, x, f, taken, rf, err)) != 0) {
+        return rc;
+    }
     if ((rc = mark_asked(d, f, err)) != 0) {
         return rc;
     }
@@ -959,6 +996,9 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         return mc_error_set(err, rc, "out of memory");
     }
     rc = mce_enter(e, d, taken->target, taken->restart_clock, f->now, err);
+    if (rc == 0 && x != NULL) {
+        rc = mce_extend(d, x, err);
+    }
     return rc != 0 ? rc : mce_save(e, d, err);
 }
 

@@ -52,6 +52,13 @@ typedef struct mce_dos {
                              MC_NONE otherwise. Kept in the row's data */
     bool subject_changed; /* an officer corrected the subject in the operation at hand */
     char *former_subject; /* then the subject before (mc_malloc'd, or NULL: none) */
+    /* Extensions of the time limit (kept in the row's data): how many times each of the
+     * procedure's extensions was used in the dossier; the due instant before the first
+     * extension of the clock's current run (MC_NONE: not extended); the working days the
+     * extensions added to that run. */
+    uint16_t ext_used[MC_MAX_EXTENSIONS];
+    int64_t original_due;
+    int64_t ext_days;
 } mce_dos;
 
 /* The reason an operation was refused: msg in English, and what made it (msg.h). */
@@ -145,6 +152,16 @@ void mce_update_wake(mce_dos *d);
 /* Moves the dossier into state `to` at `at` (§4.6); restart: the transition restarts the
  * clock. */
 int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, mc_error *err);
+/* Whether firing extension x now, by a transition to state `to` (restart: restart-clock),
+ * leaves a deadline to extend: 0, or a refusal (closed, no running deadline, past due, or a
+ * paused limit not counted in working days). */
+int mce_check_extension(const mce_dos *d, const mc_extension *x, uint32_t to, bool restart,
+                        mce_refusal *rf);
+/* Extends d's deadline by x after the transition that fired it entered its state (checked by
+ * mce_check_extension): the due instant moves to the end of office hours of the x->by-th
+ * working day after the due day (a paused clock keeps that many more working days), and the
+ * last queued event records the extension with the old and new due instants. */
+int mce_extend(mce_dos *d, const mc_extension *x, mc_error *err);
 /* Lets the timers and overdue marks due strictly before now take effect, in order. */
 int mce_catch_up(mc_engine *e, mce_dos *d, int64_t now, mc_error *err);
 

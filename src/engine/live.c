@@ -135,6 +135,16 @@ int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allo
     }
     mce_refusal rf = {.why = MC_REFUSED_NONE};
     rc = mce_eval(e, &lv->d, &t->when, allowed, &rf, NULL, 0, err);
+    /* An event that fires an extension of the time limit is taken only with it (§9.6 of
+     * docs/language.md): a simulated officer does not ask for one the dossier may not have. */
+    const mc_extension *x = mc_extension_for_event(lv->d.p, t->event);
+    if (rc == 0 && *allowed && x != NULL) {
+        rc = mce_eval(e, &lv->d, &x->when, allowed, &rf, NULL, 0, err);
+        if (rc == 0 && *allowed) {
+            mce_refusal no = {.why = MC_REFUSED_NONE};
+            *allowed = mce_check_extension(&lv->d, x, t->target, t->restart_clock, &no) == 0;
+        }
+    }
     if (rc == MC_EREFUSED) {
         refused(res, &rf, lv->d.row.id);
     }
