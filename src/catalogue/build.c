@@ -188,13 +188,13 @@ static void duplicate(mcb_builder *b, const mc_token *t, int kind, const char *n
         mcb_error(b, t,
                   "duplicate %s '%s' (first declared %sat %s; write 'extend %s %s' to add to it "
                   "or 'replace %s %s' to replace it)",
-                  kind_names[kind], name, layer, where, kind_names[kind], name, kind_names[kind],
-                  name);
+                  kind_names[kind], name, layer, where, top_table[kind].name, name,
+                  top_table[kind].name, name);
     } else {
         mcb_error(b, t,
                   "duplicate %s '%s' (first declared %sat %s; write 'replace %s %s' to replace "
                   "it)",
-                  kind_names[kind], name, layer, where, kind_names[kind], name);
+                  kind_names[kind], name, layer, where, top_table[kind].name, name);
     }
 }
 
@@ -420,12 +420,14 @@ static const mc_node *layered(mcb_builder *b, const mc_node *n, int op, int *kin
         mcb_error(b, &view->toks[0],
                   "only registries, calendars and roles can be extended (write: replace %s "
                   "%.*s { … })",
-                  kind_names[*kind], view->toks[1].text_len > 64 ? 64 : (int)view->toks[1].text_len,
+                  top_table[*kind].name,
+                  view->toks[1].text_len > 64 ? 64 : (int)view->toks[1].text_len,
                   view->toks[1].text);
         return NULL;
     }
     if (op == MCB_OP_EXTEND && !view->has_block) {
-        mcb_error(b, &view->toks[1], "'extend %s' needs a block of what it adds", kind_names[*kind]);
+        mcb_error(b, &view->toks[1], "'extend %s' needs a block of what it adds",
+                  top_table[*kind].name);
         return NULL;
     }
     return view;

@@ -36,7 +36,8 @@ static bool only_additions(mcb_builder *b, const mc_node *block, const char *con
             found |= mc_tok_is(&c->toks[0], *a);
             mc_suggest_offer(&s, *a);
             size_t used = strlen(list);
-            snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", *a);
+            snprintf(list + used, sizeof list - used, "%s%s",
+                     used == 0 ? "" : (a[1] == NULL ? " and " : ", "), *a);
         }
         if (found) {
             continue;
