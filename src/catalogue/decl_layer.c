@@ -80,11 +80,14 @@ static void extend_registry(mcb_builder *b, mc_registry *r, const mc_node *n)
     add.name = r->name;
     add.pos = r->pos;
     mcb_build_registry_block(b, &add, n);
+    if (b->fatal) {
+        return; /* add may be half built */
+    }
     size_t nnew = 0;
     for (size_t i = 0; i < add.nholds; i++) {
         nnew += !mc_registry_holds(r, add.holds[i]);
     }
-    if (b->fatal || nnew == 0) {
+    if (nnew == 0) {
         return;
     }
     const mc_document **holds = mcb_array(b, r->nholds + nnew, sizeof *holds);
