@@ -70,9 +70,7 @@ static void run_fixture(void **state)
     const char *name = *state; /* NAME.proc, NAME.d or NAME.layers */
     char path[512], expect_path[512];
     snprintf(path, sizeof path, "%s/%s", FIXTURES, name);
-    size_t base = strlen(name) - (strstr(name, ".proc")     ? 5
-                                  : strstr(name, ".layers") ? 7
-                                                            : 2);
+    size_t base = strlen(name) - (strstr(name, ".proc") ? 5 : strstr(name, ".layers") ? 7 : 2);
     snprintf(expect_path, sizeof expect_path, "%s/%.*s.expect", FIXTURES, (int)base, name);
     char *expected = read_all(expect_path);
     if (expected == NULL) {

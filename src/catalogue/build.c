@@ -166,8 +166,8 @@ static void unknown_below(mcb_builder *b, const mc_token *t, const mc_map *map, 
         mcb_error(b, t, "no lower layer declares %s '%.*s' to %s (did you mean '%s'?)",
                   kind_names[kind], shown, t->text, op_words[op], s.best);
     } else {
-        mcb_error(b, t, "no lower layer declares %s '%.*s' to %s", kind_names[kind], shown,
-                  t->text, op_words[op]);
+        mcb_error(b, t, "no lower layer declares %s '%.*s' to %s", kind_names[kind], shown, t->text,
+                  op_words[op]);
     }
 }
 

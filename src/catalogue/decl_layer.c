@@ -44,8 +44,9 @@ static bool only_additions(mcb_builder *b, const mc_node *block, const char *con
         }
         int shown = c->toks[0].text_len > 64 ? 64 : (int)c->toks[0].text_len;
         if (s.best != NULL) {
-            mcb_error(b, &c->toks[0], "unknown directive '%.*s' of 'extend %s' (did you mean '%s'?)",
-                      shown, c->toks[0].text, kind, s.best);
+            mcb_error(b, &c->toks[0],
+                      "unknown directive '%.*s' of 'extend %s' (did you mean '%s'?)", shown,
+                      c->toks[0].text, kind, s.best);
         } else {
             mcb_error(b, &c->toks[0],
                       "'extend %s' only adds %s; to change '%.*s' write: replace %s %s { … }", kind,

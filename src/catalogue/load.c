@@ -216,8 +216,8 @@ static int add_layer(mc_catalogue *cat, const char *name)
 }
 
 /* Reads the .proc files of one layer's paths into cat, in a new layer called name. */
-static int read_layer(mc_catalogue *cat, const char *name, const char *const *paths,
-                      size_t npaths, mc_error *err)
+static int read_layer(mc_catalogue *cat, const char *name, const char *const *paths, size_t npaths,
+                      mc_error *err)
 {
     if (add_layer(cat, name) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");

@@ -254,8 +254,8 @@ int cli_rules_load(const cli *c, mc_rules *rules, mc_diags *diags, mc_error *err
 /* The layers of the paths of lint: a catalogue folder is a layer of its own (its procedures/,
  * and its rules/ go into rs); each run of other paths is one layer, named after its first. */
 static int path_layers(const char *const *paths, size_t npaths, mc_layer *layers, size_t *nlayers,
-                       char **owned, const char **use, mc_rules *rs, bool *folders,
-                       mc_diags *diags, mc_error *err)
+                       char **owned, const char **use, mc_rules *rs, bool *folders, mc_diags *diags,
+                       mc_error *err)
 {
     int rc = 0;
     bool errors = false, plain = false;
