@@ -1351,7 +1351,9 @@ int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *e
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_cstr);
+    if (n > 1) {
+        qsort(names, n, sizeof *names, cmp_cstr); /* names is NULL when rules/ is empty */
+    }
     bool errors = false;
     for (size_t i = 0; i < n && (rc == 0 || rc == MC_ECHECK); i++) {
         size_t dl = strlen(dir), fl = strlen(names[i]);
