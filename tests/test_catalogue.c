@@ -759,6 +759,45 @@ static void test_catalogue__layers_without_a_lower_layer(void **state)
     mc_diags_free(d);
 }
 
+static void test_catalogue__layers_replace_drops_lower_extensions(void **state)
+{
+    (void)state;
+    const char *one[] = {"tests/fixtures/lint/layers-three.layers/1-base"},
+               *two[] = {"tests/fixtures/lint/layers-three.layers/2-mid"},
+               *three[] = {"tests/fixtures/lint/layers-three.layers/3-top"};
+    mc_layer layers[] = {{.name = "base", .paths = one, .npaths = 1},
+                         {.name = "mid", .paths = two, .npaths = 1},
+                         {.name = "top", .paths = three, .npaths = 1}};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.layers = layers;
+    opts.nlayers = 3;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    assert_int_equal(mc_catalogue_load(&cat, &opts, d, &err), 0);
+    assert_int_equal(mc_diags_count(d), 0);
+    /* The top layer's registry, holding only what it says: not the middle layer's c, nor a. */
+    const mc_registry *r = mc_catalogue_registry(cat, "r");
+    assert_int_equal(mc_catalogue_file_layer(cat, r->pos.file), 2);
+    assert_int_equal(r->nholds, 1);
+    assert_ptr_equal(r->holds[0], mc_catalogue_document(cat, "b"));
+    assert_ptr_equal(mc_catalogue_document(cat, "b")->registry, r);
+    assert_null(mc_catalogue_document(cat, "a")->registry);
+    assert_null(mc_catalogue_document(cat, "c")->registry);
+    size_t n;
+    assert_ptr_equal(mc_catalogue_registries(cat, &n)[0], r);
+    assert_int_equal(n, 1);
+    /* The replaced calendar was the default; its replacement does not say so, so none is. */
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    assert_null(mc_catalogue_default_calendar(cat));
+    assert_int_equal(vn->nholidays, 1);
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 9, 2)));
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 9, 3)));
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+}
+
 static int load_layers_once(void *ctx)
 {
     (void)ctx;
@@ -815,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_registry__subjects_directive_errors),
         cmocka_unit_test(test_catalogue__layers_extend_and_replace),
         cmocka_unit_test(test_catalogue__layers_without_a_lower_layer),
+        cmocka_unit_test(test_catalogue__layers_replace_drops_lower_extensions),
         cmocka_unit_test(test_catalogue__layers_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
