@@ -605,4 +605,27 @@ check "a second extension is refused (guard), exit 1" \
 ext fire 1 close --as head --now 2025-07-24T16:00 >/dev/null
 check "report counts the extended dossier on time against its extended due instant" \
     bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --format json --catalogue '$tmp/ext' --db '$tmp/ext.db' | python3 -c 'import json,sys; t=json.load(sys.stdin)[\"total\"]; assert t[\"resolved\"]==1 and t[\"on_time\"]==1 and t[\"late\"]==0 and t[\"extended\"]==1, t'"
+
+# ---- catalogues in layers (--catalogue given several times) -------------------------------------
+dn=examples/province-dong-nai
+check "layers: the example province layer over the bundled catalogue lints clean" \
+    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 757 procedures (757 versions), 1 lifecycle, 53 documents, 14 registries, 4 roles, 1 calendar, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
+check "layers: the province layer's scenarios pass over the bundled catalogue" \
+    bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | tail -1 | grep -qx '5 passed, 0 failed'"
+check "layers: without the bundled catalogue below, the province layer does not load" \
+    bash -c "'$bin' lint --catalogue $dn 2>&1 >/dev/null | grep '^$dn/procedures/province.proc:10:17: error: no lower layer declares calendar .vn. to extend\$' >/dev/null && [ \${PIPESTATUS[0]} = 1 ]"
+check "layers: the province's rules module loads from its own rules/" \
+    bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | grep -q '^ok   the replaced procedure charges the province'"
+mkdir -p "$tmp/prov/procedures" "$tmp/prov/rules" "$tmp/prov2/procedures" "$tmp/prov2/rules"
+printf 'registry civil-status { holds birth-certificate }\n' >"$tmp/prov/procedures/p.proc"
+check "layers: a duplicate across layers names the lower layer, exit 1" \
+    bash -c "'$bin' lint --catalogue '$cat' --catalogue '$tmp/prov' 2>&1 | grep \"^$tmp/prov/procedures/p.proc:1:10: error: duplicate registry 'civil-status' (first declared in layer '$cat' at $cat/procedures/.*; write 'extend registry civil-status' to add to it or 'replace registry civil-status' to replace it)\$\" >/dev/null && [ \${PIPESTATUS[0]} = 1 ]"
+printf 'function f(d) return true end\n' >"$tmp/prov2/rules/civil.lua"
+printf 'document x\n' >"$tmp/prov2/procedures/p.proc"
+check "layers: a rule module a lower layer loads already is an error" \
+    bash -c "'$bin' lint --catalogue . --catalogue '$tmp/prov2' 2>&1 | grep -q \"^$tmp/prov2/rules/civil.lua: error: rule module 'civil' loaded twice (each catalogue layer names its rule modules differently)\$\""
+check "layers: a layer without procedures/ is an i/o error: exit 3" \
+    status 3 "$bin" lint --catalogue . --catalogue "$tmp/empty"
+check "layers: catalogue folders given to lint as paths are layers too" \
+    bash -c "'$bin' lint . $dn 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
 echo "1..$n"

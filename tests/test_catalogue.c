@@ -717,6 +717,173 @@ static void test_catalogue__too_many_extensions(void **state)
     free(diags);
 }
 
+/* ==== layers ============================================================================== */
+
+#define LAYERS "tests/fixtures/lint/layers-clean.layers"
+
+/* Loads the two layers of the clean fixture (the base and a province over it). */
+static int load_layers(mc_catalogue **cat, mc_diags *d, mc_error *err)
+{
+    const char *base[] = {LAYERS "/1-base"}, *province[] = {LAYERS "/2-province"};
+    mc_layer layers[] = {{.name = "base", .paths = base, .npaths = 1},
+                         {.name = "province", .paths = province, .npaths = 1}};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.layers = layers;
+    opts.nlayers = 2;
+    return mc_catalogue_load(cat, &opts, d, err);
+}
+
+static void test_catalogue__layers_extend_and_replace(void **state)
+{
+    (void)state;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    assert_int_equal(load_layers(&cat, d, &err), 0);
+    assert_int_equal(mc_diags_count(d), 0);
+    assert_int_equal(mc_catalogue_nlayers(cat), 2);
+    assert_string_equal(mc_catalogue_layer_name(cat, 0), "base");
+    assert_string_equal(mc_catalogue_layer_name(cat, 1), "province");
+    assert_null(mc_catalogue_layer_name(cat, 2));
+
+    /* extend registry: the province's document is held, and knows its registry. */
+    const mc_registry *reg = mc_catalogue_registry(cat, "civil-status");
+    const mc_document *poor = mc_catalogue_document(cat, "poor-household-certificate");
+    assert_int_equal(reg->nholds, 2);
+    assert_string_equal(reg->holds[0]->name, "birth-certificate");
+    assert_ptr_equal(reg->holds[1], poor);
+    assert_ptr_equal(poor->registry, reg);
+    assert_int_equal(mc_catalogue_file_layer(cat, reg->pos.file), 0);
+    assert_int_equal(mc_catalogue_file_layer(cat, poor->pos.file), 1);
+
+    /* extend calendar: the provincial holiday and swapped Saturday count. */
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    assert_ptr_equal(mc_catalogue_default_calendar(cat), vn);
+    assert_int_equal(vn->nholidays, 2);
+    assert_int_equal(vn->nworkdays, 2);
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 9, 26)));
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 9, 27)));
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 9, 2)));
+
+    /* extend role: a title in a language the base did not give. */
+    const mc_role *clerk = mc_catalogue_role(cat, "clerk");
+    assert_int_equal(clerk->ntitles, 2);
+    assert_string_equal(mc_text_pick(clerk->titles, clerk->ntitles, "vi"),
+                        "Cán bộ Bộ phận Một cửa");
+    assert_string_equal(mc_text_pick(clerk->titles, clerk->ntitles, NULL), "One-stop officer");
+
+    /* replace document: the province's, in the base's place in the listing. */
+    size_t n;
+    const mc_document *const *docs = mc_catalogue_documents(cat, &n);
+    assert_int_equal(n, 3);
+    assert_ptr_equal(docs[0], mc_catalogue_document(cat, "birth-notice"));
+    assert_int_equal(mc_catalogue_file_layer(cat, docs[0]->pos.file), 1);
+    assert_string_equal(mc_text_pick(docs[0]->titles, docs[0]->ntitles, NULL),
+                        "Birth notice (provincial form)");
+
+    /* replace procedure: the base's version is gone; the province's two versions remain. */
+    const mc_procedure *const *v = mc_catalogue_versions(cat, "birth-registration", &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0]->fee.amount, 5000);
+    assert_int_equal(v[1]->fee.amount, 4000);
+    assert_int_equal(mc_catalogue_file_layer(cat, v[0]->pos.file), 1);
+    assert_ptr_equal(v[0]->requires[0].document, docs[0]);
+    const mc_procedure *const *all = mc_catalogue_procedures(cat, &n);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(all[i]->fee.amount == 8000, false);
+    }
+    assert_int_equal(mc_catalogue_procedure_names(cat), 3);
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+}
+
+static void test_catalogue__layers_without_a_lower_layer(void **state)
+{
+    (void)state;
+    /* The province layer alone: everything it extends or replaces is unknown. */
+    const char *province[] = {LAYERS "/2-province"};
+    mc_layer layer = {.name = "province", .paths = province, .npaths = 1};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.layers = &layer;
+    opts.nlayers = 1;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = (mc_catalogue *)1;
+    mc_error err;
+    assert_int_equal(mc_catalogue_load(&cat, &opts, d, &err), MC_ECHECK);
+    assert_null(cat);
+    assert_string_equal(err.msg, "the catalogue has errors");
+    const mc_diag *first = mc_diags_get(d, 0);
+    assert_int_equal(first->line, 2);
+    assert_int_equal(first->col, 17);
+    assert_string_equal(first->msg, "no lower layer declares calendar 'vn' to extend");
+    mc_diags_free(d);
+}
+
+static void test_catalogue__layers_replace_drops_lower_extensions(void **state)
+{
+    (void)state;
+    const char *one[] = {"tests/fixtures/lint/layers-three.layers/1-base"},
+               *two[] = {"tests/fixtures/lint/layers-three.layers/2-mid"},
+               *three[] = {"tests/fixtures/lint/layers-three.layers/3-top"};
+    mc_layer layers[] = {{.name = "base", .paths = one, .npaths = 1},
+                         {.name = "mid", .paths = two, .npaths = 1},
+                         {.name = "top", .paths = three, .npaths = 1}};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.layers = layers;
+    opts.nlayers = 3;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    assert_int_equal(mc_catalogue_load(&cat, &opts, d, &err), 0);
+    assert_int_equal(mc_diags_count(d), 0);
+    /* The top layer's registry, holding only what it says: not the middle layer's c, nor a. */
+    const mc_registry *r = mc_catalogue_registry(cat, "r");
+    assert_int_equal(mc_catalogue_file_layer(cat, r->pos.file), 2);
+    assert_int_equal(r->nholds, 1);
+    assert_ptr_equal(r->holds[0], mc_catalogue_document(cat, "b"));
+    assert_ptr_equal(mc_catalogue_document(cat, "b")->registry, r);
+    assert_null(mc_catalogue_document(cat, "a")->registry);
+    assert_null(mc_catalogue_document(cat, "c")->registry);
+    size_t n;
+    assert_ptr_equal(mc_catalogue_registries(cat, &n)[0], r);
+    assert_int_equal(n, 1);
+    /* The replaced calendar was the default; its replacement does not say so, so none is. */
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    assert_null(mc_catalogue_default_calendar(cat));
+    assert_int_equal(vn->nholidays, 1);
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 9, 2)));
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 9, 3)));
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+}
+
+static int load_layers_once(void *ctx)
+{
+    (void)ctx;
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = load_layers(&cat, d, &err);
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_catalogue__layers_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    /* Every allocation of a two-layer load fails in turn: reading both layers, the extensions
+     * merged and the replaced declarations dropped. */
+    assert_true(tu_oom_sweep(load_layers_once, NULL, false) > 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -750,6 +917,10 @@ int main(void)
         cmocka_unit_test(test_registry__subjects_directive_errors),
         cmocka_unit_test(test_catalogue__extension_is_read_whole),
         cmocka_unit_test(test_catalogue__too_many_extensions),
+        cmocka_unit_test(test_catalogue__layers_extend_and_replace),
+        cmocka_unit_test(test_catalogue__layers_without_a_lower_layer),
+        cmocka_unit_test(test_catalogue__layers_replace_drops_lower_extensions),
+        cmocka_unit_test(test_catalogue__layers_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * The diagnostic fixtures: every tests/fixtures/lint/NAME.proc (or folder NAME.d/) is loaded as
  * a catalogue, with the modules of tests/fixtures/rules as its rules, and its diagnostics must be
- * exactly the lines of NAME.expect (empty: it loads clean). One test case per fixture.
+ * exactly the lines of NAME.expect (empty: it loads clean). A folder NAME.layers/ is a layered
+ * catalogue: each of its folders, in name order, is a layer. One test case per fixture.
  */
 #include "testutil.h"
 
@@ -35,12 +36,41 @@ static char *read_all(const char *path)
     return buf;
 }
 
+static int cmp_name(const void *a, const void *b);
+
+/* The folders of a NAME.layers fixture, in name order, as layers (paths[i] owned, freed by the
+ * caller). */
+static size_t fixture_layers(const char *path, mc_layer *layers, char **paths, size_t max)
+{
+    DIR *dir = opendir(path);
+    assert_non_null(dir);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL && n < max) {
+        if (e->d_name[0] != '.') {
+            size_t len = strlen(path) + strlen(e->d_name) + 2;
+            paths[n] = malloc(len);
+            assert_non_null(paths[n]);
+            snprintf(paths[n], len, "%s/%s", path, e->d_name);
+            n++;
+        }
+    }
+    closedir(dir);
+    qsort(paths, n, sizeof *paths, cmp_name);
+    for (size_t i = 0; i < n; i++) {
+        layers[i] = (mc_layer){.name = strrchr(paths[i], '/') + 1,
+                               .paths = (const char *const *)&paths[i],
+                               .npaths = 1};
+    }
+    return n;
+}
+
 static void run_fixture(void **state)
 {
-    const char *name = *state; /* NAME.proc or NAME.d */
+    const char *name = *state; /* NAME.proc, NAME.d or NAME.layers */
     char path[512], expect_path[512];
     snprintf(path, sizeof path, "%s/%s", FIXTURES, name);
-    size_t base = strlen(name) - (strstr(name, ".proc") ? 5 : 2);
+    size_t base = strlen(name) - (strstr(name, ".proc") ? 5 : strstr(name, ".layers") ? 7 : 2);
     snprintf(expect_path, sizeof expect_path, "%s/%.*s.expect", FIXTURES, (int)base, name);
     char *expected = read_all(expect_path);
     if (expected == NULL) {
@@ -52,6 +82,12 @@ static void run_fixture(void **state)
     mc_load_opts opts = MC_LOAD_OPTS_INIT;
     opts.paths = paths;
     opts.npaths = 1;
+    mc_layer layers[8];
+    char *layer_paths[8] = {NULL};
+    if (strstr(name, ".layers") != NULL) {
+        opts.nlayers = fixture_layers(path, layers, layer_paths, 8);
+        opts.layers = layers;
+    }
     mc_rules *rules;
     assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
     assert_int_equal(mc_rules_load_dir(rules, "tests/fixtures/rules", d, NULL), 0);
@@ -72,6 +108,9 @@ static void run_fixture(void **state)
     mc_catalogue_free(cat);
     mc_rules_free(rules);
     mc_diags_free(d);
+    for (size_t i = 0; i < 8; i++) {
+        free(layer_paths[i]);
+    }
     free(got);
     free(expected);
 }
@@ -94,7 +133,8 @@ int main(void)
     while ((e = readdir(dir)) != NULL) {
         size_t len = strlen(e->d_name);
         bool proc = len > 5 && strcmp(e->d_name + len - 5, ".proc") == 0;
-        bool folder = len > 2 && strcmp(e->d_name + len - 2, ".d") == 0;
+        bool folder = (len > 2 && strcmp(e->d_name + len - 2, ".d") == 0) ||
+                      (len > 7 && strcmp(e->d_name + len - 7, ".layers") == 0);
         if (!proc && !folder) {
             continue;
         }

@@ -358,16 +358,28 @@ typedef struct mc_rule_names {
     const char *const *(*functions)(const void *ud, const char *module, size_t *n);
 } mc_rule_names;
 
+/* One layer of a layered catalogue (§1 of docs/language.md): the .proc files and folders of one
+ * catalogue folder. A later layer adds declarations, `extend`s registries, calendars and roles
+ * of lower layers and `replace`s their declarations explicitly; a name declared again without
+ * `replace` is an error. */
+typedef struct mc_layer {
+    const char *name;         /* shown in diagnostics: the catalogue folder as given */
+    const char *const *paths; /* .proc files and directories searched recursively for them */
+    size_t npaths;
+} mc_layer;
+
 typedef struct mc_load_opts {
     const char *const *paths; /* .proc files and directories searched recursively for them */
     size_t npaths;
     const mc_rule_names *rules; /* the rule modules to check references against, or NULL
                                    (references are then not checked) */
+    const mc_layer *layers;     /* the layers, lowest first; when nlayers > 0, paths is unused */
+    size_t nlayers;
 } mc_load_opts;
 
 #define MC_LOAD_OPTS_INIT                                                                          \
     {                                                                                              \
-        .paths = NULL, .npaths = 0, .rules = NULL                                                  \
+        .paths = NULL, .npaths = 0, .rules = NULL, .layers = NULL, .nlayers = 0                    \
     }
 
 /* Loads and checks the catalogue made of opts->paths. Diagnostics (errors and warnings) go to
@@ -428,6 +440,13 @@ size_t mc_catalogue_procedure_names(const mc_catalogue *cat);
 /* Path of catalogue file i (as given or found), and the number of files. */
 const char *mc_catalogue_file(const mc_catalogue *cat, uint32_t i);
 size_t mc_catalogue_nfiles(const mc_catalogue *cat);
+/* Number of layers the catalogue was loaded from (1 when loaded without layers). */
+size_t mc_catalogue_nlayers(const mc_catalogue *cat);
+/* The name of layer i (mc_layer.name; "" when loaded without layers), or NULL past the end. */
+const char *mc_catalogue_layer_name(const mc_catalogue *cat, size_t i);
+/* The layer catalogue file i belongs to (0 for the lowest); a built-in declaration's position
+ * (file UINT32_MAX) and any other index past the end answer 0. */
+size_t mc_catalogue_file_layer(const mc_catalogue *cat, uint32_t file);
 /* Line and column of a position (computed from the file's line index, kept after load). */
 void mc_catalogue_position(const mc_catalogue *cat, mc_pos pos, uint32_t *line, uint32_t *col);
 

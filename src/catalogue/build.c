@@ -8,6 +8,7 @@
 #include "decl_int.h"
 
 #include "base/grow.h"
+#include "base/suggest.h"
 
 #include "motcua/alloc.h"
 
@@ -101,7 +102,154 @@ typedef struct head {
     mc_pos pos;
 } head;
 
-static void declare(mcb_builder *b, const mc_node *n, int kind)
+/* ---- layers ---- */
+
+static const char *const op_words[] = {"", "extend", "replace"};
+
+static bool extendable(int kind)
+{
+    return kind == MCB_K_CALENDAR || kind == MCB_K_ROLE || kind == MCB_K_REGISTRY;
+}
+
+/* Where the declaration prev (of kind) was written: a procedure's first version. */
+static mc_pos prev_pos(const void *prev, int kind)
+{
+    if (kind == MCB_K_PROCEDURE) {
+        const mcc_versions *v = prev;
+        return v->items[0]->pos;
+    }
+    return ((const head *)prev)->pos;
+}
+
+static uint32_t layer_at(const mc_catalogue *cat, mc_pos pos)
+{
+    return pos.file < cat->nsources ? cat->source_layers[pos.file] : 0;
+}
+
+/* Marks every declaration of pass 2 that builds or extends obj as dropped. */
+static void drop_decls(mcb_builder *b, const void *obj)
+{
+    for (size_t i = 0; i < b->ndecls; i++) {
+        if (b->decls[i].obj == obj) {
+            b->decls[i].op = MCB_OP_DROPPED;
+        }
+    }
+}
+
+/* Puts repl in the place of old in v, or removes old (keeping the order) when repl is NULL. */
+static void vec_replace(mc_ptrvec *v, const void *old, void *repl)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->items[i] != old) {
+            continue;
+        }
+        if (repl != NULL) {
+            v->items[i] = repl;
+        } else {
+            memmove(&v->items[i], &v->items[i + 1], (v->n - i - 1) * sizeof *v->items);
+            v->n--;
+        }
+        return;
+    }
+}
+
+/* `extend KIND NAME` or `replace KIND NAME` where no lower layer declares NAME. */
+static void unknown_below(mcb_builder *b, const mc_token *t, const mc_map *map, int kind, int op)
+{
+    mc_suggest s;
+    mc_suggest_init(&s, t->text, t->text_len);
+    for (size_t i = 0; i < map->cap; i++) {
+        if (map->slots[i].key != NULL) {
+            mc_suggest_offer(&s, map->slots[i].key);
+        }
+    }
+    int shown = t->text_len > 64 ? 64 : (int)t->text_len;
+    if (s.best != NULL) {
+        mcb_error(b, t, "no lower layer declares %s '%.*s' to %s (did you mean '%s'?)",
+                  kind_names[kind], shown, t->text, op_words[op], s.best);
+    } else {
+        mcb_error(b, t, "no lower layer declares %s '%.*s' to %s", kind_names[kind], shown, t->text,
+                  op_words[op]);
+    }
+}
+
+/* A name declared again: in the same layer as its first declaration, or over a lower layer's
+ * without `replace`. */
+static void duplicate(mcb_builder *b, const mc_token *t, int kind, const char *name,
+                      const void *prev)
+{
+    char where[300], layer[200];
+    mc_pos pos = prev_pos(prev, kind);
+    mcb_where(b, pos, where, sizeof where);
+    if (layer_at(b->cat, pos) == b->layer) {
+        mcb_error(b, t, "duplicate %s '%s' (first declared at %s)", kind_names[kind], name, where);
+        return;
+    }
+    mcb_layer_of(b, pos, layer, sizeof layer);
+    if (extendable(kind)) {
+        mcb_error(b, t,
+                  "duplicate %s '%s' (first declared %sat %s; write 'extend %s %s' to add to it "
+                  "or 'replace %s %s' to replace it)",
+                  kind_names[kind], name, layer, where, top_table[kind].name, name,
+                  top_table[kind].name, name);
+    } else {
+        mcb_error(b, t,
+                  "duplicate %s '%s' (first declared %sat %s; write 'replace %s %s' to replace "
+                  "it)",
+                  kind_names[kind], name, layer, where, top_table[kind].name, name);
+    }
+}
+
+/* Checks that `extend`/`replace` (op) names a declaration of a lower layer: prev. */
+static bool below(mcb_builder *b, const mc_token *t, int kind, int op, const char *name,
+                  const void *prev)
+{
+    if (prev == NULL) {
+        unknown_below(b, t, kind_map(b->cat, kind), kind, op);
+        return false;
+    }
+    mc_pos pos = prev_pos(prev, kind);
+    if (layer_at(b->cat, pos) != b->layer) {
+        return true;
+    }
+    char where[300];
+    mcb_where(b, pos, where, sizeof where);
+    if (op == MCB_OP_EXTEND) {
+        mcb_error(b, t,
+                  "%s '%s' is declared in this layer (at %s): write what 'extend' adds in that "
+                  "declaration",
+                  kind_names[kind], name, where);
+    } else {
+        mcb_error(b, t,
+                  "%s '%s' is declared in this layer (at %s): change that declaration instead "
+                  "of replacing it",
+                  kind_names[kind], name, where);
+    }
+    return false;
+}
+
+static void push_decl(mcb_builder *b, const mc_node *n, int kind, int op, void *obj)
+{
+    if (mc_grow(&b->decls, &b->cap, b->ndecls + 1, sizeof *b->decls) != 0) {
+        b->fatal = MC_ENOMEM;
+        return;
+    }
+    b->decls[b->ndecls++] = (mcb_decl){n, kind, op, obj, b->file};
+}
+
+/* Drops every version of procedure list v (a lower layer's) before a `replace procedure`. */
+static void drop_versions(mcb_builder *b, mcc_versions *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        drop_decls(b, v->items[i]);
+        vec_replace(&b->cat->procedures, v->items[i], NULL);
+    }
+    v->n = 0;
+}
+
+/* Pass 1 of a top-level declaration: n starts at the kind's word (for extend and replace, a
+ * view past the first word), toks[1] is the name. */
+static void declare(mcb_builder *b, const mc_node *n, int kind, int op)
 {
     const mc_token *t = &n->toks[1];
     const char *name;
@@ -112,7 +260,12 @@ static void declare(mcb_builder *b, const mc_node *n, int kind)
     mc_map *map = kind_map(cat, kind);
     void *prev = mc_map_get(map, t->text, t->text_len);
     if (kind == MCB_K_ROLE && (strcmp(name, "applicant") == 0 || strcmp(name, "system") == 0)) {
-        mcb_error(b, t, "'%s' is a built-in role and cannot be declared again", name);
+        if (op == MCB_OP_DECLARE) {
+            mcb_error(b, t, "'%s' is a built-in role and cannot be declared again", name);
+        } else {
+            mcb_error(b, t, "'%s' is a built-in role and cannot be %s", name,
+                      op == MCB_OP_EXTEND ? "extended" : "replaced");
+        }
         return;
     }
     if (kind == MCB_K_ROLE && (strcmp(name, "when") == 0 || strcmp(name, "by") == 0 ||
@@ -120,10 +273,16 @@ static void declare(mcb_builder *b, const mc_node *n, int kind)
         mcb_error(b, t, "'%s' is a reserved word of transitions and cannot name a role", name);
         return;
     }
-    if (prev != NULL && kind != MCB_K_PROCEDURE) {
-        char where[300];
-        mcb_where(b, ((head *)prev)->pos, where, sizeof where);
-        mcb_error(b, t, "duplicate %s '%s' (first declared at %s)", kind_names[kind], name, where);
+    if (op != MCB_OP_DECLARE && !below(b, t, kind, op, name, prev)) {
+        return;
+    }
+    if (op == MCB_OP_EXTEND) {
+        push_decl(b, n, kind, op, prev);
+        return;
+    }
+    if (op == MCB_OP_DECLARE && prev != NULL &&
+        (kind != MCB_K_PROCEDURE || layer_at(cat, prev_pos(prev, kind)) != b->layer)) {
+        duplicate(b, t, kind, name, prev);
         return;
     }
     head *obj = mcb_alloc(b, kind_size(kind));
@@ -141,6 +300,8 @@ static void declare(mcb_builder *b, const mc_node *n, int kind)
                 return;
             }
             cat->nnames++;
+        } else if (op == MCB_OP_REPLACE) {
+            drop_versions(b, v);
         }
         if (mc_arena_grow_array(&cat->arena, &v->items, &v->cap, v->n, v->n + 1,
                                 sizeof *v->items) != 0) {
@@ -152,19 +313,26 @@ static void declare(mcb_builder *b, const mc_node *n, int kind)
         b->fatal = MC_ENOMEM;
         return;
     }
-    if (mcb_push(b, kind_vec(cat, kind), obj) != 0) {
+    if (op == MCB_OP_REPLACE && kind != MCB_K_PROCEDURE) {
+        /* In the lower layer's place, so that listings keep their order. */
+        drop_decls(b, prev);
+        vec_replace(kind_vec(cat, kind), prev, obj);
+    } else if (mcb_push(b, kind_vec(cat, kind), obj) != 0) {
         return;
     }
-    if (mc_grow(&b->decls, &b->cap, b->ndecls + 1, sizeof *b->decls) != 0) {
-        b->fatal = MC_ENOMEM;
-        return;
-    }
-    b->decls[b->ndecls++] = (mcb_decl){n, kind, obj, b->file};
+    push_decl(b, n, kind, op, obj);
 }
 
 static void build_body(mcb_builder *b, mcb_decl *d)
 {
     const mc_node *n = d->node;
+    if (d->op == MCB_OP_DROPPED) {
+        return;
+    }
+    if (d->op == MCB_OP_EXTEND) {
+        mcb_build_extend(b, d);
+        return;
+    }
     switch (d->kind) {
     case MCB_K_CALENDAR:
         mcb_build_calendar(b, d->obj, n);
@@ -218,10 +386,49 @@ static bool misplaced(mcb_builder *b, const mc_node *n)
     return false;
 }
 
+/* `extend KIND NAME { … }` and `replace KIND NAME { … }`: the kind's word and what follows,
+ * as a node of its own (copied into the arena: pass 2 keeps it). NULL after reporting. */
+static const mc_node *layered(mcb_builder *b, const mc_node *n, int op, int *kind)
+{
+    if (n->ntoks < 2) {
+        mcb_error(b, &n->toks[0], "'%s' needs the kind and name of a declaration (write: %s %s)",
+                  op_words[op], op_words[op],
+                  op == MCB_OP_EXTEND ? "registry NAME { holds … }" : "procedure NAME { … }");
+        return NULL;
+    }
+    mc_node *view = mcb_alloc(b, sizeof *view);
+    if (view == NULL) {
+        return NULL;
+    }
+    *view = *n;
+    view->toks = n->toks + 1;
+    view->ntoks = n->ntoks - 1;
+    *kind = mcb_lookup(b, view, top_table, MCC_KINDS, "declaration");
+    if (*kind < 0 || mcb_check_shape(b, view, &top_table[*kind]) != 0) {
+        return NULL;
+    }
+    if (op == MCB_OP_EXTEND && !extendable(*kind)) {
+        mcb_error(b, &view->toks[0],
+                  "only registries, calendars and roles can be extended (write: replace %s "
+                  "%.*s { … })",
+                  top_table[*kind].name,
+                  view->toks[1].text_len > 64 ? 64 : (int)view->toks[1].text_len,
+                  view->toks[1].text);
+        return NULL;
+    }
+    if (op == MCB_OP_EXTEND && !view->has_block) {
+        mcb_error(b, &view->toks[1], "'extend %s' needs a block of what it adds",
+                  top_table[*kind].name);
+        return NULL;
+    }
+    return view;
+}
+
 int mcb_build_file(mcb_builder *b, mc_source *src, uint32_t file, const mc_node *tree)
 {
     b->src = src;
     b->file = file;
+    b->layer = b->cat->source_layers[file];
     for (const mc_node *n = tree; n != NULL && !b->fatal; n = n->next) {
         if (n->broken || n->ntoks == 0 || n->toks[0].kind != MC_TOK_WORD) {
             continue;
@@ -229,11 +436,23 @@ int mcb_build_file(mcb_builder *b, mc_source *src, uint32_t file, const mc_node 
         if (misplaced(b, n)) {
             continue;
         }
-        int k = mcb_lookup(b, n, top_table, MCC_KINDS, "declaration");
-        if (k < 0 || mcb_check_shape(b, n, &top_table[k]) != 0) {
-            continue;
+        int op = mc_tok_is(&n->toks[0], "extend")    ? MCB_OP_EXTEND
+                 : mc_tok_is(&n->toks[0], "replace") ? MCB_OP_REPLACE
+                                                     : MCB_OP_DECLARE;
+        int k;
+        const mc_node *d = n;
+        if (op != MCB_OP_DECLARE) {
+            d = layered(b, n, op, &k);
+            if (d == NULL) {
+                continue;
+            }
+        } else {
+            k = mcb_lookup(b, n, top_table, MCC_KINDS, "declaration");
+            if (k < 0 || mcb_check_shape(b, n, &top_table[k]) != 0) {
+                continue;
+            }
         }
-        declare(b, n, k);
+        declare(b, d, k, op);
     }
     return b->fatal;
 }
@@ -251,6 +470,7 @@ int mcb_build_finish(mcb_builder *b)
             }
             b->src = b->cat->sources[d->file];
             b->file = d->file;
+            b->layer = b->cat->source_layers[d->file];
             build_body(b, d);
         }
         if (order[k] == MCB_K_PROCEDURE && !b->fatal) {

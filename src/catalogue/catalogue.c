@@ -30,6 +30,11 @@ void mc_catalogue_free(mc_catalogue *cat)
         mc_source_free(cat->sources[i]);
     }
     mc_free(cat->sources);
+    mc_free(cat->source_layers);
+    for (size_t i = 0; i < cat->nlayers; i++) {
+        mc_free(cat->layer_names[i]);
+    }
+    mc_free(cat->layer_names);
     mc_ptrvec *vecs[] = {&cat->calendars,  &cat->roles,        &cat->documents, &cat->registries,
                          &cat->lifecycles, &cat->procedures,   &cat->reforms,   &cat->cost_models,
                          &cat->regexes,    &cat->version_lists};
@@ -168,6 +173,21 @@ const char *mc_catalogue_file(const mc_catalogue *cat, uint32_t i)
 size_t mc_catalogue_nfiles(const mc_catalogue *cat)
 {
     return cat->nsources;
+}
+
+size_t mc_catalogue_nlayers(const mc_catalogue *cat)
+{
+    return cat->nlayers;
+}
+
+const char *mc_catalogue_layer_name(const mc_catalogue *cat, size_t i)
+{
+    return i < cat->nlayers ? cat->layer_names[i] : NULL;
+}
+
+size_t mc_catalogue_file_layer(const mc_catalogue *cat, uint32_t file)
+{
+    return file < cat->nsources ? cat->source_layers[file] : 0;
 }
 
 void mc_catalogue_position(const mc_catalogue *cat, mc_pos pos, uint32_t *line, uint32_t *col)

@@ -75,6 +75,15 @@ void mcb_where(mcb_builder *b, mc_pos pos, char *out, size_t outsz)
     }
 }
 
+void mcb_layer_of(mcb_builder *b, mc_pos pos, char *out, size_t outsz)
+{
+    const mc_catalogue *cat = b->cat;
+    out[0] = '\0';
+    if (cat->nlayers > 1 && pos.file < cat->nsources && cat->source_layers[pos.file] != b->layer) {
+        snprintf(out, outsz, "in layer '%s' ", cat->layer_names[cat->source_layers[pos.file]]);
+    }
+}
+
 mc_pos mcb_pos(const mcb_builder *b, const mc_token *t)
 {
     mc_pos p = {b->file, t->off};

@@ -4,6 +4,8 @@
  */
 #include "decl_int.h"
 
+#include "base/grow.h"
+
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "motcua/lunar.h"
@@ -330,14 +332,8 @@ static int observe(const mc_calendar *c, const mc_recurring *r, int y, mc_date *
             }
             owed--;
         }
-        if (*n == *cap) {
-            size_t ncap = *cap ? *cap * 2 : 256;
-            mc_date *p = mc_realloc(*buf, ncap * sizeof *p);
-            if (p == NULL) {
-                return MC_ENOMEM;
-            }
-            *buf = p;
-            *cap = ncap;
+        if (mc_grow(buf, cap, *n + 1, sizeof **buf) != 0) {
+            return MC_ENOMEM;
         }
         (*buf)[(*n)++] = day;
     }
@@ -352,9 +348,12 @@ static int date_cmp(const void *a, const void *b)
 
 /* Works out the days off of the recurring holidays, once per calendar, for every year from
  * MC_CALENDAR_FIRST_YEAR to MC_CALENDAR_LAST_YEAR: mc_calendar_is_working then only looks
- * them up (lint and deadlines never compute the lunar calendar again). */
-static void observe_all(mcb_builder *b, mc_calendar *c)
+ * them up (lint and deadlines never compute the lunar calendar again). Again after a layer
+ * extends the calendar (decl_layer.c). */
+void mcb_calendar_observe(mcb_builder *b, mc_calendar *c)
 {
+    c->observed = NULL;
+    c->nobserved = 0;
     mc_date *buf = NULL;
     size_t n = 0, cap = 0;
     for (int y = MC_CALENDAR_FIRST_YEAR; y <= MC_CALENDAR_LAST_YEAR && c->nrecurring > 0; y++) {
@@ -456,7 +455,7 @@ void mcb_build_calendar(mcb_builder *b, mc_calendar *c, const mc_node *n)
     }
     check_coverage(b, c, &cb);
     if (!b->fatal) {
-        observe_all(b, c);
+        mcb_calendar_observe(b, c);
     }
 }
 

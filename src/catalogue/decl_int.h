@@ -41,10 +41,19 @@ enum {
     MCB_K_COST_MODEL,
 };
 
+/* What a top-level declaration does to the catalogue of lower layers (docs/language.md §1). */
+enum {
+    MCB_OP_DECLARE, /* KIND NAME { … }: a new name (or a new version of a procedure) */
+    MCB_OP_EXTEND,  /* extend KIND NAME { … }: adds to a lower layer's declaration */
+    MCB_OP_REPLACE, /* replace KIND NAME { … }: takes the place of a lower layer's declaration */
+    MCB_OP_DROPPED, /* a declaration a later layer replaced: not built */
+};
+
 typedef struct mcb_decl {
-    const mc_node *node;
+    const mc_node *node; /* for extend and replace, a view that starts at the kind's word */
     int kind;
-    void *obj;
+    int op;
+    void *obj; /* the declaration built, or (extend) the lower layer's one it adds to */
     uint32_t file;
 } mcb_decl;
 
@@ -54,6 +63,7 @@ struct mcb_builder {
     const mc_rule_names *rules; /* rule modules, or NULL */
     mc_source *src;             /* the file being built */
     uint32_t file;
+    uint32_t layer; /* the layer of file */
     int fatal;
     mcb_decl *decls;
     size_t ndecls, cap;
@@ -135,6 +145,8 @@ int mcb_title_handler(mcb_builder *b, const mc_node *n, void *obj);
 /* ---- declarations ---- */
 /* Pass 2 (build.c) builds the body of each declaration with one of these. */
 void mcb_build_calendar(mcb_builder *b, mc_calendar *c, const mc_node *n);
+/* Works out c's days off of its recurring holidays (c->observed) from c->recurring. */
+void mcb_calendar_observe(mcb_builder *b, mc_calendar *c);
 void mcb_build_role(mcb_builder *b, mc_role *r, const mc_node *n);
 void mcb_build_document(mcb_builder *b, mc_document *d, const mc_node *n);
 void mcb_build_registry(mcb_builder *b, mc_registry *r, const mc_node *n);
@@ -142,6 +154,13 @@ void mcb_build_cost_model(mcb_builder *b, mc_cost_model *m, const mc_node *n);
 void mcb_build_lifecycle(mcb_builder *b, mc_lifecycle *l, const mc_node *n);
 void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n);
 void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n);
+
+/* Pass 2 of `extend KIND NAME { … }` (decl_layer.c): adds the block to d->obj, the lower
+ * layer's registry, calendar or role, already built. */
+void mcb_build_extend(mcb_builder *b, const mcb_decl *d);
+/* "in layer 'NAME' " for a position in another layer than the file being built, when the
+ * catalogue has more than one layer; "" otherwise (decl.c). */
+void mcb_layer_of(mcb_builder *b, mc_pos pos, char *out, size_t outsz);
 
 /* Registry directives, shared by registries and reform registry blocks. */
 extern const mcb_directive mcb_registry_table[];

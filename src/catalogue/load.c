@@ -100,13 +100,67 @@ static int build_all(mc_catalogue *cat, const mc_rule_names *rules, mc_diags *di
     return 0;
 }
 
+/* Adds src to the last layer of cat. */
 static int add_source(mc_catalogue *cat, mc_source *src)
 {
-    if (mc_grow(&cat->sources, &cat->sources_cap, cat->nsources + 1, sizeof *cat->sources) != 0) {
+    /* source_layers runs beside sources, with the same capacity (or more, after a failure). */
+    size_t cap = cat->sources_cap;
+    if (mc_grow(&cat->source_layers, &cap, cat->nsources + 1, sizeof *cat->source_layers) != 0 ||
+        mc_grow(&cat->sources, &cat->sources_cap, cat->nsources + 1, sizeof *cat->sources) != 0) {
         return MC_ENOMEM;
     }
+    cat->source_layers[cat->nsources] = (uint32_t)(cat->nlayers - 1);
     cat->sources[cat->nsources++] = src;
     return 0;
+}
+
+/* Starts a new layer called name: the sources added next belong to it. */
+static int add_layer(mc_catalogue *cat, const char *name)
+{
+    char **names = mc_realloc(cat->layer_names, (cat->nlayers + 1) * sizeof *names);
+    if (names == NULL) {
+        return MC_ENOMEM;
+    }
+    cat->layer_names = names;
+    names[cat->nlayers] = mc_strndup(name, strlen(name));
+    if (names[cat->nlayers] == NULL) {
+        return MC_ENOMEM;
+    }
+    cat->nlayers++;
+    return 0;
+}
+
+/* Reads the .proc files of one layer's paths into cat, in a new layer called name. */
+static int read_layer(mc_catalogue *cat, const char *name, const char *const *paths, size_t npaths,
+                      mc_error *err)
+{
+    if (add_layer(cat, name) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_load_opts one = MC_LOAD_OPTS_INIT;
+    one.paths = paths;
+    one.npaths = npaths;
+    mc_ptrvec files = {NULL, 0, 0};
+    int rc = find_files(&one, &files, err);
+    for (size_t i = 0; i < files.n && rc == 0; i++) {
+        mc_source *src;
+        const char *path = files.items[i];
+        struct stat st;
+        if (stat(path, &st) == 0 && st.st_size > MAX_FILE_BYTES) {
+            rc = mc_error_set(err, MC_EIO, "%s: file too large (more than 256 MiB)", path);
+            break;
+        }
+        rc = mc_source_read(&src, path, err);
+        if (rc == 0 && add_source(cat, src) != 0) {
+            mc_source_free(src);
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    for (size_t i = 0; i < files.n; i++) {
+        mc_free(files.items[i]);
+    }
+    mc_ptrvec_free(&files);
+    return rc;
 }
 
 static void hash_sources(mc_catalogue *cat)
@@ -154,29 +208,17 @@ int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *di
     if (cat == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    mc_ptrvec files = {NULL, 0, 0};
-    int rc = find_files(opts, &files, err);
-    for (size_t i = 0; i < files.n && rc == 0; i++) {
-        mc_source *src;
-        const char *path = files.items[i];
-        struct stat st;
-        if (stat(path, &st) == 0 && st.st_size > MAX_FILE_BYTES) {
-            rc = mc_error_set(err, MC_EIO, "%s: file too large (more than 256 MiB)", path);
-            break;
-        }
-        rc = mc_source_read(&src, path, err);
-        if (rc == 0 && add_source(cat, src) != 0) {
-            mc_source_free(src);
-            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-        }
+    int rc = 0;
+    if (opts->nlayers == 0) {
+        rc = read_layer(cat, "", opts->paths, opts->npaths, err);
+    }
+    for (size_t i = 0; i < opts->nlayers && rc == 0; i++) {
+        const mc_layer *l = &opts->layers[i];
+        rc = read_layer(cat, l->name ? l->name : "", l->paths, l->npaths, err);
     }
     if (rc == 0) {
         rc = build_all(cat, opts->rules, diags, err);
     }
-    for (size_t i = 0; i < files.n; i++) {
-        mc_free(files.items[i]);
-    }
-    mc_ptrvec_free(&files);
     return finish(out, cat, rc, diags);
 }
 
@@ -189,7 +231,7 @@ int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
     if (cat == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    int rc = 0;
+    int rc = add_layer(cat, "") != 0 ? mc_error_set(err, MC_ENOMEM, "out of memory") : 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         mc_source *src;
         rc = mc_source_new(&src, names[i], texts[i], lens[i], err);

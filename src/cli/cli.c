@@ -214,6 +214,80 @@ int cli_rule_opts(const cli *c, mc_rules_opts *opts)
     return 0;
 }
 
+/* The catalogue folders of c: every --catalogue, or "." when none was given. */
+static const char *const *roots(const cli *c, size_t *n)
+{
+    static const char *const here[] = {"."};
+    if (c->ncatalogues == 0) {
+        *n = 1;
+        return here;
+    }
+    *n = (size_t)c->ncatalogues;
+    return c->catalogues;
+}
+
+/* Loads dir/rules into rs when it is there. */
+static int rules_of(const char *dir, mc_rules *rs, mc_diags *diags, mc_error *err)
+{
+    char *r = path_join(dir, "rules");
+    if (r == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = mc_rules_load_dir(rs, r, diags, err);
+    free(r);
+    return rc;
+}
+
+int cli_rules_load(const cli *c, mc_rules *rules, mc_diags *diags, mc_error *err)
+{
+    size_t n;
+    const char *const *dirs = roots(c, &n);
+    int rc = 0;
+    bool errors = false;
+    for (size_t i = 0; i < n && (rc == 0 || rc == MC_ECHECK); i++) {
+        rc = rules_of(dirs[i], rules, diags, err);
+        errors |= rc == MC_ECHECK;
+    }
+    return rc == 0 && errors ? MC_ECHECK : rc;
+}
+
+/* The layers of the paths of lint: a catalogue folder is a layer of its own (its procedures/,
+ * and its rules/ go into rs); each run of other paths is one layer, named after its first. */
+static int path_layers(const char *const *paths, size_t npaths, mc_layer *layers, size_t *nlayers,
+                       char **owned, const char **use, mc_rules *rs, bool *folders, mc_diags *diags,
+                       mc_error *err)
+{
+    int rc = 0;
+    bool errors = false, plain = false;
+    *nlayers = 0;
+    *folders = false;
+    for (size_t i = 0; i < npaths && (rc == 0 || rc == MC_ECHECK); i++) {
+        char *proc = path_join(paths[i], "procedures");
+        if (proc == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        if (is_dir(paths[i]) && is_dir(proc)) {
+            owned[i] = proc;
+            use[i] = proc;
+            layers[(*nlayers)++] = (mc_layer){.name = paths[i], .paths = &use[i], .npaths = 1};
+            plain = false;
+            *folders = true;
+            rc = rules_of(paths[i], rs, diags, err);
+            errors |= rc == MC_ECHECK;
+            continue;
+        }
+        free(proc);
+        use[i] = paths[i];
+        if (plain) {
+            layers[*nlayers - 1].npaths++;
+        } else {
+            layers[(*nlayers)++] = (mc_layer){.name = paths[i], .paths = &use[i], .npaths = 1};
+            plain = true;
+        }
+    }
+    return rc == 0 && errors ? MC_ECHECK : rc;
+}
+
 int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat,
              mc_rules **rules_out, mc_diags **diags, mc_error *err)
 {
@@ -225,44 +299,17 @@ int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat
     if (mc_diags_new(diags) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    const char *root = c->catalogue ? c->catalogue : ".";
-    size_t n = npaths ? npaths : 1;
-    char **owned = calloc(n + 1, sizeof *owned);
+    size_t nroots;
+    const char *const *dirs = roots(c, &nroots);
+    size_t n = npaths ? npaths : nroots;
+    char **owned = calloc(n, sizeof *owned);
     const char **use = calloc(n, sizeof *use);
-    char *rules = path_join(root, "rules");
+    mc_layer *layers = calloc(n, sizeof *layers);
+    size_t nlayers = 0;
     int rc = 0;
-    if (owned == NULL || use == NULL || rules == NULL) {
+    if (owned == NULL || use == NULL || layers == NULL) {
         rc = mc_error_set(err, MC_ENOMEM, "out of memory");
         goto done;
-    }
-    if (npaths == 0) {
-        owned[0] = path_join(root, "procedures");
-        if (owned[0] == NULL) {
-            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-            goto done;
-        }
-        if (!is_dir(owned[0])) {
-            rc = mc_error_set(err, MC_EIO, "%s: no procedures/ folder in the catalogue '%s'",
-                              owned[0], root);
-            goto done;
-        }
-        use[0] = owned[0];
-    }
-    for (size_t i = 0; i < npaths; i++) {
-        /* A catalogue folder stands for its procedures/ (and its rules/). */
-        char *proc = path_join(paths[i], "procedures");
-        if (proc != NULL && is_dir(paths[i]) && is_dir(proc)) {
-            owned[i] = proc;
-            use[i] = proc;
-            char *r = path_join(paths[i], "rules");
-            if (r != NULL) {
-                free(rules);
-                rules = r;
-            }
-        } else {
-            free(proc);
-            use[i] = paths[i];
-        }
     }
     mc_rules_opts ropts;
     if (cli_rule_opts(c, &ropts) != 0) {
@@ -270,16 +317,42 @@ int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat
         goto done;
     }
     rc = mc_rules_new(&rs, &ropts, err);
-    if (rc == 0) {
-        rc = mc_rules_load_dir(rs, rules, *diags, err);
+    if (rc != 0) {
+        goto done;
+    }
+    if (npaths == 0) {
+        /* Each catalogue folder is a layer: its procedures/ (which must be there) and rules/. */
+        for (size_t i = 0; i < nroots; i++) {
+            owned[i] = path_join(dirs[i], "procedures");
+            if (owned[i] == NULL) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+                goto done;
+            }
+            if (!is_dir(owned[i])) {
+                rc = mc_error_set(err, MC_EIO, "%s: no procedures/ folder in the catalogue '%s'",
+                                  owned[i], dirs[i]);
+                goto done;
+            }
+            use[i] = owned[i];
+            layers[nlayers++] = (mc_layer){.name = dirs[i], .paths = &use[i], .npaths = 1};
+        }
+        rc = cli_rules_load(c, rs, *diags, err);
+    } else {
+        bool folders;
+        rc = path_layers(paths, npaths, layers, &nlayers, owned, use, rs, &folders, *diags, err);
+        if ((rc == 0 || rc == MC_ECHECK) && !folders) {
+            /* Plain files check their rule references against the --catalogue folders' rules. */
+            int r = cli_rules_load(c, rs, *diags, err);
+            rc = r != 0 ? r : rc;
+        }
     }
     if (rc == 0 || rc == MC_ECHECK) {
         int rules_rc = rc;
         mc_load_opts opts = MC_LOAD_OPTS_INIT;
         mc_rule_names names;
         mc_rules_names(rs, &names);
-        opts.paths = use;
-        opts.npaths = n;
+        opts.layers = layers;
+        opts.nlayers = nlayers;
         opts.rules = &names;
         rc = mc_catalogue_load(cat, &opts, *diags, err);
         if (rc == 0 && rules_rc == MC_ECHECK) {
@@ -299,7 +372,7 @@ done:
     }
     free(owned);
     free(use);
-    free(rules);
+    free(layers);
     return rc;
 }
 

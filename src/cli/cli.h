@@ -18,7 +18,9 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 typedef struct cli {
-    const char *catalogue;   /* --catalogue DIR */
+    const char *catalogue;   /* the first --catalogue DIR (the base layer), or NULL */
+    const char **catalogues; /* every --catalogue DIR, lowest layer first */
+    int ncatalogues;
     const char *db;          /* --db FILE */
     const char *now;         /* --now DATETIME */
     const char *date;        /* --date DATE */
@@ -93,9 +95,15 @@ int cli_usage_error(const char *fmt, ...)
     ;
 /* Prints the diagnostics in the text format of SPEC §2 to f. */
 void cli_print_diags(FILE *f, const mc_diags *d);
-/* Loads the rule modules and the catalogue of c (its rules/ and procedures/) or of explicit
- * paths. Diagnostics go to *diags (created here). Returns the library's code: MC_ECHECK when
- * rules or catalogue had errors (*cat is then NULL). *rules may be NULL when not wanted. */
+/* Loads the rule modules of every layer of c (each --catalogue DIR's rules/, lowest first) into
+ * rules; a module name a lower layer has already loaded is an error in diags. Returns 0,
+ * MC_ECHECK when a module has errors, MC_EIO, MC_ENOMEM. */
+int cli_rules_load(const cli *c, mc_rules *rules, mc_diags *diags, mc_error *err);
+/* Loads the rule modules and the catalogue of c (every --catalogue DIR a layer, lowest first:
+ * its rules/ and procedures/) or of explicit paths (a catalogue folder among them is a layer of
+ * its own, with its rules/; the other paths, a run at a time, a layer). Diagnostics go to
+ * *diags (created here). Returns the library's code: MC_ECHECK when rules or catalogue had
+ * errors (*cat is then NULL). *rules may be NULL when not wanted. */
 int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat, mc_rules **rules,
              mc_diags **diags, mc_error *err);
 /* The rule limits of --rule-memory, --rule-steps and --rule-time; EXIT_USAGE after a message if

@@ -133,7 +133,8 @@ static int cmd_help(cli *c)
     }
     puts("\noptions that several commands take ('motcua help COMMAND' lists a command's own; any "
          "other\noption is a usage error):\n"
-         "  --catalogue DIR     the folder holding procedures/ and rules/ (default .)\n"
+         "  --catalogue DIR     the folder holding procedures/ and rules/ (default .); given\n"
+         "                      again, a layer over the ones before (docs/language.md §1.2)\n"
          "  --db FILE           the dossier store (default motcua.db)\n"
          "  --now DATETIME      the current time, YYYY-MM-DDTHH:MM (for tests and replays)\n"
          "  --format text|json  output format\n"
@@ -176,7 +177,7 @@ typedef struct option {
     }
 
 static const option options[] = {
-    ONE("--catalogue", catalogue),
+    MANY("--catalogue", catalogues, ncatalogues),
     ONE("--db", db),
     ONE("--now", now),
     ONE("--format", format),
@@ -285,6 +286,7 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.args = calloc((size_t)argc + 1, sizeof *c.args);
     c.field = calloc((size_t)argc + 1, sizeof *c.field);
+    c.catalogues = calloc((size_t)argc + 1, sizeof *c.catalogues);
     c.attach = calloc((size_t)argc + 1, sizeof *c.attach);
     c.set = calloc((size_t)argc + 1, sizeof *c.set);
     c.dispute = calloc((size_t)argc + 1, sizeof *c.dispute);
@@ -292,7 +294,8 @@ int main(int argc, char **argv)
     const option **given = calloc((size_t)argc + 1, sizeof *given);
     int ngiven = 0;
     bool help = false;
-    if (c.args == NULL || !c.field || !c.attach || !c.set || !c.dispute || !given) {
+    if (c.args == NULL || !c.field || !c.catalogues || !c.attach || !c.set || !c.dispute ||
+        !given) {
         fputs("motcua: out of memory\n", stderr);
         return EXIT_IO;
     }
@@ -350,6 +353,7 @@ int main(int argc, char **argv)
     if (name == NULL) {
         name = "help";
     }
+    c.catalogue = c.ncatalogues > 0 ? c.catalogues[0] : NULL;
     const command *cmd = find_command(name);
     if (cmd == NULL) {
         status = cli_usage_error("unknown command '%s'", name);
@@ -363,6 +367,7 @@ int main(int argc, char **argv)
 done:
     free(c.args);
     free(c.field);
+    free(c.catalogues);
     free(c.attach);
     free(c.set);
     free(c.dispute);

@@ -1253,7 +1253,9 @@ int mc_rules_load_buffer(mc_rules *r, const char *name, const char *path, const 
     if (find_module(r, name) != NULL) {
         rc = diags == NULL ? 0
                            : mc_diags_add_at(diags, MC_DIAG_ERROR, path, 0, 0,
-                                             "rule module '%s' loaded twice", name);
+                                             "rule module '%s' loaded twice (each catalogue layer "
+                                             "names its rule modules differently)",
+                                             name);
         return rc ? mc_error_set(err, MC_ENOMEM, "out of memory") : MC_ECHECK;
     }
     char chunkname[1024];
