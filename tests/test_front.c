@@ -195,8 +195,8 @@ static void test_front__an_event_body_that_is_not_json_is_left_out(void **state)
     mc_event_row ev = event;
     ev.body = "{not json";
     ev.actor = NULL;
-    char *text = mc_json_dumps(front_event_json(mc_calendar_builtin(), &ev), JSON_COMPACT);
-    json_t *j = NULL;
+    json_t *j = front_event_json(mc_calendar_builtin(), &ev);
+    char *text = mc_json_dumps(j, JSON_COMPACT);
     assert_non_null(text);
     assert_string_equal(text, "{\"seq\":3,\"at\":\"2025-07-03T09:10\",\"kind\":\"fire\","
                               "\"actor\":null,\"body\":null}");
