@@ -2,6 +2,7 @@
  * engine, answer in JSON. */
 #include "api.h"
 
+#include "base/json.h"
 #include "front/view.h"
 #include "motcua/access.h"
 #include "motcua/calendar.h"
@@ -338,9 +339,23 @@ static json_t *parse_body(const api_request *rq, api_response *out)
         api_error(out, 400, "bad-request", "the request needs a JSON object as its body");
         return NULL;
     }
-    json_error_t jerr;
-    json_t *o = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (o == NULL) {
+    /* Through mc_json_loads, which is whole or MC_ENOMEM: Jansson alone may drop a character of a
+     * string when an allocation fails, and the request would be acted upon changed. The body ends
+     * in a NUL (serve.c); one inside it is malformed JSON, as json_loadb says. */
+    json_t *o = NULL;
+    int rc = memchr(rq->body, '\0', rq->body_len) != NULL
+                 ? MC_ESYNTAX
+                 : mc_json_loads(rq->body, JSON_REJECT_DUPLICATES, &o);
+    if (rc == MC_ENOMEM) {
+        return NULL; /* no body: out of memory (api_handle) */
+    }
+    if (rc != 0) {
+        json_error_t jerr; /* parsed again, on this error path only, for the place and the reason */
+        json_t *again = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+        if (again != NULL) {
+            json_decref(again);
+            return NULL; /* the two parses disagree: only out of memory can do that */
+        }
         api_error(out, 400, "bad-request", "malformed JSON at line %d, column %d: %s", jerr.line,
                   jerr.column, jerr.text);
         return NULL;

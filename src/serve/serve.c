@@ -7,6 +7,7 @@
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "serve.h"
 #include "api.h"
+#include "base/json.h"
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
@@ -201,17 +202,20 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body,
                                  int retry_after)
 {
-    char *text = body ? json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    /* mc_json_dumps is whole or NULL: json_dumps may leave a key's name out when an allocation
+     * fails. The fallback is a constant, which needs no memory. */
+    static const char oom[] = "{\"error\": \"internal\", \"message\": \"out of memory\"}";
+    char *text = mc_json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(body);
     if (text == NULL) {
-        text = strdup("{\"error\": \"internal\", \"message\": \"out of memory\"}");
         status = 500;
     }
-    size_t len = text ? strlen(text) : 0;
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        len, text, text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp =
+        text != NULL ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY)
+                     : MHD_create_response_from_buffer(sizeof oom - 1, (void *)(uintptr_t)oom,
+                                                       MHD_RESPMEM_PERSISTENT);
+    mc_free(text);
     if (resp == NULL) {
-        free(text);
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
