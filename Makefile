@@ -17,10 +17,12 @@ CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(EXTRA_CFLAGS)
 LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 
 # The library's layers, lowest first (docs/architecture.md; tools/check-layers.sh checks that a
-# file includes nothing of a higher layer); the two front ends, cli and serve, on top.
+# file includes nothing of a higher layer); above them what the two front ends share (front),
+# the front ends cli and serve side by side, and the program that starts either (src/main.c).
 LAYERS   := base lang catalogue rules store engine analysis import
 LIB_SRC  := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
-CLI_SRC  := $(wildcard src/cli/*.c src/serve/*.c)
+FRONT_SRC := $(wildcard src/front/*.c)
+CLI_SRC  := $(FRONT_SRC) $(wildcard src/cli/*.c src/serve/*.c) src/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -65,12 +67,21 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
 		$(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
 
-# The page writer is command-line code: its suite links the two objects of src/cli it needs.
-HTML_TEST_OBJ := $(BUILD)/src/cli/html.o $(BUILD)/src/cli/cli.o
+# The page writer is command-line code: its suite links the objects of src/cli and src/front it
+# needs.
+HTML_TEST_OBJ := $(BUILD)/src/cli/html.o $(BUILD)/src/cli/cli.o $(BUILD)/src/front/front.o
 $(BUILD)/tests/test_html: tests/test_html.c tests/testutil.h $(HTML_TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(HTML_TEST_OBJ) \
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+
+# The views of the front ends (src/front) have their own suite, out-of-memory sweep included.
+FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/tests/test_front: tests/test_front.c tests/testutil.h $(FRONT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(FRONT_OBJ) \
 		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
 
 # The main job on the bundled catalogue: lint it, prove it with its scenarios, compare the
@@ -136,7 +147,7 @@ fuzz:
 		tools/fuzz_parser.c build-fuzz/libmotcua.a $(PKG_LIBS)
 
 format:
-	clang-format -i include/motcua/*.h src/*/*.c src/*/*.h tests/*.c tests/*.h tools/*.c
+	clang-format -i include/motcua/*.h src/main.c src/*/*.c src/*/*.h tests/*.c tests/*.h tools/*.c
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -111,6 +111,14 @@ expect 403 error forbidden "the applicant may not file about someone else: 403" 
 expect 422 error invalid-field "an invalid field value: 422 invalid-field" clerk-secret \
     POST /api/dossiers '{"procedure":"birth-registration","fields":{"citizen-id":"12"}}'
 expect 400 error bad-request "malformed JSON: 400" clerk-secret POST /api/dossiers '{"procedure":'
+# A NUL inside the body ends the text the JSON reader sees (the body ends in one): still malformed,
+# not the object before it.
+printf '{"procedure":"birth-registration","fields":{"citizen-id":"079000000002"}}\0x' >"$tmp/nul.json"
+got=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "Authorization: Bearer clerk-secret" \
+    -H 'Content-Type: application/json' --data-binary @"$tmp/nul.json" "$url/api/dossiers")
+[ "$got" = 400 ] && grep -q '"message": "malformed JSON at line 1, column [0-9]*: ' "$tmp/r" &&
+    ok "a NUL inside the body: 400 malformed JSON, not the object before it" ||
+    fail "a NUL inside the body: 400 malformed JSON, not the object before it" "status $got" "$(head -c 400 "$tmp/r")"
 expect 400 error bad-request "a field of the wrong type: 400" clerk-secret POST /api/dossiers \
     '{"procedure":"birth-registration","fields":{"citizen-id":["079123456789"]}}'
 expect 400 error bad-request "a body that is not an object: 400" clerk-secret POST /api/dossiers '[1]'

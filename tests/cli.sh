@@ -536,6 +536,16 @@ printf '#include "cli/cli.h"\n' >>"$tmp/layers/src/import/annex.c"
 touch "$tmp/layers/src/stray.c"
 check "the layer check names each include of a higher layer and fails" \
     bash -c "bash '$tmp/layers/tools/check-layers.sh' >'$tmp/lay' 2>&1; [ \$? = 1 ] && grep -qx 'src/base/map.h:[0-9]*: base includes engine/engine_int.h of engine, a layer it may not use' '$tmp/lay' && grep -qx 'src/import/annex.c:[0-9]*: import includes cli/cli.h of cli, a layer it may not use' '$tmp/lay' && grep -qx 'src/stray.c: a source file outside the layer folders' '$tmp/lay' && grep -q '^not ok 1' '$tmp/lay'"
+# The two front ends stand side by side: serve including cli is refused, and so is cli including
+# serve, with no exception; what both use is in front, below them; only src/main.c sees both.
+mkdir -p "$tmp/fronts"
+cp -r tools src include "$tmp/fronts/"
+printf '#include "cli/cli.h"\n' >>"$tmp/fronts/src/serve/api.c"
+printf '#include "serve/serve.h"\n' >>"$tmp/fronts/src/cli/cmd_report.c"
+printf '#include "cli/cli.h"\n' >>"$tmp/fronts/src/front/view.c"
+check "the layer check refuses serve including cli, cli including serve, and front including either" \
+    bash -c "bash '$tmp/fronts/tools/check-layers.sh' >'$tmp/fr' 2>&1; [ \$? = 1 ] && grep -qx 'src/serve/api.c:[0-9]*: serve includes cli/cli.h of cli, a layer it may not use' '$tmp/fr' && grep -qx 'src/cli/cmd_report.c:[0-9]*: cli includes serve/serve.h of serve, a layer it may not use' '$tmp/fr' && grep -qx 'src/front/view.c:[0-9]*: front includes cli/cli.h of cli, a layer it may not use' '$tmp/fr' && [ \$(grep -c 'may not use' '$tmp/fr') = 3 ]"
+check "no file of serve includes anything of cli" bash -c "! grep -l '#include \"cli/' src/serve/*.c src/serve/*.h"
 check "the layer check passes on the tree as it is" bash tools/check-layers.sh
 # Each command takes only its own options (issue 15): any other is a usage error that names
 # the command's options, before the command runs.

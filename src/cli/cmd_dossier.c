@@ -2,6 +2,7 @@
  * They parse options, call the engine, and print; nothing else. */
 #include "cli.h"
 
+#include "base/json.h"
 #include "motcua/access.h"
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
@@ -79,7 +80,7 @@ static int log_read(session *s, int64_t id, const char *route)
 
 static void fmt_time(const session *s, int64_t t, char out[17])
 {
-    cli_time_text(s->cal, t, out);
+    front_time_text(s->cal, t, out);
 }
 
 static int parse_id(const char *text, int64_t *id)
@@ -108,21 +109,17 @@ static int split_pairs(const char **items, int n, mc_kv *out, const char *what)
     return EXIT_OK;
 }
 
-static const char *const *status_names = cli_status_names;
+static const char *const *status_names = front_status_names;
 
 static json_t *dossier_json(const session *s, const mc_dossier *d)
 {
-    return cli_dossier_json(s->cal, d);
+    return front_dossier_json(s->cal, d);
 }
 
-static void print_json(json_t *o)
+/* Prints o and frees it: EXIT_OK, or EXIT_IO after a message when o is NULL (out of memory). */
+static int print_json(json_t *o)
 {
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (text != NULL) {
-        puts(text);
-        free(text);
-    }
-    json_decref(o);
+    return cli_print_json(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 /* The extensions of the time limit the dossier used: the original due instant, then each
@@ -215,18 +212,17 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
         if (c->json) {
             /* code and args: the refusal as the message catalogue has it (msg.h) */
             json_t *args = json_array();
-            int bad = args == NULL;
-            for (size_t i = 0; i < res->nargs; i++) {
-                bad |= json_array_append_new(args, json_string(res->args[i]));
+            bool ok = args != NULL;
+            for (size_t i = 0; ok && i < res->nargs; i++) {
+                front_jpush(args, json_string(res->args[i]), &ok);
             }
-            if (bad) {
-                json_decref(args);
-                args = NULL; /* json_pack fails: nothing is printed */
+            args = front_jdone(args, ok); /* NULL: json_pack fails, print_json says so */
+            if (print_json(json_pack("{s:I, s:{s:s, s:s, s:s, s:o}, s:b}", "dossier",
+                                     (json_int_t)res->dossier, "refused", "reason", why,
+                                     "message", res->message, "code", res->code, "args", args,
+                                     "replayed", res->replayed)) != EXIT_OK) {
+                return EXIT_IO;
             }
-            print_json(json_pack("{s:I, s:{s:s, s:s, s:s, s:o}, s:b}", "dossier",
-                                 (json_int_t)res->dossier, "refused", "reason", why, "message",
-                                 res->message, "code", res->code, "args", args, "replayed",
-                                 res->replayed));
         }
         return EXIT_FAIL;
     }
@@ -244,17 +240,19 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
         fprintf(stderr, "motcua: %s\n", e2.msg);
         return cli_exit_for(rc);
     }
+    int status = EXIT_OK;
     if (c->json) {
+        bool ok = true;
         json_t *o = dossier_json(s, &d);
         if (err != NULL) { /* an operation, not a plain show */
-            json_object_set_new(o, "replayed", json_boolean(res->replayed));
+            front_jset(o, "replayed", json_boolean(res->replayed), &ok);
         }
-        print_json(o);
+        status = print_json(front_jdone(o, ok));
     } else {
         print_dossier(s, &d);
     }
     mc_dossier_free(&d);
-    return EXIT_OK;
+    return status;
 }
 
 int cmd_submit(cli *c)
@@ -395,13 +393,15 @@ int cmd_show(cli *c)
 typedef struct list_ctx {
     session *s;
     json_t *json;
+    bool ok; /* false once memory ran out: the list is not whole */
 } list_ctx;
 
 static int list_one(void *ud, const mc_dossier_row *row)
 {
     list_ctx *l = ud;
     if (l->json != NULL) {
-        json_array_append_new(l->json, cli_row_json(l->s->cal, row));
+        front_jpush(l->json, front_row_json(l->s->cal, row), &l->ok);
+        return l->ok ? 0 : MC_ENOMEM;
     } else {
         char due[17] = "-";
         if (row->due != MC_NONE) {
@@ -427,16 +427,19 @@ int cmd_list(cli *c)
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
     f.state = c->state;
     f.overdue_only = c->overdue;
-    list_ctx l = {&s, c->json ? json_array() : NULL};
+    list_ctx l = {&s, c->json ? json_array() : NULL, true};
     if (rc == 0) {
         rc = mc_store_dossier_each(mc_engine_store(s.engine), &f, list_one, &l, &err);
     }
-    if (rc != 0) {
+    if (!l.ok) {
+        json_decref(l.json);
+        status = cli_out_of_memory();
+    } else if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         status = cli_exit_for(rc);
         json_decref(l.json);
-    } else if (l.json != NULL) {
-        print_json(l.json);
+    } else if (c->json) {
+        status = print_json(l.json);
     }
     close_session(&s);
     return status;
@@ -445,18 +448,23 @@ int cmd_list(cli *c)
 typedef struct history_ctx {
     session *s;
     json_t *json;
+    bool ok; /* false once memory ran out: the history is not whole */
 } history_ctx;
 
 static int history_one(void *ud, const mc_event_row *ev)
 {
     history_ctx *h = ud;
     if (h->json != NULL) {
-        json_array_append_new(h->json, cli_event_json(h->s->cal, ev));
-        return 0;
+        front_jpush(h->json, front_event_json(h->s->cal, ev), &h->ok);
+        return h->ok ? 0 : MC_ENOMEM;
     }
     char t[17];
     fmt_time(h->s, ev->at, t);
-    json_t *body = json_loads(ev->body, 0, NULL);
+    json_t *body;
+    if (mc_json_loads(ev->body, 0, &body) == MC_ENOMEM) {
+        h->ok = false;
+        return MC_ENOMEM;
+    }
     printf("#%-5lld %s  %-8s %-10s", (long long)ev->seq, t, ev->kind, ev->actor ? ev->actor : "-");
     const char *event = json_string_value(json_object_get(body, "event"));
     const char *from = json_string_value(json_object_get(body, "from"));
@@ -522,10 +530,15 @@ int cmd_history(cli *c)
     int rc = mc_engine_get(s.engine, id, s.now, &d, &err);
     if (rc == 0) {
         mc_dossier_free(&d);
-        history_ctx h = {&s, c->json ? json_array() : NULL};
+        history_ctx h = {&s, c->json ? json_array() : NULL, true};
         rc = mc_store_event_each(mc_engine_store(s.engine), id, history_one, &h, &err);
-        if (rc == 0 && h.json) {
-            print_json(h.json);
+        if (!h.ok) {
+            json_decref(h.json);
+            close_session(&s);
+            return cli_out_of_memory();
+        }
+        if (rc == 0 && c->json) {
+            status = print_json(h.json);
         } else {
             json_decref(h.json);
         }
@@ -552,7 +565,7 @@ int cmd_tick(cli *c)
         fprintf(stderr, "motcua: %s\n", err.msg);
         status = cli_exit_for(rc);
     } else if (c->json) {
-        print_json(json_pack("{s:I}", "changed", (json_int_t)changed));
+        status = print_json(json_pack("{s:I}", "changed", (json_int_t)changed));
     } else {
         printf("tick: %zu %s changed\n", changed, changed == 1 ? "dossier" : "dossiers");
     }
@@ -586,12 +599,15 @@ int cmd_explain(cli *c)
         return cli_exit_for(rc);
     }
     const char *only = c->nargs == 2 ? c->args[1] : NULL;
-    json_t *list = cli_explain_json(&d, only);
-    if (list == NULL) {
+    json_t *list;
+    rc = front_explain_json(&d, only, &list);
+    if (rc == MC_ENOTFOUND) {
         fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", d.procedure->name, only);
         status = EXIT_FAIL;
+    } else if (rc != 0) {
+        status = cli_out_of_memory();
     } else if (c->json) {
-        print_json(list);
+        status = print_json(list);
     } else {
         printf("dossier %lld: %s, state %s\n", (long long)id, d.procedure->name, d.state->name);
         size_t i;

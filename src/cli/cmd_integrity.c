@@ -88,26 +88,17 @@ static void wipe(char *text)
 
 typedef struct verify_out {
     json_t *problems; /* with --format json */
+    bool ok;          /* false once memory ran out: problems is not whole */
 } verify_out;
 
 static int print_finding(void *ud, const char *msg)
 {
     verify_out *v = ud;
     if (v->problems != NULL) {
-        json_array_append_new(v->problems, json_string(msg));
+        front_jpush(v->problems, json_string(msg), &v->ok);
     }
     fprintf(stderr, "motcua: verify failed: %s\n", msg);
     return 0;
-}
-
-static void print_json_value(json_t *o)
-{
-    char *text = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
-    if (text != NULL) {
-        puts(text);
-    }
-    free(text);
-    json_decref(o);
 }
 
 int cmd_verify(cli *c)
@@ -142,7 +133,7 @@ int cmd_verify(cli *c)
         free(cp_text);
         return status;
     }
-    verify_out v = {c->json ? json_array() : NULL};
+    verify_out v = {c->json ? json_array() : NULL, true};
     mc_verify_stats stats;
     int rc = mc_store_check(st, print_finding, &v, &stats, &err);
     int64_t cp_findings = 0;
@@ -152,7 +143,7 @@ int cmd_verify(cli *c)
         if (rc == MC_ESYNTAX || rc == MC_ECHECK) {
             fprintf(stderr, "motcua: verify failed: %s: %s\n", c->checkpoint, err.msg);
             if (v.problems != NULL) {
-                json_array_append_new(v.problems, json_string(err.msg));
+                front_jpush(v.problems, json_string(err.msg), &v.ok);
             }
             cp_findings++;
             rc = 0;
@@ -167,20 +158,22 @@ int cmd_verify(cli *c)
     }
     int64_t problems = stats.findings + cp_findings;
     if (c->json) {
+        /* The first problem again, copied before the list goes into o. */
+        json_t *first = json_array_get(v.problems, 0);
+        json_t *problem = first ? json_copy(first) : json_null();
         json_t *o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "intact", problems == 0, "events",
                               (json_int_t)stats.events, "dossiers", (json_int_t)stats.dossiers,
                               "legacy_dossiers", (json_int_t)stats.legacy, "entries",
-                              (json_int_t)stats.entries, "problems", v.problems);
-        if (o != NULL) {
-            json_t *first = json_array_get(v.problems, 0);
-            json_object_set_new(o, "problem", first ? json_copy(first) : json_null());
+                              (json_int_t)stats.entries, "problems", front_jdone(v.problems, v.ok));
+        bool ok = true;
+        front_jset(o, "problem", problem, &ok);
+        if (c->checkpoint != NULL) {
+            front_jset(o, "checkpoint",
+                       json_pack("{s:s, s:b}", "time", cp_time, "extended", cp_findings == 0), &ok);
         }
-        if (o != NULL && c->checkpoint != NULL) {
-            json_object_set_new(
-                o, "checkpoint",
-                json_pack("{s:s, s:b}", "time", cp_time, "extended", cp_findings == 0));
+        if (cli_print_json(front_jdone(o, ok), JSON_INDENT(2)) != EXIT_OK) {
+            return EXIT_IO;
         }
-        print_json_value(o);
     } else if (problems == 0) {
         printf("verify: %lld events, %lld %s rebuilt from them, %lld other chain %s: the store "
                "is intact\n",
@@ -352,6 +345,7 @@ static void utc_text(int64_t t, char out[32])
 typedef struct audit_out {
     json_t *list;
     int64_t n;
+    bool ok; /* false once memory ran out: list is not whole */
 } audit_out;
 
 static int audit_one(void *ud, int64_t seq, const mc_access *a)
@@ -364,11 +358,11 @@ static int audit_one(void *ud, int64_t seq, const mc_access *a)
         json_t *x = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s?}", "entry", (json_int_t)seq, "at",
                               when, "actor", a->actor, "route", a->route, "subject", a->subject,
                               "registry", a->registry);
-        if (x != NULL && a->dossier != 0) {
-            json_object_set_new(x, "dossier", json_integer((json_int_t)a->dossier));
+        if (a->dossier != 0) {
+            front_jset(x, "dossier", json_integer((json_int_t)a->dossier), &o->ok);
         }
-        json_array_append_new(o->list, x);
-        return 0;
+        front_jpush(o->list, x, &o->ok);
+        return o->ok ? 0 : MC_ENOMEM;
     }
     char line[600];
     int len = snprintf(line, sizeof line, "%s  %-12s  %-28s", when, a->actor ? a->actor : "?",
@@ -397,17 +391,21 @@ int cmd_audit(cli *c)
     if (status != EXIT_OK) {
         return status;
     }
-    audit_out o = {c->json ? json_array() : NULL, 0};
+    audit_out o = {c->json ? json_array() : NULL, 0, true};
     mc_error err;
     int rc = mc_access_each(st, c->subject, audit_one, &o, &err);
     mc_store_close(st);
+    if (!o.ok) {
+        json_decref(o.list);
+        return cli_out_of_memory();
+    }
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         json_decref(o.list);
         return cli_exit_for(rc);
     }
     if (o.list != NULL) {
-        print_json_value(o.list);
+        return cli_print_json(o.list, JSON_INDENT(2));
     } else if (o.n == 0) {
         printf("audit: no reads of %s's data are recorded\n", c->subject);
     }

@@ -56,44 +56,36 @@ static void print_text_summary(const summary *s, const mc_diags *d)
 
 static int print_json(const mc_diags *d, const mc_catalogue *cat)
 {
+    bool ok = true;
     json_t *root = json_object();
     json_t *list = json_array();
-    if (root == NULL || list == NULL) {
-        json_decref(root);
-        json_decref(list);
-        return EXIT_IO;
-    }
     for (size_t i = 0; i < mc_diags_count(d); i++) {
         const mc_diag *x = mc_diags_get(d, i);
-        json_array_append_new(list, json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line",
-                                              (int)x->line, "column", (int)x->col, "severity",
-                                              x->severity == MC_DIAG_ERROR ? "error" : "warning",
-                                              "message", x->msg));
+        front_jpush(list,
+                    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line", (int)x->line,
+                              "column", (int)x->col, "severity",
+                              x->severity == MC_DIAG_ERROR ? "error" : "warning", "message",
+                              x->msg),
+                    &ok);
     }
-    json_object_set_new(root, "diagnostics", list);
-    json_object_set_new(root, "errors", json_integer((json_int_t)mc_diags_errors(d)));
-    json_object_set_new(root, "warnings", json_integer((json_int_t)mc_diags_warnings(d)));
+    front_jset(root, "diagnostics", list, &ok);
+    front_jset(root, "errors", json_integer((json_int_t)mc_diags_errors(d)), &ok);
+    front_jset(root, "warnings", json_integer((json_int_t)mc_diags_warnings(d)), &ok);
     if (cat != NULL) {
         summary s = summarise(cat);
-        json_object_set_new(
-            root, "summary",
-            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedures",
-                      (json_int_t)s.procedures, "versions", (json_int_t)s.versions, "lifecycles",
-                      (json_int_t)s.lifecycles, "documents", (json_int_t)s.documents, "registries",
-                      (json_int_t)s.registries, "roles", (json_int_t)s.roles, "calendars",
-                      (json_int_t)s.calendars, "reforms", (json_int_t)s.reforms, "cost_models",
-                      (json_int_t)s.cost_models));
+        front_jset(root, "summary",
+                   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedures",
+                             (json_int_t)s.procedures, "versions", (json_int_t)s.versions,
+                             "lifecycles", (json_int_t)s.lifecycles, "documents",
+                             (json_int_t)s.documents, "registries", (json_int_t)s.registries,
+                             "roles", (json_int_t)s.roles, "calendars", (json_int_t)s.calendars,
+                             "reforms", (json_int_t)s.reforms, "cost_models",
+                             (json_int_t)s.cost_models),
+                   &ok);
     } else {
-        json_object_set_new(root, "summary", json_null());
+        front_jset(root, "summary", json_null(), &ok);
     }
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (text == NULL) {
-        return EXIT_IO;
-    }
-    puts(text);
-    free(text);
-    return 0;
+    return cli_print_json(front_jdone(root, ok), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 int cmd_lint(cli *c)

@@ -9,15 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct records_out {
+    json_t *list; /* with --format json */
+    bool ok;      /* false once memory ran out: list is not whole */
+} records_out;
+
 static int print_record(void *ud, const mc_record_row *rec)
 {
-    json_t *list = ud;
-    if (list != NULL) {
-        json_array_append_new(list,
-                              json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "registry", rec->registry,
-                                        "document", rec->document, "subject", rec->subject,
-                                        "reference", rec->reference, "issued", rec->issued));
-        return 0;
+    records_out *r = ud;
+    if (r->list != NULL) {
+        front_jpush(r->list,
+                    json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "registry", rec->registry, "document",
+                              rec->document, "subject", rec->subject, "reference", rec->reference,
+                              "issued", rec->issued),
+                    &r->ok);
+        return r->ok ? 0 : MC_ENOMEM;
     }
     printf("%-24s %-32s %-20s %s\n", rec->registry, rec->document,
            rec->reference ? rec->reference : "-", rec->issued ? rec->issued : "-");
@@ -66,12 +72,9 @@ int cmd_registry(cli *c)
         mc_diags_free(rows);
         if (rc == 0) {
             if (c->json) {
-                json_t *o =
-                    json_pack("{s:s, s:I}", "registry", c->args[1], "imported", (json_int_t)count);
-                char *text = json_dumps(o, JSON_INDENT(2));
-                puts(text);
-                free(text);
-                json_decref(o);
+                status = cli_print_json(
+                    json_pack("{s:s, s:I}", "registry", c->args[1], "imported", (json_int_t)count),
+                    JSON_INDENT(2));
             } else {
                 printf("registry import: %zu %s into %s\n", count,
                        count == 1 ? "record" : "records", c->args[1]);
@@ -80,17 +83,18 @@ int cmd_registry(cli *c)
     } else if (rc == 0) {
         /* A citizen's records are read only once the read is in the access log. */
         mc_access a = {at, cli_os_user(), "cli registry show", 0, c->args[1], NULL};
-        json_t *list = c->json ? json_array() : NULL;
+        records_out r = {c->json ? json_array() : NULL, true};
         rc = mc_access_record(st, &a, &err);
         if (rc == 0) {
-            rc = mc_store_records_of(st, c->args[1], print_record, list, &err);
+            rc = mc_store_records_of(st, c->args[1], print_record, &r, &err);
         }
-        if (rc == 0 && list != NULL) {
-            char *text = json_dumps(list, JSON_INDENT(2));
-            puts(text);
-            free(text);
+        if (!r.ok) {
+            rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
+        } else if (rc == 0 && c->json) {
+            status = cli_print_json(r.list, JSON_INDENT(2));
+            r.list = NULL;
         }
-        json_decref(list);
+        json_decref(r.list);
     }
     if (rc != 0) {
         if (diags != NULL && (cat == NULL || !import)) { /* the catalogue's own problems */

@@ -37,28 +37,6 @@ static ratios ratios_of(const mc_indicators *x)
     return r;
 }
 
-json_t *cli_indicators_json(const mc_indicators *x)
-{
-    ratios r = ratios_of(x);
-    json_t *o =
-        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-                  "s:I, s:s, s:s, s:s, s:s}",
-                  "name", x->name, "received", (json_int_t)x->received, "resolved",
-                  (json_int_t)x->resolved, "on_time", (json_int_t)x->on_time, "late",
-                  (json_int_t)x->late, "in_progress", (json_int_t)x->in_progress, "overdue",
-                  (json_int_t)x->overdue, "apologies", (json_int_t)x->apologies, "apologies_timely",
-                  (json_int_t)x->apologies_timely, "online", (json_int_t)x->online, "full_online",
-                  (json_int_t)x->full_online, "results", (json_int_t)x->results, "fetched",
-                  (json_int_t)x->fetched, "asked", (json_int_t)x->asked, "on_time_pct", r.on,
-                  "online_pct", r.online, "full_online_pct", r.full, "mean_processing_wd", r.mean);
-    json_object_set_new(o, "blocked", json_integer(x->blocked));
-    if (o != NULL && json_object_set_new(o, "extended", json_integer(x->extended)) != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 /* "12.50%", or "-" for a share of nothing. */
 static void with_percent(char s[48])
 {
@@ -311,19 +289,18 @@ int cmd_report(cli *c)
         char fd[11], td[11];
         mc_date_format(from, fd);
         mc_date_format(to, td);
+        bool ok = true;
         json_t *procs = json_array(), *agencies = json_array();
         for (size_t i = 0; i < r.nprocedures; i++) {
-            json_array_append_new(procs, cli_indicators_json(&r.procedures[i]));
+            front_jpush(procs, front_indicators_json(&r.procedures[i]), &ok);
         }
         for (size_t i = 0; i < r.nagencies; i++) {
-            json_array_append_new(agencies, cli_indicators_json(&r.agencies[i]));
+            front_jpush(agencies, front_indicators_json(&r.agencies[i]), &ok);
         }
         json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:o}", "from", fd, "to", td, "procedures",
-                              procs, "agencies", agencies, "total", cli_indicators_json(&r.total));
-        char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        puts(text);
-        free(text);
-        json_decref(o);
+                              front_jdone(procs, ok), "agencies", front_jdone(agencies, ok),
+                              "total", front_indicators_json(&r.total));
+        status = cli_print_json(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     } else {
         cli_indicators_header(csv);
         for (size_t i = 0; i < r.nprocedures; i++) {

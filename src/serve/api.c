@@ -2,8 +2,8 @@
  * engine, answer in JSON. */
 #include "api.h"
 
-#include "cli/cli.h"
 #include "base/json.h"
+#include "front/view.h"
 #include "motcua/access.h"
 #include "motcua/calendar.h"
 #include "motcua/registry.h"
@@ -180,8 +180,10 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
                 api_error(out, map[i].status, map[i].code, "%s", res->message);
                 refusal_code(out, res);
                 out->status = map[i].status;
-                json_object_set_new(out->body, "dossier",
-                                    res->dossier ? json_integer(res->dossier) : json_null());
+                bool ok = true;
+                front_jset(out->body, "dossier",
+                           res->dossier ? json_integer(res->dossier) : json_null(), &ok);
+                out->body = front_jdone(out->body, ok);
                 return;
             }
         }
@@ -223,13 +225,14 @@ static void op_failure(const job *a, const api_request *rq, api_response *out, i
 typedef struct history_ctx {
     const job *a;
     json_t *list;
+    bool ok; /* false once memory ran out: the list is not whole */
 } history_ctx;
 
 static int history_one(void *ud, const mc_event_row *ev)
 {
     history_ctx *h = ud;
-    json_array_append_new(h->list, cli_event_json(h->a->cal, ev));
-    return 0;
+    front_jpush(h->list, front_event_json(h->a->cal, ev), &h->ok);
+    return h->ok ? 0 : MC_ENOMEM;
 }
 
 /* Records in the access log (access.h) that p read a dossier or a subject's data through
@@ -289,6 +292,7 @@ static int load_for(job *a, const principal *p, int64_t id, const char *route, m
  * may (not allowed). */
 static json_t *actions_of(const mc_dossier *d, const principal *p)
 {
+    bool ok = true;
     json_t *list = json_array();
     for (size_t i = 0; !d->final && i < d->state->non; i++) {
         const mc_transition *t = &d->state->on[i];
@@ -304,16 +308,18 @@ static json_t *actions_of(const mc_dossier *d, const principal *p)
         for (size_t k = 0; k < d->state->non; k++) {
             const mc_transition *u = &d->state->on[k];
             for (size_t r = 0; strcmp(u->event, t->event) == 0 && r < u->nroles; r++) {
-                json_array_append_new(roles, json_string(u->roles[r]->name));
+                front_jpush(roles, json_string(u->roles[r]->name), &ok);
                 if (as == NULL && principal_has_role(p, u->roles[r]->name)) {
                     as = u->roles[r]->name;
                 }
             }
         }
-        json_array_append_new(list, json_pack("{s:s, s:o, s:b, s:s?}", "event", t->event, "roles",
-                                              roles, "allowed", as != NULL, "as", as));
+        front_jpush(list,
+                    json_pack("{s:s, s:o, s:b, s:s?}", "event", t->event, "roles", roles, "allowed",
+                              as != NULL, "as", as),
+                    &ok);
     }
-    return list;
+    return front_jdone(list, ok);
 }
 
 /* The dossier as it stands, with what p may do, and its history when asked (a GET; the answer
@@ -328,19 +334,21 @@ static void answer_dossier(job *a, const principal *p, int64_t id, int status, b
         engine_failure(out, rc, NULL, &err);
         return;
     }
-    json_t *o = cli_dossier_json(a->cal, &d);
-    json_object_set_new(o, "actions", actions_of(&d, p));
+    bool ok = true;
+    json_t *o = front_dossier_json(a->cal, &d);
+    front_jset(o, "actions", actions_of(&d, p), &ok);
     mc_dossier_free(&d);
     if (with_history) {
-        history_ctx h = {a, json_array()};
+        history_ctx h = {a, json_array(), true};
         rc = mc_store_event_each(mc_engine_store(a->engine), id, history_one, &h, &err);
-        json_object_set_new(o, "history", h.list);
+        ok &= h.ok;
+        front_jset(o, "history", h.list, &ok);
     }
     if (replayed) {
-        json_object_set_new(o, "replayed", json_true());
+        front_jset(o, "replayed", json_true(), &ok);
     }
     out->status = rc == 0 ? status : 500;
-    out->body = o;
+    out->body = front_jdone(o, ok); /* NULL: out of memory (api_handle) */
 }
 
 /* ==== reading a request's body ============================================================ */
@@ -351,9 +359,23 @@ static json_t *parse_body(const api_request *rq, api_response *out)
         api_error(out, 400, "bad-request", "the request needs a JSON object as its body");
         return NULL;
     }
-    json_error_t jerr;
-    json_t *o = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (o == NULL) {
+    /* Through mc_json_loads, which is whole or MC_ENOMEM: Jansson alone may drop a character of a
+     * string when an allocation fails, and the request would be acted upon changed. The body ends
+     * in a NUL (serve.c); one inside it is malformed JSON, as json_loadb says. */
+    json_t *o = NULL;
+    int rc = memchr(rq->body, '\0', rq->body_len) != NULL
+                 ? MC_ESYNTAX
+                 : mc_json_loads(rq->body, JSON_REJECT_DUPLICATES, &o);
+    if (rc == MC_ENOMEM) {
+        return NULL; /* no body: out of memory (api_handle) */
+    }
+    if (rc != 0) {
+        json_error_t jerr; /* parsed again, on this error path only, for the place and the reason */
+        json_t *again = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+        if (again != NULL) {
+            json_decref(again);
+            return NULL; /* the two parses disagree: only out of memory can do that */
+        }
         api_error(out, 400, "bad-request", "malformed JSON at line %d, column %d: %s", jerr.line,
                   jerr.column, jerr.text);
         return NULL;
@@ -654,6 +676,7 @@ typedef struct list_ctx {
     const principal *p;
     const char *agency; /* ?agency=, or NULL */
     json_t *list;
+    bool ok; /* false once memory ran out: the list is not whole */
 } list_ctx;
 
 static int list_one(void *ud, const mc_dossier_row *row)
@@ -663,8 +686,8 @@ static int list_one(void *ud, const mc_dossier_row *row)
         (l->agency != NULL && (row->agency == NULL || strcmp(row->agency, l->agency) != 0))) {
         return 0;
     }
-    json_array_append_new(l->list, cli_row_json(l->a->cal, row));
-    return 0;
+    front_jpush(l->list, front_row_json(l->a->cal, row), &l->ok);
+    return l->ok ? 0 : MC_ENOMEM;
 }
 
 static int overdue_first(const void *x, const void *y)
@@ -693,9 +716,13 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
     f.state = rq->q_state;
     f.overdue_only = rq->q_overdue != NULL && strcmp(rq->q_overdue, "0") != 0 &&
                      strcmp(rq->q_overdue, "false") != 0;
-    list_ctx l = {a, p, rq->q_agency, json_array()};
+    list_ctx l = {a, p, rq->q_agency, json_array(), true};
     if (rc == 0) {
         rc = mc_store_dossier_each(mc_engine_store(a->engine), &f, list_one, &l, &err);
+    }
+    if (!l.ok) {
+        json_decref(l.list);
+        return; /* no body: out of memory (api_handle) */
     }
     if (rc != 0) {
         json_decref(l.list);
@@ -705,19 +732,21 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
     /* Overdue dossiers first, then by number. */
     size_t n = json_array_size(l.list);
     json_t **items = calloc(n ? n : 1, sizeof *items);
-    for (size_t i = 0; items && i < n; i++) {
+    if (items == NULL) {
+        json_decref(l.list);
+        return; /* no body: out of memory (api_handle), not an unsorted list */
+    }
+    for (size_t i = 0; i < n; i++) {
         items[i] = json_incref(json_array_get(l.list, i));
     }
-    if (items) {
-        qsort(items, n, sizeof *items, overdue_first);
-        json_array_clear(l.list);
-        for (size_t i = 0; i < n; i++) {
-            json_array_append_new(l.list, items[i]);
-        }
-        free(items);
+    qsort(items, n, sizeof *items, overdue_first);
+    json_array_clear(l.list);
+    for (size_t i = 0; i < n; i++) {
+        front_jpush(l.list, items[i], &l.ok);
     }
+    free(items);
     out->status = 200;
-    out->body = json_pack("{s:o}", "dossiers", l.list);
+    out->body = json_pack("{s:o}", "dossiers", front_jdone(l.list, l.ok));
 }
 
 static void get_explain(job *a, const principal *p, int64_t id, const api_request *rq,
@@ -727,11 +756,12 @@ static void get_explain(job *a, const principal *p, int64_t id, const api_reques
     if (load_for(a, p, id, "GET /api/dossiers/{id}/explain", &d, out) != 0) {
         return;
     }
-    json_t *list = cli_explain_json(&d, rq->q_document);
-    if (list == NULL) {
+    json_t *list;
+    int rc = front_explain_json(&d, rq->q_document, &list);
+    if (rc == MC_ENOTFOUND) {
         api_error(out, 404, "not-found", "procedure '%s' does not require '%s'", d.procedure->name,
                   rq->q_document);
-    } else {
+    } else if (rc == 0) {
         out->status = 200;
         out->body = json_pack("{s:I, s:s, s:s, s:o}", "dossier", (json_int_t)id, "procedure",
                               d.procedure->name, "state", d.state->name, "documents", list);
@@ -742,13 +772,16 @@ static void get_explain(job *a, const principal *p, int64_t id, const api_reques
 /* The diagnostics of a refused import, one line each. */
 static json_t *diag_lines(const mc_diags *diags)
 {
+    bool ok = true;
     json_t *list = json_array();
     for (size_t i = 0; i < mc_diags_count(diags); i++) {
         const mc_diag *x = mc_diags_get(diags, i);
-        json_array_append_new(list, json_pack("{s:i, s:i, s:s}", "line", (int)x->line, "column",
-                                              (int)x->col, "message", x->msg));
+        front_jpush(list,
+                    json_pack("{s:i, s:i, s:s}", "line", (int)x->line, "column", (int)x->col,
+                              "message", x->msg),
+                    &ok);
     }
-    return list;
+    return front_jdone(list, ok);
 }
 
 /* POST /api/registries/NAME/records: a CSV body, as `motcua registry import` reads. */
@@ -783,7 +816,9 @@ static void post_records(job *a, const principal *p, const char *registry, const
     }
     if (rc == MC_ECHECK) {
         api_error(out, 422, "invalid-field", "%s: nothing imported", name);
-        json_object_set_new(out->body, "problems", diag_lines(diags));
+        bool ok = true;
+        front_jset(out->body, "problems", diag_lines(diags), &ok);
+        out->body = front_jdone(out->body, ok);
     } else if (rc == MC_ENOTFOUND) {
         api_error(out, 404, "not-found", "%s", err.msg);
     } else if (rc != 0) {
@@ -797,12 +832,19 @@ done:
     mc_source_free(src);
 }
 
+typedef struct records_ctx {
+    json_t *list;
+    bool ok; /* false once memory ran out: the list is not whole */
+} records_ctx;
+
 static int record_one(void *ud, const mc_record_row *rec)
 {
-    json_array_append_new(ud, json_pack("{s:s, s:s, s:s, s:s?}", "registry", rec->registry,
-                                        "document", rec->document, "reference", rec->reference,
-                                        "issued", rec->issued));
-    return 0;
+    records_ctx *r = ud;
+    front_jpush(r->list,
+                json_pack("{s:s, s:s, s:s, s:s?}", "registry", rec->registry, "document",
+                          rec->document, "reference", rec->reference, "issued", rec->issued),
+                &r->ok);
+    return r->ok ? 0 : MC_ENOMEM;
 }
 
 typedef struct about_ctx {
@@ -851,15 +893,17 @@ static void get_records(job *a, const principal *p, const char *subject, api_res
     if (!log_read(a, p, "GET /api/registries/records", 0, subject, out)) {
         return;
     }
-    json_t *list = json_array();
-    int rc = mc_store_records_of(mc_engine_store(a->engine), subject, record_one, list, &err);
-    if (rc != 0) {
-        json_decref(list);
-        engine_failure(out, rc, NULL, &err);
-        return;
+    records_ctx r = {json_array(), true};
+    int rc = mc_store_records_of(mc_engine_store(a->engine), subject, record_one, &r, &err);
+    if (!r.ok || rc != 0) {
+        json_decref(r.list);
+        if (r.ok) {
+            engine_failure(out, rc, NULL, &err);
+        }
+        return; /* out of memory: no body (api_handle) */
     }
     out->status = 200;
-    out->body = json_pack("{s:s, s:o}", "subject", subject, "records", list);
+    out->body = json_pack("{s:s, s:o}", "subject", subject, "records", r.list);
 }
 
 /* GET /api/indicators?from=DATE&to=DATE: SPEC §9, the rows the token's agency may see. */
@@ -885,19 +929,19 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
         engine_failure(out, rc, NULL, &err);
         return;
     }
-    bool all = strcmp(p->agency, "*") == 0;
+    bool all = strcmp(p->agency, "*") == 0, ok = true;
     json_t *procs = json_array(), *agencies = json_array();
     for (size_t i = 0; i < r.nprocedures; i++) {
         size_t nv;
         const mc_procedure *const *v = mc_catalogue_versions(a->cat, r.procedures[i].name, &nv);
         const char *agency = nv ? v[0]->agency : NULL;
         if (all || (agency && strcmp(agency, p->agency) == 0)) {
-            json_array_append_new(procs, cli_indicators_json(&r.procedures[i]));
+            front_jpush(procs, front_indicators_json(&r.procedures[i]), &ok);
         }
     }
     for (size_t i = 0; i < r.nagencies; i++) {
         if (all || strcmp(r.agencies[i].name, p->agency) == 0) {
-            json_array_append_new(agencies, cli_indicators_json(&r.agencies[i]));
+            front_jpush(agencies, front_indicators_json(&r.agencies[i]), &ok);
         }
     }
     char fd[11], td[11];
@@ -907,8 +951,9 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
     out->body = json_pack("{s:s, s:s, s:o, s:o}", "from", fd, "to", td, "procedures", procs,
                           "agencies", agencies);
     if (all) {
-        json_object_set_new(out->body, "total", cli_indicators_json(&r.total));
+        front_jset(out->body, "total", front_indicators_json(&r.total), &ok);
     }
+    out->body = front_jdone(out->body, ok); /* NULL: out of memory (api_handle) */
     mc_report_free(&r);
 }
 

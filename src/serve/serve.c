@@ -5,8 +5,9 @@
  * sandbox (a slow rule holds one request, never the others), a limit of connections per client
  * address, a deadline for receiving a whole request that trickling bytes does not reset, and a stop
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
+#include "serve.h"
 #include "api.h"
-#include "cli/cli.h"
+#include "base/json.h"
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
@@ -201,17 +202,20 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body,
                                  int retry_after)
 {
-    char *text = body ? json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    /* mc_json_dumps is whole or NULL: json_dumps may leave a key's name out when an allocation
+     * fails. The fallback is a constant, which needs no memory. */
+    static const char oom[] = "{\"error\": \"internal\", \"message\": \"out of memory\"}";
+    char *text = mc_json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(body);
     if (text == NULL) {
-        text = strdup("{\"error\": \"internal\", \"message\": \"out of memory\"}");
         status = 500;
     }
-    size_t len = text ? strlen(text) : 0;
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        len, text, text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp =
+        text != NULL ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY)
+                     : MHD_create_response_from_buffer(sizeof oom - 1, (void *)(uintptr_t)oom,
+                                                       MHD_RESPMEM_PERSISTENT);
+    mc_free(text);
     if (resp == NULL) {
-        free(text);
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
@@ -341,10 +345,10 @@ static int parse_listen(const char *text, struct sockaddr_in *addr)
     return inet_pton(AF_INET, host, &addr->sin_addr) == 1 ? 0 : -1;
 }
 
-int cmd_hash_token(cli *c)
+int cmd_hash_token(front_opts *c)
 {
     if (c->nargs != 1 || c->args[0][0] == '\0') {
-        return cli_usage_error("hash-token takes one token");
+        return front_usage_error("hash-token takes one token");
     }
     char out[80];
     tokens_hash(c->args[0], out);
@@ -352,26 +356,24 @@ int cmd_hash_token(cli *c)
     return EXIT_OK;
 }
 
-/* One engine of the pool: its own rules sandbox, loaded from the catalogue's rules/ (the
- * catalogue itself, immutable, is shared). */
-static int open_engine(cli *c, const mc_catalogue *cat, mc_engine **e, mc_rules **rules,
+/* One engine of the pool: its own rules sandbox, loaded from the rules/ of every catalogue
+ * layer (the catalogue itself, immutable, is shared). */
+static int open_engine(front_opts *c, const mc_catalogue *cat, mc_engine **e, mc_rules **rules,
                        mc_error *err)
 {
     *e = NULL;
     *rules = NULL;
     mc_rules_opts opts;
-    if (cli_rule_opts(c, &opts) != 0) {
+    if (front_rule_opts(c, &opts) != 0) {
         return mc_error_set(err, MC_EUSAGE, "the rule options are wrong");
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/rules", c->catalogue ? c->catalogue : ".");
     mc_diags *diags = NULL;
     int rc = mc_diags_new(&diags) ? mc_error_set(err, MC_ENOMEM, "out of memory") : 0;
     if (rc == 0) {
         rc = mc_rules_new(rules, &opts, err);
     }
     if (rc == 0) {
-        rc = mc_rules_load_dir(*rules, dir, diags, err);
+        rc = front_rules_load(c, *rules, diags, err);
     }
     if (rc == 0) {
         rc = mc_engine_open(e, cat, *rules, c->db ? c->db : "motcua.db", err);
@@ -452,18 +454,18 @@ static bool stop_within_grace(struct MHD_Daemon *d)
     return done;
 }
 
-int cmd_serve(cli *c)
+int cmd_serve(front_opts *c)
 {
     if (c->nargs != 0) {
-        return cli_usage_error("serve takes no arguments (options: --listen, --db, --tokens)");
+        return front_usage_error("serve takes no arguments (options: --listen, --db, --tokens)");
     }
     if (c->tokens == NULL) {
-        return cli_usage_error("serve needs --tokens FILE");
+        return front_usage_error("serve needs --tokens FILE");
     }
     struct sockaddr_in addr;
     const char *listen = c->listen ? c->listen : "127.0.0.1:8080";
     if (parse_listen(listen, &addr) != 0) {
-        return cli_usage_error("--listen takes an IPv4 HOST:PORT, not '%s'", listen);
+        return front_usage_error("--listen takes an IPv4 HOST:PORT, not '%s'", listen);
     }
     server *sv = calloc(1, sizeof *sv);
     if (sv == NULL) {
@@ -480,12 +482,12 @@ int cmd_serve(cli *c)
     mc_error err;
     mc_error_clear(&err);
     int status = EXIT_OK;
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     if (rc == 0) {
         a->cat = cat;
         a->cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
                                                     : mc_calendar_builtin();
-        if (c->now != NULL && cli_now(c, a->cal, &a->fixed_now) != EXIT_OK) {
+        if (c->now != NULL && front_now(c, a->cal, &a->fixed_now) != EXIT_OK) {
             status = EXIT_USAGE;
             goto done;
         }
@@ -496,7 +498,7 @@ int cmd_serve(cli *c)
         rc = api_init(a, ENGINES, &err);
         started = true;
     }
-    /* The first engine runs the rules cli_load checked the catalogue against; each other its
+    /* The first engine runs the rules front_load checked the catalogue against; each other its
      * own copy. */
     for (size_t i = 0; rc == 0 && i < ENGINES; i++) {
         mc_engine *e = NULL;
@@ -513,10 +515,10 @@ int cmd_serve(cli *c)
     }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         fprintf(stderr, "motcua: %s\n", err.msg[0] ? err.msg : "cannot start");
-        status = rc == MC_ESYNTAX || rc == MC_ECHECK ? EXIT_FAIL : cli_exit_for(rc);
+        status = rc == MC_ESYNTAX || rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
         goto done;
     }
     /* The threads of the server inherit a mask without these: the main thread waits for them. */

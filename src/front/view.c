@@ -1,15 +1,46 @@
-/* What the commands and the service show of a dossier, in one place (render.h in cli.h): its
- * JSON form and its times, so that `motcua show --format json` and the HTTP API agree. */
-#include "cli.h"
+/* The JSON views of the two front ends (view.h): what `motcua show`, `list`, `history`,
+ * `explain` and `report --format json` print and the HTTP API answers, in one place, whole or
+ * absent under memory pressure. */
+#include "view.h"
+#include "front.h"
 
+#include "base/json.h"
 #include "motcua/calendar.h"
 
 #include <stdio.h>
 #include <string.h>
 
-const char *const cli_status_names[] = {"not required", "asked", "fetched", "provided"};
+/* ---- the checked builder ------------------------------------------------------------------ */
 
-void cli_time_text(const mc_calendar *cal, int64_t t, char out[17])
+void front_jset(json_t *o, const char *key, json_t *v, bool *ok)
+{
+    /* json_object_set_new takes v even when it fails, and refuses a NULL v. */
+    if (json_object_set_new(o, key, v) != 0) {
+        *ok = false;
+    }
+}
+
+void front_jpush(json_t *a, json_t *v, bool *ok)
+{
+    if (json_array_append_new(a, v) != 0) {
+        *ok = false;
+    }
+}
+
+json_t *front_jdone(json_t *j, bool ok)
+{
+    if (!ok || j == NULL) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* ---- dossiers ----------------------------------------------------------------------------- */
+
+const char *const front_status_names[] = {"not required", "asked", "fetched", "provided"};
+
+void front_time_text(const mc_calendar *cal, int64_t t, char out[17])
 {
     mc_localtime l = mc_calendar_to_local(cal, t);
     mc_datetime_format((mc_datetime)((l - ((l % 60) + 60) % 60) / 60), out);
@@ -27,7 +58,7 @@ static int extensions_json(const mc_calendar *cal, const mc_dossier *d, json_t *
     int bad = 0;
     if (d->original_due != MC_NONE) {
         char t[17];
-        cli_time_text(cal, d->original_due, t);
+        front_time_text(cal, d->original_due, t);
         bad |= json_object_set_new(o, "original_due", json_string(t));
     }
     json_t *list = json_array();
@@ -50,29 +81,30 @@ static int extensions_json(const mc_calendar *cal, const mc_dossier *d, json_t *
     return bad ? MC_ENOMEM : 0;
 }
 
-json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d)
+json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
 {
     char t[17];
+    bool ok = true;
     json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(d->id));
-    json_object_set_new(o, "procedure", json_string(d->procedure->name));
+    front_jset(o, "id", json_integer(d->id), &ok);
+    front_jset(o, "procedure", json_string(d->procedure->name), &ok);
     if (d->procedure->has_effective) {
         char v[11];
         mc_date_format(d->procedure->effective, v);
-        json_object_set_new(o, "version", json_string(v));
+        front_jset(o, "version", json_string(v), &ok);
     }
-    json_object_set_new(o, "state", json_string(d->state->name));
-    json_object_set_new(o, "final", json_boolean(d->final));
+    front_jset(o, "state", json_string(d->state->name), &ok);
+    front_jset(o, "final", json_boolean(d->final), &ok);
     if (d->final) {
-        json_object_set_new(o, "outcome", json_string(mc_outcome_name(d->state->outcome)));
-        json_object_set_new(o, "late", json_boolean(d->late == 1));
+        front_jset(o, "outcome", json_string(mc_outcome_name(d->state->outcome)), &ok);
+        front_jset(o, "late", json_boolean(d->late == 1), &ok);
     }
-    json_object_set_new(o, "clock", json_string(mc_clock_name(d->clock)));
+    front_jset(o, "clock", json_string(mc_clock_name(d->clock)), &ok);
     if (d->due != MC_NONE) {
-        cli_time_text(cal, d->due, t);
-        json_object_set_new(o, "due", json_string(t));
+        front_time_text(cal, d->due, t);
+        front_jset(o, "due", json_string(t), &ok);
     } else {
-        json_object_set_new(o, "due", json_null());
+        front_jset(o, "due", json_null(), &ok);
     }
     json_object_set_new(o, "overdue", json_boolean(d->overdue));
     if (d->uncovered != 0) {
@@ -83,7 +115,7 @@ json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d)
         json_decref(o);
         return NULL;
     }
-    cli_time_text(cal, d->submitted, t);
+    front_time_text(cal, d->submitted, t);
     json_object_set_new(o, "submitted", json_string(t));
     json_object_set_new(o, "channel", json_string(d->channel));
     json_object_set_new(o, "subject", d->subject ? json_string(d->subject) : json_null());
@@ -91,25 +123,34 @@ json_t *cli_dossier_json(const mc_calendar *cal, const mc_dossier *d)
     json_object_set_new(o, "apologized", json_boolean(d->apologized));
     json_object_set_new(o, "events", json_integer(d->events));
     json_object_set_new(o, "blocked", json_integer(d->blocked));
+    front_jset(o, "overdue", json_boolean(d->overdue), &ok);
+    front_time_text(cal, d->submitted, t);
+    front_jset(o, "submitted", json_string(t), &ok);
+    front_jset(o, "channel", json_string(d->channel), &ok);
+    front_jset(o, "subject", d->subject ? json_string(d->subject) : json_null(), &ok);
+    front_jset(o, "fee", d->fee != MC_NONE ? json_integer(d->fee) : json_null(), &ok);
+    front_jset(o, "apologized", json_boolean(d->apologized), &ok);
+    front_jset(o, "events", json_integer(d->events), &ok);
+    front_jset(o, "blocked", json_integer(d->blocked), &ok);
     json_t *list = json_array();
-    for (size_t i = 0; i < d->procedure->nrequires; i++) {
+    for (size_t i = 0; list != NULL && i < d->procedure->nrequires; i++) {
         const mc_dossier_req *r = &d->requirements[i];
         if (r->status == MC_REQ_NOT_REQUIRED) {
             continue;
         }
         json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name, "status",
-                                 cli_status_names[r->status]);
+                                 front_status_names[r->status]);
         if (r->reason) {
-            json_object_set_new(item, "reason", json_string(r->reason));
+            front_jset(item, "reason", json_string(r->reason), &ok);
         }
         if (r->registry) {
-            json_object_set_new(item, "registry", json_string(r->registry));
-            json_object_set_new(item, "record", json_string(r->record ? r->record : ""));
+            front_jset(item, "registry", json_string(r->registry), &ok);
+            front_jset(item, "record", json_string(r->record ? r->record : ""), &ok);
         }
-        json_array_append_new(list, item);
+        front_jpush(list, item, &ok);
     }
-    json_object_set_new(o, "checklist", list);
-    return o;
+    front_jset(o, "checklist", list, &ok);
+    return front_jdone(o, ok);
 }
 
 static void cond_text(const mc_cond *c, char *out, size_t outsz)
@@ -167,45 +208,94 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
                         : d->procedure->legal_basis.n ? d->procedure->legal_basis.items[0]
                                                       : NULL;
     return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "document", q->document->name,
-                     "status", cli_status_names[r->status], "required", why, "story", story,
+                     "status", front_status_names[r->status], "required", why, "story", story,
                      "registry", r->registry, "record", r->record, "legal_basis", legal);
 }
 
-json_t *cli_explain_json(const mc_dossier *d, const char *only)
+int front_explain_json(const mc_dossier *d, const char *only, json_t **out)
 {
+    *out = NULL;
+    bool ok = true, found = only == NULL;
     json_t *list = json_array();
-    bool found = only == NULL;
     for (size_t i = 0; i < d->procedure->nrequires; i++) {
         const mc_dossier_req *r = &d->requirements[i];
         if (only != NULL && strcmp(r->requirement->document->name, only) != 0) {
             continue;
         }
         found = true;
-        json_array_append_new(list, explain_one(d, r));
+        front_jpush(list, explain_one(d, r), &ok);
+    }
+    list = front_jdone(list, ok);
+    if (list == NULL) {
+        return MC_ENOMEM;
     }
     if (!found) {
         json_decref(list);
-        return NULL;
+        return MC_ENOTFOUND;
     }
-    return list;
+    *out = list;
+    return 0;
 }
 
-json_t *cli_event_json(const mc_calendar *cal, const mc_event_row *ev)
+/* ---- events and lists --------------------------------------------------------------------- */
+
+json_t *front_event_json(const mc_calendar *cal, const mc_event_row *ev)
 {
     char t[17];
-    cli_time_text(cal, ev->at, t);
+    front_time_text(cal, ev->at, t);
+    json_t *body = NULL;
+    if (mc_json_loads(ev->body, 0, &body) == MC_ENOMEM) {
+        return NULL;
+    }
     return json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq", (json_int_t)ev->seq, "at", t, "kind",
-                     ev->kind, "actor", ev->actor, "body", json_loads(ev->body, 0, NULL));
+                     ev->kind, "actor", ev->actor, "body", body);
 }
 
-json_t *cli_row_json(const mc_calendar *cal, const mc_dossier_row *row)
+json_t *front_row_json(const mc_calendar *cal, const mc_dossier_row *row)
 {
     char due[17] = "";
     if (row->due != MC_NONE) {
-        cli_time_text(cal, row->due, due);
+        front_time_text(cal, row->due, due);
     }
     return json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:b, s:b}", "id", (json_int_t)row->id,
                      "procedure", row->procedure, "agency", row->agency, "state", row->state, "due",
                      row->due != MC_NONE ? due : NULL, "overdue", row->overdue, "final",
                      row->final);
+}
+
+/* ---- indicators --------------------------------------------------------------------------- */
+
+/* Hundredths as "12.50", or "-" for MC_REPORT_NONE. */
+static void hundredths_text(int64_t v, char out[32])
+{
+    if (v == MC_REPORT_NONE) {
+        snprintf(out, 32, "-");
+        return;
+    }
+    front_hundredths(v, out);
+}
+
+json_t *front_indicators_json(const mc_indicators *x)
+{
+    mc_indicator_ratios v = mc_report_ratios(x);
+    char on[32], online[32], full[32], mean[32];
+    hundredths_text(v.on_time, on);
+    hundredths_text(v.online, online);
+    hundredths_text(v.full_online, full);
+    hundredths_text(v.mean_wd, mean);
+    bool ok = true;
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                  "s:I, s:s, s:s, s:s, s:s}",
+                  "name", x->name, "received", (json_int_t)x->received, "resolved",
+                  (json_int_t)x->resolved, "on_time", (json_int_t)x->on_time, "late",
+                  (json_int_t)x->late, "in_progress", (json_int_t)x->in_progress, "overdue",
+                  (json_int_t)x->overdue, "apologies", (json_int_t)x->apologies, "apologies_timely",
+                  (json_int_t)x->apologies_timely, "online", (json_int_t)x->online, "full_online",
+                  (json_int_t)x->full_online, "results", (json_int_t)x->results, "fetched",
+                  (json_int_t)x->fetched, "asked", (json_int_t)x->asked, "on_time_pct", on,
+                  "online_pct", online, "full_online_pct", full, "mean_processing_wd", mean);
+    front_jset(o, "blocked", json_integer(x->blocked), &ok);
+    front_jset(o, "extended", json_integer(x->extended), &ok);
+    return front_jdone(o, ok);
 }

@@ -1,9 +1,11 @@
 /*
- * motcua: the command line. It parses the options of SPEC §10, refuses those the command does
- * not take (the table of commands says which it does), dispatches to the command, and maps
- * results to exit statuses (0 ok, 1 refused or failed, 2 usage, 3 I/O).
+ * motcua: the program, above both front ends (docs/architecture.md). It parses the options of SPEC
+ * §10, refuses those the command does not take (the table of commands says which it does),
+ * dispatches to the command, and maps results to exit statuses (0 ok, 1 refused or failed, 2 usage,
+ * 3 I/O).
  */
-#include "cli.h"
+#include "cli/cli.h"
+#include "serve/serve.h"
 
 #include <stddef.h>
 #include <stdint.h>

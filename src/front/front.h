@@ -1,0 +1,86 @@
+/*
+ * What the two front ends, the motcua command (cli) and its HTTP server (serve), share: the
+ * options of a run and their helpers (loading the catalogue and its rules, the rule limits,
+ * --now, printing diagnostics, exit statuses, usage errors). Only the front ends print; the
+ * library reports through return codes and mc_diags. The JSON views both give are in view.h.
+ */
+#ifndef MOTCUA_FRONT_H
+#define MOTCUA_FRONT_H
+
+#include "motcua/catalogue.h"
+#include "motcua/rules.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The exit statuses of SPEC §10: ok, refused or failed, usage, I/O (and out of memory). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+/* The options of one run of the program, as main.c parsed them from the command line: what the
+ * commands of cli and serve read. */
+typedef struct front_opts {
+    const char *catalogue;   /* the first --catalogue DIR (the base layer), or NULL */
+    const char **catalogues; /* every --catalogue DIR, lowest layer first */
+    int ncatalogues;
+    const char *db;          /* --db FILE */
+    const char *now;         /* --now DATETIME */
+    const char *date;        /* --date DATE */
+    const char *rule_memory; /* --rule-memory BYTES (K, M suffixes) */
+    const char *rule_steps;  /* --rule-steps N */
+    const char *rule_time;   /* --rule-time MS */
+    const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
+    const char *filter;          /* --filter TEXT (test) */
+    const char *reform;          /* --reform NAME (cost, simulate) */
+    const char *from, *to;       /* --from DATE, --to DATE (report, simulate) */
+    const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
+    bool year;                   /* --year (simulate) */
+    const char *listen, *tokens; /* --listen HOST:PORT, --tokens FILE (serve) */
+    const char *html;            /* --html FILE (cost, simulate, report): also write a page */
+    const char *out, *tables,
+        *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */
+    const char *key, *checkpoint, *public_key; /* --key, --checkpoint, --public-key FILE */
+    const char *subject;                       /* --subject S (audit) */
+    bool overdue;
+    /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
+    const char **field, **attach, **set, **dispute;
+    int nfield, nattach, nset, ndispute;
+    bool json; /* --format json */
+    const char *format;
+    const char **args; /* positional arguments after the command */
+    int nargs;
+} front_opts;
+
+/* Prints "motcua: MESSAGE (see 'motcua help')" to stderr and returns EXIT_USAGE. */
+int front_usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* Prints the diagnostics in the text format of SPEC §2 to f. */
+void front_print_diags(FILE *f, const mc_diags *d);
+/* Loads the rule modules of every layer of o (each --catalogue DIR's rules/, lowest first) into
+ * rules; a module name a lower layer has already loaded is an error in diags. Returns 0,
+ * MC_ECHECK when a module has errors, MC_EIO, MC_ENOMEM. */
+int front_rules_load(const front_opts *o, mc_rules *rules, mc_diags *diags, mc_error *err);
+/* Loads the rule modules and the catalogue of o (every --catalogue DIR a layer, lowest first:
+ * its rules/ and procedures/) or of explicit paths (a catalogue folder among them is a layer of
+ * its own, with its rules/; the other paths, a run at a time, a layer). Diagnostics go to
+ * *diags (created here). Returns the library's code: MC_ECHECK when rules or catalogue had
+ * errors (*cat is then NULL); MC_EUSAGE after a message when a rule limit is invalid. *rules may
+ * be NULL when not wanted. */
+int front_load(front_opts *o, const char *const *paths, size_t npaths, mc_catalogue **cat,
+               mc_rules **rules, mc_diags **diags, mc_error *err);
+/* The rule limits of --rule-memory, --rule-steps and --rule-time; EXIT_USAGE after a message if
+ * invalid. */
+int front_rule_opts(const front_opts *o, mc_rules_opts *opts);
+/* Exit status for a library error code. */
+int front_exit_for(int rc);
+/* The instant of --now, read as local time of calendar cal (the default calendar, or the
+ * built-in one when NULL), or the computer's clock without --now. EXIT_USAGE after a message
+ * when --now is malformed, else EXIT_OK. */
+int front_now(const front_opts *o, const mc_calendar *cal, int64_t *out);
+/* v hundredths with two decimals: 1234 gives "12.34", -5 gives "-0.05". */
+void front_hundredths(int64_t v, char out[32]);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * The JSON views the two front ends give, in one place, so that `motcua show --format json`
+ * and the HTTP API agree: a dossier, an explanation of its checklist, an event of its audit
+ * chain, a dossier as a line of a list, and a row of indicators (SPEC §9). Each view is whole
+ * or absent: out of memory gives NULL (or MC_ENOMEM), never an object with a key missing.
+ * The caller owns what a view returns. A small checked builder (front_jset, front_jpush,
+ * front_jdone) builds them, and the front ends' own objects, the same way.
+ */
+#ifndef MOTCUA_FRONT_VIEW_H
+#define MOTCUA_FRONT_VIEW_H
+
+#include "motcua/engine.h"
+#include "motcua/report.h"
+
+#include <jansson.h>
+
+#include <stdbool.h>
+
+/* Sets key of object o to v, taking v (json_object_set_new). When v is NULL, o is not an
+ * object or the set fails, v is freed and *ok becomes false; *ok never becomes true again, so
+ * one check after many calls tells whether all of them succeeded. */
+void front_jset(json_t *o, const char *key, json_t *v, bool *ok);
+/* Appends v to array a, taking v (json_array_append_new), as front_jset does. */
+void front_jpush(json_t *a, json_t *v, bool *ok);
+/* j when ok, else NULL after freeing j: the end of a build with front_jset and front_jpush. */
+json_t *front_jdone(json_t *j, bool ok);
+
+/* The local time t of calendar cal as "YYYY-MM-DDTHH:MM". */
+void front_time_text(const mc_calendar *cal, int64_t t, char out[17]);
+/* The names of requirement statuses, indexed by mc_req_status. */
+extern const char *const front_status_names[];
+
+/* A dossier as `show --format json` and the HTTP API give it, its times as local
+ * "YYYY-MM-DDTHH:MM" of calendar cal. NULL when memory ran out. */
+json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d);
+/* Why each document of d is asked, fetched, provided or not required (its condition, its
+ * story, its registry and record, its legal basis), or only document `only`, as an array into
+ * *out. Returns 0, MC_ENOTFOUND when the procedure does not require `only`, or MC_ENOMEM;
+ * *out is NULL unless 0. */
+int front_explain_json(const mc_dossier *d, const char *only, json_t **out);
+/* An event of the audit chain, as `history --format json` and the HTTP API give it: its body
+ * parsed, or left out when the stored body is not JSON. NULL when memory ran out. */
+json_t *front_event_json(const mc_calendar *cal, const mc_event_row *ev);
+/* A dossier as a line of a list (`list --format json`, the API's lists). NULL when memory ran
+ * out. */
+json_t *front_row_json(const mc_calendar *cal, const mc_dossier_row *row);
+/* A row of the indicators of SPEC §9 (`report --format json`, the API's report): the counts,
+ * and the library's shares and mean (mc_report_ratios) as "12.50", or "-" for a share of
+ * nothing. NULL when memory ran out. */
+json_t *front_indicators_json(const mc_indicators *x);
+
+#endif
