@@ -286,6 +286,24 @@ pid=""
 "$bin" verify --db "$tmp/api.db" >/dev/null 2>&1 && ok "the store verifies after the session" ||
     fail "the store verifies after the session"
 
+# Catalogue layers: every layer's rules/ load into the server's engines, so the province layer's
+# replaced procedure charges its own fee rule (dongnai.copy_fee: 5,000 VND a copy), not the
+# national one.
+echo "$("$bin" hash-token dn-secret) binh applicant - 001200003333" >"$tmp/dn-tokens"
+serve_start "$tmp/dn.out" "$tmp/dn.err" "$bin" --tokens "$tmp/dn-tokens" --db "$tmp/dn.db" \
+    --catalogue . --catalogue examples/province-dong-nai --now 2025-09-03T08:00
+pid=$serve_pid
+if [ -n "$serve_port" ]; then
+    url="http://127.0.0.1:$serve_port"
+    expect 201 fee 15000 "serve over layers runs the province layer's fee rule" dn-secret POST \
+        /api/dossiers '{"procedure":"civil-status-extract-copy","channel":"online","fields":{"citizen-id":"001200003333","extract":"birth","copies":"3"},"attach":["copy-request"]}'
+    kill -TERM "$pid"
+    wait "$pid"
+else
+    fail "serve over layers runs the province layer's fee rule" "$(cat "$tmp/dn.err")"
+fi
+pid=""
+
 # Starting up: bad input is a clear error.
 printf 'blake2b:00 lan clerk x\n' >"$tmp/bad-tokens"
 "$bin" serve --tokens "$tmp/bad-tokens" --catalogue "$cat" --db "$tmp/x.db" >/dev/null 2>"$tmp/err"

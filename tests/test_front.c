@@ -170,7 +170,7 @@ static void test_front__views_give_the_texts_of_the_api(void **state)
         "\"in_progress\":0,\"overdue\":0,\"apologies\":0,\"apologies_timely\":0,\"online\":6,"
         "\"full_online\":0,\"results\":0,\"fetched\":2,\"asked\":5,\"on_time_pct\":\"75.00\","
         "\"online_pct\":\"75.00\",\"full_online_pct\":\"0.00\",\"mean_processing_wd\":\"2.50\","
-        "\"blocked\":1}");
+        "\"blocked\":1,\"extended\":0}");
 }
 
 /* explain of one document: that one, or MC_ENOTFOUND (the API's 404) when the procedure does not

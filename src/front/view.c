@@ -106,24 +106,14 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
     } else {
         front_jset(o, "due", json_null(), &ok);
     }
-    json_object_set_new(o, "overdue", json_boolean(d->overdue));
-    if (d->uncovered != 0) {
-        json_object_set_new(o, "calendar_uncovered", json_true());
-        json_object_set_new(o, "uncovered_year", json_integer(d->uncovered));
-    }
-    if (extensions_json(cal, d, o) != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    front_time_text(cal, d->submitted, t);
-    json_object_set_new(o, "submitted", json_string(t));
-    json_object_set_new(o, "channel", json_string(d->channel));
-    json_object_set_new(o, "subject", d->subject ? json_string(d->subject) : json_null());
-    json_object_set_new(o, "fee", d->fee != MC_NONE ? json_integer(d->fee) : json_null());
-    json_object_set_new(o, "apologized", json_boolean(d->apologized));
-    json_object_set_new(o, "events", json_integer(d->events));
-    json_object_set_new(o, "blocked", json_integer(d->blocked));
     front_jset(o, "overdue", json_boolean(d->overdue), &ok);
+    if (d->uncovered != 0) {
+        front_jset(o, "calendar_uncovered", json_true(), &ok);
+        front_jset(o, "uncovered_year", json_integer(d->uncovered), &ok);
+    }
+    if (ok && extensions_json(cal, d, o) != 0) {
+        ok = false;
+    }
     front_time_text(cal, d->submitted, t);
     front_jset(o, "submitted", json_string(t), &ok);
     front_jset(o, "channel", json_string(d->channel), &ok);
