@@ -20,6 +20,7 @@
 #define MOTCUA_RULES_H
 
 #include "motcua/calendar.h"
+#include "motcua/catalogue.h"
 #include "motcua/diag.h"
 #include "motcua/error.h"
 
@@ -130,6 +131,11 @@ int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_
  * MC_ELIMIT "rule M.F: FILE:LINE: interrupted"; module loads likewise. For a server that stops.
  * Safe to call from another thread or from a signal handler; there is no way back. */
 void mc_rules_interrupt(mc_rules *r);
+
+/* The catalogue whose fee schedules `fees.amount(NAME [, DATE])` reads (issue 16); NULL (the
+ * default) makes every call of it raise. The catalogue is borrowed: it must outlive the calls.
+ * The loader sets it once the catalogue checked against these rules is loaded. */
+void mc_rules_set_catalogue(mc_rules *r, const mc_catalogue *cat);
 
 /* Bytes the Lua state holds now (for tests and benchmarks). */
 size_t mc_rules_memory(const mc_rules *r);

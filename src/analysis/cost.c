@@ -95,10 +95,33 @@ static int64_t round_half_up(i128 v, i128 scale)
     return -(int64_t)((-v + scale / 2) / scale);
 }
 
-static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_cost_line *l)
+/* A fee schedule's amount in force on the study date, before reliefs (issue 16). */
+static int64_t schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l)
+{
+    char day[11];
+    mc_date_format(date, day);
+    const mc_fee_amount *line = mc_fee_schedule_line(p->fee_schedule, date);
+    if (line == NULL) {
+        note(l, "fee schedule %s has no amount in force on %s: fee counted as 0",
+             p->fee_schedule->name, day);
+        return 0;
+    }
+    if (p->fee_schedule->nreliefs > 0) {
+        note(l,
+             "fee schedule %s: the full amount in force on %s (reduced and exempt categories "
+             "not counted)",
+             p->fee_schedule->name, day);
+    }
+    return line->amount.amount;
+}
+
+static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_date date, mc_cost_line *l)
 {
     if (p->fee_kind == MC_FEE_FIXED) {
         return p->fee.amount;
+    }
+    if (p->fee_kind == MC_FEE_SCHEDULE) {
+        return schedule_fee(p, date, l);
     }
     if (p->fee_kind != MC_FEE_RULE) {
         return 0;
@@ -109,6 +132,9 @@ static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_cost_line *l)
     memset(&view, 0, sizeof view);
     view.procedure = p->name;
     view.calendar = p->calendar;
+    char submitted[17];
+    mc_datetime_format((mc_datetime)date * MC_DAY_MINUTES, submitted);
+    view.submitted = submitted; /* fees.amount reads the schedules as of the study date */
     if (rules == NULL ||
         mc_rules_resolve(rules, p->fee_rule.module, p->fee_rule.function, &rule, NULL) != 0 ||
         mc_rules_fee(rules, rule, &view, &fee, NULL) != 0) {
@@ -158,7 +184,7 @@ static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model
     if (m->count_waiting && p->has_time_limit) {
         minutes += minutes_of(&p->time_limit, m) * S * S;
     }
-    int64_t fee = fee_of(p, rules, l);
+    int64_t fee = fee_of(p, rules, date, l);
     /* cost × 60 S³ = minutes × income + (money + fee) × 60 S³, rounded once at the end */
     i128 total = minutes * m->hourly_income.amount + money * S * 60 + (i128)fee * S * S * S * 60;
     l->hours = round_half_up(minutes, S * S * 60);

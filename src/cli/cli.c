@@ -290,6 +290,7 @@ int cli_load(cli *c, const char *const *paths, size_t npaths, mc_catalogue **cat
     }
 done:
     if (rc == 0 && rules_out != NULL) {
+        mc_rules_set_catalogue(rs, *cat); /* fees.amount reads its fee schedules */
         *rules_out = rs;
     } else {
         mc_rules_free(rs);

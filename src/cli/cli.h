@@ -120,6 +120,11 @@ extern const char *const cli_status_names[];
  * story, its registry and record, its legal basis — or only document `only`; NULL when the
  * procedure does not require `only`. */
 json_t *cli_explain_json(const mc_dossier *d, const char *only);
+/* Why d pays its fee (issue 16): the amount charged; for a fee schedule, the line in force on
+ * the day of reception, its legal basis, and the reduced or exempt category applied with its
+ * basis; a `story` sentence that says it all. NULL when the procedure charges no fee, or out of
+ * memory. */
+json_t *cli_fee_json(const mc_dossier *d);
 /* An event of the audit chain, and a dossier as a line of a list, as `history --format json`,
  * `list --format json` and the HTTP API give them. */
 json_t *cli_event_json(const mc_calendar *cal, const mc_event_row *ev);

@@ -542,6 +542,11 @@ int cmd_explain(cli *c)
             }
         }
         json_decref(list);
+        json_t *fee = only == NULL ? cli_fee_json(&d) : NULL;
+        if (fee != NULL) {
+            printf("  fee\n    %s\n", json_string_value(json_object_get(fee, "story")));
+            json_decref(fee);
+        }
     }
     mc_dossier_free(&d);
     close_session(&s);

@@ -17,6 +17,36 @@ static bool published(const mc_registry *reg, const mce_dos *d)
     return !reg->has_published || reg->published <= mc_calendar_date(mce_loc(d, d->row.submitted));
 }
 
+/* Whether the record found for requirement r has outlived its document's validity at the
+ * dossier's reception (issue 16): its issue date comes from the store (a volatile engine's
+ * look-ups carry none, nor do records without an `issued` date: those stay valid). When it has,
+ * why gets the reason the applicant is asked. 1 expired, 0 valid, or an error. */
+static int expired(mc_engine *e, const mce_dos *d, const mc_registry *reg, const mc_document *doc,
+                   const char *ref, char *why, size_t whysz, mc_error *err)
+{
+    if (doc->valid.n == 0 || e->st == NULL) {
+        return 0;
+    }
+    char again[128], issued[11];
+    int found = mc_store_record_find(e->st, reg->name, doc->name, d->row.subject, again,
+                                     sizeof again, issued, err);
+    mc_date day;
+    char msg[80];
+    if (found <= 0 || mc_value_date(issued, strlen(issued), &day, msg, sizeof msg) != 0) {
+        return found < 0 ? found : 0;
+    }
+    mc_date end = mc_validity_expiry(&doc->valid, day);
+    if (mc_calendar_date(mce_loc(d, d->row.submitted)) < end) {
+        return 0;
+    }
+    char until[11], period[32];
+    mc_date_format(end, until);
+    mc_validity_text(&doc->valid, period, sizeof period);
+    snprintf(why, whysz, "the record %s in %s expired on %s (issued %s, valid %s)",
+             ref[0] ? ref : "without reference", reg->name, until, issued, period);
+    return 1;
+}
+
 int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
@@ -44,7 +74,7 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
         }
         /* Not required, or asked: query again, since a record may have arrived meanwhile. */
         const mc_registry *reg = r->document->registry;
-        char ref[128] = "", why[160] = "";
+        char ref[128] = "", why[320] = "";
         int found = 0;
         if (reg == NULL) {
             /* no registry holds it: asked, with no reason to give */
@@ -63,6 +93,12 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
             }
             if (!found) {
                 snprintf(why, sizeof why, "not found in %s", reg->name);
+            } else {
+                int old = expired(e, d, reg, r->document, ref, why, sizeof why, err);
+                if (old < 0) {
+                    return old;
+                }
+                found = !old; /* an expired record is asked, with the reason */
             }
         }
         s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
