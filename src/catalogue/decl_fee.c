@@ -109,13 +109,13 @@ static int fee_relief(mcb_builder *b, const mc_node *n, void *obj)
                          "a category needs the field that defines it (write: %s)", usage);
     }
     i++;
-    if (mcb_cond(b, n, &i, &r.when) != 0) {
-        return -1;
-    }
-    if (r.when.kind == MC_COND_RULE) {
-        return mcb_error(b, &n->toks[i - 1],
+    if (i < n->ntoks && mc_tok_is(&n->toks[i], "rule")) {
+        return mcb_error(b, &n->toks[i],
                          "a fee category tests a field, not a rule (write 'fee rule "
                          "MODULE.FUNCTION' and read the schedule with fees.amount)");
+    }
+    if (mcb_cond(b, n, &i, &r.when) != 0) {
+        return -1;
     }
     if (legal_tail(b, n, i, usage, &r.legal_basis) != 0) {
         return -1;
