@@ -173,10 +173,12 @@ json_t *cli_fee_json(const mc_dossier *d)
                          "kind", "fixed", "story", story);
     }
     if (p->fee_kind == MC_FEE_RULE) {
-        snprintf(story, sizeof story, "%lld %s: computed by fee rule %s.%s", (long long)d->fee, cur,
-                 p->fee_rule.module, p->fee_rule.function);
+        char rule[2 * MC_NAME_MAX + 2];
+        snprintf(rule, sizeof rule, "%s.%s", p->fee_rule.module, p->fee_rule.function);
+        snprintf(story, sizeof story, "%lld %s: computed by fee rule %s", (long long)d->fee, cur,
+                 rule);
         return json_pack("{s:I, s:s, s:s, s:s, s:s}", "amount", (json_int_t)d->fee, "currency", cur,
-                         "kind", "rule", "rule", p->fee_rule.function, "story", story);
+                         "kind", "rule", "rule", rule, "story", story);
     }
     mc_fee_basis fb;
     mc_date day = mc_calendar_date(mc_calendar_to_local(p->calendar, d->submitted));
