@@ -786,6 +786,29 @@ static void test_catalogue__validity(void **state)
         "t.proc:1:22: error: unknown unit of validity 'fortnights' (days, months or years)\n");
 }
 
+static int load_fees_once(void *ctx)
+{
+    (void)ctx;
+    const char *names[1] = {"t.proc"};
+    const char *texts[1] = {fee_text};
+    size_t lens[1] = {strlen(fee_text)};
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, NULL);
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_catalogue__fee_schedule_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(load_fees_once, NULL, false) > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_catalogue__fee_schedule_amount_in_force_and_reliefs),
         cmocka_unit_test(test_catalogue__fee_schedule_errors),
         cmocka_unit_test(test_catalogue__validity),
+        cmocka_unit_test(test_catalogue__fee_schedule_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
