@@ -1624,7 +1624,6 @@ static void open_fees(fee_fx *f)
     assert_int_equal(mc_rules_load_buffer(f->rules, "fees", "rules/fees.lua", fees_lua,
                                           sizeof fees_lua - 1, NULL, NULL),
                      0);
-    mc_rules_set_catalogue(f->rules, f->cat);
     assert_int_equal(mc_engine_open(&f->e, f->cat, f->rules, ":memory:", NULL), 0);
 }
 

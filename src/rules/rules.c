@@ -516,7 +516,7 @@ static int calendar_working_days(lua_State *L)
 static int fees_amount(lua_State *L)
 {
     const mc_rule_view *v = view_of(L);
-    const mc_catalogue *cat = rules_of(L)->cat;
+    const mc_catalogue *cat = v->catalogue ? v->catalogue : rules_of(L)->cat;
     const char *name = luaL_checkstring(L, 1);
     mc_date day;
     if (!lua_isnoneornil(L, 2)) {
