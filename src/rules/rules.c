@@ -9,6 +9,7 @@
 #include "motcua/value.h"
 #include "luapattern.h"
 #include "base/map.h"
+#include "base/suggest.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -531,6 +532,17 @@ static int fees_amount(lua_State *L)
     }
     const mc_fee_schedule *s = cat ? mc_catalogue_fee_schedule(cat, name) : NULL;
     if (s == NULL) {
+        mc_suggest sg;
+        mc_suggest_init(&sg, name, strlen(name));
+        size_t n = 0;
+        const mc_fee_schedule *const *all = cat ? mc_catalogue_fee_schedules(cat, &n) : NULL;
+        for (size_t i = 0; i < n; i++) {
+            mc_suggest_offer(&sg, all[i]->name);
+        }
+        if (sg.best != NULL) {
+            return luaL_error(L, "fees.amount: unknown fee schedule '%s' (did you mean '%s'?)",
+                              name, sg.best);
+        }
         return luaL_error(L, "fees.amount: unknown fee schedule '%s'", name);
     }
     const mc_fee_amount *line = mc_fee_schedule_line(s, day);
