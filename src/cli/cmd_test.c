@@ -84,7 +84,9 @@ static void collect(const char *path, char ***files, size_t *n, size_t *cap, int
         }
     }
     closedir(d);
-    qsort(names, nn, sizeof *names, cmp);
+    if (nn > 1) { /* a folder without scenarios leaves names NULL, which qsort may not get */
+        qsort(names, nn, sizeof *names, cmp);
+    }
     for (size_t i = 0; i < nn; i++) {
         collect(names[i], files, n, cap, depth + 1);
         free(names[i]);
