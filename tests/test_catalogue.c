@@ -744,6 +744,13 @@ static void test_catalogue__fee_schedule_errors(void **state)
               "procedure p { fee schedule f; field x { type choice; options a b }\n"
               "state a { initial; on e -> b by c }\nstate b { final; outcome granted } }\n",
               "t.proc:2:65: error: 'y' is not an option of field 'x' (did you mean 'a'?)\n");
+    /* a reform that gives a procedure a schedule: its categories are checked against the
+     * procedure's fields too */
+    tu_expect("role c\nfee-schedule f { amount 1 VND from 2025-01-01; exempt when not poor }\n"
+              "procedure p { fee 0 VND; field x { type bool }\n"
+              "state a { initial; on e -> b by c }\nstate b { final; outcome granted } }\n"
+              "reform r { procedure p { fee schedule f } }\n",
+              "t.proc:2:64: error: unknown field 'poor' in reform of procedure 'p'\n");
 }
 
 static void test_catalogue__validity(void **state)
