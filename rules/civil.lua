@@ -1,11 +1,8 @@
 -- Rules of the civil-status procedures (Law on Civil Status 2014).
 
--- Assumption: the fee for a late registration. Civil-status fees are set by each province's
--- People's Council; 5,000 VND stands in until the province's figure is entered here.
-local LATE_FEE = 5000
-
--- Assumption: the fee for one copy of a civil-status extract (not in DOMAIN.md).
-local COPY_FEE = 8000
+-- The fees are data: the schedules civil-status-late-registration and civil-status-extract-copy
+-- (procedures/common/fee-schedules.proc) hold the amounts, their dates and legal basis;
+-- fees.amount reads the amount in force on the day the dossier was submitted.
 
 -- True when the dossier was submitted after the end of the registration period that starts on
 -- the date held in field `field`. A dossier without that date is taken as on time.
@@ -25,7 +22,7 @@ end
 
 function birth_fee(d)
   if birth_late(d) then
-    return LATE_FEE
+    return fees.amount("civil-status-late-registration")
   end
   return 0
 end
@@ -38,13 +35,14 @@ end
 
 function death_fee(d)
   if death_late(d) then
-    return LATE_FEE
+    return fees.amount("civil-status-late-registration")
   end
   return 0
 end
 
--- Copies of civil-status extracts: COPY_FEE per copy, one copy when the field is empty.
+-- Copies of civil-status extracts: the schedule's amount per copy, one copy when the field is
+-- empty.
 function copy_fee(d)
   local copies = d.fields["copies"] or 1
-  return copies * COPY_FEE
+  return copies * fees.amount("civil-status-extract-copy")
 end

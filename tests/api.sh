@@ -193,6 +193,8 @@ expect 200 documents.0.document citizen-identity "explain of one document" clerk
 expect 404 error not-found "explain of a document the procedure does not require: 404" clerk-secret \
     GET '/api/dossiers/1/explain?document=nope'
 expect 403 error forbidden "explain of another agency's dossier: 403" other-secret GET /api/dossiers/1/explain
+expect 200 fee.story "0 VND: the procedure's fixed fee" "explain says why the dossier pays its fee" \
+    clerk-secret GET /api/dossiers/1/explain
 
 records=$'document,subject,reference,issued\nmarriage-certificate,079000000009,CS-9,2020-01-02\n'
 expect 200 imported 1 "a registrar imports records (CSV body)" registrar-secret \

@@ -576,6 +576,19 @@ usages() { # COMMAND OPTION… per line, from the usage blocks of the docs
     echo "serve $(sed -n '/^motcua serve/,/^```/p' docs/api.md | grep -o -- '--[a-z-]*' | sort -u | tr '\n' ' ')"
     grep -q '^`motcua hash-token TOKEN`' docs/api.md && echo "hash-token "
 }
+# Fee schedules and validity (issue 16), on a catalogue of their own.
+fcat=tests/fixtures/fees
+fdb="$tmp/fees.db"
+check "the fee and validity scenarios pass" \
+    bash -c "'$bin' test '$fcat' --catalogue '$fcat' | tail -1 | grep -q '^10 passed, 0 failed$'"
+printf 'document,subject,reference,issued\nmarital-status-certificate,001200005555,XN-2026-0115,2026-01-15\n' >"$tmp/xn.csv"
+"$bin" registry import civil-status "$tmp/xn.csv" --catalogue "$fcat" --db "$fdb" --now 2026-07-01T09:00 >/dev/null
+check "an imported record past its validity is asked, with the reason" \
+    bash -c "'$bin' submit marriage-abroad-copy --catalogue '$fcat' --db '$fdb' --now 2026-07-15T09:00 --field citizen-id=001200005555 --field applicant-kind=student --attach request-form | grep -q 'asked     marital-status-certificate (the record XN-2026-0115 in civil-status expired on 2026-07-15 (issued 2026-01-15, valid 6 months))'"
+check "explain gives the reason and the fee: the line in force, its basis, the category" \
+    bash -c "'$bin' explain 1 --catalogue '$fcat' --db '$fdb' --now 2026-07-15T09:10 >'$tmp/fx' && grep -q 'asked: the record XN-2026-0115 in civil-status expired on 2026-07-15' '$tmp/fx' && grep -A1 '^  fee' '$tmp/fx' | grep -qF '4000 VND: fee schedule certified-copy, 8000 VND in force from 2025-01-01 (Resolution 12/2024 of the People'\\''s Council, art. 2); reduced by 50%: applicant-kind is student (Resolution 12/2024, art. 3(b))'"
+check "the day before the expiry, the same record is fetched" \
+    bash -c "'$bin' submit marriage-abroad-copy --catalogue '$fcat' --db '$fdb' --now 2026-07-14T09:00 --field citizen-id=001200005555 --attach request-form | grep -q 'fetched   marital-status-certificate from civil-status (record XN-2026-0115)'"
 usages >"$tmp/usages"
 check "the docs show a usage for every command" \
     bash -c "[ \$(cut -d' ' -f1 '$tmp/usages' | sort -u | wc -l) = 24 ]"

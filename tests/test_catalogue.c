@@ -884,6 +884,169 @@ static void test_catalogue__layers_out_of_memory_sweep(void **state)
     assert_true(tu_oom_sweep(load_layers_once, NULL, false) > 40);
 }
 
+/* ==== fee schedules and validity (issue 16) =============================================== */
+
+static const char fee_text[] =
+    "role clerk\n"
+    "fee-schedule copy-fee {\n"
+    "    amount 8000 VND from 2025-01-01 legal-basis \"Resolution 12/2024, art. 2\"\n"
+    "    amount 10000 VND from 2027-01-01\n"
+    "    reduced 50% when kind is student legal-basis \"art. 3(b)\"\n"
+    "    exempt when poor\n"
+    "    reduced 33.333333% when kind is veteran\n"
+    "}\n"
+    "procedure copy {\n"
+    "    fee schedule copy-fee\n"
+    "    field poor { type bool }\n"
+    "    field kind { type choice; options student veteran other }\n"
+    "    state open { initial; on close -> closed by clerk }\n"
+    "    state closed { final; outcome granted }\n"
+    "}\n";
+
+static void test_catalogue__fee_schedule_amount_in_force_and_reliefs(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diag;
+    assert_int_equal(tu_load(fee_text, &cat, &diag), 0);
+    assert_string_equal(diag, "");
+    free(diag);
+    const mc_fee_schedule *s = mc_catalogue_fee_schedule(cat, "copy-fee");
+    assert_non_null(s);
+    assert_int_equal(s->namounts, 2);
+    assert_string_equal(s->amounts[0].legal_basis, "Resolution 12/2024, art. 2");
+    assert_null(s->amounts[1].legal_basis);
+    size_t n;
+    assert_ptr_equal(mc_catalogue_fee_schedules(cat, &n)[0], s);
+    assert_int_equal(n, 1);
+    /* the line in force: none before the first date, the old one the day before the change */
+    assert_null(mc_fee_schedule_line(s, mc_date_from_ymd(2024, 12, 31)));
+    assert_ptr_equal(mc_fee_schedule_line(s, mc_date_from_ymd(2026, 12, 31)), &s->amounts[0]);
+    assert_ptr_equal(mc_fee_schedule_line(s, mc_date_from_ymd(2027, 1, 1)), &s->amounts[1]);
+
+    const mc_procedure *p = mc_catalogue_procedure(cat, "copy", mc_date_from_ymd(2026, 1, 1));
+    assert_int_equal(p->fee_kind, MC_FEE_SCHEDULE);
+    assert_ptr_equal(p->fee_schedule, s);
+    mc_fee_basis fb;
+    const char *none[2] = {NULL, NULL};
+    assert_int_equal(mc_fee_schedule_apply(p, mc_date_from_ymd(2026, 6, 1), none, &fb), 0);
+    assert_int_equal(fb.amount, 8000);
+    assert_null(fb.relief);
+    const char *student[2] = {"false", "student"};
+    mc_fee_schedule_apply(p, mc_date_from_ymd(2027, 6, 1), student, &fb);
+    assert_int_equal(fb.amount, 5000);
+    assert_ptr_equal(fb.relief, &s->reliefs[0]);
+    /* an exemption wins over a reduction written before it */
+    const char *poor_student[2] = {"true", "student"};
+    mc_fee_schedule_apply(p, mc_date_from_ymd(2027, 6, 1), poor_student, &fb);
+    assert_int_equal(fb.amount, 0);
+    assert_int_equal(fb.relief->kind, MC_RELIEF_EXEMPT);
+    /* rounded half up to the dong: 8000 × 66.666667% = 5333.33336 */
+    const char *veteran[2] = {NULL, "veteran"};
+    mc_fee_schedule_apply(p, mc_date_from_ymd(2026, 6, 1), veteran, &fb);
+    assert_int_equal(fb.amount, 5333);
+    /* before the first line: nothing in force, 0 */
+    mc_fee_schedule_apply(p, mc_date_from_ymd(2024, 6, 1), student, &fb);
+    assert_null(fb.line);
+    assert_int_equal(fb.amount, 0);
+    mc_catalogue_free(cat);
+}
+
+static void test_catalogue__fee_schedule_errors(void **state)
+{
+    (void)state;
+    tu_expect("fee-schedule f { amount 1 VND from 2025-01-01; amount 2 VND from 2025-01-01 }\n",
+              "t.proc:1:66: error: two amounts from 2025-01-01 in fee schedule 'f' (first at line "
+              "1)\n");
+    tu_expect("fee-schedule f { amount 2 VND from 2026-01-01; amount 1 VND from 2025-01-01 }\n",
+              "t.proc:1:66: error: amounts out of order: 2025-01-01 comes after 2026-01-01 (at "
+              "line 1); list them oldest first\n");
+    tu_expect("fee-schedule f { amount 1 VND from 2025-01-01; reduced 101% when x }\n",
+              "t.proc:1:56: error: percentage '101%' is not between 0% and 100%\n");
+    tu_expect("fee-schedule f { title \"x\" }\n",
+              "t.proc:1:14: error: fee schedule 'f' has no amount (write: amount 8000 VND from "
+              "2025-01-01)\n");
+    tu_expect("role c\nfee-schedule f { amount 1 VND from 2025-01-01; exempt when x is y }\n"
+              "procedure p { fee schedule g; state a { initial; on e -> b by c }\n"
+              "state b { final; outcome granted } }\n",
+              "t.proc:3:28: error: unknown fee schedule 'g' (did you mean 'f'?)\n");
+    tu_expect("role c\nfee-schedule f { amount 1 VND from 2025-01-01; exempt when x is y }\n"
+              "procedure p { fee schedule f; field x { type choice; options a b }\n"
+              "state a { initial; on e -> b by c }\nstate b { final; outcome granted } }\n",
+              "t.proc:2:65: error: 'y' is not an option of field 'x' (did you mean 'a'?)\n");
+    /* a reform that gives a procedure a schedule: its categories are checked against the
+     * procedure's fields too */
+    tu_expect("role c\nfee-schedule f { amount 1 VND from 2025-01-01; exempt when not poor }\n"
+              "procedure p { fee 0 VND; field x { type bool }\n"
+              "state a { initial; on e -> b by c }\nstate b { final; outcome granted } }\n"
+              "reform r { procedure p { fee schedule f } }\n",
+              "t.proc:2:64: error: unknown field 'poor' in reform of procedure 'p'\n");
+}
+
+static void test_catalogue__validity(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diag;
+    assert_int_equal(tu_load("document a { valid 6 months }\ndocument b { valid 1 year }\n"
+                             "document c { valid 30 days }\ndocument d\n",
+                             &cat, &diag),
+                     0);
+    free(diag);
+    const mc_document *a = mc_catalogue_document(cat, "a");
+    const mc_document *b = mc_catalogue_document(cat, "b");
+    const mc_document *c = mc_catalogue_document(cat, "c");
+    assert_int_equal(a->valid.n, 6);
+    assert_int_equal(a->valid.unit, MC_VALID_MONTHS);
+    assert_int_equal(mc_catalogue_document(cat, "d")->valid.n, 0);
+    char day[11], text[32];
+    mc_date_format(mc_validity_expiry(&a->valid, mc_date_from_ymd(2026, 1, 15)), day);
+    assert_string_equal(day, "2026-07-15");
+    /* the end of a shorter month; a leap day */
+    mc_date_format(mc_validity_expiry(&a->valid, mc_date_from_ymd(2026, 8, 31)), day);
+    assert_string_equal(day, "2027-02-28");
+    mc_date_format(mc_validity_expiry(&a->valid, mc_date_from_ymd(2027, 8, 31)), day);
+    assert_string_equal(day, "2028-02-29");
+    mc_date_format(mc_validity_expiry(&b->valid, mc_date_from_ymd(2024, 2, 29)), day);
+    assert_string_equal(day, "2025-02-28");
+    mc_date_format(mc_validity_expiry(&c->valid, mc_date_from_ymd(2026, 12, 15)), day);
+    assert_string_equal(day, "2027-01-14");
+    mc_validity_text(&a->valid, text, sizeof text);
+    assert_string_equal(text, "6 months");
+    mc_validity_text(&b->valid, text, sizeof text);
+    assert_string_equal(text, "1 year");
+    mc_catalogue_free(cat);
+    tu_expect("document a { valid 0 days }\n",
+              "t.proc:1:20: error: a validity is 1 to 36500 days, not 0\n");
+    tu_expect(
+        "document a { valid 2 fortnights }\n",
+        "t.proc:1:22: error: unknown unit of validity 'fortnights' (days, months or years)\n");
+}
+
+static int load_fees_once(void *ctx)
+{
+    (void)ctx;
+    const char *names[1] = {"t.proc"};
+    const char *texts[1] = {fee_text};
+    size_t lens[1] = {strlen(fee_text)};
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, NULL);
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_catalogue__fee_schedule_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(load_fees_once, NULL, false) > 10);
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -921,6 +1084,10 @@ int main(void)
         cmocka_unit_test(test_catalogue__layers_without_a_lower_layer),
         cmocka_unit_test(test_catalogue__layers_replace_drops_lower_extensions),
         cmocka_unit_test(test_catalogue__layers_out_of_memory_sweep),
+        cmocka_unit_test(test_catalogue__fee_schedule_amount_in_force_and_reliefs),
+        cmocka_unit_test(test_catalogue__fee_schedule_errors),
+        cmocka_unit_test(test_catalogue__validity),
+        cmocka_unit_test(test_catalogue__fee_schedule_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

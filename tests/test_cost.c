@@ -338,6 +338,57 @@ static void test_cost__reform_out_of_memory(void **state)
     mc_catalogue_free(cat);
 }
 
+/* A fee schedule (issue 16): the amount in force on the study date, charged as the engine
+ * charges it, weighed over the sample shares of the fields its categories test. */
+static void test_cost__fee_schedule_weighs_its_categories(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(
+        tu_load("cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0h 0 "
+                "VND; count-waiting false }\n"
+                "role clerk\n"
+                "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+                "fee-schedule f { amount 200000 VND from 2025-01-01; amount 300000 VND from "
+                "2027-01-01\n"
+                "  reduced 50% when reduced; exempt when kind is poor }\n"
+                "fee-schedule g { amount 1000 VND from 2026-01-01; exempt when other }\n"
+                "procedure p { lifecycle l; volume 10 per year; fee schedule f\n"
+                "  field reduced { type bool; sample 10% }\n"
+                "  field kind { type choice; options poor rich; sample poor 20% rich 70% } }\n"
+                "procedure q { lifecycle l; volume 10 per year; fee schedule g\n"
+                "  field other { type bool } }\n",
+                &cat, &diags),
+        0);
+    assert_string_equal(diags, "");
+    free(diags);
+    mc_cost_line *l;
+    size_t n;
+    const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
+    /* 80% not exempt × (10% × 100,000 + 90% × 200,000) = 152,000 */
+    assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2026, 6, 1), &l, &n, NULL), 0);
+    assert_int_equal(line(l, n, "p")->cost, 152000);
+    assert_string_equal(line(l, n, "p")->notes, "");
+    assert_int_equal(line(l, n, "q")->cost, 1000);
+    assert_string_equal(line(l, n, "q")->notes,
+                        "fee schedule g: field 'other' has no sample, its categories counted as "
+                        "never applying");
+    mc_free(l);
+    /* the amount in force on the study date: 80% × (10% × 150,000 + 90% × 300,000) */
+    assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2027, 6, 1), &l, &n, NULL), 0);
+    assert_int_equal(line(l, n, "p")->cost, 228000);
+    mc_free(l);
+    /* before the first amount: 0, said */
+    assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2025, 6, 1), &l, &n, NULL), 0);
+    assert_int_equal(line(l, n, "q")->cost, 0);
+    assert_string_equal(line(l, n, "q")->notes,
+                        "fee schedule g has no amount in force on 2025-06-01: fee counted as 0");
+    mc_free(l);
+    mc_catalogue_free(cat);
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_cost__sum_is_exact_until_finished),
         cmocka_unit_test(test_cost__compare_baseline_and_reform),
         cmocka_unit_test(test_cost__reform_out_of_memory),
+        cmocka_unit_test(test_cost__fee_schedule_weighs_its_categories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

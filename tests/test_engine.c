@@ -2001,6 +2001,175 @@ static void test_engine__a_live_dossier_allows_an_extension_only_before_the_due(
     mc_engine_close(e);
 }
 
+/* ==== fee schedules and validity (issue 16) =============================================== */
+
+static const char fees_text[] =
+    "calendar vn { default; holiday 2027-01-01 \"New Year\" }\n"
+    "role clerk\n"
+    "document form\ndocument status-certificate { valid 6 months }\n"
+    "registry civil { holds status-certificate }\n"
+    "fee-schedule copy-fee {\n"
+    "  amount 8000 VND from 2025-01-01 legal-basis \"Resolution 12/2024\"\n"
+    "  amount 10000 VND from 2027-01-01 legal-basis \"Resolution 30/2026\"\n"
+    "  exempt when poor\n"
+    "  reduced 50% when kind is student }\n"
+    "procedure copy { time-limit 3wd; subject id; fee schedule copy-fee\n"
+    "  field id { type text; required }\n"
+    "  field poor { type bool }\n"
+    "  field kind { type choice; options student other }\n"
+    "  requires form\n"
+    "  requires status-certificate\n"
+    "  state open { initial; on close -> closed by clerk }\n"
+    "  state closed { final; outcome granted } }\n"
+    "procedure by-rule { time-limit 3wd; fee rule fees.copies\n"
+    "  field copies { type integer }\n"
+    "  state open { initial; on close -> closed by clerk }\n"
+    "  state closed { final; outcome granted } }\n"
+    "procedure by-bad-rule { time-limit 3wd; fee rule fees.unknown\n"
+    "  state open { initial; on close -> closed by clerk }\n"
+    "  state closed { final; outcome granted } }\n";
+
+static const char fees_lua[] =
+    "function copies(d) return (d.fields.copies or 1) * fees.amount('copy-fee') end\n"
+    "function unknown(d) return fees.amount('no-such-fee') end\n";
+
+typedef struct fee_fx {
+    mc_catalogue *cat;
+    mc_rules *rules;
+    mc_engine *e;
+} fee_fx;
+
+static void open_fees(fee_fx *f)
+{
+    char *diags;
+    assert_int_equal(tu_load(fees_text, &f->cat, &diags), 0);
+    free(diags);
+    assert_int_equal(mc_rules_new(&f->rules, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(f->rules, "fees", "rules/fees.lua", fees_lua,
+                                          sizeof fees_lua - 1, NULL, NULL),
+                     0);
+    assert_int_equal(mc_engine_open(&f->e, f->cat, f->rules, ":memory:", NULL), 0);
+}
+
+static void close_fees(fee_fx *f)
+{
+    mc_engine_close(f->e);
+    mc_rules_free(f->rules);
+    mc_catalogue_free(f->cat);
+}
+
+/* Submits procedure with fields at local time t (calendar vn, UTC+7); returns the result. */
+static int submit_fee(fee_fx *f, const char *procedure, const mc_kv *fields, size_t n,
+                      const char *t, mc_result *res)
+{
+    mc_datetime m;
+    assert_int_equal(mc_value_datetime(t, strlen(t), &m, NULL, 0), 0);
+    const char *attach[] = {"form"};
+    mc_submit s = {.procedure = procedure,
+                   .fields = fields,
+                   .nfields = n,
+                   .attach = attach,
+                   .nattach = strcmp(procedure, "copy") == 0,
+                   .channel = "online",
+                   .now = (int64_t)m * 60 - 7 * 3600};
+    mc_error err;
+    return mc_engine_submit(f->e, &s, res, &err);
+}
+
+static int64_t fee_of_dossier(fee_fx *f, int64_t id)
+{
+    mc_dossier d;
+    mc_error err;
+    assert_int_equal(mc_engine_get(f->e, id, INT64_MAX / 2, &d, &err), 0);
+    int64_t fee = d.fee;
+    mc_dossier_free(&d);
+    return fee;
+}
+
+static void test_engine__fee_schedule_charges_the_amount_in_force(void **state)
+{
+    (void)state;
+    fee_fx f;
+    open_fees(&f);
+    mc_result res;
+    mc_kv plain[] = {{"id", "001"}}, student[] = {{"id", "002"}, {"kind", "student"}},
+          poor[] = {{"id", "003"}, {"poor", "true"}, {"kind", "student"}};
+    /* the day before the change, in local time (UTC+7: 16:59 UTC on 31 December) */
+    assert_int_equal(submit_fee(&f, "copy", plain, 1, "2026-12-31T23:59", &res), 0);
+    assert_int_equal(fee_of_dossier(&f, res.dossier), 8000);
+    assert_int_equal(submit_fee(&f, "copy", plain, 1, "2027-01-01T00:00", &res), 0);
+    assert_int_equal(fee_of_dossier(&f, res.dossier), 10000);
+    assert_int_equal(submit_fee(&f, "copy", student, 2, "2027-01-01T08:00", &res), 0);
+    assert_int_equal(fee_of_dossier(&f, res.dossier), 5000);
+    assert_int_equal(submit_fee(&f, "copy", poor, 3, "2027-01-01T08:00", &res), 0);
+    assert_int_equal(fee_of_dossier(&f, res.dossier), 0);
+    /* before the first amount: nothing in force, 0 */
+    assert_int_equal(submit_fee(&f, "copy", plain, 1, "2024-12-31T08:00", &res), 0);
+    assert_int_equal(fee_of_dossier(&f, res.dossier), 0);
+    /* a fee rule reads the schedule on the day of submission */
+    mc_kv three[] = {{"copies", "3"}};
+    assert_int_equal(submit_fee(&f, "by-rule", three, 1, "2026-06-01T08:00", &res), 0);
+    assert_int_equal(fee_of_dossier(&f, res.dossier), 24000);
+    assert_int_equal(submit_fee(&f, "by-rule", three, 1, "2027-06-01T08:00", &res), 0);
+    assert_int_equal(fee_of_dossier(&f, res.dossier), 30000);
+    /* an unknown schedule, or none in force, raises: the submission is refused */
+    assert_int_equal(submit_fee(&f, "by-bad-rule", NULL, 0, "2026-06-01T08:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_non_null(strstr(res.message, "fees.amount: unknown fee schedule 'no-such-fee'"));
+    assert_int_equal(submit_fee(&f, "by-rule", three, 1, "2024-06-01T08:00", &res), MC_EREFUSED);
+    assert_non_null(strstr(res.message,
+                           "fees.amount: fee schedule 'copy-fee' has no amount in force on "
+                           "2024-06-01"));
+    close_fees(&f);
+}
+
+static void put_record(fee_fx *f, const char *subject, const char *issued)
+{
+    mc_record_row rec = {"civil", "status-certificate", subject, "XN-1", issued};
+    mc_error err;
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, &err), 0);
+}
+
+/* The status and reason of the status certificate of a dossier submitted at t. */
+static void expect_certificate(fee_fx *f, const char *subject, const char *t, mc_req_status want,
+                               const char *reason)
+{
+    mc_kv fields[] = {{"id", subject}};
+    mc_result res;
+    assert_int_equal(submit_fee(f, "copy", fields, 1, t, &res), 0);
+    mc_dossier d;
+    mc_error err;
+    assert_int_equal(mc_engine_get(f->e, res.dossier, INT64_MAX / 2, &d, &err), 0);
+    assert_int_equal(d.requirements[1].status, want);
+    if (reason == NULL) {
+        assert_null(d.requirements[1].reason);
+    } else {
+        assert_string_equal(d.requirements[1].reason, reason);
+    }
+    mc_dossier_free(&d);
+}
+
+static void test_engine__an_expired_record_is_asked_with_the_reason(void **state)
+{
+    (void)state;
+    fee_fx f;
+    open_fees(&f);
+    put_record(&f, "001", "2026-01-15");
+    expect_certificate(&f, "001", "2026-07-14T16:00", MC_REQ_FETCHED, NULL);
+    expect_certificate(&f, "001", "2026-07-15T08:00", MC_REQ_ASKED,
+                       "the record XN-1 in civil expired on 2026-07-15 (issued 2026-01-15, valid "
+                       "6 months)");
+    /* a record without an issue date, or with a malformed one, stays valid */
+    put_record(&f, "002", NULL);
+    expect_certificate(&f, "002", "2040-01-01T08:00", MC_REQ_FETCHED, NULL);
+    put_record(&f, "003", "15/01/2026");
+    expect_certificate(&f, "003", "2040-01-01T08:00", MC_REQ_FETCHED, NULL);
+    /* a record missing altogether keeps its reason */
+    expect_certificate(&f, "004", "2026-07-15T08:00", MC_REQ_ASKED, "not found in civil");
+    close_fees(&f);
+}
+
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -2045,6 +2214,8 @@ int main(void)
         X(test_engine__an_extension_with_a_request_id_is_fired_once),
         X(test_engine__an_extension_out_of_memory_sweep),
         X(test_engine__a_live_dossier_allows_an_extension_only_before_the_due),
+        cmocka_unit_test(test_engine__fee_schedule_charges_the_amount_in_force),
+        cmocka_unit_test(test_engine__an_expired_record_is_asked_with_the_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

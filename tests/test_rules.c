@@ -137,19 +137,19 @@ static int setup(void **state)
     f->fields[4] = (mc_view_field){"citizen-id", {MC_VAL_TEXT, "001234567890", 0, 0, false}};
     f->docs[0] = (mc_view_document){"birth-notice", "provided"};
     f->docs[1] = (mc_view_document){"marriage-certificate", "fetched"};
-    f->view = (mc_rule_view){"birth",
-                             "2025-07-01",
-                             "001234567890",
-                             "submitted",
-                             "online",
-                             "2025-03-03T09:00",
-                             f->fields,
-                             5,
-                             f->docs,
-                             2,
-                             NULL,
-                             holds_cb,
-                             NULL};
+    f->view = (mc_rule_view){.procedure = "birth",
+                             .version = "2025-07-01",
+                             .subject = "001234567890",
+                             .state = "submitted",
+                             .channel = "online",
+                             .submitted = "2025-03-03T09:00",
+                             .fields = f->fields,
+                             .nfields = 5,
+                             .documents = f->docs,
+                             .ndocuments = 2,
+                             .calendar = NULL,
+                             .registry_holds = holds_cb,
+                             .ud = NULL};
     *state = f;
     return 0;
 }
@@ -1216,6 +1216,68 @@ static void test_rules__out_of_memory_sweep(void **state)
     assert_true(tu_oom_sweep(load_rules_once, NULL, true) > 50);
 }
 
+/* fees.amount (issue 16): the amount of a fee schedule in force on the dossier's day, or on a
+ * given one; the view's catalogue first, else the one set on the rules; every failure raises. */
+static const char fees_lua[] =
+    "function today(d) return fees.amount('copy-fee') end\n"
+    "function on(d) return fees.amount('copy-fee', '2027-01-01T08:00') end\n"
+    "function typo(d) return fees.amount('copy-fe') end\n"
+    "function early(d) return fees.amount('copy-fee', '2024-12-31') end\n"
+    "function bad_date(d) return fees.amount('copy-fee', '31/12/2026') end\n"
+    "function write(d) fees.amount = nil return 0 end\n";
+
+static void test_rules__fees_amount_reads_the_schedule_in_force(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(mc_rules_load_buffer(f->rules, "fees", "rules/fees.lua", fees_lua,
+                                          sizeof fees_lua - 1, NULL, NULL),
+                     0);
+    int64_t amount = -1;
+    mc_error err;
+    /* no catalogue anywhere: no schedule is known */
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "fees", "today"), &f->view, &amount, &err),
+                     MC_ERULE);
+    assert_string_equal(err.msg, "rule fees.today: rules/fees.lua:1: fees.amount: unknown fee "
+                                 "schedule 'copy-fee'");
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load("fee-schedule copy-fee {\n"
+                             "  amount 8000 VND from 2025-01-01\n"
+                             "  amount 10000 VND from 2027-01-01 }\n",
+                             &cat, &diags),
+                     0);
+    free(diags);
+    mc_rules_set_catalogue(f->rules, cat);
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "fees", "today"), &f->view, &amount, &err), 0);
+    assert_int_equal(amount, 8000); /* submitted 2025-03-03 */
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "fees", "on"), &f->view, &amount, &err), 0);
+    assert_int_equal(amount, 10000);
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "fees", "typo"), &f->view, &amount, &err),
+                     MC_ERULE);
+    assert_string_equal(err.msg, "rule fees.typo: rules/fees.lua:3: fees.amount: unknown fee "
+                                 "schedule 'copy-fe' (did you mean 'copy-fee'?)");
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "fees", "early"), &f->view, &amount, &err),
+                     MC_ERULE);
+    assert_string_equal(err.msg, "rule fees.early: rules/fees.lua:4: fees.amount: fee schedule "
+                                 "'copy-fee' has no amount in force on 2024-12-31");
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "fees", "bad_date"), &f->view, &amount, &err),
+                     MC_ERULE);
+    assert_string_equal(err.msg, "rule fees.bad_date: rules/fees.lua:5: bad argument #2 to "
+                                 "'amount' (invalid date and time '31/12/2026' (write it as "
+                                 "YYYY-MM-DDTHH:MM))");
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "fees", "write"), &f->view, &amount, &err),
+                     MC_ERULE);
+    assert_string_equal(
+        err.msg, "rule fees.write: rules/fees.lua:6: fees is read-only (cannot set 'amount')");
+    /* a view that names its catalogue wins over the one set on the rules */
+    mc_rules_set_catalogue(f->rules, NULL);
+    f->view.catalogue = cat;
+    assert_int_equal(mc_rules_fee(f->rules, rule(f, "fees", "today"), &f->view, &amount, &err), 0);
+    assert_int_equal(amount, 8000);
+    f->view.catalogue = NULL;
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1240,6 +1302,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules__handlers_and_closers_stay_in_the_budget, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rules__modules_cannot_change_what_others_see, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rules__fees_amount_reads_the_schedule_in_force, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

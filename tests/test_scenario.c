@@ -481,6 +481,30 @@ static void test_scenario__uncovered_deadline(void **state)
     free(f);
 }
 
+/* `registry R holds D for S [ref "X"] [issued DATE]` (issue 16): the issue date is checked with
+ * the file, and either option may come first. */
+static void test_scenario__registry_records_carry_their_issue_date(void **state)
+{
+    fx *f = *state;
+    assert_string_equal(run(f,
+                            BEGIN " registry civil holds cert for 001 issued 2025-01-02 ref \"C\"\n"
+                                  " registry civil holds cert for 002 ref \"D\" issued 2025-01-02\n"
+                                  " expect registry civil holds cert for 001\n}\n"),
+                        "ok s\n");
+    assert_string_equal(
+        run(f, BEGIN " registry civil holds cert for 001 issued 2025-02-30\n"
+                     " registry civil holds cert for 001 issued\n"
+                     " registry civil holds cert for 001 ref \"a\" ref \"b\"\n"
+                     " registry civil holds cert for 001 when 2025-01-02\n}\n"),
+        "s.scenario:3:43: error: no such date: '2025-02-30'\n"
+        "s.scenario:4:2: error: write: registry REGISTRY holds DOCUMENT for SUBJECT [ref "
+        "\"REFERENCE\"] [issued DATE]\n"
+        "s.scenario:5:2: error: write: registry REGISTRY holds DOCUMENT for SUBJECT [ref "
+        "\"REFERENCE\"] [issued DATE]\n"
+        "s.scenario:6:2: error: write: registry REGISTRY holds DOCUMENT for SUBJECT [ref "
+        "\"REFERENCE\"] [issued DATE]\n");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -496,7 +520,9 @@ int main(void)
         T(test_scenario__no_cap_on_documents_asked),
         T(test_scenario__no_cap_on_disputes),
         T(test_scenario__out_of_memory),
+        T(test_scenario__registry_records_carry_their_issue_date),
         cmocka_unit_test(test_scenario__uncovered_deadline),
+
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,6 +97,22 @@ typedef struct mc_role {
 
 typedef struct mc_registry mc_registry;
 
+/* How long a document stays valid after its issue date (`valid 6 months`); n == 0: forever. */
+typedef enum { MC_VALID_DAYS, MC_VALID_MONTHS, MC_VALID_YEARS } mc_valid_unit;
+typedef struct mc_validity {
+    int32_t n; /* 1 … 1200 months, 36500 days, 100 years; 0: no limit */
+    mc_valid_unit unit;
+    mc_pos pos; /* of the `valid` directive's number */
+} mc_validity;
+
+/* The first day on which a document issued on `issued` is no longer valid: the same day of the
+ * month n months (or years) later, the last day of that month when it is shorter (issued
+ * 2026-08-31, valid 6 months: expired from 2027-02-28), or issued + n days. A record issued on
+ * D and valid 6 months may serve a dossier received up to the day before the expiry. */
+mc_date mc_validity_expiry(const mc_validity *v, mc_date issued);
+/* "6 months", "1 year", "30 days" into out. */
+void mc_validity_text(const mc_validity *v, char *out, size_t outsz);
+
 typedef struct mc_document {
     const char *name;
     mc_pos pos;
@@ -105,6 +121,7 @@ typedef struct mc_document {
     const char *match_source;    /* the pattern as written, or NULL */
     const mc_regex *match;       /* compiled (UTF, case as the pattern says), or NULL */
     const mc_registry *registry; /* the registry that holds it (baseline), or NULL */
+    mc_validity valid;           /* `valid N days|months|years`; n == 0: no limit */
 } mc_document;
 
 struct mc_registry {
@@ -280,7 +297,53 @@ typedef struct mc_extension {
 /* The most extensions one procedure may declare. */
 #define MC_MAX_EXTENSIONS 8
 
-typedef enum { MC_FEE_NONE, MC_FEE_FIXED, MC_FEE_RULE } mc_fee_kind;
+typedef enum { MC_FEE_NONE, MC_FEE_FIXED, MC_FEE_RULE, MC_FEE_SCHEDULE } mc_fee_kind;
+
+/* ---- fee schedules (issue 16) ---------------------------------------------------------------
+ *
+ * `fee-schedule NAME { amount 8000 VND from 2025-01-01 legal-basis "…"; reduced 50% when FIELD
+ * legal-basis "…"; exempt when FIELD is VALUE legal-basis "…" }`: the amounts of a fee with the
+ * dates they take effect and the legal basis of each, and the categories of applicants who pay
+ * less or nothing, tested on the dossier's fields. A procedure uses one with
+ * `fee schedule NAME`. */
+
+typedef struct mc_fee_amount {
+    mc_money amount;
+    mc_date from;            /* in force from this date until the next line's */
+    const char *legal_basis; /* or NULL */
+    mc_pos pos;              /* of the `amount` directive */
+} mc_fee_amount;
+
+typedef enum { MC_RELIEF_REDUCED, MC_RELIEF_EXEMPT } mc_relief_kind;
+
+typedef struct mc_fee_relief {
+    mc_relief_kind kind;
+    mc_fixed share;          /* REDUCED: the percent taken off (50% pays half); EXEMPT: 100% */
+    mc_cond when;            /* a field condition (FIELD, not FIELD, FIELD is VALUE) */
+    const char *legal_basis; /* or NULL */
+    mc_pos pos;              /* of the `reduced`/`exempt` directive */
+} mc_fee_relief;
+
+typedef struct mc_fee_schedule {
+    const char *name;
+    mc_pos pos;
+    const mc_text *titles;
+    size_t ntitles;
+    const mc_fee_amount *amounts; /* by `from`, oldest first; at least one */
+    size_t namounts;
+    const mc_fee_relief *reliefs; /* in written order: exemptions are tried before reductions */
+    size_t nreliefs;
+} mc_fee_schedule;
+
+/* What a schedule charges one dossier: the line in force, the relief applied, the amount. */
+typedef struct mc_fee_basis {
+    const mc_fee_amount *line;   /* NULL: no amount in force on the date (amount 0) */
+    const mc_fee_relief *relief; /* NULL: the full amount */
+    int64_t amount;              /* after the relief, rounded half up to the smallest unit */
+} mc_fee_basis;
+
+/* The line of s in force on date (the latest `from` on or before it), or NULL. */
+const mc_fee_amount *mc_fee_schedule_line(const mc_fee_schedule *s, mc_date date);
 typedef enum { MC_ONLINE_NONE, MC_ONLINE_PARTIAL, MC_ONLINE_FULL } mc_online;
 
 typedef struct mc_procedure {
@@ -313,7 +376,15 @@ typedef struct mc_procedure {
     mc_machine machine;
     const mc_extension *extensions; /* extensions of the time limit, in declaration order */
     size_t nextensions;
+    const mc_fee_schedule *fee_schedule; /* SCHEDULE */
 } mc_procedure;
+
+/* The fee p's schedule charges a dossier received on date whose field values are values[i] (per
+ * p->fields, NULL when unset): the line in force on date; the first exemption whose condition
+ * holds, else the first reduction whose condition holds. Returns 0; MC_EUSAGE when p has no
+ * schedule. Pure: the same inputs give the same answer. */
+int mc_fee_schedule_apply(const mc_procedure *p, mc_date date, const char *const *values,
+                          mc_fee_basis *out);
 
 /* ---- reforms (§4.8) and cost models (§8.1) ----------------------------------------------- */
 
@@ -420,6 +491,7 @@ const mc_calendar *mc_catalogue_calendar(const mc_catalogue *cat, const char *na
 const mc_lifecycle *mc_catalogue_lifecycle(const mc_catalogue *cat, const char *name);
 const mc_reform *mc_catalogue_reform(const mc_catalogue *cat, const char *name);
 const mc_cost_model *mc_catalogue_cost_model(const mc_catalogue *cat, const char *name);
+const mc_fee_schedule *mc_catalogue_fee_schedule(const mc_catalogue *cat, const char *name);
 /* The calendar marked default, or NULL (the built-in weekdays apply). */
 const mc_calendar *mc_catalogue_default_calendar(const mc_catalogue *cat);
 const mc_cost_model *mc_catalogue_default_cost_model(const mc_catalogue *cat);
@@ -434,6 +506,7 @@ const mc_calendar *const *mc_catalogue_calendars(const mc_catalogue *cat, size_t
 const mc_lifecycle *const *mc_catalogue_lifecycles(const mc_catalogue *cat, size_t *n);
 const mc_reform *const *mc_catalogue_reforms(const mc_catalogue *cat, size_t *n);
 const mc_cost_model *const *mc_catalogue_cost_models(const mc_catalogue *cat, size_t *n);
+const mc_fee_schedule *const *mc_catalogue_fee_schedules(const mc_catalogue *cat, size_t *n);
 
 /* Number of distinct procedure names (versions counted once). */
 size_t mc_catalogue_procedure_names(const mc_catalogue *cat);

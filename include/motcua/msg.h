@@ -21,7 +21,7 @@ typedef enum {
 } mc_lang;
 
 enum {
-    MC_MSG_MAXARGS = 4, /* arguments a message carried with a result takes at most */
+    MC_MSG_MAXARGS = 5, /* arguments a message carried with a result takes at most */
     MC_MSG_CODESZ = 40, /* room for a code and its NUL */
     MC_MSG_ARGSZ = 256, /* room for one argument and its NUL (longer ones are cut at a character) */
 };

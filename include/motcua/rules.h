@@ -20,6 +20,7 @@
 #define MOTCUA_RULES_H
 
 #include "motcua/calendar.h"
+#include "motcua/catalogue.h"
 #include "motcua/diag.h"
 #include "motcua/error.h"
 
@@ -114,6 +115,9 @@ typedef struct mc_rule_view {
     bool (*registry_holds)(void *ud, const char *registry, const char *document,
                            const char *subject);
     void *ud;
+    /* the catalogue whose fee schedules fees.amount reads; NULL: the one given to
+     * mc_rules_set_catalogue */
+    const mc_catalogue *catalogue;
 } mc_rule_view;
 
 /* Runs a condition or guard: *result is its truth; a guard returning false, "reason" puts the
@@ -130,6 +134,12 @@ int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_
  * MC_ELIMIT "rule M.F: FILE:LINE: interrupted"; module loads likewise. For a server that stops.
  * Safe to call from another thread or from a signal handler; there is no way back. */
 void mc_rules_interrupt(mc_rules *r);
+
+/* The catalogue whose fee schedules `fees.amount(NAME [, DATE])` reads (issue 16) when the
+ * view of the call names none (an engine's views name its own); with neither, every call of it
+ * raises. The catalogue is borrowed: it must outlive the calls. The command line's loader sets
+ * it once the catalogue checked against these rules is loaded. */
+void mc_rules_set_catalogue(mc_rules *r, const mc_catalogue *cat);
 
 /* Bytes the Lua state holds now (for tests and benchmarks). */
 size_t mc_rules_memory(const mc_rules *r);

@@ -208,6 +208,11 @@ int mc_store_record_put(mc_store *st, const mc_record_row *rec, mc_error *err);
  * when the record has none). Returns 1 when found, 0 when not, or an error. */
 int mc_store_record_get(mc_store *st, const char *registry, const char *document,
                         const char *subject, char *ref, size_t refsz, mc_error *err);
+/* As mc_store_record_get, and the record's issue date (YYYY-MM-DD) into issued (empty when the
+ * record has none): what the once-only rule needs to check a document's validity. */
+int mc_store_record_find(mc_store *st, const char *registry, const char *document,
+                         const char *subject, char *ref, size_t refsz, char issued[11],
+                         mc_error *err);
 
 /* Calls fn for every record about subject, by registry and document. */
 int mc_store_records_of(mc_store *st, const char *subject,

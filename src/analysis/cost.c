@@ -6,6 +6,7 @@
 #include "motcua/alloc.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,10 +150,131 @@ void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost)
     *cost = round_half_up(total, 60 * S * S * S * den);
 }
 
-static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_cost_line *l)
+/* ---- fee schedules (issue 16) ---- */
+
+enum { FEE_FIELDS = 3, FEE_VALUES = 16, FEE_FORM = 64 };
+
+/* The values one field tested by a schedule's categories takes, with their shares (scale S). */
+typedef struct fee_axis {
+    size_t field; /* index into the procedure's fields */
+    const char *value[FEE_VALUES];
+    i128 share[FEE_VALUES];
+    size_t n;
+} fee_axis;
+
+/* The values of field f and their `sample` shares; false when f has no sample (its categories
+ * then never apply in the cost). */
+static bool axis_of(const mc_field *f, fee_axis *a)
+{
+    a->n = 0;
+    if (f->type == MC_FIELD_BOOL && f->has_sample) {
+        a->value[0] = "true";
+        a->share[0] = (i128)f->sample / 100;
+        a->value[1] = "false";
+        a->share[1] = S - a->share[0];
+        a->n = 2;
+        return true;
+    }
+    if (f->type != MC_FIELD_CHOICE || f->option_share == NULL || f->options.n >= FEE_VALUES) {
+        a->value[0] = NULL;
+        a->share[0] = S;
+        a->n = 1;
+        return false;
+    }
+    i128 rest = S;
+    for (size_t i = 0; i < f->options.n; i++) {
+        a->value[a->n] = f->options.items[i];
+        a->share[a->n] = (i128)f->option_share[i] / 100;
+        rest -= a->share[a->n++];
+    }
+    if (rest > 0) {
+        a->value[a->n] = NULL; /* the share left unset */
+        a->share[a->n++] = rest;
+    }
+    return true;
+}
+
+/* The fee of a schedule in a cost study: the amount in force on the study date, charged as the
+ * engine charges it (mc_fee_schedule_apply) to every combination of the values of the fields
+ * its categories test, weighted by their `sample` shares (drawn independently, as the simulator
+ * draws them), rounded half up to the dong. At most FEE_FIELDS such fields; with more, the full
+ * amount (said in the notes). */
+static int64_t schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l)
+{
+    const mc_fee_schedule *fs = p->fee_schedule;
+    char day[11];
+    mc_date_format(date, day);
+    const mc_fee_amount *line = mc_fee_schedule_line(fs, date);
+    if (line == NULL) {
+        note(l, "fee schedule %s has no amount in force on %s: fee counted as 0", fs->name, day);
+        return 0;
+    }
+    fee_axis axes[FEE_FIELDS];
+    size_t naxes = 0;
+    bool fits = p->nfields <= FEE_FORM;
+    for (size_t i = 0; fits && i < fs->nreliefs; i++) {
+        const mc_field *f = mc_field_find(p->fields, p->nfields, fs->reliefs[i].when.field);
+        size_t k = f != NULL ? (size_t)(f - p->fields) : SIZE_MAX, j = 0;
+        while (j < naxes && axes[j].field != k) {
+            j++;
+        }
+        if (f == NULL || j < naxes) {
+            continue;
+        }
+        if (naxes == FEE_FIELDS) {
+            fits = false;
+            break;
+        }
+        axes[naxes].field = k;
+        if (!axis_of(f, &axes[naxes])) {
+            note(l,
+                 "fee schedule %s: field '%s' has no sample, its categories counted as never "
+                 "applying",
+                 fs->name, f->name);
+        }
+        naxes++;
+    }
+    if (!fits) {
+        note(l,
+             "fee schedule %s: the full amount in force on %s (its categories test too many "
+             "fields to be weighed)",
+             fs->name, day);
+        return line->amount.amount;
+    }
+    /* every combination of the axes' values, as an odometer */
+    const char *form[FEE_FORM] = {NULL};
+    size_t at[FEE_FIELDS] = {0};
+    i128 total = 0, scale = 1;
+    for (size_t j = 0; j < naxes; j++) {
+        scale *= S;
+    }
+    for (;;) {
+        i128 share = 1;
+        for (size_t j = 0; j < naxes; j++) {
+            form[axes[j].field] = axes[j].value[at[j]];
+            share *= axes[j].share[at[j]];
+        }
+        mc_fee_basis fb;
+        mc_fee_schedule_apply(p, date, form, &fb);
+        total += share * fb.amount;
+        size_t j = 0;
+        while (j < naxes && ++at[j] == axes[j].n) {
+            at[j++] = 0;
+        }
+        if (j == naxes) {
+            break;
+        }
+    }
+    return (int64_t)((total + scale / 2) / scale);
+}
+
+static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_date date, mc_cost_line *l)
 {
     if (p->fee_kind == MC_FEE_FIXED) {
         return p->fee.amount;
+    }
+    if (p->fee_kind == MC_FEE_SCHEDULE) {
+        return schedule_fee(p, date, l);
     }
     if (p->fee_kind != MC_FEE_RULE) {
         return 0;
@@ -163,6 +285,9 @@ static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_cost_line *l)
     memset(&view, 0, sizeof view);
     view.procedure = p->name;
     view.calendar = p->calendar;
+    char submitted[17];
+    mc_datetime_format((mc_datetime)date * MC_DAY_MINUTES, submitted);
+    view.submitted = submitted; /* fees.amount reads the schedules as of the study date */
     if (rules == NULL ||
         mc_rules_resolve(rules, p->fee_rule.module, p->fee_rule.function, &rule, NULL) != 0 ||
         mc_rules_fee(rules, rule, &view, &fee, NULL) != 0) {
@@ -203,7 +328,7 @@ static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model
     if (p->has_time_limit) {
         mc_cost_sum_wait(&sum, &p->time_limit);
     }
-    mc_cost_sum_fee(&sum, fee_of(p, rules, l));
+    mc_cost_sum_fee(&sum, fee_of(p, rules, date, l));
     mc_cost_sum_finish(&sum, &l->hours, &l->cost);
     l->volume = p->has_volume ? p->volume : 0;
     l->annual = l->cost * l->volume;

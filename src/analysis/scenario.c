@@ -348,19 +348,33 @@ static int step_at(runner *r, const mc_node *n)
 
 static int step_registry(runner *r, const mc_node *n)
 {
-    /* registry R holds D for SUBJECT [ref STRING] */
+    /* registry R holds D for SUBJECT [ref STRING] [issued DATE] */
     const mc_token *t = n->toks;
-    if (r->check) {
-        if (n->ntoks != 6 && n->ntoks != 8) {
-            return problem(r, &t[0],
-                           "write: registry REGISTRY holds DOCUMENT for SUBJECT "
-                           "[ref \"REFERENCE\"]");
+    size_t ref_at = 0, issued_at = 0; /* token index of the value, 0: not given */
+    for (size_t i = 6; i + 1 < n->ntoks; i += 2) {
+        if (mc_tok_is(&t[i], "ref") && ref_at == 0) {
+            ref_at = i + 1;
+        } else if (mc_tok_is(&t[i], "issued") && issued_at == 0) {
+            issued_at = i + 1;
         }
-        if (!mc_tok_is(&t[2], "holds") || !mc_tok_is(&t[4], "for") ||
-            (n->ntoks == 8 && !mc_tok_is(&t[6], "ref"))) {
+    }
+    if (r->check) {
+        if (n->ntoks < 6 || n->ntoks % 2 != 0 || n->ntoks > 10 ||
+            (n->ntoks - 6) / 2 != (size_t)(ref_at != 0) + (issued_at != 0)) {
             return problem(r, &t[0],
                            "write: registry REGISTRY holds DOCUMENT for SUBJECT "
-                           "[ref \"REFERENCE\"]");
+                           "[ref \"REFERENCE\"] [issued DATE]");
+        }
+        if (!mc_tok_is(&t[2], "holds") || !mc_tok_is(&t[4], "for")) {
+            return problem(r, &t[0],
+                           "write: registry REGISTRY holds DOCUMENT for SUBJECT "
+                           "[ref \"REFERENCE\"] [issued DATE]");
+        }
+        mc_date day;
+        char msg[120];
+        if (issued_at != 0 &&
+            mc_value_date(t[issued_at].text, t[issued_at].text_len, &day, msg, sizeof msg) != 0) {
+            return problem(r, &t[issued_at], "%s", msg);
         }
         if (check_registry(r, &t[1]) == 0 && check_document(r, &t[3]) == 0) {
             const mc_registry *reg = mc_catalogue_registry(r->cat, text(r, &t[1]));
@@ -371,8 +385,13 @@ static int step_registry(runner *r, const mc_node *n)
         }
         return 0;
     }
-    const char *ref = n->ntoks == 8 ? text(r, &t[7]) : "SCENARIO";
-    mc_record_row rec = {text(r, &t[1]), text(r, &t[3]), text(r, &t[5]), ref, NULL};
+    const char *ref = ref_at ? text(r, &t[ref_at]) : "SCENARIO";
+    char issued[11] = "";
+    if (issued_at != 0) {
+        snprintf(issued, sizeof issued, "%.*s", (int)t[issued_at].text_len, t[issued_at].text);
+    }
+    mc_record_row rec = {text(r, &t[1]), text(r, &t[3]), text(r, &t[5]), ref,
+                         issued[0] ? issued : NULL};
     mc_error err;
     int rc = mc_store_record_put(mc_engine_store(r->e), &rec, &err);
     if (rc != 0) {

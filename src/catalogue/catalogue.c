@@ -37,13 +37,13 @@ void mc_catalogue_free(mc_catalogue *cat)
     mc_free(cat->layer_names);
     mc_ptrvec *vecs[] = {&cat->calendars,  &cat->roles,        &cat->documents, &cat->registries,
                          &cat->lifecycles, &cat->procedures,   &cat->reforms,   &cat->cost_models,
-                         &cat->regexes,    &cat->version_lists};
+                         &cat->regexes,    &cat->version_lists, &cat->fee_schedules};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
         mc_ptrvec_free(vecs[i]);
     }
-    mc_map *maps[] = {&cat->calendar_map, &cat->role_map,      &cat->document_map,
-                      &cat->registry_map, &cat->lifecycle_map, &cat->version_map,
-                      &cat->reform_map,   &cat->cost_model_map};
+    mc_map *maps[] = {&cat->calendar_map, &cat->role_map,       &cat->document_map,
+                      &cat->registry_map, &cat->lifecycle_map,  &cat->version_map,
+                      &cat->reform_map,   &cat->cost_model_map, &cat->fee_schedule_map};
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
         mc_map_free(maps[i]);
     }
@@ -97,6 +97,7 @@ LOOKUP(mc_catalogue_calendar, mc_calendar, calendar_map)
 LOOKUP(mc_catalogue_lifecycle, mc_lifecycle, lifecycle_map)
 LOOKUP(mc_catalogue_reform, mc_reform, reform_map)
 LOOKUP(mc_catalogue_cost_model, mc_cost_model, cost_model_map)
+LOOKUP(mc_catalogue_fee_schedule, mc_fee_schedule, fee_schedule_map)
 
 bool mc_registry_holds(const mc_registry *reg, const mc_document *doc)
 {
@@ -149,6 +150,7 @@ LIST(mc_catalogue_calendars, mc_calendar, calendars)
 LIST(mc_catalogue_lifecycles, mc_lifecycle, lifecycles)
 LIST(mc_catalogue_reforms, mc_reform, reforms)
 LIST(mc_catalogue_cost_models, mc_cost_model, cost_models)
+LIST(mc_catalogue_fee_schedules, mc_fee_schedule, fee_schedules)
 
 const mc_calendar *mc_catalogue_default_calendar(const mc_catalogue *cat)
 {

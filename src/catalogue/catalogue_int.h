@@ -74,7 +74,7 @@ struct mc_reform {
     mc_strings drop_procedures;
 };
 
-enum { MCC_KINDS = 8 };
+enum { MCC_KINDS = 9 };
 
 struct mc_catalogue {
     mc_arena arena;
@@ -92,6 +92,8 @@ struct mc_catalogue {
     char hash[65];
     const mc_calendar *default_calendar;
     const mc_cost_model *default_cost_model;
+    mc_ptrvec fee_schedules; /* decl_fee.c */
+    mc_map fee_schedule_map;
 };
 
 /* Builds declarations from parse trees into cat. The loader calls mcb_build_file() for each

@@ -495,9 +495,40 @@ static int doc_match(mcb_builder *b, const mc_node *n, void *obj)
     return db->d->match ? 0 : -1;
 }
 
+/* `valid N days|months|years` (issue 16): how long an issued document may serve a dossier. */
+static int doc_valid(mcb_builder *b, const mc_node *n, void *obj)
+{
+    static const struct {
+        const char *one, *many;
+        mc_valid_unit unit;
+        int32_t max;
+    } units[] = {{"day", "days", MC_VALID_DAYS, 36500},
+                 {"month", "months", MC_VALID_MONTHS, 1200},
+                 {"year", "years", MC_VALID_YEARS, 100}};
+    doc_build *db = obj;
+    int64_t k;
+    if (mcb_integer(b, &n->toks[1], &k) != 0) {
+        return -1;
+    }
+    const mc_token *u = &n->toks[2];
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (mc_tok_is(u, units[i].one) || mc_tok_is(u, units[i].many)) {
+            if (k <= 0 || k > units[i].max) {
+                return mcb_error(b, &n->toks[1], "a validity is 1 to %d %s, not %lld",
+                                 (int)units[i].max, units[i].many, (long long)k);
+            }
+            db->d->valid = (mc_validity){(int32_t)k, units[i].unit, mcb_pos(b, &n->toks[1])};
+            return 0;
+        }
+    }
+    return mcb_error(b, u, "unknown unit of validity '%.*s' (days, months or years)",
+                     (int)(u->text_len > 20 ? 20 : u->text_len), u->text);
+}
+
 static const mcb_directive document_table[] = {
     {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
     {"match", 1, 1, MCB_NO_BLOCK, true, doc_match, "\"PCRE2 pattern\""},
+    {"valid", 2, 2, MCB_NO_BLOCK, true, doc_valid, "N days|months|years"},
 };
 
 void mcb_build_document(mcb_builder *b, mc_document *d, const mc_node *n)
@@ -506,7 +537,8 @@ void mcb_build_document(mcb_builder *b, mc_document *d, const mc_node *n)
     if (!mcb_prepare_titles(b, &db.t, n->child)) {
         return;
     }
-    mcb_run(b, n->child, document_table, 2, "document directive", &db);
+    mcb_run(b, n->child, document_table, sizeof document_table / sizeof document_table[0],
+            "document directive", &db);
     d->titles = db.t.titles;
     d->ntitles = db.t.n;
 }

@@ -39,6 +39,7 @@ enum {
     MCB_K_PROCEDURE,
     MCB_K_REFORM,
     MCB_K_COST_MODEL,
+    MCB_K_FEE_SCHEDULE,
 };
 
 /* What a top-level declaration does to the catalogue of lower layers (docs/language.md §1). */
@@ -154,6 +155,9 @@ void mcb_build_cost_model(mcb_builder *b, mc_cost_model *m, const mc_node *n);
 void mcb_build_lifecycle(mcb_builder *b, mc_lifecycle *l, const mc_node *n);
 void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n);
 void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n);
+void mcb_build_fee_schedule(mcb_builder *b, mc_fee_schedule *s, const mc_node *n);
+/* Checks the reliefs of p's fee schedule against p's fields (decl_fee.c). */
+void mcb_check_fee_schedule(mcb_builder *b, const mc_procedure *p);
 
 /* Pass 2 of `extend KIND NAME { … }` (decl_layer.c): adds the block to d->obj, the lower
  * layer's registry, calendar or role, already built. */

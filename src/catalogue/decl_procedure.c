@@ -483,6 +483,14 @@ static int pr_fee(mcb_builder *b, const mc_node *n, void *obj)
         p->fee_kind = MC_FEE_RULE;
         return 0;
     }
+    if (mc_tok_is(&n->toks[1], "schedule")) {
+        p->fee_schedule = mcb_resolve(b, &n->toks[2], &b->cat->fee_schedule_map, "fee schedule");
+        if (p->fee_schedule == NULL) {
+            return -1;
+        }
+        p->fee_kind = MC_FEE_SCHEDULE;
+        return 0;
+    }
     if (mcb_money(b, &n->toks[1], &n->toks[2], &p->fee) != 0) {
         return -1;
     }
@@ -612,7 +620,7 @@ const mcb_directive mcb_procedure_table[] = {
     [MCC_P_CALENDAR] = {"calendar", 1, 1, MCB_NO_BLOCK, true, pr_calendar, "CALENDAR"},
     [MCC_P_TIME_LIMIT] = {"time-limit", 1, 1, MCB_NO_BLOCK, true, pr_time_limit, "DURATION"},
     [MCC_P_FEE] = {"fee", 2, 2, MCB_NO_BLOCK, true, pr_fee,
-                   "AMOUNT CURRENCY | fee rule MODULE.FUNCTION"},
+                   "AMOUNT CURRENCY | fee rule MODULE.FUNCTION | fee schedule NAME"},
     [MCC_P_ONLINE] = {"online", 1, 1, MCB_NO_BLOCK, true, pr_online, "full|partial|none"},
     [MCC_P_VOLUME] = {"volume", 3, 3, MCB_NO_BLOCK, true, pr_volume, "N per year"},
     [MCC_P_VISITS] = {"visits", 1, 1, MCB_NO_BLOCK, true, pr_visits, "N"},
@@ -851,6 +859,7 @@ void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
     for (size_t i = 0; i < p->nrequires; i++) {
         mcb_check_cond(b, &p->requires[i].when, p->fields, p->nfields, what);
     }
+    mcb_check_fee_schedule(b, p);
     /* The machine: lifecycle states, replaced in place by the procedure's own of the same
      * name, then its new states. */
     mc_state **own = (mc_state **)pb.states.items;

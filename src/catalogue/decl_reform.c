@@ -124,6 +124,10 @@ static void check_patch(mcb_builder *b, mcc_procedure_patch *pp, const mcc_versi
         for (size_t k = 0; k < patch->nrequires; k++) {
             mcb_check_cond(b, &patch->requires[k].when, fields, nf, what);
         }
+        const mc_fee_schedule *fs = patch->fee_kind == MC_FEE_SCHEDULE ? patch->fee_schedule : NULL;
+        for (size_t k = 0; fs != NULL && k < fs->nreliefs; k++) {
+            mcb_check_cond(b, &fs->reliefs[k].when, fields, nf, what);
+        }
         mcb_resolve_list(b, states, pp->nstates, states, ns);
         for (size_t k = 0; k < pp->nstates; k++) {
             for (size_t t = 0; t < pp->states[k]->non; t++) {

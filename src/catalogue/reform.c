@@ -173,6 +173,7 @@ static void patch_scalars(mc_procedure *p, const mcc_procedure_patch *pp)
         p->fee_kind = q->fee_kind;
         p->fee = q->fee;
         p->fee_rule = q->fee_rule;
+        p->fee_schedule = q->fee_schedule;
     }
     if (has(set, MCC_P_ONLINE)) {
         p->online = q->online;
@@ -282,12 +283,13 @@ static void share_unchanged(applier *a)
     c->default_calendar = base->default_calendar;
     c->default_cost_model = base->default_cost_model;
     c->nnames = 0;
-    const mc_ptrvec *shared[] = {&base->calendars, &base->roles, &base->lifecycles, &base->reforms,
-                                 &base->cost_models};
-    mc_ptrvec *mine[] = {&c->calendars, &c->roles, &c->lifecycles, &c->reforms, &c->cost_models};
-    mc_map *maps[] = {&c->calendar_map, &c->role_map, &c->lifecycle_map, &c->reform_map,
-                      &c->cost_model_map};
-    for (size_t k = 0; k < 5; k++) {
+    const mc_ptrvec *shared[] = {&base->calendars, &base->roles,       &base->lifecycles,
+                                 &base->reforms,   &base->cost_models, &base->fee_schedules};
+    mc_ptrvec *mine[] = {&c->calendars, &c->roles,       &c->lifecycles,
+                         &c->reforms,   &c->cost_models, &c->fee_schedules};
+    mc_map *maps[] = {&c->calendar_map, &c->role_map,       &c->lifecycle_map,
+                      &c->reform_map,   &c->cost_model_map, &c->fee_schedule_map};
+    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
         for (size_t i = 0; i < shared[k]->n; i++) {
             push(a, mine[k], maps[k], *(const char **)shared[k]->items[i], shared[k]->items[i]);
         }

@@ -626,6 +626,11 @@ int cmd_explain(cli *c)
             print_extensions(&s, &d);
         }
         json_decref(list);
+        json_t *fee = only == NULL ? front_fee_json(&d) : NULL;
+        if (fee != NULL) {
+            printf("  fee\n    %s\n", json_string_value(json_object_get(fee, "story")));
+            json_decref(fee);
+        }
     }
     mc_dossier_free(&d);
     close_session(&s);

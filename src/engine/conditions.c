@@ -221,6 +221,7 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
     v->channel = d->row.channel;
     v->submitted = vb->submitted;
     v->calendar = d->cal;
+    v->catalogue = e->cat; /* fees.amount reads the engine's own fee schedules */
     v->registry_holds = view_holds;
     v->ud = vb;
     for (size_t i = 0; i < d->p->nfields; i++) {

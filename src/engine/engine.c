@@ -505,13 +505,21 @@ static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure
     return 0;
 }
 
-/* The fee of a new dossier into d->row.fee: the procedure's fixed fee, or what its fee rule
+/* The fee of a new dossier into d->row.fee: the procedure's fixed fee, what its fee schedule
+ * charges on the day of reception (its reliefs tested on the fields), or what its fee rule
  * computes from the dossier (a rule that fails refuses the submission). */
 static int submission_fee(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     const mc_procedure *p = d->p;
     if (p->fee_kind == MC_FEE_FIXED) {
         d->row.fee = p->fee.amount;
+        return 0;
+    }
+    if (p->fee_kind == MC_FEE_SCHEDULE) {
+        mc_fee_basis fb;
+        mc_fee_schedule_apply(p, mc_calendar_date(mce_loc(d, d->row.submitted)),
+                              (const char *const *)d->values, &fb);
+        d->row.fee = fb.amount;
         return 0;
     }
     if (p->fee_kind != MC_FEE_RULE) {

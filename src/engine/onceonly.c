@@ -17,6 +17,46 @@ static bool published(const mc_registry *reg, const mce_dos *d)
     return !reg->has_published || reg->published <= mc_calendar_date(mce_loc(d, d->row.submitted));
 }
 
+/* Why a record is asked although found: it outlived its document's validity (issue 16). The
+ * reason's message code and its arguments besides the record's reference and registry. */
+typedef struct expiry {
+    const char *code; /* once-only.expired-months, …; NULL while the record is valid */
+    char until[11], issued[11], n[12];
+} expiry;
+
+/* Whether the record found for requirement r has outlived its document's validity at the
+ * dossier's reception: its issue date comes from the store (a volatile engine's look-ups carry
+ * none, nor do records without an `issued` date: those stay valid). When it has, x says why the
+ * applicant is asked. 1 expired, 0 valid, or an error. */
+static int expired(mc_engine *e, const mce_dos *d, const mc_registry *reg, const mc_document *doc,
+                   expiry *x, mc_error *err)
+{
+    static const char *const codes[][2] = {
+        {"once-only.expired-day", "once-only.expired-days"},
+        {"once-only.expired-month", "once-only.expired-months"},
+        {"once-only.expired-year", "once-only.expired-years"},
+    };
+    if (doc->valid.n == 0 || e->st == NULL) {
+        return 0;
+    }
+    char again[128];
+    int found = mc_store_record_find(e->st, reg->name, doc->name, d->row.subject, again,
+                                     sizeof again, x->issued, err);
+    mc_date day;
+    char msg[80];
+    if (found <= 0 || mc_value_date(x->issued, strlen(x->issued), &day, msg, sizeof msg) != 0) {
+        return found < 0 ? found : 0;
+    }
+    mc_date end = mc_validity_expiry(&doc->valid, day);
+    if (mc_calendar_date(mce_loc(d, d->row.submitted)) < end) {
+        return 0;
+    }
+    mc_date_format(end, x->until);
+    snprintf(x->n, sizeof x->n, "%d", (int)doc->valid.n);
+    x->code = codes[doc->valid.unit][doc->valid.n != 1];
+    return 1;
+}
+
 int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
@@ -46,6 +86,7 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
         const mc_registry *reg = r->document->registry;
         char ref[128] = "", from[11];
         const char *code = NULL, *arg2 = NULL; /* why it is asked: reg->name, then arg2 */
+        expiry old = {.code = NULL};
         int found = 0;
         if (reg == NULL) {
             /* no registry holds it: asked, with no reason to give */
@@ -62,11 +103,18 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
                 return found;
             }
             code = found ? NULL : "once-only.not-found";
+            int x = found ? expired(e, d, reg, r->document, &old, err) : 0;
+            if (x < 0) {
+                return x;
+            }
+            found = found && !x; /* an expired record is asked, with the reason */
         }
         s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
         mce_clear_reason(s);
         if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
             mce_set_str(&s->record, found ? ref : NULL) ||
+            (old.code != NULL && mce_set_reason(s, old.code, 5, ref[0] ? ref : "without reference",
+                                                reg->name, old.until, old.issued, old.n)) ||
             (code != NULL && mce_set_reason(s, code, arg2 ? 2 : 1, reg->name, arg2))) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }

@@ -289,3 +289,85 @@ json_t *front_indicators_json(const mc_indicators *x)
     front_jset(o, "extended", json_integer(x->extended), &ok);
     return front_jdone(o, ok);
 }
+
+/* The category of a relief as written: "poor-household", "not resident", "kind is student". */
+static void relief_text(const mc_cond *c, char *out, size_t outsz)
+{
+    if (c->kind == MC_COND_NOT) {
+        snprintf(out, outsz, "not %s", c->field);
+    } else if (c->kind == MC_COND_IS) {
+        snprintf(out, outsz, "%s is %s", c->field, c->value);
+    } else {
+        snprintf(out, outsz, "%s", c->field);
+    }
+}
+
+json_t *front_fee_json(const mc_dossier *d)
+{
+    const mc_procedure *p = d->procedure;
+    if (d->fee == MC_NONE || p->fee_kind == MC_FEE_NONE) {
+        return NULL;
+    }
+    const char *cur = p->fee_kind == MC_FEE_FIXED && p->fee.currency[0] ? p->fee.currency : "VND";
+    char story[600];
+    if (p->fee_kind == MC_FEE_FIXED) {
+        snprintf(story, sizeof story, "%lld %s: the procedure's fixed fee", (long long)d->fee, cur);
+        return json_pack("{s:I, s:s, s:s, s:s}", "amount", (json_int_t)d->fee, "currency", cur,
+                         "kind", "fixed", "story", story);
+    }
+    if (p->fee_kind == MC_FEE_RULE) {
+        char rule[2 * MC_NAME_MAX + 2];
+        snprintf(rule, sizeof rule, "%s.%s", p->fee_rule.module, p->fee_rule.function);
+        snprintf(story, sizeof story, "%lld %s: computed by fee rule %s", (long long)d->fee, cur,
+                 rule);
+        return json_pack("{s:I, s:s, s:s, s:s, s:s}", "amount", (json_int_t)d->fee, "currency", cur,
+                         "kind", "rule", "rule", rule, "story", story);
+    }
+    mc_fee_basis fb;
+    mc_date day = mc_calendar_date(mc_calendar_to_local(p->calendar, d->submitted));
+    char received[11], from[11] = "", share[32] = "", category[200] = "";
+    mc_date_format(day, received);
+    mc_fee_schedule_apply(p, day, d->values, &fb);
+    const mc_fee_schedule *s = p->fee_schedule;
+    if (fb.line == NULL) {
+        snprintf(story, sizeof story,
+                 "%lld VND: fee schedule %s has no amount in force on %s, the day of reception",
+                 (long long)d->fee, s->name, received);
+    } else {
+        cur = fb.line->amount.currency;
+        mc_date_format(fb.line->from, from);
+        int n =
+            snprintf(story, sizeof story, "%lld %s: fee schedule %s, %lld %s in force from %s",
+                     (long long)d->fee, cur, s->name, (long long)fb.line->amount.amount, cur, from);
+        if (fb.line->legal_basis != NULL && n > 0 && (size_t)n < sizeof story) {
+            n += snprintf(story + n, sizeof story - (size_t)n, " (%s)", fb.line->legal_basis);
+        }
+        if (fb.relief != NULL && n > 0 && (size_t)n < sizeof story) {
+            relief_text(&fb.relief->when, category, sizeof category);
+            mc_fixed_format(fb.relief->share, share);
+            if (fb.relief->kind == MC_RELIEF_EXEMPT) {
+                n += snprintf(story + n, sizeof story - (size_t)n, "; exempt: %s", category);
+            } else {
+                n += snprintf(story + n, sizeof story - (size_t)n, "; reduced by %s%%: %s", share,
+                              category);
+            }
+            if (fb.relief->legal_basis != NULL && n > 0 && (size_t)n < sizeof story) {
+                snprintf(story + n, sizeof story - (size_t)n, " (%s)", fb.relief->legal_basis);
+            }
+        }
+    }
+    if (share[0] != '\0') {
+        strcat(share, "%");
+    }
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:o?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}",
+                     "amount", (json_int_t)d->fee, "currency", cur, "kind", "schedule", "schedule",
+                     s->name, "received", received, "from", from[0] ? from : NULL,
+                     "schedule_amount", fb.line ? json_integer(fb.line->amount.amount) : NULL,
+                     "legal_basis", fb.line ? fb.line->legal_basis : NULL, "relief",
+                     fb.relief == NULL                     ? NULL
+                     : fb.relief->kind == MC_RELIEF_EXEMPT ? "exempt"
+                                                           : "reduced",
+                     "relief_share", share[0] ? share : NULL, "category",
+                     category[0] ? category : NULL, "relief_legal_basis",
+                     fb.relief ? fb.relief->legal_basis : NULL, "story", story);
+}

@@ -38,6 +38,11 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d);
  * *out. Returns 0, MC_ENOTFOUND when the procedure does not require `only`, or MC_ENOMEM;
  * *out is NULL unless 0. */
 int front_explain_json(const mc_dossier *d, const char *only, json_t **out);
+/* Why d pays its fee (issue 16): the amount charged; for a fee schedule, the line in force on
+ * the day of reception, its legal basis, and the reduced or exempt category applied with its
+ * basis; a `story` sentence that says it all. NULL when the procedure charges no fee, or out of
+ * memory. */
+json_t *front_fee_json(const mc_dossier *d);
 /* An event of the audit chain, as `history --format json` and the HTTP API give it: its body
  * parsed, or left out when the stored body is not JSON. NULL when memory ran out. */
 json_t *front_event_json(const mc_calendar *cal, const mc_event_row *ev);

@@ -11,6 +11,7 @@
 #include "base/dir.h"
 #include "base/grow.h"
 #include "base/map.h"
+#include "base/suggest.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -71,6 +72,7 @@ struct mc_rules {
     size_t nfailed;
     mc_rule **rules;
     size_t nrules, caprules;
+    const mc_catalogue *cat; /* fees.amount reads its fee schedules; or NULL */
 };
 
 static void rule_free(mc_rule *rule);
@@ -509,6 +511,57 @@ static int calendar_working_days(lua_State *L)
     return 1;
 }
 
+/* fees.amount(NAME [, DATE]): the amount of fee schedule NAME in force on DATE (a date or a
+ * datetime; default: the day the dossier was submitted), before any relief, as an integer in
+ * the schedule's currency. Raises when the schedule is unknown or has no amount on that day: a
+ * fee computed from a missing figure must not pass for 0. */
+static int fees_amount(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    const mc_catalogue *cat = v->catalogue ? v->catalogue : rules_of(L)->cat;
+    const char *name = luaL_checkstring(L, 1);
+    mc_date day;
+    if (!lua_isnoneornil(L, 2)) {
+        day = mc_datetime_date(check_datetime(L, 2));
+    } else {
+        char msg[120];
+        if (v->submitted == NULL ||
+            mc_value_date(v->submitted, strlen(v->submitted) < 10 ? strlen(v->submitted) : 10, &day,
+                          msg, sizeof msg) != 0) {
+            return luaL_error(L, "fees.amount: the dossier has no submission date (pass a date)");
+        }
+    }
+    const mc_fee_schedule *s = cat ? mc_catalogue_fee_schedule(cat, name) : NULL;
+    if (s == NULL) {
+        mc_suggest sg;
+        mc_suggest_init(&sg, name, strlen(name));
+        size_t n = 0;
+        const mc_fee_schedule *const *all = cat ? mc_catalogue_fee_schedules(cat, &n) : NULL;
+        for (size_t i = 0; i < n; i++) {
+            mc_suggest_offer(&sg, all[i]->name);
+        }
+        if (sg.best != NULL) {
+            return luaL_error(L, "fees.amount: unknown fee schedule '%s' (did you mean '%s'?)",
+                              name, sg.best);
+        }
+        return luaL_error(L, "fees.amount: unknown fee schedule '%s'", name);
+    }
+    const mc_fee_amount *line = mc_fee_schedule_line(s, day);
+    if (line == NULL) {
+        char text[11];
+        mc_date_format(day, text);
+        return luaL_error(L, "fees.amount: fee schedule '%s' has no amount in force on %s", name,
+                          text);
+    }
+    lua_pushinteger(L, (lua_Integer)line->amount.amount);
+    return 1;
+}
+
+void mc_rules_set_catalogue(mc_rules *r, const mc_catalogue *cat)
+{
+    r->cat = cat;
+}
+
 /* ==== building the sandbox =============================================================== */
 
 /* setmetatable without finalizers: a __gc metamethod would run outside any rule call (during
@@ -926,6 +979,11 @@ static int setup(lua_State *L)
     lua_setfield(L, -2, "working_days");
     make_proxy(L, "calendar");
     lua_setfield(L, -2, "calendar");
+    lua_newtable(L);
+    lua_pushcfunction(L, fees_amount);
+    lua_setfield(L, -2, "amount");
+    make_proxy(L, "fees");
+    lua_setfield(L, -2, "fees");
     /* Every module reads the base through its own hidden metatable (prepare_env); the base
      * itself is read-only, so no module can change what another one sees. */
     make_proxy(L, "the shared base of the rule environments");

@@ -763,8 +763,9 @@ static void get_explain(job *a, const principal *p, int64_t id, const api_reques
                   rq->q_document);
     } else if (rc == 0) {
         out->status = 200;
-        out->body = json_pack("{s:I, s:s, s:s, s:o}", "dossier", (json_int_t)id, "procedure",
-                              d.procedure->name, "state", d.state->name, "documents", list);
+        out->body = json_pack("{s:I, s:s, s:s, s:o, s:o?}", "dossier", (json_int_t)id, "procedure",
+                              d.procedure->name, "state", d.state->name, "documents", list, "fee",
+                              front_fee_json(&d)); /* null: no fee */
     }
     mc_dossier_free(&d);
 }

@@ -135,8 +135,9 @@ static const char *const stmt_sql[S_COUNT] = {
                     "ORDER BY seq",
     [S_RECORD_PUT] = "INSERT OR REPLACE INTO record (registry, document, subject, reference, "
                      "issued) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_RECORD_GET] = "SELECT reference FROM record WHERE registry = ?1 AND document = ?2 AND "
-                     "subject = ?3",
+    [S_RECORD_GET] =
+        "SELECT reference, issued FROM record WHERE registry = ?1 AND document = ?2 AND "
+        "subject = ?3",
     [S_REQUEST_GET] = "SELECT result FROM request WHERE id = ?1",
     [S_REQUEST_PUT] = "INSERT INTO request (id, result) VALUES (?1, ?2)",
     [S_TICKET_PUT] = "INSERT INTO ticket (dossier, registry, document, subject, reference, "
@@ -1824,6 +1825,15 @@ int mc_store_record_put(mc_store *st, const mc_record_row *rec, mc_error *err)
 int mc_store_record_get(mc_store *st, const char *registry, const char *document,
                         const char *subject, char *ref, size_t refsz, mc_error *err)
 {
+    char issued[11];
+    return mc_store_record_find(st, registry, document, subject, ref, refsz, issued, err);
+}
+
+int mc_store_record_find(mc_store *st, const char *registry, const char *document,
+                         const char *subject, char *ref, size_t refsz, char issued[11],
+                         mc_error *err)
+{
+    issued[0] = '\0';
     sqlite3_stmt *s = stmt(st, S_RECORD_GET);
     bind_text(s, 1, registry);
     bind_text(s, 2, document);
@@ -1833,6 +1843,10 @@ int mc_store_record_get(mc_store *st, const char *registry, const char *document
     if (rc == SQLITE_ROW) {
         const unsigned char *t = sqlite3_column_text(s, 0);
         snprintf(ref, refsz, "%s", t ? (const char *)t : "");
+        const unsigned char *iss = sqlite3_column_text(s, 1);
+        if (iss != NULL && strlen((const char *)iss) == 10) {
+            memcpy(issued, iss, 11);
+        }
         result = 1;
     } else if (rc == SQLITE_DONE) {
         result = 0;
