@@ -185,31 +185,56 @@ static const struct {
     int year;
     const char *vietnam, *china;
 } tet[] = {
-    {1980, "1980-02-16", NULL}, {1981, "1981-02-05", NULL},
-    {1982, "1982-01-25", NULL}, {1983, "1983-02-13", NULL},
-    {1984, "1984-02-02", NULL}, {1985, "1985-01-21", "1985-02-20"},
-    {1986, "1986-02-09", NULL}, {1987, "1987-01-29", NULL},
-    {1988, "1988-02-17", NULL}, {1989, "1989-02-06", NULL},
-    {1990, "1990-01-27", NULL}, {1991, "1991-02-15", NULL},
-    {1992, "1992-02-04", NULL}, {1993, "1993-01-23", NULL},
-    {1994, "1994-02-10", NULL}, {1995, "1995-01-31", NULL},
-    {1996, "1996-02-19", NULL}, {1997, "1997-02-07", NULL},
-    {1998, "1998-01-28", NULL}, {1999, "1999-02-16", NULL},
-    {2000, "2000-02-05", NULL}, {2001, "2001-01-24", NULL},
-    {2002, "2002-02-12", NULL}, {2003, "2003-02-01", NULL},
-    {2004, "2004-01-22", NULL}, {2005, "2005-02-09", NULL},
-    {2006, "2006-01-29", NULL}, {2007, "2007-02-17", "2007-02-18"},
-    {2008, "2008-02-07", NULL}, {2009, "2009-01-26", NULL},
-    {2010, "2010-02-14", NULL}, {2011, "2011-02-03", NULL},
-    {2012, "2012-01-23", NULL}, {2013, "2013-02-10", NULL},
-    {2014, "2014-01-31", NULL}, {2015, "2015-02-19", NULL},
-    {2016, "2016-02-08", NULL}, {2017, "2017-01-28", NULL},
-    {2018, "2018-02-16", NULL}, {2019, "2019-02-05", NULL},
-    {2020, "2020-01-25", NULL}, {2021, "2021-02-12", NULL},
-    {2022, "2022-02-01", NULL}, {2023, "2023-01-22", NULL},
-    {2024, "2024-02-10", NULL}, {2025, "2025-01-29", NULL},
-    {2026, "2026-02-17", NULL}, {2027, "2027-02-06", NULL},
-    {2028, "2028-01-26", NULL}, {2029, "2029-02-13", NULL},
+    {1980, "1980-02-16", NULL},
+    {1981, "1981-02-05", NULL},
+    {1982, "1982-01-25", NULL},
+    {1983, "1983-02-13", NULL},
+    {1984, "1984-02-02", NULL},
+    {1985, "1985-01-21", "1985-02-20"},
+    {1986, "1986-02-09", NULL},
+    {1987, "1987-01-29", NULL},
+    {1988, "1988-02-17", NULL},
+    {1989, "1989-02-06", NULL},
+    {1990, "1990-01-27", NULL},
+    {1991, "1991-02-15", NULL},
+    {1992, "1992-02-04", NULL},
+    {1993, "1993-01-23", NULL},
+    {1994, "1994-02-10", NULL},
+    {1995, "1995-01-31", NULL},
+    {1996, "1996-02-19", NULL},
+    {1997, "1997-02-07", NULL},
+    {1998, "1998-01-28", NULL},
+    {1999, "1999-02-16", NULL},
+    {2000, "2000-02-05", NULL},
+    {2001, "2001-01-24", NULL},
+    {2002, "2002-02-12", NULL},
+    {2003, "2003-02-01", NULL},
+    {2004, "2004-01-22", NULL},
+    {2005, "2005-02-09", NULL},
+    {2006, "2006-01-29", NULL},
+    {2007, "2007-02-17", "2007-02-18"},
+    {2008, "2008-02-07", NULL},
+    {2009, "2009-01-26", NULL},
+    {2010, "2010-02-14", NULL},
+    {2011, "2011-02-03", NULL},
+    {2012, "2012-01-23", NULL},
+    {2013, "2013-02-10", NULL},
+    {2014, "2014-01-31", NULL},
+    {2015, "2015-02-19", NULL},
+    {2016, "2016-02-08", NULL},
+    {2017, "2017-01-28", NULL},
+    {2018, "2018-02-16", NULL},
+    {2019, "2019-02-05", NULL},
+    {2020, "2020-01-25", NULL},
+    {2021, "2021-02-12", NULL},
+    {2022, "2022-02-01", NULL},
+    {2023, "2023-01-22", NULL},
+    {2024, "2024-02-10", NULL},
+    {2025, "2025-01-29", NULL},
+    {2026, "2026-02-17", NULL},
+    {2027, "2027-02-06", NULL},
+    {2028, "2028-01-26", NULL},
+    {2029, "2029-02-13", NULL},
     /* Vietnam a day before China again (the 23-year cycle after 2007): scienceinfo.net, "Why is
      * the Vietnamese and Chinese New Year a day different?" (after Hoàng Xuân Hãn). */
     {2030, "2030-02-02", "2030-02-03"},
@@ -321,6 +346,47 @@ static void test_calendar__bundled_2027(void **state)
     fmt(mc_calendar_deadline(vn, at("2027-12-30T10:00"), dur("2wd")), got);
     assert_string_equal(got, "2028-01-04T17:00");
     mc_catalogue_free(cat);
+}
+
+/* The table of working days a built calendar carries says, for every day of its 300 years and
+ * the days around them, what the calendar's rules say: the bundled calendar (dated holidays, a
+ * swapped Saturday, recurring and lunar holidays moved off weekends) and one whose week is
+ * unusual. */
+static void test_calendar__working_table_agrees_with_the_rules(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        read_text("procedures/common/calendar.proc"),
+        "calendar c { covers 2030\n  week tue wed thu sat sun\n"
+        "  holiday every 12-31 01-01 \"New Year's Eve and Day\"\n"
+        "  holiday lunar 12-30 01-03 \"Tết\"\n  holiday 2030-05-02 2030-05-04 \"Days off\"\n"
+        "  workday 2030-05-06 \"a Monday worked\" }\n",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        mc_catalogue *cat = NULL;
+        char *diags;
+        int rc = tu_load(texts[t], &cat, &diags);
+        free(diags);
+        assert_true(rc == 0 || rc == MC_ECHECK);
+        assert_non_null(cat);
+        size_t ncal;
+        const mc_calendar *c = mc_catalogue_calendars(cat, &ncal)[0];
+        assert_non_null(c->working);
+        mc_date from = mc_date_from_ymd(MC_CALENDAR_FIRST_YEAR, 1, 1) - 10;
+        mc_date to = mc_date_from_ymd(MC_CALENDAR_LAST_YEAR + 1, 1, 1) + 10;
+        size_t off = 0;
+        for (mc_date d = from; d < to; d++) {
+            bool table = mc_calendar_is_working(c, d), rule = mc_calendar_is_working_by_rule(c, d);
+            if (table != rule) {
+                char day[11];
+                mc_date_format(d, day);
+                fail_msg("%s: the table says %d, the rules %d", day, table, rule);
+            }
+            off += !rule;
+        }
+        assert_true(off > 300 * 104); /* the weekly days off at least */
+        mc_catalogue_free(cat);
+    }
 }
 
 static void test_calendar__recurring_rules(void **state)
@@ -475,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_calendar__lunar_dates),
         cmocka_unit_test(test_calendar__bundled_2027),
         cmocka_unit_test(test_calendar__recurring_rules),
+        cmocka_unit_test(test_calendar__working_table_agrees_with_the_rules),
         cmocka_unit_test_setup_teardown(test_calendar__hash_of_recurring, setup, teardown),
         cmocka_unit_test(test_calendar__lint),
         cmocka_unit_test(test_calendar__out_of_memory_sweep),

@@ -20,6 +20,9 @@ const mc_calendar *mc_calendar_builtin(void);
 
 /* True when date is a working day: a week day that is no holiday, or a declared workday. */
 bool mc_calendar_is_working(const mc_calendar *cal, mc_date date);
+/* The same, read from the calendar's rules rather than its table of working days (the table is
+ * built from them; tests compare the two). */
+bool mc_calendar_is_working_by_rule(const mc_calendar *cal, mc_date date);
 /* True when date is a day off given by one of the calendar's recurring holidays (`holiday
  * every`, `holiday lunar`, with the days they move to when they fall on a weekly day off). A
  * `workday` still makes the date a working day. */

@@ -83,6 +83,11 @@ typedef struct mc_calendar {
     size_t nrecurring;
     const mc_date *observed; /* the days off the recurring holidays give, sorted, no repeats */
     size_t nobserved;
+    /* Every day from working_from (included) to working_to (excluded) as one bit, set on a
+     * working day: what mc_calendar_is_working says, worked out once when the calendar is built
+     * (NULL for a calendar built by hand, which is then read rule by rule). */
+    const uint64_t *working;
+    mc_date working_from, working_to;
 } mc_calendar;
 
 /* ---- roles, documents, registries (§4.2–§4.4) ------------------------------------------ */

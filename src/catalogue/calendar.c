@@ -32,6 +32,16 @@ static const mc_calendar *cal_or_builtin(const mc_calendar *cal)
 bool mc_calendar_is_working(const mc_calendar *cal, mc_date date)
 {
     cal = cal_or_builtin(cal);
+    if (cal->working != NULL && date >= cal->working_from && date < cal->working_to) {
+        uint64_t k = (uint64_t)(date - cal->working_from);
+        return (cal->working[k >> 6] >> (k & 63)) & 1;
+    }
+    return mc_calendar_is_working_by_rule(cal, date);
+}
+
+bool mc_calendar_is_working_by_rule(const mc_calendar *cal, mc_date date)
+{
+    cal = cal_or_builtin(cal);
     for (size_t i = 0; i < cal->nworkdays; i++) {
         if (cal->workdays[i].from == date) {
             return true;

@@ -346,6 +346,53 @@ static int date_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static void set_bit(uint64_t *bits, int64_t k, bool on)
+{
+    uint64_t m = (uint64_t)1 << (k & 63);
+    bits[k >> 6] = on ? bits[k >> 6] | m : bits[k >> 6] & ~m;
+}
+
+/* Every day of MC_CALENDAR_FIRST_YEAR … MC_CALENDAR_LAST_YEAR as one bit of c->working (14 KiB),
+ * set on a working day, so that deadlines and the simulator test a bit instead of the rules.
+ * Built in the order the rules overrule each other (mc_calendar_is_working_by_rule): the week,
+ * then the holidays and the recurring days off, then the declared working days. */
+static void working_table(mcb_builder *b, mc_calendar *c)
+{
+    mc_date from = mc_date_from_ymd(MC_CALENDAR_FIRST_YEAR, 1, 1);
+    mc_date to = mc_date_from_ymd(MC_CALENDAR_LAST_YEAR + 1, 1, 1);
+    size_t words = ((size_t)(to - from) + 63) / 64;
+    uint64_t *bits = mcb_array(b, words, sizeof *bits);
+    if (bits == NULL) {
+        return;
+    }
+    memset(bits, 0, words * sizeof *bits);
+    int wd = mc_date_weekday(from);
+    for (int64_t k = 0; k < to - from; k++) {
+        set_bit(bits, k, (c->week >> wd) & 1);
+        wd = wd == 6 ? 0 : wd + 1;
+    }
+    for (size_t i = 0; i < c->nholidays; i++) {
+        for (mc_date d = c->holidays[i].from; d <= c->holidays[i].to; d++) {
+            if (d >= from && d < to) {
+                set_bit(bits, d - from, false);
+            }
+        }
+    }
+    for (size_t i = 0; i < c->nobserved; i++) {
+        if (c->observed[i] >= from && c->observed[i] < to) {
+            set_bit(bits, c->observed[i] - from, false);
+        }
+    }
+    for (size_t i = 0; i < c->nworkdays; i++) {
+        if (c->workdays[i].from >= from && c->workdays[i].from < to) {
+            set_bit(bits, c->workdays[i].from - from, true);
+        }
+    }
+    c->working = bits;
+    c->working_from = from;
+    c->working_to = to;
+}
+
 /* Works out the days off of the recurring holidays, once per calendar, for every year from
  * MC_CALENDAR_FIRST_YEAR to MC_CALENDAR_LAST_YEAR: mc_calendar_is_working then only looks
  * them up (lint and deadlines never compute the lunar calendar again). Again after a layer
@@ -382,6 +429,9 @@ void mcb_calendar_observe(mcb_builder *b, mc_calendar *c)
         }
     }
     mc_free(buf);
+    if (!b->fatal) {
+        working_table(b, c);
+    }
 }
 
 /* The dated holidays and working days of a calendar that says which years it covers must fall

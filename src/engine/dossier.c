@@ -48,12 +48,33 @@ int mce_refuse(mce_refusal *rf, mc_refusal why, const char *code, size_t nargs, 
     return MC_EREFUSED;
 }
 
+void mce_refusal_init(mce_refusal *rf)
+{
+    rf->why = MC_REFUSED_NONE;
+    rf->msg[0] = '\0';
+    rf->code[0] = '\0';
+    rf->nargs = 0;
+}
+
+void mce_result_init(mc_result *res)
+{
+    res->dossier = 0;
+    res->refusal = MC_REFUSED_NONE;
+    res->message[0] = '\0';
+    res->code[0] = '\0';
+    res->nargs = 0;
+    res->warning[0] = '\0';
+    res->replayed = false;
+}
+
 void mce_refusal_result(const mce_refusal *rf, mc_result *res)
 {
     res->refusal = rf->why;
     memcpy(res->message, rf->msg, sizeof res->message);
     memcpy(res->code, rf->code, sizeof res->code);
-    memcpy(res->args, rf->args, sizeof res->args);
+    for (size_t i = 0; i < rf->nargs; i++) {
+        memcpy(res->args[i], rf->args[i], sizeof res->args[i]);
+    }
     res->nargs = rf->nargs;
 }
 

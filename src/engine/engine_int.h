@@ -70,6 +70,12 @@ typedef struct mce_refusal {
     size_t nargs;
 } mce_refusal;
 
+/* A refusal not made yet. Only its head is set: the simulator asks thousands of times a second
+ * whether an event is allowed, and the 2 KiB of text are written only when one is refused. */
+void mce_refusal_init(mce_refusal *rf);
+/* The same for a caller's result. */
+void mce_result_init(mc_result *res);
+
 enum { MCE_VIEW_INLINE = 64 };
 
 /* What a rule sees of a dossier (mc_rule_view), with room for its fields and documents: inline

@@ -44,14 +44,15 @@ static void refused(mc_result *res, const mce_refusal *rf, int64_t id)
 
 int mc_live_submit(mc_engine *e, mc_live *lv, const mc_submit *s, mc_result *res, mc_error *err)
 {
-    memset(res, 0, sizeof *res);
+    mce_result_init(res);
     mce_dos_free(&lv->d);
     lv->has = false;
     int rc = volatile_only(e, "mc_live_submit", err);
     if (rc != 0) {
         return rc;
     }
-    mce_refusal rf = {.why = MC_REFUSED_NONE};
+    mce_refusal rf;
+    mce_refusal_init(&rf);
     rc = mce_submit(e, &lv->d, s, &rf, err);
     if (rc != 0) {
         if (rc == MC_EREFUSED) {
@@ -103,7 +104,8 @@ int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc
     if (undo && mce_dos_copy(&saved, &lv->d) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    mce_refusal rf = {.why = MC_REFUSED_NONE};
+    mce_refusal rf;
+    mce_refusal_init(&rf);
     rc = mce_fire(e, &lv->d, f, res->warning, &rf, err);
     if (rc == MC_EREFUSED) {
         refused(res, &rf, lv->d.row.id);
@@ -127,13 +129,14 @@ int64_t mc_live_next_timer(const mc_live *lv)
 int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allowed, mc_result *res,
                    mc_error *err)
 {
-    memset(res, 0, sizeof *res);
+    mce_result_init(res);
     *allowed = false;
     int rc = need_dossier(lv, err);
     if (rc != 0) {
         return rc;
     }
-    mce_refusal rf = {.why = MC_REFUSED_NONE};
+    mce_refusal rf;
+    mce_refusal_init(&rf);
     rc = mce_eval(e, &lv->d, &t->when, allowed, &rf, NULL, 0, err);
     /* An event that fires an extension of the time limit is taken only with it (§9.6 of
      * docs/language.md): a simulated officer does not ask for one the dossier may not have. */
@@ -141,7 +144,8 @@ int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allo
     if (rc == 0 && *allowed && x != NULL) {
         rc = mce_eval(e, &lv->d, &x->when, allowed, &rf, NULL, 0, err);
         if (rc == 0 && *allowed) {
-            mce_refusal no = {.why = MC_REFUSED_NONE};
+            mce_refusal no;
+            mce_refusal_init(&no);
             *allowed = mce_check_extension(&lv->d, x, t->target, t->restart_clock, &no) == 0;
         }
     }
