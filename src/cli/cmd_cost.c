@@ -47,7 +47,7 @@ typedef struct cost_table {
 /* Hours with two decimals, rounded half up. */
 static void hours_text(mc_fixed h, char out[32])
 {
-    cli_hundredths((h + 5000) / 10000, out);
+    front_hundredths((h + 5000) / 10000, out);
 }
 
 static const mc_cost_line *find(const mc_cost_line *l, size_t n, const char *name)
@@ -102,7 +102,7 @@ static int table_build(cost_table *t, const mc_cost_line *base, size_t nb, const
         cli_thousands(row->r_cost, row->r_cost_t);
         cli_thousands(row->r_annual, row->r_annual_t);
         cli_thousands(row->saving, row->saving_t);
-        cli_hundredths(c->saving_bp, row->pct);
+        front_hundredths(c->saving_bp, row->pct);
     }
     t->total_b = t->cmp.total_base;
     t->total_r = t->cmp.total_reform;
@@ -110,7 +110,7 @@ static int table_build(cost_table *t, const mc_cost_line *base, size_t nb, const
     cli_thousands(t->total_b, t->total_b_t);
     cli_thousands(t->total_r, t->total_r_t);
     cli_thousands(t->total_s, t->total_s_t);
-    cli_hundredths(t->cmp.total_saving_bp, t->total_pct);
+    front_hundredths(t->cmp.total_saving_bp, t->total_pct);
     return 0;
 }
 
@@ -223,7 +223,7 @@ static void print_json(const cost_table *t)
 
 /* ---- the page ----------------------------------------------------------------------------- */
 
-static void page_meta(html *h, const cli *c, const cost_table *t)
+static void page_meta(html *h, const front_opts *c, const cost_table *t)
 {
     html_meta(h, "catalogue %s, versions in force on %s", c->catalogue ? c->catalogue : ".",
               t->day);
@@ -378,7 +378,7 @@ done:
     free(values);
 }
 
-static int write_page(const cli *c, const cost_table *t, mc_error *err)
+static int write_page(const front_opts *c, const cost_table *t, mc_error *err)
 {
     html *h = NULL;
     char title[512];
@@ -409,20 +409,20 @@ static int write_page(const cli *c, const cost_table *t, mc_error *err)
     return html_close(h, err);
 }
 
-int cmd_cost(cli *c)
+int cmd_cost(front_opts *c)
 {
     const char *fmt = c->format ? c->format : "text";
     if (c->nargs != 0) {
-        return cli_usage_error(
+        return front_usage_error(
             "cost takes no arguments (options: --reform, --date, --format, --html)");
     }
     if (c->html != NULL && c->html[0] == '\0') {
-        return cli_usage_error("--html needs a file name");
+        return front_usage_error("--html needs a file name");
     }
     mc_date date = cli_today();
     char msg[200];
     if (c->date != NULL && mc_value_date(c->date, strlen(c->date), &date, msg, sizeof msg) != 0) {
-        return cli_usage_error("--date: %s", msg);
+        return front_usage_error("--date: %s", msg);
     }
     mc_catalogue *cat = NULL, *reformed = NULL;
     mc_rules *rules = NULL;
@@ -433,7 +433,7 @@ int cmd_cost(cli *c)
     size_t nb = 0, nr = 0;
     cost_table t;
     memset(&t, 0, sizeof t);
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     t.cat = cat;
     t.m = cat ? mc_catalogue_default_cost_model(cat) : NULL;
     if (rc == 0 && t.m == NULL) {
@@ -472,7 +472,7 @@ int cmd_cost(cli *c)
     }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         if (err.msg[0]) {
             fprintf(stderr, "motcua: %s\n", err.msg);
@@ -487,5 +487,5 @@ int cmd_cost(cli *c)
     mc_catalogue_free(cat);
     mc_rules_free(rules);
     mc_diags_free(diags);
-    return cli_exit_for(rc);
+    return front_exit_for(rc);
 }

@@ -34,7 +34,7 @@ static void hundredths(int64_t v, char out[32])
     if (v == MC_REPORT_NONE) {
         strcpy(out, "-");
     } else {
-        cli_hundredths(v, out);
+        front_hundredths(v, out);
     }
 }
 
@@ -100,7 +100,7 @@ static json_t *run_json(const mc_sim_result *r)
     }
     mc_sim_figures t = mc_sim_figures_of(&r->total);
     return json_pack("{s:o, s:o, s:o, s:o}", "total", figures_json("total", &t), "procedures",
-                     procs, "indicators", cli_indicators_json(&r->indicators.total), "notes",
+                     procs, "indicators", front_indicators_json(&r->indicators.total), "notes",
                      notes_json(r->notes));
 }
 
@@ -498,7 +498,7 @@ static void page_notes(html *h, const mc_sim_result *base, const mc_sim_result *
 }
 
 /* Opens the page before the run, so that a path that cannot be written fails at once. */
-static int open_page(const cli *c, const mc_reform *reform, html **h, mc_error *err)
+static int open_page(const front_opts *c, const mc_reform *reform, html **h, mc_error *err)
 {
     char title[256];
     snprintf(title, sizeof title, "Simulation%s%s", reform ? ": " : "",
@@ -506,7 +506,7 @@ static int open_page(const cli *c, const mc_reform *reform, html **h, mc_error *
     return html_open(h, c->html, title, err);
 }
 
-static int write_page(html *h, const cli *c, const mc_sim_opts *o, const char *day,
+static int write_page(html *h, const front_opts *c, const mc_sim_opts *o, const char *day,
                       const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref,
                       mc_error *err)
 {
@@ -571,26 +571,26 @@ static int parse_count(const char *opt, const char *text, int64_t max, int64_t *
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (end == text || *end != '\0' || errno != 0 || v < 0 || v > max) {
-        return cli_usage_error("%s takes a whole number from 0 to %lld, not '%s'", opt,
-                               (long long)max, text);
+        return front_usage_error("%s takes a whole number from 0 to %lld, not '%s'", opt,
+                                 (long long)max, text);
     }
     *out = v;
     return EXIT_OK;
 }
 
 /* Reads the options of c into *o and *seed; EXIT_OK, or EXIT_USAGE (said on stderr). */
-static int read_options(const cli *c, mc_sim_opts *o, int64_t *seed)
+static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed)
 {
     if (c->nargs != 0) {
-        return cli_usage_error(
+        return front_usage_error(
             "simulate takes no arguments (options: --reform, --dossiers, --year, --seed, --from, "
             "--format, --html)");
     }
     if (c->html != NULL && c->html[0] == '\0') {
-        return cli_usage_error("--html needs a file name");
+        return front_usage_error("--html needs a file name");
     }
     if (c->year && c->dossiers) {
-        return cli_usage_error("give --dossiers N or --year, not both");
+        return front_usage_error("give --dossiers N or --year, not both");
     }
     o->dossiers = 10000;
     o->year = c->year;
@@ -598,7 +598,7 @@ static int read_options(const cli *c, mc_sim_opts *o, int64_t *seed)
         return EXIT_USAGE;
     }
     if (!c->year && o->dossiers == 0) {
-        return cli_usage_error("--dossiers must be at least 1");
+        return front_usage_error("--dossiers must be at least 1");
     }
     if (c->seed && parse_count("--seed", c->seed, INT64_MAX, seed) != 0) {
         return EXIT_USAGE;
@@ -607,13 +607,13 @@ static int read_options(const cli *c, mc_sim_opts *o, int64_t *seed)
     o->from = cli_today();
     char msg[200];
     if (c->from && mc_value_date(c->from, strlen(c->from), &o->from, msg, sizeof msg) != 0) {
-        return cli_usage_error("--from: %s", msg);
+        return front_usage_error("--from: %s", msg);
     }
     return EXIT_OK;
 }
 
 /* Prints the runs in the format c asks for. */
-static void print_runs(const cli *c, const mc_sim_opts *o, int64_t seed, const char *day,
+static void print_runs(const front_opts *c, const mc_sim_opts *o, int64_t seed, const char *day,
                        const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref)
 {
     if (c->json) {
@@ -643,7 +643,7 @@ static void print_runs(const cli *c, const mc_sim_opts *o, int64_t seed, const c
     }
 }
 
-int cmd_simulate(cli *c)
+int cmd_simulate(front_opts *c)
 {
     mc_sim_opts o = MC_SIM_OPTS_INIT;
     int64_t seed = 1;
@@ -658,7 +658,7 @@ int cmd_simulate(cli *c)
     mc_sim_result base, ref;
     memset(&base, 0, sizeof base);
     memset(&ref, 0, sizeof ref);
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     const mc_reform *reform = NULL;
     if (rc == 0 && c->reform != NULL) {
         reform = mc_catalogue_reform(cat, c->reform);
@@ -694,12 +694,12 @@ int cmd_simulate(cli *c)
     int status = EXIT_OK;
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         if (err.msg[0]) {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
-        status = rc == MC_EUSAGE ? EXIT_FAIL : cli_exit_for(rc);
+        status = rc == MC_EUSAGE ? EXIT_FAIL : front_exit_for(rc);
         goto done;
     }
     char day[11];
@@ -711,7 +711,7 @@ int cmd_simulate(cli *c)
         page = NULL; /* closed by write_page */
         if (rc != 0) {
             fprintf(stderr, "motcua: %s\n", err.msg);
-            status = cli_exit_for(rc);
+            status = front_exit_for(rc);
         }
     }
 done:

@@ -54,26 +54,26 @@ static int collect(const char *path, mc_ptrvec *files, mc_error *err)
     return 0;
 }
 
-int cmd_test(cli *c)
+int cmd_test(front_opts *c)
 {
     if (c->nargs < 1) {
-        return cli_usage_error("test takes the scenario files or folders to run");
+        return front_usage_error("test takes the scenario files or folders to run");
     }
     mc_catalogue *cat = NULL;
     mc_rules *rules = NULL;
     mc_diags *diags = NULL;
     mc_error err;
     mc_error_clear(&err);
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     if (rc != 0) {
         if (diags != NULL) {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         if (err.msg[0] != '\0') {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
         mc_diags_free(diags);
-        return rc == MC_ECHECK ? EXIT_FAIL : cli_exit_for(rc);
+        return rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
     }
     mc_ptrvec files = MC_PTRVEC_INIT;
     /* A path that is missing or a file with problems runs nothing; it counts as one failure in
@@ -112,7 +112,7 @@ int cmd_test(cli *c)
         mc_diags *d;
         mc_diags_new(&d);
         int r = mc_scenario_run_file(cat, rules, src, c->filter, d, report, &t, &err);
-        cli_print_diags(stderr, d);
+        front_print_diags(stderr, d);
         if (r == MC_ECHECK) {
             fprintf(stderr, "motcua: %s\n", err.msg);
             broken = true;
@@ -130,7 +130,7 @@ int cmd_test(cli *c)
     int status = EXIT_OK;
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
     } else {
         if (t.json != NULL) {
             json_t *o =
