@@ -186,8 +186,10 @@ static void print_csv(const cost_table *t)
     }
 }
 
-static void print_json(const cost_table *t)
+/* The table as the JSON of docs/cli.md, whole, or NULL when out of memory. */
+static json_t *table_json(const cost_table *t)
 {
+    bool ok = true;
     json_t *procs = json_array();
     for (size_t i = 0; i < t->n; i++) {
         const cost_row *r = &t->rows[i];
@@ -197,28 +199,27 @@ static void print_json(const cost_table *t)
                       "hours", r->hours, "cost", (json_int_t)b->cost, "volume",
                       (json_int_t)b->volume, "annual", (json_int_t)b->annual, "notes", b->notes);
         if (t->reform) {
-            json_object_set_new(o, "reform",
-                                json_pack("{s:s, s:I, s:I, s:b}", "hours", r->r_hours_t, "cost",
-                                          (json_int_t)r->r_cost, "annual", (json_int_t)r->r_annual,
-                                          "abolished", r->abolished));
-            json_object_set_new(o, "saving", json_integer(r->saving));
-            json_object_set_new(o, "saving_pct", json_string(r->pct));
+            front_jset(o, "reform",
+                       json_pack("{s:s, s:I, s:I, s:b}", "hours", r->r_hours_t, "cost",
+                                 (json_int_t)r->r_cost, "annual", (json_int_t)r->r_annual,
+                                 "abolished", r->abolished),
+                       &ok);
+            front_jset(o, "saving", json_integer(r->saving), &ok);
+            front_jset(o, "saving_pct", json_string(r->pct), &ok);
         }
-        json_array_append_new(procs, o);
+        front_jpush(procs, o, &ok);
     }
-    json_t *o = json_pack("{s:s, s:s, s:s?, s:o, s:{s:I}}", "date", t->day, "cost_model",
-                          t->m->name, "reform", t->reform ? mc_reform_name(t->reform) : NULL,
-                          "procedures", procs, "total", "baseline", (json_int_t)t->total_b);
+    json_t *total = json_pack("{s:I}", "baseline", (json_int_t)t->total_b);
     if (t->reform) {
-        json_t *total = json_object_get(o, "total");
-        json_object_set_new(total, "reform", json_integer(t->total_r));
-        json_object_set_new(total, "saving", json_integer(t->total_s));
-        json_object_set_new(total, "saving_pct", json_string(t->total_pct));
+        front_jset(total, "reform", json_integer(t->total_r), &ok);
+        front_jset(total, "saving", json_integer(t->total_s), &ok);
+        front_jset(total, "saving_pct", json_string(t->total_pct), &ok);
     }
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    puts(text);
-    free(text);
-    json_decref(o);
+    json_t *o = json_pack("{s:s, s:s, s:s?}", "date", t->day, "cost_model", t->m->name, "reform",
+                          t->reform ? mc_reform_name(t->reform) : NULL);
+    front_jset(o, "procedures", procs, &ok);
+    front_jset(o, "total", total, &ok);
+    return front_jdone(o, ok);
 }
 
 /* ---- the page ----------------------------------------------------------------------------- */
@@ -461,12 +462,14 @@ int cmd_cost(front_opts *c)
         if (strcmp(fmt, "csv") == 0) {
             print_csv(&t);
         } else if (c->json) {
-            print_json(&t);
+            if (cli_print_json(table_json(&t), JSON_INDENT(2) | JSON_PRESERVE_ORDER) != EXIT_OK) {
+                rc = MC_ENOMEM; /* said, with err.msg left empty: exit 3, no page */
+            }
         } else {
             print_text(&t);
         }
         fflush(stdout);
-        if (c->html != NULL) {
+        if (rc == 0 && c->html != NULL) {
             rc = write_page(c, &t, &err);
         }
     }

@@ -14,7 +14,9 @@
 
 typedef struct tally {
     size_t passed, failed;
+    bool as_json; /* --format json: the results go into json, printed at the end */
     json_t *json;
+    bool json_ok; /* false once json or a result in it could not be made (out of memory) */
 } tally;
 
 static void report(void *ud, const mc_scenario_result *r)
@@ -25,10 +27,11 @@ static void report(void *ud, const mc_scenario_result *r)
     } else {
         t->failed++;
     }
-    if (t->json != NULL) {
-        json_array_append_new(t->json, json_pack("{s:s, s:s, s:b, s:s?}", "file", r->file, "name",
-                                                 r->name, "passed", r->passed, "failure",
-                                                 r->passed ? NULL : r->failure));
+    if (t->as_json) {
+        front_jpush(t->json,
+                    json_pack("{s:s, s:s, s:b, s:s?}", "file", r->file, "name", r->name, "passed",
+                              r->passed, "failure", r->passed ? NULL : r->failure),
+                    &t->json_ok);
         return;
     }
     if (r->passed) {
@@ -78,7 +81,7 @@ int cmd_test(front_opts *c)
     mc_ptrvec files = MC_PTRVEC_INIT;
     /* A path that is missing or a file with problems runs nothing; it counts as one failure in
      * the closing line, so the line never reads "0 failed" when something was not run. */
-    tally t = {0, 0, c->json ? json_array() : NULL};
+    tally t = {0, 0, c->json, c->json ? json_array() : NULL, true};
     bool broken = false;
     for (int i = 0; i < c->nargs; i++) {
         struct stat st;
@@ -132,19 +135,20 @@ int cmd_test(front_opts *c)
         fprintf(stderr, "motcua: %s\n", err.msg);
         status = front_exit_for(rc);
     } else {
-        if (t.json != NULL) {
-            json_t *o =
-                json_pack("{s:o, s:I, s:I, s:b}", "scenarios", t.json, "passed",
-                          (json_int_t)t.passed, "failed", (json_int_t)t.failed, "errors", broken);
+        status = t.failed > 0 || broken ? EXIT_FAIL : EXIT_OK;
+        if (c->json) {
+            json_t *o = json_object();
+            front_jset(o, "scenarios", t.json, &t.json_ok);
             t.json = NULL;
-            char *text = json_dumps(o, JSON_INDENT(2));
-            puts(text);
-            free(text);
-            json_decref(o);
+            front_jset(o, "passed", json_integer((json_int_t)t.passed), &t.json_ok);
+            front_jset(o, "failed", json_integer((json_int_t)t.failed), &t.json_ok);
+            front_jset(o, "errors", json_boolean(broken), &t.json_ok);
+            if (cli_print_json(front_jdone(o, t.json_ok), JSON_INDENT(2)) != EXIT_OK) {
+                status = EXIT_IO;
+            }
         } else {
             printf("%zu passed, %zu failed\n", t.passed, t.failed);
         }
-        status = t.failed > 0 || broken ? EXIT_FAIL : EXIT_OK;
     }
     json_decref(t.json);
     mc_catalogue_free(cat);
