@@ -113,7 +113,11 @@ int cmd_test(front_opts *c)
             break;
         }
         mc_diags *d;
-        mc_diags_new(&d);
+        if (mc_diags_new(&d) != 0) {
+            mc_source_free(src);
+            rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
+            break;
+        }
         int r = mc_scenario_run_file(cat, rules, src, c->filter, d, report, &t, &err);
         front_print_diags(stderr, d);
         if (r == MC_ECHECK) {
