@@ -76,6 +76,15 @@ $(BUILD)/tests/test_html: tests/test_html.c tests/testutil.h $(HTML_TEST_OBJ) $(
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(HTML_TEST_OBJ) \
 		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
 
+# The commands' JSON output under memory pressure: its suite runs the commands of src/cli in its
+# process, linking their objects and those of src/front (not main.c, not serve).
+CLI_TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(FRONT_SRC) $(wildcard src/cli/*.c))
+$(BUILD)/tests/test_cli: tests/test_cli.c tests/testutil.h $(CLI_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(CLI_TEST_OBJ) \
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+
 # The views of the front ends (src/front) have their own suite, out-of-memory sweep included.
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/tests/test_front: tests/test_front.c tests/testutil.h $(FRONT_OBJ) $(LIB)

@@ -14,15 +14,15 @@
 
 #define MOTCUA_VERSION "0.1.0"
 
-static int cmd_help(cli *c);
-static int cmd_version(cli *c);
+static int cmd_help(front_opts *c);
+static int cmd_version(front_opts *c);
 static void option_list(const struct command *cmd, char *out, size_t size);
 
 /* The options each command takes, in the order help lists them. A command reads the option's
- * field of cli only when it is on its list; any other option is a usage error. */
+ * field of front_opts only when it is on its list; any other option is a usage error. */
 #define OPTIONS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NO_OPTIONS ((const char *const[]){NULL})
-/* Loading the catalogue and its rules (cli_load). */
+/* Loading the catalogue and its rules (front_load). */
 #define LOAD "--catalogue", "--rule-memory", "--rule-steps", "--rule-time"
 /* A command on the dossiers of the store (open_session in cmd_dossier.c). */
 #define DOSSIERS "--db", "--now", "--format", LOAD
@@ -113,12 +113,12 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
-static int cmd_help(cli *c)
+static int cmd_help(front_opts *c)
 {
     if (c->nargs > 0) {
         const command *cmd = find_command(c->args[0]);
         if (cmd == NULL) {
-            return cli_usage_error("unknown command '%s'", c->args[0]);
+            return front_usage_error("unknown command '%s'", c->args[0]);
         }
         printf("usage: motcua %s\n\n%s\n", cmd->usage, cmd->summary);
         if (cmd->options[0] != NULL) {
@@ -148,7 +148,7 @@ static int cmd_help(cli *c)
     return EXIT_OK;
 }
 
-static int cmd_version(cli *c)
+static int cmd_version(front_opts *c)
 {
     (void)c;
     puts("motcua " MOTCUA_VERSION);
@@ -167,15 +167,15 @@ typedef struct option {
 
 #define FLAG(n, f)                                                                                 \
     {                                                                                              \
-        n, offsetof(cli, f), SIZE_MAX, SIZE_MAX, 0                                                 \
+        n, offsetof(front_opts, f), SIZE_MAX, SIZE_MAX, 0                                          \
     }
 #define ONE(n, f)                                                                                  \
     {                                                                                              \
-        n, SIZE_MAX, offsetof(cli, f), SIZE_MAX, 0                                                 \
+        n, SIZE_MAX, offsetof(front_opts, f), SIZE_MAX, 0                                          \
     }
 #define MANY(n, f, k)                                                                              \
     {                                                                                              \
-        n, SIZE_MAX, SIZE_MAX, offsetof(cli, f), offsetof(cli, k)                                  \
+        n, SIZE_MAX, SIZE_MAX, offsetof(front_opts, f), offsetof(front_opts, k)                    \
     }
 
 static const option options[] = {
@@ -229,7 +229,7 @@ static const option *find_option(const char *name)
     return NULL;
 }
 
-static void set_option(cli *c, const option *o, const char *value)
+static void set_option(front_opts *c, const option *o, const char *value)
 {
     char *base = (char *)c;
     if (o->flag != SIZE_MAX) {
@@ -273,18 +273,19 @@ static int check_options(const command *cmd, const option *const *given, int n)
             continue;
         }
         if (cmd->options[0] == NULL) {
-            return cli_usage_error("%s takes no options, not %s", cmd->name, given[i]->name);
+            return front_usage_error("%s takes no options, not %s", cmd->name, given[i]->name);
         }
         char list[512];
         option_list(cmd, list, sizeof list);
-        return cli_usage_error("%s does not take %s; it takes %s", cmd->name, given[i]->name, list);
+        return front_usage_error("%s does not take %s; it takes %s", cmd->name, given[i]->name,
+                                 list);
     }
     return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    cli c;
+    front_opts c;
     memset(&c, 0, sizeof c);
     c.args = calloc((size_t)argc + 1, sizeof *c.args);
     c.field = calloc((size_t)argc + 1, sizeof *c.field);
@@ -315,14 +316,14 @@ int main(int argc, char **argv)
             char opt[64];
             size_t n = eq ? (size_t)(eq - a) : strlen(a);
             if (n >= sizeof opt) {
-                status = cli_usage_error("unknown option '%s'", a);
+                status = front_usage_error("unknown option '%s'", a);
                 goto done;
             }
             memcpy(opt, a, n);
             opt[n] = '\0';
             const option *o = find_option(opt);
             if (o == NULL || (o->flag != SIZE_MAX && eq != NULL)) {
-                status = cli_usage_error("unknown option '%s'", opt);
+                status = front_usage_error("unknown option '%s'", opt);
                 goto done;
             }
             given[ngiven++] = o;
@@ -333,7 +334,7 @@ int main(int argc, char **argv)
             } else if (i + 1 < argc) {
                 set_option(&c, o, argv[++i]);
             } else {
-                status = cli_usage_error("option '%s' needs a value", opt);
+                status = front_usage_error("option '%s' needs a value", opt);
                 goto done;
             }
             continue;
@@ -348,7 +349,7 @@ int main(int argc, char **argv)
         if (strcmp(c.format, "json") == 0) {
             c.json = true;
         } else if (strcmp(c.format, "text") != 0 && strcmp(c.format, "csv") != 0) {
-            status = cli_usage_error("--format takes text, csv or json, not '%s'", c.format);
+            status = front_usage_error("--format takes text, csv or json, not '%s'", c.format);
             goto done;
         }
     }
@@ -358,7 +359,7 @@ int main(int argc, char **argv)
     c.catalogue = c.ncatalogues > 0 ? c.catalogues[0] : NULL;
     const command *cmd = find_command(name);
     if (cmd == NULL) {
-        status = cli_usage_error("unknown command '%s'", name);
+        status = front_usage_error("unknown command '%s'", name);
         goto done;
     }
     /* -h and --help show the help whatever else the line holds. */

@@ -621,6 +621,18 @@ static int import_once(void *ctx)
     return rc;
 }
 
+/* Each registry-import event's body is the first one's, whole (ud: the first, malloc'd). */
+static int same_import_body(void *ud, const mc_event_row *ev)
+{
+    char **first = ud;
+    if (*first == NULL) {
+        *first = strdup(ev->body);
+        assert_non_null(*first);
+    }
+    assert_string_equal(ev->body, *first);
+    return 0;
+}
+
 static void test_registry__out_of_memory_sweep(void **state)
 {
     /* Every allocation of a clean import (the subjects pattern, the duplicate keys, the rows)
@@ -634,6 +646,14 @@ static void test_registry__out_of_memory_sweep(void **state)
     assert_int_equal(mc_source_new(&x.src, "r.csv", csv, sizeof csv - 1, NULL), 0);
     assert_true(tu_oom_sweep(import_once, &x, false) > 3);
     assert_true(holds_record(x.st, "civil-status", "birth-certificate", "009876543210"));
+    /* and every import that succeeded wrote its event whole in the audit chain */
+    char *first = NULL;
+    assert_int_equal(mc_store_events_of_kind(x.st, "registry-import", 0, INT64_MAX,
+                                             same_import_body, &first, NULL),
+                     0);
+    assert_non_null(first);
+    assert_non_null(strstr(first, "\"records\":3,\"registry\":\"civil-status\"}"));
+    free(first);
     mc_source_free(x.src);
     mc_store_close(x.st);
 }
@@ -1045,7 +1065,6 @@ static void test_catalogue__fee_schedule_out_of_memory_sweep(void **state)
     (void)state;
     assert_true(tu_oom_sweep(load_fees_once, NULL, false) > 10);
 }
-
 
 int main(void)
 {

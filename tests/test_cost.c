@@ -388,6 +388,54 @@ static void test_cost__fee_schedule_weighs_its_categories(void **state)
     mc_catalogue_free(cat);
 }
 
+/* A procedure of 70 fields whose schedule's category tests the last: weighed as any other (the
+ * form once had room for 64 fields, and such a procedure was charged the full amount), and its
+ * study out of memory at every allocation. */
+static int wide_attempt(void *ctx)
+{
+    const mc_catalogue *cat = ctx;
+    mc_cost_line *l;
+    size_t n;
+    int rc = mc_cost_compute(cat, NULL, mc_catalogue_default_cost_model(cat),
+                             mc_date_from_ymd(2026, 6, 1), &l, &n, NULL);
+    if (rc == 0) {
+        mc_free(l);
+    }
+    return rc;
+}
+
+static void test_cost__fee_schedule_of_a_procedure_with_many_fields(void **state)
+{
+    (void)state;
+    char wide[8192];
+    int at =
+        snprintf(wide, sizeof wide, "%s",
+                 "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0h "
+                 "0 VND; count-waiting false }\n"
+                 "role clerk\n"
+                 "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+                 "fee-schedule f { amount 200000 VND from 2025-01-01; reduced 50% when f70 }\n"
+                 "procedure p { lifecycle l; volume 10 per year; fee schedule f\n");
+    for (int i = 1; i < 70; i++) {
+        at += snprintf(wide + at, sizeof wide - (size_t)at, "  field f%d { type text }\n", i);
+    }
+    snprintf(wide + at, sizeof wide - (size_t)at, "  field f70 { type bool; sample 10%% } }\n");
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(wide, &cat, &diags), 0);
+    assert_string_equal(diags, "");
+    free(diags);
+    mc_cost_line *l;
+    size_t n;
+    const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
+    /* 10% × 100,000 + 90% × 200,000 = 190,000, nothing noted */
+    assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2026, 6, 1), &l, &n, NULL), 0);
+    assert_int_equal(line(l, n, "p")->cost, 190000);
+    assert_string_equal(line(l, n, "p")->notes, "");
+    mc_free(l);
+    assert_true(tu_oom_sweep(wide_attempt, cat, false) > 1);
+    mc_catalogue_free(cat);
+}
 
 int main(void)
 {
@@ -399,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_cost__compare_baseline_and_reform),
         cmocka_unit_test(test_cost__reform_out_of_memory),
         cmocka_unit_test(test_cost__fee_schedule_weighs_its_categories),
+        cmocka_unit_test(test_cost__fee_schedule_of_a_procedure_with_many_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char civil_lua[] =
     "-- civil-status rules\n"
@@ -1216,6 +1217,51 @@ static void test_rules__out_of_memory_sweep(void **state)
     assert_true(tu_oom_sweep(load_rules_once, NULL, true) > 50);
 }
 
+/* A module that does not load is remembered as failed (mc_rules_failed), or the load ends in
+ * MC_ENOMEM: never an MC_ECHECK that forgot which module failed (out of memory growing the list
+ * of failed modules was once dropped in silence). ctx: the rules folder. */
+static int load_broken_dir_once(void *ctx)
+{
+    mc_rules *r = NULL;
+    mc_diags *d = NULL;
+    int rc = mc_rules_new(&r, &calm, NULL);
+    if (rc == 0) {
+        rc = mc_diags_new(&d);
+    }
+    if (rc == 0) {
+        rc = mc_rules_load_dir(r, ctx, d, NULL);
+        if (rc == MC_ECHECK && mc_rules_failed(r, "bad") && mc_rules_has_module(r, "good")) {
+            rc = 0;
+        }
+    }
+    mc_diags_free(d);
+    mc_rules_free(r);
+    return rc;
+}
+
+static void test_rules__failed_module_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    char dir[64], bad[96], good[96];
+    snprintf(dir, sizeof dir, "/tmp/test_rules.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(bad, sizeof bad, "%s/bad.lua", dir);
+    snprintf(good, sizeof good, "%s/good.lua", dir);
+    FILE *f = fopen(bad, "w");
+    assert_non_null(f);
+    fputs("function broken(d\n", f);
+    fclose(f);
+    f = fopen(good, "w");
+    assert_non_null(f);
+    fputs("function ok(d) return true end\n", f);
+    fclose(f);
+    assert_int_equal(load_broken_dir_once(dir), 0);
+    assert_true(tu_oom_sweep(load_broken_dir_once, dir, true) > 10);
+    remove(bad);
+    remove(good);
+    rmdir(dir);
+}
+
 /* fees.amount (issue 16): the amount of a fee schedule in force on the dossier's day, or on a
  * given one; the view's catalogue first, else the one set on the rules; every failure raises. */
 static const char fees_lua[] =
@@ -1293,6 +1339,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules__names, setup, teardown),
         cmocka_unit_test(test_rules__load_errors_are_diagnostics),
         cmocka_unit_test(test_rules__out_of_memory_sweep),
+        cmocka_unit_test(test_rules__failed_module_out_of_memory_sweep),
         cmocka_unit_test(test_rules__bounded_library_out_of_memory_sweep),
         cmocka_unit_test(test_rules__patterns_follow_lua),
         cmocka_unit_test(test_rules__patterns_agree_with_lua_on_random_input),

@@ -152,7 +152,7 @@ void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost)
 
 /* ---- fee schedules (issue 16) ---- */
 
-enum { FEE_FIELDS = 3, FEE_VALUES = 16, FEE_FORM = 64 };
+enum { FEE_FIELDS = 3, FEE_VALUES = 16 };
 
 /* The values one field tested by a schedule's categories takes, with their shares (scale S). */
 typedef struct fee_axis {
@@ -197,9 +197,10 @@ static bool axis_of(const mc_field *f, fee_axis *a)
 /* The fee of a schedule in a cost study: the amount in force on the study date, charged as the
  * engine charges it (mc_fee_schedule_apply) to every combination of the values of the fields
  * its categories test, weighted by their `sample` shares (drawn independently, as the simulator
- * draws them), rounded half up to the dong. At most FEE_FIELDS such fields; with more, the full
- * amount (said in the notes). */
-static int64_t schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l)
+ * draws them), rounded half up to the dong, into *fee. At most FEE_FIELDS such fields; with more,
+ * the full amount (said in the notes). The form has room for every field of p, however many.
+ * 0, or MC_ENOMEM. */
+static int schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l, int64_t *fee)
 {
     const mc_fee_schedule *fs = p->fee_schedule;
     char day[11];
@@ -207,11 +208,12 @@ static int64_t schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l
     const mc_fee_amount *line = mc_fee_schedule_line(fs, date);
     if (line == NULL) {
         note(l, "fee schedule %s has no amount in force on %s: fee counted as 0", fs->name, day);
+        *fee = 0;
         return 0;
     }
     fee_axis axes[FEE_FIELDS];
     size_t naxes = 0;
-    bool fits = p->nfields <= FEE_FORM;
+    bool fits = true;
     for (size_t i = 0; fits && i < fs->nreliefs; i++) {
         const mc_field *f = mc_field_find(p->fields, p->nfields, fs->reliefs[i].when.field);
         size_t k = f != NULL ? (size_t)(f - p->fields) : SIZE_MAX, j = 0;
@@ -239,10 +241,14 @@ static int64_t schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l
              "fee schedule %s: the full amount in force on %s (its categories test too many "
              "fields to be weighed)",
              fs->name, day);
-        return line->amount.amount;
+        *fee = line->amount.amount;
+        return 0;
     }
-    /* every combination of the axes' values, as an odometer */
-    const char *form[FEE_FORM] = {NULL};
+    /* every combination of the axes' values, as an odometer, in a form of NULLs elsewhere */
+    const char **form = mc_calloc(p->nfields ? p->nfields : 1, sizeof *form);
+    if (form == NULL) {
+        return MC_ENOMEM;
+    }
     size_t at[FEE_FIELDS] = {0};
     i128 total = 0, scale = 1;
     for (size_t j = 0; j < naxes; j++) {
@@ -265,22 +271,27 @@ static int64_t schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l
             break;
         }
     }
-    return (int64_t)((total + scale / 2) / scale);
+    mc_free(form);
+    *fee = (int64_t)((total + scale / 2) / scale);
+    return 0;
 }
 
-static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_date date, mc_cost_line *l)
+/* The fee of p in a cost study into *fee: 0, or MC_ENOMEM. */
+static int fee_of(const mc_procedure *p, mc_rules *rules, mc_date date, mc_cost_line *l,
+                  int64_t *fee)
 {
+    *fee = 0;
     if (p->fee_kind == MC_FEE_FIXED) {
-        return p->fee.amount;
+        *fee = p->fee.amount;
+        return 0;
     }
     if (p->fee_kind == MC_FEE_SCHEDULE) {
-        return schedule_fee(p, date, l);
+        return schedule_fee(p, date, l, fee);
     }
     if (p->fee_kind != MC_FEE_RULE) {
         return 0;
     }
     const mc_rule *rule;
-    int64_t fee = 0;
     mc_rule_view view;
     memset(&view, 0, sizeof view);
     view.procedure = p->name;
@@ -290,18 +301,20 @@ static int64_t fee_of(const mc_procedure *p, mc_rules *rules, mc_date date, mc_c
     view.submitted = submitted; /* fees.amount reads the schedules as of the study date */
     if (rules == NULL ||
         mc_rules_resolve(rules, p->fee_rule.module, p->fee_rule.function, &rule, NULL) != 0 ||
-        mc_rules_fee(rules, rule, &view, &fee, NULL) != 0) {
+        mc_rules_fee(rules, rule, &view, fee, NULL) != 0) {
         note(l, "fee rule %s.%s failed on an empty dossier: fee counted as 0", p->fee_rule.module,
              p->fee_rule.function);
+        *fee = 0;
         return 0;
     }
     note(l, "fee rule %s.%s evaluated on a dossier with no fields", p->fee_rule.module,
          p->fee_rule.function);
-    return fee;
+    return 0;
 }
 
-static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model *m, mc_date date,
-                     mc_cost_line *l)
+/* The line of p in a cost study: 0, or MC_ENOMEM. */
+static int cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model *m, mc_date date,
+                    mc_cost_line *l)
 {
     mc_cost_sum sum = MC_COST_SUM_INIT(m);
     if (p->assumed != 0) {
@@ -328,10 +341,15 @@ static void cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model
     if (p->has_time_limit) {
         mc_cost_sum_wait(&sum, &p->time_limit);
     }
-    mc_cost_sum_fee(&sum, fee_of(p, rules, date, l));
+    int64_t fee;
+    if (fee_of(p, rules, date, l, &fee) != 0) {
+        return MC_ENOMEM;
+    }
+    mc_cost_sum_fee(&sum, fee);
     mc_cost_sum_finish(&sum, &l->hours, &l->cost);
     l->volume = p->has_volume ? p->volume : 0;
     l->annual = l->cost * l->volume;
+    return 0;
 }
 
 static int cmp_line(const void *a, const void *b)
@@ -364,8 +382,9 @@ int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_mode
         l->procedure = name;
         const mc_procedure *p = mc_catalogue_procedure(cat, name, date);
         l->in_force = p != NULL;
-        if (p != NULL) {
-            cost_one(p, rules, m, date, l);
+        if (p != NULL && cost_one(p, rules, m, date, l) != 0) {
+            mc_free(out);
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
     qsort(out, k, sizeof *out, cmp_line);

@@ -1132,6 +1132,9 @@ int mc_scenario_run_file(const mc_catalogue *cat, mc_rules *rules, mc_source *sr
     mc_node *tree;
     size_t errors = mc_diags_errors(diags);
     int rc = mc_parse(&tree, src, diags, &arena);
+    if (rc != 0) { /* mc_parse fails only when out of memory, and says nothing */
+        rc = mc_error_set(err, rc, "out of memory");
+    }
     runner r;
     memset(&r, 0, sizeof r);
     r.base = cat;

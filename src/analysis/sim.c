@@ -2,6 +2,7 @@
  * procedure, its indicators added to the report's accumulator. */
 #include "motcua/sim.h"
 
+#include "base/grow.h"
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "motcua/cost.h"
@@ -47,22 +48,6 @@ typedef struct sim {
     const mc_transition **ok;
     size_t ok_cap;
 } sim;
-
-/* Makes *items hold at least n elements of size elem (*cap: how many it holds). */
-static int room(void *items, size_t *cap, size_t n, size_t elem)
-{
-    if (n <= *cap) {
-        return 0;
-    }
-    void **p = items;
-    void *grown = n > SIZE_MAX / elem ? NULL : mc_realloc(*p, n * elem);
-    if (grown == NULL) {
-        return MC_ENOMEM;
-    }
-    *p = grown;
-    *cap = n;
-    return 0;
-}
 
 static void note(sim *s, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -273,7 +258,7 @@ static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, i
  * none is. */
 static const mc_transition *draw(sim *s, const mc_state *st, double u, int *rc, mc_error *err)
 {
-    if (room(&s->ok, &s->ok_cap, st->non, sizeof *s->ok) != 0) {
+    if (mc_grow(&s->ok, &s->ok_cap, st->non, sizeof *s->ok) != 0) {
         *rc = mc_error_set(err, MC_ENOMEM, "out of memory");
         return NULL;
     }
@@ -396,8 +381,8 @@ static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t k
                             int64_t t, mc_result *res, mc_error *err)
 {
     size_t nf = 0;
-    if (room(&s->fields, &s->fields_cap, p->nfields, sizeof *s->fields) != 0 ||
-        room(&s->field_text, &s->text_cap, p->nfields, sizeof *s->field_text) != 0) {
+    if (mc_grow(&s->fields, &s->fields_cap, p->nfields, sizeof *s->fields) != 0 ||
+        mc_grow(&s->field_text, &s->text_cap, p->nfields, sizeof *s->field_text) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < p->nfields; i++) {

@@ -82,7 +82,7 @@ struct mc_catalogue {
     size_t nsources, sources_cap;
     uint32_t *source_layers; /* the layer of each source, lowest 0 */
     char **layer_names;      /* nlayers names, owned */
-    size_t nlayers;
+    size_t nlayers, layers_cap;
     mc_ptrvec calendars, roles, documents, registries, lifecycles, procedures, reforms, cost_models;
     mc_map calendar_map, role_map, document_map, registry_map, lifecycle_map, version_map,
         reform_map, cost_model_map;

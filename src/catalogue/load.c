@@ -117,11 +117,11 @@ static int add_source(mc_catalogue *cat, mc_source *src)
 /* Starts a new layer called name: the sources added next belong to it. */
 static int add_layer(mc_catalogue *cat, const char *name)
 {
-    char **names = mc_realloc(cat->layer_names, (cat->nlayers + 1) * sizeof *names);
-    if (names == NULL) {
+    if (mc_grow(&cat->layer_names, &cat->layers_cap, cat->nlayers + 1, sizeof *cat->layer_names) !=
+        0) {
         return MC_ENOMEM;
     }
-    cat->layer_names = names;
+    char **names = cat->layer_names;
     names[cat->nlayers] = mc_strndup(name, strlen(name));
     if (names[cat->nlayers] == NULL) {
         return MC_ENOMEM;

@@ -384,15 +384,9 @@ static void add_version(applier *a, mc_procedure *p)
             return;
         }
     }
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 2;
-        mc_procedure **items = mc_arena_grow(&c->arena, v->items, v->n, cap, sizeof *items);
-        if (items == NULL) {
-            a->rc = mc_error_set(a->err, MC_ENOMEM, "out of memory");
-            return;
-        }
-        v->items = items;
-        v->cap = cap;
+    if (mc_arena_grow_array(&c->arena, &v->items, &v->cap, v->n, v->n + 1, sizeof *v->items) != 0) {
+        a->rc = mc_error_set(a->err, MC_ENOMEM, "out of memory");
+        return;
     }
     v->items[v->n++] = p;
     push(a, &c->procedures, NULL, p->name, p);

@@ -18,52 +18,37 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* The options of a run (front.h), by the name the commands know them by. */
-typedef front_opts cli;
-
-/* The commands' names for the helpers they share with serve (front.h), so that a command reads
- * cli_load(c, ...) as it did before the helpers moved below both front ends. */
-#define cli_usage_error front_usage_error
-#define cli_print_diags front_print_diags
-#define cli_load front_load
-#define cli_rules_load front_rules_load
-#define cli_rule_opts front_rule_opts
-#define cli_exit_for front_exit_for
-#define cli_now front_now
-#define cli_hundredths front_hundredths
-#define cli_indicators_json front_indicators_json
-
 /* A command of the table in src/main.c: its name, what runs it, its usage and summary for help,
  * and the options it takes (a NULL-terminated list of names such as "--db"; any other option
  * is a usage error). */
 typedef struct command {
     const char *name;
-    int (*run)(cli *c);
+    int (*run)(front_opts *c);
     const char *usage;
     const char *summary;
     const char *const *options;
 } command;
 
-int cmd_lint(cli *c);
-int cmd_graph(cli *c);
-int cmd_submit(cli *c);
-int cmd_fire(cli *c);
-int cmd_apologize(cli *c);
-int cmd_show(cli *c);
-int cmd_list(cli *c);
-int cmd_history(cli *c);
-int cmd_tick(cli *c);
-int cmd_verify(cli *c);
-int cmd_registry(cli *c);
-int cmd_explain(cli *c);
-int cmd_test(cli *c);
-int cmd_cost(cli *c);
-int cmd_report(cli *c);
-int cmd_simulate(cli *c);
-int cmd_import(cli *c);
-int cmd_keygen(cli *c);
-int cmd_checkpoint(cli *c);
-int cmd_audit(cli *c);
+int cmd_lint(front_opts *c);
+int cmd_graph(front_opts *c);
+int cmd_submit(front_opts *c);
+int cmd_fire(front_opts *c);
+int cmd_apologize(front_opts *c);
+int cmd_show(front_opts *c);
+int cmd_list(front_opts *c);
+int cmd_history(front_opts *c);
+int cmd_tick(front_opts *c);
+int cmd_verify(front_opts *c);
+int cmd_registry(front_opts *c);
+int cmd_explain(front_opts *c);
+int cmd_test(front_opts *c);
+int cmd_cost(front_opts *c);
+int cmd_report(front_opts *c);
+int cmd_simulate(front_opts *c);
+int cmd_import(front_opts *c);
+int cmd_keygen(front_opts *c);
+int cmd_checkpoint(front_opts *c);
+int cmd_audit(front_opts *c);
 
 /* Prints j as JSON text written with flags (JSON_INDENT(2), JSON_PRESERVE_ORDER…) on stdout and
  * frees j. Returns EXIT_OK, or cli_out_of_memory() when j is NULL (a view or a builder that ran

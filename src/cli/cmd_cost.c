@@ -47,7 +47,7 @@ typedef struct cost_table {
 /* Hours with two decimals, rounded half up. */
 static void hours_text(mc_fixed h, char out[32])
 {
-    cli_hundredths((h + 5000) / 10000, out);
+    front_hundredths((h + 5000) / 10000, out);
 }
 
 static const mc_cost_line *find(const mc_cost_line *l, size_t n, const char *name)
@@ -102,7 +102,7 @@ static int table_build(cost_table *t, const mc_cost_line *base, size_t nb, const
         cli_thousands(row->r_cost, row->r_cost_t);
         cli_thousands(row->r_annual, row->r_annual_t);
         cli_thousands(row->saving, row->saving_t);
-        cli_hundredths(c->saving_bp, row->pct);
+        front_hundredths(c->saving_bp, row->pct);
     }
     t->total_b = t->cmp.total_base;
     t->total_r = t->cmp.total_reform;
@@ -110,7 +110,7 @@ static int table_build(cost_table *t, const mc_cost_line *base, size_t nb, const
     cli_thousands(t->total_b, t->total_b_t);
     cli_thousands(t->total_r, t->total_r_t);
     cli_thousands(t->total_s, t->total_s_t);
-    cli_hundredths(t->cmp.total_saving_bp, t->total_pct);
+    front_hundredths(t->cmp.total_saving_bp, t->total_pct);
     return 0;
 }
 
@@ -186,8 +186,10 @@ static void print_csv(const cost_table *t)
     }
 }
 
-static void print_json(const cost_table *t)
+/* The table as the JSON of docs/cli.md, whole, or NULL when out of memory. */
+static json_t *table_json(const cost_table *t)
 {
+    bool ok = true;
     json_t *procs = json_array();
     for (size_t i = 0; i < t->n; i++) {
         const cost_row *r = &t->rows[i];
@@ -197,33 +199,32 @@ static void print_json(const cost_table *t)
                       "hours", r->hours, "cost", (json_int_t)b->cost, "volume",
                       (json_int_t)b->volume, "annual", (json_int_t)b->annual, "notes", b->notes);
         if (t->reform) {
-            json_object_set_new(o, "reform",
-                                json_pack("{s:s, s:I, s:I, s:b}", "hours", r->r_hours_t, "cost",
-                                          (json_int_t)r->r_cost, "annual", (json_int_t)r->r_annual,
-                                          "abolished", r->abolished));
-            json_object_set_new(o, "saving", json_integer(r->saving));
-            json_object_set_new(o, "saving_pct", json_string(r->pct));
+            front_jset(o, "reform",
+                       json_pack("{s:s, s:I, s:I, s:b}", "hours", r->r_hours_t, "cost",
+                                 (json_int_t)r->r_cost, "annual", (json_int_t)r->r_annual,
+                                 "abolished", r->abolished),
+                       &ok);
+            front_jset(o, "saving", json_integer(r->saving), &ok);
+            front_jset(o, "saving_pct", json_string(r->pct), &ok);
         }
-        json_array_append_new(procs, o);
+        front_jpush(procs, o, &ok);
     }
-    json_t *o = json_pack("{s:s, s:s, s:s?, s:o, s:{s:I}}", "date", t->day, "cost_model",
-                          t->m->name, "reform", t->reform ? mc_reform_name(t->reform) : NULL,
-                          "procedures", procs, "total", "baseline", (json_int_t)t->total_b);
+    json_t *total = json_pack("{s:I}", "baseline", (json_int_t)t->total_b);
     if (t->reform) {
-        json_t *total = json_object_get(o, "total");
-        json_object_set_new(total, "reform", json_integer(t->total_r));
-        json_object_set_new(total, "saving", json_integer(t->total_s));
-        json_object_set_new(total, "saving_pct", json_string(t->total_pct));
+        front_jset(total, "reform", json_integer(t->total_r), &ok);
+        front_jset(total, "saving", json_integer(t->total_s), &ok);
+        front_jset(total, "saving_pct", json_string(t->total_pct), &ok);
     }
-    char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    puts(text);
-    free(text);
-    json_decref(o);
+    json_t *o = json_pack("{s:s, s:s, s:s?}", "date", t->day, "cost_model", t->m->name, "reform",
+                          t->reform ? mc_reform_name(t->reform) : NULL);
+    front_jset(o, "procedures", procs, &ok);
+    front_jset(o, "total", total, &ok);
+    return front_jdone(o, ok);
 }
 
 /* ---- the page ----------------------------------------------------------------------------- */
 
-static void page_meta(html *h, const cli *c, const cost_table *t)
+static void page_meta(html *h, const front_opts *c, const cost_table *t)
 {
     html_meta(h, "catalogue %s, versions in force on %s", c->catalogue ? c->catalogue : ".",
               t->day);
@@ -378,7 +379,7 @@ done:
     free(values);
 }
 
-static int write_page(const cli *c, const cost_table *t, mc_error *err)
+static int write_page(const front_opts *c, const cost_table *t, mc_error *err)
 {
     html *h = NULL;
     char title[512];
@@ -409,20 +410,20 @@ static int write_page(const cli *c, const cost_table *t, mc_error *err)
     return html_close(h, err);
 }
 
-int cmd_cost(cli *c)
+int cmd_cost(front_opts *c)
 {
     const char *fmt = c->format ? c->format : "text";
     if (c->nargs != 0) {
-        return cli_usage_error(
+        return front_usage_error(
             "cost takes no arguments (options: --reform, --date, --format, --html)");
     }
     if (c->html != NULL && c->html[0] == '\0') {
-        return cli_usage_error("--html needs a file name");
+        return front_usage_error("--html needs a file name");
     }
     mc_date date = cli_today();
     char msg[200];
     if (c->date != NULL && mc_value_date(c->date, strlen(c->date), &date, msg, sizeof msg) != 0) {
-        return cli_usage_error("--date: %s", msg);
+        return front_usage_error("--date: %s", msg);
     }
     mc_catalogue *cat = NULL, *reformed = NULL;
     mc_rules *rules = NULL;
@@ -433,7 +434,7 @@ int cmd_cost(cli *c)
     size_t nb = 0, nr = 0;
     cost_table t;
     memset(&t, 0, sizeof t);
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     t.cat = cat;
     t.m = cat ? mc_catalogue_default_cost_model(cat) : NULL;
     if (rc == 0 && t.m == NULL) {
@@ -461,18 +462,20 @@ int cmd_cost(cli *c)
         if (strcmp(fmt, "csv") == 0) {
             print_csv(&t);
         } else if (c->json) {
-            print_json(&t);
+            if (cli_print_json(table_json(&t), JSON_INDENT(2) | JSON_PRESERVE_ORDER) != EXIT_OK) {
+                rc = MC_ENOMEM; /* said, with err.msg left empty: exit 3, no page */
+            }
         } else {
             print_text(&t);
         }
         fflush(stdout);
-        if (c->html != NULL) {
+        if (rc == 0 && c->html != NULL) {
             rc = write_page(c, &t, &err);
         }
     }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         if (err.msg[0]) {
             fprintf(stderr, "motcua: %s\n", err.msg);
@@ -487,5 +490,5 @@ int cmd_cost(cli *c)
     mc_catalogue_free(cat);
     mc_rules_free(rules);
     mc_diags_free(diags);
-    return cli_exit_for(rc);
+    return front_exit_for(rc);
 }

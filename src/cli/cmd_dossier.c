@@ -31,27 +31,27 @@ static void close_session(session *s)
 }
 
 /* Loads catalogue and rules, opens the store, reads --now. Returns an exit status. */
-static int open_session(cli *c, session *s)
+static int open_session(front_opts *c, session *s)
 {
     memset(s, 0, sizeof *s);
     mc_error err;
     mc_error_clear(&err);
-    int rc = cli_load(c, NULL, 0, &s->cat, &s->rules, &s->diags, &err);
+    int rc = front_load(c, NULL, 0, &s->cat, &s->rules, &s->diags, &err);
     if (rc != 0) {
         if (s->diags != NULL) {
-            cli_print_diags(stderr, s->diags);
+            front_print_diags(stderr, s->diags);
         }
         if (err.msg[0] != '\0') {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
         close_session(s);
-        return rc == MC_ECHECK ? EXIT_FAIL : cli_exit_for(rc);
+        return rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
     }
     s->cal = mc_catalogue_default_calendar(s->cat);
     if (s->cal == NULL) {
         s->cal = mc_calendar_builtin();
     }
-    if (cli_now(c, s->cal, &s->now) != EXIT_OK) {
+    if (front_now(c, s->cal, &s->now) != EXIT_OK) {
         close_session(s);
         return EXIT_USAGE;
     }
@@ -59,7 +59,7 @@ static int open_session(cli *c, session *s)
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         close_session(s);
-        return cli_exit_for(rc);
+        return front_exit_for(rc);
     }
     return EXIT_OK;
 }
@@ -73,7 +73,7 @@ static int log_read(session *s, int64_t id, const char *route)
     int rc = mc_engine_log_access(s->engine, &a, &err);
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
-        return cli_exit_for(rc);
+        return front_exit_for(rc);
     }
     return EXIT_OK;
 }
@@ -88,7 +88,7 @@ static int parse_id(const char *text, int64_t *id)
     char *end;
     long long v = strtoll(text, &end, 10);
     if (*text == '\0' || *end != '\0' || v <= 0) {
-        return cli_usage_error("'%s' is not a dossier number", text);
+        return front_usage_error("'%s' is not a dossier number", text);
     }
     *id = v;
     return EXIT_OK;
@@ -100,7 +100,7 @@ static int split_pairs(const char **items, int n, mc_kv *out, const char *what)
     for (int i = 0; i < n; i++) {
         char *eq = strchr(items[i], '=');
         if (eq == NULL || eq == items[i]) {
-            return cli_usage_error("%s takes KEY=VALUE, not '%s'", what, items[i]);
+            return front_usage_error("%s takes KEY=VALUE, not '%s'", what, items[i]);
         }
         *eq = '\0';
         out[i].key = items[i];
@@ -198,7 +198,7 @@ static void print_dossier(const session *s, const mc_dossier *d)
 }
 
 /* Prints the dossier after an operation, or the refusal. Returns the exit status. */
-static int report(cli *c, session *s, int rc, const mc_result *res, const mc_error *err)
+static int report(front_opts *c, session *s, int rc, const mc_result *res, const mc_error *err)
 {
     if (rc == MC_EREFUSED) {
         const char *why = mc_refusal_name(res->refusal);
@@ -218,9 +218,9 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
             }
             args = front_jdone(args, ok); /* NULL: json_pack fails, print_json says so */
             if (print_json(json_pack("{s:I, s:{s:s, s:s, s:s, s:o}, s:b}", "dossier",
-                                     (json_int_t)res->dossier, "refused", "reason", why,
-                                     "message", res->message, "code", res->code, "args", args,
-                                     "replayed", res->replayed)) != EXIT_OK) {
+                                     (json_int_t)res->dossier, "refused", "reason", why, "message",
+                                     res->message, "code", res->code, "args", args, "replayed",
+                                     res->replayed)) != EXIT_OK) {
                 return EXIT_IO;
             }
         }
@@ -228,7 +228,7 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
     }
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err->msg);
-        return cli_exit_for(rc);
+        return front_exit_for(rc);
     }
     if (res->warning[0]) {
         fprintf(stderr, "motcua: warning: %s\n", res->warning);
@@ -238,7 +238,7 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
     rc = mc_engine_get(s->engine, res->dossier, s->now, &d, &e2);
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", e2.msg);
-        return cli_exit_for(rc);
+        return front_exit_for(rc);
     }
     int status = EXIT_OK;
     if (c->json) {
@@ -255,14 +255,14 @@ static int report(cli *c, session *s, int rc, const mc_result *res, const mc_err
     return status;
 }
 
-int cmd_submit(cli *c)
+int cmd_submit(front_opts *c)
 {
     if (c->nargs != 1) {
-        return cli_usage_error("submit takes one procedure name");
+        return front_usage_error("submit takes one procedure name");
     }
     if (c->channel != NULL && strcmp(c->channel, "online") != 0 &&
         strcmp(c->channel, "counter") != 0 && strcmp(c->channel, "post") != 0) {
-        return cli_usage_error("--channel takes online, counter or post, not '%s'", c->channel);
+        return front_usage_error("--channel takes online, counter or post, not '%s'", c->channel);
     }
     mc_kv *fields = calloc((size_t)c->nfield + 1, sizeof *fields);
     int status = split_pairs(c->field, c->nfield, fields, "--field");
@@ -286,13 +286,13 @@ int cmd_submit(cli *c)
     return status;
 }
 
-int cmd_fire(cli *c)
+int cmd_fire(front_opts *c)
 {
     if (c->nargs != 2) {
-        return cli_usage_error("fire takes a dossier number and an event");
+        return front_usage_error("fire takes a dossier number and an event");
     }
     if (c->as == NULL) {
-        return cli_usage_error("fire needs --as ROLE");
+        return front_usage_error("fire needs --as ROLE");
     }
     int64_t id = 0;
     int status = parse_id(c->args[0], &id);
@@ -339,10 +339,10 @@ int cmd_fire(cli *c)
     return status;
 }
 
-int cmd_apologize(cli *c)
+int cmd_apologize(front_opts *c)
 {
     if (c->nargs != 1 || c->as == NULL || c->new_date == NULL || c->reason == NULL) {
-        return cli_usage_error("apologize takes DOSSIER --as ROLE --new-date DATE --reason S");
+        return front_usage_error("apologize takes DOSSIER --as ROLE --new-date DATE --reason S");
     }
     int64_t id = 0;
     int status = parse_id(c->args[0], &id);
@@ -350,7 +350,7 @@ int cmd_apologize(cli *c)
     char msg[200];
     if (status == EXIT_OK &&
         mc_value_date(c->new_date, strlen(c->new_date), &date, msg, sizeof msg) != 0) {
-        status = cli_usage_error("--new-date: %s", msg);
+        status = front_usage_error("--new-date: %s", msg);
     }
     session s;
     if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
@@ -369,10 +369,10 @@ int cmd_apologize(cli *c)
     return status;
 }
 
-int cmd_show(cli *c)
+int cmd_show(front_opts *c)
 {
     if (c->nargs != 1) {
-        return cli_usage_error("show takes a dossier number");
+        return front_usage_error("show takes a dossier number");
     }
     int64_t id = 0;
     int status = parse_id(c->args[0], &id);
@@ -413,7 +413,7 @@ static int list_one(void *ud, const mc_dossier_row *row)
     return 0;
 }
 
-int cmd_list(cli *c)
+int cmd_list(front_opts *c)
 {
     session s;
     int status = open_session(c, &s);
@@ -436,7 +436,7 @@ int cmd_list(cli *c)
         status = cli_out_of_memory();
     } else if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
         json_decref(l.json);
     } else if (c->json) {
         status = print_json(l.json);
@@ -510,10 +510,10 @@ static int history_one(void *ud, const mc_event_row *ev)
     return 0;
 }
 
-int cmd_history(cli *c)
+int cmd_history(front_opts *c)
 {
     if (c->nargs != 1) {
-        return cli_usage_error("history takes a dossier number");
+        return front_usage_error("history takes a dossier number");
     }
     int64_t id = 0;
     int status = parse_id(c->args[0], &id);
@@ -545,13 +545,13 @@ int cmd_history(cli *c)
     }
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
     }
     close_session(&s);
     return status;
 }
 
-int cmd_tick(cli *c)
+int cmd_tick(front_opts *c)
 {
     session s;
     int status = open_session(c, &s);
@@ -563,7 +563,7 @@ int cmd_tick(cli *c)
     int rc = mc_engine_tick(s.engine, s.now, &changed, &err);
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
     } else if (c->json) {
         status = print_json(json_pack("{s:I}", "changed", (json_int_t)changed));
     } else {
@@ -575,10 +575,10 @@ int cmd_tick(cli *c)
 
 /* ---- explain ---- */
 
-int cmd_explain(cli *c)
+int cmd_explain(front_opts *c)
 {
     if (c->nargs < 1 || c->nargs > 2) {
-        return cli_usage_error("explain takes a dossier number and, optionally, a document");
+        return front_usage_error("explain takes a dossier number and, optionally, a document");
     }
     int64_t id = 0;
     int status = parse_id(c->args[0], &id);
@@ -596,7 +596,7 @@ int cmd_explain(cli *c)
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         close_session(&s);
-        return cli_exit_for(rc);
+        return front_exit_for(rc);
     }
     const char *only = c->nargs == 2 ? c->args[1] : NULL;
     json_t *list;

@@ -8,20 +8,20 @@
 #include <string.h>
 
 /* DIR/data/annex-66-7/NAME, the default of --tables and --assumptions. */
-static const char *default_path(const cli *c, const char *name, char *buf, size_t size)
+static const char *default_path(const front_opts *c, const char *name, char *buf, size_t size)
 {
     snprintf(buf, size, "%s/data/annex-66-7/%s", c->catalogue ? c->catalogue : ".", name);
     return buf;
 }
 
-int cmd_import(cli *c)
+int cmd_import(front_opts *c)
 {
     if (c->nargs != 2 || strcmp(c->args[0], "annex") != 0) {
-        return cli_usage_error("usage: motcua import annex FILE.csv --out DIR [--tables FILE] "
-                               "[--assumptions FILE]");
+        return front_usage_error("usage: motcua import annex FILE.csv --out DIR [--tables FILE] "
+                                 "[--assumptions FILE]");
     }
     if (c->out == NULL) {
-        return cli_usage_error("import annex: --out DIR is required");
+        return front_usage_error("import annex: --out DIR is required");
     }
     char tbuf[4096], abuf[4096];
     const char *tables = c->tables ? c->tables : default_path(c, "tables.tsv", tbuf, sizeof tbuf);
@@ -44,7 +44,7 @@ int cmd_import(cli *c)
         rc = mc_annex_import(a, c->args[1], mc_source_text(src), mc_source_len(src), diags, &err);
     }
     mc_diags_sort(diags);
-    cli_print_diags(stderr, diags);
+    front_print_diags(stderr, diags);
     if (rc == MC_ECHECK) {
         size_t ne = mc_diags_errors(diags);
         fprintf(stderr, "import: %zu error%s; nothing written\n", ne, ne == 1 ? "" : "s");

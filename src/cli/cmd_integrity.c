@@ -51,7 +51,7 @@ static int read_small(const char *path, char **out)
 
 /* Opens the store of --db for reading what it holds; a missing file is an error, not a new
  * store. */
-static int open_existing(const cli *c, mc_store **st)
+static int open_existing(const front_opts *c, mc_store **st)
 {
     const char *db = c->db ? c->db : "motcua.db";
     struct stat sb;
@@ -63,7 +63,7 @@ static int open_existing(const cli *c, mc_store **st)
     int rc = mc_store_open(st, db, &err);
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
-        return cli_exit_for(rc);
+        return front_exit_for(rc);
     }
     return EXIT_OK;
 }
@@ -101,13 +101,13 @@ static int print_finding(void *ud, const char *msg)
     return 0;
 }
 
-int cmd_verify(cli *c)
+int cmd_verify(front_opts *c)
 {
     if (c->nargs > 0) {
-        return cli_usage_error("verify takes no arguments");
+        return front_usage_error("verify takes no arguments");
     }
     if ((c->checkpoint == NULL) != (c->public_key == NULL)) {
-        return cli_usage_error("--checkpoint FILE and --public-key FILE go together");
+        return front_usage_error("--checkpoint FILE and --public-key FILE go together");
     }
     char *cp_text = NULL, *pk_text = NULL;
     unsigned char pk[MC_PUBLIC_KEY_BYTES];
@@ -154,7 +154,7 @@ int cmd_verify(cli *c)
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         json_decref(v.problems);
-        return cli_exit_for(rc);
+        return front_exit_for(rc);
     }
     int64_t problems = stats.findings + cp_findings;
     if (c->json) {
@@ -216,10 +216,10 @@ static int write_new(const char *path, const char *text, mode_t mode)
     return EXIT_OK;
 }
 
-int cmd_keygen(cli *c)
+int cmd_keygen(front_opts *c)
 {
     if (c->nargs > 0 || c->out == NULL || c->out[0] == '\0') {
-        return cli_usage_error("write: keygen --out PREFIX (makes PREFIX.key and PREFIX.pub)");
+        return front_usage_error("write: keygen --out PREFIX (makes PREFIX.key and PREFIX.pub)");
     }
     size_t n = strlen(c->out) + 8;
     char *sec_path = malloc(n), *pub_path = malloc(n);
@@ -279,13 +279,13 @@ static int count_only(void *ud, const char *msg)
     return 1;
 }
 
-int cmd_checkpoint(cli *c)
+int cmd_checkpoint(front_opts *c)
 {
     if (c->nargs > 0 || c->key == NULL) {
-        return cli_usage_error("write: checkpoint --key SECRET-KEY-FILE [--db FILE]");
+        return front_usage_error("write: checkpoint --key SECRET-KEY-FILE [--db FILE]");
     }
     int64_t now;
-    if (cli_now(c, NULL, &now) != EXIT_OK) {
+    if (front_now(c, NULL, &now) != EXIT_OK) {
         return EXIT_USAGE;
     }
     char *key_text;
@@ -322,7 +322,7 @@ int cmd_checkpoint(cli *c)
     }
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
     } else if (text != NULL) {
         fputs(text, stdout);
     }
@@ -381,10 +381,10 @@ static int audit_one(void *ud, int64_t seq, const mc_access *a)
     return 0;
 }
 
-int cmd_audit(cli *c)
+int cmd_audit(front_opts *c)
 {
     if (c->nargs > 0 || c->subject == NULL || c->subject[0] == '\0') {
-        return cli_usage_error("write: audit --subject SUBJECT [--db FILE]");
+        return front_usage_error("write: audit --subject SUBJECT [--db FILE]");
     }
     mc_store *st;
     int status = open_existing(c, &st);
@@ -402,7 +402,7 @@ int cmd_audit(cli *c)
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         json_decref(o.list);
-        return cli_exit_for(rc);
+        return front_exit_for(rc);
     }
     if (o.list != NULL) {
         return cli_print_json(o.list, JSON_INDENT(2));

@@ -88,24 +88,24 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat)
     return cli_print_json(front_jdone(root, ok), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
-int cmd_lint(cli *c)
+int cmd_lint(front_opts *c)
 {
     mc_catalogue *cat = NULL;
     mc_diags *diags = NULL;
     mc_error err;
     mc_error_clear(&err);
-    int rc = cli_load(c, c->args, (size_t)c->nargs, &cat, NULL, &diags, &err);
+    int rc = front_load(c, c->args, (size_t)c->nargs, &cat, NULL, &diags, &err);
     int status;
     if (rc != 0 && rc != MC_ECHECK) {
         if (err.msg[0] != '\0') {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
     } else {
         if (c->json) {
             status = print_json(diags, cat);
         } else {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
             if (cat != NULL) {
                 summary s = summarise(cat);
                 print_text_summary(&s, diags);
@@ -125,20 +125,20 @@ int cmd_lint(cli *c)
     return status;
 }
 
-int cmd_graph(cli *c)
+int cmd_graph(front_opts *c)
 {
     if (c->nargs != 1) {
-        return cli_usage_error("graph takes one procedure name");
+        return front_usage_error("graph takes one procedure name");
     }
     mc_date date = cli_today();
     char msg[200];
     if (c->date != NULL && mc_value_date(c->date, strlen(c->date), &date, msg, sizeof msg) != 0) {
-        return cli_usage_error("--date: %s", msg);
+        return front_usage_error("--date: %s", msg);
     }
     if (c->date == NULL && c->now != NULL) {
         mc_datetime now;
         if (mc_value_datetime(c->now, strlen(c->now), &now, msg, sizeof msg) != 0) {
-            return cli_usage_error("--now: %s", msg);
+            return front_usage_error("--now: %s", msg);
         }
         date = mc_datetime_date(now);
     }
@@ -147,13 +147,13 @@ int cmd_graph(cli *c)
     mc_error err;
     mc_error_clear(&err);
     int status = EXIT_OK;
-    int rc = cli_load(c, NULL, 0, &cat, NULL, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, NULL, &diags, &err);
     if (rc != 0) {
         if (diags != NULL) {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         fprintf(stderr, "motcua: %s\n", err.msg);
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
         goto done;
     }
     const char *name = c->args[0];

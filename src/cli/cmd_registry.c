@@ -30,13 +30,13 @@ static int print_record(void *ud, const mc_record_row *rec)
     return 0;
 }
 
-int cmd_registry(cli *c)
+int cmd_registry(front_opts *c)
 {
     bool import = c->nargs == 3 && strcmp(c->args[0], "import") == 0;
     bool show = c->nargs == 2 && strcmp(c->args[0], "show") == 0;
     if (!import && !show) {
-        return cli_usage_error("write: registry import REGISTRY FILE.csv, or registry show "
-                               "SUBJECT");
+        return front_usage_error("write: registry import REGISTRY FILE.csv, or registry show "
+                                 "SUBJECT");
     }
     mc_catalogue *cat = NULL;
     mc_rules *rules = NULL;
@@ -46,12 +46,12 @@ int cmd_registry(cli *c)
     mc_error err;
     mc_error_clear(&err);
     int status = EXIT_OK;
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     if (rc == 0) {
         rc = mc_store_open(&st, c->db ? c->db : "motcua.db", &err);
     }
     int64_t at = 0;
-    if (rc == 0 && cli_now(c, mc_catalogue_default_calendar(cat), &at) != EXIT_OK) {
+    if (rc == 0 && front_now(c, mc_catalogue_default_calendar(cat), &at) != EXIT_OK) {
         mc_store_close(st);
         mc_catalogue_free(cat);
         mc_rules_free(rules);
@@ -67,7 +67,7 @@ int cmd_registry(cli *c)
         }
         if (rc == 0) {
             rc = mc_registry_import(st, cat, c->args[1], src, at, rows, &count, &err);
-            cli_print_diags(stderr, rows);
+            front_print_diags(stderr, rows);
         }
         mc_diags_free(rows);
         if (rc == 0) {
@@ -98,12 +98,12 @@ int cmd_registry(cli *c)
     }
     if (rc != 0) {
         if (diags != NULL && (cat == NULL || !import)) { /* the catalogue's own problems */
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         if (err.msg[0] != '\0') {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
     }
     mc_source_free(src);
     mc_store_close(st);

@@ -17,7 +17,7 @@ static void hundredths_text(int64_t v, char out[48])
         snprintf(out, 48, "-");
         return;
     }
-    cli_hundredths(v, t);
+    front_hundredths(v, t);
     snprintf(out, 48, "%s", t);
 }
 
@@ -198,8 +198,8 @@ static void page_charts(html *h, const mc_report *r)
     free(idx);
 }
 
-static int write_page(const cli *c, const mc_catalogue *cat, const mc_report *r, mc_date from,
-                      mc_date to, mc_error *err)
+static int write_page(const front_opts *c, const mc_catalogue *cat, const mc_report *r,
+                      mc_date from, mc_date to, mc_error *err)
 {
     html *h = NULL;
     int rc = html_open(&h, c->html, "Service indicators (Decision 766/QĐ-TTg)", err);
@@ -243,26 +243,26 @@ void cli_indicators_header(bool csv)
     }
 }
 
-int cmd_report(cli *c)
+int cmd_report(front_opts *c)
 {
     bool csv = c->format && strcmp(c->format, "csv") == 0;
     if (c->nargs != 0) {
-        return cli_usage_error(
+        return front_usage_error(
             "report takes no arguments (options: --from, --to, --format, --html)");
     }
     if (c->html != NULL && c->html[0] == '\0') {
-        return cli_usage_error("--html needs a file name");
+        return front_usage_error("--html needs a file name");
     }
     mc_date from = mc_date_from_ymd(1900, 1, 1), to = cli_today();
     char msg[200];
     if (c->from && mc_value_date(c->from, strlen(c->from), &from, msg, sizeof msg) != 0) {
-        return cli_usage_error("--from: %s", msg);
+        return front_usage_error("--from: %s", msg);
     }
     if (c->to && mc_value_date(c->to, strlen(c->to), &to, msg, sizeof msg) != 0) {
-        return cli_usage_error("--to: %s", msg);
+        return front_usage_error("--to: %s", msg);
     }
     if (to < from) {
-        return cli_usage_error("--to is before --from");
+        return front_usage_error("--to is before --from");
     }
     mc_catalogue *cat = NULL;
     mc_rules *rules = NULL;
@@ -272,7 +272,7 @@ int cmd_report(cli *c)
     mc_error_clear(&err);
     mc_report r;
     memset(&r, 0, sizeof r);
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     if (rc == 0) {
         rc = mc_store_open(&st, c->db ? c->db : "motcua.db", &err);
     }
@@ -284,7 +284,7 @@ int cmd_report(cli *c)
         if (err.msg[0]) {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
     } else if (c->json) {
         char fd[11], td[11];
         mc_date_format(from, fd);
@@ -319,7 +319,7 @@ int cmd_report(cli *c)
         rc = write_page(c, cat, &r, from, to, &err);
         if (rc != 0) {
             fprintf(stderr, "motcua: %s\n", err.msg);
-            status = cli_exit_for(rc);
+            status = front_exit_for(rc);
         }
     }
     mc_report_free(&r);

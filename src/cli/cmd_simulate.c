@@ -34,7 +34,7 @@ static void hundredths(int64_t v, char out[32])
     if (v == MC_REPORT_NONE) {
         strcpy(out, "-");
     } else {
-        cli_hundredths(v, out);
+        front_hundredths(v, out);
     }
 }
 
@@ -55,8 +55,11 @@ static const char *change(double base, double reform, char out[32])
     return out;
 }
 
+/* The figures of a run or one of its procedures, whole, or NULL when out of memory (so are the
+ * other views below). */
 static json_t *figures_json(const char *name, const mc_sim_figures *f)
 {
+    bool ok = true;
     json_t *o = json_pack(
         "{s:s, s:I, s:I, s:I, s:I, s:I}", "name", name, "dossiers", (json_int_t)f->dossiers,
         "finished", (json_int_t)f->finished, "unfinished", (json_int_t)f->unfinished, "abolished",
@@ -72,36 +75,40 @@ static json_t *figures_json(const char *name, const mc_sim_figures *f)
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
         double v = reals[i].v;
         /* two decimals, as the text shows; null for none, and for past the histogram */
-        json_object_set_new(o, reals[i].key,
-                            v < 0 ? json_null()
-                                  : json_real((double)(long long)(v * 100 + 0.5) / 100));
+        front_jset(o, reals[i].key,
+                   v < 0 ? json_null() : json_real((double)(long long)(v * 100 + 0.5) / 100), &ok);
     }
-    return o;
+    return front_jdone(o, ok);
 }
 
 static json_t *notes_json(const char *notes)
 {
+    bool ok = true;
     json_t *a = json_array();
     for (const char *p = notes; *p;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        json_array_append_new(a, json_stringn(p, n));
+        front_jpush(a, json_stringn(p, n), &ok);
         p += n + (nl != NULL);
     }
-    return a;
+    return front_jdone(a, ok);
 }
 
 static json_t *run_json(const mc_sim_result *r)
 {
+    bool ok = true;
     json_t *procs = json_array();
     for (size_t i = 0; i < r->nprocedures; i++) {
         mc_sim_figures f = mc_sim_figures_of(&r->procedures[i]);
-        json_array_append_new(procs, figures_json(r->procedures[i].name, &f));
+        front_jpush(procs, figures_json(r->procedures[i].name, &f), &ok);
     }
     mc_sim_figures t = mc_sim_figures_of(&r->total);
-    return json_pack("{s:o, s:o, s:o, s:o}", "total", figures_json("total", &t), "procedures",
-                     procs, "indicators", cli_indicators_json(&r->indicators.total), "notes",
-                     notes_json(r->notes));
+    json_t *o = json_object();
+    front_jset(o, "total", figures_json("total", &t), &ok);
+    front_jset(o, "procedures", procs, &ok);
+    front_jset(o, "indicators", front_indicators_json(&r->indicators.total), &ok);
+    front_jset(o, "notes", notes_json(r->notes), &ok);
+    return front_jdone(o, ok);
 }
 
 /* The figures of procedure name in r; NULL when r has none, or abolished it. */
@@ -498,7 +505,7 @@ static void page_notes(html *h, const mc_sim_result *base, const mc_sim_result *
 }
 
 /* Opens the page before the run, so that a path that cannot be written fails at once. */
-static int open_page(const cli *c, const mc_reform *reform, html **h, mc_error *err)
+static int open_page(const front_opts *c, const mc_reform *reform, html **h, mc_error *err)
 {
     char title[256];
     snprintf(title, sizeof title, "Simulation%s%s", reform ? ": " : "",
@@ -506,7 +513,7 @@ static int open_page(const cli *c, const mc_reform *reform, html **h, mc_error *
     return html_open(h, c->html, title, err);
 }
 
-static int write_page(html *h, const cli *c, const mc_sim_opts *o, const char *day,
+static int write_page(html *h, const front_opts *c, const mc_sim_opts *o, const char *day,
                       const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref,
                       mc_error *err)
 {
@@ -571,26 +578,26 @@ static int parse_count(const char *opt, const char *text, int64_t max, int64_t *
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (end == text || *end != '\0' || errno != 0 || v < 0 || v > max) {
-        return cli_usage_error("%s takes a whole number from 0 to %lld, not '%s'", opt,
-                               (long long)max, text);
+        return front_usage_error("%s takes a whole number from 0 to %lld, not '%s'", opt,
+                                 (long long)max, text);
     }
     *out = v;
     return EXIT_OK;
 }
 
 /* Reads the options of c into *o and *seed; EXIT_OK, or EXIT_USAGE (said on stderr). */
-static int read_options(const cli *c, mc_sim_opts *o, int64_t *seed)
+static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed)
 {
     if (c->nargs != 0) {
-        return cli_usage_error(
+        return front_usage_error(
             "simulate takes no arguments (options: --reform, --dossiers, --year, --seed, --from, "
             "--format, --html)");
     }
     if (c->html != NULL && c->html[0] == '\0') {
-        return cli_usage_error("--html needs a file name");
+        return front_usage_error("--html needs a file name");
     }
     if (c->year && c->dossiers) {
-        return cli_usage_error("give --dossiers N or --year, not both");
+        return front_usage_error("give --dossiers N or --year, not both");
     }
     o->dossiers = 10000;
     o->year = c->year;
@@ -598,7 +605,7 @@ static int read_options(const cli *c, mc_sim_opts *o, int64_t *seed)
         return EXIT_USAGE;
     }
     if (!c->year && o->dossiers == 0) {
-        return cli_usage_error("--dossiers must be at least 1");
+        return front_usage_error("--dossiers must be at least 1");
     }
     if (c->seed && parse_count("--seed", c->seed, INT64_MAX, seed) != 0) {
         return EXIT_USAGE;
@@ -607,29 +614,28 @@ static int read_options(const cli *c, mc_sim_opts *o, int64_t *seed)
     o->from = cli_today();
     char msg[200];
     if (c->from && mc_value_date(c->from, strlen(c->from), &o->from, msg, sizeof msg) != 0) {
-        return cli_usage_error("--from: %s", msg);
+        return front_usage_error("--from: %s", msg);
     }
     return EXIT_OK;
 }
 
-/* Prints the runs in the format c asks for. */
-static void print_runs(const cli *c, const mc_sim_opts *o, int64_t seed, const char *day,
-                       const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref)
+/* Prints the runs in the format c asks for: EXIT_OK, or cli_out_of_memory() with nothing printed
+ * when their JSON could not be made. */
+static int print_runs(const front_opts *c, const mc_sim_opts *o, int64_t seed, const char *day,
+                      const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref)
 {
     if (c->json) {
-        json_t *out =
-            json_pack("{s:I, s:b, s:I, s:s, s:s?, s:s?, s:o}", "dossiers",
-                      (json_int_t)base->total.dossiers, "year", o->year, "seed", (json_int_t)seed,
-                      "from", day, "cost_model", o->model ? o->model->name : NULL, "reform",
-                      reform ? mc_reform_name(reform) : NULL, "baseline", run_json(base));
+        bool ok = true;
+        json_t *out = json_pack(
+            "{s:I, s:b, s:I, s:s, s:s?, s:s?}", "dossiers", (json_int_t)base->total.dossiers,
+            "year", o->year, "seed", (json_int_t)seed, "from", day, "cost_model",
+            o->model ? o->model->name : NULL, "reform", reform ? mc_reform_name(reform) : NULL);
+        front_jset(out, "baseline", run_json(base), &ok);
         if (ref) {
-            json_object_set_new(out, "reformed", run_json(ref));
+            front_jset(out, "reformed", run_json(ref), &ok);
         }
-        char *text =
-            json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-        puts(text);
-        free(text);
-        json_decref(out);
+        return cli_print_json(front_jdone(out, ok),
+                              JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     } else if (c->format && strcmp(c->format, "csv") == 0) {
         print_csv(base, ref);
     } else {
@@ -641,9 +647,10 @@ static void print_runs(const cli *c, const mc_sim_opts *o, int64_t seed, const c
         printf("applicant cost by cost-model %s\n\n", o->model ? o->model->name : "(none)");
         print_text(base, ref);
     }
+    return EXIT_OK;
 }
 
-int cmd_simulate(cli *c)
+int cmd_simulate(front_opts *c)
 {
     mc_sim_opts o = MC_SIM_OPTS_INIT;
     int64_t seed = 1;
@@ -658,7 +665,7 @@ int cmd_simulate(cli *c)
     mc_sim_result base, ref;
     memset(&base, 0, sizeof base);
     memset(&ref, 0, sizeof ref);
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     const mc_reform *reform = NULL;
     if (rc == 0 && c->reform != NULL) {
         reform = mc_catalogue_reform(cat, c->reform);
@@ -694,24 +701,24 @@ int cmd_simulate(cli *c)
     int status = EXIT_OK;
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         if (err.msg[0]) {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
-        status = rc == MC_EUSAGE ? EXIT_FAIL : cli_exit_for(rc);
+        status = rc == MC_EUSAGE ? EXIT_FAIL : front_exit_for(rc);
         goto done;
     }
     char day[11];
     mc_date_format(o.from, day);
-    print_runs(c, &o, seed, day, reform, &base, reformed ? &ref : NULL);
+    status = print_runs(c, &o, seed, day, reform, &base, reformed ? &ref : NULL);
     fflush(stdout);
-    if (page != NULL) {
+    if (status == EXIT_OK && page != NULL) {
         rc = write_page(page, c, &o, day, reform, &base, reformed ? &ref : NULL, &err);
         page = NULL; /* closed by write_page */
         if (rc != 0) {
             fprintf(stderr, "motcua: %s\n", err.msg);
-            status = cli_exit_for(rc);
+            status = front_exit_for(rc);
         }
     }
 done:

@@ -14,7 +14,9 @@
 
 typedef struct tally {
     size_t passed, failed;
+    bool as_json; /* --format json: the results go into json, printed at the end */
     json_t *json;
+    bool json_ok; /* false once json or a result in it could not be made (out of memory) */
 } tally;
 
 static void report(void *ud, const mc_scenario_result *r)
@@ -25,10 +27,11 @@ static void report(void *ud, const mc_scenario_result *r)
     } else {
         t->failed++;
     }
-    if (t->json != NULL) {
-        json_array_append_new(t->json, json_pack("{s:s, s:s, s:b, s:s?}", "file", r->file, "name",
-                                                 r->name, "passed", r->passed, "failure",
-                                                 r->passed ? NULL : r->failure));
+    if (t->as_json) {
+        front_jpush(t->json,
+                    json_pack("{s:s, s:s, s:b, s:s?}", "file", r->file, "name", r->name, "passed",
+                              r->passed, "failure", r->passed ? NULL : r->failure),
+                    &t->json_ok);
         return;
     }
     if (r->passed) {
@@ -54,31 +57,31 @@ static int collect(const char *path, mc_ptrvec *files, mc_error *err)
     return 0;
 }
 
-int cmd_test(cli *c)
+int cmd_test(front_opts *c)
 {
     if (c->nargs < 1) {
-        return cli_usage_error("test takes the scenario files or folders to run");
+        return front_usage_error("test takes the scenario files or folders to run");
     }
     mc_catalogue *cat = NULL;
     mc_rules *rules = NULL;
     mc_diags *diags = NULL;
     mc_error err;
     mc_error_clear(&err);
-    int rc = cli_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     if (rc != 0) {
         if (diags != NULL) {
-            cli_print_diags(stderr, diags);
+            front_print_diags(stderr, diags);
         }
         if (err.msg[0] != '\0') {
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
         mc_diags_free(diags);
-        return rc == MC_ECHECK ? EXIT_FAIL : cli_exit_for(rc);
+        return rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
     }
     mc_ptrvec files = MC_PTRVEC_INIT;
     /* A path that is missing or a file with problems runs nothing; it counts as one failure in
      * the closing line, so the line never reads "0 failed" when something was not run. */
-    tally t = {0, 0, c->json ? json_array() : NULL};
+    tally t = {0, 0, c->json, c->json ? json_array() : NULL, true};
     bool broken = false;
     for (int i = 0; i < c->nargs; i++) {
         struct stat st;
@@ -110,9 +113,13 @@ int cmd_test(cli *c)
             break;
         }
         mc_diags *d;
-        mc_diags_new(&d);
+        if (mc_diags_new(&d) != 0) {
+            mc_source_free(src);
+            rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
+            break;
+        }
         int r = mc_scenario_run_file(cat, rules, src, c->filter, d, report, &t, &err);
-        cli_print_diags(stderr, d);
+        front_print_diags(stderr, d);
         if (r == MC_ECHECK) {
             fprintf(stderr, "motcua: %s\n", err.msg);
             broken = true;
@@ -130,21 +137,22 @@ int cmd_test(cli *c)
     int status = EXIT_OK;
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
-        status = cli_exit_for(rc);
+        status = front_exit_for(rc);
     } else {
-        if (t.json != NULL) {
-            json_t *o =
-                json_pack("{s:o, s:I, s:I, s:b}", "scenarios", t.json, "passed",
-                          (json_int_t)t.passed, "failed", (json_int_t)t.failed, "errors", broken);
+        status = t.failed > 0 || broken ? EXIT_FAIL : EXIT_OK;
+        if (c->json) {
+            json_t *o = json_object();
+            front_jset(o, "scenarios", t.json, &t.json_ok);
             t.json = NULL;
-            char *text = json_dumps(o, JSON_INDENT(2));
-            puts(text);
-            free(text);
-            json_decref(o);
+            front_jset(o, "passed", json_integer((json_int_t)t.passed), &t.json_ok);
+            front_jset(o, "failed", json_integer((json_int_t)t.failed), &t.json_ok);
+            front_jset(o, "errors", json_boolean(broken), &t.json_ok);
+            if (cli_print_json(front_jdone(o, t.json_ok), JSON_INDENT(2)) != EXIT_OK) {
+                status = EXIT_IO;
+            }
         } else {
             printf("%zu passed, %zu failed\n", t.passed, t.failed);
         }
-        status = t.failed > 0 || broken ? EXIT_FAIL : EXIT_OK;
     }
     json_decref(t.json);
     mc_catalogue_free(cat);

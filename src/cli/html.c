@@ -444,7 +444,7 @@ static void number_text(double v, char out[32])
     if (v == (double)rounded(v)) {
         cli_thousands(rounded(v), out);
     } else {
-        cli_hundredths(rounded(v * 100), out);
+        front_hundredths(rounded(v * 100), out);
     }
 }
 
@@ -736,7 +736,7 @@ void html_share_chart(html *h, const char *title, const html_share *rows, size_t
             char value[32], pct[32], label[40];
             number_text(v, value);
             /* Rounded half up, like the percentages of the tables. */
-            cli_hundredths((int64_t)(v * 10000 / sum + 0.5), pct);
+            front_hundredths((int64_t)(v * 10000 / sum + 0.5), pct);
             snprintf(label, sizeof label, "%s%%", pct);
             if (w > 0) {
                 svg_rect(h, x, y, w, 22, part_colour[p], r->label, r->names[p], label);

@@ -3,6 +3,7 @@
  * deciding costs. */
 #include "engine_int.h"
 
+#include "base/grow.h"
 #include "motcua/alloc.h"
 
 #include <string.h>
@@ -162,14 +163,8 @@ int mc_live_view(mc_live *lv, mc_dossier *out)
         return MC_ENOTFOUND;
     }
     const mce_dos *d = &lv->d;
-    size_t n = d->p->nrequires;
-    if (n > lv->cap) {
-        mc_dossier_req *r = mc_realloc(lv->reqs, n * sizeof *r);
-        if (r == NULL) {
-            return MC_ENOMEM;
-        }
-        lv->reqs = r;
-        lv->cap = n;
+    if (mc_grow(&lv->reqs, &lv->cap, d->p->nrequires, sizeof *lv->reqs) != 0) {
+        return MC_ENOMEM;
     }
     mce_view(d, lv->reqs, out);
     return 0;

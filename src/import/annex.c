@@ -5,6 +5,7 @@
  */
 #include "annex_int.h"
 
+#include "base/grow.h"
 #include "motcua/alloc.h"
 
 #include <stddef.h>
@@ -12,14 +13,8 @@
 
 void *annex_push(void **items, size_t *n, size_t *cap, size_t size)
 {
-    if (*n == *cap) {
-        size_t ncap = *cap ? 2 * *cap : 16;
-        void *p = mc_realloc(*items, ncap * size);
-        if (p == NULL) {
-            return NULL;
-        }
-        *items = p;
-        *cap = ncap;
+    if (mc_grow(items, cap, *n + 1, size) != 0) {
+        return NULL;
     }
     void *it = (char *)*items + (*n)++ * size;
     memset(it, 0, size);

@@ -50,9 +50,9 @@ typedef struct a_procedure {
     char *code, *name, *title, *agency, *sector;
     size_t sector_index;
     char **legal;
-    size_t nlegal;
+    size_t nlegal, legal_cap;
     a_require *requires;
-    size_t nrequires;
+    size_t nrequires, requires_cap;
     char *rows; /* "1, 7, 12" */
 } a_procedure;
 

@@ -7,6 +7,7 @@
 #include "annex_int.h"
 
 #include "base/buf.h"
+#include "base/grow.h"
 #include "base/utf8.h"
 
 #include "motcua/alloc.h"
@@ -221,7 +222,7 @@ static char *procedure_name(const char *prefix, const char *code)
     return mc_buf_take(&b);
 }
 
-static int push_string(char ***v, size_t *n, char *s)
+static int push_string(char ***v, size_t *n, size_t *cap, char *s)
 {
     if (s == NULL) {
         return MC_ENOMEM;
@@ -232,13 +233,11 @@ static int push_string(char ***v, size_t *n, char *s)
             return 0;
         }
     }
-    char **nv = mc_realloc(*v, (*n + 1) * sizeof *nv);
-    if (nv == NULL) {
+    if (mc_grow(v, cap, *n + 1, sizeof **v) != 0) {
         mc_free(s);
         return MC_ENOMEM;
     }
-    *v = nv;
-    nv[(*n)++] = s;
+    (*v)[(*n)++] = s;
     return 0;
 }
 
@@ -361,7 +360,8 @@ static void import_row(row_ctx *c)
     }
     a_procedure *p = procedure_for(c, a->agencies.items[agency].agency);
     char *legal = p ? legal_of(c->rec) : NULL;
-    if (p == NULL || legal == NULL || push_string(&p->legal, &p->nlegal, legal) != 0) {
+    if (p == NULL || legal == NULL ||
+        push_string(&p->legal, &p->nlegal, &p->legal_cap, legal) != 0) {
         c->rc = MC_ENOMEM;
         goto done;
     }
@@ -374,12 +374,10 @@ static void import_row(row_ctx *c)
         if (!docs.has[i] || known) {
             continue;
         }
-        a_require *nr = mc_realloc(p->requires, (p->nrequires + 1) * sizeof *nr);
-        if (nr == NULL) {
+        if (mc_grow(&p->requires, &p->requires_cap, p->nrequires + 1, sizeof *p->requires) != 0) {
             c->rc = MC_ENOMEM;
             goto done;
         }
-        p->requires = nr;
         mc_buf b = MC_BUF_INIT;
         mc_buf_printf(&b, "%s (%s, %s, row %s)", p->legal[p->nlegal - 1], a->resolution[R_NAME],
                       a->resolution[R_ANNEX], c->row);
@@ -388,7 +386,7 @@ static void import_row(row_ctx *c)
             c->rc = MC_ENOMEM;
             goto done;
         }
-        nr[p->nrequires++] = (a_require){i, text};
+        p->requires[p->nrequires++] = (a_require){i, text};
         a->documents.items[i].used = true;
         a->registries.items[a->documents.items[i].registry].used = true;
     }

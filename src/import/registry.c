@@ -6,6 +6,7 @@
 #include "motcua/calendar.h"
 #include "base/buf.h"
 #include "base/grow.h"
+#include "base/json.h"
 #include "base/map.h"
 #include "base/regex.h"
 #include "base/utf8.h"
@@ -298,7 +299,7 @@ static int write_rows(importer *im, mc_store *st, int64_t at)
         json_t *body = json_pack("{s:s, s:s, s:I, s:s}", "registry", im->reg->name, "file",
                                  mc_source_path(im->src), "records", (json_int_t)im->nrows,
                                  "catalogue", mc_catalogue_hash(im->cat));
-        char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        char *text = mc_json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(body);
         mc_event_row ev;
         memset(&ev, 0, sizeof ev);
@@ -307,7 +308,7 @@ static int write_rows(importer *im, mc_store *st, int64_t at)
         ev.body = text;
         rc = text ? mc_store_event_append(st, &ev, im->err)
                   : mc_error_set(im->err, MC_ENOMEM, "out of memory");
-        free(text);
+        mc_free(text);
     }
     if (rc == 0) {
         rc = mc_store_commit(st, im->err);

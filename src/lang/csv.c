@@ -2,6 +2,7 @@
 #include "csv.h"
 
 #include "base/buf.h"
+#include "base/grow.h"
 #include "base/utf8.h"
 
 #include "motcua/alloc.h"
@@ -146,23 +147,18 @@ static void record_free(mc_csv_record *rec)
     memset(rec, 0, sizeof *rec);
 }
 
-static int push_field(mc_csv_record *rec, mc_buf *b, uint32_t col, size_t off)
+/* Appends the field in b to rec, whose three arrays hold *cap fields. */
+static int push_field(mc_csv_record *rec, size_t *cap, mc_buf *b, uint32_t col, size_t off)
 {
-    char **f = mc_realloc(rec->fields, (rec->nfields + 1) * sizeof *f);
-    if (f == NULL) {
+    /* The three arrays grow together: each from *cap by the same rule, so they agree. */
+    size_t need = rec->nfields + 1, fcap = *cap, ccap = *cap, ocap = *cap;
+    if (mc_grow(&rec->fields, &fcap, need, sizeof *rec->fields) != 0 ||
+        mc_grow(&rec->cols, &ccap, need, sizeof *rec->cols) != 0 ||
+        mc_grow(&rec->offs, &ocap, need, sizeof *rec->offs) != 0) {
         return MC_ENOMEM;
     }
-    rec->fields = f;
-    uint32_t *c = mc_realloc(rec->cols, (rec->nfields + 1) * sizeof *c);
-    if (c == NULL) {
-        return MC_ENOMEM;
-    }
-    rec->cols = c;
-    size_t *o = mc_realloc(rec->offs, (rec->nfields + 1) * sizeof *o);
-    if (o == NULL) {
-        return MC_ENOMEM;
-    }
-    rec->offs = o;
+    *cap = fcap < ccap ? fcap : ccap;
+    *cap = ocap < *cap ? ocap : *cap;
     char *text = mc_buf_take(b);
     if (text == NULL) {
         return MC_ENOMEM;
@@ -177,6 +173,7 @@ static int push_field(mc_csv_record *rec, mc_buf *b, uint32_t col, size_t off)
 static int read_record(reader *r, mc_csv_record *rec)
 {
     mc_buf b = MC_BUF_INIT;
+    size_t cap = 0; /* of rec's fields, cols and offs */
     rec->line = r->line;
     for (;;) {
         /* the column of the field's first character, inside its quotes */
@@ -189,7 +186,7 @@ static int read_record(reader *r, mc_csv_record *rec)
             skip_line(r);
             return 0;
         }
-        if (b.oom || push_field(rec, &b, col, off) != 0) {
+        if (b.oom || push_field(rec, &cap, &b, col, off) != 0) {
             mc_buf_free(&b);
             return MC_ENOMEM;
         }
@@ -232,14 +229,8 @@ int mc_csv_read(mc_csv *csv, const mc_csv_opts *opts, const char *file, const ch
             skip_line(&r); /* a blank line or a comment */
             continue;
         }
-        if (csv->n == cap) {
-            size_t ncap = cap ? 2 * cap : 64;
-            mc_csv_record *nr = mc_realloc(csv->records, ncap * sizeof *nr);
-            if (nr == NULL) {
-                return MC_ENOMEM;
-            }
-            csv->records = nr;
-            cap = ncap;
+        if (mc_grow(&csv->records, &cap, csv->n + 1, sizeof *csv->records) != 0) {
+            return MC_ENOMEM;
         }
         mc_csv_record *rec = &csv->records[csv->n];
         memset(rec, 0, sizeof *rec);

@@ -66,10 +66,12 @@ struct mc_rules {
     const mc_rule_view *view;
     rule_module *modules;
     size_t nmodules;
-    char **module_names;
+    char **module_names; /* the modules' names, in the same order */
+    size_t modules_cap;  /* of modules and module_names */
+    size_t names_cap;
     mc_map resolved; /* "module.function" -> mc_rule */
     char **failed;   /* modules that did not load */
-    size_t nfailed;
+    size_t nfailed, failed_cap;
     mc_rule **rules;
     size_t nrules, caprules;
     const mc_catalogue *cat; /* fees.amount reads its fee schedules; or NULL */
@@ -1230,15 +1232,8 @@ static int seal(lua_State *L)
 static int add_module(mc_rules *r, const char *name, const char *path, int env_ref, lua_State *L,
                       int names_idx)
 {
-    rule_module *mods = mc_realloc(r->modules, (r->nmodules + 1) * sizeof *mods);
-    char **names = mc_realloc(r->module_names, (r->nmodules + 1) * sizeof *names);
-    if (mods != NULL) {
-        r->modules = mods;
-    }
-    if (names != NULL) {
-        r->module_names = names;
-    }
-    if (mods == NULL || names == NULL) {
+    if (mc_grow(&r->modules, &r->modules_cap, r->nmodules + 1, sizeof *r->modules) != 0 ||
+        mc_grow(&r->module_names, &r->names_cap, r->nmodules + 1, sizeof *r->module_names) != 0) {
         return MC_ENOMEM;
     }
     rule_module m = {0};
@@ -1401,13 +1396,13 @@ int mc_rules_load_dir(mc_rules *r, const char *dir, mc_diags *diags, mc_error *e
         }
         if (rc == MC_ECHECK) {
             errors = true;
-            char **f = mc_realloc(r->failed, (r->nfailed + 1) * sizeof *f);
-            if (f != NULL) {
-                r->failed = f;
-                r->failed[r->nfailed] = name;
-                r->nfailed++;
-                name = NULL;
+            if (mc_grow(&r->failed, &r->failed_cap, r->nfailed + 1, sizeof *r->failed) != 0) {
+                mc_free(name);
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+                break;
             }
+            r->failed[r->nfailed++] = name;
+            name = NULL;
         }
         mc_free(name);
     }

@@ -7,6 +7,7 @@
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "serve.h"
 #include "api.h"
+#include "base/grow.h"
 #include "base/json.h"
 
 #include "motcua/alloc.h"
@@ -180,7 +181,7 @@ typedef struct server {
 /* A request being received. */
 typedef struct req {
     char *body;
-    size_t len;
+    size_t len, cap;
     bool too_large;
 } req;
 
@@ -191,7 +192,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)why;
     req *r = *con_cls;
     if (r != NULL) {
-        free(r->body);
+        mc_free(r->body); /* grown by mc_grow */
         free(r);
         *con_cls = NULL;
     }
@@ -274,12 +275,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (*upload_size > 0) {
         if (!r->too_large && r->len + *upload_size <= API_MAX_BODY) {
-            char *grown = realloc(r->body, r->len + *upload_size + 1);
-            if (grown == NULL) {
+            if (mc_grow(&r->body, &r->cap, r->len + *upload_size + 1, 1) != 0) {
                 return MHD_NO;
             }
-            memcpy(grown + r->len, upload, *upload_size);
-            r->body = grown;
+            memcpy(r->body + r->len, upload, *upload_size);
             r->len += *upload_size;
             r->body[r->len] = '\0';
         } else {
