@@ -10,7 +10,7 @@
 
 typedef struct summary {
     size_t procedures, versions, lifecycles, documents, registries, roles, calendars, reforms,
-        cost_models;
+        cost_models, fee_schedules;
 } summary;
 
 static summary summarise(const mc_catalogue *cat)
@@ -30,6 +30,7 @@ static summary summarise(const mc_catalogue *cat)
     mc_catalogue_calendars(cat, &s.calendars);
     mc_catalogue_reforms(cat, &s.reforms);
     mc_catalogue_cost_models(cat, &s.cost_models);
+    mc_catalogue_fee_schedules(cat, &s.fee_schedules);
     return s;
 }
 
@@ -40,15 +41,19 @@ static const char *plural(size_t n, const char *one, const char *many)
 
 static void print_text_summary(const summary *s, const mc_diags *d)
 {
-    printf("lint: %zu %s (%zu %s), %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, %zu %s: ",
-           s->procedures, plural(s->procedures, "procedure", "procedures"), s->versions,
+    printf("lint: %zu %s (%zu %s), %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, ", s->procedures,
+           plural(s->procedures, "procedure", "procedures"), s->versions,
            plural(s->versions, "version", "versions"), s->lifecycles,
            plural(s->lifecycles, "lifecycle", "lifecycles"), s->documents,
            plural(s->documents, "document", "documents"), s->registries,
            plural(s->registries, "registry", "registries"), s->roles,
            plural(s->roles, "role", "roles"), s->calendars,
-           plural(s->calendars, "calendar", "calendars"), s->reforms,
-           plural(s->reforms, "reform", "reforms"), s->cost_models,
+           plural(s->calendars, "calendar", "calendars"));
+    if (s->fee_schedules > 0) { /* a catalogue without any keeps the summary it always had */
+        printf("%zu %s, ", s->fee_schedules,
+               plural(s->fee_schedules, "fee schedule", "fee schedules"));
+    }
+    printf("%zu %s, %zu %s: ", s->reforms, plural(s->reforms, "reform", "reforms"), s->cost_models,
            plural(s->cost_models, "cost model", "cost models"));
     printf("%zu %s, %zu %s\n", mc_diags_errors(d), plural(mc_diags_errors(d), "error", "errors"),
            mc_diags_warnings(d), plural(mc_diags_warnings(d), "warning", "warnings"));
@@ -73,15 +78,15 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat)
     front_jset(root, "warnings", json_integer((json_int_t)mc_diags_warnings(d)), &ok);
     if (cat != NULL) {
         summary s = summarise(cat);
-        front_jset(root, "summary",
-                   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedures",
-                             (json_int_t)s.procedures, "versions", (json_int_t)s.versions,
-                             "lifecycles", (json_int_t)s.lifecycles, "documents",
-                             (json_int_t)s.documents, "registries", (json_int_t)s.registries,
-                             "roles", (json_int_t)s.roles, "calendars", (json_int_t)s.calendars,
-                             "reforms", (json_int_t)s.reforms, "cost_models",
-                             (json_int_t)s.cost_models),
-                   &ok);
+        front_jset(
+            root, "summary",
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedures",
+                      (json_int_t)s.procedures, "versions", (json_int_t)s.versions, "lifecycles",
+                      (json_int_t)s.lifecycles, "documents", (json_int_t)s.documents, "registries",
+                      (json_int_t)s.registries, "roles", (json_int_t)s.roles, "calendars",
+                      (json_int_t)s.calendars, "reforms", (json_int_t)s.reforms, "cost_models",
+                      (json_int_t)s.cost_models, "fee_schedules", (json_int_t)s.fee_schedules),
+            &ok);
     } else {
         front_jset(root, "summary", json_null(), &ok);
     }
