@@ -550,7 +550,7 @@ check "the layer check passes on the tree as it is" bash tools/check-layers.sh
 # Each command takes only its own options (issue 15): any other is a usage error that names
 # the command's options, before the command runs.
 check "lint refuses --seed with the exact message" \
-    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
+    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --layers, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
 check "a command without options says so" \
     bash -c "'$bin' version --db x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: version takes no options, not --db (see 'motcua help')\" ]"
 check "an option before the command name is checked too" \
@@ -651,4 +651,23 @@ check "layers: a layer without procedures/ is an i/o error: exit 3" \
     status 3 "$bin" lint --catalogue . --catalogue "$tmp/empty"
 check "layers: catalogue folders given to lint as paths are layers too" \
     bash -c "'$bin' lint . $dn 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
+# ---- lint --layers: what each layer declares, extends and replaces --------------------------------
+cat >"$tmp/layers.want" <<'EOF'
+layer 1 '.' (42 files): declares 756 procedures (756 versions), 1 lifecycle, 51 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model
+  declares procedure civil-status-extract-copy (procedures/civil-status/civil-status-extract-copy.proc:12:11), replaced by layer 2
+layer 2 'examples/province-dong-nai' (1 file): declares 1 procedure (1 version), 2 documents; extends 1 registry, 1 calendar; replaces 1 procedure
+  extends calendar vn (examples/province-dong-nai/procedures/province.proc:10:17)
+  extends registry population (examples/province-dong-nai/procedures/province.proc:20:17)
+  replaces procedure civil-status-extract-copy (examples/province-dong-nai/procedures/province.proc:52:19)
+EOF
+check "lint --layers: each layer's declarations, extensions and replacements, after the summary" \
+    bash -c "'$bin' lint --layers --catalogue . --catalogue $dn | tail -n +2 | diff '$tmp/layers.want' -"
+check "lint --layers --format json: the layers' names, what they extend and replace, and by whom" \
+    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==756 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",20)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2)] and l[1][\"replaced\"]==[], l'"
+check "lint --layers of a catalogue with errors: no layers, exit 1" \
+    bash -c "'$bin' lint --layers --catalogue . --catalogue '$tmp/bad' 2>/dev/null | diff <(echo 'lint: 2 errors, 0 warnings') - && ! '$bin' lint --layers --catalogue . --catalogue '$tmp/bad' >/dev/null 2>&1"
+check "lint --layers --format json of a catalogue with errors: layers is null" \
+    bash -c "'$bin' lint --layers --format json --catalogue '$tmp/bad' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"layers\"] is None and d[\"summary\"] is None, d'"
+check "lint without --layers prints the summary alone" \
+    bash -c "[ \$('$bin' lint --catalogue . --catalogue $dn | wc -l) = 1 ] && ! '$bin' lint --format json --catalogue . --catalogue $dn | grep -q '\"layers\"'"
 echo "1..$n"

@@ -799,6 +799,58 @@ static void test_catalogue__layers_extend_and_replace(void **state)
     mc_diags_free(d);
 }
 
+/* What lint --layers reads: every declaration as written, with its layer, what it does to the
+ * lower layers, and whether a later layer replaced it. */
+static void test_catalogue__layer_decls(void **state)
+{
+    (void)state;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    assert_int_equal(load_layers(&cat, d, &err), 0);
+    size_t n;
+    const mc_layer_decl *all = mc_catalogue_layer_decls(cat, &n);
+    static const struct {
+        size_t layer;
+        mc_layer_op op;
+        const char *kind, *name;
+        bool replaced;
+        uint32_t line, col;
+    } want[] = {
+        {0, MC_LAYER_DECLARES, "calendar", "vn", false, 2, 10},
+        {0, MC_LAYER_DECLARES, "role", "clerk", false, 7, 6},
+        {0, MC_LAYER_DECLARES, "document", "birth-notice", true, 8, 10},
+        {0, MC_LAYER_DECLARES, "document", "birth-certificate", false, 9, 10},
+        {0, MC_LAYER_DECLARES, "registry", "civil-status", false, 10, 10},
+        {0, MC_LAYER_DECLARES, "lifecycle", "tiny", false, 11, 11},
+        {0, MC_LAYER_DECLARES, "procedure", "birth-registration", true, 15, 11},
+        {0, MC_LAYER_DECLARES, "procedure", "extract-copy", false, 21, 11},
+        {1, MC_LAYER_EXTENDS, "calendar", "vn", false, 2, 17},
+        {1, MC_LAYER_EXTENDS, "role", "clerk", false, 6, 13},
+        {1, MC_LAYER_DECLARES, "document", "poor-household-certificate", false, 7, 10},
+        {1, MC_LAYER_EXTENDS, "registry", "civil-status", false, 8, 17},
+        {1, MC_LAYER_REPLACES, "document", "birth-notice", false, 9, 18},
+        {1, MC_LAYER_REPLACES, "procedure", "birth-registration", false, 10, 19},
+        {1, MC_LAYER_DECLARES, "procedure", "birth-registration", false, 16, 11},
+        {1, MC_LAYER_DECLARES, "procedure", "study-support", false, 23, 11},
+    };
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t line, col;
+        mc_catalogue_position(cat, all[i].pos, &line, &col);
+        assert_int_equal(mc_catalogue_file_layer(cat, all[i].pos.file), want[i].layer);
+        assert_int_equal(all[i].op, want[i].op);
+        assert_string_equal(all[i].kind, want[i].kind);
+        assert_string_equal(all[i].name, want[i].name);
+        assert_int_equal(all[i].replaced, want[i].replaced);
+        assert_int_equal(line, want[i].line);
+        assert_int_equal(col, want[i].col);
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+}
+
 static void test_catalogue__layers_without_a_lower_layer(void **state)
 {
     (void)state;
@@ -1046,7 +1098,6 @@ static void test_catalogue__fee_schedule_out_of_memory_sweep(void **state)
     assert_true(tu_oom_sweep(load_fees_once, NULL, false) > 10);
 }
 
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1081,6 +1132,7 @@ int main(void)
         cmocka_unit_test(test_catalogue__extension_is_read_whole),
         cmocka_unit_test(test_catalogue__too_many_extensions),
         cmocka_unit_test(test_catalogue__layers_extend_and_replace),
+        cmocka_unit_test(test_catalogue__layer_decls),
         cmocka_unit_test(test_catalogue__layers_without_a_lower_layer),
         cmocka_unit_test(test_catalogue__layers_replace_drops_lower_extensions),
         cmocka_unit_test(test_catalogue__layers_out_of_memory_sweep),
