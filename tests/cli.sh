@@ -634,7 +634,7 @@ dn=examples/province-dong-nai
 check "layers: the example province layer over the bundled catalogue lints clean" \
     bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 757 procedures (757 versions), 1 lifecycle, 53 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
 check "layers: the province layer's scenarios pass over the bundled catalogue" \
-    bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | tail -1 | grep -qx '5 passed, 0 failed'"
+    bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | tail -1 | grep -qx '7 passed, 0 failed'"
 check "layers: without the bundled catalogue below, the province layer does not load" \
     bash -c "'$bin' lint --catalogue $dn 2>&1 >/dev/null | grep '^$dn/procedures/province.proc:10:17: error: no lower layer declares calendar .vn. to extend\$' >/dev/null && [ \${PIPESTATUS[0]} = 1 ]"
 check "layers: the province's rules module loads from its own rules/" \
@@ -657,13 +657,13 @@ layer 1 '.' (42 files): declares 756 procedures (756 versions), 1 lifecycle, 51 
   declares procedure civil-status-extract-copy (procedures/civil-status/civil-status-extract-copy.proc:12:11), replaced by layer 2
 layer 2 'examples/province-dong-nai' (1 file): declares 1 procedure (1 version), 2 documents; extends 1 registry, 1 calendar; replaces 1 procedure
   extends calendar vn (examples/province-dong-nai/procedures/province.proc:10:17)
-  extends registry population (examples/province-dong-nai/procedures/province.proc:20:17)
-  replaces procedure civil-status-extract-copy (examples/province-dong-nai/procedures/province.proc:52:19)
+  extends registry population (examples/province-dong-nai/procedures/province.proc:21:17)
+  replaces procedure civil-status-extract-copy (examples/province-dong-nai/procedures/province.proc:53:19)
 EOF
 check "lint --layers: each layer's declarations, extensions and replacements, after the summary" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue $dn | tail -n +2 | diff '$tmp/layers.want' -"
 check "lint --layers --format json: the layers' names, what they extend and replace, and by whom" \
-    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==756 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",20)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2)] and l[1][\"replaced\"]==[], l'"
+    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==756 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",21)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2)] and l[1][\"replaced\"]==[], l'"
 check "lint --layers of a catalogue with errors: no layers, exit 1" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue '$tmp/bad' 2>/dev/null | diff <(echo 'lint: 2 errors, 0 warnings') - && ! '$bin' lint --layers --catalogue . --catalogue '$tmp/bad' >/dev/null 2>&1"
 check "lint --layers --format json of a catalogue with errors: layers is null" \
