@@ -670,4 +670,39 @@ check "lint --layers --format json of a catalogue with errors: layers is null" \
     bash -c "'$bin' lint --layers --format json --catalogue '$tmp/bad' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"layers\"] is None and d[\"summary\"] is None, d'"
 check "lint without --layers prints the summary alone" \
     bash -c "[ \$('$bin' lint --catalogue . --catalogue $dn | wc -l) = 1 ] && ! '$bin' lint --format json --catalogue . --catalogue $dn | grep -q '\"layers\"'"
+# ---- simulate: extensions of a time limit in the indicators; none chosen that would be refused ---
+mkdir -p "$tmp/simx/procedures"
+printf '%s\n' 'calendar vn { default; covers 2025-2027; hours 07:30-11:30 13:30-17:00 }' 'role clerk' 'role head' \
+    'procedure recognition { time-limit 2wd; volume 1000 per year' \
+    '  extension verification { by 5wd; on verify by head; legal-basis "Law on Civil Status 2014, art. 25(2)" }' \
+    '  state open { initial; on receive -> appraisal by clerk; takes 0.5wh 1wh }' \
+    '  state appraisal { on verify -> checking by head chance 30%; on close -> done by head; takes 0.5wd 3wd }' \
+    '  state checking { on close -> done by head; takes 1wd 4wd }' \
+    '  state done { final; outcome granted } }' >"$tmp/simx/procedures/r.proc"
+cat >"$tmp/simx.want" <<'EOF'
+indicators (Decision 766/QĐ-TTg) of the simulated dossiers:
+                               received resolved  on time  late  ext.     open overdue apol. ok/all   online     full results   fetch/ask blocked mean wd
+baseline                            500      500   91.80%    41   130        0       0     0/0        0.00%    0.00%       0     0/0           0    2.62
+
+assumptions and warnings:
+  the catalogue has no default cost-model: applicant hours and cost are not computed (shown as 0)
+EOF
+check "simulate counts the extended dossiers, and asks for no extension the dossier is overdue for by then" \
+    bash -c "'$bin' simulate --seed 1 --dossiers 500 --from 2026-01-05 --catalogue '$tmp/simx' | tail -6 | diff '$tmp/simx.want' -"
+check "simulate --format json: the indicators' extended" \
+    bash -c "'$bin' simulate --seed 1 --dossiers 500 --from 2026-01-05 --format json --catalogue '$tmp/simx' | python3 -c 'import json,sys; t=json.load(sys.stdin)[\"baseline\"][\"indicators\"]; assert t[\"extended\"]==130 and t[\"resolved\"]==500, t'"
+# ---- report: the extended column in text and CSV (the dossier of $tmp/ext, extended once) ---------
+cat >"$tmp/report-ext.want" <<'EOF'
+                               received resolved  on time  late  ext.     open overdue apol. ok/all   online     full results   fetch/ask blocked mean wd
+recognition                           1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
+by agency:
+-                                     1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
+total                                 1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
+EOF
+check "report text: the extended dossiers in the ext. column, after late" \
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --catalogue '$tmp/ext' --db '$tmp/ext.db' | diff '$tmp/report-ext.want' -"
+check "report csv: extended is the last column" \
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --format csv --catalogue '$tmp/ext' --db '$tmp/ext.db' | sed -n '1p;\$p' | diff <(printf '%s\n' name,received,resolved,on_time,late,in_progress,overdue,apologies,apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,mean_processing_wd,extended total,1,1,1,0,0,0,0,0,0.00,0.00,0,0,0,0,8.00,1) -"
+check "report csv: a period without extended dossiers counts 0" \
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-13 --format csv --catalogue '$tmp/ext' --db '$tmp/ext.db' | tail -1 | grep -qx 'total,0,0,0,0,0,0,0,0,-,-,0,0,0,0,-,0'"
 echo "1..$n"
