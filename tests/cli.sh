@@ -668,6 +668,23 @@ check "lint --layers of a catalogue with errors: no layers, exit 1" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue '$tmp/bad' 2>/dev/null | diff <(echo 'lint: 2 errors, 0 warnings') - && ! '$bin' lint --layers --catalogue . --catalogue '$tmp/bad' >/dev/null 2>&1"
 check "lint --layers --format json of a catalogue with errors: layers is null" \
     bash -c "'$bin' lint --layers --format json --catalogue '$tmp/bad' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"layers\"] is None and d[\"summary\"] is None, d'"
+# lint --layers over a chain: a registry extended in the middle layer and replaced in the top one
+mkdir -p "$tmp/l3/1/procedures" "$tmp/l3/2/procedures" "$tmp/l3/3/procedures" "$tmp/l3/4/procedures"
+printf 'document a\ndocument b\nregistry r { holds a }\n' >"$tmp/l3/1/procedures/base.proc"
+printf 'extend registry r { holds b }\n' >"$tmp/l3/2/procedures/mid.proc"
+printf 'replace registry r { holds a }\n' >"$tmp/l3/3/procedures/top.proc"
+printf '# nothing yet\n' >"$tmp/l3/4/procedures/empty.proc"
+cat >"$tmp/l3.want" <<EOF
+layer 1 '$tmp/l3/1' (1 file): declares 2 documents, 1 registry
+  declares registry r ($tmp/l3/1/procedures/base.proc:3:10), replaced by layer 3
+layer 2 '$tmp/l3/2' (1 file): extends 1 registry
+  extends registry r ($tmp/l3/2/procedures/mid.proc:1:17), replaced by layer 3
+layer 3 '$tmp/l3/3' (1 file): replaces 1 registry
+  replaces registry r ($tmp/l3/3/procedures/top.proc:1:18)
+layer 4 '$tmp/l3/4' (1 file): declares nothing
+EOF
+check "lint --layers: an extension goes with what a later layer replaces; an empty layer declares nothing" \
+    bash -c "'$bin' lint --layers --catalogue '$tmp/l3/1' --catalogue '$tmp/l3/2' --catalogue '$tmp/l3/3' --catalogue '$tmp/l3/4' 2>/dev/null | tail -n +2 | diff '$tmp/l3.want' -"
 check "lint without --layers prints the summary alone" \
     bash -c "[ \$('$bin' lint --catalogue . --catalogue $dn | wc -l) = 1 ] && ! '$bin' lint --format json --catalogue . --catalogue $dn | grep -q '\"layers\"'"
 # ---- simulate: extensions of a time limit in the indicators; none chosen that would be refused ---

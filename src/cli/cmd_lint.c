@@ -192,7 +192,7 @@ static int print_text_layers(const mc_catalogue *cat)
                 any = true;
             }
         }
-        printf("%s\n", any ? "" : " nothing");
+        printf("%s\n", any ? "" : " declares nothing");
         for (size_t i = 0; i < n; i++) {
             const mc_layer_decl *d = &all[i];
             if (mc_catalogue_file_layer(cat, d->pos.file) != layer) {
