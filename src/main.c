@@ -30,7 +30,7 @@ static void option_list(const struct command *cmd, char *out, size_t size);
 static const command commands[] = {
     {"lint", cmd_lint, "lint [PATH...]",
      "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning: MESSAGE",
-     OPTIONS("--format", LOAD)},
+     OPTIONS("--format", "--layers", LOAD)},
     {"graph", cmd_graph, "graph PROCEDURE [--date DATE]",
      "print the state machine of the version in force on DATE as Graphviz DOT",
      OPTIONS("--date", "--now", LOAD)},
@@ -212,6 +212,7 @@ static const option options[] = {
     ONE("--public-key", public_key),
     ONE("--subject", subject),
     FLAG("--overdue", overdue),
+    FLAG("--layers", layers),
     FLAG("--year", year),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),

@@ -550,7 +550,7 @@ check "the layer check passes on the tree as it is" bash tools/check-layers.sh
 # Each command takes only its own options (issue 15): any other is a usage error that names
 # the command's options, before the command runs.
 check "lint refuses --seed with the exact message" \
-    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
+    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --layers, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
 check "a command without options says so" \
     bash -c "'$bin' version --db x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: version takes no options, not --db (see 'motcua help')\" ]"
 check "an option before the command name is checked too" \
@@ -632,9 +632,9 @@ check "report counts the extended dossier on time against its extended due insta
 # ---- catalogues in layers (--catalogue given several times) -------------------------------------
 dn=examples/province-dong-nai
 check "layers: the example province layer over the bundled catalogue lints clean" \
-    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 757 procedures (757 versions), 1 lifecycle, 53 documents, 14 registries, 4 roles, 1 calendar, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
+    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 757 procedures (757 versions), 1 lifecycle, 53 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
 check "layers: the province layer's scenarios pass over the bundled catalogue" \
-    bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | tail -1 | grep -qx '5 passed, 0 failed'"
+    bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | tail -1 | grep -qx '7 passed, 0 failed'"
 check "layers: without the bundled catalogue below, the province layer does not load" \
     bash -c "'$bin' lint --catalogue $dn 2>&1 >/dev/null | grep '^$dn/procedures/province.proc:10:17: error: no lower layer declares calendar .vn. to extend\$' >/dev/null && [ \${PIPESTATUS[0]} = 1 ]"
 check "layers: the province's rules module loads from its own rules/" \
@@ -651,4 +651,75 @@ check "layers: a layer without procedures/ is an i/o error: exit 3" \
     status 3 "$bin" lint --catalogue . --catalogue "$tmp/empty"
 check "layers: catalogue folders given to lint as paths are layers too" \
     bash -c "'$bin' lint . $dn 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
+# ---- lint --layers: what each layer declares, extends and replaces --------------------------------
+cat >"$tmp/layers.want" <<'EOF'
+layer 1 '.' (42 files): declares 756 procedures (756 versions), 1 lifecycle, 51 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model
+  declares procedure civil-status-extract-copy (procedures/civil-status/civil-status-extract-copy.proc:12:11), replaced by layer 2
+layer 2 'examples/province-dong-nai' (1 file): declares 1 procedure (1 version), 2 documents; extends 1 registry, 1 calendar; replaces 1 procedure
+  extends calendar vn (examples/province-dong-nai/procedures/province.proc:10:17)
+  extends registry population (examples/province-dong-nai/procedures/province.proc:21:17)
+  replaces procedure civil-status-extract-copy (examples/province-dong-nai/procedures/province.proc:53:19)
+EOF
+check "lint --layers: each layer's declarations, extensions and replacements, after the summary" \
+    bash -c "'$bin' lint --layers --catalogue . --catalogue $dn | tail -n +2 | diff '$tmp/layers.want' -"
+check "lint --layers --format json: the layers' names, what they extend and replace, and by whom" \
+    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==756 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",21)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2)] and l[1][\"replaced\"]==[], l'"
+check "lint --layers of a catalogue with errors: no layers, exit 1" \
+    bash -c "'$bin' lint --layers --catalogue . --catalogue '$tmp/bad' 2>/dev/null | diff <(echo 'lint: 2 errors, 0 warnings') - && ! '$bin' lint --layers --catalogue . --catalogue '$tmp/bad' >/dev/null 2>&1"
+check "lint --layers --format json of a catalogue with errors: layers is null" \
+    bash -c "'$bin' lint --layers --format json --catalogue '$tmp/bad' | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"layers\"] is None and d[\"summary\"] is None, d'"
+# lint --layers over a chain: a registry extended in the middle layer and replaced in the top one
+mkdir -p "$tmp/l3/1/procedures" "$tmp/l3/2/procedures" "$tmp/l3/3/procedures" "$tmp/l3/4/procedures"
+printf 'document a\ndocument b\nregistry r { holds a }\n' >"$tmp/l3/1/procedures/base.proc"
+printf 'extend registry r { holds b }\n' >"$tmp/l3/2/procedures/mid.proc"
+printf 'replace registry r { holds a }\n' >"$tmp/l3/3/procedures/top.proc"
+printf '# nothing yet\n' >"$tmp/l3/4/procedures/empty.proc"
+cat >"$tmp/l3.want" <<EOF
+layer 1 '$tmp/l3/1' (1 file): declares 2 documents, 1 registry
+  declares registry r ($tmp/l3/1/procedures/base.proc:3:10), replaced by layer 3
+layer 2 '$tmp/l3/2' (1 file): extends 1 registry
+  extends registry r ($tmp/l3/2/procedures/mid.proc:1:17), replaced by layer 3
+layer 3 '$tmp/l3/3' (1 file): replaces 1 registry
+  replaces registry r ($tmp/l3/3/procedures/top.proc:1:18)
+layer 4 '$tmp/l3/4' (1 file): declares nothing
+EOF
+check "lint --layers: an extension goes with what a later layer replaces; an empty layer declares nothing" \
+    bash -c "'$bin' lint --layers --catalogue '$tmp/l3/1' --catalogue '$tmp/l3/2' --catalogue '$tmp/l3/3' --catalogue '$tmp/l3/4' 2>/dev/null | tail -n +2 | diff '$tmp/l3.want' -"
+check "lint without --layers prints the summary alone" \
+    bash -c "[ \$('$bin' lint --catalogue . --catalogue $dn | wc -l) = 1 ] && ! '$bin' lint --format json --catalogue . --catalogue $dn | grep -q '\"layers\"'"
+# ---- simulate: extensions of a time limit in the indicators; none chosen that would be refused ---
+mkdir -p "$tmp/simx/procedures"
+printf '%s\n' 'calendar vn { default; covers 2025-2027; hours 07:30-11:30 13:30-17:00 }' 'role clerk' 'role head' \
+    'procedure recognition { time-limit 2wd; volume 1000 per year' \
+    '  extension verification { by 5wd; on verify by head; legal-basis "Law on Civil Status 2014, art. 25(2)" }' \
+    '  state open { initial; on receive -> appraisal by clerk; takes 0.5wh 1wh }' \
+    '  state appraisal { on verify -> checking by head chance 30%; on close -> done by head; takes 0.5wd 3wd }' \
+    '  state checking { on close -> done by head; takes 1wd 4wd }' \
+    '  state done { final; outcome granted } }' >"$tmp/simx/procedures/r.proc"
+cat >"$tmp/simx.want" <<'EOF'
+indicators (Decision 766/QĐ-TTg) of the simulated dossiers:
+                               received resolved  on time  late  ext.     open overdue apol. ok/all   online     full results   fetch/ask blocked mean wd
+baseline                            500      500   91.80%    41   130        0       0     0/0        0.00%    0.00%       0     0/0           0    2.62
+
+assumptions and warnings:
+  the catalogue has no default cost-model: applicant hours and cost are not computed (shown as 0)
+EOF
+check "simulate counts the extended dossiers, and asks for no extension the dossier is overdue for by then" \
+    bash -c "'$bin' simulate --seed 1 --dossiers 500 --from 2026-01-05 --catalogue '$tmp/simx' | tail -6 | diff '$tmp/simx.want' -"
+check "simulate --format json: the indicators' extended" \
+    bash -c "'$bin' simulate --seed 1 --dossiers 500 --from 2026-01-05 --format json --catalogue '$tmp/simx' | python3 -c 'import json,sys; t=json.load(sys.stdin)[\"baseline\"][\"indicators\"]; assert t[\"extended\"]==130 and t[\"resolved\"]==500, t'"
+# ---- report: the extended column in text and CSV (the dossier of $tmp/ext, extended once) ---------
+cat >"$tmp/report-ext.want" <<'EOF'
+                               received resolved  on time  late  ext.     open overdue apol. ok/all   online     full results   fetch/ask blocked mean wd
+recognition                           1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
+by agency:
+-                                     1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
+total                                 1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
+EOF
+check "report text: the extended dossiers in the ext. column, after late" \
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --catalogue '$tmp/ext' --db '$tmp/ext.db' | diff '$tmp/report-ext.want' -"
+check "report csv: extended is the last column" \
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --format csv --catalogue '$tmp/ext' --db '$tmp/ext.db' | sed -n '1p;\$p' | diff <(printf '%s\n' name,received,resolved,on_time,late,in_progress,overdue,apologies,apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,mean_processing_wd,extended total,1,1,1,0,0,0,0,0,0.00,0.00,0,0,0,0,8.00,1) -"
+check "report csv: a period without extended dossiers counts 0" \
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-13 --format csv --catalogue '$tmp/ext' --db '$tmp/ext.db' | tail -1 | grep -qx 'total,0,0,0,0,0,0,0,0,-,-,0,0,0,0,-,0'"
 echo "1..$n"

@@ -819,6 +819,96 @@ static void test_catalogue__layers_extend_and_replace(void **state)
     mc_diags_free(d);
 }
 
+/* What lint --layers reads: every declaration as written, with its layer, what it does to the
+ * lower layers, and whether a later layer replaced it. */
+static void test_catalogue__layer_decls(void **state)
+{
+    (void)state;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    assert_int_equal(load_layers(&cat, d, &err), 0);
+    size_t n;
+    const mc_layer_decl *all = mc_catalogue_layer_decls(cat, &n);
+    static const struct {
+        size_t layer;
+        mc_layer_op op;
+        const char *kind, *name;
+        bool replaced;
+        uint32_t line, col;
+    } want[] = {
+        {0, MC_LAYER_DECLARES, "calendar", "vn", false, 2, 10},
+        {0, MC_LAYER_DECLARES, "role", "clerk", false, 7, 6},
+        {0, MC_LAYER_DECLARES, "document", "birth-notice", true, 8, 10},
+        {0, MC_LAYER_DECLARES, "document", "birth-certificate", false, 9, 10},
+        {0, MC_LAYER_DECLARES, "registry", "civil-status", false, 10, 10},
+        {0, MC_LAYER_DECLARES, "lifecycle", "tiny", false, 11, 11},
+        {0, MC_LAYER_DECLARES, "procedure", "birth-registration", true, 15, 11},
+        {0, MC_LAYER_DECLARES, "procedure", "extract-copy", false, 21, 11},
+        {1, MC_LAYER_EXTENDS, "calendar", "vn", false, 2, 17},
+        {1, MC_LAYER_EXTENDS, "role", "clerk", false, 6, 13},
+        {1, MC_LAYER_DECLARES, "document", "poor-household-certificate", false, 7, 10},
+        {1, MC_LAYER_EXTENDS, "registry", "civil-status", false, 8, 17},
+        {1, MC_LAYER_REPLACES, "document", "birth-notice", false, 9, 18},
+        {1, MC_LAYER_REPLACES, "procedure", "birth-registration", false, 10, 19},
+        {1, MC_LAYER_DECLARES, "procedure", "birth-registration", false, 16, 11},
+        {1, MC_LAYER_DECLARES, "procedure", "study-support", false, 23, 11},
+    };
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t line, col;
+        mc_catalogue_position(cat, all[i].pos, &line, &col);
+        assert_int_equal(mc_catalogue_file_layer(cat, all[i].pos.file), want[i].layer);
+        assert_int_equal(all[i].op, want[i].op);
+        assert_string_equal(all[i].kind, want[i].kind);
+        assert_string_equal(all[i].name, want[i].name);
+        assert_int_equal(all[i].replaced, want[i].replaced);
+        assert_int_equal(line, want[i].line);
+        assert_int_equal(col, want[i].col);
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+}
+
+/* `extend calendar` with recurring holidays: the days off of the added civil and lunar dates,
+ * moved off the weekend, count with the lower layer's; a swapped working day still wins. */
+static void test_catalogue__layers_extend_recurring_holidays(void **state)
+{
+    (void)state;
+    const char *base[] = {"tests/fixtures/lint/layers-calendar-recurring.layers/1-base"},
+               *province[] = {"tests/fixtures/lint/layers-calendar-recurring.layers/2-province"};
+    mc_layer layers[] = {{.name = "base", .paths = base, .npaths = 1},
+                         {.name = "province", .paths = province, .npaths = 1}};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.layers = layers;
+    opts.nlayers = 2;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    assert_int_equal(mc_catalogue_load(&cat, &opts, d, &err), 0);
+    assert_int_equal(mc_diags_count(d), 0);
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    assert_int_equal(vn->nrecurring, 4);
+    /* every 12-26: Friday 26 December 2025; Saturday 26 December 2026 gives Monday 28. */
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 12, 26)));
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 12, 25)));
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 12, 28)));
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 12, 29)));
+    /* lunar 01-15: Wednesday 12 February 2025, Tuesday 3 March 2026 (Tết: 29 January 2025,
+     * 17 February 2026); the announced day the day before it. */
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 2, 12)));
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 3, 3)));
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 3, 2)));
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 3, 4)));
+    /* The lower layer's own: New Year, and the working Saturday the province added. */
+    assert_false(mc_calendar_is_working(vn, mc_date_from_ymd(2026, 1, 1)));
+    assert_true(mc_calendar_is_working(vn, mc_date_from_ymd(2025, 12, 27)));
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+}
+
 static void test_catalogue__layers_without_a_lower_layer(void **state)
 {
     (void)state;
@@ -1100,6 +1190,8 @@ int main(void)
         cmocka_unit_test(test_catalogue__extension_is_read_whole),
         cmocka_unit_test(test_catalogue__too_many_extensions),
         cmocka_unit_test(test_catalogue__layers_extend_and_replace),
+        cmocka_unit_test(test_catalogue__layer_decls),
+        cmocka_unit_test(test_catalogue__layers_extend_recurring_holidays),
         cmocka_unit_test(test_catalogue__layers_without_a_lower_layer),
         cmocka_unit_test(test_catalogue__layers_replace_drops_lower_extensions),
         cmocka_unit_test(test_catalogue__layers_out_of_memory_sweep),

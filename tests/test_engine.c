@@ -1969,7 +1969,9 @@ static int no_records(void *ud, const char *registry, const char *document, cons
 }
 
 /* The simulator asks mc_live_allows before it fires: an event whose extension the dossier may
- * not have (past its due instant) is not allowed, one it may have is. */
+ * not have (past its due instant) is not allowed, one it may have is; and an event decided
+ * before the due instant but fired after it (the time spent in the state) is not allowed
+ * either, since the engine would refuse the extension of an overdue dossier then. */
 static void test_engine__a_live_dossier_allows_an_extension_only_before_the_due(void **state)
 {
     ext_fx *x = *state;
@@ -1990,13 +1992,31 @@ static void test_engine__a_live_dossier_allows_an_extension_only_before_the_due(
     const mc_state *processing = p->machine.states[1];
     assert_string_equal(processing->on[0].event, "verify");
     bool allowed;
-    assert_int_equal(mc_live_allows(e, lv, &processing->on[0], &allowed, &res, NULL), 0);
+    const mc_transition *verify = &processing->on[0], *approve = &processing->on[1];
+    /* Due 2025-07-17T17:00: fired on the due instant, the extension is still allowed. */
+    assert_int_equal(mc_live_allows(e, lv, verify, at(f, "2025-07-15T09:00"), &allowed, &res, NULL),
+                     0);
     assert_true(allowed);
-    assert_int_equal(mc_live_catch_up(e, lv, at(f, "2025-07-18T09:00"), NULL), 0);
-    assert_int_equal(mc_live_allows(e, lv, &processing->on[0], &allowed, &res, NULL), 0);
+    assert_int_equal(mc_live_allows(e, lv, verify, at(f, "2025-07-17T17:00"), &allowed, &res, NULL),
+                     0);
+    assert_true(allowed);
+    /* Decided on the 15th, fired on the 18th: overdue by then, so not allowed; and the engine
+     * does refuse it then (what the simulator used to warn about). */
+    assert_int_equal(mc_live_allows(e, lv, verify, at(f, "2025-07-18T09:00"), &allowed, &res, NULL),
+                     0);
     assert_false(allowed);
-    assert_int_equal(mc_live_allows(e, lv, &processing->on[1], &allowed, &res, NULL), 0);
+    assert_int_equal(
+        mc_live_allows(e, lv, approve, at(f, "2025-07-18T09:00"), &allowed, &res, NULL), 0);
     assert_true(allowed); /* approve fires no extension */
+    fi.event = "verify";
+    fi.role = "head";
+    fi.now = at(f, "2025-07-18T09:00");
+    assert_int_equal(mc_live_fire(e, lv, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    /* Once overdue, not allowed whenever it would fire. */
+    assert_int_equal(mc_live_allows(e, lv, verify, at(f, "2025-07-18T09:00"), &allowed, &res, NULL),
+                     0);
+    assert_false(allowed);
     mc_live_free(lv);
     mc_engine_close(e);
 }
@@ -2168,7 +2188,6 @@ static void test_engine__an_expired_record_is_asked_with_the_reason(void **state
     expect_certificate(&f, "004", "2026-07-15T08:00", MC_REQ_ASKED, "not found in civil");
     close_fees(&f);
 }
-
 
 int main(void)
 {

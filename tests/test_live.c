@@ -163,14 +163,16 @@ static void test_live__submit_resolve_and_run_to_the_end(void **state)
     /* The guard refuses while birth-notice is asked; allows once it is provided. */
     const mc_transition *approve = &v.state->on[0];
     bool ok = true;
-    assert_int_equal(mc_live_allows(f->e, f->d, approve, &ok, &res, NULL), 0);
+    assert_int_equal(
+        mc_live_allows(f->e, f->d, approve, at(f, "2025-07-03T11:00"), &ok, &res, NULL), 0);
     assert_false(ok);
     assert_int_equal(fire(f, "approve", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
     assert_int_equal(res.refusal, MC_REFUSED_GUARD);
     assert_non_null(strstr(res.message, "birth-notice is still missing"));
     assert_int_equal(mc_live_provide_asked(f->d), 1);
     assert_int_equal(status(f, 0), MC_REQ_PROVIDED);
-    assert_int_equal(mc_live_allows(f->e, f->d, approve, &ok, &res, NULL), 0);
+    assert_int_equal(
+        mc_live_allows(f->e, f->d, approve, at(f, "2025-07-04T09:00"), &ok, &res, NULL), 0);
     assert_true(ok);
 
     assert_int_equal(mc_live_issued(f->d), 0);
@@ -252,7 +254,9 @@ static void test_live__runaway_rule_is_a_limit(void **state)
     mc_dossier v;
     assert_int_equal(mc_live_view(f->d, &v), 0);
     bool ok = true;
-    assert_int_equal(mc_live_allows(f->e, f->d, &v.state->on[1], &ok, &res, NULL), MC_EREFUSED);
+    assert_int_equal(
+        mc_live_allows(f->e, f->d, &v.state->on[1], at(f, "2025-07-03T11:00"), &ok, &res, NULL),
+        MC_EREFUSED);
     assert_int_equal(res.refusal, MC_REFUSED_LIMIT);
     assert_false(ok);
 }

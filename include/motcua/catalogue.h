@@ -525,6 +525,23 @@ const char *mc_catalogue_layer_name(const mc_catalogue *cat, size_t i);
 /* The layer catalogue file i belongs to (0 for the lowest); a built-in declaration's position
  * (file UINT32_MAX) and any other index past the end answer 0. */
 size_t mc_catalogue_file_layer(const mc_catalogue *cat, uint32_t file);
+
+/* What a top-level declaration of a catalogue file does to the lower layers (§1.1). */
+typedef enum mc_layer_op { MC_LAYER_DECLARES, MC_LAYER_EXTENDS, MC_LAYER_REPLACES } mc_layer_op;
+
+typedef struct mc_layer_decl {
+    mc_layer_op op;
+    const char *kind; /* as written: "procedure", "cost-model", "fee-schedule", … */
+    const char *name;
+    mc_pos pos;    /* its name; its layer is mc_catalogue_file_layer(cat, pos.file) */
+    bool replaced; /* a later layer replaced it: it is not in the catalogue */
+} mc_layer_decl;
+
+/* Every top-level declaration of the catalogue's files as written, in load order (lowest layer
+ * first): each version of a procedure, each `extend` and each `replace` once; a declaration a
+ * later layer replaced is still listed, marked replaced. *n is set. What `lint --layers` shows;
+ * the array lives as long as cat. */
+const mc_layer_decl *mc_catalogue_layer_decls(const mc_catalogue *cat, size_t *n);
 /* Line and column of a position (computed from the file's line index, kept after load). */
 void mc_catalogue_position(const mc_catalogue *cat, mc_pos pos, uint32_t *line, uint32_t *col);
 

@@ -249,12 +249,14 @@ int mc_live_fire(mc_engine *e, mc_live *d, const mc_fire *f, mc_result *res, mc_
 int mc_live_catch_up(mc_engine *e, mc_live *d, int64_t now, mc_error *err);
 /* The instant d's earliest timer fires, MC_NONE when its state has none (or d is final). */
 int64_t mc_live_next_timer(const mc_live *d);
-/* Whether a transition of the current state may be taken now by one of its roles: its `when`
- * holds (rules run) and, when its event fires an extension of the time limit, the extension's
- * `when` holds and the dossier's deadline may be extended (its roles are not checked). 0 with
- * *allowed, MC_EREFUSED when a rule fails (res says why), or an error. */
-int mc_live_allows(mc_engine *e, mc_live *d, const mc_transition *t, bool *allowed, mc_result *res,
-                   mc_error *err);
+/* Whether a transition of the current state may be taken by one of its roles, decided now and
+ * fired at `at` (after the time spent in the state; no timer of d comes before it): its `when`
+ * holds now (rules run) and, when its event fires an extension of the time limit, the
+ * extension's `when` holds and the deadline may still be extended at `at` (the dossier is not
+ * overdue by then; the extension's roles are not checked). 0 with *allowed, MC_EREFUSED when a
+ * rule fails (res says why), or an error. */
+int mc_live_allows(mc_engine *e, mc_live *d, const mc_transition *t, int64_t at, bool *allowed,
+                   mc_result *res, mc_error *err);
 /* d as it stands, in the reading form; borrowed pointers live until d changes (do not
  * mc_dossier_free it). events and blocked are 0. MC_ENOTFOUND when d holds no dossier. */
 int mc_live_view(mc_live *d, mc_dossier *out);

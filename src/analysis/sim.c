@@ -254,9 +254,10 @@ static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, i
     return mc_calendar_to_utc(cal, mc_calendar_deadline(cal, mc_calendar_to_local(cal, t), d));
 }
 
-/* Draws the next transition of the current state among those allowed now, by chance; NULL when
- * none is. */
-static const mc_transition *draw(sim *s, const mc_state *st, double u, int *rc, mc_error *err)
+/* Draws the next transition of the current state among those allowed now and fired at
+ * fire_at, by chance; NULL when none is. */
+static const mc_transition *draw(sim *s, const mc_state *st, int64_t fire_at, double u, int *rc,
+                                 mc_error *err)
 {
     if (mc_grow(&s->ok, &s->ok_cap, st->non, sizeof *s->ok) != 0) {
         *rc = mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -268,7 +269,7 @@ static const mc_transition *draw(sim *s, const mc_state *st, double u, int *rc, 
     for (size_t i = 0; i < st->non; i++) {
         bool allowed;
         mc_result res;
-        int r = mc_live_allows(s->e, s->d, &st->on[i], &allowed, &res, err);
+        int r = mc_live_allows(s->e, s->d, &st->on[i], fire_at, &allowed, &res, err);
         if (r == MC_EREFUSED) {
             note(s, "a rule failed in state '%s': %s", st->name, res.message);
             continue;
@@ -436,11 +437,12 @@ static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *
         int64_t timer = mc_live_next_timer(s->d);
         bool forced = timer_forced(st, rng);
         double u = mc_synth_unit(mc_synth_next(rng)), w = mc_synth_unit(mc_synth_next(rng));
-        const mc_transition *tr = forced ? NULL : draw(s, st, u, &rc, err);
+        int64_t at = after_takes(s, cal, st, t, w); /* when a transition drawn now fires */
+        const mc_transition *tr = forced ? NULL : draw(s, st, at, u, &rc, err);
         if (rc != 0) {
             return rc;
         }
-        int64_t when = tr ? after_takes(s, cal, st, t, w) : MC_NONE;
+        int64_t when = tr ? at : MC_NONE;
         if (timer != MC_NONE && (tr == NULL || timer < when)) {
             if ((rc = mc_live_catch_up(s->e, s->d, timer + 1, err)) != 0) {
                 return rc;
@@ -504,6 +506,18 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     return t;
 }
 
+/* Whether v's time limit was extended (as the store's row says when its "extensions" are
+ * written: once one is used). */
+static bool extended(const mc_dossier *v)
+{
+    for (size_t i = 0; v->extensions_used != NULL && i < v->procedure->nextensions; i++) {
+        if (v->extensions_used[i] > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Adds the ended dossier v to the indicators (SPEC §9), as a store's row would be. */
 static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, mc_error *err)
 {
@@ -522,6 +536,7 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
         .asked = one->asked,
         .apology_at = MC_NONE,
         .results = mc_live_issued(s->d),
+        .extended = extended(v),
     };
     int rc = mc_report_add(s->rb, &facts);
     return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;

@@ -136,6 +136,7 @@ static void drop_decls(mcb_builder *b, const void *obj)
     for (size_t i = 0; i < b->ndecls; i++) {
         if (b->decls[i].obj == obj) {
             b->decls[i].op = MCB_OP_DROPPED;
+            b->cat->layer_decls[i].replaced = true; /* recorded with decls[i] (push_decl) */
         }
     }
 }
@@ -232,12 +233,28 @@ static bool below(mcb_builder *b, const mc_token *t, int kind, int op, const cha
     return false;
 }
 
+/* Records a declaration for pass 2, and as written for mc_catalogue_layer_decls (the two lists
+ * keep the same indexes). */
 static void push_decl(mcb_builder *b, const mc_node *n, int kind, int op, void *obj)
 {
-    if (mc_grow(&b->decls, &b->cap, b->ndecls + 1, sizeof *b->decls) != 0) {
+    mc_catalogue *cat = b->cat;
+    if (mc_grow(&b->decls, &b->cap, b->ndecls + 1, sizeof *b->decls) != 0 ||
+        mc_arena_grow_array(&cat->arena, &cat->layer_decls, &cat->layer_decls_cap,
+                            cat->nlayer_decls, cat->nlayer_decls + 1,
+                            sizeof *cat->layer_decls) != 0) {
         b->fatal = MC_ENOMEM;
         return;
     }
+    static const mc_layer_op ops[] = {[MCB_OP_DECLARE] = MC_LAYER_DECLARES,
+                                      [MCB_OP_EXTEND] = MC_LAYER_EXTENDS,
+                                      [MCB_OP_REPLACE] = MC_LAYER_REPLACES};
+    cat->layer_decls[cat->nlayer_decls++] = (mc_layer_decl){
+        .op = ops[op],
+        .kind = top_table[kind].name,
+        .name = ((const head *)obj)->name, /* extend's obj is never a procedure's versions */
+        .pos = mcb_pos(b, &n->toks[1]),
+        .replaced = false,
+    };
     b->decls[b->ndecls++] = (mcb_decl){n, kind, op, obj, b->file};
 }
 

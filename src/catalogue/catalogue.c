@@ -192,6 +192,12 @@ size_t mc_catalogue_file_layer(const mc_catalogue *cat, uint32_t file)
     return file < cat->nsources ? cat->source_layers[file] : 0;
 }
 
+const mc_layer_decl *mc_catalogue_layer_decls(const mc_catalogue *cat, size_t *n)
+{
+    *n = cat->nlayer_decls;
+    return cat->layer_decls;
+}
+
 void mc_catalogue_position(const mc_catalogue *cat, mc_pos pos, uint32_t *line, uint32_t *col)
 {
     if (pos.file >= cat->nsources) {

@@ -94,6 +94,8 @@ struct mc_catalogue {
     const mc_cost_model *default_cost_model;
     mc_ptrvec fee_schedules; /* decl_fee.c */
     mc_map fee_schedule_map;
+    mc_layer_decl *layer_decls; /* in the arena; one for each declaration build.c reads */
+    size_t nlayer_decls, layer_decls_cap;
 };
 
 /* Builds declarations from parse trees into cat. The loader calls mcb_build_file() for each

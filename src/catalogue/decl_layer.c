@@ -112,11 +112,14 @@ static void extend_registry(mcb_builder *b, mc_registry *r, const mc_node *n)
 
 /* ==== calendar =========================================================================== */
 
-/* The node of the i-th `name` directive of block, or NULL. */
+/* The node of the i-th `name` directive of block, or NULL. Recurring holidays (`holiday every`,
+ * `holiday lunar`) are not counted: the i-th holiday is the i-th dated one, as built. */
 static const mc_node *nth(const mc_node *block, const char *name, size_t i)
 {
     for (const mc_node *c = block; c != NULL; c = c->next) {
-        if (c->ntoks > 0 && mc_tok_is(&c->toks[0], name) && i-- == 0) {
+        bool recurring =
+            c->ntoks > 1 && (mc_tok_is(&c->toks[1], "every") || mc_tok_is(&c->toks[1], "lunar"));
+        if (c->ntoks > 0 && mc_tok_is(&c->toks[0], name) && !recurring && i-- == 0) {
             return c;
         }
     }

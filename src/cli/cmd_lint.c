@@ -1,4 +1,5 @@
-/* `motcua lint [PATH…]` and `motcua graph PROCEDURE`. */
+/* `motcua lint [PATH…]` and `motcua graph PROCEDURE`. lint's --layers adds what each layer of
+ * the catalogue declares, extends and replaces (docs/cli.md). */
 #include "cli.h"
 
 #include "motcua/alloc.h"
@@ -10,7 +11,7 @@
 
 typedef struct summary {
     size_t procedures, versions, lifecycles, documents, registries, roles, calendars, reforms,
-        cost_models;
+        cost_models, fee_schedules;
 } summary;
 
 static summary summarise(const mc_catalogue *cat)
@@ -30,6 +31,7 @@ static summary summarise(const mc_catalogue *cat)
     mc_catalogue_calendars(cat, &s.calendars);
     mc_catalogue_reforms(cat, &s.reforms);
     mc_catalogue_cost_models(cat, &s.cost_models);
+    mc_catalogue_fee_schedules(cat, &s.fee_schedules);
     return s;
 }
 
@@ -40,21 +42,241 @@ static const char *plural(size_t n, const char *one, const char *many)
 
 static void print_text_summary(const summary *s, const mc_diags *d)
 {
-    printf("lint: %zu %s (%zu %s), %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, %zu %s: ",
-           s->procedures, plural(s->procedures, "procedure", "procedures"), s->versions,
+    printf("lint: %zu %s (%zu %s), %zu %s, %zu %s, %zu %s, %zu %s, %zu %s, ", s->procedures,
+           plural(s->procedures, "procedure", "procedures"), s->versions,
            plural(s->versions, "version", "versions"), s->lifecycles,
            plural(s->lifecycles, "lifecycle", "lifecycles"), s->documents,
            plural(s->documents, "document", "documents"), s->registries,
            plural(s->registries, "registry", "registries"), s->roles,
            plural(s->roles, "role", "roles"), s->calendars,
-           plural(s->calendars, "calendar", "calendars"), s->reforms,
-           plural(s->reforms, "reform", "reforms"), s->cost_models,
+           plural(s->calendars, "calendar", "calendars"));
+    if (s->fee_schedules > 0) { /* a catalogue without any keeps the summary it always had */
+        printf("%zu %s, ", s->fee_schedules,
+               plural(s->fee_schedules, "fee schedule", "fee schedules"));
+    }
+    printf("%zu %s, %zu %s: ", s->reforms, plural(s->reforms, "reform", "reforms"), s->cost_models,
            plural(s->cost_models, "cost model", "cost models"));
     printf("%zu %s, %zu %s\n", mc_diags_errors(d), plural(mc_diags_errors(d), "error", "errors"),
            mc_diags_warnings(d), plural(mc_diags_warnings(d), "warning", "warnings"));
 }
 
-static int print_json(const mc_diags *d, const mc_catalogue *cat)
+/* ---- lint --layers ---- */
+
+/* The kinds in the order of the summary line, with their plurals. */
+static const char *const kinds[][3] = {
+    {"procedure", "procedure", "procedures"},
+    {"lifecycle", "lifecycle", "lifecycles"},
+    {"document", "document", "documents"},
+    {"registry", "registry", "registries"},
+    {"role", "role", "roles"},
+    {"calendar", "calendar", "calendars"},
+    {"fee-schedule", "fee schedule", "fee schedules"},
+    {"reform", "reform", "reforms"},
+    {"cost-model", "cost model", "cost models"},
+};
+enum { NKINDS = sizeof kinds / sizeof kinds[0] };
+
+static size_t kind_index(const char *kind)
+{
+    for (size_t k = 0; k < NKINDS; k++) {
+        if (strcmp(kinds[k][0], kind) == 0) {
+            return k;
+        }
+    }
+    return 0; /* not reached: the builder's kinds are these */
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The number of distinct procedure names layer declares (versions counted once), or SIZE_MAX
+ * out of memory. */
+static size_t procedure_names(const mc_catalogue *cat, const mc_layer_decl *all, size_t n,
+                              size_t layer)
+{
+    const char **names = mc_calloc(n + 1, sizeof *names);
+    if (names == NULL) {
+        return SIZE_MAX;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].op == MC_LAYER_DECLARES && strcmp(all[i].kind, "procedure") == 0 &&
+            mc_catalogue_file_layer(cat, all[i].pos.file) == layer) {
+            names[k++] = all[i].name;
+        }
+    }
+    if (k > 0) {
+        qsort(names, k, sizeof *names, by_name);
+    }
+    size_t distinct = 0;
+    for (size_t i = 0; i < k; i++) {
+        distinct += i == 0 || strcmp(names[i - 1], names[i]) != 0;
+    }
+    mc_free(names);
+    return distinct;
+}
+
+/* The layer above decl's own that replaces it (1-based, as printed), or 0. */
+static size_t replaced_by(const mc_catalogue *cat, const mc_layer_decl *all, size_t n,
+                          const mc_layer_decl *decl)
+{
+    size_t own = mc_catalogue_file_layer(cat, decl->pos.file);
+    for (size_t i = 0; i < n; i++) {
+        size_t layer = mc_catalogue_file_layer(cat, all[i].pos.file);
+        if (all[i].op == MC_LAYER_REPLACES && layer > own && strcmp(all[i].kind, decl->kind) == 0 &&
+            strcmp(all[i].name, decl->name) == 0) {
+            return layer + 1;
+        }
+    }
+    return 0;
+}
+
+static void print_where(const mc_catalogue *cat, mc_pos pos)
+{
+    uint32_t line, col;
+    mc_catalogue_position(cat, pos, &line, &col);
+    printf("%s:%u:%u", mc_catalogue_file(cat, pos.file), line, col);
+}
+
+/* One line per layer: the counts of what it declares, extends and replaces; then a line for
+ * each extend, each replace and each declaration a later layer replaced. EXIT_OK, or after a
+ * message when out of memory. */
+static int print_text_layers(const mc_catalogue *cat)
+{
+    size_t n;
+    const mc_layer_decl *all = mc_catalogue_layer_decls(cat, &n);
+    for (size_t layer = 0; layer < mc_catalogue_nlayers(cat); layer++) {
+        size_t count[3][NKINDS] = {{0}};
+        size_t files = 0;
+        for (size_t f = 0; f < mc_catalogue_nfiles(cat); f++) {
+            files += mc_catalogue_file_layer(cat, (uint32_t)f) == layer;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (mc_catalogue_file_layer(cat, all[i].pos.file) == layer) {
+                count[all[i].op][kind_index(all[i].kind)]++;
+            }
+        }
+        const char *name = mc_catalogue_layer_name(cat, layer);
+        printf("layer %zu", layer + 1);
+        if (name[0] != '\0') {
+            printf(" '%s'", name);
+        }
+        printf(" (%zu %s):", files, plural(files, "file", "files"));
+        static const char *const verbs[3] = {"declares", "extends", "replaces"};
+        bool any = false;
+        for (int op = 0; op < 3; op++) {
+            bool first = true;
+            for (size_t k = 0; k < NKINDS; k++) {
+                size_t c = count[op][k];
+                if (c == 0) {
+                    continue;
+                }
+                if (first) {
+                    printf("%s%s ", any ? "; " : " ", verbs[op]);
+                } else {
+                    printf(", ");
+                }
+                if (op == MC_LAYER_DECLARES && k == 0) {
+                    size_t names = procedure_names(cat, all, n, layer);
+                    if (names == SIZE_MAX) {
+                        return cli_out_of_memory();
+                    }
+                    printf("%zu %s (%zu %s)", names, plural(names, "procedure", "procedures"), c,
+                           plural(c, "version", "versions"));
+                } else {
+                    printf("%zu %s", c, plural(c, kinds[k][1], kinds[k][2]));
+                }
+                first = false;
+                any = true;
+            }
+        }
+        printf("%s\n", any ? "" : " declares nothing");
+        for (size_t i = 0; i < n; i++) {
+            const mc_layer_decl *d = &all[i];
+            if (mc_catalogue_file_layer(cat, d->pos.file) != layer) {
+                continue;
+            }
+            size_t by = d->replaced ? replaced_by(cat, all, n, d) : 0;
+            if (d->op == MC_LAYER_DECLARES && !d->replaced) {
+                continue;
+            }
+            printf("  %s %s %s (", verbs[d->op], kinds[kind_index(d->kind)][1], d->name);
+            print_where(cat, d->pos);
+            printf(")");
+            if (d->replaced) {
+                printf(", replaced by layer %zu", by);
+            }
+            printf("\n");
+        }
+    }
+    return EXIT_OK;
+}
+
+/* {"kind", "name", "file", "line", "column"} of d, or NULL out of memory. */
+static json_t *json_decl(const mc_catalogue *cat, const mc_layer_decl *d)
+{
+    uint32_t line, col;
+    mc_catalogue_position(cat, d->pos, &line, &col);
+    return json_pack("{s:s, s:s, s:s, s:I, s:I}", "kind", d->kind, "name", d->name, "file",
+                     mc_catalogue_file(cat, d->pos.file), "line", (json_int_t)line, "column",
+                     (json_int_t)col);
+}
+
+/* The "layers" array of lint --layers --format json (docs/cli.md), or NULL out of memory. */
+static json_t *json_layers(const mc_catalogue *cat)
+{
+    bool ok = true;
+    size_t n;
+    const mc_layer_decl *all = mc_catalogue_layer_decls(cat, &n);
+    json_t *list = json_array();
+    for (size_t layer = 0; layer < mc_catalogue_nlayers(cat) && ok; layer++) {
+        size_t files = 0;
+        for (size_t f = 0; f < mc_catalogue_nfiles(cat); f++) {
+            files += mc_catalogue_file_layer(cat, (uint32_t)f) == layer;
+        }
+        json_t *o = json_object();
+        json_t *declares = json_object();
+        json_t *extends = json_array();
+        json_t *replaces = json_array();
+        json_t *replaced = json_array();
+        front_jset(o, "layer", json_integer((json_int_t)layer + 1), &ok);
+        front_jset(o, "name", json_string(mc_catalogue_layer_name(cat, layer)), &ok);
+        front_jset(o, "files", json_integer((json_int_t)files), &ok);
+        for (size_t i = 0; i < n && ok; i++) {
+            const mc_layer_decl *d = &all[i];
+            if (mc_catalogue_file_layer(cat, d->pos.file) != layer) {
+                continue;
+            }
+            if (d->op == MC_LAYER_DECLARES) {
+                json_t *names = json_object_get(declares, d->kind);
+                if (names == NULL) {
+                    names = json_array();
+                    front_jset(declares, d->kind, names, &ok);
+                }
+                if (ok) { /* a failed front_jset has freed names */
+                    front_jpush(names, json_string(d->name), &ok);
+                }
+            } else {
+                front_jpush(d->op == MC_LAYER_EXTENDS ? extends : replaces, json_decl(cat, d), &ok);
+            }
+            if (d->replaced) {
+                json_t *r = json_decl(cat, d);
+                front_jset(r, "by", json_integer((json_int_t)replaced_by(cat, all, n, d)), &ok);
+                front_jpush(replaced, r, &ok);
+            }
+        }
+        front_jset(o, "declares", declares, &ok);
+        front_jset(o, "extends", extends, &ok);
+        front_jset(o, "replaces", replaces, &ok);
+        front_jset(o, "replaced", replaced, &ok);
+        front_jpush(list, o, &ok);
+    }
+    return front_jdone(list, ok);
+}
+
+static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
 {
     bool ok = true;
     json_t *root = json_object();
@@ -73,17 +295,23 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat)
     front_jset(root, "warnings", json_integer((json_int_t)mc_diags_warnings(d)), &ok);
     if (cat != NULL) {
         summary s = summarise(cat);
-        front_jset(root, "summary",
-                   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedures",
-                             (json_int_t)s.procedures, "versions", (json_int_t)s.versions,
-                             "lifecycles", (json_int_t)s.lifecycles, "documents",
-                             (json_int_t)s.documents, "registries", (json_int_t)s.registries,
-                             "roles", (json_int_t)s.roles, "calendars", (json_int_t)s.calendars,
-                             "reforms", (json_int_t)s.reforms, "cost_models",
-                             (json_int_t)s.cost_models),
-                   &ok);
+        front_jset(
+            root, "summary",
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedures",
+                      (json_int_t)s.procedures, "versions", (json_int_t)s.versions, "lifecycles",
+                      (json_int_t)s.lifecycles, "documents", (json_int_t)s.documents, "registries",
+                      (json_int_t)s.registries, "roles", (json_int_t)s.roles, "calendars",
+                      (json_int_t)s.calendars, "reforms", (json_int_t)s.reforms, "cost_models",
+                      (json_int_t)s.cost_models, "fee_schedules", (json_int_t)s.fee_schedules),
+            &ok);
+        if (layers) {
+            front_jset(root, "layers", json_layers(cat), &ok);
+        }
     } else {
         front_jset(root, "summary", json_null(), &ok);
+        if (layers) {
+            front_jset(root, "layers", json_null(), &ok);
+        }
     }
     return cli_print_json(front_jdone(root, ok), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
@@ -103,18 +331,19 @@ int cmd_lint(front_opts *c)
         status = front_exit_for(rc);
     } else {
         if (c->json) {
-            status = print_json(diags, cat);
+            status = print_json(diags, cat, c->layers);
         } else {
             front_print_diags(stderr, diags);
             if (cat != NULL) {
                 summary s = summarise(cat);
                 print_text_summary(&s, diags);
+                status = c->layers ? print_text_layers(cat) : EXIT_OK;
             } else {
                 printf("lint: %zu %s, %zu %s\n", mc_diags_errors(diags),
                        plural(mc_diags_errors(diags), "error", "errors"), mc_diags_warnings(diags),
                        plural(mc_diags_warnings(diags), "warning", "warnings"));
+                status = EXIT_OK;
             }
-            status = 0;
         }
         if (status == 0 && rc == MC_ECHECK) {
             status = EXIT_FAIL;

@@ -47,23 +47,25 @@ void cli_indicators_row(const mc_indicators *x, bool csv)
 {
     ratios r = ratios_of(x);
     if (csv) {
-        printf("%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%lld,%lld,%lld,%lld,%s\n", x->name,
-               (long long)x->received, (long long)x->resolved, (long long)x->on_time,
+        /* extended last: the columns before it keep their places for scripts that read them */
+        printf("%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s,%s,%lld,%lld,%lld,%lld,%s,%lld\n",
+               x->name, (long long)x->received, (long long)x->resolved, (long long)x->on_time,
                (long long)x->late, (long long)x->in_progress, (long long)x->overdue,
                (long long)x->apologies, (long long)x->apologies_timely, r.online, r.full,
                (long long)x->results, (long long)x->fetched, (long long)x->asked,
-               (long long)x->blocked, r.mean);
+               (long long)x->blocked, r.mean, (long long)x->extended);
         return;
     }
     with_percent(r.on);
     with_percent(r.online);
     with_percent(r.full);
-    printf("%-30s %8lld %8lld %8s %5lld %8lld %7lld %5lld/%-5lld %8s %8s %7lld "
+    printf("%-30s %8lld %8lld %8s %5lld %5lld %8lld %7lld %5lld/%-5lld %8s %8s %7lld "
            "%5lld/%-5lld %7lld %7s\n",
            x->name, (long long)x->received, (long long)x->resolved, r.on, (long long)x->late,
-           (long long)x->in_progress, (long long)x->overdue, (long long)x->apologies_timely,
-           (long long)x->apologies, r.online, r.full, (long long)x->results, (long long)x->fetched,
-           (long long)x->asked, (long long)x->blocked, r.mean);
+           (long long)x->extended, (long long)x->in_progress, (long long)x->overdue,
+           (long long)x->apologies_timely, (long long)x->apologies, r.online, r.full,
+           (long long)x->results, (long long)x->fetched, (long long)x->asked, (long long)x->blocked,
+           r.mean);
 }
 
 /* ---- the page ----------------------------------------------------------------------------- */
@@ -235,11 +237,11 @@ void cli_indicators_header(bool csv)
     if (csv) {
         puts("name,received,resolved,on_time,late,in_progress,overdue,apologies,"
              "apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,"
-             "mean_processing_wd");
+             "mean_processing_wd,extended");
     } else {
-        printf("%-30s %8s %8s %8s %5s %8s %7s %11s %8s %8s %7s %11s %7s %7s\n", "", "received",
-               "resolved", "on time", "late", "open", "overdue", "apol. ok/all", "online", "full",
-               "results", "fetch/ask", "blocked", "mean wd");
+        printf("%-30s %8s %8s %8s %5s %5s %8s %7s %11s %8s %8s %7s %11s %7s %7s\n", "", "received",
+               "resolved", "on time", "late", "ext.", "open", "overdue", "apol. ok/all", "online",
+               "full", "results", "fetch/ask", "blocked", "mean wd");
     }
 }
 

@@ -127,8 +127,8 @@ int64_t mc_live_next_timer(const mc_live *lv)
     return lv->has && !lv->d.row.final ? mce_next_timer(&lv->d, &which) : MC_NONE;
 }
 
-int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allowed, mc_result *res,
-                   mc_error *err)
+int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, int64_t at, bool *allowed,
+                   mc_result *res, mc_error *err)
 {
     mce_result_init(res);
     *allowed = false;
@@ -145,9 +145,16 @@ int mc_live_allows(mc_engine *e, mc_live *lv, const mc_transition *t, bool *allo
     if (rc == 0 && *allowed && x != NULL) {
         rc = mce_eval(e, &lv->d, &x->when, allowed, &rf, NULL, 0, err);
         if (rc == 0 && *allowed) {
+            /* Fired at `at`, the event first lets the dossier become overdue (mce_catch_up marks
+             * it when its due instant is before `at`), and an overdue deadline is not extended:
+             * checked as it will stand then, so that the officer does not choose it. */
+            const mce_dos *d = &lv->d;
+            bool overdue_by_then =
+                mce_clock_running(d) && d->row.due != MC_NONE && !d->row.overdue && d->row.due < at;
             mce_refusal no;
             mce_refusal_init(&no);
-            *allowed = mce_check_extension(&lv->d, x, t->target, t->restart_clock, &no) == 0;
+            *allowed = !overdue_by_then &&
+                       mce_check_extension(d, x, t->target, t->restart_clock, &no) == 0;
         }
     }
     if (rc == MC_EREFUSED) {

@@ -42,6 +42,7 @@ typedef struct front_opts {
     const char *key, *checkpoint, *public_key; /* --key, --checkpoint, --public-key FILE */
     const char *subject;                       /* --subject S (audit) */
     bool overdue;
+    bool layers; /* --layers (lint) */
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
     int nfield, nattach, nset, ndispute;
