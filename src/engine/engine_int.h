@@ -44,6 +44,8 @@ typedef struct mce_dos {
     json_t *events;       /* events to append, in order: [{kind, actor, at, body}]; NULL: none are
                              recorded (a volatile engine) */
     json_t *tickets;      /* correction tickets to record: [{registry, document, reference, …}] */
+    json_t *reads;        /* look-ups of other parties' records, for the access log (access.h):
+                             [{registry, document, subject, party}] */
     int64_t issued;       /* records issued into registries by this dossier's states */
     const char *user;     /* who asked for the operation at hand (borrowed), or NULL */
     mc_clock clk;         /* row.clock, as its enum */
@@ -139,6 +141,9 @@ int mce_add_event(mc_engine *e, mce_dos *d, const char *kind, const char *actor,
 int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *err);
 /* Writes the dossier row, its correction tickets and its queued events. */
 int mce_save(mc_engine *e, mce_dos *d, mc_error *err);
+/* Appends d's queued reads of other parties' records to the access log (access.c), as the
+ * operation's: at and actor of its last event, route "once-only". */
+int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err);
 
 /* ---- the clock, timers and states (clock.c) ---- */
 mc_localtime mce_loc(const mce_dos *d, int64_t utc);
