@@ -651,4 +651,34 @@ check "layers: a layer without procedures/ is an i/o error: exit 3" \
     status 3 "$bin" lint --catalogue . --catalogue "$tmp/empty"
 check "layers: catalogue folders given to lint as paths are layers too" \
     bash -c "'$bin' lint . $dn 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
+# ---- parties of a dossier (docs/language.md §9.8) ------------------------------------------
+pdb="$tmp/parties.db"
+printf 'document,subject,reference,issued\ndeath-certificate,001058002222,KT-2024-0317,2024-03-17\ndeath-certificate,001060001111,KT-OWN,2024-01-01\n' >"$tmp/parties.csv"
+"$bin" registry import civil-status "$tmp/parties.csv" --db "$pdb" --now 2025-07-14T08:00 >/dev/null
+pt() { "$bin" "$@" --db "$pdb"; }
+pt submit marital-status-certification --field citizen-id=001060001111 --field status=widowed --field spouse-id=001058002222 --attach marital-status-declaration --now 2025-07-14T09:00 >"$tmp/p1"
+pt submit marital-status-certification --field citizen-id=001060001111 --field status=widowed --attach marital-status-declaration --now 2025-07-14T09:05 >"$tmp/p2"
+check "parties: the spouse's death certificate is fetched under the spouse's identifier" \
+    bash -c "grep -qx '  spouse 001058002222' '$tmp/p1' && grep -qx '    fetched   death-certificate of spouse from civil-status (record KT-2024-0317)' '$tmp/p1'"
+check "parties: a dossier that names no spouse is asked, with the reason" \
+    bash -c "grep -qx '  spouse not named' '$tmp/p2' && grep -qx '    asked     death-certificate of spouse (the dossier names no spouse to look up in civil-status)' '$tmp/p2'"
+check "parties: explain says whose record and under which identifier" \
+    bash -c "'$bin' explain 1 death-certificate --db '$pdb' --now 2025-07-14T09:10 | sed -n 4p | grep -qx '    of the spouse: looked up under 001058002222'"
+check "parties: show --format json has the parties and the party of a requirement" \
+    bash -c "'$bin' show 1 --format json --db '$pdb' --now 2025-07-14T09:10 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"parties\"]=={\"applicant\":\"001060001111\",\"spouse\":\"001058002222\"}, d; c=[x for x in d[\"checklist\"] if x[\"document\"]==\"death-certificate\"][0]; assert c[\"party\"]==\"spouse\" and c[\"status\"]==\"fetched\", c'"
+check "parties: a procedure without parties has no parties in its json" \
+    bash -c "'$bin' show 1 --format json --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T10:00 | python3 -c 'import json,sys; assert \"parties\" not in json.load(sys.stdin)'"
+pt fire 2 receive --as clerk --set spouse-id=001058002222 --now 2025-07-14T10:00 >"$tmp/p3"
+check "parties: an officer names the spouse, and the record is fetched" \
+    grep -qx '    fetched   death-certificate of spouse from civil-status (record KT-2024-0317)' "$tmp/p3"
+pt fire 2 assign --as clerk --now 2025-07-14T10:05 >/dev/null
+check "parties: the applicant may not change the spouse, exit 1" \
+    bash -c "'$bin' fire 2 withdraw --as applicant --set spouse-id=001058002223 --db '$pdb' --now 2025-07-14T10:10 2>&1 >/dev/null | grep -qx \"motcua: refused (role): role 'applicant' may not change the spouse of dossier 2 (field 'spouse-id'); an officer may correct it\""
+pt show 1 --now 2025-07-14T11:00 >/dev/null
+check "parties: audit finds the reads of the spouse's data, naming the party" \
+    bash -c "'$bin' audit --subject 001058002222 --db '$pdb' >'$tmp/paudit' && grep -q '  once-only  *dossier 1  registry civil-status  party: spouse\$' '$tmp/paudit' && grep -q 'cli show  *dossier 1  party: spouse\$' '$tmp/paudit' && grep -q '  once-only  *dossier 2  registry civil-status  party: spouse\$' '$tmp/paudit'"
+check "parties: audit --format json has the party" \
+    bash -c "'$bin' audit --subject 001058002222 --db '$pdb' --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(x[\"party\"]==\"spouse\" for x in d) and len(d)==5, d'"
+check "parties: the applicant's own reads name no party" \
+    bash -c "'$bin' audit --subject 001060001111 --db '$pdb' --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d and all(\"party\" not in x for x in d), d'"
 echo "1..$n"
