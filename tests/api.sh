@@ -326,6 +326,9 @@ if [ -n "$serve_port" ]; then
     [ "$(grep -c ' thu  *GET /api/dossiers/{id}  *dossier 1  party: spouse$' "$tmp/ps-audit")" = 2 ] &&
         ok "the access log finds the API's reads of the spouse's data" ||
         fail "the access log finds the API's reads of the spouse's data" "$(cat "$tmp/ps-audit")"
+    grep -q ' thu  *once-only  *dossier 1  registry civil-status  party: spouse$' "$tmp/ps-audit" &&
+        ok "the once-only look-up of the spouse's record is logged as the token's user's" ||
+        fail "the once-only look-up of the spouse's record is logged as the token's user's" "$(cat "$tmp/ps-audit")"
 else
     fail "a dossier's json names the spouse's identifier" "$(cat "$tmp/ps.err")"
 fi

@@ -75,13 +75,14 @@ int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err)
     if (e->st == NULL || n == 0) {
         return 0;
     }
-    /* at and by whom: the operation's, which its last event records */
+    /* at and by whom: the operation's, which its last event records; the user who asked for
+     * it (a token's name) before the role it acted in */
     json_t *ev = json_array_get(d->events, json_array_size(d->events) - 1);
-    const char *actor = json_string_value(json_object_get(ev, "actor"));
+    const char *role = json_string_value(json_object_get(ev, "actor"));
     mc_access a = {.at = json_integer_value(json_object_get(ev, "at")),
-                   .actor = actor     ? actor
-                            : d->user ? d->user
-                                      : "motcua",
+                   .actor = d->user ? d->user
+                            : role  ? role
+                                    : "motcua",
                    .route = "once-only",
                    .dossier = d->row.id};
     for (size_t i = 0; i < n; i++) {
