@@ -108,16 +108,13 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
                 return found;
             }
             /* Another person's record was read for this dossier: the access log says whose. */
-            json_t *read = r->party != 0 && d->reads != NULL
-                               ? json_pack("{s:s, s:s, s:s, s:s}", "registry", reg->name,
-                                           "document", r->document->name, "subject", who, "party",
-                                           d->p->parties[r->party].name)
-                               : NULL;
-            if (read != NULL && json_array_append_new(d->reads, read) != 0) {
-                return mc_error_set(err, MC_ENOMEM, "out of memory");
-            }
-            if (r->party != 0 && d->reads != NULL && read == NULL) {
-                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            if (r->party != 0 && d->reads != NULL) {
+                json_t *read = json_pack("{s:s, s:s, s:s, s:s}", "registry", reg->name, "document",
+                                         r->document->name, "subject", who, "party",
+                                         d->p->parties[r->party].name);
+                if (read == NULL || json_array_append_new(d->reads, read) != 0) {
+                    return mc_error_set(err, MC_ENOMEM, "out of memory");
+                }
             }
             code = found ? NULL : "once-only.not-found";
             int x = found ? expired(e, d, reg, r->document, who, &old, err) : 0;
