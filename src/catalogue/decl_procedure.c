@@ -415,6 +415,15 @@ static void freeze_parties(mcb_builder *b, mcb_proc_build *pb)
                       y->name, y->field->name);
             continue;
         }
+        const mc_party *twin = NULL;
+        for (size_t k = 1; k < n && twin == NULL; k++) {
+            twin = parties[k].field == y->field ? &parties[k] : NULL;
+        }
+        if (twin != NULL) {
+            mcb_error(b, t, "party '%s' is identified by '%s', which identifies party '%s' already",
+                      y->name, y->field->name, twin->name);
+            continue;
+        }
         if (y->field == p->subject) {
             mcb_error(b, t,
                       "party '%s' is identified by '%s', the applicant's subject: a party has a "
@@ -450,6 +459,31 @@ static void resolve_requirement_parties(mcb_builder *b, mc_procedure *p)
         mcb_report_at(b, MC_DIAG_ERROR, r->party_pos, strlen(r->party_name),
                       "unknown party '%s' in procedure '%s'%s%s%s", r->party_name, p->name,
                       s.best ? " (did you mean '" : "", s.best ? s.best : "", s.best ? "'?)" : "");
+    }
+}
+
+/* A declared party that no requirement and no result names does nothing: lint warns. */
+static void check_unused_parties(mcb_builder *b, const mc_procedure *p)
+{
+    for (size_t k = 1; k < p->nparties; k++) {
+        bool used = false;
+        for (size_t i = 0; i < p->nrequires && !used; i++) {
+            used = p->requires[i].party == k;
+        }
+        for (size_t i = 0; i < p->machine.nstates && !used; i++) {
+            const mc_state *s = p->machine.states[i];
+            for (size_t j = 0; j < s->nissues && !used; j++) {
+                for (size_t q = 0; q < s->issues[j].nparties && !used; q++) {
+                    used = strcmp(s->issues[j].parties[q], p->parties[k].name) == 0;
+                }
+            }
+        }
+        if (!used) {
+            mcb_report_at(b, MC_DIAG_WARNING, p->parties[k].pos, strlen(p->parties[k].name),
+                          "party '%s' is named by no requirement (requires … of %s) and no "
+                          "result (issues … for %s) of procedure '%s'",
+                          p->parties[k].name, p->parties[k].name, p->parties[k].name, p->name);
+        }
     }
 }
 
@@ -1123,6 +1157,7 @@ void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
     }
     check_extensions(b, p, what);
     check_issue_parties(b, p);
+    check_unused_parties(b, p);
 done:
     b->file = file;
     mcb_proc_build_free(&pb);
