@@ -1122,6 +1122,31 @@ static void test_catalogue__parties_are_read_whole(void **state)
     mc_catalogue_free(cat);
 }
 
+static void test_catalogue__too_many_parties(void **state)
+{
+    (void)state;
+    char text[4096] = "role head\ndocument form\n"
+                      "procedure p { subject id\n  field id { type text; required }\n";
+    for (int i = 0; i <= MC_MAX_PARTIES; i++) {
+        char line[120];
+        snprintf(line, sizeof line, "  field f%d { type text }\n  party p%d { field f%d }\n", i, i,
+                 i);
+        strcat(text, line);
+        snprintf(line, sizeof line, "  requires form of p%d\n", i);
+        if (i == 0) {
+            strcat(text, line);
+        }
+    }
+    strcat(text, "  state open { initial; on close -> done by head }\n"
+                 "  state done { final; outcome granted; issues form to r for p1 p2 p3 p4 p5 p6 p7 "
+                 "} }\nregistry r { holds form }\n");
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), MC_ECHECK);
+    assert_non_null(strstr(diags, ":23:9: error: procedure 'p' declares more than 8 parties"));
+    free(diags);
+}
+
 static int load_parties_once(void *ctx)
 {
     (void)ctx;
@@ -1154,6 +1179,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catalogue__parties_are_read_whole),
         cmocka_unit_test(test_catalogue__parties_out_of_memory_sweep),
+        cmocka_unit_test(test_catalogue__too_many_parties),
         cmocka_unit_test_setup_teardown(test_catalogue__versions_by_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_catalogue__declarations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_catalogue__procedure_fields_and_requirements, setup,
