@@ -2268,6 +2268,13 @@ static void test_engine__a_party_is_corrected_by_officers_only(void **state)
     close_fees(&f);
 }
 
+static int count_result(void *ud, const mc_record_row *rec)
+{
+    (void)rec;
+    (*(int64_t *)ud)++;
+    return 0;
+}
+
 /* `issues … for applicant child` files the record under each party the dossier names (and
  * whose identifier the registry's `subjects` takes); rules read d.parties. */
 static void test_engine__a_result_is_issued_under_each_party(void **state)
@@ -2290,6 +2297,11 @@ static void test_engine__a_result_is_issued_under_each_party(void **state)
     assert_string_equal(ref, "MC-1");
     assert_int_equal(mc_store_record_get(st, "civil", "extract", "666", ref, sizeof ref, NULL), 1);
     assert_int_equal(mc_store_record_get(st, "civil", "extract", "555", ref, sizeof ref, NULL), 0);
+    /* one result, filed under two persons: the indicators count it once */
+    int64_t results = 0;
+    assert_int_equal(
+        mc_store_results_issued(st, "2025-07-14", "2025-07-14", count_result, &results, NULL), 0);
+    assert_int_equal(results, 1);
     /* no child named; a child the registry's subjects refuse */
     mc_kv alone[] = {{"id", "777"}, {"spouse-id", "555"}};
     fi.dossier = submit_party(&f, alone, 2);
