@@ -306,6 +306,34 @@ else
 fi
 pid=""
 
+# Parties of a dossier (docs/api.md): the dossier's json names each party's identifier and the
+# party of a requirement; a read through the API is logged under the spouse too.
+echo "$("$bin" hash-token ps-secret) thu clerk commune-committee" >"$tmp/ps-tokens"
+printf 'document,subject,reference,issued\ndeath-certificate,001058002222,KT-2024-0317,2024-03-17\n' >"$tmp/ps.csv"
+"$bin" registry import civil-status "$tmp/ps.csv" --db "$tmp/ps.db" --now 2025-07-01T08:00 >/dev/null
+serve_start "$tmp/ps.out" "$tmp/ps.err" "$bin" --tokens "$tmp/ps-tokens" --db "$tmp/ps.db" \
+    --catalogue . --now 2025-07-14T09:00
+pid=$serve_pid
+if [ -n "$serve_port" ]; then
+    url="http://127.0.0.1:$serve_port"
+    body='{"procedure":"marital-status-certification","channel":"counter","fields":{"citizen-id":"001060001111","status":"widowed","spouse-id":"001058002222"},"attach":["marital-status-declaration"]}'
+    expect 201 parties.spouse 001058002222 "a dossier's json names the spouse's identifier" ps-secret POST /api/dossiers "$body"
+    expect 200 checklist.2.party spouse "the checklist names the party whose record was fetched" ps-secret GET /api/dossiers/1
+    expect 200 checklist.2.status fetched "the spouse's death certificate is fetched under the spouse" ps-secret GET /api/dossiers/1
+    kill -TERM "$pid"
+    wait "$pid"
+    "$bin" audit --subject 001058002222 --db "$tmp/ps.db" >"$tmp/ps-audit" 2>&1
+    [ "$(grep -c ' thu  *GET /api/dossiers/{id}  *dossier 1  party: spouse$' "$tmp/ps-audit")" = 2 ] &&
+        ok "the access log finds the API's reads of the spouse's data" ||
+        fail "the access log finds the API's reads of the spouse's data" "$(cat "$tmp/ps-audit")"
+    grep -q ' thu  *once-only  *dossier 1  registry civil-status  party: spouse$' "$tmp/ps-audit" &&
+        ok "the once-only look-up of the spouse's record is logged as the token's user's" ||
+        fail "the once-only look-up of the spouse's record is logged as the token's user's" "$(cat "$tmp/ps-audit")"
+else
+    fail "a dossier's json names the spouse's identifier" "$(cat "$tmp/ps.err")"
+fi
+pid=""
+
 # Starting up: bad input is a clear error.
 printf 'blake2b:00 lan clerk x\n' >"$tmp/bad-tokens"
 "$bin" serve --tokens "$tmp/bad-tokens" --catalogue "$cat" --db "$tmp/x.db" >/dev/null 2>"$tmp/err"

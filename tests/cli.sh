@@ -632,7 +632,7 @@ check "report counts the extended dossier on time against its extended due insta
 # ---- catalogues in layers (--catalogue given several times) -------------------------------------
 dn=examples/province-dong-nai
 check "layers: the example province layer over the bundled catalogue lints clean" \
-    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 757 procedures (757 versions), 1 lifecycle, 53 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
+    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 758 procedures (758 versions), 1 lifecycle, 56 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
 check "layers: the province layer's scenarios pass over the bundled catalogue" \
     bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | tail -1 | grep -qx '7 passed, 0 failed'"
 check "layers: without the bundled catalogue below, the province layer does not load" \
@@ -653,7 +653,7 @@ check "layers: catalogue folders given to lint as paths are layers too" \
     bash -c "'$bin' lint . $dn 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
 # ---- lint --layers: what each layer declares, extends and replaces --------------------------------
 cat >"$tmp/layers.want" <<'EOF'
-layer 1 '.' (42 files): declares 756 procedures (756 versions), 1 lifecycle, 51 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model
+layer 1 '.' (43 files): declares 757 procedures (757 versions), 1 lifecycle, 54 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model
   declares procedure civil-status-extract-copy (procedures/civil-status/civil-status-extract-copy.proc:12:11), replaced by layer 2
 layer 2 'examples/province-dong-nai' (1 file): declares 1 procedure (1 version), 2 documents; extends 1 registry, 1 calendar; replaces 1 procedure
   extends calendar vn (examples/province-dong-nai/procedures/province.proc:10:17)
@@ -663,7 +663,7 @@ EOF
 check "lint --layers: each layer's declarations, extensions and replacements, after the summary" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue $dn | tail -n +2 | diff '$tmp/layers.want' -"
 check "lint --layers --format json: the layers' names, what they extend and replace, and by whom" \
-    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==756 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",21)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2)] and l[1][\"replaced\"]==[], l'"
+    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==757 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",21)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2)] and l[1][\"replaced\"]==[], l'"
 check "lint --layers of a catalogue with errors: no layers, exit 1" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue '$tmp/bad' 2>/dev/null | diff <(echo 'lint: 2 errors, 0 warnings') - && ! '$bin' lint --layers --catalogue . --catalogue '$tmp/bad' >/dev/null 2>&1"
 check "lint --layers --format json of a catalogue with errors: layers is null" \
@@ -722,4 +722,34 @@ check "report csv: extended is the last column" \
     bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --format csv --catalogue '$tmp/ext' --db '$tmp/ext.db' | sed -n '1p;\$p' | diff <(printf '%s\n' name,received,resolved,on_time,late,in_progress,overdue,apologies,apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,mean_processing_wd,extended total,1,1,1,0,0,0,0,0,0.00,0.00,0,0,0,0,8.00,1) -"
 check "report csv: a period without extended dossiers counts 0" \
     bash -c "'$bin' report --from 2025-07-01 --to 2025-07-13 --format csv --catalogue '$tmp/ext' --db '$tmp/ext.db' | tail -1 | grep -qx 'total,0,0,0,0,0,0,0,0,-,-,0,0,0,0,-,0'"
+# ---- parties of a dossier (docs/language.md §9.8) ------------------------------------------
+pdb="$tmp/parties.db"
+printf 'document,subject,reference,issued\ndeath-certificate,001058002222,KT-2024-0317,2024-03-17\ndeath-certificate,001060001111,KT-OWN,2024-01-01\n' >"$tmp/parties.csv"
+"$bin" registry import civil-status "$tmp/parties.csv" --db "$pdb" --now 2025-07-14T08:00 >/dev/null
+pt() { "$bin" "$@" --db "$pdb"; }
+pt submit marital-status-certification --field citizen-id=001060001111 --field status=widowed --field spouse-id=001058002222 --attach marital-status-declaration --now 2025-07-14T09:00 >"$tmp/p1"
+pt submit marital-status-certification --field citizen-id=001060001111 --field status=widowed --attach marital-status-declaration --now 2025-07-14T09:05 >"$tmp/p2"
+check "parties: the spouse's death certificate is fetched under the spouse's identifier" \
+    bash -c "grep -qx '  spouse 001058002222' '$tmp/p1' && grep -qx '    fetched   death-certificate of spouse from civil-status (record KT-2024-0317)' '$tmp/p1'"
+check "parties: a dossier that names no spouse is asked, with the reason" \
+    bash -c "grep -qx '  spouse not named' '$tmp/p2' && grep -qx '    asked     death-certificate of spouse (the dossier names no spouse to look up in civil-status)' '$tmp/p2'"
+check "parties: explain says whose record and under which identifier" \
+    bash -c "'$bin' explain 1 death-certificate --db '$pdb' --now 2025-07-14T09:10 | sed -n 4p | grep -qx '    of the spouse: looked up under 001058002222'"
+check "parties: show --format json has the parties and the party of a requirement" \
+    bash -c "'$bin' show 1 --format json --db '$pdb' --now 2025-07-14T09:10 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"parties\"]=={\"applicant\":\"001060001111\",\"spouse\":\"001058002222\"}, d; c=[x for x in d[\"checklist\"] if x[\"document\"]==\"death-certificate\"][0]; assert c[\"party\"]==\"spouse\" and c[\"status\"]==\"fetched\", c'"
+check "parties: a procedure without parties has no parties in its json" \
+    bash -c "'$bin' show 1 --format json --catalogue '$tmp/ext' --db '$tmp/ext.db' --now 2025-07-17T10:00 | python3 -c 'import json,sys; assert \"parties\" not in json.load(sys.stdin)'"
+pt fire 2 receive --as clerk --set spouse-id=001058002222 --now 2025-07-14T10:00 >"$tmp/p3"
+check "parties: an officer names the spouse, and the record is fetched" \
+    grep -qx '    fetched   death-certificate of spouse from civil-status (record KT-2024-0317)' "$tmp/p3"
+pt fire 2 assign --as clerk --now 2025-07-14T10:05 >/dev/null
+check "parties: the applicant may not change the spouse, exit 1" \
+    bash -c "'$bin' fire 2 withdraw --as applicant --set spouse-id=001058002223 --db '$pdb' --now 2025-07-14T10:10 2>&1 >/dev/null | grep -qx \"motcua: refused (role): role 'applicant' may not change the spouse of dossier 2 (field 'spouse-id'); an officer may correct it\""
+pt show 1 --now 2025-07-14T11:00 >/dev/null
+check "parties: audit finds the reads of the spouse's data, naming the party" \
+    bash -c "'$bin' audit --subject 001058002222 --db '$pdb' >'$tmp/paudit' && grep -q '  once-only  *dossier 1  registry civil-status  party: spouse\$' '$tmp/paudit' && grep -q 'cli show  *dossier 1  party: spouse\$' '$tmp/paudit' && grep -q '  once-only  *dossier 2  registry civil-status  party: spouse\$' '$tmp/paudit'"
+check "parties: audit --format json has the party" \
+    bash -c "'$bin' audit --subject 001058002222 --db '$pdb' --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(x[\"party\"]==\"spouse\" for x in d) and len(d)==5, d'"
+check "parties: the applicant's own reads name no party" \
+    bash -c "'$bin' audit --subject 001060001111 --db '$pdb' --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d and all(\"party\" not in x for x in d), d'"
 echo "1..$n"

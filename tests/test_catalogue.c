@@ -1156,6 +1156,134 @@ static void test_catalogue__fee_schedule_out_of_memory_sweep(void **state)
     assert_true(tu_oom_sweep(load_fees_once, NULL, false) > 10);
 }
 
+/* ==== parties (issue 16) ================================================================== */
+
+static const char parties_text[] =
+    "role clerk\n"
+    "document form\ndocument death { title \"Death certificate\" }\n"
+    "document extract { title \"Extract\" }\n"
+    "registry civil { holds death extract }\n"
+    "procedure status { subject id\n"
+    "  field id { type text; required }\n"
+    "  field widowed { type bool; sample 10% }\n"
+    "  field spouse-id { type text }\n"
+    "  field child-id { type text }\n"
+    "  party spouse { title \"Spouse\"; title vi \"Vợ hoặc chồng\"; field spouse-id; sample 90% }\n"
+    "  party child { field child-id }\n"
+    "  requires form\n"
+    "  requires death of spouse when widowed\n"
+    "  requires extract of applicant\n"
+    "  state open { initial; on close -> done by clerk }\n"
+    "  state done { final; outcome granted; issues extract to civil for applicant child } }\n"
+    "reform r {\n"
+    "  procedure status {\n"
+    "    drop field child-id\n"
+    "    field spouse-id { type text; pattern \"[0-9]{12}\" }\n"
+    "    requires death of spouse { effort 1h } } }\n";
+
+static void test_catalogue__parties_are_read_whole(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(parties_text, &cat, &diags), 0);
+    free(diags);
+    const mc_procedure *p = mc_catalogue_procedure(cat, "status", 0);
+    assert_int_equal(p->nparties, 3);
+    assert_string_equal(p->parties[0].name, "applicant");
+    assert_ptr_equal(p->parties[0].field, p->subject);
+    const mc_party *y = &p->parties[1];
+    assert_string_equal(y->name, "spouse");
+    assert_ptr_equal(y->field, mc_field_find(p->fields, p->nfields, "spouse-id"));
+    assert_true(y->has_sample);
+    assert_int_equal(y->sample, 90 * MC_FIXED_ONE);
+    assert_string_equal(mc_text_pick(y->titles, y->ntitles, "vi"), "Vợ hoặc chồng");
+    assert_false(p->parties[2].has_sample);
+    assert_int_equal(mc_party_find(p, "applicant"), 0);
+    assert_int_equal(mc_party_find(p, "child"), 2);
+    assert_int_equal(mc_party_find(p, "nobody"), -1);
+    assert_int_equal(p->requires[0].party, 0);
+    assert_null(p->requires[0].party_name);
+    assert_int_equal(p->requires[1].party, 1);
+    assert_int_equal(p->requires[2].party, 0); /* `of applicant`: the applicant, named */
+    assert_string_equal(p->requires[2].party_name, "applicant");
+    const mc_state *done = p->machine.states[1];
+    assert_int_equal(done->issues[0].nparties, 2);
+    assert_string_equal(done->issues[0].parties[1], "child");
+    /* the identifier of each party among the values; an empty one names no one */
+    const char *values[] = {"111", NULL, "222", ""};
+    assert_string_equal(mc_party_value(p, 0, values), "111");
+    assert_string_equal(mc_party_value(p, 1, values), "222");
+    assert_null(mc_party_value(p, 2, values));
+    assert_null(mc_party_value(p, 3, values));
+    /* a reform keeps the parties, on its own fields: a dropped field leaves its party without
+     * one; a requirement it replaces keeps its `of` */
+    mc_catalogue *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL), 0);
+    const mc_procedure *q = mc_catalogue_procedure(reformed, "status", 0);
+    assert_int_equal(q->nparties, 3);
+    assert_ptr_equal(q->parties[1].field, mc_field_find(q->fields, q->nfields, "spouse-id"));
+    assert_non_null(q->parties[1].field->pattern);
+    assert_null(q->parties[2].field);
+    assert_ptr_equal(q->parties[0].field, q->subject);
+    assert_int_equal(q->requires[1].party, 1);
+    assert_int_equal(q->requires[1].when.kind, MC_COND_ALWAYS);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+static void test_catalogue__too_many_parties(void **state)
+{
+    (void)state;
+    char text[4096] = "role head\ndocument form\n"
+                      "procedure p { subject id\n  field id { type text; required }\n";
+    for (int i = 0; i <= MC_MAX_PARTIES; i++) {
+        char line[120];
+        snprintf(line, sizeof line, "  field f%d { type text }\n  party p%d { field f%d }\n", i, i,
+                 i);
+        strcat(text, line);
+        snprintf(line, sizeof line, "  requires form of p%d\n", i);
+        if (i == 0) {
+            strcat(text, line);
+        }
+    }
+    strcat(text, "  state open { initial; on close -> done by head }\n"
+                 "  state done { final; outcome granted; issues form to r for p1 p2 p3 p4 p5 p6 p7 "
+                 "} }\nregistry r { holds form }\n");
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), MC_ECHECK);
+    assert_non_null(strstr(diags, ":23:9: error: procedure 'p' declares more than 8 parties"));
+    free(diags);
+}
+
+static int load_parties_once(void *ctx)
+{
+    (void)ctx;
+    const char *names[1] = {"t.proc"};
+    const char *texts[1] = {parties_text};
+    size_t lens[1] = {strlen(parties_text)};
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL, *reformed = NULL;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, NULL);
+    }
+    if (rc == 0) {
+        rc = mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL);
+    }
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_catalogue__parties_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(load_parties_once, NULL, false) > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1199,6 +1327,9 @@ int main(void)
         cmocka_unit_test(test_catalogue__fee_schedule_errors),
         cmocka_unit_test(test_catalogue__validity),
         cmocka_unit_test(test_catalogue__fee_schedule_out_of_memory_sweep),
+        cmocka_unit_test(test_catalogue__parties_are_read_whole),
+        cmocka_unit_test(test_catalogue__parties_out_of_memory_sweep),
+        cmocka_unit_test(test_catalogue__too_many_parties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

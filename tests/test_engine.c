@@ -9,6 +9,7 @@
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
 #include "motcua/msg.h"
+#include "motcua/access.h"
 #include "motcua/registry.h"
 
 #include <signal.h>
@@ -2143,6 +2144,282 @@ static void test_engine__fee_schedule_charges_the_amount_in_force(void **state)
     close_fees(&f);
 }
 
+/* ==== parties (issue 16) ================================================================== */
+
+static const char parties_text[] =
+    "role clerk\n"
+    "document form\ndocument death-certificate\ndocument extract\n"
+    "registry civil { holds death-certificate extract; subjects \"[0-9]{3}\" }\n"
+    "procedure status { time-limit 3wd; subject id\n"
+    "  field id { type text; required }\n"
+    "  field widowed { type bool }\n"
+    "  field spouse-id { type text }\n"
+    "  field child-id { type text }\n"
+    "  party spouse { field spouse-id }\n"
+    "  party child { field child-id }\n"
+    "  requires form\n"
+    "  requires death-certificate of spouse when widowed\n"
+    "  state open { initial; on close -> closed by clerk when rule parties.named\n"
+    "    on note -> open by clerk applicant }\n"
+    "  state closed { final; outcome granted; issues extract to civil for applicant child } }\n";
+
+static const char parties_lua[] =
+    "function named(d)\n"
+    "  local seen = ''\n"
+    "  for name, id in pairs(d.parties) do seen = seen .. name .. '=' .. id .. ' ' end\n"
+    "  if d.parties.spouse == nil then return false, 'no spouse: ' .. seen end\n"
+    "  return true\n"
+    "end\n";
+
+static void open_parties(fee_fx *f)
+{
+    char *diags;
+    assert_int_equal(tu_load(parties_text, &f->cat, &diags), 0);
+    free(diags);
+    assert_int_equal(mc_rules_new(&f->rules, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(f->rules, "parties", "rules/parties.lua", parties_lua,
+                                          sizeof parties_lua - 1, NULL, NULL),
+                     0);
+    assert_int_equal(mc_engine_open(&f->e, f->cat, f->rules, ":memory:", NULL), 0);
+    mc_record_row rec = {"civil", "death-certificate", "222", "KT-1", NULL};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
+    mc_record_row mine = {"civil", "death-certificate", "111", "KT-0", NULL};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &mine, NULL), 0);
+}
+
+static int64_t submit_party(fee_fx *f, const mc_kv *fields, size_t n)
+{
+    const char *attach[] = {"form"};
+    mc_submit s = {.procedure = "status",
+                   .fields = fields,
+                   .nfields = n,
+                   .attach = attach,
+                   .nattach = 1,
+                   .channel = "counter",
+                   .now = 1752458400}; /* 2025-07-14T09:00+07:00 */
+    mc_result res;
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
+    return res.dossier;
+}
+
+/* The requirement of death-certificate (the second) of dossier id. */
+static void expect_death(fee_fx *f, int64_t id, mc_req_status want, const char *reason,
+                         const char *record)
+{
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, 1752458400, &d, NULL), 0);
+    assert_int_equal(d.requirements[1].status, want);
+    if (reason == NULL) {
+        assert_null(d.requirements[1].reason);
+    } else {
+        assert_string_equal(d.requirements[1].reason, reason);
+    }
+    if (record == NULL) {
+        assert_null(d.requirements[1].record);
+    } else {
+        assert_string_equal(d.requirements[1].record, record);
+    }
+    mc_dossier_free(&d);
+}
+
+/* A requirement `of spouse` is looked up under the spouse's identifier, never the applicant's;
+ * a dossier that names no spouse is asked it, with the reason and its message code. */
+static void test_engine__a_party_record_is_looked_up_under_the_party(void **state)
+{
+    (void)state;
+    fee_fx f;
+    open_parties(&f);
+    mc_kv named[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", "222"}};
+    expect_death(&f, submit_party(&f, named, 3), MC_REQ_FETCHED, NULL, "KT-1");
+    /* the applicant's own record (KT-0) is not the spouse's */
+    mc_kv other[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", "333"}};
+    expect_death(&f, submit_party(&f, other, 3), MC_REQ_ASKED, "not found in civil", NULL);
+    mc_kv none[] = {{"id", "111"}, {"widowed", "true"}};
+    int64_t id = submit_party(&f, none, 2);
+    expect_death(&f, id, MC_REQ_ASKED, "the dossier names no spouse to look up in civil", NULL);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f.e, id, 1752458400, &d, NULL), 0);
+    assert_string_equal(d.requirements[1].reason_code, "once-only.no-party");
+    assert_int_equal(d.requirements[1].nreason_args, 2);
+    assert_string_equal(d.requirements[1].reason_args[0], "spouse");
+    assert_string_equal(d.requirements[1].reason_args[1], "civil");
+    mc_dossier_free(&d);
+    /* an empty identifier names no one either */
+    mc_kv empty[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", ""}};
+    expect_death(&f, submit_party(&f, empty, 3), MC_REQ_ASKED,
+                 "the dossier names no spouse to look up in civil", NULL);
+    mc_kv alive[] = {{"id", "111"}, {"spouse-id", "222"}};
+    expect_death(&f, submit_party(&f, alive, 2), MC_REQ_NOT_REQUIRED, NULL, NULL);
+    close_fees(&f);
+}
+
+/* Another party's identifier is the applicant's to give, not to change: an officer corrects
+ * it, and the record is looked up again under the new one. */
+static void test_engine__a_party_is_corrected_by_officers_only(void **state)
+{
+    (void)state;
+    fee_fx f;
+    open_parties(&f);
+    mc_kv wrong[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", "333"}};
+    int64_t id = submit_party(&f, wrong, 3);
+    mc_kv fix[] = {{"spouse-id", "222"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = id;
+    fi.event = "note";
+    fi.role = "applicant";
+    fi.now = 1752462000;
+    fi.payload.set = fix;
+    fi.payload.nset = 1;
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    assert_string_equal(res.message, "role 'applicant' may not change the spouse of dossier 1 "
+                                     "(field 'spouse-id'); an officer may correct it");
+    assert_string_equal(res.code, "party.applicant");
+    expect_death(&f, id, MC_REQ_ASKED, "not found in civil", NULL);
+    fi.role = "clerk";
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    expect_death(&f, id, MC_REQ_FETCHED, NULL, "KT-1");
+    /* corrected again: what was fetched for the former spouse is looked up anew */
+    mc_kv back[] = {{"spouse-id", "333"}};
+    fi.payload.set = back;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    expect_death(&f, id, MC_REQ_ASKED, "not found in civil", NULL);
+    close_fees(&f);
+}
+
+static int count_result(void *ud, const mc_record_row *rec)
+{
+    (void)rec;
+    (*(int64_t *)ud)++;
+    return 0;
+}
+
+/* `issues … for applicant child` files the record under each party the dossier names (and
+ * whose identifier the registry's `subjects` takes); rules read d.parties. */
+static void test_engine__a_result_is_issued_under_each_party(void **state)
+{
+    (void)state;
+    fee_fx f;
+    open_parties(&f);
+    mc_store *st = mc_engine_store(f.e);
+    mc_kv both[] = {{"id", "444"}, {"spouse-id", "555"}, {"child-id", "666"}};
+    int64_t id = submit_party(&f, both, 3);
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = id;
+    fi.event = "close";
+    fi.role = "clerk";
+    fi.now = 1752462000;
+    mc_result res;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    char ref[32];
+    assert_int_equal(mc_store_record_get(st, "civil", "extract", "444", ref, sizeof ref, NULL), 1);
+    assert_string_equal(ref, "MC-1");
+    assert_int_equal(mc_store_record_get(st, "civil", "extract", "666", ref, sizeof ref, NULL), 1);
+    assert_int_equal(mc_store_record_get(st, "civil", "extract", "555", ref, sizeof ref, NULL), 0);
+    /* one result, filed under two persons: the indicators count it once */
+    int64_t results = 0;
+    assert_int_equal(
+        mc_store_results_issued(st, "2025-07-14", "2025-07-14", count_result, &results, NULL), 0);
+    assert_int_equal(results, 1);
+    /* no child named; a child the registry's subjects refuse */
+    mc_kv alone[] = {{"id", "777"}, {"spouse-id", "555"}};
+    fi.dossier = submit_party(&f, alone, 2);
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    assert_int_equal(mc_store_record_get(st, "civil", "extract", "777", ref, sizeof ref, NULL), 1);
+    mc_kv odd[] = {{"id", "888"}, {"spouse-id", "555"}, {"child-id", "12"}};
+    fi.dossier = submit_party(&f, odd, 3);
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    assert_int_equal(mc_store_record_get(st, "civil", "extract", "888", ref, sizeof ref, NULL), 1);
+    assert_int_equal(mc_store_record_get(st, "civil", "extract", "12", ref, sizeof ref, NULL), 0);
+    /* the guard reads d.parties: pairs lists the named ones, a missing one is nil */
+    mc_kv nobody[] = {{"id", "999"}, {"child-id", "123"}};
+    fi.dossier = submit_party(&f, nobody, 2);
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_non_null(strstr(res.message, "no spouse: applicant=999 child=123 "));
+    close_fees(&f);
+}
+
+/* Out of memory at every allocation of a submission that reads another party's record, an
+ * officer's correction of that party, and a logged read of the dossier. */
+static int party_operations(void *ud)
+{
+    fee_fx *f = ud;
+    mc_kv named[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", "333"}};
+    const char *attach[] = {"form"};
+    mc_submit s = {.procedure = "status",
+                   .fields = named,
+                   .nfields = 3,
+                   .attach = attach,
+                   .nattach = 1,
+                   .now = 1752458400};
+    mc_result res;
+    int rc = mc_engine_submit(f->e, &s, &res, NULL);
+    mc_kv fix[] = {{"spouse-id", "222"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "note";
+    fi.role = "clerk";
+    fi.now = 1752462000;
+    fi.payload.set = fix;
+    fi.payload.nset = 1;
+    if (rc == 0) {
+        rc = mc_engine_fire(f->e, &fi, &res, NULL);
+    }
+    mc_access a = {1752462000, "officer-1", "cli show", res.dossier, NULL, NULL, NULL};
+    if (rc == 0) {
+        rc = mc_engine_log_access(f->e, &a, NULL);
+    }
+    return rc;
+}
+
+static void test_engine__parties_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    fee_fx f;
+    open_parties(&f);
+    assert_true(tu_oom_sweep(party_operations, &f, false) > 20);
+    close_fees(&f);
+}
+
+typedef struct party_reads {
+    char text[1024];
+} party_reads;
+
+static int collect_read(void *ud, int64_t seq, const mc_access *a)
+{
+    party_reads *r = ud;
+    size_t n = strlen(r->text);
+    snprintf(r->text + n, sizeof r->text - n, "%lld %s %s %lld %s %s\n", (long long)seq, a->actor,
+             a->route, (long long)a->dossier, a->registry ? a->registry : "-",
+             a->party ? a->party : "-");
+    return 0;
+}
+
+/* The access log names the party of a read: the look-up of the spouse's record by the once-only
+ * rule, and a read of the dossier, which holds the spouse's identifier too. */
+static void test_engine__the_access_log_names_the_party(void **state)
+{
+    (void)state;
+    fee_fx f;
+    open_parties(&f);
+    mc_kv named[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", "222"}};
+    int64_t id = submit_party(&f, named, 3);
+    mc_access a = {1752462000, "officer-1", "cli show", id, NULL, NULL, NULL};
+    assert_int_equal(mc_engine_log_access(f.e, &a, NULL), 0);
+    party_reads spouse = {""}, applicant = {""}, child = {""};
+    mc_store *st = mc_engine_store(f.e);
+    assert_int_equal(mc_access_each(st, "222", collect_read, &spouse, NULL), 0);
+    assert_string_equal(spouse.text, "1 applicant once-only 1 civil spouse\n"
+                                     "3 officer-1 cli show 1 - spouse\n");
+    assert_int_equal(mc_access_each(st, "111", collect_read, &applicant, NULL), 0);
+    assert_string_equal(applicant.text, "2 officer-1 cli show 1 - -\n");
+    assert_int_equal(mc_access_each(st, "666", collect_read, &child, NULL), 0);
+    assert_string_equal(child.text, ""); /* no child named: no read of anyone's */
+    close_fees(&f);
+}
+
 static void put_record(fee_fx *f, const char *subject, const char *issued)
 {
     mc_record_row rec = {"civil", "status-certificate", subject, "XN-1", issued};
@@ -2234,6 +2511,11 @@ int main(void)
         X(test_engine__an_extension_out_of_memory_sweep),
         X(test_engine__a_live_dossier_allows_an_extension_only_before_the_due),
         cmocka_unit_test(test_engine__fee_schedule_charges_the_amount_in_force),
+        cmocka_unit_test(test_engine__a_party_record_is_looked_up_under_the_party),
+        cmocka_unit_test(test_engine__a_party_is_corrected_by_officers_only),
+        cmocka_unit_test(test_engine__a_result_is_issued_under_each_party),
+        cmocka_unit_test(test_engine__the_access_log_names_the_party),
+        cmocka_unit_test(test_engine__parties_out_of_memory_sweep),
         cmocka_unit_test(test_engine__an_expired_record_is_asked_with_the_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1272,6 +1272,53 @@ static const char fees_lua[] =
     "function bad_date(d) return fees.amount('copy-fee', '31/12/2026') end\n"
     "function write(d) fees.amount = nil return 0 end\n";
 
+static const char parties_lua[] =
+    "function spouse(d) return d.parties.spouse == '222', tostring(d.parties.spouse) end\n"
+    "function listed(d)\n"
+    "  local s = ''\n"
+    "  for name, id in pairs(d.parties) do s = s .. name .. '=' .. id .. ';' end\n"
+    "  return false, s\n"
+    "end\n"
+    "function unknown(d) return d.parties.nobody == nil and d.parties[1] == nil end\n"
+    "function write(d) d.parties.spouse = '333' return true end\n";
+
+/* d.parties (issue 16): each party's identifier, nil for one the dossier does not name; pairs
+ * lists the named ones; it cannot be written. */
+static void test_rules__parties_are_read_only_identifiers(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(mc_rules_load_buffer(f->rules, "parties", "rules/parties.lua", parties_lua,
+                                          sizeof parties_lua - 1, NULL, NULL),
+                     0);
+    mc_view_party parties[] = {{"applicant", "111"}, {"child", NULL}, {"spouse", "222"}};
+    f->view.parties = parties;
+    f->view.nparties = 3;
+    bool ok = false;
+    char reason[200];
+    mc_error err;
+    assert_int_equal(
+        mc_rules_cond(f->rules, rule(f, "parties", "spouse"), &f->view, &ok, reason, 200, &err), 0);
+    assert_true(ok);
+    assert_int_equal(
+        mc_rules_cond(f->rules, rule(f, "parties", "listed"), &f->view, &ok, reason, 200, &err), 0);
+    assert_string_equal(reason, "applicant=111;spouse=222;");
+    assert_int_equal(
+        mc_rules_cond(f->rules, rule(f, "parties", "unknown"), &f->view, &ok, reason, 200, &err),
+        0);
+    assert_true(ok);
+    assert_int_equal(
+        mc_rules_cond(f->rules, rule(f, "parties", "write"), &f->view, &ok, reason, 200, &err),
+        MC_ERULE);
+    assert_non_null(strstr(err.msg, "d.parties is read-only"));
+    /* a view without parties (a caller that fills none) reads nil */
+    f->view.parties = NULL;
+    f->view.nparties = 0;
+    assert_int_equal(
+        mc_rules_cond(f->rules, rule(f, "parties", "spouse"), &f->view, &ok, reason, 200, &err), 0);
+    assert_false(ok);
+    assert_string_equal(reason, "nil");
+}
+
 static void test_rules__fees_amount_reads_the_schedule_in_force(void **state)
 {
     fixture *f = *state;
@@ -1349,6 +1396,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules__handlers_and_closers_stay_in_the_budget, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rules__modules_cannot_change_what_others_see, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rules__parties_are_read_only_identifiers, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rules__fees_amount_reads_the_schedule_in_force, setup,
                                         teardown),

@@ -359,6 +359,90 @@ static void test_sim__cost_agrees_with_simulation(void **state)
     mc_catalogue_free(cat);
 }
 
+/* Parties (issue 16): the spouse's record is looked up under the spouse's identifier, which a
+ * share of dossiers does not give; the registry's coverage applies to those that do. */
+static const char parties_text[] =
+    "role clerk\ndocument death\n"
+    "cost-model m { default; hourly-income 30 VND; hours-per-day 8; visit 0min 0 VND }\n"
+    "registry sampled { holds death; coverage 50% }\n"
+    "lifecycle l { state a { initial; on go -> end by clerk chance 100% }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure widow { lifecycle l; volume 10 per year; subject id\n"
+    "  field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  field spouse-id { type text; pattern \"[0-9]{12}\" }\n"
+    "  field widowed { type bool; sample 100% }\n"
+    "  party spouse { field spouse-id; sample 60% }\n"
+    "  requires death of spouse when widowed { effort 10h } }\n";
+
+/* The share of dossiers in which the spouse's record is fetched is the same in the engine-driven
+ * simulation and in cost: 60% name the spouse × 50% coverage = 30%, within the sampling error
+ * (the old code fetched under the applicant's identifier in cost, 50%, and never in the
+ * simulator, which left the optional field empty). */
+static void test_sim__parties_cost_agrees_with_simulation(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(parties_text);
+    mc_sim_opts o = opts(cat, 20000, 3);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute(cat, NULL, o.model, o.from, &l, &n, NULL), 0);
+    /* asked in 70% of dossiers, 10 h each */
+    assert_int_equal(l[0].hours, 7 * MC_FIXED_ONE);
+    double cost_fetched = 1.0 - (double)l[0].hours / (10.0 * MC_FIXED_ONE);
+    mc_sim_figures fig = mc_sim_figures_of(proc(&r, "widow"));
+    /* three standard errors of a share of 0.3 over 20,000 dossiers: 0.0097 */
+    if (fig.fetched < cost_fetched - 0.0097 || fig.fetched > cost_fetched + 0.0097) {
+        fail_msg("fetched: simulation %.4f, cost %.4f", fig.fetched, cost_fetched);
+    }
+    assert_true(fig.asked + fig.fetched == 1.0);
+    mc_free(l);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* With shares of 0 and 100%, engine and cost agree exactly: a party named in every dossier
+ * (no sample) of a registry without coverage is always fetched, one never named never. */
+static void test_sim__parties_exact_shares(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "role clerk\ndocument death\n"
+        "cost-model m { default; hourly-income 30 VND; hours-per-day 8; visit 0min 0 VND }\n"
+        "registry whole { holds death }\n"
+        "lifecycle l { state a { initial; on go -> end by clerk chance 100% }\n"
+        "  state end { final; outcome granted } }\n"
+        "procedure always { lifecycle l; volume 10 per year; subject id\n"
+        "  field id { type text; required }\n"
+        "  field spouse-id { type text }\n"
+        "  party spouse { field spouse-id }\n"
+        "  requires death of spouse { effort 10h } }\n"
+        "procedure never { lifecycle l; volume 10 per year; subject id\n"
+        "  field id { type text; required }\n"
+        "  field spouse-id { type text }\n"
+        "  party spouse { field spouse-id; sample 0% }\n"
+        "  requires death of spouse { effort 10h } }\n";
+    mc_catalogue *cat = load(text);
+    mc_sim_opts o = opts(cat, 200, 5);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute(cat, NULL, o.model, o.from, &l, &n, NULL), 0);
+    assert_string_equal(l[0].procedure, "always");
+    assert_int_equal(l[0].hours, 0);
+    assert_string_equal(l[1].procedure, "never");
+    assert_int_equal(l[1].hours, 10 * MC_FIXED_ONE);
+    mc_sim_figures a = mc_sim_figures_of(proc(&r, "always")),
+                   z = mc_sim_figures_of(proc(&r, "never"));
+    assert_true(a.fetched == 1.0 && a.asked == 0.0);
+    assert_true(z.fetched == 0.0 && z.asked == 1.0);
+    mc_free(l);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
 static const char loops_text[] =
     "role clerk\n"
     "lifecycle l {\n"
@@ -673,6 +757,8 @@ int main(void)
         cmocka_unit_test(test_sim__no_cap_on_transitions),
         cmocka_unit_test(test_sim__figures_of_a_row),
         cmocka_unit_test(test_sim__year_dossiers),
+        cmocka_unit_test(test_sim__parties_cost_agrees_with_simulation),
+        cmocka_unit_test(test_sim__parties_exact_shares),
         cmocka_unit_test(test_sim__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

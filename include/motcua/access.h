@@ -22,6 +22,8 @@ typedef struct mc_access {
     int64_t dossier;      /* the dossier read, or 0 */
     const char *subject;  /* whose data; NULL takes the dossier's subject (none without one) */
     const char *registry; /* the registry whose records were read, or NULL */
+    const char *party;    /* the party of the dossier whose data was read (subject is its
+                             identifier), or NULL: the applicant, or no dossier */
 } mc_access;
 
 /* Appends a to the access log of st, in the open transaction or in one of its own. actor and
@@ -29,7 +31,11 @@ typedef struct mc_access {
 int mc_access_record(mc_store *st, const mc_access *a, mc_error *err);
 
 /* The same through an engine with a store (MC_EUSAGE for a volatile one): the call the HTTP
- * API makes for each read of a dossier, its history, its explanation or a subject's records. */
+ * API makes for each read of a dossier, its history, its explanation or a subject's records.
+ * A read of a dossier (a->dossier set, a->subject NULL) whose procedure has parties besides the
+ * applicant is also recorded once under each other party the dossier names, with its name
+ * (party) and identifier (subject), so that `audit --subject` finds it whichever party the
+ * person was. */
 int mc_engine_log_access(mc_engine *e, const mc_access *a, mc_error *err);
 
 /* Calls fn for each read of subject's data (every read when subject is NULL), oldest first,

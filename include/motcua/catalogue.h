@@ -208,6 +208,11 @@ typedef struct mc_issue {
     const mc_document *document;
     const mc_registry *registry;
     mc_pos pos;
+    /* `for PARTY…`: the parties under whose identifiers the record is filed, as written (checked
+     * against each procedure whose machine has the state); nparties 0: the applicant only. */
+    const char *const *parties;
+    const mc_pos *party_pos;
+    size_t nparties;
 } mc_issue;
 
 typedef struct mc_state {
@@ -273,6 +278,11 @@ typedef struct mc_field {
 typedef struct mc_requirement {
     const mc_document *document;
     mc_pos pos;
+    /* `of PARTY`: the party whose registry record satisfies it, an index into the procedure's
+     * parties (0: the applicant, also when `of` is left out); party_name as written, or NULL. */
+    uint32_t party;
+    const char *party_name;
+    mc_pos party_pos;
     mc_cond when;
     bool has_effort;
     mc_duration effort;
@@ -280,6 +290,22 @@ typedef struct mc_requirement {
     mc_money cost;
     mc_strings legal_basis;
 } mc_requirement;
+
+/* A person a dossier concerns (`party NAME { field FIELD; title "…" }` in a procedure): the
+ * registries look its records up, and file the results issued for it, under the value of its
+ * field. A procedure's parties[0] is the built-in `applicant`, identified by the `subject`. */
+typedef struct mc_party {
+    const char *name;
+    mc_pos pos;
+    const mc_field *field; /* into the procedure's fields; NULL: the applicant without subject */
+    const mc_text *titles;
+    size_t ntitles;
+    bool has_sample;
+    mc_fixed sample; /* cost and simulation: percent of dossiers that name it (else 100%) */
+} mc_party;
+
+/* The most parties one procedure may declare besides the applicant. */
+#define MC_MAX_PARTIES 8
 
 /* An extension of the time limit (`extension NAME { … }` in a procedure): firing `event` (by one
  * of `roles`, when `when` holds) moves the due instant to the end of office hours of the
@@ -373,6 +399,8 @@ typedef struct mc_procedure {
     int64_t visits;
     unsigned assumed;        /* MC_ASSUMED_* bits: figures that are assumptions, not statistics */
     const mc_field *subject; /* or NULL */
+    const mc_party *parties; /* parties[0]: the applicant (field: subject); then the declared */
+    size_t nparties;         /* at least 1 */
     const mc_lifecycle *lifecycle; /* or NULL */
     const mc_field *fields;
     size_t nfields;
@@ -481,6 +509,11 @@ const mc_document *mc_catalogue_document(const mc_catalogue *cat, const char *na
 const mc_registry *mc_catalogue_registry(const mc_catalogue *cat, const char *name);
 /* The field called name among fields[0..n) (a procedure's p->fields, p->nfields), or NULL. */
 const mc_field *mc_field_find(const mc_field *fields, size_t n, const char *name);
+/* The index of p's party called name (0: "applicant"), or -1. */
+int mc_party_find(const mc_procedure *p, const char *name);
+/* The value of the field identifying party k of p among values (per p->fields, NULL when unset):
+ * NULL when the field is unset or empty, or the party has no field. */
+const char *mc_party_value(const mc_procedure *p, size_t k, const char *const *values);
 /* The extension of p fired by event, or NULL (lint allows one per event). */
 const mc_extension *mc_extension_for_event(const mc_procedure *p, const char *event);
 /* Whether reg lists doc among the documents it holds. */

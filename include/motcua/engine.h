@@ -117,7 +117,8 @@ typedef struct mc_payload {
     size_t ndisputes;
     const mc_kv *set; /* FIELD -> value. The subject field may be changed by an officer only
                          (role `applicant`: refused, MC_REFUSED_ROLE); the requirements are then
-                         resolved again for the new subject */
+                         resolved again for the new subject. So may another party's field,
+                         whose requirements are then looked up again under the new value */
     size_t nset;
     const char *const *attach;
     size_t nattach;

@@ -104,12 +104,20 @@ typedef struct mc_view_document {
     const char *status; /* "asked", "fetched" or "provided" */
 } mc_view_document;
 
+/* A party of the dossier (issue 16) and its identifier (NULL: the dossier names none). */
+typedef struct mc_view_party {
+    const char *name;
+    const char *id;
+} mc_view_party;
+
 typedef struct mc_rule_view {
     const char *procedure, *version, *subject, *state, *channel, *submitted;
     const mc_view_field *fields;
     size_t nfields;
     const mc_view_document *documents;
     size_t ndocuments;
+    const mc_view_party *parties; /* d.parties: the applicant first; NULL/0: none */
+    size_t nparties;
     const mc_calendar *calendar; /* for calendar.add / working_days; NULL: built-in */
     /* registry.holds(registry, document, subject); NULL: always false */
     bool (*registry_holds)(void *ud, const char *registry, const char *document,

@@ -232,8 +232,10 @@ int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err);
 int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_t to,
                             int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err);
 
-/* Calls fn for each record issued by a dossier (reference MC-<id>) on a date in [from, to]
- * (YYYY-MM-DD strings); the record's `registry` slot carries the issuing dossier's procedure. */
+/* Calls fn for each result issued by a dossier (reference MC-<id>) on a date in [from, to]
+ * (YYYY-MM-DD strings): once per registry and document, however many parties' records it was
+ * filed under (the subject is then one of them); the record's `registry` slot carries the
+ * issuing dossier's procedure. */
 int mc_store_results_issued(mc_store *st, const char *from, const char *to,
                             int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err);
 

@@ -334,6 +334,15 @@ static int cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model 
         i128 fetched = 0;
         if (reg != NULL && (!reg->has_published || reg->published <= date)) {
             fetched = reg->has_coverage ? (i128)reg->coverage / 100 : S;
+            /* Another party's record is looked up only in the dossiers that name the party:
+             * the registry's coverage applies to that share (the simulator draws both). */
+            const mc_party *y =
+                r->party > 0 && r->party < p->nparties ? &p->parties[r->party] : NULL;
+            if (y != NULL && y->field == NULL) {
+                fetched = 0;
+            } else if (y != NULL && y->has_sample) {
+                fetched = fetched * ((i128)y->sample / 100) / S;
+            }
         }
         mc_cost_sum_document(&sum, r, (mc_fixed)required, (mc_fixed)(S - fetched));
     }

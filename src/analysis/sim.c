@@ -375,6 +375,18 @@ static int steps_allowed(const sim *s)
     return s->o->max_steps > 0 ? s->o->max_steps : 1000;
 }
 
+/* The party other than the applicant that field f identifies, or NULL (a few parties at most:
+ * looked for in place, nothing allocated per dossier). */
+static const mc_party *party_of(const mc_procedure *p, const mc_field *f)
+{
+    for (size_t k = 1; k < p->nparties; k++) {
+        if (p->parties[k].field == f) {
+            return &p->parties[k];
+        }
+    }
+    return NULL;
+}
+
 /* Submits dossier j of procedure p at t, its fields drawn from key (day: the local date of t);
  * notes, for the first dossier, the fields left empty or given neutral values. Returns
  * mc_live_submit's code (MC_EREFUSED with res filled when the engine refused it). */
@@ -388,8 +400,16 @@ static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t k
     }
     for (size_t i = 0; i < p->nfields; i++) {
         const mc_field *f = &p->fields[i];
-        mc_synth_kind kind = mc_synth_field(f, f == p->subject, key, day, s->field_text[nf],
-                                            sizeof s->field_text[nf]);
+        const mc_party *y = party_of(p, f);
+        if (y != NULL && y->has_sample &&
+            mc_synth_unit(mc_synth_hash("party", mc_synth_hash(f->name, key))) * 100.0 *
+                    (double)MC_FIXED_ONE >=
+                (double)y->sample) {
+            continue; /* a dossier that does not name this party */
+        }
+        /* A party's identifier is drawn as the subject's is: its own person for each dossier. */
+        mc_synth_kind kind = mc_synth_field(f, f == p->subject || y != NULL, key, day,
+                                            s->field_text[nf], sizeof s->field_text[nf]);
         if (kind == MC_SYNTH_NONE) {
             if (j == 0) {
                 note(s, "%s: field '%s' has no sample and is optional; dossiers leave it empty",

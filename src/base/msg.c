@@ -137,12 +137,19 @@ static const entry catalogue[] = {
      "(the note says '{4}')",
      "chỉ cung cấp một lần: {1} đã có trong {2} (bản ghi {3}); không được yêu cầu người nộp hồ "
      "sơ cung cấp (ghi chú viết '{4}')"},
+    {"once-only.no-party", "the dossier names no {1} to look up in {2}",
+     "hồ sơ không nêu {1} để tra cứu trong {2}"},
     {"once-only.no-subject", "the dossier has no subject to look up in {1}",
      "hồ sơ không có chủ thể để tra cứu trong {1}"},
     {"once-only.not-found", "not found in {1}", "không tìm thấy trong {1}"},
     {"once-only.not-published", "{1} is in use only for dossiers submitted from {2}",
      "chỉ hồ sơ tiếp nhận từ ngày {2} mới được khai thác {1}"},
     {"once-only.requested", "requested by {1}", "{1} yêu cầu bổ sung"},
+    {"party.applicant",
+     "role 'applicant' may not change the {2} of dossier {1} (field '{3}'); an officer may "
+     "correct it",
+     "người nộp hồ sơ không được thay đổi {2} của hồ sơ {1} (trường thông tin '{3}'); cán bộ có "
+     "thể sửa"},
     /* ---- procedures ---- */
     {"procedure.not-in-force", "no version of procedure '{1}' is in force on {2}",
      "không có phiên bản nào của thủ tục '{1}' có hiệu lực vào ngày {2}"},

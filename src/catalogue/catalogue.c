@@ -35,9 +35,10 @@ void mc_catalogue_free(mc_catalogue *cat)
         mc_free(cat->layer_names[i]);
     }
     mc_free(cat->layer_names);
-    mc_ptrvec *vecs[] = {&cat->calendars,  &cat->roles,        &cat->documents, &cat->registries,
-                         &cat->lifecycles, &cat->procedures,   &cat->reforms,   &cat->cost_models,
-                         &cat->regexes,    &cat->version_lists, &cat->fee_schedules};
+    mc_ptrvec *vecs[] = {&cat->calendars,     &cat->roles,        &cat->documents,
+                         &cat->registries,    &cat->lifecycles,   &cat->procedures,
+                         &cat->reforms,       &cat->cost_models,  &cat->regexes,
+                         &cat->version_lists, &cat->fee_schedules};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
         mc_ptrvec_free(vecs[i]);
     }
@@ -61,6 +62,29 @@ const mc_field *mc_field_find(const mc_field *fields, size_t n, const char *name
         }
     }
     return NULL;
+}
+
+int mc_party_find(const mc_procedure *p, const char *name)
+{
+    if (strcmp(name, "applicant") == 0) {
+        return 0;
+    }
+    for (size_t i = 1; i < p->nparties; i++) {
+        if (strcmp(p->parties[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+const char *mc_party_value(const mc_procedure *p, size_t k, const char *const *values)
+{
+    const mc_field *f = k == 0 ? p->subject : k < p->nparties ? p->parties[k].field : NULL;
+    if (f == NULL || values == NULL) {
+        return NULL;
+    }
+    const char *v = values[f - p->fields];
+    return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
 const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const char *name,

@@ -43,6 +43,7 @@ enum {
     MCC_P_DROP,
     MCC_P_ASSUMED,
     MCC_P_EXTENSION,
+    MCC_P_PARTY,
 };
 
 /* A registry block of a reform: holds are added, the other directives replace. */

@@ -187,13 +187,39 @@ static int st_after(mcb_builder *b, const mc_node *n, void *obj)
 
 static int st_issues(mcb_builder *b, const mc_node *n, void *obj)
 {
-    /* issues DOCUMENT to REGISTRY */
+    /* issues DOCUMENT to REGISTRY [for PARTY…] */
     state_build *sb = obj;
     const mc_token *t = n->toks;
     mc_issue is;
+    memset(&is, 0, sizeof is);
     is.pos = mcb_pos(b, &t[1]);
     if (!mc_tok_is(&t[2], "to")) {
         return mcb_error(b, &t[2], "expected 'to' (write: issues DOCUMENT to REGISTRY)");
+    }
+    if (n->ntoks > 4) {
+        if (!mc_tok_is(&t[4], "for") || n->ntoks < 6) {
+            return mcb_error(b, &t[4],
+                             "expected 'for PARTY…' after the registry (write: issues DOCUMENT "
+                             "to REGISTRY [for PARTY…])");
+        }
+        const char **names = mcb_array(b, n->ntoks - 5, sizeof *names);
+        mc_pos *pos = mcb_array(b, n->ntoks - 5, sizeof *pos);
+        if (names == NULL || pos == NULL) {
+            return -1;
+        }
+        for (size_t i = 5; i < n->ntoks; i++) {
+            if (mcb_name(b, &t[i], &names[is.nparties]) != 0) {
+                return -1;
+            }
+            for (size_t k = 0; k < is.nparties; k++) {
+                if (strcmp(names[k], names[is.nparties]) == 0) {
+                    return mcb_error(b, &t[i], "party '%s' named twice", names[k]);
+                }
+            }
+            pos[is.nparties++] = mcb_pos(b, &t[i]);
+        }
+        is.parties = names;
+        is.party_pos = pos;
     }
     is.document = mcb_resolve(b, &t[1], &b->cat->document_map, "document");
     is.registry = mcb_resolve(b, &t[3], &b->cat->registry_map, "registry");
@@ -254,7 +280,7 @@ static const mcb_directive state_table[] = {
     {"on", 4, MCB_ANY, MCB_NO_BLOCK, false, st_on,
      "EVENT -> STATE by ROLE… [when COND] [restart-clock] [chance P%]"},
     {"after", 3, 5, MCB_NO_BLOCK, false, st_after, "DURATION -> STATE [chance P%]"},
-    {"issues", 3, 3, MCB_NO_BLOCK, false, st_issues, "DOCUMENT to REGISTRY"},
+    {"issues", 3, MCB_ANY, MCB_NO_BLOCK, false, st_issues, "DOCUMENT to REGISTRY [for PARTY…]"},
     {"outcome", 1, 1, MCB_NO_BLOCK, true, st_outcome, "granted|refused|withdrawn|stopped"},
     {"takes", 1, 2, MCB_NO_BLOCK, true, st_takes, "MIN [MAX]"},
 };

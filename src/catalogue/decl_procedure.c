@@ -243,13 +243,25 @@ static int pr_requires(mcb_builder *b, const mc_node *n, void *obj)
     if (r->document == NULL) {
         return -1;
     }
-    if (n->ntoks > 2) {
-        if (!mc_tok_is(&n->toks[2], "when")) {
+    size_t at = 2;
+    if (n->ntoks > 2 && mc_tok_is(&n->toks[2], "of")) {
+        if (n->ntoks < 4) {
             return mcb_error(b, &n->toks[2],
-                             "expected 'when' after the document (write: requires DOCUMENT "
-                             "[when COND])");
+                             "expected a party after 'of' (write: requires DOCUMENT of PARTY)");
         }
-        size_t i = 3;
+        if (mcb_name(b, &n->toks[3], &r->party_name) != 0) {
+            return -1;
+        }
+        r->party_pos = mcb_pos(b, &n->toks[3]);
+        at = 4;
+    }
+    if (n->ntoks > at) {
+        if (!mc_tok_is(&n->toks[at], "when")) {
+            return mcb_error(b, &n->toks[at],
+                             "expected 'when' after the document (write: requires DOCUMENT "
+                             "[of PARTY] [when COND])");
+        }
+        size_t i = at + 1;
         if (mcb_cond(b, n, &i, &r->when) != 0) {
             return -1;
         }
@@ -267,6 +279,238 @@ static int pr_requires(mcb_builder *b, const mc_node *n, void *obj)
     mcb_run(b, n->child, requires_table, sizeof requires_table / sizeof requires_table[0],
             "requirement directive", &rb);
     return mcb_push(b, &pb->requires, r);
+}
+
+/* ==== parties ============================================================================ */
+
+/* A declared party while the procedure is built: its field is resolved once the fields are. */
+typedef struct party_decl {
+    mcb_titled t; /* first: mcb_title_handler works on it */
+    mc_party party;
+    const mc_token *name, *field; /* field: NULL when the block names none */
+    const mc_node *sample;        /* the `sample` directive, or NULL */
+} party_decl;
+
+static int pa_field(mcb_builder *b, const mc_node *n, void *obj)
+{
+    party_decl *pd = obj;
+    const char *name;
+    if (mcb_name(b, &n->toks[1], &name) != 0) {
+        return -1;
+    }
+    pd->field = &n->toks[1];
+    return 0;
+}
+
+static int pa_sample(mcb_builder *b, const mc_node *n, void *obj)
+{
+    party_decl *pd = obj;
+    pd->party.has_sample = mcb_percent(b, &n->toks[1], &pd->party.sample) == 0;
+    pd->sample = n;
+    return pd->party.has_sample ? 0 : -1;
+}
+
+static const mcb_directive party_table[] = {
+    {"field", 1, 1, MCB_NO_BLOCK, true, pa_field, "FIELD"},
+    {"sample", 1, 1, MCB_NO_BLOCK, true, pa_sample, "P%"},
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+};
+
+static int pr_party(mcb_builder *b, const mc_node *n, void *obj)
+{
+    mcb_proc_build *pb = obj;
+    if (pb->patch) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change the parties of a procedure (declare them in the "
+                         "procedure)");
+    }
+    party_decl *pd = mcb_alloc(b, sizeof *pd);
+    if (pd == NULL || mcb_name(b, &n->toks[1], &pd->party.name) != 0) {
+        return -1;
+    }
+    pd->name = &n->toks[1];
+    pd->party.pos = mcb_pos(b, &n->toks[1]);
+    if (strcmp(pd->party.name, "applicant") == 0) {
+        return mcb_error(b, &n->toks[1],
+                         "'applicant' is the built-in party, identified by the procedure's "
+                         "subject: give this party another name");
+    }
+    if (!mcb_prepare_titles(b, &pd->t, n->child)) {
+        return -1;
+    }
+    mcb_run(b, n->child, party_table, sizeof party_table / sizeof party_table[0], "party directive",
+            pd);
+    pd->party.titles = pd->t.titles;
+    pd->party.ntitles = pd->t.n;
+    if (pd->field == NULL) {
+        return mcb_error(b, &n->toks[1],
+                         "party '%s' needs 'field FIELD' (the field with its identifier)",
+                         pd->party.name);
+    }
+    return mcb_push(b, &pb->parties, pd);
+}
+
+/* Resolves the declared parties' fields against p's fields and lays the parties out after the
+ * applicant (parties[0], identified by the subject). */
+static void freeze_parties(mcb_builder *b, mcb_proc_build *pb)
+{
+    mc_procedure *p = pb->p;
+    mc_party *parties = mcb_array(b, pb->parties.n + 1, sizeof *parties);
+    if (parties == NULL) {
+        return;
+    }
+    parties[0] = (mc_party){.name = "applicant", .pos = p->pos, .field = p->subject};
+    size_t n = 1;
+    for (size_t i = 0; i < pb->parties.n; i++) {
+        party_decl *pd = pb->parties.items[i];
+        mc_party *y = &parties[n];
+        *y = pd->party;
+        const mc_token *t = pd->field;
+        y->field = NULL;
+        for (size_t k = 0; k < p->nfields; k++) {
+            if (mc_tok_is(t, p->fields[k].name)) {
+                y->field = &p->fields[k];
+            }
+        }
+        bool dup = false;
+        for (size_t k = 1; k < n && !dup; k++) {
+            if (strcmp(parties[k].name, y->name) == 0) {
+                char where[300];
+                mcb_where(b, parties[k].pos, where, sizeof where);
+                mcb_error(b, pd->name, "duplicate party '%s' (first declared at %s)", y->name,
+                          where);
+                dup = true;
+            }
+        }
+        if (dup) {
+            continue;
+        }
+        if (n > MC_MAX_PARTIES) {
+            mcb_error(b, pd->name, "procedure '%s' declares more than %d parties", p->name,
+                      MC_MAX_PARTIES);
+            continue;
+        }
+        if (y->field == NULL) {
+            mc_suggest s;
+            mc_suggest_init(&s, t->text, t->text_len);
+            for (size_t k = 0; k < p->nfields; k++) {
+                mc_suggest_offer(&s, p->fields[k].name);
+            }
+            mcb_error(b, t, "unknown field '%.*s' for party '%s'%s%s%s", (int)t->text_len, t->text,
+                      y->name, s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                      s.best ? "'?)" : "");
+            continue;
+        }
+        if (y->field->type != MC_FIELD_TEXT) {
+            mcb_error(b, t,
+                      "party '%s' is identified by field '%s', a %s field: an identifier is a "
+                      "text field",
+                      y->name, y->field->name, mc_field_type_name(y->field->type));
+            continue;
+        }
+        if (pd->sample != NULL && y->field->required) {
+            mcb_error(b, &pd->sample->toks[0],
+                      "party '%s' is named in every dossier (field '%s' is required): 'sample' is "
+                      "for a party whose field is optional",
+                      y->name, y->field->name);
+            continue;
+        }
+        const mc_party *twin = NULL;
+        for (size_t k = 1; k < n && twin == NULL; k++) {
+            twin = parties[k].field == y->field ? &parties[k] : NULL;
+        }
+        if (twin != NULL) {
+            mcb_error(b, t, "party '%s' is identified by '%s', which identifies party '%s' already",
+                      y->name, y->field->name, twin->name);
+            continue;
+        }
+        if (y->field == p->subject) {
+            mcb_error(b, t,
+                      "party '%s' is identified by '%s', the applicant's subject: a party has a "
+                      "field of its own",
+                      y->name, y->field->name);
+            continue;
+        }
+        n++;
+    }
+    p->parties = parties;
+    p->nparties = n;
+}
+
+/* The party each requirement names with `of` (checked against parties; a reform's are checked
+ * against every version it patches, decl_reform.c). */
+static void resolve_requirement_parties(mcb_builder *b, mc_procedure *p)
+{
+    for (size_t i = 0; i < p->nrequires; i++) {
+        mc_requirement *r = (mc_requirement *)&p->requires[i];
+        if (r->party_name == NULL) {
+            continue;
+        }
+        int k = mc_party_find(p, r->party_name);
+        if (k >= 0) {
+            r->party = (uint32_t)k;
+            continue;
+        }
+        mc_suggest s;
+        mc_suggest_init(&s, r->party_name, strlen(r->party_name));
+        for (size_t j = 0; j < p->nparties; j++) {
+            mc_suggest_offer(&s, p->parties[j].name);
+        }
+        mcb_report_at(b, MC_DIAG_ERROR, r->party_pos, strlen(r->party_name),
+                      "unknown party '%s' in procedure '%s'%s%s%s", r->party_name, p->name,
+                      s.best ? " (did you mean '" : "", s.best ? s.best : "", s.best ? "'?)" : "");
+    }
+}
+
+/* A declared party that no requirement and no result names does nothing: lint warns. */
+static void check_unused_parties(mcb_builder *b, const mc_procedure *p)
+{
+    for (size_t k = 1; k < p->nparties; k++) {
+        bool used = false;
+        for (size_t i = 0; i < p->nrequires && !used; i++) {
+            used = p->requires[i].party == k;
+        }
+        for (size_t i = 0; i < p->machine.nstates && !used; i++) {
+            const mc_state *s = p->machine.states[i];
+            for (size_t j = 0; j < s->nissues && !used; j++) {
+                for (size_t q = 0; q < s->issues[j].nparties && !used; q++) {
+                    used = strcmp(s->issues[j].parties[q], p->parties[k].name) == 0;
+                }
+            }
+        }
+        if (!used) {
+            mcb_report_at(b, MC_DIAG_WARNING, p->parties[k].pos, strlen(p->parties[k].name),
+                          "party '%s' is named by no requirement (requires … of %s) and no "
+                          "result (issues … for %s) of procedure '%s'",
+                          p->parties[k].name, p->parties[k].name, p->parties[k].name, p->name);
+        }
+    }
+}
+
+/* Every `issues … for PARTY` of p's machine names a party of p (a lifecycle's states are checked
+ * in each procedure that uses them). */
+static void check_issue_parties(mcb_builder *b, const mc_procedure *p)
+{
+    for (size_t i = 0; i < p->machine.nstates; i++) {
+        const mc_state *s = p->machine.states[i];
+        for (size_t k = 0; k < s->nissues; k++) {
+            const mc_issue *is = &s->issues[k];
+            for (size_t j = 0; j < is->nparties; j++) {
+                if (mc_party_find(p, is->parties[j]) >= 0) {
+                    continue;
+                }
+                mc_suggest sg;
+                mc_suggest_init(&sg, is->parties[j], strlen(is->parties[j]));
+                for (size_t q = 0; q < p->nparties; q++) {
+                    mc_suggest_offer(&sg, p->parties[q].name);
+                }
+                mcb_report_at(b, MC_DIAG_ERROR, is->party_pos[j], strlen(is->parties[j]),
+                              "unknown party '%s' in procedure '%s'%s%s%s", is->parties[j], p->name,
+                              sg.best ? " (did you mean '" : "", sg.best ? sg.best : "",
+                              sg.best ? "'?)" : "");
+            }
+        }
+    }
 }
 
 /* ==== extensions of the time limit ======================================================= */
@@ -628,12 +872,13 @@ const mcb_directive mcb_procedure_table[] = {
     [MCC_P_LIFECYCLE] = {"lifecycle", 1, 1, MCB_NO_BLOCK, true, pr_lifecycle, "LIFECYCLE"},
     [MCC_P_FIELD] = {"field", 1, 1, MCB_NEED_BLOCK, false, pr_field, "NAME"},
     [MCC_P_REQUIRES] = {"requires", 1, MCB_ANY, MCB_OPT_BLOCK, false, pr_requires,
-                        "DOCUMENT [when COND]"},
+                        "DOCUMENT [of PARTY] [when COND]"},
     [MCC_P_STATE] = {"state", 1, 1, MCB_NEED_BLOCK, false, mcb_state_handler, "NAME"},
     [MCC_P_DROP] = {"drop", 2, 2, MCB_NO_BLOCK, false, pr_drop, "requires|field|state NAME"},
     [MCC_P_ASSUMED] = {"assumed", 1, MCB_ANY, MCB_NO_BLOCK, true, pr_assumed,
                        "volume|effort|visits|time-limit|fee..."},
     [MCC_P_EXTENSION] = {"extension", 1, 1, MCB_NEED_BLOCK, false, pr_extension, "NAME"},
+    [MCC_P_PARTY] = {"party", 1, 1, MCB_NEED_BLOCK, false, pr_party, "NAME"},
 };
 const size_t mcb_procedure_table_n = sizeof mcb_procedure_table / sizeof mcb_procedure_table[0];
 
@@ -653,6 +898,7 @@ void mcb_proc_build_free(mcb_proc_build *pb)
     mc_ptrvec_free(&pb->states);
     mc_ptrvec_free(&pb->fields);
     mc_ptrvec_free(&pb->requires);
+    mc_ptrvec_free(&pb->parties);
     mc_ptrvec_free(&pb->drop_requires);
     mc_ptrvec_free(&pb->drop_fields);
     mc_ptrvec_free(&pb->drop_states);
@@ -715,6 +961,10 @@ void mcb_proc_build_freeze(mcb_builder *b, mcb_proc_build *pb)
             mcb_error(b, t, "unknown field '%.*s' for the subject%s%s%s", (int)t->text_len, t->text,
                       s.best ? " (did you mean '" : "", s.best ? s.best : "", s.best ? "'?)" : "");
         }
+    }
+    freeze_parties(b, pb);
+    if (!pb->patch && !b->fatal) {
+        resolve_requirement_parties(b, p);
     }
 }
 
@@ -906,6 +1156,8 @@ void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
         check_lifecycle_fields(b, p, states, ns, pb.lifecycle_tok);
     }
     check_extensions(b, p, what);
+    check_issue_parties(b, p);
+    check_unused_parties(b, p);
 done:
     b->file = file;
     mcb_proc_build_free(&pb);

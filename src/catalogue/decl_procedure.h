@@ -15,12 +15,14 @@ typedef struct mcb_proc_build {
     mcb_titled titles;
     mc_ptrvec fields;   /* mc_field * */
     mc_ptrvec requires; /* mc_requirement * */
+    mc_ptrvec parties;  /* party_decl * (decl_procedure.c), the declared ones */
     const mc_token *subject, *lifecycle_tok;
     mc_ptrvec drop_requires, drop_fields, drop_states; /* const mc_token * (the names) */
 } mcb_proc_build;
 
 void mcb_proc_build_init(mcb_builder *b, mcb_proc_build *pb, mc_procedure *p, const mc_node *n);
-/* Copies fields and requirements into arrays, checks duplicates, resolves the subject. */
+/* Copies fields and requirements into arrays, checks duplicates, resolves the subject and the
+ * parties, and the party of each requirement. */
 void mcb_proc_build_freeze(mcb_builder *b, mcb_proc_build *pb);
 void mcb_proc_build_free(mcb_proc_build *pb);
 

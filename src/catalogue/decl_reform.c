@@ -122,7 +122,12 @@ static void check_patch(mcb_builder *b, mcc_procedure_patch *pp, const mcc_versi
         }
         size_t before = mc_diags_errors(b->diags);
         for (size_t k = 0; k < patch->nrequires; k++) {
-            mcb_check_cond(b, &patch->requires[k].when, fields, nf, what);
+            const mc_requirement *r = &patch->requires[k];
+            mcb_check_cond(b, &r->when, fields, nf, what);
+            if (r->party_name != NULL && mc_party_find(base, r->party_name) < 0) {
+                mcb_report_at(b, MC_DIAG_ERROR, r->party_pos, strlen(r->party_name),
+                              "unknown party '%s' in procedure '%s'", r->party_name, base->name);
+            }
         }
         const mc_fee_schedule *fs = patch->fee_kind == MC_FEE_SCHEDULE ? patch->fee_schedule : NULL;
         for (size_t k = 0; fs != NULL && k < fs->nreliefs; k++) {

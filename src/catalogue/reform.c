@@ -218,6 +218,18 @@ static void patch_fields(applier *a, mc_procedure *p, const mcc_procedure_patch 
     p->fields = fields;
     p->nfields = nf;
     p->subject = subject ? mc_field_find(fields, nf, subject) : NULL;
+    /* The parties keep their fields by name (a dropped field leaves its party without one). */
+    mc_party *parties = alloc(a, p->nparties, sizeof *parties);
+    for (size_t i = 0; parties && i < p->nparties; i++) {
+        parties[i] = p->parties[i];
+        parties[i].field = i == 0 ? p->subject
+                           : p->parties[i].field
+                               ? mc_field_find(fields, nf, p->parties[i].field->name)
+                               : NULL;
+    }
+    if (parties != NULL) {
+        p->parties = parties;
+    }
 }
 
 /* Requirements likewise, by document. */
@@ -247,6 +259,11 @@ static void patch_requirements(applier *a, mc_procedure *p, const mcc_procedure_
         if (!seen) {
             reqs[nr++] = q->requires[k];
         }
+    }
+    for (size_t i = 0; reqs && i < nr; i++) {
+        /* a reform's `of PARTY` is checked against every version it patches (decl_reform.c) */
+        int k = reqs[i].party_name ? mc_party_find(p, reqs[i].party_name) : 0;
+        reqs[i].party = k > 0 ? (uint32_t)k : 0;
     }
     p->requires = reqs;
     p->nrequires = nr;

@@ -68,7 +68,7 @@ static int open_session(front_opts *c, session *s)
  * of it is shown: a read that cannot be recorded is not shown (Decree 13/2023/NĐ-CP). */
 static int log_read(session *s, int64_t id, const char *route)
 {
-    mc_access a = {s->now, cli_os_user(), route, id, NULL, NULL};
+    mc_access a = {s->now, cli_os_user(), route, id, NULL, NULL, NULL};
     mc_error err;
     int rc = mc_engine_log_access(s->engine, &a, &err);
     if (rc != 0) {
@@ -156,6 +156,10 @@ static void print_dossier(const session *s, const mc_dossier *d)
     fmt_time(s, d->submitted, t);
     printf("  submitted %s by %s%s%s\n", t, d->channel, d->subject ? ", subject " : "",
            d->subject ? d->subject : "");
+    for (size_t k = 1; k < d->procedure->nparties; k++) {
+        const char *id = mc_party_value(d->procedure, k, d->values);
+        printf("  %s %s\n", d->procedure->parties[k].name, id ? id : "not named");
+    }
     if (d->due != MC_NONE) {
         fmt_time(s, d->due, t);
         printf("  due %s%s\n", t, d->overdue ? " — OVERDUE" : "");
@@ -188,6 +192,9 @@ static void print_dossier(const session *s, const mc_dossier *d)
             header = true;
         }
         printf("    %-9s %s", status_names[r->status], r->requirement->document->name);
+        if (r->requirement->party != 0) {
+            printf(" of %s", d->procedure->parties[r->requirement->party].name);
+        }
         if (r->status == MC_REQ_FETCHED) {
             printf(" from %s (record %s)", r->registry, r->record ? r->record : "");
         } else if (r->reason) {
@@ -615,9 +622,15 @@ int cmd_explain(front_opts *c)
         json_array_foreach(list, i, x)
         {
             const char *legal = json_string_value(json_object_get(x, "legal_basis"));
-            printf("  %s\n    %s\n    %s\n", json_string_value(json_object_get(x, "document")),
-                   json_string_value(json_object_get(x, "required")),
-                   json_string_value(json_object_get(x, "story")));
+            printf("  %s\n    %s\n", json_string_value(json_object_get(x, "document")),
+                   json_string_value(json_object_get(x, "required")));
+            const char *party = json_string_value(json_object_get(x, "party"));
+            if (party != NULL) {
+                const char *pid = json_string_value(json_object_get(x, "party_id"));
+                printf("    of the %s: %s%s\n", party, pid ? "looked up under " : "",
+                       pid ? pid : "the dossier names none");
+            }
+            printf("    %s\n", json_string_value(json_object_get(x, "story")));
             if (legal != NULL) {
                 printf("    legal basis: %s\n", legal);
             }

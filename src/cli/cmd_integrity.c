@@ -361,6 +361,9 @@ static int audit_one(void *ud, int64_t seq, const mc_access *a)
         if (a->dossier != 0) {
             front_jset(x, "dossier", json_integer((json_int_t)a->dossier), &o->ok);
         }
+        if (a->party != NULL) {
+            front_jset(x, "party", json_string(a->party), &o->ok);
+        }
         front_jpush(o->list, x, &o->ok);
         return o->ok ? 0 : MC_ENOMEM;
     }
@@ -372,7 +375,10 @@ static int audit_one(void *ud, int64_t seq, const mc_access *a)
                         (long long)a->dossier);
     }
     if (len > 0 && (size_t)len < sizeof line && a->registry != NULL) {
-        snprintf(line + len, sizeof line - (size_t)len, "  registry %s", a->registry);
+        len += snprintf(line + len, sizeof line - (size_t)len, "  registry %s", a->registry);
+    }
+    if (len > 0 && (size_t)len < sizeof line && a->party != NULL) {
+        snprintf(line + len, sizeof line - (size_t)len, "  party: %s", a->party);
     }
     for (len = (int)strlen(line); len > 0 && line[len - 1] == ' '; len--) {
         line[len - 1] = '\0';

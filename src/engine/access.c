@@ -6,6 +6,8 @@
 
 #include "motcua/alloc.h"
 
+#include "engine_int.h"
+
 #include "base/json.h"
 
 #include <jansson.h>
@@ -30,9 +32,9 @@ int mc_access_record(mc_store *st, const mc_access *a, mc_error *err)
         }
         who = subject[0] ? subject : NULL;
     }
-    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?}", "at", (json_int_t)a->at, "actor",
-                          a->actor, "route", a->route, "dossier", (json_int_t)a->dossier, "subject",
-                          who, "registry", a->registry);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:s?}", "at", (json_int_t)a->at,
+                          "actor", a->actor, "route", a->route, "dossier", (json_int_t)a->dossier,
+                          "subject", who, "registry", a->registry, "party", a->party);
     char *body = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (body == NULL) {
@@ -49,7 +51,51 @@ int mc_engine_log_access(mc_engine *e, const mc_access *a, mc_error *err)
     if (st == NULL) {
         return mc_error_set(err, MC_EUSAGE, "access log: the engine has no store");
     }
-    return mc_access_record(st, a, err);
+    int rc = mc_access_record(st, a, err);
+    if (rc != 0 || a->dossier == 0 || a->subject != NULL) {
+        return rc;
+    }
+    /* The dossier holds the other parties' identifiers too: their data was read as well. */
+    mce_dos d;
+    memset(&d, 0, sizeof d);
+    rc = mce_load(e, a->dossier, &d, err);
+    for (size_t k = 1; rc == 0 && k < d.p->nparties; k++) {
+        mc_access b = *a;
+        b.subject = mce_party_id(&d, (uint32_t)k);
+        b.party = d.p->parties[k].name;
+        rc = b.subject != NULL ? mc_access_record(st, &b, err) : 0;
+    }
+    mce_dos_free(&d);
+    return rc;
+}
+
+int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err)
+{
+    size_t n = json_array_size(d->reads);
+    if (e->st == NULL || n == 0) {
+        return 0;
+    }
+    /* at and by whom: the operation's, which its last event records; the user who asked for
+     * it (a token's name) before the role it acted in */
+    json_t *ev = json_array_get(d->events, json_array_size(d->events) - 1);
+    const char *role = json_string_value(json_object_get(ev, "actor"));
+    mc_access a = {.at = json_integer_value(json_object_get(ev, "at")),
+                   .actor = d->user ? d->user
+                            : role  ? role
+                                    : "motcua",
+                   .route = "once-only",
+                   .dossier = d->row.id};
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = json_array_get(d->reads, i);
+        a.subject = json_string_value(json_object_get(r, "subject"));
+        a.registry = json_string_value(json_object_get(r, "registry"));
+        a.party = json_string_value(json_object_get(r, "party"));
+        int rc = mc_access_record(e->st, &a, err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
 }
 
 typedef struct each_state {
@@ -65,7 +111,7 @@ static int one(void *ud, int64_t seq, const char *body)
     if (mc_json_loads(body ? body : "", 0, &o) == MC_ENOMEM) {
         return mc_error_set(s->err, MC_ENOMEM, "out of memory");
     }
-    mc_access a = {0, "?", "?", 0, NULL, NULL};
+    mc_access a = {0, "?", "?", 0, NULL, NULL, NULL};
     if (o != NULL) {
         a.at = json_integer_value(json_object_get(o, "at"));
         a.actor = json_string_value(json_object_get(o, "actor"));
@@ -73,6 +119,7 @@ static int one(void *ud, int64_t seq, const char *body)
         a.dossier = json_integer_value(json_object_get(o, "dossier"));
         a.subject = json_string_value(json_object_get(o, "subject"));
         a.registry = json_string_value(json_object_get(o, "registry"));
+        a.party = json_string_value(json_object_get(o, "party"));
     }
     int rc = s->fn(s->ud, seq, &a);
     json_decref(o);

@@ -130,42 +130,55 @@ static int not_issued(mce_dos *d, const char *registry, const char *document, co
     return item != NULL && json_array_append_new(list, item) == 0 ? 0 : MC_ENOMEM;
 }
 
+/* Files the record of issue `is` under the identifier `who` of one of its parties: 1 when it
+ * is filed (a volatile engine only counts it), 0 when the registry's `subjects` refuse `who`
+ * (the event says why), or an error. */
+static int issue_one(mc_engine *e, mce_dos *d, const mc_issue *is, const char *who, int64_t at,
+                     mc_error *err)
+{
+    if (e->st == NULL) {
+        return 1; /* a volatile engine keeps no issued record (§8.2) */
+    }
+    const mc_registry *reg = is->registry;
+    mc_error serr;
+    mc_error_clear(&serr);
+    int check = mc_registry_check_subject(reg, who, strlen(who), &serr);
+    if (check == MC_ENOMEM) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (check != 0) {
+        /* A result is never filed under an identifier its registry does not use; the event
+         * that entered the state says why it was not. */
+        int rc = not_issued(d, reg->name, is->document->name, serr.msg);
+        return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
+    }
+    char ref[64], day[11];
+    snprintf(ref, sizeof ref, "MC-%lld", (long long)d->row.id);
+    mc_date_format(mc_calendar_date(mce_loc(d, at)), day);
+    mc_record_row rec = {reg->name, is->document->name, who, ref, day};
+    int rc = mc_store_record_put(e->st, &rec, err);
+    return rc != 0 ? rc : 1;
+}
+
+/* Files each result s issues under the identifier of each party it is `for` (the applicant when
+ * it names none); a party the dossier does not name gets none. A result counts once in
+ * d->issued however many parties it is filed under (a marriage certificate is one result). */
 static int issue_records(mc_engine *e, mce_dos *d, const mc_state *s, int64_t at, mc_error *err)
 {
     for (size_t i = 0; i < s->nissues; i++) {
-        if (d->row.subject == NULL) {
-            continue;
-        }
-        d->issued++;
-        if (e->st == NULL) {
-            continue; /* a volatile engine keeps no issued record (§8.2) */
-        }
-        const mc_registry *reg = s->issues[i].registry;
-        mc_error serr;
-        mc_error_clear(&serr);
-        int check = mc_registry_check_subject(reg, d->row.subject, strlen(d->row.subject), &serr);
-        if (check == MC_ENOMEM) {
-            return mc_error_set(err, MC_ENOMEM, "out of memory");
-        }
-        if (check != 0) {
-            /* A result is never filed under an identifier its registry does not use; the
-             * event that entered the state says why it was not. */
-            int rc = not_issued(d, reg->name, s->issues[i].document->name, serr.msg);
-            if (rc != 0) {
-                return mc_error_set(err, rc, "out of memory");
+        const mc_issue *is = &s->issues[i];
+        size_t n = is->nparties ? is->nparties : 1;
+        bool filed = false;
+        for (size_t j = 0; j < n; j++) {
+            int k = is->nparties ? mc_party_find(d->p, is->parties[j]) : 0;
+            const char *who = k >= 0 ? mce_party_id(d, (uint32_t)k) : NULL;
+            int rc = who != NULL ? issue_one(e, d, is, who, at, err) : 0;
+            if (rc < 0) {
+                return rc;
             }
-            d->issued--;
-            continue;
+            filed = filed || rc == 1;
         }
-        char ref[64], day[11];
-        snprintf(ref, sizeof ref, "MC-%lld", (long long)d->row.id);
-        mc_date_format(mc_calendar_date(mce_loc(d, at)), day);
-        mc_record_row rec = {s->issues[i].registry->name, s->issues[i].document->name,
-                             d->row.subject, ref, day};
-        int rc = mc_store_record_put(e->st, &rec, err);
-        if (rc != 0) {
-            return rc;
-        }
+        d->issued += filed;
     }
     return 0;
 }

@@ -163,6 +163,53 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
     return 0;
 }
 
+const char *mce_party_id(const mce_dos *d, uint32_t k)
+{
+    return k == 0 ? d->row.subject : mc_party_value(d->p, k, (const char *const *)d->values);
+}
+
+int mce_parties_set(mce_dos *d, const mc_kv *set, size_t n, const char *role, mce_refusal *rf)
+{
+    for (size_t k = 1; k < d->p->nparties; k++) {
+        const mc_party *y = &d->p->parties[k];
+        if (y->field == NULL) {
+            continue;
+        }
+        const char *was = mce_party_id(d, (uint32_t)k);
+        bool changed = false;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(set[i].key, y->field->name) == 0) {
+                const char *now = set[i].value[0] != '\0' ? set[i].value : NULL;
+                changed = (now == NULL) != (was == NULL) || (now != NULL && strcmp(now, was) != 0);
+            }
+        }
+        if (!changed || d->row.id == 0) {
+            continue;
+        }
+        if (strcmp(role, "applicant") == 0) {
+            /* whose records the dossier reads: see mce_subject_changed */
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)d->row.id);
+            return mce_refuse(rf, MC_REFUSED_ROLE, "party.applicant", 3, id, y->name,
+                              y->field->name);
+        }
+        for (size_t i = 0; i < d->p->nrequires; i++) {
+            mce_req_state *q = &d->reqs[i];
+            if (d->p->requires[i].party != k) {
+                continue;
+            }
+            q->disputed = false; /* a dispute was about the former party's record */
+            if (q->status == MC_REQ_FETCHED) {
+                q->status = MC_REQ_NOT_REQUIRED;
+                mc_free(q->registry);
+                mc_free(q->record);
+                q->registry = q->record = NULL;
+            }
+        }
+    }
+    return 0;
+}
+
 int mce_record_get(mc_engine *e, const char *registry, const char *document, const char *subject,
                    char *ref, size_t refsz, mc_error *err)
 {
@@ -224,6 +271,11 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
     v->catalogue = e->cat; /* fees.amount reads the engine's own fee schedules */
     v->registry_holds = view_holds;
     v->ud = vb;
+    for (size_t k = 0; k < d->p->nparties && k <= MC_MAX_PARTIES; k++) {
+        vb->parties[k] = (mc_view_party){d->p->parties[k].name, mce_party_id(d, (uint32_t)k)};
+    }
+    v->parties = vb->parties;
+    v->nparties = d->p->nparties <= MC_MAX_PARTIES ? d->p->nparties : MC_MAX_PARTIES + 1;
     for (size_t i = 0; i < d->p->nfields; i++) {
         const char *val = d->values[i];
         if (val == NULL) {

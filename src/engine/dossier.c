@@ -141,6 +141,7 @@ void mce_dos_free(mce_dos *d)
     mc_dossier_row_clear(&d->row);
     json_decref(d->events);
     json_decref(d->tickets);
+    json_decref(d->reads);
     memset(d, 0, sizeof *d);
 }
 
@@ -177,7 +178,8 @@ int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record)
     }
     d->events = json_array();
     d->tickets = json_array();
-    return d->values && d->reqs && d->events && d->tickets ? 0 : MC_ENOMEM;
+    d->reads = json_array();
+    return d->values && d->reqs && d->events && d->tickets && d->reads ? 0 : MC_ENOMEM;
 }
 
 static int dup_into(char **dst, const char *src)
@@ -229,9 +231,11 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
     if (src->events != NULL) {
         json_decref(dst->events);
         json_decref(dst->tickets);
+        json_decref(dst->reads);
         dst->events = json_deep_copy(src->events);
         dst->tickets = json_deep_copy(src->tickets);
-        rc |= dst->events && dst->tickets ? 0 : MC_ENOMEM;
+        dst->reads = src->reads ? json_deep_copy(src->reads) : NULL;
+        rc |= dst->events && dst->tickets && (dst->reads || !src->reads) ? 0 : MC_ENOMEM;
     }
     if (rc != 0) {
         mce_dos_free(dst);
@@ -619,6 +623,9 @@ int mce_save(mc_engine *e, mce_dos *d, mc_error *err)
                              json_string_value(json_object_get(t, "actor")),
                              json_integer_value(json_object_get(t, "at"))};
         rc = mc_store_ticket_put(e->st, &row, err);
+    }
+    if (rc == 0) {
+        rc = mce_log_reads(e, d, err);
     }
     return rc != 0 ? rc : mce_write_events(e, d->row.id, d->events, err);
 }

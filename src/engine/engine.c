@@ -973,7 +973,10 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (rc != 0) {
         return rc;
     }
-    rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
+    rc = mce_parties_set(d, pl->set, pl->nset, f->role, rf);
+    if (rc == 0) {
+        rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
+    }
     if (rc == 0) {
         rc = mce_subject_changed(d, f->role, rf, err);
     }

@@ -44,6 +44,8 @@ typedef struct mce_dos {
     json_t *events;       /* events to append, in order: [{kind, actor, at, body}]; NULL: none are
                              recorded (a volatile engine) */
     json_t *tickets;      /* correction tickets to record: [{registry, document, reference, …}] */
+    json_t *reads;        /* look-ups of other parties' records, for the access log (access.h):
+                             [{registry, document, subject, party}] */
     int64_t issued;       /* records issued into registries by this dossier's states */
     const char *user;     /* who asked for the operation at hand (borrowed), or NULL */
     mc_clock clk;         /* row.clock, as its enum */
@@ -84,8 +86,9 @@ typedef struct mce_view_buf {
     mc_rule_view view;
     mc_view_field field_room[MCE_VIEW_INLINE];
     mc_view_document doc_room[MCE_VIEW_INLINE];
-    mc_view_field *fields;  /* field_room, or mc_malloc'd */
-    mc_view_document *docs; /* doc_room, or mc_malloc'd */
+    mc_view_party parties[MC_MAX_PARTIES + 1]; /* d.parties: the applicant, then the declared */
+    mc_view_field *fields;                     /* field_room, or mc_malloc'd */
+    mc_view_document *docs;                    /* doc_room, or mc_malloc'd */
     char submitted[17], version[11];
     mc_engine *e;
 } mce_view_buf;
@@ -144,6 +147,9 @@ int mce_add_event(mc_engine *e, mce_dos *d, const char *kind, const char *actor,
 int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *err);
 /* Writes the dossier row, its correction tickets and its queued events. */
 int mce_save(mc_engine *e, mce_dos *d, mc_error *err);
+/* Appends d's queued reads of other parties' records to the access log (access.c), as the
+ * operation's: at and actor of its last event, route "once-only". */
+int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err);
 
 /* ---- the clock, timers and states (clock.c) ---- */
 mc_localtime mce_loc(const mce_dos *d, int64_t utc);
@@ -174,6 +180,13 @@ int mce_catch_up(mc_engine *e, mce_dos *d, int64_t now, mc_error *err);
 /* ---- fields and conditions (conditions.c) ---- */
 /* The record of (registry, document, subject): from the store, or a volatile engine's lookup.
  * 1 found (ref filled), 0 not, or an error. */
+/* The identifier of party k of d's procedure (0: the applicant, the dossier's subject), or NULL
+ * when the dossier names none. Borrowed from d. */
+const char *mce_party_id(const mce_dos *d, uint32_t k);
+/* Before set[0..n) is applied to d's fields by role: a change of another party's identifier is
+ * refused to the applicant (as the subject is); made by an officer, it forgets what was fetched
+ * for that party, so that the next resolution looks the new one up. */
+int mce_parties_set(mce_dos *d, const mc_kv *set, size_t n, const char *role, mce_refusal *rf);
 int mce_record_get(mc_engine *e, const char *registry, const char *document, const char *subject,
                    char *ref, size_t refsz, mc_error *err);
 /* Checks then applies FIELD=VALUE pairs (nothing changes on a refusal). */

@@ -29,7 +29,7 @@ typedef struct expiry {
  * none, nor do records without an `issued` date: those stay valid). When it has, x says why the
  * applicant is asked. 1 expired, 0 valid, or an error. */
 static int expired(mc_engine *e, const mce_dos *d, const mc_registry *reg, const mc_document *doc,
-                   expiry *x, mc_error *err)
+                   const char *subject, expiry *x, mc_error *err)
 {
     static const char *const codes[][2] = {
         {"once-only.expired-day", "once-only.expired-days"},
@@ -40,8 +40,8 @@ static int expired(mc_engine *e, const mce_dos *d, const mc_registry *reg, const
         return 0;
     }
     char again[128];
-    int found = mc_store_record_find(e->st, reg->name, doc->name, d->row.subject, again,
-                                     sizeof again, x->issued, err);
+    int found = mc_store_record_find(e->st, reg->name, doc->name, subject, again, sizeof again,
+                                     x->issued, err);
     mc_date day;
     char msg[80];
     if (found <= 0 || mc_value_date(x->issued, strlen(x->issued), &day, msg, sizeof msg) != 0) {
@@ -85,7 +85,8 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
         /* Not required, or asked: query again, since a record may have arrived meanwhile. */
         const mc_registry *reg = r->document->registry;
         char ref[128] = "", from[11];
-        const char *code = NULL, *arg2 = NULL; /* why it is asked: reg->name, then arg2 */
+        const char *code = NULL, *arg1 = reg ? reg->name : NULL, *arg2 = NULL; /* why asked */
+        const char *who = NULL; /* the identifier of the party whose record is looked up */
         expiry old = {.code = NULL};
         int found = 0;
         if (reg == NULL) {
@@ -94,16 +95,29 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
             mc_date_format(reg->published, from);
             code = "once-only.not-published";
             arg2 = from;
-        } else if (d->row.subject == NULL) {
-            code = "once-only.no-subject";
+        } else if ((who = mce_party_id(d, r->party)) == NULL) {
+            /* the applicant without a subject; another party the dossier does not name */
+            code = r->party == 0 ? "once-only.no-subject" : "once-only.no-party";
+            if (r->party != 0) {
+                arg1 = d->p->parties[r->party].name;
+                arg2 = reg->name;
+            }
         } else {
-            found = mce_record_get(e, reg->name, r->document->name, d->row.subject, ref, sizeof ref,
-                                   err);
+            found = mce_record_get(e, reg->name, r->document->name, who, ref, sizeof ref, err);
             if (found < 0) {
                 return found;
             }
+            /* Another person's record was read for this dossier: the access log says whose. */
+            if (r->party != 0 && d->reads != NULL) {
+                json_t *read = json_pack("{s:s, s:s, s:s, s:s}", "registry", reg->name, "document",
+                                         r->document->name, "subject", who, "party",
+                                         d->p->parties[r->party].name);
+                if (read == NULL || json_array_append_new(d->reads, read) != 0) {
+                    return mc_error_set(err, MC_ENOMEM, "out of memory");
+                }
+            }
             code = found ? NULL : "once-only.not-found";
-            int x = found ? expired(e, d, reg, r->document, &old, err) : 0;
+            int x = found ? expired(e, d, reg, r->document, who, &old, err) : 0;
             if (x < 0) {
                 return x;
             }
@@ -115,7 +129,7 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
             mce_set_str(&s->record, found ? ref : NULL) ||
             (old.code != NULL && mce_set_reason(s, old.code, 5, ref[0] ? ref : "without reference",
                                                 reg->name, old.until, old.issued, old.n)) ||
-            (code != NULL && mce_set_reason(s, code, arg2 ? 2 : 1, reg->name, arg2))) {
+            (code != NULL && mce_set_reason(s, code, arg2 ? 2 : 1, arg1, arg2))) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }

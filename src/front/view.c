@@ -118,6 +118,16 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
     front_jset(o, "submitted", json_string(t), &ok);
     front_jset(o, "channel", json_string(d->channel), &ok);
     front_jset(o, "subject", d->subject ? json_string(d->subject) : json_null(), &ok);
+    if (d->procedure->nparties > 1) {
+        /* each party's identifier, the applicant's being the subject (null: not named) */
+        json_t *parties = json_object();
+        for (size_t k = 0; parties != NULL && k < d->procedure->nparties; k++) {
+            const char *id = k == 0 ? d->subject : mc_party_value(d->procedure, k, d->values);
+            front_jset(parties, d->procedure->parties[k].name, id ? json_string(id) : json_null(),
+                       &ok);
+        }
+        front_jset(o, "parties", parties, &ok);
+    }
     front_jset(o, "fee", d->fee != MC_NONE ? json_integer(d->fee) : json_null(), &ok);
     front_jset(o, "apologized", json_boolean(d->apologized), &ok);
     front_jset(o, "events", json_integer(d->events), &ok);
@@ -130,6 +140,10 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
         }
         json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name, "status",
                                  front_status_names[r->status]);
+        if (r->requirement->party != 0) {
+            front_jset(item, "party",
+                       json_string(d->procedure->parties[r->requirement->party].name), &ok);
+        }
         if (r->reason) {
             front_jset(item, "reason", json_string(r->reason), &ok);
         }
@@ -197,9 +211,18 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
     const char *legal = q->legal_basis.n              ? q->legal_basis.items[0]
                         : d->procedure->legal_basis.n ? d->procedure->legal_basis.items[0]
                                                       : NULL;
-    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "document", q->document->name,
-                     "status", front_status_names[r->status], "required", why, "story", story,
-                     "registry", r->registry, "record", r->record, "legal_basis", legal);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "document", q->document->name,
+                          "status", front_status_names[r->status], "required", why, "story", story,
+                          "registry", r->registry, "record", r->record, "legal_basis", legal);
+    if (o != NULL && q->party != 0) {
+        /* whose record satisfies it: the party, and the identifier it is looked up under */
+        const char *id = mc_party_value(d->procedure, q->party, d->values);
+        bool ok = true;
+        front_jset(o, "party", json_string(d->procedure->parties[q->party].name), &ok);
+        front_jset(o, "party_id", id ? json_string(id) : json_null(), &ok);
+        o = front_jdone(o, ok);
+    }
+    return o;
 }
 
 int front_explain_json(const mc_dossier *d, const char *only, json_t **out)

@@ -377,20 +377,45 @@ static int documents_index(lua_State *L)
     return 1;
 }
 
-/* The iterator of pairs(d.fields) and pairs(d.documents): upvalue 1 is the next index, upvalue
- * 2 says which list. */
+/* d.parties.NAME: the identifier of the party (nil when the dossier names none). */
+static int parties_index(lua_State *L)
+{
+    const mc_rule_view *v = view_of(L);
+    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    for (size_t i = 0; k != NULL && i < v->nparties; i++) {
+        if (strcmp(v->parties[i].name, k) == 0 && v->parties[i].id != NULL) {
+            lua_pushstring(L, v->parties[i].id);
+            return 1;
+        }
+    }
+    lua_pushnil(L);
+    return 1;
+}
+
+enum { VIEW_FIELDS, VIEW_DOCUMENTS, VIEW_PARTIES };
+
+/* The iterator of pairs(d.fields), pairs(d.documents) and pairs(d.parties): upvalue 1 is the
+ * next index, upvalue 2 says which list (VIEW_*). A party the dossier does not name is skipped:
+ * pairs ends at a nil value. */
 static int view_next(lua_State *L)
 {
     const mc_rule_view *v = view_of(L);
     lua_Integer i = lua_tointeger(L, lua_upvalueindex(1));
-    bool docs = lua_toboolean(L, lua_upvalueindex(2));
-    size_t n = docs ? v->ndocuments : v->nfields;
+    lua_Integer kind = lua_tointeger(L, lua_upvalueindex(2));
+    bool docs = kind == VIEW_DOCUMENTS;
+    size_t n = kind == VIEW_PARTIES ? v->nparties : docs ? v->ndocuments : v->nfields;
+    while (kind == VIEW_PARTIES && i >= 0 && (size_t)i < n && v->parties[i].id == NULL) {
+        i++;
+    }
     if (i < 0 || (size_t)i >= n) {
         return 0;
     }
     lua_pushinteger(L, i + 1);
     lua_replace(L, lua_upvalueindex(1));
-    if (docs) {
+    if (kind == VIEW_PARTIES) {
+        lua_pushstring(L, v->parties[i].name);
+        lua_pushstring(L, v->parties[i].id);
+    } else if (docs) {
         lua_pushstring(L, v->documents[i].name);
         lua_pushstring(L, v->documents[i].status);
     } else {
@@ -439,8 +464,9 @@ static int d_index(lua_State *L)
     return 1;
 }
 
-/* Pushes a view userdata with its metatable: idx reads, pairs iterates (when given). */
-static void push_view_object(lua_State *L, const char *what, lua_CFunction idx, bool docs,
+/* Pushes a view userdata with its metatable: idx reads, pairs iterates (when given) over the
+ * list kind (VIEW_*). */
+static void push_view_object(lua_State *L, const char *what, lua_CFunction idx, int kind,
                              bool iterable, int nuv)
 {
     lua_newuserdatauv(L, 1, nuv);
@@ -449,7 +475,7 @@ static void push_view_object(lua_State *L, const char *what, lua_CFunction idx, 
     lua_setfield(L, -2, "__index");
     if (iterable) {
         lua_createtable(L, 0, 1);
-        lua_pushboolean(L, docs);
+        lua_pushinteger(L, kind);
         lua_setfield(L, -2, "docs");
         lua_pushcclosure(L, view_pairs, 1);
         lua_setfield(L, -2, "__pairs");
@@ -1019,11 +1045,13 @@ static int setup(lua_State *L)
      * attributes from C. */
     lua_newuserdatauv(L, 1, 0); /* d: a userdata, so that every write reaches __newindex */
     push_ro_meta(L, "the dossier");
-    lua_createtable(L, 0, 2); /* what d reads through */
-    push_view_object(L, "d.fields", fields_index, false, true, 0);
+    lua_createtable(L, 0, 3); /* what d reads through */
+    push_view_object(L, "d.fields", fields_index, VIEW_FIELDS, true, 0);
     lua_setfield(L, -2, "fields");
-    push_view_object(L, "d.documents", documents_index, true, true, 0);
+    push_view_object(L, "d.documents", documents_index, VIEW_DOCUMENTS, true, 0);
     lua_setfield(L, -2, "documents");
+    push_view_object(L, "d.parties", parties_index, VIEW_PARTIES, true, 0);
+    lua_setfield(L, -2, "parties");
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, d_index);
     lua_setfield(L, -2, "__index");

@@ -244,7 +244,7 @@ static bool log_read(job *a, const principal *p, const char *route, int64_t doss
     if (!accepting_writes(a, out)) {
         return false;
     }
-    mc_access acc = {now_of(a), p->actor, route, dossier, subject, NULL};
+    mc_access acc = {now_of(a), p->actor, route, dossier, subject, NULL, NULL};
     mc_error err;
     int rc = mc_engine_log_access(a->engine, &acc, &err);
     if (rc != 0) {

@@ -151,7 +151,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RESULTS_ISSUED] = "SELECT d.procedure, r.document, r.subject, r.reference, r.issued "
                          "FROM record r JOIN dossier d "
                          "ON d.id = CAST(substr(r.reference, 4) AS INTEGER) "
-                         "WHERE r.reference LIKE 'MC-%' AND r.issued >= ?1 AND r.issued <= ?2",
+                         "WHERE r.reference LIKE 'MC-%' AND r.issued >= ?1 AND r.issued <= ?2 "
+                         "GROUP BY r.reference, r.registry, r.document",
     [S_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1 AND kind = 'blocked' "
                         "AND json_extract(body, '$.reason') = 'once-only'",
     [S_EVENT_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1",
