@@ -2,7 +2,7 @@
 # Dependencies come from Debian through pkg-config (tools/install-deps.sh installs them).
 
 CC       ?= cc
-PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd
+PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm

@@ -5,6 +5,7 @@
  * fees, and a process killed in the middle of a stream of transitions.
  */
 #include "testutil.h"
+#include "pgtest.h"
 
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
@@ -134,7 +135,7 @@ static void close_fx(fx *f)
 static int setup(void **state)
 {
     fx *f = malloc(sizeof *f);
-    open_fx(f, ":memory:");
+    open_fx(f, tu_db());
     *state = f;
     return 0;
 }
@@ -554,7 +555,7 @@ static void test_engine__asked_documents_say_why(void **state)
     mc_rules *rules;
     assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
     mc_engine *e;
-    assert_int_equal(mc_engine_open(&e, cat, rules, ":memory:", NULL), 0);
+    assert_int_equal(mc_engine_open(&e, cat, rules, tu_db(), NULL), 0);
     mc_datetime m;
     assert_int_equal(mc_value_datetime("2025-07-03T09:00", 16, &m, NULL, 0), 0);
     int64_t now = mc_calendar_to_utc(mc_catalogue_default_calendar(cat), (mc_localtime)m * 60);
@@ -1077,7 +1078,7 @@ static void test_engine__a_result_is_not_issued_under_a_foreign_subject(void **s
     assert_int_equal(tu_load(text, &cat, &diags), 0);
     free(diags);
     mc_engine *e;
-    assert_int_equal(mc_engine_open(&e, cat, NULL, ":memory:", NULL), 0);
+    assert_int_equal(mc_engine_open(&e, cat, NULL, tu_db(), NULL), 0);
     const char *ids[] = {"B-12", "001234567890"};
     for (int i = 0; i < 2; i++) {
         mc_kv fields[] = {{"id", ids[i]}};
@@ -1667,6 +1668,7 @@ static int many_operations(void *ud)
 {
     many_fx *m = ud;
     mc_engine *e;
+    /* The sweep is about the engine's allocations: SQLite in memory on every pass. */
     int rc = mc_engine_open(&e, m->cat, m->rules, ":memory:", NULL);
     if (rc != 0) {
         return rc;
@@ -1752,7 +1754,7 @@ static int ext_setup(void **state)
         fail_msg("%s", diags);
     }
     free(diags);
-    assert_int_equal(mc_engine_open(&x->f.e, x->f.cat, NULL, ":memory:", NULL), 0);
+    assert_int_equal(mc_engine_open(&x->f.e, x->f.cat, NULL, tu_db(), NULL), 0);
     x->f.vn = mc_catalogue_calendar(x->f.cat, "vn");
     *state = x;
     return 0;
@@ -1923,6 +1925,7 @@ static int extend_operations(void *ud)
 {
     fx *f = ud;
     mc_engine *e;
+    /* The sweep is about the engine's allocations: SQLite in memory on every pass. */
     int rc = mc_engine_open(&e, f->cat, NULL, ":memory:", NULL);
     if (rc != 0) {
         return rc;
@@ -2048,7 +2051,7 @@ static void open_fees(fee_fx *f)
     assert_int_equal(mc_rules_load_buffer(f->rules, "fees", "rules/fees.lua", fees_lua,
                                           sizeof fees_lua - 1, NULL, NULL),
                      0);
-    assert_int_equal(mc_engine_open(&f->e, f->cat, f->rules, ":memory:", NULL), 0);
+    assert_int_equal(mc_engine_open(&f->e, f->cat, f->rules, tu_db(), NULL), 0);
 }
 
 static void close_fees(fee_fx *f)
@@ -2168,7 +2171,6 @@ static void test_engine__an_expired_record_is_asked_with_the_reason(void **state
     expect_certificate(&f, "004", "2026-07-15T08:00", MC_REQ_ASKED, "not found in civil");
     close_fees(&f);
 }
-
 
 int main(void)
 {

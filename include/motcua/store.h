@@ -43,9 +43,16 @@ enum { MC_HASH_BYTES = 32 };
 typedef struct mc_store mc_store;
 
 /* Opens (creating if needed) the store at path; ":memory:" gives a private in-memory store, and
- * a URI such as "file:motcua.db?mode=ro" a read-only one. Applies the schema migrations up to
- * the current version. */
+ * a URI such as "file:motcua.db?mode=ro" a read-only one. A PostgreSQL connection string
+ * (mc_store_is_server) opens the store in that database (in the schema of its search path),
+ * creating its tables if needed. Applies the schema migrations up to the current version; a
+ * store of a newer schema is refused (MC_EIO). A database that cannot be reached is MC_EIO with
+ * a one-line message that never shows the connection string. */
 int mc_store_open(mc_store **out, const char *path, mc_error *err);
+
+/* Whether db names a PostgreSQL database rather than a SQLite file: a postgresql:// or
+ * postgres:// URI, or a libpq key=value string ("host=/run/postgresql dbname=motcua"). */
+bool mc_store_is_server(const char *db);
 void mc_store_close(mc_store *st);
 
 /* One operation = one transaction. begin takes the write lock (waiting up to the busy

@@ -55,7 +55,8 @@ static int open_existing(const cli *c, mc_store **st)
 {
     const char *db = c->db ? c->db : "motcua.db";
     struct stat sb;
-    if (strcmp(db, ":memory:") != 0 && strncmp(db, "file:", 5) != 0 && stat(db, &sb) != 0) {
+    if (strcmp(db, ":memory:") != 0 && strncmp(db, "file:", 5) != 0 && !mc_store_is_server(db) &&
+        stat(db, &sb) != 0) {
         fprintf(stderr, "motcua: %s: no such store\n", db);
         return EXIT_IO;
     }
