@@ -1089,6 +1089,64 @@ static void test_store__postgresql_connection_lost_mid_operation(void **state)
     mc_dossier_row_clear(&r);
 }
 
+/* A store copied into a new one (SQLite to SQLite here, PostgreSQL to PostgreSQL in that pass;
+ * tests/pg.sh copies between the two): every row and chain entry as it was, the same heads,
+ * and the copy verifies. A destination that holds anything is refused. */
+static void test_store__copy_keeps_every_row_and_chain(void **state)
+{
+    (void)state;
+    mc_store *src, *dst;
+    assert_int_equal(mc_store_open(&src, tu_db(), NULL), 0);
+    mc_dossier_row r = sample_row();
+    assert_int_equal(mc_store_begin(src, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(src, &r, NULL), 0);
+    assert_int_equal(append(src, r.id, "submit", "{}"), 0);
+    mc_record_row rec = {"civil-status", "birth-certificate", "001234567890", "CS-1", "2019-05-01"};
+    assert_int_equal(mc_store_record_put(src, &rec, NULL), 0);
+    assert_int_equal(mc_store_request_put(src, "portal-1", "{\"dossier\":1}", NULL), 0);
+    mc_ticket_row t = {1,       "civil-status", "birth-certificate", "001234567890", "CS-1",
+                       "wrong", "clerk",        1740967300};
+    assert_int_equal(mc_store_ticket_put(src, &t, NULL), 0);
+    assert_int_equal(mc_store_commit(src, NULL), 0);
+    assert_int_equal(mc_store_ledger_append(src, MC_CHAIN_ACCESS, "001234567890", "{}", NULL), 0);
+    assert_int_equal(mc_store_open(&dst, tu_db(), NULL), 0);
+    int64_t rows = 0;
+    mc_error err;
+    assert_int_equal(mc_store_copy(src, dst, &rows, &err), 0);
+    /* a dossier, an event, the events' head, 4 chain entries and their 4 heads, a record, a
+     * request id, a ticket */
+    assert_int_equal(rows, 14);
+    mc_chain_head a[MC_NCHAINS], b[MC_NCHAINS];
+    assert_int_equal(mc_store_heads(src, a, NULL), 0);
+    assert_int_equal(mc_store_heads(dst, b, NULL), 0);
+    assert_memory_equal(a, b, sizeof a);
+    mc_dossier_row x;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(mc_store_dossier_load(dst, 1, &x, NULL), 0);
+    assert_string_equal(x.subject, "001234567890");
+    assert_int_equal(x.rev, 1);
+    mc_dossier_row_clear(&x);
+    char ref[16];
+    assert_int_equal(mc_store_record_get(dst, "civil-status", "birth-certificate", "001234567890",
+                                         ref, sizeof ref, NULL),
+                     1);
+    assert_string_equal(ref, "CS-1");
+    /* The next dossier of the copy follows the copied ones. */
+    r.id = 0;
+    assert_int_equal(mc_store_begin(dst, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(dst, &r, NULL), 0);
+    assert_int_equal(append(dst, r.id, "submit", "{}"), 0);
+    assert_int_equal(mc_store_commit(dst, NULL), 0);
+    assert_int_equal(r.id, 2);
+    assert_int_equal(mc_store_verify(dst, NULL, NULL), 0);
+    /* Not into a store that holds anything. */
+    assert_int_equal(mc_store_copy(src, dst, &rows, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "store: the destination is not empty; copy into a new store");
+    mc_store_close(src);
+    mc_store_close(dst);
+    mc_dossier_row_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1110,6 +1168,7 @@ int main(void)
         cmocka_unit_test(test_store__out_of_memory_sweep),
         cmocka_unit_test(test_store__out_of_memory_saves_everything_or_nothing),
         cmocka_unit_test(test_store__a_connection_string_opens_postgresql),
+        cmocka_unit_test(test_store__copy_keeps_every_row_and_chain),
     };
     /* What only a PostgreSQL server shows, in the pass that has one (MC_TEST_PG). */
     const struct CMUnitTest pg_tests[] = {

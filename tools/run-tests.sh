@@ -23,8 +23,8 @@ for t in "$build"/tests/test_*; do
 done
 
 # The store and the engine on PostgreSQL: a throwaway cluster (tools/pg-cluster.sh), their two
-# suites again with MC_TEST_PG naming it (each store a schema of its own), then the cluster
-# stopped. Once, not again under ASan (build-asan). A server that cannot start fails the pass
+# suites again with MC_TEST_PG naming it (each store a schema of its own) and tests/pg.sh, then
+# the cluster stopped. Once, not again under ASan (build-asan). A server that cannot start fails the pass
 # when CI is set, and is reported as skipped otherwise.
 pg_dir=""
 if [ "$(basename "$build")" != build-asan ]; then
@@ -43,6 +43,15 @@ if [ "$(basename "$build")" != build-asan ]; then
             passed=$((passed + p))
             failed=$((failed + f))
         done
+        # The command line on PostgreSQL (TAP): processes at once, store copy, a database down.
+        out=$(bash tests/pg.sh "$build/motcua" "$pg_conn" 2>&1)
+        p=$(printf '%s\n' "$out" | grep -c '^ok ')
+        f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+        [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+        [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/cli (postgresql): /'
+        echo "cli (postgresql): $p passed, $f failed"
+        passed=$((passed + p))
+        failed=$((failed + f))
     elif [ -n "${CI:-}" ]; then
         echo "postgresql: $pg_out"
         echo "postgresql: 0 passed, 1 failed"

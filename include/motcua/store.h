@@ -259,4 +259,16 @@ int mc_store_request_get(mc_store *st, const char *id, char **result, mc_error *
  * the requests chain, in the open transaction or in one of its own. */
 int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_error *err);
 
+/* ---- moving a store ---- */
+
+/* Copies everything src holds into dst, a new empty store, whatever the backends (SQLite to
+ * PostgreSQL and back): dossiers with their ids and revisions, every chain entry as written
+ * (events, records, request ids, tickets, the access log) with its hashes, and the chains'
+ * heads. The source is read in one snapshot, the destination written in one transaction: the
+ * copy is whole or absent. Then verifies it: it must verify, and its chains end where the
+ * source's do. *rows (may be NULL) gets the rows copied. Errors: MC_ECHECK when the source
+ * does not verify (nothing copied) or the copy does not, MC_EUSAGE when dst is not empty,
+ * or an error of either store. */
+int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err);
+
 #endif

@@ -54,6 +54,8 @@ int cmd_list(cli *c);
 int cmd_history(cli *c);
 int cmd_tick(cli *c);
 int cmd_verify(cli *c);
+/* store copy --from SRC --to DST: a store into a new one, on either backend, verified. */
+int cmd_store(cli *c);
 int cmd_registry(cli *c);
 int cmd_explain(cli *c);
 int cmd_test(cli *c);

@@ -74,6 +74,12 @@ enum mcs_query {
                          value, chained value, column name */
     Q_CHECK_REQUESTS, /* -> kind, id */
     Q_CHECK_TICKETS,  /* -> kind, id */
+    /* mc_store_copy: every row as it stands, and the writes that keep ids */
+    Q_COPY_DOSSIER, /* rev, procedure … data, id */
+    Q_COPY_TICKET,  /* id, dossier, registry, document, subject, reference, reason, at, actor */
+    Q_LEDGER_ALL,   /* -> chain, seq, subject, body, prev, hash, by chain and seq */
+    Q_LEDGER_HEADS, /* -> chain, seq, hash */
+    Q_RECORDS_ALL,  /* -> registry, document, subject, reference, issued */
     Q_COUNT
 };
 

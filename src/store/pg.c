@@ -205,6 +205,15 @@ static const char *const sql_of[Q_COUNT] = {
         "= t.id) "
         "UNION ALL SELECT 3, l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM ticket t WHERE t.id "
         "= l.id) ORDER BY 2",
+    [Q_COPY_DOSSIER] = "INSERT INTO dossier (" DOSSIER_COLUMNS ", id) VALUES ($1, $2, $3, $4, "
+                       "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+                       "$20, $21, $22)",
+    [Q_COPY_TICKET] = "INSERT INTO ticket (id, dossier, registry, document, subject, reference, "
+                      "reason, at, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    [Q_LEDGER_ALL] = "SELECT chain, seq, subject, body, prev, hash FROM ledger ORDER BY chain, seq",
+    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head ORDER BY chain",
+    [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
+                      "ORDER BY registry, document, subject",
 };
 
 struct mcs_backend {
@@ -216,7 +225,7 @@ struct mcs_backend {
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
 static bool per_call(enum mcs_query q)
 {
-    return q == Q_DOSSIER_EACH || q >= Q_SEED_RECORDS;
+    return q == Q_DOSSIER_EACH || (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
 }
 
 bool mcs_is_pg(const char *target)
@@ -412,7 +421,7 @@ static int pg_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n
         np++;
     }
     PGresult *res;
-    if (per_call(q) || q == Q_CHECK_COLUMN) {
+    if (per_call(q)) {
         char buf[1024];
         const char *sql = sql_for(q, params, n, buf, sizeof buf);
         if (sql == NULL) {

@@ -1575,3 +1575,179 @@ int mc_store_results_issued(mc_store *st, const char *from, const char *to,
     records_arg a = {fn, ud};
     return run(st, Q_RESULTS_ISSUED, p, 2, each_record, &a, NULL, "reading registry records", err);
 }
+
+/* ==== copying a store ==================================================================== */
+
+typedef struct copier {
+    mc_store *dst;
+    mc_error *err;
+    int64_t rows;
+} copier;
+
+/* Writes the row of a query of the source, as it stands, with query q of the destination. */
+static int copy_as(copier *k, enum mcs_query q, const mcs_val *cols, int n, const char *what)
+{
+    k->rows++;
+    return write(k->dst, q, cols, n, what, k->err);
+}
+
+static int copy_dossier(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_COPY_DOSSIER, c, n, "copying dossiers");
+}
+
+static int copy_event(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_EVENT_INSERT, c, n, "copying events");
+}
+
+static int copy_head(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_HEAD_PUT, c, n, "copying events");
+}
+
+static int copy_entry(void *ud, const mcs_val *c, int n)
+{
+    (void)n;
+    /* chain, seq, subject, body, prev, hash: the order of Q_LEDGER_INSERT */
+    return copy_as(ud, Q_LEDGER_INSERT, c, 6, "copying the chains");
+}
+
+static int copy_ledger_head(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_LEDGER_HEAD_PUT, c, n, "copying the chains");
+}
+
+static int copy_record(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_RECORD_PUT, c, n, "copying registry records");
+}
+
+static int copy_request(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_REQUEST_PUT, c, n, "copying request ids");
+}
+
+static int copy_ticket(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_COPY_TICKET, c, n, "copying correction tickets");
+}
+
+static int any_row(void *ud, const mc_dossier_row *row)
+{
+    (void)row;
+    *(bool *)ud = true;
+    return 1;
+}
+
+/* Whether st holds nothing: no dossier, no entry in any chain. */
+static int is_empty(mc_store *st, bool *empty, mc_error *err)
+{
+    mc_chain_head heads[MC_NCHAINS];
+    int rc = mc_store_heads(st, heads, err);
+    bool any = false;
+    for (int i = 0; rc == 0 && i < MC_NCHAINS; i++) {
+        any |= heads[i].count > 0;
+    }
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    if (rc == 0 && !any) {
+        rc = mc_store_dossier_each(st, &f, any_row, &any, err);
+        rc = rc == 1 ? 0 : rc;
+    }
+    *empty = !any;
+    return rc;
+}
+
+typedef struct copy_query {
+    enum mcs_query read;
+    mcs_row_fn write;
+} copy_query;
+
+int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
+{
+    if (rows != NULL) {
+        *rows = 0;
+    }
+    /* A broken source is not copied: its copy would not verify, and the fault would seem the
+     * copy's. */
+    mc_error why;
+    int64_t nevents;
+    int rc = mc_store_verify(src, &nevents, &why);
+    if (rc == MC_ECHECK) {
+        return mc_error_set(err, MC_ECHECK,
+                            "store: the source does not verify (%s); run 'motcua verify'", why.msg);
+    }
+    if (rc != 0) {
+        return mc_error_set(err, rc, "%s", why.msg);
+    }
+    bool empty;
+    rc = is_empty(dst, &empty, err);
+    if (rc == 0 && !empty) {
+        rc = mc_error_set(err, MC_EUSAGE,
+                          "store: the destination is not empty; copy into a new store");
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    /* The source is read in one transaction (one snapshot), the destination written in one:
+     * a copy is whole or absent. */
+    static const copy_query steps[] = {
+        {Q_DOSSIER_EACH, copy_dossier},
+        {Q_EVENT_ALL, copy_event},
+        {Q_HEAD_GET, copy_head},
+        {Q_LEDGER_ALL, copy_entry},
+        {Q_LEDGER_HEADS, copy_ledger_head},
+        {Q_RECORDS_ALL, copy_record},
+        {Q_SEED_REQUESTS, copy_request},
+        {Q_SEED_TICKETS, copy_ticket},
+    };
+    copier k = {dst, err, 0};
+    rc = mc_store_begin_optimistic(src, err);
+    if (rc == 0) {
+        rc = mc_store_begin(dst, err);
+        if (rc != 0) {
+            mc_store_rollback(src);
+            return rc;
+        }
+    } else {
+        return rc;
+    }
+    mcs_val all[4] = {mcs_text(NULL), mcs_int(0), mcs_int(0), mcs_opt(MC_NONE)};
+    for (size_t i = 0; rc == 0 && i < sizeof steps / sizeof steps[0]; i++) {
+        bool each = steps[i].read == Q_DOSSIER_EACH;
+        rc = run(src, steps[i].read, all, each ? 4 : 0, steps[i].write, &k, NULL,
+                 "reading the source", err);
+    }
+    mc_store_rollback(src);
+    if (rc == 0) {
+        rc = mc_store_commit(dst, err);
+    }
+    if (rc != 0) {
+        mc_store_rollback(dst);
+        return rc;
+    }
+    if (rows != NULL) {
+        *rows = k.rows;
+    }
+    /* The copy must verify and end where the source ends, chain by chain. */
+    rc = mc_store_verify(dst, NULL, &why);
+    if (rc != 0) {
+        return mc_error_set(err, rc == MC_ECHECK ? MC_ECHECK : rc,
+                            "store: the copy does not verify: %s", why.msg);
+    }
+    mc_chain_head a[MC_NCHAINS], b[MC_NCHAINS];
+    rc = mc_store_heads(src, a, err);
+    if (rc == 0) {
+        rc = mc_store_heads(dst, b, err);
+    }
+    unsigned char da[MC_HASH_BYTES], db[MC_HASH_BYTES];
+    if (rc == 0) {
+        mc_store_head_digest(a, MC_NCHAINS, da);
+        mc_store_head_digest(b, MC_NCHAINS, db);
+        if (memcmp(da, db, MC_HASH_BYTES) != 0) {
+            rc = mc_error_set(err, MC_ECHECK,
+                              "store: the copy's chains do not end where the source's do");
+        }
+    }
+    return rc;
+}
