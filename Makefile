@@ -124,6 +124,11 @@ $(BUILD)/tools/bench_store: tools/bench_store.c $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
+$(BUILD)/tools/bench_pg: tools/bench_pg.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lpthread $(LDFLAGS_ALL)
+
 $(BUILD)/tools/bench_report: tools/bench_report.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
@@ -135,7 +140,8 @@ $(BUILD)/tools/bench_simulate: tools/bench_simulate.c $(LIB)
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
 bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_rules \
-	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_report $(BUILD)/tools/bench_simulate \
+	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_pg $(BUILD)/tools/bench_report \
+	$(BUILD)/tools/bench_simulate \
 	$(BUILD)/tools/bench_http
 	@bash tools/bench.sh $(BUILD)
 

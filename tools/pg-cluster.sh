@@ -3,7 +3,8 @@
 # throwaway cluster"): initdb into a temporary folder as the postgres user (initdb and postgres
 # refuse root), a Unix socket in that folder and no TCP at all, a role for the caller and a
 # database mc it owns.
-#   tools/pg-cluster.sh start      prints the folder, then the conninfo, one per line
+#   tools/pg-cluster.sh start      prints the folder, then the conninfo, one per line; the tests'
+#                                  cluster does not fsync (--durable: it does, for make bench)
 #   tools/pg-cluster.sh stop DIR   stops the cluster of DIR and removes DIR
 # Exit status 1 (with the reason on stderr) when the server cannot start.
 set -u
@@ -17,6 +18,8 @@ as_postgres() {
 }
 case "${1:-}" in
 start)
+    fsync="-c fsync=off"
+    [ "${2:-}" = --durable ] && fsync=""
     if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
         echo "pg-cluster: no PostgreSQL server (initdb) installed" >&2
         exit 1
@@ -31,7 +34,7 @@ start)
         exit 1
     fi
     if ! as_postgres "$PGBIN/pg_ctl" -D "$T/data" -l "$T/server.log" -w \
-        -o "-c listen_addresses='' -k $T -p 5432 -c fsync=off" start >/dev/null 2>&1; then
+        -o "-c listen_addresses='' -k $T -p 5432 $fsync" start >/dev/null 2>&1; then
         echo "pg-cluster: the server did not start: $(tail -n 1 "$T/server.log")" >&2
         rm -rf "$T"
         exit 1

@@ -605,12 +605,11 @@ static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
     if (optimistic) {
         return exec(b, "BEGIN ISOLATION LEVEL REPEATABLE READ", "starting a transaction", err);
     }
-    rc = exec(b, "BEGIN", "starting a transaction", err);
-    if (rc == 0) {
-        rc = exec(b, "SELECT pg_advisory_xact_lock(" WRITE_LOCK ")", "starting a transaction", err);
-        if (rc != 0 && !connection_lost(b)) {
-            PQclear(PQexec(b->conn, "ROLLBACK"));
-        }
+    /* One round trip: the transaction and its lock. */
+    rc = exec(b, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")", "starting a transaction",
+              err);
+    if (rc != 0 && !connection_lost(b) && PQtransactionStatus(b->conn) != PQTRANS_IDLE) {
+        PQclear(PQexec(b->conn, "ROLLBACK"));
     }
     return rc;
 }
