@@ -984,13 +984,13 @@ static void test_store__a_connection_string_opens_postgresql(void **state)
     assert_false(mc_store_is_server("./name=x.db"));
     mc_store *st;
     mc_error err;
-    assert_int_equal(mc_store_open(&st, "host=/nonexistent dbname=mc", &err), MC_EIO);
+    assert_int_equal(mc_store_open(&st, "host=/nonexistent dbname=mc", &err), MC_EDOWN);
     assert_string_equal(err.msg, "store: cannot connect to the database: connection to server on "
                                  "socket \"/nonexistent/.s.PGSQL.5432\" failed: No such file or "
                                  "directory");
     assert_int_equal(
         mc_store_open(&st, "postgresql://clerk:hunter2@127.0.0.1:1/mc?connect_timeout=2", &err),
-        MC_EIO);
+        MC_EDOWN);
     assert_string_equal(err.msg, "store: cannot connect to the database: connection to server at "
                                  "\"127.0.0.1\", port 1 failed: Connection refused");
     assert_null(strstr(err.msg, "hunter2"));
@@ -1061,13 +1061,13 @@ static void test_store__postgresql_connection_lost_mid_operation(void **state)
                                      "pg_backend_pid()"),
                      PGRES_TUPLES_OK);
     mc_error err;
-    assert_int_equal(append(st, r.id, "submit", "{}"), MC_EIO);
+    assert_int_equal(append(st, r.id, "submit", "{}"), MC_EDOWN);
     mc_event_row ev;
     memset(&ev, 0, sizeof ev);
     ev.dossier = r.id;
     ev.kind = "submit";
     ev.body = "{}";
-    assert_int_equal(mc_store_event_append(st, &ev, &err), MC_EIO);
+    assert_int_equal(mc_store_event_append(st, &ev, &err), MC_EDOWN);
     assert_string_equal(err.msg,
                         "store: reading the event chain: the connection to the database was lost");
     mc_store_rollback(st);

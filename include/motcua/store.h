@@ -34,6 +34,8 @@ enum {
     MC_ECONFLICT = -30, /* the dossier changed since it was read */
     MC_EBUSY = -31,     /* the database stayed locked past the busy timeout */
     MC_ERETRY = -32,    /* an optimistic transaction met another writer: roll back, run again */
+    MC_EDOWN = -33,     /* the database server cannot be reached (down, or the connection lost
+                           mid-operation, which then saved nothing): try again later */
 };
 
 #define MC_NONE INT64_MIN /* an absent time or amount */
@@ -46,8 +48,8 @@ typedef struct mc_store mc_store;
  * a URI such as "file:motcua.db?mode=ro" a read-only one. A PostgreSQL connection string
  * (mc_store_is_server) opens the store in that database (in the schema of its search path),
  * creating its tables if needed. Applies the schema migrations up to the current version; a
- * store of a newer schema is refused (MC_EIO). A database that cannot be reached is MC_EIO with
- * a one-line message that never shows the connection string. */
+ * store of a newer schema is refused (MC_EIO). A database that cannot be reached is MC_EDOWN
+ * with a one-line message that never shows the connection string. */
 int mc_store_open(mc_store **out, const char *path, mc_error *err);
 
 /* Whether db names a PostgreSQL database rather than a SQLite file: a postgresql:// or

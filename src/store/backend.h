@@ -111,8 +111,8 @@ typedef struct mcs_methods {
     int version; /* 1 */
     const char *name;
     /* Connects to target and brings the schema to the current version (seed as above);
-     * refuses a store of a newer schema. Errors: MC_EIO with a one-line message that never
-     * shows a password, MC_ENOMEM. */
+     * refuses a store of a newer schema (MC_EIO). Errors: MC_EDOWN when the server cannot be
+     * reached, MC_EIO, each with a one-line message that never shows a password; MC_ENOMEM. */
     int (*open)(mcs_backend **out, const char *target, mcs_seed_fn seed, void *ud, mc_error *err);
     void (*close)(mcs_backend *b);
     /* begin takes the store's write lock (waiting up to the busy timeout: MC_EBUSY); an
@@ -129,8 +129,8 @@ typedef struct mcs_methods {
     /* Runs query q with params[0..n-1] bound, calling row for each result row (row may be NULL);
      * *changes (when not NULL) gets the rows a write changed. what names the operation in error
      * messages ("store: <what>: <cause>"). Errors: MC_EBUSY (locked, or a conflict of
-     * concurrent writers), MC_ENOMEM, MC_EIO (anything else, the connection lost included: the
-     * next transaction reconnects). */
+     * concurrent writers), MC_ENOMEM, MC_EDOWN (the connection lost: the next transaction
+     * reconnects), MC_EIO (anything else). */
     int (*run)(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
                void *ud, int64_t *changes, const char *what, mc_error *err);
 } mcs_methods;

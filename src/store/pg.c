@@ -9,7 +9,7 @@
  * at begin (waiting up to lock_timeout: MC_EBUSY) or, in an optimistic transaction (REPEATABLE
  * READ, a snapshot), at its first write without waiting. A stale snapshot shows as a
  * serialization failure or a unique violation on a chain's next entry: MC_EBUSY, which the
- * front turns into MC_ERETRY. A lost connection fails the operation (MC_EIO); the next
+ * front turns into MC_ERETRY. A lost connection fails the operation (MC_EDOWN); the next
  * transaction reconnects. No message shows the connection string, hence no password.
  */
 #include "store/backend.h"
@@ -274,7 +274,7 @@ static bool connection_lost(mcs_backend *b)
 static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *err)
 {
     if (res == NULL || connection_lost(b)) {
-        return mc_error_set(err, MC_EIO, "store: %s: the connection to the database was lost",
+        return mc_error_set(err, MC_EDOWN, "store: %s: the connection to the database was lost",
                             what);
     }
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -563,7 +563,7 @@ static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void
     } else if (PQstatus(b->conn) != CONNECTION_OK) {
         char msg[200];
         first_line(PQerrorMessage(b->conn), msg, sizeof msg);
-        rc = mc_error_set(err, MC_EIO, "store: cannot connect to the database: %s", msg);
+        rc = mc_error_set(err, MC_EDOWN, "store: cannot connect to the database: %s", msg);
     } else {
         rc = settle(b, err);
         if (rc == 0) {
@@ -590,7 +590,7 @@ static int reconnect(mcs_backend *b, mc_error *err)
     if (connection_lost(b)) {
         char msg[200];
         first_line(PQerrorMessage(b->conn), msg, sizeof msg);
-        return mc_error_set(err, MC_EIO, "store: cannot connect to the database: %s", msg);
+        return mc_error_set(err, MC_EDOWN, "store: cannot connect to the database: %s", msg);
     }
     return settle(b, err);
 }
