@@ -23,8 +23,8 @@ for t in "$build"/tests/test_*; do
 done
 
 # The store and the engine on PostgreSQL: a throwaway cluster (tools/pg-cluster.sh), their two
-# suites again with MC_TEST_PG naming it (each store a schema of its own) and tests/pg.sh, then
-# the cluster stopped. Once, not again under ASan (build-asan). A server that cannot start fails the pass
+# suites again with MC_TEST_PG naming it (each store a schema of its own), tests/pg.sh, and the
+# HTTP API tests on it, then the cluster stopped. Once, not again under ASan (build-asan). A server that cannot start fails the pass
 # when CI is set, and is reported as skipped otherwise.
 pg_dir=""
 if [ "$(basename "$build")" != build-asan ]; then
@@ -50,6 +50,15 @@ if [ "$(basename "$build")" != build-asan ]; then
         [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
         [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/cli (postgresql): /'
         echo "cli (postgresql): $p passed, $f failed"
+        passed=$((passed + p))
+        failed=$((failed + f))
+        # The HTTP API tests again, their stores in the cluster.
+        out=$(MC_TEST_PG="$pg_conn" bash tests/api.sh "$build/motcua" 2>&1)
+        p=$(printf '%s\n' "$out" | grep -c '^ok ')
+        f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+        [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+        [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/api (postgresql): /'
+        echo "api (postgresql): $p passed, $f failed"
         passed=$((passed + p))
         failed=$((failed + f))
     elif [ -n "${CI:-}" ]; then
