@@ -2,7 +2,7 @@
 # Dependencies come from Debian through pkg-config (tools/install-deps.sh installs them).
 
 CC       ?= cc
-PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd
+PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm
@@ -133,6 +133,11 @@ $(BUILD)/tools/bench_store: tools/bench_store.c $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
+$(BUILD)/tools/bench_pg: tools/bench_pg.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lpthread $(LDFLAGS_ALL)
+
 $(BUILD)/tools/bench_report: tools/bench_report.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
@@ -144,7 +149,8 @@ $(BUILD)/tools/bench_simulate: tools/bench_simulate.c $(LIB)
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
 bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_rules \
-	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_report $(BUILD)/tools/bench_simulate \
+	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_pg $(BUILD)/tools/bench_report \
+	$(BUILD)/tools/bench_simulate \
 	$(BUILD)/tools/bench_http
 	@bash tools/bench.sh $(BUILD)
 

@@ -59,6 +59,10 @@ static const command commands[] = {
     {"verify", cmd_verify, "verify [--checkpoint FILE --public-key FILE]",
      "check the store's chains and every row against them, and that it extends a checkpoint",
      OPTIONS("--checkpoint", "--public-key", "--db", "--format")},
+    {"store", cmd_store, "store copy --from DB --to DB",
+     "copy a store into a new one (SQLite, PostgreSQL: docs/operations.md), chains and access "
+     "log included, and verify the copy",
+     OPTIONS("--from", "--to")},
     {"keygen", cmd_keygen, "keygen --out PREFIX",
      "make an Ed25519 key pair for signed checkpoints (PREFIX.key, PREFIX.pub)", OPTIONS("--out")},
     {"checkpoint", cmd_checkpoint, "checkpoint --key FILE",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # HTTP API tests of `motcua serve` (docs/api.md): a server on a free loopback port, driven with
-# curl. Prints TAP lines; run by tools/run-tests.sh as  bash tests/api.sh BUILD/motcua
+# curl. Prints TAP lines; run by tools/run-tests.sh as  bash tests/api.sh BUILD/motcua, and
+# again with MC_TEST_PG set, on PostgreSQL.
 set -u
 bin=${1:?usage: api.sh MOTCUA}
 cat=tests/fixtures/cli-catalogue
@@ -22,6 +23,19 @@ if ! command -v curl >/dev/null 2>&1; then
     exit 0
 fi
 
+# The stores: SQLite files, or with MC_TEST_PG (the PostgreSQL pass of tools/run-tests.sh) a
+# schema of that database each.
+store() {
+    if [ -n "${MC_TEST_PG:-}" ]; then
+        psql -X -q -d "$MC_TEST_PG" -c "CREATE SCHEMA api_$$_$1" >/dev/null || exit 1
+        echo "$MC_TEST_PG options='-csearch_path=api_$$_$1'"
+    else
+        echo "$tmp/$1.db"
+    fi
+}
+apidb=$(store api)
+dndb=$(store dn)
+
 # Tokens: two officers of the test catalogue's agency, one of another, and an applicant.
 {
     echo "# test tokens"
@@ -32,11 +46,11 @@ fi
     echo "$("$bin" hash-token registrar-secret) civil-status-feed registrar -"
 } >"$tmp/tokens"
 printf 'document,subject,reference,issued\nmarriage-certificate,079123456789,CS-1,2019-05-04\n' >"$tmp/cs.csv"
-"$bin" registry import civil-status "$tmp/cs.csv" --catalogue "$cat" --db "$tmp/api.db" \
+"$bin" registry import civil-status "$tmp/cs.csv" --catalogue "$cat" --db "$apidb" \
     --now 2025-07-01T08:00 >/dev/null
 
 . tools/serve-lib.sh
-serve_start "$tmp/serve.out" "$tmp/serve.err" "$bin" --tokens "$tmp/tokens" --db "$tmp/api.db" \
+serve_start "$tmp/serve.out" "$tmp/serve.err" "$bin" --tokens "$tmp/tokens" --db "$apidb" \
     --catalogue "$cat" --now 2025-07-14T09:00
 pid=$serve_pid
 port=$serve_port
@@ -220,14 +234,14 @@ expect 200 records.0.reference CS-1 "an applicant looks up its own records" citi
 
 # Reads of personal data are in the access log (issue 14, item 8), recorded before the answer;
 # a refused read is not a read.
-"$bin" audit --subject 079123456789 --db "$tmp/api.db" >"$tmp/audit" 2>&1
+"$bin" audit --subject 079123456789 --db "$apidb" >"$tmp/audit" 2>&1
 grep -q ' lan  *GET /api/registries/records *$' "$tmp/audit" &&
     grep -q ' an  *GET /api/registries/records *$' "$tmp/audit" &&
     grep -q ' lan  *GET /api/dossiers/{id}  *dossier 1$' "$tmp/audit" &&
     ! grep -q ' minh ' "$tmp/audit" &&
     ok "the access log names who read a subject's dossier and records, and no refused read" ||
     fail "the access log names who read a subject's dossier and records, and no refused read" "$(cat "$tmp/audit")"
-"$bin" audit --subject 079000000009 --db "$tmp/api.db" >"$tmp/audit" 2>&1
+"$bin" audit --subject 079000000009 --db "$apidb" >"$tmp/audit" 2>&1
 [ "$(grep -c 'GET /api/registries/records' "$tmp/audit")" = 1 ] && grep -q ' civil-status-feed ' "$tmp/audit" &&
     ok "the registrar's read is logged once; the officer and applicant refused are not" ||
     fail "the registrar's read is logged once; the officer and applicant refused are not" "$(cat "$tmp/audit")"
@@ -285,14 +299,14 @@ wait "$pid"
 rc=$?
 pid=""
 [ "$rc" = 0 ] && ok "SIGTERM stops the server, exit 0" || fail "SIGTERM stops the server, exit 0" "exit $rc"
-"$bin" verify --db "$tmp/api.db" >/dev/null 2>&1 && ok "the store verifies after the session" ||
+"$bin" verify --db "$apidb" >/dev/null 2>&1 && ok "the store verifies after the session" ||
     fail "the store verifies after the session"
 
 # Catalogue layers: every layer's rules/ load into the server's engines, so the province layer's
 # replaced procedure charges its own fee rule (dongnai.copy_fee: 5,000 VND a copy), not the
 # national one.
 echo "$("$bin" hash-token dn-secret) binh applicant - 001200003333" >"$tmp/dn-tokens"
-serve_start "$tmp/dn.out" "$tmp/dn.err" "$bin" --tokens "$tmp/dn-tokens" --db "$tmp/dn.db" \
+serve_start "$tmp/dn.out" "$tmp/dn.err" "$bin" --tokens "$tmp/dn-tokens" --db "$dndb" \
     --catalogue . --catalogue examples/province-dong-nai --now 2025-09-03T08:00
 pid=$serve_pid
 if [ -n "$serve_port" ]; then

@@ -5,6 +5,7 @@
  * fees, and a process killed in the middle of a stream of transitions.
  */
 #include "testutil.h"
+#include "pgtest.h"
 
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
@@ -135,7 +136,7 @@ static void close_fx(fx *f)
 static int setup(void **state)
 {
     fx *f = malloc(sizeof *f);
-    open_fx(f, ":memory:");
+    open_fx(f, tu_db());
     *state = f;
     return 0;
 }
@@ -555,7 +556,7 @@ static void test_engine__asked_documents_say_why(void **state)
     mc_rules *rules;
     assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
     mc_engine *e;
-    assert_int_equal(mc_engine_open(&e, cat, rules, ":memory:", NULL), 0);
+    assert_int_equal(mc_engine_open(&e, cat, rules, tu_db(), NULL), 0);
     mc_datetime m;
     assert_int_equal(mc_value_datetime("2025-07-03T09:00", 16, &m, NULL, 0), 0);
     int64_t now = mc_calendar_to_utc(mc_catalogue_default_calendar(cat), (mc_localtime)m * 60);
@@ -1078,7 +1079,7 @@ static void test_engine__a_result_is_not_issued_under_a_foreign_subject(void **s
     assert_int_equal(tu_load(text, &cat, &diags), 0);
     free(diags);
     mc_engine *e;
-    assert_int_equal(mc_engine_open(&e, cat, NULL, ":memory:", NULL), 0);
+    assert_int_equal(mc_engine_open(&e, cat, NULL, tu_db(), NULL), 0);
     const char *ids[] = {"B-12", "001234567890"};
     for (int i = 0; i < 2; i++) {
         mc_kv fields[] = {{"id", ids[i]}};
@@ -1668,6 +1669,7 @@ static int many_operations(void *ud)
 {
     many_fx *m = ud;
     mc_engine *e;
+    /* The sweep is about the engine's allocations: SQLite in memory on every pass. */
     int rc = mc_engine_open(&e, m->cat, m->rules, ":memory:", NULL);
     if (rc != 0) {
         return rc;
@@ -1753,7 +1755,7 @@ static int ext_setup(void **state)
         fail_msg("%s", diags);
     }
     free(diags);
-    assert_int_equal(mc_engine_open(&x->f.e, x->f.cat, NULL, ":memory:", NULL), 0);
+    assert_int_equal(mc_engine_open(&x->f.e, x->f.cat, NULL, tu_db(), NULL), 0);
     x->f.vn = mc_catalogue_calendar(x->f.cat, "vn");
     *state = x;
     return 0;
@@ -1924,6 +1926,7 @@ static int extend_operations(void *ud)
 {
     fx *f = ud;
     mc_engine *e;
+    /* The sweep is about the engine's allocations: SQLite in memory on every pass. */
     int rc = mc_engine_open(&e, f->cat, NULL, ":memory:", NULL);
     if (rc != 0) {
         return rc;
@@ -2069,7 +2072,7 @@ static void open_fees(fee_fx *f)
     assert_int_equal(mc_rules_load_buffer(f->rules, "fees", "rules/fees.lua", fees_lua,
                                           sizeof fees_lua - 1, NULL, NULL),
                      0);
-    assert_int_equal(mc_engine_open(&f->e, f->cat, f->rules, ":memory:", NULL), 0);
+    assert_int_equal(mc_engine_open(&f->e, f->cat, f->rules, tu_db(), NULL), 0);
 }
 
 static void close_fees(fee_fx *f)

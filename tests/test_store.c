@@ -1,7 +1,9 @@
 /* The store (store.h): dossier rows with revisions, the hashed event chain and its
  * verification (tampering, removal, relinking), records, request ids, schema versions and
- * errors of a read-only or unusable file. */
+ * errors of a read-only or unusable file. The cases on fresh stores run on SQLite and, with
+ * MC_TEST_PG set (pgtest.h), on PostgreSQL; those on files tamper through SQLite itself. */
 #include "testutil.h"
+#include "pgtest.h"
 
 #include "motcua/access.h"
 #include "motcua/store.h"
@@ -44,7 +46,7 @@ static void test_store__dossier_round_trip_and_conflicts(void **state)
 {
     (void)state;
     mc_store *st;
-    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
     mc_dossier_row r = sample_row();
     assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
@@ -90,7 +92,7 @@ static void test_store__rollback_forgets_everything(void **state)
 {
     (void)state;
     mc_store *st;
-    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
     mc_dossier_row r = sample_row();
     assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
@@ -227,7 +229,7 @@ static void test_store__records_and_requests(void **state)
 {
     (void)state;
     mc_store *st;
-    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
     char ref[64];
     assert_int_equal(mc_store_record_get(st, "civil-status", "marriage-certificate", "001234567890",
                                          ref, sizeof ref, NULL),
@@ -270,8 +272,11 @@ static void gate_out(void *ud)
 static void test_store__optimistic_transactions_retry_after_another_writer(void **state)
 {
     (void)state;
-    char path[128];
+    char path[600]; /* a file, or on PostgreSQL one schema both stores open */
     snprintf(path, sizeof path, "/tmp/motcua-opt-%d.db", (int)getpid());
+    if (tu_pg()) {
+        snprintf(path, sizeof path, "%s", tu_db());
+    }
     unlink(path);
     mc_store *a, *b;
     assert_int_equal(mc_store_open(&a, path, NULL), 0);
@@ -320,7 +325,7 @@ static void test_store__optimistic_transactions_retry_after_another_writer(void 
     mc_store_close(a);
     mc_store_close(b);
     unlink(path);
-    char extra[160];
+    char extra[620];
     snprintf(extra, sizeof extra, "%s-wal", path);
     unlink(extra);
     snprintf(extra, sizeof extra, "%s-shm", path);
@@ -338,7 +343,7 @@ static void test_store__filters(void **state)
 {
     (void)state;
     mc_store *st;
-    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
     for (int i = 0; i < 4; i++) {
         mc_dossier_row r = sample_row();
         r.overdue = i == 1;
@@ -714,7 +719,7 @@ static void test_store__a_row_change_without_an_event_is_not_saved(void **state)
 {
     (void)state;
     mc_store *st;
-    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
     mc_dossier_row r = sample_row();
     mc_error err;
     /* Outside a transaction a dossier is not written at all. */
@@ -886,7 +891,7 @@ static int open_write_verify(void *ctx)
     oom_store *o = ctx;
     mc_store *st;
     mc_error err;
-    int rc = mc_store_open(&st, ":memory:", &err);
+    int rc = mc_store_open(&st, tu_db(), &err);
     if (rc != 0) {
         return rc;
     }
@@ -906,8 +911,8 @@ static void test_store__out_of_memory_sweep(void **state)
 {
     (void)state;
     oom_store o = {NULL, sample_row()};
-    /* Hundreds of allocations: SQLite's go through the library's hook too. */
-    assert_true(tu_oom_sweep(open_write_verify, &o, false) > 200);
+    /* Hundreds of allocations: SQLite's go through the library's hook too (libpq's do not). */
+    assert_true(tu_oom_sweep(open_write_verify, &o, false) > (tu_pg() ? 20 : 200));
     mc_dossier_row_clear(&o.row);
 }
 
@@ -957,10 +962,189 @@ static void test_store__out_of_memory_saves_everything_or_nothing(void **state)
 {
     (void)state;
     oom_store o = {NULL, sample_row()};
-    assert_int_equal(mc_store_open(&o.st, ":memory:", NULL), 0);
+    assert_int_equal(mc_store_open(&o.st, tu_db(), NULL), 0);
     assert_true(tu_oom_sweep_checked(write_only, nothing_or_everything, &o, false) > 20);
     mc_store_close(o.st);
     mc_dossier_row_clear(&o.row);
+}
+
+/* --db chooses the backend: a path is SQLite, a postgresql:// URI or a libpq key=value string
+ * PostgreSQL. A database that cannot be reached is one line, and never shows the connection
+ * string (a password in it included). */
+static void test_store__a_connection_string_opens_postgresql(void **state)
+{
+    (void)state;
+    assert_true(mc_store_is_server("postgresql://motcua@db/motcua"));
+    assert_true(mc_store_is_server("postgres://db/motcua"));
+    assert_true(mc_store_is_server("host=/run/postgresql dbname=motcua"));
+    assert_true(mc_store_is_server("service=motcua"));
+    assert_false(mc_store_is_server("motcua.db"));
+    assert_false(mc_store_is_server(":memory:"));
+    assert_false(mc_store_is_server("file:motcua.db?mode=ro"));
+    assert_false(mc_store_is_server("./name=x.db"));
+    mc_store *st;
+    mc_error err;
+    assert_int_equal(mc_store_open(&st, "host=/nonexistent dbname=mc", &err), MC_EDOWN);
+    assert_string_equal(err.msg, "store: cannot connect to the database: connection to server on "
+                                 "socket \"/nonexistent/.s.PGSQL.5432\" failed: No such file or "
+                                 "directory");
+    assert_int_equal(
+        mc_store_open(&st, "postgresql://clerk:hunter2@127.0.0.1:1/mc?connect_timeout=2", &err),
+        MC_EDOWN);
+    assert_string_equal(err.msg, "store: cannot connect to the database: connection to server at "
+                                 "\"127.0.0.1\", port 1 failed: Connection refused");
+    assert_null(strstr(err.msg, "hunter2"));
+}
+
+/* Runs sql on the PostgreSQL store target (a connection of its own); the command's status. */
+static ExecStatusType pg_exec(const char *target, const char *sql)
+{
+    PGconn *c = PQconnectdb(target);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType status = PQresultStatus(r);
+    PQclear(r);
+    PQfinish(c);
+    return status;
+}
+
+/* On PostgreSQL: a store of a newer schema is refused; events and the ledger are append-only
+ * there too. */
+static void test_store__postgresql_schema_and_append_only(void **state)
+{
+    (void)state;
+    char target[600];
+    snprintf(target, sizeof target, "%s", tu_db());
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, target, NULL), 0);
+    mc_dossier_row r = sample_row();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    mc_record_row rec = {"civil-status", "birth-certificate", "001", "R-1", "2019-05-01"};
+    assert_int_equal(mc_store_record_put(st, &rec, NULL), 0);
+    mc_store_close(st);
+    assert_int_equal(pg_exec(target, "UPDATE event SET body = '{}'"), PGRES_FATAL_ERROR);
+    assert_int_equal(pg_exec(target, "DELETE FROM event"), PGRES_FATAL_ERROR);
+    assert_int_equal(pg_exec(target, "DELETE FROM ledger"), PGRES_FATAL_ERROR);
+    /* Changed behind the store's back: verify names it, as on SQLite. */
+    assert_int_equal(pg_exec(target, "UPDATE dossier SET state = 'approved'"), PGRES_COMMAND_OK);
+    assert_int_equal(mc_store_open(&st, target, NULL), 0);
+    mc_error err;
+    assert_int_equal(mc_store_verify(st, NULL, &err), MC_ECHECK);
+    assert_string_equal(err.msg,
+                        "dossier 1: column state is 'approved' but its events say 'submitted'");
+    mc_store_close(st);
+    assert_int_equal(pg_exec(target, "UPDATE motcua_schema SET version = 99"), PGRES_COMMAND_OK);
+    assert_int_equal(mc_store_open(&st, target, &err), MC_EIO);
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (4); upgrade "
+                                 "motcua");
+    mc_dossier_row_clear(&r);
+}
+
+/* On PostgreSQL: the connection lost in the middle of an operation fails that operation with
+ * one line, nothing of it is written, and the next operation connects again. */
+static void test_store__postgresql_connection_lost_mid_operation(void **state)
+{
+    (void)state;
+    char target[600];
+    snprintf(target, sizeof target, "%s", tu_db());
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, target, NULL), 0);
+    mc_dossier_row r = sample_row();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    /* Every other connection to the database goes, the store's among them. */
+    assert_int_equal(pg_exec(target, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     "WHERE datname = current_database() AND pid <> "
+                                     "pg_backend_pid()"),
+                     PGRES_TUPLES_OK);
+    mc_error err;
+    assert_int_equal(append(st, r.id, "submit", "{}"), MC_EDOWN);
+    mc_event_row ev;
+    memset(&ev, 0, sizeof ev);
+    ev.dossier = r.id;
+    ev.kind = "submit";
+    ev.body = "{}";
+    assert_int_equal(mc_store_event_append(st, &ev, &err), MC_EDOWN);
+    assert_string_equal(err.msg,
+                        "store: reading the event chain: the connection to the database was lost");
+    mc_store_rollback(st);
+    /* The next operation reconnects; the first left nothing. */
+    int n = 0;
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_each(st, &f, count_rows, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    r.id = 0;
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    assert_int_equal(r.id, 1);
+    int64_t events;
+    assert_int_equal(mc_store_verify(st, &events, NULL), 0);
+    assert_int_equal(events, 1);
+    mc_store_close(st);
+    mc_dossier_row_clear(&r);
+}
+
+/* A store copied into a new one (SQLite to SQLite here, PostgreSQL to PostgreSQL in that pass;
+ * tests/pg.sh copies between the two): every row and chain entry as it was, the same heads,
+ * and the copy verifies. A destination that holds anything is refused. */
+static void test_store__copy_keeps_every_row_and_chain(void **state)
+{
+    (void)state;
+    mc_store *src, *dst;
+    assert_int_equal(mc_store_open(&src, tu_db(), NULL), 0);
+    mc_dossier_row r = sample_row();
+    assert_int_equal(mc_store_begin(src, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(src, &r, NULL), 0);
+    assert_int_equal(append(src, r.id, "submit", "{}"), 0);
+    mc_record_row rec = {"civil-status", "birth-certificate", "001234567890", "CS-1", "2019-05-01"};
+    assert_int_equal(mc_store_record_put(src, &rec, NULL), 0);
+    assert_int_equal(mc_store_request_put(src, "portal-1", "{\"dossier\":1}", NULL), 0);
+    mc_ticket_row t = {1,       "civil-status", "birth-certificate", "001234567890", "CS-1",
+                       "wrong", "clerk",        1740967300};
+    assert_int_equal(mc_store_ticket_put(src, &t, NULL), 0);
+    assert_int_equal(mc_store_commit(src, NULL), 0);
+    assert_int_equal(mc_store_ledger_append(src, MC_CHAIN_ACCESS, "001234567890", "{}", NULL), 0);
+    assert_int_equal(mc_store_open(&dst, tu_db(), NULL), 0);
+    int64_t rows = 0;
+    mc_error err;
+    assert_int_equal(mc_store_copy(src, dst, &rows, &err), 0);
+    /* a dossier, an event, the events' head, 4 chain entries and their 4 heads, a record, a
+     * request id, a ticket */
+    assert_int_equal(rows, 14);
+    mc_chain_head a[MC_NCHAINS], b[MC_NCHAINS];
+    assert_int_equal(mc_store_heads(src, a, NULL), 0);
+    assert_int_equal(mc_store_heads(dst, b, NULL), 0);
+    assert_memory_equal(a, b, sizeof a);
+    mc_dossier_row x;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(mc_store_dossier_load(dst, 1, &x, NULL), 0);
+    assert_string_equal(x.subject, "001234567890");
+    assert_int_equal(x.rev, 1);
+    mc_dossier_row_clear(&x);
+    char ref[16];
+    assert_int_equal(mc_store_record_get(dst, "civil-status", "birth-certificate", "001234567890",
+                                         ref, sizeof ref, NULL),
+                     1);
+    assert_string_equal(ref, "CS-1");
+    /* The next dossier of the copy follows the copied ones. */
+    r.id = 0;
+    assert_int_equal(mc_store_begin(dst, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(dst, &r, NULL), 0);
+    assert_int_equal(append(dst, r.id, "submit", "{}"), 0);
+    assert_int_equal(mc_store_commit(dst, NULL), 0);
+    assert_int_equal(r.id, 2);
+    assert_int_equal(mc_store_verify(dst, NULL, NULL), 0);
+    /* Not into a store that holds anything. */
+    assert_int_equal(mc_store_copy(src, dst, &rows, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "store: the destination is not empty; copy into a new store");
+    mc_store_close(src);
+    mc_store_close(dst);
+    mc_dossier_row_clear(&r);
 }
 
 int main(void)
@@ -983,6 +1167,17 @@ int main(void)
         cmocka_unit_test(test_store__the_access_log_records_reads_by_subject),
         cmocka_unit_test(test_store__out_of_memory_sweep),
         cmocka_unit_test(test_store__out_of_memory_saves_everything_or_nothing),
+        cmocka_unit_test(test_store__a_connection_string_opens_postgresql),
+        cmocka_unit_test(test_store__copy_keeps_every_row_and_chain),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* What only a PostgreSQL server shows, in the pass that has one (MC_TEST_PG). */
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test(test_store__postgresql_schema_and_append_only),
+        cmocka_unit_test(test_store__postgresql_connection_lost_mid_operation),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (tu_pg()) {
+        failed += cmocka_run_group_tests(pg_tests, NULL, NULL);
+    }
+    return failed;
 }

@@ -15,8 +15,8 @@
 #   lint-annex     the bundled catalogue with procedures/national (Resolution 66.7, annex I),
 #                  measured the same way.
 #
-# The other figures of BENCH.md (rule-call, durable, memory, simulate, simulate-memory,
-# report; http to come) each have their own bench_NAME function called from main at the
+# The other figures of BENCH.md (rule-call, durable, pg-durable, memory, simulate,
+# simulate-memory, report; http to come) each have their own bench_NAME function called from main at the
 # bottom; a figure whose part is not built yet is simply absent.
 set -euo pipefail
 . "$(dirname "$0")/serve-lib.sh"
@@ -112,6 +112,23 @@ bench_durable() {
     out=$("$build/tools/bench_store" "$dir" "$n")
     printf '%s\n' "$out"
     durable_per_s=$(printf '%s\n' "$out" | sed -n 's/^bench: durable per_s=\([0-9.]*\).*/\1/p')
+}
+
+# pg-durable: transitions through the engine on PostgreSQL from 8 threads, each with its own
+# connection, against raw one-row inserts from 8 connections, on a throwaway cluster that
+# fsyncs (tools/pg-cluster.sh start --durable), stopped at the end. No server installed: absent.
+bench_pg_durable() {
+    local n out dir conn
+    n=$(scale 250)
+    if ! out=$(bash tools/pg-cluster.sh start --durable 2>&1); then
+        say "pg-durable: skipped ($out)"
+        return 0
+    fi
+    dir=$(printf '%s\n' "$out" | sed -n 1p)
+    conn=$(printf '%s\n' "$out" | sed -n 2p)
+    say "pg-durable: 8 threads, $n transitions each a round"
+    "$build/tools/bench_pg" "$conn" "$n" || true
+    bash tools/pg-cluster.sh stop "$dir"
 }
 
 # http: `motcua serve` on loopback with a file store (each fire one durable transaction, as for
@@ -260,6 +277,7 @@ main() {
     bench_lint_annex
     bench_rule_call
     bench_durable
+    bench_pg_durable
     bench_http
     bench_report
     bench_simulate

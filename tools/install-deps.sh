@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what motcua needs to build and test on a fresh Debian machine (run as root).
 # Chromium renders the --html pages in `make test` (tools/check-html.sh); the sqlite3 shell lets
-# tests/cli.sh tamper with a store as an attacker would.
+# tests/cli.sh tamper with a store as an attacker would; postgresql gives the tests a throwaway
+# server (tools/pg-cluster.sh) for the store's second backend, libpq-dev its client library.
 set -euo pipefail
 pkgs=(build-essential pkg-config clang liblua5.4-dev libpcre2-dev libsqlite3-dev
       libcmocka-dev libsodium-dev libjansson-dev libmicrohttpd-dev libunistring-dev sqlite3
-      curl graphviz python3 chromium)
+      curl graphviz python3 chromium libpq-dev postgresql)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -22,6 +22,59 @@ for t in "$build"/tests/test_*; do
     failed=$((failed + f))
 done
 
+# The store and the engine on PostgreSQL: a throwaway cluster (tools/pg-cluster.sh), their two
+# suites again with MC_TEST_PG naming it (each store a schema of its own), tests/pg.sh, and the
+# HTTP API tests on it, then the cluster stopped. Once, not again under ASan (build-asan). A server that cannot start fails the pass
+# when CI is set, and is reported as skipped otherwise.
+pg_dir=""
+if [ "$(basename "$build")" != build-asan ]; then
+    if pg_out=$(bash tools/pg-cluster.sh start 2>&1); then
+        pg_dir=$(printf '%s\n' "$pg_out" | sed -n 1p)
+        pg_conn=$(printf '%s\n' "$pg_out" | sed -n 2p)
+        for t in "$build"/tests/test_store "$build"/tests/test_engine; do
+            [ -x "$t" ] || continue
+            out=$(MC_TEST_PG="$pg_conn" CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+            rc=$?
+            p=$(printf '%s\n' "$out" | grep -c '^ok ')
+            f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+            [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+            [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed "s|^|$(basename "$t") (postgresql): |"
+            echo "$(basename "$t") (postgresql): $p passed, $f failed"
+            passed=$((passed + p))
+            failed=$((failed + f))
+        done
+        # The command line on PostgreSQL (TAP): processes at once, store copy, a database down.
+        out=$(bash tests/pg.sh "$build/motcua" "$pg_conn" 2>&1)
+        p=$(printf '%s\n' "$out" | grep -c '^ok ')
+        f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+        [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+        [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/cli (postgresql): /'
+        echo "cli (postgresql): $p passed, $f failed"
+        passed=$((passed + p))
+        failed=$((failed + f))
+        # The HTTP API tests again, their stores in the cluster.
+        out=$(MC_TEST_PG="$pg_conn" bash tests/api.sh "$build/motcua" 2>&1)
+        p=$(printf '%s\n' "$out" | grep -c '^ok ')
+        f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+        [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+        [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/api (postgresql): /'
+        echo "api (postgresql): $p passed, $f failed"
+        passed=$((passed + p))
+        failed=$((failed + f))
+    elif [ -n "${CI:-}" ]; then
+        echo "postgresql: $pg_out"
+        echo "postgresql: 0 passed, 1 failed"
+        failed=$((failed + 1))
+    else
+        echo "postgresql: skipped ($pg_out)"
+    fi
+fi
+pg_stop() {
+    [ -n "$pg_dir" ] && bash tools/pg-cluster.sh stop "$pg_dir"
+    pg_dir=""
+}
+trap pg_stop EXIT
+
 # The layers: no file includes a header of a higher layer (tools/check-layers.sh).
 out=$(bash tools/check-layers.sh 2>&1)
 p=$(printf '%s\n' "$out" | grep -c '^ok ')

@@ -34,6 +34,8 @@ enum {
     MC_ECONFLICT = -30, /* the dossier changed since it was read */
     MC_EBUSY = -31,     /* the database stayed locked past the busy timeout */
     MC_ERETRY = -32,    /* an optimistic transaction met another writer: roll back, run again */
+    MC_EDOWN = -33,     /* the database server cannot be reached (down, or the connection lost
+                           mid-operation, which then saved nothing): try again later */
 };
 
 #define MC_NONE INT64_MIN /* an absent time or amount */
@@ -43,9 +45,16 @@ enum { MC_HASH_BYTES = 32 };
 typedef struct mc_store mc_store;
 
 /* Opens (creating if needed) the store at path; ":memory:" gives a private in-memory store, and
- * a URI such as "file:motcua.db?mode=ro" a read-only one. Applies the schema migrations up to
- * the current version. */
+ * a URI such as "file:motcua.db?mode=ro" a read-only one. A PostgreSQL connection string
+ * (mc_store_is_server) opens the store in that database (in the schema of its search path),
+ * creating its tables if needed. Applies the schema migrations up to the current version; a
+ * store of a newer schema is refused (MC_EIO). A database that cannot be reached is MC_EDOWN
+ * with a one-line message that never shows the connection string. */
 int mc_store_open(mc_store **out, const char *path, mc_error *err);
+
+/* Whether db names a PostgreSQL database rather than a SQLite file: a postgresql:// or
+ * postgres:// URI, or a libpq key=value string ("host=/run/postgresql dbname=motcua"). */
+bool mc_store_is_server(const char *db);
 void mc_store_close(mc_store *st);
 
 /* One operation = one transaction. begin takes the write lock (waiting up to the busy
@@ -253,5 +262,17 @@ int mc_store_request_get(mc_store *st, const char *id, char **result, mc_error *
 /* Stores the result of request id (once: a second put of an id is an error) and appends both to
  * the requests chain, in the open transaction or in one of its own. */
 int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_error *err);
+
+/* ---- moving a store ---- */
+
+/* Copies everything src holds into dst, a new empty store, whatever the backends (SQLite to
+ * PostgreSQL and back): dossiers with their ids and revisions, every chain entry as written
+ * (events, records, request ids, tickets, the access log) with its hashes, and the chains'
+ * heads. The source is read in one snapshot, the destination written in one transaction: the
+ * copy is whole or absent. Then verifies it: it must verify, and its chains end where the
+ * source's do. *rows (may be NULL) gets the rows copied. Errors: MC_ECHECK when the source
+ * does not verify (nothing copied) or the copy does not, MC_EUSAGE when dst is not empty,
+ * or an error of either store. */
+int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err);
 
 #endif

@@ -39,6 +39,8 @@ int cmd_list(front_opts *c);
 int cmd_history(front_opts *c);
 int cmd_tick(front_opts *c);
 int cmd_verify(front_opts *c);
+/* store copy --from SRC --to DST: a store into a new one, on either backend, verified. */
+int cmd_store(front_opts *c);
 int cmd_registry(front_opts *c);
 int cmd_explain(front_opts *c);
 int cmd_test(front_opts *c);

@@ -1,181 +1,39 @@
 /*
- * The SQLite store (store.h). Statements are prepared once per store and reused; values are
- * always bound, never formatted into SQL (verify's queries are formatted from the constant
- * names of the dossier columns, nothing else). Schema changes are forward migrations keyed on
- * PRAGMA user_version, applied under the write lock.
+ * The store's front (store.h): the public functions, the same on every backend. It chooses the
+ * backend at mc_store_open from the --db string (backend.h: a file path is SQLite, a
+ * postgresql:// URI or a libpq key=value string PostgreSQL) and keeps here, once, what does not
+ * depend on the database: hashing and chaining, the dossier columns each event carries,
+ * revision checks, the write gate, and verification with its messages. The backend stores and
+ * fetches rows in transactions.
  */
 #include "motcua/store.h"
 
 #include "motcua/alloc.h"
 
 #include "base/json.h"
+#include "store/backend.h"
 
 #include <jansson.h>
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-enum { BUSY_TIMEOUT_MS = 5000 };
-
-/* Migration i brings the schema from version i to i + 1. */
-static const char *const migrations[] = {
-    "CREATE TABLE dossier ("
-    "  id INTEGER PRIMARY KEY, rev INTEGER NOT NULL,"
-    "  procedure TEXT NOT NULL, version TEXT NOT NULL, agency TEXT, subject TEXT,"
-    "  channel TEXT NOT NULL, state TEXT NOT NULL, outcome TEXT, clock TEXT NOT NULL,"
-    "  final INTEGER NOT NULL, overdue INTEGER NOT NULL, late INTEGER NOT NULL,"
-    "  submitted INTEGER NOT NULL, entered INTEGER NOT NULL, due INTEGER, left INTEGER,"
-    "  finished INTEGER, fee INTEGER, wake INTEGER, apology TEXT, data TEXT NOT NULL);"
-    "CREATE INDEX dossier_wake ON dossier(wake) WHERE wake IS NOT NULL;"
-    "CREATE INDEX dossier_state ON dossier(state);"
-    "CREATE TABLE event ("
-    "  seq INTEGER PRIMARY KEY, dossier INTEGER NOT NULL, at INTEGER NOT NULL,"
-    "  kind TEXT NOT NULL, actor TEXT, body TEXT NOT NULL,"
-    "  prev BLOB NOT NULL, hash BLOB NOT NULL);"
-    "CREATE INDEX event_dossier ON event(dossier, seq);"
-    "CREATE TRIGGER event_no_update BEFORE UPDATE ON event"
-    "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
-    "CREATE TRIGGER event_no_delete BEFORE DELETE ON event"
-    "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
-    "CREATE TABLE record ("
-    "  registry TEXT NOT NULL, document TEXT NOT NULL, subject TEXT NOT NULL,"
-    "  reference TEXT, issued TEXT, PRIMARY KEY (registry, document, subject));"
-    "CREATE TABLE request (id TEXT PRIMARY KEY, result TEXT NOT NULL);",
-    /* 2: correction tickets for registry records disputed by officers (§5.4). */
-    "CREATE TABLE ticket ("
-    "  id INTEGER PRIMARY KEY, dossier INTEGER NOT NULL, registry TEXT NOT NULL,"
-    "  document TEXT NOT NULL, subject TEXT, reference TEXT, reason TEXT NOT NULL,"
-    "  at INTEGER NOT NULL, actor TEXT);"
-    "CREATE INDEX ticket_registry ON ticket(registry);",
-    /* 3: the head of the chain, so that removing the newest events shows. */
-    "CREATE TABLE chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
-    "  hash BLOB NOT NULL);"
-    "INSERT INTO chain_head (id, seq, hash) SELECT 1, seq, hash FROM event"
-    "  ORDER BY seq DESC LIMIT 1;",
-    /* 4: tamper evidence for every row. An event carries the values of the dossier columns
-     * its transaction wrote (`row`, JSON; NULL on events from before this version); registry
-     * records, request ids and reads of personal data are entries of chains of their own in
-     * `ledger`, each with its head in `ledger_head`. */
-    "ALTER TABLE event ADD COLUMN row TEXT;"
-    "CREATE TABLE ledger (chain TEXT NOT NULL, seq INTEGER NOT NULL, subject TEXT,"
-    "  body TEXT NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (chain, seq));"
-    "CREATE INDEX ledger_subject ON ledger(chain, subject) WHERE subject IS NOT NULL;"
-    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
-    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
-    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
-    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
-    "CREATE TABLE ledger_head (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
-    "  hash BLOB NOT NULL);",
-};
-enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
-
-enum stmt_id {
-    S_BEGIN,
-    S_BEGIN_OPTIMISTIC,
-    S_COMMIT,
-    S_ROLLBACK,
-    S_DOSSIER_INSERT,
-    S_DOSSIER_LOAD,
-    S_DOSSIER_UPDATE,
-    S_EVENT_LAST,
-    S_EVENT_INSERT,
-    S_EVENT_EACH,
-    S_EVENT_ALL,
-    S_RECORD_PUT,
-    S_RECORD_GET,
-    S_REQUEST_GET,
-    S_REQUEST_PUT,
-    S_TICKET_PUT,
-    S_RECORDS_OF,
-    S_BLOCKED_COUNT,
-    S_EVENT_COUNT,
-    S_HEAD_PUT,
-    S_HEAD_GET,
-    S_EVENTS_OF_KIND,
-    S_RESULTS_ISSUED,
-    S_LEDGER_LAST,
-    S_LEDGER_INSERT,
-    S_LEDGER_HEAD_PUT,
-    S_LEDGER_HEAD_GET,
-    S_LEDGER_EACH,
-    S_LEDGER_OF_SUBJECT,
-    S_LEDGER_AT,
-    S_EVENT_AT,
-    S_DOSSIER_SUBJECT,
-    S_COUNT
-};
-
-#define DOSSIER_COLUMNS                                                                            \
-    "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
-    "overdue, late, submitted, entered, due, left, finished, fee, wake, apology, data"
-
-static const char *const stmt_sql[S_COUNT] = {
-    [S_BEGIN] = "BEGIN IMMEDIATE",
-    [S_BEGIN_OPTIMISTIC] = "BEGIN DEFERRED",
-    [S_COMMIT] = "COMMIT",
-    [S_ROLLBACK] = "ROLLBACK",
-    [S_DOSSIER_INSERT] = "INSERT INTO dossier (" DOSSIER_COLUMNS ") VALUES "
-                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-                         "?17, ?18, ?19, ?20, ?21)",
-    [S_DOSSIER_LOAD] = "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE id = ?1",
-    [S_DOSSIER_UPDATE] = "UPDATE dossier SET rev = ?1 + 1, procedure = ?2, version = ?3, "
-                         "agency = ?4, subject = ?5, channel = ?6, state = ?7, outcome = ?8, "
-                         "clock = ?9, final = ?10, overdue = ?11, late = ?12, submitted = ?13, "
-                         "entered = ?14, due = ?15, left = ?16, finished = ?17, fee = ?18, "
-                         "wake = ?19, apology = ?20, data = ?21 WHERE id = ?22 AND rev = ?1",
-    [S_EVENT_LAST] = "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1",
-    [S_EVENT_INSERT] = "INSERT INTO event (seq, dossier, at, kind, actor, body, prev, hash, row) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [S_EVENT_EACH] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
-                     "WHERE dossier = ?1 ORDER BY seq",
-    [S_EVENT_ALL] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
-                    "ORDER BY seq",
-    [S_RECORD_PUT] = "INSERT OR REPLACE INTO record (registry, document, subject, reference, "
-                     "issued) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_RECORD_GET] =
-        "SELECT reference, issued FROM record WHERE registry = ?1 AND document = ?2 AND "
-        "subject = ?3",
-    [S_REQUEST_GET] = "SELECT result FROM request WHERE id = ?1",
-    [S_REQUEST_PUT] = "INSERT INTO request (id, result) VALUES (?1, ?2)",
-    [S_TICKET_PUT] = "INSERT INTO ticket (dossier, registry, document, subject, reference, "
-                     "reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [S_RECORDS_OF] = "SELECT registry, document, subject, reference, issued FROM record "
-                     "WHERE subject = ?1 ORDER BY registry, document",
-    [S_HEAD_PUT] = "INSERT OR REPLACE INTO chain_head (id, seq, hash) VALUES (1, ?1, ?2)",
-    [S_HEAD_GET] = "SELECT seq, hash FROM chain_head WHERE id = 1",
-    [S_EVENTS_OF_KIND] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
-                         "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
-    [S_RESULTS_ISSUED] = "SELECT d.procedure, r.document, r.subject, r.reference, r.issued "
-                         "FROM record r JOIN dossier d "
-                         "ON d.id = CAST(substr(r.reference, 4) AS INTEGER) "
-                         "WHERE r.reference LIKE 'MC-%' AND r.issued >= ?1 AND r.issued <= ?2 "
-                         "GROUP BY r.reference, r.registry, r.document",
-    [S_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1 AND kind = 'blocked' "
-                        "AND json_extract(body, '$.reason') = 'once-only'",
-    [S_EVENT_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1",
-    [S_LEDGER_LAST] = "SELECT seq, hash FROM ledger WHERE chain = ?1 ORDER BY seq DESC LIMIT 1",
-    [S_LEDGER_INSERT] = "INSERT INTO ledger (chain, seq, subject, body, prev, hash) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [S_LEDGER_HEAD_PUT] =
-        "INSERT OR REPLACE INTO ledger_head (chain, seq, hash) VALUES (?1, ?2, ?3)",
-    [S_LEDGER_HEAD_GET] = "SELECT seq, hash FROM ledger_head WHERE chain = ?1",
-    [S_LEDGER_EACH] = "SELECT seq, subject, body, prev, hash FROM ledger WHERE chain = ?1 "
-                      "ORDER BY seq",
-    [S_LEDGER_OF_SUBJECT] = "SELECT seq, subject, body, prev, hash FROM ledger WHERE chain = ?1 "
-                            "AND subject = ?2 ORDER BY seq",
-    [S_LEDGER_AT] = "SELECT hash FROM ledger WHERE chain = ?1 AND seq = ?2",
-    [S_EVENT_AT] = "SELECT hash FROM event WHERE seq = ?1",
-    [S_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = ?1",
+/* The queries that write: an optimistic transaction takes the gate and the lock before its
+ * first. */
+static const bool query_writes[Q_COUNT] = {
+    [Q_DOSSIER_INSERT] = true, [Q_DOSSIER_UPDATE] = true, [Q_EVENT_INSERT] = true,
+    [Q_HEAD_PUT] = true,       [Q_RECORD_PUT] = true,     [Q_REQUEST_PUT] = true,
+    [Q_TICKET_PUT] = true,     [Q_LEDGER_INSERT] = true,  [Q_LEDGER_HEAD_PUT] = true,
 };
 
 struct mc_store {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[S_COUNT];
+    const mcs_methods *m;
+    mcs_backend *b;
     bool in_tx;
     bool optimistic; /* the open transaction began without the write lock */
+    bool locked;     /* an optimistic transaction has taken the write lock */
     /* The write gate (mc_store_set_gate), and whether this store's transaction is through it. */
     void (*gate_enter)(void *ud);
     void (*gate_leave)(void *ud);
@@ -186,26 +44,6 @@ struct mc_store {
      * {"<dossier id>": {column: value, …}}. The next event of that dossier takes them. */
     json_t *pending;
 };
-
-static int db_error(mc_store *st, mc_error *err, int rc, const char *what)
-{
-    int code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? MC_EBUSY
-               : rc == SQLITE_NOMEM                     ? MC_ENOMEM
-                                                        : MC_EIO;
-    if (code == MC_EBUSY && st != NULL && st->in_tx && st->optimistic) {
-        /* SQLite cannot wait here (the snapshot would be stale): run the operation again, still
-         * holding the gate, so that the second run does not queue behind later writers. */
-        code = MC_ERETRY;
-        st->keep_gate = st->gate_held;
-    }
-    const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
-    if (rc == SQLITE_FULL) {
-        msg = "the disk is full";
-    } else if (rc == SQLITE_READONLY) {
-        msg = "the store is read-only";
-    }
-    return mc_error_set(err, code, "store: %s: %s", what, msg);
-}
 
 static void gate_enter(mc_store *st)
 {
@@ -223,188 +61,135 @@ static void gate_leave(mc_store *st)
     }
 }
 
-/* A text or blob bound with SQLITE_TRANSIENT is copied, and the copy can fail: the statement
- * would then run with NULL in its place (a dossier saved without its state). The bind helpers
- * note the failure, and step() returns it instead of running the statement. A thread binds and
- * steps one statement at a time, so the note belongs to the statement bound last; stmt() clears
- * it. */
-static _Thread_local int bind_failed;
-
-static void fresh(void)
+/* A backend's MC_EBUSY in an optimistic transaction: the snapshot would be stale, so the
+ * operation runs again, still holding the gate, so that the second run does not queue behind
+ * later writers. */
+static int busy_to_retry(mc_store *st, int rc, mc_error *err)
 {
-    bind_failed = SQLITE_OK;
-}
-
-static void note_bind(int rc)
-{
-    if (rc != SQLITE_OK && bind_failed == SQLITE_OK) {
-        bind_failed = rc;
-    }
-}
-
-static int step(sqlite3_stmt *s)
-{
-    int rc = bind_failed;
-    if (rc != SQLITE_OK) {
-        bind_failed = SQLITE_OK;
-        return rc;
-    }
-    return sqlite3_step(s);
-}
-
-static sqlite3_stmt *stmt(mc_store *st, enum stmt_id id)
-{
-    sqlite3_stmt *s = st->stmt[id];
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    fresh();
-    if (st->in_tx && st->optimistic && !st->gate_held && !sqlite3_stmt_readonly(s)) {
-        gate_enter(st); /* the first write of an optimistic transaction */
-    }
-    return s;
-}
-
-/* ==== opening ============================================================================ */
-
-static int schema_version(mc_store *st, int *version, mc_error *err)
-{
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        return db_error(st, err, rc, "reading the schema version");
-    }
-    rc = step(s);
-    *version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW ? 0 : db_error(st, err, rc, "reading the schema version");
-}
-
-static int prepare_all(mc_store *st, mc_error *err)
-{
-    for (int i = 0; i < S_COUNT; i++) {
-        if (st->stmt[i] != NULL) {
-            continue;
+    if (rc == MC_EBUSY && st->in_tx && st->optimistic) {
+        st->keep_gate = st->gate_held;
+        if (err != NULL) {
+            err->code = MC_ERETRY;
         }
-        int rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                    &st->stmt[i], NULL);
-        if (rc != SQLITE_OK) {
-            return db_error(st, err, rc, "preparing statements");
+        return MC_ERETRY;
+    }
+    return rc;
+}
+
+/* Runs query q on the backend: the first write of an optimistic transaction goes through the
+ * gate and takes the lock. */
+static int run(mc_store *st, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
+               void *ud, int64_t *changes, const char *what, mc_error *err)
+{
+    if (st->in_tx && st->optimistic && query_writes[q] && !st->locked) {
+        gate_enter(st);
+        int rc = st->m->lock(st->b, err);
+        if (rc != 0) {
+            return busy_to_retry(st, rc, err);
         }
+        st->locked = true;
+    }
+    int rc = st->m->run(st->b, q, params, n, row, ud, changes, what, err);
+    return rc == 0 ? 0 : busy_to_retry(st, rc, err);
+}
+
+/* Runs a write expected to change no result rows beyond a count. */
+static int write(mc_store *st, enum mcs_query q, const mcs_val *params, int n, const char *what,
+                 mc_error *err)
+{
+    return run(st, q, params, n, NULL, NULL, NULL, what, err);
+}
+
+static int get_int(void *ud, const mcs_val *cols, int n)
+{
+    *(int64_t *)ud = n > 0 ? cols[0].i : 0;
+    return 0;
+}
+
+/* A (seq, hash) row: the last entry of a chain, or a head record. */
+typedef struct seq_hash {
+    bool found, valid; /* valid: the hash has MC_HASH_BYTES */
+    int64_t seq;
+    unsigned char hash[MC_HASH_BYTES];
+} seq_hash;
+
+static int get_seq_hash(void *ud, const mcs_val *cols, int n)
+{
+    seq_hash *h = ud;
+    h->found = true;
+    h->seq = n > 0 ? cols[0].i : 0;
+    h->valid = n > 1 && cols[1].type == MCS_BLOB && cols[1].n == MC_HASH_BYTES;
+    memset(h->hash, 0, MC_HASH_BYTES);
+    if (h->valid) {
+        memcpy(h->hash, cols[1].p, MC_HASH_BYTES);
     }
     return 0;
 }
+
+static void hash_of(const mcs_val *v, unsigned char out[MC_HASH_BYTES])
+{
+    memset(out, 0, MC_HASH_BYTES);
+    if (v->type == MCS_BLOB && v->n == MC_HASH_BYTES) {
+        memcpy(out, v->p, MC_HASH_BYTES);
+    }
+}
+
+static const char *text_of(const mcs_val *v)
+{
+    return v->type == MCS_TEXT ? v->p : NULL;
+}
+
+/* ==== opening ============================================================================ */
 
 static int ledger_put_record(mc_store *st, const mc_record_row *rec, mc_error *err);
 static int ledger_put_request(mc_store *st, const char *id, const char *result, mc_error *err);
 static int ledger_put_ticket(mc_store *st, int64_t id, const mc_ticket_row *t, mc_error *err);
 
-/* The registry records, request ids and correction tickets of a store made before version 4
- * enter their chains as they stand at the upgrade: from then on, a change to them shows. */
-static int seed_ledger(mc_store *st, mc_error *err)
+static int seed_record(void *ud, const mcs_val *c, int n)
 {
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT registry, document, subject, reference, issued FROM "
-                                "record ORDER BY registry, document, subject",
-                                -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        return db_error(st, err, rc, "migrating the schema");
-    }
-    int e = 0;
-    while (e == 0 && (rc = step(s)) == SQLITE_ROW) {
-        mc_record_row rec = {
-            (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
-            (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
-            (const char *)sqlite3_column_text(s, 4)};
-        e = ledger_put_record(st, &rec, err);
-    }
-    sqlite3_finalize(s);
-    if (e != 0) {
-        return e;
-    }
-    rc = sqlite3_prepare_v2(st->db, "SELECT id, result FROM request ORDER BY id", -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        return db_error(st, err, rc, "migrating the schema");
-    }
-    while (e == 0 && (rc = step(s)) == SQLITE_ROW) {
-        e = ledger_put_request(st, (const char *)sqlite3_column_text(s, 0),
-                               (const char *)sqlite3_column_text(s, 1), err);
-    }
-    sqlite3_finalize(s);
-    if (e != 0) {
-        return e;
-    }
-    rc = sqlite3_prepare_v2(st->db,
-                            "SELECT id, dossier, registry, document, subject, reference, reason, "
-                            "at, actor FROM ticket ORDER BY id",
-                            -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        return db_error(st, err, rc, "migrating the schema");
-    }
-    while (e == 0 && (rc = step(s)) == SQLITE_ROW) {
-        mc_ticket_row t = {sqlite3_column_int64(s, 1),
-                           (const char *)sqlite3_column_text(s, 2),
-                           (const char *)sqlite3_column_text(s, 3),
-                           (const char *)sqlite3_column_text(s, 4),
-                           (const char *)sqlite3_column_text(s, 5),
-                           (const char *)sqlite3_column_text(s, 6),
-                           (const char *)sqlite3_column_text(s, 8),
-                           sqlite3_column_int64(s, 7)};
-        e = ledger_put_ticket(st, sqlite3_column_int64(s, 0), &t, err);
-    }
-    sqlite3_finalize(s);
-    return e;
+    (void)n;
+    mc_record_row rec = {text_of(&c[0]), text_of(&c[1]), text_of(&c[2]), text_of(&c[3]),
+                         text_of(&c[4])};
+    mc_error *err = ((void **)ud)[1];
+    return ledger_put_record(((void **)ud)[0], &rec, err);
 }
 
-/* Brings the schema to SCHEMA_VERSION. The version is read again under the write lock, so that
- * several processes opening a new store at once create it once (SPEC §11). */
-static int migrate(mc_store *st, mc_error *err)
+static int seed_request(void *ud, const mcs_val *c, int n)
 {
-    int version;
-    int rc = schema_version(st, &version, err);
-    if (rc != 0 || version == SCHEMA_VERSION) {
-        return rc;
+    (void)n;
+    return ledger_put_request(((void **)ud)[0], text_of(&c[0]), text_of(&c[1]), ((void **)ud)[1]);
+}
+
+static int seed_ticket(void *ud, const mcs_val *c, int n)
+{
+    (void)n;
+    mc_ticket_row t = {c[1].i,         text_of(&c[2]), text_of(&c[3]), text_of(&c[4]),
+                       text_of(&c[5]), text_of(&c[6]), text_of(&c[8]), c[7].i};
+    return ledger_put_ticket(((void **)ud)[0], c[0].i, &t, ((void **)ud)[1]);
+}
+
+/* The registry records, request ids and correction tickets of a store made before version 4
+ * enter their chains as they stand at the upgrade: from then on, a change to them shows. */
+static int seed_ledger(void *ud, mcs_backend *b, mc_error *err)
+{
+    mc_store *st = ud;
+    st->b = b;
+    void *pair[2] = {st, err};
+    int rc = run(st, Q_SEED_RECORDS, NULL, 0, seed_record, pair, NULL, "migrating the schema", err);
+    if (rc == 0) {
+        rc = run(st, Q_SEED_REQUESTS, NULL, 0, seed_request, pair, NULL, "migrating the schema",
+                 err);
     }
-    bool locked = false;
-    if (version < SCHEMA_VERSION) {
-        int e = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        if (e != SQLITE_OK) {
-            return db_error(st, err, e, "migrating the schema");
-        }
-        locked = true;
-        rc = schema_version(st, &version, err); /* another process may have got there first */
+    if (rc == 0) {
+        rc = run(st, Q_SEED_TICKETS, NULL, 0, seed_ticket, pair, NULL, "migrating the schema", err);
     }
-    int from = version;
-    if (rc == 0 && version > SCHEMA_VERSION) {
-        rc = mc_error_set(err, MC_EIO,
-                          "store: schema version %d is newer than this motcua (%d); upgrade "
-                          "motcua",
-                          version, SCHEMA_VERSION);
-    }
-    for (int v = from; rc == 0 && v < SCHEMA_VERSION; v++) {
-        int e = sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL);
-        rc = e == SQLITE_OK ? 0 : db_error(st, err, e, "migrating the schema");
-    }
-    if (rc == 0 && from < SCHEMA_VERSION) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
-        int e = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-        rc = e == SQLITE_OK ? 0 : db_error(st, err, e, "migrating the schema");
-        if (rc == 0 && from > 0 && from < 4) {
-            rc = prepare_all(st, err);
-            if (rc == 0) {
-                rc = seed_ledger(st, err);
-            }
-        }
-    }
-    if (locked && rc == 0) {
-        int e = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-        rc = e == SQLITE_OK ? 0 : db_error(st, err, e, "migrating the schema");
-    }
-    if (rc != 0 && sqlite3_get_autocommit(st->db) == 0) {
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    }
+    st->b = NULL;
     return rc;
+}
+
+bool mc_store_is_server(const char *db)
+{
+    return mcs_is_pg(db);
 }
 
 int mc_store_open(mc_store **out, const char *path, mc_error *err)
@@ -417,34 +202,14 @@ int mc_store_open(mc_store **out, const char *path, mc_error *err)
     if (st == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    int rc = sqlite3_open_v2(path, &st->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
-    if (rc != SQLITE_OK) {
-        int e = db_error(st, err, rc, path);
-        mc_store_close(st);
-        return e;
+    st->m = mcs_is_pg(path) ? &mcs_pg : &mcs_sqlite;
+    mcs_backend *b;
+    int rc = st->m->open(&b, path, seed_ledger, st, err);
+    if (rc != 0) {
+        mc_free(st);
+        return rc;
     }
-    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-    sqlite3_extended_result_codes(st->db, 0);
-    /* Turning a new file to WAL takes a lock for which SQLite does not always wait (another
-     * process may be doing the same at this moment): try again for up to the busy timeout. */
-    rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-    for (int waited = 0; rc == SQLITE_BUSY && waited < BUSY_TIMEOUT_MS; waited += 10) {
-        sqlite3_sleep(10);
-        rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
-    }
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", NULL,
-                          NULL, NULL);
-    }
-    int e = rc != SQLITE_OK ? db_error(st, err, rc, path) : migrate(st, err);
-    if (e == 0) {
-        e = prepare_all(st, err);
-    }
-    if (e != 0) {
-        mc_store_close(st);
-        return e;
-    }
+    st->b = b;
     *out = st;
     return 0;
 }
@@ -458,28 +223,18 @@ void mc_store_close(mc_store *st)
         mc_store_rollback(st);
     }
     gate_leave(st);
-    for (int i = 0; i < S_COUNT; i++) {
-        sqlite3_finalize(st->stmt[i]);
-    }
-    sqlite3_close(st->db);
+    st->m->close(st->b);
     json_decref(st->pending);
     mc_free(st);
 }
 
 /* ==== transactions ======================================================================= */
 
-static int step_done(mc_store *st, sqlite3_stmt *s, const char *what, mc_error *err)
-{
-    int rc = step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_error(st, err, rc, what);
-}
-
 int mc_store_begin(mc_store *st, mc_error *err)
 {
     gate_enter(st);
     st->optimistic = false;
-    int rc = step_done(st, stmt(st, S_BEGIN), "starting a transaction", err);
+    int rc = st->m->begin(st->b, false, err);
     st->in_tx = rc == 0;
     if (rc != 0) {
         gate_leave(st);
@@ -489,9 +244,10 @@ int mc_store_begin(mc_store *st, mc_error *err)
 
 int mc_store_begin_optimistic(mc_store *st, mc_error *err)
 {
-    int rc = step_done(st, stmt(st, S_BEGIN_OPTIMISTIC), "starting a transaction", err);
+    int rc = st->m->begin(st->b, true, err);
     st->in_tx = rc == 0;
     st->optimistic = rc == 0;
+    st->locked = false;
     return rc;
 }
 
@@ -514,10 +270,11 @@ int mc_store_commit(mc_store *st, mc_error *err)
         mc_store_rollback(st);
         return e;
     }
-    int rc = step_done(st, stmt(st, S_COMMIT), "committing", err);
+    int rc = busy_to_retry(st, st->m->commit(st->b, err), err);
     if (rc == 0) {
         st->in_tx = false;
         st->optimistic = false;
+        st->locked = false;
         gate_leave(st);
     }
     return rc;
@@ -527,9 +284,10 @@ void mc_store_rollback(mc_store *st)
 {
     json_object_clear(st->pending);
     if (st->in_tx) {
-        step_done(st, stmt(st, S_ROLLBACK), "rolling back", NULL);
+        st->m->rollback(st->b);
         st->in_tx = false;
         st->optimistic = false;
+        st->locked = false;
     }
     if (st->keep_gate) {
         st->keep_gate = false; /* held on into the operation's second run (mc_store_begin) */
@@ -550,150 +308,114 @@ void mc_dossier_row_clear(mc_dossier_row *row)
     memset(row, 0, sizeof *row);
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+/* The parameters of an insert or an update: rev, the 20 columns, id. */
+static void row_params(const mc_dossier_row *r, mcs_val p[22])
 {
-    if (v != NULL) {
-        note_bind(sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT));
-    } else {
-        sqlite3_bind_null(s, i);
-    }
+    p[0] = mcs_int(r->rev);
+    p[1] = mcs_text(r->procedure);
+    p[2] = mcs_text(r->version);
+    p[3] = mcs_text(r->agency);
+    p[4] = mcs_text(r->subject);
+    p[5] = mcs_text(r->channel);
+    p[6] = mcs_text(r->state);
+    p[7] = mcs_text(r->outcome);
+    p[8] = mcs_text(r->clock);
+    p[9] = mcs_int(r->final);
+    p[10] = mcs_int(r->overdue);
+    p[11] = mcs_int(r->late);
+    p[12] = mcs_int(r->submitted);
+    p[13] = mcs_int(r->entered);
+    p[14] = mcs_opt(r->due);
+    p[15] = mcs_opt(r->left);
+    p[16] = mcs_opt(r->finished);
+    p[17] = mcs_opt(r->fee);
+    p[18] = mcs_opt(r->wake);
+    p[19] = mcs_text(r->apology);
+    p[20] = mcs_text(r->data);
+    p[21] = mcs_int(r->id);
 }
 
-static void bind_hash(sqlite3_stmt *s, int i, const unsigned char hash[MC_HASH_BYTES])
+static char *col_text(const mcs_val *v, bool *oom)
 {
-    note_bind(sqlite3_bind_blob(s, i, hash, MC_HASH_BYTES, SQLITE_TRANSIENT));
-}
-
-static void bind_time(sqlite3_stmt *s, int i, int64_t v)
-{
-    if (v != MC_NONE) {
-        sqlite3_bind_int64(s, i, v);
-    } else {
-        sqlite3_bind_null(s, i);
-    }
-}
-
-static void bind_row(sqlite3_stmt *s, const mc_dossier_row *r)
-{
-    sqlite3_bind_int64(s, 1, r->rev);
-    bind_text(s, 2, r->procedure);
-    bind_text(s, 3, r->version);
-    bind_text(s, 4, r->agency);
-    bind_text(s, 5, r->subject);
-    bind_text(s, 6, r->channel);
-    bind_text(s, 7, r->state);
-    bind_text(s, 8, r->outcome);
-    bind_text(s, 9, r->clock);
-    sqlite3_bind_int(s, 10, r->final);
-    sqlite3_bind_int(s, 11, r->overdue);
-    sqlite3_bind_int(s, 12, r->late);
-    sqlite3_bind_int64(s, 13, r->submitted);
-    sqlite3_bind_int64(s, 14, r->entered);
-    bind_time(s, 15, r->due);
-    bind_time(s, 16, r->left);
-    bind_time(s, 17, r->finished);
-    bind_time(s, 18, r->fee);
-    bind_time(s, 19, r->wake);
-    bind_text(s, 20, r->apology);
-    bind_text(s, 21, r->data);
-}
-
-static char *col_text(sqlite3_stmt *s, int i, bool *oom)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    if (t == NULL) {
+    if (v->type != MCS_TEXT) {
         return NULL;
     }
-    char *p = mc_strndup((const char *)t, (size_t)sqlite3_column_bytes(s, i));
+    char *p = mc_strndup(v->p, v->n ? v->n : strlen(v->p));
     *oom |= p == NULL;
     return p;
 }
 
-static int64_t col_time(sqlite3_stmt *s, int i)
+static int64_t col_time(const mcs_val *v)
 {
-    return sqlite3_column_type(s, i) == SQLITE_NULL ? MC_NONE : sqlite3_column_int64(s, i);
+    return v->type == MCS_NULL ? MC_NONE : v->i;
 }
 
-/* Reads the columns of DOSSIER_COLUMNS (then id) from s into row. */
-static int read_row(sqlite3_stmt *s, mc_dossier_row *r)
+/* Reads the columns rev, procedure … data, id into r. */
+static int read_row(const mcs_val *c, mc_dossier_row *r)
 {
     bool oom = false;
-    r->rev = sqlite3_column_int64(s, 0);
-    r->procedure = col_text(s, 1, &oom);
-    r->version = col_text(s, 2, &oom);
-    r->agency = col_text(s, 3, &oom);
-    r->subject = col_text(s, 4, &oom);
-    r->channel = col_text(s, 5, &oom);
-    r->state = col_text(s, 6, &oom);
-    r->outcome = col_text(s, 7, &oom);
-    r->clock = col_text(s, 8, &oom);
-    r->final = sqlite3_column_int(s, 9) != 0;
-    r->overdue = sqlite3_column_int(s, 10) != 0;
-    r->late = sqlite3_column_int(s, 11);
-    r->submitted = sqlite3_column_int64(s, 12);
-    r->entered = sqlite3_column_int64(s, 13);
-    r->due = col_time(s, 14);
-    r->left = col_time(s, 15);
-    r->finished = col_time(s, 16);
-    r->fee = col_time(s, 17);
-    r->wake = col_time(s, 18);
-    r->apology = col_text(s, 19, &oom);
-    r->data = col_text(s, 20, &oom);
-    r->id = sqlite3_column_int64(s, 21);
+    r->rev = c[0].i;
+    r->procedure = col_text(&c[1], &oom);
+    r->version = col_text(&c[2], &oom);
+    r->agency = col_text(&c[3], &oom);
+    r->subject = col_text(&c[4], &oom);
+    r->channel = col_text(&c[5], &oom);
+    r->state = col_text(&c[6], &oom);
+    r->outcome = col_text(&c[7], &oom);
+    r->clock = col_text(&c[8], &oom);
+    r->final = c[9].i != 0;
+    r->overdue = c[10].i != 0;
+    r->late = (int)c[11].i;
+    r->submitted = c[12].i;
+    r->entered = c[13].i;
+    r->due = col_time(&c[14]);
+    r->left = col_time(&c[15]);
+    r->finished = col_time(&c[16]);
+    r->fee = col_time(&c[17]);
+    r->wake = col_time(&c[18]);
+    r->apology = col_text(&c[19], &oom);
+    r->data = col_text(&c[20], &oom);
+    r->id = c[21].i;
     return oom ? MC_ENOMEM : 0;
 }
 
 /* ---- the row values events carry ---- */
 
-/* The dossier columns an event records, in the order of DOSSIER_COLUMNS after rev. */
-static const char *const row_columns[] = {"procedure", "version",   "agency",  "subject", "channel",
-                                          "state",     "outcome",   "clock",   "final",   "overdue",
-                                          "late",      "submitted", "entered", "due",     "left",
-                                          "finished",  "fee",       "wake",    "apology", "data"};
-enum { NROWCOLS = sizeof row_columns / sizeof row_columns[0] };
+/* The dossier columns an event records, in the order of the dossier columns after rev. */
+const char *const mcs_row_columns[] = {"procedure", "version",   "agency",  "subject", "channel",
+                                       "state",     "outcome",   "clock",   "final",   "overdue",
+                                       "late",      "submitted", "entered", "due",     "left",
+                                       "finished",  "fee",       "wake",    "apology", "data"};
+enum { NROWCOLS = MCS_NROWCOLS };
+_Static_assert(sizeof mcs_row_columns / sizeof mcs_row_columns[0] == MCS_NROWCOLS,
+               "one name per row column");
 
-typedef struct colval {
-    const char *text; /* for a text column; NULL for SQL NULL */
-    int64_t num;      /* for a number column; MC_NONE for SQL NULL */
-    bool is_text;
-} colval;
-
-static void row_values(const mc_dossier_row *r, colval v[NROWCOLS])
+static json_t *colval_json(const mcs_val *v)
 {
-    const char *texts[] = {r->procedure, r->version, r->agency,  r->subject,
-                           r->channel,   r->state,   r->outcome, r->clock};
-    for (int i = 0; i < 8; i++) {
-        v[i] = (colval){texts[i], 0, true};
+    switch (v->type) {
+    case MCS_TEXT:
+        return json_stringn_nocheck(v->p, strlen(v->p));
+    case MCS_INT:
+        return json_integer((json_int_t)v->i);
+    default:
+        return json_null();
     }
-    int64_t nums[] = {r->final, r->overdue, r->late,     r->submitted, r->entered,
-                      r->due,   r->left,    r->finished, r->fee,       r->wake};
-    for (int i = 0; i < 10; i++) {
-        v[8 + i] = (colval){NULL, nums[i], false};
-    }
-    v[18] = (colval){r->apology, 0, true};
-    v[19] = (colval){r->data, 0, true};
 }
 
-static json_t *colval_json(const colval *v)
+/* Whether the stored value s differs from v (both as row_params gives them). */
+static bool column_differs(const mcs_val *s, const mcs_val *v)
 {
-    if (v->is_text) {
-        return v->text ? json_stringn_nocheck(v->text, strlen(v->text)) : json_null();
-    }
-    return v->num == MC_NONE ? json_null() : json_integer((json_int_t)v->num);
-}
-
-/* Whether the stored value in column col of s differs from v. */
-static bool column_differs(sqlite3_stmt *s, int col, const colval *v)
-{
-    bool null = sqlite3_column_type(s, col) == SQLITE_NULL;
-    if (v->is_text) {
-        if (null || v->text == NULL) {
-            return null != (v->text == NULL);
+    bool null = s->type == MCS_NULL;
+    if (v->type == MCS_TEXT || (v->type == MCS_NULL && s->type == MCS_TEXT)) {
+        if (null || v->type == MCS_NULL) {
+            return null != (v->type == MCS_NULL);
         }
-        const char *t = (const char *)sqlite3_column_text(s, col);
-        return t == NULL || strcmp(t, v->text) != 0;
+        return s->type != MCS_TEXT || strcmp(s->p, v->p) != 0;
     }
-    return null ? v->num != MC_NONE : sqlite3_column_int64(s, col) != v->num;
+    if (null || v->type == MCS_NULL) {
+        return null != (v->type == MCS_NULL);
+    }
+    return s->i != v->i;
 }
 
 /* Adds to the pending values of row->id the columns of row flagged in changed. */
@@ -712,14 +434,14 @@ static int pend_row(mc_store *st, const bool changed[NROWCOLS], const mc_dossier
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
-    colval now[NROWCOLS];
-    row_values(row, now);
+    mcs_val now[22];
+    row_params(row, now);
     for (int i = 0; i < NROWCOLS; i++) {
         if (!changed[i]) {
             continue;
         }
-        json_t *v = colval_json(&now[i]);
-        if (v == NULL || json_object_set_new(cols, row_columns[i], v) != 0) {
+        json_t *v = colval_json(&now[i + 1]);
+        if (v == NULL || json_object_set_new(cols, mcs_row_columns[i], v) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
@@ -731,12 +453,13 @@ int mc_store_dossier_insert(mc_store *st, mc_dossier_row *row, mc_error *err)
     if (!st->in_tx) {
         return mc_error_set(err, MC_EUSAGE, "store: a dossier is written only in a transaction");
     }
-    sqlite3_stmt *s = stmt(st, S_DOSSIER_INSERT);
+    mcs_val p[22];
     row->rev = 1;
-    bind_row(s, row);
-    int rc = step_done(st, s, "saving a dossier", err);
+    row_params(row, p);
+    int64_t id = 0;
+    int rc = run(st, Q_DOSSIER_INSERT, p, 21, get_int, &id, NULL, "saving a dossier", err);
     if (rc == 0) {
-        row->id = sqlite3_last_insert_rowid(st->db);
+        row->id = id;
         bool all[NROWCOLS];
         for (int i = 0; i < NROWCOLS; i++) {
             all[i] = true;
@@ -746,26 +469,58 @@ int mc_store_dossier_insert(mc_store *st, mc_dossier_row *row, mc_error *err)
     return rc;
 }
 
+typedef struct load_arg {
+    mc_dossier_row *row;
+    bool found, oom;
+} load_arg;
+
+static int load_row(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    load_arg *a = ud;
+    a->found = true;
+    a->oom = read_row(cols, a->row) != 0;
+    return 0;
+}
+
 int mc_store_dossier_load(mc_store *st, int64_t id, mc_dossier_row *row, mc_error *err)
 {
     mc_dossier_row_clear(row);
-    sqlite3_stmt *s = stmt(st, S_DOSSIER_LOAD);
-    sqlite3_bind_int64(s, 1, id);
-    int rc = step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return mc_error_set(err, MC_ENOTFOUND, "no dossier %lld", (long long)id);
+    mcs_val p[1] = {mcs_int(id)};
+    load_arg a = {row, false, false};
+    int rc = run(st, Q_DOSSIER_LOAD, p, 1, load_row, &a, NULL, "reading a dossier", err);
+    if (rc != 0) {
+        mc_dossier_row_clear(row);
+        return rc;
     }
-    if (rc != SQLITE_ROW) {
-        int e = db_error(st, err, rc, "reading a dossier");
-        sqlite3_reset(s);
-        return e;
-    }
-    int e = read_row(s, row);
-    sqlite3_reset(s);
-    if (e != 0) {
+    if (a.oom) {
         mc_dossier_row_clear(row);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (!a.found) {
+        return mc_error_set(err, MC_ENOTFOUND, "no dossier %lld", (long long)id);
+    }
+    return 0;
+}
+
+typedef struct compare_arg {
+    const mc_dossier_row *row;
+    bool found, stale;
+    bool changed[NROWCOLS];
+} compare_arg;
+
+static int compare_row(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    compare_arg *a = ud;
+    a->found = true;
+    a->stale = cols[0].i != a->row->rev;
+    if (!a->stale) {
+        mcs_val now[22];
+        row_params(a->row, now);
+        for (int i = 0; i < NROWCOLS; i++) {
+            a->changed[i] = column_differs(&cols[i + 1], &now[i + 1]);
+        }
     }
     return 0;
 }
@@ -777,38 +532,30 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
     }
     /* The row as stored, compared in place, to know which columns the next event must
      * carry. */
-    sqlite3_stmt *s = stmt(st, S_DOSSIER_LOAD);
-    sqlite3_bind_int64(s, 1, row->id);
-    int rc = step(s);
-    bool changed[NROWCOLS];
-    bool stale = rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) != row->rev);
-    if (rc == SQLITE_ROW && !stale) {
-        colval now[NROWCOLS];
-        row_values(row, now);
-        for (int i = 0; i < NROWCOLS; i++) {
-            changed[i] = column_differs(s, i + 1, &now[i]);
-        }
+    mcs_val key[1] = {mcs_int(row->id)};
+    compare_arg a;
+    memset(&a, 0, sizeof a);
+    a.row = row;
+    int rc = run(st, Q_DOSSIER_LOAD, key, 1, compare_row, &a, NULL, "reading a dossier", err);
+    if (rc != 0) {
+        return rc;
     }
-    sqlite3_reset(s);
-    if (stale) {
+    if (!a.found || a.stale) {
         return mc_error_set(err, MC_ECONFLICT,
                             "dossier %lld was changed by someone else meanwhile; try again",
                             (long long)row->id);
     }
-    if (rc != SQLITE_ROW) {
-        return db_error(st, err, rc, "reading a dossier");
-    }
-    s = stmt(st, S_DOSSIER_UPDATE);
-    bind_row(s, row);
-    sqlite3_bind_int64(s, 22, row->id);
-    rc = step_done(st, s, "saving a dossier", err);
-    if (rc == 0 && sqlite3_changes(st->db) != 1) {
+    mcs_val p[22];
+    row_params(row, p);
+    int64_t changes = 0;
+    rc = run(st, Q_DOSSIER_UPDATE, p, 22, NULL, NULL, &changes, "saving a dossier", err);
+    if (rc == 0 && changes != 1) {
         rc = mc_error_set(err, MC_ECONFLICT,
                           "dossier %lld was changed by someone else meanwhile; try again",
                           (long long)row->id);
     }
     if (rc == 0) {
-        rc = pend_row(st, changed, row, err);
+        rc = pend_row(st, a.changed, row, err);
     }
     if (rc == 0) {
         row->rev++;
@@ -816,49 +563,34 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
     return rc;
 }
 
+typedef struct each_arg {
+    int (*fn)(void *ud, const mc_dossier_row *row);
+    void *ud;
+    mc_error *err;
+} each_arg;
+
+static int each_dossier(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    each_arg *a = ud;
+    mc_dossier_row row;
+    memset(&row, 0, sizeof row);
+    if (read_row(cols, &row) != 0) {
+        mc_dossier_row_clear(&row);
+        return mc_error_set(a->err, MC_ENOMEM, "out of memory");
+    }
+    int rc = a->fn(a->ud, &row);
+    mc_dossier_row_clear(&row);
+    return rc;
+}
+
 int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
                           int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err)
 {
-    /* The filter decides the statement; the few shapes are prepared per call. */
-    char sql[400];
-    snprintf(sql, sizeof sql,
-             "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1%s%s%s%s "
-             "ORDER BY id",
-             f->state ? " AND state = ?1" : "", f->overdue_only ? " AND overdue = 1" : "",
-             f->open_only ? " AND final = 0" : "",
-             f->wake_before != MC_NONE ? " AND wake IS NOT NULL AND wake <= ?2" : "");
-    sqlite3_stmt *s;
-    fresh();
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        return db_error(st, err, rc, "listing dossiers");
-    }
-    if (f->state) {
-        bind_text(s, 1, f->state);
-    }
-    if (f->wake_before != MC_NONE) {
-        sqlite3_bind_int64(s, 2, f->wake_before);
-    }
-    int result = 0;
-    while ((rc = step(s)) == SQLITE_ROW) {
-        mc_dossier_row row;
-        memset(&row, 0, sizeof row);
-        if (read_row(s, &row) != 0) {
-            mc_dossier_row_clear(&row);
-            result = mc_error_set(err, MC_ENOMEM, "out of memory");
-            break;
-        }
-        result = fn(ud, &row);
-        mc_dossier_row_clear(&row);
-        if (result != 0) {
-            break;
-        }
-    }
-    if (result == 0 && rc != SQLITE_DONE) {
-        result = db_error(st, err, rc, "listing dossiers");
-    }
-    sqlite3_finalize(s);
-    return result;
+    mcs_val p[4] = {mcs_text(f->state), mcs_int(f->overdue_only), mcs_int(f->open_only),
+                    mcs_opt(f->wake_before)};
+    each_arg a = {fn, ud, err};
+    return run(st, Q_DOSSIER_EACH, p, 4, each_dossier, &a, NULL, "listing dossiers", err);
 }
 
 /* ==== events ============================================================================= */
@@ -896,26 +628,18 @@ static void event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
 
 int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, S_EVENT_LAST);
-    int rc = step(s);
-    if (rc == SQLITE_ROW) {
-        ev->seq = sqlite3_column_int64(s, 0) + 1;
-        if (sqlite3_column_bytes(s, 1) != MC_HASH_BYTES) {
-            sqlite3_reset(s);
-            return mc_error_set(err, MC_EIO,
-                                "store: the last event has no valid hash; run "
-                                "'motcua verify'");
-        }
-        memcpy(ev->prev, sqlite3_column_blob(s, 1), MC_HASH_BYTES);
-    } else if (rc == SQLITE_DONE) {
-        ev->seq = 1;
-        memset(ev->prev, 0, MC_HASH_BYTES);
-    } else {
-        int e = db_error(st, err, rc, "reading the event chain");
-        sqlite3_reset(s);
-        return e;
+    seq_hash last = {false, false, 0, {0}};
+    int rc =
+        run(st, Q_EVENT_LAST, NULL, 0, get_seq_hash, &last, NULL, "reading the event chain", err);
+    if (rc != 0) {
+        return rc;
     }
-    sqlite3_reset(s);
+    if (last.found && !last.valid) {
+        return mc_error_set(err, MC_EIO,
+                            "store: the last event has no valid hash; run 'motcua verify'");
+    }
+    ev->seq = last.found ? last.seq + 1 : 1;
+    memcpy(ev->prev, last.hash, MC_HASH_BYTES);
     /* The event carries the dossier columns its transaction wrote so far ("{}" when none, so
      * that an event without row values is always one from before schema version 4). */
     char key[24];
@@ -927,24 +651,21 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
     }
     ev->row = row ? row : "{}";
     event_hash(ev, ev->hash);
-    s = stmt(st, S_EVENT_INSERT);
-    sqlite3_bind_int64(s, 1, ev->seq);
-    sqlite3_bind_int64(s, 2, ev->dossier);
-    sqlite3_bind_int64(s, 3, ev->at);
-    bind_text(s, 4, ev->kind);
-    bind_text(s, 5, ev->actor);
-    bind_text(s, 6, ev->body);
-    bind_hash(s, 7, ev->prev);
-    bind_hash(s, 8, ev->hash);
-    bind_text(s, 9, ev->row);
+    mcs_val p[9] = {mcs_int(ev->seq),
+                    mcs_int(ev->dossier),
+                    mcs_int(ev->at),
+                    mcs_text(ev->kind),
+                    mcs_text(ev->actor),
+                    mcs_text(ev->body),
+                    mcs_blob(ev->prev, MC_HASH_BYTES),
+                    mcs_blob(ev->hash, MC_HASH_BYTES),
+                    mcs_text(ev->row)};
     ev->row = NULL; /* the text is freed below */
-    rc = step_done(st, s, "appending an event", err);
+    rc = write(st, Q_EVENT_INSERT, p, 9, "appending an event", err);
     mc_free(row);
     if (rc == 0) {
-        s = stmt(st, S_HEAD_PUT);
-        sqlite3_bind_int64(s, 1, ev->seq);
-        bind_hash(s, 2, ev->hash);
-        rc = step_done(st, s, "appending an event", err);
+        mcs_val h[2] = {mcs_int(ev->seq), mcs_blob(ev->hash, MC_HASH_BYTES)};
+        rc = write(st, Q_HEAD_PUT, h, 2, "appending an event", err);
     }
     if (rc == 0 && cols != NULL) {
         json_object_del(st->pending, key);
@@ -952,52 +673,40 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
     return rc;
 }
 
-static void read_event(sqlite3_stmt *s, mc_event_row *ev)
+static void read_event(const mcs_val *c, mc_event_row *ev)
 {
-    ev->seq = sqlite3_column_int64(s, 0);
-    ev->dossier = sqlite3_column_int64(s, 1);
-    ev->at = sqlite3_column_int64(s, 2);
-    ev->kind = (const char *)sqlite3_column_text(s, 3);
-    ev->actor = (const char *)sqlite3_column_text(s, 4);
-    ev->body = (const char *)sqlite3_column_text(s, 5);
-    ev->row = (const char *)sqlite3_column_text(s, 8);
-    memset(ev->prev, 0, MC_HASH_BYTES);
-    memset(ev->hash, 0, MC_HASH_BYTES);
-    if (sqlite3_column_bytes(s, 6) == MC_HASH_BYTES) {
-        memcpy(ev->prev, sqlite3_column_blob(s, 6), MC_HASH_BYTES);
-    }
-    if (sqlite3_column_bytes(s, 7) == MC_HASH_BYTES) {
-        memcpy(ev->hash, sqlite3_column_blob(s, 7), MC_HASH_BYTES);
-    }
+    ev->seq = c[0].i;
+    ev->dossier = c[1].i;
+    ev->at = c[2].i;
+    ev->kind = text_of(&c[3]);
+    ev->actor = text_of(&c[4]);
+    ev->body = text_of(&c[5]);
+    ev->row = text_of(&c[8]);
+    hash_of(&c[6], ev->prev);
+    hash_of(&c[7], ev->hash);
 }
 
-/* Steps s (bound, from the table) calling fn for each event row; resets s. */
-static int each_event(mc_store *st, sqlite3_stmt *s, int (*fn)(void *ud, const mc_event_row *ev),
-                      void *ud, mc_error *err)
+typedef struct event_arg {
+    int (*fn)(void *ud, const mc_event_row *ev);
+    void *ud;
+} event_arg;
+
+static int each_event(void *ud, const mcs_val *cols, int n)
 {
-    int rc, result = 0;
-    while ((rc = step(s)) == SQLITE_ROW) {
-        mc_event_row ev;
-        read_event(s, &ev);
-        if ((result = fn(ud, &ev)) != 0) {
-            break;
-        }
-    }
-    if (result == 0 && rc != SQLITE_DONE) {
-        result = db_error(st, err, rc, "reading events");
-    }
-    sqlite3_reset(s);
-    return result;
+    (void)n;
+    event_arg *a = ud;
+    mc_event_row ev;
+    read_event(cols, &ev);
+    return a->fn(a->ud, &ev);
 }
 
 int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
                         void *ud, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, dossier ? S_EVENT_EACH : S_EVENT_ALL);
-    if (dossier) {
-        sqlite3_bind_int64(s, 1, dossier);
-    }
-    return each_event(st, s, fn, ud, err);
+    mcs_val p[1] = {mcs_int(dossier)};
+    event_arg a = {fn, ud};
+    return run(st, dossier ? Q_EVENT_EACH : Q_EVENT_ALL, p, dossier ? 1 : 0, each_event, &a, NULL,
+               "reading events", err);
 }
 
 /* ==== the ledger: chains of records, request ids and reads ============================== */
@@ -1037,49 +746,37 @@ static void ledger_hash(const unsigned char prev[MC_HASH_BYTES], const char *cha
 
 static bool in_transaction(mc_store *st)
 {
-    return st->in_tx || sqlite3_get_autocommit(st->db) == 0;
+    return st->in_tx || st->m->in_transaction(st->b);
 }
 
 static int ledger_append_tx(mc_store *st, const char *chain, const char *subject, const char *body,
                             mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, S_LEDGER_LAST);
-    bind_text(s, 1, chain);
-    int rc = step(s);
-    int64_t seq = 1;
-    unsigned char prev[MC_HASH_BYTES], hash[MC_HASH_BYTES];
-    memset(prev, 0, sizeof prev);
-    if (rc == SQLITE_ROW) {
-        seq = sqlite3_column_int64(s, 0) + 1;
-        if (sqlite3_column_bytes(s, 1) != MC_HASH_BYTES) {
-            sqlite3_reset(s);
-            return mc_error_set(err, MC_EIO,
-                                "store: the last entry of chain '%s' has no valid hash; run "
-                                "'motcua verify'",
-                                chain);
-        }
-        memcpy(prev, sqlite3_column_blob(s, 1), MC_HASH_BYTES);
-    } else if (rc != SQLITE_DONE) {
-        int e = db_error(st, err, rc, "reading a chain");
-        sqlite3_reset(s);
-        return e;
+    seq_hash last = {false, false, 0, {0}};
+    mcs_val key[1] = {mcs_text(chain)};
+    int rc = run(st, Q_LEDGER_LAST, key, 1, get_seq_hash, &last, NULL, "reading a chain", err);
+    if (rc != 0) {
+        return rc;
     }
-    sqlite3_reset(s);
-    ledger_hash(prev, chain, seq, subject, body, hash);
-    s = stmt(st, S_LEDGER_INSERT);
-    bind_text(s, 1, chain);
-    sqlite3_bind_int64(s, 2, seq);
-    bind_text(s, 3, subject);
-    bind_text(s, 4, body);
-    bind_hash(s, 5, prev);
-    bind_hash(s, 6, hash);
-    rc = step_done(st, s, "appending to a chain", err);
+    if (last.found && !last.valid) {
+        return mc_error_set(err, MC_EIO,
+                            "store: the last entry of chain '%s' has no valid hash; run "
+                            "'motcua verify'",
+                            chain);
+    }
+    int64_t seq = last.found ? last.seq + 1 : 1;
+    unsigned char hash[MC_HASH_BYTES];
+    ledger_hash(last.hash, chain, seq, subject, body, hash);
+    mcs_val p[6] = {mcs_text(chain),
+                    mcs_int(seq),
+                    mcs_text(subject),
+                    mcs_text(body),
+                    mcs_blob(last.hash, MC_HASH_BYTES),
+                    mcs_blob(hash, MC_HASH_BYTES)};
+    rc = write(st, Q_LEDGER_INSERT, p, 6, "appending to a chain", err);
     if (rc == 0) {
-        s = stmt(st, S_LEDGER_HEAD_PUT);
-        bind_text(s, 1, chain);
-        sqlite3_bind_int64(s, 2, seq);
-        bind_hash(s, 3, hash);
-        rc = step_done(st, s, "appending to a chain", err);
+        mcs_val h[3] = {mcs_text(chain), mcs_int(seq), mcs_blob(hash, MC_HASH_BYTES)};
+        rc = write(st, Q_LEDGER_HEAD_PUT, h, 3, "appending to a chain", err);
     }
     return rc;
 }
@@ -1105,27 +802,26 @@ int mc_store_ledger_append(mc_store *st, const char *chain, const char *subject,
     return rc;
 }
 
+typedef struct ledger_arg {
+    int (*fn)(void *ud, int64_t seq, const char *body);
+    void *ud;
+} ledger_arg;
+
+static int each_entry(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    ledger_arg *a = ud;
+    return a->fn(a->ud, cols[0].i, text_of(&cols[2]));
+}
+
 int mc_store_ledger_each(mc_store *st, const char *chain, const char *subject,
                          int (*fn)(void *ud, int64_t seq, const char *body), void *ud,
                          mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, subject ? S_LEDGER_OF_SUBJECT : S_LEDGER_EACH);
-    bind_text(s, 1, chain);
-    if (subject != NULL) {
-        bind_text(s, 2, subject);
-    }
-    int rc, result = 0;
-    while ((rc = step(s)) == SQLITE_ROW) {
-        if ((result = fn(ud, sqlite3_column_int64(s, 0),
-                         (const char *)sqlite3_column_text(s, 2))) != 0) {
-            break;
-        }
-    }
-    if (result == 0 && rc != SQLITE_DONE) {
-        result = db_error(st, err, rc, "reading a chain");
-    }
-    sqlite3_reset(s);
-    return result;
+    mcs_val p[2] = {mcs_text(chain), mcs_text(subject)};
+    ledger_arg a = {fn, ud};
+    return run(st, subject ? Q_LEDGER_OF_SUBJECT : Q_LEDGER_EACH, p, subject ? 2 : 1, each_entry,
+               &a, NULL, "reading a chain", err);
 }
 
 /* Canonical JSON of a few string pairs (NULL values kept as null), for a ledger body. */
@@ -1210,16 +906,15 @@ static int report(checker *c, const char *fmt, ...)
 
 /* A column's value for a finding: quoted text, a number, or "empty". Text longer than 60 bytes
  * is shown from a little before skip (where two values first differ) and cut at 60 bytes. */
-static void value_text(sqlite3_stmt *s, int i, int skip, char *out, size_t outsz)
+static void value_text(const mcs_val *v, int skip, char *out, size_t outsz)
 {
-    int type = sqlite3_column_type(s, i);
-    if (type == SQLITE_NULL) {
+    if (v->type == MCS_NULL) {
         snprintf(out, outsz, "empty");
-    } else if (type == SQLITE_INTEGER) {
-        snprintf(out, outsz, "%lld", (long long)sqlite3_column_int64(s, i));
+    } else if (v->type == MCS_INT) {
+        snprintf(out, outsz, "%lld", (long long)v->i);
     } else {
-        const char *t = (const char *)sqlite3_column_text(s, i);
-        int n = sqlite3_column_bytes(s, i);
+        const char *t = v->p;
+        int n = (int)v->n;
         int from = n > 60 && skip > 20 ? skip - 20 : 0;
         int len = n - from > 60 ? 60 : n - from;
         snprintf(out, outsz, "'%s%.*s%s'", from > 0 ? "..." : "", len, t ? t + from : "",
@@ -1227,14 +922,14 @@ static void value_text(sqlite3_stmt *s, int i, int skip, char *out, size_t outsz
     }
 }
 
-/* Where the texts of columns a and b of s first differ (0 unless both are text). */
-static int first_difference(sqlite3_stmt *s, int a, int b)
+/* Where the texts a and b first differ (0 unless both are text). */
+static int first_difference(const mcs_val *a, const mcs_val *b)
 {
-    if (sqlite3_column_type(s, a) != SQLITE_TEXT || sqlite3_column_type(s, b) != SQLITE_TEXT) {
+    if (a->type != MCS_TEXT || b->type != MCS_TEXT) {
         return 0;
     }
-    const char *x = (const char *)sqlite3_column_text(s, a);
-    const char *y = (const char *)sqlite3_column_text(s, b);
+    const char *x = a->p;
+    const char *y = b->p;
     int i = 0;
     while (x && y && x[i] != '\0' && x[i] == y[i]) {
         i++;
@@ -1242,30 +937,25 @@ static int first_difference(sqlite3_stmt *s, int a, int b)
     return i;
 }
 
-/* Runs sql (no parameters but chain ?1 when given), calling row for each result row; row
- * returns non-zero to stop. */
-static int each_row(checker *c, const char *sql, const char *chain,
-                    int (*row)(checker *c, sqlite3_stmt *s))
+typedef struct check_arg {
+    checker *c;
+    int (*row)(checker *c, const mcs_val *cols);
+} check_arg;
+
+static int check_row(void *ud, const mcs_val *cols, int n)
 {
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(c->st->db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        return db_error(c->st, c->err, rc, "verifying the store");
-    }
-    if (chain != NULL) {
-        bind_text(s, 1, chain);
-    }
-    int result = 0;
-    while ((rc = step(s)) == SQLITE_ROW) {
-        if ((result = row(c, s)) != 0) {
-            break;
-        }
-    }
-    if (result == 0 && rc != SQLITE_DONE) {
-        result = db_error(c->st, c->err, rc, "verifying the store");
-    }
-    sqlite3_finalize(s);
-    return result;
+    (void)n;
+    check_arg *a = ud;
+    return a->row(a->c, cols);
+}
+
+/* Runs verify's query q (params p), calling row for each result row; row returns non-zero to
+ * stop. */
+static int each_row(checker *c, enum mcs_query q, const mcs_val *p, int n,
+                    int (*row)(checker *c, const mcs_val *cols))
+{
+    check_arg a = {c, row};
+    return run(c->st, q, p, n, check_row, &a, NULL, "verifying the store", c->err);
 }
 
 /* ---- the links of a chain ---- */
@@ -1323,47 +1013,30 @@ static int event_link(void *ud, const mc_event_row *ev)
 }
 
 /* The head record must name the last entry: removing the newest entries shows. */
-static int check_head(checker *c, const link_state *l, int64_t seq, const void *hash, int bytes,
-                      bool found)
+static int check_head(checker *c, const link_state *l, const seq_hash *head)
 {
     bool events = strcmp(l->chain, MC_CHAIN_EVENTS) == 0;
-    if (!found) {
+    if (!head->found) {
         if (l->count == 0) {
             return 0;
         }
         return events ? report(c, "the chain has lost its head record")
                       : report(c, "the %s chain has lost its head record", l->chain);
     }
-    bool same = bytes == MC_HASH_BYTES && memcmp(hash, l->prev, MC_HASH_BYTES) == 0;
-    if (seq == l->expect - 1 && same) {
+    bool same = head->valid && memcmp(head->hash, l->prev, MC_HASH_BYTES) == 0;
+    if (head->seq == l->expect - 1 && same) {
         return 0;
     }
     if (events) {
         return report(c,
                       "the chain ends at event %lld, but its head is event %lld: events were "
                       "removed or replaced",
-                      (long long)(l->expect - 1), (long long)seq);
+                      (long long)(l->expect - 1), (long long)head->seq);
     }
     return report(c,
                   "the %s chain ends at entry %lld, but its head is entry %lld: entries were "
                   "removed or replaced",
-                  l->chain, (long long)(l->expect - 1), (long long)seq);
-}
-
-/* Checks the walk l against the head that s (a prepared head query) reads, if any. */
-static int check_head_row(checker *c, const link_state *l, sqlite3_stmt *s, const char *what)
-{
-    int rc, stepped = step(s);
-    if (stepped == SQLITE_ROW) {
-        rc = check_head(c, l, sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
-                        sqlite3_column_bytes(s, 1), true);
-    } else if (stepped == SQLITE_DONE) {
-        rc = check_head(c, l, 0, NULL, 0, false);
-    } else {
-        rc = db_error(c->st, c->err, stepped, what);
-    }
-    sqlite3_reset(s);
-    return rc;
+                  l->chain, (long long)(l->expect - 1), (long long)head->seq);
 }
 
 static int check_events(checker *c)
@@ -1378,82 +1051,72 @@ static int check_events(checker *c)
     if (rc != 0) {
         return rc;
     }
-    return check_head_row(c, &l, stmt(c->st, S_HEAD_GET), "reading the chain head");
+    seq_hash head = {false, false, 0, {0}};
+    rc = run(c->st, Q_HEAD_GET, NULL, 0, get_seq_hash, &head, NULL, "reading the chain head",
+             c->err);
+    return rc != 0 ? rc : check_head(c, &l, &head);
+}
+
+typedef struct ledger_check {
+    link_state l;
+    char what[32];
+} ledger_check;
+
+static int ledger_link(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    ledger_check *k = ud;
+    unsigned char prev[MC_HASH_BYTES], hash[MC_HASH_BYTES], h[MC_HASH_BYTES];
+    hash_of(&cols[3], prev);
+    hash_of(&cols[4], hash);
+    int64_t seq = cols[0].i;
+    ledger_hash(prev, k->l.chain, seq, text_of(&cols[1]), text_of(&cols[2]), h);
+    int rc = check_link(&k->l, seq, prev, hash, k->what);
+    if (rc == 0 && memcmp(h, hash, MC_HASH_BYTES) != 0) {
+        rc = report(k->l.c, "%s %lld was altered: its content does not match its hash", k->what,
+                    (long long)seq);
+    }
+    return rc;
 }
 
 static int check_ledger(checker *c, const char *chain)
 {
-    link_state l;
-    memset(&l, 0, sizeof l);
-    l.c = c;
-    l.chain = chain;
-    l.expect = 1;
-    sqlite3_stmt *s = stmt(c->st, S_LEDGER_EACH);
-    bind_text(s, 1, chain);
-    int stepped, rc = 0;
-    char what[32];
-    snprintf(what, sizeof what, "%s entry", chain);
-    while (rc == 0 && (stepped = step(s)) == SQLITE_ROW) {
-        unsigned char prev[MC_HASH_BYTES], hash[MC_HASH_BYTES], h[MC_HASH_BYTES];
-        memset(prev, 0, sizeof prev);
-        memset(hash, 0, sizeof hash);
-        if (sqlite3_column_bytes(s, 3) == MC_HASH_BYTES) {
-            memcpy(prev, sqlite3_column_blob(s, 3), MC_HASH_BYTES);
-        }
-        if (sqlite3_column_bytes(s, 4) == MC_HASH_BYTES) {
-            memcpy(hash, sqlite3_column_blob(s, 4), MC_HASH_BYTES);
-        }
-        int64_t seq = sqlite3_column_int64(s, 0);
-        ledger_hash(prev, chain, seq, (const char *)sqlite3_column_text(s, 1),
-                    (const char *)sqlite3_column_text(s, 2), h);
-        rc = check_link(&l, seq, prev, hash, what);
-        if (rc == 0 && memcmp(h, hash, MC_HASH_BYTES) != 0) {
-            rc = report(c, "%s %lld was altered: its content does not match its hash", what,
-                        (long long)seq);
-        }
-    }
-    if (rc == 0 && stepped != SQLITE_DONE) {
-        rc = db_error(c->st, c->err, stepped, "reading a chain");
-    }
-    sqlite3_reset(s);
-    c->stats.entries += l.count;
+    ledger_check k;
+    memset(&k, 0, sizeof k);
+    k.l.c = c;
+    k.l.chain = chain;
+    k.l.expect = 1;
+    snprintf(k.what, sizeof k.what, "%s entry", chain);
+    mcs_val p[1] = {mcs_text(chain)};
+    int rc = run(c->st, Q_LEDGER_EACH, p, 1, ledger_link, &k, NULL, "reading a chain", c->err);
+    c->stats.entries += k.l.count;
     if (rc != 0) {
         return rc;
     }
-    s = stmt(c->st, S_LEDGER_HEAD_GET);
-    bind_text(s, 1, chain);
-    return check_head_row(c, &l, s, "reading a chain head");
+    seq_hash head = {false, false, 0, {0}};
+    rc = run(c->st, Q_LEDGER_HEAD_GET, p, 1, get_seq_hash, &head, NULL, "reading a chain head",
+             c->err);
+    return rc != 0 ? rc : check_head(c, &k.l, &head);
 }
 
 /* ---- rows against their chains ---- */
 
-static int column_mismatch(checker *c, sqlite3_stmt *s)
+static int column_mismatch(checker *c, const mcs_val *s)
 {
     char is[80], says[80];
-    int skip = first_difference(s, 2, 3);
-    value_text(s, 2, skip, is, sizeof is);
-    value_text(s, 3, skip, says, sizeof says);
-    return report(c, "dossier %lld: column %s is %s but its events say %s",
-                  (long long)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
-                  is, says);
+    int skip = first_difference(&s[2], &s[3]);
+    value_text(&s[2], skip, is, sizeof is);
+    value_text(&s[3], skip, says, sizeof says);
+    return report(c, "dossier %lld: column %s is %s but its events say %s", (long long)s[0].i,
+                  text_of(&s[1]), is, says);
 }
 
-/* Every dossier whose events all carry row values is rebuilt from them, column by column: the
- * value of a column is the one the latest event carrying it recorded. */
+/* Every dossier whose events all carry row values is rebuilt from them, column by column. */
 static int check_columns(checker *c)
 {
     for (int i = 0; i < NROWCOLS; i++) {
-        /* Column names come from the table above, never from input. */
-        char sql[700];
-        snprintf(sql, sizeof sql,
-                 "SELECT d.id, '%s', d.\"%s\", json_extract(e.row, '$.%s') FROM dossier d "
-                 "JOIN event e ON e.seq = (SELECT max(x.seq) FROM event x WHERE x.dossier = d.id "
-                 "AND json_type(x.row, '$.%s') IS NOT NULL) "
-                 "WHERE NOT EXISTS (SELECT 1 FROM event y WHERE y.dossier = d.id AND y.row IS "
-                 "NULL) AND d.\"%s\" IS NOT json_extract(e.row, '$.%s') ORDER BY d.id",
-                 row_columns[i], row_columns[i], row_columns[i], row_columns[i], row_columns[i],
-                 row_columns[i]);
-        int rc = each_row(c, sql, NULL, column_mismatch);
+        mcs_val p[1] = {mcs_int(i)};
+        int rc = each_row(c, Q_CHECK_COLUMN, p, 1, column_mismatch);
         if (rc != 0) {
             return rc;
         }
@@ -1461,96 +1124,73 @@ static int check_columns(checker *c)
     return 0;
 }
 
-static int count_row(checker *c, sqlite3_stmt *s)
+static int count_row(checker *c, const mcs_val *s)
 {
-    c->stats.dossiers = sqlite3_column_int64(s, 0);
-    c->stats.legacy = sqlite3_column_int64(s, 1);
+    c->stats.dossiers = s[0].i;
+    c->stats.legacy = s[1].i;
     return 0;
 }
 
-static int legacy_state(checker *c, sqlite3_stmt *s)
+static int legacy_state(checker *c, const mcs_val *s)
 {
-    const char *state = (const char *)sqlite3_column_text(s, 1);
-    const char *last = (const char *)sqlite3_column_text(s, 2);
-    return report(c, "dossier %lld is in state '%s' but its events lead to '%s'",
-                  (long long)sqlite3_column_int64(s, 0), state ? state : "?",
-                  last ? last : "nowhere");
+    const char *state = text_of(&s[1]);
+    const char *last = text_of(&s[2]);
+    return report(c, "dossier %lld is in state '%s' but its events lead to '%s'", (long long)s[0].i,
+                  state ? state : "?", last ? last : "nowhere");
 }
 
-static int no_events(checker *c, sqlite3_stmt *s)
+static int no_events(checker *c, const mcs_val *s)
 {
-    return report(c, "dossier %lld has no events: it was not written by motcua",
-                  (long long)sqlite3_column_int64(s, 0));
+    return report(c, "dossier %lld has no events: it was not written by motcua", (long long)s[0].i);
 }
 
-static int gone(checker *c, sqlite3_stmt *s)
+static int gone(checker *c, const mcs_val *s)
 {
-    int64_t n = sqlite3_column_int64(s, 1);
-    return report(c, "dossier %lld is gone, but %lld %s it: its row was deleted",
-                  (long long)sqlite3_column_int64(s, 0), (long long)n,
-                  n == 1 ? "event records" : "events record");
+    int64_t n = s[1].i;
+    return report(c, "dossier %lld is gone, but %lld %s it: its row was deleted", (long long)s[0].i,
+                  (long long)n, n == 1 ? "event records" : "events record");
 }
 
-static int wiped(checker *c, sqlite3_stmt *s)
+static int wiped(checker *c, const mcs_val *s)
 {
     return report(c, "the store has %lld dossiers and no events: the event chain was wiped",
-                  (long long)sqlite3_column_int64(s, 0));
+                  (long long)s[0].i);
 }
 
 static int check_dossiers(checker *c)
 {
-    int rc = each_row(c,
-                      "SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM event y WHERE "
-                      "y.dossier = d.id AND y.row IS NULL) AND EXISTS (SELECT 1 FROM event z "
-                      "WHERE z.dossier = d.id)), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "
-                      "event y WHERE y.dossier = d.id AND y.row IS NULL)) FROM dossier d",
-                      NULL, count_row);
+    int rc = each_row(c, Q_CHECK_COUNTS, NULL, 0, count_row);
     if (rc == 0 && c->stats.events == 0) {
-        return each_row(c, "SELECT count(*) FROM dossier HAVING count(*) > 0", NULL, wiped);
+        return each_row(c, Q_CHECK_WIPED, NULL, 0, wiped);
     }
     if (rc == 0) {
-        rc = each_row(c,
-                      "SELECT id FROM dossier d WHERE NOT EXISTS (SELECT 1 FROM event e WHERE "
-                      "e.dossier = d.id) ORDER BY id",
-                      NULL, no_events);
+        rc = each_row(c, Q_CHECK_NO_EVENTS, NULL, 0, no_events);
     }
     if (rc == 0) {
-        rc = each_row(c,
-                      "SELECT dossier, count(*) FROM event e WHERE dossier <> 0 AND NOT EXISTS "
-                      "(SELECT 1 FROM dossier d WHERE d.id = e.dossier) GROUP BY dossier "
-                      "ORDER BY dossier",
-                      NULL, gone);
+        rc = each_row(c, Q_CHECK_GONE, NULL, 0, gone);
     }
     if (rc == 0) {
         rc = check_columns(c);
     }
     if (rc == 0) {
-        /* Events from before schema version 4 carry no row values: their dossiers are checked
-         * as before, by the state their transitions lead to. */
-        rc = each_row(c,
-                      "SELECT id, state, last FROM (SELECT d.id AS id, d.state AS state, "
-                      "(SELECT json_extract(e.body, '$.to') FROM event e WHERE e.dossier = d.id "
-                      "AND json_extract(e.body, '$.to') IS NOT NULL ORDER BY e.seq DESC LIMIT 1) "
-                      "AS last FROM dossier d WHERE EXISTS (SELECT 1 FROM event y WHERE "
-                      "y.dossier = d.id AND y.row IS NULL)) WHERE state IS NOT last ORDER BY id",
-                      NULL, legacy_state);
+        rc = each_row(c, Q_CHECK_LEGACY, NULL, 0, legacy_state);
     }
     return rc;
 }
 
-static int record_mismatch(checker *c, sqlite3_stmt *s)
+static int record_mismatch(checker *c, const mcs_val *s)
 {
-    const char *r = (const char *)sqlite3_column_text(s, 1);
-    const char *d = (const char *)sqlite3_column_text(s, 2);
-    const char *subj = (const char *)sqlite3_column_text(s, 3);
-    switch (sqlite3_column_int(s, 0)) {
+    const char *r = text_of(&s[1]);
+    const char *d = text_of(&s[2]);
+    const char *subj = text_of(&s[3]);
+    switch (s[0].i) {
     case 1: {
         char is[80], says[80];
-        int skip = first_difference(s, 4, 5);
-        value_text(s, 4, skip, is, sizeof is);
-        value_text(s, 5, skip, says, sizeof says);
+        int skip = first_difference(&s[4], &s[5]);
+        value_text(&s[4], skip, is, sizeof is);
+        value_text(&s[5], skip, says, sizeof says);
         return report(c, "registry record %s/%s of %s: %s is %s but its chain says %s", r, d, subj,
-                      (const char *)sqlite3_column_text(s, 6), is, says);
+                      text_of(&s[6]), is, says);
     }
     case 2:
         return report(c,
@@ -1563,10 +1203,10 @@ static int record_mismatch(checker *c, sqlite3_stmt *s)
     }
 }
 
-static int request_mismatch(checker *c, sqlite3_stmt *s)
+static int request_mismatch(checker *c, const mcs_val *s)
 {
-    const char *id = (const char *)sqlite3_column_text(s, 1);
-    switch (sqlite3_column_int(s, 0)) {
+    const char *id = text_of(&s[1]);
+    switch (s[0].i) {
     case 1:
         return report(c, "request id '%s': its stored result differs from its chain", id);
     case 2:
@@ -1579,10 +1219,10 @@ static int request_mismatch(checker *c, sqlite3_stmt *s)
     }
 }
 
-static int ticket_mismatch(checker *c, sqlite3_stmt *s)
+static int ticket_mismatch(checker *c, const mcs_val *s)
 {
-    long long id = (long long)sqlite3_column_int64(s, 1);
-    switch (sqlite3_column_int(s, 0)) {
+    long long id = (long long)s[1].i;
+    switch (s[0].i) {
     case 1:
         return report(c, "correction ticket %lld differs from its chain", id);
     case 2:
@@ -1597,53 +1237,12 @@ static int ticket_mismatch(checker *c, sqlite3_stmt *s)
 
 static int check_tables(checker *c)
 {
-    int rc = each_row(
-        c,
-        "WITH l AS (SELECT json_extract(body, '$.registry') AS r, json_extract(body, "
-        "'$.document') AS d, json_extract(body, '$.subject') AS s, json_extract(body, "
-        "'$.reference') AS ref, json_extract(body, '$.issued') AS iss, max(seq) FROM ledger "
-        "WHERE chain = 'records' GROUP BY 1, 2, 3) "
-        "SELECT 1, x.registry, x.document, x.subject, x.reference, l.ref, 'reference' FROM "
-        "record x JOIN l ON l.r = x.registry AND l.d = x.document AND l.s = x.subject WHERE "
-        "x.reference IS NOT l.ref "
-        "UNION ALL SELECT 1, x.registry, x.document, x.subject, x.issued, l.iss, 'issued' FROM "
-        "record x JOIN l ON l.r = x.registry AND l.d = x.document AND l.s = x.subject WHERE "
-        "x.reference IS l.ref AND x.issued IS NOT l.iss "
-        "UNION ALL SELECT 2, x.registry, x.document, x.subject, NULL, NULL, NULL FROM record x "
-        "WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.r = x.registry AND l.d = x.document AND "
-        "l.s = x.subject) "
-        "UNION ALL SELECT 3, l.r, l.d, l.s, NULL, NULL, NULL FROM l WHERE NOT EXISTS (SELECT 1 "
-        "FROM record x WHERE l.r = x.registry AND l.d = x.document AND l.s = x.subject) "
-        "ORDER BY 2, 3, 4",
-        NULL, record_mismatch);
+    int rc = each_row(c, Q_CHECK_RECORDS, NULL, 0, record_mismatch);
     if (rc == 0) {
-        rc = each_row(c,
-                      "WITH l AS (SELECT json_extract(body, '$.id') AS id, json_extract(body, "
-                      "'$.result') AS result FROM ledger WHERE chain = 'requests') "
-                      "SELECT 1, q.id FROM request q JOIN l ON l.id = q.id WHERE q.result IS "
-                      "NOT l.result "
-                      "UNION ALL SELECT 2, q.id FROM request q WHERE NOT EXISTS (SELECT 1 FROM l "
-                      "WHERE l.id = q.id) "
-                      "UNION ALL SELECT 3, l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM request "
-                      "q WHERE q.id = l.id) ORDER BY 2",
-                      NULL, request_mismatch);
+        rc = each_row(c, Q_CHECK_REQUESTS, NULL, 0, request_mismatch);
     }
     if (rc == 0) {
-        rc = each_row(
-            c,
-            "WITH l AS (SELECT json_extract(body, '$.id') AS id, body FROM ledger WHERE chain = "
-            "'tickets') "
-            "SELECT 1, t.id FROM ticket t JOIN l ON l.id = t.id WHERE t.dossier IS NOT "
-            "json_extract(l.body, '$.dossier') OR t.registry IS NOT json_extract(l.body, "
-            "'$.registry') OR t.document IS NOT json_extract(l.body, '$.document') OR t.subject "
-            "IS NOT json_extract(l.body, '$.subject') OR t.reference IS NOT json_extract(l.body, "
-            "'$.reference') OR t.reason IS NOT json_extract(l.body, '$.reason') OR t.at IS NOT "
-            "json_extract(l.body, '$.at') OR t.actor IS NOT json_extract(l.body, '$.actor') "
-            "UNION ALL SELECT 2, t.id FROM ticket t WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.id "
-            "= t.id) "
-            "UNION ALL SELECT 3, l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM ticket t WHERE t.id "
-            "= l.id) ORDER BY 2",
-            NULL, ticket_mismatch);
+        rc = each_row(c, Q_CHECK_TICKETS, NULL, 0, ticket_mismatch);
     }
     return rc;
 }
@@ -1704,27 +1303,32 @@ int mc_store_heads(mc_store *st, mc_chain_head heads[MC_NCHAINS], mc_error *err)
     static const char *const names[MC_NCHAINS] = {
         MC_CHAIN_ACCESS, MC_CHAIN_EVENTS, MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS, MC_CHAIN_TICKETS};
     for (int i = 0; i < MC_NCHAINS; i++) {
-        heads[i].name = names[i];
-        heads[i].count = 0;
-        memset(heads[i].hash, 0, MC_HASH_BYTES);
         bool events = strcmp(names[i], MC_CHAIN_EVENTS) == 0;
-        sqlite3_stmt *s = stmt(st, events ? S_EVENT_LAST : S_LEDGER_LAST);
-        if (!events) {
-            bind_text(s, 1, names[i]);
+        mcs_val p[1] = {mcs_text(names[i])};
+        seq_hash last = {false, false, 0, {0}};
+        int rc = run(st, events ? Q_EVENT_LAST : Q_LEDGER_LAST, p, events ? 0 : 1, get_seq_hash,
+                     &last, NULL, "reading the chains' heads", err);
+        if (rc != 0) {
+            return rc;
         }
-        int rc = step(s);
-        if (rc == SQLITE_ROW) {
-            heads[i].count = sqlite3_column_int64(s, 0);
-            if (sqlite3_column_bytes(s, 1) == MC_HASH_BYTES) {
-                memcpy(heads[i].hash, sqlite3_column_blob(s, 1), MC_HASH_BYTES);
-            }
-        } else if (rc != SQLITE_DONE) {
-            int e = db_error(st, err, rc, "reading the chains' heads");
-            sqlite3_reset(s);
-            return e;
-        }
-        sqlite3_reset(s);
+        heads[i].name = names[i];
+        heads[i].count = last.found ? last.seq : 0;
+        memcpy(heads[i].hash, last.hash, MC_HASH_BYTES);
     }
+    return 0;
+}
+
+typedef struct hash_arg {
+    bool found;
+    unsigned char *out;
+} hash_arg;
+
+static int get_hash(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    hash_arg *a = ud;
+    a->found = true;
+    hash_of(&cols[0], a->out);
     return 0;
 }
 
@@ -1732,25 +1336,11 @@ int mc_store_chain_hash_at(mc_store *st, const char *chain, int64_t seq,
                            unsigned char out[MC_HASH_BYTES], mc_error *err)
 {
     bool events = strcmp(chain, MC_CHAIN_EVENTS) == 0;
-    sqlite3_stmt *s = stmt(st, events ? S_EVENT_AT : S_LEDGER_AT);
-    if (events) {
-        sqlite3_bind_int64(s, 1, seq);
-    } else {
-        bind_text(s, 1, chain);
-        sqlite3_bind_int64(s, 2, seq);
-    }
-    int rc = step(s), result = 0;
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, MC_HASH_BYTES);
-        if (sqlite3_column_bytes(s, 0) == MC_HASH_BYTES) {
-            memcpy(out, sqlite3_column_blob(s, 0), MC_HASH_BYTES);
-        }
-        result = 1;
-    } else if (rc != SQLITE_DONE) {
-        result = db_error(st, err, rc, "reading a chain");
-    }
-    sqlite3_reset(s);
-    return result;
+    mcs_val p[2] = {mcs_text(chain), mcs_int(seq)};
+    hash_arg a = {false, out};
+    int rc = run(st, events ? Q_EVENT_AT : Q_LEDGER_AT, events ? p + 1 : p, events ? 1 : 2,
+                 get_hash, &a, NULL, "reading a chain", err);
+    return rc != 0 ? rc : a.found ? 1 : 0;
 }
 
 void mc_store_head_digest(const mc_chain_head *heads, size_t n, unsigned char out[MC_HASH_BYTES])
@@ -1766,20 +1356,28 @@ void mc_store_head_digest(const mc_chain_head *heads, size_t n, unsigned char ou
     crypto_generichash_final(&h, out, MC_HASH_BYTES);
 }
 
+typedef struct text_arg {
+    bool found;
+    char *out;
+    size_t outsz;
+} text_arg;
+
+static int get_text(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    text_arg *a = ud;
+    a->found = true;
+    const char *t = text_of(&cols[0]);
+    snprintf(a->out, a->outsz, "%s", t ? t : "");
+    return 0;
+}
+
 int mc_store_dossier_subject(mc_store *st, int64_t id, char *out, size_t outsz, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, S_DOSSIER_SUBJECT);
-    sqlite3_bind_int64(s, 1, id);
-    int rc = step(s), result = 0;
-    if (rc == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(s, 0);
-        snprintf(out, outsz, "%s", t ? (const char *)t : "");
-        result = 1;
-    } else if (rc != SQLITE_DONE) {
-        result = db_error(st, err, rc, "reading a dossier");
-    }
-    sqlite3_reset(s);
-    return result;
+    mcs_val p[1] = {mcs_int(id)};
+    text_arg a = {false, out, outsz};
+    int rc = run(st, Q_DOSSIER_SUBJECT, p, 1, get_text, &a, NULL, "reading a dossier", err);
+    return rc != 0 ? rc : a.found ? 1 : 0;
 }
 
 /* ==== records and requests =============================================================== */
@@ -1808,13 +1406,9 @@ static int with_tx(mc_store *st, int (*fn)(mc_store *st, const void *arg, mc_err
 static int record_put(mc_store *st, const void *arg, mc_error *err)
 {
     const mc_record_row *rec = arg;
-    sqlite3_stmt *s = stmt(st, S_RECORD_PUT);
-    bind_text(s, 1, rec->registry);
-    bind_text(s, 2, rec->document);
-    bind_text(s, 3, rec->subject);
-    bind_text(s, 4, rec->reference);
-    bind_text(s, 5, rec->issued);
-    int rc = step_done(st, s, "saving a registry record", err);
+    mcs_val p[5] = {mcs_text(rec->registry), mcs_text(rec->document), mcs_text(rec->subject),
+                    mcs_text(rec->reference), mcs_text(rec->issued)};
+    int rc = write(st, Q_RECORD_PUT, p, 5, "saving a registry record", err);
     return rc != 0 ? rc : ledger_put_record(st, rec, err);
 }
 
@@ -1830,52 +1424,62 @@ int mc_store_record_get(mc_store *st, const char *registry, const char *document
     return mc_store_record_find(st, registry, document, subject, ref, refsz, issued, err);
 }
 
+typedef struct record_arg {
+    bool found;
+    char *ref;
+    size_t refsz;
+    char *issued;
+} record_arg;
+
+static int get_record(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    record_arg *a = ud;
+    a->found = true;
+    const char *t = text_of(&cols[0]);
+    snprintf(a->ref, a->refsz, "%s", t ? t : "");
+    const char *iss = text_of(&cols[1]);
+    if (iss != NULL && strlen(iss) == 10) {
+        memcpy(a->issued, iss, 11);
+    }
+    return 0;
+}
+
 int mc_store_record_find(mc_store *st, const char *registry, const char *document,
                          const char *subject, char *ref, size_t refsz, char issued[11],
                          mc_error *err)
 {
     issued[0] = '\0';
-    sqlite3_stmt *s = stmt(st, S_RECORD_GET);
-    bind_text(s, 1, registry);
-    bind_text(s, 2, document);
-    bind_text(s, 3, subject);
-    int rc = step(s);
-    int result;
-    if (rc == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(s, 0);
-        snprintf(ref, refsz, "%s", t ? (const char *)t : "");
-        const unsigned char *iss = sqlite3_column_text(s, 1);
-        if (iss != NULL && strlen((const char *)iss) == 10) {
-            memcpy(issued, iss, 11);
-        }
-        result = 1;
-    } else if (rc == SQLITE_DONE) {
-        result = 0;
-    } else {
-        result = db_error(st, err, rc, "reading a registry record");
-    }
-    sqlite3_reset(s);
-    return result;
+    mcs_val p[3] = {mcs_text(registry), mcs_text(document), mcs_text(subject)};
+    record_arg a = {false, ref, refsz, issued};
+    int rc = run(st, Q_RECORD_GET, p, 3, get_record, &a, NULL, "reading a registry record", err);
+    return rc != 0 ? rc : a.found ? 1 : 0;
+}
+
+typedef struct result_arg {
+    bool found, oom;
+    char **out;
+} result_arg;
+
+static int get_result(void *ud, const mcs_val *cols, int n)
+{
+    (void)n;
+    result_arg *a = ud;
+    a->found = true;
+    *a->out = col_text(&cols[0], &a->oom);
+    return 0;
 }
 
 int mc_store_request_get(mc_store *st, const char *id, char **result, mc_error *err)
 {
     *result = NULL;
-    sqlite3_stmt *s = stmt(st, S_REQUEST_GET);
-    bind_text(s, 1, id);
-    int rc = step(s);
-    int found;
-    if (rc == SQLITE_ROW) {
-        bool oom = false;
-        *result = col_text(s, 0, &oom);
-        found = oom ? mc_error_set(err, MC_ENOMEM, "out of memory") : 1;
-    } else if (rc == SQLITE_DONE) {
-        found = 0;
-    } else {
-        found = db_error(st, err, rc, "reading a request id");
+    mcs_val p[1] = {mcs_text(id)};
+    result_arg a = {false, false, result};
+    int rc = run(st, Q_REQUEST_GET, p, 1, get_result, &a, NULL, "reading a request id", err);
+    if (rc != 0) {
+        return rc;
     }
-    sqlite3_reset(s);
-    return found;
+    return a.oom ? mc_error_set(err, MC_ENOMEM, "out of memory") : a.found ? 1 : 0;
 }
 
 typedef struct request_arg {
@@ -1885,10 +1489,8 @@ typedef struct request_arg {
 static int request_put(mc_store *st, const void *arg, mc_error *err)
 {
     const request_arg *r = arg;
-    sqlite3_stmt *s = stmt(st, S_REQUEST_PUT);
-    bind_text(s, 1, r->id);
-    bind_text(s, 2, r->result);
-    int rc = step_done(st, s, "saving a request id", err);
+    mcs_val p[2] = {mcs_text(r->id), mcs_text(r->result)};
+    int rc = write(st, Q_REQUEST_PUT, p, 2, "saving a request id", err);
     return rc != 0 ? rc : ledger_put_request(st, r->id, r->result, err);
 }
 
@@ -1903,17 +1505,12 @@ int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_er
 static int ticket_put(mc_store *st, const void *arg, mc_error *err)
 {
     const mc_ticket_row *t = arg;
-    sqlite3_stmt *s = stmt(st, S_TICKET_PUT);
-    sqlite3_bind_int64(s, 1, t->dossier);
-    bind_text(s, 2, t->registry);
-    bind_text(s, 3, t->document);
-    bind_text(s, 4, t->subject);
-    bind_text(s, 5, t->reference);
-    bind_text(s, 6, t->reason);
-    sqlite3_bind_int64(s, 7, t->at);
-    bind_text(s, 8, t->actor);
-    int rc = step_done(st, s, "saving a correction ticket", err);
-    return rc != 0 ? rc : ledger_put_ticket(st, sqlite3_last_insert_rowid(st->db), t, err);
+    mcs_val p[8] = {mcs_int(t->dossier),  mcs_text(t->registry),  mcs_text(t->document),
+                    mcs_text(t->subject), mcs_text(t->reference), mcs_text(t->reason),
+                    mcs_int(t->at),       mcs_text(t->actor)};
+    int64_t id = 0;
+    int rc = run(st, Q_TICKET_PUT, p, 8, get_int, &id, NULL, "saving a correction ticket", err);
+    return rc != 0 ? rc : ledger_put_ticket(st, id, t, err);
 }
 
 int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
@@ -1921,72 +1518,236 @@ int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
     return with_tx(st, ticket_put, t, err);
 }
 
-/* Steps s (bound, from the table) calling fn for each record row; resets s. */
-static int each_record(mc_store *st, sqlite3_stmt *s, int (*fn)(void *ud, const mc_record_row *rec),
-                       void *ud, mc_error *err)
+typedef struct records_arg {
+    int (*fn)(void *ud, const mc_record_row *rec);
+    void *ud;
+} records_arg;
+
+static int each_record(void *ud, const mcs_val *c, int n)
 {
-    int rc, result = 0;
-    while ((rc = step(s)) == SQLITE_ROW) {
-        mc_record_row rec = {
-            (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
-            (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
-            (const char *)sqlite3_column_text(s, 4)};
-        if ((result = fn(ud, &rec)) != 0) {
-            break;
-        }
-    }
-    if (result == 0 && rc != SQLITE_DONE) {
-        result = db_error(st, err, rc, "reading registry records");
-    }
-    sqlite3_reset(s);
-    return result;
+    (void)n;
+    records_arg *a = ud;
+    mc_record_row rec = {text_of(&c[0]), text_of(&c[1]), text_of(&c[2]), text_of(&c[3]),
+                         text_of(&c[4])};
+    return a->fn(a->ud, &rec);
 }
 
 int mc_store_records_of(mc_store *st, const char *subject,
                         int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, S_RECORDS_OF);
-    bind_text(s, 1, subject);
-    return each_record(st, s, fn, ud, err);
+    mcs_val p[1] = {mcs_text(subject)};
+    records_arg a = {fn, ud};
+    return run(st, Q_RECORDS_OF, p, 1, each_record, &a, NULL, "reading registry records", err);
 }
 
-/* The count a statement of one dossier gives, or a negative MC_E* code: a count of 0 when it
- * could not be read would be a false answer. */
-static int64_t count_of(mc_store *st, enum stmt_id which, int64_t dossier, mc_error *err)
+/* The count a query of one dossier gives, or a negative MC_E* code: a count of 0 when it could
+ * not be read would be a false answer. */
+static int64_t count_of(mc_store *st, enum mcs_query which, int64_t dossier, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, which);
-    sqlite3_bind_int64(s, 1, dossier);
-    int rc = step(s);
-    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : db_error(st, err, rc, "counting");
-    sqlite3_reset(s);
-    return n;
+    mcs_val p[1] = {mcs_int(dossier)};
+    int64_t n = 0;
+    int rc = run(st, which, p, 1, get_int, &n, NULL, "counting", err);
+    return rc != 0 ? rc : n;
 }
 
 int64_t mc_store_blocked_count(mc_store *st, int64_t dossier, mc_error *err)
 {
-    return count_of(st, S_BLOCKED_COUNT, dossier, err);
+    return count_of(st, Q_BLOCKED_COUNT, dossier, err);
 }
 
 int64_t mc_store_event_count(mc_store *st, int64_t dossier, mc_error *err)
 {
-    return count_of(st, S_EVENT_COUNT, dossier, err);
+    return count_of(st, Q_EVENT_COUNT, dossier, err);
 }
 
 int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_t to,
                             int (*fn)(void *ud, const mc_event_row *ev), void *ud, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, S_EVENTS_OF_KIND);
-    bind_text(s, 1, kind);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    return each_event(st, s, fn, ud, err);
+    mcs_val p[3] = {mcs_text(kind), mcs_int(from), mcs_int(to)};
+    event_arg a = {fn, ud};
+    return run(st, Q_EVENTS_OF_KIND, p, 3, each_event, &a, NULL, "reading events", err);
 }
 
 int mc_store_results_issued(mc_store *st, const char *from, const char *to,
                             int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err)
 {
-    sqlite3_stmt *s = stmt(st, S_RESULTS_ISSUED);
-    bind_text(s, 1, from);
-    bind_text(s, 2, to);
-    return each_record(st, s, fn, ud, err);
+    mcs_val p[2] = {mcs_text(from), mcs_text(to)};
+    records_arg a = {fn, ud};
+    return run(st, Q_RESULTS_ISSUED, p, 2, each_record, &a, NULL, "reading registry records", err);
+}
+
+/* ==== copying a store ==================================================================== */
+
+typedef struct copier {
+    mc_store *dst;
+    mc_error *err;
+    int64_t rows;
+} copier;
+
+/* Writes the row of a query of the source, as it stands, with query q of the destination. */
+static int copy_as(copier *k, enum mcs_query q, const mcs_val *cols, int n, const char *what)
+{
+    k->rows++;
+    return write(k->dst, q, cols, n, what, k->err);
+}
+
+static int copy_dossier(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_COPY_DOSSIER, c, n, "copying dossiers");
+}
+
+static int copy_event(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_EVENT_INSERT, c, n, "copying events");
+}
+
+static int copy_head(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_HEAD_PUT, c, n, "copying events");
+}
+
+static int copy_entry(void *ud, const mcs_val *c, int n)
+{
+    (void)n;
+    /* chain, seq, subject, body, prev, hash: the order of Q_LEDGER_INSERT */
+    return copy_as(ud, Q_LEDGER_INSERT, c, 6, "copying the chains");
+}
+
+static int copy_ledger_head(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_LEDGER_HEAD_PUT, c, n, "copying the chains");
+}
+
+static int copy_record(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_RECORD_PUT, c, n, "copying registry records");
+}
+
+static int copy_request(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_REQUEST_PUT, c, n, "copying request ids");
+}
+
+static int copy_ticket(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_COPY_TICKET, c, n, "copying correction tickets");
+}
+
+static int any_row(void *ud, const mc_dossier_row *row)
+{
+    (void)row;
+    *(bool *)ud = true;
+    return 1;
+}
+
+/* Whether st holds nothing: no dossier, no entry in any chain. */
+static int is_empty(mc_store *st, bool *empty, mc_error *err)
+{
+    mc_chain_head heads[MC_NCHAINS];
+    int rc = mc_store_heads(st, heads, err);
+    bool any = false;
+    for (int i = 0; rc == 0 && i < MC_NCHAINS; i++) {
+        any |= heads[i].count > 0;
+    }
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    if (rc == 0 && !any) {
+        rc = mc_store_dossier_each(st, &f, any_row, &any, err);
+        rc = rc == 1 ? 0 : rc;
+    }
+    *empty = !any;
+    return rc;
+}
+
+typedef struct copy_query {
+    enum mcs_query read;
+    mcs_row_fn write;
+} copy_query;
+
+int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
+{
+    if (rows != NULL) {
+        *rows = 0;
+    }
+    /* A broken source is not copied: its copy would not verify, and the fault would seem the
+     * copy's. */
+    mc_error why;
+    int64_t nevents;
+    int rc = mc_store_verify(src, &nevents, &why);
+    if (rc == MC_ECHECK) {
+        return mc_error_set(err, MC_ECHECK,
+                            "store: the source does not verify (%s); run 'motcua verify'", why.msg);
+    }
+    if (rc != 0) {
+        return mc_error_set(err, rc, "%s", why.msg);
+    }
+    bool empty;
+    rc = is_empty(dst, &empty, err);
+    if (rc == 0 && !empty) {
+        rc = mc_error_set(err, MC_EUSAGE,
+                          "store: the destination is not empty; copy into a new store");
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    /* The source is read in one transaction (one snapshot), the destination written in one:
+     * a copy is whole or absent. */
+    static const copy_query steps[] = {
+        {Q_DOSSIER_EACH, copy_dossier},
+        {Q_EVENT_ALL, copy_event},
+        {Q_HEAD_GET, copy_head},
+        {Q_LEDGER_ALL, copy_entry},
+        {Q_LEDGER_HEADS, copy_ledger_head},
+        {Q_RECORDS_ALL, copy_record},
+        {Q_SEED_REQUESTS, copy_request},
+        {Q_SEED_TICKETS, copy_ticket},
+    };
+    copier k = {dst, err, 0};
+    rc = mc_store_begin_optimistic(src, err);
+    if (rc == 0) {
+        rc = mc_store_begin(dst, err);
+        if (rc != 0) {
+            mc_store_rollback(src);
+            return rc;
+        }
+    } else {
+        return rc;
+    }
+    mcs_val all[4] = {mcs_text(NULL), mcs_int(0), mcs_int(0), mcs_opt(MC_NONE)};
+    for (size_t i = 0; rc == 0 && i < sizeof steps / sizeof steps[0]; i++) {
+        bool each = steps[i].read == Q_DOSSIER_EACH;
+        rc = run(src, steps[i].read, all, each ? 4 : 0, steps[i].write, &k, NULL,
+                 "reading the source", err);
+    }
+    mc_store_rollback(src);
+    if (rc == 0) {
+        rc = mc_store_commit(dst, err);
+    }
+    if (rc != 0) {
+        mc_store_rollback(dst);
+        return rc;
+    }
+    if (rows != NULL) {
+        *rows = k.rows;
+    }
+    /* The copy must verify and end where the source ends, chain by chain. */
+    rc = mc_store_verify(dst, NULL, &why);
+    if (rc != 0) {
+        return mc_error_set(err, rc == MC_ECHECK ? MC_ECHECK : rc,
+                            "store: the copy does not verify: %s", why.msg);
+    }
+    mc_chain_head a[MC_NCHAINS], b[MC_NCHAINS];
+    rc = mc_store_heads(src, a, err);
+    if (rc == 0) {
+        rc = mc_store_heads(dst, b, err);
+    }
+    unsigned char da[MC_HASH_BYTES], db[MC_HASH_BYTES];
+    if (rc == 0) {
+        mc_store_head_digest(a, MC_NCHAINS, da);
+        mc_store_head_digest(b, MC_NCHAINS, db);
+        if (memcmp(da, db, MC_HASH_BYTES) != 0) {
+            rc = mc_error_set(err, MC_ECHECK,
+                              "store: the copy's chains do not end where the source's do");
+        }
+    }
+    return rc;
 }

@@ -1,0 +1,171 @@
+/*
+ * The store's backends (private to src/store), in the manner of SQLite's VFS: a backend is a
+ * table of functions (mcs_methods) chosen by mc_store_open from the --db string, and store.c
+ * (the front) never asks which one it runs on. The front owns everything that does not depend
+ * on the database: the public functions of store.h, hashing and chaining, the row values events
+ * carry, the write gate, verification and its messages. A backend owns a connection and a
+ * dialect: it runs the store's queries (enum mcs_query, one SQL text per backend), in
+ * transactions, with bound parameters only, and maps its errors to MC_E* codes.
+ *
+ * Values cross the interface as mcs_val: NULL, a 64-bit integer, text (NUL-terminated) or a blob.
+ * Text and blobs a backend hands to a row callback are borrowed until the callback returns.
+ */
+#ifndef MOTCUA_STORE_BACKEND_H
+#define MOTCUA_STORE_BACKEND_H
+
+#include "motcua/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The queries of the store. The parameters ($n) and the result columns of each are the same in
+ * every backend; the comments give them in order. */
+enum mcs_query {
+    /* rev, procedure … data (DOSSIER_COLUMNS, 21 values) -> id (the new row's) */
+    Q_DOSSIER_INSERT,
+    /* id -> rev, procedure … data, id */
+    Q_DOSSIER_LOAD,
+    /* rev, procedure … data, id: sets the row and rev = rev + 1 where id and rev match */
+    Q_DOSSIER_UPDATE,
+    /* state (or NULL), overdue_only (0/1), open_only (0/1), wake_before (or NULL) -> as LOAD,
+     * by id */
+    Q_DOSSIER_EACH,
+    Q_DOSSIER_SUBJECT, /* id -> subject */
+    Q_EVENT_LAST,      /* -> seq, hash of the last event */
+    /* seq, dossier, at, kind, actor, body, prev, hash, row */
+    Q_EVENT_INSERT,
+    Q_EVENT_EACH,     /* dossier -> seq, dossier, at, kind, actor, body, prev, hash, row */
+    Q_EVENT_ALL,      /* -> as EVENT_EACH, every event by seq */
+    Q_EVENTS_OF_KIND, /* kind, from, to -> as EVENT_EACH */
+    Q_EVENT_AT,       /* seq -> hash */
+    Q_EVENT_COUNT,    /* dossier -> count */
+    Q_BLOCKED_COUNT,  /* dossier -> count of its blocked events of reason once-only */
+    Q_HEAD_PUT,       /* seq, hash: the events chain's head record */
+    Q_HEAD_GET,       /* -> seq, hash */
+    Q_RECORD_PUT,     /* registry, document, subject, reference, issued (insert or replace) */
+    Q_RECORD_GET,     /* registry, document, subject -> reference, issued */
+    Q_RECORDS_OF,     /* subject -> registry, document, subject, reference, issued */
+    Q_RESULTS_ISSUED, /* from, to -> procedure, document, subject, reference, issued */
+    Q_REQUEST_GET,    /* id -> result */
+    Q_REQUEST_PUT,    /* id, result */
+    /* dossier, registry, document, subject, reference, reason, at, actor -> id */
+    Q_TICKET_PUT,
+    Q_LEDGER_LAST,       /* chain -> seq, hash */
+    Q_LEDGER_INSERT,     /* chain, seq, subject, body, prev, hash */
+    Q_LEDGER_HEAD_PUT,   /* chain, seq, hash (insert or replace) */
+    Q_LEDGER_HEAD_GET,   /* chain -> seq, hash */
+    Q_LEDGER_EACH,       /* chain -> seq, subject, body, prev, hash */
+    Q_LEDGER_OF_SUBJECT, /* chain, subject -> as LEDGER_EACH */
+    Q_LEDGER_AT,         /* chain, seq -> hash */
+    /* The migration to schema version 4 (what was there enters the chains). */
+    Q_SEED_RECORDS,  /* -> registry, document, subject, reference, issued */
+    Q_SEED_REQUESTS, /* -> id, result */
+    Q_SEED_TICKETS,  /* -> id, dossier, registry, document, subject, reference, reason, at, actor */
+    /* verify: the rows against their chains (messages are made by the front) */
+    Q_CHECK_COUNTS,    /* -> dossiers checked by column, legacy dossiers */
+    Q_CHECK_WIPED,     /* -> count of dossiers, when there are any */
+    Q_CHECK_NO_EVENTS, /* -> id of each dossier without events */
+    Q_CHECK_GONE,      /* -> dossier, count of events of each dossier whose row is gone */
+    /* column (its index in mcs_row_columns) -> id, column name, value, value its events say */
+    Q_CHECK_COLUMN,
+    Q_CHECK_LEGACY,   /* -> id, state, the state its events lead to */
+    Q_CHECK_RECORDS,  /* -> kind (1 differs, 2 unchained, 3 gone), registry, document, subject,
+                         value, chained value, column name */
+    Q_CHECK_REQUESTS, /* -> kind, id */
+    Q_CHECK_TICKETS,  /* -> kind, id */
+    /* mc_store_copy: every row as it stands, and the writes that keep ids */
+    Q_COPY_DOSSIER, /* rev, procedure … data, id */
+    Q_COPY_TICKET,  /* id, dossier, registry, document, subject, reference, reason, at, actor */
+    Q_LEDGER_ALL,   /* -> chain, seq, subject, body, prev, hash, by chain and seq */
+    Q_LEDGER_HEADS, /* -> chain, seq, hash */
+    Q_RECORDS_ALL,  /* -> registry, document, subject, reference, issued */
+    Q_COUNT
+};
+
+enum { MCS_MAXCOLS = 24 };
+
+typedef enum mcs_type { MCS_NULL, MCS_INT, MCS_TEXT, MCS_BLOB } mcs_type;
+
+typedef struct mcs_val {
+    mcs_type type;
+    int64_t i;     /* MCS_INT */
+    const char *p; /* MCS_TEXT (NUL-terminated) or MCS_BLOB */
+    size_t n;      /* bytes of p, without the NUL */
+} mcs_val;
+
+/* The dossier columns an event records, in the order of the dossier columns after rev. */
+extern const char *const mcs_row_columns[];
+enum { MCS_NROWCOLS = 20 };
+
+typedef struct mcs_backend mcs_backend; /* one connection, the backend's own */
+
+/* Called with each result row: cols[0..n-1]; non-zero stops the query and is returned. */
+typedef int (*mcs_row_fn)(void *ud, const mcs_val *cols, int n);
+
+/* Called inside the migration transaction when a store moves from version from (1 to 3) to 4:
+ * what was there enters the chains, through the same backend. */
+typedef int (*mcs_seed_fn)(void *ud, mcs_backend *b, mc_error *err);
+
+typedef struct mcs_methods {
+    int version; /* 1 */
+    const char *name;
+    /* Connects to target and brings the schema to the current version (seed as above);
+     * refuses a store of a newer schema (MC_EIO). Errors: MC_EDOWN when the server cannot be
+     * reached, MC_EIO, each with a one-line message that never shows a password; MC_ENOMEM. */
+    int (*open)(mcs_backend **out, const char *target, mcs_seed_fn seed, void *ud, mc_error *err);
+    void (*close)(mcs_backend *b);
+    /* begin takes the store's write lock (waiting up to the busy timeout: MC_EBUSY); an
+     * optimistic begin takes none and reads a snapshot. */
+    int (*begin)(mcs_backend *b, bool optimistic, mc_error *err);
+    /* The first write of an optimistic transaction: takes the write lock, or fails with MC_EBUSY
+     * when another writer holds it (the front turns MC_EBUSY in an optimistic transaction into
+     * MC_ERETRY). A backend whose first write takes the lock itself does nothing. */
+    int (*lock)(mcs_backend *b, mc_error *err);
+    int (*commit)(mcs_backend *b, mc_error *err);
+    void (*rollback)(mcs_backend *b);
+    /* Whether a transaction is open on the connection (whoever began it). */
+    bool (*in_transaction)(mcs_backend *b);
+    /* Runs query q with params[0..n-1] bound, calling row for each result row (row may be NULL);
+     * *changes (when not NULL) gets the rows a write changed. what names the operation in error
+     * messages ("store: <what>: <cause>"). Errors: MC_EBUSY (locked, or a conflict of
+     * concurrent writers), MC_ENOMEM, MC_EDOWN (the connection lost: the next transaction
+     * reconnects), MC_EIO (anything else). */
+    int (*run)(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
+               void *ud, int64_t *changes, const char *what, mc_error *err);
+} mcs_methods;
+
+extern const mcs_methods mcs_sqlite;
+extern const mcs_methods mcs_pg;
+
+/* Whether target names a PostgreSQL database (a postgresql:// or postgres:// URI, or a libpq
+ * key=value string such as "host=/tmp/x dbname=mc") rather than a SQLite file. */
+bool mcs_is_pg(const char *target);
+
+static inline mcs_val mcs_int(int64_t v)
+{
+    mcs_val x = {MCS_INT, v, NULL, 0};
+    return x;
+}
+
+/* An integer, or NULL when v is MC_NONE. */
+static inline mcs_val mcs_opt(int64_t v)
+{
+    mcs_val x = {v == MC_NONE ? MCS_NULL : MCS_INT, v, NULL, 0};
+    return x;
+}
+
+/* Text, or NULL when s is NULL. */
+static inline mcs_val mcs_text(const char *s)
+{
+    mcs_val x = {s ? MCS_TEXT : MCS_NULL, 0, s, 0};
+    return x;
+}
+
+static inline mcs_val mcs_blob(const void *p, size_t n)
+{
+    mcs_val x = {MCS_BLOB, 0, p, n};
+    return x;
+}
+
+#endif

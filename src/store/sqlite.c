@@ -1,0 +1,558 @@
+/*
+ * The SQLite backend of the store (backend.h): one file in WAL mode, or ":memory:". Statements
+ * are prepared once per store and reused; values are always bound, never formatted into SQL
+ * (the filter of a dossier listing and verify's column checks are formatted from constant
+ * names, nothing else). Schema changes are forward migrations keyed on PRAGMA user_version,
+ * applied under the write lock.
+ */
+#include "store/backend.h"
+
+#include "motcua/alloc.h"
+
+#include <sqlite3.h>
+
+#include <stdio.h>
+#include <string.h>
+
+enum { BUSY_TIMEOUT_MS = 5000 };
+
+/* Migration i brings the schema from version i to i + 1. */
+static const char *const migrations[] = {
+    "CREATE TABLE dossier ("
+    "  id INTEGER PRIMARY KEY, rev INTEGER NOT NULL,"
+    "  procedure TEXT NOT NULL, version TEXT NOT NULL, agency TEXT, subject TEXT,"
+    "  channel TEXT NOT NULL, state TEXT NOT NULL, outcome TEXT, clock TEXT NOT NULL,"
+    "  final INTEGER NOT NULL, overdue INTEGER NOT NULL, late INTEGER NOT NULL,"
+    "  submitted INTEGER NOT NULL, entered INTEGER NOT NULL, due INTEGER, left INTEGER,"
+    "  finished INTEGER, fee INTEGER, wake INTEGER, apology TEXT, data TEXT NOT NULL);"
+    "CREATE INDEX dossier_wake ON dossier(wake) WHERE wake IS NOT NULL;"
+    "CREATE INDEX dossier_state ON dossier(state);"
+    "CREATE TABLE event ("
+    "  seq INTEGER PRIMARY KEY, dossier INTEGER NOT NULL, at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL, actor TEXT, body TEXT NOT NULL,"
+    "  prev BLOB NOT NULL, hash BLOB NOT NULL);"
+    "CREATE INDEX event_dossier ON event(dossier, seq);"
+    "CREATE TRIGGER event_no_update BEFORE UPDATE ON event"
+    "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+    "CREATE TRIGGER event_no_delete BEFORE DELETE ON event"
+    "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+    "CREATE TABLE record ("
+    "  registry TEXT NOT NULL, document TEXT NOT NULL, subject TEXT NOT NULL,"
+    "  reference TEXT, issued TEXT, PRIMARY KEY (registry, document, subject));"
+    "CREATE TABLE request (id TEXT PRIMARY KEY, result TEXT NOT NULL);",
+    /* 2: correction tickets for registry records disputed by officers (§5.4). */
+    "CREATE TABLE ticket ("
+    "  id INTEGER PRIMARY KEY, dossier INTEGER NOT NULL, registry TEXT NOT NULL,"
+    "  document TEXT NOT NULL, subject TEXT, reference TEXT, reason TEXT NOT NULL,"
+    "  at INTEGER NOT NULL, actor TEXT);"
+    "CREATE INDEX ticket_registry ON ticket(registry);",
+    /* 3: the head of the chain, so that removing the newest events shows. */
+    "CREATE TABLE chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL);"
+    "INSERT INTO chain_head (id, seq, hash) SELECT 1, seq, hash FROM event"
+    "  ORDER BY seq DESC LIMIT 1;",
+    /* 4: tamper evidence for every row. An event carries the values of the dossier columns
+     * its transaction wrote (`row`, JSON; NULL on events from before this version); registry
+     * records, request ids and reads of personal data are entries of chains of their own in
+     * `ledger`, each with its head in `ledger_head`. */
+    "ALTER TABLE event ADD COLUMN row TEXT;"
+    "CREATE TABLE ledger (chain TEXT NOT NULL, seq INTEGER NOT NULL, subject TEXT,"
+    "  body TEXT NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (chain, seq));"
+    "CREATE INDEX ledger_subject ON ledger(chain, subject) WHERE subject IS NOT NULL;"
+    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
+    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
+    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TABLE ledger_head (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL);",
+};
+
+enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
+
+#define DOSSIER_COLUMNS                                                                            \
+    "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
+    "overdue, late, submitted, entered, due, left, finished, fee, wake, apology, data"
+
+static const char *const sql_of[Q_COUNT] = {
+    [Q_DOSSIER_INSERT] = "INSERT INTO dossier (" DOSSIER_COLUMNS ") VALUES "
+                         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                         "?17, ?18, ?19, ?20, ?21)",
+    [Q_DOSSIER_LOAD] = "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE id = ?1",
+    [Q_DOSSIER_UPDATE] = "UPDATE dossier SET rev = ?1 + 1, procedure = ?2, version = ?3, "
+                         "agency = ?4, subject = ?5, channel = ?6, state = ?7, outcome = ?8, "
+                         "clock = ?9, final = ?10, overdue = ?11, late = ?12, submitted = ?13, "
+                         "entered = ?14, due = ?15, left = ?16, finished = ?17, fee = ?18, "
+                         "wake = ?19, apology = ?20, data = ?21 WHERE id = ?22 AND rev = ?1",
+    [Q_EVENT_LAST] = "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1",
+    [Q_EVENT_INSERT] = "INSERT INTO event (seq, dossier, at, kind, actor, body, prev, hash, row) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_EVENT_EACH] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
+                     "WHERE dossier = ?1 ORDER BY seq",
+    [Q_EVENT_ALL] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
+                    "ORDER BY seq",
+    [Q_RECORD_PUT] = "INSERT OR REPLACE INTO record (registry, document, subject, reference, "
+                     "issued) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_RECORD_GET] =
+        "SELECT reference, issued FROM record WHERE registry = ?1 AND document = ?2 AND "
+        "subject = ?3",
+    [Q_REQUEST_GET] = "SELECT result FROM request WHERE id = ?1",
+    [Q_REQUEST_PUT] = "INSERT INTO request (id, result) VALUES (?1, ?2)",
+    [Q_TICKET_PUT] = "INSERT INTO ticket (dossier, registry, document, subject, reference, "
+                     "reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_RECORDS_OF] = "SELECT registry, document, subject, reference, issued FROM record "
+                     "WHERE subject = ?1 ORDER BY registry, document",
+    [Q_HEAD_PUT] = "INSERT OR REPLACE INTO chain_head (id, seq, hash) VALUES (1, ?1, ?2)",
+    [Q_HEAD_GET] = "SELECT seq, hash FROM chain_head WHERE id = 1",
+    [Q_EVENTS_OF_KIND] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
+                         "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
+    /* A result filed under several parties is one result: one row per reference. */
+    [Q_RESULTS_ISSUED] = "SELECT min(d.procedure), r.document, min(r.subject), r.reference, "
+                         "min(r.issued) FROM record r JOIN dossier d "
+                         "ON d.id = CAST(substr(r.reference, 4) AS INTEGER) "
+                         "WHERE r.reference LIKE 'MC-%' AND r.issued >= ?1 AND r.issued <= ?2 "
+                         "GROUP BY r.reference, r.registry, r.document",
+    [Q_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1 AND kind = 'blocked' "
+                        "AND json_extract(body, '$.reason') = 'once-only'",
+    [Q_EVENT_COUNT] = "SELECT count(*) FROM event WHERE dossier = ?1",
+    [Q_LEDGER_LAST] = "SELECT seq, hash FROM ledger WHERE chain = ?1 ORDER BY seq DESC LIMIT 1",
+    [Q_LEDGER_INSERT] = "INSERT INTO ledger (chain, seq, subject, body, prev, hash) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_LEDGER_HEAD_PUT] =
+        "INSERT OR REPLACE INTO ledger_head (chain, seq, hash) VALUES (?1, ?2, ?3)",
+    [Q_LEDGER_HEAD_GET] = "SELECT seq, hash FROM ledger_head WHERE chain = ?1",
+    [Q_LEDGER_EACH] = "SELECT seq, subject, body, prev, hash FROM ledger WHERE chain = ?1 "
+                      "ORDER BY seq",
+    [Q_LEDGER_OF_SUBJECT] = "SELECT seq, subject, body, prev, hash FROM ledger WHERE chain = ?1 "
+                            "AND subject = ?2 ORDER BY seq",
+    [Q_LEDGER_AT] = "SELECT hash FROM ledger WHERE chain = ?1 AND seq = ?2",
+    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = ?1",
+    [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = ?1",
+    [Q_SEED_RECORDS] = "SELECT registry, document, subject, reference, issued FROM record "
+                       "ORDER BY registry, document, subject",
+    [Q_SEED_REQUESTS] = "SELECT id, result FROM request ORDER BY id",
+    [Q_SEED_TICKETS] = "SELECT id, dossier, registry, document, subject, reference, reason, at, "
+                       "actor FROM ticket ORDER BY id",
+    [Q_CHECK_COUNTS] = "SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM event y WHERE "
+                       "y.dossier = d.id AND y.row IS NULL) AND EXISTS (SELECT 1 FROM event z "
+                       "WHERE z.dossier = d.id)), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "
+                       "event y WHERE y.dossier = d.id AND y.row IS NULL)) FROM dossier d",
+    [Q_CHECK_WIPED] = "SELECT count(*) FROM dossier HAVING count(*) > 0",
+    [Q_CHECK_NO_EVENTS] = "SELECT id FROM dossier d WHERE NOT EXISTS (SELECT 1 FROM event e WHERE "
+                          "e.dossier = d.id) ORDER BY id",
+    [Q_CHECK_GONE] = "SELECT dossier, count(*) FROM event e WHERE dossier <> 0 AND NOT EXISTS "
+                     "(SELECT 1 FROM dossier d WHERE d.id = e.dossier) GROUP BY dossier "
+                     "ORDER BY dossier",
+    /* Events from before schema version 4 carry no row values: their dossiers are checked as
+     * before, by the state their transitions lead to. */
+    [Q_CHECK_LEGACY] = "SELECT id, state, last FROM (SELECT d.id AS id, d.state AS state, "
+                       "(SELECT json_extract(e.body, '$.to') FROM event e WHERE e.dossier = d.id "
+                       "AND json_extract(e.body, '$.to') IS NOT NULL ORDER BY e.seq DESC LIMIT 1) "
+                       "AS last FROM dossier d WHERE EXISTS (SELECT 1 FROM event y WHERE "
+                       "y.dossier = d.id AND y.row IS NULL)) WHERE state IS NOT last ORDER BY id",
+    [Q_CHECK_RECORDS] =
+        "WITH l AS (SELECT json_extract(body, '$.registry') AS r, json_extract(body, "
+        "'$.document') AS d, json_extract(body, '$.subject') AS s, json_extract(body, "
+        "'$.reference') AS ref, json_extract(body, '$.issued') AS iss, max(seq) FROM ledger "
+        "WHERE chain = 'records' GROUP BY 1, 2, 3) "
+        "SELECT 1, x.registry, x.document, x.subject, x.reference, l.ref, 'reference' FROM "
+        "record x JOIN l ON l.r = x.registry AND l.d = x.document AND l.s = x.subject WHERE "
+        "x.reference IS NOT l.ref "
+        "UNION ALL SELECT 1, x.registry, x.document, x.subject, x.issued, l.iss, 'issued' FROM "
+        "record x JOIN l ON l.r = x.registry AND l.d = x.document AND l.s = x.subject WHERE "
+        "x.reference IS l.ref AND x.issued IS NOT l.iss "
+        "UNION ALL SELECT 2, x.registry, x.document, x.subject, NULL, NULL, NULL FROM record x "
+        "WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.r = x.registry AND l.d = x.document AND "
+        "l.s = x.subject) "
+        "UNION ALL SELECT 3, l.r, l.d, l.s, NULL, NULL, NULL FROM l WHERE NOT EXISTS (SELECT 1 "
+        "FROM record x WHERE l.r = x.registry AND l.d = x.document AND l.s = x.subject) "
+        "ORDER BY 2, 3, 4",
+    [Q_CHECK_REQUESTS] =
+        "WITH l AS (SELECT json_extract(body, '$.id') AS id, json_extract(body, "
+        "'$.result') AS result FROM ledger WHERE chain = 'requests') "
+        "SELECT 1, q.id FROM request q JOIN l ON l.id = q.id WHERE q.result IS "
+        "NOT l.result "
+        "UNION ALL SELECT 2, q.id FROM request q WHERE NOT EXISTS (SELECT 1 FROM l "
+        "WHERE l.id = q.id) "
+        "UNION ALL SELECT 3, l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM request "
+        "q WHERE q.id = l.id) ORDER BY 2",
+    [Q_CHECK_TICKETS] =
+        "WITH l AS (SELECT json_extract(body, '$.id') AS id, body FROM ledger WHERE chain = "
+        "'tickets') "
+        "SELECT 1, t.id FROM ticket t JOIN l ON l.id = t.id WHERE t.dossier IS NOT "
+        "json_extract(l.body, '$.dossier') OR t.registry IS NOT json_extract(l.body, "
+        "'$.registry') OR t.document IS NOT json_extract(l.body, '$.document') OR t.subject "
+        "IS NOT json_extract(l.body, '$.subject') OR t.reference IS NOT json_extract(l.body, "
+        "'$.reference') OR t.reason IS NOT json_extract(l.body, '$.reason') OR t.at IS NOT "
+        "json_extract(l.body, '$.at') OR t.actor IS NOT json_extract(l.body, '$.actor') "
+        "UNION ALL SELECT 2, t.id FROM ticket t WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.id "
+        "= t.id) "
+        "UNION ALL SELECT 3, l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM ticket t WHERE t.id "
+        "= l.id) ORDER BY 2",
+    [Q_COPY_DOSSIER] = "INSERT INTO dossier (" DOSSIER_COLUMNS ", id) VALUES "
+                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+                       "?17, ?18, ?19, ?20, ?21, ?22)",
+    [Q_COPY_TICKET] = "INSERT INTO ticket (id, dossier, registry, document, subject, reference, "
+                      "reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_LEDGER_ALL] = "SELECT chain, seq, subject, body, prev, hash FROM ledger ORDER BY chain, seq",
+    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head ORDER BY chain",
+    [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
+                      "ORDER BY registry, document, subject",
+};
+struct mcs_backend {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[Q_COUNT]; /* prepared once; NULL for those prepared per call */
+};
+
+/* The queries whose text depends on their parameters, and those run too rarely to keep. */
+static bool per_call(enum mcs_query q)
+{
+    return q == Q_DOSSIER_EACH || (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
+}
+
+static int db_error(mcs_backend *b, mc_error *err, int rc, const char *what)
+{
+    int code = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? MC_EBUSY
+               : rc == SQLITE_NOMEM                     ? MC_ENOMEM
+                                                        : MC_EIO;
+    const char *msg = b && b->db ? sqlite3_errmsg(b->db) : sqlite3_errstr(rc);
+    if (rc == SQLITE_FULL) {
+        msg = "the disk is full";
+    } else if (rc == SQLITE_READONLY) {
+        msg = "the store is read-only";
+    }
+    return mc_error_set(err, code, "store: %s: %s", what, msg);
+}
+
+/* A text or blob bound with SQLITE_TRANSIENT is copied, and the copy can fail: the statement
+ * would then run with NULL in its place (a dossier saved without its state). bind() returns the
+ * failure, and run() returns it instead of running the statement. */
+static int bind(sqlite3_stmt *s, int i, const mcs_val *v)
+{
+    switch (v->type) {
+    case MCS_INT:
+        return sqlite3_bind_int64(s, i, v->i);
+    case MCS_TEXT:
+        return sqlite3_bind_text(s, i, v->p, -1, SQLITE_TRANSIENT);
+    case MCS_BLOB:
+        return sqlite3_bind_blob(s, i, v->p, (int)v->n, SQLITE_TRANSIENT);
+    default:
+        return sqlite3_bind_null(s, i);
+    }
+}
+
+static void column(sqlite3_stmt *s, int i, mcs_val *v)
+{
+    memset(v, 0, sizeof *v);
+    switch (sqlite3_column_type(s, i)) {
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+        v->type = MCS_INT;
+        v->i = sqlite3_column_int64(s, i);
+        break;
+    case SQLITE_TEXT:
+        v->type = MCS_TEXT;
+        v->p = (const char *)sqlite3_column_text(s, i);
+        v->n = (size_t)sqlite3_column_bytes(s, i);
+        break;
+    case SQLITE_BLOB:
+        v->type = MCS_BLOB;
+        v->p = sqlite3_column_blob(s, i);
+        v->n = (size_t)sqlite3_column_bytes(s, i);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The SQL of a query prepared per call into buf (or the constant text). */
+static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
+{
+    if (q == Q_DOSSIER_EACH && n == 4) {
+        snprintf(buf, bufsz,
+                 "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1%s%s%s%s ORDER BY id",
+                 params[0].type != MCS_NULL ? " AND state = ?1" : "",
+                 params[1].i ? " AND overdue = 1" : "", params[2].i ? " AND final = 0" : "",
+                 params[3].type != MCS_NULL ? " AND wake IS NOT NULL AND wake <= ?4" : "");
+        return buf;
+    }
+    if (q == Q_CHECK_COLUMN && n == 1 && params[0].i >= 0 && params[0].i < MCS_NROWCOLS) {
+        /* Column names come from the table of the front, never from input. Every dossier whose
+         * events all carry row values is rebuilt from them, column by column: the value of a
+         * column is the one the latest event carrying it recorded. */
+        const char *c = mcs_row_columns[params[0].i];
+        snprintf(buf, bufsz,
+                 "SELECT d.id, '%s', d.\"%s\", json_extract(e.row, '$.%s') FROM dossier d "
+                 "JOIN event e ON e.seq = (SELECT max(x.seq) FROM event x WHERE x.dossier = d.id "
+                 "AND json_type(x.row, '$.%s') IS NOT NULL) "
+                 "WHERE NOT EXISTS (SELECT 1 FROM event y WHERE y.dossier = d.id AND y.row IS "
+                 "NULL) AND d.\"%s\" IS NOT json_extract(e.row, '$.%s') ORDER BY d.id",
+                 c, c, c, c, c, c);
+        return buf;
+    }
+    return sql_of[q];
+}
+
+static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
+               void *ud, int64_t *changes, const char *what, mc_error *err)
+{
+    sqlite3_stmt *s = b->stmt[q];
+    bool own = s == NULL;
+    if (own) {
+        char buf[1024];
+        const char *sql = sql_for(q, params, n, buf, sizeof buf);
+        if (sql == NULL) {
+            return mc_error_set(err, MC_EINTERNAL, "store: %s: no such query", what);
+        }
+        int rc = sqlite3_prepare_v2(b->db, sql, -1, &s, NULL);
+        if (rc != SQLITE_OK) {
+            return db_error(b, err, rc, what);
+        }
+    }
+    int rc = SQLITE_OK;
+    /* A query prepared per call binds by the numbers its text uses: ?1 and ?4 of a listing. */
+    for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+        if (own && q == Q_DOSSIER_EACH && params[i].type == MCS_NULL) {
+            continue;
+        }
+        if (own && q == Q_DOSSIER_EACH && (i == 1 || i == 2)) {
+            continue;
+        }
+        if (own && q == Q_CHECK_COLUMN) {
+            continue;
+        }
+        rc = bind(s, i + 1, &params[i]);
+    }
+    int result = 0;
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (row == NULL) {
+                continue;
+            }
+            mcs_val cols[MCS_MAXCOLS];
+            int ncols = sqlite3_column_count(s);
+            ncols = ncols > MCS_MAXCOLS ? MCS_MAXCOLS : ncols;
+            for (int i = 0; i < ncols; i++) {
+                column(s, i, &cols[i]);
+            }
+            if ((result = row(ud, cols, ncols)) != 0) {
+                break;
+            }
+        }
+    }
+    if (result == 0 && rc != SQLITE_DONE) {
+        result = db_error(b, err, rc, what);
+    }
+    if (result == 0 && changes != NULL) {
+        *changes = sqlite3_changes(b->db);
+    }
+    if (own) {
+        sqlite3_finalize(s);
+    } else {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+    return result;
+}
+
+/* The new row's id, for the inserts whose results name it. */
+static int insert_id(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
+                     void *ud, int64_t *changes, const char *what, mc_error *err)
+{
+    int rc = run(b, q, params, n, NULL, NULL, changes, what, err);
+    if (rc == 0 && row != NULL) {
+        mcs_val id = mcs_int(sqlite3_last_insert_rowid(b->db));
+        rc = row(ud, &id, 1);
+    }
+    return rc;
+}
+
+static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n,
+                      mcs_row_fn row, void *ud, int64_t *changes, const char *what, mc_error *err)
+{
+    if (q == Q_DOSSIER_INSERT || q == Q_TICKET_PUT) {
+        return insert_id(b, q, params, n, row, ud, changes, what, err);
+    }
+    return run(b, q, params, n, row, ud, changes, what, err);
+}
+
+static int exec(mcs_backend *b, const char *sql, const char *what, mc_error *err)
+{
+    int rc = sqlite3_exec(b->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : db_error(b, err, rc, what);
+}
+
+/* ==== opening ============================================================================ */
+
+static int schema_version(mcs_backend *b, int *version, mc_error *err)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(b->db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        return db_error(b, err, rc, "reading the schema version");
+    }
+    rc = sqlite3_step(s);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : db_error(b, err, rc, "reading the schema version");
+}
+
+static int prepare_all(mcs_backend *b, mc_error *err)
+{
+    for (int i = 0; i < Q_COUNT; i++) {
+        if (b->stmt[i] != NULL || per_call((enum mcs_query)i)) {
+            continue;
+        }
+        int rc =
+            sqlite3_prepare_v3(b->db, sql_of[i], -1, SQLITE_PREPARE_PERSISTENT, &b->stmt[i], NULL);
+        if (rc != SQLITE_OK) {
+            return db_error(b, err, rc, "preparing statements");
+        }
+    }
+    return 0;
+}
+
+/* Brings the schema to SCHEMA_VERSION. The version is read again under the write lock, so that
+ * several processes opening a new store at once create it once (SPEC §11). */
+static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
+{
+    int version;
+    int rc = schema_version(b, &version, err);
+    if (rc != 0 || version == SCHEMA_VERSION) {
+        return rc;
+    }
+    bool locked = false;
+    if (version < SCHEMA_VERSION) {
+        rc = exec(b, "BEGIN IMMEDIATE", "migrating the schema", err);
+        if (rc != 0) {
+            return rc;
+        }
+        locked = true;
+        rc = schema_version(b, &version, err); /* another process may have got there first */
+    }
+    int from = version;
+    if (rc == 0 && version > SCHEMA_VERSION) {
+        rc = mc_error_set(err, MC_EIO,
+                          "store: schema version %d is newer than this motcua (%d); upgrade "
+                          "motcua",
+                          version, SCHEMA_VERSION);
+    }
+    for (int v = from; rc == 0 && v < SCHEMA_VERSION; v++) {
+        rc = exec(b, migrations[v], "migrating the schema", err);
+    }
+    if (rc == 0 && from < SCHEMA_VERSION) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+        rc = exec(b, sql, "migrating the schema", err);
+        if (rc == 0 && from > 0 && from < 4) {
+            rc = prepare_all(b, err);
+            if (rc == 0) {
+                rc = seed(ud, b, err);
+            }
+        }
+    }
+    if (locked && rc == 0) {
+        rc = exec(b, "COMMIT", "migrating the schema", err);
+    }
+    if (rc != 0 && sqlite3_get_autocommit(b->db) == 0) {
+        sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+static void sqlite_close(mcs_backend *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    for (int i = 0; i < Q_COUNT; i++) {
+        sqlite3_finalize(b->stmt[i]);
+    }
+    sqlite3_close(b->db);
+    mc_free(b);
+}
+
+static int sqlite_open(mcs_backend **out, const char *path, mcs_seed_fn seed, void *ud,
+                       mc_error *err)
+{
+    *out = NULL;
+    mcs_backend *b = mc_calloc(1, sizeof *b);
+    if (b == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = sqlite3_open_v2(path, &b->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        int e = db_error(b, err, rc, path);
+        sqlite_close(b);
+        return e;
+    }
+    sqlite3_busy_timeout(b->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(b->db, 0);
+    /* Turning a new file to WAL takes a lock for which SQLite does not always wait (another
+     * process may be doing the same at this moment): try again for up to the busy timeout. */
+    rc = sqlite3_exec(b->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    for (int waited = 0; rc == SQLITE_BUSY && waited < BUSY_TIMEOUT_MS; waited += 10) {
+        sqlite3_sleep(10);
+        rc = sqlite3_exec(b->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_exec(b->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", NULL, NULL,
+                          NULL);
+    }
+    int e = rc != SQLITE_OK ? db_error(b, err, rc, path) : migrate(b, seed, ud, err);
+    if (e == 0) {
+        e = prepare_all(b, err);
+    }
+    if (e != 0) {
+        sqlite_close(b);
+        return e;
+    }
+    *out = b;
+    return 0;
+}
+
+/* ==== transactions ======================================================================= */
+
+static int sqlite_begin(mcs_backend *b, bool optimistic, mc_error *err)
+{
+    return exec(b, optimistic ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE", "starting a transaction",
+                err);
+}
+
+/* SQLite takes the write lock at the first write itself. */
+static int sqlite_lock(mcs_backend *b, mc_error *err)
+{
+    (void)b;
+    (void)err;
+    return 0;
+}
+
+static int sqlite_commit(mcs_backend *b, mc_error *err)
+{
+    return exec(b, "COMMIT", "committing", err);
+}
+
+static void sqlite_rollback(mcs_backend *b)
+{
+    if (sqlite3_get_autocommit(b->db) == 0) {
+        sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+}
+
+static bool sqlite_in_transaction(mcs_backend *b)
+{
+    return sqlite3_get_autocommit(b->db) == 0;
+}
+
+const mcs_methods mcs_sqlite = {
+    .version = 1,
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .begin = sqlite_begin,
+    .lock = sqlite_lock,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .in_transaction = sqlite_in_transaction,
+    .run = sqlite_run,
+};
