@@ -198,9 +198,13 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
                       "ORDER BY registry, document, subject",
 };
+enum { TX_BEGIN, TX_BEGIN_DEFERRED, TX_COMMIT, TX_COUNT };
+
 struct mcs_backend {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q_COUNT]; /* prepared once; NULL for those prepared per call */
+    sqlite3_stmt *tx[TX_COUNT];  /* BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT: prepared at first use,
+                                    since every operation runs them */
 };
 
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
@@ -467,6 +471,9 @@ static void sqlite_close(mcs_backend *b)
     for (int i = 0; i < Q_COUNT; i++) {
         sqlite3_finalize(b->stmt[i]);
     }
+    for (int i = 0; i < TX_COUNT; i++) {
+        sqlite3_finalize(b->tx[i]);
+    }
     sqlite3_close(b->db);
     mc_free(b);
 }
@@ -513,10 +520,24 @@ static int sqlite_open(mcs_backend **out, const char *path, mcs_seed_fn seed, vo
 
 /* ==== transactions ======================================================================= */
 
+/* Runs transaction statement which (TX_…), prepared once. */
+static int tx(mcs_backend *b, int which, const char *what, mc_error *err)
+{
+    static const char *const sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT"};
+    int rc = SQLITE_OK;
+    if (b->tx[which] == NULL) {
+        rc = sqlite3_prepare_v2(b->db, sql[which], -1, &b->tx[which], NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(b->tx[which]);
+        sqlite3_reset(b->tx[which]);
+    }
+    return rc == SQLITE_OK || rc == SQLITE_DONE ? 0 : db_error(b, err, rc, what);
+}
+
 static int sqlite_begin(mcs_backend *b, bool optimistic, mc_error *err)
 {
-    return exec(b, optimistic ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE", "starting a transaction",
-                err);
+    return tx(b, optimistic ? TX_BEGIN_DEFERRED : TX_BEGIN, "starting a transaction", err);
 }
 
 /* SQLite takes the write lock at the first write itself. */
@@ -529,7 +550,7 @@ static int sqlite_lock(mcs_backend *b, mc_error *err)
 
 static int sqlite_commit(mcs_backend *b, mc_error *err)
 {
-    return exec(b, "COMMIT", "committing", err);
+    return tx(b, TX_COMMIT, "committing", err);
 }
 
 static void sqlite_rollback(mcs_backend *b)
