@@ -100,4 +100,42 @@ if [ $rc -eq 3 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] && ! grep -q hunter2 "$tmp/
 else
     no "a database that is down" "exit $rc" "$(cat "$tmp/out")"
 fi
+# The database goes away under a running server: the request in flight is 503 and saves
+# nothing; once the database is back, the next request reconnects and is served. A cluster of
+# its own, so that stopping it leaves the other tests' alone.
+if out=$(bash tools/pg-cluster.sh start 2>&1); then
+    dir=$(printf '%s\n' "$out" | sed -n 1p)
+    dconn=$(printf '%s\n' "$out" | sed -n 2p)
+    echo "$("$bin" hash-token clerk-secret) lan clerk commune-committee" >"$tmp/tokens"
+    . tools/serve-lib.sh
+    serve_start "$tmp/serve.out" "$tmp/serve.err" "$bin" --tokens "$tmp/tokens" --db "$dconn" \
+        --catalogue . --now 2025-07-14T09:00
+    birth='{"procedure":"birth-registration","fields":{"citizen-id":"079123456789","parents-married":false},"attach":["birth-declaration","birth-notice","citizen-identity"]}'
+    post() {
+        curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H 'Authorization: Bearer clerk-secret' \
+            -H 'Content-Type: application/json' --data-binary "$birth" \
+            "http://127.0.0.1:$serve_port/api/dossiers"
+    }
+    first=$(post)
+    bash tools/pg-cluster.sh pause "$dir"
+    down=$(post)
+    downbody=$(cat "$tmp/r")
+    bash tools/pg-cluster.sh resume "$dir"
+    again=$(post)
+    againbody=$(cat "$tmp/r")
+    kill -TERM "$serve_pid" 2>/dev/null
+    wait "$serve_pid" 2>/dev/null
+    count=$(psql -X -qAt -d "$dconn" -c "SELECT count(*) FROM dossier" 2>/dev/null)
+    if [ "$first" = 201 ] && [ "$down" = 503 ] && echo "$downbody" | grep -q '"unavailable"' &&
+        [ "$again" = 201 ] && echo "$againbody" | grep -q '"id": *2' && [ "$count" = 2 ] &&
+        "$bin" verify --db "$dconn" >/dev/null 2>&1; then
+        ok "the database goes away under serve: 503 and nothing saved; back, the next request is served"
+    else
+        no "the database goes away under serve" "statuses $first $down $again, $count dossiers" \
+            "$downbody" "$againbody" "$(tail -3 "$tmp/serve.err")"
+    fi
+    bash tools/pg-cluster.sh stop "$dir"
+else
+    no "the database goes away under serve: a second cluster" "$out"
+fi
 echo "1..$n"

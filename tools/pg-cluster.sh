@@ -6,6 +6,8 @@
 #   tools/pg-cluster.sh start      prints the folder, then the conninfo, one per line; the tests'
 #                                  cluster does not fsync (--durable: it does, for make bench)
 #   tools/pg-cluster.sh stop DIR   stops the cluster of DIR and removes DIR
+#   tools/pg-cluster.sh pause DIR  stops its server at once (as a crash would), keeping DIR
+#   tools/pg-cluster.sh resume DIR starts the paused server again
 # Exit status 1 (with the reason on stderr) when the server cannot start.
 set -u
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -50,13 +52,23 @@ start)
     echo "$T"
     echo "host=$T port=5432 dbname=mc"
     ;;
+pause)
+    T=${2:?usage: pg-cluster.sh pause DIR}
+    as_postgres "$PGBIN/pg_ctl" -D "$T/data" -m immediate -w stop >/dev/null 2>&1
+    ;;
+resume)
+    T=${2:?usage: pg-cluster.sh resume DIR}
+    cd "$T" || exit 1
+    as_postgres "$PGBIN/pg_ctl" -D "$T/data" -l "$T/server.log" -w \
+        -o "-c listen_addresses='' -k $T -p 5432 -c fsync=off" start >/dev/null 2>&1
+    ;;
 stop)
     T=${2:?usage: pg-cluster.sh stop DIR}
     [ -d "$T/data" ] && as_postgres "$PGBIN/pg_ctl" -D "$T/data" -m fast -w stop >/dev/null 2>&1
     rm -rf "$T"
     ;;
 *)
-    echo "usage: tools/pg-cluster.sh start | stop DIR" >&2
+    echo "usage: tools/pg-cluster.sh start | stop DIR | pause DIR | resume DIR" >&2
     exit 2
     ;;
 esac

@@ -275,11 +275,14 @@ static bool connection_lost(mcs_backend *b)
 /* The error of res (or of the connection when res is NULL) as an MC_E* code and message. */
 static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *err)
 {
-    if (res == NULL || connection_lost(b)) {
+    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    /* No SQLSTATE is libpq's own failure (the socket closed under it); class 08 is a connection
+     * exception, 57P01–57P03 a server shutting down or starting. */
+    if (res == NULL || connection_lost(b) || state == NULL || strncmp(state, "08", 2) == 0 ||
+        strncmp(state, "57P0", 4) == 0) {
         return mc_error_set(err, MC_EDOWN, "store: %s: the connection to the database was lost",
                             what);
     }
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     char msg[200];
     first_line(primary ? primary : PQresultErrorMessage(res), msg, sizeof msg);
@@ -597,7 +600,7 @@ static int reconnect(mcs_backend *b, mc_error *err)
     return settle(b, err);
 }
 
-static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
+static int begin_once(mcs_backend *b, bool optimistic, mc_error *err)
 {
     int rc = reconnect(b, err);
     if (rc != 0) {
@@ -612,6 +615,20 @@ static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
               err);
     if (rc != 0 && !connection_lost(b) && PQtransactionStatus(b->conn) != PQTRANS_IDLE) {
         PQclear(PQexec(b->conn, "ROLLBACK"));
+    }
+    return rc;
+}
+
+/* A connection that died while idle (the server restarted, a failover) is found out only by
+ * the next statement. At BEGIN nothing has been done yet: reconnect and begin once more. */
+static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
+{
+    int rc = begin_once(b, optimistic, err);
+    if (rc == MC_EDOWN && PQstatus(b->conn) == CONNECTION_OK) {
+        PQreset(b->conn); /* libpq may not have marked the socket dead yet */
+    }
+    if (rc == MC_EDOWN) {
+        rc = begin_once(b, optimistic, err);
     }
     return rc;
 }
