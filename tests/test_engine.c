@@ -2423,6 +2423,34 @@ static void test_engine__the_access_log_names_the_party(void **state)
     close_fees(&f);
 }
 
+/* A read of a dossier the caller holds already (the API's GET) logs the same entries from the
+ * loaded dossier, without loading it again; a read that names another dossier is refused. */
+static void test_engine__a_loaded_dossier_logs_its_parties(void **state)
+{
+    (void)state;
+    fee_fx f;
+    open_parties(&f);
+    mc_kv named[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", "222"}};
+    int64_t id = submit_party(&f, named, 3);
+    mc_dossier d;
+    mc_error err;
+    assert_int_equal(mc_engine_get(f.e, id, 1752462000, &d, &err), 0);
+    mc_access a = {1752462000, "officer-1", "GET /api/dossiers/{id}", id, NULL, NULL, NULL};
+    assert_int_equal(mc_engine_log_read(f.e, &a, &d, &err), 0);
+    mc_access other = a;
+    other.dossier = id + 1;
+    assert_int_equal(mc_engine_log_read(f.e, &other, &d, &err), MC_EUSAGE);
+    mc_dossier_free(&d);
+    party_reads spouse = {""}, applicant = {""};
+    mc_store *st = mc_engine_store(f.e);
+    assert_int_equal(mc_access_each(st, "222", collect_read, &spouse, NULL), 0);
+    assert_string_equal(spouse.text, "1 applicant once-only 1 civil spouse\n"
+                                     "3 officer-1 GET /api/dossiers/{id} 1 - spouse\n");
+    assert_int_equal(mc_access_each(st, "111", collect_read, &applicant, NULL), 0);
+    assert_string_equal(applicant.text, "2 officer-1 GET /api/dossiers/{id} 1 - -\n");
+    close_fees(&f);
+}
+
 static void put_record(fee_fx *f, const char *subject, const char *issued)
 {
     mc_record_row rec = {"civil", "status-certificate", subject, "XN-1", issued};
@@ -2518,6 +2546,7 @@ int main(void)
         cmocka_unit_test(test_engine__a_party_is_corrected_by_officers_only),
         cmocka_unit_test(test_engine__a_result_is_issued_under_each_party),
         cmocka_unit_test(test_engine__the_access_log_names_the_party),
+        cmocka_unit_test(test_engine__a_loaded_dossier_logs_its_parties),
         cmocka_unit_test(test_engine__parties_out_of_memory_sweep),
         cmocka_unit_test(test_engine__an_expired_record_is_asked_with_the_reason),
     };

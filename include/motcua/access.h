@@ -37,6 +37,10 @@ int mc_access_record(mc_store *st, const mc_access *a, mc_error *err);
  * (party) and identifier (subject), so that `audit --subject` finds it whichever party the
  * person was. */
 int mc_engine_log_access(mc_engine *e, const mc_access *a, mc_error *err);
+/* The same for a read of dossier d that the caller has loaded already (a->dossier is d->id,
+ * a->subject NULL; MC_EUSAGE otherwise): the subject and the parties' identifiers come from d,
+ * so the read costs no second load of the dossier. */
+int mc_engine_log_read(mc_engine *e, const mc_access *a, const mc_dossier *d, mc_error *err);
 
 /* Calls fn for each read of subject's data (every read when subject is NULL), oldest first,
  * with the entry's number in the chain; fn returning non-zero stops (and is returned). */

@@ -45,28 +45,53 @@ int mc_access_record(mc_store *st, const mc_access *a, mc_error *err)
     return rc;
 }
 
+/* Records a read of a dossier of procedure p, whose fields hold values: a under subject (the
+ * dossier's, or NULL to look it up), then once under each other party the dossier names. */
+static int record_dossier_read(mc_store *st, const mc_access *a, const char *subject,
+                               const mc_procedure *p, const char *const *values, mc_error *err)
+{
+    mc_access first = *a;
+    first.subject = subject;
+    int rc = mc_access_record(st, &first, err);
+    for (size_t k = 1; rc == 0 && k < p->nparties; k++) {
+        mc_access b = *a;
+        b.subject = mc_party_value(p, k, values);
+        b.party = p->parties[k].name;
+        rc = b.subject != NULL ? mc_access_record(st, &b, err) : 0;
+    }
+    return rc;
+}
+
 int mc_engine_log_access(mc_engine *e, const mc_access *a, mc_error *err)
 {
     mc_store *st = mc_engine_store(e);
     if (st == NULL) {
         return mc_error_set(err, MC_EUSAGE, "access log: the engine has no store");
     }
-    int rc = mc_access_record(st, a, err);
-    if (rc != 0 || a->dossier == 0 || a->subject != NULL) {
-        return rc;
+    if (a->dossier == 0 || a->subject != NULL) {
+        return mc_access_record(st, a, err);
     }
     /* The dossier holds the other parties' identifiers too: their data was read as well. */
     mce_dos d;
-    memset(&d, 0, sizeof d);
-    rc = mce_load(e, a->dossier, &d, err);
-    for (size_t k = 1; rc == 0 && k < d.p->nparties; k++) {
-        mc_access b = *a;
-        b.subject = mce_party_id(&d, (uint32_t)k);
-        b.party = d.p->parties[k].name;
-        rc = b.subject != NULL ? mc_access_record(st, &b, err) : 0;
+    int rc = mce_load(e, a->dossier, &d, err);
+    if (rc == 0) {
+        rc = record_dossier_read(st, a, d.row.subject, d.p, (const char *const *)d.values, err);
     }
     mce_dos_free(&d);
     return rc;
+}
+
+int mc_engine_log_read(mc_engine *e, const mc_access *a, const mc_dossier *d, mc_error *err)
+{
+    mc_store *st = mc_engine_store(e);
+    if (st == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "access log: the engine has no store");
+    }
+    if (a->dossier != d->id || a->subject != NULL) {
+        return mc_error_set(err, MC_EUSAGE, "access log: a read of dossier %lld names another",
+                            (long long)d->id);
+    }
+    return record_dossier_read(st, a, d->subject, d->procedure, d->values, err);
 }
 
 int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err)

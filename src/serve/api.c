@@ -241,15 +241,17 @@ static int history_one(void *ud, const mc_event_row *ev)
 /* Records in the access log (access.h) that p read a dossier or a subject's data through
  * route, before anything of it is answered: true, or false with 503 in out when the read cannot
  * be recorded (then nothing is shown: the log fails closed). A write: it takes the write lock. */
-static bool log_read(job *a, const principal *p, const char *route, int64_t dossier,
+static bool log_read(job *a, const principal *p, const char *route, const mc_dossier *d,
                      const char *subject, api_response *out)
 {
     if (!accepting_writes(a, out)) {
         return false;
     }
-    mc_access acc = {now_of(a), p->actor, route, dossier, subject, NULL, NULL};
+    mc_access acc = {now_of(a), p->actor, route, d ? d->id : 0, subject, NULL, NULL};
     mc_error err;
-    int rc = mc_engine_log_access(a->engine, &acc, &err);
+    /* A dossier already loaded gives its subject and parties: no second load to log it. */
+    int rc = d != NULL ? mc_engine_log_read(a->engine, &acc, d, &err)
+                       : mc_engine_log_access(a->engine, &acc, &err);
     if (rc != 0) {
         api_error(out, 503, "unavailable",
                   "the read could not be recorded in the access log, so nothing is shown: %s",
@@ -284,7 +286,7 @@ static int load_for(job *a, const principal *p, int64_t id, const char *route, m
         }
         return -1;
     }
-    if (route != NULL && !log_read(a, p, route, id, NULL, out)) {
+    if (route != NULL && !log_read(a, p, route, d, NULL, out)) {
         mc_dossier_free(d);
         return -1;
     }
@@ -894,7 +896,7 @@ static void get_records(job *a, const principal *p, const char *subject, api_res
             return;
         }
     }
-    if (!log_read(a, p, "GET /api/registries/records", 0, subject, out)) {
+    if (!log_read(a, p, "GET /api/registries/records", NULL, subject, out)) {
         return;
     }
     records_ctx r = {json_array(), true};
