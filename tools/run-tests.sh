@@ -75,6 +75,20 @@ pg_stop() {
 }
 trap pg_stop EXIT
 
+# Failover to a hot standby (tests/failover.sh, TAP): a primary and a synchronous standby of its
+# own, serve on both, the primary killed mid-stream and the standby promoted; its figures are
+# printed. Under ASan too: it is the one test of the reconnecting paths, and serve's sanitizer
+# report is checked. A server that cannot start fails it: it never skips.
+out=$(timeout 600 bash tests/failover.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/failover (postgresql): /'
+[ "$f" -eq 0 ] && printf '%s\n' "$out" | grep '^# failover: phase' | sed 's/^# //'
+echo "failover (postgresql): $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
 # The layers: no file includes a header of a higher layer (tools/check-layers.sh).
 out=$(bash tools/check-layers.sh 2>&1)
 p=$(printf '%s\n' "$out" | grep -c '^ok ')

@@ -204,6 +204,7 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
         return;
     case MC_EDOWN:
         api_error(out, 503, "unavailable", "%s", err->msg); /* nothing saved: try again */
+        out->retry_after = API_RETRY_AFTER_S;
         return;
     default:
         api_error(out, 500, "internal", "%s", err->msg);

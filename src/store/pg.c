@@ -9,8 +9,14 @@
  * at begin (waiting up to lock_timeout: MC_EBUSY) or, in an optimistic transaction (REPEATABLE
  * READ, a snapshot), at its first write without waiting. A stale snapshot shows as a
  * serialization failure or a unique violation on a chain's next entry: MC_EBUSY, which the
- * front turns into MC_ERETRY. A lost connection fails the operation (MC_EDOWN); the next
- * transaction reconnects. No message shows the connection string, hence no password.
+ * front turns into MC_ERETRY. No message shows the connection string, hence no password.
+ *
+ * The connection string may name several servers (host=a,b, postgresql://a,b/db); motcua asks
+ * libpq for a writable one (target_session_attrs=read-write unless the string says otherwise).
+ * A lost connection, or a server that no longer takes writes (a primary demoted), fails the
+ * operation in flight (MC_EDOWN: it was one transaction, nothing of it is written, and a COMMIT
+ * whose answer was lost is not acknowledged); the next operation connects again, through the
+ * servers in order, waiting with a bounded backoff while none is writable (a failover).
  */
 #include "store/backend.h"
 
@@ -22,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The advisory locks that stand for the store's write lock and its migrations: a store is the
  * schema of the connection's search path, so the lock is that schema's (two stores in one
@@ -222,6 +229,8 @@ struct mcs_backend {
     PGconn *conn;
     bool prepared[Q_COUNT];
     bool optimistic; /* the open transaction is a snapshot without the write lock */
+    bool tx_open;    /* in a transaction, as last seen (never reconnect inside one) */
+    bool stale;      /* the server refused a write as read-only: look for a writable one */
 };
 
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
@@ -272,6 +281,12 @@ static bool connection_lost(mcs_backend *b)
     return PQstatus(b->conn) != CONNECTION_OK;
 }
 
+/* The connection must be made again before the next operation. */
+static bool needs_reconnect(mcs_backend *b)
+{
+    return b->stale || connection_lost(b);
+}
+
 /* The error of res (or of the connection when res is NULL) as an MC_E* code and message. */
 static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *err)
 {
@@ -281,6 +296,15 @@ static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *e
     if (res == NULL || connection_lost(b) || state == NULL || strncmp(state, "08", 2) == 0 ||
         strncmp(state, "57P0", 4) == 0) {
         return mc_error_set(err, MC_EDOWN, "store: %s: the connection to the database was lost",
+                            what);
+    }
+    if (strcmp(state, "25006") == 0) {
+        /* A server that refuses writes is a standby, or a primary demoted under us: the
+         * connection was for writing, so the next operation looks for a writable server. */
+        b->stale = true;
+        return mc_error_set(err, MC_EDOWN,
+                            "store: %s: the database is read-only (a standby, or no longer the "
+                            "primary)",
                             what);
     }
     const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -295,8 +319,6 @@ static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *e
             code = MC_EBUSY; /* a chain's next entry written meanwhile: the snapshot is stale */
         } else if (strcmp(state, "53100") == 0) {
             snprintf(msg, sizeof msg, "the disk is full");
-        } else if (strcmp(state, "25006") == 0) {
-            snprintf(msg, sizeof msg, "the store is read-only");
         }
     }
     return mc_error_set(err, code, "store: %s: %s", what, msg);
@@ -385,8 +407,8 @@ static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char 
     return per_call(q) ? sql_of[q] : NULL;
 }
 
-static int pg_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
-                  void *ud, int64_t *changes, const char *what, mc_error *err)
+static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
+                    void *ud, int64_t *changes, const char *what, mc_error *err)
 {
     if (n > MCS_MAXCOLS) {
         return mc_error_set(err, MC_EINTERNAL, "store: %s: too many parameters", what);
@@ -468,6 +490,72 @@ static int pg_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n
     }
     PQclear(res);
     return result;
+}
+
+/* ==== the connection ==================================================================== */
+
+/* How an operation waits for a writable server once its connection is lost: attempts
+ * RECONNECT_FIRST_MS apart, the wait doubling up to RECONNECT_STEP_MS, for RECONNECT_WAIT_MS
+ * in all, then MC_EDOWN (503 in the API). A connection attempt to a server that is down or
+ * read-only on this machine takes a millisecond; one to an unreachable host over TCP up to
+ * connect_timeout, which motcua sets to 2 seconds per host unless the string says otherwise.
+ * docs/operations.md gives the bound a request can wait. */
+enum { RECONNECT_FIRST_MS = 50, RECONNECT_STEP_MS = 500, RECONNECT_WAIT_MS = 2000 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+        /* interrupted by a signal: sleep the rest */
+    }
+}
+
+/* Connects to target with motcua's defaults before it, so that the string overrides them (and
+ * libpq's environment variables, when set, are left to libpq): a writable server, and a bound
+ * on each host's connection attempt. */
+static PGconn *connect_to(const char *target)
+{
+    const char *keys[4], *values[4];
+    int n = 0;
+    if (getenv("PGTARGETSESSIONATTRS") == NULL) {
+        keys[n] = "target_session_attrs";
+        values[n++] = "read-write";
+    }
+    if (getenv("PGCONNECT_TIMEOUT") == NULL) {
+        keys[n] = "connect_timeout";
+        values[n++] = "2";
+    }
+    keys[n] = "dbname"; /* expanded: the whole connection string, which wins over the above */
+    values[n++] = target;
+    keys[n] = NULL;
+    values[n] = NULL;
+    return PQconnectdbParams(keys, values, 1);
+}
+
+/* MC_EDOWN with why the connection failed: the first line of each server's failure (libpq says
+ * one per host of the string), joined on one line. */
+static int connect_error(mcs_backend *b, mc_error *err)
+{
+    char why[sizeof err->msg];
+    size_t len = 0;
+    why[0] = '\0';
+    const char *p = PQerrorMessage(b->conn);
+    while (p != NULL && *p != '\0' && len + 1 < sizeof why) {
+        size_t n = strcspn(p, "\n");
+        if (n > 0 && p[0] != '\t' && p[0] != ' ') { /* a continuation line is a hint: left out */
+            len +=
+                (size_t)snprintf(why + len, sizeof why - len, "%s%.*s", len ? "; " : "", (int)n, p);
+        }
+        p += n + (p[n] == '\n');
+    }
+    return mc_error_set(err, MC_EDOWN, "store: cannot connect to the database: %s", why);
 }
 
 /* ==== opening ============================================================================ */
@@ -561,14 +649,14 @@ static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void
     if (b == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    b->conn = PQconnectdb(target);
+    /* One attempt through the servers of the string: at start, a database that cannot be
+     * reached is said at once (exit 3), not waited for. */
+    b->conn = connect_to(target);
     int rc;
     if (b->conn == NULL) {
         rc = mc_error_set(err, MC_ENOMEM, "out of memory");
     } else if (PQstatus(b->conn) != CONNECTION_OK) {
-        char msg[200];
-        first_line(PQerrorMessage(b->conn), msg, sizeof msg);
-        rc = mc_error_set(err, MC_EDOWN, "store: cannot connect to the database: %s", msg);
+        rc = connect_error(b, err);
     } else {
         rc = settle(b, err);
         if (rc == 0) {
@@ -585,19 +673,31 @@ static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void
 
 /* ==== transactions ======================================================================= */
 
-/* A connection lost since the last operation is made again before the next transaction. */
+/* A connection lost since the last operation (or to a server that refused a write as read-only)
+ * is made again, outside any transaction, before the next operation: libpq tries the servers
+ * of the string in order for a writable one; while there is none (the primary is gone and the
+ * standby not yet promoted) it tries again with the backoff above, then gives up with
+ * MC_EDOWN. The new session is settled anew: the old one's prepared statements went with it. */
 static int reconnect(mcs_backend *b, mc_error *err)
 {
-    if (!connection_lost(b)) {
+    if (!needs_reconnect(b)) {
         return 0;
     }
-    PQreset(b->conn);
-    if (connection_lost(b)) {
-        char msg[200];
-        first_line(PQerrorMessage(b->conn), msg, sizeof msg);
-        return mc_error_set(err, MC_EDOWN, "store: cannot connect to the database: %s", msg);
+    int64_t start = now_ms();
+    int64_t step = RECONNECT_FIRST_MS;
+    for (;;) {
+        PQreset(b->conn);
+        if (!connection_lost(b)) {
+            b->stale = false;
+            return settle(b, err);
+        }
+        int64_t left = RECONNECT_WAIT_MS - (now_ms() - start);
+        if (left <= 0) {
+            return connect_error(b, err);
+        }
+        sleep_ms(step < left ? step : left);
+        step = step * 2 < RECONNECT_STEP_MS ? step * 2 : RECONNECT_STEP_MS;
     }
-    return settle(b, err);
 }
 
 static int begin_once(mcs_backend *b, bool optimistic, mc_error *err)
@@ -620,15 +720,66 @@ static int begin_once(mcs_backend *b, bool optimistic, mc_error *err)
 }
 
 /* A connection that died while idle (the server restarted, a failover) is found out only by
- * the next statement. At BEGIN nothing has been done yet: reconnect and begin once more. */
+ * the next statement. At BEGIN nothing has been done yet: connect again and begin once more. A
+ * connection made just now is not made again: its wait is spent. */
 static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
 {
-    int rc = begin_once(b, optimistic, err);
-    if (rc == MC_EDOWN && PQstatus(b->conn) == CONNECTION_OK) {
-        PQreset(b->conn); /* libpq may not have marked the socket dead yet */
-    }
-    if (rc == MC_EDOWN) {
+    b->tx_open = false;
+    bool fresh = needs_reconnect(b);
+    int rc = reconnect(b, err);
+    if (rc == 0) {
         rc = begin_once(b, optimistic, err);
+    }
+    if (rc == MC_EDOWN && !fresh) {
+        b->stale = true; /* libpq may not have marked the socket dead yet */
+        rc = begin_once(b, optimistic, err);
+    }
+    b->tx_open = rc == 0;
+    return rc;
+}
+
+/* Whether a transaction is open: the server's word while the connection stands (a BEGIN of
+ * the migrations counts too), else what it was when last seen. */
+static bool in_transaction(mcs_backend *b)
+{
+    if (!connection_lost(b)) {
+        b->tx_open = PQtransactionStatus(b->conn) != PQTRANS_IDLE;
+    }
+    return b->tx_open;
+}
+
+/* Whether sql only reads, so that running it again on a new connection changes nothing. */
+static bool reads_only(const char *sql)
+{
+    return sql != NULL && (strncmp(sql, "SELECT ", 7) == 0 || strncmp(sql, "WITH ", 5) == 0) &&
+           strstr(sql, "INSERT") == NULL && strstr(sql, "UPDATE") == NULL &&
+           strstr(sql, "DELETE") == NULL;
+}
+
+/* A statement outside a transaction (a read: the front writes only inside one) connects again
+ * first when the connection is known lost, and, when it finds the connection dead itself, runs
+ * once more on a new one. Inside a transaction it never does: the statements before would be
+ * gone with the old session, and the rest would not be one transaction. */
+static int pg_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
+                  void *ud, int64_t *changes, const char *what, mc_error *err)
+{
+    bool tx = in_transaction(b);
+    bool fresh = !tx && needs_reconnect(b);
+    if (fresh) {
+        int rc = reconnect(b, err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    int rc = run_once(b, q, params, n, row, ud, changes, what, err);
+    char buf[1024];
+    if (rc == MC_EDOWN && !tx && !fresh && !b->stale &&
+        reads_only(per_call(q) ? sql_for(q, params, n, buf, sizeof buf) : sql_of[q])) {
+        b->stale = true;
+        rc = reconnect(b, err);
+        if (rc == 0) {
+            rc = run_once(b, q, params, n, row, ud, changes, what, err);
+        }
     }
     return rc;
 }
@@ -649,6 +800,7 @@ static int pg_lock(mcs_backend *b, mc_error *err)
 
 static int pg_commit(mcs_backend *b, mc_error *err)
 {
+    b->tx_open = false; /* committed, rolled back or, with the connection lost, unknown */
     PGresult *res = PQexec(b->conn, "COMMIT");
     int rc = 0;
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -666,6 +818,7 @@ static int pg_commit(mcs_backend *b, mc_error *err)
 
 static void pg_rollback(mcs_backend *b)
 {
+    b->tx_open = false;
     if (!connection_lost(b) && PQtransactionStatus(b->conn) != PQTRANS_IDLE) {
         PQclear(PQexec(b->conn, "ROLLBACK"));
     }
