@@ -5,10 +5,12 @@
 # with an Idempotency-Key, retried with it after a 503 until acknowledged); the primary is
 # killed (SIGKILL) mid-stream and the standby promoted, at once, then again the other way with
 # the promotion 3 s late; serve finds the new primary by itself. After each, every acknowledged
-# write is on the promoted server, each key is one dossier, and `verify` passes there. Then the failure paths: no server reachable at start (one line, exit
-# 3), and no server writable while serving (503 with Retry-After, within the bound, nothing
-# written; served again once one is). Prints TAP lines and the figures as `# failover: …`; run
-# by tools/run-tests.sh in its PostgreSQL pass as
+# write is on the promoted server, each key is one dossier, and `verify` passes there. Then the
+# failure paths: no server reachable at start (one line, exit 3); no server writable while
+# serving (503 with Retry-After within the bound, nothing written; served again once one is);
+# the database restarted under an idle serve (the first requests, reads, are served). Prints
+# TAP lines and the figures as `# failover: …`; run by tools/run-tests.sh in its PostgreSQL
+# pass as
 #   bash tests/failover.sh BUILD/motcua
 # A server that cannot start fails the test: it never skips.
 set -u
@@ -32,7 +34,7 @@ no() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
 ms() { date +%s%3N; }
 bail() { no "$@"; echo "1..$n"; exit 1; }
 
-# No server reachable at start: one line naming each server's failure, exit 3, at once.
+# No server reachable at start: one line naming each server's failure, exit 3.
 : >"$tmp/tokens"
 timeout 20 "$bin" serve --listen 127.0.0.1:0 --catalogue . --tokens "$tmp/tokens" \
     --db "host=$tmp/none1,$tmp/none2 port=5432 dbname=mc" >"$tmp/out" 2>&1

@@ -34,8 +34,9 @@ enum {
     MC_ECONFLICT = -30, /* the dossier changed since it was read */
     MC_EBUSY = -31,     /* the database stayed locked past the busy timeout */
     MC_ERETRY = -32,    /* an optimistic transaction met another writer: roll back, run again */
-    MC_EDOWN = -33,     /* the database server cannot be reached (down, or the connection lost
-                           mid-operation, which then saved nothing): try again later */
+    MC_EDOWN = -33,     /* the database server cannot be reached (down, read-only, or the
+                           connection lost mid-operation, which then saved nothing): try again
+                           later */
 };
 
 #define MC_NONE INT64_MIN /* an absent time or amount */

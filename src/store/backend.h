@@ -129,8 +129,9 @@ typedef struct mcs_methods {
     /* Runs query q with params[0..n-1] bound, calling row for each result row (row may be NULL);
      * *changes (when not NULL) gets the rows a write changed. what names the operation in error
      * messages ("store: <what>: <cause>"). Errors: MC_EBUSY (locked, or a conflict of
-     * concurrent writers), MC_ENOMEM, MC_EDOWN (the connection lost: the next transaction
-     * reconnects), MC_EIO (anything else). */
+     * concurrent writers), MC_ENOMEM, MC_EDOWN (the connection lost, or the server
+     * read-only: the next operation outside a transaction connects again), MC_EIO (anything
+     * else). */
     int (*run)(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
                void *ud, int64_t *changes, const char *what, mc_error *err);
 } mcs_methods;
