@@ -61,6 +61,15 @@ if [ "$(basename "$build")" != build-asan ]; then
         echo "api (postgresql): $p passed, $f failed"
         passed=$((passed + p))
         failed=$((failed + f))
+        # Timers fired by three servers on one store (tests/timers.sh, a cluster of its own).
+        out=$(bash tests/timers.sh "$build/motcua" pg 2>&1)
+        p=$(printf '%s\n' "$out" | grep -c '^ok ')
+        f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+        [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+        [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/timers (postgresql): /'
+        echo "timers (postgresql): $p passed, $f failed"
+        passed=$((passed + p))
+        failed=$((failed + f))
     elif [ -n "${CI:-}" ]; then
         echo "postgresql: $pg_out"
         echo "postgresql: 0 passed, 1 failed"
@@ -101,6 +110,16 @@ f=$(printf '%s\n' "$out" | grep -c '^not ok ')
 [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/api: /'
 [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/api: /'; f=1; }
 echo "api: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
+# Timers fired by the server (TAP): one server on a SQLite file, `motcua tick` beside it.
+out=$(bash tests/timers.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/timers: /'
+echo "timers: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
