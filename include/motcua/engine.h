@@ -175,8 +175,8 @@ int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err);
  * now are taken in the order of their wake instant, a batch at a time, each batch in one
  * transaction that leases its dossiers (mc_store_dossier_due: on PostgreSQL, rows another
  * server has leased are skipped) and brings each up to now as mc_engine_tick and mc_engine_get
- * do (the same catch-up, saved under the same revision check). A look in a snapshot comes
- * first, so that a batch with nothing to do takes no write lock. A server killed mid-batch
+ * do (the same catch-up, saved under the same revision check). A look outside a transaction
+ * comes first, so that a batch with nothing to do takes no write lock. A server killed mid-batch
  * leaves nothing: its transaction is rolled back and its leases end with it. */
 
 enum { MC_WAKE_MAX = 256 };

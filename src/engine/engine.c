@@ -1292,24 +1292,24 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
     }
     mc_due due[MC_WAKE_MAX];
     size_t n = 0, work = 0;
-    /* The look, in a snapshot: a second with nothing due, or only dossiers left alone, takes no
-     * write lock. */
-    int rc = mc_store_begin_optimistic(e->st, err);
-    if (rc == 0) {
-        rc = mc_store_dossier_due(e->st, w->now, w->after_wake, w->after_id, false, due, w->limit,
+    /* The look, outside a transaction: a second with nothing due, or only dossiers left alone,
+     * takes no write lock. A connection lost since the last batch fails the look; the batch's
+     * BEGIN then connects again (or says why it cannot). */
+    int rc = mc_store_dossier_due(e->st, w->now, w->after_wake, w->after_id, false, due, w->limit,
                                   &n, err);
-        mc_store_rollback(e->st);
-    }
     for (size_t i = 0; rc == 0 && i < n; i++) {
         work += w->skip == NULL || !w->skip(w->ud, due[i].id);
     }
-    if (rc != 0 || work == 0) {
-        if (rc == 0 && n > 0) {
+    if (rc != 0 && rc != MC_EDOWN) {
+        return rc;
+    }
+    if (rc == 0 && work == 0) {
+        if (n > 0) {
             w->seen = n;
             w->after_wake = due[n - 1].wake;
             w->after_id = due[n - 1].id;
         }
-        return rc;
+        return 0;
     }
     /* The batch: leased, then each dossier brought up to now as a tick would, in one
      * transaction. */
