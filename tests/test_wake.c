@@ -219,7 +219,7 @@ static void test_wake__a_lease_locks_its_rows_until_the_transaction_ends(void **
     }
     int64_t ids[4];
     for (int i = 0; i < 4; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "x%d", i);
         ids[i] = submit(f->e, "p", id, T0 + i);
     }
@@ -355,7 +355,7 @@ static void test_wake__a_pass_goes_batch_by_batch(void **state)
 {
     wfx *f = *state;
     for (int i = 0; i < 5; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "b%d", i);
         submit(f->e, "p", id, T0 + i);
     }
