@@ -22,16 +22,16 @@ for t in "$build"/tests/test_*; do
     failed=$((failed + f))
 done
 
-# The store and the engine on PostgreSQL: a throwaway cluster (tools/pg-cluster.sh), their two
-# suites again with MC_TEST_PG naming it (each store a schema of its own), tests/pg.sh, and the
-# HTTP API tests on it, then the cluster stopped. Once, not again under ASan (build-asan). A server that cannot start fails the pass
+# The store and the engine on PostgreSQL: a throwaway cluster (tools/pg-cluster.sh), their
+# suites and the timer batches' again with MC_TEST_PG naming it (each store a schema of its
+# own), tests/pg.sh, and the HTTP API tests on it, then the cluster stopped. Once, not again under ASan (build-asan). A server that cannot start fails the pass
 # when CI is set, and is reported as skipped otherwise.
 pg_dir=""
 if [ "$(basename "$build")" != build-asan ]; then
     if pg_out=$(bash tools/pg-cluster.sh start 2>&1); then
         pg_dir=$(printf '%s\n' "$pg_out" | sed -n 1p)
         pg_conn=$(printf '%s\n' "$pg_out" | sed -n 2p)
-        for t in "$build"/tests/test_store "$build"/tests/test_engine; do
+        for t in "$build"/tests/test_store "$build"/tests/test_engine "$build"/tests/test_wake; do
             [ -x "$t" ] || continue
             out=$(MC_TEST_PG="$pg_conn" CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
             rc=$?
@@ -59,6 +59,15 @@ if [ "$(basename "$build")" != build-asan ]; then
         [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
         [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/api (postgresql): /'
         echo "api (postgresql): $p passed, $f failed"
+        passed=$((passed + p))
+        failed=$((failed + f))
+        # Timers fired by three servers on one store (tests/timers.sh, a cluster of its own).
+        out=$(bash tests/timers.sh "$build/motcua" pg 2>&1)
+        p=$(printf '%s\n' "$out" | grep -c '^ok ')
+        f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+        [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+        [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/timers (postgresql): /'
+        echo "timers (postgresql): $p passed, $f failed"
         passed=$((passed + p))
         failed=$((failed + f))
     elif [ -n "${CI:-}" ]; then
@@ -115,6 +124,16 @@ f=$(printf '%s\n' "$out" | grep -c '^not ok ')
 [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/api: /'
 [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/api: /'; f=1; }
 echo "api: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
+# Timers fired by the server (TAP): one server on a SQLite file, `motcua tick` beside it.
+out=$(bash tests/timers.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/timers: /'
+echo "timers: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 

@@ -169,6 +169,52 @@ int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_er
  * changed. */
 int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err);
 
+/* ---- the timer scheduler (serve's; docs/operations.md, "Timers") ----
+ *
+ * One batch of a pass over the dossiers due: those whose timers or overdue marks are due before
+ * now are taken in the order of their wake instant, a batch at a time, each batch in one
+ * transaction that leases its dossiers (mc_store_dossier_due: on PostgreSQL, rows another
+ * server has leased are skipped) and brings each up to now as mc_engine_tick and mc_engine_get
+ * do (the same catch-up, saved under the same revision check). A look outside a transaction
+ * comes first, so that a batch with nothing to do takes no write lock. A server killed mid-batch
+ * leaves nothing: its transaction is rolled back and its leases end with it. */
+
+enum { MC_WAKE_MAX = 256 };
+
+typedef struct mc_wake {
+    int64_t now;
+    size_t limit; /* dossiers a batch takes at most, 1 to MC_WAKE_MAX */
+    /* The batch takes the dossiers due after this one in the order of (wake, id), and leaves
+     * here the last it took, for the next batch of the pass; a pass starts at INT64_MIN, 0. */
+    int64_t after_wake, after_id;
+    /* Or NULL each. skip: whether to leave a dossier alone (its timers failed before); leased:
+     * called with the batch's size once it is leased, before any of it changes; unchanged:
+     * called after the commit for a dossier that was due but had nothing to fire (its wake
+     * instant was counted with a calendar since changed). */
+    bool (*skip)(void *ud, int64_t id);
+    void (*leased)(void *ud, size_t n);
+    void (*unchanged)(void *ud, int64_t id);
+    void *ud;
+    size_t seen;    /* out: due dossiers the batch found; fewer than limit: the pass is over */
+    size_t changed; /* out: dossiers whose timers or overdue marks took effect */
+    int64_t failed; /* out: the dossier that could not be brought up to now, or 0 */
+} mc_wake;
+
+#define MC_WAKE_INIT                                                                               \
+    {                                                                                              \
+        .now = 0, .limit = 64, .after_wake = INT64_MIN, .after_id = 0, .skip = NULL,               \
+        .leased = NULL, .unchanged = NULL, .ud = NULL, .seen = 0, .changed = 0, .failed = 0        \
+    }
+
+/* Runs one batch of w (above). 0: committed, w's outputs and cursor set. When a dossier cannot
+ * be brought up to now (its procedure or state is no longer in the catalogue, its stored data
+ * cannot be read, its timers loop without end), the whole batch is rolled back and its code
+ * returned with w->failed naming it (err says why): the caller leaves it out with skip and runs
+ * the batch again. Any other error (the database down or busy, MC_ECONFLICT, out of memory) has
+ * w->failed 0 and rolls the batch back; nothing of a failed batch is saved. MC_EUSAGE: a
+ * volatile engine, or limit out of range. */
+int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err);
+
 /* ---- reading ---- */
 
 typedef enum {

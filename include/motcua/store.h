@@ -276,4 +276,21 @@ int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_er
  * or an error of either store. */
 int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err);
 
+/* ---- the timer scheduler's leases (engine.h, mc_engine_wake) ---- */
+
+/* A dossier with a timer or an overdue mark due: its id and its wake instant. */
+typedef struct mc_due {
+    int64_t id, wake;
+} mc_due;
+
+/* The open dossiers whose wake is before now and after (after_wake, after_id) in the order of
+ * (wake, id), the first max of them into out (*n gets how many). With lease, inside a
+ * transaction begun with mc_store_begin, each row returned stays leased to this transaction
+ * until it ends: PostgreSQL locks the rows (SELECT … FOR UPDATE SKIP LOCKED: rows another
+ * transaction holds are skipped, not waited for), SQLite's write lock already keeps every other
+ * writer out. Without lease, a look that locks nothing, in a transaction or not. Errors:
+ * MC_EUSAGE (a lease outside a write transaction), the store's. */
+int mc_store_dossier_due(mc_store *st, int64_t now, int64_t after_wake, int64_t after_id,
+                         bool lease, mc_due *out, size_t max, size_t *n, mc_error *err);
+
 #endif

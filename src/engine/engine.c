@@ -1268,3 +1268,98 @@ void mc_dossier_free(mc_dossier *d)
     }
     memset(d, 0, sizeof *d);
 }
+
+/* ==== the timer scheduler's batches ====================================================== */
+
+/* Whether rc is the database's or the moment's rather than the dossier's: the batch is then
+ * tried again later as it is, without leaving anything out. */
+static bool passing(int rc)
+{
+    return rc == MC_EDOWN || rc == MC_EBUSY || rc == MC_ERETRY || rc == MC_ECONFLICT ||
+           rc == MC_ENOMEM;
+}
+
+int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
+{
+    w->seen = w->changed = 0;
+    w->failed = 0;
+    if (e->st == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "timers need an engine with a store");
+    }
+    if (w->limit == 0 || w->limit > MC_WAKE_MAX) {
+        return mc_error_set(err, MC_EUSAGE, "a batch of timers takes 1 to %d dossiers",
+                            MC_WAKE_MAX);
+    }
+    mc_due due[MC_WAKE_MAX];
+    size_t n = 0, work = 0;
+    /* The look, outside a transaction: a second with nothing due, or only dossiers left alone,
+     * takes no write lock. A connection lost since the last batch fails the look; the batch's
+     * BEGIN then connects again (or says why it cannot). */
+    int rc = mc_store_dossier_due(e->st, w->now, w->after_wake, w->after_id, false, due, w->limit,
+                                  &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        work += w->skip == NULL || !w->skip(w->ud, due[i].id);
+    }
+    if (rc != 0 && rc != MC_EDOWN) {
+        return rc;
+    }
+    if (rc == 0 && work == 0) {
+        if (n > 0) {
+            w->seen = n;
+            w->after_wake = due[n - 1].wake;
+            w->after_id = due[n - 1].id;
+        }
+        return 0;
+    }
+    /* The batch: leased, then each dossier brought up to now as a tick would, in one
+     * transaction. */
+    rc = mc_store_begin(e->st, err);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = mc_store_dossier_due(e->st, w->now, w->after_wake, w->after_id, true, due, w->limit, &n,
+                              err);
+    if (rc == 0 && w->leased != NULL) {
+        w->leased(w->ud, n);
+    }
+    size_t changed = 0;
+    bool idle[MC_WAKE_MAX] = {false};
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (w->skip != NULL && w->skip(w->ud, due[i].id)) {
+            continue;
+        }
+        mce_dos d;
+        rc = mce_load(e, due[i].id, &d, err);
+        if (rc == 0) {
+            rc = mce_catch_up(e, &d, w->now, err);
+        }
+        if (rc != 0 && !passing(rc)) {
+            w->failed = due[i].id;
+        } else if (rc == 0 && json_array_size(d.events) > 0) {
+            rc = mce_save(e, &d, err);
+            changed++;
+        } else if (rc == 0) {
+            idle[i] = true;
+        }
+        mce_dos_free(&d);
+    }
+    if (rc == 0) {
+        rc = mc_store_commit(e->st, err);
+    }
+    if (rc != 0) {
+        mc_store_rollback(e->st);
+        return rc;
+    }
+    w->seen = n;
+    w->changed = changed;
+    if (n > 0) {
+        w->after_wake = due[n - 1].wake;
+        w->after_id = due[n - 1].id;
+    }
+    for (size_t i = 0; w->unchanged != NULL && i < n; i++) {
+        if (idle[i]) {
+            w->unchanged(w->ud, due[i].id);
+        }
+    }
+    return 0;
+}

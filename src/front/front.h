@@ -36,6 +36,7 @@ typedef struct front_opts {
     const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
     bool year;                   /* --year (simulate) */
     const char *listen, *tokens; /* --listen HOST:PORT, --tokens FILE (serve) */
+    bool no_timers;              /* --no-timers (serve): no timer scheduler */
     const char *html;            /* --html FILE (cost, simulate, report): also write a page */
     const char *out, *tables,
         *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */

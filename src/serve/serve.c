@@ -7,6 +7,7 @@
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "serve.h"
 #include "api.h"
+#include "sched.h"
 #include "base/grow.h"
 #include "base/json.h"
 
@@ -176,6 +177,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 typedef struct server {
     api api;
     watch watch;
+    sched sched; /* the timer scheduler (sched.h), unless --no-timers */
 } server;
 
 /* A request being received. */
@@ -405,6 +407,24 @@ static unsigned connection_limit(void)
     return room < CONNECTION_LIMIT ? (unsigned)room : CONNECTION_LIMIT;
 }
 
+/* The timer scheduler, on an engine of its own, unless --no-timers. A server that cannot start
+ * it says so and serves on: reads and `tick` still bring dossiers up to now. */
+static void start_timers(front_opts *c, const mc_catalogue *cat, server *sv)
+{
+    if (c->no_timers) {
+        return;
+    }
+    mc_engine *e = NULL;
+    mc_rules *rules = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    if (open_engine(c, cat, &e, &rules, &err) != 0) {
+        fprintf(stderr, "motcua: timers: cannot start: %s\n", err.msg);
+    } else if (!sched_start(&sv->sched, &sv->api, e, rules)) {
+        fprintf(stderr, "motcua: timers: cannot start a thread\n");
+    }
+}
+
 typedef struct stopper {
     struct MHD_Daemon *d;
     pthread_mutex_t lock;
@@ -557,9 +577,11 @@ int cmd_serve(front_opts *c)
         printf("motcua: serving http://%s:%u/ (stop with Ctrl-C)\n", host,
                info ? (unsigned)info->port : (unsigned)ntohs(addr.sin_port));
         fflush(stdout);
+        start_timers(c, cat, sv);
         int sig;
         sigwait(&stop, &sig);
         api_stop(a);
+        sched_stop(&sv->sched); /* waits for the batch it is running, at most */
         if (!stop_within_grace(d)) {
             fprintf(stderr, "motcua: stopped with requests still running (their transactions "
                             "are rolled back)\n");

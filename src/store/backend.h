@@ -80,6 +80,11 @@ enum mcs_query {
     Q_LEDGER_ALL,   /* -> chain, seq, subject, body, prev, hash, by chain and seq */
     Q_LEDGER_HEADS, /* -> chain, seq, hash */
     Q_RECORDS_ALL,  /* -> registry, document, subject, reference, issued */
+    /* The timer scheduler (mc_store_dossier_due): open dossiers whose wake is before $1, after
+     * ($2 wake, $3 id) in the order of (wake, id), at most $4 -> id, wake. LEASE also locks the
+     * rows it returns until the transaction ends, skipping those another transaction holds. */
+    Q_DOSSIER_DUE,
+    Q_DOSSIER_LEASE,
     Q_COUNT
 };
 

@@ -224,6 +224,14 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head ORDER BY chain",
     [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
                       "ORDER BY registry, document, subject",
+    [Q_DOSSIER_DUE] = "SELECT id, wake FROM dossier WHERE wake IS NOT NULL AND final = 0 AND "
+                      "wake < $1 AND wake >= $2 AND (wake > $2 OR id > $3) ORDER BY wake, id "
+                      "LIMIT $4",
+    /* Rows another node has leased are skipped, not waited for; a row updated meanwhile is
+     * checked again against the WHERE (a dossier just fired elsewhere is no longer due). */
+    [Q_DOSSIER_LEASE] = "SELECT id, wake FROM dossier WHERE wake IS NOT NULL AND final = 0 AND "
+                        "wake < $1 AND wake >= $2 AND (wake > $2 OR id > $3) ORDER BY wake, id "
+                        "LIMIT $4 FOR UPDATE SKIP LOCKED",
 };
 
 struct mcs_backend {

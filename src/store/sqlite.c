@@ -197,6 +197,13 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head ORDER BY chain",
     [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
                       "ORDER BY registry, document, subject",
+    /* The write lock of the lease's transaction keeps every other writer out: no row lock. */
+    [Q_DOSSIER_DUE] = "SELECT id, wake FROM dossier WHERE wake IS NOT NULL AND final = 0 AND "
+                      "wake < ?1 AND wake >= ?2 AND (wake > ?2 OR id > ?3) ORDER BY wake, id "
+                      "LIMIT ?4",
+    [Q_DOSSIER_LEASE] = "SELECT id, wake FROM dossier WHERE wake IS NOT NULL AND final = 0 AND "
+                        "wake < ?1 AND wake >= ?2 AND (wake > ?2 OR id > ?3) ORDER BY wake, id "
+                        "LIMIT ?4",
 };
 enum { TX_BEGIN, TX_BEGIN_DEFERRED, TX_COMMIT, TX_COUNT };
 

@@ -1751,3 +1751,40 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
     }
     return rc;
 }
+
+/* ==== the timer scheduler's leases ======================================================== */
+
+typedef struct due_arg {
+    mc_due *out;
+    size_t max, n;
+} due_arg;
+
+static int due_one(void *ud, const mcs_val *cols, int n)
+{
+    due_arg *a = ud;
+    if (n >= 2 && a->n < a->max) {
+        a->out[a->n].id = cols[0].i;
+        a->out[a->n].wake = cols[1].i;
+        a->n++;
+    }
+    return 0;
+}
+
+int mc_store_dossier_due(mc_store *st, int64_t now, int64_t after_wake, int64_t after_id,
+                         bool lease, mc_due *out, size_t max, size_t *n, mc_error *err)
+{
+    *n = 0;
+    if (lease && (!st->in_tx || st->optimistic)) {
+        return mc_error_set(err, MC_EUSAGE, "store: a lease is taken only in a write transaction");
+    }
+    if (max == 0) {
+        return 0;
+    }
+    due_arg a = {out, max, 0};
+    mcs_val p[4] = {mcs_int(now), mcs_int(after_wake), mcs_int(after_id),
+                    mcs_int(max > INT64_MAX ? INT64_MAX : (int64_t)max)};
+    int rc = run(st, lease ? Q_DOSSIER_LEASE : Q_DOSSIER_DUE, p, 4, due_one, &a, NULL,
+                 lease ? "leasing the dossiers due" : "finding the dossiers due", err);
+    *n = a.n;
+    return rc;
+}
