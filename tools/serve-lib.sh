@@ -7,6 +7,7 @@
 serve_start() {
     local out=$1 err=$2 bin=$3
     shift 3
+    : >"$out" # made before the server starts, so that the first look below finds it
     "$bin" serve --listen 127.0.0.1:0 "$@" >"$out" 2>"$err" &
     serve_pid=$!
     serve_port=""
