@@ -5,12 +5,15 @@
  * are always bound (PQexecPrepared, PQexecParams), never spliced into SQL text; results come in
  * binary. Migrations are keyed on the motcua_schema table and run under an advisory lock.
  *
- * The write lock of SQLite's BEGIN IMMEDIATE is a transaction-scoped advisory lock here, taken
- * at begin (waiting up to lock_timeout: MC_EBUSY) or, in an optimistic transaction (REPEATABLE
- * READ, a snapshot), at its first write without waiting. A stale snapshot shows as a
- * serialization failure or a unique violation on a chain's next entry: MC_EBUSY, which the
- * front turns into MC_ERETRY. A lost connection fails the operation (MC_EDOWN); the next
- * transaction reconnects. No message shows the connection string, hence no password.
+ * There is no store-wide write lock: a transaction (READ COMMITTED) locks the rows it writes,
+ * and the head record of each partition it appends to (SELECT … FOR UPDATE, waiting up to
+ * lock_timeout: MC_EBUSY), so that writers of different dossiers share PostgreSQL's group
+ * commit instead of queueing. A stale revision shows in the UPDATE (no row: MC_ECONFLICT). A
+ * deadlock, a serialization failure, or a unique key (a dossier id, a request id, a chain's
+ * next entry) taken by a concurrent writer is MC_ERETRY: the operation runs again. An
+ * optimistic transaction (REPEATABLE READ, a snapshot) that meets a concurrent writer fails
+ * the same way. A lost connection fails the operation (MC_EDOWN); the next transaction
+ * reconnects. No message shows the connection string, hence no password.
  */
 #include "store/backend.h"
 
@@ -23,10 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The advisory locks that stand for the store's write lock and its migrations: a store is the
- * schema of the connection's search path, so the lock is that schema's (two stores in one
- * database do not wait for each other). */
-#define WRITE_LOCK "1836016739, hashtext(current_schema())"
+/* The advisory lock of migrations: a store is the schema of the connection's search path, so
+ * the lock is that schema's (two stores in one database do not wait for each other). */
 #define MIGRATE_LOCK "1836016740, hashtext(current_schema())"
 
 /* The steps of the schema, each bringing it to version `to`. A PostgreSQL store starts at
@@ -79,6 +80,12 @@ static const struct {
         "  EXECUTE FUNCTION motcua_append_only('the ledger is append-only');"
         "CREATE TABLE ledger_head (chain text COLLATE \"C\" PRIMARY KEY, seq bigint NOT NULL,"
         "  hash bytea NOT NULL);"},
+    /* Partitioned chains, as SQLite's version 5; the event seq comes from a sequence. */
+    {5, "ALTER TABLE event ADD COLUMN part bigint, ADD COLUMN pos bigint;"
+        "CREATE UNIQUE INDEX event_part ON event(part, pos) WHERE pos IS NOT NULL;"
+        "CREATE INDEX event_legacy ON event(seq) WHERE pos IS NULL;"
+        "CREATE SEQUENCE event_seq;"
+        "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), false);"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -86,10 +93,11 @@ enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define DOSSIER_COLUMNS                                                                            \
     "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
     "overdue, late, submitted, entered, due, \"left\", finished, fee, wake, apology, data"
-#define EVENT_COLUMNS "seq, dossier, at, kind, actor, body, prev, hash, \"row\""
+#define EVENT_COLUMNS "seq, dossier, at, kind, actor, body, prev, hash, \"row\", part, pos"
 
-/* The ids of dossiers and tickets are the next after the largest, as SQLite gives them: the
- * write lock is held, so no one else is inserting. */
+/* The ids of dossiers and tickets are the next after the largest, as SQLite gives them; two
+ * writers that take the same one meet on its primary key, and the second runs again
+ * (MC_ERETRY). */
 static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_INSERT] = "INSERT INTO dossier (id, " DOSSIER_COLUMNS ") VALUES "
                          "((SELECT coalesce(max(id), 0) + 1 FROM dossier), $1, $2, $3, $4, $5, "
@@ -102,14 +110,35 @@ static const char *const sql_of[Q_COUNT] = {
                          "entered = $14, due = $15, \"left\" = $16, finished = $17, fee = $18, "
                          "wake = $19, apology = $20, data = $21 WHERE id = $22 AND rev = $1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = $1",
-    [Q_EVENT_LAST] = "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1",
+    [Q_EVENT_LAST] = "SELECT seq, hash FROM event WHERE pos IS NULL ORDER BY seq DESC LIMIT 1",
     [Q_EVENT_INSERT] = "INSERT INTO event (" EVENT_COLUMNS ") "
-                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     [Q_EVENT_EACH] = "SELECT " EVENT_COLUMNS " FROM event WHERE dossier = $1 ORDER BY seq",
     [Q_EVENT_ALL] = "SELECT " EVENT_COLUMNS " FROM event ORDER BY seq",
     [Q_EVENTS_OF_KIND] = "SELECT " EVENT_COLUMNS " FROM event "
                          "WHERE kind = $1 AND at >= $2 AND at < $3 ORDER BY seq",
-    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = $1",
+    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = $1 AND pos IS NULL",
+    /* The partition's head is locked until the transaction ends, and the event's seq taken
+     * under that lock, so that within a partition seq grows with pos. */
+    [Q_PART_HEAD] = "SELECT seq, hash, nextval('event_seq') FROM ledger_head WHERE chain = $1 "
+                    "FOR UPDATE",
+    [Q_HEAD_LOCK] = "SELECT seq, hash FROM ledger_head WHERE chain = $1 FOR UPDATE",
+    [Q_HEAD_CREATE] = "INSERT INTO ledger_head (chain, seq, hash) VALUES ($1, 0, $2) "
+                      "ON CONFLICT (chain) DO NOTHING",
+    [Q_EVENT_LEGACY] = "SELECT " EVENT_COLUMNS " FROM event WHERE pos IS NULL ORDER BY seq",
+    [Q_EVENT_PART] = "SELECT " EVENT_COLUMNS " FROM event WHERE part = $1 AND pos IS NOT NULL "
+                     "ORDER BY pos",
+    [Q_EVENT_PART_AT] = "SELECT hash FROM event WHERE part = $1 AND pos = $2 AND pos IS NOT NULL",
+    [Q_EVENT_TIPS] = "SELECT DISTINCT ON (part) part, pos, hash FROM event WHERE pos IS NOT NULL "
+                     "ORDER BY part, pos DESC",
+    [Q_LEDGER_TIPS] = "SELECT DISTINCT ON (chain) chain, seq, hash FROM ledger "
+                      "ORDER BY chain, seq DESC",
+    [Q_LEDGER_CHAINS] = "SELECT DISTINCT chain FROM ledger ORDER BY chain",
+    [Q_CHECK_MOVED] = "SELECT seq, dossier, part FROM event WHERE (part IS NULL) <> (pos IS NULL) "
+                      "OR (pos IS NOT NULL AND part IS DISTINCT FROM CASE WHEN dossier = 0 THEN 0 "
+                      "ELSE 1 + (dossier - 1) % $1::bigint END) ORDER BY seq",
+    [Q_COPY_DONE] = "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), "
+                    "false)",
     [Q_EVENT_COUNT] = "SELECT count(*) FROM event WHERE dossier = $1",
     [Q_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = $1 AND kind = 'blocked' "
                         "AND body::jsonb ->> 'reason' = 'once-only'",
@@ -172,7 +201,8 @@ static const char *const sql_of[Q_COUNT] = {
         "WITH l AS (SELECT DISTINCT ON (r, d, s) body::jsonb ->> 'registry' AS r, "
         "body::jsonb ->> 'document' AS d, body::jsonb ->> 'subject' AS s, "
         "body::jsonb ->> 'reference' AS ref, body::jsonb ->> 'issued' AS iss FROM ledger "
-        "WHERE chain = 'records' ORDER BY r, d, s, seq DESC) "
+        "WHERE chain = 'records' OR chain LIKE 'records.%' "
+        "ORDER BY r, d, s, chain <> 'records' DESC, seq DESC) "
         "SELECT 1::bigint, x.registry, x.document, x.subject, x.reference, l.ref, "
         "'reference'::text FROM record x JOIN l ON l.r = x.registry AND l.d = x.document AND "
         "l.s = x.subject WHERE x.reference IS DISTINCT FROM l.ref "
@@ -187,7 +217,7 @@ static const char *const sql_of[Q_COUNT] = {
         "ORDER BY 2, 3, 4",
     [Q_CHECK_REQUESTS] =
         "WITH l AS (SELECT body::jsonb ->> 'id' AS id, body::jsonb ->> 'result' AS result "
-        "FROM ledger WHERE chain = 'requests') "
+        "FROM ledger WHERE chain = 'requests' OR chain LIKE 'requests.%') "
         "SELECT 1::bigint, q.id FROM request q JOIN l ON l.id = q.id WHERE q.result IS "
         "DISTINCT FROM l.result "
         "UNION ALL SELECT 2, q.id FROM request q WHERE NOT EXISTS (SELECT 1 FROM l "
@@ -196,7 +226,7 @@ static const char *const sql_of[Q_COUNT] = {
         "q WHERE q.id = l.id) ORDER BY 2",
     [Q_CHECK_TICKETS] =
         "WITH l AS (SELECT (body::jsonb ->> 'id')::bigint AS id, body::jsonb AS b FROM ledger "
-        "WHERE chain = 'tickets') "
+        "WHERE chain = 'tickets' OR chain LIKE 'tickets.%') "
         "SELECT 1::bigint, t.id FROM ticket t JOIN l ON l.id = t.id WHERE t.dossier::text IS "
         "DISTINCT FROM l.b ->> 'dossier' OR t.registry IS DISTINCT FROM l.b ->> 'registry' OR "
         "t.document IS DISTINCT FROM l.b ->> 'document' OR t.subject IS DISTINCT FROM "
@@ -213,7 +243,7 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_COPY_TICKET] = "INSERT INTO ticket (id, dossier, registry, document, subject, reference, "
                       "reason, at, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     [Q_LEDGER_ALL] = "SELECT chain, seq, subject, body, prev, hash FROM ledger ORDER BY chain, seq",
-    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head ORDER BY chain",
+    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head WHERE seq > 0 ORDER BY chain",
     [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
                       "ORDER BY registry, document, subject",
 };
@@ -288,11 +318,14 @@ static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *e
     first_line(primary ? primary : PQresultErrorMessage(res), msg, sizeof msg);
     int code = MC_EIO;
     if (state != NULL) {
-        if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-            strcmp(state, "55P03") == 0) {
-            code = MC_EBUSY;
-        } else if (strcmp(state, "23505") == 0 && b->optimistic) {
-            code = MC_EBUSY; /* a chain's next entry written meanwhile: the snapshot is stale */
+        if (strcmp(state, "55P03") == 0) {
+            code = MC_EBUSY; /* waited past lock_timeout */
+        } else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+                   strcmp(state, "23505") == 0) {
+            /* A serialization failure, a deadlock, or a key (a dossier id, a request id, a
+             * chain's next entry) a concurrent writer took: the transaction is lost, and the
+             * operation, run again, sees what the other one wrote. */
+            code = MC_ERETRY;
         } else if (strcmp(state, "53100") == 0) {
             snprintf(msg, sizeof msg, "the disk is full");
         } else if (strcmp(state, "25006") == 0) {
@@ -492,7 +525,7 @@ static int get_version(void *ud, const mcs_val *cols, int n)
 
 /* Brings the schema to SCHEMA_VERSION under an advisory lock, so that several processes
  * opening a new store at once create it once. */
-static int migrate(mcs_backend *b, mc_error *err)
+static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
 {
     const char *what = "migrating the schema";
     int rc = exec(b, "BEGIN", what, err);
@@ -534,6 +567,9 @@ static int migrate(mcs_backend *b, mc_error *err)
                  SCHEMA_VERSION);
         rc = exec(b, sql, what, err);
     }
+    if (rc == 0 && v.version < 5) {
+        rc = seed(ud, b, v.version, err); /* the partitions' head records */
+    }
     if (rc == 0) {
         rc = exec(b, "COMMIT", what, err);
     }
@@ -554,8 +590,6 @@ static void pg_close(mcs_backend *b)
 
 static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void *ud, mc_error *err)
 {
-    (void)seed; /* a PostgreSQL store begins at version 4: nothing to seed */
-    (void)ud;
     *out = NULL;
     mcs_backend *b = mc_calloc(1, sizeof *b);
     if (b == NULL) {
@@ -572,7 +606,7 @@ static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void
     } else {
         rc = settle(b, err);
         if (rc == 0) {
-            rc = migrate(b, err);
+            rc = migrate(b, seed, ud, err);
         }
     }
     if (rc != 0) {
@@ -610,13 +644,8 @@ static int begin_once(mcs_backend *b, bool optimistic, mc_error *err)
     if (optimistic) {
         return exec(b, "BEGIN ISOLATION LEVEL REPEATABLE READ", "starting a transaction", err);
     }
-    /* One round trip: the transaction and its lock. */
-    rc = exec(b, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")", "starting a transaction",
-              err);
-    if (rc != 0 && !connection_lost(b) && PQtransactionStatus(b->conn) != PQTRANS_IDLE) {
-        PQclear(PQexec(b->conn, "ROLLBACK"));
-    }
-    return rc;
+    /* No store-wide lock: the writes lock their rows and the partitions' heads. */
+    return exec(b, "BEGIN", "starting a transaction", err);
 }
 
 /* A connection that died while idle (the server restarted, a failover) is found out only by
@@ -633,18 +662,13 @@ static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
     return rc;
 }
 
+/* An optimistic transaction's writes lock what they write: a row or a partition's head that a
+ * concurrent writer changed since the snapshot fails them (40001: MC_ERETRY). */
 static int pg_lock(mcs_backend *b, mc_error *err)
 {
-    PGresult *res = PQexecParams(b->conn, "SELECT pg_try_advisory_xact_lock(" WRITE_LOCK ")", 0,
-                                 NULL, NULL, NULL, NULL, 1);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = pg_error(b, res, "writing", err);
-    } else if (PQntuples(res) != 1 || PQgetvalue(res, 0, 0)[0] == 0) {
-        rc = mc_error_set(err, MC_EBUSY, "store: writing: another writer holds the store");
-    }
-    PQclear(res);
-    return rc;
+    (void)b;
+    (void)err;
+    return 0;
 }
 
 static int pg_commit(mcs_backend *b, mc_error *err)

@@ -65,6 +65,14 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
     "CREATE TABLE ledger_head (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
     "  hash BLOB NOT NULL);",
+    /* 5: partitioned chains. A new event is chained in its dossier's partition (`part`) at its
+     * place there (`pos`, 1, 2, … without gaps); the events before this version (pos NULL) stay
+     * the frozen chain they were. Each partition's head record is the ledger_head row of its
+     * name, created by the front (seed) with the schema. */
+    "ALTER TABLE event ADD COLUMN part INTEGER;"
+    "ALTER TABLE event ADD COLUMN pos INTEGER;"
+    "CREATE UNIQUE INDEX event_part ON event(part, pos) WHERE pos IS NOT NULL;"
+    "CREATE INDEX event_legacy ON event(seq) WHERE pos IS NULL;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -72,6 +80,7 @@ enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 #define DOSSIER_COLUMNS                                                                            \
     "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
     "overdue, late, submitted, entered, due, left, finished, fee, wake, apology, data"
+#define EVENT_COLUMNS "seq, dossier, at, kind, actor, body, prev, hash, row, part, pos"
 
 static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_INSERT] = "INSERT INTO dossier (" DOSSIER_COLUMNS ") VALUES "
@@ -83,13 +92,11 @@ static const char *const sql_of[Q_COUNT] = {
                          "clock = ?9, final = ?10, overdue = ?11, late = ?12, submitted = ?13, "
                          "entered = ?14, due = ?15, left = ?16, finished = ?17, fee = ?18, "
                          "wake = ?19, apology = ?20, data = ?21 WHERE id = ?22 AND rev = ?1",
-    [Q_EVENT_LAST] = "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1",
-    [Q_EVENT_INSERT] = "INSERT INTO event (seq, dossier, at, kind, actor, body, prev, hash, row) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [Q_EVENT_EACH] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
-                     "WHERE dossier = ?1 ORDER BY seq",
-    [Q_EVENT_ALL] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
-                    "ORDER BY seq",
+    [Q_EVENT_LAST] = "SELECT seq, hash FROM event WHERE pos IS NULL ORDER BY seq DESC LIMIT 1",
+    [Q_EVENT_INSERT] = "INSERT INTO event (" EVENT_COLUMNS ") "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_EVENT_EACH] = "SELECT " EVENT_COLUMNS " FROM event WHERE dossier = ?1 ORDER BY seq",
+    [Q_EVENT_ALL] = "SELECT " EVENT_COLUMNS " FROM event ORDER BY seq",
     [Q_RECORD_PUT] = "INSERT OR REPLACE INTO record (registry, document, subject, reference, "
                      "issued) VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_RECORD_GET] =
@@ -103,7 +110,7 @@ static const char *const sql_of[Q_COUNT] = {
                      "WHERE subject = ?1 ORDER BY registry, document",
     [Q_HEAD_PUT] = "INSERT OR REPLACE INTO chain_head (id, seq, hash) VALUES (1, ?1, ?2)",
     [Q_HEAD_GET] = "SELECT seq, hash FROM chain_head WHERE id = 1",
-    [Q_EVENTS_OF_KIND] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
+    [Q_EVENTS_OF_KIND] = "SELECT " EVENT_COLUMNS " FROM event "
                          "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
     /* A result filed under several parties is one result: one row per reference. */
     [Q_RESULTS_ISSUED] = "SELECT min(d.procedure), r.document, min(r.subject), r.reference, "
@@ -125,7 +132,25 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_LEDGER_OF_SUBJECT] = "SELECT seq, subject, body, prev, hash FROM ledger WHERE chain = ?1 "
                             "AND subject = ?2 ORDER BY seq",
     [Q_LEDGER_AT] = "SELECT hash FROM ledger WHERE chain = ?1 AND seq = ?2",
-    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = ?1",
+    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = ?1 AND pos IS NULL",
+    /* SQLite has one writer at a time: the head needs no lock of its own, and the next seq is
+     * the largest + 1, as an INTEGER PRIMARY KEY gives it. */
+    [Q_PART_HEAD] = "SELECT seq, hash, (SELECT coalesce(max(seq), 0) + 1 FROM event) "
+                    "FROM ledger_head WHERE chain = ?1",
+    [Q_HEAD_LOCK] = "SELECT seq, hash FROM ledger_head WHERE chain = ?1",
+    [Q_HEAD_CREATE] = "INSERT OR IGNORE INTO ledger_head (chain, seq, hash) VALUES (?1, 0, ?2)",
+    [Q_EVENT_LEGACY] = "SELECT " EVENT_COLUMNS " FROM event WHERE pos IS NULL ORDER BY seq",
+    [Q_EVENT_PART] = "SELECT " EVENT_COLUMNS " FROM event WHERE part = ?1 AND pos IS NOT NULL "
+                     "ORDER BY pos",
+    [Q_EVENT_PART_AT] = "SELECT hash FROM event WHERE part = ?1 AND pos = ?2 AND pos IS NOT NULL",
+    [Q_EVENT_TIPS] = "SELECT part, max(pos), hash FROM event WHERE pos IS NOT NULL GROUP BY part "
+                     "ORDER BY part",
+    [Q_LEDGER_TIPS] = "SELECT chain, max(seq), hash FROM ledger GROUP BY chain ORDER BY chain",
+    [Q_LEDGER_CHAINS] = "SELECT DISTINCT chain FROM ledger ORDER BY chain",
+    [Q_CHECK_MOVED] = "SELECT seq, dossier, part FROM event WHERE (part IS NULL) <> (pos IS NULL) "
+                      "OR (pos IS NOT NULL AND part IS NOT CASE WHEN dossier = 0 THEN 0 ELSE "
+                      "1 + (dossier - 1) % ?1 END) ORDER BY seq",
+    [Q_COPY_DONE] = "SELECT 1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = ?1",
     [Q_SEED_RECORDS] = "SELECT registry, document, subject, reference, issued FROM record "
                        "ORDER BY registry, document, subject",
@@ -152,8 +177,9 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_CHECK_RECORDS] =
         "WITH l AS (SELECT json_extract(body, '$.registry') AS r, json_extract(body, "
         "'$.document') AS d, json_extract(body, '$.subject') AS s, json_extract(body, "
-        "'$.reference') AS ref, json_extract(body, '$.issued') AS iss, max(seq) FROM ledger "
-        "WHERE chain = 'records' GROUP BY 1, 2, 3) "
+        "'$.reference') AS ref, json_extract(body, '$.issued') AS iss, "
+        "max(seq + (chain <> 'records') * 1099511627776) FROM ledger "
+        "WHERE chain = 'records' OR chain LIKE 'records.%' GROUP BY 1, 2, 3) "
         "SELECT 1, x.registry, x.document, x.subject, x.reference, l.ref, 'reference' FROM "
         "record x JOIN l ON l.r = x.registry AND l.d = x.document AND l.s = x.subject WHERE "
         "x.reference IS NOT l.ref "
@@ -168,7 +194,7 @@ static const char *const sql_of[Q_COUNT] = {
         "ORDER BY 2, 3, 4",
     [Q_CHECK_REQUESTS] =
         "WITH l AS (SELECT json_extract(body, '$.id') AS id, json_extract(body, "
-        "'$.result') AS result FROM ledger WHERE chain = 'requests') "
+        "'$.result') AS result FROM ledger WHERE chain = 'requests' OR chain LIKE 'requests.%') "
         "SELECT 1, q.id FROM request q JOIN l ON l.id = q.id WHERE q.result IS "
         "NOT l.result "
         "UNION ALL SELECT 2, q.id FROM request q WHERE NOT EXISTS (SELECT 1 FROM l "
@@ -177,7 +203,7 @@ static const char *const sql_of[Q_COUNT] = {
         "q WHERE q.id = l.id) ORDER BY 2",
     [Q_CHECK_TICKETS] =
         "WITH l AS (SELECT json_extract(body, '$.id') AS id, body FROM ledger WHERE chain = "
-        "'tickets') "
+        "'tickets' OR chain LIKE 'tickets.%') "
         "SELECT 1, t.id FROM ticket t JOIN l ON l.id = t.id WHERE t.dossier IS NOT "
         "json_extract(l.body, '$.dossier') OR t.registry IS NOT json_extract(l.body, "
         "'$.registry') OR t.document IS NOT json_extract(l.body, '$.document') OR t.subject "
@@ -194,7 +220,7 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_COPY_TICKET] = "INSERT INTO ticket (id, dossier, registry, document, subject, reference, "
                       "reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_LEDGER_ALL] = "SELECT chain, seq, subject, body, prev, hash FROM ledger ORDER BY chain, seq",
-    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head ORDER BY chain",
+    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head WHERE seq > 0 ORDER BY chain",
     [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
                       "ORDER BY registry, document, subject",
 };
@@ -447,10 +473,10 @@ static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
         rc = exec(b, sql, "migrating the schema", err);
-        if (rc == 0 && from > 0 && from < 4) {
+        if (rc == 0 && from < 5) {
             rc = prepare_all(b, err);
             if (rc == 0) {
-                rc = seed(ud, b, err);
+                rc = seed(ud, b, from, err);
             }
         }
     }
