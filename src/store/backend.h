@@ -61,11 +61,14 @@ enum mcs_query {
     Q_LEDGER_OF_SUBJECT, /* chain, subject -> as LEDGER_EACH */
     Q_LEDGER_AT,         /* chain, seq -> hash */
     /* The partitioned chains (schema version 5). A partition's head record is the ledger_head
-     * row of its name ("events.07", "access.12"), created (seq 0) with the schema. */
-    Q_PART_HEAD,     /* chain -> seq, hash of its head record, the next event seq; locks the
-                        head until the transaction ends */
-    Q_HEAD_LOCK,     /* chain -> seq, hash of its head record; locks it likewise */
-    Q_HEAD_CREATE,   /* chain, hash: a head record at seq 0, unless there is one */
+     * row of its name ("events.07", "access.12"); a backend that locks heads creates them (seq
+     * 0) with the schema, and one with a single writer at a time may leave that to the first
+     * entry (no head record is an empty partition). */
+    Q_PART_HEAD,     /* chain -> seq, hash of its head record (NULL, NULL without one), the next
+                        event seq; locks the head until the transaction ends */
+    Q_HEAD_LOCK,     /* chain -> seq, hash of its head record (no row without one); locks it
+                        likewise */
+    Q_HEAD_CREATE,   /* chain, hash: a head record at seq 0, unless there is one (or nothing) */
     Q_EVENT_LEGACY,  /* -> as EVENT_EACH, the events of the frozen chain by seq */
     Q_EVENT_PART,    /* part -> as EVENT_EACH, the events of partition part by pos */
     Q_EVENT_PART_AT, /* part, pos -> hash */

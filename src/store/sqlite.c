@@ -135,10 +135,12 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = ?1 AND pos IS NULL",
     /* SQLite has one writer at a time: the head needs no lock of its own, and the next seq is
      * the largest + 1, as an INTEGER PRIMARY KEY gives it. */
-    [Q_PART_HEAD] = "SELECT seq, hash, (SELECT coalesce(max(seq), 0) + 1 FROM event) "
-                    "FROM ledger_head WHERE chain = ?1",
+    [Q_PART_HEAD] = "SELECT h.seq, h.hash, (SELECT coalesce(max(seq), 0) + 1 FROM event) "
+                    "FROM (SELECT 1) LEFT JOIN ledger_head h ON h.chain = ?1",
     [Q_HEAD_LOCK] = "SELECT seq, hash FROM ledger_head WHERE chain = ?1",
-    [Q_HEAD_CREATE] = "INSERT OR IGNORE INTO ledger_head (chain, seq, hash) VALUES (?1, 0, ?2)",
+    /* No row to lock is needed: a partition's head record is made by its first entry, so that
+     * a new store stays small (a store on a 160k disk still takes dossiers). */
+    [Q_HEAD_CREATE] = "SELECT ?1, ?2 WHERE 0",
     [Q_EVENT_LEGACY] = "SELECT " EVENT_COLUMNS " FROM event WHERE pos IS NULL ORDER BY seq",
     [Q_EVENT_PART] = "SELECT " EVENT_COLUMNS " FROM event WHERE part = ?1 AND pos IS NOT NULL "
                      "ORDER BY pos",

@@ -218,7 +218,7 @@ bool mc_store_chain_valid(const char *name)
 
 /* A partition's head record, read and locked: (seq, hash) and, for the events, the next seq. */
 typedef struct part_head {
-    bool found, valid;
+    bool row, found, valid; /* row: the query gave one; found: with a head record in it */
     int64_t seq, next;
     unsigned char hash[MC_HASH_BYTES];
 } part_head;
@@ -226,8 +226,9 @@ typedef struct part_head {
 static int get_part_head(void *ud, const mcs_val *cols, int n)
 {
     part_head *h = ud;
-    h->found = true;
-    h->seq = n > 0 ? cols[0].i : 0;
+    h->row = true;
+    h->found = n > 0 && cols[0].type != MCS_NULL;
+    h->seq = h->found ? cols[0].i : 0;
     h->valid = n > 1 && cols[1].type == MCS_BLOB && cols[1].n == MC_HASH_BYTES;
     memset(h->hash, 0, MC_HASH_BYTES);
     if (h->valid) {
@@ -237,14 +238,19 @@ static int get_part_head(void *ud, const mcs_val *cols, int n)
     return 0;
 }
 
-/* Reads and locks the head record of partition name (query q: Q_PART_HEAD or Q_HEAD_LOCK). */
+/* Reads and locks the head record of partition name (query q: Q_PART_HEAD or Q_HEAD_LOCK). A
+ * partition without one is empty: a backend with one writer at a time needs no row to lock
+ * (SQLite creates none before the first entry), one without has them made with the schema. */
 static int lock_head(mc_store *st, enum mcs_query q, const char *name, part_head *h,
                      mc_error *err)
 {
     memset(h, 0, sizeof *h);
     mcs_val p[1] = {mcs_text(name)};
     int rc = run(st, q, p, 1, get_part_head, h, NULL, "reading a chain's head", err);
-    if (rc == 0 && (!h->found || !h->valid)) {
+    if (rc == 0 && !h->found && (h->row || q == Q_HEAD_LOCK)) {
+        h->valid = true; /* empty: seq 0, prev all zeros */
+    }
+    if (rc == 0 && !h->valid) {
         rc = mc_error_set(err, MC_EIO,
                           "store: the head record of chain %s is missing or broken; run "
                           "'motcua verify'",
@@ -282,8 +288,8 @@ static int seed_ticket(void *ud, const mcs_val *c, int n)
     return ledger_put_ticket(((void **)ud)[0], c[0].i, &t, ((void **)ud)[1]);
 }
 
-/* Every partition gets its head record (seq 0) with the schema, so that a writer always has a
- * row to lock. The registry records, request ids and correction tickets of a store made before
+/* Every partition gets its head record (seq 0) with the schema where the backend needs a row
+ * to lock (on SQLite Q_HEAD_CREATE does nothing). The registry records, request ids and correction tickets of a store made before
  * version 4 enter their chains as they stand at the upgrade: from then on, a change to them
  * shows. */
 static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
