@@ -68,7 +68,21 @@ enum mcs_query {
                         event seq; locks the head until the transaction ends */
     Q_HEAD_LOCK,     /* chain -> seq, hash of its head record (no row without one); locks it
                         likewise */
-    Q_HEAD_CREATE,   /* chain, hash: a head record at seq 0, unless there is one (or nothing) */
+    Q_HEAD_CREATE,   /* chains (names joined by ','), hash: a head record at seq 0 for each that
+                        has none (or nothing) */
+    /* rev, procedure … data, id (as DOSSIER_UPDATE): updates the row where id and rev match,
+     * giving the row as it was (as DOSSIER_LOAD); a row of another rev, or none, when it does
+     * not match (then nothing is updated) */
+    Q_DOSSIER_SWAP,
+    /* as EVENT_INSERT, then the partition's name: the event, and its partition's head record
+     * set to (pos, hash) */
+    Q_EVENT_APPEND,
+    Q_LEDGER_APPEND, /* as LEDGER_INSERT: the entry, and its chain's head record set to it */
+    /* id, chain -> the dossier's row (as DOSSIER_LOAD) and the head of chain, locked (as
+     * PART_HEAD): one row of both, or a row of each; nothing, or the head alone, when there
+     * is no such dossier. An operation that reads its dossier in a write transaction takes
+     * the head its event will need in the same round trip. */
+    Q_DOSSIER_LOAD_LOCK,
     Q_EVENT_LEGACY,  /* -> as EVENT_EACH, the events of the frozen chain by seq */
     Q_EVENT_PART,    /* part -> as EVENT_EACH, the events of partition part by pos */
     Q_EVENT_PART_AT, /* part, pos -> hash */

@@ -123,8 +123,33 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_PART_HEAD] = "SELECT seq, hash, nextval('event_seq') FROM ledger_head WHERE chain = $1 "
                     "FOR UPDATE",
     [Q_HEAD_LOCK] = "SELECT seq, hash FROM ledger_head WHERE chain = $1 FOR UPDATE",
-    [Q_HEAD_CREATE] = "INSERT INTO ledger_head (chain, seq, hash) VALUES ($1, 0, $2) "
-                      "ON CONFLICT (chain) DO NOTHING",
+    [Q_HEAD_CREATE] = "INSERT INTO ledger_head (chain, seq, hash) SELECT "
+                      "unnest(string_to_array($1, ',')), 0, $2::bytea ON CONFLICT (chain) DO NOTHING",
+    /* One round trip: the row as it was (locked, its revision checked again after any writer
+     * it waited for) and the update. */
+    [Q_DOSSIER_SWAP] = "UPDATE dossier d SET rev = $1::bigint + 1, procedure = $2, version = $3, "
+                       "agency = $4, subject = $5, channel = $6, state = $7, outcome = $8, "
+                       "clock = $9, final = $10, overdue = $11, late = $12, submitted = $13, "
+                       "entered = $14, due = $15, \"left\" = $16, finished = $17, fee = $18, "
+                       "wake = $19, apology = $20, data = $21 FROM (SELECT * FROM dossier WHERE "
+                       "id = $22 AND rev = $1 FOR UPDATE) o WHERE d.id = o.id RETURNING o.rev, "
+                       "o.procedure, o.version, o.agency, o.subject, o.channel, o.state, "
+                       "o.outcome, o.clock, o.final, o.overdue, o.late, o.submitted, o.entered, "
+                       "o.due, o.\"left\", o.finished, o.fee, o.wake, o.apology, o.data, o.id",
+    [Q_DOSSIER_LOAD_LOCK] = "SELECT d.rev, d.procedure, d.version, d.agency, d.subject, "
+                            "d.channel, d.state, d.outcome, d.clock, d.final, d.overdue, d.late, "
+                            "d.submitted, d.entered, d.due, d.\"left\", d.finished, d.fee, "
+                            "d.wake, d.apology, d.data, d.id, h.seq, h.hash, "
+                            "nextval('event_seq') FROM dossier d JOIN ledger_head h ON "
+                            "h.chain = $2 WHERE d.id = $1 FOR UPDATE OF h",
+    [Q_EVENT_APPEND] = "WITH e AS (INSERT INTO event (" EVENT_COLUMNS ") VALUES ($1, $2, $3, "
+                       "$4, $5, $6, $7, $8, $9, $10, $11)) INSERT INTO ledger_head (chain, seq, "
+                       "hash) VALUES ($12, $11, $8) ON CONFLICT (chain) DO UPDATE SET "
+                       "seq = EXCLUDED.seq, hash = EXCLUDED.hash",
+    [Q_LEDGER_APPEND] = "WITH e AS (INSERT INTO ledger (chain, seq, subject, body, prev, hash) "
+                        "VALUES ($1, $2, $3, $4, $5, $6)) INSERT INTO ledger_head (chain, seq, "
+                        "hash) VALUES ($1, $2, $6) ON CONFLICT (chain) DO UPDATE SET "
+                        "seq = EXCLUDED.seq, hash = EXCLUDED.hash",
     [Q_EVENT_LEGACY] = "SELECT " EVENT_COLUMNS " FROM event WHERE pos IS NULL ORDER BY seq",
     [Q_EVENT_PART] = "SELECT " EVENT_COLUMNS " FROM event WHERE part = $1 AND pos IS NOT NULL "
                      "ORDER BY pos",
@@ -248,10 +273,24 @@ static const char *const sql_of[Q_COUNT] = {
                       "ORDER BY registry, document, subject",
 };
 
+/* A write whose result nobody reads (an entry appended to a chain), kept to be sent with the
+ * next statement or the COMMIT, in one round trip (libpq's pipeline mode). */
+typedef struct deferred {
+    bool used;
+    enum mcs_query q;
+    int np;
+    char *values[MCS_MAXCOLS]; /* copies (NULL for SQL NULL) */
+    int lengths[MCS_MAXCOLS], formats[MCS_MAXCOLS];
+    const char *what; /* static text */
+} deferred;
+
 struct mcs_backend {
     PGconn *conn;
     bool prepared[Q_COUNT];
     bool optimistic; /* the open transaction is a snapshot without the write lock */
+    /* A BEGIN not sent yet: it goes with the transaction's first statement. */
+    const char *begin_sql;
+    deferred later;
 };
 
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
@@ -418,6 +457,211 @@ static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char 
     return per_call(q) ? sql_of[q] : NULL;
 }
 
+/* The result rows of res to row, the rows it changed to *changes; res is cleared. */
+static int deliver(mcs_backend *b, PGresult *res, mcs_row_fn row, void *ud, int64_t *changes,
+                   const char *what, mc_error *err)
+{
+    ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        int e = pg_error(b, res, what, err);
+        PQclear(res);
+        return e;
+    }
+    int result = 0;
+    int ncols = PQnfields(res);
+    ncols = ncols > MCS_MAXCOLS ? MCS_MAXCOLS : ncols;
+    for (int r = 0; row != NULL && r < PQntuples(res) && result == 0; r++) {
+        mcs_val cols[MCS_MAXCOLS];
+        for (int c = 0; c < ncols; c++) {
+            column(res, r, c, &cols[c]);
+        }
+        result = row(ud, cols, ncols);
+    }
+    if (changes != NULL) {
+        *changes = strtoll(PQcmdTuples(res), NULL, 10);
+    }
+    PQclear(res);
+    return result;
+}
+
+static int prepare(mcs_backend *b, enum mcs_query q, const char *what, mc_error *err)
+{
+    if (b->prepared[q]) {
+        return 0;
+    }
+    char name[16];
+    snprintf(name, sizeof name, "mc%d", (int)q);
+    PGresult *p = PQprepare(b->conn, name, sql_of[q], 0, NULL);
+    int rc = PQresultStatus(p) == PGRES_COMMAND_OK ? 0 : pg_error(b, p, what, err);
+    PQclear(p);
+    b->prepared[q] = rc == 0;
+    return rc;
+}
+
+static void forget_later(mcs_backend *b)
+{
+    for (int i = 0; b->later.used && i < b->later.np; i++) {
+        mc_free(b->later.values[i]);
+    }
+    memset(&b->later, 0, sizeof b->later);
+}
+
+/* Keeps a copy of a write to send later (the caller's buffers do not live that long). */
+static int defer(mcs_backend *b, enum mcs_query q, int np, const char *const *values,
+                 const int *lengths, const int *formats, const char *what, mc_error *err)
+{
+    deferred *d = &b->later;
+    memset(d, 0, sizeof *d);
+    d->used = true;
+    d->q = q;
+    d->what = what;
+    for (int i = 0; i < np; i++) {
+        size_t len = formats[i] ? (size_t)lengths[i] : values[i] ? strlen(values[i]) : 0;
+        d->lengths[i] = lengths[i];
+        d->formats[i] = formats[i];
+        if (values[i] != NULL) {
+            d->values[i] = mc_malloc(len + 1);
+            if (d->values[i] == NULL) {
+                d->np = i;
+                forget_later(b);
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+            memcpy(d->values[i], values[i], len);
+            d->values[i][len] = '\0';
+        }
+    }
+    d->np = np;
+    return 0;
+}
+
+/* One statement of a pipeline: text without parameters (sql), or a prepared query. */
+typedef struct step {
+    const char *sql;
+    enum mcs_query q;
+    int np;
+    const char *const *values;
+    const int *lengths, *formats;
+    const char *what;
+} step;
+
+static int send_step(mcs_backend *b, const step *s)
+{
+    if (s->sql != NULL) {
+        return PQsendQueryParams(b->conn, s->sql, 0, NULL, NULL, NULL, NULL, 1);
+    }
+    char name[16];
+    snprintf(name, sizeof name, "mc%d", (int)s->q);
+    return PQsendQueryPrepared(b->conn, name, s->np, s->values, s->lengths, s->formats, 1);
+}
+
+/* Runs steps in one round trip (pipeline mode); the last one's rows go to row. *status (room
+ * for 16) gets the last one's command status. The first failure is the error. */
+static int pipeline(mcs_backend *b, const step *steps, int n, mcs_row_fn row, void *ud,
+                    int64_t *changes, char *status, mc_error *err)
+{
+    if (n == 1 && steps[0].sql == NULL) {
+        char name[16];
+        snprintf(name, sizeof name, "mc%d", (int)steps[0].q);
+        PGresult *res = PQexecPrepared(b->conn, name, steps[0].np, steps[0].values,
+                                       steps[0].lengths, steps[0].formats, 1);
+        if (status != NULL && res != NULL) {
+            snprintf(status, 16, "%s", PQcmdStatus(res));
+        }
+        return deliver(b, res, row, ud, changes, steps[0].what, err);
+    }
+    if (PQenterPipelineMode(b->conn) != 1) {
+        return pg_error(b, NULL, steps[n - 1].what, err);
+    }
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (send_step(b, &steps[i]) != 1) {
+            rc = pg_error(b, NULL, steps[i].what, err);
+        }
+    }
+    if (rc == 0 && PQpipelineSync(b->conn) != 1) {
+        rc = pg_error(b, NULL, steps[n - 1].what, err);
+    }
+    for (int i = 0; rc == 0 && i < n; i++) {
+        PGresult *res = PQgetResult(b->conn);
+        if (res == NULL) {
+            rc = pg_error(b, NULL, steps[i].what, err);
+            break;
+        }
+        if (status != NULL && i == n - 1) {
+            snprintf(status, 16, "%s", PQcmdStatus(res));
+        }
+        rc = deliver(b, res, i == n - 1 ? row : NULL, ud, i == n - 1 ? changes : NULL,
+                     steps[i].what, err);
+        PQclear(PQgetResult(b->conn)); /* the NULL that ends each statement's results */
+    }
+    /* What is left after a failure (aborted statements), up to the sync. */
+    for (int guard = 0; guard < 4 * n + 4 && PQstatus(b->conn) == CONNECTION_OK; guard++) {
+        PGresult *res = PQgetResult(b->conn);
+        if (res == NULL) {
+            continue;
+        }
+        bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (sync) {
+            break;
+        }
+    }
+    PQexitPipelineMode(b->conn);
+    return rc;
+}
+
+static int reconnect(mcs_backend *b, mc_error *err);
+
+/* Sends whatever waits (a BEGIN, a deferred write) with now (a statement, or NULL), in one
+ * round trip. A transaction whose BEGIN had not been sent has done nothing yet: when the
+ * connection turns out lost (it died while idle: a restart, a failover), it reconnects and
+ * sends it all once more. */
+static int flush_as(mcs_backend *b, const step *now, mcs_row_fn row, void *ud, int64_t *changes,
+                    char *status, mc_error *err)
+{
+    step steps[3];
+    int n = 0;
+    const char *begin = b->begin_sql;
+    if (begin != NULL) {
+        steps[n++] = (step){begin, Q_COUNT, 0, NULL, NULL, NULL, "starting a transaction"};
+    }
+    deferred *d = &b->later;
+    if (d->used) {
+        steps[n++] = (step){NULL,       d->q,       d->np,   (const char *const *)d->values,
+                            d->lengths, d->formats, d->what};
+    }
+    if (now != NULL) {
+        steps[n++] = *now;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    int rc = pipeline(b, steps, n, row, ud, changes, status, err);
+    if (rc == MC_EDOWN && begin != NULL && !d->used) {
+        if (PQstatus(b->conn) == CONNECTION_OK) {
+            PQreset(b->conn); /* libpq may not have marked the socket dead yet */
+        }
+        rc = reconnect(b, err);
+        if (rc == 0 && now != NULL && now->sql == NULL) {
+            rc = prepare(b, now->q, now->what, err);
+        }
+        if (rc == 0) {
+            rc = pipeline(b, steps, n, row, ud, changes, status, err);
+        }
+    }
+    b->begin_sql = NULL;
+    forget_later(b);
+    return rc;
+}
+
+static int flush(mcs_backend *b, const step *now, mcs_row_fn row, void *ud, int64_t *changes,
+                 mc_error *err)
+{
+    return flush_as(b, now, row, ud, changes, NULL, err);
+}
+
+static bool pg_in_transaction(mcs_backend *b);
+
 static int pg_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
                   void *ud, int64_t *changes, const char *what, mc_error *err)
 {
@@ -458,49 +702,32 @@ static int pg_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n
         }
         np++;
     }
-    PGresult *res;
     if (per_call(q)) {
+        /* Rare queries, their text made per call: whatever waits is sent first. */
+        int rc = flush(b, NULL, NULL, NULL, NULL, err);
+        if (rc != 0) {
+            return rc;
+        }
         char buf[1024];
         const char *sql = sql_for(q, params, n, buf, sizeof buf);
         if (sql == NULL) {
             return mc_error_set(err, MC_EINTERNAL, "store: %s: no such query", what);
         }
-        res = PQexecParams(b->conn, sql, np, NULL, values, lengths, formats, 1);
-    } else {
-        char name[16];
-        snprintf(name, sizeof name, "mc%d", (int)q);
-        if (!b->prepared[q]) {
-            PGresult *p = PQprepare(b->conn, name, sql_of[q], 0, NULL);
-            int rc = PQresultStatus(p) == PGRES_COMMAND_OK ? 0 : pg_error(b, p, what, err);
-            PQclear(p);
-            if (rc != 0) {
-                return rc;
-            }
-            b->prepared[q] = true;
-        }
-        res = PQexecPrepared(b->conn, name, np, values, lengths, formats, 1);
+        PGresult *res = PQexecParams(b->conn, sql, np, NULL, values, lengths, formats, 1);
+        return deliver(b, res, row, ud, changes, what, err);
     }
-    ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        int e = pg_error(b, res, what, err);
-        PQclear(res);
-        return e;
+    int rc = prepare(b, q, what, err);
+    if (rc != 0) {
+        return rc;
     }
-    int result = 0;
-    int ncols = PQnfields(res);
-    ncols = ncols > MCS_MAXCOLS ? MCS_MAXCOLS : ncols;
-    for (int r = 0; row != NULL && r < PQntuples(res) && result == 0; r++) {
-        mcs_val cols[MCS_MAXCOLS];
-        for (int c = 0; c < ncols; c++) {
-            column(res, r, c, &cols[c]);
-        }
-        result = row(ud, cols, ncols);
+    if ((q == Q_EVENT_APPEND || q == Q_LEDGER_APPEND) && row == NULL && changes == NULL &&
+        pg_in_transaction(b)) {
+        /* Sent with the next statement or the COMMIT: one round trip less. */
+        rc = flush(b, NULL, NULL, NULL, NULL, err);
+        return rc != 0 ? rc : defer(b, q, np, values, lengths, formats, what, err);
     }
-    if (changes != NULL) {
-        *changes = strtoll(PQcmdTuples(res), NULL, 10);
-    }
-    PQclear(res);
-    return result;
+    step now = {NULL, q, np, values, lengths, formats, what};
+    return flush(b, &now, row, ud, changes, err);
 }
 
 /* ==== opening ============================================================================ */
@@ -584,6 +811,7 @@ static void pg_close(mcs_backend *b)
     if (b == NULL) {
         return;
     }
+    forget_later(b);
     PQfinish(b->conn);
     mc_free(b);
 }
@@ -634,32 +862,20 @@ static int reconnect(mcs_backend *b, mc_error *err)
     return settle(b, err);
 }
 
-static int begin_once(mcs_backend *b, bool optimistic, mc_error *err)
+/* BEGIN is sent with the transaction's first statement (flush), in one round trip; a
+ * connection that died while idle (the server restarted, a failover) is then found out and
+ * made again, since nothing had been done yet. */
+static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
 {
     int rc = reconnect(b, err);
     if (rc != 0) {
         return rc;
     }
+    forget_later(b);
     b->optimistic = optimistic;
-    if (optimistic) {
-        return exec(b, "BEGIN ISOLATION LEVEL REPEATABLE READ", "starting a transaction", err);
-    }
     /* No store-wide lock: the writes lock their rows and the partitions' heads. */
-    return exec(b, "BEGIN", "starting a transaction", err);
-}
-
-/* A connection that died while idle (the server restarted, a failover) is found out only by
- * the next statement. At BEGIN nothing has been done yet: reconnect and begin once more. */
-static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
-{
-    int rc = begin_once(b, optimistic, err);
-    if (rc == MC_EDOWN && PQstatus(b->conn) == CONNECTION_OK) {
-        PQreset(b->conn); /* libpq may not have marked the socket dead yet */
-    }
-    if (rc == MC_EDOWN) {
-        rc = begin_once(b, optimistic, err);
-    }
-    return rc;
+    b->begin_sql = optimistic ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN";
+    return 0;
 }
 
 /* An optimistic transaction's writes lock what they write: a row or a partition's head that a
@@ -673,15 +889,19 @@ static int pg_lock(mcs_backend *b, mc_error *err)
 
 static int pg_commit(mcs_backend *b, mc_error *err)
 {
-    PGresult *res = PQexec(b->conn, "COMMIT");
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = pg_error(b, res, "committing", err);
-    } else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+    if (b->begin_sql != NULL && !b->later.used) {
+        b->begin_sql = NULL; /* nothing was sent: nothing to commit */
+        b->optimistic = false;
+        return 0;
+    }
+    /* The deferred write, if any, and the COMMIT in one round trip. */
+    step commit = {"COMMIT", Q_COUNT, 0, NULL, NULL, NULL, "committing"};
+    char status[16] = "";
+    int rc = flush_as(b, &commit, NULL, NULL, NULL, status, err);
+    if (rc == 0 && strcmp(status, "COMMIT") != 0) {
         /* COMMIT of a failed transaction rolls it back and says so. */
         rc = mc_error_set(err, MC_EIO, "store: committing: the transaction had failed");
     }
-    PQclear(res);
     if (rc == 0 || PQtransactionStatus(b->conn) == PQTRANS_IDLE) {
         b->optimistic = false;
     }
@@ -690,6 +910,8 @@ static int pg_commit(mcs_backend *b, mc_error *err)
 
 static void pg_rollback(mcs_backend *b)
 {
+    b->begin_sql = NULL; /* never sent: nothing to roll back */
+    forget_later(b);
     if (!connection_lost(b) && PQtransactionStatus(b->conn) != PQTRANS_IDLE) {
         PQclear(PQexec(b->conn, "ROLLBACK"));
     }
@@ -698,6 +920,9 @@ static void pg_rollback(mcs_backend *b)
 
 static bool pg_in_transaction(mcs_backend *b)
 {
+    if (b->begin_sql != NULL) {
+        return true;
+    }
     PGTransactionStatusType s = PQtransactionStatus(b->conn);
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }

@@ -141,6 +141,8 @@ static const char *const sql_of[Q_COUNT] = {
     /* No row to lock is needed: a partition's head record is made by its first entry, so that
      * a new store stays small (a store on a 160k disk still takes dossiers). */
     [Q_HEAD_CREATE] = "SELECT ?1, ?2 WHERE 0",
+    /* Q_DOSSIER_SWAP, Q_EVENT_APPEND, Q_LEDGER_APPEND and Q_DOSSIER_LOAD_LOCK are each two of
+     * the statements above (sqlite_run): one writer at a time, and no round trip to save. */
     [Q_EVENT_LEGACY] = "SELECT " EVENT_COLUMNS " FROM event WHERE pos IS NULL ORDER BY seq",
     [Q_EVENT_PART] = "SELECT " EVENT_COLUMNS " FROM event WHERE part = ?1 AND pos IS NOT NULL "
                      "ORDER BY pos",
@@ -401,6 +403,31 @@ static int insert_id(mcs_backend *b, enum mcs_query q, const mcs_val *params, in
 static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n,
                       mcs_row_fn row, void *ud, int64_t *changes, const char *what, mc_error *err)
 {
+    int rc = 0;
+    if ((q == Q_DOSSIER_SWAP && n != 22) || (q == Q_EVENT_APPEND && n != 12) ||
+        (q == Q_LEDGER_APPEND && n != 6) || (q == Q_DOSSIER_LOAD_LOCK && n != 2)) {
+        return mc_error_set(err, MC_EINTERNAL, "store: %s: wrong parameters", what);
+    }
+    switch (q) {
+    case Q_DOSSIER_SWAP:
+        rc = run(b, Q_DOSSIER_LOAD, &params[21], 1, row, ud, NULL, what, err);
+        return rc != 0 ? rc : run(b, Q_DOSSIER_UPDATE, params, n, NULL, NULL, changes, what, err);
+    case Q_EVENT_APPEND: {
+        rc = run(b, Q_EVENT_INSERT, params, 11, NULL, NULL, NULL, what, err);
+        mcs_val h[3] = {params[11], params[10], params[7]};
+        return rc != 0 ? rc : run(b, Q_LEDGER_HEAD_PUT, h, 3, NULL, NULL, changes, what, err);
+    }
+    case Q_DOSSIER_LOAD_LOCK:
+        rc = run(b, Q_DOSSIER_LOAD, params, 1, row, ud, NULL, what, err);
+        return rc != 0 ? rc : run(b, Q_PART_HEAD, &params[1], 1, row, ud, NULL, what, err);
+    case Q_LEDGER_APPEND: {
+        rc = run(b, Q_LEDGER_INSERT, params, 6, NULL, NULL, NULL, what, err);
+        mcs_val h[3] = {params[0], params[1], params[5]};
+        return rc != 0 ? rc : run(b, Q_LEDGER_HEAD_PUT, h, 3, NULL, NULL, changes, what, err);
+    }
+    default:
+        break;
+    }
     if (q == Q_DOSSIER_INSERT || q == Q_TICKET_PUT) {
         return insert_id(b, q, params, n, row, ud, changes, what, err);
     }
@@ -431,7 +458,7 @@ static int schema_version(mcs_backend *b, int *version, mc_error *err)
 static int prepare_all(mcs_backend *b, mc_error *err)
 {
     for (int i = 0; i < Q_COUNT; i++) {
-        if (b->stmt[i] != NULL || per_call((enum mcs_query)i)) {
+        if (b->stmt[i] != NULL || per_call((enum mcs_query)i) || sql_of[i] == NULL) {
             continue;
         }
         int rc =

@@ -28,7 +28,8 @@ static const bool query_writes[Q_COUNT] = {
     [Q_HEAD_PUT] = true,       [Q_RECORD_PUT] = true,     [Q_REQUEST_PUT] = true,
     [Q_TICKET_PUT] = true,     [Q_LEDGER_INSERT] = true,  [Q_LEDGER_HEAD_PUT] = true,
     [Q_PART_HEAD] = true,      [Q_HEAD_LOCK] = true,      [Q_HEAD_CREATE] = true,
-    [Q_COPY_DONE] = true,
+    [Q_COPY_DONE] = true,      [Q_DOSSIER_SWAP] = true,   [Q_EVENT_APPEND] = true,
+    [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true,
 };
 
 /* Attempts of an operation the store runs in a transaction of its own (an entry of the access
@@ -50,6 +51,12 @@ struct mc_store {
     /* The dossier columns written in the open transaction and not yet carried by an event:
      * {"<dossier id>": {column: value, …}}. The next event of that dossier takes them. */
     json_t *pending;
+    /* The head of a partition locked in the open transaction by a dossier's load, not used
+     * yet: the next event of that partition takes it without another round trip. */
+    bool held;
+    char held_name[MC_CHAIN_NAME];
+    int64_t held_seq, held_next;
+    unsigned char held_hash[MC_HASH_BYTES];
 };
 
 static void gate_enter(mc_store *st)
@@ -156,6 +163,9 @@ static const char *text_of(const mcs_val *v)
 static const char *const kinds[] = {MC_CHAIN_ACCESS, MC_CHAIN_EVENTS, MC_CHAIN_RECORDS,
                                     MC_CHAIN_REQUESTS, MC_CHAIN_TICKETS};
 enum { NKINDS = sizeof kinds / sizeof kinds[0] };
+
+/* Room for every chain: the frozen ones and every partition. */
+enum { MAX_HEADS = NKINDS * (MC_STORE_PARTITIONS + 1) + 1 };
 
 int64_t mc_store_event_partition(int64_t dossier)
 {
@@ -298,15 +308,17 @@ static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
     st->b = b;
     void *pair[2] = {st, err};
     unsigned char zeros[MC_HASH_BYTES] = {0};
-    int rc = 0;
-    for (int k = 0; rc == 0 && k < NKINDS; k++) {
-        for (int64_t i = 0; rc == 0 && i < partitions_of(kinds[k]); i++) {
+    char names[MAX_HEADS * MC_CHAIN_NAME];
+    size_t len = 0;
+    for (int k = 0; k < NKINDS; k++) {
+        for (int64_t i = 0; i < partitions_of(kinds[k]); i++) {
             char name[MC_CHAIN_NAME];
             part_name(name, kinds[k], i);
-            mcs_val p[2] = {mcs_text(name), mcs_blob(zeros, MC_HASH_BYTES)};
-            rc = run(st, Q_HEAD_CREATE, p, 2, NULL, NULL, NULL, "migrating the schema", err);
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? "," : "", name);
         }
     }
+    mcs_val p[2] = {mcs_text(names), mcs_blob(zeros, MC_HASH_BYTES)};
+    int rc = run(st, Q_HEAD_CREATE, p, 2, NULL, NULL, NULL, "migrating the schema", err);
     if (rc != 0 || from < 1 || from >= 4) {
         st->b = NULL;
         return rc;
@@ -372,6 +384,7 @@ int mc_store_begin(mc_store *st, mc_error *err)
     st->optimistic = false;
     int rc = st->m->begin(st->b, false, err);
     st->in_tx = rc == 0;
+    st->held = false;
     if (rc != 0) {
         gate_leave(st);
     }
@@ -382,6 +395,7 @@ int mc_store_begin_optimistic(mc_store *st, mc_error *err)
 {
     int rc = st->m->begin(st->b, true, err);
     st->in_tx = rc == 0;
+    st->held = false;
     st->optimistic = rc == 0;
     st->locked = false;
     return rc;
@@ -409,6 +423,7 @@ int mc_store_commit(mc_store *st, mc_error *err)
     int rc = busy_to_retry(st, st->m->commit(st->b, err), err);
     if (rc == 0) {
         st->in_tx = false;
+        st->held = false;
         st->optimistic = false;
         st->locked = false;
         gate_leave(st);
@@ -422,6 +437,7 @@ void mc_store_rollback(mc_store *st)
     if (st->in_tx) {
         st->m->rollback(st->b);
         st->in_tx = false;
+        st->held = false;
         st->optimistic = false;
         st->locked = false;
     }
@@ -608,23 +624,47 @@ int mc_store_dossier_insert(mc_store *st, mc_dossier_row *row, mc_error *err)
 typedef struct load_arg {
     mc_dossier_row *row;
     bool found, oom;
+    mc_store *st; /* for Q_DOSSIER_LOAD_LOCK's head */
 } load_arg;
 
+/* A dossier's row (22 columns), a partition's head (3: seq, hash, next seq), or both. */
 static int load_row(void *ud, const mcs_val *cols, int n)
 {
-    (void)n;
     load_arg *a = ud;
-    a->found = true;
-    a->oom = read_row(cols, a->row) != 0;
+    if (n >= 22) {
+        a->found = true;
+        a->oom = read_row(cols, a->row) != 0;
+    }
+    const mcs_val *h = n == 25 ? cols + 22 : n == 3 ? cols : NULL;
+    if (h != NULL && a->st != NULL && h[0].type == MCS_INT && h[1].type == MCS_BLOB &&
+        h[1].n == MC_HASH_BYTES) {
+        a->st->held = true;
+        a->st->held_seq = h[0].i;
+        a->st->held_next = h[2].i;
+        memcpy(a->st->held_hash, h[1].p, MC_HASH_BYTES);
+    }
     return 0;
 }
 
 int mc_store_dossier_load(mc_store *st, int64_t id, mc_dossier_row *row, mc_error *err)
 {
     mc_dossier_row_clear(row);
-    mcs_val p[1] = {mcs_int(id)};
-    load_arg a = {row, false, false};
-    int rc = run(st, Q_DOSSIER_LOAD, p, 1, load_row, &a, NULL, "reading a dossier", err);
+    mcs_val p[2] = {mcs_int(id), mcs_text(st->held_name)};
+    load_arg a = {row, false, false, NULL};
+    int rc;
+    if (st->in_tx && !st->optimistic && !st->held) {
+        /* A write transaction: its event will need the partition's head; lock it now. */
+        part_name(st->held_name, MC_CHAIN_EVENTS, mc_store_event_partition(id));
+        a.st = st;
+        rc = run(st, Q_DOSSIER_LOAD_LOCK, p, 2, load_row, &a, NULL, "reading a dossier", err);
+        if (rc == 0 && !a.found) {
+            st->held = false;
+            /* no such dossier, or no head record to join (verify says which) */
+            rc = run(st, Q_DOSSIER_LOAD, p, 1, load_row, &a, NULL, "reading a dossier", err);
+        }
+    } else {
+        rc = run(st, Q_DOSSIER_LOAD, p, 1, load_row, &a, NULL, "reading a dossier", err);
+    }
     if (rc != 0) {
         mc_dossier_row_clear(row);
         return rc;
@@ -666,26 +706,16 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
     if (!st->in_tx) {
         return mc_error_set(err, MC_EUSAGE, "store: a dossier is written only in a transaction");
     }
-    /* The row as stored, compared in place, to know which columns the next event must
-     * carry. */
-    mcs_val key[1] = {mcs_int(row->id)};
+    /* The row as it was stored, compared with the new one, to know which columns the next event
+     * must carry: given by the update itself, where its revision still matched. */
     compare_arg a;
     memset(&a, 0, sizeof a);
     a.row = row;
-    int rc = run(st, Q_DOSSIER_LOAD, key, 1, compare_row, &a, NULL, "reading a dossier", err);
-    if (rc != 0) {
-        return rc;
-    }
-    if (!a.found || a.stale) {
-        return mc_error_set(err, MC_ECONFLICT,
-                            "dossier %lld was changed by someone else meanwhile; try again",
-                            (long long)row->id);
-    }
     mcs_val p[22];
     row_params(row, p);
     int64_t changes = 0;
-    rc = run(st, Q_DOSSIER_UPDATE, p, 22, NULL, NULL, &changes, "saving a dossier", err);
-    if (rc == 0 && changes != 1) {
+    int rc = run(st, Q_DOSSIER_SWAP, p, 22, compare_row, &a, &changes, "saving a dossier", err);
+    if (rc == 0 && (!a.found || a.stale || changes != 1)) {
         rc = mc_error_set(err, MC_ECONFLICT,
                           "dossier %lld was changed by someone else meanwhile; try again",
                           (long long)row->id);
@@ -777,7 +807,15 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
     char name[MC_CHAIN_NAME];
     part_name(name, MC_CHAIN_EVENTS, part);
     part_head last;
-    int rc = lock_head(st, Q_PART_HEAD, name, &last, err);
+    int rc = 0;
+    if (st->held && strcmp(st->held_name, name) == 0) {
+        last.seq = st->held_seq; /* locked already, by the dossier's load */
+        last.next = st->held_next;
+        memcpy(last.hash, st->held_hash, MC_HASH_BYTES);
+    } else {
+        rc = lock_head(st, Q_PART_HEAD, name, &last, err);
+    }
+    st->held = false;
     if (rc != 0) {
         return rc;
     }
@@ -796,7 +834,7 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
     }
     ev->row = row ? row : "{}";
     event_hash(ev, ev->hash);
-    mcs_val p[11] = {mcs_int(ev->seq),
+    mcs_val p[12] = {mcs_int(ev->seq),
                      mcs_int(ev->dossier),
                      mcs_int(ev->at),
                      mcs_text(ev->kind),
@@ -807,13 +845,10 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
                      mcs_text(ev->row),
                      mcs_int(ev->part),
                      mcs_int(ev->pos)};
+    p[11] = mcs_text(name);
     ev->row = NULL; /* the text is freed below */
-    rc = write(st, Q_EVENT_INSERT, p, 11, "appending an event", err);
+    rc = write(st, Q_EVENT_APPEND, p, 12, "appending an event", err);
     mc_free(row);
-    if (rc == 0) {
-        mcs_val h[3] = {mcs_text(name), mcs_int(ev->pos), mcs_blob(ev->hash, MC_HASH_BYTES)};
-        rc = write(st, Q_LEDGER_HEAD_PUT, h, 3, "appending an event", err);
-    }
     if (rc == 0 && cols != NULL) {
         json_object_del(st->pending, key);
     }
@@ -918,12 +953,7 @@ static int ledger_append_tx(mc_store *st, const char *kind, const char *key, con
                     mcs_text(body),
                     mcs_blob(last.hash, MC_HASH_BYTES),
                     mcs_blob(hash, MC_HASH_BYTES)};
-    rc = write(st, Q_LEDGER_INSERT, p, 6, "appending to a chain", err);
-    if (rc == 0) {
-        mcs_val h[3] = {mcs_text(chain), mcs_int(seq), mcs_blob(hash, MC_HASH_BYTES)};
-        rc = write(st, Q_LEDGER_HEAD_PUT, h, 3, "appending to a chain", err);
-    }
-    return rc;
+    return write(st, Q_LEDGER_APPEND, p, 6, "appending to a chain", err);
 }
 
 /* An entry about key (a subject; a request id), in the open transaction or in one of its own. */
@@ -1560,8 +1590,6 @@ int mc_store_verify(mc_store *st, int64_t *nevents, mc_error *err)
 
 /* ---- heads ---- */
 
-/* Room for every chain: the frozen ones and every partition. */
-enum { MAX_HEADS = NKINDS * (MC_STORE_PARTITIONS + 1) + 1 };
 
 typedef struct heads_arg {
     mc_chain_head *heads;
