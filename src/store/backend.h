@@ -83,6 +83,7 @@ enum mcs_query {
      * is no such dossier. An operation that reads its dossier in a write transaction takes
      * the head its event will need in the same round trip. */
     Q_DOSSIER_LOAD_LOCK,
+    Q_HEAD_SET, /* chain, seq, hash: the head record updated in place (where there is one) */
     Q_EVENT_LEGACY,  /* -> as EVENT_EACH, the events of the frozen chain by seq */
     Q_EVENT_PART,    /* part -> as EVENT_EACH, the events of partition part by pos */
     Q_EVENT_PART_AT, /* part, pos -> hash */

@@ -142,6 +142,7 @@ static const char *const sql_of[Q_COUNT] = {
                             "d.wake, d.apology, d.data, d.id, h.seq, h.hash, "
                             "nextval('event_seq') FROM dossier d JOIN ledger_head h ON "
                             "h.chain = $2 WHERE d.id = $1 FOR UPDATE OF h",
+    [Q_HEAD_SET] = "UPDATE ledger_head SET seq = $2, hash = $3 WHERE chain = $1",
     [Q_EVENT_APPEND] = "WITH e AS (INSERT INTO event (" EVENT_COLUMNS ") VALUES ($1, $2, $3, "
                        "$4, $5, $6, $7, $8, $9, $10, $11)) INSERT INTO ledger_head (chain, seq, "
                        "hash) VALUES ($12, $11, $8) ON CONFLICT (chain) DO UPDATE SET "

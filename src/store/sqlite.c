@@ -141,6 +141,7 @@ static const char *const sql_of[Q_COUNT] = {
     /* No row to lock is needed: a partition's head record is made by its first entry, so that
      * a new store stays small (a store on a 160k disk still takes dossiers). */
     [Q_HEAD_CREATE] = "SELECT ?1, ?2 WHERE 0",
+    [Q_HEAD_SET] = "UPDATE ledger_head SET seq = ?2, hash = ?3 WHERE chain = ?1",
     /* Q_DOSSIER_SWAP, Q_EVENT_APPEND, Q_LEDGER_APPEND and Q_DOSSIER_LOAD_LOCK are each two of
      * the statements above (sqlite_run): one writer at a time, and no round trip to save. */
     [Q_EVENT_LEGACY] = "SELECT " EVENT_COLUMNS " FROM event WHERE pos IS NULL ORDER BY seq",
@@ -400,6 +401,16 @@ static int insert_id(mcs_backend *b, enum mcs_query q, const mcs_val *params, in
     return rc;
 }
 
+/* Sets a head record (chain, seq, hash) in place, or makes it at the chain's first entry: an
+ * UPDATE of the row writes one page where INSERT OR REPLACE would write its index's too. */
+static int head_set(mcs_backend *b, const mcs_val h[3], const char *what, mc_error *err)
+{
+    int64_t changes = 0;
+    int rc = run(b, Q_HEAD_SET, h, 3, NULL, NULL, &changes, what, err);
+    return rc != 0 || changes == 1 ? rc
+                                   : run(b, Q_LEDGER_HEAD_PUT, h, 3, NULL, NULL, NULL, what, err);
+}
+
 static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n,
                       mcs_row_fn row, void *ud, int64_t *changes, const char *what, mc_error *err)
 {
@@ -415,7 +426,7 @@ static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, i
     case Q_EVENT_APPEND: {
         rc = run(b, Q_EVENT_INSERT, params, 11, NULL, NULL, NULL, what, err);
         mcs_val h[3] = {params[11], params[10], params[7]};
-        return rc != 0 ? rc : run(b, Q_LEDGER_HEAD_PUT, h, 3, NULL, NULL, changes, what, err);
+        return rc != 0 ? rc : head_set(b, h, what, err);
     }
     case Q_DOSSIER_LOAD_LOCK:
         rc = run(b, Q_DOSSIER_LOAD, params, 1, row, ud, NULL, what, err);
@@ -423,7 +434,7 @@ static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, i
     case Q_LEDGER_APPEND: {
         rc = run(b, Q_LEDGER_INSERT, params, 6, NULL, NULL, NULL, what, err);
         mcs_val h[3] = {params[0], params[1], params[5]};
-        return rc != 0 ? rc : run(b, Q_LEDGER_HEAD_PUT, h, 3, NULL, NULL, changes, what, err);
+        return rc != 0 ? rc : head_set(b, h, what, err);
     }
     default:
         break;

@@ -29,7 +29,7 @@ static const bool query_writes[Q_COUNT] = {
     [Q_TICKET_PUT] = true,     [Q_LEDGER_INSERT] = true,  [Q_LEDGER_HEAD_PUT] = true,
     [Q_PART_HEAD] = true,      [Q_HEAD_LOCK] = true,      [Q_HEAD_CREATE] = true,
     [Q_COPY_DONE] = true,      [Q_DOSSIER_SWAP] = true,   [Q_EVENT_APPEND] = true,
-    [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true,
+    [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true, [Q_HEAD_SET] = true,
 };
 
 /* Attempts of an operation the store runs in a transaction of its own (an entry of the access
