@@ -2,6 +2,7 @@
  * extends a checkpoint against the attacks a chain alone cannot show — a truncated chain, an
  * edit with the whole chain recomputed, wiped tables — and a bad signature or a wrong key. */
 #include "testutil.h"
+#include "pgtest.h"
 
 #include "motcua/checkpoint.h"
 #include "motcua/store.h"
@@ -446,6 +447,59 @@ static void test_checkpoint__out_of_memory_is_a_clean_error(void **state)
     assert_true(tu_oom_sweep(keygen_and_sign, *state, false) >= 3);
 }
 
+/* Runs sql on the PostgreSQL store db behind the store's back. */
+static void pg_tamper(const char *db, const char *sql)
+{
+    PGconn *c = PQconnectdb(db);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fail_msg("tamper: %s", PQerrorMessage(c));
+    }
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* On PostgreSQL (the pass with MC_TEST_PG): a store that grew extends its checkpoint; the last
+ * event of a partition removed with its head record moved back shows only against it. */
+static void test_checkpoint__postgresql_partitions(void **state)
+{
+    (void)state;
+    char db[600];
+    snprintf(db, sizeof db, "%s", tu_db());
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, db, NULL), 0);
+    add_dossier(st, "001");
+    add_dossier(st, "002");
+    unsigned char pk[MC_PUBLIC_KEY_BYTES], sk[MC_SECRET_KEY_BYTES];
+    char *pub, *sec, *cp;
+    assert_int_equal(mc_checkpoint_keygen(&pub, &sec, NULL), 0);
+    assert_int_equal(mc_checkpoint_read_key(pub, false, pk, NULL), 0);
+    assert_int_equal(mc_checkpoint_read_key(sec, true, sk, NULL), 0);
+    mc_free(pub);
+    mc_free(sec);
+    assert_int_equal(mc_checkpoint_make(st, sk, 1765000000, &cp, NULL), 0);
+    assert_non_null(strstr(cp, "\nchain events.01 1 "));
+    assert_non_null(strstr(cp, "\nchain events.02 1 "));
+    add_dossier(st, "003");
+    findings f = {""};
+    int64_t n;
+    assert_int_equal(mc_checkpoint_verify(st, cp, pk, collect, &f, &n, NULL, NULL), 0);
+    assert_string_equal(f.text, "");
+    mc_store_close(st);
+    pg_tamper(db, "ALTER TABLE event DISABLE TRIGGER USER; DELETE FROM event WHERE dossier = 2; "
+                  "DELETE FROM dossier WHERE id = 2; UPDATE ledger_head SET seq = 0, hash = "
+                  "'\\x0000000000000000000000000000000000000000000000000000000000000000' "
+                  "WHERE chain = 'events.02'");
+    assert_int_equal(mc_store_open(&st, db, NULL), 0);
+    assert_int_equal(mc_store_check(st, collect, &f, NULL, NULL), 0);
+    assert_string_equal(f.text, "");
+    assert_int_equal(mc_checkpoint_verify(st, cp, pk, collect, &f, &n, NULL, NULL), 0);
+    assert_string_equal(f.text, "the events.02 chain had 1 entry at the checkpoint of "
+                                "2025-12-06T05:46:40Z, the store has 0: it was truncated\n");
+    mc_store_close(st);
+    mc_free(cp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,5 +523,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkpoint__out_of_memory_is_a_clean_error, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* What only a PostgreSQL server shows, in the pass that has one (MC_TEST_PG). */
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test(test_checkpoint__postgresql_partitions),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (tu_pg()) {
+        failed += cmocka_run_group_tests(pg_tests, NULL, NULL);
+    }
+    return failed;
 }
