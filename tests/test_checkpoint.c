@@ -138,7 +138,7 @@ static void test_checkpoint__the_text_names_every_chain_and_is_signed(void **sta
     assert_true(strncmp(t, "motcua checkpoint v1\ntime 2025-12-06T05:46:40Z\nkey ", 51) == 0);
     /* Each chain with entries, by name: a partition of the events per dossier, one of the
      * records per subject. */
-    const char *names[] = {"events.01 1 ", "events.02 1 ", "events.03 1 ",
+    const char *names[] = {"events.01 1 ",  "events.02 1 ",  "events.03 1 ",
                            "records.20 1 ", "records.45 1 ", "records.58 1 "};
     const char *at = strstr(t, "\nchain ");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -323,8 +323,7 @@ static void test_checkpoint__an_event_stripped_of_its_row_values_shows_without_o
     mc_store_close(f->st);
     recompute_chain(f->path);
     assert_int_equal(mc_store_open(&f->st, f->path, NULL), 0);
-    check(f,
-          "event 3 (dossier 3, submit) carries no row values: it was not written by motcua\n",
+    check(f, "event 3 (dossier 3, submit) carries no row values: it was not written by motcua\n",
           "the events.03 chain no longer leads to the head of the checkpoint of "
           "2025-12-06T05:46:40Z (entry 1 differs): it was rewritten or recomputed\n");
 }
@@ -335,7 +334,7 @@ static void test_checkpoint__finds_wiped_tables(void **state)
     reopen_after(f, "DROP TRIGGER event_no_delete; DROP TRIGGER ledger_no_delete;"
                     "DELETE FROM event; DELETE FROM chain_head; DELETE FROM dossier;"
                     "DELETE FROM ledger; DELETE FROM ledger_head; DELETE FROM record;");
-    const char *chains[] = {"events.01", "events.02", "events.03",
+    const char *chains[] = {"events.01",  "events.02",  "events.03",
                             "records.20", "records.45", "records.58"};
     char want[1024] = "";
     for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++) {
@@ -508,8 +507,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkpoint__a_store_that_grew_still_extends_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint__finds_a_truncated_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_checkpoint__finds_the_last_event_of_a_partition_removed,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_checkpoint__finds_the_last_event_of_a_partition_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint__finds_an_edit_with_the_chain_recomputed,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(

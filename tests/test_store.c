@@ -1440,8 +1440,9 @@ static void test_store__a_migrated_store_keeps_its_frozen_chain(void **state)
     crypto_sign_keypair(pk, sk);
     mc_store_head_digest(old, 5, digest);
     char text[2048], hex[200];
-    int len = snprintf(text, sizeof text, "motcua checkpoint v1\ntime 2025-01-01T00:00:00Z\nkey %s\n",
-                       sodium_bin2hex(hex, sizeof hex, pk, sizeof pk));
+    int len =
+        snprintf(text, sizeof text, "motcua checkpoint v1\ntime 2025-01-01T00:00:00Z\nkey %s\n",
+                 sodium_bin2hex(hex, sizeof hex, pk, sizeof pk));
     for (int i = 0; i < 5; i++) {
         len += snprintf(text + len, sizeof text - len, "chain %s %lld %s\n", old[i].name,
                         (long long)old[i].count, sodium_bin2hex(hex, sizeof hex, old[i].hash, 32));

@@ -20,12 +20,12 @@
  * Concurrency: on SQLite writers take the database lock at mc_store_begin() (BEGIN IMMEDIATE)
  * and wait up to the busy timeout for each other; on PostgreSQL a transaction locks only the
  * head records of the partitions it appends to, and a deadlock or a conflict of concurrent
- * writers fails with MC_ERETRY (nothing kept: the caller runs the operation again); a dossier row carries a revision, and an update whose
- * revision is stale is refused with MC_ECONFLICT, so no update is ever lost. An optimistic
- * transaction (mc_store_begin_optimistic) reads without the lock and takes it at its first
- * write; when another writer committed in between, that write fails with MC_ERETRY and the
- * caller runs its operation again. Within one process, a write gate (mc_store_set_gate) makes
- * writers queue on the caller's mutex instead of polling SQLite's lock.
+ * writers fails with MC_ERETRY (nothing kept: the caller runs the operation again); a dossier row
+ * carries a revision, and an update whose revision is stale is refused with MC_ECONFLICT, so no
+ * update is ever lost. An optimistic transaction (mc_store_begin_optimistic) reads without the lock
+ * and takes it at its first write; when another writer committed in between, that write fails with
+ * MC_ERETRY and the caller runs its operation again. Within one process, a write gate
+ * (mc_store_set_gate) makes writers queue on the caller's mutex instead of polling SQLite's lock.
  */
 #ifndef MOTCUA_STORE_H
 #define MOTCUA_STORE_H

@@ -64,12 +64,12 @@ enum mcs_query {
      * row of its name ("events.07", "access.12"); a backend that locks heads creates them (seq
      * 0) with the schema, and one with a single writer at a time may leave that to the first
      * entry (no head record is an empty partition). */
-    Q_PART_HEAD,     /* chain -> seq, hash of its head record (NULL, NULL without one), the next
-                        event seq; locks the head until the transaction ends */
-    Q_HEAD_LOCK,     /* chain -> seq, hash of its head record (no row without one); locks it
-                        likewise */
-    Q_HEAD_CREATE,   /* chains (names joined by ','), hash: a head record at seq 0 for each that
-                        has none (or nothing) */
+    Q_PART_HEAD,   /* chain -> seq, hash of its head record (NULL, NULL without one), the next
+                      event seq; locks the head until the transaction ends */
+    Q_HEAD_LOCK,   /* chain -> seq, hash of its head record (no row without one); locks it
+                      likewise */
+    Q_HEAD_CREATE, /* chains (names joined by ','), hash: a head record at seq 0 for each that
+                      has none (or nothing) */
     /* rev, procedure … data, id (as DOSSIER_UPDATE): updates the row where id and rev match,
      * giving the row as it was (as DOSSIER_LOAD); a row of another rev, or none, when it does
      * not match (then nothing is updated) */
@@ -83,7 +83,7 @@ enum mcs_query {
      * is no such dossier. An operation that reads its dossier in a write transaction takes
      * the head its event will need in the same round trip. */
     Q_DOSSIER_LOAD_LOCK,
-    Q_HEAD_SET, /* chain, seq, hash: the head record updated in place (where there is one) */
+    Q_HEAD_SET,      /* chain, seq, hash: the head record updated in place (where there is one) */
     Q_EVENT_LEGACY,  /* -> as EVENT_EACH, the events of the frozen chain by seq */
     Q_EVENT_PART,    /* part -> as EVENT_EACH, the events of partition part by pos */
     Q_EVENT_PART_AT, /* part, pos -> hash */
@@ -167,8 +167,8 @@ typedef struct mcs_methods {
      * messages ("store: <what>: <cause>"). Errors: MC_EBUSY (locked past the timeout, or a
      * conflict of concurrent writers in an optimistic transaction), MC_ERETRY (a deadlock, a
      * serialization failure or a unique key taken by a concurrent writer: the transaction is
-     * lost, the operation runs again), MC_ENOMEM, MC_EDOWN (the connection lost: the next transaction
-     * reconnects), MC_EIO (anything else). */
+     * lost, the operation runs again), MC_ENOMEM, MC_EDOWN (the connection lost: the next
+     * transaction reconnects), MC_EIO (anything else). */
     int (*run)(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
                void *ud, int64_t *changes, const char *what, mc_error *err);
 } mcs_methods;

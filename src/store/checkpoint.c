@@ -207,8 +207,8 @@ static int parse(const char *text, parsed *p, mc_error *err)
 }
 
 /* The proof, once the checkpoint is parsed: each chain it signed must still lead to its head. */
-static int prove(mc_store *st, const parsed *p, int (*finding)(void *ud, const char *msg),
-                 void *ud, int64_t *nfindings, mc_error *err)
+static int prove(mc_store *st, const parsed *p, int (*finding)(void *ud, const char *msg), void *ud,
+                 int64_t *nfindings, mc_error *err)
 {
     mc_chain_head *now;
     size_t nnow;
@@ -241,8 +241,8 @@ static int prove(mc_store *st, const parsed *p, int (*finding)(void *ud, const c
                 snprintf(msg, sizeof msg,
                          "the %s chain had %lld %s at the checkpoint of %s, the store has "
                          "%lld: it was truncated",
-                         c->name, (long long)c->count, c->count == 1 ? "entry" : "entries",
-                         p->time, (long long)have);
+                         c->name, (long long)c->count, c->count == 1 ? "entry" : "entries", p->time,
+                         (long long)have);
             } else if (sodium_memcmp(h, c->hash, MC_HASH_BYTES) != 0) {
                 snprintf(msg, sizeof msg,
                          "the %s chain no longer leads to the head of the checkpoint of %s (entry "

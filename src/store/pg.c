@@ -123,8 +123,9 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_PART_HEAD] = "SELECT seq, hash, nextval('event_seq') FROM ledger_head WHERE chain = $1 "
                     "FOR UPDATE",
     [Q_HEAD_LOCK] = "SELECT seq, hash FROM ledger_head WHERE chain = $1 FOR UPDATE",
-    [Q_HEAD_CREATE] = "INSERT INTO ledger_head (chain, seq, hash) SELECT "
-                      "unnest(string_to_array($1, ',')), 0, $2::bytea ON CONFLICT (chain) DO NOTHING",
+    [Q_HEAD_CREATE] =
+        "INSERT INTO ledger_head (chain, seq, hash) SELECT "
+        "unnest(string_to_array($1, ',')), 0, $2::bytea ON CONFLICT (chain) DO NOTHING",
     /* One round trip: the row as it was (locked, its revision checked again after any writer
      * it waited for) and the update. */
     [Q_DOSSIER_SWAP] = "UPDATE dossier d SET rev = $1::bigint + 1, procedure = $2, version = $3, "
@@ -560,11 +561,14 @@ static int send_step(mcs_backend *b, const step *s)
 static int pipeline(mcs_backend *b, const step *steps, int n, mcs_row_fn row, void *ud,
                     int64_t *changes, char *status, mc_error *err)
 {
-    if (n == 1 && steps[0].sql == NULL) {
+    if (n == 1) {
+        /* Nothing to send with it: the ordinary way. */
         char name[16];
         snprintf(name, sizeof name, "mc%d", (int)steps[0].q);
-        PGresult *res = PQexecPrepared(b->conn, name, steps[0].np, steps[0].values,
-                                       steps[0].lengths, steps[0].formats, 1);
+        PGresult *res = steps[0].sql != NULL
+                            ? PQexecParams(b->conn, steps[0].sql, 0, NULL, NULL, NULL, NULL, 1)
+                            : PQexecPrepared(b->conn, name, steps[0].np, steps[0].values,
+                                             steps[0].lengths, steps[0].formats, 1);
         if (status != NULL && res != NULL) {
             snprintf(status, 16, "%s", PQcmdStatus(res));
         }
@@ -628,7 +632,7 @@ static int flush_as(mcs_backend *b, const step *now, mcs_row_fn row, void *ud, i
     }
     deferred *d = &b->later;
     if (d->used) {
-        steps[n++] = (step){NULL,       d->q,       d->np,   (const char *const *)d->values,
+        steps[n++] = (step){NULL,       d->q,       d->np,  (const char *const *)d->values,
                             d->lengths, d->formats, d->what};
     }
     if (now != NULL) {

@@ -24,11 +24,11 @@
 /* The queries that write: an optimistic transaction takes the gate and the lock before its
  * first. */
 static const bool query_writes[Q_COUNT] = {
-    [Q_DOSSIER_INSERT] = true, [Q_DOSSIER_UPDATE] = true, [Q_EVENT_INSERT] = true,
-    [Q_HEAD_PUT] = true,       [Q_RECORD_PUT] = true,     [Q_REQUEST_PUT] = true,
-    [Q_TICKET_PUT] = true,     [Q_LEDGER_INSERT] = true,  [Q_LEDGER_HEAD_PUT] = true,
-    [Q_PART_HEAD] = true,      [Q_HEAD_LOCK] = true,      [Q_HEAD_CREATE] = true,
-    [Q_COPY_DONE] = true,      [Q_DOSSIER_SWAP] = true,   [Q_EVENT_APPEND] = true,
+    [Q_DOSSIER_INSERT] = true, [Q_DOSSIER_UPDATE] = true,    [Q_EVENT_INSERT] = true,
+    [Q_HEAD_PUT] = true,       [Q_RECORD_PUT] = true,        [Q_REQUEST_PUT] = true,
+    [Q_TICKET_PUT] = true,     [Q_LEDGER_INSERT] = true,     [Q_LEDGER_HEAD_PUT] = true,
+    [Q_PART_HEAD] = true,      [Q_HEAD_LOCK] = true,         [Q_HEAD_CREATE] = true,
+    [Q_COPY_DONE] = true,      [Q_DOSSIER_SWAP] = true,      [Q_EVENT_APPEND] = true,
     [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true, [Q_HEAD_SET] = true,
 };
 
@@ -251,8 +251,7 @@ static int get_part_head(void *ud, const mcs_val *cols, int n)
 /* Reads and locks the head record of partition name (query q: Q_PART_HEAD or Q_HEAD_LOCK). A
  * partition without one is empty: a backend with one writer at a time needs no row to lock
  * (SQLite creates none before the first entry), one without has them made with the schema. */
-static int lock_head(mc_store *st, enum mcs_query q, const char *name, part_head *h,
-                     mc_error *err)
+static int lock_head(mc_store *st, enum mcs_query q, const char *name, part_head *h, mc_error *err)
 {
     memset(h, 0, sizeof *h);
     mcs_val p[1] = {mcs_text(name)};
@@ -299,9 +298,9 @@ static int seed_ticket(void *ud, const mcs_val *c, int n)
 }
 
 /* Every partition gets its head record (seq 0) with the schema where the backend needs a row
- * to lock (on SQLite Q_HEAD_CREATE does nothing). The registry records, request ids and correction tickets of a store made before
- * version 4 enter their chains as they stand at the upgrade: from then on, a change to them
- * shows. */
+ * to lock (on SQLite Q_HEAD_CREATE does nothing). The registry records, request ids and correction
+ * tickets of a store made before version 4 enter their chains as they stand at the upgrade: from
+ * then on, a change to them shows. */
 static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
 {
     mc_store *st = ud;
@@ -1179,12 +1178,12 @@ static int check_link(link_state *l, int64_t seq, const unsigned char prev[MC_HA
     int stop = 0;
     l->count++;
     if (l->part && seq != l->expect) {
-        stop = seq > l->expect
-                   ? report(l->c, "entry %lld of %s is missing: the chain jumps from %lld to %lld",
-                            (long long)l->expect, l->chain, (long long)l->expect - 1,
-                            (long long)seq)
-                   : report(l->c, "entry %lld of %s is out of place after %lld", (long long)seq,
-                            l->chain, (long long)l->expect - 1);
+        stop =
+            seq > l->expect
+                ? report(l->c, "entry %lld of %s is missing: the chain jumps from %lld to %lld",
+                         (long long)l->expect, l->chain, (long long)l->expect - 1, (long long)seq)
+                : report(l->c, "entry %lld of %s is out of place after %lld", (long long)seq,
+                         l->chain, (long long)l->expect - 1);
     } else if (l->part && memcmp(prev, l->prev, MC_HASH_BYTES) != 0) {
         stop = report(l->c,
                       "entry %lld of %s does not follow entry %lld: its link to the chain was "
@@ -1311,8 +1310,8 @@ static int check_events(checker *c)
         seq_hash h = {false, false, 0, {0}};
         mcs_val n[1] = {mcs_text(name)};
         if (rc == 0) {
-            rc = run(c->st, Q_LEDGER_HEAD_GET, n, 1, get_seq_hash, &h, NULL,
-                     "reading a chain head", c->err);
+            rc = run(c->st, Q_LEDGER_HEAD_GET, n, 1, get_seq_hash, &h, NULL, "reading a chain head",
+                     c->err);
         }
         rc = rc != 0 ? rc : check_head(c, &l, &h);
     }
@@ -1339,8 +1338,9 @@ static int ledger_link(void *ud, const mcs_val *cols, int n)
     ledger_hash(prev, k->l.chain, seq, text_of(&cols[1]), text_of(&cols[2]), h);
     int rc = check_link(&k->l, seq, prev, hash, k->what);
     if (rc == 0 && memcmp(h, hash, MC_HASH_BYTES) != 0) {
-        rc = k->l.part ? report(k->l.c, "entry %lld of %s was altered: its content does not match "
-                                        "its hash",
+        rc = k->l.part ? report(k->l.c,
+                                "entry %lld of %s was altered: its content does not match "
+                                "its hash",
                                 (long long)seq, k->l.chain)
                        : report(k->l.c, "%s %lld was altered: its content does not match its hash",
                                 k->what, (long long)seq);
@@ -1523,11 +1523,13 @@ static int stray_chain(checker *c, const mcs_val *s)
     const char *name = text_of(&s[0]);
     const char *kind;
     int64_t part;
-    if (name != NULL && parse_chain(name, &kind, &part) != 0 && strcmp(kind, MC_CHAIN_EVENTS) != 0) {
+    if (name != NULL && parse_chain(name, &kind, &part) != 0 &&
+        strcmp(kind, MC_CHAIN_EVENTS) != 0) {
         return 0;
     }
-    return report(c, "the ledger has entries in '%s', which is no chain of the store: they were "
-                     "written behind its back",
+    return report(c,
+                  "the ledger has entries in '%s', which is no chain of the store: they were "
+                  "written behind its back",
                   name ? name : "");
 }
 
@@ -1590,7 +1592,6 @@ int mc_store_verify(mc_store *st, int64_t *nevents, mc_error *err)
 
 /* ---- heads ---- */
 
-
 typedef struct heads_arg {
     mc_chain_head *heads;
     size_t n;
@@ -1634,8 +1635,8 @@ int mc_store_heads(mc_store *st, mc_chain_head **heads, size_t *n, mc_error *err
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     seq_hash last = {false, false, 0, {0}};
-    int rc = run(st, Q_EVENT_LAST, NULL, 0, get_seq_hash, &last, NULL,
-                 "reading the chains' heads", err);
+    int rc =
+        run(st, Q_EVENT_LAST, NULL, 0, get_seq_hash, &last, NULL, "reading the chains' heads", err);
     if (rc == 0 && last.found) {
         mc_chain_head *h = &a.heads[a.n++]; /* zeroed by mc_calloc */
         snprintf(h->name, sizeof h->name, "%s", MC_CHAIN_EVENTS);
@@ -1648,8 +1649,7 @@ int mc_store_heads(mc_store *st, mc_chain_head **heads, size_t *n, mc_error *err
     }
     if (rc == 0) {
         a.events = false;
-        rc = run(st, Q_LEDGER_TIPS, NULL, 0, add_head, &a, NULL, "reading the chains' heads",
-                 err);
+        rc = run(st, Q_LEDGER_TIPS, NULL, 0, add_head, &a, NULL, "reading the chains' heads", err);
     }
     if (rc != 0 || a.n == 0) {
         mc_free(a.heads);
