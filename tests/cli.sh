@@ -148,7 +148,7 @@ check "keygen never overwrites a key" \
     bash -c "! '$bin' keygen --out '$tmp/agency' 2>'$tmp/kerr' && grep -q 'agency.key: already exists; keygen never overwrites a key' '$tmp/kerr'"
 check "keygen without --out is a usage error" status 2 "$bin" keygen
 check "checkpoint prints the signed heads of every chain" \
-    bash -c "'$bin' checkpoint --db '$db' --key '$tmp/agency.key' --now 2025-07-03T11:00 >'$tmp/cp' && grep -q '^chain events 4 ' '$tmp/cp' && grep -q '^chain records 1 ' '$tmp/cp' && grep -q '^chain requests 1 ' '$tmp/cp' && grep -q '^signature [0-9a-f]\{128\}$' '$tmp/cp'"
+    bash -c "'$bin' checkpoint --db '$db' --key '$tmp/agency.key' --now 2025-07-03T11:00 >'$tmp/cp' && grep -q '^chain events.00 1 ' '$tmp/cp' && grep -q '^chain events.01 2 ' '$tmp/cp' && grep -q '^chain events.02 1 ' '$tmp/cp' && grep -q '^chain records.12 1 ' '$tmp/cp' && grep -q '^chain requests.[0-9][0-9] 1 ' '$tmp/cp' && grep -q '^signature [0-9a-f]\{128\}$' '$tmp/cp'"
 check "checkpoint with a public key instead of the secret one is a usage error" \
     status 2 "$bin" checkpoint --db "$db" --key "$tmp/agency.pub"
 check "verify proves the store extends the checkpoint" \
@@ -158,7 +158,7 @@ check "--checkpoint without --public-key is a usage error" \
 "$bin" keygen --out "$tmp/other" >/dev/null
 check "a checkpoint checked with another agency's key fails with exit 1" \
     bash -c "'$bin' verify --db '$db' --checkpoint '$tmp/cp' --public-key '$tmp/other.pub' 2>&1 >/dev/null; [ \$? = 1 ] && '$bin' verify --db '$db' --checkpoint '$tmp/cp' --public-key '$tmp/other.pub' 2>&1 | grep -q 'verify failed: .*cp: the checkpoint was signed by key '"
-sed 's/^chain events 4 /chain events 3 /' "$tmp/cp" >"$tmp/cp-edited"
+sed 's/^chain events.01 2 /chain events.01 1 /' "$tmp/cp" >"$tmp/cp-edited"
 check "a checkpoint changed after signing fails with exit 1" \
     bash -c "'$bin' verify --db '$db' --checkpoint '$tmp/cp-edited' --public-key '$tmp/agency.pub' 2>'$tmp/verr'; [ \$? = 1 ] && grep -q \"the checkpoint's signature does not verify: it was altered after it was signed\" '$tmp/verr'"
 # Each attack on a copy of the store: what verify says alone, and with the checkpoint.
@@ -193,14 +193,14 @@ attack "verify finds a rewritten request id" \
     "UPDATE request SET result = replace(result, '\"dossier\":2', '\"dossier\":1')" \
     "request id 'role:9:applicant:portal-1': its stored result differs from its chain"
 attack "verify finds a store with dossiers and no events" \
-    "DROP TRIGGER event_no_delete; DELETE FROM event; DELETE FROM chain_head" \
+    "DROP TRIGGER event_no_delete; DELETE FROM event; DELETE FROM ledger_head WHERE chain LIKE 'events.%'" \
     "the store has 2 dossiers and no events: the event chain was wiped"
 attack "the checkpoint finds wiped tables that verify alone cannot" \
     "DROP TRIGGER event_no_delete; DROP TRIGGER ledger_no_delete; DELETE FROM event; DELETE FROM chain_head; DELETE FROM dossier; DELETE FROM record; DELETE FROM request; DELETE FROM ledger; DELETE FROM ledger_head" \
-    "the events chain had 4 entries at the checkpoint of 2025-07-03T04:00:00Z, the store has 0: it was truncated" checkpoint
+    "the events.00 chain had 1 entry at the checkpoint of 2025-07-03T04:00:00Z, the store has 0: it was truncated" checkpoint
 attack "the checkpoint finds the newest events cut off with their head moved back" \
-    "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = 4; UPDATE chain_head SET seq = 3, hash = (SELECT hash FROM event WHERE seq = 3)" \
-    "the events chain had 4 entries at the checkpoint of 2025-07-03T04:00:00Z, the store has 3: it was truncated" checkpoint
+    "DROP TRIGGER event_no_delete; DELETE FROM event WHERE seq = 4; UPDATE ledger_head SET seq = 0, hash = zeroblob(32) WHERE chain = 'events.00'" \
+    "the events.00 chain had 1 entry at the checkpoint of 2025-07-03T04:00:00Z, the store has 0: it was truncated" checkpoint
 check "verify --format json lists every problem and says the checkpoint is not extended" \
     bash -c "'$bin' verify --db '$tmp/a.db' --checkpoint '$tmp/cp' --public-key '$tmp/agency.pub' --format json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"intact\"] is False and len(d[\"problems\"])==1 and d[\"events\"]==3 and d[\"checkpoint\"][\"extended\"] is False, d'"
 # The access log: reads of a citizen's data, listed by audit.
@@ -217,7 +217,7 @@ check "audit without --subject is a usage error" status 2 "$bin" audit --db "$db
 check "reads do not add events to the dossier" \
     bash -c "[ \$('$bin' history 1 --catalogue '$cat' --db '$db' --now 2025-07-03T12:03 | grep -c . ) = \$('$bin' history 1 --catalogue '$cat' --db '$db' --now 2025-07-03T12:04 | grep -c . ) ]"
 check "verify covers the access log" \
-    bash -c "'$bin' verify --db '$db' | grep -q 'the store is intact' && sqlite3 '$db' \"DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE chain = 'access' AND seq = 1\" && '$bin' verify --db '$db' 2>&1 | grep -q 'verify failed: access entry 1 is missing: the chain jumps from 0 to 2'"
+    bash -c "'$bin' verify --db '$db' | grep -q 'the store is intact' && sqlite3 '$db' \"DROP TRIGGER ledger_no_delete; DELETE FROM ledger WHERE chain = 'access.12' AND seq = 1\" && '$bin' verify --db '$db' 2>&1 | grep -q 'verify failed: entry 1 of access.12 is missing: the chain jumps from 0 to 2'"
 # SPEC §11: several processes creating a new store at once all succeed (the schema version is
 # read again under the write lock).
 race() {

@@ -2,6 +2,7 @@
  * extends a checkpoint against the attacks a chain alone cannot show — a truncated chain, an
  * edit with the whole chain recomputed, wiped tables — and a bad signature or a wrong key. */
 #include "testutil.h"
+#include "pgtest.h"
 
 #include "motcua/checkpoint.h"
 #include "motcua/store.h"
@@ -135,11 +136,17 @@ static void test_checkpoint__the_text_names_every_chain_and_is_signed(void **sta
     fixture *f = *state;
     const char *t = f->checkpoint;
     assert_true(strncmp(t, "motcua checkpoint v1\ntime 2025-12-06T05:46:40Z\nkey ", 51) == 0);
-    assert_non_null(strstr(t, "\nchain access 0 0000000000000000000000000000000000000000000000000"
-                              "000000000000000\nchain events 3 "));
-    assert_non_null(strstr(t, "\nchain records 3 "));
-    assert_non_null(strstr(t, "\nchain requests 0 "));
-    assert_non_null(strstr(t, "\nchain tickets 0 "));
+    /* Each chain with entries, by name: a partition of the events per dossier, one of the
+     * records per subject. */
+    const char *names[] = {"events.01 1 ",  "events.02 1 ",  "events.03 1 ",
+                           "records.20 1 ", "records.45 1 ", "records.58 1 "};
+    const char *at = strstr(t, "\nchain ");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        assert_non_null(at);
+        assert_true(strncmp(at + 7, names[i], strlen(names[i])) == 0);
+        at = strstr(at + 1, "\nchain ");
+    }
+    assert_null(at);
     assert_non_null(strstr(t, "\nhead "));
     assert_non_null(strstr(t, "\nsignature "));
     check(f, "", "");
@@ -159,19 +166,56 @@ static void test_checkpoint__finds_a_truncated_chain(void **state)
      * alone looks whole. */
     reopen_after(f, "DROP TRIGGER event_no_delete; DROP TRIGGER ledger_no_delete;"
                     "DELETE FROM event WHERE seq = 3; DELETE FROM dossier WHERE id = 3;"
-                    "DELETE FROM ledger WHERE chain = 'records' AND seq = 3;"
+                    "DELETE FROM ledger WHERE chain = 'records.58';"
                     "DELETE FROM record WHERE subject = '003';"
-                    "UPDATE chain_head SET seq = 2, hash = (SELECT hash FROM event WHERE seq = 2);"
-                    "UPDATE ledger_head SET seq = 2, hash = (SELECT hash FROM ledger WHERE chain "
-                    "= 'records' AND seq = 2) WHERE chain = 'records';");
+                    "UPDATE ledger_head SET seq = 0, hash = zeroblob(32) WHERE chain IN "
+                    "('events.03', 'records.58');");
     check(f, "",
-          "the events chain had 3 entries at the checkpoint of 2025-12-06T05:46:40Z, the store "
-          "has 2: it was truncated\n"
-          "the records chain had 3 entries at the checkpoint of 2025-12-06T05:46:40Z, the store "
-          "has 2: it was truncated\n");
+          "the events.03 chain had 1 entry at the checkpoint of 2025-12-06T05:46:40Z, the store "
+          "has 0: it was truncated\n"
+          "the records.58 chain had 1 entry at the checkpoint of 2025-12-06T05:46:40Z, the store "
+          "has 0: it was truncated\n");
 }
 
-/* The event hash of store.h, for an attacker who recomputes the chain. */
+/* The last event of a partition that has several, removed with its head record moved back to
+ * the one before: the partition alone looks whole. */
+static void test_checkpoint__finds_the_last_event_of_a_partition_removed(void **state)
+{
+    fixture *f = *state;
+    mc_event_row ev;
+    memset(&ev, 0, sizeof ev);
+    ev.dossier = 2;
+    ev.at = 1740967300;
+    ev.kind = "note";
+    ev.body = "{}";
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_store_begin(f->st, NULL), 0);
+        assert_int_equal(mc_store_event_append(f->st, &ev, NULL), 0);
+        assert_int_equal(mc_store_commit(f->st, NULL), 0);
+    }
+    assert_int_equal(ev.part, 2);
+    assert_int_equal(ev.pos, 3);
+    mc_free(f->checkpoint);
+    assert_int_equal(mc_checkpoint_make(f->st, f->sk, 1765000000, &f->checkpoint, NULL), 0);
+    reopen_after(f, "DROP TRIGGER event_no_delete; DELETE FROM event WHERE part = 2 AND pos = 3;"
+                    "UPDATE ledger_head SET seq = 2, hash = (SELECT hash FROM event WHERE part = 2 "
+                    "AND pos = 2) WHERE chain = 'events.02';");
+    check(f, "",
+          "the events.02 chain had 3 entries at the checkpoint of 2025-12-06T05:46:40Z, the "
+          "store has 2: it was truncated\n");
+}
+
+static void hash_u64(crypto_generichash_state *h, uint64_t n)
+{
+    unsigned char buf[8];
+    for (int k = 0; k < 8; k++) {
+        buf[k] = (unsigned char)(n >> (8 * k));
+    }
+    crypto_generichash_update(h, buf, 8);
+}
+
+/* The event hash of store.h, for an attacker who recomputes the chain: the columns seq,
+ * dossier, at, kind, actor, body, row, part, pos of s (part and pos NULL on a frozen chain). */
 static void event_hash(sqlite3_stmt *s, const unsigned char prev[32], unsigned char out[32])
 {
     crypto_generichash_state h;
@@ -197,24 +241,38 @@ static void event_hash(sqlite3_stmt *s, const unsigned char prev[32], unsigned c
             crypto_generichash_update(&h, (const unsigned char *)t, n - 1);
         }
     }
+    if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
+        hash_u64(&h, (uint64_t)sqlite3_column_int64(s, 7));
+        hash_u64(&h, (uint64_t)sqlite3_column_int64(s, 8));
+    }
     crypto_generichash_final(&h, out, 32);
 }
 
-/* Rewrites every event's prev and hash from the first, and the head, as an attacker with the
- * file and the source code can. */
+/* Rewrites every event's prev and hash from the first of its chain, and the heads, as an
+ * attacker with the file and the source code can: the frozen chain of an older store (by seq,
+ * head in chain_head) and each partition (by pos, head in ledger_head). */
 static void recompute_chain(const char *path)
 {
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "DROP TRIGGER IF EXISTS event_no_update", NULL, NULL, NULL),
                      SQLITE_OK);
-    sqlite3_stmt *s, *u;
+    sqlite3_stmt *s, *u, *hp, *hf;
     sqlite3_prepare_v2(db,
-                       "SELECT seq, dossier, at, kind, actor, body, row FROM event ORDER BY seq",
+                       "SELECT seq, dossier, at, kind, actor, body, row, part, pos FROM event "
+                       "ORDER BY part IS NOT NULL, part, pos, seq",
                        -1, &s, NULL);
     sqlite3_prepare_v2(db, "UPDATE event SET prev = ?1, hash = ?2 WHERE seq = ?3", -1, &u, NULL);
+    sqlite3_prepare_v2(db, "UPDATE ledger_head SET hash = ?1 WHERE chain = ?2", -1, &hp, NULL);
+    sqlite3_prepare_v2(db, "UPDATE chain_head SET hash = ?1 WHERE ?2 IS NOT NULL", -1, &hf, NULL);
     unsigned char prev[32] = {0}, hash[32];
+    int64_t part = -1; /* the chain of the event before: -1 the frozen one */
     while (sqlite3_step(s) == SQLITE_ROW) {
+        int64_t p = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 7);
+        if (p != part) {
+            memset(prev, 0, sizeof prev);
+            part = p;
+        }
         event_hash(s, prev, hash);
         sqlite3_bind_blob(u, 1, prev, 32, SQLITE_TRANSIENT);
         sqlite3_bind_blob(u, 2, hash, 32, SQLITE_TRANSIENT);
@@ -222,13 +280,18 @@ static void recompute_chain(const char *path)
         assert_int_equal(sqlite3_step(u), SQLITE_DONE);
         sqlite3_reset(u);
         memcpy(prev, hash, 32);
+        char name[16];
+        snprintf(name, sizeof name, "events.%02d", (int)p);
+        sqlite3_stmt *h = p < 0 ? hf : hp;
+        sqlite3_bind_blob(h, 1, hash, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_text(h, 2, name, -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(h), SQLITE_DONE);
+        sqlite3_reset(h);
     }
     sqlite3_finalize(s);
     sqlite3_finalize(u);
-    sqlite3_prepare_v2(db, "UPDATE chain_head SET hash = ?1", -1, &u, NULL);
-    sqlite3_bind_blob(u, 1, prev, 32, SQLITE_TRANSIENT);
-    assert_int_equal(sqlite3_step(u), SQLITE_DONE);
-    sqlite3_finalize(u);
+    sqlite3_finalize(hp);
+    sqlite3_finalize(hf);
     sqlite3_close(db);
 }
 
@@ -246,8 +309,8 @@ static void test_checkpoint__finds_an_edit_with_the_chain_recomputed(void **stat
     recompute_chain(f->path);
     assert_int_equal(mc_store_open(&f->st, f->path, NULL), 0);
     check(f, "",
-          "the events chain no longer leads to the head of the checkpoint of "
-          "2025-12-06T05:46:40Z (entry 3 differs): it was rewritten or recomputed\n");
+          "the events.01 chain no longer leads to the head of the checkpoint of "
+          "2025-12-06T05:46:40Z (entry 1 differs): it was rewritten or recomputed\n");
 }
 
 static void test_checkpoint__an_event_stripped_of_its_row_values_shows_without_one(void **state)
@@ -260,11 +323,9 @@ static void test_checkpoint__an_event_stripped_of_its_row_values_shows_without_o
     mc_store_close(f->st);
     recompute_chain(f->path);
     assert_int_equal(mc_store_open(&f->st, f->path, NULL), 0);
-    check(f,
-          "event 3 (dossier 3, submit) carries no row values, but events before it do: it was "
-          "not written by motcua\n",
-          "the events chain no longer leads to the head of the checkpoint of "
-          "2025-12-06T05:46:40Z (entry 3 differs): it was rewritten or recomputed\n");
+    check(f, "event 3 (dossier 3, submit) carries no row values: it was not written by motcua\n",
+          "the events.03 chain no longer leads to the head of the checkpoint of "
+          "2025-12-06T05:46:40Z (entry 1 differs): it was rewritten or recomputed\n");
 }
 
 static void test_checkpoint__finds_wiped_tables(void **state)
@@ -273,11 +334,17 @@ static void test_checkpoint__finds_wiped_tables(void **state)
     reopen_after(f, "DROP TRIGGER event_no_delete; DROP TRIGGER ledger_no_delete;"
                     "DELETE FROM event; DELETE FROM chain_head; DELETE FROM dossier;"
                     "DELETE FROM ledger; DELETE FROM ledger_head; DELETE FROM record;");
-    check(f, "",
-          "the events chain had 3 entries at the checkpoint of 2025-12-06T05:46:40Z, the store "
-          "has 0: it was truncated\n"
-          "the records chain had 3 entries at the checkpoint of 2025-12-06T05:46:40Z, the store "
-          "has 0: it was truncated\n");
+    const char *chains[] = {"events.01",  "events.02",  "events.03",
+                            "records.20", "records.45", "records.58"};
+    char want[1024] = "";
+    for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++) {
+        size_t n = strlen(want);
+        snprintf(want + n, sizeof want - n,
+                 "the %s chain had 1 entry at the checkpoint of 2025-12-06T05:46:40Z, the store "
+                 "has 0: it was truncated\n",
+                 chains[i]);
+    }
+    check(f, "", want);
 }
 
 static void test_checkpoint__a_bad_signature_or_a_wrong_key_is_an_error(void **state)
@@ -288,12 +355,12 @@ static void test_checkpoint__a_bad_signature_or_a_wrong_key_is_an_error(void **s
     findings x = {""};
     /* One figure of the checkpoint changed after signing. */
     char *t = f->checkpoint;
-    char *count = strstr(t, "chain events 3 ");
-    count[13] = '9';
+    char *count = strstr(t, "chain events.02 1 ");
+    count[16] = '9';
     assert_int_equal(mc_checkpoint_verify(f->st, t, f->pk, collect, &x, &n, NULL, &err), MC_ECHECK);
     assert_string_equal(err.msg, "the checkpoint's signature does not verify: it was altered "
                                  "after it was signed");
-    count[13] = '3';
+    count[16] = '1';
     char *sig = strstr(t, "\nsignature ") + 11;
     char kept = sig[0];
     sig[0] = kept == '0' ? '1' : '0';
@@ -331,20 +398,23 @@ static void test_checkpoint__malformed_texts_and_keys_are_refused(void **state)
     *strstr(cut, "signature ") = '\0';
     assert_int_equal(mc_checkpoint_verify(f->st, cut, f->pk, collect, &x, &n, NULL, &err),
                      MC_ESYNTAX);
-    assert_string_equal(err.msg, "checkpoint: line 10: the signature is missing");
+    assert_string_equal(err.msg, "checkpoint: line 11: the signature is missing");
     free(cut);
-    /* More chains than a checkpoint may name. */
-    char many[8192] = "motcua checkpoint v1\ntime 2025-12-06T05:46:40Z\nkey ";
+    /* More chains than a store can have (the frozen five, 65 partitions of events and 64 of
+     * each other kind: 326). */
+    char *many = calloc(1, 40000);
+    strcpy(many, "motcua checkpoint v1\ntime 2025-12-06T05:46:40Z\nkey ");
     char *k = strstr(f->checkpoint, "\nkey ") + 5;
     strncat(many, k, 65);
-    for (int i = 0; i < 65; i++) {
+    for (int i = 0; i < 327; i++) {
         char line[120];
-        snprintf(line, sizeof line, "chain c%02d 0 %064d\n", i, 0);
+        snprintf(line, sizeof line, "chain c%03d 0 %064d\n", i, 0);
         strcat(many, line);
     }
     assert_int_equal(mc_checkpoint_verify(f->st, many, f->pk, collect, &x, &n, NULL, &err),
                      MC_ESYNTAX);
-    assert_string_equal(err.msg, "checkpoint: line 68: too many chains");
+    assert_string_equal(err.msg, "checkpoint: line 330: too many chains");
+    free(many);
     unsigned char key[MC_SECRET_KEY_BYTES];
     assert_int_equal(mc_checkpoint_read_key("motcua-ed25519-public abcd\n", false, key, &err),
                      MC_ESYNTAX);
@@ -376,6 +446,59 @@ static void test_checkpoint__out_of_memory_is_a_clean_error(void **state)
     assert_true(tu_oom_sweep(keygen_and_sign, *state, false) >= 3);
 }
 
+/* Runs sql on the PostgreSQL store db behind the store's back. */
+static void pg_tamper(const char *db, const char *sql)
+{
+    PGconn *c = PQconnectdb(db);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fail_msg("tamper: %s", PQerrorMessage(c));
+    }
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* On PostgreSQL (the pass with MC_TEST_PG): a store that grew extends its checkpoint; the last
+ * event of a partition removed with its head record moved back shows only against it. */
+static void test_checkpoint__postgresql_partitions(void **state)
+{
+    (void)state;
+    char db[600];
+    snprintf(db, sizeof db, "%s", tu_db());
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, db, NULL), 0);
+    add_dossier(st, "001");
+    add_dossier(st, "002");
+    unsigned char pk[MC_PUBLIC_KEY_BYTES], sk[MC_SECRET_KEY_BYTES];
+    char *pub, *sec, *cp;
+    assert_int_equal(mc_checkpoint_keygen(&pub, &sec, NULL), 0);
+    assert_int_equal(mc_checkpoint_read_key(pub, false, pk, NULL), 0);
+    assert_int_equal(mc_checkpoint_read_key(sec, true, sk, NULL), 0);
+    mc_free(pub);
+    mc_free(sec);
+    assert_int_equal(mc_checkpoint_make(st, sk, 1765000000, &cp, NULL), 0);
+    assert_non_null(strstr(cp, "\nchain events.01 1 "));
+    assert_non_null(strstr(cp, "\nchain events.02 1 "));
+    add_dossier(st, "003");
+    findings f = {""};
+    int64_t n;
+    assert_int_equal(mc_checkpoint_verify(st, cp, pk, collect, &f, &n, NULL, NULL), 0);
+    assert_string_equal(f.text, "");
+    mc_store_close(st);
+    pg_tamper(db, "ALTER TABLE event DISABLE TRIGGER USER; DELETE FROM event WHERE dossier = 2; "
+                  "DELETE FROM dossier WHERE id = 2; UPDATE ledger_head SET seq = 0, hash = "
+                  "'\\x0000000000000000000000000000000000000000000000000000000000000000' "
+                  "WHERE chain = 'events.02'");
+    assert_int_equal(mc_store_open(&st, db, NULL), 0);
+    assert_int_equal(mc_store_check(st, collect, &f, NULL, NULL), 0);
+    assert_string_equal(f.text, "");
+    assert_int_equal(mc_checkpoint_verify(st, cp, pk, collect, &f, &n, NULL, NULL), 0);
+    assert_string_equal(f.text, "the events.02 chain had 1 entry at the checkpoint of "
+                                "2025-12-06T05:46:40Z, the store has 0: it was truncated\n");
+    mc_store_close(st);
+    mc_free(cp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +507,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkpoint__a_store_that_grew_still_extends_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint__finds_a_truncated_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_checkpoint__finds_the_last_event_of_a_partition_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint__finds_an_edit_with_the_chain_recomputed,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
@@ -397,5 +522,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkpoint__out_of_memory_is_a_clean_error, setup,
                                         teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* What only a PostgreSQL server shows, in the pass that has one (MC_TEST_PG). */
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test(test_checkpoint__postgresql_partitions),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (tu_pg()) {
+        failed += cmocka_run_group_tests(pg_tests, NULL, NULL);
+    }
+    return failed;
 }

@@ -31,7 +31,7 @@ if [ "$(basename "$build")" != build-asan ]; then
     if pg_out=$(bash tools/pg-cluster.sh start 2>&1); then
         pg_dir=$(printf '%s\n' "$pg_out" | sed -n 1p)
         pg_conn=$(printf '%s\n' "$pg_out" | sed -n 2p)
-        for t in "$build"/tests/test_store "$build"/tests/test_engine "$build"/tests/test_wake; do
+        for t in "$build"/tests/test_store "$build"/tests/test_checkpoint "$build"/tests/test_engine "$build"/tests/test_wake; do
             [ -x "$t" ] || continue
             out=$(MC_TEST_PG="$pg_conn" CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
             rc=$?

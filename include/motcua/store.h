@@ -5,7 +5,11 @@
  *
  * Every event is chained: its hash is BLAKE2b-256 (libsodium) over the previous event's hash
  * and the event's own content, so that mc_store_verify() can show that nothing was changed,
- * removed or inserted after the fact. Triggers refuse UPDATE and DELETE of events. An event
+ * removed or inserted after the fact. The chains are partitioned (schema version 5): a
+ * dossier's events are chained in the partition of its id (MC_STORE_PARTITIONS of them), the
+ * events of no dossier in a partition of their own, so that writers of different partitions
+ * never wait for each other; the chains of a store of an older version stay as they were,
+ * frozen, and are verified as before. Triggers refuse UPDATE and DELETE of events. An event
  * also carries the values of the dossier columns its transaction wrote (the store attaches
  * them; a transaction whose dossier change no event carries is refused at commit), and
  * registry records, request ids, correction tickets and reads of personal data have chains of
@@ -13,13 +17,15 @@
  * chains' heads are in checkpoint.h, the access log in access.h; the threat model in
  * docs/security.md.
  *
- * Concurrency: writers take the database lock at mc_store_begin() (BEGIN IMMEDIATE) and wait up
- * to the busy timeout for each other; a dossier row carries a revision, and an update whose
- * revision is stale is refused with MC_ECONFLICT, so no update is ever lost. An optimistic
- * transaction (mc_store_begin_optimistic) reads without the lock and takes it at its first
- * write; when another writer committed in between, that write fails with MC_ERETRY and the
- * caller runs its operation again. Within one process, a write gate (mc_store_set_gate) makes
- * writers queue on the caller's mutex instead of polling SQLite's lock.
+ * Concurrency: on SQLite writers take the database lock at mc_store_begin() (BEGIN IMMEDIATE)
+ * and wait up to the busy timeout for each other; on PostgreSQL a transaction locks only the
+ * head records of the partitions it appends to, and a deadlock or a conflict of concurrent
+ * writers fails with MC_ERETRY (nothing kept: the caller runs the operation again); a dossier row
+ * carries a revision, and an update whose revision is stale is refused with MC_ECONFLICT, so no
+ * update is ever lost. An optimistic transaction (mc_store_begin_optimistic) reads without the lock
+ * and takes it at its first write; when another writer committed in between, that write fails with
+ * MC_ERETRY and the caller runs its operation again. Within one process, a write gate
+ * (mc_store_set_gate) makes writers queue on the caller's mutex instead of polling SQLite's lock.
  */
 #ifndef MOTCUA_STORE_H
 #define MOTCUA_STORE_H
@@ -33,7 +39,8 @@
 enum {
     MC_ECONFLICT = -30, /* the dossier changed since it was read */
     MC_EBUSY = -31,     /* the database stayed locked past the busy timeout */
-    MC_ERETRY = -32,    /* an optimistic transaction met another writer: roll back, run again */
+    MC_ERETRY = -32,    /* an optimistic transaction met another writer, or concurrent writers
+                           met (a deadlock, a chain's next entry taken): roll back, run again */
     MC_EDOWN = -33,     /* the database server cannot be reached (down, read-only, or the
                            connection lost mid-operation, which then saved nothing): try again
                            later */
@@ -123,7 +130,11 @@ int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
 /* ---- events ---- */
 
 typedef struct mc_event_row {
-    int64_t seq;       /* set by append */
+    int64_t seq;       /* set by append: a store-wide ordering key (on PostgreSQL from a
+                          sequence, so with gaps); the chain is by partition and position */
+    int64_t part;      /* set by append: the partition (mc_store_event_partition) */
+    int64_t pos;       /* set by append: the place in its partition, 1, 2, … without gaps; 0 on
+                          an event of a frozen chain from before schema version 5 */
     int64_t dossier;   /* 0 for store-wide events */
     int64_t at;        /* UTC seconds */
     const char *kind;  /* submit, fire, timer, overdue, apology, blocked, refused, … */
@@ -137,7 +148,8 @@ typedef struct mc_event_row {
     unsigned char hash[MC_HASH_BYTES];
 } mc_event_row;
 
-/* Appends ev to the chain (in the open transaction): sets seq, prev and hash. */
+/* Appends ev to the chain of its dossier's partition (in the open transaction), locking that
+ * partition's head until the transaction ends: sets seq, part, pos, prev and hash. */
 int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err);
 /* Calls fn for each event of dossier (0: all), oldest first. */
 int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
@@ -175,30 +187,46 @@ int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void
 #define MC_CHAIN_RECORDS "records"   /* registry records as written */
 #define MC_CHAIN_REQUESTS "requests" /* request ids and their results */
 #define MC_CHAIN_TICKETS "tickets"   /* correction tickets of disputed records */
-enum { MC_NCHAINS = 5 };
+
+/* Each kind of chain is split into partitions, chains of their own named KIND.NN ("events.07",
+ * "access.12"): events by dossier id (partition 1 + (id - 1) % MC_STORE_PARTITIONS, the events
+ * of no dossier in events.00), the other kinds by a stable hash of their subject (request ids:
+ * of the id) into .00 … .63. A chain named by its kind alone ("events") is the frozen chain of
+ * a store from before schema version 5. */
+enum { MC_STORE_PARTITIONS = 64, MC_CHAIN_NAME = 16 };
+
+/* The partition of the events of dossier (0 for the events of no dossier). */
+int64_t mc_store_event_partition(int64_t dossier);
+/* Whether name is a chain a store may have: a kind, or a partition of one. */
+bool mc_store_chain_valid(const char *name);
 
 typedef struct mc_chain_head {
-    const char *name;                  /* one of MC_CHAIN_*, static */
-    int64_t count;                     /* entries in the chain: the last one's seq */
-    unsigned char hash[MC_HASH_BYTES]; /* the last entry's hash; zeros for an empty chain */
+    char name[MC_CHAIN_NAME];          /* a kind (MC_CHAIN_*) or a partition ("events.07") */
+    int64_t count;                     /* entries in the chain: the last one's position */
+    unsigned char hash[MC_HASH_BYTES]; /* the last entry's hash */
 } mc_chain_head;
 
-/* The head of every chain as the entries stand (not as the head records say), sorted by name. */
-int mc_store_heads(mc_store *st, mc_chain_head heads[MC_NCHAINS], mc_error *err);
-/* The hash of entry seq of chain (an MC_CHAIN_* name) into out: 1 when there is one, 0 not. */
+/* The head of every chain that has entries, as the entries stand (not as the head records
+ * say), sorted by name, into *heads (mc_malloc'd, the caller frees; NULL when there is none)
+ * and their number into *n. */
+int mc_store_heads(mc_store *st, mc_chain_head **heads, size_t *n, mc_error *err);
+/* The hash of entry seq (its position) of chain into out: 1 when there is one, 0 not (and for a
+ * name that is no chain). */
 int mc_store_chain_hash_at(mc_store *st, const char *chain, int64_t seq,
                            unsigned char out[MC_HASH_BYTES], mc_error *err);
 /* The store-wide head: BLAKE2b-256 over each chain's (name, count, hash), in the order given
- * (sorted by name), each length-prefixed. A store split into several chains of events later
- * only adds chains to the list. */
+ * (sorted by name), each length-prefixed: the partitions' heads, and those of the frozen
+ * chains of an older store, make one. */
 void mc_store_head_digest(const mc_chain_head *heads, size_t n, unsigned char out[MC_HASH_BYTES]);
 
-/* Appends body (JSON) to chain (records, requests, tickets, access), with subject for lookups (or
- * NULL), in the open transaction or in one of its own. The entry is hashed with the one before
- * it; triggers refuse UPDATE and DELETE. */
+/* Appends body (JSON) to chain (records, requests, tickets, access), in the partition of subject
+ * (which is kept for lookups; may be NULL), in the open transaction or in one of its own. The
+ * entry is hashed with the one before it in its partition; triggers refuse UPDATE and DELETE. */
 int mc_store_ledger_append(mc_store *st, const char *chain, const char *subject, const char *body,
                            mc_error *err);
-/* Calls fn for each entry of chain (about subject, when not NULL), oldest first. */
+/* Calls fn for each entry of chain (about subject, when not NULL): those of the frozen chain
+ * of an older store first, then those of the partitions, each oldest first; seq is the entry's
+ * position in its chain. */
 int mc_store_ledger_each(mc_store *st, const char *chain, const char *subject,
                          int (*fn)(void *ud, int64_t seq, const char *body), void *ud,
                          mc_error *err);

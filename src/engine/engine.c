@@ -372,9 +372,11 @@ static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
     }
     if (rc == 0) {
         /* An optimistic attempt that met another writer wrote nothing: the second attempt takes
-         * the write lock first, so it cannot be overtaken again. */
+         * the write lock first, so it cannot be overtaken again. On a store that locks only
+         * partitions (PostgreSQL), concurrent writers may meet in a deadlock or on a key: the
+         * loser wrote nothing and runs again, a few times at most. */
         rc = execute_once(o, key, print, request_id, run_optimistic(o), res, err);
-        if (rc == MC_ERETRY) {
+        for (int i = 0; rc == MC_ERETRY && i < 8; i++) {
             rc = execute_once(o, key, print, request_id, false, res, err);
         }
     }

@@ -32,13 +32,15 @@ enum mcs_query {
      * by id */
     Q_DOSSIER_EACH,
     Q_DOSSIER_SUBJECT, /* id -> subject */
-    Q_EVENT_LAST,      /* -> seq, hash of the last event */
-    /* seq, dossier, at, kind, actor, body, prev, hash, row */
+    Q_EVENT_LAST,      /* -> seq, hash of the last event of the frozen chain (pos NULL) */
+    /* seq, dossier, at, kind, actor, body, prev, hash, row, part, pos (part and pos NULL on
+     * the events of a frozen chain) */
     Q_EVENT_INSERT,
-    Q_EVENT_EACH,     /* dossier -> seq, dossier, at, kind, actor, body, prev, hash, row */
+    /* dossier -> seq, dossier, at, kind, actor, body, prev, hash, row, part, pos */
+    Q_EVENT_EACH,
     Q_EVENT_ALL,      /* -> as EVENT_EACH, every event by seq */
     Q_EVENTS_OF_KIND, /* kind, from, to -> as EVENT_EACH */
-    Q_EVENT_AT,       /* seq -> hash */
+    Q_EVENT_AT,       /* seq -> hash, of the frozen chain */
     Q_EVENT_COUNT,    /* dossier -> count */
     Q_BLOCKED_COUNT,  /* dossier -> count of its blocked events of reason once-only */
     Q_HEAD_PUT,       /* seq, hash: the events chain's head record */
@@ -58,6 +60,38 @@ enum mcs_query {
     Q_LEDGER_EACH,       /* chain -> seq, subject, body, prev, hash */
     Q_LEDGER_OF_SUBJECT, /* chain, subject -> as LEDGER_EACH */
     Q_LEDGER_AT,         /* chain, seq -> hash */
+    /* The partitioned chains (schema version 5). A partition's head record is the ledger_head
+     * row of its name ("events.07", "access.12"); a backend that locks heads creates them (seq
+     * 0) with the schema, and one with a single writer at a time may leave that to the first
+     * entry (no head record is an empty partition). */
+    Q_PART_HEAD,   /* chain -> seq, hash of its head record (NULL, NULL without one), the next
+                      event seq; locks the head until the transaction ends */
+    Q_HEAD_LOCK,   /* chain -> seq, hash of its head record (no row without one); locks it
+                      likewise */
+    Q_HEAD_CREATE, /* chains (names joined by ','), hash: a head record at seq 0 for each that
+                      has none (or nothing) */
+    /* rev, procedure … data, id (as DOSSIER_UPDATE): updates the row where id and rev match,
+     * giving the row as it was (as DOSSIER_LOAD); a row of another rev, or none, when it does
+     * not match (then nothing is updated) */
+    Q_DOSSIER_SWAP,
+    /* as EVENT_INSERT, then the partition's name: the event, and its partition's head record
+     * set to (pos, hash) */
+    Q_EVENT_APPEND,
+    Q_LEDGER_APPEND, /* as LEDGER_INSERT: the entry, and its chain's head record set to it */
+    /* id, chain -> the dossier's row (as DOSSIER_LOAD) and the head of chain, locked (as
+     * PART_HEAD): one row of both, or a row of each; nothing, or the head alone, when there
+     * is no such dossier. An operation that reads its dossier in a write transaction takes
+     * the head its event will need in the same round trip. */
+    Q_DOSSIER_LOAD_LOCK,
+    Q_HEAD_SET,      /* chain, seq, hash: the head record updated in place (where there is one) */
+    Q_EVENT_LEGACY,  /* -> as EVENT_EACH, the events of the frozen chain by seq */
+    Q_EVENT_PART,    /* part -> as EVENT_EACH, the events of partition part by pos */
+    Q_EVENT_PART_AT, /* part, pos -> hash */
+    Q_EVENT_TIPS,    /* -> part, pos, hash of the last event of each partition */
+    Q_LEDGER_TIPS,   /* -> chain, seq, hash of the last entry of each ledger chain */
+    Q_LEDGER_CHAINS, /* -> the name of each ledger chain with entries */
+    Q_CHECK_MOVED,   /* partitions -> seq, dossier, part of each event outside its partition */
+    Q_COPY_DONE,     /* after mc_store_copy's writes: the next ids and seqs follow the copy */
     /* The migration to schema version 4 (what was there enters the chains). */
     Q_SEED_RECORDS,  /* -> registry, document, subject, reference, issued */
     Q_SEED_REQUESTS, /* -> id, result */
@@ -108,9 +142,10 @@ typedef struct mcs_backend mcs_backend; /* one connection, the backend's own */
 /* Called with each result row: cols[0..n-1]; non-zero stops the query and is returned. */
 typedef int (*mcs_row_fn)(void *ud, const mcs_val *cols, int n);
 
-/* Called inside the migration transaction when a store moves from version from (1 to 3) to 4:
- * what was there enters the chains, through the same backend. */
-typedef int (*mcs_seed_fn)(void *ud, mcs_backend *b, mc_error *err);
+/* Called inside the migration transaction when a store moves from version from (0 for a new
+ * store) to the current one, when from is below 5: the partitions' head records are created,
+ * and what a store older than version 4 held enters the chains, through the same backend. */
+typedef int (*mcs_seed_fn)(void *ud, mcs_backend *b, int from, mc_error *err);
 
 typedef struct mcs_methods {
     int version; /* 1 */
@@ -120,8 +155,9 @@ typedef struct mcs_methods {
      * reached, MC_EIO, each with a one-line message that never shows a password; MC_ENOMEM. */
     int (*open)(mcs_backend **out, const char *target, mcs_seed_fn seed, void *ud, mc_error *err);
     void (*close)(mcs_backend *b);
-    /* begin takes the store's write lock (waiting up to the busy timeout: MC_EBUSY); an
-     * optimistic begin takes none and reads a snapshot. */
+    /* begin takes the store's write lock (waiting up to the busy timeout: MC_EBUSY), or, on a
+     * backend that locks only the partitions a transaction appends to, none; an optimistic
+     * begin takes none and reads a snapshot. */
     int (*begin)(mcs_backend *b, bool optimistic, mc_error *err);
     /* The first write of an optimistic transaction: takes the write lock, or fails with MC_EBUSY
      * when another writer holds it (the front turns MC_EBUSY in an optimistic transaction into
@@ -133,8 +169,10 @@ typedef struct mcs_methods {
     bool (*in_transaction)(mcs_backend *b);
     /* Runs query q with params[0..n-1] bound, calling row for each result row (row may be NULL);
      * *changes (when not NULL) gets the rows a write changed. what names the operation in error
-     * messages ("store: <what>: <cause>"). Errors: MC_EBUSY (locked, or a conflict of
-     * concurrent writers), MC_ENOMEM, MC_EDOWN (the connection lost, or the server
+     * messages ("store: <what>: <cause>"). Errors: MC_EBUSY (locked past the timeout, or a
+     * conflict of concurrent writers in an optimistic transaction), MC_ERETRY (a deadlock, a
+     * serialization failure or a unique key taken by a concurrent writer: the transaction is
+     * lost, the operation runs again), MC_ENOMEM, MC_EDOWN (the connection lost, or the server
      * read-only: the next operation outside a transaction connects again), MC_EIO (anything
      * else). */
     int (*run)(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,

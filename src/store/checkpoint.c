@@ -81,17 +81,19 @@ int mc_checkpoint_make(mc_store *st, const unsigned char sk[MC_SECRET_KEY_BYTES]
                        char **out, mc_error *err)
 {
     *out = NULL;
-    mc_chain_head heads[MC_NCHAINS];
-    int rc = mc_store_heads(st, heads, err);
+    mc_chain_head *heads;
+    size_t n;
+    int rc = mc_store_heads(st, &heads, &n, err);
     if (rc != 0) {
         return rc;
     }
     unsigned char digest[MC_HASH_BYTES], sig[crypto_sign_BYTES], pk[crypto_sign_PUBLICKEYBYTES];
-    mc_store_head_digest(heads, MC_NCHAINS, digest);
+    mc_store_head_digest(heads, n, digest);
     crypto_sign_ed25519_sk_to_pk(pk, sk);
-    size_t cap = 512 + MC_NCHAINS * 120;
+    size_t cap = 512 + n * 120;
     char *text = mc_malloc(cap);
     if (text == NULL) {
+        mc_free(heads);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     time_t t = (time_t)now;
@@ -101,11 +103,12 @@ int mc_checkpoint_make(mc_store *st, const unsigned char sk[MC_SECRET_KEY_BYTES]
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     hex(pk, sizeof pk, h);
     size_t len = (size_t)snprintf(text, cap, "%stime %s\nkey %s\n", MAGIC, when, h);
-    for (int i = 0; i < MC_NCHAINS; i++) {
+    for (size_t i = 0; i < n; i++) {
         hex(heads[i].hash, MC_HASH_BYTES, h);
         len += (size_t)snprintf(text + len, cap - len, "chain %s %lld %s\n", heads[i].name,
                                 (long long)heads[i].count, h);
     }
+    mc_free(heads);
     hex(digest, sizeof digest, h);
     len += (size_t)snprintf(text + len, cap - len, "head %s\n", h);
     crypto_sign_detached(sig, NULL, (const unsigned char *)text, len, sk);
@@ -117,12 +120,12 @@ int mc_checkpoint_make(mc_store *st, const unsigned char sk[MC_SECRET_KEY_BYTES]
 
 /* ---- reading a checkpoint ---- */
 
-enum { MAX_CHAINS = 64 }; /* room for a store whose events are split into several chains */
+/* Room for every chain of a store: the frozen chains of an older one and every partition. */
+enum { MAX_CHAINS = 5 * (MC_STORE_PARTITIONS + 1) + 1 };
 
 typedef struct parsed {
     char time[32];
     unsigned char key[MC_PUBLIC_KEY_BYTES];
-    char names[MAX_CHAINS][16];
     mc_chain_head chains[MAX_CHAINS];
     size_t nchains;
     unsigned char head[MC_HASH_BYTES], sig[crypto_sign_BYTES];
@@ -173,13 +176,13 @@ static int parse(const char *text, parsed *p, mc_error *err)
             if (p->nchains == MAX_CHAINS) {
                 return bad(err, no, "too many chains");
             }
-            if (sscanf(buf, "chain %15s %lld %199s", p->names[p->nchains], &count, h) != 3 ||
-                count < 0 || !unhex(h, strlen(h), p->chains[p->nchains].hash, MC_HASH_BYTES)) {
+            mc_chain_head *ch = &p->chains[p->nchains];
+            if (sscanf(buf, "chain %15s %lld %199s", ch->name, &count, h) != 3 || count < 0 ||
+                !unhex(h, strlen(h), ch->hash, MC_HASH_BYTES)) {
                 return bad(err, no, "expected 'chain NAME COUNT HASH'");
             }
-            p->chains[p->nchains].name = p->names[p->nchains];
-            p->chains[p->nchains].count = count;
-            if (p->nchains > 0 && strcmp(p->names[p->nchains - 1], p->names[p->nchains]) >= 0) {
+            ch->count = count;
+            if (p->nchains > 0 && strcmp(p->chains[p->nchains - 1].name, ch->name) >= 0) {
                 return bad(err, no, "the chains must be sorted by name");
             }
             p->nchains++;
@@ -203,77 +206,48 @@ static int parse(const char *text, parsed *p, mc_error *err)
     }
 }
 
-int mc_checkpoint_verify(mc_store *st, const char *text,
-                         const unsigned char pk[MC_PUBLIC_KEY_BYTES],
-                         int (*finding)(void *ud, const char *msg), void *ud, int64_t *nfindings,
-                         char *time, mc_error *err)
+/* The proof, once the checkpoint is parsed: each chain it signed must still lead to its head. */
+static int prove(mc_store *st, const parsed *p, int (*finding)(void *ud, const char *msg), void *ud,
+                 int64_t *nfindings, mc_error *err)
 {
-    *nfindings = 0;
-    parsed p;
-    int rc = parse(text, &p, err);
+    mc_chain_head *now;
+    size_t nnow;
+    int rc = mc_store_heads(st, &now, &nnow, err);
     if (rc != 0) {
         return rc;
     }
-    if (time != NULL) {
-        snprintf(time, 32, "%s", p.time);
-    }
-    if (sodium_memcmp(p.key, pk, MC_PUBLIC_KEY_BYTES) != 0) {
-        char a[2 * MC_PUBLIC_KEY_BYTES + 1], b[2 * MC_PUBLIC_KEY_BYTES + 1];
-        hex(p.key, sizeof p.key, a);
-        hex(pk, MC_PUBLIC_KEY_BYTES, b);
-        return mc_error_set(err, MC_ECHECK,
-                            "the checkpoint was signed by key %.16s..., not by this public key "
-                            "(%.16s...)",
-                            a, b);
-    }
-    if (crypto_sign_verify_detached(p.sig, (const unsigned char *)text, p.signed_len, pk) != 0) {
-        return mc_error_set(err, MC_ECHECK,
-                            "the checkpoint's signature does not verify: it was altered after "
-                            "it was signed");
-    }
-    unsigned char digest[MC_HASH_BYTES];
-    mc_store_head_digest(p.chains, p.nchains, digest);
-    if (sodium_memcmp(digest, p.head, MC_HASH_BYTES) != 0) {
-        return mc_error_set(err, MC_ECHECK, "the checkpoint's head does not match its chains");
-    }
-    mc_chain_head now[MC_NCHAINS];
-    if ((rc = mc_store_heads(st, now, err)) != 0) {
-        return rc;
-    }
-    for (size_t i = 0; i < p.nchains; i++) {
-        const mc_chain_head *c = &p.chains[i];
-        bool known = false;
-        for (int k = 0; k < MC_NCHAINS; k++) {
-            known |= strcmp(now[k].name, c->name) == 0;
+    for (size_t i = 0; i < p->nchains; i++) {
+        const mc_chain_head *c = &p->chains[i];
+        int64_t have = 0; /* a chain the store no longer has has no entries */
+        for (size_t k = 0; k < nnow; k++) {
+            if (strcmp(now[k].name, c->name) == 0) {
+                have = now[k].count;
+            }
         }
         char msg[400];
         msg[0] = '\0';
         unsigned char h[MC_HASH_BYTES];
         int found = 0;
-        if (!known) {
+        if (!mc_store_chain_valid(c->name)) {
             snprintf(msg, sizeof msg, "the checkpoint of %s has a chain '%s' this store does not",
-                     p.time, c->name);
+                     p->time, c->name);
         } else if (c->count > 0) {
             found = mc_store_chain_hash_at(st, c->name, c->count, h, err);
             if (found < 0) {
-                return found;
-            }
-            int64_t have = 0;
-            for (int k = 0; k < MC_NCHAINS; k++) {
-                if (strcmp(now[k].name, c->name) == 0) {
-                    have = now[k].count;
-                }
+                rc = found;
+                break;
             }
             if (found == 0 || have < c->count) {
                 snprintf(msg, sizeof msg,
-                         "the %s chain had %lld entries at the checkpoint of %s, the store has "
+                         "the %s chain had %lld %s at the checkpoint of %s, the store has "
                          "%lld: it was truncated",
-                         c->name, (long long)c->count, p.time, (long long)have);
+                         c->name, (long long)c->count, c->count == 1 ? "entry" : "entries", p->time,
+                         (long long)have);
             } else if (sodium_memcmp(h, c->hash, MC_HASH_BYTES) != 0) {
                 snprintf(msg, sizeof msg,
                          "the %s chain no longer leads to the head of the checkpoint of %s (entry "
                          "%lld differs): it was rewritten or recomputed",
-                         c->name, p.time, (long long)c->count);
+                         c->name, p->time, (long long)c->count);
             }
         }
         if (msg[0] != '\0') {
@@ -283,5 +257,49 @@ int mc_checkpoint_verify(mc_store *st, const char *text,
             }
         }
     }
-    return 0;
+    mc_free(now);
+    return rc;
+}
+
+int mc_checkpoint_verify(mc_store *st, const char *text,
+                         const unsigned char pk[MC_PUBLIC_KEY_BYTES],
+                         int (*finding)(void *ud, const char *msg), void *ud, int64_t *nfindings,
+                         char *time, mc_error *err)
+{
+    *nfindings = 0;
+    parsed *p = mc_malloc(sizeof *p); /* every chain of a store: too large for the stack */
+    if (p == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = parse(text, p, err);
+    if (rc == 0 && time != NULL) {
+        snprintf(time, 32, "%s", p->time);
+    }
+    if (rc == 0 && sodium_memcmp(p->key, pk, MC_PUBLIC_KEY_BYTES) != 0) {
+        char a[2 * MC_PUBLIC_KEY_BYTES + 1], b[2 * MC_PUBLIC_KEY_BYTES + 1];
+        hex(p->key, sizeof p->key, a);
+        hex(pk, MC_PUBLIC_KEY_BYTES, b);
+        rc = mc_error_set(err, MC_ECHECK,
+                          "the checkpoint was signed by key %.16s..., not by this public key "
+                          "(%.16s...)",
+                          a, b);
+    }
+    if (rc == 0 &&
+        crypto_sign_verify_detached(p->sig, (const unsigned char *)text, p->signed_len, pk) != 0) {
+        rc = mc_error_set(err, MC_ECHECK,
+                          "the checkpoint's signature does not verify: it was altered after "
+                          "it was signed");
+    }
+    unsigned char digest[MC_HASH_BYTES];
+    if (rc == 0) {
+        mc_store_head_digest(p->chains, p->nchains, digest);
+        if (sodium_memcmp(digest, p->head, MC_HASH_BYTES) != 0) {
+            rc = mc_error_set(err, MC_ECHECK, "the checkpoint's head does not match its chains");
+        }
+    }
+    if (rc == 0) {
+        rc = prove(st, p, finding, ud, nfindings, err);
+    }
+    mc_free(p);
+    return rc;
 }

@@ -5,11 +5,15 @@
  * are always bound (PQexecPrepared, PQexecParams), never spliced into SQL text; results come in
  * binary. Migrations are keyed on the motcua_schema table and run under an advisory lock.
  *
- * The write lock of SQLite's BEGIN IMMEDIATE is a transaction-scoped advisory lock here, taken
- * at begin (waiting up to lock_timeout: MC_EBUSY) or, in an optimistic transaction (REPEATABLE
- * READ, a snapshot), at its first write without waiting. A stale snapshot shows as a
- * serialization failure or a unique violation on a chain's next entry: MC_EBUSY, which the
- * front turns into MC_ERETRY. No message shows the connection string, hence no password.
+ * There is no store-wide write lock: a transaction (READ COMMITTED) locks the rows it writes,
+ * and the head record of each partition it appends to (SELECT … FOR UPDATE, waiting up to
+ * lock_timeout: MC_EBUSY), so that writers of different dossiers share PostgreSQL's group
+ * commit instead of queueing. A stale revision shows in the UPDATE (no row: MC_ECONFLICT). A
+ * deadlock, a serialization failure, or a unique key (a dossier id, a request id, a chain's
+ * next entry) taken by a concurrent writer is MC_ERETRY: the operation runs again. An
+ * optimistic transaction (REPEATABLE READ, a snapshot) that meets a concurrent writer fails
+ * the same way. A lost connection fails the operation (MC_EDOWN); the next transaction
+ * reconnects. No message shows the connection string, hence no password.
  *
  * The connection string may name several servers (host=a,b, postgresql://a,b/db); motcua asks
  * libpq for a writable one (target_session_attrs=read-write unless the string says otherwise).
@@ -31,10 +35,8 @@
 #include <string.h>
 #include <time.h>
 
-/* The advisory locks that stand for the store's write lock and its migrations: a store is the
- * schema of the connection's search path, so the lock is that schema's (two stores in one
- * database do not wait for each other). */
-#define WRITE_LOCK "1836016739, hashtext(current_schema())"
+/* The advisory lock of migrations: a store is the schema of the connection's search path, so
+ * the lock is that schema's (two stores in one database do not wait for each other). */
 #define MIGRATE_LOCK "1836016740, hashtext(current_schema())"
 
 /* The steps of the schema, each bringing it to version `to`. A PostgreSQL store starts at
@@ -87,6 +89,12 @@ static const struct {
         "  EXECUTE FUNCTION motcua_append_only('the ledger is append-only');"
         "CREATE TABLE ledger_head (chain text COLLATE \"C\" PRIMARY KEY, seq bigint NOT NULL,"
         "  hash bytea NOT NULL);"},
+    /* Partitioned chains, as SQLite's version 5; the event seq comes from a sequence. */
+    {5, "ALTER TABLE event ADD COLUMN part bigint, ADD COLUMN pos bigint;"
+        "CREATE UNIQUE INDEX event_part ON event(part, pos) WHERE pos IS NOT NULL;"
+        "CREATE INDEX event_legacy ON event(seq) WHERE pos IS NULL;"
+        "CREATE SEQUENCE event_seq;"
+        "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), false);"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -94,10 +102,11 @@ enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define DOSSIER_COLUMNS                                                                            \
     "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
     "overdue, late, submitted, entered, due, \"left\", finished, fee, wake, apology, data"
-#define EVENT_COLUMNS "seq, dossier, at, kind, actor, body, prev, hash, \"row\""
+#define EVENT_COLUMNS "seq, dossier, at, kind, actor, body, prev, hash, \"row\", part, pos"
 
-/* The ids of dossiers and tickets are the next after the largest, as SQLite gives them: the
- * write lock is held, so no one else is inserting. */
+/* The ids of dossiers and tickets are the next after the largest, as SQLite gives them; two
+ * writers that take the same one meet on its primary key, and the second runs again
+ * (MC_ERETRY). */
 static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_INSERT] = "INSERT INTO dossier (id, " DOSSIER_COLUMNS ") VALUES "
                          "((SELECT coalesce(max(id), 0) + 1 FROM dossier), $1, $2, $3, $4, $5, "
@@ -110,14 +119,62 @@ static const char *const sql_of[Q_COUNT] = {
                          "entered = $14, due = $15, \"left\" = $16, finished = $17, fee = $18, "
                          "wake = $19, apology = $20, data = $21 WHERE id = $22 AND rev = $1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = $1",
-    [Q_EVENT_LAST] = "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1",
+    [Q_EVENT_LAST] = "SELECT seq, hash FROM event WHERE pos IS NULL ORDER BY seq DESC LIMIT 1",
     [Q_EVENT_INSERT] = "INSERT INTO event (" EVENT_COLUMNS ") "
-                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     [Q_EVENT_EACH] = "SELECT " EVENT_COLUMNS " FROM event WHERE dossier = $1 ORDER BY seq",
     [Q_EVENT_ALL] = "SELECT " EVENT_COLUMNS " FROM event ORDER BY seq",
     [Q_EVENTS_OF_KIND] = "SELECT " EVENT_COLUMNS " FROM event "
                          "WHERE kind = $1 AND at >= $2 AND at < $3 ORDER BY seq",
-    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = $1",
+    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = $1 AND pos IS NULL",
+    /* The partition's head is locked until the transaction ends, and the event's seq taken
+     * under that lock, so that within a partition seq grows with pos. */
+    [Q_PART_HEAD] = "SELECT seq, hash, nextval('event_seq') FROM ledger_head WHERE chain = $1 "
+                    "FOR UPDATE",
+    [Q_HEAD_LOCK] = "SELECT seq, hash FROM ledger_head WHERE chain = $1 FOR UPDATE",
+    [Q_HEAD_CREATE] =
+        "INSERT INTO ledger_head (chain, seq, hash) SELECT "
+        "unnest(string_to_array($1, ',')), 0, $2::bytea ON CONFLICT (chain) DO NOTHING",
+    /* One round trip: the row as it was (locked, its revision checked again after any writer
+     * it waited for) and the update. */
+    [Q_DOSSIER_SWAP] = "UPDATE dossier d SET rev = $1::bigint + 1, procedure = $2, version = $3, "
+                       "agency = $4, subject = $5, channel = $6, state = $7, outcome = $8, "
+                       "clock = $9, final = $10, overdue = $11, late = $12, submitted = $13, "
+                       "entered = $14, due = $15, \"left\" = $16, finished = $17, fee = $18, "
+                       "wake = $19, apology = $20, data = $21 FROM (SELECT * FROM dossier WHERE "
+                       "id = $22 AND rev = $1 FOR UPDATE) o WHERE d.id = o.id RETURNING o.rev, "
+                       "o.procedure, o.version, o.agency, o.subject, o.channel, o.state, "
+                       "o.outcome, o.clock, o.final, o.overdue, o.late, o.submitted, o.entered, "
+                       "o.due, o.\"left\", o.finished, o.fee, o.wake, o.apology, o.data, o.id",
+    [Q_DOSSIER_LOAD_LOCK] = "SELECT d.rev, d.procedure, d.version, d.agency, d.subject, "
+                            "d.channel, d.state, d.outcome, d.clock, d.final, d.overdue, d.late, "
+                            "d.submitted, d.entered, d.due, d.\"left\", d.finished, d.fee, "
+                            "d.wake, d.apology, d.data, d.id, h.seq, h.hash, "
+                            "nextval('event_seq') FROM dossier d JOIN ledger_head h ON "
+                            "h.chain = $2 WHERE d.id = $1 FOR UPDATE OF h",
+    [Q_HEAD_SET] = "UPDATE ledger_head SET seq = $2, hash = $3 WHERE chain = $1",
+    [Q_EVENT_APPEND] = "WITH e AS (INSERT INTO event (" EVENT_COLUMNS ") VALUES ($1, $2, $3, "
+                       "$4, $5, $6, $7, $8, $9, $10, $11)) INSERT INTO ledger_head (chain, seq, "
+                       "hash) VALUES ($12, $11, $8) ON CONFLICT (chain) DO UPDATE SET "
+                       "seq = EXCLUDED.seq, hash = EXCLUDED.hash",
+    [Q_LEDGER_APPEND] = "WITH e AS (INSERT INTO ledger (chain, seq, subject, body, prev, hash) "
+                        "VALUES ($1, $2, $3, $4, $5, $6)) INSERT INTO ledger_head (chain, seq, "
+                        "hash) VALUES ($1, $2, $6) ON CONFLICT (chain) DO UPDATE SET "
+                        "seq = EXCLUDED.seq, hash = EXCLUDED.hash",
+    [Q_EVENT_LEGACY] = "SELECT " EVENT_COLUMNS " FROM event WHERE pos IS NULL ORDER BY seq",
+    [Q_EVENT_PART] = "SELECT " EVENT_COLUMNS " FROM event WHERE part = $1 AND pos IS NOT NULL "
+                     "ORDER BY pos",
+    [Q_EVENT_PART_AT] = "SELECT hash FROM event WHERE part = $1 AND pos = $2 AND pos IS NOT NULL",
+    [Q_EVENT_TIPS] = "SELECT DISTINCT ON (part) part, pos, hash FROM event WHERE pos IS NOT NULL "
+                     "ORDER BY part, pos DESC",
+    [Q_LEDGER_TIPS] = "SELECT DISTINCT ON (chain) chain, seq, hash FROM ledger "
+                      "ORDER BY chain, seq DESC",
+    [Q_LEDGER_CHAINS] = "SELECT DISTINCT chain FROM ledger ORDER BY chain",
+    [Q_CHECK_MOVED] = "SELECT seq, dossier, part FROM event WHERE (part IS NULL) <> (pos IS NULL) "
+                      "OR (pos IS NOT NULL AND part IS DISTINCT FROM CASE WHEN dossier = 0 THEN 0 "
+                      "ELSE 1 + (dossier - 1) % $1::bigint END) ORDER BY seq",
+    [Q_COPY_DONE] = "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), "
+                    "false)",
     [Q_EVENT_COUNT] = "SELECT count(*) FROM event WHERE dossier = $1",
     [Q_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = $1 AND kind = 'blocked' "
                         "AND body::jsonb ->> 'reason' = 'once-only'",
@@ -180,7 +237,8 @@ static const char *const sql_of[Q_COUNT] = {
         "WITH l AS (SELECT DISTINCT ON (r, d, s) body::jsonb ->> 'registry' AS r, "
         "body::jsonb ->> 'document' AS d, body::jsonb ->> 'subject' AS s, "
         "body::jsonb ->> 'reference' AS ref, body::jsonb ->> 'issued' AS iss FROM ledger "
-        "WHERE chain = 'records' ORDER BY r, d, s, seq DESC) "
+        "WHERE chain = 'records' OR chain LIKE 'records.%' "
+        "ORDER BY r, d, s, chain <> 'records' DESC, seq DESC) "
         "SELECT 1::bigint, x.registry, x.document, x.subject, x.reference, l.ref, "
         "'reference'::text FROM record x JOIN l ON l.r = x.registry AND l.d = x.document AND "
         "l.s = x.subject WHERE x.reference IS DISTINCT FROM l.ref "
@@ -195,7 +253,7 @@ static const char *const sql_of[Q_COUNT] = {
         "ORDER BY 2, 3, 4",
     [Q_CHECK_REQUESTS] =
         "WITH l AS (SELECT body::jsonb ->> 'id' AS id, body::jsonb ->> 'result' AS result "
-        "FROM ledger WHERE chain = 'requests') "
+        "FROM ledger WHERE chain = 'requests' OR chain LIKE 'requests.%') "
         "SELECT 1::bigint, q.id FROM request q JOIN l ON l.id = q.id WHERE q.result IS "
         "DISTINCT FROM l.result "
         "UNION ALL SELECT 2, q.id FROM request q WHERE NOT EXISTS (SELECT 1 FROM l "
@@ -204,7 +262,7 @@ static const char *const sql_of[Q_COUNT] = {
         "q WHERE q.id = l.id) ORDER BY 2",
     [Q_CHECK_TICKETS] =
         "WITH l AS (SELECT (body::jsonb ->> 'id')::bigint AS id, body::jsonb AS b FROM ledger "
-        "WHERE chain = 'tickets') "
+        "WHERE chain = 'tickets' OR chain LIKE 'tickets.%') "
         "SELECT 1::bigint, t.id FROM ticket t JOIN l ON l.id = t.id WHERE t.dossier::text IS "
         "DISTINCT FROM l.b ->> 'dossier' OR t.registry IS DISTINCT FROM l.b ->> 'registry' OR "
         "t.document IS DISTINCT FROM l.b ->> 'document' OR t.subject IS DISTINCT FROM "
@@ -221,7 +279,7 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_COPY_TICKET] = "INSERT INTO ticket (id, dossier, registry, document, subject, reference, "
                       "reason, at, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     [Q_LEDGER_ALL] = "SELECT chain, seq, subject, body, prev, hash FROM ledger ORDER BY chain, seq",
-    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head ORDER BY chain",
+    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head WHERE seq > 0 ORDER BY chain",
     [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
                       "ORDER BY registry, document, subject",
     [Q_DOSSIER_DUE] = "SELECT id, wake FROM dossier WHERE wake IS NOT NULL AND final = 0 AND "
@@ -234,12 +292,26 @@ static const char *const sql_of[Q_COUNT] = {
                         "LIMIT $4 FOR UPDATE SKIP LOCKED",
 };
 
+/* A write whose result nobody reads (an entry appended to a chain), kept to be sent with the
+ * next statement or the COMMIT, in one round trip (libpq's pipeline mode). */
+typedef struct deferred {
+    bool used;
+    enum mcs_query q;
+    int np;
+    char *values[MCS_MAXCOLS]; /* copies (NULL for SQL NULL) */
+    int lengths[MCS_MAXCOLS], formats[MCS_MAXCOLS];
+    const char *what; /* static text */
+} deferred;
+
 struct mcs_backend {
     PGconn *conn;
     bool prepared[Q_COUNT];
     bool optimistic; /* the open transaction is a snapshot without the write lock */
     bool tx_open;    /* in a transaction, as last seen (never reconnect inside one) */
     bool stale;      /* the server refused a write as read-only: look for a writable one */
+    /* A BEGIN not sent yet: it goes with the transaction's first statement. */
+    const char *begin_sql;
+    deferred later;
 };
 
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
@@ -321,11 +393,14 @@ static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *e
     first_line(primary ? primary : PQresultErrorMessage(res), msg, sizeof msg);
     int code = MC_EIO;
     if (state != NULL) {
-        if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-            strcmp(state, "55P03") == 0) {
-            code = MC_EBUSY;
-        } else if (strcmp(state, "23505") == 0 && b->optimistic) {
-            code = MC_EBUSY; /* a chain's next entry written meanwhile: the snapshot is stale */
+        if (strcmp(state, "55P03") == 0) {
+            code = MC_EBUSY; /* waited past lock_timeout */
+        } else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+                   strcmp(state, "23505") == 0) {
+            /* A serialization failure, a deadlock, or a key (a dossier id, a request id, a
+             * chain's next entry) a concurrent writer took: the transaction is lost, and the
+             * operation, run again, sees what the other one wrote. */
+            code = MC_ERETRY;
         } else if (strcmp(state, "53100") == 0) {
             snprintf(msg, sizeof msg, "the disk is full");
         }
@@ -416,6 +491,212 @@ static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char 
     return per_call(q) ? sql_of[q] : NULL;
 }
 
+/* The result rows of res to row, the rows it changed to *changes; res is cleared. */
+static int deliver(mcs_backend *b, PGresult *res, mcs_row_fn row, void *ud, int64_t *changes,
+                   const char *what, mc_error *err)
+{
+    ExecStatusType status = PQresultStatus(res);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        int e = pg_error(b, res, what, err);
+        PQclear(res);
+        return e;
+    }
+    int result = 0;
+    int ncols = PQnfields(res);
+    ncols = ncols > MCS_MAXCOLS ? MCS_MAXCOLS : ncols;
+    for (int r = 0; row != NULL && r < PQntuples(res) && result == 0; r++) {
+        mcs_val cols[MCS_MAXCOLS];
+        for (int c = 0; c < ncols; c++) {
+            column(res, r, c, &cols[c]);
+        }
+        result = row(ud, cols, ncols);
+    }
+    if (changes != NULL) {
+        *changes = strtoll(PQcmdTuples(res), NULL, 10);
+    }
+    PQclear(res);
+    return result;
+}
+
+static int prepare(mcs_backend *b, enum mcs_query q, const char *what, mc_error *err)
+{
+    if (b->prepared[q]) {
+        return 0;
+    }
+    char name[16];
+    snprintf(name, sizeof name, "mc%d", (int)q);
+    PGresult *p = PQprepare(b->conn, name, sql_of[q], 0, NULL);
+    int rc = PQresultStatus(p) == PGRES_COMMAND_OK ? 0 : pg_error(b, p, what, err);
+    PQclear(p);
+    b->prepared[q] = rc == 0;
+    return rc;
+}
+
+static void forget_later(mcs_backend *b)
+{
+    for (int i = 0; b->later.used && i < b->later.np; i++) {
+        mc_free(b->later.values[i]);
+    }
+    memset(&b->later, 0, sizeof b->later);
+}
+
+/* Keeps a copy of a write to send later (the caller's buffers do not live that long). */
+static int defer(mcs_backend *b, enum mcs_query q, int np, const char *const *values,
+                 const int *lengths, const int *formats, const char *what, mc_error *err)
+{
+    deferred *d = &b->later;
+    memset(d, 0, sizeof *d);
+    d->used = true;
+    d->q = q;
+    d->what = what;
+    for (int i = 0; i < np; i++) {
+        size_t len = formats[i] ? (size_t)lengths[i] : values[i] ? strlen(values[i]) : 0;
+        d->lengths[i] = lengths[i];
+        d->formats[i] = formats[i];
+        if (values[i] != NULL) {
+            d->values[i] = mc_malloc(len + 1);
+            if (d->values[i] == NULL) {
+                d->np = i;
+                forget_later(b);
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+            memcpy(d->values[i], values[i], len);
+            d->values[i][len] = '\0';
+        }
+    }
+    d->np = np;
+    return 0;
+}
+
+/* One statement of a pipeline: text without parameters (sql), or a prepared query. */
+typedef struct step {
+    const char *sql;
+    enum mcs_query q;
+    int np;
+    const char *const *values;
+    const int *lengths, *formats;
+    const char *what;
+} step;
+
+static int send_step(mcs_backend *b, const step *s)
+{
+    if (s->sql != NULL) {
+        return PQsendQueryParams(b->conn, s->sql, 0, NULL, NULL, NULL, NULL, 1);
+    }
+    char name[16];
+    snprintf(name, sizeof name, "mc%d", (int)s->q);
+    return PQsendQueryPrepared(b->conn, name, s->np, s->values, s->lengths, s->formats, 1);
+}
+
+/* Runs steps in one round trip (pipeline mode); the last one's rows go to row. *status (room
+ * for 16) gets the last one's command status. The first failure is the error. */
+static int pipeline(mcs_backend *b, const step *steps, int n, mcs_row_fn row, void *ud,
+                    int64_t *changes, char *status, mc_error *err)
+{
+    if (n == 1) {
+        /* Nothing to send with it: the ordinary way. */
+        char name[16];
+        snprintf(name, sizeof name, "mc%d", (int)steps[0].q);
+        PGresult *res = steps[0].sql != NULL
+                            ? PQexecParams(b->conn, steps[0].sql, 0, NULL, NULL, NULL, NULL, 1)
+                            : PQexecPrepared(b->conn, name, steps[0].np, steps[0].values,
+                                             steps[0].lengths, steps[0].formats, 1);
+        if (status != NULL && res != NULL) {
+            snprintf(status, 16, "%s", PQcmdStatus(res));
+        }
+        return deliver(b, res, row, ud, changes, steps[0].what, err);
+    }
+    if (PQenterPipelineMode(b->conn) != 1) {
+        return pg_error(b, NULL, steps[n - 1].what, err);
+    }
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (send_step(b, &steps[i]) != 1) {
+            rc = pg_error(b, NULL, steps[i].what, err);
+        }
+    }
+    if (rc == 0 && PQpipelineSync(b->conn) != 1) {
+        rc = pg_error(b, NULL, steps[n - 1].what, err);
+    }
+    for (int i = 0; rc == 0 && i < n; i++) {
+        PGresult *res = PQgetResult(b->conn);
+        if (res == NULL) {
+            rc = pg_error(b, NULL, steps[i].what, err);
+            break;
+        }
+        if (status != NULL && i == n - 1) {
+            snprintf(status, 16, "%s", PQcmdStatus(res));
+        }
+        rc = deliver(b, res, i == n - 1 ? row : NULL, ud, i == n - 1 ? changes : NULL,
+                     steps[i].what, err);
+        PQclear(PQgetResult(b->conn)); /* the NULL that ends each statement's results */
+    }
+    /* What is left after a failure (aborted statements), up to the sync. */
+    for (int guard = 0; guard < 4 * n + 4 && PQstatus(b->conn) == CONNECTION_OK; guard++) {
+        PGresult *res = PQgetResult(b->conn);
+        if (res == NULL) {
+            continue;
+        }
+        bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (sync) {
+            break;
+        }
+    }
+    PQexitPipelineMode(b->conn);
+    return rc;
+}
+
+static int reconnect(mcs_backend *b, mc_error *err);
+
+/* Sends whatever waits (a BEGIN, a deferred write) with now (a statement, or NULL), in one
+ * round trip. A transaction whose BEGIN had not been sent has done nothing yet: when the
+ * connection turns out lost (it died while idle: a restart, a failover), it reconnects and
+ * sends it all once more. */
+static int flush_as(mcs_backend *b, const step *now, mcs_row_fn row, void *ud, int64_t *changes,
+                    char *status, mc_error *err)
+{
+    step steps[3];
+    int n = 0;
+    const char *begin = b->begin_sql;
+    if (begin != NULL) {
+        steps[n++] = (step){begin, Q_COUNT, 0, NULL, NULL, NULL, "starting a transaction"};
+    }
+    deferred *d = &b->later;
+    if (d->used) {
+        steps[n++] = (step){NULL,       d->q,       d->np,  (const char *const *)d->values,
+                            d->lengths, d->formats, d->what};
+    }
+    if (now != NULL) {
+        steps[n++] = *now;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    int rc = pipeline(b, steps, n, row, ud, changes, status, err);
+    if (rc == MC_EDOWN && begin != NULL && !d->used) {
+        b->stale = true; /* libpq may not have marked the socket dead yet */
+        rc = reconnect(b, err); /* connects anew and settles the new session */
+        if (rc == 0 && now != NULL && now->sql == NULL) {
+            rc = prepare(b, now->q, now->what, err);
+        }
+        if (rc == 0) {
+            rc = pipeline(b, steps, n, row, ud, changes, status, err);
+        }
+    }
+    b->begin_sql = NULL;
+    forget_later(b);
+    return rc;
+}
+
+static int flush(mcs_backend *b, const step *now, mcs_row_fn row, void *ud, int64_t *changes,
+                 mc_error *err)
+{
+    return flush_as(b, now, row, ud, changes, NULL, err);
+}
+
+static bool pg_in_transaction(mcs_backend *b);
+
 static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
                     void *ud, int64_t *changes, const char *what, mc_error *err)
 {
@@ -456,49 +737,32 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
         }
         np++;
     }
-    PGresult *res;
     if (per_call(q)) {
+        /* Rare queries, their text made per call: whatever waits is sent first. */
+        int rc = flush(b, NULL, NULL, NULL, NULL, err);
+        if (rc != 0) {
+            return rc;
+        }
         char buf[1024];
         const char *sql = sql_for(q, params, n, buf, sizeof buf);
         if (sql == NULL) {
             return mc_error_set(err, MC_EINTERNAL, "store: %s: no such query", what);
         }
-        res = PQexecParams(b->conn, sql, np, NULL, values, lengths, formats, 1);
-    } else {
-        char name[16];
-        snprintf(name, sizeof name, "mc%d", (int)q);
-        if (!b->prepared[q]) {
-            PGresult *p = PQprepare(b->conn, name, sql_of[q], 0, NULL);
-            int rc = PQresultStatus(p) == PGRES_COMMAND_OK ? 0 : pg_error(b, p, what, err);
-            PQclear(p);
-            if (rc != 0) {
-                return rc;
-            }
-            b->prepared[q] = true;
-        }
-        res = PQexecPrepared(b->conn, name, np, values, lengths, formats, 1);
+        PGresult *res = PQexecParams(b->conn, sql, np, NULL, values, lengths, formats, 1);
+        return deliver(b, res, row, ud, changes, what, err);
     }
-    ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        int e = pg_error(b, res, what, err);
-        PQclear(res);
-        return e;
+    int rc = prepare(b, q, what, err);
+    if (rc != 0) {
+        return rc;
     }
-    int result = 0;
-    int ncols = PQnfields(res);
-    ncols = ncols > MCS_MAXCOLS ? MCS_MAXCOLS : ncols;
-    for (int r = 0; row != NULL && r < PQntuples(res) && result == 0; r++) {
-        mcs_val cols[MCS_MAXCOLS];
-        for (int c = 0; c < ncols; c++) {
-            column(res, r, c, &cols[c]);
-        }
-        result = row(ud, cols, ncols);
+    if ((q == Q_EVENT_APPEND || q == Q_LEDGER_APPEND) && row == NULL && changes == NULL &&
+        pg_in_transaction(b)) {
+        /* Sent with the next statement or the COMMIT: one round trip less. */
+        rc = flush(b, NULL, NULL, NULL, NULL, err);
+        return rc != 0 ? rc : defer(b, q, np, values, lengths, formats, what, err);
     }
-    if (changes != NULL) {
-        *changes = strtoll(PQcmdTuples(res), NULL, 10);
-    }
-    PQclear(res);
-    return result;
+    step now = {NULL, q, np, values, lengths, formats, what};
+    return flush(b, &now, row, ud, changes, err);
 }
 
 /* ==== the connection ==================================================================== */
@@ -589,7 +853,7 @@ static int get_version(void *ud, const mcs_val *cols, int n)
 
 /* Brings the schema to SCHEMA_VERSION under an advisory lock, so that several processes
  * opening a new store at once create it once. */
-static int migrate(mcs_backend *b, mc_error *err)
+static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
 {
     const char *what = "migrating the schema";
     int rc = exec(b, "BEGIN", what, err);
@@ -631,6 +895,9 @@ static int migrate(mcs_backend *b, mc_error *err)
                  SCHEMA_VERSION);
         rc = exec(b, sql, what, err);
     }
+    if (rc == 0 && v.version < 5) {
+        rc = seed(ud, b, v.version, err); /* the partitions' head records */
+    }
     if (rc == 0) {
         rc = exec(b, "COMMIT", what, err);
     }
@@ -645,14 +912,13 @@ static void pg_close(mcs_backend *b)
     if (b == NULL) {
         return;
     }
+    forget_later(b);
     PQfinish(b->conn);
     mc_free(b);
 }
 
 static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void *ud, mc_error *err)
 {
-    (void)seed; /* a PostgreSQL store begins at version 4: nothing to seed */
-    (void)ud;
     *out = NULL;
     mcs_backend *b = mc_calloc(1, sizeof *b);
     if (b == NULL) {
@@ -669,7 +935,7 @@ static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void
     } else {
         rc = settle(b, err);
         if (rc == 0) {
-            rc = migrate(b, err);
+            rc = migrate(b, seed, ud, err);
         }
     }
     if (rc != 0) {
@@ -693,7 +959,7 @@ static int reconnect(mcs_backend *b, mc_error *err)
         return 0;
     }
     int64_t start = now_ms();
-    int64_t step = RECONNECT_FIRST_MS;
+    int64_t wait = RECONNECT_FIRST_MS;
     for (;;) {
         PQreset(b->conn);
         if (!connection_lost(b)) {
@@ -704,53 +970,35 @@ static int reconnect(mcs_backend *b, mc_error *err)
         if (left <= 0) {
             return connect_error(b, err);
         }
-        sleep_ms(step < left ? step : left);
-        step = step * 2 < RECONNECT_STEP_MS ? step * 2 : RECONNECT_STEP_MS;
+        sleep_ms(wait < left ? wait : left);
+        wait = wait * 2 < RECONNECT_STEP_MS ? wait * 2 : RECONNECT_STEP_MS;
     }
 }
 
-static int begin_once(mcs_backend *b, bool optimistic, mc_error *err)
+/* BEGIN is sent with the transaction's first statement (flush), in one round trip; a
+ * connection that died while idle (the server restarted, a failover) is then found out and
+ * made again, since nothing had been done yet. */
+static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
 {
     int rc = reconnect(b, err);
     if (rc != 0) {
         return rc;
     }
+    forget_later(b);
     b->optimistic = optimistic;
-    if (optimistic) {
-        return exec(b, "BEGIN ISOLATION LEVEL REPEATABLE READ", "starting a transaction", err);
-    }
-    /* One round trip: the transaction and its lock. */
-    rc = exec(b, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")", "starting a transaction",
-              err);
-    if (rc != 0 && !connection_lost(b) && PQtransactionStatus(b->conn) != PQTRANS_IDLE) {
-        PQclear(PQexec(b->conn, "ROLLBACK"));
-    }
-    return rc;
-}
-
-/* A connection that died while idle (the server restarted, a failover) is found out only by
- * the next statement. At BEGIN nothing has been done yet: connect again and begin once more. A
- * connection made just now is not made again: its wait is spent. */
-static int pg_begin(mcs_backend *b, bool optimistic, mc_error *err)
-{
-    b->tx_open = false;
-    bool fresh = needs_reconnect(b);
-    int rc = reconnect(b, err);
-    if (rc == 0) {
-        rc = begin_once(b, optimistic, err);
-    }
-    if (rc == MC_EDOWN && !fresh) {
-        b->stale = true; /* libpq may not have marked the socket dead yet */
-        rc = begin_once(b, optimistic, err);
-    }
-    b->tx_open = rc == 0;
-    return rc;
+    /* No store-wide lock: the writes lock their rows and the partitions' heads. */
+    b->begin_sql = optimistic ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN";
+    b->tx_open = true;
+    return 0;
 }
 
 /* Whether a transaction is open: the server's word while the connection stands (a BEGIN of
  * the migrations counts too), else what it was when last seen. */
 static bool in_transaction(mcs_backend *b)
 {
+    if (b->begin_sql != NULL) {
+        return true; /* its BEGIN goes with the first statement */
+    }
     if (!connection_lost(b)) {
         b->tx_open = PQtransactionStatus(b->conn) != PQTRANS_IDLE;
     }
@@ -793,32 +1041,31 @@ static int pg_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n
     return rc;
 }
 
+/* An optimistic transaction's writes lock what they write: a row or a partition's head that a
+ * concurrent writer changed since the snapshot fails them (40001: MC_ERETRY). */
 static int pg_lock(mcs_backend *b, mc_error *err)
 {
-    PGresult *res = PQexecParams(b->conn, "SELECT pg_try_advisory_xact_lock(" WRITE_LOCK ")", 0,
-                                 NULL, NULL, NULL, NULL, 1);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = pg_error(b, res, "writing", err);
-    } else if (PQntuples(res) != 1 || PQgetvalue(res, 0, 0)[0] == 0) {
-        rc = mc_error_set(err, MC_EBUSY, "store: writing: another writer holds the store");
-    }
-    PQclear(res);
-    return rc;
+    (void)b;
+    (void)err;
+    return 0;
 }
 
 static int pg_commit(mcs_backend *b, mc_error *err)
 {
     b->tx_open = false; /* committed, rolled back or, with the connection lost, unknown */
-    PGresult *res = PQexec(b->conn, "COMMIT");
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = pg_error(b, res, "committing", err);
-    } else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+    if (b->begin_sql != NULL && !b->later.used) {
+        b->begin_sql = NULL; /* nothing was sent: nothing to commit */
+        b->optimistic = false;
+        return 0;
+    }
+    /* The deferred write, if any, and the COMMIT in one round trip. */
+    step commit = {"COMMIT", Q_COUNT, 0, NULL, NULL, NULL, "committing"};
+    char status[16] = "";
+    int rc = flush_as(b, &commit, NULL, NULL, NULL, status, err);
+    if (rc == 0 && strcmp(status, "COMMIT") != 0) {
         /* COMMIT of a failed transaction rolls it back and says so. */
         rc = mc_error_set(err, MC_EIO, "store: committing: the transaction had failed");
     }
-    PQclear(res);
     if (rc == 0 || PQtransactionStatus(b->conn) == PQTRANS_IDLE) {
         b->optimistic = false;
     }
@@ -828,6 +1075,8 @@ static int pg_commit(mcs_backend *b, mc_error *err)
 static void pg_rollback(mcs_backend *b)
 {
     b->tx_open = false;
+    b->begin_sql = NULL; /* never sent: nothing to roll back */
+    forget_later(b);
     if (!connection_lost(b) && PQtransactionStatus(b->conn) != PQTRANS_IDLE) {
         PQclear(PQexec(b->conn, "ROLLBACK"));
     }
@@ -836,6 +1085,9 @@ static void pg_rollback(mcs_backend *b)
 
 static bool pg_in_transaction(mcs_backend *b)
 {
+    if (b->begin_sql != NULL) {
+        return true;
+    }
     PGTransactionStatusType s = PQtransactionStatus(b->conn);
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }

@@ -65,6 +65,14 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
     "CREATE TABLE ledger_head (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
     "  hash BLOB NOT NULL);",
+    /* 5: partitioned chains. A new event is chained in its dossier's partition (`part`) at its
+     * place there (`pos`, 1, 2, … without gaps); the events before this version (pos NULL) stay
+     * the frozen chain they were. Each partition's head record is the ledger_head row of its
+     * name, created by the front (seed) with the schema. */
+    "ALTER TABLE event ADD COLUMN part INTEGER;"
+    "ALTER TABLE event ADD COLUMN pos INTEGER;"
+    "CREATE UNIQUE INDEX event_part ON event(part, pos) WHERE pos IS NOT NULL;"
+    "CREATE INDEX event_legacy ON event(seq) WHERE pos IS NULL;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -72,6 +80,7 @@ enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
 #define DOSSIER_COLUMNS                                                                            \
     "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
     "overdue, late, submitted, entered, due, left, finished, fee, wake, apology, data"
+#define EVENT_COLUMNS "seq, dossier, at, kind, actor, body, prev, hash, row, part, pos"
 
 static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_INSERT] = "INSERT INTO dossier (" DOSSIER_COLUMNS ") VALUES "
@@ -83,13 +92,11 @@ static const char *const sql_of[Q_COUNT] = {
                          "clock = ?9, final = ?10, overdue = ?11, late = ?12, submitted = ?13, "
                          "entered = ?14, due = ?15, left = ?16, finished = ?17, fee = ?18, "
                          "wake = ?19, apology = ?20, data = ?21 WHERE id = ?22 AND rev = ?1",
-    [Q_EVENT_LAST] = "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1",
-    [Q_EVENT_INSERT] = "INSERT INTO event (seq, dossier, at, kind, actor, body, prev, hash, row) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [Q_EVENT_EACH] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
-                     "WHERE dossier = ?1 ORDER BY seq",
-    [Q_EVENT_ALL] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
-                    "ORDER BY seq",
+    [Q_EVENT_LAST] = "SELECT seq, hash FROM event WHERE pos IS NULL ORDER BY seq DESC LIMIT 1",
+    [Q_EVENT_INSERT] = "INSERT INTO event (" EVENT_COLUMNS ") "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [Q_EVENT_EACH] = "SELECT " EVENT_COLUMNS " FROM event WHERE dossier = ?1 ORDER BY seq",
+    [Q_EVENT_ALL] = "SELECT " EVENT_COLUMNS " FROM event ORDER BY seq",
     [Q_RECORD_PUT] = "INSERT OR REPLACE INTO record (registry, document, subject, reference, "
                      "issued) VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_RECORD_GET] =
@@ -103,7 +110,7 @@ static const char *const sql_of[Q_COUNT] = {
                      "WHERE subject = ?1 ORDER BY registry, document",
     [Q_HEAD_PUT] = "INSERT OR REPLACE INTO chain_head (id, seq, hash) VALUES (1, ?1, ?2)",
     [Q_HEAD_GET] = "SELECT seq, hash FROM chain_head WHERE id = 1",
-    [Q_EVENTS_OF_KIND] = "SELECT seq, dossier, at, kind, actor, body, prev, hash, row FROM event "
+    [Q_EVENTS_OF_KIND] = "SELECT " EVENT_COLUMNS " FROM event "
                          "WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY seq",
     /* A result filed under several parties is one result: one row per reference. */
     [Q_RESULTS_ISSUED] = "SELECT min(d.procedure), r.document, min(r.subject), r.reference, "
@@ -125,7 +132,30 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_LEDGER_OF_SUBJECT] = "SELECT seq, subject, body, prev, hash FROM ledger WHERE chain = ?1 "
                             "AND subject = ?2 ORDER BY seq",
     [Q_LEDGER_AT] = "SELECT hash FROM ledger WHERE chain = ?1 AND seq = ?2",
-    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = ?1",
+    [Q_EVENT_AT] = "SELECT hash FROM event WHERE seq = ?1 AND pos IS NULL",
+    /* SQLite has one writer at a time: the head needs no lock of its own, and the next seq is
+     * the largest + 1, as an INTEGER PRIMARY KEY gives it. */
+    [Q_PART_HEAD] = "SELECT h.seq, h.hash, (SELECT coalesce(max(seq), 0) + 1 FROM event) "
+                    "FROM (SELECT 1) LEFT JOIN ledger_head h ON h.chain = ?1",
+    [Q_HEAD_LOCK] = "SELECT seq, hash FROM ledger_head WHERE chain = ?1",
+    /* No row to lock is needed: a partition's head record is made by its first entry, so that
+     * a new store stays small (a store on a 160k disk still takes dossiers). */
+    [Q_HEAD_CREATE] = "SELECT ?1, ?2 WHERE 0",
+    [Q_HEAD_SET] = "UPDATE ledger_head SET seq = ?2, hash = ?3 WHERE chain = ?1",
+    /* Q_DOSSIER_SWAP, Q_EVENT_APPEND, Q_LEDGER_APPEND and Q_DOSSIER_LOAD_LOCK are each two of
+     * the statements above (sqlite_run): one writer at a time, and no round trip to save. */
+    [Q_EVENT_LEGACY] = "SELECT " EVENT_COLUMNS " FROM event WHERE pos IS NULL ORDER BY seq",
+    [Q_EVENT_PART] = "SELECT " EVENT_COLUMNS " FROM event WHERE part = ?1 AND pos IS NOT NULL "
+                     "ORDER BY pos",
+    [Q_EVENT_PART_AT] = "SELECT hash FROM event WHERE part = ?1 AND pos = ?2 AND pos IS NOT NULL",
+    [Q_EVENT_TIPS] = "SELECT part, max(pos), hash FROM event WHERE pos IS NOT NULL GROUP BY part "
+                     "ORDER BY part",
+    [Q_LEDGER_TIPS] = "SELECT chain, max(seq), hash FROM ledger GROUP BY chain ORDER BY chain",
+    [Q_LEDGER_CHAINS] = "SELECT DISTINCT chain FROM ledger ORDER BY chain",
+    [Q_CHECK_MOVED] = "SELECT seq, dossier, part FROM event WHERE (part IS NULL) <> (pos IS NULL) "
+                      "OR (pos IS NOT NULL AND part IS NOT CASE WHEN dossier = 0 THEN 0 ELSE "
+                      "1 + (dossier - 1) % ?1 END) ORDER BY seq",
+    [Q_COPY_DONE] = "SELECT 1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = ?1",
     [Q_SEED_RECORDS] = "SELECT registry, document, subject, reference, issued FROM record "
                        "ORDER BY registry, document, subject",
@@ -152,8 +182,9 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_CHECK_RECORDS] =
         "WITH l AS (SELECT json_extract(body, '$.registry') AS r, json_extract(body, "
         "'$.document') AS d, json_extract(body, '$.subject') AS s, json_extract(body, "
-        "'$.reference') AS ref, json_extract(body, '$.issued') AS iss, max(seq) FROM ledger "
-        "WHERE chain = 'records' GROUP BY 1, 2, 3) "
+        "'$.reference') AS ref, json_extract(body, '$.issued') AS iss, "
+        "max(seq + (chain <> 'records') * 1099511627776) FROM ledger "
+        "WHERE chain = 'records' OR chain LIKE 'records.%' GROUP BY 1, 2, 3) "
         "SELECT 1, x.registry, x.document, x.subject, x.reference, l.ref, 'reference' FROM "
         "record x JOIN l ON l.r = x.registry AND l.d = x.document AND l.s = x.subject WHERE "
         "x.reference IS NOT l.ref "
@@ -168,7 +199,7 @@ static const char *const sql_of[Q_COUNT] = {
         "ORDER BY 2, 3, 4",
     [Q_CHECK_REQUESTS] =
         "WITH l AS (SELECT json_extract(body, '$.id') AS id, json_extract(body, "
-        "'$.result') AS result FROM ledger WHERE chain = 'requests') "
+        "'$.result') AS result FROM ledger WHERE chain = 'requests' OR chain LIKE 'requests.%') "
         "SELECT 1, q.id FROM request q JOIN l ON l.id = q.id WHERE q.result IS "
         "NOT l.result "
         "UNION ALL SELECT 2, q.id FROM request q WHERE NOT EXISTS (SELECT 1 FROM l "
@@ -177,7 +208,7 @@ static const char *const sql_of[Q_COUNT] = {
         "q WHERE q.id = l.id) ORDER BY 2",
     [Q_CHECK_TICKETS] =
         "WITH l AS (SELECT json_extract(body, '$.id') AS id, body FROM ledger WHERE chain = "
-        "'tickets') "
+        "'tickets' OR chain LIKE 'tickets.%') "
         "SELECT 1, t.id FROM ticket t JOIN l ON l.id = t.id WHERE t.dossier IS NOT "
         "json_extract(l.body, '$.dossier') OR t.registry IS NOT json_extract(l.body, "
         "'$.registry') OR t.document IS NOT json_extract(l.body, '$.document') OR t.subject "
@@ -194,7 +225,7 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_COPY_TICKET] = "INSERT INTO ticket (id, dossier, registry, document, subject, reference, "
                       "reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_LEDGER_ALL] = "SELECT chain, seq, subject, body, prev, hash FROM ledger ORDER BY chain, seq",
-    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head ORDER BY chain",
+    [Q_LEDGER_HEADS] = "SELECT chain, seq, hash FROM ledger_head WHERE seq > 0 ORDER BY chain",
     [Q_RECORDS_ALL] = "SELECT registry, document, subject, reference, issued FROM record "
                       "ORDER BY registry, document, subject",
     /* The write lock of the lease's transaction keeps every other writer out: no row lock. */
@@ -377,9 +408,44 @@ static int insert_id(mcs_backend *b, enum mcs_query q, const mcs_val *params, in
     return rc;
 }
 
+/* Sets a head record (chain, seq, hash) in place, or makes it at the chain's first entry: an
+ * UPDATE of the row writes one page where INSERT OR REPLACE would write its index's too. */
+static int head_set(mcs_backend *b, const mcs_val h[3], const char *what, mc_error *err)
+{
+    int64_t changes = 0;
+    int rc = run(b, Q_HEAD_SET, h, 3, NULL, NULL, &changes, what, err);
+    return rc != 0 || changes == 1 ? rc
+                                   : run(b, Q_LEDGER_HEAD_PUT, h, 3, NULL, NULL, NULL, what, err);
+}
+
 static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n,
                       mcs_row_fn row, void *ud, int64_t *changes, const char *what, mc_error *err)
 {
+    int rc = 0;
+    if ((q == Q_DOSSIER_SWAP && n != 22) || (q == Q_EVENT_APPEND && n != 12) ||
+        (q == Q_LEDGER_APPEND && n != 6) || (q == Q_DOSSIER_LOAD_LOCK && n != 2)) {
+        return mc_error_set(err, MC_EINTERNAL, "store: %s: wrong parameters", what);
+    }
+    switch (q) {
+    case Q_DOSSIER_SWAP:
+        rc = run(b, Q_DOSSIER_LOAD, &params[21], 1, row, ud, NULL, what, err);
+        return rc != 0 ? rc : run(b, Q_DOSSIER_UPDATE, params, n, NULL, NULL, changes, what, err);
+    case Q_EVENT_APPEND: {
+        rc = run(b, Q_EVENT_INSERT, params, 11, NULL, NULL, NULL, what, err);
+        mcs_val h[3] = {params[11], params[10], params[7]};
+        return rc != 0 ? rc : head_set(b, h, what, err);
+    }
+    case Q_DOSSIER_LOAD_LOCK:
+        rc = run(b, Q_DOSSIER_LOAD, params, 1, row, ud, NULL, what, err);
+        return rc != 0 ? rc : run(b, Q_PART_HEAD, &params[1], 1, row, ud, NULL, what, err);
+    case Q_LEDGER_APPEND: {
+        rc = run(b, Q_LEDGER_INSERT, params, 6, NULL, NULL, NULL, what, err);
+        mcs_val h[3] = {params[0], params[1], params[5]};
+        return rc != 0 ? rc : head_set(b, h, what, err);
+    }
+    default:
+        break;
+    }
     if (q == Q_DOSSIER_INSERT || q == Q_TICKET_PUT) {
         return insert_id(b, q, params, n, row, ud, changes, what, err);
     }
@@ -410,7 +476,7 @@ static int schema_version(mcs_backend *b, int *version, mc_error *err)
 static int prepare_all(mcs_backend *b, mc_error *err)
 {
     for (int i = 0; i < Q_COUNT; i++) {
-        if (b->stmt[i] != NULL || per_call((enum mcs_query)i)) {
+        if (b->stmt[i] != NULL || per_call((enum mcs_query)i) || sql_of[i] == NULL) {
             continue;
         }
         int rc =
@@ -454,10 +520,10 @@ static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
         rc = exec(b, sql, "migrating the schema", err);
-        if (rc == 0 && from > 0 && from < 4) {
+        if (rc == 0 && from < 5) {
             rc = prepare_all(b, err);
             if (rc == 0) {
-                rc = seed(ud, b, err);
+                rc = seed(ud, b, from, err);
             }
         }
     }

@@ -18,15 +18,23 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The queries that write: an optimistic transaction takes the gate and the lock before its
  * first. */
 static const bool query_writes[Q_COUNT] = {
-    [Q_DOSSIER_INSERT] = true, [Q_DOSSIER_UPDATE] = true, [Q_EVENT_INSERT] = true,
-    [Q_HEAD_PUT] = true,       [Q_RECORD_PUT] = true,     [Q_REQUEST_PUT] = true,
-    [Q_TICKET_PUT] = true,     [Q_LEDGER_INSERT] = true,  [Q_LEDGER_HEAD_PUT] = true,
+    [Q_DOSSIER_INSERT] = true, [Q_DOSSIER_UPDATE] = true,    [Q_EVENT_INSERT] = true,
+    [Q_HEAD_PUT] = true,       [Q_RECORD_PUT] = true,        [Q_REQUEST_PUT] = true,
+    [Q_TICKET_PUT] = true,     [Q_LEDGER_INSERT] = true,     [Q_LEDGER_HEAD_PUT] = true,
+    [Q_PART_HEAD] = true,      [Q_HEAD_LOCK] = true,         [Q_HEAD_CREATE] = true,
+    [Q_COPY_DONE] = true,      [Q_DOSSIER_SWAP] = true,      [Q_EVENT_APPEND] = true,
+    [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true, [Q_HEAD_SET] = true,
 };
+
+/* Attempts of an operation the store runs in a transaction of its own (an entry of the access
+ * log, a record put outside an operation) when concurrent writers make it run again. */
+enum { OWN_TX_ATTEMPTS = 8 };
 
 struct mc_store {
     const mcs_methods *m;
@@ -43,6 +51,12 @@ struct mc_store {
     /* The dossier columns written in the open transaction and not yet carried by an event:
      * {"<dossier id>": {column: value, …}}. The next event of that dossier takes them. */
     json_t *pending;
+    /* The head of a partition locked in the open transaction by a dossier's load, not used
+     * yet: the next event of that partition takes it without another round trip. */
+    bool held;
+    char held_name[MC_CHAIN_NAME];
+    int64_t held_seq, held_next;
+    unsigned char held_hash[MC_HASH_BYTES];
 };
 
 static void gate_enter(mc_store *st)
@@ -66,6 +80,10 @@ static void gate_leave(mc_store *st)
  * later writers. */
 static int busy_to_retry(mc_store *st, int rc, mc_error *err)
 {
+    if (rc == MC_ERETRY && st->in_tx && st->optimistic) {
+        st->keep_gate = st->gate_held;
+        return rc;
+    }
     if (rc == MC_EBUSY && st->in_tx && st->optimistic) {
         st->keep_gate = st->gate_held;
         if (err != NULL) {
@@ -139,6 +157,117 @@ static const char *text_of(const mcs_val *v)
     return v->type == MCS_TEXT ? v->p : NULL;
 }
 
+/* ==== partitions ========================================================================= */
+
+/* The kinds of chains, sorted by name; each is split into partitions KIND.NN. */
+static const char *const kinds[] = {MC_CHAIN_ACCESS, MC_CHAIN_EVENTS, MC_CHAIN_RECORDS,
+                                    MC_CHAIN_REQUESTS, MC_CHAIN_TICKETS};
+enum { NKINDS = sizeof kinds / sizeof kinds[0] };
+
+/* Room for every chain: the frozen ones and every partition. */
+enum { MAX_HEADS = NKINDS * (MC_STORE_PARTITIONS + 1) + 1 };
+
+int64_t mc_store_event_partition(int64_t dossier)
+{
+    return dossier <= 0 ? 0 : 1 + (dossier - 1) % MC_STORE_PARTITIONS;
+}
+
+/* The partitions of a kind: the events have one more, for the events of no dossier. */
+static int64_t partitions_of(const char *kind)
+{
+    return strcmp(kind, MC_CHAIN_EVENTS) == 0 ? MC_STORE_PARTITIONS + 1 : MC_STORE_PARTITIONS;
+}
+
+/* The partition of an entry about key (a subject, a request id; NULL as ""): FNV-1a, which
+ * never changes with the platform or the version, so that an entry stays where it was put. */
+static int64_t key_partition(const char *key)
+{
+    uint64_t h = 14695981039346656037u;
+    for (const unsigned char *p = (const unsigned char *)(key ? key : ""); *p; p++) {
+        h = (h ^ *p) * 1099511628211u;
+    }
+    return (int64_t)(h % MC_STORE_PARTITIONS);
+}
+
+static void part_name(char out[MC_CHAIN_NAME], const char *kind, int64_t part)
+{
+    snprintf(out, MC_CHAIN_NAME, "%s.%02d", kind, (int)part);
+}
+
+/* What chain name is: 1 a kind (its frozen chain), 2 a partition of one (*part set), 0 no
+ * chain. *kind gets the kind's static name. */
+static int parse_chain(const char *name, const char **kind, int64_t *part)
+{
+    for (int i = 0; i < NKINDS; i++) {
+        size_t n = strlen(kinds[i]);
+        if (strncmp(name, kinds[i], n) != 0) {
+            continue;
+        }
+        *kind = kinds[i];
+        *part = -1;
+        if (name[n] == '\0') {
+            return 1;
+        }
+        const char *d = name + n + 1;
+        if (name[n] != '.' || d[0] < '0' || d[0] > '9' || d[1] < '0' || d[1] > '9' ||
+            d[2] != '\0') {
+            return 0;
+        }
+        *part = (d[0] - '0') * 10 + (d[1] - '0');
+        return *part < partitions_of(kinds[i]) ? 2 : 0;
+    }
+    return 0;
+}
+
+bool mc_store_chain_valid(const char *name)
+{
+    const char *kind;
+    int64_t part;
+    return name != NULL && parse_chain(name, &kind, &part) != 0;
+}
+
+/* A partition's head record, read and locked: (seq, hash) and, for the events, the next seq. */
+typedef struct part_head {
+    bool row, found, valid; /* row: the query gave one; found: with a head record in it */
+    int64_t seq, next;
+    unsigned char hash[MC_HASH_BYTES];
+} part_head;
+
+static int get_part_head(void *ud, const mcs_val *cols, int n)
+{
+    part_head *h = ud;
+    h->row = true;
+    h->found = n > 0 && cols[0].type != MCS_NULL;
+    h->seq = h->found ? cols[0].i : 0;
+    h->valid = n > 1 && cols[1].type == MCS_BLOB && cols[1].n == MC_HASH_BYTES;
+    memset(h->hash, 0, MC_HASH_BYTES);
+    if (h->valid) {
+        memcpy(h->hash, cols[1].p, MC_HASH_BYTES);
+    }
+    h->next = n > 2 ? cols[2].i : 0;
+    return 0;
+}
+
+/* Reads and locks the head record of partition name (query q: Q_PART_HEAD or Q_HEAD_LOCK). A
+ * partition without one is empty: a backend with one writer at a time needs no row to lock
+ * (SQLite creates none before the first entry), one without has them made with the schema. */
+static int lock_head(mc_store *st, enum mcs_query q, const char *name, part_head *h, mc_error *err)
+{
+    memset(h, 0, sizeof *h);
+    mcs_val p[1] = {mcs_text(name)};
+    int rc = run(st, q, p, 1, get_part_head, h, NULL, "reading a chain's head", err);
+    if (rc == 0 && !h->found && (h->row || q == Q_HEAD_LOCK)) {
+        h->valid = true; /* empty: seq 0, prev all zeros */
+    }
+    if (rc == 0 && !h->valid) {
+        rc = mc_error_set(err, MC_EIO,
+                          "store: the head record of chain %s is missing or broken; run "
+                          "'motcua verify'",
+                          name);
+    }
+    return rc;
+}
+
 /* ==== opening ============================================================================ */
 
 static int ledger_put_record(mc_store *st, const mc_record_row *rec, mc_error *err);
@@ -168,14 +297,32 @@ static int seed_ticket(void *ud, const mcs_val *c, int n)
     return ledger_put_ticket(((void **)ud)[0], c[0].i, &t, ((void **)ud)[1]);
 }
 
-/* The registry records, request ids and correction tickets of a store made before version 4
- * enter their chains as they stand at the upgrade: from then on, a change to them shows. */
-static int seed_ledger(void *ud, mcs_backend *b, mc_error *err)
+/* Every partition gets its head record (seq 0) with the schema where the backend needs a row
+ * to lock (on SQLite Q_HEAD_CREATE does nothing). The registry records, request ids and correction
+ * tickets of a store made before version 4 enter their chains as they stand at the upgrade: from
+ * then on, a change to them shows. */
+static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
 {
     mc_store *st = ud;
     st->b = b;
     void *pair[2] = {st, err};
-    int rc = run(st, Q_SEED_RECORDS, NULL, 0, seed_record, pair, NULL, "migrating the schema", err);
+    unsigned char zeros[MC_HASH_BYTES] = {0};
+    char names[MAX_HEADS * MC_CHAIN_NAME];
+    size_t len = 0;
+    for (int k = 0; k < NKINDS; k++) {
+        for (int64_t i = 0; i < partitions_of(kinds[k]); i++) {
+            char name[MC_CHAIN_NAME];
+            part_name(name, kinds[k], i);
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? "," : "", name);
+        }
+    }
+    mcs_val p[2] = {mcs_text(names), mcs_blob(zeros, MC_HASH_BYTES)};
+    int rc = run(st, Q_HEAD_CREATE, p, 2, NULL, NULL, NULL, "migrating the schema", err);
+    if (rc != 0 || from < 1 || from >= 4) {
+        st->b = NULL;
+        return rc;
+    }
+    rc = run(st, Q_SEED_RECORDS, NULL, 0, seed_record, pair, NULL, "migrating the schema", err);
     if (rc == 0) {
         rc = run(st, Q_SEED_REQUESTS, NULL, 0, seed_request, pair, NULL, "migrating the schema",
                  err);
@@ -236,6 +383,7 @@ int mc_store_begin(mc_store *st, mc_error *err)
     st->optimistic = false;
     int rc = st->m->begin(st->b, false, err);
     st->in_tx = rc == 0;
+    st->held = false;
     if (rc != 0) {
         gate_leave(st);
     }
@@ -246,6 +394,7 @@ int mc_store_begin_optimistic(mc_store *st, mc_error *err)
 {
     int rc = st->m->begin(st->b, true, err);
     st->in_tx = rc == 0;
+    st->held = false;
     st->optimistic = rc == 0;
     st->locked = false;
     return rc;
@@ -273,6 +422,7 @@ int mc_store_commit(mc_store *st, mc_error *err)
     int rc = busy_to_retry(st, st->m->commit(st->b, err), err);
     if (rc == 0) {
         st->in_tx = false;
+        st->held = false;
         st->optimistic = false;
         st->locked = false;
         gate_leave(st);
@@ -286,6 +436,7 @@ void mc_store_rollback(mc_store *st)
     if (st->in_tx) {
         st->m->rollback(st->b);
         st->in_tx = false;
+        st->held = false;
         st->optimistic = false;
         st->locked = false;
     }
@@ -472,23 +623,47 @@ int mc_store_dossier_insert(mc_store *st, mc_dossier_row *row, mc_error *err)
 typedef struct load_arg {
     mc_dossier_row *row;
     bool found, oom;
+    mc_store *st; /* for Q_DOSSIER_LOAD_LOCK's head */
 } load_arg;
 
+/* A dossier's row (22 columns), a partition's head (3: seq, hash, next seq), or both. */
 static int load_row(void *ud, const mcs_val *cols, int n)
 {
-    (void)n;
     load_arg *a = ud;
-    a->found = true;
-    a->oom = read_row(cols, a->row) != 0;
+    if (n >= 22) {
+        a->found = true;
+        a->oom = read_row(cols, a->row) != 0;
+    }
+    const mcs_val *h = n == 25 ? cols + 22 : n == 3 ? cols : NULL;
+    if (h != NULL && a->st != NULL && h[0].type == MCS_INT && h[1].type == MCS_BLOB &&
+        h[1].n == MC_HASH_BYTES) {
+        a->st->held = true;
+        a->st->held_seq = h[0].i;
+        a->st->held_next = h[2].i;
+        memcpy(a->st->held_hash, h[1].p, MC_HASH_BYTES);
+    }
     return 0;
 }
 
 int mc_store_dossier_load(mc_store *st, int64_t id, mc_dossier_row *row, mc_error *err)
 {
     mc_dossier_row_clear(row);
-    mcs_val p[1] = {mcs_int(id)};
-    load_arg a = {row, false, false};
-    int rc = run(st, Q_DOSSIER_LOAD, p, 1, load_row, &a, NULL, "reading a dossier", err);
+    mcs_val p[2] = {mcs_int(id), mcs_text(st->held_name)};
+    load_arg a = {row, false, false, NULL};
+    int rc;
+    if (st->in_tx && !st->optimistic && !st->held) {
+        /* A write transaction: its event will need the partition's head; lock it now. */
+        part_name(st->held_name, MC_CHAIN_EVENTS, mc_store_event_partition(id));
+        a.st = st;
+        rc = run(st, Q_DOSSIER_LOAD_LOCK, p, 2, load_row, &a, NULL, "reading a dossier", err);
+        if (rc == 0 && !a.found) {
+            st->held = false;
+            /* no such dossier, or no head record to join (verify says which) */
+            rc = run(st, Q_DOSSIER_LOAD, p, 1, load_row, &a, NULL, "reading a dossier", err);
+        }
+    } else {
+        rc = run(st, Q_DOSSIER_LOAD, p, 1, load_row, &a, NULL, "reading a dossier", err);
+    }
     if (rc != 0) {
         mc_dossier_row_clear(row);
         return rc;
@@ -530,26 +705,16 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
     if (!st->in_tx) {
         return mc_error_set(err, MC_EUSAGE, "store: a dossier is written only in a transaction");
     }
-    /* The row as stored, compared in place, to know which columns the next event must
-     * carry. */
-    mcs_val key[1] = {mcs_int(row->id)};
+    /* The row as it was stored, compared with the new one, to know which columns the next event
+     * must carry: given by the update itself, where its revision still matched. */
     compare_arg a;
     memset(&a, 0, sizeof a);
     a.row = row;
-    int rc = run(st, Q_DOSSIER_LOAD, key, 1, compare_row, &a, NULL, "reading a dossier", err);
-    if (rc != 0) {
-        return rc;
-    }
-    if (!a.found || a.stale) {
-        return mc_error_set(err, MC_ECONFLICT,
-                            "dossier %lld was changed by someone else meanwhile; try again",
-                            (long long)row->id);
-    }
     mcs_val p[22];
     row_params(row, p);
     int64_t changes = 0;
-    rc = run(st, Q_DOSSIER_UPDATE, p, 22, NULL, NULL, &changes, "saving a dossier", err);
-    if (rc == 0 && changes != 1) {
+    int rc = run(st, Q_DOSSIER_SWAP, p, 22, compare_row, &a, &changes, "saving a dossier", err);
+    if (rc == 0 && (!a.found || a.stale || changes != 1)) {
         rc = mc_error_set(err, MC_ECONFLICT,
                           "dossier %lld was changed by someone else meanwhile; try again",
                           (long long)row->id);
@@ -595,8 +760,11 @@ int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
 
 /* ==== events ============================================================================= */
 
+static void hash_u64(crypto_generichash_state *h, uint64_t n);
+
 /* The chain hash: BLAKE2b-256 over prev and every column of the event, each length-prefixed
- * so that no two different events serialise alike. */
+ * so that no two different events serialise alike; an event of a partition (pos > 0) adds its
+ * partition and position, so that it cannot be moved to another place or partition. */
 static void event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
 {
     crypto_generichash_state h;
@@ -623,22 +791,36 @@ static void event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
             crypto_generichash_update(&h, (const unsigned char *)strs[i], n - 1);
         }
     }
+    if (ev->pos > 0) {
+        hash_u64(&h, (uint64_t)ev->part);
+        hash_u64(&h, (uint64_t)ev->pos);
+    }
     crypto_generichash_final(&h, out, MC_HASH_BYTES);
 }
 
 int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
 {
-    seq_hash last = {false, false, 0, {0}};
-    int rc =
-        run(st, Q_EVENT_LAST, NULL, 0, get_seq_hash, &last, NULL, "reading the event chain", err);
+    /* The partition's head, locked until the transaction ends: writers of other partitions
+     * go on meanwhile. */
+    int64_t part = mc_store_event_partition(ev->dossier);
+    char name[MC_CHAIN_NAME];
+    part_name(name, MC_CHAIN_EVENTS, part);
+    part_head last;
+    int rc = 0;
+    if (st->held && strcmp(st->held_name, name) == 0) {
+        last.seq = st->held_seq; /* locked already, by the dossier's load */
+        last.next = st->held_next;
+        memcpy(last.hash, st->held_hash, MC_HASH_BYTES);
+    } else {
+        rc = lock_head(st, Q_PART_HEAD, name, &last, err);
+    }
+    st->held = false;
     if (rc != 0) {
         return rc;
     }
-    if (last.found && !last.valid) {
-        return mc_error_set(err, MC_EIO,
-                            "store: the last event has no valid hash; run 'motcua verify'");
-    }
-    ev->seq = last.found ? last.seq + 1 : 1;
+    ev->seq = last.next;
+    ev->part = part;
+    ev->pos = last.seq + 1;
     memcpy(ev->prev, last.hash, MC_HASH_BYTES);
     /* The event carries the dossier columns its transaction wrote so far ("{}" when none, so
      * that an event without row values is always one from before schema version 4). */
@@ -651,22 +833,21 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
     }
     ev->row = row ? row : "{}";
     event_hash(ev, ev->hash);
-    mcs_val p[9] = {mcs_int(ev->seq),
-                    mcs_int(ev->dossier),
-                    mcs_int(ev->at),
-                    mcs_text(ev->kind),
-                    mcs_text(ev->actor),
-                    mcs_text(ev->body),
-                    mcs_blob(ev->prev, MC_HASH_BYTES),
-                    mcs_blob(ev->hash, MC_HASH_BYTES),
-                    mcs_text(ev->row)};
+    mcs_val p[12] = {mcs_int(ev->seq),
+                     mcs_int(ev->dossier),
+                     mcs_int(ev->at),
+                     mcs_text(ev->kind),
+                     mcs_text(ev->actor),
+                     mcs_text(ev->body),
+                     mcs_blob(ev->prev, MC_HASH_BYTES),
+                     mcs_blob(ev->hash, MC_HASH_BYTES),
+                     mcs_text(ev->row),
+                     mcs_int(ev->part),
+                     mcs_int(ev->pos)};
+    p[11] = mcs_text(name);
     ev->row = NULL; /* the text is freed below */
-    rc = write(st, Q_EVENT_INSERT, p, 9, "appending an event", err);
+    rc = write(st, Q_EVENT_APPEND, p, 12, "appending an event", err);
     mc_free(row);
-    if (rc == 0) {
-        mcs_val h[2] = {mcs_int(ev->seq), mcs_blob(ev->hash, MC_HASH_BYTES)};
-        rc = write(st, Q_HEAD_PUT, h, 2, "appending an event", err);
-    }
     if (rc == 0 && cols != NULL) {
         json_object_del(st->pending, key);
     }
@@ -684,6 +865,8 @@ static void read_event(const mcs_val *c, mc_event_row *ev)
     ev->row = text_of(&c[8]);
     hash_of(&c[6], ev->prev);
     hash_of(&c[7], ev->hash);
+    ev->part = c[9].type == MCS_INT ? c[9].i : 0;
+    ev->pos = c[10].type == MCS_INT ? c[10].i : 0;
 }
 
 typedef struct event_arg {
@@ -749,22 +932,18 @@ static bool in_transaction(mc_store *st)
     return st->in_tx || st->m->in_transaction(st->b);
 }
 
-static int ledger_append_tx(mc_store *st, const char *chain, const char *subject, const char *body,
-                            mc_error *err)
+/* Appends an entry about key (its partition's) to a chain of kind, in the open transaction. */
+static int ledger_append_tx(mc_store *st, const char *kind, const char *key, const char *subject,
+                            const char *body, mc_error *err)
 {
-    seq_hash last = {false, false, 0, {0}};
-    mcs_val key[1] = {mcs_text(chain)};
-    int rc = run(st, Q_LEDGER_LAST, key, 1, get_seq_hash, &last, NULL, "reading a chain", err);
+    char chain[MC_CHAIN_NAME];
+    part_name(chain, kind, key_partition(key));
+    part_head last;
+    int rc = lock_head(st, Q_HEAD_LOCK, chain, &last, err);
     if (rc != 0) {
         return rc;
     }
-    if (last.found && !last.valid) {
-        return mc_error_set(err, MC_EIO,
-                            "store: the last entry of chain '%s' has no valid hash; run "
-                            "'motcua verify'",
-                            chain);
-    }
-    int64_t seq = last.found ? last.seq + 1 : 1;
+    int64_t seq = last.seq + 1;
     unsigned char hash[MC_HASH_BYTES];
     ledger_hash(last.hash, chain, seq, subject, body, hash);
     mcs_val p[6] = {mcs_text(chain),
@@ -773,10 +952,33 @@ static int ledger_append_tx(mc_store *st, const char *chain, const char *subject
                     mcs_text(body),
                     mcs_blob(last.hash, MC_HASH_BYTES),
                     mcs_blob(hash, MC_HASH_BYTES)};
-    rc = write(st, Q_LEDGER_INSERT, p, 6, "appending to a chain", err);
-    if (rc == 0) {
-        mcs_val h[3] = {mcs_text(chain), mcs_int(seq), mcs_blob(hash, MC_HASH_BYTES)};
-        rc = write(st, Q_LEDGER_HEAD_PUT, h, 3, "appending to a chain", err);
+    return write(st, Q_LEDGER_APPEND, p, 6, "appending to a chain", err);
+}
+
+/* An entry about key (a subject; a request id), in the open transaction or in one of its own. */
+static int ledger_append(mc_store *st, const char *kind, const char *key, const char *subject,
+                         const char *body, mc_error *err)
+{
+    if (strcmp(kind, MC_CHAIN_EVENTS) == 0 || !mc_store_chain_valid(kind) || strchr(kind, '.')) {
+        return mc_error_set(err, MC_EUSAGE, "store: no chain of entries is called '%s'", kind);
+    }
+    if (in_transaction(st)) {
+        return ledger_append_tx(st, kind, key, subject, body, err);
+    }
+    /* Outside an operation the entry is a transaction of its own: the head read and the new
+     * entry written under its lock; run again when concurrent writers met. */
+    int rc = MC_ERETRY;
+    for (int i = 0; rc == MC_ERETRY && i < OWN_TX_ATTEMPTS; i++) {
+        rc = mc_store_begin(st, err);
+        if (rc == 0) {
+            rc = ledger_append_tx(st, kind, key, subject, body, err);
+        }
+        if (rc == 0) {
+            rc = mc_store_commit(st, err);
+        }
+        if (rc != 0) {
+            mc_store_rollback(st);
+        }
     }
     return rc;
 }
@@ -784,22 +986,7 @@ static int ledger_append_tx(mc_store *st, const char *chain, const char *subject
 int mc_store_ledger_append(mc_store *st, const char *chain, const char *subject, const char *body,
                            mc_error *err)
 {
-    if (in_transaction(st)) {
-        return ledger_append_tx(st, chain, subject, body, err);
-    }
-    /* Outside an operation the entry is a transaction of its own: the last entry read and
-     * the new one written under one lock. */
-    int rc = mc_store_begin(st, err);
-    if (rc == 0) {
-        rc = ledger_append_tx(st, chain, subject, body, err);
-    }
-    if (rc == 0) {
-        rc = mc_store_commit(st, err);
-    }
-    if (rc != 0) {
-        mc_store_rollback(st);
-    }
-    return rc;
+    return ledger_append(st, chain, subject, subject, body, err);
 }
 
 typedef struct ledger_arg {
@@ -818,10 +1005,23 @@ int mc_store_ledger_each(mc_store *st, const char *chain, const char *subject,
                          int (*fn)(void *ud, int64_t seq, const char *body), void *ud,
                          mc_error *err)
 {
-    mcs_val p[2] = {mcs_text(chain), mcs_text(subject)};
+    /* The frozen chain of an older store, then the partition of subject, or all of them. */
     ledger_arg a = {fn, ud};
-    return run(st, subject ? Q_LEDGER_OF_SUBJECT : Q_LEDGER_EACH, p, subject ? 2 : 1, each_entry,
-               &a, NULL, "reading a chain", err);
+    int64_t from = subject ? key_partition(subject) : 0;
+    int64_t to = subject ? from + 1 : MC_STORE_PARTITIONS;
+    int rc = 0;
+    for (int64_t i = from - 1; rc == 0 && i < to; i++) {
+        char name[MC_CHAIN_NAME];
+        if (i < from) {
+            snprintf(name, sizeof name, "%s", chain);
+        } else {
+            part_name(name, chain, i);
+        }
+        mcs_val p[2] = {mcs_text(name), mcs_text(subject)};
+        rc = run(st, subject ? Q_LEDGER_OF_SUBJECT : Q_LEDGER_EACH, p, subject ? 2 : 1, each_entry,
+                 &a, NULL, "reading a chain", err);
+    }
+    return rc;
 }
 
 /* Canonical JSON of a few string pairs (NULL values kept as null), for a ledger body. */
@@ -845,7 +1045,7 @@ static int ledger_put_record(mc_store *st, const mc_record_row *rec, mc_error *e
     const char *kv[] = {"registry",   rec->registry, "document",     rec->document, "subject",
                         rec->subject, "reference",   rec->reference, "issued",      rec->issued};
     char *body = body_of(kv, sizeof kv / sizeof kv[0]);
-    int rc = body ? mc_store_ledger_append(st, MC_CHAIN_RECORDS, rec->subject, body, err)
+    int rc = body ? ledger_append(st, MC_CHAIN_RECORDS, rec->subject, rec->subject, body, err)
                   : mc_error_set(err, MC_ENOMEM, "out of memory");
     mc_free(body);
     return rc;
@@ -855,7 +1055,7 @@ static int ledger_put_request(mc_store *st, const char *id, const char *result, 
 {
     const char *kv[] = {"id", id, "result", result};
     char *body = body_of(kv, 4);
-    int rc = body ? mc_store_ledger_append(st, MC_CHAIN_REQUESTS, NULL, body, err)
+    int rc = body ? ledger_append(st, MC_CHAIN_REQUESTS, id, NULL, body, err)
                   : mc_error_set(err, MC_ENOMEM, "out of memory");
     mc_free(body);
     return rc;
@@ -870,7 +1070,7 @@ static int ledger_put_ticket(mc_store *st, int64_t id, const mc_ticket_row *t, m
                   t->reason, "at", (json_int_t)t->at, "actor", t->actor);
     char *body = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
-    int rc = body ? mc_store_ledger_append(st, MC_CHAIN_TICKETS, t->subject, body, err)
+    int rc = body ? ledger_append(st, MC_CHAIN_TICKETS, t->subject, t->subject, body, err)
                   : mc_error_set(err, MC_ENOMEM, "out of memory");
     mc_free(body);
     return rc;
@@ -962,20 +1162,36 @@ static int each_row(checker *c, enum mcs_query q, const mcs_val *p, int n,
 
 typedef struct link_state {
     checker *c;
-    const char *chain;
+    const char *chain; /* its name: a kind (a frozen chain) or a partition ("events.07") */
+    bool part;         /* a partition */
     unsigned char prev[MC_HASH_BYTES];
     int64_t expect, count;
     bool rows_seen; /* an event with row values was seen */
 } link_state;
 
 /* One entry of a chain: its place, its link to the one before, its own hash. After a break
- * the check goes on from the entry as found, so that each break is reported once. */
+ * the check goes on from the entry as found, so that each break is reported once. A frozen
+ * chain says what its entries are (what: "event", "access entry"), a partition names itself. */
 static int check_link(link_state *l, int64_t seq, const unsigned char prev[MC_HASH_BYTES],
                       const unsigned char hash[MC_HASH_BYTES], const char *what)
 {
     int stop = 0;
     l->count++;
-    if (seq != l->expect) {
+    if (l->part && seq != l->expect) {
+        stop =
+            seq > l->expect
+                ? report(l->c, "entry %lld of %s is missing: the chain jumps from %lld to %lld",
+                         (long long)l->expect, l->chain, (long long)l->expect - 1, (long long)seq)
+                : report(l->c, "entry %lld of %s is out of place after %lld", (long long)seq,
+                         l->chain, (long long)l->expect - 1);
+    } else if (l->part && memcmp(prev, l->prev, MC_HASH_BYTES) != 0) {
+        stop = report(l->c,
+                      "entry %lld of %s does not follow entry %lld: its link to the chain was "
+                      "changed",
+                      (long long)seq, l->chain, (long long)seq - 1);
+    } else if (l->part) {
+        /* in place */
+    } else if (seq != l->expect) {
         stop = seq > l->expect
                    ? report(l->c, "%s %lld is missing: the chain jumps from %lld to %lld", what,
                             (long long)l->expect, (long long)l->expect - 1, (long long)seq)
@@ -995,14 +1211,20 @@ static int event_link(void *ud, const mc_event_row *ev)
     link_state *l = ud;
     unsigned char h[MC_HASH_BYTES];
     event_hash(ev, h);
-    int stop = check_link(l, ev->seq, ev->prev, ev->hash, "event");
+    int stop = check_link(l, l->part ? ev->pos : ev->seq, ev->prev, ev->hash, "event");
     if (stop == 0 && memcmp(h, ev->hash, MC_HASH_BYTES) != 0) {
         stop = report(l->c,
                       "event %lld (dossier %lld, %s) was altered: its content does not match "
                       "its hash",
                       (long long)ev->seq, (long long)ev->dossier, ev->kind ? ev->kind : "?");
     }
-    if (stop == 0 && ev->row == NULL && l->rows_seen) {
+    if (stop == 0 && l->part && ev->row == NULL) {
+        stop = report(l->c,
+                      "event %lld (dossier %lld, %s) carries no row values: it was not written by "
+                      "motcua",
+                      (long long)ev->seq, (long long)ev->dossier, ev->kind ? ev->kind : "?");
+    }
+    if (stop == 0 && !l->part && ev->row == NULL && l->rows_seen) {
         stop = report(l->c,
                       "event %lld (dossier %lld, %s) carries no row values, but events before it "
                       "do: it was not written by motcua",
@@ -1020,12 +1242,19 @@ static int check_head(checker *c, const link_state *l, const seq_hash *head)
         if (l->count == 0) {
             return 0;
         }
-        return events ? report(c, "the chain has lost its head record")
-                      : report(c, "the %s chain has lost its head record", l->chain);
+        return events    ? report(c, "the chain has lost its head record")
+               : l->part ? report(c, "chain %s has lost its head record", l->chain)
+                         : report(c, "the %s chain has lost its head record", l->chain);
     }
     bool same = head->valid && memcmp(head->hash, l->prev, MC_HASH_BYTES) == 0;
     if (head->seq == l->expect - 1 && same) {
         return 0;
+    }
+    if (l->part) {
+        return report(c,
+                      "chain %s ends at entry %lld, but its head record is entry %lld: entries "
+                      "were removed or replaced",
+                      l->chain, (long long)(l->expect - 1), (long long)head->seq);
     }
     if (events) {
         return report(c,
@@ -1039,6 +1268,17 @@ static int check_head(checker *c, const link_state *l, const seq_hash *head)
                   l->chain, (long long)(l->expect - 1), (long long)head->seq);
 }
 
+static int moved_event(checker *c, const mcs_val *s)
+{
+    int64_t d = s[1].i;
+    return report(c,
+                  "event %lld (dossier %lld) is not in its dossier's chain events.%02d: it was "
+                  "moved",
+                  (long long)s[0].i, (long long)d, (int)mc_store_event_partition(d));
+}
+
+/* The frozen chain of an older store (by seq, head in chain_head), then each partition (by
+ * pos, head in ledger_head), then events outside their dossier's partition. */
 static int check_events(checker *c)
 {
     link_state l;
@@ -1046,7 +1286,8 @@ static int check_events(checker *c)
     l.c = c;
     l.chain = MC_CHAIN_EVENTS;
     l.expect = 1;
-    int rc = mc_store_event_each(c->st, 0, event_link, &l, c->err);
+    event_arg a = {event_link, &l};
+    int rc = run(c->st, Q_EVENT_LEGACY, NULL, 0, each_event, &a, NULL, "reading events", c->err);
     c->stats.events = l.count;
     if (rc != 0) {
         return rc;
@@ -1054,7 +1295,31 @@ static int check_events(checker *c)
     seq_hash head = {false, false, 0, {0}};
     rc = run(c->st, Q_HEAD_GET, NULL, 0, get_seq_hash, &head, NULL, "reading the chain head",
              c->err);
-    return rc != 0 ? rc : check_head(c, &l, &head);
+    rc = rc != 0 ? rc : check_head(c, &l, &head);
+    for (int64_t i = 0; rc == 0 && i < partitions_of(MC_CHAIN_EVENTS); i++) {
+        char name[MC_CHAIN_NAME];
+        part_name(name, MC_CHAIN_EVENTS, i);
+        memset(&l, 0, sizeof l);
+        l.c = c;
+        l.chain = name;
+        l.part = true;
+        l.expect = 1;
+        mcs_val p[1] = {mcs_int(i)};
+        rc = run(c->st, Q_EVENT_PART, p, 1, each_event, &a, NULL, "reading events", c->err);
+        c->stats.events += l.count;
+        seq_hash h = {false, false, 0, {0}};
+        mcs_val n[1] = {mcs_text(name)};
+        if (rc == 0) {
+            rc = run(c->st, Q_LEDGER_HEAD_GET, n, 1, get_seq_hash, &h, NULL, "reading a chain head",
+                     c->err);
+        }
+        rc = rc != 0 ? rc : check_head(c, &l, &h);
+    }
+    if (rc == 0) {
+        mcs_val p[1] = {mcs_int(MC_STORE_PARTITIONS)};
+        rc = each_row(c, Q_CHECK_MOVED, p, 1, moved_event);
+    }
+    return rc;
 }
 
 typedef struct ledger_check {
@@ -1073,8 +1338,12 @@ static int ledger_link(void *ud, const mcs_val *cols, int n)
     ledger_hash(prev, k->l.chain, seq, text_of(&cols[1]), text_of(&cols[2]), h);
     int rc = check_link(&k->l, seq, prev, hash, k->what);
     if (rc == 0 && memcmp(h, hash, MC_HASH_BYTES) != 0) {
-        rc = report(k->l.c, "%s %lld was altered: its content does not match its hash", k->what,
-                    (long long)seq);
+        rc = k->l.part ? report(k->l.c,
+                                "entry %lld of %s was altered: its content does not match "
+                                "its hash",
+                                (long long)seq, k->l.chain)
+                       : report(k->l.c, "%s %lld was altered: its content does not match its hash",
+                                k->what, (long long)seq);
     }
     return rc;
 }
@@ -1085,6 +1354,7 @@ static int check_ledger(checker *c, const char *chain)
     memset(&k, 0, sizeof k);
     k.l.c = c;
     k.l.chain = chain;
+    k.l.part = strchr(chain, '.') != NULL;
     k.l.expect = 1;
     snprintf(k.what, sizeof k.what, "%s entry", chain);
     mcs_val p[1] = {mcs_text(chain)};
@@ -1247,6 +1517,22 @@ static int check_tables(checker *c)
     return rc;
 }
 
+/* Entries in a chain that is none of the store's: no check would ever read them. */
+static int stray_chain(checker *c, const mcs_val *s)
+{
+    const char *name = text_of(&s[0]);
+    const char *kind;
+    int64_t part;
+    if (name != NULL && parse_chain(name, &kind, &part) != 0 &&
+        strcmp(kind, MC_CHAIN_EVENTS) != 0) {
+        return 0;
+    }
+    return report(c,
+                  "the ledger has entries in '%s', which is no chain of the store: they were "
+                  "written behind its back",
+                  name ? name : "");
+}
+
 int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void *ud,
                    mc_verify_stats *stats, mc_error *err)
 {
@@ -1261,6 +1547,14 @@ int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void
     int rc = check_events(&c);
     for (size_t i = 0; rc == 0 && i < sizeof ledgers / sizeof ledgers[0]; i++) {
         rc = check_ledger(&c, ledgers[i]);
+        for (int64_t k = 0; rc == 0 && k < MC_STORE_PARTITIONS; k++) {
+            char name[MC_CHAIN_NAME];
+            part_name(name, ledgers[i], k);
+            rc = check_ledger(&c, name);
+        }
+    }
+    if (rc == 0) {
+        rc = each_row(&c, Q_LEDGER_CHAINS, NULL, 0, stray_chain);
     }
     if (rc == 0) {
         rc = check_dossiers(&c);
@@ -1298,23 +1592,72 @@ int mc_store_verify(mc_store *st, int64_t *nevents, mc_error *err)
 
 /* ---- heads ---- */
 
-int mc_store_heads(mc_store *st, mc_chain_head heads[MC_NCHAINS], mc_error *err)
+typedef struct heads_arg {
+    mc_chain_head *heads;
+    size_t n;
+    bool events; /* the rows are Q_EVENT_TIPS's (a partition number, not a name) */
+} heads_arg;
+
+static int add_head(void *ud, const mcs_val *cols, int n)
 {
-    static const char *const names[MC_NCHAINS] = {
-        MC_CHAIN_ACCESS, MC_CHAIN_EVENTS, MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS, MC_CHAIN_TICKETS};
-    for (int i = 0; i < MC_NCHAINS; i++) {
-        bool events = strcmp(names[i], MC_CHAIN_EVENTS) == 0;
-        mcs_val p[1] = {mcs_text(names[i])};
-        seq_hash last = {false, false, 0, {0}};
-        int rc = run(st, events ? Q_EVENT_LAST : Q_LEDGER_LAST, p, events ? 0 : 1, get_seq_hash,
-                     &last, NULL, "reading the chains' heads", err);
-        if (rc != 0) {
-            return rc;
+    (void)n;
+    heads_arg *a = ud;
+    char name[MC_CHAIN_NAME] = {0}; /* whole, so that heads compare as bytes */
+    if (a->events) {
+        part_name(name, MC_CHAIN_EVENTS, cols[0].i);
+    } else {
+        const char *t = text_of(&cols[0]);
+        if (t == NULL || !mc_store_chain_valid(t) || strncmp(t, "events", 6) == 0) {
+            return 0; /* not a chain of the store: verify reports it */
         }
-        heads[i].name = names[i];
-        heads[i].count = last.found ? last.seq : 0;
-        memcpy(heads[i].hash, last.hash, MC_HASH_BYTES);
+        snprintf(name, sizeof name, "%s", t);
     }
+    if (a->n < MAX_HEADS) {
+        mc_chain_head *h = &a->heads[a->n++];
+        memcpy(h->name, name, MC_CHAIN_NAME);
+        h->count = cols[1].i;
+        hash_of(&cols[2], h->hash);
+    }
+    return 0;
+}
+
+static int by_name(const void *x, const void *y)
+{
+    return strcmp(((const mc_chain_head *)x)->name, ((const mc_chain_head *)y)->name);
+}
+
+int mc_store_heads(mc_store *st, mc_chain_head **heads, size_t *n, mc_error *err)
+{
+    *heads = NULL;
+    *n = 0;
+    heads_arg a = {mc_calloc(MAX_HEADS, sizeof(mc_chain_head)), 0, false};
+    if (a.heads == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    seq_hash last = {false, false, 0, {0}};
+    int rc =
+        run(st, Q_EVENT_LAST, NULL, 0, get_seq_hash, &last, NULL, "reading the chains' heads", err);
+    if (rc == 0 && last.found) {
+        mc_chain_head *h = &a.heads[a.n++]; /* zeroed by mc_calloc */
+        snprintf(h->name, sizeof h->name, "%s", MC_CHAIN_EVENTS);
+        h->count = last.seq;
+        memcpy(h->hash, last.hash, MC_HASH_BYTES);
+    }
+    if (rc == 0) {
+        a.events = true;
+        rc = run(st, Q_EVENT_TIPS, NULL, 0, add_head, &a, NULL, "reading the chains' heads", err);
+    }
+    if (rc == 0) {
+        a.events = false;
+        rc = run(st, Q_LEDGER_TIPS, NULL, 0, add_head, &a, NULL, "reading the chains' heads", err);
+    }
+    if (rc != 0 || a.n == 0) {
+        mc_free(a.heads);
+        return rc;
+    }
+    qsort(a.heads, a.n, sizeof a.heads[0], by_name);
+    *heads = a.heads;
+    *n = a.n;
     return 0;
 }
 
@@ -1335,11 +1678,25 @@ static int get_hash(void *ud, const mcs_val *cols, int n)
 int mc_store_chain_hash_at(mc_store *st, const char *chain, int64_t seq,
                            unsigned char out[MC_HASH_BYTES], mc_error *err)
 {
-    bool events = strcmp(chain, MC_CHAIN_EVENTS) == 0;
-    mcs_val p[2] = {mcs_text(chain), mcs_int(seq)};
+    const char *kind;
+    int64_t part;
+    int what = parse_chain(chain, &kind, &part);
+    if (what == 0) {
+        return 0;
+    }
+    bool events = strcmp(kind, MC_CHAIN_EVENTS) == 0;
     hash_arg a = {false, out};
-    int rc = run(st, events ? Q_EVENT_AT : Q_LEDGER_AT, events ? p + 1 : p, events ? 1 : 2,
-                 get_hash, &a, NULL, "reading a chain", err);
+    int rc;
+    if (events && what == 1) {
+        mcs_val p[1] = {mcs_int(seq)};
+        rc = run(st, Q_EVENT_AT, p, 1, get_hash, &a, NULL, "reading a chain", err);
+    } else if (events) {
+        mcs_val p[2] = {mcs_int(part), mcs_int(seq)};
+        rc = run(st, Q_EVENT_PART_AT, p, 2, get_hash, &a, NULL, "reading a chain", err);
+    } else {
+        mcs_val p[2] = {mcs_text(chain), mcs_int(seq)};
+        rc = run(st, Q_LEDGER_AT, p, 2, get_hash, &a, NULL, "reading a chain", err);
+    }
     return rc != 0 ? rc : a.found ? 1 : 0;
 }
 
@@ -1390,15 +1747,18 @@ static int with_tx(mc_store *st, int (*fn)(mc_store *st, const void *arg, mc_err
     if (in_transaction(st)) {
         return fn(st, arg, err);
     }
-    int rc = mc_store_begin(st, err);
-    if (rc == 0) {
-        rc = fn(st, arg, err);
-    }
-    if (rc == 0) {
-        rc = mc_store_commit(st, err);
-    }
-    if (rc != 0) {
-        mc_store_rollback(st);
+    int rc = MC_ERETRY;
+    for (int i = 0; rc == MC_ERETRY && i < OWN_TX_ATTEMPTS; i++) {
+        rc = mc_store_begin(st, err);
+        if (rc == 0) {
+            rc = fn(st, arg, err);
+        }
+        if (rc == 0) {
+            rc = mc_store_commit(st, err);
+        }
+        if (rc != 0) {
+            mc_store_rollback(st);
+        }
     }
     return rc;
 }
@@ -1643,12 +2003,14 @@ static int any_row(void *ud, const mc_dossier_row *row)
 /* Whether st holds nothing: no dossier, no entry in any chain. */
 static int is_empty(mc_store *st, bool *empty, mc_error *err)
 {
-    mc_chain_head heads[MC_NCHAINS];
-    int rc = mc_store_heads(st, heads, err);
+    mc_chain_head *heads;
+    size_t n;
+    int rc = mc_store_heads(st, &heads, &n, err);
     bool any = false;
-    for (int i = 0; rc == 0 && i < MC_NCHAINS; i++) {
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         any |= heads[i].count > 0;
     }
+    mc_free(heads);
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
     if (rc == 0 && !any) {
         rc = mc_store_dossier_each(st, &f, any_row, &any, err);
@@ -1718,6 +2080,9 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
         rc = run(src, steps[i].read, all, each ? 4 : 0, steps[i].write, &k, NULL,
                  "reading the source", err);
     }
+    if (rc == 0) {
+        rc = write(dst, Q_COPY_DONE, NULL, 0, "copying events", err);
+    }
     mc_store_rollback(src);
     if (rc == 0) {
         rc = mc_store_commit(dst, err);
@@ -1735,20 +2100,23 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
         return mc_error_set(err, rc == MC_ECHECK ? MC_ECHECK : rc,
                             "store: the copy does not verify: %s", why.msg);
     }
-    mc_chain_head a[MC_NCHAINS], b[MC_NCHAINS];
-    rc = mc_store_heads(src, a, err);
+    mc_chain_head *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    rc = mc_store_heads(src, &a, &na, err);
     if (rc == 0) {
-        rc = mc_store_heads(dst, b, err);
+        rc = mc_store_heads(dst, &b, &nb, err);
     }
     unsigned char da[MC_HASH_BYTES], db[MC_HASH_BYTES];
     if (rc == 0) {
-        mc_store_head_digest(a, MC_NCHAINS, da);
-        mc_store_head_digest(b, MC_NCHAINS, db);
+        mc_store_head_digest(a, na, da);
+        mc_store_head_digest(b, nb, db);
         if (memcmp(da, db, MC_HASH_BYTES) != 0) {
             rc = mc_error_set(err, MC_ECHECK,
                               "store: the copy's chains do not end where the source's do");
         }
     }
+    mc_free(a);
+    mc_free(b);
     return rc;
 }
 
