@@ -77,6 +77,7 @@ if [ "$(basename "$build")" != build-asan ]; then
             passed=$((passed + p))
             failed=$((failed + f))
         }
+        MC_TEST_PG="$pg_conn" pg_suite "cli suite (postgresql)" bash tests/cli.sh "$build/motcua"
         pg_suite "copy (postgresql)" bash tests/copy.sh "$build/motcua" "$build/tools/genstore" "$pg_conn"
         pg_suite "multinode (postgresql)" bash tests/multinode.sh "$build/motcua" "$pg_conn"
         # ---- end of suites on PostgreSQL
