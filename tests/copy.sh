@@ -18,13 +18,16 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-# Every row and chain entry of a SQLite store, in a fixed order, as one digest.
+# Every row of every table of a SQLite store (whatever its schema version), each table in the
+# order of all its columns, as one digest.
 digest() {
-    sqlite3 "$1" "SELECT * FROM dossier ORDER BY id; SELECT * FROM event ORDER BY seq;
-        SELECT chain, seq, subject, body, hex(prev), hex(hash) FROM ledger ORDER BY chain, seq;
-        SELECT * FROM chain_head; SELECT * FROM ledger_head ORDER BY chain;
-        SELECT * FROM record ORDER BY registry, document, subject; SELECT * FROM request ORDER BY id" |
-        sha256sum | cut -d' ' -f1
+    local t cols order
+    for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"); do
+        cols=$(sqlite3 "$1" "SELECT count(*) FROM pragma_table_info('$t')")
+        order=$(seq -s, 1 "$cols")
+        echo "table $t"
+        sqlite3 "$1" "SELECT * FROM \"$t\" ORDER BY $order"
+    done | sha256sum | cut -d' ' -f1
 }
 
 t0=$(now)
@@ -35,7 +38,7 @@ if ! "$gen" "$tmp/a.db" "$dossiers" >"$tmp/gen" 2>&1; then
 fi
 t1=$(now)
 ok "genstore makes a store of $dossiers dossiers"
-echo "# copy: $(sed 's/^genstore: //' "$tmp/gen"), made in $(secs "$t0" "$t1") s"
+echo "# copy: $(sed 's/^genstore: //' "$tmp/gen"); $(secs "$t0" "$t1") s in all"
 
 schema="copy_$$"
 psql -X -q -d "$conn" -c "CREATE SCHEMA $schema" >/dev/null 2>&1
