@@ -111,7 +111,7 @@ national: $(BIN)
 	./$(BIN) import annex $(ANNEX_CSV) --out procedures/national 2>$(BUILD)/national.log
 	@grep -c warning $(BUILD)/national.log | sed 's|$$| warnings: see $(BUILD)/national.log|'
 
-test: $(BIN) $(TEST_BIN)
+test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore
 	@bash tools/run-tests.sh $(BUILD)
 
 asan:
@@ -137,6 +137,12 @@ $(BUILD)/tools/bench_pg: tools/bench_pg.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lpthread $(LDFLAGS_ALL)
+
+# The store of tests/copy.sh (100,000 dossiers through the engine's C API).
+$(BUILD)/tools/genstore: tools/genstore.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
 $(BUILD)/tools/bench_report: tools/bench_report.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -70,6 +70,26 @@ if [ "$(basename "$build")" != build-asan ]; then
         echo "timers (postgresql): $p passed, $f failed"
         passed=$((passed + p))
         failed=$((failed + f))
+        # ---- suites on PostgreSQL (helper suites): the command-line tests, store copy of
+        # 100,000 dossiers, several servers on one database. Each script prints TAP; one that
+        # prints nothing fails.
+        pg_suite() { # pg_suite NAME COMMAND…
+            local name=$1 out p f
+            shift
+            out=$("$@" 2>&1)
+            p=$(printf '%s\n' "$out" | grep -c '^ok ')
+            f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+            [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+            [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed "s/^/$name: /"
+            printf '%s\n' "$out" | grep '^# copy: ' | sed "s/^# /$name: /"
+            echo "$name: $p passed, $f failed"
+            passed=$((passed + p))
+            failed=$((failed + f))
+        }
+        MC_TEST_PG="$pg_conn" pg_suite "cli suite (postgresql)" bash tests/cli.sh "$build/motcua"
+        pg_suite "copy (postgresql)" bash tests/copy.sh "$build/motcua" "$build/tools/genstore" "$pg_conn"
+        pg_suite "multinode (postgresql)" bash tests/multinode.sh "$build/motcua" "$pg_conn"
+        # ---- end of suites on PostgreSQL
     elif [ -n "${CI:-}" ]; then
         echo "postgresql: $pg_out"
         echo "postgresql: 0 passed, 1 failed"

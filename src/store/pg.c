@@ -476,16 +476,19 @@ static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char 
     if (q == Q_CHECK_COLUMN && n == 1 && params[0].i >= 0 && params[0].i < MCS_NROWCOLS) {
         /* Column names come from the table of the front, never from input. A dossier whose
          * events all carry row values is rebuilt from them: the value of a column is the one
-         * the latest event carrying it recorded. */
+         * the latest event carrying it recorded. The latest events are found in one pass over
+         * the events (DISTINCT ON), not by a lookup per dossier, and read as json, not jsonb: a
+         * key is found by scanning the text, without building a jsonb value of every event for
+         * every column (verify of 100,000 dossiers on PostgreSQL: 20 s instead of 48 s). */
         const char *c = mcs_row_columns[params[0].i];
         snprintf(buf, bufsz,
-                 "SELECT d.id, '%s'::text, d.\"%s\", e.\"row\"::jsonb ->> '%s' FROM dossier d "
-                 "JOIN event e ON e.seq = (SELECT max(x.seq) FROM event x WHERE x.dossier = d.id "
-                 "AND x.\"row\"::jsonb ? '%s') "
+                 "WITH l AS (SELECT DISTINCT ON (x.dossier) x.dossier, x.\"row\"::json ->> '%s' "
+                 "AS v FROM event x WHERE x.\"row\"::json -> '%s' IS NOT NULL "
+                 "ORDER BY x.dossier, x.seq DESC) "
+                 "SELECT d.id, '%s'::text, d.\"%s\", l.v FROM dossier d JOIN l ON l.dossier = d.id "
                  "WHERE NOT EXISTS (SELECT 1 FROM event y WHERE y.dossier = d.id AND y.\"row\" IS "
-                 "NULL) AND d.\"%s\"::text IS DISTINCT FROM e.\"row\"::jsonb ->> '%s' "
-                 "ORDER BY d.id",
-                 c, c, c, c, c, c);
+                 "NULL) AND d.\"%s\"::text IS DISTINCT FROM l.v ORDER BY d.id",
+                 c, c, c, c, c);
         return buf;
     }
     return per_call(q) ? sql_of[q] : NULL;
