@@ -399,10 +399,19 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     if (key != NULL) {
         char *stored;
         int found = mc_store_request_get(e->st, key, &stored, err);
-        if (found != 0) {
+        if (found < 0) {
             mc_store_rollback(e->st);
-            if (found < 0) {
-                return found;
+            return found;
+        }
+        if (found > 0) {
+            /* The first answer may be of a group commit's batch not yet durable: ending this
+             * transaction with a commit (it wrote nothing) waits for that batch, and fails
+             * with it. */
+            rc = mc_store_commit(e->st, err);
+            if (rc != 0) {
+                mc_store_rollback(e->st);
+                mc_free(stored);
+                return rc;
             }
             rc = replay(o, request_id, print, stored, res, err);
             mc_free(stored);
