@@ -19,7 +19,8 @@
  * transaction (mc_store_begin_optimistic) reads without the lock and takes it at its first
  * write; when another writer committed in between, that write fails with MC_ERETRY and the
  * caller runs its operation again. Within one process, a write gate (mc_store_set_gate) makes
- * writers queue on the caller's mutex instead of polling SQLite's lock.
+ * writers queue on the caller's mutex instead of polling SQLite's lock, and group commit
+ * (mc_store_group) makes the transactions that come together share one COMMIT.
  */
 #ifndef MOTCUA_STORE_H
 #define MOTCUA_STORE_H
