@@ -105,15 +105,6 @@ void mc_store_group_close(mc_store_group *g);
 /* Makes st's transactions join g (st must be on the same file, with no transaction open). */
 void mc_store_set_group(mc_store *st, mc_store_group *g);
 
-/* Tells st's group that a transaction of st is on its way (a request is being answered): the
- * last transaction of a batch waits for it, up to MC_STORE_GROUP_WAIT_US, before it commits, so
- * that it joins the batch instead of paying a COMMIT of its own. st's next transaction, or
- * mc_store_withdraw, ends the announcement. Without a group, neither does anything. */
-void mc_store_announce(mc_store *st);
-void mc_store_withdraw(mc_store *st);
-
-enum { MC_STORE_GROUP_WAIT_US = 500 };
-
 typedef struct mc_store_group_stats {
     uint64_t commits;    /* batches committed */
     uint64_t operations; /* transactions those batches carried */

@@ -339,8 +339,12 @@ static bool calls_rules(const mc_catalogue *cat, const char *name)
 static bool run_optimistic(const op *o)
 {
     mc_engine *e = o->e;
-    if (!e->optimistic || e->rules == NULL) {
-        return false;
+    size_t modules = 0;
+    if (e->optimistic && e->rules != NULL) {
+        mc_rules_modules(e->rules, &modules);
+    }
+    if (modules == 0) {
+        return false; /* no rule to call: no need to read the dossier's procedure first */
     }
     if (strcmp(o->what, "submit") == 0) {
         return calls_rules(e->cat, o->detail);

@@ -1288,14 +1288,10 @@ void api_handle(api *a, const api_request *rq, api_response *out)
         return;
     }
     j.engine = a->engines[slot];
-    /* Most requests write (an operation, or the access log): a batch of the group commit about
-     * to commit waits a moment for this one (mc_store_announce). */
-    mc_store_announce(mc_engine_store(j.engine));
     const endpoint *e = find_endpoint(rq, &arg, out);
     if (e != NULL) {
         e->run(&j, p, rq, &arg, out);
     }
-    mc_store_withdraw(mc_engine_store(j.engine));
     pthread_mutex_lock(&a->pool_lock);
     a->taken[slot] = false;
     a->running[p->index]--;

@@ -20,7 +20,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* The queries that write: an optimistic transaction takes the gate and the lock before its
  * first. */
@@ -35,7 +34,6 @@ struct mc_store {
     mcs_backend *b;
     mc_store_group *group; /* group commit (mc_store_set_group), or NULL */
     bool grouped;          /* the open transaction is the group's, on its writer connection */
-    bool announced;        /* mc_store_announce: counted in the group's coming */
     bool in_tx;
     bool optimistic; /* the open transaction began without the write lock */
     bool locked;     /* an optimistic transaction has taken the write lock */
@@ -65,11 +63,9 @@ struct mc_store_group {
     pthread_mutex_t mu;
     pthread_cond_t freed; /* the gate was freed */
     pthread_cond_t done;  /* a batch ended */
-    pthread_cond_t come;  /* a transaction reached the gate, or will not come (mc_store_withdraw) */
     /* Under mu: */
     bool busy;       /* the gate is held: one transaction uses the writer connection */
     unsigned queued; /* transactions waiting for the gate */
-    unsigned coming; /* transactions announced and not yet at the gate (mc_store_announce) */
     batch_member *members;
     unsigned pending; /* members of the open batch */
     uint64_t commits, operations, failed;
@@ -77,24 +73,10 @@ struct mc_store_group {
     bool open; /* a transaction is open on the writer connection */
 };
 
-/* Ends st's announcement (g->mu held). */
-static void withdraw(mc_store *st)
+static void group_acquire(mc_store_group *g)
 {
-    if (st->announced) {
-        st->announced = false;
-        st->group->coming--;
-    }
-}
-
-static void group_acquire(mc_store *st)
-{
-    mc_store_group *g = st->group;
     pthread_mutex_lock(&g->mu);
-    withdraw(st);
     g->queued++;
-    if (g->busy) {
-        pthread_cond_signal(&g->come); /* a batch's last may be waiting for arrivals */
-    }
     while (g->busy) {
         pthread_cond_wait(&g->freed, &g->mu);
     }
@@ -177,17 +159,6 @@ static int group_finish(mc_store_group *g, mc_error *err)
     me.next = g->members;
     g->members = &me;
     g->pending++;
-    if (g->queued == 0 && g->coming > 0 && g->pending < MC_STORE_GROUP_MAX) {
-        /* Transactions are on their way: a moment's wait lets them join this batch. */
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += MC_STORE_GROUP_WAIT_US * 1000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        while (g->queued == 0 && g->coming > 0 &&
-               pthread_cond_timedwait(&g->come, &g->mu, &until) == 0) {
-        }
-    }
     bool last = g->queued == 0 || g->pending >= MC_STORE_GROUP_MAX;
     pthread_mutex_unlock(&g->mu);
     if (last) {
@@ -238,13 +209,8 @@ int mc_store_group_open(mc_store_group **out, const char *db, mc_error *err)
         return rc;
     }
     pthread_mutex_init(&g->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the arrivals' wait is timed */
-    pthread_cond_init(&g->come, &ca);
     pthread_cond_init(&g->freed, NULL);
     pthread_cond_init(&g->done, NULL);
-    pthread_condattr_destroy(&ca);
     *out = g;
     return 0;
 }
@@ -261,35 +227,12 @@ void mc_store_group_close(mc_store_group *g)
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->freed);
     pthread_cond_destroy(&g->done);
-    pthread_cond_destroy(&g->come);
     mc_free(g);
 }
 
 void mc_store_set_group(mc_store *st, mc_store_group *g)
 {
     st->group = g;
-}
-
-void mc_store_announce(mc_store *st)
-{
-    mc_store_group *g = st != NULL ? st->group : NULL;
-    if (g != NULL && !st->announced) {
-        pthread_mutex_lock(&g->mu);
-        st->announced = true;
-        g->coming++;
-        pthread_mutex_unlock(&g->mu);
-    }
-}
-
-void mc_store_withdraw(mc_store *st)
-{
-    mc_store_group *g = st != NULL ? st->group : NULL;
-    if (g != NULL && st->announced) {
-        pthread_mutex_lock(&g->mu);
-        withdraw(st);
-        pthread_cond_signal(&g->come);
-        pthread_mutex_unlock(&g->mu);
-    }
 }
 
 void mc_store_group_stats_get(mc_store_group *g, mc_store_group_stats *out)
@@ -312,7 +255,7 @@ static void gate_enter(mc_store *st)
         return;
     }
     if (st->group != NULL) {
-        group_acquire(st);
+        group_acquire(st->group);
         st->gate_held = true;
     } else if (st->gate_enter != NULL) {
         st->gate_enter(st->gate_ud);
