@@ -36,7 +36,9 @@ typedef struct faulty_file {
 } faulty_file;
 
 static sqlite3_vfs faulty_vfs;
-static atomic_bool fail_sync; /* the suite's one global: a VFS has no other place for it */
+/* The suite's globals: a VFS has no other place for them. */
+static atomic_bool fail_sync; /* every fsync fails */
+static atomic_bool fail_read; /* the next read fails, once */
 
 static sqlite3_file *real_of(sqlite3_file *f)
 {
@@ -49,6 +51,9 @@ static int f_close(sqlite3_file *f)
 }
 static int f_read(sqlite3_file *f, void *p, int n, sqlite3_int64 o)
 {
+    if (atomic_exchange(&fail_read, false)) {
+        return SQLITE_IOERR_READ;
+    }
     return real_of(f)->pMethods->xRead(real_of(f), p, n, o);
 }
 static int f_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 o)
@@ -180,6 +185,7 @@ static int setup(void **state)
     }
     mc_store_set_group(f->holder, f->g);
     atomic_store(&fail_sync, false);
+    atomic_store(&fail_read, false);
     *state = f;
     return 0;
 }
@@ -200,15 +206,13 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t submit(fx *f, mc_engine *e, const char *subject, const char *request_id,
-                      mc_result *res, int *rc)
+static int64_t submit(mc_engine *e, const char *subject, const char *request_id, mc_result *res,
+                      int *rc, mc_error *err)
 {
     mc_kv fields[] = {{"id", subject}};
     mc_submit s = {
         .procedure = "p", .fields = fields, .nfields = 1, .now = NOW, .request_id = request_id};
-    (void)f;
-    mc_error err;
-    *rc = mc_engine_submit(e, &s, res, &err);
+    *rc = mc_engine_submit(e, &s, res, err);
     return res->dossier;
 }
 
@@ -230,9 +234,9 @@ static void prepare(fx *f, int n)
         snprintf(subject, sizeof subject, "S%d", i);
         mc_result res;
         int rc;
-        assert_int_equal(submit(f, f->e[THREADS], subject, NULL, &res, &rc), i);
-        assert_int_equal(rc, 0);
         mc_error err;
+        assert_int_equal(submit(f->e[THREADS], subject, NULL, &res, &rc, &err), i);
+        assert_int_equal(rc, 0);
         assert_int_equal(fire(f->e[THREADS], i, "receive", &res, &err), 0);
     }
 }
@@ -264,7 +268,7 @@ static void *run_job(void *ud)
     if (j->event != NULL) {
         j->rc = fire(j->e, j->dossier, j->event, &j->res, &j->err);
     } else {
-        submit(j->f, j->e, "S-same", j->request_id, &j->res, &j->rc);
+        submit(j->e, "S-same", j->request_id, &j->res, &j->rc, &j->err);
     }
     j->commits_seen = stats(j->f).commits;
     return NULL;
@@ -405,6 +409,67 @@ static void test_group__a_failed_commit_acknowledges_nobody(void **state)
     assert_int_equal(mc_store_verify(mc_engine_store(f->e[THREADS]), &total, &err), 0);
 }
 
+/* SQLite rolls back the whole shared transaction after some errors (here a read that fails in
+ * the middle of an operation): every operation of the batch before it fails with it, none is
+ * acknowledged, and the next operations make a new batch. */
+static void test_group__a_transaction_lost_to_an_error_fails_its_whole_batch(void **state)
+{
+    fx *f = *state;
+    prepare(f, 1);
+    int64_t before, total_before, total;
+    state_of(f, 1, &before);
+    mc_error err;
+    assert_int_equal(mc_store_verify(mc_engine_store(f->e[THREADS]), &total_before, &err), 0);
+    mc_store_group_stats s0 = stats(f);
+    /* The holder writes a registry record; the submission's request id is the first read of
+     * the request table by the writer connection, from the disk: that read fails. */
+    assert_int_equal(mc_store_begin(f->holder, &err), 0);
+    mc_record_row rec = {"civil-status", "birth-certificate", "S1", "REF-1", "2025-07-01"};
+    assert_int_equal(mc_store_record_put(f->holder, &rec, &err), 0);
+    job jobs[2] = {
+        {f, f->e[0], 0, NULL, "key-lost", 0, {0}, {0}, 0},
+        {f, f->e[1], 1, "pause", NULL, 0, {0}, {0}, 0},
+    };
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pthread_create(&t[i], NULL, run_job, &jobs[i]), 0);
+        for (int waited = 0; stats(f).queued < (unsigned)i + 1; waited++) {
+            assert_true(waited < 10000);
+            pause_ms(1);
+        }
+    }
+    atomic_store(&fail_read, true);
+    int rc = mc_store_commit(f->holder, &err);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+    }
+    assert_false(atomic_load(&fail_read)); /* the read did fail */
+    assert_int_equal(rc, MC_EIO);
+    assert_string_equal(err.msg, "store: the transaction this operation shared was rolled back by "
+                                 "an error of another; nothing was saved: try again");
+    assert_int_equal(jobs[0].rc, MC_EIO);
+    assert_string_equal(jobs[0].err.msg, "store: reading a request id: disk I/O error");
+    /* The fire either ran before the failed read, in the lost batch, and failed with it, or
+     * after it, in a batch of its own. */
+    int64_t n;
+    if (jobs[1].rc == 0) {
+        assert_string_equal(state_of(f, 1, &n), "waiting");
+        assert_int_equal(n, before + 1);
+    } else {
+        assert_int_equal(jobs[1].rc, MC_EIO);
+        assert_string_equal(jobs[1].err.msg, err.msg);
+        assert_string_equal(state_of(f, 1, &n), "processing");
+        assert_int_equal(n, before);
+    }
+    assert_true(stats(f).failed >= s0.failed + 1);
+    char ref[32];
+    assert_int_equal(mc_store_record_get(mc_engine_store(f->e[THREADS]), "civil-status",
+                                         "birth-certificate", "S1", ref, sizeof ref, &err),
+                     0); /* the holder's record is gone with the batch */
+    assert_int_equal(mc_store_verify(mc_engine_store(f->e[THREADS]), &total, &err), 0);
+    assert_int_equal(total, total_before + (jobs[1].rc == 0 ? 1 : 0));
+}
+
 /* Two submissions with one Idempotency-Key in one batch give one dossier: the second is the
  * first's answer, given once the batch is durable. */
 static void test_group__one_request_id_in_a_batch_gives_one_dossier(void **state)
@@ -497,6 +562,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_group__a_failed_commit_acknowledges_nobody, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_group__a_transaction_lost_to_an_error_fails_its_whole_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group__one_request_id_in_a_batch_gives_one_dossier,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_group__concurrent_operations_all_land, setup,
