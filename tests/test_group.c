@@ -541,6 +541,50 @@ static void test_group__concurrent_operations_all_land(void **state)
     assert_int_equal(mc_store_verify(mc_engine_store(f->e[THREADS]), &n, &err), 0);
 }
 
+/* Out of memory anywhere in opening a group, a transaction in it, its COMMIT and closing it:
+ * MC_ENOMEM, nothing leaked, and the store still verifies. */
+static int oom_group(void *ud)
+{
+    fx *f = ud;
+    mc_store_group *g;
+    mc_error err;
+    int rc = mc_store_group_open(&g, f->db, &err);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_store_set_group(f->holder, g);
+    rc = mc_store_begin(f->holder, &err);
+    if (rc == 0) {
+        mc_record_row rec = {"civil-status", "birth-certificate", "S1", "REF-1", "2025-07-01"};
+        rc = mc_store_record_put(f->holder, &rec, &err);
+        rc = rc == 0 ? mc_store_commit(f->holder, &err) : rc;
+        if (rc != 0) {
+            mc_store_rollback(f->holder);
+        }
+    }
+    mc_store_set_group(f->holder, NULL);
+    mc_store_group_close(g);
+    return rc;
+}
+
+static void oom_check(void *ud, int rc)
+{
+    (void)rc;
+    fx *f = ud;
+    int64_t n;
+    mc_error err;
+    if (mc_store_verify(f->holder, &n, &err) != 0) {
+        fail_msg("verify: %s", err.msg);
+    }
+}
+
+static void test_group__out_of_memory_sweep(void **state)
+{
+    fx *f = *state;
+    mc_store_set_group(f->holder, NULL);
+    assert_true(tu_oom_sweep_checked(oom_group, oom_check, f, false) > 1000);
+}
+
 /* Group commit is for SQLite: on PostgreSQL the server's own serves. */
 static void test_group__postgresql_needs_no_group(void **state)
 {
@@ -556,6 +600,9 @@ static void test_group__postgresql_needs_no_group(void **state)
 
 int main(void)
 {
+    /* Before SQLite starts (sqlite3_vfs_find starts it), or its allocations would escape the
+     * hook of the out-of-memory sweep. */
+    assert_int_equal(mc_init(), 0);
     register_faulty();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_group__a_refusal_in_a_batch_keeps_only_its_refusal,
@@ -568,6 +615,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_group__concurrent_operations_all_land, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_group__out_of_memory_sweep, setup, teardown),
         cmocka_unit_test(test_group__postgresql_needs_no_group),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
