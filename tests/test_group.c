@@ -274,11 +274,24 @@ static void *run_job(void *ud)
     return NULL;
 }
 
-/* Runs the jobs as one batch behind the holder; returns the holder's commit. */
+static bool record_seen(fx *f)
+{
+    char ref[32];
+    mc_error err;
+    int rc = mc_store_record_get(mc_engine_store(f->e[THREADS]), "civil-status",
+                                 "birth-certificate", "S0", ref, sizeof ref, &err);
+    assert_true(rc == 0 || rc == 1);
+    return rc == 1;
+}
+
+/* Runs the jobs as one batch behind the holder, which writes a registry record first; returns
+ * the holder's commit. Until the batch commits, another connection does not see the record. */
 static int run_batch(fx *f, job *jobs, int n)
 {
     mc_error err;
     assert_int_equal(mc_store_begin(f->holder, &err), 0); /* the gate, and the batch open */
+    mc_record_row rec = {"civil-status", "birth-certificate", "S0", "REF-0", "2025-07-01"};
+    assert_int_equal(mc_store_record_put(f->holder, &rec, &err), 0);
     pthread_t t[THREADS];
     for (int i = 0; i < n; i++) {
         /* One at a time: they queue in this order, which the gate keeps in practice (the
@@ -289,7 +302,9 @@ static int run_batch(fx *f, job *jobs, int n)
             pause_ms(1);
         }
     }
+    assert_false(record_seen(f));              /* written, not committed */
     int rc = mc_store_commit(f->holder, &err); /* returns once the batch has committed */
+    assert_true(record_seen(f) == (rc == 0));
     for (int i = 0; i < n; i++) {
         pthread_join(t[i], NULL);
     }
