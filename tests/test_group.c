@@ -24,7 +24,11 @@ static const char catalogue_text[] =
     "  state done { final; outcome granted }\n"
     "}\n"
     "procedure p { time-limit 7wd; lifecycle l; agency a; subject id\n"
+    "  field id { type text; required } }\n"
+    "procedure q { time-limit 7wd; lifecycle l; agency a; subject id; fee rule fees.fee\n"
     "  field id { type text; required } }\n";
+
+static const char fees_lua[] = "function fee(d) return 0 end\n";
 
 enum { NOW = 1751436000, THREADS = 4 }; /* 2025-07-02T06:00Z */
 
@@ -556,6 +560,86 @@ static void test_group__concurrent_operations_all_land(void **state)
     assert_int_equal(mc_store_verify(mc_engine_store(f->e[THREADS]), &n, &err), 0);
 }
 
+/* A gate of mc_engine_set_gate, which a store in a group never calls. */
+static void no_gate(void *ud)
+{
+    (void)ud;
+    fail_msg("a store in a group took the gate of mc_engine_set_gate");
+}
+
+/* The submission of procedure q (whose fee is a rule) by engine er, on a thread. */
+typedef struct rule_job {
+    mc_engine *er;
+    int rc;
+    mc_result res;
+    mc_error err;
+} rule_job;
+
+static void *submit_q(void *ud)
+{
+    rule_job *j = ud;
+    mc_kv fields[] = {{"id", "S-rule"}};
+    mc_submit s = {.procedure = "q", .fields = fields, .nfields = 1, .now = NOW};
+    j->rc = mc_engine_submit(j->er, &s, &j->res, &j->err);
+    return NULL;
+}
+
+/* An operation that calls a rule decides on its engine's own connection before the gate; at its
+ * first write it commits the open batch and writes alone (or, when its snapshot is stale, runs
+ * again inside the group). Whatever the order, every operation lands once. */
+static void test_group__an_operation_with_a_rule_commits_the_batch_first(void **state)
+{
+    fx *f = *state;
+    prepare(f, 1);
+    int64_t before, n;
+    state_of(f, 1, &before);
+    mc_rules *rules;
+    mc_error err;
+    assert_int_equal(mc_rules_new(&rules, NULL, &err), 0);
+    assert_int_equal(mc_rules_load_buffer(rules, "fees", "rules/fees.lua", fees_lua,
+                                          sizeof fees_lua - 1, NULL, &err),
+                     0);
+    rule_job r = {NULL, 0, {0}, {0}};
+    assert_int_equal(mc_engine_open(&r.er, f->cat, rules, f->db, &err), 0);
+    mc_engine_set_gate(r.er, no_gate, no_gate, NULL); /* its operations optimistic */
+    mc_store_set_group(mc_engine_store(r.er), f->g);
+    mc_store_group_stats s0 = stats(f);
+    job fire_job = {f, f->e[0], 1, "pause", NULL, 0, {0}, {0}, 0};
+    assert_int_equal(mc_store_begin(f->holder, &err), 0);
+    mc_record_row rec = {"civil-status", "birth-certificate", "S0", "REF-0", "2025-07-01"};
+    assert_int_equal(mc_store_record_put(f->holder, &rec, &err), 0);
+    pthread_t t[2];
+    assert_int_equal(pthread_create(&t[0], NULL, submit_q, &r), 0);
+    for (int waited = 0; stats(f).queued < 1; waited++) {
+        assert_true(waited < 10000);
+        pause_ms(1);
+    }
+    assert_int_equal(pthread_create(&t[1], NULL, run_job, &fire_job), 0);
+    for (int waited = 0; stats(f).queued < 2; waited++) {
+        assert_true(waited < 10000);
+        pause_ms(1);
+    }
+    assert_int_equal(mc_store_commit(f->holder, &err), 0);
+    pthread_join(t[0], NULL);
+    pthread_join(t[1], NULL);
+    if (r.rc != 0) {
+        fail_msg("submit q: %d %s", r.rc, r.err.msg);
+    }
+    assert_int_equal(r.res.dossier, 2);
+    assert_int_equal(fire_job.rc, 0);
+    assert_true(record_seen(f));
+    assert_string_equal(state_of(f, 1, &n), "waiting");
+    assert_int_equal(n, before + 1);
+    assert_string_equal(state_of(f, 2, &n), "submitted");
+    mc_store_group_stats s1 = stats(f);
+    /* The holder and the fire in batches; the submission too when it ran again in the group. */
+    assert_true(s1.operations - s0.operations == 2 || s1.operations - s0.operations == 3);
+    assert_int_equal(s1.failed, s0.failed);
+    assert_int_equal(mc_store_verify(mc_engine_store(f->e[THREADS]), &n, &err), 0);
+    mc_engine_close(r.er);
+    mc_rules_free(rules);
+}
+
 /* Out of memory anywhere in opening a group, a transaction in it, its COMMIT and closing it:
  * MC_ENOMEM, nothing leaked, and the store still verifies. */
 static int oom_group(void *ud)
@@ -630,6 +714,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_group__concurrent_operations_all_land, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_group__an_operation_with_a_rule_commits_the_batch_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group__out_of_memory_sweep, setup, teardown),
         cmocka_unit_test(test_group__postgresql_needs_no_group),
     };
