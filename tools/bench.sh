@@ -172,6 +172,13 @@ PROC
             --data '{"event":"receive"}' "http://127.0.0.1:$port/api/dossiers/$d/events"
     done
     line=$("$build/tools/bench_http" "$port" bench-secret "$n" "$each" 4) || line=""
+    # Group commit at work: the writes of the whole run (set-up, fires, the gets' access log)
+    # against the COMMITs that carried them.
+    local health batch
+    health=$(curl -s "http://127.0.0.1:$port/api/health")
+    batch=$(printf '%s\n' "$health" | /usr/bin/python3 -c 'import json,sys
+g = json.load(sys.stdin).get("group_commit") or {}
+print("%.2f" % (g["operations"] / g["commits"]) if g.get("commits") else "")' 2>/dev/null)
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     if [ -z "$line" ]; then
@@ -184,9 +191,9 @@ PROC
     p99=$(printf '%s\n' "$line" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')
     if [ -n "$durable_per_s" ]; then
         echo "bench: http fire_per_s=$fire get_per_s=$get p99_ms=$p99 direct_per_s=$durable_per_s ratio=$(
-            awk -v a="$fire" -v b="$durable_per_s" 'BEGIN { printf "%.2f", a / b }')"
+            awk -v a="$fire" -v b="$durable_per_s" 'BEGIN { printf "%.2f", a / b }')${batch:+ ops_per_commit=$batch}"
     else
-        echo "bench: http fire_per_s=$fire get_per_s=$get p99_ms=$p99"
+        echo "bench: http fire_per_s=$fire get_per_s=$get p99_ms=$p99${batch:+ ops_per_commit=$batch}"
     fi
 }
 

@@ -25,7 +25,8 @@
  * update is ever lost. An optimistic transaction (mc_store_begin_optimistic) reads without the lock
  * and takes it at its first write; when another writer committed in between, that write fails with
  * MC_ERETRY and the caller runs its operation again. Within one process, a write gate
- * (mc_store_set_gate) makes writers queue on the caller's mutex instead of polling SQLite's lock.
+ * (mc_store_set_gate) makes writers queue on the caller's mutex instead of polling SQLite's lock,
+ * and group commit (mc_store_group) makes the transactions that come together share one COMMIT.
  */
 #ifndef MOTCUA_STORE_H
 #define MOTCUA_STORE_H
@@ -85,6 +86,44 @@ int mc_store_begin_optimistic(mc_store *st, mc_error *err);
  * ends. Several stores of one process sharing one mutex this way queue for writing on it, not
  * on SQLite's busy back-off. enter may block; neither may fail. NULL functions remove the gate. */
 void mc_store_set_gate(mc_store *st, void (*enter)(void *ud), void (*leave)(void *ud), void *ud);
+
+/* ---- group commit ---- */
+
+/* A group of stores of one process on one SQLite file whose transactions share one writer
+ * connection and, when they come together, one transaction and one fsync (docs/decisions.md,
+ * issue 18). A transaction begun with mc_store_begin on a store of the group waits for the
+ * group's gate (in place of mc_store_set_gate's), opens the shared transaction if none is open,
+ * and runs inside a savepoint of its own: mc_store_rollback rolls back to the savepoint and
+ * leaves the rest of the batch as it was; mc_store_commit releases the savepoint and returns
+ * only when the batch's COMMIT has ended, with its result. The last transaction of a batch (no
+ * other waiting at the gate, or MC_STORE_GROUP_MAX in the batch) commits it for all. A failed
+ * COMMIT fails every mc_store_commit of the batch with its error, and the batch leaves nothing.
+ * Reads outside a transaction go through each store's own connection and see only what was
+ * committed. An optimistic transaction reads on its own connection and, at its first write,
+ * commits the open batch and writes alone, as without a group. */
+typedef struct mc_store_group mc_store_group;
+
+enum { MC_STORE_GROUP_MAX = 64 }; /* transactions in one batch at most */
+
+/* Opens the group's writer connection on db (a SQLite file; a PostgreSQL store needs no group:
+ * MC_EUSAGE). Errors as mc_store_open. */
+int mc_store_group_open(mc_store_group **out, const char *db, mc_error *err);
+/* Closes the writer connection; every store of the group must be closed first. NULL: no-op. */
+void mc_store_group_close(mc_store_group *g);
+/* Makes st's transactions join g (st must be on the same file, with no transaction open). */
+void mc_store_set_group(mc_store *st, mc_store_group *g);
+
+typedef struct mc_store_group_stats {
+    uint64_t commits;    /* batches committed */
+    uint64_t operations; /* transactions those batches carried */
+    uint64_t failed;     /* transactions failed by their batch's COMMIT, or by the loss of its
+                            transaction to another's error */
+    unsigned queued;     /* transactions waiting for the gate now */
+    unsigned pending;    /* transactions of the open batch waiting for its COMMIT now */
+} mc_store_group_stats;
+
+/* The counts of g so far (thread-safe). */
+void mc_store_group_stats_get(mc_store_group *g, mc_store_group_stats *out);
 
 /* ---- dossiers ---- */
 

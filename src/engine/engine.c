@@ -339,8 +339,12 @@ static bool calls_rules(const mc_catalogue *cat, const char *name)
 static bool run_optimistic(const op *o)
 {
     mc_engine *e = o->e;
-    if (!e->optimistic || e->rules == NULL) {
-        return false;
+    size_t modules = 0;
+    if (e->optimistic && e->rules != NULL) {
+        mc_rules_modules(e->rules, &modules);
+    }
+    if (modules == 0) {
+        return false; /* no rule to call: no need to read the dossier's procedure first */
     }
     if (strcmp(o->what, "submit") == 0) {
         return calls_rules(e->cat, o->detail);
@@ -401,10 +405,19 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     if (key != NULL) {
         char *stored;
         int found = mc_store_request_get(e->st, key, &stored, err);
-        if (found != 0) {
+        if (found < 0) {
             mc_store_rollback(e->st);
-            if (found < 0) {
-                return found;
+            return found;
+        }
+        if (found > 0) {
+            /* The first answer may be of a group commit's batch not yet durable: ending this
+             * transaction with a commit (it wrote nothing) waits for that batch, and fails
+             * with it. */
+            rc = mc_store_commit(e->st, err);
+            if (rc != 0) {
+                mc_store_rollback(e->st);
+                mc_free(stored);
+                return rc;
             }
             rc = replay(o, request_id, print, stored, res, err);
             mc_free(stored);

@@ -989,6 +989,16 @@ static void ep_health(job *a, const principal *p, const api_request *rq, const r
     out->status = 200;
     out->body = json_pack("{s:s, s:s, s:I}", "status", "ok", "catalogue", mc_catalogue_hash(a->cat),
                           "procedures", (json_int_t)mc_catalogue_procedure_names(a->cat));
+    if (a->api->group != NULL && out->body != NULL) {
+        /* Group commit at work: operations committed, in how many COMMITs (docs/api.md). */
+        mc_store_group_stats g;
+        mc_store_group_stats_get(a->api->group, &g);
+        json_t *gc = json_pack("{s:I, s:I, s:I}", "commits", (json_int_t)g.commits, "operations",
+                               (json_int_t)g.operations, "failed", (json_int_t)g.failed);
+        bool ok = true;
+        front_jset(out->body, "group_commit", gc, &ok);
+        out->body = front_jdone(out->body, ok);
+    }
 }
 
 static void ep_whoami(job *a, const principal *p, const api_request *rq, const route_args *arg,
@@ -1319,6 +1329,14 @@ void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules)
     a->rules[i] = rules;
 }
 
+void api_set_group(api *a, mc_store_group *g)
+{
+    a->group = g;
+    for (size_t i = 0; i < a->nengines; i++) {
+        mc_store_set_group(mc_engine_store(a->engines[i]), g);
+    }
+}
+
 void api_stop(api *a)
 {
     atomic_store(&a->stopping, true);
@@ -1336,6 +1354,7 @@ void api_free(api *a)
         mc_engine_close(a->engines[i]);
         mc_rules_free(a->rules ? a->rules[i] : NULL);
     }
+    mc_store_group_close(a->group);
     free(a->engines);
     free(a->rules);
     free(a->taken);

@@ -46,6 +46,10 @@ typedef struct api {
      * process's writers queue here and are woken at once, instead of polling in SQLite's busy
      * back-off. Reads, and the decisions before an operation's first write, take no lock. */
     pthread_mutex_t write_lock;
+    /* On SQLite, group commit (store.h, mc_store_group): the engines' transactions share one
+     * writer connection and, when they come together, one COMMIT; the group is their gate, in
+     * place of write_lock. NULL on PostgreSQL, whose own group commit serves. */
+    mc_store_group *group;
     atomic_bool stopping; /* set by api_stop: new requests are answered 503 */
 } api;
 
@@ -53,6 +57,8 @@ typedef struct api {
 int api_init(api *a, size_t n, mc_error *err);
 /* Gives a engine i and the rules it runs (both owned by a from now on). */
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules);
+/* Makes every engine's transactions join g (owned by a from now on), after api_set_engine. */
+void api_set_group(api *a, mc_store_group *g);
 /* From now on, requests not yet at the store are answered 503 (the server is stopping), and
  * every rule running or still to run ends at its next check (mc_rules_interrupt). */
 void api_stop(api *a);

@@ -532,6 +532,13 @@ int cmd_serve(front_opts *c)
             api_set_engine(a, i, e, r);
         }
     }
+    if (rc == 0 && !mc_store_is_server(c->db ? c->db : "motcua.db")) {
+        mc_store_group *g = NULL;
+        rc = mc_store_group_open(&g, c->db ? c->db : "motcua.db", &err);
+        if (rc == 0) {
+            api_set_group(a, g);
+        }
+    }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
             front_print_diags(stderr, diags);

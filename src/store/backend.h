@@ -147,6 +147,8 @@ typedef int (*mcs_row_fn)(void *ud, const mcs_val *cols, int n);
  * and what a store older than version 4 held enters the chains, through the same backend. */
 typedef int (*mcs_seed_fn)(void *ud, mcs_backend *b, int from, mc_error *err);
 
+enum { MCS_SAVE, MCS_RELEASE, MCS_UNDO }; /* the operations of mcs_methods.savepoint */
+
 typedef struct mcs_methods {
     int version; /* 1 */
     const char *name;
@@ -165,6 +167,10 @@ typedef struct mcs_methods {
     int (*lock)(mcs_backend *b, mc_error *err);
     int (*commit)(mcs_backend *b, mc_error *err);
     void (*rollback)(mcs_backend *b);
+    /* Within an open transaction: sets the savepoint of one operation (MCS_SAVE), forgets it
+     * keeping its writes (MCS_RELEASE), or undoes its writes and forgets it (MCS_UNDO). Group
+     * commit (store.h) runs each operation of a batch in one. Errors as run. */
+    int (*savepoint)(mcs_backend *b, int op, mc_error *err);
     /* Whether a transaction is open on the connection (whoever began it). */
     bool (*in_transaction)(mcs_backend *b);
     /* Runs query q with params[0..n-1] bound, calling row for each result row (row may be NULL);

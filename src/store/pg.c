@@ -1086,6 +1086,16 @@ static void pg_rollback(mcs_backend *b)
     b->optimistic = false;
 }
 
+/* Savepoints, for a backend table that has them; serve makes no group on PostgreSQL, whose own
+ * group commit serves (docs/decisions.md, issue 18). */
+static int pg_savepoint(mcs_backend *b, int op, mc_error *err)
+{
+    static const char *const sql[] = {
+        [MCS_SAVE] = "SAVEPOINT op", [MCS_RELEASE] = "RELEASE op", [MCS_UNDO] = "ROLLBACK TO op"};
+    int rc = exec(b, sql[op], "an operation's savepoint", err);
+    return rc == 0 && op == MCS_UNDO ? exec(b, "RELEASE op", "an operation's savepoint", err) : rc;
+}
+
 static bool pg_in_transaction(mcs_backend *b)
 {
     if (b->begin_sql != NULL) {
@@ -1104,6 +1114,7 @@ const mcs_methods mcs_pg = {
     .lock = pg_lock,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .savepoint = pg_savepoint,
     .in_transaction = pg_in_transaction,
     .run = pg_run,
 };

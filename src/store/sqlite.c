@@ -236,13 +236,13 @@ static const char *const sql_of[Q_COUNT] = {
                         "wake < ?1 AND wake >= ?2 AND (wake > ?2 OR id > ?3) ORDER BY wake, id "
                         "LIMIT ?4",
 };
-enum { TX_BEGIN, TX_BEGIN_DEFERRED, TX_COMMIT, TX_COUNT };
+enum { TX_BEGIN, TX_BEGIN_DEFERRED, TX_COMMIT, TX_SAVE, TX_RELEASE, TX_UNDO, TX_COUNT };
 
 struct mcs_backend {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q_COUNT]; /* prepared once; NULL for those prepared per call */
-    sqlite3_stmt *tx[TX_COUNT];  /* BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT: prepared at first use,
-                                    since every operation runs them */
+    sqlite3_stmt *tx[TX_COUNT];  /* BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT, the savepoints:
+                                    prepared at first use, since every operation runs them */
 };
 
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
@@ -596,7 +596,9 @@ static int sqlite_open(mcs_backend **out, const char *path, mcs_seed_fn seed, vo
 /* Runs transaction statement which (TX_…), prepared once. */
 static int tx(mcs_backend *b, int which, const char *what, mc_error *err)
 {
-    static const char *const sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT"};
+    static const char *const sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED",
+                                              "COMMIT",          "SAVEPOINT op",
+                                              "RELEASE op",      "ROLLBACK TO op"};
     int rc = SQLITE_OK;
     if (b->tx[which] == NULL) {
         rc = sqlite3_prepare_v2(b->db, sql[which], -1, &b->tx[which], NULL);
@@ -626,6 +628,17 @@ static int sqlite_commit(mcs_backend *b, mc_error *err)
     return tx(b, TX_COMMIT, "committing", err);
 }
 
+static int sqlite_savepoint(mcs_backend *b, int op, mc_error *err)
+{
+    static const int which[] = {
+        [MCS_SAVE] = TX_SAVE, [MCS_RELEASE] = TX_RELEASE, [MCS_UNDO] = TX_UNDO};
+    int rc = tx(b, which[op], "an operation of a group commit", err);
+    if (rc == 0 && op == MCS_UNDO) {
+        rc = tx(b, TX_RELEASE, "an operation of a group commit", err); /* ROLLBACK TO keeps it */
+    }
+    return rc;
+}
+
 static void sqlite_rollback(mcs_backend *b)
 {
     if (sqlite3_get_autocommit(b->db) == 0) {
@@ -647,6 +660,7 @@ const mcs_methods mcs_sqlite = {
     .lock = sqlite_lock,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .savepoint = sqlite_savepoint,
     .in_transaction = sqlite_in_transaction,
     .run = sqlite_run,
 };

@@ -14,6 +14,7 @@
 #include "store/backend.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 
 #include <stdarg.h>
@@ -39,6 +40,8 @@ enum { OWN_TX_ATTEMPTS = 8 };
 struct mc_store {
     const mcs_methods *m;
     mcs_backend *b;
+    mc_store_group *group; /* group commit (mc_store_set_group), or NULL */
+    bool grouped;          /* the open transaction is the group's, on its writer connection */
     bool in_tx;
     bool optimistic; /* the open transaction began without the write lock */
     bool locked;     /* an optimistic transaction has taken the write lock */
@@ -59,9 +62,216 @@ struct mc_store {
     unsigned char held_hash[MC_HASH_BYTES];
 };
 
+/* ---- group commit (store.h) ---- */
+
+/* A transaction of the open batch waiting for its COMMIT (on its thread's stack). */
+typedef struct batch_member {
+    struct batch_member *next;
+    bool done;
+    int rc;
+    mc_error err;
+} batch_member;
+
+struct mc_store_group {
+    mc_store *w; /* the writer connection, a store of its own */
+    pthread_mutex_t mu;
+    pthread_cond_t freed; /* the gate was freed */
+    pthread_cond_t done;  /* a batch ended */
+    /* Under mu: */
+    bool busy;       /* the gate is held: one transaction uses the writer connection */
+    unsigned queued; /* transactions waiting for the gate */
+    batch_member *members;
+    unsigned pending; /* members of the open batch */
+    uint64_t commits, operations, failed;
+    /* Under the gate (busy): */
+    bool open; /* a transaction is open on the writer connection */
+};
+
+static void group_acquire(mc_store_group *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->queued++;
+    while (g->busy) {
+        pthread_cond_wait(&g->freed, &g->mu);
+    }
+    g->queued--;
+    g->busy = true;
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* Ends the open batch with rc (0: committed, or the error in *e): each member learns it. The
+ * caller holds the gate. */
+static void batch_end(mc_store_group *g, int rc, const mc_error *e)
+{
+    pthread_mutex_lock(&g->mu);
+    for (batch_member *m = g->members; m != NULL; m = m->next) {
+        m->rc = rc;
+        if (rc != 0) {
+            m->err = *e;
+        }
+        m->done = true;
+    }
+    if (rc == 0 && g->pending > 0) {
+        g->commits++;
+        g->operations += g->pending;
+    } else if (rc != 0) {
+        g->failed += g->pending;
+    }
+    g->members = NULL;
+    g->pending = 0;
+    g->open = false;
+    pthread_cond_broadcast(&g->done);
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* Commits the open batch, one COMMIT and one fsync for all its members; a COMMIT that fails
+ * rolls back everything, and every member gets its error. The caller holds the gate. */
+static void batch_commit(mc_store_group *g)
+{
+    mc_error e;
+    int rc = g->open ? g->w->m->commit(g->w->b, &e) : 0;
+    if (rc != 0) {
+        g->w->m->rollback(g->w->b);
+    }
+    batch_end(g, rc, &e);
+}
+
+/* The shared transaction was rolled back under the batch (SQLite does so after some errors, a
+ * full disk among them): nothing of it stays, and every member fails. */
+static void batch_lost(mc_store_group *g)
+{
+    mc_error e;
+    mc_error_set(&e, MC_EIO,
+                 "store: the transaction this operation shared was rolled back by an error of "
+                 "another; nothing was saved: try again");
+    g->w->m->rollback(g->w->b);
+    batch_end(g, MC_EIO, &e);
+}
+
+/* The holder of the gate leaves without joining the batch (it rolled back, or wrote alone): when
+ * nobody waits for the gate, nobody else would commit the members, so it does. */
+static void group_release(mc_store_group *g)
+{
+    pthread_mutex_lock(&g->mu);
+    bool last = g->queued == 0; /* waiters leave the queue only through the gate: stays true */
+    pthread_mutex_unlock(&g->mu);
+    if (last && g->open) {
+        batch_commit(g);
+    }
+    pthread_mutex_lock(&g->mu);
+    g->busy = false;
+    pthread_cond_signal(&g->freed);
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* The holder of the gate, its savepoint released, joins the batch and waits for its COMMIT; the
+ * last of the batch commits it. Returns the COMMIT's result. */
+static int group_finish(mc_store_group *g, mc_error *err)
+{
+    batch_member me = {NULL, false, 0, {0, NULL, 0, 0, ""}};
+    pthread_mutex_lock(&g->mu);
+    me.next = g->members;
+    g->members = &me;
+    g->pending++;
+    bool last = g->queued == 0 || g->pending >= MC_STORE_GROUP_MAX;
+    pthread_mutex_unlock(&g->mu);
+    if (last) {
+        batch_commit(g);
+    }
+    pthread_mutex_lock(&g->mu);
+    g->busy = false;
+    pthread_cond_signal(&g->freed);
+    while (!me.done) {
+        pthread_cond_wait(&g->done, &g->mu);
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (me.rc != 0 && err != NULL) {
+        *err = me.err;
+    }
+    return me.rc;
+}
+
+/* Opens the shared transaction if none is, and the operation's savepoint in it. */
+static int group_begin(mc_store_group *g, mc_error *err)
+{
+    const mcs_methods *m = g->w->m;
+    if (g->open && !m->in_transaction(g->w->b)) {
+        batch_lost(g);
+    }
+    int rc = 0;
+    if (!g->open) {
+        rc = m->begin(g->w->b, false, err);
+        g->open = rc == 0;
+    }
+    return rc == 0 ? m->savepoint(g->w->b, MCS_SAVE, err) : rc;
+}
+
+int mc_store_group_open(mc_store_group **out, const char *db, mc_error *err)
+{
+    *out = NULL;
+    if (mcs_is_pg(db)) {
+        return mc_error_set(err, MC_EUSAGE,
+                            "store: group commit is for SQLite; PostgreSQL groups commits itself");
+    }
+    mc_store_group *g = mc_calloc(1, sizeof *g);
+    if (g == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = mc_store_open(&g->w, db, err);
+    if (rc != 0) {
+        mc_free(g);
+        return rc;
+    }
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->freed, NULL);
+    pthread_cond_init(&g->done, NULL);
+    *out = g;
+    return 0;
+}
+
+void mc_store_group_close(mc_store_group *g)
+{
+    if (g == NULL) {
+        return;
+    }
+    if (g->open) {
+        batch_commit(g); /* members only wait while their stores are open: none is left */
+    }
+    mc_store_close(g->w);
+    pthread_mutex_destroy(&g->mu);
+    pthread_cond_destroy(&g->freed);
+    pthread_cond_destroy(&g->done);
+    mc_free(g);
+}
+
+void mc_store_set_group(mc_store *st, mc_store_group *g)
+{
+    st->group = g;
+}
+
+void mc_store_group_stats_get(mc_store_group *g, mc_store_group_stats *out)
+{
+    pthread_mutex_lock(&g->mu);
+    out->commits = g->commits;
+    out->operations = g->operations;
+    out->failed = g->failed;
+    out->queued = g->queued;
+    out->pending = g->pending;
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* ---- the write gate ---- */
+
+/* Takes the gate: the group's, or the one of mc_store_set_gate. */
 static void gate_enter(mc_store *st)
 {
-    if (st->gate_enter != NULL && !st->gate_held) {
+    if (st->gate_held) {
+        return;
+    }
+    if (st->group != NULL) {
+        group_acquire(st->group);
+        st->gate_held = true;
+    } else if (st->gate_enter != NULL) {
         st->gate_enter(st->gate_ud);
         st->gate_held = true;
     }
@@ -71,8 +281,18 @@ static void gate_leave(mc_store *st)
 {
     if (st->gate_held) {
         st->gate_held = false;
-        st->gate_leave(st->gate_ud);
+        if (st->group != NULL) {
+            group_release(st->group);
+        } else {
+            st->gate_leave(st->gate_ud);
+        }
     }
+}
+
+/* The connection of the open transaction: the group's writer, or the store's own. */
+static mcs_backend *tx_backend(const mc_store *st)
+{
+    return st->grouped ? st->group->w->b : st->b;
 }
 
 /* A backend's MC_EBUSY in an optimistic transaction: the snapshot would be stale, so the
@@ -101,13 +321,17 @@ static int run(mc_store *st, enum mcs_query q, const mcs_val *params, int n, mcs
 {
     if (st->in_tx && st->optimistic && query_writes[q] && !st->locked) {
         gate_enter(st);
+        if (st->group != NULL && st->group->open) {
+            /* It writes alone on its own connection: the open batch commits first. */
+            batch_commit(st->group);
+        }
         int rc = st->m->lock(st->b, err);
         if (rc != 0) {
             return busy_to_retry(st, rc, err);
         }
         st->locked = true;
     }
-    int rc = st->m->run(st->b, q, params, n, row, ud, changes, what, err);
+    int rc = st->m->run(tx_backend(st), q, params, n, row, ud, changes, what, err);
     return rc == 0 ? 0 : busy_to_retry(st, rc, err);
 }
 
@@ -381,9 +605,10 @@ int mc_store_begin(mc_store *st, mc_error *err)
 {
     gate_enter(st);
     st->optimistic = false;
-    int rc = st->m->begin(st->b, false, err);
+    int rc = st->group != NULL ? group_begin(st->group, err) : st->m->begin(st->b, false, err);
     st->in_tx = rc == 0;
     st->held = false;
+    st->grouped = rc == 0 && st->group != NULL;
     if (rc != 0) {
         gate_leave(st);
     }
@@ -419,6 +644,18 @@ int mc_store_commit(mc_store *st, mc_error *err)
         mc_store_rollback(st);
         return e;
     }
+    if (st->grouped) {
+        mc_store_group *g = st->group;
+        int rc = g->w->m->savepoint(g->w->b, MCS_RELEASE, err);
+        if (rc != 0) {
+            mc_store_rollback(st);
+            return rc;
+        }
+        st->in_tx = false;
+        st->grouped = false;
+        st->gate_held = false; /* group_finish frees the gate */
+        return group_finish(g, err);
+    }
     int rc = busy_to_retry(st, st->m->commit(st->b, err), err);
     if (rc == 0) {
         st->in_tx = false;
@@ -433,7 +670,15 @@ int mc_store_commit(mc_store *st, mc_error *err)
 void mc_store_rollback(mc_store *st)
 {
     json_object_clear(st->pending);
-    if (st->in_tx) {
+    if (st->in_tx && st->grouped) {
+        /* Only this operation's writes go; the batch goes on, unless its transaction is gone. */
+        mc_store_group *g = st->group;
+        if (!g->w->m->in_transaction(g->w->b) || g->w->m->savepoint(g->w->b, MCS_UNDO, NULL) != 0) {
+            batch_lost(g);
+        }
+        st->in_tx = false;
+        st->grouped = false;
+    } else if (st->in_tx) {
         st->m->rollback(st->b);
         st->in_tx = false;
         st->held = false;
