@@ -227,7 +227,7 @@ attack "the checkpoint finds wiped tables that verify alone cannot" \
     "DELETE FROM event; DELETE FROM chain_head; DELETE FROM dossier; DELETE FROM record; DELETE FROM request; DELETE FROM ledger; DELETE FROM ledger_head" \
     "the events.00 chain had 1 entry at the checkpoint of 2025-07-03T04:00:00Z, the store has 0: it was truncated" checkpoint
 attack "the checkpoint finds the newest events cut off with their head moved back" \
-    "DELETE FROM event WHERE seq = 4; UPDATE ledger_head SET seq = 0, hash = $zeros WHERE chain = 'events.00'" \
+    "DELETE FROM event WHERE part = 0; UPDATE ledger_head SET seq = 0, hash = $zeros WHERE chain = 'events.00'" \
     "the events.00 chain had 1 entry at the checkpoint of 2025-07-03T04:00:00Z, the store has 0: it was truncated" checkpoint
 check "verify --format json lists every problem and says the checkpoint is not extended" \
     bash -c "'$bin' verify --db \"$adb\" --checkpoint '$tmp/cp' --public-key '$tmp/agency.pub' --format json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"intact\"] is False and len(d[\"problems\"])==1 and d[\"events\"]==3 and d[\"checkpoint\"][\"extended\"] is False, d'"

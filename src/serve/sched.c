@@ -206,8 +206,12 @@ bool sched_start(sched *s, api *a, mc_engine *e, mc_rules *rules)
     const char *stall = getenv("MOTCUA_TEST_TIMERS_STALL_MS");
     s->stall_ms = stall != NULL ? atoi(stall) : 0;
     s->stall_ms = s->stall_ms < 0 || s->stall_ms > 60000 ? 0 : s->stall_ms;
-    /* Its writes queue with the API's on the process's write lock (api.h). */
+    /* Its writes queue with the API's on the process's write lock (api.h), and on SQLite join
+     * the engines' group commit, whose gate then stands in for that lock. */
     mc_engine_set_gate(e, gate_enter, gate_leave, a);
+    if (a->group != NULL) {
+        mc_store_set_group(mc_engine_store(e), a->group);
+    }
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     s->started = pthread_create(&s->thread, NULL, run, s) == 0;

@@ -94,7 +94,11 @@ static const struct {
         "CREATE UNIQUE INDEX event_part ON event(part, pos) WHERE pos IS NOT NULL;"
         "CREATE INDEX event_legacy ON event(seq) WHERE pos IS NULL;"
         "CREATE SEQUENCE event_seq;"
-        "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), false);"},
+        "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), false);"
+        /* Dossier ids from a sequence too: max(id) + 1 made concurrent submits of several
+         * servers collide on the key again and again. A rolled-back submit leaves a gap. */
+        "CREATE SEQUENCE dossier_id;"
+        "SELECT setval('dossier_id', (SELECT coalesce(max(id), 0) + 1 FROM dossier), false);"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -109,7 +113,7 @@ enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
  * (MC_ERETRY). */
 static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_INSERT] = "INSERT INTO dossier (id, " DOSSIER_COLUMNS ") VALUES "
-                         "((SELECT coalesce(max(id), 0) + 1 FROM dossier), $1, $2, $3, $4, $5, "
+                         "(nextval('dossier_id'), $1, $2, $3, $4, $5, "
                          "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
                          "$21) RETURNING id",
     [Q_DOSSIER_LOAD] = "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE id = $1",
@@ -174,6 +178,7 @@ static const char *const sql_of[Q_COUNT] = {
                       "OR (pos IS NOT NULL AND part IS DISTINCT FROM CASE WHEN dossier = 0 THEN 0 "
                       "ELSE 1 + (dossier - 1) % $1::bigint END) ORDER BY seq",
     [Q_COPY_DONE] = "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), "
+                    "false), setval('dossier_id', (SELECT coalesce(max(id), 0) + 1 FROM dossier), "
                     "false)",
     [Q_EVENT_COUNT] = "SELECT count(*) FROM event WHERE dossier = $1",
     [Q_BLOCKED_COUNT] = "SELECT count(*) FROM event WHERE dossier = $1 AND kind = 'blocked' "
