@@ -443,48 +443,6 @@ static unsigned connection_limit(void)
     return room < CONNECTION_LIMIT ? (unsigned)room : CONNECTION_LIMIT;
 }
 
-/* ==== reloading on SIGHUP ================================================================= */
-
-/* SIGHUP reloads what the server can take again without a restart: each reloader in turn, on
- * the main thread, while requests go on. A reloader that fails says why in one line on stderr
- * and keeps what it had; it never stops the server. A part of the server that can reload adds
- * its line to reloaders. */
-typedef struct reloader {
-    void (*reload)(front_opts *c, server *sv);
-} reloader;
-
-/* The tokens file again: requests from now on authenticate with the new tokens; those running
- * finish with the tokens they started with (api_set_tokens). */
-static void reload_tokens(front_opts *c, server *sv)
-{
-    tokens *t = NULL;
-    mc_error err;
-    mc_error_clear(&err);
-    int rc = tokens_load(&t, c->tokens, &err);
-    size_t n = rc == 0 ? tokens_count(t) : 0;
-    if (rc == 0) {
-        rc = api_set_tokens(&sv->api, t, &err);
-    }
-    if (rc != 0) {
-        fprintf(stderr, "motcua: tokens not reloaded, the previous ones stay: %s\n", err.msg);
-    } else {
-        fprintf(stderr, "motcua: tokens reloaded from %s: %zu token%s\n", c->tokens, n,
-                n == 1 ? "" : "s");
-    }
-}
-
-static const reloader reloaders[] = {
-    {reload_tokens},
-};
-
-static void on_sighup(front_opts *c, server *sv)
-{
-    for (size_t i = 0; i < sizeof reloaders / sizeof reloaders[0]; i++) {
-        reloaders[i].reload(c, sv);
-    }
-    fflush(stderr);
-}
-
 typedef struct stopper {
     struct MHD_Daemon *d;
     pthread_mutex_t lock;
@@ -533,6 +491,59 @@ static bool stop_within_grace(struct MHD_Daemon *d)
     return done;
 }
 
+/* ==== reloading on SIGHUP ================================================================= */
+
+/* SIGHUP reloads what the server can take again without a restart: each reloader in turn, on
+ * the main thread, while requests go on. A reloader that fails says why in one line on stderr
+ * and keeps what it had; it never stops the server. A part of the server that can reload adds
+ * its line to reloaders. */
+typedef struct reloader {
+    void (*reload)(front_opts *c, server *sv);
+} reloader;
+
+/* The tokens file again: requests from now on authenticate with the new tokens; those running
+ * finish with the tokens they started with (api_set_tokens). */
+static void reload_tokens(front_opts *c, server *sv)
+{
+    tokens *t = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    int rc = tokens_load(&t, c->tokens, &err);
+    size_t n = rc == 0 ? tokens_count(t) : 0;
+    if (rc == 0) {
+        rc = api_set_tokens(&sv->api, t, &err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: tokens not reloaded, the previous ones stay: %s\n", err.msg);
+    } else {
+        fprintf(stderr, "motcua: tokens reloaded from %s: %zu token%s\n", c->tokens, n,
+                n == 1 ? "" : "s");
+    }
+}
+
+/* A SIGHUP that arrives while the server starts (a `systemctl reload` during the catalogue's
+ * load) waits, blocked, for the main loop's sigwait instead of ending the process, SIGHUP's
+ * default. */
+static void defer_sighup(void)
+{
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
+}
+
+static const reloader reloaders[] = {
+    {reload_tokens},
+};
+
+static void on_sighup(front_opts *c, server *sv)
+{
+    for (size_t i = 0; i < sizeof reloaders / sizeof reloaders[0]; i++) {
+        reloaders[i].reload(c, sv);
+    }
+    fflush(stderr);
+}
+
 int cmd_serve(front_opts *c)
 {
     if (c->nargs != 0) {
@@ -541,6 +552,7 @@ int cmd_serve(front_opts *c)
     if (c->tokens == NULL) {
         return front_usage_error("serve needs --tokens FILE");
     }
+    defer_sighup();
     struct sockaddr_storage addr;
     const char *listen = c->listen ? c->listen : "127.0.0.1:8080";
     if (parse_listen(listen, &addr) != 0) {
