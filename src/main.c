@@ -99,10 +99,9 @@ static const command commands[] = {
      OPTIONS("--tokens", "--listen", "--db", "--now", LOAD)},
     {"hash-token", cmd_hash_token, "hash-token TOKEN",
      "the line start of a token for the tokens file of serve", NO_OPTIONS},
-    {"token", cmd_token,
-     "token add --actor NAME --roles R[,R] [--agency A[,A]|*] [--subject S] [--secret-stdin] | "
-     "token revoke ACTOR|blake2b:PREFIX | token list",
-     "edit the tokens file of serve (--tokens FILE); add prints a new token's secret once",
+    {"token", cmd_token, "token add|revoke|list --tokens FILE",
+     "edit the tokens file of serve: add --actor NAME --roles R,.. [--agency A,..|*] [--subject "
+     "S] [--secret-stdin] prints the new secret once; revoke ACTOR|blake2b:PREFIX; list",
      OPTIONS("--tokens", "--actor", "--roles", "--agency", "--subject", "--secret-stdin",
              "--secret", "--format")},
     {"import", cmd_import, "import annex FILE.csv --out DIR [--tables FILE] [--assumptions FILE]",
