@@ -93,6 +93,13 @@ $(BUILD)/tests/test_front: tests/test_front.c tests/testutil.h $(FRONT_OBJ) $(LI
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(FRONT_OBJ) \
 		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
 
+# The tokens file of serve (src/front/tokfile.c), which serve reads and `motcua token` edits.
+$(BUILD)/tests/test_tokfile: tests/test_tokfile.c tests/testutil.h $(FRONT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(FRONT_OBJ) \
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+
 # The main job on the bundled catalogue: lint it, prove it with its scenarios, compare the
 # compliance cost of the bundled reform with today's, and simulate a sample of dossiers under
 # both.

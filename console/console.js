@@ -60,7 +60,9 @@ async function signIn(event) {
 
 function renderWho() {
   const who = $('#who');
-  who.textContent = `${me.actor} — ${me.roles.join(', ')}` + (me.agency ? ` — ${me.agency}` : '');
+  const agencies = me.agencies || (me.agency ? [me.agency] : []);
+  who.textContent = `${me.actor} — ${me.roles.join(', ')}` +
+    (agencies.length ? ` — ${agencies.join(', ')}` : '');
   const out = text('button', 'Sign out');
   out.addEventListener('click', signOut);
   who.appendChild(out);

@@ -167,6 +167,28 @@ echo "attack: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
+# Tokens (TAP): the token command, several agencies, reload on SIGHUP, IPv6 and bad listen
+# addresses (tests/tokens.sh).
+out=$(timeout 300 bash tests/tokens.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/tokens: /'
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/tokens: /'; f=1; }
+echo "tokens: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
+# motcua behind nginx terminating TLS, and the systemd unit (tests/nginx.sh, TAP): nginx and
+# openssl are installed by tools/install-deps.sh; without them it fails, never skips.
+out=$(timeout 120 bash tests/nginx.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/nginx: /'
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/nginx: /'; f=1; }
+echo "nginx: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
 # The officer console in headless Chromium (tools/check-console.sh); skipped without Chromium,
 # node or npm.
 out=$(bash tools/check-console.sh "$build/motcua" "$build/console.png" 2>&1)

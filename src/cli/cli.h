@@ -51,6 +51,8 @@ int cmd_import(front_opts *c);
 int cmd_keygen(front_opts *c);
 int cmd_checkpoint(front_opts *c);
 int cmd_audit(front_opts *c);
+/* token add|revoke|list --tokens FILE: edits the tokens file of serve (front/tokfile.h). */
+int cmd_token(front_opts *c);
 
 /* Prints j as JSON text written with flags (JSON_INDENT(2), JSON_PRESERVE_ORDER…) on stdout and
  * frees j. Returns EXIT_OK, or cli_out_of_memory() when j is NULL (a view or a builder that ran

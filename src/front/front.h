@@ -47,6 +47,10 @@ typedef struct front_opts {
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
     int nfield, nattach, nset, ndispute;
+    /* token add: --actor NAME, --roles R,R, --agency A,A; --secret is refused (never a secret
+     * on the command line), --secret-stdin reads it */
+    const char *actor, *roles, *agency, *secret;
+    bool secret_stdin;
     bool json; /* --format json */
     const char *format;
     const char **args; /* positional arguments after the command */

@@ -70,15 +70,54 @@ static void gate_leave(void *ud)
 
 /* ==== who is asking ======================================================================= */
 
-/* The principal of the request's bearer token; NULL with a 401 in out. */
-static const principal *authenticate(const api *a, const api_request *rq, api_response *out)
+/* A set of tokens in use: the current one, or one a reload replaced while requests that
+ * started with it still run. Its refs and running counts are under the pool lock. */
+struct api_tokens {
+    tokens *tokens;
+    unsigned *running; /* requests running per token (principal.index) */
+    size_t refs;       /* one while current, and one per request that authenticated with it */
+};
+
+static void tokens_release(api_tokens *ts)
+{
+    if (ts != NULL && --ts->refs == 0) {
+        tokens_free(ts->tokens);
+        free(ts->running);
+        free(ts);
+    }
+}
+
+int api_set_tokens(api *a, tokens *t, mc_error *err)
+{
+    api_tokens *ts = calloc(1, sizeof *ts);
+    if (ts != NULL) {
+        ts->running = calloc(tokens_count(t) + 1, sizeof *ts->running);
+    }
+    if (ts == NULL || ts->running == NULL) {
+        free(ts);
+        tokens_free(t);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    ts->tokens = t;
+    ts->refs = 1;
+    pthread_mutex_lock(&a->pool_lock);
+    api_tokens *old = a->tokens;
+    a->tokens = ts;
+    tokens_release(old);
+    pthread_mutex_unlock(&a->pool_lock);
+    return 0;
+}
+
+/* The principal of the request's bearer token in ts; NULL with a 401 in out. */
+static const principal *authenticate(const api_tokens *ts, const api_request *rq,
+                                     api_response *out)
 {
     const char *h = rq->authorization;
     if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
         api_error(out, 401, "unauthorized", "send the header 'Authorization: Bearer TOKEN'");
         return NULL;
     }
-    const principal *p = tokens_find(a->tokens, h + 7);
+    const principal *p = tokens_find(ts->tokens, h + 7);
     if (p == NULL) {
         api_error(out, 401, "unauthorized", "this token is not known");
     }
@@ -96,7 +135,7 @@ static bool may_access(const principal *p, const char *agency, const char *subje
     if (is_applicant(p)) {
         return subject != NULL && strcmp(subject, p->subject) == 0;
     }
-    return strcmp(p->agency, "*") == 0 || (agency != NULL && strcmp(agency, p->agency) == 0);
+    return principal_in_agency(p, agency);
 }
 
 /* The role a request acts as: the body's "as", or the token's only role. NULL with a 403. */
@@ -855,13 +894,14 @@ static int record_one(void *ud, const mc_record_row *rec)
 }
 
 typedef struct about_ctx {
-    const char *agency, *subject;
+    const principal *p;
+    const char *subject;
 } about_ctx;
 
 static int about_one(void *ud, const mc_dossier_row *row)
 {
     const about_ctx *x = ud;
-    return row->agency != NULL && row->subject != NULL && strcmp(row->agency, x->agency) == 0 &&
+    return row->agency != NULL && row->subject != NULL && principal_in_agency(x->p, row->agency) &&
            strcmp(row->subject, x->subject) == 0;
 }
 
@@ -880,10 +920,10 @@ static void get_records(job *a, const principal *p, const char *subject, api_res
             api_error(out, 403, "forbidden", "an applicant may only look up its own records");
             return;
         }
-    } else if (!principal_has_role(p, "registrar") && strcmp(p->agency, "*") != 0) {
-        about_ctx x = {p->agency, subject};
+    } else if (!principal_has_role(p, "registrar") && !p->every_agency) {
+        about_ctx x = {p, subject};
         mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
-        int found = p->agency[0]
+        int found = p->nagencies > 0
                         ? mc_store_dossier_each(mc_engine_store(a->engine), &f, about_one, &x, &err)
                         : 0;
         if (found < 0) {
@@ -936,18 +976,18 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
         engine_failure(out, rc, NULL, &err);
         return;
     }
-    bool all = strcmp(p->agency, "*") == 0, ok = true;
+    bool all = p->every_agency, ok = true;
     json_t *procs = json_array(), *agencies = json_array();
     for (size_t i = 0; i < r.nprocedures; i++) {
         size_t nv;
         const mc_procedure *const *v = mc_catalogue_versions(a->cat, r.procedures[i].name, &nv);
         const char *agency = nv ? v[0]->agency : NULL;
-        if (all || (agency && strcmp(agency, p->agency) == 0)) {
+        if (principal_in_agency(p, agency)) {
             front_jpush(procs, front_indicators_json(&r.procedures[i]), &ok);
         }
     }
     for (size_t i = 0; i < r.nagencies; i++) {
-        if (all || strcmp(r.agencies[i].name, p->agency) == 0) {
+        if (principal_in_agency(p, r.agencies[i].name)) {
             front_jpush(agencies, front_indicators_json(&r.agencies[i]), &ok);
         }
     }
@@ -1005,20 +1045,24 @@ static void ep_whoami(job *a, const principal *p, const api_request *rq, const r
                       api_response *out)
 {
     (void)a, (void)rq, (void)arg;
-    json_t *roles = json_array();
-    for (size_t i = 0; roles != NULL && i < p->nroles; i++) {
-        if (json_array_append_new(roles, json_string(p->roles[i])) != 0) {
-            json_decref(roles);
-            roles = NULL;
-        }
+    bool ok = true;
+    json_t *roles = json_array(), *agencies = json_array();
+    for (size_t i = 0; i < p->nroles; i++) {
+        front_jpush(roles, json_string(p->roles[i]), &ok);
     }
-    if (roles == NULL) {
-        return; /* no body: out of memory (api_handle) */
+    for (size_t i = 0; i < p->nagencies; i++) {
+        front_jpush(agencies, json_string(p->agencies[i]), &ok);
     }
+    if (p->every_agency) {
+        front_jpush(agencies, json_string("*"), &ok);
+    }
+    /* "agency" as before for a token of one agency (or "*"), null for none or several. */
+    const char *one = p->every_agency ? "*" : p->nagencies == 1 ? p->agencies[0] : NULL;
     out->status = 200;
-    out->body =
-        json_pack("{s:s, s:o, s:s?, s:s?}", "actor", p->actor, "roles", roles, "agency",
-                  p->agency[0] ? p->agency : NULL, "subject", p->subject[0] ? p->subject : NULL);
+    out->body = json_pack("{s:s, s:o, s:s?, s:o, s:s?}", "actor", p->actor, "roles",
+                          front_jdone(roles, ok), "agency", one, "agencies",
+                          front_jdone(agencies, ok), "subject", p->subject[0] ? p->subject : NULL);
+    /* NULL: out of memory (api_handle) */
 }
 
 static void ep_post_dossier(job *a, const principal *p, const api_request *rq,
@@ -1256,20 +1300,28 @@ void api_handle(api *a, const api_request *rq, api_response *out)
         out->retry_after = API_RETRY_AFTER_S;
         return;
     }
-    const principal *p = authenticate(a, rq, out);
-    if (p == NULL) {
-        return;
-    }
+    /* The request keeps the tokens it authenticated with to its end, whatever a reload does
+     * meanwhile: its principal lives in them. */
+    pthread_mutex_lock(&a->pool_lock);
+    api_tokens *ts = a->tokens;
+    ts->refs++;
+    pthread_mutex_unlock(&a->pool_lock);
+    const principal *p = authenticate(ts, rq, out);
     job j = {a, NULL, a->cat, a->cal, NULL, ""};
-    if (!scope_key(&j, p, rq, out)) {
+    if (p == NULL || !scope_key(&j, p, rq, out)) {
+        pthread_mutex_lock(&a->pool_lock);
+        tokens_release(ts);
+        pthread_mutex_unlock(&a->pool_lock);
         return;
     }
     /* A token may have a few requests running at once; one engine per request. */
     pthread_mutex_lock(&a->pool_lock);
-    bool over = a->running[p->index] >= API_TOKEN_CONCURRENCY;
+    bool over = ts->running[p->index] >= API_TOKEN_CONCURRENCY;
     size_t slot = 0;
-    if (!over) {
-        a->running[p->index]++;
+    if (over) {
+        tokens_release(ts);
+    } else {
+        ts->running[p->index]++;
         while (true) {
             for (slot = 0; slot < a->nengines && a->taken[slot]; slot++) {
             }
@@ -1295,7 +1347,8 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     }
     pthread_mutex_lock(&a->pool_lock);
     a->taken[slot] = false;
-    a->running[p->index]--;
+    ts->running[p->index]--;
+    tokens_release(ts);
     pthread_cond_signal(&a->pool_free);
     pthread_mutex_unlock(&a->pool_lock);
     if (out->body == NULL) {
@@ -1311,12 +1364,11 @@ int api_init(api *a, size_t n, mc_error *err)
     a->engines = calloc(n, sizeof *a->engines);
     a->rules = calloc(n, sizeof *a->rules);
     a->taken = calloc(n, sizeof *a->taken);
-    a->running = calloc(tokens_count(a->tokens) + 1, sizeof *a->running);
     atomic_init(&a->stopping, false);
     pthread_mutex_init(&a->pool_lock, NULL);
     pthread_cond_init(&a->pool_free, NULL);
     pthread_mutex_init(&a->write_lock, NULL);
-    if (a->engines == NULL || a->rules == NULL || a->taken == NULL || a->running == NULL) {
+    if (a->engines == NULL || a->rules == NULL || a->taken == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     return 0;
@@ -1358,7 +1410,8 @@ void api_free(api *a)
     free(a->engines);
     free(a->rules);
     free(a->taken);
-    free(a->running);
+    tokens_release(a->tokens);
+    a->tokens = NULL;
     pthread_mutex_destroy(&a->pool_lock);
     pthread_cond_destroy(&a->pool_free);
     pthread_mutex_destroy(&a->write_lock);

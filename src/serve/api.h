@@ -24,13 +24,17 @@ enum {
     API_RETRY_AFTER_S = 1,     /* what a 429 or 503 tells the client to wait */
 };
 
-/* The API's state, shared by the server's threads. The caller sets cat, cal, tokens and
- * fixed_now, then api_init and api_set_engine for each engine; api_free undoes it all. */
+/* The tokens a request authenticates with: the current set, or one a reload replaced while the
+ * request ran (api.c). */
+typedef struct api_tokens api_tokens;
+
+/* The API's state, shared by the server's threads. The caller sets cat, cal and fixed_now, then
+ * api_init, api_set_tokens and api_set_engine for each engine; api_free undoes it all. */
 typedef struct api {
     const mc_catalogue *cat;
     const mc_calendar *cal;
-    const tokens *tokens;
     int64_t fixed_now; /* MC_NONE: the computer's clock */
+    api_tokens *tokens; /* the current set (api_set_tokens), under pool_lock */
 
     /* A pool of engines on the same store, each with its own rules sandbox (a Lua state serves
      * one thread at a time): a request takes one for its duration, so that requests on
@@ -39,7 +43,6 @@ typedef struct api {
     mc_rules **rules;
     bool *taken;
     size_t nengines;
-    unsigned *running; /* requests running per token (principal.index) */
     pthread_mutex_t pool_lock;
     pthread_cond_t pool_free;
     /* The engines' write gate (mc_engine_set_gate), held while a transaction writes: this
@@ -55,6 +58,10 @@ typedef struct api {
 
 /* Prepares a for n engines. MC_ENOMEM. */
 int api_init(api *a, size_t n, mc_error *err);
+/* Makes t the tokens that requests from now on authenticate with (owned by a from now on, also
+ * when it fails); requests running with the set it replaces finish with it, and the last of
+ * them frees it. MC_ENOMEM, with the current set kept. */
+int api_set_tokens(api *a, tokens *t, mc_error *err);
 /* Gives a engine i and the rules it runs (both owned by a from now on). */
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules);
 /* Makes every engine's transactions join g (owned by a from now on), after api_set_engine. */
@@ -62,7 +69,7 @@ void api_set_group(api *a, mc_store_group *g);
 /* From now on, requests not yet at the store are answered 503 (the server is stopping), and
  * every rule running or still to run ends at its next check (mc_rules_interrupt). */
 void api_stop(api *a);
-/* Closes the engines and frees what api_init made (not cat, cal or tokens). */
+/* Closes the engines and frees what api_init made and the tokens (not cat or cal). */
 void api_free(api *a);
 
 typedef struct api_request {

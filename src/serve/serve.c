@@ -325,25 +325,63 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return send_json(c, out.status, out.body, out.retry_after);
 }
 
-/* "HOST:PORT" (an IPv4 address) into addr. */
-static int parse_listen(const char *text, struct sockaddr_in *addr)
+/* ==== the listen address ================================================================== */
+
+/* "HOST:PORT" into addr: an IPv4 address (127.0.0.1:8080) or an IPv6 one in brackets
+ * ([::1]:8080), and a port from 0 (any free one) to 65535. Names are not looked up: the address
+ * a server listens on is written as one. */
+static int parse_listen(const char *text, struct sockaddr_storage *addr)
 {
     const char *colon = strrchr(text, ':');
     char host[64];
-    if (colon == NULL || (size_t)(colon - text) >= sizeof host) {
+    bool v6 = text[0] == '[';
+    if (colon == NULL || colon == text) {
         return -1;
     }
-    memcpy(host, text, (size_t)(colon - text));
-    host[colon - text] = '\0';
+    const char *hs = v6 ? text + 1 : text, *he = v6 ? colon - 1 : colon;
+    if (v6 && (he < hs || *he != ']')) {
+        return -1;
+    }
+    if ((size_t)(he - hs) >= sizeof host) {
+        return -1;
+    }
+    memcpy(host, hs, (size_t)(he - hs));
+    host[he - hs] = '\0';
     char *end;
     long port = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535) {
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port > 65535) {
         return -1;
     }
     memset(addr, 0, sizeof *addr);
-    addr->sin_family = AF_INET;
-    addr->sin_port = htons((uint16_t)port);
-    return inet_pton(AF_INET, host, &addr->sin_addr) == 1 ? 0 : -1;
+    if (v6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -1;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+}
+
+/* "http://HOST:PORT/" of addr (IPv6 in brackets), port the one the server got. */
+static void listen_url(const struct sockaddr_storage *addr, unsigned port, char *out, size_t size)
+{
+    char host[INET6_ADDRSTRLEN];
+    bool v6 = addr->ss_family == AF_INET6;
+    const void *bytes = v6 ? (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr
+                           : (const void *)&((const struct sockaddr_in *)addr)->sin_addr;
+    if (inet_ntop(addr->ss_family, bytes, host, sizeof host) == NULL) {
+        strcpy(host, "?");
+    }
+    snprintf(out, size, "http://%s%s%s:%u/", v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
+static unsigned listen_port(const struct sockaddr_storage *addr)
+{
+    return addr->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)addr)->sin6_port)
+                                       : ntohs(((const struct sockaddr_in *)addr)->sin_port);
 }
 
 int cmd_hash_token(front_opts *c)
@@ -473,6 +511,59 @@ static bool stop_within_grace(struct MHD_Daemon *d)
     return done;
 }
 
+/* ==== reloading on SIGHUP ================================================================= */
+
+/* SIGHUP reloads what the server can take again without a restart: each reloader in turn, on
+ * the main thread, while requests go on. A reloader that fails says why in one line on stderr
+ * and keeps what it had; it never stops the server. A part of the server that can reload adds
+ * its line to reloaders. */
+typedef struct reloader {
+    void (*reload)(front_opts *c, server *sv);
+} reloader;
+
+/* The tokens file again: requests from now on authenticate with the new tokens; those running
+ * finish with the tokens they started with (api_set_tokens). */
+static void reload_tokens(front_opts *c, server *sv)
+{
+    tokens *t = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    int rc = tokens_load(&t, c->tokens, &err);
+    size_t n = rc == 0 ? tokens_count(t) : 0;
+    if (rc == 0) {
+        rc = api_set_tokens(&sv->api, t, &err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: tokens not reloaded, the previous ones stay: %s\n", err.msg);
+    } else {
+        fprintf(stderr, "motcua: tokens reloaded from %s: %zu token%s\n", c->tokens, n,
+                n == 1 ? "" : "s");
+    }
+}
+
+/* A SIGHUP that arrives while the server starts (a `systemctl reload` during the catalogue's
+ * load) waits, blocked, for the main loop's sigwait instead of ending the process, SIGHUP's
+ * default. */
+static void defer_sighup(void)
+{
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
+}
+
+static const reloader reloaders[] = {
+    {reload_tokens},
+};
+
+static void on_sighup(front_opts *c, server *sv)
+{
+    for (size_t i = 0; i < sizeof reloaders / sizeof reloaders[0]; i++) {
+        reloaders[i].reload(c, sv);
+    }
+    fflush(stderr);
+}
+
 int cmd_serve(front_opts *c)
 {
     if (c->nargs != 0) {
@@ -481,10 +572,13 @@ int cmd_serve(front_opts *c)
     if (c->tokens == NULL) {
         return front_usage_error("serve needs --tokens FILE");
     }
-    struct sockaddr_in addr;
+    defer_sighup();
+    struct sockaddr_storage addr;
     const char *listen = c->listen ? c->listen : "127.0.0.1:8080";
     if (parse_listen(listen, &addr) != 0) {
-        return front_usage_error("--listen takes an IPv4 HOST:PORT, not '%s'", listen);
+        return front_usage_error("--listen takes ADDRESS:PORT, an IPv4 address or an IPv6 one in "
+                                 "brackets (127.0.0.1:8080, [::1]:8080), not '%s'",
+                                 listen);
     }
     server *sv = calloc(1, sizeof *sv);
     if (sv == NULL) {
@@ -513,9 +607,12 @@ int cmd_serve(front_opts *c)
         rc = tokens_load(&tok, c->tokens, &err);
     }
     if (rc == 0) {
-        a->tokens = tok;
         rc = api_init(a, ENGINES, &err);
         started = true;
+    }
+    if (rc == 0) {
+        rc = api_set_tokens(a, tok, &err);
+        tok = NULL; /* the API's now */
     }
     /* The first engine runs the rules front_load checked the catalogue against; each other its
      * own copy. */
@@ -552,6 +649,7 @@ int cmd_serve(front_opts *c)
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP); /* reloads (on_sighup) */
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     watch *w = &sv->watch;
     pthread_mutex_init(&w->lock, NULL);
@@ -567,7 +665,9 @@ int cmd_serve(front_opts *c)
      * every other connection of its worker. Here it stalls only its own; the engines, the
      * costly part, are pooled apart (api.h). */
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+            (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        0, NULL,
         NULL, handler, sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)PER_ADDRESS_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
@@ -579,14 +679,15 @@ int cmd_serve(front_opts *c)
         status = EXIT_IO;
     } else {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-        char host[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
-        printf("motcua: serving http://%s:%u/ (stop with Ctrl-C)\n", host,
-               info ? (unsigned)info->port : (unsigned)ntohs(addr.sin_port));
+        char url[INET6_ADDRSTRLEN + 16];
+        listen_url(&addr, info ? (unsigned)info->port : listen_port(&addr), url, sizeof url);
+        printf("motcua: serving %s (stop with Ctrl-C)\n", url);
         fflush(stdout);
         start_timers(c, cat, sv);
         int sig;
-        sigwait(&stop, &sig);
+        while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
+            on_sighup(c, sv);
+        }
         api_stop(a);
         sched_stop(&sv->sched); /* waits for the batch it is running, at most */
         if (!stop_within_grace(d)) {
