@@ -1050,6 +1050,22 @@ static void ep_live(job *a, const principal *p, const api_request *rq, const rou
     out->body = json_pack("{s:s}", "status", "live"); /* NULL: out of memory (api_handle) */
 }
 
+/* Whether this server should get requests: the store takes a write within a short timeout. */
+static void ep_ready(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                     api_response *out)
+{
+    (void)p, (void)rq, (void)arg;
+    char why[200] = "";
+    if (atomic_load(&a->api->stopping)) {
+        api_error(out, 503, "not-ready", "the server is stopping");
+    } else if (a->api->ready != NULL && !a->api->ready(a->api->ready_ud, why, sizeof why)) {
+        api_error(out, 503, "not-ready", "%s", why);
+    } else {
+        out->status = 200;
+        out->body = json_pack("{s:s}", "status", "ready"); /* NULL: out of memory (api_handle) */
+    }
+}
+
 /* /metrics: a token with the operator role (or --metrics-listen, serve.c, without one). */
 static void ep_metrics(job *a, const principal *p, const api_request *rq, const route_args *arg,
                        api_response *out)
@@ -1164,6 +1180,7 @@ static void ep_get_indicators(job *a, const principal *p, const api_request *rq,
 static const endpoint endpoints[] = {
     {"GET", "/api/health", ep_health, true},
     {"GET", "/api/health/live", ep_live, true},
+    {"GET", "/api/health/ready", ep_ready, true},
     {"GET", "/metrics", ep_metrics, false},
     {"GET", "/api/whoami", ep_whoami, false},
     {"POST", "/api/dossiers", ep_post_dossier, false},

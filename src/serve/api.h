@@ -58,6 +58,9 @@ typedef struct api {
     /* The counters of /metrics (metrics.h): serve.c counts each request under out->route. */
     metrics metrics;
     const char *store_path; /* a SQLite store's file, for its size in /metrics, or NULL */
+    /* /api/health/ready: whether the store takes a write now (ready.h), or NULL (always). */
+    bool (*ready)(void *ud, char *why, size_t n);
+    void *ready_ud;
 } api;
 
 /* Prepares a for n engines. MC_ENOMEM. */

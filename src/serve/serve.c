@@ -7,6 +7,7 @@
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "serve.h"
 #include "api.h"
+#include "ready.h"
 #include "sched.h"
 #include "base/grow.h"
 #include "base/json.h"
@@ -180,6 +181,7 @@ typedef struct server {
     api api;
     watch watch;
     sched sched; /* the timer scheduler (sched.h), unless --no-timers */
+    ready *ready; /* the probe of /api/health/ready */
     FILE *access;                /* the access log: stderr, or --access-log FILE */
     pthread_mutex_t access_lock; /* one whole line at a time */
     uint64_t id_seed;            /* of the request ids made here */
@@ -422,6 +424,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     };
     api_handle(&sv->api, &rq, &out);
     return respond(sv, c, method, &out, t0);
+}
+
+static bool store_ready(void *ud, char *why, size_t n)
+{
+    return ready_check(ud, why, n);
 }
 
 /* ==== --metrics-listen ==================================================================== */
@@ -796,6 +803,11 @@ int cmd_serve(front_opts *c)
             api_set_group(a, g);
         }
     }
+    if (rc == 0) {
+        rc = ready_open(&sv->ready, c->db ? c->db : "motcua.db", &err);
+        a->ready = store_ready;
+        a->ready_ud = sv->ready;
+    }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
             front_print_diags(stderr, diags);
@@ -902,6 +914,7 @@ done:
     mc_catalogue_free(cat);
     mc_rules_free(rules);
     mc_diags_free(diags);
+    ready_close(sv->ready);
     if (sv->access != stderr) {
         fclose(sv->access);
     }
