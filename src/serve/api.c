@@ -1075,15 +1075,15 @@ static void ep_metrics(job *a, const principal *p, const api_request *rq, const 
         api_error(out, 403, "forbidden", "/metrics needs a token with the operator role");
         return;
     }
-    metrics_text t = {0};
+    mc_buf t = MC_BUF_INIT;
     api_metrics(a->api, &t);
-    if (t.failed) {
-        free(t.s);
+    if (t.oom) {
+        mc_buf_free(&t);
         return; /* body NULL: out of memory (api_handle) */
     }
     out->status = 200;
-    out->text = t.s;
-    out->text_len = t.len;
+    out->text_len = t.len; /* before mc_buf_take resets t */
+    out->text = mc_buf_take(&t);
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";
     out->body = json_null(); /* not sent: the text is */
 }
@@ -1485,13 +1485,13 @@ void api_free(api *a)
 
 /* ==== metrics ============================================================================= */
 
-void api_metrics(api *a, metrics_text *t)
+void api_metrics(api *a, mc_buf *t)
 {
     metrics_render(&a->metrics, t);
     if (a->group != NULL) {
         mc_store_group_stats g;
         mc_store_group_stats_get(a->group, &g);
-        metrics_printf(t,
+        mc_buf_printf(t,
                        "# HELP motcua_store_commits_total Group commits of the SQLite store.\n"
                        "# TYPE motcua_store_commits_total counter\n"
                        "motcua_store_commits_total %llu\n"
@@ -1516,14 +1516,14 @@ void api_metrics(api *a, metrics_text *t)
             stat(wal, &sb) == 0) {
             size += (long long)sb.st_size;
         }
-        metrics_printf(t,
+        mc_buf_printf(t,
                        "# HELP motcua_store_size_bytes Bytes of the SQLite store: its file and "
                        "its write-ahead log.\n"
                        "# TYPE motcua_store_size_bytes gauge\n"
                        "motcua_store_size_bytes %lld\n",
                        size);
     }
-    metrics_printf(t, "# HELP motcua_up Whether the server answers (always 1).\n"
+    mc_buf_printf(t, "# HELP motcua_up Whether the server answers (always 1).\n"
                       "# TYPE motcua_up gauge\n"
                       "motcua_up 1\n");
 }

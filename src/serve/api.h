@@ -98,7 +98,7 @@ typedef struct api_response {
     const unsigned char *raw;
     size_t raw_len;
     const char *content_type;
-    /* or a text made for this answer (/metrics), owned by the caller: free() */
+    /* or a text made for this answer (/metrics), owned by the caller: mc_free() */
     char *text;
     size_t text_len;
     /* For the access log and the metrics: the route pattern matched (an index of a->metrics,
@@ -110,9 +110,9 @@ typedef struct api_response {
 /* Answers rq. Thread-safe: the server calls it from all its threads at once. */
 void api_handle(api *a, const api_request *rq, api_response *out);
 
-/* The text of /metrics for a (Prometheus exposition format 0.0.4) into t; t->failed when out of
- * memory. */
-void api_metrics(api *a, metrics_text *t);
+/* Appends the text of /metrics for a (Prometheus exposition format 0.0.4) to t; t->oom when out
+ * of memory. */
+void api_metrics(api *a, mc_buf *t);
 
 /* The answer of an error: {"error": code, "message": msg}. */
 void api_error(api_response *out, int status, const char *code, const char *fmt, ...)

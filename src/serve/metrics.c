@@ -1,7 +1,6 @@
 /* The counters of serve (metrics.h) and their Prometheus text exposition (format 0.0.4). */
 #include "metrics.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,48 +53,15 @@ void metrics_request(metrics *m, size_t route, int status, uint64_t duration_us)
     atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
 }
 
-void metrics_printf(metrics_text *t, const char *fmt, ...)
-{
-    if (t->failed) {
-        return;
-    }
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = t->cap - t->len;
-        int n = vsnprintf(t->s ? t->s + t->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = 1;
-            return;
-        }
-        if ((size_t)n < room) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap ? t->cap * 2 : 4096;
-        while (cap < t->len + (size_t)n + 1) {
-            cap *= 2;
-        }
-        char *s = realloc(t->s, cap);
-        if (s == NULL) {
-            t->failed = 1;
-            return;
-        }
-        t->s = s;
-        t->cap = cap;
-    }
-}
-
-void metrics_label(metrics_text *t, const char *value)
+void metrics_label(mc_buf *t, const char *value)
 {
     for (const char *p = value; *p != '\0'; p++) {
         if (*p == '\\' || *p == '"') {
-            metrics_printf(t, "\\%c", *p);
+            mc_buf_printf(t, "\\%c", *p);
         } else if (*p == '\n') {
-            metrics_printf(t, "\\n");
+            mc_buf_printf(t, "\\n");
         } else {
-            metrics_printf(t, "%c", *p);
+            mc_buf_printf(t, "%c", *p);
         }
     }
 }
@@ -105,9 +71,9 @@ static uint64_t load(const atomic_uint_fast64_t *v)
     return atomic_load_explicit((atomic_uint_fast64_t *)(uintptr_t)v, memory_order_relaxed);
 }
 
-void metrics_render(const metrics *m, metrics_text *t)
+void metrics_render(const metrics *m, mc_buf *t)
 {
-    metrics_printf(t, "# HELP motcua_http_requests_total HTTP requests answered, by route "
+    mc_buf_printf(t, "# HELP motcua_http_requests_total HTTP requests answered, by route "
                       "pattern and status.\n"
                       "# TYPE motcua_http_requests_total counter\n");
     for (size_t r = 0; r < m->nroutes; r++) {
@@ -116,26 +82,26 @@ void metrics_render(const metrics *m, metrics_text *t)
             if (n == 0) {
                 continue;
             }
-            metrics_printf(t, "motcua_http_requests_total{route=\"");
+            mc_buf_printf(t, "motcua_http_requests_total{route=\"");
             metrics_label(t, m->routes[r]);
             if (s < METRICS_STATUSES - 1) {
-                metrics_printf(t, "\",status=\"%d\"} %llu\n", statuses[s], (unsigned long long)n);
+                mc_buf_printf(t, "\",status=\"%d\"} %llu\n", statuses[s], (unsigned long long)n);
             } else {
-                metrics_printf(t, "\",status=\"other\"} %llu\n", (unsigned long long)n);
+                mc_buf_printf(t, "\",status=\"other\"} %llu\n", (unsigned long long)n);
             }
         }
     }
-    metrics_printf(t, "# HELP motcua_http_request_duration_seconds Time from a request's last "
+    mc_buf_printf(t, "# HELP motcua_http_request_duration_seconds Time from a request's last "
                       "byte to its answer.\n"
                       "# TYPE motcua_http_request_duration_seconds histogram\n");
     uint64_t cumulative = 0;
     for (size_t b = 0; b < METRICS_BUCKETS; b++) {
         cumulative += load(&m->buckets[b]);
-        metrics_printf(t, "motcua_http_request_duration_seconds_bucket{le=\"%s\"} %llu\n",
+        mc_buf_printf(t, "motcua_http_request_duration_seconds_bucket{le=\"%s\"} %llu\n",
                        bound_text[b], (unsigned long long)cumulative);
     }
     uint64_t us = load(&m->duration_us);
-    metrics_printf(t,
+    mc_buf_printf(t,
                    "motcua_http_request_duration_seconds_sum %llu.%06llu\n"
                    "motcua_http_request_duration_seconds_count %llu\n",
                    (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000),

@@ -7,6 +7,8 @@
 #ifndef MOTCUA_SERVE_METRICS_H
 #define MOTCUA_SERVE_METRICS_H
 
+#include "base/buf.h"
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,22 +35,9 @@ size_t metrics_route(metrics *m, const char *method, const char *path);
 /* Counts one request of route (0: matched none) answered status after duration_us. */
 void metrics_request(metrics *m, size_t route, int status, uint64_t duration_us);
 
-/* A growing text: what metrics_render writes to. */
-typedef struct metrics_text {
-    char *s;
-    size_t len, cap;
-    int failed; /* an allocation failed: s is incomplete */
-} metrics_text;
-
-/* Appends printf-style text to t. */
-void metrics_printf(metrics_text *t, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
 /* Appends value to t as a label value of the exposition format: \, " and newline escaped. */
-void metrics_label(metrics_text *t, const char *value);
+void metrics_label(mc_buf *t, const char *value);
 /* Appends the requests' counters and histogram to t, with HELP and TYPE lines. */
-void metrics_render(const metrics *m, metrics_text *t);
+void metrics_render(const metrics *m, mc_buf *t);
 
 #endif

@@ -310,9 +310,8 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, const char 
         }
     } else if (out->text != NULL) {
         bytes = out->text_len;
-        resp = MHD_create_response_from_buffer(bytes, out->text, MHD_RESPMEM_MUST_FREE);
+        resp = MHD_create_response_from_buffer(bytes, out->text, MHD_RESPMEM_MUST_COPY);
         if (resp != NULL) {
-            out->text = NULL; /* libmicrohttpd's now */
             MHD_add_response_header(resp, "Content-Type", out->content_type);
             MHD_add_response_header(resp, "Cache-Control", "no-store");
         }
@@ -336,7 +335,7 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, const char 
     }
     json_decref(out->body);
     out->body = NULL;
-    free(out->text);
+    mc_free(out->text);
     out->text = NULL;
     access_line(sv, c, method, out, status, bytes, t0_us, rid);
     if (resp == NULL) {
@@ -455,15 +454,15 @@ static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *c, cons
         for (size_t i = 0; i < sv->api.metrics.nroutes; i++) {
             out.route = strcmp(sv->api.metrics.routes[i], "GET /metrics") == 0 ? i : out.route;
         }
-        metrics_text t = {0};
+        mc_buf t = MC_BUF_INIT;
         api_metrics(&sv->api, &t);
-        if (t.failed) {
-            free(t.s);
+        if (t.oom) {
+            mc_buf_free(&t);
             api_error(&out, 500, "internal", "out of memory");
         } else {
             out.status = 200;
-            out.text = t.s;
-            out.text_len = t.len;
+            out.text_len = t.len; /* before mc_buf_take resets t */
+            out.text = mc_buf_take(&t);
             out.content_type = "text/plain; version=0.0.4; charset=utf-8";
         }
     }
