@@ -6,10 +6,10 @@
 #include <string.h>
 
 /* The statuses the API answers; anything else is counted under "other". */
-static const int statuses[METRICS_STATUSES - 1] = {200, 201, 400, 401, 403, 404, 405,
-                                                   409, 413, 414, 422, 429, 500, 503, 504};
+static const int statuses[METRICS_STATUSES - 1] = {200, 201, 400, 401, 403, 404, 405, 409,
+                                                   413, 414, 422, 429, 500, 503, 504};
 /* Upper bounds of the latency buckets, in microseconds and as Prometheus writes them. */
-static const uint64_t bound_us[METRICS_BUCKETS - 1] = {1000,   5000,   10000,  25000,  50000,
+static const uint64_t bound_us[METRICS_BUCKETS - 1] = {1000,   5000,   10000,  25000,   50000,
                                                        100000, 250000, 500000, 1000000, 5000000};
 static const char *const bound_text[METRICS_BUCKETS] = {
     "0.001", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "5", "+Inf"};
@@ -74,8 +74,8 @@ static uint64_t load(const atomic_uint_fast64_t *v)
 void metrics_render(const metrics *m, mc_buf *t)
 {
     mc_buf_printf(t, "# HELP motcua_http_requests_total HTTP requests answered, by route "
-                      "pattern and status.\n"
-                      "# TYPE motcua_http_requests_total counter\n");
+                     "pattern and status.\n"
+                     "# TYPE motcua_http_requests_total counter\n");
     for (size_t r = 0; r < m->nroutes; r++) {
         for (size_t s = 0; s < METRICS_STATUSES; s++) {
             uint64_t n = load(&m->requests[r][s]);
@@ -92,18 +92,18 @@ void metrics_render(const metrics *m, mc_buf *t)
         }
     }
     mc_buf_printf(t, "# HELP motcua_http_request_duration_seconds Time from a request's last "
-                      "byte to its answer.\n"
-                      "# TYPE motcua_http_request_duration_seconds histogram\n");
+                     "byte to its answer.\n"
+                     "# TYPE motcua_http_request_duration_seconds histogram\n");
     uint64_t cumulative = 0;
     for (size_t b = 0; b < METRICS_BUCKETS; b++) {
         cumulative += load(&m->buckets[b]);
         mc_buf_printf(t, "motcua_http_request_duration_seconds_bucket{le=\"%s\"} %llu\n",
-                       bound_text[b], (unsigned long long)cumulative);
+                      bound_text[b], (unsigned long long)cumulative);
     }
     uint64_t us = load(&m->duration_us);
     mc_buf_printf(t,
-                   "motcua_http_request_duration_seconds_sum %llu.%06llu\n"
-                   "motcua_http_request_duration_seconds_count %llu\n",
-                   (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000),
-                   (unsigned long long)cumulative);
+                  "motcua_http_request_duration_seconds_sum %llu.%06llu\n"
+                  "motcua_http_request_duration_seconds_count %llu\n",
+                  (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000),
+                  (unsigned long long)cumulative);
 }

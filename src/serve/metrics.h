@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 enum {
-    METRICS_ROUTES = 32,  /* route patterns at most; index 0 is "unmatched" */
+    METRICS_ROUTES = 32,   /* route patterns at most; index 0 is "unmatched" */
     METRICS_STATUSES = 16, /* the statuses the API answers, and one for any other */
     METRICS_BUCKETS = 11,  /* latency buckets, +Inf included */
 };

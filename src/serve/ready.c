@@ -51,8 +51,8 @@ bool ready_check(ready *r, char *why, size_t n)
             return true;
         }
         snprintf(why, n, "%s",
-                 p == PQPING_REJECT     ? "the database server rejects connections (starting or "
-                                          "shutting down)"
+                 p == PQPING_REJECT        ? "the database server rejects connections (starting or "
+                                             "shutting down)"
                  : p == PQPING_NO_RESPONSE ? "the database server cannot be reached"
                                            : "the database connection string is not valid");
         return false;
