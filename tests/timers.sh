@@ -86,7 +86,7 @@ start() {
     local name=$1
     shift
     serve_start "$tmp/$name.out" "$tmp/$name.err" "$bin" --tokens "$tmp/tokens" \
-        --catalogue "$tmp/cat" "$@"
+        --catalogue "$tmp/cat" --access-log "$tmp/$name.access" "$@"
     pids+=("$serve_pid")
     eval "pid_$name=$serve_pid port_$name=$serve_port"
     [ -n "$serve_port" ]

@@ -9,6 +9,8 @@ pkgs=(build-essential pkg-config clang liblua5.4-dev libpcre2-dev libsqlite3-dev
       curl graphviz python3 chromium libpq-dev postgresql)
 # tests/nginx.sh: Debian's nginx in front of serve, with a certificate made by openssl.
 pkgs+=(nginx openssl)
+# tests/metrics.sh: a real Prometheus scraping serve.
+pkgs+=(prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -178,6 +178,18 @@ echo "tokens: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
+# Operating serve (tests/metrics.sh, TAP): /metrics scraped by a real Prometheus, the JSON access
+# log without secrets, X-Request-Id, /api/health/live and /ready (a locked SQLite store, a stopped
+# PostgreSQL server). prometheus is installed by tools/install-deps.sh; without it, it fails.
+out=$(timeout 300 bash tests/metrics.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/metrics: /'
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/metrics: /'; f=1; }
+echo "metrics: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
 # motcua behind nginx terminating TLS, and the systemd unit (tests/nginx.sh, TAP): nginx and
 # openssl are installed by tools/install-deps.sh; without them it fails, never skips.
 out=$(timeout 120 bash tests/nginx.sh "$build/motcua" 2>&1)

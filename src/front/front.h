@@ -37,6 +37,8 @@ typedef struct front_opts {
     bool year;                   /* --year (simulate) */
     const char *listen, *tokens; /* --listen HOST:PORT, --tokens FILE (serve) */
     bool no_timers;              /* --no-timers (serve): no timer scheduler */
+    /* --access-log FILE (serve: stderr without it), --metrics-listen HOST:PORT (serve) */
+    const char *access_log, *metrics_listen;
     const char *html;            /* --html FILE (cost, simulate, report): also write a page */
     const char *out, *tables,
         *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 void api_error(api_response *out, int status, const char *code, const char *fmt, ...)
@@ -1041,6 +1042,52 @@ static void ep_health(job *a, const principal *p, const api_request *rq, const r
     }
 }
 
+static void ep_live(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                    api_response *out)
+{
+    (void)a, (void)p, (void)rq, (void)arg;
+    out->status = 200;
+    out->body = json_pack("{s:s}", "status", "live"); /* NULL: out of memory (api_handle) */
+}
+
+/* Whether this server should get requests: the store takes a write within a short timeout. */
+static void ep_ready(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                     api_response *out)
+{
+    (void)p, (void)rq, (void)arg;
+    char why[200] = "";
+    if (atomic_load(&a->api->stopping)) {
+        api_error(out, 503, "not-ready", "the server is stopping");
+    } else if (a->api->ready != NULL && !a->api->ready(a->api->ready_ud, why, sizeof why)) {
+        api_error(out, 503, "not-ready", "%s", why);
+    } else {
+        out->status = 200;
+        out->body = json_pack("{s:s}", "status", "ready"); /* NULL: out of memory (api_handle) */
+    }
+}
+
+/* /metrics: a token with the operator role (or --metrics-listen, serve.c, without one). */
+static void ep_metrics(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                       api_response *out)
+{
+    (void)rq, (void)arg;
+    if (!principal_has_role(p, "operator")) {
+        api_error(out, 403, "forbidden", "/metrics needs a token with the operator role");
+        return;
+    }
+    mc_buf t = MC_BUF_INIT;
+    api_metrics(a->api, &t);
+    if (t.oom) {
+        mc_buf_free(&t);
+        return; /* body NULL: out of memory (api_handle) */
+    }
+    out->status = 200;
+    out->text_len = t.len; /* before mc_buf_take resets t */
+    out->text = mc_buf_take(&t);
+    out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    out->body = json_null(); /* not sent: the text is */
+}
+
 static void ep_whoami(job *a, const principal *p, const api_request *rq, const route_args *arg,
                       api_response *out)
 {
@@ -1132,6 +1179,9 @@ static void ep_get_indicators(job *a, const principal *p, const api_request *rq,
  * path whose "{id}" segment is not a dossier id is 404 naming it; any other is 404. */
 static const endpoint endpoints[] = {
     {"GET", "/api/health", ep_health, true},
+    {"GET", "/api/health/live", ep_live, true},
+    {"GET", "/api/health/ready", ep_ready, true},
+    {"GET", "/metrics", ep_metrics, false},
     {"GET", "/api/whoami", ep_whoami, false},
     {"POST", "/api/dossiers", ep_post_dossier, false},
     {"GET", "/api/dossiers", ep_get_list, false},
@@ -1235,6 +1285,13 @@ static const endpoint *find_endpoint(const api_request *rq, route_args *arg, api
     return NULL;
 }
 
+/* The index in a->metrics of endpoint e: the endpoints are its routes 1 to NENDPOINTS, in order
+ * (api_init). */
+static size_t route_of(const endpoint *e)
+{
+    return e != NULL ? (size_t)(e - endpoints) + 1 : 0;
+}
+
 /* A public endpoint that rq names, or NULL. */
 static const endpoint *find_public(const api_request *rq, route_args *arg)
 {
@@ -1287,11 +1344,12 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     route_args arg;
     const endpoint *public = find_public(rq, &arg);
     if (public != NULL) {
+        out->route = route_of(public);
         job pub = {.api = a, .cat = a->cat, .cal = a->cal};
         public->run(&pub, NULL, rq, &arg, out);
         return;
     }
-    if (strncmp(rq->path, "/api/", 5) != 0) {
+    if (strncmp(rq->path, "/api/", 5) != 0 && strcmp(rq->path, "/metrics") != 0) {
         api_error(out, 404, "not-found", "no such endpoint: %s", rq->path);
         return;
     }
@@ -1307,6 +1365,9 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     ts->refs++;
     pthread_mutex_unlock(&a->pool_lock);
     const principal *p = authenticate(ts, rq, out);
+    if (p != NULL) {
+        snprintf(out->actor, sizeof out->actor, "%s", p->actor);
+    }
     job j = {a, NULL, a->cat, a->cal, NULL, ""};
     if (p == NULL || !scope_key(&j, p, rq, out)) {
         pthread_mutex_lock(&a->pool_lock);
@@ -1342,6 +1403,7 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     }
     j.engine = a->engines[slot];
     const endpoint *e = find_endpoint(rq, &arg, out);
+    out->route = route_of(e);
     if (e != NULL) {
         e->run(&j, p, rq, &arg, out);
     }
@@ -1368,6 +1430,10 @@ int api_init(api *a, size_t n, mc_error *err)
     pthread_mutex_init(&a->pool_lock, NULL);
     pthread_cond_init(&a->pool_free, NULL);
     pthread_mutex_init(&a->write_lock, NULL);
+    metrics_init(&a->metrics);
+    for (size_t i = 0; i < NENDPOINTS; i++) {
+        metrics_route(&a->metrics, endpoints[i].method, endpoints[i].path);
+    }
     if (a->engines == NULL || a->rules == NULL || a->taken == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
@@ -1415,4 +1481,49 @@ void api_free(api *a)
     pthread_mutex_destroy(&a->pool_lock);
     pthread_cond_destroy(&a->pool_free);
     pthread_mutex_destroy(&a->write_lock);
+}
+
+/* ==== metrics ============================================================================= */
+
+void api_metrics(api *a, mc_buf *t)
+{
+    metrics_render(&a->metrics, t);
+    if (a->group != NULL) {
+        mc_store_group_stats g;
+        mc_store_group_stats_get(a->group, &g);
+        mc_buf_printf(t,
+                       "# HELP motcua_store_commits_total Group commits of the SQLite store.\n"
+                       "# TYPE motcua_store_commits_total counter\n"
+                       "motcua_store_commits_total %llu\n"
+                       "# HELP motcua_store_operations_total Operations those commits carried.\n"
+                       "# TYPE motcua_store_operations_total counter\n"
+                       "motcua_store_operations_total %llu\n"
+                       "# HELP motcua_store_failed_total Operations failed by their batch.\n"
+                       "# TYPE motcua_store_failed_total counter\n"
+                       "motcua_store_failed_total %llu\n"
+                       "# HELP motcua_store_queued Operations waiting for the writer now.\n"
+                       "# TYPE motcua_store_queued gauge\n"
+                       "motcua_store_queued %u\n",
+                       (unsigned long long)g.commits, (unsigned long long)g.operations,
+                       (unsigned long long)g.failed, g.queued);
+    }
+    struct stat sb;
+    if (a->store_path != NULL && stat(a->store_path, &sb) == 0) {
+        /* The file and its write-ahead log: what the disk holds for it. */
+        long long size = (long long)sb.st_size;
+        char wal[4096];
+        if ((size_t)snprintf(wal, sizeof wal, "%s-wal", a->store_path) < sizeof wal &&
+            stat(wal, &sb) == 0) {
+            size += (long long)sb.st_size;
+        }
+        mc_buf_printf(t,
+                       "# HELP motcua_store_size_bytes Bytes of the SQLite store: its file and "
+                       "its write-ahead log.\n"
+                       "# TYPE motcua_store_size_bytes gauge\n"
+                       "motcua_store_size_bytes %lld\n",
+                       size);
+    }
+    mc_buf_printf(t, "# HELP motcua_up Whether the server answers (always 1).\n"
+                      "# TYPE motcua_up gauge\n"
+                      "motcua_up 1\n");
 }

@@ -11,6 +11,7 @@
 #include "motcua/catalogue.h"
 #include "motcua/engine.h"
 #include "motcua/rules.h"
+#include "metrics.h"
 #include "tokens.h"
 
 #include <jansson.h>
@@ -54,6 +55,12 @@ typedef struct api {
      * place of write_lock. NULL on PostgreSQL, whose own group commit serves. */
     mc_store_group *group;
     atomic_bool stopping; /* set by api_stop: new requests are answered 503 */
+    /* The counters of /metrics (metrics.h): serve.c counts each request under out->route. */
+    metrics metrics;
+    const char *store_path; /* a SQLite store's file, for its size in /metrics, or NULL */
+    /* /api/health/ready: whether the store takes a write now (ready.h), or NULL (always). */
+    bool (*ready)(void *ud, char *why, size_t n);
+    void *ready_ud;
 } api;
 
 /* Prepares a for n engines. MC_ENOMEM. */
@@ -91,10 +98,21 @@ typedef struct api_response {
     const unsigned char *raw;
     size_t raw_len;
     const char *content_type;
+    /* or a text made for this answer (/metrics), owned by the caller: mc_free() */
+    char *text;
+    size_t text_len;
+    /* For the access log and the metrics: the route pattern matched (an index of a->metrics,
+     * 0 for none), and the actor of the token (never the token), "" when none. */
+    size_t route;
+    char actor[64];
 } api_response;
 
 /* Answers rq. Thread-safe: the server calls it from all its threads at once. */
 void api_handle(api *a, const api_request *rq, api_response *out);
+
+/* Appends the text of /metrics for a (Prometheus exposition format 0.0.4) to t; t->oom when out
+ * of memory. */
+void api_metrics(api *a, mc_buf *t);
 
 /* The answer of an error: {"error": code, "message": msg}. */
 void api_error(api_response *out, int status, const char *code, const char *fmt, ...)

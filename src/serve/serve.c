@@ -7,6 +7,7 @@
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "serve.h"
 #include "api.h"
+#include "ready.h"
 #include "sched.h"
 #include "base/grow.h"
 #include "base/json.h"
@@ -15,9 +16,11 @@
 #include "motcua/calendar.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -178,6 +181,11 @@ typedef struct server {
     api api;
     watch watch;
     sched sched; /* the timer scheduler (sched.h), unless --no-timers */
+    ready *ready; /* the probe of /api/health/ready */
+    FILE *access;                /* the access log: stderr, or --access-log FILE */
+    pthread_mutex_t access_lock; /* one whole line at a time */
+    uint64_t id_seed;            /* of the request ids made here */
+    atomic_uint_fast64_t id_next;
 } server;
 
 /* A request being received. */
@@ -202,52 +210,145 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     set_receiving(&sv->watch, conn_of(c), true);
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body,
-                                 int retry_after)
+/* ==== the access log ====================================================================== */
+
+static int64_t monotonic_us(void)
 {
-    /* mc_json_dumps is whole or NULL: json_dumps may leave a key's name out when an allocation
-     * fails. The fallback is a constant, which needs no memory. */
-    static const char oom[] = "{\"error\": \"internal\", \"message\": \"out of memory\"}";
-    char *text = mc_json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(body);
-    if (text == NULL) {
-        status = 500;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* An incoming X-Request-Id is kept when it is 1 to 64 letters, digits, '-', '_', '.' or ':'
+ * (nothing that could break a log line or a header); else the server makes one. */
+static void request_id(server *sv, struct MHD_Connection *c, char out[65])
+{
+    const char *in = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+    size_t n = in != NULL ? strlen(in) : 0;
+    if (n > 0 && n <= 64 &&
+        strspn(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:") == n) {
+        memcpy(out, in, n + 1);
+        return;
     }
-    struct MHD_Response *resp =
-        text != NULL ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY)
-                     : MHD_create_response_from_buffer(sizeof oom - 1, (void *)(uintptr_t)oom,
-                                                       MHD_RESPMEM_PERSISTENT);
+    /* splitmix64 of a per-process seed and a counter: unique within the process, and
+     * unlikely to repeat another process's. */
+    uint64_t z = sv->id_seed + 0x9e3779b97f4a7c15u *
+                                   (atomic_fetch_add_explicit(&sv->id_next, 1,
+                                                              memory_order_relaxed) + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    z ^= z >> 31;
+    snprintf(out, 65, "%016llx", (unsigned long long)z);
+}
+
+/* One JSON line per request: the route pattern, never the path (it holds dossier ids), the
+ * query or a header's value; the actor's name, never the token. */
+static void access_line(server *sv, struct MHD_Connection *c, const char *method,
+                        const api_response *out, int status, size_t bytes, int64_t t0_us,
+                        const char *rid)
+{
+    int64_t us = monotonic_us() - t0_us;
+    metrics_request(&sv->api.metrics, out->route, status, (uint64_t)(us > 0 ? us : 0));
+    char remote[INET6_ADDRSTRLEN] = "";
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info != NULL && info->client_addr != NULL) {
+        const struct sockaddr *sa = info->client_addr;
+        if (sa->sa_family == AF_INET) {
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote,
+                      sizeof remote);
+        } else if (sa->sa_family == AF_INET6) {
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      remote, sizeof remote);
+        }
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    char when[96];
+    snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+    /* The route names the method too; "method" is what the client sent (a known route's
+     * method, or anything for an unmatched one). */
+    json_t *line = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:i, s:I, s:f, s:s}", "time", when,
+                             "remote", remote, "actor", out->actor[0] ? out->actor : NULL,
+                             "method", method, "route", sv->api.metrics.routes[out->route],
+                             "status", status, "bytes", (json_int_t)bytes, "ms",
+                             (double)us / 1000.0, "request_id", rid);
+    char *text = line != NULL ? mc_json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(line);
+    if (text != NULL && sv->access != NULL) {
+        pthread_mutex_lock(&sv->access_lock);
+        fprintf(sv->access, "%s\n", text);
+        fflush(sv->access);
+        pthread_mutex_unlock(&sv->access_lock);
+    }
     mc_free(text);
+}
+
+/* Sends out (its JSON body, a console file or a text), logs and counts it. */
+static enum MHD_Result respond(server *sv, struct MHD_Connection *c, const char *method,
+                               api_response *out, int64_t t0_us)
+{
+    char rid[65];
+    request_id(sv, c, rid);
+    static const char oom[] = "{\"error\": \"internal\", \"message\": \"out of memory\"}";
+    int status = out->status;
+    struct MHD_Response *resp = NULL;
+    size_t bytes = 0;
+    if (out->raw != NULL) {
+        bytes = out->raw_len;
+        resp = MHD_create_response_from_buffer(bytes, (void *)(uintptr_t)out->raw,
+                                               MHD_RESPMEM_PERSISTENT);
+        if (resp != NULL) {
+            MHD_add_response_header(resp, "Content-Type", out->content_type);
+            MHD_add_response_header(
+                resp, "Content-Security-Policy",
+                "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
+            MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        }
+    } else if (out->text != NULL) {
+        bytes = out->text_len;
+        resp = MHD_create_response_from_buffer(bytes, out->text, MHD_RESPMEM_MUST_COPY);
+        if (resp != NULL) {
+            MHD_add_response_header(resp, "Content-Type", out->content_type);
+            MHD_add_response_header(resp, "Cache-Control", "no-store");
+        }
+    } else {
+        /* mc_json_dumps is whole or NULL: json_dumps may leave a key's name out when an
+         * allocation fails. The fallback is a constant, which needs no memory. */
+        char *text = mc_json_dumps(out->body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (text == NULL) {
+            status = 500;
+        }
+        bytes = text != NULL ? strlen(text) : sizeof oom - 1;
+        resp = text != NULL
+                   ? MHD_create_response_from_buffer(bytes, text, MHD_RESPMEM_MUST_COPY)
+                   : MHD_create_response_from_buffer(bytes, (void *)(uintptr_t)oom,
+                                                     MHD_RESPMEM_PERSISTENT);
+        mc_free(text);
+        if (resp != NULL) {
+            MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+            MHD_add_response_header(resp, "Cache-Control", "no-store");
+        }
+    }
+    json_decref(out->body);
+    out->body = NULL;
+    mc_free(out->text);
+    out->text = NULL;
+    access_line(sv, c, method, out, status, bytes, t0_us, rid);
     if (resp == NULL) {
         return MHD_NO;
     }
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (retry_after > 0) {
+    MHD_add_response_header(resp, "X-Request-Id", rid);
+    if (out->retry_after > 0) {
         char secs[16];
-        snprintf(secs, sizeof secs, "%d", retry_after);
+        snprintf(secs, sizeof secs, "%d", out->retry_after);
         MHD_add_response_header(resp, "Retry-After", secs);
     }
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-/* A file of the console: its bytes live in the binary. Its page may load only from here. */
-static enum MHD_Result send_file(struct MHD_Connection *c, const api_response *out)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        out->raw_len, (void *)(uintptr_t)out->raw, MHD_RESPMEM_PERSISTENT);
-    if (resp == NULL) {
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", out->content_type);
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)out->status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
@@ -261,7 +362,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     server *sv = cls;
     conn *k = conn_of(c);
     req *r = *con_cls;
-    api_response out = {500, NULL, 0, NULL, 0, NULL};
+    api_response out = {.status = 500};
+    int64_t t0 = monotonic_us();
     if (r == NULL) {
         /* The headers are in. A body announced larger than the API takes is refused before
          * it is read (libmicrohttpd then closes the connection). */
@@ -269,7 +371,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > API_MAX_BODY)) {
             set_receiving(&sv->watch, k, false);
             api_error(&out, 413, "too-large", "the body is larger than %d bytes", API_MAX_BODY);
-            return send_json(c, out.status, out.body, 0);
+            return respond(sv, c, method, &out, t0);
         }
         r = calloc(1, sizeof *r);
         *con_cls = r;
@@ -291,17 +393,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     /* All of the request is in: from here on, the time is the server's. */
     set_receiving(&sv->watch, k, false);
+    t0 = monotonic_us();
     if (r->too_large) {
         api_error(&out, 413, "too-large", "the body is larger than %d bytes", API_MAX_BODY);
-        return send_json(c, out.status, out.body, 0);
+        return respond(sv, c, method, &out, t0);
     }
     if (k == NULL) {
         api_error(&out, 500, "internal", "out of memory");
-        return send_json(c, out.status, out.body, 0);
+        return respond(sv, c, method, &out, t0);
     }
     if (k->path_too_long) {
         api_error(&out, 414, "too-long", "the path is longer than %d bytes", PATH_MAX_BYTES - 1);
-        return send_json(c, out.status, out.body, 0);
+        return respond(sv, c, method, &out, t0);
     }
     api_request rq = {
         .method = method,
@@ -319,10 +422,51 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .q_agency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agency"),
     };
     api_handle(&sv->api, &rq, &out);
-    if (out.raw != NULL) {
-        return send_file(c, &out);
+    return respond(sv, c, method, &out, t0);
+}
+
+static bool store_ready(void *ud, char *why, size_t n)
+{
+    return ready_check(ud, why, n);
+}
+
+/* ==== --metrics-listen ==================================================================== */
+
+/* The separate address of /metrics: no token, nothing else answered. Meant for a loopback or
+ * private address that only Prometheus reaches. */
+static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                       const char *method, const char *version,
+                                       const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version, (void)upload, (void)upload_size;
+    server *sv = cls;
+    if (*con_cls == NULL) {
+        *con_cls = (void *)1; /* the headers are in; answer at the next call */
+        return MHD_YES;
     }
-    return send_json(c, out.status, out.body, out.retry_after);
+    api_response out = {.status = 500};
+    int64_t t0 = monotonic_us();
+    if (strcmp(url, "/metrics") != 0) {
+        api_error(&out, 404, "not-found", "this address answers only GET /metrics");
+    } else if (strcmp(method, "GET") != 0) {
+        api_error(&out, 405, "method", "%s is not allowed on /metrics", method);
+    } else {
+        for (size_t i = 0; i < sv->api.metrics.nroutes; i++) {
+            out.route = strcmp(sv->api.metrics.routes[i], "GET /metrics") == 0 ? i : out.route;
+        }
+        mc_buf t = MC_BUF_INIT;
+        api_metrics(&sv->api, &t);
+        if (t.oom) {
+            mc_buf_free(&t);
+            api_error(&out, 500, "internal", "out of memory");
+        } else {
+            out.status = 200;
+            out.text_len = t.len; /* before mc_buf_take resets t */
+            out.text = mc_buf_take(&t);
+            out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        }
+    }
+    return respond(sv, c, method, &out, t0);
 }
 
 /* ==== the listen address ================================================================== */
@@ -587,6 +731,27 @@ int cmd_serve(front_opts *c)
     }
     api *a = &sv->api;
     a->fixed_now = MC_NONE;
+    struct sockaddr_storage maddr;
+    if (c->metrics_listen != NULL && parse_listen(c->metrics_listen, &maddr) != 0) {
+        free(sv);
+        return front_usage_error("--metrics-listen takes ADDRESS:PORT like --listen, not '%s'",
+                                 c->metrics_listen);
+    }
+    sv->access = stderr;
+    if (c->access_log != NULL && (sv->access = fopen(c->access_log, "a")) == NULL) {
+        fprintf(stderr, "motcua: cannot open the access log %s: %s\n", c->access_log,
+                strerror(errno));
+        free(sv);
+        return EXIT_IO;
+    }
+    pthread_mutex_init(&sv->access_lock, NULL);
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        sv->id_seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
+                      ((uint64_t)getpid() << 32);
+        atomic_init(&sv->id_next, 0);
+    }
     mc_catalogue *cat = NULL;
     mc_rules *rules = NULL;
     mc_diags *diags = NULL;
@@ -630,11 +795,17 @@ int cmd_serve(front_opts *c)
         }
     }
     if (rc == 0 && !mc_store_is_server(c->db ? c->db : "motcua.db")) {
+        a->store_path = c->db ? c->db : "motcua.db";
         mc_store_group *g = NULL;
         rc = mc_store_group_open(&g, c->db ? c->db : "motcua.db", &err);
         if (rc == 0) {
             api_set_group(a, g);
         }
+    }
+    if (rc == 0) {
+        rc = ready_open(&sv->ready, c->db ? c->db : "motcua.db", &err);
+        a->ready = store_ready;
+        a->ready_ud = sv->ready;
     }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
@@ -674,14 +845,40 @@ int cmd_serve(front_opts *c)
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_CONNECTION, notify_connection, w, MHD_OPTION_URI_LOG_CALLBACK, uri_log,
         NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, sv, MHD_OPTION_END);
+    struct MHD_Daemon *md = NULL;
+    if (d != NULL && c->metrics_listen != NULL) {
+        md = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                                  (maddr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+                              0, NULL, NULL, metrics_handler, sv, MHD_OPTION_SOCK_ADDR,
+                              (struct sockaddr *)&maddr, MHD_OPTION_CONNECTION_LIMIT, 16u,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+                              MHD_OPTION_END);
+        if (md == NULL) {
+            fprintf(stderr, "motcua: cannot listen on %s (--metrics-listen)\n",
+                    c->metrics_listen);
+            MHD_stop_daemon(d);
+            d = NULL;
+            status = EXIT_IO;
+        }
+    }
     if (d == NULL) {
-        fprintf(stderr, "motcua: cannot listen on %s\n", listen);
-        status = EXIT_IO;
+        if (status == EXIT_OK) {
+            fprintf(stderr, "motcua: cannot listen on %s\n", listen);
+            status = EXIT_IO;
+        }
     } else {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
         char url[INET6_ADDRSTRLEN + 16];
         listen_url(&addr, info ? (unsigned)info->port : listen_port(&addr), url, sizeof url);
         printf("motcua: serving %s (stop with Ctrl-C)\n", url);
+        if (md != NULL) {
+            info = MHD_get_daemon_info(md, MHD_DAEMON_INFO_BIND_PORT);
+            listen_url(&maddr, info ? (unsigned)info->port : listen_port(&maddr), url,
+                       sizeof url);
+            /* Not a URL: tools/serve-lib.sh reads the port of the first "http://" line. */
+            url[strlen(url) - 1] = '\0';
+            printf("motcua: metrics at %s, GET /metrics without a token\n", url + 7);
+        }
         fflush(stdout);
         start_timers(c, cat, sv);
         int sig;
@@ -689,6 +886,9 @@ int cmd_serve(front_opts *c)
             on_sighup(c, sv);
         }
         api_stop(a);
+        if (md != NULL) {
+            MHD_stop_daemon(md);
+        }
         sched_stop(&sv->sched); /* waits for the batch it is running, at most */
         if (!stop_within_grace(d)) {
             fprintf(stderr, "motcua: stopped with requests still running (their transactions "
@@ -713,6 +913,11 @@ done:
     mc_catalogue_free(cat);
     mc_rules_free(rules);
     mc_diags_free(diags);
+    ready_close(sv->ready);
+    if (sv->access != stderr) {
+        fclose(sv->access);
+    }
+    pthread_mutex_destroy(&sv->access_lock);
     free(sv);
     return status;
 }

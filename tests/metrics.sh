@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# Operating serve (issue 19; docs/operations.md "Logs", "Metrics and health"; docs/api.md):
+# /metrics in the Prometheus text format, refused without a token (401) or with a token that is
+# not an operator's (403), open on --metrics-listen; a real Prometheus (Debian's prometheus)
+# scraping both and answering a query for one of motcua's counters with the expected value; the
+# JSON access log, one line per request, with the route pattern and the actor, never the token,
+# the citizen identifier, a field value or a query value; X-Request-Id kept when well-formed,
+# made otherwise, and echoed; /api/health/live; /api/health/ready answering 503 while another
+# process holds SQLite's write lock and while the PostgreSQL server is stopped; bad options.
+# Prints TAP lines; run by tools/run-tests.sh as  bash tests/metrics.sh MOTCUA
+set -u
+bin=${1:?usage: metrics.sh MOTCUA}
+tmp=$(mktemp -d)
+pids=()
+pg_dir=""
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    [ -n "$pg_dir" ] && bash tools/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; shift; for line in "$@"; do echo "# $line"; done; }
+check() { # check NAME CONDITION-COMMAND… (details in $tmp/why)
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else fail "$name" "$(head -c 800 "$tmp/why" 2>/dev/null)"; fi
+}
+for tool in curl python3 prometheus; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "not ok 1 - metrics: $tool is not installed (tools/install-deps.sh)"
+        echo "1..1"
+        exit 1
+    fi
+done
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+tok=$tmp/tokens
+printf 'operator-secret-0123456789\n' | "$bin" token add --tokens "$tok" --actor ops --roles operator --secret-stdin 2>/dev/null
+printf 'clerk-secret-0123456789\n' | "$bin" token add --tokens "$tok" --actor lan --roles clerk --agency commune-committee --secret-stdin 2>/dev/null
+ops=operator-secret-0123456789
+lan=clerk-secret-0123456789
+cccd=079203001234
+
+. tools/serve-lib.sh
+mport=$(free_port)
+serve_start "$tmp/serve.out" "$tmp/serve.err" "$bin" --tokens "$tok" --db "$tmp/s.db" \
+    --catalogue tests/fixtures/cli-catalogue --now 2025-07-14T09:00 \
+    --access-log "$tmp/access.log" --metrics-listen "127.0.0.1:$mport"
+pids+=("$serve_pid")
+url="http://127.0.0.1:$serve_port"
+if [ -z "$serve_port" ]; then
+    fail "the server starts with --access-log and --metrics-listen" "$(cat "$tmp/serve.err")"
+    echo "1..$n"
+    exit 1
+fi
+grep -q "^motcua: metrics at 127.0.0.1:$mport, GET /metrics without a token$" "$tmp/serve.out" &&
+    ok "the server says where its metrics are" || fail "the server says where its metrics are" "$(cat "$tmp/serve.out")"
+
+# call TOKEN METHOD PATH [BODY]: prints the status; the body in $tmp/r, the headers in $tmp/h.
+call() {
+    local token=$1 method=$2 path=$3 body=${4:-}
+    local args=(-s -o "$tmp/r" -D "$tmp/h" -w '%{http_code}' --max-time 10 -X "$method")
+    [ -n "$token" ] && args+=(-H "Authorization: Bearer $token")
+    [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+    echo >>"$tmp/count" # call runs in $(…): a file counts what a variable would lose
+    curl "${args[@]}" "${extra[@]}" "$url$path"
+}
+extra=()
+
+# ---- /metrics: who may read it ----
+s=$(call "" GET /metrics)
+[ "$s" = 401 ] && ok "/metrics without a token: 401" || fail "/metrics without a token: 401" "status $s" "$(cat "$tmp/r")"
+s=$(call "$lan" GET /metrics)
+[ "$s" = 403 ] && grep -q '"message": "/metrics needs a token with the operator role"' "$tmp/r" &&
+    ok "/metrics with a clerk's token: 403 naming the operator role" ||
+    fail "/metrics with a clerk's token: 403 naming the operator role" "status $s" "$(cat "$tmp/r")"
+
+# ---- a few requests, with a citizen's identifier in the body and in a query ----
+body="{\"procedure\":\"birth-registration\",\"fields\":{\"citizen-id\":\"$cccd\",\"parents-married\":false},\"attach\":[\"birth-notice\",\"citizen-identity\"]}"
+s=$(call "$lan" POST /api/dossiers "$body")
+[ "$s" = 201 ] && ok "a dossier is filed" || fail "a dossier is filed" "status $s" "$(cat "$tmp/r")"
+s=$(call "$lan" GET /api/dossiers/1)
+s2=$(call "$lan" GET "/api/dossiers?state=received&subject=$cccd")
+s3=$(call "$lan" GET /api/dossiers/999)
+[ "$s" = 200 ] && [ "$s3" = 404 ] && ok "a dossier is read, a missing one is 404" || fail "a dossier is read, a missing one is 404" "$s $s2 $s3"
+
+extra=(-H "X-Request-Id: portal-7f3a.2025:01")
+s=$(call "$lan" GET /api/whoami)
+tr -d '\r' <"$tmp/h" >"$tmp/hh"
+grep -qx "X-Request-Id: portal-7f3a.2025:01" "$tmp/hh" && ok "a well-formed X-Request-Id is echoed" ||
+    fail "a well-formed X-Request-Id is echoed" "$(cat "$tmp/hh")"
+extra=(-H "X-Request-Id: has space $cccd")
+s=$(call "$lan" GET /api/whoami)
+tr -d '\r' <"$tmp/h" >"$tmp/hh"
+grep -qE "^X-Request-Id: [0-9a-f]{16}$" "$tmp/hh" && ! grep -q "$cccd" "$tmp/hh" &&
+    ok "a malformed X-Request-Id is replaced by one the server makes" ||
+    fail "a malformed X-Request-Id is replaced by one the server makes" "$(cat "$tmp/hh")"
+extra=()
+s=$(call "" GET /api/whoami)
+tr -d '\r' <"$tmp/h" >"$tmp/hh"
+grep -qE "^X-Request-Id: [0-9a-f]{16}$" "$tmp/hh" && ok "a request without one gets one" || fail "a request without one gets one" "$(cat "$tmp/hh")"
+gen=$(sed -n 's/^X-Request-Id: //p' "$tmp/hh")
+
+# ---- health ----
+s=$(call "" GET /api/health/live)
+[ "$s" = 200 ] && grep -q '"status": "live"' "$tmp/r" && ok "/api/health/live: 200 without a token" || fail "/api/health/live: 200 without a token" "$s $(cat "$tmp/r")"
+s=$(call "" GET /api/health/ready)
+[ "$s" = 200 ] && grep -q '"status": "ready"' "$tmp/r" && ok "/api/health/ready: 200 on a store that takes writes" || fail "/api/health/ready: 200 on a store that takes writes" "$s $(cat "$tmp/r")"
+python3 - "$tmp/s.db" "$tmp/locked" <<'PY' &
+import sqlite3, sys, time, os
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+c.execute("ROLLBACK")
+PY
+locker=$!
+pids+=("$locker")
+for _ in $(seq 100); do [ -e "$tmp/locked" ] && break; sleep 0.05; done
+s=$(call "" GET /api/health/ready)
+[ "$s" = 503 ] && grep -q '"message": "the store stayed locked by another writer for 200 ms"' "$tmp/r" &&
+    ok "/api/health/ready: 503 with the reason while another process holds the write lock" ||
+    fail "/api/health/ready: 503 with the reason while another process holds the write lock" "$s $(cat "$tmp/r")"
+s=$(call "" GET /api/health)
+[ "$s" = 200 ] && ok "... /api/health still answers 200 as before" || fail "... /api/health still answers 200 as before" "$s"
+rm -f "$tmp/locked"
+wait "$locker"
+s=$(call "" GET /api/health/ready)
+[ "$s" = 200 ] && ok "... and 200 again once the lock is released" || fail "... and 200 again once the lock is released" "$s $(cat "$tmp/r")"
+
+# ---- the text of /metrics ----
+s=$(call "$ops" GET /metrics)
+tr -d '\r' <"$tmp/h" >"$tmp/hh"
+cp "$tmp/r" "$tmp/metrics.txt"
+[ "$s" = 200 ] && grep -qi "^Content-Type: text/plain; version=0.0.4; charset=utf-8$" "$tmp/hh" &&
+    ok "/metrics with an operator's token: 200, text/plain version 0.0.4" || fail "/metrics with an operator's token: 200, text/plain version 0.0.4" "$s" "$(cat "$tmp/hh")"
+python3 - "$tmp/metrics.txt" >"$tmp/why" 2>&1 <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+lines = text.splitlines()
+typed, errors = {}, []
+sample = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? (\S+)$')
+for l in lines:
+    if l.startswith("# TYPE "):
+        _, _, name, kind = l.split(" ")
+        typed[name] = kind
+    elif l.startswith("# HELP "):
+        pass
+    else:
+        m = sample.match(l)
+        if not m:
+            errors.append("not a sample: " + l)
+            continue
+        base = re.sub(r"_(bucket|sum|count|total)$", "", m.group(1))
+        if m.group(1) not in typed and base not in typed and base + "_total" not in typed:
+            errors.append("no TYPE before " + l)
+        float(m.group(5).replace("+Inf", "inf"))
+want = {
+    'motcua_http_requests_total{route="POST /api/dossiers",status="201"} 1',
+    'motcua_http_requests_total{route="GET /api/dossiers/{id}",status="200"} 1',
+    'motcua_http_requests_total{route="GET /api/dossiers/{id}",status="404"} 1',
+    'motcua_http_requests_total{route="GET /metrics",status="403"} 1',
+    'motcua_http_requests_total{route="GET /api/health/ready",status="503"} 1',
+}
+for w in want - set(lines):
+    errors.append("missing: " + w)
+b = [int(l.split()[-1]) for l in lines if l.startswith("motcua_http_request_duration_seconds_bucket")]
+c = [int(l.split()[-1]) for l in lines if l.startswith("motcua_http_request_duration_seconds_count")]
+if b != sorted(b) or not b or not c or b[-1] != c[0] or 'le="+Inf"' not in text:
+    errors.append("histogram buckets not cumulative or +Inf != _count: %s %s" % (b, c))
+if typed.get("motcua_http_request_duration_seconds") != "histogram":
+    errors.append("the latency is not typed histogram")
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+PY
+[ $? = 0 ] && ok "the exposition parses: TYPE before samples, escaped labels, counts by route pattern and status, cumulative buckets ending in +Inf = _count" ||
+    fail "the exposition parses: TYPE before samples, escaped labels, counts by route pattern and status, cumulative buckets ending in +Inf = _count" "$(cat "$tmp/why")"
+curl -s -o "$tmp/r" -w '%{http_code}' "http://127.0.0.1:$mport/metrics" >"$tmp/s"
+[ "$(cat "$tmp/s")" = 200 ] && grep -q '^motcua_http_requests_total{route="POST /api/dossiers",status="201"} 1$' "$tmp/r" &&
+    ok "--metrics-listen answers /metrics without a token" || fail "--metrics-listen answers /metrics without a token" "$(cat "$tmp/s")"
+curl -s -o "$tmp/r" -w '%{http_code}' "http://127.0.0.1:$mport/api/dossiers/1" >"$tmp/s"
+[ "$(cat "$tmp/s")" = 404 ] && grep -q '"message": "this address answers only GET /metrics"' "$tmp/r" &&
+    ok "... and nothing else (the API there is 404)" || fail "... and nothing else (the API there is 404)" "$(cat "$tmp/s") $(cat "$tmp/r")"
+
+# ---- a real Prometheus ----
+pport=$(free_port)
+mkdir -p "$tmp/prom"
+cat >"$tmp/prom/prometheus.yml" <<Y
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: motcua-token
+    authorization: { credentials: $ops }
+    static_configs: [ { targets: ['127.0.0.1:$serve_port'] } ]
+  - job_name: motcua-plain
+    static_configs: [ { targets: ['127.0.0.1:$mport'] } ]
+Y
+prometheus --config.file="$tmp/prom/prometheus.yml" --storage.tsdb.path="$tmp/prom/data" \
+    --web.listen-address="127.0.0.1:$pport" >"$tmp/prom/log" 2>&1 &
+pids+=("$!")
+query() { # query PROMQL: the first result's value, or nothing
+    curl -fsG "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" 2>/dev/null |
+        python3 -c 'import json,sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
+got=""
+for _ in $(seq 300); do
+    got=$(query 'motcua_http_requests_total{job="motcua-token",route="POST /api/dossiers",status="201"}')
+    [ -n "$got" ] && [ -n "$(query 'up{job="motcua-plain"} == 1')" ] && break
+    sleep 0.1
+done
+[ "$got" = 1 ] && ok "Prometheus scrapes /metrics with the operator's token and answers a query: 1 dossier filed" ||
+    fail "Prometheus scrapes /metrics with the operator's token and answers a query: 1 dossier filed" "got '$got'" "$(tail -5 "$tmp/prom/log")"
+got=$(query 'sum(motcua_http_requests_total{job="motcua-plain",route="GET /api/health/ready"})')
+[ "$got" = 3 ] && ok "... and through --metrics-listen: 3 readiness checks" || fail "... and through --metrics-listen: 3 readiness checks" "got '$got'"
+
+# ---- the access log ----
+sleep 0.2
+python3 - "$tmp/access.log" "$gen" >"$tmp/why" 2>&1 <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+errors = []
+keys = ["time", "remote", "actor", "method", "route", "status", "bytes", "ms", "request_id"]
+recs = []
+for l in lines:
+    try:
+        d = json.loads(l)
+    except ValueError:
+        errors.append("not JSON: " + l)
+        continue
+    if list(d) != keys:
+        errors.append("keys %s" % list(d))
+    recs.append(d)
+def has(**kw):
+    return any(all(r.get(k) == v for k, v in kw.items()) for r in recs)
+for kw in [dict(route="POST /api/dossiers", status=201, actor="lan", method="POST"),
+           dict(route="GET /api/dossiers/{id}", status=200, actor="lan"),
+           dict(route="GET /api/dossiers", status=200, actor="lan"),
+           dict(route="GET /metrics", status=403, actor="lan"),
+           dict(route="GET /metrics", status=200, actor="ops"),
+           dict(route="GET /api/health/ready", status=503, actor=None),
+           dict(route="GET /api/whoami", request_id="portal-7f3a.2025:01"),
+           dict(request_id=sys.argv[2], status=401, actor=None, remote="127.0.0.1")]:
+    if not has(**kw):
+        errors.append("no line with %s" % kw)
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+PY
+[ $? = 0 ] && ok "the access log: a JSON line per request, route patterns, actors, statuses, request ids" ||
+    fail "the access log: a JSON line per request, route patterns, actors, statuses, request ids" "$(cat "$tmp/why")"
+lines=$(grep -c . "$tmp/access.log")
+requests=$(grep -c '' "$tmp/count")
+# Prometheus's scrapes add lines of their own: at least one per request this script sent.
+[ "$lines" -ge "$requests" ] && ok "every request sent is in it ($requests or more lines)" || fail "every request sent is in it ($requests or more lines)" "$lines lines"
+! grep -q -e "$cccd" -e "$ops" -e "$lan" -e "received" -e "Bearer" "$tmp/access.log" "$tmp/serve.err" "$tmp/serve.out" &&
+    ok "no token, identifier (CCCD), field or query value in the logs" ||
+    fail "no token, identifier (CCCD), field or query value in the logs" "$(grep -e "$cccd" -e "$ops" -e "$lan" -e received -e Bearer "$tmp/access.log" "$tmp/serve.err" | head -3)"
+kill "$serve_pid"
+
+# ---- bad options ----
+"$bin" serve --tokens "$tok" --db "$tmp/s.db" --catalogue tests/fixtures/cli-catalogue \
+    --metrics-listen localhost:9 >/dev/null 2>"$tmp/e"
+rc=$?
+[ "$rc" = 2 ] && [ "$(cat "$tmp/e")" = "motcua: --metrics-listen takes ADDRESS:PORT like --listen, not 'localhost:9' (see 'motcua help')" ] &&
+    ok "a bad --metrics-listen: exit 2 and one line" || fail "a bad --metrics-listen: exit 2 and one line" "exit $rc" "$(cat "$tmp/e")"
+"$bin" serve --tokens "$tok" --db "$tmp/s.db" --catalogue tests/fixtures/cli-catalogue \
+    --access-log "$tmp/no/such/dir/access.log" >/dev/null 2>"$tmp/e"
+rc=$?
+[ "$rc" = 3 ] && [ "$(cat "$tmp/e")" = "motcua: cannot open the access log $tmp/no/such/dir/access.log: No such file or directory" ] &&
+    ok "an access log that cannot be opened: exit 3 and one line" || fail "an access log that cannot be opened: exit 3 and one line" "exit $rc" "$(cat "$tmp/e")"
+
+# ---- readiness on PostgreSQL: the server stopped ----
+if pg_out=$(bash tools/pg-cluster.sh start 2>&1); then
+    pg_dir=$(sed -n 1p <<<"$pg_out")
+    pg_conn=$(sed -n 2p <<<"$pg_out")
+    serve_start "$tmp/pg.out" "$tmp/pg.err" "$bin" --tokens "$tok" --db "$pg_conn" \
+        --catalogue tests/fixtures/cli-catalogue --now 2025-07-14T09:00 --no-timers --access-log "$tmp/pg.log"
+    pids+=("$serve_pid")
+    url="http://127.0.0.1:$serve_port"
+    s=$(call "" GET /api/health/ready)
+    [ "$s" = 200 ] && ok "PostgreSQL: /api/health/ready 200 while the server runs" || fail "PostgreSQL: /api/health/ready 200 while the server runs" "$s $(cat "$tmp/r" "$tmp/pg.err")"
+    bash tools/pg-cluster.sh pause "$pg_dir" >/dev/null 2>&1
+    s=$(call "" GET /api/health/ready)
+    [ "$s" = 503 ] && grep -q '"message": "the database server cannot be reached"' "$tmp/r" && ! grep -q "$pg_conn" "$tmp/r" &&
+        ok "... 503 naming the reason, not the connection string, once it is stopped" ||
+        fail "... 503 naming the reason, not the connection string, once it is stopped" "$s $(cat "$tmp/r")"
+    s=$(call "" GET /api/health/live)
+    [ "$s" = 200 ] && ok "... while live still answers 200" || fail "... while live still answers 200" "$s"
+    kill "$serve_pid"
+else
+    fail "PostgreSQL: a throwaway cluster starts (tools/pg-cluster.sh)" "$pg_out"
+fi
+echo "1..$n"
