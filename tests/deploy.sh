@@ -106,6 +106,16 @@ run deploy-check --catalogue "$tmp/bad" --db "$db"
     ok "deploy-check of a catalogue with errors: its diagnostics, exit 1" ||
     fail "deploy-check of a catalogue with errors: its diagnostics, exit 1" "exit $rc" "$(cat "$tmp/o" "$tmp/e")"
 
+# A rule function that open dossiers' version calls, removed from the rules: the load's check
+# refuses the catalogue, naming the procedure that calls it.
+nofn=$tmp/nofn
+cp -r "$old" "$nofn"
+sed -i 's/^function death_fee(/function death_fee_gone(/' "$nofn/rules/civil.lua"
+run deploy-check --catalogue "$nofn" --db "$db"
+[ "$rc" = 1 ] && grep -q "death-registration.proc:20:20: error: unknown rule function 'death_fee' in module 'civil'" "$tmp/e" &&
+    ok "deploy-check reports a removed rule function the dossiers' version calls; exit 1" ||
+    fail "deploy-check reports a removed rule function the dossiers' version calls; exit 1" "exit $rc" "$(cat "$tmp/o" "$tmp/e")"
+
 # ---- the engine: a clear error, never an internal one ----
 run show 1 --catalogue "$gone" --db "$db" --now 2025-07-03T11:00
 [ "$rc" = 1 ] && [ "$(cat "$tmp/e")" = "motcua: dossier 1 uses procedure 'death-registration' version '2025-07-01', which the catalogue no longer has" ] &&
