@@ -2497,6 +2497,151 @@ static void test_engine__an_expired_record_is_asked_with_the_reason(void **state
     close_fees(&f);
 }
 
+/* ---- deployments (issue 19) ---- */
+
+/* A catalogue of one procedure in two versions over a shared lifecycle; the new catalogues of
+ * the deployment tests change it. */
+static const char deploy_v1[] =
+    "role clerk\n"
+    "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
+    "  state t { on end -> z by clerk }\n state z { final } }\n"
+    "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+    "  field id { type text } }\n";
+
+typedef struct deploy_seen {
+    int n;
+    int64_t dossier[4];
+    mc_deploy_kind kind[4];
+    char message[4][200];
+    int stop_at; /* return non-zero at this call (1-based); 0 never */
+} deploy_seen;
+
+static int deploy_collect(void *ud, const mc_deploy_problem *p)
+{
+    deploy_seen *s = ud;
+    if (s->n < 4) {
+        s->dossier[s->n] = p->dossier;
+        s->kind[s->n] = p->kind;
+        snprintf(s->message[s->n], sizeof s->message[0], "%s", p->message);
+    }
+    s->n++;
+    return s->n == s->stop_at ? 7 : 0;
+}
+
+static mc_catalogue *deploy_load(const char *text)
+{
+    mc_catalogue *cat;
+    char *diags;
+    if (tu_load(text, &cat, &diags) != 0) {
+        fail_msg("load: %s", diags);
+    }
+    free(diags);
+    return cat;
+}
+
+/* Three dossiers on version 2025-01-01: one in s, one in t, one final. A catalogue whose
+ * version moved on names the two open ones; one whose lifecycle lost state t names the one in
+ * t; the catalogue in use names none; a callback's non-zero stops the walk and is returned.
+ * The engine on the catalogue without the version refuses the dossier with MC_EGONE and a
+ * sentence (it was MC_EIO, the API's 500). */
+static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-deploy-%d.db", (int)getpid());
+    unlink(path);
+    mc_catalogue *v1 = deploy_load(deploy_v1);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, v1, NULL, path, NULL), 0);
+    mc_datetime m;
+    assert_int_equal(mc_value_datetime("2025-07-03T09:00", 16, &m, NULL, 0), 0);
+    int64_t now = mc_calendar_to_utc(mc_catalogue_default_calendar(v1), (mc_localtime)m * 60);
+    mc_kv id[] = {{"id", "001"}};
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        mc_submit sub = {.procedure = "p", .fields = id, .nfields = 1, .now = now};
+        mc_result res;
+        assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
+        ids[i] = res.dossier;
+    }
+    const char *events[3] = {NULL, "go", "end"};
+    for (int i = 1; i < 3; i++) {
+        mc_fire fi = MC_FIRE_INIT;
+        fi.dossier = ids[i];
+        fi.event = events[i];
+        fi.role = "clerk";
+        fi.now = now + 60;
+        mc_result res;
+        assert_int_equal(mc_engine_fire(e, &fi, &res, NULL), 0);
+    }
+
+    deploy_seen seen = {0};
+    int64_t nopen = -1;
+    mc_error err;
+    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), v1, deploy_collect, &seen, &nopen,
+                                            &err),
+                     0);
+    assert_int_equal(seen.n, 0);
+    assert_int_equal(nopen, 2);
+
+    mc_catalogue *moved = deploy_load(
+        "role clerk\n"
+        "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
+        "  state t { on end -> z by clerk }\n state z { final } }\n"
+        "procedure p { effective 2025-06-01; time-limit 1wd; lifecycle l; subject id\n"
+        "  field id { type text } }\n");
+    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), moved, deploy_collect, &seen,
+                                            NULL, &err),
+                     0);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.dossier[0], ids[0]);
+    assert_int_equal(seen.dossier[1], ids[1]);
+    assert_int_equal(seen.kind[0], MC_DEPLOY_VERSION_GONE);
+    assert_string_equal(seen.message[1], "dossier 2: procedure 'p' version '2025-01-01' is not "
+                                         "in the catalogue (the dossier is open in state 't')");
+
+    mc_catalogue *lost = deploy_load(
+        "role clerk\n"
+        "lifecycle l { state s { initial; on end -> z by clerk }\n state z { final } }\n"
+        "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+        "  field id { type text } }\n");
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), lost, deploy_collect, &seen,
+                                            NULL, &err),
+                     0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.kind[0], MC_DEPLOY_STATE_GONE);
+    assert_string_equal(seen.message[0], "dossier 2: procedure 'p' version '2025-01-01' has no "
+                                         "state 't', which the dossier is in");
+
+    memset(&seen, 0, sizeof seen);
+    seen.stop_at = 1;
+    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), moved, deploy_collect, &seen,
+                                            NULL, &err),
+                     7);
+    assert_int_equal(seen.n, 1);
+
+    mc_engine *e2;
+    assert_int_equal(mc_engine_open(&e2, moved, NULL, path, NULL), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(e2, ids[0], now + 120, &d, &err), MC_EGONE);
+    assert_string_equal(err.msg, "dossier 1 uses procedure 'p' version '2025-01-01', which the "
+                                 "catalogue no longer has");
+    mc_engine_close(e2);
+    assert_int_equal(mc_engine_open(&e2, lost, NULL, path, NULL), 0);
+    assert_int_equal(mc_engine_get(e2, ids[1], now + 120, &d, &err), MC_EGONE);
+    assert_string_equal(err.msg, "dossier 2 is in state 't', which procedure 'p' no longer has");
+    assert_int_equal(mc_engine_get(e2, ids[0], now + 120, &d, &err), 0);
+    mc_dossier_free(&d);
+    mc_engine_close(e2);
+
+    mc_engine_close(e);
+    mc_catalogue_free(lost);
+    mc_catalogue_free(moved);
+    mc_catalogue_free(v1);
+    unlink(path);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -2549,6 +2694,7 @@ int main(void)
         cmocka_unit_test(test_engine__a_loaded_dossier_logs_its_parties),
         cmocka_unit_test(test_engine__parties_out_of_memory_sweep),
         cmocka_unit_test(test_engine__an_expired_record_is_asked_with_the_reason),
+        cmocka_unit_test(test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

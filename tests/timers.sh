@@ -215,6 +215,9 @@ if [ "$mode" = sqlite ]; then
     # --no-timers: nothing fires but reads and tick.
     kill -TERM "$pid_one"
     wait "$pid_one" 2>/dev/null
+    # The dossier of 'gone' is closed by a catalogue that has it (its timer, read): serve
+    # refuses to start on a store with an open dossier its catalogue cannot run (deploy-check).
+    "$bin" show "$gone" --db "$db" --catalogue "$tmp/old" --now 2025-01-01T09:00 >/dev/null 2>&1
     if start two --db "$db" --no-timers; then
         bad=$(submit "$port_two" p 71 71)
         sleep 7.5

@@ -187,6 +187,14 @@ f=$(printf '%s\n' "$out" | grep -c '^not ok ')
 [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/metrics: /'
 [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/metrics: /'; f=1; }
 echo "metrics: $p passed, $f failed"
+# Safe catalogue deployments (TAP): deploy-check, serve's refusal of a catalogue that breaks
+# open dossiers, the engine's 409 for a dossier whose version is gone (tests/deploy.sh).
+out=$(timeout 120 bash tests/deploy.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/deploy: /'
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/deploy: /'; f=1; }
+echo "deploy: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 

@@ -34,6 +34,9 @@
 #include <stdint.h>
 
 enum { MC_EREFUSED = -40 };
+/* A dossier's procedure version, or its state in it, is not in the engine's catalogue (a
+ * deployment removed it: mc_engine_deploy_check finds these before a server starts). */
+enum { MC_EGONE = -41 };
 
 typedef struct mc_engine mc_engine;
 
@@ -312,5 +315,27 @@ int mc_live_view(mc_live *d, mc_dossier *out);
 size_t mc_live_provide_asked(mc_live *d);
 /* Records issued into registries by d's states so far. */
 int64_t mc_live_issued(const mc_live *d);
+
+/* ---- deployments (issue 19) ---- */
+
+typedef enum {
+    MC_DEPLOY_VERSION_GONE, /* the catalogue has not the dossier's procedure version */
+    MC_DEPLOY_STATE_GONE,   /* the version is there, but not the state the dossier is in */
+} mc_deploy_kind;
+
+/* What a catalogue would break for one open dossier (borrowed for the call of fn only). */
+typedef struct mc_deploy_problem {
+    mc_deploy_kind kind;
+    int64_t dossier;
+    const char *procedure, *version, *state;
+    const char *message; /* one line: "dossier 12: procedure 'x' version '1' is gone (…)" */
+} mc_deploy_problem;
+
+/* Calls fn for each open (not final) dossier of st that catalogue cat cannot run, by id; fn
+ * returning non-zero stops (and is returned). *nopen gets how many open dossiers were looked at
+ * (may be NULL). Reads only; 0, or a store error. */
+int mc_engine_deploy_check(mc_store *st, const mc_catalogue *cat,
+                           int (*fn)(void *ud, const mc_deploy_problem *p), void *ud,
+                           int64_t *nopen, mc_error *err);
 
 #endif

@@ -53,6 +53,8 @@ int cmd_checkpoint(front_opts *c);
 int cmd_audit(front_opts *c);
 /* token add|revoke|list --tokens FILE: edits the tokens file of serve (front/tokfile.h). */
 int cmd_token(front_opts *c);
+/* deploy-check --catalogue NEW --db STORE: the open dossiers NEW could not run (issue 19). */
+int cmd_deploy_check(front_opts *c);
 
 /* Prints j as JSON text written with flags (JSON_INDENT(2), JSON_PRESERVE_ORDER…) on stdout and
  * frees j. Returns EXIT_OK, or cli_out_of_memory() when j is NULL (a view or a builder that ran

@@ -454,7 +454,7 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
     }
     const mc_procedure *p = mce_find_version(e->cat, d->row.procedure, d->row.version);
     if (p == NULL) {
-        rc = mc_error_set(err, MC_EIO,
+        rc = mc_error_set(err, MC_EGONE,
                           "dossier %lld uses procedure '%s' version '%s', which the catalogue no "
                           "longer has",
                           (long long)id, d->row.procedure, d->row.version);
@@ -482,7 +482,7 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
         }
     }
     if (d->state == UINT32_MAX) {
-        rc = mc_error_set(err, MC_EIO,
+        rc = mc_error_set(err, MC_EGONE,
                           "dossier %lld is in state '%s', which procedure '%s' no "
                           "longer has",
                           (long long)id, d->row.state, p->name);

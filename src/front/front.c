@@ -54,6 +54,7 @@ int front_exit_for(int rc)
     case MC_ENOTFOUND:
     case MC_EREFUSED:
     case MC_ECONFLICT:
+    case MC_EGONE:
         return EXIT_FAIL;
     case MC_EUSAGE:
         return EXIT_USAGE;

@@ -242,6 +242,9 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
     case MC_EUSAGE:
         api_error(out, 409, "conflict", "%s", err->msg); /* a request id used for another request */
         return;
+    case MC_EGONE:
+        api_error(out, 409, "procedure-gone", "%s", err->msg); /* deploy-check names these */
+        return;
     case MC_EDOWN:
         api_error(out, 503, "unavailable", "%s", err->msg); /* nothing saved: try again */
         out->retry_after = API_RETRY_AFTER_S;
