@@ -404,7 +404,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (5); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (6); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -1051,7 +1051,7 @@ static void test_store__postgresql_schema_and_append_only(void **state)
     mc_store_close(st);
     assert_int_equal(pg_exec(target, "UPDATE motcua_schema SET version = 99"), PGRES_COMMAND_OK);
     assert_int_equal(mc_store_open(&st, target, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (5); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (6); upgrade "
                                  "motcua");
     mc_dossier_row_clear(&r);
 }
