@@ -185,6 +185,26 @@ assert got and set(got) <= mine, got' "$tmp/f"; then
     fi
 done
 
+# Search (q=): a subject's dossiers, or a dossier by id; the token's rules still hold.
+walk clerk-secret "limit=3&q=079123456789" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "$mine" ] && ok "q=SUBJECT finds that subject's open dossiers" || fail "search by subject" "$(cat "$tmp/f")"
+walk clerk-secret "limit=3&q=079123456789&state=processing&overdue=1" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "18 24 30 " ] && ok "a search with filters" || fail "search with filters" "$(cat "$tmp/f")"
+walk clerk-secret "q=42" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "42 " ] && ok "q=ID finds the dossier" || fail "search by id" "$(cat "$tmp/f")"
+walk clerk-secret "q=079123456007" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "7 " ] && ok "q= with a leading zero is a subject, not id 79123456007" || fail "search by a subject with a leading zero" "$(cat "$tmp/f")"
+walk clerk-secret "q=nobody" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "" ] && ok "a search that matches nothing lists nothing" || fail "a search of nothing" "$(cat "$tmp/f")"
+walk other-secret "q=079123456789&final=include" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "" ] && ok "another agency's search finds none of this agency's" || fail "another agency's search" "$(cat "$tmp/f")"
+walk citizen-secret "q=079123456001" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "" ] && ok "the applicant's search for another subject finds nothing" || fail "the applicant's search" "$(cat "$tmp/f")"
+walk citizen-secret "q=1" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "" ] && ok "the applicant's search for another's dossier id finds nothing" || fail "the applicant's search by id" "$(cat "$tmp/f")"
+walk citizen-secret "q=6" >"$tmp/f" 2>&1
+[ "$(ids "$tmp/f")" = "6 " ] && ok "the applicant finds its own dossier by id" || fail "the applicant's own by id" "$(cat "$tmp/f")"
+
 # Bad parameters: 400 with its message, never a page.
 bad400() { # bad400 NAME PATH MESSAGE
     local got
@@ -207,6 +227,8 @@ date_msg="bad-request: due-before is a date (YYYY-MM-DD) or an instant (YYYY-MM-
 bad400 "due-before=tomorrow is 400" "/api/dossiers?due-before=tomorrow" "$date_msg"
 bad400 "due-before=2025-02-30 is 400" "/api/dossiers?due-before=2025-02-30" "$date_msg"
 bad400 "due-before=2025-07-15T25:00 is 400" "/api/dossiers?due-before=2025-07-15T25:00" "$date_msg"
+bad400 "an empty q is 400" "/api/dossiers?q=" "bad-request: q is 1 to 200 characters"
+bad400 "a q of 201 characters is 400" "/api/dossiers?q=$(printf '%0201d' 0)" "bad-request: q is 1 to 200 characters"
 cursor_msg="bad-request: this cursor is not one this listing gave (the filters changed, or it was altered): start again without it"
 get clerk-secret "/api/dossiers?limit=3" >/dev/null
 c=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next"])' "$tmp/r")
@@ -218,6 +240,12 @@ bad400 "a cursor with its check changed is 400" "/api/dossiers?limit=3&cursor=$c
 bad400 "a cursor with a field more is 400" "/api/dossiers?limit=3&cursor=$c.1" "$cursor_msg"
 bad400 "a cursor used with other filters (stale) is 400" "/api/dossiers?limit=3&state=submitted&cursor=$c" "$cursor_msg"
 bad400 "a cursor used with final=include is 400" "/api/dossiers?limit=3&final=include&cursor=$c" "$cursor_msg"
+get clerk-secret "/api/dossiers?limit=2&q=079123456789" >/dev/null
+cq=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next"])' "$tmp/r")
+bad400 "a search's cursor used for another search is 400 (and names no subject)" \
+    "/api/dossiers?limit=2&q=079123456001&cursor=$cq" "$cursor_msg"
+! grep -q 0791234560 "$tmp/serve.out" "$tmp/serve.err" && ok "the server's output names no searched subject" ||
+    fail "the server's output names no searched subject" "$(grep 0791234560 "$tmp/serve.out" "$tmp/serve.err" | head -n 3)"
 bad400 "a cursor used for another agency is 400" "/api/dossiers?limit=3&agency=other-agency&cursor=$c" "$cursor_msg"
 # A valid cursor in another token's hands: it only says where to go on, the token's rules hold.
 [ "$(get other-secret "/api/dossiers?limit=3&cursor=$c")" = 200 ] &&

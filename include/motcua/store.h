@@ -179,12 +179,13 @@ typedef struct mc_dossier_page {
     bool after_overdue;
     int64_t after_due; /* MC_NONE when that dossier had no due instant */
     int64_t after_id;
-    size_t limit; /* at most this many rows, 1 or more */
+    size_t limit;       /* at most this many rows, 1 or more */
+    const char *search; /* or NULL: only the dossiers about this subject, or of this id */
 } mc_dossier_page;
 
 #define MC_DOSSIER_PAGE_INIT                                                                       \
     {                                                                                              \
-        MC_FINAL_EXCLUDE, NULL, NULL, NULL, false, MC_NONE, false, MC_NONE, 0, 50                  \
+        MC_FINAL_EXCLUDE, NULL, NULL, NULL, false, MC_NONE, false, MC_NONE, 0, 50, NULL            \
     }
 
 /* Calls fn for each dossier of the page q, in the queue's order, at most q->limit of them; fn

@@ -741,6 +741,7 @@ static uint64_t cursor_check(const list_query *q, bool overdue, int64_t due, int
                            q->page.procedure ? q->page.procedure : "",
                            q->agency ? q->agency : "",
                            q->page.overdue_only ? "overdue" : "",
+                           q->page.search ? q->page.search : "",
                            q->page.final == MC_FINAL_INCLUDE ? "include"
                            : q->page.final == MC_FINAL_ONLY  ? "only"
                                                              : "exclude"};
@@ -830,6 +831,12 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
     q->page.state = rq->q_state;
     q->page.procedure = rq->q_procedure;
     q->agency = rq->q_agency;
+    /* The search is never repeated in a message: it may be a citizen's identifier. */
+    if (rq->q_search != NULL && (rq->q_search[0] == '\0' || strlen(rq->q_search) > 200)) {
+        api_error(out, 400, "bad-request", "q is 1 to 200 characters");
+        return false;
+    }
+    q->page.search = rq->q_search;
     q->overdue = rq->q_overdue;
     if (rq->q_limit != NULL) {
         int64_t n;

@@ -322,6 +322,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .q_final = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "final"),
         .q_procedure = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "procedure"),
         .q_due_before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "due-before"),
+        .q_search = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
     };
     api_handle(&sv->api, &rq, &out);
     if (out.raw != NULL) {

@@ -101,7 +101,8 @@ static const struct {
         "SELECT setval('dossier_id', (SELECT coalesce(max(id), 0) + 1 FROM dossier), false);"},
     /* The queue in its order, as SQLite's version 6. */
     {6, "CREATE INDEX dossier_queue ON dossier(final, overdue DESC,"
-        "  (coalesce(due, 9223372036854775807)), id);"},
+        "  (coalesce(due, 9223372036854775807)), id);"
+        "CREATE INDEX dossier_subject ON dossier(subject);"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -490,6 +491,11 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);
         }
+    }
+    if (len < bufsz && params[10].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s%s%s)", ph[10],
+                                params[11].type != MCS_NULL ? " OR id = " : "",
+                                params[11].type != MCS_NULL ? ph[11] : "");
     }
     if (len < bufsz && params[6].type != MCS_NULL) {
         len += (size_t)snprintf(buf + len, bufsz - len,

@@ -76,7 +76,8 @@ static const char *const migrations[] = {
     /* 6: the queue (GET /api/dossiers) in its order, so that a page reads its rows from the
      * index and sorts nothing: overdue first, then due (none last), then id. */
     "CREATE INDEX dossier_queue ON dossier(final, overdue DESC,"
-    "  coalesce(due, 9223372036854775807), id);",
+    "  coalesce(due, 9223372036854775807), id);"
+    "CREATE INDEX dossier_subject ON dossier(subject);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -311,7 +312,7 @@ static void column(sqlite3_stmt *s, int i, mcs_val *v)
 }
 
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
- * is not NULL, each placeholder numbered by its parameter's place (?1 … ?10: SQLite allows gaps). The order is the one of the index
+ * is not NULL, each placeholder numbered by its parameter's place (?1 … ?12: SQLite allows gaps). The order is the one of the index
  * dossier_queue, so that a page reads LIMIT rows of it and sorts nothing. */
 static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
 {
@@ -332,6 +333,11 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);
         }
+    }
+    if (len < bufsz && params[10].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s%s%s)", ph[10],
+                                params[11].type != MCS_NULL ? " OR id = " : "",
+                                params[11].type != MCS_NULL ? ph[11] : "");
     }
     if (len < bufsz && params[6].type != MCS_NULL) {
         len += (size_t)snprintf(buf + len, bufsz - len,
