@@ -316,9 +316,13 @@ static void column(sqlite3_stmt *s, int i, mcs_val *v)
  * dossier_queue, so that a page reads LIMIT rows of it and sorts nothing. */
 static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
 {
-    static const char *const filter[] = {" AND final = ",     " AND state = ",
-                                         " AND procedure = ", " AND overdue = ",
-                                         " AND due < ",       " AND agency = "};
+    /* Unary + keeps SQLite's planner off an index for a column: a page walks dossier_queue and
+     * stops at its LIMIT (dossier_state would find every row of a state and sort them), and a
+     * search reads dossier_subject (a subject has few dossiers) rather than walk the queue. */
+    const char *final_filter = params[10].type != MCS_NULL ? " AND +final = " : " AND final = ";
+    const char *const filter[] = {final_filter,        " AND +state = ",
+                                  " AND procedure = ", " AND overdue = ",
+                                  " AND due < ",       " AND agency = "};
     if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
         return NULL;
     }
@@ -364,7 +368,9 @@ static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char 
         snprintf(buf, bufsz,
                  "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1%s%s%s%s ORDER BY id",
                  params[0].type != MCS_NULL ? " AND state = ?1" : "",
-                 params[1].i ? " AND overdue = 1" : "", params[2].i ? " AND final = 0" : "",
+                 /* +final: not by dossier_queue, whose first column it is (the timers' due
+                  * dossiers are few: dossier_wake finds them) */
+                 params[1].i ? " AND overdue = 1" : "", params[2].i ? " AND +final = 0" : "",
                  params[3].type != MCS_NULL ? " AND wake IS NOT NULL AND wake <= ?4" : "");
         return buf;
     }
