@@ -43,7 +43,9 @@ static int put(mc_store *st, long i, mc_error *err)
         .agency = agency,
         .subject = subject,
         .channel = channel,
-        .state = final ? returned : i % 2 ? processing : submitted,
+        .state = final   ? returned
+                 : i % 2 ? processing
+                         : submitted,
         .outcome = final ? granted : NULL,
         .clock = final ? stopped : running,
         .final = final,
@@ -62,8 +64,8 @@ static int put(mc_store *st, long i, mc_error *err)
     if (rc != 0) {
         return rc;
     }
-    mc_event_row ev = {.dossier = row.id, .at = row.submitted, .kind = "submit",
-                       .actor = "clerk", .body = "{}"};
+    mc_event_row ev = {
+        .dossier = row.id, .at = row.submitted, .kind = "submit", .actor = "clerk", .body = "{}"};
     return mc_store_event_append(st, &ev, err);
 }
 

@@ -812,8 +812,7 @@ static bool parse_cursor(list_query *q, const char *c)
         return false;
     }
     char check[17];
-    snprintf(check, sizeof check, "%016llx",
-             (unsigned long long)cursor_check(q, overdue, due, id));
+    snprintf(check, sizeof check, "%016llx", (unsigned long long)cursor_check(q, overdue, due, id));
     if (memcmp(check, f[3], 16) != 0) {
         return false;
     }

@@ -326,7 +326,8 @@ struct mcs_backend {
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
 static bool per_call(enum mcs_query q)
 {
-    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
+    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE ||
+           (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
 }
 
 bool mcs_is_pg(const char *target)
@@ -469,13 +470,13 @@ static void column(PGresult *res, int r, int c, mcs_val *v)
 }
 
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
- * is not NULL, each placeholder numbered in the order of the parameters bound ($1, $2, …: libpq sends only those). The order is the one of the index
- * dossier_queue, so that a page reads LIMIT rows of it and sorts nothing. */
+ * is not NULL, each placeholder numbered in the order of the parameters bound ($1, $2, …:
+ * libpq sends only those). The order is the one of the index dossier_queue, so that a page
+ * reads LIMIT rows of it and sorts nothing. */
 static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
 {
-    static const char *const filter[] = {" AND final = ",     " AND state = ",
-                                         " AND procedure = ", " AND overdue = ",
-                                         " AND due < ",       " AND agency = "};
+    static const char *const filter[] = {" AND final = ",   " AND state = ", " AND procedure = ",
+                                         " AND overdue = ", " AND due < ",   " AND agency = "};
     if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
         return NULL;
     }
@@ -486,7 +487,8 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
             snprintf(ph[i], sizeof ph[i], "$%d", next++);
         }
     }
-    size_t len = (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE true");
+    size_t len =
+        (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE true");
     for (int i = 0; i < 6 && len < bufsz; i++) {
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);

@@ -253,7 +253,8 @@ struct mcs_backend {
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
 static bool per_call(enum mcs_query q)
 {
-    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
+    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE ||
+           (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
 }
 
 static int db_error(mcs_backend *b, mc_error *err, int rc, const char *what)
@@ -312,27 +313,28 @@ static void column(sqlite3_stmt *s, int i, mcs_val *v)
 }
 
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
- * is not NULL, each placeholder numbered by its parameter's place (?1 … ?12: SQLite allows gaps). The order is the one of the index
- * dossier_queue, so that a page reads LIMIT rows of it and sorts nothing. */
+ * is not NULL, each placeholder numbered by its parameter's place (?1 … ?12: SQLite allows
+ * gaps). The order is the one of the index dossier_queue, so that a page reads LIMIT rows of it
+ * and sorts nothing. */
 static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
 {
     /* Unary + keeps SQLite's planner off an index for a column: a page walks dossier_queue and
      * stops at its LIMIT (dossier_state would find every row of a state and sort them), and a
      * search reads dossier_subject (a subject has few dossiers) rather than walk the queue. */
-    const char *final_filter = params[10].type != MCS_NULL ? " AND +final = " : " AND final = ";
-    const char *const filter[] = {final_filter,        " AND +state = ",
-                                  " AND procedure = ", " AND overdue = ",
-                                  " AND due < ",       " AND agency = "};
     if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
         return NULL;
     }
+    const char *final_filter = params[10].type != MCS_NULL ? " AND +final = " : " AND final = ";
+    const char *const filter[] = {final_filter,      " AND +state = ", " AND procedure = ",
+                                  " AND overdue = ", " AND due < ",    " AND agency = "};
     char ph[MCS_PAGE_PARAMS][16];
     for (int i = 0; i < n; i++) {
         if (params[i].type != MCS_NULL) {
             snprintf(ph[i], sizeof ph[i], "?%d", i + 1);
         }
     }
-    size_t len = (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1");
+    size_t len =
+        (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1");
     for (int i = 0; i < 6 && len < bufsz; i++) {
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);

@@ -1032,8 +1032,8 @@ int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
         search_id > 0 ? mcs_int(search_id) : none,
     };
     each_arg a = {fn, ud, err};
-    return run(st, Q_DOSSIER_PAGE, p, MCS_PAGE_PARAMS, each_dossier, &a, NULL,
-               "listing dossiers", err);
+    return run(st, Q_DOSSIER_PAGE, p, MCS_PAGE_PARAMS, each_dossier, &a, NULL, "listing dossiers",
+               err);
 }
 
 /* ==== events ============================================================================= */
