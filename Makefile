@@ -151,6 +151,12 @@ $(BUILD)/tools/genstore: tools/genstore.c $(LIB)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
+# The store of the queue bench (1,000,000 dossiers written through the store).
+$(BUILD)/tools/genqueue: tools/genqueue.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
 $(BUILD)/tools/bench_report: tools/bench_report.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
@@ -164,6 +170,7 @@ $(BUILD)/tools/bench_simulate: tools/bench_simulate.c $(LIB)
 bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_rules \
 	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_pg $(BUILD)/tools/bench_report \
 	$(BUILD)/tools/bench_simulate \
+	$(BUILD)/tools/genqueue \
 	$(BUILD)/tools/bench_http
 	@bash tools/bench.sh $(BUILD)
 

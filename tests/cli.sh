@@ -466,7 +466,7 @@ check "test: timers that loop without end fail the scenario at the step" \
 full_disk() {
     local dir="$tmp/tiny" i out acked=0
     mkdir -p "$dir"
-    if ! mount -t tmpfs -o size=160k tmpfs "$dir" 2>/dev/null; then
+    if ! mount -t tmpfs -o size=256k tmpfs "$dir" 2>/dev/null; then
         echo "skip"
         return 0
     fi

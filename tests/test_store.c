@@ -392,6 +392,115 @@ static void test_store__filters(void **state)
     mc_store_close(st);
 }
 
+/* ---- the queue's pages (mc_store_dossier_page) ---- */
+
+typedef struct page_seen {
+    int64_t ids[16];
+    int n;
+    int64_t last_due;
+    bool last_overdue;
+} page_seen;
+
+static int page_row(void *ud, const mc_dossier_row *row)
+{
+    page_seen *s = ud;
+    if (s->n < 16) {
+        s->ids[s->n++] = row->id;
+    }
+    s->last_due = row->due;
+    s->last_overdue = row->overdue;
+    return 0;
+}
+
+/* Nine dossiers: 1–3 with no due, 4–6 due at 300, 200, 100, 7 and 8 overdue (due 500 and 50),
+ * 9 final. The queue's order: 8, 7, 6, 5, 4, 1, 2, 3 (9 only when asked). */
+static void test_store__pages_in_the_queue_order(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
+    const int64_t due[] = {MC_NONE, MC_NONE, MC_NONE, 300, 200, 100, 500, 50, MC_NONE};
+    for (int i = 0; i < 9; i++) {
+        mc_dossier_row r = sample_row();
+        r.due = due[i];
+        r.overdue = i == 6 || i == 7;
+        r.final = i == 8;
+        if (i == 4) {
+            mc_free(r.subject);
+            r.subject = mc_strndup("079000000005", 12);
+        }
+        assert_int_equal(mc_store_begin(st, NULL), 0);
+        assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+        assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+        assert_int_equal(mc_store_commit(st, NULL), 0);
+        mc_dossier_row_clear(&r);
+    }
+    const int64_t want[] = {8, 7, 6, 5, 4, 1, 2, 3};
+    /* In pages of 3, each from the last row of the one before. */
+    mc_dossier_page q = MC_DOSSIER_PAGE_INIT;
+    q.limit = 3;
+    int64_t got[16];
+    int ngot = 0;
+    for (int page = 0; page < 4; page++) {
+        page_seen s = {.n = 0};
+        assert_int_equal(mc_store_dossier_page(st, &q, page_row, &s, NULL), 0);
+        assert_true(s.n <= 3);
+        for (int i = 0; i < s.n && ngot < 16; i++) {
+            got[ngot++] = s.ids[i];
+        }
+        if (s.n < 3) {
+            break;
+        }
+        q.after_overdue = s.last_overdue;
+        q.after_due = s.last_due;
+        q.after_id = s.ids[s.n - 1];
+    }
+    assert_int_equal(ngot, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(got[i], want[i]);
+    }
+    /* Final only, overdue only, due before, a search by subject and by id. */
+    mc_dossier_page f = MC_DOSSIER_PAGE_INIT;
+    f.final = MC_FINAL_ONLY;
+    page_seen s = {.n = 0};
+    assert_int_equal(mc_store_dossier_page(st, &f, page_row, &s, NULL), 0);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ids[0], 9);
+    f.final = MC_FINAL_INCLUDE;
+    f.overdue_only = true;
+    s.n = 0;
+    assert_int_equal(mc_store_dossier_page(st, &f, page_row, &s, NULL), 0);
+    assert_int_equal(s.n, 2);
+    f.overdue_only = false;
+    f.due_before = 200;
+    s.n = 0;
+    assert_int_equal(mc_store_dossier_page(st, &f, page_row, &s, NULL), 0);
+    assert_int_equal(s.n, 2); /* 8 (50) and 6 (100); 5 is due at 200, not before */
+    assert_int_equal(s.ids[0], 8);
+    assert_int_equal(s.ids[1], 6);
+    f.due_before = MC_NONE;
+    f.search = "079000000005";
+    s.n = 0;
+    assert_int_equal(mc_store_dossier_page(st, &f, page_row, &s, NULL), 0);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ids[0], 5);
+    f.search = "9";
+    s.n = 0;
+    assert_int_equal(mc_store_dossier_page(st, &f, page_row, &s, NULL), 0);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ids[0], 9);
+    f.search = "09";
+    s.n = 0;
+    assert_int_equal(mc_store_dossier_page(st, &f, page_row, &s, NULL), 0);
+    assert_int_equal(s.n, 0); /* a leading zero: a subject, never dossier 9 */
+    /* A page of no rows is a caller's mistake. */
+    mc_error err;
+    f.limit = 0;
+    assert_int_equal(mc_store_dossier_page(st, &f, page_row, &s, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "store: a page needs a limit of 1 or more");
+    mc_store_close(st);
+}
+
 static void test_store__schema_version_and_bad_files(void **state)
 {
     (void)state;
@@ -402,7 +511,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 5);
+    assert_int_equal(sqlite3_column_int(s, 0), 6);
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -410,7 +519,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (5); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (6); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -1065,7 +1174,7 @@ static void test_store__postgresql_schema_and_append_only(void **state)
     mc_store_close(st);
     assert_int_equal(pg_exec(target, "UPDATE motcua_schema SET version = 99"), PGRES_COMMAND_OK);
     assert_int_equal(mc_store_open(&st, target, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (5); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (6); upgrade "
                                  "motcua");
     mc_dossier_row_clear(&r);
 }
@@ -1548,6 +1657,7 @@ int main(void)
         cmocka_unit_test(test_store__verify_finds_removed_newest_events),
         cmocka_unit_test(test_store__records_and_requests),
         cmocka_unit_test(test_store__filters),
+        cmocka_unit_test(test_store__pages_in_the_queue_order),
         cmocka_unit_test(test_store__schema_version_and_bad_files),
         cmocka_unit_test(test_store__migrates_an_older_store_forward),
         cmocka_unit_test(test_store__read_only_store_is_a_clear_error),

@@ -272,6 +272,90 @@ bench_simulate_memory() {
     echo "bench: simulate-memory dossiers=$n peak_mb=$(field peak_mb "$line")"
 }
 
+# queue: GET /api/dossiers at a million dossiers (tools/genqueue.c writes them through the
+# store in transactions of 20,000: about 40 s on SQLite). `motcua serve` of the test catalogue
+# on loopback; 300 first pages (50 rows, overdue first) and 300 searches by subject (q=, each a
+# different dossier's), one keep-alive connection, one at a time; p99 of each. The same on
+# PostgreSQL (a --durable cluster of tools/pg-cluster.sh) is printed beside, as pg_page_p99_ms
+# and pg_search_p99_ms, at a tenth of the size (pg_dossiers): genqueue writes into PostgreSQL
+# one statement at a time, 100,000 dossiers in about 40 s, so a million would take the whole
+# bench's time. No server installed: those keys are absent.
+queue_measure() { # queue_measure DB DOSSIERS: prints "PAGE_P99 SEARCH_P99"
+    local db=$1 n=$2 dir="$build/bench/queue"
+    serve_start "$dir/out" "$dir/err" "$motcua" --tokens "$dir/tokens" --db "$db" \
+        --catalogue tests/fixtures/cli-catalogue --now 2025-07-14T09:00 --no-timers || true
+    if [ -z "$serve_port" ]; then
+        say "queue: the server did not start: $(cat "$dir/err")"
+        kill "$serve_pid" 2>/dev/null || true
+        return 1
+    fi
+    /usr/bin/python3 - "$serve_port" "$n" <<'PY' || true
+import http.client, json, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+c = http.client.HTTPConnection("127.0.0.1", port)
+h = {"Authorization": "Bearer bench-secret"}
+def timed(path):
+    t = time.perf_counter()
+    c.request("GET", path, headers=h)
+    r = c.getresponse()
+    body = r.read()
+    ms = (time.perf_counter() - t) * 1000
+    assert r.status == 200, (r.status, body[:200])
+    return ms, json.loads(body)
+def p99(xs):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+timed("/api/dossiers")  # the first tick
+page = []
+for _ in range(300):
+    ms, d = timed("/api/dossiers")
+    assert len(d["dossiers"]) == 50 and d["dossiers"][0]["overdue"], d["dossiers"][:1]
+    page.append(ms)
+search = []
+for k in range(300):
+    i = 1 + (k * 7919) % n
+    ms, d = timed("/api/dossiers?final=include&q=0791%08d" % i)
+    assert [x["id"] for x in d["dossiers"]] == [i], (i, d)
+    search.append(ms)
+print("%.2f %.2f" % (p99(page), p99(search)))
+PY
+    kill "$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+}
+
+bench_queue() {
+    local dir="$build/bench/queue" n out pg="" pgdir conn t
+    n=$(scale 1000000)
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    echo "$("$motcua" hash-token bench-secret) bench clerk commune-committee" >"$dir/tokens"
+    chmod 600 "$dir/tokens"
+    t=$SECONDS
+    "$build/tools/genqueue" "$dir/q.db" "$n" >&2 || return 0
+    out=$(queue_measure "$dir/q.db" "$n") || return 0
+    say "queue: SQLite set-up and measure in $((SECONDS - t)) s"
+    if pgout=$(bash tools/pg-cluster.sh start --durable 2>&1); then
+        pgdir=$(printf '%s\n' "$pgout" | sed -n 1p)
+        conn=$(printf '%s\n' "$pgout" | sed -n 2p)
+        t=$SECONDS
+        if "$build/tools/genqueue" "$conn" "$((n / 10))" >&2; then
+            pg=$(queue_measure "$conn" "$((n / 10))") || pg=""
+        fi
+        say "queue: PostgreSQL set-up and measure in $((SECONDS - t)) s"
+        bash tools/pg-cluster.sh stop "$pgdir"
+    else
+        say "queue: no PostgreSQL figures ($pgout)"
+    fi
+    set -- $out
+    [ -n "${1:-}" ] || return 0
+    if [ -n "$pg" ]; then
+        echo "bench: queue dossiers=$n page_p99_ms=$1 search_p99_ms=$2 pg_dossiers=$((n / 10)) pg_page_p99_ms=${pg% *} pg_search_p99_ms=${pg#* }"
+    else
+        echo "bench: queue dossiers=$n page_p99_ms=$1 search_p99_ms=$2"
+    fi
+    rm -rf "$dir"
+}
+
 main() {
     local tool
     for tool in "$motcua" "$gencat" "$runstat"; do
@@ -289,6 +373,7 @@ main() {
     bench_report
     bench_simulate
     bench_simulate_memory
+    bench_queue
 }
 
 main

@@ -90,6 +90,9 @@ if [ "$(basename "$build")" != build-asan ]; then
         pg_suite "copy (postgresql)" bash tests/copy.sh "$build/motcua" "$build/tools/genstore" "$pg_conn"
         pg_suite "multinode (postgresql)" bash tests/multinode.sh "$build/motcua" "$pg_conn"
         # ---- end of suites on PostgreSQL
+        # ---- the queue on PostgreSQL (helper opsqueue): pages, filters, cursors (tests/queue.sh)
+        MC_TEST_PG="$pg_conn" pg_suite "queue (postgresql)" bash tests/queue.sh "$build/motcua"
+        # ---- end of the queue on PostgreSQL
     elif [ -n "${CI:-}" ]; then
         echo "postgresql: $pg_out"
         echo "postgresql: 0 passed, 1 failed"
@@ -144,6 +147,16 @@ f=$(printf '%s\n' "$out" | grep -c '^not ok ')
 [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/api: /'
 [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/api: /'; f=1; }
 echo "api: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
+# The queue (TAP): GET /api/dossiers in pages, its filters and cursors (tests/queue.sh).
+out=$(bash tests/queue.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/queue: /'
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/queue: /'; f=1; }
+echo "queue: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 

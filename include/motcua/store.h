@@ -166,6 +166,34 @@ typedef struct mc_dossier_filter {
 int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
                           int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err);
 
+/* A page of the queue: the dossiers in the queue's order — overdue first, then by due instant
+ * (none last), then by id — after a position, matching every filter set. */
+typedef enum mc_final_mode { MC_FINAL_EXCLUDE, MC_FINAL_INCLUDE, MC_FINAL_ONLY } mc_final_mode;
+
+typedef struct mc_dossier_page {
+    mc_final_mode final;
+    const char *state, *procedure, *agency; /* or NULL */
+    bool overdue_only;
+    int64_t due_before; /* MC_NONE, or only dossiers due before it */
+    /* The position: after the dossier with these keys (after_id 0: from the start). */
+    bool after_overdue;
+    int64_t after_due; /* MC_NONE when that dossier had no due instant */
+    int64_t after_id;
+    size_t limit;       /* at most this many rows, 1 or more */
+    const char *search; /* or NULL: only the dossiers about this subject, or of this id */
+} mc_dossier_page;
+
+#define MC_DOSSIER_PAGE_INIT                                                                       \
+    {                                                                                              \
+        MC_FINAL_EXCLUDE, NULL, NULL, NULL, false, MC_NONE, false, MC_NONE, 0, 50, NULL            \
+    }
+
+/* Calls fn for each dossier of the page q, in the queue's order, at most q->limit of them; fn
+ * returning non-zero stops (and is returned). Reads an index (dossier_queue): a page costs its
+ * rows, not the dossiers before it. MC_EUSAGE when q->limit is 0. */
+int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
+                          int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err);
+
 /* ---- events ---- */
 
 typedef struct mc_event_row {

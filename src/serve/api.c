@@ -720,54 +720,253 @@ done:
     json_decref(body);
 }
 
+static bool parse_id(const char *s, size_t n, int64_t *id);
+
+/* ---- the queue: GET /api/dossiers ---------------------------------------------------------- */
+
+enum { LIST_LIMIT = 50, LIST_LIMIT_MAX = 500 };
+
+/* The filters of a listing and where it stands: what a cursor is bound to. */
+typedef struct list_query {
+    mc_dossier_page page;
+    const char *overdue; /* as sent, for the cursor's check */
+    const char *agency;  /* ?agency=, or NULL */
+} list_query;
+
+/* A check of a cursor's position and the filters it was made for: FNV-1a over them, so that a
+ * cursor altered by hand or sent with other filters is refused. It is not a secret: a cursor
+ * only says where to go on, and every row is checked against the token whatever it says. */
+static uint64_t cursor_check(const list_query *q, bool overdue, int64_t due, int64_t id)
+{
+    char keys[96];
+    snprintf(keys, sizeof keys, "%d.%lld.%lld", overdue, (long long)due, (long long)id);
+    const char *parts[] = {keys,
+                           q->page.state ? q->page.state : "",
+                           q->page.procedure ? q->page.procedure : "",
+                           q->agency ? q->agency : "",
+                           q->page.overdue_only ? "overdue" : "",
+                           q->page.search ? q->page.search : "",
+                           q->page.final == MC_FINAL_INCLUDE ? "include"
+                           : q->page.final == MC_FINAL_ONLY  ? "only"
+                                                             : "exclude"};
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        for (const char *c = parts[i];; c++) {
+            h = (h ^ (unsigned char)*c) * 1099511628211u;
+            if (*c == '\0') {
+                break;
+            }
+        }
+    }
+    char before[24];
+    snprintf(before, sizeof before, "%lld", (long long)q->page.due_before);
+    for (const char *c = before; *c != '\0'; c++) {
+        h = (h ^ (unsigned char)*c) * 1099511628211u;
+    }
+    return h;
+}
+
+/* The cursor after row: "O.DUE.ID.CHECK" (DUE "n" for none), opaque to clients. */
+static void cursor_text(const list_query *q, const mc_dossier_row *row, char out[96])
+{
+    char due[24] = "n";
+    if (row->due != MC_NONE) {
+        snprintf(due, sizeof due, "%lld", (long long)row->due);
+    }
+    snprintf(out, 96, "%d.%s.%lld.%016llx", row->overdue, due, (long long)row->id,
+             (unsigned long long)cursor_check(q, row->overdue, row->due, row->id));
+}
+
+/* Reads a decimal int64 of s[0..n): "0", or digits without a leading zero after an optional
+ * '-'. */
+static bool parse_int(const char *s, size_t n, int64_t *out)
+{
+    if (n == 1 && s[0] == '0') {
+        *out = 0;
+        return true;
+    }
+    bool neg = n > 0 && s[0] == '-';
+    int64_t v;
+    if (!parse_id(s + neg, n - neg, &v)) {
+        return false;
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
+/* Sets q's position from a cursor; false when it is not one this listing made. */
+static bool parse_cursor(list_query *q, const char *c)
+{
+    const char *f[4];
+    size_t len[4];
+    const char *s = c;
+    for (int i = 0; i < 4; i++) {
+        f[i] = s;
+        len[i] = strcspn(s, ".");
+        s += len[i];
+        if (i < 3 && *s++ != '.') {
+            return false;
+        }
+    }
+    int64_t due = MC_NONE, id;
+    bool overdue = len[0] == 1 && f[0][0] == '1';
+    if (*s != '\0' || len[0] != 1 || (f[0][0] != '0' && f[0][0] != '1') || len[3] != 16 ||
+        !parse_id(f[2], len[2], &id) ||
+        (!(len[1] == 1 && f[1][0] == 'n') && !parse_int(f[1], len[1], &due))) {
+        return false;
+    }
+    char check[17];
+    snprintf(check, sizeof check, "%016llx", (unsigned long long)cursor_check(q, overdue, due, id));
+    if (memcmp(check, f[3], 16) != 0) {
+        return false;
+    }
+    q->page.after_overdue = overdue;
+    q->page.after_due = due;
+    q->page.after_id = id;
+    return true;
+}
+
+/* The query of rq: its filters, limit and position. false with a 400 in out. */
+static bool list_query_of(job *a, const api_request *rq, list_query *q, api_response *out)
+{
+    mc_dossier_page init = MC_DOSSIER_PAGE_INIT;
+    q->page = init;
+    q->page.state = rq->q_state;
+    q->page.procedure = rq->q_procedure;
+    q->agency = rq->q_agency;
+    /* The search is never repeated in a message: it may be a citizen's identifier. */
+    if (rq->q_search != NULL && (rq->q_search[0] == '\0' || strlen(rq->q_search) > 200)) {
+        api_error(out, 400, "bad-request", "q is 1 to 200 characters");
+        return false;
+    }
+    q->page.search = rq->q_search;
+    q->overdue = rq->q_overdue;
+    if (rq->q_limit != NULL) {
+        int64_t n;
+        if (!parse_id(rq->q_limit, strlen(rq->q_limit), &n) || n > LIST_LIMIT_MAX) {
+            api_error(out, 400, "bad-request", "limit is a number from 1 to %d", LIST_LIMIT_MAX);
+            return false;
+        }
+        q->page.limit = (size_t)n;
+    }
+    if (rq->q_overdue != NULL) {
+        const char *o = rq->q_overdue;
+        if (strcmp(o, "1") != 0 && strcmp(o, "true") != 0 && strcmp(o, "0") != 0 &&
+            strcmp(o, "false") != 0) {
+            api_error(out, 400, "bad-request", "overdue is 1, true, 0 or false");
+            return false;
+        }
+        q->page.overdue_only = strcmp(o, "1") == 0 || strcmp(o, "true") == 0;
+    }
+    if (rq->q_final != NULL) {
+        if (strcmp(rq->q_final, "exclude") == 0) {
+            q->page.final = MC_FINAL_EXCLUDE;
+        } else if (strcmp(rq->q_final, "include") == 0) {
+            q->page.final = MC_FINAL_INCLUDE;
+        } else if (strcmp(rq->q_final, "only") == 0) {
+            q->page.final = MC_FINAL_ONLY;
+        } else {
+            api_error(out, 400, "bad-request", "final is exclude, include or only");
+            return false;
+        }
+    }
+    if (rq->q_due_before != NULL) {
+        const char *d = rq->q_due_before;
+        size_t n = strlen(d);
+        char why[200];
+        mc_date day;
+        mc_datetime t;
+        if (n == 10 && mc_value_date(d, n, &day, why, sizeof why) == 0) {
+            t = (mc_datetime)day * MC_DAY_MINUTES;
+        } else if (n != 16 || mc_value_datetime(d, n, &t, why, sizeof why) != 0) {
+            api_error(out, 400, "bad-request",
+                      "due-before is a date (YYYY-MM-DD) or an instant (YYYY-MM-DDTHH:MM)");
+            return false;
+        }
+        q->page.due_before = mc_calendar_to_utc(a->cal, (mc_localtime)t * 60);
+    }
+    if (rq->q_cursor != NULL && !parse_cursor(q, rq->q_cursor)) {
+        api_error(out, 400, "bad-request",
+                  "this cursor is not one this listing gave (the filters changed, or it was "
+                  "altered): start again without it");
+        return false;
+    }
+    return true;
+}
+
 typedef struct list_ctx {
     const job *a;
     const principal *p;
-    const char *agency; /* ?agency=, or NULL */
+    const list_query *q;
     json_t *list;
-    bool ok; /* false once memory ran out: the list is not whole */
+    size_t shown;        /* rows in list */
+    size_t read;         /* rows the store gave in this batch */
+    mc_dossier_row last; /* the last row the store gave (where the next batch starts) */
+    char next[96];       /* the cursor after the last row shown */
+    bool more;           /* a row the token may see follows the page */
+    bool ok;             /* false once memory ran out: the list is not whole */
 } list_ctx;
 
 static int list_one(void *ud, const mc_dossier_row *row)
 {
     list_ctx *l = ud;
-    if (!may_access(l->p, row->agency, row->subject) ||
-        (l->agency != NULL && (row->agency == NULL || strcmp(row->agency, l->agency) != 0))) {
+    l->read++;
+    l->last.overdue = row->overdue;
+    l->last.due = row->due;
+    l->last.id = row->id;
+    if (!may_access(l->p, row->agency, row->subject)) {
         return 0;
     }
+    if (l->shown == l->q->page.limit) {
+        l->more = true;
+        return 1; /* stop: the page is full and another row follows it */
+    }
     front_jpush(l->list, front_row_json(l->a->cal, row), &l->ok);
+    l->shown++;
+    cursor_text(l->q, row, l->next);
     return l->ok ? 0 : MC_ENOMEM;
 }
 
-static int overdue_first(const void *x, const void *y)
+/* The rows of the page that p may see. The store filters and orders; rows of others (another
+ * agency, another applicant) are skipped here, reading on in batches until the page is full or
+ * the queue ends, so that a page is never short while more rows follow. */
+static int list_rows(job *a, list_ctx *l, mc_error *err)
 {
-    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-    int oa = json_is_true(json_object_get(a, "overdue")),
-        ob = json_is_true(json_object_get(b, "overdue"));
-    if (oa != ob) {
-        return ob - oa;
+    mc_dossier_page page = l->q->page;
+    page.agency = l->q->agency;
+    /* One more row than the page, to know whether another follows. */
+    page.limit = l->q->page.limit + 1;
+    for (;;) {
+        l->read = 0;
+        int rc = mc_store_dossier_page(mc_engine_store(a->engine), &page, list_one, l, err);
+        if (rc == 1) {
+            return 0;
+        }
+        if (rc != 0 || l->read < page.limit) {
+            return rc; /* an error, or the queue ended */
+        }
+        page.after_overdue = l->last.overdue;
+        page.after_due = l->last.due;
+        page.after_id = l->last.id;
     }
-    json_int_t ia = json_integer_value(json_object_get(a, "id"));
-    json_int_t ib = json_integer_value(json_object_get(b, "id"));
-    return ia < ib ? -1 : ia > ib;
 }
 
 static void get_list(job *a, const principal *p, const api_request *rq, api_response *out)
 {
     size_t changed;
     mc_error err;
+    list_query q;
+    if (!list_query_of(a, rq, &q, out)) {
+        return;
+    }
     /* Due timers and overdue marks first, so that the list is true as of now. */
     if (!accepting_writes(a, out)) {
         return;
     }
     int rc = mc_engine_tick(a->engine, now_of(a), &changed, &err);
-    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
-    f.state = rq->q_state;
-    f.overdue_only = rq->q_overdue != NULL && strcmp(rq->q_overdue, "0") != 0 &&
-                     strcmp(rq->q_overdue, "false") != 0;
-    list_ctx l = {a, p, rq->q_agency, json_array(), true};
+    list_ctx l = {.a = a, .p = p, .q = &q, .list = json_array(), .ok = true};
     if (rc == 0) {
-        rc = mc_store_dossier_each(mc_engine_store(a->engine), &f, list_one, &l, &err);
+        rc = list_rows(a, &l, &err);
     }
     if (!l.ok) {
         json_decref(l.list);
@@ -778,24 +977,15 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
         engine_failure(out, rc, NULL, &err);
         return;
     }
-    /* Overdue dossiers first, then by number. */
-    size_t n = json_array_size(l.list);
-    json_t **items = calloc(n ? n : 1, sizeof *items);
-    if (items == NULL) {
+    /* The page is a read: one entry of the access log, under the applicant's subject when an
+     * applicant lists its own dossiers (an officer's page names no one's personal data). */
+    if (!log_read(a, p, "GET /api/dossiers", NULL, is_applicant(p) ? p->subject : NULL, out)) {
         json_decref(l.list);
-        return; /* no body: out of memory (api_handle), not an unsorted list */
+        return;
     }
-    for (size_t i = 0; i < n; i++) {
-        items[i] = json_incref(json_array_get(l.list, i));
-    }
-    qsort(items, n, sizeof *items, overdue_first);
-    json_array_clear(l.list);
-    for (size_t i = 0; i < n; i++) {
-        front_jpush(l.list, items[i], &l.ok);
-    }
-    free(items);
     out->status = 200;
-    out->body = json_pack("{s:o}", "dossiers", front_jdone(l.list, l.ok));
+    out->body = json_pack("{s:o, s:s?}", "dossiers", front_jdone(l.list, l.ok), "next",
+                          l.more ? l.next : NULL);
 }
 
 static void get_explain(job *a, const principal *p, int64_t id, const api_request *rq,

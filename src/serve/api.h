@@ -88,6 +88,8 @@ typedef struct api_request {
     size_t body_len;
     /* query parameters used by the API (NULL when absent) */
     const char *q_state, *q_overdue, *q_document, *q_from, *q_to, *q_subject, *q_agency;
+    /* the queue's (GET /api/dossiers) */
+    const char *q_limit, *q_cursor, *q_final, *q_procedure, *q_due_before, *q_search;
 } api_request;
 
 typedef struct api_response {

@@ -420,6 +420,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .q_to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "to"),
         .q_subject = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "subject"),
         .q_agency = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agency"),
+        .q_limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
+        .q_cursor = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "cursor"),
+        .q_final = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "final"),
+        .q_procedure = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "procedure"),
+        .q_due_before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "due-before"),
+        .q_search = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
     };
     api_handle(&sv->api, &rq, &out);
     return respond(sv, c, method, &out, t0);

@@ -31,6 +31,11 @@ enum mcs_query {
     /* state (or NULL), overdue_only (0/1), open_only (0/1), wake_before (or NULL) -> as LOAD,
      * by id */
     Q_DOSSIER_EACH,
+    /* One page of the queue, in its order (overdue first, then due with none last, then id);
+     * a NULL parameter is a filter not used: final (0/1), state, procedure, overdue (1),
+     * due_before, agency, after_overdue, after_due (MCS_PAGE_NODUE for none), after_id (the
+     * last row of the page before), limit, search subject, search id -> as LOAD */
+    Q_DOSSIER_PAGE,
     Q_DOSSIER_SUBJECT, /* id -> subject */
     Q_EVENT_LAST,      /* -> seq, hash of the last event of the frozen chain (pos NULL) */
     /* seq, dossier, at, kind, actor, body, prev, hash, row, part, pos (part and pos NULL on
@@ -123,6 +128,10 @@ enum mcs_query {
 };
 
 enum { MCS_MAXCOLS = 24 };
+
+/* The due instant a dossier without one sorts at in the queue: after every other. */
+#define MCS_PAGE_NODUE INT64_MAX
+enum { MCS_PAGE_PARAMS = 12 };
 
 typedef enum mcs_type { MCS_NULL, MCS_INT, MCS_TEXT, MCS_BLOB } mcs_type;
 

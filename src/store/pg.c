@@ -99,6 +99,10 @@ static const struct {
          * servers collide on the key again and again. A rolled-back submit leaves a gap. */
         "CREATE SEQUENCE dossier_id;"
         "SELECT setval('dossier_id', (SELECT coalesce(max(id), 0) + 1 FROM dossier), false);"},
+    /* The queue in its order, as SQLite's version 6. */
+    {6, "CREATE INDEX dossier_queue ON dossier(final, overdue DESC,"
+        "  (coalesce(due, 9223372036854775807)), id);"
+        "CREATE INDEX dossier_subject ON dossier(subject);"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -322,7 +326,8 @@ struct mcs_backend {
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
 static bool per_call(enum mcs_query q)
 {
-    return q == Q_DOSSIER_EACH || (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
+    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE ||
+           (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
 }
 
 bool mcs_is_pg(const char *target)
@@ -464,9 +469,57 @@ static void column(PGresult *res, int r, int c, mcs_val *v)
     }
 }
 
+/* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
+ * is not NULL, each placeholder numbered in the order of the parameters bound ($1, $2, …:
+ * libpq sends only those). The order is the one of the index dossier_queue, so that a page
+ * reads LIMIT rows of it and sorts nothing. */
+static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
+{
+    static const char *const filter[] = {" AND final = ",   " AND state = ", " AND procedure = ",
+                                         " AND overdue = ", " AND due < ",   " AND agency = "};
+    if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
+        return NULL;
+    }
+    char ph[MCS_PAGE_PARAMS][16];
+    int next = 1;
+    for (int i = 0; i < n; i++) {
+        if (params[i].type != MCS_NULL) {
+            snprintf(ph[i], sizeof ph[i], "$%d", next++);
+        }
+    }
+    size_t len =
+        (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE true");
+    for (int i = 0; i < 6 && len < bufsz; i++) {
+        if (params[i].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);
+        }
+    }
+    if (len < bufsz && params[10].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s%s%s)", ph[10],
+                                params[11].type != MCS_NULL ? " OR id = " : "",
+                                params[11].type != MCS_NULL ? ph[11] : "");
+    }
+    if (len < bufsz && params[6].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len,
+                                " AND (overdue < %s OR (overdue = %s AND "
+                                "(coalesce(due, 9223372036854775807), id) > (%s, %s)))",
+                                ph[6], ph[6], ph[7], ph[8]);
+    }
+    if (len < bufsz) {
+        len += (size_t)snprintf(buf + len, bufsz - len,
+                                " ORDER BY overdue DESC, coalesce(due, 9223372036854775807), id "
+                                "LIMIT %s",
+                                ph[9]);
+    }
+    return len < bufsz ? buf : NULL;
+}
+
 /* The SQL of a query prepared per call into buf (or the constant text). */
 static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
 {
+    if (q == Q_DOSSIER_PAGE) {
+        return page_sql(params, n, buf, bufsz);
+    }
     if (q == Q_DOSSIER_EACH && n == 4) {
         snprintf(buf, bufsz,
                  "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE true%s%s%s%s ORDER BY id",
@@ -719,6 +772,9 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
         const mcs_val *v = &params[i];
         /* A listing binds only the filters it uses: its text numbers them in order. */
         if (q == Q_DOSSIER_EACH && (i == 1 || i == 2 || v->type == MCS_NULL)) {
+            continue;
+        }
+        if (q == Q_DOSSIER_PAGE && v->type == MCS_NULL) {
             continue;
         }
         if (q == Q_CHECK_COLUMN) {

@@ -73,6 +73,11 @@ static const char *const migrations[] = {
     "ALTER TABLE event ADD COLUMN pos INTEGER;"
     "CREATE UNIQUE INDEX event_part ON event(part, pos) WHERE pos IS NOT NULL;"
     "CREATE INDEX event_legacy ON event(seq) WHERE pos IS NULL;",
+    /* 6: the queue (GET /api/dossiers) in its order, so that a page reads its rows from the
+     * index and sorts nothing: overdue first, then due (none last), then id. */
+    "CREATE INDEX dossier_queue ON dossier(final, overdue DESC,"
+    "  coalesce(due, 9223372036854775807), id);"
+    "CREATE INDEX dossier_subject ON dossier(subject);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -248,7 +253,8 @@ struct mcs_backend {
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
 static bool per_call(enum mcs_query q)
 {
-    return q == Q_DOSSIER_EACH || (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
+    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE ||
+           (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
 }
 
 static int db_error(mcs_backend *b, mc_error *err, int rc, const char *what)
@@ -306,14 +312,67 @@ static void column(sqlite3_stmt *s, int i, mcs_val *v)
     }
 }
 
+/* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
+ * is not NULL, each placeholder numbered by its parameter's place (?1 … ?12: SQLite allows
+ * gaps). The order is the one of the index dossier_queue, so that a page reads LIMIT rows of it
+ * and sorts nothing. */
+static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
+{
+    /* Unary + keeps SQLite's planner off an index for a column: a page walks dossier_queue and
+     * stops at its LIMIT (dossier_state would find every row of a state and sort them), and a
+     * search reads dossier_subject (a subject has few dossiers) rather than walk the queue. */
+    if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
+        return NULL;
+    }
+    const char *final_filter = params[10].type != MCS_NULL ? " AND +final = " : " AND final = ";
+    const char *const filter[] = {final_filter,      " AND +state = ", " AND procedure = ",
+                                  " AND overdue = ", " AND due < ",    " AND agency = "};
+    char ph[MCS_PAGE_PARAMS][16];
+    for (int i = 0; i < n; i++) {
+        if (params[i].type != MCS_NULL) {
+            snprintf(ph[i], sizeof ph[i], "?%d", i + 1);
+        }
+    }
+    size_t len =
+        (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1");
+    for (int i = 0; i < 6 && len < bufsz; i++) {
+        if (params[i].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);
+        }
+    }
+    if (len < bufsz && params[10].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s%s%s)", ph[10],
+                                params[11].type != MCS_NULL ? " OR id = " : "",
+                                params[11].type != MCS_NULL ? ph[11] : "");
+    }
+    if (len < bufsz && params[6].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len,
+                                " AND (overdue < %s OR (overdue = %s AND "
+                                "(coalesce(due, 9223372036854775807), id) > (%s, %s)))",
+                                ph[6], ph[6], ph[7], ph[8]);
+    }
+    if (len < bufsz) {
+        len += (size_t)snprintf(buf + len, bufsz - len,
+                                " ORDER BY overdue DESC, coalesce(due, 9223372036854775807), id "
+                                "LIMIT %s",
+                                ph[9]);
+    }
+    return len < bufsz ? buf : NULL;
+}
+
 /* The SQL of a query prepared per call into buf (or the constant text). */
 static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
 {
+    if (q == Q_DOSSIER_PAGE) {
+        return page_sql(params, n, buf, bufsz);
+    }
     if (q == Q_DOSSIER_EACH && n == 4) {
         snprintf(buf, bufsz,
                  "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1%s%s%s%s ORDER BY id",
                  params[0].type != MCS_NULL ? " AND state = ?1" : "",
-                 params[1].i ? " AND overdue = 1" : "", params[2].i ? " AND final = 0" : "",
+                 /* +final: not by dossier_queue, whose first column it is (the timers' due
+                  * dossiers are few: dossier_wake finds them) */
+                 params[1].i ? " AND overdue = 1" : "", params[2].i ? " AND +final = 0" : "",
                  params[3].type != MCS_NULL ? " AND wake IS NOT NULL AND wake <= ?4" : "");
         return buf;
     }
@@ -353,7 +412,7 @@ static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, m
     int rc = SQLITE_OK;
     /* A query prepared per call binds by the numbers its text uses: ?1 and ?4 of a listing. */
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
-        if (own && q == Q_DOSSIER_EACH && params[i].type == MCS_NULL) {
+        if (own && (q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE) && params[i].type == MCS_NULL) {
             continue;
         }
         if (own && q == Q_DOSSIER_EACH && (i == 1 || i == 2)) {

@@ -1003,6 +1003,39 @@ int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
     return run(st, Q_DOSSIER_EACH, p, 4, each_dossier, &a, NULL, "listing dossiers", err);
 }
 
+int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
+                          int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err)
+{
+    if (q->limit == 0 || q->limit > INT64_MAX) {
+        return mc_error_set(err, MC_EUSAGE, "store: a page needs a limit of 1 or more");
+    }
+    mcs_val none = mcs_text(NULL);
+    /* A search that is a number without a leading zero (18 digits at most: no overflow) may
+     * be a dossier's id as well as a subject. */
+    int64_t search_id = 0;
+    if (q->search != NULL && q->search[0] >= '1' && q->search[0] <= '9' &&
+        strlen(q->search) <= 18 && strspn(q->search, "0123456789") == strlen(q->search)) {
+        search_id = strtoll(q->search, NULL, 10);
+    }
+    mcs_val p[MCS_PAGE_PARAMS] = {
+        q->final == MC_FINAL_INCLUDE ? none : mcs_int(q->final == MC_FINAL_ONLY),
+        mcs_text(q->state),
+        mcs_text(q->procedure),
+        q->overdue_only ? mcs_int(1) : none,
+        mcs_opt(q->due_before),
+        mcs_text(q->agency),
+        q->after_id > 0 ? mcs_int(q->after_overdue) : none,
+        q->after_id > 0 ? mcs_int(q->after_due == MC_NONE ? MCS_PAGE_NODUE : q->after_due) : none,
+        q->after_id > 0 ? mcs_int(q->after_id) : none,
+        mcs_int((int64_t)q->limit),
+        mcs_text(q->search),
+        search_id > 0 ? mcs_int(search_id) : none,
+    };
+    each_arg a = {fn, ud, err};
+    return run(st, Q_DOSSIER_PAGE, p, MCS_PAGE_PARAMS, each_dossier, &a, NULL, "listing dossiers",
+               err);
+}
+
 /* ==== events ============================================================================= */
 
 static void hash_u64(crypto_generichash_state *h, uint64_t n);
