@@ -196,7 +196,7 @@ expect "serve refuses a store whose -wal file others can write" 2 \
     timeout 10 "$bin" serve --tokens "$tmp/tok" --db "$tmp/new.db" --catalogue "$cat" --listen 127.0.0.1:0
 rm -f "$tmp/new.db-wal"
 chmod 604 "$tmp/new.db"
-timeout 1 "$bin" serve --tokens "$tmp/tok" --db "$tmp/new.db" --catalogue "$cat" --listen 127.0.0.1:0 >/dev/null 2>"$tmp/err"
+timeout 4 "$bin" serve --tokens "$tmp/tok" --db "$tmp/new.db" --catalogue "$cat" --listen 127.0.0.1:0 >/dev/null 2>"$tmp/err"
 rc=$?
 [ $rc -eq 124 ] && grep -q "^motcua: serving http://127.0.0.1:" "$tmp/err" &&
     ok "serve opens a store others may read but not write (0604)" ||
