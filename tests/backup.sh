@@ -184,19 +184,20 @@ echo "# cp without -wal: $(sqlite3 "$tmp/cp.db" "SELECT count(*) FROM dossier" 2
 
 # ---- serve refuses a store others can write ----
 "$bin" token add --tokens "$tmp/tok" --actor lan --roles clerk --agency commune-committee >/dev/null 2>&1
-chmod 664 "$tmp/new.db"
+submit "$tmp/srv.db" 1 >/dev/null
+chmod 664 "$tmp/srv.db"
 expect "serve refuses a store that group can write" 2 \
-    "motcua: $tmp/new.db can be written by group or others, who could alter the store: chmod 600 $tmp/new.db" \
-    timeout 10 "$bin" serve --tokens "$tmp/tok" --db "$tmp/new.db" --catalogue "$cat" --listen 127.0.0.1:0
-chmod 600 "$tmp/new.db"
-: >"$tmp/new.db-wal"
-chmod 606 "$tmp/new.db-wal"
+    "motcua: $tmp/srv.db can be written by group or others, who could alter the store: chmod 600 $tmp/srv.db" \
+    timeout 10 "$bin" serve --tokens "$tmp/tok" --db "$tmp/srv.db" --catalogue "$cat" --listen 127.0.0.1:0
+chmod 600 "$tmp/srv.db"
+: >"$tmp/srv.db-wal"
+chmod 606 "$tmp/srv.db-wal"
 expect "serve refuses a store whose -wal file others can write" 2 \
-    "motcua: $tmp/new.db-wal can be written by group or others, who could alter the store: chmod 600 $tmp/new.db-wal" \
-    timeout 10 "$bin" serve --tokens "$tmp/tok" --db "$tmp/new.db" --catalogue "$cat" --listen 127.0.0.1:0
-rm -f "$tmp/new.db-wal"
-chmod 604 "$tmp/new.db"
-timeout 4 "$bin" serve --tokens "$tmp/tok" --db "$tmp/new.db" --catalogue "$cat" --listen 127.0.0.1:0 >/dev/null 2>"$tmp/err"
+    "motcua: $tmp/srv.db-wal can be written by group or others, who could alter the store: chmod 600 $tmp/srv.db-wal" \
+    timeout 10 "$bin" serve --tokens "$tmp/tok" --db "$tmp/srv.db" --catalogue "$cat" --listen 127.0.0.1:0
+rm -f "$tmp/srv.db-wal"
+chmod 604 "$tmp/srv.db"
+timeout 4 "$bin" serve --tokens "$tmp/tok" --db "$tmp/srv.db" --catalogue "$cat" --listen 127.0.0.1:0 >"$tmp/err" 2>&1
 rc=$?
 [ $rc -eq 124 ] && grep -q "^motcua: serving http://127.0.0.1:" "$tmp/err" &&
     ok "serve opens a store others may read but not write (0604)" ||

@@ -577,6 +577,8 @@ int mcs_sqlite_probe(const char *path, int *version, mc_error *err)
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
     sqlite3_stmt *s = NULL;
     if (rc == SQLITE_OK) {
+        /* Writers may hold the file (a WAL being checkpointed as the last of them closes). */
+        sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
         rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     }
     if (rc == SQLITE_OK) {
