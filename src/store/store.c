@@ -639,8 +639,12 @@ int mc_store_backup(mc_store *st, const char *to, int64_t *nevents, mc_error *er
     mc_store_close(copy);
     if (rc != 0) {
         remove(to);
-        return mc_error_set(err, rc == MC_ENOMEM ? MC_ENOMEM : MC_ECHECK,
-                            "backup: the copy does not verify, so it was removed: %s", why.msg);
+        if (rc == MC_ENOMEM) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        return mc_error_set(err, rc, "backup: %s, so it was removed: %s",
+                            rc == MC_ECHECK ? "the copy does not verify" : "checking the copy",
+                            why.msg);
     }
     return 0;
 }
