@@ -950,22 +950,27 @@ static void nothing_or_everything(void *ctx, int rc)
     oom_store *o = ctx;
     int64_t n = -1;
     assert_int_equal(mc_store_verify(o->st, &n, NULL), 0);
-    mc_dossier_row got;
-    memset(&got, 0, sizeof got);
-    int found = mc_store_dossier_load(o->st, 1, &got, NULL);
+    /* The dossier's number is the insert's: on PostgreSQL ids come from a sequence, which a
+     * rolled-back insert advances too, so the one that succeeds need not be 1. */
+    int rows = 0;
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    assert_int_equal(mc_store_dossier_each(o->st, &f, count_rows, &rows, NULL), 0);
     if (rc != 0) {
         assert_int_equal(n, 0);
-        assert_int_equal(found, MC_ENOTFOUND);
+        assert_int_equal(rows, 0);
         return;
     }
     assert_int_equal(n, 1);
-    assert_int_equal(found, 0);
+    assert_int_equal(rows, 1);
+    mc_dossier_row got;
+    memset(&got, 0, sizeof got);
+    assert_int_equal(mc_store_dossier_load(o->st, o->row.id, &got, NULL), 0);
     assert_string_equal(got.subject, "001234567890");
     assert_string_equal(got.state, "submitted");
     assert_string_equal(got.data, "{}");
     mc_dossier_row_clear(&got);
     char *body = NULL;
-    assert_int_equal(mc_store_event_each(o->st, 1, keep_body, &body, NULL), 0);
+    assert_int_equal(mc_store_event_each(o->st, o->row.id, keep_body, &body, NULL), 0);
     assert_string_equal(body, note_body);
     free(body);
 }
@@ -1095,7 +1100,8 @@ static void test_store__postgresql_connection_lost_mid_operation(void **state)
     assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
     assert_int_equal(append(st, r.id, "submit", "{}"), 0);
     assert_int_equal(mc_store_commit(st, NULL), 0);
-    assert_int_equal(r.id, 1);
+    /* 1 on SQLite; on PostgreSQL the sequence moved on with the lost insert. */
+    assert_true(r.id >= 1);
     int64_t events;
     assert_int_equal(mc_store_verify(st, &events, NULL), 0);
     assert_int_equal(events, 1);
