@@ -63,6 +63,10 @@ static const command commands[] = {
      "copy a store into a new one (SQLite, PostgreSQL: docs/operations.md), chains and access "
      "log included, and verify the copy",
      OPTIONS("--from", "--to")},
+    {"backup", cmd_backup, "backup --db STORE --to FILE",
+     "copy a live SQLite store into a new private file (0600) with SQLite's online backup, and "
+     "verify the copy (PostgreSQL: docs/operations.md)",
+     OPTIONS("--db", "--to")},
     {"keygen", cmd_keygen, "keygen --out PREFIX",
      "make an Ed25519 key pair for signed checkpoints (PREFIX.key, PREFIX.pub)", OPTIONS("--out")},
     {"checkpoint", cmd_checkpoint, "checkpoint --key FILE",

@@ -117,6 +117,7 @@ if out=$(bash tools/pg-cluster.sh start 2>&1); then
             "http://127.0.0.1:$serve_port/api/dossiers"
     }
     first=$(post)
+    firstid=$(sed -n 's/^  "id": *\([0-9]*\),$/\1/p' "$tmp/r")
     bash tools/pg-cluster.sh pause "$dir"
     down=$(post)
     downbody=$(cat "$tmp/r")
@@ -127,7 +128,9 @@ if out=$(bash tools/pg-cluster.sh start 2>&1); then
     wait "$serve_pid" 2>/dev/null
     count=$(psql -X -qAt -d "$dconn" -c "SELECT count(*) FROM dossier" 2>/dev/null)
     if [ "$first" = 201 ] && [ "$down" = 503 ] && echo "$downbody" | grep -q '"unavailable"' &&
-        [ "$again" = 201 ] && echo "$againbody" | grep -q '"id": *[0-9]' && [ "$count" = 2 ] &&
+        # ids come from a sequence: the next one is later, not necessarily the next number
+        againid=$(printf '%s\n' "$againbody" | sed -n 's/^  "id": *\([0-9]*\),$/\1/p') &&
+        [ "$again" = 201 ] && [ -n "$firstid" ] && [ "${againid:-0}" -gt "$firstid" ] && [ "$count" = 2 ] &&
         "$bin" verify --db "$dconn" >/dev/null 2>&1; then
         ok "the database goes away under serve: 503 and nothing saved; back, the next request is served"
     else

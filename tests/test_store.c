@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1646,6 +1647,183 @@ static void test_store__a_migrated_store_keeps_its_frozen_chain(void **state)
     free(path);
 }
 
+/* ---- backups and stores that must exist (mc_store_open_existing, mc_store_backup) ---- */
+
+static int file_mode(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (int)(sb.st_mode & 0777) : -1;
+}
+
+static void test_store__open_existing_creates_and_changes_nothing(void **state)
+{
+    (void)state;
+    char *path = tmp_path("existing");
+    mc_store *st;
+    mc_error err;
+    char want[512];
+    /* A path with no file: no store is created. */
+    assert_int_equal(mc_store_open_existing(&st, path, &err), MC_EIO);
+    snprintf(want, sizeof want, "%s: no such store", path);
+    assert_string_equal(err.msg, want);
+    assert_null(st);
+    assert_int_equal(access(path, F_OK), -1);
+    /* An empty file (what a cp of a new WAL store without its -wal file can be). */
+    FILE *f = fopen(path, "wb");
+    fclose(f);
+    assert_int_equal(mc_store_open_existing(&st, path, &err), MC_ECHECK);
+    snprintf(want, sizeof want,
+             "%s is not a motcua store (no motcua schema; a copy made with cp without its -wal "
+             "file looks like this: take backups with 'motcua backup')",
+             path);
+    assert_string_equal(err.msg, want);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    /* Another program's SQLite file keeps its schema version 0. */
+    tamper(path, "CREATE TABLE t (a)");
+    assert_int_equal(mc_store_exists(path, &err), MC_ECHECK);
+    assert_string_equal(err.msg, want);
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 1);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    /* Text. */
+    f = fopen(path, "wb");
+    fputs("this is not a database, just text that is long enough to look like a header....\n", f);
+    fclose(f);
+    assert_int_equal(mc_store_open_existing(&st, path, &err), MC_ECHECK);
+    snprintf(want, sizeof want, "%s is not a motcua store (not a SQLite database)", path);
+    assert_string_equal(err.msg, want);
+    /* A store opens; so does ":memory:". */
+    unlink(path);
+    fill(path, 2);
+    assert_int_equal(mc_store_open_existing(&st, path, &err), 0);
+    mc_store_close(st);
+    assert_int_equal(mc_store_open_existing(&st, ":memory:", &err), 0);
+    mc_store_close(st);
+    unlink(path);
+    free(path);
+}
+
+static void test_store__a_new_store_is_private_whatever_the_umask(void **state)
+{
+    (void)state;
+    char *path = tmp_path("private");
+    mode_t old = umask(0);
+    mc_store *st;
+    int rc = mc_store_open(&st, path, NULL);
+    umask(old);
+    assert_int_equal(rc, 0);
+    assert_int_equal(file_mode(path), 0600);
+    mc_store_close(st);
+    /* An existing file keeps its mode: the store is not made anew. */
+    assert_int_equal(chmod(path, 0640), 0);
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    mc_store_close(st);
+    assert_int_equal(file_mode(path), 0640);
+    unlink(path);
+    free(path);
+}
+
+static void test_store__backup_copies_verifies_and_never_overwrites(void **state)
+{
+    (void)state;
+    char *src = tmp_path("bsrc"), *dst = tmp_path("bdst");
+    fill(src, 3);
+    mc_store *st;
+    mc_error err;
+    assert_int_equal(mc_store_open_existing(&st, src, &err), 0);
+    mode_t old = umask(0);
+    int64_t n = -1;
+    int rc = mc_store_backup(st, dst, &n, &err);
+    umask(old);
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(file_mode(dst), 0600);
+    mc_store *copy;
+    assert_int_equal(mc_store_open_existing(&copy, dst, &err), 0);
+    assert_int_equal(mc_store_verify(copy, &n, &err), 0);
+    assert_int_equal(n, 3);
+    mc_store_close(copy);
+    /* An existing destination is refused and left as it was. */
+    struct stat before, after;
+    assert_int_equal(stat(dst, &before), 0);
+    assert_int_equal(mc_store_backup(st, dst, NULL, &err), MC_EIO);
+    char want[512];
+    snprintf(want, sizeof want, "backup: %s: File exists (nothing was overwritten)", dst);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(stat(dst, &after), 0);
+    assert_int_equal(before.st_size, after.st_size);
+    assert_int_equal(before.st_mtime, after.st_mtime);
+    /* A folder that does not exist. */
+    assert_int_equal(mc_store_backup(st, "/nonexistent/dir/b.db", NULL, &err), MC_EIO);
+    assert_string_equal(err.msg, "backup: /nonexistent/dir/b.db: No such file or directory");
+    /* Not inside a transaction. */
+    unlink(dst);
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_backup(st, dst, NULL, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "backup: a transaction is open on the store");
+    mc_store_rollback(st);
+    assert_int_equal(access(dst, F_OK), -1);
+    mc_store_close(st);
+    /* A store that does not verify gives a copy that does not: it is removed. */
+    tamper(src, "DROP TRIGGER event_no_update; UPDATE event SET actor = 'mallory' WHERE seq = 2");
+    assert_int_equal(mc_store_open_existing(&st, src, &err), 0);
+    assert_int_equal(mc_store_backup(st, dst, NULL, &err), MC_ECHECK);
+    assert_non_null(strstr(err.msg, "backup: the copy does not verify, so it was removed: "));
+    assert_int_equal(access(dst, F_OK), -1);
+    mc_store_close(st);
+    unlink(src);
+    free(src);
+    free(dst);
+}
+
+typedef struct backup_oom {
+    mc_store *st;
+    const char *dst;
+} backup_oom;
+
+static int backup_attempt(void *ctx)
+{
+    backup_oom *o = ctx;
+    mc_error err;
+    return mc_store_backup(o->st, o->dst, NULL, &err);
+}
+
+/* After each run: a backup is whole (and verifies) or not there at all. */
+static void backup_whole_or_none(void *ctx, int rc)
+{
+    backup_oom *o = ctx;
+    if (rc != 0) {
+        assert_int_equal(access(o->dst, F_OK), -1);
+        return;
+    }
+    mc_store *copy;
+    assert_int_equal(mc_store_open_existing(&copy, o->dst, NULL), 0);
+    assert_int_equal(mc_store_verify(copy, NULL, NULL), 0);
+    mc_store_close(copy);
+    unlink(o->dst);
+}
+
+static void test_store__backup_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    char *src = tmp_path("osrc"), *dst = tmp_path("odst");
+    fill(src, 2);
+    backup_oom o = {NULL, dst};
+    assert_int_equal(mc_store_open_existing(&o.st, src, NULL), 0);
+    assert_true(tu_oom_sweep_checked(backup_attempt, backup_whole_or_none, &o, false) > 20);
+    mc_store_close(o.st);
+    unlink(src);
+    free(src);
+    free(dst);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1672,6 +1850,10 @@ int main(void)
         cmocka_unit_test(test_store__concurrent_writers_leave_the_chains_whole),
         cmocka_unit_test(test_store__verify_finds_partitions_tampered),
         cmocka_unit_test(test_store__a_migrated_store_keeps_its_frozen_chain),
+        cmocka_unit_test(test_store__open_existing_creates_and_changes_nothing),
+        cmocka_unit_test(test_store__a_new_store_is_private_whatever_the_umask),
+        cmocka_unit_test(test_store__backup_copies_verifies_and_never_overwrites),
+        cmocka_unit_test(test_store__backup_out_of_memory_sweep),
     };
     /* What only a PostgreSQL server shows, in the pass that has one (MC_TEST_PG). */
     const struct CMUnitTest pg_tests[] = {

@@ -170,6 +170,17 @@ echo "timers: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
+# Backups and private stores (TAP, tests/backup.sh): a restore drill under a write stream, the
+# failure paths of backup, verify of files that are not stores, the modes of a new store.
+out=$(timeout 300 bash tests/backup.sh "$build/motcua" 2>&1)
+p=$(printf '%s\n' "$out" | grep -c '^ok ')
+f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/backup: /'
+echo "backup: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
 # Attacks on the HTTP server (TAP): slow clients, shared idempotency keys, endless rules.
 out=$(bash tests/attack.sh "$build/motcua" 2>&1)
 p=$(printf '%s\n' "$out" | grep -c '^ok ')

@@ -61,6 +61,26 @@ typedef struct mc_store mc_store;
  * with a one-line message that never shows the connection string. */
 int mc_store_open(mc_store **out, const char *path, mc_error *err);
 
+/* Opens the store at path for a command that reads an existing one (verify, backup's source):
+ * as mc_store_open, except that a SQLite path is never created and must hold a motcua schema.
+ * Errors: MC_EIO "PATH: no such store"; MC_ECHECK "PATH is not a motcua store (…)" for a file
+ * that is not a SQLite database or has no motcua schema (an empty file, another program's
+ * database, a copy of a WAL store made without its -wal file); as mc_store_open. */
+int mc_store_open_existing(mc_store **out, const char *path, mc_error *err);
+
+/* The checks of mc_store_open_existing without opening the store: 0 when path names a
+ * PostgreSQL database, ":memory:", a URI, or a SQLite file holding a motcua schema (of any
+ * version); the errors of mc_store_open_existing otherwise. Creates and changes nothing. */
+int mc_store_exists(const char *path, mc_error *err);
+
+/* Copies the SQLite store st into the new file to (created 0600; an existing file is refused
+ * and left as it was) with SQLite's online backup API, as one consistent snapshot while other
+ * connections keep writing, then opens the copy and verifies it (mc_store_verify; *nevents, when
+ * not NULL, gets its events). A copy that does not verify is removed (MC_ECHECK). A PostgreSQL
+ * store is refused (MC_EUSAGE, naming pg_dump and pg_basebackup); so is a call inside a
+ * transaction. Errors: MC_EIO (the destination cannot be created or written), MC_ENOMEM. */
+int mc_store_backup(mc_store *st, const char *to, int64_t *nevents, mc_error *err);
+
 /* Whether db names a PostgreSQL database rather than a SQLite file: a postgresql:// or
  * postgres:// URI, or a libpq key=value string ("host=/run/postgresql dbname=motcua"). */
 bool mc_store_is_server(const char *db);

@@ -41,6 +41,7 @@ int cmd_tick(front_opts *c);
 int cmd_verify(front_opts *c);
 /* store copy --from SRC --to DST: a store into a new one, on either backend, verified. */
 int cmd_store(front_opts *c);
+int cmd_backup(front_opts *c);
 int cmd_registry(front_opts *c);
 int cmd_explain(front_opts *c);
 int cmd_test(front_opts *c);

@@ -30,12 +30,21 @@ static void close_session(session *s)
     mc_diags_free(s->diags);
 }
 
-/* Loads catalogue and rules, opens the store, reads --now. Returns an exit status. */
-static int open_session(front_opts *c, session *s)
+/* Loads catalogue and rules, opens the store, reads --now. Returns an exit status. A command
+ * that only reads (existing) refuses a store that does not exist rather than create an empty
+ * one, and a file that is not a motcua store. */
+static int open_session_of(front_opts *c, session *s, bool existing)
 {
     memset(s, 0, sizeof *s);
     mc_error err;
     mc_error_clear(&err);
+    if (existing) {
+        int rc = mc_store_exists(c->db ? c->db : "motcua.db", &err);
+        if (rc != 0) {
+            fprintf(stderr, "motcua: %s\n", err.msg);
+            return rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
+        }
+    }
     int rc = front_load(c, NULL, 0, &s->cat, &s->rules, &s->diags, &err);
     if (rc != 0) {
         if (s->diags != NULL) {
@@ -62,6 +71,11 @@ static int open_session(front_opts *c, session *s)
         return front_exit_for(rc);
     }
     return EXIT_OK;
+}
+
+static int open_session(front_opts *c, session *s)
+{
+    return open_session_of(c, s, false);
 }
 
 /* Records in the access log that the OS user reads dossier id through route, before anything
@@ -384,7 +398,7 @@ int cmd_show(front_opts *c)
     int64_t id = 0;
     int status = parse_id(c->args[0], &id);
     session s;
-    if (status == EXIT_OK && (status = open_session(c, &s)) == EXIT_OK) {
+    if (status == EXIT_OK && (status = open_session_of(c, &s, true)) == EXIT_OK) {
         mc_result res;
         memset(&res, 0, sizeof res);
         res.dossier = id;
@@ -423,7 +437,7 @@ static int list_one(void *ud, const mc_dossier_row *row)
 int cmd_list(front_opts *c)
 {
     session s;
-    int status = open_session(c, &s);
+    int status = open_session_of(c, &s, true);
     if (status != EXIT_OK) {
         return status;
     }
@@ -525,7 +539,7 @@ int cmd_history(front_opts *c)
     int64_t id = 0;
     int status = parse_id(c->args[0], &id);
     session s;
-    if (status != EXIT_OK || (status = open_session(c, &s)) != EXIT_OK) {
+    if (status != EXIT_OK || (status = open_session_of(c, &s, true)) != EXIT_OK) {
         return status;
     }
     if ((status = log_read(&s, id, "cli history")) != EXIT_OK) {
@@ -590,7 +604,7 @@ int cmd_explain(front_opts *c)
     int64_t id = 0;
     int status = parse_id(c->args[0], &id);
     session s;
-    if (status != EXIT_OK || (status = open_session(c, &s)) != EXIT_OK) {
+    if (status != EXIT_OK || (status = open_session_of(c, &s, true)) != EXIT_OK) {
         return status;
     }
     if ((status = log_read(&s, id, "cli explain")) != EXIT_OK) {

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <stdint.h>
@@ -545,6 +546,36 @@ int cmd_hash_token(front_opts *c)
     return EXIT_OK;
 }
 
+/* ==== the store's file modes ============================================================= */
+
+/* A SQLite store (or its -wal or -shm file) that group or others can write could be altered by
+ * them: serve refuses to open it (MC_EUSAGE, naming the file and the fix), as tokens_load does a
+ * tokens file. A store that does not exist yet is created 0600 (mc_store_open); a PostgreSQL
+ * store's access is the server's. */
+static int check_store_private(const char *db, mc_error *err)
+{
+    if (mc_store_is_server(db) || strcmp(db, ":memory:") == 0 || strncmp(db, "file:", 5) == 0) {
+        return 0;
+    }
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        char path[PATH_MAX_BYTES];
+        struct stat sb;
+        int n = snprintf(path, sizeof path, "%s%s", db, suffix[i]);
+        if (n < 0 || (size_t)n >= sizeof path) {
+            return mc_error_set(err, MC_EUSAGE, "the store's path is longer than %d bytes",
+                                PATH_MAX_BYTES - 5);
+        }
+        if (stat(path, &sb) == 0 && (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+            return mc_error_set(err, MC_EUSAGE,
+                                "%s can be written by group or others, who could alter the "
+                                "store: chmod 600 %s",
+                                path, path);
+        }
+    }
+    return 0;
+}
+
 /* One engine of the pool: its own rules sandbox, loaded from the rules/ of every catalogue
  * layer (the catalogue itself, immutable, is shared). */
 static int open_engine(front_opts *c, const mc_catalogue *cat, mc_engine **e, mc_rules **rules,
@@ -802,6 +833,9 @@ int cmd_serve(front_opts *c)
             goto done;
         }
         rc = tokens_load(&tok, c->tokens, &err);
+    }
+    if (rc == 0) {
+        rc = check_store_private(c->db ? c->db : "motcua.db", &err);
     }
     if (rc == 0) {
         rc = api_init(a, ENGINES, &err);

@@ -192,6 +192,11 @@ typedef struct mcs_methods {
      * else). */
     int (*run)(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, mcs_row_fn row,
                void *ud, int64_t *changes, const char *what, mc_error *err);
+    /* Copies the whole store, as one consistent snapshot, into the new file to (created 0600,
+     * never over an existing file) while other connections keep writing; NULL on a backend
+     * whose stores are backed up by the server's own tools (mc_store_backup says which). On
+     * failure the new file is removed. Errors: MC_EIO with a one-line message, MC_ENOMEM. */
+    int (*backup)(mcs_backend *b, const char *to, mc_error *err);
 } mcs_methods;
 
 extern const mcs_methods mcs_sqlite;
@@ -200,6 +205,12 @@ extern const mcs_methods mcs_pg;
 /* Whether target names a PostgreSQL database (a postgresql:// or postgres:// URI, or a libpq
  * key=value string such as "host=/tmp/x dbname=mc") rather than a SQLite file. */
 bool mcs_is_pg(const char *target);
+
+/* The schema version of the SQLite file at path, read without creating or changing anything
+ * (0: a SQLite file without a motcua schema, such as an empty file). Errors: MC_EIO when the
+ * file cannot be opened; MC_ECHECK "PATH is not a motcua store (not a SQLite database)"; each
+ * with a one-line message naming path. */
+int mcs_sqlite_probe(const char *path, int *version, mc_error *err);
 
 static inline mcs_val mcs_int(int64_t v)
 {

@@ -11,8 +11,12 @@
 
 #include <sqlite3.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { BUSY_TIMEOUT_MS = 5000 };
 
@@ -610,6 +614,53 @@ static void sqlite_close(mcs_backend *b)
     mc_free(b);
 }
 
+/* A store is private (docs/security.md): a new file is created 0600 whatever the umask, and
+ * SQLite gives its -wal and -shm files the mode of the database file. Nothing happens to a file
+ * that exists, to ":memory:" or to a URI; an error here is left for sqlite3_open_v2 to report. */
+static void create_private(const char *path)
+{
+    if (path[0] == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) {
+        return;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        (void)fchmod(fd, 0600);
+        close(fd);
+    }
+}
+
+int mcs_sqlite_probe(const char *path, int *version, mc_error *err)
+{
+    *version = 0;
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    sqlite3_stmt *s = NULL;
+    if (rc == SQLITE_OK) {
+        /* Writers may hold the file (a WAL being checkpointed as the last of them closes). */
+        sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+        rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            *version = sqlite3_column_int(s, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    int e = 0;
+    if (rc == SQLITE_NOMEM) {
+        e = mc_error_set(err, MC_ENOMEM, "out of memory");
+    } else if (rc == SQLITE_NOTADB) {
+        e = mc_error_set(err, MC_ECHECK, "%s is not a motcua store (not a SQLite database)", path);
+    } else if (rc != SQLITE_OK) {
+        e = mc_error_set(err, MC_EIO, "store: %s: %s", path,
+                         db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return e;
+}
+
 static int sqlite_open(mcs_backend **out, const char *path, mcs_seed_fn seed, void *ud,
                        mc_error *err)
 {
@@ -618,6 +669,7 @@ static int sqlite_open(mcs_backend **out, const char *path, mcs_seed_fn seed, vo
     if (b == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
+    create_private(path);
     int rc = sqlite3_open_v2(path, &b->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
     if (rc != SQLITE_OK) {
@@ -710,6 +762,61 @@ static bool sqlite_in_transaction(mcs_backend *b)
     return sqlite3_get_autocommit(b->db) == 0;
 }
 
+/* ==== backup ============================================================================ */
+
+enum { BACKUP_WAIT_MS = 30000 };
+
+/* The online backup API copies every page in one step (-1): the step reads one snapshot of the
+ * source, and in WAL mode the writers of other connections keep going meanwhile. */
+static int sqlite_backup(mcs_backend *b, const char *to, mc_error *err)
+{
+    int fd = open(to, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return mc_error_set(err, MC_EIO, "backup: %s: %s%s", to, strerror(errno),
+                            errno == EEXIST ? " (nothing was overwritten)" : "");
+    }
+    bool private = fchmod(fd, 0600) == 0;
+    close(fd);
+    if (!private) {
+        unlink(to);
+        return mc_error_set(err, MC_EIO, "backup: %s: cannot be made private (chmod 600)", to);
+    }
+    sqlite3 *d = NULL;
+    int rc = sqlite3_open_v2(to, &d, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_backup *bk = sqlite3_backup_init(d, "main", b->db, "main");
+        if (bk == NULL) {
+            rc = sqlite3_errcode(d);
+        } else {
+            int waited = 0;
+            do {
+                rc = sqlite3_backup_step(bk, -1);
+                if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+                    sqlite3_sleep(10);
+                    waited += 10;
+                }
+            } while ((rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) &&
+                     waited < BACKUP_WAIT_MS);
+            int fin = sqlite3_backup_finish(bk);
+            rc = rc == SQLITE_DONE ? fin : rc;
+        }
+    }
+    int e = 0;
+    if (rc == SQLITE_NOMEM) {
+        e = mc_error_set(err, MC_ENOMEM, "out of memory");
+    } else if (rc != SQLITE_OK) {
+        e = mc_error_set(err, MC_EIO, "backup: %s: %s", to,
+                         d != NULL ? sqlite3_errmsg(d) : sqlite3_errstr(rc));
+    }
+    if (sqlite3_close(d) != SQLITE_OK && e == 0) {
+        e = mc_error_set(err, MC_EIO, "backup: %s: cannot be closed", to);
+    }
+    if (e != 0) {
+        unlink(to);
+    }
+    return e;
+}
+
 const mcs_methods mcs_sqlite = {
     .version = 1,
     .name = "sqlite",
@@ -722,4 +829,5 @@ const mcs_methods mcs_sqlite = {
     .savepoint = sqlite_savepoint,
     .in_transaction = sqlite_in_transaction,
     .run = sqlite_run,
+    .backup = sqlite_backup,
 };

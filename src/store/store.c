@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The queries that write: an optimistic transaction takes the gate and the lock before its
  * first. */
@@ -582,6 +583,69 @@ int mc_store_open(mc_store **out, const char *path, mc_error *err)
     }
     st->b = b;
     *out = st;
+    return 0;
+}
+
+int mc_store_exists(const char *path, mc_error *err)
+{
+    if (!mcs_is_pg(path) && strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0) {
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            return mc_error_set(err, MC_EIO, "%s: no such store", path);
+        }
+        int version;
+        int rc = mcs_sqlite_probe(path, &version, err);
+        if (rc != 0) {
+            return rc;
+        }
+        if (version == 0) {
+            return mc_error_set(err, MC_ECHECK,
+                                "%s is not a motcua store (no motcua schema; a copy made with cp "
+                                "without its -wal file looks like this: take backups with "
+                                "'motcua backup')",
+                                path);
+        }
+    }
+    return 0;
+}
+
+int mc_store_open_existing(mc_store **out, const char *path, mc_error *err)
+{
+    *out = NULL;
+    int rc = mc_store_exists(path, err);
+    return rc != 0 ? rc : mc_store_open(out, path, err);
+}
+
+int mc_store_backup(mc_store *st, const char *to, int64_t *nevents, mc_error *err)
+{
+    if (st->m->backup == NULL) {
+        return mc_error_set(err, MC_EUSAGE,
+                            "backup: a PostgreSQL store is backed up with pg_dump or pg_basebackup "
+                            "(docs/operations.md, \"Backups and restore\")");
+    }
+    if (st->in_tx) {
+        return mc_error_set(err, MC_EUSAGE, "backup: a transaction is open on the store");
+    }
+    int rc = st->m->backup(st->b, to, err);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_store *copy = NULL;
+    mc_error why;
+    rc = mc_store_open_existing(&copy, to, &why);
+    if (rc == 0) {
+        rc = mc_store_verify(copy, nevents, &why);
+    }
+    mc_store_close(copy);
+    if (rc != 0) {
+        remove(to);
+        if (rc == MC_ENOMEM) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        return mc_error_set(err, rc, "backup: %s, so it was removed: %s",
+                            rc == MC_ECHECK ? "the copy does not verify" : "checking the copy",
+                            why.msg);
+    }
     return 0;
 }
 
