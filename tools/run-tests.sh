@@ -140,25 +140,26 @@ echo "cli: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
+# tap_suite NAME COMMAND…: runs a script that prints TAP, shows its failures (all of its output
+# when it printed no result: a script that cannot run fails) and adds its counts to the totals.
+tap_suite() {
+    local name=$1 out p f
+    shift
+    out=$("$@" 2>&1)
+    p=$(printf '%s\n' "$out" | grep -c '^ok ')
+    f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+    [ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed "s/^/$name: /"
+    [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed "s/^/$name: /"; f=1; }
+    echo "$name: $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
 # HTTP API tests (TAP): a server of the test catalogue on a free loopback port.
-out=$(bash tests/api.sh "$build/motcua" 2>&1)
-p=$(printf '%s\n' "$out" | grep -c '^ok ')
-f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/api: /'
-[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/api: /'; f=1; }
-echo "api: $p passed, $f failed"
-passed=$((passed + p))
-failed=$((failed + f))
+tap_suite "api" bash tests/api.sh "$build/motcua"
 
 # The queue (TAP): GET /api/dossiers in pages, its filters and cursors (tests/queue.sh).
-out=$(bash tests/queue.sh "$build/motcua" 2>&1)
-p=$(printf '%s\n' "$out" | grep -c '^ok ')
-f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/queue: /'
-[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/queue: /'; f=1; }
-echo "queue: $p passed, $f failed"
-passed=$((passed + p))
-failed=$((failed + f))
+tap_suite "queue" bash tests/queue.sh "$build/motcua"
 
 # Timers fired by the server (TAP): one server on a SQLite file, `motcua tick` beside it.
 out=$(bash tests/timers.sh "$build/motcua" 2>&1)
@@ -182,56 +183,23 @@ passed=$((passed + p))
 failed=$((failed + f))
 
 # Attacks on the HTTP server (TAP): slow clients, shared idempotency keys, endless rules.
-out=$(bash tests/attack.sh "$build/motcua" 2>&1)
-p=$(printf '%s\n' "$out" | grep -c '^ok ')
-f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/attack: /'
-[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/attack: /'; f=1; }
-echo "attack: $p passed, $f failed"
-passed=$((passed + p))
-failed=$((failed + f))
+tap_suite "attack" bash tests/attack.sh "$build/motcua"
 
 # Tokens (TAP): the token command, several agencies, reload on SIGHUP, IPv6 and bad listen
 # addresses (tests/tokens.sh).
-out=$(timeout 300 bash tests/tokens.sh "$build/motcua" 2>&1)
-p=$(printf '%s\n' "$out" | grep -c '^ok ')
-f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/tokens: /'
-[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/tokens: /'; f=1; }
-echo "tokens: $p passed, $f failed"
-passed=$((passed + p))
-failed=$((failed + f))
+tap_suite "tokens" timeout 300 bash tests/tokens.sh "$build/motcua"
 
 # Operating serve (tests/metrics.sh, TAP): /metrics scraped by a real Prometheus, the JSON access
 # log without secrets, X-Request-Id, /api/health/live and /ready (a locked SQLite store, a stopped
 # PostgreSQL server). prometheus is installed by tools/install-deps.sh; without it, it fails.
-out=$(timeout 300 bash tests/metrics.sh "$build/motcua" 2>&1)
-p=$(printf '%s\n' "$out" | grep -c '^ok ')
-f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/metrics: /'
-[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/metrics: /'; f=1; }
-echo "metrics: $p passed, $f failed"
+tap_suite "metrics" timeout 300 bash tests/metrics.sh "$build/motcua"
 # Safe catalogue deployments (TAP): deploy-check, serve's refusal of a catalogue that breaks
 # open dossiers, the engine's 409 for a dossier whose version is gone (tests/deploy.sh).
-out=$(timeout 120 bash tests/deploy.sh "$build/motcua" 2>&1)
-p=$(printf '%s\n' "$out" | grep -c '^ok ')
-f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/deploy: /'
-[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/deploy: /'; f=1; }
-echo "deploy: $p passed, $f failed"
-passed=$((passed + p))
-failed=$((failed + f))
+tap_suite "deploy" timeout 120 bash tests/deploy.sh "$build/motcua"
 
 # motcua behind nginx terminating TLS, and the systemd unit (tests/nginx.sh, TAP): nginx and
 # openssl are installed by tools/install-deps.sh; without them it fails, never skips.
-out=$(timeout 120 bash tests/nginx.sh "$build/motcua" 2>&1)
-p=$(printf '%s\n' "$out" | grep -c '^ok ')
-f=$(printf '%s\n' "$out" | grep -c '^not ok ')
-[ "$f" -ne 0 ] && printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/nginx: /'
-[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && { printf '%s\n' "$out" | sed 's/^/nginx: /'; f=1; }
-echo "nginx: $p passed, $f failed"
-passed=$((passed + p))
-failed=$((failed + f))
+tap_suite "nginx" timeout 120 bash tests/nginx.sh "$build/motcua"
 
 # The officer console in headless Chromium (tools/check-console.sh); skipped without Chromium,
 # node or npm.
