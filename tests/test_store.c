@@ -1394,6 +1394,54 @@ static void test_store__writers_of_other_partitions_do_not_wait(void **state)
     mc_store_close(b);
 }
 
+/* A dossier loaded in its write transaction is updated without waiting for an answer (sent with
+ * its event and the COMMIT): the event still carries exactly the columns that changed, and a
+ * row changed meanwhile behind the partition's lock fails the commit with the usual conflict,
+ * nothing saved. */
+static void test_store__an_update_sent_with_the_commit_is_checked(void **state)
+{
+    (void)state;
+    char db[600];
+    snprintf(db, sizeof db, "%s", tu_db());
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, db, NULL), 0);
+    dossiers(st, 1);
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(transition(st, 1, "received"), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    int64_t n;
+    mc_error err;
+    if (mc_store_verify(st, &n, &err) != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_int_equal(n, 2);
+    if (tu_pg()) {
+        /* A writer that ignores the partition's lock changes the row after its load. */
+        assert_int_equal(mc_store_begin(st, NULL), 0);
+        mc_dossier_row r;
+        memset(&r, 0, sizeof r);
+        assert_int_equal(mc_store_dossier_load(st, 1, &r, NULL), 0);
+        PGconn *c = PQconnectdb(db);
+        PGresult *res = PQexec(c, "UPDATE dossier SET rev = rev + 1 WHERE id = 1");
+        assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+        PQclear(res);
+        PQfinish(c);
+        mc_free(r.state);
+        r.state = mc_strndup("approved", 8);
+        assert_int_equal(mc_store_dossier_update(st, &r, NULL), 0); /* not sent yet */
+        assert_int_equal(append(st, 1, "fire", "{}"), 0);
+        assert_int_equal(mc_store_commit(st, &err), MC_ECONFLICT);
+        assert_string_equal(err.msg, "dossier 1 was changed by someone else meanwhile; try again");
+        mc_store_rollback(st);
+        mc_dossier_row_clear(&r);
+        assert_int_equal(mc_store_dossier_load(st, 1, &r, NULL), 0);
+        assert_string_equal(r.state, "received");
+        mc_dossier_row_clear(&r);
+        assert_int_equal(mc_store_event_count(st, 1, NULL), 2);
+    }
+    mc_store_close(st);
+}
+
 typedef struct worker {
     const char *db;
     int n, retries;
@@ -1854,6 +1902,7 @@ int main(void)
         cmocka_unit_test(test_store__a_new_store_is_private_whatever_the_umask),
         cmocka_unit_test(test_store__backup_copies_verifies_and_never_overwrites),
         cmocka_unit_test(test_store__backup_out_of_memory_sweep),
+        cmocka_unit_test(test_store__an_update_sent_with_the_commit_is_checked),
     };
     /* What only a PostgreSQL server shows, in the pass that has one (MC_TEST_PG). */
     const struct CMUnitTest pg_tests[] = {

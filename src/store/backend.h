@@ -124,10 +124,18 @@ enum mcs_query {
      * rows it returns until the transaction ends, skipping those another transaction holds. */
     Q_DOSSIER_DUE,
     Q_DOSSIER_LEASE,
+    /* rev, procedure … data, id (as DOSSIER_UPDATE): updates the row where id and rev match,
+     * giving nothing; where they do not, the statement fails with MC_ECONFLICT (on PostgreSQL
+     * when the transaction's deferred statements reach the server, at the latest its COMMIT).
+     * For a row the transaction loaded under its partition's lock, whose old values the front
+     * has: the update then needs no answer, and goes with the event and the COMMIT. */
+    Q_DOSSIER_PUT,
     Q_COUNT
 };
 
-enum { MCS_MAXCOLS = 24 };
+/* The most columns a query gives (Q_DOSSIER_LOAD_LOCK: 25); a backend refuses a result with
+ * more rather than cut it. */
+enum { MCS_MAXCOLS = 32 };
 
 /* The due instant a dossier without one sorts at in the queue: after every other. */
 #define MCS_PAGE_NODUE INT64_MAX

@@ -154,6 +154,15 @@ static const char *const sql_of[Q_COUNT] = {
                        "o.procedure, o.version, o.agency, o.subject, o.channel, o.state, "
                        "o.outcome, o.clock, o.final, o.overdue, o.late, o.submitted, o.entered, "
                        "o.due, o.\"left\", o.finished, o.fee, o.wake, o.apology, o.data, o.id",
+    /* The revision checked by a division: 1 / 0 (22012, division_by_zero, which pg_error
+     * reads as MC_ECONFLICT: no other query of the store divides) fails the statement, and so
+     * the transaction and its deferred COMMIT, when no row of that id and rev was updated. */
+    [Q_DOSSIER_PUT] = "WITH u AS (UPDATE dossier SET rev = $1::bigint + 1, procedure = $2, "
+                      "version = $3, agency = $4, subject = $5, channel = $6, state = $7, "
+                      "outcome = $8, clock = $9, final = $10, overdue = $11, late = $12, "
+                      "submitted = $13, entered = $14, due = $15, \"left\" = $16, "
+                      "finished = $17, fee = $18, wake = $19, apology = $20, data = $21 "
+                      "WHERE id = $22 AND rev = $1 RETURNING 1) SELECT 1 / count(*)::int FROM u",
     [Q_DOSSIER_LOAD_LOCK] = "SELECT d.rev, d.procedure, d.version, d.agency, d.subject, "
                             "d.channel, d.state, d.outcome, d.clock, d.final, d.overdue, d.late, "
                             "d.submitted, d.entered, d.due, d.\"left\", d.finished, d.fee, "
@@ -301,10 +310,11 @@ static const char *const sql_of[Q_COUNT] = {
                         "LIMIT $4 FOR UPDATE SKIP LOCKED",
 };
 
-/* A write whose result nobody reads (an entry appended to a chain), kept to be sent with the
- * next statement or the COMMIT, in one round trip (libpq's pipeline mode). */
+/* A write whose result nobody reads (an entry appended to a chain, a dossier's checked update),
+ * kept to be sent with the next statement or the COMMIT, in one round trip (libpq's pipeline
+ * mode). A transition defers two: its dossier's update and its event. */
+enum { LATER_MAX = 4 };
 typedef struct deferred {
-    bool used;
     enum mcs_query q;
     int np;
     char *values[MCS_MAXCOLS]; /* copies (NULL for SQL NULL) */
@@ -320,7 +330,8 @@ struct mcs_backend {
     bool stale;      /* the server refused a write as read-only: look for a writable one */
     /* A BEGIN not sent yet: it goes with the transaction's first statement. */
     const char *begin_sql;
-    deferred later;
+    deferred later[LATER_MAX];
+    int nlater;
 };
 
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
@@ -411,6 +422,10 @@ static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *e
              * chain's next entry) a concurrent writer took: the transaction is lost, and the
              * operation, run again, sees what the other one wrote. */
             code = MC_ERETRY;
+        } else if (strcmp(state, "22012") == 0) {
+            code = MC_ECONFLICT; /* Q_DOSSIER_PUT's revision check */
+            snprintf(msg, sizeof msg,
+                     "the dossier was changed by someone else meanwhile; try again");
         } else if (strcmp(state, "53100") == 0) {
             snprintf(msg, sizeof msg, "the disk is full");
         }
@@ -564,7 +579,11 @@ static int deliver(mcs_backend *b, PGresult *res, mcs_row_fn row, void *ud, int6
     }
     int result = 0;
     int ncols = PQnfields(res);
-    ncols = ncols > MCS_MAXCOLS ? MCS_MAXCOLS : ncols;
+    if (ncols > MCS_MAXCOLS) {
+        PQclear(res);
+        return mc_error_set(err, MC_EINTERNAL, "store: %s: a result of %d columns (at most %d)",
+                            what, ncols, (int)MCS_MAXCOLS);
+    }
     for (int r = 0; row != NULL && r < PQntuples(res) && result == 0; r++) {
         mcs_val cols[MCS_MAXCOLS];
         for (int c = 0; c < ncols; c++) {
@@ -595,19 +614,21 @@ static int prepare(mcs_backend *b, enum mcs_query q, const char *what, mc_error 
 
 static void forget_later(mcs_backend *b)
 {
-    for (int i = 0; b->later.used && i < b->later.np; i++) {
-        mc_free(b->later.values[i]);
+    for (int k = 0; k < b->nlater; k++) {
+        for (int i = 0; i < b->later[k].np; i++) {
+            mc_free(b->later[k].values[i]);
+        }
     }
-    memset(&b->later, 0, sizeof b->later);
+    memset(b->later, 0, sizeof b->later);
+    b->nlater = 0;
 }
 
 /* Keeps a copy of a write to send later (the caller's buffers do not live that long). */
 static int defer(mcs_backend *b, enum mcs_query q, int np, const char *const *values,
                  const int *lengths, const int *formats, const char *what, mc_error *err)
 {
-    deferred *d = &b->later;
+    deferred *d = &b->later[b->nlater++];
     memset(d, 0, sizeof *d);
-    d->used = true;
     d->q = q;
     d->what = what;
     for (int i = 0; i < np; i++) {
@@ -717,14 +738,15 @@ static int reconnect(mcs_backend *b, mc_error *err);
 static int flush_as(mcs_backend *b, const step *now, mcs_row_fn row, void *ud, int64_t *changes,
                     char *status, mc_error *err)
 {
-    step steps[3];
+    step steps[2 + LATER_MAX];
     int n = 0;
     const char *begin = b->begin_sql;
     if (begin != NULL) {
         steps[n++] = (step){begin, Q_COUNT, 0, NULL, NULL, NULL, "starting a transaction"};
     }
-    deferred *d = &b->later;
-    if (d->used) {
+    bool deferred_any = b->nlater > 0;
+    for (int k = 0; k < b->nlater; k++) {
+        deferred *d = &b->later[k];
         steps[n++] = (step){NULL,       d->q,       d->np,  (const char *const *)d->values,
                             d->lengths, d->formats, d->what};
     }
@@ -735,7 +757,7 @@ static int flush_as(mcs_backend *b, const step *now, mcs_row_fn row, void *ud, i
         return 0;
     }
     int rc = pipeline(b, steps, n, row, ud, changes, status, err);
-    if (rc == MC_EDOWN && begin != NULL && !d->used) {
+    if (rc == MC_EDOWN && begin != NULL && !deferred_any) {
         b->stale = true; /* libpq may not have marked the socket dead yet */
         rc = reconnect(b, err); /* connects anew and settles the new session */
         if (rc == 0 && now != NULL && now->sql == NULL) {
@@ -819,10 +841,10 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
     if (rc != 0) {
         return rc;
     }
-    if ((q == Q_EVENT_APPEND || q == Q_LEDGER_APPEND) && row == NULL && changes == NULL &&
-        pg_in_transaction(b)) {
-        /* Sent with the next statement or the COMMIT: one round trip less. */
-        rc = flush(b, NULL, NULL, NULL, NULL, err);
+    if ((q == Q_EVENT_APPEND || q == Q_LEDGER_APPEND || q == Q_DOSSIER_PUT) && row == NULL &&
+        changes == NULL && pg_in_transaction(b)) {
+        /* Sent with the next statement or the COMMIT: a round trip less each. */
+        rc = b->nlater == LATER_MAX ? flush(b, NULL, NULL, NULL, NULL, err) : 0;
         return rc != 0 ? rc : defer(b, q, np, values, lengths, formats, what, err);
     }
     step now = {NULL, q, np, values, lengths, formats, what};
@@ -1117,7 +1139,7 @@ static int pg_lock(mcs_backend *b, mc_error *err)
 static int pg_commit(mcs_backend *b, mc_error *err)
 {
     b->tx_open = false; /* committed, rolled back or, with the connection lost, unknown */
-    if (b->begin_sql != NULL && !b->later.used) {
+    if (b->begin_sql != NULL && b->nlater == 0) {
         b->begin_sql = NULL; /* nothing was sent: nothing to commit */
         b->optimistic = false;
         return 0;

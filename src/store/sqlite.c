@@ -435,7 +435,12 @@ static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, m
             }
             mcs_val cols[MCS_MAXCOLS];
             int ncols = sqlite3_column_count(s);
-            ncols = ncols > MCS_MAXCOLS ? MCS_MAXCOLS : ncols;
+            if (ncols > MCS_MAXCOLS) {
+                result = mc_error_set(err, MC_EINTERNAL,
+                                      "store: %s: a result of %d columns (at most %d)", what, ncols,
+                                      (int)MCS_MAXCOLS);
+                break;
+            }
             for (int i = 0; i < ncols; i++) {
                 column(s, i, &cols[i]);
             }
@@ -486,7 +491,8 @@ static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, i
 {
     int rc = 0;
     if ((q == Q_DOSSIER_SWAP && n != 22) || (q == Q_EVENT_APPEND && n != 12) ||
-        (q == Q_LEDGER_APPEND && n != 6) || (q == Q_DOSSIER_LOAD_LOCK && n != 2)) {
+        (q == Q_LEDGER_APPEND && n != 6) || (q == Q_DOSSIER_LOAD_LOCK && n != 2) ||
+        (q == Q_DOSSIER_PUT && n != 22)) {
         return mc_error_set(err, MC_EINTERNAL, "store: %s: wrong parameters", what);
     }
     switch (q) {
@@ -497,6 +503,15 @@ static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, i
         rc = run(b, Q_EVENT_INSERT, params, 11, NULL, NULL, NULL, what, err);
         mcs_val h[3] = {params[11], params[10], params[7]};
         return rc != 0 ? rc : head_set(b, h, what, err);
+    }
+    case Q_DOSSIER_PUT: {
+        int64_t changed = 0;
+        rc = run(b, Q_DOSSIER_UPDATE, params, n, NULL, NULL, &changed, what, err);
+        return rc != 0 || changed == 1
+                   ? rc
+                   : mc_error_set(err, MC_ECONFLICT, "store: %s: the dossier was changed by "
+                                                     "someone else meanwhile; try again",
+                                  what);
     }
     case Q_DOSSIER_LOAD_LOCK:
         rc = run(b, Q_DOSSIER_LOAD, params, 1, row, ud, NULL, what, err);
