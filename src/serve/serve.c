@@ -7,6 +7,7 @@
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "serve.h"
 #include "api.h"
+#include "log.h"
 #include "ready.h"
 #include "sched.h"
 #include "base/grow.h"
@@ -334,6 +335,13 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, const char 
             MHD_add_response_header(resp, "Cache-Control", "no-store");
         }
     }
+    if (status >= 500) {
+        /* The library's message says what failed (the store, memory); the access log has the
+         * request, this line why it failed. */
+        const char *m = json_string_value(json_object_get(out->body, "message"));
+        log_msg(status == 503 ? FRONT_LOG_WARN : FRONT_LOG_ERROR, "request %s: %s answered %d: %s",
+                rid, sv->api.metrics.routes[out->route], status, m ? m : "no message");
+    }
     json_decref(out->body);
     out->body = NULL;
     mc_free(out->text);
@@ -478,44 +486,6 @@ static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *c, cons
 
 /* ==== the listen address ================================================================== */
 
-/* "HOST:PORT" into addr: an IPv4 address (127.0.0.1:8080) or an IPv6 one in brackets
- * ([::1]:8080), and a port from 0 (any free one) to 65535. Names are not looked up: the address
- * a server listens on is written as one. */
-static int parse_listen(const char *text, struct sockaddr_storage *addr)
-{
-    const char *colon = strrchr(text, ':');
-    char host[64];
-    bool v6 = text[0] == '[';
-    if (colon == NULL || colon == text) {
-        return -1;
-    }
-    const char *hs = v6 ? text + 1 : text, *he = v6 ? colon - 1 : colon;
-    if (v6 && (he < hs || *he != ']')) {
-        return -1;
-    }
-    if ((size_t)(he - hs) >= sizeof host) {
-        return -1;
-    }
-    memcpy(host, hs, (size_t)(he - hs));
-    host[he - hs] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port > 65535) {
-        return -1;
-    }
-    memset(addr, 0, sizeof *addr);
-    if (v6) {
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -1;
-    }
-    struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons((uint16_t)port);
-    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
-}
-
 /* "http://HOST:PORT/" of addr (IPv6 in brackets), port the one the server got. */
 static void listen_url(const struct sockaddr_storage *addr, unsigned port, char *out, size_t size)
 {
@@ -638,9 +608,9 @@ static void start_timers(front_opts *c, const mc_catalogue *cat, server *sv)
     mc_error err;
     mc_error_clear(&err);
     if (open_engine(c, cat, &e, &rules, &err) != 0) {
-        fprintf(stderr, "motcua: timers: cannot start: %s\n", err.msg);
+        log_msg(FRONT_LOG_ERROR, "timers: cannot start: %s", err.msg);
     } else if (!sched_start(&sv->sched, &sv->api, e, rules)) {
-        fprintf(stderr, "motcua: timers: cannot start a thread\n");
+        log_msg(FRONT_LOG_ERROR, "timers: cannot start a thread");
     }
 }
 
@@ -695,8 +665,8 @@ static bool stop_within_grace(struct MHD_Daemon *d)
 /* ==== reloading on SIGHUP ================================================================= */
 
 /* SIGHUP reloads what the server can take again without a restart: each reloader in turn, on
- * the main thread, while requests go on. A reloader that fails says why in one line on stderr
- * and keeps what it had; it never stops the server. A part of the server that can reload adds
+ * the main thread, while requests go on. A reloader that fails says why in one line of the
+ * error log (log.h) and keeps what it had; it never stops the server. A part of the server that can reload adds
  * its line to reloaders. */
 typedef struct reloader {
     void (*reload)(front_opts *c, server *sv);
@@ -715,9 +685,9 @@ static void reload_tokens(front_opts *c, server *sv)
         rc = api_set_tokens(&sv->api, t, &err);
     }
     if (rc != 0) {
-        fprintf(stderr, "motcua: tokens not reloaded, the previous ones stay: %s\n", err.msg);
+        log_msg(FRONT_LOG_ERROR, "tokens not reloaded, the previous ones stay: %s", err.msg);
     } else {
-        fprintf(stderr, "motcua: tokens reloaded from %s: %zu token%s\n", c->tokens, n,
+        log_msg(FRONT_LOG_INFO, "tokens reloaded from %s: %zu token%s", c->tokens, n,
                 n == 1 ? "" : "s");
     }
 }
@@ -739,6 +709,7 @@ static const reloader reloaders[] = {
 
 static void on_sighup(front_opts *c, server *sv)
 {
+    log_msg(FRONT_LOG_DEBUG, "SIGHUP: reloading");
     for (size_t i = 0; i < sizeof reloaders / sizeof reloaders[0]; i++) {
         reloaders[i].reload(c, sv);
     }
@@ -781,20 +752,36 @@ int cmd_serve(front_opts *c)
     defer_sighup();
     struct sockaddr_storage addr;
     const char *listen = c->listen ? c->listen : "127.0.0.1:8080";
-    if (parse_listen(listen, &addr) != 0) {
+    if (front_listen_parse(listen, &addr) != 0) {
         return front_usage_error("--listen takes ADDRESS:PORT, an IPv4 address or an IPv6 one in "
                                  "brackets (127.0.0.1:8080, [::1]:8080), not '%s'",
                                  listen);
     }
+    if (c->log_level != NULL && front_log_level_of(c->log_level) < 0) {
+        return front_usage_error("--log-level takes error, warn, info or debug, not '%s'",
+                                 c->log_level);
+    }
+    {
+        mc_error lerr;
+        mc_error_clear(&lerr);
+        if (log_open(c->log_level, c->error_log, &lerr) != 0) {
+            fprintf(stderr, "motcua: %s\n", lerr.msg);
+            return EXIT_IO;
+        }
+    }
+    if (c->config != NULL) {
+        log_msg(FRONT_LOG_DEBUG, "options from %s under the command line's", c->config);
+    }
     server *sv = calloc(1, sizeof *sv);
     if (sv == NULL) {
         fprintf(stderr, "motcua: out of memory\n");
+        log_close();
         return EXIT_FAIL;
     }
     api *a = &sv->api;
     a->fixed_now = MC_NONE;
     struct sockaddr_storage maddr;
-    if (c->metrics_listen != NULL && parse_listen(c->metrics_listen, &maddr) != 0) {
+    if (c->metrics_listen != NULL && front_listen_parse(c->metrics_listen, &maddr) != 0) {
         free(sv);
         return front_usage_error("--metrics-listen takes ADDRESS:PORT like --listen, not '%s'",
                                  c->metrics_listen);
@@ -951,18 +938,19 @@ int cmd_serve(front_opts *c)
         }
         fflush(stdout);
         start_timers(c, cat, sv);
-        int sig;
+        int sig = SIGTERM;
         while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
             on_sighup(c, sv);
         }
+        log_msg(FRONT_LOG_INFO, "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
         api_stop(a);
         if (md != NULL) {
             MHD_stop_daemon(md);
         }
         sched_stop(&sv->sched); /* waits for the batch it is running, at most */
         if (!stop_within_grace(d)) {
-            fprintf(stderr, "motcua: stopped with requests still running (their transactions "
-                            "are rolled back)\n");
+            log_msg(FRONT_LOG_WARN, "stopped with requests still running (their transactions "
+                                    "are rolled back)");
             fflush(NULL);
             _exit(EXIT_OK);
         }
@@ -989,5 +977,6 @@ done:
     }
     pthread_mutex_destroy(&sv->access_lock);
     free(sv);
+    log_close();
     return status;
 }
