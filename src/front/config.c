@@ -77,6 +77,24 @@ static const char *check_now(const char *key, const char *value)
                : "a date and time YYYY-MM-DDTHH:MM";
 }
 
+/* A password in the connection string would make the configuration a secret: libpq reads it
+ * from a password file instead (PGPASSFILE, ~/.pgpass), which the file can stay apart from. */
+static const char *check_db(const char *key, const char *value)
+{
+    (void)key;
+    if (!mc_store_is_server(value)) {
+        return NULL;
+    }
+    const char *at = strchr(value, '@');
+    const char *scheme = strstr(value, "://");
+    bool userinfo_pw = scheme != NULL && at != NULL && memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+    if (strstr(value, "password") != NULL || userinfo_pw) {
+        return "a connection string without a password (keep it in a password file, PGPASSFILE "
+               "or ~/.pgpass: docs/operations.md)";
+    }
+    return NULL;
+}
+
 typedef struct key {
     const char *name; /* the option's name without "--" */
     kind kind;
@@ -92,7 +110,7 @@ typedef struct key {
 /* Every option of serve but --config itself. docs/operations.md ("Configuration") lists them. */
 static const key keys[] = {
     KEY("listen", TEXT, listen, check_listen),
-    KEY("db", STORE, db, NULL),
+    KEY("db", STORE, db, check_db),
     KEY("tokens", PATH, tokens, NULL),
     KEY("catalogue", PATH_LIST, catalogues, NULL),
     KEY("metrics-listen", TEXT, metrics_listen, check_listen),
@@ -120,6 +138,7 @@ typedef struct reader {
     mc_source *src;
     mc_diags *diags;
     const char *dir; /* the file's folder, or NULL for the current one */
+    bool quiet;      /* the line is the store's: its errors show no excerpt of it (a password) */
     int rc;          /* MC_ECHECK after an error, MC_ENOMEM */
 } reader;
 
@@ -136,8 +155,15 @@ static void report(reader *r, const mc_token *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (mc_diags_add(r->diags, MC_DIAG_ERROR, r->src, t->off, t->len ? t->len : 1, "%s", msg) !=
-        0) {
+    int bad;
+    if (r->quiet) {
+        uint32_t l, c;
+        mc_source_position(r->src, t->off, &l, &c);
+        bad = mc_diags_add_at(r->diags, MC_DIAG_ERROR, mc_source_path(r->src), l, c, "%s", msg);
+    } else {
+        bad = mc_diags_add(r->diags, MC_DIAG_ERROR, r->src, t->off, t->len ? t->len : 1, "%s", msg);
+    }
+    if (bad != 0) {
         r->rc = MC_ENOMEM;
     } else if (r->rc == 0) {
         r->rc = MC_ECHECK;
@@ -217,6 +243,7 @@ static void line(reader *r, const mc_token *toks, size_t n)
         return;
     }
     size_t ki = (size_t)(k - keys);
+    r->quiet = k->kind == STORE;
     if (n < 2) {
         report(r, kt, "'%s' needs a value", k->name);
         return;
@@ -251,6 +278,10 @@ static void line(reader *r, const mc_token *toks, size_t n)
         return;
     }
     const char *want = k->check != NULL ? k->check(k->name, value) : NULL;
+    if (want != NULL && k->kind == STORE) {
+        report(r, vt, "'%s' takes %s", k->name, want); /* not the value: it holds a password */
+        return;
+    }
     if (want != NULL) {
         report(r, vt, "'%s' takes %s, not '%s'", k->name, want, value);
         return;
@@ -291,6 +322,7 @@ static void parse(reader *r)
         if (t.kind == MC_TOK_NEWLINE || t.kind == MC_TOK_EOF) {
             if (n > 0 && !bad) {
                 line(r, toks, n);
+                r->quiet = false;
             }
             n = 0;
             bad = false;
@@ -417,7 +449,7 @@ int front_config_read(front_config **out, const char *path, front_opts *o, mc_di
     if (rc != 0) {
         goto done;
     }
-    reader r = {cfg, src, diags, NULL, 0};
+    reader r = {cfg, src, diags, NULL, false, 0};
     const char *slash = strrchr(path, '/');
     if (slash != NULL) {
         r.dir = slash == path ? "" : mc_arena_strndup(&cfg->arena, path, (size_t)(slash - path));
