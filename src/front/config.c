@@ -6,6 +6,7 @@
 #include "base/arena.h"
 #include "base/suggest.h"
 #include "lang/lexer.h"
+#include "motcua/alloc.h"
 #include "motcua/store.h"
 #include "motcua/value.h"
 
@@ -382,7 +383,7 @@ static int read_private(const char *path, mc_source **src, mc_error *err)
         goto done;
     }
     size_t len = 0, want = (size_t)st.st_size + 1;
-    text = malloc(want);
+    text = mc_malloc(want);
     if (text == NULL) {
         rc = mc_error_set(err, MC_ENOMEM, "out of memory");
         goto done;
@@ -408,7 +409,7 @@ static int read_private(const char *path, mc_source **src, mc_error *err)
     }
     rc = mc_source_new(src, path, text, len, err);
 done:
-    free(text);
+    mc_free(text);
     close(fd);
     return rc;
 }
@@ -441,7 +442,7 @@ int front_config_read(front_config **out, const char *path, front_opts *o, mc_di
 {
     *out = NULL;
     mc_source *src = NULL;
-    front_config *cfg = calloc(1, sizeof *cfg);
+    front_config *cfg = mc_calloc(1, sizeof *cfg);
     if (cfg == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
@@ -487,6 +488,6 @@ void front_config_free(front_config *cfg)
 {
     if (cfg != NULL) {
         mc_arena_free(&cfg->arena);
-        free(cfg);
+        mc_free(cfg);
     }
 }
