@@ -236,7 +236,7 @@ s5=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong-$ccc
 hup "$tmp/d.err" ' info tokens reloaded' || true
 stop
 [ "$s" = 201 ] && [ "$s2" = 200 ] && [ "$s3" = 200 ] && [ "$s4" = 200 ] && [ "$s5" = 401 ] &&
-    grep -q ' debug SIGHUP: reloading$' "$tmp/d.err" && grep -q ' debug options from ' "$tmp/d.err" &&
+    grep -q ' debug SIGHUP: reloading$' "$tmp/d.err" && grep -q ' debug options read from ' "$tmp/d.err" &&
     [ "$(grep -c . "$tmp/d.access")" -ge 5 ] &&
     ok "log-level debug: a dossier with a name filed, searched by subject and name, read; debug lines written" ||
     fail "log-level debug: a dossier with a name filed, searched by subject and name, read; debug lines written" \

@@ -747,7 +747,7 @@ int cmd_serve(front_opts *c)
         return front_usage_error("serve takes no arguments (options: --listen, --db, --tokens)");
     }
     if (c->tokens == NULL) {
-        return front_usage_error("serve needs --tokens FILE");
+        return front_usage_error("serve needs --tokens FILE (or tokens in its --config FILE)");
     }
     defer_sighup();
     struct sockaddr_storage addr;
@@ -770,7 +770,7 @@ int cmd_serve(front_opts *c)
         }
     }
     if (c->config != NULL) {
-        log_msg(FRONT_LOG_DEBUG, "options from %s under the command line's", c->config);
+        log_msg(FRONT_LOG_DEBUG, "options read from %s (those of the command line win)", c->config);
     }
     server *sv = calloc(1, sizeof *sv);
     if (sv == NULL) {
