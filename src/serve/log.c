@@ -50,14 +50,6 @@ void log_close(void)
     pthread_mutex_unlock(&logger.lock);
 }
 
-bool log_enabled(front_log_level lv)
-{
-    pthread_mutex_lock(&logger.lock);
-    bool on = lv <= logger.level;
-    pthread_mutex_unlock(&logger.lock);
-    return on;
-}
-
 void log_msg(front_log_level lv, const char *fmt, ...)
 {
     /* The line is made first, then written with one call under the lock: lines of two threads

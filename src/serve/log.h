@@ -21,8 +21,6 @@
 int log_open(const char *level, const char *file, mc_error *err);
 /* Closes the file of log_open, if any; the log goes to stderr again. */
 void log_close(void);
-/* Whether a message of level lv would be written (to skip building a costly one). */
-bool log_enabled(front_log_level lv);
 /* Writes "TIME LEVEL MESSAGE\n" when lv is at or above the log's level. Thread-safe. */
 void log_msg(front_log_level lv, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -335,7 +335,9 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, const char 
             MHD_add_response_header(resp, "Cache-Control", "no-store");
         }
     }
-    if (status >= 500) {
+    /* The probe's 503 is its answer, asked every few seconds by a load balancer: not a line
+     * each time. */
+    if (status >= 500 && strcmp(sv->api.metrics.routes[out->route], "GET /api/health/ready") != 0) {
         /* The library's message says what failed (the store, memory); the access log has the
          * request, this line why it failed. */
         const char *m = json_string_value(json_object_get(out->body, "message"));
