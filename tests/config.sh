@@ -5,16 +5,19 @@
 # the command line wins over the file; each kind of mistake in the file is exit 2 with its exact
 # FILE:LINE:COL message and nothing started; a file its group or others can write is refused;
 # --log-level drops what is below it, --error-log writes to a file; at debug, no token, citizen
-# identifier, name or searched text reaches a log. Prints TAP lines; run by tools/run-tests.sh
-# as  bash tests/config.sh MOTCUA
+# identifier, name or searched text reaches a log; a PostgreSQL store named in the file, and its
+# outage under the server: a request's 503 and the scheduler's error, one line each. Prints TAP
+# lines; run by tools/run-tests.sh as  bash tests/config.sh MOTCUA
 set -u
 bin=${1:?usage: config.sh MOTCUA}
 case $bin in /*) ;; *) bin=$PWD/$bin ;; esac # the servers below run from another folder
 tmp=$(mktemp -d)
 pids=()
+pgdir=""
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
+    [ -n "$pgdir" ] && bash tools/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -249,5 +252,43 @@ for needle in "$cccd" "$name" "Nguy" "Tèo" "Teo" "$lan" "wrong-" "Bearer" "hunt
 done
 [ -z "$found" ] && ok "no identifier, name, searched text or token in the access log, the error log or stdout" ||
     fail "no identifier, name, searched text or token in the access log, the error log or stdout" "$found"
+
+# ---- a PostgreSQL store from the file, and an outage in the error log ----
+if ! out=$(bash tools/pg-cluster.sh start 2>&1); then
+    fail "a PostgreSQL cluster for the store starts" "$out"
+else
+    pgdir=$(printf '%s\n' "$out" | sed -n 1p)
+    conn=$(printf '%s\n' "$out" | sed -n 2p)
+    printf 'listen 127.0.0.1:0\ndb "%s"\ntokens tokens\ncatalogue cat\nlog-level warn\n' "$conn" >"$etc/pg.conf"
+    chmod 600 "$etc/pg.conf"
+    start "$tmp/p.out" "$tmp/p.err" --config "$etc/pg.conf"
+    s=$(curl -s -o "$tmp/r" -w '%{http_code}' -H "Authorization: Bearer $lan" -X POST -H 'Content-Type: application/json' \
+        --data-binary "$body" "http://127.0.0.1:$port/api/dossiers")
+    [ -n "$port" ] && [ "$s" = 201 ] && ok "db: a PostgreSQL connection string, quoted in the file" ||
+        fail "db: a PostgreSQL connection string, quoted in the file" "status $s" "$(cat "$tmp/p.err" "$tmp/r")"
+    bash tools/pg-cluster.sh pause "$pgdir"
+    s=$(curl -s -o "$tmp/r" -w '%{http_code}' -H "Authorization: Bearer $lan" "http://127.0.0.1:$port/api/dossiers/1")
+    for _ in $(seq 30); do
+        grep -q ' error timers: ' "$tmp/p.err" && break
+        sleep 0.1
+    done
+    [ "$s" = 503 ] &&
+        grep -qE '^[0-9T:.-]*Z warn request [0-9a-f]{16}: GET /api/dossiers/\{id\} answered 503: store: ' "$tmp/p.err" &&
+        [ "$(grep -c ' error timers: store: ' "$tmp/p.err")" = 1 ] &&
+        ok "the database down: the 503's line (warn, request id, route, why) and the scheduler's (error), once" ||
+        fail "the database down: the 503's line (warn, request id, route, why) and the scheduler's (error), once" \
+            "status $s" "$(cat "$tmp/p.err")"
+    bash tools/pg-cluster.sh resume "$pgdir"
+    for _ in $(seq 50); do
+        grep -q ' timers: the store answers again' "$tmp/p.err" && break
+        sleep 0.1
+    done
+    stop
+    ! grep -q ' info \| debug ' "$tmp/p.err" && ! grep -qF -e "$cccd" -e "Tèo" -e "$lan" "$tmp/p.err" "$tmp/p.out" &&
+        ok "log-level warn: the store answering again (info) is not written; nothing personal" ||
+        fail "log-level warn: the store answering again (info) is not written; nothing personal" "$(cat "$tmp/p.err")"
+    bash tools/pg-cluster.sh stop "$pgdir" >/dev/null 2>&1
+    pgdir=""
+fi
 
 echo "1..$n"
