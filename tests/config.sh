@@ -103,6 +103,17 @@ hup "$etc/error.log" ' info tokens reloaded' &&
     grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z info tokens reloaded from $etc/tokens: 1 token$" "$etc/error.log" &&
     ok "error-log: the reload's line, TIME LEVEL MESSAGE, in the file" ||
     fail "error-log: the reload's line, TIME LEVEL MESSAGE, in the file" "$(cat "$etc/error.log" "$tmp/a.err")"
+# logrotate's way: the files moved away, then SIGHUP; the lines go to new files at the same paths.
+mv "$etc/error.log" "$etc/error.log.1"
+mv "$etc/access.log" "$etc/access.log.1"
+hup "$etc/error.log" ' info tokens reloaded' &&
+    curl -s -o /dev/null -H "Authorization: Bearer $lan" "http://127.0.0.1:$port/api/whoami" &&
+    [ "$(grep -c . "$etc/access.log")" = 1 ] && [ "$(grep -c . "$etc/error.log")" = 1 ] &&
+    [ "$(grep -c . "$etc/error.log.1")" = 1 ] && [ "$(grep -c . "$etc/access.log.1")" = 2 ] &&
+    ok "SIGHUP reopens the error and access logs at their paths (logrotate without copytruncate)" ||
+    fail "SIGHUP reopens the error and access logs at their paths (logrotate without copytruncate)" \
+        "$(ls -l "$etc")" "$(cat "$etc"/error.log*)"
+cat "$etc/error.log.1" >>"$etc/error.log"
 ! grep -q ' debug ' "$etc/error.log" && [ ! -s "$tmp/a.err" ] &&
     ok "log-level info: no debug line; nothing on stderr when both logs are files" ||
     fail "log-level info: no debug line; nothing on stderr when both logs are files" "$(cat "$etc/error.log" "$tmp/a.err")"

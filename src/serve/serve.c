@@ -280,10 +280,12 @@ static void access_line(server *sv, struct MHD_Connection *c, const char *method
                              (double)us / 1000.0, "request_id", rid);
     char *text = line != NULL ? mc_json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(line);
-    if (text != NULL && sv->access != NULL) {
-        pthread_mutex_lock(&sv->access_lock);
-        fprintf(sv->access, "%s\n", text);
-        fflush(sv->access);
+    if (text != NULL) {
+        pthread_mutex_lock(&sv->access_lock); /* the file, which SIGHUP may replace (reload_logs) */
+        if (sv->access != NULL) {
+            fprintf(sv->access, "%s\n", text);
+            fflush(sv->access);
+        }
         pthread_mutex_unlock(&sv->access_lock);
     }
     mc_free(text);
@@ -705,7 +707,33 @@ static void defer_sighup(void)
     pthread_sigmask(SIG_BLOCK, &hup, NULL);
 }
 
+/* The log files again, at their paths: after logrotate moved them (its postrotate a `systemctl
+ * reload`), the lines go to new files. A file that cannot be opened leaves its log where it was,
+ * said in one line. First, so that the other reloaders' lines land in the new error log. */
+static void reload_logs(front_opts *c, server *sv)
+{
+    mc_error err;
+    mc_error_clear(&err);
+    if (c->error_log != NULL && log_open(c->log_level, c->error_log, &err) != 0) {
+        log_msg(FRONT_LOG_ERROR, "error log not reopened, it stays where it was: %s", err.msg);
+    }
+    if (c->access_log != NULL) {
+        FILE *f = fopen(c->access_log, "a");
+        if (f == NULL) {
+            log_msg(FRONT_LOG_ERROR, "access log not reopened, it stays where it was: %s: %s",
+                    c->access_log, strerror(errno));
+            return;
+        }
+        pthread_mutex_lock(&sv->access_lock);
+        FILE *old = sv->access;
+        sv->access = f;
+        pthread_mutex_unlock(&sv->access_lock);
+        fclose(old);
+    }
+}
+
 static const reloader reloaders[] = {
+    {reload_logs},
     {reload_tokens},
 };
 
