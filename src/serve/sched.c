@@ -144,8 +144,13 @@ static int pass(sched *s, int64_t now, mc_error *err)
             return rc;
         }
         if (w.changed > 0) {
-            log_msg(FRONT_LOG_DEBUG, "timers: %zu dossier%s brought up to %" PRId64, w.changed,
-                    w.changed == 1 ? "" : "s", now);
+            time_t t = (time_t)now;
+            struct tm tm;
+            char when[32];
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            log_msg(FRONT_LOG_DEBUG, "timers: %zu dossier%s brought up to %s", w.changed,
+                    w.changed == 1 ? "" : "s", when);
         }
         if (w.seen < w.limit) {
             break;
