@@ -5,6 +5,7 @@
  * 3 I/O).
  */
 #include "cli/cli.h"
+#include "front/config.h"
 #include "serve/serve.h"
 
 #include <stddef.h>
@@ -98,10 +99,12 @@ static const command commands[] = {
      "service indicators (Decision 766) per procedure, per agency and in total; "
      "--html FILE also writes a briefing page",
      OPTIONS("--from", "--to", "--format", "--html", "--db", LOAD)},
-    {"serve", cmd_serve, "serve --tokens FILE [--listen HOST:PORT] [--db FILE] [--no-timers]",
-     "the HTTP API for portals and officers (docs/api.md)",
-     OPTIONS("--tokens", "--listen", "--db", "--now", "--no-timers", LOAD,
-             "--access-log", "--metrics-listen")},
+    {"serve", cmd_serve,
+     "serve --tokens FILE [--listen HOST:PORT] [--db FILE] [--no-timers] [--config FILE]",
+     "the HTTP API for portals and officers (docs/api.md); --config FILE reads these options "
+     "from a file, the command line's winning (docs/operations.md)",
+     OPTIONS("--config", "--tokens", "--listen", "--db", "--now", "--no-timers", LOAD,
+             "--access-log", "--metrics-listen", "--log-level", "--error-log")},
     {"hash-token", cmd_hash_token, "hash-token TOKEN",
      "the line start of a token for the tokens file of serve", NO_OPTIONS},
     {"token", cmd_token, "token add|revoke|list --tokens FILE",
@@ -239,6 +242,9 @@ static const option options[] = {
     FLAG("--no-timers", no_timers),
     ONE("--access-log", access_log),
     ONE("--metrics-listen", metrics_listen),
+    ONE("--config", config),
+    ONE("--log-level", log_level),
+    ONE("--error-log", error_log),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),
@@ -309,6 +315,28 @@ static int check_options(const command *cmd, const option *const *given, int n)
     return EXIT_OK;
 }
 
+/* The options of --config FILE under those of the command line (config.h): EXIT_OK, or the
+ * file's errors at their FILE:LINE:COL and EXIT_USAGE (EXIT_IO when it cannot be read). */
+static int read_config(front_opts *c, front_config **cfg)
+{
+    mc_diags *diags = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    if (mc_diags_new(&diags) != 0) {
+        fputs("motcua: out of memory\n", stderr);
+        return EXIT_IO;
+    }
+    int rc = front_config_read(cfg, c->config, c, diags, &err);
+    if (rc == MC_ECHECK) {
+        front_print_diags(stderr, diags);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+    }
+    mc_diags_free(diags);
+    return rc == 0 ? EXIT_OK : rc == MC_ECHECK ? EXIT_USAGE : front_exit_for(rc);
+}
+
 int main(int argc, char **argv)
 {
     front_opts c;
@@ -316,6 +344,8 @@ int main(int argc, char **argv)
     c.args = calloc((size_t)argc + 1, sizeof *c.args);
     c.field = calloc((size_t)argc + 1, sizeof *c.field);
     c.catalogues = calloc((size_t)argc + 1, sizeof *c.catalogues);
+    const char **catalogues = c.catalogues; /* --config may put its own list in c */
+    front_config *cfg = NULL;
     c.attach = calloc((size_t)argc + 1, sizeof *c.attach);
     c.set = calloc((size_t)argc + 1, sizeof *c.set);
     c.dispute = calloc((size_t)argc + 1, sizeof *c.dispute);
@@ -390,13 +420,17 @@ int main(int argc, char **argv)
     }
     /* -h and --help show the help whatever else the line holds. */
     status = help ? EXIT_OK : check_options(cmd, given, ngiven);
+    if (status == EXIT_OK && !help && c.config != NULL) {
+        status = read_config(&c, &cfg);
+    }
     if (status == EXIT_OK) {
         status = cmd->run(&c);
     }
 done:
     free(c.args);
     free(c.field);
-    free(c.catalogues);
+    free(catalogues);
+    front_config_free(cfg);
     free(c.attach);
     free(c.set);
     free(c.dispute);

@@ -1,12 +1,17 @@
 /* The JSON views the two front ends share (src/front/view.h): their exact text, the checked
  * builder, and out of memory: each view is whole or NULL, never an object with a key missing,
- * and leaks nothing (make asan). */
+ * and leaks nothing (make asan). And the reader of serve's configuration file (front/config.h):
+ * its values under the command line's, its errors at their place, its refusals. */
 #include "testutil.h"
 
 #include "base/json.h"
+#include "front/config.h"
 #include "front/view.h"
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char catalogue_text[] =
     "role clerk\ndocument notice\ndocument photo\n"
@@ -243,6 +248,250 @@ static void test_front__views_are_whole_or_absent_out_of_memory(void **state)
     }
 }
 
+
+/* ==== the configuration file of serve (config.h) ========================================== */
+
+typedef struct conf {
+    char dir[64];
+    char file[96];
+} conf;
+
+static int conf_setup(void **state)
+{
+    conf *c = calloc(1, sizeof *c);
+    strcpy(c->dir, "/tmp/mc-config-XXXXXX");
+    assert_non_null(mkdtemp(c->dir));
+    snprintf(c->file, sizeof c->file, "%s/motcua.conf", c->dir);
+    *state = c;
+    return 0;
+}
+
+static int conf_teardown(void **state)
+{
+    conf *c = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
+    assert_int_equal(system(cmd), 0);
+    free(c);
+    return 0;
+}
+
+static void conf_write(const conf *c, const char *text, mode_t mode)
+{
+    FILE *f = fopen(c->file, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(chmod(c->file, mode), 0);
+}
+
+static const char good_conf[] =
+    "# serve\n"
+    "listen [::1]:8080   # loopback\n"
+    "db store.db\n"
+    "tokens /etc/motcua/tokens\n"
+    "catalogue base\n"
+    "catalogue \"the province\"\n"
+    "\n"
+    "access-log \"a#b.log\"\n"
+    "no-timers yes\n"
+    "log-level debug\n"
+    "rule-steps 5000\n";
+
+static void test_front__config_sets_what_the_command_line_left(void **state)
+{
+    conf *c = *state;
+    conf_write(c, good_conf, 0600);
+    front_opts o;
+    memset(&o, 0, sizeof o);
+    o.db = "cli.db";
+    o.log_level = "warn";
+    front_config *cfg = NULL;
+    mc_diags *d = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(front_config_read(&cfg, c->file, &o, d, &err), 0);
+    assert_int_equal(mc_diags_count(d), 0);
+    char want[160];
+    assert_string_equal(o.listen, "[::1]:8080");
+    assert_string_equal(o.db, "cli.db");     /* the command line's */
+    assert_string_equal(o.log_level, "warn"); /* the command line's */
+    assert_string_equal(o.tokens, "/etc/motcua/tokens");
+    assert_int_equal(o.ncatalogues, 2);
+    snprintf(want, sizeof want, "%s/base", c->dir);
+    assert_string_equal(o.catalogues[0], want);
+    assert_string_equal(o.catalogue, want);
+    snprintf(want, sizeof want, "%s/the province", c->dir);
+    assert_string_equal(o.catalogues[1], want);
+    snprintf(want, sizeof want, "%s/a#b.log", c->dir);
+    assert_string_equal(o.access_log, want);
+    assert_true(o.no_timers);
+    assert_string_equal(o.rule_steps, "5000");
+    assert_null(o.metrics_listen);
+    assert_null(o.error_log);
+    front_config_free(cfg);
+    mc_diags_free(d);
+}
+
+static void test_front__config_catalogues_of_the_command_line_replace_the_files(void **state)
+{
+    conf *c = *state;
+    conf_write(c, good_conf, 0640); /* the group may read it */
+    front_opts o;
+    memset(&o, 0, sizeof o);
+    const char *cli[] = {"mine"};
+    o.catalogues = cli;
+    o.ncatalogues = 1;
+    o.catalogue = cli[0];
+    front_config *cfg = NULL;
+    mc_diags *d = NULL;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(front_config_read(&cfg, c->file, &o, d, NULL), 0);
+    assert_ptr_equal(o.catalogues, cli);
+    assert_int_equal(o.ncatalogues, 1);
+    assert_string_equal(o.catalogue, "mine");
+    front_config_free(cfg);
+    mc_diags_free(d);
+}
+
+static void test_front__config_errors_at_their_place_and_nothing_changes(void **state)
+{
+    conf *c = *state;
+    conf_write(c,
+               "listen 127.0.0.1:8080\n"
+               "lisen 1\n"
+               "  tokens\n"
+               "tokens a b\n"
+               "listen 127.0.0.1:8081\n"
+               "rule-time 0\n"
+               "db \"host=/tmp dbname=m password=pw\"\n"
+               "no-timers 1; catalogue x\n",
+               0600);
+    front_opts o, before;
+    memset(&o, 0, sizeof o);
+    before = o;
+    front_config *cfg = (front_config *)&o; /* set to NULL on failure */
+    mc_diags *d = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(front_config_read(&cfg, c->file, &o, d, &err), MC_ECHECK);
+    assert_null(cfg);
+    assert_memory_equal(&o, &before, sizeof o);
+    static const struct {
+        unsigned line, col;
+        const char *msg;
+    } want[] = {
+        {2, 1, "unknown key 'lisen' (did you mean 'listen'?)"},
+        {3, 3, "'tokens' needs a value"},
+        {4, 10, "'tokens' takes one value (quote a value that holds spaces)"},
+        {5, 1, "'listen' is already set on line 1"},
+        {6, 11, "'rule-time' takes milliseconds from 1 to 60000, not '0'"},
+        {7, 4, "'db' takes a connection string without a password (keep it in a password file, "
+               "PGPASSFILE or ~/.pgpass: docs/operations.md)"},
+        {8, 12, "unexpected ';' (quote a value that holds it)"},
+    };
+    assert_int_equal(mc_diags_count(d), sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const mc_diag *x = mc_diags_get(d, i);
+        assert_int_equal(x->line, want[i].line);
+        assert_int_equal(x->col, want[i].col);
+        assert_string_equal(x->msg, want[i].msg);
+        /* The line of the store is never shown: it may hold a password. */
+        if (x->excerpt != NULL) {
+            assert_null(strstr(x->excerpt, "password"));
+        }
+    }
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: 7 errors: nothing started", c->file);
+    assert_string_equal(err.msg, msg);
+    mc_diags_free(d);
+}
+
+static void test_front__config_refuses_a_file_others_can_write(void **state)
+{
+    conf *c = *state;
+    static const mode_t modes[] = {0620, 0602, 0666};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        conf_write(c, good_conf, modes[i]);
+        front_opts o;
+        memset(&o, 0, sizeof o);
+        front_config *cfg = NULL;
+        mc_diags *d = NULL;
+        mc_error err;
+        mc_error_clear(&err);
+        assert_int_equal(mc_diags_new(&d), 0);
+        assert_int_equal(front_config_read(&cfg, c->file, &o, d, &err), MC_EUSAGE);
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "%s can be written by group or others, who could change what serve runs: "
+                 "chmod 600 %s",
+                 c->file, c->file);
+        assert_string_equal(err.msg, msg);
+        assert_null(o.listen);
+        mc_diags_free(d);
+    }
+    front_opts o;
+    memset(&o, 0, sizeof o);
+    front_config *cfg = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    assert_int_equal(front_config_read(&cfg, c->dir, &o, NULL, &err), MC_EIO);
+    char msg[160];
+    snprintf(msg, sizeof msg, "cannot read %s: not a regular file", c->dir);
+    assert_string_equal(err.msg, msg);
+}
+
+static void test_front__config_log_levels(void **state)
+{
+    (void)state;
+    assert_int_equal(front_log_level_of("error"), FRONT_LOG_ERROR);
+    assert_int_equal(front_log_level_of("warn"), FRONT_LOG_WARN);
+    assert_int_equal(front_log_level_of("info"), FRONT_LOG_INFO);
+    assert_int_equal(front_log_level_of("debug"), FRONT_LOG_DEBUG);
+    assert_int_equal(front_log_level_of("warning"), -1);
+    assert_int_equal(front_log_level_of("DEBUG"), -1);
+    assert_int_equal(front_log_level_of(""), -1);
+}
+
+static int config_once(void *ctx)
+{
+    const conf *c = ctx;
+    front_opts o;
+    memset(&o, 0, sizeof o);
+    front_config *cfg = NULL;
+    mc_diags *d = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    if (mc_diags_new(&d) != 0) {
+        return MC_ENOMEM;
+    }
+    int rc = front_config_read(&cfg, c->file, &o, d, &err);
+    if (rc == 0 && (o.ncatalogues != 2 || o.catalogue == NULL)) {
+        rc = MC_EINTERNAL;
+    }
+    front_config_free(cfg);
+    mc_diags_free(d);
+    return rc;
+}
+
+static int config_bad_once(void *ctx)
+{
+    int rc = config_once(ctx);
+    return rc == MC_ECHECK ? 0 : rc;
+}
+
+/* Every allocation failing in turn: MC_ENOMEM, never half a configuration; ASan finds no leak. */
+static void test_front__config_out_of_memory(void **state)
+{
+    conf *c = *state;
+    conf_write(c, good_conf, 0600);
+    assert_true(tu_oom_sweep(config_once, c, false) > 3);
+    conf_write(c, "lisen 1\ntokens\ndb \"a\\q\"\n", 0600);
+    assert_true(tu_oom_sweep(config_bad_once, c, false) > 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +503,18 @@ int main(void)
         cmocka_unit_test(test_front__the_builder_latches_a_failure),
         cmocka_unit_test_setup_teardown(test_front__views_are_whole_or_absent_out_of_memory, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_front__config_sets_what_the_command_line_left,
+                                        conf_setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_front__config_catalogues_of_the_command_line_replace_the_files, conf_setup,
+            conf_teardown),
+        cmocka_unit_test_setup_teardown(test_front__config_errors_at_their_place_and_nothing_changes,
+                                        conf_setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(test_front__config_refuses_a_file_others_can_write,
+                                        conf_setup, conf_teardown),
+        cmocka_unit_test(test_front__config_log_levels),
+        cmocka_unit_test_setup_teardown(test_front__config_out_of_memory, conf_setup,
+                                        conf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,8 +198,8 @@ if [ "$mode" = sqlite ]; then
     loop=$(sqlite3 "$db" "SELECT id FROM dossier WHERE procedure = 'loop'")
     bad=$(submit "$port_one" p 66 70)
     sleep 9 # the timers of 66-70 come due, and the failing dossiers meet several passes
-    lines_gone=$(grep -c "^motcua: timers: dossier $gone left alone for 300 s: dossier $gone uses procedure 'gone' version '[^']*', which the catalogue no longer has$" "$tmp/one.err")
-    lines_loop=$(grep -c "^motcua: timers: dossier $loop left alone for 300 s: dossier $loop: its timers loop without end (state 'a'); check the lifecycle's 'after' transitions$" "$tmp/one.err")
+    lines_gone=$(grep -c "^[0-9T:.-]*Z warn timers: dossier $gone left alone for 300 s: dossier $gone uses procedure 'gone' version '[^']*', which the catalogue no longer has$" "$tmp/one.err")
+    lines_loop=$(grep -c "^[0-9T:.-]*Z warn timers: dossier $loop left alone for 300 s: dossier $loop: its timers loop without end (state 'a'); check the lifecycle's 'after' transitions$" "$tmp/one.err")
     all=$(grep -c . "$tmp/one.err")
     timers=$(sqlite3 "$db" "SELECT count(*), count(DISTINCT dossier) FROM event WHERE kind = 'timer'")
     untouched=$(sqlite3 "$db" "SELECT count(*) FROM event WHERE dossier IN ($gone, $loop)")
@@ -362,8 +362,8 @@ bad=$(submit "$port_k2" p 1201 1220)
 sleep 2
 bash tools/pg-cluster.sh pause "$pgdir"
 sleep 9 # their timers come due while the database is down
-outage=$(grep -c '^motcua: timers: ' "$tmp/k2.err")
-line=$(grep '^motcua: timers: ' "$tmp/k2.err" | head -1)
+outage=$(grep -c '^[0-9T:.-]*Z [a-z]* timers: ' "$tmp/k2.err")
+line=$(grep '^[0-9T:.-]*Z [a-z]* timers: ' "$tmp/k2.err" | head -1)
 bash tools/pg-cluster.sh resume "$pgdir"
 t_back=$(now_s)
 if wait_fired 1201 1220 20 15; then
@@ -373,7 +373,7 @@ else
 fi
 sleep 1
 read -r events dossiers early late max p99 <<<"$(fired 1201 1220)"
-back=$(grep -c '^motcua: timers: the store answers again$' "$tmp/k2.err")
+back=$(grep -c '^[0-9T:.-]*Z info timers: the store answers again$' "$tmp/k2.err")
 if [ "$bad" = 0 ] && [ "$outage" = 1 ] && [ "$back" = 1 ] && [ "$events" = 20 ] &&
     [ "$dossiers" = 20 ] && [ "$early" = 0 ]; then
     ok "the database down 9 s under the scheduler: one line, then the 20 timers due meanwhile fire once, $after s after it is back"

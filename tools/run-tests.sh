@@ -189,6 +189,10 @@ tap_suite "attack" bash tests/attack.sh "$build/motcua"
 # addresses (tests/tokens.sh).
 tap_suite "tokens" timeout 300 bash tests/tokens.sh "$build/motcua"
 
+# serve's configuration file and error log (tests/config.sh, TAP): dist/motcua.conf loaded, the
+# command line over the file, each mistake at its FILE:LINE:COL, --log-level, no personal data.
+tap_suite "config" timeout 120 bash tests/config.sh "$build/motcua"
+
 # Operating serve (tests/metrics.sh, TAP): /metrics scraped by a real Prometheus, the JSON access
 # log without secrets, X-Request-Id, /api/health/live and /ready (a locked SQLite store, a stopped
 # PostgreSQL server). prometheus is installed by tools/install-deps.sh; without it, it fails.

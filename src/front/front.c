@@ -5,7 +5,9 @@
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,40 +140,92 @@ static bool parse_size(const char *s, uint64_t *out)
     return true;
 }
 
+const char *front_rule_limit(const char *name, const char *value, uint64_t *out)
+{
+    char *end;
+    uint64_t v = 0;
+    errno = 0;
+    if (strcmp(name, "rule-memory") == 0) {
+        if (!parse_size(value, &v) || v < 65536 || v > ((uint64_t)1 << 32)) {
+            return "a size from 64K to 4096M";
+        }
+    } else if (strcmp(name, "rule-steps") == 0) {
+        v = strtoull(value, &end, 10);
+        if (errno != 0 || *end != '\0' || value[0] == '-' || value[0] == '\0' || v < 1000) {
+            return "a number of at least 1000";
+        }
+    } else {
+        v = strtoull(value, &end, 10);
+        if (errno != 0 || *end != '\0' || value[0] == '-' || value[0] == '\0' || v < 1 ||
+            v > 60000) {
+            return "milliseconds from 1 to 60000";
+        }
+    }
+    *out = v;
+    return NULL;
+}
+
 int front_rule_opts(const front_opts *c, mc_rules_opts *opts)
 {
     mc_rules_opts dflt = MC_RULES_OPTS_INIT;
     *opts = dflt;
     uint64_t v;
+    const char *want;
     if (c->rule_memory != NULL) {
-        if (!parse_size(c->rule_memory, &v) || v < 65536 || v > ((uint64_t)1 << 32)) {
-            return front_usage_error("--rule-memory takes a size from 64K to 4096M, not '%s'",
-                                     c->rule_memory);
+        if ((want = front_rule_limit("rule-memory", c->rule_memory, &v)) != NULL) {
+            return front_usage_error("--rule-memory takes %s, not '%s'", want, c->rule_memory);
         }
         opts->memory_cap = (size_t)v;
     }
     if (c->rule_steps != NULL) {
-        char *end;
-        errno = 0;
-        v = strtoull(c->rule_steps, &end, 10);
-        if (errno != 0 || *end != '\0' || c->rule_steps[0] == '-' || v < 1000) {
-            return front_usage_error("--rule-steps takes a number of at least 1000, not '%s'",
-                                     c->rule_steps);
+        if ((want = front_rule_limit("rule-steps", c->rule_steps, &v)) != NULL) {
+            return front_usage_error("--rule-steps takes %s, not '%s'", want, c->rule_steps);
         }
         opts->steps = v;
     }
     if (c->rule_time != NULL) {
-        char *end;
-        errno = 0;
-        v = strtoull(c->rule_time, &end, 10);
-        if (errno != 0 || *end != '\0' || c->rule_time[0] == '-' || c->rule_time[0] == '\0' ||
-            v < 1 || v > 60000) {
-            return front_usage_error("--rule-time takes milliseconds from 1 to 60000, not '%s'",
-                                     c->rule_time);
+        if ((want = front_rule_limit("rule-time", c->rule_time, &v)) != NULL) {
+            return front_usage_error("--rule-time takes %s, not '%s'", want, c->rule_time);
         }
         opts->time_ms = (uint32_t)v;
     }
     return 0;
+}
+
+/* Names are not looked up: the address a server listens on is written as one. */
+int front_listen_parse(const char *text, struct sockaddr_storage *addr)
+{
+    const char *colon = strrchr(text, ':');
+    char host[64];
+    bool v6 = text[0] == '[';
+    if (colon == NULL || colon == text) {
+        return -1;
+    }
+    const char *hs = v6 ? text + 1 : text, *he = v6 ? colon - 1 : colon;
+    if (v6 && (he < hs || *he != ']')) {
+        return -1;
+    }
+    if ((size_t)(he - hs) >= sizeof host) {
+        return -1;
+    }
+    memcpy(host, hs, (size_t)(he - hs));
+    host[he - hs] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port > 65535) {
+        return -1;
+    }
+    memset(addr, 0, sizeof *addr);
+    if (v6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -1;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
 }
 
 /* The catalogue folders of c: every --catalogue, or "." when none was given. */

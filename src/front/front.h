@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 /* The exit statuses of SPEC §10: ok, refused or failed, usage, I/O (and out of memory). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
@@ -37,6 +38,9 @@ typedef struct front_opts {
     bool year;                   /* --year (simulate) */
     const char *listen, *tokens; /* --listen HOST:PORT, --tokens FILE (serve) */
     bool no_timers;              /* --no-timers (serve): no timer scheduler */
+    /* --config FILE (serve: the options above from a file, config.h), --log-level
+     * error|warn|info|debug and --error-log FILE (serve: its messages; stderr without it) */
+    const char *config, *log_level, *error_log;
     /* --access-log FILE (serve: stderr without it), --metrics-listen HOST:PORT (serve) */
     const char *access_log, *metrics_listen;
     const char *html;            /* --html FILE (cost, simulate, report): also write a page */
@@ -82,6 +86,14 @@ int front_load(front_opts *o, const char *const *paths, size_t npaths, mc_catalo
 /* The rule limits of --rule-memory, --rule-steps and --rule-time; EXIT_USAGE after a message if
  * invalid. */
 int front_rule_opts(const front_opts *o, mc_rules_opts *opts);
+/* The check of a rule limit's value: NULL when value is one that name ("rule-memory",
+ * "rule-steps" or "rule-time") takes, with the limit in *out; else what it takes ("a size from
+ * 64K to 4096M"), for the caller's message. */
+const char *front_rule_limit(const char *name, const char *value, uint64_t *out);
+/* "HOST:PORT" into addr, as --listen takes it: an IPv4 address (127.0.0.1:8080) or an IPv6 one
+ * in brackets ([::1]:8080), and a port from 0 (any free one) to 65535. 0, or -1 when text is
+ * not one. */
+int front_listen_parse(const char *text, struct sockaddr_storage *addr);
 /* Exit status for a library error code. */
 int front_exit_for(int rc);
 /* The instant of --now, read as local time of calendar cal (the default calendar, or the

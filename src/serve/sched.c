@@ -8,6 +8,7 @@
  * cannot be brought up to now is logged once and left alone for a while; the store down or
  * busy is logged once, and the passes go on with a back-off until it answers again. */
 #include "sched.h"
+#include "log.h"
 
 #include "motcua/alloc.h"
 #include "base/grow.h"
@@ -132,8 +133,8 @@ static int pass(sched *s, int64_t now, mc_error *err)
         int rc = mc_engine_wake(s->engine, &w, err);
         if (rc != 0 && w.failed != 0) {
             /* The batch was rolled back: again without it. */
-            fprintf(stderr, "motcua: timers: dossier %" PRId64 " left alone for %d s: %s\n",
-                    w.failed, RETRY_S, err->msg);
+            log_msg(FRONT_LOG_WARN, "timers: dossier %" PRId64 " left alone for %d s: %s", w.failed,
+                    RETRY_S, err->msg);
             if (!leave_alone(s, w.failed, now + RETRY_S)) {
                 return mc_error_set(err, MC_ENOMEM, "out of memory");
             }
@@ -141,6 +142,15 @@ static int pass(sched *s, int64_t now, mc_error *err)
         }
         if (rc != 0) {
             return rc;
+        }
+        if (w.changed > 0) {
+            time_t t = (time_t)now;
+            struct tm tm;
+            char when[32];
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            log_msg(FRONT_LOG_DEBUG, "timers: %zu dossier%s brought up to %s", w.changed,
+                    w.changed == 1 ? "" : "s", when);
         }
         if (w.seen < w.limit) {
             break;
@@ -170,7 +180,7 @@ static void *run(void *arg)
             /* One line for the outage, however long it lasts; the passes go on, further and
              * further apart. */
             if (!down) {
-                fprintf(stderr, "motcua: timers: %s (trying again in the background)\n",
+                log_msg(FRONT_LOG_ERROR, "timers: %s (trying again in the background)",
                         err.msg[0] ? err.msg : mc_error_name(rc));
                 down = true;
             }
@@ -182,7 +192,7 @@ static void *run(void *arg)
             until.tv_nsec %= 1000000000L;
         } else {
             if (down) {
-                fprintf(stderr, "motcua: timers: the store answers again\n");
+                log_msg(FRONT_LOG_INFO, "timers: the store answers again");
                 down = false;
             }
             backoff_ms = 0;

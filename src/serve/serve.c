@@ -7,6 +7,7 @@
  * on SIGINT or SIGTERM that waits at most a second for the requests still running. */
 #include "serve.h"
 #include "api.h"
+#include "log.h"
 #include "ready.h"
 #include "sched.h"
 #include "base/grow.h"
@@ -279,10 +280,12 @@ static void access_line(server *sv, struct MHD_Connection *c, const char *method
                              (double)us / 1000.0, "request_id", rid);
     char *text = line != NULL ? mc_json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(line);
-    if (text != NULL && sv->access != NULL) {
-        pthread_mutex_lock(&sv->access_lock);
-        fprintf(sv->access, "%s\n", text);
-        fflush(sv->access);
+    if (text != NULL) {
+        pthread_mutex_lock(&sv->access_lock); /* the file, which SIGHUP may replace (reload_logs) */
+        if (sv->access != NULL) {
+            fprintf(sv->access, "%s\n", text);
+            fflush(sv->access);
+        }
         pthread_mutex_unlock(&sv->access_lock);
     }
     mc_free(text);
@@ -333,6 +336,15 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, const char 
             MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
             MHD_add_response_header(resp, "Cache-Control", "no-store");
         }
+    }
+    /* The probe's 503 is its answer, asked every few seconds by a load balancer: not a line
+     * each time. */
+    if (status >= 500 && strcmp(sv->api.metrics.routes[out->route], "GET /api/health/ready") != 0) {
+        /* The library's message says what failed (the store, memory); the access log has the
+         * request, this line why it failed. */
+        const char *m = json_string_value(json_object_get(out->body, "message"));
+        log_msg(status == 503 ? FRONT_LOG_WARN : FRONT_LOG_ERROR, "request %s: %s answered %d: %s",
+                rid, sv->api.metrics.routes[out->route], status, m ? m : "no message");
     }
     json_decref(out->body);
     out->body = NULL;
@@ -478,44 +490,6 @@ static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *c, cons
 
 /* ==== the listen address ================================================================== */
 
-/* "HOST:PORT" into addr: an IPv4 address (127.0.0.1:8080) or an IPv6 one in brackets
- * ([::1]:8080), and a port from 0 (any free one) to 65535. Names are not looked up: the address
- * a server listens on is written as one. */
-static int parse_listen(const char *text, struct sockaddr_storage *addr)
-{
-    const char *colon = strrchr(text, ':');
-    char host[64];
-    bool v6 = text[0] == '[';
-    if (colon == NULL || colon == text) {
-        return -1;
-    }
-    const char *hs = v6 ? text + 1 : text, *he = v6 ? colon - 1 : colon;
-    if (v6 && (he < hs || *he != ']')) {
-        return -1;
-    }
-    if ((size_t)(he - hs) >= sizeof host) {
-        return -1;
-    }
-    memcpy(host, hs, (size_t)(he - hs));
-    host[he - hs] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port > 65535) {
-        return -1;
-    }
-    memset(addr, 0, sizeof *addr);
-    if (v6) {
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -1;
-    }
-    struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons((uint16_t)port);
-    return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
-}
-
 /* "http://HOST:PORT/" of addr (IPv6 in brackets), port the one the server got. */
 static void listen_url(const struct sockaddr_storage *addr, unsigned port, char *out, size_t size)
 {
@@ -638,9 +612,9 @@ static void start_timers(front_opts *c, const mc_catalogue *cat, server *sv)
     mc_error err;
     mc_error_clear(&err);
     if (open_engine(c, cat, &e, &rules, &err) != 0) {
-        fprintf(stderr, "motcua: timers: cannot start: %s\n", err.msg);
+        log_msg(FRONT_LOG_ERROR, "timers: cannot start: %s", err.msg);
     } else if (!sched_start(&sv->sched, &sv->api, e, rules)) {
-        fprintf(stderr, "motcua: timers: cannot start a thread\n");
+        log_msg(FRONT_LOG_ERROR, "timers: cannot start a thread");
     }
 }
 
@@ -695,8 +669,8 @@ static bool stop_within_grace(struct MHD_Daemon *d)
 /* ==== reloading on SIGHUP ================================================================= */
 
 /* SIGHUP reloads what the server can take again without a restart: each reloader in turn, on
- * the main thread, while requests go on. A reloader that fails says why in one line on stderr
- * and keeps what it had; it never stops the server. A part of the server that can reload adds
+ * the main thread, while requests go on. A reloader that fails says why in one line of the
+ * error log (log.h) and keeps what it had; it never stops the server. A part of the server that can reload adds
  * its line to reloaders. */
 typedef struct reloader {
     void (*reload)(front_opts *c, server *sv);
@@ -715,9 +689,9 @@ static void reload_tokens(front_opts *c, server *sv)
         rc = api_set_tokens(&sv->api, t, &err);
     }
     if (rc != 0) {
-        fprintf(stderr, "motcua: tokens not reloaded, the previous ones stay: %s\n", err.msg);
+        log_msg(FRONT_LOG_ERROR, "tokens not reloaded, the previous ones stay: %s", err.msg);
     } else {
-        fprintf(stderr, "motcua: tokens reloaded from %s: %zu token%s\n", c->tokens, n,
+        log_msg(FRONT_LOG_INFO, "tokens reloaded from %s: %zu token%s", c->tokens, n,
                 n == 1 ? "" : "s");
     }
 }
@@ -733,12 +707,39 @@ static void defer_sighup(void)
     pthread_sigmask(SIG_BLOCK, &hup, NULL);
 }
 
+/* The log files again, at their paths: after logrotate moved them (its postrotate a `systemctl
+ * reload`), the lines go to new files. A file that cannot be opened leaves its log where it was,
+ * said in one line. First, so that the other reloaders' lines land in the new error log. */
+static void reload_logs(front_opts *c, server *sv)
+{
+    mc_error err;
+    mc_error_clear(&err);
+    if (c->error_log != NULL && log_open(c->log_level, c->error_log, &err) != 0) {
+        log_msg(FRONT_LOG_ERROR, "error log not reopened, it stays where it was: %s", err.msg);
+    }
+    if (c->access_log != NULL) {
+        FILE *f = fopen(c->access_log, "a");
+        if (f == NULL) {
+            log_msg(FRONT_LOG_ERROR, "access log not reopened, it stays where it was: %s: %s",
+                    c->access_log, strerror(errno));
+            return;
+        }
+        pthread_mutex_lock(&sv->access_lock);
+        FILE *old = sv->access;
+        sv->access = f;
+        pthread_mutex_unlock(&sv->access_lock);
+        fclose(old);
+    }
+}
+
 static const reloader reloaders[] = {
+    {reload_logs},
     {reload_tokens},
 };
 
 static void on_sighup(front_opts *c, server *sv)
 {
+    log_msg(FRONT_LOG_DEBUG, "SIGHUP: reloading");
     for (size_t i = 0; i < sizeof reloaders / sizeof reloaders[0]; i++) {
         reloaders[i].reload(c, sv);
     }
@@ -776,25 +777,41 @@ int cmd_serve(front_opts *c)
         return front_usage_error("serve takes no arguments (options: --listen, --db, --tokens)");
     }
     if (c->tokens == NULL) {
-        return front_usage_error("serve needs --tokens FILE");
+        return front_usage_error("serve needs --tokens FILE (or tokens in its --config FILE)");
     }
     defer_sighup();
     struct sockaddr_storage addr;
     const char *listen = c->listen ? c->listen : "127.0.0.1:8080";
-    if (parse_listen(listen, &addr) != 0) {
+    if (front_listen_parse(listen, &addr) != 0) {
         return front_usage_error("--listen takes ADDRESS:PORT, an IPv4 address or an IPv6 one in "
                                  "brackets (127.0.0.1:8080, [::1]:8080), not '%s'",
                                  listen);
     }
+    if (c->log_level != NULL && front_log_level_of(c->log_level) < 0) {
+        return front_usage_error("--log-level takes error, warn, info or debug, not '%s'",
+                                 c->log_level);
+    }
+    {
+        mc_error lerr;
+        mc_error_clear(&lerr);
+        if (log_open(c->log_level, c->error_log, &lerr) != 0) {
+            fprintf(stderr, "motcua: %s\n", lerr.msg);
+            return EXIT_IO;
+        }
+    }
+    if (c->config != NULL) {
+        log_msg(FRONT_LOG_DEBUG, "options read from %s (those of the command line win)", c->config);
+    }
     server *sv = calloc(1, sizeof *sv);
     if (sv == NULL) {
         fprintf(stderr, "motcua: out of memory\n");
+        log_close();
         return EXIT_FAIL;
     }
     api *a = &sv->api;
     a->fixed_now = MC_NONE;
     struct sockaddr_storage maddr;
-    if (c->metrics_listen != NULL && parse_listen(c->metrics_listen, &maddr) != 0) {
+    if (c->metrics_listen != NULL && front_listen_parse(c->metrics_listen, &maddr) != 0) {
         free(sv);
         return front_usage_error("--metrics-listen takes ADDRESS:PORT like --listen, not '%s'",
                                  c->metrics_listen);
@@ -951,18 +968,19 @@ int cmd_serve(front_opts *c)
         }
         fflush(stdout);
         start_timers(c, cat, sv);
-        int sig;
+        int sig = SIGTERM;
         while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
             on_sighup(c, sv);
         }
+        log_msg(FRONT_LOG_INFO, "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
         api_stop(a);
         if (md != NULL) {
             MHD_stop_daemon(md);
         }
         sched_stop(&sv->sched); /* waits for the batch it is running, at most */
         if (!stop_within_grace(d)) {
-            fprintf(stderr, "motcua: stopped with requests still running (their transactions "
-                            "are rolled back)\n");
+            log_msg(FRONT_LOG_WARN, "stopped with requests still running (their transactions "
+                                    "are rolled back)");
             fflush(NULL);
             _exit(EXIT_OK);
         }
@@ -989,5 +1007,6 @@ done:
     }
     pthread_mutex_destroy(&sv->access_lock);
     free(sv);
+    log_close();
     return status;
 }
