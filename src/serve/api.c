@@ -1749,20 +1749,20 @@ static void metrics_with(api *a, mc_engine *e, mc_buf *t)
         mc_store_group_stats g;
         mc_store_group_stats_get(a->group, &g);
         mc_buf_printf(t,
-                       "# HELP motcua_store_commits_total Group commits of the SQLite store.\n"
-                       "# TYPE motcua_store_commits_total counter\n"
-                       "motcua_store_commits_total %llu\n"
-                       "# HELP motcua_store_operations_total Operations those commits carried.\n"
-                       "# TYPE motcua_store_operations_total counter\n"
-                       "motcua_store_operations_total %llu\n"
-                       "# HELP motcua_store_failed_total Operations failed by their batch.\n"
-                       "# TYPE motcua_store_failed_total counter\n"
-                       "motcua_store_failed_total %llu\n"
-                       "# HELP motcua_store_queued Operations waiting for the writer now.\n"
-                       "# TYPE motcua_store_queued gauge\n"
-                       "motcua_store_queued %u\n",
-                       (unsigned long long)g.commits, (unsigned long long)g.operations,
-                       (unsigned long long)g.failed, g.queued);
+                      "# HELP motcua_store_commits_total Group commits of the SQLite store.\n"
+                      "# TYPE motcua_store_commits_total counter\n"
+                      "motcua_store_commits_total %llu\n"
+                      "# HELP motcua_store_operations_total Operations those commits carried.\n"
+                      "# TYPE motcua_store_operations_total counter\n"
+                      "motcua_store_operations_total %llu\n"
+                      "# HELP motcua_store_failed_total Operations failed by their batch.\n"
+                      "# TYPE motcua_store_failed_total counter\n"
+                      "motcua_store_failed_total %llu\n"
+                      "# HELP motcua_store_queued Operations waiting for the writer now.\n"
+                      "# TYPE motcua_store_queued gauge\n"
+                      "motcua_store_queued %u\n",
+                      (unsigned long long)g.commits, (unsigned long long)g.operations,
+                      (unsigned long long)g.failed, g.queued);
     }
     /* The counters of every engine and rules sandbox of the pool, and the scheduler's. */
     metrics_ops o;
@@ -1808,8 +1808,8 @@ static void metrics_with(api *a, mc_engine *e, mc_buf *t)
         metrics_dossiers(&a->metrics, monotonic_ms(), count_dossiers, e, t);
     }
     mc_buf_printf(t, "# HELP motcua_up Whether the server answers (always 1).\n"
-                      "# TYPE motcua_up gauge\n"
-                      "motcua_up 1\n");
+                     "# TYPE motcua_up gauge\n"
+                     "motcua_up 1\n");
 }
 
 void api_metrics(api *a, mc_buf *t)
