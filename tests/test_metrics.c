@@ -142,12 +142,13 @@ static void test_metrics__operator_counters(void **state)
     mc_free(s);
     metrics_timer_pass(&m, 1765000000250, 1250, 3);
     metrics_timer_pass(&m, 1765000001250, 40, 2);
+    metrics_timers_fired(&m, 4); /* a pass that failed after a batch: its time and lag are not */
     metrics_render_ops(&m, &o, &t);
     s = text_of(&t);
     assert_string_equal(line_of(s, "motcua_timer_lag_seconds", l, sizeof l),
                         "motcua_timer_lag_seconds 0.040"); /* the last pass's */
     assert_string_equal(line_of(s, "motcua_timers_fired_total", l, sizeof l),
-                        "motcua_timers_fired_total 5");
+                        "motcua_timers_fired_total 9");
     assert_string_equal(line_of(s, "motcua_timer_last_pass_timestamp_seconds", l, sizeof l),
                         "motcua_timer_last_pass_timestamp_seconds 1765000001.250");
     mc_free(s);

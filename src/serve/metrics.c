@@ -133,6 +133,11 @@ void metrics_timer_pass(metrics *m, int64_t end_ms, int64_t lag_ms, uint64_t fir
     atomic_store_explicit(&m->timer_pass_ms, end_ms, memory_order_relaxed);
 }
 
+void metrics_timers_fired(metrics *m, uint64_t fired)
+{
+    atomic_fetch_add_explicit(&m->timers_fired, fired, memory_order_relaxed);
+}
+
 static void store64(atomic_uint_fast64_t *v, uint64_t x)
 {
     atomic_store_explicit(v, x, memory_order_relaxed);

@@ -85,6 +85,8 @@ void metrics_render(const metrics *m, mc_buf *t);
  * firing fired dossiers. */
 void metrics_timers_on(metrics *m, int64_t now_ms);
 void metrics_timer_pass(metrics *m, int64_t end_ms, int64_t lag_ms, uint64_t fired);
+/* Or, for a pass that failed, only the dossiers its committed batches changed. */
+void metrics_timers_fired(metrics *m, uint64_t fired);
 /* The scheduler's engine and rules counts as they stand (added to the pool's at scrape time). */
 void metrics_timer_stats(metrics *m, const mc_engine_stats *e, const mc_rules_stats *r);
 /* Adds the scheduler's engine and rules counts to o. */

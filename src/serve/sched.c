@@ -189,6 +189,9 @@ static void *run(void *arg)
         int rc = pass(s, now, (int64_t)clock.tv_sec * 1000, &lag_ms, &fired, &err);
         if (rc == 0) {
             metrics_timer_pass(&s->api->metrics, realtime_ms(), lag_ms, fired);
+        } else {
+            /* The batches committed before the failure did fire. */
+            metrics_timers_fired(&s->api->metrics, fired);
         }
         mc_engine_stats es;
         mc_rules_stats rs = {0, 0, 0, 0};
