@@ -7,6 +7,11 @@
 # the citizen identifier, a field value or a query value; X-Request-Id kept when well-formed,
 # made otherwise, and echoed; /api/health/live; /api/health/ready answering 503 while another
 # process holds SQLite's write lock and while the PostgreSQL server is stopped; bad options.
+# What an operator alerts on: open dossiers by procedure and state and overdue (counted at most
+# every 5 s), a timer fired by the scheduler, a once-only refusal, a rule stopped by its budget,
+# the store's size and waits, on SQLite and PostgreSQL; `promtool check metrics` on the text;
+# dist/motcua-alerts.yml through `promtool check rules` and `promtool test rules`
+# (tests/fixtures/alerts-test.yml), and loaded by a Prometheus that answers the new metrics.
 # Prints TAP lines; run by tools/run-tests.sh as  bash tests/metrics.sh MOTCUA
 set -u
 bin=${1:?usage: metrics.sh MOTCUA}
