@@ -100,6 +100,15 @@ $(BUILD)/tests/test_tokfile: tests/test_tokfile.c tests/testutil.h $(FRONT_OBJ) 
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(FRONT_OBJ) \
 		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
 
+# The exposition of serve's /metrics (src/serve/metrics.c) and readiness on its timer figures
+# (src/serve/ready.c): their objects, not the server.
+METRICS_TEST_OBJ := $(BUILD)/src/serve/metrics.o $(BUILD)/src/serve/ready.o
+$(BUILD)/tests/test_metrics: tests/test_metrics.c tests/testutil.h $(METRICS_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(METRICS_TEST_OBJ) \
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+
 # The main job on the bundled catalogue: lint it, prove it with its scenarios, compare the
 # compliance cost of the bundled reform with today's, and simulate a sample of dossiers under
 # both.

@@ -7,6 +7,11 @@
 # the citizen identifier, a field value or a query value; X-Request-Id kept when well-formed,
 # made otherwise, and echoed; /api/health/live; /api/health/ready answering 503 while another
 # process holds SQLite's write lock and while the PostgreSQL server is stopped; bad options.
+# What an operator alerts on: open dossiers by procedure and state and overdue (counted at most
+# every 5 s), a timer fired by the scheduler, a once-only refusal, a rule stopped by its budget,
+# the store's size and waits, on SQLite and PostgreSQL; `promtool check metrics` on the text;
+# dist/motcua-alerts.yml through `promtool check rules` and `promtool test rules`
+# (tests/fixtures/alerts-test.yml), and loaded by a Prometheus that answers the new metrics.
 # Prints TAP lines; run by tools/run-tests.sh as  bash tests/metrics.sh MOTCUA
 set -u
 bin=${1:?usage: metrics.sh MOTCUA}
@@ -263,6 +268,154 @@ requests=$(grep -c '' "$tmp/count")
     fail "no token, identifier (CCCD), field or query value in the logs" "$(grep -e "$cccd" -e "$ops" -e "$lan" -e received -e Bearer "$tmp/access.log" "$tmp/serve.err" | head -3)"
 kill "$serve_pid"
 
+# ---- what an operator alerts on: dossiers, timers, refusals, rules, the store ----
+# A catalogue with a procedure whose fee rule never ends (the budget stops it), a registry that
+# holds a marriage certificate, and a dossier received on 1 July, overdue since that evening:
+# the server, at 14 July, marks it at its first pass.
+cat2=$tmp/cat2
+cp -r tests/fixtures/cli-catalogue "$cat2"
+cat >"$cat2/procedures/civil-status/spin-registration.proc" <<'PROC'
+procedure spin-registration {
+    code "9.998"
+    title "A registration whose fee rule never ends (tests/metrics.sh)"
+    agency commune-committee
+    effective 2025-07-01
+    calendar vn
+    time-limit 1wd
+    fee rule civil.spin
+    subject citizen-id
+    lifecycle one-stop
+    field citizen-id { type text; required; pattern "[0-9]{12}" }
+}
+PROC
+printf '\n-- Never ends (tests/metrics.sh).\nfunction spin(d)\n  local n = 0\n  while true do n = n + 1 end\nend\n' \
+    >>"$cat2/rules/civil.lua"
+printf 'document,subject,reference,issued\nmarriage-certificate,079123456789,CS-1,2019-05-04\n' >"$tmp/cs.csv"
+"$bin" registry import civil-status "$tmp/cs.csv" --catalogue "$cat2" --db "$tmp/o.db" --now 2025-07-01T08:00 >/dev/null
+"$bin" submit birth-registration --catalogue "$cat2" --db "$tmp/o.db" --now 2025-07-01T08:00 \
+    --field citizen-id=079203001234 --field parents-married=false --attach birth-notice --attach citizen-identity >/dev/null
+"$bin" fire 1 receive --as clerk --catalogue "$cat2" --db "$tmp/o.db" --now 2025-07-01T08:10 >/dev/null
+mport2=$(free_port)
+serve_start "$tmp/o.out" "$tmp/o.err" "$bin" --tokens "$tok" --db "$tmp/o.db" --catalogue "$cat2" \
+    --now 2025-07-14T09:00 --metrics-listen "127.0.0.1:$mport2"
+pids+=("$serve_pid")
+url="http://127.0.0.1:$serve_port"
+married="{\"procedure\":\"birth-registration\",\"fields\":{\"citizen-id\":\"079123456789\",\"parents-married\":true},\"attach\":[\"birth-notice\"]}"
+single="{\"procedure\":\"birth-registration\",\"fields\":{\"citizen-id\":\"079000000002\",\"parents-married\":false},\"attach\":[\"birth-notice\",\"citizen-identity\"]}"
+s1=$(call "$lan" POST /api/dossiers "$married")
+s2=$(call "$lan" POST /api/dossiers "$single")
+s3=$(call "$lan" POST /api/dossiers/2/events '{"event":"receive"}')
+[ "$s1 $s2 $s3" = "201 201 200" ] && ok "operator metrics: two dossiers filed, one received" || fail "operator metrics: two dossiers filed, one received" "$s1 $s2 $s3 $(cat "$tmp/r" "$tmp/o.err")"
+s=$(call "$lan" POST /api/dossiers/2/events '{"event":"request-supplement","documents":["marriage-certificate"]}')
+[ "$s" = 409 ] && grep -q '"error": "once-only"' "$tmp/r" && ok "... asking for the fetched marriage certificate is refused (once-only)" ||
+    fail "... asking for the fetched marriage certificate is refused (once-only)" "$s $(cat "$tmp/r")"
+s=$(call "$lan" POST /api/dossiers '{"procedure":"spin-registration","fields":{"citizen-id":"079000000003"}}')
+grep -q 'instruction budget exceeded' "$tmp/r" && ok "... a fee rule that never ends is stopped by its budget ($s)" ||
+    fail "... a fee rule that never ends is stopped by its budget" "$s $(cat "$tmp/r")"
+# The scheduler's first pass marks dossier 1 overdue; wait for it (a pass a second).
+for _ in $(seq 50); do
+    curl -s -o "$tmp/m2.txt" "http://127.0.0.1:$mport2/metrics"
+    grep -q '^motcua_timers_fired_total 1$' "$tmp/m2.txt" && break
+    sleep 0.1
+done
+python3 - "$tmp/m2.txt" >"$tmp/why" 2>&1 <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+errors = []
+want = [
+    'motcua_dossiers{procedure="birth-registration",state="processing"} 2',
+    'motcua_dossiers{procedure="birth-registration",state="submitted"} 1',
+    'motcua_dossiers_overdue{procedure="birth-registration"} 1',
+    'motcua_onceonly_refusals_total 1',
+    'motcua_refusals_total{reason="once-only"} 1',
+    'motcua_rule_overruns_total{limit="steps"} 1',
+    'motcua_rule_overruns_total{limit="time"} 0',
+    'motcua_rule_errors_total 0',
+    'motcua_timers_fired_total 1',
+    '# TYPE motcua_dossiers gauge',
+    '# TYPE motcua_timer_lag_seconds gauge',
+    '# TYPE motcua_store_busy_total counter',
+]
+for w in want:
+    if w not in lines:
+        errors.append("missing: " + w)
+def value(name):
+    for l in lines:
+        if l.startswith(name + " "):
+            return float(l.split()[1])
+    errors.append("no sample of " + name)
+    return -1
+if value("motcua_store_size_bytes") < 4096:
+    errors.append("store size under a page")
+if value("motcua_timer_last_pass_timestamp_seconds") < 1.7e9:
+    errors.append("no last pass time")
+if value("motcua_timer_lag_seconds") < 0:
+    errors.append("negative lag")
+if any(l.startswith("motcua_dossiers{") and "spin-registration" in l for l in lines):
+    errors.append("a refused submission counted as a dossier")
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+PY
+[ $? = 0 ] && ok "/metrics: open dossiers by procedure and state, overdue, the timer's firing, once-only refusals, rule overruns, the store's size" ||
+    fail "/metrics: open dossiers by procedure and state, overdue, the timer's firing, once-only refusals, rule overruns, the store's size" "$(cat "$tmp/why")" "$(grep -v '^#' "$tmp/m2.txt" | grep -v http_ | head -30)"
+if command -v promtool >/dev/null 2>&1; then
+    promtool check metrics <"$tmp/m2.txt" >"$tmp/why" 2>&1 &&
+        ok "promtool check metrics accepts the exposition (HELP, TYPE, names, units)" ||
+        fail "promtool check metrics accepts the exposition (HELP, TYPE, names, units)" "$(cat "$tmp/why")"
+    promtool check rules dist/motcua-alerts.yml >"$tmp/why" 2>&1 &&
+        ok "promtool check rules accepts dist/motcua-alerts.yml" ||
+        fail "promtool check rules accepts dist/motcua-alerts.yml" "$(cat "$tmp/why")"
+    promtool test rules tests/fixtures/alerts-test.yml >"$tmp/why" 2>&1 &&
+        ok "promtool test rules: the alerts fire on the series they watch, and not on a healthy server" ||
+        fail "promtool test rules: the alerts fire on the series they watch, and not on a healthy server" "$(cat "$tmp/why")"
+else
+    fail "promtool is installed (Debian's prometheus package ships it)"
+fi
+# Counted at most every 5 s: a dossier filed now shows in a scrape 5 s later, not at once.
+s=$(call "$lan" POST /api/dossiers "$single")
+curl -s -o "$tmp/m3.txt" "http://127.0.0.1:$mport2/metrics"
+sleep 5.2
+curl -s -o "$tmp/m4.txt" "http://127.0.0.1:$mport2/metrics"
+grep -q '^motcua_dossiers{procedure="birth-registration",state="submitted"} 1$' "$tmp/m3.txt" &&
+    grep -q '^motcua_dossiers{procedure="birth-registration",state="submitted"} 2$' "$tmp/m4.txt" &&
+    ok "the dossiers are counted at most every 5 s: a third filing shows in the scrape 5 s later" ||
+    fail "the dossiers are counted at most every 5 s: a third filing shows in the scrape 5 s later" "$s" "$(grep '^motcua_dossiers{' "$tmp/m3.txt" "$tmp/m4.txt")"
+# A real Prometheus, and the figures it answers.
+pport2=$(free_port)
+mkdir -p "$tmp/prom2"
+cat >"$tmp/prom2/prometheus.yml" <<Y
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+rule_files: [ '$PWD/dist/motcua-alerts.yml' ]
+scrape_configs:
+  - job_name: motcua
+    static_configs: [ { targets: ['127.0.0.1:$mport2'] } ]
+Y
+prometheus --config.file="$tmp/prom2/prometheus.yml" --storage.tsdb.path="$tmp/prom2/data" \
+    --web.listen-address="127.0.0.1:$pport2" >"$tmp/prom2/log" 2>&1 &
+pids+=("$!")
+query2() {
+    curl -fsG "http://127.0.0.1:$pport2/api/v1/query" --data-urlencode "query=$1" 2>/dev/null |
+        python3 -c 'import json,sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
+got=""
+for _ in $(seq 300); do
+    got=$(query2 'sum(motcua_dossiers{procedure="birth-registration"})')
+    [ -n "$got" ] && break
+    sleep 0.1
+done
+g2=$(query2 'motcua_onceonly_refusals_total')
+g3=$(query2 'sum(motcua_rule_overruns_total)')
+g4=$(query2 'motcua_dossiers_overdue{procedure="birth-registration"}')
+[ "$got $g2 $g3 $g4" = "4 1 1 1" ] && ok "Prometheus answers: 4 open dossiers, 1 overdue, 1 once-only refusal, 1 rule overrun" ||
+    fail "Prometheus answers: 4 open dossiers, 1 overdue, 1 once-only refusal, 1 rule overrun" "got '$got' '$g2' '$g3' '$g4'" "$(tail -3 "$tmp/prom2/log")"
+rules=$(curl -fs "http://127.0.0.1:$pport2/api/v1/rules" | python3 -c 'import json,sys
+print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))' 2>/dev/null)
+[ -n "$rules" ] && [ "$rules" -ge 8 ] && ok "... and loads the alert rules of dist/motcua-alerts.yml ($rules)" ||
+    fail "... and loads the alert rules of dist/motcua-alerts.yml" "got '$rules'" "$(grep -i error "$tmp/prom2/log" | head -3)"
+kill "$serve_pid"
+
 # ---- bad options ----
 "$bin" serve --tokens "$tok" --db "$tmp/s.db" --catalogue tests/fixtures/cli-catalogue \
     --metrics-listen localhost:9 >/dev/null 2>"$tmp/e"
@@ -285,6 +438,13 @@ if pg_out=$(bash tools/pg-cluster.sh start 2>&1); then
     url="http://127.0.0.1:$serve_port"
     s=$(call "" GET /api/health/ready)
     [ "$s" = 200 ] && ok "PostgreSQL: /api/health/ready 200 while the server runs" || fail "PostgreSQL: /api/health/ready 200 while the server runs" "$s $(cat "$tmp/r" "$tmp/pg.err")"
+    s1=$(call "$lan" POST /api/dossiers "$single")
+    s=$(call "$ops" GET /metrics)
+    size=$(sed -n 's/^motcua_store_size_bytes \([0-9]*\)$/\1/p' "$tmp/r")
+    [ "$s1 $s" = "201 200" ] && grep -q '^motcua_dossiers{procedure="birth-registration",state="submitted"} 1$' "$tmp/r" &&
+        [ -n "$size" ] && [ "$size" -gt 1000000 ] &&
+        ok "PostgreSQL: /metrics counts the open dossier and gives the database's size ($size bytes)" ||
+        fail "PostgreSQL: /metrics counts the open dossier and gives the database's size" "$s1 $s" "$(grep -e '^motcua_dossiers' -e '^motcua_store' "$tmp/r")"
     bash tools/pg-cluster.sh pause "$pg_dir" >/dev/null 2>&1
     s=$(call "" GET /api/health/ready)
     [ "$s" = 503 ] && grep -q '"message": "the database server cannot be reached"' "$tmp/r" && ! grep -q "$pg_conn" "$tmp/r" &&

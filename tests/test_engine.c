@@ -530,11 +530,18 @@ static void test_engine__once_only_refuses_asking_for_a_fetched_document(void **
     fi.payload.ndocuments = 1;
     fi.now = at(f, "2025-07-03T10:00");
     mc_result res;
+    mc_engine_stats before, after;
+    mc_engine_stats_get(f->e, &before);
     assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
     assert_int_equal(res.refusal, MC_REFUSED_ONCE_ONLY);
     assert_string_equal(res.message, "once-only: marriage-certificate is held by civil-status "
                                      "(record CS-2019-0042); it may not be requested from the "
                                      "applicant");
+    /* What serve's /metrics counts as motcua_onceonly_refusals_total. */
+    mc_engine_stats_get(f->e, &after);
+    assert_int_equal(after.refusals[MC_REFUSED_ONCE_ONLY],
+                     before.refusals[MC_REFUSED_ONCE_ONLY] + 1);
+    assert_int_equal(after.refusals[MC_REFUSED_STATE], before.refusals[MC_REFUSED_STATE]);
     expect(f, id, "2025-07-03T10:00", "submitted", "none", false);
 }
 
@@ -955,11 +962,16 @@ static void test_engine__a_replayed_refusal_keeps_its_code(void **state)
     fi.now = at(f, "2025-07-03T10:00");
     fi.request_id = "once";
     mc_result res;
+    mc_engine_stats before, after;
+    mc_engine_stats_get(f->e, &before);
     assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
     assert_false(res.replayed);
     memset(&res, 0xA5, sizeof res);
     assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), MC_EREFUSED);
     assert_true(res.replayed);
+    /* Counted once: the replay is the same refusal. */
+    mc_engine_stats_get(f->e, &after);
+    assert_int_equal(after.refusals[MC_REFUSED_STATE], before.refusals[MC_REFUSED_STATE] + 1);
     expect_code(&res, "state.no-event-but",
                 (const char *[]){"approve", "submitted", "receive, request-supplement"}, 3);
 }

@@ -372,6 +372,8 @@ static void test_rules__attacks(void **state)
 {
     fixture *f = *state;
     size_t baseline = mc_rules_memory(f->rules);
+    mc_rules_stats before, after, want = {0};
+    mc_rules_stats_get(f->rules, &before);
     for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
         const struct attack *a = &attacks[i];
         mc_error err;
@@ -392,10 +394,21 @@ static void test_rules__attacks(void **state)
             fail_msg("attack.%s: the error does not name the rule and its file: %s", a->function,
                      err.msg);
         }
+        /* What /metrics counts: each failed call once, by how it failed. */
+        want.errors += rc == MC_ERULE;
+        want.steps += rc == MC_ELIMIT && strstr(err.msg, "instruction budget") != NULL;
+        want.memory += rc == MC_ELIMIT && strstr(err.msg, "memory cap") != NULL;
         /* The runtime still works, and memory comes back. */
         assert_true(cond(f, "info"));
         assert_true(mc_rules_memory(f->rules) < baseline + (2u << 20));
     }
+    mc_rules_stats_get(f->rules, &after);
+    assert_int_equal(after.errors - before.errors, want.errors);
+    assert_int_equal(after.steps - before.steps, want.steps);
+    assert_int_equal(after.memory - before.memory, want.memory);
+    assert_int_equal(after.time, before.time);
+    assert_true(want.errors > 20 && want.steps >= 3 && want.memory >= 3);
+    assert_int_equal(want.errors + want.steps + want.memory, sizeof attacks / sizeof attacks[0]);
 }
 
 static void test_rules__fee_results(void **state)
@@ -412,9 +425,14 @@ static void test_rules__fee_results(void **state)
     for (size_t i = 0; i < 3; i++) {
         int64_t fee;
         mc_error err;
+        mc_rules_stats before, after;
+        mc_rules_stats_get(f->rules, &before);
         assert_int_equal(mc_rules_fee(f->rules, rule(f, "attack", bad[i][0]), &f->view, &fee, &err),
                          MC_ERULE);
         assert_string_equal(err.msg, bad[i][1]);
+        /* A result of the wrong kind is a rule error too. */
+        mc_rules_stats_get(f->rules, &after);
+        assert_int_equal(after.errors, before.errors + 1);
     }
 }
 
@@ -859,6 +877,10 @@ static void test_rules__calls_end_by_their_deadline(void **state)
         if (took > 2.0) { /* generous: the deadline is 50 ms, and sanitizers are slow */
             fail_msg("slow.%s took %.2f s", slow[i].function, took);
         }
+        mc_rules_stats st;
+        mc_rules_stats_get(r, &st);
+        assert_int_equal(st.time, i + 1); /* an overrun of the time limit, nothing else */
+        assert_int_equal(st.steps + st.memory + st.errors, 0);
         /* The next call has a deadline of its own. */
         const mc_rule *q;
         assert_int_equal(mc_rules_resolve(r, "slow", "quick", &q, NULL), 0);

@@ -512,7 +512,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 6);
+    assert_int_equal(sqlite3_column_int(s, 0), 7);
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -520,7 +520,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (6); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (7); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -1175,7 +1175,7 @@ static void test_store__postgresql_schema_and_append_only(void **state)
     mc_store_close(st);
     assert_int_equal(pg_exec(target, "UPDATE motcua_schema SET version = 99"), PGRES_COMMAND_OK);
     assert_int_equal(mc_store_open(&st, target, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (6); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (7); upgrade "
                                  "motcua");
     mc_dossier_row_clear(&r);
 }
@@ -1872,6 +1872,139 @@ static void test_store__backup_out_of_memory_sweep(void **state)
     free(dst);
 }
 
+/* ==== what an operator watches (/metrics) ================================================ */
+
+static int put_dossier(mc_store *st, const char *procedure, const char *state, bool final,
+                       bool overdue)
+{
+    mc_dossier_row r = sample_row();
+    mc_free(r.procedure);
+    r.procedure = mc_strndup(procedure, strlen(procedure));
+    mc_free(r.state);
+    r.state = mc_strndup(state, strlen(state));
+    r.final = final;
+    r.overdue = overdue;
+    int rc = mc_store_begin(st, NULL);
+    rc = rc ? rc : mc_store_dossier_insert(st, &r, NULL);
+    rc = rc ? rc : append(st, r.id, "submit", "{}");
+    rc = rc ? rc : mc_store_commit(st, NULL);
+    mc_dossier_row_clear(&r);
+    return rc;
+}
+
+typedef struct counted {
+    char lines[8][96];
+    size_t n;
+    int stop_with; /* returned by the callback after the first pair, or 0 */
+} counted;
+
+static int count_pair(void *ud, const char *procedure, const char *state, int64_t open,
+                      int64_t overdue)
+{
+    counted *c = ud;
+    assert_true(c->n < 8);
+    snprintf(c->lines[c->n++], sizeof c->lines[0], "%s %s %lld %lld", procedure, state,
+             (long long)open, (long long)overdue);
+    return c->stop_with;
+}
+
+static void test_store__counts_open_dossiers_by_procedure_and_state(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
+    counted c = {.n = 0};
+    /* An empty store: no pair at all, not a pair of zeros. */
+    assert_int_equal(mc_store_dossier_counts(st, count_pair, &c, NULL), 0);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(put_dossier(st, "birth", "submitted", false, false), 0);
+    assert_int_equal(put_dossier(st, "birth", "submitted", false, true), 0);
+    assert_int_equal(put_dossier(st, "birth", "processing", false, true), 0);
+    assert_int_equal(put_dossier(st, "birth", "issued", true, false), 0);
+    assert_int_equal(put_dossier(st, "marriage", "refused", true, true), 0);
+    assert_int_equal(put_dossier(st, "a-first", "submitted", false, false), 0);
+    assert_int_equal(mc_store_dossier_counts(st, count_pair, &c, NULL), 0);
+    /* Final dossiers are not counted, overdue or not; the pairs come in order. */
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.lines[0], "a-first submitted 1 0");
+    assert_string_equal(c.lines[1], "birth processing 1 1");
+    assert_string_equal(c.lines[2], "birth submitted 2 1");
+    /* The callback stops the count with its code. */
+    counted stop = {.n = 0, .stop_with = 7};
+    assert_int_equal(mc_store_dossier_counts(st, count_pair, &stop, NULL), 7);
+    assert_int_equal(stop.n, 1);
+    int64_t bytes = 0;
+    assert_int_equal(mc_store_size(st, &bytes, NULL), 0);
+    assert_true(bytes > 4096);
+    mc_store_close(st);
+}
+
+/* The count of open dossiers reads one index, not the rows, and not the finished dossiers'
+ * entries (SQLite's plan names the covering index and its first column). */
+static void test_store__open_dossiers_are_counted_from_an_index_alone(void **state)
+{
+    (void)state;
+    char *path = tmp_path("counts");
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    mc_store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT procedure, state, count(*), "
+                                        "sum(overdue) FROM dossier WHERE final = 0 GROUP BY "
+                                        "procedure, state ORDER BY procedure, state",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    bool indexed = false;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        indexed = indexed || strstr((const char *)sqlite3_column_text(s, 3),
+                                    "USING COVERING INDEX dossier_open (final=?)") != NULL;
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    assert_true(indexed);
+    unlink(path);
+    free(path);
+}
+
+static void *release_later(void *arg)
+{
+    struct timespec t = {0, 150 * 1000000L};
+    nanosleep(&t, NULL);
+    sqlite3_exec(arg, "ROLLBACK", NULL, NULL, NULL);
+    return NULL;
+}
+
+/* A write that finds the file locked by another connection waits for it, and the wait is
+ * counted once however many times the busy handler sleeps. */
+static void test_store__waits_for_another_writer_are_counted(void **state)
+{
+    (void)state;
+    char *path = tmp_path("busy");
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    mc_store_waits before, after;
+    mc_store_waits_get(&before);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, release_later, other), 0);
+    assert_int_equal(mc_store_begin(st, NULL), 0); /* waits ~150 ms, then has the lock */
+    mc_store_rollback(st);
+    pthread_join(t, NULL);
+    mc_store_waits_get(&after);
+    assert_int_equal(after.busy - before.busy, 1);
+    assert_int_equal(after.timeouts, before.timeouts);
+    assert_int_equal(after.conflicts, before.conflicts);
+    sqlite3_close(other);
+    mc_store_close(st);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1903,6 +2036,14 @@ int main(void)
         cmocka_unit_test(test_store__backup_copies_verifies_and_never_overwrites),
         cmocka_unit_test(test_store__backup_out_of_memory_sweep),
         cmocka_unit_test(test_store__an_update_sent_with_the_commit_is_checked),
+        cmocka_unit_test(test_store__counts_open_dossiers_by_procedure_and_state),
+    };
+    /* What only SQLite shows, in the pass without PostgreSQL: its query plan, its busy handler
+     * (PostgreSQL's plan depends on its statistics; its conflicts are counted where pg.c
+     * reports them). */
+    const struct CMUnitTest sqlite_tests[] = {
+        cmocka_unit_test(test_store__open_dossiers_are_counted_from_an_index_alone),
+        cmocka_unit_test(test_store__waits_for_another_writer_are_counted),
     };
     /* What only a PostgreSQL server shows, in the pass that has one (MC_TEST_PG). */
     const struct CMUnitTest pg_tests[] = {
@@ -1913,6 +2054,8 @@ int main(void)
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (tu_pg()) {
         failed += cmocka_run_group_tests(pg_tests, NULL, NULL);
+    } else {
+        failed += cmocka_run_group_tests(sqlite_tests, NULL, NULL);
     }
     return failed;
 }

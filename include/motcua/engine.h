@@ -88,6 +88,18 @@ typedef struct mc_result {
 /* Name of a refusal reason as scenarios write it ("state", "role", …; "" for none/other). */
 const char *mc_refusal_name(mc_refusal r);
 
+/* What e's operations met since it was opened, for a server's metrics: the operations refused,
+ * by reason (MC_REFUSED_ONCE_ONLY: it would ask for a document a registry holds), each counted
+ * once (not its reruns, nor a replay of its answer); and the reruns of operations that lost
+ * their transaction to a concurrent writer (MC_ERETRY). */
+typedef struct mc_engine_stats {
+    uint64_t refusals[MC_REFUSED_OTHER + 1];
+    uint64_t reruns;
+} mc_engine_stats;
+
+/* Thread-safe: another thread may read them while e runs an operation. */
+void mc_engine_stats_get(const mc_engine *e, mc_engine_stats *out);
+
 typedef struct mc_submit {
     const char *procedure;
     const mc_kv *fields;
@@ -201,12 +213,15 @@ typedef struct mc_wake {
     size_t seen;    /* out: due dossiers the batch found; fewer than limit: the pass is over */
     size_t changed; /* out: dossiers whose timers or overdue marks took effect */
     int64_t failed; /* out: the dossier that could not be brought up to now, or 0 */
+    int64_t oldest; /* out: the earliest wake instant of the dossiers changed, or MC_NONE: how
+                       late the batch fired (serve's motcua_timer_lag_seconds) */
 } mc_wake;
 
 #define MC_WAKE_INIT                                                                               \
     {                                                                                              \
         .now = 0, .limit = 64, .after_wake = INT64_MIN, .after_id = 0, .skip = NULL,               \
-        .leased = NULL, .unchanged = NULL, .ud = NULL, .seen = 0, .changed = 0, .failed = 0        \
+        .leased = NULL, .unchanged = NULL, .ud = NULL, .seen = 0, .changed = 0, .failed = 0,       \
+        .oldest = MC_NONE                                                                          \
     }
 
 /* Runs one batch of w (above). 0: committed, w's outputs and cursor set. When a dossier cannot

@@ -149,6 +149,16 @@ void mc_rules_interrupt(mc_rules *r);
  * it once the catalogue checked against these rules is loaded. */
 void mc_rules_set_catalogue(mc_rules *r, const mc_catalogue *cat);
 
+/* The calls of r that failed since it was made, for a server's metrics: errors (a rule raised,
+ * or returned a value of the wrong kind: MC_ERULE), and overruns (MC_ELIMIT) of the instruction
+ * budget, the memory cap and the time limit. An interrupt is none of these. */
+typedef struct mc_rules_stats {
+    uint64_t errors, steps, memory, time;
+} mc_rules_stats;
+
+/* Thread-safe: another thread may read them while r runs a rule. */
+void mc_rules_stats_get(const mc_rules *r, mc_rules_stats *out);
+
 /* Bytes the Lua state holds now (for tests and benchmarks). */
 size_t mc_rules_memory(const mc_rules *r);
 

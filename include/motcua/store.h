@@ -408,4 +408,32 @@ typedef struct mc_due {
 int mc_store_dossier_due(mc_store *st, int64_t now, int64_t after_wake, int64_t after_id,
                          bool lease, mc_due *out, size_t max, size_t *n, mc_error *err);
 
+/* ---- what an operator watches (serve's /metrics; docs/operations.md, "Monitoring") ---- */
+
+/* The open dossiers (not final) counted by procedure and state: fn(ud, procedure, state, open,
+ * overdue) once per pair that has any, in the order of (procedure, state); the strings are
+ * borrowed until fn returns, and a non-zero return stops the count and is returned. One
+ * grouped query through the queue's index (final first), so that finished dossiers cost
+ * nothing. Errors: the store's. */
+int mc_store_dossier_counts(mc_store *st,
+                            int (*fn)(void *ud, const char *procedure, const char *state,
+                                      int64_t open, int64_t overdue),
+                            void *ud, mc_error *err);
+
+/* The bytes the database takes: SQLite's pages in the main file (not its write-ahead log, which
+ * only the file system knows), PostgreSQL's pg_database_size. Errors: the store's. */
+int mc_store_size(mc_store *st, int64_t *bytes, mc_error *err);
+
+/* How often the stores of this process met another writer, since it started (thread-safe). */
+typedef struct mc_store_waits {
+    uint64_t busy;      /* SQLite: waits begun for a lock another connection held (the busy
+                           handler's first call of each wait) */
+    uint64_t timeouts;  /* operations that waited past the busy timeout or PostgreSQL's
+                           lock_timeout (MC_EBUSY) */
+    uint64_t conflicts; /* PostgreSQL: transactions lost to a concurrent writer (serialization
+                           failure, deadlock, a key taken: MC_ERETRY) */
+} mc_store_waits;
+
+void mc_store_waits_get(mc_store_waits *out);
+
 #endif

@@ -75,6 +75,15 @@ void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(voi
     }
 }
 
+void mc_engine_stats_get(const mc_engine *e, mc_engine_stats *out)
+{
+    mc_engine *w = (mc_engine *)(uintptr_t)e; /* C11's atomic_load takes no const object */
+    for (size_t i = 0; i <= MC_REFUSED_OTHER; i++) {
+        out->refusals[i] = atomic_load_explicit(&w->refusals[i], memory_order_relaxed);
+    }
+    out->reruns = atomic_load_explicit(&w->reruns, memory_order_relaxed);
+}
+
 mc_store *mc_engine_store(mc_engine *e)
 {
     return e->st;
@@ -381,7 +390,13 @@ static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
          * loser wrote nothing and runs again, a few times at most. */
         rc = execute_once(o, key, print, request_id, run_optimistic(o), res, err);
         for (int i = 0; rc == MC_ERETRY && i < 8; i++) {
+            atomic_fetch_add_explicit(&o->e->reruns, 1, memory_order_relaxed);
             rc = execute_once(o, key, print, request_id, false, res, err);
+        }
+        /* Counted once per operation, after its reruns; a replayed answer was counted the
+         * first time. */
+        if (rc == MC_EREFUSED && !res->replayed && res->refusal <= MC_REFUSED_OTHER) {
+            atomic_fetch_add_explicit(&o->e->refusals[res->refusal], 1, memory_order_relaxed);
         }
     }
     mc_free(key);
@@ -1298,6 +1313,7 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
 {
     w->seen = w->changed = 0;
     w->failed = 0;
+    w->oldest = MC_NONE;
     if (e->st == NULL) {
         return mc_error_set(err, MC_EUSAGE, "timers need an engine with a store");
     }
@@ -1338,6 +1354,7 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
         w->leased(w->ud, n);
     }
     size_t changed = 0;
+    int64_t oldest = MC_NONE;
     bool idle[MC_WAKE_MAX] = {false};
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (w->skip != NULL && w->skip(w->ud, due[i].id)) {
@@ -1353,6 +1370,7 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
         } else if (rc == 0 && json_array_size(d.events) > 0) {
             rc = mce_save(e, &d, err);
             changed++;
+            oldest = oldest == MC_NONE || due[i].wake < oldest ? due[i].wake : oldest;
         } else if (rc == 0) {
             idle[i] = true;
         }
@@ -1367,6 +1385,7 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
     }
     w->seen = n;
     w->changed = changed;
+    w->oldest = oldest;
     if (n > 0) {
         w->after_wake = due[n - 1].wake;
         w->after_id = due[n - 1].id;

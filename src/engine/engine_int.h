@@ -11,6 +11,7 @@
 #include "motcua/engine.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 enum { MAX_CATCH_UP = 1000 };
 
@@ -22,6 +23,8 @@ struct mc_engine {
     void *lookup_ud;
     int64_t next_id; /* a volatile engine's last dossier id */
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
+    /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
+    atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;
 };
 
 typedef struct mce_req_state {

@@ -63,6 +63,9 @@ struct mc_rules {
     bool killed;             /* the budget or the time ran out during this call */
     bool timed_out;          /* the time (or an interrupt), not the budget */
     atomic_bool interrupted; /* mc_rules_interrupt: end every call at its next check */
+    /* The calls that failed, by how (mc_rules_stats_get): written by the thread running the
+     * rules, read by another one scraping /metrics. */
+    atomic_uint_fast64_t n_errors, n_steps, n_memory, n_time;
     const mc_rule_view *view;
     rule_module *modules;
     size_t nmodules;
@@ -1069,6 +1072,10 @@ int mc_rules_new(mc_rules **out, const mc_rules_opts *opts, mc_error *err)
     if (r == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
+    atomic_init(&r->n_errors, 0);
+    atomic_init(&r->n_steps, 0);
+    atomic_init(&r->n_memory, 0);
+    atomic_init(&r->n_time, 0);
     mc_rules_opts dflt = MC_RULES_OPTS_INIT;
     r->opts = opts ? *opts : dflt;
     if (r->opts.time_ms == 0) {
@@ -1132,6 +1139,15 @@ void mc_rules_free(mc_rules *r)
 void mc_rules_interrupt(mc_rules *r)
 {
     atomic_store(&r->interrupted, true);
+}
+
+void mc_rules_stats_get(const mc_rules *r, mc_rules_stats *out)
+{
+    mc_rules *w = (mc_rules *)(uintptr_t)r; /* C11's atomic_load takes no const object */
+    out->errors = atomic_load_explicit(&w->n_errors, memory_order_relaxed);
+    out->steps = atomic_load_explicit(&w->n_steps, memory_order_relaxed);
+    out->memory = atomic_load_explicit(&w->n_memory, memory_order_relaxed);
+    out->time = atomic_load_explicit(&w->n_time, memory_order_relaxed);
 }
 
 size_t mc_rules_memory(const mc_rules *r)
@@ -1630,6 +1646,16 @@ static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int 
     }
     int code = killed || capped ? MC_ELIMIT : MC_ERULE;
     char msg[400];
+    /* What is counted is the rule's doing: an interrupt (the server stopping) and the
+     * process's own lack of memory are not. */
+    atomic_uint_fast64_t *count = &r->n_errors;
+    if (capped) {
+        count = &r->n_memory;
+    } else if (killed && timed_out) {
+        count = atomic_load(&r->interrupted) ? NULL : &r->n_time;
+    } else if (killed) {
+        count = &r->n_steps;
+    }
     if (st == LUA_ERRMEM && !capped) {
         code = MC_ENOMEM;
         snprintf(msg, sizeof msg, "out of memory");
@@ -1648,6 +1674,9 @@ static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int 
         const char *m = lua_tostring(L, -1);
         snprintf(msg, sizeof msg, "%s", m ? m : "error");
         collapse_location(msg);
+    }
+    if (count != NULL && code != MC_ENOMEM) {
+        atomic_fetch_add_explicit(count, 1, memory_order_relaxed);
     }
     lua_settop(L, SLOT_D);
     mc_error_set(err, code, "rule %s.%s: %s", rule->module, rule->function, msg);
@@ -1673,6 +1702,7 @@ int mc_rules_cond(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, bool 
         mc_error_set(err, MC_ERULE,
                      "rule %s.%s: %s: returned a %s; a condition returns true or false",
                      rule->module, rule->function, rule->where, lua_typename(L, t));
+        atomic_fetch_add_explicit(&r->n_errors, 1, memory_order_relaxed);
         lua_settop(L, SLOT_D);
         return MC_ERULE;
     }
@@ -1705,6 +1735,7 @@ int mc_rules_fee(mc_rules *r, const mc_rule *rule, const mc_rule_view *d, int64_
                      "amount",
                      rule->module, rule->function, rule->where,
                      lua_type(L, -1) == LUA_TNUMBER || lua_isnil(L, -1) ? "" : "a ", what);
+        atomic_fetch_add_explicit(&r->n_errors, 1, memory_order_relaxed);
         lua_settop(L, SLOT_D);
         return MC_ERULE;
     }

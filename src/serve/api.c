@@ -1,10 +1,13 @@
 /* The HTTP API without the HTTP (api.h): authenticate, route, check who may ask, call the
  * engine, answer in JSON. */
 #include "api.h"
+#include "ready.h"
 
+#include "base/grow.h"
 #include "base/json.h"
 #include "front/view.h"
 #include "motcua/access.h"
+#include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "motcua/registry.h"
 #include "motcua/report.h"
@@ -1243,7 +1246,15 @@ static void ep_live(job *a, const principal *p, const api_request *rq, const rou
     out->body = json_pack("{s:s}", "status", "live"); /* NULL: out of memory (api_handle) */
 }
 
-/* Whether this server should get requests: the store takes a write within a short timeout. */
+static int64_t realtime_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether this server should get requests: the store takes a write within a short timeout, and
+ * the timers keep up (ready.h). */
 static void ep_ready(job *a, const principal *p, const api_request *rq, const route_args *arg,
                      api_response *out)
 {
@@ -1253,11 +1264,15 @@ static void ep_ready(job *a, const principal *p, const api_request *rq, const ro
         api_error(out, 503, "not-ready", "the server is stopping");
     } else if (a->api->ready != NULL && !a->api->ready(a->api->ready_ud, why, sizeof why)) {
         api_error(out, 503, "not-ready", "%s", why);
+    } else if (!ready_timers(&a->api->metrics, realtime_ms(), why, sizeof why)) {
+        api_error(out, 503, "not-ready", "%s", why);
     } else {
         out->status = 200;
         out->body = json_pack("{s:s}", "status", "ready"); /* NULL: out of memory (api_handle) */
     }
 }
+
+static void metrics_with(api *a, mc_engine *e, mc_buf *t);
 
 /* /metrics: a token with the operator role (or --metrics-listen, serve.c, without one). */
 static void ep_metrics(job *a, const principal *p, const api_request *rq, const route_args *arg,
@@ -1269,7 +1284,7 @@ static void ep_metrics(job *a, const principal *p, const api_request *rq, const 
         return;
     }
     mc_buf t = MC_BUF_INIT;
-    api_metrics(a->api, &t);
+    metrics_with(a->api, a->engine, &t);
     if (t.oom) {
         mc_buf_free(&t);
         return; /* body NULL: out of memory (api_handle) */
@@ -1674,49 +1689,148 @@ void api_free(api *a)
     pthread_mutex_destroy(&a->pool_lock);
     pthread_cond_destroy(&a->pool_free);
     pthread_mutex_destroy(&a->write_lock);
+    metrics_free(&a->metrics);
 }
 
 /* ==== metrics ============================================================================= */
 
-void api_metrics(api *a, mc_buf *t)
+/* The counts of open dossiers, as they come from the store (mc_store_dossier_counts). */
+typedef struct dossier_counts {
+    metrics_dossier_count *c;
+    size_t n, cap;
+} dossier_counts;
+
+static int keep_count(void *ud, const char *procedure, const char *state, int64_t open,
+                      int64_t overdue)
+{
+    dossier_counts *d = ud;
+    if (mc_grow(&d->c, &d->cap, d->n + 1, sizeof *d->c) != 0) {
+        return MC_ENOMEM;
+    }
+    metrics_dossier_count *c = &d->c[d->n];
+    c->procedure = strdup(procedure);
+    c->state = strdup(state);
+    c->open = open;
+    c->overdue = overdue;
+    d->n++;
+    return c->procedure == NULL || c->state == NULL ? MC_ENOMEM : 0;
+}
+
+/* metrics_dossiers' make: one grouped query on the engine's store. */
+static int count_dossiers(void *ud, mc_buf *text)
+{
+    dossier_counts d = {NULL, 0, 0};
+    mc_error err;
+    int rc = mc_store_dossier_counts(mc_engine_store(ud), keep_count, &d, &err);
+    if (rc == 0) {
+        metrics_render_dossiers(d.c, d.n, text);
+    }
+    for (size_t i = 0; i < d.n; i++) {
+        free((char *)(uintptr_t)d.c[i].procedure);
+        free((char *)(uintptr_t)d.c[i].state);
+    }
+    mc_free(d.c);
+    return rc;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The text of /metrics, with e (an engine of the pool the caller holds) for the store's
+ * queries. */
+static void metrics_with(api *a, mc_engine *e, mc_buf *t)
 {
     metrics_render(&a->metrics, t);
     if (a->group != NULL) {
         mc_store_group_stats g;
         mc_store_group_stats_get(a->group, &g);
         mc_buf_printf(t,
-                       "# HELP motcua_store_commits_total Group commits of the SQLite store.\n"
-                       "# TYPE motcua_store_commits_total counter\n"
-                       "motcua_store_commits_total %llu\n"
-                       "# HELP motcua_store_operations_total Operations those commits carried.\n"
-                       "# TYPE motcua_store_operations_total counter\n"
-                       "motcua_store_operations_total %llu\n"
-                       "# HELP motcua_store_failed_total Operations failed by their batch.\n"
-                       "# TYPE motcua_store_failed_total counter\n"
-                       "motcua_store_failed_total %llu\n"
-                       "# HELP motcua_store_queued Operations waiting for the writer now.\n"
-                       "# TYPE motcua_store_queued gauge\n"
-                       "motcua_store_queued %u\n",
-                       (unsigned long long)g.commits, (unsigned long long)g.operations,
-                       (unsigned long long)g.failed, g.queued);
+                      "# HELP motcua_store_commits_total Group commits of the SQLite store.\n"
+                      "# TYPE motcua_store_commits_total counter\n"
+                      "motcua_store_commits_total %llu\n"
+                      "# HELP motcua_store_operations_total Operations those commits carried.\n"
+                      "# TYPE motcua_store_operations_total counter\n"
+                      "motcua_store_operations_total %llu\n"
+                      "# HELP motcua_store_failed_total Operations failed by their batch.\n"
+                      "# TYPE motcua_store_failed_total counter\n"
+                      "motcua_store_failed_total %llu\n"
+                      "# HELP motcua_store_queued Operations waiting for the writer now.\n"
+                      "# TYPE motcua_store_queued gauge\n"
+                      "motcua_store_queued %u\n",
+                      (unsigned long long)g.commits, (unsigned long long)g.operations,
+                      (unsigned long long)g.failed, g.queued);
     }
+    /* The counters of every engine and rules sandbox of the pool, and the scheduler's. */
+    metrics_ops o;
+    memset(&o, 0, sizeof o);
+    for (size_t i = 0; i < a->nengines; i++) {
+        mc_engine_stats es;
+        mc_engine_stats_get(a->engines[i], &es);
+        for (size_t k = 0; k <= MC_REFUSED_OTHER; k++) {
+            o.engine.refusals[k] += es.refusals[k];
+        }
+        o.engine.reruns += es.reruns;
+        if (a->rules[i] != NULL) {
+            mc_rules_stats rs;
+            mc_rules_stats_get(a->rules[i], &rs);
+            o.rules.errors += rs.errors;
+            o.rules.steps += rs.steps;
+            o.rules.memory += rs.memory;
+            o.rules.time += rs.time;
+        }
+    }
+    metrics_timer_stats_add(&a->metrics, &o);
+    mc_store_waits_get(&o.waits);
+    o.store_bytes = -1;
     struct stat sb;
     if (a->store_path != NULL && stat(a->store_path, &sb) == 0) {
         /* The file and its write-ahead log: what the disk holds for it. */
-        long long size = (long long)sb.st_size;
+        o.store_bytes = (int64_t)sb.st_size;
         char wal[4096];
         if ((size_t)snprintf(wal, sizeof wal, "%s-wal", a->store_path) < sizeof wal &&
             stat(wal, &sb) == 0) {
-            size += (long long)sb.st_size;
+            o.store_bytes += (int64_t)sb.st_size;
         }
-        mc_buf_printf(t,
-                       "# HELP motcua_store_size_bytes Bytes of the SQLite store: its file and "
-                       "its write-ahead log.\n"
-                       "# TYPE motcua_store_size_bytes gauge\n"
-                       "motcua_store_size_bytes %lld\n",
-                       size);
+    } else if (a->store_path == NULL && e != NULL) {
+        int64_t bytes;
+        if (mc_store_size(mc_engine_store(e), &bytes, NULL) == 0) {
+            o.store_bytes = bytes;
+        }
+    }
+    metrics_render_ops(&a->metrics, &o, t);
+    /* A store that does not answer leaves the dossiers out: their absence, not a zero, is
+     * what an alert on them sees. */
+    if (e != NULL) {
+        metrics_dossiers(&a->metrics, monotonic_ms(), count_dossiers, e, t);
     }
     mc_buf_printf(t, "# HELP motcua_up Whether the server answers (always 1).\n"
-                      "# TYPE motcua_up gauge\n"
-                      "motcua_up 1\n");
+                     "# TYPE motcua_up gauge\n"
+                     "motcua_up 1\n");
+}
+
+void api_metrics(api *a, mc_buf *t)
+{
+    /* --metrics-listen's requests hold no engine: this one takes one of the pool, as a request
+     * would, for the store's queries. */
+    pthread_mutex_lock(&a->pool_lock);
+    size_t slot = 0;
+    while (true) {
+        for (slot = 0; slot < a->nengines && a->taken[slot]; slot++) {
+        }
+        if (slot < a->nengines) {
+            break;
+        }
+        pthread_cond_wait(&a->pool_free, &a->pool_lock);
+    }
+    a->taken[slot] = true;
+    pthread_mutex_unlock(&a->pool_lock);
+    metrics_with(a, a->engines[slot], t);
+    pthread_mutex_lock(&a->pool_lock);
+    a->taken[slot] = false;
+    pthread_cond_signal(&a->pool_free);
+    pthread_mutex_unlock(&a->pool_lock);
 }

@@ -1,6 +1,8 @@
 /* The counters of serve (metrics.h) and their Prometheus text exposition (format 0.0.4). */
 #include "metrics.h"
 
+#include "motcua/alloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,14 @@ void metrics_init(metrics *m)
     memset(m, 0, sizeof *m);
     snprintf(m->routes[0], sizeof m->routes[0], "unmatched");
     m->nroutes = 1;
+    pthread_mutex_init(&m->dossiers_lock, NULL);
+}
+
+void metrics_free(metrics *m)
+{
+    pthread_mutex_destroy(&m->dossiers_lock);
+    mc_free(m->dossiers_text);
+    m->dossiers_text = NULL;
 }
 
 size_t metrics_route(metrics *m, const char *method, const char *path)
@@ -106,4 +116,195 @@ void metrics_render(const metrics *m, mc_buf *t)
                   "motcua_http_request_duration_seconds_count %llu\n",
                   (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000),
                   (unsigned long long)cumulative);
+}
+
+/* ==== the timer scheduler ================================================================ */
+
+void metrics_timers_on(metrics *m, int64_t now_ms)
+{
+    atomic_store(&m->timers_since_ms, now_ms);
+    atomic_store(&m->timers, true);
+}
+
+void metrics_timer_pass(metrics *m, int64_t end_ms, int64_t lag_ms, uint64_t fired)
+{
+    atomic_store_explicit(&m->timer_lag_ms, lag_ms > 0 ? lag_ms : 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->timers_fired, fired, memory_order_relaxed);
+    atomic_store_explicit(&m->timer_pass_ms, end_ms, memory_order_relaxed);
+}
+
+void metrics_timers_fired(metrics *m, uint64_t fired)
+{
+    atomic_fetch_add_explicit(&m->timers_fired, fired, memory_order_relaxed);
+}
+
+static void store64(atomic_uint_fast64_t *v, uint64_t x)
+{
+    atomic_store_explicit(v, x, memory_order_relaxed);
+}
+
+void metrics_timer_stats(metrics *m, const mc_engine_stats *e, const mc_rules_stats *r)
+{
+    for (size_t i = 0; i <= MC_REFUSED_OTHER; i++) {
+        store64(&m->timer_refusals[i], e->refusals[i]);
+    }
+    store64(&m->timer_reruns, e->reruns);
+    store64(&m->timer_rule_errors, r->errors);
+    store64(&m->timer_rule_steps, r->steps);
+    store64(&m->timer_rule_memory, r->memory);
+    store64(&m->timer_rule_time, r->time);
+}
+
+void metrics_timer_stats_add(const metrics *m, metrics_ops *o)
+{
+    for (size_t i = 0; i <= MC_REFUSED_OTHER; i++) {
+        o->engine.refusals[i] += load(&m->timer_refusals[i]);
+    }
+    o->engine.reruns += load(&m->timer_reruns);
+    o->rules.errors += load(&m->timer_rule_errors);
+    o->rules.steps += load(&m->timer_rule_steps);
+    o->rules.memory += load(&m->timer_rule_memory);
+    o->rules.time += load(&m->timer_rule_time);
+}
+
+/* ==== what api.c gathers at scrape time ================================================== */
+
+/* One metric without labels, with its HELP and TYPE lines. */
+static void single(mc_buf *t, const char *name, const char *type, const char *help, uint64_t v)
+{
+    mc_buf_printf(t, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,
+                  (unsigned long long)v);
+}
+
+/* Seconds from milliseconds, as Prometheus reads them: "1.250". */
+static void seconds(mc_buf *t, int64_t ms)
+{
+    mc_buf_printf(t, "%s%lld.%03lld\n", ms < 0 ? "-" : "", (long long)(ms < 0 ? -ms : ms) / 1000,
+                  (long long)(ms < 0 ? -ms : ms) % 1000);
+}
+
+void metrics_render_ops(const metrics *m, const metrics_ops *o, mc_buf *t)
+{
+    /* The names of mc_refusal in order, as scenarios write them; "other" for the rest. */
+    static const char *const reasons[MC_REFUSED_OTHER + 1] = {"",      "state",     "role", "guard",
+                                                              "limit", "once-only", "other"};
+    mc_buf_printf(t, "# HELP motcua_refusals_total Operations refused (nothing changed but the "
+                     "refusal's record), by reason.\n"
+                     "# TYPE motcua_refusals_total counter\n");
+    for (size_t i = 1; i <= MC_REFUSED_OTHER; i++) {
+        mc_buf_printf(t, "motcua_refusals_total{reason=\"%s\"} %llu\n", reasons[i],
+                      (unsigned long long)o->engine.refusals[i]);
+    }
+    single(t, "motcua_onceonly_refusals_total", "counter",
+           "Operations refused because they would ask for a document a registry holds "
+           "(once-only).",
+           o->engine.refusals[MC_REFUSED_ONCE_ONLY]);
+    single(t, "motcua_rule_errors_total", "counter",
+           "Rule calls that raised an error or returned a value of the wrong kind.",
+           o->rules.errors);
+    mc_buf_printf(t,
+                  "# HELP motcua_rule_overruns_total Rule calls stopped by a limit: the "
+                  "instruction budget (steps), the memory cap, the time limit.\n"
+                  "# TYPE motcua_rule_overruns_total counter\n"
+                  "motcua_rule_overruns_total{limit=\"steps\"} %llu\n"
+                  "motcua_rule_overruns_total{limit=\"memory\"} %llu\n"
+                  "motcua_rule_overruns_total{limit=\"time\"} %llu\n",
+                  (unsigned long long)o->rules.steps, (unsigned long long)o->rules.memory,
+                  (unsigned long long)o->rules.time);
+    single(t, "motcua_operation_reruns_total", "counter",
+           "Operations run again after losing their transaction to a concurrent writer.",
+           o->engine.reruns);
+    single(t, "motcua_store_busy_total", "counter",
+           "Waits begun for a write lock another connection held (SQLite's busy handler).",
+           o->waits.busy);
+    single(t, "motcua_store_lock_timeouts_total", "counter",
+           "Operations that waited for a lock past the store's timeout and failed.",
+           o->waits.timeouts);
+    single(t, "motcua_store_conflicts_total", "counter",
+           "PostgreSQL transactions lost to a concurrent writer (serialization failure, "
+           "deadlock, a key taken).",
+           o->waits.conflicts);
+    if (o->store_bytes >= 0) {
+        single(t, "motcua_store_size_bytes", "gauge",
+               "Bytes of the store: a SQLite file and its write-ahead log, or the PostgreSQL "
+               "database.",
+               (uint64_t)o->store_bytes);
+    }
+    if (!atomic_load(&((metrics *)(uintptr_t)m)->timers)) {
+        return; /* --no-timers: no figure is better than a zero that looks healthy */
+    }
+    mc_buf_printf(t, "# HELP motcua_timer_lag_seconds How late the scheduler's last pass fired "
+                     "timers: the most, from the second one came due to its commit.\n"
+                     "# TYPE motcua_timer_lag_seconds gauge\n"
+                     "motcua_timer_lag_seconds ");
+    seconds(t, atomic_load_explicit((atomic_int_fast64_t *)(uintptr_t)&m->timer_lag_ms,
+                                    memory_order_relaxed));
+    single(t, "motcua_timers_fired_total", "counter",
+           "Dossiers whose timers or overdue marks the scheduler brought into effect.",
+           load(&m->timers_fired));
+    int64_t pass = atomic_load_explicit((atomic_int_fast64_t *)(uintptr_t)&m->timer_pass_ms,
+                                        memory_order_relaxed);
+    if (pass > 0) {
+        mc_buf_printf(t, "# HELP motcua_timer_last_pass_timestamp_seconds When the scheduler "
+                         "last completed a pass (Unix time).\n"
+                         "# TYPE motcua_timer_last_pass_timestamp_seconds gauge\n"
+                         "motcua_timer_last_pass_timestamp_seconds ");
+        seconds(t, pass);
+    }
+}
+
+/* ==== open dossiers ====================================================================== */
+
+void metrics_render_dossiers(const metrics_dossier_count *c, size_t n, mc_buf *t)
+{
+    mc_buf_printf(t, "# HELP motcua_dossiers Open dossiers (not final), by procedure and state.\n"
+                     "# TYPE motcua_dossiers gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        mc_buf_printf(t, "motcua_dossiers{procedure=\"");
+        metrics_label(t, c[i].procedure);
+        mc_buf_printf(t, "\",state=\"");
+        metrics_label(t, c[i].state);
+        mc_buf_printf(t, "\"} %lld\n", (long long)c[i].open);
+    }
+    mc_buf_printf(t, "# HELP motcua_dossiers_overdue Open dossiers past their due instant, by "
+                     "procedure.\n"
+                     "# TYPE motcua_dossiers_overdue gauge\n");
+    /* The counts come by procedure, then state: a procedure's are consecutive. */
+    for (size_t i = 0; i < n;) {
+        int64_t overdue = 0;
+        size_t j = i;
+        for (; j < n && strcmp(c[j].procedure, c[i].procedure) == 0; j++) {
+            overdue += c[j].overdue;
+        }
+        mc_buf_printf(t, "motcua_dossiers_overdue{procedure=\"");
+        metrics_label(t, c[i].procedure);
+        mc_buf_printf(t, "\"} %lld\n", (long long)overdue);
+        i = j;
+    }
+}
+
+int metrics_dossiers(metrics *m, int64_t now_ms, int (*make)(void *ud, mc_buf *text), void *ud,
+                     mc_buf *t)
+{
+    int rc = 0;
+    pthread_mutex_lock(&m->dossiers_lock);
+    if (m->dossiers_text == NULL || now_ms - m->dossiers_ms >= METRICS_DOSSIERS_TTL_MS ||
+        now_ms < m->dossiers_ms) {
+        mc_buf text = MC_BUF_INIT;
+        rc = make(ud, &text);
+        if (rc == 0 && text.oom) {
+            rc = MC_ENOMEM;
+        }
+        if (rc == 0) {
+            mc_free(m->dossiers_text);
+            m->dossiers_text = mc_buf_take(&text);
+            m->dossiers_ms = now_ms;
+        }
+        mc_buf_free(&text);
+    }
+    if (rc == 0 && m->dossiers_text != NULL) {
+        mc_buf_printf(t, "%s", m->dossiers_text);
+    }
+    pthread_mutex_unlock(&m->dossiers_lock);
+    return rc;
 }

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,4 +81,26 @@ void ready_close(ready *r)
     free(r->conninfo);
     pthread_mutex_destroy(&r->lock);
     free(r);
+}
+
+bool ready_timers(const metrics *m, int64_t now_ms, char *why, size_t n)
+{
+    metrics *w = (metrics *)(uintptr_t)m; /* C11's atomic_load takes no const object */
+    if (!atomic_load(&w->timers)) {
+        return true;
+    }
+    int64_t lag = atomic_load(&w->timer_lag_ms);
+    int64_t pass = atomic_load(&w->timer_pass_ms);
+    int64_t since = pass > 0 ? pass : atomic_load(&w->timers_since_ms);
+    if (lag > (int64_t)READY_TIMER_LAG_S * 1000) {
+        snprintf(why, n, "timers fire %lld s late (at most %d s)", (long long)(lag / 1000),
+                 READY_TIMER_LAG_S);
+        return false;
+    }
+    if (now_ms - since > (int64_t)READY_TIMER_LAG_S * 1000) {
+        snprintf(why, n, "the timer scheduler has completed no pass for %lld s (at most %d s)",
+                 (long long)((now_ms - since) / 1000), READY_TIMER_LAG_S);
+        return false;
+    }
+    return true;
 }

@@ -1,5 +1,6 @@
 /*
- * Whether the store of `motcua serve` takes writes now, for /api/health/ready (docs/api.md):
+ * Whether `motcua serve` should get requests, for /api/health/ready (docs/api.md): its timers
+ * keep up (ready_timers, on the figures of /metrics), and its store takes writes now:
  * on SQLite, a connection of its own begins a write transaction (BEGIN IMMEDIATE) with a short
  * busy timeout and rolls it back; on PostgreSQL, the server is asked whether it accepts
  * connections (PQping). The probe talks to the database directly rather than through the
@@ -9,12 +10,20 @@
 #ifndef MOTCUA_SERVE_READY_H
 #define MOTCUA_SERVE_READY_H
 
+#include "metrics.h"
+
 #include "motcua/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-enum { READY_TIMEOUT_MS = 200 }; /* how long the probe waits for SQLite's write lock */
+enum {
+    READY_TIMEOUT_MS = 200, /* how long the probe waits for SQLite's write lock */
+    /* Timers may fire this late, and the scheduler go this long without completing a pass,
+     * before the server says it is not ready: the scheduler passes every second, so a minute
+     * is a stuck scheduler or a store too slow for it, not a busy moment. */
+    READY_TIMER_LAG_S = 60,
+};
 
 typedef struct ready ready;
 
@@ -26,5 +35,11 @@ int ready_open(ready **out, const char *db, mc_error *err);
 bool ready_check(ready *r, char *why, size_t n);
 /* NULL: no-op. */
 void ready_close(ready *r);
+
+/* Whether the timer scheduler keeps up, by the figures of /metrics (m, metrics.h) at now_ms
+ * (the realtime clock): its last pass fired no timer more than READY_TIMER_LAG_S late, and it
+ * completed a pass (or started) less than READY_TIMER_LAG_S ago. When not, why in why[0..n).
+ * true when the scheduler does not run (--no-timers). Thread-safe. */
+bool ready_timers(const metrics *m, int64_t now_ms, char *why, size_t n);
 
 #endif

@@ -118,9 +118,23 @@ static bool stopping(sched *s)
     return stop || atomic_load(&s->api->stopping);
 }
 
-/* One pass at now: 0, or the store's error (logged by the caller). */
-static int pass(sched *s, int64_t now, mc_error *err)
+static int64_t realtime_ms(void)
 {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* One pass at now, which began in the whole second second_ms of the clock: 0, or the store's
+ * error (logged by the caller). *lag_ms gets how late its batches fired (/metrics'
+ * motcua_timer_lag_seconds): the most, over the batches that changed dossiers, from the second
+ * the oldest of them came due (a timer takes effect once the clock is past its instant: one
+ * second after it) to the batch's commit; *fired the dossiers they changed. */
+static int pass(sched *s, int64_t now, int64_t second_ms, int64_t *lag_ms, uint64_t *fired,
+                mc_error *err)
+{
+    *lag_ms = 0;
+    *fired = 0;
     s->now = now;
     mc_wake w = MC_WAKE_INIT;
     w.now = now;
@@ -152,6 +166,13 @@ static int pass(sched *s, int64_t now, mc_error *err)
             log_msg(FRONT_LOG_DEBUG, "timers: %zu dossier%s brought up to %s", w.changed,
                     w.changed == 1 ? "" : "s", when);
         }
+        if (w.changed > 0 && w.oldest != MC_NONE) {
+            /* now stands for the second the pass began in (with --now, a fixed one): the lag
+             * is how far now is past the due second, and how long the pass has run since. */
+            int64_t lag = (now - (w.oldest + 1)) * 1000 + (realtime_ms() - second_ms);
+            *lag_ms = lag > *lag_ms ? lag : *lag_ms;
+            *fired += w.changed;
+        }
         if (w.seen < w.limit) {
             break;
         }
@@ -173,7 +194,22 @@ static void *run(void *arg)
         int64_t now = fixed != MC_NONE ? fixed : (int64_t)clock.tv_sec;
         mc_error err;
         mc_error_clear(&err);
-        int rc = pass(s, now, &err);
+        int64_t lag_ms;
+        uint64_t fired;
+        int rc = pass(s, now, (int64_t)clock.tv_sec * 1000, &lag_ms, &fired, &err);
+        if (rc == 0) {
+            metrics_timer_pass(&s->api->metrics, realtime_ms(), lag_ms, fired);
+        } else {
+            /* The batches committed before the failure did fire. */
+            metrics_timers_fired(&s->api->metrics, fired);
+        }
+        mc_engine_stats es;
+        mc_rules_stats rs = {0, 0, 0, 0};
+        mc_engine_stats_get(s->engine, &es);
+        if (s->rules != NULL) {
+            mc_rules_stats_get(s->rules, &rs);
+        }
+        metrics_timer_stats(&s->api->metrics, &es, &rs);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         if (rc != 0) {
@@ -224,6 +260,7 @@ bool sched_start(sched *s, api *a, mc_engine *e, mc_rules *rules)
     }
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
+    metrics_timers_on(&a->metrics, realtime_ms());
     s->started = pthread_create(&s->thread, NULL, run, s) == 0;
     if (!s->started) {
         sched_stop(s);

@@ -15,6 +15,7 @@
 
 #include "motcua/store.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -130,6 +131,10 @@ enum mcs_query {
      * For a row the transaction loaded under its partition's lock, whose old values the front
      * has: the update then needs no answer, and goes with the event and the COMMIT. */
     Q_DOSSIER_PUT,
+    /* /metrics (mc_store_dossier_counts): procedure, state, count, overdue count of the open
+     * dossiers (final = 0), by procedure and state */
+    Q_DOSSIER_COUNTS,
+    Q_STORE_SIZE, /* -> bytes the database takes */
     Q_COUNT
 };
 
@@ -206,6 +211,10 @@ typedef struct mcs_methods {
      * failure the new file is removed. Errors: MC_EIO with a one-line message, MC_ENOMEM. */
     int (*backup)(mcs_backend *b, const char *to, mc_error *err);
 } mcs_methods;
+
+/* The waits of every store of the process (mc_store_waits_get), counted by the backends where
+ * they meet another writer. */
+extern atomic_uint_fast64_t mcs_busy_waits, mcs_busy_timeouts, mcs_conflicts;
 
 extern const mcs_methods mcs_sqlite;
 extern const mcs_methods mcs_pg;

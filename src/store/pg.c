@@ -103,6 +103,8 @@ static const struct {
     {6, "CREATE INDEX dossier_queue ON dossier(final, overdue DESC,"
         "  (coalesce(due, 9223372036854775807)), id);"
         "CREATE INDEX dossier_subject ON dossier(subject);"},
+    /* /metrics' count of the open dossiers, as SQLite's version 7. */
+    {7, "CREATE INDEX dossier_open ON dossier(final, procedure, state, overdue);"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -308,6 +310,10 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_LEASE] = "SELECT id, wake FROM dossier WHERE wake IS NOT NULL AND final = 0 AND "
                         "wake < $1 AND wake >= $2 AND (wake > $2 OR id > $3) ORDER BY wake, id "
                         "LIMIT $4 FOR UPDATE SKIP LOCKED",
+    /* From dossier_open (an index-only scan once the table is vacuumed), as SQLite's. */
+    [Q_DOSSIER_COUNTS] = "SELECT procedure, state, count(*), sum(overdue)::bigint FROM dossier "
+                         "WHERE final = 0 GROUP BY procedure, state ORDER BY procedure, state",
+    [Q_STORE_SIZE] = "SELECT pg_database_size(current_database())",
 };
 
 /* A write whose result nobody reads (an entry appended to a chain, a dossier's checked update),
@@ -416,12 +422,14 @@ static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *e
     if (state != NULL) {
         if (strcmp(state, "55P03") == 0) {
             code = MC_EBUSY; /* waited past lock_timeout */
+            atomic_fetch_add_explicit(&mcs_busy_timeouts, 1, memory_order_relaxed);
         } else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                    strcmp(state, "23505") == 0) {
             /* A serialization failure, a deadlock, or a key (a dossier id, a request id, a
              * chain's next entry) a concurrent writer took: the transaction is lost, and the
              * operation, run again, sees what the other one wrote. */
             code = MC_ERETRY;
+            atomic_fetch_add_explicit(&mcs_conflicts, 1, memory_order_relaxed);
         } else if (strcmp(state, "22012") == 0) {
             code = MC_ECONFLICT; /* Q_DOSSIER_PUT's revision check */
             snprintf(msg, sizeof msg,

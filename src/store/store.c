@@ -2556,3 +2556,44 @@ int mc_store_dossier_due(mc_store *st, int64_t now, int64_t after_wake, int64_t 
     *n = a.n;
     return rc;
 }
+
+/* ==== what an operator watches =========================================================== */
+
+atomic_uint_fast64_t mcs_busy_waits, mcs_busy_timeouts, mcs_conflicts;
+
+void mc_store_waits_get(mc_store_waits *out)
+{
+    out->busy = atomic_load_explicit(&mcs_busy_waits, memory_order_relaxed);
+    out->timeouts = atomic_load_explicit(&mcs_busy_timeouts, memory_order_relaxed);
+    out->conflicts = atomic_load_explicit(&mcs_conflicts, memory_order_relaxed);
+}
+
+typedef struct counts_arg {
+    int (*fn)(void *ud, const char *procedure, const char *state, int64_t open, int64_t overdue);
+    void *ud;
+} counts_arg;
+
+static int count_one(void *ud, const mcs_val *cols, int n)
+{
+    counts_arg *a = ud;
+    if (n < 4 || cols[0].type != MCS_TEXT || cols[1].type != MCS_TEXT) {
+        return 0; /* the columns are NOT NULL: nothing else comes */
+    }
+    return a->fn(a->ud, cols[0].p, cols[1].p, cols[2].i, cols[3].i);
+}
+
+int mc_store_dossier_counts(mc_store *st,
+                            int (*fn)(void *ud, const char *procedure, const char *state,
+                                      int64_t open, int64_t overdue),
+                            void *ud, mc_error *err)
+{
+    counts_arg a = {fn, ud};
+    return run(st, Q_DOSSIER_COUNTS, NULL, 0, count_one, &a, NULL, "counting the open dossiers",
+               err);
+}
+
+int mc_store_size(mc_store *st, int64_t *bytes, mc_error *err)
+{
+    *bytes = 0;
+    return run(st, Q_STORE_SIZE, NULL, 0, get_int, bytes, NULL, "measuring the store", err);
+}
