@@ -62,6 +62,7 @@ int mc_engine_open_volatile(mc_engine **out, const mc_catalogue *cat, mc_rules *
 void mc_engine_close(mc_engine *e)
 {
     if (e != NULL) {
+        mce_pins_free(e);
         mc_store_close(e->st);
         mc_free(e);
     }
@@ -586,6 +587,24 @@ static int record_submit(mc_engine *e, mce_dos *d, const mc_submit *s, const cha
     return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
 }
 
+/* Stores the text of the dossier's procedure version (once per text) and names it in the
+ * dossier, so that it runs on it whatever the catalogue becomes (issue 19). */
+static int keep_text(mc_engine *e, mce_dos *d, const char *version, mc_error *err)
+{
+    char *text;
+    size_t len;
+    if (mc_procedure_text(e->cat, d->p, &text, &len) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_text_row t = {(char *)d->p->text_hash, (char *)d->p->name, (char *)version, text};
+    int rc = mc_store_text_put(e->st, &t, err);
+    mc_free(text);
+    if (rc == 0) {
+        memcpy(d->text_hash, d->p->text_hash, sizeof d->text_hash);
+    }
+    return rc;
+}
+
 static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
@@ -658,6 +677,9 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (e->st == NULL) {
         r->id = ++e->next_id;
     } else {
+        if ((rc = keep_text(e, d, version, err)) != 0) {
+            return rc;
+        }
         r->data = mce_encode_data(d);
         if (r->data == NULL) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");

@@ -7,6 +7,7 @@
 #ifndef MOTCUA_ENGINE_INT_H
 #define MOTCUA_ENGINE_INT_H
 
+#include "base/ptrvec.h"
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
 
@@ -14,8 +15,17 @@
 
 enum { MAX_CATCH_UP = 1000 };
 
+/* A stored procedure text compiled against the engine's catalogue (mce_pinned): cat, or the
+ * reason it no longer compiles (cat NULL). */
+typedef struct mce_pin {
+    char hash[65];
+    mc_catalogue *cat;
+    char why[400];
+} mce_pin;
+
 struct mc_engine {
     const mc_catalogue *cat;
+    mc_ptrvec pins; /* mce_pin, one per stored text a dossier loaded here needed */
     mc_rules *rules;
     mc_store *st;            /* NULL: a volatile engine (dossiers held by the caller) */
     mc_record_lookup lookup; /* a volatile engine's registries */
@@ -61,6 +71,9 @@ typedef struct mce_dos {
     uint16_t ext_used[MC_MAX_EXTENSIONS];
     int64_t original_due;
     int64_t ext_days;
+    /* The hash of the procedure text the dossier runs on (issue 19; kept in the row's data,
+     * the text in the store's proc_text): "" for a dossier from before schema version 7. */
+    char text_hash[65];
 } mce_dos;
 
 /* The reason an operation was refused: msg in English, and what made it (msg.h). */
@@ -134,6 +147,12 @@ int mce_field_index(const mc_procedure *p, const char *name);
 int mce_req_index(const mc_procedure *p, const char *doc);
 char *mce_encode_data(const mce_dos *d);
 int mce_decode_data(mce_dos *d);
+/* The version (name, version) of the stored text hash, compiled against e's catalogue once and
+ * kept in e: *out, or NULL with *why saying why it cannot run (the text no longer compiles, is
+ * not in the store). 0, or MC_ENOMEM or a store error. */
+int mce_pinned(mc_engine *e, const char *hash, const char *name, const char *version,
+               const mc_procedure **out, const char **why, mc_error *err);
+void mce_pins_free(mc_engine *e);
 /* Loads dossier id with its procedure version. MC_ENOTFOUND when unknown. */
 int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err);
 const mc_state *mce_cur(const mce_dos *d);

@@ -124,6 +124,9 @@ enum mcs_query {
      * rows it returns until the transaction ends, skipping those another transaction holds. */
     Q_DOSSIER_DUE,
     Q_DOSSIER_LEASE,
+    /* The procedure texts dossiers run on (schema version 7, mc_store_text_put): */
+    Q_TEXT_PUT, /* hash, procedure, version, text (nothing when the hash is there) */
+    Q_TEXT_GET, /* hash -> procedure, version, text */
     Q_COUNT
 };
 

@@ -32,6 +32,7 @@ static const bool query_writes[Q_COUNT] = {
     [Q_PART_HEAD] = true,      [Q_HEAD_LOCK] = true,         [Q_HEAD_CREATE] = true,
     [Q_COPY_DONE] = true,      [Q_DOSSIER_SWAP] = true,      [Q_EVENT_APPEND] = true,
     [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true, [Q_HEAD_SET] = true,
+    [Q_TEXT_PUT] = true,
 };
 
 /* Attempts of an operation the store runs in a transaction of its own (an entry of the access
@@ -2200,6 +2201,74 @@ int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_er
 {
     request_arg r = {id, result};
     return with_tx(st, request_put, &r, err);
+}
+
+/* ==== procedure texts (schema version 7) ================================================= */
+
+/* Not chained: a text is named by its hash, which the dossier's data (chained with its row)
+ * records, so a changed text no longer matches the hash it is stored under. */
+static int text_put(mc_store *st, const void *arg, mc_error *err)
+{
+    const mc_text_row *t = arg;
+    mcs_val p[4] = {mcs_text(t->hash), mcs_text(t->procedure), mcs_text(t->version),
+                    mcs_text(t->text)};
+    return write(st, Q_TEXT_PUT, p, 4, "saving a procedure text", err);
+}
+
+int mc_store_text_put(mc_store *st, const mc_text_row *t, mc_error *err)
+{
+    return with_tx(st, text_put, t, err);
+}
+
+typedef struct proc_text_arg {
+    bool found, oom;
+    mc_text_row *out;
+} proc_text_arg;
+
+static int get_proc_text(void *ud, const mcs_val *cols, int n)
+{
+    proc_text_arg *a = ud;
+    if (n < 3) {
+        return 0;
+    }
+    a->found = true;
+    a->out->procedure = col_text(&cols[0], &a->oom);
+    a->out->version = col_text(&cols[1], &a->oom);
+    a->out->text = col_text(&cols[2], &a->oom);
+    return 0;
+}
+
+int mc_store_text_get(mc_store *st, const char *hash, mc_text_row *out, mc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mcs_val p[1] = {mcs_text(hash)};
+    proc_text_arg a = {false, false, out};
+    int rc = run(st, Q_TEXT_GET, p, 1, get_proc_text, &a, NULL, "reading a procedure text", err);
+    if (rc == 0 && a.oom) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (rc != 0) {
+        mc_text_row_clear(out);
+        return rc;
+    }
+    if (!a.found) {
+        return 0;
+    }
+    out->hash = mc_strndup(hash, strlen(hash));
+    if (out->hash == NULL) {
+        mc_text_row_clear(out);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    return 1;
+}
+
+void mc_text_row_clear(mc_text_row *t)
+{
+    mc_free(t->hash);
+    mc_free(t->procedure);
+    mc_free(t->version);
+    mc_free(t->text);
+    memset(t, 0, sizeof *t);
 }
 
 /* ==== tickets and counts ================================================================= */
