@@ -750,6 +750,9 @@ static void on_sighup(front_opts *c, server *sv)
 static int print_breaking(void *ud, const mc_deploy_problem *p)
 {
     size_t *n = ud;
+    if (!p->breaking) {
+        return 0; /* the dossier runs on its stored text: deploy-check lists it */
+    }
     (*n)++;
     fprintf(stderr, "motcua: %s\n", p->message);
     return 0;
@@ -757,10 +760,11 @@ static int print_breaking(void *ud, const mc_deploy_problem *p)
 
 /* 0 when the catalogue can run every open dossier of e's store; else MC_ECHECK after a line per
  * dossier it cannot (the same lines as deploy-check), with the reason in err. */
-static int refuse_breaking(mc_engine *e, const mc_catalogue *cat, mc_error *err)
+static int refuse_breaking(mc_engine *e, const mc_catalogue *cat, const mc_rules *rules,
+                           mc_error *err)
 {
     size_t n = 0;
-    int rc = mc_engine_deploy_check(mc_engine_store(e), cat, print_breaking, &n, NULL, err);
+    int rc = mc_engine_deploy_check(mc_engine_store(e), cat, rules, print_breaking, &n, NULL, err);
     if (rc == 0 && n > 0) {
         rc = mc_error_set(err, MC_ECHECK,
                           "the catalogue cannot run %zu open dossier%s of the store: not "
@@ -819,6 +823,7 @@ int cmd_serve(front_opts *c)
     mc_diags *diags = NULL;
     tokens *tok = NULL;
     mc_engine *first = NULL; /* its store, for the deployment check */
+    mc_rules *first_rules = NULL; /* and its rules */
     bool started = false;
     mc_error err;
     mc_error_clear(&err);
@@ -859,10 +864,11 @@ int cmd_serve(front_opts *c)
         if (rc == 0) {
             api_set_engine(a, i, e, r);
             first = i == 0 ? e : first;
+            first_rules = i == 0 ? r : first_rules;
         }
     }
     if (rc == 0) {
-        rc = refuse_breaking(first, cat, &err);
+        rc = refuse_breaking(first, cat, first_rules, &err);
     }
     if (rc == 0 && !mc_store_is_server(c->db ? c->db : "motcua.db")) {
         a->store_path = c->db ? c->db : "motcua.db";
