@@ -379,8 +379,10 @@ typedef struct mc_text_row {
     char *hash, *procedure, *version, *text;
 } mc_text_row;
 
-/* Stores t unless a text of its hash is there, in the open transaction or one of its own. */
-int mc_store_text_put(mc_store *st, const mc_text_row *t, mc_error *err);
+/* Stores text (of procedure, version) under hash unless a text of that hash is there, in the
+ * open transaction or one of its own. */
+int mc_store_text_put(mc_store *st, const char *hash, const char *procedure, const char *version,
+                      const char *text, mc_error *err);
 /* The text of hash into *out (strings mc_malloc'd; clear with mc_text_row_clear): 1 when
  * found, 0 not. */
 int mc_store_text_get(mc_store *st, const char *hash, mc_text_row *out, mc_error *err);

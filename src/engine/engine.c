@@ -596,8 +596,7 @@ static int keep_text(mc_engine *e, mce_dos *d, const char *version, mc_error *er
     if (mc_procedure_text(e->cat, d->p, &text, &len) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    mc_text_row t = {(char *)d->p->text_hash, (char *)d->p->name, (char *)version, text};
-    int rc = mc_store_text_put(e->st, &t, err);
+    int rc = mc_store_text_put(e->st, d->p->text_hash, d->p->name, version, text, err);
     mc_free(text);
     if (rc == 0) {
         memcpy(d->text_hash, d->p->text_hash, sizeof d->text_hash);

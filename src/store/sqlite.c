@@ -119,6 +119,7 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_REQUEST_GET] = "SELECT result FROM request WHERE id = ?1",
     [Q_TEXT_PUT] = "INSERT INTO proc_text (hash, procedure, version, text) VALUES (?1, ?2, ?3, ?4) "
                    "ON CONFLICT DO NOTHING",
+    [Q_TEXTS_ALL] = "SELECT hash, procedure, version, text FROM proc_text ORDER BY hash",
     [Q_TEXT_GET] = "SELECT procedure, version, text FROM proc_text WHERE hash = ?1",
     [Q_REQUEST_PUT] = "INSERT INTO request (id, result) VALUES (?1, ?2)",
     [Q_TICKET_PUT] = "INSERT INTO ticket (dossier, registry, document, subject, reference, "

@@ -2207,17 +2207,23 @@ int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_er
 
 /* Not chained: a text is named by its hash, which the dossier's data (chained with its row)
  * records, so a changed text no longer matches the hash it is stored under. */
+typedef struct text_put_arg {
+    const char *hash, *procedure, *version, *text;
+} text_put_arg;
+
 static int text_put(mc_store *st, const void *arg, mc_error *err)
 {
-    const mc_text_row *t = arg;
+    const text_put_arg *t = arg;
     mcs_val p[4] = {mcs_text(t->hash), mcs_text(t->procedure), mcs_text(t->version),
                     mcs_text(t->text)};
     return write(st, Q_TEXT_PUT, p, 4, "saving a procedure text", err);
 }
 
-int mc_store_text_put(mc_store *st, const mc_text_row *t, mc_error *err)
+int mc_store_text_put(mc_store *st, const char *hash, const char *procedure, const char *version,
+                      const char *text, mc_error *err)
 {
-    return with_tx(st, text_put, t, err);
+    text_put_arg t = {hash, procedure, version, text};
+    return with_tx(st, text_put, &t, err);
 }
 
 typedef struct proc_text_arg {
@@ -2404,6 +2410,11 @@ static int copy_ticket(void *ud, const mcs_val *c, int n)
     return copy_as(ud, Q_COPY_TICKET, c, n, "copying correction tickets");
 }
 
+static int copy_text(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_TEXT_PUT, c, n, "copying procedure texts");
+}
+
 static int any_row(void *ud, const mc_dossier_row *row)
 {
     (void)row;
@@ -2473,6 +2484,7 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
         {Q_RECORDS_ALL, copy_record},
         {Q_SEED_REQUESTS, copy_request},
         {Q_SEED_TICKETS, copy_ticket},
+        {Q_TEXTS_ALL, copy_text},
     };
     copier k = {dst, err, 0};
     rc = mc_store_begin_optimistic(src, err);
