@@ -231,13 +231,13 @@ static int hash_procedures(mc_catalogue *cat)
     return 0;
 }
 
-static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags)
+static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags, mc_error *err)
 {
     if (rc == 0 || rc == MC_ECHECK) {
         mc_diags_sort(diags);
     }
-    if (rc == 0 && mc_init() >= 0) {
-        rc = hash_procedures(cat);
+    if (rc == 0 && mc_init() >= 0 && hash_procedures(cat) != 0) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     if (rc != 0) {
         mc_catalogue_free(cat);
@@ -266,7 +266,7 @@ int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *di
     if (rc == 0) {
         rc = build_all(cat, opts->rules, diags, err);
     }
-    return finish(out, cat, rc, diags);
+    return finish(out, cat, rc, diags, err);
 }
 
 int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
@@ -290,7 +290,7 @@ int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
     if (rc == 0) {
         rc = build_all(cat, NULL, diags, err);
     }
-    return finish(out, cat, rc, diags);
+    return finish(out, cat, rc, diags, err);
 }
 
 /* ==== a stored procedure text against the live catalogue (issue 19) ====================== */
@@ -451,5 +451,5 @@ int mc_catalogue_load_pinned(mc_catalogue **out, const mc_catalogue *live, const
     if (rc == 0) {
         rc = build_all(cat, rules, diags, err);
     }
-    return finish(out, cat, rc, diags);
+    return finish(out, cat, rc, diags, err);
 }
