@@ -101,7 +101,7 @@ no open dossier breaks"
     fail "deploy-check lists the dossiers whose shared lifecycle changed as running on their stored text; exit 0" "exit $rc" "$(cat "$tmp/o" "$tmp/e")"
 
 # A transition removed from the shared lifecycle and another added: the dossier that started
-# before follows the old text, a new dossier the new one; a refusal changes nothing.
+# before follows the old text, a new dossier the new one (a refusal is recorded, nothing more).
 trans=$tmp/trans
 cp -r "$old" "$trans"
 sed -i 's/^        on refuse-reception -> not-received by clerk chance 3%.*$/        on fast-receive -> received by clerk chance 3%/' "$trans/procedures/common/one-stop.proc"
@@ -274,6 +274,62 @@ assert "version '2025-07-01', which the catalogue no longer has" in json.dumps(d
 PY
         ok "GET of a dossier without a stored text whose version the server lacks: 409 procedure-gone" ||
         fail "GET of a dossier without a stored text whose version the server lacks: 409 procedure-gone" "HTTP $code" "$(cat "$tmp/r")"
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    pid=""
+fi
+# ---- SIGHUP: the catalogue again, applied only when it passes the check ----
+live=$tmp/live
+cp -r "$old" "$live"
+serve_start "$tmp/ho" "$tmp/he" "$bin" --tokens "$tmp/tokens" --db "$db" --catalogue "$live" --now 2025-07-03T12:00
+pid=$serve_pid
+health() { curl -s --max-time 20 "http://127.0.0.1:$serve_port/api/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["catalogue"])'; }
+# hup LINE: SIGHUP, then wait (10 s at most) for the LINE-th line of the server's reload
+# messages, and print it.
+hup() {
+    kill -HUP "$pid"
+    for _ in $(seq 100); do
+        got=$(grep "^motcua: catalogue " "$tmp/he" | sed -n "$1p")
+        [ -n "$got" ] && break
+        sleep 0.1
+    done
+    echo "$got"
+}
+get1() { curl -s -o "$tmp/r" -w '%{http_code}' --max-time 20 -H "Authorization: Bearer $secret" "http://127.0.0.1:$serve_port/api/dossiers/1"; }
+if [ -z "$serve_port" ]; then
+    fail "serve starts on the catalogue in use" "$(cat "$tmp/he")"
+else
+    before=$(health)
+    sed -i 's/^function death_fee(/function death_fee_2026(/' "$live/rules/civil.lua"
+    line=$(hup 1)
+    [ "$line" = "motcua: catalogue not reloaded, the one in use stays: $live/procedures/civil-status/death-registration.proc:20:20: unknown rule function 'death_fee' in module 'civil' (and 1 error in all)" ] &&
+        [ "$(health)" = "$before" ] && [ "$(get1)" = 200 ] &&
+        ok "SIGHUP with a catalogue with errors: one line, the one in use stays, requests answered" ||
+        fail "SIGHUP with a catalogue with errors: one line, the one in use stays, requests answered" "$line" "$(cat "$tmp/he")"
+    sed -i 's/^    effective 2025-07-01$/    effective 2026-01-01/; s/civil\.death_fee\b/civil.death_fee_2026/' \
+        "$live/procedures/civil-status/death-registration.proc"
+    line=$(hup 2)
+    [ "$line" = "motcua: catalogue not reloaded, the one in use stays: it cannot run 3 open dossiers of the store (see 'motcua deploy-check')" ] &&
+        [ "$(health)" = "$before" ] && [ "$(get1)" = 200 ] &&
+        ok "SIGHUP with a catalogue that breaks open dossiers: one line, the one in use stays, requests answered" ||
+        fail "SIGHUP with a catalogue that breaks open dossiers: one line, the one in use stays, requests answered" "$line" "$(cat "$tmp/he")"
+    rm -rf "$live" && cp -r "$trans" "$live"
+    line=$(hup 3)
+    after=$(health)
+    code=$(get1)
+    case "$line" in "motcua: catalogue reloaded: "*) applied=yes ;; *) applied=no ;; esac
+    python3 - "$tmp/r" <<'PY' && [ "$applied" = yes ] && [ "$after" != "$before" ] && [ "$code" = 200 ] &&
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [a["event"] for a in d["actions"]] == ["receive", "request-supplement", "refuse-reception"], d["actions"]
+PY
+        ok "SIGHUP with a good catalogue applies it; dossier 1 still offers its own text's transitions" ||
+        fail "SIGHUP with a good catalogue applies it; dossier 1 still offers its own text's transitions" "$line" "HTTP $code" "$before -> $after" "$(cat "$tmp/he" "$tmp/r")"
+    line=$(hup 4)
+    case "$line" in "motcua: catalogue reloaded: "*) applied=yes ;; *) applied=no ;; esac
+    [ "$applied" = yes ] && [ "$(health)" = "$after" ] && [ "$(get1)" = 200 ] &&
+        ok "a second SIGHUP reloads again (the catalogue replaced is kept for the requests that began on it)" ||
+        fail "a second SIGHUP reloads again (the catalogue replaced is kept for the requests that began on it)" "$line" "$(cat "$tmp/he")"
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     pid=""

@@ -45,6 +45,10 @@ typedef struct mc_engine mc_engine;
 int mc_engine_open(mc_engine **out, const mc_catalogue *cat, mc_rules *rules, const char *db,
                    mc_error *err);
 void mc_engine_close(mc_engine *e);
+/* Makes e run on catalogue cat and its rules (both borrowed, as at mc_engine_open) from its next
+ * operation: a reload of serve's catalogue, while no operation runs on e. The stored procedure
+ * texts e compiled against the catalogue before are dropped. */
+void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *rules);
 mc_store *mc_engine_store(mc_engine *e);
 
 /* Makes e's operations optimistic and gives its store the write gate (store.h,

@@ -68,6 +68,13 @@ void mc_engine_close(mc_engine *e)
     }
 }
 
+void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *rules)
+{
+    mce_pins_free(e); /* compiled against the catalogue replaced */
+    e->cat = cat;
+    e->rules = rules;
+}
+
 void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(void *ud), void *ud)
 {
     if (e->st != NULL) {
