@@ -6,7 +6,9 @@
 # a new dossier follows the new text. What breaks it is a stored text that no longer compiles
 # against the new catalogue (a registry or a rule function it names removed): deploy-check
 # names the dossier (exit 1, text and JSON) and serve refuses to start. A dossier from before
-# version 7 (no stored text) breaks as before when its version or state is gone (API 409).
+# version 7 (no stored text) breaks as before when its version or state is gone (API 409). A
+# holiday added moves the due instant of a running clock: listed old -> new, and moved (with an
+# event) when the dossier is next read. SIGHUP reloads the catalogue only when it passes.
 # Prints TAP lines; run by tools/run-tests.sh as  bash tests/deploy.sh MOTCUA
 set -u
 bin=${1:?usage: deploy.sh MOTCUA}
@@ -218,6 +220,47 @@ run show 1 --catalogue "$gone" --db "$db4" --now 2025-07-03T11:00
 [ "$rc" = 1 ] && [ "$(cat "$tmp/e")" = "motcua: dossier 1 uses procedure 'death-registration' version '2025-07-01', which the catalogue no longer has" ] &&
     ok "show of such a dossier: that sentence, exit 1" ||
     fail "show of such a dossier: that sentence, exit 1" "exit $rc" "$(cat "$tmp/e")"
+
+# ---- a calendar change: the due instants of running clocks move ----
+hol=$tmp/hol
+cp -r "$old" "$hol"
+sed -i 's|^    holiday 2025-09-01 "National Day, second day"|&\n    holiday 2025-07-07 "A day off announced late"|' "$hol/procedures/common/calendar.proc"
+db5=$tmp/s5.db
+"$bin" submit death-registration --catalogue "$old" --db "$db5" --now 2025-07-03T09:00 \
+    --field deceased-id=001234567895 >/dev/null 2>"$tmp/e" || fail "submit to s5" "$(cat "$tmp/e")"
+"$bin" fire 1 receive --as clerk --catalogue "$old" --db "$db5" --now 2025-07-03T10:00 >/dev/null 2>"$tmp/e" ||
+    fail "fire 1 receive in s5" "$(cat "$tmp/e")"
+run deploy-check --catalogue "$hol" --db "$db5"
+expect="dossier 1: its due instant moves from 2025-07-08T17:00 to 2025-07-09T17:00 (calendar 'vn' changed)
+no open dossier breaks"
+[ "$rc" = 0 ] && [ "$(cat "$tmp/o")" = "$expect" ] &&
+    ok "deploy-check lists the running clock whose due instant a new holiday moves, old -> new; exit 0" ||
+    fail "deploy-check lists the running clock whose due instant a new holiday moves, old -> new; exit 0" "exit $rc" "$(cat "$tmp/o" "$tmp/e")"
+run deploy-check --catalogue "$hol" --db "$db5" --format json
+python3 - "$tmp/o" <<'PY' && [ "$rc" = 0 ] && ok "... and in JSON: due-moves with due and new_due" ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["problems"]
+assert d["breaking"] == 0 and len(p) == 1, d
+assert (p[0]["problem"], p[0]["breaking"], p[0]["due"], p[0]["new_due"]) == ("due-moves", False, "2025-07-08T17:00", "2025-07-09T17:00"), p
+PY
+    fail "... and in JSON: due-moves with due and new_due" "exit $rc" "$(cat "$tmp/o" "$tmp/e")"
+run show 1 --catalogue "$hol" --db "$db5" --now 2025-07-03T11:00
+moved=$(python3 - "$db5" <<'PY'
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(",".join("%s:%s->%s" % (k, json.loads(b)["from"], json.loads(b)["due"]) for k, b in c.execute("SELECT kind, body FROM event WHERE kind = 'due-moved'")))
+PY
+)
+[ "$rc" = 0 ] && grep -qx "  due 2025-07-09T17:00" "$tmp/o" && [ "$moved" = "due-moved:1751968800->1752055200" ] &&
+    ok "after the deployment the dossier's due instant has moved, recorded by a due-moved event" ||
+    fail "after the deployment the dossier's due instant has moved, recorded by a due-moved event" "exit $rc" "$moved" "$(cat "$tmp/o" "$tmp/e")"
+run deploy-check --catalogue "$hol" --db "$db5"
+[ "$rc" = 0 ] && [ "$(cat "$tmp/o")" = "no open dossier breaks" ] &&
+    ok "... and deploy-check of the same catalogue lists it no more" ||
+    fail "... and deploy-check of the same catalogue lists it no more" "exit $rc" "$(cat "$tmp/o" "$tmp/e")"
+run verify --db "$db5"
+[ "$rc" = 0 ] && ok "the store verifies after the due instant moved" || fail "the store verifies after the due instant moved" "$(cat "$tmp/o" "$tmp/e")"
 
 # ---- serve ----
 timeout 20 "$bin" serve --listen 127.0.0.1:0 --tokens "$tmp/tokens" --db "$db4" --catalogue "$gone" >"$tmp/o" 2>"$tmp/e"

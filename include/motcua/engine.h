@@ -333,6 +333,7 @@ typedef enum {
     /* not breaking: the dossier runs on its stored text */
     MC_DEPLOY_VERSION_KEPT, /* the catalogue has not the dossier's version any more */
     MC_DEPLOY_TEXT_KEPT,    /* the catalogue's text of the version (or its lifecycle) changed */
+    MC_DEPLOY_DUE_MOVES,    /* the running clock's due instant moves on the new calendar */
 } mc_deploy_kind;
 
 /* What a catalogue would change for one open dossier (borrowed for the call of fn only). */
@@ -342,6 +343,10 @@ typedef struct mc_deploy_problem {
     int64_t dossier;
     const char *procedure, *version, *state;
     const char *message; /* one line: "dossier 12: procedure 'x' version '1' is gone (…)" */
+    /* MC_DEPLOY_DUE_MOVES: the due instant and the one on the new calendar (UTC seconds, and
+     * local YYYY-MM-DDTHH:MM on that calendar); MC_NONE and NULL otherwise. */
+    int64_t due, new_due;
+    const char *due_text, *new_due_text;
 } mc_deploy_problem;
 
 /* Calls fn for each open (not final) dossier of st that catalogue cat (with its rules, or NULL)

@@ -15,7 +15,7 @@ typedef struct deploy_out {
     json_t *problems; /* with --format json */
     bool ok;          /* false once memory ran out */
     int64_t n;        /* breaking */
-    int64_t kept;     /* running on their stored text */
+    int64_t kept;     /* not breaking: running on their stored text, or a due instant moved */
 } deploy_out;
 
 static const char *kind_name(mc_deploy_kind k)
@@ -23,7 +23,7 @@ static const char *kind_name(mc_deploy_kind k)
     static const char *const names[] = {
         [MC_DEPLOY_VERSION_GONE] = "version-gone", [MC_DEPLOY_STATE_GONE] = "state-gone",
         [MC_DEPLOY_TEXT_BROKEN] = "text-broken",   [MC_DEPLOY_VERSION_KEPT] = "version-kept",
-        [MC_DEPLOY_TEXT_KEPT] = "text-kept",
+        [MC_DEPLOY_TEXT_KEPT] = "text-kept",       [MC_DEPLOY_DUE_MOVES] = "due-moves",
     };
     return names[k];
 }
@@ -47,6 +47,10 @@ static int print_problem(void *ud, const mc_deploy_problem *p)
     front_jset(j, "procedure", json_string(p->procedure), &o->ok);
     front_jset(j, "version", json_string(p->version), &o->ok);
     front_jset(j, "state", json_string(p->state), &o->ok);
+    if (p->kind == MC_DEPLOY_DUE_MOVES) {
+        front_jset(j, "due", json_string(p->due_text), &o->ok);
+        front_jset(j, "new_due", json_string(p->new_due_text), &o->ok);
+    }
     front_jset(j, "message", json_string(p->message), &o->ok);
     front_jpush(o->problems, j, &o->ok);
     return 0;

@@ -120,13 +120,20 @@ static int find_pin(deploy_walk *w, const char *hash, deploy_pin **out)
     return 0;
 }
 
-/* The text hash the dossier's data names (into out), or false for a dossier without one. */
-static bool row_hash(const mc_dossier_row *row, char out[65])
+/* The text hash the dossier's data names (into out; false for a dossier without one), and what
+ * its due instant was counted from (into clock: its row's clock, due and overdue mark too). */
+static bool row_hash(const mc_dossier_row *row, char out[65], mce_dos *clock)
 {
+    memset(clock, 0, sizeof *clock);
+    clock->clk = row->clock && strcmp(row->clock, "running") == 0 ? MC_CLOCK_RUNNING
+                                                                  : MC_CLOCK_STOPPED;
+    clock->row.due = row->due;
+    clock->row.overdue = row->overdue;
     json_t *root;
     if (row->data == NULL || mc_json_loads(row->data, 0, &root) != 0) {
         return false;
     }
+    mce_decode_basis(clock, root);
     const char *h = json_string_value(json_object_get(root, "text_hash"));
     bool ok = h != NULL && strlen(h) < 65;
     if (ok) {
@@ -136,12 +143,24 @@ static bool row_hash(const mc_dossier_row *row, char out[65])
     return ok;
 }
 
+/* The due instant of the dossier whose clock is `clock` under procedure p of the new catalogue,
+ * counted again on p's calendar: MC_NONE when it does not move (or is not counted). */
+static int64_t due_moves(const mce_dos *clock, const mc_procedure *p)
+{
+    mce_dos t = *clock;
+    t.p = p;
+    int64_t due = mce_due_on(&t, p->calendar);
+    return due != clock->row.due ? due : MC_NONE;
+}
+
 /* An open dossier the catalogue would change, kept from the walk of the open dossiers and
  * looked at after it (compiling a stored text reads the store, which the walk is reading). */
 typedef struct deploy_row {
     int64_t id;
     char *procedure, *version, *state;
     char hash[65]; /* "" without a stored text */
+    mce_dos clock; /* its clock: row.due, row.overdue, clk and the due basis only */
+    int64_t new_due; /* the fast path's due instant on the new calendar, or MC_NONE */
 } deploy_row;
 
 static void row_free(deploy_row *r)
@@ -166,12 +185,20 @@ static int keep_row(void *ud, const mc_dossier_row *row)
     deploy_walk *w = ud;
     w->nopen++;
     char hash[65] = "";
-    bool pinned = row_hash(row, hash);
+    mce_dos clock;
+    bool pinned = row_hash(row, hash, &clock);
     const mc_procedure *p = mce_find_version(w->cat, row->procedure ? row->procedure : "",
                                              row->version ? row->version : "");
+    int64_t new_due = MC_NONE;
     if (p != NULL && (pinned ? strcmp(p->text_hash, hash) == 0
                              : has_state(p, row->state ? row->state : ""))) {
-        return 0; /* the fast path: the catalogue's text is the dossier's */
+        /* The fast path: the catalogue's text is the dossier's; only its calendar may move the
+         * due instant. */
+        new_due = due_moves(&clock, p);
+        if (new_due == MC_NONE) {
+            return 0;
+        }
+        hash[0] = '\0';
     }
     deploy_row *r = mc_calloc(1, sizeof *r);
     if (r == NULL || (r->procedure = dup_or_empty(row->procedure)) == NULL ||
@@ -183,7 +210,34 @@ static int keep_row(void *ud, const mc_dossier_row *row)
     }
     r->id = row->id;
     memcpy(r->hash, hash, sizeof r->hash);
+    r->clock = clock;
+    r->new_due = new_due;
     return 0;
+}
+
+/* "dossier N: its due instant moves from T to T' (calendar 'C')", for the due counted on the
+ * calendar of p (the procedure the dossier runs on under the new catalogue). */
+static int due_line(deploy_walk *w, const deploy_row *row, const mc_procedure *p, int64_t due)
+{
+    const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
+    char from[17], to[17], msg[400];
+    mc_datetime_format((mc_datetime)(mc_calendar_to_local(cal, row->clock.row.due) / 60), from);
+    mc_datetime_format((mc_datetime)(mc_calendar_to_local(cal, due) / 60), to);
+    snprintf(msg, sizeof msg,
+             "dossier %lld: its due instant moves from %s to %s (calendar '%s' changed)",
+             (long long)row->id, from, to, cal->name ? cal->name : "");
+    mc_deploy_problem pb = {.kind = MC_DEPLOY_DUE_MOVES,
+                            .breaking = false,
+                            .dossier = row->id,
+                            .procedure = row->procedure,
+                            .version = row->version,
+                            .state = row->state,
+                            .message = msg,
+                            .due = row->clock.row.due,
+                            .new_due = due,
+                            .due_text = from,
+                            .new_due_text = to};
+    return w->fn(w->ud, &pb);
 }
 
 static int check_row(deploy_walk *w, const deploy_row *row)
@@ -195,8 +249,14 @@ static int check_row(deploy_walk *w, const deploy_row *row)
                             .procedure = name,
                             .version = version,
                             .state = state,
-                            .message = msg};
+                            .message = msg,
+                            .due = MC_NONE,
+                            .new_due = MC_NONE};
     const mc_procedure *p = mce_find_version(w->cat, name, version);
+    const mc_procedure *runs = NULL; /* what the dossier runs on under the new catalogue */
+    if (row->new_due != MC_NONE) {
+        return due_line(w, row, p, row->new_due);
+    }
     if (row->hash[0] != '\0') {
         deploy_pin *pin = NULL;
         int rc = find_pin(w, row->hash, &pin);
@@ -218,6 +278,7 @@ static int check_row(deploy_walk *w, const deploy_row *row)
                      "'%s', which the dossier is in",
                      (long long)row->id, name, version, state);
         } else {
+            runs = kept;
             pb.breaking = false;
             pb.kind = p == NULL ? MC_DEPLOY_VERSION_KEPT : MC_DEPLOY_TEXT_KEPT;
             snprintf(msg, sizeof msg,
@@ -240,7 +301,9 @@ static int check_row(deploy_walk *w, const deploy_row *row)
                  "is in",
                  (long long)row->id, name, version, state);
     }
-    return w->fn(w->ud, &pb);
+    int rc = w->fn(w->ud, &pb);
+    int64_t due = rc == 0 && runs != NULL ? due_moves(&row->clock, runs) : MC_NONE;
+    return due != MC_NONE ? due_line(w, row, runs, due) : rc;
 }
 
 int mc_engine_deploy_check(mc_store *st, const mc_catalogue *cat, const mc_rules *rules,

@@ -203,6 +203,9 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
     dst->original_due = src->original_due;
     dst->ext_days = src->ext_days;
     memcpy(dst->text_hash, src->text_hash, sizeof dst->text_hash);
+    dst->has_basis = src->has_basis;
+    dst->due_from = src->due_from;
+    dst->due_left = src->due_left;
     dst->row = src->row;
     mc_dossier_row *r = &dst->row;
     const mc_dossier_row *o = &src->row;
@@ -360,6 +363,13 @@ char *mce_encode_data(const mce_dos *d)
     if (d->text_hash[0] != '\0') {
         bad |= json_object_set_new(root, "text_hash", json_string(d->text_hash));
     }
+    if (d->has_basis) { /* [from, left]: left null when the clock started with the whole limit */
+        bad |= json_object_set_new(root, "due_basis",
+                                   json_pack("[I, o]", (json_int_t)d->due_from,
+                                             d->due_left == MC_NONE
+                                                 ? json_null()
+                                                 : json_integer(d->due_left)));
+    }
     char *text = bad == 0 ? mc_json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(root);
     char *out = text ? mce_dup(text) : NULL;
@@ -394,10 +404,20 @@ static int decode_reason(mce_req_state *s, const json_t *v)
     return 0;
 }
 
+void mce_decode_basis(mce_dos *d, const json_t *root)
+{
+    const json_t *b = json_object_get(root, "due_basis");
+    d->has_basis = json_is_integer(json_array_get(b, 0));
+    d->due_from = json_integer_value(json_array_get(b, 0));
+    const json_t *left = json_array_get(b, 1);
+    d->due_left = json_is_integer(left) ? json_integer_value(left) : MC_NONE;
+}
+
 /* Takes root (the row's data, parsed). */
 static int decode_root(mce_dos *d, json_t *root)
 {
     const char *key;
+    mce_decode_basis(d, root);
     json_t *v = json_object_get(root, "paused_due");
     d->paused_due = json_is_integer(v) ? json_integer_value(v) : MC_NONE;
     v = json_object_get(root, "original_due");

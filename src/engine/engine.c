@@ -1263,8 +1263,11 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     int rc = mce_load(e, id, &g->d, err);
-    if (rc == 0 && g->d.row.wake != MC_NONE && g->d.row.wake < now) {
-        /* Timers or an overdue mark are due: they take effect (and are recorded) first. */
+    int64_t recounted = rc == 0 ? mce_due_on(&g->d, g->d.cal) : MC_NONE;
+    if (rc == 0 && ((g->d.row.wake != MC_NONE && g->d.row.wake < now) ||
+                    (recounted != MC_NONE && recounted != g->d.row.due))) {
+        /* Timers or an overdue mark are due, or the due instant moves on a calendar changed
+         * since it was counted: they take effect (and are recorded) first. */
         mce_dos_free(&g->d);
         op o = {.e = e,
                 .run = run_nothing,
