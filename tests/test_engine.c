@@ -2774,6 +2774,92 @@ static void test_engine__deploy_check_without_stored_texts(void **state)
     unlink(path);
 }
 
+/* A holiday added to the calendar moves the due instant of a running clock (issue 19): the
+ * deployment check lists it with the old and new instants, not breaking; an engine on the new
+ * catalogue counts it again when the dossier is read, with a due-moved event; a clock that
+ * started on the new calendar is not listed. */
+static void test_engine__a_new_holiday_moves_running_due_instants(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-due-%d.db", (int)getpid());
+    unlink(path);
+    static const char before[] =
+        "role clerk\n"
+        "calendar vn { default; hours 08:00-17:00 }\n"
+        "lifecycle l { state s { initial; on go -> t by clerk }\n"
+        "  state t { on end -> z by clerk }\n state z { final } }\n"
+        "procedure p { effective 2025-01-01; time-limit 3wd; lifecycle l; subject id\n"
+        "  field id { type text } }\n";
+    mc_catalogue *v1 = deploy_load(before);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, v1, NULL, path, NULL), 0);
+    mc_datetime m;
+    assert_int_equal(mc_value_datetime("2025-07-03T09:00", 16, &m, NULL, 0), 0);
+    int64_t now = mc_calendar_to_utc(mc_catalogue_default_calendar(v1), (mc_localtime)m * 60);
+    mc_kv id[] = {{"id", "001"}};
+    mc_submit sub = {.procedure = "p", .fields = id, .nfields = 1, .now = now};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
+    int64_t one = res.dossier;
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = one;
+    fi.event = "go";
+    fi.role = "clerk";
+    fi.now = now + 3600;
+    assert_int_equal(mc_engine_fire(e, &fi, &res, NULL), 0);
+    mc_dossier d;
+    mc_error err;
+    assert_int_equal(mc_engine_get(e, one, now + 7200, &d, &err), 0);
+    int64_t due = d.due; /* Tue 8 July, 17:00 */
+    mc_dossier_free(&d);
+
+    mc_catalogue *v2 = deploy_load(
+        "role clerk\n"
+        "calendar vn { default; hours 08:00-17:00; holiday 2025-07-07 \"a day off\" }\n"
+        "lifecycle l { state s { initial; on go -> t by clerk }\n"
+        "  state t { on end -> z by clerk }\n state z { final } }\n"
+        "procedure p { effective 2025-01-01; time-limit 3wd; lifecycle l; subject id\n"
+        "  field id { type text } }\n");
+    deploy_seen seen = {0};
+    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), v2, NULL, deploy_collect, &seen,
+                                            NULL, &err),
+                     0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.nbreaking, 0);
+    assert_int_equal(seen.kind[0], MC_DEPLOY_DUE_MOVES);
+    assert_string_equal(seen.message[0], "dossier 1: its due instant moves from 2025-07-08T17:00 "
+                                         "to 2025-07-09T17:00 (calendar 'vn' changed)");
+    /* The same catalogue again: nothing moves. */
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), v1, NULL, deploy_collect, &seen,
+                                            NULL, &err),
+                     0);
+    assert_int_equal(seen.n, 0);
+
+    mc_engine *e2;
+    assert_int_equal(mc_engine_open(&e2, v2, NULL, path, NULL), 0);
+    assert_int_equal(mc_engine_get(e2, one, now + 7200, &d, &err), 0);
+    assert_int_equal(d.due, due + 86400);
+    mc_dossier_free(&d);
+    assert_int_equal(mc_store_event_count(mc_engine_store(e2), one, NULL), 3);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e2), v2, NULL, deploy_collect, &seen,
+                                            NULL, &err),
+                     0);
+    assert_int_equal(seen.n, 0);
+    /* A second read records nothing more. */
+    assert_int_equal(mc_engine_get(e2, one, now + 7300, &d, &err), 0);
+    mc_dossier_free(&d);
+    assert_int_equal(mc_store_event_count(mc_engine_store(e2), one, NULL), 3);
+    mc_engine_close(e2);
+
+    mc_engine_close(e);
+    mc_catalogue_free(v2);
+    mc_catalogue_free(v1);
+    unlink(path);
+}
+
 /* The text of a procedure version is its declaration and its lifecycle's as written, the same
  * (and of the same hash) when the same files are loaded again; a comment outside them changes
  * neither; an edit of the lifecycle changes the hash. A stored text compiles against another
@@ -2895,6 +2981,7 @@ int main(void)
         cmocka_unit_test(test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks),
         cmocka_unit_test(test_engine__deploy_check_without_stored_texts),
         cmocka_unit_test(test_engine__procedure_texts_and_their_hashes),
+        cmocka_unit_test(test_engine__a_new_holiday_moves_running_due_instants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
