@@ -249,7 +249,7 @@ run show 1 --catalogue "$hol" --db "$db5" --now 2025-07-03T11:00
 moved=$(python3 - "$db5" <<'PY'
 import json, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-print(",".join("%s:%s->%s" % (k, json.loads(b)["from"], json.loads(b)["due"]) for k, b in c.execute("SELECT kind, body FROM event WHERE kind = 'due-moved'")))
+print(",".join("%s:%s->%s" % (k, json.loads(b)["old_due"], json.loads(b)["due"]) for k, b in c.execute("SELECT kind, body FROM event WHERE kind = 'due-moved'")))
 PY
 )
 [ "$rc" = 0 ] && grep -qx "  due 2025-07-09T17:00" "$tmp/o" && [ "$moved" = "due-moved:1751968800->1752055200" ] &&

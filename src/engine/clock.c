@@ -420,7 +420,7 @@ static int recount_due(mc_engine *e, mce_dos *d, int64_t now)
     if (d->events != NULL) {
         char hash[33];
         mc_calendar_hash(d->cal, hash);
-        body = json_pack("{s:s, s:I, s:I, s:s, s:s}", "state", d->row.state, "from",
+        body = json_pack("{s:s, s:I, s:I, s:s, s:s}", "state", d->row.state, "old_due",
                          (json_int_t)d->row.due, "due", (json_int_t)due, "calendar",
                          d->cal->name ? d->cal->name : "", "calendar_hash", hash);
     }
