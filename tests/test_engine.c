@@ -2582,9 +2582,9 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
     deploy_seen seen = {0};
     int64_t nopen = -1;
     mc_error err;
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), v1, NULL, deploy_collect, &seen,
-                                            &nopen, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), v1, NULL, deploy_collect, &seen, &nopen, &err),
+        0);
     assert_int_equal(seen.n, 0);
     assert_int_equal(nopen, 2);
 
@@ -2594,9 +2594,9 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
         "  state t { on end -> z by clerk }\n state z { final } }\n"
         "procedure p { effective 2025-06-01; time-limit 1wd; lifecycle l; subject id\n"
         "  field id { type text } }\n");
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect,
-                                            &seen, NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect, &seen, NULL, &err),
+        0);
     assert_int_equal(seen.n, 2);
     assert_int_equal(seen.nbreaking, 0);
     assert_int_equal(seen.dossier[0], ids[0]);
@@ -2612,9 +2612,9 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
         "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
         "  field id { type text } }\n");
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), lost, NULL, deploy_collect, &seen,
-                                            NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), lost, NULL, deploy_collect, &seen, NULL, &err),
+        0);
     assert_int_equal(seen.n, 2);
     assert_int_equal(seen.nbreaking, 0);
     assert_int_equal(seen.kind[1], MC_DEPLOY_TEXT_KEPT);
@@ -2629,9 +2629,9 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
         "procedure p { effective 2025-06-01; time-limit 1wd; lifecycle l; subject id\n"
         "  field id { type text } }\n");
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), norole, NULL, deploy_collect,
-                                            &seen, NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), norole, NULL, deploy_collect, &seen, NULL, &err),
+        0);
     assert_int_equal(seen.n, 2);
     assert_int_equal(seen.nbreaking, 2);
     assert_int_equal(seen.kind[0], MC_DEPLOY_TEXT_BROKEN);
@@ -2642,9 +2642,9 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
 
     memset(&seen, 0, sizeof seen);
     seen.stop_at = 1;
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect,
-                                            &seen, NULL, &err),
-                     7);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect, &seen, NULL, &err),
+        7);
     assert_int_equal(seen.n, 1);
 
     /* The engines on the new catalogues run the dossiers on their stored text. */
@@ -2722,17 +2722,17 @@ static void test_engine__deploy_check_without_stored_texts(void **state)
     sqlite3_close(db);
     assert_int_equal(mc_engine_open(&e, v1, NULL, path, NULL), 0);
 
-    mc_catalogue *moved = deploy_load(
-        "role clerk\n"
-        "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
-        "  state t { on end -> z by clerk }\n state z { final } }\n"
-        "procedure p { effective 2025-06-01; time-limit 1wd; lifecycle l; subject id\n"
-        "  field id { type text } }\n");
+    mc_catalogue *moved =
+        deploy_load("role clerk\n"
+                    "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
+                    "  state t { on end -> z by clerk }\n state z { final } }\n"
+                    "procedure p { effective 2025-06-01; time-limit 1wd; lifecycle l; subject id\n"
+                    "  field id { type text } }\n");
     deploy_seen seen = {0};
     mc_error err;
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect,
-                                            &seen, NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect, &seen, NULL, &err),
+        0);
     assert_int_equal(seen.n, 2);
     assert_int_equal(seen.nbreaking, 2);
     assert_int_equal(seen.kind[0], MC_DEPLOY_VERSION_GONE);
@@ -2745,9 +2745,9 @@ static void test_engine__deploy_check_without_stored_texts(void **state)
         "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
         "  field id { type text } }\n");
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), lost, NULL, deploy_collect, &seen,
-                                            NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), lost, NULL, deploy_collect, &seen, NULL, &err),
+        0);
     assert_int_equal(seen.n, 1);
     assert_int_equal(seen.kind[0], MC_DEPLOY_STATE_GONE);
     assert_string_equal(seen.message[0], "dossier 2: procedure 'p' version '2025-01-01' has no "
@@ -2814,17 +2814,16 @@ static void test_engine__a_new_holiday_moves_running_due_instants(void **state)
     int64_t due = d.due; /* Tue 8 July, 17:00 */
     mc_dossier_free(&d);
 
-    mc_catalogue *v2 = deploy_load(
-        "role clerk\n"
-        "calendar vn { default; hours 08:00-17:00; holiday 2025-07-07 \"a day off\" }\n"
-        "lifecycle l { state s { initial; on go -> t by clerk }\n"
-        "  state t { on end -> z by clerk }\n state z { final } }\n"
-        "procedure p { effective 2025-01-01; time-limit 3wd; lifecycle l; subject id\n"
-        "  field id { type text } }\n");
+    mc_catalogue *v2 =
+        deploy_load("role clerk\n"
+                    "calendar vn { default; hours 08:00-17:00; holiday 2025-07-07 \"a day off\" }\n"
+                    "lifecycle l { state s { initial; on go -> t by clerk }\n"
+                    "  state t { on end -> z by clerk }\n state z { final } }\n"
+                    "procedure p { effective 2025-01-01; time-limit 3wd; lifecycle l; subject id\n"
+                    "  field id { type text } }\n");
     deploy_seen seen = {0};
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), v2, NULL, deploy_collect, &seen,
-                                            NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), v2, NULL, deploy_collect, &seen, NULL, &err), 0);
     assert_int_equal(seen.n, 1);
     assert_int_equal(seen.nbreaking, 0);
     assert_int_equal(seen.kind[0], MC_DEPLOY_DUE_MOVES);
@@ -2832,9 +2831,8 @@ static void test_engine__a_new_holiday_moves_running_due_instants(void **state)
                                          "to 2025-07-09T17:00 (calendar 'vn' changed)");
     /* The same catalogue again: nothing moves. */
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), v1, NULL, deploy_collect, &seen,
-                                            NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), v1, NULL, deploy_collect, &seen, NULL, &err), 0);
     assert_int_equal(seen.n, 0);
 
     mc_engine *e2;
@@ -2844,9 +2842,9 @@ static void test_engine__a_new_holiday_moves_running_due_instants(void **state)
     mc_dossier_free(&d);
     assert_int_equal(mc_store_event_count(mc_engine_store(e2), one, NULL), 3);
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e2), v2, NULL, deploy_collect, &seen,
-                                            NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e2), v2, NULL, deploy_collect, &seen, NULL, &err),
+        0);
     assert_int_equal(seen.n, 0);
     /* A second read records nothing more. */
     assert_int_equal(mc_engine_get(e2, one, now + 7300, &d, &err), 0);
@@ -2868,11 +2866,13 @@ static void test_engine__procedure_texts_and_their_hashes(void **state)
 {
     (void)state;
     mc_catalogue *a = deploy_load(deploy_v1);
-    mc_catalogue *b = deploy_load("# a comment before\n" "role clerk\n"
-        "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
-        "  state t { on end -> z by clerk }\n state z { final } }\n"
-        "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
-        "  field id { type text } }\n# and after\n");
+    mc_catalogue *b =
+        deploy_load("# a comment before\n"
+                    "role clerk\n"
+                    "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
+                    "  state t { on end -> z by clerk }\n state z { final } }\n"
+                    "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+                    "  field id { type text } }\n# and after\n");
     mc_catalogue *c = deploy_load(
         "role clerk\n"
         "lifecycle l { state s { initial; on end -> z by clerk }\n state z { final } }\n"
@@ -2886,11 +2886,11 @@ static void test_engine__procedure_texts_and_their_hashes(void **state)
     char *text;
     size_t len;
     assert_int_equal(mc_procedure_text(a, pa, &text, &len), 0);
-    assert_string_equal(text,
-                        "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
-                        "  field id { type text } }\n"
-                        "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
-                        "  state t { on end -> z by clerk }\n state z { final } }\n");
+    assert_string_equal(
+        text, "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+              "  field id { type text } }\n"
+              "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
+              "  state t { on end -> z by clerk }\n state z { final } }\n");
     assert_int_equal(strlen(text), len);
     assert_int_equal(strlen(pa->text_hash), 64);
     assert_string_equal(pa->text_hash, pb->text_hash);
@@ -2900,7 +2900,8 @@ static void test_engine__procedure_texts_and_their_hashes(void **state)
     mc_diags *diags;
     assert_int_equal(mc_diags_new(&diags), 0);
     mc_error err;
-    assert_int_equal(mc_catalogue_load_pinned(&pinned, c, pa->text_hash, text, NULL, diags, &err), 0);
+    assert_int_equal(mc_catalogue_load_pinned(&pinned, c, pa->text_hash, text, NULL, diags, &err),
+                     0);
     const mc_procedure *pp = mc_catalogue_versions(pinned, "p", &n)[0];
     assert_int_equal(n, 1);
     assert_int_equal(pp->machine.nstates, 3); /* s, t, z: the stored lifecycle */
@@ -2913,9 +2914,9 @@ static void test_engine__procedure_texts_and_their_hashes(void **state)
                      MC_ECHECK);
     assert_null(pinned);
     assert_string_equal(err.msg, "the stored text 00 declares no procedure");
-    assert_int_equal(mc_catalogue_load_pinned(&pinned, c, "00",
-                                              "procedure p { effective 2025-01-01; lifecycle gone }\n",
-                                              NULL, diags, &err),
+    assert_int_equal(mc_catalogue_load_pinned(
+                         &pinned, c, "00", "procedure p { effective 2025-01-01; lifecycle gone }\n",
+                         NULL, diags, &err),
                      MC_ECHECK);
     assert_null(pinned);
     assert_true(mc_diags_errors(diags) > 0);

@@ -1275,9 +1275,8 @@ static void test_store__copy_keeps_every_row_and_chain(void **state)
     mc_ticket_row t = {1,       "civil-status", "birth-certificate", "001234567890", "CS-1",
                        "wrong", "clerk",        1740967300};
     assert_int_equal(mc_store_ticket_put(src, &t, NULL), 0);
-    assert_int_equal(mc_store_text_put(src, "abc", "birth", "2025-07-01", "procedure birth { }\n",
-                                       NULL),
-                     0);
+    assert_int_equal(
+        mc_store_text_put(src, "abc", "birth", "2025-07-01", "procedure birth { }\n", NULL), 0);
     assert_int_equal(mc_store_commit(src, NULL), 0);
     assert_int_equal(mc_store_ledger_append(src, MC_CHAIN_ACCESS, "001234567890", "{}", NULL), 0);
     assert_int_equal(mc_store_open(&dst, tu_db(), NULL), 0);

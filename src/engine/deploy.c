@@ -29,7 +29,7 @@ typedef struct deploy_walk {
     int64_t nopen;
     mc_ptrvec pins;
     mc_ptrvec rows; /* deploy_row: the open dossiers the catalogue would change, by id */
-    int rc; /* a store error or MC_ENOMEM met inside the walk */
+    int rc;         /* a store error or MC_ENOMEM met inside the walk */
     mc_error *err;
 } deploy_walk;
 
@@ -63,8 +63,7 @@ static int pin_compile(deploy_walk *w, deploy_pin *pin)
         return rc;
     }
     if (rc == 0) {
-        snprintf(pin->why, sizeof pin->why, "its stored text %.16s is not in the store",
-                 pin->hash);
+        snprintf(pin->why, sizeof pin->why, "its stored text %.16s is not in the store", pin->hash);
         return 0;
     }
     mc_rule_names names, *np = NULL;
@@ -125,8 +124,8 @@ static int find_pin(deploy_walk *w, const char *hash, deploy_pin **out)
 static bool row_hash(const mc_dossier_row *row, char out[65], mce_dos *clock)
 {
     memset(clock, 0, sizeof *clock);
-    clock->clk = row->clock && strcmp(row->clock, "running") == 0 ? MC_CLOCK_RUNNING
-                                                                  : MC_CLOCK_STOPPED;
+    clock->clk =
+        row->clock && strcmp(row->clock, "running") == 0 ? MC_CLOCK_RUNNING : MC_CLOCK_STOPPED;
     clock->row.due = row->due;
     clock->row.overdue = row->overdue;
     json_t *root;
@@ -158,8 +157,8 @@ static int64_t due_moves(const mce_dos *clock, const mc_procedure *p)
 typedef struct deploy_row {
     int64_t id;
     char *procedure, *version, *state;
-    char hash[65]; /* "" without a stored text */
-    mce_dos clock; /* its clock: row.due, row.overdue, clk and the due basis only */
+    char hash[65];   /* "" without a stored text */
+    mce_dos clock;   /* its clock: row.due, row.overdue, clk and the due basis only */
     int64_t new_due; /* the fast path's due instant on the new calendar, or MC_NONE */
 } deploy_row;
 
@@ -190,8 +189,8 @@ static int keep_row(void *ud, const mc_dossier_row *row)
     const mc_procedure *p = mce_find_version(w->cat, row->procedure ? row->procedure : "",
                                              row->version ? row->version : "");
     int64_t new_due = MC_NONE;
-    if (p != NULL && (pinned ? strcmp(p->text_hash, hash) == 0
-                             : has_state(p, row->state ? row->state : ""))) {
+    if (p != NULL &&
+        (pinned ? strcmp(p->text_hash, hash) == 0 : has_state(p, row->state ? row->state : ""))) {
         /* The fast path: the catalogue's text is the dossier's; only its calendar may move the
          * due instant. */
         new_due = due_moves(&clock, p);

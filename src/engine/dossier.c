@@ -364,11 +364,10 @@ char *mce_encode_data(const mce_dos *d)
         bad |= json_object_set_new(root, "text_hash", json_string(d->text_hash));
     }
     if (d->has_basis) { /* [from, left]: left null when the clock started with the whole limit */
-        bad |= json_object_set_new(root, "due_basis",
-                                   json_pack("[I, o]", (json_int_t)d->due_from,
-                                             d->due_left == MC_NONE
-                                                 ? json_null()
-                                                 : json_integer(d->due_left)));
+        bad |= json_object_set_new(
+            root, "due_basis",
+            json_pack("[I, o]", (json_int_t)d->due_from,
+                      d->due_left == MC_NONE ? json_null() : json_integer(d->due_left)));
     }
     char *text = bad == 0 ? mc_json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(root);
@@ -508,8 +507,9 @@ static int pin_compile(mc_engine *e, mce_pin *pin, mc_error *err)
             first = g->severity == MC_DIAG_ERROR ? g : NULL;
         }
         if (first != NULL) {
-            snprintf(pin->why, sizeof pin->why, "its procedure text no longer compiles: %s:%u:%u: %s",
-                     first->file, first->line, first->col, first->msg);
+            snprintf(pin->why, sizeof pin->why,
+                     "its procedure text no longer compiles: %s:%u:%u: %s", first->file,
+                     first->line, first->col, first->msg);
         } else {
             snprintf(pin->why, sizeof pin->why, "its procedure text no longer compiles: %s",
                      cerr.msg);
@@ -579,10 +579,10 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
     rc = mc_json_loads(d->row.data ? d->row.data : "{}", 0, &root);
     if (rc != 0) {
         mce_dos_free(d);
-        return rc == MC_ENOMEM ? mc_error_set(err, MC_ENOMEM, "out of memory")
-                               : mc_error_set(err, MC_EIO,
-                                              "dossier %lld: its stored data cannot be read",
-                                              (long long)id);
+        return rc == MC_ENOMEM
+                   ? mc_error_set(err, MC_ENOMEM, "out of memory")
+                   : mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
+                                  (long long)id);
     }
     /* The dossier runs on the text it was submitted under: the catalogue's own when its hash
      * is the same (one compare), else that text compiled against the catalogue. */

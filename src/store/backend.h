@@ -125,8 +125,8 @@ enum mcs_query {
     Q_DOSSIER_DUE,
     Q_DOSSIER_LEASE,
     /* The procedure texts dossiers run on (schema version 7, mc_store_text_put): */
-    Q_TEXT_PUT, /* hash, procedure, version, text (nothing when the hash is there) */
-    Q_TEXT_GET, /* hash -> procedure, version, text */
+    Q_TEXT_PUT,  /* hash, procedure, version, text (nothing when the hash is there) */
+    Q_TEXT_GET,  /* hash -> procedure, version, text */
     Q_TEXTS_ALL, /* -> hash, procedure, version, text: every one, by hash (mc_store_copy) */
     Q_COUNT
 };
