@@ -396,10 +396,16 @@ int mc_catalogue_load_pinned(mc_catalogue **out, const mc_catalogue *live, const
     if (rc != 0) {
         return rc;
     }
+    /* A first parse finds the names; its diagnostics are the build's again, so it keeps none. */
     mc_arena trees = MC_ARENA_INIT;
     mc_node *tree = NULL;
     pinned_parts pp;
-    rc = mc_parse(&tree, stored, diags, &trees);
+    mc_diags *first = NULL;
+    rc = mc_diags_new(&first);
+    if (rc == 0) {
+        rc = mc_parse(&tree, stored, first, &trees);
+    }
+    mc_diags_free(first);
     char *renamed = NULL;
     if (rc != 0) {
         rc = mc_error_set(err, MC_ENOMEM, "out of memory");

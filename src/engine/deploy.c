@@ -89,6 +89,9 @@ static int pin_compile(deploy_walk *w, deploy_pin *pin)
     }
     mc_diags_free(diags);
     mc_text_row_clear(&t);
+    if (rc != 0 && rc != MC_ENOMEM) {
+        return mc_error_set(w->err, rc, "%s", cerr.msg);
+    }
     return rc == 0 ? 0 : mc_error_set(w->err, MC_ENOMEM, "out of memory");
 }
 

@@ -518,6 +518,9 @@ static int pin_compile(mc_engine *e, mce_pin *pin, mc_error *err)
     }
     mc_diags_free(diags);
     mc_text_row_clear(&t);
+    if (rc != 0 && rc != MC_ENOMEM) {
+        return mc_error_set(err, rc, "%s", cerr.msg);
+    }
     return rc == 0 ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
 }
 
