@@ -113,7 +113,8 @@ static const command commands[] = {
      OPTIONS("--tokens", "--actor", "--roles", "--agency", "--subject", "--secret-stdin",
              "--secret", "--format")},
     {"deploy-check", cmd_deploy_check, "deploy-check --catalogue NEW --db STORE",
-     "the open dossiers of a store that a new catalogue could not run, each named; exit 1 when any",
+     "what a new catalogue changes for the open dossiers of a store (those that run on their "
+     "stored procedure text; those it breaks), each named; exit 1 when one breaks",
      OPTIONS("--db", "--format", LOAD)},
     {"import", cmd_import, "import annex FILE.csv --out DIR [--tables FILE] [--assumptions FILE]",
      "turn a resolution's annex of replaced documents into catalogue files (docs/national.md)",

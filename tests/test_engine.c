@@ -14,6 +14,8 @@
 #include "motcua/registry.h"
 
 #include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -2521,16 +2523,17 @@ static const char deploy_v1[] =
     "  field id { type text } }\n";
 
 typedef struct deploy_seen {
-    int n;
+    int n, nbreaking;
     int64_t dossier[4];
     mc_deploy_kind kind[4];
-    char message[4][200];
+    char message[4][400];
     int stop_at; /* return non-zero at this call (1-based); 0 never */
 } deploy_seen;
 
 static int deploy_collect(void *ud, const mc_deploy_problem *p)
 {
     deploy_seen *s = ud;
+    s->nbreaking += p->breaking;
     if (s->n < 4) {
         s->dossier[s->n] = p->dossier;
         s->kind[s->n] = p->kind;
@@ -2551,11 +2554,12 @@ static mc_catalogue *deploy_load(const char *text)
     return cat;
 }
 
-/* Three dossiers on version 2025-01-01: one in s, one in t, one final. A catalogue whose
- * version moved on names the two open ones; one whose lifecycle lost state t names the one in
- * t; the catalogue in use names none; a callback's non-zero stops the walk and is returned.
- * The engine on the catalogue without the version refuses the dossier with MC_EGONE and a
- * sentence (it was MC_EIO, the API's 500). */
+/* Three dossiers on version 2025-01-01: one in s, one in t, one final, each submitted with its
+ * procedure text stored (schema version 8). A catalogue whose version moved on, or whose shared
+ * lifecycle lost state t, breaks neither open one: each is listed, not breaking, and runs on
+ * its stored text (the engine on that catalogue answers it, and fires the transition the old
+ * lifecycle has); one whose roles no longer let the stored text compile breaks both; the
+ * catalogue in use names none; a callback's non-zero stops the walk and is returned. */
 static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void **state)
 {
     (void)state;
@@ -2590,9 +2594,9 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
     deploy_seen seen = {0};
     int64_t nopen = -1;
     mc_error err;
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), v1, deploy_collect, &seen, &nopen,
-                                            &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), v1, NULL, deploy_collect, &seen, &nopen, &err),
+        0);
     assert_int_equal(seen.n, 0);
     assert_int_equal(nopen, 2);
 
@@ -2602,12 +2606,147 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
         "  state t { on end -> z by clerk }\n state z { final } }\n"
         "procedure p { effective 2025-06-01; time-limit 1wd; lifecycle l; subject id\n"
         "  field id { type text } }\n");
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), moved, deploy_collect, &seen,
-                                            NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect, &seen, NULL, &err),
+        0);
     assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.nbreaking, 0);
     assert_int_equal(seen.dossier[0], ids[0]);
     assert_int_equal(seen.dossier[1], ids[1]);
+    assert_int_equal(seen.kind[0], MC_DEPLOY_VERSION_KEPT);
+    assert_string_equal(seen.message[1], "dossier 2: procedure 'p' version '2025-01-01' is not "
+                                         "in the catalogue: the dossier runs on its stored text "
+                                         "(state 't')");
+
+    mc_catalogue *lost = deploy_load(
+        "role clerk\n"
+        "lifecycle l { state s { initial; on end -> z by clerk }\n state z { final } }\n"
+        "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+        "  field id { type text } }\n");
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), lost, NULL, deploy_collect, &seen, NULL, &err),
+        0);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.nbreaking, 0);
+    assert_int_equal(seen.kind[1], MC_DEPLOY_TEXT_KEPT);
+    assert_string_equal(seen.message[1], "dossier 2: procedure 'p' version '2025-01-01' changed "
+                                         "in the catalogue: the dossier runs on its stored text "
+                                         "(state 't')");
+
+    /* The stored text says `by clerk`: without the role it no longer compiles. */
+    mc_catalogue *norole = deploy_load(
+        "role officer\n"
+        "lifecycle l { state s { initial; on end -> z by officer }\n state z { final } }\n"
+        "procedure p { effective 2025-06-01; time-limit 1wd; lifecycle l; subject id\n"
+        "  field id { type text } }\n");
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), norole, NULL, deploy_collect, &seen, NULL, &err),
+        0);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.nbreaking, 2);
+    assert_int_equal(seen.kind[0], MC_DEPLOY_TEXT_BROKEN);
+    assert_non_null(strstr(seen.message[0], "dossier 1: procedure 'p' version '2025-01-01': the "
+                                            "text the dossier runs on no longer compiles against "
+                                            "the catalogue (stored text "));
+    assert_non_null(strstr(seen.message[0], "unknown role 'clerk'"));
+
+    memset(&seen, 0, sizeof seen);
+    seen.stop_at = 1;
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect, &seen, NULL, &err),
+        7);
+    assert_int_equal(seen.n, 1);
+
+    /* The engines on the new catalogues run the dossiers on their stored text. */
+    mc_engine *e2;
+    assert_int_equal(mc_engine_open(&e2, moved, NULL, path, NULL), 0);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(e2, ids[0], now + 120, &d, &err), 0);
+    assert_string_equal(d.state->name, "s");
+    mc_dossier_free(&d);
+    mc_engine_close(e2);
+    assert_int_equal(mc_engine_open(&e2, lost, NULL, path, NULL), 0);
+    assert_int_equal(mc_engine_get(e2, ids[1], now + 120, &d, &err), 0);
+    mc_dossier_free(&d);
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = ids[0];
+    fi.event = "go"; /* gone from the catalogue's lifecycle, not from the dossier's */
+    fi.role = "clerk";
+    fi.now = now + 180;
+    mc_result res;
+    assert_int_equal(mc_engine_fire(e2, &fi, &res, &err), 0);
+
+    mc_engine_close(e2);
+    assert_int_equal(mc_engine_open(&e2, norole, NULL, path, NULL), 0);
+    assert_int_equal(mc_engine_get(e2, ids[1], now + 120, &d, &err), MC_EGONE);
+    assert_non_null(strstr(err.msg, "dossier 2 uses procedure 'p' version '2025-01-01', which "
+                                    "the catalogue can no longer run: its procedure text no "
+                                    "longer compiles: "));
+    mc_engine_close(e2);
+
+    mc_engine_close(e);
+    mc_catalogue_free(norole);
+    mc_catalogue_free(lost);
+    mc_catalogue_free(moved);
+    mc_catalogue_free(v1);
+    unlink(path);
+}
+
+/* A dossier from before schema version 8 (its data names no text) runs on the catalogue as
+ * before: a catalogue without its version, or its state, breaks it, and the engine answers
+ * MC_EGONE with a sentence (it was MC_EIO, the API's 500). */
+static void test_engine__deploy_check_without_stored_texts(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-deploy7-%d.db", (int)getpid());
+    unlink(path);
+    mc_catalogue *v1 = deploy_load(deploy_v1);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, v1, NULL, path, NULL), 0);
+    mc_datetime m;
+    assert_int_equal(mc_value_datetime("2025-07-03T09:00", 16, &m, NULL, 0), 0);
+    int64_t now = mc_calendar_to_utc(mc_catalogue_default_calendar(v1), (mc_localtime)m * 60);
+    mc_kv id[] = {{"id", "001"}};
+    int64_t ids[2];
+    for (int i = 0; i < 2; i++) {
+        mc_submit sub = {.procedure = "p", .fields = id, .nfields = 1, .now = now};
+        mc_result res;
+        assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
+        ids[i] = res.dossier;
+    }
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = ids[1];
+    fi.event = "go";
+    fi.role = "clerk";
+    fi.now = now + 60;
+    mc_result res;
+    assert_int_equal(mc_engine_fire(e, &fi, &res, NULL), 0);
+
+    mc_engine_close(e);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE dossier SET data = json_remove(data, '$.text_hash')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(mc_engine_open(&e, v1, NULL, path, NULL), 0);
+
+    mc_catalogue *moved =
+        deploy_load("role clerk\n"
+                    "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
+                    "  state t { on end -> z by clerk }\n state z { final } }\n"
+                    "procedure p { effective 2025-06-01; time-limit 1wd; lifecycle l; subject id\n"
+                    "  field id { type text } }\n");
+    deploy_seen seen = {0};
+    mc_error err;
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), moved, NULL, deploy_collect, &seen, NULL, &err),
+        0);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.nbreaking, 2);
     assert_int_equal(seen.kind[0], MC_DEPLOY_VERSION_GONE);
     assert_string_equal(seen.message[1], "dossier 2: procedure 'p' version '2025-01-01' is not "
                                          "in the catalogue (the dossier is open in state 't')");
@@ -2618,20 +2757,13 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
         "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
         "  field id { type text } }\n");
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), lost, deploy_collect, &seen,
-                                            NULL, &err),
-                     0);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), lost, NULL, deploy_collect, &seen, NULL, &err),
+        0);
     assert_int_equal(seen.n, 1);
     assert_int_equal(seen.kind[0], MC_DEPLOY_STATE_GONE);
     assert_string_equal(seen.message[0], "dossier 2: procedure 'p' version '2025-01-01' has no "
                                          "state 't', which the dossier is in");
-
-    memset(&seen, 0, sizeof seen);
-    seen.stop_at = 1;
-    assert_int_equal(mc_engine_deploy_check(mc_engine_store(e), moved, deploy_collect, &seen,
-                                            NULL, &err),
-                     7);
-    assert_int_equal(seen.n, 1);
 
     mc_engine *e2;
     assert_int_equal(mc_engine_open(&e2, moved, NULL, path, NULL), 0);
@@ -2652,6 +2784,159 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
     mc_catalogue_free(moved);
     mc_catalogue_free(v1);
     unlink(path);
+}
+
+/* A holiday added to the calendar moves the due instant of a running clock (issue 19): the
+ * deployment check lists it with the old and new instants, not breaking; an engine on the new
+ * catalogue counts it again when the dossier is read, with a due-moved event; a clock that
+ * started on the new calendar is not listed. */
+static void test_engine__a_new_holiday_moves_running_due_instants(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-due-%d.db", (int)getpid());
+    unlink(path);
+    static const char before[] =
+        "role clerk\n"
+        "calendar vn { default; hours 08:00-17:00 }\n"
+        "lifecycle l { state s { initial; on go -> t by clerk }\n"
+        "  state t { on end -> z by clerk }\n state z { final } }\n"
+        "procedure p { effective 2025-01-01; time-limit 3wd; lifecycle l; subject id\n"
+        "  field id { type text } }\n";
+    mc_catalogue *v1 = deploy_load(before);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, v1, NULL, path, NULL), 0);
+    mc_datetime m;
+    assert_int_equal(mc_value_datetime("2025-07-03T09:00", 16, &m, NULL, 0), 0);
+    int64_t now = mc_calendar_to_utc(mc_catalogue_default_calendar(v1), (mc_localtime)m * 60);
+    mc_kv id[] = {{"id", "001"}};
+    mc_submit sub = {.procedure = "p", .fields = id, .nfields = 1, .now = now};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
+    int64_t one = res.dossier;
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = one;
+    fi.event = "go";
+    fi.role = "clerk";
+    fi.now = now + 3600;
+    assert_int_equal(mc_engine_fire(e, &fi, &res, NULL), 0);
+    mc_dossier d;
+    mc_error err;
+    assert_int_equal(mc_engine_get(e, one, now + 7200, &d, &err), 0);
+    int64_t due = d.due; /* Tue 8 July, 17:00 */
+    mc_dossier_free(&d);
+
+    mc_catalogue *v2 =
+        deploy_load("role clerk\n"
+                    "calendar vn { default; hours 08:00-17:00; holiday 2025-07-07 \"a day off\" }\n"
+                    "lifecycle l { state s { initial; on go -> t by clerk }\n"
+                    "  state t { on end -> z by clerk }\n state z { final } }\n"
+                    "procedure p { effective 2025-01-01; time-limit 3wd; lifecycle l; subject id\n"
+                    "  field id { type text } }\n");
+    deploy_seen seen = {0};
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), v2, NULL, deploy_collect, &seen, NULL, &err), 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.nbreaking, 0);
+    assert_int_equal(seen.kind[0], MC_DEPLOY_DUE_MOVES);
+    assert_string_equal(seen.message[0], "dossier 1: its due instant moves from 2025-07-08T17:00 "
+                                         "to 2025-07-09T17:00 (calendar 'vn' changed)");
+    /* The same catalogue again: nothing moves. */
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e), v1, NULL, deploy_collect, &seen, NULL, &err), 0);
+    assert_int_equal(seen.n, 0);
+
+    mc_engine *e2;
+    assert_int_equal(mc_engine_open(&e2, v2, NULL, path, NULL), 0);
+    assert_int_equal(mc_engine_get(e2, one, now + 7200, &d, &err), 0);
+    assert_int_equal(d.due, due + 86400);
+    mc_dossier_free(&d);
+    assert_int_equal(mc_store_event_count(mc_engine_store(e2), one, NULL), 3);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(
+        mc_engine_deploy_check(mc_engine_store(e2), v2, NULL, deploy_collect, &seen, NULL, &err),
+        0);
+    assert_int_equal(seen.n, 0);
+    /* A second read records nothing more. */
+    assert_int_equal(mc_engine_get(e2, one, now + 7300, &d, &err), 0);
+    mc_dossier_free(&d);
+    assert_int_equal(mc_store_event_count(mc_engine_store(e2), one, NULL), 3);
+    mc_engine_close(e2);
+
+    mc_engine_close(e);
+    mc_catalogue_free(v2);
+    mc_catalogue_free(v1);
+    unlink(path);
+}
+
+/* The text of a procedure version is its declaration and its lifecycle's as written, the same
+ * (and of the same hash) when the same files are loaded again; a comment outside them changes
+ * neither; an edit of the lifecycle changes the hash. A stored text compiles against another
+ * catalogue with its own lifecycle, the other procedures keeping the catalogue's. */
+static void test_engine__procedure_texts_and_their_hashes(void **state)
+{
+    (void)state;
+    mc_catalogue *a = deploy_load(deploy_v1);
+    mc_catalogue *b =
+        deploy_load("# a comment before\n"
+                    "role clerk\n"
+                    "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
+                    "  state t { on end -> z by clerk }\n state z { final } }\n"
+                    "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+                    "  field id { type text } }\n# and after\n");
+    mc_catalogue *c = deploy_load(
+        "role clerk\n"
+        "lifecycle l { state s { initial; on end -> z by clerk }\n state z { final } }\n"
+        "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+        "  field id { type text } }\n"
+        "procedure q { effective 2025-01-01; lifecycle l }\n");
+    size_t n;
+    const mc_procedure *pa = mc_catalogue_versions(a, "p", &n)[0];
+    const mc_procedure *pb = mc_catalogue_versions(b, "p", &n)[0];
+    const mc_procedure *pc = mc_catalogue_versions(c, "p", &n)[0];
+    char *text;
+    size_t len;
+    assert_int_equal(mc_procedure_text(a, pa, &text, &len), 0);
+    assert_string_equal(
+        text, "procedure p { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+              "  field id { type text } }\n"
+              "lifecycle l { state s { initial; on go -> t by clerk; on end -> z by clerk }\n"
+              "  state t { on end -> z by clerk }\n state z { final } }\n");
+    assert_int_equal(strlen(text), len);
+    assert_int_equal(strlen(pa->text_hash), 64);
+    assert_string_equal(pa->text_hash, pb->text_hash);
+    assert_string_not_equal(pa->text_hash, pc->text_hash);
+
+    mc_catalogue *pinned = NULL;
+    mc_diags *diags;
+    assert_int_equal(mc_diags_new(&diags), 0);
+    mc_error err;
+    assert_int_equal(mc_catalogue_load_pinned(&pinned, c, pa->text_hash, text, NULL, diags, &err),
+                     0);
+    const mc_procedure *pp = mc_catalogue_versions(pinned, "p", &n)[0];
+    assert_int_equal(n, 1);
+    assert_int_equal(pp->machine.nstates, 3); /* s, t, z: the stored lifecycle */
+    const mc_procedure *q = mc_catalogue_versions(pinned, "q", &n)[0];
+    assert_int_equal(q->machine.nstates, 2); /* the catalogue's */
+    mc_catalogue_free(pinned);
+
+    /* A text that declares no procedure, and one that no longer compiles: MC_ECHECK. */
+    assert_int_equal(mc_catalogue_load_pinned(&pinned, c, "00", "role x\n", NULL, diags, &err),
+                     MC_ECHECK);
+    assert_null(pinned);
+    assert_string_equal(err.msg, "the stored text 00 declares no procedure");
+    assert_int_equal(mc_catalogue_load_pinned(
+                         &pinned, c, "00", "procedure p { effective 2025-01-01; lifecycle gone }\n",
+                         NULL, diags, &err),
+                     MC_ECHECK);
+    assert_null(pinned);
+    assert_true(mc_diags_errors(diags) > 0);
+    mc_diags_free(diags);
+    mc_free(text);
+    mc_catalogue_free(c);
+    mc_catalogue_free(b);
+    mc_catalogue_free(a);
 }
 
 int main(void)
@@ -2707,6 +2992,9 @@ int main(void)
         cmocka_unit_test(test_engine__parties_out_of_memory_sweep),
         cmocka_unit_test(test_engine__an_expired_record_is_asked_with_the_reason),
         cmocka_unit_test(test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks),
+        cmocka_unit_test(test_engine__deploy_check_without_stored_texts),
+        cmocka_unit_test(test_engine__procedure_texts_and_their_hashes),
+        cmocka_unit_test(test_engine__a_new_holiday_moves_running_due_instants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -256,6 +256,37 @@ static void test_store__records_and_requests(void **state)
     mc_store_close(st);
 }
 
+/* The procedure texts of schema version 8: put once per hash (a second put of the hash keeps
+ * the first text: the hash names it), got back whole; an unknown hash is 0; a put in a
+ * transaction rolled back is not kept. */
+static void test_store__procedure_texts(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
+    mc_text_row got;
+    assert_int_equal(mc_store_text_get(st, "abc", &got, NULL), 0);
+    assert_null(got.text);
+    assert_int_equal(mc_store_text_put(st, "abc", "birth", "2025-07-01",
+                                       "procedure birth { }\nlifecycle l { }\n", NULL),
+                     0);
+    assert_int_equal(mc_store_text_put(st, "abc", "birth", "2025-07-01", "another text", NULL), 0);
+    assert_int_equal(mc_store_text_get(st, "abc", &got, NULL), 1);
+    assert_string_equal(got.hash, "abc");
+    assert_string_equal(got.procedure, "birth");
+    assert_string_equal(got.version, "2025-07-01");
+    assert_string_equal(got.text, "procedure birth { }\nlifecycle l { }\n");
+    mc_text_row_clear(&got);
+    assert_null(got.text);
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_text_put(st, "def", "death", "", "procedure death { }\n", NULL), 0);
+    assert_int_equal(mc_store_text_get(st, "def", &got, NULL), 1);
+    mc_text_row_clear(&got);
+    mc_store_rollback(st);
+    assert_int_equal(mc_store_text_get(st, "def", &got, NULL), 0);
+    mc_store_close(st);
+}
+
 typedef struct gates {
     int entered, left;
 } gates;
@@ -512,7 +543,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 7);
+    assert_int_equal(sqlite3_column_int(s, 0), 8);
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -520,7 +551,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (7); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (8); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -1175,7 +1206,7 @@ static void test_store__postgresql_schema_and_append_only(void **state)
     mc_store_close(st);
     assert_int_equal(pg_exec(target, "UPDATE motcua_schema SET version = 99"), PGRES_COMMAND_OK);
     assert_int_equal(mc_store_open(&st, target, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (7); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (8); upgrade "
                                  "motcua");
     mc_dossier_row_clear(&r);
 }
@@ -1244,6 +1275,8 @@ static void test_store__copy_keeps_every_row_and_chain(void **state)
     mc_ticket_row t = {1,       "civil-status", "birth-certificate", "001234567890", "CS-1",
                        "wrong", "clerk",        1740967300};
     assert_int_equal(mc_store_ticket_put(src, &t, NULL), 0);
+    assert_int_equal(
+        mc_store_text_put(src, "abc", "birth", "2025-07-01", "procedure birth { }\n", NULL), 0);
     assert_int_equal(mc_store_commit(src, NULL), 0);
     assert_int_equal(mc_store_ledger_append(src, MC_CHAIN_ACCESS, "001234567890", "{}", NULL), 0);
     assert_int_equal(mc_store_open(&dst, tu_db(), NULL), 0);
@@ -1251,8 +1284,13 @@ static void test_store__copy_keeps_every_row_and_chain(void **state)
     mc_error err;
     assert_int_equal(mc_store_copy(src, dst, &rows, &err), 0);
     /* a dossier, an event, its partition's head, 4 chain entries and their 4 heads, a record,
-     * a request id, a ticket (the heads of empty partitions are the destination's own) */
-    assert_int_equal(rows, 14);
+     * a request id, a ticket, a procedure text (the heads of empty partitions are the
+     * destination's own) */
+    assert_int_equal(rows, 15);
+    mc_text_row text;
+    assert_int_equal(mc_store_text_get(dst, "abc", &text, NULL), 1);
+    assert_string_equal(text.text, "procedure birth { }\n");
+    mc_text_row_clear(&text);
     mc_chain_head *a, *b;
     size_t na, nb;
     assert_int_equal(mc_store_heads(src, &a, &na, NULL), 0);
@@ -2037,6 +2075,7 @@ int main(void)
         cmocka_unit_test(test_store__backup_out_of_memory_sweep),
         cmocka_unit_test(test_store__an_update_sent_with_the_commit_is_checked),
         cmocka_unit_test(test_store__counts_open_dossiers_by_procedure_and_state),
+        cmocka_unit_test(test_store__procedure_texts),
     };
     /* What only SQLite shows, in the pass without PostgreSQL: its query plan, its busy handler
      * (PostgreSQL's plan depends on its statistics; its conflicts are counted where pg.c

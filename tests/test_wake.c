@@ -28,7 +28,9 @@ static const char new_text[] =
     "procedure q { lifecycle lq; subject id; time-limit 1h\n"
     "  field id { type text; required } }\n";
 
-static const char gone_text[] = "lifecycle lg { state o { initial; after 1h -> c }\n"
+static const char gone_text[] = "role archivist\n"
+                                "lifecycle lg { state o { initial; after 1h -> c; on stop -> c by "
+                                "archivist }\n"
                                 "  state c { final; outcome granted } }\n"
                                 "procedure gone { lifecycle lg; subject id; time-limit 5wd\n"
                                 "  field id { type text; required } }\n";
@@ -393,8 +395,9 @@ static void test_wake__a_pass_goes_batch_by_batch(void **state)
     assert_string_equal(err.msg, "a batch of timers takes 1 to 256 dossiers");
 }
 
-/* A dossier whose procedure is no longer in the catalogue: its batch is rolled back, nothing of
- * it saved, the dossier named; left alone, the others fire. */
+/* A dossier whose procedure is no longer in the catalogue, and whose stored text no longer
+ * compiles against it (a role it names is gone too): its batch is rolled back, nothing of it
+ * saved, the dossier named; left alone, the others fire. */
 static void test_wake__a_dossier_that_fails_rolls_its_batch_back(void **state)
 {
     wfx *f = *state;
@@ -419,9 +422,11 @@ static void test_wake__a_dossier_that_fails_rolls_its_batch_back(void **state)
     assert_int_equal(w.failed, g);
     char want[200];
     snprintf(want, sizeof want,
-             "dossier %lld uses procedure 'gone' version '', which the catalogue no longer has",
+             "dossier %lld uses procedure 'gone' version '', which the catalogue can no longer "
+             "run: its procedure text no longer compiles: stored text ",
              (long long)g);
-    assert_string_equal(err.msg, want);
+    assert_memory_equal(err.msg, want, strlen(want));
+    assert_non_null(strstr(err.msg, "unknown role 'archivist'"));
     assert_int_equal(events_of(f->e, a, "timer"), 0); /* fired in the batch, rolled back */
     assert_int_equal(w.after_wake, INT64_MIN);        /* the cursor stays */
     s.skip = g;

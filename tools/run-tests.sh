@@ -197,8 +197,9 @@ tap_suite "config" timeout 120 bash tests/config.sh "$build/motcua"
 # log without secrets, X-Request-Id, /api/health/live and /ready (a locked SQLite store, a stopped
 # PostgreSQL server). prometheus is installed by tools/install-deps.sh; without it, it fails.
 tap_suite "metrics" timeout 300 bash tests/metrics.sh "$build/motcua"
-# Safe catalogue deployments (TAP): deploy-check, serve's refusal of a catalogue that breaks
-# open dossiers, the engine's 409 for a dossier whose version is gone (tests/deploy.sh).
+# Safe catalogue deployments (TAP): dossiers on their stored procedure text, deploy-check,
+# serve's refusal of a catalogue that breaks open dossiers and its reload on SIGHUP, due
+# instants moved by a calendar change (tests/deploy.sh).
 tap_suite "deploy" timeout 120 bash tests/deploy.sh "$build/motcua"
 
 # motcua behind nginx terminating TLS, and the systemd unit (tests/nginx.sh, TAP): nginx and

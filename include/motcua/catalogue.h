@@ -246,6 +246,7 @@ typedef struct mc_lifecycle {
     const mc_role *const *apology_by;
     size_t napology_by;
     mc_machine machine;
+    uint32_t text_file, text_start, text_end; /* its declaration as written (file, bytes) */
 } mc_lifecycle;
 
 /* ---- procedures (§4.5, §4.7) ------------------------------------------------------------ */
@@ -410,6 +411,10 @@ typedef struct mc_procedure {
     const mc_extension *extensions; /* extensions of the time limit, in declaration order */
     size_t nextensions;
     const mc_fee_schedule *fee_schedule; /* SCHEDULE */
+    /* Its declaration as written (file, bytes from `procedure` to its `}`), and the BLAKE2b of
+     * its text (mc_procedure_text) in hex: what a dossier records to run on (issue 19). */
+    uint32_t text_file, text_start, text_end;
+    char text_hash[65];
 } mc_procedure;
 
 /* The fee p's schedule charges a dossier received on date whose field values are values[i] (per
@@ -577,6 +582,21 @@ typedef struct mc_layer_decl {
 const mc_layer_decl *mc_catalogue_layer_decls(const mc_catalogue *cat, size_t *n);
 /* Line and column of a position (computed from the file's line index, kept after load). */
 void mc_catalogue_position(const mc_catalogue *cat, mc_pos pos, uint32_t *line, uint32_t *col);
+
+/* The text of procedure version p (issue 19): its declaration as written, then its lifecycle's
+ * when it names one, each ending in a newline; what the store keeps under p->text_hash so that
+ * a dossier runs on the procedure it was submitted under. *out is mc_malloc'd (NUL-terminated,
+ * *len bytes). 0, or MC_ENOMEM. */
+int mc_procedure_text(const mc_catalogue *cat, const mc_procedure *p, char **out, size_t *len);
+/* Compiles a stored procedure text (mc_procedure_text) against the live catalogue: the files of
+ * live with that procedure version's declaration taken out and the stored one put in, its
+ * lifecycle under a name of its own (so the other procedures keep the live lifecycle): the
+ * documents, registries, calendars and rule modules are live's. *out is a whole catalogue in
+ * which mc_catalogue_versions finds the stored version. hash names the text in diagnostics.
+ * MC_ECHECK when the text no longer compiles (its errors in diags), MC_ENOMEM. */
+int mc_catalogue_load_pinned(mc_catalogue **out, const mc_catalogue *live, const char *hash,
+                             const char *text, const mc_rule_names *rules, mc_diags *diags,
+                             mc_error *err);
 
 /* BLAKE2b-256 of the catalogue's files (paths and contents, in load order), in hex: what every
  * event records as the catalogue in force. */

@@ -45,6 +45,10 @@ typedef struct mc_engine mc_engine;
 int mc_engine_open(mc_engine **out, const mc_catalogue *cat, mc_rules *rules, const char *db,
                    mc_error *err);
 void mc_engine_close(mc_engine *e);
+/* Makes e run on catalogue cat and its rules (both borrowed, as at mc_engine_open) from its next
+ * operation: a reload of serve's catalogue, while no operation runs on e. The stored procedure
+ * texts e compiled against the catalogue before are dropped. */
+void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *rules);
 mc_store *mc_engine_store(mc_engine *e);
 
 /* Makes e's operations optimistic and gives its store the write gate (store.h,
@@ -334,22 +338,37 @@ int64_t mc_live_issued(const mc_live *d);
 /* ---- deployments (issue 19) ---- */
 
 typedef enum {
-    MC_DEPLOY_VERSION_GONE, /* the catalogue has not the dossier's procedure version */
+    /* breaking: */
+    MC_DEPLOY_VERSION_GONE, /* the catalogue has not the version of a dossier without a stored
+                               text (submitted before schema version 8) */
     MC_DEPLOY_STATE_GONE,   /* the version is there, but not the state the dossier is in */
+    MC_DEPLOY_TEXT_BROKEN,  /* the dossier's stored text no longer compiles against the catalogue
+                               (a registry, document, calendar, rule module or function it
+                               names is gone), or is not in the store */
+    /* not breaking: the dossier runs on its stored text */
+    MC_DEPLOY_VERSION_KEPT, /* the catalogue has not the dossier's version any more */
+    MC_DEPLOY_TEXT_KEPT,    /* the catalogue's text of the version (or its lifecycle) changed */
+    MC_DEPLOY_DUE_MOVES,    /* the running clock's due instant moves on the new calendar */
 } mc_deploy_kind;
 
-/* What a catalogue would break for one open dossier (borrowed for the call of fn only). */
+/* What a catalogue would change for one open dossier (borrowed for the call of fn only). */
 typedef struct mc_deploy_problem {
     mc_deploy_kind kind;
+    bool breaking; /* the dossier could not run: deploy-check exits 1, serve does not start */
     int64_t dossier;
     const char *procedure, *version, *state;
     const char *message; /* one line: "dossier 12: procedure 'x' version '1' is gone (…)" */
+    /* MC_DEPLOY_DUE_MOVES: the due instant and the one on the new calendar (UTC seconds, and
+     * local YYYY-MM-DDTHH:MM on that calendar); MC_NONE and NULL otherwise. */
+    int64_t due, new_due;
+    const char *due_text, *new_due_text;
 } mc_deploy_problem;
 
-/* Calls fn for each open (not final) dossier of st that catalogue cat cannot run, by id; fn
- * returning non-zero stops (and is returned). *nopen gets how many open dossiers were looked at
- * (may be NULL). Reads only; 0, or a store error. */
-int mc_engine_deploy_check(mc_store *st, const mc_catalogue *cat,
+/* Calls fn for each open (not final) dossier of st that catalogue cat (with its rules, or NULL)
+ * would change, by id: those it cannot run (breaking) and those that keep running on their
+ * stored procedure text; fn returning non-zero stops (and is returned). *nopen gets how many
+ * open dossiers were looked at (may be NULL). Reads only; 0, or a store error. */
+int mc_engine_deploy_check(mc_store *st, const mc_catalogue *cat, const mc_rules *rules,
                            int (*fn)(void *ud, const mc_deploy_problem *p), void *ud,
                            int64_t *nopen, mc_error *err);
 

@@ -371,6 +371,23 @@ int64_t mc_store_event_count(mc_store *st, int64_t dossier, mc_error *err);
  * negative MC_E* code (err set) when they cannot be counted. */
 int64_t mc_store_blocked_count(mc_store *st, int64_t dossier, mc_error *err);
 
+/* ---- procedure texts (schema version 8) ---- */
+
+/* The text of a procedure version as a dossier was submitted under it (issue 19): its
+ * declaration and its lifecycle's (mc_procedure_text), by their hash. */
+typedef struct mc_text_row {
+    char *hash, *procedure, *version, *text;
+} mc_text_row;
+
+/* Stores text (of procedure, version) under hash unless a text of that hash is there, in the
+ * open transaction or one of its own. */
+int mc_store_text_put(mc_store *st, const char *hash, const char *procedure, const char *version,
+                      const char *text, mc_error *err);
+/* The text of hash into *out (strings mc_malloc'd; clear with mc_text_row_clear): 1 when
+ * found, 0 not. */
+int mc_store_text_get(mc_store *st, const char *hash, mc_text_row *out, mc_error *err);
+void mc_text_row_clear(mc_text_row *t);
+
 /* ---- request ids (idempotency) ---- */
 
 /* The result stored for request id, copied into *result (mc_malloc'd): 1 when found, 0 not. */

@@ -233,6 +233,51 @@ static bool below(mcb_builder *b, const mc_token *t, int kind, int op, const cha
     return false;
 }
 
+/* The end of node n in text (len bytes): past its last token, or past the `}` of its block
+ * (blanks, `;` and comments skipped after its last directive). */
+static uint32_t node_end(const char *text, size_t len, const mc_node *n)
+{
+    uint32_t end = n->ntoks > 0 ? n->toks[n->ntoks - 1].off + n->toks[n->ntoks - 1].len : 0;
+    if (!n->has_block) {
+        return end;
+    }
+    end = n->lbrace + 1;
+    for (const mc_node *c = n->child; c != NULL; c = c->next) {
+        uint32_t e = node_end(text, len, c);
+        end = e > end ? e : end;
+    }
+    for (size_t i = end; i < len; i++) {
+        if (text[i] == '#') {
+            while (i + 1 < len && text[i + 1] != '\n') {
+                i++;
+            }
+        } else if (text[i] == '}') {
+            return (uint32_t)i + 1;
+        }
+    }
+    return (uint32_t)len;
+}
+
+/* Records where a procedure's or a lifecycle's declaration is written, for its stored text
+ * (mc_procedure_text); n is the view from the kind's word (`replace` left out). */
+static void keep_span(mcb_builder *b, const mc_node *n, int kind, void *obj)
+{
+    const char *text = mc_source_text(b->src);
+    size_t len = mc_source_len(b->src);
+    uint32_t start = n->toks[0].off, end = node_end(text, len, n);
+    if (kind == MCB_K_PROCEDURE) {
+        mc_procedure *p = obj;
+        p->text_file = b->file;
+        p->text_start = start;
+        p->text_end = end;
+    } else if (kind == MCB_K_LIFECYCLE) {
+        mc_lifecycle *l = obj;
+        l->text_file = b->file;
+        l->text_start = start;
+        l->text_end = end;
+    }
+}
+
 /* Records a declaration for pass 2, and as written for mc_catalogue_layer_decls (the two lists
  * keep the same indexes). */
 static void push_decl(mcb_builder *b, const mc_node *n, int kind, int op, void *obj)
@@ -256,6 +301,9 @@ static void push_decl(mcb_builder *b, const mc_node *n, int kind, int op, void *
         .replaced = false,
     };
     b->decls[b->ndecls++] = (mcb_decl){n, kind, op, obj, b->file};
+    if (op != MCB_OP_EXTEND) {
+        keep_span(b, n, kind, obj);
+    }
 }
 
 /* Drops every version of procedure list v (a lower layer's) before a `replace procedure`. */

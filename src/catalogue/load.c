@@ -4,8 +4,10 @@
  */
 #include "catalogue_int.h"
 
+#include "base/buf.h"
 #include "base/dir.h"
 #include "base/grow.h"
+#include "lang/parser.h"
 
 #include "motcua/alloc.h"
 
@@ -187,10 +189,55 @@ static void hash_sources(mc_catalogue *cat)
     sodium_bin2hex(cat->hash, sizeof cat->hash, h, sizeof h);
 }
 
-static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags)
+/* ==== procedure texts (issue 19) ======================================================== */
+
+static void append_span(mc_buf *b, const mc_catalogue *cat, uint32_t file, uint32_t start,
+                        uint32_t end)
+{
+    if (file < cat->nsources && start <= end && end <= mc_source_len(cat->sources[file])) {
+        mc_buf_append(b, mc_source_text(cat->sources[file]) + start, end - start);
+    }
+    mc_buf_append(b, "\n", 1);
+}
+
+int mc_procedure_text(const mc_catalogue *cat, const mc_procedure *p, char **out, size_t *len)
+{
+    mc_buf b = MC_BUF_INIT;
+    append_span(&b, cat, p->text_file, p->text_start, p->text_end);
+    if (p->lifecycle != NULL) {
+        const mc_lifecycle *l = p->lifecycle;
+        append_span(&b, cat, l->text_file, l->text_start, l->text_end);
+    }
+    *len = b.len;
+    *out = mc_buf_take(&b);
+    return *out != NULL ? 0 : MC_ENOMEM;
+}
+
+/* Each procedure version's text hash: the files as read give the same hashes again. */
+static int hash_procedures(mc_catalogue *cat)
+{
+    for (size_t i = 0; i < cat->procedures.n; i++) {
+        mc_procedure *p = cat->procedures.items[i];
+        char *text;
+        size_t len;
+        if (mc_procedure_text(cat, p, &text, &len) != 0) {
+            return MC_ENOMEM;
+        }
+        unsigned char h[32];
+        crypto_generichash(h, sizeof h, (const unsigned char *)text, len, NULL, 0);
+        sodium_bin2hex(p->text_hash, sizeof p->text_hash, h, sizeof h);
+        mc_free(text);
+    }
+    return 0;
+}
+
+static int finish(mc_catalogue **out, mc_catalogue *cat, int rc, mc_diags *diags, mc_error *err)
 {
     if (rc == 0 || rc == MC_ECHECK) {
         mc_diags_sort(diags);
+    }
+    if (rc == 0 && mc_init() >= 0 && hash_procedures(cat) != 0) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     if (rc != 0) {
         mc_catalogue_free(cat);
@@ -219,7 +266,7 @@ int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *di
     if (rc == 0) {
         rc = build_all(cat, opts->rules, diags, err);
     }
-    return finish(out, cat, rc, diags);
+    return finish(out, cat, rc, diags, err);
 }
 
 int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
@@ -243,5 +290,172 @@ int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
     if (rc == 0) {
         rc = build_all(cat, NULL, diags, err);
     }
-    return finish(out, cat, rc, diags);
+    return finish(out, cat, rc, diags, err);
+}
+
+/* ==== a stored procedure text against the live catalogue (issue 19) ====================== */
+
+/* What mc_catalogue_load_pinned needs of a stored text: the procedure's name and version, and
+ * the offsets of the lifecycle's name in its declaration and in the procedure's `lifecycle`. */
+typedef struct pinned_parts {
+    char name[256], version[11];
+    const mc_token *uses, *declares; /* `lifecycle NAME` in the procedure; `lifecycle NAME {` */
+} pinned_parts;
+
+static void copy_tok(char *dst, size_t cap, const mc_token *t)
+{
+    size_t n = t->text_len < cap - 1 ? t->text_len : cap - 1;
+    memcpy(dst, t->text, n);
+    dst[n] = '\0';
+}
+
+static bool pinned_find(const mc_node *tree, pinned_parts *pp)
+{
+    memset(pp, 0, sizeof *pp);
+    bool found = false;
+    for (const mc_node *n = tree; n != NULL; n = n->next) {
+        if (n->ntoks < 2 || n->broken) {
+            continue;
+        }
+        if (mc_tok_is(&n->toks[0], "procedure") && !found) {
+            found = true;
+            copy_tok(pp->name, sizeof pp->name, &n->toks[1]);
+            for (const mc_node *c = n->child; c != NULL; c = c->next) {
+                if (c->ntoks >= 2 && mc_tok_is(&c->toks[0], "effective")) {
+                    copy_tok(pp->version, sizeof pp->version, &c->toks[1]);
+                } else if (c->ntoks >= 2 && mc_tok_is(&c->toks[0], "lifecycle")) {
+                    pp->uses = &c->toks[1];
+                }
+            }
+        } else if (mc_tok_is(&n->toks[0], "lifecycle")) {
+            pp->declares = &n->toks[1];
+        }
+    }
+    return found;
+}
+
+/* text with the lifecycle's name (both places) made the stored text's own. */
+static char *pinned_rename(const char *text, const pinned_parts *pp, const char *hash)
+{
+    mc_buf b = MC_BUF_INIT;
+    if (pp->uses == NULL || pp->declares == NULL || pp->uses->off > pp->declares->off) {
+        mc_buf_puts(&b, text);
+        return mc_buf_take(&b);
+    }
+    char own[300];
+    snprintf(own, sizeof own, "pinned-%.16s-%.*s", hash, (int)pp->declares->len,
+             text + pp->declares->off);
+    mc_buf_append(&b, text, pp->uses->off);
+    mc_buf_puts(&b, own);
+    mc_buf_append(&b, text + pp->uses->off + pp->uses->len,
+                  pp->declares->off - (pp->uses->off + pp->uses->len));
+    mc_buf_puts(&b, own);
+    mc_buf_puts(&b, text + pp->declares->off + pp->declares->len);
+    return mc_buf_take(&b);
+}
+
+/* A copy of live's file i with the declarations of version (name, version) blanked (newlines
+ * kept, so that positions and lines stay those of the file). */
+static int pinned_source(mc_source **out, const mc_catalogue *live, uint32_t i,
+                         const pinned_parts *pp, mc_error *err)
+{
+    const char *text = mc_source_text(live->sources[i]);
+    size_t len = mc_source_len(live->sources[i]);
+    char *copy = NULL;
+    size_t n;
+    const mc_procedure *const *v = mc_catalogue_versions(live, pp->name, &n);
+    for (size_t k = 0; k < n; k++) {
+        char ver[11] = "";
+        if (v[k]->has_effective) {
+            mc_date_format(v[k]->effective, ver);
+        }
+        if (v[k]->text_file != i || strcmp(ver, pp->version) != 0 || v[k]->text_end > len) {
+            continue;
+        }
+        if (copy == NULL && (copy = mc_strndup(text, len)) == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        for (uint32_t j = v[k]->text_start; j < v[k]->text_end; j++) {
+            copy[j] = copy[j] == '\n' ? '\n' : ' ';
+        }
+    }
+    int rc = mc_source_new(out, mc_source_path(live->sources[i]), copy ? copy : text, len, err);
+    mc_free(copy);
+    return rc;
+}
+
+int mc_catalogue_load_pinned(mc_catalogue **out, const mc_catalogue *live, const char *hash,
+                             const char *text, const mc_rule_names *rules, mc_diags *diags,
+                             mc_error *err)
+{
+    *out = NULL;
+    char path[128];
+    snprintf(path, sizeof path, "stored text %.16s", hash);
+    mc_source *stored;
+    int rc = mc_source_new(&stored, path, text, strlen(text), err);
+    if (rc != 0) {
+        return rc;
+    }
+    /* A first parse finds the names; its diagnostics are the build's again, so it keeps none. */
+    mc_arena trees = MC_ARENA_INIT;
+    mc_node *tree = NULL;
+    pinned_parts pp;
+    mc_diags *first = NULL;
+    rc = mc_diags_new(&first);
+    if (rc == 0) {
+        rc = mc_parse(&tree, stored, first, &trees);
+    }
+    mc_diags_free(first);
+    char *renamed = NULL;
+    if (rc != 0) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    } else if (!pinned_find(tree, &pp)) {
+        rc = mc_error_set(err, MC_ECHECK, "the stored text %.16s declares no procedure", hash);
+    } else if ((renamed = pinned_rename(text, &pp, hash)) == NULL) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_arena_free(&trees);
+    mc_source_free(stored);
+    stored = NULL;
+    if (rc == 0) {
+        rc = mc_source_new(&stored, path, renamed, strlen(renamed), err);
+    }
+    mc_free(renamed);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_catalogue *cat = catalogue_new();
+    if (cat == NULL) {
+        mc_source_free(stored);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t l = 0; l < live->nlayers && rc == 0; l++) {
+        if (add_layer(cat, live->layer_names[l]) != 0) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        for (uint32_t i = 0; i < live->nsources && rc == 0; i++) {
+            mc_source *src;
+            if (live->source_layers[i] != l) {
+                continue;
+            }
+            rc = pinned_source(&src, live, i, &pp, err);
+            if (rc == 0 && add_source(cat, src) != 0) {
+                mc_source_free(src);
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    if (rc == 0 && live->nlayers == 0) {
+        rc = add_layer(cat, "") != 0 ? mc_error_set(err, MC_ENOMEM, "out of memory") : 0;
+    }
+    if (rc == 0 && add_source(cat, stored) != 0) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    } else if (rc == 0) {
+        stored = NULL;
+    }
+    mc_source_free(stored);
+    if (rc == 0) {
+        rc = build_all(cat, rules, diags, err);
+    }
+    return finish(out, cat, rc, diags, err);
 }

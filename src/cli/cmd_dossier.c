@@ -497,6 +497,13 @@ static int history_one(void *ud, const mc_event_row *ev)
                json_string_value(json_object_get(body, "message")));
     } else if (to != NULL) {
         printf(" %s%s%s -> %s", event ? event : "", from ? " " : "", from ? from : "", to);
+    } else if (strcmp(ev->kind, "due-moved") == 0) {
+        /* A calendar changed by a deployment moved the running clock's due instant. */
+        char a[17], b[17];
+        fmt_time(h->s, json_integer_value(json_object_get(body, "old_due")), a);
+        fmt_time(h->s, json_integer_value(json_object_get(body, "due")), b);
+        printf(" due %s -> %s (calendar '%s')", a, b,
+               json_string_value(json_object_get(body, "calendar")));
     }
     json_t *legal = json_object_get(body, "legal_basis");
     if (json_array_size(legal) > 0) {

@@ -60,6 +60,17 @@ static int64_t resume_clock(const mce_dos *d, int64_t at, int64_t left)
     return mce_utc(d, mc_calendar_deadline(d->cal, mce_loc(d, at), rest));
 }
 
+int64_t mce_due_on(const mce_dos *d, const mc_calendar *cal)
+{
+    if (!d->has_basis || d->clk != MC_CLOCK_RUNNING || d->row.due == MC_NONE || d->row.overdue) {
+        return MC_NONE;
+    }
+    mce_dos t = *d; /* a view on cal: the counting reads p, cal and the row only */
+    t.cal = cal != NULL ? cal : mc_calendar_builtin();
+    return d->due_left == MC_NONE ? start_clock(&t, d->due_from)
+                                  : resume_clock(&t, d->due_from, d->due_left);
+}
+
 /* The instant the earliest timer of the current state fires, and which one. */
 int64_t mce_next_timer(const mce_dos *d, size_t *which)
 {
@@ -230,21 +241,31 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         }
         d->row.due = MC_NONE;
         d->paused_due = MC_NONE;
+        d->has_basis = false;
         d->row.overdue = false; /* overdue only while the clock runs; `late` keeps the story */
     } else if (s->clock == MC_CLOCK_RUNNING) {
         if (restart || was_stopped) {
             d->row.due = start_clock(d, at);
+            d->has_basis = d->row.due != MC_NONE;
+            d->due_from = at;
+            d->due_left = MC_NONE;
             d->row.overdue = false;
             d->original_due = MC_NONE; /* a fresh clock: its extensions start anew */
             d->ext_days = 0;
         } else if (was_paused && d->row.left != MC_NONE) {
             d->row.due = resume_clock(d, at, d->row.left);
+            /* Extended while paused: the extension's days are in left, as a resumed clock
+             * counts them (mce_extend). */
+            d->has_basis = true;
+            d->due_from = at;
+            d->due_left = d->row.left;
             if (d->ext_days > 0 && d->row.left >= d->ext_days) {
                 /* What the resumed clock would say without the extensions, for `show`. */
                 d->original_due = resume_clock(d, at, d->row.left - d->ext_days);
             }
         } else if (was_paused && d->paused_due != MC_NONE) {
             d->row.due = d->paused_due; /* overdue when paused: the same past instant */
+            d->has_basis = false;
         }
         d->row.left = MC_NONE;
         d->paused_due = MC_NONE;
@@ -258,11 +279,13 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
                 d->row.left = time_left(d, at);
             }
             d->row.due = MC_NONE;
+            d->has_basis = false;
         }
     } else {
         d->row.due = MC_NONE;
         d->row.left = MC_NONE;
         d->paused_due = MC_NONE;
+        d->has_basis = false;
         d->row.overdue = false;
         d->original_due = MC_NONE;
         d->ext_days = 0;
@@ -341,6 +364,7 @@ int mce_extend(mce_dos *d, const mc_extension *x, mc_error *err)
             d->original_due = d->row.due;
         }
         d->row.due = after_working_days(d, d->row.due, days);
+        d->has_basis = false; /* counted from the due instant now, not from the clock's start */
     } else {
         d->row.left += days; /* paused: resumes with that many more working days */
     }
@@ -380,8 +404,37 @@ int mce_extend(mce_dos *d, const mc_extension *x, mc_error *err)
     return bad ? mc_error_set(err, MC_ENOMEM, "out of memory") : 0;
 }
 
+/* A due instant counted on a calendar the catalogue has changed since (a deployment added a
+ * holiday): counted again on the calendar in force, with an event saying from what to what
+ * (issue 19). A volatile engine's calendar never changes under its dossiers. */
+static int recount_due(mc_engine *e, mce_dos *d, int64_t now)
+{
+    if (e->st == NULL) {
+        return 0;
+    }
+    int64_t due = mce_due_on(d, d->cal);
+    if (due == MC_NONE || due == d->row.due) {
+        return 0;
+    }
+    json_t *body = NULL;
+    if (d->events != NULL) {
+        char hash[33];
+        mc_calendar_hash(d->cal, hash);
+        body = json_pack("{s:s, s:I, s:I, s:s, s:s}", "state", d->row.state, "old_due",
+                         (json_int_t)d->row.due, "due", (json_int_t)due, "calendar",
+                         d->cal->name ? d->cal->name : "", "calendar_hash", hash);
+    }
+    d->row.due = due;
+    mce_update_wake(d);
+    return mce_add_event(e, d, "due-moved", "system", now, body);
+}
+
 int mce_catch_up(mc_engine *e, mce_dos *d, int64_t now, mc_error *err)
 {
+    int rc0 = recount_due(e, d, now);
+    if (rc0 != 0) {
+        return mc_error_set(err, rc0, "out of memory");
+    }
     for (int guard = 0; guard < MAX_CATCH_UP; guard++) {
         size_t which = 0;
         int64_t t = d->row.final ? MC_NONE : mce_next_timer(d, &which);

@@ -202,6 +202,10 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
     memcpy(dst->ext_used, src->ext_used, sizeof dst->ext_used);
     dst->original_due = src->original_due;
     dst->ext_days = src->ext_days;
+    memcpy(dst->text_hash, src->text_hash, sizeof dst->text_hash);
+    dst->has_basis = src->has_basis;
+    dst->due_from = src->due_from;
+    dst->due_left = src->due_left;
     dst->row = src->row;
     mc_dossier_row *r = &dst->row;
     const mc_dossier_row *o = &src->row;
@@ -356,6 +360,15 @@ char *mce_encode_data(const mce_dos *d)
         bad |= json_object_set_new(root, "paused_due", json_integer(d->paused_due));
     }
     bad |= encode_extensions(d, root);
+    if (d->text_hash[0] != '\0') {
+        bad |= json_object_set_new(root, "text_hash", json_string(d->text_hash));
+    }
+    if (d->has_basis) { /* [from, left]: left null when the clock started with the whole limit */
+        bad |= json_object_set_new(
+            root, "due_basis",
+            json_pack("[I, o]", (json_int_t)d->due_from,
+                      d->due_left == MC_NONE ? json_null() : json_integer(d->due_left)));
+    }
     char *text = bad == 0 ? mc_json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(root);
     char *out = text ? mce_dup(text) : NULL;
@@ -390,14 +403,20 @@ static int decode_reason(mce_req_state *s, const json_t *v)
     return 0;
 }
 
-int mce_decode_data(mce_dos *d)
+void mce_decode_basis(mce_dos *d, const json_t *root)
 {
-    json_t *root;
-    int rc = mc_json_loads(d->row.data ? d->row.data : "{}", 0, &root);
-    if (rc != 0) {
-        return rc == MC_ENOMEM ? MC_ENOMEM : MC_EIO;
-    }
+    const json_t *b = json_object_get(root, "due_basis");
+    d->has_basis = json_is_integer(json_array_get(b, 0));
+    d->due_from = json_integer_value(json_array_get(b, 0));
+    const json_t *left = json_array_get(b, 1);
+    d->due_left = json_is_integer(left) ? json_integer_value(left) : MC_NONE;
+}
+
+/* Takes root (the row's data, parsed). */
+static int decode_root(mce_dos *d, json_t *root)
+{
     const char *key;
+    mce_decode_basis(d, root);
     json_t *v = json_object_get(root, "paused_due");
     d->paused_due = json_is_integer(v) ? json_integer_value(v) : MC_NONE;
     v = json_object_get(root, "original_due");
@@ -443,6 +462,113 @@ int mce_decode_data(mce_dos *d)
     return 0;
 }
 
+int mce_decode_data(mce_dos *d)
+{
+    json_t *root;
+    int rc = mc_json_loads(d->row.data ? d->row.data : "{}", 0, &root);
+    if (rc != 0) {
+        return rc == MC_ENOMEM ? MC_ENOMEM : MC_EIO;
+    }
+    return decode_root(d, root);
+}
+
+/* ==== stored procedure texts (issue 19) ================================================== */
+
+/* Compiles the stored text of hash against e's catalogue into pin (cat NULL and why set when it
+ * no longer compiles, or is not in the store). MC_ENOMEM, or a store error. */
+static int pin_compile(mc_engine *e, mce_pin *pin, mc_error *err)
+{
+    mc_text_row t;
+    int rc = mc_store_text_get(e->st, pin->hash, &t, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (rc == 0) {
+        snprintf(pin->why, sizeof pin->why, "its procedure text (%.16s) is not in the store",
+                 pin->hash);
+        return 0;
+    }
+    mc_rule_names names, *np = NULL;
+    if (e->rules != NULL) {
+        mc_rules_names(e->rules, &names);
+        np = &names;
+    }
+    mc_diags *diags = NULL;
+    mc_error cerr;
+    mc_error_clear(&cerr);
+    rc = mc_diags_new(&diags);
+    if (rc == 0) {
+        rc = mc_catalogue_load_pinned(&pin->cat, e->cat, pin->hash, t.text, np, diags, &cerr);
+    }
+    if (rc == MC_ECHECK) {
+        const mc_diag *first = NULL;
+        for (size_t i = 0; i < mc_diags_count(diags) && first == NULL; i++) {
+            const mc_diag *g = mc_diags_get(diags, i);
+            first = g->severity == MC_DIAG_ERROR ? g : NULL;
+        }
+        if (first != NULL) {
+            snprintf(pin->why, sizeof pin->why,
+                     "its procedure text no longer compiles: %s:%u:%u: %s", first->file,
+                     first->line, first->col, first->msg);
+        } else {
+            snprintf(pin->why, sizeof pin->why, "its procedure text no longer compiles: %s",
+                     cerr.msg);
+        }
+        rc = 0;
+    }
+    mc_diags_free(diags);
+    mc_text_row_clear(&t);
+    if (rc != 0 && rc != MC_ENOMEM) {
+        return mc_error_set(err, rc, "%s", cerr.msg);
+    }
+    return rc == 0 ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+}
+
+int mce_pinned(mc_engine *e, const char *hash, const char *name, const char *version,
+               const mc_procedure **out, const char **why, mc_error *err)
+{
+    *out = NULL;
+    *why = NULL;
+    mce_pin *pin = NULL;
+    for (size_t i = 0; i < e->pins.n && pin == NULL; i++) {
+        mce_pin *q = e->pins.items[i];
+        pin = strcmp(q->hash, hash) == 0 ? q : NULL;
+    }
+    if (pin == NULL) {
+        pin = mc_calloc(1, sizeof *pin);
+        if (pin == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        snprintf(pin->hash, sizeof pin->hash, "%s", hash);
+        int rc = pin_compile(e, pin, err);
+        if (rc == 0 && mc_ptrvec_push(&e->pins, pin) != 0) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        if (rc != 0) {
+            mc_catalogue_free(pin->cat);
+            mc_free(pin);
+            return rc;
+        }
+    }
+    if (pin->cat != NULL) {
+        *out = mce_find_version(pin->cat, name, version);
+    }
+    if (*out == NULL) {
+        *why = pin->why[0] != '\0' ? pin->why : "its procedure text declares another version";
+    }
+    return 0;
+}
+
+void mce_pins_free(mc_engine *e)
+{
+    for (size_t i = 0; i < e->pins.n; i++) {
+        mce_pin *pin = e->pins.items[i];
+        mc_catalogue_free(pin->cat);
+        mc_free(pin);
+    }
+    mc_ptrvec_free(&e->pins);
+}
+
 int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
 {
     memset(d, 0, sizeof *d);
@@ -452,8 +578,41 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
                    ? mc_error_set(err, MC_ENOTFOUND, "unknown dossier %lld", (long long)id)
                    : rc;
     }
+    json_t *root;
+    rc = mc_json_loads(d->row.data ? d->row.data : "{}", 0, &root);
+    if (rc != 0) {
+        mce_dos_free(d);
+        return rc == MC_ENOMEM
+                   ? mc_error_set(err, MC_ENOMEM, "out of memory")
+                   : mc_error_set(err, MC_EIO, "dossier %lld: its stored data cannot be read",
+                                  (long long)id);
+    }
+    /* The dossier runs on the text it was submitted under: the catalogue's own when its hash
+     * is the same (one compare), else that text compiled against the catalogue. */
+    const char *hash = json_string_value(json_object_get(root, "text_hash"));
     const mc_procedure *p = mce_find_version(e->cat, d->row.procedure, d->row.version);
+    if (hash != NULL && strlen(hash) < sizeof d->text_hash) {
+        memcpy(d->text_hash, hash, strlen(hash) + 1);
+    }
+    if (hash != NULL && e->st != NULL && (p == NULL || strcmp(p->text_hash, hash) != 0)) {
+        const char *why;
+        const mc_procedure *pinned;
+        rc = mce_pinned(e, hash, d->row.procedure, d->row.version, &pinned, &why, err);
+        if (rc == 0 && pinned == NULL) {
+            rc = mc_error_set(err, MC_EGONE,
+                              "dossier %lld uses procedure '%s' version '%s', which the "
+                              "catalogue can no longer run: %s",
+                              (long long)id, d->row.procedure, d->row.version, why);
+        }
+        if (rc != 0) {
+            json_decref(root);
+            mce_dos_free(d);
+            return rc;
+        }
+        p = pinned;
+    }
     if (p == NULL) {
+        json_decref(root);
         rc = mc_error_set(err, MC_EGONE,
                           "dossier %lld uses procedure '%s' version '%s', which the catalogue no "
                           "longer has",
@@ -463,7 +622,9 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
     }
     rc = mce_dos_alloc(d, p, true);
     if (rc == 0) {
-        rc = mce_decode_data(d);
+        rc = decode_root(d, root);
+    } else {
+        json_decref(root);
     }
     if (rc != 0) {
         mce_dos_free(d);

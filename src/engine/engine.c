@@ -62,9 +62,17 @@ int mc_engine_open_volatile(mc_engine **out, const mc_catalogue *cat, mc_rules *
 void mc_engine_close(mc_engine *e)
 {
     if (e != NULL) {
+        mce_pins_free(e);
         mc_store_close(e->st);
         mc_free(e);
     }
+}
+
+void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *rules)
+{
+    mce_pins_free(e); /* compiled against the catalogue replaced */
+    e->cat = cat;
+    e->rules = rules;
 }
 
 void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(void *ud), void *ud)
@@ -601,6 +609,23 @@ static int record_submit(mc_engine *e, mce_dos *d, const mc_submit *s, const cha
     return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
 }
 
+/* Stores the text of the dossier's procedure version (once per text) and names it in the
+ * dossier, so that it runs on it whatever the catalogue becomes (issue 19). */
+static int keep_text(mc_engine *e, mce_dos *d, const char *version, mc_error *err)
+{
+    char *text;
+    size_t len;
+    if (mc_procedure_text(e->cat, d->p, &text, &len) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = mc_store_text_put(e->st, d->p->text_hash, d->p->name, version, text, err);
+    mc_free(text);
+    if (rc == 0) {
+        memcpy(d->text_hash, d->p->text_hash, sizeof d->text_hash);
+    }
+    return rc;
+}
+
 static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
@@ -673,6 +698,9 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (e->st == NULL) {
         r->id = ++e->next_id;
     } else {
+        if ((rc = keep_text(e, d, version, err)) != 0) {
+            return rc;
+        }
         r->data = mce_encode_data(d);
         if (r->data == NULL) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -1250,8 +1278,11 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     int rc = mce_load(e, id, &g->d, err);
-    if (rc == 0 && g->d.row.wake != MC_NONE && g->d.row.wake < now) {
-        /* Timers or an overdue mark are due: they take effect (and are recorded) first. */
+    int64_t recounted = rc == 0 ? mce_due_on(&g->d, g->d.cal) : MC_NONE;
+    if (rc == 0 && ((g->d.row.wake != MC_NONE && g->d.row.wake < now) ||
+                    (recounted != MC_NONE && recounted != g->d.row.due))) {
+        /* Timers or an overdue mark are due, or the due instant moves on a calendar changed
+         * since it was counted: they take effect (and are recorded) first. */
         mce_dos_free(&g->d);
         op o = {.e = e,
                 .run = run_nothing,

@@ -7,6 +7,7 @@
 #ifndef MOTCUA_ENGINE_INT_H
 #define MOTCUA_ENGINE_INT_H
 
+#include "base/ptrvec.h"
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
 
@@ -15,8 +16,17 @@
 
 enum { MAX_CATCH_UP = 1000 };
 
+/* A stored procedure text compiled against the engine's catalogue (mce_pinned): cat, or the
+ * reason it no longer compiles (cat NULL). */
+typedef struct mce_pin {
+    char hash[65];
+    mc_catalogue *cat;
+    char why[400];
+} mce_pin;
+
 struct mc_engine {
     const mc_catalogue *cat;
+    mc_ptrvec pins; /* mce_pin, one per stored text a dossier loaded here needed */
     mc_rules *rules;
     mc_store *st;            /* NULL: a volatile engine (dossiers held by the caller) */
     mc_record_lookup lookup; /* a volatile engine's registries */
@@ -64,6 +74,15 @@ typedef struct mce_dos {
     uint16_t ext_used[MC_MAX_EXTENSIONS];
     int64_t original_due;
     int64_t ext_days;
+    /* The hash of the procedure text the dossier runs on (issue 19; kept in the row's data,
+     * the text in the store's proc_text): "" for a dossier from before schema version 8. */
+    char text_hash[65];
+    /* What the running clock's due instant was counted from (kept in the row's data), so that
+     * it is counted again on a calendar a deployment changed (mce_due_on): the instant, and
+     * the time left then (MC_NONE: the whole limit, the clock started). has_basis is false
+     * when the due instant is another's (extended, overdue when paused) or there is none. */
+    bool has_basis;
+    int64_t due_from, due_left;
 } mce_dos;
 
 /* The reason an operation was refused: msg in English, and what made it (msg.h). */
@@ -137,6 +156,14 @@ int mce_field_index(const mc_procedure *p, const char *name);
 int mce_req_index(const mc_procedure *p, const char *doc);
 char *mce_encode_data(const mce_dos *d);
 int mce_decode_data(mce_dos *d);
+/* d's due basis from the row's data, parsed (root). */
+void mce_decode_basis(mce_dos *d, const json_t *root);
+/* The version (name, version) of the stored text hash, compiled against e's catalogue once and
+ * kept in e: *out, or NULL with *why saying why it cannot run (the text no longer compiles, is
+ * not in the store). 0, or MC_ENOMEM or a store error. */
+int mce_pinned(mc_engine *e, const char *hash, const char *name, const char *version,
+               const mc_procedure **out, const char **why, mc_error *err);
+void mce_pins_free(mc_engine *e);
 /* Loads dossier id with its procedure version. MC_ENOTFOUND when unknown. */
 int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err);
 const mc_state *mce_cur(const mce_dos *d);
@@ -159,6 +186,9 @@ mc_localtime mce_loc(const mce_dos *d, int64_t utc);
 int64_t mce_utc(const mce_dos *d, mc_localtime t);
 bool mce_clock_running(const mce_dos *d);
 /* The instant the earliest timer of the current state fires (MC_NONE: none), and which. */
+/* The due instant d's running clock would have on calendar cal, counted from its basis; MC_NONE
+ * when it has no basis (or no running clock, or is overdue). */
+int64_t mce_due_on(const mce_dos *d, const mc_calendar *cal);
 int64_t mce_next_timer(const mce_dos *d, size_t *which);
 /* The first year past the calendar's coverage that d's due instant or next timer was counted
  * into (mc_dossier.uncovered), or 0. */

@@ -1553,7 +1553,9 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     const endpoint *public = find_public(rq, &arg);
     if (public != NULL) {
         out->route = route_of(public);
+        pthread_mutex_lock(&a->pool_lock); /* a reload may be swapping the catalogue */
         job pub = {.api = a, .cat = a->cat, .cal = a->cal};
+        pthread_mutex_unlock(&a->pool_lock);
         public->run(&pub, NULL, rq, &arg, out);
         return;
     }
@@ -1576,7 +1578,7 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     if (p != NULL) {
         snprintf(out->actor, sizeof out->actor, "%s", p->actor);
     }
-    job j = {a, NULL, a->cat, a->cal, NULL, ""};
+    job j = {a, NULL, NULL, NULL, NULL, ""}; /* cat and cal with the engine, below */
     if (p == NULL || !scope_key(&j, p, rq, out)) {
         pthread_mutex_lock(&a->pool_lock);
         tokens_release(ts);
@@ -1592,14 +1594,17 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     } else {
         ts->running[p->index]++;
         while (true) {
-            for (slot = 0; slot < a->nengines && a->taken[slot]; slot++) {
+            for (slot = 0; !a->swapping && slot < a->nengines && a->taken[slot]; slot++) {
             }
-            if (slot < a->nengines) {
+            if (!a->swapping && slot < a->nengines) {
                 break;
             }
             pthread_cond_wait(&a->pool_free, &a->pool_lock);
         }
         a->taken[slot] = true;
+        /* The catalogue of the engine taken: a reload swaps both while no engine is taken. */
+        j.cat = a->cat;
+        j.cal = a->cal;
     }
     pthread_mutex_unlock(&a->pool_lock);
     if (over) {
@@ -1619,7 +1624,8 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     a->taken[slot] = false;
     ts->running[p->index]--;
     tokens_release(ts);
-    pthread_cond_signal(&a->pool_free);
+    /* Every waiter: a reload waits for all the engines, a request for one. */
+    pthread_cond_broadcast(&a->pool_free);
     pthread_mutex_unlock(&a->pool_lock);
     if (out->body == NULL) {
         api_error(out, 500, "internal", "out of memory");
@@ -1663,6 +1669,52 @@ void api_set_group(api *a, mc_store_group *g)
     }
 }
 
+int api_swap_catalogue(api *a, mc_catalogue *cat, mc_rules **rules, mc_error *err)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    /* Room for the catalogue a reload loaded before, kept to the end (the first is serve's). */
+    mc_catalogue **old = a->owned_cat == NULL
+                             ? a->old_cats
+                             : realloc(a->old_cats, (a->nold_cats + 1) * sizeof *a->old_cats);
+    if (old == NULL && a->owned_cat != NULL) {
+        pthread_mutex_unlock(&a->pool_lock);
+        for (size_t i = 0; i < a->nengines; i++) {
+            mc_rules_free(rules[i]);
+        }
+        mc_catalogue_free(cat);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    a->old_cats = old;
+    /* New requests wait from now on; those running finish on the catalogue they started with. */
+    a->swapping = true;
+    while (true) {
+        size_t busy = 0;
+        for (size_t i = 0; i < a->nengines; i++) {
+            busy += a->taken[i];
+        }
+        if (busy == 0) {
+            break;
+        }
+        pthread_cond_wait(&a->pool_free, &a->pool_lock);
+    }
+    for (size_t i = 0; i < a->nengines; i++) {
+        mc_engine_set_catalogue(a->engines[i], cat, rules[i]);
+        mc_rules_free(a->rules[i]);
+        a->rules[i] = rules[i];
+    }
+    if (a->owned_cat != NULL) {
+        a->old_cats[a->nold_cats++] = a->owned_cat;
+    }
+    a->owned_cat = cat;
+    a->cat = cat;
+    a->cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
+                                                : mc_calendar_builtin();
+    a->swapping = false;
+    pthread_cond_broadcast(&a->pool_free);
+    pthread_mutex_unlock(&a->pool_lock);
+    return 0;
+}
+
 void api_stop(api *a)
 {
     atomic_store(&a->stopping, true);
@@ -1686,6 +1738,11 @@ void api_free(api *a)
     free(a->taken);
     tokens_release(a->tokens);
     a->tokens = NULL;
+    for (size_t i = 0; i < a->nold_cats; i++) {
+        mc_catalogue_free(a->old_cats[i]);
+    }
+    free(a->old_cats);
+    mc_catalogue_free(a->owned_cat);
     pthread_mutex_destroy(&a->pool_lock);
     pthread_cond_destroy(&a->pool_free);
     pthread_mutex_destroy(&a->write_lock);

@@ -55,6 +55,13 @@ typedef struct api {
      * place of write_lock. NULL on PostgreSQL, whose own group commit serves. */
     mc_store_group *group;
     atomic_bool stopping; /* set by api_stop: new requests are answered 503 */
+    /* A catalogue reload (api_swap_catalogue) waiting for the engines to be free: no request
+     * takes one meanwhile. The catalogues reloads replaced, kept to the end (a public request
+     * may still read the one it started with). Under pool_lock. */
+    bool swapping;
+    mc_catalogue **old_cats;
+    size_t nold_cats;
+    mc_catalogue *owned_cat; /* the current one when a reload loaded it (else the caller's) */
     /* The counters of /metrics (metrics.h): serve.c counts each request under out->route. */
     metrics metrics;
     const char *store_path; /* a SQLite store's file, for its size in /metrics, or NULL */
@@ -73,6 +80,11 @@ int api_set_tokens(api *a, tokens *t, mc_error *err);
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules);
 /* Makes every engine's transactions join g (owned by a from now on), after api_set_engine. */
 void api_set_group(api *a, mc_store_group *g);
+/* Makes cat (owned by a from now on) the catalogue of the requests that start from now on, and
+ * rules[i] (owned) engine i's rules: waits for the requests running to finish (they end on the
+ * catalogue they started with; new ones wait meanwhile), then swaps each engine. MC_ENOMEM
+ * (nothing swapped, cat and rules freed). */
+int api_swap_catalogue(api *a, mc_catalogue *cat, mc_rules **rules, mc_error *err);
 /* From now on, requests not yet at the store are answered 503 (the server is stopping), and
  * every rule running or still to run ends at its next check (mc_rules_interrupt). */
 void api_stop(api *a);

@@ -186,6 +186,17 @@ static void *run(void *arg)
     int backoff_ms = 0;
     bool down = false;
     while (!stopping(s)) {
+        pthread_mutex_lock(&s->lock);
+        if (s->next_rules != NULL) { /* a reload: between passes, the engine is free */
+            mc_engine_set_catalogue(s->engine, s->next_cat, s->next_rules);
+            mc_rules_free(s->rules);
+            s->rules = s->next_rules;
+            s->next_rules = NULL;
+            mc_free(s->skips); /* left alone under the catalogue replaced */
+            s->skips = NULL;
+            s->nskips = s->capskips = 0;
+        }
+        pthread_mutex_unlock(&s->lock);
         /* The clock read exactly: time() may lag a few milliseconds behind it, and a pass
          * just after a whole second would then see the second before. */
         struct timespec clock;
@@ -269,6 +280,19 @@ bool sched_start(sched *s, api *a, mc_engine *e, mc_rules *rules)
     return true;
 }
 
+void sched_set_catalogue(sched *s, const mc_catalogue *cat, mc_rules *rules)
+{
+    if (s->api == NULL || !s->started) {
+        mc_rules_free(rules);
+        return;
+    }
+    pthread_mutex_lock(&s->lock);
+    mc_rules_free(s->next_rules); /* a reload not taken yet: this one replaces it */
+    s->next_cat = cat;
+    s->next_rules = rules;
+    pthread_mutex_unlock(&s->lock);
+}
+
 void sched_stop(sched *s)
 {
     if (s->api == NULL) {
@@ -285,6 +309,7 @@ void sched_stop(sched *s)
     pthread_cond_destroy(&s->wake);
     mc_engine_close(s->engine);
     mc_rules_free(s->rules);
+    mc_rules_free(s->next_rules);
     mc_free(s->skips);
     memset(s, 0, sizeof *s);
 }

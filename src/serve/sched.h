@@ -33,11 +33,18 @@ typedef struct sched {
     sched_skip *skips;
     size_t nskips, capskips;
     int64_t now; /* the pass's now, for the skip list */
+    /* A reloaded catalogue and rules for the engine, taken before the next pass (under lock). */
+    const mc_catalogue *next_cat;
+    mc_rules *next_rules;
 } sched;
 
 /* Starts s's thread on engine e and its rules (owned by s from now on, closed by sched_stop,
  * also when the start fails) for the server's api a. false when the thread cannot start. */
 bool sched_start(sched *s, api *a, mc_engine *e, mc_rules *rules);
+/* Makes s's engine run on cat (borrowed: the API keeps it) and rules (owned by s from now on)
+ * from its next pass: a catalogue reload; the pass running ends on the catalogue it began with.
+ * A no-op (rules freed) on a scheduler not started. */
+void sched_set_catalogue(sched *s, const mc_catalogue *cat, mc_rules *rules);
 /* Stops s's thread, waiting for the batch it is running, and closes its engine. A no-op on a
  * zeroed s. */
 void sched_stop(sched *s);

@@ -678,6 +678,7 @@ typedef struct reloader {
 
 /* The tokens file again: requests from now on authenticate with the new tokens; those running
  * finish with the tokens they started with (api_set_tokens). */
+static void reload_catalogue(front_opts *c, server *sv);
 static void reload_tokens(front_opts *c, server *sv)
 {
     tokens *t = NULL;
@@ -735,6 +736,7 @@ static void reload_logs(front_opts *c, server *sv)
 static const reloader reloaders[] = {
     {reload_logs},
     {reload_tokens},
+    {reload_catalogue},
 };
 
 static void on_sighup(front_opts *c, server *sv)
@@ -746,11 +748,114 @@ static void on_sighup(front_opts *c, server *sv)
     fflush(stderr);
 }
 
+/* ---- the deployment check at start-up and on SIGHUP (issue 19) ---- */
+
+static int count_breaking(void *ud, const mc_deploy_problem *p)
+{
+    *(size_t *)ud += p->breaking;
+    return 0;
+}
+
+/* A rules sandbox of its own for an engine of the pool, from the same folders. */
+static int new_rules(front_opts *c, mc_rules **out, mc_error *err)
+{
+    *out = NULL;
+    mc_rules_opts opts;
+    if (front_rule_opts(c, &opts) != 0) {
+        return mc_error_set(err, MC_EUSAGE, "the rule options are wrong");
+    }
+    mc_diags *diags = NULL;
+    int rc = mc_diags_new(&diags) ? mc_error_set(err, MC_ENOMEM, "out of memory") : 0;
+    if (rc == 0) {
+        rc = mc_rules_new(out, &opts, err);
+    }
+    if (rc == 0) {
+        rc = front_rules_load(c, *out, diags, err);
+    }
+    if (rc != 0) {
+        mc_rules_free(*out);
+        *out = NULL;
+    }
+    mc_diags_free(diags);
+    return rc;
+}
+
+/* SIGHUP: the catalogue and its rules again from the same --catalogue folders. Applied only when
+ * it loads without errors and breaks no open dossier of the store (the deployment check, as at
+ * start-up): then requests from now on run on it, those running finish on the one they began
+ * with (api_swap_catalogue), and the timers take it at their next pass. Else one line, and the
+ * catalogue in use stays. */
+static void reload_catalogue(front_opts *c, server *sv)
+{
+    mc_catalogue *cat = NULL;
+    mc_rules *rules[ENGINES + 1] = {NULL};
+    mc_diags *diags = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    int rc = front_load(c, NULL, 0, &cat, &rules[0], &diags, &err);
+    if (rc == MC_ECHECK && diags != NULL) {
+        for (size_t i = 0; i < mc_diags_count(diags); i++) {
+            const mc_diag *g = mc_diags_get(diags, i);
+            if (g->severity == MC_DIAG_ERROR) {
+                mc_error_set(&err, MC_ECHECK, "%s:%u:%u: %s (and %zu error%s in all)", g->file,
+                             g->line, g->col, g->msg, mc_diags_errors(diags),
+                             mc_diags_errors(diags) == 1 ? "" : "s");
+                break;
+            }
+        }
+    }
+    mc_diags_free(diags);
+    size_t nbreaking = 0;
+    if (rc == 0) {
+        mc_store *st = NULL;
+        rc = mc_store_open(&st, c->db ? c->db : "motcua.db", &err);
+        if (rc == 0) {
+            rc = mc_engine_deploy_check(st, cat, rules[0], count_breaking, &nbreaking, NULL, &err);
+        }
+        mc_store_close(st);
+    }
+    if (rc == 0 && nbreaking > 0) {
+        rc = mc_error_set(&err, MC_ECHECK,
+                          "it cannot run %zu open dossier%s of the store (see 'motcua "
+                          "deploy-check')",
+                          nbreaking, nbreaking == 1 ? "" : "s");
+    }
+    for (size_t i = 1; rc == 0 && i <= ENGINES; i++) {
+        rc = new_rules(c, &rules[i], &err);
+    }
+    if (rc == 0) {
+        rc = api_swap_catalogue(&sv->api, cat, rules, &err); /* takes cat and rules[0…15] */
+        cat = NULL;
+        if (rc == 0) {
+            sched_set_catalogue(&sv->sched, sv->api.cat, rules[ENGINES]);
+        } else {
+            mc_rules_free(rules[ENGINES]);
+        }
+        for (size_t i = 0; i <= ENGINES; i++) {
+            rules[i] = NULL;
+        }
+    }
+    if (rc != 0) {
+        fprintf(stderr, "motcua: catalogue not reloaded, the one in use stays: %s\n",
+                err.msg[0] ? err.msg : mc_error_name(rc));
+        for (size_t i = 0; i <= ENGINES; i++) {
+            mc_rules_free(rules[i]);
+        }
+        mc_catalogue_free(cat);
+        return;
+    }
+    fprintf(stderr, "motcua: catalogue reloaded: %zu procedures, catalogue %.16s\n",
+            mc_catalogue_procedure_names(sv->api.cat), mc_catalogue_hash(sv->api.cat));
+}
+
 /* ---- the deployment check at start-up (issue 19) ---- */
 
 static int print_breaking(void *ud, const mc_deploy_problem *p)
 {
     size_t *n = ud;
+    if (!p->breaking) {
+        return 0; /* the dossier runs on its stored text: deploy-check lists it */
+    }
     (*n)++;
     fprintf(stderr, "motcua: %s\n", p->message);
     return 0;
@@ -758,10 +863,11 @@ static int print_breaking(void *ud, const mc_deploy_problem *p)
 
 /* 0 when the catalogue can run every open dossier of e's store; else MC_ECHECK after a line per
  * dossier it cannot (the same lines as deploy-check), with the reason in err. */
-static int refuse_breaking(mc_engine *e, const mc_catalogue *cat, mc_error *err)
+static int refuse_breaking(mc_engine *e, const mc_catalogue *cat, const mc_rules *rules,
+                           mc_error *err)
 {
     size_t n = 0;
-    int rc = mc_engine_deploy_check(mc_engine_store(e), cat, print_breaking, &n, NULL, err);
+    int rc = mc_engine_deploy_check(mc_engine_store(e), cat, rules, print_breaking, &n, NULL, err);
     if (rc == 0 && n > 0) {
         rc = mc_error_set(err, MC_ECHECK,
                           "the catalogue cannot run %zu open dossier%s of the store: not "
@@ -836,6 +942,7 @@ int cmd_serve(front_opts *c)
     mc_diags *diags = NULL;
     tokens *tok = NULL;
     mc_engine *first = NULL; /* its store, for the deployment check */
+    mc_rules *first_rules = NULL; /* and its rules */
     bool started = false;
     mc_error err;
     mc_error_clear(&err);
@@ -876,10 +983,11 @@ int cmd_serve(front_opts *c)
         if (rc == 0) {
             api_set_engine(a, i, e, r);
             first = i == 0 ? e : first;
+            first_rules = i == 0 ? r : first_rules;
         }
     }
     if (rc == 0) {
-        rc = refuse_breaking(first, cat, &err);
+        rc = refuse_breaking(first, cat, first_rules, &err);
     }
     if (rc == 0 && !mc_store_is_server(c->db ? c->db : "motcua.db")) {
         a->store_path = c->db ? c->db : "motcua.db";

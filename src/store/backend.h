@@ -135,6 +135,10 @@ enum mcs_query {
      * dossiers (final = 0), by procedure and state */
     Q_DOSSIER_COUNTS,
     Q_STORE_SIZE, /* -> bytes the database takes */
+    /* The procedure texts dossiers run on (schema version 8, mc_store_text_put): */
+    Q_TEXT_PUT,  /* hash, procedure, version, text (nothing when the hash is there) */
+    Q_TEXT_GET,  /* hash -> procedure, version, text */
+    Q_TEXTS_ALL, /* -> hash, procedure, version, text: every one, by hash (mc_store_copy) */
     Q_COUNT
 };
 

@@ -105,6 +105,10 @@ static const struct {
         "CREATE INDEX dossier_subject ON dossier(subject);"},
     /* /metrics' count of the open dossiers, as SQLite's version 7. */
     {7, "CREATE INDEX dossier_open ON dossier(final, procedure, state, overdue);"},
+    /* The procedure texts dossiers run on, as SQLite's version 8. */
+    {8, "CREATE TABLE proc_text (hash text COLLATE \"C\" PRIMARY KEY,"
+        "  procedure text COLLATE \"C\" NOT NULL, version text COLLATE \"C\" NOT NULL,"
+        "  text text COLLATE \"C\" NOT NULL);"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -216,6 +220,10 @@ static const char *const sql_of[Q_COUNT] = {
                          "WHERE r.reference LIKE 'MC-%' AND r.issued >= $1 AND r.issued <= $2 "
                          "GROUP BY r.reference, r.registry, r.document",
     [Q_REQUEST_GET] = "SELECT result FROM request WHERE id = $1",
+    [Q_TEXT_PUT] = "INSERT INTO proc_text (hash, procedure, version, text) VALUES ($1, $2, $3, $4) "
+                   "ON CONFLICT DO NOTHING",
+    [Q_TEXTS_ALL] = "SELECT hash, procedure, version, text FROM proc_text ORDER BY hash",
+    [Q_TEXT_GET] = "SELECT procedure, version, text FROM proc_text WHERE hash = $1",
     [Q_REQUEST_PUT] = "INSERT INTO request (id, result) VALUES ($1, $2)",
     [Q_TICKET_PUT] = "INSERT INTO ticket (id, dossier, registry, document, subject, reference, "
                      "reason, at, actor) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM ticket), "

@@ -33,6 +33,7 @@ static const bool query_writes[Q_COUNT] = {
     [Q_COPY_DONE] = true,      [Q_DOSSIER_SWAP] = true,      [Q_EVENT_APPEND] = true,
     [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true, [Q_HEAD_SET] = true,
     [Q_DOSSIER_PUT] = true,
+    [Q_TEXT_PUT] = true,
 };
 
 /* Attempts of an operation the store runs in a transaction of its own (an entry of the access
@@ -2260,6 +2261,80 @@ int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_er
     return with_tx(st, request_put, &r, err);
 }
 
+/* ==== procedure texts (schema version 8) ================================================= */
+
+/* Not chained: a text is named by its hash, which the dossier's data (chained with its row)
+ * records, so a changed text no longer matches the hash it is stored under. */
+typedef struct text_put_arg {
+    const char *hash, *procedure, *version, *text;
+} text_put_arg;
+
+static int text_put(mc_store *st, const void *arg, mc_error *err)
+{
+    const text_put_arg *t = arg;
+    mcs_val p[4] = {mcs_text(t->hash), mcs_text(t->procedure), mcs_text(t->version),
+                    mcs_text(t->text)};
+    return write(st, Q_TEXT_PUT, p, 4, "saving a procedure text", err);
+}
+
+int mc_store_text_put(mc_store *st, const char *hash, const char *procedure, const char *version,
+                      const char *text, mc_error *err)
+{
+    text_put_arg t = {hash, procedure, version, text};
+    return with_tx(st, text_put, &t, err);
+}
+
+typedef struct proc_text_arg {
+    bool found, oom;
+    mc_text_row *out;
+} proc_text_arg;
+
+static int get_proc_text(void *ud, const mcs_val *cols, int n)
+{
+    proc_text_arg *a = ud;
+    if (n < 3) {
+        return 0;
+    }
+    a->found = true;
+    a->out->procedure = col_text(&cols[0], &a->oom);
+    a->out->version = col_text(&cols[1], &a->oom);
+    a->out->text = col_text(&cols[2], &a->oom);
+    return 0;
+}
+
+int mc_store_text_get(mc_store *st, const char *hash, mc_text_row *out, mc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mcs_val p[1] = {mcs_text(hash)};
+    proc_text_arg a = {false, false, out};
+    int rc = run(st, Q_TEXT_GET, p, 1, get_proc_text, &a, NULL, "reading a procedure text", err);
+    if (rc == 0 && a.oom) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (rc != 0) {
+        mc_text_row_clear(out);
+        return rc;
+    }
+    if (!a.found) {
+        return 0;
+    }
+    out->hash = mc_strndup(hash, strlen(hash));
+    if (out->hash == NULL) {
+        mc_text_row_clear(out);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    return 1;
+}
+
+void mc_text_row_clear(mc_text_row *t)
+{
+    mc_free(t->hash);
+    mc_free(t->procedure);
+    mc_free(t->version);
+    mc_free(t->text);
+    memset(t, 0, sizeof *t);
+}
+
 /* ==== tickets and counts ================================================================= */
 
 static int ticket_put(mc_store *st, const void *arg, mc_error *err)
@@ -2393,6 +2468,11 @@ static int copy_ticket(void *ud, const mcs_val *c, int n)
     return copy_as(ud, Q_COPY_TICKET, c, n, "copying correction tickets");
 }
 
+static int copy_text(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_TEXT_PUT, c, n, "copying procedure texts");
+}
+
 static int any_row(void *ud, const mc_dossier_row *row)
 {
     (void)row;
@@ -2462,6 +2542,7 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
         {Q_RECORDS_ALL, copy_record},
         {Q_SEED_REQUESTS, copy_request},
         {Q_SEED_TICKETS, copy_ticket},
+        {Q_TEXTS_ALL, copy_text},
     };
     copier k = {dst, err, 0};
     rc = mc_store_begin_optimistic(src, err);
