@@ -332,7 +332,7 @@ health() { curl -s --max-time 20 "http://127.0.0.1:$serve_port/api/health" | pyt
 hup() {
     kill -HUP "$pid"
     for _ in $(seq 100); do
-        got=$(grep "^motcua: catalogue " "$tmp/he" | sed -n "$1p")
+        got=$(grep "^[0-9T:.-]*Z [a-z]* catalogue " "$tmp/he" | sed -n "$1p" | sed 's/^[0-9T:.-]*Z //')
         [ -n "$got" ] && break
         sleep 0.1
     done
@@ -345,14 +345,14 @@ else
     before=$(health)
     sed -i 's/^function death_fee(/function death_fee_2026(/' "$live/rules/civil.lua"
     line=$(hup 1)
-    [ "$line" = "motcua: catalogue not reloaded, the one in use stays: $live/procedures/civil-status/death-registration.proc:20:20: unknown rule function 'death_fee' in module 'civil' (and 1 error in all)" ] &&
+    [ "$line" = "error catalogue not reloaded, the one in use stays: $live/procedures/civil-status/death-registration.proc:20:20: unknown rule function 'death_fee' in module 'civil' (and 1 error in all)" ] &&
         [ "$(health)" = "$before" ] && [ "$(get1)" = 200 ] &&
         ok "SIGHUP with a catalogue with errors: one line, the one in use stays, requests answered" ||
         fail "SIGHUP with a catalogue with errors: one line, the one in use stays, requests answered" "$line" "$(cat "$tmp/he")"
     sed -i 's/^    effective 2025-07-01$/    effective 2026-01-01/; s/civil\.death_fee\b/civil.death_fee_2026/' \
         "$live/procedures/civil-status/death-registration.proc"
     line=$(hup 2)
-    [ "$line" = "motcua: catalogue not reloaded, the one in use stays: it cannot run 3 open dossiers of the store (see 'motcua deploy-check')" ] &&
+    [ "$line" = "error catalogue not reloaded, the one in use stays: it cannot run 3 open dossiers of the store (see 'motcua deploy-check')" ] &&
         [ "$(health)" = "$before" ] && [ "$(get1)" = 200 ] &&
         ok "SIGHUP with a catalogue that breaks open dossiers: one line, the one in use stays, requests answered" ||
         fail "SIGHUP with a catalogue that breaks open dossiers: one line, the one in use stays, requests answered" "$line" "$(cat "$tmp/he")"
@@ -360,7 +360,7 @@ else
     line=$(hup 3)
     after=$(health)
     code=$(get1)
-    case "$line" in "motcua: catalogue reloaded: "*) applied=yes ;; *) applied=no ;; esac
+    case "$line" in "info catalogue reloaded: "*) applied=yes ;; *) applied=no ;; esac
     python3 - "$tmp/r" <<'PY' && [ "$applied" = yes ] && [ "$after" != "$before" ] && [ "$code" = 200 ] &&
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -369,7 +369,7 @@ PY
         ok "SIGHUP with a good catalogue applies it; dossier 1 still offers its own text's transitions" ||
         fail "SIGHUP with a good catalogue applies it; dossier 1 still offers its own text's transitions" "$line" "HTTP $code" "$before -> $after" "$(cat "$tmp/he" "$tmp/r")"
     line=$(hup 4)
-    case "$line" in "motcua: catalogue reloaded: "*) applied=yes ;; *) applied=no ;; esac
+    case "$line" in "info catalogue reloaded: "*) applied=yes ;; *) applied=no ;; esac
     [ "$applied" = yes ] && [ "$(health)" = "$after" ] && [ "$(get1)" = 200 ] &&
         ok "a second SIGHUP reloads again (the catalogue replaced is kept for the requests that began on it)" ||
         fail "a second SIGHUP reloads again (the catalogue replaced is kept for the requests that began on it)" "$line" "$(cat "$tmp/he")"

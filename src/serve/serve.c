@@ -836,7 +836,7 @@ static void reload_catalogue(front_opts *c, server *sv)
         }
     }
     if (rc != 0) {
-        fprintf(stderr, "motcua: catalogue not reloaded, the one in use stays: %s\n",
+        log_msg(FRONT_LOG_ERROR, "catalogue not reloaded, the one in use stays: %s",
                 err.msg[0] ? err.msg : mc_error_name(rc));
         for (size_t i = 0; i <= ENGINES; i++) {
             mc_rules_free(rules[i]);
@@ -844,7 +844,7 @@ static void reload_catalogue(front_opts *c, server *sv)
         mc_catalogue_free(cat);
         return;
     }
-    fprintf(stderr, "motcua: catalogue reloaded: %zu procedures, catalogue %.16s\n",
+    log_msg(FRONT_LOG_INFO, "catalogue reloaded: %zu procedures, catalogue %.16s",
             mc_catalogue_procedure_names(sv->api.cat), mc_catalogue_hash(sv->api.cat));
 }
 
