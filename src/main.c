@@ -67,6 +67,10 @@ static const command commands[] = {
      "copy a live SQLite store into a new private file (0600) with SQLite's online backup, and "
      "verify the copy (PostgreSQL: docs/operations.md)",
      OPTIONS("--db", "--to")},
+    {"migrate", cmd_migrate, "migrate --db STORE [--to-backup FILE]",
+     "migrate a store of an older schema: back it up (SQLite; STORE.before-vN.bak unless "
+     "--to-backup), migrate in one transaction, verify (docs/operations.md)",
+     OPTIONS("--db", "--to-backup")},
     {"keygen", cmd_keygen, "keygen --out PREFIX",
      "make an Ed25519 key pair for signed checkpoints (PREFIX.key, PREFIX.pub)", OPTIONS("--out")},
     {"checkpoint", cmd_checkpoint, "checkpoint --key FILE",
@@ -98,10 +102,10 @@ static const command commands[] = {
      "service indicators (Decision 766) per procedure, per agency and in total; "
      "--html FILE also writes a briefing page",
      OPTIONS("--from", "--to", "--format", "--html", "--db", LOAD)},
-    {"serve", cmd_serve, "serve --tokens FILE [--listen HOST:PORT] [--db FILE] [--no-timers]",
+    {"serve", cmd_serve, "serve --tokens FILE [--listen HOST:PORT] [--db FILE] [--no-timers] [--migrate]",
      "the HTTP API for portals and officers (docs/api.md)",
      OPTIONS("--tokens", "--listen", "--db", "--now", "--no-timers", LOAD,
-             "--access-log", "--metrics-listen")},
+             "--access-log", "--metrics-listen", "--migrate")},
     {"hash-token", cmd_hash_token, "hash-token TOKEN",
      "the line start of a token for the tokens file of serve", NO_OPTIONS},
     {"token", cmd_token, "token add|revoke|list --tokens FILE",
@@ -239,6 +243,8 @@ static const option options[] = {
     FLAG("--no-timers", no_timers),
     ONE("--access-log", access_log),
     ONE("--metrics-listen", metrics_listen),
+    ONE("--to-backup", to_backup),
+    FLAG("--migrate", migrate),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),
