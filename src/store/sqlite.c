@@ -673,13 +673,18 @@ int mcs_sqlite_probe(const char *path, int *version, mc_error *err)
 }
 
 /* The file at path, read as one consistent snapshot into the new in-memory database of b
- * (SQLite's backup API, the file opened read-only): MCS_OPEN_SNAPSHOT's copy, migrated there. */
+ * (SQLite's backup API): MCS_OPEN_SNAPSHOT's copy, migrated there. The file is opened for
+ * writing but only read (query_only), so that, the last to close it, this connection removes
+ * the -wal and -shm files a read-only one would leave behind, as every other motcua does. */
 static int read_into_memory(mcs_backend *b, const char *path, mc_error *err)
 {
     sqlite3 *src = NULL;
-    int rc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    int rc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_busy_timeout(src, BUSY_TIMEOUT_MS);
+        rc = sqlite3_exec(src, "PRAGMA query_only = 1", NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
         rc = sqlite3_open_v2(":memory:", &b->db, SQLITE_OPEN_READWRITE, NULL);
     }
     if (rc == SQLITE_OK) {
