@@ -88,8 +88,7 @@ typedef struct mc_store_migration {
  * that what is verified is what a migration would make of it. m (when not NULL) gets the
  * file's schema version (m->from) and this motcua's (m->to). A PostgreSQL store of an older
  * schema is MC_ESCHEMA. */
-int mc_store_open_snapshot(mc_store **out, const char *path, mc_store_migration *m,
-                           mc_error *err);
+int mc_store_open_snapshot(mc_store **out, const char *path, mc_store_migration *m, mc_error *err);
 
 /* Opens the existing store at path in the schema it has, changing nothing (the checks of
  * mc_store_open_existing; a newer schema is refused, MC_EIO): m->from and m->to say whether it

@@ -90,4 +90,3 @@ int front_migrate(const char *db, const char *to_backup, const char *who)
     free(name);
     return EXIT_OK;
 }
-

@@ -958,8 +958,9 @@ static int migrate(mcs_backend *b, enum mcs_open_mode mode, mcs_schema *schema, 
         PQclear(PQexec(b->conn, "ROLLBACK"));
         return 0;
     } else if (rc == 0 && older && mode != MCS_OPEN_MIGRATE) {
-        rc = mc_error_set(err, MC_ESCHEMA, "store: schema version %d is older than this motcua (%d)",
-                          v.version, SCHEMA_VERSION);
+        rc =
+            mc_error_set(err, MC_ESCHEMA, "store: schema version %d is older than this motcua (%d)",
+                         v.version, SCHEMA_VERSION);
     }
     for (int i = 0; rc == 0 && i < NMIGRATIONS; i++) {
         if (migrations[i].to > v.version) {

@@ -562,8 +562,8 @@ static int migrate(mcs_backend *b, enum mcs_open_mode mode, mcs_schema *schema, 
     int rc = schema_version(b, &version, err);
     schema->found = version;
     schema->current = SCHEMA_VERSION;
-    if (rc != 0 || version == SCHEMA_VERSION || (mode == MCS_OPEN_AS_IS && version > 0 &&
-                                                 version < SCHEMA_VERSION)) {
+    if (rc != 0 || version == SCHEMA_VERSION ||
+        (mode == MCS_OPEN_AS_IS && version > 0 && version < SCHEMA_VERSION)) {
         return rc;
     }
     bool locked = false;
@@ -584,8 +584,9 @@ static int migrate(mcs_backend *b, enum mcs_open_mode mode, mcs_schema *schema, 
                           version, SCHEMA_VERSION);
     } else if (rc == 0 && from > 0 && from < SCHEMA_VERSION && mode != MCS_OPEN_MIGRATE &&
                mode != MCS_OPEN_SNAPSHOT) {
-        rc = mc_error_set(err, MC_ESCHEMA, "store: schema version %d is older than this motcua (%d)",
-                          from, SCHEMA_VERSION);
+        rc =
+            mc_error_set(err, MC_ESCHEMA, "store: schema version %d is older than this motcua (%d)",
+                         from, SCHEMA_VERSION);
     }
     for (int v = from; rc == 0 && v < SCHEMA_VERSION; v++) {
         rc = exec(b, migrations[v], "migrating the schema", err);

@@ -579,8 +579,7 @@ static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
         mc_error_clear(&first);
         rc = mc_store_check(st, first_of_migration, &first, &st->migrated, err);
         if (rc == 0 && st->migrated.findings > 0) {
-            rc = mc_error_set(err, MC_ECHECK, "the migrated store does not verify: %s",
-                              first.msg);
+            rc = mc_error_set(err, MC_ECHECK, "the migrated store does not verify: %s", first.msg);
         }
     }
     st->b = NULL;
@@ -615,7 +614,8 @@ static int open_as(mc_store **out, const char *path, enum mcs_open_mode mode, bo
         *schema = found;
     }
     if (m != NULL) {
-        m->from = found.found > 0 ? found.found : found.current; /* a new store is created current */
+        /* a new store is created current */
+        m->from = found.found > 0 ? found.found : found.current;
         m->to = found.current;
         m->events = st->migrated.events;
         m->entries = st->migrated.entries;
