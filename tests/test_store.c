@@ -711,6 +711,77 @@ static void test_store__older_store_is_migrated_only_when_asked(void **state)
     free(copy);
 }
 
+typedef struct migrate_oom {
+    const char *path, *pristine;
+    bool snapshot; /* verify on a snapshot in memory rather than migrate */
+} migrate_oom;
+
+/* The file at from copied to to, with stdio (not the library's allocator). */
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    }
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static int migrate_attempt(void *ctx)
+{
+    migrate_oom *o = ctx;
+    mc_error err;
+    if (!o->snapshot) {
+        return mc_store_migrate(NULL, o->path, NULL, &err);
+    }
+    mc_store *st;
+    int rc = mc_store_open_snapshot(&st, o->path, NULL, &err);
+    if (rc == 0) {
+        rc = mc_store_verify(st, NULL, &err);
+        mc_store_close(st);
+    }
+    return rc;
+}
+
+/* After each run: the store migrated whole and verifying, or left at version 1 (the snapshot:
+ * always left); then the old store again for the next run. */
+static void migrated_or_not(void *ctx, int rc)
+{
+    migrate_oom *o = ctx;
+    if (rc != 0 || o->snapshot) {
+        assert_int_equal(user_version(o->path), 1);
+    } else {
+        assert_int_equal(user_version(o->path), schema_now());
+        mc_store *st;
+        assert_int_equal(mc_store_open_existing(&st, o->path, NULL), 0);
+        assert_int_equal(mc_store_verify(st, NULL, NULL), 0);
+        mc_store_close(st);
+    }
+    copy_file(o->pristine, o->path);
+}
+
+/* Out of memory anywhere in a migration, or in the verify of an older store in memory: the
+ * store is migrated whole or not at all, and the error is MC_ENOMEM. */
+static void test_store__migration_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    char *path = tmp_path("moom"), *pristine = tmp_path("moom-pristine");
+    old_store(pristine);
+    copy_file(pristine, path);
+    migrate_oom o = {path, pristine, false};
+    assert_true(tu_oom_sweep_checked(migrate_attempt, migrated_or_not, &o, false) > 20);
+    o.snapshot = true;
+    assert_true(tu_oom_sweep_checked(migrate_attempt, migrated_or_not, &o, false) > 20);
+    unlink(path);
+    unlink(pristine);
+    free(path);
+    free(pristine);
+}
+
 static void test_store__migrates_an_older_store_forward(void **state)
 {
     (void)state;
@@ -1934,6 +2005,7 @@ int main(void)
         cmocka_unit_test(test_store__pages_in_the_queue_order),
         cmocka_unit_test(test_store__schema_version_and_bad_files),
         cmocka_unit_test(test_store__older_store_is_migrated_only_when_asked),
+        cmocka_unit_test(test_store__migration_out_of_memory_sweep),
         cmocka_unit_test(test_store__migrates_an_older_store_forward),
         cmocka_unit_test(test_store__read_only_store_is_a_clear_error),
         cmocka_unit_test(test_store__verify_rebuilds_every_row_from_its_chain),
