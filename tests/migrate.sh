@@ -81,6 +81,9 @@ if [ -z "$conn" ]; then
         grep -qx "verify: note: the store is at schema version 1, older than this motcua's: it was verified as 'motcua migrate' would make it, in memory; the file was not changed" "$tmp/out" &&
         ok "verify of a store of version 1: intact, said to be verified as migrated, in memory" ||
         no "verify of a store of version 1" "exit $rc" "$(cat "$tmp/out")"
+    "$bin" verify --db "$db" --format json >"$tmp/out" 2>&1
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["intact"] is True and d["older_schema"] == 1 and d["events"] == 2, d' "$tmp/out" &&
+        ok "verify --format json of it: intact, older_schema 1" || no "verify --format json of it" "$(cat "$tmp/out")"
     "$bin" backup --db "$db" --to "$tmp/hand.bak" >"$tmp/out" 2>&1
     rc=$?
     [ $rc = 0 ] && [ "$(sqlite3 "$tmp/hand.bak" "PRAGMA user_version")" = 1 ] &&
@@ -145,7 +148,9 @@ migrate: schema version 1 to $current, backup $db.before-v$current.bak; verify: 
         ok "the store is at version $current; its backup holds the old store row for row, 0600" ||
         no "the store is at version $current; its backup is the old file" "$(ls -l "$tmp")"
     "$bin" verify --db "$db" >"$tmp/out" 2>&1 && grep -q "the store is intact$" "$tmp/out" &&
-        ! grep -q "older than" "$tmp/out" && ok "the migrated store verifies" ||
+        ! grep -q "older than" "$tmp/out" &&
+        [ "$("$bin" verify --db "$db" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["older_schema"])')" = None ] &&
+        ok "the migrated store verifies (older_schema null)" ||
         no "the migrated store verifies" "$(cat "$tmp/out")"
     "$bin" show 1 --db "$db" --catalogue "$cat" --now 2025-07-03T10:00 >"$tmp/out" 2>&1 &&
         grep -q "processing" "$tmp/out" && ok "show reads the migrated store" ||

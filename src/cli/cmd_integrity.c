@@ -191,6 +191,7 @@ int cmd_verify(front_opts *c)
                               (json_int_t)stats.entries, "problems", front_jdone(v.problems, v.ok));
         bool ok = true;
         front_jset(o, "problem", problem, &ok);
+        front_jset(o, "older_schema", version > 0 ? json_integer(version) : json_null(), &ok);
         if (c->checkpoint != NULL) {
             front_jset(o, "checkpoint",
                        json_pack("{s:s, s:b}", "time", cp_time, "extended", cp_findings == 0), &ok);
