@@ -525,10 +525,6 @@ static int seed_ticket(void *ud, const mcs_val *c, int n)
     return ledger_put_ticket(((void **)ud)[0], c[0].i, &t, ((void **)ud)[1]);
 }
 
-/* Every partition gets its head record (seq 0) with the schema where the backend needs a row
- * to lock (on SQLite Q_HEAD_CREATE does nothing). The registry records, request ids and correction
- * tickets of a store made before version 4 enter their chains as they stand at the upgrade: from
- * then on, a change to them shows. */
 /* The first finding of a migration's verify, which stops it. */
 static int first_of_migration(void *ud, const char *msg)
 {
@@ -536,8 +532,10 @@ static int first_of_migration(void *ud, const char *msg)
     return 1;
 }
 
-/* What a store below version 5 lacks enters the schema with it: the partitions' head records,
- * and what a store older than version 4 held enters the chains. */
+/* Every partition gets its head record (seq 0) with the schema where the backend needs a row
+ * to lock (on SQLite Q_HEAD_CREATE does nothing). The registry records, request ids and correction
+ * tickets of a store made before version 4 enter their chains as they stand at the upgrade: from
+ * then on, a change to them shows. */
 static int seed_chains(mc_store *st, int from, mc_error *err)
 {
     void *pair[2] = {st, err};
