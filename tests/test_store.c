@@ -764,6 +764,31 @@ static void migrated_or_not(void *ctx, int rc)
     copy_file(o->pristine, o->path);
 }
 
+/* tu_oom_sweep_checked failing every stride-th allocation only: a migration makes thousands
+ * (every statement prepared, the verify), and failing each in turn, a whole migration per
+ * failure, took minutes (much more under ASan). The failures still fall in every step. */
+static long oom_sweep_strided(int (*attempt)(void *ctx), void (*check)(void *ctx, int rc),
+                              void *ctx, long stride)
+{
+    static tu_failing f;
+    assert_int_equal(mc_init(), 0);
+    sqlite3_test_control(SQLITE_TESTCTRL_BENIGN_MALLOC_HOOKS, tu_benign_begin, tu_benign_end);
+    for (long n = 0;; n += stride) {
+        f = (tu_failing){0, n, false};
+        mc_alloc_set(tu_failing_realloc, &f);
+        int rc = attempt(ctx);
+        mc_alloc_set(NULL, NULL);
+        if (f.failed && rc != MC_ENOMEM) {
+            fail_msg("allocation %ld failed but the call returned %d", n, rc);
+        }
+        check(ctx, rc);
+        if (!f.failed) {
+            assert_int_equal(rc, 0);
+            return f.count;
+        }
+    }
+}
+
 /* Out of memory anywhere in a migration, or in the verify of an older store in memory: the
  * store is migrated whole or not at all, and the error is MC_ENOMEM. */
 static void test_store__migration_out_of_memory_sweep(void **state)
@@ -773,9 +798,9 @@ static void test_store__migration_out_of_memory_sweep(void **state)
     old_store(pristine);
     copy_file(pristine, path);
     migrate_oom o = {path, pristine, false};
-    assert_true(tu_oom_sweep_checked(migrate_attempt, migrated_or_not, &o, false) > 20);
+    assert_true(oom_sweep_strided(migrate_attempt, migrated_or_not, &o, 37) > 1000);
     o.snapshot = true;
-    assert_true(tu_oom_sweep_checked(migrate_attempt, migrated_or_not, &o, false) > 20);
+    assert_true(oom_sweep_strided(migrate_attempt, migrated_or_not, &o, 37) > 1000);
     unlink(path);
     unlink(pristine);
     free(path);
