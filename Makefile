@@ -127,7 +127,7 @@ national: $(BIN)
 	./$(BIN) import annex $(ANNEX_CSV) --out procedures/national 2>$(BUILD)/national.log
 	@grep -c warning $(BUILD)/national.log | sed 's|$$| warnings: see $(BUILD)/national.log|'
 
-test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore
+test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore $(BUILD)/tools/oldstore
 	@bash tools/run-tests.sh $(BUILD)
 
 asan:
@@ -159,6 +159,12 @@ $(BUILD)/tools/genstore: tools/genstore.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+# Stores of older schemas for tests/migrate.sh (SQLite and PostgreSQL, written as they were).
+$(BUILD)/tools/oldstore: tools/oldstore.c
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(PKG_LIBS) $(LDFLAGS_ALL)
 
 # The store of the queue bench (1,000,000 dossiers written through the store).
 $(BUILD)/tools/genqueue: tools/genqueue.c $(LIB)

@@ -68,6 +68,10 @@ static const command commands[] = {
      "copy a live SQLite store into a new private file (0600) with SQLite's online backup, and "
      "verify the copy (PostgreSQL: docs/operations.md)",
      OPTIONS("--db", "--to")},
+    {"migrate", cmd_migrate, "migrate --db STORE [--to-backup FILE]",
+     "migrate a store of an older schema: back it up (SQLite; STORE.before-vN.bak unless "
+     "--to-backup), migrate in one transaction, verify (docs/operations.md)",
+     OPTIONS("--db", "--to-backup")},
     {"keygen", cmd_keygen, "keygen --out PREFIX",
      "make an Ed25519 key pair for signed checkpoints (PREFIX.key, PREFIX.pub)", OPTIONS("--out")},
     {"checkpoint", cmd_checkpoint, "checkpoint --key FILE",
@@ -100,11 +104,12 @@ static const command commands[] = {
      "--html FILE also writes a briefing page",
      OPTIONS("--from", "--to", "--format", "--html", "--db", LOAD)},
     {"serve", cmd_serve,
-     "serve --tokens FILE [--listen HOST:PORT] [--db FILE] [--no-timers] [--config FILE]",
+     "serve --tokens FILE [--listen HOST:PORT] [--db FILE] [--no-timers] [--migrate] "
+     "[--config FILE]",
      "the HTTP API for portals and officers (docs/api.md); --config FILE reads these options "
      "from a file, the command line's winning (docs/operations.md)",
      OPTIONS("--config", "--tokens", "--listen", "--db", "--now", "--no-timers", LOAD,
-             "--access-log", "--metrics-listen", "--log-level", "--error-log")},
+             "--access-log", "--metrics-listen", "--log-level", "--error-log", "--migrate")},
     {"hash-token", cmd_hash_token, "hash-token TOKEN",
      "the line start of a token for the tokens file of serve", NO_OPTIONS},
     {"token", cmd_token, "token add|revoke|list --tokens FILE",
@@ -246,6 +251,8 @@ static const option options[] = {
     ONE("--config", config),
     ONE("--log-level", log_level),
     ONE("--error-log", error_log),
+    ONE("--to-backup", to_backup),
+    FLAG("--migrate", migrate),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),
     MANY("--set", set, nset),

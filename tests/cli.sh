@@ -626,7 +626,7 @@ check "the day before the expiry, the same record is fetched" \
     bash -c "'$bin' submit marriage-abroad-copy --catalogue '$fcat' --db \"$fdb\" --now 2026-07-14T09:00 --field citizen-id=001200005555 --attach request-form | grep -q 'fetched   marital-status-certificate from civil-status (record XN-2026-0115)'"
 usages >"$tmp/usages"
 check "the docs show a usage for every command" \
-    bash -c "[ \$(cut -d' ' -f1 '$tmp/usages' | sort -u | wc -l) = 28 ]"
+    bash -c "[ \$(cut -d' ' -f1 '$tmp/usages' | sort -u | wc -l) = 29 ]"
 while read -r c opts; do
     f=--seed
     [ "$c" = simulate ] && f=--subject

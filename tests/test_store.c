@@ -566,6 +566,30 @@ static void test_store__schema_version_and_bad_files(void **state)
     assert_non_null(strstr(err.msg, "store: /nonexistent/dir/motcua.db: "));
 }
 
+/* The PRAGMA user_version of the SQLite file at path, read with SQLite itself. */
+static int user_version(const char *path)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+/* This motcua's schema version, as a new store gets it. */
+static int schema_now(void)
+{
+    mc_store *st;
+    mc_store_migration m;
+    assert_int_equal(mc_store_open_as_is(&st, ":memory:", &m, NULL), 0);
+    mc_store_close(st);
+    return m.to;
+}
+
 /* The event hash as schema versions 1 to 3 computed it (store.h), to write an old store. */
 static void old_hash(const unsigned char prev[32], int64_t seq, int64_t dossier, int64_t at,
                      const char *const strs[3], unsigned char out[32])
@@ -661,13 +685,181 @@ static int collect(void *ud, const char *msg)
     return 0;
 }
 
+/* Issue 19: an older store is read without being migrated (verify on a snapshot in memory,
+ * backup as it is), and an explicit migration that does not verify is rolled back. */
+static void test_store__older_store_is_migrated_only_when_asked(void **state)
+{
+    (void)state;
+    char *path = tmp_path("asked"), *copy = tmp_path("asked-copy");
+    old_store(path);
+    mc_error err;
+    mc_store *st;
+    mc_store_migration m;
+    /* Verified as a migration would make it, in memory: the file stays at version 1. */
+    assert_int_equal(mc_store_open_snapshot(&st, path, &m, &err), 0);
+    assert_int_equal(m.from, 1);
+    assert_int_equal(m.to, schema_now());
+    int64_t nevents = 0;
+    assert_int_equal(mc_store_verify(st, &nevents, &err), 0);
+    assert_int_equal(nevents, 2);
+    mc_store_close(st);
+    assert_int_equal(user_version(path), 1);
+    /* Backed up as it is: the copy is of version 1 too, and verified likewise. */
+    assert_int_equal(mc_store_open_as_is(&st, path, &m, &err), 0);
+    assert_int_equal(m.from, 1);
+    assert_int_equal(mc_store_backup(st, copy, &nevents, &err), 0);
+    assert_int_equal(nevents, 2);
+    mc_store_close(st);
+    assert_int_equal(user_version(path), 1);
+    assert_int_equal(user_version(copy), 1);
+    /* A migration whose store does not verify is rolled back: still version 1. */
+    tamper(path, "DROP TRIGGER event_no_update; UPDATE event SET actor = 'mallory' WHERE seq = 2");
+    assert_int_equal(mc_store_migrate(&st, path, &m, &err), MC_ECHECK);
+    assert_null(st);
+    assert_non_null(strstr(err.msg, "the migrated store does not verify: "));
+    assert_int_equal(user_version(path), 1);
+    /* The copy migrates, and a second migration finds nothing to do. */
+    assert_int_equal(mc_store_migrate(NULL, copy, &m, &err), 0);
+    assert_int_equal(m.from, 1);
+    assert_int_equal(mc_store_migrate(&st, copy, &m, &err), 0);
+    assert_int_equal(m.from, m.to);
+    assert_int_equal(mc_store_verify(st, NULL, &err), 0);
+    mc_store_close(st);
+    /* A newer store is refused by every way in; so is a file that is no store. */
+    tamper(copy, "PRAGMA user_version = 99");
+    assert_int_equal(mc_store_migrate(NULL, copy, &m, &err), MC_EIO);
+    assert_non_null(strstr(err.msg, "schema version 99 is newer than this motcua"));
+    assert_int_equal(mc_store_open_as_is(&st, copy, &m, &err), MC_EIO);
+    assert_int_equal(mc_store_open_snapshot(&st, copy, &m, &err), MC_EIO);
+    FILE *f = fopen(copy, "wb");
+    fputs("this is not a database, just text that is long enough to look like a header....\n", f);
+    fclose(f);
+    assert_int_equal(mc_store_migrate(NULL, copy, &m, &err), MC_ECHECK);
+    assert_non_null(strstr(err.msg, "is not a motcua store"));
+    unlink(path);
+    unlink(copy);
+    free(path);
+    free(copy);
+}
+
+typedef struct migrate_oom {
+    const char *path, *pristine;
+    bool snapshot; /* verify on a snapshot in memory rather than migrate */
+} migrate_oom;
+
+/* The file at from copied to to, with stdio (not the library's allocator). */
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    }
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static int migrate_attempt(void *ctx)
+{
+    migrate_oom *o = ctx;
+    mc_error err;
+    if (!o->snapshot) {
+        return mc_store_migrate(NULL, o->path, NULL, &err);
+    }
+    mc_store *st;
+    int rc = mc_store_open_snapshot(&st, o->path, NULL, &err);
+    if (rc == 0) {
+        rc = mc_store_verify(st, NULL, &err);
+        mc_store_close(st);
+    }
+    return rc;
+}
+
+/* After each run: the store migrated whole and verifying, or left at version 1 (the snapshot:
+ * always left); then the old store again for the next run. */
+static void migrated_or_not(void *ctx, int rc)
+{
+    migrate_oom *o = ctx;
+    if (rc != 0 || o->snapshot) {
+        assert_int_equal(user_version(o->path), 1);
+    } else {
+        assert_int_equal(user_version(o->path), schema_now());
+        mc_store *st;
+        assert_int_equal(mc_store_open_existing(&st, o->path, NULL), 0);
+        assert_int_equal(mc_store_verify(st, NULL, NULL), 0);
+        mc_store_close(st);
+    }
+    copy_file(o->pristine, o->path);
+}
+
+/* tu_oom_sweep_checked failing every stride-th allocation only: a migration makes thousands
+ * (every statement prepared, the verify), and failing each in turn, a whole migration per
+ * failure, took minutes (much more under ASan). The failures still fall in every step. */
+static long oom_sweep_strided(int (*attempt)(void *ctx), void (*check)(void *ctx, int rc),
+                              void *ctx, long stride)
+{
+    static tu_failing f;
+    assert_int_equal(mc_init(), 0);
+    sqlite3_test_control(SQLITE_TESTCTRL_BENIGN_MALLOC_HOOKS, tu_benign_begin, tu_benign_end);
+    for (long n = 0;; n += stride) {
+        f = (tu_failing){0, n, false};
+        mc_alloc_set(tu_failing_realloc, &f);
+        int rc = attempt(ctx);
+        mc_alloc_set(NULL, NULL);
+        if (f.failed && rc != MC_ENOMEM) {
+            fail_msg("allocation %ld failed but the call returned %d", n, rc);
+        }
+        check(ctx, rc);
+        if (!f.failed) {
+            assert_int_equal(rc, 0);
+            return f.count;
+        }
+    }
+}
+
+/* Out of memory anywhere in a migration, or in the verify of an older store in memory: the
+ * store is migrated whole or not at all, and the error is MC_ENOMEM. */
+static void test_store__migration_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    char *path = tmp_path("moom"), *pristine = tmp_path("moom-pristine");
+    old_store(pristine);
+    copy_file(pristine, path);
+    migrate_oom o = {path, pristine, false};
+    assert_true(oom_sweep_strided(migrate_attempt, migrated_or_not, &o, 37) > 1000);
+    o.snapshot = true;
+    assert_true(oom_sweep_strided(migrate_attempt, migrated_or_not, &o, 37) > 1000);
+    unlink(path);
+    unlink(pristine);
+    free(path);
+    free(pristine);
+}
+
 static void test_store__migrates_an_older_store_forward(void **state)
 {
     (void)state;
     char *path = tmp_path("migrate");
     old_store(path);
     mc_store *st;
-    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    /* Opening does not migrate (issue 19): the store is refused and left at version 1. */
+    mc_error err;
+    assert_int_equal(mc_store_open(&st, path, &err), MC_ESCHEMA);
+    char want[512];
+    snprintf(want, sizeof want,
+             "store: schema version 1 is older than this motcua (%d); run 'motcua migrate --db %s'",
+             schema_now(), path);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(user_version(path), 1);
+    mc_store_migration m;
+    assert_int_equal(mc_store_migrate(&st, path, &m, &err), 0);
+    assert_int_equal(m.from, 1);
+    assert_int_equal(m.to, schema_now());
+    assert_int_equal(m.events, 2);
+    assert_int_equal(m.entries, 2); /* the record and the request id entered their chains */
+    assert_int_equal(user_version(path), schema_now());
     mc_ticket_row t = {
         1, "civil-status", "marriage-certificate", "001", "CS-1", "wrong date", "clerk", 100};
     assert_int_equal(mc_store_begin(st, NULL), 0);
@@ -1665,7 +1857,7 @@ static void test_store__a_migrated_store_keeps_its_frozen_chain(void **state)
              sodium_bin2hex(hex, sizeof hex, sig, sizeof sig));
     /* Upgraded, and written to: the new event goes to dossier 1's partition. */
     mc_store *st;
-    assert_int_equal(mc_store_open(&st, path, NULL), 0);
+    assert_int_equal(mc_store_migrate(&st, path, NULL, NULL), 0);
     assert_int_equal(mc_store_begin(st, NULL), 0);
     mc_event_row ev;
     memset(&ev, 0, sizeof ev);
@@ -2056,6 +2248,8 @@ int main(void)
         cmocka_unit_test(test_store__filters),
         cmocka_unit_test(test_store__pages_in_the_queue_order),
         cmocka_unit_test(test_store__schema_version_and_bad_files),
+        cmocka_unit_test(test_store__older_store_is_migrated_only_when_asked),
+        cmocka_unit_test(test_store__migration_out_of_memory_sweep),
         cmocka_unit_test(test_store__migrates_an_older_store_forward),
         cmocka_unit_test(test_store__read_only_store_is_a_clear_error),
         cmocka_unit_test(test_store__verify_rebuilds_every_row_from_its_chain),

@@ -89,6 +89,8 @@ if [ "$(basename "$build")" != build-asan ]; then
         MC_TEST_PG="$pg_conn" pg_suite "cli suite (postgresql)" bash tests/cli.sh "$build/motcua"
         pg_suite "copy (postgresql)" bash tests/copy.sh "$build/motcua" "$build/tools/genstore" "$pg_conn"
         pg_suite "multinode (postgresql)" bash tests/multinode.sh "$build/motcua" "$pg_conn"
+        # Explicit migrations of a PostgreSQL store of version 4 (tests/migrate.sh, issue 19).
+        pg_suite "migrate (postgresql)" bash tests/migrate.sh "$build/motcua" "$build/tools/oldstore" "$pg_conn"
         # ---- end of suites on PostgreSQL
         # ---- the queue on PostgreSQL (helper opsqueue): pages, filters, cursors (tests/queue.sh)
         MC_TEST_PG="$pg_conn" pg_suite "queue (postgresql)" bash tests/queue.sh "$build/motcua"
@@ -181,6 +183,10 @@ f=$(printf '%s\n' "$out" | grep -c '^not ok ')
 echo "backup: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
+
+# Explicit migrations (TAP, tests/migrate.sh, issue 19): a store of version 1 refused by the
+# commands, verified and backed up as it is, migrated by `motcua migrate` and `serve --migrate`.
+tap_suite "migrate" timeout 300 bash tests/migrate.sh "$build/motcua" "$build/tools/oldstore"
 
 # Attacks on the HTTP server (TAP): slow clients, shared idempotency keys, endless rules.
 tap_suite "attack" bash tests/attack.sh "$build/motcua"

@@ -45,6 +45,8 @@ enum {
     MC_EDOWN = -33,     /* the database server cannot be reached (down, read-only, or the
                            connection lost mid-operation, which then saved nothing): try again
                            later */
+    MC_ESCHEMA = -34,   /* the store's schema is older than this motcua: it must be migrated
+                           first (mc_store_migrate, 'motcua migrate'); nothing was changed */
 };
 
 #define MC_NONE INT64_MIN /* an absent time or amount */
@@ -56,9 +58,12 @@ typedef struct mc_store mc_store;
 /* Opens (creating if needed) the store at path; ":memory:" gives a private in-memory store, and
  * a URI such as "file:motcua.db?mode=ro" a read-only one. A PostgreSQL connection string
  * (mc_store_is_server) opens the store in that database (in the schema of its search path),
- * creating its tables if needed. Applies the schema migrations up to the current version; a
- * store of a newer schema is refused (MC_EIO). A database that cannot be reached is MC_EDOWN
- * with a one-line message that never shows the connection string. */
+ * creating its tables if needed. A new store is created at the current schema version; a store
+ * of an older one is never migrated here (issue 19): MC_ESCHEMA "store: schema version N is
+ * older than this motcua (M); run 'motcua migrate --db PATH'" (a PostgreSQL store's message
+ * does not repeat the connection string), the store left as it was; a store of a newer schema
+ * is refused (MC_EIO). A database that cannot be reached is MC_EDOWN with a one-line message
+ * that never shows the connection string. */
 int mc_store_open(mc_store **out, const char *path, mc_error *err);
 
 /* Opens the store at path for a command that reads an existing one (verify, backup's source):
@@ -67,6 +72,39 @@ int mc_store_open(mc_store **out, const char *path, mc_error *err);
  * that is not a SQLite database or has no motcua schema (an empty file, another program's
  * database, a copy of a WAL store made without its -wal file); as mc_store_open. */
 int mc_store_open_existing(mc_store **out, const char *path, mc_error *err);
+
+/* The explicit migration of an existing store (issue 19; docs/operations.md, "Upgrades and
+ * migrations"). */
+typedef struct mc_store_migration {
+    int from;        /* the store's schema version before */
+    int to;          /* this motcua's */
+    int64_t events;  /* the events the migrated store verified with */
+    int64_t entries; /* its other chains' entries */
+} mc_store_migration;
+
+/* Opens the existing store at path for verifying it, whatever the version of its schema: as
+ * mc_store_open_existing, except that a SQLite file of an older schema is read as one snapshot
+ * into memory and migrated there (the file is not changed; memory as large as the store), so
+ * that what is verified is what a migration would make of it. m (when not NULL) gets the
+ * file's schema version (m->from) and this motcua's (m->to). A PostgreSQL store of an older
+ * schema is MC_ESCHEMA. */
+int mc_store_open_snapshot(mc_store **out, const char *path, mc_store_migration *m, mc_error *err);
+
+/* Opens the existing store at path in the schema it has, changing nothing (the checks of
+ * mc_store_open_existing; a newer schema is refused, MC_EIO): m->from and m->to say whether it
+ * needs a migration. A store of an older schema so opened serves only mc_store_backup (which
+ * verifies the copy as mc_store_open_snapshot does) and mc_store_close; one of the current
+ * schema is an ordinary store. */
+int mc_store_open_as_is(mc_store **out, const char *path, mc_store_migration *m, mc_error *err);
+
+/* Migrates the existing store at path to this motcua's schema in one transaction (the write
+ * lock of SQLite, an advisory lock on PostgreSQL) that also verifies the migrated store
+ * (mc_store_check): a migration that fails or does not verify (MC_ECHECK, the first finding
+ * in the message) is rolled back, leaving the store as it was. m gets the versions and what
+ * verified; a store already at the current version is left as it is (m->from == m->to), and
+ * *out, when not NULL, gets the store opened (else it is closed). Takes no backup: the
+ * caller does (mc_store_backup, or pg_dump). Errors: as mc_store_open_existing. */
+int mc_store_migrate(mc_store **out, const char *path, mc_store_migration *m, mc_error *err);
 
 /* The checks of mc_store_open_existing without opening the store: 0 when path names a
  * PostgreSQL database, ":memory:", a URI, or a SQLite file holding a motcua schema (of any

@@ -56,6 +56,8 @@ int cmd_audit(front_opts *c);
 int cmd_token(front_opts *c);
 /* deploy-check --catalogue NEW --db STORE: the open dossiers NEW could not run (issue 19). */
 int cmd_deploy_check(front_opts *c);
+/* migrate --db STORE [--to-backup FILE]: back up, migrate, verify (front/migrate.h). */
+int cmd_migrate(front_opts *c);
 
 /* Prints j as JSON text written with flags (JSON_INDENT(2), JSON_PRESERVE_ORDER…) on stdout and
  * frees j. Returns EXIT_OK, or cli_out_of_memory() when j is NULL (a view or a builder that ran

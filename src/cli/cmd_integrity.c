@@ -49,14 +49,27 @@ static int read_small(const char *path, char **out)
     return EXIT_OK;
 }
 
+/* How a command opens a store it reads (issue 19): at the current schema only, or also one of
+ * an older schema, verified as a migration would make it (verify) or copied as it is (backup,
+ * what one runs before migrating). */
+enum open_how { OPEN_CURRENT, OPEN_SNAPSHOT, OPEN_AS_IS };
+
 /* Opens the store of --db for reading what it holds (mc_store_open_existing): a missing file is
  * an error, not a new store, and a file without a motcua schema is a finding, never an empty
- * store; what says which command speaks ("verify failed: …"), or NULL. */
-static int open_existing_as(const front_opts *c, mc_store **st, const char *what)
+ * store; what says which command speaks ("verify failed: …"), or NULL. *version (when not NULL)
+ * gets the store's schema version when it is older than this motcua's, else 0. */
+static int open_for(const front_opts *c, mc_store **st, const char *what, enum open_how how,
+                    int *version)
 {
     const char *db = c->db ? c->db : "motcua.db";
     mc_error err;
-    int rc = mc_store_open_existing(st, db, &err);
+    mc_store_migration m = {0, 0, 0, 0};
+    int rc = how == OPEN_SNAPSHOT ? mc_store_open_snapshot(st, db, &m, &err)
+             : how == OPEN_AS_IS  ? mc_store_open_as_is(st, db, &m, &err)
+                                  : mc_store_open_existing(st, db, &err);
+    if (version != NULL) {
+        *version = m.from < m.to ? m.from : 0;
+    }
     if (rc == MC_ECHECK) {
         fprintf(stderr, "motcua: %s%s%s\n", what ? what : "", what ? ": " : "", err.msg);
         return EXIT_FAIL;
@@ -66,6 +79,11 @@ static int open_existing_as(const front_opts *c, mc_store **st, const char *what
         return front_exit_for(rc);
     }
     return EXIT_OK;
+}
+
+static int open_existing_as(const front_opts *c, mc_store **st, const char *what)
+{
+    return open_for(c, st, what, OPEN_CURRENT, NULL);
 }
 
 static int open_existing(const front_opts *c, mc_store **st)
@@ -133,7 +151,8 @@ int cmd_verify(front_opts *c)
         }
     }
     mc_store *st;
-    int status = open_existing_as(c, &st, "verify failed");
+    int version = 0;
+    int status = open_for(c, &st, "verify failed", OPEN_SNAPSHOT, &version);
     if (status != EXIT_OK) {
         free(cp_text);
         return status;
@@ -172,6 +191,7 @@ int cmd_verify(front_opts *c)
                               (json_int_t)stats.entries, "problems", front_jdone(v.problems, v.ok));
         bool ok = true;
         front_jset(o, "problem", problem, &ok);
+        front_jset(o, "older_schema", version > 0 ? json_integer(version) : json_null(), &ok);
         if (c->checkpoint != NULL) {
             front_jset(o, "checkpoint",
                        json_pack("{s:s, s:b}", "time", cp_time, "extended", cp_findings == 0), &ok);
@@ -194,6 +214,12 @@ int cmd_verify(front_opts *c)
         if (c->checkpoint != NULL) {
             printf("verify: the store extends the checkpoint of %s\n", cp_time);
         }
+    }
+    if (version > 0 && !c->json) {
+        printf("verify: note: the store is at schema version %d, older than this motcua's: it "
+               "was verified as 'motcua migrate' would make it, in memory; the file was not "
+               "changed\n",
+               version);
     }
     return problems == 0 ? EXIT_OK : EXIT_FAIL;
 }
@@ -339,7 +365,7 @@ int cmd_backup(front_opts *c)
         return EXIT_USAGE;
     }
     mc_store *st = NULL;
-    int status = open_existing_as(c, &st, "backup");
+    int status = open_for(c, &st, "backup", OPEN_AS_IS, NULL);
     if (status != EXIT_OK) {
         return status;
     }

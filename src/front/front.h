@@ -43,6 +43,8 @@ typedef struct front_opts {
     const char *config, *log_level, *error_log;
     /* --access-log FILE (serve: stderr without it), --metrics-listen HOST:PORT (serve) */
     const char *access_log, *metrics_listen;
+    bool migrate;          /* --migrate (serve): migrate an older store before starting */
+    const char *to_backup; /* --to-backup FILE (migrate) */
     const char *html;            /* --html FILE (cost, simulate, report): also write a page */
     const char *out, *tables,
         *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */

@@ -12,6 +12,7 @@
 #include "sched.h"
 #include "base/grow.h"
 #include "base/json.h"
+#include "front/migrate.h"
 
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
@@ -961,6 +962,14 @@ int cmd_serve(front_opts *c)
     if (rc == 0) {
         rc = check_store_private(c->db ? c->db : "motcua.db", &err);
     }
+    /* A store of an older schema is migrated only when asked (issue 19), as 'motcua migrate'
+     * would, backup included, before anything opens it. */
+    if (rc == 0 && c->migrate) {
+        status = front_migrate(c->db ? c->db : "motcua.db", NULL, "serve --migrate");
+        if (status != EXIT_OK) {
+            goto done;
+        }
+    }
     if (rc == 0) {
         rc = api_init(a, ENGINES, &err);
         started = true;
@@ -1006,7 +1015,8 @@ int cmd_serve(front_opts *c)
         if (diags != NULL && rc == MC_ECHECK) {
             front_print_diags(stderr, diags);
         }
-        fprintf(stderr, "motcua: %s\n", err.msg[0] ? err.msg : "cannot start");
+        fprintf(stderr, "motcua: %s%s\n", err.msg[0] ? err.msg : "cannot start",
+                rc == MC_ESCHEMA ? ", or start serve with --migrate" : "");
         status = rc == MC_ESYNTAX || rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
         goto done;
     }

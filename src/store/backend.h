@@ -169,19 +169,40 @@ typedef struct mcs_backend mcs_backend; /* one connection, the backend's own */
 typedef int (*mcs_row_fn)(void *ud, const mcs_val *cols, int n);
 
 /* Called inside the migration transaction when a store moves from version from (0 for a new
- * store) to the current one, when from is below 5: the partitions' head records are created,
- * and what a store older than version 4 held enters the chains, through the same backend. */
+ * store) to the current one, after the migrations' SQL: when from is below 5 the partitions'
+ * head records are created, and what a store older than version 4 held enters the chains,
+ * through the same backend; an explicit migration (MCS_OPEN_MIGRATE) is verified there too, so
+ * that one that does not verify is rolled back. Non-zero rolls the migration back. */
 typedef int (*mcs_seed_fn)(void *ud, mcs_backend *b, int from, mc_error *err);
+
+/* How open treats the schema it finds (issue 19: migrations are explicit). Every mode creates
+ * a new store (no schema yet) at the current version, since creating is not migrating, and
+ * refuses a store of a newer schema (MC_EIO). */
+enum mcs_open_mode {
+    MCS_OPEN_CURRENT,  /* an older schema is refused: MC_ESCHEMA, the store left as it was */
+    MCS_OPEN_MIGRATE,  /* an older schema is migrated, in one transaction with seed */
+    MCS_OPEN_AS_IS,    /* an older schema is left as it is: only backup and close may follow */
+    MCS_OPEN_SNAPSHOT, /* SQLite: an older file is copied into memory and migrated there (the
+                          file is not changed), for verifying it; elsewhere as CURRENT */
+};
+
+/* What open found: the store's schema version before (0 for a new store) and this motcua's. */
+typedef struct mcs_schema {
+    int found;
+    int current;
+} mcs_schema;
 
 enum { MCS_SAVE, MCS_RELEASE, MCS_UNDO }; /* the operations of mcs_methods.savepoint */
 
 typedef struct mcs_methods {
     int version; /* 1 */
     const char *name;
-    /* Connects to target and brings the schema to the current version (seed as above);
-     * refuses a store of a newer schema (MC_EIO). Errors: MC_EDOWN when the server cannot be
+    /* Connects to target and brings the schema to the current version as mode says (seed as
+     * above); *schema (when not NULL) gets what it found, also on MC_ESCHEMA. Errors:
+     * MC_ESCHEMA (an older schema, MCS_OPEN_CURRENT), MC_EDOWN when the server cannot be
      * reached, MC_EIO, each with a one-line message that never shows a password; MC_ENOMEM. */
-    int (*open)(mcs_backend **out, const char *target, mcs_seed_fn seed, void *ud, mc_error *err);
+    int (*open)(mcs_backend **out, const char *target, enum mcs_open_mode mode, mcs_schema *schema,
+                mcs_seed_fn seed, void *ud, mc_error *err);
     void (*close)(mcs_backend *b);
     /* begin takes the store's write lock (waiting up to the busy timeout: MC_EBUSY), or, on a
      * backend that locks only the partitions a transaction appends to, none; an optimistic

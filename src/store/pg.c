@@ -954,8 +954,11 @@ static int get_version(void *ud, const mcs_val *cols, int n)
 }
 
 /* Brings the schema to SCHEMA_VERSION under an advisory lock, so that several processes
- * opening a new store at once create it once. */
-static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
+ * opening a new store at once create it once; an older store only when mode asks (backend.h),
+ * with its seed and verify in the same transaction. There is no snapshot of a server's store:
+ * MCS_OPEN_SNAPSHOT is MCS_OPEN_CURRENT here. */
+static int migrate(mcs_backend *b, enum mcs_open_mode mode, mcs_schema *schema, mcs_seed_fn seed,
+                   void *ud, mc_error *err)
 {
     const char *what = "migrating the schema";
     int rc = exec(b, "BEGIN", what, err);
@@ -979,11 +982,23 @@ static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
         }
         PQclear(res);
     }
+    schema->found = v.version;
+    schema->current = SCHEMA_VERSION;
+    bool older = v.version > 0 && v.version < SCHEMA_VERSION;
     if (rc == 0 && v.version > SCHEMA_VERSION) {
         rc = mc_error_set(err, MC_EIO,
                           "store: schema version %d is newer than this motcua (%d); upgrade "
                           "motcua",
                           v.version, SCHEMA_VERSION);
+    } else if (rc == 0 && older && mode == MCS_OPEN_AS_IS) {
+        /* Left as it is: the transaction only read (and perhaps made motcua_schema's table,
+         * which the rollback takes back). */
+        PQclear(PQexec(b->conn, "ROLLBACK"));
+        return 0;
+    } else if (rc == 0 && older && mode != MCS_OPEN_MIGRATE) {
+        rc =
+            mc_error_set(err, MC_ESCHEMA, "store: schema version %d is older than this motcua (%d)",
+                         v.version, SCHEMA_VERSION);
     }
     for (int i = 0; rc == 0 && i < NMIGRATIONS; i++) {
         if (migrations[i].to > v.version) {
@@ -997,8 +1012,8 @@ static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
                  SCHEMA_VERSION);
         rc = exec(b, sql, what, err);
     }
-    if (rc == 0 && v.version < 5) {
-        rc = seed(ud, b, v.version, err); /* the partitions' head records */
+    if (rc == 0 && v.version < SCHEMA_VERSION) {
+        rc = seed(ud, b, v.version, err); /* the partitions' head records, a migration's verify */
     }
     if (rc == 0) {
         rc = exec(b, "COMMIT", what, err);
@@ -1019,9 +1034,12 @@ static void pg_close(mcs_backend *b)
     mc_free(b);
 }
 
-static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void *ud, mc_error *err)
+static int pg_open(mcs_backend **out, const char *target, enum mcs_open_mode mode,
+                   mcs_schema *schema, mcs_seed_fn seed, void *ud, mc_error *err)
 {
     *out = NULL;
+    mcs_schema found_here;
+    schema = schema != NULL ? schema : &found_here;
     mcs_backend *b = mc_calloc(1, sizeof *b);
     if (b == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -1037,7 +1055,7 @@ static int pg_open(mcs_backend **out, const char *target, mcs_seed_fn seed, void
     } else {
         rc = settle(b, err);
         if (rc == 0) {
-            rc = migrate(b, seed, ud, err);
+            rc = migrate(b, mode, schema, seed, ud, err);
         }
     }
     if (rc != 0) {

@@ -587,13 +587,19 @@ static int prepare_all(mcs_backend *b, mc_error *err)
     return 0;
 }
 
-/* Brings the schema to SCHEMA_VERSION. The version is read again under the write lock, so that
- * several processes opening a new store at once create it once (SPEC §11). */
-static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
+/* Brings the schema to SCHEMA_VERSION as mode says (backend.h): a new store is created, an
+ * older one migrated only when asked. The version is read again under the write lock, so that
+ * several processes opening a new store at once create it once (SPEC §11), and so that a
+ * migration and its seed (with the verify of an explicit one) are one transaction. */
+static int migrate(mcs_backend *b, enum mcs_open_mode mode, mcs_schema *schema, mcs_seed_fn seed,
+                   void *ud, mc_error *err)
 {
     int version;
     int rc = schema_version(b, &version, err);
-    if (rc != 0 || version == SCHEMA_VERSION) {
+    schema->found = version;
+    schema->current = SCHEMA_VERSION;
+    if (rc != 0 || version == SCHEMA_VERSION ||
+        (mode == MCS_OPEN_AS_IS && version > 0 && version < SCHEMA_VERSION)) {
         return rc;
     }
     bool locked = false;
@@ -604,6 +610,7 @@ static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
         }
         locked = true;
         rc = schema_version(b, &version, err); /* another process may have got there first */
+        schema->found = version;
     }
     int from = version;
     if (rc == 0 && version > SCHEMA_VERSION) {
@@ -611,6 +618,11 @@ static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
                           "store: schema version %d is newer than this motcua (%d); upgrade "
                           "motcua",
                           version, SCHEMA_VERSION);
+    } else if (rc == 0 && from > 0 && from < SCHEMA_VERSION && mode != MCS_OPEN_MIGRATE &&
+               mode != MCS_OPEN_SNAPSHOT) {
+        rc =
+            mc_error_set(err, MC_ESCHEMA, "store: schema version %d is older than this motcua (%d)",
+                         from, SCHEMA_VERSION);
     }
     for (int v = from; rc == 0 && v < SCHEMA_VERSION; v++) {
         rc = exec(b, migrations[v], "migrating the schema", err);
@@ -619,11 +631,11 @@ static int migrate(mcs_backend *b, mcs_seed_fn seed, void *ud, mc_error *err)
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
         rc = exec(b, sql, "migrating the schema", err);
-        if (rc == 0 && from < 5) {
+        if (rc == 0) {
             rc = prepare_all(b, err);
-            if (rc == 0) {
-                rc = seed(ud, b, from, err);
-            }
+        }
+        if (rc == 0) {
+            rc = seed(ud, b, from, err);
         }
     }
     if (locked && rc == 0) {
@@ -725,13 +737,76 @@ static int busy_wait(void *ud, int count)
     return 1;
 }
 
-static int sqlite_open(mcs_backend **out, const char *path, mcs_seed_fn seed, void *ud,
-                       mc_error *err)
+/* The file at path, read as one consistent snapshot into the new in-memory database of b
+ * (SQLite's backup API): MCS_OPEN_SNAPSHOT's copy, migrated there. The file is opened for
+ * writing but only read (query_only), so that, the last to close it, this connection removes
+ * the -wal and -shm files a read-only one would leave behind, as every other motcua does. */
+static int read_into_memory(mcs_backend *b, const char *path, mc_error *err)
+{
+    sqlite3 *src = NULL;
+    int rc = sqlite3_open_v2(path, &src, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(src, BUSY_TIMEOUT_MS);
+        rc = sqlite3_exec(src, "PRAGMA query_only = 1", NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_open_v2(":memory:", &b->db, SQLITE_OPEN_READWRITE, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_backup *bk = sqlite3_backup_init(b->db, "main", src, "main");
+        if (bk == NULL) {
+            rc = sqlite3_errcode(b->db);
+        } else {
+            rc = sqlite3_backup_step(bk, -1);
+            int fin = sqlite3_backup_finish(bk);
+            rc = rc == SQLITE_DONE ? fin : rc;
+        }
+    }
+    int e = 0;
+    if (rc != SQLITE_OK) {
+        e = mc_error_set(err, rc == SQLITE_NOMEM ? MC_ENOMEM : MC_EIO, "store: %s: %s", path,
+                         src != NULL ? sqlite3_errmsg(src) : sqlite3_errstr(rc));
+    }
+    sqlite3_close(src);
+    return e;
+}
+
+static int sqlite_open(mcs_backend **out, const char *path, enum mcs_open_mode mode,
+                       mcs_schema *schema, mcs_seed_fn seed, void *ud, mc_error *err)
 {
     *out = NULL;
+    mcs_schema found_here;
+    schema = schema != NULL ? schema : &found_here;
+    *schema = (mcs_schema){0, SCHEMA_VERSION};
     mcs_backend *b = mc_calloc(1, sizeof *b);
     if (b == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    bool plain = strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0;
+    if (mode == MCS_OPEN_SNAPSHOT && plain) {
+        int version = 0;
+        int e = mcs_sqlite_probe(path, &version, err);
+        if (e != 0) {
+            sqlite_close(b);
+            return e;
+        }
+        if (version > 0 && version < SCHEMA_VERSION) {
+            e = read_into_memory(b, path, err);
+            if (e == 0) {
+                sqlite3_extended_result_codes(b->db, 0);
+                e = migrate(b, mode, schema, seed, ud, err);
+            }
+            if (e == 0) {
+                e = prepare_all(b, err);
+            }
+            if (e != 0) {
+                sqlite_close(b);
+                return e;
+            }
+            *out = b;
+            return 0;
+        }
+        mode = MCS_OPEN_CURRENT; /* a current store (or a new one) is read where it is */
     }
     create_private(path);
     int rc = sqlite3_open_v2(path, &b->db,
@@ -754,8 +829,10 @@ static int sqlite_open(mcs_backend **out, const char *path, mcs_seed_fn seed, vo
         rc = sqlite3_exec(b->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", NULL, NULL,
                           NULL);
     }
-    int e = rc != SQLITE_OK ? db_error(b, err, rc, path) : migrate(b, seed, ud, err);
-    if (e == 0) {
+    int e = rc != SQLITE_OK ? db_error(b, err, rc, path) : migrate(b, mode, schema, seed, ud, err);
+    /* An older schema left as it is lacks columns the statements read: they are not made. */
+    bool as_is = mode == MCS_OPEN_AS_IS && schema->found > 0 && schema->found < SCHEMA_VERSION;
+    if (e == 0 && !as_is) {
         e = prepare_all(b, err);
     }
     if (e != 0) {

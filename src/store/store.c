@@ -67,6 +67,9 @@ struct mc_store {
      * none): its update compares with it, and needs no answer from the database. */
     mc_dossier_row loaded;
     int64_t put; /* the dossier of the transaction's Q_DOSSIER_PUT, for its conflict's message */
+    /* An explicit migration (mc_store_migrate) is verified inside its transaction (seed). */
+    bool verify_migration;
+    mc_verify_stats migrated;
 };
 
 /* ---- group commit (store.h) ---- */
@@ -528,14 +531,19 @@ static int seed_ticket(void *ud, const mcs_val *c, int n)
     return ledger_put_ticket(((void **)ud)[0], c[0].i, &t, ((void **)ud)[1]);
 }
 
+/* The first finding of a migration's verify, which stops it. */
+static int first_of_migration(void *ud, const char *msg)
+{
+    mc_error_set(ud, MC_ECHECK, "%s", msg);
+    return 1;
+}
+
 /* Every partition gets its head record (seq 0) with the schema where the backend needs a row
  * to lock (on SQLite Q_HEAD_CREATE does nothing). The registry records, request ids and correction
  * tickets of a store made before version 4 enter their chains as they stand at the upgrade: from
  * then on, a change to them shows. */
-static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
+static int seed_chains(mc_store *st, int from, mc_error *err)
 {
-    mc_store *st = ud;
-    st->b = b;
     void *pair[2] = {st, err};
     unsigned char zeros[MC_HASH_BYTES] = {0};
     char names[MAX_HEADS * MC_CHAIN_NAME];
@@ -550,7 +558,6 @@ static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
     mcs_val p[2] = {mcs_text(names), mcs_blob(zeros, MC_HASH_BYTES)};
     int rc = run(st, Q_HEAD_CREATE, p, 2, NULL, NULL, NULL, "migrating the schema", err);
     if (rc != 0 || from < 1 || from >= 4) {
-        st->b = NULL;
         return rc;
     }
     rc = run(st, Q_SEED_RECORDS, NULL, 0, seed_record, pair, NULL, "migrating the schema", err);
@@ -561,6 +568,24 @@ static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
     if (rc == 0) {
         rc = run(st, Q_SEED_TICKETS, NULL, 0, seed_ticket, pair, NULL, "migrating the schema", err);
     }
+    return rc;
+}
+
+static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
+{
+    mc_store *st = ud;
+    st->b = b;
+    int rc = from < 5 ? seed_chains(st, from, err) : 0;
+    /* An explicit migration verifies what it made before it commits: one that does not verify
+     * is rolled back and the store stays as it was. */
+    if (rc == 0 && st->verify_migration && from > 0) {
+        mc_error first;
+        mc_error_clear(&first);
+        rc = mc_store_check(st, first_of_migration, &first, &st->migrated, err);
+        if (rc == 0 && st->migrated.findings > 0) {
+            rc = mc_error_set(err, MC_ECHECK, "the migrated store does not verify: %s", first.msg);
+        }
+    }
     st->b = NULL;
     return rc;
 }
@@ -570,7 +595,11 @@ bool mc_store_is_server(const char *db)
     return mcs_is_pg(db);
 }
 
-int mc_store_open(mc_store **out, const char *path, mc_error *err)
+/* Opens the store at path as mode says (backend.h); *schema (when not NULL) gets what the
+ * backend found. An older schema refused is told with the command that migrates it; a
+ * PostgreSQL store's connection string is never repeated. */
+static int open_as(mc_store **out, const char *path, enum mcs_open_mode mode, bool verify,
+                   mcs_schema *schema, mc_store_migration *m, mc_error *err)
 {
     *out = NULL;
     if (mc_init() < 0) {
@@ -581,15 +610,40 @@ int mc_store_open(mc_store **out, const char *path, mc_error *err)
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     st->m = mcs_is_pg(path) ? &mcs_pg : &mcs_sqlite;
+    st->verify_migration = verify;
     mcs_backend *b;
-    int rc = st->m->open(&b, path, seed_ledger, st, err);
+    mcs_schema found = {0, 0};
+    int rc = st->m->open(&b, path, mode, &found, seed_ledger, st, err);
+    if (schema != NULL) {
+        *schema = found;
+    }
+    if (m != NULL) {
+        /* a new store is created current */
+        m->from = found.found > 0 ? found.found : found.current;
+        m->to = found.current;
+        m->events = st->migrated.events;
+        m->entries = st->migrated.entries;
+    }
+    if (rc == MC_ESCHEMA) {
+        bool server = mcs_is_pg(path);
+        mc_error_set(err, MC_ESCHEMA,
+                     "store: schema version %d is older than this motcua (%d); run 'motcua "
+                     "migrate --db %s'",
+                     found.found, found.current, server ? "STORE" : path);
+    }
     if (rc != 0) {
         mc_free(st);
         return rc;
     }
     st->b = b;
+    st->verify_migration = false;
     *out = st;
     return 0;
+}
+
+int mc_store_open(mc_store **out, const char *path, mc_error *err)
+{
+    return open_as(out, path, MCS_OPEN_CURRENT, false, NULL, NULL, err);
 }
 
 int mc_store_exists(const char *path, mc_error *err)
@@ -622,6 +676,47 @@ int mc_store_open_existing(mc_store **out, const char *path, mc_error *err)
     return rc != 0 ? rc : mc_store_open(out, path, err);
 }
 
+int mc_store_open_snapshot(mc_store **out, const char *path, mc_store_migration *m, mc_error *err)
+{
+    *out = NULL;
+    mc_store_migration here;
+    m = m != NULL ? m : &here;
+    memset(m, 0, sizeof *m);
+    int rc = mc_store_exists(path, err);
+    return rc != 0 ? rc : open_as(out, path, MCS_OPEN_SNAPSHOT, false, NULL, m, err);
+}
+
+int mc_store_open_as_is(mc_store **out, const char *path, mc_store_migration *m, mc_error *err)
+{
+    *out = NULL;
+    mc_store_migration here;
+    m = m != NULL ? m : &here;
+    memset(m, 0, sizeof *m);
+    int rc = mc_store_exists(path, err);
+    return rc != 0 ? rc : open_as(out, path, MCS_OPEN_AS_IS, false, NULL, m, err);
+}
+
+int mc_store_migrate(mc_store **out, const char *path, mc_store_migration *m, mc_error *err)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    mc_store_migration here;
+    m = m != NULL ? m : &here;
+    memset(m, 0, sizeof *m);
+    int rc = mc_store_exists(path, err);
+    mc_store *st = NULL;
+    if (rc == 0) {
+        rc = open_as(&st, path, MCS_OPEN_MIGRATE, true, NULL, m, err);
+    }
+    if (rc == 0 && out != NULL) {
+        *out = st;
+    } else {
+        mc_store_close(st);
+    }
+    return rc;
+}
+
 int mc_store_backup(mc_store *st, const char *to, int64_t *nevents, mc_error *err)
 {
     if (st->m->backup == NULL) {
@@ -638,7 +733,8 @@ int mc_store_backup(mc_store *st, const char *to, int64_t *nevents, mc_error *er
     }
     mc_store *copy = NULL;
     mc_error why;
-    rc = mc_store_open_existing(&copy, to, &why);
+    /* The copy of a store of an older schema is verified as it would be migrated. */
+    rc = mc_store_open_snapshot(&copy, to, NULL, &why);
     if (rc == 0) {
         rc = mc_store_verify(copy, nevents, &why);
     }
