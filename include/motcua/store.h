@@ -156,6 +156,11 @@ typedef struct mc_dossier_row {
     int64_t submitted, entered, due, left, finished, fee, wake; /* MC_NONE when absent */
     char *apology;                                              /* JSON, or NULL */
     char *data; /* JSON: fields, requirements, … (the engine's) */
+    /* The applicant's name, for the queue's search: set by the engine when an operation sets
+     * the procedure's `applicant` field ("" when it is emptied); NULL leaves the stored one as
+     * it is. The store keeps it folded (mc_utf8_fold) beside the row, outside the row values
+     * events carry (the name itself is in data, chained); a load leaves it NULL. */
+    char *applicant;
 } mc_dossier_row;
 
 /* Frees the strings of row (allocated with mc_malloc) and zeroes it. */
@@ -199,13 +204,17 @@ typedef struct mc_dossier_page {
     bool after_overdue;
     int64_t after_due; /* MC_NONE when that dossier had no due instant */
     int64_t after_id;
-    size_t limit;       /* at most this many rows, 1 or more */
-    const char *search; /* or NULL: only the dossiers about this subject, or of this id */
+    size_t limit; /* at most this many rows, 1 or more */
+    /* Or NULL: only the dossiers about this subject (whole), or of this id, or whose
+     * applicant's name begins with it, accents, case and runs of spaces aside ("nguyen van"
+     * finds "Nguyễn Văn An" and "Nguyễn Vân"). Valid UTF-8. */
+    const char *search;
+    const char *subject; /* or NULL: only the dossiers about this subject */
 } mc_dossier_page;
 
 #define MC_DOSSIER_PAGE_INIT                                                                       \
     {                                                                                              \
-        MC_FINAL_EXCLUDE, NULL, NULL, NULL, false, MC_NONE, false, MC_NONE, 0, 50, NULL            \
+        MC_FINAL_EXCLUDE, NULL, NULL, NULL, false, MC_NONE, false, MC_NONE, 0, 50, NULL, NULL      \
     }
 
 /* Calls fn for each dossier of the page q, in the queue's order, at most q->limit of them; fn
@@ -213,6 +222,14 @@ typedef struct mc_dossier_page {
  * rows, not the dossiers before it. MC_EUSAGE when q->limit is 0. */
 int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
                           int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err);
+
+/* Calls fn for each state that dossiers matching the filters of q (its position and limit
+ * aside) are in, by state name: how many, and how many of them are overdue. Without filters
+ * other than final it reads an index alone (dossier_count), so it costs one index entry per
+ * dossier counted, not a row. MC_EUSAGE when q->search is not valid UTF-8. */
+int mc_store_dossier_counts(mc_store *st, const mc_dossier_page *q,
+                            int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
+                            void *ud, mc_error *err);
 
 /* ---- events ---- */
 

@@ -34,7 +34,8 @@ enum mcs_query {
     /* One page of the queue, in its order (overdue first, then due with none last, then id);
      * a NULL parameter is a filter not used: final (0/1), state, procedure, overdue (1),
      * due_before, agency, after_overdue, after_due (MCS_PAGE_NODUE for none), after_id (the
-     * last row of the page before), limit, search subject, search id -> as LOAD */
+     * last row of the page before), limit, search subject, search id, search name (folded)
+     * and the first text after every name it begins (folded, + U+10FFFF), subject -> as LOAD */
     Q_DOSSIER_PAGE,
     Q_DOSSIER_SUBJECT, /* id -> subject */
     Q_EVENT_LAST,      /* -> seq, hash of the last event of the frozen chain (pos NULL) */
@@ -124,6 +125,11 @@ enum mcs_query {
      * rows it returns until the transaction ends, skipping those another transaction holds. */
     Q_DOSSIER_DUE,
     Q_DOSSIER_LEASE,
+    /* The queue's search by name (schema version 8). NAME: id, the applicant's name folded (or
+     * NULL: none) -> nothing. COUNTS: the parameters of PAGE (the position and limit NULL) ->
+     * state, count, overdue count, by state */
+    Q_DOSSIER_NAME,
+    Q_DOSSIER_COUNTS,
     Q_COUNT
 };
 
@@ -131,7 +137,7 @@ enum { MCS_MAXCOLS = 24 };
 
 /* The due instant a dossier without one sorts at in the queue: after every other. */
 #define MCS_PAGE_NODUE INT64_MAX
-enum { MCS_PAGE_PARAMS = 12 };
+enum { MCS_PAGE_PARAMS = 15 };
 
 typedef enum mcs_type { MCS_NULL, MCS_INT, MCS_TEXT, MCS_BLOB } mcs_type;
 

@@ -103,6 +103,11 @@ static const struct {
     {6, "CREATE INDEX dossier_queue ON dossier(final, overdue DESC,"
         "  (coalesce(due, 9223372036854775807)), id);"
         "CREATE INDEX dossier_subject ON dossier(subject);"},
+    /* The search by name and the counts by state, as SQLite's version 8 (a separate step: the
+     * version before it is another change's). */
+    {8, "ALTER TABLE dossier ADD COLUMN applicant text COLLATE \"C\";"
+        "CREATE INDEX dossier_applicant ON dossier(applicant) WHERE applicant IS NOT NULL;"
+        "CREATE INDEX dossier_count ON dossier(final, state, overdue);"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -127,6 +132,7 @@ static const char *const sql_of[Q_COUNT] = {
                          "entered = $14, due = $15, \"left\" = $16, finished = $17, fee = $18, "
                          "wake = $19, apology = $20, data = $21 WHERE id = $22 AND rev = $1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = $1",
+    [Q_DOSSIER_NAME] = "UPDATE dossier SET applicant = $2 WHERE id = $1",
     [Q_EVENT_LAST] = "SELECT seq, hash FROM event WHERE pos IS NULL ORDER BY seq DESC LIMIT 1",
     [Q_EVENT_INSERT] = "INSERT INTO event (" EVENT_COLUMNS ") "
                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -326,7 +332,7 @@ struct mcs_backend {
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
 static bool per_call(enum mcs_query q)
 {
-    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE ||
+    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS ||
            (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
 }
 
@@ -472,12 +478,13 @@ static void column(PGresult *res, int r, int c, mcs_val *v)
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
  * is not NULL, each placeholder numbered in the order of the parameters bound ($1, $2, …:
  * libpq sends only those). The order is the one of the index dossier_queue, so that a page
- * reads LIMIT rows of it and sorts nothing. */
-static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
+ * reads LIMIT rows of it and sorts nothing. The counts of the first page (Q_DOSSIER_COUNTS)
+ * have the same filters, grouped by state. */
+static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf, size_t bufsz)
 {
     static const char *const filter[] = {" AND final = ",   " AND state = ", " AND procedure = ",
                                          " AND overdue = ", " AND due < ",   " AND agency = "};
-    if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
+    if (n != MCS_PAGE_PARAMS || (!counts && params[9].type == MCS_NULL)) {
         return NULL;
     }
     char ph[MCS_PAGE_PARAMS][16];
@@ -487,17 +494,37 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
             snprintf(ph[i], sizeof ph[i], "$%d", next++);
         }
     }
-    size_t len =
-        (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE true");
+    size_t len = (size_t)snprintf(buf, bufsz, "%s",
+                                  counts ? "SELECT state, count(*), sum(overdue)::bigint FROM dossier "
+                                           "WHERE true"
+                                         : "SELECT " DOSSIER_COLUMNS
+                                           ", id FROM dossier WHERE true");
     for (int i = 0; i < 6 && len < bufsz; i++) {
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);
         }
     }
+    if (len < bufsz && params[14].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND subject = %s", ph[14]);
+    }
     if (len < bufsz && params[10].type != MCS_NULL) {
-        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s%s%s)", ph[10],
-                                params[11].type != MCS_NULL ? " OR id = " : "",
-                                params[11].type != MCS_NULL ? ph[11] : "");
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s", ph[10]);
+        if (len < bufsz && params[11].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, " OR id = %s", ph[11]);
+        }
+        if (len < bufsz && params[12].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len,
+                                    " OR (applicant >= %s AND applicant < %s)", ph[12], ph[13]);
+        }
+        if (len < bufsz) {
+            len += (size_t)snprintf(buf + len, bufsz - len, ")");
+        }
+    }
+    if (counts) {
+        if (len < bufsz) {
+            len += (size_t)snprintf(buf + len, bufsz - len, " GROUP BY state ORDER BY state");
+        }
+        return len < bufsz ? buf : NULL;
     }
     if (len < bufsz && params[6].type != MCS_NULL) {
         len += (size_t)snprintf(buf + len, bufsz - len,
@@ -517,8 +544,8 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
 /* The SQL of a query prepared per call into buf (or the constant text). */
 static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
 {
-    if (q == Q_DOSSIER_PAGE) {
-        return page_sql(params, n, buf, bufsz);
+    if (q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) {
+        return page_sql(params, n, q == Q_DOSSIER_COUNTS, buf, bufsz);
     }
     if (q == Q_DOSSIER_EACH && n == 4) {
         snprintf(buf, bufsz,
@@ -774,7 +801,7 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
         if (q == Q_DOSSIER_EACH && (i == 1 || i == 2 || v->type == MCS_NULL)) {
             continue;
         }
-        if (q == Q_DOSSIER_PAGE && v->type == MCS_NULL) {
+        if ((q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) && v->type == MCS_NULL) {
             continue;
         }
         if (q == Q_CHECK_COLUMN) {
@@ -807,7 +834,7 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
         if (rc != 0) {
             return rc;
         }
-        char buf[1024];
+        char buf[2048];
         const char *sql = sql_for(q, params, n, buf, sizeof buf);
         if (sql == NULL) {
             return mc_error_set(err, MC_EINTERNAL, "store: %s: no such query", what);

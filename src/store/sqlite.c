@@ -82,6 +82,15 @@ static const char *const migrations[] = {
     "CREATE INDEX dossier_queue ON dossier(final, overdue DESC,"
     "  coalesce(due, 9223372036854775807), id);"
     "CREATE INDEX dossier_subject ON dossier(subject);",
+    /* 8: the queue's search by the applicant's name and its counts by state. `applicant` is
+     * the name folded (mc_utf8_fold), set beside the row by the front; a search is a range of
+     * dossier_applicant. dossier_count answers the counts of the first page from the index
+     * alone. A dossier stored before this version has no name here until an operation sets
+     * its applicant field again. (Another engineer's version 7 comes before this entry when
+     * the branches meet: this one stays a separate entry.) */
+    "ALTER TABLE dossier ADD COLUMN applicant TEXT;"
+    "CREATE INDEX dossier_applicant ON dossier(applicant) WHERE applicant IS NOT NULL;"
+    "CREATE INDEX dossier_count ON dossier(final, state, overdue);",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -166,6 +175,7 @@ static const char *const sql_of[Q_COUNT] = {
                       "1 + (dossier - 1) % ?1 END) ORDER BY seq",
     [Q_COPY_DONE] = "SELECT 1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = ?1",
+    [Q_DOSSIER_NAME] = "UPDATE dossier SET applicant = ?2 WHERE id = ?1",
     [Q_SEED_RECORDS] = "SELECT registry, document, subject, reference, issued FROM record "
                        "ORDER BY registry, document, subject",
     [Q_SEED_REQUESTS] = "SELECT id, result FROM request ORDER BY id",
@@ -317,37 +327,61 @@ static void column(sqlite3_stmt *s, int i, mcs_val *v)
 }
 
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
- * is not NULL, each placeholder numbered by its parameter's place (?1 … ?12: SQLite allows
+ * is not NULL, each placeholder numbered by its parameter's place (?1 … ?15: SQLite allows
  * gaps). The order is the one of the index dossier_queue, so that a page reads LIMIT rows of it
- * and sorts nothing. */
-static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
+ * and sorts nothing. The counts of the first page (Q_DOSSIER_COUNTS) have the same filters,
+ * grouped by state. */
+static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf, size_t bufsz)
 {
     /* Unary + keeps SQLite's planner off an index for a column: a page walks dossier_queue and
      * stops at its LIMIT (dossier_state would find every row of a state and sort them), and a
-     * search reads dossier_subject (a subject has few dossiers) rather than walk the queue. */
-    if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
+     * search reads dossier_subject, the rowid and dossier_applicant (a subject has few dossiers,
+     * a name few more) rather than walk the queue. Counts read dossier_count alone when final is
+     * their only filter. */
+    if (n != MCS_PAGE_PARAMS || (!counts && params[9].type == MCS_NULL)) {
         return NULL;
     }
-    const char *final_filter = params[10].type != MCS_NULL ? " AND +final = " : " AND final = ";
-    const char *const filter[] = {final_filter,      " AND +state = ", " AND procedure = ",
-                                  " AND overdue = ", " AND due < ",    " AND agency = "};
+    bool search = params[10].type != MCS_NULL;
+    const char *final_filter = search ? " AND +final = " : " AND final = ";
+    const char *const filter[] = {final_filter,      counts ? " AND state = " : " AND +state = ",
+                                  " AND procedure = ", " AND overdue = ", " AND due < ",
+                                  " AND agency = "};
     char ph[MCS_PAGE_PARAMS][16];
     for (int i = 0; i < n; i++) {
         if (params[i].type != MCS_NULL) {
             snprintf(ph[i], sizeof ph[i], "?%d", i + 1);
         }
     }
-    size_t len =
-        (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1");
+    size_t len = (size_t)snprintf(buf, bufsz, "%s",
+                                  counts ? "SELECT state, count(*), sum(overdue) FROM dossier "
+                                           "WHERE 1"
+                                         : "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1");
     for (int i = 0; i < 6 && len < bufsz; i++) {
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);
         }
     }
-    if (len < bufsz && params[10].type != MCS_NULL) {
-        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s%s%s)", ph[10],
-                                params[11].type != MCS_NULL ? " OR id = " : "",
-                                params[11].type != MCS_NULL ? ph[11] : "");
+    if (len < bufsz && params[14].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND subject = %s", ph[14]);
+    }
+    if (len < bufsz && search) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s", ph[10]);
+        if (len < bufsz && params[11].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, " OR id = %s", ph[11]);
+        }
+        if (len < bufsz && params[12].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len,
+                                    " OR (applicant >= %s AND applicant < %s)", ph[12], ph[13]);
+        }
+        if (len < bufsz) {
+            len += (size_t)snprintf(buf + len, bufsz - len, ")");
+        }
+    }
+    if (counts) {
+        if (len < bufsz) {
+            len += (size_t)snprintf(buf + len, bufsz - len, " GROUP BY state ORDER BY state");
+        }
+        return len < bufsz ? buf : NULL;
     }
     if (len < bufsz && params[6].type != MCS_NULL) {
         len += (size_t)snprintf(buf + len, bufsz - len,
@@ -367,8 +401,8 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
 /* The SQL of a query prepared per call into buf (or the constant text). */
 static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
 {
-    if (q == Q_DOSSIER_PAGE) {
-        return page_sql(params, n, buf, bufsz);
+    if (q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) {
+        return page_sql(params, n, q == Q_DOSSIER_COUNTS, buf, bufsz);
     }
     if (q == Q_DOSSIER_EACH && n == 4) {
         snprintf(buf, bufsz,
@@ -403,7 +437,7 @@ static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, m
     sqlite3_stmt *s = b->stmt[q];
     bool own = s == NULL;
     if (own) {
-        char buf[1024];
+        char buf[2048];
         const char *sql = sql_for(q, params, n, buf, sizeof buf);
         if (sql == NULL) {
             return mc_error_set(err, MC_EINTERNAL, "store: %s: no such query", what);
@@ -416,7 +450,8 @@ static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, m
     int rc = SQLITE_OK;
     /* A query prepared per call binds by the numbers its text uses: ?1 and ?4 of a listing. */
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
-        if (own && (q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE) && params[i].type == MCS_NULL) {
+        if (own && (q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) &&
+            params[i].type == MCS_NULL) {
             continue;
         }
         if (own && q == Q_DOSSIER_EACH && (i == 1 || i == 2)) {
