@@ -107,7 +107,31 @@ static const struct {
      * version before it is another change's). */
     {8, "ALTER TABLE dossier ADD COLUMN applicant text COLLATE \"C\";"
         "CREATE INDEX dossier_applicant ON dossier(applicant) WHERE applicant IS NOT NULL;"
-        "CREATE INDEX dossier_count ON dossier(final, state, overdue);"},
+        "CREATE INDEX dossier_count ON dossier(final, state, overdue);"
+        /* The counts kept by a trigger, as SQLite's, in 16 parts (the id's) so that concurrent
+         * writers of one agency, procedure and state seldom wait for the same tally row. */
+        "CREATE TABLE dossier_tally (part bigint NOT NULL, agency text COLLATE \"C\" NOT NULL,"
+        "  procedure text COLLATE \"C\" NOT NULL, state text COLLATE \"C\" NOT NULL,"
+        "  final bigint NOT NULL, overdue bigint NOT NULL, n bigint NOT NULL,"
+        "  PRIMARY KEY (part, agency, procedure, state, final, overdue));"
+        "INSERT INTO dossier_tally SELECT id % 16, coalesce(agency, ''), procedure, state, final,"
+        "  overdue, count(*) FROM dossier GROUP BY 1, 2, 3, 4, 5, 6;"
+        "CREATE FUNCTION motcua_tally() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+        "  IF TG_OP <> 'INSERT' THEN UPDATE dossier_tally SET n = n - 1 WHERE part = OLD.id % 16"
+        "    AND agency = coalesce(OLD.agency, '') AND procedure = OLD.procedure"
+        "    AND state = OLD.state AND final = OLD.final AND overdue = OLD.overdue; END IF;"
+        "  IF TG_OP <> 'DELETE' THEN INSERT INTO dossier_tally VALUES (NEW.id % 16,"
+        "    coalesce(NEW.agency, ''), NEW.procedure, NEW.state, NEW.final, NEW.overdue, 1)"
+        "    ON CONFLICT (part, agency, procedure, state, final, overdue)"
+        "    DO UPDATE SET n = dossier_tally.n + 1; END IF;"
+        "  RETURN NULL; END$$;"
+        "CREATE TRIGGER dossier_tally AFTER INSERT OR DELETE ON dossier FOR EACH ROW"
+        "  EXECUTE FUNCTION motcua_tally();"
+        "CREATE TRIGGER dossier_tally_update AFTER UPDATE OF agency, procedure, state, final,"
+        "  overdue ON dossier FOR EACH ROW WHEN (OLD.agency IS DISTINCT FROM NEW.agency OR"
+        "  OLD.procedure IS DISTINCT FROM NEW.procedure OR OLD.state IS DISTINCT FROM NEW.state"
+        "  OR OLD.final IS DISTINCT FROM NEW.final OR OLD.overdue IS DISTINCT FROM NEW.overdue)"
+        "  EXECUTE FUNCTION motcua_tally();"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -475,6 +499,29 @@ static void column(PGresult *res, int r, int c, mcs_val *v)
     }
 }
 
+/* The counts of the first page without a due-before, a search or a subject: from the tally
+ * the triggers keep (version 8), a few rows whatever the number of dossiers. */
+static const char *tally_sql(const mcs_val *params, char *buf, size_t bufsz)
+{
+    static const char *const filter[] = {" AND final = ",   " AND state = ", " AND procedure = ",
+                                         " AND overdue = ", NULL,            " AND agency = "};
+    size_t len = (size_t)snprintf(buf, bufsz, "%s",
+                                  "SELECT state, sum(n)::bigint, sum(CASE WHEN overdue = 1 THEN n "
+                                  "ELSE 0 END)::bigint FROM dossier_tally WHERE true");
+    int next = 1;
+    for (int i = 0; i < 6 && len < bufsz; i++) {
+        if (params[i].type != MCS_NULL && filter[i] != NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, "%s$%d", filter[i], next);
+        }
+        next += params[i].type != MCS_NULL;
+    }
+    if (len < bufsz) {
+        len += (size_t)snprintf(buf + len, bufsz - len,
+                                " GROUP BY state HAVING sum(n) > 0 ORDER BY state");
+    }
+    return len < bufsz ? buf : NULL;
+}
+
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
  * is not NULL, each placeholder numbered in the order of the parameters bound ($1, $2, …:
  * libpq sends only those). The order is the one of the index dossier_queue, so that a page
@@ -486,6 +533,10 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
                                          " AND overdue = ", " AND due < ",   " AND agency = "};
     if (n != MCS_PAGE_PARAMS || (!counts && params[9].type == MCS_NULL)) {
         return NULL;
+    }
+    if (counts && params[4].type == MCS_NULL && params[10].type == MCS_NULL &&
+        params[14].type == MCS_NULL) {
+        return tally_sql(params, buf, bufsz);
     }
     char ph[MCS_PAGE_PARAMS][16];
     int next = 1;

@@ -90,7 +90,31 @@ static const char *const migrations[] = {
      * the branches meet: this one stays a separate entry.) */
     "ALTER TABLE dossier ADD COLUMN applicant TEXT;"
     "CREATE INDEX dossier_applicant ON dossier(applicant) WHERE applicant IS NOT NULL;"
-    "CREATE INDEX dossier_count ON dossier(final, state, overdue);",
+    "CREATE INDEX dossier_count ON dossier(final, state, overdue);"
+    /* The counts kept as dossiers are written (triggers: whoever writes a row keeps them true),
+     * so that the first page counts a million dossiers by reading a few rows: one per agency,
+     * procedure, state, final and overdue. Derived from the rows, outside the chains. */
+    "CREATE TABLE dossier_tally (agency TEXT NOT NULL, procedure TEXT NOT NULL,"
+    "  state TEXT NOT NULL, final INTEGER NOT NULL, overdue INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL, PRIMARY KEY (agency, procedure, state, final, overdue));"
+    "INSERT INTO dossier_tally SELECT coalesce(agency, ''), procedure, state, final, overdue,"
+    "  count(*) FROM dossier GROUP BY 1, 2, 3, 4, 5;"
+    "CREATE TRIGGER dossier_tally_insert AFTER INSERT ON dossier BEGIN"
+    "  INSERT INTO dossier_tally VALUES (coalesce(new.agency, ''), new.procedure, new.state,"
+    "  new.final, new.overdue, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER dossier_tally_update AFTER UPDATE OF agency, procedure, state, final,"
+    "  overdue ON dossier WHEN old.agency IS NOT new.agency OR old.procedure IS NOT"
+    "  new.procedure OR old.state IS NOT new.state OR old.final IS NOT new.final OR"
+    "  old.overdue IS NOT new.overdue BEGIN"
+    "  UPDATE dossier_tally SET n = n - 1 WHERE agency = coalesce(old.agency, '') AND"
+    "  procedure = old.procedure AND state = old.state AND final = old.final AND"
+    "  overdue = old.overdue;"
+    "  INSERT INTO dossier_tally VALUES (coalesce(new.agency, ''), new.procedure, new.state,"
+    "  new.final, new.overdue, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER dossier_tally_delete AFTER DELETE ON dossier BEGIN"
+    "  UPDATE dossier_tally SET n = n - 1 WHERE agency = coalesce(old.agency, '') AND"
+    "  procedure = old.procedure AND state = old.state AND final = old.final AND"
+    "  overdue = old.overdue; END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -326,6 +350,27 @@ static void column(sqlite3_stmt *s, int i, mcs_val *v)
     }
 }
 
+/* The counts of the first page without a due-before, a search or a subject: from the tally
+ * the triggers keep (version 8), a few rows whatever the number of dossiers. */
+static const char *tally_sql(const mcs_val *params, char *buf, size_t bufsz)
+{
+    static const char *const filter[] = {" AND final = ",   " AND state = ", " AND procedure = ",
+                                         " AND overdue = ", NULL,            " AND agency = "};
+    size_t len = (size_t)snprintf(buf, bufsz, "%s",
+                                  "SELECT state, sum(n), sum(CASE WHEN overdue = 1 THEN n ELSE 0 "
+                                  "END) FROM dossier_tally WHERE 1");
+    for (int i = 0; i < 6 && len < bufsz; i++) {
+        if (params[i].type != MCS_NULL && filter[i] != NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, "%s?%d", filter[i], i + 1);
+        }
+    }
+    if (len < bufsz) {
+        len += (size_t)snprintf(buf + len, bufsz - len,
+                                " GROUP BY state HAVING sum(n) > 0 ORDER BY state");
+    }
+    return len < bufsz ? buf : NULL;
+}
+
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
  * is not NULL, each placeholder numbered by its parameter's place (?1 … ?15: SQLite allows
  * gaps). The order is the one of the index dossier_queue, so that a page reads LIMIT rows of it
@@ -341,8 +386,13 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
     if (n != MCS_PAGE_PARAMS || (!counts && params[9].type == MCS_NULL)) {
         return NULL;
     }
+    if (counts && params[4].type == MCS_NULL && params[10].type == MCS_NULL &&
+        params[14].type == MCS_NULL) {
+        return tally_sql(params, buf, bufsz);
+    }
     bool search = params[10].type != MCS_NULL;
-    const char *final_filter = search ? " AND +final = " : " AND final = ";
+    const char *final_filter =
+        search || params[14].type != MCS_NULL ? " AND +final = " : " AND final = ";
     const char *const filter[] = {final_filter,      counts ? " AND state = " : " AND +state = ",
                                   " AND procedure = ", " AND overdue = ", " AND due < ",
                                   " AND agency = "};
