@@ -327,8 +327,11 @@ given = ["an", "anh", "binh", "chau", "chi", "cuong", "dung", "dung", "dao", "da
          "thao", "thang", "thu", "trang", "tuan", "yen"]
 name = []
 for k in range(300):
-    h = ((1 + (k * 7919) % n) * 2654435761) % 2**64
-    q = "%s %s %s" % (family[h % 18], middle[(h // 18) % 8], given[(h // 144) % 40])
+    x = ((1 + (k * 7919) % n) * 2654435761) % 2**64
+    x ^= x >> 13
+    x = (x * 0x5bd1e995) % 2**64
+    x ^= x >> 15
+    q = "%s %s %s" % (family[x % 18], middle[(x // 18) % 8], given[(x // 144) % 40])
     ms, d = timed("/api/dossiers?final=include&q=" + q.replace(" ", "%20"))
     assert d["dossiers"], q
     name.append(ms)

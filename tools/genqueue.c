@@ -14,6 +14,7 @@
  */
 #include "motcua/store.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,12 @@ static void name_of(long i, char *out, size_t n)
         "Giang", "Hà",  "Hải",  "Hạnh", "Hiếu", "Hoa",   "Hùng", "Hương", "Khánh", "Lan",
         "Linh", "Long", "Mai",  "Minh", "Nam",  "Nga",   "Ngọc", "Phong", "Phúc", "Phương",
         "Quân", "Quang", "Sơn", "Tâm",  "Thảo", "Thắng", "Thu",  "Trang", "Tuấn", "Yến"};
-    unsigned long h = (unsigned long)i * 2654435761u;
+    /* mixed, so that a name says nothing of the dossier's place in the queue (i % 10 is its
+     * overdue mark) */
+    uint64_t h = (uint64_t)i * 2654435761u;
+    h ^= h >> 13;
+    h *= 0x5bd1e995u;
+    h ^= h >> 15;
     snprintf(out, n, "%s %s %s", family[h % 18], middle[(h / 18) % 8], given[(h / 144) % 40]);
 }
 

@@ -523,6 +523,7 @@ static bool parse_cursor(const front_opts *c, const char *text, mc_dossier_page 
 typedef struct count_ctx {
     json_t *states;
     int64_t total, overdue;
+    bool broad; /* a search too broad to count */
 } count_ctx;
 
 static int count_one(void *ud, const char *state, int64_t count, int64_t overdue)
@@ -589,10 +590,10 @@ static int list_page(front_opts *c)
         rc = mc_store_dossier_page(st, &q, page_row, &l, &err);
         rc = rc == 1 ? 0 : rc;
     }
-    count_ctx k = {NULL, 0, 0};
+    count_ctx k = {NULL, 0, 0, false};
     if (rc == 0 && l.ok && c->cursor == NULL) {
         k.states = json_object();
-        rc = k.states ? mc_store_dossier_counts(st, &q, count_one, &k, &err) : MC_ENOMEM;
+        rc = k.states ? mc_store_dossier_counts(st, &q, count_one, &k, &k.broad, &err) : MC_ENOMEM;
         l.ok = rc != MC_ENOMEM;
     }
     if (!l.ok) {
@@ -604,7 +605,12 @@ static int list_page(front_opts *c)
         json_decref(l.json);
     } else if (c->json) {
         json_t *out = json_pack("{s:o, s:s?}", "dossiers", l.json, "next", l.more ? l.next : NULL);
-        if (out != NULL && k.states != NULL) {
+        if (out != NULL && k.states != NULL && k.broad) {
+            if (json_object_set_new(out, "counts", json_null()) != 0) {
+                json_decref(out);
+                out = NULL;
+            }
+        } else if (out != NULL && k.states != NULL) {
             json_t *counts = json_pack("{s:O, s:I, s:I}", "states", k.states, "total",
                                        (json_int_t)k.total, "overdue", (json_int_t)k.overdue);
             if (counts == NULL || json_object_set_new(out, "counts", counts) != 0) {
@@ -617,7 +623,10 @@ static int list_page(front_opts *c)
         if (l.more) {
             printf("next: %s\n", l.next);
         }
-        if (k.states != NULL) {
+        if (k.states != NULL && k.broad) {
+            printf("in all: more than %d (not counted: a longer search counts)\n",
+                   MC_STORE_SEARCH_BROAD);
+        } else if (k.states != NULL) {
             printf("in all: %lld (%lld overdue)", (long long)k.total, (long long)k.overdue);
             const char *state;
             json_t *v;

@@ -961,6 +961,7 @@ typedef struct counts_ctx {
     json_t *states; /* {"STATE": count} */
     int64_t total, overdue;
     bool ok;
+    bool broad; /* a search too broad to count */
 } counts_ctx;
 
 static int count_one(void *ud, const char *state, int64_t count, int64_t overdue)
@@ -989,16 +990,16 @@ static int list_counts(job *a, const principal *p, const list_query *q, counts_c
     page.agency = q->agency;
     if (is_applicant(p)) {
         page.subject = p->subject;
-        return mc_store_dossier_counts(st, &page, count_one, c, err);
+        return mc_store_dossier_counts(st, &page, count_one, c, &c->broad, err);
     }
     if (p->every_agency) {
-        return mc_store_dossier_counts(st, &page, count_one, c, err);
+        return mc_store_dossier_counts(st, &page, count_one, c, &c->broad, err);
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < p->nagencies; i++) {
         if (q->agency == NULL || strcmp(q->agency, p->agencies[i]) == 0) {
             page.agency = p->agencies[i];
-            rc = mc_store_dossier_counts(st, &page, count_one, c, err);
+            rc = mc_store_dossier_counts(st, &page, count_one, c, &c->broad, err);
         }
     }
     return rc;
@@ -1049,7 +1050,13 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
     out->status = 200;
     out->body = json_pack("{s:o, s:s?}", "dossiers", front_jdone(l.list, l.ok), "next",
                           l.more ? l.next : NULL);
-    if (out->body != NULL && c.states != NULL) {
+    if (out->body != NULL && c.states != NULL && c.broad) {
+        /* too many to count quickly: the clerk types more of the name */
+        if (json_object_set_new(out->body, "counts", json_null()) != 0) {
+            json_decref(out->body);
+            out->body = NULL;
+        }
+    } else if (out->body != NULL && c.states != NULL) {
         json_t *counts = json_pack("{s:o, s:I, s:I}", "states", c.states, "total",
                                    (json_int_t)c.total, "overdue", (json_int_t)c.overdue);
         c.states = NULL; /* json_pack took it, even on failure */

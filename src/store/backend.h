@@ -35,7 +35,8 @@ enum mcs_query {
      * a NULL parameter is a filter not used: final (0/1), state, procedure, overdue (1),
      * due_before, agency, after_overdue, after_due (MCS_PAGE_NODUE for none), after_id (the
      * last row of the page before), limit, search subject, search id, search name (folded)
-     * and the first text after every name it begins (folded, + U+10FFFF), subject -> as LOAD */
+     * and the first text after every name it begins (folded, + U+10FFFF), subject, broad (1:
+     * the search by name matches many: walk the queue, not the names) -> as LOAD */
     Q_DOSSIER_PAGE,
     Q_DOSSIER_SUBJECT, /* id -> subject */
     Q_EVENT_LAST,      /* -> seq, hash of the last event of the frozen chain (pos NULL) */
@@ -130,6 +131,7 @@ enum mcs_query {
      * state, count, overdue count, by state */
     Q_DOSSIER_NAME,
     Q_DOSSIER_COUNTS,
+    Q_DOSSIER_NAMES, /* lo, hi (as PAGE's) -> how many names are in [lo, hi), up to 2001 */
     Q_COUNT
 };
 
@@ -137,7 +139,7 @@ enum { MCS_MAXCOLS = 24 };
 
 /* The due instant a dossier without one sorts at in the queue: after every other. */
 #define MCS_PAGE_NODUE INT64_MAX
-enum { MCS_PAGE_PARAMS = 15 };
+enum { MCS_PAGE_PARAMS = 16 };
 
 typedef enum mcs_type { MCS_NULL, MCS_INT, MCS_TEXT, MCS_BLOB } mcs_type;
 

@@ -157,6 +157,8 @@ static const char *const sql_of[Q_COUNT] = {
                          "wake = $19, apology = $20, data = $21 WHERE id = $22 AND rev = $1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = $1",
     [Q_DOSSIER_NAME] = "UPDATE dossier SET applicant = $2 WHERE id = $1",
+    [Q_DOSSIER_NAMES] = "SELECT count(*) FROM (SELECT 1 FROM dossier WHERE applicant >= $1 AND "
+                        "applicant < $2 LIMIT 2001) AS n",
     [Q_EVENT_LAST] = "SELECT seq, hash FROM event WHERE pos IS NULL ORDER BY seq DESC LIMIT 1",
     [Q_EVENT_INSERT] = "INSERT INTO event (" EVENT_COLUMNS ") "
                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -852,7 +854,9 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
         if (q == Q_DOSSIER_EACH && (i == 1 || i == 2 || v->type == MCS_NULL)) {
             continue;
         }
-        if ((q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) && v->type == MCS_NULL) {
+        /* PAGE's broad (15) only steers SQLite's planner: PostgreSQL's has the statistics */
+        if ((q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) &&
+            (v->type == MCS_NULL || i == MCS_PAGE_PARAMS - 1)) {
             continue;
         }
         if (q == Q_CHECK_COLUMN) {

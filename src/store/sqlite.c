@@ -200,6 +200,8 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_COPY_DONE] = "SELECT 1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = ?1",
     [Q_DOSSIER_NAME] = "UPDATE dossier SET applicant = ?2 WHERE id = ?1",
+    [Q_DOSSIER_NAMES] = "SELECT count(*) FROM (SELECT 1 FROM dossier WHERE applicant >= ?1 AND "
+                        "applicant < ?2 LIMIT 2001) AS n",
     [Q_SEED_RECORDS] = "SELECT registry, document, subject, reference, issued FROM record "
                        "ORDER BY registry, document, subject",
     [Q_SEED_REQUESTS] = "SELECT id, result FROM request ORDER BY id",
@@ -390,9 +392,13 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
         params[14].type == MCS_NULL) {
         return tally_sql(params, buf, bufsz);
     }
-    bool search = params[10].type != MCS_NULL;
-    const char *final_filter =
-        search || params[14].type != MCS_NULL ? " AND +final = " : " AND final = ";
+    bool search = params[10].type != MCS_NULL, broad = params[15].type != MCS_NULL;
+    /* A broad search by name walks the queue, testing each row's name (+applicant): the first
+     * page's 50 come after a few hundred rows, where the names' index would give every match
+     * to sort. */
+    const char *final_filter = (search && !broad) || params[14].type != MCS_NULL
+                                   ? " AND +final = "
+                                   : " AND final = ";
     const char *const filter[] = {final_filter,      counts ? " AND state = " : " AND +state = ",
                                   " AND procedure = ", " AND overdue = ", " AND due < ",
                                   " AND agency = "};
@@ -420,8 +426,8 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
             len += (size_t)snprintf(buf + len, bufsz - len, " OR id = %s", ph[11]);
         }
         if (len < bufsz && params[12].type != MCS_NULL) {
-            len += (size_t)snprintf(buf + len, bufsz - len,
-                                    " OR (applicant >= %s AND applicant < %s)", ph[12], ph[13]);
+            len += (size_t)snprintf(buf + len, bufsz - len, " OR (%sapplicant >= %s AND %sapplicant < %s)",
+                                    broad ? "+" : "", ph[12], broad ? "+" : "", ph[13]);
         }
         if (len < bufsz) {
             len += (size_t)snprintf(buf + len, bufsz - len, ")");
@@ -500,8 +506,9 @@ static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, m
     int rc = SQLITE_OK;
     /* A query prepared per call binds by the numbers its text uses: ?1 and ?4 of a listing. */
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+        /* PAGE's broad (the last) steers the text, it is not bound */
         if (own && (q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) &&
-            params[i].type == MCS_NULL) {
+            (params[i].type == MCS_NULL || (q != Q_DOSSIER_EACH && i == MCS_PAGE_PARAMS - 1))) {
             continue;
         }
         if (own && q == Q_DOSSIER_EACH && (i == 1 || i == 2)) {

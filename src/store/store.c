@@ -1103,6 +1103,20 @@ typedef struct page_params {
 
 static int page_params_of(const mc_dossier_page *q, bool paged, page_params *out, mc_error *err);
 
+/* Whether more than MC_STORE_SEARCH_BROAD names begin with the search of pp: a count of a
+ * range of dossier_applicant, stopped after that many. */
+static int search_is_broad(mc_store *st, const page_params *pp, bool *broad, mc_error *err)
+{
+    *broad = false;
+    if (pp->p[12].type == MCS_NULL) {
+        return 0;
+    }
+    int64_t n = 0;
+    int rc = run(st, Q_DOSSIER_NAMES, &pp->p[12], 2, get_int, &n, NULL, "listing dossiers", err);
+    *broad = rc == 0 && n > MC_STORE_SEARCH_BROAD;
+    return rc;
+}
+
 int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
                           int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err)
 {
@@ -1110,8 +1124,15 @@ int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
         return mc_error_set(err, MC_EUSAGE, "store: a page needs a limit of 1 or more");
     }
     page_params pp;
+    bool broad = false;
     int rc = page_params_of(q, true, &pp, err);
     if (rc == 0) {
+        rc = search_is_broad(st, &pp, &broad, err);
+    }
+    if (rc == 0) {
+        if (broad) {
+            pp.p[15] = mcs_int(1);
+        }
         each_arg a = {fn, ud, err};
         rc = run(st, Q_DOSSIER_PAGE, pp.p, MCS_PAGE_PARAMS, each_dossier, &a, NULL,
                  "listing dossiers", err);
@@ -1137,11 +1158,15 @@ static int each_count(void *ud, const mcs_val *cols, int n)
 
 int mc_store_dossier_counts(mc_store *st, const mc_dossier_page *q,
                             int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
-                            void *ud, mc_error *err)
+                            void *ud, bool *broad, mc_error *err)
 {
     page_params pp;
+    *broad = false;
     int rc = page_params_of(q, false, &pp, err);
     if (rc == 0) {
+        rc = search_is_broad(st, &pp, broad, err);
+    }
+    if (rc == 0 && !*broad) {
         counts_arg a = {fn, ud};
         rc = run(st, Q_DOSSIER_COUNTS, pp.p, MCS_PAGE_PARAMS, each_count, &a, NULL,
                  "counting dossiers", err);
@@ -1180,6 +1205,7 @@ static int page_params_of(const mc_dossier_page *q, bool paged, page_params *out
         none,
         none,
         mcs_text(q->subject),
+        none,
     };
     if (!paged) {
         p[6] = p[7] = p[8] = p[9] = none;
