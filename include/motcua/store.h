@@ -223,13 +223,19 @@ typedef struct mc_dossier_page {
 int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
                           int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err);
 
+/* A search by name that matches more dossiers than this is broad: its page walks the queue
+ * rather than the names, and it is not counted. */
+enum { MC_STORE_SEARCH_BROAD = 2000 };
+
 /* Calls fn for each state that dossiers matching the filters of q (its position and limit
- * aside) are in, by state name: how many, and how many of them are overdue. Without filters
- * other than final it reads an index alone (dossier_count), so it costs one index entry per
- * dossier counted, not a row. MC_EUSAGE when q->search is not valid UTF-8. */
+ * aside) are in, by state name: how many, and how many of them are overdue. Without a
+ * due-before, a search or a subject it reads the tally the store keeps (a few rows whatever
+ * the number of dossiers); else it counts the matching rows. A broad search (more than
+ * MC_STORE_SEARCH_BROAD names begin with it) is not counted: *broad is set, fn is not called.
+ * MC_EUSAGE when q->search is not valid UTF-8. */
 int mc_store_dossier_counts(mc_store *st, const mc_dossier_page *q,
                             int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
-                            void *ud, mc_error *err);
+                            void *ud, bool *broad, mc_error *err);
 
 /* ---- events ---- */
 
