@@ -35,13 +35,13 @@ static void name_of(long i, char *out, size_t n)
     static const char *const family[] = {"Nguyễn", "Nguyễn", "Nguyễn", "Nguyễn", "Trần", "Lê",
                                          "Phạm",   "Hoàng",  "Huỳnh",  "Phan",   "Vũ",   "Võ",
                                          "Đặng",   "Bùi",    "Đỗ",     "Hồ",     "Ngô",  "Dương"};
-    static const char *const middle[] = {"Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh",
-                                         "Quốc"};
+    static const char *const middle[] = {"Văn",  "Thị",  "Hữu",   "Đức",
+                                         "Minh", "Ngọc", "Thanh", "Quốc"};
     static const char *const given[] = {
-        "An",   "Anh",  "Bình", "Châu", "Chi",  "Cường", "Dũng", "Dung", "Đào",  "Đạt",
-        "Giang", "Hà",  "Hải",  "Hạnh", "Hiếu", "Hoa",   "Hùng", "Hương", "Khánh", "Lan",
-        "Linh", "Long", "Mai",  "Minh", "Nam",  "Nga",   "Ngọc", "Phong", "Phúc", "Phương",
-        "Quân", "Quang", "Sơn", "Tâm",  "Thảo", "Thắng", "Thu",  "Trang", "Tuấn", "Yến"};
+        "An",    "Anh",   "Bình", "Châu", "Chi",  "Cường", "Dũng", "Dung",  "Đào",   "Đạt",
+        "Giang", "Hà",    "Hải",  "Hạnh", "Hiếu", "Hoa",   "Hùng", "Hương", "Khánh", "Lan",
+        "Linh",  "Long",  "Mai",  "Minh", "Nam",  "Nga",   "Ngọc", "Phong", "Phúc",  "Phương",
+        "Quân",  "Quang", "Sơn",  "Tâm",  "Thảo", "Thắng", "Thu",  "Trang", "Tuấn",  "Yến"};
     /* mixed, so that a name says nothing of the dossier's place in the queue (i % 10 is its
      * overdue mark) */
     uint64_t h = (uint64_t)i * 2654435761u;

@@ -532,7 +532,7 @@ static int count_one(void *ud, const char *state, int64_t count, int64_t overdue
     k->total += count;
     k->overdue += overdue;
     return json_object_set_new(k->states, state, json_integer((json_int_t)count)) != 0 ? MC_ENOMEM
-                                                                                        : 0;
+                                                                                       : 0;
 }
 
 static int page_row(void *ud, const mc_dossier_row *row)
@@ -583,8 +583,8 @@ static int list_page(front_opts *c)
     mc_error err;
     int rc = mc_engine_tick(s.engine, s.now, &changed, &err);
     mc_store *st = mc_engine_store(s.engine);
-    list_ctx l = {.s = &s, .json = c->json ? json_array() : NULL, .ok = true, .c = c,
-                  .want = q.limit};
+    list_ctx l = {
+        .s = &s, .json = c->json ? json_array() : NULL, .ok = true, .c = c, .want = q.limit};
     q.limit++; /* one row more than the page, to know whether another follows */
     if (rc == 0) {
         rc = mc_store_dossier_page(st, &q, page_row, &l, &err);

@@ -505,8 +505,9 @@ static void column(PGresult *res, int r, int c, mcs_val *v)
  * the triggers keep (version 8), a few rows whatever the number of dossiers. */
 static const char *tally_sql(const mcs_val *params, char *buf, size_t bufsz)
 {
-    static const char *const filter[] = {" AND final = ",   " AND state = ", " AND procedure = ",
-                                         " AND overdue = ", NULL,            " AND agency = "};
+    static const char *const filter[] = {
+        " AND final = ", " AND state = ", " AND procedure = ", " AND overdue = ", NULL,
+        " AND agency = "};
     size_t len = (size_t)snprintf(buf, bufsz, "%s",
                                   "SELECT state, sum(n)::bigint, sum(CASE WHEN overdue = 1 THEN n "
                                   "ELSE 0 END)::bigint FROM dossier_tally WHERE true");
@@ -547,11 +548,11 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
             snprintf(ph[i], sizeof ph[i], "$%d", next++);
         }
     }
-    size_t len = (size_t)snprintf(buf, bufsz, "%s",
-                                  counts ? "SELECT state, count(*), sum(overdue)::bigint FROM dossier "
-                                           "WHERE true"
-                                         : "SELECT " DOSSIER_COLUMNS
-                                           ", id FROM dossier WHERE true");
+    size_t len =
+        (size_t)snprintf(buf, bufsz, "%s",
+                         counts ? "SELECT state, count(*), sum(overdue)::bigint FROM dossier "
+                                  "WHERE true"
+                                : "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE true");
     for (int i = 0; i < 6 && len < bufsz; i++) {
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);

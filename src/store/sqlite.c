@@ -356,8 +356,9 @@ static void column(sqlite3_stmt *s, int i, mcs_val *v)
  * the triggers keep (version 8), a few rows whatever the number of dossiers. */
 static const char *tally_sql(const mcs_val *params, char *buf, size_t bufsz)
 {
-    static const char *const filter[] = {" AND final = ",   " AND state = ", " AND procedure = ",
-                                         " AND overdue = ", NULL,            " AND agency = "};
+    static const char *const filter[] = {
+        " AND final = ", " AND state = ", " AND procedure = ", " AND overdue = ", NULL,
+        " AND agency = "};
     size_t len = (size_t)snprintf(buf, bufsz, "%s",
                                   "SELECT state, sum(n), sum(CASE WHEN overdue = 1 THEN n ELSE 0 "
                                   "END) FROM dossier_tally WHERE 1");
@@ -396,12 +397,11 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
     /* A broad search by name walks the queue, testing each row's name (+applicant): the first
      * page's 50 come after a few hundred rows, where the names' index would give every match
      * to sort. */
-    const char *final_filter = (search && !broad) || params[14].type != MCS_NULL
-                                   ? " AND +final = "
-                                   : " AND final = ";
-    const char *const filter[] = {final_filter,      counts ? " AND state = " : " AND +state = ",
-                                  " AND procedure = ", " AND overdue = ", " AND due < ",
-                                  " AND agency = "};
+    const char *final_filter =
+        (search && !broad) || params[14].type != MCS_NULL ? " AND +final = " : " AND final = ";
+    const char *const filter[] = {final_filter,        counts ? " AND state = " : " AND +state = ",
+                                  " AND procedure = ", " AND overdue = ",
+                                  " AND due < ",       " AND agency = "};
     char ph[MCS_PAGE_PARAMS][16];
     for (int i = 0; i < n; i++) {
         if (params[i].type != MCS_NULL) {
@@ -426,7 +426,8 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
             len += (size_t)snprintf(buf + len, bufsz - len, " OR id = %s", ph[11]);
         }
         if (len < bufsz && params[12].type != MCS_NULL) {
-            len += (size_t)snprintf(buf + len, bufsz - len, " OR (%sapplicant >= %s AND %sapplicant < %s)",
+            len += (size_t)snprintf(buf + len, bufsz - len,
+                                    " OR (%sapplicant >= %s AND %sapplicant < %s)",
                                     broad ? "+" : "", ph[12], broad ? "+" : "", ph[13]);
         }
         if (len < bufsz) {

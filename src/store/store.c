@@ -762,9 +762,9 @@ void mc_store_rollback(mc_store *st)
 
 void mc_dossier_row_clear(mc_dossier_row *row)
 {
-    char **strs[] = {&row->procedure, &row->version, &row->agency, &row->subject, &row->channel,
-                     &row->state,     &row->outcome, &row->clock,  &row->apology, &row->data,
-                     &row->applicant};
+    char **strs[] = {&row->procedure, &row->version, &row->agency,   &row->subject,
+                     &row->channel,   &row->state,   &row->outcome,  &row->clock,
+                     &row->apology,   &row->data,    &row->applicant};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         mc_free(*strs[i]);
     }
