@@ -132,6 +132,7 @@ enum mcs_query {
     Q_DOSSIER_NAME,
     Q_DOSSIER_COUNTS,
     Q_DOSSIER_NAMES, /* lo, hi (as PAGE's) -> how many names are in [lo, hi), up to 2001 */
+    Q_NAMES_ALL,     /* -> id, applicant of each dossier with a name (mc_store_copy) */
     Q_COUNT
 };
 

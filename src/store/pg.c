@@ -108,6 +108,7 @@ static const struct {
     {8, "ALTER TABLE dossier ADD COLUMN applicant text COLLATE \"C\";"
         "CREATE INDEX dossier_applicant ON dossier(applicant) WHERE applicant IS NOT NULL;"
         "CREATE INDEX dossier_count ON dossier(final, state, overdue);"
+        "CREATE INDEX dossier_due_count ON dossier(final, due, state, overdue);"
         /* The counts kept by a trigger, as SQLite's, in 16 parts (the id's) so that concurrent
          * writers of one agency, procedure and state seldom wait for the same tally row. */
         "CREATE TABLE dossier_tally (part bigint NOT NULL, agency text COLLATE \"C\" NOT NULL,"
@@ -157,6 +158,7 @@ static const char *const sql_of[Q_COUNT] = {
                          "wake = $19, apology = $20, data = $21 WHERE id = $22 AND rev = $1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = $1",
     [Q_DOSSIER_NAME] = "UPDATE dossier SET applicant = $2 WHERE id = $1",
+    [Q_NAMES_ALL] = "SELECT id, applicant FROM dossier WHERE applicant IS NOT NULL",
     [Q_DOSSIER_NAMES] = "SELECT count(*) FROM (SELECT 1 FROM dossier WHERE applicant >= $1 AND "
                         "applicant < $2 LIMIT 2001) AS n",
     [Q_EVENT_LAST] = "SELECT seq, hash FROM event WHERE pos IS NULL ORDER BY seq DESC LIMIT 1",

@@ -91,6 +91,8 @@ static const char *const migrations[] = {
     "ALTER TABLE dossier ADD COLUMN applicant TEXT;"
     "CREATE INDEX dossier_applicant ON dossier(applicant) WHERE applicant IS NOT NULL;"
     "CREATE INDEX dossier_count ON dossier(final, state, overdue);"
+    /* the counts of a first page with due-before: a range of this index alone */
+    "CREATE INDEX dossier_due_count ON dossier(final, due, state, overdue);"
     /* The counts kept as dossiers are written (triggers: whoever writes a row keeps them true),
      * so that the first page counts a million dossiers by reading a few rows: one per agency,
      * procedure, state, final and overdue. Derived from the rows, outside the chains. */
@@ -200,6 +202,7 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_COPY_DONE] = "SELECT 1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = ?1",
     [Q_DOSSIER_NAME] = "UPDATE dossier SET applicant = ?2 WHERE id = ?1",
+    [Q_NAMES_ALL] = "SELECT id, applicant FROM dossier WHERE applicant IS NOT NULL",
     [Q_DOSSIER_NAMES] = "SELECT count(*) FROM (SELECT 1 FROM dossier WHERE applicant >= ?1 AND "
                         "applicant < ?2 LIMIT 2001) AS n",
     [Q_SEED_RECORDS] = "SELECT registry, document, subject, reference, issued FROM record "
@@ -399,9 +402,9 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
      * to sort. */
     const char *final_filter =
         (search && !broad) || params[14].type != MCS_NULL ? " AND +final = " : " AND final = ";
-    const char *const filter[] = {final_filter,        counts ? " AND state = " : " AND +state = ",
-                                  " AND procedure = ", " AND overdue = ",
-                                  " AND due < ",       " AND agency = "};
+    const char *const filter[] = {
+        final_filter,      counts ? " AND state = " : " AND +state = ", " AND procedure = ",
+        " AND overdue = ", counts ? " AND due < " : " AND +due < ",     " AND agency = "};
     char ph[MCS_PAGE_PARAMS][16];
     for (int i = 0; i < n; i++) {
         if (params[i].type != MCS_NULL) {

@@ -2431,6 +2431,14 @@ static int copy_dossier(void *ud, const mcs_val *c, int n)
     return copy_as(ud, Q_COPY_DOSSIER, c, n, "copying dossiers");
 }
 
+/* The folded names beside the rows (not rows of their own: the count of rows copied is the
+ * rows verify checks). */
+static int copy_name(void *ud, const mcs_val *c, int n)
+{
+    copier *k = ud;
+    return write(k->dst, Q_DOSSIER_NAME, c, n, "copying dossiers", k->err);
+}
+
 static int copy_event(void *ud, const mcs_val *c, int n)
 {
     return copy_as(ud, Q_EVENT_INSERT, c, n, "copying events");
@@ -2530,6 +2538,7 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
      * a copy is whole or absent. */
     static const copy_query steps[] = {
         {Q_DOSSIER_EACH, copy_dossier},
+        {Q_NAMES_ALL, copy_name},
         {Q_EVENT_ALL, copy_event},
         {Q_HEAD_GET, copy_head},
         {Q_LEDGER_ALL, copy_entry},
