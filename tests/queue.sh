@@ -341,6 +341,20 @@ c=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next"])' "$
     fail "counts after a cursor" "$(head -c 300 "$tmp/r")"
 stop
 
+# The tally the triggers keep is the rows' own count, after submissions, receptions, refusals
+# and overdue marks.
+tally="SELECT agency, procedure, state, final, overdue, sum(n) FROM dossier_tally GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) > 0 ORDER BY 1, 2, 3, 4, 5"
+rows="SELECT coalesce(agency, ''), procedure, state, final, overdue, count(*) FROM dossier GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+if [ -n "${MC_TEST_PG:-}" ]; then
+    sql() { psql -X -q -A -t -d "$MC_TEST_PG" -c "SET search_path = queue_$$" -c "$1"; }
+else
+    sql() { sqlite3 "$db" "$1"; }
+fi
+sql "$tally" >"$tmp/t1" 2>&1
+sql "$rows" >"$tmp/t2" 2>&1
+[ -s "$tmp/t1" ] && cmp -s "$tmp/t1" "$tmp/t2" && ok "the tally of the counts is the rows' count ($(wc -l <"$tmp/t1") groups)" ||
+    fail "the tally of the counts" "$(diff "$tmp/t1" "$tmp/t2" | head -n 5)"
+
 # motcua list pages the queue as the API does: --limit, --cursor, --search, the counts.
 cli() { "$bin" list --catalogue "$cat" --db "$db" --now 2025-07-15T12:00 "$@"; }
 cli --limit 1 --search "NGUYEN van" >"$tmp/l" 2>&1
