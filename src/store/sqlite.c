@@ -95,7 +95,8 @@ static const char *const migrations[] = {
     "CREATE INDEX dossier_due_count ON dossier(final, due, state, overdue);"
     /* The counts kept as dossiers are written (triggers: whoever writes a row keeps them true),
      * so that the first page counts a million dossiers by reading a few rows: one per agency,
-     * procedure, state, final and overdue. Derived from the rows, outside the chains. */
+     * procedure, state, final and overdue that has dossiers (a row that falls to 0 goes, so
+     * that a copy of the store has the same rows). Derived from the rows, outside the chains. */
     "CREATE TABLE dossier_tally (agency TEXT NOT NULL, procedure TEXT NOT NULL,"
     "  state TEXT NOT NULL, final INTEGER NOT NULL, overdue INTEGER NOT NULL,"
     "  n INTEGER NOT NULL, PRIMARY KEY (agency, procedure, state, final, overdue));"
@@ -111,10 +112,16 @@ static const char *const migrations[] = {
     "  UPDATE dossier_tally SET n = n - 1 WHERE agency = coalesce(old.agency, '') AND"
     "  procedure = old.procedure AND state = old.state AND final = old.final AND"
     "  overdue = old.overdue;"
+    "  DELETE FROM dossier_tally WHERE n = 0 AND agency = coalesce(old.agency, '') AND"
+    "  procedure = old.procedure AND state = old.state AND final = old.final AND"
+    "  overdue = old.overdue;"
     "  INSERT INTO dossier_tally VALUES (coalesce(new.agency, ''), new.procedure, new.state,"
     "  new.final, new.overdue, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
     "CREATE TRIGGER dossier_tally_delete AFTER DELETE ON dossier BEGIN"
     "  UPDATE dossier_tally SET n = n - 1 WHERE agency = coalesce(old.agency, '') AND"
+    "  procedure = old.procedure AND state = old.state AND final = old.final AND"
+    "  overdue = old.overdue;"
+    "  DELETE FROM dossier_tally WHERE n = 0 AND agency = coalesce(old.agency, '') AND"
     "  procedure = old.procedure AND state = old.state AND final = old.final AND"
     "  overdue = old.overdue; END;",
 };
