@@ -233,7 +233,7 @@ enum { MC_STORE_SEARCH_BROAD = 2000 };
  * the number of dossiers); else it counts the matching rows. A broad search (more than
  * MC_STORE_SEARCH_BROAD names begin with it) is not counted: *broad is set, fn is not called.
  * MC_EUSAGE when q->search is not valid UTF-8. */
-int mc_store_dossier_counts(mc_store *st, const mc_dossier_page *q,
+int mc_store_page_counts(mc_store *st, const mc_dossier_page *q,
                             int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
                             void *ud, bool *broad, mc_error *err);
 

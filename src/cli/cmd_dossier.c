@@ -593,7 +593,7 @@ static int list_page(front_opts *c)
     count_ctx k = {NULL, 0, 0, false};
     if (rc == 0 && l.ok && c->cursor == NULL) {
         k.states = json_object();
-        rc = k.states ? mc_store_dossier_counts(st, &q, count_one, &k, &k.broad, &err) : MC_ENOMEM;
+        rc = k.states ? mc_store_page_counts(st, &q, count_one, &k, &k.broad, &err) : MC_ENOMEM;
         l.ok = rc != MC_ENOMEM;
     }
     if (!l.ok) {

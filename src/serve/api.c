@@ -990,16 +990,16 @@ static int list_counts(job *a, const principal *p, const list_query *q, counts_c
     page.agency = q->agency;
     if (is_applicant(p)) {
         page.subject = p->subject;
-        return mc_store_dossier_counts(st, &page, count_one, c, &c->broad, err);
+        return mc_store_page_counts(st, &page, count_one, c, &c->broad, err);
     }
     if (p->every_agency) {
-        return mc_store_dossier_counts(st, &page, count_one, c, &c->broad, err);
+        return mc_store_page_counts(st, &page, count_one, c, &c->broad, err);
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < p->nagencies; i++) {
         if (q->agency == NULL || strcmp(q->agency, p->agencies[i]) == 0) {
             page.agency = p->agencies[i];
-            rc = mc_store_dossier_counts(st, &page, count_one, c, &c->broad, err);
+            rc = mc_store_page_counts(st, &page, count_one, c, &c->broad, err);
         }
     }
     return rc;

@@ -130,7 +130,7 @@ enum mcs_query {
      * NULL: none) -> nothing. COUNTS: the parameters of PAGE (the position and limit NULL) ->
      * state, count, overdue count, by state */
     Q_DOSSIER_NAME,
-    Q_DOSSIER_COUNTS,
+    Q_PAGE_COUNTS,
     Q_DOSSIER_NAMES, /* lo, hi (as PAGE's) -> how many names are in [lo, hi), up to 2001 */
     Q_NAMES_ALL,     /* -> id, applicant of each dossier with a name (mc_store_copy) */
     Q_COUNT

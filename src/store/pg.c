@@ -370,7 +370,7 @@ struct mcs_backend {
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
 static bool per_call(enum mcs_query q)
 {
-    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS ||
+    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS ||
            (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
 }
 
@@ -540,7 +540,7 @@ static const char *tally_sql(const mcs_val *params, char *buf, size_t bufsz)
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
  * is not NULL, each placeholder numbered in the order of the parameters bound ($1, $2, …:
  * libpq sends only those). The order is the one of the index dossier_queue, so that a page
- * reads LIMIT rows of it and sorts nothing. The counts of the first page (Q_DOSSIER_COUNTS)
+ * reads LIMIT rows of it and sorts nothing. The counts of the first page (Q_PAGE_COUNTS)
  * have the same filters, grouped by state. */
 static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf, size_t bufsz)
 {
@@ -610,8 +610,8 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
 /* The SQL of a query prepared per call into buf (or the constant text). */
 static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
 {
-    if (q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) {
-        return page_sql(params, n, q == Q_DOSSIER_COUNTS, buf, bufsz);
+    if (q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS) {
+        return page_sql(params, n, q == Q_PAGE_COUNTS, buf, bufsz);
     }
     if (q == Q_DOSSIER_EACH && n == 4) {
         snprintf(buf, bufsz,
@@ -868,7 +868,7 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
             continue;
         }
         /* PAGE's broad (15) only steers SQLite's planner: PostgreSQL's has the statistics */
-        if ((q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) &&
+        if ((q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS) &&
             (v->type == MCS_NULL || i == MCS_PAGE_PARAMS - 1)) {
             continue;
         }

@@ -387,7 +387,7 @@ static const char *tally_sql(const mcs_val *params, char *buf, size_t bufsz)
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
  * is not NULL, each placeholder numbered by its parameter's place (?1 … ?15: SQLite allows
  * gaps). The order is the one of the index dossier_queue, so that a page reads LIMIT rows of it
- * and sorts nothing. The counts of the first page (Q_DOSSIER_COUNTS) have the same filters,
+ * and sorts nothing. The counts of the first page (Q_PAGE_COUNTS) have the same filters,
  * grouped by state. */
 static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf, size_t bufsz)
 {
@@ -468,8 +468,8 @@ static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf
 /* The SQL of a query prepared per call into buf (or the constant text). */
 static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
 {
-    if (q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) {
-        return page_sql(params, n, q == Q_DOSSIER_COUNTS, buf, bufsz);
+    if (q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS) {
+        return page_sql(params, n, q == Q_PAGE_COUNTS, buf, bufsz);
     }
     if (q == Q_DOSSIER_EACH && n == 4) {
         snprintf(buf, bufsz,
@@ -518,7 +518,7 @@ static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, m
     /* A query prepared per call binds by the numbers its text uses: ?1 and ?4 of a listing. */
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
         /* PAGE's broad (the last) steers the text, it is not bound */
-        if (own && (q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_DOSSIER_COUNTS) &&
+        if (own && (q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS) &&
             (params[i].type == MCS_NULL || (q != Q_DOSSIER_EACH && i == MCS_PAGE_PARAMS - 1))) {
             continue;
         }

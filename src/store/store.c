@@ -1156,7 +1156,7 @@ static int each_count(void *ud, const mcs_val *cols, int n)
     return a->fn(a->ud, cols[0].p, cols[1].i, cols[2].type == MCS_INT ? cols[2].i : 0);
 }
 
-int mc_store_dossier_counts(mc_store *st, const mc_dossier_page *q,
+int mc_store_page_counts(mc_store *st, const mc_dossier_page *q,
                             int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
                             void *ud, bool *broad, mc_error *err)
 {
@@ -1168,7 +1168,7 @@ int mc_store_dossier_counts(mc_store *st, const mc_dossier_page *q,
     }
     if (rc == 0 && !*broad) {
         counts_arg a = {fn, ud};
-        rc = run(st, Q_DOSSIER_COUNTS, pp.p, MCS_PAGE_PARAMS, each_count, &a, NULL,
+        rc = run(st, Q_PAGE_COUNTS, pp.p, MCS_PAGE_PARAMS, each_count, &a, NULL,
                  "counting dossiers", err);
     }
     mc_free(pp.lo);
