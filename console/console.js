@@ -68,21 +68,42 @@ function renderWho() {
   who.appendChild(out);
 }
 
-async function renderQueue() {
+// The queue is read a page at a time (GET /api/dossiers with its cursor); the first page says
+// how many dossiers match in all. A new filter or search starts again from the first page.
+let queueNext = null; // the cursor of the page after the one shown
+let queueCursor = null; // the cursor of the page shown (null: the first)
+
+async function renderQueue(cursor) {
   show('queue');
   const state = $('#state').value;
+  const search = $('#search').value.trim();
   const params = new URLSearchParams();
   if (state) params.set('state', state);
   if ($('#overdue-only').checked) params.set('overdue', '1');
+  if (search) params.set('q', search);
+  if (typeof cursor === 'string') params.set('cursor', cursor);
   const data = await call('GET', '/api/dossiers' + (params.toString() ? '?' + params : ''));
+  queueCursor = typeof cursor === 'string' ? cursor : null;
+  queueNext = data.next;
+  $('#queue-next').hidden = !data.next;
+  $('#queue-first').hidden = queueCursor === null;
   const body = $('#queue-table tbody');
   body.replaceChildren();
   const states = new Set([...$('#state').options].map((o) => o.value));
-  for (const d of data.dossiers) {
-    if (!states.has(d.state)) {
-      $('#state').appendChild(new Option(d.state, d.state));
-      states.add(d.state);
+  const offer = (name) => {
+    if (!states.has(name)) {
+      $('#state').appendChild(new Option(name, name));
+      states.add(name);
     }
+  };
+  if (data.counts) {
+    const parts = Object.entries(data.counts.states).map(([s, n]) => `${s} ${n}`);
+    $('#queue-counts').textContent = `${data.counts.total} dossiers` +
+      ` (${data.counts.overdue} overdue)` + (parts.length ? ': ' + parts.join(', ') : '');
+    Object.keys(data.counts.states).forEach(offer);
+  }
+  for (const d of data.dossiers) {
+    offer(d.state);
     const tr = document.createElement('tr');
     if (d.overdue) tr.className = 'overdue';
     const link = document.createElement('a');
@@ -195,8 +216,14 @@ async function route() {
 document.addEventListener('DOMContentLoaded', () => {
   $('#login-form').addEventListener('submit', signIn);
   $('#d-action').addEventListener('submit', fire);
-  $('#state').addEventListener('change', renderQueue);
-  $('#overdue-only').addEventListener('change', renderQueue);
+  $('#state').addEventListener('change', () => renderQueue());
+  $('#overdue-only').addEventListener('change', () => renderQueue());
+  $('#filter').addEventListener('submit', (event) => {
+    event.preventDefault();
+    renderQueue();
+  });
+  $('#queue-next').addEventListener('click', () => renderQueue(queueNext));
+  $('#queue-first').addEventListener('click', () => renderQueue());
   window.addEventListener('hashchange', route);
   route();
 });

@@ -591,7 +591,7 @@ check "a command without options says so" \
 check "an option before the command name is checked too" \
     bash -c "'$bin' --seed=5 graph x 2>'$tmp/opt.err'; [ \$? = 2 ] && grep -q '^motcua: graph does not take --seed; it takes --date, --now, ' '$tmp/opt.err'"
 check "help COMMAND lists the command's options" \
-    bash -c "'$bin' help list | grep -qx 'options: --state, --overdue, --db, --now, --format, --catalogue, --rule-memory, --rule-steps, --rule-time'"
+    bash -c "'$bin' help list | grep -qx 'options: --state, --overdue, --limit, --cursor, --search, --db, --now, --format, --catalogue, --rule-memory, --rule-steps, --rule-time'"
 check "--help still shows the help whatever the options" status 0 "$bin" submit --seed 5 --help
 mkdir -p "$tmp/foreign"
 abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The queue (GET /api/dossiers, docs/api.md): pages with a limit and a cursor, final dossiers
 # left out unless asked, filters, the order (overdue first, then due, then id), bad parameters,
-# cursors forged or stale, and what each token sees. Prints TAP lines; run by
+# cursors forged or stale, and what each token sees; the search by the applicant's name
+# (accents and case aside), the counts of the first page, and `motcua list`'s pages. Prints TAP lines; run by
 # tools/run-tests.sh as  bash tests/queue.sh BUILD/motcua, and again with MC_TEST_PG set, on
 # PostgreSQL.
 set -u
@@ -279,5 +280,115 @@ print(len(got) - 60)' "$tmp/w" >"$tmp/wn" 2>&1 &&
 [ "$(get clerk-secret '/api/dossiers?final=include&limit=500')" = 200 ] &&
     python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["dossiers"])==100' "$tmp/r" &&
     ok "all 100 are there after" || fail "all 100 are there after" "$(head -c 200 "$tmp/r")"
+
+# The applicant's name (the procedure's `applicant full-name`): a search finds the dossiers whose
+# name begins with q, accents, case and runs of spaces aside; 101–105 are named.
+named() { # named SUBJECT NAME: a submission's body with the applicant's name
+    python3 -c 'import json,sys; print(json.dumps({"procedure":"birth-registration","fields":{"citizen-id":sys.argv[1],"full-name":sys.argv[2],"parents-married":False},"attach":["birth-notice","citizen-identity"]}))' "$1" "$2"
+}
+enc() { python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
+bad=0
+for s in "079123458001 Nguyễn Văn An" "079123458002 Nguyễn Văn Ánh" "079123458003 Trần Thị Đào" \
+    "079123458004 NGUYỄN  THỊ BÉ" "079123456789 Lê Văn Cường"; do
+    [ "$(post /api/dossiers "$(named "${s%% *}" "${s#* }")")" = 201 ] || bad=$((bad + 1))
+done
+[ "$bad" -eq 0 ] && ok "5 dossiers with the applicant's name submitted" || fail "named dossiers" "$bad failed"
+search() { # search TOKEN TEXT: the ids the search lists, sorted
+    walk "$1" "q=$(enc "$2")&limit=50" >"$tmp/f" 2>&1 || { cat "$tmp/f"; return; }
+    ids "$tmp/f"
+}
+for c in "nguyen van an|101 102 " "Nguyễn Văn Ánh|102 " "NGUYEN|101 102 104 " "nguyen thi be|104 " \
+    "  Nguyễn   văn |101 102 " "tran thi dao|103 " "TRẦN THỊ ĐÀO|103 " "đào|" "dao|" "van an|" \
+    "nguyen van ab|"; do
+    q=${c%%|*} want=${c#*|}
+    got=$(search clerk-secret "$q")
+    [ "$got" = "$want" ] && ok "q='$q' finds [${want% }]" || fail "q='$q'" "got: $got" "want: $want"
+done
+[ "$(search other-secret nguyen)" = "" ] && ok "another agency's search by name finds none of this agency's" ||
+    fail "another agency's search by name" "$(cat "$tmp/f")"
+[ "$(search citizen-secret "le van")" = "105 " ] && [ "$(search citizen-secret nguyen)" = "" ] &&
+    ok "the applicant's search by name finds only its own" || fail "the applicant's search by name" "$(cat "$tmp/f")"
+bad400 "a q that is not UTF-8 is 400" "/api/dossiers?q=Nguy%E1%BB" "bad-request: q is not UTF-8 text"
+! grep -qi 'nguy\|%E1' "$tmp/serve.out" "$tmp/serve.err" && ok "the server's output names no searched name" ||
+    fail "the server's output names no searched name" "$(grep -i 'nguy' "$tmp/serve.out" "$tmp/serve.err" | head -n 3)"
+
+# Counts: the first page says how many dossiers match the filters, by state, and how many are
+# overdue; a page after a cursor does not (they were given with the first).
+counts() { # counts TOKEN QUERY: "total overdue state=n ..." of the first page, or "none"
+    get "$1" "/api/dossiers?$2" >/dev/null
+    python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); c=d.get("counts")
+if c is None: print("none"); sys.exit()
+assert c["total"] == sum(c["states"].values()), c
+print(c["total"], c["overdue"], " ".join("%s=%d" % kv for kv in sorted(c["states"].items())))' "$tmp/r"
+}
+want="100 15 processing=30 submitted=70"
+[ "$(counts clerk-secret 'limit=1')" = "$want" ] && ok "the first page counts the open dossiers by state: $want" ||
+    fail "counts of the first page" "got: $(counts clerk-secret 'limit=1')" "want: $want"
+got=$(counts clerk-secret 'limit=1&final=include')
+[ "$got" = "105 15 processing=30 refused=5 submitted=70" ] && ok "final=include counts the refused too" || fail "counts with final=include" "$got"
+got=$(counts clerk-secret 'limit=1&overdue=1&state=processing')
+[ "$got" = "15 15 processing=15" ] && ok "counts follow the filters" || fail "counts with filters" "$got"
+got=$(counts clerk-secret "limit=1&q=$(enc nguyen)")
+[ "$got" = "3 0 submitted=3" ] && ok "counts follow the search" || fail "counts with a search" "$got"
+got=$(counts other-secret 'limit=1')
+[ "$got" = "0 0 " ] && ok "another agency's clerk counts none of this agency's" || fail "counts of another agency" "$got"
+got=$(counts citizen-secret 'final=include')
+[ "$got" = "11 3 processing=5 submitted=6" ] && ok "the applicant counts only its own" || fail "the applicant's counts" "$got"
+get clerk-secret "/api/dossiers?limit=3" >/dev/null
+c=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next"])' "$tmp/r")
+[ "$(counts clerk-secret "limit=3&cursor=$c")" = none ] && ok "a page after a cursor carries no counts" ||
+    fail "counts after a cursor" "$(head -c 300 "$tmp/r")"
 stop
+
+# The tally the triggers keep is the rows' own count, after submissions, receptions, refusals
+# and overdue marks.
+tally="SELECT agency, procedure, state, final, overdue, sum(n) FROM dossier_tally GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) > 0 ORDER BY 1, 2, 3, 4, 5"
+rows="SELECT coalesce(agency, ''), procedure, state, final, overdue, count(*) FROM dossier GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+if [ -n "${MC_TEST_PG:-}" ]; then
+    sql() { psql -X -q -A -t -d "$MC_TEST_PG" -c "SET search_path = queue_$$" -c "$1"; }
+else
+    sql() { sqlite3 "$db" "$1"; }
+fi
+sql "$tally" >"$tmp/t1" 2>&1
+sql "$rows" >"$tmp/t2" 2>&1
+[ -s "$tmp/t1" ] && cmp -s "$tmp/t1" "$tmp/t2" && ok "the tally of the counts is the rows' count ($(wc -l <"$tmp/t1") groups)" ||
+    fail "the tally of the counts" "$(diff "$tmp/t1" "$tmp/t2" | head -n 5)"
+
+# motcua list pages the queue as the API does: --limit, --cursor, --search, the counts.
+cli() { "$bin" list --catalogue "$cat" --db "$db" --now 2025-07-15T12:00 "$@"; }
+cli --limit 1 --search "NGUYEN van" >"$tmp/l" 2>&1
+grep -q '^next: ' "$tmp/l" && [ "$(grep -cE '^ +10[12] ' "$tmp/l")" = 1 ] &&
+    grep -qx 'in all: 2 (0 overdue): submitted 2' "$tmp/l" && [ "$(wc -l <"$tmp/l")" = 3 ] &&
+    ok "list --search finds by name, with the counts" || fail "list --search" "$(cat "$tmp/l")"
+cli --limit 40 --format json >"$tmp/p1" 2>&1
+c=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["dossiers"])==40 and d["counts"]["total"]==100; print(d["next"])' "$tmp/p1" 2>&1) &&
+    ok "list --limit 40 --format json: a page, its next cursor and the counts" || fail "list --format json" "$c" "$(head -c 300 "$tmp/p1")"
+seen=$(python3 -c 'import json,sys; print(" ".join(str(x["id"]) for x in json.load(open(sys.argv[1]))["dossiers"]))' "$tmp/p1")
+pages=1
+while [ -n "$c" ] && [ "$c" != None ] && [ "$pages" -lt 10 ]; do
+    cli --limit 40 --cursor "$c" --format json >"$tmp/p" 2>&1 || break
+    seen="$seen $(python3 -c 'import json,sys; print(" ".join(str(x["id"]) for x in json.load(open(sys.argv[1]))["dossiers"]))' "$tmp/p")"
+    c=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "counts" not in d; print(d["next"])' "$tmp/p")
+    pages=$((pages + 1))
+done
+[ "$(echo $seen | tr ' ' '\n' | sort -n | uniq | wc -l)" = 100 ] && [ "$(echo $seen | wc -w)" = 100 ] && [ "$pages" = 3 ] &&
+    ok "list --cursor walks the 100 open dossiers once each in 3 pages" || fail "list paging" "pages $pages: $seen"
+clibad() { # clibad NAME MESSAGE ARGS...: exit 2, the message, nothing on stdout
+    local name=$1 msg=$2
+    shift 2
+    cli "$@" >"$tmp/o" 2>"$tmp/e"
+    local rc=$?
+    [ "$rc" = 2 ] && [ ! -s "$tmp/o" ] && [ "$(cat "$tmp/e")" = "motcua: $msg (see 'motcua help')" ] && ok "$name" ||
+        fail "$name" "exit $rc: $(cat "$tmp/e")"
+}
+clibad "list --limit 0 is a usage error" "--limit is a number from 1 to 500" --limit 0
+clibad "list --limit 501 is a usage error" "--limit is a number from 1 to 500" --limit 501
+clibad "list --limit x is a usage error" "--limit is a number from 1 to 500" --limit x
+clibad "list --search '' is a usage error" "--search is UTF-8 text of 1 to 200 bytes" --search ""
+clibad "list --search of bytes that are not UTF-8 is a usage error" "--search is UTF-8 text of 1 to 200 bytes" --search "$(printf 'Nguy\xe1\xbb')"
+cmsg="this cursor is not one this listing gave (the filters changed, or it was altered): start again without it"
+clibad "list --cursor garbage is a usage error" "$cmsg" --cursor garbage
+clibad "list --cursor with other filters is a usage error" "$cmsg" --limit 40 --state processing --cursor "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next"])' "$tmp/p1")"
+clibad "an API cursor altered is a usage error" "$cmsg" --cursor 0.n.1.0000000000000000
 echo "1..$n"

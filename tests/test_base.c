@@ -8,6 +8,7 @@
 #include "base/dir.h"
 #include "base/grow.h"
 #include "base/ptrvec.h"
+#include "base/utf8.h"
 #include "motcua/diag.h"
 #include "motcua/error.h"
 
@@ -441,6 +442,71 @@ static void test_source__read_holds_the_file_once(void **state)
     mc_source_free(src);
 }
 
+/* ==== folding for search ================================================================== */
+
+static void fold_is(const char *in, const char *want)
+{
+    char *out = NULL;
+    size_t n = 99;
+    assert_int_equal(mc_utf8_fold(in, strlen(in), &out, &n), 0);
+    assert_string_equal(out, want);
+    assert_int_equal(n, strlen(want));
+    /* folding the folded text changes nothing: a stored name and a search fold alike */
+    char *again = NULL;
+    assert_int_equal(mc_utf8_fold(out, n, &again, &n), 0);
+    assert_string_equal(again, want);
+    mc_free(again);
+    mc_free(out);
+}
+
+static void test_fold__vietnamese_letters_with_every_tone(void **state)
+{
+    (void)state;
+    /* a, ă, â, e, ê, i, o, ô, ơ, u, ư, y, each unmarked and with the five tones */
+    fold_is("a à á ả ã ạ ă ằ ắ ẳ ẵ ặ â ầ ấ ẩ ẫ ậ", "a a a a a a a a a a a a a a a a a a");
+    fold_is("e è é ẻ ẽ ẹ ê ề ế ể ễ ệ", "e e e e e e e e e e e e");
+    fold_is("i ì í ỉ ĩ ị", "i i i i i i");
+    fold_is("o ò ó ỏ õ ọ ô ồ ố ổ ỗ ộ ơ ờ ớ ở ỡ ợ", "o o o o o o o o o o o o o o o o o o");
+    fold_is("u ù ú ủ ũ ụ ư ừ ứ ử ữ ự", "u u u u u u u u u u u u");
+    fold_is("y ỳ ý ỷ ỹ ỵ", "y y y y y y");
+    fold_is("Nguyễn Văn A", "nguyen van a");
+    fold_is("Đặng Thị Đào", "dang thi dao");
+    fold_is("đ Đ", "d d");
+}
+
+static void test_fold__uppercase_and_decomposed_input(void **state)
+{
+    (void)state;
+    fold_is("NGUYỄN VĂN Ấ", "nguyen van a");
+    fold_is("ẮẰẲẴẶ ƯỨỰ ƠỜ", "aaaaa uuu oo");
+    /* "Ê" + U+0301 (decomposed, as some keyboards type it) folds as the composed "Ế" */
+    fold_is("L\xc3\x8a\xcc\x81", "le");
+    fold_is("  Trần\t\tThị \n Bé  ", "tran thi be");
+    fold_is("", "");
+    fold_is("   ", "");
+}
+
+static void test_fold__other_scripts_pass_through(void **state)
+{
+    (void)state;
+    fold_is("Müller O'Brien 42", "muller o'brien 42"); /* Latin marks go too */
+    fold_is("Москва", "москва");
+    fold_is("北京 東京", "北京 東京");
+    fold_is("ΑΘΗΝΑ", "αθηνα");
+}
+
+static void test_fold__invalid_utf8_is_refused(void **state)
+{
+    (void)state;
+    char *out = (char *)"unchanged";
+    size_t n = 7;
+    assert_int_equal(mc_utf8_fold("Nguy\xe1\xbb", 7, &out, &n), MC_ESYNTAX);
+    assert_null(out);
+    assert_int_equal(n, 0);
+    assert_int_equal(mc_utf8_fold("\xc0\xaf", 2, &out, &n), MC_ESYNTAX); /* overlong "/" */
+    assert_int_equal(mc_utf8_fold("a\xff", 2, &out, &n), MC_ESYNTAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +528,10 @@ int main(void)
                                         tree_teardown),
         cmocka_unit_test_setup_teardown(test_source__read_holds_the_file_once, tree_setup,
                                         tree_teardown),
+        cmocka_unit_test(test_fold__vietnamese_letters_with_every_tone),
+        cmocka_unit_test(test_fold__uppercase_and_decomposed_input),
+        cmocka_unit_test(test_fold__other_scripts_pass_through),
+        cmocka_unit_test(test_fold__invalid_utf8_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1257,6 +1257,49 @@ static void test_catalogue__too_many_parties(void **state)
     free(diags);
 }
 
+/* `applicant FIELD` names the text field the queue searches dossiers by. */
+static void test_catalogue__applicant_names_a_text_field(void **state)
+{
+    (void)state;
+    const char *pre = "role head\n"
+                      "procedure p { effective 2025-01-01; subject id; applicant ";
+    const char *head = "\n"
+                       "  field id { type text; required }\n"
+                       "  field full-name { type text }\n"
+                       "  field born { type date }\n"
+                       "  state open { initial; on close -> done by head }\n"
+                       "  state done { final; outcome granted } }\n";
+    char text[1024];
+    mc_catalogue *cat;
+    char *diags;
+    snprintf(text, sizeof text, "%s%s%s", pre, "full-name", head);
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    const mc_procedure *p = mc_catalogue_procedure(cat, "p", 20250101);
+    assert_non_null(p);
+    assert_non_null(p->applicant);
+    assert_string_equal(p->applicant->name, "full-name");
+    free(diags);
+    mc_catalogue_free(cat);
+
+    snprintf(text, sizeof text, "%s%s%s", pre, "full-nme", head);
+    assert_int_equal(tu_load(text, &cat, &diags), MC_ECHECK);
+    assert_non_null(strstr(diags, ":2:59: error: unknown field 'full-nme' for the applicant's "
+                                  "name (did you mean 'full-name'?)"));
+    free(diags);
+
+    snprintf(text, sizeof text, "%s%s%s", pre, "born", head);
+    assert_int_equal(tu_load(text, &cat, &diags), MC_ECHECK);
+    assert_non_null(
+        strstr(diags, ":2:59: error: field 'born' is date: the applicant's name is a text field"));
+    free(diags);
+
+    /* Once only, as the subject. */
+    snprintf(text, sizeof text, "%s%s%s", pre, "full-name; applicant id", head);
+    assert_int_equal(tu_load(text, &cat, &diags), MC_ECHECK);
+    assert_non_null(strstr(diags, ":2:70: error: 'applicant' given twice (first at line 2)"));
+    free(diags);
+}
+
 static int load_parties_once(void *ctx)
 {
     (void)ctx;
@@ -1330,6 +1373,7 @@ int main(void)
         cmocka_unit_test(test_catalogue__parties_are_read_whole),
         cmocka_unit_test(test_catalogue__parties_out_of_memory_sweep),
         cmocka_unit_test(test_catalogue__too_many_parties),
+        cmocka_unit_test(test_catalogue__applicant_names_a_text_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

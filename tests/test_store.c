@@ -543,7 +543,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 8);
+    assert_int_equal(sqlite3_column_int(s, 0), 9); /* the queue's search by name */
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -551,7 +551,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (8); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (9); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -980,7 +980,7 @@ static void test_store__verify_rebuilds_every_row_from_its_chain(void **state)
          "dossier 2 is gone, but 1 event records it: its row was deleted\n"},
         {"INSERT INTO dossier SELECT 3, rev, procedure, version, agency, subject, channel, state, "
          "outcome, clock, final, overdue, late, submitted, entered, due, left, finished, fee, "
-         "wake, apology, data FROM dossier WHERE id = 2",
+         "wake, apology, data, applicant FROM dossier WHERE id = 2",
          "dossier 3 has no events: it was not written by motcua\n"},
         {"INSERT INTO record VALUES ('civil-status', 'marriage-certificate', '079', 'CS-X', "
          "'2020-01-01')",
@@ -1398,7 +1398,7 @@ static void test_store__postgresql_schema_and_append_only(void **state)
     mc_store_close(st);
     assert_int_equal(pg_exec(target, "UPDATE motcua_schema SET version = 99"), PGRES_COMMAND_OK);
     assert_int_equal(mc_store_open(&st, target, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (8); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (9); upgrade "
                                  "motcua");
     mc_dossier_row_clear(&r);
 }

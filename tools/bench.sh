@@ -280,7 +280,7 @@ bench_simulate_memory() {
 # and pg_search_p99_ms, at a tenth of the size (pg_dossiers): genqueue writes into PostgreSQL
 # one statement at a time, 100,000 dossiers in about 40 s, so a million would take the whole
 # bench's time. No server installed: those keys are absent.
-queue_measure() { # queue_measure DB DOSSIERS: prints "PAGE_P99 SEARCH_P99"
+queue_measure() { # queue_measure DB DOSSIERS: prints "PAGE_P99 SEARCH_P99 NAME_P99"
     local db=$1 n=$2 dir="$build/bench/queue"
     serve_start "$dir/out" "$dir/err" "$motcua" --tokens "$dir/tokens" --db "$db" \
         --catalogue tests/fixtures/cli-catalogue --now 2025-07-14T09:00 --no-timers || true
@@ -317,7 +317,25 @@ for k in range(300):
     ms, d = timed("/api/dossiers?final=include&q=0791%08d" % i)
     assert [x["id"] for x in d["dossiers"]] == [i], (i, d)
     search.append(ms)
-print("%.2f %.2f" % (p99(page), p99(search)))
+# A search by the applicant's name, typed without accents: genqueue's names (name_of), folded.
+family = ["nguyen", "nguyen", "nguyen", "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan",
+          "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong"]
+middle = ["van", "thi", "huu", "duc", "minh", "ngoc", "thanh", "quoc"]
+given = ["an", "anh", "binh", "chau", "chi", "cuong", "dung", "dung", "dao", "dat", "giang", "ha",
+         "hai", "hanh", "hieu", "hoa", "hung", "huong", "khanh", "lan", "linh", "long", "mai",
+         "minh", "nam", "nga", "ngoc", "phong", "phuc", "phuong", "quan", "quang", "son", "tam",
+         "thao", "thang", "thu", "trang", "tuan", "yen"]
+name = []
+for k in range(300):
+    x = ((1 + (k * 7919) % n) * 2654435761) % 2**64
+    x ^= x >> 13
+    x = (x * 0x5bd1e995) % 2**64
+    x ^= x >> 15
+    q = "%s %s %s" % (family[x % 18], middle[(x // 18) % 8], given[(x // 144) % 40])
+    ms, d = timed("/api/dossiers?final=include&q=" + q.replace(" ", "%20"))
+    assert d["dossiers"], q
+    name.append(ms)
+print("%.2f %.2f %.2f" % (p99(page), p99(search), p99(name)))
 PY
     kill "$serve_pid" 2>/dev/null || true
     wait "$serve_pid" 2>/dev/null || true
@@ -349,9 +367,11 @@ bench_queue() {
     set -- $out
     [ -n "${1:-}" ] || return 0
     if [ -n "$pg" ]; then
-        echo "bench: queue dossiers=$n page_p99_ms=$1 search_p99_ms=$2 pg_dossiers=$((n / 10)) pg_page_p99_ms=${pg% *} pg_search_p99_ms=${pg#* }"
+        local p1 p2 p3
+        read -r p1 p2 p3 <<<"$pg"
+        echo "bench: queue dossiers=$n page_p99_ms=$1 search_p99_ms=$2 name_p99_ms=$3 pg_dossiers=$((n / 10)) pg_page_p99_ms=$p1 pg_search_p99_ms=$p2 pg_name_p99_ms=$p3"
     else
-        echo "bench: queue dossiers=$n page_p99_ms=$1 search_p99_ms=$2"
+        echo "bench: queue dossiers=$n page_p99_ms=$1 search_p99_ms=$2 name_p99_ms=$3"
     fi
     rm -rf "$dir"
 }

@@ -400,6 +400,9 @@ typedef struct mc_procedure {
     int64_t visits;
     unsigned assumed;        /* MC_ASSUMED_* bits: figures that are assumptions, not statistics */
     const mc_field *subject; /* or NULL */
+    /* The text field holding the applicant's name (`applicant FIELD`), which the queue's search
+     * finds dossiers by; or NULL */
+    const mc_field *applicant;
     const mc_party *parties; /* parties[0]: the applicant (field: subject); then the declared */
     size_t nparties;         /* at least 1 */
     const mc_lifecycle *lifecycle; /* or NULL */

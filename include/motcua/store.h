@@ -194,6 +194,11 @@ typedef struct mc_dossier_row {
     int64_t submitted, entered, due, left, finished, fee, wake; /* MC_NONE when absent */
     char *apology;                                              /* JSON, or NULL */
     char *data; /* JSON: fields, requirements, … (the engine's) */
+    /* The applicant's name, for the queue's search: set by the engine when an operation sets
+     * the procedure's `applicant` field ("" when it is emptied); NULL leaves the stored one as
+     * it is. The store keeps it folded (mc_utf8_fold) beside the row, outside the row values
+     * events carry (the name itself is in data, chained); a load leaves it NULL. */
+    char *applicant;
 } mc_dossier_row;
 
 /* Frees the strings of row (allocated with mc_malloc) and zeroes it. */
@@ -237,13 +242,17 @@ typedef struct mc_dossier_page {
     bool after_overdue;
     int64_t after_due; /* MC_NONE when that dossier had no due instant */
     int64_t after_id;
-    size_t limit;       /* at most this many rows, 1 or more */
-    const char *search; /* or NULL: only the dossiers about this subject, or of this id */
+    size_t limit; /* at most this many rows, 1 or more */
+    /* Or NULL: only the dossiers about this subject (whole), or of this id, or whose
+     * applicant's name begins with it, accents, case and runs of spaces aside ("nguyen van"
+     * finds "Nguyễn Văn An" and "Nguyễn Vân"). Valid UTF-8. */
+    const char *search;
+    const char *subject; /* or NULL: only the dossiers about this subject */
 } mc_dossier_page;
 
 #define MC_DOSSIER_PAGE_INIT                                                                       \
     {                                                                                              \
-        MC_FINAL_EXCLUDE, NULL, NULL, NULL, false, MC_NONE, false, MC_NONE, 0, 50, NULL            \
+        MC_FINAL_EXCLUDE, NULL, NULL, NULL, false, MC_NONE, false, MC_NONE, 0, 50, NULL, NULL      \
     }
 
 /* Calls fn for each dossier of the page q, in the queue's order, at most q->limit of them; fn
@@ -251,6 +260,20 @@ typedef struct mc_dossier_page {
  * rows, not the dossiers before it. MC_EUSAGE when q->limit is 0. */
 int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
                           int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err);
+
+/* A search by name that matches more dossiers than this is broad: its page walks the queue
+ * rather than the names, and it is not counted. */
+enum { MC_STORE_SEARCH_BROAD = 2000 };
+
+/* Calls fn for each state that dossiers matching the filters of q (its position and limit
+ * aside) are in, by state name: how many, and how many of them are overdue. Without a
+ * due-before, a search or a subject it reads the tally the store keeps (a few rows whatever
+ * the number of dossiers); else it counts the matching rows. A broad search (more than
+ * MC_STORE_SEARCH_BROAD names begin with it) is not counted: *broad is set, fn is not called.
+ * MC_EUSAGE when q->search is not valid UTF-8. */
+int mc_store_page_counts(mc_store *st, const mc_dossier_page *q,
+                            int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
+                            void *ud, bool *broad, mc_error *err);
 
 /* ---- events ---- */
 

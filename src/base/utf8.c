@@ -4,8 +4,10 @@
 #include "motcua/alloc.h"
 #include "motcua/error.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicase.h>
 #include <uninorm.h>
 #include <unistr.h>
 
@@ -116,5 +118,52 @@ int mc_utf8_nfc(const char *s, size_t n, char **out, size_t *outn)
     free(nfc);
     *out = copy;
     *outn = len;
+    return 0;
+}
+
+int mc_utf8_fold(const char *s, size_t n, char **out, size_t *outn)
+{
+    *out = NULL;
+    *outn = 0;
+    if (mc_utf8_invalid_at(s, n) != SIZE_MAX) {
+        return MC_ESYNTAX;
+    }
+    size_t len = 0;
+    uint8_t *nfd = n ? u8_normalize(UNINORM_NFD, (const uint8_t *)s, n, NULL, &len) : NULL;
+    if (n > 0 && nfd == NULL) {
+        return MC_ENOMEM;
+    }
+    /* Dropping marks and lowercasing never lengthens a letter of the scripts the marks are
+     * dropped from; another script's lowercase may be longer (U+0130 is "i" + U+0307, whose
+     * mark goes), so the room is the worst case: 4 bytes a code point. */
+    char *copy = mc_malloc(len * 4 + 1);
+    if (copy == NULL) {
+        free(nfd);
+        return MC_ENOMEM;
+    }
+    size_t o = 0;
+    bool space = false; /* a space is owed before the next letter */
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = mc_utf8_decode(nfd + i, len - i, &cp);
+        i += k;
+        if (cp >= 0x300 && cp <= 0x36F) {
+            continue; /* a diacritic of the letter before */
+        }
+        if (cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0) {
+            space = o > 0;
+            continue;
+        }
+        if (space) {
+            copy[o++] = ' ';
+            space = false;
+        }
+        cp = cp == 0x110 || cp == 0x111 ? 'd' : uc_tolower(cp);
+        o += mc_utf8_encode(cp, copy + o);
+    }
+    copy[o] = '\0';
+    free(nfd);
+    *out = copy;
+    *outn = o;
     return 0;
 }

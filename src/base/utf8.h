@@ -23,5 +23,11 @@ size_t mc_utf8_invalid_at(const char *s, size_t n);
  * NUL-terminated copy (mc_malloc'd; the caller frees it) and *outn its length. MC_ESYNTAX when s
  * is not valid UTF-8, MC_ENOMEM when out of memory. */
 int mc_utf8_nfc(const char *s, size_t n, char **out, size_t *outn);
+/* s[0..n) folded for a search that ignores accents and case: decomposed (NFD), the combining
+ * diacritical marks (U+0300..U+036F: every Vietnamese tone and vowel mark) dropped, Đ and đ as
+ * "d", lowercased, each run of white space one space, none at either end ("  Nguyễn  Văn Đức"
+ * is "nguyen van duc"). Other scripts pass through lowercased. Folding folded text changes
+ * nothing. *out and *outn as mc_utf8_nfc; MC_ESYNTAX when s is not valid UTF-8, MC_ENOMEM. */
+int mc_utf8_fold(const char *s, size_t n, char **out, size_t *outn);
 
 #endif

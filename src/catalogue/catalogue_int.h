@@ -44,6 +44,7 @@ enum {
     MCC_P_ASSUMED,
     MCC_P_EXTENSION,
     MCC_P_PARTY,
+    MCC_P_APPLICANT,
 };
 
 /* A registry block of a reform: holds are added, the other directives replace. */

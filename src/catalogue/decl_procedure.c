@@ -819,6 +819,17 @@ static int pr_subject(mcb_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
+static int pr_applicant(mcb_builder *b, const mc_node *n, void *obj)
+{
+    mcb_proc_build *pb = obj;
+    const char *name;
+    if (mcb_name(b, &n->toks[1], &name) != 0) {
+        return -1;
+    }
+    pb->applicant = &n->toks[1];
+    return 0;
+}
+
 static int pr_lifecycle(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
@@ -879,10 +890,40 @@ const mcb_directive mcb_procedure_table[] = {
                        "volume|effort|visits|time-limit|fee..."},
     [MCC_P_EXTENSION] = {"extension", 1, 1, MCB_NEED_BLOCK, false, pr_extension, "NAME"},
     [MCC_P_PARTY] = {"party", 1, 1, MCB_NEED_BLOCK, false, pr_party, "NAME"},
+    [MCC_P_APPLICANT] = {"applicant", 1, 1, MCB_NO_BLOCK, true, pr_applicant, "FIELD"},
 };
 const size_t mcb_procedure_table_n = sizeof mcb_procedure_table / sizeof mcb_procedure_table[0];
 
 /* ==== building =========================================================================== */
+
+/* `applicant FIELD`: a text field of the procedure (the queue folds and searches its value; a
+ * date or a number is no one's name). */
+static void freeze_applicant(mcb_builder *b, mcb_proc_build *pb, mc_field *fields)
+{
+    mc_procedure *p = pb->p;
+    const mc_token *t = pb->applicant;
+    for (size_t i = 0; i < p->nfields; i++) {
+        if (mc_tok_is(t, fields[i].name)) {
+            p->applicant = &fields[i];
+        }
+    }
+    if (p->applicant == NULL) {
+        mc_suggest s;
+        mc_suggest_init(&s, t->text, t->text_len);
+        for (size_t i = 0; i < p->nfields; i++) {
+            if (fields[i].type == MC_FIELD_TEXT) {
+                mc_suggest_offer(&s, fields[i].name);
+            }
+        }
+        mcb_error(b, t, "unknown field '%.*s' for the applicant's name%s%s%s", (int)t->text_len,
+                  t->text, s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                  s.best ? "'?)" : "");
+    } else if (p->applicant->type != MC_FIELD_TEXT) {
+        mcb_error(b, t, "field '%s' is %s: the applicant's name is a text field",
+                  p->applicant->name, mc_field_type_name(p->applicant->type));
+        p->applicant = NULL;
+    }
+}
 
 void mcb_proc_build_init(mcb_builder *b, mcb_proc_build *pb, mc_procedure *p, const mc_node *n)
 {
@@ -961,6 +1002,9 @@ void mcb_proc_build_freeze(mcb_builder *b, mcb_proc_build *pb)
             mcb_error(b, t, "unknown field '%.*s' for the subject%s%s%s", (int)t->text_len, t->text,
                       s.best ? " (did you mean '" : "", s.best ? s.best : "", s.best ? "'?)" : "");
         }
+    }
+    if (pb->applicant != NULL) {
+        freeze_applicant(b, pb, fields);
     }
     freeze_parties(b, pb);
     if (!pb->patch && !b->fatal) {

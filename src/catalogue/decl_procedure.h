@@ -16,7 +16,7 @@ typedef struct mcb_proc_build {
     mc_ptrvec fields;   /* mc_field * */
     mc_ptrvec requires; /* mc_requirement * */
     mc_ptrvec parties;  /* party_decl * (decl_procedure.c), the declared ones */
-    const mc_token *subject, *lifecycle_tok;
+    const mc_token *subject, *lifecycle_tok, *applicant;
     mc_ptrvec drop_requires, drop_fields, drop_states; /* const mc_token * (the names) */
 } mcb_proc_build;
 

@@ -218,6 +218,11 @@ static void patch_fields(applier *a, mc_procedure *p, const mcc_procedure_patch 
     p->fields = fields;
     p->nfields = nf;
     p->subject = subject ? mc_field_find(fields, nf, subject) : NULL;
+    /* The applicant's name field likewise, by name (a dropped one leaves none). */
+    const char *applicant = has(pp->set, MCC_P_APPLICANT) && q->applicant ? q->applicant->name
+                            : p->applicant                                ? p->applicant->name
+                                                                          : NULL;
+    p->applicant = applicant ? mc_field_find(fields, nf, applicant) : NULL;
     /* The parties keep their fields by name (a dropped field leaves its party without one). */
     mc_party *parties = alloc(a, p->nparties, sizeof *parties);
     for (size_t i = 0; parties && i < p->nparties; i++) {

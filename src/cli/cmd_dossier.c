@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "base/json.h"
+#include "base/utf8.h"
 #include "motcua/access.h"
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
@@ -415,11 +416,18 @@ typedef struct list_ctx {
     session *s;
     json_t *json;
     bool ok; /* false once memory ran out: the list is not whole */
+    /* a page (--limit, --cursor, --search): its options, the rows wanted and shown, whether
+     * another follows, and the cursor after the last shown */
+    const front_opts *c;
+    size_t want, shown;
+    bool more;
+    char next[96];
 } list_ctx;
 
 static int list_one(void *ud, const mc_dossier_row *row)
 {
     list_ctx *l = ud;
+    l->shown++;
     if (l->json != NULL) {
         front_jpush(l->json, front_row_json(l->s->cal, row), &l->ok);
         return l->ok ? 0 : MC_ENOMEM;
@@ -434,8 +442,213 @@ static int list_one(void *ud, const mc_dossier_row *row)
     return 0;
 }
 
+/* A page's cursor, as the API's (docs/api.md): "O.DUE.ID.CHECK", the place after the page's last
+ * row and a check (FNV-1a) over it and the filters, so that a cursor given with other filters,
+ * or altered, is refused rather than read as another place. */
+static uint64_t cursor_check(const front_opts *c, bool overdue, int64_t due, int64_t id)
+{
+    char keys[96];
+    snprintf(keys, sizeof keys, "%d.%lld.%lld", overdue, (long long)due, (long long)id);
+    const char *parts[] = {keys, c->state ? c->state : "", c->overdue ? "overdue" : "",
+                           c->search ? c->search : ""};
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        for (const char *p = parts[i];; p++) {
+            h = (h ^ (unsigned char)*p) * 1099511628211u;
+            if (*p == '\0') {
+                break;
+            }
+        }
+    }
+    return h;
+}
+
+static void cursor_text(const front_opts *c, const mc_dossier_row *row, char out[96])
+{
+    char due[24] = "n";
+    if (row->due != MC_NONE) {
+        snprintf(due, sizeof due, "%lld", (long long)row->due);
+    }
+    snprintf(out, 96, "%d.%s.%lld.%016llx", row->overdue, due, (long long)row->id,
+             (unsigned long long)cursor_check(c, row->overdue, row->due, row->id));
+}
+
+/* A decimal number of s[0..n): digits without a leading zero, after a '-' when neg_ok. */
+static bool decimal(const char *s, size_t n, bool neg_ok, int64_t *out)
+{
+    bool neg = neg_ok && n > 1 && s[0] == '-';
+    s += neg, n -= neg;
+    if (n == 0 || n > 18 || (s[0] == '0' && n > 1) || strspn(s, "0123456789") < n) {
+        return false;
+    }
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
+static bool parse_cursor(const front_opts *c, const char *text, mc_dossier_page *q)
+{
+    const char *f[4];
+    size_t len[4];
+    const char *s = text;
+    for (int i = 0; i < 4; i++) {
+        f[i] = s;
+        len[i] = strcspn(s, ".");
+        s += len[i];
+        if (i < 3 && *s++ != '.') {
+            return false;
+        }
+    }
+    int64_t due = MC_NONE, id;
+    if (*s != '\0' || len[0] != 1 || (f[0][0] != '0' && f[0][0] != '1') || len[3] != 16 ||
+        !decimal(f[2], len[2], false, &id) || id <= 0 ||
+        (!(len[1] == 1 && f[1][0] == 'n') && !decimal(f[1], len[1], true, &due))) {
+        return false;
+    }
+    bool overdue = f[0][0] == '1';
+    char check[17];
+    snprintf(check, sizeof check, "%016llx", (unsigned long long)cursor_check(c, overdue, due, id));
+    if (memcmp(check, f[3], 16) != 0) {
+        return false;
+    }
+    q->after_overdue = overdue;
+    q->after_due = due;
+    q->after_id = id;
+    return true;
+}
+
+typedef struct count_ctx {
+    json_t *states;
+    int64_t total, overdue;
+    bool broad; /* a search too broad to count */
+} count_ctx;
+
+static int count_one(void *ud, const char *state, int64_t count, int64_t overdue)
+{
+    count_ctx *k = ud;
+    k->total += count;
+    k->overdue += overdue;
+    return json_object_set_new(k->states, state, json_integer((json_int_t)count)) != 0 ? MC_ENOMEM
+                                                                                       : 0;
+}
+
+static int page_row(void *ud, const mc_dossier_row *row)
+{
+    list_ctx *l = ud;
+    if (l->shown == l->want) {
+        l->more = true;
+        return 1; /* stop: the page is full and another row follows it */
+    }
+    cursor_text(l->c, row, l->next);
+    return list_one(ud, row);
+}
+
+/* `list` with --limit, --cursor or --search: a page of the queue, as GET /api/dossiers gives it
+ * (open dossiers, overdue first, then by due instant, then by number; the search matches the
+ * subject, the number or the start of the applicant's name), the cursor of the next page, and
+ * on the first page the counts by state. Bad options change nothing: they are read before the
+ * store is opened. */
+static int list_page(front_opts *c)
+{
+    mc_dossier_page q = MC_DOSSIER_PAGE_INIT;
+    q.state = c->state;
+    q.overdue_only = c->overdue;
+    if (c->limit != NULL) {
+        int64_t n;
+        if (!decimal(c->limit, strlen(c->limit), false, &n) || n < 1 || n > 500) {
+            return front_usage_error("--limit is a number from 1 to 500");
+        }
+        q.limit = (size_t)n;
+    }
+    if (c->search != NULL) {
+        size_t n = strlen(c->search);
+        if (n == 0 || n > 200 || mc_utf8_invalid_at(c->search, n) != SIZE_MAX) {
+            return front_usage_error("--search is UTF-8 text of 1 to 200 bytes");
+        }
+        q.search = c->search;
+    }
+    if (c->cursor != NULL && !parse_cursor(c, c->cursor, &q)) {
+        return front_usage_error("this cursor is not one this listing gave (the filters changed, "
+                                 "or it was altered): start again without it");
+    }
+    session s;
+    int status = open_session_of(c, &s, true);
+    if (status != EXIT_OK) {
+        return status;
+    }
+    size_t changed;
+    mc_error err;
+    int rc = mc_engine_tick(s.engine, s.now, &changed, &err);
+    mc_store *st = mc_engine_store(s.engine);
+    list_ctx l = {
+        .s = &s, .json = c->json ? json_array() : NULL, .ok = true, .c = c, .want = q.limit};
+    q.limit++; /* one row more than the page, to know whether another follows */
+    if (rc == 0) {
+        rc = mc_store_dossier_page(st, &q, page_row, &l, &err);
+        rc = rc == 1 ? 0 : rc;
+    }
+    count_ctx k = {NULL, 0, 0, false};
+    if (rc == 0 && l.ok && c->cursor == NULL) {
+        k.states = json_object();
+        rc = k.states ? mc_store_page_counts(st, &q, count_one, &k, &k.broad, &err) : MC_ENOMEM;
+        l.ok = rc != MC_ENOMEM;
+    }
+    if (!l.ok) {
+        json_decref(l.json);
+        status = cli_out_of_memory();
+    } else if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", err.msg);
+        status = front_exit_for(rc);
+        json_decref(l.json);
+    } else if (c->json) {
+        json_t *out = json_pack("{s:o, s:s?}", "dossiers", l.json, "next", l.more ? l.next : NULL);
+        if (out != NULL && k.states != NULL && k.broad) {
+            if (json_object_set_new(out, "counts", json_null()) != 0) {
+                json_decref(out);
+                out = NULL;
+            }
+        } else if (out != NULL && k.states != NULL) {
+            json_t *counts = json_pack("{s:O, s:I, s:I}", "states", k.states, "total",
+                                       (json_int_t)k.total, "overdue", (json_int_t)k.overdue);
+            if (counts == NULL || json_object_set_new(out, "counts", counts) != 0) {
+                json_decref(out);
+                out = NULL;
+            }
+        }
+        status = print_json(out);
+    } else {
+        if (l.more) {
+            printf("next: %s\n", l.next);
+        }
+        if (k.states != NULL && k.broad) {
+            printf("in all: more than %d (not counted: a longer search counts)\n",
+                   MC_STORE_SEARCH_BROAD);
+        } else if (k.states != NULL) {
+            printf("in all: %lld (%lld overdue)", (long long)k.total, (long long)k.overdue);
+            const char *state;
+            json_t *v;
+            const char *sep = ": ";
+            json_object_foreach(k.states, state, v)
+            {
+                printf("%s%s %lld", sep, state, (long long)json_integer_value(v));
+                sep = ", ";
+            }
+            putchar('\n');
+        }
+    }
+    json_decref(k.states);
+    close_session(&s);
+    return status;
+}
+
 int cmd_list(front_opts *c)
 {
+    if (c->limit != NULL || c->cursor != NULL || c->search != NULL) {
+        return list_page(c);
+    }
     session s;
     int status = open_session_of(c, &s, true);
     if (status != EXIT_OK) {
@@ -448,7 +661,7 @@ int cmd_list(front_opts *c)
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
     f.state = c->state;
     f.overdue_only = c->overdue;
-    list_ctx l = {&s, c->json ? json_array() : NULL, true};
+    list_ctx l = {.s = &s, .json = c->json ? json_array() : NULL, .ok = true};
     if (rc == 0) {
         rc = mc_store_dossier_each(mc_engine_store(s.engine), &f, list_one, &l, &err);
     }

@@ -118,6 +118,11 @@ int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_er
         if (mce_set_str(&d->values[k], kv[i].value) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
+        /* The queue's search finds the dossier by this name: the store keeps it folded. */
+        if (d->p->applicant == &d->p->fields[k] &&
+            mce_set_str(&d->row.applicant, kv[i].value) != 0) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
     }
     return 0;
 }

@@ -210,12 +210,13 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
     mc_dossier_row *r = &dst->row;
     const mc_dossier_row *o = &src->row;
     r->procedure = r->version = r->agency = r->subject = r->channel = NULL;
-    r->state = r->outcome = r->clock = r->apology = r->data = NULL;
+    r->state = r->outcome = r->clock = r->apology = r->data = r->applicant = NULL;
     int rc = dup_into(&r->procedure, o->procedure) | dup_into(&r->version, o->version) |
              dup_into(&r->agency, o->agency) | dup_into(&r->subject, o->subject) |
              dup_into(&r->channel, o->channel) | dup_into(&r->state, o->state) |
              dup_into(&r->outcome, o->outcome) | dup_into(&r->clock, o->clock) |
-             dup_into(&r->apology, o->apology) | dup_into(&r->data, o->data);
+             dup_into(&r->apology, o->apology) | dup_into(&r->data, o->data) |
+             dup_into(&r->applicant, o->applicant);
     for (size_t i = 0; i < src->p->nfields; i++) {
         rc |= dup_into(&dst->values[i], src->values[i]);
     }

@@ -50,6 +50,7 @@ typedef struct front_opts {
         *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */
     const char *key, *checkpoint, *public_key; /* --key, --checkpoint, --public-key FILE */
     const char *subject;                       /* --subject S (audit) */
+    const char *limit, *cursor, *search;       /* --limit N, --cursor C, --search TEXT (list) */
     bool overdue;
     bool layers; /* --layers (lint) */
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */

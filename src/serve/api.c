@@ -5,6 +5,7 @@
 
 #include "base/grow.h"
 #include "base/json.h"
+#include "base/utf8.h"
 #include "front/view.h"
 #include "motcua/access.h"
 #include "motcua/alloc.h"
@@ -842,6 +843,11 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
         api_error(out, 400, "bad-request", "q is 1 to 200 characters");
         return false;
     }
+    if (rq->q_search != NULL &&
+        mc_utf8_invalid_at(rq->q_search, strlen(rq->q_search)) != SIZE_MAX) {
+        api_error(out, 400, "bad-request", "q is not UTF-8 text");
+        return false;
+    }
     q->page.search = rq->q_search;
     q->overdue = rq->q_overdue;
     if (rq->q_limit != NULL) {
@@ -954,6 +960,54 @@ static int list_rows(job *a, list_ctx *l, mc_error *err)
     }
 }
 
+typedef struct counts_ctx {
+    json_t *states; /* {"STATE": count} */
+    int64_t total, overdue;
+    bool ok;
+    bool broad; /* a search too broad to count */
+} counts_ctx;
+
+static int count_one(void *ud, const char *state, int64_t count, int64_t overdue)
+{
+    counts_ctx *c = ud;
+    json_t *was = json_object_get(c->states, state);
+    int64_t sum = count + (was ? (int64_t)json_integer_value(was) : 0);
+    if (json_object_set_new(c->states, state, json_integer((json_int_t)sum)) != 0) {
+        c->ok = false;
+        return MC_ENOMEM;
+    }
+    c->total += count;
+    c->overdue += overdue;
+    return 0;
+}
+
+/* The counts of the first page: the dossiers matching the filters that p may see, by state,
+ * with how many are overdue. The store counts what the token's rules allow (an applicant's
+ * own subject, each of the token's agencies in turn), so that a count never tells a clerk
+ * about another agency's dossiers. */
+static int list_counts(job *a, const principal *p, const list_query *q, counts_ctx *c,
+                       mc_error *err)
+{
+    mc_store *st = mc_engine_store(a->engine);
+    mc_dossier_page page = q->page;
+    page.agency = q->agency;
+    if (is_applicant(p)) {
+        page.subject = p->subject;
+        return mc_store_page_counts(st, &page, count_one, c, &c->broad, err);
+    }
+    if (p->every_agency) {
+        return mc_store_page_counts(st, &page, count_one, c, &c->broad, err);
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < p->nagencies; i++) {
+        if (q->agency == NULL || strcmp(q->agency, p->agencies[i]) == 0) {
+            page.agency = p->agencies[i];
+            rc = mc_store_page_counts(st, &page, count_one, c, &c->broad, err);
+        }
+    }
+    return rc;
+}
+
 static void get_list(job *a, const principal *p, const api_request *rq, api_response *out)
 {
     size_t changed;
@@ -971,12 +1025,21 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
     if (rc == 0) {
         rc = list_rows(a, &l, &err);
     }
-    if (!l.ok) {
+    /* The first page says how many there are in all. */
+    counts_ctx c = {.states = NULL, .ok = true};
+    if (rc == 0 && rq->q_cursor == NULL) {
+        c.states = json_object();
+        c.ok = c.states != NULL;
+        rc = c.ok ? list_counts(a, p, &q, &c, &err) : MC_ENOMEM;
+    }
+    if (!l.ok || !c.ok) {
         json_decref(l.list);
+        json_decref(c.states);
         return; /* no body: out of memory (api_handle) */
     }
     if (rc != 0) {
         json_decref(l.list);
+        json_decref(c.states);
         engine_failure(out, rc, NULL, &err);
         return;
     }
@@ -984,11 +1047,28 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
      * applicant lists its own dossiers (an officer's page names no one's personal data). */
     if (!log_read(a, p, "GET /api/dossiers", NULL, is_applicant(p) ? p->subject : NULL, out)) {
         json_decref(l.list);
+        json_decref(c.states);
         return;
     }
     out->status = 200;
     out->body = json_pack("{s:o, s:s?}", "dossiers", front_jdone(l.list, l.ok), "next",
                           l.more ? l.next : NULL);
+    if (out->body != NULL && c.states != NULL && c.broad) {
+        /* too many to count quickly: the clerk types more of the name */
+        if (json_object_set_new(out->body, "counts", json_null()) != 0) {
+            json_decref(out->body);
+            out->body = NULL;
+        }
+    } else if (out->body != NULL && c.states != NULL) {
+        json_t *counts = json_pack("{s:o, s:I, s:I}", "states", c.states, "total",
+                                   (json_int_t)c.total, "overdue", (json_int_t)c.overdue);
+        c.states = NULL; /* json_pack took it, even on failure */
+        if (counts == NULL || json_object_set_new(out->body, "counts", counts) != 0) {
+            json_decref(out->body);
+            out->body = NULL; /* out of memory (api_handle) */
+        }
+    }
+    json_decref(c.states); /* NULL once taken */
 }
 
 static void get_explain(job *a, const principal *p, int64_t id, const api_request *rq,

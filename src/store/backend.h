@@ -35,7 +35,9 @@ enum mcs_query {
     /* One page of the queue, in its order (overdue first, then due with none last, then id);
      * a NULL parameter is a filter not used: final (0/1), state, procedure, overdue (1),
      * due_before, agency, after_overdue, after_due (MCS_PAGE_NODUE for none), after_id (the
-     * last row of the page before), limit, search subject, search id -> as LOAD */
+     * last row of the page before), limit, search subject, search id, search name (folded)
+     * and the first text after every name it begins (folded, + U+10FFFF), subject, broad (1:
+     * the search by name matches many: walk the queue, not the names) -> as LOAD */
     Q_DOSSIER_PAGE,
     Q_DOSSIER_SUBJECT, /* id -> subject */
     Q_EVENT_LAST,      /* -> seq, hash of the last event of the frozen chain (pos NULL) */
@@ -139,6 +141,13 @@ enum mcs_query {
     Q_TEXT_PUT,  /* hash, procedure, version, text (nothing when the hash is there) */
     Q_TEXT_GET,  /* hash -> procedure, version, text */
     Q_TEXTS_ALL, /* -> hash, procedure, version, text: every one, by hash (mc_store_copy) */
+    /* The queue's search by name (schema version 9). NAME: id, the applicant's name folded (or
+     * NULL: none) -> nothing. COUNTS: the parameters of PAGE (the position and limit NULL) ->
+     * state, count, overdue count, by state */
+    Q_DOSSIER_NAME,
+    Q_PAGE_COUNTS,
+    Q_DOSSIER_NAMES, /* lo, hi (as PAGE's) -> how many names are in [lo, hi), up to 2001 */
+    Q_NAMES_ALL,     /* -> id, applicant of each dossier with a name (mc_store_copy) */
     Q_COUNT
 };
 
@@ -148,7 +157,7 @@ enum { MCS_MAXCOLS = 32 };
 
 /* The due instant a dossier without one sorts at in the queue: after every other. */
 #define MCS_PAGE_NODUE INT64_MAX
-enum { MCS_PAGE_PARAMS = 12 };
+enum { MCS_PAGE_PARAMS = 16 };
 
 typedef enum mcs_type { MCS_NULL, MCS_INT, MCS_TEXT, MCS_BLOB } mcs_type;
 

@@ -109,6 +109,39 @@ static const struct {
     {8, "CREATE TABLE proc_text (hash text COLLATE \"C\" PRIMARY KEY,"
         "  procedure text COLLATE \"C\" NOT NULL, version text COLLATE \"C\" NOT NULL,"
         "  text text COLLATE \"C\" NOT NULL);"},
+    /* The search by name and the counts by state, as SQLite's version 9. */
+    {9, "ALTER TABLE dossier ADD COLUMN applicant text COLLATE \"C\";"
+        "CREATE INDEX dossier_applicant ON dossier(applicant) WHERE applicant IS NOT NULL;"
+        "CREATE INDEX dossier_count ON dossier(final, state, overdue);"
+        "CREATE INDEX dossier_due_count ON dossier(final, due, state, overdue);"
+        /* The counts kept by a trigger, as SQLite's, in 16 parts (the id's) so that concurrent
+         * writers of one agency, procedure and state seldom wait for the same tally row. */
+        "CREATE TABLE dossier_tally (part bigint NOT NULL, agency text COLLATE \"C\" NOT NULL,"
+        "  procedure text COLLATE \"C\" NOT NULL, state text COLLATE \"C\" NOT NULL,"
+        "  final bigint NOT NULL, overdue bigint NOT NULL, n bigint NOT NULL,"
+        "  PRIMARY KEY (part, agency, procedure, state, final, overdue));"
+        "INSERT INTO dossier_tally SELECT id % 16, coalesce(agency, ''), procedure, state, final,"
+        "  overdue, count(*) FROM dossier GROUP BY 1, 2, 3, 4, 5, 6;"
+        "CREATE FUNCTION motcua_tally() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+        "  IF current_setting('motcua.bulk', true) = 'on' THEN RETURN NULL; END IF;"
+        "  IF TG_OP <> 'INSERT' THEN UPDATE dossier_tally SET n = n - 1 WHERE part = OLD.id % 16"
+        "    AND agency = coalesce(OLD.agency, '') AND procedure = OLD.procedure"
+        "    AND state = OLD.state AND final = OLD.final AND overdue = OLD.overdue;"
+        "    DELETE FROM dossier_tally WHERE n = 0 AND part = OLD.id % 16"
+        "    AND agency = coalesce(OLD.agency, '') AND procedure = OLD.procedure"
+        "    AND state = OLD.state AND final = OLD.final AND overdue = OLD.overdue; END IF;"
+        "  IF TG_OP <> 'DELETE' THEN INSERT INTO dossier_tally VALUES (NEW.id % 16,"
+        "    coalesce(NEW.agency, ''), NEW.procedure, NEW.state, NEW.final, NEW.overdue, 1)"
+        "    ON CONFLICT (part, agency, procedure, state, final, overdue)"
+        "    DO UPDATE SET n = dossier_tally.n + 1; END IF;"
+        "  RETURN NULL; END$$;"
+        "CREATE TRIGGER dossier_tally AFTER INSERT OR DELETE ON dossier FOR EACH ROW"
+        "  EXECUTE FUNCTION motcua_tally();"
+        "CREATE TRIGGER dossier_tally_update AFTER UPDATE OF agency, procedure, state, final,"
+        "  overdue ON dossier FOR EACH ROW WHEN (OLD.agency IS DISTINCT FROM NEW.agency OR"
+        "  OLD.procedure IS DISTINCT FROM NEW.procedure OR OLD.state IS DISTINCT FROM NEW.state"
+        "  OR OLD.final IS DISTINCT FROM NEW.final OR OLD.overdue IS DISTINCT FROM NEW.overdue)"
+        "  EXECUTE FUNCTION motcua_tally();"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -133,6 +166,10 @@ static const char *const sql_of[Q_COUNT] = {
                          "entered = $14, due = $15, \"left\" = $16, finished = $17, fee = $18, "
                          "wake = $19, apology = $20, data = $21 WHERE id = $22 AND rev = $1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = $1",
+    [Q_DOSSIER_NAME] = "UPDATE dossier SET applicant = $2 WHERE id = $1",
+    [Q_NAMES_ALL] = "SELECT id, applicant FROM dossier WHERE applicant IS NOT NULL",
+    [Q_DOSSIER_NAMES] = "SELECT count(*) FROM (SELECT 1 FROM dossier WHERE applicant >= $1 AND "
+                        "applicant < $2 LIMIT 2001) AS n",
     [Q_EVENT_LAST] = "SELECT seq, hash FROM event WHERE pos IS NULL ORDER BY seq DESC LIMIT 1",
     [Q_EVENT_INSERT] = "INSERT INTO event (" EVENT_COLUMNS ") "
                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -196,7 +233,10 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_CHECK_MOVED] = "SELECT seq, dossier, part FROM event WHERE (part IS NULL) <> (pos IS NULL) "
                       "OR (pos IS NOT NULL AND part IS DISTINCT FROM CASE WHEN dossier = 0 THEN 0 "
                       "ELSE 1 + (dossier - 1) % $1::bigint END) ORDER BY seq",
-    [Q_COPY_DONE] = "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), "
+    [Q_COPY_DONE] = "WITH t AS (INSERT INTO dossier_tally SELECT id % 16, coalesce(agency, ''), "
+                    "procedure, state, final, overdue, count(*) FROM dossier GROUP BY 1, 2, 3, 4, "
+                    "5, 6) "
+                    "SELECT setval('event_seq', (SELECT coalesce(max(seq), 0) + 1 FROM event), "
                     "false), setval('dossier_id', (SELECT coalesce(max(id), 0) + 1 FROM dossier), "
                     "false)",
     [Q_EVENT_COUNT] = "SELECT count(*) FROM event WHERE dossier = $1",
@@ -301,9 +341,12 @@ static const char *const sql_of[Q_COUNT] = {
         "= t.id) "
         "UNION ALL SELECT 3, l.id FROM l WHERE NOT EXISTS (SELECT 1 FROM ticket t WHERE t.id "
         "= l.id) ORDER BY 2",
-    [Q_COPY_DOSSIER] = "INSERT INTO dossier (" DOSSIER_COLUMNS ", id) VALUES ($1, $2, $3, $4, "
+    /* A copy writes every row in one transaction: the tally's trigger is off for it (a row of
+     * dossier_tally updated a hundred thousand times in one transaction leaves as many versions
+     * to walk), and the tally is counted once at COPY_DONE. */
+    [Q_COPY_DOSSIER] = "INSERT INTO dossier (" DOSSIER_COLUMNS ", id) SELECT $1, $2, $3, $4, "
                        "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-                       "$20, $21, $22)",
+                       "$20, $21, $22 WHERE set_config('motcua.bulk', 'on', true) = 'on'",
     [Q_COPY_TICKET] = "INSERT INTO ticket (id, dossier, registry, document, subject, reference, "
                       "reason, at, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     [Q_LEDGER_ALL] = "SELECT chain, seq, subject, body, prev, hash FROM ledger ORDER BY chain, seq",
@@ -351,7 +394,7 @@ struct mcs_backend {
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
 static bool per_call(enum mcs_query q)
 {
-    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE ||
+    return q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS ||
            (q >= Q_SEED_RECORDS && q < Q_COPY_DOSSIER);
 }
 
@@ -500,16 +543,45 @@ static void column(PGresult *res, int r, int c, mcs_val *v)
     }
 }
 
+/* The counts of the first page without a due-before, a search or a subject: from the tally
+ * the triggers keep (version 8), a few rows whatever the number of dossiers. */
+static const char *tally_sql(const mcs_val *params, char *buf, size_t bufsz)
+{
+    static const char *const filter[] = {
+        " AND final = ", " AND state = ", " AND procedure = ", " AND overdue = ", NULL,
+        " AND agency = "};
+    size_t len = (size_t)snprintf(buf, bufsz, "%s",
+                                  "SELECT state, sum(n)::bigint, sum(CASE WHEN overdue = 1 THEN n "
+                                  "ELSE 0 END)::bigint FROM dossier_tally WHERE true");
+    int next = 1;
+    for (int i = 0; i < 6 && len < bufsz; i++) {
+        if (params[i].type != MCS_NULL && filter[i] != NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, "%s$%d", filter[i], next);
+        }
+        next += params[i].type != MCS_NULL;
+    }
+    if (len < bufsz) {
+        len += (size_t)snprintf(buf + len, bufsz - len,
+                                " GROUP BY state HAVING sum(n) > 0 ORDER BY state");
+    }
+    return len < bufsz ? buf : NULL;
+}
+
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
  * is not NULL, each placeholder numbered in the order of the parameters bound ($1, $2, …:
  * libpq sends only those). The order is the one of the index dossier_queue, so that a page
- * reads LIMIT rows of it and sorts nothing. */
-static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
+ * reads LIMIT rows of it and sorts nothing. The counts of the first page (Q_PAGE_COUNTS)
+ * have the same filters, grouped by state. */
+static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf, size_t bufsz)
 {
     static const char *const filter[] = {" AND final = ",   " AND state = ", " AND procedure = ",
                                          " AND overdue = ", " AND due < ",   " AND agency = "};
-    if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
+    if (n != MCS_PAGE_PARAMS || (!counts && params[9].type == MCS_NULL)) {
         return NULL;
+    }
+    if (counts && params[4].type == MCS_NULL && params[10].type == MCS_NULL &&
+        params[14].type == MCS_NULL) {
+        return tally_sql(params, buf, bufsz);
     }
     char ph[MCS_PAGE_PARAMS][16];
     int next = 1;
@@ -519,16 +591,36 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
         }
     }
     size_t len =
-        (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE true");
+        (size_t)snprintf(buf, bufsz, "%s",
+                         counts ? "SELECT state, count(*), sum(overdue)::bigint FROM dossier "
+                                  "WHERE true"
+                                : "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE true");
     for (int i = 0; i < 6 && len < bufsz; i++) {
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);
         }
     }
+    if (len < bufsz && params[14].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND subject = %s", ph[14]);
+    }
     if (len < bufsz && params[10].type != MCS_NULL) {
-        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s%s%s)", ph[10],
-                                params[11].type != MCS_NULL ? " OR id = " : "",
-                                params[11].type != MCS_NULL ? ph[11] : "");
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s", ph[10]);
+        if (len < bufsz && params[11].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, " OR id = %s", ph[11]);
+        }
+        if (len < bufsz && params[12].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len,
+                                    " OR (applicant >= %s AND applicant < %s)", ph[12], ph[13]);
+        }
+        if (len < bufsz) {
+            len += (size_t)snprintf(buf + len, bufsz - len, ")");
+        }
+    }
+    if (counts) {
+        if (len < bufsz) {
+            len += (size_t)snprintf(buf + len, bufsz - len, " GROUP BY state ORDER BY state");
+        }
+        return len < bufsz ? buf : NULL;
     }
     if (len < bufsz && params[6].type != MCS_NULL) {
         len += (size_t)snprintf(buf + len, bufsz - len,
@@ -548,8 +640,8 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
 /* The SQL of a query prepared per call into buf (or the constant text). */
 static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
 {
-    if (q == Q_DOSSIER_PAGE) {
-        return page_sql(params, n, buf, bufsz);
+    if (q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS) {
+        return page_sql(params, n, q == Q_PAGE_COUNTS, buf, bufsz);
     }
     if (q == Q_DOSSIER_EACH && n == 4) {
         snprintf(buf, bufsz,
@@ -812,7 +904,9 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
         if (q == Q_DOSSIER_EACH && (i == 1 || i == 2 || v->type == MCS_NULL)) {
             continue;
         }
-        if (q == Q_DOSSIER_PAGE && v->type == MCS_NULL) {
+        /* PAGE's broad (15) only steers SQLite's planner: PostgreSQL's has the statistics */
+        if ((q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS) &&
+            (v->type == MCS_NULL || i == MCS_PAGE_PARAMS - 1)) {
             continue;
         }
         if (q == Q_CHECK_COLUMN) {
@@ -845,7 +939,7 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
         if (rc != 0) {
             return rc;
         }
-        char buf[1024];
+        char buf[2048];
         const char *sql = sql_for(q, params, n, buf, sizeof buf);
         if (sql == NULL) {
             return mc_error_set(err, MC_EINTERNAL, "store: %s: no such query", what);
@@ -857,8 +951,9 @@ static int run_once(mcs_backend *b, enum mcs_query q, const mcs_val *params, int
     if (rc != 0) {
         return rc;
     }
-    if ((q == Q_EVENT_APPEND || q == Q_LEDGER_APPEND || q == Q_DOSSIER_PUT) && row == NULL &&
-        changes == NULL && pg_in_transaction(b)) {
+    if ((q == Q_EVENT_APPEND || q == Q_LEDGER_APPEND || q == Q_DOSSIER_PUT ||
+         q == Q_DOSSIER_NAME) &&
+        row == NULL && changes == NULL && pg_in_transaction(b)) {
         /* Sent with the next statement or the COMMIT: a round trip less each. */
         rc = b->nlater == LATER_MAX ? flush(b, NULL, NULL, NULL, NULL, err) : 0;
         return rc != 0 ? rc : defer(b, q, np, values, lengths, formats, what, err);

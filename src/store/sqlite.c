@@ -91,6 +91,47 @@ static const char *const migrations[] = {
      * (`text_hash`): a dossier runs on that text when the catalogue's has changed (issue 19). */
     "CREATE TABLE proc_text (hash TEXT PRIMARY KEY, procedure TEXT NOT NULL,"
     "  version TEXT NOT NULL, text TEXT NOT NULL);",
+    /* 9: the queue's search by the applicant's name and its counts by state. `applicant` is
+     * the name folded (mc_utf8_fold), set beside the row by the front; a search is a range of
+     * dossier_applicant. dossier_count answers the counts of the first page from the index
+     * alone. A dossier stored before this version has no name here until an operation sets
+     * its applicant field again. */
+    "ALTER TABLE dossier ADD COLUMN applicant TEXT;"
+    "CREATE INDEX dossier_applicant ON dossier(applicant) WHERE applicant IS NOT NULL;"
+    "CREATE INDEX dossier_count ON dossier(final, state, overdue);"
+    /* the counts of a first page with due-before: a range of this index alone */
+    "CREATE INDEX dossier_due_count ON dossier(final, due, state, overdue);"
+    /* The counts kept as dossiers are written (triggers: whoever writes a row keeps them true),
+     * so that the first page counts a million dossiers by reading a few rows: one per agency,
+     * procedure, state, final and overdue that has dossiers (a row that falls to 0 goes, so
+     * that a copy of the store has the same rows). Derived from the rows, outside the chains. */
+    "CREATE TABLE dossier_tally (agency TEXT NOT NULL, procedure TEXT NOT NULL,"
+    "  state TEXT NOT NULL, final INTEGER NOT NULL, overdue INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL, PRIMARY KEY (agency, procedure, state, final, overdue));"
+    "INSERT INTO dossier_tally SELECT coalesce(agency, ''), procedure, state, final, overdue,"
+    "  count(*) FROM dossier GROUP BY 1, 2, 3, 4, 5;"
+    "CREATE TRIGGER dossier_tally_insert AFTER INSERT ON dossier BEGIN"
+    "  INSERT INTO dossier_tally VALUES (coalesce(new.agency, ''), new.procedure, new.state,"
+    "  new.final, new.overdue, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER dossier_tally_update AFTER UPDATE OF agency, procedure, state, final,"
+    "  overdue ON dossier WHEN old.agency IS NOT new.agency OR old.procedure IS NOT"
+    "  new.procedure OR old.state IS NOT new.state OR old.final IS NOT new.final OR"
+    "  old.overdue IS NOT new.overdue BEGIN"
+    "  UPDATE dossier_tally SET n = n - 1 WHERE agency = coalesce(old.agency, '') AND"
+    "  procedure = old.procedure AND state = old.state AND final = old.final AND"
+    "  overdue = old.overdue;"
+    "  DELETE FROM dossier_tally WHERE n = 0 AND agency = coalesce(old.agency, '') AND"
+    "  procedure = old.procedure AND state = old.state AND final = old.final AND"
+    "  overdue = old.overdue;"
+    "  INSERT INTO dossier_tally VALUES (coalesce(new.agency, ''), new.procedure, new.state,"
+    "  new.final, new.overdue, 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER dossier_tally_delete AFTER DELETE ON dossier BEGIN"
+    "  UPDATE dossier_tally SET n = n - 1 WHERE agency = coalesce(old.agency, '') AND"
+    "  procedure = old.procedure AND state = old.state AND final = old.final AND"
+    "  overdue = old.overdue;"
+    "  DELETE FROM dossier_tally WHERE n = 0 AND agency = coalesce(old.agency, '') AND"
+    "  procedure = old.procedure AND state = old.state AND final = old.final AND"
+    "  overdue = old.overdue; END;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -179,6 +220,10 @@ static const char *const sql_of[Q_COUNT] = {
                       "1 + (dossier - 1) % ?1 END) ORDER BY seq",
     [Q_COPY_DONE] = "SELECT 1",
     [Q_DOSSIER_SUBJECT] = "SELECT subject FROM dossier WHERE id = ?1",
+    [Q_DOSSIER_NAME] = "UPDATE dossier SET applicant = ?2 WHERE id = ?1",
+    [Q_NAMES_ALL] = "SELECT id, applicant FROM dossier WHERE applicant IS NOT NULL",
+    [Q_DOSSIER_NAMES] = "SELECT count(*) FROM (SELECT 1 FROM dossier WHERE applicant >= ?1 AND "
+                        "applicant < ?2 LIMIT 2001) AS n",
     [Q_SEED_RECORDS] = "SELECT registry, document, subject, reference, issued FROM record "
                        "ORDER BY registry, document, subject",
     [Q_SEED_REQUESTS] = "SELECT id, result FROM request ORDER BY id",
@@ -337,38 +382,93 @@ static void column(sqlite3_stmt *s, int i, mcs_val *v)
     }
 }
 
+/* The counts of the first page without a due-before, a search or a subject: from the tally
+ * the triggers keep (version 8), a few rows whatever the number of dossiers. */
+static const char *tally_sql(const mcs_val *params, char *buf, size_t bufsz)
+{
+    static const char *const filter[] = {
+        " AND final = ", " AND state = ", " AND procedure = ", " AND overdue = ", NULL,
+        " AND agency = "};
+    size_t len = (size_t)snprintf(buf, bufsz, "%s",
+                                  "SELECT state, sum(n), sum(CASE WHEN overdue = 1 THEN n ELSE 0 "
+                                  "END) FROM dossier_tally WHERE 1");
+    for (int i = 0; i < 6 && len < bufsz; i++) {
+        if (params[i].type != MCS_NULL && filter[i] != NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, "%s?%d", filter[i], i + 1);
+        }
+    }
+    if (len < bufsz) {
+        len += (size_t)snprintf(buf + len, bufsz - len,
+                                " GROUP BY state HAVING sum(n) > 0 ORDER BY state");
+    }
+    return len < bufsz ? buf : NULL;
+}
+
 /* The text of a page of the queue (Q_DOSSIER_PAGE) into buf: only the filters whose parameter
- * is not NULL, each placeholder numbered by its parameter's place (?1 … ?12: SQLite allows
+ * is not NULL, each placeholder numbered by its parameter's place (?1 … ?15: SQLite allows
  * gaps). The order is the one of the index dossier_queue, so that a page reads LIMIT rows of it
- * and sorts nothing. */
-static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufsz)
+ * and sorts nothing. The counts of the first page (Q_PAGE_COUNTS) have the same filters,
+ * grouped by state. */
+static const char *page_sql(const mcs_val *params, int n, bool counts, char *buf, size_t bufsz)
 {
     /* Unary + keeps SQLite's planner off an index for a column: a page walks dossier_queue and
      * stops at its LIMIT (dossier_state would find every row of a state and sort them), and a
-     * search reads dossier_subject (a subject has few dossiers) rather than walk the queue. */
-    if (n != MCS_PAGE_PARAMS || params[9].type == MCS_NULL) {
+     * search reads dossier_subject, the rowid and dossier_applicant (a subject has few dossiers,
+     * a name few more) rather than walk the queue. Counts read dossier_count alone when final is
+     * their only filter. */
+    if (n != MCS_PAGE_PARAMS || (!counts && params[9].type == MCS_NULL)) {
         return NULL;
     }
-    const char *final_filter = params[10].type != MCS_NULL ? " AND +final = " : " AND final = ";
-    const char *const filter[] = {final_filter,      " AND +state = ", " AND procedure = ",
-                                  " AND overdue = ", " AND due < ",    " AND agency = "};
+    if (counts && params[4].type == MCS_NULL && params[10].type == MCS_NULL &&
+        params[14].type == MCS_NULL) {
+        return tally_sql(params, buf, bufsz);
+    }
+    bool search = params[10].type != MCS_NULL, broad = params[15].type != MCS_NULL;
+    /* A broad search by name walks the queue, testing each row's name (+applicant): the first
+     * page's 50 come after a few hundred rows, where the names' index would give every match
+     * to sort. */
+    const char *final_filter =
+        (search && !broad) || params[14].type != MCS_NULL ? " AND +final = " : " AND final = ";
+    const char *const filter[] = {
+        final_filter,      counts ? " AND state = " : " AND +state = ", " AND procedure = ",
+        " AND overdue = ", counts ? " AND due < " : " AND +due < ",     " AND agency = "};
     char ph[MCS_PAGE_PARAMS][16];
     for (int i = 0; i < n; i++) {
         if (params[i].type != MCS_NULL) {
             snprintf(ph[i], sizeof ph[i], "?%d", i + 1);
         }
     }
-    size_t len =
-        (size_t)snprintf(buf, bufsz, "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1");
+    size_t len = (size_t)snprintf(buf, bufsz, "%s",
+                                  counts ? "SELECT state, count(*), sum(overdue) FROM dossier "
+                                           "WHERE 1"
+                                         : "SELECT " DOSSIER_COLUMNS ", id FROM dossier WHERE 1");
     for (int i = 0; i < 6 && len < bufsz; i++) {
         if (params[i].type != MCS_NULL) {
             len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", filter[i], ph[i]);
         }
     }
-    if (len < bufsz && params[10].type != MCS_NULL) {
-        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s%s%s)", ph[10],
-                                params[11].type != MCS_NULL ? " OR id = " : "",
-                                params[11].type != MCS_NULL ? ph[11] : "");
+    if (len < bufsz && params[14].type != MCS_NULL) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND subject = %s", ph[14]);
+    }
+    if (len < bufsz && search) {
+        len += (size_t)snprintf(buf + len, bufsz - len, " AND (subject = %s", ph[10]);
+        if (len < bufsz && params[11].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len, " OR id = %s", ph[11]);
+        }
+        if (len < bufsz && params[12].type != MCS_NULL) {
+            len += (size_t)snprintf(buf + len, bufsz - len,
+                                    " OR (%sapplicant >= %s AND %sapplicant < %s)",
+                                    broad ? "+" : "", ph[12], broad ? "+" : "", ph[13]);
+        }
+        if (len < bufsz) {
+            len += (size_t)snprintf(buf + len, bufsz - len, ")");
+        }
+    }
+    if (counts) {
+        if (len < bufsz) {
+            len += (size_t)snprintf(buf + len, bufsz - len, " GROUP BY state ORDER BY state");
+        }
+        return len < bufsz ? buf : NULL;
     }
     if (len < bufsz && params[6].type != MCS_NULL) {
         len += (size_t)snprintf(buf + len, bufsz - len,
@@ -388,8 +488,8 @@ static const char *page_sql(const mcs_val *params, int n, char *buf, size_t bufs
 /* The SQL of a query prepared per call into buf (or the constant text). */
 static const char *sql_for(enum mcs_query q, const mcs_val *params, int n, char *buf, size_t bufsz)
 {
-    if (q == Q_DOSSIER_PAGE) {
-        return page_sql(params, n, buf, bufsz);
+    if (q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS) {
+        return page_sql(params, n, q == Q_PAGE_COUNTS, buf, bufsz);
     }
     if (q == Q_DOSSIER_EACH && n == 4) {
         snprintf(buf, bufsz,
@@ -424,7 +524,7 @@ static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, m
     sqlite3_stmt *s = b->stmt[q];
     bool own = s == NULL;
     if (own) {
-        char buf[1024];
+        char buf[2048];
         const char *sql = sql_for(q, params, n, buf, sizeof buf);
         if (sql == NULL) {
             return mc_error_set(err, MC_EINTERNAL, "store: %s: no such query", what);
@@ -437,7 +537,9 @@ static int run(mcs_backend *b, enum mcs_query q, const mcs_val *params, int n, m
     int rc = SQLITE_OK;
     /* A query prepared per call binds by the numbers its text uses: ?1 and ?4 of a listing. */
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
-        if (own && (q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE) && params[i].type == MCS_NULL) {
+        /* PAGE's broad (the last) steers the text, it is not bound */
+        if (own && (q == Q_DOSSIER_EACH || q == Q_DOSSIER_PAGE || q == Q_PAGE_COUNTS) &&
+            (params[i].type == MCS_NULL || (q != Q_DOSSIER_EACH && i == MCS_PAGE_PARAMS - 1))) {
             continue;
         }
         if (own && q == Q_DOSSIER_EACH && (i == 1 || i == 2)) {

@@ -11,6 +11,7 @@
 #include "motcua/alloc.h"
 
 #include "base/json.h"
+#include "base/utf8.h"
 #include "store/backend.h"
 
 #include <jansson.h>
@@ -34,6 +35,7 @@ static const bool query_writes[Q_COUNT] = {
     [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true, [Q_HEAD_SET] = true,
     [Q_DOSSIER_PUT] = true,
     [Q_TEXT_PUT] = true,
+    [Q_DOSSIER_NAME] = true,
 };
 
 /* Attempts of an operation the store runs in a transaction of its own (an entry of the access
@@ -879,8 +881,9 @@ void mc_store_rollback(mc_store *st)
 
 void mc_dossier_row_clear(mc_dossier_row *row)
 {
-    char **strs[] = {&row->procedure, &row->version, &row->agency, &row->subject, &row->channel,
-                     &row->state,     &row->outcome, &row->clock,  &row->apology, &row->data};
+    char **strs[] = {&row->procedure, &row->version, &row->agency,   &row->subject,
+                     &row->channel,   &row->state,   &row->outcome,  &row->clock,
+                     &row->apology,   &row->data,    &row->applicant};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         mc_free(*strs[i]);
     }
@@ -1027,6 +1030,26 @@ static int pend_row(mc_store *st, const bool changed[NROWCOLS], const mc_dossier
     return 0;
 }
 
+/* Stores the folded form of row->applicant beside the row (none: NULL), when the engine set
+ * one. A name that is not valid UTF-8 is stored as none: the engine refuses such field values
+ * before they reach a row, and a search could never match it. */
+static int put_applicant(mc_store *st, const mc_dossier_row *row, mc_error *err)
+{
+    if (row->applicant == NULL) {
+        return 0;
+    }
+    char *folded = NULL;
+    size_t n;
+    int rc = mc_utf8_fold(row->applicant, strlen(row->applicant), &folded, &n);
+    if (rc == MC_ENOMEM) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mcs_val p[2] = {mcs_int(row->id), mcs_text(rc == 0 && n > 0 ? folded : NULL)};
+    rc = run(st, Q_DOSSIER_NAME, p, 2, NULL, NULL, NULL, "saving a dossier", err);
+    mc_free(folded);
+    return rc;
+}
+
 int mc_store_dossier_insert(mc_store *st, mc_dossier_row *row, mc_error *err)
 {
     if (!st->in_tx) {
@@ -1044,6 +1067,9 @@ int mc_store_dossier_insert(mc_store *st, mc_dossier_row *row, mc_error *err)
             all[i] = true;
         }
         rc = pend_row(st, all, row, err);
+    }
+    if (rc == 0 && row->applicant != NULL && row->applicant[0] != '\0') {
+        rc = put_applicant(st, row, err);
     }
     return rc;
 }
@@ -1172,6 +1198,9 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
             rc = pend_row(st, a.changed, row, err);
         }
         if (rc == 0) {
+            rc = put_applicant(st, row, err);
+        }
+        if (rc == 0) {
             row->rev++;
         }
         return rc;
@@ -1185,6 +1214,9 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
     }
     if (rc == 0) {
         rc = pend_row(st, a.changed, row, err);
+    }
+    if (rc == 0) {
+        rc = put_applicant(st, row, err);
     }
     if (rc == 0) {
         row->rev++;
@@ -1222,12 +1254,91 @@ int mc_store_dossier_each(mc_store *st, const mc_dossier_filter *f,
     return run(st, Q_DOSSIER_EACH, p, 4, each_dossier, &a, NULL, "listing dossiers", err);
 }
 
+typedef struct page_params {
+    mcs_val p[MCS_PAGE_PARAMS];
+    char *lo, *hi;
+} page_params;
+
+static int page_params_of(const mc_dossier_page *q, bool paged, page_params *out, mc_error *err);
+
+/* Whether more than MC_STORE_SEARCH_BROAD names begin with the search of pp: a count of a
+ * range of dossier_applicant, stopped after that many. */
+static int search_is_broad(mc_store *st, const page_params *pp, bool *broad, mc_error *err)
+{
+    *broad = false;
+    if (pp->p[12].type == MCS_NULL) {
+        return 0;
+    }
+    int64_t n = 0;
+    int rc = run(st, Q_DOSSIER_NAMES, &pp->p[12], 2, get_int, &n, NULL, "listing dossiers", err);
+    *broad = rc == 0 && n > MC_STORE_SEARCH_BROAD;
+    return rc;
+}
+
 int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
                           int (*fn)(void *ud, const mc_dossier_row *row), void *ud, mc_error *err)
 {
     if (q->limit == 0 || q->limit > INT64_MAX) {
         return mc_error_set(err, MC_EUSAGE, "store: a page needs a limit of 1 or more");
     }
+    page_params pp;
+    bool broad = false;
+    int rc = page_params_of(q, true, &pp, err);
+    if (rc == 0) {
+        rc = search_is_broad(st, &pp, &broad, err);
+    }
+    if (rc == 0) {
+        if (broad) {
+            pp.p[15] = mcs_int(1);
+        }
+        each_arg a = {fn, ud, err};
+        rc = run(st, Q_DOSSIER_PAGE, pp.p, MCS_PAGE_PARAMS, each_dossier, &a, NULL,
+                 "listing dossiers", err);
+    }
+    mc_free(pp.lo);
+    mc_free(pp.hi);
+    return rc;
+}
+
+typedef struct page_counts_arg {
+    int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue);
+    void *ud;
+} page_counts_arg;
+
+static int each_count(void *ud, const mcs_val *cols, int n)
+{
+    page_counts_arg *a = ud;
+    if (n != 3 || cols[0].type != MCS_TEXT) {
+        return 0;
+    }
+    return a->fn(a->ud, cols[0].p, cols[1].i, cols[2].type == MCS_INT ? cols[2].i : 0);
+}
+
+int mc_store_page_counts(mc_store *st, const mc_dossier_page *q,
+                         int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
+                            void *ud, bool *broad, mc_error *err)
+{
+    page_params pp;
+    *broad = false;
+    int rc = page_params_of(q, false, &pp, err);
+    if (rc == 0) {
+        rc = search_is_broad(st, &pp, broad, err);
+    }
+    if (rc == 0 && !*broad) {
+        page_counts_arg a = {fn, ud};
+        rc = run(st, Q_PAGE_COUNTS, pp.p, MCS_PAGE_PARAMS, each_count, &a, NULL,
+                 "counting dossiers", err);
+    }
+    mc_free(pp.lo);
+    mc_free(pp.hi);
+    return rc;
+}
+
+/* The parameters of Q_DOSSIER_PAGE (or COUNTS, without position nor limit) for q; lo and hi
+ * are the folded search's bounds, freed by the caller (NULL without a search). */
+static int page_params_of(const mc_dossier_page *q, bool paged, page_params *out, mc_error *err)
+{
+    out->lo = out->hi = NULL;
     mcs_val none = mcs_text(NULL);
     /* A search that is a number without a leading zero (18 digits at most: no overflow) may
      * be a dossier's id as well as a subject. */
@@ -1249,10 +1360,35 @@ int mc_store_dossier_page(mc_store *st, const mc_dossier_page *q,
         mcs_int((int64_t)q->limit),
         mcs_text(q->search),
         search_id > 0 ? mcs_int(search_id) : none,
+        none,
+        none,
+        mcs_text(q->subject),
+        none,
     };
-    each_arg a = {fn, ud, err};
-    return run(st, Q_DOSSIER_PAGE, p, MCS_PAGE_PARAMS, each_dossier, &a, NULL, "listing dossiers",
-               err);
+    if (!paged) {
+        p[6] = p[7] = p[8] = p[9] = none;
+    }
+    if (q->search != NULL) {
+        /* A name begins with the folded search when it sorts from it (lo) to before it followed
+         * by the last code point (hi): a range of an index, in SQLite's binary order and
+         * PostgreSQL's "C" collation alike. */
+        size_t n;
+        int rc = mc_utf8_fold(q->search, strlen(q->search), &out->lo, &n);
+        if (rc == MC_ESYNTAX) {
+            return mc_error_set(err, MC_EUSAGE, "store: a search is valid UTF-8");
+        }
+        if (rc != 0 || (n > 0 && (out->hi = mc_malloc(n + 5)) == NULL)) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        if (n > 0) {
+            memcpy(out->hi, out->lo, n);
+            memcpy(out->hi + n, "\xf4\x8f\xbf\xbf", 5);
+            p[12] = mcs_text(out->lo);
+            p[13] = mcs_text(out->hi);
+        }
+    }
+    memcpy(out->p, p, sizeof p);
+    return 0;
 }
 
 /* ==== events ============================================================================= */
@@ -2527,6 +2663,14 @@ static int copy_dossier(void *ud, const mcs_val *c, int n)
     return copy_as(ud, Q_COPY_DOSSIER, c, n, "copying dossiers");
 }
 
+/* The folded names beside the rows (not rows of their own: the count of rows copied is the
+ * rows verify checks). */
+static int copy_name(void *ud, const mcs_val *c, int n)
+{
+    copier *k = ud;
+    return write(k->dst, Q_DOSSIER_NAME, c, n, "copying dossiers", k->err);
+}
+
 static int copy_event(void *ud, const mcs_val *c, int n)
 {
     return copy_as(ud, Q_EVENT_INSERT, c, n, "copying events");
@@ -2631,6 +2775,7 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
      * a copy is whole or absent. */
     static const copy_query steps[] = {
         {Q_DOSSIER_EACH, copy_dossier},
+        {Q_NAMES_ALL, copy_name},
         {Q_EVENT_ALL, copy_event},
         {Q_HEAD_GET, copy_head},
         {Q_LEDGER_ALL, copy_entry},

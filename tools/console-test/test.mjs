@@ -41,6 +41,20 @@ try {
   }));
   check('the queue shows the overdue dossier first', first.cls === 'overdue' && first.text.includes('overdue'),
     JSON.stringify(first));
+  const counts = await page.textContent('#queue-counts');
+  check('the first page says how many in all, by state', counts === '2 dossiers (1 overdue): processing 1, submitted 1',
+    counts);
+  check('no next page when the queue fits in one', await page.isHidden('#queue-next'));
+  await page.fill('#search', '079000000002');
+  await page.click('#filter button');
+  await page.waitForSelector('#queue-table tbody tr:only-child');
+  const found = await page.textContent('#queue-table tbody');
+  const searched = await page.textContent('#queue-counts');
+  check('the search box lists the dossier of that subject', found.startsWith('2') && searched.startsWith('1 dossiers'),
+    `${found} | ${searched}`);
+  await page.fill('#search', '');
+  await page.click('#filter button');
+  await page.waitForSelector('#queue-table tbody tr:nth-child(2)');
   await page.click('#queue-table tbody tr:first-child a');
   await page.waitForSelector('#d-checklist tbody tr');
   const checklist = await page.textContent('#d-checklist');
