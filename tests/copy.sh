@@ -20,14 +20,17 @@ no() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # Every row of every table of a SQLite store (whatever its schema version), each table in the
-# order of all its columns, as one digest.
+# order of all its columns, as one digest. The tally's rows at 0 are left out: they are what
+# the counts' triggers leave behind (schema version 10), and a copy counts the tally anew.
 digest() {
-    local t cols order
+    local t cols order where
     for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"); do
         cols=$(sqlite3 "$1" "SELECT count(*) FROM pragma_table_info('$t')")
         order=$(seq -s, 1 "$cols")
+        where=""
+        [ "$t" = dossier_tally ] && where="WHERE n <> 0"
         echo "table $t"
-        sqlite3 "$1" "SELECT * FROM \"$t\" ORDER BY $order"
+        sqlite3 "$1" "SELECT * FROM \"$t\" $where ORDER BY $order"
     done | sha256sum | cut -d' ' -f1
 }
 

@@ -142,6 +142,35 @@ static const struct {
         "  OLD.procedure IS DISTINCT FROM NEW.procedure OR OLD.state IS DISTINCT FROM NEW.state"
         "  OR OLD.final IS DISTINCT FROM NEW.final OR OLD.overdue IS DISTINCT FROM NEW.overdue)"
         "  EXECUTE FUNCTION motcua_tally();"},
+    /* Fewer writes per state change, as SQLite's version 10: one upsert of the tally (-1 and
+     * +1 in one statement, its rows in key order so that two opposite moves lock them alike;
+     * a row at 0 stays), and no dossier_open (/metrics reads the tally). The trigger compares
+     * the agency as the tally keys it, so that an update never upserts one row twice. */
+    {10, "DROP INDEX dossier_open;"
+         "CREATE OR REPLACE FUNCTION motcua_tally() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+         "  IF current_setting('motcua.bulk', true) = 'on' THEN RETURN NULL; END IF;"
+         "  IF TG_OP = 'INSERT' THEN INSERT INTO dossier_tally VALUES (NEW.id % 16,"
+         "    coalesce(NEW.agency, ''), NEW.procedure, NEW.state, NEW.final, NEW.overdue, 1)"
+         "    ON CONFLICT (part, agency, procedure, state, final, overdue)"
+         "    DO UPDATE SET n = dossier_tally.n + 1;"
+         "  ELSIF TG_OP = 'DELETE' THEN INSERT INTO dossier_tally VALUES (OLD.id % 16,"
+         "    coalesce(OLD.agency, ''), OLD.procedure, OLD.state, OLD.final, OLD.overdue, -1)"
+         "    ON CONFLICT (part, agency, procedure, state, final, overdue)"
+         "    DO UPDATE SET n = dossier_tally.n - 1;"
+         "  ELSE INSERT INTO dossier_tally SELECT * FROM (VALUES"
+         "    (OLD.id % 16, coalesce(OLD.agency, ''), OLD.procedure, OLD.state, OLD.final,"
+         "    OLD.overdue, -1::bigint), (NEW.id % 16, coalesce(NEW.agency, ''), NEW.procedure,"
+         "    NEW.state, NEW.final, NEW.overdue, 1::bigint)) AS v ORDER BY 1, 2, 3, 4, 5, 6"
+         "    ON CONFLICT (part, agency, procedure, state, final, overdue)"
+         "    DO UPDATE SET n = dossier_tally.n + EXCLUDED.n; END IF;"
+         "  RETURN NULL; END$$;"
+         "DROP TRIGGER dossier_tally_update ON dossier;"
+         "CREATE TRIGGER dossier_tally_update AFTER UPDATE OF agency, procedure, state, final,"
+         "  overdue ON dossier FOR EACH ROW WHEN (coalesce(OLD.agency, '') IS DISTINCT FROM"
+         "  coalesce(NEW.agency, '') OR OLD.procedure IS DISTINCT FROM NEW.procedure OR"
+         "  OLD.state IS DISTINCT FROM NEW.state OR OLD.final IS DISTINCT FROM NEW.final OR"
+         "  OLD.overdue IS DISTINCT FROM NEW.overdue)"
+         "  EXECUTE FUNCTION motcua_tally();"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -361,9 +390,10 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_LEASE] = "SELECT id, wake FROM dossier WHERE wake IS NOT NULL AND final = 0 AND "
                         "wake < $1 AND wake >= $2 AND (wake > $2 OR id > $3) ORDER BY wake, id "
                         "LIMIT $4 FOR UPDATE SKIP LOCKED",
-    /* From dossier_open (an index-only scan once the table is vacuumed), as SQLite's. */
-    [Q_DOSSIER_COUNTS] = "SELECT procedure, state, count(*), sum(overdue)::bigint FROM dossier "
-                         "WHERE final = 0 GROUP BY procedure, state ORDER BY procedure, state",
+    /* From the tally, as SQLite's. */
+    [Q_DOSSIER_COUNTS] = "SELECT procedure, state, sum(n)::bigint, sum(n * overdue)::bigint "
+                         "FROM dossier_tally WHERE final = 0 GROUP BY procedure, state "
+                         "HAVING sum(n) > 0 ORDER BY procedure, state",
     [Q_STORE_SIZE] = "SELECT pg_database_size(current_database())",
 };
 
