@@ -58,6 +58,55 @@ mc_store *mc_engine_store(mc_engine *e);
  * so that a slow rule holds no one else up. NULL functions make e pessimistic again. */
 void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(void *ud), void *ud);
 
+/* ---- live registries (issue 20; docs/registries.md) ----
+ *
+ * A registry the catalogue declares `live` is asked at the moment a dossier needs its record,
+ * through a client the caller gives the engine (the HTTPS connector of src/connect, or a test's
+ * own). The engine never asks inside the store's write transaction: an operation that needs
+ * answers it does not have collects every look-up its resolution needs (all requirements, all
+ * parties), gives up its transaction, has them answered in one call, and runs again with them;
+ * a dossier changed meanwhile is decided again (at most a few times). */
+
+typedef enum {
+    MC_LOOKUP_FOUND,       /* the registry holds the record: reference (and issued) are set */
+    MC_LOOKUP_NOT_FOUND,   /* the registry answered that it holds none */
+    MC_LOOKUP_UNAVAILABLE, /* no answer in time, an error, the registry down or its breaker open */
+    MC_LOOKUP_INCOMPLETE,  /* the registry says its data for this subject are incomplete */
+    MC_LOOKUP_INVALID,     /* a malformed answer, or one about another subject: not used */
+} mc_lookup_outcome;
+
+/* One look-up: the question, set by the engine, and the answer, set by the client. */
+typedef struct mc_lookup {
+    const char *registry, *document, *subject; /* the record asked for, of whom */
+    const char *party;     /* "applicant", or the name of the procedure's party looked up */
+    const char *procedure; /* the purpose: the procedure and its dossier */
+    int64_t dossier;       /* 0 for a submission (the dossier has no number yet) */
+    const char *agency;    /* the requesting agency (the procedure's), or NULL */
+    int64_t deadline_ms;   /* the registry's own answer time is the client's to bound */
+    /* the answer */
+    mc_lookup_outcome outcome;
+    char reference[128]; /* FOUND: the record's reference */
+    char issued[11];     /* FOUND: its issue date YYYY-MM-DD, or "" */
+    char request_id[64]; /* the id the client sent the request under */
+    int64_t answered_at; /* when the answer came (Unix seconds), 0 when none came */
+    char answer_hash[65]; /* hex BLAKE2b-256 of the answer's body as received, or "" */
+    char reason[200];     /* UNAVAILABLE, INCOMPLETE, INVALID: why, one line, no secrets */
+} mc_lookup;
+
+/* Answers the n look-ups (in parallel as it can; each within its registry's timeout) by setting
+ * each one's answer; 0, or an error of the client itself (MC_ENOMEM) when it could not try. A
+ * registry that does not answer is an outcome (UNAVAILABLE), never an error. Called from the
+ * thread running the operation, never inside a store transaction. */
+typedef struct mc_registry_client {
+    int (*lookup)(void *ud, mc_lookup *q, size_t n, mc_error *err);
+    void *ud;
+} mc_registry_client;
+
+/* Gives e the client its live registries are asked through (copied; ud borrowed), or none
+ * (NULL): then a live registry's requirement is asked of the applicant with the reason that the
+ * registry cannot be reached. */
+void mc_engine_set_registry_client(mc_engine *e, const mc_registry_client *c);
+
 typedef struct mc_kv {
     const char *key, *value;
 } mc_kv;

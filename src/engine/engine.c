@@ -83,6 +83,11 @@ void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(voi
     }
 }
 
+void mc_engine_set_registry_client(mc_engine *e, const mc_registry_client *c)
+{
+    e->registries = c != NULL ? *c : (mc_registry_client){NULL, NULL};
+}
+
 void mc_engine_stats_get(const mc_engine *e, mc_engine_stats *out)
 {
     mc_engine *w = (mc_engine *)(uintptr_t)e; /* C11's atomic_load takes no const object */

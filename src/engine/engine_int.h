@@ -31,6 +31,7 @@ struct mc_engine {
     mc_store *st;            /* NULL: a volatile engine (dossiers held by the caller) */
     mc_record_lookup lookup; /* a volatile engine's registries */
     void *lookup_ud;
+    mc_registry_client registries; /* live registries' client (lookup NULL: none) */
     int64_t next_id; /* a volatile engine's last dossier id */
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
