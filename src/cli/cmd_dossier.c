@@ -4,6 +4,7 @@
 
 #include "base/json.h"
 #include "base/utf8.h"
+#include "front/cursor.h"
 #include "motcua/access.h"
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
@@ -445,80 +446,9 @@ static int list_one(void *ud, const mc_dossier_row *row)
 /* A page's cursor, as the API's (docs/api.md): "O.DUE.ID.CHECK", the place after the page's last
  * row and a check (FNV-1a) over it and the filters, so that a cursor given with other filters,
  * or altered, is refused rather than read as another place. */
-static uint64_t cursor_check(const front_opts *c, bool overdue, int64_t due, int64_t id)
-{
-    char keys[96];
-    snprintf(keys, sizeof keys, "%d.%lld.%lld", overdue, (long long)due, (long long)id);
-    const char *parts[] = {keys, c->state ? c->state : "", c->overdue ? "overdue" : "",
-                           c->search ? c->search : ""};
-    uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        for (const char *p = parts[i];; p++) {
-            h = (h ^ (unsigned char)*p) * 1099511628211u;
-            if (*p == '\0') {
-                break;
-            }
-        }
-    }
-    return h;
-}
-
-static void cursor_text(const front_opts *c, const mc_dossier_row *row, char out[96])
-{
-    char due[24] = "n";
-    if (row->due != MC_NONE) {
-        snprintf(due, sizeof due, "%lld", (long long)row->due);
-    }
-    snprintf(out, 96, "%d.%s.%lld.%016llx", row->overdue, due, (long long)row->id,
-             (unsigned long long)cursor_check(c, row->overdue, row->due, row->id));
-}
-
-/* A decimal number of s[0..n): digits without a leading zero, after a '-' when neg_ok. */
-static bool decimal(const char *s, size_t n, bool neg_ok, int64_t *out)
-{
-    bool neg = neg_ok && n > 1 && s[0] == '-';
-    s += neg, n -= neg;
-    if (n == 0 || n > 18 || (s[0] == '0' && n > 1) || strspn(s, "0123456789") < n) {
-        return false;
-    }
-    int64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = neg ? -v : v;
-    return true;
-}
-
-static bool parse_cursor(const front_opts *c, const char *text, mc_dossier_page *q)
-{
-    const char *f[4];
-    size_t len[4];
-    const char *s = text;
-    for (int i = 0; i < 4; i++) {
-        f[i] = s;
-        len[i] = strcspn(s, ".");
-        s += len[i];
-        if (i < 3 && *s++ != '.') {
-            return false;
-        }
-    }
-    int64_t due = MC_NONE, id;
-    if (*s != '\0' || len[0] != 1 || (f[0][0] != '0' && f[0][0] != '1') || len[3] != 16 ||
-        !decimal(f[2], len[2], false, &id) || id <= 0 ||
-        (!(len[1] == 1 && f[1][0] == 'n') && !decimal(f[1], len[1], true, &due))) {
-        return false;
-    }
-    bool overdue = f[0][0] == '1';
-    char check[17];
-    snprintf(check, sizeof check, "%016llx", (unsigned long long)cursor_check(c, overdue, due, id));
-    if (memcmp(check, f[3], 16) != 0) {
-        return false;
-    }
-    q->after_overdue = overdue;
-    q->after_due = due;
-    q->after_id = id;
-    return true;
-}
+/* The filters a cursor of `list` is made for (front/cursor.h). */
+#define LIST_FILTERS(c)                                                                            \
+    {(c)->state ? (c)->state : "", (c)->overdue ? "overdue" : "", (c)->search ? (c)->search : ""}
 
 typedef struct count_ctx {
     json_t *states;
@@ -542,7 +472,8 @@ static int page_row(void *ud, const mc_dossier_row *row)
         l->more = true;
         return 1; /* stop: the page is full and another row follows it */
     }
-    cursor_text(l->c, row, l->next);
+    const char *filters[] = LIST_FILTERS(l->c);
+    front_cursor_make(row, filters, sizeof filters / sizeof filters[0], l->next);
     return list_one(ud, row);
 }
 
@@ -558,7 +489,7 @@ static int list_page(front_opts *c)
     q.overdue_only = c->overdue;
     if (c->limit != NULL) {
         int64_t n;
-        if (!decimal(c->limit, strlen(c->limit), false, &n) || n < 1 || n > 500) {
+        if (!front_decimal(c->limit, strlen(c->limit), false, &n) || n < 1 || n > 500) {
             return front_usage_error("--limit is a number from 1 to 500");
         }
         q.limit = (size_t)n;
@@ -570,7 +501,9 @@ static int list_page(front_opts *c)
         }
         q.search = c->search;
     }
-    if (c->cursor != NULL && !parse_cursor(c, c->cursor, &q)) {
+    const char *filters[] = LIST_FILTERS(c);
+    if (c->cursor != NULL &&
+        !front_cursor_read(c->cursor, filters, sizeof filters / sizeof filters[0], &q)) {
         return front_usage_error("this cursor is not one this listing gave (the filters changed, "
                                  "or it was altered): start again without it");
     }

@@ -389,3 +389,18 @@ done:
     free(layers);
     return rc;
 }
+
+bool front_decimal(const char *s, size_t n, bool neg_ok, int64_t *out)
+{
+    bool neg = neg_ok && n > 1 && s[0] == '-';
+    s += neg, n -= neg;
+    if (n == 0 || n > 18 || (s[0] == '0' && n > 1) || strspn(s, "0123456789") < n) {
+        return false;
+    }
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return true;
+}

@@ -99,6 +99,9 @@ const char *front_rule_limit(const char *name, const char *value, uint64_t *out)
 int front_listen_parse(const char *text, struct sockaddr_storage *addr);
 /* Exit status for a library error code. */
 int front_exit_for(int rc);
+/* A decimal number of s[0..n): at most 18 digits without a leading zero, after a '-' when
+ * neg_ok. false when s is not one. */
+bool front_decimal(const char *s, size_t n, bool neg_ok, int64_t *out);
 /* The instant of --now, read as local time of calendar cal (the default calendar, or the
  * built-in one when NULL), or the computer's clock without --now. EXIT_USAGE after a message
  * when --now is malformed, else EXIT_OK. */

@@ -6,6 +6,7 @@
 #include "base/grow.h"
 #include "base/json.h"
 #include "base/utf8.h"
+#include "front/cursor.h"
 #include "front/view.h"
 #include "motcua/access.h"
 #include "motcua/alloc.h"
@@ -737,97 +738,21 @@ typedef struct list_query {
     const char *agency;  /* ?agency=, or NULL */
 } list_query;
 
-/* A check of a cursor's position and the filters it was made for: FNV-1a over them, so that a
- * cursor altered by hand or sent with other filters is refused. It is not a secret: a cursor
- * only says where to go on, and every row is checked against the token whatever it says. */
-static uint64_t cursor_check(const list_query *q, bool overdue, int64_t due, int64_t id)
+/* The filters a cursor of the list is made for (front/cursor.h), into room. */
+static size_t list_filters(const list_query *q, char before[24], const char *out[8])
 {
-    char keys[96];
-    snprintf(keys, sizeof keys, "%d.%lld.%lld", overdue, (long long)due, (long long)id);
-    const char *parts[] = {keys,
-                           q->page.state ? q->page.state : "",
-                           q->page.procedure ? q->page.procedure : "",
-                           q->agency ? q->agency : "",
-                           q->page.overdue_only ? "overdue" : "",
-                           q->page.search ? q->page.search : "",
-                           q->page.final == MC_FINAL_INCLUDE ? "include"
-                           : q->page.final == MC_FINAL_ONLY  ? "only"
-                                                             : "exclude"};
-    uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        for (const char *c = parts[i];; c++) {
-            h = (h ^ (unsigned char)*c) * 1099511628211u;
-            if (*c == '\0') {
-                break;
-            }
-        }
-    }
-    char before[24];
-    snprintf(before, sizeof before, "%lld", (long long)q->page.due_before);
-    for (const char *c = before; *c != '\0'; c++) {
-        h = (h ^ (unsigned char)*c) * 1099511628211u;
-    }
-    return h;
-}
-
-/* The cursor after row: "O.DUE.ID.CHECK" (DUE "n" for none), opaque to clients. */
-static void cursor_text(const list_query *q, const mc_dossier_row *row, char out[96])
-{
-    char due[24] = "n";
-    if (row->due != MC_NONE) {
-        snprintf(due, sizeof due, "%lld", (long long)row->due);
-    }
-    snprintf(out, 96, "%d.%s.%lld.%016llx", row->overdue, due, (long long)row->id,
-             (unsigned long long)cursor_check(q, row->overdue, row->due, row->id));
-}
-
-/* Reads a decimal int64 of s[0..n): "0", or digits without a leading zero after an optional
- * '-'. */
-static bool parse_int(const char *s, size_t n, int64_t *out)
-{
-    if (n == 1 && s[0] == '0') {
-        *out = 0;
-        return true;
-    }
-    bool neg = n > 0 && s[0] == '-';
-    int64_t v;
-    if (!parse_id(s + neg, n - neg, &v)) {
-        return false;
-    }
-    *out = neg ? -v : v;
-    return true;
-}
-
-/* Sets q's position from a cursor; false when it is not one this listing made. */
-static bool parse_cursor(list_query *q, const char *c)
-{
-    const char *f[4];
-    size_t len[4];
-    const char *s = c;
-    for (int i = 0; i < 4; i++) {
-        f[i] = s;
-        len[i] = strcspn(s, ".");
-        s += len[i];
-        if (i < 3 && *s++ != '.') {
-            return false;
-        }
-    }
-    int64_t due = MC_NONE, id;
-    bool overdue = len[0] == 1 && f[0][0] == '1';
-    if (*s != '\0' || len[0] != 1 || (f[0][0] != '0' && f[0][0] != '1') || len[3] != 16 ||
-        !parse_id(f[2], len[2], &id) ||
-        (!(len[1] == 1 && f[1][0] == 'n') && !parse_int(f[1], len[1], &due))) {
-        return false;
-    }
-    char check[17];
-    snprintf(check, sizeof check, "%016llx", (unsigned long long)cursor_check(q, overdue, due, id));
-    if (memcmp(check, f[3], 16) != 0) {
-        return false;
-    }
-    q->page.after_overdue = overdue;
-    q->page.after_due = due;
-    q->page.after_id = id;
-    return true;
+    snprintf(before, 24, "%lld", (long long)q->page.due_before);
+    const char *f[] = {q->page.state ? q->page.state : "",
+                       q->page.procedure ? q->page.procedure : "",
+                       q->agency ? q->agency : "",
+                       q->page.overdue_only ? "overdue" : "",
+                       q->page.search ? q->page.search : "",
+                       q->page.final == MC_FINAL_INCLUDE ? "include"
+                       : q->page.final == MC_FINAL_ONLY  ? "only"
+                                                         : "exclude",
+                       before};
+    memcpy(out, f, sizeof f);
+    return sizeof f / sizeof f[0];
 }
 
 /* The query of rq: its filters, limit and position. false with a 400 in out. */
@@ -894,7 +819,10 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
         }
         q->page.due_before = mc_calendar_to_utc(a->cal, (mc_localtime)t * 60);
     }
-    if (rq->q_cursor != NULL && !parse_cursor(q, rq->q_cursor)) {
+    char before[24];
+    const char *filters[8];
+    size_t nfilters = list_filters(q, before, filters);
+    if (rq->q_cursor != NULL && !front_cursor_read(rq->q_cursor, filters, nfilters, &q->page)) {
         api_error(out, 400, "bad-request",
                   "this cursor is not one this listing gave (the filters changed, or it was "
                   "altered): start again without it");
@@ -932,7 +860,9 @@ static int list_one(void *ud, const mc_dossier_row *row)
     }
     front_jpush(l->list, front_row_json(l->a->cal, row), &l->ok);
     l->shown++;
-    cursor_text(l->q, row, l->next);
+    char before[24];
+    const char *filters[8];
+    front_cursor_make(row, filters, list_filters(l->q, before, filters), l->next);
     return l->ok ? 0 : MC_ENOMEM;
 }
 
