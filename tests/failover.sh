@@ -208,6 +208,18 @@ failover() {
 # and the standby promoted 3 s later: meanwhile no server is writable, and the writes in that
 # gap are answered 503 within the bound and retried by their clients.
 failover 1 "$primary" "$standby" 0
+# The operator can find the moment: the timers' next pass logs that the store's connection was
+# made again, once, with the count since the start.
+for _ in $(seq 30); do
+    grep -q "warn store: the connection to the database was lost and made again (" \
+        "$tmp/serve.err" && break
+    sleep 0.1
+done
+if grep -q "warn store: the connection to the database was lost and made again (" "$tmp/serve.err"; then
+    ok "the failover is in serve's error log: the connection was made again"
+else
+    no "the failover is in serve's error log" "$(tail -3 "$tmp/serve.err")"
+fi
 out=$(bash tools/pg-cluster.sh standby "$standby" "$primary" 2>&1) ||
     bail "the old primary made a standby of the new one: $out"
 failover 2 "$standby" "$primary" 3

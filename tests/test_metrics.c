@@ -90,6 +90,7 @@ static void test_metrics__operator_counters(void **state)
     o.waits.busy = 9;
     o.waits.timeouts = 10;
     o.waits.conflicts = 11;
+    o.waits.reconnects = 12;
     o.store_bytes = -1;
     /* The scheduler's engine adds to the pool's. */
     mc_engine_stats es;
@@ -120,6 +121,8 @@ static void test_metrics__operator_counters(void **state)
                         "motcua_store_lock_timeouts_total 10");
     assert_string_equal(line_of(s, "motcua_store_conflicts_total", l, sizeof l),
                         "motcua_store_conflicts_total 11");
+    assert_string_equal(line_of(s, "motcua_store_reconnects_total", l, sizeof l),
+                        "motcua_store_reconnects_total 12");
     /* An unknown size, and no scheduler: no line rather than a zero that looks healthy. */
     assert_null(strstr(s, "motcua_store_size_bytes"));
     assert_null(strstr(s, "motcua_timer"));

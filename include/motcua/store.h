@@ -510,6 +510,8 @@ typedef struct mc_store_waits {
                            lock_timeout (MC_EBUSY) */
     uint64_t conflicts; /* PostgreSQL: transactions lost to a concurrent writer (serialization
                            failure, deadlock, a key taken: MC_ERETRY) */
+    uint64_t reconnects; /* PostgreSQL: sessions made again after their connection was lost (a
+                            restart of the server, a failover) */
 } mc_store_waits;
 
 void mc_store_waits_get(mc_store_waits *out);

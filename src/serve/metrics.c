@@ -224,6 +224,10 @@ void metrics_render_ops(const metrics *m, const metrics_ops *o, mc_buf *t)
            "PostgreSQL transactions lost to a concurrent writer (serialization failure, "
            "deadlock, a key taken).",
            o->waits.conflicts);
+    single(t, "motcua_store_reconnects_total", "counter",
+           "PostgreSQL sessions made again after their connection was lost (a restart, a "
+           "failover).",
+           o->waits.reconnects);
     if (o->store_bytes >= 0) {
         single(t, "motcua_store_size_bytes", "gauge",
                "Bytes of the store: a SQLite file and its write-ahead log, or the PostgreSQL "

@@ -185,6 +185,9 @@ static void *run(void *arg)
     sched *s = arg;
     int backoff_ms = 0;
     bool down = false;
+    mc_store_waits waits;
+    mc_store_waits_get(&waits);
+    uint64_t reconnects = waits.reconnects; /* as last logged */
     while (!stopping(s)) {
         pthread_mutex_lock(&s->lock);
         if (s->next_rules != NULL) { /* a reload: between passes, the engine is free */
@@ -221,6 +224,16 @@ static void *run(void *arg)
             mc_rules_stats_get(s->rules, &rs);
         }
         metrics_timer_stats(&s->api->metrics, &es, &rs);
+        /* A session of the store made again (PostgreSQL: a restart, a failover) by any engine
+         * of the server since the last pass: one line, for the operator to find the moment. */
+        mc_store_waits_get(&waits);
+        if (waits.reconnects > reconnects) {
+            log_msg(FRONT_LOG_WARN,
+                    "store: the connection to the database was lost and made again (%" PRIu64
+                    " time%s since the start)",
+                    (uint64_t)waits.reconnects, waits.reconnects == 1 ? "" : "s");
+            reconnects = waits.reconnects;
+        }
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         if (rc != 0) {

@@ -248,7 +248,7 @@ typedef struct mcs_methods {
 
 /* The waits of every store of the process (mc_store_waits_get), counted by the backends where
  * they meet another writer. */
-extern atomic_uint_fast64_t mcs_busy_waits, mcs_busy_timeouts, mcs_conflicts;
+extern atomic_uint_fast64_t mcs_busy_waits, mcs_busy_timeouts, mcs_conflicts, mcs_reconnects;
 
 extern const mcs_methods mcs_sqlite;
 extern const mcs_methods mcs_pg;

@@ -1209,6 +1209,7 @@ static int reconnect(mcs_backend *b, mc_error *err)
         PQreset(b->conn);
         if (!connection_lost(b)) {
             b->stale = false;
+            atomic_fetch_add_explicit(&mcs_reconnects, 1, memory_order_relaxed);
             return settle(b, err);
         }
         int64_t left = RECONNECT_WAIT_MS - (now_ms() - start);

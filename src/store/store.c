@@ -2881,13 +2881,14 @@ int mc_store_dossier_due(mc_store *st, int64_t now, int64_t after_wake, int64_t 
 
 /* ==== what an operator watches =========================================================== */
 
-atomic_uint_fast64_t mcs_busy_waits, mcs_busy_timeouts, mcs_conflicts;
+atomic_uint_fast64_t mcs_busy_waits, mcs_busy_timeouts, mcs_conflicts, mcs_reconnects;
 
 void mc_store_waits_get(mc_store_waits *out)
 {
     out->busy = atomic_load_explicit(&mcs_busy_waits, memory_order_relaxed);
     out->timeouts = atomic_load_explicit(&mcs_busy_timeouts, memory_order_relaxed);
     out->conflicts = atomic_load_explicit(&mcs_conflicts, memory_order_relaxed);
+    out->reconnects = atomic_load_explicit(&mcs_reconnects, memory_order_relaxed);
 }
 
 typedef struct counts_arg {
