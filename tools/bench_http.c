@@ -7,6 +7,11 @@
  * The dossiers 1..DOSSIERS must exist, in a state whose `pause` and `resume` events the token's
  * role fires in turn (tools/bench.sh sets this up); client c works on the dossiers d with
  * d % CLIENTS == c. Prints one line:  fire_per_s=R get_per_s=R p99_ms=M clients=C
+ * With SUBMIT_TOKEN and SUBMIT_BODY (a JSON text; each "%d" in it becomes the submission's
+ * number), one more connection, with a token of its own (the server bounds the requests at once
+ * of each token), submits dossiers in a loop while the fires run (the `registry` line: each
+ * submit waits for live look-ups), and the line adds  submits=N submit_p50_ms=M submit_p99_ms=M
+ *   bench_http PORT TOKEN DOSSIERS FIRES_EACH CLIENTS SUBMIT_TOKEN SUBMIT_BODY
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
@@ -105,6 +110,46 @@ typedef struct client {
     char *buf;
 } client;
 
+/* The submitter: POST /api/dossiers until the fires end. */
+typedef struct submitter {
+    int port;
+    const char *token, *body;
+    volatile int *done;
+    double *lat;
+    long nlat, cap;
+    int failed;
+    char *buf;
+} submitter;
+
+static void *run_submitter(void *ud)
+{
+    submitter *u = ud;
+    int fd = connect_to(u->port);
+    char body[2048];
+    while (!*u->done && !u->failed && u->nlat < u->cap) {
+        /* each "%d" of the template: the submission's number */
+        size_t k = 0;
+        for (const char *c = u->body; *c != '\0' && k + 24 < sizeof body; c++) {
+            if (c[0] == '%' && c[1] == 'd') {
+                k += (size_t)snprintf(body + k, sizeof body - k, "%ld", u->nlat + 1);
+                c++;
+            } else {
+                body[k++] = *c;
+            }
+        }
+        body[k] = '\0';
+        double s = now_s();
+        int status = request(fd, u->buf, "POST", "/api/dossiers", u->token, body);
+        u->lat[u->nlat++] = now_s() - s;
+        if (status != 201) {
+            fprintf(stderr, "bench_http: submit: status %d\n%.300s\n", status, u->buf);
+            u->failed = 1;
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
 static void *run_client(void *ud)
 {
     client *c = ud;
@@ -143,11 +188,12 @@ static void *run_client(void *ud)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5 && argc != 6) {
-        fprintf(stderr, "usage: bench_http PORT TOKEN DOSSIERS FIRES_EACH [CLIENTS]\n");
+    if (argc < 5 || argc > 8 || argc == 7) {
+        fprintf(stderr, "usage: bench_http PORT TOKEN DOSSIERS FIRES_EACH [CLIENTS [SUBMIT_TOKEN "
+                        "SUBMIT_BODY]]\n");
         return 2;
     }
-    int port = atoi(argv[1]), nc = argc == 6 ? atoi(argv[5]) : 4;
+    int port = atoi(argv[1]), nc = argc >= 6 ? atoi(argv[5]) : 4;
     long dossiers = atol(argv[3]), each = atol(argv[4]);
     if (nc < 1 || nc > 64 || dossiers < nc) {
         fprintf(stderr, "bench_http: 1 to 64 clients, and at least one dossier each\n");
@@ -174,10 +220,23 @@ int main(int argc, char **argv)
                          malloc(BUF)};
         pthread_create(&th[i], NULL, run_client, &cs[i]);
     }
+    volatile int done = 0;
+    submitter sub = {port, argc == 8 ? argv[6] : NULL, argc == 8 ? argv[7] : NULL, &done, NULL, 0,
+                     100000, 0, NULL};
+    pthread_t sth;
     pthread_barrier_wait(&start);
+    if (sub.body != NULL) {
+        sub.lat = malloc((size_t)sub.cap * sizeof *sub.lat);
+        sub.buf = malloc(BUF);
+        pthread_create(&sth, NULL, run_submitter, &sub);
+    }
     double t0 = now_s();
     pthread_barrier_wait(&between);
     double fire_s = now_s() - t0;
+    if (sub.body != NULL) {
+        done = 1;
+        pthread_join(sth, NULL);
+    }
     t0 = now_s();
     for (int i = 0; i < nc; i++) {
         pthread_join(th[i], NULL);
@@ -190,7 +249,7 @@ int main(int argc, char **argv)
         nget += cs[i].gets;
         failed |= cs[i].failed;
     }
-    if (failed || nfire == 0) {
+    if (failed || nfire == 0 || sub.failed || (sub.body != NULL && sub.nlat == 0)) {
         return 1;
     }
     double *lat = malloc((size_t)nfire * sizeof *lat);
@@ -203,8 +262,17 @@ int main(int argc, char **argv)
     }
     qsort(lat, (size_t)nfire, sizeof *lat, by_value);
     double p99 = lat[(size_t)((double)nfire * 0.99)] * 1000.0;
-    printf("fire_per_s=%.0f get_per_s=%.0f p99_ms=%.2f clients=%d\n", (double)nfire / fire_s,
+    printf("fire_per_s=%.0f get_per_s=%.0f p99_ms=%.2f clients=%d", (double)nfire / fire_s,
            (double)nget / get_s, p99, nc);
+    if (sub.body != NULL) {
+        qsort(sub.lat, (size_t)sub.nlat, sizeof *sub.lat, by_value);
+        printf(" submits=%ld submit_p50_ms=%.2f submit_p99_ms=%.2f", sub.nlat,
+               sub.lat[(size_t)((double)sub.nlat * 0.5)] * 1000.0,
+               sub.lat[(size_t)((double)sub.nlat * 0.99)] * 1000.0);
+        free(sub.lat);
+        free(sub.buf);
+    }
+    printf("\n");
     free(lat);
     return 0;
 }
