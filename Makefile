@@ -2,7 +2,7 @@
 # Dependencies come from Debian through pkg-config (tools/install-deps.sh installs them).
 
 CC       ?= cc
-PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq
+PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm
@@ -19,7 +19,7 @@ LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 # The library's layers, lowest first (docs/architecture.md; tools/check-layers.sh checks that a
 # file includes nothing of a higher layer); above them what the two front ends share (front),
 # the front ends cli and serve side by side, and the program that starts either (src/main.c).
-LAYERS   := base lang catalogue rules store engine analysis import
+LAYERS   := base lang catalogue rules store engine analysis import connect
 LIB_SRC  := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 FRONT_SRC := $(wildcard src/front/*.c)
 CLI_SRC  := $(FRONT_SRC) $(wildcard src/cli/*.c src/serve/*.c) src/main.c
