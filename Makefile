@@ -127,7 +127,8 @@ national: $(BIN)
 	./$(BIN) import annex $(ANNEX_CSV) --out procedures/national 2>$(BUILD)/national.log
 	@grep -c warning $(BUILD)/national.log | sed 's|$$| warnings: see $(BUILD)/national.log|'
 
-test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore $(BUILD)/tools/oldstore
+test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore $(BUILD)/tools/oldstore \
+	$(BUILD)/tools/registry_service
 	@bash tools/run-tests.sh $(BUILD)
 
 asan:
@@ -153,6 +154,14 @@ $(BUILD)/tools/bench_pg: tools/bench_pg.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lpthread $(LDFLAGS_ALL)
+
+# The live registry of tests/registry.sh: libmicrohttpd over TLS, client certificates checked
+# with GnuTLS.
+$(BUILD)/tools/registry_service: tools/registry_service.c
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags gnutls) -o $@ $< $(PKG_LIBS) \
+		$(shell pkg-config --libs gnutls) $(LDFLAGS_ALL)
 
 # The store of tests/copy.sh (100,000 dossiers through the engine's C API).
 $(BUILD)/tools/genstore: tools/genstore.c $(LIB)
