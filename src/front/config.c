@@ -152,6 +152,7 @@ typedef struct reader {
     mc_token block_tok;
     uint32_t block_line;
     uint32_t ep_line[6];
+    size_t block_errors; /* the file's errors when the block opened */
 } reader;
 
 static void report(reader *r, const mc_token *t, const char *fmt, ...)
@@ -351,6 +352,7 @@ static void block_open(reader *r, const mc_token *toks, size_t n, const mc_token
     r->ep.registry = name;
     r->block_tok = toks[1];
     r->block_line = lno;
+    r->block_errors = mc_diags_errors(r->diags);
 }
 
 /* One `KEY VALUE` line inside a block. */
@@ -456,6 +458,9 @@ static void block_close(reader *r, const mc_token *brace)
 {
     r->in_block = false;
     const char *name = r->ep.registry;
+    if (mc_diags_errors(r->diags) > r->block_errors) {
+        return; /* a line of it was wrong: what is missing may be that line's */
+    }
     if (r->ep_line[EP_URL] == 0) {
         report(r, brace, "registry '%s' has no 'url'", name);
     }
@@ -497,8 +502,9 @@ static void parse(reader *r)
             r->rc = MC_ENOMEM;
             return;
         }
+        /* inside a registry block, ';' ends a line too: registry x { url "…"; timeout 500 } */
         if (t.kind == MC_TOK_NEWLINE || t.kind == MC_TOK_EOF ||
-            (t.kind == MC_TOK_RBRACE && r->in_block)) {
+            ((t.kind == MC_TOK_RBRACE || t.kind == MC_TOK_SEMI) && r->in_block)) {
             if (n > 0 && !bad) {
                 if (r->in_block) {
                     block_line(r, toks, n);
@@ -649,7 +655,7 @@ int front_config_read(front_config **out, const char *path, front_opts *o, mc_di
     if (rc != 0) {
         goto done;
     }
-    reader r = {cfg, src, diags, NULL, false, 0, false, {0}, {0}, 0, {0}};
+    reader r = {cfg, src, diags, NULL, false, 0, false, {0}, {0}, 0, {0}, 0};
     const char *slash = strrchr(path, '/');
     if (slash != NULL) {
         r.dir = slash == path ? "" : mc_arena_strndup(&cfg->arena, path, (size_t)(slash - path));
