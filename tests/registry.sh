@@ -50,6 +50,7 @@ cat >"$tmp/records.csv" <<'CSV'
 001090000004,error
 001090000005,malformed
 001090000006,other,CS-6,2018-02-02
+001090000007,flaky,CS-7,2017-03-03
 CSV
 
 start() { # NAME OPTIONS… : starts the service (in this shell, so that cleanup stops it)
@@ -100,5 +101,13 @@ if grep -q '^X-Road-Client: VN/GOV/000.00.00.H29/motcua X-Road-Id: [0-9a-f]\{32\
     ok "requests carry X-Road-Client, X-Road-Id and the documented body; rogue clients refused"
 else
     fail "requests carry X-Road-Client, X-Road-Id and the documented body" "$(head -3 "$tmp/plain.log")"
+fi
+# the retry: the same X-Road-Id twice, 503 then 200
+id=$(sed -n 's/^X-Road-Client: [^ ]* X-Road-Id: \([0-9a-f]*\) .*"subject":"001090000007".* -> 503 .*/\1/p' "$tmp/plain.log" | head -1)
+if [ -n "$id" ] && [ "$(grep -c "X-Road-Id: $id .* -> 503 " "$tmp/plain.log")" = 1 ] &&
+    [ "$(grep -c "X-Road-Id: $id .* -> 200 " "$tmp/plain.log")" = 1 ]; then
+    ok "a look-up refused with 503 is sent once more under the same X-Road-Id, and answered"
+else
+    fail "a look-up refused with 503 is sent once more under the same X-Road-Id" "$(grep 001090000007 "$tmp/plain.log")"
 fi
 echo "1..$n"

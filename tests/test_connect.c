@@ -20,6 +20,7 @@
 #define ERROR500 "001090000004"
 #define MALFORMED "001090000005"
 #define OTHER "001090000006"
+#define FLAKY "001090000007"
 
 typedef struct fixture {
     char dir[512];
@@ -282,11 +283,32 @@ static void test_connect__errors_and_bad_answers(void **state)
     assert_int_equal(q.outcome, MC_LOOKUP_INVALID);
     assert_string_equal(q.reason, "civil-status answered something that is not a JSON object");
     assert_hex(q.answer_hash, 64); /* what came back is kept as proof all the same */
+    q = one(&e, NULL); /* the service answers 400 to a request without a subject */
+    assert_int_equal(q.outcome, MC_LOOKUP_INVALID);
+    assert_string_equal(q.reason, "civil-status answered HTTP 400, not 200");
     q = one(&e, OTHER);
     assert_int_equal(q.outcome, MC_LOOKUP_INVALID);
     assert_string_equal(q.reason, "civil-status answered about another subject than the one "
                                   "asked");
     assert_string_equal(q.reference, "");
+}
+
+static void test_connect__a_refused_request_is_sent_again_under_its_id(void **state)
+{
+    (void)state;
+    NEED_SERVICE();
+    /* the service answers 503 to a request id's first request (tests/registry.sh checks in its
+     * log that the id came twice) */
+    mc_registry_endpoint e = endpoint(fx.url, 2000);
+    mc_lookup q = one(&e, FLAKY);
+    assert_int_equal(q.outcome, MC_LOOKUP_FOUND);
+    assert_string_equal(q.reference, "CS-7");
+    assert_string_equal(q.reason, "");
+    /* and a look-up with too little time left is not sent again: 503 is its answer */
+    e = endpoint(fx.delayed_url, 350);
+    q = one(&e, FLAKY);
+    assert_int_equal(q.outcome, MC_LOOKUP_UNAVAILABLE);
+    assert_string_equal(q.reason, "civil-status answered HTTP 503");
 }
 
 static void test_connect__slow_past_the_deadline(void **state)
@@ -464,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_connect__found_has_reference_date_request_and_hash),
         cmocka_unit_test(test_connect__not_found_and_incomplete),
         cmocka_unit_test(test_connect__errors_and_bad_answers),
+        cmocka_unit_test(test_connect__a_refused_request_is_sent_again_under_its_id),
         cmocka_unit_test(test_connect__slow_past_the_deadline),
         cmocka_unit_test(test_connect__wrong_client_certificate_is_refused),
         cmocka_unit_test(test_connect__server_of_another_authority_is_refused),

@@ -10,7 +10,8 @@
  *
  * FILE has one record a line, `subject,behaviour,reference,issued`: behaviour is found,
  * not_found, incomplete, slow (found after --slow-ms, 5000 by default), error (HTTP 500),
- * malformed (a cut JSON text) or other (found, about another subject); a subject not in the
+ * malformed (a cut JSON text), other (found, about another subject) or flaky (503 to a request
+ * id's first request, found to the same id again: a retry); a subject not in the
  * file is not found. Every answer waits --delay ms first (0 by default). Port 0 picks a free
  * one; the port is printed on stdout (`port N`) once listening. Each request is logged (its
  * headers X-Road-Client and X-Road-Id, its body, the status answered) to --log or stderr. Runs
@@ -21,6 +22,7 @@
 #include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
@@ -39,6 +41,26 @@ static size_t nrecords;
 static long delay_ms, slow_ms = 5000;
 static FILE *logfile;
 static volatile sig_atomic_t stop;
+/* the request ids a flaky record has refused once */
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static char seen[256][65];
+static size_t nseen;
+
+/* Whether id was seen before; notes it. */
+static int seen_before(const char *id)
+{
+    pthread_mutex_lock(&seen_lock);
+    int found = 0;
+    for (size_t i = 0; i < nseen && !found; i++) {
+        found = strcmp(seen[i], id) == 0;
+    }
+    if (!found) {
+        snprintf(seen[nseen % 256], sizeof seen[0], "%s", id);
+        nseen++;
+    }
+    pthread_mutex_unlock(&seen_lock);
+    return found;
+}
 
 static void on_signal(int sig)
 {
@@ -224,6 +246,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     json_object_set_new(out, "registry", json_string(registry != NULL ? registry : ""));
     json_object_set_new(out, "subject", json_string(subject));
     char *text = NULL;
+    if (strcmp(b, "flaky") == 0) {
+        b = seen_before(rid) ? "found" : "busy";
+    }
     if (strcmp(b, "slow") == 0) {
         sleep_ms(slow_ms);
         b = "found";
@@ -247,6 +272,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         json_object_del(out, "subject");
         json_object_set_new(out, "status", json_string("error"));
         json_object_set_new(out, "reason", json_string("database under maintenance"));
+    } else if (strcmp(b, "busy") == 0) {
+        status = 503;
+        json_object_del(out, "subject");
+        json_object_set_new(out, "status", json_string("error"));
+        json_object_set_new(out, "reason", json_string("busy, try again"));
     } else if (strcmp(b, "malformed") == 0) {
         text = strdup("{\"status\":\"found\",\"subj");
     } else {

@@ -19,6 +19,11 @@
 #include <time.h>
 
 enum { MAX_ANSWER = 1 << 20 }; /* an answer is a record: more is a wrong service */
+/* A look-up that failed before any answer (no connection, the connection closed without an
+ * answer, 502, 503 or 504) is sent once more, under the same request id, when at least this
+ * much of its time is left: the registry treats a request id it has answered as the same
+ * question (docs/registries.md, "Retries"). */
+enum { RETRY_MIN_MS = 100 };
 
 typedef struct reg {
     char *name, *url, *ca, *cert, *key, *client_id;
@@ -247,6 +252,8 @@ typedef struct xfer {
     bool too_big;
     bool trial;
     int64_t timeout_ms;
+    int64_t start_ms; /* when the first attempt started */
+    int attempts;
 } xfer;
 
 static void set_reason(mc_lookup *q, mc_lookup_outcome o, const char *fmt, ...)
@@ -488,6 +495,8 @@ static bool prepare(xfer *x)
     if (q->deadline_ms > 0 && q->deadline_ms < x->timeout_ms) {
         x->timeout_ms = q->deadline_ms;
     }
+    x->start_ms = now_ms();
+    x->attempts = 1;
     x->body = request_body(q);
     x->h = curl_easy_init();
     if (x->body == NULL || x->h == NULL) {
@@ -544,6 +553,30 @@ static bool prepare(xfer *x)
 oom:
     curl_slist_free_all(h);
     return false;
+}
+
+/* Whether x, just finished with code, goes again (and then it is back in m): once, for a
+ * failure before any answer, within its time. */
+static bool retry(CURLM *m, xfer *x, CURLcode code)
+{
+    long status = 0;
+    curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+    bool before_answer = code == CURLE_COULDNT_CONNECT || code == CURLE_GOT_NOTHING ||
+                         code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR ||
+                         (code == CURLE_OK && (status == 502 || status == 503 || status == 504));
+    int64_t left = x->timeout_ms - (now_ms() - x->start_ms);
+    if (x->attempts > 1 || !before_answer || left < RETRY_MIN_MS || x->answer.oom) {
+        return false;
+    }
+    curl_multi_remove_handle(m, x->h);
+    x->attempts++;
+    x->answer.len = 0;
+    if (x->answer.data != NULL) {
+        x->answer.data[0] = '\0';
+    }
+    curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, (long)left);
+    curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+    return curl_multi_add_handle(m, x->h) == CURLM_OK;
 }
 
 /* ==== one call ============================================================================ */
@@ -617,28 +650,38 @@ int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)
         running++;
     }
     int still = (int)running;
-    while (still > 0) {
+    while (running > 0) {
         if (curl_multi_perform(m, &still) != CURLM_OK) {
             break;
         }
-        if (still > 0 && curl_multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK) {
-            break;
-        }
-    }
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(m, &left)) != NULL) {
-        if (msg->msg != CURLMSG_DONE) {
-            continue;
-        }
-        xfer *x = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        if (x != NULL && x->r != NULL) {
-            if (finish(x, msg->data.result) == MC_ENOMEM) {
+        bool again = false; /* a retry went back in: perform must start it */
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE) {
+                continue;
+            }
+            xfer *x = NULL;
+            CURLcode code = msg->data.result;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+            if (x == NULL || x->r == NULL) {
+                continue;
+            }
+            if (retry(m, x, code)) {
+                again = true;
+                continue;
+            }
+            if (finish(x, code) == MC_ENOMEM) {
                 rc = MC_ENOMEM;
             }
             breaker_record(c, x->r, x->q, x->trial);
             x->r = NULL; /* done */
+        }
+        if (still == 0 && !again) {
+            break;
+        }
+        if (still > 0 && curl_multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK) {
+            break;
         }
     }
     for (size_t i = 0; i < n; i++) {
