@@ -9,6 +9,7 @@
 
 #include "motcua/connect.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <time.h>
 
@@ -439,6 +440,52 @@ static void test_connect__flood_opens_the_breaker_and_it_closes_again(void **sta
     mc_connect_free(c);
 }
 
+typedef struct worker {
+    mc_connect *c;
+    int found; /* look-ups answered found */
+} worker;
+
+static void *work(void *ud)
+{
+    worker *w = ud;
+    for (int i = 0; i < 5; i++) {
+        mc_lookup q[2] = {ask(FOUND), ask(NOT_FOUND)};
+        mc_error err;
+        if (mc_connect_lookup(w->c, q, 2, &err) == 0 && q[0].outcome == MC_LOOKUP_FOUND &&
+            q[1].outcome == MC_LOOKUP_NOT_FOUND) {
+            w->found++;
+        }
+    }
+    return NULL;
+}
+
+static void test_connect__threads_share_one_connector(void **state)
+{
+    (void)state;
+    NEED_SERVICE();
+    /* serve's engines ask through one connector from their threads: its counters and breaker
+     * are behind a lock, each call's transfers its own */
+    mc_registry_endpoint e = endpoint(fx.url, 3000);
+    mc_connect *c = connect_to(&e, NULL);
+    worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){c, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].found, 5);
+    }
+    mc_connect_stat st;
+    mc_connect_stats(c, &st, 1);
+    assert_int_equal(st.lookups[MC_LOOKUP_FOUND], 20);
+    assert_int_equal(st.lookups[MC_LOOKUP_NOT_FOUND], 20);
+    assert_int_equal(st.lookups[MC_LOOKUP_UNAVAILABLE], 0);
+    assert_false(st.open);
+    mc_connect_free(c);
+}
+
 static void test_connect__outcome_names(void **state)
 {
     (void)state;
@@ -492,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_connect__server_of_another_authority_is_refused),
         cmocka_unit_test(test_connect__three_look_ups_take_one_answer_time),
         cmocka_unit_test(test_connect__flood_opens_the_breaker_and_it_closes_again),
+        cmocka_unit_test(test_connect__threads_share_one_connector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
