@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "motcua/connect.h"
+#include "motcua/msg.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -489,6 +490,13 @@ static void test_connect__threads_share_one_connector(void **state)
 static void test_connect__outcome_names(void **state)
 {
     (void)state;
+    /* the reasons are the message catalogue's, with their Vietnamese */
+    const char *args[] = {"civil-status", "300"};
+    char vi[200];
+    mc_msg_format(MC_LANG_VI, "lookup.timeout", args, 2, vi, sizeof vi);
+    assert_string_equal(vi, "civil-status không trả lời trong vòng 300 ms");
+    mc_msg_format(MC_LANG_VI, "lookup.no-endpoint", args, 1, vi, sizeof vi);
+    assert_string_equal(vi, "không hỏi được civil-status: chưa cấu hình địa chỉ kết nối");
     assert_string_equal(mc_lookup_outcome_name(MC_LOOKUP_FOUND), "found");
     assert_string_equal(mc_lookup_outcome_name(MC_LOOKUP_NOT_FOUND), "not_found");
     assert_string_equal(mc_lookup_outcome_name(MC_LOOKUP_UNAVAILABLE), "unavailable");

@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "motcua/alloc.h"
+#include "motcua/msg.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -186,6 +187,35 @@ size_t mc_connect_stats(mc_connect *c, mc_connect_stat *out, size_t cap)
     return c->n;
 }
 
+/* ==== reasons ============================================================================ */
+
+/* Sets q's outcome and its reason: the message catalogue's sentence of code (msg.h, the
+ * lookup.* entries) in English, with n string arguments, cut at a character to fit. */
+static void say(mc_lookup *q, mc_lookup_outcome o, const char *code, size_t n, ...)
+{
+    const char *args[4] = {NULL, NULL, NULL, NULL};
+    va_list ap;
+    va_start(ap, n);
+    for (size_t i = 0; i < n && i < 4; i++) {
+        args[i] = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    q->outcome = o;
+    mc_msg_format(MC_LANG_EN, code, args, n < 4 ? n : 4, q->reason, sizeof q->reason);
+}
+
+/* A number as text for say. */
+typedef struct num {
+    char s[24];
+} num;
+
+static num num_of(long long v)
+{
+    num n;
+    snprintf(n.s, sizeof n.s, "%lld", v);
+    return n;
+}
+
 /* ==== the breaker ========================================================================= */
 
 /* Whether a look-up may go to r now; when not, why in q->reason. A breaker open past its
@@ -202,10 +232,8 @@ static bool breaker_admit(reg *r, mc_lookup *q, bool *trial)
             *trial = true;
         } else {
             int64_t left = r->until_ms > t ? (r->until_ms - t + 999) / 1000 : 1;
-            snprintf(q->reason, sizeof q->reason,
-                     "%s is not asked: its circuit breaker is open after %u failed look-ups "
-                     "(next try in %lld s)",
-                     r->name, r->failures, (long long)left);
+            say(q, MC_LOOKUP_UNAVAILABLE, "lookup.breaker-open", 3, r->name,
+                num_of(r->failures).s, num_of(left).s);
             r->counts[MC_LOOKUP_UNAVAILABLE]++;
             go = false;
         }
@@ -255,32 +283,6 @@ typedef struct xfer {
     int64_t start_ms; /* when the first attempt started */
     int attempts;
 } xfer;
-
-static void set_reason(mc_lookup *q, mc_lookup_outcome o, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void set_reason(mc_lookup *q, mc_lookup_outcome o, const char *fmt, ...)
-{
-    q->outcome = o;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(q->reason, sizeof q->reason, fmt, ap);
-    va_end(ap);
-    /* a cut must not leave half a character */
-    size_t len = strlen(q->reason);
-    if (len == sizeof q->reason - 1) {
-        while (len > 0 && ((unsigned char)q->reason[len - 1] & 0xC0) == 0x80) {
-            len--;
-        }
-        if (len > 0 && ((unsigned char)q->reason[len - 1] & 0xC0) == 0xC0) {
-            len--;
-        }
-        q->reason[len] = '\0';
-    }
-}
 
 /* The registry's own words (an incomplete or error answer's reason), one line, short: control
  * characters become spaces, and at most 100 bytes are kept, cut at a character. */
@@ -369,12 +371,11 @@ static int read_answer(xfer *x)
     json_t *j = NULL;
     int rc = mc_json_loads(x->answer.data != NULL ? x->answer.data : "", 0, &j);
     if (rc == MC_ENOMEM) {
-        set_reason(q, MC_LOOKUP_UNAVAILABLE, "out of memory reading the answer of %s", name);
+        say(q, MC_LOOKUP_UNAVAILABLE, "lookup.oom", 1, name);
         return MC_ENOMEM;
     }
     if (rc != 0 || !json_is_object(j)) {
-        set_reason(q, MC_LOOKUP_INVALID, "%s answered something that is not a JSON object",
-                   name);
+        say(q, MC_LOOKUP_INVALID, "lookup.not-json", 1, name);
         goto done;
     }
     const char *status = json_string_value(json_object_get(j, "status"));
@@ -384,47 +385,49 @@ static int read_answer(xfer *x)
     char words[101];
     words_of(reason, words, sizeof words);
     if (status == NULL) {
-        set_reason(q, MC_LOOKUP_INVALID, "%s answered without a status", name);
+        say(q, MC_LOOKUP_INVALID, "lookup.no-status", 1, name);
         goto done;
     }
     if (rid != NULL && !json_is_null(rid) &&
         (!json_is_string(rid) || strcmp(json_string_value(rid), q->request_id) != 0)) {
-        set_reason(q, MC_LOOKUP_INVALID, "%s answered another request than %s", name,
-                   q->request_id);
+        say(q, MC_LOOKUP_INVALID, "lookup.other-request", 2, name, q->request_id);
         goto done;
     }
     if (strcmp(status, "error") == 0) {
-        set_reason(q, MC_LOOKUP_UNAVAILABLE, "%s answered an error%s%s", name,
-                   *words ? ": " : "", words);
+        if (*words) {
+            say(q, MC_LOOKUP_UNAVAILABLE, "lookup.error-why", 2, name, words);
+        } else {
+            say(q, MC_LOOKUP_UNAVAILABLE, "lookup.error", 1, name);
+        }
         goto done;
     }
     if (subject == NULL) {
-        set_reason(q, MC_LOOKUP_INVALID, "%s answered without the subject", name);
+        say(q, MC_LOOKUP_INVALID, "lookup.no-subject", 1, name);
         goto done;
     }
     if (q->subject == NULL || strcmp(subject, q->subject) != 0) {
-        set_reason(q, MC_LOOKUP_INVALID, "%s answered about another subject than the one asked",
-                   name);
+        say(q, MC_LOOKUP_INVALID, "lookup.other-subject", 1, name);
         goto done;
     }
     if (strcmp(status, "not_found") == 0) {
         q->outcome = MC_LOOKUP_NOT_FOUND;
     } else if (strcmp(status, "incomplete") == 0) {
-        set_reason(q, MC_LOOKUP_INCOMPLETE, "%s says its data on the subject are incomplete%s%s",
-                   name, *words ? ": " : "", words);
+        if (*words) {
+            say(q, MC_LOOKUP_INCOMPLETE, "lookup.incomplete-why", 2, name, words);
+        } else {
+            say(q, MC_LOOKUP_INCOMPLETE, "lookup.incomplete", 1, name);
+        }
     } else if (strcmp(status, "found") == 0) {
         json_t *rec = json_object_get(j, "record");
         const char *ref = json_string_value(json_object_get(rec, "reference"));
         json_t *iss = json_object_get(rec, "issued");
         const char *issued = json_string_value(iss);
         if (ref == NULL || *ref == '\0' || strlen(ref) >= sizeof q->reference) {
-            set_reason(q, MC_LOOKUP_INVALID,
-                       "%s answered found without a record reference (1 to %zu bytes)", name,
-                       sizeof q->reference - 1);
+            say(q, MC_LOOKUP_INVALID, "lookup.no-reference", 2, name,
+                num_of((long long)sizeof q->reference - 1).s);
         } else if ((iss != NULL && !json_is_null(iss) && issued == NULL) ||
                    (issued != NULL && !is_date(issued))) {
-            set_reason(q, MC_LOOKUP_INVALID,
-                       "%s answered an issue date that is not YYYY-MM-DD", name);
+            say(q, MC_LOOKUP_INVALID, "lookup.not-date", 1, name);
         } else {
             q->outcome = MC_LOOKUP_FOUND;
             memcpy(q->reference, ref, strlen(ref) + 1);
@@ -433,7 +436,7 @@ static int read_answer(xfer *x)
     } else {
         char st[41];
         words_of(status, st, sizeof st);
-        set_reason(q, MC_LOOKUP_INVALID, "%s answered an unknown status '%s'", name, st);
+        say(q, MC_LOOKUP_INVALID, "lookup.unknown-status", 2, name, st);
     }
 done:
     json_decref(j);
@@ -455,29 +458,27 @@ static int finish(xfer *x, CURLcode code)
         sodium_bin2hex(q->answer_hash, sizeof q->answer_hash, hash, sizeof hash);
     }
     if (x->answer.oom) {
-        set_reason(q, MC_LOOKUP_UNAVAILABLE, "out of memory reading the answer of %s", name);
+        say(q, MC_LOOKUP_UNAVAILABLE, "lookup.oom", 1, name);
         return MC_ENOMEM;
     }
     if (code == CURLE_WRITE_ERROR && x->too_big) {
-        set_reason(q, MC_LOOKUP_INVALID, "%s answered more than %d bytes", name, MAX_ANSWER);
+        say(q, MC_LOOKUP_INVALID, "lookup.too-large", 2, name, num_of(MAX_ANSWER).s);
         return 0;
     }
     if (code == CURLE_OPERATION_TIMEDOUT) {
-        set_reason(q, MC_LOOKUP_UNAVAILABLE, "%s did not answer within %lld ms", name,
-                   (long long)x->timeout_ms);
+        say(q, MC_LOOKUP_UNAVAILABLE, "lookup.timeout", 2, name, num_of(x->timeout_ms).s);
         return 0;
     }
     if (code != CURLE_OK) {
-        set_reason(q, MC_LOOKUP_UNAVAILABLE, "%s could not be reached: %s", name,
-                   curl_easy_strerror(code));
+        say(q, MC_LOOKUP_UNAVAILABLE, "lookup.unreachable", 2, name, curl_easy_strerror(code));
         return 0;
     }
     if (status == 429 || (status >= 500 && status <= 599)) {
-        set_reason(q, MC_LOOKUP_UNAVAILABLE, "%s answered HTTP %ld", name, status);
+        say(q, MC_LOOKUP_UNAVAILABLE, "lookup.http", 2, name, num_of(status).s);
         return 0;
     }
     if (status != 200) {
-        set_reason(q, MC_LOOKUP_INVALID, "%s answered HTTP %ld, not 200", name, status);
+        say(q, MC_LOOKUP_INVALID, "lookup.http-not-200", 2, name, num_of(status).s);
         return 0;
     }
     return read_answer(x);
@@ -616,8 +617,8 @@ int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)
     if (xs == NULL || m == NULL) {
         rc = MC_ENOMEM;
         for (size_t i = 0; i < n; i++) {
-            set_reason(&q[i], MC_LOOKUP_UNAVAILABLE, "out of memory asking %s",
-                       q[i].registry != NULL ? q[i].registry : "a registry");
+            say(&q[i], MC_LOOKUP_UNAVAILABLE, "lookup.oom", 1,
+                q[i].registry != NULL ? q[i].registry : "a registry");
         }
         goto done;
     }
@@ -627,8 +628,8 @@ int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)
         x->q = &q[i];
         x->r = find_reg(c, q[i].registry);
         if (x->r == NULL) {
-            set_reason(&q[i], MC_LOOKUP_UNAVAILABLE, "%s cannot be asked: no endpoint configured",
-                       q[i].registry != NULL ? q[i].registry : "(no registry)");
+            say(&q[i], MC_LOOKUP_UNAVAILABLE, "lookup.no-endpoint", 1,
+                q[i].registry != NULL ? q[i].registry : "(no registry)");
             continue;
         }
         if (!breaker_admit(x->r, &q[i], &x->trial)) {
@@ -636,7 +637,7 @@ int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)
         }
         if (!prepare(x) || curl_multi_add_handle(m, x->h) != CURLM_OK) {
             rc = MC_ENOMEM;
-            set_reason(&q[i], MC_LOOKUP_UNAVAILABLE, "out of memory asking %s", x->r->name);
+            say(&q[i], MC_LOOKUP_UNAVAILABLE, "lookup.oom", 1, x->r->name);
             if (x->trial) {
                 pthread_mutex_lock(&x->r->mu);
                 x->r->trial = false; /* not tried: the next call may */
@@ -687,8 +688,7 @@ int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)
     for (size_t i = 0; i < n; i++) {
         xfer *x = &xs[i];
         if (x->h != NULL && x->r != NULL) { /* the multi handle failed under it */
-            set_reason(x->q, MC_LOOKUP_UNAVAILABLE, "%s could not be asked: libcurl failed",
-                       x->r->name);
+            say(x->q, MC_LOOKUP_UNAVAILABLE, "lookup.libcurl", 1, x->r->name);
             breaker_record(c, x->r, x->q, x->trial);
         }
     }
