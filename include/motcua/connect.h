@@ -52,11 +52,14 @@ void mc_connect_free(mc_connect *c);
 
 /* Answers the n look-ups as mc_registry_client.lookup promises (engine.h): all of them at once
  * over HTTPS, each bounded by its registry's timeout (and its deadline_ms when above 0); a
- * registry without an endpoint, a breaker open, no answer in time, a refused connection or an
- * HTTP status 5xx or 429 → UNAVAILABLE; an answer that is not the protocol's, another status,
- * or one about another subject → INVALID; every reason one line naming the registry. Returns
- * 0, or MC_ENOMEM when it could not try (the look-ups then untouched but for outcome
- * UNAVAILABLE). Thread-safe. */
+ * look-up that failed before any answer (no connection, none closed without an answer, 502,
+ * 503, 504) is sent once more under the same request id when 100 ms of its time remain. A
+ * registry without an endpoint, a breaker open, no answer in time, a refused connection, an
+ * HTTP status 5xx or 429 or an `error` answer → UNAVAILABLE; an answer that is not the
+ * protocol's, another status, or one about another subject → INVALID; each reason one line of
+ * the message catalogue (lookup.*, in English) naming the registry, never a secret. Returns 0,
+ * or MC_ENOMEM when memory ran out for some look-up (those are UNAVAILABLE with the reason
+ * "out of memory asking REGISTRY"; the others are answered). Thread-safe. */
 int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err);
 
 /* The client for mc_engine_set_registry_client: c (borrowed) answers through
