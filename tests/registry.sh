@@ -110,4 +110,13 @@ if [ -n "$id" ] && [ "$(grep -c "X-Road-Id: $id .* -> 503 " "$tmp/plain.log")" =
 else
     fail "a look-up refused with 503 is sent once more under the same X-Road-Id" "$(grep 001090000007 "$tmp/plain.log")"
 fi
+# the delayed service's connections: three for the two calls of three look-ups (the second call
+# reuses the first's), one for the flaky look-up of another connector (no retry: too late)
+conns=$(grep -c '^connection$' "$tmp/delayed.log")
+reqs=$(grep -c ' -> [0-9]* ' "$tmp/delayed.log")
+if [ "$conns" = 4 ] && [ "$reqs" = 7 ]; then
+    ok "connections are kept between calls: $reqs requests on $conns connections"
+else
+    fail "connections are kept between calls" "$reqs requests on $conns connections"
+fi
 echo "1..$n"

@@ -14,7 +14,8 @@
  * id's first request, found to the same id again: a retry); a subject not in the
  * file is not found. Every answer waits --delay ms first (0 by default). Port 0 picks a free
  * one; the port is printed on stdout (`port N`) once listening. Each request is logged (its
- * headers X-Road-Client and X-Road-Id, its body, the status answered) to --log or stderr. Runs
+ * headers X-Road-Client and X-Road-Id, its body, the status answered), and each new connection
+ * (`connection`), to --log or stderr. Runs
  * until SIGTERM or SIGINT. */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
@@ -295,6 +296,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     return rc;
 }
 
+/* Each new connection logged ("connection"): the tests count them against the requests to see
+ * the client keep its connections between calls. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)socket_ctx;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        fprintf(logfile, "connection\n");
+        fflush(logfile);
+    }
+}
+
 static void done(void *cls, struct MHD_Connection *conn, void **ctx,
                  enum MHD_RequestTerminationCode toe)
 {
@@ -369,7 +384,7 @@ int main(int argc, char **argv)
             MHD_USE_ERROR_LOG,
         (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_HTTPS_MEM_TRUST, ca_pem,
-        MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "registry_service: cannot listen on port %ld\n", port);

@@ -37,11 +37,44 @@ typedef struct reg {
     uint64_t counts[MC_LOOKUP_OUTCOMES];
 } reg;
 
+/* Multi handles kept between calls: each holds libcurl's connection cache, so that a call
+ * reuses the open (keep-alive) connections of an earlier one instead of a TLS handshake per
+ * look-up. A call takes one (or makes one) and gives it back; at most POOL_MAX are kept. */
+enum { POOL_MAX = 16 };
+
 struct mc_connect {
     reg *regs;
     size_t n;
     mc_connect_opts opts;
+    pthread_mutex_t pool_lock;
+    CURLM *pool[POOL_MAX];
+    size_t npool;
 };
+
+static CURLM *pool_take(mc_connect *c)
+{
+    CURLM *m = NULL;
+    pthread_mutex_lock(&c->pool_lock);
+    if (c->npool > 0) {
+        m = c->pool[--c->npool];
+    }
+    pthread_mutex_unlock(&c->pool_lock);
+    return m != NULL ? m : curl_multi_init();
+}
+
+static void pool_give(mc_connect *c, CURLM *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&c->pool_lock);
+    if (c->npool < POOL_MAX) {
+        c->pool[c->npool++] = m;
+        m = NULL;
+    }
+    pthread_mutex_unlock(&c->pool_lock);
+    curl_multi_cleanup(m);
+}
 
 const char *mc_lookup_outcome_name(mc_lookup_outcome o)
 {
@@ -126,6 +159,7 @@ int mc_connect_new(mc_connect **out, const mc_registry_endpoint *eps, size_t n,
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     c->opts = opts != NULL ? *opts : (mc_connect_opts)MC_CONNECT_OPTS_INIT;
+    pthread_mutex_init(&c->pool_lock, NULL);
     if (c->opts.failures == 0) {
         c->opts.failures = 1;
     }
@@ -159,6 +193,10 @@ void mc_connect_free(mc_connect *c)
         reg_free(&c->regs[i]);
         pthread_mutex_destroy(&c->regs[i].mu);
     }
+    for (size_t i = 0; i < c->npool; i++) {
+        curl_multi_cleanup(c->pool[i]);
+    }
+    pthread_mutex_destroy(&c->pool_lock);
     mc_free(c->regs);
     mc_free(c);
     curl_global_cleanup();
@@ -613,7 +651,7 @@ int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)
         return 0;
     }
     xfer *xs = mc_calloc(n, sizeof *xs);
-    CURLM *m = curl_multi_init();
+    CURLM *m = pool_take(c);
     if (xs == NULL || m == NULL) {
         rc = MC_ENOMEM;
         for (size_t i = 0; i < n; i++) {
@@ -703,7 +741,7 @@ done:
         mc_buf_free(&xs[i].answer);
     }
     mc_free(xs);
-    curl_multi_cleanup(m);
+    pool_give(c, m);
     if (rc != 0) {
         mc_error_set(err, rc, "out of memory");
     }
