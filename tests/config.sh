@@ -203,6 +203,10 @@ bad "a registry configured twice" 'registry cs { url "https://x/" }\nregistry cs
     "bad.conf:3:10: error: registry 'cs' is already configured on line 2"
 bad "a registry block not closed" 'registry cs {\n  url "https://x/"\n' "bad.conf:2:10: error: registry 'cs' has no closing '}'"
 bad "a registry block without a name" 'registry {\n' "bad.conf:2:10: error: a registry block is 'registry NAME {'"
+: >"$etc/open.key"
+chmod 644 "$etc/open.key"
+bad "a private key others can read" 'registry cs { url "https://x/"; cert tokens; key open.key }\n' \
+    "bad.conf:2:50: error: 'key' names a private key others can read or its group write: chmod 600 open.key"
 printf 'db "host=/tmp dbname=motcua password=hunter2"\n' >"$etc/pw.conf"
 chmod 600 "$etc/pw.conf"
 "$bin" serve --config "$etc/pw.conf" >"$tmp/o" 2>"$tmp/e"

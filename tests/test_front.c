@@ -500,7 +500,7 @@ static const char registry_conf[] =
     "registry civil-status {\n"
     "    url \"https://ss.example/r1/VN/GOV/G01/civil-status/lookup\"  # the security server\n"
     "    ca ca.pem\n"
-    "    cert motcua.pem; key /dev/null\n"
+    "    cert motcua.pem; key motcua.key\n"
     "    timeout 1500\n"
     "    client VN/GOV/000.00.00.H29/motcua\n"
     "}\n"
@@ -513,6 +513,7 @@ static void touch(const conf *c, const char *name)
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fclose(f);
+    assert_int_equal(chmod(path, 0640), 0);
 }
 
 static void test_front__config_registry_blocks_give_the_endpoints(void **state)
@@ -520,6 +521,7 @@ static void test_front__config_registry_blocks_give_the_endpoints(void **state)
     conf *c = *state;
     touch(c, "ca.pem");
     touch(c, "motcua.pem");
+    touch(c, "motcua.key");
     conf_write(c, registry_conf, 0600);
     front_opts o;
     memset(&o, 0, sizeof o);
@@ -539,7 +541,8 @@ static void test_front__config_registry_blocks_give_the_endpoints(void **state)
     assert_string_equal(e->ca_file, want); /* relative to the file's folder */
     snprintf(want, sizeof want, "%s/motcua.pem", c->dir);
     assert_string_equal(e->cert_file, want);
-    assert_string_equal(e->key_file, "/dev/null");
+    snprintf(want, sizeof want, "%s/motcua.key", c->dir);
+    assert_string_equal(e->key_file, want);
     assert_int_equal(e->timeout_ms, 1500);
     assert_string_equal(e->client_id, "VN/GOV/000.00.00.H29/motcua");
     e = &o.registries[1];
@@ -573,8 +576,14 @@ static void test_front__config_a_bad_registry_block_changes_nothing(void **state
                "    key nosuch.key\n"
                "}\n"
                "registry tax { url \"https://t/\"; cert nosuch.pem }\n"
-               "}\n",
+               "}\n"
+               "registry land { url \"https://l/\"; cert ca.pem; key open.key }\n",
                0600);
+    touch(c, "ca.pem");
+    touch(c, "open.key");
+    char open_key[160];
+    snprintf(open_key, sizeof open_key, "%s/open.key", c->dir);
+    assert_int_equal(chmod(open_key, 0644), 0);
     front_opts o;
     memset(&o, 0, sizeof o);
     front_config *cfg = NULL;
@@ -587,15 +596,17 @@ static void test_front__config_a_bad_registry_block_changes_nothing(void **state
     assert_null(o.registries);
     assert_int_equal(o.nregistries, 0);
     char *text = tu_render(d, true);
-    char want[600];
+    char want[900];
     snprintf(want, sizeof want,
              "motcua.conf:3:5: error: unknown key 'colour' in a registry block (url, ca, cert, "
              "key, timeout, client)\n"
              "motcua.conf:6:13: error: 'timeout' takes milliseconds from 1 to 600000, not '10s'\n"
              "motcua.conf:7:9: error: 'key' names a file that cannot be read: %s/nosuch.key\n"
              "motcua.conf:9:39: error: 'cert' names a file that cannot be read: %s/nosuch.pem\n"
-             "motcua.conf:10:1: error: unexpected '}' (quote a value that holds it)\n",
-             c->dir, c->dir);
+             "motcua.conf:10:1: error: unexpected '}' (quote a value that holds it)\n"
+             "motcua.conf:11:52: error: 'key' names a private key others can read or its group "
+             "write: chmod 600 %s/open.key\n",
+             c->dir, c->dir, c->dir);
     assert_string_equal(text, want);
     free(text);
     mc_diags_free(d);
@@ -625,6 +636,7 @@ static void test_front__config_registry_blocks_out_of_memory(void **state)
     conf *c = *state;
     touch(c, "ca.pem");
     touch(c, "motcua.pem");
+    touch(c, "motcua.key");
     conf_write(c, registry_conf, 0600);
     assert_true(tu_oom_sweep(registry_config_once, c, false) > 3);
 }

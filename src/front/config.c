@@ -442,6 +442,15 @@ static void block_line(reader *r, const mc_token *toks, size_t n)
             report(r, vt, "'%s' names a file that cannot be read: %s", name, path);
             return;
         }
+        /* motcua's private key: its group may read it (root's file, the service's group), no
+         * one else may read it, and only its owner write it */
+        struct stat st;
+        if (ki == EP_KEY && stat(path, &st) == 0 && (st.st_mode & (S_IRWXO | S_IWGRP))) {
+            report(r, vt, "'key' names a private key others can read or its group write: chmod "
+                          "600 %s",
+                   path);
+            return;
+        }
         if (ki == EP_CA) {
             r->ep.ca_file = path;
         } else if (ki == EP_CERT) {
