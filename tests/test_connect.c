@@ -47,8 +47,8 @@ static int64_t ms_now(void)
 
 static mc_registry_endpoint endpoint(const char *url, int64_t timeout_ms)
 {
-    return (mc_registry_endpoint){"civil-status", url,    fx.ca, fx.cert, fx.key, timeout_ms,
-                                  "VN/GOV/000.00.00.H29/motcua"};
+    return (mc_registry_endpoint){
+        "civil-status", url, fx.ca, fx.cert, fx.key, timeout_ms, "VN/GOV/000.00.00.H29/motcua"};
 }
 
 static mc_lookup ask(const char *subject)
@@ -285,7 +285,7 @@ static void test_connect__errors_and_bad_answers(void **state)
     assert_int_equal(q.outcome, MC_LOOKUP_INVALID);
     assert_string_equal(q.reason, "civil-status answered something that is not a JSON object");
     assert_hex(q.answer_hash, 64); /* what came back is kept as proof all the same */
-    q = one(&e, NULL); /* the service answers 400 to a request without a subject */
+    q = one(&e, NULL);             /* the service answers 400 to a request without a subject */
     assert_int_equal(q.outcome, MC_LOOKUP_INVALID);
     assert_string_equal(q.reason, "civil-status answered HTTP 400, not 200");
     q = one(&e, OTHER);

@@ -384,8 +384,8 @@ int main(int argc, char **argv)
             MHD_USE_ERROR_LOG,
         (uint16_t)port, NULL, NULL, handle, NULL, MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, key_pem, MHD_OPTION_HTTPS_MEM_TRUST, ca_pem,
-        MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "registry_service: cannot listen on port %ld\n", port);
         return 1;

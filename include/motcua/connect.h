@@ -70,9 +70,9 @@ enum { MC_LOOKUP_OUTCOMES = 5 }; /* MC_LOOKUP_FOUND … MC_LOOKUP_INVALID */
 
 /* One registry's counters since mc_connect_new. */
 typedef struct mc_connect_stat {
-    const char *registry;                /* borrowed from c */
+    const char *registry;                 /* borrowed from c */
     uint64_t lookups[MC_LOOKUP_OUTCOMES]; /* by outcome */
-    bool open;                           /* the breaker is open (or half-open: a trial goes) */
+    bool open;                            /* the breaker is open (or half-open: a trial goes) */
 } mc_connect_stat;
 
 /* The number of registries c has endpoints for; fills out[0 … min(n, cap)-1] with their

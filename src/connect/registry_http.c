@@ -128,8 +128,7 @@ int mc_connect_new(mc_connect **out, const mc_registry_endpoint *eps, size_t n,
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(eps[j].registry, e->registry) == 0) {
-                return mc_error_set(err, MC_EUSAGE, "registry '%s' has two endpoints",
-                                    e->registry);
+                return mc_error_set(err, MC_EUSAGE, "registry '%s' has two endpoints", e->registry);
             }
         }
         if (e->url == NULL ||
@@ -139,8 +138,8 @@ int mc_connect_new(mc_connect **out, const mc_registry_endpoint *eps, size_t n,
                                 e->registry);
         }
         if (e->timeout_ms <= 0) {
-            return mc_error_set(err, MC_EUSAGE,
-                                "registry '%s': the timeout must be above 0 ms", e->registry);
+            return mc_error_set(err, MC_EUSAGE, "registry '%s': the timeout must be above 0 ms",
+                                e->registry);
         }
         if ((e->cert_file == NULL) != (e->key_file == NULL)) {
             return mc_error_set(err, MC_EUSAGE,
@@ -270,8 +269,8 @@ static bool breaker_admit(reg *r, mc_lookup *q, bool *trial)
             *trial = true;
         } else {
             int64_t left = r->until_ms > t ? (r->until_ms - t + 999) / 1000 : 1;
-            say(q, MC_LOOKUP_UNAVAILABLE, "lookup.breaker-open", 3, r->name,
-                num_of(r->failures).s, num_of(left).s);
+            say(q, MC_LOOKUP_UNAVAILABLE, "lookup.breaker-open", 3, r->name, num_of(r->failures).s,
+                num_of(left).s);
             r->counts[MC_LOOKUP_UNAVAILABLE]++;
             go = false;
         }
@@ -491,8 +490,8 @@ static int finish(xfer *x, CURLcode code)
     if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && x->too_big)) {
         q->answered_at = (int64_t)time(NULL);
         unsigned char hash[crypto_generichash_BYTES];
-        crypto_generichash(hash, sizeof hash, (const unsigned char *)x->answer.data,
-                           x->answer.len, NULL, 0);
+        crypto_generichash(hash, sizeof hash, (const unsigned char *)x->answer.data, x->answer.len,
+                           NULL, 0);
         sodium_bin2hex(q->answer_hash, sizeof q->answer_hash, hash, sizeof hash);
     }
     if (x->answer.oom) {
@@ -575,7 +574,7 @@ static bool prepare(xfer *x)
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)x->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)x->timeout_ms);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS */
-    curl_easy_setopt(e, CURLOPT_PROXY, "");     /* the endpoint is asked directly */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");    /* the endpoint is asked directly */
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
