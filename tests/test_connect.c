@@ -223,12 +223,42 @@ static void test_connect__out_of_memory_sweep(void **state)
 
 /* ==== against the service ================================================================= */
 
+static int oom_live_attempt(void *ctx)
+{
+    oom_ctx *o = ctx;
+    mc_connect *c = NULL;
+    mc_error err;
+    int rc = mc_connect_new(&c, &o->e, 1, NULL, &err);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_lookup q[2] = {ask(FOUND), ask(INCOMPLETE)};
+    rc = mc_connect_lookup(c, q, 2, &err);
+    if (rc == 0) {
+        assert_int_equal(q[0].outcome, MC_LOOKUP_FOUND);
+        assert_string_equal(q[0].reference, "CS-1");
+        assert_int_equal(q[1].outcome, MC_LOOKUP_INCOMPLETE);
+    }
+    mc_connect_free(c);
+    return rc;
+}
+
 #define NEED_SERVICE()                                                                             \
     do {                                                                                           \
         if (!live()) {                                                                             \
             skip();                                                                                \
         }                                                                                          \
     } while (0)
+
+/* Every allocation failing in turn while answers are read (the request's JSON, the answer's
+ * buffer and parse): MC_ENOMEM, never a look-up half answered; ASan finds no leak. */
+static void test_connect__out_of_memory_reading_answers(void **state)
+{
+    (void)state;
+    NEED_SERVICE();
+    oom_ctx o = {endpoint(fx.url, 2000)};
+    assert_true(tu_oom_sweep(oom_live_attempt, &o, false) > 10);
+}
 
 static void test_connect__found_has_reference_date_request_and_hash(void **state)
 {
@@ -549,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_connect__out_of_memory_sweep),
         cmocka_unit_test(test_connect__outcome_names),
         cmocka_unit_test(test_connect__found_has_reference_date_request_and_hash),
+        cmocka_unit_test(test_connect__out_of_memory_reading_answers),
         cmocka_unit_test(test_connect__not_found_and_incomplete),
         cmocka_unit_test(test_connect__errors_and_bad_answers),
         cmocka_unit_test(test_connect__a_refused_request_is_sent_again_under_its_id),
