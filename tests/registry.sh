@@ -6,7 +6,10 @@
 # 300 ms), and runs the connector's suite (build/tests/test_connect) against them: found, not
 # found, incomplete, slow past the deadline, error 500, malformed, another subject, a wrong
 # client certificate and none, a server of another authority, three look-ups in one answer's
-# time, a flood opening the breaker and its closing. Prints TAP lines; run by
+# time, a flood opening the breaker and its closing, four threads on one connector, out of memory
+# while answers are read; then, from the services' logs, the X-Road headers and the body, the
+# retry of a 503 under the same X-Road-Id, and connections kept between calls. Prints TAP lines;
+# run by
 # tools/run-tests.sh as  bash tests/registry.sh BUILD
 set -u
 build=${1:-build}
