@@ -9,8 +9,7 @@
 # time, a flood opening the breaker and its closing, four threads on one connector, out of memory
 # while answers are read; then, from the services' logs, the X-Road headers and the body, the
 # retry of a 503 under the same X-Road-Id, and connections kept between calls. Prints TAP lines;
-# run by
-# tools/run-tests.sh as  bash tests/registry.sh BUILD
+# run by tools/run-tests.sh as  bash tests/registry.sh BUILD
 set -u
 build=${1:-build}
 tmp=$(mktemp -d)
