@@ -2,7 +2,7 @@
 # Dependencies come from Debian through pkg-config (tools/install-deps.sh installs them).
 
 CC       ?= cc
-PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq
+PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm
@@ -19,7 +19,7 @@ LDFLAGS_ALL = $(EXTRA_LDFLAGS)
 # The library's layers, lowest first (docs/architecture.md; tools/check-layers.sh checks that a
 # file includes nothing of a higher layer); above them what the two front ends share (front),
 # the front ends cli and serve side by side, and the program that starts either (src/main.c).
-LAYERS   := base lang catalogue rules store engine analysis import
+LAYERS   := base lang catalogue rules store engine analysis import connect
 LIB_SRC  := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 FRONT_SRC := $(wildcard src/front/*.c)
 CLI_SRC  := $(FRONT_SRC) $(wildcard src/cli/*.c src/serve/*.c) src/main.c
@@ -127,7 +127,8 @@ national: $(BIN)
 	./$(BIN) import annex $(ANNEX_CSV) --out procedures/national 2>$(BUILD)/national.log
 	@grep -c warning $(BUILD)/national.log | sed 's|$$| warnings: see $(BUILD)/national.log|'
 
-test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore $(BUILD)/tools/oldstore
+test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore $(BUILD)/tools/oldstore \
+	$(BUILD)/tools/registry_service
 	@bash tools/run-tests.sh $(BUILD)
 
 asan:
@@ -153,6 +154,14 @@ $(BUILD)/tools/bench_pg: tools/bench_pg.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS) -lpthread $(LDFLAGS_ALL)
+
+# The live registry of tests/registry.sh: libmicrohttpd over TLS, client certificates checked
+# with GnuTLS.
+$(BUILD)/tools/registry_service: tools/registry_service.c
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags gnutls) -o $@ $< $(PKG_LIBS) \
+		$(shell pkg-config --libs gnutls) $(LDFLAGS_ALL)
 
 # The store of tests/copy.sh (100,000 dossiers through the engine's C API).
 $(BUILD)/tools/genstore: tools/genstore.c $(LIB)

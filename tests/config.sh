@@ -187,6 +187,26 @@ bad "a brace" 'listen { 127.0.0.1:8080 }\n' "bad.conf:2:8: error: unexpected '{'
 bad "a bad escape in a string (the lexer's message)" 'tokens "a\\qb"\n' \
     'bad.conf:2:10: error: invalid escape '"'"'\q'"'"' (use \", \\, \n, \t or \u{HEX})'
 bad "a misspelt db" 'db2 x\n' "bad.conf:2:1: error: unknown key 'db2' (did you mean 'db'?)"
+# registry blocks (issue 20, docs/registries.md): the live registries' endpoints
+bad "a misspelt key in a registry block" 'registry cs {\n  urll "https://x/"\n}\n' \
+    "bad.conf:3:3: error: unknown key 'urll' in a registry block (did you mean 'url'?)"
+bad "a registry block without url" 'registry cs {\n  timeout 100\n}\n' "bad.conf:4:1: error: registry 'cs' has no 'url'"
+bad "a registry asked in clear" 'registry cs {\n  url "http://x/"\n}\n' \
+    "bad.conf:3:7: error: 'url' takes an https:// address (a look-up carries personal data), not 'http://x/'"
+bad "a timeout of 0" 'registry cs { url "https://x/"\n  timeout 0 }\n' \
+    "bad.conf:3:11: error: 'timeout' takes milliseconds from 1 to 600000, not '0'"
+bad "a certificate file that cannot be read" 'registry cs { url "https://x/"; ca nosuch.pem }\n' \
+    "bad.conf:2:36: error: 'ca' names a file that cannot be read: nosuch.pem"
+bad "a client certificate without its key" 'registry cs { url "https://x/"\n  cert tokens\n}\n' \
+    "bad.conf:4:1: error: registry 'cs' has a 'cert' without its 'key'"
+bad "a registry configured twice" 'registry cs { url "https://x/" }\nregistry cs { url "https://y/" }\n' \
+    "bad.conf:3:10: error: registry 'cs' is already configured on line 2"
+bad "a registry block not closed" 'registry cs {\n  url "https://x/"\n' "bad.conf:2:10: error: registry 'cs' has no closing '}'"
+bad "a registry block without a name" 'registry {\n' "bad.conf:2:10: error: a registry block is 'registry NAME {'"
+: >"$etc/open.key"
+chmod 644 "$etc/open.key"
+bad "a private key others can read" 'registry cs { url "https://x/"; cert tokens; key open.key }\n' \
+    "bad.conf:2:50: error: 'key' names a private key others can read or its group write: chmod 600 open.key"
 printf 'db "host=/tmp dbname=motcua password=hunter2"\n' >"$etc/pw.conf"
 chmod 600 "$etc/pw.conf"
 "$bin" serve --config "$etc/pw.conf" >"$tmp/o" 2>"$tmp/e"

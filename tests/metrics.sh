@@ -428,6 +428,43 @@ rc=$?
 [ "$rc" = 3 ] && [ "$(cat "$tmp/e")" = "motcua: cannot open the access log $tmp/no/such/dir/access.log: No such file or directory" ] &&
     ok "an access log that cannot be opened: exit 3 and one line" || fail "an access log that cannot be opened: exit 3 and one line" "exit $rc" "$(cat "$tmp/e")"
 
+# ---- live registries (issue 20): the connector's counters and breakers ----
+# registry blocks in the configuration file: every outcome of each registry from the start (0),
+# each breaker closed (and none of them without registry blocks); the look-ups themselves are
+# tests/registry.sh's.
+printf '%s\n' 'registry civil-status {' '    url "https://127.0.0.1:1/r1/VN/GOV/000.00.00.G01/civil-status/lookup"' \
+    '    timeout 500' '    client VN/GOV/000.00.00.H29/motcua' '}' 'registry population { url "https://127.0.0.1:1/lookup" }' \
+    >"$tmp/reg.conf"
+chmod 600 "$tmp/reg.conf"
+serve_start "$tmp/reg.out" "$tmp/reg.err" "$bin" --config "$tmp/reg.conf" --tokens "$tok" \
+    --db "$tmp/reg.db" --catalogue tests/fixtures/cli-catalogue --no-timers
+pids+=("$serve_pid")
+url="http://127.0.0.1:$serve_port"
+s=$(call "$ops" GET /metrics)
+want='motcua_registry_lookups_total{registry="civil-status",outcome="found"} 0
+motcua_registry_lookups_total{registry="civil-status",outcome="not_found"} 0
+motcua_registry_lookups_total{registry="civil-status",outcome="unavailable"} 0
+motcua_registry_lookups_total{registry="civil-status",outcome="incomplete"} 0
+motcua_registry_lookups_total{registry="civil-status",outcome="invalid"} 0
+motcua_registry_lookups_total{registry="population",outcome="found"} 0
+motcua_registry_lookups_total{registry="population",outcome="not_found"} 0
+motcua_registry_lookups_total{registry="population",outcome="unavailable"} 0
+motcua_registry_lookups_total{registry="population",outcome="incomplete"} 0
+motcua_registry_lookups_total{registry="population",outcome="invalid"} 0
+motcua_registry_breaker_open{registry="civil-status"} 0
+motcua_registry_breaker_open{registry="population"} 0'
+got=$(grep '^motcua_registry_' "$tmp/r")
+[ "$s" = 200 ] && [ "$got" = "$want" ] && grep -q 'live registries: 2 endpoints configured' "$tmp/reg.err" &&
+    ! grep -q '^motcua_registry_' "$tmp/m2.txt" &&
+    ok "/metrics: lookups by registry and outcome, and each breaker, for the registries of the configuration" ||
+    fail "/metrics: lookups by registry and outcome, and each breaker, for the registries of the configuration" "$s" "$got" "$(cat "$tmp/reg.err")"
+if command -v promtool >/dev/null 2>&1; then
+    promtool check metrics <"$tmp/r" >"$tmp/why" 2>&1 &&
+        ok "promtool check metrics accepts the registries' metrics" ||
+        fail "promtool check metrics accepts the registries' metrics" "$(cat "$tmp/why")"
+fi
+kill "$serve_pid"
+
 # ---- readiness on PostgreSQL: the server stopped ----
 if pg_out=$(bash tools/pg-cluster.sh start 2>&1); then
     pg_dir=$(sed -n 1p <<<"$pg_out")

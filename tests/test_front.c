@@ -8,6 +8,7 @@
 #include "front/config.h"
 #include "front/view.h"
 #include "motcua/calendar.h"
+#include "motcua/connect.h"
 #include "motcua/engine.h"
 
 #include <sys/stat.h>
@@ -492,6 +493,154 @@ static void test_front__config_out_of_memory(void **state)
     assert_true(tu_oom_sweep(config_bad_once, c, false) > 3);
 }
 
+/* ---- registry blocks (issue 20) ---- */
+
+static const char registry_conf[] =
+    "tokens tokens\n"
+    "registry civil-status {\n"
+    "    url \"https://ss.example/r1/VN/GOV/G01/civil-status/lookup\"  # the security server\n"
+    "    ca ca.pem\n"
+    "    cert motcua.pem; key motcua.key\n"
+    "    timeout 1500\n"
+    "    client VN/GOV/000.00.00.H29/motcua\n"
+    "}\n"
+    "registry population { url \"https://ss.example/pop\" }\n";
+
+static void touch(const conf *c, const char *name)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/%s", c->dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0640), 0);
+}
+
+static void test_front__config_registry_blocks_give_the_endpoints(void **state)
+{
+    conf *c = *state;
+    touch(c, "ca.pem");
+    touch(c, "motcua.pem");
+    touch(c, "motcua.key");
+    conf_write(c, registry_conf, 0600);
+    front_opts o;
+    memset(&o, 0, sizeof o);
+    front_config *cfg = NULL;
+    mc_diags *d = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(front_config_read(&cfg, c->file, &o, d, &err), 0);
+    assert_int_equal(mc_diags_count(d), 0);
+    assert_int_equal(o.nregistries, 2);
+    const mc_registry_endpoint *e = &o.registries[0];
+    char want[160];
+    assert_string_equal(e->registry, "civil-status");
+    assert_string_equal(e->url, "https://ss.example/r1/VN/GOV/G01/civil-status/lookup");
+    snprintf(want, sizeof want, "%s/ca.pem", c->dir);
+    assert_string_equal(e->ca_file, want); /* relative to the file's folder */
+    snprintf(want, sizeof want, "%s/motcua.pem", c->dir);
+    assert_string_equal(e->cert_file, want);
+    snprintf(want, sizeof want, "%s/motcua.key", c->dir);
+    assert_string_equal(e->key_file, want);
+    assert_int_equal(e->timeout_ms, 1500);
+    assert_string_equal(e->client_id, "VN/GOV/000.00.00.H29/motcua");
+    e = &o.registries[1];
+    assert_string_equal(e->registry, "population");
+    assert_string_equal(e->url, "https://ss.example/pop");
+    assert_null(e->ca_file);
+    assert_null(e->cert_file);
+    assert_null(e->client_id);
+    assert_int_equal(e->timeout_ms, 2000); /* the default */
+    /* the connector takes them as they are */
+    mc_connect *conn = NULL;
+    assert_int_equal(mc_connect_new(&conn, o.registries, (size_t)o.nregistries, NULL, &err), 0);
+    mc_connect_stat st[2];
+    assert_int_equal(mc_connect_stats(conn, st, 2), 2);
+    assert_string_equal(st[1].registry, "population");
+    mc_connect_free(conn);
+    front_config_free(cfg);
+    mc_diags_free(d);
+}
+
+static void test_front__config_a_bad_registry_block_changes_nothing(void **state)
+{
+    conf *c = *state;
+    conf_write(c,
+               "registry civil-status {\n"
+               "    url \"https://x/\"\n"
+               "    colour blue\n"
+               "}\n"
+               "registry population {\n"
+               "    timeout 10s\n"
+               "    key nosuch.key\n"
+               "}\n"
+               "registry tax { url \"https://t/\"; cert nosuch.pem }\n"
+               "}\n"
+               "registry land { url \"https://l/\"; cert ca.pem; key open.key }\n",
+               0600);
+    touch(c, "ca.pem");
+    touch(c, "open.key");
+    char open_key[160];
+    snprintf(open_key, sizeof open_key, "%s/open.key", c->dir);
+    assert_int_equal(chmod(open_key, 0644), 0);
+    front_opts o;
+    memset(&o, 0, sizeof o);
+    front_config *cfg = NULL;
+    mc_diags *d = NULL;
+    mc_error err;
+    mc_error_clear(&err);
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(front_config_read(&cfg, c->file, &o, d, &err), MC_ECHECK);
+    assert_null(cfg);
+    assert_null(o.registries);
+    assert_int_equal(o.nregistries, 0);
+    char *text = tu_render(d, true);
+    char want[900];
+    snprintf(want, sizeof want,
+             "motcua.conf:3:5: error: unknown key 'colour' in a registry block (url, ca, cert, "
+             "key, timeout, client)\n"
+             "motcua.conf:6:13: error: 'timeout' takes milliseconds from 1 to 600000, not '10s'\n"
+             "motcua.conf:7:9: error: 'key' names a file that cannot be read: %s/nosuch.key\n"
+             "motcua.conf:9:39: error: 'cert' names a file that cannot be read: %s/nosuch.pem\n"
+             "motcua.conf:10:1: error: unexpected '}' (quote a value that holds it)\n"
+             "motcua.conf:11:52: error: 'key' names a private key others can read or its group "
+             "write: chmod 600 %s/open.key\n",
+             c->dir, c->dir, c->dir);
+    assert_string_equal(text, want);
+    free(text);
+    mc_diags_free(d);
+}
+
+static int registry_config_once(void *ctx)
+{
+    const conf *c = ctx;
+    front_opts o;
+    memset(&o, 0, sizeof o);
+    front_config *cfg = NULL;
+    mc_diags *d = NULL;
+    if (mc_diags_new(&d) != 0) {
+        return MC_ENOMEM;
+    }
+    int rc = front_config_read(&cfg, c->file, &o, d, NULL);
+    if (rc == 0 && o.nregistries != 2) {
+        rc = MC_EINTERNAL;
+    }
+    front_config_free(cfg);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_front__config_registry_blocks_out_of_memory(void **state)
+{
+    conf *c = *state;
+    touch(c, "ca.pem");
+    touch(c, "motcua.pem");
+    touch(c, "motcua.key");
+    conf_write(c, registry_conf, 0600);
+    assert_true(tu_oom_sweep(registry_config_once, c, false) > 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +664,12 @@ int main(void)
         cmocka_unit_test(test_front__config_log_levels),
         cmocka_unit_test_setup_teardown(test_front__config_out_of_memory, conf_setup,
                                         conf_teardown),
+        cmocka_unit_test_setup_teardown(test_front__config_registry_blocks_give_the_endpoints,
+                                        conf_setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(test_front__config_a_bad_registry_block_changes_nothing,
+                                        conf_setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(test_front__config_registry_blocks_out_of_memory,
+                                        conf_setup, conf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,6 +237,40 @@ static void test_metrics__ready_on_the_timer_figures(void **state)
     metrics_free(&m);
 }
 
+static void test_metrics__live_registries(void **state)
+{
+    (void)state;
+    mc_buf t = MC_BUF_INIT;
+    metrics_render_registries(NULL, 0, &t); /* no registry configured: nothing */
+    assert_int_equal(t.len, 0);
+    mc_connect_stat st[2] = {{"civil-status", {3, 1, 7, 0, 2}, true},
+                             {"pop\"ulation", {0, 0, 0, 0, 0}, false}};
+    metrics_render_registries(st, 2, &t);
+    char *s = text_of(&t);
+    assert_string_equal(
+        s, "# HELP motcua_registry_lookups_total Look-ups of live registries, by registry and "
+           "outcome.\n"
+           "# TYPE motcua_registry_lookups_total counter\n"
+           "motcua_registry_lookups_total{registry=\"civil-status\",outcome=\"found\"} 3\n"
+           "motcua_registry_lookups_total{registry=\"civil-status\",outcome=\"not_found\"} 1\n"
+           "motcua_registry_lookups_total{registry=\"civil-status\",outcome=\"unavailable\"} 7\n"
+           "motcua_registry_lookups_total{registry=\"civil-status\",outcome=\"incomplete\"} 0\n"
+           "motcua_registry_lookups_total{registry=\"civil-status\",outcome=\"invalid\"} 2\n"
+           "motcua_registry_lookups_total{registry=\"pop\\\"ulation\",outcome=\"found\"} 0\n"
+           "motcua_registry_lookups_total{registry=\"pop\\\"ulation\",outcome=\"not_found\"} 0\n"
+           "motcua_registry_lookups_total{registry=\"pop\\\"ulation\",outcome=\"unavailable\"} "
+           "0\n"
+           "motcua_registry_lookups_total{registry=\"pop\\\"ulation\",outcome=\"incomplete\"} "
+           "0\n"
+           "motcua_registry_lookups_total{registry=\"pop\\\"ulation\",outcome=\"invalid\"} 0\n"
+           "# HELP motcua_registry_breaker_open Whether a live registry's circuit breaker is open "
+           "(look-ups not sent).\n"
+           "# TYPE motcua_registry_breaker_open gauge\n"
+           "motcua_registry_breaker_open{registry=\"civil-status\"} 1\n"
+           "motcua_registry_breaker_open{registry=\"pop\\\"ulation\"} 0\n");
+    mc_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_metrics__operator_counters),
         cmocka_unit_test(test_metrics__dossiers_are_counted_once_per_interval),
         cmocka_unit_test(test_metrics__ready_on_the_timer_figures),
+        cmocka_unit_test(test_metrics__live_registries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

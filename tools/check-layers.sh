@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # The layers, lowest first: the one table of the allowed direction. front is what the two front
 # ends share; cli and serve are the front ends, side by side (neither includes the other); main
 # is the program (src/main.c, no folder of its own), which may start either.
-layers=(base lang catalogue rules store engine analysis import front cli serve main)
+layers=(base lang catalogue rules store engine analysis import connect front cli serve main)
 # The layer of each public header (include/motcua/NAME.h): the module that implements it.
 declare -A public=(
     [alloc]=base [error]=base [value]=base [msg]=base [lunar]=base
@@ -20,6 +20,7 @@ declare -A public=(
     [engine]=engine [access]=engine
     [cost]=analysis [sim]=analysis [report]=analysis [graph]=analysis [scenario]=analysis
     [registry]=import [annex]=import
+    [connect]=connect
 )
 declare -A rank
 for i in "${!layers[@]}"; do

@@ -11,6 +11,9 @@ pkgs=(build-essential pkg-config clang liblua5.4-dev libpcre2-dev libsqlite3-dev
 pkgs+=(nginx openssl)
 # tests/metrics.sh: a real Prometheus scraping serve.
 pkgs+=(prometheus)
+# src/connect: the live registries' HTTPS client (libcurl over OpenSSL); tests/registry.sh's
+# test service serves TLS through libmicrohttpd and checks client certificates with GnuTLS.
+pkgs+=(libcurl4-openssl-dev libgnutls28-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

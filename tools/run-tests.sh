@@ -191,6 +191,10 @@ tap_suite "migrate" timeout 300 bash tests/migrate.sh "$build/motcua" "$build/to
 # Attacks on the HTTP server (TAP): slow clients, shared idempotency keys, endless rules.
 tap_suite "attack" bash tests/attack.sh "$build/motcua"
 
+# The live registries' connector against a test registry over mutual TLS (tests/registry.sh,
+# issue 20): a throwaway authority, tools/registry_service on loopback, build/tests/test_connect.
+tap_suite "registry" timeout 120 bash tests/registry.sh "$build"
+
 # Tokens (TAP): the token command, several agencies, reload on SIGHUP, IPv6 and bad listen
 # addresses (tests/tokens.sh).
 tap_suite "tokens" timeout 300 bash tests/tokens.sh "$build/motcua"

@@ -7,6 +7,7 @@
 #include "base/suggest.h"
 #include "lang/lexer.h"
 #include "motcua/alloc.h"
+#include "motcua/connect.h"
 #include "motcua/store.h"
 #include "motcua/value.h"
 
@@ -127,9 +128,12 @@ static const key keys[] = {
 enum { NKEYS = sizeof keys / sizeof keys[0] };
 
 struct front_config {
-    mc_arena arena;       /* the values, the catalogue list */
+    mc_arena arena;       /* the values, the catalogue list, the endpoints */
     front_opts file;      /* what the file says */
     uint32_t line[NKEYS]; /* where each key was first set, or 0 */
+    mc_registry_endpoint *eps;
+    uint32_t *eps_line; /* where each registry's block starts */
+    size_t neps, cap, cap_line;
 };
 
 /* ==== reading ============================================================================= */
@@ -141,6 +145,14 @@ typedef struct reader {
     const char *dir; /* the file's folder, or NULL for the current one */
     bool quiet;      /* the line is the store's: its errors show no excerpt of it (a password) */
     int rc;          /* MC_ECHECK after an error, MC_ENOMEM */
+    /* inside a `registry NAME {` block: the endpoint being read, where its block opened, and
+     * the line of each of its keys (0: not given) */
+    bool in_block;
+    mc_registry_endpoint ep;
+    mc_token block_tok;
+    uint32_t block_line;
+    uint32_t ep_line[6];
+    size_t block_errors; /* the file's errors when the block opened */
 } reader;
 
 static void report(reader *r, const mc_token *t, const char *fmt, ...)
@@ -306,6 +318,185 @@ static void line(reader *r, const mc_token *toks, size_t n)
     *(const char **)(base + k->off) = v;
 }
 
+
+/* ==== registry blocks ===================================================================== */
+
+/* The keys of a `registry NAME { … }` block (docs/registries.md, "The operator's set-up"). */
+static const char *const ep_keys[6] = {"url", "ca", "cert", "key", "timeout", "client"};
+enum { EP_URL, EP_CA, EP_CERT, EP_KEY, EP_TIMEOUT, EP_CLIENT };
+enum { EP_TIMEOUT_MAX = 600000 };
+
+/* `registry NAME {`: opens a block. toks[0] is `registry`. */
+static void block_open(reader *r, const mc_token *toks, size_t n, const mc_token *brace)
+{
+    if (n != 2) {
+        report(r, n < 2 ? brace : &toks[2], "a registry block is 'registry NAME {'");
+        return;
+    }
+    char *name = token_text(r, &toks[1]);
+    if (name == NULL) {
+        return;
+    }
+    uint32_t lno, col;
+    mc_source_position(r->src, toks[0].off, &lno, &col);
+    for (size_t i = 0; i < r->cfg->neps; i++) {
+        if (strcmp(r->cfg->eps[i].registry, name) == 0) {
+            report(r, &toks[1], "registry '%s' is already configured on line %u", name,
+                   (unsigned)r->cfg->eps_line[i]);
+            break;
+        }
+    }
+    r->in_block = true;
+    memset(&r->ep, 0, sizeof r->ep);
+    memset(r->ep_line, 0, sizeof r->ep_line);
+    r->ep.registry = name;
+    r->block_tok = toks[1];
+    r->block_line = lno;
+    r->block_errors = mc_diags_errors(r->diags);
+}
+
+/* One `KEY VALUE` line inside a block. */
+static void block_line(reader *r, const mc_token *toks, size_t n)
+{
+    const mc_token *kt = &toks[0];
+    int ki = -1;
+    for (int i = 0; i < 6 && kt->kind == MC_TOK_WORD; i++) {
+        if (mc_tok_is(kt, ep_keys[i])) {
+            ki = i;
+        }
+    }
+    if (ki < 0) {
+        mc_suggest s;
+        mc_suggest_init(&s, kt->text, kt->text_len);
+        for (int i = 0; i < 6; i++) {
+            mc_suggest_offer(&s, ep_keys[i]);
+        }
+        int shown = kt->text_len > 64 ? 64 : (int)kt->text_len;
+        if (s.best != NULL) {
+            report(r, kt, "unknown key '%.*s' in a registry block (did you mean '%s'?)", shown,
+                   kt->text, s.best);
+        } else {
+            report(r, kt, "unknown key '%.*s' in a registry block (url, ca, cert, key, timeout, "
+                          "client)",
+                   shown, kt->text);
+        }
+        return;
+    }
+    const char *name = ep_keys[ki];
+    if (n < 2) {
+        report(r, kt, "'%s' needs a value", name);
+        return;
+    }
+    if (n > 2) {
+        report(r, &toks[2], "'%s' takes one value (quote a value that holds spaces)", name);
+        return;
+    }
+    uint32_t lno, col;
+    mc_source_position(r->src, kt->off, &lno, &col);
+    if (r->ep_line[ki] != 0) {
+        report(r, kt, "'%s' is already set on line %u", name, (unsigned)r->ep_line[ki]);
+        return;
+    }
+    r->ep_line[ki] = lno;
+    const mc_token *vt = &toks[1];
+    char *value = token_text(r, vt);
+    if (value == NULL) {
+        return;
+    }
+    if (value[0] == '\0' || strlen(value) != vt->text_len) {
+        report(r, vt, "'%s' needs a value, not an empty one", name);
+        return;
+    }
+    static const key path_key = {"ca", PATH, 0, NULL};
+    switch (ki) {
+    case EP_URL:
+        if (strncmp(value, "https://", 8) != 0 || value[8] == '\0') {
+            report(r, vt, "'url' takes an https:// address (a look-up carries personal data), "
+                          "not '%s'",
+                   value);
+            return;
+        }
+        r->ep.url = value;
+        break;
+    case EP_TIMEOUT: {
+        char *end;
+        errno = 0;
+        long long ms = strtoll(value, &end, 10);
+        if (*end != '\0' || errno != 0 || ms < 1 || ms > EP_TIMEOUT_MAX || value[0] == '+') {
+            report(r, vt, "'timeout' takes milliseconds from 1 to %d, not '%s'", EP_TIMEOUT_MAX,
+                   value);
+            return;
+        }
+        r->ep.timeout_ms = ms;
+        break;
+    }
+    case EP_CLIENT:
+        r->ep.client_id = value;
+        break;
+    default: { /* a file: relative to the configuration's folder, readable now */
+        const char *path = resolve(r, &path_key, value);
+        if (path == NULL) {
+            return;
+        }
+        if (access(path, R_OK) != 0) {
+            report(r, vt, "'%s' names a file that cannot be read: %s", name, path);
+            return;
+        }
+        /* motcua's private key: its group may read it (root's file, the service's group), no
+         * one else may read it, and only its owner write it */
+        struct stat st;
+        if (ki == EP_KEY && stat(path, &st) == 0 && (st.st_mode & (S_IRWXO | S_IWGRP))) {
+            report(r, vt, "'key' names a private key others can read or its group write: chmod "
+                          "600 %s",
+                   path);
+            return;
+        }
+        if (ki == EP_CA) {
+            r->ep.ca_file = path;
+        } else if (ki == EP_CERT) {
+            r->ep.cert_file = path;
+        } else {
+            r->ep.key_file = path;
+        }
+    }
+    }
+}
+
+/* `}`: checks the block whole and keeps its endpoint. */
+static void block_close(reader *r, const mc_token *brace)
+{
+    r->in_block = false;
+    const char *name = r->ep.registry;
+    if (mc_diags_errors(r->diags) > r->block_errors) {
+        return; /* a line of it was wrong: what is missing may be that line's */
+    }
+    if (r->ep_line[EP_URL] == 0) {
+        report(r, brace, "registry '%s' has no 'url'", name);
+    }
+    if ((r->ep_line[EP_CERT] == 0) != (r->ep_line[EP_KEY] == 0)) {
+        report(r, brace, "registry '%s' has a '%s' without its '%s'", name,
+               r->ep_line[EP_CERT] ? "cert" : "key", r->ep_line[EP_CERT] ? "key" : "cert");
+    }
+    if (r->rc != 0) {
+        return; /* the file is refused anyway: nothing more to keep */
+    }
+    if (r->ep.timeout_ms == 0) {
+        r->ep.timeout_ms = 2000;
+    }
+    front_config *cfg = r->cfg;
+    if (mc_arena_grow_array(&cfg->arena, &cfg->eps, &cfg->cap, cfg->neps, cfg->neps + 1,
+                            sizeof *cfg->eps) != 0 ||
+        mc_arena_grow_array(&cfg->arena, &cfg->eps_line, &cfg->cap_line, cfg->neps,
+                            cfg->neps + 1, sizeof *cfg->eps_line) != 0) {
+        r->rc = MC_ENOMEM;
+        return;
+    }
+    cfg->eps_line[cfg->neps] = r->block_line;
+    cfg->eps[cfg->neps++] = r->ep;
+    cfg->file.registries = cfg->eps;
+    cfg->file.nregistries = (int)cfg->neps;
+}
+
 static void parse(reader *r)
 {
     mc_lexer lex;
@@ -320,16 +511,36 @@ static void parse(reader *r)
             r->rc = MC_ENOMEM;
             return;
         }
-        if (t.kind == MC_TOK_NEWLINE || t.kind == MC_TOK_EOF) {
+        /* inside a registry block, ';' ends a line too: registry x { url "…"; timeout 500 } */
+        if (t.kind == MC_TOK_NEWLINE || t.kind == MC_TOK_EOF ||
+            ((t.kind == MC_TOK_RBRACE || t.kind == MC_TOK_SEMI) && r->in_block)) {
             if (n > 0 && !bad) {
-                line(r, toks, n);
+                if (r->in_block) {
+                    block_line(r, toks, n);
+                } else {
+                    line(r, toks, n);
+                }
                 r->quiet = false;
             }
             n = 0;
             bad = false;
+            if (t.kind == MC_TOK_RBRACE) {
+                block_close(r, &t);
+                continue;
+            }
             if (t.kind == MC_TOK_EOF) {
+                if (r->in_block) {
+                    report(r, &r->block_tok, "registry '%.*s' has no closing '}'",
+                           (int)r->block_tok.text_len, r->block_tok.text);
+                }
                 return;
             }
+            continue;
+        }
+        if (t.kind == MC_TOK_LBRACE && !bad && !r->in_block && n > 0 &&
+            mc_tok_is(&toks[0], "registry")) {
+            block_open(r, toks, n, &t);
+            n = 0;
             continue;
         }
         if (t.kind == MC_TOK_ERROR) {
@@ -417,6 +628,9 @@ done:
 /* Sets what the command line left unset. */
 static void merge(front_opts *o, const front_opts *f)
 {
+    /* the registries' endpoints are the file's alone: no option of the command line names one */
+    o->registries = f->registries;
+    o->nregistries = f->nregistries;
     for (size_t i = 0; i < NKEYS; i++) {
         const key *k = &keys[i];
         char *ob = (char *)o;
@@ -450,7 +664,7 @@ int front_config_read(front_config **out, const char *path, front_opts *o, mc_di
     if (rc != 0) {
         goto done;
     }
-    reader r = {cfg, src, diags, NULL, false, 0};
+    reader r = {cfg, src, diags, NULL, false, 0, false, {0}, {0}, 0, {0}, 0};
     const char *slash = strrchr(path, '/');
     if (slash != NULL) {
         r.dir = slash == path ? "" : mc_arena_strndup(&cfg->arena, path, (size_t)(slash - path));

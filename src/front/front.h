@@ -44,6 +44,10 @@ typedef struct front_opts {
     /* --access-log FILE (serve: stderr without it), --metrics-listen HOST:PORT (serve) */
     const char *access_log, *metrics_listen;
     bool migrate;          /* --migrate (serve): migrate an older store before starting */
+    /* the live registries' endpoints: `registry NAME { … }` blocks of the configuration file
+     * only (config.h), given to the connector (connect.h) */
+    const struct mc_registry_endpoint *registries;
+    int nregistries;
     const char *to_backup; /* --to-backup FILE (migrate) */
     const char *html;            /* --html FILE (cost, simulate, report): also write a page */
     const char *out, *tables,

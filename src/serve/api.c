@@ -1667,6 +1667,10 @@ int api_init(api *a, size_t n, mc_error *err)
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules)
 {
     mc_engine_set_gate(e, gate_enter, gate_leave, a);
+    if (a->registries != NULL) {
+        mc_registry_client rc = mc_connect_client(a->registries);
+        mc_engine_set_registry_client(e, &rc);
+    }
     a->engines[i] = e;
     a->rules[i] = rules;
 }
@@ -1743,6 +1747,8 @@ void api_free(api *a)
         mc_rules_free(a->rules ? a->rules[i] : NULL);
     }
     mc_store_group_close(a->group);
+    mc_connect_free(a->registries);
+    a->registries = NULL;
     free(a->engines);
     free(a->rules);
     free(a->taken);
@@ -1812,6 +1818,11 @@ static int64_t monotonic_ms(void)
 static void metrics_with(api *a, mc_engine *e, mc_buf *t)
 {
     metrics_render(&a->metrics, t);
+    if (a->registries != NULL) {
+        mc_connect_stat st[METRICS_REGISTRIES_MAX];
+        size_t n = mc_connect_stats(a->registries, st, METRICS_REGISTRIES_MAX);
+        metrics_render_registries(st, n < METRICS_REGISTRIES_MAX ? n : METRICS_REGISTRIES_MAX, t);
+    }
     if (a->group != NULL) {
         mc_store_group_stats g;
         mc_store_group_stats_get(a->group, &g);

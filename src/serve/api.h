@@ -9,6 +9,7 @@
 #define MOTCUA_CLI_API_H
 
 #include "motcua/catalogue.h"
+#include "motcua/connect.h"
 #include "motcua/engine.h"
 #include "motcua/rules.h"
 #include "metrics.h"
@@ -68,6 +69,10 @@ typedef struct api {
     /* /api/health/ready: whether the store takes a write now (ready.h), or NULL (always). */
     bool (*ready)(void *ud, char *why, size_t n);
     void *ready_ud;
+    /* The live registries' connector (connect.h), shared by every engine, or NULL when the
+     * configuration names no endpoint: api_set_engine gives it to each engine, api_free frees
+     * it, /metrics shows its counters. */
+    mc_connect *registries;
 } api;
 
 /* Prepares a for n engines. MC_ENOMEM. */

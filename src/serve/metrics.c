@@ -312,3 +312,30 @@ int metrics_dossiers(metrics *m, int64_t now_ms, int (*make)(void *ud, mc_buf *t
     pthread_mutex_unlock(&m->dossiers_lock);
     return rc;
 }
+
+void metrics_render_registries(const mc_connect_stat *s, size_t n, mc_buf *t)
+{
+    if (n == 0) {
+        return;
+    }
+    mc_buf_printf(t, "# HELP motcua_registry_lookups_total Look-ups of live registries, by "
+                     "registry and outcome.\n"
+                     "# TYPE motcua_registry_lookups_total counter\n");
+    for (size_t i = 0; i < n; i++) {
+        for (int o = 0; o < MC_LOOKUP_OUTCOMES; o++) {
+            mc_buf_printf(t, "motcua_registry_lookups_total{registry=\"");
+            metrics_label(t, s[i].registry);
+            mc_buf_printf(t, "\",outcome=\"%s\"} %llu\n",
+                          mc_lookup_outcome_name((mc_lookup_outcome)o),
+                          (unsigned long long)s[i].lookups[o]);
+        }
+    }
+    mc_buf_printf(t, "# HELP motcua_registry_breaker_open Whether a live registry's circuit "
+                     "breaker is open (look-ups not sent).\n"
+                     "# TYPE motcua_registry_breaker_open gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        mc_buf_printf(t, "motcua_registry_breaker_open{registry=\"");
+        metrics_label(t, s[i].registry);
+        mc_buf_printf(t, "\"} %d\n", s[i].open ? 1 : 0);
+    }
+}

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 
+#include "motcua/connect.h"
 #include "motcua/engine.h"
 #include "motcua/rules.h"
 #include "motcua/store.h"
@@ -95,6 +96,14 @@ void metrics_timer_stats_add(const metrics *m, metrics_ops *o);
 /* Appends o to t: refusals, rule failures, the store's waits and size; and, when the scheduler
  * runs, its lag, its firings and the age of its last pass. */
 void metrics_render_ops(const metrics *m, const metrics_ops *o, mc_buf *t);
+
+/* The registries /metrics shows at most (a configuration names a few). */
+enum { METRICS_REGISTRIES_MAX = 64 };
+
+/* Appends the live registries' counters s[0..n) to t: motcua_registry_lookups_total{registry,
+ * outcome} (every outcome, 0 included, so that a rate exists from the first scrape) and
+ * motcua_registry_breaker_open{registry} (1 while the breaker is open). */
+void metrics_render_registries(const mc_connect_stat *s, size_t n, mc_buf *t);
 
 /* Appends the gauges of open dossiers c[0..n) (in the order of procedure, then state) to t:
  * motcua_dossiers{procedure,state} and motcua_dossiers_overdue{procedure}. */

@@ -974,6 +974,14 @@ int cmd_serve(front_opts *c)
         rc = api_init(a, ENGINES, &err);
         started = true;
     }
+    /* The live registries' connector, before the engines that ask through it. */
+    if (rc == 0 && c->nregistries > 0) {
+        rc = mc_connect_new(&a->registries, c->registries, (size_t)c->nregistries, NULL, &err);
+        if (rc == 0) {
+            log_msg(FRONT_LOG_INFO, "live registries: %d endpoint%s configured", c->nregistries,
+                    c->nregistries == 1 ? "" : "s");
+        }
+    }
     if (rc == 0) {
         rc = api_set_tokens(a, tok, &err);
         tok = NULL; /* the API's now */
