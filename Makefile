@@ -195,7 +195,7 @@ bench: $(BIN) $(BUILD)/tools/gencat $(BUILD)/tools/runstat $(BUILD)/tools/bench_
 	$(BUILD)/tools/bench_store $(BUILD)/tools/bench_pg $(BUILD)/tools/bench_report \
 	$(BUILD)/tools/bench_simulate \
 	$(BUILD)/tools/genqueue \
-	$(BUILD)/tools/bench_http
+	$(BUILD)/tools/bench_http $(BUILD)/tools/registry_service
 	@bash tools/bench.sh $(BUILD)
 
 # libFuzzer target for the lexer, parser and catalogue builder (clang only).

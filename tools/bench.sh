@@ -197,6 +197,131 @@ print("%.2f" % (g["operations"] / g["commits"]) if g.get("commits") else "")' 2>
     fi
 }
 
+# registry: `motcua serve` with a live registry (tools/registry_service over mutual TLS, every
+# answer 20 ms late): one client submits in a loop, each submit with three live look-ups, while
+# four fire as for `http`; the submits' p50 and p99, the fires a second meanwhile against the
+# same four clients' fires with no registry traffic just before, on the same server.
+bench_registry() {
+    local dir n each conf line base with p50 p99 fire
+    dir="$build/bench/registry"
+    rm -rf "$dir"
+    mkdir -p "$dir/cat"
+    chmod 700 "$dir"
+    if ! command -v openssl >/dev/null || [ ! -x "$build/tools/registry_service" ]; then
+        say "registry: skipped (openssl or build/tools/registry_service missing)"
+        return 0
+    fi
+    (
+        cd "$dir" || exit 1
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+            -subj "/CN=bench CA" 2>/dev/null &&
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+                -subj "/CN=localhost" 2>/dev/null &&
+            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >s.ext &&
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+                -out server.pem -days 2 -extfile s.ext 2>/dev/null &&
+            openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr \
+                -subj "/CN=motcua bench" 2>/dev/null &&
+            printf 'extendedKeyUsage=clientAuth\n' >c.ext &&
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+                -out client.pem -days 2 -extfile c.ext 2>/dev/null &&
+            chmod 600 client.key
+    ) || {
+        say "registry: the test certificates could not be made"
+        return 0
+    }
+    local i
+    for ((i = 1; i <= 20000; i++)); do
+        printf 'R%06d,found,REC-%d,2020-01-01\n' "$i" "$i"
+    done >"$dir/records.csv"
+    "$build/tools/registry_service" --port 0 --cert "$dir/server.pem" --key "$dir/server.key" \
+        --ca "$dir/ca.pem" --records "$dir/records.csv" --delay 20 --log "$dir/service.log" \
+        >"$dir/service.port" 2>>"$dir/service.log" &
+    local spid=$! sport=""
+    for _ in $(seq 50); do
+        sport=$(sed -n 's/^port //p' "$dir/service.port")
+        [ -n "$sport" ] && break
+        sleep 0.1
+    done
+    cat >"$dir/cat/p.proc" <<'PROC'
+role clerk
+document doc-a { title "A" }
+document doc-b { title "B" }
+document doc-c { title "C" }
+registry reg { live; holds doc-a, doc-b, doc-c }
+lifecycle l {
+    state submitted { initial; on receive -> processing by clerk }
+    state processing { on pause -> waiting by clerk }
+    state waiting { clock paused; on resume -> processing by clerk }
+    state done { final; outcome granted }
+}
+procedure p { time-limit 7wd; lifecycle l; agency bench; subject id
+    field id { type text; required } }
+procedure q { time-limit 7wd; lifecycle l; agency bench; subject id
+    field id { type text; required }
+    requires doc-a
+    requires doc-b
+    requires doc-c }
+PROC
+    {
+        echo "$("$motcua" hash-token bench-secret) bench clerk bench"
+        echo "$("$motcua" hash-token portal-secret) portal clerk bench"
+    } >"$dir/tokens"
+    conf="$dir/motcua.conf"
+    cat >"$conf" <<CONF
+tokens $dir/tokens
+db $dir/r.db
+catalogue $dir/cat
+registry reg {
+    url "https://localhost:$sport/"
+    ca $dir/ca.pem
+    cert $dir/client.pem
+    key $dir/client.key
+    timeout 2000
+    client VN/GOV/bench/motcua
+}
+CONF
+    chmod 600 "$conf"
+    n=$(scale 200)
+    each=10
+    serve_start "$dir/out" "$dir/err" "$motcua" --config "$conf" || true
+    if [ -z "$sport" ] || [ -z "$serve_port" ]; then
+        say "registry: the service or the server did not start: $(tail -n 2 "$dir/err" "$dir/service.log")"
+        kill "$serve_pid" "$spid" 2>/dev/null
+        wait 2>/dev/null
+        return 0
+    fi
+    say "registry: $n dossiers, $each fires each, then again with a submitter of three live look-ups"
+    local d
+    for ((d = 1; d <= n; d++)); do
+        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
+            --data "{\"procedure\":\"p\",\"fields\":{\"id\":\"S$d\"}}" \
+            "http://127.0.0.1:$serve_port/api/dossiers"
+        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
+            --data '{"event":"receive"}' "http://127.0.0.1:$serve_port/api/dossiers/$d/events"
+    done
+    base=$("$build/tools/bench_http" "$serve_port" bench-secret "$n" "$each" 4) || base=""
+    with=$("$build/tools/bench_http" "$serve_port" bench-secret "$n" "$each" 4 portal-secret \
+        '{"procedure":"q","fields":{"id":"R%d"}}') || with=""
+    local fetched
+    fetched=$(curl -s -H "Authorization: Bearer portal-secret" \
+        "http://127.0.0.1:$serve_port/api/dossiers/$((n + 1))" |
+        grep -o '"status": *"fetched"' | wc -l)
+    kill "$serve_pid" "$spid" 2>/dev/null
+    wait "$serve_pid" "$spid" 2>/dev/null
+    if [ -z "$base" ] || [ -z "$with" ]; then
+        say "registry: the load run failed: $(tail -n 3 "$dir/err")"
+        return 0
+    fi
+    base=$(printf '%s\n' "$base" | sed -n 's/.*fire_per_s=\([0-9.]*\).*/\1/p')
+    fire=$(printf '%s\n' "$with" | sed -n 's/.*fire_per_s=\([0-9.]*\).*/\1/p')
+    p50=$(printf '%s\n' "$with" | sed -n 's/.*submit_p50_ms=\([0-9.]*\).*/\1/p')
+    p99=$(printf '%s\n' "$with" | sed -n 's/.*submit_p99_ms=\([0-9.]*\).*/\1/p')
+    echo "bench: registry p50_ms=$p50 p99_ms=$p99 fire_per_s=$fire base_fire_per_s=$base ratio=$(
+        awk -v a="$fire" -v b="$base" 'BEGIN { printf "%.2f", a / b }') submits=$(
+        printf '%s\n' "$with" | sed -n 's/.*submits=\([0-9]*\).*/\1/p') fetched_of_first=$fetched"
+}
+
 bench_report() {
     local n dir
     n=$(scale 1000000)
@@ -390,6 +515,7 @@ main() {
     bench_durable
     bench_pg_durable
     bench_http
+    bench_registry
     bench_report
     bench_simulate
     bench_simulate_memory
