@@ -2384,7 +2384,7 @@ static int party_operations(void *ud)
     if (rc == 0) {
         rc = mc_engine_fire(f->e, &fi, &res, NULL);
     }
-    mc_access a = {1752462000, "officer-1", "cli show", res.dossier, NULL, NULL, NULL};
+    mc_access a = {1752462000, "officer-1", "cli show", res.dossier, NULL, NULL, NULL, NULL, NULL};
     if (rc == 0) {
         rc = mc_engine_log_access(f->e, &a, NULL);
     }
@@ -2423,7 +2423,7 @@ static void test_engine__the_access_log_names_the_party(void **state)
     open_parties(&f);
     mc_kv named[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", "222"}};
     int64_t id = submit_party(&f, named, 3);
-    mc_access a = {1752462000, "officer-1", "cli show", id, NULL, NULL, NULL};
+    mc_access a = {1752462000, "officer-1", "cli show", id, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(mc_engine_log_access(f.e, &a, NULL), 0);
     party_reads spouse = {""}, applicant = {""}, child = {""};
     mc_store *st = mc_engine_store(f.e);
@@ -2449,7 +2449,7 @@ static void test_engine__a_loaded_dossier_logs_its_parties(void **state)
     mc_dossier d;
     mc_error err;
     assert_int_equal(mc_engine_get(f.e, id, 1752462000, &d, &err), 0);
-    mc_access a = {1752462000, "officer-1", "GET /api/dossiers/{id}", id, NULL, NULL, NULL};
+    mc_access a = {1752462000, "officer-1", "GET /api/dossiers/{id}", id, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(mc_engine_log_read(f.e, &a, &d, &err), 0);
     mc_access other = a;
     other.dossier = id + 1;

@@ -83,7 +83,7 @@ static int open_session(front_opts *c, session *s)
  * of it is shown: a read that cannot be recorded is not shown (Decree 13/2023/NĐ-CP). */
 static int log_read(session *s, int64_t id, const char *route)
 {
-    mc_access a = {s->now, cli_os_user(), route, id, NULL, NULL, NULL};
+    mc_access a = {s->now, cli_os_user(), route, id, NULL, NULL, NULL, NULL, NULL};
     mc_error err;
     int rc = mc_engine_log_access(s->engine, &a, &err);
     if (rc != 0) {
