@@ -678,25 +678,21 @@ static int reg_subjects(mcb_builder *b, const mc_node *n, void *obj)
     return rb->r->subjects ? 0 : -1;
 }
 
-/* Whether the registry being built is the catalogue's own declaration (not a reform's patch):
- * else reports that a reform cannot change `what` (only the registry's declaration says it). */
-static bool reg_own(mcb_builder *b, const mc_node *n, const reg_build *rb, const char *what)
+/* Whether the registry being built is the catalogue's own declaration, not a reform's patch:
+ * only the declaration says whether a registry is live and how long its answers are reused. */
+static bool reg_own(mcb_builder *b, const reg_build *rb)
 {
-    if (mc_map_get(&b->cat->registry_map, rb->r->name, strlen(rb->r->name)) == rb->r) {
-        return true;
-    }
-    mcb_error(b, &n->toks[0],
-              "a reform cannot change %s of registry '%s' (declare it in the registry)", what,
-              rb->r->name);
-    return false;
+    return mc_map_get(&b->cat->registry_map, rb->r->name, strlen(rb->r->name)) == rb->r;
 }
 
 /* `live`: the registry is asked where it is, through the engine's client (issue 20). */
 static int reg_live(mcb_builder *b, const mc_node *n, void *obj)
 {
     reg_build *rb = obj;
-    if (!reg_own(b, n, rb, "whether it is live")) {
-        return -1;
+    if (!reg_own(b, rb)) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot make registry '%s' live (declare it in the registry)",
+                         rb->r->name);
     }
     rb->r->live = true;
     return 0;
@@ -708,8 +704,11 @@ static int reg_reuse(mcb_builder *b, const mc_node *n, void *obj)
 {
     reg_build *rb = obj;
     const mc_token *t = &n->toks[1];
-    if (!reg_own(b, n, rb, "how long its answers are reused")) {
-        return -1;
+    if (!reg_own(b, rb)) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change how long the answers of registry '%s' are "
+                         "reused (declare it in the registry)",
+                         rb->r->name);
     }
     if (mcb_duration(b, t, false, &rb->r->reuse) != 0) {
         return -1;
@@ -749,8 +748,7 @@ uint32_t mcb_build_registry_block(mcb_builder *b, mc_registry *r, const mc_node 
     uint64_t mask =
         mcb_run(b, n->child, mcb_registry_table, mcb_registry_table_n, "registry directive", &rb);
     mc_map_free(&rb.seen);
-    if ((mask & (1u << MCC_R_REUSE)) && !r->live &&
-        mc_map_get(&b->cat->registry_map, r->name, strlen(r->name)) == r) {
+    if ((mask & (1u << MCC_R_REUSE)) && !r->live && reg_own(b, &rb)) {
         for (const mc_node *c = n->child; c != NULL; c = c->next) {
             if (!c->broken && c->ntoks > 0 && mc_tok_is(&c->toks[0], "reuse")) {
                 mcb_error(b, &c->toks[0],
