@@ -164,7 +164,7 @@ static void sanitize(mc_lookup *q)
         snprintf(q->reason, sizeof q->reason, "the issue date is not a date");
     }
     if (q->outcome >= MC_LOOKUP_UNAVAILABLE && q->reason[0] == '\0') {
-        static const char *const why[] = {"no answer", "its data are incomplete",
+        static const char *const why[] = {"no answer", "no detail given",
                                           "a malformed answer"};
         snprintf(q->reason, sizeof q->reason, "%s", why[q->outcome - MC_LOOKUP_UNAVAILABLE]);
     }
