@@ -137,6 +137,8 @@ static const entry catalogue[] = {
      "(the note says '{4}')",
      "chỉ cung cấp một lần: {1} đã có trong {2} (bản ghi {3}); không được yêu cầu người nộp hồ "
      "sơ cung cấp (ghi chú viết '{4}')"},
+    {"once-only.live-fetched", "fetched from {1}, record {2}, answered {3} to request {4}",
+     "lấy từ {1}, bản ghi {2}, trả lời lúc {3} theo yêu cầu {4}"},
     {"once-only.live-incomplete",
      "{1} says its data are incomplete ({2}): asked of the applicant (Resolution "
      "66.7/2025/NQ-CP)",

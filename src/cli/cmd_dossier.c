@@ -816,6 +816,26 @@ int cmd_tick(front_opts *c)
 
 /* ---- explain ---- */
 
+/* A live registry's look-up of a requirement (issue 20): the fetched record in Vietnamese (the
+ * story said it in English), or what the registry answered and when. */
+static void print_lookup(const json_t *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    const char *vi = json_string_value(json_object_get(l, "text_vi"));
+    const char *request = json_string_value(json_object_get(l, "request"));
+    const char *answered = json_string_value(json_object_get(l, "answered"));
+    if (vi != NULL) {
+        printf("    %s\n", vi);
+        return;
+    }
+    printf("    looked up in %s: %s (request %s, answered %s)\n",
+           json_string_value(json_object_get(l, "registry")),
+           json_string_value(json_object_get(l, "outcome")), request ? request : "none",
+           answered ? answered : "never");
+}
+
 int cmd_explain(front_opts *c)
 {
     if (c->nargs < 1 || c->nargs > 2) {
@@ -865,6 +885,7 @@ int cmd_explain(front_opts *c)
                        pid ? pid : "the dossier names none");
             }
             printf("    %s\n", json_string_value(json_object_get(x, "story")));
+            print_lookup(json_object_get(x, "lookup"));
             if (legal != NULL) {
                 printf("    legal basis: %s\n", legal);
             }
