@@ -830,10 +830,10 @@ static void print_lookup(const json_t *l)
         printf("    %s\n", vi);
         return;
     }
-    printf("    looked up in %s: %s (request %s, answered %s)\n",
+    printf("    looked up in %s: %s (request %s, %s%s)\n",
            json_string_value(json_object_get(l, "registry")),
            json_string_value(json_object_get(l, "outcome")), request ? request : "none",
-           answered ? answered : "never");
+           answered ? "answered " : "no answer", answered ? answered : "");
 }
 
 int cmd_explain(front_opts *c)
