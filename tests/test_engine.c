@@ -3370,6 +3370,41 @@ static void test_live__an_answer_is_reused_for_as_long_as_the_registry_says(void
     close_live(&f);
 }
 
+/* Out of memory at every allocation of a submission whose look-ups are asked, found and not, an
+ * officer's note that asks again, and a read of the dossier with its proofs. */
+static int live_operations(void *ud)
+{
+    live_fx *f = ud;
+    mc_result res;
+    int rc = live_submit(f, "111", "322", &res, NULL);
+    mc_kv set[] = {{"remark", "checked"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "note";
+    fi.role = "clerk";
+    fi.now = 1752462000;
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    if (rc == 0) {
+        rc = mc_engine_fire(f->e, &fi, &res, NULL);
+    }
+    mc_dossier d;
+    if (rc == 0 && (rc = mc_engine_get(f->e, fi.dossier, 1752462000, &d, NULL)) == 0) {
+        mc_dossier_free(&d);
+    }
+    return rc;
+}
+
+static void test_live__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    assert_true(tu_oom_sweep(live_operations, &f, false) > 50);
+    assert_int_equal(f.client.in_transaction, 0);
+    close_live(&f);
+}
+
 /* A client that cannot try fails the operation: nothing is written. */
 static void test_live__a_failed_client_writes_nothing(void **state)
 {
@@ -3450,6 +3485,7 @@ int main(void)
         cmocka_unit_test(test_live__look_ups_are_bounded),
         cmocka_unit_test(test_live__an_answer_is_reused_for_as_long_as_the_registry_says),
         cmocka_unit_test(test_live__a_failed_client_writes_nothing),
+        cmocka_unit_test(test_live__out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
