@@ -305,11 +305,15 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
                                  "document", r->document->name, "subject", who, "route",
                                  "live-registry", "outcome", outcome_names[a->outcome], "request",
                                  a->request_id[0] ? a->request_id : NULL);
-        if (read != NULL && r->party != 0) {
-            json_object_set_new(read, "party", json_string(d->p->parties[r->party].name));
+        int bad = read == NULL;
+        if (!bad && r->party != 0) {
+            bad = json_object_set_new(read, "party", json_string(d->p->parties[r->party].name));
         }
-        if (read == NULL || (r->party != 0 && json_object_get(read, "party") == NULL) ||
-            json_array_append_new(d->reads, read) != 0) {
+        if (bad) {
+            json_decref(read);
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        if (json_array_append_new(d->reads, read) != 0) { /* takes read, even when it fails */
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
