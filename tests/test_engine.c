@@ -2449,7 +2449,8 @@ static void test_engine__a_loaded_dossier_logs_its_parties(void **state)
     mc_dossier d;
     mc_error err;
     assert_int_equal(mc_engine_get(f.e, id, 1752462000, &d, &err), 0);
-    mc_access a = {1752462000, "officer-1", "GET /api/dossiers/{id}", id, NULL, NULL, NULL, NULL, NULL};
+    mc_access a = {1752462000, "officer-1", "GET /api/dossiers/{id}", id, NULL, NULL, NULL,
+                   NULL,       NULL};
     assert_int_equal(mc_engine_log_read(f.e, &a, &d, &err), 0);
     mc_access other = a;
     other.dossier = id + 1;
@@ -2965,15 +2966,15 @@ static const char live_text[] =
  * issued on 2025-06-01; 199's issued 2024-01-01, expired), 2xx not found, 3xx no answer in time,
  * 4xx an answer about another subject, 5xx incomplete data, 6xx found without a reference. */
 typedef struct fake_client {
-    mc_store *st;          /* whose transaction the client must never run inside */
-    int calls;             /* calls of the client */
-    int questions;         /* look-ups asked, over every call */
-    int in_transaction;    /* calls made inside a transaction of st: must stay 0 */
-    char last[512];        /* the last call's look-ups: "registry/document/subject/party " */
-    int fail;              /* non-zero: the client itself fails with this */
-    const char *db;        /* on its first call, another engine on db sets spouse-id of */
-    int64_t change;        /* this dossier to 555 (the dossier changes under the look-up) */
-    bool always;           /* change the spouse on every call: 555, 566, … */
+    mc_store *st;       /* whose transaction the client must never run inside */
+    int calls;          /* calls of the client */
+    int questions;      /* look-ups asked, over every call */
+    int in_transaction; /* calls made inside a transaction of st: must stay 0 */
+    char last[512];     /* the last call's look-ups: "registry/document/subject/party " */
+    int fail;           /* non-zero: the client itself fails with this */
+    const char *db;     /* on its first call, another engine on db sets spouse-id of */
+    int64_t change;     /* this dossier to 555 (the dossier changes under the look-up) */
+    bool always;        /* change the spouse on every call: 555, 566, … */
     const mc_catalogue *cat;
 } fake_client;
 
@@ -3258,13 +3259,14 @@ static void test_live__the_event_and_the_access_log_keep_the_proof(void **state)
     assert_int_equal(mc_store_event_each(st, res.dossier, live_event, events, NULL), 0);
     assert_non_null(strstr(events, "submit "));
     assert_null(strstr(strchr(events, '\n') + 1, "\n")); /* one event: the submission */
-    assert_non_null(strstr(
-        events, "\"lookups\":[{\"answered_at\":1752458403,\"asked_at\":1752458400,"
-                "\"document\":\"birth-certificate\",\"dossier\":0,\"hash\":\"000000000000000000000000000000000"
-                "0000000000000000000000000000001\",\"issued\":\"2025-06-01\",\"outcome\":"
-                "\"found\",\"party\":\"applicant\",\"procedure\":\"family\",\"reference\":"
-                "\"CS-111\",\"registry\":\"civil-status\",\"request\":\"R-1\",\"subject\":"
-                "\"111\"},"));
+    assert_non_null(
+        strstr(events, "\"lookups\":[{\"answered_at\":1752458403,\"asked_at\":1752458400,"
+                       "\"document\":\"birth-certificate\",\"dossier\":0,\"hash\":"
+                       "\"000000000000000000000000000000000"
+                       "0000000000000000000000000000001\",\"issued\":\"2025-06-01\",\"outcome\":"
+                       "\"found\",\"party\":\"applicant\",\"procedure\":\"family\",\"reference\":"
+                       "\"CS-111\",\"registry\":\"civil-status\",\"request\":\"R-1\",\"subject\":"
+                       "\"111\"},"));
     assert_non_null(strstr(events, "\"outcome\":\"not-found\",\"party\":\"spouse\""));
     live_reads mine = {""}, spouse = {""};
     assert_int_equal(mc_access_each(st, "111", collect_live_read, &mine, NULL), 0);

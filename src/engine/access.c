@@ -34,8 +34,8 @@ int mc_access_record(mc_store *st, const mc_access *a, mc_error *err)
     }
     json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "at",
                           (json_int_t)a->at, "actor", a->actor, "route", a->route, "dossier",
-                          (json_int_t)a->dossier, "subject", who, "registry", a->registry,
-                          "party", a->party, "request", a->request, "outcome", a->outcome);
+                          (json_int_t)a->dossier, "subject", who, "registry", a->registry, "party",
+                          a->party, "request", a->request, "outcome", a->outcome);
     char *body = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (body == NULL) {

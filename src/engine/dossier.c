@@ -182,8 +182,7 @@ int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record)
     d->tickets = json_array();
     d->reads = json_array();
     d->looks = json_array();
-    return d->values && d->reqs && d->events && d->tickets && d->reads && d->looks ? 0
-                                                                                    : MC_ENOMEM;
+    return d->values && d->reqs && d->events && d->tickets && d->reads && d->looks ? 0 : MC_ENOMEM;
 }
 
 static int dup_into(char **dst, const char *src)
@@ -681,22 +680,19 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
         const mce_req_state *q = &d->reqs[i];
-        reqs[i] = (mc_dossier_req){.requirement = &d->p->requires[i],
-                                   .status = q->status,
-                                   .reason = q->reason,
-                                   .reason_code = q->reason_code,
-                                   .reason_args = (const char *const *)q->reason_args,
-                                   .nreason_args = q->nreason_args,
-                                   .registry = q->registry,
-                                   .record = q->record,
-                                   .lookup_outcome = json_string_value(
-                                       json_object_get(q->lookup, "outcome")),
-                                   .lookup_request = json_string_value(
-                                       json_object_get(q->lookup, "request")),
-                                   .lookup_answered_at = json_integer_value(
-                                       json_object_get(q->lookup, "answered_at")),
-                                   .lookup_hash =
-                                       json_string_value(json_object_get(q->lookup, "hash"))};
+        reqs[i] = (mc_dossier_req){
+            .requirement = &d->p->requires[i],
+            .status = q->status,
+            .reason = q->reason,
+            .reason_code = q->reason_code,
+            .reason_args = (const char *const *)q->reason_args,
+            .nreason_args = q->nreason_args,
+            .registry = q->registry,
+            .record = q->record,
+            .lookup_outcome = json_string_value(json_object_get(q->lookup, "outcome")),
+            .lookup_request = json_string_value(json_object_get(q->lookup, "request")),
+            .lookup_answered_at = json_integer_value(json_object_get(q->lookup, "answered_at")),
+            .lookup_hash = json_string_value(json_object_get(q->lookup, "hash"))};
     }
     out->id = d->row.id;
     out->procedure = d->p;

@@ -53,8 +53,8 @@ struct mc_engine {
     mc_record_lookup lookup; /* a volatile engine's registries */
     void *lookup_ud;
     mc_registry_client registries; /* live registries' client (lookup NULL: none) */
-    mce_live *live; /* the look-ups of the operation at hand, or NULL: a live registry's
-                       records are read from the store (no client, a volatile engine) */
+    mce_live *live;  /* the look-ups of the operation at hand, or NULL: a live registry's
+                        records are read from the store (no client, a volatile engine) */
     int64_t next_id; /* a volatile engine's last dossier id */
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */

@@ -164,8 +164,7 @@ static void sanitize(mc_lookup *q)
         snprintf(q->reason, sizeof q->reason, "the issue date is not a date");
     }
     if (q->outcome >= MC_LOOKUP_UNAVAILABLE && q->reason[0] == '\0') {
-        static const char *const why[] = {"no answer", "no detail given",
-                                          "a malformed answer"};
+        static const char *const why[] = {"no answer", "no detail given", "a malformed answer"};
         snprintf(q->reason, sizeof q->reason, "%s", why[q->outcome - MC_LOOKUP_UNAVAILABLE]);
     }
 }
@@ -175,8 +174,8 @@ int mce_ask_registries(mc_engine *e, mce_live *lv, mc_error *err)
     if (lv->npending == 0) {
         return 0;
     }
-    if (mc_grow(&lv->answers, &lv->cap_answers, lv->nanswers + lv->npending,
-                sizeof *lv->answers) != 0) {
+    if (mc_grow(&lv->answers, &lv->cap_answers, lv->nanswers + lv->npending, sizeof *lv->answers) !=
+        0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < lv->npending; i++) {
@@ -240,15 +239,17 @@ static bool reusable(const mce_live *lv, const mc_registry *reg, const mc_requir
 static json_t *proof_of(const mce_live *lv, const mce_dos *d, const mc_requirement *r,
                         const char *who, const mc_lookup *a)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:s}", "registry",
-                          r->document->registry->name, "document", r->document->name, "subject",
-                          who, "party", r->party == 0 ? "applicant" : d->p->parties[r->party].name,
-                          "dossier", (json_int_t)d->row.id, "procedure", d->p->name, "asked_at",
-                          (json_int_t)lv->now, "answered_at", (json_int_t)a->answered_at,
-                          "outcome", outcome_names[a->outcome]);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:s}", "registry",
+                  r->document->registry->name, "document", r->document->name, "subject", who,
+                  "party", r->party == 0 ? "applicant" : d->p->parties[r->party].name, "dossier",
+                  (json_int_t)d->row.id, "procedure", d->p->name, "asked_at", (json_int_t)lv->now,
+                  "answered_at", (json_int_t)a->answered_at, "outcome", outcome_names[a->outcome]);
     int bad = o == NULL;
-    const char *const texts[][2] = {{"request", a->request_id}, {"hash", a->answer_hash},
-                                    {"reference", a->reference}, {"issued", a->issued},
+    const char *const texts[][2] = {{"request", a->request_id},
+                                    {"hash", a->answer_hash},
+                                    {"reference", a->reference},
+                                    {"issued", a->issued},
                                     {"reason", a->reason}};
     for (size_t i = 0; !bad && i < sizeof texts / sizeof texts[0]; i++) {
         if (texts[i][1][0] != '\0') {
@@ -280,8 +281,8 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
     mce_clear_reason(s);
     if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
         mce_set_str(&s->record, found ? a->reference : NULL) ||
-        (old.code != NULL && mce_set_reason(s, old.code, 5, a->reference, reg->name, old.until,
-                                            old.issued, old.n)) ||
+        (old.code != NULL &&
+         mce_set_reason(s, old.code, 5, a->reference, reg->name, old.until, old.issued, old.n)) ||
         (code != NULL && mce_set_reason(s, code, a->outcome == MC_LOOKUP_NOT_FOUND ? 1 : 2,
                                         reg->name, a->reason))) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -325,8 +326,8 @@ static void last_answer(const mce_req_state *s, mc_lookup *a)
 {
     memset(a, 0, sizeof *a);
     const char *outcome = json_string_value(json_object_get(s->lookup, "outcome"));
-    a->outcome = outcome != NULL && strcmp(outcome, "found") == 0 ? MC_LOOKUP_FOUND
-                                                                   : MC_LOOKUP_NOT_FOUND;
+    a->outcome =
+        outcome != NULL && strcmp(outcome, "found") == 0 ? MC_LOOKUP_FOUND : MC_LOOKUP_NOT_FOUND;
     const char *ref = json_string_value(json_object_get(s->lookup, "reference"));
     const char *issued = json_string_value(json_object_get(s->lookup, "issued"));
     snprintf(a->reference, sizeof a->reference, "%s", ref ? ref : "");

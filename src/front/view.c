@@ -194,8 +194,8 @@ static json_t *lookup_json(const mc_dossier *d, const mc_dossier_req *r, char sa
         int64_t secs = ((l % 86400) + 86400) % 86400;
         char minute[17];
         front_time_text(cal, r->lookup_answered_at, minute);
-        snprintf(clock, sizeof clock, "%02d:%02d:%02d", (int)(secs / 3600),
-                 (int)(secs / 60 % 60), (int)(secs % 60));
+        snprintf(clock, sizeof clock, "%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),
+                 (int)(secs % 60));
         snprintf(when, sizeof when, "%.10sT%s", minute, clock);
     }
     const mc_registry *reg = r->requirement->document->registry;
@@ -225,8 +225,8 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
     cond_text(&q->when, why, sizeof why);
     const mc_registry *reg = q->document->registry;
     char said_en[300] = "", said_vi[300] = "";
-    json_t *live = r->lookup_outcome != NULL && reg != NULL ? lookup_json(d, r, said_en, said_vi)
-                                                            : NULL;
+    json_t *live =
+        r->lookup_outcome != NULL && reg != NULL ? lookup_json(d, r, said_en, said_vi) : NULL;
     if (r->lookup_outcome != NULL && reg != NULL && live == NULL) {
         return NULL;
     }

@@ -979,9 +979,8 @@ static int sqlite_open(mcs_backend **out, const char *path, enum mcs_open_mode m
 /* Runs transaction statement which (TX_…), prepared once. */
 static int tx(mcs_backend *b, int which, const char *what, mc_error *err)
 {
-    static const char *const sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED",
-                                              "COMMIT",          "SAVEPOINT op",
-                                              "RELEASE op",      "ROLLBACK TO op",
+    static const char *const sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT",
+                                              "SAVEPOINT op",    "RELEASE op",     "ROLLBACK TO op",
                                               "ROLLBACK"};
     int rc = SQLITE_OK;
     if (b->tx[which] == NULL) {
