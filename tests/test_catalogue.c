@@ -674,6 +674,63 @@ static void test_registry__subjects_directive_errors(void **state)
               "them in the registry)\n");
 }
 
+/* ---- live registries (issue 20) ---- */
+
+static void test_registry__live_and_reuse_are_read(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = NULL;
+    char *diags;
+    assert_int_equal(tu_load("document a\ndocument b\n"
+                             "registry r { live; reuse 1.5h; holds a }\n"
+                             "registry s { holds b }\n"
+                             "procedure p { time-limit 1wd; requires a; requires b\n"
+                             "  state s { initial; final } }\n",
+                             &cat, &diags),
+                     0);
+    assert_string_equal(diags, "");
+    free(diags);
+    const mc_registry *r = mc_catalogue_registry(cat, "r");
+    assert_true(r->live);
+    assert_true(r->has_reuse);
+    assert_int_equal(r->reuse.unit, MC_DUR_H);
+    assert_int_equal(r->reuse.amount, 1500000);
+    const mc_registry *s = mc_catalogue_registry(cat, "s");
+    assert_false(s->live);
+    assert_false(s->has_reuse);
+    mc_catalogue_free(cat);
+}
+
+static void test_registry__live_directive_errors(void **state)
+{
+    (void)state;
+    tu_expect("document a\nregistry r { holds a; reuse 1d }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:23: error: registry 'r' is not live: its records are imported, there is "
+              "no answer to reuse (add: live)\n");
+    tu_expect("document a\nregistry r { holds a; live; reuse 2wd }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:35: error: reuse is elapsed time in minutes, hours or days (like 1d), not "
+              "working time\n");
+    tu_expect("document a\nregistry r { holds a; live; reuse 0h }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:35: error: reuse must be more than 0 (leave it out: an answer then serves "
+              "only the operation that asked)\n");
+    tu_expect("document a\nregistry r { holds a; live; reuse -1d }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:35: error: duration '-1d' is negative\n");
+    tu_expect("document a\nregistry r { holds a; live; live }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:29: error: 'live' given twice (first at line 2)\n");
+    tu_expect("document a\nregistry r { holds a }\n"
+              "reform x { registry r { live; reuse 1d } }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:3:25: error: a reform cannot make registry 'r' live (declare it in the "
+              "registry)\n"
+              "t.proc:3:31: error: a reform cannot change how long the answers of registry 'r' "
+              "are reused (declare it in the registry)\n");
+}
+
 /* ---- extensions of a time limit ---- */
 
 static void test_catalogue__extension_is_read_whole(void **state)
@@ -1374,6 +1431,8 @@ int main(void)
         cmocka_unit_test(test_catalogue__parties_out_of_memory_sweep),
         cmocka_unit_test(test_catalogue__too_many_parties),
         cmocka_unit_test(test_catalogue__applicant_names_a_text_field),
+        cmocka_unit_test(test_registry__live_and_reuse_are_read),
+        cmocka_unit_test(test_registry__live_directive_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2384,7 +2384,7 @@ static int party_operations(void *ud)
     if (rc == 0) {
         rc = mc_engine_fire(f->e, &fi, &res, NULL);
     }
-    mc_access a = {1752462000, "officer-1", "cli show", res.dossier, NULL, NULL, NULL};
+    mc_access a = {1752462000, "officer-1", "cli show", res.dossier, NULL, NULL, NULL, NULL, NULL};
     if (rc == 0) {
         rc = mc_engine_log_access(f->e, &a, NULL);
     }
@@ -2423,7 +2423,7 @@ static void test_engine__the_access_log_names_the_party(void **state)
     open_parties(&f);
     mc_kv named[] = {{"id", "111"}, {"widowed", "true"}, {"spouse-id", "222"}};
     int64_t id = submit_party(&f, named, 3);
-    mc_access a = {1752462000, "officer-1", "cli show", id, NULL, NULL, NULL};
+    mc_access a = {1752462000, "officer-1", "cli show", id, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(mc_engine_log_access(f.e, &a, NULL), 0);
     party_reads spouse = {""}, applicant = {""}, child = {""};
     mc_store *st = mc_engine_store(f.e);
@@ -2449,7 +2449,8 @@ static void test_engine__a_loaded_dossier_logs_its_parties(void **state)
     mc_dossier d;
     mc_error err;
     assert_int_equal(mc_engine_get(f.e, id, 1752462000, &d, &err), 0);
-    mc_access a = {1752462000, "officer-1", "GET /api/dossiers/{id}", id, NULL, NULL, NULL};
+    mc_access a = {1752462000, "officer-1", "GET /api/dossiers/{id}", id, NULL, NULL, NULL,
+                   NULL,       NULL};
     assert_int_equal(mc_engine_log_read(f.e, &a, &d, &err), 0);
     mc_access other = a;
     other.dossier = id + 1;
@@ -2939,6 +2940,489 @@ static void test_engine__procedure_texts_and_their_hashes(void **state)
     mc_catalogue_free(a);
 }
 
+/* ==== live registries (issue 20) ======================================================== */
+
+enum { MCE_TEST_PASSES = 3 }; /* MCE_LOOKUP_PASSES, the engine's bound */
+
+static const char live_text[] =
+    "role clerk\n"
+    "document form\ndocument birth-certificate { valid 6 months }\ndocument residence\n"
+    "document marriage\n"
+    "registry civil-status { live; holds birth-certificate marriage; subjects \"[0-9]{3}\" }\n"
+    "registry population { live; reuse 1d; holds residence }\n"
+    "procedure family { time-limit 3wd; subject id\n"
+    "  field id { type text; required }\n"
+    "  field spouse-id { type text }\n"
+    "  field remark { type text }\n"
+    "  party spouse { field spouse-id }\n"
+    "  requires form\n"
+    "  requires birth-certificate\n"
+    "  requires residence\n"
+    "  requires marriage of spouse\n"
+    "  state open { initial; on note -> open by clerk applicant; on close -> closed by clerk }\n"
+    "  state closed { final; outcome granted } }\n";
+
+/* A registry service in the test's process: answers by subject. 1xx found (a birth certificate
+ * issued on 2025-06-01; 199's issued 2024-01-01, expired), 2xx not found, 3xx no answer in time,
+ * 4xx an answer about another subject, 5xx incomplete data, 6xx found without a reference. */
+typedef struct fake_client {
+    mc_store *st;       /* whose transaction the client must never run inside */
+    int calls;          /* calls of the client */
+    int questions;      /* look-ups asked, over every call */
+    int in_transaction; /* calls made inside a transaction of st: must stay 0 */
+    char last[512];     /* the last call's look-ups: "registry/document/subject/party " */
+    int fail;           /* non-zero: the client itself fails with this */
+    const char *db;     /* on its first call, another engine on db sets spouse-id of */
+    int64_t change;     /* this dossier to 555 (the dossier changes under the look-up) */
+    bool always;        /* change the spouse on every call: 555, 566, … */
+    const mc_catalogue *cat;
+} fake_client;
+
+static int fake_lookup(void *ud, mc_lookup *q, size_t n, mc_error *err)
+{
+    fake_client *c = ud;
+    c->calls++;
+    c->in_transaction += mc_store_in_transaction(c->st);
+    c->last[0] = '\0';
+    if (c->fail != 0) {
+        return mc_error_set(err, c->fail, "the client could not start");
+    }
+    if (c->change != 0 && (c->calls == 1 || c->always)) {
+        mc_engine *other;
+        assert_int_equal(mc_engine_open(&other, c->cat, NULL, c->db, NULL), 0);
+        char spouse[16];
+        snprintf(spouse, sizeof spouse, "%d", 544 + 11 * c->calls);
+        mc_kv set[] = {{"spouse-id", spouse}};
+        mc_fire fi = MC_FIRE_INIT;
+        fi.dossier = c->change;
+        fi.event = "note";
+        fi.role = "clerk";
+        fi.now = 1752462000;
+        fi.payload.set = set;
+        fi.payload.nset = 1;
+        mc_result res;
+        assert_int_equal(mc_engine_fire(other, &fi, &res, NULL), 0);
+        mc_engine_close(other);
+    }
+    for (size_t i = 0; i < n; i++) {
+        c->questions++;
+        size_t used = strlen(c->last);
+        snprintf(c->last + used, sizeof c->last - used, "%s/%s/%s/%s ", q[i].registry,
+                 q[i].document, q[i].subject, q[i].party);
+        snprintf(q[i].request_id, sizeof q[i].request_id, "R-%d", c->questions);
+        snprintf(q[i].answer_hash, sizeof q[i].answer_hash, "%064d", c->questions);
+        q[i].answered_at = 1752458403; /* 09:00:03 in Hanoi */
+        switch (q[i].subject[0]) {
+        case '1':
+            q[i].outcome = MC_LOOKUP_FOUND;
+            snprintf(q[i].reference, sizeof q[i].reference, "CS-%s", q[i].subject);
+            snprintf(q[i].issued, sizeof q[i].issued, "%s",
+                     strcmp(q[i].subject, "199") == 0 ? "2024-01-01" : "2025-06-01");
+            break;
+        case '2':
+            q[i].outcome = MC_LOOKUP_NOT_FOUND;
+            break;
+        case '3':
+            q[i].outcome = MC_LOOKUP_UNAVAILABLE;
+            q[i].answered_at = 0;
+            snprintf(q[i].reason, sizeof q[i].reason, "no answer within 2000 ms");
+            break;
+        case '4':
+            q[i].outcome = MC_LOOKUP_INVALID;
+            snprintf(q[i].reason, sizeof q[i].reason, "the answer is about subject 999");
+            break;
+        case '5':
+            q[i].outcome = MC_LOOKUP_INCOMPLETE;
+            break;
+        default:
+            q[i].outcome = MC_LOOKUP_FOUND; /* and no reference */
+            break;
+        }
+    }
+    return 0;
+}
+
+typedef struct live_fx {
+    mc_catalogue *cat;
+    mc_engine *e;
+    fake_client client;
+    char path[128];
+} live_fx;
+
+/* with_client: the engine asks its live registries through the fake client; else it has none. */
+static void open_live(live_fx *f, bool with_client, bool file)
+{
+    memset(f, 0, sizeof *f);
+    char *diags;
+    assert_int_equal(tu_load(live_text, &f->cat, &diags), 0);
+    free(diags);
+    const char *db = tu_db();
+    if (file && !tu_pg()) {
+        snprintf(f->path, sizeof f->path, "/tmp/motcua-live-%d.db", (int)getpid());
+        unlink(f->path);
+        db = f->path;
+    }
+    assert_int_equal(mc_engine_open(&f->e, f->cat, NULL, db, NULL), 0);
+    f->client.st = mc_engine_store(f->e);
+    f->client.cat = f->cat;
+    f->client.db = db;
+    if (with_client) {
+        mc_registry_client c = {fake_lookup, &f->client};
+        mc_engine_set_registry_client(f->e, &c);
+    }
+}
+
+static void close_live(live_fx *f)
+{
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
+    mc_engine_close(f->e);
+    mc_catalogue_free(f->cat);
+    if (f->path[0] != '\0') {
+        unlink(f->path);
+    }
+}
+
+static int live_submit(live_fx *f, const char *id, const char *spouse, mc_result *res,
+                       mc_error *err)
+{
+    mc_kv fields[] = {{"id", id}, {"spouse-id", spouse}};
+    const char *attach[] = {"form"};
+    mc_submit s = {.procedure = "family",
+                   .fields = fields,
+                   .nfields = spouse ? 2 : 1,
+                   .attach = attach,
+                   .nattach = 1,
+                   .now = 1752458400}; /* 2025-07-14T09:00+07:00 */
+    return mc_engine_submit(f->e, &s, res, err);
+}
+
+/* Requirement k of dossier id: its status, reason, record and look-up's outcome (NULL: none). */
+static void expect_req(live_fx *f, int64_t id, size_t k, mc_req_status status, const char *reason,
+                       const char *record, const char *outcome)
+{
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, 1752458400, &d, NULL), 0);
+    const mc_dossier_req *r = &d.requirements[k];
+    assert_int_equal(r->status, status);
+    if (reason == NULL) {
+        assert_null(r->reason);
+    } else {
+        assert_string_equal(r->reason, reason);
+    }
+    if (record == NULL) {
+        assert_null(r->record);
+    } else {
+        assert_string_equal(r->record, record);
+    }
+    if (outcome == NULL) {
+        assert_null(r->lookup_outcome);
+    } else {
+        assert_string_equal(r->lookup_outcome, outcome);
+    }
+    mc_dossier_free(&d);
+}
+
+/* Found, not found and no answer, for the applicant and the spouse, in one call of the client,
+ * outside the transaction; the requirements carry the proof. */
+static void test_live__found_and_asked_in_one_call(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    mc_result res;
+    mc_error err;
+    assert_int_equal(live_submit(&f, "111", "322", &res, &err), 0);
+    assert_int_equal(f.client.calls, 1);
+    assert_int_equal(f.client.in_transaction, 0);
+    assert_string_equal(f.client.last, "civil-status/birth-certificate/111/applicant "
+                                       "population/residence/111/applicant "
+                                       "civil-status/marriage/322/spouse ");
+    expect_req(&f, res.dossier, 0, MC_REQ_PROVIDED, NULL, NULL, NULL);
+    expect_req(&f, res.dossier, 1, MC_REQ_FETCHED, NULL, "CS-111", "found");
+    expect_req(&f, res.dossier, 2, MC_REQ_FETCHED, NULL, "CS-111", "found");
+    expect_req(&f, res.dossier, 3, MC_REQ_ASKED,
+               "civil-status did not answer (no answer within 2000 ms): asked of the applicant "
+               "(Resolution 66.7/2025/NQ-CP)",
+               NULL, "unavailable");
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f.e, res.dossier, 1752458400, &d, NULL), 0);
+    assert_string_equal(d.requirements[1].lookup_request, "R-1");
+    assert_int_equal(d.requirements[1].lookup_answered_at, 1752458403);
+    assert_string_equal(d.requirements[3].reason_code, "once-only.live-unavailable");
+    char vi[300];
+    assert_true(mc_msg_format(MC_LANG_VI, d.requirements[3].reason_code,
+                              d.requirements[3].reason_args, d.requirements[3].nreason_args, vi,
+                              sizeof vi) > 0);
+    assert_string_equal(vi, "civil-status không phản hồi (no answer within 2000 ms): đề nghị "
+                            "người nộp hồ sơ cung cấp (Nghị quyết 66.7/2025/NQ-CP)");
+    mc_dossier_free(&d);
+    close_live(&f);
+}
+
+/* Not found, incomplete, an answer about another subject, a record without a reference and an
+ * expired record: each asked of the applicant with its reason, never fetched. */
+static void test_live__failed_answers_are_asked_with_the_reason(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    mc_result res;
+    assert_int_equal(live_submit(&f, "222", "455", &res, NULL), 0);
+    expect_req(&f, res.dossier, 1, MC_REQ_ASKED, "not found in civil-status", NULL, "not-found");
+    expect_req(&f, res.dossier, 3, MC_REQ_ASKED,
+               "civil-status gave an answer that cannot be used (the answer is about subject "
+               "999): asked of the applicant (Resolution 66.7/2025/NQ-CP)",
+               NULL, "invalid");
+    assert_int_equal(live_submit(&f, "555", "600", &res, NULL), 0);
+    expect_req(&f, res.dossier, 2, MC_REQ_ASKED,
+               "population says its data are incomplete (no detail given): asked of the "
+               "applicant (Resolution 66.7/2025/NQ-CP)",
+               NULL, "incomplete");
+    expect_req(&f, res.dossier, 3, MC_REQ_ASKED,
+               "civil-status gave an answer that cannot be used (the answer names no record): "
+               "asked of the applicant (Resolution 66.7/2025/NQ-CP)",
+               NULL, "invalid");
+    assert_int_equal(live_submit(&f, "199", NULL, &res, NULL), 0);
+    expect_req(&f, res.dossier, 1, MC_REQ_ASKED,
+               "the record CS-199 in civil-status expired on 2024-07-01 (issued 2024-01-01, "
+               "valid 6 months)",
+               NULL, "found");
+    expect_req(&f, res.dossier, 2, MC_REQ_FETCHED, NULL, "CS-199", "found");
+    /* no spouse named: nothing asked about a spouse */
+    assert_string_equal(f.client.last, "civil-status/birth-certificate/199/applicant "
+                                       "population/residence/199/applicant ");
+    assert_int_equal(f.client.calls, 3);
+    assert_int_equal(f.client.in_transaction, 0);
+    close_live(&f);
+}
+
+/* No client: the live registries' records in the store serve, as a snapshot's do; the client is
+ * never asked and no look-up is recorded. */
+static void test_live__without_a_client_the_store_serves(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, false, false);
+    /* what the client checks: a transaction is seen as one */
+    mc_store *st = mc_engine_store(f.e);
+    assert_false(mc_store_in_transaction(st));
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_true(mc_store_in_transaction(st));
+    mc_store_rollback(st);
+    assert_false(mc_store_in_transaction(st));
+    mc_record_row rec = {"civil-status", "birth-certificate", "111", "SN-1", "2025-05-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f.e), &rec, NULL), 0);
+    mc_result res;
+    assert_int_equal(live_submit(&f, "111", "322", &res, NULL), 0);
+    assert_int_equal(f.client.calls, 0);
+    expect_req(&f, res.dossier, 1, MC_REQ_FETCHED, NULL, "SN-1", NULL);
+    expect_req(&f, res.dossier, 2, MC_REQ_ASKED, "not found in population", NULL, NULL);
+    expect_req(&f, res.dossier, 3, MC_REQ_ASKED, "not found in civil-status", NULL, NULL);
+    close_live(&f);
+}
+
+static int live_event(void *ud, const mc_event_row *ev)
+{
+    char *text = ud;
+    size_t n = strlen(text);
+    snprintf(text + n, 8192 - n, "%s %s\n", ev->kind, ev->body);
+    return 0;
+}
+
+typedef struct live_reads {
+    char text[1024];
+} live_reads;
+
+static int collect_live_read(void *ud, int64_t seq, const mc_access *a)
+{
+    live_reads *r = ud;
+    size_t n = strlen(r->text);
+    snprintf(r->text + n, sizeof r->text - n, "%lld %s %lld %s %s %s %s\n", (long long)seq,
+             a->route, (long long)a->dossier, a->registry ? a->registry : "-",
+             a->party ? a->party : "-", a->request ? a->request : "-",
+             a->outcome ? a->outcome : "-");
+    return 0;
+}
+
+/* The proof of every look-up is in the operation's event (no event more) and in the access
+ * log, under the person looked up: the applicant's look-ups too. */
+static void test_live__the_event_and_the_access_log_keep_the_proof(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    mc_result res;
+    assert_int_equal(live_submit(&f, "111", "222", &res, NULL), 0);
+    char events[8192] = "";
+    mc_store *st = mc_engine_store(f.e);
+    assert_int_equal(mc_store_event_each(st, res.dossier, live_event, events, NULL), 0);
+    assert_non_null(strstr(events, "submit "));
+    assert_null(strstr(strchr(events, '\n') + 1, "\n")); /* one event: the submission */
+    assert_non_null(
+        strstr(events, "\"lookups\":[{\"answered_at\":1752458403,\"asked_at\":1752458400,"
+                       "\"document\":\"birth-certificate\",\"dossier\":0,\"hash\":"
+                       "\"000000000000000000000000000000000"
+                       "0000000000000000000000000000001\",\"issued\":\"2025-06-01\",\"outcome\":"
+                       "\"found\",\"party\":\"applicant\",\"procedure\":\"family\",\"reference\":"
+                       "\"CS-111\",\"registry\":\"civil-status\",\"request\":\"R-1\",\"subject\":"
+                       "\"111\"},"));
+    assert_non_null(strstr(events, "\"outcome\":\"not-found\",\"party\":\"spouse\""));
+    live_reads mine = {""}, spouse = {""};
+    assert_int_equal(mc_access_each(st, "111", collect_live_read, &mine, NULL), 0);
+    assert_string_equal(mine.text, "1 live-registry 1 civil-status - R-1 found\n"
+                                   "2 live-registry 1 population - R-2 found\n");
+    assert_int_equal(mc_access_each(st, "222", collect_live_read, &spouse, NULL), 0);
+    assert_string_equal(spouse.text, "1 live-registry 1 civil-status spouse R-3 not-found\n");
+    close_live(&f);
+}
+
+/* A dossier changed by another operation while its look-ups were being answered is decided
+ * again on what it is then: the new spouse is looked up, the former one's answer is unused. */
+static void test_live__a_dossier_changed_during_the_look_up_is_decided_again(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, true);
+    mc_result res;
+    assert_int_equal(live_submit(&f, "111", "322", &res, NULL), 0);
+    int64_t id = res.dossier;
+    f.client.calls = 0;
+    f.client.change = id; /* the next call sees spouse-id set to 555 meanwhile */
+    mc_kv set[] = {{"remark", "checked"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = id;
+    fi.event = "note";
+    fi.role = "clerk";
+    fi.now = 1752462600;
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    assert_int_equal(f.client.calls, 2);
+    assert_string_equal(f.client.last, "civil-status/marriage/555/spouse ");
+    assert_int_equal(f.client.in_transaction, 0);
+    expect_req(&f, id, 3, MC_REQ_ASKED,
+               "civil-status says its data are incomplete (no detail given): asked of the "
+               "applicant (Resolution 66.7/2025/NQ-CP)",
+               NULL, "incomplete");
+    close_live(&f);
+}
+
+/* A dossier that changes under every look-up is decided at the third run with what it has: the
+ * look-up it never made is unavailable, and no read of that person is logged. */
+static void test_live__look_ups_are_bounded(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, true);
+    mc_result res;
+    assert_int_equal(live_submit(&f, "111", "322", &res, NULL), 0);
+    int64_t id = res.dossier;
+    f.client.calls = 0;
+    f.client.change = id;
+    f.client.always = true;
+    mc_kv set[] = {{"remark", "checked"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = id;
+    fi.event = "note";
+    fi.role = "clerk";
+    fi.now = 1752462600;
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    assert_int_equal(f.client.calls, MCE_TEST_PASSES - 1);
+    expect_req(&f, id, 3, MC_REQ_ASKED,
+               "civil-status did not answer (no answer after 3 runs): asked of the applicant "
+               "(Resolution 66.7/2025/NQ-CP)",
+               NULL, "unavailable");
+    live_reads last = {""};
+    assert_int_equal(mc_access_each(mc_engine_store(f.e), "566", collect_live_read, &last, NULL),
+                     0);
+    /* the other engine's (it has no client) read of the store; no live look-up of 566 */
+    assert_string_equal(last.text, "1 once-only 1 civil-status spouse - -\n");
+    close_live(&f);
+}
+
+/* `reuse 1d`: population's answer serves the dossier's later operations for a day; civil-status
+ * (no reuse) is asked again by each operation that resolves. */
+static void test_live__an_answer_is_reused_for_as_long_as_the_registry_says(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    mc_result res;
+    assert_int_equal(live_submit(&f, "222", NULL, &res, NULL), 0);
+    assert_int_equal(f.client.questions, 2);
+    mc_kv set[] = {{"remark", "checked"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "note";
+    fi.role = "clerk";
+    fi.now = 1752458400 + 3600;
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    assert_string_equal(f.client.last, "civil-status/birth-certificate/222/applicant ");
+    expect_req(&f, fi.dossier, 2, MC_REQ_ASKED, "not found in population", NULL, "not-found");
+    fi.now = 1752458400 + 86400;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    assert_string_equal(f.client.last, "civil-status/birth-certificate/222/applicant "
+                                       "population/residence/222/applicant ");
+    assert_int_equal(f.client.calls, 3);
+    close_live(&f);
+}
+
+/* Out of memory at every allocation of a submission whose look-ups are asked, found and not, an
+ * officer's note that asks again, and a read of the dossier with its proofs. */
+static int live_operations(void *ud)
+{
+    live_fx *f = ud;
+    mc_result res;
+    int rc = live_submit(f, "111", "322", &res, NULL);
+    mc_kv set[] = {{"remark", "checked"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "note";
+    fi.role = "clerk";
+    fi.now = 1752462000;
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    if (rc == 0) {
+        rc = mc_engine_fire(f->e, &fi, &res, NULL);
+    }
+    mc_dossier d;
+    if (rc == 0 && (rc = mc_engine_get(f->e, fi.dossier, 1752462000, &d, NULL)) == 0) {
+        mc_dossier_free(&d);
+    }
+    return rc;
+}
+
+static void test_live__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    assert_true(tu_oom_sweep(live_operations, &f, false) > 50);
+    assert_int_equal(f.client.in_transaction, 0);
+    close_live(&f);
+}
+
+/* A client that cannot try fails the operation: nothing is written. */
+static void test_live__a_failed_client_writes_nothing(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    f.client.fail = MC_ENOMEM;
+    mc_result res;
+    mc_error err;
+    assert_int_equal(live_submit(&f, "111", NULL, &res, &err), MC_ENOMEM);
+    assert_string_equal(err.msg, "the client could not start");
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f.e, 1, 1752458400, &d, NULL), MC_ENOTFOUND);
+    close_live(&f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -2995,6 +3479,15 @@ int main(void)
         cmocka_unit_test(test_engine__deploy_check_without_stored_texts),
         cmocka_unit_test(test_engine__procedure_texts_and_their_hashes),
         cmocka_unit_test(test_engine__a_new_holiday_moves_running_due_instants),
+        cmocka_unit_test(test_live__found_and_asked_in_one_call),
+        cmocka_unit_test(test_live__failed_answers_are_asked_with_the_reason),
+        cmocka_unit_test(test_live__without_a_client_the_store_serves),
+        cmocka_unit_test(test_live__the_event_and_the_access_log_keep_the_proof),
+        cmocka_unit_test(test_live__a_dossier_changed_during_the_look_up_is_decided_again),
+        cmocka_unit_test(test_live__look_ups_are_bounded),
+        cmocka_unit_test(test_live__an_answer_is_reused_for_as_long_as_the_registry_says),
+        cmocka_unit_test(test_live__a_failed_client_writes_nothing),
+        cmocka_unit_test(test_live__out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,6 +250,81 @@ static void test_front__views_are_whole_or_absent_out_of_memory(void **state)
 }
 
 
+/* ---- a live registry's look-up in explain (issue 20) ---- */
+
+static const char live_catalogue[] =
+    "role clerk\ndocument notice\ndocument residence\n"
+    "registry population { live; holds notice residence }\n"
+    "lifecycle l { state submitted { initial; on receive -> done by clerk }\n"
+    "  state done { final; outcome granted } }\n"
+    "procedure move { time-limit 2wd; lifecycle l; subject id\n"
+    "  field id { type text; required }\n"
+    "  requires notice\n  requires residence }\n";
+
+/* found for the notice, nothing in time for the residence */
+static int live_answers(void *ud, mc_lookup *q, size_t n, mc_error *err)
+{
+    (void)ud, (void)err;
+    for (size_t i = 0; i < n; i++) {
+        bool notice = strcmp(q[i].document, "notice") == 0;
+        q[i].outcome = notice ? MC_LOOKUP_FOUND : MC_LOOKUP_UNAVAILABLE;
+        snprintf(q[i].request_id, sizeof q[i].request_id, "R-%zu", i + 1);
+        if (notice) {
+            snprintf(q[i].reference, sizeof q[i].reference, "CS-1");
+            q[i].answered_at = submitted + 3; /* 09:00:03 */
+        } else {
+            snprintf(q[i].reason, sizeof q[i].reason, "no answer within 2000 ms");
+        }
+    }
+    return 0;
+}
+
+static int live_setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char *diags;
+    int rc = tu_load(live_catalogue, &f->cat, &diags);
+    if (rc != 0) {
+        fail_msg("%s", diags);
+    }
+    free(diags);
+    assert_int_equal(mc_engine_open(&f->e, f->cat, NULL, ":memory:", NULL), 0);
+    mc_registry_client c = {live_answers, NULL};
+    mc_engine_set_registry_client(f->e, &c);
+    mc_kv fields[] = {{"id", "001234567890"}};
+    mc_submit s = MC_SUBMIT_INIT;
+    s.procedure = "move";
+    s.fields = fields;
+    s.nfields = 1;
+    s.now = submitted;
+    mc_result res;
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
+    assert_int_equal(mc_engine_get(f->e, res.dossier, submitted + 60, &f->d, NULL), 0);
+    *state = f;
+    return 0;
+}
+
+static void test_front__explain_says_what_a_live_registry_answered(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(
+        text_of(f, "explain"),
+        "[{\"document\":\"notice\",\"status\":\"fetched\",\"required\":\"always required\","
+        "\"story\":\"fetched from population, record CS-1, answered 09:00:03 to request R-1: "
+        "never asked of the applicant\",\"registry\":\"population\",\"record\":\"CS-1\","
+        "\"legal_basis\":null,\"lookup\":{\"registry\":\"population\",\"outcome\":\"found\","
+        "\"request\":\"R-1\",\"answered\":\"2025-07-03T09:00:03\",\"hash\":null,\"message\":["
+        "\"once-only.live-fetched\",\"population\",\"CS-1\",\"09:00:03\",\"R-1\"],\"text\":"
+        "\"fetched from population, record CS-1, answered 09:00:03 to request R-1\","
+        "\"text_vi\":\"lấy từ population, bản ghi CS-1, trả lời lúc 09:00:03 theo yêu cầu "
+        "R-1\"}},{\"document\":\"residence\",\"status\":\"asked\",\"required\":\"always "
+        "required\",\"story\":\"asked: population did not answer (no answer within 2000 ms): "
+        "asked of the applicant (Resolution 66.7/2025/NQ-CP)\",\"registry\":null,\"record\":"
+        "null,\"legal_basis\":null,\"lookup\":{\"registry\":\"population\",\"outcome\":"
+        "\"unavailable\",\"request\":\"R-2\",\"answered\":null,\"hash\":null}}]");
+    assert_true(tu_oom_sweep(view_text, f, false) > 5);
+}
+
 /* ==== the configuration file of serve (config.h) ========================================== */
 
 typedef struct conf {
@@ -648,6 +723,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_front__explain_tells_a_document_not_required_from_out_of_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_front__explain_says_what_a_live_registry_answered,
+                                        live_setup, teardown),
         cmocka_unit_test(test_front__an_event_body_that_is_not_json_is_left_out),
         cmocka_unit_test(test_front__the_builder_latches_a_failure),
         cmocka_unit_test_setup_teardown(test_front__views_are_whole_or_absent_out_of_memory, setup,

@@ -1159,12 +1159,14 @@ static void test_store__the_access_log_records_reads_by_subject(void **state)
     two_dossiers(path);
     mc_store *st;
     assert_int_equal(mc_store_open(&st, path, NULL), 0);
-    mc_access a = {1741000000, "officer-1", "GET /api/dossiers/{id}", 1, NULL, NULL, NULL};
+    mc_access a = {1741000000, "officer-1", "GET /api/dossiers/{id}", 1, NULL, NULL, NULL,
+                   NULL,       NULL};
     assert_int_equal(mc_access_record(st, &a, NULL), 0);
-    mc_access b = {1741000100,     "registrar", "GET /api/registries/records", 0, "079000000001",
-                   "civil-status", NULL};
+    mc_access b = {1741000100, "registrar",    "GET /api/registries/records",
+                   0,          "079000000001", "civil-status",
+                   NULL,       NULL,           NULL};
     assert_int_equal(mc_access_record(st, &b, NULL), 0);
-    mc_access c = {1741000200, "officer-2", "cli history", 2, NULL, NULL, NULL};
+    mc_access c = {1741000200, "officer-2", "cli history", 2, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(mc_access_record(st, &c, NULL), 0);
     reads r = {""};
     assert_int_equal(mc_access_each(st, "001234567890", read_one, &r, NULL), 0);
@@ -1176,7 +1178,7 @@ static void test_store__the_access_log_records_reads_by_subject(void **state)
                                 "079000000001 civil-status\n");
     /* Failure paths: an unknown dossier, a read without an actor; neither is logged. */
     mc_error err;
-    mc_access bad = {1741000300, "officer-1", "cli show", 99, NULL, NULL, NULL};
+    mc_access bad = {1741000300, "officer-1", "cli show", 99, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(mc_access_record(st, &bad, &err), MC_ENOTFOUND);
     assert_string_equal(err.msg, "unknown dossier 99");
     bad.dossier = 1;

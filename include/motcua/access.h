@@ -24,6 +24,10 @@ typedef struct mc_access {
     const char *registry; /* the registry whose records were read, or NULL */
     const char *party;    /* the party of the dossier whose data was read (subject is its
                              identifier), or NULL: the applicant, or no dossier */
+    /* A live registry's look-up (route "live-registry", issue 20): the client's request id
+     * and the outcome ("found", "not-found", "unavailable", …); NULL otherwise */
+    const char *request;
+    const char *outcome;
 } mc_access;
 
 /* Appends a to the access log of st, in the open transaction or in one of its own. actor and

@@ -142,6 +142,12 @@ struct mc_registry {
     mc_fixed coverage;           /* percent */
     const char *subjects_source; /* `subjects "PATTERN"` as written, or NULL */
     const mc_regex *subjects;    /* the pattern every subject matches, whole; or NULL */
+    /* `live`: asked at the moment a dossier needs a record (engine.h, mc_registry_client),
+     * when the engine has a client; otherwise its imported records serve (docs/language.md) */
+    bool live;
+    bool has_reuse;
+    mc_duration reuse; /* `reuse 1d`: how long an answer may serve later operations (min, h,
+                          d); without it an answer serves only the operation that asked */
 };
 
 /* ---- conditions (§3) -------------------------------------------------------------------- */

@@ -103,8 +103,10 @@ typedef struct mc_registry_client {
 } mc_registry_client;
 
 /* Gives e the client its live registries are asked through (copied; ud borrowed), or none
- * (NULL): then a live registry's requirement is asked of the applicant with the reason that the
- * registry cannot be reached. */
+ * (NULL): then a live registry's records are read from the store as a snapshot's are (the
+ * records imported or issued into it), so that scenarios, `motcua test`, simulation and a
+ * command line without configuration run as before (docs/language.md, "live registries"). A
+ * volatile engine (no store) reads its lookup function whatever the client. */
 void mc_engine_set_registry_client(mc_engine *e, const mc_registry_client *c);
 
 typedef struct mc_kv {
@@ -307,6 +309,13 @@ typedef struct mc_dossier_req {
     size_t nreason_args;
     const char *registry; /* fetched from, or NULL */
     const char *record;   /* the record reference, or NULL */
+    /* The live registry's look-up that resolved it (issue 20), or lookup_outcome NULL: its
+     * outcome ("found", "not-found", "unavailable", "incomplete", "invalid"), the client's
+     * request id and when the answer came (Unix seconds, 0: none came), the answer's hash. */
+    const char *lookup_outcome;
+    const char *lookup_request;
+    int64_t lookup_answered_at;
+    const char *lookup_hash;
 } mc_dossier_req;
 
 /* A dossier as of a moment: borrowed pointers live until mc_dossier_free. */

@@ -175,6 +175,21 @@ static const entry catalogue[] = {
      "(the note says '{4}')",
      "chỉ cung cấp một lần: {1} đã có trong {2} (bản ghi {3}); không được yêu cầu người nộp hồ "
      "sơ cung cấp (ghi chú viết '{4}')"},
+    {"once-only.live-fetched", "fetched from {1}, record {2}, answered {3} to request {4}",
+     "lấy từ {1}, bản ghi {2}, trả lời lúc {3} theo yêu cầu {4}"},
+    {"once-only.live-incomplete",
+     "{1} says its data are incomplete ({2}): asked of the applicant (Resolution "
+     "66.7/2025/NQ-CP)",
+     "{1} báo dữ liệu chưa đầy đủ ({2}): đề nghị người nộp hồ sơ cung cấp (Nghị quyết "
+     "66.7/2025/NQ-CP)"},
+    {"once-only.live-invalid",
+     "{1} gave an answer that cannot be used ({2}): asked of the applicant (Resolution "
+     "66.7/2025/NQ-CP)",
+     "câu trả lời của {1} không sử dụng được ({2}): đề nghị người nộp hồ sơ cung cấp (Nghị "
+     "quyết 66.7/2025/NQ-CP)"},
+    {"once-only.live-unavailable",
+     "{1} did not answer ({2}): asked of the applicant (Resolution 66.7/2025/NQ-CP)",
+     "{1} không phản hồi ({2}): đề nghị người nộp hồ sơ cung cấp (Nghị quyết 66.7/2025/NQ-CP)"},
     {"once-only.no-party", "the dossier names no {1} to look up in {2}",
      "hồ sơ không nêu {1} để tra cứu trong {2}"},
     {"once-only.no-subject", "the dossier has no subject to look up in {1}",

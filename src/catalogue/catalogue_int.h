@@ -19,7 +19,15 @@ typedef struct mcc_versions {
 
 /* The directives of a registry block, in the order of the builder's registry table: bit MCC_R_X of
  * a registry patch's `set` says that directive X was written. */
-enum { MCC_R_TITLE, MCC_R_HOLDS, MCC_R_PUBLISHED, MCC_R_COVERAGE, MCC_R_SUBJECTS };
+enum {
+    MCC_R_TITLE,
+    MCC_R_HOLDS,
+    MCC_R_PUBLISHED,
+    MCC_R_COVERAGE,
+    MCC_R_SUBJECTS,
+    MCC_R_LIVE,
+    MCC_R_REUSE
+};
 
 /* The directives of a procedure block, in the order of the builder's procedure table: bit
  * MCC_P_X of a procedure patch's `set` says that directive X was written. */

@@ -678,12 +678,63 @@ static int reg_subjects(mcb_builder *b, const mc_node *n, void *obj)
     return rb->r->subjects ? 0 : -1;
 }
 
+/* Whether the registry being built is the catalogue's own declaration, not a reform's patch:
+ * only the declaration says whether a registry is live and how long its answers are reused. */
+static bool reg_own(mcb_builder *b, const reg_build *rb)
+{
+    return mc_map_get(&b->cat->registry_map, rb->r->name, strlen(rb->r->name)) == rb->r;
+}
+
+/* `live`: the registry is asked where it is, through the engine's client (issue 20). */
+static int reg_live(mcb_builder *b, const mc_node *n, void *obj)
+{
+    reg_build *rb = obj;
+    if (!reg_own(b, rb)) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot make registry '%s' live (declare it in the registry)",
+                         rb->r->name);
+    }
+    rb->r->live = true;
+    return 0;
+}
+
+/* `reuse DURATION`: how long a live registry's answer may serve the dossier's later operations,
+ * in minutes, hours or days of elapsed time (a cache's age, not a time limit). */
+static int reg_reuse(mcb_builder *b, const mc_node *n, void *obj)
+{
+    reg_build *rb = obj;
+    const mc_token *t = &n->toks[1];
+    if (!reg_own(b, rb)) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change how long the answers of registry '%s' are "
+                         "reused (declare it in the registry)",
+                         rb->r->name);
+    }
+    if (mcb_duration(b, t, false, &rb->r->reuse) != 0) {
+        return -1;
+    }
+    if (rb->r->reuse.unit == MC_DUR_WD || rb->r->reuse.unit == MC_DUR_WH) {
+        return mcb_error(b, t,
+                         "reuse is elapsed time in minutes, hours or days (like 1d), not "
+                         "working time");
+    }
+    if (rb->r->reuse.amount <= 0) {
+        return mcb_error(b, t,
+                         "reuse must be more than 0 (leave it out: an answer then serves only "
+                         "the operation that asked)");
+    }
+    rb->r->has_reuse = true;
+    return 0;
+}
+
 const mcb_directive mcb_registry_table[] = {
     [MCC_R_TITLE] = {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
     [MCC_R_HOLDS] = {"holds", 1, MCB_ANY, MCB_NO_BLOCK, false, reg_holds, "DOCUMENT…"},
     [MCC_R_PUBLISHED] = {"published", 1, 1, MCB_NO_BLOCK, true, reg_published, "DATE"},
     [MCC_R_COVERAGE] = {"coverage", 1, 1, MCB_NO_BLOCK, true, reg_coverage, "P%"},
     [MCC_R_SUBJECTS] = {"subjects", 1, 1, MCB_NO_BLOCK, true, reg_subjects, "\"PCRE2 pattern\""},
+    [MCC_R_LIVE] = {"live", 0, 0, MCB_NO_BLOCK, true, reg_live, ""},
+    [MCC_R_REUSE] = {"reuse", 1, 1, MCB_NO_BLOCK, true, reg_reuse, "DURATION"},
 };
 const size_t mcb_registry_table_n = sizeof mcb_registry_table / sizeof mcb_registry_table[0];
 
@@ -697,6 +748,16 @@ uint32_t mcb_build_registry_block(mcb_builder *b, mc_registry *r, const mc_node 
     uint64_t mask =
         mcb_run(b, n->child, mcb_registry_table, mcb_registry_table_n, "registry directive", &rb);
     mc_map_free(&rb.seen);
+    if ((mask & (1u << MCC_R_REUSE)) && !r->live && reg_own(b, &rb)) {
+        for (const mc_node *c = n->child; c != NULL; c = c->next) {
+            if (!c->broken && c->ntoks > 0 && mc_tok_is(&c->toks[0], "reuse")) {
+                mcb_error(b, &c->toks[0],
+                          "registry '%s' is not live: its records are imported, there is no "
+                          "answer to reuse (add: live)",
+                          r->name);
+            }
+        }
+    }
     r->titles = rb.t.titles;
     r->ntitles = rb.t.n;
     return (uint32_t)mask;

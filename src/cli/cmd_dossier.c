@@ -84,7 +84,7 @@ static int open_session(front_opts *c, session *s)
  * of it is shown: a read that cannot be recorded is not shown (Decree 13/2023/NĐ-CP). */
 static int log_read(session *s, int64_t id, const char *route)
 {
-    mc_access a = {s->now, cli_os_user(), route, id, NULL, NULL, NULL};
+    mc_access a = {s->now, cli_os_user(), route, id, NULL, NULL, NULL, NULL, NULL};
     mc_error err;
     int rc = mc_engine_log_access(s->engine, &a, &err);
     if (rc != 0) {
@@ -749,6 +749,26 @@ int cmd_tick(front_opts *c)
 
 /* ---- explain ---- */
 
+/* A live registry's look-up of a requirement (issue 20): the fetched record in Vietnamese (the
+ * story said it in English), or what the registry answered and when. */
+static void print_lookup(const json_t *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    const char *vi = json_string_value(json_object_get(l, "text_vi"));
+    const char *request = json_string_value(json_object_get(l, "request"));
+    const char *answered = json_string_value(json_object_get(l, "answered"));
+    if (vi != NULL) {
+        printf("    %s\n", vi);
+        return;
+    }
+    printf("    looked up in %s: %s (request %s, %s%s)\n",
+           json_string_value(json_object_get(l, "registry")),
+           json_string_value(json_object_get(l, "outcome")), request ? request : "none",
+           answered ? "answered " : "no answer", answered ? answered : "");
+}
+
 int cmd_explain(front_opts *c)
 {
     if (c->nargs < 1 || c->nargs > 2) {
@@ -798,6 +818,7 @@ int cmd_explain(front_opts *c)
                        pid ? pid : "the dossier names none");
             }
             printf("    %s\n", json_string_value(json_object_get(x, "story")));
+            print_lookup(json_object_get(x, "lookup"));
             if (legal != NULL) {
                 printf("    legal basis: %s\n", legal);
             }

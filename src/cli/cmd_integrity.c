@@ -467,6 +467,12 @@ static int audit_one(void *ud, int64_t seq, const mc_access *a)
         if (a->party != NULL) {
             front_jset(x, "party", json_string(a->party), &o->ok);
         }
+        if (a->request != NULL) { /* a live registry's look-up: its request and outcome */
+            front_jset(x, "request", json_string(a->request), &o->ok);
+        }
+        if (a->outcome != NULL) {
+            front_jset(x, "outcome", json_string(a->outcome), &o->ok);
+        }
         front_jpush(o->list, x, &o->ok);
         return o->ok ? 0 : MC_ENOMEM;
     }
@@ -481,7 +487,11 @@ static int audit_one(void *ud, int64_t seq, const mc_access *a)
         len += snprintf(line + len, sizeof line - (size_t)len, "  registry %s", a->registry);
     }
     if (len > 0 && (size_t)len < sizeof line && a->party != NULL) {
-        snprintf(line + len, sizeof line - (size_t)len, "  party: %s", a->party);
+        len += snprintf(line + len, sizeof line - (size_t)len, "  party: %s", a->party);
+    }
+    if (len > 0 && (size_t)len < sizeof line && a->outcome != NULL) {
+        snprintf(line + len, sizeof line - (size_t)len, "  %s, request %s", a->outcome,
+                 a->request ? a->request : "none");
     }
     for (len = (int)strlen(line); len > 0 && line[len - 1] == ' '; len--) {
         line[len - 1] = '\0';

@@ -82,7 +82,8 @@ int cmd_registry(front_opts *c)
         }
     } else if (rc == 0) {
         /* A citizen's records are read only once the read is in the access log. */
-        mc_access a = {at, cli_os_user(), "cli registry show", 0, c->args[1], NULL, NULL};
+        mc_access a = {
+            .at = at, .actor = cli_os_user(), .route = "cli registry show", .subject = c->args[1]};
         records_out r = {c->json ? json_array() : NULL, true};
         rc = mc_access_record(st, &a, &err);
         if (rc == 0) {

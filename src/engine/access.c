@@ -32,9 +32,10 @@ int mc_access_record(mc_store *st, const mc_access *a, mc_error *err)
         }
         who = subject[0] ? subject : NULL;
     }
-    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:s?}", "at", (json_int_t)a->at,
-                          "actor", a->actor, "route", a->route, "dossier", (json_int_t)a->dossier,
-                          "subject", who, "registry", a->registry, "party", a->party);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "at",
+                          (json_int_t)a->at, "actor", a->actor, "route", a->route, "dossier",
+                          (json_int_t)a->dossier, "subject", who, "registry", a->registry, "party",
+                          a->party, "request", a->request, "outcome", a->outcome);
     char *body = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (body == NULL) {
@@ -115,6 +116,10 @@ int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err)
         a.subject = json_string_value(json_object_get(r, "subject"));
         a.registry = json_string_value(json_object_get(r, "registry"));
         a.party = json_string_value(json_object_get(r, "party"));
+        const char *route = json_string_value(json_object_get(r, "route"));
+        a.route = route != NULL ? route : "once-only";
+        a.request = json_string_value(json_object_get(r, "request"));
+        a.outcome = json_string_value(json_object_get(r, "outcome"));
         int rc = mc_access_record(e->st, &a, err);
         if (rc != 0) {
             return rc;
@@ -136,7 +141,7 @@ static int one(void *ud, int64_t seq, const char *body)
     if (mc_json_loads(body ? body : "", 0, &o) == MC_ENOMEM) {
         return mc_error_set(s->err, MC_ENOMEM, "out of memory");
     }
-    mc_access a = {0, "?", "?", 0, NULL, NULL, NULL};
+    mc_access a = {0, "?", "?", 0, NULL, NULL, NULL, NULL, NULL};
     if (o != NULL) {
         a.at = json_integer_value(json_object_get(o, "at"));
         a.actor = json_string_value(json_object_get(o, "actor"));
@@ -145,6 +150,8 @@ static int one(void *ud, int64_t seq, const char *body)
         a.subject = json_string_value(json_object_get(o, "subject"));
         a.registry = json_string_value(json_object_get(o, "registry"));
         a.party = json_string_value(json_object_get(o, "party"));
+        a.request = json_string_value(json_object_get(o, "request"));
+        a.outcome = json_string_value(json_object_get(o, "outcome"));
     }
     int rc = s->fn(s->ud, seq, &a);
     json_decref(o);

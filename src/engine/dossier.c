@@ -133,6 +133,7 @@ void mce_dos_free(mce_dos *d)
             mce_clear_reason(&d->reqs[i]);
             mc_free(d->reqs[i].registry);
             mc_free(d->reqs[i].record);
+            json_decref(d->reqs[i].lookup);
         }
     }
     mc_free(d->values);
@@ -142,6 +143,7 @@ void mce_dos_free(mce_dos *d)
     json_decref(d->events);
     json_decref(d->tickets);
     json_decref(d->reads);
+    json_decref(d->looks);
     memset(d, 0, sizeof *d);
 }
 
@@ -179,7 +181,8 @@ int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record)
     d->events = json_array();
     d->tickets = json_array();
     d->reads = json_array();
-    return d->values && d->reqs && d->events && d->tickets && d->reads ? 0 : MC_ENOMEM;
+    d->looks = json_array();
+    return d->values && d->reqs && d->events && d->tickets && d->reads && d->looks ? 0 : MC_ENOMEM;
 }
 
 static int dup_into(char **dst, const char *src)
@@ -232,6 +235,9 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
             rc |= dup_into(&dst->reqs[i].reason_args[k], q->reason_args[k]);
         }
         dst->reqs[i].nreason_args = q->nreason_args;
+        if (q->lookup != NULL && (dst->reqs[i].lookup = json_deep_copy(q->lookup)) == NULL) {
+            rc |= MC_ENOMEM;
+        }
     }
     if (src->events != NULL) {
         json_decref(dst->events);
@@ -240,7 +246,12 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
         dst->events = json_deep_copy(src->events);
         dst->tickets = json_deep_copy(src->tickets);
         dst->reads = src->reads ? json_deep_copy(src->reads) : NULL;
-        rc |= dst->events && dst->tickets && (dst->reads || !src->reads) ? 0 : MC_ENOMEM;
+        json_decref(dst->looks);
+        dst->looks = src->looks ? json_deep_copy(src->looks) : NULL;
+        rc |= dst->events && dst->tickets && (dst->reads || !src->reads) &&
+                      (dst->looks || !src->looks)
+                  ? 0
+                  : MC_ENOMEM;
     }
     if (rc != 0) {
         mce_dos_free(dst);
@@ -353,6 +364,9 @@ char *mce_encode_data(const mce_dos *d)
         if (r->disputed) {
             bad |= json_object_set_new(o, "disputed", json_true());
         }
+        if (r->lookup) {
+            bad |= json_object_set(o, "lookup", r->lookup);
+        }
         bad |= json_object_set_new(reqs, d->p->requires[i].document->name, o);
     }
     bad |= json_object_set_new(root, "values", values);
@@ -452,6 +466,9 @@ static int decode_root(mce_dos *d, json_t *root)
             }
         }
         d->reqs[i].disputed = json_is_true(json_object_get(v, "disputed"));
+        json_t *look = json_object_get(v, "lookup");
+        json_decref(d->reqs[i].lookup);
+        d->reqs[i].lookup = json_is_object(look) ? json_incref(look) : NULL;
         if (decode_reason(&d->reqs[i], v) != 0 ||
             mce_set_str(&d->reqs[i].registry, json_string_value(json_object_get(v, "registry"))) ||
             mce_set_str(&d->reqs[i].record, json_string_value(json_object_get(v, "record")))) {
@@ -663,14 +680,19 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
         const mce_req_state *q = &d->reqs[i];
-        reqs[i] = (mc_dossier_req){.requirement = &d->p->requires[i],
-                                   .status = q->status,
-                                   .reason = q->reason,
-                                   .reason_code = q->reason_code,
-                                   .reason_args = (const char *const *)q->reason_args,
-                                   .nreason_args = q->nreason_args,
-                                   .registry = q->registry,
-                                   .record = q->record};
+        reqs[i] = (mc_dossier_req){
+            .requirement = &d->p->requires[i],
+            .status = q->status,
+            .reason = q->reason,
+            .reason_code = q->reason_code,
+            .reason_args = (const char *const *)q->reason_args,
+            .nreason_args = q->nreason_args,
+            .registry = q->registry,
+            .record = q->record,
+            .lookup_outcome = json_string_value(json_object_get(q->lookup, "outcome")),
+            .lookup_request = json_string_value(json_object_get(q->lookup, "request")),
+            .lookup_answered_at = json_integer_value(json_object_get(q->lookup, "answered_at")),
+            .lookup_hash = json_string_value(json_object_get(q->lookup, "hash"))};
     }
     out->id = d->row.id;
     out->procedure = d->p;

@@ -401,11 +401,28 @@ static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
          * the write lock first, so it cannot be overtaken again. On a store that locks only
          * partitions (PostgreSQL), concurrent writers may meet in a deadlock or on a key: the
          * loser wrote nothing and runs again, a few times at most. */
+        /* With a client for live registries, a run that needs their answers wrote nothing
+         * (MCE_ELOOKUP): they are asked outside the transaction, all at once, and the
+         * operation runs again with them, deciding again on the dossier as it is then. */
+        mce_live live = {.now = o->now, .strs = MC_PTRVEC_INIT};
+        mc_engine *e = o->e;
+        e->live = e->registries.lookup != NULL ? &live : NULL;
         rc = execute_once(o, key, print, request_id, run_optimistic(o), res, err);
-        for (int i = 0; rc == MC_ERETRY && i < 8; i++) {
-            atomic_fetch_add_explicit(&o->e->reruns, 1, memory_order_relaxed);
+        for (int i = 0, asked = 0; (rc == MC_ERETRY && i < 8) || rc == MCE_ELOOKUP;) {
+            if (rc == MCE_ELOOKUP) {
+                if ((rc = mce_ask_registries(e, &live, err)) != 0) {
+                    break;
+                }
+                live.last = ++asked >= MCE_LOOKUP_PASSES - 1;
+                rc = execute_once(o, key, print, request_id, run_optimistic(o), res, err);
+                continue;
+            }
+            i++;
+            atomic_fetch_add_explicit(&e->reruns, 1, memory_order_relaxed);
             rc = execute_once(o, key, print, request_id, false, res, err);
         }
+        e->live = NULL;
+        mce_live_free(&live);
         /* Counted once per operation, after its reruns; a replayed answer was counted the
          * first time. */
         if (rc == MC_EREFUSED && !res->replayed && res->refusal <= MC_REFUSED_OTHER) {
@@ -606,6 +623,7 @@ static int record_submit(mc_engine *e, mce_dos *d, const mc_submit *s, const cha
     const mc_machine *m = &d->p->machine;
     json_t *body = json_pack("{s:s, s:o, s:o, s:s}", "channel", channel, "fields", fields, "attach",
                              attach, "to", m->states[m->initial]->name);
+    bad |= mce_add_lookups(d, body);
     if (bad) { /* mce_add_event takes NULL for out of memory */
         json_decref(body);
         body = NULL;
@@ -853,6 +871,7 @@ static int record_fire(mc_engine *e, mce_dos *d, const mc_fire *f, const mc_stat
             body, "subject",
             json_pack("{s:s?, s:s?}", "from", d->former_subject, "to", d->row.subject));
     }
+    bad |= mce_add_lookups(d, body);
     if (bad) { /* mce_add_event takes NULL for out of memory */
         json_decref(body);
         body = NULL;

@@ -16,6 +16,27 @@
 
 enum { MAX_CATCH_UP = 1000 };
 
+/* Resolution needs answers of live registries that the operation does not have yet (onceonly.c):
+ * the operation gives up its transaction, has them answered, and runs again (engine.c). Never
+ * leaves the engine. */
+enum { MCE_ELOOKUP = -1000 };
+/* How many times an operation runs at most for its look-ups: then a look-up still unanswered is
+ * UNAVAILABLE. */
+enum { MCE_LOOKUP_PASSES = 3 };
+
+/* The live registries' look-ups of the operation at hand (engine.c's execute, onceonly.c):
+ * the answers it has, and those its last run needed. Each look-up's strings are owned by strs. */
+typedef struct mce_live {
+    int64_t now;
+    mc_lookup *answers;
+    size_t nanswers, cap_answers;
+    mc_lookup *pending;
+    size_t npending, cap_pending;
+    mc_ptrvec strs; /* char *: the strings of answers and pending */
+    bool last;      /* the last run: a look-up without an answer is UNAVAILABLE */
+    size_t calls;   /* how many times the client was called */
+} mce_live;
+
 /* A stored procedure text compiled against the engine's catalogue (mce_pinned): cat, or the
  * reason it no longer compiles (cat NULL). */
 typedef struct mce_pin {
@@ -32,6 +53,8 @@ struct mc_engine {
     mc_record_lookup lookup; /* a volatile engine's registries */
     void *lookup_ud;
     mc_registry_client registries; /* live registries' client (lookup NULL: none) */
+    mce_live *live;  /* the look-ups of the operation at hand, or NULL: a live registry's
+                        records are read from the store (no client, a volatile engine) */
     int64_t next_id; /* a volatile engine's last dossier id */
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
@@ -45,6 +68,10 @@ typedef struct mce_req_state {
     char *reason_code;                 /* the reason's message code (msg.h), or NULL */
     char *reason_args[MC_MSG_MAXARGS]; /* and its arguments (nreason_args of them) */
     size_t nreason_args;
+    /* The live registry's look-up that resolved it, as its proof (issue 20; kept in the row's
+     * data): {registry, document, subject, party, dossier, procedure, asked_at, answered_at,
+     * outcome, request, hash, reference, issued, reason}; NULL: none */
+    json_t *lookup;
 } mce_req_state;
 
 /* A dossier being worked on. */
@@ -59,7 +86,10 @@ typedef struct mce_dos {
                              recorded (a volatile engine) */
     json_t *tickets;      /* correction tickets to record: [{registry, document, reference, …}] */
     json_t *reads;        /* look-ups of other parties' records, for the access log (access.h):
-                             [{registry, document, subject, party}] */
+                             [{registry, document, subject, party}], and every live look-up
+                             (with request and outcome) */
+    json_t *looks;        /* the live look-ups of the operation at hand (their proofs), which
+                             its event carries as "lookups"; NULL with events */
     int64_t issued;       /* records issued into registries by this dossier's states */
     const char *user;     /* who asked for the operation at hand (borrowed), or NULL */
     mc_clock clk;         /* row.clock, as its enum */
@@ -239,7 +269,9 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
              char *reason, size_t reasonsz, mc_error *err);
 
 /* ---- the once-only rule (onceonly.c) ---- */
-/* Resolves every requirement (§5.1): fetched, asked (with the reason), provided. */
+/* Resolves every requirement (§5.1): fetched, asked (with the reason), provided. A live
+ * registry's requirement is resolved with the operation's answer (e->live); when some are
+ * missing, every one missing is queued in e->live->pending and MCE_ELOOKUP is returned. */
 int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err);
 /* Refuses a note that names a fetched document (§5.3), matched in NFC; a note that cannot be
  * checked (a pattern gives up: `limit`; not UTF-8 or too long) is refused too. MC_EREFUSED, or
@@ -248,5 +280,11 @@ int mce_check_note(const mce_dos *d, const char *note, mce_refusal *rf);
 /* Refuses to ask the applicant for requirement k of d when a registry's record of it was fetched
  * (§5.1): MC_EREFUSED, or 0. */
 int mce_check_ask(const mce_dos *d, size_t k, mce_refusal *rf);
+/* Adds d's live look-ups of the operation to an event's body ("lookups"), when there are. */
+int mce_add_lookups(const mce_dos *d, json_t *body);
+/* Has the pending look-ups of live answered by e's client and moves them to the answers. 0, or
+ * the client's error (MC_ENOMEM). */
+int mce_ask_registries(mc_engine *e, mce_live *live, mc_error *err);
+void mce_live_free(mce_live *live);
 
 #endif

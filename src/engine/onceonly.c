@@ -3,6 +3,7 @@
 #include "engine_int.h"
 
 #include "motcua/alloc.h"
+#include "base/grow.h"
 #include "base/regex.h"
 #include "base/utf8.h"
 
@@ -24,6 +25,32 @@ typedef struct expiry {
     char until[11], issued[11], n[12];
 } expiry;
 
+/* Whether a record of doc issued on `issued` (YYYY-MM-DD; "" or a bad date: valid) has outlived
+ * its validity at d's reception: when it has, x says why the applicant is asked. */
+static bool outlived(const mce_dos *d, const mc_document *doc, const char *issued, expiry *x)
+{
+    static const char *const codes[][2] = {
+        {"once-only.expired-day", "once-only.expired-days"},
+        {"once-only.expired-month", "once-only.expired-months"},
+        {"once-only.expired-year", "once-only.expired-years"},
+    };
+    mc_date day;
+    char msg[80];
+    if (doc->valid.n == 0 || issued == NULL ||
+        mc_value_date(issued, strlen(issued), &day, msg, sizeof msg) != 0) {
+        return false;
+    }
+    mc_date end = mc_validity_expiry(&doc->valid, day);
+    if (mc_calendar_date(mce_loc(d, d->row.submitted)) < end) {
+        return false;
+    }
+    snprintf(x->issued, sizeof x->issued, "%s", issued);
+    mc_date_format(end, x->until);
+    snprintf(x->n, sizeof x->n, "%d", (int)doc->valid.n);
+    x->code = codes[doc->valid.unit][doc->valid.n != 1];
+    return true;
+}
+
 /* Whether the record found for requirement r has outlived its document's validity at the
  * dossier's reception: its issue date comes from the store (a volatile engine's look-ups carry
  * none, nor do records without an `issued` date: those stay valid). When it has, x says why the
@@ -31,34 +58,296 @@ typedef struct expiry {
 static int expired(mc_engine *e, const mce_dos *d, const mc_registry *reg, const mc_document *doc,
                    const char *subject, expiry *x, mc_error *err)
 {
-    static const char *const codes[][2] = {
-        {"once-only.expired-day", "once-only.expired-days"},
-        {"once-only.expired-month", "once-only.expired-months"},
-        {"once-only.expired-year", "once-only.expired-years"},
-    };
     if (doc->valid.n == 0 || e->st == NULL) {
         return 0;
     }
-    char again[128];
+    char again[128], issued[11] = "";
     int found = mc_store_record_find(e->st, reg->name, doc->name, subject, again, sizeof again,
-                                     x->issued, err);
+                                     issued, err);
+    if (found <= 0) {
+        return found;
+    }
+    return outlived(d, doc, issued, x) ? 1 : 0;
+}
+
+/* ==== live registries (issue 20) ========================================================= */
+
+static const char *const outcome_names[] = {"found", "not-found", "unavailable", "incomplete",
+                                            "invalid"};
+
+/* A copy of s that lv owns, or NULL (out of memory). */
+static const char *keep(mce_live *lv, const char *s)
+{
+    char *c = mce_dup(s != NULL ? s : "");
+    if (c == NULL || mc_ptrvec_push(&lv->strs, c) != 0) {
+        mc_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static bool same_question(const mc_lookup *q, const char *reg, const char *doc, const char *who)
+{
+    return strcmp(q->registry, reg) == 0 && strcmp(q->document, doc) == 0 &&
+           strcmp(q->subject, who) == 0;
+}
+
+static const mc_lookup *answer_of(const mce_live *lv, const char *reg, const char *doc,
+                                  const char *who)
+{
+    for (size_t i = 0; i < lv->nanswers; i++) {
+        if (same_question(&lv->answers[i], reg, doc, who)) {
+            return &lv->answers[i];
+        }
+    }
+    return NULL;
+}
+
+/* Queues the look-up of requirement r's record of who (once per registry, document, subject). */
+static int queue(mce_live *lv, const mce_dos *d, const mc_requirement *r, const char *who)
+{
+    const mc_registry *reg = r->document->registry;
+    for (size_t i = 0; i < lv->npending; i++) {
+        if (same_question(&lv->pending[i], reg->name, r->document->name, who)) {
+            return 0;
+        }
+    }
+    if (mc_grow(&lv->pending, &lv->cap_pending, lv->npending + 1, sizeof *lv->pending) != 0) {
+        return MC_ENOMEM;
+    }
+    mc_lookup *q = &lv->pending[lv->npending];
+    memset(q, 0, sizeof *q);
+    q->registry = keep(lv, reg->name);
+    q->document = keep(lv, r->document->name);
+    q->subject = keep(lv, who);
+    q->party = keep(lv, r->party == 0 ? "applicant" : d->p->parties[r->party].name);
+    q->procedure = keep(lv, d->p->name);
+    q->agency = d->p->agency != NULL ? keep(lv, d->p->agency) : NULL;
+    q->dossier = d->row.id;
+    q->deadline_ms = 0; /* the client's per-registry timeout bounds it */
+    if (!q->registry || !q->document || !q->subject || !q->party || !q->procedure ||
+        (d->p->agency != NULL && q->agency == NULL)) {
+        return MC_ENOMEM;
+    }
+    lv->npending++;
+    return 0;
+}
+
+/* Makes the client's answer q safe to use: every text ends within its array and is UTF-8, an
+ * unknown outcome, a FOUND without a reference or with an issue date that is not a date are
+ * INVALID, and a failed outcome has a reason. */
+static void sanitize(mc_lookup *q)
+{
+    q->reference[sizeof q->reference - 1] = '\0';
+    q->issued[sizeof q->issued - 1] = '\0';
+    q->request_id[sizeof q->request_id - 1] = '\0';
+    q->answer_hash[sizeof q->answer_hash - 1] = '\0';
+    q->reason[sizeof q->reason - 1] = '\0';
+    char *texts[] = {q->reference, q->issued, q->request_id, q->answer_hash, q->reason};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t bad = mc_utf8_invalid_at(texts[i], strlen(texts[i]));
+        if (bad != SIZE_MAX) {
+            texts[i][bad] = '\0'; /* what came before the first bad byte */
+        }
+    }
     mc_date day;
     char msg[80];
-    if (found <= 0 || mc_value_date(x->issued, strlen(x->issued), &day, msg, sizeof msg) != 0) {
-        return found < 0 ? found : 0;
+    if ((unsigned)q->outcome > (unsigned)MC_LOOKUP_INVALID) {
+        q->outcome = MC_LOOKUP_INVALID;
+        snprintf(q->reason, sizeof q->reason, "an outcome the engine does not know");
+    } else if (q->outcome == MC_LOOKUP_FOUND && q->reference[0] == '\0') {
+        q->outcome = MC_LOOKUP_INVALID;
+        snprintf(q->reason, sizeof q->reason, "the answer names no record");
+    } else if (q->outcome == MC_LOOKUP_FOUND && q->issued[0] != '\0' &&
+               mc_value_date(q->issued, strlen(q->issued), &day, msg, sizeof msg) != 0) {
+        q->outcome = MC_LOOKUP_INVALID;
+        snprintf(q->reason, sizeof q->reason, "the issue date is not a date");
     }
-    mc_date end = mc_validity_expiry(&doc->valid, day);
-    if (mc_calendar_date(mce_loc(d, d->row.submitted)) < end) {
+    if (q->outcome >= MC_LOOKUP_UNAVAILABLE && q->reason[0] == '\0') {
+        static const char *const why[] = {"no answer", "no detail given", "a malformed answer"};
+        snprintf(q->reason, sizeof q->reason, "%s", why[q->outcome - MC_LOOKUP_UNAVAILABLE]);
+    }
+}
+
+int mce_ask_registries(mc_engine *e, mce_live *lv, mc_error *err)
+{
+    if (lv->npending == 0) {
         return 0;
     }
-    mc_date_format(end, x->until);
-    snprintf(x->n, sizeof x->n, "%d", (int)doc->valid.n);
-    x->code = codes[doc->valid.unit][doc->valid.n != 1];
-    return 1;
+    if (mc_grow(&lv->answers, &lv->cap_answers, lv->nanswers + lv->npending, sizeof *lv->answers) !=
+        0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < lv->npending; i++) {
+        mc_lookup *q = &lv->pending[i];
+        q->outcome = MC_LOOKUP_UNAVAILABLE; /* what a look-up the client leaves is */
+        q->reference[0] = q->issued[0] = q->request_id[0] = q->answer_hash[0] = '\0';
+        q->reason[0] = '\0';
+        q->answered_at = 0;
+    }
+    lv->calls++;
+    int rc = e->registries.lookup(e->registries.ud, lv->pending, lv->npending, err);
+    if (rc != 0) {
+        if (err != NULL && err->code == 0) {
+            mc_error_set(err, rc, "the registries' client failed: %s", mc_error_name(rc));
+        }
+        return rc;
+    }
+    for (size_t i = 0; i < lv->npending; i++) {
+        sanitize(&lv->pending[i]);
+        lv->answers[lv->nanswers++] = lv->pending[i];
+    }
+    lv->npending = 0;
+    return 0;
+}
+
+void mce_live_free(mce_live *lv)
+{
+    for (size_t i = 0; i < lv->strs.n; i++) {
+        mc_free(lv->strs.items[i]);
+    }
+    mc_ptrvec_free(&lv->strs);
+    mc_free(lv->answers);
+    mc_free(lv->pending);
+    memset(lv, 0, sizeof *lv);
+}
+
+/* Whether requirement s's last look-up answers the question again (the registry's `reuse`): the
+ * same record of the same subject, a registry's answer (found or not), not older than reuse. */
+static bool reusable(const mce_live *lv, const mc_registry *reg, const mc_requirement *r,
+                     const char *who, const mce_req_state *s)
+{
+    if (!reg->has_reuse || s->lookup == NULL) {
+        return false;
+    }
+    static const int64_t unit[] = {[MC_DUR_MIN] = 60, [MC_DUR_H] = 3600, [MC_DUR_D] = 86400};
+    int64_t age = (int64_t)(reg->reuse.amount / MC_FIXED_ONE) * unit[reg->reuse.unit] +
+                  (reg->reuse.amount % MC_FIXED_ONE) * unit[reg->reuse.unit] / MC_FIXED_ONE;
+    const char *outcome = json_string_value(json_object_get(s->lookup, "outcome"));
+    const char *reg_name = json_string_value(json_object_get(s->lookup, "registry"));
+    const char *doc = json_string_value(json_object_get(s->lookup, "document"));
+    const char *subject = json_string_value(json_object_get(s->lookup, "subject"));
+    int64_t asked = json_integer_value(json_object_get(s->lookup, "asked_at"));
+    return outcome != NULL && reg_name != NULL && doc != NULL && subject != NULL &&
+           (strcmp(outcome, "found") == 0 || strcmp(outcome, "not-found") == 0) &&
+           strcmp(reg_name, reg->name) == 0 && strcmp(doc, r->document->name) == 0 &&
+           strcmp(subject, who) == 0 && lv->now >= asked && lv->now - asked < age;
+}
+
+/* The proof of look-up a (of who's record for requirement r of d): what was asked, by whom,
+ * what came back. */
+static json_t *proof_of(const mce_live *lv, const mce_dos *d, const mc_requirement *r,
+                        const char *who, const mc_lookup *a)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:s}", "registry",
+                  r->document->registry->name, "document", r->document->name, "subject", who,
+                  "party", r->party == 0 ? "applicant" : d->p->parties[r->party].name, "dossier",
+                  (json_int_t)d->row.id, "procedure", d->p->name, "asked_at", (json_int_t)lv->now,
+                  "answered_at", (json_int_t)a->answered_at, "outcome", outcome_names[a->outcome]);
+    int bad = o == NULL;
+    const char *const texts[][2] = {{"request", a->request_id},
+                                    {"hash", a->answer_hash},
+                                    {"reference", a->reference},
+                                    {"issued", a->issued},
+                                    {"reason", a->reason}};
+    for (size_t i = 0; !bad && i < sizeof texts / sizeof texts[0]; i++) {
+        if (texts[i][1][0] != '\0') {
+            bad |= json_object_set_new(o, texts[i][0], json_string(texts[i][1]));
+        }
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Resolves requirement i of d with the live registry's answer a about who. fresh: a was asked
+ * in this operation (its proof is recorded, in the requirement, the event and the access log);
+ * else it is the requirement's last answer, reused. */
+static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *who,
+                        const mc_lookup *a, bool fresh, mc_error *err)
+{
+    const mc_requirement *r = &d->p->requires[i];
+    const mc_registry *reg = r->document->registry;
+    mce_req_state *s = &d->reqs[i];
+    expiry old = {.code = NULL};
+    bool found = a->outcome == MC_LOOKUP_FOUND && !outlived(d, r->document, a->issued, &old);
+    static const char *const codes[] = {NULL, "once-only.not-found", "once-only.live-unavailable",
+                                        "once-only.live-incomplete", "once-only.live-invalid"};
+    const char *code = codes[a->outcome];
+    s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
+    mce_clear_reason(s);
+    if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
+        mce_set_str(&s->record, found ? a->reference : NULL) ||
+        (old.code != NULL &&
+         mce_set_reason(s, old.code, 5, a->reference, reg->name, old.until, old.issued, old.n)) ||
+        (code != NULL && mce_set_reason(s, code, a->outcome == MC_LOOKUP_NOT_FOUND ? 1 : 2,
+                                        reg->name, a->reason))) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (!fresh) {
+        return 0;
+    }
+    json_t *proof = proof_of(lv, d, r, who, a);
+    if (proof == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    json_decref(s->lookup);
+    s->lookup = proof;
+    if (d->looks != NULL && json_array_append(d->looks, proof) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    bool asked = a >= lv->answers && a < lv->answers + lv->nanswers; /* by the client */
+    if (d->reads != NULL && asked) {
+        /* Every live look-up is a read of the person's data, the applicant's too. */
+        json_t *read = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "registry", reg->name,
+                                 "document", r->document->name, "subject", who, "route",
+                                 "live-registry", "outcome", outcome_names[a->outcome], "request",
+                                 a->request_id[0] ? a->request_id : NULL);
+        int bad = read == NULL;
+        if (!bad && r->party != 0) {
+            bad = json_object_set_new(read, "party", json_string(d->p->parties[r->party].name));
+        }
+        if (bad) {
+            json_decref(read);
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        if (json_array_append_new(d->reads, read) != 0) { /* takes read, even when it fails */
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+/* The requirement's last answer as a look-up, to be reused. */
+static void last_answer(const mce_req_state *s, mc_lookup *a)
+{
+    memset(a, 0, sizeof *a);
+    const char *outcome = json_string_value(json_object_get(s->lookup, "outcome"));
+    a->outcome =
+        outcome != NULL && strcmp(outcome, "found") == 0 ? MC_LOOKUP_FOUND : MC_LOOKUP_NOT_FOUND;
+    const char *ref = json_string_value(json_object_get(s->lookup, "reference"));
+    const char *issued = json_string_value(json_object_get(s->lookup, "issued"));
+    snprintf(a->reference, sizeof a->reference, "%s", ref ? ref : "");
+    snprintf(a->issued, sizeof a->issued, "%s", issued ? issued : "");
+    if (a->outcome == MC_LOOKUP_FOUND && a->reference[0] == '\0') {
+        a->outcome = MC_LOOKUP_NOT_FOUND;
+    }
+}
+
+int mce_add_lookups(const mce_dos *d, json_t *body)
+{
+    if (body == NULL || d->looks == NULL || json_array_size(d->looks) == 0) {
+        return 0;
+    }
+    return json_object_set(body, "lookups", d->looks) != 0 ? MC_ENOMEM : 0;
 }
 
 int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
+    bool need = false; /* a live registry's answer the operation does not have yet */
     for (size_t i = 0; i < d->p->nrequires; i++) {
         const mc_requirement *r = &d->p->requires[i];
         mce_req_state *s = &d->reqs[i];
@@ -102,6 +391,34 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
                 arg1 = d->p->parties[r->party].name;
                 arg2 = reg->name;
             }
+        } else if (reg->live && e->live != NULL) {
+            /* Asked where it is (issue 20): the operation's answer, the last one while `reuse`
+             * allows, or queued for the client; unanswered after the last run: unavailable. */
+            mc_lookup last;
+            const mc_lookup *a = answer_of(e->live, reg->name, r->document->name, who);
+            bool fresh = a != NULL;
+            if (a == NULL && reusable(e->live, reg, r, who, s)) {
+                last_answer(s, &last);
+                a = &last;
+            } else if (a == NULL && !e->live->last) {
+                if (queue(e->live, d, r, who) != 0) {
+                    return mc_error_set(err, MC_ENOMEM, "out of memory");
+                }
+                need = true;
+                continue;
+            } else if (a == NULL) {
+                memset(&last, 0, sizeof last);
+                last.outcome = MC_LOOKUP_UNAVAILABLE;
+                snprintf(last.reason, sizeof last.reason, "no answer after %d runs",
+                         (int)MCE_LOOKUP_PASSES);
+                a = &last;
+                fresh = true;
+            }
+            int rc2 = resolve_live(e->live, d, i, who, a, fresh, err);
+            if (rc2 != 0) {
+                return rc2;
+            }
+            continue;
         } else {
             found = mce_record_get(e, reg->name, r->document->name, who, ref, sizeof ref, err);
             if (found < 0) {
@@ -133,7 +450,7 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
-    return 0;
+    return need ? MCE_ELOOKUP : 0;
 }
 
 /* ==== asking the applicant (§5.1) ========================================================= */

@@ -6,6 +6,7 @@
 
 #include "base/json.h"
 #include "motcua/calendar.h"
+#include "motcua/msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -178,6 +179,44 @@ static void cond_text(const mc_cond *c, char *out, size_t outsz)
     }
 }
 
+/* A live registry's look-up of requirement r (issue 20): what was asked of which registry, what
+ * came back and when (the dossier's local time, to the second), and, when a record was fetched,
+ * the sentence that says so, in English (said_en) and Vietnamese (said_vi, and its message code
+ * and arguments as "message"). NULL: out of memory. */
+static json_t *lookup_json(const mc_dossier *d, const mc_dossier_req *r, char said_en[300],
+                           char said_vi[300])
+{
+    const mc_calendar *cal =
+        d->procedure->calendar != NULL ? d->procedure->calendar : mc_calendar_builtin();
+    char when[24] = "", clock[9] = "-";
+    if (r->lookup_answered_at > 0) {
+        mc_localtime l = mc_calendar_to_local(cal, r->lookup_answered_at);
+        int64_t secs = ((l % 86400) + 86400) % 86400;
+        char minute[17];
+        front_time_text(cal, r->lookup_answered_at, minute);
+        snprintf(clock, sizeof clock, "%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),
+                 (int)(secs % 60));
+        snprintf(when, sizeof when, "%.10sT%s", minute, clock);
+    }
+    const mc_registry *reg = r->requirement->document->registry;
+    bool ok = true;
+    json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "registry", reg->name, "outcome",
+                          r->lookup_outcome, "request", r->lookup_request, "answered",
+                          when[0] ? when : NULL, "hash", r->lookup_hash);
+    if (r->status == MC_REQ_FETCHED && strcmp(r->lookup_outcome, "found") == 0) {
+        const char *args[] = {r->registry ? r->registry : reg->name, r->record ? r->record : "",
+                              clock, r->lookup_request ? r->lookup_request : "-"};
+        mc_msg_format(MC_LANG_EN, "once-only.live-fetched", args, 4, said_en, 300);
+        mc_msg_format(MC_LANG_VI, "once-only.live-fetched", args, 4, said_vi, 300);
+        json_t *msg = json_pack("[s, s, s, s, s]", "once-only.live-fetched", args[0], args[1],
+                                args[2], args[3]);
+        front_jset(o, "message", msg, &ok);
+        front_jset(o, "text", json_string(said_en), &ok);
+        front_jset(o, "text_vi", json_string(said_vi), &ok);
+    }
+    return front_jdone(o, ok);
+}
+
 /* Why one requirement of d is as it is. */
 static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
 {
@@ -185,13 +224,24 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
     char why[200], story[400];
     cond_text(&q->when, why, sizeof why);
     const mc_registry *reg = q->document->registry;
+    char said_en[300] = "", said_vi[300] = "";
+    json_t *live =
+        r->lookup_outcome != NULL && reg != NULL ? lookup_json(d, r, said_en, said_vi) : NULL;
+    if (r->lookup_outcome != NULL && reg != NULL && live == NULL) {
+        return NULL;
+    }
     switch (r->status) {
     case MC_REQ_NOT_REQUIRED:
         snprintf(story, sizeof story, "not required: its condition does not hold");
         break;
     case MC_REQ_FETCHED:
-        snprintf(story, sizeof story, "fetched from %s, record %s: never asked of the applicant",
-                 r->registry, r->record ? r->record : "");
+        if (live != NULL) {
+            snprintf(story, sizeof story, "%s: never asked of the applicant", said_en);
+        } else {
+            snprintf(story, sizeof story,
+                     "fetched from %s, record %s: never asked of the applicant", r->registry,
+                     r->record ? r->record : "");
+        }
         break;
     case MC_REQ_PROVIDED:
         snprintf(story, sizeof story, "provided by the applicant");
@@ -214,6 +264,11 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "document", q->document->name,
                           "status", front_status_names[r->status], "required", why, "story", story,
                           "registry", r->registry, "record", r->record, "legal_basis", legal);
+    if (live != NULL) {
+        bool ok = o != NULL;
+        front_jset(o, "lookup", live, &ok); /* takes live, even when o is NULL */
+        o = ok ? o : front_jdone(o, false);
+    }
     if (o != NULL && q->party != 0) {
         /* whose record satisfies it: the party, and the identifier it is looked up under */
         const char *id = mc_party_value(d->procedure, q->party, d->values);

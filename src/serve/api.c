@@ -296,7 +296,7 @@ static bool log_read(job *a, const principal *p, const char *route, const mc_dos
     if (!accepting_writes(a, out)) {
         return false;
     }
-    mc_access acc = {now_of(a), p->actor, route, d ? d->id : 0, subject, NULL, NULL};
+    mc_access acc = {now_of(a), p->actor, route, d ? d->id : 0, subject, NULL, NULL, NULL, NULL};
     mc_error err;
     /* A dossier already loaded gives its subject and parties: no second load to log it. */
     int rc = d != NULL ? mc_engine_log_read(a->engine, &acc, d, &err)

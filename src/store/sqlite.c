@@ -327,13 +327,23 @@ static const char *const sql_of[Q_COUNT] = {
                          "ORDER BY procedure, state",
     [Q_STORE_SIZE] = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
 };
-enum { TX_BEGIN, TX_BEGIN_DEFERRED, TX_COMMIT, TX_SAVE, TX_RELEASE, TX_UNDO, TX_COUNT };
+enum {
+    TX_BEGIN,
+    TX_BEGIN_DEFERRED,
+    TX_COMMIT,
+    TX_SAVE,
+    TX_RELEASE,
+    TX_UNDO,
+    TX_ROLLBACK,
+    TX_COUNT
+};
 
 struct mcs_backend {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q_COUNT]; /* prepared once; NULL for those prepared per call */
-    sqlite3_stmt *tx[TX_COUNT];  /* BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT, the savepoints:
-                                    prepared at first use, since every operation runs them */
+    sqlite3_stmt *tx[TX_COUNT];  /* BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT, the savepoints,
+                                    ROLLBACK: prepared at first use, since every operation runs
+                                    them (ROLLBACK before the first BEGIN: see sqlite_begin) */
 };
 
 /* The queries whose text depends on their parameters, and those run too rarely to keep. */
@@ -969,9 +979,9 @@ static int sqlite_open(mcs_backend **out, const char *path, enum mcs_open_mode m
 /* Runs transaction statement which (TX_…), prepared once. */
 static int tx(mcs_backend *b, int which, const char *what, mc_error *err)
 {
-    static const char *const sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED",
-                                              "COMMIT",          "SAVEPOINT op",
-                                              "RELEASE op",      "ROLLBACK TO op"};
+    static const char *const sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT",
+                                              "SAVEPOINT op",    "RELEASE op",     "ROLLBACK TO op",
+                                              "ROLLBACK"};
     int rc = SQLITE_OK;
     if (b->tx[which] == NULL) {
         rc = sqlite3_prepare_v2(b->db, sql[which], -1, &b->tx[which], NULL);
@@ -985,6 +995,15 @@ static int tx(mcs_backend *b, int which, const char *what, mc_error *err)
 
 static int sqlite_begin(mcs_backend *b, bool optimistic, mc_error *err)
 {
+    /* ROLLBACK is compiled before any transaction needs it: compiled at the rollback, it could
+     * fail for want of memory and leave the transaction open under the next BEGIN (an operation
+     * that runs again at once, as one waiting for live registries' answers does). */
+    if (b->tx[TX_ROLLBACK] == NULL) {
+        int rc = sqlite3_prepare_v2(b->db, "ROLLBACK", -1, &b->tx[TX_ROLLBACK], NULL);
+        if (rc != SQLITE_OK) {
+            return db_error(b, err, rc, "starting a transaction");
+        }
+    }
     return tx(b, optimistic ? TX_BEGIN_DEFERRED : TX_BEGIN, "starting a transaction", err);
 }
 
@@ -1014,6 +1033,13 @@ static int sqlite_savepoint(mcs_backend *b, int op, mc_error *err)
 
 static void sqlite_rollback(mcs_backend *b)
 {
+    if (sqlite3_get_autocommit(b->db) != 0) {
+        return;
+    }
+    if (b->tx[TX_ROLLBACK] != NULL) {
+        sqlite3_step(b->tx[TX_ROLLBACK]);
+        sqlite3_reset(b->tx[TX_ROLLBACK]);
+    }
     if (sqlite3_get_autocommit(b->db) == 0) {
         sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
     }

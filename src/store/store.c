@@ -1565,6 +1565,11 @@ static bool in_transaction(mc_store *st)
     return st->in_tx || st->m->in_transaction(st->b);
 }
 
+bool mc_store_in_transaction(mc_store *st)
+{
+    return in_transaction(st);
+}
+
 /* Appends an entry about key (its partition's) to a chain of kind, in the open transaction. */
 static int ledger_append_tx(mc_store *st, const char *kind, const char *key, const char *subject,
                             const char *body, mc_error *err)
