@@ -205,7 +205,7 @@ bench_registry() {
     local dir n each conf line base with p50 p99 fire
     dir="$build/bench/registry"
     rm -rf "$dir"
-    mkdir -p "$dir/cat"
+    mkdir -p "$dir/cat/procedures"
     chmod 700 "$dir"
     if ! command -v openssl >/dev/null || [ ! -x "$build/tools/registry_service" ]; then
         say "registry: skipped (openssl or build/tools/registry_service missing)"
@@ -232,7 +232,7 @@ bench_registry() {
     }
     local i
     for ((i = 1; i <= 20000; i++)); do
-        printf 'R%06d,found,REC-%d,2020-01-01\n' "$i" "$i"
+        printf 'R%d,found,REC-%d,2020-01-01\n' "$i" "$i"
     done >"$dir/records.csv"
     "$build/tools/registry_service" --port 0 --cert "$dir/server.pem" --key "$dir/server.key" \
         --ca "$dir/ca.pem" --records "$dir/records.csv" --delay 20 --log "$dir/service.log" \
@@ -243,12 +243,12 @@ bench_registry() {
         [ -n "$sport" ] && break
         sleep 0.1
     done
-    cat >"$dir/cat/p.proc" <<'PROC'
+    cat >"$dir/cat/procedures/p.proc" <<'PROC'
 role clerk
 document doc-a { title "A" }
 document doc-b { title "B" }
 document doc-c { title "C" }
-registry reg { live; holds doc-a, doc-b, doc-c }
+registry reg { live; holds doc-a doc-b doc-c }
 lifecycle l {
     state submitted { initial; on receive -> processing by clerk }
     state processing { on pause -> waiting by clerk }
@@ -269,14 +269,14 @@ PROC
     } >"$dir/tokens"
     conf="$dir/motcua.conf"
     cat >"$conf" <<CONF
-tokens $dir/tokens
-db $dir/r.db
-catalogue $dir/cat
+tokens tokens
+db r.db
+catalogue cat
 registry reg {
     url "https://localhost:$sport/"
-    ca $dir/ca.pem
-    cert $dir/client.pem
-    key $dir/client.key
+    ca ca.pem
+    cert client.pem
+    key client.key
     timeout 2000
     client VN/GOV/bench/motcua
 }
@@ -287,8 +287,8 @@ CONF
     serve_start "$dir/out" "$dir/err" "$motcua" --config "$conf" || true
     if [ -z "$sport" ] || [ -z "$serve_port" ]; then
         say "registry: the service or the server did not start: $(tail -n 2 "$dir/err" "$dir/service.log")"
-        kill "$serve_pid" "$spid" 2>/dev/null
-        wait 2>/dev/null
+        kill "$serve_pid" "$spid" 2>/dev/null || true
+        wait 2>/dev/null || true
         return 0
     fi
     say "registry: $n dossiers, $each fires each, then again with a submitter of three live look-ups"
@@ -307,8 +307,8 @@ CONF
     fetched=$(curl -s -H "Authorization: Bearer portal-secret" \
         "http://127.0.0.1:$serve_port/api/dossiers/$((n + 1))" |
         grep -o '"status": *"fetched"' | wc -l)
-    kill "$serve_pid" "$spid" 2>/dev/null
-    wait "$serve_pid" "$spid" 2>/dev/null
+    kill "$serve_pid" "$spid" 2>/dev/null || true
+    wait "$serve_pid" "$spid" 2>/dev/null || true
     if [ -z "$base" ] || [ -z "$with" ]; then
         say "registry: the load run failed: $(tail -n 3 "$dir/err")"
         return 0
