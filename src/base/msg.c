@@ -187,6 +187,8 @@ static const entry catalogue[] = {
      "66.7/2025/NQ-CP)",
      "câu trả lời của {1} không sử dụng được ({2}): đề nghị người nộp hồ sơ cung cấp (Nghị "
      "quyết 66.7/2025/NQ-CP)"},
+    {"once-only.live-reason", "{1}: asked of the applicant (Resolution 66.7/2025/NQ-CP)",
+     "{1}: đề nghị người nộp hồ sơ cung cấp (Nghị quyết 66.7/2025/NQ-CP)"},
     {"once-only.live-unavailable",
      "{1} did not answer ({2}): asked of the applicant (Resolution 66.7/2025/NQ-CP)",
      "{1} không phản hồi ({2}): đề nghị người nộp hồ sơ cung cấp (Nghị quyết 66.7/2025/NQ-CP)"},

@@ -277,14 +277,24 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
     static const char *const codes[] = {NULL, "once-only.not-found", "once-only.live-unavailable",
                                         "once-only.live-incomplete", "once-only.live-invalid"};
     const char *code = codes[a->outcome];
+    /* A client whose reason is a sentence naming the registry (the HTTPS connector's: "civil-status
+     * did not answer within 2000 ms") is quoted whole rather than inside the engine's own. */
+    size_t named = strlen(reg->name);
+    if (a->outcome >= MC_LOOKUP_UNAVAILABLE && strncmp(a->reason, reg->name, named) == 0 &&
+        a->reason[named] == ' ') {
+        code = "once-only.live-reason";
+    }
     s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
     mce_clear_reason(s);
     if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
         mce_set_str(&s->record, found ? a->reference : NULL) ||
         (old.code != NULL &&
          mce_set_reason(s, old.code, 5, a->reference, reg->name, old.until, old.issued, old.n)) ||
-        (code != NULL && mce_set_reason(s, code, a->outcome == MC_LOOKUP_NOT_FOUND ? 1 : 2,
-                                        reg->name, a->reason))) {
+        (code != NULL && strcmp(code, "once-only.live-reason") == 0 &&
+         mce_set_reason(s, code, 1, a->reason)) ||
+        (code != NULL && strcmp(code, "once-only.live-reason") != 0 &&
+         mce_set_reason(s, code, a->outcome == MC_LOOKUP_NOT_FOUND ? 1 : 2, reg->name,
+                        a->reason))) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     if (!fresh) {
