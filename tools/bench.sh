@@ -131,6 +131,19 @@ bench_pg_durable() {
     bash tools/pg-cluster.sh stop "$dir"
 }
 
+# fire_setup PORT N: dossiers 1..N of procedure p submitted and received through the API of the
+# server on PORT (token bench-secret), ready for tools/bench_http's pause and resume.
+fire_setup() {
+    local d
+    for ((d = 1; d <= $2; d++)); do
+        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
+            --data "{\"procedure\":\"p\",\"fields\":{\"id\":\"S$d\"}}" \
+            "http://127.0.0.1:$1/api/dossiers"
+        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
+            --data '{"event":"receive"}' "http://127.0.0.1:$1/api/dossiers/$d/events"
+    done
+}
+
 # http: `motcua serve` on loopback with a file store (each fire one durable transaction, as for
 # `durable`), driven by tools/bench_http.c from 4 keep-alive connections at once: fires a second,
 # gets a second, the p99 latency of fires, and the ratio of fires to the engine's direct durable
@@ -164,13 +177,7 @@ PROC
         return
     fi
     say "http: $n dossiers, $each fires each, then as many gets"
-    for ((d = 1; d <= n; d++)); do
-        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
-            --data "{\"procedure\":\"p\",\"fields\":{\"id\":\"S$d\"}}" \
-            "http://127.0.0.1:$port/api/dossiers"
-        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
-            --data '{"event":"receive"}' "http://127.0.0.1:$port/api/dossiers/$d/events"
-    done
+    fire_setup "$port" "$n"
     line=$("$build/tools/bench_http" "$port" bench-secret "$n" "$each" 4) || line=""
     # Group commit at work: the writes of the whole run (set-up, fires, the gets' access log)
     # against the COMMITs that carried them.
@@ -292,14 +299,7 @@ CONF
         return 0
     fi
     say "registry: $n dossiers, $each fires each, then again with a submitter of three live look-ups"
-    local d
-    for ((d = 1; d <= n; d++)); do
-        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
-            --data "{\"procedure\":\"p\",\"fields\":{\"id\":\"S$d\"}}" \
-            "http://127.0.0.1:$serve_port/api/dossiers"
-        curl -s -o /dev/null -X POST -H "Authorization: Bearer bench-secret" \
-            --data '{"event":"receive"}' "http://127.0.0.1:$serve_port/api/dossiers/$d/events"
-    done
+    fire_setup "$serve_port" "$n"
     base=$("$build/tools/bench_http" "$serve_port" bench-secret "$n" "$each" 4) || base=""
     with=$("$build/tools/bench_http" "$serve_port" bench-secret "$n" "$each" 4 portal-secret \
         '{"procedure":"q","fields":{"id":"R%d"}}') || with=""
