@@ -8,7 +8,8 @@
 # client certificate and none, a server of another authority, three look-ups in one answer's
 # time, a flood opening the breaker and its closing, four threads on one connector, out of memory
 # while answers are read; then, from the services' logs, the X-Road headers and the body, the
-# retry of a 503 under the same X-Road-Id, and connections kept between calls. Prints TAP lines;
+# retry of a 503 under the same X-Road-Id, and connections kept between calls; then serve and
+# the command line (--config) configured with the service, end to end. Prints TAP lines;
 # run by tools/run-tests.sh as  bash tests/registry.sh BUILD
 set -u
 build=${1:-build}
@@ -187,6 +188,37 @@ if printf '%s' "$r" | grep -q '"status": "asked"' &&
     ok "a registry past its deadline: asked of the applicant, with the reason"
 else
     fail "a registry past its deadline: asked, with the reason" "$r"
+fi
+# The command line reads serve's configuration (--config) and asks the same registry: found
+# and explained with its request, and with a client certificate of another authority the
+# registry refuses, asked of the applicant with curl's reason; its own store verifies.
+cli() { "$build/motcua" "$@" --config "$tmp/serve.conf" --db "$tmp/cli.db" --format json; }
+r=$(cli submit p --field id=001090000001 2>&1)
+if printf '%s' "$r" | grep -q '"status": "fetched"' && printf '%s' "$r" | grep -q '"record": "CS-1"'; then
+    ok "the command line with --config fetches the record from the live registry"
+else
+    fail "the command line with --config fetches the record from the live registry" "$r"
+fi
+e=$("$build/motcua" explain 1 --catalogue "$tmp/cat" --db "$tmp/cli.db" 2>&1)
+if printf '%s\n' "$e" | grep -q 'CS-1' && printf '%s\n' "$e" | grep -Eq '[0-9a-f]{32}'; then
+    ok "explain names the record and the request it was fetched under"
+else
+    fail "explain names the record and the request it was fetched under" "$e"
+fi
+sed -e 's/client\.pem/rogue.pem/; s/client\.key/rogue.key/' "$tmp/serve.conf" >"$tmp/rogue.conf"
+chmod 600 "$tmp/rogue.conf" "$tmp/rogue.key"
+r=$("$build/motcua" submit p --field id=001090000001 --config "$tmp/rogue.conf" \
+    --db "$tmp/cli.db" --format json 2>&1)
+if printf '%s' "$r" | grep -q '"status": "asked"' &&
+    printf '%s' "$r" | grep -q '"reason": "civil-status could not be reached: '; then
+    ok "a client certificate the registry refuses: asked of the applicant, with the reason"
+else
+    fail "a client certificate the registry refuses: asked, with the reason" "$r"
+fi
+if "$build/motcua" verify --db "$tmp/cli.db" >"$tmp/verify" 2>&1 && grep -q "the store is intact" "$tmp/verify"; then
+    ok "the command line's store verifies after its live look-ups"
+else
+    fail "the command line's store verifies after its live look-ups" "$(cat "$tmp/verify")"
 fi
 kill "${pids[0]}" 2>/dev/null # the service answering at once
 sleep 0.3

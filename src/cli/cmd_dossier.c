@@ -8,6 +8,7 @@
 #include "motcua/access.h"
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
+#include "motcua/connect.h"
 #include "motcua/engine.h"
 
 #include <jansson.h>
@@ -20,6 +21,7 @@ typedef struct session {
     mc_rules *rules;
     mc_diags *diags;
     mc_engine *engine;
+    mc_connect *registries; /* the live registries of --config's `registry` blocks, or NULL */
     int64_t now;
     const mc_calendar *cal; /* for printing times */
 } session;
@@ -27,6 +29,7 @@ typedef struct session {
 static void close_session(session *s)
 {
     mc_engine_close(s->engine);
+    mc_connect_free(s->registries);
     mc_catalogue_free(s->cat);
     mc_rules_free(s->rules);
     mc_diags_free(s->diags);
@@ -67,6 +70,15 @@ static int open_session_of(front_opts *c, session *s, bool existing)
         return EXIT_USAGE;
     }
     rc = mc_engine_open(&s->engine, s->cat, s->rules, c->db ? c->db : "motcua.db", &err);
+    /* The live registries are asked where they are when --config names their endpoints, as
+     * serve asks them (docs/registries.md); without, their records are read from the store. */
+    if (rc == 0 && c->nregistries > 0) {
+        rc = mc_connect_new(&s->registries, c->registries, (size_t)c->nregistries, NULL, &err);
+        if (rc == 0) {
+            mc_registry_client client = mc_connect_client(s->registries);
+            mc_engine_set_registry_client(s->engine, &client);
+        }
+    }
     if (rc != 0) {
         fprintf(stderr, "motcua: %s\n", err.msg);
         close_session(s);
