@@ -65,7 +65,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
-		$(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+		$(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
 
 # The page writer is command-line code: its suite links the objects of src/cli and src/front it
 # needs.
@@ -74,7 +74,7 @@ $(BUILD)/tests/test_html: tests/test_html.c tests/testutil.h $(HTML_TEST_OBJ) $(
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(HTML_TEST_OBJ) \
-		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
 
 # The commands' JSON output under memory pressure: its suite runs the commands of src/cli in its
 # process, linking their objects and those of src/front (not main.c, not serve).
@@ -83,7 +83,7 @@ $(BUILD)/tests/test_cli: tests/test_cli.c tests/testutil.h $(CLI_TEST_OBJ) $(LIB
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(CLI_TEST_OBJ) \
-		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
 
 # The views of the front ends (src/front) have their own suite, out-of-memory sweep included.
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
@@ -91,14 +91,14 @@ $(BUILD)/tests/test_front: tests/test_front.c tests/testutil.h $(FRONT_OBJ) $(LI
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(FRONT_OBJ) \
-		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
 
 # The tokens file of serve (src/front/tokfile.c), which serve reads and `motcua token` edits.
 $(BUILD)/tests/test_tokfile: tests/test_tokfile.c tests/testutil.h $(FRONT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(FRONT_OBJ) \
-		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
 
 # The exposition of serve's /metrics (src/serve/metrics.c) and readiness on its timer figures
 # (src/serve/ready.c): their objects, not the server.
@@ -107,7 +107,7 @@ $(BUILD)/tests/test_metrics: tests/test_metrics.c tests/testutil.h $(METRICS_TES
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(METRICS_TEST_OBJ) \
-		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) $(LDFLAGS_ALL)
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
 
 # The main job on the bundled catalogue: lint it, prove it with its scenarios, compare the
 # compliance cost of the bundled reform with today's, and simulate a sample of dossiers under

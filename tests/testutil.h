@@ -15,6 +15,7 @@
 #include "motcua/alloc.h"
 #include "motcua/catalogue.h"
 
+#include <execinfo.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,11 @@ static inline void tu_benign_end(void)
     tu_benign_depth--;
 }
 
+/* Where the failed allocation was made: printed when a call swallowed its failure, so that an
+ * intermittent one (a run whose allocations differ) is found from the log of the run alone. */
+static void *tu_failed_at[24];
+static int tu_nfailed_at;
+
 static inline void *tu_failing_realloc(void *ud, void *ptr, size_t size)
 {
     tu_failing *f = ud;
@@ -116,6 +122,7 @@ static inline void *tu_failing_realloc(void *ud, void *ptr, size_t size)
     }
     if (f->count++ == f->fail_at) {
         f->failed = true;
+        tu_nfailed_at = backtrace(tu_failed_at, 24);
         return NULL;
     }
     return realloc(ptr, size);
@@ -133,6 +140,7 @@ static inline long tu_oom_sweep_checked(int (*attempt)(void *ctx), void (*check)
      * cases then meet a counter that has passed its failure, not a dead stack frame. */
     static tu_failing f;
     f = (tu_failing){0, 0, false};
+    tu_nfailed_at = backtrace(tu_failed_at, 1); /* loads what backtrace needs, before the sweep */
     assert_int_equal(mc_init(), 0);
     sqlite3_test_control(SQLITE_TESTCTRL_BENIGN_MALLOC_HOOKS, tu_benign_begin, tu_benign_end);
     for (long n = 0;; n++) {
@@ -143,6 +151,8 @@ static inline long tu_oom_sweep_checked(int (*attempt)(void *ctx), void (*check)
         int rc = attempt(ctx);
         mc_alloc_set(NULL, NULL);
         if (f.failed && rc != MC_ENOMEM && !(absorb && rc == 0)) {
+            fprintf(stderr, "# the allocation that failed was made at:\n");
+            backtrace_symbols_fd(tu_failed_at, tu_nfailed_at, 2);
             fail_msg("allocation %ld failed but the call returned %d", n, rc);
         }
         if (check != NULL) {
