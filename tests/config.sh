@@ -195,6 +195,12 @@ bad "a registry asked in clear" 'registry cs {\n  url "http://x/"\n}\n' \
     "bad.conf:3:7: error: 'url' takes an https:// address (a look-up carries personal data), not 'http://x/'"
 bad "a timeout of 0" 'registry cs { url "https://x/"\n  timeout 0 }\n' \
     "bad.conf:3:11: error: 'timeout' takes milliseconds from 1 to 600000, not '0'"
+bad "a breaker that never opens" 'registry cs { url "https://x/"\n  breaker-failures 0 }\n' \
+    "bad.conf:3:20: error: 'breaker-failures' takes a number from 1 to 1000, not '0'"
+bad "a breaker open for more than an hour" 'registry cs { url "https://x/"\n  breaker-open 3600001 }\n' \
+    "bad.conf:3:16: error: 'breaker-open' takes milliseconds from 1 to 3600000, not '3600001'"
+bad "a misspelt breaker key" 'registry cs { url "https://x/"\n  breaker-failure 3 }\n' \
+    "bad.conf:3:3: error: unknown key 'breaker-failure' in a registry block (did you mean 'breaker-failures'?)"
 bad "a certificate file that cannot be read" 'registry cs { url "https://x/"; ca nosuch.pem }\n' \
     "bad.conf:2:36: error: 'ca' names a file that cannot be read: nosuch.pem"
 bad "a client certificate without its key" 'registry cs { url "https://x/"\n  cert tokens\n}\n' \

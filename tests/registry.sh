@@ -141,6 +141,8 @@ procedure p { time-limit 7wd; lifecycle l; agency ubnd-xa; subject id
     requires birth-certificate }
 PROC
 echo "$("$build/motcua" hash-token portal-secret) portal clerk ubnd-xa" >"$tmp/tokens"
+printf 'operator-secret-0123456789\n' |
+    "$build/motcua" token add --tokens "$tmp/tokens" --actor ops --roles operator --secret-stdin >/dev/null 2>&1
 cat >"$tmp/serve.conf" <<CONF
 tokens tokens
 db serve.db
@@ -152,6 +154,8 @@ registry civil-status {
     key client.key
     timeout 1000
     client VN/GOV/000.00.00.H29/motcua
+    breaker-failures 5
+    breaker-open 1500
 }
 CONF
 chmod 600 "$tmp/serve.conf" "$tmp/client.key"
@@ -189,6 +193,49 @@ if printf '%s' "$r" | grep -q '"status": "asked"' &&
 else
     fail "a registry past its deadline: asked, with the reason" "$r"
 fi
+# Every other answer, through serve: each asked of the applicant with its reason, and the
+# outcome kept in the submission's event (checked with `history` once serve has stopped).
+expect_asked() { # SUBJECT REASON NAME
+    local r
+    r=$(submit "$1")
+    if printf '%s' "$r" | grep -q '"status": "asked"' && printf '%s' "$r" | grep -qF "\"reason\": \"$2"; then
+        ok "$3"
+    else
+        fail "$3" "$r"
+    fi
+}
+expect_asked 001090000002 'civil-status says its data on the subject are incomplete: ' \
+    "incomplete data: asked of the applicant, with the registry's reason"
+expect_asked 001090000004 'civil-status answered HTTP 500' "an error 500: asked, with the reason"
+expect_asked 001090000005 'civil-status answered something that is not a JSON object' \
+    "a malformed answer: asked, with the reason"
+expect_asked 001090000006 'civil-status answered about another subject than the one asked' \
+    "an answer about another subject is refused: asked, with the reason"
+# A flood of failures opens the breaker (5 in a row: the three above, two more errors); the
+# next look-up is not sent, /metrics says so; 1.5 s later a trial's answer closes it.
+submit 001090000004 >/dev/null
+submit 001090000004 >/dev/null
+metric() {
+    curl -s -H "Authorization: Bearer operator-secret-0123456789" "http://127.0.0.1:$serve_port/metrics" |
+        grep "^motcua_registry_breaker_open{registry=\"civil-status\"}"
+}
+expect_asked 001090000001 'civil-status is not asked: its circuit breaker is open after 5 failed look-ups' \
+    "after five failures in a row the breaker opens: the next look-up is not sent"
+m=$(metric)
+if [ "$m" = 'motcua_registry_breaker_open{registry="civil-status"} 1' ]; then
+    ok "/metrics shows the open breaker"
+else
+    fail "/metrics shows the open breaker" "$m"
+fi
+sleep 1.6
+r=$(submit 001090000001)
+m=$(metric)
+if printf '%s' "$r" | grep -q '"status": "fetched"' &&
+    [ "$m" = 'motcua_registry_breaker_open{registry="civil-status"} 0' ]; then
+    ok "after its interval a trial's answer closes the breaker: fetched again, /metrics 0"
+else
+    fail "after its interval a trial's answer closes the breaker" "$r" "$m"
+fi
 # The command line reads serve's configuration (--config) and asks the same registry: found
 # and explained with its request, and with a client certificate of another authority the
 # registry refuses, asked of the applicant with curl's reason; its own store verifies.
@@ -223,7 +270,8 @@ fi
 kill "${pids[0]}" 2>/dev/null # the service answering at once
 sleep 0.3
 r=$(submit 001090000001)
-if printf '%s' "$r" | grep -q '"status": "asked"' && printf '%s' "$r" | grep -q 'civil-status did not answer'; then
+if printf '%s' "$r" | grep -q '"status": "asked"' &&
+    printf '%s' "$r" | grep -Eq 'civil-status (did not answer|could not be reached)'; then
     ok "the registry gone: asked of the applicant, with the reason, and serve answers"
 else
     fail "the registry gone: asked, with the reason" "$r"
@@ -234,5 +282,24 @@ if "$build/motcua" verify --db "$tmp/serve.db" >"$tmp/verify" 2>&1 && grep -q "t
     ok "the store verifies after the live look-ups"
 else
     fail "the store verifies after the live look-ups" "$(cat "$tmp/verify")"
+fi
+# the outcome of every look-up is in its submission's event
+outcomes=$(for d in $(seq 1 14); do
+    "$build/motcua" history "$d" --db "$tmp/serve.db" --catalogue "$tmp/cat" --format json 2>/dev/null
+done | /usr/bin/python3 -c '
+import json, sys
+dec = json.JSONDecoder(); text = sys.stdin.read(); i = 0; out = []
+while i < len(text):
+    while i < len(text) and text[i].isspace(): i += 1
+    if i >= len(text): break
+    o, i = dec.raw_decode(text, i)
+    for ev in (o if isinstance(o, list) else o.get("events", [])):
+        for l in (ev.get("body") or {}).get("lookups", []):
+            out.append(l["outcome"])
+print(" ".join(out))')
+if [ "$outcomes" = "found not-found unavailable incomplete unavailable invalid invalid unavailable unavailable unavailable found unavailable" ]; then
+    ok "each submission's event keeps its look-up's outcome"
+else
+    fail "each submission's event keeps its look-up's outcome" "$outcomes"
 fi
 echo "1..$n"

@@ -564,6 +564,18 @@ static void test_store__schema_version_and_bad_files(void **state)
     /* A folder that does not exist. */
     assert_int_equal(mc_store_open(&st, "/nonexistent/dir/motcua.db", &err), MC_EIO);
     assert_non_null(strstr(err.msg, "store: /nonexistent/dir/motcua.db: "));
+    /* A device or a folder is not a store; before, SQLite took /dev/null for an empty database
+     * and, as root, made it private (0600) for everyone. */
+    struct stat before, after;
+    assert_int_equal(stat("/dev/null", &before), 0);
+    assert_int_equal(mc_store_open(&st, "/dev/null", &err), MC_EIO);
+    assert_string_equal(err.msg, "store: /dev/null is not a regular file");
+    assert_int_equal(mc_store_open_existing(&st, "/dev/null", &err), MC_EIO);
+    assert_string_equal(err.msg, "store: /dev/null is not a regular file");
+    assert_int_equal(stat("/dev/null", &after), 0);
+    assert_int_equal(before.st_mode, after.st_mode);
+    assert_int_equal(mc_store_open(&st, "/tmp", &err), MC_EIO);
+    assert_string_equal(err.msg, "store: /tmp is not a regular file");
 }
 
 /* The PRAGMA user_version of the SQLite file at path, read with SQLite itself. */

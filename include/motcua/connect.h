@@ -24,6 +24,9 @@ typedef struct mc_registry_endpoint {
     const char *key_file;  /* PEM: its private key (no passphrase), or NULL */
     int64_t timeout_ms;    /* a look-up's whole time: connection, TLS, request and answer */
     const char *client_id; /* the X-Road-Client header: VN/GOV/<agency>/motcua */
+    /* this registry's circuit breaker, 0 each for the connector's (mc_connect_opts) */
+    unsigned breaker_failures;
+    int64_t breaker_open_ms;
 } mc_registry_endpoint;
 
 /* The circuit breaker: after `failures` consecutive failures (no answer, an error, an invalid

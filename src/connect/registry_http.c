@@ -29,7 +29,9 @@ enum { RETRY_MIN_MS = 100 };
 typedef struct reg {
     char *name, *url, *ca, *cert, *key, *client_id;
     int64_t timeout_ms;
-    pthread_mutex_t mu; /* the fields below */
+    unsigned breaker_failures; /* the failures in a row that open the breaker */
+    int64_t breaker_open_ms;   /* how long it stays open */
+    pthread_mutex_t mu;        /* the fields below */
     unsigned failures;  /* consecutive */
     bool open;          /* no look-up goes before until_ms, then one trial */
     bool trial;         /* the trial look-up is out */
@@ -172,6 +174,9 @@ int mc_connect_new(mc_connect **out, const mc_registry_endpoint *eps, size_t n,
         r->key = dup_or_null(eps[i].key_file, &oom);
         r->client_id = dup_or_null(eps[i].client_id, &oom);
         r->timeout_ms = eps[i].timeout_ms;
+        r->breaker_failures =
+            eps[i].breaker_failures > 0 ? eps[i].breaker_failures : c->opts.failures;
+        r->breaker_open_ms = eps[i].breaker_open_ms > 0 ? eps[i].breaker_open_ms : c->opts.open_ms;
         pthread_mutex_init(&r->mu, NULL);
         c->n++;
     }
@@ -281,7 +286,7 @@ static bool breaker_admit(reg *r, mc_lookup *q, bool *trial)
 
 /* Counts q's outcome and moves the breaker: an answer closes it, a failure counts towards
  * opening it (a failed trial opens it again at once). */
-static void breaker_record(mc_connect *c, reg *r, const mc_lookup *q, bool trial)
+static void breaker_record(reg *r, const mc_lookup *q, bool trial)
 {
     bool failed = q->outcome == MC_LOOKUP_UNAVAILABLE || q->outcome == MC_LOOKUP_INVALID;
     pthread_mutex_lock(&r->mu);
@@ -294,9 +299,9 @@ static void breaker_record(mc_connect *c, reg *r, const mc_lookup *q, bool trial
         r->trial = false;
     } else {
         r->failures++;
-        if (trial || r->failures >= c->opts.failures) {
+        if (trial || r->failures >= r->breaker_failures) {
             r->open = true;
-            r->until_ms = now_ms() + c->opts.open_ms;
+            r->until_ms = now_ms() + r->breaker_open_ms;
         }
         if (trial) {
             r->trial = false;
@@ -712,7 +717,7 @@ int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)
             if (finish(x, code) == MC_ENOMEM) {
                 rc = MC_ENOMEM;
             }
-            breaker_record(c, x->r, x->q, x->trial);
+            breaker_record(x->r, x->q, x->trial);
             x->r = NULL; /* done */
         }
         if (still == 0 && !again) {
@@ -726,7 +731,7 @@ int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)
         xfer *x = &xs[i];
         if (x->h != NULL && x->r != NULL) { /* the multi handle failed under it */
             say(x->q, MC_LOOKUP_UNAVAILABLE, "lookup.libcurl", 1, x->r->name);
-            breaker_record(c, x->r, x->q, x->trial);
+            breaker_record(x->r, x->q, x->trial);
         }
     }
 done:

@@ -151,7 +151,7 @@ typedef struct reader {
     mc_registry_endpoint ep;
     mc_token block_tok;
     uint32_t block_line;
-    uint32_t ep_line[6];
+    uint32_t ep_line[8]; /* by key (EP_URL … EP_OPEN) */
     size_t block_errors; /* the file's errors when the block opened */
 } reader;
 
@@ -322,9 +322,20 @@ static void line(reader *r, const mc_token *toks, size_t n)
 /* ==== registry blocks ===================================================================== */
 
 /* The keys of a `registry NAME { … }` block (docs/registries.md, "The operator's set-up"). */
-static const char *const ep_keys[6] = {"url", "ca", "cert", "key", "timeout", "client"};
-enum { EP_URL, EP_CA, EP_CERT, EP_KEY, EP_TIMEOUT, EP_CLIENT };
-enum { EP_TIMEOUT_MAX = 600000 };
+static const char *const ep_keys[] = {"url",     "ca",     "cert",
+                                      "key",     "timeout", "client",
+                                      "breaker-failures", "breaker-open"};
+enum { EP_URL, EP_CA, EP_CERT, EP_KEY, EP_TIMEOUT, EP_CLIENT, EP_FAILURES, EP_OPEN, EP_KEYS };
+enum { EP_TIMEOUT_MAX = 600000, EP_FAILURES_MAX = 1000, EP_OPEN_MAX = 3600000 };
+
+/* value as a whole number from 1 to max, or -1 */
+static long long whole(const char *value, long long max)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    return *end != '\0' || errno != 0 || v < 1 || v > max || value[0] == '+' ? -1 : v;
+}
 
 /* `registry NAME {`: opens a block. toks[0] is `registry`. */
 static void block_open(reader *r, const mc_token *toks, size_t n, const mc_token *brace)
@@ -360,7 +371,7 @@ static void block_line(reader *r, const mc_token *toks, size_t n)
 {
     const mc_token *kt = &toks[0];
     int ki = -1;
-    for (int i = 0; i < 6 && kt->kind == MC_TOK_WORD; i++) {
+    for (int i = 0; i < EP_KEYS && kt->kind == MC_TOK_WORD; i++) {
         if (mc_tok_is(kt, ep_keys[i])) {
             ki = i;
         }
@@ -368,7 +379,7 @@ static void block_line(reader *r, const mc_token *toks, size_t n)
     if (ki < 0) {
         mc_suggest s;
         mc_suggest_init(&s, kt->text, kt->text_len);
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < EP_KEYS; i++) {
             mc_suggest_offer(&s, ep_keys[i]);
         }
         int shown = kt->text_len > 64 ? 64 : (int)kt->text_len;
@@ -377,7 +388,7 @@ static void block_line(reader *r, const mc_token *toks, size_t n)
                    kt->text, s.best);
         } else {
             report(r, kt, "unknown key '%.*s' in a registry block (url, ca, cert, key, timeout, "
-                          "client)",
+                          "client, breaker-failures, breaker-open)",
                    shown, kt->text);
         }
         return;
@@ -418,16 +429,25 @@ static void block_line(reader *r, const mc_token *toks, size_t n)
         }
         r->ep.url = value;
         break;
-    case EP_TIMEOUT: {
-        char *end;
-        errno = 0;
-        long long ms = strtoll(value, &end, 10);
-        if (*end != '\0' || errno != 0 || ms < 1 || ms > EP_TIMEOUT_MAX || value[0] == '+') {
-            report(r, vt, "'timeout' takes milliseconds from 1 to %d, not '%s'", EP_TIMEOUT_MAX,
-                   value);
+    case EP_TIMEOUT:
+    case EP_OPEN: {
+        long long max = ki == EP_TIMEOUT ? EP_TIMEOUT_MAX : EP_OPEN_MAX;
+        long long ms = whole(value, max);
+        if (ms < 0) {
+            report(r, vt, "'%s' takes milliseconds from 1 to %lld, not '%s'", name, max, value);
             return;
         }
-        r->ep.timeout_ms = ms;
+        *(ki == EP_TIMEOUT ? &r->ep.timeout_ms : &r->ep.breaker_open_ms) = ms;
+        break;
+    }
+    case EP_FAILURES: {
+        long long k = whole(value, EP_FAILURES_MAX);
+        if (k < 0) {
+            report(r, vt, "'breaker-failures' takes a number from 1 to %d, not '%s'",
+                   EP_FAILURES_MAX, value);
+            return;
+        }
+        r->ep.breaker_failures = (unsigned)k;
         break;
     }
     case EP_CLIENT:

@@ -808,9 +808,25 @@ static void create_private(const char *path)
     }
 }
 
+/* A store is a regular file: SQLite would take a device (/dev/null) for an empty database, and
+ * make it private with fchmod as it makes a new file. 0, or MC_EIO when path is something else. */
+static int regular_or_absent(const char *path, mc_error *err)
+{
+    struct stat st;
+    if (path[0] == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0 ||
+        stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+        return 0;
+    }
+    return mc_error_set(err, MC_EIO, "store: %s is not a regular file", path);
+}
+
 int mcs_sqlite_probe(const char *path, int *version, mc_error *err)
 {
     *version = 0;
+    int bad = regular_or_absent(path, err);
+    if (bad != 0) {
+        return bad;
+    }
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
     sqlite3_stmt *s = NULL;
@@ -938,6 +954,11 @@ static int sqlite_open(mcs_backend **out, const char *path, enum mcs_open_mode m
             return 0;
         }
         mode = MCS_OPEN_CURRENT; /* a current store (or a new one) is read where it is */
+    }
+    int bad = regular_or_absent(path, err);
+    if (bad != 0) {
+        sqlite_close(b);
+        return bad;
     }
     create_private(path);
     int rc = sqlite3_open_v2(path, &b->db,
