@@ -14,9 +14,7 @@ conn=${3:?usage: copy.sh MOTCUA GENSTORE CONNINFO [DOSSIERS]}
 dossiers=${4:-100000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-no() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
+. "$(dirname "$0")/tap.sh"
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # Every row of every table of a SQLite store (whatever its schema version), each table in the

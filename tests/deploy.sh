@@ -20,9 +20,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; shift; for line in "$@"; do echo "# $line"; done; }
+. "$(dirname "$0")/tap.sh"
 for tool in curl python3; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "not ok 1 - deploy: $tool is not installed"

@@ -28,9 +28,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-no() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
+. "$(dirname "$0")/tap.sh"
 ms() { date +%s%3N; }
 bail() { no "$@"; echo "1..$n"; exit 1; }
 

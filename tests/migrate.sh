@@ -16,9 +16,7 @@ cat=tests/fixtures/cli-catalogue
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-no() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
+. "$(dirname "$0")/tap.sh"
 # expect NAME STATUS TEXT COMMAND… : the command exits STATUS and its stderr is TEXT exactly
 expect() {
     local name=$1 want=$2 text=$3

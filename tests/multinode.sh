@@ -15,9 +15,7 @@ tmp=$(mktemp -d)
 pids=()
 bg=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-no() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
+. "$(dirname "$0")/tap.sh"
 
 schema="multi_$$"
 if ! psql -X -q -d "$conn" -c "CREATE SCHEMA $schema" >"$tmp/psql" 2>&1; then

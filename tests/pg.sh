@@ -10,9 +10,7 @@ bin=${1:?usage: pg.sh MOTCUA CONNINFO}
 conn=${2:?usage: pg.sh MOTCUA CONNINFO}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-no() { n=$((n + 1)); echo "not ok $n - $1"; shift; printf '# %s\n' "$@"; }
+. "$(dirname "$0")/tap.sh"
 # A fresh store: a schema of its own in the test database.
 fresh() {
     local s="cli_$$_$1"

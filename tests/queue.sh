@@ -12,9 +12,7 @@ tmp=$(mktemp -d)
 pid=""
 writer=""
 trap '[ -n "$writer" ] && kill "$writer" 2>/dev/null; [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; shift; for line in "$@"; do echo "# $line"; done; }
+. "$(dirname "$0")/tap.sh"
 
 if [ -n "${MC_TEST_PG:-}" ]; then
     psql -X -q -d "$MC_TEST_PG" -c "CREATE SCHEMA queue_$$" >/dev/null || exit 1

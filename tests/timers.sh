@@ -22,9 +22,7 @@ cleanup() {
     [ -n "${KEEP:-}" ] && echo "# kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-no() { n=$((n + 1)); echo "not ok $n - $1"; shift; for line in "$@"; do echo "# $line"; done; }
+. "$(dirname "$0")/tap.sh"
 # A check of a figure: ok when the condition holds, the figure in the name either way.
 is() { if [ "$2" = 0 ]; then ok "$1"; else no "$1" "${@:3}"; fi; }
 
