@@ -75,6 +75,10 @@ typedef enum {
     MC_LOOKUP_INVALID,     /* a malformed answer, or one about another subject: not used */
 } mc_lookup_outcome;
 
+/* A look-up's reason carries at most MC_LOOKUP_MAXARGS arguments of MC_LOOKUP_ARGSZ bytes
+ * (with the NUL) each. */
+enum { MC_LOOKUP_MAXARGS = 4, MC_LOOKUP_ARGSZ = 128 };
+
 /* One look-up: the question, set by the engine, and the answer, set by the client. */
 typedef struct mc_lookup {
     const char *registry, *document, *subject; /* the record asked for, of whom */
@@ -91,6 +95,13 @@ typedef struct mc_lookup {
     int64_t answered_at; /* when the answer came (Unix seconds), 0 when none came */
     char answer_hash[65]; /* hex BLAKE2b-256 of the answer's body as received, or "" */
     char reason[200];     /* UNAVAILABLE, INCOMPLETE, INVALID: why, one line, no secrets */
+    /* The same reason as the message catalogue has it (msg.h): a `lookup.*` code and its
+     * arguments, of which reason is the English text, so that the engine records them with the
+     * requirement and people read them in their language. reason_code "" when the client says
+     * only reason (the engine then wraps it in a sentence of its own). */
+    char reason_code[MC_MSG_CODESZ];
+    char reason_args[MC_LOOKUP_MAXARGS][MC_LOOKUP_ARGSZ];
+    size_t nreason_args;
 } mc_lookup;
 
 /* Answers the n look-ups (in parallel as it can; each within its registry's timeout) by setting
@@ -295,6 +306,9 @@ typedef enum {
     MC_REQ_ASKED,
     MC_REQ_FETCHED,
     MC_REQ_PROVIDED,
+    /* its live registry does not answer and declares `wait`: neither fetched nor asked yet, the
+     * dossier waits for the registry until wait_until, asked again at wait_next (issue 20) */
+    MC_REQ_WAITING,
 } mc_req_status;
 
 typedef struct mc_dossier_req {
@@ -316,6 +330,11 @@ typedef struct mc_dossier_req {
     const char *lookup_request;
     int64_t lookup_answered_at;
     const char *lookup_hash;
+    /* WAITING: when the registry is asked next, when the wait ends (then the applicant is
+     * asked), since when it waits, and the look-ups left unanswered so far; MC_NONE and 0 when
+     * the requirement does not wait. */
+    int64_t wait_next, wait_until, wait_since;
+    int wait_tries;
 } mc_dossier_req;
 
 /* A dossier as of a moment: borrowed pointers live until mc_dossier_free. */
