@@ -633,7 +633,8 @@ static int step_apologize(runner *r, const mc_node *n)
 
 /* ==== expectations ======================================================================= */
 
-static const char *const req_words[] = {"not required", "asked", "fetched", "provided"};
+static const char *const req_words[] = {"not required", "asked", "fetched", "provided",
+                                        "waiting"};
 
 static int expect_refusal(runner *r, const mc_node *n)
 {
