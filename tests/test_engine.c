@@ -3701,7 +3701,7 @@ static void test_wait__backoff_grows_is_capped_then_the_wait_ends(void **state)
                 0, MC_NONE, MC_NONE);
     mc_dossier d;
     assert_int_equal(mc_engine_get(f.e, res.dossier, until + 1, &d, NULL), 0);
-    assert_string_equal(d.requirements[1].reason_code, "once-only.live-waited");
+    assert_string_equal(d.requirements[1].reason_code, "once-only.live-waited-h");
     char vi[400];
     assert_true(mc_msg_format(MC_LANG_VI, d.requirements[1].reason_code,
                               d.requirements[1].reason_args, d.requirements[1].nreason_args, vi,

@@ -359,7 +359,8 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
     bool was_waiting = mce_waiting(s);
     bool waits = false, waited = false;
     int64_t since = was_waiting ? s->wait_since : lv->now, until = 0, next = 0;
-    char until_text[17], next_text[17], hours[32];
+    char until_text[17], next_text[17], amount[32];
+    const char *waited_code = NULL;
     if (a->outcome == MC_LOOKUP_UNAVAILABLE && reg->has_wait) {
         until = since + mc_duration_seconds(&reg->wait);
         waits = lv->now < until;
@@ -368,7 +369,11 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
         next = next < until ? next : until; /* never past the wait's end */
         local_text(d, until, until_text);
         local_text(d, next, next_text);
-        mc_fixed_format((mc_fixed)((until - since) * MC_FIXED_ONE / 3600), hours);
+        mc_fixed_format(reg->wait.amount, amount); /* the wait as the catalogue says it */
+        waited_code = reg->wait.unit == MC_DUR_MIN ? "once-only.live-waited-min"
+                      : reg->wait.unit == MC_DUR_H ? "once-only.live-waited-h"
+                      : reg->wait.amount == MC_FIXED_ONE ? "once-only.live-waited-day"
+                                                         : "once-only.live-waited-days";
     }
     s->status = found ? MC_REQ_FETCHED : waits ? MC_REQ_WAITING : MC_REQ_ASKED;
     s->wait_tries = waits ? (was_waiting ? s->wait_tries + 1 : 1) : 0;
@@ -382,7 +387,7 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
          mce_set_reason(s, old.code, 5, a->reference, reg->name, old.until, old.issued, old.n)) ||
         (waits && live_reason(s, a, "once-only.live-waiting", 4, reg->name, a->reason,
                               until_text, next_text) != 0) ||
-        (waited && mce_set_reason(s, "once-only.live-waited", 3, reg->name, hours, a->reason)) ||
+        (waited && mce_set_reason(s, waited_code, 3, reg->name, amount, a->reason)) ||
         (!waits && !waited && code != NULL && a->outcome == MC_LOOKUP_NOT_FOUND &&
          mce_set_reason(s, code, 1, reg->name)) ||
         (!waits && !waited && a->outcome >= MC_LOOKUP_UNAVAILABLE &&
