@@ -290,7 +290,11 @@ typedef struct mc_wake {
         .oldest = MC_NONE                                                                          \
     }
 
-/* Runs one batch of w (above). 0: committed, w's outputs and cursor set. When a dossier cannot
+/* Runs one batch of w (above). 0: committed, w's outputs and cursor set. A dossier of the batch
+ * whose requirement waits for a live registry with its next try due (issue 20) is then, after
+ * the commit, resolved again in an operation of its own that asks the registries outside any
+ * transaction (counted in changed); when that fails, the batch stays committed and the error is
+ * returned (w->failed naming the dossier unless the error is passing: the database, memory). When a dossier cannot
  * be brought up to now (its procedure or state is no longer in the catalogue, its stored data
  * cannot be read, its timers loop without end), the whole batch is rolled back and its code
  * returned with w->failed naming it (err says why): the caller leaves it out with skip and runs
