@@ -3481,8 +3481,7 @@ static int wait_lookup(void *ud, mc_lookup *q, size_t n, mc_error *err)
         } else {
             q[i].outcome = MC_LOOKUP_FOUND;
             q[i].answered_at = 1752458401;
-            snprintf(q[i].reference, sizeof q[i].reference, "%s-%s", q[i].registry,
-                     q[i].subject);
+            snprintf(q[i].reference, sizeof q[i].reference, "%s-%s", q[i].registry, q[i].subject);
         }
     }
     return 0;
@@ -3588,8 +3587,8 @@ static void test_wait__a_registry_down_makes_the_requirement_wait(void **state)
     char vi[300];
     assert_string_equal(deed->reason_code, "lookup.unreachable");
     assert_int_equal(deed->nreason_args, 2);
-    assert_true(mc_msg_format(MC_LANG_VI, deed->reason_code, deed->reason_args,
-                              deed->nreason_args, vi, sizeof vi) > 0);
+    assert_true(mc_msg_format(MC_LANG_VI, deed->reason_code, deed->reason_args, deed->nreason_args,
+                              vi, sizeof vi) > 0);
     assert_string_equal(vi, "không kết nối được với land: Connection refused");
     assert_int_equal(permit->status, MC_REQ_ASKED);
     assert_string_equal(permit->reason, "permits could not be reached: Connection refused: asked "

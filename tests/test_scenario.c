@@ -527,7 +527,7 @@ static void test_scenario__a_registry_down(void **state)
     assert_string_equal(diags, "");
     free(diags);
 #define DOWN                                                                                       \
-    "scenario \"s\" {\n now 2025-07-03T09:00\n registry land holds deed for 001 ref \"L-1\"\n"      \
+    "scenario \"s\" {\n now 2025-07-03T09:00\n registry land holds deed for 001 ref \"L-1\"\n"     \
     " registry land down\n submit p { id \"001\" }\n"
     assert_string_equal(run(f, DOWN " expect waiting deed\n at 2025-07-03T09:02\n"
                                     " expect waiting deed\n registry land up\n"

@@ -294,12 +294,12 @@ typedef struct mc_wake {
  * whose requirement waits for a live registry with its next try due (issue 20) is then, after
  * the commit, resolved again in an operation of its own that asks the registries outside any
  * transaction (counted in changed); when that fails, the batch stays committed and the error is
- * returned (w->failed naming the dossier unless the error is passing: the database, memory). When a dossier cannot
- * be brought up to now (its procedure or state is no longer in the catalogue, its stored data
- * cannot be read, its timers loop without end), the whole batch is rolled back and its code
- * returned with w->failed naming it (err says why): the caller leaves it out with skip and runs
- * the batch again. Any other error (the database down or busy, MC_ECONFLICT, out of memory) has
- * w->failed 0 and rolls the batch back; nothing of a failed batch is saved. MC_EUSAGE: a
+ * returned (w->failed naming the dossier unless the error is passing: the database, memory). When a
+ * dossier cannot be brought up to now (its procedure or state is no longer in the catalogue, its
+ * stored data cannot be read, its timers loop without end), the whole batch is rolled back and its
+ * code returned with w->failed naming it (err says why): the caller leaves it out with skip and
+ * runs the batch again. Any other error (the database down or busy, MC_ECONFLICT, out of memory)
+ * has w->failed 0 and rolls the batch back; nothing of a failed batch is saved. MC_EUSAGE: a
  * volatile engine, or limit out of range. */
 int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err);
 

@@ -296,9 +296,9 @@ static int scenario_lookup(void *ud, mc_lookup *q, size_t n, mc_error *err)
             continue;
         }
         q[i].answered_at = r->clock;
-        int found = mc_store_record_find(mc_engine_store(r->e), q[i].registry, q[i].document,
-                                         q[i].subject, q[i].reference, sizeof q[i].reference,
-                                         q[i].issued, err);
+        int found =
+            mc_store_record_find(mc_engine_store(r->e), q[i].registry, q[i].document, q[i].subject,
+                                 q[i].reference, sizeof q[i].reference, q[i].issued, err);
         if (found < 0) {
             return found;
         }
@@ -329,8 +329,10 @@ static int step_registry_state(runner *r, const mc_node *n)
         }
         const mc_registry *reg = mc_catalogue_registry(r->cat, text(r, &t[1]));
         if (!reg->live) {
-            return problem(r, &t[1], "registry %s is not live: it is never asked, so it cannot be "
-                           "down", reg->name);
+            return problem(r, &t[1],
+                           "registry %s is not live: it is never asked, so it cannot be "
+                           "down",
+                           reg->name);
         }
         return 0;
     }
@@ -721,8 +723,7 @@ static int step_apologize(runner *r, const mc_node *n)
 
 /* ==== expectations ======================================================================= */
 
-static const char *const req_words[] = {"not required", "asked", "fetched", "provided",
-                                        "waiting"};
+static const char *const req_words[] = {"not required", "asked", "fetched", "provided", "waiting"};
 
 static int expect_refusal(runner *r, const mc_node *n)
 {

@@ -652,8 +652,7 @@ static int history_one(void *ud, const mc_event_row *ev)
             const char *reg = json_string_value(json_object_get(q, "registry"));
             const char *doc = json_string_value(json_object_get(q, "document"));
             const char *got = json_string_value(json_object_get(q, "outcome"));
-            printf("%s %s %s: %s", i ? "," : "", reg ? reg : "?", doc ? doc : "?",
-                   got ? got : "?");
+            printf("%s %s %s: %s", i ? "," : "", reg ? reg : "?", doc ? doc : "?", got ? got : "?");
         }
     } else if (strcmp(ev->kind, "due-moved") == 0) {
         /* A calendar changed by a deployment moved the running clock's due instant. */

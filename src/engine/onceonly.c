@@ -370,8 +370,8 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
         local_text(d, until, until_text);
         local_text(d, next, next_text);
         mc_fixed_format(reg->wait.amount, amount); /* the wait as the catalogue says it */
-        waited_code = reg->wait.unit == MC_DUR_MIN ? "once-only.live-waited-min"
-                      : reg->wait.unit == MC_DUR_H ? "once-only.live-waited-h"
+        waited_code = reg->wait.unit == MC_DUR_MIN       ? "once-only.live-waited-min"
+                      : reg->wait.unit == MC_DUR_H       ? "once-only.live-waited-h"
                       : reg->wait.amount == MC_FIXED_ONE ? "once-only.live-waited-day"
                                                          : "once-only.live-waited-days";
     }
@@ -385,8 +385,8 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
         mce_set_str(&s->record, found ? a->reference : NULL) ||
         (old.code != NULL &&
          mce_set_reason(s, old.code, 5, a->reference, reg->name, old.until, old.issued, old.n)) ||
-        (waits && live_reason(s, a, "once-only.live-waiting", 4, reg->name, a->reason,
-                              until_text, next_text) != 0) ||
+        (waits && live_reason(s, a, "once-only.live-waiting", 4, reg->name, a->reason, until_text,
+                              next_text) != 0) ||
         (waited && mce_set_reason(s, waited_code, 3, reg->name, amount, a->reason)) ||
         (!waits && !waited && code != NULL && a->outcome == MC_LOOKUP_NOT_FOUND &&
          mce_set_reason(s, code, 1, reg->name)) ||

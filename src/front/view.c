@@ -92,8 +92,8 @@ static json_t *wait_json(const mc_calendar *cal, const mc_dossier_req *r)
     front_time_text(cal, r->wait_next, next);
     front_time_text(cal, r->wait_until, until);
     const mc_registry *reg = r->requirement->document->registry;
-    return json_pack("{s:s, s:s, s:s, s:s, s:i}", "registry", reg ? reg->name : "", "since",
-                     since, "next_try", next, "until", until, "tries", r->wait_tries);
+    return json_pack("{s:s, s:s, s:s, s:s, s:i}", "registry", reg ? reg->name : "", "since", since,
+                     "next_try", next, "until", until, "tries", r->wait_tries);
 }
 
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
