@@ -8,7 +8,10 @@
 # client certificate and none, a server of another authority, three look-ups in one answer's
 # time, a flood opening the breaker and its closing, four threads on one connector, out of memory
 # while answers are read; then, from the services' logs, the X-Road headers and the body, the
-# retry of a 503 under the same X-Road-Id, and connections kept between calls. Prints TAP lines;
+# retry of a 503 under the same X-Road-Id, and connections kept between calls; serve end to end
+# (fetched, not found, past the deadline, the registry gone), and a registry declaring `wait`
+# down at a submission and back a minute later (the requirement waits, then is fetched at
+# serve's next try: this case takes a minute). Prints TAP lines;
 # run by tools/run-tests.sh as  bash tests/registry.sh BUILD
 set -u
 build=${1:-build}
