@@ -780,8 +780,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_front__config_catalogues_of_the_command_line_replace_the_files, conf_setup,
             conf_teardown),
-        cmocka_unit_test_setup_teardown(test_front__config_errors_at_their_place_and_nothing_changes,
-                                        conf_setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_front__config_errors_at_their_place_and_nothing_changes, conf_setup,
+            conf_teardown),
         cmocka_unit_test_setup_teardown(test_front__config_refuses_a_file_others_can_write,
                                         conf_setup, conf_teardown),
         cmocka_unit_test(test_front__config_log_levels),
