@@ -9,7 +9,11 @@
 # time, a flood opening the breaker and its closing, four threads on one connector, out of memory
 # while answers are read; then, from the services' logs, the X-Road headers and the body, the
 # retry of a 503 under the same X-Road-Id, and connections kept between calls; then serve and
-# the command line (--config) configured with the service, end to end. Prints TAP lines;
+# the command line (--config) configured with the service, end to end (fetched, not found, past
+# the deadline, incomplete, error, malformed, another subject, the breaker opening and closing,
+# a refused client certificate, the registry gone), and a registry declaring `wait` down at a
+# submission and back a minute later (the requirement waits, then is fetched at serve's next
+# try: this case takes a minute). Prints TAP lines;
 # run by tools/run-tests.sh as  bash tests/registry.sh BUILD
 set -u
 build=${1:-build}
@@ -299,5 +303,55 @@ if [ "$outcomes" = "found not-found unavailable incomplete unavailable invalid i
     ok "each submission's event keeps its look-up's outcome"
 else
     fail "each submission's event keeps its look-up's outcome" "$outcomes"
+fi
+
+# A registry that declares `wait` (issue 20): with the service down at the submission the
+# requirement waits (neither fetched nor asked), with its next try a minute later; the service
+# comes back on the same port, and serve's timer pass asks again at that try: fetched.
+if [ "${MC_TEST_QUICK:-}" != 1 ]; then
+    sed -i 's/^registry civil-status { live; holds birth-certificate }$/registry civil-status { live; wait 1h; holds birth-certificate }/' "$tmp/cat/procedures/p.proc"
+    rm -f "$tmp/serve.db"
+    start waiting # a port of its own, stopped at once: the registry is down
+    wport=$(sed -n 's/^port //p' "$tmp/waiting.port")
+    kill "${pids[${#pids[@]} - 1]}" 2>/dev/null
+    sed "s|https://localhost:$port/|https://localhost:$wport/|" "$tmp/serve.conf" >"$tmp/wait.conf"
+    chmod 600 "$tmp/wait.conf"
+    if serve_start "$tmp/wserve.out" "$tmp/wserve.err" "$build/motcua" --config "$tmp/wait.conf"; then
+        pids+=("$serve_pid")
+        r=$(submit 001090000001)
+    else
+        r="serve did not start: $(tail -3 "$tmp/wserve.err")"
+    fi
+    if printf '%s' "$r" | grep -q '"status": "waiting"' &&
+        printf '%s' "$r" | grep -q '"reason": "civil-status could not be reached: .*: the dossier waits for civil-status until .* (next try at .*)"' &&
+        printf '%s' "$r" | grep -q '"tries": 1'; then
+        ok "the registry down, declared wait 1h: the requirement waits, with its next try"
+    else
+        fail "the registry down, declared wait 1h: the requirement waits" "$r"
+    fi
+    "$build/tools/registry_service" --port "$wport" --cert "$tmp/server.pem" --key "$tmp/server.key" \
+        --ca "$tmp/ca.pem" --records "$tmp/records.csv" --log "$tmp/back.log" \
+        >"$tmp/back.port" 2>>"$tmp/back.log" &
+    pids+=($!)
+    r=""
+    for _ in $(seq 90); do # the first try is a minute after the submission
+        sleep 1
+        r=$(curl -s -H "Authorization: Bearer portal-secret" "http://127.0.0.1:$serve_port/api/dossiers/1" |
+            /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); r=(d.get("checklist") or [{}])[0]; print(json.dumps(r, sort_keys=True))' 2>/dev/null)
+        printf '%s' "$r" | grep -q '"status": "fetched"' && break
+    done
+    if printf '%s' "$r" | grep -q '"status": "fetched"' && printf '%s' "$r" | grep -q '"record": "CS-1"' &&
+        grep -q '"subject":"001090000001"' "$tmp/back.log"; then
+        ok "the registry back: serve's timer pass asks again at the next try, and it is fetched"
+    else
+        fail "the registry back: asked again at the next try, and fetched" "$r" "$(tail -3 "$tmp/wserve.err")"
+    fi
+    kill "$serve_pid" 2>/dev/null
+    wait "$serve_pid" 2>/dev/null
+    if "$build/motcua" verify --db "$tmp/serve.db" >"$tmp/verify" 2>&1 && grep -q "the store is intact" "$tmp/verify"; then
+        ok "the store verifies after the wait"
+    else
+        fail "the store verifies after the wait" "$(cat "$tmp/verify")"
+    fi
 fi
 echo "1..$n"

@@ -731,6 +731,54 @@ static void test_registry__live_directive_errors(void **state)
               "are reused (declare it in the registry)\n");
 }
 
+static void test_registry__wait_is_read_and_checked(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = NULL;
+    char *diags;
+    assert_int_equal(tu_load("document a\n"
+                             "registry r { live; reuse 1d; wait 2d; holds a }\n"
+                             "procedure p { time-limit 1wd; requires a\n"
+                             "  state s { initial; final } }\n",
+                             &cat, &diags),
+                     0);
+    assert_string_equal(diags, "");
+    free(diags);
+    const mc_registry *r = mc_catalogue_registry(cat, "r");
+    assert_true(r->has_wait);
+    assert_int_equal(r->wait.unit, MC_DUR_D);
+    assert_int_equal(mc_duration_seconds(&r->wait), 2 * 86400);
+    mc_catalogue_free(cat);
+    tu_expect("document a\nregistry r { holds a; wait 2d }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:23: error: registry 'r' is not live: it is never asked, so no dossier "
+              "waits for it (add: live)\n");
+    tu_expect("document a\nregistry r { holds a; live; wait 2wd }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:34: error: wait is elapsed time in minutes, hours or days (like 2d), not "
+              "working time\n");
+    tu_expect("document a\nregistry r { holds a; live; wait 0min }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:34: error: wait must be more than 0 (leave it out: a registry that does "
+              "not answer is then asked of the applicant at once)\n");
+    tu_expect("document a\nregistry r { holds a; live; wait 31d }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:34: error: wait is at most 30d: a dossier whose registry is down longer "
+              "is asked of the applicant\n");
+    tu_expect("document a\nregistry r { holds a; live; wait soon }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:34: error: invalid duration 'soon' (a number and a unit: min, h, d, wd or "
+              "wh, as in 7wd)\n");
+    tu_expect("document a\nregistry r { holds a; live; wait }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:29: error: wrong number of arguments to 'wait' (write: wait DURATION)\n");
+    tu_expect("document a\nregistry r { holds a; live }\n"
+              "reform x { registry r { wait 1h } }\n",
+              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:3:25: error: a reform cannot change how long dossiers wait for registry "
+              "'r' (declare it in the registry)\n");
+}
+
 /* ---- extensions of a time limit ---- */
 
 static void test_catalogue__extension_is_read_whole(void **state)
@@ -1433,6 +1481,7 @@ int main(void)
         cmocka_unit_test(test_catalogue__applicant_names_a_text_field),
         cmocka_unit_test(test_registry__live_and_reuse_are_read),
         cmocka_unit_test(test_registry__live_directive_errors),
+        cmocka_unit_test(test_registry__wait_is_read_and_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

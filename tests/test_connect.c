@@ -47,8 +47,13 @@ static int64_t ms_now(void)
 
 static mc_registry_endpoint endpoint(const char *url, int64_t timeout_ms)
 {
-    return (mc_registry_endpoint){
-        "civil-status", url, fx.ca, fx.cert, fx.key, timeout_ms, "VN/GOV/000.00.00.H29/motcua"};
+    return (mc_registry_endpoint){.registry = "civil-status",
+                                  .url = url,
+                                  .ca_file = fx.ca,
+                                  .cert_file = fx.cert,
+                                  .key_file = fx.key,
+                                  .timeout_ms = timeout_ms,
+                                  .client_id = "VN/GOV/000.00.00.H29/motcua"};
 }
 
 static mc_lookup ask(const char *subject)
@@ -92,6 +97,28 @@ static void assert_hex(const char *s, size_t n)
     }
 }
 
+/* The reason's message code and its first arguments (NULL: not checked), as the engine records
+ * them; the English reason is their sentence. */
+static void expect_code(const mc_lookup *q, const char *code, size_t nargs, const char *a1,
+                        const char *a2)
+{
+    assert_string_equal(q->reason_code, code);
+    assert_int_equal(q->nreason_args, nargs);
+    if (a1 != NULL) {
+        assert_string_equal(q->reason_args[0], a1);
+    }
+    if (a2 != NULL) {
+        assert_string_equal(q->reason_args[1], a2);
+    }
+    const char *args[MC_LOOKUP_MAXARGS];
+    for (size_t i = 0; i < nargs; i++) {
+        args[i] = q->reason_args[i];
+    }
+    char en[200];
+    mc_msg_format(MC_LANG_EN, code, args, nargs, en, sizeof en);
+    assert_string_equal(en, q->reason);
+}
+
 /* ==== without the service ================================================================= */
 
 static void test_connect__no_endpoint_is_unavailable(void **state)
@@ -105,6 +132,7 @@ static void test_connect__no_endpoint_is_unavailable(void **state)
     assert_int_equal(mc_connect_lookup(c, &q, 1, &err), 0);
     assert_int_equal(q.outcome, MC_LOOKUP_UNAVAILABLE);
     assert_string_equal(q.reason, "tax cannot be asked: no endpoint configured");
+    expect_code(&q, "lookup.no-endpoint", 1, "tax", NULL);
     assert_int_equal(q.answered_at, 0);
     assert_string_equal(q.answer_hash, "");
     assert_int_equal(mc_connect_stats(c, NULL, 0), 0);
@@ -146,6 +174,7 @@ static void test_connect__service_down_is_unavailable(void **state)
     mc_lookup q = one(&e, FOUND);
     assert_int_equal(q.outcome, MC_LOOKUP_UNAVAILABLE);
     assert_string_equal(q.reason, "civil-status could not be reached: Couldn't connect to server");
+    expect_code(&q, "lookup.unreachable", 2, "civil-status", "Couldn't connect to server");
     assert_hex(q.request_id, 32);
     assert_int_equal(q.answered_at, 0);
 }
@@ -168,6 +197,8 @@ static void test_connect__breaker_opens_and_says_so(void **state)
     assert_int_equal(q[3].outcome, MC_LOOKUP_UNAVAILABLE);
     assert_string_equal(q[3].reason, "civil-status is not asked: its circuit breaker is open "
                                      "after 3 failed look-ups (next try in 1 s)");
+    expect_code(&q[3], "lookup.breaker-open", 3, "civil-status", "3");
+    assert_string_equal(q[3].reason_args[2], "1");
     assert_string_equal(q[3].request_id, "");
     assert_int_equal(mc_connect_stats(c, &st, 1), 1);
     assert_string_equal(st.registry, "civil-status");
@@ -295,12 +326,16 @@ static void test_connect__not_found_and_incomplete(void **state)
     mc_lookup q = one(&e, NOT_FOUND);
     assert_int_equal(q.outcome, MC_LOOKUP_NOT_FOUND);
     assert_string_equal(q.reason, "");
+    assert_string_equal(q.reason_code, "");
+    assert_int_equal(q.nreason_args, 0);
     assert_string_equal(q.reference, "");
     assert_hex(q.answer_hash, 64);
     q = one(&e, INCOMPLETE);
     assert_int_equal(q.outcome, MC_LOOKUP_INCOMPLETE);
     assert_string_equal(q.reason, "civil-status says its data on the subject are incomplete: "
                                   "records before 2016 are not digitised yet");
+    expect_code(&q, "lookup.incomplete-why", 2, "civil-status",
+                "records before 2016 are not digitised yet");
 }
 
 static void test_connect__errors_and_bad_answers(void **state)
@@ -311,6 +346,7 @@ static void test_connect__errors_and_bad_answers(void **state)
     mc_lookup q = one(&e, ERROR500);
     assert_int_equal(q.outcome, MC_LOOKUP_UNAVAILABLE);
     assert_string_equal(q.reason, "civil-status answered HTTP 500");
+    expect_code(&q, "lookup.http", 2, "civil-status", "500");
     q = one(&e, MALFORMED);
     assert_int_equal(q.outcome, MC_LOOKUP_INVALID);
     assert_string_equal(q.reason, "civil-status answered something that is not a JSON object");
@@ -353,6 +389,7 @@ static void test_connect__slow_past_the_deadline(void **state)
     int64_t took = ms_now() - t0;
     assert_int_equal(q.outcome, MC_LOOKUP_UNAVAILABLE);
     assert_string_equal(q.reason, "civil-status did not answer within 300 ms");
+    expect_code(&q, "lookup.timeout", 2, "civil-status", "300");
     assert_true(took >= 290 && took < 1000);
     /* the look-up's own deadline bounds it further */
     e = endpoint(fx.url, 5000);

@@ -3423,6 +3423,426 @@ static void test_live__a_failed_client_writes_nothing(void **state)
     close_live(&f);
 }
 
+/* ---- waiting for a registry that is down (issue 20: a registry's `wait`) ---- */
+
+static const char wait_text[] =
+    "role clerk\n"
+    "document form\ndocument deed\ndocument permit\n"
+    "registry land { live; wait 3h; holds deed }\n"
+    "registry permits { live; holds permit }\n"
+    "procedure plot { time-limit 3wd; subject id\n"
+    "  field id { type text; required }\n"
+    "  field remark { type text }\n"
+    "  requires form\n"
+    "  requires deed\n"
+    "  requires permit\n"
+    "  state open { initial; on note -> open by clerk; on close -> closed by clerk }\n"
+    "  state closed { final; outcome granted } }\n";
+
+/* The registries as a test sets them: down (no answer, with the connector's code), up (found),
+ * or incomplete; the client itself may fail. */
+typedef struct wait_client {
+    mc_store *st;
+    enum { W_DOWN, W_UP, W_INCOMPLETE } mode;
+    int calls, questions, in_transaction, fail;
+    char last[256]; /* the registries asked in the last call */
+} wait_client;
+
+static int wait_lookup(void *ud, mc_lookup *q, size_t n, mc_error *err)
+{
+    wait_client *c = ud;
+    c->calls++;
+    c->in_transaction += mc_store_in_transaction(c->st);
+    c->last[0] = '\0';
+    if (c->fail != 0) {
+        return mc_error_set(err, c->fail, "the client could not start");
+    }
+    for (size_t i = 0; i < n; i++) {
+        c->questions++;
+        size_t used = strlen(c->last);
+        snprintf(c->last + used, sizeof c->last - used, "%s ", q[i].registry);
+        snprintf(q[i].request_id, sizeof q[i].request_id, "W-%d", c->questions);
+        if (c->mode == W_DOWN) {
+            q[i].outcome = MC_LOOKUP_UNAVAILABLE;
+            snprintf(q[i].reason, sizeof q[i].reason, "%s could not be reached: Connection refused",
+                     q[i].registry);
+            snprintf(q[i].reason_code, sizeof q[i].reason_code, "lookup.unreachable");
+            snprintf(q[i].reason_args[0], sizeof q[i].reason_args[0], "%s", q[i].registry);
+            snprintf(q[i].reason_args[1], sizeof q[i].reason_args[1], "Connection refused");
+            q[i].nreason_args = 2;
+        } else if (c->mode == W_INCOMPLETE) {
+            q[i].outcome = MC_LOOKUP_INCOMPLETE;
+            q[i].answered_at = 1752458401;
+            snprintf(q[i].reason, sizeof q[i].reason,
+                     "%s says its data on the subject are incomplete", q[i].registry);
+            snprintf(q[i].reason_code, sizeof q[i].reason_code, "lookup.incomplete");
+            snprintf(q[i].reason_args[0], sizeof q[i].reason_args[0], "%s", q[i].registry);
+            q[i].nreason_args = 1;
+        } else {
+            q[i].outcome = MC_LOOKUP_FOUND;
+            q[i].answered_at = 1752458401;
+            snprintf(q[i].reference, sizeof q[i].reference, "%s-%s", q[i].registry, q[i].subject);
+        }
+    }
+    return 0;
+}
+
+typedef struct wait_fx {
+    mc_catalogue *cat;
+    mc_engine *e;
+    wait_client client;
+} wait_fx;
+
+enum { T0 = 1752458400 }; /* 2025-07-14T09:00+07:00, the submission */
+
+static void open_wait(wait_fx *f)
+{
+    memset(f, 0, sizeof *f);
+    char *diags;
+    assert_int_equal(tu_load(wait_text, &f->cat, &diags), 0);
+    assert_string_equal(diags, "");
+    free(diags);
+    assert_int_equal(mc_engine_open(&f->e, f->cat, NULL, tu_db(), NULL), 0);
+    f->client.st = mc_engine_store(f->e);
+    mc_registry_client c = {wait_lookup, &f->client};
+    mc_engine_set_registry_client(f->e, &c);
+}
+
+static void close_wait(wait_fx *f)
+{
+    int64_t n;
+    assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
+    mc_engine_close(f->e);
+    mc_catalogue_free(f->cat);
+}
+
+static int wait_submit(wait_fx *f, mc_result *res, mc_error *err)
+{
+    mc_kv fields[] = {{"id", "700"}};
+    const char *attach[] = {"form"};
+    mc_submit s = {.procedure = "plot",
+                   .fields = fields,
+                   .nfields = 1,
+                   .attach = attach,
+                   .nattach = 1,
+                   .now = T0};
+    return mc_engine_submit(f->e, &s, res, err);
+}
+
+/* The dossier's wake instant as stored (the store's next-timer column). */
+static int64_t stored_wake(wait_fx *f, int64_t id)
+{
+    mc_dossier_row row;
+    memset(&row, 0, sizeof row);
+    assert_int_equal(mc_store_dossier_load(mc_engine_store(f->e), id, &row, NULL), 0);
+    int64_t wake = row.wake;
+    mc_dossier_row_clear(&row);
+    return wake;
+}
+
+/* The deed's requirement (1) of dossier id as read at now, without bringing it up to now: at a
+ * now before its wake. */
+static void expect_wait(wait_fx *f, int64_t id, int64_t now, mc_req_status status,
+                        const char *reason, int tries, int64_t next, int64_t until)
+{
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f->e, id, now, &d, NULL), 0);
+    const mc_dossier_req *r = &d.requirements[1];
+    assert_int_equal(r->status, status);
+    if (reason == NULL) {
+        assert_null(r->reason);
+    } else {
+        assert_string_equal(r->reason, reason);
+    }
+    assert_int_equal(r->wait_tries, tries);
+    assert_int_equal(r->wait_next, next);
+    assert_int_equal(r->wait_until, until);
+    mc_dossier_free(&d);
+}
+
+/* Down at the submission: the deed waits (neither fetched nor asked), with the reason, the next
+ * try a minute later and the end of the wait; the dossier wakes at the next try. The permit's
+ * registry declares no wait: asked at once. Both reasons carry the connector's code. */
+static void test_wait__a_registry_down_makes_the_requirement_wait(void **state)
+{
+    (void)state;
+    wait_fx f;
+    open_wait(&f);
+    mc_result res;
+    assert_int_equal(wait_submit(&f, &res, NULL), 0);
+    assert_int_equal(f.client.calls, 1);
+    assert_string_equal(f.client.last, "land permits ");
+    expect_wait(&f, res.dossier, T0, MC_REQ_WAITING,
+                "land could not be reached: Connection refused: the dossier waits for land until "
+                "2025-07-14T12:00 (next try at 2025-07-14T09:01)",
+                1, T0 + 60, T0 + 3 * 3600);
+    assert_int_equal(stored_wake(&f, res.dossier), T0 + 60);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f.e, res.dossier, T0, &d, NULL), 0);
+    const mc_dossier_req *deed = &d.requirements[1], *permit = &d.requirements[2];
+    assert_string_equal(deed->lookup_outcome, "unavailable");
+    assert_string_equal(deed->lookup_request, "W-1");
+    assert_int_equal(deed->wait_since, T0);
+    /* the connector's code and arguments: the reason in Vietnamese */
+    char vi[300];
+    assert_string_equal(deed->reason_code, "lookup.unreachable");
+    assert_int_equal(deed->nreason_args, 2);
+    assert_true(mc_msg_format(MC_LANG_VI, deed->reason_code, deed->reason_args, deed->nreason_args,
+                              vi, sizeof vi) > 0);
+    assert_string_equal(vi, "không kết nối được với land: Connection refused");
+    assert_int_equal(permit->status, MC_REQ_ASKED);
+    assert_string_equal(permit->reason, "permits could not be reached: Connection refused: asked "
+                                        "of the applicant (Resolution 66.7/2025/NQ-CP)");
+    assert_string_equal(permit->reason_code, "lookup.unreachable");
+    assert_string_equal(permit->reason_args[0], "permits");
+    assert_int_equal(permit->wait_tries, 0);
+    assert_int_equal(permit->wait_next, MC_NONE);
+    mc_dossier_free(&d);
+    /* Before the next try nothing is asked: the dossier is not due. */
+    mc_wake w = MC_WAKE_INIT;
+    w.now = T0 + 59;
+    assert_int_equal(mc_engine_wake(f.e, &w, NULL), 0);
+    assert_int_equal(w.seen, 0);
+    assert_int_equal(f.client.calls, 1);
+    assert_int_equal(f.client.in_transaction, 0);
+    close_wait(&f);
+}
+
+/* The timer pass asks again at the next try, outside its transaction; the registry is back:
+ * fetched, the wait over, the answer's proof in an event of the system's; the dossier no longer
+ * wakes for it. */
+static void test_wait__retried_at_the_wake_then_fetched(void **state)
+{
+    (void)state;
+    wait_fx f;
+    open_wait(&f);
+    mc_result res;
+    assert_int_equal(wait_submit(&f, &res, NULL), 0);
+    f.client.mode = W_UP;
+    mc_wake w = MC_WAKE_INIT;
+    w.now = T0 + 61;
+    assert_int_equal(mc_engine_wake(f.e, &w, NULL), 0);
+    assert_int_equal(w.seen, 1);
+    assert_int_equal(w.changed, 1);
+    assert_int_equal(f.client.calls, 2);
+    assert_int_equal(f.client.in_transaction, 0);
+    assert_string_equal(f.client.last, "land permits "); /* the asked permit is asked again */
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f.e, res.dossier, T0 + 61, &d, NULL), 0);
+    assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED);
+    assert_string_equal(d.requirements[1].record, "land-700");
+    assert_null(d.requirements[1].reason);
+    assert_int_equal(d.requirements[1].wait_tries, 0);
+    assert_int_equal(d.requirements[2].status, MC_REQ_FETCHED);
+    mc_dossier_free(&d);
+    assert_int_equal(stored_wake(&f, res.dossier), MC_NONE);
+    char events[8192] = "";
+    assert_int_equal(
+        mc_store_event_each(mc_engine_store(f.e), res.dossier, live_event, events, NULL), 0);
+    const char *retry = strstr(events, "registry-retry ");
+    assert_non_null(retry);
+    assert_non_null(strstr(retry, "\"outcome\":\"found\",\"party\":\"applicant\",\"procedure\":"
+                                  "\"plot\",\"reference\":\"land-700\",\"registry\":\"land\","
+                                  "\"request\":\"W-3\""));
+    /* A second pass has nothing to do: no call. */
+    w = (mc_wake)MC_WAKE_INIT;
+    w.now = T0 + 3600;
+    assert_int_equal(mc_engine_wake(f.e, &w, NULL), 0);
+    assert_int_equal(w.seen, 0);
+    assert_int_equal(f.client.calls, 2);
+    close_wait(&f);
+}
+
+/* Down all along: asked again a minute after, then twice as long each time, at most an hour
+ * apart and never past the wait's end; then asked of the applicant, saying how long it waited.
+ * Each try goes under a request id of its own. */
+static void test_wait__backoff_grows_is_capped_then_the_wait_ends(void **state)
+{
+    (void)state;
+    wait_fx f;
+    open_wait(&f);
+    mc_result res;
+    assert_int_equal(wait_submit(&f, &res, NULL), 0);
+    static const int64_t delays[] = {120, 240, 480, 960, 1920, 3600};
+    int64_t now = T0 + 60, until = T0 + 3 * 3600;
+    for (size_t k = 0; k < sizeof delays / sizeof delays[0]; k++) {
+        now += 1; /* a try takes effect once its instant is past, as a timer */
+        size_t count;
+        assert_int_equal(mc_engine_tick(f.e, now, &count, NULL), 0);
+        assert_int_equal(count, 1);
+        assert_int_equal(f.client.calls, (int)k + 2);
+        mc_dossier d;
+        assert_int_equal(mc_engine_get(f.e, res.dossier, now, &d, NULL), 0);
+        assert_int_equal(d.requirements[1].status, MC_REQ_WAITING);
+        assert_int_equal(d.requirements[1].wait_tries, (int)k + 2);
+        assert_int_equal(d.requirements[1].wait_next, now + delays[k]);
+        assert_int_equal(d.requirements[1].wait_since, T0);
+        char request[8];
+        snprintf(request, sizeof request, "W-%d", 2 * (int)k + 3);
+        assert_string_equal(d.requirements[1].lookup_request, request);
+        mc_dossier_free(&d);
+        assert_int_equal(stored_wake(&f, res.dossier), now + delays[k]);
+        now += delays[k];
+    }
+    /* The next hour would pass the wait's end: the last try is at the end. */
+    now += 1;
+    size_t count;
+    assert_int_equal(mc_engine_tick(f.e, now, &count, NULL), 0);
+    expect_wait(&f, res.dossier, now, MC_REQ_WAITING,
+                "land could not be reached: Connection refused: the dossier waits for land until "
+                "2025-07-14T12:00 (next try at 2025-07-14T12:00)",
+                8, until, until);
+    assert_int_equal(mc_engine_tick(f.e, until + 1, &count, NULL), 0);
+    assert_int_equal(count, 1);
+    expect_wait(&f, res.dossier, until + 1, MC_REQ_ASKED,
+                "land did not answer in 3 h of waiting (land could not be reached: Connection "
+                "refused): asked of the applicant (Resolution 66.7/2025/NQ-CP)",
+                0, MC_NONE, MC_NONE);
+    mc_dossier d;
+    assert_int_equal(mc_engine_get(f.e, res.dossier, until + 1, &d, NULL), 0);
+    assert_string_equal(d.requirements[1].reason_code, "once-only.live-waited-h");
+    char vi[400];
+    assert_true(mc_msg_format(MC_LANG_VI, d.requirements[1].reason_code,
+                              d.requirements[1].reason_args, d.requirements[1].nreason_args, vi,
+                              sizeof vi) > 0);
+    assert_string_equal(vi, "land không phản hồi sau 3 giờ chờ (land could not be reached: "
+                            "Connection refused): đề nghị người nộp hồ sơ cung cấp (Nghị quyết "
+                            "66.7/2025/NQ-CP)");
+    mc_dossier_free(&d);
+    assert_int_equal(stored_wake(&f, res.dossier), MC_NONE);
+    int calls = f.client.calls;
+    assert_int_equal(mc_engine_tick(f.e, until + 7200, &count, NULL), 0);
+    assert_int_equal(f.client.calls, calls); /* asked: never retried */
+    assert_int_equal(f.client.in_transaction, 0);
+    close_wait(&f);
+}
+
+/* Incomplete data is an answer: asked at once, never waited for; so is a dossier whose registry
+ * answers. */
+static void test_wait__incomplete_never_waits(void **state)
+{
+    (void)state;
+    wait_fx f;
+    open_wait(&f);
+    f.client.mode = W_INCOMPLETE;
+    mc_result res;
+    assert_int_equal(wait_submit(&f, &res, NULL), 0);
+    expect_wait(&f, res.dossier, T0, MC_REQ_ASKED,
+                "land says its data on the subject are incomplete: asked of the applicant "
+                "(Resolution 66.7/2025/NQ-CP)",
+                0, MC_NONE, MC_NONE);
+    assert_int_equal(stored_wake(&f, res.dossier), MC_NONE);
+    close_wait(&f);
+}
+
+/* Without a client (a command line on serve's database) a waiting requirement is left waiting,
+ * never read from the store's snapshot; the applicant attaching the document ends the wait. */
+static void test_wait__without_a_client_the_wait_stays(void **state)
+{
+    (void)state;
+    wait_fx f;
+    open_wait(&f);
+    mc_result res;
+    assert_int_equal(wait_submit(&f, &res, NULL), 0);
+    mc_engine_set_registry_client(f.e, NULL);
+    size_t count;
+    assert_int_equal(mc_engine_tick(f.e, T0 + 120, &count, NULL), 0);
+    mc_kv set[] = {{"remark", "seen"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "note";
+    fi.role = "clerk";
+    fi.now = T0 + 130;
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    expect_wait(&f, res.dossier, T0 + 130, MC_REQ_WAITING,
+                "land could not be reached: Connection refused: the dossier waits for land until "
+                "2025-07-14T12:00 (next try at 2025-07-14T09:01)",
+                1, T0 + 60, T0 + 3 * 3600);
+    const char *docs[] = {"deed"};
+    fi.payload.set = NULL;
+    fi.payload.nset = 0;
+    fi.payload.attach = docs;
+    fi.payload.nattach = 1;
+    fi.now = T0 + 140;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    expect_wait(&f, res.dossier, T0 + 140, MC_REQ_PROVIDED, NULL, 0, MC_NONE, MC_NONE);
+    assert_int_equal(stored_wake(&f, res.dossier), MC_NONE);
+    close_wait(&f);
+}
+
+/* A client that cannot try at a retry fails it: the dossier stays as it was, waiting. */
+static void test_wait__a_failed_client_at_a_retry_changes_nothing(void **state)
+{
+    (void)state;
+    wait_fx f;
+    open_wait(&f);
+    mc_result res;
+    assert_int_equal(wait_submit(&f, &res, NULL), 0);
+    f.client.fail = MC_ENOMEM;
+    mc_wake w = MC_WAKE_INIT;
+    w.now = T0 + 61;
+    mc_error err;
+    assert_int_equal(mc_engine_wake(f.e, &w, &err), MC_ENOMEM);
+    assert_string_equal(err.msg, "the client could not start");
+    assert_int_equal(w.failed, 0);
+    f.client.fail = 0;
+    expect_wait(&f, res.dossier, T0 + 30, MC_REQ_WAITING,
+                "land could not be reached: Connection refused: the dossier waits for land until "
+                "2025-07-14T12:00 (next try at 2025-07-14T09:01)",
+                1, T0 + 60, T0 + 3 * 3600);
+    close_wait(&f);
+}
+
+static int wait_operations(void *ud)
+{
+    wait_fx *f = ud;
+    /* The sweep is about the engine's allocations: a store of its own in memory on every pass,
+     * so that the timer passes meet this pass's dossier only. */
+    mc_engine *e;
+    int rc = mc_engine_open(&e, f->cat, NULL, ":memory:", NULL);
+    if (rc != 0) {
+        return rc;
+    }
+    f->client.st = mc_engine_store(e);
+    mc_registry_client c = {wait_lookup, &f->client};
+    mc_engine_set_registry_client(e, &c);
+    f->client.mode = W_DOWN;
+    mc_kv fields[] = {{"id", "700"}};
+    mc_submit s = {.procedure = "plot", .fields = fields, .nfields = 1, .now = T0};
+    mc_result res;
+    rc = mc_engine_submit(e, &s, &res, NULL);
+    size_t count;
+    if (rc == 0) {
+        rc = mc_engine_tick(e, T0 + 61, &count, NULL); /* waits again */
+    }
+    mc_wake w = MC_WAKE_INIT;
+    w.now = T0 + 182;
+    f->client.mode = W_UP;
+    if (rc == 0) {
+        rc = mc_engine_wake(e, &w, NULL); /* fetched */
+    }
+    mc_dossier d;
+    if (rc == 0 && (rc = mc_engine_get(e, res.dossier, T0 + 200, &d, NULL)) == 0) {
+        assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED);
+        mc_dossier_free(&d);
+    }
+    mc_engine_close(e);
+    f->client.st = mc_engine_store(f->e);
+    return rc;
+}
+
+static void test_wait__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    wait_fx f;
+    open_wait(&f);
+    assert_true(tu_oom_sweep(wait_operations, &f, false) > 50);
+    assert_int_equal(f.client.in_transaction, 0);
+    close_wait(&f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -3488,6 +3908,13 @@ int main(void)
         cmocka_unit_test(test_live__an_answer_is_reused_for_as_long_as_the_registry_says),
         cmocka_unit_test(test_live__a_failed_client_writes_nothing),
         cmocka_unit_test(test_live__out_of_memory_sweep),
+        cmocka_unit_test(test_wait__a_registry_down_makes_the_requirement_wait),
+        cmocka_unit_test(test_wait__retried_at_the_wake_then_fetched),
+        cmocka_unit_test(test_wait__backoff_grows_is_capped_then_the_wait_ends),
+        cmocka_unit_test(test_wait__incomplete_never_waits),
+        cmocka_unit_test(test_wait__without_a_client_the_wait_stays),
+        cmocka_unit_test(test_wait__a_failed_client_at_a_retry_changes_nothing),
+        cmocka_unit_test(test_wait__out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -279,11 +279,33 @@ static int live_answers(void *ud, mc_lookup *q, size_t n, mc_error *err)
     return 0;
 }
 
+/* population declares `wait 2h` (issue 20): the residence, not answered, waits for it */
+static const char wait_catalogue[] =
+    "role clerk\ndocument notice\ndocument residence\n"
+    "registry population { live; wait 2h; holds notice residence }\n"
+    "lifecycle l { state submitted { initial; on receive -> done by clerk }\n"
+    "  state done { final; outcome granted } }\n"
+    "procedure move { time-limit 2wd; lifecycle l; subject id\n"
+    "  field id { type text; required }\n"
+    "  requires notice\n  requires residence }\n";
+
+static int setup_with(void **state, const char *text);
+
 static int live_setup(void **state)
+{
+    return setup_with(state, live_catalogue);
+}
+
+static int wait_setup(void **state)
+{
+    return setup_with(state, wait_catalogue);
+}
+
+static int setup_with(void **state, const char *text)
 {
     fixture *f = calloc(1, sizeof *f);
     char *diags;
-    int rc = tu_load(live_catalogue, &f->cat, &diags);
+    int rc = tu_load(text, &f->cat, &diags);
     if (rc != 0) {
         fail_msg("%s", diags);
     }
@@ -322,6 +344,28 @@ static void test_front__explain_says_what_a_live_registry_answered(void **state)
         "asked of the applicant (Resolution 66.7/2025/NQ-CP)\",\"registry\":null,\"record\":"
         "null,\"legal_basis\":null,\"lookup\":{\"registry\":\"population\",\"outcome\":"
         "\"unavailable\",\"request\":\"R-2\",\"answered\":null,\"hash\":null}}]");
+    assert_true(tu_oom_sweep(view_text, f, false) > 5);
+}
+
+/* A requirement waiting for its registry: its status, its reason, and in the dossier's view when
+ * the wait began, the next try, its end and the tries so far (the calendar's local times). */
+static void test_front__views_say_a_requirement_waits(void **state)
+{
+    fixture *f = *state;
+    const char *dossier = text_of(f, "dossier");
+    const char *item = strstr(dossier, "{\"document\":\"residence\"");
+    assert_non_null(item);
+    assert_string_equal(
+        item, "{\"document\":\"residence\",\"status\":\"waiting\",\"reason\":\"no answer within "
+              "2000 ms: the dossier waits for population until 2025-07-03T11:00 (next try at "
+              "2025-07-03T09:01)\",\"wait\":{\"registry\":\"population\",\"since\":"
+              "\"2025-07-03T09:00\",\"next_try\":\"2025-07-03T09:01\",\"until\":"
+              "\"2025-07-03T11:00\",\"tries\":1}}]}");
+    const char *explain = text_of(f, "explain");
+    assert_non_null(strstr(explain, "\"status\":\"waiting\",\"required\":\"always required\","
+                                    "\"story\":\"waiting: no answer within 2000 ms: the dossier "
+                                    "waits for population until 2025-07-03T11:00 (next try at "
+                                    "2025-07-03T09:01)\""));
     assert_true(tu_oom_sweep(view_text, f, false) > 5);
 }
 
@@ -674,7 +718,7 @@ static void test_front__config_a_bad_registry_block_changes_nothing(void **state
     char want[900];
     snprintf(want, sizeof want,
              "motcua.conf:3:5: error: unknown key 'colour' in a registry block (url, ca, cert, "
-             "key, timeout, client)\n"
+             "key, timeout, client, breaker-failures, breaker-open)\n"
              "motcua.conf:6:13: error: 'timeout' takes milliseconds from 1 to 600000, not '10s'\n"
              "motcua.conf:7:9: error: 'key' names a file that cannot be read: %s/nosuch.key\n"
              "motcua.conf:9:39: error: 'cert' names a file that cannot be read: %s/nosuch.pem\n"
@@ -725,6 +769,8 @@ int main(void)
             test_front__explain_tells_a_document_not_required_from_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_front__explain_says_what_a_live_registry_answered,
                                         live_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_front__views_say_a_requirement_waits, wait_setup,
+                                        teardown),
         cmocka_unit_test(test_front__an_event_body_that_is_not_json_is_left_out),
         cmocka_unit_test(test_front__the_builder_latches_a_failure),
         cmocka_unit_test_setup_teardown(test_front__views_are_whole_or_absent_out_of_memory, setup,
@@ -734,8 +780,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_front__config_catalogues_of_the_command_line_replace_the_files, conf_setup,
             conf_teardown),
-        cmocka_unit_test_setup_teardown(test_front__config_errors_at_their_place_and_nothing_changes,
-                                        conf_setup, conf_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_front__config_errors_at_their_place_and_nothing_changes, conf_setup,
+            conf_teardown),
         cmocka_unit_test_setup_teardown(test_front__config_refuses_a_file_others_can_write,
                                         conf_setup, conf_teardown),
         cmocka_unit_test(test_front__config_log_levels),

@@ -505,6 +505,59 @@ static void test_scenario__registry_records_carry_their_issue_date(void **state)
         "\"REFERENCE\"] [issued DATE]\n");
 }
 
+/* `registry R down` / `up` and `expect waiting D` (issue 20): a live registry with `wait` that
+ * the scenario says is down leaves the requirement waiting; each expectation can fail; the
+ * steps' forms and names are checked before anything runs. */
+static void test_scenario__a_registry_down(void **state)
+{
+    (void)state;
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    char *diags;
+    assert_int_equal(tu_load("role clerk\ndocument deed\ndocument form\n"
+                             "registry land { live; wait 1h; holds deed }\n"
+                             "registry forms { holds form }\n"
+                             "procedure p { time-limit 2wd; subject id\n"
+                             "  field id { type text; required }\n"
+                             "  requires deed\n  requires form\n"
+                             "  state a { initial; on close -> b by clerk }\n"
+                             "  state b { final; outcome granted } }\n",
+                             &f->cat, &diags),
+                     0);
+    assert_string_equal(diags, "");
+    free(diags);
+#define DOWN                                                                                       \
+    "scenario \"s\" {\n now 2025-07-03T09:00\n registry land holds deed for 001 ref \"L-1\"\n"     \
+    " registry land down\n submit p { id \"001\" }\n"
+    assert_string_equal(run(f, DOWN " expect waiting deed\n at 2025-07-03T09:02\n"
+                                    " expect waiting deed\n registry land up\n"
+                                    " at 2025-07-03T09:05\n expect fetched deed from land\n}\n"),
+                        "ok s\n");
+    assert_string_equal(run(f, DOWN " expect fetched deed\n}\n"),
+                        "FAIL s: s.scenario:6: expected fetched deed, got waiting\n");
+    assert_string_equal(run(f, DOWN " at 2025-07-03T10:01\n expect waiting deed\n}\n"),
+                        "FAIL s: s.scenario:7: expected waiting deed, got asked: land did not "
+                        "answer in 1 h of waiting (the scenario says land is down): asked of the "
+                        "applicant (Resolution 66.7/2025/NQ-CP)\n");
+    assert_string_equal(run(f, "scenario \"s\" {\n now 2025-07-03T09:00\n submit p { id \"001\" }\n"
+                               " expect waiting deed\n}\n"),
+                        "FAIL s: s.scenario:4: expected waiting deed, got asked: not found in "
+                        "land\n");
+    assert_string_equal(run(f, "scenario \"s\" {\n now 2025-07-03T09:00\n registry forms down\n"
+                               " registry land sideways\n registry sea down\n"
+                               " submit p { id \"001\" }\n expect waiting\n}\n"),
+                        "s.scenario:3:11: error: registry forms is not live: it is never asked, "
+                        "so it cannot be down\n"
+                        "s.scenario:4:16: error: write: registry REGISTRY down, or registry "
+                        "REGISTRY up\n"
+                        "s.scenario:5:11: error: unknown registry 'sea'\n"
+                        "s.scenario:7:2: error: wrong form of 'expect waiting' (see "
+                        "docs/scenarios.md)\n");
+#undef DOWN
+    mc_catalogue_free(f->cat);
+    free(f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -522,6 +575,7 @@ int main(void)
         T(test_scenario__out_of_memory),
         T(test_scenario__registry_records_carry_their_issue_date),
         cmocka_unit_test(test_scenario__uncovered_deadline),
+        cmocka_unit_test(test_scenario__a_registry_down),
 
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -193,7 +193,8 @@ tap_suite "attack" bash tests/attack.sh "$build/motcua"
 
 # The live registries' connector against a test registry over mutual TLS (tests/registry.sh,
 # issue 20): a throwaway authority, tools/registry_service on loopback, build/tests/test_connect.
-tap_suite "registry" timeout 120 bash tests/registry.sh "$build"
+# (240 s: a dossier waiting for the registry is fetched at its first try, a minute later)
+tap_suite "registry" timeout 240 bash tests/registry.sh "$build"
 
 # Tokens (TAP): the token command, several agencies, reload on SIGHUP, IPv6 and bad listen
 # addresses (tests/tokens.sh).

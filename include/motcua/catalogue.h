@@ -148,6 +148,10 @@ struct mc_registry {
     bool has_reuse;
     mc_duration reuse; /* `reuse 1d`: how long an answer may serve later operations (min, h,
                           d); without it an answer serves only the operation that asked */
+    bool has_wait;
+    mc_duration wait; /* `wait 2d`: how long a dossier waits for the registry when it does not
+                         answer (min, h, d of elapsed time), retried with backoff meanwhile;
+                         without it an outage asks the applicant at once */
 };
 
 /* ---- conditions (§3) -------------------------------------------------------------------- */

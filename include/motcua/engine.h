@@ -75,6 +75,10 @@ typedef enum {
     MC_LOOKUP_INVALID,     /* a malformed answer, or one about another subject: not used */
 } mc_lookup_outcome;
 
+/* A look-up's reason carries at most MC_LOOKUP_MAXARGS arguments of MC_LOOKUP_ARGSZ bytes
+ * (with the NUL) each. */
+enum { MC_LOOKUP_MAXARGS = 4, MC_LOOKUP_ARGSZ = 128 };
+
 /* One look-up: the question, set by the engine, and the answer, set by the client. */
 typedef struct mc_lookup {
     const char *registry, *document, *subject; /* the record asked for, of whom */
@@ -91,6 +95,13 @@ typedef struct mc_lookup {
     int64_t answered_at; /* when the answer came (Unix seconds), 0 when none came */
     char answer_hash[65]; /* hex BLAKE2b-256 of the answer's body as received, or "" */
     char reason[200];     /* UNAVAILABLE, INCOMPLETE, INVALID: why, one line, no secrets */
+    /* The same reason as the message catalogue has it (msg.h): a `lookup.*` code and its
+     * arguments, of which reason is the English text, so that the engine records them with the
+     * requirement and people read them in their language. reason_code "" when the client says
+     * only reason (the engine then wraps it in a sentence of its own). */
+    char reason_code[MC_MSG_CODESZ];
+    char reason_args[MC_LOOKUP_MAXARGS][MC_LOOKUP_ARGSZ];
+    size_t nreason_args;
 } mc_lookup;
 
 /* Answers the n look-ups (in parallel as it can; each within its registry's timeout) by setting
@@ -279,12 +290,16 @@ typedef struct mc_wake {
         .oldest = MC_NONE                                                                          \
     }
 
-/* Runs one batch of w (above). 0: committed, w's outputs and cursor set. When a dossier cannot
- * be brought up to now (its procedure or state is no longer in the catalogue, its stored data
- * cannot be read, its timers loop without end), the whole batch is rolled back and its code
- * returned with w->failed naming it (err says why): the caller leaves it out with skip and runs
- * the batch again. Any other error (the database down or busy, MC_ECONFLICT, out of memory) has
- * w->failed 0 and rolls the batch back; nothing of a failed batch is saved. MC_EUSAGE: a
+/* Runs one batch of w (above). 0: committed, w's outputs and cursor set. A dossier of the batch
+ * whose requirement waits for a live registry with its next try due (issue 20) is then, after
+ * the commit, resolved again in an operation of its own that asks the registries outside any
+ * transaction (counted in changed); when that fails, the batch stays committed and the error is
+ * returned (w->failed naming the dossier unless the error is passing: the database, memory). When a
+ * dossier cannot be brought up to now (its procedure or state is no longer in the catalogue, its
+ * stored data cannot be read, its timers loop without end), the whole batch is rolled back and its
+ * code returned with w->failed naming it (err says why): the caller leaves it out with skip and
+ * runs the batch again. Any other error (the database down or busy, MC_ECONFLICT, out of memory)
+ * has w->failed 0 and rolls the batch back; nothing of a failed batch is saved. MC_EUSAGE: a
  * volatile engine, or limit out of range. */
 int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err);
 
@@ -295,6 +310,9 @@ typedef enum {
     MC_REQ_ASKED,
     MC_REQ_FETCHED,
     MC_REQ_PROVIDED,
+    /* its live registry does not answer and declares `wait`: neither fetched nor asked yet, the
+     * dossier waits for the registry until wait_until, asked again at wait_next (issue 20) */
+    MC_REQ_WAITING,
 } mc_req_status;
 
 typedef struct mc_dossier_req {
@@ -316,6 +334,11 @@ typedef struct mc_dossier_req {
     const char *lookup_request;
     int64_t lookup_answered_at;
     const char *lookup_hash;
+    /* WAITING: when the registry is asked next, when the wait ends (then the applicant is
+     * asked), since when it waits, and the look-ups left unanswered so far; MC_NONE and 0 when
+     * the requirement does not wait. */
+    int64_t wait_next, wait_until, wait_since;
+    int wait_tries;
 } mc_dossier_req;
 
 /* A dossier as of a moment: borrowed pointers live until mc_dossier_free. */

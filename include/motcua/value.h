@@ -48,6 +48,9 @@ int mc_value_percent(const char *s, size_t n, mc_fixed *out, char *msg, size_t m
 int mc_value_duration(const char *s, size_t n, bool whole, mc_duration *out, char *msg,
                       size_t msgsz);
 /* `YYYY-MM-DD`, a real date between 1900 and 2999. */
+/* The seconds of an elapsed duration (minutes, hours, days), rounded down; -1 for working time
+ * (wd, wh), which only a calendar counts. */
+int64_t mc_duration_seconds(const mc_duration *d);
 int mc_value_date(const char *s, size_t n, mc_date *out, char *msg, size_t msgsz);
 /* `YYYY-MM-DDTHH:MM`. */
 int mc_value_datetime(const char *s, size_t n, mc_datetime *out, char *msg, size_t msgsz);

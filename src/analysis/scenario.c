@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+enum { MAX_DOWN = 16 };
+
 typedef struct runner {
     const mc_catalogue *base, *cat;
     mc_catalogue *reformed;
@@ -41,6 +43,12 @@ typedef struct runner {
     const mc_node *refused_at; /* a refusal not yet expected */
     bool failed;
     char failure[1024];
+    /* `registry R down`: the live registries the scenario's own client says do not answer
+     * (names borrowed from the catalogue), and whether the engine was given that client */
+    const char *down[MAX_DOWN];
+    size_t ndown;
+    bool client;
+    int asked; /* look-ups the client answered, for their request ids */
 } runner;
 
 /* ==== reporting ========================================================================== */
@@ -268,6 +276,82 @@ static int check_in_procedure(runner *r, const mc_token *t, name_kind what)
 
 typedef int (*step_fn)(runner *r, const mc_node *n);
 
+/* ==== the scenario's registry client (`registry R down`) ================================ */
+
+/* Answers the live registries' look-ups as the scenario says: a registry it said is down does
+ * not answer; the others answer from the records in the scenario's store, as without a client. */
+static int scenario_lookup(void *ud, mc_lookup *q, size_t n, mc_error *err)
+{
+    runner *r = ud;
+    for (size_t i = 0; i < n; i++) {
+        bool down = false;
+        for (size_t k = 0; k < r->ndown; k++) {
+            down = down || strcmp(r->down[k], q[i].registry) == 0;
+        }
+        snprintf(q[i].request_id, sizeof q[i].request_id, "scenario-%d", ++r->asked);
+        if (down) {
+            q[i].outcome = MC_LOOKUP_UNAVAILABLE;
+            snprintf(q[i].reason, sizeof q[i].reason, "the scenario says %s is down",
+                     q[i].registry);
+            continue;
+        }
+        q[i].answered_at = r->clock;
+        int found =
+            mc_store_record_find(mc_engine_store(r->e), q[i].registry, q[i].document, q[i].subject,
+                                 q[i].reference, sizeof q[i].reference, q[i].issued, err);
+        if (found < 0) {
+            return found;
+        }
+        q[i].outcome = found ? MC_LOOKUP_FOUND : MC_LOOKUP_NOT_FOUND;
+    }
+    return 0;
+}
+
+static void give_client(runner *r)
+{
+    mc_registry_client c = {scenario_lookup, r};
+    mc_engine_set_registry_client(r->e, &c);
+    r->client = true;
+}
+
+/* `registry R down` and `registry R up`: from then on the scenario's live registries are asked
+ * through its own client, R not answering (down) or answering from the store again (up). */
+static int step_registry_state(runner *r, const mc_node *n)
+{
+    const mc_token *t = n->toks;
+    bool down = mc_tok_is(&t[2], "down");
+    if (r->check) {
+        if (!down && !mc_tok_is(&t[2], "up")) {
+            return problem(r, &t[2], "write: registry REGISTRY down, or registry REGISTRY up");
+        }
+        if (check_registry(r, &t[1]) != 0) {
+            return -1;
+        }
+        const mc_registry *reg = mc_catalogue_registry(r->cat, text(r, &t[1]));
+        if (!reg->live) {
+            return problem(r, &t[1],
+                           "registry %s is not live: it is never asked, so it cannot be "
+                           "down",
+                           reg->name);
+        }
+        return 0;
+    }
+    const mc_registry *reg = mc_catalogue_registry(r->cat, text(r, &t[1]));
+    size_t k = 0;
+    while (k < r->ndown && strcmp(r->down[k], reg->name) != 0) {
+        k++;
+    }
+    if (down && k == r->ndown && r->ndown < MAX_DOWN) {
+        r->down[r->ndown++] = reg->name;
+    } else if (!down && k < r->ndown) {
+        r->down[k] = r->down[--r->ndown];
+    }
+    if (!r->client) {
+        give_client(r);
+    }
+    return 0;
+}
+
 static int step_reform(runner *r, const mc_node *n)
 {
     if (r->check) {
@@ -297,6 +381,9 @@ static int step_reform(runner *r, const mc_node *n)
     }
     mc_engine_close(r->e);
     r->e = e;
+    if (r->client) {
+        give_client(r);
+    }
     return 0;
 }
 
@@ -348,6 +435,9 @@ static int step_at(runner *r, const mc_node *n)
 
 static int step_registry(runner *r, const mc_node *n)
 {
+    if (n->ntoks == 3) {
+        return step_registry_state(r, n);
+    }
     /* registry R holds D for SUBJECT [ref STRING] [issued DATE] */
     const mc_token *t = n->toks;
     size_t ref_at = 0, issued_at = 0; /* token index of the value, 0: not given */
@@ -633,7 +723,7 @@ static int step_apologize(runner *r, const mc_node *n)
 
 /* ==== expectations ======================================================================= */
 
-static const char *const req_words[] = {"not required", "asked", "fetched", "provided"};
+static const char *const req_words[] = {"not required", "asked", "fetched", "provided", "waiting"};
 
 static int expect_refusal(runner *r, const mc_node *n)
 {
@@ -874,6 +964,16 @@ static int run_provided(runner *r, const mc_node *n, const expect_ctx *x)
     return 0;
 }
 
+static int run_waiting(runner *r, const mc_node *n, const expect_ctx *x)
+{
+    if (x->req == NULL || x->req->status != MC_REQ_WAITING) {
+        return fail(r, n, "expected waiting %s, got %s%s%s", text(r, &n->toks[2]), x->status,
+                    x->req && x->req->reason ? ": " : "",
+                    x->req && x->req->reason ? x->req->reason : "");
+    }
+    return 0;
+}
+
 static int check_fee(runner *r, const mc_node *n)
 {
     const mc_token *t = n->toks;
@@ -958,6 +1058,7 @@ static const struct expectation {
     {"not", 4, 0, true, 3, check_not_asked, run_not_asked},
     {"fetched", 3, 5, true, 2, check_fetched, run_fetched},
     {"provided", 3, 0, true, 2, check_document_2, run_provided},
+    {"waiting", 3, 0, true, 2, check_document_2, run_waiting},
     {"fee", 4, 0, true, 0, check_fee, run_fee},
     {"registry", 7, 0, false, 0, check_holds, run_holds},
     {"events", 3, 0, true, 0, check_nothing, run_events},
@@ -1040,7 +1141,7 @@ static const struct {
 } steps[] = {
     {"reform", 2, 2, step_reform},
     {"now", 2, 2, step_now},
-    {"registry", 6, 8, step_registry},
+    {"registry", 3, 10, step_registry},
     {"submit", 2, 4, step_submit},
     {"at", 2, 2, step_at},
     {"fire", 4, 4, step_fire},
@@ -1193,6 +1294,9 @@ int mc_scenario_run_file(const mc_catalogue *cat, mc_rules *rules, mc_source *sr
         r.refused_at = NULL;
         r.failed = false;
         r.failure[0] = '\0';
+        r.ndown = 0;
+        r.client = false;
+        r.asked = 0;
         for (const mc_node *n = s->child; n != NULL; n = n->next) {
             if (mc_tok_is(&n->toks[0], "now")) {
                 datetime(&r, &n->toks[1], &r.clock);

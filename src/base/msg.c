@@ -192,6 +192,28 @@ static const entry catalogue[] = {
     {"once-only.live-unavailable",
      "{1} did not answer ({2}): asked of the applicant (Resolution 66.7/2025/NQ-CP)",
      "{1} không phản hồi ({2}): đề nghị người nộp hồ sơ cung cấp (Nghị quyết 66.7/2025/NQ-CP)"},
+    {"once-only.live-waited-day",
+     "{1} did not answer in {2} day of waiting ({3}): asked of the applicant (Resolution "
+     "66.7/2025/NQ-CP)",
+     "{1} không phản hồi sau {2} ngày chờ ({3}): đề nghị người nộp hồ sơ cung cấp (Nghị quyết "
+     "66.7/2025/NQ-CP)"},
+    {"once-only.live-waited-days",
+     "{1} did not answer in {2} days of waiting ({3}): asked of the applicant (Resolution "
+     "66.7/2025/NQ-CP)",
+     "{1} không phản hồi sau {2} ngày chờ ({3}): đề nghị người nộp hồ sơ cung cấp (Nghị quyết "
+     "66.7/2025/NQ-CP)"},
+    {"once-only.live-waited-h",
+     "{1} did not answer in {2} h of waiting ({3}): asked of the applicant (Resolution "
+     "66.7/2025/NQ-CP)",
+     "{1} không phản hồi sau {2} giờ chờ ({3}): đề nghị người nộp hồ sơ cung cấp (Nghị quyết "
+     "66.7/2025/NQ-CP)"},
+    {"once-only.live-waited-min",
+     "{1} did not answer in {2} min of waiting ({3}): asked of the applicant (Resolution "
+     "66.7/2025/NQ-CP)",
+     "{1} không phản hồi sau {2} phút chờ ({3}): đề nghị người nộp hồ sơ cung cấp (Nghị quyết "
+     "66.7/2025/NQ-CP)"},
+    {"once-only.live-waiting", "{2}: the dossier waits for {1} until {3} (next try at {4})",
+     "{2}: hồ sơ chờ cơ sở dữ liệu {1} trả lời đến {3} (thử lại lúc {4})"},
     {"once-only.no-party", "the dossier names no {1} to look up in {2}",
      "hồ sơ không nêu {1} để tra cứu trong {2}"},
     {"once-only.no-subject", "the dossier has no subject to look up in {1}",

@@ -419,3 +419,13 @@ void mc_fixed_format(mc_fixed v, char out[32])
         snprintf(out + n, 32 - (size_t)n, ".%s", frac);
     }
 }
+
+int64_t mc_duration_seconds(const mc_duration *d)
+{
+    static const int64_t unit[] = {[MC_DUR_MIN] = 60, [MC_DUR_H] = 3600, [MC_DUR_D] = 86400};
+    if (d->unit != MC_DUR_MIN && d->unit != MC_DUR_H && d->unit != MC_DUR_D) {
+        return -1;
+    }
+    return (int64_t)(d->amount / MC_FIXED_ONE) * unit[d->unit] +
+           (int64_t)(d->amount % MC_FIXED_ONE) * unit[d->unit] / MC_FIXED_ONE;
+}

@@ -26,7 +26,8 @@ enum {
     MCC_R_COVERAGE,
     MCC_R_SUBJECTS,
     MCC_R_LIVE,
-    MCC_R_REUSE
+    MCC_R_REUSE,
+    MCC_R_WAIT
 };
 
 /* The directives of a procedure block, in the order of the builder's procedure table: bit

@@ -727,6 +727,40 @@ static int reg_reuse(mcb_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
+/* `wait DURATION`: how long a dossier whose live registry does not answer waits for it, retried
+ * with backoff, before the applicant is asked (issue 20): elapsed time, like reuse. */
+static int reg_wait(mcb_builder *b, const mc_node *n, void *obj)
+{
+    reg_build *rb = obj;
+    const mc_token *t = &n->toks[1];
+    if (!reg_own(b, rb)) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change how long dossiers wait for registry '%s' "
+                         "(declare it in the registry)",
+                         rb->r->name);
+    }
+    if (mcb_duration(b, t, false, &rb->r->wait) != 0) {
+        return -1;
+    }
+    if (rb->r->wait.unit == MC_DUR_WD || rb->r->wait.unit == MC_DUR_WH) {
+        return mcb_error(b, t,
+                         "wait is elapsed time in minutes, hours or days (like 2d), not "
+                         "working time");
+    }
+    if (rb->r->wait.amount <= 0) {
+        return mcb_error(b, t,
+                         "wait must be more than 0 (leave it out: a registry that does not "
+                         "answer is then asked of the applicant at once)");
+    }
+    if (mc_duration_seconds(&rb->r->wait) > 30 * (int64_t)MC_DAY_SECONDS) {
+        return mcb_error(b, t,
+                         "wait is at most 30d: a dossier whose registry is down longer is asked "
+                         "of the applicant");
+    }
+    rb->r->has_wait = true;
+    return 0;
+}
+
 const mcb_directive mcb_registry_table[] = {
     [MCC_R_TITLE] = {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
     [MCC_R_HOLDS] = {"holds", 1, MCB_ANY, MCB_NO_BLOCK, false, reg_holds, "DOCUMENT…"},
@@ -735,6 +769,7 @@ const mcb_directive mcb_registry_table[] = {
     [MCC_R_SUBJECTS] = {"subjects", 1, 1, MCB_NO_BLOCK, true, reg_subjects, "\"PCRE2 pattern\""},
     [MCC_R_LIVE] = {"live", 0, 0, MCB_NO_BLOCK, true, reg_live, ""},
     [MCC_R_REUSE] = {"reuse", 1, 1, MCB_NO_BLOCK, true, reg_reuse, "DURATION"},
+    [MCC_R_WAIT] = {"wait", 1, 1, MCB_NO_BLOCK, true, reg_wait, "DURATION"},
 };
 const size_t mcb_registry_table_n = sizeof mcb_registry_table / sizeof mcb_registry_table[0];
 
@@ -754,6 +789,16 @@ uint32_t mcb_build_registry_block(mcb_builder *b, mc_registry *r, const mc_node 
                 mcb_error(b, &c->toks[0],
                           "registry '%s' is not live: its records are imported, there is no "
                           "answer to reuse (add: live)",
+                          r->name);
+            }
+        }
+    }
+    if ((mask & (1u << MCC_R_WAIT)) && !r->live && reg_own(b, &rb)) {
+        for (const mc_node *c = n->child; c != NULL; c = c->next) {
+            if (!c->broken && c->ntoks > 0 && mc_tok_is(&c->toks[0], "wait")) {
+                mcb_error(b, &c->toks[0],
+                          "registry '%s' is not live: it is never asked, so no dossier waits "
+                          "for it (add: live)",
                           r->name);
             }
         }

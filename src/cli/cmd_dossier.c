@@ -655,6 +655,17 @@ static int history_one(void *ud, const mc_event_row *ev)
                json_string_value(json_object_get(body, "message")));
     } else if (to != NULL) {
         printf(" %s%s%s -> %s", event ? event : "", from ? " " : "", from ? from : "", to);
+    } else if (strcmp(ev->kind, "registry-retry") == 0) {
+        /* A live registry a requirement waits for, asked again: what each look-up gave. */
+        size_t i;
+        json_t *q;
+        json_array_foreach(json_object_get(body, "lookups"), i, q)
+        {
+            const char *reg = json_string_value(json_object_get(q, "registry"));
+            const char *doc = json_string_value(json_object_get(q, "document"));
+            const char *got = json_string_value(json_object_get(q, "outcome"));
+            printf("%s %s %s: %s", i ? "," : "", reg ? reg : "?", doc ? doc : "?", got ? got : "?");
+        }
     } else if (strcmp(ev->kind, "due-moved") == 0) {
         /* A calendar changed by a deployment moved the running clock's due instant. */
         char a[17], b[17];

@@ -231,19 +231,40 @@ size_t mc_connect_stats(mc_connect *c, mc_connect_stat *out, size_t cap)
 
 /* ==== reasons ============================================================================ */
 
+/* Copies s into out (MC_LOOKUP_ARGSZ bytes), cut at a character when it is longer. */
+static void arg_copy(char out[MC_LOOKUP_ARGSZ], const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= MC_LOOKUP_ARGSZ) {
+        n = MC_LOOKUP_ARGSZ - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+            n--; /* s[n] would begin the cut: a continuation byte belongs to the last char */
+        }
+    }
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
 /* Sets q's outcome and its reason: the message catalogue's sentence of code (msg.h, the
- * lookup.* entries) in English, with n string arguments, cut at a character to fit. */
+ * lookup.* entries) in English, with n string arguments, cut at a character to fit; and the
+ * code with its arguments (each cut the same way), for the engine to record. */
 static void say(mc_lookup *q, mc_lookup_outcome o, const char *code, size_t n, ...)
 {
-    const char *args[4] = {NULL, NULL, NULL, NULL};
+    const char *args[MC_LOOKUP_MAXARGS] = {NULL};
     va_list ap;
     va_start(ap, n);
-    for (size_t i = 0; i < n && i < 4; i++) {
+    for (size_t i = 0; i < n && i < MC_LOOKUP_MAXARGS; i++) {
         args[i] = va_arg(ap, const char *);
     }
     va_end(ap);
+    n = n < MC_LOOKUP_MAXARGS ? n : MC_LOOKUP_MAXARGS;
     q->outcome = o;
-    mc_msg_format(MC_LANG_EN, code, args, n < 4 ? n : 4, q->reason, sizeof q->reason);
+    mc_msg_format(MC_LANG_EN, code, args, n, q->reason, sizeof q->reason);
+    snprintf(q->reason_code, sizeof q->reason_code, "%s", code);
+    for (size_t i = 0; i < n; i++) {
+        arg_copy(q->reason_args[i], args[i] != NULL ? args[i] : "");
+    }
+    q->nreason_args = n;
 }
 
 /* A number as text for say. */
@@ -643,6 +664,8 @@ static void clear_answer(mc_lookup *q)
     q->answered_at = 0;
     q->answer_hash[0] = '\0';
     q->reason[0] = '\0';
+    q->reason_code[0] = '\0';
+    q->nreason_args = 0;
 }
 
 int mc_connect_lookup(mc_connect *c, mc_lookup *q, size_t n, mc_error *err)

@@ -114,11 +114,30 @@ static int64_t overdue_at(const mce_dos *d)
     return mce_clock_running(d) && d->row.due != MC_NONE && !d->row.overdue ? d->row.due : MC_NONE;
 }
 
+/* The earliest next try of a requirement waiting for its live registry, or MC_NONE. */
+static int64_t next_try(const mce_dos *d)
+{
+    int64_t t = MC_NONE;
+    for (size_t i = 0; !d->row.final && i < d->p->nrequires; i++) {
+        if (mce_waiting(&d->reqs[i]) && (t == MC_NONE || d->reqs[i].wait_next < t)) {
+            t = d->reqs[i].wait_next;
+        }
+    }
+    return t;
+}
+
 void mce_update_wake(mce_dos *d)
 {
     size_t which;
-    int64_t t = mce_next_timer(d, &which), o = overdue_at(d);
-    d->row.wake = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
+    int64_t t = mce_next_timer(d, &which), o = overdue_at(d), r = next_try(d);
+    int64_t w = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
+    d->row.wake = w == MC_NONE ? r : (r == MC_NONE || w < r ? w : r);
+}
+
+bool mce_retry_due(const mce_dos *d, int64_t now)
+{
+    int64_t r = next_try(d);
+    return r != MC_NONE && r < now;
 }
 
 /* Adds {registry, document, reason} to the "not-issued" list of the last queued event. */

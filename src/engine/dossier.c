@@ -227,6 +227,10 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
         const mce_req_state *q = &src->reqs[i];
         dst->reqs[i].status = q->status;
         dst->reqs[i].disputed = q->disputed;
+        dst->reqs[i].wait_since = q->wait_since;
+        dst->reqs[i].wait_until = q->wait_until;
+        dst->reqs[i].wait_next = q->wait_next;
+        dst->reqs[i].wait_tries = q->wait_tries;
         rc |= dup_into(&dst->reqs[i].reason, q->reason) |
               dup_into(&dst->reqs[i].reason_code, q->reason_code) |
               dup_into(&dst->reqs[i].registry, q->registry) |
@@ -303,7 +307,7 @@ int mce_req_index(const mc_procedure *p, const char *doc)
     return -1;
 }
 
-const char *const mce_req_names[] = {"not-required", "asked", "fetched", "provided"};
+const char *const mce_req_names[] = {"not-required", "asked", "fetched", "provided", "waiting"};
 
 /* The dossier's data column: field values and requirement states. */
 /* The extensions used, under "extensions" ({NAME: times}), with "original_due" and
@@ -366,6 +370,13 @@ char *mce_encode_data(const mce_dos *d)
         }
         if (r->lookup) {
             bad |= json_object_set(o, "lookup", r->lookup);
+        }
+        if (mce_waiting(r)) { /* for its live registry (issue 20) */
+            bad |= json_object_set_new(o, "wait",
+                                       json_pack("{s:I, s:I, s:I, s:i}", "since",
+                                                 (json_int_t)r->wait_since, "until",
+                                                 (json_int_t)r->wait_until, "next",
+                                                 (json_int_t)r->wait_next, "tries", r->wait_tries));
         }
         bad |= json_object_set_new(reqs, d->p->requires[i].document->name, o);
     }
@@ -460,10 +471,19 @@ static int decode_root(mce_dos *d, json_t *root)
             continue;
         }
         const char *status = json_string_value(json_object_get(v, "status"));
-        for (int k = 0; status && k < 4; k++) {
+        for (int k = 0; status && k <= MC_REQ_WAITING; k++) {
             if (strcmp(status, mce_req_names[k]) == 0) {
                 d->reqs[i].status = (mc_req_status)k;
             }
+        }
+        const json_t *w = json_object_get(v, "wait");
+        int tries = (int)json_integer_value(json_object_get(w, "tries"));
+        d->reqs[i].wait_tries = d->reqs[i].status == MC_REQ_WAITING && tries > 0 ? tries : 0;
+        d->reqs[i].wait_since = json_integer_value(json_object_get(w, "since"));
+        d->reqs[i].wait_until = json_integer_value(json_object_get(w, "until"));
+        d->reqs[i].wait_next = json_integer_value(json_object_get(w, "next"));
+        if (d->reqs[i].status == MC_REQ_WAITING && d->reqs[i].wait_tries == 0) {
+            d->reqs[i].status = MC_REQ_ASKED; /* a wait without its times: not waited on */
         }
         d->reqs[i].disputed = json_is_true(json_object_get(v, "disputed"));
         json_t *look = json_object_get(v, "lookup");
@@ -692,7 +712,11 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
             .lookup_outcome = json_string_value(json_object_get(q->lookup, "outcome")),
             .lookup_request = json_string_value(json_object_get(q->lookup, "request")),
             .lookup_answered_at = json_integer_value(json_object_get(q->lookup, "answered_at")),
-            .lookup_hash = json_string_value(json_object_get(q->lookup, "hash"))};
+            .lookup_hash = json_string_value(json_object_get(q->lookup, "hash")),
+            .wait_next = mce_waiting(q) ? q->wait_next : MC_NONE,
+            .wait_until = mce_waiting(q) ? q->wait_until : MC_NONE,
+            .wait_since = mce_waiting(q) ? q->wait_since : MC_NONE,
+            .wait_tries = mce_waiting(q) ? q->wait_tries : 0};
     }
     out->id = d->row.id;
     out->procedure = d->p;

@@ -1248,13 +1248,35 @@ static int collect(void *ud, const mc_dossier_row *row)
     return 0;
 }
 
+/* Brings d up to now: its due timers took effect before (execute_once's catch-up); with a
+ * client for live registries, the registries its requirements wait for are asked again when
+ * their next try is due (issue 20), the answers recorded in an event "registry-retry" of the
+ * system's. */
 static int run_nothing(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
-    (void)rf;
+    mc_engine *e = o->e;
+    if (e->live != NULL && mce_retry_due(d, o->now)) {
+        int rc = mce_resolve(e, d, rf, err);
+        if (rc != 0) {
+            return rc;
+        }
+        mce_update_wake(d);
+        if (d->events != NULL) {
+            json_t *body = json_pack("{s:s}", "state", d->row.state);
+            if (body == NULL || mce_add_lookups(d, body) != 0) {
+                json_decref(body);
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+            if ((rc = mce_add_event(e, d, "registry-retry", "system", o->now, body)) != 0) {
+                return mc_error_set(err, rc, "out of memory");
+            }
+        }
+        return mce_save(e, d, err);
+    }
     if (json_array_size(d->events) == 0) {
         return 0;
     }
-    return mce_save(o->e, d, err);
+    return mce_save(e, d, err);
 }
 
 int mc_engine_tick(mc_engine *e, int64_t now, size_t *count, mc_error *err)
@@ -1408,8 +1430,8 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
     if (rc == 0 && w->leased != NULL) {
         w->leased(w->ud, n);
     }
-    size_t changed = 0;
-    int64_t oldest = MC_NONE;
+    size_t changed = 0, nretry = 0;
+    int64_t oldest = MC_NONE, retry[MC_WAKE_MAX];
     bool idle[MC_WAKE_MAX] = {false};
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (w->skip != NULL && w->skip(w->ud, due[i].id)) {
@@ -1420,13 +1442,18 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
         if (rc == 0) {
             rc = mce_catch_up(e, &d, w->now, err);
         }
+        /* A registry a requirement waits for is asked outside this transaction, after it. */
+        bool again = rc == 0 && e->registries.lookup != NULL && mce_retry_due(&d, w->now);
+        if (again) {
+            retry[nretry++] = due[i].id;
+        }
         if (rc != 0 && !passing(rc)) {
             w->failed = due[i].id;
         } else if (rc == 0 && json_array_size(d.events) > 0) {
             rc = mce_save(e, &d, err);
             changed++;
             oldest = oldest == MC_NONE || due[i].wake < oldest ? due[i].wake : oldest;
-        } else if (rc == 0) {
+        } else if (rc == 0 && !again) {
             idle[i] = true;
         }
         mce_dos_free(&d);
@@ -1449,6 +1476,23 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
         if (idle[i]) {
             w->unchanged(w->ud, due[i].id);
         }
+    }
+    /* Each dossier waiting for a registry whose next try is due: resolved again in an operation
+     * of its own, which asks the registries outside any transaction (execute). */
+    for (size_t i = 0; i < nretry; i++) {
+        op o = {.e = e,
+                .run = run_nothing,
+                .dossier = retry[i],
+                .now = w->now,
+                .actor = "system",
+                .what = "wake"};
+        mc_result res;
+        rc = execute(&o, NULL, &res, err);
+        if (rc != 0) {
+            w->failed = passing(rc) ? 0 : retry[i];
+            return rc;
+        }
+        w->changed++;
     }
     return 0;
 }

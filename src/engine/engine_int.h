@@ -23,6 +23,10 @@ enum { MCE_ELOOKUP = -1000 };
 /* How many times an operation runs at most for its look-ups: then a look-up still unanswered is
  * UNAVAILABLE. */
 enum { MCE_LOOKUP_PASSES = 3 };
+/* A requirement waiting for its live registry (the registry's `wait`) is asked again a minute
+ * after the first look-up left unanswered, then after twice as long each time, at most an hour
+ * apart, never past the wait's end (onceonly.c). In seconds. */
+enum { MCE_RETRY_FIRST = 60, MCE_RETRY_MOST = 3600 };
 
 /* The live registries' look-ups of the operation at hand (engine.c's execute, onceonly.c):
  * the answers it has, and those its last run needed. Each look-up's strings are owned by strs. */
@@ -72,7 +76,18 @@ typedef struct mce_req_state {
      * data): {registry, document, subject, party, dossier, procedure, asked_at, answered_at,
      * outcome, request, hash, reference, issued, reason}; NULL: none */
     json_t *lookup;
+    /* WAITING for its live registry (the registry's `wait`, kept in the row's data as "wait"):
+     * since the first unanswered look-up, until the wait ends, the next try, and how many
+     * look-ups went unanswered; wait_tries 0: not waiting */
+    int64_t wait_since, wait_until, wait_next;
+    int wait_tries;
 } mce_req_state;
+
+/* Whether requirement s waits for its live registry (its wait's times are then set). */
+static inline bool mce_waiting(const mce_req_state *s)
+{
+    return s->status == MC_REQ_WAITING && s->wait_tries > 0;
+}
 
 /* A dossier being worked on. */
 typedef struct mce_dos {
@@ -224,7 +239,11 @@ int64_t mce_next_timer(const mce_dos *d, size_t *which);
 /* The first year past the calendar's coverage that d's due instant or next timer was counted
  * into (mc_dossier.uncovered), or 0. */
 int mce_uncovered(const mce_dos *d);
+/* Sets d's wake instant: its next timer, overdue mark or try of a registry it waits for. */
 void mce_update_wake(mce_dos *d);
+/* Whether a requirement of d waits for its live registry and its next try is strictly before
+ * now (as a timer: due once the time is past it). */
+bool mce_retry_due(const mce_dos *d, int64_t now);
 /* Moves the dossier into state `to` at `at` (§4.6); restart: the transition restarts the
  * clock. */
 int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, mc_error *err);

@@ -150,18 +150,44 @@ static void sanitize(mc_lookup *q)
             texts[i][bad] = '\0'; /* what came before the first bad byte */
         }
     }
+    /* The reason's code: a `lookup.*` code the catalogue knows, with at most its arguments, each
+     * ending within its array and UTF-8; else none (the reason's text alone). */
+    q->reason_code[sizeof q->reason_code - 1] = '\0';
+    if (q->nreason_args > MC_LOOKUP_MAXARGS || strncmp(q->reason_code, "lookup.", 7) != 0 ||
+        mc_msg_text(MC_LANG_EN, q->reason_code) == NULL) {
+        q->reason_code[0] = '\0';
+        q->nreason_args = 0;
+    }
+    for (size_t i = 0; i < q->nreason_args; i++) {
+        char *a = q->reason_args[i];
+        a[sizeof q->reason_args[i] - 1] = '\0';
+        size_t bad = mc_utf8_invalid_at(a, strlen(a));
+        if (bad != SIZE_MAX) {
+            a[bad] = '\0';
+        }
+    }
     mc_date day;
     char msg[80];
     if ((unsigned)q->outcome > (unsigned)MC_LOOKUP_INVALID) {
         q->outcome = MC_LOOKUP_INVALID;
         snprintf(q->reason, sizeof q->reason, "an outcome the engine does not know");
+        q->reason_code[0] = '\0';
+        q->nreason_args = 0;
     } else if (q->outcome == MC_LOOKUP_FOUND && q->reference[0] == '\0') {
         q->outcome = MC_LOOKUP_INVALID;
         snprintf(q->reason, sizeof q->reason, "the answer names no record");
+        q->reason_code[0] = '\0';
+        q->nreason_args = 0;
     } else if (q->outcome == MC_LOOKUP_FOUND && q->issued[0] != '\0' &&
                mc_value_date(q->issued, strlen(q->issued), &day, msg, sizeof msg) != 0) {
         q->outcome = MC_LOOKUP_INVALID;
         snprintf(q->reason, sizeof q->reason, "the issue date is not a date");
+        q->reason_code[0] = '\0';
+        q->nreason_args = 0;
+    }
+    if (q->outcome == MC_LOOKUP_FOUND || q->outcome == MC_LOOKUP_NOT_FOUND) {
+        q->reason_code[0] = '\0'; /* an answer, not a failure: no reason to give */
+        q->nreason_args = 0;
     }
     if (q->outcome >= MC_LOOKUP_UNAVAILABLE && q->reason[0] == '\0') {
         static const char *const why[] = {"no answer", "no detail given", "a malformed answer"};
@@ -182,7 +208,8 @@ int mce_ask_registries(mc_engine *e, mce_live *lv, mc_error *err)
         mc_lookup *q = &lv->pending[i];
         q->outcome = MC_LOOKUP_UNAVAILABLE; /* what a look-up the client leaves is */
         q->reference[0] = q->issued[0] = q->request_id[0] = q->answer_hash[0] = '\0';
-        q->reason[0] = '\0';
+        q->reason[0] = q->reason_code[0] = '\0';
+        q->nreason_args = 0;
         q->answered_at = 0;
     }
     lv->calls++;
@@ -220,9 +247,7 @@ static bool reusable(const mce_live *lv, const mc_registry *reg, const mc_requir
     if (!reg->has_reuse || s->lookup == NULL) {
         return false;
     }
-    static const int64_t unit[] = {[MC_DUR_MIN] = 60, [MC_DUR_H] = 3600, [MC_DUR_D] = 86400};
-    int64_t age = (int64_t)(reg->reuse.amount / MC_FIXED_ONE) * unit[reg->reuse.unit] +
-                  (reg->reuse.amount % MC_FIXED_ONE) * unit[reg->reuse.unit] / MC_FIXED_ONE;
+    int64_t age = mc_duration_seconds(&reg->reuse);
     const char *outcome = json_string_value(json_object_get(s->lookup, "outcome"));
     const char *reg_name = json_string_value(json_object_get(s->lookup, "registry"));
     const char *doc = json_string_value(json_object_get(s->lookup, "document"));
@@ -256,6 +281,14 @@ static json_t *proof_of(const mce_live *lv, const mce_dos *d, const mc_requireme
             bad |= json_object_set_new(o, texts[i][0], json_string(texts[i][1]));
         }
     }
+    if (!bad && a->reason_code[0] != '\0') { /* ["CODE", ARG…]: the client's reason's code */
+        json_t *why = json_array();
+        bad |= json_array_append_new(why, json_string(a->reason_code));
+        for (size_t k = 0; k < a->nreason_args; k++) {
+            bad |= json_array_append_new(why, json_string(a->reason_args[k]));
+        }
+        bad |= json_object_set_new(o, "reason_msg", why);
+    }
     if (bad) {
         json_decref(o);
         return NULL;
@@ -263,9 +296,55 @@ static json_t *proof_of(const mce_live *lv, const mce_dos *d, const mc_requireme
     return o;
 }
 
+/* The local time of utc in d's calendar, YYYY-MM-DDTHH:MM. */
+static void local_text(const mce_dos *d, int64_t utc, char out[17])
+{
+    mc_localtime l = mce_loc(d, utc);
+    mc_datetime_format((mc_datetime)((l - ((l % 60) + 60) % 60) / 60), out);
+}
+
+/* How long after the n-th unanswered look-up the registry is asked again: a minute, doubled at
+ * each failure, at most an hour. */
+static int64_t backoff(int n)
+{
+    int64_t delay = MCE_RETRY_FIRST;
+    for (int k = 1; k < n && delay < MCE_RETRY_MOST; k++) {
+        delay *= 2;
+    }
+    return delay < MCE_RETRY_MOST ? delay : MCE_RETRY_MOST;
+}
+
+/* Sets requirement s's reason for the live answer a: the engine's sentence (code with nargs
+ * arguments) is its English text; its code and arguments are the client's when the client gave
+ * them (a `lookup.*` code: "civil-status did not answer within 2000 ms"), so that people read
+ * the client's reason in their language, else the engine's. */
+static int live_reason(mce_req_state *s, const mc_lookup *a, const char *code, size_t nargs,
+                       const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    if (mce_set_reason(s, code, nargs, a1, a2, a3, a4) != 0) {
+        return MC_ENOMEM;
+    }
+    if (a->reason_code[0] == '\0') {
+        return 0;
+    }
+    char *text = s->reason;
+    s->reason = NULL;
+    int rc = mce_set_reason(s, a->reason_code, a->nreason_args, a->reason_args[0],
+                            a->reason_args[1], a->reason_args[2], a->reason_args[3]);
+    if (rc == 0) {
+        mc_free(s->reason);
+        s->reason = text;
+    } else {
+        mc_free(text);
+    }
+    return rc;
+}
+
 /* Resolves requirement i of d with the live registry's answer a about who. fresh: a was asked
  * in this operation (its proof is recorded, in the requirement, the event and the access log);
- * else it is the requirement's last answer, reused. */
+ * else it is the requirement's last answer, reused. A registry that does not answer and
+ * declares `wait` leaves the requirement WAITING, to be asked again with backoff, until the
+ * wait ends: then the applicant is asked. */
 static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *who,
                         const mc_lookup *a, bool fresh, mc_error *err)
 {
@@ -277,24 +356,44 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
     static const char *const codes[] = {NULL, "once-only.not-found", "once-only.live-unavailable",
                                         "once-only.live-incomplete", "once-only.live-invalid"};
     const char *code = codes[a->outcome];
-    /* A client whose reason is a sentence naming the registry (the HTTPS connector's: "civil-status
-     * did not answer within 2000 ms") is quoted whole rather than inside the engine's own. */
-    size_t named = strlen(reg->name);
-    if (a->outcome >= MC_LOOKUP_UNAVAILABLE && strncmp(a->reason, reg->name, named) == 0 &&
-        a->reason[named] == ' ') {
-        code = "once-only.live-reason";
+    bool was_waiting = mce_waiting(s);
+    bool waits = false, waited = false;
+    int64_t since = was_waiting ? s->wait_since : lv->now, until = 0, next = 0;
+    char until_text[17], next_text[17], amount[32];
+    const char *waited_code = NULL;
+    if (a->outcome == MC_LOOKUP_UNAVAILABLE && reg->has_wait) {
+        until = since + mc_duration_seconds(&reg->wait);
+        waits = lv->now < until;
+        waited = !waits;
+        next = lv->now + backoff(was_waiting ? s->wait_tries + 1 : 1);
+        next = next < until ? next : until; /* never past the wait's end */
+        local_text(d, until, until_text);
+        local_text(d, next, next_text);
+        mc_fixed_format(reg->wait.amount, amount); /* the wait as the catalogue says it */
+        waited_code = reg->wait.unit == MC_DUR_MIN       ? "once-only.live-waited-min"
+                      : reg->wait.unit == MC_DUR_H       ? "once-only.live-waited-h"
+                      : reg->wait.amount == MC_FIXED_ONE ? "once-only.live-waited-day"
+                                                         : "once-only.live-waited-days";
     }
-    s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
+    s->status = found ? MC_REQ_FETCHED : waits ? MC_REQ_WAITING : MC_REQ_ASKED;
+    s->wait_tries = waits ? (was_waiting ? s->wait_tries + 1 : 1) : 0;
+    s->wait_since = waits ? since : 0;
+    s->wait_until = waits ? until : 0;
+    s->wait_next = waits ? next : 0;
     mce_clear_reason(s);
     if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
         mce_set_str(&s->record, found ? a->reference : NULL) ||
         (old.code != NULL &&
          mce_set_reason(s, old.code, 5, a->reference, reg->name, old.until, old.issued, old.n)) ||
-        (code != NULL && strcmp(code, "once-only.live-reason") == 0 &&
-         mce_set_reason(s, code, 1, a->reason)) ||
-        (code != NULL && strcmp(code, "once-only.live-reason") != 0 &&
-         mce_set_reason(s, code, a->outcome == MC_LOOKUP_NOT_FOUND ? 1 : 2, reg->name,
-                        a->reason))) {
+        (waits && live_reason(s, a, "once-only.live-waiting", 4, reg->name, a->reason, until_text,
+                              next_text) != 0) ||
+        (waited && mce_set_reason(s, waited_code, 3, reg->name, amount, a->reason)) ||
+        (!waits && !waited && code != NULL && a->outcome == MC_LOOKUP_NOT_FOUND &&
+         mce_set_reason(s, code, 1, reg->name)) ||
+        (!waits && !waited && a->outcome >= MC_LOOKUP_UNAVAILABLE &&
+         live_reason(s, a, a->reason_code[0] ? "once-only.live-reason" : code,
+                     a->reason_code[0] ? 1 : 2, a->reason_code[0] ? a->reason : reg->name,
+                     a->reason, NULL, NULL) != 0)) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     if (!fresh) {
@@ -375,6 +474,12 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
             continue;
         }
         if (s->status == MC_REQ_FETCHED) {
+            continue;
+        }
+        if (mce_waiting(s) && e->live == NULL && r->document->registry != NULL &&
+            r->document->registry->live && r->document->registry->has_wait) {
+            /* Waiting for its registry: only an engine that can ask it (serve's) asks again;
+             * a command line without a client leaves it waiting rather than read a snapshot. */
             continue;
         }
         if (s->disputed) {

@@ -39,7 +39,8 @@ json_t *front_jdone(json_t *j, bool ok)
 
 /* ---- dossiers ----------------------------------------------------------------------------- */
 
-const char *const front_status_names[] = {"not required", "asked", "fetched", "provided"};
+const char *const front_status_names[] = {"not required", "asked", "fetched", "provided",
+                                          "waiting"};
 
 void front_time_text(const mc_calendar *cal, int64_t t, char out[17])
 {
@@ -80,6 +81,19 @@ static int extensions_json(const mc_calendar *cal, const mc_dossier *d, json_t *
     }
     bad |= json_object_set_new(o, "extensions", list);
     return bad ? MC_ENOMEM : 0;
+}
+
+/* A requirement waiting for its live registry (issue 20): the registry, since when it waits, the
+ * next try and when the wait ends (local times), and the look-ups left unanswered so far. */
+static json_t *wait_json(const mc_calendar *cal, const mc_dossier_req *r)
+{
+    char since[17], next[17], until[17];
+    front_time_text(cal, r->wait_since, since);
+    front_time_text(cal, r->wait_next, next);
+    front_time_text(cal, r->wait_until, until);
+    const mc_registry *reg = r->requirement->document->registry;
+    return json_pack("{s:s, s:s, s:s, s:s, s:i}", "registry", reg ? reg->name : "", "since", since,
+                     "next_try", next, "until", until, "tries", r->wait_tries);
 }
 
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
@@ -151,6 +165,9 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
         if (r->registry) {
             front_jset(item, "registry", json_string(r->registry), &ok);
             front_jset(item, "record", json_string(r->record ? r->record : ""), &ok);
+        }
+        if (r->status == MC_REQ_WAITING) {
+            front_jset(item, "wait", wait_json(cal, r), &ok);
         }
         front_jpush(list, item, &ok);
     }
@@ -245,6 +262,10 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
         break;
     case MC_REQ_PROVIDED:
         snprintf(story, sizeof story, "provided by the applicant");
+        break;
+    case MC_REQ_WAITING:
+        /* neither fetched nor asked: the reason says until when, and the next try */
+        snprintf(story, sizeof story, "waiting: %s", r->reason ? r->reason : "");
         break;
     case MC_REQ_ASKED:
     default:
