@@ -10,6 +10,7 @@
 #include "log.h"
 #include "ready.h"
 #include "sched.h"
+#include "deliver.h"
 #include "base/grow.h"
 #include "base/json.h"
 #include "front/migrate.h"
@@ -184,6 +185,7 @@ typedef struct server {
     api api;
     watch watch;
     sched sched; /* the timer scheduler (sched.h), unless --no-timers */
+    deliverer deliver; /* the sender of results to live registries (deliver.h), when any */
     ready *ready; /* the probe of /api/health/ready */
     FILE *access;                /* the access log: stderr, or --access-log FILE */
     pthread_mutex_t access_lock; /* one whole line at a time */
@@ -617,6 +619,23 @@ static void start_timers(front_opts *c, const mc_catalogue *cat, server *sv)
     } else if (!sched_start(&sv->sched, &sv->api, e, rules)) {
         log_msg(FRONT_LOG_ERROR, "timers: cannot start a thread");
     }
+}
+
+/* The sender of results to the live registries, on a store connection of its own, when the
+ * configuration names any. A server that cannot start it says so and serves on: the results
+ * stay in the outbox until a server sends them. */
+static void start_deliveries(front_opts *c, server *sv)
+{
+    if (sv->api.registries == NULL) {
+        return;
+    }
+    mc_error err;
+    mc_error_clear(&err);
+    if (!deliver_start(&sv->deliver, &sv->api, c->db ? c->db : "motcua.db", &err)) {
+        log_msg(FRONT_LOG_ERROR, "deliveries: cannot start: %s", err.msg);
+        return;
+    }
+    sv->api.deliver = &sv->deliver;
 }
 
 typedef struct stopper {
@@ -1094,6 +1113,7 @@ int cmd_serve(front_opts *c)
         }
         fflush(stdout);
         start_timers(c, cat, sv);
+        start_deliveries(c, sv);
         int sig = SIGTERM;
         while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
             on_sighup(c, sv);
@@ -1104,6 +1124,8 @@ int cmd_serve(front_opts *c)
             MHD_stop_daemon(md);
         }
         sched_stop(&sv->sched); /* waits for the batch it is running, at most */
+        sv->api.deliver = NULL;
+        deliver_stop(&sv->deliver); /* waits for the delivery it is sending, at most */
         if (!stop_within_grace(d)) {
             log_msg(FRONT_LOG_WARN, "stopped with requests still running (their transactions "
                                     "are rolled back)");

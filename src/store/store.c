@@ -2779,13 +2779,22 @@ int mc_store_delivery_done(mc_store *st, int64_t id, int64_t at, const char *ans
     return rc != 0 ? rc : m.marked;
 }
 
+static int delivery_failed(mc_store *st, const void *arg, mc_error *err)
+{
+    delivery_mark *m = (delivery_mark *)arg;
+    mcs_val p[3] = {mcs_int(m->id), mcs_text(m->error), mcs_int(m->at)};
+    int64_t changes = 0;
+    int rc = run(st, Q_DELIVERY_FAIL, p, 3, NULL, NULL, &changes, "marking a delivery", err);
+    m->marked = rc == 0 && changes == 1;
+    return rc;
+}
+
 int mc_store_delivery_failed(mc_store *st, int64_t id, const char *error, int64_t next_at,
                              mc_error *err)
 {
-    mcs_val p[3] = {mcs_int(id), mcs_text(error), mcs_int(next_at)};
-    int64_t changes = 0;
-    int rc = run(st, Q_DELIVERY_FAIL, p, 3, NULL, NULL, &changes, "marking a delivery", err);
-    return rc != 0 ? rc : changes == 1;
+    delivery_mark m = {id, next_at, NULL, error, 0};
+    int rc = with_tx(st, delivery_failed, &m, err);
+    return rc != 0 ? rc : m.marked;
 }
 
 typedef struct pending_arg {
