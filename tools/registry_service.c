@@ -22,7 +22,9 @@
  * accepted at the same endpoint and kept in memory, once per request id: a request id seen
  * before is answered `accepted` again and not recorded twice; each receipt is logged (`issue
  * X-Road-Id: ID … -> 200 accepted new|again`). A later look-up of that subject and document
- * answers found with the result's reference and issue date, before the records of FILE. With
+ * answers found with the result's reference and issue date, before the records of FILE. The
+ * subject's record in FILE may make a delivery fail: error (500), malformed, flaky (503 to a
+ * request id's first delivery) or refuse (200, status refused). With
  * --refuse-first-issue, the first delivery of each request id is answered 503 (a retry must
  * come under the same id). */
 #define _DEFAULT_SOURCE
@@ -319,7 +321,32 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         copy_field(x.reference, sizeof x.reference, json_object_get(rec, "reference"));
         copy_field(x.date, sizeof x.date, json_object_get(rec, "issued"));
         json_decref(in);
-        if (refuse_first_issue && !refused_before(rid)) {
+        /* The subject's record in FILE may say how a delivery about it is answered: error
+         * (500), malformed (a cut JSON text), flaky (503 to a request id's first), refuse (200
+         * refused). */
+        const record *how = find(x.subject);
+        const char *hb = how != NULL ? how->behaviour : "";
+        if (strcmp(hb, "error") == 0 || strcmp(hb, "malformed") == 0 ||
+            strcmp(hb, "refuse") == 0 || (strcmp(hb, "flaky") == 0 && !seen_before(x.request_id))) {
+            unsigned st = strcmp(hb, "error") == 0 ? 500 : strcmp(hb, "flaky") == 0 ? 503 : 200;
+            char text[200];
+            if (strcmp(hb, "malformed") == 0) {
+                snprintf(text, sizeof text, "{\"status\":\"acc");
+            } else if (strcmp(hb, "refuse") == 0) {
+                snprintf(text, sizeof text,
+                         "{\"request_id\":\"%s\",\"status\":\"refused\",\"reason\":\"no "
+                         "such document in this registry\"}",
+                         x.request_id);
+            } else {
+                snprintf(text, sizeof text, "{\"status\":\"error\",\"reason\":\"%s\"}",
+                         st == 500 ? "database under maintenance" : "busy, try again");
+            }
+            fprintf(logfile, "issue X-Road-Id: %s subject %s document %s -> %u %s\n",
+                    xid ? xid : "-", x.subject, x.document, st, text);
+            fflush(logfile);
+            return answer(conn, st, text);
+        }
+        if (refuse_first_issue && !refused_before(x.request_id)) {
             fprintf(logfile, "issue X-Road-Id: %s subject %s document %s -> 503 refused once\n",
                     xid ? xid : "-", x.subject, x.document);
             fflush(logfile);
