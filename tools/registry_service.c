@@ -21,7 +21,7 @@
  * Results sent back (protocol motcua-issue/1, docs/registries.md, "Results go back") are
  * accepted at the same endpoint and kept in memory, once per request id: a request id seen
  * before is answered `accepted` again and not recorded twice; each receipt is logged (`issue
- * X-Road-Id: ID … -> 200 accepted new|again`). A later look-up of that subject and document
+ * X-Road-Id: ID … -> 200 accepted new|again BODY`). A later look-up of that subject and document
  * answers found with the result's reference and issue date, before the records of FILE. The
  * subject's record in FILE may make a delivery fail: error (500), malformed, flaky (503 to a
  * request id's first delivery) or refuse (200, status refused). With
@@ -358,9 +358,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         }
         fprintf(logfile,
                 "issue X-Road-Client: %s X-Road-Id: %s request_id %s registry %s document %s "
-                "subject %s reference %s issued %s -> 200 accepted %s\n",
+                "subject %s reference %s issued %s -> 200 accepted %s %s\n",
                 client ? client : "-", xid ? xid : "-", x.request_id, x.registry, x.document,
-                x.subject, x.reference, x.date, fresh ? "new" : "again");
+                x.subject, x.reference, x.date, fresh ? "new" : "again", rq->body);
         fflush(logfile);
         char text[200];
         snprintf(text, sizeof text, "{\"request_id\":\"%s\",\"status\":\"accepted\"}",
