@@ -260,6 +260,10 @@ bool deliver_start(deliverer *d, api *a, const char *db, mc_error *err)
     }
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
+    /* The first count before the thread: /metrics has it from the server's first request. */
+    mc_error cerr;
+    mc_error_clear(&cerr);
+    d->counted = mc_store_delivery_pending(d->store, count_pending, d, &cerr) == 0;
     d->started = pthread_create(&d->thread, NULL, run, d) == 0;
     if (!d->started) {
         mc_error_set(err, MC_EINTERNAL, "cannot start a thread");

@@ -1099,6 +1099,9 @@ int cmd_serve(front_opts *c)
             status = EXIT_IO;
         }
     } else {
+        /* Before the server says it serves: the pending counts are in /metrics from the
+         * first request. */
+        start_deliveries(c, sv);
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
         char url[INET6_ADDRSTRLEN + 16];
         listen_url(&addr, info ? (unsigned)info->port : listen_port(&addr), url, sizeof url);
@@ -1113,7 +1116,6 @@ int cmd_serve(front_opts *c)
         }
         fflush(stdout);
         start_timers(c, cat, sv);
-        start_deliveries(c, sv);
         int sig = SIGTERM;
         while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
             on_sighup(c, sv);
