@@ -1126,14 +1126,16 @@ int cmd_serve(front_opts *c)
             MHD_stop_daemon(md);
         }
         sched_stop(&sv->sched); /* waits for the batch it is running, at most */
-        sv->api.deliver = NULL;
-        deliver_stop(&sv->deliver); /* waits for the delivery it is sending, at most */
         if (!stop_within_grace(d)) {
             log_msg(FRONT_LOG_WARN, "stopped with requests still running (their transactions "
                                     "are rolled back)");
             fflush(NULL);
             _exit(EXIT_OK);
         }
+        /* After the requests (a /metrics request reads its counts), before the connector
+         * goes: waits for the delivery it is sending, at most. */
+        sv->api.deliver = NULL;
+        deliver_stop(&sv->deliver);
     }
     pthread_mutex_lock(&w->lock);
     w->stop = true;
