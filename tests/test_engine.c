@@ -3425,19 +3425,18 @@ static void test_live__a_failed_client_writes_nothing(void **state)
 
 /* ==== results sent back to live registries (issue 20, "Results go back") ================== */
 
-static const char issue_text[] =
-    "role clerk\n"
-    "document marriage\ndocument receipt\n"
-    "registry civil-status { live; holds marriage }\n"
-    "registry archive { holds receipt }\n"
-    "procedure marry { time-limit 3wd; subject id; agency ubnd-xa\n"
-    "  field id { type text; required }\n"
-    "  field spouse-id { type text }\n"
-    "  party spouse { field spouse-id }\n"
-    "  state open { initial; on approve -> done by clerk }\n"
-    "  state done { final; outcome granted\n"
-    "    issues marriage to civil-status for applicant spouse\n"
-    "    issues receipt to archive } }\n";
+static const char issue_text[] = "role clerk\n"
+                                 "document marriage\ndocument receipt\n"
+                                 "registry civil-status { live; holds marriage }\n"
+                                 "registry archive { holds receipt }\n"
+                                 "procedure marry { time-limit 3wd; subject id; agency ubnd-xa\n"
+                                 "  field id { type text; required }\n"
+                                 "  field spouse-id { type text }\n"
+                                 "  party spouse { field spouse-id }\n"
+                                 "  state open { initial; on approve -> done by clerk }\n"
+                                 "  state done { final; outcome granted\n"
+                                 "    issues marriage to civil-status for applicant spouse\n"
+                                 "    issues receipt to archive } }\n";
 
 typedef struct deliveries_seen {
     int n;

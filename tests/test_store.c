@@ -349,9 +349,8 @@ static void test_store__deliveries_outbox(void **state)
     assert_true(seen.delivered_at == MC_NONE);
 
     /* A failure: counted, its reason kept, not due before next_at, the same request id. */
-    assert_int_equal(mc_store_delivery_failed(st, d.id, "civil-status answered HTTP 503", 100,
-                                              NULL),
-                     1);
+    assert_int_equal(
+        mc_store_delivery_failed(st, d.id, "civil-status answered HTTP 503", 100, NULL), 1);
     seen = (seen_deliveries){0};
     assert_int_equal(mc_store_delivery_due(st, 99, 0, see_delivery, &seen, NULL), 0);
     assert_int_equal(seen.n, 1); /* the other one */

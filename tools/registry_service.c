@@ -326,8 +326,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
          * refused). */
         const record *how = find(x.subject);
         const char *hb = how != NULL ? how->behaviour : "";
-        if (strcmp(hb, "error") == 0 || strcmp(hb, "malformed") == 0 ||
-            strcmp(hb, "refuse") == 0 || (strcmp(hb, "flaky") == 0 && !seen_before(x.request_id))) {
+        if (strcmp(hb, "error") == 0 || strcmp(hb, "malformed") == 0 || strcmp(hb, "refuse") == 0 ||
+            (strcmp(hb, "flaky") == 0 && !seen_before(x.request_id))) {
             unsigned st = strcmp(hb, "error") == 0 ? 500 : strcmp(hb, "flaky") == 0 ? 503 : 200;
             char text[200];
             if (strcmp(hb, "malformed") == 0) {
@@ -501,7 +501,8 @@ int main(int argc, char **argv)
         } else if (strcmp(o, "--slow-ms") == 0) {
             slow_ms = atol(v);
         } else if (strcmp(o, "--log") == 0) {
-            logpath = v;        } else if (strcmp(o, "--refuse-first-issue") == 0) {
+            logpath = v;
+        } else if (strcmp(o, "--refuse-first-issue") == 0) {
             refuse_first_issue = strcmp(v, "yes") == 0;
         } else {
             return usage();

@@ -470,17 +470,17 @@ int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_er
  * registry acknowledges; attempts, next_at and last_error are the sender's bookkeeping, outside
  * the chain. */
 typedef struct mc_delivery_row {
-    int64_t id;            /* set by the store */
-    char request_id[33];   /* set by the store: 32 lower-case hex, the same on every attempt */
+    int64_t id;          /* set by the store */
+    char request_id[33]; /* set by the store: 32 lower-case hex, the same on every attempt */
     const char *registry, *document, *subject;
-    const char *party;     /* "applicant", or the procedure's party the record is filed for */
+    const char *party; /* "applicant", or the procedure's party the record is filed for */
     const char *reference, *issued;
     int64_t dossier;
     const char *procedure, *agency;
-    int64_t created;       /* the issuing event's instant (UTC seconds) */
-    int64_t attempts;      /* sends tried so far */
-    int64_t next_at;       /* not sent before this instant (UTC seconds of the sender's clock) */
-    int64_t delivered_at;  /* MC_NONE until acknowledged */
+    int64_t created;         /* the issuing event's instant (UTC seconds) */
+    int64_t attempts;        /* sends tried so far */
+    int64_t next_at;         /* not sent before this instant (UTC seconds of the sender's clock) */
+    int64_t delivered_at;    /* MC_NONE until acknowledged */
     const char *answer_hash; /* BLAKE2b-256 of the acknowledgement, hex; NULL until then */
     const char *last_error;  /* the last failure's one-line reason, or NULL */
 } mc_delivery_row;

@@ -58,8 +58,8 @@ static int take(void *ud, const mc_delivery_row *d)
     }
     owned *o = &b->items[b->n++];
     o->row = *d;
-    const char *const from[8] = {d->registry, d->document, d->subject,   d->party,
-                                 d->reference, d->issued,  d->procedure, d->agency};
+    const char *const from[8] = {d->registry,  d->document, d->subject,   d->party,
+                                 d->reference, d->issued,   d->procedure, d->agency};
     for (int i = 0; i < 8; i++) {
         o->s[i] = dup_of(from[i], &b->oom);
     }
@@ -127,8 +127,8 @@ static int send_one(deliverer *d, const mc_delivery_row *row, mc_error *err)
         int rc = mc_store_delivery_done(d->store, row->id, now, ans.answer_hash, err);
         if (rc == 1) {
             log_msg(FRONT_LOG_INFO,
-                    "delivery %" PRId64 ": %s of %s acknowledged by %s (request %s, attempt %" PRId64
-                    ")",
+                    "delivery %" PRId64
+                    ": %s of %s acknowledged by %s (request %s, attempt %" PRId64 ")",
                     row->id, row->document, row->subject, row->registry, row->request_id,
                     row->attempts + 1);
         }
@@ -140,8 +140,8 @@ static int send_one(deliverer *d, const mc_delivery_row *row, mc_error *err)
             ", next in %" PRId64 " s",
             row->id, row->document, row->registry, row->request_id,
             ans.reason[0] ? ans.reason : "out of memory", row->attempts + 1, wait);
-    int rc = mc_store_delivery_failed(d->store, row->id, ans.reason[0] ? ans.reason : "out of memory",
-                                      now + wait, err);
+    int rc = mc_store_delivery_failed(
+        d->store, row->id, ans.reason[0] ? ans.reason : "out of memory", now + wait, err);
     return rc < 0 ? rc : 0;
 }
 

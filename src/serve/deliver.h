@@ -32,9 +32,9 @@ typedef struct deliverer {
     pthread_mutex_t lock; /* stop, the wait between passes, and the counts below */
     pthread_cond_t wake;
     bool stop, started;
-    int64_t pass_ms;                 /* between passes (MOTCUA_TEST_DELIVERY_PASS_MS) */
+    int64_t pass_ms;                      /* between passes (MOTCUA_TEST_DELIVERY_PASS_MS) */
     int64_t backoff_min_s, backoff_max_s; /* after a failure: doubling from min up to max */
-    bool down;                       /* the store failed: logged once */
+    bool down;                            /* the store failed: logged once */
     deliver_pending pending[METRICS_REGISTRIES_MAX];
     size_t npending;
     bool counted; /* pending[] holds a count */

@@ -36,6 +36,7 @@ static const bool query_writes[Q_COUNT] = {
     [Q_DOSSIER_PUT] = true,
     [Q_TEXT_PUT] = true,
     [Q_DOSSIER_NAME] = true,
+    /* the deliveries to live registries (schema version 11) */
     [Q_DELIVERY_ADD] = true,   [Q_DELIVERY_DONE] = true,     [Q_DELIVERY_FAIL] = true,
     [Q_COPY_DELIVERY] = true,
 };
@@ -398,8 +399,8 @@ static const char *text_of(const mcs_val *v)
 /* ==== partitions ========================================================================= */
 
 /* The kinds of chains, sorted by name; each is split into partitions KIND.NN. */
-static const char *const kinds[] = {MC_CHAIN_ACCESS,   MC_CHAIN_DELIVERIES, MC_CHAIN_EVENTS,
-                                    MC_CHAIN_RECORDS,  MC_CHAIN_REQUESTS,   MC_CHAIN_TICKETS};
+static const char *const kinds[] = {MC_CHAIN_ACCESS,  MC_CHAIN_DELIVERIES, MC_CHAIN_EVENTS,
+                                    MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS,   MC_CHAIN_TICKETS};
 enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 
 /* Room for every chain: the frozen ones and every partition. */
@@ -2640,9 +2641,9 @@ static int delivery_add(mc_store *st, const void *arg, mc_error *err)
     unsigned char raw[16];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(d->request_id, sizeof d->request_id, raw, sizeof raw);
-    mcs_val p[11] = {mcs_text(d->request_id), mcs_text(d->registry),  mcs_text(d->document),
-                     mcs_text(d->subject),    mcs_text(d->party),     mcs_text(d->reference),
-                     mcs_text(d->issued),     mcs_int(d->dossier),    mcs_text(d->procedure),
+    mcs_val p[11] = {mcs_text(d->request_id), mcs_text(d->registry), mcs_text(d->document),
+                     mcs_text(d->subject),    mcs_text(d->party),    mcs_text(d->reference),
+                     mcs_text(d->issued),     mcs_int(d->dossier),   mcs_text(d->procedure),
                      mcs_text(d->agency),     mcs_int(d->created)};
     d->id = 0;
     int rc = run(st, Q_DELIVERY_ADD, p, 11, get_int, &d->id, NULL, "saving a delivery", err);
@@ -2652,8 +2653,9 @@ static int delivery_add(mc_store *st, const void *arg, mc_error *err)
 int mc_store_delivery_add(mc_store *st, mc_delivery_row *d, mc_error *err)
 {
     if (d->registry == NULL || d->document == NULL || d->subject == NULL) {
-        return mc_error_set(err, MC_EUSAGE, "store: a delivery needs a registry, a document and "
-                                            "a subject");
+        return mc_error_set(err, MC_EUSAGE,
+                            "store: a delivery needs a registry, a document and "
+                            "a subject");
     }
     d->attempts = 0;
     d->next_at = 0;
@@ -2703,7 +2705,8 @@ static int each_delivery(void *ud, const mcs_val *c, int n)
 int mc_store_delivery_due(mc_store *st, int64_t now, size_t limit,
                           int (*fn)(void *ud, const mc_delivery_row *d), void *ud, mc_error *err)
 {
-    mcs_val p[2] = {mcs_int(now), mcs_int(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit)};
+    mcs_val p[2] = {mcs_int(now),
+                    mcs_int(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit)};
     delivery_arg a = {fn, ud};
     return run(st, Q_DELIVERY_DUE, p, 2, each_delivery, &a, NULL, "reading deliveries", err);
 }
@@ -2771,8 +2774,9 @@ int mc_store_delivery_done(mc_store *st, int64_t id, int64_t at, const char *ans
                            mc_error *err)
 {
     if (answer_hash == NULL) {
-        return mc_error_set(err, MC_EUSAGE, "store: an acknowledged delivery needs the answer's "
-                                            "hash");
+        return mc_error_set(err, MC_EUSAGE,
+                            "store: an acknowledged delivery needs the answer's "
+                            "hash");
     }
     delivery_mark m = {id, at, answer_hash, NULL, 0};
     int rc = with_tx(st, delivery_done, &m, err);
@@ -2814,8 +2818,7 @@ int mc_store_delivery_pending(mc_store *st,
                               mc_error *err)
 {
     pending_arg a = {fn, ud};
-    return run(st, Q_DELIVERY_PENDING, NULL, 0, each_pending, &a, NULL, "counting deliveries",
-               err);
+    return run(st, Q_DELIVERY_PENDING, NULL, 0, each_pending, &a, NULL, "counting deliveries", err);
 }
 
 typedef struct records_arg {
@@ -3012,16 +3015,11 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
     /* The source is read in one transaction (one snapshot), the destination written in one:
      * a copy is whole or absent. */
     static const copy_query steps[] = {
-        {Q_DOSSIER_EACH, copy_dossier},
-        {Q_NAMES_ALL, copy_name},
-        {Q_EVENT_ALL, copy_event},
-        {Q_HEAD_GET, copy_head},
-        {Q_LEDGER_ALL, copy_entry},
-        {Q_LEDGER_HEADS, copy_ledger_head},
-        {Q_RECORDS_ALL, copy_record},
-        {Q_SEED_REQUESTS, copy_request},
-        {Q_SEED_TICKETS, copy_ticket},
-        {Q_TEXTS_ALL, copy_text},
+        {Q_DOSSIER_EACH, copy_dossier},    {Q_NAMES_ALL, copy_name},
+        {Q_EVENT_ALL, copy_event},         {Q_HEAD_GET, copy_head},
+        {Q_LEDGER_ALL, copy_entry},        {Q_LEDGER_HEADS, copy_ledger_head},
+        {Q_RECORDS_ALL, copy_record},      {Q_SEED_REQUESTS, copy_request},
+        {Q_SEED_TICKETS, copy_ticket},     {Q_TEXTS_ALL, copy_text},
         {Q_DELIVERIES_ALL, copy_delivery},
     };
     copier k = {dst, err, 0};
