@@ -1460,6 +1460,35 @@ static void test_store__out_of_memory_sweep(void **state)
     mc_dossier_row_clear(&o.row);
 }
 
+/* The outbox under failing allocations: a delivery added, acknowledged, the store verified. */
+static int deliver_and_verify(void *ctx)
+{
+    (void)ctx;
+    mc_store *st;
+    mc_error err;
+    int rc = mc_store_open(&st, tu_db(), &err);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_delivery_row d = sample_delivery();
+    rc = mc_store_delivery_add(st, &d, &err);
+    if (rc == 0) {
+        rc = mc_store_delivery_done(st, d.id, 150, "ab", &err);
+        rc = rc == 1 ? 0 : rc == 0 ? MC_EINTERNAL : rc;
+    }
+    if (rc == 0) {
+        rc = mc_store_verify(st, NULL, &err);
+    }
+    mc_store_close(st);
+    return rc;
+}
+
+static void test_store__deliveries_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(deliver_and_verify, NULL, false) > (tu_pg() ? 10 : 100));
+}
+
 static int write_only(void *ctx)
 {
     oom_store *o = ctx;
@@ -2455,6 +2484,7 @@ int main(void)
         cmocka_unit_test(test_store__records_and_requests),
         cmocka_unit_test(test_store__deliveries_outbox),
         cmocka_unit_test(test_store__verify_finds_deliveries_tampered),
+        cmocka_unit_test(test_store__deliveries_out_of_memory_sweep),
         cmocka_unit_test(test_store__filters),
         cmocka_unit_test(test_store__pages_in_the_queue_order),
         cmocka_unit_test(test_store__schema_version_and_bad_files),
