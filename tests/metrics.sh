@@ -450,12 +450,18 @@ motcua_registry_lookups_total{registry="population",outcome="unavailable"} 0
 motcua_registry_lookups_total{registry="population",outcome="incomplete"} 0
 motcua_registry_lookups_total{registry="population",outcome="invalid"} 0
 motcua_registry_breaker_open{registry="civil-status"} 0
-motcua_registry_breaker_open{registry="population"} 0'
+motcua_registry_breaker_open{registry="population"} 0
+motcua_registry_deliveries_total{registry="civil-status",outcome="delivered"} 0
+motcua_registry_deliveries_total{registry="civil-status",outcome="failed"} 0
+motcua_registry_deliveries_total{registry="population",outcome="delivered"} 0
+motcua_registry_deliveries_total{registry="population",outcome="failed"} 0
+motcua_registry_deliveries_pending{registry="civil-status"} 0
+motcua_registry_deliveries_pending{registry="population"} 0'
 got=$(grep '^motcua_registry_' "$tmp/r")
 [ "$s" = 200 ] && [ "$got" = "$want" ] && grep -q 'live registries: 2 endpoints configured' "$tmp/reg.err" &&
     ! grep -q '^motcua_registry_' "$tmp/m2.txt" &&
-    ok "/metrics: lookups by registry and outcome, and each breaker, for the registries of the configuration" ||
-    fail "/metrics: lookups by registry and outcome, and each breaker, for the registries of the configuration" "$s" "$got" "$(cat "$tmp/reg.err")"
+    ok "/metrics: lookups by registry and outcome, each breaker, deliveries and those pending, for the registries of the configuration" ||
+    fail "/metrics: lookups by registry and outcome, each breaker, deliveries and those pending, for the registries of the configuration" "$s" "$got" "$(cat "$tmp/reg.err")"
 if command -v promtool >/dev/null 2>&1; then
     promtool check metrics <"$tmp/r" >"$tmp/why" 2>&1 &&
         ok "promtool check metrics accepts the registries' metrics" ||

@@ -13,7 +13,8 @@
 # the deadline, incomplete, error, malformed, another subject, the breaker opening and closing,
 # a refused client certificate, the registry gone), and a registry declaring `wait` down at a
 # submission and back a minute later (the requirement waits, then is fetched at serve's next
-# try: this case takes a minute). Prints TAP lines;
+# try: this case takes a minute), and results going back to the registry (the outbox, its
+# retry under one request id, a later dossier fetching the result). Prints TAP lines;
 # run by tools/run-tests.sh as  bash tests/registry.sh BUILD
 set -u
 build=${1:-build}
@@ -56,6 +57,7 @@ cat >"$tmp/records.csv" <<'CSV'
 001090000005,malformed
 001090000006,other,CS-6,2018-02-02
 001090000007,flaky,CS-7,2017-03-03
+001090000008,refuse
 CSV
 
 start() { # NAME OPTIONS… : starts the service (in this shell, so that cleanup stops it)
@@ -353,5 +355,165 @@ if [ "${MC_TEST_QUICK:-}" != 1 ]; then
     else
         fail "the store verifies after the wait" "$(cat "$tmp/verify")"
     fi
+fi
+
+# Results go back (docs/registries.md, "Results go back"): a dossier that reaches a state that
+# `issues` a document to the live registry leaves a delivery in the store's outbox, which serve
+# sends (motcua-issue/1) under one request id, again after a 503, recorded once by the service;
+# a second dossier of another procedure then fetches that result live. A result issued by the
+# command line (no connector) waits in the outbox until serve sends it; with the registry down
+# the delivery stays pending with its reason, nothing lost, and goes once the registry is back.
+mkdir -p "$tmp/cat2/procedures"
+cat >"$tmp/cat2/procedures/p.proc" <<'PROC'
+role clerk
+document marriage-certificate { title "Marriage certificate"; title vi "Giấy chứng nhận kết hôn" }
+registry civil-status { live; holds marriage-certificate }
+lifecycle issuing {
+    state submitted { initial; on approve -> issued by clerk }
+    state issued { final; outcome granted; issues marriage-certificate to civil-status }
+}
+lifecycle using {
+    state submitted { initial; on receive -> done by clerk }
+    state done { final; outcome granted }
+}
+procedure marry { time-limit 5wd; lifecycle issuing; agency ubnd-xa; subject id
+    field id { type text; required } }
+procedure copy-request { time-limit 7wd; lifecycle using; agency ubnd-xa; subject id
+    field id { type text; required }
+    requires marriage-certificate }
+PROC
+start issue --refuse-first-issue yes
+issue_pid=${pids[${#pids[@]} - 1]}
+iport=$(sed -n 's/^port //p' "$tmp/issue.port")
+# issued by the command line: no connector, the delivery waits in the outbox
+"$build/motcua" submit marry --field id=001090000030 --catalogue "$tmp/cat2" --db "$tmp/out.db" >/dev/null &&
+    "$build/motcua" fire 1 approve --as clerk --catalogue "$tmp/cat2" --db "$tmp/out.db" >/dev/null
+pending=$(sqlite3 "$tmp/out.db" "SELECT count(*) || ' ' || min(attempts) || ' ' || length(min(request_id)) FROM delivery WHERE delivered_at IS NULL")
+if [ "$pending" = "1 0 32" ]; then
+    ok "a result issued by the command line waits in the store's outbox (one delivery, no attempt)"
+else
+    fail "a result issued by the command line waits in the outbox" "$pending"
+fi
+cp "$tmp/tokens" "$tmp/tokens2"
+echo "$("$build/motcua" hash-token ops-secret) ops operator ubnd-xa" >>"$tmp/tokens2"
+cat >"$tmp/serve2.conf" <<CONF
+tokens tokens2
+db out.db
+catalogue cat2
+registry civil-status {
+    url "https://localhost:$iport/r1/VN/GOV/BTP/civil-status/issue"
+    ca ca.pem
+    cert client.pem
+    key client.key
+    timeout 1000
+    client VN/GOV/000.00.00.H29/motcua
+}
+CONF
+chmod 600 "$tmp/serve2.conf"
+export MOTCUA_TEST_DELIVERY_PASS_MS=200 MOTCUA_TEST_DELIVERY_BACKOFF_S=1
+if serve_start "$tmp/serve2.out" "$tmp/serve2.err" "$build/motcua" --config "$tmp/serve2.conf"; then
+    pids+=("$serve_pid")
+    ok "serve starts with the live registry to deliver to"
+else
+    fail "serve starts with the live registry to deliver to" "$(tail -3 "$tmp/serve2.err")"
+    echo "1..$n"
+    exit 1
+fi
+api() { # METHOD PATH [BODY]
+    curl -s -X "$1" -H "Authorization: Bearer portal-secret" ${3:+--data "$3"} \
+        "http://127.0.0.1:$serve_port$2"
+}
+accepted() { # SUBJECT: waits up to 10 s for the service to record a result about SUBJECT
+    for _ in $(seq 100); do
+        grep -q "subject $1 reference .* -> 200 accepted new" "$tmp/issue.log" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+if accepted 001090000030; then
+    ok "serve sends the result the command line left in the outbox"
+else
+    fail "serve sends the result the command line left in the outbox" "$(cat "$tmp/issue.log")"
+fi
+id=$(api POST /api/dossiers '{"procedure":"marry","fields":{"id":"001090000031"}}' |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+api POST "/api/dossiers/$id/events" '{"event":"approve"}' >/dev/null
+if accepted 001090000031; then
+    ok "a dossier that issues the document to the live registry: the result is delivered"
+else
+    fail "a dossier that issues the document to the live registry: the result is delivered" "$(cat "$tmp/issue.log")"
+fi
+rid=$(sqlite3 "$tmp/out.db" "SELECT request_id FROM delivery WHERE subject = '001090000031'")
+line="request_id $rid registry civil-status document marriage-certificate subject 001090000031 reference MC-$id issued "
+if [ -n "$rid" ] && [ "$(grep -c "^issue X-Road-Id: $rid subject 001090000031 document marriage-certificate -> 503 refused once" "$tmp/issue.log")" = 1 ] &&
+    [ "$(grep -c "^issue X-Road-Client: VN/GOV/000.00.00.H29/motcua X-Road-Id: $rid $line.* -> 200 accepted new" "$tmp/issue.log")" = 1 ] &&
+    [ "$(grep -c "X-Road-Id: $rid " "$tmp/issue.log")" = 2 ]; then
+    ok "refused once with 503, sent again under the same request id (X-Road-Id $rid) and recorded once"
+else
+    fail "refused once with 503, sent again under the same request id and recorded once" "$rid" "$(grep 001090000031 "$tmp/issue.log")"
+fi
+row=$(sqlite3 "$tmp/out.db" "SELECT attempts, delivered_at IS NOT NULL, length(answer_hash), last_error IS NULL FROM delivery WHERE request_id = '$rid'")
+if [ "$row" = "2|1|64|1" ]; then
+    ok "the store records the delivery acknowledged on its second attempt, with the answer's hash"
+else
+    fail "the store records the delivery acknowledged on its second attempt" "$row"
+fi
+if grep -q "delivery [0-9]*: marriage-certificate to civil-status (request $rid) failed: civil-status answered HTTP 503; attempt 1, next in 1 s" "$tmp/serve2.err"; then
+    ok "the failed attempt is logged once, with its reason"
+else
+    fail "the failed attempt is logged once, with its reason" "$(grep delivery "$tmp/serve2.err")"
+fi
+r=$(api POST /api/dossiers '{"procedure":"copy-request","fields":{"id":"001090000031"}}' |
+    /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); r=(d.get("checklist") or [{}])[0]; print(json.dumps(r, sort_keys=True))')
+if printf '%s' "$r" | grep -q '"status": "fetched"' && printf '%s' "$r" | grep -q "\"record\": \"MC-$id\"" &&
+    grep -q "^X-Road-Client: [^ ]* X-Road-Id: [0-9a-f]* {\"protocol\":\"motcua-lookup/1\".*\"document\":\"marriage-certificate\",\"subject\":\"001090000031\".* -> 200 .*\"reference\":\"MC-$id\"" "$tmp/issue.log"; then
+    ok "a dossier of another procedure fetches the delivered result live from the registry"
+else
+    fail "a dossier of another procedure fetches the delivered result live" "$r"
+fi
+metrics=$(curl -s -H "Authorization: Bearer ops-secret" "http://127.0.0.1:$serve_port/metrics")
+if printf '%s\n' "$metrics" | grep -qx 'motcua_registry_deliveries_total{registry="civil-status",outcome="delivered"} 2' &&
+    printf '%s\n' "$metrics" | grep -qx 'motcua_registry_deliveries_total{registry="civil-status",outcome="failed"} 2' &&
+    printf '%s\n' "$metrics" | grep -qx 'motcua_registry_deliveries_pending{registry="civil-status"} 0'; then
+    ok "metrics: 2 delivered, 2 failed attempts, none pending"
+    if command -v promtool >/dev/null; then
+        printf '%s\n' "$metrics" | promtool check metrics >"$tmp/promtool" 2>&1 &&
+            ok "promtool check metrics: the deliveries' metrics are clean" ||
+            fail "promtool check metrics" "$(cat "$tmp/promtool")"
+    fi
+else
+    fail "metrics: 2 delivered, 2 failed attempts, none pending" "$(printf '%s\n' "$metrics" | grep deliver)"
+fi
+# the registry down: the delivery stays pending with its reason, and goes when it is back
+kill "$issue_pid" 2>/dev/null
+wait "$issue_pid" 2>/dev/null
+id2=$(api POST /api/dossiers '{"procedure":"marry","fields":{"id":"001090000032"}}' |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+api POST "/api/dossiers/$id2/events" '{"event":"approve"}' >/dev/null
+for _ in $(seq 50); do
+    row=$(sqlite3 "$tmp/out.db" "SELECT attempts > 0, delivered_at IS NULL, last_error FROM delivery WHERE subject = '001090000032'")
+    case "$row" in 1\|1\|*) break ;; esac
+    sleep 0.1
+done
+metrics=$(curl -s -H "Authorization: Bearer ops-secret" "http://127.0.0.1:$serve_port/metrics")
+if [ "$row" = "1|1|civil-status could not be reached: Couldn't connect to server" ] &&
+    printf '%s\n' "$metrics" | grep -qx 'motcua_registry_deliveries_pending{registry="civil-status"} 1'; then
+    ok "the registry down: the delivery stays pending with its reason (metrics: 1 pending)"
+else
+    fail "the registry down: the delivery stays pending with its reason" "$row" "$(printf '%s\n' "$metrics" | grep deliver)"
+fi
+start issue2 --port "$iport"
+if accepted2() { for _ in $(seq 100); do grep -q "subject 001090000032 reference MC-$id2 .* -> 200 accepted new" "$tmp/issue2.log" && return 0; sleep 0.1; done; return 1; }; accepted2 &&
+    [ "$(sqlite3 "$tmp/out.db" "SELECT count(*) FROM delivery WHERE delivered_at IS NULL")" = 0 ]; then
+    ok "the registry back: the pending delivery is sent and acknowledged, nothing lost"
+else
+    fail "the registry back: the pending delivery is sent" "$(cat "$tmp/issue2.log")" "$(sqlite3 "$tmp/out.db" "SELECT * FROM delivery")"
+fi
+kill "$serve_pid" 2>/dev/null
+wait "$serve_pid" 2>/dev/null
+if "$build/motcua" verify --db "$tmp/out.db" >"$tmp/verify2" 2>&1 && grep -q "the store is intact" "$tmp/verify2"; then
+    ok "the store verifies after the deliveries ($(cat "$tmp/verify2"))"
+else
+    fail "the store verifies after the deliveries" "$(cat "$tmp/verify2")"
 fi
 echo "1..$n"

@@ -23,6 +23,8 @@
 #define MALFORMED "001090000005"
 #define OTHER "001090000006"
 #define FLAKY "001090000007"
+#define REFUSE "001090000008" /* a delivery about it is refused */
+#define ISSUED "001090000021" /* no record: a delivery about it is accepted and kept */
 
 typedef struct fixture {
     char dir[512];
@@ -582,6 +584,130 @@ static void test_connect__outcome_names(void **state)
     assert_string_equal(mc_lookup_outcome_name((mc_lookup_outcome)7), "?");
 }
 
+/* ==== results sent back (mc_connect_deliver) ============================================== */
+
+static mc_delivery_row result_for(const char *subject, const char *request_id)
+{
+    mc_delivery_row d;
+    memset(&d, 0, sizeof d);
+    d.id = 1;
+    snprintf(d.request_id, sizeof d.request_id, "%s", request_id);
+    d.registry = "civil-status";
+    d.document = "marriage-certificate";
+    d.subject = subject;
+    d.party = "applicant";
+    d.reference = "MC-77";
+    d.issued = "2025-07-01";
+    d.dossier = 77;
+    d.procedure = "marriage-registration";
+    d.agency = "ubnd-xa";
+    d.delivered_at = MC_NONE;
+    return d;
+}
+
+static void test_connect__deliver_without_endpoint_or_service(void **state)
+{
+    (void)state;
+    mc_connect *c = NULL;
+    mc_error err;
+    assert_int_equal(mc_connect_new(&c, NULL, 0, NULL, &err), 0);
+    mc_delivery_row d = result_for(ISSUED, "0123456789abcdef0123456789abcdef");
+    d.registry = "tax";
+    mc_delivery_answer a;
+    assert_int_equal(mc_connect_deliver(c, &d, &a, &err), 0);
+    assert_false(a.accepted);
+    assert_string_equal(a.reason, "tax cannot be asked: no endpoint configured");
+    mc_connect_free(c);
+    /* the registry down: a failure with its reason, counted; the breaker of look-ups unmoved */
+    mc_registry_endpoint e = endpoint("https://127.0.0.1:1/issue", 1000);
+    c = connect_to(&e, NULL);
+    d = result_for(ISSUED, "0123456789abcdef0123456789abcdef");
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(mc_connect_deliver(c, &d, &a, &err), 0);
+        assert_false(a.accepted);
+        assert_string_equal(a.reason,
+                            "civil-status could not be reached: Couldn't connect to server");
+        assert_int_equal(a.answered_at, 0);
+        assert_string_equal(a.answer_hash, "");
+    }
+    mc_connect_stat st;
+    assert_int_equal(mc_connect_stats(c, &st, 1), 1);
+    assert_int_equal(st.delivered, 0);
+    assert_int_equal(st.failed, 6);
+    assert_false(st.open);
+    mc_connect_free(c);
+}
+
+/* Accepted with the answer's hash; the same request id again is accepted again (the service
+ * records it once: tests/registry.sh reads its log); the result is then what a look-up of that
+ * subject and document finds. */
+static void test_connect__deliver_accepted_once_by_request_id(void **state)
+{
+    (void)state;
+    mc_registry_endpoint e = endpoint(fx.url, 2000);
+    mc_connect *c = connect_to(&e, NULL);
+    mc_error err;
+    char rid[33];
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(rid, sizeof rid, raw, sizeof raw);
+    mc_delivery_row d = result_for(ISSUED, rid);
+    mc_delivery_answer a, again;
+    assert_int_equal(mc_connect_deliver(c, &d, &a, &err), 0);
+    assert_true(a.accepted);
+    assert_string_equal(a.reason, "");
+    assert_hex(a.answer_hash, 64);
+    assert_true(a.answered_at > 0);
+    assert_int_equal(mc_connect_deliver(c, &d, &again, &err), 0);
+    assert_true(again.accepted);
+    assert_string_equal(again.answer_hash, a.answer_hash); /* the same answer */
+    mc_lookup q = ask(ISSUED);
+    q.document = "marriage-certificate";
+    assert_int_equal(mc_connect_lookup(c, &q, 1, &err), 0);
+    assert_int_equal(q.outcome, MC_LOOKUP_FOUND);
+    assert_string_equal(q.reference, "MC-77");
+    assert_string_equal(q.issued, "2025-07-01");
+    mc_connect_stat st;
+    assert_int_equal(mc_connect_stats(c, &st, 1), 1);
+    assert_int_equal(st.delivered, 2);
+    assert_int_equal(st.failed, 0);
+    mc_connect_free(c);
+}
+
+static void test_connect__deliver_refused_and_bad_answers(void **state)
+{
+    (void)state;
+    mc_registry_endpoint e = endpoint(fx.url, 2000);
+    mc_connect *c = connect_to(&e, NULL);
+    mc_error err;
+    static const struct {
+        const char *subject, *reason;
+    } cases[] = {
+        {REFUSE, "civil-status refused the result: no such document in this registry"},
+        {ERROR500, "civil-status answered HTTP 500"},
+        {MALFORMED, "civil-status answered something that is not a JSON object"},
+        {FLAKY, "civil-status answered HTTP 503"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mc_delivery_row d = result_for(cases[i].subject, "fedcba9876543210fedcba98765432aa");
+        d.request_id[31] = (char)('0' + i);
+        mc_delivery_answer a;
+        assert_int_equal(mc_connect_deliver(c, &d, &a, &err), 0);
+        assert_false(a.accepted);
+        assert_string_equal(a.reason, cases[i].reason);
+        if (strcmp(cases[i].subject, FLAKY) == 0) {
+            /* sent again under the same request id, it is accepted */
+            assert_int_equal(mc_connect_deliver(c, &d, &a, &err), 0);
+            assert_true(a.accepted);
+        }
+    }
+    mc_connect_stat st;
+    assert_int_equal(mc_connect_stats(c, &st, 1), 1);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.failed, 4);
+    mc_connect_free(c);
+}
+
 static void setup_fixture(void)
 {
     const char *dir = getenv("MC_TEST_REGISTRY_DIR");
@@ -615,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_connect__breaker_opens_and_says_so),
         cmocka_unit_test(test_connect__out_of_memory_sweep),
         cmocka_unit_test(test_connect__outcome_names),
+        cmocka_unit_test(test_connect__deliver_without_endpoint_or_service),
     };
     const struct CMUnitTest with_service[] = {
         cmocka_unit_test(test_connect__found_has_reference_date_request_and_hash),
@@ -628,6 +755,8 @@ int main(void)
         cmocka_unit_test(test_connect__three_look_ups_take_one_answer_time),
         cmocka_unit_test(test_connect__flood_opens_the_breaker_and_it_closes_again),
         cmocka_unit_test(test_connect__threads_share_one_connector),
+        cmocka_unit_test(test_connect__deliver_accepted_once_by_request_id),
+        cmocka_unit_test(test_connect__deliver_refused_and_bad_answers),
     };
     /* Without the service (the plain run of every suite), its cases are not run at all rather
      * than skipped: tests/registry.sh runs them all against it, and fails when one is skipped. */

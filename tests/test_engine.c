@@ -3843,6 +3843,75 @@ static void test_wait__out_of_memory_sweep(void **state)
     close_wait(&f);
 }
 
+/* ==== results sent back to live registries (issue 20, "Results go back") ================== */
+
+static const char issue_text[] = "role clerk\n"
+                                 "document marriage\ndocument receipt\n"
+                                 "registry civil-status { live; holds marriage }\n"
+                                 "registry archive { holds receipt }\n"
+                                 "procedure marry { time-limit 3wd; subject id; agency ubnd-xa\n"
+                                 "  field id { type text; required }\n"
+                                 "  field spouse-id { type text }\n"
+                                 "  party spouse { field spouse-id }\n"
+                                 "  state open { initial; on approve -> done by clerk }\n"
+                                 "  state done { final; outcome granted\n"
+                                 "    issues marriage to civil-status for applicant spouse\n"
+                                 "    issues receipt to archive } }\n";
+
+typedef struct deliveries_seen {
+    int n;
+    char text[512];
+} deliveries_seen;
+
+static int note_delivery(void *ud, const mc_delivery_row *d)
+{
+    deliveries_seen *s = ud;
+    s->n++;
+    size_t used = strlen(s->text);
+    snprintf(s->text + used, sizeof s->text - used, "%s/%s/%s/%s/%s/%s/%lld/%s/%s/%lld/%zu;",
+             d->registry, d->document, d->subject, d->party ? d->party : "-", d->reference,
+             d->issued, (long long)d->dossier, d->procedure ? d->procedure : "-",
+             d->agency ? d->agency : "-", (long long)d->attempts, strlen(d->request_id));
+    return 0;
+}
+
+/* A result issued to a live registry goes into the outbox with its record, in the same
+ * transaction, once per party it is filed for; one issued to a registry of snapshots does not;
+ * a refused operation leaves none. */
+static void test_engine__a_result_for_a_live_registry_goes_into_the_outbox(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(issue_text, &cat, &diags), 0);
+    free(diags);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, cat, NULL, tu_db(), NULL), 0);
+    mc_kv fields[] = {{"id", "001"}, {"spouse-id", "002"}};
+    mc_submit sub = {.procedure = "marry", .fields = fields, .nfields = 2, .now = 1752458400};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(e, &sub, &res, NULL), 0);
+    mc_store *st = mc_engine_store(e);
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "approve";
+    fi.role = "applicant"; /* refused: not the clerk's */
+    fi.now = 1752462000;
+    assert_int_equal(mc_engine_fire(e, &fi, &res, NULL), MC_EREFUSED);
+    deliveries_seen seen = {0, ""};
+    assert_int_equal(mc_store_delivery_due(st, INT64_MAX, 0, note_delivery, &seen, NULL), 0);
+    assert_int_equal(seen.n, 0);
+    fi.role = "clerk";
+    assert_int_equal(mc_engine_fire(e, &fi, &res, NULL), 0);
+    assert_int_equal(mc_store_delivery_due(st, INT64_MAX, 0, note_delivery, &seen, NULL), 0);
+    assert_string_equal(seen.text,
+                        "civil-status/marriage/001/applicant/MC-1/2025-07-14/1/marry/ubnd-xa/0/32;"
+                        "civil-status/marriage/002/spouse/MC-1/2025-07-14/1/marry/ubnd-xa/0/32;");
+    assert_int_equal(mc_store_verify(st, NULL, NULL), 0);
+    mc_engine_close(e);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -3915,6 +3984,7 @@ int main(void)
         cmocka_unit_test(test_wait__without_a_client_the_wait_stays),
         cmocka_unit_test(test_wait__a_failed_client_at_a_retry_changes_nothing),
         cmocka_unit_test(test_wait__out_of_memory_sweep),
+        cmocka_unit_test(test_engine__a_result_for_a_live_registry_goes_into_the_outbox),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

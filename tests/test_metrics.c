@@ -243,8 +243,8 @@ static void test_metrics__live_registries(void **state)
     mc_buf t = MC_BUF_INIT;
     metrics_render_registries(NULL, 0, &t); /* no registry configured: nothing */
     assert_int_equal(t.len, 0);
-    mc_connect_stat st[2] = {{"civil-status", {3, 1, 7, 0, 2}, true},
-                             {"pop\"ulation", {0, 0, 0, 0, 0}, false}};
+    mc_connect_stat st[2] = {{"civil-status", {3, 1, 7, 0, 2}, true, 4, 2},
+                             {"pop\"ulation", {0, 0, 0, 0, 0}, false, 0, 0}};
     metrics_render_registries(st, 2, &t);
     char *s = text_of(&t);
     assert_string_equal(
@@ -267,7 +267,16 @@ static void test_metrics__live_registries(void **state)
            "(look-ups not sent).\n"
            "# TYPE motcua_registry_breaker_open gauge\n"
            "motcua_registry_breaker_open{registry=\"civil-status\"} 1\n"
-           "motcua_registry_breaker_open{registry=\"pop\\\"ulation\"} 0\n");
+           "motcua_registry_breaker_open{registry=\"pop\\\"ulation\"} 0\n"
+           "# HELP motcua_registry_deliveries_total Results sent to live registries, by registry "
+           "and outcome (delivered: acknowledged; failed: an attempt that failed).\n"
+           "# TYPE motcua_registry_deliveries_total counter\n"
+           "motcua_registry_deliveries_total{registry=\"civil-status\",outcome=\"delivered\"} 4\n"
+           "motcua_registry_deliveries_total{registry=\"civil-status\",outcome=\"failed\"} 2\n"
+           "motcua_registry_deliveries_total{registry=\"pop\\\"ulation\",outcome=\"delivered\"} "
+           "0\n"
+           "motcua_registry_deliveries_total{registry=\"pop\\\"ulation\",outcome=\"failed\"} "
+           "0\n");
     mc_free(s);
 }
 

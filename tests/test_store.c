@@ -256,6 +256,196 @@ static void test_store__records_and_requests(void **state)
     mc_store_close(st);
 }
 
+/* The deliveries of schema version 11 (the outbox of results issued to live registries). */
+typedef struct seen_deliveries {
+    int n;
+    int64_t id, attempts, next_at, delivered_at, dossier, created;
+    char request_id[33], registry[32], party[32], error[64];
+} seen_deliveries;
+
+static int see_delivery(void *ud, const mc_delivery_row *d)
+{
+    seen_deliveries *s = ud;
+    s->n++;
+    s->id = d->id;
+    s->attempts = d->attempts;
+    s->next_at = d->next_at;
+    s->delivered_at = d->delivered_at;
+    s->dossier = d->dossier;
+    s->created = d->created;
+    snprintf(s->request_id, sizeof s->request_id, "%s", d->request_id);
+    snprintf(s->registry, sizeof s->registry, "%s", d->registry);
+    snprintf(s->party, sizeof s->party, "%s", d->party ? d->party : "");
+    snprintf(s->error, sizeof s->error, "%s", d->last_error ? d->last_error : "");
+    return 0;
+}
+
+static int see_pending(void *ud, const char *registry, int64_t n)
+{
+    char *out = ud;
+    size_t len = strlen(out);
+    snprintf(out + len, 128 - len, "%s=%lld;", registry, (long long)n);
+    return 0;
+}
+
+static mc_delivery_row sample_delivery(void)
+{
+    mc_delivery_row d = {0};
+    d.registry = "civil-status";
+    d.document = "birth-certificate";
+    d.subject = "001234567890";
+    d.party = "applicant";
+    d.reference = "MC-1";
+    d.issued = "2025-07-01";
+    d.dossier = 1;
+    d.procedure = "birth-registration";
+    d.agency = "ubnd-xa-a";
+    d.created = 1751328000;
+    return d;
+}
+
+/* Written with the transaction that issues it (gone when it is rolled back), due at once under
+ * a request id of 32 hex kept across attempts; a failure counts and waits; an acknowledgement is
+ * once; the counts by registry; the store verifies throughout and a copy keeps the rows. */
+static void test_store__deliveries_outbox(void **state)
+{
+    (void)state;
+    mc_store *st;
+    mc_error err;
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
+    mc_delivery_row d = sample_delivery();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_delivery_add(st, &d, NULL), 0);
+    mc_store_rollback(st);
+    seen_deliveries seen = {0};
+    assert_int_equal(mc_store_delivery_due(st, INT64_MAX, 0, see_delivery, &seen, NULL), 0);
+    assert_int_equal(seen.n, 0);
+
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_delivery_add(st, &d, NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    assert_int_equal(strlen(d.request_id), 32);
+    assert_int_equal(strspn(d.request_id, "0123456789abcdef"), 32);
+    char first[33];
+    memcpy(first, d.request_id, sizeof first);
+    mc_delivery_row e = sample_delivery();
+    e.registry = "business";
+    e.party = NULL;
+    assert_int_equal(mc_store_delivery_add(st, &e, NULL), 0); /* a transaction of its own */
+    assert_string_not_equal(e.request_id, first);
+    char pending[128] = "";
+    assert_int_equal(mc_store_delivery_pending(st, see_pending, pending, NULL), 0);
+    assert_string_equal(pending, "business=1;civil-status=1;");
+
+    seen = (seen_deliveries){0};
+    assert_int_equal(mc_store_delivery_due(st, 0, 1, see_delivery, &seen, NULL), 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.id, d.id);
+    assert_string_equal(seen.request_id, first);
+    assert_string_equal(seen.party, "applicant");
+    assert_int_equal(seen.dossier, 1);
+    assert_int_equal(seen.created, 1751328000);
+    assert_int_equal(seen.attempts, 0);
+    assert_true(seen.delivered_at == MC_NONE);
+
+    /* A failure: counted, its reason kept, not due before next_at, the same request id. */
+    assert_int_equal(
+        mc_store_delivery_failed(st, d.id, "civil-status answered HTTP 503", 100, NULL), 1);
+    seen = (seen_deliveries){0};
+    assert_int_equal(mc_store_delivery_due(st, 99, 0, see_delivery, &seen, NULL), 0);
+    assert_int_equal(seen.n, 1); /* the other one */
+    assert_string_equal(seen.registry, "business");
+    seen = (seen_deliveries){0};
+    assert_int_equal(mc_store_delivery_failed(st, e.id, "down", 200, NULL), 1);
+    assert_int_equal(mc_store_delivery_due(st, 100, 0, see_delivery, &seen, NULL), 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.id, d.id);
+    assert_int_equal(seen.attempts, 1);
+    assert_int_equal(seen.next_at, 100);
+    assert_string_equal(seen.error, "civil-status answered HTTP 503");
+    assert_string_equal(seen.request_id, first);
+    assert_int_equal(mc_store_verify(st, NULL, NULL), 0); /* the bookkeeping is not chained */
+
+    /* Acknowledged once: a second acknowledgement, or a failure after it, changes nothing. */
+    const char *hash = "6c0f6a5e3c6d1f0b9e0a3d2f6c1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39";
+    assert_int_equal(mc_store_delivery_done(st, d.id, 150, hash, NULL), 1);
+    assert_int_equal(mc_store_delivery_done(st, d.id, 160, hash, NULL), 0);
+    assert_int_equal(mc_store_delivery_failed(st, d.id, "late", 300, NULL), 0);
+    assert_int_equal(mc_store_delivery_done(st, 99, 160, hash, NULL), 0); /* no such one */
+    assert_int_equal(mc_store_delivery_done(st, d.id, 160, NULL, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "store: an acknowledged delivery needs the answer's hash");
+    pending[0] = '\0';
+    assert_int_equal(mc_store_delivery_pending(st, see_pending, pending, NULL), 0);
+    assert_string_equal(pending, "business=1;");
+    seen = (seen_deliveries){0};
+    assert_int_equal(mc_store_delivery_due(st, INT64_MAX, 0, see_delivery, &seen, NULL), 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.id, e.id);
+    assert_int_equal(mc_store_verify(st, NULL, NULL), 0);
+
+    mc_delivery_row bad = sample_delivery();
+    bad.subject = NULL;
+    assert_int_equal(mc_store_delivery_add(st, &bad, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "store: a delivery needs a registry, a document and a subject");
+
+    /* A copy keeps them as they are. */
+    mc_store *dst;
+    assert_int_equal(mc_store_open(&dst, tu_db(), NULL), 0);
+    int64_t rows = 0;
+    assert_int_equal(mc_store_copy(st, dst, &rows, &err), 0);
+    seen = (seen_deliveries){0};
+    assert_int_equal(mc_store_delivery_due(dst, INT64_MAX, 0, see_delivery, &seen, NULL), 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.attempts, 1);
+    assert_string_equal(seen.error, "down");
+    assert_int_equal(mc_store_delivery_done(dst, d.id, 170, hash, NULL), 0); /* done before */
+    mc_store_close(dst);
+    mc_store_close(st);
+}
+
+/* verify finds a delivery changed, added, removed or acknowledged behind the store's back; the
+ * sender's bookkeeping (attempts, next_at, last_error) is not chained. */
+static void test_store__verify_finds_deliveries_tampered(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sql, *finding;
+    } cases[] = {
+        {"UPDATE delivery SET attempts = 9, next_at = 5, last_error = 'x'", NULL},
+        {"UPDATE delivery SET reference = 'MC-2'", "delivery 1 differs from its chain"},
+        {"UPDATE delivery SET request_id = '00000000000000000000000000000000'",
+         "delivery 1 differs from its chain"},
+        {"UPDATE delivery SET delivered_at = 5, answer_hash = 'ab'",
+         "delivery 1: its acknowledgement differs from its chain"},
+        {"INSERT INTO delivery (id, request_id, registry, document, subject, dossier, created, "
+         "attempts, next_at) VALUES (2, 'r', 'civil-status', 'd', 's', 1, 0, 0, 0)",
+         "delivery 2 is not in the deliveries chain: it was written behind the store's back"},
+        {"DELETE FROM delivery", "delivery 1 is gone, but the deliveries chain has it"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = tmp_path("deliveries");
+        mc_store *st;
+        assert_int_equal(mc_store_open(&st, path, NULL), 0);
+        mc_delivery_row d = sample_delivery();
+        assert_int_equal(mc_store_delivery_add(st, &d, NULL), 0);
+        assert_int_equal(mc_store_verify(st, NULL, NULL), 0);
+        mc_store_close(st);
+        tamper(path, cases[i].sql);
+        mc_error err;
+        assert_int_equal(mc_store_open(&st, path, NULL), 0);
+        int rc = mc_store_verify(st, NULL, &err);
+        if (cases[i].finding == NULL) {
+            assert_int_equal(rc, 0);
+        } else {
+            assert_int_equal(rc, MC_ECHECK);
+            assert_string_equal(err.msg, cases[i].finding);
+        }
+        mc_store_close(st);
+        unlink(path);
+        free(path);
+    }
+}
+
 /* The procedure texts of schema version 8: put once per hash (a second put of the hash keeps
  * the first text: the hash names it), got back whole; an unknown hash is 0; a put in a
  * transaction rolled back is not kept. */
@@ -543,7 +733,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 10); /* fewer writes per state change */
+    assert_int_equal(sqlite3_column_int(s, 0), 11); /* the deliveries to live registries */
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -551,7 +741,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (10); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (11); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -1282,6 +1472,35 @@ static void test_store__out_of_memory_sweep(void **state)
     mc_dossier_row_clear(&o.row);
 }
 
+/* The outbox under failing allocations: a delivery added, acknowledged, the store verified. */
+static int deliver_and_verify(void *ctx)
+{
+    (void)ctx;
+    mc_store *st;
+    mc_error err;
+    int rc = mc_store_open(&st, tu_db(), &err);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_delivery_row d = sample_delivery();
+    rc = mc_store_delivery_add(st, &d, &err);
+    if (rc == 0) {
+        rc = mc_store_delivery_done(st, d.id, 150, "ab", &err);
+        rc = rc == 1 ? 0 : rc == 0 ? MC_EINTERNAL : rc;
+    }
+    if (rc == 0) {
+        rc = mc_store_verify(st, NULL, &err);
+    }
+    mc_store_close(st);
+    return rc;
+}
+
+static void test_store__deliveries_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(deliver_and_verify, NULL, false) > (tu_pg() ? 10 : 100));
+}
+
 static int write_only(void *ctx)
 {
     oom_store *o = ctx;
@@ -1412,7 +1631,7 @@ static void test_store__postgresql_schema_and_append_only(void **state)
     mc_store_close(st);
     assert_int_equal(pg_exec(target, "UPDATE motcua_schema SET version = 99"), PGRES_COMMAND_OK);
     assert_int_equal(mc_store_open(&st, target, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (10); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (11); upgrade "
                                  "motcua");
     mc_dossier_row_clear(&r);
 }
@@ -2275,6 +2494,9 @@ int main(void)
         cmocka_unit_test(test_store__verify_finds_a_removed_event),
         cmocka_unit_test(test_store__verify_finds_removed_newest_events),
         cmocka_unit_test(test_store__records_and_requests),
+        cmocka_unit_test(test_store__deliveries_outbox),
+        cmocka_unit_test(test_store__verify_finds_deliveries_tampered),
+        cmocka_unit_test(test_store__deliveries_out_of_memory_sweep),
         cmocka_unit_test(test_store__filters),
         cmocka_unit_test(test_store__pages_in_the_queue_order),
         cmocka_unit_test(test_store__schema_version_and_bad_files),

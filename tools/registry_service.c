@@ -6,7 +6,7 @@
  * authority's is closed without an answer, as a security server refuses the handshake.
  *
  *   registry_service --port N --cert server.pem --key server.key --ca ca.pem --records FILE
- *                    [--delay MS] [--slow-ms MS] [--log FILE]
+ *                    [--delay MS] [--slow-ms MS] [--log FILE] [--refuse-first-issue yes]
  *
  * FILE has one record a line, `subject,behaviour,reference,issued`: behaviour is found,
  * not_found, incomplete, slow (found after --slow-ms, 5000 by default), error (HTTP 500),
@@ -16,7 +16,17 @@
  * one; the port is printed on stdout (`port N`) once listening. Each request is logged (its
  * headers X-Road-Client and X-Road-Id, its body, the status answered), and each new connection
  * (`connection`), to --log or stderr. Runs
- * until SIGTERM or SIGINT. */
+ * until SIGTERM or SIGINT.
+ *
+ * Results sent back (protocol motcua-issue/1, docs/registries.md, "Results go back") are
+ * accepted at the same endpoint and kept in memory, once per request id: a request id seen
+ * before is answered `accepted` again and not recorded twice; each receipt is logged (`issue
+ * X-Road-Id: ID … -> 200 accepted new|again BODY`). A later look-up of that subject and document
+ * answers found with the result's reference and issue date, before the records of FILE. The
+ * subject's record in FILE may make a delivery fail: error (500), malformed, flaky (503 to a
+ * request id's first delivery) or refuse (200, status refused). With
+ * --refuse-first-issue, the first delivery of each request id is answered 503 (a retry must
+ * come under the same id). */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
@@ -46,6 +56,75 @@ static volatile sig_atomic_t stop;
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static char seen[256][65];
 static size_t nseen;
+/* the results sent back, once per request id */
+typedef struct issued {
+    char request_id[65], registry[64], document[64], subject[64], reference[128], date[16];
+} issued;
+static pthread_mutex_t issued_lock = PTHREAD_MUTEX_INITIALIZER;
+static issued *issues;
+static size_t nissues;
+static int refuse_first_issue;
+static char refused[256][65]; /* request ids refused once (--refuse-first-issue) */
+static size_t nrefused;
+
+/* Records a result unless its request id was seen: 1 new, 0 again, -1 out of memory. */
+static int issue_put(const issued *x)
+{
+    pthread_mutex_lock(&issued_lock);
+    int rc = 1;
+    for (size_t i = 0; i < nissues && rc == 1; i++) {
+        rc = strcmp(issues[i].request_id, x->request_id) == 0 ? 0 : 1;
+    }
+    if (rc == 1) {
+        issued *more = realloc(issues, (nissues + 1) * sizeof *issues);
+        if (more == NULL) {
+            rc = -1;
+        } else {
+            issues = more;
+            issues[nissues++] = *x;
+        }
+    }
+    pthread_mutex_unlock(&issued_lock);
+    return rc;
+}
+
+/* The newest result sent back for (subject, document), copied into *out: 1 found, 0 not. */
+static int issue_find(const char *subject, const char *document, issued *out)
+{
+    pthread_mutex_lock(&issued_lock);
+    int found = 0;
+    for (size_t i = nissues; i-- > 0 && !found;) {
+        if (subject != NULL && document != NULL && strcmp(issues[i].subject, subject) == 0 &&
+            strcmp(issues[i].document, document) == 0) {
+            *out = issues[i];
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&issued_lock);
+    return found;
+}
+
+/* Whether request id was refused once already (--refuse-first-issue); notes it. */
+static int refused_before(const char *id)
+{
+    pthread_mutex_lock(&issued_lock);
+    int found = 0;
+    for (size_t i = 0; i < nrefused && !found; i++) {
+        found = strcmp(refused[i], id) == 0;
+    }
+    if (!found) {
+        snprintf(refused[nrefused % 256], sizeof refused[0], "%s", id);
+        nrefused++;
+    }
+    pthread_mutex_unlock(&issued_lock);
+    return found;
+}
+
+static void copy_field(char *out, size_t cap, json_t *v)
+{
+    const char *s = json_string_value(v);
+    snprintf(out, cap, "%s", s != NULL ? s : "");
+}
 
 /* Whether id was seen before; notes it. */
 static int seen_before(const char *id)
@@ -229,6 +308,65 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     const char *subject = json_string_value(json_object_get(in, "subject"));
     const char *rid = json_string_value(json_object_get(in, "request_id"));
     const char *registry = json_string_value(json_object_get(in, "registry"));
+    const char *protocol = json_string_value(json_object_get(in, "protocol"));
+    if (in != NULL && subject != NULL && rid != NULL && protocol != NULL &&
+        strcmp(protocol, "motcua-issue/1") == 0) {
+        issued x;
+        memset(&x, 0, sizeof x);
+        snprintf(x.request_id, sizeof x.request_id, "%s", rid);
+        copy_field(x.registry, sizeof x.registry, json_object_get(in, "registry"));
+        copy_field(x.document, sizeof x.document, json_object_get(in, "document"));
+        copy_field(x.subject, sizeof x.subject, json_object_get(in, "subject"));
+        json_t *rec = json_object_get(in, "record");
+        copy_field(x.reference, sizeof x.reference, json_object_get(rec, "reference"));
+        copy_field(x.date, sizeof x.date, json_object_get(rec, "issued"));
+        json_decref(in);
+        /* The subject's record in FILE may say how a delivery about it is answered: error
+         * (500), malformed (a cut JSON text), flaky (503 to a request id's first), refuse (200
+         * refused). */
+        const record *how = find(x.subject);
+        const char *hb = how != NULL ? how->behaviour : "";
+        if (strcmp(hb, "error") == 0 || strcmp(hb, "malformed") == 0 || strcmp(hb, "refuse") == 0 ||
+            (strcmp(hb, "flaky") == 0 && !seen_before(x.request_id))) {
+            unsigned st = strcmp(hb, "error") == 0 ? 500 : strcmp(hb, "flaky") == 0 ? 503 : 200;
+            char text[200];
+            if (strcmp(hb, "malformed") == 0) {
+                snprintf(text, sizeof text, "{\"status\":\"acc");
+            } else if (strcmp(hb, "refuse") == 0) {
+                snprintf(text, sizeof text,
+                         "{\"request_id\":\"%s\",\"status\":\"refused\",\"reason\":\"no "
+                         "such document in this registry\"}",
+                         x.request_id);
+            } else {
+                snprintf(text, sizeof text, "{\"status\":\"error\",\"reason\":\"%s\"}",
+                         st == 500 ? "database under maintenance" : "busy, try again");
+            }
+            fprintf(logfile, "issue X-Road-Id: %s subject %s document %s -> %u %s\n",
+                    xid ? xid : "-", x.subject, x.document, st, text);
+            fflush(logfile);
+            return answer(conn, st, text);
+        }
+        if (refuse_first_issue && !refused_before(x.request_id)) {
+            fprintf(logfile, "issue X-Road-Id: %s subject %s document %s -> 503 refused once\n",
+                    xid ? xid : "-", x.subject, x.document);
+            fflush(logfile);
+            return answer(conn, 503, "{\"status\":\"error\",\"reason\":\"busy, try again\"}");
+        }
+        int fresh = issue_put(&x);
+        if (fresh < 0) {
+            return answer(conn, 500, "{\"status\":\"error\",\"reason\":\"out of memory\"}");
+        }
+        fprintf(logfile,
+                "issue X-Road-Client: %s X-Road-Id: %s request_id %s registry %s document %s "
+                "subject %s reference %s issued %s -> 200 accepted %s %s\n",
+                client ? client : "-", xid ? xid : "-", x.request_id, x.registry, x.document,
+                x.subject, x.reference, x.date, fresh ? "new" : "again", rq->body);
+        fflush(logfile);
+        char text[200];
+        snprintf(text, sizeof text, "{\"request_id\":\"%s\",\"status\":\"accepted\"}",
+                 x.request_id);
+        return answer(conn, 200, text);
+    }
     if (in == NULL || subject == NULL || rid == NULL) {
         json_decref(in);
         fprintf(logfile, "X-Road-Client: %s X-Road-Id: %s -> 400\n", client ? client : "-",
@@ -241,6 +379,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     }
     const record *r = find(subject);
     const char *b = r != NULL ? r->behaviour : "not_found";
+    record sent; /* a result sent back answers before the records of FILE */
+    issued x;
+    if (issue_find(subject, json_string_value(json_object_get(in, "document")), &x)) {
+        memset(&sent, 0, sizeof sent);
+        snprintf(sent.subject, sizeof sent.subject, "%s", x.subject);
+        snprintf(sent.reference, sizeof sent.reference, "%s", x.reference);
+        snprintf(sent.issued, sizeof sent.issued, "%s", x.date);
+        r = &sent;
+        b = "found";
+    }
     unsigned status = 200;
     json_t *out = json_object();
     json_object_set_new(out, "request_id", json_string(rid));
@@ -327,7 +475,8 @@ static void done(void *cls, struct MHD_Connection *conn, void **ctx,
 static int usage(void)
 {
     fprintf(stderr, "usage: registry_service --port N --cert PEM --key PEM --ca PEM "
-                    "--records FILE [--delay MS] [--slow-ms MS] [--log FILE]\n");
+                    "--records FILE [--delay MS] [--slow-ms MS] [--log FILE] "
+                    "[--refuse-first-issue yes]\n");
     return 2;
 }
 
@@ -353,6 +502,8 @@ int main(int argc, char **argv)
             slow_ms = atol(v);
         } else if (strcmp(o, "--log") == 0) {
             logpath = v;
+        } else if (strcmp(o, "--refuse-first-issue") == 0) {
+            refuse_first_issue = strcmp(v, "yes") == 0;
         } else {
             return usage();
         }
@@ -403,5 +554,6 @@ int main(int argc, char **argv)
     free(key_pem);
     free(ca_pem);
     free(records);
+    free(issues);
     return 0;
 }

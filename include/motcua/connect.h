@@ -10,6 +10,7 @@
 
 #include "motcua/engine.h"
 #include "motcua/error.h"
+#include "motcua/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,11 +77,35 @@ typedef struct mc_connect_stat {
     const char *registry;                 /* borrowed from c */
     uint64_t lookups[MC_LOOKUP_OUTCOMES]; /* by outcome */
     bool open;                            /* the breaker is open (or half-open: a trial goes) */
+    uint64_t delivered, failed;           /* results sent (mc_connect_deliver): acknowledged,
+                                             and attempts that failed */
 } mc_connect_stat;
 
 /* The number of registries c has endpoints for; fills out[0 … min(n, cap)-1] with their
  * counters, in the order of the endpoints. */
 size_t mc_connect_stats(mc_connect *c, mc_connect_stat *out, size_t cap);
+
+/* What became of one result sent (mc_connect_deliver). */
+typedef struct mc_delivery_answer {
+    bool accepted;        /* the registry acknowledged the request id */
+    int64_t answered_at;  /* when an answer came (UTC seconds), or 0 */
+    char answer_hash[65]; /* BLAKE2b-256 of the answer's body, hex, when one came */
+    char reason[256];     /* when not accepted: one line of the message catalogue (deliver.* or
+                             lookup.*, in English) naming the registry, never a secret */
+} mc_delivery_answer;
+
+/* Sends the result d to its registry's endpoint (docs/registries.md, "Results go back"): a POST
+ * of protocol motcua-issue/1 with the same client certificate and headers as a look-up, X-Road-Id
+ * being d's request id, within the registry's timeout; the answer 200 {"request_id": d's,
+ * "status": "accepted"} acknowledges it (a registry answers accepted again to a request id it
+ * has seen: each result is recorded once however often it is sent). Anything else is a failure
+ * with its reason in a->reason: no endpoint, no answer in time, no connection, an HTTP status
+ * other than 200, an answer that is not the protocol's or about another request, a status other
+ * than accepted. The breaker of look-ups is neither asked nor moved: the caller's backoff spaces
+ * the attempts. Returns 0 (a->accepted says how it went), or MC_ENOMEM. Thread-safe; blocks up
+ * to the registry's timeout. */
+int mc_connect_deliver(mc_connect *c, const mc_delivery_row *d, mc_delivery_answer *a,
+                       mc_error *err);
 
 /* "found", "not_found", "unavailable", "incomplete", "invalid" (the /metrics label and the
  * protocol's word), or "?" for a value out of range. */

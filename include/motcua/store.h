@@ -334,6 +334,7 @@ int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void
 /* ---- chains and their heads (for signed checkpoints, checkpoint.h) ---- */
 
 #define MC_CHAIN_ACCESS "access"     /* reads of personal data (access.h) */
+#define MC_CHAIN_DELIVERIES "deliveries" /* results sent to live registries (schema version 11) */
 #define MC_CHAIN_EVENTS "events"     /* the dossiers' events */
 #define MC_CHAIN_RECORDS "records"   /* registry records as written */
 #define MC_CHAIN_REQUESTS "requests" /* request ids and their results */
@@ -459,6 +460,56 @@ int mc_store_request_get(mc_store *st, const char *id, char **result, mc_error *
 /* Stores the result of request id (once: a second put of an id is an error) and appends both to
  * the requests chain, in the open transaction or in one of its own. */
 int mc_store_request_put(mc_store *st, const char *id, const char *result, mc_error *err);
+
+/* ---- deliveries to live registries (schema version 11; docs/registries.md, "Results go
+ * back") ---- */
+
+/* A result issued to a live registry, waiting to be sent there (the outbox). The fields from
+ * registry to created are written once, with the event that issued the record, and chained in
+ * the deliveries chain (by subject); delivered_at and answer_hash are chained again when the
+ * registry acknowledges; attempts, next_at and last_error are the sender's bookkeeping, outside
+ * the chain. */
+typedef struct mc_delivery_row {
+    int64_t id;          /* set by the store */
+    char request_id[33]; /* set by the store: 32 lower-case hex, the same on every attempt */
+    const char *registry, *document, *subject;
+    const char *party; /* "applicant", or the procedure's party the record is filed for */
+    const char *reference, *issued;
+    int64_t dossier;
+    const char *procedure, *agency;
+    int64_t created;         /* the issuing event's instant (UTC seconds) */
+    int64_t attempts;        /* sends tried so far */
+    int64_t next_at;         /* not sent before this instant (UTC seconds of the sender's clock) */
+    int64_t delivered_at;    /* MC_NONE until acknowledged */
+    const char *answer_hash; /* BLAKE2b-256 of the acknowledgement, hex; NULL until then */
+    const char *last_error;  /* the last failure's one-line reason, or NULL */
+} mc_delivery_row;
+
+/* Adds d (id, request_id, attempts, next_at and the delivered fields ignored: a new delivery is
+ * due at once, attempts 0) and appends it to the deliveries chain, in the open transaction (the
+ * issuing event's) or in one of its own. Sets d->id and d->request_id (random, kept for every
+ * retry). Errors: MC_EUSAGE without registry, document or subject; the store's. */
+int mc_store_delivery_add(mc_store *st, mc_delivery_row *d, mc_error *err);
+/* Calls fn for each delivery not yet acknowledged whose next_at is at or before now, the
+ * earliest first (then by id), at most limit of them (0: no limit); the row's strings are
+ * borrowed until fn returns, and a non-zero return stops and is returned. now = INT64_MAX lists
+ * every pending one. */
+int mc_store_delivery_due(mc_store *st, int64_t now, size_t limit,
+                          int (*fn)(void *ud, const mc_delivery_row *d), void *ud, mc_error *err);
+/* Marks delivery id acknowledged at `at` with the answer's hash (64 hex), and appends that to
+ * the deliveries chain, in a transaction of its own unless one is open. Returns 1 when it was
+ * marked, 0 when it was already acknowledged or there is no such delivery (nothing written). */
+int mc_store_delivery_done(mc_store *st, int64_t id, int64_t at, const char *answer_hash,
+                           mc_error *err);
+/* Records a failed attempt of delivery id: attempts + 1, its reason (one line) and when to try
+ * again. Returns 1, or 0 when it was already acknowledged or there is none. */
+int mc_store_delivery_failed(mc_store *st, int64_t id, const char *error, int64_t next_at,
+                             mc_error *err);
+/* The deliveries not yet acknowledged, by registry: fn(ud, registry, count) in registry order
+ * (only registries with some). */
+int mc_store_delivery_pending(mc_store *st,
+                              int (*fn)(void *ud, const char *registry, int64_t pending), void *ud,
+                              mc_error *err);
 
 /* ---- moving a store ---- */
 

@@ -38,6 +38,9 @@ static const entry catalogue[] = {
     {"channel.unknown", "unknown channel '{1}' (online, counter or post)",
      "kênh nộp hồ sơ '{1}' không hợp lệ (online: trực tuyến, counter: tại bộ phận một cửa hoặc "
      "post: qua bưu chính)"},
+    /* ---- results sent to live registries (docs/registries.md, "Results go back"); {1} is the
+     * registry ---- */
+    {"deliver.refused", "{1} refused the result: {2}", "{1} từ chối tiếp nhận kết quả: {2}"},
     /* ---- disputes of a fetched record (§4.6) ---- */
     {"dispute.no-reason", "a dispute of {1} needs a reason",
      "phản ánh sai sót của {1} phải nêu lý do"},

@@ -37,6 +37,7 @@ typedef struct reg {
     bool trial;         /* the trial look-up is out */
     int64_t until_ms;
     uint64_t counts[MC_LOOKUP_OUTCOMES];
+    uint64_t delivered, failed; /* mc_connect_deliver's */
 } reg;
 
 /* Multi handles kept between calls: each holds libcurl's connection cache, so that a call
@@ -224,6 +225,8 @@ size_t mc_connect_stats(mc_connect *c, mc_connect_stat *out, size_t cap)
         out[i].registry = r->name;
         memcpy(out[i].lookups, r->counts, sizeof r->counts);
         out[i].open = r->open;
+        out[i].delivered = r->delivered;
+        out[i].failed = r->failed;
         pthread_mutex_unlock(&r->mu);
     }
     return c->n;
@@ -769,6 +772,199 @@ done:
     }
     mc_free(xs);
     pool_give(c, m);
+    if (rc != 0) {
+        mc_error_set(err, rc, "out of memory");
+    }
+    return rc;
+}
+
+/* ==== results sent back (motcua-issue/1) ================================================== */
+
+/* The reason of a failed delivery: the message catalogue's sentence of code in English. */
+static void fail(mc_delivery_answer *a, const char *code, size_t n, ...)
+{
+    const char *args[4] = {NULL, NULL, NULL, NULL};
+    va_list ap;
+    va_start(ap, n);
+    for (size_t i = 0; i < n && i < 4; i++) {
+        args[i] = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    a->accepted = false;
+    mc_msg_format(MC_LANG_EN, code, args, n < 4 ? n : 4, a->reason, sizeof a->reason);
+}
+
+/* The body of a delivery (docs/registries.md, "Results go back"), or NULL when memory ran out. */
+static char *issue_body(const mc_delivery_row *d)
+{
+    json_t *o = json_object(), *rec = json_object(), *purpose = json_object();
+    if (o == NULL || rec == NULL || purpose == NULL) {
+        json_decref(o);
+        json_decref(rec);
+        json_decref(purpose);
+        return NULL;
+    }
+    int bad = 0;
+    bad |= json_object_set_new(rec, "reference", text_or_null(d->reference));
+    bad |= json_object_set_new(rec, "issued", text_or_null(d->issued));
+    bad |= json_object_set_new(purpose, "procedure", text_or_null(d->procedure));
+    bad |= json_object_set_new(purpose, "dossier",
+                               d->dossier > 0 ? json_integer(d->dossier) : json_null());
+    bad |= json_object_set_new(o, "protocol", json_string("motcua-issue/1"));
+    bad |= json_object_set_new(o, "request_id", mc_json_text(d->request_id));
+    bad |= json_object_set_new(o, "registry", text_or_null(d->registry));
+    bad |= json_object_set_new(o, "document", text_or_null(d->document));
+    bad |= json_object_set_new(o, "subject", text_or_null(d->subject));
+    bad |= json_object_set_new(o, "party", text_or_null(d->party));
+    bad |= json_object_set_new(o, "record", rec);
+    bad |= json_object_set_new(o, "purpose", purpose);
+    bad |= json_object_set_new(o, "agency", text_or_null(d->agency));
+    char *text = bad ? NULL : mc_json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+/* Reads an answer of status 200 to delivery d into a. */
+static int read_ack(const mc_buf *answer, const char *name, const mc_delivery_row *d,
+                    mc_delivery_answer *a)
+{
+    json_t *j = NULL;
+    int rc = mc_json_loads(answer->data != NULL ? answer->data : "", 0, &j);
+    if (rc == MC_ENOMEM) {
+        fail(a, "lookup.oom", 1, name);
+        return MC_ENOMEM;
+    }
+    if (rc != 0 || !json_is_object(j)) {
+        fail(a, "lookup.not-json", 1, name);
+        goto done;
+    }
+    const char *status = json_string_value(json_object_get(j, "status"));
+    const char *rid = json_string_value(json_object_get(j, "request_id"));
+    char words[101];
+    words_of(json_string_value(json_object_get(j, "reason")), words, sizeof words);
+    if (status == NULL) {
+        fail(a, "lookup.no-status", 1, name);
+    } else if (rid == NULL || strcmp(rid, d->request_id) != 0) {
+        fail(a, "lookup.other-request", 2, name, d->request_id);
+    } else if (strcmp(status, "accepted") == 0) {
+        a->accepted = true;
+    } else if (strcmp(status, "error") == 0) {
+        if (*words) {
+            fail(a, "lookup.error-why", 2, name, words);
+        } else {
+            fail(a, "lookup.error", 1, name);
+        }
+    } else if (strcmp(status, "refused") == 0) {
+        fail(a, "deliver.refused", 2, name, *words ? words : "-");
+    } else {
+        char st[41];
+        words_of(status, st, sizeof st);
+        fail(a, "lookup.unknown-status", 2, name, st);
+    }
+done:
+    json_decref(j);
+    return 0;
+}
+
+int mc_connect_deliver(mc_connect *c, const mc_delivery_row *d, mc_delivery_answer *a,
+                       mc_error *err)
+{
+    memset(a, 0, sizeof *a);
+    reg *r = find_reg(c, d->registry);
+    if (r == NULL) {
+        fail(a, "lookup.no-endpoint", 1, d->registry != NULL ? d->registry : "(no registry)");
+        return 0;
+    }
+    int rc = 0;
+    xfer x;
+    memset(&x, 0, sizeof x);
+    x.r = r;
+    x.timeout_ms = r->timeout_ms;
+    x.body = issue_body(d);
+    x.h = curl_easy_init();
+    struct curl_slist *h = NULL, *next;
+    char line[300];
+    static const char *const fixed[] = {"Content-Type: application/json",
+                                        "Accept: application/json", "Expect:"};
+    bool oom = x.body == NULL || x.h == NULL;
+    for (size_t i = 0; !oom && i < sizeof fixed / sizeof fixed[0]; i++) {
+        oom = (next = curl_slist_append(h, fixed[i])) == NULL;
+        h = oom ? h : next;
+    }
+    if (!oom) {
+        snprintf(line, sizeof line, "X-Road-Id: %s", d->request_id);
+        oom = (next = curl_slist_append(h, line)) == NULL;
+        h = oom ? h : next;
+    }
+    if (!oom && r->client_id != NULL) {
+        snprintf(line, sizeof line, "X-Road-Client: %s", r->client_id);
+        oom = (next = curl_slist_append(h, line)) == NULL;
+        h = oom ? h : next;
+    }
+    if (oom) {
+        fail(a, "lookup.oom", 1, r->name);
+        rc = MC_ENOMEM;
+        goto done;
+    }
+    CURL *e = x.h;
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, x.body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(x.body));
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)x.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)x.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "motcua");
+    if (r->ca != NULL) {
+        curl_easy_setopt(e, CURLOPT_CAINFO, r->ca);
+    }
+    if (r->cert != NULL) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, r->cert);
+        curl_easy_setopt(e, CURLOPT_SSLKEY, r->key);
+    }
+    CURLcode code = curl_easy_perform(e);
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    if (code == CURLE_OK) {
+        a->answered_at = (int64_t)time(NULL);
+        unsigned char hash[crypto_generichash_BYTES];
+        crypto_generichash(hash, sizeof hash, (const unsigned char *)x.answer.data, x.answer.len,
+                           NULL, 0);
+        sodium_bin2hex(a->answer_hash, sizeof a->answer_hash, hash, sizeof hash);
+    }
+    if (x.answer.oom) {
+        fail(a, "lookup.oom", 1, r->name);
+        rc = MC_ENOMEM;
+    } else if (code == CURLE_WRITE_ERROR && x.too_big) {
+        fail(a, "lookup.too-large", 2, r->name, num_of(MAX_ANSWER).s);
+    } else if (code == CURLE_OPERATION_TIMEDOUT) {
+        fail(a, "lookup.timeout", 2, r->name, num_of(x.timeout_ms).s);
+    } else if (code != CURLE_OK) {
+        fail(a, "lookup.unreachable", 2, r->name, curl_easy_strerror(code));
+    } else if (status != 200) {
+        fail(a, "lookup.http", 2, r->name, num_of(status).s);
+    } else {
+        rc = read_ack(&x.answer, r->name, d, a);
+    }
+done:
+    pthread_mutex_lock(&r->mu);
+    if (a->accepted) {
+        r->delivered++;
+    } else {
+        r->failed++;
+    }
+    pthread_mutex_unlock(&r->mu);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(x.h);
+    mc_free(x.body);
+    mc_buf_free(&x.answer);
     if (rc != 0) {
         mc_error_set(err, rc, "out of memory");
     }

@@ -163,8 +163,8 @@ static int not_issued(mce_dos *d, const char *registry, const char *document, co
 /* Files the record of issue `is` under the identifier `who` of one of its parties: 1 when it
  * is filed (a volatile engine only counts it), 0 when the registry's `subjects` refuse `who`
  * (the event says why), or an error. */
-static int issue_one(mc_engine *e, mce_dos *d, const mc_issue *is, const char *who, int64_t at,
-                     mc_error *err)
+static int issue_one(mc_engine *e, mce_dos *d, const mc_issue *is, const char *party,
+                     const char *who, int64_t at, mc_error *err)
 {
     if (e->st == NULL) {
         return 1; /* a volatile engine keeps no issued record (§8.2) */
@@ -187,6 +187,22 @@ static int issue_one(mc_engine *e, mce_dos *d, const mc_issue *is, const char *w
     mc_date_format(mc_calendar_date(mce_loc(d, at)), day);
     mc_record_row rec = {reg->name, is->document->name, who, ref, day};
     int rc = mc_store_record_put(e->st, &rec, err);
+    if (rc == 0 && reg->live) {
+        /* A live registry gets the result too: an outbox row in the same transaction as the
+         * record and the event, sent by serve (docs/registries.md, "Results go back"). */
+        mc_delivery_row del = {0};
+        del.registry = reg->name;
+        del.document = is->document->name;
+        del.subject = who;
+        del.party = party;
+        del.reference = ref;
+        del.issued = day;
+        del.dossier = d->row.id;
+        del.procedure = d->row.procedure;
+        del.agency = d->row.agency;
+        del.created = at;
+        rc = mc_store_delivery_add(e->st, &del, err);
+    }
     return rc != 0 ? rc : 1;
 }
 
@@ -202,7 +218,8 @@ static int issue_records(mc_engine *e, mce_dos *d, const mc_state *s, int64_t at
         for (size_t j = 0; j < n; j++) {
             int k = is->nparties ? mc_party_find(d->p, is->parties[j]) : 0;
             const char *who = k >= 0 ? mce_party_id(d, (uint32_t)k) : NULL;
-            int rc = who != NULL ? issue_one(e, d, is, who, at, err) : 0;
+            const char *party = is->nparties ? is->parties[j] : "applicant";
+            int rc = who != NULL ? issue_one(e, d, is, party, who, at, err) : 0;
             if (rc < 0) {
                 return rc;
             }

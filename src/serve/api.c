@@ -1,6 +1,7 @@
 /* The HTTP API without the HTTP (api.h): authenticate, route, check who may ask, call the
  * engine, answer in JSON. */
 #include "api.h"
+#include "deliver.h"
 #include "ready.h"
 
 #include "base/grow.h"
@@ -1822,6 +1823,8 @@ static void metrics_with(api *a, mc_engine *e, mc_buf *t)
         mc_connect_stat st[METRICS_REGISTRIES_MAX];
         size_t n = mc_connect_stats(a->registries, st, METRICS_REGISTRIES_MAX);
         metrics_render_registries(st, n < METRICS_REGISTRIES_MAX ? n : METRICS_REGISTRIES_MAX, t);
+        deliver_render_pending(a->deliver, st,
+                               n < METRICS_REGISTRIES_MAX ? n : METRICS_REGISTRIES_MAX, t);
     }
     if (a->group != NULL) {
         mc_store_group_stats g;

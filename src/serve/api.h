@@ -73,6 +73,9 @@ typedef struct api {
      * configuration names no endpoint: api_set_engine gives it to each engine, api_free frees
      * it, /metrics shows its counters. */
     mc_connect *registries;
+    /* The sender of results to those registries (deliver.h), for the pending counts in
+     * /metrics, or NULL. Set by serve.c while it runs. */
+    struct deliverer *deliver;
 } api;
 
 /* Prepares a for n engines. MC_ENOMEM. */

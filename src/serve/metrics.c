@@ -338,4 +338,16 @@ void metrics_render_registries(const mc_connect_stat *s, size_t n, mc_buf *t)
         metrics_label(t, s[i].registry);
         mc_buf_printf(t, "\"} %d\n", s[i].open ? 1 : 0);
     }
+    mc_buf_printf(t, "# HELP motcua_registry_deliveries_total Results sent to live registries, "
+                     "by registry and outcome (delivered: acknowledged; failed: an attempt "
+                     "that failed).\n"
+                     "# TYPE motcua_registry_deliveries_total counter\n");
+    for (size_t i = 0; i < n; i++) {
+        mc_buf_printf(t, "motcua_registry_deliveries_total{registry=\"");
+        metrics_label(t, s[i].registry);
+        mc_buf_printf(t, "\",outcome=\"delivered\"} %llu\n", (unsigned long long)s[i].delivered);
+        mc_buf_printf(t, "motcua_registry_deliveries_total{registry=\"");
+        metrics_label(t, s[i].registry);
+        mc_buf_printf(t, "\",outcome=\"failed\"} %llu\n", (unsigned long long)s[i].failed);
+    }
 }

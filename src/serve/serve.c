@@ -10,6 +10,7 @@
 #include "log.h"
 #include "ready.h"
 #include "sched.h"
+#include "deliver.h"
 #include "base/grow.h"
 #include "base/json.h"
 #include "front/migrate.h"
@@ -184,6 +185,7 @@ typedef struct server {
     api api;
     watch watch;
     sched sched; /* the timer scheduler (sched.h), unless --no-timers */
+    deliverer deliver; /* the sender of results to live registries (deliver.h), when any */
     ready *ready; /* the probe of /api/health/ready */
     FILE *access;                /* the access log: stderr, or --access-log FILE */
     pthread_mutex_t access_lock; /* one whole line at a time */
@@ -617,6 +619,23 @@ static void start_timers(front_opts *c, const mc_catalogue *cat, server *sv)
     } else if (!sched_start(&sv->sched, &sv->api, e, rules)) {
         log_msg(FRONT_LOG_ERROR, "timers: cannot start a thread");
     }
+}
+
+/* The sender of results to the live registries, on a store connection of its own, when the
+ * configuration names any. A server that cannot start it says so and serves on: the results
+ * stay in the outbox until a server sends them. */
+static void start_deliveries(front_opts *c, server *sv)
+{
+    if (sv->api.registries == NULL) {
+        return;
+    }
+    mc_error err;
+    mc_error_clear(&err);
+    if (!deliver_start(&sv->deliver, &sv->api, c->db ? c->db : "motcua.db", &err)) {
+        log_msg(FRONT_LOG_ERROR, "deliveries: cannot start: %s", err.msg);
+        return;
+    }
+    sv->api.deliver = &sv->deliver;
 }
 
 typedef struct stopper {
@@ -1080,6 +1099,9 @@ int cmd_serve(front_opts *c)
             status = EXIT_IO;
         }
     } else {
+        /* Before the server says it serves: the pending counts are in /metrics from the
+         * first request. */
+        start_deliveries(c, sv);
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
         char url[INET6_ADDRSTRLEN + 16];
         listen_url(&addr, info ? (unsigned)info->port : listen_port(&addr), url, sizeof url);
@@ -1110,6 +1132,10 @@ int cmd_serve(front_opts *c)
             fflush(NULL);
             _exit(EXIT_OK);
         }
+        /* After the requests (a /metrics request reads its counts), before the connector
+         * goes: waits for the delivery it is sending, at most. */
+        sv->api.deliver = NULL;
+        deliver_stop(&sv->deliver);
     }
     pthread_mutex_lock(&w->lock);
     w->stop = true;

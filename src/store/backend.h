@@ -148,6 +148,20 @@ enum mcs_query {
     Q_PAGE_COUNTS,
     Q_DOSSIER_NAMES, /* lo, hi (as PAGE's) -> how many names are in [lo, hi), up to 2001 */
     Q_NAMES_ALL,     /* -> id, applicant of each dossier with a name (mc_store_copy) */
+    /* Deliveries to live registries (schema version 11, mc_store_delivery_*). COLUMNS: id,
+     * request_id, registry, document, subject, party, reference, issued, dossier, procedure,
+     * agency, created, attempts, next_at, delivered_at, answer_hash, last_error. */
+    Q_DELIVERY_ADD,     /* request_id, registry … created (11 values; attempts 0, next_at 0)
+                           -> id */
+    Q_DELIVERY_GET,     /* id -> COLUMNS */
+    Q_DELIVERY_DUE,     /* now, limit -> COLUMNS of the pending ones with next_at <= now, by
+                           next_at and id */
+    Q_DELIVERY_DONE,    /* id, at, answer_hash: marks it delivered where it was not */
+    Q_DELIVERY_FAIL,    /* id, error, next_at: attempts + 1 where it was not delivered */
+    Q_DELIVERY_PENDING, /* -> registry, count of the pending ones, by registry */
+    Q_DELIVERIES_ALL,   /* -> COLUMNS, by id (mc_store_copy) */
+    Q_COPY_DELIVERY,    /* COLUMNS: the row as it stands */
+    Q_CHECK_DELIVERIES, /* -> kind (1 differs, 2 unchained, 3 gone, 4 delivered differs), id */
     Q_COUNT
 };
 

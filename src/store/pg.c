@@ -171,6 +171,16 @@ static const struct {
          "  OLD.state IS DISTINCT FROM NEW.state OR OLD.final IS DISTINCT FROM NEW.final OR"
          "  OLD.overdue IS DISTINCT FROM NEW.overdue)"
          "  EXECUTE FUNCTION motcua_tally();"},
+    /* The outbox of results issued to live registries, as SQLite's version 11. */
+    {11, "CREATE TABLE delivery (id bigint PRIMARY KEY,"
+         "  request_id text COLLATE \"C\" NOT NULL UNIQUE,"
+         "  registry text COLLATE \"C\" NOT NULL, document text COLLATE \"C\" NOT NULL,"
+         "  subject text COLLATE \"C\" NOT NULL, party text COLLATE \"C\","
+         "  reference text COLLATE \"C\", issued text COLLATE \"C\", dossier bigint NOT NULL,"
+         "  procedure text COLLATE \"C\", agency text COLLATE \"C\", created bigint NOT NULL,"
+         "  attempts bigint NOT NULL, next_at bigint NOT NULL, delivered_at bigint,"
+         "  answer_hash text COLLATE \"C\", last_error text COLLATE \"C\");"
+         "CREATE INDEX delivery_due ON delivery(next_at, id) WHERE delivered_at IS NULL;"},
 };
 enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
 #define SCHEMA_VERSION (migrations[NMIGRATIONS - 1].to)
@@ -179,6 +189,9 @@ enum { NMIGRATIONS = sizeof migrations / sizeof migrations[0] };
     "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
     "overdue, late, submitted, entered, due, \"left\", finished, fee, wake, apology, data"
 #define EVENT_COLUMNS "seq, dossier, at, kind, actor, body, prev, hash, \"row\", part, pos"
+#define DELIVERY_COLUMNS                                                                           \
+    "id, request_id, registry, document, subject, party, reference, issued, dossier, "             \
+    "procedure, agency, created, attempts, next_at, delivered_at, answer_hash, last_error"
 
 /* The ids of dossiers and tickets are the next after the largest, as SQLite gives them; two
  * writers that take the same one meet on its primary key, and the second runs again
@@ -395,6 +408,45 @@ static const char *const sql_of[Q_COUNT] = {
                          "FROM dossier_tally WHERE final = 0 GROUP BY procedure, state "
                          "HAVING sum(n) > 0 ORDER BY procedure, state",
     [Q_STORE_SIZE] = "SELECT pg_database_size(current_database())",
+    /* The id is the next after the largest, as the tickets': two writers that take the same
+     * one meet on its key, and the second runs again. */
+    [Q_DELIVERY_ADD] = "INSERT INTO delivery (id, request_id, registry, document, subject, "
+                       "party, reference, issued, dossier, procedure, agency, created, attempts, "
+                       "next_at) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM delivery), $1, "
+                       "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0) RETURNING id",
+    [Q_DELIVERY_GET] = "SELECT " DELIVERY_COLUMNS " FROM delivery WHERE id = $1",
+    [Q_DELIVERY_DUE] = "SELECT " DELIVERY_COLUMNS " FROM delivery WHERE delivered_at IS NULL AND "
+                       "next_at <= $1 ORDER BY next_at, id LIMIT $2",
+    [Q_DELIVERY_DONE] = "UPDATE delivery SET delivered_at = $2, answer_hash = $3, "
+                        "attempts = attempts + 1, last_error = NULL WHERE id = $1 AND "
+                        "delivered_at IS NULL",
+    [Q_DELIVERY_FAIL] = "UPDATE delivery SET attempts = attempts + 1, last_error = $2, "
+                        "next_at = $3 WHERE id = $1 AND delivered_at IS NULL",
+    [Q_DELIVERY_PENDING] = "SELECT registry, count(*)::bigint FROM delivery WHERE delivered_at "
+                           "IS NULL GROUP BY registry ORDER BY registry",
+    [Q_DELIVERIES_ALL] = "SELECT " DELIVERY_COLUMNS " FROM delivery ORDER BY id",
+    [Q_COPY_DELIVERY] = "INSERT INTO delivery (" DELIVERY_COLUMNS ") VALUES ($1, $2, $3, $4, $5, "
+                        "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    [Q_CHECK_DELIVERIES] =
+        "WITH l AS (SELECT body::jsonb AS b FROM ledger WHERE chain = 'deliveries' OR chain LIKE "
+        "'deliveries.%'), c AS (SELECT (b ->> 'id')::bigint AS id, b FROM l WHERE b ->> 'event' "
+        "= 'issued'), a AS (SELECT (b ->> 'id')::bigint AS id, b FROM l WHERE b ->> 'event' = "
+        "'delivered') "
+        "SELECT 1::bigint, x.id FROM delivery x JOIN c ON c.id = x.id WHERE x.request_id IS "
+        "DISTINCT FROM c.b ->> 'request_id' OR x.registry IS DISTINCT FROM c.b ->> 'registry' OR "
+        "x.document IS DISTINCT FROM c.b ->> 'document' OR x.subject IS DISTINCT FROM c.b ->> "
+        "'subject' OR x.party IS DISTINCT FROM c.b ->> 'party' OR x.reference IS DISTINCT FROM "
+        "c.b ->> 'reference' OR x.issued IS DISTINCT FROM c.b ->> 'issued' OR x.dossier::text IS "
+        "DISTINCT FROM c.b ->> 'dossier' OR x.procedure IS DISTINCT FROM c.b ->> 'procedure' OR "
+        "x.agency IS DISTINCT FROM c.b ->> 'agency' OR x.created::text IS DISTINCT FROM c.b ->> "
+        "'created' "
+        "UNION ALL SELECT 2, x.id FROM delivery x WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.id "
+        "= x.id) "
+        "UNION ALL SELECT 3, c.id FROM c WHERE NOT EXISTS (SELECT 1 FROM delivery x WHERE x.id "
+        "= c.id) "
+        "UNION ALL SELECT 4, x.id FROM delivery x LEFT JOIN a ON a.id = x.id WHERE "
+        "x.delivered_at::text IS DISTINCT FROM a.b ->> 'delivered_at' OR x.answer_hash IS "
+        "DISTINCT FROM a.b ->> 'answer_hash' ORDER BY 2",
 };
 
 /* A write whose result nobody reads (an entry appended to a chain, a dossier's checked update),

@@ -150,6 +150,15 @@ static const char *const migrations[] = {
     "CREATE TRIGGER dossier_tally_delete AFTER DELETE ON dossier BEGIN"
     "  INSERT INTO dossier_tally VALUES (coalesce(old.agency, ''), old.procedure, old.state,"
     "  old.final, old.overdue, -1) ON CONFLICT DO UPDATE SET n = n - 1; END;",
+    /* 11: the outbox of results issued to live registries (docs/registries.md, "Results go
+     * back"): written with the event that issues the record, chained in `deliveries` (by
+     * subject); the sender's bookkeeping (attempts, next_at, last_error) outside the chain. */
+    "CREATE TABLE delivery (id INTEGER PRIMARY KEY, request_id TEXT NOT NULL UNIQUE,"
+    "  registry TEXT NOT NULL, document TEXT NOT NULL, subject TEXT NOT NULL, party TEXT,"
+    "  reference TEXT, issued TEXT, dossier INTEGER NOT NULL, procedure TEXT, agency TEXT,"
+    "  created INTEGER NOT NULL, attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,"
+    "  delivered_at INTEGER, answer_hash TEXT, last_error TEXT);"
+    "CREATE INDEX delivery_due ON delivery(next_at, id) WHERE delivered_at IS NULL;",
 };
 
 enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
@@ -158,6 +167,9 @@ enum { SCHEMA_VERSION = sizeof migrations / sizeof migrations[0] };
     "rev, procedure, version, agency, subject, channel, state, outcome, clock, final, "            \
     "overdue, late, submitted, entered, due, left, finished, fee, wake, apology, data"
 #define EVENT_COLUMNS "seq, dossier, at, kind, actor, body, prev, hash, row, part, pos"
+#define DELIVERY_COLUMNS                                                                           \
+    "id, request_id, registry, document, subject, party, reference, issued, dossier, "             \
+    "procedure, agency, created, attempts, next_at, delivered_at, answer_hash, last_error"
 
 static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_INSERT] = "INSERT INTO dossier (" DOSSIER_COLUMNS ") VALUES "
@@ -326,6 +338,42 @@ static const char *const sql_of[Q_COUNT] = {
                          "WHERE final = 0 GROUP BY procedure, state HAVING sum(n) > 0 "
                          "ORDER BY procedure, state",
     [Q_STORE_SIZE] = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+    [Q_DELIVERY_ADD] = "INSERT INTO delivery (request_id, registry, document, subject, party, "
+                       "reference, issued, dossier, procedure, agency, created, attempts, "
+                       "next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0)",
+    [Q_DELIVERY_GET] = "SELECT " DELIVERY_COLUMNS " FROM delivery WHERE id = ?1",
+    [Q_DELIVERY_DUE] = "SELECT " DELIVERY_COLUMNS " FROM delivery WHERE delivered_at IS NULL AND "
+                       "next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
+    [Q_DELIVERY_DONE] = "UPDATE delivery SET delivered_at = ?2, answer_hash = ?3, "
+                        "attempts = attempts + 1, last_error = NULL WHERE id = ?1 AND "
+                        "delivered_at IS NULL",
+    [Q_DELIVERY_FAIL] = "UPDATE delivery SET attempts = attempts + 1, last_error = ?2, "
+                        "next_at = ?3 WHERE id = ?1 AND delivered_at IS NULL",
+    [Q_DELIVERY_PENDING] = "SELECT registry, count(*) FROM delivery WHERE delivered_at IS NULL "
+                           "GROUP BY registry ORDER BY registry",
+    [Q_DELIVERIES_ALL] = "SELECT " DELIVERY_COLUMNS " FROM delivery ORDER BY id",
+    [Q_COPY_DELIVERY] = "INSERT INTO delivery (" DELIVERY_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+                        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    [Q_CHECK_DELIVERIES] =
+        "WITH l AS (SELECT body FROM ledger WHERE chain = 'deliveries' OR chain LIKE "
+        "'deliveries.%'), c AS (SELECT json_extract(body, '$.id') AS id, body FROM l WHERE "
+        "json_extract(body, '$.event') = 'issued'), a AS (SELECT json_extract(body, '$.id') AS "
+        "id, body FROM l WHERE json_extract(body, '$.event') = 'delivered') "
+        "SELECT 1, x.id FROM delivery x JOIN c ON c.id = x.id WHERE x.request_id IS NOT "
+        "json_extract(c.body, '$.request_id') OR x.registry IS NOT json_extract(c.body, "
+        "'$.registry') OR x.document IS NOT json_extract(c.body, '$.document') OR x.subject IS "
+        "NOT json_extract(c.body, '$.subject') OR x.party IS NOT json_extract(c.body, '$.party') "
+        "OR x.reference IS NOT json_extract(c.body, '$.reference') OR x.issued IS NOT "
+        "json_extract(c.body, '$.issued') OR x.dossier IS NOT json_extract(c.body, '$.dossier') "
+        "OR x.procedure IS NOT json_extract(c.body, '$.procedure') OR x.agency IS NOT "
+        "json_extract(c.body, '$.agency') OR x.created IS NOT json_extract(c.body, '$.created') "
+        "UNION ALL SELECT 2, x.id FROM delivery x WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.id "
+        "= x.id) "
+        "UNION ALL SELECT 3, c.id FROM c WHERE NOT EXISTS (SELECT 1 FROM delivery x WHERE x.id "
+        "= c.id) "
+        "UNION ALL SELECT 4, x.id FROM delivery x LEFT JOIN a ON a.id = x.id WHERE "
+        "x.delivered_at IS NOT json_extract(a.body, '$.delivered_at') OR x.answer_hash IS NOT "
+        "json_extract(a.body, '$.answer_hash') ORDER BY 2",
 };
 enum {
     TX_BEGIN,
@@ -676,7 +724,7 @@ static int sqlite_run(mcs_backend *b, enum mcs_query q, const mcs_val *params, i
     default:
         break;
     }
-    if (q == Q_DOSSIER_INSERT || q == Q_TICKET_PUT) {
+    if (q == Q_DOSSIER_INSERT || q == Q_TICKET_PUT || q == Q_DELIVERY_ADD) {
         return insert_id(b, q, params, n, row, ud, changes, what, err);
     }
     return run(b, q, params, n, row, ud, changes, what, err);

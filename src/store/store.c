@@ -36,6 +36,9 @@ static const bool query_writes[Q_COUNT] = {
     [Q_DOSSIER_PUT] = true,
     [Q_TEXT_PUT] = true,
     [Q_DOSSIER_NAME] = true,
+    /* the deliveries to live registries (schema version 11) */
+    [Q_DELIVERY_ADD] = true,   [Q_DELIVERY_DONE] = true,     [Q_DELIVERY_FAIL] = true,
+    [Q_COPY_DELIVERY] = true,
 };
 
 /* Attempts of an operation the store runs in a transaction of its own (an entry of the access
@@ -396,8 +399,8 @@ static const char *text_of(const mcs_val *v)
 /* ==== partitions ========================================================================= */
 
 /* The kinds of chains, sorted by name; each is split into partitions KIND.NN. */
-static const char *const kinds[] = {MC_CHAIN_ACCESS, MC_CHAIN_EVENTS, MC_CHAIN_RECORDS,
-                                    MC_CHAIN_REQUESTS, MC_CHAIN_TICKETS};
+static const char *const kinds[] = {MC_CHAIN_ACCESS,  MC_CHAIN_DELIVERIES, MC_CHAIN_EVENTS,
+                                    MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS,   MC_CHAIN_TICKETS};
 enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 
 /* Room for every chain: the frozen ones and every partition. */
@@ -577,7 +580,9 @@ static int seed_ledger(void *ud, mcs_backend *b, int from, mc_error *err)
 {
     mc_store *st = ud;
     st->b = b;
-    int rc = from < 5 ? seed_chains(st, from, err) : 0;
+    /* Below version 11 the deliveries' partitions have no head records yet: creating them again
+     * for every kind leaves those there as they are. */
+    int rc = from < 11 ? seed_chains(st, from, err) : 0;
     /* An explicit migration verifies what it made before it commits: one that does not verify
      * is rolled back and the store stays as it was. */
     if (rc == 0 && st->verify_migration && from > 0) {
@@ -2143,6 +2148,24 @@ static int ticket_mismatch(checker *c, const mcs_val *s)
     }
 }
 
+static int delivery_mismatch(checker *c, const mcs_val *s)
+{
+    long long id = (long long)s[1].i;
+    switch (s[0].i) {
+    case 1:
+        return report(c, "delivery %lld differs from its chain", id);
+    case 2:
+        return report(c,
+                      "delivery %lld is not in the deliveries chain: it was written behind the "
+                      "store's back",
+                      id);
+    case 3:
+        return report(c, "delivery %lld is gone, but the deliveries chain has it", id);
+    default:
+        return report(c, "delivery %lld: its acknowledgement differs from its chain", id);
+    }
+}
+
 static int check_tables(checker *c)
 {
     int rc = each_row(c, Q_CHECK_RECORDS, NULL, 0, record_mismatch);
@@ -2151,6 +2174,9 @@ static int check_tables(checker *c)
     }
     if (rc == 0) {
         rc = each_row(c, Q_CHECK_TICKETS, NULL, 0, ticket_mismatch);
+    }
+    if (rc == 0) {
+        rc = each_row(c, Q_CHECK_DELIVERIES, NULL, 0, delivery_mismatch);
     }
     return rc;
 }
@@ -2180,8 +2206,8 @@ int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void
     c.finding = finding;
     c.ud = ud;
     c.err = err;
-    static const char *const ledgers[] = {MC_CHAIN_ACCESS, MC_CHAIN_RECORDS, MC_CHAIN_REQUESTS,
-                                          MC_CHAIN_TICKETS};
+    static const char *const ledgers[] = {MC_CHAIN_ACCESS, MC_CHAIN_DELIVERIES, MC_CHAIN_RECORDS,
+                                          MC_CHAIN_REQUESTS, MC_CHAIN_TICKETS};
     int rc = check_events(&c);
     for (size_t i = 0; rc == 0 && i < sizeof ledgers / sizeof ledgers[0]; i++) {
         rc = check_ledger(&c, ledgers[i]);
@@ -2590,6 +2616,211 @@ int mc_store_ticket_put(mc_store *st, const mc_ticket_row *t, mc_error *err)
     return with_tx(st, ticket_put, t, err);
 }
 
+/* ==== deliveries to live registries ====================================================== */
+
+/* The chain entry of a new delivery: every field written once. */
+static int ledger_put_delivery(mc_store *st, const mc_delivery_row *d, mc_error *err)
+{
+    json_t *o = json_pack(
+        "{s:s, s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:s?, s:s?, s:I}", "event",
+        "issued", "id", (json_int_t)d->id, "request_id", d->request_id, "registry", d->registry,
+        "document", d->document, "subject", d->subject, "party", d->party, "reference",
+        d->reference, "issued", d->issued, "dossier", (json_int_t)d->dossier, "procedure",
+        d->procedure, "agency", d->agency, "created", (json_int_t)d->created);
+    char *body = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    int rc = body ? ledger_append(st, MC_CHAIN_DELIVERIES, d->subject, d->subject, body, err)
+                  : mc_error_set(err, MC_ENOMEM, "out of memory");
+    mc_free(body);
+    return rc;
+}
+
+static int delivery_add(mc_store *st, const void *arg, mc_error *err)
+{
+    mc_delivery_row *d = (mc_delivery_row *)arg;
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(d->request_id, sizeof d->request_id, raw, sizeof raw);
+    mcs_val p[11] = {mcs_text(d->request_id), mcs_text(d->registry), mcs_text(d->document),
+                     mcs_text(d->subject),    mcs_text(d->party),    mcs_text(d->reference),
+                     mcs_text(d->issued),     mcs_int(d->dossier),   mcs_text(d->procedure),
+                     mcs_text(d->agency),     mcs_int(d->created)};
+    d->id = 0;
+    int rc = run(st, Q_DELIVERY_ADD, p, 11, get_int, &d->id, NULL, "saving a delivery", err);
+    return rc != 0 ? rc : ledger_put_delivery(st, d, err);
+}
+
+int mc_store_delivery_add(mc_store *st, mc_delivery_row *d, mc_error *err)
+{
+    if (d->registry == NULL || d->document == NULL || d->subject == NULL) {
+        return mc_error_set(err, MC_EUSAGE,
+                            "store: a delivery needs a registry, a document and "
+                            "a subject");
+    }
+    d->attempts = 0;
+    d->next_at = 0;
+    d->delivered_at = MC_NONE;
+    d->answer_hash = NULL;
+    d->last_error = NULL;
+    return with_tx(st, delivery_add, d, err);
+}
+
+/* A row of DELIVERY_COLUMNS (backend.h) as an mc_delivery_row: strings borrowed. */
+static void delivery_of(const mcs_val *c, mc_delivery_row *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = c[0].i;
+    snprintf(d->request_id, sizeof d->request_id, "%s", text_of(&c[1]) ? text_of(&c[1]) : "");
+    d->registry = text_of(&c[2]);
+    d->document = text_of(&c[3]);
+    d->subject = text_of(&c[4]);
+    d->party = text_of(&c[5]);
+    d->reference = text_of(&c[6]);
+    d->issued = text_of(&c[7]);
+    d->dossier = c[8].i;
+    d->procedure = text_of(&c[9]);
+    d->agency = text_of(&c[10]);
+    d->created = c[11].i;
+    d->attempts = c[12].i;
+    d->next_at = c[13].i;
+    d->delivered_at = c[14].type == MCS_NULL ? MC_NONE : c[14].i;
+    d->answer_hash = text_of(&c[15]);
+    d->last_error = text_of(&c[16]);
+}
+
+typedef struct delivery_arg {
+    int (*fn)(void *ud, const mc_delivery_row *d);
+    void *ud;
+} delivery_arg;
+
+static int each_delivery(void *ud, const mcs_val *c, int n)
+{
+    (void)n;
+    delivery_arg *a = ud;
+    mc_delivery_row d;
+    delivery_of(c, &d);
+    return a->fn(a->ud, &d);
+}
+
+int mc_store_delivery_due(mc_store *st, int64_t now, size_t limit,
+                          int (*fn)(void *ud, const mc_delivery_row *d), void *ud, mc_error *err)
+{
+    mcs_val p[2] = {mcs_int(now),
+                    mcs_int(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit)};
+    delivery_arg a = {fn, ud};
+    return run(st, Q_DELIVERY_DUE, p, 2, each_delivery, &a, NULL, "reading deliveries", err);
+}
+
+typedef struct delivery_mark {
+    int64_t id, at;
+    const char *hash, *error;
+    int marked; /* 1 when the row changed */
+} delivery_mark;
+
+/* Keeps what the chain entry of an acknowledgement needs from the row: its subject (the
+ * partition) and request id. */
+typedef struct delivery_found {
+    bool found, delivered;
+    char request_id[33];
+    char *subject;
+} delivery_found;
+
+static int get_delivery(void *ud, const mcs_val *c, int n)
+{
+    (void)n;
+    delivery_found *f = ud;
+    mc_delivery_row d;
+    delivery_of(c, &d);
+    f->found = true;
+    f->delivered = d.delivered_at != MC_NONE;
+    memcpy(f->request_id, d.request_id, sizeof f->request_id);
+    f->subject = mc_strndup(d.subject ? d.subject : "", d.subject ? strlen(d.subject) : 0);
+    return f->subject == NULL ? MC_ENOMEM : 0;
+}
+
+static int delivery_done(mc_store *st, const void *arg, mc_error *err)
+{
+    delivery_mark *m = (delivery_mark *)arg;
+    m->marked = 0;
+    delivery_found f = {false, false, {0}, NULL};
+    mcs_val p[3] = {mcs_int(m->id), mcs_int(m->at), mcs_text(m->hash)};
+    int rc = run(st, Q_DELIVERY_GET, p, 1, get_delivery, &f, NULL, "reading a delivery", err);
+    if (rc == MC_ENOMEM) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (rc != 0 || !f.found || f.delivered) {
+        mc_free(f.subject);
+        return rc;
+    }
+    int64_t changes = 0;
+    rc = run(st, Q_DELIVERY_DONE, p, 3, NULL, NULL, &changes, "marking a delivery", err);
+    char *body = NULL;
+    if (rc == 0 && changes == 1) {
+        json_t *o = json_pack("{s:s, s:I, s:s, s:I, s:s}", "event", "delivered", "id",
+                              (json_int_t)m->id, "request_id", f.request_id, "delivered_at",
+                              (json_int_t)m->at, "answer_hash", m->hash);
+        body = o ? mc_json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(o);
+        rc = body ? ledger_append(st, MC_CHAIN_DELIVERIES, f.subject, f.subject, body, err)
+                  : mc_error_set(err, MC_ENOMEM, "out of memory");
+        m->marked = rc == 0;
+    }
+    mc_free(body);
+    mc_free(f.subject);
+    return rc;
+}
+
+int mc_store_delivery_done(mc_store *st, int64_t id, int64_t at, const char *answer_hash,
+                           mc_error *err)
+{
+    if (answer_hash == NULL) {
+        return mc_error_set(err, MC_EUSAGE,
+                            "store: an acknowledged delivery needs the answer's "
+                            "hash");
+    }
+    delivery_mark m = {id, at, answer_hash, NULL, 0};
+    int rc = with_tx(st, delivery_done, &m, err);
+    return rc != 0 ? rc : m.marked;
+}
+
+static int delivery_failed(mc_store *st, const void *arg, mc_error *err)
+{
+    delivery_mark *m = (delivery_mark *)arg;
+    mcs_val p[3] = {mcs_int(m->id), mcs_text(m->error), mcs_int(m->at)};
+    int64_t changes = 0;
+    int rc = run(st, Q_DELIVERY_FAIL, p, 3, NULL, NULL, &changes, "marking a delivery", err);
+    m->marked = rc == 0 && changes == 1;
+    return rc;
+}
+
+int mc_store_delivery_failed(mc_store *st, int64_t id, const char *error, int64_t next_at,
+                             mc_error *err)
+{
+    delivery_mark m = {id, next_at, NULL, error, 0};
+    int rc = with_tx(st, delivery_failed, &m, err);
+    return rc != 0 ? rc : m.marked;
+}
+
+typedef struct pending_arg {
+    int (*fn)(void *ud, const char *registry, int64_t pending);
+    void *ud;
+} pending_arg;
+
+static int each_pending(void *ud, const mcs_val *c, int n)
+{
+    (void)n;
+    pending_arg *a = ud;
+    return a->fn(a->ud, text_of(&c[0]), c[1].i);
+}
+
+int mc_store_delivery_pending(mc_store *st,
+                              int (*fn)(void *ud, const char *registry, int64_t pending), void *ud,
+                              mc_error *err)
+{
+    pending_arg a = {fn, ud};
+    return run(st, Q_DELIVERY_PENDING, NULL, 0, each_pending, &a, NULL, "counting deliveries", err);
+}
+
 typedef struct records_arg {
     int (*fn)(void *ud, const mc_record_row *rec);
     void *ud;
@@ -2713,6 +2944,11 @@ static int copy_ticket(void *ud, const mcs_val *c, int n)
     return copy_as(ud, Q_COPY_TICKET, c, n, "copying correction tickets");
 }
 
+static int copy_delivery(void *ud, const mcs_val *c, int n)
+{
+    return copy_as(ud, Q_COPY_DELIVERY, c, n, "copying deliveries");
+}
+
 static int copy_text(void *ud, const mcs_val *c, int n)
 {
     return copy_as(ud, Q_TEXT_PUT, c, n, "copying procedure texts");
@@ -2779,16 +3015,12 @@ int mc_store_copy(mc_store *src, mc_store *dst, int64_t *rows, mc_error *err)
     /* The source is read in one transaction (one snapshot), the destination written in one:
      * a copy is whole or absent. */
     static const copy_query steps[] = {
-        {Q_DOSSIER_EACH, copy_dossier},
-        {Q_NAMES_ALL, copy_name},
-        {Q_EVENT_ALL, copy_event},
-        {Q_HEAD_GET, copy_head},
-        {Q_LEDGER_ALL, copy_entry},
-        {Q_LEDGER_HEADS, copy_ledger_head},
-        {Q_RECORDS_ALL, copy_record},
-        {Q_SEED_REQUESTS, copy_request},
-        {Q_SEED_TICKETS, copy_ticket},
-        {Q_TEXTS_ALL, copy_text},
+        {Q_DOSSIER_EACH, copy_dossier},    {Q_NAMES_ALL, copy_name},
+        {Q_EVENT_ALL, copy_event},         {Q_HEAD_GET, copy_head},
+        {Q_LEDGER_ALL, copy_entry},        {Q_LEDGER_HEADS, copy_ledger_head},
+        {Q_RECORDS_ALL, copy_record},      {Q_SEED_REQUESTS, copy_request},
+        {Q_SEED_TICKETS, copy_ticket},     {Q_TEXTS_ALL, copy_text},
+        {Q_DELIVERIES_ALL, copy_delivery},
     };
     copier k = {dst, err, 0};
     rc = mc_store_begin_optimistic(src, err);
