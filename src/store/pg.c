@@ -395,6 +395,20 @@ static const char *const sql_of[Q_COUNT] = {
                          "FROM dossier_tally WHERE final = 0 GROUP BY procedure, state "
                          "HAVING sum(n) > 0 ORDER BY procedure, state",
     [Q_STORE_SIZE] = "SELECT pg_database_size(current_database())",
+    /* Every event is read (no index serves a look-up's time): the LIKE spares the JSON parse of
+     * the events that carry none. */
+    [Q_LOOKUP_COUNTS] = "SELECT registry, document, count(*), "
+                        "count(*) FILTER (WHERE outcome = 'found'), min(asked), max(asked) "
+                        "FROM (SELECT l ->> 'registry' AS registry, l ->> 'document' AS document, "
+                        "l ->> 'outcome' AS outcome, CASE WHEN jsonb_typeof(l -> 'asked_at') = "
+                        "'number' THEN (l ->> 'asked_at')::numeric::bigint END AS asked "
+                        "FROM event e CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN "
+                        "jsonb_typeof(e.body::jsonb -> 'lookups') = 'array' THEN "
+                        "e.body::jsonb -> 'lookups' ELSE '[]'::jsonb END) AS l "
+                        "WHERE e.body LIKE '%\"lookups\"%') AS x "
+                        "WHERE registry IS NOT NULL AND document IS NOT NULL AND asked >= $1 "
+                        "AND asked < $2 GROUP BY registry, document "
+                        "ORDER BY registry COLLATE \"C\", document COLLATE \"C\"",
 };
 
 /* A write whose result nobody reads (an entry appended to a chain, a dossier's checked update),
