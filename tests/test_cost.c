@@ -1,6 +1,7 @@
 /* Compliance cost (cost.h): the worked examples of DOMAIN.md (Đồng Nai decisions 2816 and
  * 2813) to the dong, shares of samples and coverage, rounding half up, and notes. */
 #include "testutil.h"
+#include "pgtest.h"
 
 #include "motcua/cost.h"
 #include "motcua/coverage.h"
@@ -509,7 +510,7 @@ static void test_cost__measured_coverage_replaces_the_declared(void **state)
     free(diags);
     assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL), 0);
     mc_store *st;
-    assert_int_equal(mc_store_open(&st, ":memory:", NULL), 0);
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
     /* 2026-11-10T09:00+07:00; 2026-12-02T09:00+07:00 (after the period below) */
     int64_t nov = 1794276000, dec = nov + 22 * 86400;
     put_lookups(st, "civil", "cert", 40, 36, nov);  /* 90% over 40: measured */
