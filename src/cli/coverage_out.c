@@ -57,7 +57,9 @@ int cli_coverage_load(const front_opts *c, const mc_catalogue *cat, cli_coverage
     }
     mc_store_close(st);
     out->on = rc == 0;
-    return rc;
+    /* A file that is no store is an error of the store (exit 3), not of the catalogue, whose
+     * warnings the commands print with MC_ECHECK. */
+    return rc == MC_ECHECK ? MC_EIO : rc;
 }
 
 void cli_coverage_free(cli_coverage *k)

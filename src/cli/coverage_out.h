@@ -26,8 +26,8 @@ int cli_coverage_check(const front_opts *c);
 
 /* Opens the existing store of --coverage-from (never creating one) and measures the coverage
  * of cat's registries there into out (out->on false, 0, without the option). Errors: the
- * store's (MC_EIO "STORE: no such store", MC_ECHECK not a motcua store, MC_EDOWN…), MC_ENOMEM;
- * err says which. */
+ * store's (MC_EIO "STORE: no such store", and for "STORE is not a motcua store (…)"; MC_EDOWN,
+ * MC_ESCHEMA…), MC_ENOMEM; err says which. */
 int cli_coverage_load(const front_opts *c, const mc_catalogue *cat, cli_coverage *out,
                       mc_error *err);
 
