@@ -248,8 +248,9 @@ static const char live_text[] =
     "  requires deed { effort 10h; cost 0 VND } }\n"
     "reform r { registry civil { coverage 95% } }\n";
 
-/* Appends a dossier whose event carries n look-ups of registry/document asked at `at`, the first
- * `found` of them found, as the engine's proofs say them (onceonly.c, proof_of). */
+/* Appends one event of a new dossier carrying n look-ups of registry/document asked at `at`, the
+ * first `found` of them found, as the engine's proofs say them (onceonly.c, proof_of); found < 0:
+ * n look-ups the client never sent (no request id). */
 static void put_lookups(mc_store *st, const char *registry, const char *document, int n,
                         int found, int64_t at)
 {
@@ -257,11 +258,16 @@ static void put_lookups(mc_store *st, const char *registry, const char *document
     assert_non_null(body);
     strcpy(body, "{\"lookups\":[");
     for (int i = 0; i < n; i++) {
+        char request[32] = "";
+        if (found >= 0) {
+            snprintf(request, sizeof request, ",\"request\":\"R-%d\"", i);
+        }
         sprintf(body + strlen(body),
                 "%s{\"registry\":\"%s\",\"document\":\"%s\",\"outcome\":\"%s\","
-                "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"}",
-                i ? "," : "", registry, document, i < found ? "found" : "not-found",
-                (long long)at, (long long)at, i);
+                "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"%s}",
+                i ? "," : "", registry, document,
+                i < found ? "found" : found < 0 ? "unavailable" : "not-found", (long long)at,
+                (long long)at, i, request);
     }
     strcat(body, "]}");
     mc_dossier_row r;
@@ -315,6 +321,7 @@ static void live_setup(fixture *f, live_cat *k)
     put_lookups(st, "civil", "cert", 10, 0, nov30 + 86400); /* December: outside */
     put_lookups(st, "land", "deed", 29, 29, nov30);
     put_lookups(st, "old", "paper", 50, 25, nov30);
+    put_lookups(st, "pop", "res", 12, -1, nov30); /* never sent */
     mc_store_close(st);
     memset(&f->opts, 0, sizeof f->opts);
     f->opts.catalogue = k->dir;
@@ -359,8 +366,10 @@ static void test_cli__cost_says_where_each_coverage_comes_from(void **state)
         "  land: the assumed 60% kept: 29 look-ups from 2026-11-01 to 2026-11-30, fewer than the 30 a measure needs\n"
         "  old: giữ 50% giả định: cơ sở dữ liệu không kết nối trực tiếp (50 lượt tra cứu đã ghi nhận từ 2026-11-01 đến 2026-11-30)\n"
         "  old: the assumed 50% kept: the registry is not live (50 look-ups recorded from 2026-11-01 to 2026-11-30)\n"
-        "  pop: giữ 100% giả định: không có lượt tra cứu nào được ghi nhận trong kỳ\n"
-        "  pop: the assumed 100% kept: no look-up recorded in the period\n");
+        "  pop: giữ 100% giả định: không lượt nào trong 12 lượt tra cứu từ 2026-11-01 đến 2026-11-30 "
+        "được gửi đi (chưa cấu hình địa chỉ kết nối, hoặc bộ ngắt mạch đang mở)\n"
+        "  pop: the assumed 100% kept: none of its 12 look-ups from 2026-11-01 to 2026-11-30 was "
+        "sent (no endpoint configured, or its circuit breaker open)\n");
     assert_string_equal(err, "");
     free(out);
     free(err);

@@ -460,7 +460,8 @@ static const char live[] =
     "reform r { registry land { coverage 90% } }\n";
 
 /* Appends one event of a new dossier carrying n look-ups of registry/document asked at `at`, the
- * first `found` of them found (as the engine's proofs: onceonly.c, proof_of). */
+ * first `found` of them found, as the engine's proofs say them (onceonly.c, proof_of); found < 0:
+ * n look-ups the client never sent (no request id). */
 static void put_lookups(mc_store *st, const char *registry, const char *document, int n,
                         int found, int64_t at)
 {
@@ -468,11 +469,16 @@ static void put_lookups(mc_store *st, const char *registry, const char *document
     assert_non_null(body);
     strcpy(body, "{\"lookups\":[");
     for (int i = 0; i < n; i++) {
+        char request[32] = "";
+        if (found >= 0) {
+            snprintf(request, sizeof request, ",\"request\":\"R-%d\"", i);
+        }
         sprintf(body + strlen(body),
                 "%s{\"registry\":\"%s\",\"document\":\"%s\",\"outcome\":\"%s\","
-                "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"}",
-                i ? "," : "", registry, document, i < found ? "found" : "not-found",
-                (long long)at, (long long)at, i);
+                "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"%s}",
+                i ? "," : "", registry, document,
+                i < found ? "found" : found < 0 ? "unavailable" : "not-found", (long long)at,
+                (long long)at, i, request);
     }
     strcat(body, "]}");
     mc_dossier_row r;
@@ -518,6 +524,7 @@ static void test_cost__measured_coverage_replaces_the_declared(void **state)
     put_lookups(st, "land", "deed", 29, 29, nov);   /* too few */
     put_lookups(st, "old", "paper", 50, 50, nov);   /* not live */
     put_lookups(st, "gone", "x", 50, 50, nov);      /* a registry the catalogue lost */
+    put_lookups(st, "pop", "res", 40, -1, nov);     /* never sent: no endpoint configured */
     mc_coverage c;
     mc_date since = mc_date_from_ymd(2026, 11, 1), until = mc_date_from_ymd(2026, 11, 30);
     assert_int_equal(mc_coverage_measure(&c, cat, st, true, since, true, until, 30, NULL), 0);
@@ -539,7 +546,8 @@ static void test_cost__measured_coverage_replaces_the_declared(void **state)
     assert_string_equal(c.rows[3].registry, "pop");
     assert_int_equal(c.rows[3].source, MC_COVERAGE_NONE);
     assert_int_equal(c.rows[3].made, 0);
-    assert_int_equal(c.rows[3].first, MC_NONE);
+    assert_int_equal(c.rows[3].unsent, 40);
+    assert_int_equal(c.rows[3].first, nov);
     assert_false(c.rows[3].has_declared);
     /* What cost counts with: the measure for civil only. */
     mc_fixed pct;

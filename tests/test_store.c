@@ -2152,18 +2152,24 @@ static int count_lookup(void *ud, const mc_lookup_count *c)
 {
     looked *l = ud;
     if (l->n < 8) {
-        snprintf(l->lines[l->n], sizeof l->lines[0], "%s %s %lld %lld %lld %lld", c->registry,
-                 c->document, (long long)c->made, (long long)c->found, (long long)c->first,
-                 (long long)c->last);
+        snprintf(l->lines[l->n], sizeof l->lines[0], "%s %s %lld %lld %lld %lld %lld",
+                 c->registry, c->document, (long long)c->made, (long long)c->found,
+                 (long long)c->first, (long long)c->last, (long long)c->unsent);
     }
     l->n++;
     return l->stop_with;
 }
 
-/* A look-up's proof as the engine writes it (onceonly.c, proof_of): the fields the count reads. */
+/* A look-up's proof as the engine writes it (onceonly.c, proof_of): the fields the count reads;
+ * one the client sent carries its request id, one it never sent none (UNSENT). */
 #define LOOKUP(reg, doc, outcome, at)                                                              \
     "{\"registry\":\"" reg "\",\"document\":\"" doc "\",\"outcome\":\"" outcome                    \
-    "\",\"asked_at\":" #at ",\"answered_at\":" #at ",\"subject\":\"001234567890\"}"
+    "\",\"asked_at\":" #at ",\"answered_at\":" #at ",\"subject\":\"001234567890\","                \
+    "\"request\":\"R-" #at "\"}"
+#define UNSENT(reg, doc, at)                                                                       \
+    "{\"registry\":\"" reg "\",\"document\":\"" doc "\",\"outcome\":\"unavailable\",\"asked_at\":" #at \
+    ",\"answered_at\":0,\"subject\":\"001234567890\",\"reason\":\"" reg                            \
+    " cannot be asked: no endpoint configured\"}"
 
 static void test_store__counts_live_lookups_by_registry_and_document(void **state)
 {
@@ -2182,7 +2188,7 @@ static void test_store__counts_live_lookups_by_registry_and_document(void **stat
                                                     1000) "," LOOKUP("civil-status",
                                                                      "birth-certificate",
                                                                      "unavailable",
-                                                                     1100) "]}"),
+                                                                     1100) "," UNSENT("civil-status", "birth-certificate", 1200) "]}"),
                      0);
     /* An operation that reused an answer (`reuse`) records no proof: nothing to count. A note
      * that says "lookups" is not one either. */
@@ -2203,17 +2209,17 @@ static void test_store__counts_live_lookups_by_registry_and_document(void **stat
     /* Every look-up, in byte order (upper case first, whatever the server's locale). */
     assert_int_equal(mc_store_lookup_counts(st, INT64_MIN, INT64_MAX, count_lookup, &l, NULL), 0);
     assert_int_equal(l.n, 4);
-    assert_string_equal(l.lines[0], "Zeta z-doc 1 0 2200 2200");
-    assert_string_equal(l.lines[1], "civil-status birth-certificate 4 2 1000 3100");
-    assert_string_equal(l.lines[2], "civil-status marriage-certificate 1 1 3000 3000");
-    assert_string_equal(l.lines[3], "land land-title 1 1 2100 2100");
+    assert_string_equal(l.lines[0], "Zeta z-doc 1 0 2200 2200 0");
+    assert_string_equal(l.lines[1], "civil-status birth-certificate 4 2 1000 3100 1");
+    assert_string_equal(l.lines[2], "civil-status marriage-certificate 1 1 3000 3000 0");
+    assert_string_equal(l.lines[3], "land land-title 1 1 2100 2100 0");
     /* A period: from included, to not. */
     l.n = 0;
     assert_int_equal(mc_store_lookup_counts(st, 1100, 3000, count_lookup, &l, NULL), 0);
     assert_int_equal(l.n, 3);
-    assert_string_equal(l.lines[0], "Zeta z-doc 1 0 2200 2200");
-    assert_string_equal(l.lines[1], "civil-status birth-certificate 2 0 1100 2000");
-    assert_string_equal(l.lines[2], "land land-title 1 1 2100 2100");
+    assert_string_equal(l.lines[0], "Zeta z-doc 1 0 2200 2200 0");
+    assert_string_equal(l.lines[1], "civil-status birth-certificate 2 0 1100 2000 1");
+    assert_string_equal(l.lines[2], "land land-title 1 1 2100 2100 0");
     /* A period with none: no row. */
     l.n = 0;
     assert_int_equal(mc_store_lookup_counts(st, 5000, 6000, count_lookup, &l, NULL), 0);

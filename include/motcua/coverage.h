@@ -25,7 +25,8 @@ enum { MC_COVERAGE_MIN = 30 };
 typedef enum mc_coverage_source {
     MC_COVERAGE_MEASURED, /* live, at least min look-ups: the measured share */
     MC_COVERAGE_TOO_FEW,  /* live, 1 to min - 1 look-ups: the declared coverage kept */
-    MC_COVERAGE_NONE,     /* live, no look-up in the period: the declared coverage kept */
+    MC_COVERAGE_NONE,     /* live, no look-up made in the period (unsent ones aside): the
+                             declared coverage kept */
     MC_COVERAGE_NOT_LIVE, /* look-ups recorded, the registry is not live: the declared kept */
 } mc_coverage_source;
 
@@ -34,7 +35,8 @@ typedef struct mc_coverage_row {
     mc_coverage_source source;
     bool has_declared;    /* the registry declares a `coverage` … */
     mc_fixed declared;    /* … of this many percent (fixed point) */
-    int64_t made, found;  /* look-ups made in the period, and answered `found` */
+    int64_t made, found;  /* look-ups made (sent) in the period, and answered `found` */
+    int64_t unsent;       /* look-ups the client never sent (store.h, mc_lookup_count) */
     int64_t first, last;  /* the first and last look-up's asked_at (UTC); MC_NONE without any */
     mc_fixed measured;    /* found / made in percent, rounded half up (fixed point); 0 when
                              made is 0 */

@@ -21,6 +21,7 @@ static int add_count(void *ud, const mc_lookup_count *k)
     }
     r->made += k->made;
     r->found += k->found;
+    r->unsent += k->unsent;
     r->first = r->first == MC_NONE || k->first < r->first ? k->first : r->first;
     r->last = r->last == MC_NONE || k->last > r->last ? k->last : r->last;
     return 0;
@@ -78,7 +79,7 @@ int mc_coverage_measure(mc_coverage *out, const mc_catalogue *cat, mc_store *st,
     for (size_t i = 0; i < out->n; i++) {
         mc_coverage_row r = out->rows[i];
         const mc_registry *reg = mc_catalogue_registry(cat, r.registry);
-        if (!reg->live && r.made == 0) {
+        if (!reg->live && r.made == 0 && r.unsent == 0) {
             continue;
         }
         r.source = !reg->live    ? MC_COVERAGE_NOT_LIVE

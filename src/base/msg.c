@@ -59,6 +59,11 @@ static const entry catalogue[] = {
      "{5})",
      "{1}: giữ {2} giả định: cơ sở dữ liệu không kết nối trực tiếp ({3} lượt tra cứu đã ghi nhận "
      "từ {4} đến {5})"},
+    {"coverage.not-sent",
+     "{1}: the assumed {2} kept: none of its {3} look-ups from {4} to {5} was sent (no endpoint "
+     "configured, or its circuit breaker open)",
+     "{1}: giữ {2} giả định: không lượt nào trong {3} lượt tra cứu từ {4} đến {5} được gửi đi "
+     "(chưa cấu hình địa chỉ kết nối, hoặc bộ ngắt mạch đang mở)"},
     {"coverage.reform",
      "{1}: the reform declares its own coverage, {2}, an assumption kept in the reform ({3} "
      "measured)",

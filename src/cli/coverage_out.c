@@ -151,6 +151,10 @@ static void sentence(const mc_coverage *cov, const mc_coverage_row *r, const mc_
     if (r->source == MC_COVERAGE_MEASURED && !r->has_declared) {
         code = "coverage.measured-undeclared";
     }
+    if (r->source == MC_COVERAGE_NONE && r->unsent > 0) {
+        code = "coverage.not-sent";
+        count_text(lang, r->unsent, made);
+    }
     const char *measured_args[] = {r->registry, measured, made, from, to, declared};
     const char *kept_args[] = {r->registry, declared, made, from, to, min};
     mc_msg_format(lang, code, r->source == MC_COVERAGE_MEASURED ? measured_args : kept_args, 6,
@@ -251,6 +255,7 @@ json_t *cli_coverage_json(const cli_coverage *k, const mc_catalogue *cat)
         front_jset(x, "measured", r->made > 0 ? pct_json(r->measured) : json_null(), &ok);
         front_jset(x, "lookups", json_integer(r->made), &ok);
         front_jset(x, "found", json_integer(r->found), &ok);
+        front_jset(x, "not_sent", json_integer(r->unsent), &ok);
         front_jset(x, "from", from[0] != '-' ? json_string(from) : json_null(), &ok);
         front_jset(x, "to", to[0] != '-' ? json_string(to) : json_null(), &ok);
         sentence(&k->cov, r, cat, MC_LANG_VI, text, sizeof text);

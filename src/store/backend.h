@@ -149,8 +149,9 @@ enum mcs_query {
     Q_DOSSIER_NAMES, /* lo, hi (as PAGE's) -> how many names are in [lo, hi), up to 2001 */
     Q_NAMES_ALL,     /* -> id, applicant of each dossier with a name (mc_store_copy) */
     /* The live registries' look-ups the events' `lookups` prove (issue 20, mc_store_lookup_counts):
-     * from, to (asked_at in [from, to)) -> registry, document, made, found, first asked_at, last
-     * asked_at; by registry and document in byte order */
+     * from, to (asked_at in [from, to)) -> registry, document, made (sent: with a request id),
+     * found (of those), first asked_at, last asked_at, not sent; by registry and document in byte
+     * order */
     Q_LOOKUP_COUNTS,
     Q_COUNT
 };

@@ -397,10 +397,12 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_STORE_SIZE] = "SELECT pg_database_size(current_database())",
     /* Every event is read (no index serves a look-up's time): the LIKE spares the JSON parse of
      * the events that carry none. */
-    [Q_LOOKUP_COUNTS] = "SELECT registry, document, count(*), "
-                        "count(*) FILTER (WHERE outcome = 'found'), min(asked), max(asked) "
+    [Q_LOOKUP_COUNTS] = "SELECT registry, document, count(request), "
+                        "count(*) FILTER (WHERE request IS NOT NULL AND outcome = 'found'), "
+                        "min(asked), max(asked), count(*) - count(request) "
                         "FROM (SELECT l ->> 'registry' AS registry, l ->> 'document' AS document, "
-                        "l ->> 'outcome' AS outcome, CASE WHEN jsonb_typeof(l -> 'asked_at') = "
+                        "l ->> 'outcome' AS outcome, l ->> 'request' AS request, "
+                        "CASE WHEN jsonb_typeof(l -> 'asked_at') = "
                         "'number' THEN (l ->> 'asked_at')::numeric::bigint END AS asked "
                         "FROM event e CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN "
                         "jsonb_typeof(e.body::jsonb -> 'lookups') = 'array' THEN "

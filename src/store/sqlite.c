@@ -328,11 +328,14 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_STORE_SIZE] = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
     /* Every event is read (no index serves a look-up's time): the LIKE spares the JSON parse of
      * the events that carry none. */
-    [Q_LOOKUP_COUNTS] = "SELECT registry, document, count(*), sum(outcome = 'found'), min(asked), "
-                        "max(asked) FROM (SELECT json_extract(l.value, '$.registry') AS registry, "
+    [Q_LOOKUP_COUNTS] = "SELECT registry, document, count(request), "
+                        "sum(request IS NOT NULL AND outcome = 'found'), min(asked), max(asked), "
+                        "count(*) - count(request) "
+                        "FROM (SELECT json_extract(l.value, '$.registry') AS registry, "
                         "json_extract(l.value, '$.document') AS document, "
                         "json_extract(l.value, '$.outcome') AS outcome, "
-                        "json_extract(l.value, '$.asked_at') AS asked "
+                        "json_extract(l.value, '$.asked_at') AS asked, "
+                        "json_extract(l.value, '$.request') AS request "
                         "FROM event e, json_each(e.body, '$.lookups') l "
                         "WHERE e.body LIKE '%\"lookups\"%') "
                         "WHERE registry IS NOT NULL AND document IS NOT NULL AND asked >= ?1 "

@@ -2621,7 +2621,7 @@ static int each_lookup_count(void *ud, const mcs_val *c, int n)
 {
     (void)n;
     lookups_arg *a = ud;
-    mc_lookup_count k = {text_of(&c[0]), text_of(&c[1]), c[2].i, c[3].i, c[4].i, c[5].i};
+    mc_lookup_count k = {text_of(&c[0]), text_of(&c[1]), c[2].i, c[3].i, c[4].i, c[5].i, c[6].i};
     return a->fn(a->ud, &k);
 }
 
