@@ -410,6 +410,21 @@ static void test_cli__cost_says_where_each_coverage_comes_from(void **state)
                                 "          \"coverage\": \"95.00\",\n"
                                 "          \"source\": \"assumption\",\n"));
     free(out);
+    /* The page: a section whose lines say measured or assumption. */
+    char page[200];
+    snprintf(page, sizeof page, "%s/cost.html", f->dir);
+    f->opts.json = false;
+    f->opts.format = NULL;
+    f->opts.html = page;
+    assert_int_equal(run(f), EXIT_OK);
+    char *html = slurp(page);
+    assert_non_null(strstr(html, "<h2>Độ phủ của cơ sở dữ liệu — Coverage of the registries</h2>"));
+    assert_non_null(strstr(html, "<li><b>đo được / measured</b>: civil: 91,3% đo được qua 1.204 "));
+    assert_non_null(strstr(html, "<li><b>giả định / assumption</b>: land: giữ 60% giả định"));
+    assert_non_null(strstr(html, "<li><b>cải cách, giả định / reform, assumption</b>: civil: "));
+    free(html);
+    remove(page);
+    f->opts.html = NULL;
     /* A store that is not there: exit 3, nothing printed. */
     char missing[200];
     snprintf(missing, sizeof missing, "%s/none.db", f->dir);
