@@ -131,11 +131,12 @@ static void period_of(const mc_coverage *cov, const mc_coverage_row *r, const mc
     }
 }
 
-/* The sentence that says where row r's coverage comes from, in lang. */
+/* The line that says where row r's coverage comes from, in lang: the registry's name, then the
+ * catalogue's sentence. */
 static void sentence(const mc_coverage *cov, const mc_coverage_row *r, const mc_catalogue *cat,
                      mc_lang lang, char *out, size_t size)
 {
-    char measured[32], declared[32], made[32], min[32], from[11], to[11];
+    char measured[32], declared[32], made[32], min[32], from[11], to[11], text[500];
     pct_text(lang, r->measured, 1, measured);
     pct_text(lang, r->has_declared ? r->declared : 100 * MC_FIXED_ONE, -1, declared);
     count_text(lang, r->made, made);
@@ -155,14 +156,15 @@ static void sentence(const mc_coverage *cov, const mc_coverage_row *r, const mc_
         code = "coverage.not-sent";
         count_text(lang, r->unsent, made);
     }
-    const char *measured_args[] = {r->registry, measured, made, from, to, declared};
-    const char *kept_args[] = {r->registry, declared, made, from, to, min};
-    mc_msg_format(lang, code, r->source == MC_COVERAGE_MEASURED ? measured_args : kept_args, 6,
-                  out, size);
+    const char *measured_args[] = {measured, made, from, to, declared};
+    const char *kept_args[] = {declared, made, from, to, min};
+    mc_msg_format(lang, code, r->source == MC_COVERAGE_MEASURED ? measured_args : kept_args, 5,
+                  text, sizeof text);
+    snprintf(out, size, "%s: %s", r->registry, text);
 }
 
 /* The reform's own assumption for a measured registry that it declares another coverage of: the
- * sentence in lang, true; false when the measure holds in the reform too. */
+ * line in lang, true; false when the measure holds in the reform too. */
 static bool reform_sentence(const cli_coverage *k, const mc_coverage_row *r, mc_lang lang,
                             char *out, size_t size)
 {
@@ -170,11 +172,12 @@ static bool reform_sentence(const cli_coverage *k, const mc_coverage_row *r, mc_
     if (reg == NULL || r->source != MC_COVERAGE_MEASURED || mc_coverage_measured(&k->cov, reg)) {
         return false;
     }
-    char own[32], measured[32];
+    char own[32], measured[32], text[500];
     pct_text(lang, reg->has_coverage ? reg->coverage : 100 * MC_FIXED_ONE, -1, own);
     pct_text(lang, r->measured, 1, measured);
-    const char *args[] = {r->registry, own, measured};
-    mc_msg_format(lang, "coverage.reform", args, 3, out, size);
+    const char *args[] = {own, measured};
+    mc_msg_format(lang, "coverage.reform", args, 2, text, sizeof text);
+    snprintf(out, size, "%s: %s", r->registry, text);
     return true;
 }
 
