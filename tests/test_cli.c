@@ -251,8 +251,8 @@ static const char live_text[] =
 /* Appends one event of a new dossier carrying n look-ups of registry/document asked at `at`, the
  * first `found` of them found, as the engine's proofs say them (onceonly.c, proof_of); found < 0:
  * n look-ups the client never sent (no request id). */
-static void put_lookups(mc_store *st, const char *registry, const char *document, int n,
-                        int found, int64_t at)
+static void put_lookups(mc_store *st, const char *registry, const char *document, int n, int found,
+                        int64_t at)
 {
     char *body = malloc(64 + (size_t)n * 200);
     assert_non_null(body);
@@ -266,8 +266,10 @@ static void put_lookups(mc_store *st, const char *registry, const char *document
                 "%s{\"registry\":\"%s\",\"document\":\"%s\",\"outcome\":\"%s\","
                 "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"%s}",
                 i ? "," : "", registry, document,
-                i < found ? "found" : found < 0 ? "unavailable" : "not-found", (long long)at,
-                (long long)at, i, request);
+                i < found   ? "found"
+                : found < 0 ? "unavailable"
+                            : "not-found",
+                (long long)at, (long long)at, i, request);
     }
     strcat(body, "]}");
     mc_dossier_row r;
@@ -349,8 +351,10 @@ static void test_cli__cost_says_where_each_coverage_comes_from(void **state)
     live_setup(f, &k);
     assert_int_equal(run(f), EXIT_OK);
     char *out = slurp(f->out), *err = slurp(f->err);
-    assert_string_equal(out,
-        "cost model m: 40,000 VND an hour, 8 hours a day, a visit 0h and 0 VND; waiting not counted\n"
+    assert_string_equal(
+        out,
+        "cost model m: 40,000 VND an hour, 8 hours a day, a visit 0h and 0 VND; waiting not "
+        "counted\n"
         "versions in force on 2026-12-01\n"
         "\n"
         "procedure                              hours   cost/dossier             annual\n"
@@ -358,15 +362,24 @@ static void test_cli__cost_says_where_each_coverage_comes_from(void **state)
         "q                                       4.00        160,000         16,000,000\n"
         "total                                                               19,488,400\n"
         "\n"
-        "độ phủ của các cơ sở dữ liệu: đo từ các lượt tra cứu ghi trong kho hồ sơ khi cơ sở dữ liệu kết nối trực tiếp có ít nhất 30 lượt, nếu không thì dùng số đã khai báo (giả định)\n"
-        "coverage of the registries: measured from the look-ups in the store where a live registry has at least 30 of them, else the declared figure (an assumption)\n"
-        "  civil: 91,3% đo được qua 1.204 lượt tra cứu từ 2026-11-01 đến 2026-11-30, thay cho 85% đã khai báo\n"
-        "  civil: 91.3% measured over 1,204 look-ups from 2026-11-01 to 2026-11-30, instead of the declared 85%\n"
-        "  land: giữ 60% giả định: chỉ có 29 lượt tra cứu từ 2026-11-01 đến 2026-11-30, ít hơn 30 lượt cần để đo\n"
-        "  land: the assumed 60% kept: 29 look-ups from 2026-11-01 to 2026-11-30, fewer than the 30 a measure needs\n"
-        "  old: giữ 50% giả định: cơ sở dữ liệu không kết nối trực tiếp (50 lượt tra cứu đã ghi nhận từ 2026-11-01 đến 2026-11-30)\n"
-        "  old: the assumed 50% kept: the registry is not live (50 look-ups recorded from 2026-11-01 to 2026-11-30)\n"
-        "  pop: giữ 100% giả định: không lượt nào trong 12 lượt tra cứu từ 2026-11-01 đến 2026-11-30 "
+        "độ phủ của các cơ sở dữ liệu: đo từ các lượt tra cứu ghi trong kho hồ sơ khi cơ sở dữ "
+        "liệu kết nối trực tiếp có ít nhất 30 lượt, nếu không thì dùng số đã khai báo (giả định)\n"
+        "coverage of the registries: measured from the look-ups in the store where a live registry "
+        "has at least 30 of them, else the declared figure (an assumption)\n"
+        "  civil: 91,3% đo được qua 1.204 lượt tra cứu từ 2026-11-01 đến 2026-11-30, thay cho 85% "
+        "đã khai báo\n"
+        "  civil: 91.3% measured over 1,204 look-ups from 2026-11-01 to 2026-11-30, instead of the "
+        "declared 85%\n"
+        "  land: giữ 60% giả định: chỉ có 29 lượt tra cứu từ 2026-11-01 đến 2026-11-30, ít hơn 30 "
+        "lượt cần để đo\n"
+        "  land: the assumed 60% kept: 29 look-ups from 2026-11-01 to 2026-11-30, fewer than the "
+        "30 a measure needs\n"
+        "  old: giữ 50% giả định: cơ sở dữ liệu không kết nối trực tiếp (50 lượt tra cứu đã ghi "
+        "nhận từ 2026-11-01 đến 2026-11-30)\n"
+        "  old: the assumed 50% kept: the registry is not live (50 look-ups recorded from "
+        "2026-11-01 to 2026-11-30)\n"
+        "  pop: giữ 100% giả định: không lượt nào trong 12 lượt tra cứu từ 2026-11-01 đến "
+        "2026-11-30 "
         "được gửi đi (chưa cấu hình địa chỉ kết nối, hoặc bộ ngắt mạch đang mở)\n"
         "  pop: the assumed 100% kept: none of its 12 look-ups from 2026-11-01 to 2026-11-30 was "
         "sent (no endpoint configured, or its circuit breaker open)\n");
@@ -378,10 +391,11 @@ static void test_cli__cost_says_where_each_coverage_comes_from(void **state)
     assert_int_equal(run(f), EXIT_OK);
     out = slurp(f->out);
     assert_non_null(strstr(
-        out, "  civil: phương án cải cách khai báo độ phủ riêng là 95%, giả định này được giữ trong "
-             "phương án (91,3% đo được)\n"
-             "  civil: the reform declares its own coverage, 95%, an assumption kept in the reform "
-             "(91.3% measured)\n"));
+        out,
+        "  civil: phương án cải cách khai báo độ phủ riêng là 95%, giả định này được giữ trong "
+        "phương án (91,3% đo được)\n"
+        "  civil: the reform declares its own coverage, 95%, an assumption kept in the reform "
+        "(91.3% measured)\n"));
     free(out);
     /* CSV: the table on stdout, the sentences on stderr. */
     f->opts.format = "csv";
@@ -474,12 +488,11 @@ static void test_cli__simulate_draws_with_the_measured_coverage(void **state)
     assert_true(fa > 0.82 && fa < 0.88);
     assert_true(fb > 0.89 && fb < 0.94);
     assert_null(json_object_get(a, "coverage"));
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(json_object_get(b, "coverage"),
-                                                           "registries"),
-                                           0),
-                            "source")),
-                        "measured");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(b, "coverage"), "registries"), 0),
+            "source")),
+        "measured");
     json_decref(a);
     json_decref(b);
     free(declared);
@@ -503,8 +516,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli__cost_json_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli__cost_says_where_each_coverage_comes_from, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_cli__simulate_draws_with_the_measured_coverage,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli__simulate_draws_with_the_measured_coverage, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_cli__simulate_json_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli__test_json_out_of_memory, setup, teardown),
     };

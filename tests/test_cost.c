@@ -462,8 +462,8 @@ static const char live[] =
 /* Appends one event of a new dossier carrying n look-ups of registry/document asked at `at`, the
  * first `found` of them found, as the engine's proofs say them (onceonly.c, proof_of); found < 0:
  * n look-ups the client never sent (no request id). */
-static void put_lookups(mc_store *st, const char *registry, const char *document, int n,
-                        int found, int64_t at)
+static void put_lookups(mc_store *st, const char *registry, const char *document, int n, int found,
+                        int64_t at)
 {
     char *body = malloc(64 + (size_t)n * 200);
     assert_non_null(body);
@@ -477,8 +477,10 @@ static void put_lookups(mc_store *st, const char *registry, const char *document
                 "%s{\"registry\":\"%s\",\"document\":\"%s\",\"outcome\":\"%s\","
                 "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"%s}",
                 i ? "," : "", registry, document,
-                i < found ? "found" : found < 0 ? "unavailable" : "not-found", (long long)at,
-                (long long)at, i, request);
+                i < found   ? "found"
+                : found < 0 ? "unavailable"
+                            : "not-found",
+                (long long)at, (long long)at, i, request);
     }
     strcat(body, "]}");
     mc_dossier_row r;
@@ -519,12 +521,12 @@ static void test_cost__measured_coverage_replaces_the_declared(void **state)
     assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
     /* 2026-11-10T09:00+07:00; 2026-12-02T09:00+07:00 (after the period below) */
     int64_t nov = 1794276000, dec = nov + 22 * 86400;
-    put_lookups(st, "civil", "cert", 40, 36, nov);  /* 90% over 40: measured */
-    put_lookups(st, "civil", "cert", 10, 0, dec);   /* outside the period */
-    put_lookups(st, "land", "deed", 29, 29, nov);   /* too few */
-    put_lookups(st, "old", "paper", 50, 50, nov);   /* not live */
-    put_lookups(st, "gone", "x", 50, 50, nov);      /* a registry the catalogue lost */
-    put_lookups(st, "pop", "res", 40, -1, nov);     /* never sent: no endpoint configured */
+    put_lookups(st, "civil", "cert", 40, 36, nov); /* 90% over 40: measured */
+    put_lookups(st, "civil", "cert", 10, 0, dec);  /* outside the period */
+    put_lookups(st, "land", "deed", 29, 29, nov);  /* too few */
+    put_lookups(st, "old", "paper", 50, 50, nov);  /* not live */
+    put_lookups(st, "gone", "x", 50, 50, nov);     /* a registry the catalogue lost */
+    put_lookups(st, "pop", "res", 40, -1, nov);    /* never sent: no endpoint configured */
     mc_coverage c;
     mc_date since = mc_date_from_ymd(2026, 11, 1), until = mc_date_from_ymd(2026, 11, 30);
     assert_int_equal(mc_coverage_measure(&c, cat, st, true, since, true, until, 30, NULL), 0);

@@ -3418,9 +3418,8 @@ static void test_live__the_store_counts_the_lookups_made_not_the_reused(void **s
     assert_int_equal(k.made, f.client.questions);
     /* the day after the submission: the last note's look-ups only (asked_at in [from, to)) */
     memset(&k, 0, sizeof k);
-    assert_int_equal(mc_store_lookup_counts(st, 1752458400 + 3601, INT64_MAX, add_lookups, &k,
-                                            NULL),
-                     0);
+    assert_int_equal(
+        mc_store_lookup_counts(st, 1752458400 + 3601, INT64_MAX, add_lookups, &k, NULL), 0);
     assert_string_equal(k.text, "civil-status/birth-certificate 1 0\n"
                                 "population/residence 1 0\n");
     /* the share measured: 1 of 4 for civil-status, with one look-up enough for a measure */

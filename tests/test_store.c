@@ -2152,9 +2152,9 @@ static int count_lookup(void *ud, const mc_lookup_count *c)
 {
     looked *l = ud;
     if (l->n < 8) {
-        snprintf(l->lines[l->n], sizeof l->lines[0], "%s %s %lld %lld %lld %lld %lld",
-                 c->registry, c->document, (long long)c->made, (long long)c->found,
-                 (long long)c->first, (long long)c->last, (long long)c->unsent);
+        snprintf(l->lines[l->n], sizeof l->lines[0], "%s %s %lld %lld %lld %lld %lld", c->registry,
+                 c->document, (long long)c->made, (long long)c->found, (long long)c->first,
+                 (long long)c->last, (long long)c->unsent);
     }
     l->n++;
     return l->stop_with;
@@ -2167,7 +2167,8 @@ static int count_lookup(void *ud, const mc_lookup_count *c)
     "\",\"asked_at\":" #at ",\"answered_at\":" #at ",\"subject\":\"001234567890\","                \
     "\"request\":\"R-" #at "\"}"
 #define UNSENT(reg, doc, at)                                                                       \
-    "{\"registry\":\"" reg "\",\"document\":\"" doc "\",\"outcome\":\"unavailable\",\"asked_at\":" #at \
+    "{\"registry\":\"" reg "\",\"document\":\"" doc                                                \
+    "\",\"outcome\":\"unavailable\",\"asked_at\":" #at                                             \
     ",\"answered_at\":0,\"subject\":\"001234567890\",\"reason\":\"" reg                            \
     " cannot be asked: no endpoint configured\"}"
 
@@ -2183,27 +2184,29 @@ static void test_store__counts_live_lookups_by_registry_and_document(void **stat
     mc_dossier_row r = sample_row();
     assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
-    assert_int_equal(append(st, r.id, "submit",
-                            "{\"lookups\":[" LOOKUP("civil-status", "birth-certificate", "found",
-                                                    1000) "," LOOKUP("civil-status",
-                                                                     "birth-certificate",
-                                                                     "unavailable",
-                                                                     1100) "," UNSENT("civil-status", "birth-certificate", 1200) "]}"),
-                     0);
+    assert_int_equal(
+        append(
+            st, r.id, "submit",
+            "{\"lookups\":[" LOOKUP("civil-status", "birth-certificate", "found", 1000) "," LOOKUP(
+                "civil-status", "birth-certificate", "unavailable",
+                1100) "," UNSENT("civil-status", "birth-certificate", 1200) "]}"),
+        0);
     /* An operation that reused an answer (`reuse`) records no proof: nothing to count. A note
      * that says "lookups" is not one either. */
     assert_int_equal(append(st, r.id, "fire", "{\"note\":\"\\\"lookups\\\"\"}"), 0);
-    assert_int_equal(append(st, r.id, "fire",
-                            "{\"lookups\":[" LOOKUP("civil-status", "birth-certificate",
-                                                    "not-found", 2000) "," LOOKUP(
-                                "land", "land-title", "found",
-                                2100) "," LOOKUP("Zeta", "z-doc", "incomplete", 2200) "]}"),
-                     0);
-    assert_int_equal(append(st, r.id, "fire",
-                            "{\"lookups\":[" LOOKUP("civil-status", "marriage-certificate",
-                                                    "found", 3000) "," LOOKUP(
-                                "civil-status", "birth-certificate", "found", 3100) "]}"),
-                     0);
+    assert_int_equal(
+        append(st, r.id, "fire",
+               "{\"lookups\":[" LOOKUP("civil-status", "birth-certificate", "not-found",
+                                       2000) "," LOOKUP("land", "land-title", "found",
+                                                        2100) "," LOOKUP("Zeta", "z-doc",
+                                                                         "incomplete", 2200) "]}"),
+        0);
+    assert_int_equal(
+        append(st, r.id, "fire",
+               "{\"lookups\":[" LOOKUP("civil-status", "marriage-certificate", "found",
+                                       3000) "," LOOKUP("civil-status", "birth-certificate",
+                                                        "found", 3100) "]}"),
+        0);
     assert_int_equal(mc_store_commit(st, NULL), 0);
     mc_dossier_row_clear(&r);
     /* Every look-up, in byte order (upper case first, whatever the server's locale). */

@@ -33,13 +33,13 @@ typedef enum mc_coverage_source {
 typedef struct mc_coverage_row {
     const char *registry; /* borrowed from the catalogue measured against */
     mc_coverage_source source;
-    bool has_declared;    /* the registry declares a `coverage` … */
-    mc_fixed declared;    /* … of this many percent (fixed point) */
-    int64_t made, found;  /* look-ups made (sent) in the period, and answered `found` */
-    int64_t unsent;       /* look-ups the client never sent (store.h, mc_lookup_count) */
-    int64_t first, last;  /* the first and last look-up's asked_at (UTC); MC_NONE without any */
-    mc_fixed measured;    /* found / made in percent, rounded half up (fixed point); 0 when
-                             made is 0 */
+    bool has_declared;   /* the registry declares a `coverage` … */
+    mc_fixed declared;   /* … of this many percent (fixed point) */
+    int64_t made, found; /* look-ups made (sent) in the period, and answered `found` */
+    int64_t unsent;      /* look-ups the client never sent (store.h, mc_lookup_count) */
+    int64_t first, last; /* the first and last look-up's asked_at (UTC); MC_NONE without any */
+    mc_fixed measured;   /* found / made in percent, rounded half up (fixed point); 0 when
+                            made is 0 */
 } mc_coverage_row;
 
 /* Every live registry of the catalogue, and every other registry of it that the store holds
@@ -47,9 +47,9 @@ typedef struct mc_coverage_row {
 typedef struct mc_coverage {
     mc_coverage_row *rows;
     size_t n;
-    int64_t min;                 /* the look-ups a measure needed */
-    bool has_since, has_until;   /* the period asked (local dates of the catalogue's default */
-    mc_date since, until;        /* calendar, both included); open ends are not set */
+    int64_t min;               /* the look-ups a measure needed */
+    bool has_since, has_until; /* the period asked (local dates of the catalogue's default */
+    mc_date since, until;      /* calendar, both included); open ends are not set */
 } mc_coverage;
 
 /* Measures the coverage of cat's registries in store st over the local dates [since, until]

@@ -439,15 +439,14 @@ int mc_store_results_issued(mc_store *st, const char *from, const char *to,
  * a look-up's time). Errors: the store's. */
 typedef struct mc_lookup_count {
     const char *registry, *document;
-    int64_t made, found;  /* sent to the registry; of those, answered `found` (a record, in
-                             time: a late answer is `unavailable`) */
-    int64_t first, last;  /* asked_at of the first and last look-up, sent or not (UTC) */
-    int64_t unsent;       /* look-ups the client never sent */
+    int64_t made, found; /* sent to the registry; of those, answered `found` (a record, in
+                            time: a late answer is `unavailable`) */
+    int64_t first, last; /* asked_at of the first and last look-up, sent or not (UTC) */
+    int64_t unsent;      /* look-ups the client never sent */
 } mc_lookup_count;
 
 int mc_store_lookup_counts(mc_store *st, int64_t from, int64_t to,
-                           int (*fn)(void *ud, const mc_lookup_count *c), void *ud,
-                           mc_error *err);
+                           int (*fn)(void *ud, const mc_lookup_count *c), void *ud, mc_error *err);
 
 /* The events of dossier recorded so far; a negative MC_E* code (err set) when they cannot be
  * counted. */

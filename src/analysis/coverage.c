@@ -64,10 +64,10 @@ int mc_coverage_measure(mc_coverage *out, const mc_catalogue *cat, mc_store *st,
     out->until = until;
     const mc_calendar *cal = mc_catalogue_default_calendar(cat);
     cal = cal ? cal : mc_calendar_builtin();
-    int64_t from = has_since ? mc_calendar_to_utc(cal, (mc_localtime)since * MC_DAY_SECONDS)
-                             : INT64_MIN;
-    int64_t to = has_until ? mc_calendar_to_utc(cal, (mc_localtime)(until + 1) * MC_DAY_SECONDS)
-                           : INT64_MAX;
+    int64_t from =
+        has_since ? mc_calendar_to_utc(cal, (mc_localtime)since * MC_DAY_SECONDS) : INT64_MIN;
+    int64_t to =
+        has_until ? mc_calendar_to_utc(cal, (mc_localtime)(until + 1) * MC_DAY_SECONDS) : INT64_MAX;
     gather g = {out};
     int rc = mc_store_lookup_counts(st, from, to, add_count, &g, err);
     if (rc != 0) {
@@ -82,8 +82,8 @@ int mc_coverage_measure(mc_coverage *out, const mc_catalogue *cat, mc_store *st,
         if (!reg->live && r.made == 0 && r.unsent == 0) {
             continue;
         }
-        r.source = !reg->live    ? MC_COVERAGE_NOT_LIVE
-                   : r.made == 0 ? MC_COVERAGE_NONE
+        r.source = !reg->live     ? MC_COVERAGE_NOT_LIVE
+                   : r.made == 0  ? MC_COVERAGE_NONE
                    : r.made < min ? MC_COVERAGE_TOO_FEW
                                   : MC_COVERAGE_MEASURED;
         if (r.made > 0) {

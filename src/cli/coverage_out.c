@@ -248,7 +248,7 @@ json_t *cli_coverage_json(const cli_coverage *k, const mc_catalogue *cat)
         period_of(&k->cov, r, cat, from, to);
         front_jset(x, "registry", json_string(r->registry), &ok);
         front_jset(x, "coverage",
-                   pct_json(measured       ? r->measured
+                   pct_json(measured          ? r->measured
                             : r->has_declared ? r->declared
                                               : 100 * MC_FIXED_ONE),
                    &ok);
@@ -306,9 +306,9 @@ void cli_coverage_page(html *h, const cli_coverage *k, const mc_catalogue *cat)
         sentence(&k->cov, r, cat, MC_LANG_VI, vi, sizeof vi);
         sentence(&k->cov, r, cat, MC_LANG_EN, text, sizeof text);
         snprintf(both, sizeof both, "%s — %s", vi, text);
-        html_item(h, r->source == MC_COVERAGE_MEASURED ? "đo được / measured"
-                                                        : "giả định / assumption",
-                  both);
+        html_item(
+            h, r->source == MC_COVERAGE_MEASURED ? "đo được / measured" : "giả định / assumption",
+            both);
         if (reform_sentence(k, r, MC_LANG_VI, vi, sizeof vi) &&
             reform_sentence(k, r, MC_LANG_EN, text, sizeof text)) {
             snprintf(both, sizeof both, "%s — %s", vi, text);
