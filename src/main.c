@@ -92,16 +92,23 @@ static const command commands[] = {
     {"test", cmd_test, "test PATH... [--filter TEXT]",
      "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'",
      OPTIONS("--filter", "--format", LOAD)},
-    {"cost", cmd_cost, "cost [--reform NAME] [--date DATE] [--format text|csv|json] [--html FILE]",
+    {"cost", cmd_cost,
+     "cost [--reform NAME] [--date DATE] [--coverage-from STORE [--since DATE] [--until DATE]] "
+     "[--format text|csv|json] [--html FILE]",
      "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform; "
-     "--html FILE also writes a briefing page",
-     OPTIONS("--reform", "--date", "--format", "--html", LOAD)},
+     "--html FILE also writes a briefing page; --coverage-from STORE counts with the live "
+     "registries' measured coverage",
+     OPTIONS("--reform", "--date", "--format", "--html", "--coverage-from", "--since", "--until",
+             LOAD)},
     {"simulate", cmd_simulate,
      "simulate [--reform NAME] [--dossiers N | --year] [--seed S] [--from DATE] "
-     "[--format text|csv|json] [--html FILE]",
+     "[--coverage-from STORE [--since DATE] [--until DATE]] [--format text|csv|json] "
+     "[--html FILE]",
      "synthetic dossiers through the engine: baseline against a reform, with indicators; "
-     "--html FILE also writes a briefing page",
-     OPTIONS("--reform", "--dossiers", "--year", "--seed", "--from", "--format", "--html", LOAD)},
+     "--html FILE also writes a briefing page; --coverage-from STORE counts with the live "
+     "registries' measured coverage",
+     OPTIONS("--reform", "--dossiers", "--year", "--seed", "--from", "--format", "--html",
+             "--coverage-from", "--since", "--until", LOAD)},
     {"report", cmd_report,
      "report [--from DATE] [--to DATE] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "
@@ -259,6 +266,9 @@ static const option options[] = {
     ONE("--log-level", log_level),
     ONE("--error-log", error_log),
     ONE("--to-backup", to_backup),
+    ONE("--coverage-from", coverage_from),
+    ONE("--since", since),
+    ONE("--until", until),
     FLAG("--migrate", migrate),
     MANY("--field", field, nfield),
     MANY("--attach", attach, nattach),

@@ -343,6 +343,78 @@ check "simulate --year refuses a year too large to run: exit 1" status 1 "$bin" 
 check "simulate --year: the refusal says what to do" grep -q "the volumes add up to 1000000001 dossiers a year, more than 1000000000: simulate a sample with --dossiers N" "$tmp/stderr"
 check "simulate: a lifecycle that never ends is reported, not a hang" \
     bash -c "'$bin' simulate --year --catalogue '$tmp/simloop' 2>/dev/null | grep -q 'p: some dossiers did not reach a final state within 1000 transitions'"
+# Measured coverage (issue 20): --coverage-from STORE, --since, --until on cost and simulate. The
+# counting is tested against stores of look-ups in test_store, test_cost, test_cli and
+# tests/registry.sh (through serve and the test registry service); here, what the command line
+# refuses, and a store without any look-up.
+one_line() { # one_line WANT_STATUS WANT_STDERR ARGS… : that exit, stderr that one line, no stdout
+    local want=$1 line=$2
+    shift 2
+    "$bin" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+    local got=$?
+    [ "$got" -eq "$want" ] && [ ! -s "$tmp/stdout" ] && [ "$(cat "$tmp/stderr")" = "$line" ] ||
+        { echo "exit $got: $(cat "$tmp/stderr")" >&2; return 1; }
+}
+check "cost --since without --coverage-from: exit 2" \
+    one_line 2 "motcua: --since needs --coverage-from STORE (see 'motcua help')" \
+    cost --since 2026-11-01 --catalogue "$cat"
+check "simulate --until without --coverage-from: exit 2" \
+    one_line 2 "motcua: --until needs --coverage-from STORE (see 'motcua help')" \
+    simulate --until 2026-11-30 --catalogue "$cat"
+check "cost --since that is not a date: exit 2" \
+    one_line 2 "motcua: --since: no such date: '2026-13-01' (see 'motcua help')" \
+    cost --coverage-from "$tmp/none.db" --since 2026-13-01 --catalogue "$cat"
+check "simulate --until before --since: exit 2" \
+    one_line 2 "motcua: --until is before --since (see 'motcua help')" \
+    simulate --coverage-from "$tmp/none.db" --since 2026-11-02 --until 2026-11-01 --catalogue "$cat"
+check "cost --coverage-from an empty name: exit 2" \
+    one_line 2 "motcua: --coverage-from needs a store (see 'motcua help')" \
+    cost --coverage-from "" --catalogue "$cat"
+check "--coverage-from is refused by a command that does not take it: exit 2" \
+    status 2 "$bin" report --coverage-from "$tmp/none.db" --catalogue "$cat"
+if [ -z "$pg" ]; then
+    check "cost --coverage-from a store that is not there: exit 3, nothing created" \
+        bash -c "$(declare -f one_line); bin='$bin' tmp='$tmp'; one_line 3 'motcua: $tmp/none.db: no such store' cost --coverage-from '$tmp/none.db' --catalogue '$cat' && [ ! -e '$tmp/none.db' ]"
+    check "simulate --coverage-from a file that is no store: exit 3" \
+        one_line 3 "motcua: $cat/rules/civil.lua is not a motcua store (not a SQLite database)" \
+        simulate --coverage-from "$cat/rules/civil.lua" --dossiers 5 --catalogue "$cat"
+fi
+mkdir -p "$tmp/livecat/procedures"
+cat >"$tmp/livecat/procedures/p.proc" <<'PROC'
+cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0h 0 VND; count-waiting false }
+role clerk
+document cert
+document paper
+registry civil-status { live; holds cert; coverage 85% }
+registry archive { holds paper; coverage 50% }
+lifecycle l { state a { initial; on go -> b by clerk }; state b { final; outcome granted } }
+procedure p { lifecycle l; volume 100 per year; subject id
+    field id { type text; required }
+    requires cert { effort 10h; cost 0 VND }
+    requires paper { effort 1h; cost 0 VND } }
+PROC
+covdb=$(store coverage)
+"$bin" tick --catalogue "$tmp/livecat" --db "$covdb" >/dev/null 2>&1 # creates the store
+cat >"$tmp/cov.want" <<'OUT'
+cost model m: 40,000 VND an hour, 8 hours a day, a visit 0h and 0 VND; waiting not counted
+versions in force on 2026-12-01
+
+procedure                              hours   cost/dossier             annual
+p                                       2.00         80,000          8,000,000
+total                                                                8,000,000
+
+độ phủ của các cơ sở dữ liệu: đo từ các lượt tra cứu ghi trong kho hồ sơ khi cơ sở dữ liệu kết nối trực tiếp có ít nhất 30 lượt, nếu không thì dùng số đã khai báo (giả định)
+coverage of the registries: measured from the look-ups in the store where a live registry has at least 30 of them, else the declared figure (an assumption)
+  civil-status: giữ 85% giả định: không có lượt tra cứu nào được ghi nhận trong kỳ
+  civil-status: the assumed 85% kept: no look-up recorded in the period
+OUT
+check "cost --coverage-from a store without look-ups keeps the declared coverage, and says so" \
+    bash -c "'$bin' cost --date 2026-12-01 --catalogue '$tmp/livecat' --coverage-from \"\$1\" --since 2026-11-01 | diff '$tmp/cov.want' -" _ "$covdb"
+check "cost --coverage-from prints the figures it prints without it" \
+    bash -c "diff <('$bin' cost --date 2026-12-01 --catalogue '$tmp/livecat') <(head -6 '$tmp/cov.want')"
+check "simulate --coverage-from a store without look-ups: the declared coverage, said in JSON" \
+    bash -c "'$bin' simulate --dossiers 20 --catalogue '$tmp/livecat' --coverage-from \"\$1\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"coverage\"]; r=d[\"registries\"]; assert d[\"since\"] is None and [(x[\"registry\"], x[\"source\"], x[\"reason\"], x[\"coverage\"], x[\"lookups\"]) for x in r] == [(\"civil-status\", \"assumption\", \"none\", \"85.00\", 0)], d'" _ "$covdb"
+
 # `--html FILE` on cost and report: one self-contained page besides the usual output.
 cost_args=(cost --reform civil-data-2026 --date 2025-07-01 --catalogue "$cat")
 same_stdout() { # same_stdout PAGE ARGS… : with --html PAGE, stdout is what it is without

@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "cli/cli.h"
+#include "motcua/store.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -227,12 +228,296 @@ static void test_cli__test_json_out_of_memory(void **state)
     sweep_output(f, 0, "\"name\": \"p is received\"");
 }
 
+/* ---- measured coverage (issue 20): --coverage-from STORE --------------------------------- */
+
+static const char live_text[] =
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0h 0 VND;"
+    " count-waiting false }\n"
+    "role clerk\n"
+    "document cert\ndocument deed\ndocument paper\ndocument res\n"
+    "registry civil { live; holds cert; coverage 85% }\n"
+    "registry land { live; holds deed; coverage 60% }\n"
+    "registry old { holds paper; coverage 50% }\n"
+    "registry pop { live; holds res }\n"
+    "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+    "procedure p { lifecycle l; volume 100 per year; subject id\n"
+    "  field id { type text; required }\n"
+    "  requires cert { effort 10h; cost 0 VND } }\n"
+    "procedure q { lifecycle l; volume 100 per year; subject id\n"
+    "  field id { type text; required }\n"
+    "  requires deed { effort 10h; cost 0 VND } }\n"
+    "reform r { registry civil { coverage 95% } }\n";
+
+/* Appends one event of a new dossier carrying n look-ups of registry/document asked at `at`, the
+ * first `found` of them found, as the engine's proofs say them (onceonly.c, proof_of); found < 0:
+ * n look-ups the client never sent (no request id). */
+static void put_lookups(mc_store *st, const char *registry, const char *document, int n, int found,
+                        int64_t at)
+{
+    char *body = malloc(64 + (size_t)n * 200);
+    assert_non_null(body);
+    strcpy(body, "{\"lookups\":[");
+    for (int i = 0; i < n; i++) {
+        char request[32] = "";
+        if (found >= 0) {
+            snprintf(request, sizeof request, ",\"request\":\"R-%d\"", i);
+        }
+        sprintf(body + strlen(body),
+                "%s{\"registry\":\"%s\",\"document\":\"%s\",\"outcome\":\"%s\","
+                "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"%s}",
+                i ? "," : "", registry, document,
+                i < found   ? "found"
+                : found < 0 ? "unavailable"
+                            : "not-found",
+                (long long)at, (long long)at, i, request);
+    }
+    strcat(body, "]}");
+    mc_dossier_row r;
+    memset(&r, 0, sizeof r);
+    r.procedure = (char *)"p";
+    r.version = (char *)"1";
+    r.state = (char *)"a";
+    r.channel = (char *)"online";
+    r.subject = (char *)"001234567890";
+    r.clock = (char *)"stopped";
+    r.data = (char *)"{}";
+    r.late = -1;
+    r.submitted = r.entered = at;
+    r.due = r.left = r.finished = r.fee = r.wake = MC_NONE;
+    mc_event_row ev;
+    memset(&ev, 0, sizeof ev);
+    ev.at = at;
+    ev.kind = "submit";
+    ev.body = body;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    ev.dossier = r.id;
+    assert_int_equal(mc_store_event_append(st, &ev, NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    free(body);
+}
+
+typedef struct live_cat {
+    char dir[128], procs[160], proc[192], db[160];
+    const char *catalogues[1];
+} live_cat;
+
+/* A catalogue with live registries in f->dir/live, and a store of look-ups beside it: civil
+ * 1,204 look-ups in November 2026, 1,099 found (91.3%); land 29 (too few); old, not live, 50;
+ * pop none. */
+static void live_setup(fixture *f, live_cat *k)
+{
+    snprintf(k->dir, sizeof k->dir, "%s/live", f->dir);
+    snprintf(k->procs, sizeof k->procs, "%s/procedures", k->dir);
+    snprintf(k->proc, sizeof k->proc, "%s/p.proc", k->procs);
+    snprintf(k->db, sizeof k->db, "%s/looks.db", f->dir);
+    assert_int_equal(mkdir(k->dir, 0700), 0);
+    assert_int_equal(mkdir(k->procs, 0700), 0);
+    write_file(k->proc, live_text);
+    k->catalogues[0] = k->dir;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, k->db, NULL), 0);
+    int64_t nov1 = 1793498400, nov30 = nov1 + 29 * 86400; /* 09:00 in Hanoi */
+    put_lookups(st, "civil", "cert", 600, 550, nov1);
+    put_lookups(st, "civil", "cert", 604, 549, nov30);
+    put_lookups(st, "civil", "cert", 10, 0, nov30 + 86400); /* December: outside */
+    put_lookups(st, "land", "deed", 29, 29, nov30);
+    put_lookups(st, "old", "paper", 50, 25, nov30);
+    put_lookups(st, "pop", "res", 12, -1, nov30); /* never sent */
+    mc_store_close(st);
+    memset(&f->opts, 0, sizeof f->opts);
+    f->opts.catalogue = k->dir;
+    f->opts.catalogues = k->catalogues;
+    f->opts.ncatalogues = 1;
+    f->opts.coverage_from = k->db;
+    f->opts.since = "2026-11-01";
+    f->opts.until = "2026-11-30";
+    f->opts.date = "2026-12-01";
+    f->cmd = cmd_cost;
+}
+
+static void live_teardown(live_cat *k)
+{
+    remove(k->proc);
+    rmdir(k->procs);
+    rmdir(k->dir);
+    remove(k->db);
+}
+
+static void test_cli__cost_says_where_each_coverage_comes_from(void **state)
+{
+    fixture *f = *state;
+    live_cat k;
+    live_setup(f, &k);
+    assert_int_equal(run(f), EXIT_OK);
+    char *out = slurp(f->out), *err = slurp(f->err);
+    assert_string_equal(
+        out,
+        "cost model m: 40,000 VND an hour, 8 hours a day, a visit 0h and 0 VND; waiting not "
+        "counted\n"
+        "versions in force on 2026-12-01\n"
+        "\n"
+        "procedure                              hours   cost/dossier             annual\n"
+        "p                                       0.87         34,884          3,488,400\n"
+        "q                                       4.00        160,000         16,000,000\n"
+        "total                                                               19,488,400\n"
+        "\n"
+        "độ phủ của các cơ sở dữ liệu: đo từ các lượt tra cứu ghi trong kho hồ sơ khi cơ sở dữ "
+        "liệu kết nối trực tiếp có ít nhất 30 lượt, nếu không thì dùng số đã khai báo (giả định)\n"
+        "coverage of the registries: measured from the look-ups in the store where a live registry "
+        "has at least 30 of them, else the declared figure (an assumption)\n"
+        "  civil: 91,3% đo được qua 1.204 lượt tra cứu từ 2026-11-01 đến 2026-11-30, thay cho 85% "
+        "đã khai báo\n"
+        "  civil: 91.3% measured over 1,204 look-ups from 2026-11-01 to 2026-11-30, instead of the "
+        "declared 85%\n"
+        "  land: giữ 60% giả định: chỉ có 29 lượt tra cứu từ 2026-11-01 đến 2026-11-30, ít hơn 30 "
+        "lượt cần để đo\n"
+        "  land: the assumed 60% kept: 29 look-ups from 2026-11-01 to 2026-11-30, fewer than the "
+        "30 a measure needs\n"
+        "  old: giữ 50% giả định: cơ sở dữ liệu không kết nối trực tiếp (50 lượt tra cứu đã ghi "
+        "nhận từ 2026-11-01 đến 2026-11-30)\n"
+        "  old: the assumed 50% kept: the registry is not live (50 look-ups recorded from "
+        "2026-11-01 to 2026-11-30)\n"
+        "  pop: giữ 100% giả định: không lượt nào trong 12 lượt tra cứu từ 2026-11-01 đến "
+        "2026-11-30 "
+        "được gửi đi (chưa cấu hình địa chỉ kết nối, hoặc bộ ngắt mạch đang mở)\n"
+        "  pop: the assumed 100% kept: none of its 12 look-ups from 2026-11-01 to 2026-11-30 was "
+        "sent (no endpoint configured, or its circuit breaker open)\n");
+    assert_string_equal(err, "");
+    free(out);
+    free(err);
+    /* A reform that declares its own coverage of a measured registry keeps it, and says so. */
+    f->opts.reform = "r";
+    assert_int_equal(run(f), EXIT_OK);
+    out = slurp(f->out);
+    assert_non_null(strstr(
+        out,
+        "  civil: phương án cải cách khai báo độ phủ riêng là 95%, giả định này được giữ trong "
+        "phương án (91,3% đo được)\n"
+        "  civil: the reform declares its own coverage, 95%, an assumption kept in the reform "
+        "(91.3% measured)\n"));
+    free(out);
+    /* CSV: the table on stdout, the sentences on stderr. */
+    f->opts.format = "csv";
+    assert_int_equal(run(f), EXIT_OK);
+    out = slurp(f->out);
+    err = slurp(f->err);
+    assert_null(strstr(out, "civil"));
+    assert_non_null(strstr(err, "  civil: 91.3% measured over 1,204 look-ups"));
+    free(out);
+    free(err);
+    /* JSON: each registry's source, whole or not at all. */
+    f->opts.json = true;
+    f->opts.format = "json";
+    sweep_output(f, text_allocations(f), "\"source\": \"measured\"");
+    assert_int_equal(run(f), EXIT_OK);
+    out = slurp(f->out);
+    assert_non_null(strstr(out, "\"registry\": \"civil\",\n"
+                                "        \"coverage\": \"91.28\",\n"
+                                "        \"source\": \"measured\",\n"
+                                "        \"reason\": \"measured\",\n"
+                                "        \"declared\": \"85.00\",\n"
+                                "        \"measured\": \"91.28\",\n"
+                                "        \"lookups\": 1204,\n"
+                                "        \"found\": 1099,\n"));
+    assert_non_null(strstr(out, "\"reform\": {\n"
+                                "          \"coverage\": \"95.00\",\n"
+                                "          \"source\": \"assumption\",\n"));
+    free(out);
+    /* The page: a section whose lines say measured or assumption. */
+    char page[200];
+    snprintf(page, sizeof page, "%s/cost.html", f->dir);
+    f->opts.json = false;
+    f->opts.format = NULL;
+    f->opts.html = page;
+    assert_int_equal(run(f), EXIT_OK);
+    char *html = slurp(page);
+    assert_non_null(strstr(html, "<h2>Độ phủ của cơ sở dữ liệu — Coverage of the registries</h2>"));
+    assert_non_null(strstr(html, "<li><b>đo được / measured</b>: civil: 91,3% đo được qua 1.204 "));
+    assert_non_null(strstr(html, "<li><b>giả định / assumption</b>: land: giữ 60% giả định"));
+    assert_non_null(strstr(html, "<li><b>cải cách, giả định / reform, assumption</b>: civil: "));
+    free(html);
+    remove(page);
+    f->opts.html = NULL;
+    /* A store that is not there: exit 3, nothing printed. */
+    char missing[200];
+    snprintf(missing, sizeof missing, "%s/none.db", f->dir);
+    f->opts.coverage_from = missing;
+    assert_int_equal(run(f), EXIT_IO);
+    out = slurp(f->out);
+    err = slurp(f->err);
+    assert_string_equal(out, "");
+    char want[300];
+    snprintf(want, sizeof want, "motcua: %s: no such store\n", missing);
+    assert_string_equal(err, want);
+    free(out);
+    free(err);
+    live_teardown(&k);
+}
+
+/* simulate draws the registries' answers with the measured share. */
+static void test_cli__simulate_draws_with_the_measured_coverage(void **state)
+{
+    fixture *f = *state;
+    live_cat k;
+    live_setup(f, &k);
+    f->cmd = cmd_simulate;
+    f->opts.date = NULL;
+    f->opts.dossiers = "2000";
+    f->opts.from = "2026-12-01";
+    f->opts.json = true;
+    f->opts.format = "json";
+    f->opts.coverage_from = NULL;
+    f->opts.since = f->opts.until = NULL;
+    assert_int_equal(run(f), EXIT_OK);
+    char *declared = slurp(f->out);
+    f->opts.coverage_from = k.db;
+    f->opts.since = "2026-11-01";
+    f->opts.until = "2026-11-30";
+    assert_int_equal(run(f), EXIT_OK);
+    char *measured = slurp(f->out);
+    json_t *a = json_loads(declared, 0, NULL), *b = json_loads(measured, 0, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    /* p's certificate: fetched in about 85% of its dossiers declared, 91.3% measured */
+    json_t *pa = json_array_get(json_object_get(json_object_get(a, "baseline"), "procedures"), 0);
+    json_t *pb = json_array_get(json_object_get(json_object_get(b, "baseline"), "procedures"), 0);
+    assert_string_equal(json_string_value(json_object_get(pa, "name")), "p");
+    double fa = json_real_value(json_object_get(pa, "fetched_per_dossier"));
+    double fb = json_real_value(json_object_get(pb, "fetched_per_dossier"));
+    assert_true(fa > 0.82 && fa < 0.88);
+    assert_true(fb > 0.89 && fb < 0.94);
+    assert_null(json_object_get(a, "coverage"));
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(b, "coverage"), "registries"), 0),
+            "source")),
+        "measured");
+    json_decref(a);
+    json_decref(b);
+    free(declared);
+    free(measured);
+    /* text: the sentences after the figures */
+    f->opts.json = false;
+    f->opts.format = NULL;
+    assert_int_equal(run(f), EXIT_OK);
+    char *out = slurp(f->out);
+    assert_non_null(strstr(out, "\n  civil: 91,3% đo được qua 1.204 lượt tra cứu từ 2026-11-01 "
+                                "đến 2026-11-30, thay cho 85% đã khai báo\n"));
+    free(out);
+    live_teardown(&k);
+}
+
 int main(void)
 {
     assert_int_equal(mc_init(), 0);
     sqlite3_test_control(SQLITE_TESTCTRL_BENIGN_MALLOC_HOOKS, tu_benign_begin, tu_benign_end);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cli__cost_json_out_of_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli__cost_says_where_each_coverage_comes_from, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cli__simulate_draws_with_the_measured_coverage, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_cli__simulate_json_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli__test_json_out_of_memory, setup, teardown),
     };

@@ -1,8 +1,11 @@
 /* Compliance cost (cost.h): the worked examples of DOMAIN.md (Đồng Nai decisions 2816 and
  * 2813) to the dong, shares of samples and coverage, rounding half up, and notes. */
 #include "testutil.h"
+#include "pgtest.h"
 
 #include "motcua/cost.h"
+#include "motcua/coverage.h"
+#include "motcua/store.h"
 #include "motcua/reform.h"
 
 static const char text[] =
@@ -437,6 +440,176 @@ static void test_cost__fee_schedule_of_a_procedure_with_many_fields(void **state
     mc_catalogue_free(cat);
 }
 
+/* ---- measured coverage of live registries (issue 20) ---------------------------------------- */
+
+static const char live[] =
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0h 0 VND;"
+    " count-waiting false }\n"
+    "role clerk\n"
+    "document cert\ndocument deed\ndocument paper\ndocument res\ndocument scan\n"
+    "registry civil { live; holds cert; coverage 85% }\n"
+    "registry land { live; holds deed; coverage 60% }\n"
+    "registry old { holds paper; coverage 50% }\n"
+    "registry pop { live; holds res }\n"
+    "registry scans { holds scan; coverage 40% }\n"
+    "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+    "procedure p { lifecycle l; volume 100 per year\n"
+    "  requires cert { effort 10h; cost 0 VND } }\n"
+    "procedure q { lifecycle l; volume 100 per year\n"
+    "  requires deed { effort 10h; cost 0 VND } }\n"
+    "reform r { registry land { coverage 90% } }\n";
+
+/* Appends one event of a new dossier carrying n look-ups of registry/document asked at `at`, the
+ * first `found` of them found, as the engine's proofs say them (onceonly.c, proof_of); found < 0:
+ * n look-ups the client never sent (no request id). */
+static void put_lookups(mc_store *st, const char *registry, const char *document, int n, int found,
+                        int64_t at)
+{
+    char *body = malloc(64 + (size_t)n * 200);
+    assert_non_null(body);
+    strcpy(body, "{\"lookups\":[");
+    for (int i = 0; i < n; i++) {
+        char request[32] = "";
+        if (found >= 0) {
+            snprintf(request, sizeof request, ",\"request\":\"R-%d\"", i);
+        }
+        sprintf(body + strlen(body),
+                "%s{\"registry\":\"%s\",\"document\":\"%s\",\"outcome\":\"%s\","
+                "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"%s}",
+                i ? "," : "", registry, document,
+                i < found   ? "found"
+                : found < 0 ? "unavailable"
+                            : "not-found",
+                (long long)at, (long long)at, i, request);
+    }
+    strcat(body, "]}");
+    mc_dossier_row r;
+    memset(&r, 0, sizeof r);
+    r.procedure = (char *)"p";
+    r.version = (char *)"1";
+    r.state = (char *)"a";
+    r.channel = (char *)"online";
+    r.subject = (char *)"001234567890";
+    r.clock = (char *)"stopped";
+    r.data = (char *)"{}";
+    r.late = -1;
+    r.submitted = r.entered = at;
+    r.due = r.left = r.finished = r.fee = r.wake = MC_NONE;
+    mc_event_row ev;
+    memset(&ev, 0, sizeof ev);
+    ev.at = at;
+    ev.kind = "submit";
+    ev.body = body;
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    mc_error err;
+    assert_int_equal(mc_store_dossier_insert(st, &r, &err), 0);
+    ev.dossier = r.id;
+    assert_int_equal(mc_store_event_append(st, &ev, NULL), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    free(body);
+}
+
+static void test_cost__measured_coverage_replaces_the_declared(void **state)
+{
+    (void)state;
+    mc_catalogue *cat, *reformed;
+    char *diags;
+    assert_int_equal(tu_load(live, &cat, &diags), 0);
+    free(diags);
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL), 0);
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
+    /* 2026-11-10T09:00+07:00; 2026-12-02T09:00+07:00 (after the period below) */
+    int64_t nov = 1794276000, dec = nov + 22 * 86400;
+    put_lookups(st, "civil", "cert", 40, 36, nov); /* 90% over 40: measured */
+    put_lookups(st, "civil", "cert", 10, 0, dec);  /* outside the period */
+    put_lookups(st, "land", "deed", 29, 29, nov);  /* too few */
+    put_lookups(st, "old", "paper", 50, 50, nov);  /* not live */
+    put_lookups(st, "gone", "x", 50, 50, nov);     /* a registry the catalogue lost */
+    put_lookups(st, "pop", "res", 40, -1, nov);    /* never sent: no endpoint configured */
+    mc_coverage c;
+    mc_date since = mc_date_from_ymd(2026, 11, 1), until = mc_date_from_ymd(2026, 11, 30);
+    assert_int_equal(mc_coverage_measure(&c, cat, st, true, since, true, until, 30, NULL), 0);
+    /* Every live registry, and the one not live that has look-ups; not scans (neither). */
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.rows[0].registry, "civil");
+    assert_int_equal(c.rows[0].source, MC_COVERAGE_MEASURED);
+    assert_int_equal(c.rows[0].made, 40);
+    assert_int_equal(c.rows[0].found, 36);
+    assert_int_equal(c.rows[0].measured, 90 * MC_FIXED_ONE);
+    assert_int_equal(c.rows[0].declared, 85 * MC_FIXED_ONE);
+    assert_int_equal(c.rows[0].first, nov);
+    assert_string_equal(c.rows[1].registry, "land");
+    assert_int_equal(c.rows[1].source, MC_COVERAGE_TOO_FEW);
+    assert_int_equal(c.rows[1].made, 29);
+    assert_string_equal(c.rows[2].registry, "old");
+    assert_int_equal(c.rows[2].source, MC_COVERAGE_NOT_LIVE);
+    assert_int_equal(c.rows[2].made, 50);
+    assert_string_equal(c.rows[3].registry, "pop");
+    assert_int_equal(c.rows[3].source, MC_COVERAGE_NONE);
+    assert_int_equal(c.rows[3].made, 0);
+    assert_int_equal(c.rows[3].unsent, 40);
+    assert_int_equal(c.rows[3].first, nov);
+    assert_false(c.rows[3].has_declared);
+    /* What cost counts with: the measure for civil only. */
+    mc_fixed pct;
+    assert_true(mc_coverage_of(&c, mc_catalogue_registry(cat, "civil"), &pct));
+    assert_int_equal(pct, 90 * MC_FIXED_ONE);
+    assert_true(mc_coverage_of(&c, mc_catalogue_registry(cat, "land"), &pct));
+    assert_int_equal(pct, 60 * MC_FIXED_ONE);
+    assert_true(mc_coverage_of(&c, mc_catalogue_registry(cat, "old"), &pct));
+    assert_int_equal(pct, 50 * MC_FIXED_ONE);
+    assert_false(mc_coverage_of(&c, mc_catalogue_registry(cat, "pop"), &pct));
+    assert_true(mc_coverage_of(NULL, mc_catalogue_registry(cat, "civil"), &pct));
+    assert_int_equal(pct, 85 * MC_FIXED_ONE);
+    /* p: 10 h in the share not fetched, 40 000 VND an hour: 15% → 60 000, 10% → 40 000. */
+    const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
+    mc_date day = mc_date_from_ymd(2026, 12, 1);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute_with(cat, NULL, m, day, NULL, &l, &n, NULL), 0);
+    assert_int_equal(line(l, n, "p")->cost, 60000);
+    mc_free(l);
+    assert_int_equal(mc_cost_compute_with(cat, NULL, m, day, &c, &l, &n, NULL), 0);
+    assert_int_equal(line(l, n, "p")->cost, 40000);
+    assert_int_equal(line(l, n, "q")->cost, 160000); /* land: the declared 60% kept */
+    mc_free(l);
+    /* The reform declares its own coverage of land: its assumption stays in the reform. */
+    mc_coverage all;
+    assert_int_equal(mc_coverage_measure(&all, cat, st, false, 0, false, 0, 29, NULL), 0);
+    assert_int_equal(all.rows[0].made, 50);
+    assert_int_equal(all.rows[0].measured, 72 * MC_FIXED_ONE);
+    assert_int_equal(all.rows[1].source, MC_COVERAGE_MEASURED);
+    assert_true(mc_coverage_measured(&all, mc_catalogue_registry(cat, "land")));
+    assert_false(mc_coverage_measured(&all, mc_catalogue_registry(reformed, "land")));
+    assert_true(mc_coverage_of(&all, mc_catalogue_registry(reformed, "land"), &pct));
+    assert_int_equal(pct, 90 * MC_FIXED_ONE);
+    assert_true(mc_coverage_measured(&all, mc_catalogue_registry(reformed, "civil")));
+    mc_coverage_free(&all);
+    /* A period without look-ups: nothing measured, every live registry says so. */
+    mc_coverage none;
+    since = mc_date_from_ymd(2027, 1, 1);
+    assert_int_equal(mc_coverage_measure(&none, cat, st, true, since, false, 0, 30, NULL), 0);
+    assert_int_equal(none.n, 3);
+    for (size_t i = 0; i < none.n; i++) {
+        assert_int_equal(none.rows[i].source, MC_COVERAGE_NONE);
+    }
+    mc_coverage_free(&none);
+    /* Failure paths: no look-up needed, a period that ends before it begins. */
+    mc_error err;
+    assert_int_equal(mc_coverage_measure(&none, cat, st, false, 0, false, 0, 0, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "a measure needs at least 1 look-up, not 0");
+    assert_int_equal(mc_coverage_measure(&none, cat, st, true, since, true, since - 1, 30, &err),
+                     MC_EUSAGE);
+    assert_string_equal(err.msg, "the period ends before it begins");
+    assert_null(none.rows);
+    mc_coverage_free(&c);
+    mc_coverage_free(NULL);
+    mc_store_close(st);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_cost__reform_out_of_memory),
         cmocka_unit_test(test_cost__fee_schedule_weighs_its_categories),
         cmocka_unit_test(test_cost__fee_schedule_of_a_procedure_with_many_fields),
+        cmocka_unit_test(test_cost__measured_coverage_replaces_the_declared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include "pgtest.h"
 
 #include "motcua/calendar.h"
+#include "motcua/coverage.h"
 #include "motcua/engine.h"
 #include "motcua/msg.h"
 #include "motcua/access.h"
@@ -3372,6 +3373,67 @@ static void test_live__an_answer_is_reused_for_as_long_as_the_registry_says(void
     close_live(&f);
 }
 
+typedef struct counted_lookups {
+    char text[256];
+    int64_t made;
+} counted_lookups;
+
+static int add_lookups(void *ud, const mc_lookup_count *c)
+{
+    counted_lookups *k = ud;
+    size_t n = strlen(k->text);
+    snprintf(k->text + n, sizeof k->text - n, "%s/%s %lld %lld\n", c->registry, c->document,
+             (long long)c->made, (long long)c->found);
+    k->made += c->made;
+    return 0;
+}
+
+/* What the store counts for measured coverage (coverage.h) is what the registries were asked:
+ * every look-up the client made, none of the answers reused under `reuse`. */
+static void test_live__the_store_counts_the_lookups_made_not_the_reused(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    mc_result res;
+    assert_int_equal(live_submit(&f, "222", NULL, &res, NULL), 0);
+    mc_kv set[] = {{"remark", "checked"}};
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = res.dossier;
+    fi.event = "note";
+    fi.role = "clerk";
+    fi.now = 1752458400 + 3600; /* population's answer reused */
+    fi.payload.set = set;
+    fi.payload.nset = 1;
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    fi.now = 1752458400 + 86400; /* past its reuse: asked again */
+    assert_int_equal(mc_engine_fire(f.e, &fi, &res, NULL), 0);
+    assert_int_equal(live_submit(&f, "111", NULL, &res, NULL), 0);
+    assert_int_equal(f.client.questions, 7);
+    counted_lookups k = {"", 0};
+    mc_store *st = mc_engine_store(f.e);
+    assert_int_equal(mc_store_lookup_counts(st, INT64_MIN, INT64_MAX, add_lookups, &k, NULL), 0);
+    assert_string_equal(k.text, "civil-status/birth-certificate 4 1\n"
+                                "population/residence 3 1\n");
+    assert_int_equal(k.made, f.client.questions);
+    /* the day after the submission: the last note's look-ups only (asked_at in [from, to)) */
+    memset(&k, 0, sizeof k);
+    assert_int_equal(
+        mc_store_lookup_counts(st, 1752458400 + 3601, INT64_MAX, add_lookups, &k, NULL), 0);
+    assert_string_equal(k.text, "civil-status/birth-certificate 1 0\n"
+                                "population/residence 1 0\n");
+    /* the share measured: 1 of 4 for civil-status, with one look-up enough for a measure */
+    mc_coverage c;
+    assert_int_equal(mc_coverage_measure(&c, f.cat, st, false, 0, false, 0, 1, NULL), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.rows[0].registry, "civil-status");
+    assert_int_equal(c.rows[0].source, MC_COVERAGE_MEASURED);
+    assert_int_equal(c.rows[0].measured, 25 * MC_FIXED_ONE);
+    assert_int_equal(c.rows[1].measured, 33333333);
+    mc_coverage_free(&c);
+    close_live(&f);
+}
+
 /* Out of memory at every allocation of a submission whose look-ups are asked, found and not, an
  * officer's note that asks again, and a read of the dossier with its proofs. */
 static int live_operations(void *ud)
@@ -3975,6 +4037,7 @@ int main(void)
         cmocka_unit_test(test_live__a_dossier_changed_during_the_look_up_is_decided_again),
         cmocka_unit_test(test_live__look_ups_are_bounded),
         cmocka_unit_test(test_live__an_answer_is_reused_for_as_long_as_the_registry_says),
+        cmocka_unit_test(test_live__the_store_counts_the_lookups_made_not_the_reused),
         cmocka_unit_test(test_live__a_failed_client_writes_nothing),
         cmocka_unit_test(test_live__out_of_memory_sweep),
         cmocka_unit_test(test_wait__a_registry_down_makes_the_requirement_wait),

@@ -2371,6 +2371,101 @@ static int count_pair(void *ud, const char *procedure, const char *state, int64_
     return c->stop_with;
 }
 
+/* ---- live registries' look-ups (issue 20) -------------------------------------------------- */
+
+typedef struct looked {
+    char lines[8][128];
+    size_t n;
+    int stop_with; /* returned by the callback after the first row, or 0 */
+} looked;
+
+static int count_lookup(void *ud, const mc_lookup_count *c)
+{
+    looked *l = ud;
+    if (l->n < 8) {
+        snprintf(l->lines[l->n], sizeof l->lines[0], "%s %s %lld %lld %lld %lld %lld", c->registry,
+                 c->document, (long long)c->made, (long long)c->found, (long long)c->first,
+                 (long long)c->last, (long long)c->unsent);
+    }
+    l->n++;
+    return l->stop_with;
+}
+
+/* A look-up's proof as the engine writes it (onceonly.c, proof_of): the fields the count reads;
+ * one the client sent carries its request id, one it never sent none (UNSENT). */
+#define LOOKUP(reg, doc, outcome, at)                                                              \
+    "{\"registry\":\"" reg "\",\"document\":\"" doc "\",\"outcome\":\"" outcome                    \
+    "\",\"asked_at\":" #at ",\"answered_at\":" #at ",\"subject\":\"001234567890\","                \
+    "\"request\":\"R-" #at "\"}"
+#define UNSENT(reg, doc, at)                                                                       \
+    "{\"registry\":\"" reg "\",\"document\":\"" doc                                                \
+    "\",\"outcome\":\"unavailable\",\"asked_at\":" #at                                             \
+    ",\"answered_at\":0,\"subject\":\"001234567890\",\"reason\":\"" reg                            \
+    " cannot be asked: no endpoint configured\"}"
+
+static void test_store__counts_live_lookups_by_registry_and_document(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
+    looked l = {.n = 0};
+    /* An empty store: no row at all. */
+    assert_int_equal(mc_store_lookup_counts(st, INT64_MIN, INT64_MAX, count_lookup, &l, NULL), 0);
+    assert_int_equal(l.n, 0);
+    mc_dossier_row r = sample_row();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(
+        append(
+            st, r.id, "submit",
+            "{\"lookups\":[" LOOKUP("civil-status", "birth-certificate", "found", 1000) "," LOOKUP(
+                "civil-status", "birth-certificate", "unavailable",
+                1100) "," UNSENT("civil-status", "birth-certificate", 1200) "]}"),
+        0);
+    /* An operation that reused an answer (`reuse`) records no proof: nothing to count. A note
+     * that says "lookups" is not one either. */
+    assert_int_equal(append(st, r.id, "fire", "{\"note\":\"\\\"lookups\\\"\"}"), 0);
+    assert_int_equal(
+        append(st, r.id, "fire",
+               "{\"lookups\":[" LOOKUP("civil-status", "birth-certificate", "not-found",
+                                       2000) "," LOOKUP("land", "land-title", "found",
+                                                        2100) "," LOOKUP("Zeta", "z-doc",
+                                                                         "incomplete", 2200) "]}"),
+        0);
+    assert_int_equal(
+        append(st, r.id, "fire",
+               "{\"lookups\":[" LOOKUP("civil-status", "marriage-certificate", "found",
+                                       3000) "," LOOKUP("civil-status", "birth-certificate",
+                                                        "found", 3100) "]}"),
+        0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    mc_dossier_row_clear(&r);
+    /* Every look-up, in byte order (upper case first, whatever the server's locale). */
+    assert_int_equal(mc_store_lookup_counts(st, INT64_MIN, INT64_MAX, count_lookup, &l, NULL), 0);
+    assert_int_equal(l.n, 4);
+    assert_string_equal(l.lines[0], "Zeta z-doc 1 0 2200 2200 0");
+    assert_string_equal(l.lines[1], "civil-status birth-certificate 4 2 1000 3100 1");
+    assert_string_equal(l.lines[2], "civil-status marriage-certificate 1 1 3000 3000 0");
+    assert_string_equal(l.lines[3], "land land-title 1 1 2100 2100 0");
+    /* A period: from included, to not. */
+    l.n = 0;
+    assert_int_equal(mc_store_lookup_counts(st, 1100, 3000, count_lookup, &l, NULL), 0);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.lines[0], "Zeta z-doc 1 0 2200 2200 0");
+    assert_string_equal(l.lines[1], "civil-status birth-certificate 2 0 1100 2000 1");
+    assert_string_equal(l.lines[2], "land land-title 1 1 2100 2100 0");
+    /* A period with none: no row. */
+    l.n = 0;
+    assert_int_equal(mc_store_lookup_counts(st, 5000, 6000, count_lookup, &l, NULL), 0);
+    assert_int_equal(l.n, 0);
+    /* The callback stops the count with its code. */
+    looked stop = {.n = 0, .stop_with = 7};
+    assert_int_equal(mc_store_lookup_counts(st, INT64_MIN, INT64_MAX, count_lookup, &stop, NULL),
+                     7);
+    assert_int_equal(stop.n, 1);
+    mc_store_close(st);
+}
+
 static void test_store__counts_open_dossiers_by_procedure_and_state(void **state)
 {
     (void)state;
@@ -2522,6 +2617,7 @@ int main(void)
         cmocka_unit_test(test_store__an_update_sent_with_the_commit_is_checked),
         cmocka_unit_test(test_store__counts_open_dossiers_by_procedure_and_state),
         cmocka_unit_test(test_store__procedure_texts),
+        cmocka_unit_test(test_store__counts_live_lookups_by_registry_and_document),
     };
     /* What only SQLite shows, in the pass without PostgreSQL: its query plan, its busy handler
      * (PostgreSQL's plan depends on its statistics; its conflicts are counted where pg.c

@@ -22,7 +22,7 @@ for t in "$build"/tests/test_*; do
     failed=$((failed + f))
 done
 
-# The store and the engine on PostgreSQL: a throwaway cluster (tools/pg-cluster.sh), their
+# The store and the engine (and measured coverage, test_cost) on PostgreSQL: a throwaway cluster (tools/pg-cluster.sh), their
 # suites and the timer batches' again with MC_TEST_PG naming it (each store a schema of its
 # own), tests/pg.sh, and the HTTP API tests on it, then the cluster stopped. Once, not again under ASan (build-asan). A server that cannot start fails the pass
 # when CI is set, and is reported as skipped otherwise.
@@ -31,7 +31,7 @@ if [ "$(basename "$build")" != build-asan ]; then
     if pg_out=$(bash tools/pg-cluster.sh start 2>&1); then
         pg_dir=$(printf '%s\n' "$pg_out" | sed -n 1p)
         pg_conn=$(printf '%s\n' "$pg_out" | sed -n 2p)
-        for t in "$build"/tests/test_store "$build"/tests/test_checkpoint "$build"/tests/test_engine "$build"/tests/test_wake; do
+        for t in "$build"/tests/test_store "$build"/tests/test_checkpoint "$build"/tests/test_engine "$build"/tests/test_wake "$build"/tests/test_cost; do
             [ -x "$t" ] || continue
             out=$(MC_TEST_PG="$pg_conn" CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
             rc=$?

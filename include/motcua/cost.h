@@ -81,6 +81,13 @@ void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost);
 int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m, mc_date date,
                     mc_cost_line **lines, size_t *n, mc_error *err);
 
+/* As mc_cost_compute, with the registries' coverage of cov (coverage.h, mc_coverage_of: a live
+ * registry's measured share in place of its declared coverage); cov NULL: the declared ones. */
+struct mc_coverage;
+int mc_cost_compute_with(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m,
+                         mc_date date, const struct mc_coverage *cov, mc_cost_line **lines,
+                         size_t *n, mc_error *err);
+
 /* A duration as applicant time in minutes (fixed point, exact for every unit); days and working
  * days count the model's hours-per-day. */
 mc_fixed mc_cost_minutes(const mc_duration *d, const mc_cost_model *m);

@@ -48,6 +48,9 @@ typedef struct mc_sim_opts {
     const mc_catalogue *split_by;
     const mc_cost_model *model; /* applicant hours and cost; NULL: none computed */
     int max_steps;              /* 0: 1000 */
+    /* The registries' coverage (coverage.h, mc_coverage_of): a live registry's measured share in
+     * place of its declared coverage; NULL: the declared ones. */
+    const struct mc_coverage *coverage;
     /* Called every so often with the dossiers done so far, and at the end. */
     void (*progress)(void *ud, int64_t done, int64_t total);
     void *ud;

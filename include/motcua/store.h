@@ -429,6 +429,26 @@ int mc_store_events_of_kind(mc_store *st, const char *kind, int64_t from, int64_
 int mc_store_results_issued(mc_store *st, const char *from, const char *to,
                             int (*fn)(void *ud, const mc_record_row *rec), void *ud, mc_error *err);
 
+/* The live registries' look-ups made in [from, to) (UTC seconds of their asked_at; INT64_MIN and
+ * INT64_MAX leave an end open), as the events' `lookups` prove them (issue 20): one call of fn
+ * per registry and document that has any, in byte order of (registry, document). A look-up is
+ * made when it was sent to the registry: its proof carries the request id it went under; those
+ * the client never sent (no endpoint configured, the circuit breaker open, the engine's last
+ * run without an answer) are counted apart. An answer reused under a registry's `reuse` is no
+ * look-up (the engine records no proof of it), so it is not counted. The strings are borrowed
+ * until fn returns; a non-zero return stops and is returned. Reads every event (no index serves
+ * a look-up's time). Errors: the store's. */
+typedef struct mc_lookup_count {
+    const char *registry, *document;
+    int64_t made, found; /* sent to the registry; of those, answered `found` (a record, in
+                            time: a late answer is `unavailable`) */
+    int64_t first, last; /* asked_at of the first and last look-up, sent or not (UTC) */
+    int64_t unsent;      /* look-ups the client never sent */
+} mc_lookup_count;
+
+int mc_store_lookup_counts(mc_store *st, int64_t from, int64_t to,
+                           int (*fn)(void *ud, const mc_lookup_count *c), void *ud, mc_error *err);
+
 /* The events of dossier recorded so far; a negative MC_E* code (err set) when they cannot be
  * counted. */
 int64_t mc_store_event_count(mc_store *st, int64_t dossier, mc_error *err);

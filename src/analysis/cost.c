@@ -4,6 +4,7 @@
 #include "motcua/cost.h"
 
 #include "motcua/alloc.h"
+#include "motcua/coverage.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -314,7 +315,7 @@ static int fee_of(const mc_procedure *p, mc_rules *rules, mc_date date, mc_cost_
 
 /* The line of p in a cost study: 0, or MC_ENOMEM. */
 static int cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model *m, mc_date date,
-                    mc_cost_line *l)
+                    const mc_coverage *cov, mc_cost_line *l)
 {
     mc_cost_sum sum = MC_COST_SUM_INIT(m);
     if (p->assumed != 0) {
@@ -333,7 +334,8 @@ static int cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model 
         const mc_registry *reg = r->document->registry;
         i128 fetched = 0;
         if (reg != NULL && (!reg->has_published || reg->published <= date)) {
-            fetched = reg->has_coverage ? (i128)reg->coverage / 100 : S;
+            mc_fixed pct;
+            fetched = mc_coverage_of(cov, reg, &pct) ? (i128)pct / 100 : S;
             /* Another party's record is looked up only in the dossiers that name the party:
              * the registry's coverage applies to that share (the simulator draws both). */
             const mc_party *y =
@@ -369,6 +371,13 @@ static int cmp_line(const void *a, const void *b)
 int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m, mc_date date,
                     mc_cost_line **lines, size_t *n, mc_error *err)
 {
+    return mc_cost_compute_with(cat, rules, m, date, NULL, lines, n, err);
+}
+
+int mc_cost_compute_with(const mc_catalogue *cat, mc_rules *rules, const mc_cost_model *m,
+                         mc_date date, const mc_coverage *cov, mc_cost_line **lines, size_t *n,
+                         mc_error *err)
+{
     *lines = NULL;
     *n = 0;
     size_t np;
@@ -391,7 +400,7 @@ int mc_cost_compute(const mc_catalogue *cat, mc_rules *rules, const mc_cost_mode
         l->procedure = name;
         const mc_procedure *p = mc_catalogue_procedure(cat, name, date);
         l->in_force = p != NULL;
-        if (p != NULL && cost_one(p, rules, m, date, l) != 0) {
+        if (p != NULL && cost_one(p, rules, m, date, cov, l) != 0) {
             mc_free(out);
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }

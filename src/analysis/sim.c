@@ -6,6 +6,7 @@
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "motcua/cost.h"
+#include "motcua/coverage.h"
 #include "motcua/engine.h"
 #include "synth.h"
 
@@ -87,9 +88,10 @@ static int lookup(void *ud, const char *registry, const char *document, const ch
     if (r == NULL) {
         return 0;
     }
-    if (r->has_coverage) {
+    mc_fixed pct;
+    if (mc_coverage_of(s->o->coverage, r, &pct)) {
         uint64_t h = mc_synth_hash(subject, mc_synth_hash(registry, s->seed));
-        if (mc_synth_unit(h) * 100.0 * (double)MC_FIXED_ONE >= (double)r->coverage) {
+        if (mc_synth_unit(h) * 100.0 * (double)MC_FIXED_ONE >= (double)pct) {
             return 0;
         }
     }

@@ -38,6 +38,37 @@ static const entry catalogue[] = {
     {"channel.unknown", "unknown channel '{1}' (online, counter or post)",
      "kênh nộp hồ sơ '{1}' không hợp lệ (online: trực tuyến, counter: tại bộ phận một cửa hoặc "
      "post: qua bưu chính)"},
+    /* ---- a live registry's measured coverage in cost and simulate (issue 20); a front end
+     * writes each line after the registry's name ("civil-status: …") ---- */
+    {"coverage.heading",
+     "coverage of the registries: measured from the look-ups in the store where a live registry "
+     "has at least {1} of them, else the declared figure (an assumption)",
+     "độ phủ của các cơ sở dữ liệu: đo từ các lượt tra cứu ghi trong kho hồ sơ khi cơ sở dữ "
+     "liệu kết nối trực tiếp có ít nhất {1} lượt, nếu không thì dùng số đã khai báo (giả định)"},
+    {"coverage.measured",
+     "{1} measured over {2} look-ups from {3} to {4}, instead of the declared {5}",
+     "{1} đo được qua {2} lượt tra cứu từ {3} đến {4}, thay cho {5} đã khai báo"},
+    {"coverage.measured-undeclared",
+     "{1} measured over {2} look-ups from {3} to {4}, instead of 100% (no coverage declared)",
+     "{1} đo được qua {2} lượt tra cứu từ {3} đến {4}, thay cho 100% (không khai báo độ phủ)"},
+    {"coverage.none", "the assumed {1} kept: no look-up recorded in the period",
+     "giữ {1} giả định: không có lượt tra cứu nào được ghi nhận trong kỳ"},
+    {"coverage.not-live",
+     "the assumed {1} kept: the registry is not live ({2} look-ups recorded from {3} to {4})",
+     "giữ {1} giả định: cơ sở dữ liệu không kết nối trực tiếp ({2} lượt tra cứu đã ghi nhận từ "
+     "{3} đến {4})"},
+    {"coverage.not-sent",
+     "the assumed {1} kept: none of its {2} look-ups from {3} to {4} was sent (no endpoint "
+     "configured, or its circuit breaker open)",
+     "giữ {1} giả định: không lượt nào trong {2} lượt tra cứu từ {3} đến {4} được gửi đi (chưa "
+     "cấu hình địa chỉ kết nối, hoặc bộ ngắt mạch đang mở)"},
+    {"coverage.reform",
+     "the reform declares its own coverage, {1}, an assumption kept in the reform ({2} measured)",
+     "phương án cải cách khai báo độ phủ riêng là {1}, giả định này được giữ trong phương án ({2} "
+     "đo được)"},
+    {"coverage.too-few",
+     "the assumed {1} kept: {2} look-ups from {3} to {4}, fewer than the {5} a measure needs",
+     "giữ {1} giả định: chỉ có {2} lượt tra cứu từ {3} đến {4}, ít hơn {5} lượt cần để đo"},
     /* ---- results sent to live registries (docs/registries.md, "Results go back"); {1} is the
      * registry ---- */
     {"deliver.refused", "{1} refused the result: {2}", "{1} từ chối tiếp nhận kết quả: {2}"},

@@ -1,6 +1,8 @@
-/* `motcua cost [--reform NAME] [--date DATE] [--format text|csv|json] [--html FILE]`
- * (SPEC §8.1). The figures are computed once into a table; each format prints that table. */
+/* `motcua cost [--reform NAME] [--date DATE] [--coverage-from STORE [--since DATE]
+ * [--until DATE]] [--format text|csv|json] [--html FILE]` (SPEC §8.1). The figures are computed
+ * once into a table; each format prints that table. */
 #include "cli.h"
+#include "coverage_out.h"
 #include "html.h"
 
 #include "motcua/alloc.h"
@@ -34,6 +36,7 @@ typedef struct cost_table {
     const mc_catalogue *cat;
     const mc_cost_model *m;
     const mc_reform *reform; /* or NULL */
+    const cli_coverage *cov; /* the registries' coverage and where it comes from */
     char day[11];
     cost_row *rows;
     size_t n;
@@ -160,6 +163,7 @@ static void print_text(const cost_table *t)
         printf(" | %9s %14s %18s %18s %7s%%", "", "", t->total_r_t, t->total_s_t, t->total_pct);
     }
     putchar('\n');
+    cli_coverage_print(stdout, t->cov, t->cat);
     if (t->nnotes > 0) {
         puts("\nassumptions:");
     }
@@ -219,6 +223,9 @@ static json_t *table_json(const cost_table *t)
                           t->reform ? mc_reform_name(t->reform) : NULL);
     front_jset(o, "procedures", procs, &ok);
     front_jset(o, "total", total, &ok);
+    if (t->cov->on) {
+        front_jset(o, "coverage", cli_coverage_json(t->cov, t->cat), &ok);
+    }
     return front_jdone(o, ok);
 }
 
@@ -393,6 +400,7 @@ static int write_page(const front_opts *c, const cost_table *t, mc_error *err)
     page_figures(h, t);
     page_charts(h, t); /* before the table, which may list hundreds of procedures */
     page_table(h, t);
+    cli_coverage_page(h, t->cov, t->cat);
     html_heading(h, "Assumptions");
     html_para(h, "Method of Circular 02/2017/TT-VPCP: hours × hourly income, plus the fee, the "
                  "cost of asked documents and of visits; fetched documents cost nothing. "
@@ -414,8 +422,11 @@ int cmd_cost(front_opts *c)
 {
     const char *fmt = c->format ? c->format : "text";
     if (c->nargs != 0) {
-        return front_usage_error(
-            "cost takes no arguments (options: --reform, --date, --format, --html)");
+        return front_usage_error("cost takes no arguments (options: --reform, --date, "
+                                 "--coverage-from, --since, --until, --format, --html)");
+    }
+    if (cli_coverage_check(c) != EXIT_OK) {
+        return EXIT_USAGE;
     }
     if (c->html != NULL && c->html[0] == '\0') {
         return front_usage_error("--html needs a file name");
@@ -434,6 +445,9 @@ int cmd_cost(front_opts *c)
     size_t nb = 0, nr = 0;
     cost_table t;
     memset(&t, 0, sizeof t);
+    cli_coverage cov;
+    memset(&cov, 0, sizeof cov);
+    t.cov = &cov;
     int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     t.cat = cat;
     t.m = cat ? mc_catalogue_default_cost_model(cat) : NULL;
@@ -446,10 +460,15 @@ int cmd_cost(front_opts *c)
                       : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reform);
     }
     if (rc == 0) {
-        rc = mc_cost_compute(cat, rules, t.m, date, &base, &nb, &err);
+        rc = cli_coverage_load(c, cat, &cov, &err);
+        cov.reformed = reformed;
+    }
+    const mc_coverage *measured = cov.on ? &cov.cov : NULL;
+    if (rc == 0) {
+        rc = mc_cost_compute_with(cat, rules, t.m, date, measured, &base, &nb, &err);
     }
     if (rc == 0 && reformed != NULL) {
-        rc = mc_cost_compute(reformed, rules, t.m, date, &ref, &nr, &err);
+        rc = mc_cost_compute_with(reformed, rules, t.m, date, measured, &ref, &nr, &err);
     }
     mc_date_format(date, t.day);
     if (rc == 0) {
@@ -461,6 +480,7 @@ int cmd_cost(front_opts *c)
     if (rc == 0) {
         if (strcmp(fmt, "csv") == 0) {
             print_csv(&t);
+            cli_coverage_print(stderr, &cov, cat); /* the table stays a table */
         } else if (c->json) {
             if (cli_print_json(table_json(&t), JSON_INDENT(2) | JSON_PRESERVE_ORDER) != EXIT_OK) {
                 rc = MC_ENOMEM; /* said, with err.msg left empty: exit 3, no page */
@@ -482,6 +502,7 @@ int cmd_cost(front_opts *c)
         }
     }
     free(t.rows);
+    cli_coverage_free(&cov);
     mc_cost_comparison_free(&t.cmp);
     free(t.notes);
     mc_free(base);

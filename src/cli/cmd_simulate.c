@@ -1,8 +1,10 @@
 /* `motcua simulate [--reform NAME] [--dossiers N | --year] [--seed S] [--from DATE]
- * [--format text|csv|json]` (SPEC §8.2): the baseline, and the reform when one is named, on the
- * same synthetic applicants, side by side. */
+ * [--coverage-from STORE [--since DATE] [--until DATE]] [--format text|csv|json]` (SPEC §8.2):
+ * the baseline, and the reform when one is named, on the same synthetic applicants, side by
+ * side. */
 #include "cli.h"
 
+#include "coverage_out.h"
 #include "html.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
@@ -515,7 +517,7 @@ static int open_page(const front_opts *c, const mc_reform *reform, html **h, mc_
 
 static int write_page(html *h, const front_opts *c, const mc_sim_opts *o, const char *day,
                       const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref,
-                      mc_error *err)
+                      const cli_coverage *cov, const mc_catalogue *cat, mc_error *err)
 {
     html_meta(h,
               "catalogue %s; %" PRId64 " dossiers (%s), seed %llu, arrivals over 365 days from %s",
@@ -530,6 +532,7 @@ static int write_page(html *h, const front_opts *c, const mc_sim_opts *o, const 
     page_summary(h, base, ref);
     page_charts(h, base, ref);
     page_procedures(h, base, ref);
+    cli_coverage_page(h, cov, cat);
     html_heading(h, "Indicators (Decision 766/QĐ-TTg) of the simulated dossiers");
     static const char *const ihead[] = {"",       "received", "resolved", "on time", "late",
                                         "online", "results",  "fetched",  "asked",   "mean wd"};
@@ -591,7 +594,10 @@ static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed)
     if (c->nargs != 0) {
         return front_usage_error(
             "simulate takes no arguments (options: --reform, --dossiers, --year, --seed, --from, "
-            "--format, --html)");
+            "--coverage-from, --since, --until, --format, --html)");
+    }
+    if (cli_coverage_check(c) != EXIT_OK) {
+        return EXIT_USAGE;
     }
     if (c->html != NULL && c->html[0] == '\0') {
         return front_usage_error("--html needs a file name");
@@ -622,7 +628,8 @@ static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed)
 /* Prints the runs in the format c asks for: EXIT_OK, or cli_out_of_memory() with nothing printed
  * when their JSON could not be made. */
 static int print_runs(const front_opts *c, const mc_sim_opts *o, int64_t seed, const char *day,
-                      const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref)
+                      const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref,
+                      const cli_coverage *cov, const mc_catalogue *cat)
 {
     if (c->json) {
         bool ok = true;
@@ -634,10 +641,14 @@ static int print_runs(const front_opts *c, const mc_sim_opts *o, int64_t seed, c
         if (ref) {
             front_jset(out, "reformed", run_json(ref), &ok);
         }
+        if (cov->on) {
+            front_jset(out, "coverage", cli_coverage_json(cov, cat), &ok);
+        }
         return cli_print_json(front_jdone(out, ok),
                               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     } else if (c->format && strcmp(c->format, "csv") == 0) {
         print_csv(base, ref);
+        cli_coverage_print(stderr, cov, cat); /* the table stays a table */
     } else {
         printf("simulation: %" PRId64 " dossiers (%s), seed %lld, arrivals over 365 days from "
                "%s%s%s\n",
@@ -646,6 +657,7 @@ static int print_runs(const front_opts *c, const mc_sim_opts *o, int64_t seed, c
                day, reform ? "; reform " : "", reform ? mc_reform_name(reform) : "");
         printf("applicant cost by cost-model %s\n\n", o->model ? o->model->name : "(none)");
         print_text(base, ref);
+        cli_coverage_print(stdout, cov, cat);
     }
     return EXIT_OK;
 }
@@ -665,12 +677,19 @@ int cmd_simulate(front_opts *c)
     mc_sim_result base, ref;
     memset(&base, 0, sizeof base);
     memset(&ref, 0, sizeof ref);
+    cli_coverage cov;
+    memset(&cov, 0, sizeof cov);
     int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     const mc_reform *reform = NULL;
     if (rc == 0 && c->reform != NULL) {
         reform = mc_catalogue_reform(cat, c->reform);
         rc = reform ? mc_reform_apply(cat, reform, &reformed, &err)
                     : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reform);
+    }
+    if (rc == 0) {
+        rc = cli_coverage_load(c, cat, &cov, &err);
+        cov.reformed = reformed;
+        o.coverage = cov.on ? &cov.cov : NULL;
     }
     o.model = cat ? mc_catalogue_default_cost_model(cat) : NULL;
     if (rc == 0 && o.year) {
@@ -711,10 +730,10 @@ int cmd_simulate(front_opts *c)
     }
     char day[11];
     mc_date_format(o.from, day);
-    status = print_runs(c, &o, seed, day, reform, &base, reformed ? &ref : NULL);
+    status = print_runs(c, &o, seed, day, reform, &base, reformed ? &ref : NULL, &cov, cat);
     fflush(stdout);
     if (status == EXIT_OK && page != NULL) {
-        rc = write_page(page, c, &o, day, reform, &base, reformed ? &ref : NULL, &err);
+        rc = write_page(page, c, &o, day, reform, &base, reformed ? &ref : NULL, &cov, cat, &err);
         page = NULL; /* closed by write_page */
         if (rc != 0) {
             fprintf(stderr, "motcua: %s\n", err.msg);
@@ -723,6 +742,7 @@ int cmd_simulate(front_opts *c)
     }
 done:
     html_discard(page);
+    cli_coverage_free(&cov);
     mc_sim_result_free(&base);
     mc_sim_result_free(&ref);
     mc_catalogue_free(reformed);

@@ -49,6 +49,9 @@ typedef struct front_opts {
     const struct mc_registry_endpoint *registries;
     int nregistries;
     const char *to_backup; /* --to-backup FILE (migrate) */
+    /* --coverage-from STORE, --since DATE, --until DATE (cost, simulate): the live registries'
+     * coverage measured in that store over those local dates (both included) */
+    const char *coverage_from, *since, *until;
     const char *html;            /* --html FILE (cost, simulate, report): also write a page */
     const char *out, *tables,
         *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */

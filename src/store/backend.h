@@ -162,6 +162,11 @@ enum mcs_query {
     Q_DELIVERIES_ALL,   /* -> COLUMNS, by id (mc_store_copy) */
     Q_COPY_DELIVERY,    /* COLUMNS: the row as it stands */
     Q_CHECK_DELIVERIES, /* -> kind (1 differs, 2 unchained, 3 gone, 4 delivered differs), id */
+    /* The live registries' look-ups the events' `lookups` prove (issue 20, mc_store_lookup_counts):
+     * from, to (asked_at in [from, to)) -> registry, document, made (sent: with a request id),
+     * found (of those), first asked_at, last asked_at, not sent; by registry and document in byte
+     * order */
+    Q_LOOKUP_COUNTS,
     Q_COUNT
 };
 

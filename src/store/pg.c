@@ -447,6 +447,22 @@ static const char *const sql_of[Q_COUNT] = {
         "UNION ALL SELECT 4, x.id FROM delivery x LEFT JOIN a ON a.id = x.id WHERE "
         "x.delivered_at::text IS DISTINCT FROM a.b ->> 'delivered_at' OR x.answer_hash IS "
         "DISTINCT FROM a.b ->> 'answer_hash' ORDER BY 2",
+    /* Every event is read (no index serves a look-up's time): the LIKE spares the JSON parse of
+     * the events that carry none. */
+    [Q_LOOKUP_COUNTS] = "SELECT registry, document, count(request), "
+                        "count(*) FILTER (WHERE request IS NOT NULL AND outcome = 'found'), "
+                        "min(asked), max(asked), count(*) - count(request) "
+                        "FROM (SELECT l ->> 'registry' AS registry, l ->> 'document' AS document, "
+                        "l ->> 'outcome' AS outcome, l ->> 'request' AS request, "
+                        "CASE WHEN jsonb_typeof(l -> 'asked_at') = "
+                        "'number' THEN (l ->> 'asked_at')::numeric::bigint END AS asked "
+                        "FROM event e CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN "
+                        "jsonb_typeof(e.body::jsonb -> 'lookups') = 'array' THEN "
+                        "e.body::jsonb -> 'lookups' ELSE '[]'::jsonb END) AS l "
+                        "WHERE e.body LIKE '%\"lookups\"%') AS x "
+                        "WHERE registry IS NOT NULL AND document IS NOT NULL AND asked >= $1 "
+                        "AND asked < $2 GROUP BY registry, document "
+                        "ORDER BY registry COLLATE \"C\", document COLLATE \"C\"",
 };
 
 /* A write whose result nobody reads (an entry appended to a chain, a dossier's checked update),

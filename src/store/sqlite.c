@@ -374,6 +374,20 @@ static const char *const sql_of[Q_COUNT] = {
         "UNION ALL SELECT 4, x.id FROM delivery x LEFT JOIN a ON a.id = x.id WHERE "
         "x.delivered_at IS NOT json_extract(a.body, '$.delivered_at') OR x.answer_hash IS NOT "
         "json_extract(a.body, '$.answer_hash') ORDER BY 2",
+    /* Every event is read (no index serves a look-up's time): the LIKE spares the JSON parse of
+     * the events that carry none. */
+    [Q_LOOKUP_COUNTS] = "SELECT registry, document, count(request), "
+                        "sum(request IS NOT NULL AND outcome = 'found'), min(asked), max(asked), "
+                        "count(*) - count(request) "
+                        "FROM (SELECT json_extract(l.value, '$.registry') AS registry, "
+                        "json_extract(l.value, '$.document') AS document, "
+                        "json_extract(l.value, '$.outcome') AS outcome, "
+                        "json_extract(l.value, '$.asked_at') AS asked, "
+                        "json_extract(l.value, '$.request') AS request "
+                        "FROM event e, json_each(e.body, '$.lookups') l "
+                        "WHERE e.body LIKE '%\"lookups\"%') "
+                        "WHERE registry IS NOT NULL AND document IS NOT NULL AND asked >= ?1 "
+                        "AND asked < ?2 GROUP BY registry, document ORDER BY registry, document",
 };
 enum {
     TX_BEGIN,

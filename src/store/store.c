@@ -2843,6 +2843,27 @@ int mc_store_records_of(mc_store *st, const char *subject,
     return run(st, Q_RECORDS_OF, p, 1, each_record, &a, NULL, "reading registry records", err);
 }
 
+typedef struct lookups_arg {
+    int (*fn)(void *ud, const mc_lookup_count *c);
+    void *ud;
+} lookups_arg;
+
+static int each_lookup_count(void *ud, const mcs_val *c, int n)
+{
+    (void)n;
+    lookups_arg *a = ud;
+    mc_lookup_count k = {text_of(&c[0]), text_of(&c[1]), c[2].i, c[3].i, c[4].i, c[5].i, c[6].i};
+    return a->fn(a->ud, &k);
+}
+
+int mc_store_lookup_counts(mc_store *st, int64_t from, int64_t to,
+                           int (*fn)(void *ud, const mc_lookup_count *c), void *ud, mc_error *err)
+{
+    mcs_val p[2] = {mcs_int(from), mcs_int(to)};
+    lookups_arg a = {fn, ud};
+    return run(st, Q_LOOKUP_COUNTS, p, 2, each_lookup_count, &a, NULL, "counting look-ups", err);
+}
+
 /* The count a query of one dossier gives, or a negative MC_E* code: a count of 0 when it could
  * not be read would be a false answer. */
 static int64_t count_of(mc_store *st, enum mcs_query which, int64_t dossier, mc_error *err)
