@@ -111,13 +111,9 @@ $(BUILD)/tests/test_metrics: tests/test_metrics.c tests/testutil.h $(METRICS_TES
 
 # The main job on the bundled catalogue: lint it, prove it with its scenarios, compare the
 # compliance cost of the bundled reform with today's, and simulate a sample of dossiers under
-# both.
+# both; a summary on the screen, each whole report in $(BUILD)/run/ (tools/run.sh).
 run: $(BIN)
-	./$(BIN) lint --catalogue .
-	./$(BIN) test tests/scenarios --catalogue .
-	./$(BIN) cost --reform data-simplification-2026 --date 2026-01-15 --catalogue .
-	./$(BIN) simulate --reform data-simplification-2026 --from 2026-01-15 --dossiers 20000 \
-		--seed 1 --catalogue .
+	@bash tools/run.sh ./$(BIN) $(BUILD)/run
 
 # The national catalogue of Resolution 66.7/2025/NQ-CP, annex I (docs/national.md): regenerated
 # from ../shared/data with the tables and assumptions of data/annex-66-7, and committed.
