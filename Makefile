@@ -61,7 +61,7 @@ $(ASSET_OBJ): $(BUILD)/gen/console.c
 	@echo "CC $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(LIB) $(wildcard include/motcua/*.h src/*/*.h)
+$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/lookups.h $(LIB) $(wildcard include/motcua/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(LIB) \
@@ -79,7 +79,7 @@ $(BUILD)/tests/test_html: tests/test_html.c tests/testutil.h $(HTML_TEST_OBJ) $(
 # The commands' JSON output under memory pressure: its suite runs the commands of src/cli in its
 # process, linking their objects and those of src/front (not main.c, not serve).
 CLI_TEST_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(FRONT_SRC) $(wildcard src/cli/*.c))
-$(BUILD)/tests/test_cli: tests/test_cli.c tests/testutil.h $(CLI_TEST_OBJ) $(LIB)
+$(BUILD)/tests/test_cli: tests/test_cli.c tests/testutil.h tests/lookups.h $(CLI_TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(CLI_TEST_OBJ) \

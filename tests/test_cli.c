@@ -3,6 +3,7 @@
  * print nothing on stdout and say "motcua: out of memory" (exit 3); never half an answer or an
  * object with a key missing. The commands run in this process on a small catalogue written to a
  * fresh folder, their stdout and stderr sent to files. */
+#include "lookups.h"
 #include "testutil.h"
 
 #include "cli/cli.h"
@@ -248,55 +249,6 @@ static const char live_text[] =
     "  requires deed { effort 10h; cost 0 VND } }\n"
     "reform r { registry civil { coverage 95% } }\n";
 
-/* Appends one event of a new dossier carrying n look-ups of registry/document asked at `at`, the
- * first `found` of them found, as the engine's proofs say them (onceonly.c, proof_of); found < 0:
- * n look-ups the client never sent (no request id). */
-static void put_lookups(mc_store *st, const char *registry, const char *document, int n, int found,
-                        int64_t at)
-{
-    char *body = malloc(64 + (size_t)n * 200);
-    assert_non_null(body);
-    strcpy(body, "{\"lookups\":[");
-    for (int i = 0; i < n; i++) {
-        char request[32] = "";
-        if (found >= 0) {
-            snprintf(request, sizeof request, ",\"request\":\"R-%d\"", i);
-        }
-        sprintf(body + strlen(body),
-                "%s{\"registry\":\"%s\",\"document\":\"%s\",\"outcome\":\"%s\","
-                "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"%s}",
-                i ? "," : "", registry, document,
-                i < found   ? "found"
-                : found < 0 ? "unavailable"
-                            : "not-found",
-                (long long)at, (long long)at, i, request);
-    }
-    strcat(body, "]}");
-    mc_dossier_row r;
-    memset(&r, 0, sizeof r);
-    r.procedure = (char *)"p";
-    r.version = (char *)"1";
-    r.state = (char *)"a";
-    r.channel = (char *)"online";
-    r.subject = (char *)"001234567890";
-    r.clock = (char *)"stopped";
-    r.data = (char *)"{}";
-    r.late = -1;
-    r.submitted = r.entered = at;
-    r.due = r.left = r.finished = r.fee = r.wake = MC_NONE;
-    mc_event_row ev;
-    memset(&ev, 0, sizeof ev);
-    ev.at = at;
-    ev.kind = "submit";
-    ev.body = body;
-    assert_int_equal(mc_store_begin(st, NULL), 0);
-    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
-    ev.dossier = r.id;
-    assert_int_equal(mc_store_event_append(st, &ev, NULL), 0);
-    assert_int_equal(mc_store_commit(st, NULL), 0);
-    free(body);
-}
-
 typedef struct live_cat {
     char dir[128], procs[160], proc[192], db[160];
     const char *catalogues[1];
@@ -318,12 +270,12 @@ static void live_setup(fixture *f, live_cat *k)
     mc_store *st;
     assert_int_equal(mc_store_open(&st, k->db, NULL), 0);
     int64_t nov1 = 1793498400, nov30 = nov1 + 29 * 86400; /* 09:00 in Hanoi */
-    put_lookups(st, "civil", "cert", 600, 550, nov1);
-    put_lookups(st, "civil", "cert", 604, 549, nov30);
-    put_lookups(st, "civil", "cert", 10, 0, nov30 + 86400); /* December: outside */
-    put_lookups(st, "land", "deed", 29, 29, nov30);
-    put_lookups(st, "old", "paper", 50, 25, nov30);
-    put_lookups(st, "pop", "res", 12, -1, nov30); /* never sent */
+    tu_put_lookups(st, "civil", "cert", 600, 550, nov1);
+    tu_put_lookups(st, "civil", "cert", 604, 549, nov30);
+    tu_put_lookups(st, "civil", "cert", 10, 0, nov30 + 86400); /* December: outside */
+    tu_put_lookups(st, "land", "deed", 29, 29, nov30);
+    tu_put_lookups(st, "old", "paper", 50, 25, nov30);
+    tu_put_lookups(st, "pop", "res", 12, -1, nov30); /* never sent */
     mc_store_close(st);
     memset(&f->opts, 0, sizeof f->opts);
     f->opts.catalogue = k->dir;

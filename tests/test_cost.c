@@ -1,5 +1,6 @@
 /* Compliance cost (cost.h): the worked examples of DOMAIN.md (Đồng Nai decisions 2816 and
  * 2813) to the dong, shares of samples and coverage, rounding half up, and notes. */
+#include "lookups.h"
 #include "testutil.h"
 #include "pgtest.h"
 
@@ -459,56 +460,6 @@ static const char live[] =
     "  requires deed { effort 10h; cost 0 VND } }\n"
     "reform r { registry land { coverage 90% } }\n";
 
-/* Appends one event of a new dossier carrying n look-ups of registry/document asked at `at`, the
- * first `found` of them found, as the engine's proofs say them (onceonly.c, proof_of); found < 0:
- * n look-ups the client never sent (no request id). */
-static void put_lookups(mc_store *st, const char *registry, const char *document, int n, int found,
-                        int64_t at)
-{
-    char *body = malloc(64 + (size_t)n * 200);
-    assert_non_null(body);
-    strcpy(body, "{\"lookups\":[");
-    for (int i = 0; i < n; i++) {
-        char request[32] = "";
-        if (found >= 0) {
-            snprintf(request, sizeof request, ",\"request\":\"R-%d\"", i);
-        }
-        sprintf(body + strlen(body),
-                "%s{\"registry\":\"%s\",\"document\":\"%s\",\"outcome\":\"%s\","
-                "\"asked_at\":%lld,\"answered_at\":%lld,\"subject\":\"%d\"%s}",
-                i ? "," : "", registry, document,
-                i < found   ? "found"
-                : found < 0 ? "unavailable"
-                            : "not-found",
-                (long long)at, (long long)at, i, request);
-    }
-    strcat(body, "]}");
-    mc_dossier_row r;
-    memset(&r, 0, sizeof r);
-    r.procedure = (char *)"p";
-    r.version = (char *)"1";
-    r.state = (char *)"a";
-    r.channel = (char *)"online";
-    r.subject = (char *)"001234567890";
-    r.clock = (char *)"stopped";
-    r.data = (char *)"{}";
-    r.late = -1;
-    r.submitted = r.entered = at;
-    r.due = r.left = r.finished = r.fee = r.wake = MC_NONE;
-    mc_event_row ev;
-    memset(&ev, 0, sizeof ev);
-    ev.at = at;
-    ev.kind = "submit";
-    ev.body = body;
-    assert_int_equal(mc_store_begin(st, NULL), 0);
-    mc_error err;
-    assert_int_equal(mc_store_dossier_insert(st, &r, &err), 0);
-    ev.dossier = r.id;
-    assert_int_equal(mc_store_event_append(st, &ev, NULL), 0);
-    assert_int_equal(mc_store_commit(st, NULL), 0);
-    free(body);
-}
-
 static void test_cost__measured_coverage_replaces_the_declared(void **state)
 {
     (void)state;
@@ -521,12 +472,12 @@ static void test_cost__measured_coverage_replaces_the_declared(void **state)
     assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
     /* 2026-11-10T09:00+07:00; 2026-12-02T09:00+07:00 (after the period below) */
     int64_t nov = 1794276000, dec = nov + 22 * 86400;
-    put_lookups(st, "civil", "cert", 40, 36, nov); /* 90% over 40: measured */
-    put_lookups(st, "civil", "cert", 10, 0, dec);  /* outside the period */
-    put_lookups(st, "land", "deed", 29, 29, nov);  /* too few */
-    put_lookups(st, "old", "paper", 50, 50, nov);  /* not live */
-    put_lookups(st, "gone", "x", 50, 50, nov);     /* a registry the catalogue lost */
-    put_lookups(st, "pop", "res", 40, -1, nov);    /* never sent: no endpoint configured */
+    tu_put_lookups(st, "civil", "cert", 40, 36, nov); /* 90% over 40: measured */
+    tu_put_lookups(st, "civil", "cert", 10, 0, dec);  /* outside the period */
+    tu_put_lookups(st, "land", "deed", 29, 29, nov);  /* too few */
+    tu_put_lookups(st, "old", "paper", 50, 50, nov);  /* not live */
+    tu_put_lookups(st, "gone", "x", 50, 50, nov);     /* a registry the catalogue lost */
+    tu_put_lookups(st, "pop", "res", 40, -1, nov);    /* never sent: no endpoint configured */
     mc_coverage c;
     mc_date since = mc_date_from_ymd(2026, 11, 1), until = mc_date_from_ymd(2026, 11, 30);
     assert_int_equal(mc_coverage_measure(&c, cat, st, true, since, true, until, 30, NULL), 0);
