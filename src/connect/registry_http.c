@@ -550,25 +550,12 @@ static int finish(xfer *x, CURLcode code)
     return read_answer(x);
 }
 
-/* Prepares x's easy handle. Returns false when memory ran out. */
-static bool prepare(xfer *x)
+/* Sets x's request on its handle x->h: a POST of x->body to x->r's endpoint, with the
+ * protocol's headers (X-Road-Id: request_id; kept in x->headers, which the caller frees), its
+ * certificates, within x->timeout_ms, the answer into x->answer. false: out of memory. */
+static bool set_request(xfer *x, const char *request_id)
 {
-    reg *r = x->r;
-    mc_lookup *q = x->q;
-    unsigned char id[16];
-    randombytes_buf(id, sizeof id);
-    sodium_bin2hex(q->request_id, sizeof q->request_id, id, sizeof id);
-    x->timeout_ms = r->timeout_ms;
-    if (q->deadline_ms > 0 && q->deadline_ms < x->timeout_ms) {
-        x->timeout_ms = q->deadline_ms;
-    }
-    x->start_ms = now_ms();
-    x->attempts = 1;
-    x->body = request_body(q);
-    x->h = curl_easy_init();
-    if (x->body == NULL || x->h == NULL) {
-        return false;
-    }
+    const reg *r = x->r;
     char line[300];
     struct curl_slist *h = NULL, *next;
     static const char *const fixed[] = {"Content-Type: application/json",
@@ -579,7 +566,7 @@ static bool prepare(xfer *x)
         }
         h = next;
     }
-    snprintf(line, sizeof line, "X-Road-Id: %s", q->request_id);
+    snprintf(line, sizeof line, "X-Road-Id: %s", request_id);
     if ((next = curl_slist_append(h, line)) == NULL) {
         goto oom;
     }
@@ -620,6 +607,29 @@ static bool prepare(xfer *x)
 oom:
     curl_slist_free_all(h);
     return false;
+}
+
+/* Prepares x's easy handle for its look-up, under a new request id. Returns false when memory
+ * ran out. */
+static bool prepare(xfer *x)
+{
+    reg *r = x->r;
+    mc_lookup *q = x->q;
+    unsigned char id[16];
+    randombytes_buf(id, sizeof id);
+    sodium_bin2hex(q->request_id, sizeof q->request_id, id, sizeof id);
+    x->timeout_ms = r->timeout_ms;
+    if (q->deadline_ms > 0 && q->deadline_ms < x->timeout_ms) {
+        x->timeout_ms = q->deadline_ms;
+    }
+    x->start_ms = now_ms();
+    x->attempts = 1;
+    x->body = request_body(q);
+    x->h = curl_easy_init();
+    if (x->body == NULL || x->h == NULL) {
+        return false;
+    }
+    return set_request(x, q->request_id);
 }
 
 /* Whether x, just finished with code, goes again (and then it is back in m): once, for a
@@ -882,53 +892,12 @@ int mc_connect_deliver(mc_connect *c, const mc_delivery_row *d, mc_delivery_answ
     x.timeout_ms = r->timeout_ms;
     x.body = issue_body(d);
     x.h = curl_easy_init();
-    struct curl_slist *h = NULL, *next;
-    char line[300];
-    static const char *const fixed[] = {"Content-Type: application/json",
-                                        "Accept: application/json", "Expect:"};
-    bool oom = x.body == NULL || x.h == NULL;
-    for (size_t i = 0; !oom && i < sizeof fixed / sizeof fixed[0]; i++) {
-        oom = (next = curl_slist_append(h, fixed[i])) == NULL;
-        h = oom ? h : next;
-    }
-    if (!oom) {
-        snprintf(line, sizeof line, "X-Road-Id: %s", d->request_id);
-        oom = (next = curl_slist_append(h, line)) == NULL;
-        h = oom ? h : next;
-    }
-    if (!oom && r->client_id != NULL) {
-        snprintf(line, sizeof line, "X-Road-Client: %s", r->client_id);
-        oom = (next = curl_slist_append(h, line)) == NULL;
-        h = oom ? h : next;
-    }
-    if (oom) {
+    if (x.body == NULL || x.h == NULL || !set_request(&x, d->request_id)) {
         fail(a, "lookup.oom", 1, r->name);
         rc = MC_ENOMEM;
         goto done;
     }
     CURL *e = x.h;
-    curl_easy_setopt(e, CURLOPT_URL, r->url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, x.body);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(x.body));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)x.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)x.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "motcua");
-    if (r->ca != NULL) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, r->ca);
-    }
-    if (r->cert != NULL) {
-        curl_easy_setopt(e, CURLOPT_SSLCERT, r->cert);
-        curl_easy_setopt(e, CURLOPT_SSLKEY, r->key);
-    }
     CURLcode code = curl_easy_perform(e);
     long status = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
@@ -961,7 +930,7 @@ done:
         r->failed++;
     }
     pthread_mutex_unlock(&r->mu);
-    curl_slist_free_all(h);
+    curl_slist_free_all(x.headers);
     curl_easy_cleanup(x.h);
     mc_free(x.body);
     mc_buf_free(&x.answer);
