@@ -78,7 +78,7 @@ static void test_grow__out_of_memory_keeps_the_old_array(void **state)
         a[i] = 10 + i;
     }
     int *before = a;
-    tu_failing f = {0, 0, false};
+    tu_failing f = {.fail_at = 0};
     mc_alloc_set(tu_failing_realloc, &f);
     int rc = mc_grow(&a, &cap, 5, sizeof *a);
     mc_alloc_set(NULL, NULL);

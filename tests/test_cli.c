@@ -145,14 +145,14 @@ static char *slurp(const char *path)
 }
 
 /* Runs the command whole (its answer says says), then with each allocation from the first of its
- * output on failing: the answer whole, or nothing on stdout and "motcua: out of memory" with
+ * output on failing (the first of each call path: tu_failing_plan): the answer whole, or nothing on stdout and "motcua: out of memory" with
  * exit 3. The output starts after the allocations the same command makes with the text format (it
  * computes the same figures, then prints them without allocating), so that the sweep is over the
  * output. */
 static void sweep_output(fixture *f, long from, const char *says)
 {
     static tu_failing fa;
-    fa = (tu_failing){0, -1, false};
+    tu_failing_record(&fa);
     mc_alloc_set(tu_failing_realloc, &fa);
     int status = run(f);
     mc_alloc_set(NULL, NULL);
@@ -161,8 +161,12 @@ static void sweep_output(fixture *f, long from, const char *says)
     char *whole = slurp(f->out);
     assert_true(whole[0] == '{' && strstr(whole, says) != NULL);
     assert_true(from >= 0 && from < total);
+    bool *plan = tu_failing_plan(&fa, from);
     for (long n = from; n < total; n++) {
-        fa = (tu_failing){0, n, false};
+        if (!plan[n]) {
+            continue;
+        }
+        fa = (tu_failing){.fail_at = n};
         mc_alloc_set(tu_failing_realloc, &fa);
         status = run(f);
         mc_alloc_set(NULL, NULL);
@@ -180,6 +184,7 @@ static void sweep_output(fixture *f, long from, const char *says)
         free(out);
         free(err);
     }
+    free(plan);
     free(whole);
 }
 
@@ -189,7 +194,7 @@ static long text_allocations(fixture *f)
     static tu_failing fa;
     f->opts.json = false;
     f->opts.format = NULL;
-    fa = (tu_failing){0, -1, false};
+    fa = (tu_failing){.fail_at = -1};
     mc_alloc_set(tu_failing_realloc, &fa);
     int status = run(f);
     mc_alloc_set(NULL, NULL);
