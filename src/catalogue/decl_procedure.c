@@ -1188,6 +1188,10 @@ void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
             k++;
         }
         if (k < nbase) {
+            if (own[i]->ntitles == 0) { /* a replaced state keeps the lifecycle's titles */
+                own[i]->titles = states[k]->titles;
+                own[i]->ntitles = states[k]->ntitles;
+            }
             states[k] = own[i];
         } else {
             states[ns++] = own[i];
