@@ -862,4 +862,37 @@ check "parties: audit --format json has the party" \
     bash -c "'$bin' audit --subject 001058002222 --db \"$pdb\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(x[\"party\"]==\"spouse\" for x in d) and len(d)==5, d'"
 check "parties: the applicant's own reads name no party" \
     bash -c "'$bin' audit --subject 001060001111 --db \"$pdb\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d and all(\"party\" not in x for x in d), d'"
+# ---- lint's title check (issue 21): what people see without a Vietnamese title ----------------
+mkdir -p "$tmp/ti/procedures"
+cat >"$tmp/ti/procedures/t.proc" <<'EOF'
+role clerk { title "One-stop officer"; title vi "Cán bộ một cửa" }
+lifecycle l {
+    event receive { title vi "Tiếp nhận hồ sơ" }
+    state submitted { initial; title vi "Mới đăng ký"; on receive -> done by clerk; on refuse -> done by clerk }
+    state done { final; outcome granted }
+}
+procedure p { title vi "Thủ tục"; agency commune; lifecycle l }
+EOF
+cat >"$tmp/ti.want" <<EOF
+$tmp/ti/procedures/t.proc:4:88: warning: event 'refuse' has no Vietnamese title (declare: event refuse { title vi "…" })
+        state submitted { initial; title vi "Mới đăng ký"; on receive -> done by clerk; on refuse -> done by clerk }
+                                                                                           ^~~~~~
+$tmp/ti/procedures/t.proc:5:11: warning: state 'done' has no Vietnamese title (add: title vi "…")
+        state done { final; outcome granted }
+              ^~~~
+$tmp/ti/procedures/t.proc:7:42: warning: agency 'commune' has no Vietnamese title (declare: agency commune { title vi "…" })
+    procedure p { title vi "Thủ tục"; agency commune; lifecycle l }
+                                             ^~~~~~~
+EOF
+check "lint: a warning at each thing people see without a Vietnamese title, with its fix" \
+    bash -c "'$bin' lint --catalogue '$tmp/ti' 2>&1 >/dev/null | diff '$tmp/ti.want' -"
+check "lint: the title warnings count in the summary; they are not errors (exit 0)" \
+    bash -c "'$bin' lint --catalogue '$tmp/ti' 2>/dev/null | grep -q ': 0 errors, 3 warnings\$'"
+check "lint --format json: a title warning is a warning with its place" \
+    bash -c "'$bin' lint --format json --catalogue '$tmp/ti' | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"diagnostics\"]; assert [(x[\"line\"],x[\"column\"],x[\"severity\"]) for x in d]==[(4,88,\"warning\"),(5,11,\"warning\"),(7,42,\"warning\")], d'"
+printf 'cost-model vn { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND }\n' >"$tmp/ti/procedures/cost.proc"
+check "lint: other commands load the catalogue without the title warnings" \
+    bash -c "'$bin' cost --catalogue '$tmp/ti' 2>'$tmp/ti.err' >/dev/null && [ ! -s '$tmp/ti.err' ] && '$bin' lint --catalogue '$tmp/ti' 2>&1 | grep -q ': 0 errors, 3 warnings\$'"
+check "lint: the bundled catalogue has every title in Vietnamese" \
+    bash -c "'$bin' lint --catalogue . 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
 echo "1..$n"
