@@ -1609,6 +1609,9 @@ static void test_catalogue__event_and_agency_errors(void **state)
              "reform r { procedure p { event go { title \"Go\" } } }\n");
     tu_expect(text, "t.proc:4:26: error: a reform cannot change the titles of events (declare "
                     "them in the procedure or its lifecycle)\n");
+    tu_expect("event go { title \"Go\" }\n",
+              "t.proc:1:1: error: 'event' is only allowed inside a lifecycle or a procedure (it "
+              "titles the event its transitions fire)\n");
     tu_expect("agency a\n", "t.proc:1:1: error: 'agency' needs a block (write: agency NAME { … })\n");
     tu_expect("agency a { title vi \"A\" }\nagency a { title vi \"B\" }\n",
               "t.proc:2:8: error: duplicate agency 'a' (first declared at line 1)\n");

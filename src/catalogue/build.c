@@ -449,6 +449,7 @@ static bool misplaced(mcb_builder *b, const mc_node *n)
     static const char *const where[][2] = {
         {"drop", "a reform (write: reform NAME { drop procedure … })"},
         {"state", "a lifecycle or a procedure"},
+        {"event", "a lifecycle or a procedure (it titles the event its transitions fire)"},
         {"field", "a procedure"},
         {"requires", "a procedure"},
         {"on", "a state"},
