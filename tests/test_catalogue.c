@@ -1559,6 +1559,19 @@ static void test_catalogue__lint_warns_of_what_lacks_a_vietnamese_title(void **s
     got = check_titles("role clerk { title vi \"Cán bộ\" }\n", "vi");
     assert_string_equal(got, "");
     free(got);
+    /* A party the checklist names (section 9.8 of docs/language.md). */
+    got = check_titles("role clerk { title vi \"Cán bộ\" }\ndocument d { title vi \"Giấy\" }\n"
+                       "procedure p { title vi \"Thủ tục\"; subject id\n"
+                       "  field id { type text; title vi \"Số định danh\" }\n"
+                       "  field sid { type text; title vi \"Số định danh của bên kia\" }\n"
+                       "  party spouse { field sid; title \"Spouse\" }\n  requires d of spouse\n"
+                       "  state a { initial; title vi \"Mới\"; on go -> b by clerk }\n"
+                       "  state b { final; outcome granted; title vi \"Xong\" }\n"
+                       "  event go { title vi \"Đi\" } }\n",
+                       "vi");
+    assert_string_equal(got, "t.proc:6:9: warning: party 'spouse' has no Vietnamese title (add: "
+                             "title vi \"…\")\n");
+    free(got);
 }
 
 static int check_titles_once(void *ctx)

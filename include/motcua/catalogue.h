@@ -666,7 +666,7 @@ const char *mc_title(const mc_text *titles, size_t n, const char *lang, const ch
 /* Lint's title check (issue 21): adds to diags a warning, at the thing's name, for each thing
  * of cat shown to people without a title in lang ("vi"): procedures, agencies (declared, or
  * named by a procedure without a declaration), documents, registries, roles (not the built-in
- * ones), fields, the states of lifecycles and procedures, and the events their transitions
+ * ones), fields, parties, the states of lifecycles and procedures, and the events their transitions
  * fire; each once, in no particular order (mc_diags_sort orders them). 0, or MC_ENOMEM. */
 int mc_catalogue_check_titles(const mc_catalogue *cat, const char *lang, mc_diags *diags);
 

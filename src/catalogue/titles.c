@@ -148,6 +148,12 @@ static void check_procedure(checker *c, const mc_procedure *p)
             warn(c, f->pos, "field", f->name, false);
         }
     }
+    for (size_t i = 1; i < p->nparties; i++) { /* parties[0] is the built-in applicant */
+        const mc_party *y = &p->parties[i];
+        if (!has_title(y->titles, y->ntitles, c->lang)) {
+            warn(c, y->pos, "party", y->name, false);
+        }
+    }
     for (size_t i = 0; i < p->machine.nstates; i++) {
         check_state(c, p->machine.states[i]);
     }
