@@ -451,6 +451,139 @@ else
 fi
 pid=""
 
+# The catalogue as the console needs it (GET /api/procedures, issue 21): the token's agencies'
+# procedures in force, every name with its titles in English and Vietnamese, a missing title
+# being the name in both.
+mkdir -p "$tmp/pc/procedures"
+cat >"$tmp/pc/procedures/p.proc" <<'EOF'
+calendar vn { default; covers 2025-2027; hours 07:30-11:30 13:30-17:00 }
+role clerk { title "One-stop officer"; title vi "Cán bộ một cửa" }
+role head
+agency commune-committee { title "People's Committee of Tân Phú commune"; title vi "Ủy ban nhân dân xã Tân Phú" }
+document birth-notice { title "Birth notice"; title vi "Giấy chứng sinh" }
+document marriage-certificate { title "Marriage certificate"; title vi "Giấy chứng nhận kết hôn" }
+registry civil-status { title "Civil-status database"; title vi "Cơ sở dữ liệu hộ tịch"; holds marriage-certificate }
+lifecycle desk {
+    event receive { title "Receive the dossier"; title vi "Tiếp nhận hồ sơ" }
+    state submitted {
+        initial
+        title "Newly registered"
+        title vi "Mới đăng ký"
+        on receive -> done by clerk
+        on refuse -> done by head
+    }
+    state done { final; outcome granted }
+}
+procedure birth {
+    code "1.001193"
+    title "Birth registration"
+    title vi "Đăng ký khai sinh"
+    agency commune-committee
+    time-limit 3wd
+    subject citizen-id
+    lifecycle desk
+    field citizen-id { type text; required; pattern "[0-9]{12}"; title "Citizen ID"; title vi "Số định danh cá nhân" }
+    field married { type bool; title "The parents are married"; title vi "Cha, mẹ đã đăng ký kết hôn" }
+    field kind { type choice; options home hospital }
+    field copies { type integer }
+    requires birth-notice
+    requires marriage-certificate when married
+}
+procedure land {
+    agency other-agency
+    fee 50000 VND
+    time-limit 5wd
+    subject owner
+    field owner { type text; required }
+    lifecycle desk
+}
+procedure land {
+    effective 2099-01-01
+    agency other-agency
+    fee 90000 VND
+    subject owner
+    field owner { type text; required }
+    lifecycle desk
+}
+EOF
+{
+    echo "$("$bin" hash-token pc-clerk) lan clerk commune-committee"
+    echo "$("$bin" hash-token pc-other) minh clerk other-agency"
+    echo "$("$bin" hash-token pc-all) hoa head *"
+    echo "$("$bin" hash-token pc-citizen) an applicant - 079123456789"
+} >"$tmp/pc-tokens"
+serve_start "$tmp/pc.out" "$tmp/pc.err" "$bin" --tokens "$tmp/pc-tokens" --db "$(store pc)" \
+    --catalogue "$tmp/pc" --now 2025-07-14T09:00
+pid=$serve_pid
+if [ -n "$serve_port" ]; then
+    url="http://127.0.0.1:$serve_port"
+    names() { # names TOKEN: the names of the procedures the token gets, comma-separated
+        call "$1" GET /api/procedures >/dev/null
+        python3 -c 'import json,sys; print(",".join(p["name"] for p in json.load(open(sys.argv[1]))["procedures"]))' "$tmp/r"
+    }
+    [ "$(names pc-clerk)" = birth ] && ok "procedures: a clerk gets its agency's procedures only" ||
+        fail "procedures: a clerk gets its agency's procedures only" "$(head -c 300 "$tmp/r")"
+    [ "$(names pc-other)" = land ] && ok "procedures: another agency's clerk gets its own" ||
+        fail "procedures: another agency's clerk gets its own" "$(head -c 300 "$tmp/r")"
+    [ "$(names pc-all)" = birth,land ] && ok "procedures: a token of every agency gets them all" ||
+        fail "procedures: a token of every agency gets them all" "$(head -c 300 "$tmp/r")"
+    [ "$(names pc-citizen)" = birth,land ] && ok "procedures: an applicant's token gets them all (it files any online)" ||
+        fail "procedures: an applicant's token gets them all (it files any online)" "$(head -c 300 "$tmp/r")"
+    expect 401 error unauthorized "procedures: no token: 401" "" GET /api/procedures
+    expect 200 procedures.0.agency_title.vi "Ủy ban nhân dân xã Tân Phú" "procedures: the agency's declared title" pc-clerk GET /api/procedures
+    expect 200 procedures.1.agency_title.vi other-agency "procedures: an undeclared agency's title is its name" pc-all GET /api/procedures
+    expect 200 procedures.0.states.1.title.en done "procedures: a state without titles is its name in English" pc-clerk GET /api/procedures
+    expect 200 procedures.0.states.1.title.vi done "procedures: a state without titles is its name in Vietnamese" pc-clerk GET /api/procedures
+    expect 200 procedures.0.events.1.title.vi refuse "procedures: an undeclared event's title is its name" pc-clerk GET /api/procedures
+    expect 200 procedures.0.fee 50000 "procedures: the version in force now, not the later one" pc-other GET /api/procedures
+    call pc-all GET /api/procedures >/dev/null
+    python3 - "$tmp/r" >"$tmp/pc-check" 2>&1 <<'PY' && ok "procedures: the contract's members, titles in both languages" || fail "procedures: the contract's members, titles in both languages" "$(cat "$tmp/pc-check")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sorted(d) == ["procedures", "registries", "roles"], sorted(d)
+b, l = d["procedures"]
+assert sorted(b) == sorted(["name", "code", "title", "agency", "agency_title", "subject", "fee",
+                            "time_limit", "fields", "documents", "states", "events"]), sorted(b)
+assert b["code"] == "1.001193" and l["code"] is None
+assert b["title"] == {"en": "Birth registration", "vi": "Đăng ký khai sinh"}, b["title"]
+assert l["title"] == {"en": "land", "vi": "land"}, l["title"]
+assert b["agency"] == "commune-committee" and b["subject"] == "citizen-id"
+assert b["fee"] == 0 and b["time_limit"] == "3wd" and l["time_limit"] == "5wd"
+assert b["fields"] == [
+    {"name": "citizen-id", "type": "text", "required": True, "pattern": "[0-9]{12}", "options": None,
+     "title": {"en": "Citizen ID", "vi": "Số định danh cá nhân"}},
+    {"name": "married", "type": "bool", "required": False, "pattern": None, "options": None,
+     "title": {"en": "The parents are married", "vi": "Cha, mẹ đã đăng ký kết hôn"}},
+    {"name": "kind", "type": "choice", "required": False, "pattern": None,
+     "options": ["home", "hospital"], "title": {"en": "kind", "vi": "kind"}},
+    {"name": "copies", "type": "int", "required": False, "pattern": None, "options": None,
+     "title": {"en": "copies", "vi": "copies"}}], b["fields"]
+assert b["documents"] == [
+    {"name": "birth-notice", "title": {"en": "Birth notice", "vi": "Giấy chứng sinh"},
+     "when": None, "registries": []},
+    {"name": "marriage-certificate",
+     "title": {"en": "Marriage certificate", "vi": "Giấy chứng nhận kết hôn"},
+     "when": "married", "registries": ["civil-status"]}], b["documents"]
+assert b["states"] == [
+    {"name": "submitted", "title": {"en": "Newly registered", "vi": "Mới đăng ký"}, "final": False},
+    {"name": "done", "title": {"en": "done", "vi": "done"}, "final": True}], b["states"]
+assert b["events"] == [
+    {"name": "receive", "title": {"en": "Receive the dossier", "vi": "Tiếp nhận hồ sơ"}},
+    {"name": "refuse", "title": {"en": "refuse", "vi": "refuse"}}], b["events"]
+roles = {r["name"]: r["title"] for r in d["roles"]}
+assert roles["clerk"] == {"en": "One-stop officer", "vi": "Cán bộ một cửa"}, roles
+assert roles["head"] == {"en": "head", "vi": "head"}, roles
+assert roles["applicant"] == {"en": "Applicant", "vi": "Người nộp hồ sơ"}, roles
+assert d["registries"] == [{"name": "civil-status", "title": {"en": "Civil-status database",
+                                                             "vi": "Cơ sở dữ liệu hộ tịch"}}], d
+PY
+    kill -TERM "$pid"
+    wait "$pid"
+else
+    fail "procedures: the server starts" "$(cat "$tmp/pc.err")"
+fi
+pid=""
+
 # Starting up: bad input is a clear error.
 printf 'blake2b:00 lan clerk x\n' >"$tmp/bad-tokens"
 "$bin" serve --tokens "$tmp/bad-tokens" --catalogue "$cat" --db "$tmp/x.db" >/dev/null 2>"$tmp/err"

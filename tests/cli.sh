@@ -740,7 +740,7 @@ check "report counts the extended dossier on time against its extended due insta
 # ---- catalogues in layers (--catalogue given several times) -------------------------------------
 dn=examples/province-dong-nai
 check "layers: the example province layer over the bundled catalogue lints clean" \
-    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 758 procedures (758 versions), 1 lifecycle, 56 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
+    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 758 procedures (758 versions), 1 lifecycle, 56 documents, 14 registries, 4 roles, 1 calendar, 20 agencies, 3 fee schedules, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
 check "layers: the province layer's scenarios pass over the bundled catalogue" \
     bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | tail -1 | grep -qx '7 passed, 0 failed'"
 check "layers: without the bundled catalogue below, the province layer does not load" \
@@ -761,17 +761,19 @@ check "layers: catalogue folders given to lint as paths are layers too" \
     bash -c "'$bin' lint . $dn 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
 # ---- lint --layers: what each layer declares, extends and replaces --------------------------------
 cat >"$tmp/layers.want" <<'EOF'
-layer 1 '.' (43 files): declares 757 procedures (757 versions), 1 lifecycle, 54 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model
+layer 1 '.' (44 files): declares 757 procedures (757 versions), 1 lifecycle, 54 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model, 20 agencies
   declares procedure civil-status-extract-copy (procedures/civil-status/civil-status-extract-copy.proc:12:11), replaced by layer 2
-layer 2 'examples/province-dong-nai' (1 file): declares 1 procedure (1 version), 2 documents; extends 1 registry, 1 calendar; replaces 1 procedure
+  declares agency commune-committee (procedures/common/agencies.proc:9:8), replaced by layer 2
+layer 2 'examples/province-dong-nai' (1 file): declares 1 procedure (1 version), 2 documents; extends 1 registry, 1 calendar; replaces 1 procedure, 1 agency
   extends calendar vn (examples/province-dong-nai/procedures/province.proc:10:17)
-  extends registry population (examples/province-dong-nai/procedures/province.proc:21:17)
-  replaces procedure civil-status-extract-copy (examples/province-dong-nai/procedures/province.proc:53:19)
+  replaces agency commune-committee (examples/province-dong-nai/procedures/province.proc:18:16)
+  extends registry population (examples/province-dong-nai/procedures/province.proc:29:17)
+  replaces procedure civil-status-extract-copy (examples/province-dong-nai/procedures/province.proc:65:19)
 EOF
 check "lint --layers: each layer's declarations, extensions and replacements, after the summary" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue $dn | tail -n +2 | diff '$tmp/layers.want' -"
 check "lint --layers --format json: the layers' names, what they extend and replace, and by whom" \
-    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==757 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",21)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2)] and l[1][\"replaced\"]==[], l'"
+    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==757 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",29)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"agency\",\"commune-committee\"),(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2),(\"commune-committee\",2)] and l[1][\"replaced\"]==[], l'"
 check "lint --layers of a catalogue with errors: no layers, exit 1" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue '$tmp/bad' 2>/dev/null | diff <(echo 'lint: 2 errors, 0 warnings') - && ! '$bin' lint --layers --catalogue . --catalogue '$tmp/bad' >/dev/null 2>&1"
 check "lint --layers --format json of a catalogue with errors: layers is null" \
@@ -860,4 +862,37 @@ check "parties: audit --format json has the party" \
     bash -c "'$bin' audit --subject 001058002222 --db \"$pdb\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(x[\"party\"]==\"spouse\" for x in d) and len(d)==5, d'"
 check "parties: the applicant's own reads name no party" \
     bash -c "'$bin' audit --subject 001060001111 --db \"$pdb\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d and all(\"party\" not in x for x in d), d'"
+# ---- lint's title check (issue 21): what people see without a Vietnamese title ----------------
+mkdir -p "$tmp/ti/procedures"
+cat >"$tmp/ti/procedures/t.proc" <<'EOF'
+role clerk { title "One-stop officer"; title vi "Cán bộ một cửa" }
+lifecycle l {
+    event receive { title vi "Tiếp nhận hồ sơ" }
+    state submitted { initial; title vi "Mới đăng ký"; on receive -> done by clerk; on refuse -> done by clerk }
+    state done { final; outcome granted }
+}
+procedure p { title vi "Thủ tục"; agency commune; lifecycle l }
+EOF
+cat >"$tmp/ti.want" <<EOF
+$tmp/ti/procedures/t.proc:4:88: warning: event 'refuse' has no Vietnamese title (declare: event refuse { title vi "…" })
+        state submitted { initial; title vi "Mới đăng ký"; on receive -> done by clerk; on refuse -> done by clerk }
+                                                                                           ^~~~~~
+$tmp/ti/procedures/t.proc:5:11: warning: state 'done' has no Vietnamese title (add: title vi "…")
+        state done { final; outcome granted }
+              ^~~~
+$tmp/ti/procedures/t.proc:7:42: warning: agency 'commune' has no Vietnamese title (declare: agency commune { title vi "…" })
+    procedure p { title vi "Thủ tục"; agency commune; lifecycle l }
+                                             ^~~~~~~
+EOF
+check "lint: a warning at each thing people see without a Vietnamese title, with its fix" \
+    bash -c "'$bin' lint --catalogue '$tmp/ti' 2>&1 >/dev/null | diff '$tmp/ti.want' -"
+check "lint: the title warnings count in the summary; they are not errors (exit 0)" \
+    bash -c "'$bin' lint --catalogue '$tmp/ti' 2>/dev/null | grep -q ': 0 errors, 3 warnings\$'"
+check "lint --format json: a title warning is a warning with its place" \
+    bash -c "'$bin' lint --format json --catalogue '$tmp/ti' | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"diagnostics\"]; assert [(x[\"line\"],x[\"column\"],x[\"severity\"]) for x in d]==[(4,88,\"warning\"),(5,11,\"warning\"),(7,42,\"warning\")], d'"
+printf 'cost-model vn { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND }\n' >"$tmp/ti/procedures/cost.proc"
+check "lint: other commands load the catalogue without the title warnings" \
+    bash -c "'$bin' cost --catalogue '$tmp/ti' 2>'$tmp/ti.err' >/dev/null && [ ! -s '$tmp/ti.err' ] && '$bin' lint --catalogue '$tmp/ti' 2>&1 | grep -q ': 0 errors, 3 warnings\$'"
+check "lint: the bundled catalogue has every title in Vietnamese" \
+    bash -c "'$bin' lint --catalogue . 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
 echo "1..$n"

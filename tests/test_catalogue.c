@@ -1432,6 +1432,209 @@ static void test_catalogue__parties_out_of_memory_sweep(void **state)
     assert_true(tu_oom_sweep(load_parties_once, NULL, false) > 10);
 }
 
+/* ==== titles of what people see (issue 21) ================================================ */
+
+static const char titles_text[] =
+    "role clerk { title \"One-stop officer\"; title vi \"Cán bộ một cửa\" }\n"
+    "role head\n"
+    "agency commune { title \"Commune committee\"; title vi \"Ủy ban nhân dân xã\" }\n"
+    "agency district { title \"District\" }\n"
+    "document notice { title vi \"Giấy chứng sinh\" }\n"
+    "document photo\n"
+    "registry civil { holds notice }\n"
+    "lifecycle l {\n"
+    "  event receive { title \"Receive\"; title vi \"Tiếp nhận hồ sơ\" }\n"
+    "  event approve { title \"Approve\" }\n"
+    "  state submitted { initial; title \"New\"; title vi \"Mới đăng ký\"\n"
+    "    on receive -> processing by clerk }\n"
+    "  state processing { title vi \"Đang xử lý\"; on approve -> done by head\n"
+    "    on refuse -> done by head }\n"
+    "  state done { final; outcome granted } }\n"
+    "procedure birth { agency commune; lifecycle l; subject id\n"
+    "  event refuse { title vi \"Từ chối giải quyết\" }\n"
+    "  field id { type text; title vi \"Số định danh cá nhân\" }\n"
+    "  requires notice\n"
+    "  state processing { on approve -> done by head\n"
+    "    on refuse -> done by head\n    on verify -> checking by head }\n"
+    "  state checking { on approve -> done by head } }\n"
+    "procedure land { agency district; title \"Land\"; lifecycle l; subject id\n"
+    "  field id { type text }\n  requires photo }\n"
+    "procedure fishing { agency nowhere; title vi \"Cấp phép khai thác\"; lifecycle l }\n"
+    "procedure boating { agency nowhere; title vi \"Đăng ký tàu\"; lifecycle l }\n";
+
+static void test_catalogue__titles_of_states_events_and_agencies(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(titles_text, &cat, &diags), 0);
+    free(diags);
+    const mc_procedure *p = mc_catalogue_procedure(cat, "birth", 0);
+    const mc_lifecycle *l = mc_catalogue_lifecycle(cat, "l");
+    /* A state's titles; a procedure's state of a lifecycle's name keeps its titles. */
+    const mc_state *s0 = l->machine.states[0];
+    assert_string_equal(mc_title(s0->titles, s0->ntitles, "vi", s0->name), "Mới đăng ký");
+    assert_string_equal(mc_title(s0->titles, s0->ntitles, NULL, s0->name), "New");
+    const mc_state *own = p->machine.states[1];
+    assert_ptr_not_equal(own, l->machine.states[1]);
+    assert_string_equal(mc_title(own->titles, own->ntitles, "vi", own->name), "Đang xử lý");
+    assert_string_equal(mc_title(own->titles, own->ntitles, NULL, own->name), "Đang xử lý");
+    const mc_state *checking = p->machine.states[3];
+    assert_string_equal(mc_title(checking->titles, checking->ntitles, "vi", "checking"), "checking");
+    /* Events: the procedure's own declaration, else the lifecycle's, else none. */
+    assert_int_equal(l->nevents, 2);
+    assert_int_equal(p->nevents, 1);
+    const mc_event *e = mc_procedure_event(p, "receive");
+    assert_string_equal(mc_title(e->titles, e->ntitles, "vi", e->name), "Tiếp nhận hồ sơ");
+    e = mc_procedure_event(p, "approve");
+    assert_string_equal(mc_title(e->titles, e->ntitles, "vi", e->name), "Approve");
+    e = mc_procedure_event(p, "refuse");
+    assert_string_equal(mc_title(e->titles, e->ntitles, NULL, e->name), "Từ chối giải quyết");
+    assert_null(mc_procedure_event(p, "verify"));
+    /* Agencies: declared ones by name, in load order; an undeclared one is only a name. */
+    size_t n;
+    const mc_agency *const *ag = mc_catalogue_agencies(cat, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(ag[0]->name, "commune");
+    assert_string_equal(mc_title(ag[0]->titles, ag[0]->ntitles, "vi", "commune"),
+                        "Ủy ban nhân dân xã");
+    assert_ptr_equal(mc_catalogue_agency(cat, "district"), ag[1]);
+    assert_null(mc_catalogue_agency(cat, "nowhere"));
+    /* mc_title: the language asked, else the default, English, Vietnamese; else the name. */
+    static const mc_text en_vi[] = {{"en", "English"}, {"vi", "Tiếng Việt"}};
+    assert_string_equal(mc_title(en_vi, 2, NULL, "x"), "English");
+    assert_string_equal(mc_title(en_vi + 1, 1, NULL, "x"), "Tiếng Việt");
+    assert_string_equal(mc_title(en_vi, 1, "vi", "x"), "English");
+    assert_string_equal(mc_title(NULL, 0, "vi", "x"), "x");
+    /* The built-in roles have titles. */
+    const mc_role *r = mc_catalogue_role(cat, "applicant");
+    assert_string_equal(mc_title(r->titles, r->ntitles, "vi", r->name), "Người nộp hồ sơ");
+    mc_catalogue_free(cat);
+}
+
+static char *check_titles(const char *text, const char *lang)
+{
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(mc_catalogue_check_titles(cat, lang, d), 0);
+    mc_diags_sort(d);
+    char *out = tu_render(d, false);
+    mc_diags_free(d);
+    mc_catalogue_free(cat);
+    return out;
+}
+
+static void test_catalogue__lint_warns_of_what_lacks_a_vietnamese_title(void **state)
+{
+    (void)state;
+    char *got = check_titles(titles_text, "vi");
+    assert_string_equal(
+        got,
+        "t.proc:2:6: warning: role 'head' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:4:8: warning: agency 'district' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:6:10: warning: document 'photo' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:7:10: warning: registry 'civil' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:10:9: warning: event 'approve' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:14:8: warning: event 'refuse' has no Vietnamese title (declare: event refuse { "
+        "title vi \"…\" })\n"
+        "t.proc:15:9: warning: state 'done' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:16:11: warning: procedure 'birth' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:22:8: warning: event 'verify' has no Vietnamese title (declare: event verify { "
+        "title vi \"…\" })\n"
+        "t.proc:23:9: warning: state 'checking' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:24:11: warning: procedure 'land' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:25:9: warning: field 'id' has no Vietnamese title (add: title vi \"…\")\n"
+        "t.proc:27:28: warning: agency 'nowhere' has no Vietnamese title (declare: agency nowhere "
+        "{ title vi \"…\" })\n");
+    free(got);
+    /* Another language is named by its tag; a catalogue titled in it is quiet. */
+    got = check_titles("role clerk { title vi \"Cán bộ\" }\n", "en");
+    assert_string_equal(got, "t.proc:1:6: warning: role 'clerk' has no 'en' title (add: title en "
+                             "\"…\")\n");
+    free(got);
+    got = check_titles("role clerk { title vi \"Cán bộ\" }\n", "vi");
+    assert_string_equal(got, "");
+    free(got);
+    /* A party the checklist names (section 9.8 of docs/language.md). */
+    got = check_titles("role clerk { title vi \"Cán bộ\" }\ndocument d { title vi \"Giấy\" }\n"
+                       "procedure p { title vi \"Thủ tục\"; subject id\n"
+                       "  field id { type text; title vi \"Số định danh\" }\n"
+                       "  field sid { type text; title vi \"Số định danh của bên kia\" }\n"
+                       "  party spouse { field sid; title \"Spouse\" }\n  requires d of spouse\n"
+                       "  state a { initial; title vi \"Mới\"; on go -> b by clerk }\n"
+                       "  state b { final; outcome granted; title vi \"Xong\" }\n"
+                       "  event go { title vi \"Đi\" } }\n",
+                       "vi");
+    assert_string_equal(got, "t.proc:6:9: warning: party 'spouse' has no Vietnamese title (add: "
+                             "title vi \"…\")\n");
+    free(got);
+}
+
+static int check_titles_once(void *ctx)
+{
+    mc_catalogue *cat = ctx;
+    mc_diags *d;
+    if (mc_diags_new(&d) != 0) {
+        return MC_ENOMEM;
+    }
+    int rc = mc_catalogue_check_titles(cat, "vi", d);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_catalogue__title_check_out_of_memory(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(titles_text, &cat, &diags), 0);
+    free(diags);
+    assert_true(tu_oom_sweep(check_titles_once, cat, false) > 5);
+    mc_catalogue_free(cat);
+}
+
+static void test_catalogue__event_and_agency_errors(void **state)
+{
+    (void)state;
+    static const char head[] = "role clerk\n";
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s", head,
+             "lifecycle l { event go { title \"Go\" }\n  event go { title \"Again\" }\n"
+             "  state a { initial; on go -> b by clerk }\n  state b { final; outcome granted } }\n");
+    tu_expect(text, "t.proc:3:9: error: duplicate event 'go' (first declared at line 2)\n");
+    snprintf(text, sizeof text, "%s%s", head,
+             "lifecycle l { event og { title \"Go\" }\n"
+             "  state a { initial; on go -> b by clerk }\n  state b { final; outcome granted } }\n");
+    tu_expect(text, "t.proc:2:21: error: event 'og' is declared but no transition of lifecycle "
+                    "'l' fires it (did you mean 'go'?)\n");
+    snprintf(text, sizeof text, "%s%s", head,
+             "procedure p { event stop { title \"Stop\" }\n"
+             "  state a { initial; on go -> b by clerk }\n  state b { final; outcome granted } }\n");
+    tu_expect(text, "t.proc:2:21: error: event 'stop' is declared but no transition of procedure "
+                    "'p' fires it\n");
+    snprintf(text, sizeof text, "%s%s", head,
+             "procedure p { state a { initial; on go -> b by clerk }\n"
+             "  state b { final; outcome granted } }\n"
+             "reform r { procedure p { event go { title \"Go\" } } }\n");
+    tu_expect(text, "t.proc:4:26: error: a reform cannot change the titles of events (declare "
+                    "them in the procedure or its lifecycle)\n");
+    tu_expect("event go { title \"Go\" }\n",
+              "t.proc:1:1: error: 'event' is only allowed inside a lifecycle or a procedure (it "
+              "titles the event its transitions fire)\n");
+    tu_expect("agency a\n", "t.proc:1:1: error: 'agency' needs a block (write: agency NAME { … })\n");
+    tu_expect("agency a { title vi \"A\" }\nagency a { title vi \"B\" }\n",
+              "t.proc:2:8: error: duplicate agency 'a' (first declared at line 1)\n");
+    tu_expect("agency a { holds x }\n",
+              "t.proc:1:12: error: unknown agency directive 'holds'\n");
+    tu_expect("role clerk\nlifecycle l { state a { initial; title \"A\"; title \"B\"\n"
+              "  on go -> b by clerk }\n  state b { final; outcome granted } }\n",
+              "t.proc:2:45: error: a second title without a language (first at line 2)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1482,6 +1685,10 @@ int main(void)
         cmocka_unit_test(test_registry__live_and_reuse_are_read),
         cmocka_unit_test(test_registry__live_directive_errors),
         cmocka_unit_test(test_registry__wait_is_read_and_checked),
+        cmocka_unit_test(test_catalogue__titles_of_states_events_and_agencies),
+        cmocka_unit_test(test_catalogue__lint_warns_of_what_lacks_a_vietnamese_title),
+        cmocka_unit_test(test_catalogue__title_check_out_of_memory),
+        cmocka_unit_test(test_catalogue__event_and_agency_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "base/json.h"
+#include "front/catalogue_view.h"
 #include "front/config.h"
 #include "front/view.h"
 #include "motcua/calendar.h"
@@ -108,6 +109,9 @@ static json_t *build(fixture *f)
         mc_dossier_row row = {
             .id = 7, .procedure = procedure, .state = st, .due = 1751940000, .overdue = true};
         return front_row_json(cal, &row);
+    }
+    if (strcmp(f->view, "catalogue") == 0) {
+        return front_catalogue_json(f->cat, mc_date_from_ymd(2025, 7, 3), NULL);
     }
     return front_indicators_json(&indicators);
 }
@@ -242,13 +246,78 @@ static void test_front__the_builder_latches_a_failure(void **state)
 static void test_front__views_are_whole_or_absent_out_of_memory(void **state)
 {
     fixture *f = *state;
-    static const char *const views[] = {"dossier", "explain", "event", "row", "indicators"};
+    static const char *const views[] = {"dossier", "explain",    "event",
+                                        "row",     "indicators", "catalogue"};
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         text_of(f, views[i]);
         assert_true(tu_oom_sweep(view_text, f, false) > 5);
     }
 }
 
+/* ---- the catalogue as the console needs it (issue 21, GET /api/procedures) ---- */
+
+static const char titled_catalogue[] =
+    "role clerk { title \"One-stop officer\"; title vi \"Cán bộ một cửa\" }\n"
+    "agency commune { title vi \"Ủy ban nhân dân xã Tân Phú\" }\n"
+    "document notice { title \"Birth notice\"; title vi \"Giấy chứng sinh\" }\n"
+    "registry civil { holds notice }\n"
+    "lifecycle l { event receive { title \"Receive\"; title vi \"Tiếp nhận hồ sơ\" }\n"
+    "  state submitted { initial; title vi \"Mới đăng ký\"; on receive -> done by clerk }\n"
+    "  state done { final; outcome granted } }\n"
+    "procedure birth { agency commune; fee 8000 VND; lifecycle l; subject id\n"
+    "  event receive { title \"Take in\" }\n"
+    "  field id { type text; required; title \"ID\" }\n"
+    "  requires notice when not abroad\n  field abroad { type bool } }\n"
+    "procedure land { agency other; fee rule x.y; lifecycle l }\n";
+
+static void test_front__the_catalogue_view_titles_and_falls_back_to_names(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    if (tu_load(titled_catalogue, &cat, &diags) != 0) {
+        fail_msg("%s", diags);
+    }
+    free(diags);
+    front_token commune = {.nagencies = 1}, none = {.nagencies = 0};
+    strcpy(commune.agencies[0], "commune");
+    json_t *j = front_catalogue_json(cat, mc_date_from_ymd(2025, 7, 3), &commune);
+    char *text = mc_json_dumps(j, JSON_COMPACT);
+    assert_string_equal(
+        text,
+        "{\"procedures\":[{\"name\":\"birth\",\"code\":null,"
+        "\"title\":{\"en\":\"birth\",\"vi\":\"birth\"},\"agency\":\"commune\","
+        "\"agency_title\":{\"en\":\"Ủy ban nhân dân xã Tân Phú\",\"vi\":\"Ủy ban nhân dân xã Tân Phú\"},"
+        "\"subject\":\"id\",\"fee\":8000,\"time_limit\":null,"
+        "\"fields\":[{\"name\":\"id\",\"type\":\"text\",\"required\":true,\"pattern\":null,"
+        "\"options\":null,\"title\":{\"en\":\"ID\",\"vi\":\"ID\"}},"
+        "{\"name\":\"abroad\",\"type\":\"bool\",\"required\":false,\"pattern\":null,"
+        "\"options\":null,\"title\":{\"en\":\"abroad\",\"vi\":\"abroad\"}}],"
+        "\"documents\":[{\"name\":\"notice\",\"title\":{\"en\":\"Birth notice\","
+        "\"vi\":\"Giấy chứng sinh\"},\"when\":\"not abroad\",\"registries\":[\"civil\"]}],"
+        "\"states\":[{\"name\":\"submitted\",\"title\":{\"en\":\"Mới đăng ký\","
+        "\"vi\":\"Mới đăng ký\"},\"final\":false},{\"name\":\"done\","
+        "\"title\":{\"en\":\"done\",\"vi\":\"done\"},\"final\":true}],"
+        "\"events\":[{\"name\":\"receive\",\"title\":{\"en\":\"Take in\",\"vi\":\"Take in\"}}]}],"
+        "\"roles\":[{\"name\":\"applicant\",\"title\":{\"en\":\"Applicant\","
+        "\"vi\":\"Người nộp hồ sơ\"}},{\"name\":\"system\",\"title\":{\"en\":\"System\","
+        "\"vi\":\"Hệ thống\"}},{\"name\":\"clerk\",\"title\":{\"en\":\"One-stop officer\","
+        "\"vi\":\"Cán bộ một cửa\"}}],"
+        "\"registries\":[{\"name\":\"civil\",\"title\":{\"en\":\"civil\",\"vi\":\"civil\"}}]}");
+    mc_free(text);
+    json_decref(j);
+    /* A token of no agency sees no procedure; one of every agency, and no token, see both (the
+     * fee a rule computes is null). */
+    j = front_catalogue_json(cat, mc_date_from_ymd(2025, 7, 3), &none);
+    assert_int_equal(json_array_size(json_object_get(j, "procedures")), 0);
+    json_decref(j);
+    none.every_agency = true;
+    j = front_catalogue_json(cat, mc_date_from_ymd(2025, 7, 3), &none);
+    assert_int_equal(json_array_size(json_object_get(j, "procedures")), 2);
+    assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "procedures"), 1), "fee")));
+    json_decref(j);
+    mc_catalogue_free(cat);
+}
 
 /* ---- a live registry's look-up in explain (issue 20) ---- */
 
@@ -786,6 +855,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_front__config_refuses_a_file_others_can_write,
                                         conf_setup, conf_teardown),
         cmocka_unit_test(test_front__config_log_levels),
+        cmocka_unit_test(test_front__the_catalogue_view_titles_and_falls_back_to_names),
         cmocka_unit_test_setup_teardown(test_front__config_out_of_memory, conf_setup,
                                         conf_teardown),
         cmocka_unit_test_setup_teardown(test_front__config_registry_blocks_give_the_endpoints,

@@ -240,7 +240,19 @@ typedef struct mc_state {
     size_t nissues;
     bool has_takes;
     mc_duration takes_min, takes_max; /* max == min when one value was given */
+    const mc_text *titles; /* `title "…"`, `title vi "…"` (issue 21); ntitles 0: none */
+    size_t ntitles;
 } mc_state;
+
+/* The titles of an event (`event NAME { title "…"; title vi "…" }` in a lifecycle or a
+ * procedure, issue 21): what people read for it. An event needs no declaration to be fired;
+ * the declaration only names it for people, and lint checks that a transition fires it. */
+typedef struct mc_event {
+    const char *name;
+    mc_pos pos;
+    const mc_text *titles;
+    size_t ntitles;
+} mc_event;
 
 /* A state machine: the states of a lifecycle, or a procedure's (lifecycle states replaced by
  * the procedure's own of the same name, in place, then its new states). */
@@ -257,7 +269,19 @@ typedef struct mc_lifecycle {
     size_t napology_by;
     mc_machine machine;
     uint32_t text_file, text_start, text_end; /* its declaration as written (file, bytes) */
+    const mc_event *events; /* its `event` blocks, in written order */
+    size_t nevents;
 } mc_lifecycle;
+
+/* An agency that handles procedures (`agency NAME { title "…"; title vi "…" }` at the top
+ * level, issue 21): its full name for people and printed forms ("Ủy ban nhân dân xã …"). A
+ * procedure's `agency NAME` need not be declared; an undeclared one is shown by its name. */
+typedef struct mc_agency {
+    const char *name;
+    mc_pos pos;
+    const mc_text *titles;
+    size_t ntitles;
+} mc_agency;
 
 /* ---- procedures (§4.5, §4.7) ------------------------------------------------------------ */
 
@@ -396,6 +420,7 @@ typedef struct mc_procedure {
     size_t ntitles;
     mc_strings legal_basis;
     const char *agency; /* or NULL */
+    mc_pos agency_pos;  /* of the agency's name in `agency NAME` */
     bool has_effective;
     mc_date effective;           /* in force from this date (when has_effective) */
     const mc_calendar *calendar; /* the named or default calendar; NULL: built-in weekdays */
@@ -424,6 +449,8 @@ typedef struct mc_procedure {
     const mc_extension *extensions; /* extensions of the time limit, in declaration order */
     size_t nextensions;
     const mc_fee_schedule *fee_schedule; /* SCHEDULE */
+    const mc_event *events; /* its own `event` blocks (its lifecycle's: p->lifecycle->events) */
+    size_t nevents;
     /* Its declaration as written (file, bytes from `procedure` to its `}`), and the BLAKE2b of
      * its text (mc_procedure_text) in hex: what a dossier records to run on (issue 19). */
     uint32_t text_file, text_start, text_end;
@@ -548,6 +575,10 @@ const mc_lifecycle *mc_catalogue_lifecycle(const mc_catalogue *cat, const char *
 const mc_reform *mc_catalogue_reform(const mc_catalogue *cat, const char *name);
 const mc_cost_model *mc_catalogue_cost_model(const mc_catalogue *cat, const char *name);
 const mc_fee_schedule *mc_catalogue_fee_schedule(const mc_catalogue *cat, const char *name);
+const mc_agency *mc_catalogue_agency(const mc_catalogue *cat, const char *name);
+/* The declaration of event name in p: p's own `event` block, else its lifecycle's; NULL when
+ * neither declares it (the event may still be fired). */
+const mc_event *mc_procedure_event(const mc_procedure *p, const char *name);
 /* The calendar marked default, or NULL (the built-in weekdays apply). */
 const mc_calendar *mc_catalogue_default_calendar(const mc_catalogue *cat);
 const mc_cost_model *mc_catalogue_default_cost_model(const mc_catalogue *cat);
@@ -563,6 +594,7 @@ const mc_lifecycle *const *mc_catalogue_lifecycles(const mc_catalogue *cat, size
 const mc_reform *const *mc_catalogue_reforms(const mc_catalogue *cat, size_t *n);
 const mc_cost_model *const *mc_catalogue_cost_models(const mc_catalogue *cat, size_t *n);
 const mc_fee_schedule *const *mc_catalogue_fee_schedules(const mc_catalogue *cat, size_t *n);
+const mc_agency *const *mc_catalogue_agencies(const mc_catalogue *cat, size_t *n);
 
 /* Number of distinct procedure names (versions counted once). */
 size_t mc_catalogue_procedure_names(const mc_catalogue *cat);
@@ -626,5 +658,16 @@ const char *mc_field_type_name(mc_field_type t);
 const char *mc_online_name(mc_online o);
 /* The localized title in lang (NULL: default), falling back to the default, then any. */
 const char *mc_text_pick(const mc_text *titles, size_t n, const char *lang);
+/* What people read for a thing called name with titles[0..n) in lang ("vi", or NULL for the
+ * default language): the title in lang; else the default title, the English one, the
+ * Vietnamese one, in that order; else name. Never NULL when name is not. */
+const char *mc_title(const mc_text *titles, size_t n, const char *lang, const char *name);
+
+/* Lint's title check (issue 21): adds to diags a warning, at the thing's name, for each thing
+ * of cat shown to people without a title in lang ("vi"): procedures, agencies (declared, or
+ * named by a procedure without a declaration), documents, registries, roles (not the built-in
+ * ones), fields, parties, the states of lifecycles and procedures, and the events their transitions
+ * fire; each once, in no particular order (mc_diags_sort orders them). 0, or MC_ENOMEM. */
+int mc_catalogue_check_titles(const mc_catalogue *cat, const char *lang, mc_diags *diags);
 
 #endif

@@ -51,13 +51,14 @@ static const mcb_directive top_table[MCC_KINDS] = {
     [MCB_K_REFORM] = {"reform", 1, 1, MCB_NEED_BLOCK, false, NULL, "NAME"},
     [MCB_K_COST_MODEL] = {"cost-model", 1, 1, MCB_NEED_BLOCK, false, NULL, "NAME"},
     [MCB_K_FEE_SCHEDULE] = {"fee-schedule", 1, 1, MCB_NEED_BLOCK, false, NULL, "NAME"},
+    [MCB_K_AGENCY] = {"agency", 1, 1, MCB_NEED_BLOCK, false, NULL, "NAME"},
 };
 
 /* ==== pass 1 ============================================================================= */
 
 static const char *const kind_names[MCC_KINDS] = {
     "calendar",  "role",   "document",   "registry",     "lifecycle",
-    "procedure", "reform", "cost model", "fee schedule",
+    "procedure", "reform", "cost model", "fee schedule", "agency",
 };
 
 static size_t kind_size(int kind)
@@ -79,6 +80,8 @@ static size_t kind_size(int kind)
         return sizeof(mc_reform);
     case MCB_K_FEE_SCHEDULE:
         return sizeof(mc_fee_schedule);
+    case MCB_K_AGENCY:
+        return sizeof(mc_agency);
     default:
         return sizeof(mc_cost_model);
     }
@@ -88,7 +91,8 @@ static mc_map *kind_map(mc_catalogue *cat, int kind)
 {
     mc_map *maps[MCC_KINDS] = {&cat->calendar_map, &cat->role_map,       &cat->document_map,
                                &cat->registry_map, &cat->lifecycle_map,  &cat->version_map,
-                               &cat->reform_map,   &cat->cost_model_map, &cat->fee_schedule_map};
+                               &cat->reform_map,   &cat->cost_model_map, &cat->fee_schedule_map,
+                               &cat->agency_map};
     return maps[kind];
 }
 
@@ -96,7 +100,8 @@ static mc_ptrvec *kind_vec(mc_catalogue *cat, int kind)
 {
     mc_ptrvec *vecs[MCC_KINDS] = {&cat->calendars,  &cat->roles,       &cat->documents,
                                   &cat->registries, &cat->lifecycles,  &cat->procedures,
-                                  &cat->reforms,    &cat->cost_models, &cat->fee_schedules};
+                                  &cat->reforms,    &cat->cost_models, &cat->fee_schedules,
+                                  &cat->agencies};
     return vecs[kind];
 }
 
@@ -427,6 +432,9 @@ static void build_body(mcb_builder *b, mcb_decl *d)
     case MCB_K_FEE_SCHEDULE:
         mcb_build_fee_schedule(b, d->obj, n);
         break;
+    case MCB_K_AGENCY:
+        mcb_build_agency(b, d->obj, n);
+        break;
     default:
         mcb_build_cost_model(b, d->obj, n);
         break;
@@ -441,6 +449,7 @@ static bool misplaced(mcb_builder *b, const mc_node *n)
     static const char *const where[][2] = {
         {"drop", "a reform (write: reform NAME { drop procedure … })"},
         {"state", "a lifecycle or a procedure"},
+        {"event", "a lifecycle or a procedure (it titles the event its transitions fire)"},
         {"field", "a procedure"},
         {"requires", "a procedure"},
         {"on", "a state"},
@@ -531,9 +540,9 @@ int mcb_build_file(mcb_builder *b, mc_source *src, uint32_t file, const mc_node 
 
 int mcb_build_finish(mcb_builder *b)
 {
-    static const int order[MCC_KINDS] = {MCB_K_CALENDAR,   MCB_K_ROLE,         MCB_K_DOCUMENT,
-                                         MCB_K_COST_MODEL, MCB_K_FEE_SCHEDULE, MCB_K_REGISTRY,
-                                         MCB_K_LIFECYCLE,  MCB_K_PROCEDURE,    MCB_K_REFORM};
+    static const int order[MCC_KINDS] = {
+        MCB_K_CALENDAR,  MCB_K_ROLE,      MCB_K_AGENCY,   MCB_K_DOCUMENT, MCB_K_COST_MODEL,
+        MCB_K_FEE_SCHEDULE, MCB_K_REGISTRY, MCB_K_LIFECYCLE, MCB_K_PROCEDURE, MCB_K_REFORM};
     for (int k = 0; k < MCC_KINDS && !b->fatal; k++) {
         for (size_t i = 0; i < b->ndecls && !b->fatal; i++) {
             mcb_decl *d = &b->decls[i];

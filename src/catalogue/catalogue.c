@@ -38,13 +38,14 @@ void mc_catalogue_free(mc_catalogue *cat)
     mc_ptrvec *vecs[] = {&cat->calendars,     &cat->roles,        &cat->documents,
                          &cat->registries,    &cat->lifecycles,   &cat->procedures,
                          &cat->reforms,       &cat->cost_models,  &cat->regexes,
-                         &cat->version_lists, &cat->fee_schedules};
+                         &cat->version_lists, &cat->fee_schedules, &cat->agencies};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
         mc_ptrvec_free(vecs[i]);
     }
     mc_map *maps[] = {&cat->calendar_map, &cat->role_map,       &cat->document_map,
                       &cat->registry_map, &cat->lifecycle_map,  &cat->version_map,
-                      &cat->reform_map,   &cat->cost_model_map, &cat->fee_schedule_map};
+                      &cat->reform_map,   &cat->cost_model_map, &cat->fee_schedule_map,
+                      &cat->agency_map};
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
         mc_map_free(maps[i]);
     }
@@ -122,6 +123,23 @@ LOOKUP(mc_catalogue_lifecycle, mc_lifecycle, lifecycle_map)
 LOOKUP(mc_catalogue_reform, mc_reform, reform_map)
 LOOKUP(mc_catalogue_cost_model, mc_cost_model, cost_model_map)
 LOOKUP(mc_catalogue_fee_schedule, mc_fee_schedule, fee_schedule_map)
+LOOKUP(mc_catalogue_agency, mc_agency, agency_map)
+
+const mc_event *mc_procedure_event(const mc_procedure *p, const char *name)
+{
+    for (size_t i = 0; i < p->nevents; i++) {
+        if (strcmp(p->events[i].name, name) == 0) {
+            return &p->events[i];
+        }
+    }
+    const mc_lifecycle *l = p->lifecycle;
+    for (size_t i = 0; l != NULL && i < l->nevents; i++) {
+        if (strcmp(l->events[i].name, name) == 0) {
+            return &l->events[i];
+        }
+    }
+    return NULL;
+}
 
 bool mc_registry_holds(const mc_registry *reg, const mc_document *doc)
 {
@@ -175,6 +193,7 @@ LIST(mc_catalogue_lifecycles, mc_lifecycle, lifecycles)
 LIST(mc_catalogue_reforms, mc_reform, reforms)
 LIST(mc_catalogue_cost_models, mc_cost_model, cost_models)
 LIST(mc_catalogue_fee_schedules, mc_fee_schedule, fee_schedules)
+LIST(mc_catalogue_agencies, mc_agency, agencies)
 
 const mc_calendar *mc_catalogue_default_calendar(const mc_catalogue *cat)
 {
@@ -267,6 +286,28 @@ const char *mc_online_name(mc_online o)
 {
     static const char *const names[] = {"none", "partial", "full"};
     return (unsigned)o < 3 ? names[o] : "?";
+}
+
+const char *mc_title(const mc_text *titles, size_t n, const char *lang, const char *name)
+{
+    static const char *const order[] = {NULL, "en", "vi"};
+    const char *exact = NULL, *found[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < n; i++) {
+        const char *l = titles[i].lang;
+        if (l == NULL ? lang == NULL : lang != NULL && strcmp(l, lang) == 0) {
+            exact = exact ? exact : titles[i].text;
+        }
+        for (int k = 0; k < 3; k++) {
+            bool same = l == NULL ? order[k] == NULL : order[k] != NULL && strcmp(l, order[k]) == 0;
+            if (same && found[k] == NULL) {
+                found[k] = titles[i].text;
+            }
+        }
+    }
+    for (int k = 0; exact == NULL && k < 3; k++) {
+        exact = found[k];
+    }
+    return exact != NULL ? exact : name;
 }
 
 const char *mc_text_pick(const mc_text *titles, size_t n, const char *lang)

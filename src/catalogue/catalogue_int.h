@@ -54,6 +54,7 @@ enum {
     MCC_P_EXTENSION,
     MCC_P_PARTY,
     MCC_P_APPLICANT,
+    MCC_P_EVENT,
 };
 
 /* A registry block of a reform: holds are added, the other directives replace. */
@@ -85,7 +86,7 @@ struct mc_reform {
     mc_strings drop_procedures;
 };
 
-enum { MCC_KINDS = 9 };
+enum { MCC_KINDS = 10 };
 
 struct mc_catalogue {
     mc_arena arena;
@@ -105,6 +106,8 @@ struct mc_catalogue {
     const mc_cost_model *default_cost_model;
     mc_ptrvec fee_schedules; /* decl_fee.c */
     mc_map fee_schedule_map;
+    mc_ptrvec agencies; /* decl_basic.c */
+    mc_map agency_map;
     mc_layer_decl *layer_decls; /* in the arena; one for each declaration build.c reads */
     size_t nlayer_decls, layer_decls_cap;
 };

@@ -526,6 +526,23 @@ void mcb_build_role(mcb_builder *b, mc_role *r, const mc_node *n)
     r->ntitles = t.n;
 }
 
+/* ==== agency (issue 21) ================================================================== */
+
+static const mcb_directive agency_table[] = {
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+};
+
+void mcb_build_agency(mcb_builder *b, mc_agency *a, const mc_node *n)
+{
+    mcb_titled t;
+    if (!mcb_prepare_titles(b, &t, n->child)) {
+        return;
+    }
+    mcb_run(b, n->child, agency_table, 1, "agency directive", &t);
+    a->titles = t.titles;
+    a->ntitles = t.n;
+}
+
 /* ==== document =========================================================================== */
 
 typedef struct doc_build {

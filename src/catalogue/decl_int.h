@@ -40,6 +40,7 @@ enum {
     MCB_K_REFORM,
     MCB_K_COST_MODEL,
     MCB_K_FEE_SCHEDULE,
+    MCB_K_AGENCY,
 };
 
 /* What a top-level declaration does to the catalogue of lower layers (docs/language.md §1). */
@@ -156,6 +157,15 @@ void mcb_build_lifecycle(mcb_builder *b, mc_lifecycle *l, const mc_node *n);
 void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n);
 void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n);
 void mcb_build_fee_schedule(mcb_builder *b, mc_fee_schedule *s, const mc_node *n);
+/* `event NAME { title … }` of a lifecycle or a procedure, pushed on events (mc_event *); a
+ * second of the same name in one block is an error. */
+int mcb_build_event(mcb_builder *b, const mc_node *n, mc_ptrvec *events);
+/* The events as one array in the arena (NULL when there are none or out of memory). */
+const mc_event *mcb_freeze_events(mcb_builder *b, const mc_ptrvec *events);
+/* Reports each of events[0..n) that no transition of m fires (what: "lifecycle 'x'"). */
+void mcb_check_events(mcb_builder *b, const mc_event *events, size_t n, const mc_machine *m,
+                      const char *what);
+void mcb_build_agency(mcb_builder *b, mc_agency *a, const mc_node *n);
 /* Checks the reliefs of p's fee schedule against p's fields (decl_fee.c). */
 void mcb_check_fee_schedule(mcb_builder *b, const mc_procedure *p);
 

@@ -5,10 +5,13 @@
  */
 #include "decl_int.h"
 
+#include "base/suggest.h"
+
 #include <stdio.h>
 #include <string.h>
 
 typedef struct state_build {
+    mcb_titled t; /* first: mcb_title_handler works on it */
     mc_state *s;
     bool broken; /* a directive of the block had an error */
     bool clock_given;
@@ -283,6 +286,7 @@ static const mcb_directive state_table[] = {
     {"issues", 3, MCB_ANY, MCB_NO_BLOCK, false, st_issues, "DOCUMENT to REGISTRY [for PARTY…]"},
     {"outcome", 1, 1, MCB_NO_BLOCK, true, st_outcome, "granted|refused|withdrawn|stopped"},
     {"takes", 1, 2, MCB_NO_BLOCK, true, st_takes, "MIN [MAX]"},
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
 };
 
 static bool roles_overlap(const mc_transition *a, const mc_transition *c)
@@ -375,9 +379,14 @@ mc_state *mcb_build_state(mcb_builder *b, const mc_node *n)
     state_build sb;
     memset(&sb, 0, sizeof sb);
     sb.s = s;
+    if (!mcb_prepare_titles(b, &sb.t, n->child)) {
+        return NULL;
+    }
     size_t errors = mc_diags_errors(b->diags);
     mcb_run(b, n->child, state_table, sizeof state_table / sizeof state_table[0], "state directive",
             &sb);
+    s->titles = sb.t.titles;
+    s->ntitles = sb.t.n;
     /* A directive dropped for an error would make the checks below report its absence. */
     sb.broken = n->broken || mc_diags_errors(b->diags) != errors;
     if (sb.broken) {
@@ -392,7 +401,77 @@ mc_state *mcb_build_state(mcb_builder *b, const mc_node *n)
 typedef struct life_build {
     mc_ptrvec states; /* first: the `state` handler of procedures shares this layout */
     mc_lifecycle *l;
+    mc_ptrvec events; /* mc_event * */
 } life_build;
+
+/* ---- events (issue 21) ---- */
+
+static const mcb_directive event_table[] = {
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+};
+
+int mcb_build_event(mcb_builder *b, const mc_node *n, mc_ptrvec *events)
+{
+    mc_event *e = mcb_alloc(b, sizeof *e);
+    if (e == NULL || mcb_name(b, &n->toks[1], &e->name) != 0) {
+        return -1;
+    }
+    e->pos = mcb_pos(b, &n->toks[1]);
+    for (size_t i = 0; i < events->n; i++) {
+        const mc_event *o = events->items[i];
+        if (strcmp(o->name, e->name) == 0) {
+            char where[300];
+            mcb_where(b, o->pos, where, sizeof where);
+            return mcb_error(b, &n->toks[1], "duplicate event '%s' (first declared at %s)",
+                             e->name, where);
+        }
+    }
+    mcb_titled t;
+    if (!mcb_prepare_titles(b, &t, n->child)) {
+        return -1;
+    }
+    mcb_run(b, n->child, event_table, 1, "event directive", &t);
+    e->titles = t.titles;
+    e->ntitles = t.n;
+    return mcb_push(b, events, e);
+}
+
+const mc_event *mcb_freeze_events(mcb_builder *b, const mc_ptrvec *events)
+{
+    mc_event *out = mcb_array(b, events->n, sizeof *out);
+    for (size_t i = 0; out != NULL && i < events->n; i++) {
+        out[i] = *(const mc_event *)events->items[i];
+    }
+    return out;
+}
+
+void mcb_check_events(mcb_builder *b, const mc_event *events, size_t n, const mc_machine *m,
+                      const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        const mc_event *e = &events[i];
+        bool fired = false;
+        mc_suggest s;
+        mc_suggest_init(&s, e->name, strlen(e->name));
+        for (size_t k = 0; k < m->nstates && !fired; k++) {
+            for (size_t j = 0; j < m->states[k]->non && !fired; j++) {
+                fired = strcmp(m->states[k]->on[j].event, e->name) == 0;
+                mc_suggest_offer(&s, m->states[k]->on[j].event);
+            }
+        }
+        if (!fired) {
+            mcb_report_at(b, MC_DIAG_ERROR, e->pos, strlen(e->name),
+                          "event '%s' is declared but no transition of %s fires it%s%s%s",
+                          e->name, what, s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                          s.best ? "'?)" : "");
+        }
+    }
+}
+
+static int lc_event(mcb_builder *b, const mc_node *n, void *obj)
+{
+    return mcb_build_event(b, n, &((life_build *)obj)->events);
+}
 
 int mcb_state_handler(mcb_builder *b, const mc_node *n, void *obj)
 {
@@ -434,11 +513,12 @@ static const mcb_directive lifecycle_table[] = {
     {"apology", 2, MCB_ANY, MCB_NO_BLOCK, true, lc_apology, "by ROLE…"},
     {"state", 1, 1, MCB_NEED_BLOCK, false, mcb_state_handler, "NAME"},
     {"title", 1, 2, MCB_NO_BLOCK, false, lc_title, "[LANG] \"text\""},
+    {"event", 1, 1, MCB_NEED_BLOCK, false, lc_event, "NAME"},
 };
 
 void mcb_build_lifecycle(mcb_builder *b, mc_lifecycle *l, const mc_node *n)
 {
-    life_build lb = {{NULL, 0, 0}, l};
+    life_build lb = {{NULL, 0, 0}, l, {NULL, 0, 0}};
     mcb_run(b, n->child, lifecycle_table, sizeof lifecycle_table / sizeof lifecycle_table[0],
             "lifecycle directive", &lb);
     mc_state **states = (mc_state **)lb.states.items;
@@ -448,9 +528,13 @@ void mcb_build_lifecycle(mcb_builder *b, mc_lifecycle *l, const mc_node *n)
     l->machine.states = mcb_freeze(b, &lb.states);
     l->machine.nstates = ns;
     mc_ptrvec_free(&lb.states);
+    l->events = mcb_freeze_events(b, &lb.events);
+    l->nevents = lb.events.n;
+    mc_ptrvec_free(&lb.events);
     if (!b->fatal) {
         char what[100];
         snprintf(what, sizeof what, "lifecycle '%s'", l->name);
         mcb_check_machine(b, &l->machine, NULL, what, l->pos);
+        mcb_check_events(b, l->events, l->nevents, &l->machine, what);
     }
 }

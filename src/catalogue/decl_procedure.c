@@ -693,6 +693,7 @@ static int pr_agency(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
     p->agency = mcb_tokdup(b, &n->toks[1]);
+    p->agency_pos = mcb_pos(b, &n->toks[1]);
     return 0;
 }
 
@@ -865,6 +866,17 @@ static int pr_drop(mcb_builder *b, const mc_node *n, void *obj)
     return mcb_push(b, v, (void *)&n->toks[2]);
 }
 
+static int pr_event(mcb_builder *b, const mc_node *n, void *obj)
+{
+    mcb_proc_build *pb = obj;
+    if (pb->patch) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change the titles of events (declare them in the "
+                         "procedure or its lifecycle)");
+    }
+    return mcb_build_event(b, n, &pb->events);
+}
+
 /* The order is the bit order of mcc_procedure_patch.set (see decl_procedure.h). */
 const mcb_directive mcb_procedure_table[] = {
     [MCC_P_CODE] = {"code", 1, 1, MCB_NO_BLOCK, true, pr_code, "\"CODE\""},
@@ -891,6 +903,7 @@ const mcb_directive mcb_procedure_table[] = {
     [MCC_P_EXTENSION] = {"extension", 1, 1, MCB_NEED_BLOCK, false, pr_extension, "NAME"},
     [MCC_P_PARTY] = {"party", 1, 1, MCB_NEED_BLOCK, false, pr_party, "NAME"},
     [MCC_P_APPLICANT] = {"applicant", 1, 1, MCB_NO_BLOCK, true, pr_applicant, "FIELD"},
+    [MCC_P_EVENT] = {"event", 1, 1, MCB_NEED_BLOCK, false, pr_event, "NAME"},
 };
 const size_t mcb_procedure_table_n = sizeof mcb_procedure_table / sizeof mcb_procedure_table[0];
 
@@ -943,6 +956,7 @@ void mcb_proc_build_free(mcb_proc_build *pb)
     mc_ptrvec_free(&pb->drop_requires);
     mc_ptrvec_free(&pb->drop_fields);
     mc_ptrvec_free(&pb->drop_states);
+    mc_ptrvec_free(&pb->events);
 }
 
 /* Fields and requirements are kept as contiguous arrays. */
@@ -1174,6 +1188,10 @@ void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
             k++;
         }
         if (k < nbase) {
+            if (own[i]->ntitles == 0) { /* a replaced state keeps the lifecycle's titles */
+                own[i]->titles = states[k]->titles;
+                own[i]->ntitles = states[k]->ntitles;
+            }
             states[k] = own[i];
         } else {
             states[ns++] = own[i];
@@ -1198,6 +1216,11 @@ void mcb_build_procedure(mcb_builder *b, mc_procedure *p, const mc_node *n)
     }
     if (p->lifecycle != NULL) {
         check_lifecycle_fields(b, p, states, ns, pb.lifecycle_tok);
+    }
+    p->events = mcb_freeze_events(b, &pb.events);
+    p->nevents = pb.events.n;
+    if (!b->fatal && p->machine.nstates > 0) {
+        mcb_check_events(b, p->events, p->nevents, &p->machine, what);
     }
     check_extensions(b, p, what);
     check_issue_parties(b, p);

@@ -18,6 +18,7 @@ typedef struct mcb_proc_build {
     mc_ptrvec parties;  /* party_decl * (decl_procedure.c), the declared ones */
     const mc_token *subject, *lifecycle_tok, *applicant;
     mc_ptrvec drop_requires, drop_fields, drop_states; /* const mc_token * (the names) */
+    mc_ptrvec events;                                  /* mc_event * */
 } mcb_proc_build;
 
 void mcb_proc_build_init(mcb_builder *b, mcb_proc_build *pb, mc_procedure *p, const mc_node *n);

@@ -56,6 +56,8 @@ static mc_catalogue *catalogue_new(void)
         return NULL;
     }
     static const char *const builtin[] = {"applicant", "system"};
+    static const mc_text titles[2][2] = {{{NULL, "Applicant"}, {"vi", "Người nộp hồ sơ"}},
+                                         {{NULL, "System"}, {"vi", "Hệ thống"}}};
     for (int i = 0; i < 2; i++) {
         mc_role *r = mc_arena_alloc(&cat->arena, sizeof *r);
         if (r == NULL) {
@@ -64,6 +66,8 @@ static mc_catalogue *catalogue_new(void)
         }
         r->name = builtin[i];
         r->builtin = true;
+        r->titles = titles[i];
+        r->ntitles = 2;
         r->pos.file = UINT32_MAX;
         if (mc_map_put(&cat->role_map, r->name, strlen(r->name), r) != 0 ||
             mc_ptrvec_push(&cat->roles, r) != 0) {

@@ -161,6 +161,7 @@ static void patch_scalars(mc_procedure *p, const mcc_procedure_patch *pp)
     }
     if (has(set, MCC_P_AGENCY)) {
         p->agency = q->agency;
+        p->agency_pos = q->agency_pos;
     }
     if (has(set, MCC_P_CALENDAR)) {
         p->calendar = q->calendar;
@@ -305,12 +306,14 @@ static void share_unchanged(applier *a)
     c->default_calendar = base->default_calendar;
     c->default_cost_model = base->default_cost_model;
     c->nnames = 0;
-    const mc_ptrvec *shared[] = {&base->calendars, &base->roles,       &base->lifecycles,
-                                 &base->reforms,   &base->cost_models, &base->fee_schedules};
-    mc_ptrvec *mine[] = {&c->calendars, &c->roles,       &c->lifecycles,
-                         &c->reforms,   &c->cost_models, &c->fee_schedules};
-    mc_map *maps[] = {&c->calendar_map, &c->role_map,       &c->lifecycle_map,
-                      &c->reform_map,   &c->cost_model_map, &c->fee_schedule_map};
+    const mc_ptrvec *shared[] = {&base->calendars,   &base->roles,         &base->lifecycles,
+                                 &base->reforms,     &base->cost_models,   &base->fee_schedules,
+                                 &base->agencies};
+    mc_ptrvec *mine[] = {&c->calendars,   &c->roles,         &c->lifecycles, &c->reforms,
+                         &c->cost_models, &c->fee_schedules, &c->agencies};
+    mc_map *maps[] = {&c->calendar_map,   &c->role_map,         &c->lifecycle_map,
+                      &c->reform_map,     &c->cost_model_map,   &c->fee_schedule_map,
+                      &c->agency_map};
     for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
         for (size_t i = 0; i < shared[k]->n; i++) {
             push(a, mine[k], maps[k], *(const char **)shared[k]->items[i], shared[k]->items[i]);

@@ -1,5 +1,6 @@
 /* `motcua lint [PATH…]` and `motcua graph PROCEDURE`. lint's --layers adds what each layer of
- * the catalogue declares, extends and replaces (docs/cli.md). */
+ * the catalogue declares, extends and replaces (docs/cli.md); lint adds the title check
+ * (mc_catalogue_check_titles: what people see without a Vietnamese title). */
 #include "cli.h"
 
 #include "motcua/alloc.h"
@@ -11,7 +12,7 @@
 
 typedef struct summary {
     size_t procedures, versions, lifecycles, documents, registries, roles, calendars, reforms,
-        cost_models, fee_schedules;
+        cost_models, fee_schedules, agencies;
 } summary;
 
 static summary summarise(const mc_catalogue *cat)
@@ -32,6 +33,7 @@ static summary summarise(const mc_catalogue *cat)
     mc_catalogue_reforms(cat, &s.reforms);
     mc_catalogue_cost_models(cat, &s.cost_models);
     mc_catalogue_fee_schedules(cat, &s.fee_schedules);
+    mc_catalogue_agencies(cat, &s.agencies);
     return s;
 }
 
@@ -50,6 +52,9 @@ static void print_text_summary(const summary *s, const mc_diags *d)
            plural(s->registries, "registry", "registries"), s->roles,
            plural(s->roles, "role", "roles"), s->calendars,
            plural(s->calendars, "calendar", "calendars"));
+    if (s->agencies > 0) { /* likewise: a catalogue without any keeps its summary */
+        printf("%zu %s, ", s->agencies, plural(s->agencies, "agency", "agencies"));
+    }
     if (s->fee_schedules > 0) { /* a catalogue without any keeps the summary it always had */
         printf("%zu %s, ", s->fee_schedules,
                plural(s->fee_schedules, "fee schedule", "fee schedules"));
@@ -73,6 +78,7 @@ static const char *const kinds[][3] = {
     {"fee-schedule", "fee schedule", "fee schedules"},
     {"reform", "reform", "reforms"},
     {"cost-model", "cost model", "cost models"},
+    {"agency", "agency", "agencies"},
 };
 enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 
@@ -304,6 +310,10 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
                       (json_int_t)s.calendars, "reforms", (json_int_t)s.reforms, "cost_models",
                       (json_int_t)s.cost_models, "fee_schedules", (json_int_t)s.fee_schedules),
             &ok);
+        if (s.agencies > 0) { /* as in the text summary */
+            front_jset(json_object_get(root, "summary"), "agencies",
+                       json_integer((json_int_t)s.agencies), &ok);
+        }
         if (layers) {
             front_jset(root, "layers", json_layers(cat), &ok);
         }
@@ -324,6 +334,14 @@ int cmd_lint(front_opts *c)
     mc_error_clear(&err);
     int rc = front_load(c, c->args, (size_t)c->nargs, &cat, NULL, &diags, &err);
     int status;
+    if (rc == 0 && cat != NULL) {
+        /* What people would read as a bare name (issue 21): lint's only, not every load's. */
+        rc = mc_catalogue_check_titles(cat, "vi", diags);
+        mc_diags_sort(diags);
+        if (rc != 0) {
+            snprintf(err.msg, sizeof err.msg, "out of memory");
+        }
+    }
     if (rc != 0 && rc != MC_ECHECK) {
         if (err.msg[0] != '\0') {
             fprintf(stderr, "motcua: %s\n", err.msg);

@@ -7,6 +7,7 @@
 #include "base/grow.h"
 #include "base/json.h"
 #include "base/utf8.h"
+#include "front/catalogue_view.h"
 #include "front/cursor.h"
 #include "front/view.h"
 #include "motcua/access.h"
@@ -1331,6 +1332,16 @@ static void ep_whoami(job *a, const principal *p, const api_request *rq, const r
     /* NULL: out of memory (api_handle) */
 }
 
+/* GET /api/procedures (issue 21): the catalogue as the console needs it (catalogue_view.h). */
+static void ep_procedures(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                          api_response *out)
+{
+    (void)rq, (void)arg;
+    out->status = 200;
+    out->body = front_catalogue_json(a->cat, mc_calendar_today(a->cal, now_of(a)), p);
+    /* NULL: out of memory (api_handle) */
+}
+
 static void ep_post_dossier(job *a, const principal *p, const api_request *rq,
                             const route_args *arg, api_response *out)
 {
@@ -1402,6 +1413,7 @@ static const endpoint endpoints[] = {
     {"GET", "/api/health/ready", ep_ready, true},
     {"GET", "/metrics", ep_metrics, false},
     {"GET", "/api/whoami", ep_whoami, false},
+    {"GET", "/api/procedures", ep_procedures, false},
     {"POST", "/api/dossiers", ep_post_dossier, false},
     {"GET", "/api/dossiers", ep_get_list, false},
     {"GET", "/api/dossiers/{id}", ep_get_dossier, false},
