@@ -25,6 +25,11 @@ const STRINGS = {
     'token-unknown': 'Mã truy cập không đúng hoặc đã bị thu hồi.',
     'token-applicant': 'Mã truy cập này là của người nộp hồ sơ, không dùng để đăng nhập bảng điều khiển của cán bộ. Người dân tra cứu hồ sơ tại trang Tra cứu (/tra-cuu).',
     'who': '{1} — {2}',
+    'role-applicant': 'Người nộp hồ sơ',
+    'role-system': 'Hệ thống',
+    'limit-wd': '{1} ngày làm việc',
+    'limit-d': '{1} ngày',
+    'limit-h': '{1} giờ',
     'queue-h': 'Hồ sơ',
     'search': 'Tra cứu: mã hồ sơ, số CCCD hoặc họ tên',
     'search-help': 'Họ tên: gõ từ họ, có dấu hay không dấu đều được.',
@@ -201,6 +206,11 @@ const STRINGS = {
     'token-unknown': 'This token is not known, or it was revoked.',
     'token-applicant': 'This is an applicant\'s token: it cannot sign in to the officer console. Citizens track their dossiers on the tracking page (/tra-cuu).',
     'who': '{1} — {2}',
+    'role-applicant': 'Applicant',
+    'role-system': 'System',
+    'limit-wd': '{1} working days',
+    'limit-d': '{1} days',
+    'limit-h': '{1} hours',
     'queue-h': 'Dossiers',
     'search': 'Search: dossier number, citizen ID or name',
     'search-help': 'A name: type it from the family name, with or without accents.',
@@ -470,7 +480,13 @@ const titles = { procedure: new Map(), document: new Map(), state: new Map(), ev
 function title(kind, name) {
   if (name === null || name === undefined) return '';
   const tt = titles[kind].get(name);
+  if (!tt && kind === 'role' && (name === 'applicant' || name === 'system')) return t('role-' + name);
   return (tt && (tt[lang] || tt.vi || tt.en)) || name;
+}
+// A time limit as the catalogue writes it ("5wd", "30d", "4h") in words.
+function fmtLimit(s) {
+  const m = String(s || '').match(/^(\d+(?:\.\d+)?)(wd|d|h)$/);
+  return m ? t('limit-' + m[2], lang === 'vi' ? m[1].replace('.', ',') : m[1]) : (s || '—');
 }
 function indexCatalogue() {
   for (const m of Object.values(titles)) m.clear();
@@ -698,6 +714,7 @@ async function renderQueue(page) {
     if (d.overdue) flag.appendChild(el('span', t('overdue'), 'badge late'));
     else if (d.final) flag.appendChild(el('span', t('closed'), 'badge closed'));
     else if (d.due) flag.appendChild(el('span', t('on-time'), 'badge ok'));
+    else flag.classList.add('empty');
     tr.append(num, cell('procedure', title('procedure', d.procedure)), cell('state', title('state', d.state)),
       cell('col-due', d.due ? fmtDate(d.due) : t('no-due')), flag);
     body.appendChild(tr);
@@ -838,9 +855,11 @@ async function renderDossier(id, keepMessages) {
     doc.dataset.label = t('col-document');
     const notes = el('td');
     notes.dataset.label = t('col-why');
-    if (item.status === 'fetched') notes.appendChild(el('div', t('fetched-from', title('registry', item.registry), item.record)));
-    if (item.reason) notes.appendChild(el('div', item.reason));
-    if (legal.get(item.document)) notes.appendChild(el('div', t('legal-basis', legal.get(item.document)), 'muted'));
+    const lines = el('div');
+    if (item.status === 'fetched') lines.appendChild(el('div', t('fetched-from', title('registry', item.registry), item.record)));
+    if (item.reason) lines.appendChild(el('div', item.reason));
+    if (legal.get(item.document)) lines.appendChild(el('div', t('legal-basis', legal.get(item.document)), 'muted'));
+    notes.appendChild(lines);
     tr.append(doc, statusCell(item), notes);
     rows.appendChild(tr);
   }
@@ -1026,7 +1045,7 @@ function startIntake(p) {
   $('#i-message').textContent = '';
   $('#i-proc-title').textContent = title('procedure', p.name);
   $('#i-proc-facts').textContent = t('proc-facts', p.code || '—', title('agency', p.agency),
-    p.time_limit || '—', fmtMoney(p.fee));
+    fmtLimit(p.time_limit), p.fee === 0 ? t('fee-none').toLocaleLowerCase(lang) : fmtMoney(p.fee));
   const box = $('#i-fields');
   box.replaceChildren();
   for (const x of p.fields) {
@@ -1062,6 +1081,9 @@ function startIntake(p) {
     const err = el('p', '', 'error inline');
     err.id = id + '-error';
     input.setAttribute('aria-describedby', err.id);
+    input.addEventListener(x.type === 'bool' || x.options ? 'change' : 'input', () => {
+      if (input.getAttribute('aria-invalid') === 'true') intakeFields(true, x.name);
+    });
     if (x.name === p.subject) input.addEventListener('change', () => preview());
     if (x.type === 'bool' || x.options) input.addEventListener('change', () => preview());
     if (x.type === 'bool') wrap.append(input, label, err);
@@ -1088,7 +1110,7 @@ function patternHolds(pattern, v) {
 }
 
 // The fields as the API takes them, and the inline errors of those the form refuses.
-function intakeFields(mark) {
+function intakeFields(mark, only) {
   const p = intake.proc;
   const fields = {};
   let ok = true;
@@ -1112,7 +1134,7 @@ function intakeFields(mark) {
         fields[x.name] = x.type === 'int' ? Number(v) : x.type === 'money' ? v.replace(/\./g, '') : v;
       }
     }
-    if (mark) {
+    if (mark && (!only || only === x.name)) {
       err.textContent = msg;
       if (msg) input.setAttribute('aria-invalid', 'true');
       else input.removeAttribute('aria-invalid');
@@ -1278,6 +1300,13 @@ function formDate(s) {
   if (!m) return f('dots');
   return (m[4] ? `${m[4]} giờ ${m[5]} phút, ` : '') + `ngày ${m[3]}/${m[2]}/${m[1]}`;
 }
+function fmtLimitVi(s) {
+  const keep = lang;
+  lang = 'vi';
+  const out = fmtLimit(s);
+  lang = keep;
+  return out;
+}
 function viTitle(kind, name) {
   const tt = titles[kind].get(name);
   return (tt && (tt.vi || tt.en)) || name;
@@ -1368,7 +1397,7 @@ async function renderPrint(form, id) {
         ['colNo', 'colDoc', 'colSource']);
     }
     p(f('sets'));
-    p(f('limit', proc && proc.time_limit ? proc.time_limit.replace(/wd$/, ' ngày làm việc') : f('dots')));
+    p(f('limit', proc && proc.time_limit ? fmtLimitVi(proc.time_limit) : f('dots')));
     p(f('at', formDate(d.submitted)));
     p(dueOf(d) ? f('due', formDate(dueOf(d))) : f('dueNone'));
     p(f('where', agencyName));

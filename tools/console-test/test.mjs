@@ -387,6 +387,9 @@ try {
     sheet.includes('Ông/bà: Nguyễn Văn An') && sheet.includes('09 giờ 00 phút, ngày 14/07/2025') &&
     sheet.includes('17 giờ 00 phút, ngày 14/07/2025') && sheet.includes('lan'), sheet);
   await shot(page, 'form01');
+  await page.emulateMedia({ media: 'print' });
+  await shot(page, 'form01-print');
+  await page.emulateMedia({ media: null });
   const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
   writeFileSync(`${outdir}/console-form01.pdf`, pdf);
   const raw = pdf.toString('latin1');
@@ -426,6 +429,8 @@ try {
     await page.fill('#i-f-full-name', 'Lê Văn Cường');
     await page.check('#i-f-parents-married');
     await page.fill('#i-f-citizen-id', '079123456789');
+    check('the inline error goes once the value is right', (await text(page, '#i-f-citizen-id-error')) === '' &&
+      (await page.getAttribute('#i-f-citizen-id', 'aria-invalid')) === null);
     await page.press('#i-f-citizen-id', 'Tab');
     await until(page, () => document.querySelectorAll('#i-docs input').length > 0);
     const hasPreview = (await text(page, '#i-fetched')).length > 0;
