@@ -147,7 +147,8 @@ async function openDossier(page, id) {
 }
 
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // A one-stop office's browser: Vietnamese (date inputs read dd/mm/yyyy).
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' });
   const page = await context.newPage();
   if (mock) await routeMocks(page);
   const errors = [];
@@ -377,6 +378,35 @@ try {
   check('and shown when asked, marked closed', rows.some((r) => r.id === '1' && r.text.includes('Đã kết thúc')), JSON.stringify(rows.slice(-2)));
   await page.uncheck('#f-final');
 
+  // A supplement request (form 02) and a refusal of reception (form 03), each printed.
+  await openDossier(page, 2);
+  await page.check('#d-event-list input[data-event="request-supplement"]');
+  await page.check('#d-doc-list input[value="birth-notice"]');
+  await page.fill('#d-note', 'Giấy chứng sinh bị mờ, đề nghị nộp bản rõ');
+  await page.click('#d-fire');
+  await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã thực hiện'));
+  check('the supplement request is in the history with its documents and note, and form 02 offered',
+    /Yêu cầu bổ sung: (birth-notice|Giấy chứng sinh)/.test(await text(page, '#d-history')) &&
+    (await text(page, '#d-history')).includes('Ghi chú: Giấy chứng sinh bị mờ, đề nghị nộp bản rõ') &&
+    await page.isVisible('#d-prints a[href="#/in/02/2"]'), await text(page, '#d-history'));
+  await page.click('#d-prints a[href="#/in/02/2"]');
+  await page.waitForSelector('#sheet .form-title');
+  const sheet2 = await text(page, '#sheet');
+  check('form 02 lists the documents requested and the reason', sheet2.includes('PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ') &&
+    sheet2.includes('Mã hồ sơ: 2') && sheet2.includes('Ông/bà: Trần Thị Bình') &&
+    sheet2.includes('Lý do: Giấy chứng sinh bị mờ, đề nghị nộp bản rõ') && /birth-notice|Giấy chứng sinh/.test(sheet2), sheet2);
+  await shot(page, 'form02');
+  await openDossier(page, 3);
+  await page.check('#d-event-list input[data-event="refuse-reception"]');
+  await page.fill('#d-note', 'Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã');
+  await page.click('#d-fire');
+  await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã thực hiện'));
+  await page.click('#d-prints a[href="#/in/03/3"]');
+  await page.waitForSelector('#sheet .form-title');
+  const sheet3 = await text(page, '#sheet');
+  check('form 03 gives the reason of the refusal', sheet3.includes('PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ') &&
+    sheet3.includes('Mã hồ sơ: 3') && sheet3.includes('Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã'), sheet3);
+
   // Form 01 printed to PDF: one A4 page, of that dossier.
   await page.goto(`${url}#/in/01/1`);
   await page.waitForSelector('#sheet .form-title');
@@ -481,7 +511,7 @@ try {
     (await page.evaluate(() => document.activeElement.id)) === 'main' && (await page.evaluate(() => location.hash)) === '#/');
 
   // 390 px wide: no sideways scrolling on the queue, a dossier and the intake.
-  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, locale: 'vi-VN' });
   const small = await phone.newPage();
   if (mock) await routeMocks(small);
   await small.goto(url);
