@@ -413,7 +413,7 @@ try {
   const sheet = await text(page, '#sheet');
   check('form 01 carries the motto, its title, the dossier code, the applicant and the dates',
     sheet.includes('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM') && sheet.includes('Độc lập - Tự do - Hạnh phúc') &&
-    sheet.includes('PHIẾU TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ') && sheet.includes('Mã hồ sơ: 1') &&
+    sheet.includes('GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ') && sheet.includes('Mã hồ sơ: 1') &&
     sheet.includes('Ông/bà: Nguyễn Văn An') && sheet.includes('09 giờ 00 phút, ngày 14/07/2025') &&
     sheet.includes('17 giờ 00 phút, ngày 14/07/2025') && sheet.includes('lan'), sheet);
   await shot(page, 'form01');
@@ -434,7 +434,7 @@ try {
   await page.goto(`${url}#/in/04/1`);
   await page.waitForSelector('#sheet .form-title');
   const sheet4 = await text(page, '#sheet');
-  check('form 04 carries the apology\'s reason and new date', sheet4.includes('PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ') &&
+  check('form 04 carries the apology\'s reason and new date', sheet4.includes('VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT') &&
     sheet4.includes('Chờ Sở Tư pháp xác minh thông tin hộ tịch') && sheet4.includes('ngày 21/07/2025'), sheet4);
 
   // Intake at the desk.
