@@ -100,6 +100,7 @@ const STRINGS = {
     'note': 'Ghi chú, lý do',
     'do-action': 'Thực hiện',
     'no-action': 'Với vai trò của anh/chị, không có thao tác nào trên hồ sơ ở trạng thái này.',
+    'no-action-closed': 'Hồ sơ đã kết thúc: không còn thao tác nào.',
     'done': 'Đã thực hiện: {1}.',
     'pick-action': 'Hãy chọn một thao tác.',
     'pick-docs': 'Hãy chọn ít nhất một giấy tờ cần bổ sung.',
@@ -281,6 +282,7 @@ const STRINGS = {
     'note': 'Note, reason',
     'do-action': 'Do it',
     'no-action': 'None of your roles may act on this dossier in its state.',
+    'no-action-closed': 'The dossier is closed: no action is left.',
     'done': 'Done: {1}.',
     'pick-action': 'Choose an action.',
     'pick-docs': 'Choose at least one document to request.',
@@ -882,7 +884,8 @@ async function renderDossier(id, keepMessages) {
   });
   if (allowed.length === 1) list.querySelector('input').checked = true;
   $('#d-action').hidden = allowed.length === 0;
-  $('#d-no-action').hidden = allowed.length > 0 || d.final;
+  $('#d-no-action').hidden = allowed.length > 0;
+  $('#d-no-action').textContent = t(d.final ? 'no-action-closed' : 'no-action');
   const docs = $('#d-doc-list');
   docs.replaceChildren();
   const names = proc ? proc.documents.map((x) => x.name) : (d.checklist || []).map((x) => x.document);

@@ -366,7 +366,8 @@ try {
   await page.click('#d-fire');
   await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã thực hiện'));
   check('the result is returned: the dossier is closed, no action left, no empty form',
-    (await text(page, '#d-facts')).includes('Đã giải quyết') && await page.isHidden('#d-action') && await page.isHidden('#d-apology-box'),
+    (await text(page, '#d-facts')).includes('Đã giải quyết') && await page.isHidden('#d-action') && await page.isHidden('#d-apology-box') &&
+    (await text(page, '#d-no-action')) === 'Hồ sơ đã kết thúc: không còn thao tác nào.',
     await text(page, '#d-facts'));
   await page.click('#nav-queue');
   await until(page, () => document.querySelector('#queue-counts').textContent.startsWith('23 hồ sơ'));
