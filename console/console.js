@@ -782,16 +782,21 @@ async function renderDossier(id, keepMessages) {
     $('#d-done').textContent = '';
     $('#a-message').textContent = '';
   }
+  const mine = renders;
   let d;
   try {
     d = await call('GET', `/api/dossiers/${id}`);
   } catch (err) {
+    if (mine !== renders) return;
     $('#d-title').textContent = t('dossier-title', id, '');
     $('#d-message').textContent = refusal(err);
     for (const s of ['#d-facts', '#d-checklist tbody', '#d-history', '#d-prints']) $(s).replaceChildren();
     $('#d-action').hidden = true;
     return;
   }
+  let why = null;
+  try { why = await call('GET', `/api/dossiers/${id}/explain`); } catch { why = null; }
+  if (mine !== renders) return; // a newer render (another route or action) draws instead
   if (!current || current.id !== d.id) {
     // Another dossier: nothing typed for the last one carries over.
     $('#d-note').value = '';
@@ -799,8 +804,6 @@ async function renderDossier(id, keepMessages) {
     $('#d-apology-box').open = false;
   }
   current = d;
-  let why = null;
-  try { why = await call('GET', `/api/dossiers/${id}/explain`); } catch { why = null; }
   const proc = procedureOf(d.procedure);
   $('#d-title').textContent = t('dossier-title', d.id, title('procedure', d.procedure));
   const apology = lastApology(d);
@@ -947,8 +950,11 @@ function renderHistory(d) {
   }
 }
 
-async function fire(event) {
+function fire(event) {
   event.preventDefault();
+  return busy(fireNow);
+}
+async function fireNow() {
   const id = current.id;
   $('#d-message').textContent = '';
   $('#d-done').textContent = '';
@@ -980,8 +986,11 @@ async function fire(event) {
   }
 }
 
-async function apologise(event) {
+function apologise(event) {
   event.preventDefault();
+  return busy(apologiseNow);
+}
+async function apologiseNow() {
   const id = current.id;
   $('#a-message').textContent = '';
   const date = $('#a-date').value;
@@ -1441,7 +1450,25 @@ async function renderPrint(form, id) {
 
 // ---------------------------------------------------------------------------------------------
 // Routes: #/ (queue), #/ho-so/ID, #/tiep-nhan, #/chi-so, #/in/NN/ID.
-async function route() {
+// Marks the content busy while fn runs (screen readers wait; tests too), and lets only the
+// latest of overlapping renders draw.
+let renders = 0;
+async function busy(fn) {
+  const main = $('#main');
+  main.setAttribute('aria-busy', 'true');
+  const mine = ++renders;
+  try {
+    await fn();
+  } finally {
+    if (mine === renders) main.removeAttribute('aria-busy');
+  }
+}
+
+function route() {
+  return busy(routeNow);
+}
+
+async function routeNow() {
   applyLanguage();
   if (!token()) {
     renderWho();

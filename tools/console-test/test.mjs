@@ -139,9 +139,14 @@ async function queueRows(page) {
   return page.$$eval('#queue-table tbody tr', (trs) => trs.map((tr) => ({
     cls: tr.className, id: tr.querySelector('a').textContent, text: tr.textContent })));
 }
+// Waits until the console has drawn what it was doing (it marks #main aria-busy meanwhile).
+async function settled(page) {
+  await until(page, () => !document.querySelector('#main').hasAttribute('aria-busy'));
+}
 async function openDossier(page, id) {
   await page.evaluate(() => { document.querySelector('#d-title').textContent = ''; });
   await page.goto(`${url}#/ho-so/${id}`);
+  await settled(page);
   await until(page, (i) => document.querySelector('#d-title').textContent.includes(`số ${i}:`) ||
     document.querySelector('#d-title').textContent.includes(`Dossier ${i}:`), id);
 }
@@ -334,6 +339,7 @@ try {
   check('no documents to tick for an approval', await page.isHidden('#d-docs'));
   await page.click('#d-fire');
   await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã thực hiện'));
+  await settled(page);
   const approved = await text(page, '#d-facts');
   check('the approval is done', (await text(page, '#d-done')).startsWith('Đã thực hiện: ') &&
     (approved.includes('approved') || approved.includes('Đã phê duyệt')), approved);
@@ -365,6 +371,7 @@ try {
   await page.check('#d-event-list input[data-event="return-result"]');
   await page.click('#d-fire');
   await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã thực hiện'));
+  await settled(page);
   check('the result is returned: the dossier is closed, no action left, no empty form',
     (await text(page, '#d-facts')).includes('Đã giải quyết') && await page.isHidden('#d-action') && await page.isHidden('#d-apology-box') &&
     (await text(page, '#d-no-action')) === 'Hồ sơ đã kết thúc: không còn thao tác nào.',
@@ -386,6 +393,7 @@ try {
   await page.fill('#d-note', 'Giấy chứng sinh bị mờ, đề nghị nộp bản rõ');
   await page.click('#d-fire');
   await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã thực hiện'));
+  await settled(page);
   check('the supplement request is in the history with its documents and note, and form 02 offered',
     /Yêu cầu bổ sung: (birth-notice|Giấy chứng sinh)/.test(await text(page, '#d-history')) &&
     (await text(page, '#d-history')).includes('Ghi chú: Giấy chứng sinh bị mờ, đề nghị nộp bản rõ') &&
@@ -402,6 +410,7 @@ try {
   await page.fill('#d-note', 'Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã');
   await page.click('#d-fire');
   await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã thực hiện'));
+  await settled(page);
   await page.click('#d-prints a[href="#/in/03/3"]');
   await page.waitForSelector('#sheet .form-title');
   const sheet3 = await text(page, '#sheet');
