@@ -176,6 +176,7 @@ const STRINGS = {
     'print-title': 'Mẫu {1}: hồ sơ số {2}',
     'error': 'Lỗi: {1}',
     'http': 'máy chủ trả lời {1}',
+    'network': 'Không kết nối được máy chủ; xin kiểm tra mạng rồi thử lại.',
     'e-once-only': 'chỉ cung cấp một lần',
     'e-state': 'sai trạng thái',
     'e-guard': 'chưa đủ điều kiện',
@@ -358,6 +359,7 @@ const STRINGS = {
     'print-title': 'Form {1}: dossier {2}',
     'error': 'Error: {1}',
     'http': 'the server answered {1}',
+    'network': 'The server cannot be reached; check the network and try again.',
     'e-once-only': 'once-only',
     'e-state': 'state',
     'e-guard': 'condition',
@@ -519,8 +521,14 @@ async function call(method, path, body, headers) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }
-  const res = await fetch(path, opts);
-  const raw = await res.text();
+  let res;
+  let raw;
+  try {
+    res = await fetch(path, opts);
+    raw = await res.text();
+  } catch {
+    throw new Error(t('network')); // no answer: the operation may or may not have happened
+  }
   let data = null;
   try { data = raw ? JSON.parse(raw) : null; } catch { data = null; }
   if (!res.ok || data === null) {
@@ -541,6 +549,7 @@ function refusal(err) {
   for (const lead of [err.error + ': ', t('e-' + err.error) + ': ']) {
     if (err.error && msg.startsWith(lead)) msg = msg.slice(lead.length);
   }
+  if (!err.status) return msg; // our own sentence (no answer from the server)
   return err.error ? t('refused', t('e-' + err.error), msg) : t('error', msg);
 }
 
@@ -1221,6 +1230,7 @@ async function submitIntake(event) {
     return;
   }
   const attach = [...document.querySelectorAll('#i-docs input:checked')].map((x) => x.value);
+  $('#i-submit').disabled = true; // one dossier per click; a retry sends the same key anyway
   try {
     const d = await call('POST', '/api/dossiers', { procedure: p.name, fields, attach, channel: 'counter' },
       { 'Idempotency-Key': intake.key });
@@ -1239,7 +1249,11 @@ async function submitIntake(event) {
       }
     }
     $('#i-message').textContent = refusal(err);
-    if (err.error === 'conflict') intake.key = randomKey();
+    // The server answered no: nothing was filed, so the corrected form is a new request. Without
+    // an answer (or a 5xx) the same key makes the retry safe.
+    if (err.status >= 400 && err.status < 500) intake.key = randomKey();
+  } finally {
+    $('#i-submit').disabled = false;
   }
 }
 

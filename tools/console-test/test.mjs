@@ -391,6 +391,16 @@ try {
   await page.check('#d-event-list input[data-event="request-supplement"]');
   await page.check('#d-doc-list input[value="birth-notice"]');
   await page.fill('#d-note', 'Giấy chứng sinh bị mờ, đề nghị nộp bản rõ');
+  await page.route('**/api/dossiers/2/events', (r) => r.abort('connectionrefused'));
+  await page.click('#d-fire');
+  await until(page, () => document.querySelector('#d-message').textContent !== '');
+  await settled(page);
+  check('a request that gets no answer says so in Vietnamese, and the form keeps what was typed',
+    (await text(page, '#d-message')) === 'Không kết nối được máy chủ; xin kiểm tra mạng rồi thử lại.' &&
+    (await page.inputValue('#d-note')) === 'Giấy chứng sinh bị mờ, đề nghị nộp bản rõ', await text(page, '#d-message'));
+  await page.unroute('**/api/dossiers/2/events');
+  await page.check('#d-event-list input[data-event="request-supplement"]');
+  await page.check('#d-doc-list input[value="birth-notice"]');
   await page.click('#d-fire');
   await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã thực hiện'));
   await settled(page);
