@@ -1050,7 +1050,11 @@ function listProcedures() {
     const b = el('button', `${title('procedure', p.name)}${p.code ? ' — ' + p.code : ''}`);
     b.type = 'button';
     b.dataset.procedure = p.name;
-    b.addEventListener('click', () => startIntake(p));
+    b.setAttribute('aria-pressed', String(intake.proc === p));
+    b.addEventListener('click', () => {
+      for (const o of ul.querySelectorAll('button')) o.setAttribute('aria-pressed', String(o === b));
+      startIntake(p);
+    });
     const li = el('li');
     li.appendChild(b);
     ul.appendChild(li);
@@ -1103,7 +1107,9 @@ function startIntake(p) {
     err.id = id + '-error';
     input.setAttribute('aria-describedby', err.id);
     input.addEventListener(x.type === 'bool' || x.options ? 'change' : 'input', () => {
-      if (input.getAttribute('aria-invalid') === 'true') intakeFields(true, x.name);
+      if (input.getAttribute('aria-invalid') !== 'true') return;
+      intakeFields(true, x.name);
+      if (intakeFields(false).ok && $('#i-message').textContent === t('err-form')) $('#i-message').textContent = '';
     });
     if (x.name === p.subject) input.addEventListener('change', () => preview());
     if (x.type === 'bool' || x.options) input.addEventListener('change', () => preview());

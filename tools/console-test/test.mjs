@@ -479,7 +479,8 @@ try {
     await page.fill('#i-f-full-name', 'Lê Văn Cường');
     await page.check('#i-f-parents-married');
     await page.fill('#i-f-citizen-id', '079123456789');
-    check('the inline error goes once the value is right', (await text(page, '#i-f-citizen-id-error')) === '' &&
+    check('the inline error goes once the value is right, and the form\'s sentence with it',
+      (await text(page, '#i-f-citizen-id-error')) === '' && (await text(page, '#i-message')) === '' &&
       (await page.getAttribute('#i-f-citizen-id', 'aria-invalid')) === null);
     await page.press('#i-f-citizen-id', 'Tab');
     await until(page, () => document.querySelectorAll('#i-docs input').length > 0);
