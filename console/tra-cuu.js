@@ -38,7 +38,10 @@ const STRINGS = {
     submitted: 'Ngày nộp',
     due: 'Hẹn trả kết quả',
     'no-due': 'Chưa có ngày hẹn',
-    apology: 'Cơ quan đã gửi thư xin lỗi vì trễ hẹn và hẹn lại ngày trả kết quả: {0}.',
+    'new-date': '(hẹn lại)',
+    'first-due': 'Hẹn lần đầu',
+    apology: 'Cơ quan đã gửi thư xin lỗi vì giải quyết hồ sơ trễ hẹn và hẹn lại ngày trả kết ' +
+      'quả: {0}.',
     'asked-title': 'Giấy tờ cần bổ sung',
     'asked-none': 'Hồ sơ không còn thiếu giấy tờ nào.',
     'asked-intro': 'Xin nộp bổ sung các giấy tờ sau tại nơi đã nộp hồ sơ:',
@@ -74,6 +77,8 @@ const STRINGS = {
     submitted: 'Handed in',
     due: 'Results due',
     'no-due': 'No appointment yet',
+    'new-date': '(new date)',
+    'first-due': 'First appointment',
     apology: 'The agency sent a letter of apology for the delay and set a new date for the ' +
       'results: {0}.',
     'asked-title': 'Documents still asked',
@@ -140,8 +145,9 @@ function say(message) {
   $('#message').className = message ? 'error' : '';
 }
 
-function render(d) {
-  shown = d;
+// Shows dossier d, found for code and subject with its reasons written in language from.
+function render(d, code, subject, from) {
+  shown = { data: d, code, subject, lang: from };
   $('#r-title').textContent = t('dossier', d.code) + ': ' + title(d.procedure_title, d.procedure);
   const facts = $('#r-facts');
   facts.replaceChildren();
@@ -153,7 +159,13 @@ function render(d) {
   };
   fact(t('state'), title(d.state_title, d.state) + (d.final ? ` (${t('closed')})` : ''), 'state');
   fact(t('submitted'), when(d.submitted));
-  fact(t('due'), d.due ? when(d.due) : t('no-due'), 'due');
+  // After an apology the new date is the appointment that counts; the first one stays in view.
+  if (d.apology_new_date) {
+    fact(t('due'), when(d.apology_new_date) + ' ' + t('new-date'), 'due');
+    if (d.due) fact(t('first-due'), when(d.due));
+  } else {
+    fact(t('due'), d.due ? when(d.due) : t('no-due'), 'due');
+  }
   const apology = $('#r-apology');
   apology.hidden = !d.apology_new_date;
   apology.textContent = d.apology_new_date ? t('apology', when(d.apology_new_date)) : '';
@@ -163,12 +175,46 @@ function render(d) {
   for (const a of asked) {
     const li = el('li');
     li.append(el('strong', title(a.title, a.document)));
-    if (a.reason) li.append(el('span', a.reason, 'reason'));
+    if (a.reason) {
+      const reason = el('span', a.reason, 'reason');
+      reason.lang = from;
+      li.append(reason);
+    }
     list.append(li);
   }
   list.hidden = asked.length === 0;
   $('#r-asked-none').textContent = asked.length ? t('asked-intro') : t('asked-none');
   $('#result').hidden = false;
+}
+
+// Asks the server for the dossier and shows it, or says why not. quiet: a new look in the other
+// language of the dossier shown; when it fails, the dossier stays as it was.
+async function lookup(code, subject, quiet) {
+  const button = $('#submit');
+  button.disabled = true;
+  button.textContent = t('searching');
+  let message = '';
+  try {
+    const res = await fetch('/api/track?code=' + encodeURIComponent(code) +
+      '&subject=' + encodeURIComponent(subject), { headers: { 'Accept-Language': lang } });
+    if (res.ok) {
+      render(await res.json(), code, subject, lang);
+      if (!quiet) $('#result').focus();
+    } else if (res.status === 404) {
+      message = t('not-found');
+    } else if (res.status === 429) {
+      const secs = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+      message = secs > 0 ? t('too-many', secs) : t('too-many-later');
+    } else {
+      message = t('unavailable');
+    }
+  } catch (e) {
+    message = t('unavailable');
+  } finally {
+    button.disabled = false;
+    button.textContent = t('submit');
+  }
+  if (message && !quiet) say(message);
 }
 
 async function search(event) {
@@ -185,29 +231,7 @@ async function search(event) {
   say('');
   $('#result').hidden = true;
   shown = null;
-  const button = $('#submit');
-  button.disabled = true;
-  button.textContent = t('searching');
-  try {
-    const res = await fetch('/api/track?code=' + encodeURIComponent(code) +
-      '&subject=' + encodeURIComponent(subject), { headers: { 'Accept-Language': lang } });
-    if (res.ok) {
-      render(await res.json());
-      $('#result').focus();
-    } else if (res.status === 404) {
-      say(t('not-found'));
-    } else if (res.status === 429) {
-      const secs = Number.parseInt(res.headers.get('Retry-After') || '', 10);
-      say(secs > 0 ? t('too-many', secs) : t('too-many-later'));
-    } else {
-      say(t('unavailable'));
-    }
-  } catch (e) {
-    say(t('unavailable'));
-  } finally {
-    button.disabled = false;
-    button.textContent = t('submit');
-  }
+  await lookup(code, subject, false);
 }
 
 function switchLang() {
@@ -217,10 +241,14 @@ function switchLang() {
   } catch (e) { /* not remembered: this page still switches */ }
   applyLang();
   // Messages already shown were in the other language: a field's mistake is said again on the
-  // next search, the dossier is shown again (its reasons stay as the server wrote them).
+  // next search. The dossier shown is shown again at once, then asked again in this language
+  // for its reasons, which the server writes.
   for (const id of ['code', 'subject']) fieldError(id, '');
   say('');
-  if (shown) render(shown);
+  if (shown) {
+    render(shown.data, shown.code, shown.subject, shown.lang);
+    lookup(shown.code, shown.subject, true);
+  }
 }
 
 document.addEventListener('DOMContentLoaded', () => {
