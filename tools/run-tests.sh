@@ -233,6 +233,35 @@ else
     failed=$((failed + f))
 fi
 
+# skippable NAME COMMAND…: a check that prints TAP and exits 77 when Chromium, node or npm is
+# missing: skipped, except under CI, where the machine was meant to have them. (The suite
+# runner's own, when it has one, is used instead.)
+declare -F skippable >/dev/null || skippable() {
+    local name=$1 out rc p f
+    shift
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -eq 77 ] && [ -z "${CI:-}" ]; then
+        echo "$name: skipped ($(printf '%s\n' "$out" | tail -n 1))"
+        return 0
+    fi
+    p=$(printf '%s\n' "$out" | grep -c '^ok ')
+    f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+    if [ "$f" -ne 0 ]; then
+        printf '%s\n' "$out" | grep -v '^ok ' | sed "s/^/$name: /"
+    elif [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
+        printf '%s\n' "$out" | tail -n 20 | sed "s/^/$name: /" # it could not run
+        f=1
+    fi
+    echo "$name: $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+# The citizen's tracking page (/tra-cuu) in headless Chromium, screenshots build/tra-cuu-*.png.
+skippable "tracking page" bash tools/check-track.sh "$build/motcua" "$build"
+# Lighthouse's accessibility audit of the console and the tracking page: 95 or more each.
+skippable "accessibility" timeout 300 bash tools/check-a11y.sh "$build/motcua"
+
 # The bundled catalogue must lint clean (warnings allowed).
 if "$build"/motcua lint --catalogue . >/dev/null 2>"$build/lint-bundled.log"; then
     echo "bundled catalogue: lint ok"
