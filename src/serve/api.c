@@ -1542,6 +1542,7 @@ static bool console_file(const char *path, api_response *out)
         {"/console.css", console_css, &console_css_len, "text/css; charset=utf-8"},
         {"/console.js", console_js, &console_js_len, "text/javascript; charset=utf-8"},
         {"/tra-cuu", track_html, &track_html_len, "text/html; charset=utf-8"},
+        {"/tra-cuu/", track_html, &track_html_len, "text/html; charset=utf-8"},
         {"/tra-cuu.css", track_css, &track_css_len, "text/css; charset=utf-8"},
         {"/tra-cuu.js", track_js, &track_js_len, "text/javascript; charset=utf-8"},
     };

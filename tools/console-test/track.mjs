@@ -102,6 +102,9 @@ try {
   const csp = res.headers()['content-security-policy'] || '';
   check('/tra-cuu is served as a page with the console\'s CSP', res.status() === 200
     && csp.includes("default-src 'self'"), `${res.status()} ${csp}`);
+  const slash = await ctx.request.get(`${page_url}/`);
+  check('/tra-cuu/ is the same page', slash.status() === 200 && (await slash.text()).includes('<h1 data-t="title">'),
+    slash.status());
   const head = await page.evaluate(() => ({
     lang: document.documentElement.lang, h1: document.querySelector('h1').textContent,
     title: document.title,
