@@ -68,8 +68,12 @@ const NOT_FOUND = { error: 'not-found', message: 'no dossier has this code and s
 const NOT_FOUND_VI = 'Không tìm thấy hồ sơ với mã và số định danh này. Xin kiểm tra lại cả hai '
   + 'số trên giấy tiếp nhận: chúng phải khớp với nhau.';
 
+// Against the viewport's own width: on a phone (isMobile) Chromium widens the layout to fit a page
+// that overflows, so window.innerWidth would grow with the fault.
 async function noSidewaysScroll(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  const width = page.viewportSize().width;
+  const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+  return scroll <= width;
 }
 
 async function search(page, code, subject) {
