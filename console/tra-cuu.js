@@ -90,6 +90,7 @@ const STRINGS = {
 const $ = (sel) => document.querySelector(sel);
 let lang = 'vi';
 let shown = null; // the last dossier found, shown again in the other language on a switch
+let busy = false; // a search under way
 
 function t(key, ...args) {
   return STRINGS[lang][key].replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)]));
@@ -189,9 +190,12 @@ function render(d, code, subject, from) {
 
 // Asks the server for the dossier and shows it, or says why not. quiet: a new look in the other
 // language of the dossier shown; when it fails, the dossier stays as it was.
+// The button is marked busy, not disabled: a disabled button would drop the keyboard's focus.
 async function lookup(code, subject, quiet) {
+  if (busy) return;
+  busy = true;
   const button = $('#submit');
-  button.disabled = true;
+  button.setAttribute('aria-disabled', 'true');
   button.textContent = t('searching');
   let message = '';
   try {
@@ -211,7 +215,8 @@ async function lookup(code, subject, quiet) {
   } catch (e) {
     message = t('unavailable');
   } finally {
-    button.disabled = false;
+    busy = false;
+    button.removeAttribute('aria-disabled');
     button.textContent = t('submit');
   }
   if (message && !quiet) say(message);
@@ -228,6 +233,7 @@ async function search(event) {
     $(codeOk ? '#subject' : '#code').focus();
     return;
   }
+  if (busy) return;
   say('');
   $('#result').hidden = true;
   shown = null;

@@ -80,7 +80,7 @@ async function search(page, code, subject) {
   await page.fill('#code', code);
   await page.fill('#subject', subject);
   await page.click('#submit');
-  await page.waitForSelector('#submit:not([disabled])');
+  await page.waitForSelector('#submit:not([aria-disabled])');
 }
 
 try {
@@ -193,7 +193,14 @@ try {
     JSON.stringify(closed));
 
   answer = { status: 404, body: NOT_FOUND };
-  await search(page, '1024', '079000000000');
+  await page.fill('#code', '1024');
+  await page.fill('#subject', '079000000000');
+  await page.focus('#submit');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#message:not(:empty)');
+  await page.waitForSelector('#submit:not([aria-disabled])');
+  check('by keyboard: the button keeps the focus through a search that finds nothing',
+    (await page.evaluate(() => document.activeElement.id)) === 'submit');
   const nf = await page.evaluate(() => ({
     message: document.querySelector('#message').textContent,
     role: document.querySelector('#message').getAttribute('role'),
@@ -219,7 +226,7 @@ try {
   await search(page, '1024', '079123456789');
   const before = asked.length;
   await page.click('#lang');
-  await page.waitForSelector('#submit:not([disabled])');
+  await page.waitForSelector('#submit:not([aria-disabled])');
   const again = asked.slice(before);
   const en = await page.evaluate(() => ({
     lang: document.documentElement.lang, h1: document.querySelector('h1').textContent,
