@@ -27,8 +27,10 @@ TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-# The officer console of `motcua serve`, compiled into the binary by tools/embed.c.
-CONSOLE  := console/index.html console/console.css console/console.js
+# The officer console of `motcua serve` and the citizen's tracking page (/tra-cuu), compiled into
+# the binary by tools/embed.c.
+CONSOLE  := console/index.html console/console.css console/console.js \
+            console/tra-cuu.html console/tra-cuu.css console/tra-cuu.js
 ASSET_OBJ := $(BUILD)/gen/console.o
 LIB      := $(BUILD)/libmotcua.a
 BIN      := $(BUILD)/motcua
@@ -55,7 +57,8 @@ $(BIN): $(CLI_OBJ) $(ASSET_OBJ) $(LIB)
 $(BUILD)/gen/console.c: $(CONSOLE) $(BUILD)/tools/embed
 	@mkdir -p $(dir $@)
 	@$(BUILD)/tools/embed $@ console_html=console/index.html console_css=console/console.css \
-		console_js=console/console.js
+		console_js=console/console.js track_html=console/tra-cuu.html \
+		track_css=console/tra-cuu.css track_js=console/tra-cuu.js
 
 $(ASSET_OBJ): $(BUILD)/gen/console.c
 	@echo "CC $<"

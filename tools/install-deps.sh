@@ -14,6 +14,12 @@ pkgs+=(prometheus)
 # src/connect: the live registries' HTTPS client (libcurl over OpenSSL); tests/registry.sh's
 # test service serves TLS through libmicrohttpd and checks client certificates with GnuTLS.
 pkgs+=(libcurl4-openssl-dev libgnutls28-dev)
+# The browser tests and the accessibility audit (tools/check-console.sh, check-track.sh,
+# check-a11y.sh): Node with npm, for playwright-core and lighthouse (tools/console-test; 12.x
+# runs on Node 18 and 20). Debian's npm is a package of its own; another Node (NodeSource's)
+# brings its npm along.
+pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -135,6 +135,10 @@ suite "deploy" timeout 120 bash tests/deploy.sh "$build/motcua"
 suite "nginx" timeout 120 bash tests/nginx.sh "$build/motcua"
 # The officer console in headless Chromium.
 skippable "console" bash tools/check-console.sh "$build/motcua" "$build/console.png"
+# The citizen's tracking page (/tra-cuu) in headless Chromium (tools/check-track.sh).
+skippable "tracking page" bash tools/check-track.sh "$build/motcua" "$build"
+# Lighthouse's accessibility audit of the console's pages and the tracking page: each >= 95.
+skippable "accessibility" timeout 300 bash tools/check-a11y.sh "$build/motcua"
 
 # The bundled catalogue must lint clean (warnings allowed).
 lint_bundled() {

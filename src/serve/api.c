@@ -1535,9 +1535,11 @@ static const endpoint *find_public(const api_request *rq, route_args *arg)
     return NULL;
 }
 
-/* The console's files (console/, compiled in by tools/embed.c). */
+/* The console's files and the citizen's tracking page (console/, compiled in by tools/embed.c). */
 extern const unsigned char console_html[], console_css[], console_js[];
 extern const size_t console_html_len, console_css_len, console_js_len;
+extern const unsigned char track_html[], track_css[], track_js[];
+extern const size_t track_html_len, track_css_len, track_js_len;
 
 static bool console_file(const char *path, api_response *out)
 {
@@ -1551,6 +1553,10 @@ static bool console_file(const char *path, api_response *out)
         {"/index.html", console_html, &console_html_len, "text/html; charset=utf-8"},
         {"/console.css", console_css, &console_css_len, "text/css; charset=utf-8"},
         {"/console.js", console_js, &console_js_len, "text/javascript; charset=utf-8"},
+        {"/tra-cuu", track_html, &track_html_len, "text/html; charset=utf-8"},
+        {"/tra-cuu/", track_html, &track_html_len, "text/html; charset=utf-8"},
+        {"/tra-cuu.css", track_css, &track_css_len, "text/css; charset=utf-8"},
+        {"/tra-cuu.js", track_js, &track_js_len, "text/javascript; charset=utf-8"},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (strcmp(path, files[i].path) == 0) {
