@@ -1026,10 +1026,14 @@ async function apologiseNow() {
 // with channel "counter".
 const intake = { proc: null, key: null, previewSeq: 0 };
 
-function renderIntake() {
+// #/tiep-nhan lists the procedures; #/tiep-nhan/NAME opens the form of one (a link a desk can
+// keep for the procedure it takes in most).
+function renderIntake(name) {
   show('intake');
   $('#i-catalogue').textContent = catalogue ? '' : t('no-catalogue');
   $('#i-find').disabled = !catalogue;
+  const p = name && catalogue ? catalogue.procedures.find((x) => x.name === name) : null;
+  if (p && intake.proc !== p) startIntake(p);
   listProcedures();
 }
 
@@ -1469,7 +1473,7 @@ async function renderPrint(form, id) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Routes: #/ (queue), #/ho-so/ID, #/tiep-nhan, #/chi-so, #/in/NN/ID.
+// Routes: #/ (queue), #/ho-so/ID, #/tiep-nhan[/PROCEDURE], #/chi-so, #/in/NN/ID.
 // Marks the content busy while fn runs (screen readers wait; tests too), and lets only the
 // latest of overlapping renders draw.
 let renders = 0;
@@ -1518,7 +1522,7 @@ async function routeNow() {
     let m;
     if ((m = h.match(/^#\/(?:ho-so|dossiers)\/(\d+)$/))) await renderDossier(m[1]);
     else if ((m = h.match(/^#\/in\/(0[1-4])\/(\d+)$/))) await renderPrint(m[1], m[2]);
-    else if (h === '#/tiep-nhan') renderIntake();
+    else if ((m = h.match(/^#\/tiep-nhan(?:\/([a-z0-9-]+))?$/))) renderIntake(m[1]);
     else if (h === '#/chi-so') await renderIndicators();
     else await renderQueue();
   } catch (err) {

@@ -25,7 +25,7 @@ const PAGES = [
   { name: 'the sign-in page', url: '/', ready: '#login:not([hidden]) input', signedIn: false },
   { name: 'the queue', url: '/#/', ready: '#queue:not([hidden]) tbody tr', signedIn: true },
   { name: 'the dossier page', url: `/#/dossiers/${dossier}`, ready: '#dossier:not([hidden]) #d-checklist tbody tr', signedIn: true },
-  { name: 'the intake form', url: '/#/intake', ready: '#intake:not([hidden]) form', signedIn: true, optional: true },
+  { name: 'the intake form', url: '/#/tiep-nhan/birth-registration', ready: '#i-form:not([hidden]) #i-fields input', signedIn: true },
   { name: 'the tracking page', url: '/tra-cuu', ready: '#tra-cuu', signedIn: false },
   { name: 'the tracking page with a dossier found', url: '/tra-cuu', ready: '#tra-cuu', signedIn: false, search: true },
   { name: 'the tracking page with a dossier found, 390 px wide', url: '/tra-cuu', ready: '#tra-cuu', signedIn: false,
