@@ -380,7 +380,7 @@ static int setup_with(void **state, const char *text)
     }
     free(diags);
     assert_int_equal(mc_engine_open(&f->e, f->cat, NULL, ":memory:", NULL), 0);
-    mc_registry_client c = {live_answers, NULL};
+    mc_registry_client c = {.lookup = live_answers};
     mc_engine_set_registry_client(f->e, &c);
     mc_kv fields[] = {{"id", "001234567890"}};
     mc_submit s = MC_SUBMIT_INIT;

@@ -309,7 +309,7 @@ static int scenario_lookup(void *ud, mc_lookup *q, size_t n, mc_error *err)
 
 static void give_client(runner *r)
 {
-    mc_registry_client c = {scenario_lookup, r};
+    mc_registry_client c = {.lookup = scenario_lookup, .ud = r};
     mc_engine_set_registry_client(r->e, &c);
     r->client = true;
 }

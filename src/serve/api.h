@@ -84,6 +84,8 @@ int api_init(api *a, size_t n, mc_error *err);
  * when it fails); requests running with the set it replaces finish with it, and the last of
  * them frees it. MC_ENOMEM, with the current set kept. */
 int api_set_tokens(api *a, tokens *t, mc_error *err);
+/* Gives e the client of a's live registries (nothing when a has none). */
+void api_give_registries(const api *a, mc_engine *e);
 /* Gives a engine i and the rules it runs (both owned by a from now on). */
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules);
 /* Makes every engine's transactions join g (owned by a from now on), after api_set_engine. */
