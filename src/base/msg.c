@@ -183,6 +183,28 @@ static const entry catalogue[] = {
     /* ---- the dossier ---- */
     {"dossier.closed", "dossier {1} is closed (final state '{2}')",
      "hồ sơ {1} đã kết thúc (trạng thái cuối '{2}')"},
+    /* ---- explain (SPEC §5.4): why a document is asked, fetched, provided or not required;
+     * {1} of explain.asked and explain.waiting is the requirement's reason ---- */
+    {"explain.always", "always required", "luôn phải có"},
+    {"explain.asked", "asked: {1}", "yêu cầu nộp: {1}"},
+    {"explain.fetched",
+     "fetched from {1}, record {2}: never asked of the applicant",
+     "đã có trong cơ sở dữ liệu {1} (bản ghi {2}): không yêu cầu người nộp hồ sơ cung cấp"},
+    {"explain.fetched-live", "{1}: never asked of the applicant",
+     "{1}: không yêu cầu người nộp hồ sơ cung cấp"},
+    {"explain.no-registry", "asked: no registry holds {1}",
+     "yêu cầu nộp: không có cơ sở dữ liệu nào lưu giữ {1}"},
+    {"explain.not-required", "not required: its condition does not hold",
+     "không phải nộp: điều kiện yêu cầu không được đáp ứng"},
+    {"explain.not-usable", "asked: registry {1} is not usable for this dossier",
+     "yêu cầu nộp: không khai thác được cơ sở dữ liệu {1} cho hồ sơ này"},
+    {"explain.provided", "provided by the applicant", "người nộp hồ sơ đã cung cấp"},
+    {"explain.waiting", "waiting: {1}", "đang chờ: {1}"},
+    {"explain.when", "required when {1}", "phải có khi {1}"},
+    {"explain.when-is", "required when {1} is {2}", "phải có khi {1} là {2}"},
+    {"explain.when-not", "required when not {1}", "phải có khi không {1}"},
+    {"explain.when-rule", "required when rule {1}.{2} holds",
+     "phải có khi quy tắc {1}.{2} cho kết quả đúng"},
     /* ---- extensions of a time limit (language §9.6) ---- */
     {"extension.guard-false", "extension '{1}' is not allowed now: its condition does not hold",
      "chưa thể gia hạn '{1}': điều kiện gia hạn chưa được đáp ứng"},

@@ -96,7 +96,28 @@ static json_t *wait_json(const mc_calendar *cal, const mc_dossier_req *r)
                      "next_try", next, "until", until, "tries", r->wait_tries);
 }
 
+/* Requirement r's reason in lang into out: its code and arguments said by the catalogue, or
+ * the English text as recorded when it has no code (recorded before codes existed). NULL when
+ * there is no reason. */
+static const char *reason_text(const mc_dossier_req *r, mc_lang lang, char *out, size_t outsz)
+{
+    if (r->reason == NULL) {
+        return NULL;
+    }
+    if (lang == MC_LANG_EN || r->reason_code == NULL ||
+        mc_msg_format(lang, r->reason_code, (const char *const *)r->reason_args, r->nreason_args,
+                      out, outsz) < 0) {
+        return r->reason;
+    }
+    return out;
+}
+
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
+{
+    return front_dossier_json_lang(cal, d, MC_LANG_EN);
+}
+
+json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_lang lang)
 {
     char t[17];
     bool ok = true;
@@ -159,8 +180,10 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
             front_jset(item, "party",
                        json_string(d->procedure->parties[r->requirement->party].name), &ok);
         }
-        if (r->reason) {
-            front_jset(item, "reason", json_string(r->reason), &ok);
+        char said[600];
+        const char *reason = reason_text(r, lang, said, sizeof said);
+        if (reason != NULL) {
+            front_jset(item, "reason", mc_json_text(reason), &ok);
         }
         if (r->registry) {
             front_jset(item, "registry", json_string(r->registry), &ok);
@@ -175,23 +198,31 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
     return front_jdone(o, ok);
 }
 
-static void cond_text(const mc_cond *c, char *out, size_t outsz)
+/* Says code of the catalogue in lang with up to two arguments into out. */
+static void say(mc_lang lang, const char *code, const char *a1, const char *a2, char *out,
+                size_t outsz)
+{
+    const char *args[] = {a1, a2};
+    mc_msg_format(lang, code, args, a2 ? 2 : a1 ? 1 : 0, out, outsz);
+}
+
+static void cond_text(const mc_cond *c, mc_lang lang, char *out, size_t outsz)
 {
     switch (c->kind) {
     case MC_COND_ALWAYS:
-        snprintf(out, outsz, "always required");
+        say(lang, "explain.always", NULL, NULL, out, outsz);
         break;
     case MC_COND_FIELD:
-        snprintf(out, outsz, "required when %s", c->field);
+        say(lang, "explain.when", c->field, NULL, out, outsz);
         break;
     case MC_COND_NOT:
-        snprintf(out, outsz, "required when not %s", c->field);
+        say(lang, "explain.when-not", c->field, NULL, out, outsz);
         break;
     case MC_COND_IS:
-        snprintf(out, outsz, "required when %s is %s", c->field, c->value);
+        say(lang, "explain.when-is", c->field, c->value, out, outsz);
         break;
     case MC_COND_RULE:
-        snprintf(out, outsz, "required when rule %s.%s holds", c->rule.module, c->rule.function);
+        say(lang, "explain.when-rule", c->rule.module, c->rule.function, out, outsz);
         break;
     }
 }
@@ -235,11 +266,12 @@ static json_t *lookup_json(const mc_dossier *d, const mc_dossier_req *r, char sa
 }
 
 /* Why one requirement of d is as it is. */
-static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
+static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r, mc_lang lang)
 {
     const mc_requirement *q = r->requirement;
-    char why[200], story[400];
-    cond_text(&q->when, why, sizeof why);
+    char why[200], story[400], said[600];
+    cond_text(&q->when, lang, why, sizeof why);
+    const char *reason = reason_text(r, lang, said, sizeof said);
     const mc_registry *reg = q->document->registry;
     char said_en[300] = "", said_vi[300] = "";
     json_t *live =
@@ -249,33 +281,32 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
     }
     switch (r->status) {
     case MC_REQ_NOT_REQUIRED:
-        snprintf(story, sizeof story, "not required: its condition does not hold");
+        say(lang, "explain.not-required", NULL, NULL, story, sizeof story);
         break;
     case MC_REQ_FETCHED:
         if (live != NULL) {
-            snprintf(story, sizeof story, "%s: never asked of the applicant", said_en);
+            say(lang, "explain.fetched-live", lang == MC_LANG_VI ? said_vi : said_en, NULL, story,
+                sizeof story);
         } else {
-            snprintf(story, sizeof story,
-                     "fetched from %s, record %s: never asked of the applicant", r->registry,
-                     r->record ? r->record : "");
+            say(lang, "explain.fetched", r->registry, r->record ? r->record : "", story,
+                sizeof story);
         }
         break;
     case MC_REQ_PROVIDED:
-        snprintf(story, sizeof story, "provided by the applicant");
+        say(lang, "explain.provided", NULL, NULL, story, sizeof story);
         break;
     case MC_REQ_WAITING:
         /* neither fetched nor asked: the reason says until when, and the next try */
-        snprintf(story, sizeof story, "waiting: %s", r->reason ? r->reason : "");
+        say(lang, "explain.waiting", reason ? reason : "", NULL, story, sizeof story);
         break;
     case MC_REQ_ASKED:
     default:
-        if (r->reason != NULL) {
-            snprintf(story, sizeof story, "asked: %s", r->reason);
+        if (reason != NULL) {
+            say(lang, "explain.asked", reason, NULL, story, sizeof story);
         } else if (reg == NULL) {
-            snprintf(story, sizeof story, "asked: no registry holds %s", q->document->name);
+            say(lang, "explain.no-registry", q->document->name, NULL, story, sizeof story);
         } else {
-            snprintf(story, sizeof story, "asked: registry %s is not usable for this dossier",
-                     reg->name);
+            say(lang, "explain.not-usable", reg->name, NULL, story, sizeof story);
         }
         break;
     }
@@ -303,6 +334,11 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
 
 int front_explain_json(const mc_dossier *d, const char *only, json_t **out)
 {
+    return front_explain_json_lang(d, only, MC_LANG_EN, out);
+}
+
+int front_explain_json_lang(const mc_dossier *d, const char *only, mc_lang lang, json_t **out)
+{
     *out = NULL;
     bool ok = true, found = only == NULL;
     json_t *list = json_array();
@@ -312,7 +348,7 @@ int front_explain_json(const mc_dossier *d, const char *only, json_t **out)
             continue;
         }
         found = true;
-        front_jpush(list, explain_one(d, r), &ok);
+        front_jpush(list, explain_one(d, r, lang), &ok);
     }
     list = front_jdone(list, ok);
     if (list == NULL) {

@@ -10,6 +10,7 @@
 #define MOTCUA_FRONT_VIEW_H
 
 #include "motcua/engine.h"
+#include "motcua/msg.h"
 #include "motcua/report.h"
 
 #include <jansson.h>
@@ -33,11 +34,17 @@ extern const char *const front_status_names[];
 /* A dossier as `show --format json` and the HTTP API give it, its times as local
  * "YYYY-MM-DDTHH:MM" of calendar cal. NULL when memory ran out. */
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d);
+/* The same, the checklist's reasons said in lang from their codes (msg.h); a reason recorded
+ * without a code stays as recorded. front_dossier_json is this in English. */
+json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_lang lang);
 /* Why each document of d is asked, fetched, provided or not required (its condition, its
  * story, its registry and record, its legal basis), or only document `only`, as an array into
  * *out. Returns 0, MC_ENOTFOUND when the procedure does not require `only`, or MC_ENOMEM;
  * *out is NULL unless 0. */
 int front_explain_json(const mc_dossier *d, const char *only, json_t **out);
+/* The same, its sentences ("required", "story") in lang: front_explain_json is this in
+ * English. */
+int front_explain_json_lang(const mc_dossier *d, const char *only, mc_lang lang, json_t **out);
 /* Why d pays its fee (issue 16): the amount charged; for a fee schedule, the line in force on
  * the day of reception, its legal basis, and the reduced or exempt category applied with its
  * basis; a `story` sentence that says it all. NULL when the procedure charges no fee, or out of
