@@ -132,6 +132,10 @@ static const entry catalogue[] = {
     {"channel.unknown", "unknown channel '{1}' (online, counter or post)",
      "kênh nộp hồ sơ '{1}' không hợp lệ (online: trực tuyến, counter: tại bộ phận một cửa hoặc "
      "post: qua bưu chính)"},
+    /* ---- the command line's refusal of an operation: {1} the reason word ("once-only",
+     * "role", …, as scenarios write it), {2} the refusal's sentence ---- */
+    {"cli.refused", "refused ({1}): {2}", "bị từ chối ({1}): {2}"},
+    {"cli.refused-plain", "refused: {1}", "bị từ chối: {1}"},
     /* ---- a live registry's measured coverage in cost and simulate (issue 20); a front end
      * writes each line after the registry's name ("civil-status: …") ---- */
     {"coverage.heading",
