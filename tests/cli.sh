@@ -293,6 +293,29 @@ check "show counts the blocked requests" \
     bash -c "'$bin' show 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:32 | grep -q '2 requests refused by the once-only rule'"
 check "the blocked requests are in the history" \
     bash -c "test \$('$bin' history 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:32 | grep -c 'refused (once-only)') = 2"
+# --lang vi (docs/cli.md, "Language"): the refusals, reasons and explanations in Vietnamese, from
+# the message catalogue; dates and amounts as Vietnamese write them; English without it.
+vi_held="chỉ cung cấp một lần: marriage-certificate đã có trong civil-status (bản ghi CS-2019-0042); không được yêu cầu người nộp hồ sơ cung cấp"
+check "--lang vi: the once-only refusal in Vietnamese, byte for byte, exit 1" \
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:33 2>'$tmp/vi.err' >/dev/null; [ \$? = 1 ] && [ \"\$(cat '$tmp/vi.err')\" = 'motcua: bị từ chối (once-only): $vi_held' ]"
+check "--lang vi --format json: the message in Vietnamese, its code and args as in English" \
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --lang vi --format json --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:34 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"refused\"]; assert r[\"message\"]==sys.argv[1] and r[\"code\"]==\"once-only.held\" and r[\"args\"]==[\"marriage-certificate\",\"civil-status\",\"CS-2019-0042\"], r' '$vi_held'"
+check "--lang vi: show writes dates dd/mm/yyyy HH:mm and amounts in đồng" \
+    bash -c "'$bin' show 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 >'$tmp/vi.out' && grep -qx '  submitted 03/07/2025 09:00 by counter, subject 001234567890' '$tmp/vi.out' && grep -qx '  fee 0 đ' '$tmp/vi.out'"
+check "--lang en says what no --lang says" \
+    bash -c "diff <('$bin' show 1 --lang en --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35) <('$bin' show 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35)"
+check "--lang vi: explain says why in Vietnamese" \
+    bash -c "'$bin' explain 1 marriage-certificate --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | grep -qx '    đã có trong cơ sở dữ liệu civil-status (bản ghi CS-2019-0042): không yêu cầu người nộp hồ sơ cung cấp'"
+check "a language motcua does not speak is a usage error: exit 2" \
+    status 2 "$bin" show 1 --lang fr --catalogue "$cat" --db "$db"
+check "the usage error names the languages" \
+    grep -qx "motcua: --lang takes vi or en, not 'fr' (see 'motcua help')" "$tmp/stderr"
+check "--lang vi-VN is not a value of --lang: exit 2" status 2 "$bin" lint --lang vi-VN --catalogue "$cat"
+check "every command takes --lang" status 0 "$bin" lint --lang vi --catalogue "$cat"
+check "test --lang vi matches expect refused against the Vietnamese sentence" \
+    status 0 "$bin" test tests/fixtures/scenarios-vi --catalogue . --lang vi
+check "the same scenarios without --lang fail, quoting the English sentence" \
+    bash -c "'$bin' test tests/fixtures/scenarios-vi --catalogue . >'$tmp/vi.test' 2>&1; [ \$? = 1 ] && grep -qF 'got: once-only: marriage-certificate is held by civil-status (record CS-2019-0042)' '$tmp/vi.test'"
 check "a dispute makes it askable and records a correction ticket" \
     bash -c "$(declare -f sql); pg=\"$pg\"; '$bin' fire 1 receive --as clerk --dispute 'marriage-certificate=wrong spouse' --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:40 | grep -q 'asked     marriage-certificate (disputed by clerk: wrong spouse)' && [ \"\$(sql \"$db\" 'SELECT count(*) FROM ticket')\" = 1 ]"
 check "after the dispute it may be requested" \
