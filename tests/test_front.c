@@ -211,18 +211,18 @@ static void test_front__views_in_vietnamese(void **state)
     r->reason_code = "once-only.not-found";
     r->reason_args = args;
     r->nreason_args = 1;
-    assert_string_equal(text_of(f, "dossier-vi"),
-                        "{\"id\":1,\"procedure\":\"birth\",\"state\":\"submitted\",\"final\":false,"
-                        "\"clock\":\"stopped\",\"due\":null,\"overdue\":false,"
-                        "\"submitted\":\"2025-07-03T09:00\",\"channel\":\"online\",\"subject\":"
-                        "\"001234567890\",\"fee\":null,\"apologized\":false,\"events\":1,"
-                        "\"blocked\":0,\"checklist\":[{\"document\":\"notice\",\"status\":\"asked\","
-                        "\"reason\":\"không tìm thấy trong population\"}]}");
+    assert_string_equal(
+        text_of(f, "dossier-vi"),
+        "{\"id\":1,\"procedure\":\"birth\",\"state\":\"submitted\",\"final\":false,"
+        "\"clock\":\"stopped\",\"due\":null,\"overdue\":false,"
+        "\"submitted\":\"2025-07-03T09:00\",\"channel\":\"online\",\"subject\":"
+        "\"001234567890\",\"fee\":null,\"apologized\":false,\"events\":1,"
+        "\"blocked\":0,\"checklist\":[{\"document\":\"notice\",\"status\":\"asked\","
+        "\"reason\":\"không tìm thấy trong population\"}]}");
     assert_non_null(strstr(text_of(f, "explain-vi"),
                            "\"story\":\"yêu cầu nộp: không tìm thấy trong population\""));
     assert_non_null(strstr(text_of(f, "dossier"), "\"reason\":\"not found in population\""));
-    assert_non_null(
-        strstr(text_of(f, "explain"), "\"story\":\"asked: not found in population\""));
+    assert_non_null(strstr(text_of(f, "explain"), "\"story\":\"asked: not found in population\""));
     r->reason_code = "once-only.no-such-code"; /* unknown: the text as recorded */
     assert_non_null(strstr(text_of(f, "dossier-vi"), "\"reason\":\"not found in population\""));
     r->reason_code = NULL; /* recorded before codes existed */
@@ -295,8 +295,8 @@ static void test_front__the_builder_latches_a_failure(void **state)
 static void test_front__views_are_whole_or_absent_out_of_memory(void **state)
 {
     fixture *f = *state;
-    static const char *const views[] = {"dossier", "explain",    "dossier-vi", "explain-vi",
-                                        "event",   "row",        "indicators"};
+    static const char *const views[] = {"dossier", "explain", "dossier-vi", "explain-vi",
+                                        "event",   "row",     "indicators"};
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         text_of(f, views[i]);
         assert_true(tu_oom_sweep(view_text, f, false) > 5);

@@ -166,17 +166,17 @@ static void test_msg__accept_language_picks_vi_or_en(void **state)
         {"vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7", MC_LANG_VI},
         {"en;q=0.5, vi;q=0.8", MC_LANG_VI},
         {"fr-FR, vi;q=0.2", MC_LANG_VI},
-        {"en, vi", MC_LANG_EN},          /* a tie: the first named */
+        {"en, vi", MC_LANG_EN}, /* a tie: the first named */
         {"vi, en", MC_LANG_VI},
         {"vi;q=0, en;q=0.1", MC_LANG_EN}, /* q=0: not acceptable */
         {"vi;q=0", MC_LANG_EN},
-        {"*", MC_LANG_EN},                /* anything: the default */
+        {"*", MC_LANG_EN}, /* anything: the default */
         {"vi, *", MC_LANG_VI},
         {"en;q=0.1, *;q=0.5", MC_LANG_VI}, /* "*" stands for vi, which weighs more */
         {"fr, de", MC_LANG_EN},
         {"vietnamese", MC_LANG_EN},
         {"vie", MC_LANG_EN},
-        {"vi;q=2", MC_LANG_EN},           /* an item that cannot be read is skipped */
+        {"vi;q=2", MC_LANG_EN}, /* an item that cannot be read is skipped */
         {"vi;q=abc, en;q=0.1", MC_LANG_EN},
         {"@@@, vi;q=0.5", MC_LANG_VI},
         {";;;,,,", MC_LANG_EN},
@@ -185,7 +185,8 @@ static void test_msg__accept_language_picks_vi_or_en(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (mc_msg_accept_language(cases[i].header) != cases[i].want) {
-            fail_msg("Accept-Language '%s' should give %s", cases[i].header ? cases[i].header : "(none)",
+            fail_msg("Accept-Language '%s' should give %s",
+                     cases[i].header ? cases[i].header : "(none)",
                      cases[i].want == MC_LANG_VI ? "vi" : "en");
         }
     }
@@ -230,8 +231,8 @@ static void test_msg__dates_as_people_read_them(void **state)
     mc_msg_time(MC_LANG_EN, "2026-12-01T17:00", out, sizeof out);
     assert_string_equal(out, "2026-12-01T17:00");
     /* not a date the library writes: as it stands */
-    static const char *const odd[] = {"-", "", "2026-1-01", "2026-12-01T17", "2026-12-01T17:00Z",
-                                      "tomorrow", "2026/12/01"};
+    static const char *const odd[] = {
+        "-", "", "2026-1-01", "2026-12-01T17", "2026-12-01T17:00Z", "tomorrow", "2026/12/01"};
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
         mc_msg_time(MC_LANG_VI, odd[i], out, sizeof out);
         assert_string_equal(out, odd[i]);

@@ -117,13 +117,14 @@ static void test_scenario__refusals_matched_in_vietnamese(void **state)
 {
     fx *f = *state;
     f->lang = MC_LANG_VI;
-    const char *vi = BEGIN " registry civil holds cert for 001 ref \"C-1\"\n"
-                           " submit p { id \"001\"; married true }\n"
-                           " fire ask by clerk { documents cert }\n"
-                           " expect refused \"chỉ cung cấp một lần: cert đã có trong civil (bản ghi "
-                           "C-1)\"\n"
-                           " fire approve by clerk\n"
-                           " expect refused \"không thể thực hiện 'approve' ở trạng thái 'submitted'\"\n}\n";
+    const char *vi =
+        BEGIN " registry civil holds cert for 001 ref \"C-1\"\n"
+              " submit p { id \"001\"; married true }\n"
+              " fire ask by clerk { documents cert }\n"
+              " expect refused \"chỉ cung cấp một lần: cert đã có trong civil (bản ghi "
+              "C-1)\"\n"
+              " fire approve by clerk\n"
+              " expect refused \"không thể thực hiện 'approve' ở trạng thái 'submitted'\"\n}\n";
     assert_string_equal(run(f, vi), "ok s\n");
     assert_string_equal(
         run(f, BEGIN SUBMIT " fire approve by clerk\n"

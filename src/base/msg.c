@@ -22,8 +22,7 @@ typedef struct entry {
 static const entry catalogue[] = {
     /* ---- the HTTP API's own refusals (docs/api.md, "Errors"): the request as sent, before
      * any engine decides; "mã truy cập" is the bearer token ---- */
-    {"api.access-log",
-     "the read could not be recorded in the access log, so nothing is shown: {1}",
+    {"api.access-log", "the read could not be recorded in the access log, so nothing is shown: {1}",
      "không ghi được lượt xem vào nhật ký truy cập nên không hiển thị dữ liệu: {1}"},
     {"api.applicant-own-records", "an applicant may only look up its own records",
      "người nộp hồ sơ chỉ được tra cứu dữ liệu của chính mình"},
@@ -49,8 +48,7 @@ static const entry catalogue[] = {
     {"api.dossier-unknown", "unknown dossier {1}", "không có hồ sơ {1}"},
     {"api.due-before", "due-before is a date (YYYY-MM-DD) or an instant (YYYY-MM-DDTHH:MM)",
      "due-before phải là một ngày (YYYY-MM-DD) hoặc một thời điểm (YYYY-MM-DDTHH:MM)"},
-    {"api.final", "final is exclude, include or only",
-     "final phải là exclude, include hoặc only"},
+    {"api.final", "final is exclude, include or only", "final phải là exclude, include hoặc only"},
     {"api.from-to", "from and to are dates (YYYY-MM-DD), from first",
      "from và to phải là ngày (YYYY-MM-DD), from không được sau to"},
     {"api.idempotency-key", "the Idempotency-Key must be 1 to {1} visible ASCII characters",
@@ -111,8 +109,7 @@ static const entry catalogue[] = {
     {"api.token-busy", "this token already has {1} requests running: retry when one has finished",
      "mã truy cập này đang có {1} yêu cầu chưa xử lý xong: hãy thử lại khi một yêu cầu đã xong"},
     {"api.token-unknown", "this token is not known", "mã truy cập này không hợp lệ"},
-    {"api.too-large", "the body is larger than {1} bytes",
-     "nội dung yêu cầu lớn hơn {1} byte"},
+    {"api.too-large", "the body is larger than {1} bytes", "nội dung yêu cầu lớn hơn {1} byte"},
     /* ---- apologies (§4.6) ---- */
     {"apology.no-clock",
      "the clock of dossier {1} is not running (state '{2}'): there is no deadline to apologise "
@@ -191,8 +188,7 @@ static const entry catalogue[] = {
      * {1} of explain.asked and explain.waiting is the requirement's reason ---- */
     {"explain.always", "always required", "luôn phải có"},
     {"explain.asked", "asked: {1}", "yêu cầu nộp: {1}"},
-    {"explain.fetched",
-     "fetched from {1}, record {2}: never asked of the applicant",
+    {"explain.fetched", "fetched from {1}, record {2}: never asked of the applicant",
      "đã có trong cơ sở dữ liệu {1} (bản ghi {2}): không yêu cầu người nộp hồ sơ cung cấp"},
     {"explain.fetched-live", "{1}: never asked of the applicant",
      "{1}: không yêu cầu người nộp hồ sơ cung cấp"},
@@ -598,8 +594,9 @@ mc_lang mc_msg_accept_language(const char *header)
             mc_lang l;
             if (strcmp(name, "*") == 0) {
                 star = w > star ? w : star;
-            } else if (n >= 2 && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"
-                                             "_0123456789") == n &&
+            } else if (n >= 2 &&
+                       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"
+                                    "_0123456789") == n &&
                        mc_msg_lang(name, &l) && (n == 2 || name[2] == '-' || name[2] == '_')) {
                 if (w > q[l]) {
                     q[l] = w;
@@ -637,7 +634,8 @@ void mc_msg_money(mc_lang lang, long long amount, const char *currency, char *ou
         return;
     }
     /* The digits of |amount| (as unsigned: LLONG_MIN has no positive twin), grouped by three. */
-    unsigned long long v = amount < 0 ? 0ull - (unsigned long long)amount : (unsigned long long)amount;
+    unsigned long long v =
+        amount < 0 ? 0ull - (unsigned long long)amount : (unsigned long long)amount;
     char digits[24], grouped[40];
     int n = snprintf(digits, sizeof digits, "%llu", v), k = 0;
     if (amount < 0) {
@@ -680,5 +678,8 @@ void mc_msg_time(mc_lang lang, const char *iso, char *out, size_t outsz)
         return;
     }
     snprintf(out, outsz, "%.2s/%.2s/%.4s%s%.*s", iso + 8, iso + 5, iso, time ? " " : "",
-             secs ? 8 : time ? 5 : 0, time ? iso + 11 : "");
+             secs   ? 8
+             : time ? 5
+                    : 0,
+             time ? iso + 11 : "");
 }

@@ -122,8 +122,8 @@ static void fmt_time(const session *s, int64_t t, char out[17])
 static const char *reason_text(const session *s, const mc_dossier_req *r, char *out, size_t n)
 {
     if (s->lang == MC_LANG_EN || r->reason_code == NULL ||
-        mc_msg_format(s->lang, r->reason_code, (const char *const *)r->reason_args,
-                      r->nreason_args, out, n) < 0) {
+        mc_msg_format(s->lang, r->reason_code, (const char *const *)r->reason_args, r->nreason_args,
+                      out, n) < 0) {
         return r->reason;
     }
     return out;
@@ -287,8 +287,8 @@ static int report(front_opts *c, session *s, int rc, const mc_result *res, const
             args = front_jdone(args, ok); /* NULL: json_pack fails, print_json says so */
             if (print_json(json_pack("{s:I, s:{s:s, s:s, s:s, s:o}, s:b}", "dossier",
                                      (json_int_t)res->dossier, "refused", "reason", why, "message",
-                                     msg == said ? said : res->message, "code", res->code, "args", args, "replayed",
-                                     res->replayed)) != EXIT_OK) {
+                                     msg == said ? said : res->message, "code", res->code, "args",
+                                     args, "replayed", res->replayed)) != EXIT_OK) {
                 return EXIT_IO;
             }
         }

@@ -34,8 +34,8 @@ void api_error(api_response *out, int status, const char *code, const char *fmt,
     out->body = json_pack("{s:s, s:s}", "error", code, "message", msg);
 }
 
-void api_error_msg(api_response *out, int status, const char *error, const char *code,
-                   size_t nargs, ...)
+void api_error_msg(api_response *out, int status, const char *error, const char *code, size_t nargs,
+                   ...)
 {
     const char *args[MC_MSG_MAXARGS] = {0};
     va_list ap;

@@ -152,8 +152,8 @@ void api_error(api_response *out, int status, const char *code, const char *fmt,
 /* The answer of an error said through the message catalogue (msg.h): {"error": error,
  * "message": the English sentence of code with the nargs arguments that follow (const char *),
  * "code": code, "args": [...]}; api_handle then says message in the request's language. */
-void api_error_msg(api_response *out, int status, const char *error, const char *code,
-                   size_t nargs, ...);
+void api_error_msg(api_response *out, int status, const char *error, const char *code, size_t nargs,
+                   ...);
 
 /* Says the message of the error answer in out again in lang, from its "code" and "args" (the
  * catalogue's); an answer without them, or in English, stays as it is. serve.c calls it for the
