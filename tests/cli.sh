@@ -727,7 +727,7 @@ while read -r c opts; do
     [ "$c" = simulate ] && f=--subject
     refused=
     for o in $opts; do
-        case "$o" in --overdue | --year) v=() ;; --format) v=(json) ;; *) v=(x) ;; esac
+        case "$o" in --overdue | --year) v=() ;; --format) v=(json) ;; --lang) v=(vi) ;; *) v=(x) ;; esac
         (cd "$tmp/foreign" && "$abs" "$c" "$o" "${v[@]}" "$f" 1 2>"$tmp/opt.err")
         [ $? = 2 ] && grep -q "^motcua: $c does not take $f;" "$tmp/opt.err" || refused="$refused $o"
     done
