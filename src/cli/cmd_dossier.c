@@ -117,18 +117,6 @@ static void fmt_time(const session *s, int64_t t, char out[17])
     mc_msg_time(s->lang, iso, out, 17);
 }
 
-/* Requirement r's reason in the session's language (its code and arguments said by the
- * catalogue), or as recorded. */
-static const char *reason_text(const session *s, const mc_dossier_req *r, char *out, size_t n)
-{
-    if (s->lang == MC_LANG_EN || r->reason_code == NULL ||
-        mc_msg_format(s->lang, r->reason_code, (const char *const *)r->reason_args, r->nreason_args,
-                      out, n) < 0) {
-        return r->reason;
-    }
-    return out;
-}
-
 static int parse_id(const char *text, int64_t *id)
 {
     char *end;
@@ -246,7 +234,7 @@ static void print_dossier(const session *s, const mc_dossier *d)
             printf(" from %s (record %s)", r->registry, r->record ? r->record : "");
         } else if (r->reason) {
             char said[600];
-            printf(" (%s)", reason_text(s, r, said, sizeof said));
+            printf(" (%s)", front_reason_text(r, s->lang, said, sizeof said));
         }
         putchar('\n');
     }

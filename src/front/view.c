@@ -96,10 +96,7 @@ static json_t *wait_json(const mc_calendar *cal, const mc_dossier_req *r)
                      "next_try", next, "until", until, "tries", r->wait_tries);
 }
 
-/* Requirement r's reason in lang into out: its code and arguments said by the catalogue, or
- * the English text as recorded when it has no code (recorded before codes existed). NULL when
- * there is no reason. */
-static const char *reason_text(const mc_dossier_req *r, mc_lang lang, char *out, size_t outsz)
+const char *front_reason_text(const mc_dossier_req *r, mc_lang lang, char *out, size_t outsz)
 {
     if (r->reason == NULL) {
         return NULL;
@@ -181,7 +178,7 @@ json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_
                        json_string(d->procedure->parties[r->requirement->party].name), &ok);
         }
         char said[600];
-        const char *reason = reason_text(r, lang, said, sizeof said);
+        const char *reason = front_reason_text(r, lang, said, sizeof said);
         if (reason != NULL) {
             front_jset(item, "reason", mc_json_text(reason), &ok);
         }
@@ -271,7 +268,7 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r, mc_lang
     const mc_requirement *q = r->requirement;
     char why[200], story[400], said[600];
     cond_text(&q->when, lang, why, sizeof why);
-    const char *reason = reason_text(r, lang, said, sizeof said);
+    const char *reason = front_reason_text(r, lang, said, sizeof said);
     const mc_registry *reg = q->document->registry;
     char said_en[300] = "", said_vi[300] = "";
     json_t *live =

@@ -34,6 +34,11 @@ extern const char *const front_status_names[];
 /* A dossier as `show --format json` and the HTTP API give it, its times as local
  * "YYYY-MM-DDTHH:MM" of calendar cal. NULL when memory ran out. */
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d);
+/* Why requirement r is asked (or waits), in lang: its reason's code and arguments said by the
+ * message catalogue into out (cut at a character to outsz), or the text as recorded when the
+ * reason has no code the catalogue knows (one recorded before codes existed), or lang is
+ * English. NULL when r has no reason. The checklist's `reason`, for every view that shows it. */
+const char *front_reason_text(const mc_dossier_req *r, mc_lang lang, char *out, size_t outsz);
 /* The same, the checklist's reasons said in lang from their codes (msg.h); a reason recorded
  * without a code stays as recorded. front_dossier_json is this in English. */
 json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_lang lang);
