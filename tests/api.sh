@@ -241,6 +241,8 @@ expect 200 checklist.2.reason "không tìm thấy trong population" \
 expect 200 documents.1.story \
     "đã có trong cơ sở dữ liệu civil-status (bản ghi CS-1): không yêu cầu người nộp hồ sơ cung cấp" \
     "explain's story in Vietnamese" clerk-secret GET /api/dossiers/1/explain
+expect 200 fee.story "0 đ: mức thu cố định của thủ tục" "explain's fee in Vietnamese" \
+    clerk-secret GET /api/dossiers/1/explain
 got=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "Authorization: Bearer clerk-secret" \
     -H "Accept-Language: vi" --data-binary @"$tmp/big.json" "$url/api/dossiers")
 [ "$got" = 413 ] && ok "an oversized body asked in Vietnamese: 413" ||

@@ -230,6 +230,21 @@ static const entry catalogue[] = {
      "gia hạn '{1}' đã được dùng {2} lần: tối đa {3} lần"},
     {"extension.used-once", "extension '{1}' was used {2} time already: at most {3}",
      "gia hạn '{1}' đã được dùng {2} lần: tối đa {3} lần"},
+    /* ---- why a dossier pays its fee (explain, issue 16): {1} the amount as the language writes
+     * it ("4000 VND", "4.000 đ"); a legal basis follows in brackets, as data; a relief follows
+     * after "; " ---- */
+    {"fee.category-is", "{1} is {2}", "{1} là {2}"},
+    {"fee.category-not", "not {1}", "không {1}"},
+    {"fee.exempt", "exempt: {1}", "được miễn: {1}"},
+    {"fee.fixed", "{1}: the procedure's fixed fee", "{1}: mức thu cố định của thủ tục"},
+    {"fee.reduced", "reduced by {1}: {2}", "được giảm {1}: {2}"},
+    {"fee.rule", "{1}: computed by fee rule {2}", "{1}: tính theo quy tắc tính phí, lệ phí {2}"},
+    {"fee.schedule", "{1}: fee schedule {2}, {3} in force from {4}",
+     "{1}: biểu phí, lệ phí {2}, mức thu {3} áp dụng từ ngày {4}"},
+    {"fee.schedule-none",
+     "{1}: fee schedule {2} has no amount in force on {3}, the day of reception",
+     "{1}: biểu phí, lệ phí {2} không có mức thu nào có hiệu lực vào ngày {3}, ngày tiếp nhận hồ "
+     "sơ"},
     /* ---- field values ---- */
     {"field.choice", "field '{1}': '{2}' is not one of its options",
      "trường thông tin '{1}': '{2}' không thuộc các giá trị được chọn"},

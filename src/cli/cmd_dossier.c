@@ -871,7 +871,7 @@ int cmd_explain(front_opts *c)
             print_extensions(&s, &d);
         }
         json_decref(list);
-        json_t *fee = only == NULL ? front_fee_json(&d) : NULL;
+        json_t *fee = only == NULL ? front_fee_json_lang(&d, s.lang) : NULL;
         if (fee != NULL) {
             printf("  fee\n    %s\n", json_string_value(json_object_get(fee, "story")));
             json_decref(fee);

@@ -423,12 +423,12 @@ json_t *front_indicators_json(const mc_indicators *x)
 }
 
 /* The category of a relief as written: "poor-household", "not resident", "kind is student". */
-static void relief_text(const mc_cond *c, char *out, size_t outsz)
+static void relief_text(const mc_cond *c, mc_lang lang, char *out, size_t outsz)
 {
     if (c->kind == MC_COND_NOT) {
-        snprintf(out, outsz, "not %s", c->field);
+        say(lang, "fee.category-not", c->field, NULL, out, outsz);
     } else if (c->kind == MC_COND_IS) {
-        snprintf(out, outsz, "%s is %s", c->field, c->value);
+        say(lang, "fee.category-is", c->field, c->value, out, outsz);
     } else {
         snprintf(out, outsz, "%s", c->field);
     }
@@ -436,53 +436,66 @@ static void relief_text(const mc_cond *c, char *out, size_t outsz)
 
 json_t *front_fee_json(const mc_dossier *d)
 {
+    return front_fee_json_lang(d, MC_LANG_EN);
+}
+
+json_t *front_fee_json_lang(const mc_dossier *d, mc_lang lang)
+{
     const mc_procedure *p = d->procedure;
     if (d->fee == MC_NONE || p->fee_kind == MC_FEE_NONE) {
         return NULL;
     }
     const char *cur = p->fee_kind == MC_FEE_FIXED && p->fee.currency[0] ? p->fee.currency : "VND";
-    char story[600];
+    char story[600], amount[48];
+    mc_msg_money(lang, (long long)d->fee, cur, amount, sizeof amount);
     if (p->fee_kind == MC_FEE_FIXED) {
-        snprintf(story, sizeof story, "%lld %s: the procedure's fixed fee", (long long)d->fee, cur);
+        say(lang, "fee.fixed", amount, NULL, story, sizeof story);
         return json_pack("{s:I, s:s, s:s, s:s}", "amount", (json_int_t)d->fee, "currency", cur,
                          "kind", "fixed", "story", story);
     }
     if (p->fee_kind == MC_FEE_RULE) {
         char rule[2 * MC_NAME_MAX + 2];
         snprintf(rule, sizeof rule, "%s.%s", p->fee_rule.module, p->fee_rule.function);
-        snprintf(story, sizeof story, "%lld %s: computed by fee rule %s", (long long)d->fee, cur,
-                 rule);
+        say(lang, "fee.rule", amount, rule, story, sizeof story);
         return json_pack("{s:I, s:s, s:s, s:s, s:s}", "amount", (json_int_t)d->fee, "currency", cur,
                          "kind", "rule", "rule", rule, "story", story);
     }
     mc_fee_basis fb;
     mc_date day = mc_calendar_date(mc_calendar_to_local(p->calendar, d->submitted));
-    char received[11], from[11] = "", share[32] = "", category[200] = "";
+    char received[11], from[11] = "", share[32] = "", category[200] = "", said_day[20];
     mc_date_format(day, received);
     mc_fee_schedule_apply(p, day, d->values, &fb);
     const mc_fee_schedule *s = p->fee_schedule;
     if (fb.line == NULL) {
-        snprintf(story, sizeof story,
-                 "%lld VND: fee schedule %s has no amount in force on %s, the day of reception",
-                 (long long)d->fee, s->name, received);
+        const char *args[] = {NULL, s->name, said_day};
+        mc_msg_money(lang, (long long)d->fee, "VND", amount, sizeof amount);
+        mc_msg_time(lang, received, said_day, sizeof said_day);
+        args[0] = amount;
+        mc_msg_format(lang, "fee.schedule-none", args, 3, story, sizeof story);
     } else {
         cur = fb.line->amount.currency;
         mc_date_format(fb.line->from, from);
-        int n =
-            snprintf(story, sizeof story, "%lld %s: fee schedule %s, %lld %s in force from %s",
-                     (long long)d->fee, cur, s->name, (long long)fb.line->amount.amount, cur, from);
+        char line[48];
+        mc_msg_money(lang, (long long)d->fee, cur, amount, sizeof amount);
+        mc_msg_money(lang, (long long)fb.line->amount.amount, cur, line, sizeof line);
+        mc_msg_time(lang, from, said_day, sizeof said_day);
+        const char *args[] = {amount, s->name, line, said_day};
+        int n = mc_msg_format(lang, "fee.schedule", args, 4, story, sizeof story);
         if (fb.line->legal_basis != NULL && n > 0 && (size_t)n < sizeof story) {
             n += snprintf(story + n, sizeof story - (size_t)n, " (%s)", fb.line->legal_basis);
         }
         if (fb.relief != NULL && n > 0 && (size_t)n < sizeof story) {
-            relief_text(&fb.relief->when, category, sizeof category);
+            char said_category[200], clause[300], pct[40];
+            relief_text(&fb.relief->when, MC_LANG_EN, category, sizeof category);
+            relief_text(&fb.relief->when, lang, said_category, sizeof said_category);
             mc_fixed_format(fb.relief->share, share);
+            snprintf(pct, sizeof pct, "%s%%", share);
             if (fb.relief->kind == MC_RELIEF_EXEMPT) {
-                n += snprintf(story + n, sizeof story - (size_t)n, "; exempt: %s", category);
+                say(lang, "fee.exempt", said_category, NULL, clause, sizeof clause);
             } else {
-                n += snprintf(story + n, sizeof story - (size_t)n, "; reduced by %s%%: %s", share,
-                              category);
+                say(lang, "fee.reduced", pct, said_category, clause, sizeof clause);
             }
+            n += snprintf(story + n, sizeof story - (size_t)n, "; %s", clause);
             if (fb.relief->legal_basis != NULL && n > 0 && (size_t)n < sizeof story) {
                 snprintf(story + n, sizeof story - (size_t)n, " (%s)", fb.relief->legal_basis);
             }

@@ -55,6 +55,9 @@ int front_explain_json_lang(const mc_dossier *d, const char *only, mc_lang lang,
  * basis; a `story` sentence that says it all. NULL when the procedure charges no fee, or out of
  * memory. */
 json_t *front_fee_json(const mc_dossier *d);
+/* The same, its story in lang (amounts "4.000 đ" and dates dd/mm/yyyy in Vietnamese); the
+ * members other than story are the same. front_fee_json is this in English. */
+json_t *front_fee_json_lang(const mc_dossier *d, mc_lang lang);
 /* An event of the audit chain, as `history --format json` and the HTTP API give it: its body
  * parsed, or left out when the stored body is not JSON. NULL when memory ran out. */
 json_t *front_event_json(const mc_calendar *cal, const mc_event_row *ev);

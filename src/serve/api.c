@@ -1077,7 +1077,7 @@ static void get_explain(job *a, const principal *p, int64_t id, const api_reques
         out->status = 200;
         out->body = json_pack("{s:I, s:s, s:s, s:o, s:o?}", "dossier", (json_int_t)id, "procedure",
                               d.procedure->name, "state", d.state->name, "documents", list, "fee",
-                              front_fee_json(&d)); /* null: no fee */
+                              front_fee_json_lang(&d, a->lang)); /* null: no fee */
     }
     mc_dossier_free(&d);
 }
