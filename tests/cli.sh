@@ -717,6 +717,8 @@ check "an imported record past its validity is asked, with the reason" \
     bash -c "'$bin' submit marriage-abroad-copy --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:00 --field citizen-id=001200005555 --field applicant-kind=student --attach request-form | grep -q 'asked     marital-status-certificate (the record XN-2026-0115 in civil-status expired on 2026-07-15 (issued 2026-01-15, valid 6 months))'"
 check "explain gives the reason and the fee: the line in force, its basis, the category" \
     bash -c "'$bin' explain 1 --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 >'$tmp/fx' && grep -q 'asked: the record XN-2026-0115 in civil-status expired on 2026-07-15' '$tmp/fx' && grep -A1 '^  fee' '$tmp/fx' | grep -qF '4000 VND: fee schedule certified-copy, 8000 VND in force from 2025-01-01 (Resolution 12/2024 of the People'\\''s Council, art. 2); reduced by 50%: applicant-kind is student (Resolution 12/2024, art. 3(b))'"
+check "--lang vi: the expiry's dates in a reason as dd/mm/yyyy" \
+    bash -c "'$bin' show 1 --lang vi --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 | grep -qxF '    asked     marital-status-certificate (giấy tờ số XN-2026-0115 trong civil-status đã hết hiệu lực từ ngày 15/07/2026 (cấp ngày 15/01/2026, có giá trị 6 tháng))'"
 check "explain --lang vi says why the fee, in đồng and dd/mm/yyyy" \
     bash -c "'$bin' explain 1 --lang vi --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 | grep -A1 '^  fee' | grep -qxF '    4.000 đ: biểu phí, lệ phí certified-copy, mức thu 8.000 đ áp dụng từ ngày 01/01/2025 (Resolution 12/2024 of the People'\\''s Council, art. 2); được giảm 50%: applicant-kind là student (Resolution 12/2024, art. 3(b))'"
 check "the day before the expiry, the same record is fetched" \

@@ -223,6 +223,19 @@ static void test_front__views_in_vietnamese(void **state)
                            "\"story\":\"yêu cầu nộp: không tìm thấy trong population\""));
     assert_non_null(strstr(text_of(f, "dossier"), "\"reason\":\"not found in population\""));
     assert_non_null(strstr(text_of(f, "explain"), "\"story\":\"asked: not found in population\""));
+    /* a date among the arguments: as Vietnamese write dates; English as recorded */
+    const char *const dated[] = {"land-registry", "2026-01-01"};
+    r->reason = "land-registry is in use only for dossiers submitted from 2026-01-01";
+    r->reason_code = "once-only.not-published";
+    r->reason_args = dated;
+    r->nreason_args = 2;
+    char said[200];
+    assert_string_equal(front_reason_text(r, MC_LANG_VI, said, sizeof said),
+                        "chỉ hồ sơ tiếp nhận từ ngày 01/01/2026 mới được khai thác land-registry");
+    assert_string_equal(front_reason_text(r, MC_LANG_EN, said, sizeof said), r->reason);
+    r->reason = "not found in population";
+    r->reason_args = args;
+    r->nreason_args = 1;
     r->reason_code = "once-only.no-such-code"; /* unknown: the text as recorded */
     assert_non_null(strstr(text_of(f, "dossier-vi"), "\"reason\":\"not found in population\""));
     r->reason_code = NULL; /* recorded before codes existed */

@@ -101,9 +101,21 @@ const char *front_reason_text(const mc_dossier_req *r, mc_lang lang, char *out, 
     if (r->reason == NULL) {
         return NULL;
     }
-    if (lang == MC_LANG_EN || r->reason_code == NULL ||
-        mc_msg_format(lang, r->reason_code, (const char *const *)r->reason_args, r->nreason_args,
-                      out, outsz) < 0) {
+    if (lang == MC_LANG_EN || r->reason_code == NULL) {
+        return r->reason;
+    }
+    /* A date or time among the arguments (an expiry, the end of a wait) is data the engine
+     * wrote as YYYY-MM-DD[THH:MM]: people read it as their language writes dates. */
+    enum { N = 8 };
+    char dates[N][20];
+    const char *args[N];
+    size_t n = r->nreason_args < N ? r->nreason_args : N;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = r->reason_args[i] ? r->reason_args[i] : "";
+        mc_msg_time(lang, a, dates[i], sizeof dates[i]);
+        args[i] = strlen(a) < sizeof dates[i] ? dates[i] : a;
+    }
+    if (mc_msg_format(lang, r->reason_code, args, n, out, outsz) < 0) {
         return r->reason;
     }
     return out;
