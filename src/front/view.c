@@ -96,6 +96,36 @@ static json_t *wait_json(const mc_calendar *cal, const mc_dossier_req *r)
                      "next_try", next, "until", until, "tries", r->wait_tries);
 }
 
+json_t *front_checklist_json(const mc_calendar *cal, const mc_dossier *d)
+{
+    bool ok = true;
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < d->procedure->nrequires; i++) {
+        const mc_dossier_req *r = &d->requirements[i];
+        if (r->status == MC_REQ_NOT_REQUIRED) {
+            continue;
+        }
+        json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name, "status",
+                                 front_status_names[r->status]);
+        if (r->requirement->party != 0) {
+            front_jset(item, "party",
+                       json_string(d->procedure->parties[r->requirement->party].name), &ok);
+        }
+        if (r->reason) {
+            front_jset(item, "reason", json_string(r->reason), &ok);
+        }
+        if (r->registry) {
+            front_jset(item, "registry", json_string(r->registry), &ok);
+            front_jset(item, "record", json_string(r->record ? r->record : ""), &ok);
+        }
+        if (r->status == MC_REQ_WAITING) {
+            front_jset(item, "wait", wait_json(cal, r), &ok);
+        }
+        front_jpush(list, item, &ok);
+    }
+    return front_jdone(list, ok);
+}
+
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
 {
     char t[17];
@@ -147,31 +177,7 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
     front_jset(o, "apologized", json_boolean(d->apologized), &ok);
     front_jset(o, "events", json_integer(d->events), &ok);
     front_jset(o, "blocked", json_integer(d->blocked), &ok);
-    json_t *list = json_array();
-    for (size_t i = 0; list != NULL && i < d->procedure->nrequires; i++) {
-        const mc_dossier_req *r = &d->requirements[i];
-        if (r->status == MC_REQ_NOT_REQUIRED) {
-            continue;
-        }
-        json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name, "status",
-                                 front_status_names[r->status]);
-        if (r->requirement->party != 0) {
-            front_jset(item, "party",
-                       json_string(d->procedure->parties[r->requirement->party].name), &ok);
-        }
-        if (r->reason) {
-            front_jset(item, "reason", json_string(r->reason), &ok);
-        }
-        if (r->registry) {
-            front_jset(item, "registry", json_string(r->registry), &ok);
-            front_jset(item, "record", json_string(r->record ? r->record : ""), &ok);
-        }
-        if (r->status == MC_REQ_WAITING) {
-            front_jset(item, "wait", wait_json(cal, r), &ok);
-        }
-        front_jpush(list, item, &ok);
-    }
-    front_jset(o, "checklist", list, &ok);
+    front_jset(o, "checklist", front_checklist_json(cal, d), &ok);
     return front_jdone(o, ok);
 }
 

@@ -33,6 +33,10 @@ extern const char *const front_status_names[];
 /* A dossier as `show --format json` and the HTTP API give it, its times as local
  * "YYYY-MM-DDTHH:MM" of calendar cal. NULL when memory ran out. */
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d);
+/* The checklist of d as front_dossier_json gives it (its "checklist"): the documents required,
+ * each with its status, and its party, reason, registry and record, wait when it has them. NULL
+ * when memory ran out. */
+json_t *front_checklist_json(const mc_calendar *cal, const mc_dossier *d);
 /* Why each document of d is asked, fetched, provided or not required (its condition, its
  * story, its registry and record, its legal basis), or only document `only`, as an array into
  * *out. Returns 0, MC_ENOTFOUND when the procedure does not require `only`, or MC_ENOMEM;
