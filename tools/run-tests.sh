@@ -163,6 +163,10 @@ tap_suite "api" bash tests/api.sh "$build/motcua"
 # The queue (TAP): GET /api/dossiers in pages, its filters and cursors (tests/queue.sh).
 tap_suite "queue" bash tests/queue.sh "$build/motcua"
 
+# The one-stop desk's back end (TAP): the preview, the citizen's tracking and its limit per
+# address, the indicators per officer (tests/desk.sh, issue 21).
+tap_suite "desk" timeout 180 bash tests/desk.sh "$build/motcua"
+
 # Timers fired by the server (TAP): one server on a SQLite file, `motcua tick` beside it.
 out=$(bash tests/timers.sh "$build/motcua" 2>&1)
 p=$(printf '%s\n' "$out" | grep -c '^ok ')
