@@ -382,8 +382,8 @@ void mc_dossier_free(mc_dossier *d);
  * instant, fee MC_NONE); MC_EREFUSED with the reason in res (an unknown procedure, a bad field…);
  * or an error (the store, MC_ENOMEM). Needs an engine with a store (MC_EUSAGE). */
 struct mc_access;
-int mc_engine_preview(mc_engine *e, const mc_submit *s, const struct mc_access *as,
-                      mc_dossier *out, mc_result *res, mc_error *err);
+int mc_engine_preview(mc_engine *e, const mc_submit *s, const struct mc_access *as, mc_dossier *out,
+                      mc_result *res, mc_error *err);
 
 /* ---- dossiers in memory (simulation, SPEC §8.2) ----
  *

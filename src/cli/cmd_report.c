@@ -250,9 +250,8 @@ void cli_indicators_header(bool csv)
 
 /* ---- per officer (--by officer) ---------------------------------------------------------- */
 
-static const char *const officer_head[] = {"officer",     "handled",   "on time",
-                                           "late",        "supplements", "apologies",
-                                           "once-only refusals"};
+static const char *const officer_head[] = {"officer",     "handled",   "on time",           "late",
+                                           "supplements", "apologies", "once-only refusals"};
 enum { OFFICER_COLS = sizeof officer_head / sizeof officer_head[0] };
 
 /* The figures of an officer's row as text, thousands grouped for the page or not. */
@@ -269,8 +268,8 @@ static void officer_cells(const mc_officer_row *x, bool grouped, char n[6][32])
     }
 }
 
-static int officers_page(const front_opts *c, const mc_officer_report *r, mc_date from,
-                         mc_date to, mc_error *err)
+static int officers_page(const front_opts *c, const mc_officer_report *r, mc_date from, mc_date to,
+                         mc_error *err)
 {
     html *h = NULL;
     int rc = html_open(&h, c->html, "Service indicators per officer (Decision 766/QĐ-TTg)", err);
@@ -293,8 +292,8 @@ static int officers_page(const front_opts *c, const mc_officer_report *r, mc_dat
     for (size_t i = 0; i < r->nofficers; i++) {
         char n[6][32];
         officer_cells(&r->officers[i], true, n);
-        const char *cells[OFFICER_COLS] = {r->officers[i].officer, n[0], n[1], n[2], n[3], n[4],
-                                           n[5]};
+        const char *cells[OFFICER_COLS] = {
+            r->officers[i].officer, n[0], n[1], n[2], n[3], n[4], n[5]};
         html_table_row(h, cells);
     }
     html_table_end(h);
@@ -310,8 +309,8 @@ static int officers_page(const front_opts *c, const mc_officer_report *r, mc_dat
 }
 
 /* report --by officer: the officers' rows of st in the format asked. */
-static int report_officers(const front_opts *c, const mc_catalogue *cat, mc_store *st,
-                           mc_date from, mc_date to, bool csv)
+static int report_officers(const front_opts *c, const mc_catalogue *cat, mc_store *st, mc_date from,
+                           mc_date to, bool csv)
 {
     mc_officer_report r;
     mc_error err;
@@ -326,8 +325,8 @@ static int report_officers(const front_opts *c, const mc_catalogue *cat, mc_stor
         char fd[11], td[11];
         mc_date_format(from, fd);
         mc_date_format(to, td);
-        json_t *o = json_pack("{s:s, s:s, s:o}", "from", fd, "to", td, "officers",
-                              front_officers_json(&r));
+        json_t *o =
+            json_pack("{s:s, s:s, s:o}", "from", fd, "to", td, "officers", front_officers_json(&r));
         status = cli_print_json(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     } else if (csv) {
         puts("officer,handled,on_time,late,supplements,apologies,once_only_refusals");

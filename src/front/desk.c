@@ -56,8 +56,7 @@ static json_t *asked_json(const mc_dossier *d)
     return front_jdone(list, ok);
 }
 
-json_t *front_track_json(const mc_calendar *cal, const mc_dossier *d,
-                         const char *apology_new_date)
+json_t *front_track_json(const mc_calendar *cal, const mc_dossier *d, const char *apology_new_date)
 {
     const mc_procedure *p = d->procedure;
     char submitted[17], due[17];
@@ -90,8 +89,8 @@ json_t *front_officers_json(const mc_officer_report *r)
         const mc_officer_row *x = &r->officers[i];
         front_jpush(list,
                     json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "officer", x->officer,
-                              "handled", (json_int_t)x->handled, "on_time",
-                              (json_int_t)x->on_time, "late", (json_int_t)x->late, "supplements",
+                              "handled", (json_int_t)x->handled, "on_time", (json_int_t)x->on_time,
+                              "late", (json_int_t)x->late, "supplements",
                               (json_int_t)x->supplements, "apologies", (json_int_t)x->apologies,
                               "once_only_refusals", (json_int_t)x->once_only_refusals),
                     &ok);

@@ -25,8 +25,7 @@ json_t *front_preview_json(const mc_calendar *cal, const mc_dossier *d);
  * "procedure_title", "state", "state_title", "final", "submitted", "due" (the appointment, or
  * null), "apology_new_date" (apology_new_date, or null), "asked": [{"document", "title",
  * "reason", "code", "args"} for each document asked of the applicant]}. */
-json_t *front_track_json(const mc_calendar *cal, const mc_dossier *d,
-                         const char *apology_new_date);
+json_t *front_track_json(const mc_calendar *cal, const mc_dossier *d, const char *apology_new_date);
 
 /* The "officers" of GET /api/indicators?by=officer and `report --by officer --format json`:
  * [{"officer", "handled", "on_time", "late", "supplements", "apologies",

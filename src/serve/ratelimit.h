@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 enum {
-    RATELIMIT_ADDR = 64,   /* bytes of an address kept, with its NUL (IPv6 text is 46 at most) */
-    RATELIMIT_WAYS = 8,    /* slots an address may take: its bucket */
+    RATELIMIT_ADDR = 64,     /* bytes of an address kept, with its NUL (IPv6 text is 46 at most) */
+    RATELIMIT_WAYS = 8,      /* slots an address may take: its bucket */
     RATELIMIT_BUCKETS = 512, /* 4096 addresses at once, about 330 KiB (allocated) */
 };
 
