@@ -3995,8 +3995,7 @@ static int preview_live(live_fx *f, const char *id, const char *spouse, mc_dossi
                    .nattach = 1,
                    .now = 1752458400,
                    .request_id = "ignored"};
-    mc_access as = {1752458400, "lan", "POST /api/dossiers/preview", 0, NULL, NULL, NULL, NULL,
-                    NULL};
+    mc_access as = {.at = 1752458400, .actor = "lan", .route = "POST /api/dossiers/preview"};
     return mc_engine_preview(f->e, &s, &as, d, res, err);
 }
 
@@ -4059,8 +4058,7 @@ static void test_preview__refusals_and_misuse(void **state)
     open_live(&f, true, false);
     mc_kv fields[] = {{"id", "111"}};
     mc_submit s = {.procedure = "nope", .fields = fields, .nfields = 1, .now = 1752458400};
-    mc_access as = {1752458400, "lan", "POST /api/dossiers/preview", 0, NULL, NULL, NULL, NULL,
-                    NULL};
+    mc_access as = {.at = 1752458400, .actor = "lan", .route = "POST /api/dossiers/preview"};
     mc_dossier d;
     mc_result res;
     mc_error err;

@@ -296,7 +296,7 @@ static void test_front__the_builder_latches_a_failure(void **state)
 static void test_front__views_are_whole_or_absent_out_of_memory(void **state)
 {
     fixture *f = *state;
-    static const char *const views[] = {"dossier", "explain", "event",   "row",
+    static const char *const views[] = {"dossier",    "explain", "event", "row",
                                         "indicators", "preview", "track", "officers"};
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         text_of(f, views[i]);

@@ -46,7 +46,7 @@ typedef struct front_opts {
     /* --trusted-proxy ADDRESS (serve): the proxy whose X-Real-IP / X-Forwarded-For names the
      * client, for GET /api/track's rate limit (docs/security.md) */
     const char *trusted_proxy;
-    const char *by; /* --by officer (report) */
+    const char *by;        /* --by officer (report) */
     bool migrate;          /* --migrate (serve): migrate an older store before starting */
     /* the live registries' endpoints: `registry NAME { … }` blocks of the configuration file
      * only (config.h), given to the connector (connect.h) */

@@ -1404,6 +1404,63 @@ static void track_absent(api_response *out)
     api_error(out, 404, "not-found", "no dossier has this code with this identifier");
 }
 
+/* The store cannot answer now: nothing of the reason is shown to the public. */
+static void track_unavailable(api_response *out)
+{
+    api_error(out, 503, "unavailable", "the tracking is not available now: try again later");
+    out->retry_after = API_RETRY_AFTER_S;
+}
+
+/* The answer of the tracking for dossier id and subject, on j's engine: 200, the same 404 for
+ * a wrong pair and an absent dossier, or 503. */
+static void track_answer(job *j, int64_t id, const char *subject, api_response *out)
+{
+    /* One indexed read whether the dossier exists or not, and the identifiers compared in a
+     * time that does not say where they differ: a wrong pair and an absent dossier take the same
+     * path to the same answer. Nothing is loaded, no timer fires, nothing is logged before the
+     * pair is known to be right. */
+    mc_store *st = mc_engine_store(j->engine);
+    char stored[256];
+    mc_error err;
+    int found = mc_store_dossier_subject(st, id, stored, sizeof stored, &err);
+    if (found < 0) {
+        track_unavailable(out);
+        return;
+    }
+    if (found == 0 || stored[0] == '\0' || !same_text(stored, subject)) {
+        track_absent(out);
+        return;
+    }
+    mc_dossier d;
+    int rc = mc_engine_get(j->engine, id, now_of(j), &d, &err);
+    if (rc != 0) {
+        if (rc == MC_ENOTFOUND) {
+            track_absent(out);
+        } else {
+            track_unavailable(out);
+        }
+        return;
+    }
+    mc_access acc = {now_of(j), "tra-cuu", "GET /api/track", d.id, NULL, NULL, NULL, NULL, NULL};
+    apology_ctx ap = {""};
+    if (!accepting_writes(j, out)) {
+        /* 503 in out */
+    } else if (mc_engine_log_read(j->engine, &acc, &d, &err) != 0) {
+        api_error(out, 503, "unavailable",
+                  "the read could not be recorded in the access log, so nothing is shown");
+        out->retry_after = API_RETRY_AFTER_S;
+    } else if (d.apologized && mc_store_event_each(st, id, apology_one, &ap, &err) != 0) {
+        track_unavailable(out);
+    } else {
+        out->status = 200;
+        out->body = front_track_json(j->cal, &d, ap.new_date[0] ? ap.new_date : NULL);
+        if (out->body == NULL) {
+            api_error(out, 500, "internal", "out of memory");
+        }
+    }
+    mc_dossier_free(&d);
+}
+
 /* GET /api/track?code=N&subject=S: the citizen's tracking (contract 4 of issue 21), without a
  * token, limited per client address; a read in the access log under the subject. */
 static void get_track(job *pub, const api_request *rq, api_response *out)
@@ -1433,50 +1490,7 @@ static void get_track(job *pub, const api_request *rq, api_response *out)
     }
     job j = {a, NULL, NULL, NULL, NULL, ""};
     size_t slot = pool_take(a, &j);
-    /* One indexed read whether the dossier exists or not, and the identifiers compared in a
-     * time that does not say where they differ: a wrong pair and an absent dossier take the same
-     * path to the same answer. Nothing is loaded, no timer fires, nothing is logged before the
-     * pair is known to be right. */
-    char stored[256];
-    mc_error err;
-    int found = mc_store_dossier_subject(mc_engine_store(j.engine), id, stored, sizeof stored, &err);
-    mc_dossier d;
-    int rc = found < 0 ? found : 0;
-    if (found < 0) {
-        api_error(out, 503, "unavailable", "the tracking is not available now: try again later");
-        out->retry_after = API_RETRY_AFTER_S;
-    } else if (!(found == 1 && same_text(stored, subject) && stored[0] != '\0')) {
-        track_absent(out);
-    } else if ((rc = mc_engine_get(j.engine, id, now_of(&j), &d, &err)) != 0) {
-        if (rc == MC_ENOTFOUND) {
-            track_absent(out);
-        } else {
-            api_error(out, 503, "unavailable", "the tracking is not available now: try again later");
-            out->retry_after = API_RETRY_AFTER_S;
-        }
-    } else {
-        mc_access acc = {now_of(&j), "tra-cuu", "GET /api/track", d.id, NULL, NULL, NULL, NULL, NULL};
-        apology_ctx ap = {""};
-        if (!accepting_writes(&j, out)) {
-            /* 503 in out */
-        } else if (mc_engine_log_read(j.engine, &acc, &d, &err) != 0) {
-            api_error(out, 503, "unavailable",
-                      "the read could not be recorded in the access log, so nothing is shown");
-            out->retry_after = API_RETRY_AFTER_S;
-        } else if (d.apologized &&
-                   mc_store_event_each(mc_engine_store(j.engine), id, apology_one, &ap, &err) !=
-                       0) {
-            api_error(out, 503, "unavailable", "the tracking is not available now: try again later");
-            out->retry_after = API_RETRY_AFTER_S;
-        } else {
-            out->status = 200;
-            out->body = front_track_json(j.cal, &d, ap.new_date[0] ? ap.new_date : NULL);
-            if (out->body == NULL) {
-                api_error(out, 500, "internal", "out of memory");
-            }
-        }
-        mc_dossier_free(&d);
-    }
+    track_answer(&j, id, subject, out);
     pool_give(a, slot);
 }
 
