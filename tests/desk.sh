@@ -2,7 +2,8 @@
 # The one-stop desk's back end (issue 21, docs/api.md): POST /api/dossiers/preview, the citizen's
 # GET /api/track and its limit per address, GET /api/indicators?by=officer and
 # `motcua report --by officer`, each with its failure paths, against real servers on loopback
-# driven with curl. Prints TAP lines; run by tools/run-tests.sh as  bash tests/desk.sh BUILD/motcua.
+# driven with curl. Prints TAP lines; run by tools/run-tests.sh as  bash tests/desk.sh BUILD/motcua,
+# and again with MC_TEST_PG set, on PostgreSQL.
 set -u
 bin=${1:?usage: desk.sh MOTCUA}
 cat=tests/fixtures/cli-catalogue
@@ -18,7 +19,14 @@ if ! command -v curl >/dev/null 2>&1; then
     exit 0
 fi
 
-db=$tmp/desk.db
+# The store: a SQLite file, or with MC_TEST_PG (the PostgreSQL pass of tools/run-tests.sh) a
+# schema of that database.
+if [ -n "${MC_TEST_PG:-}" ]; then
+    psql -X -q -d "$MC_TEST_PG" -c "CREATE SCHEMA desk_$$" >/dev/null || exit 1
+    db="$MC_TEST_PG options='-csearch_path=desk_$$'"
+else
+    db=$tmp/desk.db
+fi
 {
     echo "# test tokens"
     echo "$("$bin" hash-token clerk-secret) lan clerk commune-committee"

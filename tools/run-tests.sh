@@ -95,6 +95,8 @@ if [ "$(basename "$build")" != build-asan ]; then
         # ---- the queue on PostgreSQL (helper opsqueue): pages, filters, cursors (tests/queue.sh)
         MC_TEST_PG="$pg_conn" pg_suite "queue (postgresql)" bash tests/queue.sh "$build/motcua"
         # ---- end of the queue on PostgreSQL
+        # ---- the desk on PostgreSQL: the preview's reads, the tracking, the officers (tests/desk.sh)
+        MC_TEST_PG="$pg_conn" pg_suite "desk (postgresql)" timeout 180 bash tests/desk.sh "$build/motcua"
     elif [ -n "${CI:-}" ]; then
         echo "postgresql: $pg_out"
         echo "postgresql: 0 passed, 1 failed"
