@@ -117,8 +117,9 @@ typedef struct api_request {
     const char *q_limit, *q_cursor, *q_final, *q_procedure, *q_due_before, *q_search;
     /* the desk's (issue 21): GET /api/track's ?code=, GET /api/indicators' ?by= */
     const char *q_code, *q_by;
-    /* The client's address as serve.c decides it (the peer's, or a trusted proxy's
-     * X-Real-IP: docs/security.md), for GET /api/track's rate limit; NULL: unknown. */
+    /* The client's address as serve.c decides it (the peer's, or the last X-Forwarded-For
+     * address of a trusted proxy: docs/security.md), for GET /api/track's rate limit; NULL:
+     * unknown. */
     const char *client;
 } api_request;
 

@@ -191,8 +191,8 @@ typedef struct server {
     pthread_mutex_t access_lock; /* one whole line at a time */
     uint64_t id_seed;            /* of the request ids made here */
     atomic_uint_fast64_t id_next;
-    /* --trusted-proxy ADDRESS: a peer at this address is a proxy whose X-Real-IP (or last
-     * X-Forwarded-For address) is the client's, for GET /api/track's rate limit; or NULL */
+    /* --trusted-proxy ADDRESS: a peer at this address is a proxy whose last X-Forwarded-For
+     * address is the client's, for GET /api/track's rate limit; or NULL */
     const char *trusted_proxy;
 } server;
 
@@ -284,17 +284,15 @@ static bool address_in(const char *s, size_t n, char out[INET6_ADDRSTRLEN])
     return true;
 }
 
-/* The client's address (docs/security.md, "The tracking page"): the peer's; when the peer is
- * the --trusted-proxy, the address its X-Real-IP names, or else the last of its X-Forwarded-For
- * (the one the proxy added), when either is an address. */
+/* The client's address (docs/security.md, "The citizen's tracking"): the peer's; when the peer
+ * is the --trusted-proxy, the last address of its X-Forwarded-For (the one the proxy added:
+ * dist/nginx-motcua.conf replaces the header with the client's address, and a proxy that
+ * appends puts it last), when it is an address. X-Real-IP is not read: a proxy that does not set
+ * it passes the client's own. */
 static void client_text(const server *sv, struct MHD_Connection *c, char out[INET6_ADDRSTRLEN])
 {
     peer_text(c, out);
     if (sv->trusted_proxy == NULL || strcmp(out, sv->trusted_proxy) != 0) {
-        return;
-    }
-    const char *real = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Real-IP");
-    if (real != NULL && address_in(real, strlen(real), out)) {
         return;
     }
     const char *fwd = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
