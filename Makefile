@@ -112,6 +112,14 @@ $(BUILD)/tests/test_metrics: tests/test_metrics.c tests/testutil.h $(METRICS_TES
 	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(METRICS_TEST_OBJ) \
 		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
 
+# The public tracking's limit per client address (src/serve/ratelimit.c): its object alone.
+RATELIMIT_TEST_OBJ := $(BUILD)/src/serve/ratelimit.o
+$(BUILD)/tests/test_ratelimit: tests/test_ratelimit.c tests/testutil.h $(RATELIMIT_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_ALL) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< $(RATELIMIT_TEST_OBJ) \
+		$(LIB) $(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
+
 # The main job on the bundled catalogue: lint it, prove it with its scenarios, compare the
 # compliance cost of the bundled reform with today's, and simulate a sample of dossiers under
 # both; a summary on the screen, each whole report in $(BUILD)/run/ (tools/run.sh).

@@ -56,7 +56,7 @@ chmod 600 "$tmp/tokens"
 . tools/serve-lib.sh
 : >"$tmp/serve.out"
 serve_start "$tmp/serve.out" "$tmp/serve.err" "$bin" --tokens "$tmp/tokens" --db "$tmp/n.db" \
-    --catalogue tests/fixtures/cli-catalogue --now 2025-07-14T09:00
+    --catalogue tests/fixtures/cli-catalogue --now 2025-07-14T09:00 --trusted-proxy 127.0.0.1
 pids+=("$serve_pid")
 mcport=$serve_port
 if [ -z "$mcport" ]; then
@@ -206,6 +206,20 @@ got=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 10 "http
 got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "https://localhost:$tls_port/api/health" 2>&1)
 [ "$got" = 000 ] && ok "a client that does not trust the certificate is refused by TLS" ||
     fail "a client that does not trust the certificate is refused by TLS" "status $got"
+
+# ---- the citizen's tracking behind nginx: its limit per client address (--trusted-proxy) ----
+track() { # track SOURCE-ADDRESS: the status of one look-up through nginx from that address
+    curl -s -o "$tmp/r" -D "$tmp/h" -w '%{http_code}' --max-time 10 --cacert "$tmp/cert.pem" \
+        --interface "$1" -H "X-Real-IP: 198.51.100.$RANDOM" -H "X-Forwarded-For: 198.51.100.$RANDOM" \
+        "https://localhost:$tls_port/api/track?code=1&subject=079123456780"
+}
+got=""
+for i in $(seq 11); do got="$got $(track 127.0.0.1)"; done
+other=$(track 127.0.0.2)
+[ "$got" = " 404 404 404 404 404 404 404 404 404 404 429" ] && [ "$other" = 404 ] &&
+    ok "the tracking through nginx: 10 a minute per client address, the address nginx names, not a forged header" ||
+    fail "the tracking through nginx: 10 a minute per client address, the address nginx names, not a forged header" \
+        "from 127.0.0.1:$got; from 127.0.0.2: $other" "$(cat "$tmp/r")"
 
 # ---- the headers motcua is sent ----
 if start_nginx tap "$tapport"; then

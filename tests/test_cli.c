@@ -145,14 +145,14 @@ static char *slurp(const char *path)
 }
 
 /* Runs the command whole (its answer says says), then with each allocation from the first of its
- * output on failing (the first of each call path: tu_failing_plan): the answer whole, or nothing on stdout and "motcua: out of memory" with
+ * output on failing (the first of each call path, as tu_oom_sweep does): the answer whole, or nothing on stdout and "motcua: out of memory" with
  * exit 3. The output starts after the allocations the same command makes with the text format (it
  * computes the same figures, then prints them without allocating), so that the sweep is over the
  * output. */
 static void sweep_output(fixture *f, long from, const char *says)
 {
     static tu_failing fa;
-    tu_failing_record(&fa);
+    fa = (tu_failing){.fail_at = -1};
     mc_alloc_set(tu_failing_realloc, &fa);
     int status = run(f);
     mc_alloc_set(NULL, NULL);
@@ -161,12 +161,9 @@ static void sweep_output(fixture *f, long from, const char *says)
     char *whole = slurp(f->out);
     assert_true(whole[0] == '{' && strstr(whole, says) != NULL);
     assert_true(from >= 0 && from < total);
-    bool *plan = tu_failing_plan(&fa, from);
-    for (long n = from; n < total; n++) {
-        if (!plan[n]) {
-            continue;
-        }
-        fa = (tu_failing){.fail_at = n};
+    uint64_t *paths = getenv("MC_OOM_FULL") != NULL ? NULL : tu_paths_new();
+    for (long n = from;; n = fa.fail_at + 1) {
+        fa = (tu_failing){.fail_at = paths != NULL ? -1 : n, .paths = paths, .from = n};
         mc_alloc_set(tu_failing_realloc, &fa);
         status = run(f);
         mc_alloc_set(NULL, NULL);
@@ -177,14 +174,17 @@ static void sweep_output(fixture *f, long from, const char *says)
         } else {
             if (status != EXIT_IO || out[0] != '\0' || strncmp(err, "motcua: ", 8) != 0 ||
                 strstr(err, "out of memory") == NULL) {
-                fail_msg("allocation %ld of %ld failed: exit %d, stdout '%.60s', stderr '%s'", n,
-                         total, status, out, err);
+                fail_msg("allocation %ld of %ld failed: exit %d, stdout '%.60s', stderr '%s'",
+                         fa.fail_at, total, status, out, err);
             }
         }
         free(out);
         free(err);
+        if (!fa.failed) {
+            break;
+        }
     }
-    free(plan);
+    free(paths);
     free(whole);
 }
 

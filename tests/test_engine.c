@@ -3974,6 +3974,187 @@ static void test_engine__a_result_for_a_live_registry_goes_into_the_outbox(void 
     mc_catalogue_free(cat);
 }
 
+/* ==== previews (issue 21: the one-stop desk) ============================================= */
+
+static int count_row(void *ud, const mc_dossier_row *row)
+{
+    (void)row;
+    (*(int *)ud)++;
+    return 0;
+}
+
+static int preview_live(live_fx *f, const char *id, const char *spouse, mc_dossier *d,
+                        mc_result *res, mc_error *err)
+{
+    mc_kv fields[] = {{"id", id}, {"spouse-id", spouse}};
+    const char *attach[] = {"form"};
+    mc_submit s = {.procedure = "family",
+                   .fields = fields,
+                   .nfields = spouse ? 2 : 1,
+                   .attach = attach,
+                   .nattach = 1,
+                   .now = 1752458400,
+                   .request_id = "ignored"};
+    mc_access as = {.at = 1752458400, .actor = "lan", .route = "POST /api/dossiers/preview"};
+    return mc_engine_preview(f->e, &s, &as, d, res, err);
+}
+
+/* A preview resolves as a submission does — the live registries asked in one call, outside any
+ * transaction — and stores nothing: no dossier, no event, no request id; its reads are in the
+ * access log, the applicant's under the subject and each look-up with its party. */
+static void test_preview__resolves_as_submit_and_stores_nothing(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    mc_dossier d;
+    mc_result res;
+    mc_error err;
+    assert_int_equal(preview_live(&f, "111", "322", &d, &res, &err), 0);
+    assert_int_equal(f.client.calls, 1);
+    assert_int_equal(f.client.in_transaction, 0);
+    assert_int_equal(d.id, 0);
+    assert_string_equal(d.subject, "111");
+    assert_string_equal(d.state->name, "open");
+    assert_int_equal(d.requirements[0].status, MC_REQ_PROVIDED);
+    assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED);
+    assert_string_equal(d.requirements[1].record, "CS-111");
+    assert_int_equal(d.requirements[3].status, MC_REQ_ASKED);
+    assert_string_equal(d.requirements[3].reason,
+                        "civil-status did not answer (no answer within 2000 ms): asked of the "
+                        "applicant (Resolution 66.7/2025/NQ-CP)");
+    assert_string_equal(d.requirements[3].reason_code, "once-only.live-unavailable");
+    mc_dossier_free(&d);
+    mc_store *st = mc_engine_store(f.e);
+    int events = 0, rows = 0;
+    assert_int_equal(mc_store_event_each(st, 0, count_event, &events, NULL), 0);
+    mc_dossier_filter all = MC_DOSSIER_FILTER_INIT;
+    assert_int_equal(mc_store_dossier_each(st, &all, count_row, &rows, NULL), 0);
+    assert_int_equal(events, 0);
+    assert_int_equal(rows, 0);
+    party_reads applicant = {""}, spouse = {""};
+    assert_int_equal(mc_access_each(st, "111", collect_read, &applicant, NULL), 0);
+    assert_string_equal(applicant.text, "1 lan POST /api/dossiers/preview 0 - -\n"
+                                        "2 lan live-registry 0 civil-status -\n"
+                                        "3 lan live-registry 0 population -\n");
+    assert_int_equal(mc_access_each(st, "322", collect_read, &spouse, NULL), 0);
+    assert_string_equal(spouse.text, "1 lan live-registry 0 civil-status spouse\n");
+    /* The same preview again asks again (nothing was kept), and still files nothing. */
+    assert_int_equal(preview_live(&f, "111", "322", &d, &res, &err), 0);
+    mc_dossier_free(&d);
+    assert_int_equal(f.client.calls, 2);
+    rows = 0;
+    assert_int_equal(mc_store_dossier_each(st, &all, count_row, &rows, NULL), 0);
+    assert_int_equal(rows, 0);
+    close_live(&f);
+}
+
+/* What a submission refuses a preview refuses with the same reason, and logs nothing; a preview
+ * needs a store, an actor and a route. */
+static void test_preview__refusals_and_misuse(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    mc_kv fields[] = {{"id", "111"}};
+    mc_submit s = {.procedure = "nope", .fields = fields, .nfields = 1, .now = 1752458400};
+    mc_access as = {.at = 1752458400, .actor = "lan", .route = "POST /api/dossiers/preview"};
+    mc_dossier d;
+    mc_result res;
+    mc_error err;
+    assert_int_equal(mc_engine_preview(f.e, &s, &as, &d, &res, &err), MC_EREFUSED);
+    assert_string_equal(res.code, "procedure.unknown");
+    assert_string_equal(res.message, "unknown procedure 'nope'");
+    s.procedure = "family";
+    s.channel = "fax";
+    assert_int_equal(mc_engine_preview(f.e, &s, &as, &d, &res, &err), MC_EREFUSED);
+    assert_string_equal(res.code, "channel.unknown");
+    s.channel = NULL;
+    mc_kv unknown[] = {{"id", "111"}, {"colour", "blue"}};
+    s.fields = unknown;
+    s.nfields = 2;
+    assert_int_equal(mc_engine_preview(f.e, &s, &as, &d, &res, &err), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_OTHER);
+    assert_int_equal(f.client.calls, 0); /* refused before any look-up */
+    party_reads reads = {""};
+    assert_int_equal(mc_access_each(mc_engine_store(f.e), NULL, collect_read, &reads, NULL), 0);
+    assert_string_equal(reads.text, "");
+    s.fields = fields;
+    s.nfields = 1;
+    mc_access nobody = {1752458400, NULL, "x", 0, NULL, NULL, NULL, NULL, NULL};
+    assert_int_equal(mc_engine_preview(f.e, &s, &nobody, &d, &res, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "a preview needs an actor and a route to log");
+    assert_int_equal(mc_engine_preview(f.e, &s, NULL, &d, &res, &err), MC_EUSAGE);
+    mc_engine *v;
+    assert_int_equal(mc_engine_open_volatile(&v, f.cat, NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(mc_engine_preview(v, &s, &as, &d, &res, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "a preview needs an engine with a store");
+    mc_engine_close(v);
+    close_live(&f);
+}
+
+/* A live registry down: the requirement of one that declares `wait` is WAITING with the reason
+ * and the wait's times, as the submission would record it; one without is asked with the
+ * reason. Nothing is stored, so nothing waits afterwards. */
+static void test_preview__a_registry_down_waits_or_is_asked(void **state)
+{
+    (void)state;
+    wait_fx f;
+    open_wait(&f);
+    mc_kv fields[] = {{"id", "700"}};
+    const char *attach[] = {"form"};
+    mc_submit s = {.procedure = "plot",
+                   .fields = fields,
+                   .nfields = 1,
+                   .attach = attach,
+                   .nattach = 1,
+                   .now = T0};
+    mc_access as = {T0, "lan", "POST /api/dossiers/preview", 0, NULL, NULL, NULL, NULL, NULL};
+    mc_dossier d;
+    mc_result res;
+    assert_int_equal(mc_engine_preview(f.e, &s, &as, &d, &res, NULL), 0);
+    const mc_dossier_req *deed = &d.requirements[1], *permit = &d.requirements[2];
+    assert_int_equal(deed->status, MC_REQ_WAITING);
+    assert_string_equal(deed->reason,
+                        "land could not be reached: Connection refused: the dossier waits for "
+                        "land until 2025-07-14T12:00 (next try at 2025-07-14T09:01)");
+    assert_int_equal(deed->wait_next, T0 + 60);
+    assert_int_equal(deed->wait_until, T0 + 3 * 3600);
+    assert_int_equal(permit->status, MC_REQ_ASKED);
+    assert_string_equal(permit->reason_code, "lookup.unreachable");
+    mc_dossier_free(&d);
+    int rows = 0;
+    mc_dossier_filter all = MC_DOSSIER_FILTER_INIT;
+    assert_int_equal(mc_store_dossier_each(mc_engine_store(f.e), &all, count_row, &rows, NULL), 0);
+    assert_int_equal(rows, 0);
+    close_wait(&f);
+}
+
+/* Every allocation failing in turn: a clean MC_ENOMEM and no dossier, then the same checklist. */
+static int preview_once(void *ctx)
+{
+    live_fx *f = ctx;
+    mc_dossier d;
+    mc_result res;
+    mc_error err;
+    int rc = preview_live(f, "111", "222", &d, &res, &err);
+    if (rc == 0) {
+        assert_int_equal(d.requirements[1].status, MC_REQ_FETCHED);
+        assert_int_equal(d.requirements[3].status, MC_REQ_ASKED);
+        mc_dossier_free(&d);
+    }
+    return rc;
+}
+
+static void test_preview__out_of_memory_sweep(void **state)
+{
+    (void)state;
+    live_fx f;
+    open_live(&f, true, false);
+    assert_true(tu_oom_sweep(preview_once, &f, false) > 20);
+    close_live(&f);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -4031,6 +4212,10 @@ int main(void)
         cmocka_unit_test(test_engine__procedure_texts_and_their_hashes),
         cmocka_unit_test(test_engine__a_new_holiday_moves_running_due_instants),
         cmocka_unit_test(test_live__found_and_asked_in_one_call),
+        cmocka_unit_test(test_preview__resolves_as_submit_and_stores_nothing),
+        cmocka_unit_test(test_preview__refusals_and_misuse),
+        cmocka_unit_test(test_preview__a_registry_down_waits_or_is_asked),
+        cmocka_unit_test(test_preview__out_of_memory_sweep),
         cmocka_unit_test(test_live__failed_answers_are_asked_with_the_reason),
         cmocka_unit_test(test_live__without_a_client_the_store_serves),
         cmocka_unit_test(test_live__the_event_and_the_access_log_keep_the_proof),

@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "front/catalogue_view.h"
 #include "front/config.h"
+#include "front/desk.h"
 #include "front/view.h"
 #include "motcua/calendar.h"
 #include "motcua/connect.h"
@@ -121,6 +122,17 @@ static json_t *build(fixture *f)
     }
     if (strcmp(f->view, "catalogue") == 0) {
         return front_catalogue_json(f->cat, mc_date_from_ymd(2025, 7, 3), NULL);
+    }
+    if (strcmp(f->view, "preview") == 0) {
+        return front_preview_json(cal, &f->d, MC_LANG_EN);
+    }
+    if (strcmp(f->view, "track") == 0) {
+        return front_track_json(cal, &f->d, "2025-07-10", MC_LANG_EN);
+    }
+    if (strcmp(f->view, "officers") == 0) {
+        mc_officer_row rows[] = {{"hoa", 1, 0, 1, 0, 1, 0}, {"lan", 2, 2, 0, 1, 0, 1}};
+        mc_officer_report r = {rows, 2, NULL};
+        return front_officers_json(&r);
     }
     return front_indicators_json(&indicators);
 }
@@ -249,6 +261,48 @@ static void test_front__views_in_vietnamese(void **state)
     r->nreason_args = 0;
 }
 
+/* The desk's views (desk.h): the preview's three members, the tracking's minimal answer with
+ * the titles in both languages (a missing one is the name), the officers' rows. */
+static void test_front__desk_views_give_the_texts_of_the_api(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(text_of(f, "preview"),
+                        "{\"procedure\":\"birth\",\"subject\":\"001234567890\",\"checklist\":"
+                        "[{\"document\":\"notice\",\"status\":\"asked\"}]}");
+    assert_string_equal(
+        text_of(f, "track"),
+        "{\"code\":1,\"procedure\":\"birth\",\"procedure_title\":{\"en\":\"birth\",\"vi\":"
+        "\"birth\"},\"state\":\"submitted\",\"state_title\":{\"en\":\"submitted\",\"vi\":"
+        "\"submitted\"},\"final\":false,\"submitted\":\"2025-07-03T09:00\",\"due\":null,"
+        "\"apology_new_date\":\"2025-07-10\",\"asked\":[{\"document\":\"notice\",\"title\":{"
+        "\"en\":\"notice\",\"vi\":\"notice\"},\"reason\":null,\"code\":null,\"args\":[]}]}");
+    assert_string_equal(text_of(f, "officers"),
+                        "[{\"officer\":\"hoa\",\"handled\":1,\"on_time\":0,\"late\":1,"
+                        "\"supplements\":0,\"apologies\":1,\"once_only_refusals\":0},"
+                        "{\"officer\":\"lan\",\"handled\":2,\"on_time\":2,\"late\":0,"
+                        "\"supplements\":1,\"apologies\":0,\"once_only_refusals\":1}]");
+    mc_text en_only[] = {{NULL, "Birth registration"}};
+    mc_text both[] = {{"vi", "Đăng ký khai sinh"}, {NULL, "Birth registration"}};
+    mc_text vi_only[] = {{"vi", "Đăng ký khai sinh"}};
+    struct {
+        const mc_text *t;
+        size_t n;
+        const char *want;
+    } cases[] = {
+        {en_only, 1, "{\"en\":\"Birth registration\",\"vi\":\"Birth registration\"}"},
+        {both, 2, "{\"en\":\"Birth registration\",\"vi\":\"Đăng ký khai sinh\"}"},
+        {vi_only, 1, "{\"en\":\"Đăng ký khai sinh\",\"vi\":\"Đăng ký khai sinh\"}"},
+        {NULL, 0, "{\"en\":\"birth\",\"vi\":\"birth\"}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = front_title_json(cases[i].t, cases[i].n, "birth");
+        char *text = mc_json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(text, cases[i].want);
+        mc_free(text);
+        json_decref(j);
+    }
+}
+
 /* explain of one document: that one, or MC_ENOTFOUND (the API's 404) when the procedure does not
  * require it, told apart from out of memory. */
 static void test_front__explain_tells_a_document_not_required_from_out_of_memory(void **state)
@@ -312,8 +366,9 @@ static void test_front__the_builder_latches_a_failure(void **state)
 static void test_front__views_are_whole_or_absent_out_of_memory(void **state)
 {
     fixture *f = *state;
-    static const char *const views[] = {"dossier", "explain", "dossier-vi", "explain-vi",
-                                        "event",   "row",     "indicators", "catalogue"};
+    static const char *const views[] = {"dossier",    "explain",    "dossier-vi", "explain-vi",
+                                        "event",      "row",        "indicators", "catalogue",
+                                        "preview",    "track",      "officers"};
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         text_of(f, views[i]);
         assert_true(tu_oom_sweep(view_text, f, false) > 5);
@@ -907,6 +962,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_front__views_say_a_requirement_waits, wait_setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_front__views_in_vietnamese, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_front__desk_views_give_the_texts_of_the_api, setup,
+                                        teardown),
         cmocka_unit_test(test_front__an_event_body_that_is_not_json_is_left_out),
         cmocka_unit_test(test_front__the_builder_latches_a_failure),
         cmocka_unit_test_setup_teardown(test_front__views_are_whole_or_absent_out_of_memory, setup,

@@ -274,6 +274,180 @@ static void test_report__ratios(void **state)
     assert_int_equal(r.not_online, 0);
 }
 
+/* ==== per officer (report.h, "per officer") ============================================== */
+
+static bool only_commune(void *ud, const char *agency)
+{
+    (void)ud;
+    return agency != NULL && strcmp(agency, "commune") == 0;
+}
+
+static const mc_officer_row *officer(const mc_officer_report *r, const char *name)
+{
+    for (size_t i = 0; i < r->nofficers; i++) {
+        if (strcmp(r->officers[i].officer, name) == 0) {
+            return &r->officers[i];
+        }
+    }
+    fail_msg("no row for officer %s", name);
+    return NULL;
+}
+
+/* The accumulator on events given by hand: who handled which dossier, whose step went late,
+ * supplements, apologies and once-only refusals, in the period and the agencies kept only. */
+static void test_report__officers_accumulator(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    mc_officer_builder *b;
+    assert_int_equal(mc_officers_begin(&b, cat, mc_date_from_ymd(2025, 7, 1),
+                                       mc_date_from_ymd(2025, 7, 31), only_commune, NULL),
+                     0);
+    int64_t t = at(vn, "2025-07-07T09:00"), late_t = at(vn, "2025-08-04T09:00");
+    const char *c = "commune";
+    const mc_officer_event ev[] = {
+        /* 1: lan receives it on time; it goes overdue while it waits for hoa, who approves. */
+        {1, t, "submit", "lan", true, false, false, c},
+        {1, t + 60, "fire", "lan", true, false, false, c},
+        {1, t + 120, "overdue", NULL, false, false, false, c},
+        {1, t + 180, "fire", "hoa", true, false, false, c},
+        /* 2: overdue before lan's step began: not lan's lateness. lan asks for documents (a
+         * supplement), is refused once by the once-only rule; hoa apologises. */
+        {2, t, "submit", NULL, true, false, false, c},
+        {2, t + 10, "overdue", NULL, false, false, false, c},
+        {2, t + 20, "fire", "system", true, false, false, c}, /* a timer's: a new step */
+        {2, t + 30, "fire", "lan", true, true, false, c},
+        {2, t + 40, "blocked", "lan", false, false, true, c},
+        {2, t + 45, "blocked", "lan", false, false, false, c}, /* refused, not once-only */
+        {2, t + 50, "apology", "hoa", false, false, false, c},
+        /* 3: another agency's: not counted. 4: outside the period; an event without a user. */
+        {3, t, "fire", "lan", true, true, false, "other"},
+        {4, late_t, "fire", "lan", true, false, false, c},
+        {4, t, "fire", NULL, true, false, false, c},
+        /* 5: the overdue mark and the late fire in one step that lan ends */
+        {5, t, "fire", "minh", true, false, false, c},
+        {5, t + 5, "overdue", NULL, false, false, false, c},
+        {5, t + 6, "fire", "minh", false, false, false, c}, /* a fire that stays: no new step */
+        {5, t + 7, "fire", "lan", true, false, false, c},
+    };
+    for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
+        assert_int_equal(mc_officers_add(b, &ev[i]), 0);
+    }
+    mc_officer_report r;
+    assert_int_equal(mc_officers_end(b, &r), 0);
+    assert_int_equal(r.nofficers, 4); /* sorted: hoa, lan, minh, system */
+    assert_string_equal(r.officers[0].officer, "hoa");
+    assert_string_equal(r.officers[1].officer, "lan");
+    assert_string_equal(r.officers[2].officer, "minh");
+    const mc_officer_row *hoa = officer(&r, "hoa"), *lan = officer(&r, "lan"),
+                         *minh = officer(&r, "minh");
+    assert_int_equal(hoa->handled, 2);
+    assert_int_equal(hoa->late, 1); /* dossier 1 */
+    assert_int_equal(hoa->on_time, 1);
+    assert_int_equal(hoa->apologies, 1);
+    assert_int_equal(hoa->supplements, 0);
+    assert_int_equal(lan->handled, 3); /* 1, 2 and 5 */
+    assert_int_equal(lan->late, 1);    /* 5: the mark came in the step lan ended */
+    assert_int_equal(lan->on_time, 2);
+    assert_int_equal(lan->supplements, 1);
+    assert_int_equal(lan->once_only_refusals, 1);
+    assert_int_equal(lan->apologies, 0);
+    assert_int_equal(minh->handled, 1);
+    assert_int_equal(minh->late, 0); /* minh's fire at t + 6 left no state */
+    mc_officers_free(&r);
+    mc_officers_free(&r); /* freed twice: a no-op */
+    mc_catalogue_free(cat);
+}
+
+struct officers_run {
+    mc_store *st;
+    const mc_catalogue *cat;
+};
+
+static int officers_again(void *ctx)
+{
+    struct officers_run *run = ctx;
+    mc_officer_report r;
+    mc_error err;
+    int rc = mc_officers_compute(run->st, run->cat, mc_date_from_ymd(2025, 7, 1),
+                                 mc_date_from_ymd(2025, 8, 31), NULL, NULL, &r, &err);
+    if (rc == MC_ENOMEM) {
+        assert_string_equal(err.msg, "out of memory");
+    } else if (rc == 0) {
+        assert_int_equal(r.nofficers, 2);
+        mc_officers_free(&r);
+    }
+    return rc;
+}
+
+static int fire_as(mc_engine *e, int64_t id, const char *event, const char *user, int64_t now,
+                   const char *const *docs, size_t ndocs)
+{
+    mc_fire f;
+    memset(&f, 0, sizeof f);
+    f.dossier = id;
+    f.event = event;
+    f.role = "clerk";
+    f.user = user;
+    f.now = now;
+    f.payload.documents = docs;
+    f.payload.ndocuments = ndocs;
+    mc_result res;
+    return mc_engine_fire(e, &f, &res, NULL);
+}
+
+/* From a store filled through the engine: lan receives A on time; A goes overdue on 30 July
+ * while it waits for hoa, who approves it on 5 August: hoa's step was late. Per period; and the
+ * sweep of out of memory. */
+static void test_report__officers_from_the_store(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(clock_text, &cat, &diags), 0);
+    free(diags);
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, cat, NULL, ":memory:", NULL), 0);
+    int64_t a = submit(e, "p", "A", NULL, at(vn, "2025-07-28T09:00"));
+    assert_int_equal(fire_as(e, a, "receive", "lan", at(vn, "2025-07-28T10:00"), NULL, 0), 0);
+    assert_int_equal(fire_as(e, a, "approve", "hoa", at(vn, "2025-08-05T09:00"), NULL, 0), 0);
+    int64_t b = submit(e, "p", "B", NULL, at(vn, "2025-07-28T09:00"));
+    assert_int_equal(fire_as(e, b, "receive", "lan", at(vn, "2025-07-28T10:00"), NULL, 0), 0);
+    assert_int_equal(fire_as(e, b, "approve", "lan", at(vn, "2025-07-29T10:00"), NULL, 0), 0);
+    mc_officer_report r;
+    mc_error err;
+    assert_int_equal(mc_officers_compute(mc_engine_store(e), cat, mc_date_from_ymd(2025, 7, 1),
+                                         mc_date_from_ymd(2025, 8, 31), NULL, NULL, &r, &err),
+                     0);
+    assert_int_equal(r.nofficers, 2);
+    assert_string_equal(r.officers[0].officer, "hoa");
+    assert_int_equal(r.officers[0].handled, 1);
+    assert_int_equal(r.officers[0].late, 1);
+    assert_int_equal(r.officers[0].on_time, 0);
+    assert_string_equal(r.officers[1].officer, "lan");
+    assert_int_equal(r.officers[1].handled, 2);
+    assert_int_equal(r.officers[1].late, 0);
+    assert_int_equal(r.officers[1].on_time, 2);
+    mc_officers_free(&r);
+    /* July only: hoa's approval is in August. */
+    assert_int_equal(mc_officers_compute(mc_engine_store(e), cat, mc_date_from_ymd(2025, 7, 1),
+                                         mc_date_from_ymd(2025, 7, 31), NULL, NULL, &r, &err),
+                     0);
+    assert_int_equal(r.nofficers, 1);
+    assert_string_equal(r.officers[0].officer, "lan");
+    mc_officers_free(&r);
+    /* Every allocation failing in turn: a clean MC_ENOMEM, then the same rows. */
+    struct officers_run run = {mc_engine_store(e), cat};
+    assert_true(tu_oom_sweep(officers_again, &run, false) > 5);
+    mc_engine_close(e);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +455,8 @@ int main(void)
         cmocka_unit_test(test_report__out_of_memory_sweep),
         cmocka_unit_test(test_report__overdue_as_of_the_end_of_the_period),
         cmocka_unit_test(test_report__ratios),
+        cmocka_unit_test(test_report__officers_accumulator),
+        cmocka_unit_test(test_report__officers_from_the_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,14 +84,17 @@ static inline void tu_expect(const char *text, const char *expected)
 }
 
 /* A failing allocator: fails the allocation numbered fail_at (0-based), counts the rest. With
- * sites set, it also records for each allocation a hash of the call path that made it. */
+ * paths set, it fails instead the first allocation numbered from `from` on whose call path is not
+ * in paths yet (fail_at then says which), and adds that path to paths. */
 typedef struct tu_failing {
     long count;
     long fail_at; /* -1: never */
     bool failed;
-    uint64_t *sites; /* NULL: not recorded */
-    long nsites, capsites;
+    uint64_t *paths; /* an open-addressed set of call paths (tu_paths_new), or NULL */
+    long from;
 } tu_failing;
+
+enum { TU_PATHS = 1 << 16 }; /* slots of a set of call paths: far more than a sweep meets */
 
 /* The bounds of the test program's own code (motcua's and the test's), from GNU ld. */
 extern const char __executable_start[], etext[];
@@ -128,41 +131,6 @@ static inline void tu_benign_end(void)
     tu_benign_depth--;
 }
 
-/* Where the failed allocation was made: printed when a call swallowed its failure, so that an
- * intermittent one (a run whose allocations differ) is found from the log of the run alone. */
-static void *tu_failed_at[24];
-static int tu_nfailed_at;
-
-static inline void *tu_failing_realloc(void *ud, void *ptr, size_t size)
-{
-    tu_failing *f = ud;
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (tu_benign_depth > 0) {
-        return realloc(ptr, size);
-    }
-    if (f->sites != NULL) {
-        if (f->nsites == f->capsites) {
-            long cap = f->capsites * 2;
-            uint64_t *grown = realloc(f->sites, (size_t)cap * sizeof *grown);
-            if (grown == NULL) {
-                return NULL;
-            }
-            f->sites = grown;
-            f->capsites = cap;
-        }
-        f->sites[f->nsites++] = tu_call_path();
-    }
-    if (f->count++ == f->fail_at) {
-        f->failed = true;
-        tu_nfailed_at = backtrace(tu_failed_at, 24);
-        return NULL;
-    }
-    return realloc(ptr, size);
-}
-
 /* Adds the call path h to the open-addressed set (mask + 1 slots, 0 free); whether it was
  * there already. */
 static inline bool tu_seen(uint64_t *set, size_t mask, uint64_t h)
@@ -179,92 +147,87 @@ static inline bool tu_seen(uint64_t *set, size_t mask, uint64_t h)
     }
 }
 
-/* Starts a recording run: f counts allocations, fails none, and records their call paths. */
-static inline void tu_failing_record(tu_failing *f)
+/* Where the failed allocation was made: printed when a call swallowed its failure, so that an
+ * intermittent one (a run whose allocations differ) is found from the log of the run alone. */
+static void *tu_failed_at[24];
+static int tu_nfailed_at;
+
+static inline void *tu_failing_realloc(void *ud, void *ptr, size_t size)
 {
-    *f = (tu_failing){.fail_at = -1, .sites = malloc(1024 * sizeof(uint64_t)), .capsites = 1024};
-    assert_non_null(f->sites);
+    tu_failing *f = ud;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (tu_benign_depth > 0) {
+        return realloc(ptr, size);
+    }
+    if (f->paths != NULL && !f->failed && f->fail_at < 0 && f->count >= f->from &&
+        !tu_seen(f->paths, TU_PATHS - 1, tu_call_path())) {
+        f->fail_at = f->count;
+    }
+    if (f->count++ == f->fail_at) {
+        f->failed = true;
+        tu_nfailed_at = backtrace(tu_failed_at, 24);
+        return NULL;
+    }
+    return realloc(ptr, size);
 }
 
-/* Which allocations of f's recording run (allocation from on) a sweep fails: plan[n] for the
- * first allocation of each call path met from `from` (for every n when MC_OOM_FULL is set in the
- * environment: the exhaustive sweep, for a hunt). A call path met again, in the next turn of a
- * loop or for the next row, fails the same way. Frees f's record; the caller frees the array
- * (f->count entries). */
-static inline bool *tu_failing_plan(tu_failing *f, long from)
+/* A new empty set of call paths for tu_failing (free it with free()). */
+static inline uint64_t *tu_paths_new(void)
 {
-    bool full = getenv("MC_OOM_FULL") != NULL;
-    size_t slots = 64;
-    while (slots < 2 * (size_t)f->nsites) {
-        slots *= 2;
-    }
-    uint64_t *set = calloc(slots, sizeof *set);
-    bool *plan = calloc((size_t)f->count + 1, sizeof *plan);
-    assert_true(set != NULL && plan != NULL);
-    for (long n = from; n < f->count; n++) {
-        plan[n] = full || n >= f->nsites || !tu_seen(set, slots - 1, f->sites[n]);
-    }
-    free(set);
-    free(f->sites);
-    f->sites = NULL;
-    return plan;
+    uint64_t *set = calloc(TU_PATHS, sizeof *set);
+    assert_non_null(set);
+    return set;
 }
 
-/* The out-of-memory sweep: runs attempt(ctx) once without failure (recording the call path of
- * each allocation), then with allocation n failing for each n of tu_failing_plan. A run that saw
- * a failure must end in MC_ENOMEM — or in success when absorb is set (Lua collects garbage and
- * retries a failed allocation). After each run, check(ctx, rc), when given, inspects with the
- * ordinary allocator what the run left behind (attempt then works on state of its own: the
- * complete run comes first). Returns the number of allocations of the complete run;
- * MC_OOM_STATS in the environment prints how many were failed. */
+/* The out-of-memory sweep: runs attempt(ctx) with one allocation failing, the first of a call
+ * path (in motcua's code) that has not failed yet, from the allocation after the last one failed,
+ * until a run meets no new call path: that complete run comes last, as in every turn the state
+ * before it is what the failed runs left. A call path met again (the next turn of a loop, the
+ * next row) fails the same way; MC_OOM_FULL in the environment fails every allocation in turn
+ * instead, for a hunt. A run that saw a failure must end in MC_ENOMEM — or in success when
+ * absorb is set (Lua collects garbage and retries a failed allocation). After each run,
+ * check(ctx, rc), when given, inspects with the ordinary allocator what the run left behind.
+ * Returns the number of allocations of the complete run; MC_OOM_STATS in the environment prints
+ * how many runs failed one. */
 static inline long tu_oom_sweep_checked(int (*attempt)(void *ctx), void (*check)(void *ctx, int rc),
                                         void *ctx, bool absorb)
 {
     /* Static: a failed assertion inside attempt leaves the hook installed, and the suites' later
      * cases then meet a counter that has passed its failure, not a dead stack frame. */
     static tu_failing f;
+    bool full = getenv("MC_OOM_FULL") != NULL;
+    uint64_t *paths = full ? NULL : tu_paths_new();
     tu_nfailed_at = backtrace(tu_failed_at, 1); /* loads what backtrace needs, before the sweep */
     assert_int_equal(mc_init(), 0);
     sqlite3_test_control(SQLITE_TESTCTRL_BENIGN_MALLOC_HOOKS, tu_benign_begin, tu_benign_end);
-    tu_failing_record(&f);
-    mc_alloc_set(tu_failing_realloc, &f);
-    int rc = attempt(ctx);
-    mc_alloc_set(NULL, NULL);
-    if (check != NULL) {
-        check(ctx, rc);
-    }
-    assert_int_equal(rc, 0);
-    long total = f.count, tried = 0;
-    bool *plan = tu_failing_plan(&f, 0);
-    for (long n = 0; n < total; n++) {
-        if (!plan[n]) {
-            continue;
-        }
-        tried++;
-        f = (tu_failing){.fail_at = n};
+    for (long from = 0, runs = 0;; runs++) {
+        f = (tu_failing){.fail_at = full ? from : -1, .paths = paths, .from = from};
         mc_alloc_set(tu_failing_realloc, &f);
-        rc = attempt(ctx);
+        int rc = attempt(ctx);
         mc_alloc_set(NULL, NULL);
         if (f.failed && rc != MC_ENOMEM && !(absorb && rc == 0)) {
             fprintf(stderr, "# the allocation that failed was made at:\n");
             backtrace_symbols_fd(tu_failed_at, tu_nfailed_at, 2);
-            free(plan);
-            fail_msg("allocation %ld failed but the call returned %d", n, rc);
+            free(paths);
+            fail_msg("allocation %ld failed but the call returned %d", f.fail_at, rc);
         }
         if (check != NULL) {
             check(ctx, rc);
         }
-        if (!f.failed && rc != 0) { /* this run made fewer allocations: it must have succeeded */
-            free(plan);
-            fail_msg("allocation %ld was never made, yet the call returned %d", n, rc);
+        if (!f.failed) {
+            free(paths);
+            assert_int_equal(rc, 0);
+            if (getenv("MC_OOM_STATS") != NULL) {
+                fprintf(stderr, "# out-of-memory sweep: %ld allocations, %ld failed in turn\n",
+                        f.count, runs);
+            }
+            return f.count;
         }
+        from = f.fail_at + 1;
     }
-    if (getenv("MC_OOM_STATS") != NULL) {
-        fprintf(stderr, "# out-of-memory sweep: %ld allocations, %ld call paths failed\n", total,
-                tried);
-    }
-    free(plan);
-    return total;
 }
 
 static inline long tu_oom_sweep(int (*attempt)(void *ctx), void *ctx, bool absorb)

@@ -373,6 +373,21 @@ typedef struct mc_dossier {
 int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err);
 void mc_dossier_free(mc_dossier *d);
 
+/* A preview of submission s (the one-stop desk's, issue 21): the dossier that mc_engine_submit
+ * would file now, with its checklist — the same checks of procedure, channel, fields and
+ * attachments, and the same once-only resolution (snapshot registries read from the store, live
+ * ones asked through the engine's client, a registry that does not answer WAITING or ASKED with
+ * the reason, as a submission would record it) — and nothing stored: no dossier, no event, no
+ * request id (s->request_id is ignored). The reads it made are recorded in the access log (as's
+ * `at`, `actor` and `route`, both required, MC_EUSAGE): the applicant's data under the subject,
+ * and each other party's record and live look-up as a submission records them. 0 with *out (free
+ * with mc_dossier_free; id 0, in the procedure's first state, its clock stopped, no due
+ * instant, fee MC_NONE); MC_EREFUSED with the reason in res (an unknown procedure, a bad field…);
+ * or an error (the store, MC_ENOMEM). Needs an engine with a store (MC_EUSAGE). */
+struct mc_access;
+int mc_engine_preview(mc_engine *e, const mc_submit *s, const struct mc_access *as, mc_dossier *out,
+                      mc_result *res, mc_error *err);
+
 /* ---- dossiers in memory (simulation, SPEC §8.2) ----
  *
  * A volatile engine has no store. Its dossiers live in an mc_live that the caller holds and

@@ -68,6 +68,70 @@ int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_da
                       mc_report *out, mc_error *err);
 void mc_report_free(mc_report *r);
 
+/* ---- per officer (issue 21: the one-stop desk; docs/cli.md, "report --by officer") ----
+ *
+ * An officer is the `user` an event records: the token's actor that fired it through the API
+ * (events without one — the command line's, the timers' — count for no officer). Over a period,
+ * from the dossiers' events:
+ *
+ * - handled: the dossiers on which the officer fired at least one event in the period;
+ * - late: of those, the dossiers that went late at the officer's own step. A step is a stay in
+ *   a state, from the event that entered it to the one that left it, and it is the step of the
+ *   officer who fired the event that left it. It is late when the dossier's overdue mark (the
+ *   event the engine records, stamped with the due instant that passed) was recorded during it:
+ *   the statutory time ran out while the dossier waited for that officer. A dossier already
+ *   overdue when the step began is not the officer's lateness; one still waiting at the end of
+ *   the period is no one's yet; on_time = handled - late;
+ * - supplements: the officer's events that asked the applicant for documents (a `fire` whose
+ *   payload names documents);
+ * - apologies: the apologies the officer made;
+ * - once_only_refusals: the officer's requests refused by the once-only rule.
+ *
+ * Events count when they are in the period ([from, to) of the local dates, as the rest of the
+ * report); a late step counts in the period of the event that ended it. */
+
+typedef struct mc_officer_row {
+    const char *officer; /* owned by the report */
+    int64_t handled, on_time, late, supplements, apologies, once_only_refusals;
+} mc_officer_row;
+
+typedef struct mc_officer_report {
+    mc_officer_row *officers; /* sorted by officer, in byte order */
+    size_t nofficers;
+    void *impl;
+} mc_officer_report;
+
+/* One event of a dossier, as the officers' accumulator reads it (the events of one dossier are
+ * given in their order; dossiers one after the other or interleaved). */
+typedef struct mc_officer_event {
+    int64_t dossier;
+    int64_t at;
+    const char *kind;   /* "submit", "fire", "timer", "overdue", "apology", "blocked", … */
+    const char *user;   /* the body's user, or NULL */
+    bool enters;        /* it entered a state (the body has "to"): a step ends and one begins */
+    bool asks;          /* a fire whose payload asks documents of the applicant */
+    bool once_only;     /* a blocked event refused by the once-only rule */
+    const char *agency; /* the agency of the dossier's procedure, or NULL */
+} mc_officer_event;
+
+typedef struct mc_officer_builder mc_officer_builder;
+
+/* Starts the per-officer indicators for the local dates [from, to] (the default calendar's of
+ * cat). keep (or NULL: all) says whether the dossiers of an agency count (a token's agencies).
+ * MC_ENOMEM. */
+int mc_officers_begin(mc_officer_builder **out, const mc_catalogue *cat, mc_date from, mc_date to,
+                      bool (*keep)(void *ud, const char *agency), void *ud);
+/* Adds one event. MC_ENOMEM (the builder is then to be abandoned). */
+int mc_officers_add(mc_officer_builder *b, const mc_officer_event *ev);
+/* Hands the rows to out (free with mc_officers_free) and frees b. MC_ENOMEM (b freed too). */
+int mc_officers_end(mc_officer_builder *b, mc_officer_report *out);
+void mc_officers_abandon(mc_officer_builder *b);
+/* Computes the per-officer indicators of st's events (keep as for mc_officers_begin). */
+int mc_officers_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_date to,
+                        bool (*keep)(void *ud, const char *agency), void *ud,
+                        mc_officer_report *out, mc_error *err);
+void mc_officers_free(mc_officer_report *r);
+
 enum { MC_REPORT_NONE = -1 }; /* a share or a mean of nothing */
 
 /* What a row's counts come to, as every format shows it: shares in hundredths of a percent

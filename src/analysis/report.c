@@ -465,3 +465,272 @@ mc_indicator_ratios mc_report_ratios(const mc_indicators *x)
     r.not_online = x->received - x->online;
     return r;
 }
+
+/* ==== per officer (report.h, "per officer") ============================================== */
+
+/* What one officer did on the dossier at hand. */
+typedef struct touch {
+    size_t officer; /* index in rows */
+    bool late;
+} touch;
+
+struct mc_officer_builder {
+    int64_t from, to; /* UTC [from, to) */
+    bool (*keep)(void *ud, const char *agency);
+    void *ud;
+    mc_map index; /* officer -> its row's index + 1; keys are names[i] */
+    char **names; /* owned */
+    mc_officer_row *rows;
+    size_t n, cap, capnames;
+    /* the dossier at hand */
+    int64_t dossier;
+    bool counted;      /* its agency counts (keep) */
+    bool mark_in_step; /* an overdue mark was recorded since the state was entered */
+    touch *touched;
+    size_t ntouched, captouched;
+};
+
+int mc_officers_begin(mc_officer_builder **out, const mc_catalogue *cat, mc_date from, mc_date to,
+                      bool (*keep)(void *ud, const char *agency), void *ud)
+{
+    mc_officer_builder *b = *out = mc_calloc(1, sizeof *b);
+    if (b == NULL) {
+        return MC_ENOMEM;
+    }
+    const mc_calendar *cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
+                                                                : mc_calendar_builtin();
+    b->from = mc_calendar_to_utc(cal, (mc_localtime)from * MC_DAY_SECONDS);
+    b->to = mc_calendar_to_utc(cal, (mc_localtime)(to + 1) * MC_DAY_SECONDS);
+    b->keep = keep;
+    b->ud = ud;
+    return 0;
+}
+
+void mc_officers_abandon(mc_officer_builder *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        mc_free(b->names[i]);
+    }
+    mc_free(b->names);
+    mc_free(b->rows);
+    mc_free(b->touched);
+    mc_map_free(&b->index);
+    mc_free(b);
+}
+
+/* The row of officer user, made when new; NULL when out of memory. */
+static mc_officer_row *officer_row(mc_officer_builder *b, const char *user)
+{
+    size_t k = (size_t)mc_map_get(&b->index, user, strlen(user));
+    if (k != 0) {
+        return &b->rows[k - 1];
+    }
+    if (mc_grow(&b->rows, &b->cap, b->n + 1, sizeof *b->rows) != 0 ||
+        mc_grow(&b->names, &b->capnames, b->n + 1, sizeof *b->names) != 0) {
+        return NULL;
+    }
+    size_t len = strlen(user);
+    char *name = mc_malloc(len + 1);
+    if (name == NULL) {
+        return NULL;
+    }
+    memcpy(name, user, len + 1);
+    if (mc_map_put(&b->index, name, len, (void *)(b->n + 1)) != 0) {
+        mc_free(name);
+        return NULL;
+    }
+    b->names[b->n] = name;
+    mc_officer_row *r = &b->rows[b->n];
+    memset(r, 0, sizeof *r);
+    r->officer = name;
+    b->n++;
+    return r;
+}
+
+/* Counts what the officers did on the dossier at hand, once each: handled, and late or on time. */
+static void flush_dossier(mc_officer_builder *b)
+{
+    for (size_t i = 0; i < b->ntouched; i++) {
+        mc_officer_row *r = &b->rows[b->touched[i].officer];
+        r->handled++;
+        r->late += b->touched[i].late;
+        r->on_time += !b->touched[i].late;
+    }
+    b->ntouched = 0;
+    b->mark_in_step = false;
+}
+
+/* Records that officer row r fired an event on the dossier at hand; late: its step went late. */
+static int touch_dossier(mc_officer_builder *b, const mc_officer_row *r, bool late)
+{
+    size_t k = (size_t)(r - b->rows);
+    for (size_t i = 0; i < b->ntouched; i++) {
+        if (b->touched[i].officer == k) {
+            b->touched[i].late |= late;
+            return 0;
+        }
+    }
+    if (mc_grow(&b->touched, &b->captouched, b->ntouched + 1, sizeof *b->touched) != 0) {
+        return MC_ENOMEM;
+    }
+    b->touched[b->ntouched++] = (touch){k, late};
+    return 0;
+}
+
+int mc_officers_add(mc_officer_builder *b, const mc_officer_event *ev)
+{
+    if (ev->dossier != b->dossier) {
+        flush_dossier(b);
+        b->dossier = ev->dossier;
+        b->counted = b->keep == NULL || b->keep(b->ud, ev->agency);
+    }
+    bool step_late = b->mark_in_step;
+    if (ev->kind != NULL && strcmp(ev->kind, "overdue") == 0) {
+        b->mark_in_step = true;
+    }
+    if (ev->enters) {
+        b->mark_in_step = false; /* a new step begins */
+    }
+    bool in_period = ev->at >= b->from && ev->at < b->to;
+    if (!b->counted || !in_period || ev->user == NULL || ev->user[0] == '\0' || ev->kind == NULL) {
+        return 0;
+    }
+    bool fire = strcmp(ev->kind, "fire") == 0;
+    bool apology = strcmp(ev->kind, "apology") == 0;
+    bool refusal = strcmp(ev->kind, "blocked") == 0 && ev->once_only;
+    if (!fire && !apology && !refusal) {
+        return 0; /* a submission, a refused request of another kind: not a step of the desk */
+    }
+    mc_officer_row *r = officer_row(b, ev->user);
+    if (r == NULL) {
+        return MC_ENOMEM;
+    }
+    r->supplements += fire && ev->asks;
+    r->apologies += apology;
+    r->once_only_refusals += refusal;
+    if (fire || apology) {
+        /* Only an event that ends the step (enters a state) can be late at it. */
+        return touch_dossier(b, r, fire && ev->enters && step_late);
+    }
+    return 0;
+}
+
+static int by_officer(const void *x, const void *y)
+{
+    return strcmp(((const mc_officer_row *)x)->officer, ((const mc_officer_row *)y)->officer);
+}
+
+typedef struct officer_names {
+    char **names;
+    size_t n;
+} officer_names;
+
+int mc_officers_end(mc_officer_builder *b, mc_officer_report *out)
+{
+    memset(out, 0, sizeof *out);
+    flush_dossier(b);
+    officer_names *own = mc_calloc(1, sizeof *own);
+    if (own == NULL) {
+        mc_officers_abandon(b);
+        return MC_ENOMEM;
+    }
+    if (b->n > 0) {
+        qsort(b->rows, b->n, sizeof *b->rows, by_officer);
+    }
+    own->names = b->names;
+    own->n = b->n;
+    out->officers = b->rows;
+    out->nofficers = b->n;
+    out->impl = own;
+    b->names = NULL;
+    b->rows = NULL;
+    b->n = 0;
+    mc_officers_abandon(b);
+    return 0;
+}
+
+void mc_officers_free(mc_officer_report *r)
+{
+    officer_names *own = r->impl;
+    if (own != NULL) {
+        for (size_t i = 0; i < own->n; i++) {
+            mc_free(own->names[i]);
+        }
+        mc_free(own->names);
+        mc_free(own);
+    }
+    mc_free(r->officers);
+    memset(r, 0, sizeof *r);
+}
+
+typedef struct officer_scan {
+    mc_officer_builder *b;
+    const mc_catalogue *cat;
+    int64_t *ids;
+    size_t nids, capids;
+} officer_scan;
+
+static int collect_id(void *ud, const mc_dossier_row *row)
+{
+    officer_scan *s = ud;
+    if (mc_grow(&s->ids, &s->capids, s->nids + 1, sizeof *s->ids) != 0) {
+        return MC_ENOMEM;
+    }
+    s->ids[s->nids++] = row->id;
+    return 0;
+}
+
+/* One stored event as the accumulator reads it: the few members it needs, from its body. */
+static int officer_event(void *ud, const mc_event_row *ev)
+{
+    officer_scan *s = ud;
+    json_t *body = NULL;
+    if (ev->body != NULL && mc_json_loads(ev->body, 0, &body) == MC_ENOMEM) {
+        return MC_ENOMEM;
+    }
+    const char *procedure = json_string_value(json_object_get(body, "procedure"));
+    size_t nv = 0;
+    const mc_procedure *const *v = procedure ? mc_catalogue_versions(s->cat, procedure, &nv) : NULL;
+    json_t *docs = json_object_get(json_object_get(body, "payload"), "documents");
+    const char *why = json_string_value(json_object_get(body, "reason"));
+    mc_officer_event e = {
+        .dossier = ev->dossier,
+        .at = ev->at,
+        .kind = ev->kind,
+        .user = json_string_value(json_object_get(body, "user")),
+        .enters = json_is_string(json_object_get(body, "to")),
+        .asks = json_array_size(docs) > 0,
+        .once_only = why != NULL && strcmp(why, "once-only") == 0,
+        .agency = nv ? v[0]->agency : NULL,
+    };
+    int rc = mc_officers_add(s->b, &e);
+    json_decref(body);
+    return rc;
+}
+
+int mc_officers_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_date to,
+                        bool (*keep)(void *ud, const char *agency), void *ud,
+                        mc_officer_report *out, mc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    officer_scan s = {.cat = cat};
+    if (mc_officers_begin(&s.b, cat, from, to, keep, ud) != 0) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    /* The dossiers first, then the events of each in order: a step is read within a dossier. */
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    int rc = mc_store_dossier_each(st, &f, collect_id, &s, err);
+    for (size_t i = 0; rc == 0 && i < s.nids; i++) {
+        rc = mc_store_event_each(st, s.ids[i], officer_event, &s, err);
+    }
+    mc_free(s.ids);
+    if (rc != 0) {
+        mc_officers_abandon(s.b);
+        return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
+    }
+    rc = mc_officers_end(s.b, out);
+    return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
+}

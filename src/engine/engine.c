@@ -5,6 +5,7 @@
  */
 #include "engine_int.h"
 
+#include "motcua/access.h"
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "base/grow.h"
@@ -650,10 +651,13 @@ static int keep_text(mc_engine *e, mce_dos *d, const char *version, mc_error *er
     return rc;
 }
 
-static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
+/* What a submission decides before anything is written: the version in force, the channel,
+ * the fields, the attachments, the dossier's row in memory, the once-only resolution and what
+ * the applicant attached. run_submit goes on from here; a preview (mc_engine_preview) stops
+ * here. */
+static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refusal *rf,
+                         mc_error *err)
 {
-    mc_engine *e = o->e;
-    const mc_submit *s = o->args;
     const mc_procedure *p;
     if (version_in_force(e, s, &p, rf) != 0) {
         return MC_EREFUSED;
@@ -707,6 +711,22 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
             mce_clear_reason(&d->reqs[k]);
         }
     }
+    return 0;
+}
+
+static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
+{
+    mc_engine *e = o->e;
+    const mc_submit *s = o->args;
+    int rc = decide_submit(e, d, s, rf, err);
+    if (rc != 0) {
+        return rc;
+    }
+    const mc_procedure *p = d->p;
+    const char *channel = d->row.channel;
+    char version[11];
+    mce_version_text(p, version);
+    mc_dossier_row *r = &d->row;
     if ((rc = submission_fee(e, d, rf, err)) != 0) {
         return rc;
     }
@@ -1375,6 +1395,99 @@ void mc_dossier_free(mc_dossier *d)
         mc_free(g);
     }
     memset(d, 0, sizeof *d);
+}
+
+/* ==== a preview of a submission ========================================================== */
+
+/* Records in the access log the reads a preview made, in one transaction: the applicant's data
+ * under the subject (route as->route), and each read the resolution queued (another party's
+ * records, a live registry's look-up, with their own route). */
+static int log_preview(mc_engine *e, const mce_dos *d, const mc_access *as, mc_error *err)
+{
+    int rc = mc_store_begin(e->st, err);
+    if (rc != 0) {
+        return rc;
+    }
+    if (d->row.subject != NULL) {
+        mc_access a = *as;
+        a.dossier = 0;
+        a.subject = d->row.subject;
+        rc = mc_access_record(e->st, &a, err);
+    }
+    for (size_t i = 0; rc == 0 && i < json_array_size(d->reads); i++) {
+        json_t *r = json_array_get(d->reads, i);
+        const char *route = json_string_value(json_object_get(r, "route"));
+        mc_access a = {.at = as->at,
+                       .actor = as->actor,
+                       .route = route != NULL ? route : as->route,
+                       .subject = json_string_value(json_object_get(r, "subject")),
+                       .registry = json_string_value(json_object_get(r, "registry")),
+                       .party = json_string_value(json_object_get(r, "party")),
+                       .request = json_string_value(json_object_get(r, "request")),
+                       .outcome = json_string_value(json_object_get(r, "outcome"))};
+        rc = mc_access_record(e->st, &a, err);
+    }
+    if (rc == 0) {
+        rc = mc_store_commit(e->st, err);
+    }
+    if (rc != 0) {
+        mc_store_rollback(e->st);
+    }
+    return rc;
+}
+
+int mc_engine_preview(mc_engine *e, const mc_submit *s, const mc_access *as, mc_dossier *out,
+                      mc_result *res, mc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mce_result_init(res);
+    if (e->st == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "a preview needs an engine with a store");
+    }
+    if (as == NULL || as->actor == NULL || as->route == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "a preview needs an actor and a route to log");
+    }
+    got *g = mc_calloc(1, sizeof *g);
+    if (g == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    /* As execute runs an operation, without its transaction: a run that needs live registries'
+     * answers (MCE_ELOOKUP) has them asked, all at once, and decides again with them. */
+    mce_live live = {.now = s->now, .strs = MC_PTRVEC_INIT};
+    e->live = e->registries.lookup != NULL ? &live : NULL;
+    mce_refusal rf;
+    mce_refusal_init(&rf);
+    int rc = decide_submit(e, &g->d, s, &rf, err);
+    for (int asked = 0; rc == MCE_ELOOKUP;) {
+        mce_dos_free(&g->d);
+        memset(&g->d, 0, sizeof g->d);
+        if ((rc = mce_ask_registries(e, &live, err)) != 0) {
+            break;
+        }
+        live.last = ++asked >= MCE_LOOKUP_PASSES - 1;
+        mce_refusal_init(&rf);
+        rc = decide_submit(e, &g->d, s, &rf, err);
+    }
+    e->live = NULL;
+    mce_live_free(&live);
+    if (rc == MC_EREFUSED) {
+        mce_refusal_result(&rf, res);
+    }
+    if (rc == 0) {
+        g->d.state = g->d.p->machine.initial; /* where the submission would put it */
+        g->reqs = mc_calloc(g->d.p->nrequires ? g->d.p->nrequires : 1, sizeof *g->reqs);
+        rc = g->reqs != NULL ? log_preview(e, &g->d, as, err)
+                             : mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (rc != 0) {
+        mce_dos_free(&g->d);
+        mc_free(g->reqs);
+        mc_free(g);
+        return rc;
+    }
+    mce_view(&g->d, g->reqs, out);
+    out->impl = g;
+    return 0;
 }
 
 /* ==== the timer scheduler's batches ====================================================== */

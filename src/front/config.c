@@ -116,6 +116,7 @@ static const key keys[] = {
     KEY("tokens", PATH, tokens, NULL),
     KEY("catalogue", PATH_LIST, catalogues, NULL),
     KEY("metrics-listen", TEXT, metrics_listen, check_listen),
+    KEY("trusted-proxy", TEXT, trusted_proxy, NULL),
     KEY("access-log", PATH, access_log, NULL),
     KEY("error-log", PATH, error_log, NULL),
     KEY("log-level", TEXT, log_level, check_level),

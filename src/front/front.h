@@ -44,6 +44,10 @@ typedef struct front_opts {
     const char *config, *log_level, *error_log;
     /* --access-log FILE (serve: stderr without it), --metrics-listen HOST:PORT (serve) */
     const char *access_log, *metrics_listen;
+    /* --trusted-proxy ADDRESS (serve): the proxy whose X-Forwarded-For names the client, for
+     * GET /api/track's rate limit (docs/security.md) */
+    const char *trusted_proxy;
+    const char *by;        /* --by officer (report) */
     bool migrate;          /* --migrate (serve): migrate an older store before starting */
     /* the live registries' endpoints: `registry NAME { … }` blocks of the configuration file
      * only (config.h), given to the connector (connect.h) */

@@ -121,6 +121,38 @@ const char *front_reason_text(const mc_dossier_req *r, mc_lang lang, char *out, 
     return out;
 }
 
+json_t *front_checklist_json(const mc_calendar *cal, const mc_dossier *d, mc_lang lang)
+{
+    bool ok = true;
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < d->procedure->nrequires; i++) {
+        const mc_dossier_req *r = &d->requirements[i];
+        if (r->status == MC_REQ_NOT_REQUIRED) {
+            continue;
+        }
+        json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name, "status",
+                                 front_status_names[r->status]);
+        if (r->requirement->party != 0) {
+            front_jset(item, "party",
+                       json_string(d->procedure->parties[r->requirement->party].name), &ok);
+        }
+        char said[600];
+        const char *reason = front_reason_text(r, lang, said, sizeof said);
+        if (reason != NULL) {
+            front_jset(item, "reason", mc_json_text(reason), &ok);
+        }
+        if (r->registry) {
+            front_jset(item, "registry", json_string(r->registry), &ok);
+            front_jset(item, "record", json_string(r->record ? r->record : ""), &ok);
+        }
+        if (r->status == MC_REQ_WAITING) {
+            front_jset(item, "wait", wait_json(cal, r), &ok);
+        }
+        front_jpush(list, item, &ok);
+    }
+    return front_jdone(list, ok);
+}
+
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
 {
     return front_dossier_json_lang(cal, d, MC_LANG_EN);
@@ -177,33 +209,7 @@ json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_
     front_jset(o, "apologized", json_boolean(d->apologized), &ok);
     front_jset(o, "events", json_integer(d->events), &ok);
     front_jset(o, "blocked", json_integer(d->blocked), &ok);
-    json_t *list = json_array();
-    for (size_t i = 0; list != NULL && i < d->procedure->nrequires; i++) {
-        const mc_dossier_req *r = &d->requirements[i];
-        if (r->status == MC_REQ_NOT_REQUIRED) {
-            continue;
-        }
-        json_t *item = json_pack("{s:s, s:s}", "document", r->requirement->document->name, "status",
-                                 front_status_names[r->status]);
-        if (r->requirement->party != 0) {
-            front_jset(item, "party",
-                       json_string(d->procedure->parties[r->requirement->party].name), &ok);
-        }
-        char said[600];
-        const char *reason = front_reason_text(r, lang, said, sizeof said);
-        if (reason != NULL) {
-            front_jset(item, "reason", mc_json_text(reason), &ok);
-        }
-        if (r->registry) {
-            front_jset(item, "registry", json_string(r->registry), &ok);
-            front_jset(item, "record", json_string(r->record ? r->record : ""), &ok);
-        }
-        if (r->status == MC_REQ_WAITING) {
-            front_jset(item, "wait", wait_json(cal, r), &ok);
-        }
-        front_jpush(list, item, &ok);
-    }
-    front_jset(o, "checklist", list, &ok);
+    front_jset(o, "checklist", front_checklist_json(cal, d, lang), &ok);
     return front_jdone(o, ok);
 }
 

@@ -42,6 +42,10 @@ const char *front_reason_text(const mc_dossier_req *r, mc_lang lang, char *out, 
 /* The same, the checklist's reasons said in lang from their codes (msg.h); a reason recorded
  * without a code stays as recorded. front_dossier_json is this in English. */
 json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_lang lang);
+/* The checklist of d as front_dossier_json_lang gives it (its "checklist"): the documents
+ * required, each with its status, and its party, reason (in lang), registry and record, wait when
+ * it has them. NULL when memory ran out. */
+json_t *front_checklist_json(const mc_calendar *cal, const mc_dossier *d, mc_lang lang);
 /* Why each document of d is asked, fetched, provided or not required (its condition, its
  * story, its registry and record, its legal basis), or only document `only`, as an array into
  * *out. Returns 0, MC_ENOTFOUND when the procedure does not require `only`, or MC_ENOMEM;

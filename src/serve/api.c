@@ -9,6 +9,7 @@
 #include "base/utf8.h"
 #include "front/catalogue_view.h"
 #include "front/cursor.h"
+#include "front/desk.h"
 #include "front/view.h"
 #include "motcua/access.h"
 #include "motcua/alloc.h"
@@ -1219,7 +1220,29 @@ static void get_records(job *a, const principal *p, const char *subject, api_res
     out->body = json_pack("{s:s, s:o}", "subject", subject, "records", r.list);
 }
 
-/* GET /api/indicators?from=DATE&to=DATE: SPEC §9, the rows the token's agency may see. */
+static bool officer_agency(void *ud, const char *agency)
+{
+    return principal_in_agency(ud, agency);
+}
+
+/* The "officers" of GET /api/indicators?by=officer (report.h, "per officer"): the events on the
+ * dossiers of p's agencies. */
+static int officers_of(job *a, const principal *p, mc_date from, mc_date to, json_t **out,
+                       mc_error *err)
+{
+    mc_officer_report o;
+    int rc = mc_officers_compute(mc_engine_store(a->engine), a->cat, from, to, officer_agency,
+                                 (void *)(uintptr_t)p, &o, err);
+    if (rc != 0) {
+        return rc;
+    }
+    *out = front_officers_json(&o);
+    mc_officers_free(&o);
+    return *out != NULL ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+}
+
+/* GET /api/indicators?from=DATE&to=DATE[&by=officer]: SPEC §9, the rows the token's agency may
+ * see; with by=officer, the officers' rows too (issue 21). */
 static void get_indicators(job *a, const principal *p, const api_request *rq, api_response *out)
 {
     if (is_applicant(p)) {
@@ -1235,10 +1258,21 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
         api_error_msg(out, 400, "bad-request", "api.from-to", 0);
         return;
     }
+    bool by_officer = rq->q_by != NULL && strcmp(rq->q_by, "officer") == 0;
+    if (rq->q_by != NULL && !by_officer) {
+        api_error_msg(out, 400, "bad-request", "api.by", 0);
+        return;
+    }
     mc_report r;
     mc_error err;
     int rc = mc_report_compute(mc_engine_store(a->engine), a->cat, from, to, &r, &err);
     if (rc != 0) {
+        engine_failure(out, rc, NULL, &err);
+        return;
+    }
+    json_t *officers = NULL;
+    if (by_officer && (rc = officers_of(a, p, from, to, &officers, &err)) != 0) {
+        mc_report_free(&r);
         engine_failure(out, rc, NULL, &err);
         return;
     }
@@ -1266,8 +1300,255 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
     if (all) {
         front_jset(out->body, "total", front_indicators_json(&r.total), &ok);
     }
+    if (by_officer) {
+        front_jset(out->body, "officers", officers, &ok);
+    }
     out->body = front_jdone(out->body, ok); /* NULL: out of memory (api_handle) */
     mc_report_free(&r);
+}
+
+/* ==== the one-stop desk (issue 21) ======================================================= */
+
+/* POST /api/dossiers/preview: the checklist a submission would have now, nothing stored
+ * (mc_engine_preview); the registry reads it makes are in the access log. For officers of the
+ * procedure's agency. */
+static void post_preview(job *a, const principal *p, const api_request *rq, api_response *out)
+{
+    if (is_applicant(p)) {
+        api_error_msg(out, 403, "forbidden", "api.preview-officers", 0);
+        return;
+    }
+    json_t *body = parse_body(rq, out);
+    if (body == NULL) {
+        return;
+    }
+    const char *procedure, *channel, **attach = NULL;
+    mc_kv *fields = NULL;
+    char *texts = NULL;
+    size_t nfields = 0, nattach = 0;
+    if (!opt_string(body, "procedure", &procedure, out) ||
+        !opt_string(body, "channel", &channel, out) ||
+        !opt_pairs(body, "fields", &fields, &nfields, &texts, out) ||
+        !opt_strings(body, "attach", &attach, &nattach, out)) {
+        goto done;
+    }
+    if (procedure == NULL) {
+        api_error_msg(out, 400, "bad-request", "api.required", 1, "procedure");
+        goto done;
+    }
+    int64_t now = now_of(a);
+    const mc_procedure *proc =
+        mc_catalogue_procedure(a->cat, procedure, mc_calendar_today(a->cal, now));
+    if (proc == NULL) {
+        api_error_msg(out, 404, "not-found", "api.procedure-not-in-force", 1, procedure);
+        goto done;
+    }
+    if (!may_access(p, proc->agency, NULL)) {
+        api_error_msg(out, 403, "forbidden", "api.procedure-other-agency", 1, procedure);
+        goto done;
+    }
+    if (!accepting_writes(a, out)) { /* the reads are written to the access log */
+        goto done;
+    }
+    mc_submit s = {.procedure = procedure,
+                   .fields = fields,
+                   .nfields = nfields,
+                   .attach = attach,
+                   .nattach = nattach,
+                   .channel = channel,
+                   .now = now,
+                   .user = p->actor};
+    mc_access as = {now, p->actor, "POST /api/dossiers/preview", 0, NULL, NULL, NULL, NULL, NULL};
+    mc_dossier d;
+    mc_result res;
+    mc_error err;
+    int rc = mc_engine_preview(a->engine, &s, &as, &d, &res, &err);
+    if (rc == MC_EREFUSED) {
+        engine_failure(out, rc, &res, &err);
+        /* nothing was filed: no dossier to name */
+        if (out->body != NULL) {
+            json_object_del(out->body, "dossier");
+        }
+    } else if (rc != 0) {
+        engine_failure(out, rc, NULL, &err);
+    } else {
+        out->status = 200;
+        out->body = front_preview_json(a->cal, &d, a->lang); /* NULL: out of memory (api_handle) */
+        mc_dossier_free(&d);
+    }
+done:
+    free(fields);
+    free(texts);
+    free(attach);
+    json_decref(body);
+}
+
+/* Takes a free engine of the pool into j, as api_handle does for a request with a token (a
+ * public endpoint that reads the store); give it back with pool_give. */
+static size_t pool_take(api *a, job *j)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    size_t slot;
+    while (true) {
+        for (slot = 0; !a->swapping && slot < a->nengines && a->taken[slot]; slot++) {
+        }
+        if (!a->swapping && slot < a->nengines) {
+            break;
+        }
+        pthread_cond_wait(&a->pool_free, &a->pool_lock);
+    }
+    a->taken[slot] = true;
+    j->cat = a->cat;
+    j->cal = a->cal;
+    j->engine = a->engines[slot];
+    pthread_mutex_unlock(&a->pool_lock);
+    return slot;
+}
+
+static void pool_give(api *a, size_t slot)
+{
+    pthread_mutex_lock(&a->pool_lock);
+    a->taken[slot] = false;
+    pthread_cond_broadcast(&a->pool_free);
+    pthread_mutex_unlock(&a->pool_lock);
+}
+
+/* Whether the NUL-terminated x and y are equal, in a time that depends on their lengths only. */
+static bool same_text(const char *x, const char *y)
+{
+    size_t nx = strlen(x), ny = strlen(y);
+    unsigned char diff = nx != ny;
+    for (size_t i = 0; i < nx; i++) {
+        diff |= (unsigned char)(x[i] ^ y[i % (ny ? ny : 1)]);
+    }
+    return diff == 0;
+}
+
+typedef struct apology_ctx {
+    char new_date[11];
+} apology_ctx;
+
+/* The new date of the dossier's apology (its last apology event). */
+static int apology_one(void *ud, const mc_event_row *ev)
+{
+    apology_ctx *c = ud;
+    if (strcmp(ev->kind, "apology") != 0 || ev->body == NULL) {
+        return 0;
+    }
+    json_t *body;
+    int rc = mc_json_loads(ev->body, 0, &body);
+    if (rc != 0) {
+        return rc == MC_ENOMEM ? rc : 0;
+    }
+    const char *day = json_string_value(json_object_get(body, "new_date"));
+    if (day != NULL) {
+        snprintf(c->new_date, sizeof c->new_date, "%s", day);
+    }
+    json_decref(body);
+    return 0;
+}
+
+static int64_t monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+/* The one answer to a code and an identifier that do not name a dossier together, whichever is
+ * wrong: the same status and the same bytes. */
+static void track_absent(api_response *out)
+{
+    api_error_msg(out, 404, "not-found", "api.track-absent", 0);
+}
+
+/* The store cannot answer now: nothing of the reason is shown to the public. */
+static void track_unavailable(api_response *out)
+{
+    api_error_msg(out, 503, "unavailable", "api.track-unavailable", 0);
+    out->retry_after = API_RETRY_AFTER_S;
+}
+
+/* The answer of the tracking for dossier id and subject, on j's engine: 200, the same 404 for
+ * a wrong pair and an absent dossier, or 503. */
+static void track_answer(job *j, int64_t id, const char *subject, api_response *out)
+{
+    /* One indexed read whether the dossier exists or not, and the identifiers compared in a
+     * time that does not say where they differ: a wrong pair and an absent dossier take the same
+     * path to the same answer. Nothing is loaded, no timer fires, nothing is logged before the
+     * pair is known to be right. */
+    mc_store *st = mc_engine_store(j->engine);
+    char stored[256];
+    mc_error err;
+    int found = mc_store_dossier_subject(st, id, stored, sizeof stored, &err);
+    if (found < 0) {
+        track_unavailable(out);
+        return;
+    }
+    if (found == 0 || stored[0] == '\0' || !same_text(stored, subject)) {
+        track_absent(out);
+        return;
+    }
+    mc_dossier d;
+    int rc = mc_engine_get(j->engine, id, now_of(j), &d, &err);
+    if (rc != 0) {
+        if (rc == MC_ENOTFOUND) {
+            track_absent(out);
+        } else {
+            track_unavailable(out);
+        }
+        return;
+    }
+    mc_access acc = {now_of(j), "tra-cuu", "GET /api/track", d.id, NULL, NULL, NULL, NULL, NULL};
+    apology_ctx ap = {""};
+    if (!accepting_writes(j, out)) {
+        /* 503 in out */
+    } else if (mc_engine_log_read(j->engine, &acc, &d, &err) != 0) {
+        track_unavailable(out); /* the access log could not record the read: nothing shown */
+    } else if (d.apologized && mc_store_event_each(st, id, apology_one, &ap, &err) != 0) {
+        track_unavailable(out);
+    } else {
+        out->status = 200;
+        out->body = front_track_json(j->cal, &d, ap.new_date[0] ? ap.new_date : NULL, j->lang);
+        if (out->body == NULL) {
+            api_error_msg(out, 500, "internal", "api.oom", 0);
+        }
+    }
+    mc_dossier_free(&d);
+}
+
+/* GET /api/track?code=N&subject=S: the citizen's tracking (contract 4 of issue 21), without a
+ * token, limited per client address; a read in the access log under the subject. */
+static void get_track(job *pub, const api_request *rq, api_response *out)
+{
+    api *a = pub->api;
+    int retry;
+    if (!ratelimit_take(a->track_limit, rq->client, monotonic_s(), &retry)) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", retry);
+        api_error_msg(out, 429, "too-many-requests", "api.track-limit", 1, secs);
+        out->retry_after = retry;
+        return;
+    }
+    int64_t id;
+    const char *code = rq->q_code, *subject = rq->q_subject;
+    if (code == NULL || subject == NULL || subject[0] == '\0') {
+        api_error_msg(out, 400, "bad-request", "api.track-required", 0);
+        return;
+    }
+    if (!parse_id(code, strlen(code), &id) || strlen(subject) > 255) {
+        track_absent(out);
+        return;
+    }
+    if (atomic_load(&a->stopping)) {
+        api_error_msg(out, 503, "unavailable", "api.stopping", 0);
+        out->retry_after = API_RETRY_AFTER_S;
+        return;
+    }
+    job j = {a, NULL, NULL, NULL, NULL, "", pub->lang};
+    size_t slot = pool_take(a, &j);
+    track_answer(&j, id, subject, out);
+    pool_give(a, slot);
 }
 
 /* ==== routing ============================================================================= */
@@ -1455,6 +1736,20 @@ static void ep_post_records(job *a, const principal *p, const api_request *rq,
     post_records(a, p, arg->registry, rq, out);
 }
 
+static void ep_post_preview(job *a, const principal *p, const api_request *rq,
+                            const route_args *arg, api_response *out)
+{
+    (void)arg;
+    post_preview(a, p, rq, out);
+}
+
+static void ep_track(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                     api_response *out)
+{
+    (void)p, (void)arg;
+    get_track(a, rq, out);
+}
+
 static void ep_get_indicators(job *a, const principal *p, const api_request *rq,
                               const route_args *arg, api_response *out)
 {
@@ -1472,6 +1767,7 @@ static const endpoint endpoints[] = {
     {"GET", "/api/whoami", ep_whoami, false},
     {"GET", "/api/procedures", ep_procedures, false},
     {"POST", "/api/dossiers", ep_post_dossier, false},
+    {"POST", "/api/dossiers/preview", ep_post_preview, false},
     {"GET", "/api/dossiers", ep_get_list, false},
     {"GET", "/api/dossiers/{id}", ep_get_dossier, false},
     {"POST", "/api/dossiers/{id}/events", ep_post_event, false},
@@ -1480,6 +1776,7 @@ static const endpoint endpoints[] = {
     {"GET", "/api/registries/records", ep_get_records, false},
     {"POST", "/api/registries/{registry}/records", ep_post_records, false},
     {"GET", "/api/indicators", ep_get_indicators, false},
+    {"GET", "/api/track", ep_track, true},
 };
 enum { NENDPOINTS = sizeof endpoints / sizeof endpoints[0] };
 
@@ -1563,7 +1860,7 @@ static const endpoint *find_endpoint(const api_request *rq, route_args *arg, api
         path_known = path_known || m == MATCH_YES;
         bad_id = bad_id || m == MATCH_BAD_ID;
     }
-    if (bad_id) {
+    if (bad_id && !path_known) {
         api_error_msg(out, 404, "not-found", "api.not-a-dossier", 1, rq->path);
     } else if (path_known && http_method(rq->method)) {
         api_error_msg(out, 405, "method", "api.method", 2, rq->method, rq->path);
@@ -1747,7 +2044,11 @@ int api_init(api *a, size_t n, mc_error *err)
     for (size_t i = 0; i < NENDPOINTS; i++) {
         metrics_route(&a->metrics, endpoints[i].method, endpoints[i].path);
     }
-    if (a->engines == NULL || a->rules == NULL || a->taken == NULL) {
+    a->track_limit = malloc(sizeof *a->track_limit);
+    if (a->track_limit != NULL) {
+        ratelimit_init(a->track_limit, API_TRACK_LIMIT, API_TRACK_WINDOW_S);
+    }
+    if (a->engines == NULL || a->rules == NULL || a->taken == NULL || a->track_limit == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     return 0;
@@ -1862,6 +2163,11 @@ void api_free(api *a)
     pthread_cond_destroy(&a->pool_free);
     pthread_mutex_destroy(&a->write_lock);
     metrics_free(&a->metrics);
+    if (a->track_limit != NULL) {
+        ratelimit_free(a->track_limit);
+        free(a->track_limit);
+        a->track_limit = NULL;
+    }
 }
 
 /* ==== metrics ============================================================================= */

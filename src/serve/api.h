@@ -14,6 +14,7 @@
 #include "motcua/msg.h"
 #include "motcua/rules.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "tokens.h"
 
 #include <jansson.h>
@@ -25,6 +26,8 @@ enum {
     API_MAX_KEY = 200,         /* bytes of an Idempotency-Key */
     API_TOKEN_CONCURRENCY = 4, /* requests one token may have running at once */
     API_RETRY_AFTER_S = 1,     /* what a 429 or 503 tells the client to wait */
+    API_TRACK_LIMIT = 10,      /* GET /api/track: requests one client address may make … */
+    API_TRACK_WINDOW_S = 60,   /* … in this many seconds (docs/security.md) */
 };
 
 /* The tokens a request authenticates with: the current set, or one a reload replaced while the
@@ -77,6 +80,8 @@ typedef struct api {
     /* The sender of results to those registries (deliver.h), for the pending counts in
      * /metrics, or NULL. Set by serve.c while it runs. */
     struct deliverer *deliver;
+    /* GET /api/track's limit per client address (ratelimit.h), made by api_init. */
+    ratelimit *track_limit;
 } api;
 
 /* Prepares a for n engines. MC_ENOMEM. */
@@ -114,6 +119,12 @@ typedef struct api_request {
     const char *q_state, *q_overdue, *q_document, *q_from, *q_to, *q_subject, *q_agency;
     /* the queue's (GET /api/dossiers) */
     const char *q_limit, *q_cursor, *q_final, *q_procedure, *q_due_before, *q_search;
+    /* the desk's (issue 21): GET /api/track's ?code=, GET /api/indicators' ?by= */
+    const char *q_code, *q_by;
+    /* The client's address as serve.c decides it (the peer's, or the last X-Forwarded-For
+     * address of a trusted proxy: docs/security.md), for GET /api/track's rate limit; NULL:
+     * unknown. */
+    const char *client;
 } api_request;
 
 typedef struct api_response {

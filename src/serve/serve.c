@@ -191,6 +191,9 @@ typedef struct server {
     pthread_mutex_t access_lock; /* one whole line at a time */
     uint64_t id_seed;            /* of the request ids made here */
     atomic_uint_fast64_t id_next;
+    /* --trusted-proxy ADDRESS: a peer at this address is a proxy whose last X-Forwarded-For
+     * address is the client's, for GET /api/track's rate limit; or NULL */
+    const char *trusted_proxy;
 } server;
 
 /* A request being received. */
@@ -246,6 +249,67 @@ static void request_id(server *sv, struct MHD_Connection *c, char out[65])
     snprintf(out, 65, "%016llx", (unsigned long long)z);
 }
 
+/* The peer's address of c as text into out ("" when unknown). */
+static void peer_text(struct MHD_Connection *c, char out[INET6_ADDRSTRLEN])
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info != NULL && info->client_addr != NULL) {
+        const struct sockaddr *sa = info->client_addr;
+        if (sa->sa_family == AF_INET) {
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                      INET6_ADDRSTRLEN);
+        } else if (sa->sa_family == AF_INET6) {
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                      INET6_ADDRSTRLEN);
+        }
+    }
+}
+
+/* Whether s[0..n) is an IPv4 or IPv6 address; then it is copied into out. */
+static bool address_in(const char *s, size_t n, char out[INET6_ADDRSTRLEN])
+{
+    char text[INET6_ADDRSTRLEN];
+    unsigned char bin[sizeof(struct in6_addr)];
+    if (n == 0 || n >= sizeof text) {
+        return false;
+    }
+    memcpy(text, s, n);
+    text[n] = '\0';
+    if (inet_pton(AF_INET, text, bin) != 1 && inet_pton(AF_INET6, text, bin) != 1) {
+        return false;
+    }
+    memcpy(out, text, n + 1);
+    return true;
+}
+
+/* The client's address (docs/security.md, "The citizen's tracking"): the peer's; when the peer
+ * is the --trusted-proxy, the last address of its X-Forwarded-For (the one the proxy added:
+ * dist/nginx-motcua.conf replaces the header with the client's address, and a proxy that
+ * appends puts it last), when it is an address. X-Real-IP is not read: a proxy that does not set
+ * it passes the client's own. */
+static void client_text(const server *sv, struct MHD_Connection *c, char out[INET6_ADDRSTRLEN])
+{
+    peer_text(c, out);
+    if (sv->trusted_proxy == NULL || strcmp(out, sv->trusted_proxy) != 0) {
+        return;
+    }
+    const char *fwd = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (fwd != NULL) {
+        const char *last = strrchr(fwd, ',');
+        last = last != NULL ? last + 1 : fwd;
+        while (*last == ' ' || *last == '\t') {
+            last++;
+        }
+        size_t n = strlen(last);
+        while (n > 0 && (last[n - 1] == ' ' || last[n - 1] == '\t')) {
+            n--;
+        }
+        address_in(last, n, out);
+    }
+}
+
 /* One JSON line per request: the route pattern, never the path (it holds dossier ids), the
  * query or a header's value; the actor's name, never the token. */
 static void access_line(server *sv, struct MHD_Connection *c, const char *method,
@@ -254,19 +318,8 @@ static void access_line(server *sv, struct MHD_Connection *c, const char *method
 {
     int64_t us = monotonic_us() - t0_us;
     metrics_request(&sv->api.metrics, out->route, status, (uint64_t)(us > 0 ? us : 0));
-    char remote[INET6_ADDRSTRLEN] = "";
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (info != NULL && info->client_addr != NULL) {
-        const struct sockaddr *sa = info->client_addr;
-        if (sa->sa_family == AF_INET) {
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, remote,
-                      sizeof remote);
-        } else if (sa->sa_family == AF_INET6) {
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      remote, sizeof remote);
-        }
-    }
+    char remote[INET6_ADDRSTRLEN];
+    peer_text(c, remote);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     struct tm tm;
@@ -432,7 +485,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         api_error_msg(&out, 414, "too-long", "api.path-too-long", 1, most);
         return respond(sv, c, method, &out, t0);
     }
+    char client[INET6_ADDRSTRLEN];
+    client_text(sv, c, client);
     api_request rq = {
+        .client = client,
         .method = method,
         .path = k->path,
         .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
@@ -453,6 +509,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .q_procedure = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "procedure"),
         .q_due_before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "due-before"),
         .q_search = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
+        .q_code = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "code"),
+        .q_by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by"),
     };
     api_handle(&sv->api, &rq, &out);
     return respond(sv, c, method, &out, t0);
@@ -947,6 +1005,14 @@ int cmd_serve(front_opts *c)
     }
     api *a = &sv->api;
     a->fixed_now = MC_NONE;
+    unsigned char proxy_bin[sizeof(struct in6_addr)];
+    if (c->trusted_proxy != NULL && inet_pton(AF_INET, c->trusted_proxy, proxy_bin) != 1 &&
+        inet_pton(AF_INET6, c->trusted_proxy, proxy_bin) != 1) {
+        free(sv);
+        return front_usage_error("--trusted-proxy takes an IPv4 or IPv6 address, not '%s'",
+                                 c->trusted_proxy);
+    }
+    sv->trusted_proxy = c->trusted_proxy;
     struct sockaddr_storage maddr;
     if (c->metrics_listen != NULL && front_listen_parse(c->metrics_listen, &maddr) != 0) {
         free(sv);
