@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the officer console of `motcua serve` in headless Chromium (tools/console-test/test.mjs,
-# with playwright-core from npm): a server of the test catalogue with an overdue dossier, an
+# with playwright-core from npm): a server of the desk catalogue (tests/fixtures/desk-catalogue: every title in Vietnamese) with an overdue dossier, an
 # on-time one and 22 more (two pages of the queue), a registry record, and the tokens of a
 # clerk (lan), a head of unit (hoa) and an applicant (an). Prints TAP lines, and "# SKIP needs
 # /api/…" for the steps whose endpoint the server does not have yet; saves the screenshots and
@@ -22,7 +22,7 @@ if [ ! -d "$here/console-test/node_modules/playwright-core" ] &&
     echo "check-console: npm ci of playwright-core failed; skipped" >&2
     exit 77
 fi
-cat_dir=$here/../tests/fixtures/cli-catalogue
+cat_dir=$here/../tests/fixtures/desk-catalogue
 tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -342,7 +342,7 @@ try {
   await settled(page);
   const approved = await text(page, '#d-facts');
   check('the approval is done', (await text(page, '#d-done')).startsWith('Đã thực hiện: ') &&
-    (approved.includes('approved') || approved.includes('Đã phê duyệt')), approved);
+    approved.includes('Trạng tháiĐã xử lý xong, chờ trả kết quả'), approved);
 
   // The head's indicators.
   await page.click('#nav-indicators');
