@@ -28,6 +28,7 @@ const STRINGS = {
     'role-applicant': 'Người nộp hồ sơ',
     'role-system': 'Hệ thống',
     'limit-wd': '{1} ngày làm việc',
+    'limit-0': 'trong ngày',
     'limit-d': '{1} ngày',
     'limit-h': '{1} giờ',
     'queue-h': 'Hồ sơ',
@@ -211,6 +212,7 @@ const STRINGS = {
     'role-applicant': 'Applicant',
     'role-system': 'System',
     'limit-wd': '{1} working days',
+    'limit-0': 'the same day',
     'limit-d': '{1} days',
     'limit-h': '{1} hours',
     'queue-h': 'Dossiers',
@@ -381,6 +383,7 @@ const FORMS = {
   motto1: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
   motto2: 'Độc lập - Tự do - Hạnh phúc',
   place: '…………, ngày {1} tháng {2} năm {3}',
+  placeBlank: '…………, ngày …… tháng …… năm ……',
   t01: 'GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ',
   t02: 'PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ',
   t03: 'PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ',
@@ -420,7 +423,7 @@ const FORMS = {
   end03: 'Xin thông báo để ông/bà được biết và thực hiện./.',
   due04: 'Thời gian hẹn trả kết quả giải quyết hồ sơ: {1}.',
   body04: 'Tuy nhiên đến nay, {1} chưa trả kết quả giải quyết hồ sơ cho ông/bà.',
-  sorry04: 'Sự chậm trễ này đã gây phiền hà cho ông/bà. {1} xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào ngày {2}.',
+  sorry04: 'Sự chậm trễ này đã gây phiền hà cho ông/bà. {1} xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào {2}.',
   none: '(không có)',
   docTitle: 'Mẫu {1}: hồ sơ số {2}',
   dots: '……………………………………',
@@ -490,6 +493,7 @@ function title(kind, name) {
 // A time limit as the catalogue writes it ("5wd", "30d", "4h") in words.
 function fmtLimit(s) {
   const m = String(s || '').match(/^(\d+(?:\.\d+)?)(wd|d|h)$/);
+  if (m && Number(m[1]) === 0) return t('limit-0'); // "0wd": the result the same day
   return m ? t('limit-' + m[2], lang === 'vi' ? m[1].replace('.', ',') : m[1]) : (s || '—');
 }
 function indexCatalogue() {
@@ -928,6 +932,16 @@ function supplementRequest(d) {
     e.body.payload && (e.body.payload.documents || []).length > 0) || null;
 }
 
+// A document's condition as people read it: the procedure's field names in it replaced by the
+// fields' titles ("parents-married" → “Cha, mẹ đã đăng ký kết hôn”).
+function whenText(p, when) {
+  const fields = new Map((p.fields || []).map((x) => [x.name, x.title]));
+  return String(when).replace(/[a-z][a-z0-9_-]*/g, (w) => {
+    const tt = fields.get(w);
+    return tt ? `“${(tt[lang] || tt.vi || tt.en || w)}”` : w;
+  });
+}
+
 // The documents' checkboxes, for an event that asks the applicant for documents.
 function showDocs() {
   const chosen = document.querySelector('#d-event-list input:checked');
@@ -1213,7 +1227,7 @@ async function preview() {
     toHand = checklist.filter((x) => x.status !== 'fetched').map((x) => ({ name: x.document, note: x.reason }));
   } else {
     $('#i-preview-note').textContent = t('intake-no-preview');
-    toHand = p.documents.map((x) => ({ name: x.name, note: x.when ? t('when', x.when) : '' }));
+    toHand = p.documents.map((x) => ({ name: x.name, note: x.when ? t('when', whenText(p, x.when)) : '' }));
   }
   for (const x of toHand) {
     const label = el('label', null, 'choice');
@@ -1364,9 +1378,17 @@ async function renderPrint(form, id) {
   }
   const proc = procedureOf(d.procedure);
   const agencyName = proc ? viTitle('agency', proc.agency) : (me.agency && me.agency !== '*' ? me.agency : f('dots'));
-  const now = new Date();
   const sub = submitEvent(d);
   const officer = (ev) => (ev && ev.body && ev.body.user) || me.actor;
+  // The act each form records, from the dossier's history: the reception (01; a dossier not
+  // yet received: its submission), the supplement request (02), the refusal (03), the apology
+  // (04). The form is dated the day of that act, not the day it is printed.
+  const recv = (d.history || []).find((e) => e.kind === 'fire' && e.body && e.body.event === 'receive');
+  const req = supplementRequest(d);
+  const ref = [...d.history || []].reverse().find((e) => e.kind === 'fire' && e.body && /refus/.test(e.body.event || ''));
+  const ap = lastApology(d);
+  const act = { '01': recv || sub, '02': req, '03': ref, '04': ap }[form];
+  const day = String((act && act.at) || '').match(/^(\d{4})-(\d\d)-(\d\d)/);
 
   // The heading: agency and code on the left, the national motto on the right.
   const head = el('div', null, 'form-head');
@@ -1374,8 +1396,7 @@ async function renderPrint(form, id) {
   left.append(el('p', agencyName.toUpperCase(), 'agency'), el('p', f('code', d.id), 'code'));
   const right = el('div', null, 'right');
   right.append(el('p', f('motto1'), 'motto'), el('p', f('motto2'), 'motto2'),
-    el('p', f('place', String(now.getDate()).padStart(2, '0'), String(now.getMonth() + 1).padStart(2, '0'),
-      now.getFullYear()), 'place'));
+    el('p', day ? f('place', day[3], day[2], day[1]) : f('placeBlank'), 'place'));
   head.append(left, right);
   sheet.appendChild(head);
   sheet.appendChild(el('h2', f('t' + form), 'form-title'));
@@ -1434,15 +1455,13 @@ async function renderPrint(form, id) {
     }
     p(f('sets'));
     p(f('limit', proc && proc.time_limit ? fmtLimitVi(proc.time_limit) : f('dots')));
-    p(f('at', formDate(d.submitted)));
+    p(f('at', formDate((recv && recv.at) || d.submitted)));
     p(dueOf(d) ? f('due', formDate(dueOf(d))) : f('dueNone'));
     p(f('where', agencyName));
     p(f('book'), 'muted');
-    const recv = (d.history || []).find((e) => e.kind === 'fire' && e.body && e.body.event === 'receive');
     signs('signApplicant', 'signOfficer', officer(recv || sub));
   } else if (form === '02') {
-    const req = supplementRequest(d);
-    p(f('intro02', formDate(d.submitted), agencyName));
+    p(f('intro02', formDate((recv && recv.at) || d.submitted), agencyName));
     who();
     p(f('body02', agencyName));
     const docs = ((req && req.body.payload.documents) || []).map((x) => [viTitle('document', x)]);
@@ -1452,7 +1471,6 @@ async function renderPrint(form, id) {
     p(f('thanks'));
     signs(null, 'signGuide', officer(req));
   } else if (form === '03') {
-    const ref = [...d.history || []].reverse().find((e) => e.kind === 'fire' && e.body && /refus/.test(e.body.event || ''));
     p(f('received', agencyName));
     who();
     p(f('body03', agencyName));
@@ -1460,7 +1478,6 @@ async function renderPrint(form, id) {
     p(f('end03'));
     signs(null, 'signOfficer', officer(ref));
   } else if (form === '04') {
-    const ap = lastApology(d);
     p(f('received', agencyName));
     who();
     p(f('due04', formDate(dueOf(d))));

@@ -414,6 +414,8 @@ try {
   check('form 02 lists the documents requested and the reason', sheet2.includes('PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ') &&
     sheet2.includes('Mã hồ sơ: 2') && sheet2.includes('Ông/bà: Trần Thị Bình') &&
     sheet2.includes('Lý do: Giấy chứng sinh bị mờ, đề nghị nộp bản rõ') && /birth-notice|Giấy chứng sinh/.test(sheet2), sheet2);
+  check('form 02 is dated the day of the request', sheet2.includes('…………, ngày 16 tháng 07 năm 2025') &&
+    sheet2.includes('Vào 09 giờ 00 phút, ngày 16/07/2025, Ủy ban nhân dân xã An Phước tiếp nhận hồ sơ của:'), sheet2);
   await shot(page, 'form02');
   await openDossier(page, 3);
   await page.check('#d-event-list input[data-event="refuse-reception"]');
@@ -425,16 +427,21 @@ try {
   await page.waitForSelector('#sheet .form-title');
   const sheet3 = await text(page, '#sheet');
   check('form 03 gives the reason of the refusal', sheet3.includes('PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ') &&
-    sheet3.includes('Mã hồ sơ: 3') && sheet3.includes('Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã'), sheet3);
+    sheet3.includes('Mã hồ sơ: 3') && sheet3.includes('Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã') &&
+    sheet3.includes('…………, ngày 16 tháng 07 năm 2025'), sheet3);
 
   // Form 01 printed to PDF: one A4 page, of that dossier.
   await page.goto(`${url}#/in/01/1`);
   await page.waitForSelector('#sheet .form-title');
   const sheet = await text(page, '#sheet');
+  check('form 01 is dated the day of the reception, not the day it is printed, and names the agency in full',
+    sheet.includes('…………, ngày 14 tháng 07 năm 2025') && sheet.includes('ỦY BAN NHÂN DÂN XÃ AN PHƯỚC') &&
+    sheet.includes('6. Nơi nhận kết quả: Bộ phận Một cửa, Ủy ban nhân dân xã An Phước.') &&
+    sheet.includes('3. Thời gian giải quyết hồ sơ theo quy định: trong ngày.'), sheet);
   check('form 01 carries the motto, its title, the dossier code, the applicant and the dates',
     sheet.includes('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM') && sheet.includes('Độc lập - Tự do - Hạnh phúc') &&
     sheet.includes('GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ') && sheet.includes('Mã hồ sơ: 1') &&
-    sheet.includes('Ông/bà: Nguyễn Văn An') && sheet.includes('09 giờ 00 phút, ngày 14/07/2025') &&
+    sheet.includes('Ông/bà: Nguyễn Văn An') && sheet.includes('4. Thời gian nhận hồ sơ: 09 giờ 10 phút, ngày 14/07/2025.') &&
     sheet.includes('17 giờ 00 phút, ngày 14/07/2025') && sheet.includes('lan'), sheet);
   await shot(page, 'form01');
   await page.emulateMedia({ media: 'print' });
@@ -455,7 +462,9 @@ try {
   await page.waitForSelector('#sheet .form-title');
   const sheet4 = await text(page, '#sheet');
   check('form 04 carries the apology\'s reason and new date', sheet4.includes('VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT') &&
-    sheet4.includes('Chờ Sở Tư pháp xác minh thông tin hộ tịch') && sheet4.includes('ngày 21/07/2025'), sheet4);
+    sheet4.includes('Chờ Sở Tư pháp xác minh thông tin hộ tịch') &&
+    sheet4.includes('xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào ngày 21/07/2025.') &&
+    sheet4.includes('…………, ngày 16 tháng 07 năm 2025'), sheet4);
 
   // Intake at the desk.
   await page.goto(`${url}#/tiep-nhan`);
@@ -469,6 +478,9 @@ try {
     await page.fill('#i-find', 'khai sinh');
     await page.click('#i-procedures button[data-procedure="birth-registration"]');
     await page.waitForSelector('#i-form:not([hidden])');
+    const about = await text(page, '#i-proc-facts');
+    check('the procedure\'s facts: the agency\'s full title, a time limit of 0wd said "trong ngày"',
+      about === 'Mã thủ tục 1.001193 · Ủy ban nhân dân xã An Phước · thời hạn giải quyết trong ngày · lệ phí không thu', about);
     await page.click('#i-submit');
     const inline = await text(page, '#i-f-citizen-id-error');
     check('a required field left empty: an inline error in words', inline.startsWith('Chưa nhập ') &&
@@ -487,6 +499,9 @@ try {
     const hasPreview = (await text(page, '#i-fetched')).length > 0;
     if (!hasPreview) {
       skip('/api/dossiers/preview', 'the checklist of what the registries hold, before submitting');
+      const when = await page.$eval('#i-docs input[value="marriage-certificate"]', (i) => i.closest('label').textContent);
+      check('a document\'s condition is said by the field\'s title, not its name',
+        when === ' Giấy chứng nhận kết hôn — khi “Cha, mẹ đã đăng ký kết hôn”', JSON.stringify(when));
     } else {
       check('the preview: the certificate the registry holds is not asked',
         (await text(page, '#i-fetched')).includes('Đã có trong CSDL — không yêu cầu nộp') &&
