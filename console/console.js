@@ -151,6 +151,7 @@ const STRINGS = {
     'intake-done': 'Đã tiếp nhận hồ sơ số {1}.',
     'when': 'khi {1}',
     'ind-h': 'Chỉ số đánh giá chất lượng giải quyết thủ tục hành chính',
+    'ind-period': 'Kỳ báo cáo: từ ngày {1} đến ngày {2}.',
     'from': 'Từ ngày',
     'to': 'Đến ngày',
     'show': 'Xem',
@@ -335,6 +336,7 @@ const STRINGS = {
     'intake-done': 'Dossier {1} taken in.',
     'when': 'when {1}',
     'ind-h': 'Service indicators',
+    'ind-period': 'Period: from {1} to {2}.',
     'from': 'From',
     'to': 'To',
     'show': 'Show',
@@ -1291,6 +1293,7 @@ async function renderIndicators() {
     $('#ind-to').value = isoDay(now);
   }
   $('#ind-error').textContent = '';
+  $('#ind-period').textContent = '';
   let data;
   try {
     const q = new URLSearchParams({ from: $('#ind-from').value, to: $('#ind-to').value, by: 'officer' });
@@ -1322,6 +1325,9 @@ async function renderIndicators() {
     }
     node.append(thead, tbody);
   };
+  // The period in words, dd/mm/yyyy: a date input shows the browser's format (07/01/2025 in
+  // an English browser), which an officer may read as 7 January.
+  $('#ind-period').textContent = t('ind-period', fmtDate($('#ind-from').value), fmtDate($('#ind-to').value));
   const unitRows = [...(data.agencies || []).map((r) => ({ ...r, label: title('agency', r.name) })),
     ...(data.procedures || []).map((r) => ({ ...r, label: title('procedure', r.name) }))];
   table($('#ind-unit'), [['label', 'ind-name'], ['received', 'ind-received'], ['resolved', 'ind-resolved'],

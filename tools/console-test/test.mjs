@@ -152,7 +152,8 @@ async function openDossier(page, id) {
 }
 
 try {
-  // A one-stop office's browser: Vietnamese (date inputs read dd/mm/yyyy).
+  // A one-stop office's browser: Vietnamese. (Headless Chromium still shows its date inputs as
+  // mm/dd/yyyy: the console says each date it was given in words, dd/mm/yyyy, beside them.)
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' });
   const page = await context.newPage();
   if (mock) await routeMocks(page);
@@ -352,6 +353,8 @@ try {
   await until(page, () => document.querySelector('#ind-unit tbody') &&
     document.querySelector('#ind-unit tbody').textContent.includes('24'));
   const unit = await text(page, '#ind-unit');
+  check('the period is said in words, dd/mm/yyyy, whatever the browser shows in the date inputs',
+    (await text(page, '#ind-period')) === 'Kỳ báo cáo: từ ngày 01/07/2025 đến ngày 31/07/2025.', await text(page, '#ind-period'));
   check('the unit\'s indicators for the period', unit.includes('Tiếp nhận') && unit.includes('24'), unit);
   const officersNote = await text(page, '#ind-officers-note');
   if (officersNote) {
