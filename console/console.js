@@ -108,6 +108,7 @@ const STRINGS = {
     'refused': 'Không thực hiện được ({1}): {2}',
     'apology-h': 'Xin lỗi và hẹn lại ngày trả kết quả',
     'apology-date': 'Ngày hẹn trả kết quả mới',
+    'date-words': 'Tức là ngày {1}.',
     'apology-reason': 'Lý do chậm trễ',
     'apology-submit': 'Ghi nhận xin lỗi',
     'apology-done': 'Đã ghi nhận xin lỗi; ngày hẹn mới {1}.',
@@ -293,6 +294,7 @@ const STRINGS = {
     'refused': 'Refused ({1}): {2}',
     'apology-h': 'Apologise and set a new date',
     'apology-date': 'New date for the result',
+    'date-words': 'That is {1}.',
     'apology-reason': 'Reason for the delay',
     'apology-submit': 'Record the apology',
     'apology-done': 'Apology recorded; new date {1}.',
@@ -1589,6 +1591,11 @@ document.addEventListener('DOMContentLoaded', () => {
     renderIndicators();
   });
   $('#print-go').addEventListener('click', () => window.print());
+  // The new date in words, dd/mm/yyyy, under its input (which a browser may show mm/dd/yyyy).
+  $('#a-date').addEventListener('input', () => {
+    const v = $('#a-date').value;
+    $('#a-date-words').textContent = v ? t('date-words', fmtDate(v)) : '';
+  });
   window.addEventListener('hashchange', route);
   route();
 });

@@ -317,6 +317,8 @@ try {
   await page.click('#a-submit');
   check('an apology needs its date and reason', (await text(page, '#a-message')) === 'Hãy nhập ngày hẹn mới và lý do.');
   await page.fill('#a-date', '2025-07-21');
+  check('the new date is said in words under its input', (await text(page, '#a-date-words')) === 'Tức là ngày 21/07/2025.',
+    await text(page, '#a-date-words'));
   await page.fill('#a-reason', 'Chờ Sở Tư pháp xác minh thông tin hộ tịch');
   await page.click('#a-submit');
   await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã ghi nhận'));
