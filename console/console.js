@@ -118,6 +118,7 @@ const STRINGS = {
     'h-submit': 'Nộp hồ sơ ({1})',
     'h-fire': '{1}: {2} → {3}',
     'h-blocked': 'Bị từ chối thao tác {1}: {2}',
+    'h-blocked-why': 'Bị từ chối thao tác {1} ({2}): {3}',
     'h-overdue': 'Hồ sơ quá hạn',
     'h-apology': 'Xin lỗi, hẹn lại ngày {1}; lý do: {2}',
     'h-timer': 'Tự động: {1} → {2}',
@@ -304,6 +305,7 @@ const STRINGS = {
     'h-submit': 'Submitted ({1})',
     'h-fire': '{1}: {2} → {3}',
     'h-blocked': '{1} refused: {2}',
+    'h-blocked-why': '{1} refused ({2}): {3}',
     'h-overdue': 'Overdue',
     'h-apology': 'Apology, new date {1}; reason: {2}',
     'h-timer': 'Automatic: {1} → {2}',
@@ -952,6 +954,16 @@ function showDocs() {
   $('#d-docs').hidden = !chosen || !/supplement|bo-sung/.test(chosen.dataset.event);
 }
 
+// A refusal in the history: the rule that refused it by its words ("chỉ cung cấp một lần"),
+// not its code ("once-only: …"), then the engine's sentence.
+function blockedLine(b) {
+  const what = title('event', b.event || b.operation);
+  const why = b.reason && STRINGS.vi['e-' + b.reason] ? t('e-' + b.reason) : null;
+  let msg = b.message || b.reason || '';
+  if (b.reason && msg.startsWith(b.reason + ': ')) msg = msg.slice(b.reason.length + 2);
+  return why ? t('h-blocked-why', what, why, msg) : t('h-blocked', what, msg);
+}
+
 function renderHistory(d) {
   const history = $('#d-history');
   history.replaceChildren();
@@ -960,7 +972,7 @@ function renderHistory(d) {
     let line;
     if (ev.kind === 'submit') line = t('h-submit', t('channel-' + (b.channel || 'counter')));
     else if (ev.kind === 'fire') line = t('h-fire', title('event', b.event), title('state', b.from), title('state', b.to));
-    else if (ev.kind === 'blocked') line = t('h-blocked', title('event', b.event || b.operation), b.message || b.reason);
+    else if (ev.kind === 'blocked') line = blockedLine(b);
     else if (ev.kind === 'overdue') line = t('h-overdue');
     else if (ev.kind === 'apology') line = t('h-apology', fmtDate(b.new_date), b.reason || '');
     else if (ev.kind === 'timer') line = t('h-timer', title('state', b.from), title('state', b.to));

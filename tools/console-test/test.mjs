@@ -299,7 +299,9 @@ try {
       message);
   }
   const history = await text(page, '#d-history');
-  check('the refusal is in the history, with the officer', history.includes('Bị từ chối thao tác') && history.includes('bởi lan'), history);
+  check('the refusal is in the history, with the officer, the rule said in words (not its code)',
+    history.includes('Bị từ chối thao tác Yêu cầu bổ sung hồ sơ (chỉ cung cấp một lần): ') && !history.includes('once-only:') &&
+    history.includes('bởi lan'), history);
   await shot(page, 'dossier');
 
   // The apology: refused on a dossier whose clock does not run, then recorded on the late one.
