@@ -901,7 +901,9 @@ async function renderDossier(id, keepMessages) {
     input.dataset.event = a.event;
     input.dataset.as = a.as || '';
     input.addEventListener('change', showDocs);
-    label.append(input, ' ', el('span', t('action-as', title('event', a.event), title('role', a.as))));
+    // The role is said only to an officer who holds more than one (a clerk knows they are one).
+    label.append(input, ' ', el('span', me.roles.length > 1 ? t('action-as', title('event', a.event), title('role', a.as))
+      : title('event', a.event)));
     list.appendChild(label);
   });
   if (allowed.length === 1) list.querySelector('input').checked = true;
