@@ -177,6 +177,8 @@ static int cmd_help(front_opts *c)
          "  --db FILE           the dossier store (default motcua.db)\n"
          "  --now DATETIME      the current time, YYYY-MM-DDTHH:MM (for tests and replays)\n"
          "  --format text|json  output format\n"
+         "  --lang vi|en        the language of refusals, reasons and explanations, and in text\n"
+         "                      of dates and amounts (default en; every command takes it)\n"
          "  --rule-memory SIZE  memory a rule call may use (default 8M)\n"
          "  --rule-steps N      instructions a rule call may run (default 1000000)\n"
          "  --rule-time MS      milliseconds a rule call may run (default 50)\n"
@@ -220,6 +222,7 @@ static const option options[] = {
     ONE("--db", db),
     ONE("--now", now),
     ONE("--format", format),
+    ONE("--lang", lang_name),
     ONE("--date", date),
     ONE("--rule-memory", rule_memory),
     ONE("--rule-steps", rule_steps),
@@ -326,7 +329,7 @@ static void option_list(const command *cmd, char *out, size_t size)
 static int check_options(const command *cmd, const option *const *given, int n)
 {
     for (int i = 0; i < n; i++) {
-        if (takes(cmd, given[i]->name)) {
+        if (takes(cmd, given[i]->name) || strcmp(given[i]->name, "--lang") == 0) {
             continue;
         }
         if (cmd->options[0] == NULL) {
@@ -433,6 +436,12 @@ int main(int argc, char **argv)
             status = front_usage_error("--format takes text, csv or json, not '%s'", c.format);
             goto done;
         }
+    }
+    if (c.lang_name != NULL && (strcmp(c.lang_name, "vi") == 0 || strcmp(c.lang_name, "en") == 0)) {
+        mc_msg_lang(c.lang_name, &c.lang);
+    } else if (c.lang_name != NULL) {
+        status = front_usage_error("--lang takes vi or en, not '%s'", c.lang_name);
+        goto done;
     }
     if (name == NULL) {
         name = "help";

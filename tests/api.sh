@@ -205,6 +205,72 @@ expect 200 documents.0.document citizen-identity "explain of one document" clerk
 expect 404 error not-found "explain of a document the procedure does not require: 404" clerk-secret \
     GET '/api/dossiers/1/explain?document=nope'
 expect 403 error forbidden "explain of another agency's dossier: 403" other-secret GET /api/dossiers/1/explain
+
+# The language of the answers (docs/api.md, "Errors"): Accept-Language picks vi or en; code and
+# args stay, message is said in that language from the catalogue.
+# message NAME WANT: the "message" of the last answer, byte for byte
+message() {
+    local got
+    got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("message"))' "$tmp/r" 2>/dev/null)
+    [ "$got" = "$2" ] && ok "$1" || fail "$1" "got:  $got" "want: $2"
+}
+extra=(-H "Accept-Language: vi")
+expect 409 error state "a refusal asked in Vietnamese keeps its error word: 409 state" clerk-secret \
+    POST /api/dossiers/1/events '{"event":"supplement"}'
+message "the state refusal in Vietnamese, byte for byte" \
+    "không thể thực hiện 'supplement' ở trạng thái 'processing' (có thể thực hiện: approve, request-supplement, refuse)"
+code_args "the Vietnamese refusal keeps its code and arguments" \
+    'state.no-event-but ["supplement", "processing", "approve, request-supplement, refuse"]'
+expect 409 error once-only "the once-only refusal asked in Vietnamese: 409" clerk-secret \
+    POST /api/dossiers/1/events '{"event":"request-supplement","documents":["marriage-certificate"]}'
+message "the once-only refusal in Vietnamese" \
+    "chỉ cung cấp một lần: marriage-certificate đã có trong civil-status (bản ghi CS-1); không được yêu cầu người nộp hồ sơ cung cấp"
+expect 400 error bad-request "a bad request asked in Vietnamese: 400" clerk-secret POST /api/dossiers '[1]'
+message "the bad request's message in Vietnamese" "nội dung yêu cầu phải là một đối tượng JSON"
+code_args "the bad request carries its message code" 'api.body-not-object []'
+expect 400 error bad-request "a member of the wrong type, in Vietnamese: 400" clerk-secret \
+    POST /api/dossiers '{"procedure":5}'
+message "the member's name is an argument of the Vietnamese sentence" '"procedure" phải là một chuỗi ký tự'
+expect 404 error not-found "an unknown dossier in Vietnamese: 404" clerk-secret GET /api/dossiers/99
+message "the unknown dossier's message in Vietnamese" "không có hồ sơ 99"
+code_args "the unknown dossier carries its message code" 'api.dossier-unknown ["99"]'
+expect 401 error unauthorized "no token, in Vietnamese: 401" "" GET /api/dossiers
+message "the missing token's message in Vietnamese" "hãy gửi kèm tiêu đề 'Authorization: Bearer TOKEN' (mã truy cập)"
+expect 200 checklist.2.reason "không tìm thấy trong population" \
+    "a checklist's reason in Vietnamese" clerk-secret GET /api/dossiers/1
+expect 200 documents.1.story \
+    "đã có trong cơ sở dữ liệu civil-status (bản ghi CS-1): không yêu cầu người nộp hồ sơ cung cấp" \
+    "explain's story in Vietnamese" clerk-secret GET /api/dossiers/1/explain
+expect 200 fee.story "0 đ: mức thu cố định của thủ tục" "explain's fee in Vietnamese" \
+    clerk-secret GET /api/dossiers/1/explain
+got=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "Authorization: Bearer clerk-secret" \
+    -H "Accept-Language: vi" --data-binary @"$tmp/big.json" "$url/api/dossiers")
+[ "$got" = 413 ] && ok "an oversized body asked in Vietnamese: 413" ||
+    fail "an oversized body asked in Vietnamese: 413" "status $got"
+message "the server's own 413 in Vietnamese" "nội dung yêu cầu lớn hơn 65536 byte"
+extra=(-H "Accept-Language: vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7")
+expect 404 error not-found "a browser's list preferring vi-VN: 404" clerk-secret GET /api/dossiers/99
+message "a list preferring vi-VN answers in Vietnamese" "không có hồ sơ 99"
+extra=(-H "Accept-Language: fr-FR, en;q=0.5, vi;q=0.8")
+expect 404 error not-found "a list weighing vi above en: 404" clerk-secret GET /api/dossiers/99
+message "the language of the greater weight is said" "không có hồ sơ 99"
+extra=(-H "Accept-Language: en")
+expect 409 error state "a refusal asked in English: 409" clerk-secret \
+    POST /api/dossiers/1/events '{"event":"supplement"}'
+message "English is said as before" \
+    "'supplement' does not leave state 'processing' (it can: approve, request-supplement, refuse)"
+extra=(-H "Accept-Language: vi;q=0, en;q=0.1")
+expect 404 error not-found "vi refused with q=0: 404" clerk-secret GET /api/dossiers/99
+message "q=0 refuses Vietnamese: English" "unknown dossier 99"
+extra=(-H "Accept-Language: @@@;q=x, ;;,")
+expect 404 error not-found "a garbage Accept-Language: 404" clerk-secret GET /api/dossiers/99
+message "a garbage Accept-Language falls back to English" "unknown dossier 99"
+extra=(-H "Accept-Language: fr")
+expect 200 checklist.2.reason "not found in population" \
+    "a language the catalogue lacks: the reason in English" clerk-secret GET /api/dossiers/1
+extra=()
+expect 400 error bad-request "no Accept-Language: 400" clerk-secret POST /api/dossiers '[1]'
+message "no Accept-Language: the English bytes as before" "the body must be a JSON object"
 expect 200 fee.story "0 VND: the procedure's fixed fee" "explain says why the dossier pays its fee" \
     clerk-secret GET /api/dossiers/1/explain
 

@@ -293,6 +293,29 @@ check "show counts the blocked requests" \
     bash -c "'$bin' show 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:32 | grep -q '2 requests refused by the once-only rule'"
 check "the blocked requests are in the history" \
     bash -c "test \$('$bin' history 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:32 | grep -c 'refused (once-only)') = 2"
+# --lang vi (docs/cli.md, "Language"): the refusals, reasons and explanations in Vietnamese, from
+# the message catalogue; dates and amounts as Vietnamese write them; English without it.
+vi_held="chỉ cung cấp một lần: marriage-certificate đã có trong civil-status (bản ghi CS-2019-0042); không được yêu cầu người nộp hồ sơ cung cấp"
+check "--lang vi: the once-only refusal in Vietnamese, byte for byte, exit 1" \
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:33 2>'$tmp/vi.err' >/dev/null; [ \$? = 1 ] && [ \"\$(cat '$tmp/vi.err')\" = 'motcua: bị từ chối (once-only): $vi_held' ]"
+check "--lang vi --format json: the message in Vietnamese, its code and args as in English" \
+    bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --lang vi --format json --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:34 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"refused\"]; assert r[\"message\"]==sys.argv[1] and r[\"code\"]==\"once-only.held\" and r[\"args\"]==[\"marriage-certificate\",\"civil-status\",\"CS-2019-0042\"], r' '$vi_held'"
+check "--lang vi: show writes dates dd/mm/yyyy HH:mm and amounts in đồng" \
+    bash -c "'$bin' show 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 >'$tmp/vi.out' && grep -qx '  submitted 03/07/2025 09:00 by counter, subject 001234567890' '$tmp/vi.out' && grep -qx '  fee 0 đ' '$tmp/vi.out'"
+check "--lang en says what no --lang says" \
+    bash -c "diff <('$bin' show 1 --lang en --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35) <('$bin' show 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35)"
+check "--lang vi: explain says why in Vietnamese" \
+    bash -c "'$bin' explain 1 marriage-certificate --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | grep -qx '    đã có trong cơ sở dữ liệu civil-status (bản ghi CS-2019-0042): không yêu cầu người nộp hồ sơ cung cấp'"
+check "a language motcua does not speak is a usage error: exit 2" \
+    status 2 "$bin" show 1 --lang fr --catalogue "$cat" --db "$db"
+check "the usage error names the languages" \
+    grep -qx "motcua: --lang takes vi or en, not 'fr' (see 'motcua help')" "$tmp/stderr"
+check "--lang vi-VN is not a value of --lang: exit 2" status 2 "$bin" lint --lang vi-VN --catalogue "$cat"
+check "every command takes --lang" status 0 "$bin" lint --lang vi --catalogue "$cat"
+check "test --lang vi matches expect refused against the Vietnamese sentence" \
+    status 0 "$bin" test tests/fixtures/scenarios-vi --catalogue . --lang vi
+check "the same scenarios without --lang fail, quoting the English sentence" \
+    bash -c "'$bin' test tests/fixtures/scenarios-vi --catalogue . >'$tmp/vi.test' 2>&1; [ \$? = 1 ] && grep -qF 'got: once-only: marriage-certificate is held by civil-status (record CS-2019-0042)' '$tmp/vi.test'"
 check "a dispute makes it askable and records a correction ticket" \
     bash -c "$(declare -f sql); pg=\"$pg\"; '$bin' fire 1 receive --as clerk --dispute 'marriage-certificate=wrong spouse' --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:40 | grep -q 'asked     marriage-certificate (disputed by clerk: wrong spouse)' && [ \"\$(sql \"$db\" 'SELECT count(*) FROM ticket')\" = 1 ]"
 check "after the dispute it may be requested" \
@@ -694,6 +717,10 @@ check "an imported record past its validity is asked, with the reason" \
     bash -c "'$bin' submit marriage-abroad-copy --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:00 --field citizen-id=001200005555 --field applicant-kind=student --attach request-form | grep -q 'asked     marital-status-certificate (the record XN-2026-0115 in civil-status expired on 2026-07-15 (issued 2026-01-15, valid 6 months))'"
 check "explain gives the reason and the fee: the line in force, its basis, the category" \
     bash -c "'$bin' explain 1 --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 >'$tmp/fx' && grep -q 'asked: the record XN-2026-0115 in civil-status expired on 2026-07-15' '$tmp/fx' && grep -A1 '^  fee' '$tmp/fx' | grep -qF '4000 VND: fee schedule certified-copy, 8000 VND in force from 2025-01-01 (Resolution 12/2024 of the People'\\''s Council, art. 2); reduced by 50%: applicant-kind is student (Resolution 12/2024, art. 3(b))'"
+check "--lang vi: the expiry's dates in a reason as dd/mm/yyyy" \
+    bash -c "'$bin' show 1 --lang vi --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 | grep -qxF '    asked     marital-status-certificate (giấy tờ số XN-2026-0115 trong civil-status đã hết hiệu lực từ ngày 15/07/2026 (cấp ngày 15/01/2026, có giá trị 6 tháng))'"
+check "explain --lang vi says why the fee, in đồng and dd/mm/yyyy" \
+    bash -c "'$bin' explain 1 --lang vi --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 | grep -A1 '^  fee' | grep -qxF '    4.000 đ: biểu phí, lệ phí certified-copy, mức thu 8.000 đ áp dụng từ ngày 01/01/2025 (Resolution 12/2024 of the People'\\''s Council, art. 2); được giảm 50%: applicant-kind là student (Resolution 12/2024, art. 3(b))'"
 check "the day before the expiry, the same record is fetched" \
     bash -c "'$bin' submit marriage-abroad-copy --catalogue '$fcat' --db \"$fdb\" --now 2026-07-14T09:00 --field citizen-id=001200005555 --attach request-form | grep -q 'fetched   marital-status-certificate from civil-status (record XN-2026-0115)'"
 usages >"$tmp/usages"
@@ -704,7 +731,7 @@ while read -r c opts; do
     [ "$c" = simulate ] && f=--subject
     refused=
     for o in $opts; do
-        case "$o" in --overdue | --year) v=() ;; --format) v=(json) ;; *) v=(x) ;; esac
+        case "$o" in --overdue | --year) v=() ;; --format) v=(json) ;; --lang) v=(vi) ;; *) v=(x) ;; esac
         (cd "$tmp/foreign" && "$abs" "$c" "$o" "${v[@]}" "$f" 1 2>"$tmp/opt.err")
         [ $? = 2 ] && grep -q "^motcua: $c does not take $f;" "$tmp/opt.err" || refused="$refused $o"
     done

@@ -3068,7 +3068,7 @@ static void open_live(live_fx *f, bool with_client, bool file)
     f->client.cat = f->cat;
     f->client.db = db;
     if (with_client) {
-        mc_registry_client c = {fake_lookup, &f->client};
+        mc_registry_client c = {.lookup = fake_lookup, .ud = &f->client};
         mc_engine_set_registry_client(f->e, &c);
     }
 }
@@ -3566,7 +3566,7 @@ static void open_wait(wait_fx *f)
     free(diags);
     assert_int_equal(mc_engine_open(&f->e, f->cat, NULL, tu_db(), NULL), 0);
     f->client.st = mc_engine_store(f->e);
-    mc_registry_client c = {wait_lookup, &f->client};
+    mc_registry_client c = {.lookup = wait_lookup, .ud = &f->client};
     mc_engine_set_registry_client(f->e, &c);
 }
 
@@ -3868,7 +3868,7 @@ static int wait_operations(void *ud)
         return rc;
     }
     f->client.st = mc_engine_store(e);
-    mc_registry_client c = {wait_lookup, &f->client};
+    mc_registry_client c = {.lookup = wait_lookup, .ud = &f->client};
     mc_engine_set_registry_client(e, &c);
     f->client.mode = W_DOWN;
     mc_kv fields[] = {{"id", "700"}};

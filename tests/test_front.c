@@ -95,6 +95,15 @@ static json_t *build(fixture *f)
     if (strcmp(f->view, "dossier") == 0) {
         return front_dossier_json(cal, &f->d);
     }
+    if (strcmp(f->view, "dossier-vi") == 0) {
+        return front_dossier_json_lang(cal, &f->d, MC_LANG_VI);
+    }
+    if (strcmp(f->view, "explain-vi") == 0) {
+        json_t *list;
+        int rc = front_explain_json_lang(&f->d, NULL, MC_LANG_VI, &list);
+        assert_true(rc == 0 || rc == MC_ENOMEM);
+        return list;
+    }
     if (strcmp(f->view, "explain") == 0) {
         json_t *list;
         int rc = front_explain_json(&f->d, NULL, &list);
@@ -183,6 +192,63 @@ static void test_front__views_give_the_texts_of_the_api(void **state)
         "\"blocked\":1,\"extended\":0}");
 }
 
+/* In Vietnamese (msg.h), explain's sentences and the checklist's reason said from their codes;
+ * a reason recorded without a code (before codes existed) is shown as recorded, and one whose
+ * code the catalogue does not know too; English is unchanged. */
+static void test_front__views_in_vietnamese(void **state)
+{
+    fixture *f = *state;
+    assert_string_equal(
+        text_of(f, "explain-vi"),
+        "[{\"document\":\"notice\",\"status\":\"asked\",\"required\":\"luôn phải có\","
+        "\"story\":\"yêu cầu nộp: không có cơ sở dữ liệu nào lưu giữ notice\",\"registry\":null,"
+        "\"record\":null,\"legal_basis\":null},{\"document\":\"photo\",\"status\":"
+        "\"not required\",\"required\":\"phải có khi abroad\",\"story\":\"không phải nộp: "
+        "điều kiện yêu cầu không được đáp ứng\",\"registry\":null,\"record\":null,"
+        "\"legal_basis\":null}]");
+    /* the dossier is the test's: its first requirement (asked, no reason) is given one, and
+     * back none before teardown frees it */
+    mc_dossier_req *r = (mc_dossier_req *)&f->d.requirements[0];
+    assert_null(r->reason);
+    const char *const args[] = {"population"};
+    r->reason = "not found in population";
+    r->reason_code = "once-only.not-found";
+    r->reason_args = args;
+    r->nreason_args = 1;
+    assert_string_equal(
+        text_of(f, "dossier-vi"),
+        "{\"id\":1,\"procedure\":\"birth\",\"state\":\"submitted\",\"final\":false,"
+        "\"clock\":\"stopped\",\"due\":null,\"overdue\":false,"
+        "\"submitted\":\"2025-07-03T09:00\",\"channel\":\"online\",\"subject\":"
+        "\"001234567890\",\"fee\":null,\"apologized\":false,\"events\":1,"
+        "\"blocked\":0,\"checklist\":[{\"document\":\"notice\",\"status\":\"asked\","
+        "\"reason\":\"không tìm thấy trong population\"}]}");
+    assert_non_null(strstr(text_of(f, "explain-vi"),
+                           "\"story\":\"yêu cầu nộp: không tìm thấy trong population\""));
+    assert_non_null(strstr(text_of(f, "dossier"), "\"reason\":\"not found in population\""));
+    assert_non_null(strstr(text_of(f, "explain"), "\"story\":\"asked: not found in population\""));
+    /* a date among the arguments: as Vietnamese write dates; English as recorded */
+    const char *const dated[] = {"land-registry", "2026-01-01"};
+    r->reason = "land-registry is in use only for dossiers submitted from 2026-01-01";
+    r->reason_code = "once-only.not-published";
+    r->reason_args = dated;
+    r->nreason_args = 2;
+    char said[200];
+    assert_string_equal(front_reason_text(r, MC_LANG_VI, said, sizeof said),
+                        "chỉ hồ sơ tiếp nhận từ ngày 01/01/2026 mới được khai thác land-registry");
+    assert_string_equal(front_reason_text(r, MC_LANG_EN, said, sizeof said), r->reason);
+    r->reason = "not found in population";
+    r->reason_args = args;
+    r->nreason_args = 1;
+    r->reason_code = "once-only.no-such-code"; /* unknown: the text as recorded */
+    assert_non_null(strstr(text_of(f, "dossier-vi"), "\"reason\":\"not found in population\""));
+    r->reason_code = NULL; /* recorded before codes existed */
+    assert_non_null(strstr(text_of(f, "dossier-vi"), "\"reason\":\"not found in population\""));
+    r->reason = NULL;
+    r->reason_args = NULL;
+    r->nreason_args = 0;
+}
+
 /* explain of one document: that one, or MC_ENOTFOUND (the API's 404) when the procedure does not
  * require it, told apart from out of memory. */
 static void test_front__explain_tells_a_document_not_required_from_out_of_memory(void **state)
@@ -246,8 +312,8 @@ static void test_front__the_builder_latches_a_failure(void **state)
 static void test_front__views_are_whole_or_absent_out_of_memory(void **state)
 {
     fixture *f = *state;
-    static const char *const views[] = {"dossier", "explain",    "event",
-                                        "row",     "indicators", "catalogue"};
+    static const char *const views[] = {"dossier", "explain", "dossier-vi", "explain-vi",
+                                        "event",   "row",     "indicators", "catalogue"};
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         text_of(f, views[i]);
         assert_true(tu_oom_sweep(view_text, f, false) > 5);
@@ -380,7 +446,7 @@ static int setup_with(void **state, const char *text)
     }
     free(diags);
     assert_int_equal(mc_engine_open(&f->e, f->cat, NULL, ":memory:", NULL), 0);
-    mc_registry_client c = {live_answers, NULL};
+    mc_registry_client c = {.lookup = live_answers};
     mc_engine_set_registry_client(f->e, &c);
     mc_kv fields[] = {{"id", "001234567890"}};
     mc_submit s = MC_SUBMIT_INIT;
@@ -840,6 +906,7 @@ int main(void)
                                         live_setup, teardown),
         cmocka_unit_test_setup_teardown(test_front__views_say_a_requirement_waits, wait_setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_front__views_in_vietnamese, setup, teardown),
         cmocka_unit_test(test_front__an_event_body_that_is_not_json_is_left_out),
         cmocka_unit_test(test_front__the_builder_latches_a_failure),
         cmocka_unit_test_setup_teardown(test_front__views_are_whole_or_absent_out_of_memory, setup,

@@ -149,6 +149,96 @@ static void test_msg__language_tags(void **state)
     assert_int_equal(l, MC_LANG_VI);
 }
 
+static void test_msg__accept_language_picks_vi_or_en(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *header;
+        mc_lang want;
+    } cases[] = {
+        {NULL, MC_LANG_EN},
+        {"", MC_LANG_EN},
+        {"vi", MC_LANG_VI},
+        {"VI", MC_LANG_VI},
+        {"vi-VN", MC_LANG_VI},
+        {"en", MC_LANG_EN},
+        {"en-US,en;q=0.9", MC_LANG_EN},
+        {"vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7", MC_LANG_VI},
+        {"en;q=0.5, vi;q=0.8", MC_LANG_VI},
+        {"fr-FR, vi;q=0.2", MC_LANG_VI},
+        {"en, vi", MC_LANG_EN}, /* a tie: the first named */
+        {"vi, en", MC_LANG_VI},
+        {"vi;q=0, en;q=0.1", MC_LANG_EN}, /* q=0: not acceptable */
+        {"vi;q=0", MC_LANG_EN},
+        {"*", MC_LANG_EN}, /* anything: the default */
+        {"vi, *", MC_LANG_VI},
+        {"en;q=0.1, *;q=0.5", MC_LANG_VI}, /* "*" stands for vi, which weighs more */
+        {"fr, de", MC_LANG_EN},
+        {"vietnamese", MC_LANG_EN},
+        {"vie", MC_LANG_EN},
+        {"vi;q=2", MC_LANG_EN}, /* an item that cannot be read is skipped */
+        {"vi;q=abc, en;q=0.1", MC_LANG_EN},
+        {"@@@, vi;q=0.5", MC_LANG_VI},
+        {";;;,,,", MC_LANG_EN},
+        {"vi ; q=0.500", MC_LANG_VI},
+        {"en;q=0.9;level=1, vi;q=0.95", MC_LANG_VI},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (mc_msg_accept_language(cases[i].header) != cases[i].want) {
+            fail_msg("Accept-Language '%s' should give %s",
+                     cases[i].header ? cases[i].header : "(none)",
+                     cases[i].want == MC_LANG_VI ? "vi" : "en");
+        }
+    }
+}
+
+static void test_msg__money_as_people_read_it(void **state)
+{
+    (void)state;
+    char out[40];
+    mc_msg_money(MC_LANG_VI, 1234567, "VND", out, sizeof out);
+    assert_string_equal(out, "1.234.567 đ");
+    mc_msg_money(MC_LANG_VI, 100000, NULL, out, sizeof out);
+    assert_string_equal(out, "100.000 đ");
+    mc_msg_money(MC_LANG_VI, 999, "", out, sizeof out);
+    assert_string_equal(out, "999 đ");
+    mc_msg_money(MC_LANG_VI, 0, "VND", out, sizeof out);
+    assert_string_equal(out, "0 đ");
+    mc_msg_money(MC_LANG_VI, -1500, "VND", out, sizeof out);
+    assert_string_equal(out, "-1.500 đ");
+    mc_msg_money(MC_LANG_VI, 2500, "USD", out, sizeof out);
+    assert_string_equal(out, "2.500 USD");
+    mc_msg_money(MC_LANG_VI, -9223372036854775807LL - 1, "VND", out, sizeof out);
+    assert_string_equal(out, "-9.223.372.036.854.775.808 đ");
+    mc_msg_money(MC_LANG_EN, 1234567, "VND", out, sizeof out);
+    assert_string_equal(out, "1234567 VND");
+    mc_msg_money(MC_LANG_EN, 1234567, NULL, out, sizeof out);
+    assert_string_equal(out, "1234567 VND");
+    mc_msg_money(MC_LANG_VI, 1234567, "VND", out, 6); /* cut, never past out */
+    assert_string_equal(out, "1.234");
+}
+
+static void test_msg__dates_as_people_read_them(void **state)
+{
+    (void)state;
+    char out[32];
+    mc_msg_time(MC_LANG_VI, "2026-12-01T17:00", out, sizeof out);
+    assert_string_equal(out, "01/12/2026 17:00");
+    mc_msg_time(MC_LANG_VI, "2026-03-09", out, sizeof out);
+    assert_string_equal(out, "09/03/2026");
+    mc_msg_time(MC_LANG_VI, "2026-03-09T08:05:59", out, sizeof out);
+    assert_string_equal(out, "09/03/2026 08:05:59");
+    mc_msg_time(MC_LANG_EN, "2026-12-01T17:00", out, sizeof out);
+    assert_string_equal(out, "2026-12-01T17:00");
+    /* not a date the library writes: as it stands */
+    static const char *const odd[] = {
+        "-", "", "2026-1-01", "2026-12-01T17", "2026-12-01T17:00Z", "tomorrow", "2026/12/01"};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        mc_msg_time(MC_LANG_VI, odd[i], out, sizeof out);
+        assert_string_equal(out, odd[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +249,9 @@ int main(void)
         cmocka_unit_test(test_msg__an_unknown_code_says_itself),
         cmocka_unit_test(test_msg__overlong_output_is_cut_at_a_character),
         cmocka_unit_test(test_msg__language_tags),
+        cmocka_unit_test(test_msg__accept_language_picks_vi_or_en),
+        cmocka_unit_test(test_msg__money_as_people_read_it),
+        cmocka_unit_test(test_msg__dates_as_people_read_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,7 @@ static const char catalogue_text[] =
 
 typedef struct fx {
     mc_catalogue *cat;
+    mc_lang lang; /* of the refusals run() matches */
     char out[8192];
 } fx;
 
@@ -54,7 +55,7 @@ static const char *run(fx *f, const char *text)
     mc_diags *d;
     assert_int_equal(mc_diags_new(&d), 0);
     mc_error err;
-    int rc = mc_scenario_run_file(f->cat, NULL, src, NULL, d, collect, f, &err);
+    int rc = mc_scenario_run_file_lang(f->cat, NULL, src, NULL, f->lang, d, collect, f, &err);
     char *diags = tu_render(d, false);
     size_t n = strlen(f->out);
     snprintf(f->out + n, sizeof f->out - n, "%s", diags);
@@ -108,6 +109,34 @@ static void test_scenario__every_step_passing(void **state)
                             " expect registry civil holds result for 001\n"
                             " expect events 7\n}\n"),
                         "ok s\n");
+}
+
+/* In Vietnamese (mc_scenario_run_file_lang), `expect refused` matches the catalogue's sentence,
+ * and a failure quotes it; the English text then no longer matches. */
+static void test_scenario__refusals_matched_in_vietnamese(void **state)
+{
+    fx *f = *state;
+    f->lang = MC_LANG_VI;
+    const char *vi =
+        BEGIN " registry civil holds cert for 001 ref \"C-1\"\n"
+              " submit p { id \"001\"; married true }\n"
+              " fire ask by clerk { documents cert }\n"
+              " expect refused \"chỉ cung cấp một lần: cert đã có trong civil (bản ghi "
+              "C-1)\"\n"
+              " fire approve by clerk\n"
+              " expect refused \"không thể thực hiện 'approve' ở trạng thái 'submitted'\"\n}\n";
+    assert_string_equal(run(f, vi), "ok s\n");
+    assert_string_equal(
+        run(f, BEGIN SUBMIT " fire approve by clerk\n"
+                            " expect refused \"'approve' does not leave state 'submitted'\"\n}\n"),
+        "FAIL s: s.scenario:5: expected a refusal containing \"'approve' does not leave state "
+        "'submitted'\", got: không thể thực hiện 'approve' ở trạng thái 'submitted' (có thể thực "
+        "hiện: receive, ask)\n");
+    f->lang = MC_LANG_EN;
+    assert_string_equal(run(f, vi),
+                        "FAIL s: s.scenario:6: expected a refusal containing \"chỉ cung cấp một "
+                        "lần: cert đã có trong civil (bản ghi C-1)\", got: once-only: cert is held "
+                        "by civil (record C-1); it may not be requested from the applicant\n");
 }
 
 static void test_scenario__timers_restart_and_on_time(void **state)
@@ -563,6 +592,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_scenario__every_step_passing),
+        T(test_scenario__refusals_matched_in_vietnamese),
         T(test_scenario__timers_restart_and_on_time),
         T(test_scenario__reform_first_step),
         T(test_scenario__each_expectation_can_fail),

@@ -122,7 +122,7 @@ suite "migrate" timeout 300 bash tests/migrate.sh "$build/motcua" "$build/tools/
 # Slow clients, shared idempotency keys, endless rules.
 suite "attack" bash tests/attack.sh "$build/motcua"
 # The live registries' connector against a test registry over mutual TLS.
-suite "registry" timeout 240 bash tests/registry.sh "$build"
+suite "registry" timeout 180 bash tests/registry.sh "$build"
 # The token command, several agencies, reload on SIGHUP, IPv6 and bad listen addresses.
 suite "tokens" timeout 300 bash tests/tokens.sh "$build/motcua"
 # serve's configuration file and error log.

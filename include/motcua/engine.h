@@ -111,6 +111,9 @@ typedef struct mc_lookup {
 typedef struct mc_registry_client {
     int (*lookup)(void *ud, mc_lookup *q, size_t n, mc_error *err);
     void *ud;
+    /* How long after a registry that declares `wait` did not answer it is asked again, the
+     * first time (doubled at each further failure, at most an hour); 0: a minute. */
+    int64_t retry_first_s;
 } mc_registry_client;
 
 /* Gives e the client its live registries are asked through (copied; ud borrowed), or none

@@ -31,6 +31,26 @@ enum {
  * catalogue's. */
 bool mc_msg_lang(const char *name, mc_lang *out);
 
+/* The language an HTTP Accept-Language header prefers among the catalogue's (RFC 9110
+ * §12.5.4): a list of tags ("vi", "vi-VN", "en-GB", "*"), each with an optional weight ";q=0.8"
+ * (0 to 1, three decimals at most; q=0 refuses). Vietnamese when it weighs more than English, or
+ * as much and is named first; "*" stands for every language the list does not name. English for
+ * NULL, an empty or unreadable header, a list naming neither, and ties otherwise (the
+ * default of SPEC §5.2). An item that cannot be read is skipped, not the whole header. */
+mc_lang mc_msg_accept_language(const char *header);
+
+/* An amount of money as people read it in lang, into out (NUL-terminated, cut to outsz):
+ * Vietnamese groups thousands with '.' and writes the đồng as "đ" ("1.234.567 đ"; another
+ * currency by its code: "1.234.567 USD"); English as the CLI always did ("1234567 VND").
+ * currency NULL or "" is VND. */
+void mc_msg_money(mc_lang lang, long long amount, const char *currency, char *out, size_t outsz);
+
+/* A local date or time written as the library writes it ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM",
+ * possibly ":SS" after) as people read it in lang, into out (at least 20 bytes): Vietnamese
+ * "dd/mm/yyyy" and "dd/mm/yyyy HH:mm" (seconds kept: "HH:mm:ss"); English, or text not of
+ * those forms, unchanged (cut to outsz). */
+void mc_msg_time(mc_lang lang, const char *iso, char *out, size_t outsz);
+
 /* The sentence of code in lang, with its {N} placeholders, the _() of motcua: English when lang
  * has no translation of it, NULL when code is unknown. Static storage. */
 const char *mc_msg_text(mc_lang lang, const char *code);

@@ -9,6 +9,7 @@
 
 #include "motcua/catalogue.h"
 #include "motcua/diag.h"
+#include "motcua/msg.h"
 #include "motcua/rules.h"
 
 #include <stdbool.h>
@@ -28,5 +29,11 @@ typedef void (*mc_scenario_report)(void *ud, const mc_scenario_result *r);
 int mc_scenario_run_file(const mc_catalogue *cat, mc_rules *rules, mc_source *src,
                          const char *filter, mc_diags *diags, mc_scenario_report report, void *ud,
                          mc_error *err);
+/* The same, a refusal's sentence in lang (msg.h, from its code and arguments): `expect refused
+ * "TEXT"` is matched against it, and a failure quotes it. mc_scenario_run_file is this in
+ * English, the language of scenarios by default (SPEC §5.2). */
+int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_source *src,
+                              const char *filter, mc_lang lang, mc_diags *diags,
+                              mc_scenario_report report, void *ud, mc_error *err);
 
 #endif

@@ -39,7 +39,8 @@ typedef struct runner {
     int64_t dossier;
     bool refused; /* the last step that is not an expect was refused */
     mc_refusal reason;
-    char message[512];
+    mc_lang lang;       /* of message: `expect refused "TEXT"` is matched in it */
+    char message[1024]; /* the refusal's sentence, in lang when its code is the catalogue's */
     const mc_node *refused_at; /* a refusal not yet expected */
     bool failed;
     char failure[1024];
@@ -309,7 +310,7 @@ static int scenario_lookup(void *ud, mc_lookup *q, size_t n, mc_error *err)
 
 static void give_client(runner *r)
 {
-    mc_registry_client c = {scenario_lookup, r};
+    mc_registry_client c = {.lookup = scenario_lookup, .ud = r};
     mc_engine_set_registry_client(r->e, &c);
     r->client = true;
 }
@@ -497,6 +498,16 @@ static int outcome(runner *r, const mc_node *n, int rc, const mc_result *res, co
     if (rc == MC_EREFUSED) {
         r->reason = res->refusal;
         snprintf(r->message, sizeof r->message, "%s", res->message);
+        if (r->lang != MC_LANG_EN && res->code[0] != '\0') {
+            const char *args[MC_MSG_MAXARGS];
+            for (size_t i = 0; i < res->nargs && i < MC_MSG_MAXARGS; i++) {
+                args[i] = res->args[i];
+            }
+            char said[sizeof r->message];
+            if (mc_msg_format(r->lang, res->code, args, res->nargs, said, sizeof said) >= 0) {
+                memcpy(r->message, said, sizeof said);
+            }
+        }
         r->refused_at = n;
         return 0;
     }
@@ -1229,6 +1240,13 @@ int mc_scenario_run_file(const mc_catalogue *cat, mc_rules *rules, mc_source *sr
                          const char *filter, mc_diags *diags, mc_scenario_report report, void *ud,
                          mc_error *err)
 {
+    return mc_scenario_run_file_lang(cat, rules, src, filter, MC_LANG_EN, diags, report, ud, err);
+}
+
+int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_source *src,
+                              const char *filter, mc_lang lang, mc_diags *diags,
+                              mc_scenario_report report, void *ud, mc_error *err)
+{
     mc_arena arena = MC_ARENA_INIT;
     mc_node *tree;
     size_t errors = mc_diags_errors(diags);
@@ -1242,6 +1260,7 @@ int mc_scenario_run_file(const mc_catalogue *cat, mc_rules *rules, mc_source *sr
     r.rules = rules;
     r.src = src;
     r.diags = diags;
+    r.lang = lang;
     r.arena = &arena;
     r.cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
                                                : mc_calendar_builtin();

@@ -5,6 +5,7 @@
 #include "motcua/msg.h"
 #include "motcua/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* ==== the catalogue ====================================================================== */
@@ -19,6 +20,96 @@ typedef struct entry {
  * the one-stop shop: hồ sơ (dossier), tiếp nhận (receive), bổ sung (supplement), giấy tờ
  * (document), thành phần hồ sơ (the documents a procedure requires). */
 static const entry catalogue[] = {
+    /* ---- the HTTP API's own refusals (docs/api.md, "Errors"): the request as sent, before
+     * any engine decides; "mã truy cập" is the bearer token ---- */
+    {"api.access-log", "the read could not be recorded in the access log, so nothing is shown: {1}",
+     "không ghi được lượt xem vào nhật ký truy cập nên không hiển thị dữ liệu: {1}"},
+    {"api.applicant-own-records", "an applicant may only look up its own records",
+     "người nộp hồ sơ chỉ được tra cứu dữ liệu của chính mình"},
+    {"api.applicant-own-subject", "an applicant may only file about its own subject",
+     "người nộp hồ sơ chỉ được nộp hồ sơ của chính mình"},
+    {"api.as-needed", "this token has several roles: say which in \"as\"",
+     "mã truy cập này có nhiều vai trò: hãy nêu vai trò thực hiện trong \"as\""},
+    {"api.body-json", "the request needs a JSON object as its body",
+     "yêu cầu phải có nội dung là một đối tượng JSON"},
+    {"api.body-not-object", "the body must be a JSON object",
+     "nội dung yêu cầu phải là một đối tượng JSON"},
+    {"api.csv-body", "the body is the CSV of the records",
+     "nội dung yêu cầu phải là tệp CSV của các bản ghi"},
+    {"api.cursor",
+     "this cursor is not one this listing gave (the filters changed, or it was altered): start "
+     "again without it",
+     "con trỏ phân trang này không do danh sách này cấp (bộ lọc đã thay đổi, hoặc con trỏ bị "
+     "sửa): hãy bắt đầu lại từ trang đầu"},
+    {"api.document-not-required", "procedure '{1}' does not require '{2}'",
+     "thủ tục '{1}' không yêu cầu giấy tờ '{2}'"},
+    {"api.dossier-other-agency", "dossier {1} belongs to another agency",
+     "hồ sơ {1} thuộc cơ quan khác"},
+    {"api.dossier-unknown", "unknown dossier {1}", "không có hồ sơ {1}"},
+    {"api.due-before", "due-before is a date (YYYY-MM-DD) or an instant (YYYY-MM-DDTHH:MM)",
+     "due-before phải là một ngày (YYYY-MM-DD) hoặc một thời điểm (YYYY-MM-DDTHH:MM)"},
+    {"api.final", "final is exclude, include or only", "final phải là exclude, include hoặc only"},
+    {"api.from-to", "from and to are dates (YYYY-MM-DD), from first",
+     "from và to phải là ngày (YYYY-MM-DD), from không được sau to"},
+    {"api.idempotency-key", "the Idempotency-Key must be 1 to {1} visible ASCII characters",
+     "Idempotency-Key phải gồm từ 1 đến {1} ký tự ASCII nhìn thấy được"},
+    {"api.idempotency-other",
+     "the first request with this Idempotency-Key filed a dossier this token may not see",
+     "yêu cầu đầu tiên mang Idempotency-Key này đã nộp một hồ sơ mà mã truy cập này không được "
+     "xem"},
+    {"api.indicators-officers", "indicators are for officers",
+     "chỉ cán bộ mới được xem các chỉ số"},
+    {"api.json-malformed", "malformed JSON at line {1}, column {2}: {3}",
+     "JSON sai cú pháp ở dòng {1}, cột {2}: {3}"},
+    {"api.limit", "limit is a number from 1 to {1}", "limit phải là một số từ 1 đến {1}"},
+    {"api.member-object", "\"{1}\" must be an object of at most 256 members",
+     "\"{1}\" phải là một đối tượng có tối đa 256 thành phần"},
+    {"api.member-string", "\"{1}\" must be a string", "\"{1}\" phải là một chuỗi ký tự"},
+    {"api.member-strings", "\"{1}\" must be an array of strings",
+     "\"{1}\" phải là một mảng các chuỗi ký tự"},
+    {"api.member-strings-256", "\"{1}\" must be an array of at most 256 strings",
+     "\"{1}\" phải là một mảng có tối đa 256 chuỗi ký tự"},
+    {"api.member-value", "\"{1}\".\"{2}\" must be a string, a boolean or a whole number",
+     "\"{1}\".\"{2}\" phải là một chuỗi ký tự, một giá trị đúng/sai hoặc một số nguyên"},
+    {"api.method", "{1} is not allowed on {2}", "không được dùng phương thức {1} với {2}"},
+    {"api.metrics-only", "this address answers only GET /metrics",
+     "địa chỉ này chỉ trả lời GET /metrics"},
+    {"api.metrics-operator", "/metrics needs a token with the operator role",
+     "/metrics cần mã truy cập có vai trò operator"},
+    {"api.new-date", "\"new_date\" must be a date (YYYY-MM-DD)",
+     "\"new_date\" phải là một ngày (YYYY-MM-DD)"},
+    {"api.no-endpoint", "no such endpoint: {1} {2}", "không có địa chỉ API này: {1} {2}"},
+    {"api.no-path", "no such endpoint: {1}", "không có địa chỉ API này: {1}"},
+    {"api.no-token", "send the header 'Authorization: Bearer TOKEN'",
+     "hãy gửi kèm tiêu đề 'Authorization: Bearer TOKEN' (mã truy cập)"},
+    {"api.not-a-dossier", "'{1}' does not name a dossier", "'{1}' không phải là số hồ sơ"},
+    {"api.nothing-imported", "{1}: nothing imported", "{1}: không nhập bản ghi nào"},
+    {"api.officer-records",
+     "an officer may only look up the records of a subject of one of its agency's dossiers",
+     "cán bộ chỉ được tra cứu dữ liệu của người có hồ sơ tại cơ quan mình"},
+    {"api.oom", "out of memory", "máy chủ hết bộ nhớ, xin lỗi: hãy thử lại sau"},
+    {"api.overdue", "overdue is 1, true, 0 or false", "overdue phải là 1, true, 0 hoặc false"},
+    {"api.path-too-long", "the path is longer than {1} bytes", "đường dẫn dài hơn {1} byte"},
+    {"api.procedure-not-in-force", "no procedure '{1}' is in force",
+     "không có thủ tục '{1}' đang có hiệu lực"},
+    {"api.procedure-other-agency", "procedure '{1}' belongs to another agency",
+     "thủ tục '{1}' thuộc cơ quan khác"},
+    {"api.q-length", "q is 1 to 200 characters", "q phải có từ 1 đến 200 ký tự"},
+    {"api.q-utf8", "q is not UTF-8 text", "q không phải văn bản UTF-8"},
+    {"api.registrar", "importing records needs a token with the role 'registrar'",
+     "nhập dữ liệu cần mã truy cập có vai trò 'registrar'"},
+    {"api.required", "\"{1}\" is required", "thiếu \"{1}\" (bắt buộc)"},
+    {"api.role-missing", "this token does not have the role '{1}'",
+     "mã truy cập này không có vai trò '{1}'"},
+    {"api.stopped", "the server is stopping", "máy chủ đang dừng"},
+    {"api.stopping", "the server is stopping: try again later",
+     "máy chủ đang dừng, xin lỗi: hãy thử lại sau"},
+    {"api.subject-needed", "say whose records: ?subject=S",
+     "hãy cho biết dữ liệu của ai: ?subject=S"},
+    {"api.token-busy", "this token already has {1} requests running: retry when one has finished",
+     "mã truy cập này đang có {1} yêu cầu chưa xử lý xong: hãy thử lại khi một yêu cầu đã xong"},
+    {"api.token-unknown", "this token is not known", "mã truy cập này không hợp lệ"},
+    {"api.too-large", "the body is larger than {1} bytes", "nội dung yêu cầu lớn hơn {1} byte"},
     /* ---- apologies (§4.6) ---- */
     {"apology.no-clock",
      "the clock of dossier {1} is not running (state '{2}'): there is no deadline to apologise "
@@ -38,6 +129,10 @@ static const entry catalogue[] = {
     {"channel.unknown", "unknown channel '{1}' (online, counter or post)",
      "kênh nộp hồ sơ '{1}' không hợp lệ (online: trực tuyến, counter: tại bộ phận một cửa hoặc "
      "post: qua bưu chính)"},
+    /* ---- the command line's refusal of an operation: {1} the reason word ("once-only",
+     * "role", …, as scenarios write it), {2} the refusal's sentence ---- */
+    {"cli.refused", "refused ({1}): {2}", "bị từ chối ({1}): {2}"},
+    {"cli.refused-plain", "refused: {1}", "bị từ chối: {1}"},
     /* ---- a live registry's measured coverage in cost and simulate (issue 20); a front end
      * writes each line after the registry's name ("civil-status: …") ---- */
     {"coverage.heading",
@@ -89,6 +184,27 @@ static const entry catalogue[] = {
     /* ---- the dossier ---- */
     {"dossier.closed", "dossier {1} is closed (final state '{2}')",
      "hồ sơ {1} đã kết thúc (trạng thái cuối '{2}')"},
+    /* ---- explain (SPEC §5.4): why a document is asked, fetched, provided or not required;
+     * {1} of explain.asked and explain.waiting is the requirement's reason ---- */
+    {"explain.always", "always required", "luôn phải có"},
+    {"explain.asked", "asked: {1}", "yêu cầu nộp: {1}"},
+    {"explain.fetched", "fetched from {1}, record {2}: never asked of the applicant",
+     "đã có trong cơ sở dữ liệu {1} (bản ghi {2}): không yêu cầu người nộp hồ sơ cung cấp"},
+    {"explain.fetched-live", "{1}: never asked of the applicant",
+     "{1}: không yêu cầu người nộp hồ sơ cung cấp"},
+    {"explain.no-registry", "asked: no registry holds {1}",
+     "yêu cầu nộp: không có cơ sở dữ liệu nào lưu giữ {1}"},
+    {"explain.not-required", "not required: its condition does not hold",
+     "không phải nộp: điều kiện yêu cầu không được đáp ứng"},
+    {"explain.not-usable", "asked: registry {1} is not usable for this dossier",
+     "yêu cầu nộp: không khai thác được cơ sở dữ liệu {1} cho hồ sơ này"},
+    {"explain.provided", "provided by the applicant", "người nộp hồ sơ đã cung cấp"},
+    {"explain.waiting", "waiting: {1}", "đang chờ: {1}"},
+    {"explain.when", "required when {1}", "phải có khi {1}"},
+    {"explain.when-is", "required when {1} is {2}", "phải có khi {1} là {2}"},
+    {"explain.when-not", "required when not {1}", "phải có khi không {1}"},
+    {"explain.when-rule", "required when rule {1}.{2} holds",
+     "phải có khi quy tắc {1}.{2} cho kết quả đúng"},
     /* ---- extensions of a time limit (language §9.6) ---- */
     {"extension.guard-false", "extension '{1}' is not allowed now: its condition does not hold",
      "chưa thể gia hạn '{1}': điều kiện gia hạn chưa được đáp ứng"},
@@ -114,6 +230,21 @@ static const entry catalogue[] = {
      "gia hạn '{1}' đã được dùng {2} lần: tối đa {3} lần"},
     {"extension.used-once", "extension '{1}' was used {2} time already: at most {3}",
      "gia hạn '{1}' đã được dùng {2} lần: tối đa {3} lần"},
+    /* ---- why a dossier pays its fee (explain, issue 16): {1} the amount as the language writes
+     * it ("4000 VND", "4.000 đ"); a legal basis follows in brackets, as data; a relief follows
+     * after "; " ---- */
+    {"fee.category-is", "{1} is {2}", "{1} là {2}"},
+    {"fee.category-not", "not {1}", "không {1}"},
+    {"fee.exempt", "exempt: {1}", "được miễn: {1}"},
+    {"fee.fixed", "{1}: the procedure's fixed fee", "{1}: mức thu cố định của thủ tục"},
+    {"fee.reduced", "reduced by {1}: {2}", "được giảm {1}: {2}"},
+    {"fee.rule", "{1}: computed by fee rule {2}", "{1}: tính theo quy tắc tính phí, lệ phí {2}"},
+    {"fee.schedule", "{1}: fee schedule {2}, {3} in force from {4}",
+     "{1}: biểu phí, lệ phí {2}, mức thu {3} áp dụng từ ngày {4}"},
+    {"fee.schedule-none",
+     "{1}: fee schedule {2} has no amount in force on {3}, the day of reception",
+     "{1}: biểu phí, lệ phí {2} không có mức thu nào có hiệu lực vào ngày {3}, ngày tiếp nhận hồ "
+     "sơ"},
     /* ---- field values ---- */
     {"field.choice", "field '{1}': '{2}' is not one of its options",
      "trường thông tin '{1}': '{2}' không thuộc các giá trị được chọn"},
@@ -404,4 +535,166 @@ int mc_msg_format(mc_lang lang, const char *code, const char *const *args, size_
     }
     finish(&s);
     return s.len > (size_t)0x7fffffff ? 0x7fffffff : (int)s.len;
+}
+
+/* ==== the language a request asks for ===================================================== */
+
+/* The weight of ";q=W" in thousandths (0 to 1000), from p just after the tag; -1 when the
+ * parameters cannot be read. Other parameters are ignored, as RFC 9110 lets a server do. */
+static int weight(const char *p, const char *end)
+{
+    int q = 1000;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+        if (p == end) {
+            break;
+        }
+        if (*p != ';') {
+            return -1;
+        }
+        p++;
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+        if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            p += 2;
+            if (p == end || (*p != '0' && *p != '1')) {
+                return -1;
+            }
+            int whole = *p++ - '0', frac = 0, digits = 0;
+            if (p < end && *p == '.') {
+                for (p++; p < end && *p >= '0' && *p <= '9' && digits < 3; p++, digits++) {
+                    frac = frac * 10 + (*p - '0');
+                }
+            }
+            for (; digits < 3; digits++) {
+                frac *= 10;
+            }
+            q = whole * 1000 + frac;
+            if (q > 1000 || (p < end && *p != ' ' && *p != '\t' && *p != ';')) {
+                return -1;
+            }
+        } else {
+            while (p < end && *p != ';') {
+                p++; /* another parameter: skipped */
+            }
+        }
+    }
+    return q;
+}
+
+mc_lang mc_msg_accept_language(const char *header)
+{
+    /* Per language: its weight (-1: not named) and the position it was named at. */
+    int q[2] = {-1, -1}, at[2] = {0, 0}, star = -1, pos = 0;
+    const char *p = header;
+    while (p != NULL && *p != '\0') {
+        const char *end = p + strcspn(p, ",");
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+        const char *tag = p;
+        while (p < end && *p != ';' && *p != ' ' && *p != '\t') {
+            p++;
+        }
+        char name[36];
+        size_t n = (size_t)(p - tag);
+        int w = weight(p, end);
+        pos++;
+        if (n > 0 && n < sizeof name && w >= 0) {
+            memcpy(name, tag, n);
+            name[n] = '\0';
+            mc_lang l;
+            if (strcmp(name, "*") == 0) {
+                star = w > star ? w : star;
+            } else if (n >= 2 &&
+                       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"
+                                    "_0123456789") == n &&
+                       mc_msg_lang(name, &l) && (n == 2 || name[2] == '-' || name[2] == '_')) {
+                if (w > q[l]) {
+                    q[l] = w;
+                    at[l] = at[l] ? at[l] : pos;
+                }
+            }
+        }
+        p = *end == ',' ? end + 1 : end;
+    }
+    int vi = q[MC_LANG_VI] >= 0 ? q[MC_LANG_VI] : star;
+    int en = q[MC_LANG_EN] >= 0 ? q[MC_LANG_EN] : star;
+    if (vi <= 0) {
+        return MC_LANG_EN;
+    }
+    if (vi > en) {
+        return MC_LANG_VI;
+    }
+    /* As much as English: Vietnamese only when named, and before English if both are. */
+    bool vi_named = q[MC_LANG_VI] >= 0, en_named = q[MC_LANG_EN] >= 0;
+    return vi == en && vi_named && (!en_named || at[MC_LANG_VI] < at[MC_LANG_EN]) ? MC_LANG_VI
+                                                                                  : MC_LANG_EN;
+}
+
+/* ==== amounts and dates for people ======================================================== */
+
+void mc_msg_money(mc_lang lang, long long amount, const char *currency, char *out, size_t outsz)
+{
+    if (outsz == 0) {
+        return;
+    }
+    bool vnd = currency == NULL || currency[0] == '\0' || strcmp(currency, "VND") == 0;
+    const char *cur = vnd ? "VND" : currency;
+    if (lang != MC_LANG_VI) {
+        snprintf(out, outsz, "%lld %s", amount, cur);
+        return;
+    }
+    /* The digits of |amount| (as unsigned: LLONG_MIN has no positive twin), grouped by three. */
+    unsigned long long v =
+        amount < 0 ? 0ull - (unsigned long long)amount : (unsigned long long)amount;
+    char digits[24], grouped[40];
+    int n = snprintf(digits, sizeof digits, "%llu", v), k = 0;
+    if (amount < 0) {
+        grouped[k++] = '-';
+    }
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            grouped[k++] = '.';
+        }
+        grouped[k++] = digits[i];
+    }
+    grouped[k] = '\0';
+    snprintf(out, outsz, "%s %s", grouped, vnd ? "đ" : cur);
+}
+
+/* Whether the n bytes at s are digits. */
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+void mc_msg_time(mc_lang lang, const char *iso, char *out, size_t outsz)
+{
+    if (outsz == 0) {
+        return;
+    }
+    size_t n = strlen(iso);
+    bool date = n >= 10 && all_digits(iso, 4) && iso[4] == '-' && all_digits(iso + 5, 2) &&
+                iso[7] == '-' && all_digits(iso + 8, 2);
+    bool time = date && n >= 16 && (iso[10] == 'T' || iso[10] == ' ') && all_digits(iso + 11, 2) &&
+                iso[13] == ':' && all_digits(iso + 14, 2);
+    bool secs = time && n >= 19 && iso[16] == ':' && all_digits(iso + 17, 2);
+    if (lang != MC_LANG_VI || !date || n != (secs ? 19u : time ? 16u : 10u)) {
+        snprintf(out, outsz, "%s", iso);
+        return;
+    }
+    snprintf(out, outsz, "%.2s/%.2s/%.4s%s%.*s", iso + 8, iso + 5, iso, time ? " " : "",
+             secs   ? 8
+             : time ? 5
+                    : 0,
+             time ? iso + 11 : "");
 }

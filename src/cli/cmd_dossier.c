@@ -24,6 +24,7 @@ typedef struct session {
     mc_connect *registries; /* the live registries of --config's `registry` blocks, or NULL */
     int64_t now;
     const mc_calendar *cal; /* for printing times */
+    mc_lang lang;           /* --lang: the words, and in text the dates and amounts */
 } session;
 
 static void close_session(session *s)
@@ -41,6 +42,7 @@ static void close_session(session *s)
 static int open_session_of(front_opts *c, session *s, bool existing)
 {
     memset(s, 0, sizeof *s);
+    s->lang = c->lang;
     mc_error err;
     mc_error_clear(&err);
     if (existing) {
@@ -106,9 +108,13 @@ static int log_read(session *s, int64_t id, const char *route)
     return EXIT_OK;
 }
 
+/* The local time t for people: YYYY-MM-DDTHH:MM, or dd/mm/yyyy HH:mm with --lang vi (the
+ * text output only: JSON keeps the one form of view.h). */
 static void fmt_time(const session *s, int64_t t, char out[17])
 {
-    front_time_text(s->cal, t, out);
+    char iso[17];
+    front_time_text(s->cal, t, iso);
+    mc_msg_time(s->lang, iso, out, 17);
 }
 
 static int parse_id(const char *text, int64_t *id)
@@ -141,7 +147,7 @@ static const char *const *status_names = front_status_names;
 
 static json_t *dossier_json(const session *s, const mc_dossier *d)
 {
-    return front_dossier_json(s->cal, d);
+    return front_dossier_json_lang(s->cal, d, s->lang);
 }
 
 /* Prints o and frees it: EXIT_OK, or EXIT_IO after a message when o is NULL (out of memory). */
@@ -206,8 +212,9 @@ static void print_dossier(const session *s, const mc_dossier *d)
                d->blocked == 1 ? "request" : "requests");
     }
     if (d->fee != MC_NONE) {
-        printf("  fee %lld %s\n", (long long)d->fee,
-               d->procedure->fee.currency[0] ? d->procedure->fee.currency : "VND");
+        char fee[48];
+        mc_msg_money(s->lang, (long long)d->fee, d->procedure->fee.currency, fee, sizeof fee);
+        printf("  fee %s\n", fee);
     }
     bool header = false;
     for (size_t i = 0; i < d->procedure->nrequires; i++) {
@@ -226,7 +233,8 @@ static void print_dossier(const session *s, const mc_dossier *d)
         if (r->status == MC_REQ_FETCHED) {
             printf(" from %s (record %s)", r->registry, r->record ? r->record : "");
         } else if (r->reason) {
-            printf(" (%s)", r->reason);
+            char said[600];
+            printf(" (%s)", front_reason_text(r, s->lang, said, sizeof said));
         }
         putchar('\n');
     }
@@ -238,12 +246,25 @@ static int report(front_opts *c, session *s, int rc, const mc_result *res, const
     if (rc == MC_EREFUSED) {
         const char *why = mc_refusal_name(res->refusal);
         const char *msg = res->message;
+        char said[1200];
+        if (s->lang != MC_LANG_EN && res->code[0] != '\0') {
+            const char *args[MC_MSG_MAXARGS];
+            for (size_t i = 0; i < res->nargs && i < MC_MSG_MAXARGS; i++) {
+                args[i] = res->args[i];
+            }
+            if (mc_msg_format(s->lang, res->code, args, res->nargs, said, sizeof said) >= 0) {
+                msg = said;
+            }
+        }
         size_t wl = strlen(why);
         if (wl > 0 && strncmp(msg, why, wl) == 0 && msg[wl] == ':' && msg[wl + 1] == ' ') {
             msg += wl + 2; /* "refused (once-only): once-only: …" says it twice */
         }
-        fprintf(stderr, "motcua: refused%s%s%s: %s\n", why[0] ? " (" : "", why, why[0] ? ")" : "",
-                msg);
+        const char *line[] = {why[0] ? why : msg, msg};
+        char text[1400];
+        mc_msg_format(s->lang, why[0] ? "cli.refused" : "cli.refused-plain", line, 2, text,
+                      sizeof text);
+        fprintf(stderr, "motcua: %s\n", text);
         if (c->json) {
             /* code and args: the refusal as the message catalogue has it (msg.h) */
             json_t *args = json_array();
@@ -254,8 +275,8 @@ static int report(front_opts *c, session *s, int rc, const mc_result *res, const
             args = front_jdone(args, ok); /* NULL: json_pack fails, print_json says so */
             if (print_json(json_pack("{s:I, s:{s:s, s:s, s:s, s:o}, s:b}", "dossier",
                                      (json_int_t)res->dossier, "refused", "reason", why, "message",
-                                     res->message, "code", res->code, "args", args, "replayed",
-                                     res->replayed)) != EXIT_OK) {
+                                     msg == said ? said : res->message, "code", res->code, "args",
+                                     args, "replayed", res->replayed)) != EXIT_OK) {
                 return EXIT_IO;
             }
         }
@@ -817,7 +838,7 @@ int cmd_explain(front_opts *c)
     }
     const char *only = c->nargs == 2 ? c->args[1] : NULL;
     json_t *list;
-    rc = front_explain_json(&d, only, &list);
+    rc = front_explain_json_lang(&d, only, s.lang, &list);
     if (rc == MC_ENOTFOUND) {
         fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", d.procedure->name, only);
         status = EXIT_FAIL;
@@ -850,7 +871,7 @@ int cmd_explain(front_opts *c)
             print_extensions(&s, &d);
         }
         json_decref(list);
-        json_t *fee = only == NULL ? front_fee_json(&d) : NULL;
+        json_t *fee = only == NULL ? front_fee_json_lang(&d, s.lang) : NULL;
         if (fee != NULL) {
             printf("  fee\n    %s\n", json_string_value(json_object_get(fee, "story")));
             json_decref(fee);

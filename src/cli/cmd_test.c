@@ -118,7 +118,7 @@ int cmd_test(front_opts *c)
             rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
             break;
         }
-        int r = mc_scenario_run_file(cat, rules, src, c->filter, d, report, &t, &err);
+        int r = mc_scenario_run_file_lang(cat, rules, src, c->filter, c->lang, d, report, &t, &err);
         front_print_diags(stderr, d);
         if (r == MC_ECHECK) {
             fprintf(stderr, "motcua: %s\n", err.msg);

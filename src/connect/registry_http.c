@@ -214,7 +214,7 @@ static int client_lookup(void *ud, mc_lookup *q, size_t n, mc_error *err)
 
 mc_registry_client mc_connect_client(mc_connect *c)
 {
-    return (mc_registry_client){client_lookup, c};
+    return (mc_registry_client){.lookup = client_lookup, .ud = c};
 }
 
 size_t mc_connect_stats(mc_connect *c, mc_connect_stat *out, size_t cap)

@@ -85,7 +85,7 @@ void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(voi
 
 void mc_engine_set_registry_client(mc_engine *e, const mc_registry_client *c)
 {
-    e->registries = c != NULL ? *c : (mc_registry_client){NULL, NULL};
+    e->registries = c != NULL ? *c : (mc_registry_client){.lookup = NULL};
 }
 
 void mc_engine_stats_get(const mc_engine *e, mc_engine_stats *out)
@@ -404,8 +404,9 @@ static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
         /* With a client for live registries, a run that needs their answers wrote nothing
          * (MCE_ELOOKUP): they are asked outside the transaction, all at once, and the
          * operation runs again with them, deciding again on the dossier as it is then. */
-        mce_live live = {.now = o->now, .strs = MC_PTRVEC_INIT};
         mc_engine *e = o->e;
+        mce_live live = {.now = o->now, .retry_first = e->registries.retry_first_s,
+                         .strs = MC_PTRVEC_INIT};
         e->live = e->registries.lookup != NULL ? &live : NULL;
         rc = execute_once(o, key, print, request_id, run_optimistic(o), res, err);
         for (int i = 0, asked = 0; (rc == MC_ERETRY && i < 8) || rc == MCE_ELOOKUP;) {

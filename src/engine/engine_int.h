@@ -32,6 +32,7 @@ enum { MCE_RETRY_FIRST = 60, MCE_RETRY_MOST = 3600 };
  * the answers it has, and those its last run needed. Each look-up's strings are owned by strs. */
 typedef struct mce_live {
     int64_t now;
+    int64_t retry_first; /* the first wait before a registry is asked again (0: a minute) */
     mc_lookup *answers;
     size_t nanswers, cap_answers;
     mc_lookup *pending;

@@ -3,6 +3,7 @@
 #include "engine_int.h"
 
 #include "motcua/alloc.h"
+#include "base/backoff.h"
 #include "base/grow.h"
 #include "base/regex.h"
 #include "base/utf8.h"
@@ -303,15 +304,12 @@ static void local_text(const mce_dos *d, int64_t utc, char out[17])
     mc_datetime_format((mc_datetime)((l - ((l % 60) + 60) % 60) / 60), out);
 }
 
-/* How long after the n-th unanswered look-up the registry is asked again: a minute, doubled at
- * each failure, at most an hour. */
-static int64_t backoff(int n)
+/* How long after the n-th unanswered look-up the registry is asked again: a minute (or the
+ * client's retry_first_s), doubled at each failure, at most an hour. */
+static int64_t backoff(const mce_live *lv, int n)
 {
-    int64_t delay = MCE_RETRY_FIRST;
-    for (int k = 1; k < n && delay < MCE_RETRY_MOST; k++) {
-        delay *= 2;
-    }
-    return delay < MCE_RETRY_MOST ? delay : MCE_RETRY_MOST;
+    int64_t first = lv->retry_first > 0 ? lv->retry_first : MCE_RETRY_FIRST;
+    return mc_backoff(first < MCE_RETRY_MOST ? first : MCE_RETRY_MOST, MCE_RETRY_MOST, n);
 }
 
 /* Sets requirement s's reason for the live answer a: the engine's sentence (code with nargs
@@ -365,7 +363,7 @@ static int resolve_live(const mce_live *lv, mce_dos *d, size_t i, const char *wh
         until = since + mc_duration_seconds(&reg->wait);
         waits = lv->now < until;
         waited = !waits;
-        next = lv->now + backoff(was_waiting ? s->wait_tries + 1 : 1);
+        next = lv->now + backoff(lv, was_waiting ? s->wait_tries + 1 : 1);
         next = next < until ? next : until; /* never past the wait's end */
         local_text(d, until, until_text);
         local_text(d, next, next_text);

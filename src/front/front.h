@@ -8,6 +8,7 @@
 #define MOTCUA_FRONT_H
 
 #include "motcua/catalogue.h"
+#include "motcua/msg.h"
 #include "motcua/rules.h"
 
 #include <stdbool.h>
@@ -69,6 +70,12 @@ typedef struct front_opts {
     bool secret_stdin;
     bool json; /* --format json */
     const char *format;
+    /* --lang vi|en (every command): the language of the sentences said to people — refusals,
+     * the checklist's reasons, explain — and, in text output, of dates (dd/mm/yyyy HH:mm) and
+     * amounts (1.234.567 đ). English by default (SPEC §5.2); no environment variable changes
+     * it, so that a script's output does not depend on the shell it runs in. */
+    const char *lang_name;
+    mc_lang lang;
     const char **args; /* positional arguments after the command */
     int nargs;
 } front_opts;

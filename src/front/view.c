@@ -96,7 +96,37 @@ static json_t *wait_json(const mc_calendar *cal, const mc_dossier_req *r)
                      "next_try", next, "until", until, "tries", r->wait_tries);
 }
 
+const char *front_reason_text(const mc_dossier_req *r, mc_lang lang, char *out, size_t outsz)
+{
+    if (r->reason == NULL) {
+        return NULL;
+    }
+    if (lang == MC_LANG_EN || r->reason_code == NULL) {
+        return r->reason;
+    }
+    /* A date or time among the arguments (an expiry, the end of a wait) is data the engine
+     * wrote as YYYY-MM-DD[THH:MM]: people read it as their language writes dates. */
+    enum { N = 8 };
+    char dates[N][20];
+    const char *args[N];
+    size_t n = r->nreason_args < N ? r->nreason_args : N;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = r->reason_args[i] ? r->reason_args[i] : "";
+        mc_msg_time(lang, a, dates[i], sizeof dates[i]);
+        args[i] = strlen(a) < sizeof dates[i] ? dates[i] : a;
+    }
+    if (mc_msg_format(lang, r->reason_code, args, n, out, outsz) < 0) {
+        return r->reason;
+    }
+    return out;
+}
+
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
+{
+    return front_dossier_json_lang(cal, d, MC_LANG_EN);
+}
+
+json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_lang lang)
 {
     char t[17];
     bool ok = true;
@@ -159,8 +189,10 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
             front_jset(item, "party",
                        json_string(d->procedure->parties[r->requirement->party].name), &ok);
         }
-        if (r->reason) {
-            front_jset(item, "reason", json_string(r->reason), &ok);
+        char said[600];
+        const char *reason = front_reason_text(r, lang, said, sizeof said);
+        if (reason != NULL) {
+            front_jset(item, "reason", mc_json_text(reason), &ok);
         }
         if (r->registry) {
             front_jset(item, "registry", json_string(r->registry), &ok);
@@ -175,23 +207,31 @@ json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
     return front_jdone(o, ok);
 }
 
-static void cond_text(const mc_cond *c, char *out, size_t outsz)
+/* Says code of the catalogue in lang with up to two arguments into out. */
+static void say(mc_lang lang, const char *code, const char *a1, const char *a2, char *out,
+                size_t outsz)
+{
+    const char *args[] = {a1, a2};
+    mc_msg_format(lang, code, args, a2 ? 2 : a1 ? 1 : 0, out, outsz);
+}
+
+static void cond_text(const mc_cond *c, mc_lang lang, char *out, size_t outsz)
 {
     switch (c->kind) {
     case MC_COND_ALWAYS:
-        snprintf(out, outsz, "always required");
+        say(lang, "explain.always", NULL, NULL, out, outsz);
         break;
     case MC_COND_FIELD:
-        snprintf(out, outsz, "required when %s", c->field);
+        say(lang, "explain.when", c->field, NULL, out, outsz);
         break;
     case MC_COND_NOT:
-        snprintf(out, outsz, "required when not %s", c->field);
+        say(lang, "explain.when-not", c->field, NULL, out, outsz);
         break;
     case MC_COND_IS:
-        snprintf(out, outsz, "required when %s is %s", c->field, c->value);
+        say(lang, "explain.when-is", c->field, c->value, out, outsz);
         break;
     case MC_COND_RULE:
-        snprintf(out, outsz, "required when rule %s.%s holds", c->rule.module, c->rule.function);
+        say(lang, "explain.when-rule", c->rule.module, c->rule.function, out, outsz);
         break;
     }
 }
@@ -235,11 +275,12 @@ static json_t *lookup_json(const mc_dossier *d, const mc_dossier_req *r, char sa
 }
 
 /* Why one requirement of d is as it is. */
-static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
+static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r, mc_lang lang)
 {
     const mc_requirement *q = r->requirement;
-    char why[200], story[400];
-    cond_text(&q->when, why, sizeof why);
+    char why[200], story[400], said[600];
+    cond_text(&q->when, lang, why, sizeof why);
+    const char *reason = front_reason_text(r, lang, said, sizeof said);
     const mc_registry *reg = q->document->registry;
     char said_en[300] = "", said_vi[300] = "";
     json_t *live =
@@ -249,33 +290,32 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
     }
     switch (r->status) {
     case MC_REQ_NOT_REQUIRED:
-        snprintf(story, sizeof story, "not required: its condition does not hold");
+        say(lang, "explain.not-required", NULL, NULL, story, sizeof story);
         break;
     case MC_REQ_FETCHED:
         if (live != NULL) {
-            snprintf(story, sizeof story, "%s: never asked of the applicant", said_en);
+            say(lang, "explain.fetched-live", lang == MC_LANG_VI ? said_vi : said_en, NULL, story,
+                sizeof story);
         } else {
-            snprintf(story, sizeof story,
-                     "fetched from %s, record %s: never asked of the applicant", r->registry,
-                     r->record ? r->record : "");
+            say(lang, "explain.fetched", r->registry, r->record ? r->record : "", story,
+                sizeof story);
         }
         break;
     case MC_REQ_PROVIDED:
-        snprintf(story, sizeof story, "provided by the applicant");
+        say(lang, "explain.provided", NULL, NULL, story, sizeof story);
         break;
     case MC_REQ_WAITING:
         /* neither fetched nor asked: the reason says until when, and the next try */
-        snprintf(story, sizeof story, "waiting: %s", r->reason ? r->reason : "");
+        say(lang, "explain.waiting", reason ? reason : "", NULL, story, sizeof story);
         break;
     case MC_REQ_ASKED:
     default:
-        if (r->reason != NULL) {
-            snprintf(story, sizeof story, "asked: %s", r->reason);
+        if (reason != NULL) {
+            say(lang, "explain.asked", reason, NULL, story, sizeof story);
         } else if (reg == NULL) {
-            snprintf(story, sizeof story, "asked: no registry holds %s", q->document->name);
+            say(lang, "explain.no-registry", q->document->name, NULL, story, sizeof story);
         } else {
-            snprintf(story, sizeof story, "asked: registry %s is not usable for this dossier",
-                     reg->name);
+            say(lang, "explain.not-usable", reg->name, NULL, story, sizeof story);
         }
         break;
     }
@@ -303,6 +343,11 @@ static json_t *explain_one(const mc_dossier *d, const mc_dossier_req *r)
 
 int front_explain_json(const mc_dossier *d, const char *only, json_t **out)
 {
+    return front_explain_json_lang(d, only, MC_LANG_EN, out);
+}
+
+int front_explain_json_lang(const mc_dossier *d, const char *only, mc_lang lang, json_t **out)
+{
     *out = NULL;
     bool ok = true, found = only == NULL;
     json_t *list = json_array();
@@ -312,7 +357,7 @@ int front_explain_json(const mc_dossier *d, const char *only, json_t **out)
             continue;
         }
         found = true;
-        front_jpush(list, explain_one(d, r), &ok);
+        front_jpush(list, explain_one(d, r, lang), &ok);
     }
     list = front_jdone(list, ok);
     if (list == NULL) {
@@ -390,12 +435,12 @@ json_t *front_indicators_json(const mc_indicators *x)
 }
 
 /* The category of a relief as written: "poor-household", "not resident", "kind is student". */
-static void relief_text(const mc_cond *c, char *out, size_t outsz)
+static void relief_text(const mc_cond *c, mc_lang lang, char *out, size_t outsz)
 {
     if (c->kind == MC_COND_NOT) {
-        snprintf(out, outsz, "not %s", c->field);
+        say(lang, "fee.category-not", c->field, NULL, out, outsz);
     } else if (c->kind == MC_COND_IS) {
-        snprintf(out, outsz, "%s is %s", c->field, c->value);
+        say(lang, "fee.category-is", c->field, c->value, out, outsz);
     } else {
         snprintf(out, outsz, "%s", c->field);
     }
@@ -403,53 +448,66 @@ static void relief_text(const mc_cond *c, char *out, size_t outsz)
 
 json_t *front_fee_json(const mc_dossier *d)
 {
+    return front_fee_json_lang(d, MC_LANG_EN);
+}
+
+json_t *front_fee_json_lang(const mc_dossier *d, mc_lang lang)
+{
     const mc_procedure *p = d->procedure;
     if (d->fee == MC_NONE || p->fee_kind == MC_FEE_NONE) {
         return NULL;
     }
     const char *cur = p->fee_kind == MC_FEE_FIXED && p->fee.currency[0] ? p->fee.currency : "VND";
-    char story[600];
+    char story[600], amount[48];
+    mc_msg_money(lang, (long long)d->fee, cur, amount, sizeof amount);
     if (p->fee_kind == MC_FEE_FIXED) {
-        snprintf(story, sizeof story, "%lld %s: the procedure's fixed fee", (long long)d->fee, cur);
+        say(lang, "fee.fixed", amount, NULL, story, sizeof story);
         return json_pack("{s:I, s:s, s:s, s:s}", "amount", (json_int_t)d->fee, "currency", cur,
                          "kind", "fixed", "story", story);
     }
     if (p->fee_kind == MC_FEE_RULE) {
         char rule[2 * MC_NAME_MAX + 2];
         snprintf(rule, sizeof rule, "%s.%s", p->fee_rule.module, p->fee_rule.function);
-        snprintf(story, sizeof story, "%lld %s: computed by fee rule %s", (long long)d->fee, cur,
-                 rule);
+        say(lang, "fee.rule", amount, rule, story, sizeof story);
         return json_pack("{s:I, s:s, s:s, s:s, s:s}", "amount", (json_int_t)d->fee, "currency", cur,
                          "kind", "rule", "rule", rule, "story", story);
     }
     mc_fee_basis fb;
     mc_date day = mc_calendar_date(mc_calendar_to_local(p->calendar, d->submitted));
-    char received[11], from[11] = "", share[32] = "", category[200] = "";
+    char received[11], from[11] = "", share[32] = "", category[200] = "", said_day[20];
     mc_date_format(day, received);
     mc_fee_schedule_apply(p, day, d->values, &fb);
     const mc_fee_schedule *s = p->fee_schedule;
     if (fb.line == NULL) {
-        snprintf(story, sizeof story,
-                 "%lld VND: fee schedule %s has no amount in force on %s, the day of reception",
-                 (long long)d->fee, s->name, received);
+        const char *args[] = {NULL, s->name, said_day};
+        mc_msg_money(lang, (long long)d->fee, "VND", amount, sizeof amount);
+        mc_msg_time(lang, received, said_day, sizeof said_day);
+        args[0] = amount;
+        mc_msg_format(lang, "fee.schedule-none", args, 3, story, sizeof story);
     } else {
         cur = fb.line->amount.currency;
         mc_date_format(fb.line->from, from);
-        int n =
-            snprintf(story, sizeof story, "%lld %s: fee schedule %s, %lld %s in force from %s",
-                     (long long)d->fee, cur, s->name, (long long)fb.line->amount.amount, cur, from);
+        char line[48];
+        mc_msg_money(lang, (long long)d->fee, cur, amount, sizeof amount);
+        mc_msg_money(lang, (long long)fb.line->amount.amount, cur, line, sizeof line);
+        mc_msg_time(lang, from, said_day, sizeof said_day);
+        const char *args[] = {amount, s->name, line, said_day};
+        int n = mc_msg_format(lang, "fee.schedule", args, 4, story, sizeof story);
         if (fb.line->legal_basis != NULL && n > 0 && (size_t)n < sizeof story) {
             n += snprintf(story + n, sizeof story - (size_t)n, " (%s)", fb.line->legal_basis);
         }
         if (fb.relief != NULL && n > 0 && (size_t)n < sizeof story) {
-            relief_text(&fb.relief->when, category, sizeof category);
+            char said_category[200], clause[300], pct[40];
+            relief_text(&fb.relief->when, MC_LANG_EN, category, sizeof category);
+            relief_text(&fb.relief->when, lang, said_category, sizeof said_category);
             mc_fixed_format(fb.relief->share, share);
+            snprintf(pct, sizeof pct, "%s%%", share);
             if (fb.relief->kind == MC_RELIEF_EXEMPT) {
-                n += snprintf(story + n, sizeof story - (size_t)n, "; exempt: %s", category);
+                say(lang, "fee.exempt", said_category, NULL, clause, sizeof clause);
             } else {
-                n += snprintf(story + n, sizeof story - (size_t)n, "; reduced by %s%%: %s", share,
-                              category);
+                say(lang, "fee.reduced", pct, said_category, clause, sizeof clause);
             }
+            n += snprintf(story + n, sizeof story - (size_t)n, "; %s", clause);
             if (fb.relief->legal_basis != NULL && n > 0 && (size_t)n < sizeof story) {
                 snprintf(story + n, sizeof story - (size_t)n, " (%s)", fb.relief->legal_basis);
             }

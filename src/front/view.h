@@ -10,6 +10,7 @@
 #define MOTCUA_FRONT_VIEW_H
 
 #include "motcua/engine.h"
+#include "motcua/msg.h"
 #include "motcua/report.h"
 
 #include <jansson.h>
@@ -33,16 +34,30 @@ extern const char *const front_status_names[];
 /* A dossier as `show --format json` and the HTTP API give it, its times as local
  * "YYYY-MM-DDTHH:MM" of calendar cal. NULL when memory ran out. */
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d);
+/* Why requirement r is asked (or waits), in lang: its reason's code and arguments said by the
+ * message catalogue into out (cut at a character to outsz), or the text as recorded when the
+ * reason has no code the catalogue knows (one recorded before codes existed), or lang is
+ * English. NULL when r has no reason. The checklist's `reason`, for every view that shows it. */
+const char *front_reason_text(const mc_dossier_req *r, mc_lang lang, char *out, size_t outsz);
+/* The same, the checklist's reasons said in lang from their codes (msg.h); a reason recorded
+ * without a code stays as recorded. front_dossier_json is this in English. */
+json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_lang lang);
 /* Why each document of d is asked, fetched, provided or not required (its condition, its
  * story, its registry and record, its legal basis), or only document `only`, as an array into
  * *out. Returns 0, MC_ENOTFOUND when the procedure does not require `only`, or MC_ENOMEM;
  * *out is NULL unless 0. */
 int front_explain_json(const mc_dossier *d, const char *only, json_t **out);
+/* The same, its sentences ("required", "story") in lang: front_explain_json is this in
+ * English. */
+int front_explain_json_lang(const mc_dossier *d, const char *only, mc_lang lang, json_t **out);
 /* Why d pays its fee (issue 16): the amount charged; for a fee schedule, the line in force on
  * the day of reception, its legal basis, and the reduced or exempt category applied with its
  * basis; a `story` sentence that says it all. NULL when the procedure charges no fee, or out of
  * memory. */
 json_t *front_fee_json(const mc_dossier *d);
+/* The same, its story in lang (amounts "4.000 đ" and dates dd/mm/yyyy in Vietnamese); the
+ * members other than story are the same. front_fee_json is this in English. */
+json_t *front_fee_json_lang(const mc_dossier *d, mc_lang lang);
 /* An event of the audit chain, as `history --format json` and the HTTP API give it: its body
  * parsed, or left out when the stored body is not JSON. NULL when memory ran out. */
 json_t *front_event_json(const mc_calendar *cal, const mc_event_row *ev);

@@ -35,6 +35,57 @@ void api_error(api_response *out, int status, const char *code, const char *fmt,
     out->body = json_pack("{s:s, s:s}", "error", code, "message", msg);
 }
 
+void api_error_msg(api_response *out, int status, const char *error, const char *code, size_t nargs,
+                   ...)
+{
+    const char *args[MC_MSG_MAXARGS] = {0};
+    va_list ap;
+    va_start(ap, nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        const char *v = va_arg(ap, const char *);
+        if (i < MC_MSG_MAXARGS) {
+            args[i] = v ? v : "";
+        }
+    }
+    va_end(ap);
+    nargs = nargs < MC_MSG_MAXARGS ? nargs : MC_MSG_MAXARGS;
+    char msg[600];
+    mc_msg_format(MC_LANG_EN, code, args, nargs, msg, sizeof msg);
+    out->status = status;
+    json_t *list = json_array();
+    bool ok = list != NULL;
+    for (size_t i = 0; i < nargs; i++) {
+        front_jpush(list, mc_json_text(args[i]), &ok);
+    }
+    list = front_jdone(list, ok); /* NULL: the pack fails, api_handle answers 500 */
+    out->body = json_pack("{s:s, s:s, s:s, s:o}", "error", error, "message", msg, "code", code,
+                          "args", list);
+}
+
+void api_localize(api_response *out, mc_lang lang)
+{
+    json_t *code = json_object_get(out->body, "code"), *list = json_object_get(out->body, "args");
+    if (lang == MC_LANG_EN || !json_is_string(code) || !json_is_array(list) ||
+        !json_is_string(json_object_get(out->body, "message"))) {
+        return;
+    }
+    const char *args[MC_MSG_MAXARGS] = {0};
+    size_t nargs = json_array_size(list) < MC_MSG_MAXARGS ? json_array_size(list) : MC_MSG_MAXARGS;
+    for (size_t i = 0; i < nargs; i++) {
+        const char *v = json_string_value(json_array_get(list, i));
+        args[i] = v ? v : "";
+    }
+    char msg[1200];
+    if (mc_msg_format(lang, json_string_value(code), args, nargs, msg, sizeof msg) < 0) {
+        return; /* a code the catalogue does not know (a result replayed from before codes) */
+    }
+    json_t *m = mc_json_text(msg);
+    if (m == NULL || json_object_set_new(out->body, "message", m) != 0) {
+        json_decref(out->body); /* out of memory: api_handle answers 500 */
+        out->body = NULL;
+    }
+}
+
 /* One request being answered: the API and the engine it took from the pool. */
 typedef struct job {
     api *api;
@@ -43,6 +94,7 @@ typedef struct job {
     const mc_calendar *cal;
     const char *key; /* the Idempotency-Key scoped to the caller (scope_key), or NULL */
     char scoped[64 + 64 + API_MAX_KEY + 3];
+    mc_lang lang; /* of the request's Accept-Language: the words of the answer */
 } job;
 
 static int64_t now_of(const job *a)
@@ -59,7 +111,7 @@ static int64_t now_of(const job *a)
 static bool accepting_writes(job *a, api_response *out)
 {
     if (atomic_load(&a->api->stopping)) {
-        api_error(out, 503, "unavailable", "the server is stopping: try again later");
+        api_error_msg(out, 503, "unavailable", "api.stopping", 0);
         out->retry_after = API_RETRY_AFTER_S;
         return false;
     }
@@ -122,12 +174,12 @@ static const principal *authenticate(const api_tokens *ts, const api_request *rq
 {
     const char *h = rq->authorization;
     if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
-        api_error(out, 401, "unauthorized", "send the header 'Authorization: Bearer TOKEN'");
+        api_error_msg(out, 401, "unauthorized", "api.no-token", 0);
         return NULL;
     }
     const principal *p = tokens_find(ts->tokens, h + 7);
     if (p == NULL) {
-        api_error(out, 401, "unauthorized", "this token is not known");
+        api_error_msg(out, 401, "unauthorized", "api.token-unknown", 0);
     }
     return p;
 }
@@ -154,11 +206,11 @@ static const char *acting_role(const principal *p, json_t *body, api_response *o
         return p->roles[0];
     }
     if (as == NULL) {
-        api_error(out, 400, "bad-request", "this token has several roles: say which in \"as\"");
+        api_error_msg(out, 400, "bad-request", "api.as-needed", 0);
         return NULL;
     }
     if (!principal_has_role(p, as)) {
-        api_error(out, 403, "role", "this token does not have the role '%s'", as);
+        api_error_msg(out, 403, "role", "api.role-missing", 1, as);
         return NULL;
     }
     return as;
@@ -180,8 +232,9 @@ static bool scope_key(job *a, const principal *p, const api_request *rq, api_res
         printable = k[i] > 0x20 && k[i] < 0x7f;
     }
     if (!printable) {
-        api_error(out, 400, "bad-request",
-                  "the Idempotency-Key must be 1 to %d visible ASCII characters", API_MAX_KEY);
+        char most[16];
+        snprintf(most, sizeof most, "%d", API_MAX_KEY);
+        api_error_msg(out, 400, "bad-request", "api.idempotency-key", 1, most);
         return false;
     }
     snprintf(a->scoped, sizeof a->scoped, "%s\x1f%s\x1f%s", p->actor, p->subject, k);
@@ -239,9 +292,18 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
         return;
     }
     switch (rc) {
-    case MC_ENOTFOUND:
-        api_error(out, 404, "not-found", "%s", err->msg);
+    case MC_ENOTFOUND: {
+        long long id;
+        char tail, n[24];
+        /* the engine's "unknown dossier N" (dossier.c, access.c), said by the catalogue */
+        if (sscanf(err->msg, "unknown dossier %lld%c", &id, &tail) == 1) {
+            snprintf(n, sizeof n, "%lld", id);
+            api_error_msg(out, 404, "not-found", "api.dossier-unknown", 1, n);
+        } else {
+            api_error(out, 404, "not-found", "%s", err->msg);
+        }
         return;
+    }
     case MC_ECONFLICT:
     case MC_EBUSY:
         api_error(out, 409, "conflict", "%s", err->msg);
@@ -304,9 +366,7 @@ static bool log_read(job *a, const principal *p, const char *route, const mc_dos
     int rc = d != NULL ? mc_engine_log_read(a->engine, &acc, d, &err)
                        : mc_engine_log_access(a->engine, &acc, &err);
     if (rc != 0) {
-        api_error(out, 503, "unavailable",
-                  "the read could not be recorded in the access log, so nothing is shown: %s",
-                  err.msg);
+        api_error_msg(out, 503, "unavailable", "api.access-log", 1, err.msg);
         out->retry_after = API_RETRY_AFTER_S;
         return false;
     }
@@ -329,11 +389,12 @@ static int load_for(job *a, const principal *p, int64_t id, const char *route, m
     if (!may_access(p, d->procedure->agency, d->subject)) {
         mc_dossier_free(d);
         /* An applicant learns nothing of others' dossiers, not even that they exist. */
+        char n[24];
+        snprintf(n, sizeof n, "%lld", (long long)id);
         if (is_applicant(p)) {
-            api_error(out, 404, "not-found", "unknown dossier %lld", (long long)id);
+            api_error_msg(out, 404, "not-found", "api.dossier-unknown", 1, n);
         } else {
-            api_error(out, 403, "forbidden", "dossier %lld belongs to another agency",
-                      (long long)id);
+            api_error_msg(out, 403, "forbidden", "api.dossier-other-agency", 1, n);
         }
         return -1;
     }
@@ -391,7 +452,7 @@ static void answer_dossier(job *a, const principal *p, int64_t id, int status, b
         return;
     }
     bool ok = true;
-    json_t *o = front_dossier_json(a->cal, &d);
+    json_t *o = front_dossier_json_lang(a->cal, &d, a->lang);
     front_jset(o, "actions", actions_of(&d, p), &ok);
     mc_dossier_free(&d);
     if (with_history) {
@@ -412,7 +473,7 @@ static void answer_dossier(job *a, const principal *p, int64_t id, int status, b
 static json_t *parse_body(const api_request *rq, api_response *out)
 {
     if (rq->body == NULL || rq->body_len == 0) {
-        api_error(out, 400, "bad-request", "the request needs a JSON object as its body");
+        api_error_msg(out, 400, "bad-request", "api.body-json", 0);
         return NULL;
     }
     /* Through mc_json_loads, which is whole or MC_ENOMEM: Jansson alone may drop a character of a
@@ -432,13 +493,15 @@ static json_t *parse_body(const api_request *rq, api_response *out)
             json_decref(again);
             return NULL; /* the two parses disagree: only out of memory can do that */
         }
-        api_error(out, 400, "bad-request", "malformed JSON at line %d, column %d: %s", jerr.line,
-                  jerr.column, jerr.text);
+        char line[16], column[16];
+        snprintf(line, sizeof line, "%d", jerr.line);
+        snprintf(column, sizeof column, "%d", jerr.column);
+        api_error_msg(out, 400, "bad-request", "api.json-malformed", 3, line, column, jerr.text);
         return NULL;
     }
     if (!json_is_object(o)) {
         json_decref(o);
-        api_error(out, 400, "bad-request", "the body must be a JSON object");
+        api_error_msg(out, 400, "bad-request", "api.body-not-object", 0);
         return NULL;
     }
     return o;
@@ -453,7 +516,7 @@ static bool opt_string(json_t *body, const char *key, const char **val, api_resp
         return true;
     }
     if (!json_is_string(v)) {
-        api_error(out, 400, "bad-request", "\"%s\" must be a string", key);
+        api_error_msg(out, 400, "bad-request", "api.member-string", 1, key);
         return false;
     }
     *val = json_string_value(v);
@@ -471,7 +534,7 @@ static bool opt_strings(json_t *body, const char *key, const char ***list, size_
         return true;
     }
     if (!json_is_array(v) || json_array_size(v) > 256) {
-        api_error(out, 400, "bad-request", "\"%s\" must be an array of at most 256 strings", key);
+        api_error_msg(out, 400, "bad-request", "api.member-strings-256", 1, key);
         return false;
     }
     *list = calloc(json_array_size(v) + 1, sizeof **list);
@@ -480,7 +543,7 @@ static bool opt_strings(json_t *body, const char *key, const char ***list, size_
         if (s == NULL || *list == NULL) {
             free(*list);
             *list = NULL;
-            api_error(out, 400, "bad-request", "\"%s\" must be an array of strings", key);
+            api_error_msg(out, 400, "bad-request", "api.member-strings", 1, key);
             return false;
         }
         (*list)[(*n)++] = s;
@@ -501,14 +564,14 @@ static bool opt_pairs(json_t *body, const char *key, mc_kv **pairs, size_t *n, c
         return true;
     }
     if (!json_is_object(v) || json_object_size(v) > 256) {
-        api_error(out, 400, "bad-request", "\"%s\" must be an object of at most 256 members", key);
+        api_error_msg(out, 400, "bad-request", "api.member-object", 1, key);
         return false;
     }
     size_t cap = json_object_size(v);
     *pairs = calloc(cap + 1, sizeof **pairs);
     *texts = calloc(cap + 1, 24);
     if (*pairs == NULL || *texts == NULL) {
-        api_error(out, 500, "internal", "out of memory");
+        api_error_msg(out, 500, "internal", "api.oom", 0);
         return false;
     }
     const char *k;
@@ -524,8 +587,7 @@ static bool opt_pairs(json_t *body, const char *key, mc_kv **pairs, size_t *n, c
             val = text;
         }
         if (val == NULL) {
-            api_error(out, 400, "bad-request",
-                      "\"%s\".\"%s\" must be a string, a boolean or a whole number", key, k);
+            api_error_msg(out, 400, "bad-request", "api.member-value", 2, key, k);
             return false;
         }
         (*pairs)[*n].key = k;
@@ -553,14 +615,14 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
         goto done;
     }
     if (procedure == NULL) {
-        api_error(out, 400, "bad-request", "\"procedure\" is required");
+        api_error_msg(out, 400, "bad-request", "api.required", 1, "procedure");
         goto done;
     }
     int64_t now = now_of(a);
     mc_date today = mc_calendar_today(a->cal, now);
     const mc_procedure *proc = mc_catalogue_procedure(a->cat, procedure, today);
     if (proc == NULL) {
-        api_error(out, 404, "not-found", "no procedure '%s' is in force", procedure);
+        api_error_msg(out, 404, "not-found", "api.procedure-not-in-force", 1, procedure);
         goto done;
     }
     if (is_applicant(p)) {
@@ -572,12 +634,12 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
             }
         }
         if (subject == NULL || strcmp(subject, p->subject) != 0) {
-            api_error(out, 403, "forbidden", "an applicant may only file about its own subject");
+            api_error_msg(out, 403, "forbidden", "api.applicant-own-subject", 0);
             goto done;
         }
         channel = "online";
     } else if (!may_access(p, proc->agency, NULL)) {
-        api_error(out, 403, "forbidden", "procedure '%s' belongs to another agency", procedure);
+        api_error_msg(out, 403, "forbidden", "api.procedure-other-agency", 1, procedure);
         goto done;
     }
     mc_submit s = {.procedure = procedure,
@@ -602,9 +664,7 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
         mc_dossier d;
         if (load_for(a, p, res.dossier, NULL, &d, out) != 0) {
             json_decref(out->body);
-            api_error(out, 404, "not-found",
-                      "the first request with this Idempotency-Key filed a dossier this token "
-                      "may not see");
+            api_error_msg(out, 404, "not-found", "api.idempotency-other", 0);
             goto done;
         }
         mc_dossier_free(&d);
@@ -639,7 +699,7 @@ static void post_event(job *a, const principal *p, int64_t id, const api_request
         goto done;
     }
     if (event == NULL) {
-        api_error(out, 400, "bad-request", "\"event\" is required");
+        api_error_msg(out, 400, "bad-request", "api.required", 1, "event");
         goto done;
     }
     if ((role = acting_role(p, body, out)) == NULL || load_for(a, p, id, NULL, &d, out) != 0) {
@@ -698,7 +758,7 @@ static void post_apology(job *a, const principal *p, int64_t id, const api_reque
         goto done;
     }
     if (new_date == NULL || mc_value_date(new_date, strlen(new_date), &date, why, sizeof why)) {
-        api_error(out, 400, "bad-request", "\"new_date\" must be a date (YYYY-MM-DD)");
+        api_error_msg(out, 400, "bad-request", "api.new-date", 0);
         goto done;
     }
     if ((role = acting_role(p, body, out)) == NULL || load_for(a, p, id, NULL, &d, out) != 0) {
@@ -767,12 +827,12 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
     q->agency = rq->q_agency;
     /* The search is never repeated in a message: it may be a citizen's identifier. */
     if (rq->q_search != NULL && (rq->q_search[0] == '\0' || strlen(rq->q_search) > 200)) {
-        api_error(out, 400, "bad-request", "q is 1 to 200 characters");
+        api_error_msg(out, 400, "bad-request", "api.q-length", 0);
         return false;
     }
     if (rq->q_search != NULL &&
         mc_utf8_invalid_at(rq->q_search, strlen(rq->q_search)) != SIZE_MAX) {
-        api_error(out, 400, "bad-request", "q is not UTF-8 text");
+        api_error_msg(out, 400, "bad-request", "api.q-utf8", 0);
         return false;
     }
     q->page.search = rq->q_search;
@@ -780,7 +840,9 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
     if (rq->q_limit != NULL) {
         int64_t n;
         if (!parse_id(rq->q_limit, strlen(rq->q_limit), &n) || n > LIST_LIMIT_MAX) {
-            api_error(out, 400, "bad-request", "limit is a number from 1 to %d", LIST_LIMIT_MAX);
+            char most[16];
+            snprintf(most, sizeof most, "%d", LIST_LIMIT_MAX);
+            api_error_msg(out, 400, "bad-request", "api.limit", 1, most);
             return false;
         }
         q->page.limit = (size_t)n;
@@ -789,7 +851,7 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
         const char *o = rq->q_overdue;
         if (strcmp(o, "1") != 0 && strcmp(o, "true") != 0 && strcmp(o, "0") != 0 &&
             strcmp(o, "false") != 0) {
-            api_error(out, 400, "bad-request", "overdue is 1, true, 0 or false");
+            api_error_msg(out, 400, "bad-request", "api.overdue", 0);
             return false;
         }
         q->page.overdue_only = strcmp(o, "1") == 0 || strcmp(o, "true") == 0;
@@ -802,7 +864,7 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
         } else if (strcmp(rq->q_final, "only") == 0) {
             q->page.final = MC_FINAL_ONLY;
         } else {
-            api_error(out, 400, "bad-request", "final is exclude, include or only");
+            api_error_msg(out, 400, "bad-request", "api.final", 0);
             return false;
         }
     }
@@ -815,8 +877,7 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
         if (n == 10 && mc_value_date(d, n, &day, why, sizeof why) == 0) {
             t = (mc_datetime)day * MC_DAY_MINUTES;
         } else if (n != 16 || mc_value_datetime(d, n, &t, why, sizeof why) != 0) {
-            api_error(out, 400, "bad-request",
-                      "due-before is a date (YYYY-MM-DD) or an instant (YYYY-MM-DDTHH:MM)");
+            api_error_msg(out, 400, "bad-request", "api.due-before", 0);
             return false;
         }
         q->page.due_before = mc_calendar_to_utc(a->cal, (mc_localtime)t * 60);
@@ -825,9 +886,7 @@ static bool list_query_of(job *a, const api_request *rq, list_query *q, api_resp
     const char *filters[8];
     size_t nfilters = list_filters(q, before, filters);
     if (rq->q_cursor != NULL && !front_cursor_read(rq->q_cursor, filters, nfilters, &q->page)) {
-        api_error(out, 400, "bad-request",
-                  "this cursor is not one this listing gave (the filters changed, or it was "
-                  "altered): start again without it");
+        api_error_msg(out, 400, "bad-request", "api.cursor", 0);
         return false;
     }
     return true;
@@ -1011,15 +1070,15 @@ static void get_explain(job *a, const principal *p, int64_t id, const api_reques
         return;
     }
     json_t *list;
-    int rc = front_explain_json(&d, rq->q_document, &list);
+    int rc = front_explain_json_lang(&d, rq->q_document, a->lang, &list);
     if (rc == MC_ENOTFOUND) {
-        api_error(out, 404, "not-found", "procedure '%s' does not require '%s'", d.procedure->name,
-                  rq->q_document);
+        api_error_msg(out, 404, "not-found", "api.document-not-required", 2, d.procedure->name,
+                      rq->q_document);
     } else if (rc == 0) {
         out->status = 200;
         out->body = json_pack("{s:I, s:s, s:s, s:o, s:o?}", "dossier", (json_int_t)id, "procedure",
                               d.procedure->name, "state", d.state->name, "documents", list, "fee",
-                              front_fee_json(&d)); /* null: no fee */
+                              front_fee_json_lang(&d, a->lang)); /* null: no fee */
     }
     mc_dossier_free(&d);
 }
@@ -1044,11 +1103,11 @@ static void post_records(job *a, const principal *p, const char *registry, const
                          api_response *out)
 {
     if (!principal_has_role(p, "registrar")) {
-        api_error(out, 403, "role", "importing records needs a token with the role 'registrar'");
+        api_error_msg(out, 403, "role", "api.registrar", 0);
         return;
     }
     if (rq->body == NULL || rq->body_len == 0) {
-        api_error(out, 400, "bad-request", "the body is the CSV of the records");
+        api_error_msg(out, 400, "bad-request", "api.csv-body", 0);
         return;
     }
     char name[160];
@@ -1070,7 +1129,7 @@ static void post_records(job *a, const principal *p, const char *registry, const
                                 &count, &err);
     }
     if (rc == MC_ECHECK) {
-        api_error(out, 422, "invalid-field", "%s: nothing imported", name);
+        api_error_msg(out, 422, "invalid-field", "api.nothing-imported", 1, name);
         bool ok = true;
         front_jset(out->body, "problems", diag_lines(diags), &ok);
         out->body = front_jdone(out->body, ok);
@@ -1120,13 +1179,13 @@ static int about_one(void *ud, const mc_dossier_row *row)
 static void get_records(job *a, const principal *p, const char *subject, api_response *out)
 {
     if (subject == NULL || subject[0] == '\0') {
-        api_error(out, 400, "bad-request", "say whose records: ?subject=S");
+        api_error_msg(out, 400, "bad-request", "api.subject-needed", 0);
         return;
     }
     mc_error err;
     if (is_applicant(p)) {
         if (strcmp(subject, p->subject) != 0) {
-            api_error(out, 403, "forbidden", "an applicant may only look up its own records");
+            api_error_msg(out, 403, "forbidden", "api.applicant-own-records", 0);
             return;
         }
     } else if (!principal_has_role(p, "registrar") && !p->every_agency) {
@@ -1140,9 +1199,7 @@ static void get_records(job *a, const principal *p, const char *subject, api_res
             return;
         }
         if (found == 0) {
-            api_error(out, 403, "forbidden",
-                      "an officer may only look up the records of a subject of one of its "
-                      "agency's dossiers");
+            api_error_msg(out, 403, "forbidden", "api.officer-records", 0);
             return;
         }
     }
@@ -1166,7 +1223,7 @@ static void get_records(job *a, const principal *p, const char *subject, api_res
 static void get_indicators(job *a, const principal *p, const api_request *rq, api_response *out)
 {
     if (is_applicant(p)) {
-        api_error(out, 403, "forbidden", "indicators are for officers");
+        api_error_msg(out, 403, "forbidden", "api.indicators-officers", 0);
         return;
     }
     mc_date today = mc_calendar_today(a->cal, now_of(a));
@@ -1175,7 +1232,7 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
     if ((rq->q_from && mc_value_date(rq->q_from, strlen(rq->q_from), &from, why, sizeof why)) ||
         (rq->q_to && mc_value_date(rq->q_to, strlen(rq->q_to), &to, why, sizeof why)) ||
         to < from) {
-        api_error(out, 400, "bad-request", "from and to are dates (YYYY-MM-DD), from first");
+        api_error_msg(out, 400, "bad-request", "api.from-to", 0);
         return;
     }
     mc_report r;
@@ -1273,7 +1330,7 @@ static void ep_ready(job *a, const principal *p, const api_request *rq, const ro
     (void)p, (void)rq, (void)arg;
     char why[200] = "";
     if (atomic_load(&a->api->stopping)) {
-        api_error(out, 503, "not-ready", "the server is stopping");
+        api_error_msg(out, 503, "not-ready", "api.stopped", 0);
     } else if (a->api->ready != NULL && !a->api->ready(a->api->ready_ud, why, sizeof why)) {
         api_error(out, 503, "not-ready", "%s", why);
     } else if (!ready_timers(&a->api->metrics, realtime_ms(), why, sizeof why)) {
@@ -1292,7 +1349,7 @@ static void ep_metrics(job *a, const principal *p, const api_request *rq, const 
 {
     (void)rq, (void)arg;
     if (!principal_has_role(p, "operator")) {
-        api_error(out, 403, "forbidden", "/metrics needs a token with the operator role");
+        api_error_msg(out, 403, "forbidden", "api.metrics-operator", 0);
         return;
     }
     mc_buf t = MC_BUF_INIT;
@@ -1507,11 +1564,11 @@ static const endpoint *find_endpoint(const api_request *rq, route_args *arg, api
         bad_id = bad_id || m == MATCH_BAD_ID;
     }
     if (bad_id) {
-        api_error(out, 404, "not-found", "'%s' does not name a dossier", rq->path);
+        api_error_msg(out, 404, "not-found", "api.not-a-dossier", 1, rq->path);
     } else if (path_known && http_method(rq->method)) {
-        api_error(out, 405, "method", "%s is not allowed on %s", rq->method, rq->path);
+        api_error_msg(out, 405, "method", "api.method", 2, rq->method, rq->path);
     } else {
-        api_error(out, 404, "not-found", "no such endpoint: %s %s", rq->method, rq->path);
+        api_error_msg(out, 404, "not-found", "api.no-endpoint", 2, rq->method, rq->path);
     }
     return NULL;
 }
@@ -1570,7 +1627,8 @@ static bool console_file(const char *path, api_response *out)
     return false;
 }
 
-void api_handle(api *a, const api_request *rq, api_response *out)
+/* Answers rq in lang (api_handle). */
+static void handle(api *a, const api_request *rq, mc_lang lang, api_response *out)
 {
     memset(out, 0, sizeof *out);
     out->status = 500;
@@ -1583,17 +1641,17 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     if (public != NULL) {
         out->route = route_of(public);
         pthread_mutex_lock(&a->pool_lock); /* a reload may be swapping the catalogue */
-        job pub = {.api = a, .cat = a->cat, .cal = a->cal};
+        job pub = {.api = a, .cat = a->cat, .cal = a->cal, .lang = lang};
         pthread_mutex_unlock(&a->pool_lock);
         public->run(&pub, NULL, rq, &arg, out);
         return;
     }
     if (strncmp(rq->path, "/api/", 5) != 0 && strcmp(rq->path, "/metrics") != 0) {
-        api_error(out, 404, "not-found", "no such endpoint: %s", rq->path);
+        api_error_msg(out, 404, "not-found", "api.no-path", 1, rq->path);
         return;
     }
     if (atomic_load(&a->stopping)) {
-        api_error(out, 503, "unavailable", "the server is stopping: try again later");
+        api_error_msg(out, 503, "unavailable", "api.stopping", 0);
         out->retry_after = API_RETRY_AFTER_S;
         return;
     }
@@ -1607,7 +1665,7 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     if (p != NULL) {
         snprintf(out->actor, sizeof out->actor, "%s", p->actor);
     }
-    job j = {a, NULL, NULL, NULL, NULL, ""}; /* cat and cal with the engine, below */
+    job j = {a, NULL, NULL, NULL, NULL, "", lang}; /* cat and cal with the engine, below */
     if (p == NULL || !scope_key(&j, p, rq, out)) {
         pthread_mutex_lock(&a->pool_lock);
         tokens_release(ts);
@@ -1637,9 +1695,9 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     }
     pthread_mutex_unlock(&a->pool_lock);
     if (over) {
-        api_error(out, 429, "too-many-requests",
-                  "this token already has %d requests running: retry when one has finished",
-                  API_TOKEN_CONCURRENCY);
+        char most[16];
+        snprintf(most, sizeof most, "%d", API_TOKEN_CONCURRENCY);
+        api_error_msg(out, 429, "too-many-requests", "api.token-busy", 1, most);
         out->retry_after = API_RETRY_AFTER_S;
         return;
     }
@@ -1657,7 +1715,19 @@ void api_handle(api *a, const api_request *rq, api_response *out)
     pthread_cond_broadcast(&a->pool_free);
     pthread_mutex_unlock(&a->pool_lock);
     if (out->body == NULL) {
-        api_error(out, 500, "internal", "out of memory");
+        api_error_msg(out, 500, "internal", "api.oom", 0);
+    }
+}
+
+void api_handle(api *a, const api_request *rq, api_response *out)
+{
+    mc_lang lang = mc_msg_accept_language(rq->accept_language);
+    handle(a, rq, lang, out);
+    if (out->body != NULL && out->status >= 400) {
+        api_localize(out, lang);
+        if (out->body == NULL) {
+            api_error_msg(out, 500, "internal", "api.oom", 0);
+        }
     }
 }
 
@@ -1683,13 +1753,23 @@ int api_init(api *a, size_t n, mc_error *err)
     return 0;
 }
 
+void api_give_registries(const api *a, mc_engine *e)
+{
+    if (a->registries == NULL) {
+        return;
+    }
+    mc_registry_client rc = mc_connect_client(a->registries);
+    /* Tests shorten the minute before a waiting registry is asked again (1 to 60 s). */
+    const char *first = getenv("MOTCUA_TEST_REGISTRY_RETRY_S");
+    long v = first != NULL ? atol(first) : 0;
+    rc.retry_first_s = v >= 1 && v <= 60 ? v : 0;
+    mc_engine_set_registry_client(e, &rc);
+}
+
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules)
 {
     mc_engine_set_gate(e, gate_enter, gate_leave, a);
-    if (a->registries != NULL) {
-        mc_registry_client rc = mc_connect_client(a->registries);
-        mc_engine_set_registry_client(e, &rc);
-    }
+    api_give_registries(a, e);
     a->engines[i] = e;
     a->rules[i] = rules;
 }

@@ -11,6 +11,7 @@
 #include "motcua/catalogue.h"
 #include "motcua/connect.h"
 #include "motcua/engine.h"
+#include "motcua/msg.h"
 #include "motcua/rules.h"
 #include "metrics.h"
 #include "tokens.h"
@@ -84,6 +85,8 @@ int api_init(api *a, size_t n, mc_error *err);
  * when it fails); requests running with the set it replaces finish with it, and the last of
  * them frees it. MC_ENOMEM, with the current set kept. */
 int api_set_tokens(api *a, tokens *t, mc_error *err);
+/* Gives e the client of a's live registries (nothing when a has none). */
+void api_give_registries(const api *a, mc_engine *e);
 /* Gives a engine i and the rules it runs (both owned by a from now on). */
 void api_set_engine(api *a, size_t i, mc_engine *e, mc_rules *rules);
 /* Makes every engine's transactions join g (owned by a from now on), after api_set_engine. */
@@ -104,6 +107,7 @@ typedef struct api_request {
     const char *path;            /* as sent, not percent-decoded, without the query */
     const char *authorization;   /* the header, or NULL */
     const char *idempotency_key; /* or NULL */
+    const char *accept_language; /* the header, or NULL: the language of the answer's words */
     const char *body;            /* NUL-terminated, or NULL */
     size_t body_len;
     /* query parameters used by the API (NULL when absent) */
@@ -129,18 +133,33 @@ typedef struct api_response {
     char actor[64];
 } api_response;
 
-/* Answers rq. Thread-safe: the server calls it from all its threads at once. */
+/* Answers rq, its error message and the checklist's reasons in the language of rq's
+ * Accept-Language (api_localize). Thread-safe: the server calls it from all its threads at
+ * once. */
 void api_handle(api *a, const api_request *rq, api_response *out);
 
 /* Appends the text of /metrics for a (Prometheus exposition format 0.0.4) to t; t->oom when out
  * of memory. */
 void api_metrics(api *a, mc_buf *t);
 
-/* The answer of an error: {"error": code, "message": msg}. */
+/* The answer of an error: {"error": code, "message": msg}, msg as written (no code: it stays in
+ * English whatever the request's language). An error said to people belongs in the message
+ * catalogue: api_error_msg. */
 void api_error(api_response *out, int status, const char *code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+
+/* The answer of an error said through the message catalogue (msg.h): {"error": error,
+ * "message": the English sentence of code with the nargs arguments that follow (const char *),
+ * "code": code, "args": [...]}; api_handle then says message in the request's language. */
+void api_error_msg(api_response *out, int status, const char *error, const char *code, size_t nargs,
+                   ...);
+
+/* Says the message of the error answer in out again in lang, from its "code" and "args" (the
+ * catalogue's); an answer without them, or in English, stays as it is. serve.c calls it for the
+ * answers it makes itself, api_handle for its own. */
+void api_localize(api_response *out, mc_lang lang);
 
 #endif

@@ -11,6 +11,7 @@
 #include "deliver.h"
 #include "log.h"
 
+#include "base/backoff.h"
 #include "motcua/alloc.h"
 #include "motcua/connect.h"
 
@@ -97,11 +98,7 @@ static bool stopping(deliverer *d)
 /* The wait before attempt attempts + 1, after attempts failed ones (1 or more). */
 static int64_t backoff_s(const deliverer *d, int64_t attempts)
 {
-    int64_t s = d->backoff_min_s;
-    for (int64_t i = 1; i < attempts && s < d->backoff_max_s; i++) {
-        s *= 2;
-    }
-    return s < d->backoff_max_s ? s : d->backoff_max_s;
+    return mc_backoff(d->backoff_min_s, d->backoff_max_s, attempts);
 }
 
 static int count_pending(void *ud, const char *registry, int64_t n)

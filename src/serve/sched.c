@@ -279,10 +279,7 @@ bool sched_start(sched *s, api *a, mc_engine *e, mc_rules *rules)
     /* Its writes queue with the API's on the process's write lock (api.h), and on SQLite join
      * the engines' group commit, whose gate then stands in for that lock. */
     mc_engine_set_gate(e, gate_enter, gate_leave, a);
-    if (a->registries != NULL) { /* a timer's operation may need a look-up too */
-        mc_registry_client rc = mc_connect_client(a->registries);
-        mc_engine_set_registry_client(e, &rc);
-    }
+    api_give_registries(a, e); /* a timer's operation may need a look-up too */
     if (a->group != NULL) {
         mc_store_set_group(mc_engine_store(e), a->group);
     }

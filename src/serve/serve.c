@@ -301,6 +301,12 @@ static enum MHD_Result respond(server *sv, struct MHD_Connection *c, const char 
     char rid[65];
     request_id(sv, c, rid);
     static const char oom[] = "{\"error\": \"internal\", \"message\": \"out of memory\"}";
+    /* An error this file made (413, 414, the metrics address) in the request's language too;
+     * api_handle's answers are already (saying them again changes nothing). */
+    if (out->body != NULL && out->status >= 400) {
+        api_localize(out, mc_msg_accept_language(
+                              MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language")));
+    }
     int status = out->status;
     struct MHD_Response *resp = NULL;
     size_t bytes = 0;
@@ -380,13 +386,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     req *r = *con_cls;
     api_response out = {.status = 500};
     int64_t t0 = monotonic_us();
+    char max_body[16];
+    snprintf(max_body, sizeof max_body, "%d", API_MAX_BODY);
     if (r == NULL) {
         /* The headers are in. A body announced larger than the API takes is refused before
          * it is read (libmicrohttpd then closes the connection). */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > API_MAX_BODY)) {
             set_receiving(&sv->watch, k, false);
-            api_error(&out, 413, "too-large", "the body is larger than %d bytes", API_MAX_BODY);
+            api_error_msg(&out, 413, "too-large", "api.too-large", 1, max_body);
             return respond(sv, c, method, &out, t0);
         }
         r = calloc(1, sizeof *r);
@@ -411,15 +419,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     set_receiving(&sv->watch, k, false);
     t0 = monotonic_us();
     if (r->too_large) {
-        api_error(&out, 413, "too-large", "the body is larger than %d bytes", API_MAX_BODY);
+        api_error_msg(&out, 413, "too-large", "api.too-large", 1, max_body);
         return respond(sv, c, method, &out, t0);
     }
     if (k == NULL) {
-        api_error(&out, 500, "internal", "out of memory");
+        api_error_msg(&out, 500, "internal", "api.oom", 0);
         return respond(sv, c, method, &out, t0);
     }
     if (k->path_too_long) {
-        api_error(&out, 414, "too-long", "the path is longer than %d bytes", PATH_MAX_BYTES - 1);
+        char most[16];
+        snprintf(most, sizeof most, "%d", PATH_MAX_BYTES - 1);
+        api_error_msg(&out, 414, "too-long", "api.path-too-long", 1, most);
         return respond(sv, c, method, &out, t0);
     }
     api_request rq = {
@@ -427,6 +437,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .path = k->path,
         .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
         .idempotency_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key"),
+        .accept_language = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"),
         .body = r->body,
         .body_len = r->len,
         .q_state = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state"),
@@ -469,9 +480,9 @@ static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *c, cons
     api_response out = {.status = 500};
     int64_t t0 = monotonic_us();
     if (strcmp(url, "/metrics") != 0) {
-        api_error(&out, 404, "not-found", "this address answers only GET /metrics");
+        api_error_msg(&out, 404, "not-found", "api.metrics-only", 0);
     } else if (strcmp(method, "GET") != 0) {
-        api_error(&out, 405, "method", "%s is not allowed on /metrics", method);
+        api_error_msg(&out, 405, "method", "api.method", 2, method, "/metrics");
     } else {
         for (size_t i = 0; i < sv->api.metrics.nroutes; i++) {
             out.route = strcmp(sv->api.metrics.routes[i], "GET /metrics") == 0 ? i : out.route;
@@ -480,7 +491,7 @@ static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *c, cons
         api_metrics(&sv->api, &t);
         if (t.oom) {
             mc_buf_free(&t);
-            api_error(&out, 500, "internal", "out of memory");
+            api_error_msg(&out, 500, "internal", "api.oom", 0);
         } else {
             out.status = 200;
             out.text_len = t.len; /* before mc_buf_take resets t */
