@@ -552,10 +552,25 @@ async function call(method, path, body, headers) {
   return data;
 }
 
+// The API's sentence with the catalogue's names among its arguments said by their titles
+// ("marriage-certificate đã có trong civil-status" → "Giấy chứng nhận kết hôn đã có trong Cơ sở
+// dữ liệu hộ tịch điện tử"): only an argument that is a document's, registry's, state's,
+// event's or procedure's name, and only where it stands as a whole word.
+function withTitles(msg, args) {
+  let out = String(msg);
+  for (const a of Array.isArray(args) ? args : []) {
+    if (typeof a !== 'string' || !/^[a-z][a-z0-9-]*$/.test(a)) continue;
+    const kind = ['document', 'registry', 'state', 'event', 'procedure'].find((k) => titles[k].has(a));
+    if (!kind) continue;
+    out = out.replace(new RegExp(`(^|[^a-z0-9-])${a}(?![a-z0-9-])`, 'g'), (m, lead) => lead + title(kind, a));
+  }
+  return out;
+}
+
 // A refusal in words: the label of its error code, then the API's message (without a leading
-// "CODE: " the label already says).
+// "CODE: " the label already says), the catalogue's names in it by their titles.
 function refusal(err) {
-  let msg = err.message;
+  let msg = withTitles(err.message, err.args);
   for (const lead of [err.error + ': ', t('e-' + err.error) + ': ']) {
     if (err.error && msg.startsWith(lead)) msg = msg.slice(lead.length);
   }
@@ -1301,7 +1316,9 @@ async function submitIntake(event) {
 
 // ---------------------------------------------------------------------------------------------
 // The head of unit's view: the indicators of the unit and of each officer (contract 5).
+let indicatorsSeq = 0; // only the latest request draws (a menu click, then a period asked)
 async function renderIndicators() {
+  const seq = ++indicatorsSeq;
   show('indicators');
   if (!$('#ind-from').value) {
     const now = new Date();
@@ -1315,9 +1332,10 @@ async function renderIndicators() {
     const q = new URLSearchParams({ from: $('#ind-from').value, to: $('#ind-to').value, by: 'officer' });
     data = await call('GET', '/api/indicators?' + q);
   } catch (err) {
-    $('#ind-error').textContent = refusal(err);
+    if (seq === indicatorsSeq) $('#ind-error').textContent = refusal(err);
     return;
   }
+  if (seq !== indicatorsSeq) return;
   const table = (node, cols, rows) => {
     node.replaceChildren();
     const head = el('tr');

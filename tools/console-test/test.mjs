@@ -290,8 +290,9 @@ try {
   await until(page, () => document.querySelector('#d-message').textContent.startsWith('Không thực hiện được'));
   const message = await text(page, '#d-message');
   if (/đã có trong/.test(message)) {
-    check('the once-only refusal is shown in Vietnamese',
-      message.startsWith('Không thực hiện được (chỉ cung cấp một lần): ') && message.includes('không được yêu cầu người nộp hồ sơ cung cấp'), message);
+    check('the once-only refusal is shown in Vietnamese, the document and the registry by their titles',
+      message === 'Không thực hiện được (chỉ cung cấp một lần): Giấy chứng nhận kết hôn đã có trong Cơ sở dữ liệu hộ tịch điện tử ' +
+        '(bản ghi CS-1); không được yêu cầu người nộp hồ sơ cung cấp', message);
   } else {
     skip('Accept-Language: vi in the API (contract 2)', 'the engine\'s once-only sentence in Vietnamese');
     check('the once-only refusal is shown in words, under a Vietnamese label',
@@ -354,8 +355,9 @@ try {
   await page.fill('#ind-from', '2025-07-01');
   await page.fill('#ind-to', '2025-07-31');
   await page.click('#ind-submit');
-  await until(page, () => document.querySelector('#ind-unit tbody') &&
-    document.querySelector('#ind-unit tbody').textContent.includes('24'));
+  // The menu's click drew the current month first: wait for the period asked.
+  await until(page, () => document.querySelector('#ind-period').textContent.includes('31/07/2025') &&
+    document.querySelector('#ind-unit tbody') && document.querySelector('#ind-unit tbody').textContent.includes('24'));
   const unit = await text(page, '#ind-unit');
   check('the period is said in words, dd/mm/yyyy, whatever the browser shows in the date inputs',
     (await text(page, '#ind-period')) === 'Kỳ báo cáo: từ ngày 01/07/2025 đến ngày 31/07/2025.', await text(page, '#ind-period'));
