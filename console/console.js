@@ -28,6 +28,7 @@ const STRINGS = {
     'role-applicant': 'Người nộp hồ sơ',
     'role-system': 'Hệ thống',
     'limit-wd': '{1} ngày làm việc',
+    'limit-0': 'trong ngày',
     'limit-d': '{1} ngày',
     'limit-h': '{1} giờ',
     'queue-h': 'Hồ sơ',
@@ -107,6 +108,7 @@ const STRINGS = {
     'refused': 'Không thực hiện được ({1}): {2}',
     'apology-h': 'Xin lỗi và hẹn lại ngày trả kết quả',
     'apology-date': 'Ngày hẹn trả kết quả mới',
+    'date-words': 'Tức là ngày {1}.',
     'apology-reason': 'Lý do chậm trễ',
     'apology-submit': 'Ghi nhận xin lỗi',
     'apology-done': 'Đã ghi nhận xin lỗi; ngày hẹn mới {1}.',
@@ -116,6 +118,7 @@ const STRINGS = {
     'h-submit': 'Nộp hồ sơ ({1})',
     'h-fire': '{1}: {2} → {3}',
     'h-blocked': 'Bị từ chối thao tác {1}: {2}',
+    'h-blocked-why': 'Bị từ chối thao tác {1} ({2}): {3}',
     'h-overdue': 'Hồ sơ quá hạn',
     'h-apology': 'Xin lỗi, hẹn lại ngày {1}; lý do: {2}',
     'h-timer': 'Tự động: {1} → {2}',
@@ -150,6 +153,7 @@ const STRINGS = {
     'intake-done': 'Đã tiếp nhận hồ sơ số {1}.',
     'when': 'khi {1}',
     'ind-h': 'Chỉ số đánh giá chất lượng giải quyết thủ tục hành chính',
+    'ind-period': 'Kỳ báo cáo: từ ngày {1} đến ngày {2}.',
     'from': 'Từ ngày',
     'to': 'Đến ngày',
     'show': 'Xem',
@@ -211,6 +215,7 @@ const STRINGS = {
     'role-applicant': 'Applicant',
     'role-system': 'System',
     'limit-wd': '{1} working days',
+    'limit-0': 'the same day',
     'limit-d': '{1} days',
     'limit-h': '{1} hours',
     'queue-h': 'Dossiers',
@@ -290,6 +295,7 @@ const STRINGS = {
     'refused': 'Refused ({1}): {2}',
     'apology-h': 'Apologise and set a new date',
     'apology-date': 'New date for the result',
+    'date-words': 'That is {1}.',
     'apology-reason': 'Reason for the delay',
     'apology-submit': 'Record the apology',
     'apology-done': 'Apology recorded; new date {1}.',
@@ -299,6 +305,7 @@ const STRINGS = {
     'h-submit': 'Submitted ({1})',
     'h-fire': '{1}: {2} → {3}',
     'h-blocked': '{1} refused: {2}',
+    'h-blocked-why': '{1} refused ({2}): {3}',
     'h-overdue': 'Overdue',
     'h-apology': 'Apology, new date {1}; reason: {2}',
     'h-timer': 'Automatic: {1} → {2}',
@@ -333,6 +340,7 @@ const STRINGS = {
     'intake-done': 'Dossier {1} taken in.',
     'when': 'when {1}',
     'ind-h': 'Service indicators',
+    'ind-period': 'Period: from {1} to {2}.',
     'from': 'From',
     'to': 'To',
     'show': 'Show',
@@ -381,6 +389,7 @@ const FORMS = {
   motto1: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
   motto2: 'Độc lập - Tự do - Hạnh phúc',
   place: '…………, ngày {1} tháng {2} năm {3}',
+  placeBlank: '…………, ngày …… tháng …… năm ……',
   t01: 'GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ',
   t02: 'PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ',
   t03: 'PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ',
@@ -420,7 +429,7 @@ const FORMS = {
   end03: 'Xin thông báo để ông/bà được biết và thực hiện./.',
   due04: 'Thời gian hẹn trả kết quả giải quyết hồ sơ: {1}.',
   body04: 'Tuy nhiên đến nay, {1} chưa trả kết quả giải quyết hồ sơ cho ông/bà.',
-  sorry04: 'Sự chậm trễ này đã gây phiền hà cho ông/bà. {1} xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào ngày {2}.',
+  sorry04: 'Sự chậm trễ này đã gây phiền hà cho ông/bà. {1} xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào {2}.',
   none: '(không có)',
   docTitle: 'Mẫu {1}: hồ sơ số {2}',
   dots: '……………………………………',
@@ -490,6 +499,7 @@ function title(kind, name) {
 // A time limit as the catalogue writes it ("5wd", "30d", "4h") in words.
 function fmtLimit(s) {
   const m = String(s || '').match(/^(\d+(?:\.\d+)?)(wd|d|h)$/);
+  if (m && Number(m[1]) === 0) return t('limit-0'); // "0wd": the result the same day
   return m ? t('limit-' + m[2], lang === 'vi' ? m[1].replace('.', ',') : m[1]) : (s || '—');
 }
 function indexCatalogue() {
@@ -542,10 +552,25 @@ async function call(method, path, body, headers) {
   return data;
 }
 
+// The API's sentence with the catalogue's names among its arguments said by their titles
+// ("marriage-certificate đã có trong civil-status" → "Giấy chứng nhận kết hôn đã có trong Cơ sở
+// dữ liệu hộ tịch điện tử"): only an argument that is a document's, registry's, state's,
+// event's or procedure's name, and only where it stands as a whole word.
+function withTitles(msg, args) {
+  let out = String(msg);
+  for (const a of Array.isArray(args) ? args : []) {
+    if (typeof a !== 'string' || !/^[a-z][a-z0-9-]*$/.test(a)) continue;
+    const kind = ['document', 'registry', 'state', 'event', 'procedure'].find((k) => titles[k].has(a));
+    if (!kind) continue;
+    out = out.replace(new RegExp(`(^|[^a-z0-9-])${a}(?![a-z0-9-])`, 'g'), (m, lead) => lead + title(kind, a));
+  }
+  return out;
+}
+
 // A refusal in words: the label of its error code, then the API's message (without a leading
-// "CODE: " the label already says).
+// "CODE: " the label already says), the catalogue's names in it by their titles.
 function refusal(err) {
-  let msg = err.message;
+  let msg = withTitles(err.message, err.args);
   for (const lead of [err.error + ': ', t('e-' + err.error) + ': ']) {
     if (err.error && msg.startsWith(lead)) msg = msg.slice(lead.length);
   }
@@ -891,7 +916,9 @@ async function renderDossier(id, keepMessages) {
     input.dataset.event = a.event;
     input.dataset.as = a.as || '';
     input.addEventListener('change', showDocs);
-    label.append(input, ' ', el('span', t('action-as', title('event', a.event), title('role', a.as))));
+    // The role is said only to an officer who holds more than one (a clerk knows they are one).
+    label.append(input, ' ', el('span', me.roles.length > 1 ? t('action-as', title('event', a.event), title('role', a.as))
+      : title('event', a.event)));
     list.appendChild(label);
   });
   if (allowed.length === 1) list.querySelector('input').checked = true;
@@ -928,10 +955,30 @@ function supplementRequest(d) {
     e.body.payload && (e.body.payload.documents || []).length > 0) || null;
 }
 
+// A document's condition as people read it: the procedure's field names in it replaced by the
+// fields' titles ("parents-married" → “Cha, mẹ đã đăng ký kết hôn”).
+function whenText(p, when) {
+  const fields = new Map((p.fields || []).map((x) => [x.name, x.title]));
+  return String(when).replace(/[a-z][a-z0-9_-]*/g, (w) => {
+    const tt = fields.get(w);
+    return tt ? `“${(tt[lang] || tt.vi || tt.en || w)}”` : w;
+  });
+}
+
 // The documents' checkboxes, for an event that asks the applicant for documents.
 function showDocs() {
   const chosen = document.querySelector('#d-event-list input:checked');
   $('#d-docs').hidden = !chosen || !/supplement|bo-sung/.test(chosen.dataset.event);
+}
+
+// A refusal in the history: the rule that refused it by its words ("chỉ cung cấp một lần"),
+// not its code ("once-only: …"), then the engine's sentence.
+function blockedLine(b) {
+  const what = title('event', b.event || b.operation);
+  const why = b.reason && STRINGS.vi['e-' + b.reason] ? t('e-' + b.reason) : null;
+  let msg = b.message || b.reason || '';
+  if (b.reason && msg.startsWith(b.reason + ': ')) msg = msg.slice(b.reason.length + 2);
+  return why ? t('h-blocked-why', what, why, msg) : t('h-blocked', what, msg);
 }
 
 function renderHistory(d) {
@@ -942,7 +989,7 @@ function renderHistory(d) {
     let line;
     if (ev.kind === 'submit') line = t('h-submit', t('channel-' + (b.channel || 'counter')));
     else if (ev.kind === 'fire') line = t('h-fire', title('event', b.event), title('state', b.from), title('state', b.to));
-    else if (ev.kind === 'blocked') line = t('h-blocked', title('event', b.event || b.operation), b.message || b.reason);
+    else if (ev.kind === 'blocked') line = blockedLine(b);
     else if (ev.kind === 'overdue') line = t('h-overdue');
     else if (ev.kind === 'apology') line = t('h-apology', fmtDate(b.new_date), b.reason || '');
     else if (ev.kind === 'timer') line = t('h-timer', title('state', b.from), title('state', b.to));
@@ -1213,7 +1260,7 @@ async function preview() {
     toHand = checklist.filter((x) => x.status !== 'fetched').map((x) => ({ name: x.document, note: x.reason }));
   } else {
     $('#i-preview-note').textContent = t('intake-no-preview');
-    toHand = p.documents.map((x) => ({ name: x.name, note: x.when ? t('when', x.when) : '' }));
+    toHand = p.documents.map((x) => ({ name: x.name, note: x.when ? t('when', whenText(p, x.when)) : '' }));
   }
   for (const x of toHand) {
     const label = el('label', null, 'choice');
@@ -1269,7 +1316,9 @@ async function submitIntake(event) {
 
 // ---------------------------------------------------------------------------------------------
 // The head of unit's view: the indicators of the unit and of each officer (contract 5).
+let indicatorsSeq = 0; // only the latest request draws (a menu click, then a period asked)
 async function renderIndicators() {
+  const seq = ++indicatorsSeq;
   show('indicators');
   if (!$('#ind-from').value) {
     const now = new Date();
@@ -1277,14 +1326,16 @@ async function renderIndicators() {
     $('#ind-to').value = isoDay(now);
   }
   $('#ind-error').textContent = '';
+  $('#ind-period').textContent = '';
   let data;
   try {
     const q = new URLSearchParams({ from: $('#ind-from').value, to: $('#ind-to').value, by: 'officer' });
     data = await call('GET', '/api/indicators?' + q);
   } catch (err) {
-    $('#ind-error').textContent = refusal(err);
+    if (seq === indicatorsSeq) $('#ind-error').textContent = refusal(err);
     return;
   }
+  if (seq !== indicatorsSeq) return;
   const table = (node, cols, rows) => {
     node.replaceChildren();
     const head = el('tr');
@@ -1308,6 +1359,9 @@ async function renderIndicators() {
     }
     node.append(thead, tbody);
   };
+  // The period in words, dd/mm/yyyy: a date input shows the browser's format (07/01/2025 in
+  // an English browser), which an officer may read as 7 January.
+  $('#ind-period').textContent = t('ind-period', fmtDate($('#ind-from').value), fmtDate($('#ind-to').value));
   const unitRows = [...(data.agencies || []).map((r) => ({ ...r, label: title('agency', r.name) })),
     ...(data.procedures || []).map((r) => ({ ...r, label: title('procedure', r.name) }))];
   table($('#ind-unit'), [['label', 'ind-name'], ['received', 'ind-received'], ['resolved', 'ind-resolved'],
@@ -1364,9 +1418,17 @@ async function renderPrint(form, id) {
   }
   const proc = procedureOf(d.procedure);
   const agencyName = proc ? viTitle('agency', proc.agency) : (me.agency && me.agency !== '*' ? me.agency : f('dots'));
-  const now = new Date();
   const sub = submitEvent(d);
   const officer = (ev) => (ev && ev.body && ev.body.user) || me.actor;
+  // The act each form records, from the dossier's history: the reception (01; a dossier not
+  // yet received: its submission), the supplement request (02), the refusal (03), the apology
+  // (04). The form is dated the day of that act, not the day it is printed.
+  const recv = (d.history || []).find((e) => e.kind === 'fire' && e.body && e.body.event === 'receive');
+  const req = supplementRequest(d);
+  const ref = [...d.history || []].reverse().find((e) => e.kind === 'fire' && e.body && /refus/.test(e.body.event || ''));
+  const ap = lastApology(d);
+  const act = { '01': recv || sub, '02': req, '03': ref, '04': ap }[form];
+  const day = String((act && act.at) || '').match(/^(\d{4})-(\d\d)-(\d\d)/);
 
   // The heading: agency and code on the left, the national motto on the right.
   const head = el('div', null, 'form-head');
@@ -1374,8 +1436,7 @@ async function renderPrint(form, id) {
   left.append(el('p', agencyName.toUpperCase(), 'agency'), el('p', f('code', d.id), 'code'));
   const right = el('div', null, 'right');
   right.append(el('p', f('motto1'), 'motto'), el('p', f('motto2'), 'motto2'),
-    el('p', f('place', String(now.getDate()).padStart(2, '0'), String(now.getMonth() + 1).padStart(2, '0'),
-      now.getFullYear()), 'place'));
+    el('p', day ? f('place', day[3], day[2], day[1]) : f('placeBlank'), 'place'));
   head.append(left, right);
   sheet.appendChild(head);
   sheet.appendChild(el('h2', f('t' + form), 'form-title'));
@@ -1434,15 +1495,13 @@ async function renderPrint(form, id) {
     }
     p(f('sets'));
     p(f('limit', proc && proc.time_limit ? fmtLimitVi(proc.time_limit) : f('dots')));
-    p(f('at', formDate(d.submitted)));
+    p(f('at', formDate((recv && recv.at) || d.submitted)));
     p(dueOf(d) ? f('due', formDate(dueOf(d))) : f('dueNone'));
     p(f('where', agencyName));
     p(f('book'), 'muted');
-    const recv = (d.history || []).find((e) => e.kind === 'fire' && e.body && e.body.event === 'receive');
     signs('signApplicant', 'signOfficer', officer(recv || sub));
   } else if (form === '02') {
-    const req = supplementRequest(d);
-    p(f('intro02', formDate(d.submitted), agencyName));
+    p(f('intro02', formDate((recv && recv.at) || d.submitted), agencyName));
     who();
     p(f('body02', agencyName));
     const docs = ((req && req.body.payload.documents) || []).map((x) => [viTitle('document', x)]);
@@ -1452,7 +1511,6 @@ async function renderPrint(form, id) {
     p(f('thanks'));
     signs(null, 'signGuide', officer(req));
   } else if (form === '03') {
-    const ref = [...d.history || []].reverse().find((e) => e.kind === 'fire' && e.body && /refus/.test(e.body.event || ''));
     p(f('received', agencyName));
     who();
     p(f('body03', agencyName));
@@ -1460,7 +1518,6 @@ async function renderPrint(form, id) {
     p(f('end03'));
     signs(null, 'signOfficer', officer(ref));
   } else if (form === '04') {
-    const ap = lastApology(d);
     p(f('received', agencyName));
     who();
     p(f('due04', formDate(dueOf(d))));
@@ -1566,6 +1623,11 @@ document.addEventListener('DOMContentLoaded', () => {
     renderIndicators();
   });
   $('#print-go').addEventListener('click', () => window.print());
+  // The new date in words, dd/mm/yyyy, under its input (which a browser may show mm/dd/yyyy).
+  $('#a-date').addEventListener('input', () => {
+    const v = $('#a-date').value;
+    $('#a-date-words').textContent = v ? t('date-words', fmtDate(v)) : '';
+  });
   window.addEventListener('hashchange', route);
   route();
 });

@@ -2,9 +2,10 @@
 # Lighthouse's accessibility audit (the `lighthouse` npm package pinned in
 # tools/console-test/package.json, driving Debian's Chromium) of the officer console signed in
 # (the sign-in page, the queue, a dossier, the intake form) and of the citizen's tracking page
-# (empty, and with a dossier found): a server of the test catalogue with a clerk's token, each
-# page audited in the state a person sees it (tools/console-test/a11y.mjs says how). Prints TAP
-# lines "ok N - accessibility of PAGE: SCORE"; a score under 95 fails.
+# (empty, and with a dossier found): a server of tests/fixtures/desk-catalogue (every title in
+# Vietnamese) with a clerk's token, each page audited in the state a person sees it
+# (tools/console-test/a11y.mjs says how). Prints TAP lines "ok N - accessibility of PAGE:
+# SCORE"; a score under 95 fails.
 #   bash tools/check-a11y.sh BUILD/motcua [MIN]
 # Exit status: 0 passed, 1 failed, 77 skipped (no chromium, node or npm; tools/run-tests.sh
 # counts that as a failure under CI).
@@ -22,7 +23,7 @@ if [ ! -d "$here/console-test/node_modules/lighthouse" ] &&
     echo "check-a11y: npm ci of tools/console-test (lighthouse) failed; skipped" >&2
     exit 77
 fi
-cat_dir=$here/../tests/fixtures/cli-catalogue
+cat_dir=$here/../tests/fixtures/desk-catalogue
 tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the officer console of `motcua serve` in headless Chromium (tools/console-test/test.mjs,
-# with playwright-core from npm): a server of the test catalogue with an overdue dossier, an
-# on-time one and 22 more (two pages of the queue), a registry record, and the tokens of a
-# clerk (lan), a head of unit (hoa) and an applicant (an). Prints TAP lines, and "# SKIP needs
+# with playwright-core from npm): a server of tests/fixtures/desk-catalogue (every title in
+# Vietnamese, as an office's catalogue has them) with an overdue dossier, an on-time one and 22
+# more (two pages of the queue), a registry record, and the tokens of a clerk (lan), a head of
+# unit (hoa) and an applicant (an). Prints TAP lines, and "# SKIP needs
 # /api/…" for the steps whose endpoint the server does not have yet; saves the screenshots and
 # the printed form as console-*.png and console-form01.pdf beside SCREENSHOT.png.
 #   bash tools/check-console.sh BUILD/motcua [SCREENSHOT.png]
@@ -22,7 +23,7 @@ if [ ! -d "$here/console-test/node_modules/playwright-core" ] &&
     echo "check-console: npm ci of playwright-core failed; skipped" >&2
     exit 77
 fi
-cat_dir=$here/../tests/fixtures/cli-catalogue
+cat_dir=$here/../tests/fixtures/desk-catalogue
 tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT

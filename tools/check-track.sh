@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the citizen's tracking page of `motcua serve` (/tra-cuu) in headless Chromium
-# (tools/console-test/track.mjs, playwright-core from npm): a server of the test catalogue with a
-# dossier that still asks for documents. Prints TAP lines; screenshots build/tra-cuu-*.png.
+# (tools/console-test/track.mjs, playwright-core from npm): a server of
+# tests/fixtures/desk-catalogue (every title in Vietnamese) with a dossier that still asks for
+# documents. Prints TAP lines; screenshots build/tra-cuu-*.png.
 #   bash tools/check-track.sh BUILD/motcua [SCREENSHOT-DIR]
 # Exit status: 0 passed, 1 failed, 77 skipped (no chromium, node or npm).
 set -u
@@ -18,7 +19,7 @@ if [ ! -d "$here/console-test/node_modules/playwright-core" ] &&
     echo "check-track: npm ci of tools/console-test failed; skipped" >&2
     exit 77
 fi
-cat_dir=$here/../tests/fixtures/cli-catalogue
+cat_dir=$here/../tests/fixtures/desk-catalogue
 tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT

@@ -152,7 +152,8 @@ async function openDossier(page, id) {
 }
 
 try {
-  // A one-stop office's browser: Vietnamese (date inputs read dd/mm/yyyy).
+  // A one-stop office's browser: Vietnamese. (Headless Chromium still shows its date inputs as
+  // mm/dd/yyyy: the console says each date it was given in words, dd/mm/yyyy, beside them.)
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'vi-VN' });
   const page = await context.newPage();
   if (mock) await routeMocks(page);
@@ -271,8 +272,8 @@ try {
     skip('/api/procedures', 'documents by their Vietnamese titles ("Giấy chứng nhận kết hôn")');
   }
   const actions = await page.$$eval('#d-event-list label', (ls) => ls.map((l) => l.textContent));
-  check('the clerk is offered the clerk\'s actions only', actions.length === 1 && actions[0].includes('request-supplement') ||
-    actions.length === 1 && actions[0].includes('Yêu cầu bổ sung'), JSON.stringify(actions));
+  check('the clerk is offered the clerk\'s actions only, by their titles (no role: the clerk holds one)',
+    actions.length === 1 && actions[0] === ' Yêu cầu bổ sung hồ sơ', JSON.stringify(actions));
   check('no empty action form: the documents show only for a supplement request', await page.isVisible('#d-docs'));
   await page.evaluate(() => { for (const i of document.querySelectorAll('#d-event-list input')) i.checked = false; });
   await page.click('#d-fire');
@@ -289,8 +290,9 @@ try {
   await until(page, () => document.querySelector('#d-message').textContent.startsWith('Không thực hiện được'));
   const message = await text(page, '#d-message');
   if (/đã có trong/.test(message)) {
-    check('the once-only refusal is shown in Vietnamese',
-      message.startsWith('Không thực hiện được (chỉ cung cấp một lần): ') && message.includes('không được yêu cầu người nộp hồ sơ cung cấp'), message);
+    check('the once-only refusal is shown in Vietnamese, the document and the registry by their titles',
+      message === 'Không thực hiện được (chỉ cung cấp một lần): Giấy chứng nhận kết hôn đã có trong Cơ sở dữ liệu hộ tịch điện tử ' +
+        '(bản ghi CS-1); không được yêu cầu người nộp hồ sơ cung cấp', message);
   } else {
     skip('Accept-Language: vi in the API (contract 2)', 'the engine\'s once-only sentence in Vietnamese');
     check('the once-only refusal is shown in words, under a Vietnamese label',
@@ -298,7 +300,9 @@ try {
       message);
   }
   const history = await text(page, '#d-history');
-  check('the refusal is in the history, with the officer', history.includes('Bị từ chối thao tác') && history.includes('bởi lan'), history);
+  check('the refusal is in the history, with the officer, the rule said in words (not its code)',
+    history.includes('Bị từ chối thao tác Yêu cầu bổ sung hồ sơ (chỉ cung cấp một lần): ') && !history.includes('once-only:') &&
+    history.includes('bởi lan'), history);
   await shot(page, 'dossier');
 
   // The apology: refused on a dossier whose clock does not run, then recorded on the late one.
@@ -316,6 +320,8 @@ try {
   await page.click('#a-submit');
   check('an apology needs its date and reason', (await text(page, '#a-message')) === 'Hãy nhập ngày hẹn mới và lý do.');
   await page.fill('#a-date', '2025-07-21');
+  check('the new date is said in words under its input', (await text(page, '#a-date-words')) === 'Tức là ngày 21/07/2025.',
+    await text(page, '#a-date-words'));
   await page.fill('#a-reason', 'Chờ Sở Tư pháp xác minh thông tin hộ tịch');
   await page.click('#a-submit');
   await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã ghi nhận'));
@@ -342,16 +348,19 @@ try {
   await settled(page);
   const approved = await text(page, '#d-facts');
   check('the approval is done', (await text(page, '#d-done')).startsWith('Đã thực hiện: ') &&
-    (approved.includes('approved') || approved.includes('Đã phê duyệt')), approved);
+    approved.includes('Trạng tháiĐã xử lý xong, chờ trả kết quả'), approved);
 
   // The head's indicators.
   await page.click('#nav-indicators');
   await page.fill('#ind-from', '2025-07-01');
   await page.fill('#ind-to', '2025-07-31');
   await page.click('#ind-submit');
-  await until(page, () => document.querySelector('#ind-unit tbody') &&
-    document.querySelector('#ind-unit tbody').textContent.includes('24'));
+  // The menu's click drew the current month first: wait for the period asked.
+  await until(page, () => document.querySelector('#ind-period').textContent.includes('31/07/2025') &&
+    document.querySelector('#ind-unit tbody') && document.querySelector('#ind-unit tbody').textContent.includes('24'));
   const unit = await text(page, '#ind-unit');
+  check('the period is said in words, dd/mm/yyyy, whatever the browser shows in the date inputs',
+    (await text(page, '#ind-period')) === 'Kỳ báo cáo: từ ngày 01/07/2025 đến ngày 31/07/2025.', await text(page, '#ind-period'));
   check('the unit\'s indicators for the period', unit.includes('Tiếp nhận') && unit.includes('24'), unit);
   const officersNote = await text(page, '#ind-officers-note');
   if (officersNote) {
@@ -414,6 +423,8 @@ try {
   check('form 02 lists the documents requested and the reason', sheet2.includes('PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ') &&
     sheet2.includes('Mã hồ sơ: 2') && sheet2.includes('Ông/bà: Trần Thị Bình') &&
     sheet2.includes('Lý do: Giấy chứng sinh bị mờ, đề nghị nộp bản rõ') && /birth-notice|Giấy chứng sinh/.test(sheet2), sheet2);
+  check('form 02 is dated the day of the request', sheet2.includes('…………, ngày 16 tháng 07 năm 2025') &&
+    sheet2.includes('Vào 09 giờ 00 phút, ngày 16/07/2025, Ủy ban nhân dân xã An Phước tiếp nhận hồ sơ của:'), sheet2);
   await shot(page, 'form02');
   await openDossier(page, 3);
   await page.check('#d-event-list input[data-event="refuse-reception"]');
@@ -425,16 +436,21 @@ try {
   await page.waitForSelector('#sheet .form-title');
   const sheet3 = await text(page, '#sheet');
   check('form 03 gives the reason of the refusal', sheet3.includes('PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ') &&
-    sheet3.includes('Mã hồ sơ: 3') && sheet3.includes('Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã'), sheet3);
+    sheet3.includes('Mã hồ sơ: 3') && sheet3.includes('Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã') &&
+    sheet3.includes('…………, ngày 16 tháng 07 năm 2025'), sheet3);
 
   // Form 01 printed to PDF: one A4 page, of that dossier.
   await page.goto(`${url}#/in/01/1`);
   await page.waitForSelector('#sheet .form-title');
   const sheet = await text(page, '#sheet');
+  check('form 01 is dated the day of the reception, not the day it is printed, and names the agency in full',
+    sheet.includes('…………, ngày 14 tháng 07 năm 2025') && sheet.includes('ỦY BAN NHÂN DÂN XÃ AN PHƯỚC') &&
+    sheet.includes('6. Nơi nhận kết quả: Bộ phận Một cửa, Ủy ban nhân dân xã An Phước.') &&
+    sheet.includes('3. Thời gian giải quyết hồ sơ theo quy định: trong ngày.'), sheet);
   check('form 01 carries the motto, its title, the dossier code, the applicant and the dates',
     sheet.includes('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM') && sheet.includes('Độc lập - Tự do - Hạnh phúc') &&
     sheet.includes('GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ') && sheet.includes('Mã hồ sơ: 1') &&
-    sheet.includes('Ông/bà: Nguyễn Văn An') && sheet.includes('09 giờ 00 phút, ngày 14/07/2025') &&
+    sheet.includes('Ông/bà: Nguyễn Văn An') && sheet.includes('4. Thời gian nhận hồ sơ: 09 giờ 10 phút, ngày 14/07/2025.') &&
     sheet.includes('17 giờ 00 phút, ngày 14/07/2025') && sheet.includes('lan'), sheet);
   await shot(page, 'form01');
   await page.emulateMedia({ media: 'print' });
@@ -455,7 +471,9 @@ try {
   await page.waitForSelector('#sheet .form-title');
   const sheet4 = await text(page, '#sheet');
   check('form 04 carries the apology\'s reason and new date', sheet4.includes('VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT') &&
-    sheet4.includes('Chờ Sở Tư pháp xác minh thông tin hộ tịch') && sheet4.includes('ngày 21/07/2025'), sheet4);
+    sheet4.includes('Chờ Sở Tư pháp xác minh thông tin hộ tịch') &&
+    sheet4.includes('xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào ngày 21/07/2025.') &&
+    sheet4.includes('…………, ngày 16 tháng 07 năm 2025'), sheet4);
 
   // Intake at the desk.
   await page.goto(`${url}#/tiep-nhan`);
@@ -469,6 +487,9 @@ try {
     await page.fill('#i-find', 'khai sinh');
     await page.click('#i-procedures button[data-procedure="birth-registration"]');
     await page.waitForSelector('#i-form:not([hidden])');
+    const about = await text(page, '#i-proc-facts');
+    check('the procedure\'s facts: the agency\'s full title, a time limit of 0wd said "trong ngày"',
+      about === 'Mã thủ tục 1.001193 · Ủy ban nhân dân xã An Phước · thời hạn giải quyết trong ngày · lệ phí không thu', about);
     await page.click('#i-submit');
     const inline = await text(page, '#i-f-citizen-id-error');
     check('a required field left empty: an inline error in words', inline.startsWith('Chưa nhập ') &&
@@ -487,6 +508,9 @@ try {
     const hasPreview = (await text(page, '#i-fetched')).length > 0;
     if (!hasPreview) {
       skip('/api/dossiers/preview', 'the checklist of what the registries hold, before submitting');
+      const when = await page.$eval('#i-docs input[value="marriage-certificate"]', (i) => i.closest('label').textContent);
+      check('a document\'s condition is said by the field\'s title, not its name',
+        when === ' Giấy chứng nhận kết hôn — khi “Cha, mẹ đã đăng ký kết hôn”', JSON.stringify(when));
     } else {
       check('the preview: the certificate the registry holds is not asked',
         (await text(page, '#i-fetched')).includes('Đã có trong CSDL — không yêu cầu nộp') &&
