@@ -567,6 +567,12 @@ function withTitles(msg, args) {
   return out;
 }
 
+// A sentence without its arguments (a checklist's reason) with every word that is a catalogue
+// name said by its title.
+function namesTitled(msg) {
+  return withTitles(msg, [...new Set(String(msg || '').match(/[a-z][a-z0-9-]*/g) || [])]);
+}
+
 // A refusal in words: the label of its error code, then the API's message (without a leading
 // "CODE: " the label already says), the catalogue's names in it by their titles.
 function refusal(err) {
@@ -896,7 +902,7 @@ async function renderDossier(id, keepMessages) {
     notes.dataset.label = t('col-why');
     const lines = el('div');
     if (item.status === 'fetched') lines.appendChild(el('div', t('fetched-from', title('registry', item.registry), item.record)));
-    if (item.reason) lines.appendChild(el('div', item.reason));
+    if (item.reason) lines.appendChild(el('div', namesTitled(item.reason)));
     if (legal.get(item.document)) lines.appendChild(el('div', t('legal-basis', legal.get(item.document)), 'muted'));
     notes.appendChild(lines);
     tr.append(doc, statusCell(item), notes);
@@ -1257,7 +1263,7 @@ async function preview() {
       fetched.appendChild(el('li', t('intake-fetched', title('document', item.document),
         title('registry', item.registry), item.record), 'badge-line fetched'));
     }
-    toHand = checklist.filter((x) => x.status !== 'fetched').map((x) => ({ name: x.document, note: x.reason }));
+    toHand = checklist.filter((x) => x.status !== 'fetched').map((x) => ({ name: x.document, note: x.reason && namesTitled(x.reason) }));
   } else {
     $('#i-preview-note').textContent = t('intake-no-preview');
     toHand = p.documents.map((x) => ({ name: x.name, note: x.when ? t('when', whenText(p, x.when)) : '' }));

@@ -29,8 +29,10 @@ function check(name, ok, detail) {
     if (detail !== undefined) console.log(`# ${String(detail).replace(/\n/g, ' ')}`);
   }
 }
+// A step the server cannot do because it lacks an end-point the console uses: motcua has them
+// all, so this is a failure (it was a skip while the parts of issue 21 were built apart).
 function skip(needs, what) {
-  console.log(`# SKIP needs ${needs}: ${what}`);
+  check(what, false, `the server does not answer ${needs}`);
 }
 
 // The contracts' examples, for --mock-contracts only.
@@ -515,6 +517,9 @@ try {
       check('the preview: the certificate the registry holds is not asked',
         (await text(page, '#i-fetched')).includes('Đã có trong CSDL — không yêu cầu nộp') &&
         !(await page.$('#i-docs input[value="marriage-certificate"]')), await text(page, '#i-fetched'));
+      const why = await page.$eval('#i-docs input[value="citizen-identity"]', (i) => i.closest('label').textContent);
+      check('the preview: why a document is asked, the registry said by its title',
+        why.includes('không tìm thấy trong Cơ sở dữ liệu quốc gia về dân cư'), JSON.stringify(why));
     }
     await page.check('#i-docs input[value="birth-notice"]');
     await shot(page, 'intake');

@@ -25,9 +25,9 @@ function check(name, ok, detail) {
     if (detail !== undefined) console.log(`# ${String(detail).replace(/\n/g, ' ')}`);
   }
 }
+// A check the server cannot answer (no /api/track): motcua has it, so this fails.
 function skip(name, why) {
-  n += 1;
-  console.log(`ok ${n} - ${name} # SKIP ${why}`);
+  check(name, false, why);
 }
 
 // A dossier as GET /api/track answers it (contract 4 of issue 21).
