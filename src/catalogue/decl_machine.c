@@ -460,7 +460,9 @@ void mcb_check_events(mcb_builder *b, const mc_event *events, size_t n, const mc
             }
         }
         if (!fired) {
-            mcb_report_at(b, MC_DIAG_ERROR, e->pos, strlen(e->name),
+            /* A warning: removing a transition (a layer, a procedure's own state, an edit) must
+             * not break the catalogue over the title left behind. */
+            mcb_report_at(b, MC_DIAG_WARNING, e->pos, strlen(e->name),
                           "event '%s' is declared but no transition of %s fires it%s%s%s",
                           e->name, what, s.best ? " (did you mean '" : "", s.best ? s.best : "",
                           s.best ? "'?)" : "");
