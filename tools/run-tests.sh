@@ -17,7 +17,7 @@ SUITE_FIGURES='^# (copy|failover: phase)'
 suite() {
     local name=$1 out rc p f t0 t1
     shift
-    t0=$(date +%s)
+    t0=${suite_t0:-$(date +%s)} # skippable's start, when it ran the command itself
     out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$@" 2>&1)
     rc=$?
     t1=$(date +%s)
@@ -41,8 +41,9 @@ suite() {
 # skippable NAME COMMAND…: as suite, for a check that exits 77 when its browser is missing. Under
 # CI a skip is a failure: the machine was meant to have it.
 skippable() {
-    local name=$1 out rc
+    local name=$1 out rc suite_t0
     shift
+    suite_t0=$(date +%s)
     out=$("$@" 2>&1)
     rc=$?
     if [ "$rc" -eq 77 ]; then
