@@ -225,6 +225,16 @@ expect 409 error once-only "the once-only refusal asked in Vietnamese: 409" cler
     POST /api/dossiers/1/events '{"event":"request-supplement","documents":["marriage-certificate"]}'
 message "the once-only refusal in Vietnamese" \
     "chỉ cung cấp một lần: marriage-certificate đã có trong civil-status (bản ghi CS-1); không được yêu cầu người nộp hồ sơ cung cấp"
+expect 200 history.-1.body.message \
+    "chỉ cung cấp một lần: marriage-certificate đã có trong civil-status (bản ghi CS-1); không được yêu cầu người nộp hồ sơ cung cấp" \
+    "the refusal in the history, said in Vietnamese from its code" clerk-secret GET /api/dossiers/1
+expect 200 history.-1.body.code once-only.held "the refusal in the history keeps its code" \
+    clerk-secret GET /api/dossiers/1
+extra=(-H "Accept-Language: en")
+expect 200 history.-1.body.message \
+    "once-only: marriage-certificate is held by civil-status (record CS-1); it may not be requested from the applicant" \
+    "the refusal in the history, in English as recorded" clerk-secret GET /api/dossiers/1
+extra=(-H "Accept-Language: vi")
 expect 400 error bad-request "a bad request asked in Vietnamese: 400" clerk-secret POST /api/dossiers '[1]'
 message "the bad request's message in Vietnamese" "nội dung yêu cầu phải là một đối tượng JSON"
 code_args "the bad request carries its message code" 'api.body-not-object []'

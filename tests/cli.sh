@@ -300,6 +300,8 @@ check "--lang vi: the once-only refusal in Vietnamese, byte for byte, exit 1" \
     bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:33 2>'$tmp/vi.err' >/dev/null; [ \$? = 1 ] && [ \"\$(cat '$tmp/vi.err')\" = 'motcua: bị từ chối (once-only): $vi_held' ]"
 check "--lang vi --format json: the message in Vietnamese, its code and args as in English" \
     bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --lang vi --format json --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:34 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"refused\"]; assert r[\"message\"]==sys.argv[1] and r[\"code\"]==\"once-only.held\" and r[\"args\"]==[\"marriage-certificate\",\"civil-status\",\"CS-2019-0042\"], r' '$vi_held'"
+check "--lang vi: the refusal in the history is said in Vietnamese from its recorded code" \
+    bash -c "'$bin' history 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | grep -F -q 'fire refused (once-only): $vi_held' && '$bin' history 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | grep -F -q 'fire refused (once-only): once-only: marriage-certificate is held by civil-status'"
 check "--lang vi: show writes dates dd/mm/yyyy HH:mm and amounts in đồng" \
     bash -c "'$bin' show 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 >'$tmp/vi.out' && grep -qx '  submitted 03/07/2025 09:00 by counter, subject 001234567890' '$tmp/vi.out' && grep -qx '  fee 0 đ' '$tmp/vi.out'"
 check "--lang en says what no --lang says" \

@@ -840,7 +840,9 @@ static void test_engine__the_subject_is_corrected_by_officers_only(void **state)
     /* The events say who changed the subject from what to what; the refusal is there too. */
     char *all = calloc(1, 8192);
     assert_int_equal(mc_store_event_each(st, id, keep_bodies, all, NULL), 0);
-    assert_non_null(strstr(all, "blocked {\"catalogue\""));
+    /* the refusal's sentence by its code and arguments, for a reader in another language */
+    assert_non_null(strstr(all, "blocked {\"args\":[\"1\",\"citizen-id\"],\"catalogue\""));
+    assert_non_null(strstr(all, "\"code\":\"subject.applicant\""));
     assert_non_null(strstr(all, "\"reason\":\"role\""));
     assert_non_null(strstr(all, "\"subject\":{\"from\":\"001234567890\",\"to\":\"009876543210\"}"));
     assert_non_null(strstr(all, "\"subject\":{\"from\":\"009876543210\",\"to\":\"005555555555\"}"));

@@ -334,6 +334,40 @@ static void test_front__an_event_body_that_is_not_json_is_left_out(void **state)
     json_decref(j);
 }
 
+/* A refusal in the history said in the language asked from the code and arguments it recorded;
+ * one recorded before codes (no "code") keeps its English, and English keeps the text. */
+static void test_front__a_refusal_in_the_history_is_said_in_the_language_asked(void **state)
+{
+    (void)state;
+    mc_event_row ev = event;
+    ev.kind = "blocked";
+    ev.body = "{\"args\":[\"marriage-certificate\",\"civil-status\",\"CS-1\"],\"code\":"
+              "\"once-only.held\",\"message\":\"once-only: marriage-certificate is held by "
+              "civil-status (record CS-1); it may not be requested from the applicant\"}";
+    const struct {
+        const char *body;
+        mc_lang lang;
+        const char *want;
+    } cases[] = {
+        {ev.body, MC_LANG_VI,
+         "chỉ cung cấp một lần: marriage-certificate đã có trong civil-status (bản ghi CS-1); "
+         "không được yêu cầu người nộp hồ sơ cung cấp"},
+        {ev.body, MC_LANG_EN,
+         "once-only: marriage-certificate is held by civil-status (record CS-1); it may not be "
+         "requested from the applicant"},
+        {"{\"message\":\"recorded before codes\"}", MC_LANG_VI, "recorded before codes"},
+        {"{\"code\":\"no.such-code\",\"args\":[],\"message\":\"kept\"}", MC_LANG_VI, "kept"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ev.body = cases[i].body;
+        json_t *j = front_event_json_lang(mc_calendar_builtin(), &ev, cases[i].lang);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "body"), "message")),
+                            cases[i].want);
+        json_decref(j);
+    }
+}
+
 /* The checked builder: a failed set or push frees its value and latches ok to false, which a
  * later success does not undo; front_jdone then gives NULL and frees the object. */
 static void test_front__the_builder_latches_a_failure(void **state)
@@ -965,6 +999,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_front__desk_views_give_the_texts_of_the_api, setup,
                                         teardown),
         cmocka_unit_test(test_front__an_event_body_that_is_not_json_is_left_out),
+        cmocka_unit_test(test_front__a_refusal_in_the_history_is_said_in_the_language_asked),
         cmocka_unit_test(test_front__the_builder_latches_a_failure),
         cmocka_unit_test_setup_teardown(test_front__views_are_whole_or_absent_out_of_memory, setup,
                                         teardown),

@@ -655,16 +655,18 @@ static int history_one(void *ud, const mc_event_row *ev)
 {
     history_ctx *h = ud;
     if (h->json != NULL) {
-        front_jpush(h->json, front_event_json(h->s->cal, ev), &h->ok);
+        front_jpush(h->json, front_event_json_lang(h->s->cal, ev, h->s->lang), &h->ok);
         return h->ok ? 0 : MC_ENOMEM;
     }
     char t[17];
     fmt_time(h->s, ev->at, t);
-    json_t *body;
-    if (mc_json_loads(ev->body, 0, &body) == MC_ENOMEM) {
+    /* The event as the JSON view gives it: a refusal's message in the language asked. */
+    json_t *whole = front_event_json_lang(h->s->cal, ev, h->s->lang);
+    if (whole == NULL) {
         h->ok = false;
         return MC_ENOMEM;
     }
+    json_t *body = json_object_get(whole, "body");
     printf("#%-5lld %s  %-8s %-10s", (long long)ev->seq, t, ev->kind, ev->actor ? ev->actor : "-");
     const char *event = json_string_value(json_object_get(body, "event"));
     const char *from = json_string_value(json_object_get(body, "from"));
@@ -724,7 +726,7 @@ static int history_one(void *ud, const mc_event_row *ev)
         }
     }
     putchar('\n');
-    json_decref(body);
+    json_decref(whole);
     return 0;
 }
 

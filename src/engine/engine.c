@@ -134,6 +134,15 @@ static int store_refusal(mc_engine *e, const op *o, const mce_dos *d, const mce_
     if (o->refusal_body) {
         bad |= json_object_update(body, o->refusal_body);
     }
+    if (rf->code[0] != '\0') { /* the sentence's code and arguments: a reader says it in its
+                                * language (msg.h); an event before codes has only "message" */
+        json_t *args = json_array();
+        for (size_t i = 0; args != NULL && i < rf->nargs; i++) {
+            bad |= json_array_append_new(args, mc_json_text(rf->args[i]));
+        }
+        bad |= json_object_set_new(body, "code", json_string(rf->code));
+        bad |= json_object_set_new(body, "args", args);
+    }
     if (d != NULL && d->p != NULL) {
         char version[11];
         mce_version_text(d->p, version);

@@ -379,12 +379,44 @@ int front_explain_json_lang(const mc_dossier *d, const char *only, mc_lang lang,
 
 /* ---- events and lists --------------------------------------------------------------------- */
 
+/* A refusal's "message" in body said again in lang from its "code" and "args" (a refusal
+ * recorded before codes, or with a code the catalogue does not know, keeps its text). Returns
+ * false when memory ran out. */
+static bool say_refusal(json_t *body, mc_lang lang)
+{
+    json_t *code = json_object_get(body, "code"), *list = json_object_get(body, "args");
+    if (lang == MC_LANG_EN || !json_is_string(code) || !json_is_array(list) ||
+        !json_is_string(json_object_get(body, "message"))) {
+        return true;
+    }
+    const char *args[MC_MSG_MAXARGS] = {0};
+    size_t n = json_array_size(list) < MC_MSG_MAXARGS ? json_array_size(list) : MC_MSG_MAXARGS;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = json_string_value(json_array_get(list, i));
+        args[i] = a != NULL ? a : "";
+    }
+    char said[600];
+    if (mc_msg_format(lang, json_string_value(code), args, n, said, sizeof said) < 0) {
+        return true;
+    }
+    return json_object_set_new(body, "message", mc_json_text(said)) == 0;
+}
+
 json_t *front_event_json(const mc_calendar *cal, const mc_event_row *ev)
+{
+    return front_event_json_lang(cal, ev, MC_LANG_EN);
+}
+
+json_t *front_event_json_lang(const mc_calendar *cal, const mc_event_row *ev, mc_lang lang)
 {
     char t[17];
     front_time_text(cal, ev->at, t);
     json_t *body = NULL;
     if (mc_json_loads(ev->body, 0, &body) == MC_ENOMEM) {
+        return NULL;
+    }
+    if (body != NULL && strcmp(ev->kind, "blocked") == 0 && !say_refusal(body, lang)) {
+        json_decref(body);
         return NULL;
     }
     return json_pack("{s:I, s:s, s:s, s:s?, s:o?}", "seq", (json_int_t)ev->seq, "at", t, "kind",

@@ -65,6 +65,9 @@ json_t *front_fee_json_lang(const mc_dossier *d, mc_lang lang);
 /* An event of the audit chain, as `history --format json` and the HTTP API give it: its body
  * parsed, or left out when the stored body is not JSON. NULL when memory ran out. */
 json_t *front_event_json(const mc_calendar *cal, const mc_event_row *ev);
+/* The same, a refusal's (`blocked`) "message" said in lang from the "code" and "args" it
+ * recorded; front_event_json is this in English (the message as recorded). */
+json_t *front_event_json_lang(const mc_calendar *cal, const mc_event_row *ev, mc_lang lang);
 /* A dossier as a line of a list (`list --format json`, the API's lists). NULL when memory ran
  * out. */
 json_t *front_row_json(const mc_calendar *cal, const mc_dossier_row *row);

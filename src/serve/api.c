@@ -348,7 +348,7 @@ typedef struct history_ctx {
 static int history_one(void *ud, const mc_event_row *ev)
 {
     history_ctx *h = ud;
-    front_jpush(h->list, front_event_json(h->a->cal, ev), &h->ok);
+    front_jpush(h->list, front_event_json_lang(h->a->cal, ev, h->a->lang), &h->ok);
     return h->ok ? 0 : MC_ENOMEM;
 }
 
