@@ -982,8 +982,12 @@ function showDocs() {
 function blockedLine(b) {
   const what = title('event', b.event || b.operation);
   const why = b.reason && STRINGS.vi['e-' + b.reason] ? t('e-' + b.reason) : null;
-  let msg = b.message || b.reason || '';
-  if (b.reason && msg.startsWith(b.reason + ': ')) msg = msg.slice(b.reason.length + 2);
+  // The sentence (said in the page's language by the server when the refusal recorded its
+  // code), the catalogue's names by their titles, without the rule's word it repeats.
+  let msg = b.message ? withTitles(b.message, b.args) : b.reason || '';
+  for (const lead of [b.reason + ': ', why + ': ']) {
+    if (b.reason && msg.startsWith(lead)) msg = msg.slice(lead.length);
+  }
   return why ? t('h-blocked-why', what, why, msg) : t('h-blocked', what, msg);
 }
 

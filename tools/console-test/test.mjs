@@ -302,8 +302,10 @@ try {
       message);
   }
   const history = await text(page, '#d-history');
-  check('the refusal is in the history, with the officer, the rule said in words (not its code)',
-    history.includes('Bị từ chối thao tác Yêu cầu bổ sung hồ sơ (chỉ cung cấp một lần): ') && !history.includes('once-only:') &&
+  check('the refusal is in the history in Vietnamese, with the officer, the rule said in words once (not its code), names by their titles',
+    history.includes('Bị từ chối thao tác Yêu cầu bổ sung hồ sơ (chỉ cung cấp một lần): Giấy chứng nhận kết hôn đã có trong ' +
+      'Cơ sở dữ liệu hộ tịch điện tử (bản ghi CS-1); không được yêu cầu người nộp hồ sơ cung cấp') &&
+    !history.includes('once-only:') && !history.includes('một lần): chỉ cung cấp một lần') &&
     history.includes('bởi lan'), history);
   await shot(page, 'dossier');
 
