@@ -599,33 +599,61 @@ static bool opt_pairs(json_t *body, const char *key, mc_kv **pairs, size_t *n, c
 
 /* ==== the operations ====================================================================== */
 
+/* A submission's body as POST /api/dossiers and its preview read it, and the procedure in force
+ * it names. */
+typedef struct submission {
+    json_t *body;
+    const char *procedure, *channel, **attach;
+    mc_kv *fields;
+    char *texts;
+    size_t nfields, nattach;
+    int64_t now;
+    const mc_procedure *proc;
+} submission;
+
+/* Reads rq's body into sb and finds its procedure in force now: true, or false with the error in
+ * out. Free sb with submission_free either way. */
+static bool read_submission(job *a, const api_request *rq, submission *sb, api_response *out)
+{
+    memset(sb, 0, sizeof *sb);
+    if ((sb->body = parse_body(rq, out)) == NULL ||
+        !opt_string(sb->body, "procedure", &sb->procedure, out) ||
+        !opt_string(sb->body, "channel", &sb->channel, out) ||
+        !opt_pairs(sb->body, "fields", &sb->fields, &sb->nfields, &sb->texts, out) ||
+        !opt_strings(sb->body, "attach", &sb->attach, &sb->nattach, out)) {
+        return false;
+    }
+    if (sb->procedure == NULL) {
+        api_error_msg(out, 400, "bad-request", "api.required", 1, "procedure");
+        return false;
+    }
+    sb->now = now_of(a);
+    sb->proc = mc_catalogue_procedure(a->cat, sb->procedure, mc_calendar_today(a->cal, sb->now));
+    if (sb->proc == NULL) {
+        api_error_msg(out, 404, "not-found", "api.procedure-not-in-force", 1, sb->procedure);
+        return false;
+    }
+    return true;
+}
+
+static void submission_free(submission *sb)
+{
+    free(sb->fields);
+    free(sb->texts);
+    free(sb->attach);
+    json_decref(sb->body);
+}
+
 static void post_dossier(job *a, const principal *p, const api_request *rq, api_response *out)
 {
-    json_t *body = parse_body(rq, out);
-    if (body == NULL) {
-        return;
-    }
-    const char *procedure, *channel, **attach = NULL;
-    mc_kv *fields = NULL;
-    char *texts = NULL;
-    size_t nfields = 0, nattach = 0;
-    if (!opt_string(body, "procedure", &procedure, out) ||
-        !opt_string(body, "channel", &channel, out) ||
-        !opt_pairs(body, "fields", &fields, &nfields, &texts, out) ||
-        !opt_strings(body, "attach", &attach, &nattach, out)) {
+    submission sb;
+    if (!read_submission(a, rq, &sb, out)) {
         goto done;
     }
-    if (procedure == NULL) {
-        api_error_msg(out, 400, "bad-request", "api.required", 1, "procedure");
-        goto done;
-    }
-    int64_t now = now_of(a);
-    mc_date today = mc_calendar_today(a->cal, now);
-    const mc_procedure *proc = mc_catalogue_procedure(a->cat, procedure, today);
-    if (proc == NULL) {
-        api_error_msg(out, 404, "not-found", "api.procedure-not-in-force", 1, procedure);
-        goto done;
-    }
+    const char *procedure = sb.procedure, *channel = sb.channel;
+    const mc_procedure *proc = sb.proc;
+    const mc_kv *fields = sb.fields;
+    size_t nfields = sb.nfields;
     if (is_applicant(p)) {
         /* An applicant files online, about itself. */
         const char *subject = NULL;
@@ -644,12 +672,12 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
         goto done;
     }
     mc_submit s = {.procedure = procedure,
-                   .fields = fields,
+                   .fields = sb.fields,
                    .nfields = nfields,
-                   .attach = attach,
-                   .nattach = nattach,
+                   .attach = sb.attach,
+                   .nattach = sb.nattach,
                    .channel = channel,
-                   .now = now,
+                   .now = sb.now,
                    .request_id = a->key,
                    .user = p->actor};
     mc_result res;
@@ -674,10 +702,7 @@ static void post_dossier(job *a, const principal *p, const api_request *rq, api_
         answer_dossier(a, p, res.dossier, 201, false, false, out);
     }
 done:
-    free(fields);
-    free(texts);
-    free(attach);
-    json_decref(body);
+    submission_free(&sb);
 }
 
 static void post_event(job *a, const principal *p, int64_t id, const api_request *rq,
@@ -1314,35 +1339,18 @@ static void get_indicators(job *a, const principal *p, const api_request *rq, ap
  * procedure's agency. */
 static void post_preview(job *a, const principal *p, const api_request *rq, api_response *out)
 {
+    submission sb;
+    memset(&sb, 0, sizeof sb);
     if (is_applicant(p)) {
         api_error_msg(out, 403, "forbidden", "api.preview-officers", 0);
-        return;
-    }
-    json_t *body = parse_body(rq, out);
-    if (body == NULL) {
-        return;
-    }
-    const char *procedure, *channel, **attach = NULL;
-    mc_kv *fields = NULL;
-    char *texts = NULL;
-    size_t nfields = 0, nattach = 0;
-    if (!opt_string(body, "procedure", &procedure, out) ||
-        !opt_string(body, "channel", &channel, out) ||
-        !opt_pairs(body, "fields", &fields, &nfields, &texts, out) ||
-        !opt_strings(body, "attach", &attach, &nattach, out)) {
         goto done;
     }
-    if (procedure == NULL) {
-        api_error_msg(out, 400, "bad-request", "api.required", 1, "procedure");
+    if (!read_submission(a, rq, &sb, out)) {
         goto done;
     }
-    int64_t now = now_of(a);
-    const mc_procedure *proc =
-        mc_catalogue_procedure(a->cat, procedure, mc_calendar_today(a->cal, now));
-    if (proc == NULL) {
-        api_error_msg(out, 404, "not-found", "api.procedure-not-in-force", 1, procedure);
-        goto done;
-    }
+    const char *procedure = sb.procedure;
+    const mc_procedure *proc = sb.proc;
+    int64_t now = sb.now;
     if (!may_access(p, proc->agency, NULL)) {
         api_error_msg(out, 403, "forbidden", "api.procedure-other-agency", 1, procedure);
         goto done;
@@ -1351,11 +1359,11 @@ static void post_preview(job *a, const principal *p, const api_request *rq, api_
         goto done;
     }
     mc_submit s = {.procedure = procedure,
-                   .fields = fields,
-                   .nfields = nfields,
-                   .attach = attach,
-                   .nattach = nattach,
-                   .channel = channel,
+                   .fields = sb.fields,
+                   .nfields = sb.nfields,
+                   .attach = sb.attach,
+                   .nattach = sb.nattach,
+                   .channel = sb.channel,
                    .now = now,
                    .user = p->actor};
     mc_access as = {now, p->actor, "POST /api/dossiers/preview", 0, NULL, NULL, NULL, NULL, NULL};
@@ -1377,10 +1385,7 @@ static void post_preview(job *a, const principal *p, const api_request *rq, api_
         mc_dossier_free(&d);
     }
 done:
-    free(fields);
-    free(texts);
-    free(attach);
-    json_decref(body);
+    submission_free(&sb);
 }
 
 /* Takes a free engine of the pool into j, as api_handle does for a request with a token (a
