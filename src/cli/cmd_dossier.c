@@ -126,6 +126,9 @@ static void fmt_time(const session *s, int64_t t, char out[17])
 
 /* ---- the words of the layout (--lang) ---- */
 
+/* Room for a title and its name: the bundled catalogue's longest title is 1.5 kB. */
+#define NAMESZ 4096
+
 /* Prints the sentence of code in the session's language with its n arguments (const char *),
  * from the message catalogue, after indent spaces and followed by a new line when indent >= 0
  * (a whole line), as it is otherwise (a part of a line). The English sentences are what these
@@ -136,7 +139,7 @@ static void vsay(const session *s, int indent, const char *code, size_t n, va_li
     for (size_t i = 0; i < n && i < 8; i++) {
         args[i] = va_arg(ap, const char *);
     }
-    char out[2048];
+    char out[3 * NAMESZ];
     mc_msg_format(s->lang, code, args, n < 8 ? n : 8, out, sizeof out);
     printf("%*s%s%s", indent > 0 ? indent : 0, "", out, indent >= 0 ? "\n" : "");
 }
@@ -187,6 +190,10 @@ static const char *named_of(const session *s, const mc_text *titles, size_t n, c
         snprintf(buf, sz, "%s", t ? t : "");
     } else {
         snprintf(buf, sz, "%s (%s)", t, name);
+    }
+    size_t bad = mc_utf8_invalid_at(buf, strlen(buf));
+    if (bad != SIZE_MAX) {
+        buf[bad] = '\0'; /* cut by snprintf inside a character: end before it */
     }
     return buf;
 }
@@ -249,6 +256,26 @@ static void put_padded(const char *text, size_t width)
     }
 }
 
+/* A cell of a column of titles (Vietnamese): text padded to width characters, or when longer
+ * cut to width - 1 whole characters and "…", so that the next column starts where it should
+ * (English names are never cut: they are what a script reads, and they fit). */
+static void put_cell(const session *s, const char *text, size_t width)
+{
+    size_t len = strlen(text);
+    if (s->lang == MC_LANG_EN || width == 0 || mc_utf8_count(text, len) <= width) {
+        put_padded(text, width);
+        return;
+    }
+    const unsigned char *u = (const unsigned char *)text;
+    size_t at = 0;
+    for (size_t k = 0; k + 1 < width && at < len; k++) {
+        uint32_t cp;
+        size_t step = mc_utf8_decode(u + at, len - at, &cp);
+        at += step > 0 ? step : 1;
+    }
+    printf("%.*s…", (int)at, text);
+}
+
 static size_t chars(const char *text)
 {
     return text != NULL ? mc_utf8_count(text, strlen(text)) : 0;
@@ -290,6 +317,11 @@ static void set_widths(session *s)
         size_t w = chars(mc_title(rs[i]->titles, rs[i]->ntitles, "vi", rs[i]->name));
         s->actor_width = w > s->actor_width ? w : s->actor_width;
     }
+    /* A catalogue's longest title would make every line as long: past these, a title is cut
+     * (put_cell). The one-stop lifecycle's states and roles fit whole. */
+    s->state_width = s->state_width < 40 ? s->state_width : 40;
+    s->procedure_width = s->procedure_width < 40 ? s->procedure_width : 40;
+    s->actor_width = s->actor_width < 40 ? s->actor_width : 40;
 }
 
 static int parse_id(const char *text, int64_t *id)
@@ -346,7 +378,7 @@ static void print_extensions(const session *s, const mc_dossier *d)
         if (d->extensions_used == NULL || d->extensions_used[i] == 0) {
             continue;
         }
-        char name[300], by[24], used[24], most[24];
+        char name[NAMESZ], by[24], used[24], most[24];
         snprintf(by, sizeof by, "%lld", (long long)(x->by.amount / MC_FIXED_ONE));
         snprintf(used, sizeof used, "%d", (int)d->extensions_used[i]);
         snprintf(most, sizeof most, "%lld", (long long)x->at_most);
@@ -362,7 +394,7 @@ static void print_extensions(const session *s, const mc_dossier *d)
 /* "dossier N: PROCEDURE, state STATE", and for a final one its outcome and timeliness. */
 static void print_head(const session *s, const mc_dossier *d)
 {
-    char id[24], proc[300], state[300];
+    char id[24], proc[NAMESZ], state[NAMESZ];
     snprintf(id, sizeof id, "%lld", (long long)d->id);
     NAMED(s, d->procedure, proc);
     NAMED(s, d->state, state);
@@ -388,7 +420,7 @@ static void print_dossier(const session *s, const mc_dossier *d)
     }
     for (size_t k = 1; k < d->procedure->nparties; k++) {
         const char *id = mc_party_value(d->procedure, k, d->values);
-        char party[300];
+        char party[NAMESZ];
         NAMED(s, &d->procedure->parties[k], party);
         say_line(s, 2, "cli.party", 2, party, id ? id : word(s, "cli.party-unnamed"));
     }
@@ -432,18 +464,18 @@ static void print_dossier(const session *s, const mc_dossier *d)
             say_line(s, 2, "cli.checklist", 0);
             header = true;
         }
-        char doc[300];
+        char doc[NAMESZ];
         fputs("    ", stdout);
         put_padded(word_of(s, "cli.status.", status_names[r->status]), width);
         printf(" %s", document_text(s, r->requirement->document->name, doc, sizeof doc));
         if (r->requirement->party != 0) {
-            char party[300];
+            char party[NAMESZ];
             putchar(' ');
             say(s, "cli.item-of", 1,
                 NAMED(s, &d->procedure->parties[r->requirement->party], party));
         }
         if (r->status == MC_REQ_FETCHED) {
-            char reg[300];
+            char reg[NAMESZ];
             putchar(' ');
             say(s, "cli.item-from", 2, registry_text(s, r->registry, reg, sizeof reg),
                 r->record ? r->record : "");
@@ -688,13 +720,15 @@ static int list_one(void *ud, const mc_dossier_row *row)
         }
         /* In Vietnamese the titles alone, each column as wide as its widest title. */
         const mc_procedure *p = procedure_named(l->s, row->procedure);
-        char state[300], proc[300];
+        char state[NAMESZ], proc[NAMESZ];
         printf("%6lld  ", (long long)row->id);
-        put_padded(state_text(l->s, p, row->state, true, state, sizeof state), l->s->state_width);
+        put_cell(l->s, state_text(l->s, p, row->state, true, state, sizeof state),
+                 l->s->state_width);
         putchar(' ');
-        put_padded(p ? named_of(l->s, p->titles, p->ntitles, p->name, true, proc, sizeof proc)
-                     : row->procedure,
-                   l->s->procedure_width);
+        put_cell(l->s,
+                 p ? named_of(l->s, p->titles, p->ntitles, p->name, true, proc, sizeof proc)
+                   : row->procedure,
+                 l->s->procedure_width);
         printf(" %s%s%s\n", due, row->overdue ? "  " : "",
                row->overdue ? word(l->s, "cli.overdue") : "");
     }
@@ -838,7 +872,7 @@ static int list_page(front_opts *c)
                 for (size_t i = 0; found == NULL && i < np; i++) {
                     found = state_of(ps[i], state);
                 }
-                char name[300];
+                char name[NAMESZ];
                 printf("%s%s %lld", sep,
                        named_of(&s, found ? found->titles : NULL, found ? found->ntitles : 0, state,
                                 true, name, sizeof name),
@@ -915,14 +949,14 @@ static int history_one(void *ud, const mc_event_row *ev)
     /* The names of the procedure of the dossier as it is now (a state or an event a later
      * version dropped is shown by its name). */
     const mc_procedure *p = h->procedure;
-    char actor[300];
+    char actor[NAMESZ];
     const mc_role *role = ev->actor ? mc_catalogue_role(s->cat, ev->actor) : NULL;
     named_of(s, role ? role->titles : NULL, role ? role->ntitles : 0, ev->actor ? ev->actor : "-",
              true, actor, sizeof actor);
     printf("#%-5lld %s  ", (long long)ev->seq, t);
     put_padded(word_of(s, "cli.kind.", ev->kind), s->kind_width);
     putchar(' ');
-    put_padded(actor, s->actor_width);
+    put_cell(s, actor, s->actor_width);
     const char *event = json_string_value(json_object_get(body, "event"));
     const char *from = json_string_value(json_object_get(body, "from"));
     const char *to = json_string_value(json_object_get(body, "to"));
@@ -939,7 +973,7 @@ static int history_one(void *ud, const mc_event_row *ev)
             say(s, "cli.history-refused-plain", 2, op, msg ? msg : "");
         }
     } else if (to != NULL) {
-        char e[300], a[300], b[300];
+        char e[NAMESZ], a[NAMESZ], b[NAMESZ];
         /* a timer's "event" is the word timer, not an event of the procedure */
         const char *said = event == NULL                    ? ""
                            : strcmp(ev->kind, "timer") == 0 ? word(s, "cli.kind.timer")
@@ -956,7 +990,7 @@ static int history_one(void *ud, const mc_event_row *ev)
             const char *reg = json_string_value(json_object_get(q, "registry"));
             const char *doc = json_string_value(json_object_get(q, "document"));
             const char *got = json_string_value(json_object_get(q, "outcome"));
-            char r[300], d[300];
+            char r[NAMESZ], d[NAMESZ];
             printf("%s %s %s: %s", i ? "," : "", reg ? registry_text(s, reg, r, sizeof r) : "?",
                    doc ? document_text(s, doc, d, sizeof d) : "?",
                    got ? word_of(s, "cli.lookup.", got) : "?");
@@ -977,7 +1011,7 @@ static int history_one(void *ud, const mc_event_row *ev)
     json_t *ext = json_object_get(body, "extension");
     if (ext != NULL) {
         /* An extension of the time limit: which, by how much, and the due instant it moved. */
-        char days[24], time[24], most[24], name[300];
+        char days[24], time[24], most[24], name[NAMESZ];
         snprintf(days, sizeof days, "%lld",
                  (long long)json_integer_value(json_object_get(ext, "days")));
         snprintf(time, sizeof time, "%lld",
@@ -1100,7 +1134,7 @@ static void print_lookup(const session *s, const json_t *l)
         printf("    %s\n", vi);
         return;
     }
-    char reg[300];
+    char reg[NAMESZ];
     const char *name = json_string_value(json_object_get(l, "registry"));
     const char *got = json_string_value(json_object_get(l, "outcome"));
     registry_text(s, name, reg, sizeof reg);
@@ -1156,7 +1190,7 @@ int cmd_explain(front_opts *c)
         json_array_foreach(list, i, x)
         {
             const char *legal = json_string_value(json_object_get(x, "legal_basis"));
-            char doc[300];
+            char doc[NAMESZ];
             printf("  %s\n    %s\n",
                    document_text(&s, json_string_value(json_object_get(x, "document")), doc,
                                  sizeof doc),
@@ -1166,7 +1200,7 @@ int cmd_explain(front_opts *c)
                 const char *pid = json_string_value(json_object_get(x, "party_id"));
                 int k = mc_party_find(d.procedure, party);
                 const mc_party *pt = k >= 0 ? &d.procedure->parties[k] : NULL;
-                char who[300];
+                char who[NAMESZ];
                 named_of(&s, pt ? pt->titles : NULL, pt ? pt->ntitles : 0, party, false, who,
                          sizeof who);
                 if (pid != NULL) {
