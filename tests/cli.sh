@@ -344,6 +344,10 @@ check "--lang vi: a closed dossier says its outcome and that it was on time" \
     bash -c "'$bin' show 2 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | head -1 | grep -qxF 'hồ sơ 2: Cấp Phiếu lý lịch tư pháp (cư trú nhiều nơi, ở nước ngoài, người nước ngoài) (judicial-record-certificate-extended), trạng thái Không tiếp nhận (not-received) — kết quả: từ chối, đúng hạn'"
 check "the same show in English: the names, as before" \
     bash -c "'$bin' show 1 --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 >'$tmp/en-show' && head -3 '$tmp/en-show' | diff - <(printf '%s\n' 'dossier 1: birth-registration, state processing' '  submitted 2025-07-03T09:00 by counter, subject 001234567890' '  due 2025-07-03T17:00 — OVERDUE') && grep -qxF '    asked     citizen-identity (not found in population)' '$tmp/en-show'"
+check "in English a closed dossier's head as before: show with its outcome, explain without" \
+    bash -c "'$bin' show 2 --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | head -1 | grep -qxF 'dossier 2: judicial-record-certificate-extended, state not-received (refused, on time)' && '$bin' explain 2 --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | head -1 | grep -qxF 'dossier 2: judicial-record-certificate-extended, state not-received'"
+check "--lang vi: explain's head of a closed dossier has no outcome either" \
+    bash -c "'$bin' explain 2 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | head -1 | grep -qxF 'hồ sơ 2: Cấp Phiếu lý lịch tư pháp (cư trú nhiều nơi, ở nước ngoài, người nước ngoài) (judicial-record-certificate-extended), trạng thái Không tiếp nhận (not-received)'"
 cat >"$tmp/vi-list" <<'END'
      1  Đang xử lý                           Đăng ký khai sinh                        03/07/2025 17:00  QUÁ HẠN
      2  Không tiếp nhận                      Cấp Phiếu lý lịch tư pháp (cư trú nhiều… -
@@ -355,11 +359,11 @@ check "--lang vi: list's columns line up in characters, not bytes (each row's du
 check "--lang vi: a page of list counts in Vietnamese, states by their titles" \
     bash -c "'$bin' list --limit 1 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | tail -1 | grep -qxF 'tổng cộng: 1 (1 quá hạn): Đang xử lý 1'"
 cat >"$tmp/vi-history" <<'END'
-03/07/2025 09:00  nộp      Người nộp hồ sơ                        -> Mới đăng ký (submitted)  [Law on Civil Status 2014, arts. 11, 15, 16]
-03/07/2025 09:10  xử lý    Cán bộ, công chức tại Bộ phận Một cửa Tiếp nhận hồ sơ (receive) Mới đăng ký (submitted) -> Đã tiếp nhận (received)  [Law on Civil Status 2014, arts. 11, 15, 16]
-03/07/2025 09:20  xử lý    Cán bộ, công chức tại Bộ phận Một cửa Chuyển xử lý (assign) Đã tiếp nhận (received) -> Đang xử lý (processing)  [Law on Civil Status 2014, arts. 11, 15, 16]
-03/07/2025 09:25  từ chối  Cán bộ, công chức tại Bộ phận Một cửa xử lý bị từ chối (role): vai trò 'clerk' không được thực hiện 'approve' ở trạng thái 'processing' (vai trò được phép: head)  [Law on Civil Status 2014, arts. 11, 15, 16]
-03/07/2025 17:00  quá hạn  Hệ thống                               [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 09:00  nộp         Người nộp hồ sơ                        -> Mới đăng ký (submitted)  [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 09:10  xử lý       Cán bộ, công chức tại Bộ phận Một cửa Tiếp nhận hồ sơ (receive) Mới đăng ký (submitted) -> Đã tiếp nhận (received)  [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 09:20  xử lý       Cán bộ, công chức tại Bộ phận Một cửa Chuyển xử lý (assign) Đã tiếp nhận (received) -> Đang xử lý (processing)  [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 09:25  từ chối     Cán bộ, công chức tại Bộ phận Một cửa xử lý bị từ chối (role): vai trò 'clerk' không được thực hiện 'approve' ở trạng thái 'processing' (vai trò được phép: head)  [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 17:00  quá hạn     Hệ thống                               [Law on Civil Status 2014, arts. 11, 15, 16]
 END
 check "--lang vi: history's kinds, roles, events and states in Vietnamese (after the event numbers)" \
     bash -c "diff '$tmp/vi-history' <('$bin' history 1 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | cut -c8-)"

@@ -306,10 +306,9 @@ static void set_widths(session *s)
         }
     }
     for (size_t i = 0; i < sizeof event_kinds / sizeof event_kinds[0]; i++) {
-        if (strcmp(event_kinds[i], "registry-retry") != 0) { /* overflows in English too */
-            size_t w = chars(word_of(s, "cli.kind.", event_kinds[i]));
-            s->kind_width = w > s->kind_width ? w : s->kind_width;
-        }
+        /* every kind fits (in English, registry-retry overflows: its column is as it was) */
+        size_t w = chars(word_of(s, "cli.kind.", event_kinds[i]));
+        s->kind_width = w > s->kind_width ? w : s->kind_width;
     }
     size_t nr = 0;
     const mc_role *const *rs = mc_catalogue_roles(s->cat, &nr);
@@ -391,14 +390,15 @@ static void print_extensions(const session *s, const mc_dossier *d)
     }
 }
 
-/* "dossier N: PROCEDURE, state STATE", and for a final one its outcome and timeliness. */
-static void print_head(const session *s, const mc_dossier *d)
+/* "dossier N: PROCEDURE, state STATE", and with outcome, for a final one, its outcome and
+ * timeliness (show's head; explain's has none). */
+static void print_head(const session *s, const mc_dossier *d, bool outcome)
 {
     char id[24], proc[NAMESZ], state[NAMESZ];
     snprintf(id, sizeof id, "%lld", (long long)d->id);
     NAMED(s, d->procedure, proc);
     NAMED(s, d->state, state);
-    if (d->final) {
+    if (d->final && outcome) {
         say_line(s, 0, "cli.dossier-final", 5, id, proc, state,
                  word_of(s, "cli.outcome.", mc_outcome_name(d->state->outcome)),
                  word(s, d->late == 1 ? "cli.late" : "cli.on-time"));
@@ -410,7 +410,7 @@ static void print_head(const session *s, const mc_dossier *d)
 static void print_dossier(const session *s, const mc_dossier *d)
 {
     char t[17];
-    print_head(s, d);
+    print_head(s, d, true);
     fmt_time(s, d->submitted, t);
     const char *channel = word_of(s, "cli.channel.", d->channel);
     if (d->subject) {
@@ -740,10 +740,7 @@ static int list_one(void *ud, const mc_dossier_row *row)
  * or altered, is refused rather than read as another place. */
 /* The filters a cursor of `list` is made for (front/cursor.h). */
 #define LIST_FILTERS(c)                                                                            \
-    {                                                                                              \
-        (c)->state ? (c)->state : "", (c)->overdue ? "overdue" : "",                               \
-            (c)->search ? (c)->search : ""                                                         \
-    }
+    {(c)->state ? (c)->state : "", (c)->overdue ? "overdue" : "", (c)->search ? (c)->search : ""}
 
 typedef struct count_ctx {
     json_t *states;
@@ -962,8 +959,8 @@ static int history_one(void *ud, const mc_event_row *ev)
     const char *to = json_string_value(json_object_get(body, "to"));
     if (strcmp(ev->kind, "blocked") == 0) {
         const char *why = json_string_value(json_object_get(body, "reason"));
-        const char *op =
-            word_of(s, "cli.operation.", json_string_value(json_object_get(body, "operation")));
+        const char *op = json_string_value(json_object_get(body, "operation"));
+        op = op ? word_of(s, "cli.operation.", op) : "";
         const char *msg = json_string_value(json_object_get(body, "message"));
         if (why && why[0]) {
             putchar(' ');
@@ -1184,7 +1181,7 @@ int cmd_explain(front_opts *c)
     } else if (c->json) {
         status = print_json(list);
     } else {
-        print_head(&s, &d);
+        print_head(&s, &d, false);
         size_t i;
         json_t *x;
         json_array_foreach(list, i, x)
