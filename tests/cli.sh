@@ -828,6 +828,10 @@ check "history shows the extension with its old and new due instants" \
     bash -c "'$bin' history 1 --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T10:00 | grep -qx '       extension verification +5wd (1 of 1): due 2025-07-17T17:00 -> 2025-07-24T17:00 \[Law on Civil Status 2014, art. 25(2)\]'"
 check "explain ends with the extension" \
     bash -c "'$bin' explain 1 --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T10:00 | tail -1 | grep -qx '  extension verification: +5wd, used 1 of 1 (Law on Civil Status 2014, art. 25(2))'"
+check "--lang vi: show and explain say the extension in Vietnamese" \
+    bash -c "for c in show explain; do '$bin' \$c 1 --lang vi --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T10:00 | tail -2 | diff - <(printf '%s\\n' '  đã gia hạn: theo thời hạn giải quyết ban đầu, hạn trả kết quả là 17/07/2025 17:00' '  gia hạn verification: thêm 5 ngày làm việc, đã dùng 1/1 lần (Law on Civil Status 2014, art. 25(2))') || exit 1; done"
+check "--lang vi: history says the extension in Vietnamese, its columns in characters" \
+    bash -c "'$bin' history 1 --lang vi --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T10:00 | cut -c8- | diff - <(printf '%s\\n' '14/07/2025 09:00  nộp         Người nộp hồ sơ  -> open' '14/07/2025 10:00  xử lý       clerk           receive open -> appraisal' '17/07/2025 09:00  xử lý       head            verify appraisal -> appraisal' 'gia hạn verification thêm 5 ngày làm việc (lần 1/1): hạn trả kết quả 17/07/2025 17:00 -> 24/07/2025 17:00 [Law on Civil Status 2014, art. 25(2)]')"
 check "a second extension is refused (guard), exit 1" \
     bash -c "'$bin' fire 1 verify --as head --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T11:00 2>&1 >/dev/null | grep -qx \"motcua: refused (guard): extension 'verification' was used 1 time already: at most 1\""
 ext fire 1 close --as head --now 2025-07-24T16:00 >/dev/null
@@ -959,6 +963,11 @@ check "parties: audit --format json has the party" \
     bash -c "'$bin' audit --subject 001058002222 --db \"$pdb\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(x[\"party\"]==\"spouse\" for x in d) and len(d)==5, d'"
 check "parties: the applicant's own reads name no party" \
     bash -c "'$bin' audit --subject 001060001111 --db \"$pdb\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d and all(\"party\" not in x for x in d), d'"
+spouse="Người vợ hoặc chồng đã ly hôn hoặc đã chết (spouse)"
+check "parties --lang vi: the party by its title, the checklist's 'of' and 'from' in Vietnamese" \
+    bash -c "'$bin' show 1 --lang vi --db \"$pdb\" --now 2025-07-14T09:10 >'$tmp/pv' && grep -qxF '  $spouse: 001058002222' '$tmp/pv' && grep -qxF '    đã có trong CSDL Trích lục khai tử (death-certificate) của $spouse từ Cơ sở dữ liệu hộ tịch điện tử (civil-status), bản ghi KT-2024-0317' '$tmp/pv'"
+check "parties --lang vi: a party the dossier does not name, in submit and explain" \
+    bash -c "'$bin' submit marital-status-certification --field citizen-id=001060001111 --field status=widowed --attach marital-status-declaration --lang vi --db \"$pdb\" --now 2025-07-14T12:00 | grep -qxF '  $spouse: hồ sơ không ghi' && '$bin' explain 3 death-certificate --lang vi --db \"$pdb\" --now 2025-07-14T12:10 | sed -n 4p | grep -qxF '    của $spouse: hồ sơ không ghi số định danh' && '$bin' explain 1 death-certificate --lang vi --db \"$pdb\" --now 2025-07-14T09:10 | sed -n 4p | grep -qxF '    của $spouse: tra cứu theo số định danh 001058002222'"
 # ---- lint's title check (issue 21): what people see without a Vietnamese title ----------------
 mkdir -p "$tmp/ti/procedures"
 cat >"$tmp/ti/procedures/t.proc" <<'EOF'
