@@ -301,9 +301,9 @@ check "--lang vi: the once-only refusal in Vietnamese, byte for byte, exit 1" \
 check "--lang vi --format json: the message in Vietnamese, its code and args as in English" \
     bash -c "'$bin' fire 1 request-supplement --as clerk --documents marriage-certificate --lang vi --format json --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:34 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"refused\"]; assert r[\"message\"]==sys.argv[1] and r[\"code\"]==\"once-only.held\" and r[\"args\"]==[\"marriage-certificate\",\"civil-status\",\"CS-2019-0042\"], r' '$vi_held'"
 check "--lang vi: the refusal in the history is said in Vietnamese from its recorded code" \
-    bash -c "'$bin' history 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | grep -F -q 'fire refused (once-only): $vi_held' && '$bin' history 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | grep -F -q 'fire refused (once-only): once-only: marriage-certificate is held by civil-status'"
+    bash -c "'$bin' history 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | grep -F -q 'xử lý bị từ chối (once-only): $vi_held' && '$bin' history 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | grep -F -q 'fire refused (once-only): once-only: marriage-certificate is held by civil-status'"
 check "--lang vi: show writes dates dd/mm/yyyy HH:mm and amounts in đồng" \
-    bash -c "'$bin' show 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 >'$tmp/vi.out' && grep -qx '  submitted 03/07/2025 09:00 by counter, subject 001234567890' '$tmp/vi.out' && grep -qx '  fee 0 đ' '$tmp/vi.out'"
+    bash -c "'$bin' show 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 >'$tmp/vi.out' && grep -qx '  tiếp nhận 03/07/2025 09:00, nộp tại bộ phận một cửa, số định danh người nộp 001234567890' '$tmp/vi.out' && grep -qx '  phí, lệ phí 0 đ' '$tmp/vi.out'"
 check "--lang en says what no --lang says" \
     bash -c "diff <('$bin' show 1 --lang en --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35) <('$bin' show 1 --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35)"
 check "--lang vi: explain says why in Vietnamese" \
@@ -318,6 +318,74 @@ check "test --lang vi matches expect refused against the Vietnamese sentence" \
     status 0 "$bin" test tests/fixtures/scenarios-vi --catalogue . --lang vi
 check "the same scenarios without --lang fail, quoting the English sentence" \
     bash -c "'$bin' test tests/fixtures/scenarios-vi --catalogue . >'$tmp/vi.test' 2>&1; [ \$? = 1 ] && grep -qF 'got: once-only: marriage-certificate is held by civil-status (record CS-2019-0042)' '$tmp/vi.test'"
+# The commands' own words under --lang vi (issue 21): the layout from the message catalogue, the
+# bundled catalogue's titles with the names in brackets, columns counted in characters.
+vdb=$(store layout-vi)
+lv() { "$bin" "$@" --catalogue . --db "$vdb"; }
+lv submit birth-registration --field citizen-id=001234567890 --field parents-married=false --attach birth-notice --attach birth-declaration --now 2025-07-03T09:00 >/dev/null
+lv fire 1 receive --as clerk --now 2025-07-03T09:10 >/dev/null
+lv fire 1 assign --as clerk --now 2025-07-03T09:20 >/dev/null
+lv fire 1 approve --as clerk --now 2025-07-03T09:25 2>/dev/null
+lv submit judicial-record-certificate-extended --field person-id=001234567890 --field foreigner=false --channel online --now 2025-07-03T10:00 >/dev/null
+lv fire 2 refuse-reception --as clerk --now 2025-07-03T11:00 >/dev/null
+cat >"$tmp/vi-show" <<'END'
+hồ sơ 1: Đăng ký khai sinh (birth-registration), trạng thái Đang xử lý (processing)
+  tiếp nhận 03/07/2025 09:00, nộp tại bộ phận một cửa, số định danh người nộp 001234567890
+  hạn trả kết quả 03/07/2025 17:00 — QUÁ HẠN
+  phí, lệ phí 0 đ
+  thành phần hồ sơ:
+    đã nộp           Tờ khai đăng ký khai sinh (birth-declaration)
+    đã nộp           Giấy chứng sinh (birth-notice)
+    yêu cầu nộp      Thẻ căn cước, căn cước công dân (citizen-identity) — không tìm thấy trong population
+END
+check "--lang vi: show in the officers' words, the titles with the names, the statuses in a column" \
+    bash -c "diff '$tmp/vi-show' <('$bin' show 1 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00)"
+check "--lang vi: a closed dossier says its outcome and that it was on time" \
+    bash -c "'$bin' show 2 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | head -1 | grep -qxF 'hồ sơ 2: Cấp Phiếu lý lịch tư pháp (cư trú nhiều nơi, ở nước ngoài, người nước ngoài) (judicial-record-certificate-extended), trạng thái Không tiếp nhận (not-received) — kết quả: từ chối, đúng hạn'"
+check "the same show in English: the names, as before" \
+    bash -c "'$bin' show 1 --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 >'$tmp/en-show' && head -3 '$tmp/en-show' | diff - <(printf '%s\n' 'dossier 1: birth-registration, state processing' '  submitted 2025-07-03T09:00 by counter, subject 001234567890' '  due 2025-07-03T17:00 — OVERDUE') && grep -qxF '    asked     citizen-identity (not found in population)' '$tmp/en-show'"
+check "in English a closed dossier's head as before: show with its outcome, explain without" \
+    bash -c "'$bin' show 2 --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | head -1 | grep -qxF 'dossier 2: judicial-record-certificate-extended, state not-received (refused, on time)' && '$bin' explain 2 --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | head -1 | grep -qxF 'dossier 2: judicial-record-certificate-extended, state not-received'"
+check "--lang vi: explain's head of a closed dossier has no outcome either" \
+    bash -c "'$bin' explain 2 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | head -1 | grep -qxF 'hồ sơ 2: Cấp Phiếu lý lịch tư pháp (cư trú nhiều nơi, ở nước ngoài, người nước ngoài) (judicial-record-certificate-extended), trạng thái Không tiếp nhận (not-received)'"
+cat >"$tmp/vi-list" <<'END'
+     1  Đang xử lý                           Đăng ký khai sinh                        03/07/2025 17:00  QUÁ HẠN
+     2  Không tiếp nhận                      Cấp Phiếu lý lịch tư pháp (cư trú nhiều… -
+END
+check "--lang vi: list gives the titles in columns, a title longer than its column cut with …" \
+    bash -c "diff '$tmp/vi-list' <('$bin' list --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00)"
+check "--lang vi: list's columns line up in characters, not bytes (each row's due at its 87th character)" \
+    bash -c "'$bin' list --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | python3 -c 'import sys; c={l.index(\"03/07\") if \"03/07\" in l else l.rindex(\" -\")+1 for l in sys.stdin.read().splitlines()}; assert c=={86}, c'"
+check "--lang vi: a page of list counts in Vietnamese, states by their titles" \
+    bash -c "'$bin' list --limit 1 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | tail -1 | grep -qxF 'tổng cộng: 1 (1 quá hạn): Đang xử lý 1'"
+cat >"$tmp/vi-history" <<'END'
+03/07/2025 09:00  nộp         Người nộp hồ sơ                        -> Mới đăng ký (submitted)  [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 09:10  xử lý       Cán bộ, công chức tại Bộ phận Một cửa Tiếp nhận hồ sơ (receive) Mới đăng ký (submitted) -> Đã tiếp nhận (received)  [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 09:20  xử lý       Cán bộ, công chức tại Bộ phận Một cửa Chuyển xử lý (assign) Đã tiếp nhận (received) -> Đang xử lý (processing)  [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 09:25  từ chối     Cán bộ, công chức tại Bộ phận Một cửa xử lý bị từ chối (role): vai trò 'clerk' không được thực hiện 'approve' ở trạng thái 'processing' (vai trò được phép: head)  [Law on Civil Status 2014, arts. 11, 15, 16]
+03/07/2025 17:00  quá hạn     Hệ thống                               [Law on Civil Status 2014, arts. 11, 15, 16]
+END
+check "--lang vi: history's kinds, roles, events and states in Vietnamese (after the event numbers)" \
+    bash -c "diff '$tmp/vi-history' <('$bin' history 1 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | cut -c8-)"
+check "the same history in English: the names, as before" \
+    bash -c "'$bin' history 1 --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | cut -c8- | sed -n 2p | grep -qxF '2025-07-03T09:10  fire     clerk      receive submitted -> received  [Law on Civil Status 2014, arts. 11, 15, 16]'"
+cat >"$tmp/vi-explain" <<'END'
+hồ sơ 1: Đăng ký khai sinh (birth-registration), trạng thái Đang xử lý (processing)
+  Giấy chứng sinh (birth-notice)
+    luôn phải có
+    người nộp hồ sơ đã cung cấp
+    căn cứ pháp lý: Law on Civil Status 2014, art. 16(1)
+END
+check "--lang vi: explain's headings in Vietnamese" \
+    bash -c "diff '$tmp/vi-explain' <('$bin' explain 1 birth-notice --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00) && '$bin' explain 1 --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 | tail -2 | diff - <(printf '%s\n' '  phí, lệ phí' '    0 đ: tính theo quy tắc tính phí, lệ phí civil.birth_fee')"
+check "--lang vi: explain of a document the procedure does not require fails (exit 1), in Vietnamese" \
+    bash -c "'$bin' explain 1 passport --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 2>'$tmp/vi.err'; [ \$? = 1 ] && [ \"\$(cat '$tmp/vi.err')\" = \"motcua: thủ tục 'birth-registration' không yêu cầu giấy tờ 'passport'\" ]"
+check "and in English as before" \
+    bash -c "'$bin' explain 1 passport --catalogue . --db \"$vdb\" --now 2025-07-03T18:00 2>'$tmp/en.err'; [ \$? = 1 ] && [ \"\$(cat '$tmp/en.err')\" = \"motcua: procedure 'birth-registration' does not require 'passport'\" ]"
+check "--lang vi: tick in Vietnamese" \
+    bash -c "[ \"\$('$bin' tick --lang vi --catalogue . --db \"$vdb\" --now 2025-07-03T18:00)\" = 'cập nhật thời hạn: 0 hồ sơ thay đổi' ]"
+check "--lang vi: a thing without a title is shown by its name alone (the test catalogue's states)" \
+    bash -c "'$bin' show 1 --lang vi --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:35 | head -1 | grep -qxF 'hồ sơ 1: Đăng ký khai sinh (birth-registration), trạng thái submitted'"
 check "a dispute makes it askable and records a correction ticket" \
     bash -c "$(declare -f sql); pg=\"$pg\"; '$bin' fire 1 receive --as clerk --dispute 'marriage-certificate=wrong spouse' --catalogue '$cat' --db \"$db\" --now 2025-07-03T09:40 | grep -q 'asked     marriage-certificate (disputed by clerk: wrong spouse)' && [ \"\$(sql \"$db\" 'SELECT count(*) FROM ticket')\" = 1 ]"
 check "after the dispute it may be requested" \
@@ -720,9 +788,9 @@ check "an imported record past its validity is asked, with the reason" \
 check "explain gives the reason and the fee: the line in force, its basis, the category" \
     bash -c "'$bin' explain 1 --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 >'$tmp/fx' && grep -q 'asked: the record XN-2026-0115 in civil-status expired on 2026-07-15' '$tmp/fx' && grep -A1 '^  fee' '$tmp/fx' | grep -qF '4000 VND: fee schedule certified-copy, 8000 VND in force from 2025-01-01 (Resolution 12/2024 of the People'\\''s Council, art. 2); reduced by 50%: applicant-kind is student (Resolution 12/2024, art. 3(b))'"
 check "--lang vi: the expiry's dates in a reason as dd/mm/yyyy" \
-    bash -c "'$bin' show 1 --lang vi --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 | grep -qxF '    asked     marital-status-certificate (giấy tờ số XN-2026-0115 trong civil-status đã hết hiệu lực từ ngày 15/07/2026 (cấp ngày 15/01/2026, có giá trị 6 tháng))'"
+    bash -c "'$bin' show 1 --lang vi --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 | grep -qxF '    yêu cầu nộp      Certificate of marital status (marital-status-certificate) — giấy tờ số XN-2026-0115 trong civil-status đã hết hiệu lực từ ngày 15/07/2026 (cấp ngày 15/01/2026, có giá trị 6 tháng)'"
 check "explain --lang vi says why the fee, in đồng and dd/mm/yyyy" \
-    bash -c "'$bin' explain 1 --lang vi --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 | grep -A1 '^  fee' | grep -qxF '    4.000 đ: biểu phí, lệ phí certified-copy, mức thu 8.000 đ áp dụng từ ngày 01/01/2025 (Resolution 12/2024 of the People'\\''s Council, art. 2); được giảm 50%: applicant-kind là student (Resolution 12/2024, art. 3(b))'"
+    bash -c "'$bin' explain 1 --lang vi --catalogue '$fcat' --db \"$fdb\" --now 2026-07-15T09:10 | grep -A1 '^  phí, lệ phí$' | grep -qxF '    4.000 đ: biểu phí, lệ phí certified-copy, mức thu 8.000 đ áp dụng từ ngày 01/01/2025 (Resolution 12/2024 of the People'\\''s Council, art. 2); được giảm 50%: applicant-kind là student (Resolution 12/2024, art. 3(b))'"
 check "the day before the expiry, the same record is fetched" \
     bash -c "'$bin' submit marriage-abroad-copy --catalogue '$fcat' --db \"$fdb\" --now 2026-07-14T09:00 --field citizen-id=001200005555 --attach request-form | grep -q 'fetched   marital-status-certificate from civil-status (record XN-2026-0115)'"
 usages >"$tmp/usages"
@@ -760,6 +828,10 @@ check "history shows the extension with its old and new due instants" \
     bash -c "'$bin' history 1 --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T10:00 | grep -qx '       extension verification +5wd (1 of 1): due 2025-07-17T17:00 -> 2025-07-24T17:00 \[Law on Civil Status 2014, art. 25(2)\]'"
 check "explain ends with the extension" \
     bash -c "'$bin' explain 1 --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T10:00 | tail -1 | grep -qx '  extension verification: +5wd, used 1 of 1 (Law on Civil Status 2014, art. 25(2))'"
+check "--lang vi: show and explain say the extension in Vietnamese" \
+    bash -c "for c in show explain; do '$bin' \$c 1 --lang vi --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T10:00 | tail -2 | diff - <(printf '%s\\n' '  đã gia hạn: theo thời hạn giải quyết ban đầu, hạn trả kết quả là 17/07/2025 17:00' '  gia hạn verification: thêm 5 ngày làm việc, đã dùng 1/1 lần (Law on Civil Status 2014, art. 25(2))') || exit 1; done"
+check "--lang vi: history says the extension in Vietnamese, its columns in characters" \
+    bash -c "'$bin' history 1 --lang vi --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T10:00 | cut -c8- | diff - <(printf '%s\\n' '14/07/2025 09:00  nộp         Người nộp hồ sơ  -> open' '14/07/2025 10:00  xử lý       clerk           receive open -> appraisal' '17/07/2025 09:00  xử lý       head            verify appraisal -> appraisal' 'gia hạn verification thêm 5 ngày làm việc (lần 1/1): hạn trả kết quả 17/07/2025 17:00 -> 24/07/2025 17:00 [Law on Civil Status 2014, art. 25(2)]')"
 check "a second extension is refused (guard), exit 1" \
     bash -c "'$bin' fire 1 verify --as head --catalogue '$tmp/ext' --db \"$edb\" --now 2025-07-17T11:00 2>&1 >/dev/null | grep -qx \"motcua: refused (guard): extension 'verification' was used 1 time already: at most 1\""
 ext fire 1 close --as head --now 2025-07-24T16:00 >/dev/null
@@ -891,6 +963,11 @@ check "parties: audit --format json has the party" \
     bash -c "'$bin' audit --subject 001058002222 --db \"$pdb\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert all(x[\"party\"]==\"spouse\" for x in d) and len(d)==5, d'"
 check "parties: the applicant's own reads name no party" \
     bash -c "'$bin' audit --subject 001060001111 --db \"$pdb\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d and all(\"party\" not in x for x in d), d'"
+spouse="Người vợ hoặc chồng đã ly hôn hoặc đã chết (spouse)"
+check "parties --lang vi: the party by its title, the checklist's 'of' and 'from' in Vietnamese" \
+    bash -c "'$bin' show 1 --lang vi --db \"$pdb\" --now 2025-07-14T09:10 >'$tmp/pv' && grep -qxF '  $spouse: 001058002222' '$tmp/pv' && grep -qxF '    đã có trong CSDL Trích lục khai tử (death-certificate) của $spouse từ Cơ sở dữ liệu hộ tịch điện tử (civil-status), bản ghi KT-2024-0317' '$tmp/pv'"
+check "parties --lang vi: a party the dossier does not name, in submit and explain" \
+    bash -c "'$bin' submit marital-status-certification --field citizen-id=001060001111 --field status=widowed --attach marital-status-declaration --lang vi --db \"$pdb\" --now 2025-07-14T12:00 | grep -qxF '  $spouse: hồ sơ không ghi' && '$bin' explain 3 death-certificate --lang vi --db \"$pdb\" --now 2025-07-14T12:10 | sed -n 4p | grep -qxF '    của $spouse: hồ sơ không ghi số định danh' && '$bin' explain 1 death-certificate --lang vi --db \"$pdb\" --now 2025-07-14T09:10 | sed -n 4p | grep -qxF '    của $spouse: tra cứu theo số định danh 001058002222'"
 # ---- lint's title check (issue 21): what people see without a Vietnamese title ----------------
 mkdir -p "$tmp/ti/procedures"
 cat >"$tmp/ti/procedures/t.proc" <<'EOF'

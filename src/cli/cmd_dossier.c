@@ -12,6 +12,7 @@
 #include "motcua/engine.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,9 @@ typedef struct session {
     int64_t now;
     const mc_calendar *cal; /* for printing times */
     mc_lang lang;           /* --lang: the words, and in text the dates and amounts */
+    /* the columns of list and history, in characters: as wide as their widest word in the
+     * language, at least as in English */
+    size_t state_width, procedure_width, kind_width, actor_width;
 } session;
 
 static void close_session(session *s)
@@ -35,6 +39,8 @@ static void close_session(session *s)
     mc_rules_free(s->rules);
     mc_diags_free(s->diags);
 }
+
+static void set_widths(session *s);
 
 /* Loads catalogue and rules, opens the store, reads --now. Returns an exit status. A command
  * that only reads (existing) refuses a store that does not exist rather than create an empty
@@ -63,6 +69,7 @@ static int open_session_of(front_opts *c, session *s, bool existing)
         close_session(s);
         return rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
     }
+    set_widths(s);
     s->cal = mc_catalogue_default_calendar(s->cat);
     if (s->cal == NULL) {
         s->cal = mc_calendar_builtin();
@@ -117,6 +124,205 @@ static void fmt_time(const session *s, int64_t t, char out[17])
     mc_msg_time(s->lang, iso, out, 17);
 }
 
+/* ---- the words of the layout (--lang) ---- */
+
+/* Room for a title and its name: the bundled catalogue's longest title is 1.5 kB. */
+#define NAMESZ 4096
+
+/* Prints the sentence of code in the session's language with its n arguments (const char *),
+ * from the message catalogue, after indent spaces and followed by a new line when indent >= 0
+ * (a whole line), as it is otherwise (a part of a line). The English sentences are what these
+ * commands always printed, byte for byte. */
+static void vsay(const session *s, int indent, const char *code, size_t n, va_list ap)
+{
+    const char *args[8];
+    for (size_t i = 0; i < n && i < 8; i++) {
+        args[i] = va_arg(ap, const char *);
+    }
+    char out[3 * NAMESZ];
+    mc_msg_format(s->lang, code, args, n < 8 ? n : 8, out, sizeof out);
+    printf("%*s%s%s", indent > 0 ? indent : 0, "", out, indent >= 0 ? "\n" : "");
+}
+
+static void say(const session *s, const char *code, size_t n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    vsay(s, -1, code, n, ap);
+    va_end(ap);
+}
+
+static void say_line(const session *s, int indent, const char *code, size_t n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    vsay(s, indent, code, n, ap);
+    va_end(ap);
+}
+
+/* The word of code in the session's language (static storage). */
+static const char *word(const session *s, const char *code)
+{
+    const char *w = mc_msg_text(s->lang, code);
+    return w != NULL ? w : code;
+}
+
+/* The word of prefix+key ("cli.clock." "paused"), or key itself when the catalogue has none. */
+static const char *word_of(const session *s, const char *prefix, const char *key)
+{
+    char code[MC_MSG_CODESZ];
+    if (key == NULL || (size_t)snprintf(code, sizeof code, "%s%s", prefix, key) >= sizeof code) {
+        return key;
+    }
+    const char *w = mc_msg_text(s->lang, code);
+    return w != NULL ? w : key;
+}
+
+/* What a person reads for a thing called name with titles[0..n): in English its name, as
+ * always (scripts match it); in Vietnamese its title and, when the title is not the name
+ * itself, the name in brackets ("Đăng ký khai sinh (birth-registration)": the name is what a
+ * command takes). With bare, the title alone (list's columns). Into buf; returns buf. */
+static const char *named_of(const session *s, const mc_text *titles, size_t n, const char *name,
+                            bool bare, char *buf, size_t sz)
+{
+    const char *t = s->lang == MC_LANG_VI ? mc_title(titles, n, "vi", name) : name;
+    if (t == NULL || name == NULL || strcmp(t, name) == 0 || bare) {
+        snprintf(buf, sz, "%s", t ? t : "");
+    } else {
+        snprintf(buf, sz, "%s (%s)", t, name);
+    }
+    size_t bad = mc_utf8_invalid_at(buf, strlen(buf));
+    if (bad != SIZE_MAX) {
+        buf[bad] = '\0'; /* cut by snprintf inside a character: end before it */
+    }
+    return buf;
+}
+
+#define NAMED(s, thing, buf)                                                                       \
+    named_of(s, (thing)->titles, (thing)->ntitles, (thing)->name, false, buf, sizeof buf)
+
+/* The newest version of procedure name, for its titles and its states' (NULL: unknown). */
+static const mc_procedure *procedure_named(const session *s, const char *name)
+{
+    size_t n = 0;
+    const mc_procedure *const *v = mc_catalogue_versions(s->cat, name, &n);
+    return n > 0 ? v[n - 1] : NULL;
+}
+
+static const mc_state *state_of(const mc_procedure *p, const char *name)
+{
+    for (size_t i = 0; p != NULL && name != NULL && i < p->machine.nstates; i++) {
+        if (strcmp(p->machine.states[i]->name, name) == 0) {
+            return p->machine.states[i];
+        }
+    }
+    return NULL;
+}
+
+/* State name of procedure p as a person reads it (see named_of). */
+static const char *state_text(const session *s, const mc_procedure *p, const char *name, bool bare,
+                              char *buf, size_t sz)
+{
+    const mc_state *st = state_of(p, name);
+    return named_of(s, st ? st->titles : NULL, st ? st->ntitles : 0, name, bare, buf, sz);
+}
+
+static const char *event_text(const session *s, const mc_procedure *p, const char *name, char *buf,
+                              size_t sz)
+{
+    const mc_event *e = p != NULL && name != NULL ? mc_procedure_event(p, name) : NULL;
+    return named_of(s, e ? e->titles : NULL, e ? e->ntitles : 0, name, false, buf, sz);
+}
+
+static const char *registry_text(const session *s, const char *name, char *buf, size_t sz)
+{
+    const mc_registry *r = name != NULL ? mc_catalogue_registry(s->cat, name) : NULL;
+    return named_of(s, r ? r->titles : NULL, r ? r->ntitles : 0, name, false, buf, sz);
+}
+
+static const char *document_text(const session *s, const char *name, char *buf, size_t sz)
+{
+    const mc_document *d = name != NULL ? mc_catalogue_document(s->cat, name) : NULL;
+    return named_of(s, d ? d->titles : NULL, d ? d->ntitles : 0, name, false, buf, sz);
+}
+
+/* Prints text and then spaces up to width characters (not bytes: "Đã tiếp nhận" is 12). */
+static void put_padded(const char *text, size_t width)
+{
+    size_t n = mc_utf8_count(text, strlen(text));
+    fputs(text, stdout);
+    for (; n < width; n++) {
+        putchar(' ');
+    }
+}
+
+/* A cell of a column of titles (Vietnamese): text padded to width characters, or when longer
+ * cut to width - 1 whole characters and "…", so that the next column starts where it should
+ * (English names are never cut: they are what a script reads, and they fit). */
+static void put_cell(const session *s, const char *text, size_t width)
+{
+    size_t len = strlen(text);
+    if (s->lang == MC_LANG_EN || width == 0 || mc_utf8_count(text, len) <= width) {
+        put_padded(text, width);
+        return;
+    }
+    const unsigned char *u = (const unsigned char *)text;
+    size_t at = 0;
+    for (size_t k = 0; k + 1 < width && at < len; k++) {
+        uint32_t cp;
+        size_t step = mc_utf8_decode(u + at, len - at, &cp);
+        at += step > 0 ? step : 1;
+    }
+    printf("%.*s…", (int)at, text);
+}
+
+static size_t chars(const char *text)
+{
+    return text != NULL ? mc_utf8_count(text, strlen(text)) : 0;
+}
+
+/* The kinds of event history shows, for the width of its column. */
+static const char *const event_kinds[] = {"submit",  "fire",    "timer",     "overdue",
+                                          "apology", "blocked", "due-moved", "registry-retry"};
+
+static void set_widths(session *s)
+{
+    s->state_width = 22;
+    s->procedure_width = 32;
+    s->kind_width = 8;
+    s->actor_width = 10;
+    if (s->lang == MC_LANG_EN) {
+        return; /* the names: English columns as they always were */
+    }
+    size_t np = 0;
+    const mc_procedure *const *ps = mc_catalogue_procedures(s->cat, &np);
+    for (size_t i = 0; i < np; i++) {
+        size_t w = chars(mc_title(ps[i]->titles, ps[i]->ntitles, "vi", ps[i]->name));
+        s->procedure_width = w > s->procedure_width ? w : s->procedure_width;
+        for (size_t k = 0; k < ps[i]->machine.nstates; k++) {
+            const mc_state *st = ps[i]->machine.states[k];
+            w = chars(mc_title(st->titles, st->ntitles, "vi", st->name));
+            s->state_width = w > s->state_width ? w : s->state_width;
+        }
+    }
+    for (size_t i = 0; i < sizeof event_kinds / sizeof event_kinds[0]; i++) {
+        /* every kind fits (in English, registry-retry overflows: its column is as it was) */
+        size_t w = chars(word_of(s, "cli.kind.", event_kinds[i]));
+        s->kind_width = w > s->kind_width ? w : s->kind_width;
+    }
+    size_t nr = 0;
+    const mc_role *const *rs = mc_catalogue_roles(s->cat, &nr);
+    for (size_t i = 0; i < nr; i++) {
+        size_t w = chars(mc_title(rs[i]->titles, rs[i]->ntitles, "vi", rs[i]->name));
+        s->actor_width = w > s->actor_width ? w : s->actor_width;
+    }
+    /* A catalogue's longest title would make every line as long: past these, a title is cut
+     * (put_cell). The one-stop lifecycle's states and roles fit whole. */
+    s->state_width = s->state_width < 40 ? s->state_width : 40;
+    s->procedure_width = s->procedure_width < 40 ? s->procedure_width : 40;
+    s->actor_width = s->actor_width < 40 ? s->actor_width : 40;
+}
+
 static int parse_id(const char *text, int64_t *id)
 {
     char *end;
@@ -164,58 +370,90 @@ static void print_extensions(const session *s, const mc_dossier *d)
     char t[17];
     if (d->original_due != MC_NONE) {
         fmt_time(s, d->original_due, t);
-        printf("  extended: the time limit alone was due %s\n", t);
+        say_line(s, 2, "cli.extended", 1, t);
     }
     for (size_t i = 0; i < p->nextensions && i < MC_MAX_EXTENSIONS; i++) {
         const mc_extension *x = &p->extensions[i];
         if (d->extensions_used == NULL || d->extensions_used[i] == 0) {
             continue;
         }
-        printf("  extension %s: +%lldwd, used %d of %lld%s%s%s\n", x->name,
-               (long long)(x->by.amount / MC_FIXED_ONE), (int)d->extensions_used[i],
-               (long long)x->at_most, x->legal_basis.n > 0 ? " (" : "",
-               x->legal_basis.n > 0 ? x->legal_basis.items[0] : "",
-               x->legal_basis.n > 0 ? ")" : "");
+        char name[NAMESZ], by[24], used[24], most[24];
+        snprintf(by, sizeof by, "%lld", (long long)(x->by.amount / MC_FIXED_ONE));
+        snprintf(used, sizeof used, "%d", (int)d->extensions_used[i]);
+        snprintf(most, sizeof most, "%lld", (long long)x->at_most);
+        NAMED(s, x, name);
+        if (x->legal_basis.n > 0) {
+            say_line(s, 2, "cli.extension-basis", 5, name, by, used, most, x->legal_basis.items[0]);
+        } else {
+            say_line(s, 2, "cli.extension", 4, name, by, used, most);
+        }
+    }
+}
+
+/* "dossier N: PROCEDURE, state STATE", and with outcome, for a final one, its outcome and
+ * timeliness (show's head; explain's has none). */
+static void print_head(const session *s, const mc_dossier *d, bool outcome)
+{
+    char id[24], proc[NAMESZ], state[NAMESZ];
+    snprintf(id, sizeof id, "%lld", (long long)d->id);
+    NAMED(s, d->procedure, proc);
+    NAMED(s, d->state, state);
+    if (d->final && outcome) {
+        say_line(s, 0, "cli.dossier-final", 5, id, proc, state,
+                 word_of(s, "cli.outcome.", mc_outcome_name(d->state->outcome)),
+                 word(s, d->late == 1 ? "cli.late" : "cli.on-time"));
+    } else {
+        say_line(s, 0, "cli.dossier", 3, id, proc, state);
     }
 }
 
 static void print_dossier(const session *s, const mc_dossier *d)
 {
     char t[17];
-    printf("dossier %lld: %s, state %s", (long long)d->id, d->procedure->name, d->state->name);
-    if (d->final) {
-        printf(" (%s, %s)", mc_outcome_name(d->state->outcome), d->late == 1 ? "late" : "on time");
-    }
-    putchar('\n');
+    print_head(s, d, true);
     fmt_time(s, d->submitted, t);
-    printf("  submitted %s by %s%s%s\n", t, d->channel, d->subject ? ", subject " : "",
-           d->subject ? d->subject : "");
+    const char *channel = word_of(s, "cli.channel.", d->channel);
+    if (d->subject) {
+        say_line(s, 2, "cli.submitted-subject", 3, t, channel, d->subject);
+    } else {
+        say_line(s, 2, "cli.submitted", 2, t, channel);
+    }
     for (size_t k = 1; k < d->procedure->nparties; k++) {
         const char *id = mc_party_value(d->procedure, k, d->values);
-        printf("  %s %s\n", d->procedure->parties[k].name, id ? id : "not named");
+        char party[NAMESZ];
+        NAMED(s, &d->procedure->parties[k], party);
+        say_line(s, 2, "cli.party", 2, party, id ? id : word(s, "cli.party-unnamed"));
     }
     if (d->due != MC_NONE) {
         fmt_time(s, d->due, t);
-        printf("  due %s%s\n", t, d->overdue ? " — OVERDUE" : "");
+        say_line(s, 2, d->overdue ? "cli.due-overdue" : "cli.due", 1, t);
     } else if (!d->final) {
-        printf("  no due instant (clock %s)\n", mc_clock_name(d->clock));
+        say_line(s, 2, "cli.no-due", 1, word_of(s, "cli.clock.", mc_clock_name(d->clock)));
     }
     if (d->uncovered != 0) {
         const mc_calendar *cal = d->procedure->calendar;
-        printf("  deadline computed over %d, which calendar '%s' does not cover: that year's "
-               "announced days off are not declared\n",
-               d->uncovered, cal ? cal->name : mc_calendar_builtin()->name);
+        char year[24];
+        snprintf(year, sizeof year, "%d", d->uncovered);
+        say_line(s, 2, "cli.uncovered", 2, year, cal ? cal->name : mc_calendar_builtin()->name);
     }
     print_extensions(s, d);
     if (d->blocked > 0) {
-        printf("  %lld %s refused by the once-only rule\n", (long long)d->blocked,
-               d->blocked == 1 ? "request" : "requests");
+        char n[24];
+        snprintf(n, sizeof n, "%lld", (long long)d->blocked);
+        say_line(s, 2, d->blocked == 1 ? "cli.blocked-one" : "cli.blocked-many", 1, n);
     }
     if (d->fee != MC_NONE) {
         char fee[48];
         mc_msg_money(s->lang, (long long)d->fee, d->procedure->fee.currency, fee, sizeof fee);
-        printf("  fee %s\n", fee);
+        say_line(s, 2, "cli.fee", 1, fee);
     }
+    /* The status column is as wide as its widest word in the language (9 in English). */
+    size_t width = 0;
+    for (int k = MC_REQ_NOT_REQUIRED + 1; k <= MC_REQ_WAITING; k++) {
+        size_t w = chars(word_of(s, "cli.status.", status_names[k]));
+        width = w > width ? w : width;
+    }
+    width = width > 9 ? width : 9;
     bool header = false;
     for (size_t i = 0; i < d->procedure->nrequires; i++) {
         const mc_dossier_req *r = &d->requirements[i];
@@ -223,18 +461,28 @@ static void print_dossier(const session *s, const mc_dossier *d)
             continue;
         }
         if (!header) {
-            puts("  checklist:");
+            say_line(s, 2, "cli.checklist", 0);
             header = true;
         }
-        printf("    %-9s %s", status_names[r->status], r->requirement->document->name);
+        char doc[NAMESZ];
+        fputs("    ", stdout);
+        put_padded(word_of(s, "cli.status.", status_names[r->status]), width);
+        printf(" %s", document_text(s, r->requirement->document->name, doc, sizeof doc));
         if (r->requirement->party != 0) {
-            printf(" of %s", d->procedure->parties[r->requirement->party].name);
+            char party[NAMESZ];
+            putchar(' ');
+            say(s, "cli.item-of", 1,
+                NAMED(s, &d->procedure->parties[r->requirement->party], party));
         }
         if (r->status == MC_REQ_FETCHED) {
-            printf(" from %s (record %s)", r->registry, r->record ? r->record : "");
+            char reg[NAMESZ];
+            putchar(' ');
+            say(s, "cli.item-from", 2, registry_text(s, r->registry, reg, sizeof reg),
+                r->record ? r->record : "");
         } else if (r->reason) {
             char said[600];
-            printf(" (%s)", front_reason_text(r, s->lang, said, sizeof said));
+            putchar(' ');
+            say(s, "cli.item-reason", 1, front_reason_text(r, s->lang, said, sizeof said));
         }
         putchar('\n');
     }
@@ -470,8 +718,19 @@ static int list_one(void *ud, const mc_dossier_row *row)
         if (row->due != MC_NONE) {
             fmt_time(l->s, row->due, due);
         }
-        printf("%6lld  %-22s %-32s %s%s\n", (long long)row->id, row->state, row->procedure, due,
-               row->overdue ? "  OVERDUE" : "");
+        /* In Vietnamese the titles alone, each column as wide as its widest title. */
+        const mc_procedure *p = procedure_named(l->s, row->procedure);
+        char state[NAMESZ], proc[NAMESZ];
+        printf("%6lld  ", (long long)row->id);
+        put_cell(l->s, state_text(l->s, p, row->state, true, state, sizeof state),
+                 l->s->state_width);
+        putchar(' ');
+        put_cell(l->s,
+                 p ? named_of(l->s, p->titles, p->ntitles, p->name, true, proc, sizeof proc)
+                   : row->procedure,
+                 l->s->procedure_width);
+        printf(" %s%s%s\n", due, row->overdue ? "  " : "",
+               row->overdue ? word(l->s, "cli.overdue") : "");
     }
     return 0;
 }
@@ -587,19 +846,34 @@ static int list_page(front_opts *c)
         status = print_json(out);
     } else {
         if (l.more) {
-            printf("next: %s\n", l.next);
+            say_line(&s, 0, "cli.next", 1, l.next);
         }
         if (k.states != NULL && k.broad) {
-            printf("in all: more than %d (not counted: a longer search counts)\n",
-                   MC_STORE_SEARCH_BROAD);
+            char broad[24];
+            snprintf(broad, sizeof broad, "%d", MC_STORE_SEARCH_BROAD);
+            say_line(&s, 0, "cli.in-all-broad", 1, broad);
         } else if (k.states != NULL) {
-            printf("in all: %lld (%lld overdue)", (long long)k.total, (long long)k.overdue);
+            char total[24], overdue[24];
+            snprintf(total, sizeof total, "%lld", (long long)k.total);
+            snprintf(overdue, sizeof overdue, "%lld", (long long)k.overdue);
+            say(&s, "cli.in-all", 2, total, overdue);
             const char *state;
             json_t *v;
             const char *sep = ": ";
             json_object_foreach(k.states, state, v)
             {
-                printf("%s%s %lld", sep, state, (long long)json_integer_value(v));
+                /* A state by the title of the first procedure that has it. */
+                const mc_state *found = NULL;
+                size_t np = 0;
+                const mc_procedure *const *ps = mc_catalogue_procedures(s.cat, &np);
+                for (size_t i = 0; found == NULL && i < np; i++) {
+                    found = state_of(ps[i], state);
+                }
+                char name[NAMESZ];
+                printf("%s%s %lld", sep,
+                       named_of(&s, found ? found->titles : NULL, found ? found->ntitles : 0, state,
+                                true, name, sizeof name),
+                       (long long)json_integer_value(v));
                 sep = ", ";
             }
             putchar('\n');
@@ -647,6 +921,7 @@ int cmd_list(front_opts *c)
 
 typedef struct history_ctx {
     session *s;
+    const mc_procedure *procedure; /* the dossier's, for the titles of its states and events */
     json_t *json;
     bool ok; /* false once memory ran out: the history is not whole */
 } history_ctx;
@@ -654,30 +929,55 @@ typedef struct history_ctx {
 static int history_one(void *ud, const mc_event_row *ev)
 {
     history_ctx *h = ud;
+    const session *s = h->s;
     if (h->json != NULL) {
-        front_jpush(h->json, front_event_json_lang(h->s->cal, ev, h->s->lang), &h->ok);
+        front_jpush(h->json, front_event_json_lang(s->cal, ev, s->lang), &h->ok);
         return h->ok ? 0 : MC_ENOMEM;
     }
     char t[17];
-    fmt_time(h->s, ev->at, t);
+    fmt_time(s, ev->at, t);
     /* The event as the JSON view gives it: a refusal's message in the language asked. */
-    json_t *whole = front_event_json_lang(h->s->cal, ev, h->s->lang);
+    json_t *whole = front_event_json_lang(s->cal, ev, s->lang);
     if (whole == NULL) {
         h->ok = false;
         return MC_ENOMEM;
     }
     json_t *body = json_object_get(whole, "body");
-    printf("#%-5lld %s  %-8s %-10s", (long long)ev->seq, t, ev->kind, ev->actor ? ev->actor : "-");
+    /* The names of the procedure of the dossier as it is now (a state or an event a later
+     * version dropped is shown by its name). */
+    const mc_procedure *p = h->procedure;
+    char actor[NAMESZ];
+    const mc_role *role = ev->actor ? mc_catalogue_role(s->cat, ev->actor) : NULL;
+    named_of(s, role ? role->titles : NULL, role ? role->ntitles : 0, ev->actor ? ev->actor : "-",
+             true, actor, sizeof actor);
+    printf("#%-5lld %s  ", (long long)ev->seq, t);
+    put_padded(word_of(s, "cli.kind.", ev->kind), s->kind_width);
+    putchar(' ');
+    put_cell(s, actor, s->actor_width);
     const char *event = json_string_value(json_object_get(body, "event"));
     const char *from = json_string_value(json_object_get(body, "from"));
     const char *to = json_string_value(json_object_get(body, "to"));
     if (strcmp(ev->kind, "blocked") == 0) {
         const char *why = json_string_value(json_object_get(body, "reason"));
-        printf(" %s refused%s%s%s: %s", json_string_value(json_object_get(body, "operation")),
-               why && why[0] ? " (" : "", why ? why : "", why && why[0] ? ")" : "",
-               json_string_value(json_object_get(body, "message")));
+        const char *op = json_string_value(json_object_get(body, "operation"));
+        op = op ? word_of(s, "cli.operation.", op) : "";
+        const char *msg = json_string_value(json_object_get(body, "message"));
+        if (why && why[0]) {
+            putchar(' ');
+            say(s, "cli.history-refused", 3, op, why, msg ? msg : "");
+        } else {
+            putchar(' ');
+            say(s, "cli.history-refused-plain", 2, op, msg ? msg : "");
+        }
     } else if (to != NULL) {
-        printf(" %s%s%s -> %s", event ? event : "", from ? " " : "", from ? from : "", to);
+        char e[NAMESZ], a[NAMESZ], b[NAMESZ];
+        /* a timer's "event" is the word timer, not an event of the procedure */
+        const char *said = event == NULL                    ? ""
+                           : strcmp(ev->kind, "timer") == 0 ? word(s, "cli.kind.timer")
+                                                            : event_text(s, p, event, e, sizeof e);
+        printf(" %s%s%s -> %s", said, from ? " " : "",
+               from ? state_text(s, p, from, false, a, sizeof a) : "",
+               state_text(s, p, to, false, b, sizeof b));
     } else if (strcmp(ev->kind, "registry-retry") == 0) {
         /* A live registry a requirement waits for, asked again: what each look-up gave. */
         size_t i;
@@ -687,15 +987,19 @@ static int history_one(void *ud, const mc_event_row *ev)
             const char *reg = json_string_value(json_object_get(q, "registry"));
             const char *doc = json_string_value(json_object_get(q, "document"));
             const char *got = json_string_value(json_object_get(q, "outcome"));
-            printf("%s %s %s: %s", i ? "," : "", reg ? reg : "?", doc ? doc : "?", got ? got : "?");
+            char r[NAMESZ], d[NAMESZ];
+            printf("%s %s %s: %s", i ? "," : "", reg ? registry_text(s, reg, r, sizeof r) : "?",
+                   doc ? document_text(s, doc, d, sizeof d) : "?",
+                   got ? word_of(s, "cli.lookup.", got) : "?");
         }
     } else if (strcmp(ev->kind, "due-moved") == 0) {
         /* A calendar changed by a deployment moved the running clock's due instant. */
         char a[17], b[17];
-        fmt_time(h->s, json_integer_value(json_object_get(body, "old_due")), a);
-        fmt_time(h->s, json_integer_value(json_object_get(body, "due")), b);
-        printf(" due %s -> %s (calendar '%s')", a, b,
-               json_string_value(json_object_get(body, "calendar")));
+        fmt_time(s, json_integer_value(json_object_get(body, "old_due")), a);
+        fmt_time(s, json_integer_value(json_object_get(body, "due")), b);
+        const char *cal = json_string_value(json_object_get(body, "calendar"));
+        putchar(' ');
+        say(s, "cli.history-due-moved", 3, a, b, cal ? cal : "");
     }
     json_t *legal = json_object_get(body, "legal_basis");
     if (json_array_size(legal) > 0) {
@@ -704,21 +1008,37 @@ static int history_one(void *ud, const mc_event_row *ev)
     json_t *ext = json_object_get(body, "extension");
     if (ext != NULL) {
         /* An extension of the time limit: which, by how much, and the due instant it moved. */
-        printf("\n       extension %s +%lldwd (%lld of %lld)",
-               json_string_value(json_object_get(ext, "name")),
-               (long long)json_integer_value(json_object_get(ext, "days")),
-               (long long)json_integer_value(json_object_get(ext, "time")),
-               (long long)json_integer_value(json_object_get(ext, "at_most")));
+        char days[24], time[24], most[24], name[NAMESZ];
+        snprintf(days, sizeof days, "%lld",
+                 (long long)json_integer_value(json_object_get(ext, "days")));
+        snprintf(time, sizeof time, "%lld",
+                 (long long)json_integer_value(json_object_get(ext, "time")));
+        snprintf(most, sizeof most, "%lld",
+                 (long long)json_integer_value(json_object_get(ext, "at_most")));
+        const char *xname = json_string_value(json_object_get(ext, "name"));
+        const mc_extension *x = NULL;
+        for (size_t i = 0; p != NULL && xname != NULL && i < p->nextensions; i++) {
+            x = strcmp(p->extensions[i].name, xname) == 0 ? &p->extensions[i] : x;
+        }
+        named_of(s, x ? x->titles : NULL, x ? x->ntitles : 0, xname ? xname : "", false, name,
+                 sizeof name);
+        fputs("\n       ", stdout);
+        say(s, "cli.history-extension", 4, name, days, time, most);
         json_t *old = json_object_get(ext, "old_due"), *new = json_object_get(ext, "new_due");
         if (json_is_integer(old) && json_is_integer(new)) {
             char a[17], b[17];
-            fmt_time(h->s, json_integer_value(old), a);
-            fmt_time(h->s, json_integer_value(new), b);
-            printf(": due %s -> %s", a, b);
+            fmt_time(s, json_integer_value(old), a);
+            fmt_time(s, json_integer_value(new), b);
+            fputs(": ", stdout);
+            say(s, "cli.history-extension-due", 2, a, b);
         } else {
-            printf(": paused, %lld -> %lld working days left",
-                   (long long)json_integer_value(json_object_get(ext, "old_left")),
-                   (long long)json_integer_value(json_object_get(ext, "new_left")));
+            char a[24], b[24];
+            snprintf(a, sizeof a, "%lld",
+                     (long long)json_integer_value(json_object_get(ext, "old_left")));
+            snprintf(b, sizeof b, "%lld",
+                     (long long)json_integer_value(json_object_get(ext, "new_left")));
+            fputs(": ", stdout);
+            say(s, "cli.history-extension-paused", 2, a, b);
         }
         json_t *basis = json_object_get(ext, "legal_basis");
         if (json_array_size(basis) > 0) {
@@ -749,9 +1069,9 @@ int cmd_history(front_opts *c)
     mc_error err;
     int rc = mc_engine_get(s.engine, id, s.now, &d, &err);
     if (rc == 0) {
-        mc_dossier_free(&d);
-        history_ctx h = {&s, c->json ? json_array() : NULL, true};
+        history_ctx h = {&s, d.procedure, c->json ? json_array() : NULL, true};
         rc = mc_store_event_each(mc_engine_store(s.engine), id, history_one, &h, &err);
+        mc_dossier_free(&d);
         if (!h.ok) {
             json_decref(h.json);
             close_session(&s);
@@ -787,7 +1107,9 @@ int cmd_tick(front_opts *c)
     } else if (c->json) {
         status = print_json(json_pack("{s:I}", "changed", (json_int_t)changed));
     } else {
-        printf("tick: %zu %s changed\n", changed, changed == 1 ? "dossier" : "dossiers");
+        char n[24];
+        snprintf(n, sizeof n, "%zu", changed);
+        say_line(&s, 0, changed == 1 ? "cli.tick-one" : "cli.tick-many", 1, n);
     }
     close_session(&s);
     return status;
@@ -797,7 +1119,7 @@ int cmd_tick(front_opts *c)
 
 /* A live registry's look-up of a requirement (issue 20): the fetched record in Vietnamese (the
  * story said it in English), or what the registry answered and when. */
-static void print_lookup(const json_t *l)
+static void print_lookup(const session *s, const json_t *l)
 {
     if (l == NULL) {
         return;
@@ -809,10 +1131,17 @@ static void print_lookup(const json_t *l)
         printf("    %s\n", vi);
         return;
     }
-    printf("    looked up in %s: %s (request %s, %s%s)\n",
-           json_string_value(json_object_get(l, "registry")),
-           json_string_value(json_object_get(l, "outcome")), request ? request : "none",
-           answered ? "answered " : "no answer", answered ? answered : "");
+    char reg[NAMESZ];
+    const char *name = json_string_value(json_object_get(l, "registry"));
+    const char *got = json_string_value(json_object_get(l, "outcome"));
+    registry_text(s, name, reg, sizeof reg);
+    got = got ? word_of(s, "cli.lookup.", got) : "";
+    request = request ? request : word(s, "cli.lookup-no-request");
+    if (answered != NULL) {
+        say_line(s, 4, "cli.lookup-answered", 4, reg, got, request, answered);
+    } else {
+        say_line(s, 4, "cli.lookup-unanswered", 3, reg, got, request);
+    }
 }
 
 int cmd_explain(front_opts *c)
@@ -842,31 +1171,45 @@ int cmd_explain(front_opts *c)
     json_t *list;
     rc = front_explain_json_lang(&d, only, s.lang, &list);
     if (rc == MC_ENOTFOUND) {
-        fprintf(stderr, "motcua: procedure '%s' does not require '%s'\n", d.procedure->name, only);
+        const char *args[] = {d.procedure->name, only};
+        char said[600];
+        mc_msg_format(s.lang, "api.document-not-required", args, 2, said, sizeof said);
+        fprintf(stderr, "motcua: %s\n", said);
         status = EXIT_FAIL;
     } else if (rc != 0) {
         status = cli_out_of_memory();
     } else if (c->json) {
         status = print_json(list);
     } else {
-        printf("dossier %lld: %s, state %s\n", (long long)id, d.procedure->name, d.state->name);
+        print_head(&s, &d, false);
         size_t i;
         json_t *x;
         json_array_foreach(list, i, x)
         {
             const char *legal = json_string_value(json_object_get(x, "legal_basis"));
-            printf("  %s\n    %s\n", json_string_value(json_object_get(x, "document")),
+            char doc[NAMESZ];
+            printf("  %s\n    %s\n",
+                   document_text(&s, json_string_value(json_object_get(x, "document")), doc,
+                                 sizeof doc),
                    json_string_value(json_object_get(x, "required")));
             const char *party = json_string_value(json_object_get(x, "party"));
             if (party != NULL) {
                 const char *pid = json_string_value(json_object_get(x, "party_id"));
-                printf("    of the %s: %s%s\n", party, pid ? "looked up under " : "",
-                       pid ? pid : "the dossier names none");
+                int k = mc_party_find(d.procedure, party);
+                const mc_party *pt = k >= 0 ? &d.procedure->parties[k] : NULL;
+                char who[NAMESZ];
+                named_of(&s, pt ? pt->titles : NULL, pt ? pt->ntitles : 0, party, false, who,
+                         sizeof who);
+                if (pid != NULL) {
+                    say_line(&s, 4, "cli.explain-party", 2, who, pid);
+                } else {
+                    say_line(&s, 4, "cli.explain-party-none", 1, who);
+                }
             }
             printf("    %s\n", json_string_value(json_object_get(x, "story")));
-            print_lookup(json_object_get(x, "lookup"));
+            print_lookup(&s, json_object_get(x, "lookup"));
             if (legal != NULL) {
-                printf("    legal basis: %s\n", legal);
+                say_line(&s, 4, "cli.legal-basis", 1, legal);
             }
         }
         if (only == NULL && (d.original_due != MC_NONE || d.procedure->nextensions > 0)) {
@@ -875,7 +1218,8 @@ int cmd_explain(front_opts *c)
         json_decref(list);
         json_t *fee = only == NULL ? front_fee_json_lang(&d, s.lang) : NULL;
         if (fee != NULL) {
-            printf("  fee\n    %s\n", json_string_value(json_object_get(fee, "story")));
+            say_line(&s, 2, "cli.fee-heading", 0);
+            printf("    %s\n", json_string_value(json_object_get(fee, "story")));
             json_decref(fee);
         }
     }
