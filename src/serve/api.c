@@ -1043,7 +1043,8 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
         return;
     }
     /* The page is a read: one entry of the access log, under the applicant's subject when an
-     * applicant lists its own dossiers (an officer's page names no one's personal data). */
+     * applicant lists its own dossiers; an officer's page once, under no subject, though its
+     * rows name who each dossier is about (subject, applicant's name), as the queue shows them. */
     if (!log_read(a, p, "GET /api/dossiers", NULL, is_applicant(p) ? p->subject : NULL, out)) {
         json_decref(l.list);
         json_decref(c.states);
