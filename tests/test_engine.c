@@ -4252,8 +4252,8 @@ static void test_engine__a_row_names_its_applicant(void **state)
     names_free(&s);
 
     /* A row whose data is not JSON, or has no values, or names no version: no name. */
-    mc_dossier_row row = {.procedure = (char *)"named", .version = (char *)"2025-01-01",
-                          .data = (char *)"{not json"};
+    mc_dossier_row row = {
+        .procedure = (char *)"named", .version = (char *)"2025-01-01", .data = (char *)"{not json"};
     char *name = (char *)"?";
     mc_error err;
     assert_int_equal(mc_engine_row_applicant(e, &row, &name, &err), 0);
@@ -4301,9 +4301,10 @@ static void test_engine__a_row_names_its_applicant_out_of_memory(void **state)
 {
     (void)state;
     mc_catalogue *v1 = deploy_load(names_v1);
-    names_oom o = {.row = {.procedure = (char *)"named",
-                           .version = (char *)"2025-01-01",
-                           .data = (char *)"{\"values\":{\"id\":\"001\",\"name\":\"Nguyễn Văn An\"}}"}};
+    names_oom o = {
+        .row = {.procedure = (char *)"named",
+                .version = (char *)"2025-01-01",
+                .data = (char *)"{\"values\":{\"id\":\"001\",\"name\":\"Nguyễn Văn An\"}}"}};
     assert_int_equal(mc_engine_open(&o.e, v1, NULL, ":memory:", NULL), 0);
     assert_true(tu_oom_sweep(names_attempt, &o, false) > 0);
     mc_engine_close(o.e);

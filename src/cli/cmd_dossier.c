@@ -556,9 +556,12 @@ static int list_page(front_opts *c)
     mc_error err;
     int rc = mc_engine_tick(s.engine, s.now, &changed, &err);
     mc_store *st = mc_engine_store(s.engine);
-    list_ctx l = {
-        .s = &s, .json = c->json ? json_array() : NULL, .ok = true, .c = c, .want = q.limit,
-        .err = &err};
+    list_ctx l = {.s = &s,
+                  .json = c->json ? json_array() : NULL,
+                  .ok = true,
+                  .c = c,
+                  .want = q.limit,
+                  .err = &err};
     q.limit++; /* one row more than the page, to know whether another follows */
     if (rc == 0) {
         rc = mc_store_dossier_page(st, &q, page_row, &l, &err);

@@ -429,9 +429,9 @@ json_t *front_row_json(const mc_calendar *cal, const mc_dossier_row *row, const 
     if (row->due != MC_NONE) {
         front_time_text(cal, row->due, due);
     }
-    return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:b}", "id",
-                     (json_int_t)row->id, "procedure", row->procedure, "agency", row->agency,
-                     "subject", row->subject, "applicant", applicant, "state", row->state, "due",
+    return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:b}", "id", (json_int_t)row->id,
+                     "procedure", row->procedure, "agency", row->agency, "subject", row->subject,
+                     "applicant", applicant, "state", row->state, "due",
                      row->due != MC_NONE ? due : NULL, "overdue", row->overdue, "final",
                      row->final);
 }
