@@ -43,6 +43,7 @@ const STRINGS = {
     'f-week': 'Đến hạn trong tuần này',
     'f-final': 'Gồm cả hồ sơ đã kết thúc',
     'col-code': 'Mã hồ sơ',
+    'col-applicant': 'Người nộp',
     'col-due': 'Hẹn trả kết quả',
     'col-flag': 'Tình trạng',
     'queue-empty': 'Không có hồ sơ nào.',
@@ -230,6 +231,7 @@ const STRINGS = {
     'f-week': 'Due this week',
     'f-final': 'Include closed dossiers',
     'col-code': 'Dossier',
+    'col-applicant': 'Applicant',
     'col-due': 'Result due',
     'col-flag': 'Status',
     'queue-empty': 'No dossier.',
@@ -752,12 +754,24 @@ async function renderQueue(page) {
       c.dataset.label = t(label);
       return c;
     };
+    // Who the dossier is about: the applicant's name, and under it the identifier (the CCCD),
+    // so that a clerk finds the citizen without opening each dossier.
+    const who = el('td');
+    who.dataset.label = t('col-applicant');
+    if (d.applicant || d.subject) {
+      const box = el('div', null, 'who');
+      if (d.applicant) box.appendChild(el('span', d.applicant, 'name'));
+      if (d.subject) box.appendChild(el('span', d.subject, 'id'));
+      who.appendChild(box);
+    } else {
+      who.classList.add('empty');
+    }
     const flag = cell('col-flag');
     if (d.overdue) flag.appendChild(el('span', t('overdue'), 'badge late'));
     else if (d.final) flag.appendChild(el('span', t('closed'), 'badge closed'));
     else if (d.due) flag.appendChild(el('span', t('on-time'), 'badge ok'));
     else flag.classList.add('empty');
-    tr.append(num, cell('procedure', title('procedure', d.procedure)), cell('state', title('state', d.state)),
+    tr.append(num, who, cell('procedure', title('procedure', d.procedure)), cell('state', title('state', d.state)),
       cell('col-due', d.due ? fmtDate(d.due) : t('no-due')), flag);
     body.appendChild(tr);
   }

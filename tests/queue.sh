@@ -310,6 +310,45 @@ bad400 "a q that is not UTF-8 is 400" "/api/dossiers?q=Nguy%E1%BB" "bad-request:
 ! grep -qi 'nguy\|%E1' "$tmp/serve.out" "$tmp/serve.err" && ok "the server's output names no searched name" ||
     fail "the server's output names no searched name" "$(grep -i 'nguy' "$tmp/serve.out" "$tmp/serve.err" | head -n 3)"
 
+# Each row says who the dossier is about: its subject and the applicant's name as written
+# (accents and case kept: the store's folded copy is for the search only), or null when the
+# dossier has no name.
+who() { # who TOKEN QUERY: "id subject applicant|…" of the page's rows
+    get "$1" "/api/dossiers?$2" >/dev/null
+    python3 -c 'import json,sys
+for r in json.load(open(sys.argv[1]))["dossiers"]: print("%s %s %s" % (r["id"], r["subject"], r["applicant"]), end="|")' "$tmp/r" 2>&1
+}
+got=$(who clerk-secret "q=$(enc "nguyen van")")
+[ "$got" = "101 079123458001 Nguyễn Văn An|102 079123458002 Nguyễn Văn Ánh|" ] &&
+    ok "a row carries the subject and the applicant's name as written" || fail "a row's subject and applicant" "$got"
+got=$(who clerk-secret "q=$(enc "NGUYỄN  THỊ")")
+[ "$got" = "104 079123458004 NGUYỄN  THỊ BÉ|" ] && ok "the name is given as it was written, spaces and case kept" ||
+    fail "the name as written" "$got"
+got=$(who clerk-secret "q=7")
+[ "$got" = "7 079123456007 None|" ] && ok "a dossier without the applicant's name: applicant null, subject given" ||
+    fail "a row without a name" "$got"
+got=$(who citizen-secret "q=$(enc "le van")")
+[ "$got" = "105 079123456789 Lê Văn Cường|" ] && ok "the applicant's own row carries its name" ||
+    fail "the applicant's own row" "$got"
+python3 -c 'import json,sys
+rows=json.load(open(sys.argv[1]))["dossiers"]
+assert rows and all(list(r) == ["id","procedure","agency","subject","applicant","state","due","overdue","final"] for r in rows), rows[:1]' "$tmp/r" 2>"$tmp/e" &&
+    ok "a row's members are id, procedure, agency, subject, applicant, state, due, overdue, final" ||
+    fail "a row's members" "$(cat "$tmp/e")"
+stop
+"$bin" list --catalogue "$cat" --db "$db" --now 2025-07-15T12:00 --search "Nguyễn Văn Ánh" --format json >"$tmp/l" 2>&1
+python3 -c 'import json,sys
+r=json.load(open(sys.argv[1]))["dossiers"]
+assert [(x["id"], x["subject"], x["applicant"]) for x in r] == [(102, "079123458002", "Nguyễn Văn Ánh")], r' "$tmp/l" 2>"$tmp/e" &&
+    ok "list --format json: a row carries the subject and the applicant's name" || fail "list --format json's row" "$(cat "$tmp/e")" "$(head -c 300 "$tmp/l")"
+"$bin" list --catalogue "$cat" --db "$db" --now 2025-07-15T12:00 --format json >"$tmp/l" 2>&1
+python3 -c 'import json,sys
+r={x["id"]: x for x in json.load(open(sys.argv[1]))}
+assert r[1]["subject"] == "079123456001" and r[1]["applicant"] is None, r[1]
+assert r[103]["applicant"] == "Trần Thị Đào", r[103]' "$tmp/l" 2>"$tmp/e" &&
+    ok "list --format json without a page: the same members, null without a name" || fail "list --format json" "$(cat "$tmp/e")"
+start 2025-07-15T12:00
+
 # Counts: the first page says how many dossiers match the filters, by state, and how many are
 # overdue; a page after a cursor does not (they were given with the first).
 counts() { # counts TOKEN QUERY: "total overdue state=n ..." of the first page, or "none"

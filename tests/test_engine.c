@@ -4157,6 +4157,160 @@ static void test_preview__out_of_memory_sweep(void **state)
     close_live(&f);
 }
 
+/* ==== the queue's applicant's name (mc_engine_row_applicant, issue 21) ===================== */
+
+static const char names_v1[] =
+    "role clerk\n"
+    "lifecycle l { state s { initial; on end -> z by clerk }\n state z { final } }\n"
+    "procedure named { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+    "  applicant name\n"
+    "  field id { type text }\n  field name { type text } }\n"
+    "procedure anon { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+    "  field id { type text }\n  field name { type text } }\n";
+
+typedef struct names_seen {
+    mc_engine *e;
+    char *name[8];
+    size_t n;
+} names_seen;
+
+static int names_one(void *ud, const mc_dossier_row *row)
+{
+    names_seen *s = ud;
+    char *name = (char *)"?";
+    int rc = mc_engine_row_applicant(s->e, row, &name, NULL);
+    if (rc == 0 && s->n < 8) {
+        s->name[s->n++] = name;
+    }
+    return rc;
+}
+
+/* The names of the queue's rows (by id) read by e; each NULL or the name. */
+static void names_of(mc_engine *e, names_seen *s)
+{
+    memset(s, 0, sizeof *s);
+    s->e = e;
+    mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
+    assert_int_equal(mc_store_dossier_each(mc_engine_store(e), &f, names_one, s, NULL), 0);
+}
+
+static void names_free(names_seen *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        mc_free(s->name[i]);
+    }
+}
+
+/* A row's applicant is the value of its procedure's `applicant FIELD`: the name as written
+ * (accents and case kept, where the store keeps it folded); none (NULL) when the field is unset
+ * or empty, when the procedure declares no applicant field (even with a field of that name), or
+ * when the catalogue no longer has the procedure; a dossier on a text the catalogue changed is
+ * read by that text's field; data that is not JSON gives no name, not an error. */
+static void test_engine__a_row_names_its_applicant(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/motcua-names-%d.db", (int)getpid());
+    unlink(path);
+    mc_catalogue *v1 = deploy_load(names_v1);
+    mc_engine *e;
+    assert_int_equal(mc_engine_open(&e, v1, NULL, path, NULL), 0);
+    mc_kv an[] = {{"id", "001"}, {"name", "Nguyễn Văn An"}};
+    mc_kv empty[] = {{"id", "002"}, {"name", ""}};
+    mc_kv unset[] = {{"id", "003"}};
+    mc_submit subs[] = {{.procedure = "named", .fields = an, .nfields = 2, .now = 1752458400},
+                        {.procedure = "named", .fields = empty, .nfields = 2, .now = 1752458400},
+                        {.procedure = "named", .fields = unset, .nfields = 1, .now = 1752458400},
+                        {.procedure = "anon", .fields = an, .nfields = 2, .now = 1752458400}};
+    for (size_t i = 0; i < 4; i++) {
+        mc_result res;
+        assert_int_equal(mc_engine_submit(e, &subs[i], &res, NULL), 0);
+    }
+    names_seen s;
+    names_of(e, &s);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.name[0], "Nguyễn Văn An");
+    assert_null(s.name[1]);
+    assert_null(s.name[2]);
+    assert_null(s.name[3]);
+    names_free(&s);
+
+    /* The same version, its field renamed: dossier 1 runs on its stored text, whose field is
+     * `name`; the catalogue's `full-name` would give none. */
+    mc_catalogue *renamed = deploy_load(
+        "role clerk\n"
+        "lifecycle l { state s { initial; on end -> z by clerk }\n state z { final } }\n"
+        "procedure named { effective 2025-01-01; time-limit 1wd; lifecycle l; subject id\n"
+        "  applicant full-name\n"
+        "  field id { type text }\n  field full-name { type text } }\n");
+    mc_engine *e2;
+    assert_int_equal(mc_engine_open(&e2, renamed, NULL, path, NULL), 0);
+    names_of(e2, &s);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.name[0], "Nguyễn Văn An");
+    assert_null(s.name[3]); /* anon: no longer in the catalogue, nor in its text's */
+    names_free(&s);
+
+    /* A row whose data is not JSON, or has no values, or names no version: no name. */
+    mc_dossier_row row = {
+        .procedure = (char *)"named", .version = (char *)"2025-01-01", .data = (char *)"{not json"};
+    char *name = (char *)"?";
+    mc_error err;
+    assert_int_equal(mc_engine_row_applicant(e, &row, &name, &err), 0);
+    assert_null(name);
+    row.data = (char *)"{}";
+    name = (char *)"?";
+    assert_int_equal(mc_engine_row_applicant(e, &row, &name, &err), 0);
+    assert_null(name);
+    row.data = (char *)"{\"values\":{\"name\":\"Trần Thị Bình\"}}";
+    assert_int_equal(mc_engine_row_applicant(e, &row, &name, &err), 0);
+    assert_string_equal(name, "Trần Thị Bình");
+    mc_free(name);
+    row.version = NULL;
+    name = (char *)"?";
+    assert_int_equal(mc_engine_row_applicant(e, &row, &name, &err), 0);
+    assert_null(name);
+
+    mc_engine_close(e2);
+    mc_catalogue_free(renamed);
+    mc_engine_close(e);
+    mc_catalogue_free(v1);
+    unlink(path);
+}
+
+typedef struct names_oom {
+    mc_engine *e;
+    mc_dossier_row row;
+} names_oom;
+
+static int names_attempt(void *ctx)
+{
+    names_oom *o = ctx;
+    char *name = NULL;
+    mc_error err;
+    int rc = mc_engine_row_applicant(o->e, &o->row, &name, &err);
+    if (rc == 0) {
+        assert_string_equal(name, "Nguyễn Văn An");
+    }
+    mc_free(name);
+    return rc;
+}
+
+/* Under memory pressure: the name, or MC_ENOMEM; no leak (ASan). */
+static void test_engine__a_row_names_its_applicant_out_of_memory(void **state)
+{
+    (void)state;
+    mc_catalogue *v1 = deploy_load(names_v1);
+    names_oom o = {
+        .row = {.procedure = (char *)"named",
+                .version = (char *)"2025-01-01",
+                .data = (char *)"{\"values\":{\"id\":\"001\",\"name\":\"Nguyễn Văn An\"}}"}};
+    assert_int_equal(mc_engine_open(&o.e, v1, NULL, ":memory:", NULL), 0);
+    assert_true(tu_oom_sweep(names_attempt, &o, false) > 0);
+    mc_engine_close(o.e);
+    mc_catalogue_free(v1);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -4235,6 +4389,8 @@ int main(void)
         cmocka_unit_test(test_wait__a_failed_client_at_a_retry_changes_nothing),
         cmocka_unit_test(test_wait__out_of_memory_sweep),
         cmocka_unit_test(test_engine__a_result_for_a_live_registry_goes_into_the_outbox),
+        cmocka_unit_test(test_engine__a_row_names_its_applicant),
+        cmocka_unit_test(test_engine__a_row_names_its_applicant_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,7 +118,13 @@ static json_t *build(fixture *f)
         char procedure[] = "birth", st[] = "processing";
         mc_dossier_row row = {
             .id = 7, .procedure = procedure, .state = st, .due = 1751940000, .overdue = true};
-        return front_row_json(cal, &row);
+        return front_row_json(cal, &row, NULL);
+    }
+    if (strcmp(f->view, "row-who") == 0) {
+        char procedure[] = "birth", st[] = "processing", subject[] = "001234567890";
+        mc_dossier_row row = {
+            .id = 8, .procedure = procedure, .subject = subject, .state = st, .due = MC_NONE};
+        return front_row_json(cal, &row, "Nguyễn Văn An");
     }
     if (strcmp(f->view, "catalogue") == 0) {
         return front_catalogue_json(f->cat, mc_date_from_ymd(2025, 7, 3), NULL);
@@ -190,11 +196,15 @@ static void test_front__views_give_the_texts_of_the_api(void **state)
                         "{\"seq\":3,\"at\":\"2025-07-03T09:10\",\"kind\":\"fire\",\"actor\":"
                         "\"clerk\",\"body\":{\"event\":\"receive\",\"from\":\"submitted\","
                         "\"to\":\"processing\"}}");
-    assert_string_equal(
-        text_of(f, "row"),
-        "{\"id\":7,\"procedure\":\"birth\",\"agency\":null,\"state\":\"processing\","
-        "\"due\":"
-        "\"2025-07-08T09:00\",\"overdue\":true,\"final\":false}");
+    assert_string_equal(text_of(f, "row"),
+                        "{\"id\":7,\"procedure\":\"birth\",\"agency\":null,\"subject\":null,"
+                        "\"applicant\":null,\"state\":\"processing\",\"due\":"
+                        "\"2025-07-08T09:00\",\"overdue\":true,\"final\":false}");
+    /* who the dossier is about: the subject and the applicant's name, as given */
+    assert_string_equal(text_of(f, "row-who"),
+                        "{\"id\":8,\"procedure\":\"birth\",\"agency\":null,\"subject\":"
+                        "\"001234567890\",\"applicant\":\"Nguyễn Văn An\",\"state\":"
+                        "\"processing\",\"due\":null,\"overdue\":false,\"final\":false}");
     assert_string_equal(
         text_of(f, "indicators"),
         "{\"name\":\"birth\",\"received\":8,\"resolved\":4,\"on_time\":3,\"late\":1,"
@@ -400,9 +410,9 @@ static void test_front__the_builder_latches_a_failure(void **state)
 static void test_front__views_are_whole_or_absent_out_of_memory(void **state)
 {
     fixture *f = *state;
-    static const char *const views[] = {"dossier",    "explain",    "dossier-vi", "explain-vi",
-                                        "event",      "row",        "indicators", "catalogue",
-                                        "preview",    "track",      "officers"};
+    static const char *const views[] = {"dossier",   "explain", "dossier-vi", "explain-vi",
+                                        "event",     "row",     "row-who",    "indicators",
+                                        "catalogue", "preview", "track",      "officers"};
     for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
         text_of(f, views[i]);
         assert_true(tu_oom_sweep(view_text, f, false) > 5);

@@ -373,6 +373,15 @@ typedef struct mc_dossier {
 int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err);
 void mc_dossier_free(mc_dossier *d);
 
+/* The applicant's name of a stored dossier's row (a row of mc_store_dossier_page or
+ * mc_store_dossier_each, its data as the store gave it), for the queue: the value of its
+ * procedure's `applicant FIELD` in the version it runs on (the catalogue's, or the text it was
+ * submitted under: compiled once per engine, which may read the store). 0 with *name the name
+ * (the caller frees it with mc_free), or NULL when the procedure declares no applicant field,
+ * the field is empty or unset, the catalogue no longer has the procedure, or the data cannot be
+ * read; MC_ENOMEM; or an error reading the store's procedure text. Never writes. */
+int mc_engine_row_applicant(mc_engine *e, const mc_dossier_row *row, char **name, mc_error *err);
+
 /* A preview of submission s (the one-stop desk's, issue 21): the dossier that mc_engine_submit
  * would file now, with its checklist — the same checks of procedure, channel, fields and
  * attachments, and the same once-only resolution (snapshot registries read from the store, live

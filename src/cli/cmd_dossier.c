@@ -704,6 +704,7 @@ typedef struct list_ctx {
     size_t want, shown;
     bool more;
     char next[96];
+    mc_error *err; /* where an applicant's name that could not be read says why */
 } list_ctx;
 
 static int list_one(void *ud, const mc_dossier_row *row)
@@ -711,7 +712,13 @@ static int list_one(void *ud, const mc_dossier_row *row)
     list_ctx *l = ud;
     l->shown++;
     if (l->json != NULL) {
-        front_jpush(l->json, front_row_json(l->s->cal, row), &l->ok);
+        char *name = NULL;
+        int rc = mc_engine_row_applicant(l->s->engine, row, &name, l->err);
+        if (rc != 0) {
+            return rc; /* l->err says why */
+        }
+        front_jpush(l->json, front_row_json(l->s->cal, row, name), &l->ok);
+        mc_free(name);
         return l->ok ? 0 : MC_ENOMEM;
     } else {
         char due[17] = "-";
@@ -808,8 +815,12 @@ static int list_page(front_opts *c)
     mc_error err;
     int rc = mc_engine_tick(s.engine, s.now, &changed, &err);
     mc_store *st = mc_engine_store(s.engine);
-    list_ctx l = {
-        .s = &s, .json = c->json ? json_array() : NULL, .ok = true, .c = c, .want = q.limit};
+    list_ctx l = {.s = &s,
+                  .json = c->json ? json_array() : NULL,
+                  .ok = true,
+                  .c = c,
+                  .want = q.limit,
+                  .err = &err};
     q.limit++; /* one row more than the page, to know whether another follows */
     if (rc == 0) {
         rc = mc_store_dossier_page(st, &q, page_row, &l, &err);
@@ -901,7 +912,7 @@ int cmd_list(front_opts *c)
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
     f.state = c->state;
     f.overdue_only = c->overdue;
-    list_ctx l = {.s = &s, .json = c->json ? json_array() : NULL, .ok = true};
+    list_ctx l = {.s = &s, .json = c->json ? json_array() : NULL, .ok = true, .err = &err};
     if (rc == 0) {
         rc = mc_store_dossier_each(mc_engine_store(s.engine), &f, list_one, &l, &err);
     }

@@ -837,3 +837,36 @@ int mce_save(mc_engine *e, mce_dos *d, mc_error *err)
     }
     return rc != 0 ? rc : mce_write_events(e, d->row.id, d->events, err);
 }
+
+int mc_engine_row_applicant(mc_engine *e, const mc_dossier_row *row, char **name, mc_error *err)
+{
+    *name = NULL;
+    if (row->procedure == NULL || row->version == NULL || row->data == NULL) {
+        return 0;
+    }
+    const mc_procedure *p = mce_find_version(e->cat, row->procedure, row->version);
+    json_t *root = NULL;
+    int rc = mc_json_loads(row->data, 0, &root);
+    if (rc == MC_ENOMEM) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (root == NULL) {
+        return 0; /* data that is not JSON: the row has no name to show (show says why) */
+    }
+    /* The text the dossier runs on, as mce_load finds it: the catalogue's version when the
+     * hashes agree, else the stored text (compiled once per engine, then kept). */
+    const char *hash = json_string_value(json_object_get(root, "text_hash"));
+    if (hash != NULL && e->st != NULL && (p == NULL || strcmp(p->text_hash, hash) != 0)) {
+        const char *why;
+        rc = mce_pinned(e, hash, row->procedure, row->version, &p, &why, err);
+    }
+    const char *v = NULL;
+    if (rc == 0 && p != NULL && p->applicant != NULL) {
+        v = json_string_value(json_object_get(json_object_get(root, "values"), p->applicant->name));
+    }
+    if (v != NULL && v[0] != '\0' && (*name = mce_dup(v)) == NULL) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    json_decref(root);
+    return rc;
+}

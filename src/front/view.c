@@ -423,14 +423,15 @@ json_t *front_event_json_lang(const mc_calendar *cal, const mc_event_row *ev, mc
                      ev->kind, "actor", ev->actor, "body", body);
 }
 
-json_t *front_row_json(const mc_calendar *cal, const mc_dossier_row *row)
+json_t *front_row_json(const mc_calendar *cal, const mc_dossier_row *row, const char *applicant)
 {
     char due[17] = "";
     if (row->due != MC_NONE) {
         front_time_text(cal, row->due, due);
     }
-    return json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:b, s:b}", "id", (json_int_t)row->id,
-                     "procedure", row->procedure, "agency", row->agency, "state", row->state, "due",
+    return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:b}", "id", (json_int_t)row->id,
+                     "procedure", row->procedure, "agency", row->agency, "subject", row->subject,
+                     "applicant", applicant, "state", row->state, "due",
                      row->due != MC_NONE ? due : NULL, "overdue", row->overdue, "final",
                      row->final);
 }

@@ -68,9 +68,10 @@ json_t *front_event_json(const mc_calendar *cal, const mc_event_row *ev);
 /* The same, a refusal's (`blocked`) "message" said in lang from the "code" and "args" it
  * recorded; front_event_json is this in English (the message as recorded). */
 json_t *front_event_json_lang(const mc_calendar *cal, const mc_event_row *ev, mc_lang lang);
-/* A dossier as a line of a list (`list --format json`, the API's lists). NULL when memory ran
- * out. */
-json_t *front_row_json(const mc_calendar *cal, const mc_dossier_row *row);
+/* A dossier as a line of a list (`list --format json`, the API's lists): who it is about too,
+ * its subject and applicant, the applicant's name (mc_engine_row_applicant) or NULL, both null
+ * when absent. NULL when memory ran out. */
+json_t *front_row_json(const mc_calendar *cal, const mc_dossier_row *row, const char *applicant);
 /* A row of the indicators of SPEC §9 (`report --format json`, the API's report): the counts,
  * and the library's shares and mean (mc_report_ratios) as "12.50", or "-" for a share of
  * nothing. NULL when memory ran out. */

@@ -929,6 +929,7 @@ typedef struct list_ctx {
     char next[96];       /* the cursor after the last row shown */
     bool more;           /* a row the token may see follows the page */
     bool ok;             /* false once memory ran out: the list is not whole */
+    mc_error *err;       /* where an applicant's name that could not be read says why */
 } list_ctx;
 
 static int list_one(void *ud, const mc_dossier_row *row)
@@ -945,7 +946,13 @@ static int list_one(void *ud, const mc_dossier_row *row)
         l->more = true;
         return 1; /* stop: the page is full and another row follows it */
     }
-    front_jpush(l->list, front_row_json(l->a->cal, row), &l->ok);
+    char *name = NULL;
+    int rc = mc_engine_row_applicant(l->a->engine, row, &name, l->err);
+    if (rc != 0) {
+        return rc;
+    }
+    front_jpush(l->list, front_row_json(l->a->cal, row, name), &l->ok);
+    mc_free(name);
     l->shown++;
     char before[24];
     const char *filters[8];
@@ -1038,7 +1045,7 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
         return;
     }
     int rc = mc_engine_tick(a->engine, now_of(a), &changed, &err);
-    list_ctx l = {.a = a, .p = p, .q = &q, .list = json_array(), .ok = true};
+    list_ctx l = {.a = a, .p = p, .q = &q, .list = json_array(), .ok = true, .err = &err};
     if (rc == 0) {
         rc = list_rows(a, &l, &err);
     }
@@ -1061,7 +1068,8 @@ static void get_list(job *a, const principal *p, const api_request *rq, api_resp
         return;
     }
     /* The page is a read: one entry of the access log, under the applicant's subject when an
-     * applicant lists its own dossiers (an officer's page names no one's personal data). */
+     * applicant lists its own dossiers; an officer's page once, under no subject, though its
+     * rows name who each dossier is about (subject, applicant's name), as the queue shows them. */
     if (!log_read(a, p, "GET /api/dossiers", NULL, is_applicant(p) ? p->subject : NULL, out)) {
         json_decref(l.list);
         json_decref(c.states);

@@ -1,6 +1,6 @@
 // A clerk's day in the officer console, in Vietnamese, in a real browser (Debian's Chromium):
-// sign in (a wrong token and an applicant's refused), the queue (counts, search, filters,
-// paging), the overdue dossier (late flag, the document fetched from its registry), a
+// sign in (a wrong token and an applicant's refused), the queue (who each dossier is about,
+// counts, search, filters, paging), the overdue dossier (late flag, the document fetched from its registry), a
 // supplement request refused by the once-only rule, an apology (and one refused), the head's
 // approval, the result returned, closed dossiers hidden, form 01 printed to a one-page A4 PDF,
 // intake at the desk, the head's indicators, the English switch, a 390 px screen and the
@@ -204,6 +204,19 @@ try {
     counts.startsWith('24 hồ sơ, 1 quá hạn') && /: 1/.test(counts) && /: 23/.test(counts), counts);
   check('a page holds 20 dossiers, with the next page offered', rows.length === 20 && await page.isVisible('#queue-next') &&
     await page.isHidden('#queue-prev'), `${rows.length}`);
+  // Who each dossier is about: "Người nộp", the name and under it the CCCD; the CCCD alone for
+  // a dossier filed without the name.
+  const whoOf = (p) => p.$$eval('#queue-table tbody tr', (trs) => trs.map((tr) => {
+    const c = tr.children[1];
+    return { id: tr.querySelector('a').textContent, label: c.dataset.label,
+      name: c.querySelector('.name')?.textContent ?? null, cccd: c.querySelector('.id')?.textContent ?? null };
+  }));
+  let who = await whoOf(page);
+  const w3 = who.find((r) => r.id === '3');
+  check('the queue shows who each dossier is about: "Người nộp", the name and the CCCD',
+    (await page.$eval('#queue-table thead th:nth-child(2)', (th) => th.textContent)) === 'Người nộp' &&
+    who[0].id === '1' && who[0].label === 'Người nộp' && who[0].name === 'Nguyễn Văn An' && who[0].cccd === '079123456789' &&
+    w3 !== undefined && w3.name === null && w3.cccd === '079000000010', JSON.stringify([who[0], w3]));
   await shot(page, 'queue');
   await page.click('#queue-next');
   await until(page, () => document.querySelector('#queue-page').textContent === 'Trang 2');
@@ -229,6 +242,9 @@ try {
   await searchFor('tran thi');
   rows = await queueRows(page);
   check('the search by name, without accents, finds "Trần Thị Bình"', rows.length === 1 && rows[0].id === '2', JSON.stringify(rows));
+  who = await whoOf(page);
+  check('its row names her as written, with her CCCD', who.length === 1 && who[0].name === 'Trần Thị Bình' &&
+    who[0].cccd === '079000000002', JSON.stringify(who));
   await page.fill('#search', '');
   await page.click('#filter-submit');
   await until(page, () => document.querySelector('#queue-counts').textContent.startsWith('24 hồ sơ'));
@@ -572,6 +588,15 @@ try {
   await small.waitForSelector('#queue-table tbody tr');
   const wide = async () => small.evaluate(() => document.documentElement.scrollWidth);
   const widths = { queue: await wide() };
+  // The card (dossier 2 first: 1 was returned above): the applicant's name and, under it, the
+  // CCCD, after the column's name, inside the screen.
+  const card = await small.$eval('#queue-table tbody tr:first-child td:nth-child(2)', (c) => {
+    const r = c.getBoundingClientRect();
+    return { label: getComputedStyle(c, '::before').content, text: c.innerText, right: r.right, height: r.height };
+  });
+  check('390 px wide: the card says "Người nộp", the name and the CCCD',
+    card.label === '"Người nộp"' && card.text === 'Trần Thị Bình\n079000000002' &&
+    card.right <= 390 && card.height > 0, JSON.stringify(card));
   await small.screenshot({ path: `${outdir}/console-390-queue.png`, fullPage: true });
   await small.goto(`${url}#/ho-so/1`);
   await small.waitForSelector('#d-checklist tbody tr');
