@@ -84,7 +84,7 @@ const STRINGS = {
     'print-01': 'In Giấy tiếp nhận hồ sơ và hẹn trả kết quả (mẫu 01)',
     'print-02': 'In Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02)',
     'print-03': 'In Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03)',
-    'print-04': 'In Văn bản xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)',
+    'print-04': 'In Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (mẫu 04)',
     'checklist-h': 'Thành phần hồ sơ',
     'col-document': 'Giấy tờ',
     'col-status': 'Tình trạng',
@@ -272,7 +272,7 @@ const STRINGS = {
     'print-01': 'Print the receipt and appointment slip (form 01)',
     'print-02': 'Print the supplement request (form 02)',
     'print-03': 'Print the refusal (form 03)',
-    'print-04': 'Print the apology and new date (form 04)',
+    'print-04': 'Print the apology and extension of the time limit (form 04)',
     'checklist-h': 'Documents',
     'col-document': 'Document',
     'col-status': 'Status',
@@ -420,6 +420,7 @@ const FORMS = {
   signOfficer: 'NGƯỜI TIẾP NHẬN HỒ SƠ',
   signGuide: 'NGƯỜI HƯỚNG DẪN',
   signHead: 'THỦ TRƯỞNG CƠ QUAN',
+  signDrafter: 'NGƯỜI LẬP VĂN BẢN',
   signHint: '(Ký và ghi rõ họ tên)',
   signSeal: '(Ký, ghi rõ họ tên và đóng dấu)',
   intro02: 'Vào {1}, {2} tiếp nhận hồ sơ của:',
@@ -1494,9 +1495,11 @@ async function renderPrint(form, id) {
     tb.append(thead, tbody);
     sheet.appendChild(tb);
   };
-  const signs = (l, r, rName, hint) => {
+  // The signatures: a role, its hint and, under the room for the pen, the name the store
+  // knows (the officer's user); a name left empty is written by hand (the head's, on 04).
+  const signs = (l, r, rName, hint, lName) => {
     const box = el('div', null, 'signs');
-    for (const [who2, name, h] of [[l, '', f('signHint')], [r, rName, hint || f('signHint')]]) {
+    for (const [who2, name, h] of [[l, lName, f('signHint')], [r, rName, hint || f('signHint')]]) {
       const c = el('div');
       if (who2) c.append(el('p', f(who2), 'sign-role'), el('p', h, 'sign-hint'), el('p', name || '', 'sign-name'));
       box.appendChild(c);
@@ -1549,7 +1552,9 @@ async function renderPrint(form, id) {
     p(f('reason', (ap && ap.body.reason) || f('dots')));
     p(f('sorry04', agencyName, ap ? formDate(ap.body.new_date) : f('dots')));
     p(f('thanks'));
-    signs(null, 'signHead', officer(ap), f('signSeal'));
+    // The head of the agency signs and seals it and writes their own name; the officer who
+    // recorded the apology is the one the store knows: they sign as its drafter.
+    signs('signDrafter', 'signHead', '', f('signSeal'), officer(ap));
   }
 }
 

@@ -11,6 +11,7 @@
 // checking the console's screens before the other parts are merged; never in `make test`).
 import { chromium } from 'playwright-core';
 import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 
 const [url, outdir, ...flags] = process.argv.slice(2);
 const mock = flags.includes('--mock-contracts');
@@ -151,6 +152,42 @@ async function openDossier(page, id) {
   await settled(page);
   await until(page, (i) => document.querySelector('#d-title').textContent.includes(`số ${i}:`) ||
     document.querySelector('#d-title').textContent.includes(`Dossier ${i}:`), id);
+}
+
+// Prints form NN of dossier ID to PDF as Chromium prints it (page.pdf, the print media), saves
+// it as console-formNN.pdf and, turned into a picture by poppler's pdftoppm (-r 60), as
+// console-formNN.png: the paper, not the screen. Returns the pages, the MediaBox (pt), the
+// PDF's title and its text as pdftotext reads it (spaces folded), or the error of poppler.
+async function printForm(page, form, id) {
+  await page.goto(`${url}#/in/${form}/${id}`);
+  await page.waitForSelector('#sheet .form-title');
+  await settled(page);
+  const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+  const file = `${outdir}/console-form${form}.pdf`;
+  writeFileSync(file, pdf);
+  const raw = pdf.toString('latin1');
+  const pages = (raw.match(/\/Type\s*\/Page[^s]/g) || []).length;
+  const box = raw.match(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/);
+  const titleHex = raw.match(/\/Title\s*<([0-9A-Fa-f]+)>/);
+  const title = titleHex ? Buffer.from(titleHex[1], 'hex').swap16().toString('utf16le').replace(/^\uFEFF/, '')
+    : (raw.match(/\/Title\s*\(([^)]*)\)/) || [])[1];
+  let paper = '';
+  let poppler = null;
+  try {
+    paper = execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-singlefile', file, `${outdir}/console-form${form}`]);
+  } catch (e) {
+    poppler = `poppler-utils (pdftotext, pdftoppm; tools/install-deps.sh): ${e.message.split('\n')[0]}`;
+  }
+  return { pages, box: box ? [Number(box[1]), Number(box[2])] : null, title, paper, poppler };
+}
+// One A4 page: 595.3 × 841.9 pt.
+const a4 = (r) => r.pages === 1 && r.box !== null && Math.abs(r.box[0] - 595.3) < 2 && Math.abs(r.box[1] - 841.9) < 2;
+// Every one of the strings is on the paper; the detail names those that are not.
+function onPaper(r, ...want) {
+  if (r.poppler) return [false, r.poppler];
+  const missing = want.filter((w) => !r.paper.includes(w));
+  return [missing.length === 0, `missing ${JSON.stringify(missing)} in: ${r.paper}`];
 }
 
 try {
@@ -446,6 +483,12 @@ try {
   check('form 02 is dated the day of the request', sheet2.includes('…………, ngày 16 tháng 07 năm 2025') &&
     sheet2.includes('Vào 09 giờ 00 phút, ngày 16/07/2025, Ủy ban nhân dân xã An Phước tiếp nhận hồ sơ của:'), sheet2);
   await shot(page, 'form02');
+  const pdf2 = await printForm(page, '02', 2);
+  check('form 02 prints on one A4 page', a4(pdf2), `${pdf2.pages} pages, ${pdf2.box}`);
+  check('form 02 on paper: the dossier, the applicant, the day of the request, the documents requested, the reason and the officer',
+    ...onPaper(pdf2, 'PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ', 'Mã hồ sơ: 2', 'Ông/bà: Trần Thị Bình',
+      'ngày 16 tháng 07 năm 2025', '1 Giấy chứng sinh', 'Lý do: Giấy chứng sinh bị mờ, đề nghị nộp bản rõ',
+      'NGƯỜI HƯỚNG DẪN (Ký và ghi rõ họ tên) lan'));
   await openDossier(page, 3);
   await page.check('#d-event-list input[data-event="refuse-reception"]');
   await page.fill('#d-note', 'Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã');
@@ -458,6 +501,12 @@ try {
   check('form 03 gives the reason of the refusal', sheet3.includes('PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ') &&
     sheet3.includes('Mã hồ sơ: 3') && sheet3.includes('Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã') &&
     sheet3.includes('…………, ngày 16 tháng 07 năm 2025'), sheet3);
+  const pdf3 = await printForm(page, '03', 3);
+  check('form 03 prints on one A4 page', a4(pdf3), `${pdf3.pages} pages, ${pdf3.box}`);
+  check('form 03 on paper: the dossier, the applicant, the day of the refusal, its reason and the officer',
+    ...onPaper(pdf3, 'PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ', 'Mã hồ sơ: 3', 'Số định danh cá nhân (CCCD): 079000000010',
+      'ngày 16 tháng 07 năm 2025', 'Hồ sơ không thuộc thẩm quyền của Ủy ban nhân dân xã',
+      'NGƯỜI TIẾP NHẬN HỒ SƠ (Ký và ghi rõ họ tên) lan'));
 
   // Form 01 printed to PDF: one A4 page, of that dossier.
   await page.goto(`${url}#/in/01/1`);
@@ -476,17 +525,13 @@ try {
   await page.emulateMedia({ media: 'print' });
   await shot(page, 'form01-print');
   await page.emulateMedia({ media: null });
-  const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
-  writeFileSync(`${outdir}/console-form01.pdf`, pdf);
-  const raw = pdf.toString('latin1');
-  const pages = (raw.match(/\/Type\s*\/Page[^s]/g) || []).length;
-  const box = raw.match(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/);
-  check('form 01 prints on one A4 page', pages === 1 && box && Math.abs(box[1] - 595.3) < 2 && Math.abs(box[2] - 841.9) < 2,
-    `${pages} pages, ${box && box.slice(1).join('x')}`);
-  const titleHex = raw.match(/\/Title\s*<([0-9A-Fa-f]+)>/);
-  const pdfTitle = titleHex ? Buffer.from(titleHex[1], 'hex').swap16().toString('utf16le').replace(/^\uFEFF/, '')
-    : (raw.match(/\/Title\s*\(([^)]*)\)/) || [])[1];
-  check('the PDF is the form of that dossier', pdfTitle === 'Mẫu 01: hồ sơ số 1', pdfTitle);
+  const pdf1 = await printForm(page, '01', 1);
+  check('form 01 prints on one A4 page', a4(pdf1), `${pdf1.pages} pages, ${pdf1.box}`);
+  check('the PDF is the form of that dossier', pdf1.title === 'Mẫu 01: hồ sơ số 1', pdf1.title);
+  check('form 01 on paper: the dossier, the applicant, the day of the reception, the due date and the officer',
+    ...onPaper(pdf1, 'GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ', 'Mã hồ sơ: 1', 'Ông/bà: Nguyễn Văn An',
+      'ngày 14 tháng 07 năm 2025', '4. Thời gian nhận hồ sơ: 09 giờ 10 phút, ngày 14/07/2025.',
+      '17 giờ 00 phút, ngày 14/07/2025', 'NGƯỜI TIẾP NHẬN HỒ SƠ', 'lan'));
   await page.goto(`${url}#/in/04/1`);
   await page.waitForSelector('#sheet .form-title');
   const sheet4 = await text(page, '#sheet');
@@ -494,6 +539,18 @@ try {
     sheet4.includes('Chờ Sở Tư pháp xác minh thông tin hộ tịch') &&
     sheet4.includes('xin lỗi ông/bà và sẽ trả kết quả giải quyết hồ sơ vào ngày 21/07/2025.') &&
     sheet4.includes('…………, ngày 16 tháng 07 năm 2025'), sheet4);
+  const pdf4 = await printForm(page, '04', 1);
+  check('form 04 prints on one A4 page', a4(pdf4), `${pdf4.pages} pages, ${pdf4.box}`);
+  check('form 04 on paper: the dossier, the applicant, the day of the apology, its reason, the new date and the officer',
+    ...onPaper(pdf4, 'Mã hồ sơ: 1', 'Ông/bà: Nguyễn Văn An', 'ngày 16 tháng 07 năm 2025',
+      'VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT', 'Lý do: Chờ Sở Tư pháp xác minh thông tin hộ tịch',
+      'sẽ trả kết quả giải quyết hồ sơ vào ngày 21/07/2025', 'NGƯỜI LẬP VĂN BẢN', 'THỦ TRƯỞNG CƠ QUAN',
+      '(Ký, ghi rõ họ tên và đóng dấu)'));
+  // The head signs and writes their own name: the clerk's is under the drafter's role only.
+  const heads = await page.$$eval('#sheet .signs > div', (cs) => cs.map((c) => [...c.children].map((x) => x.textContent)));
+  check('form 04: the officer who recorded the apology signs as its drafter, the head\'s name is left for the pen',
+    JSON.stringify(heads) === JSON.stringify([['NGƯỜI LẬP VĂN BẢN', '(Ký và ghi rõ họ tên)', 'lan'],
+      ['THỦ TRƯỞNG CƠ QUAN', '(Ký, ghi rõ họ tên và đóng dấu)', '']]), JSON.stringify(heads));
 
   // Intake at the desk.
   await page.goto(`${url}#/tiep-nhan`);
@@ -543,6 +600,7 @@ try {
     await shot(page, 'intake');
     await page.click('#i-submit');
     await until(page, () => document.querySelector('#d-done').textContent.startsWith('Đã tiếp nhận'));
+    await settled(page); // the new dossier's page drawn, not the facts of the last one shown
     const done = await text(page, '#d-done');
     const id = done.match(/số (\d+)/)[1];
     check('the dossier is taken in at the counter, with the receipt offered',
