@@ -5,7 +5,8 @@
 # more (two pages of the queue), a registry record, and the tokens of a clerk (lan), a head of
 # unit (hoa) and an applicant (an). Prints TAP lines, and "# SKIP needs
 # /api/…" for the steps whose endpoint the server does not have yet; saves the screenshots and
-# the printed form as console-*.png and console-form01.pdf beside SCREENSHOT.png.
+# the printed forms as console-*.png, console-form0N.pdf and, drawn from each PDF by poppler's
+# pdftoppm, console-form0N.png beside SCREENSHOT.png.
 #   bash tools/check-console.sh BUILD/motcua [SCREENSHOT.png]
 # Exit status: 0 passed, 1 failed, 77 skipped (no chromium, node or npm).
 set -u

@@ -19,6 +19,8 @@ pkgs+=(libcurl4-openssl-dev libgnutls28-dev)
 # runs on Node 18 and 20). Debian's npm is a package of its own; another Node (NodeSource's)
 # brings its npm along.
 pkgs+=(nodejs)
+# tools/check-console.sh reads the printed forms as PDF (pdftotext) and draws them (pdftoppm).
+pkgs+=(poppler-utils)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
