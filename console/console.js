@@ -852,6 +852,10 @@ async function renderDossier(id, keepMessages) {
   let why = null;
   try { why = await call('GET', `/api/dossiers/${id}/explain`); } catch { why = null; }
   if (mine !== renders) return; // a newer render (another route or action) draws instead
+  if (flash && flash.id === d.id) { // what brought the officer here, said once on this dossier
+    $('#d-done').textContent = flash.text;
+    flash = null;
+  }
   if (!current || current.id !== d.id) {
     // Another dossier: nothing typed for the last one carries over.
     $('#d-note').value = '';
@@ -1318,9 +1322,9 @@ async function submitIntake(event) {
       { 'Idempotency-Key': intake.key });
     intake.key = null;
     $('#i-form').hidden = true;
+    // The dossier's page says it was taken in: the route (the hash's change) draws it once.
+    flash = { id: d.id, text: t('intake-done', d.id) };
     location.hash = '#/ho-so/' + d.id;
-    await route();
-    $('#d-done').textContent = t('intake-done', d.id);
   } catch (err) {
     // A field the engine refuses (field.*: its name first) is shown at that field too.
     if (err.code && err.code.startsWith('field.') && err.args && err.args[0]) {
@@ -1563,6 +1567,8 @@ async function renderPrint(form, id) {
 // Marks the content busy while fn runs (screen readers wait; tests too), and lets only the
 // latest of overlapping renders draw.
 let renders = 0;
+// A sentence for the next drawing of a dossier's page ({id, text}), or null.
+let flash = null;
 async function busy(fn) {
   const main = $('#main');
   main.setAttribute('aria-busy', 'true');
