@@ -37,7 +37,10 @@ on_tmpfs() { # on_tmpfs NAME FUNCTION : FUNCTION prints pass, skip (no tmpfs) or
 }
 # The stores: SQLite files, or with MC_TEST_PG a schema each of the test database.
 pg=${MC_TEST_PG:-}
-store() { # store NAME : the --db of a new, empty store
+store() { # store NAME : the --db of a new, empty store (NAME of [a-z0-9_]: a PostgreSQL schema's)
+    if ! [[ "$1" =~ ^[a-z0-9_]+$ ]]; then
+        echo "not ok - the store name '$1' is not of [a-z0-9_] (a schema's on PostgreSQL)" >&2
+    fi
     if [ -n "$pg" ]; then
         psql -X -q -d "$pg" -c "CREATE SCHEMA cli_$$_$1" >/dev/null || exit 1
         echo "$pg options='-csearch_path=cli_$$_$1'"
@@ -320,7 +323,7 @@ check "the same scenarios without --lang fail, quoting the English sentence" \
     bash -c "'$bin' test tests/fixtures/scenarios-vi --catalogue . >'$tmp/vi.test' 2>&1; [ \$? = 1 ] && grep -qF 'got: once-only: marriage-certificate is held by civil-status (record CS-2019-0042)' '$tmp/vi.test'"
 # The commands' own words under --lang vi (issue 21): the layout from the message catalogue, the
 # bundled catalogue's titles with the names in brackets, columns counted in characters.
-vdb=$(store layout-vi)
+vdb=$(store layout_vi)
 lv() { "$bin" "$@" --catalogue . --db "$vdb"; }
 lv submit birth-registration --field citizen-id=001234567890 --field parents-married=false --attach birth-notice --attach birth-declaration --now 2025-07-03T09:00 >/dev/null
 lv fire 1 receive --as clerk --now 2025-07-03T09:10 >/dev/null
