@@ -341,8 +341,8 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
         said_below(out, 409, "conflict", "api.conflict", err);
         return;
     case MC_EGONE:
-        said_below(out, 409, "procedure-gone", "api.procedure-gone",
-                   err); /* deploy-check names these */
+        /* deploy-check names these */
+        said_below(out, 409, "procedure-gone", "api.procedure-gone", err);
         return;
     case MC_EDOWN:
         said_below(out, 503, "unavailable", "api.unavailable", err); /* nothing saved: try again */
@@ -358,6 +358,10 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
 static void op_failure(const job *a, const api_request *rq, api_response *out, int rc,
                        const mc_result *res, mc_error *err)
 {
+    if (rc == MC_EREFUSED) {
+        engine_failure(out, rc, res, err); /* a refusal's words are res's: err was not set */
+        return;
+    }
     if (a->key != NULL && err->msg_code != NULL) {
         /* The sentence said again with the key as the caller sent it in place of its argument */
         mc_error was = *err;
