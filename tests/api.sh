@@ -258,6 +258,20 @@ got=$(curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H "Authorization: Bearer cl
 [ "$got" = 413 ] && ok "an oversized body asked in Vietnamese: 413" ||
     fail "an oversized body asked in Vietnamese: 413" "status $got"
 message "the server's own 413 in Vietnamese" "nội dung yêu cầu lớn hơn 65536 byte"
+# The errors whose words come from the engine or the store carry a code too (docs/api.md,
+# "Errors"): a key used for another request.
+extra=(-H "Idempotency-Key: req-42" -H "Accept-Language: vi")
+expect 409 error conflict "a key used for another request, asked in Vietnamese: 409 conflict" \
+    clerk-secret POST /api/dossiers/1/events '{"event":"request-supplement"}'
+message "the reused key's conflict in Vietnamese, the key as the caller sent it" \
+    "mã yêu cầu 'req-42' đã được dùng cho một yêu cầu khác (submit birth-registration)"
+code_args "the reused key's conflict carries its code and arguments" \
+    'request-id.used ["req-42", "submit birth-registration"]'
+extra=(-H "Idempotency-Key: req-42")
+expect 409 error conflict "the same in English: 409 conflict" \
+    clerk-secret POST /api/dossiers/1/events '{"event":"request-supplement"}'
+message "the reused key's conflict in English, as before" \
+    "request id 'req-42' was already used for another request (submit birth-registration)"
 extra=(-H "Accept-Language: vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7")
 expect 404 error not-found "a browser's list preferring vi-VN: 404" clerk-secret GET /api/dossiers/99
 message "a list preferring vi-VN answers in Vietnamese" "không có hồ sơ 99"
@@ -283,6 +297,41 @@ expect 400 error bad-request "no Accept-Language: 400" clerk-secret POST /api/do
 message "no Accept-Language: the English bytes as before" "the body must be a JSON object"
 expect 200 fee.story "0 VND: the procedure's fixed fee" "explain says why the dossier pays its fee" \
     clerk-secret GET /api/dossiers/1/explain
+
+# The store busy past its timeout (SQLite: another process holds the write lock) is 409
+# conflict, and the readiness probe 503 not-ready: both said in Vietnamese from their codes.
+if [ -z "${MC_TEST_PG:-}" ]; then
+    python3 - "$apidb" "$tmp/locked" <<'PY' &
+import sqlite3, sys, time, os
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+c.execute("ROLLBACK")
+PY
+    locker=$!
+    for _ in $(seq 100); do [ -e "$tmp/locked" ] && break; sleep 0.05; done
+    extra=(-H "Accept-Language: vi")
+    expect 503 error not-ready "the readiness probe while the store is locked, in Vietnamese: 503" \
+        "" GET /api/health/ready
+    message "the probe's reason in Vietnamese, its English detail kept" \
+        "máy chủ chưa sẵn sàng tiếp nhận yêu cầu: the store stayed locked by another writer for 200 ms"
+    code_args "the probe's failure carries its code" \
+        'api.not-ready ["the store stayed locked by another writer for 200 ms"]'
+    expect 409 error conflict "a submission while the store stays locked, in Vietnamese: 409" \
+        clerk-secret POST /api/dossiers "$birth"
+    message "the busy store in Vietnamese" \
+        "cơ sở dữ liệu đang bận quá thời gian chờ, xin lỗi: hãy thử lại sau (store: starting a transaction: database is locked)"
+    code_args "the busy store carries its code and arguments" \
+        'store.busy ["starting a transaction", "database is locked"]'
+    extra=()
+    expect 409 error conflict "the same in English: 409" clerk-secret POST /api/dossiers "$birth"
+    message "the busy store in English, as before" \
+        "store: starting a transaction: database is locked"
+    rm -f "$tmp/locked"
+    wait "$locker"
+fi
 
 records=$'document,subject,reference,issued\nmarriage-certificate,079000000009,CS-9,2020-01-02\n'
 expect 200 imported 1 "a registrar imports records (CSV body)" registrar-secret \

@@ -315,6 +315,19 @@ assert "version '2025-07-01', which the catalogue no longer has" in json.dumps(d
 PY
         ok "GET of a dossier without a stored text whose version the server lacks: 409 procedure-gone" ||
         fail "GET of a dossier without a stored text whose version the server lacks: 409 procedure-gone" "HTTP $code" "$(cat "$tmp/r")"
+    # The same asked in Vietnamese: said from the engine's code, its arguments as in English.
+    code=$(curl -s -o "$tmp/r" -w '%{http_code}' --max-time 20 -H "Authorization: Bearer $secret" \
+        -H 'Accept-Language: vi' "http://127.0.0.1:$serve_port/api/dossiers/2")
+    python3 - "$tmp/r" <<'PY' && [ "$code" = 409 ] &&
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["error"] == "procedure-gone" and d["code"] == "dossier.procedure-gone", d
+assert d["args"] == ["2", "death-registration", "2025-07-01"], d
+assert d["message"] == ("hồ sơ 2 theo thủ tục 'death-registration' phiên bản '2025-07-01', "
+                        "danh mục thủ tục hiện tại không còn phiên bản này"), d
+PY
+        ok "... asked in Vietnamese: 409 procedure-gone said from its code" ||
+        fail "... asked in Vietnamese: 409 procedure-gone said from its code" "HTTP $code" "$(cat "$tmp/r")"
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     pid=""

@@ -248,6 +248,23 @@ for i in 1 2 3; do
     grep -q '"unavailable"' "$tmp/ro.body" || statuses="$statuses(body: $(tr -d '\n' <"$tmp/ro.body"))"
     echo "# failover: read-only attempt $i: $code in $t ms: $(sed -n 's/^  "message": //p' "$tmp/ro.body")"
 done
+# The same asked in Vietnamese: said from the store's code, its English detail kept.
+code=$(curl -s -m 20 -o "$tmp/ro.body" -w '%{http_code}' -X POST \
+    -H "Authorization: Bearer secret-1" -H "Idempotency-Key: ro-vi" -H "Accept-Language: vi" \
+    -H 'Content-Type: application/json' --data-binary "$birth" \
+    "http://127.0.0.1:$serve_port/api/dossiers")
+if [ "$code" = 503 ] && python3 - "$tmp/ro.body" <<'PY'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+said = {"store.read-only": "cơ sở dữ liệu đang ở chế độ chỉ đọc (máy chủ dự phòng, hoặc không còn là máy chủ chính), xin lỗi: hãy thử lại sau (store: %s)",
+        "store.unreachable": "không kết nối được đến cơ sở dữ liệu, xin lỗi: hãy thử lại sau (%s)"}
+assert d["error"] == "unavailable" and d["code"] in said, d
+assert d["message"] == said[d["code"]] % d["args"][0], d
+PY
+    ok "no server writable, asked in Vietnamese: 503 said from the store's code"
+else
+    no "no server writable, asked in Vietnamese" "HTTP $code" "$(cat "$tmp/ro.body")"
+fi
 count1=$(psql -X -At -d "$sconn" -c "SELECT count(*) FROM dossier" 2>&1)
 if [ "$statuses" = " 503 503 503" ] && [ "$slow" -eq 0 ] && [ "$count0" = "$count1" ]; then
     ok "no server writable: 503 with Retry-After in under 4 s each, nothing written"

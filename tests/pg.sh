@@ -109,9 +109,9 @@ if out=$(bash tools/pg-cluster.sh start 2>&1); then
     serve_start "$tmp/serve.out" "$tmp/serve.err" "$bin" --tokens "$tmp/tokens" --db "$dconn" \
         --catalogue . --now 2025-07-14T09:00
     birth='{"procedure":"birth-registration","fields":{"citizen-id":"079123456789","parents-married":false},"attach":["birth-declaration","birth-notice","citizen-identity"]}'
-    post() {
+    post() { # post [HEADER]
         curl -s -o "$tmp/r" -w '%{http_code}' -X POST -H 'Authorization: Bearer clerk-secret' \
-            -H 'Content-Type: application/json' --data-binary "$birth" \
+            -H 'Content-Type: application/json' --data-binary "$birth" ${1:+-H "$1"} \
             "http://127.0.0.1:$serve_port/api/dossiers"
     }
     first=$(post)
@@ -119,6 +119,8 @@ if out=$(bash tools/pg-cluster.sh start 2>&1); then
     bash tools/pg-cluster.sh pause "$dir"
     down=$(post)
     downbody=$(cat "$tmp/r")
+    downvi=$(post "Accept-Language: vi")
+    downvibody=$(cat "$tmp/r")
     bash tools/pg-cluster.sh resume "$dir"
     again=$(post)
     againbody=$(cat "$tmp/r")
@@ -134,6 +136,18 @@ if out=$(bash tools/pg-cluster.sh start 2>&1); then
     else
         no "the database goes away under serve" "statuses $first $down $again, $count dossiers" \
             "$downbody" "$againbody" "$(tail -3 "$tmp/serve.err")"
+    fi
+    # The same 503 asked in Vietnamese: said from the store's code, its English detail kept.
+    if [ "$downvi" = 503 ] && printf '%s' "$downvibody" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+said = {"store.lost": "mất kết nối đến cơ sở dữ liệu, xin lỗi: hãy thử lại sau (store: %s)",
+        "store.unreachable": "không kết nối được đến cơ sở dữ liệu, xin lỗi: hãy thử lại sau (%s)"}
+assert d["error"] == "unavailable" and d["code"] in said, d
+assert d["message"] == said[d["code"]] % d["args"][0], d'; then
+        ok "the database down, asked in Vietnamese: 503 unavailable said from its code"
+    else
+        no "the database down, asked in Vietnamese" "status $downvi" "$downvibody"
     fi
     bash tools/pg-cluster.sh stop "$dir"
 else

@@ -757,6 +757,12 @@ static void test_engine__request_ids_make_operations_idempotent(void **state)
     assert_int_equal(mc_engine_fire(f->e, &fi, &res, &err), MC_ECONFLICT);
     assert_string_equal(err.msg, "request id 'req-2' was already used for another request "
                                  "(another fire receive of dossier 1)");
+    /* Its sentence of the message catalogue, for a front end to say in Vietnamese. */
+    const char *args[MC_MSG_MAXARGS];
+    assert_string_equal(err.msg_code, "request-id.used");
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), 2);
+    assert_string_equal(args[0], "req-2");
+    assert_string_equal(args[1], "another fire receive of dossier 1");
     int64_t n;
     assert_int_equal(mc_store_verify(mc_engine_store(f->e), &n, NULL), 0);
 }
@@ -2688,6 +2694,10 @@ static void test_engine__deploy_check_names_the_dossiers_a_catalogue_breaks(void
     assert_non_null(strstr(err.msg, "dossier 2 uses procedure 'p' version '2025-01-01', which "
                                     "the catalogue can no longer run: its procedure text no "
                                     "longer compiles: "));
+    assert_string_equal(err.msg_code, "dossier.procedure-broken");
+    const char *args[MC_MSG_MAXARGS];
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), 4);
+    assert_non_null(strstr(args[3], "its procedure text no longer compiles: "));
     mc_engine_close(e2);
 
     mc_engine_close(e);
@@ -2775,10 +2785,18 @@ static void test_engine__deploy_check_without_stored_texts(void **state)
     assert_int_equal(mc_engine_get(e2, ids[0], now + 120, &d, &err), MC_EGONE);
     assert_string_equal(err.msg, "dossier 1 uses procedure 'p' version '2025-01-01', which the "
                                  "catalogue no longer has");
+    const char *args[MC_MSG_MAXARGS];
+    assert_string_equal(err.msg_code, "dossier.procedure-gone");
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), 3);
+    assert_string_equal(args[0], "1");
+    assert_string_equal(args[2], "2025-01-01");
     mc_engine_close(e2);
     assert_int_equal(mc_engine_open(&e2, lost, NULL, path, NULL), 0);
     assert_int_equal(mc_engine_get(e2, ids[1], now + 120, &d, &err), MC_EGONE);
     assert_string_equal(err.msg, "dossier 2 is in state 't', which procedure 'p' no longer has");
+    assert_string_equal(err.msg_code, "dossier.state-gone");
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), 3);
+    assert_string_equal(args[1], "t");
     assert_int_equal(mc_engine_get(e2, ids[0], now + 120, &d, &err), 0);
     mc_dossier_free(&d);
     mc_engine_close(e2);

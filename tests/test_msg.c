@@ -239,6 +239,71 @@ static void test_msg__dates_as_people_read_them(void **state)
     }
 }
 
+/* An error said from the catalogue (mc_error_say): the English as the catalogue has it, and its
+ * code and arguments kept for a front end; mc_error_set after it leaves no stale code. */
+static void test_msg__an_error_keeps_its_code_and_arguments(void **state)
+{
+    (void)state;
+    mc_error err;
+    const char *args[MC_MSG_MAXARGS];
+    assert_int_equal(mc_error_say(&err, -31, "store.busy", 2, "saving a dossier", NULL), -31);
+    assert_int_equal(err.code, -31);
+    assert_string_equal(err.msg, "store: saving a dossier: ");
+    assert_string_equal(err.msg_code, "store.busy");
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), 2);
+    assert_string_equal(args[0], "saving a dossier");
+    assert_string_equal(args[1], "");                  /* NULL is said as nothing */
+    assert_int_equal(mc_error_args(&err, args, 1), 1); /* no more than asked for */
+    char vi[300];
+    mc_msg_format(MC_LANG_VI, err.msg_code, args, 2, vi, sizeof vi);
+    assert_string_equal(vi, "cơ sở dữ liệu đang bận quá thời gian chờ, xin lỗi: hãy thử lại sau "
+                            "(store: saving a dossier: )");
+
+    assert_int_equal(mc_error_set(&err, -2, "plain %d", 1), -2);
+    assert_string_equal(err.msg, "plain 1");
+    assert_null(err.msg_code);
+    assert_int_equal(err.nargs, 0);
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), 0);
+    assert_int_equal(mc_error_say(NULL, -6, "store.busy", 0), -6);
+
+    /* An unknown code says itself, as mc_msg_format does; more arguments than a message takes
+     * keep the first MC_MSG_MAXARGS. */
+    mc_error_say(&err, -7, "no.such-code", 7, "1", "2", "3", "4", "5", "6", "7");
+    assert_string_equal(err.msg, "no.such-code");
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), MC_MSG_MAXARGS);
+    assert_string_equal(args[4], "5");
+}
+
+/* Arguments longer than the room of mc_error are cut at a whole character, each keeping its
+ * end, the later ones losing room first. */
+static void test_msg__an_error_cuts_long_arguments_at_a_character(void **state)
+{
+    (void)state;
+    char big[601], viet[600];
+    memset(big, 'x', 600);
+    big[600] = '\0';
+    size_t k;
+    for (k = 0; k + 2 < 600; k += 2) {
+        memcpy(viet + k, "\xc6\xb0", 2); /* "ư", two bytes */
+    }
+    viet[k] = '\0';
+    mc_error err;
+    const char *args[MC_MSG_MAXARGS];
+    mc_error_say(&err, -7, "store.busy", 2, "a", viet);
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), 2);
+    assert_string_equal(args[0], "a");
+    /* 512 bytes: "a" and its NUL, then 509 bytes of room before the last NUL: 254 characters */
+    assert_int_equal(strlen(args[1]), 508);
+    assert_int_equal(strncmp(args[1], viet, 508), 0);
+    /* The English is cut as mc_msg_format cuts it: "store: a: " and 122 whole characters */
+    assert_int_equal(strlen(err.msg), 254);
+
+    mc_error_say(&err, -7, "store.busy", 2, big, "b");
+    assert_int_equal(mc_error_args(&err, args, MC_MSG_MAXARGS), 2);
+    assert_int_equal(strlen(args[0]), 510); /* a NUL each for it and for the second */
+    assert_string_equal(args[1], "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +317,8 @@ int main(void)
         cmocka_unit_test(test_msg__accept_language_picks_vi_or_en),
         cmocka_unit_test(test_msg__money_as_people_read_it),
         cmocka_unit_test(test_msg__dates_as_people_read_them),
+        cmocka_unit_test(test_msg__an_error_keeps_its_code_and_arguments),
+        cmocka_unit_test(test_msg__an_error_cuts_long_arguments_at_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

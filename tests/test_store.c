@@ -80,6 +80,9 @@ static void test_store__dossier_round_trip_and_conflicts(void **state)
     assert_int_equal(mc_store_begin(st, NULL), 0);
     assert_int_equal(mc_store_dossier_update(st, &b, &err), MC_ECONFLICT);
     assert_string_equal(err.msg, "dossier 1 was changed by someone else meanwhile; try again");
+    assert_string_equal(err.msg_code, "store.changed");
+    assert_int_equal(err.nargs, 1);
+    assert_string_equal(err.args, "1");
     mc_store_rollback(st);
     assert_int_equal(mc_store_dossier_load(st, 1, &b, NULL), 0);
     assert_string_equal(b.state, "processing");
@@ -1564,6 +1567,9 @@ static void test_store__a_connection_string_opens_postgresql(void **state)
     assert_string_equal(err.msg, "store: cannot connect to the database: connection to server on "
                                  "socket \"/nonexistent/.s.PGSQL.5432\" failed: No such file or "
                                  "directory");
+    assert_string_equal(err.msg_code, "store.unreachable");
+    assert_string_equal(err.args, "connection to server on socket \"/nonexistent/.s.PGSQL.5432\" "
+                                  "failed: No such file or directory");
     assert_int_equal(
         mc_store_open(&st, "postgresql://clerk:hunter2@127.0.0.1:1/mc?connect_timeout=2", &err),
         MC_EDOWN);
@@ -1646,6 +1652,8 @@ static void test_store__postgresql_connection_lost_mid_operation(void **state)
     assert_int_equal(mc_store_event_append(st, &ev, &err), MC_EDOWN);
     assert_string_equal(err.msg,
                         "store: reading a chain's head: the connection to the database was lost");
+    assert_string_equal(err.msg_code, "store.lost");
+    assert_string_equal(err.args, "reading a chain's head");
     mc_store_rollback(st);
     /* The next operation reconnects; the first left nothing. */
     int n = 0;

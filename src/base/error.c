@@ -1,5 +1,6 @@
 /* mc_error helpers: the one place that formats an error record. */
 #include "motcua/error.h"
+#include "motcua/msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,8 +17,71 @@ int mc_error_set(mc_error *err, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        err->msg_code = NULL;
+        err->nargs = 0;
+        err->args[0] = '\0';
     }
     return code;
+}
+
+/* How many bytes of s (n of them) fit in room without splitting a UTF-8 character. */
+static size_t fit(const char *s, size_t n, size_t room)
+{
+    if (n <= room) {
+        return n;
+    }
+    while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80) {
+        room--; /* s[room] continues the character before it: cut before that one */
+    }
+    return room;
+}
+
+int mc_error_say(mc_error *err, int code, const char *msg_code, size_t nargs, ...)
+{
+    if (err == NULL) {
+        return code;
+    }
+    const char *args[MC_MSG_MAXARGS] = {0};
+    va_list ap;
+    va_start(ap, nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        const char *v = va_arg(ap, const char *);
+        if (i < MC_MSG_MAXARGS) {
+            args[i] = v ? v : "";
+        }
+    }
+    va_end(ap);
+    nargs = nargs < MC_MSG_MAXARGS ? nargs : MC_MSG_MAXARGS;
+    err->code = code;
+    err->file = NULL;
+    err->line = 0;
+    err->col = 0;
+    mc_msg_format(MC_LANG_EN, msg_code, args, nargs, err->msg, sizeof err->msg);
+    err->msg_code = msg_code;
+    err->nargs = (uint32_t)nargs;
+    size_t at = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        size_t room = sizeof err->args - at - (nargs - i); /* a NUL for each one left */
+        size_t n = fit(args[i], strlen(args[i]), room);
+        memcpy(err->args + at, args[i], n);
+        at += n;
+        err->args[at++] = '\0';
+    }
+    if (nargs == 0) {
+        err->args[0] = '\0';
+    }
+    return code;
+}
+
+size_t mc_error_args(const mc_error *err, const char **args, size_t most)
+{
+    size_t n = 0;
+    const char *p = err->args;
+    for (; err->msg_code != NULL && n < err->nargs && n < most; n++) {
+        args[n] = p;
+        p += strlen(p) + 1;
+    }
+    return n;
 }
 
 void mc_error_clear(mc_error *err)

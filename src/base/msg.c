@@ -35,6 +35,10 @@ static const entry catalogue[] = {
     {"api.body-not-object", "the body must be a JSON object",
      "nội dung yêu cầu phải là một đối tượng JSON"},
     {"api.by", "by takes one value: officer", "by chỉ nhận một giá trị: officer (theo cán bộ)"},
+    /* The API's five errors whose words come from below it (docs/api.md, "Errors"): when the
+     * engine or the store gave no code of its own, the English is theirs as it was ({1}), and
+     * Vietnamese says what happened with that English as the detail ---- */
+    {"api.conflict", "{1}", "yêu cầu xung đột với một thao tác khác: {1}"},
     {"api.csv-body", "the body is the CSV of the records",
      "nội dung yêu cầu phải là tệp CSV của các bản ghi"},
     {"api.cursor",
@@ -60,6 +64,7 @@ static const entry catalogue[] = {
      "xem"},
     {"api.indicators-officers", "indicators are for officers",
      "chỉ cán bộ mới được xem các chỉ số"},
+    {"api.internal", "{1}", "máy chủ gặp lỗi khi xử lý yêu cầu, xin lỗi: {1}"},
     {"api.json-malformed", "malformed JSON at line {1}, column {2}: {3}",
      "JSON sai cú pháp ở dòng {1}, cột {2}: {3}"},
     {"api.limit", "limit is a number from 1 to {1}", "limit phải là một số từ 1 đến {1}"},
@@ -84,6 +89,7 @@ static const entry catalogue[] = {
     {"api.no-token", "send the header 'Authorization: Bearer TOKEN'",
      "hãy gửi kèm tiêu đề 'Authorization: Bearer TOKEN' (mã truy cập)"},
     {"api.not-a-dossier", "'{1}' does not name a dossier", "'{1}' không phải là số hồ sơ"},
+    {"api.not-ready", "{1}", "máy chủ chưa sẵn sàng tiếp nhận yêu cầu: {1}"},
     {"api.nothing-imported", "{1}: nothing imported", "{1}: không nhập bản ghi nào"},
     {"api.officer-records",
      "an officer may only look up the records of a subject of one of its agency's dossiers",
@@ -93,6 +99,8 @@ static const entry catalogue[] = {
     {"api.path-too-long", "the path is longer than {1} bytes", "đường dẫn dài hơn {1} byte"},
     {"api.preview-officers", "the desk's preview is for officers",
      "chỉ cán bộ tiếp nhận mới được xem trước thành phần hồ sơ"},
+    {"api.procedure-gone", "{1}",
+     "danh mục thủ tục của máy chủ không còn xử lý được hồ sơ này: {1}"},
     {"api.procedure-not-in-force", "no procedure '{1}' is in force",
      "không có thủ tục '{1}' đang có hiệu lực"},
     {"api.procedure-other-agency", "procedure '{1}' belongs to another agency",
@@ -121,6 +129,8 @@ static const entry catalogue[] = {
      "cần nhập mã hồ sơ và số định danh cá nhân"},
     {"api.track-unavailable", "the tracking is not available now: try again later",
      "hiện chưa tra cứu được hồ sơ: vui lòng thử lại sau"},
+    {"api.unavailable", "{1}",
+     "cơ sở dữ liệu tạm thời không truy cập được, xin lỗi: hãy thử lại sau ({1})"},
     /* ---- apologies (§4.6) ---- */
     {"apology.no-clock",
      "the clock of dossier {1} is not running (state '{2}'): there is no deadline to apologise "
@@ -293,6 +303,16 @@ static const entry catalogue[] = {
      "hồ sơ {1} đã kết thúc (trạng thái cuối '{2}')"},
     /* ---- explain (SPEC §5.4): why a document is asked, fetched, provided or not required;
      * {1} of explain.asked and explain.waiting is the requirement's reason ---- */
+    {"dossier.procedure-broken",
+     "dossier {1} uses procedure '{2}' version '{3}', which the catalogue can no longer run: {4}",
+     "hồ sơ {1} theo thủ tục '{2}' phiên bản '{3}', danh mục thủ tục hiện tại không còn xử lý "
+     "được phiên bản này: {4}"},
+    {"dossier.procedure-gone",
+     "dossier {1} uses procedure '{2}' version '{3}', which the catalogue no longer has",
+     "hồ sơ {1} theo thủ tục '{2}' phiên bản '{3}', danh mục thủ tục hiện tại không còn phiên "
+     "bản này"},
+    {"dossier.state-gone", "dossier {1} is in state '{2}', which procedure '{3}' no longer has",
+     "hồ sơ {1} đang ở trạng thái '{2}', thủ tục '{3}' không còn trạng thái này"},
     {"explain.always", "always required", "luôn phải có"},
     {"explain.asked", "asked: {1}", "yêu cầu nộp: {1}"},
     {"explain.fetched", "fetched from {1}, record {2}: never asked of the applicant",
@@ -503,6 +523,10 @@ static const entry catalogue[] = {
     {"procedure.not-in-force", "no version of procedure '{1}' is in force on {2}",
      "không có phiên bản nào của thủ tục '{1}' có hiệu lực vào ngày {2}"},
     {"procedure.unknown", "unknown procedure '{1}'", "không có thủ tục '{1}'"},
+    /* ---- a request id (Idempotency-Key) used twice: {2} names the first request as the
+     * engine recorded it (its operation and detail, in English) ---- */
+    {"request-id.used", "request id '{1}' was already used for another request ({2})",
+     "mã yêu cầu '{1}' đã được dùng cho một yêu cầu khác ({2})"},
     /* ---- roles ---- */
     {"role.not-allowed", "role '{1}' may not fire '{2}' in state '{3}' ({4} may)",
      "vai trò '{1}' không được thực hiện '{2}' ở trạng thái '{3}' (vai trò được phép: {4})"},
@@ -517,6 +541,20 @@ static const entry catalogue[] = {
      "không thể thực hiện '{1}' ở trạng thái '{2}'"},
     {"state.no-event-but", "'{1}' does not leave state '{2}' (it can: {3})",
      "không thể thực hiện '{1}' ở trạng thái '{2}' (có thể thực hiện: {3})"},
+    /* ---- the store (src/store): {1} is what the store was doing, {2} the database's own
+     * words, both in English, kept for whoever reads the logs ---- */
+    {"store.busy", "store: {1}: {2}",
+     "cơ sở dữ liệu đang bận quá thời gian chờ, xin lỗi: hãy thử lại sau (store: {1}: {2})"},
+    {"store.changed", "dossier {1} was changed by someone else meanwhile; try again",
+     "hồ sơ {1} vừa được người khác cập nhật trong lúc xử lý: hãy thử lại"},
+    {"store.lost", "store: {1}: the connection to the database was lost",
+     "mất kết nối đến cơ sở dữ liệu, xin lỗi: hãy thử lại sau (store: {1})"},
+    {"store.read-only",
+     "store: {1}: the database is read-only (a standby, or no longer the primary)",
+     "cơ sở dữ liệu đang ở chế độ chỉ đọc (máy chủ dự phòng, hoặc không còn là máy chủ chính), "
+     "xin lỗi: hãy thử lại sau (store: {1})"},
+    {"store.unreachable", "store: cannot connect to the database: {1}",
+     "không kết nối được đến cơ sở dữ liệu, xin lỗi: hãy thử lại sau ({1})"},
     /* ---- the subject of a dossier ---- */
     {"subject.applicant",
      "role 'applicant' may not change the subject of dossier {1} (field '{2}'); an officer may "

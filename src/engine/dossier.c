@@ -627,6 +627,8 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
     }
     /* The dossier runs on the text it was submitted under: the catalogue's own when its hash
      * is the same (one compare), else that text compiled against the catalogue. */
+    char n[24]; /* the dossier number, as the sentences of MC_EGONE say it */
+    snprintf(n, sizeof n, "%lld", (long long)id);
     const char *hash = json_string_value(json_object_get(root, "text_hash"));
     const mc_procedure *p = mce_find_version(e->cat, d->row.procedure, d->row.version);
     if (hash != NULL && strlen(hash) < sizeof d->text_hash) {
@@ -637,10 +639,8 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
         const mc_procedure *pinned;
         rc = mce_pinned(e, hash, d->row.procedure, d->row.version, &pinned, &why, err);
         if (rc == 0 && pinned == NULL) {
-            rc = mc_error_set(err, MC_EGONE,
-                              "dossier %lld uses procedure '%s' version '%s', which the "
-                              "catalogue can no longer run: %s",
-                              (long long)id, d->row.procedure, d->row.version, why);
+            rc = mc_error_say(err, MC_EGONE, "dossier.procedure-broken", 4, n, d->row.procedure,
+                              d->row.version, why);
         }
         if (rc != 0) {
             json_decref(root);
@@ -651,10 +651,8 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
     }
     if (p == NULL) {
         json_decref(root);
-        rc = mc_error_set(err, MC_EGONE,
-                          "dossier %lld uses procedure '%s' version '%s', which the catalogue no "
-                          "longer has",
-                          (long long)id, d->row.procedure, d->row.version);
+        rc = mc_error_say(err, MC_EGONE, "dossier.procedure-gone", 3, n, d->row.procedure,
+                          d->row.version);
         mce_dos_free(d);
         return rc;
     }
@@ -681,10 +679,7 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
         }
     }
     if (d->state == UINT32_MAX) {
-        rc = mc_error_set(err, MC_EGONE,
-                          "dossier %lld is in state '%s', which procedure '%s' no "
-                          "longer has",
-                          (long long)id, d->row.state, p->name);
+        rc = mc_error_say(err, MC_EGONE, "dossier.state-gone", 3, n, d->row.state, p->name);
         mce_dos_free(d);
         return rc;
     }

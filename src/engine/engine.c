@@ -308,9 +308,7 @@ static int replay(const op *op_, const char *request_id, const char *print, cons
                      detail ? detail : "");
         }
         json_decref(o);
-        return mc_error_set(err, MC_ECONFLICT,
-                            "request id '%s' was already used for another request (%s)", request_id,
-                            first);
+        return mc_error_say(err, MC_ECONFLICT, "request-id.used", 2, request_id, first);
     }
     res->dossier = json_integer_value(json_object_get(o, "dossier"));
     res->refusal = (mc_refusal)json_integer_value(json_object_get(o, "refusal"));

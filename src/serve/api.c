@@ -263,6 +263,34 @@ static void refusal_code(api_response *out, const mc_result *res)
     }
 }
 
+/* An error whose words come from below the API (the engine, the store): its message is err's
+ * English as it was, with err's code and arguments when it has them (mc_error_say), else the
+ * API's code for that kind of error (fallback: "{1}" in English) with that English as {1}, so
+ * that api_localize says every one of them in Vietnamese too. */
+static void said_below(api_response *out, int status, const char *error, const char *fallback,
+                       const mc_error *err)
+{
+    const char *args[MC_MSG_MAXARGS];
+    size_t n = mc_error_args(err, args, MC_MSG_MAXARGS);
+    const char *code = err->msg_code != NULL && mc_msg_text(MC_LANG_EN, err->msg_code) != NULL
+                           ? err->msg_code
+                           : fallback;
+    if (code == fallback) {
+        args[0] = err->msg;
+        n = 1;
+    }
+    api_error(out, status, error, "%s", err->msg);
+    json_t *list = json_array();
+    bool ok = list != NULL;
+    for (size_t i = 0; i < n; i++) {
+        front_jpush(list, mc_json_text(args[i]), &ok);
+    }
+    list = front_jdone(list, ok);
+    front_jset(out->body, "code", json_string(code), &ok);
+    front_jset(out->body, "args", list, &ok);
+    out->body = front_jdone(out->body, ok); /* NULL: out of memory, api_handle answers 500 */
+}
+
 /* The answer to a refused or failed engine operation. */
 static void engine_failure(api_response *out, int rc, const mc_result *res, const mc_error *err)
 {
@@ -307,20 +335,21 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
     }
     case MC_ECONFLICT:
     case MC_EBUSY:
-        api_error(out, 409, "conflict", "%s", err->msg);
+        said_below(out, 409, "conflict", "api.conflict", err);
         return;
     case MC_EUSAGE:
-        api_error(out, 409, "conflict", "%s", err->msg); /* a request id used for another request */
+        said_below(out, 409, "conflict", "api.conflict", err);
         return;
     case MC_EGONE:
-        api_error(out, 409, "procedure-gone", "%s", err->msg); /* deploy-check names these */
+        /* deploy-check names these */
+        said_below(out, 409, "procedure-gone", "api.procedure-gone", err);
         return;
     case MC_EDOWN:
-        api_error(out, 503, "unavailable", "%s", err->msg); /* nothing saved: try again */
+        said_below(out, 503, "unavailable", "api.unavailable", err); /* nothing saved: try again */
         out->retry_after = API_RETRY_AFTER_S;
         return;
     default:
-        api_error(out, 500, "internal", "%s", err->msg);
+        said_below(out, 500, "internal", "api.internal", err);
     }
 }
 
@@ -329,6 +358,22 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
 static void op_failure(const job *a, const api_request *rq, api_response *out, int rc,
                        const mc_result *res, mc_error *err)
 {
+    if (rc == MC_EREFUSED) {
+        engine_failure(out, rc, res, err); /* a refusal's words are res's: err was not set */
+        return;
+    }
+    if (a->key != NULL && err->msg_code != NULL) {
+        /* The sentence said again with the key as the caller sent it in place of its argument */
+        mc_error was = *err;
+        const char *args[MC_MSG_MAXARGS] = {0};
+        size_t n = mc_error_args(&was, args, MC_MSG_MAXARGS);
+        for (size_t i = 0; i < n; i++) {
+            args[i] = strcmp(args[i], a->key) == 0 ? rq->idempotency_key : args[i];
+        }
+        mc_error_say(err, was.code, was.msg_code, n, args[0], args[1], args[2], args[3], args[4]);
+        engine_failure(out, rc, res, err);
+        return;
+    }
     char *at = a->key ? strstr(err->msg, a->key) : NULL;
     if (at != NULL) {
         char msg[sizeof err->msg];
@@ -1625,10 +1670,9 @@ static void ep_ready(job *a, const principal *p, const api_request *rq, const ro
     char why[200] = "";
     if (atomic_load(&a->api->stopping)) {
         api_error_msg(out, 503, "not-ready", "api.stopped", 0);
-    } else if (a->api->ready != NULL && !a->api->ready(a->api->ready_ud, why, sizeof why)) {
-        api_error(out, 503, "not-ready", "%s", why);
-    } else if (!ready_timers(&a->api->metrics, realtime_ms(), why, sizeof why)) {
-        api_error(out, 503, "not-ready", "%s", why);
+    } else if ((a->api->ready != NULL && !a->api->ready(a->api->ready_ud, why, sizeof why)) ||
+               !ready_timers(&a->api->metrics, realtime_ms(), why, sizeof why)) {
+        api_error_msg(out, 503, "not-ready", "api.not-ready", 1, why); /* the probe's English */
     } else {
         out->status = 200;
         out->body = json_pack("{s:s}", "status", "ready"); /* NULL: out of memory (api_handle) */

@@ -552,17 +552,13 @@ static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *e
      * exception, 57P01–57P03 a server shutting down or starting. */
     if (res == NULL || connection_lost(b) || state == NULL || strncmp(state, "08", 2) == 0 ||
         strncmp(state, "57P0", 4) == 0) {
-        return mc_error_set(err, MC_EDOWN, "store: %s: the connection to the database was lost",
-                            what);
+        return mc_error_say(err, MC_EDOWN, "store.lost", 1, what);
     }
     if (strcmp(state, "25006") == 0) {
         /* A server that refuses writes is a standby, or a primary demoted under us: the
          * connection was for writing, so the next operation looks for a writable server. */
         b->stale = true;
-        return mc_error_set(err, MC_EDOWN,
-                            "store: %s: the database is read-only (a standby, or no longer the "
-                            "primary)",
-                            what);
+        return mc_error_say(err, MC_EDOWN, "store.read-only", 1, what);
     }
     const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     char msg[200];
@@ -587,7 +583,8 @@ static int pg_error(mcs_backend *b, PGresult *res, const char *what, mc_error *e
             snprintf(msg, sizeof msg, "the disk is full");
         }
     }
-    return mc_error_set(err, code, "store: %s: %s", what, msg);
+    return code == MC_EBUSY ? mc_error_say(err, code, "store.busy", 2, what, msg)
+                            : mc_error_set(err, code, "store: %s: %s", what, msg);
 }
 
 /* Runs sql (no parameters) expecting no rows. */
@@ -1123,7 +1120,7 @@ static int connect_error(mcs_backend *b, mc_error *err)
         }
         p += n + (p[n] == '\n');
     }
-    return mc_error_set(err, MC_EDOWN, "store: cannot connect to the database: %s", why);
+    return mc_error_say(err, MC_EDOWN, "store.unreachable", 1, why);
 }
 
 /* ==== opening ============================================================================ */

@@ -429,7 +429,8 @@ static int db_error(mcs_backend *b, mc_error *err, int rc, const char *what)
     } else if (rc == SQLITE_READONLY) {
         msg = "the store is read-only";
     }
-    return mc_error_set(err, code, "store: %s: %s", what, msg);
+    return code == MC_EBUSY ? mc_error_say(err, code, "store.busy", 2, what, msg)
+                            : mc_error_set(err, code, "store: %s: %s", what, msg);
 }
 
 /* A text or blob bound with SQLITE_TRANSIENT is copied, and the copy can fail: the statement

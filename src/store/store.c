@@ -183,7 +183,7 @@ static void group_release(mc_store_group *g)
  * last of the batch commits it. Returns the COMMIT's result. */
 static int group_finish(mc_store_group *g, mc_error *err)
 {
-    batch_member me = {NULL, false, 0, {0, NULL, 0, 0, ""}};
+    batch_member me = {NULL, false, 0, {.code = 0}};
     pthread_mutex_lock(&g->mu);
     me.next = g->members;
     g->members = &me;
@@ -308,6 +308,14 @@ static void gate_leave(mc_store *st)
 static mcs_backend *tx_backend(const mc_store *st)
 {
     return st->grouped ? st->group->w->b : st->b;
+}
+
+/* MC_ECONFLICT: dossier id was changed by another writer since it was read. */
+static int changed(mc_error *err, int64_t id)
+{
+    char n[24];
+    snprintf(n, sizeof n, "%lld", (long long)id);
+    return mc_error_say(err, MC_ECONFLICT, "store.changed", 1, n);
 }
 
 /* A backend's MC_EBUSY in an optimistic transaction: the snapshot would be stale, so the
@@ -841,9 +849,7 @@ int mc_store_commit(mc_store *st, mc_error *err)
     int rc = busy_to_retry(st, st->m->commit(st->b, err), err);
     if (rc == MC_ECONFLICT && st->put != 0) {
         /* Q_DOSSIER_PUT's revision check failed with the COMMIT it was sent with. */
-        rc = mc_error_set(err, MC_ECONFLICT,
-                          "dossier %lld was changed by someone else meanwhile; try again",
-                          (long long)st->put);
+        rc = changed(err, st->put);
     }
     forget_loaded(st);
     if (rc == 0) {
@@ -1195,9 +1201,7 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
         st->put = row->id;
         rc = run(st, Q_DOSSIER_PUT, p, 22, NULL, NULL, NULL, "saving a dossier", err);
         if (rc == MC_ECONFLICT) {
-            rc = mc_error_set(err, MC_ECONFLICT,
-                              "dossier %lld was changed by someone else meanwhile; try again",
-                              (long long)row->id);
+            rc = changed(err, row->id);
         }
         if (rc == 0) {
             rc = pend_row(st, a.changed, row, err);
@@ -1213,9 +1217,7 @@ int mc_store_dossier_update(mc_store *st, mc_dossier_row *row, mc_error *err)
     int64_t changes = 0;
     rc = run(st, Q_DOSSIER_SWAP, p, 22, compare_row, &a, &changes, "saving a dossier", err);
     if (rc == 0 && (!a.found || a.stale || changes != 1)) {
-        rc = mc_error_set(err, MC_ECONFLICT,
-                          "dossier %lld was changed by someone else meanwhile; try again",
-                          (long long)row->id);
+        rc = changed(err, row->id);
     }
     if (rc == 0) {
         rc = pend_row(st, a.changed, row, err);
