@@ -660,7 +660,7 @@ async function signIn(event) {
   }
 }
 
-// The catalogue of the token's agencies (contract 1), once; null while the server lacks it.
+// The catalogue of the token's agencies (GET /api/procedures), once; null while the server lacks it.
 async function loadCatalogue() {
   if (catalogueTried) return;
   catalogueTried = true;

@@ -1575,7 +1575,7 @@ static void track_answer(job *j, int64_t id, const char *subject, api_response *
     mc_dossier_free(&d);
 }
 
-/* GET /api/track?code=N&subject=S: the citizen's tracking (contract 4 of issue 21), without a
+/* GET /api/track?code=N&subject=S: the citizen's tracking (docs/api.md), without a
  * token, limited per client address; a read in the access log under the subject. */
 static void get_track(job *pub, const api_request *rq, api_response *out)
 {
