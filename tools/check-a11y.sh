@@ -13,16 +13,8 @@ set -u
 bin=${1:?usage: check-a11y.sh MOTCUA [MIN]}
 min=${2:-95}
 here=$(cd "$(dirname "$0")" && pwd)
-browser=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$browser" ] || ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "check-a11y: chromium, node or npm is missing; skipped" >&2
-    exit 77
-fi
-if [ ! -d "$here/console-test/node_modules/lighthouse" ] &&
-    ! (cd "$here/console-test" && npm ci --silent --no-audit --no-fund >&2); then
-    echo "check-a11y: npm ci of tools/console-test (lighthouse) failed; skipped" >&2
-    exit 77
-fi
+. "$here/console-test/browser-lib.sh"
+browser_ready check-a11y lighthouse
 cat_dir=$here/../tests/fixtures/desk-catalogue
 tmp=$(mktemp -d)
 pid=""

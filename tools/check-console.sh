@@ -14,16 +14,8 @@ bin=${1:?usage: check-console.sh MOTCUA [SCREENSHOT.png]}
 here=$(cd "$(dirname "$0")" && pwd)
 shot=${2:-$(dirname "$bin")/console.png}
 outdir=$(cd "$(dirname "$shot")" && pwd)
-browser=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$browser" ] || ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "check-console: chromium, node or npm is missing; skipped" >&2
-    exit 77
-fi
-if [ ! -d "$here/console-test/node_modules/playwright-core" ] &&
-    ! (cd "$here/console-test" && npm ci --silent --no-audit --no-fund >&2); then
-    echo "check-console: npm ci of playwright-core failed; skipped" >&2
-    exit 77
-fi
+. "$here/console-test/browser-lib.sh"
+browser_ready check-console playwright-core
 cat_dir=$here/../tests/fixtures/desk-catalogue
 tmp=$(mktemp -d)
 pid=""

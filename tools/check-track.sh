@@ -9,16 +9,8 @@ set -u
 bin=${1:?usage: check-track.sh MOTCUA [SCREENSHOT-DIR]}
 here=$(cd "$(dirname "$0")" && pwd)
 shots=${2:-$(dirname "$bin")}
-browser=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$browser" ] || ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "check-track: chromium, node or npm is missing; skipped" >&2
-    exit 77
-fi
-if [ ! -d "$here/console-test/node_modules/playwright-core" ] &&
-    ! (cd "$here/console-test" && npm ci --silent --no-audit --no-fund >&2); then
-    echo "check-track: npm ci of tools/console-test failed; skipped" >&2
-    exit 77
-fi
+. "$here/console-test/browser-lib.sh"
+browser_ready check-track playwright-core
 cat_dir=$here/../tests/fixtures/desk-catalogue
 tmp=$(mktemp -d)
 pid=""

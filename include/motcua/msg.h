@@ -12,6 +12,7 @@
 #ifndef MOTCUA_MSG_H
 #define MOTCUA_MSG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -63,6 +64,11 @@ const char *mc_msg_text(mc_lang lang, const char *code);
  * MC_ENOTFOUND for an unknown code (out then holds the code itself, cut as above). */
 int mc_msg_format(mc_lang lang, const char *code, const char *const *args, size_t nargs, char *out,
                   size_t outsz);
+
+/* Reads nargs arguments (const char *, NULL read as "") from ap into args, MC_MSG_MAXARGS at
+ * most (the rest are read and dropped); returns how many args holds. For the variadic functions
+ * that say a message (mc_error_say, the API's errors). */
+size_t mc_msg_vargs(const char *args[MC_MSG_MAXARGS], size_t nargs, va_list ap);
 
 /* The catalogue in order, for tests and tools: the code of entry i, or NULL past the last. */
 const char *mc_msg_code(size_t i);

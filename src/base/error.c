@@ -44,14 +44,8 @@ int mc_error_say(mc_error *err, int code, const char *msg_code, size_t nargs, ..
     const char *args[MC_MSG_MAXARGS] = {0};
     va_list ap;
     va_start(ap, nargs);
-    for (size_t i = 0; i < nargs; i++) {
-        const char *v = va_arg(ap, const char *);
-        if (i < MC_MSG_MAXARGS) {
-            args[i] = v ? v : "";
-        }
-    }
+    nargs = mc_msg_vargs(args, nargs, ap);
     va_end(ap);
-    nargs = nargs < MC_MSG_MAXARGS ? nargs : MC_MSG_MAXARGS;
     err->code = code;
     err->file = NULL;
     err->line = 0;

@@ -843,3 +843,14 @@ void mc_msg_time(mc_lang lang, const char *iso, char *out, size_t outsz)
                     : 0,
              time ? iso + 11 : "");
 }
+
+size_t mc_msg_vargs(const char *args[MC_MSG_MAXARGS], size_t nargs, va_list ap)
+{
+    for (size_t i = 0; i < nargs; i++) {
+        const char *v = va_arg(ap, const char *);
+        if (i < MC_MSG_MAXARGS) {
+            args[i] = v ? v : "";
+        }
+    }
+    return nargs < MC_MSG_MAXARGS ? nargs : MC_MSG_MAXARGS;
+}

@@ -203,6 +203,22 @@ static void page_charts(html *h, const mc_report *r)
     free(idx);
 }
 
+/* A page's lines under its title: the period (or every WHAT up to the end), the store and the
+ * catalogue. */
+static void page_meta(html *h, const front_opts *c, mc_date from, mc_date to, const char *what)
+{
+    char fd[11], td[11];
+    mc_date_format(from, fd);
+    mc_date_format(to, td);
+    if (c->from != NULL) {
+        html_meta(h, "from %s to %s (local dates, both included)", fd, td);
+    } else {
+        html_meta(h, "every %s up to %s (local dates)", what, td);
+    }
+    html_meta(h, "store %s, catalogue %s", c->db ? c->db : "motcua.db",
+              c->catalogue ? c->catalogue : ".");
+}
+
 static int write_page(const front_opts *c, const mc_catalogue *cat, const mc_report *r,
                       mc_date from, mc_date to, mc_error *err)
 {
@@ -211,16 +227,7 @@ static int write_page(const front_opts *c, const mc_catalogue *cat, const mc_rep
     if (rc != 0) {
         return rc;
     }
-    char fd[11], td[11];
-    mc_date_format(from, fd);
-    mc_date_format(to, td);
-    if (c->from != NULL) {
-        html_meta(h, "from %s to %s (local dates, both included)", fd, td);
-    } else {
-        html_meta(h, "every dossier up to %s (local dates)", td);
-    }
-    html_meta(h, "store %s, catalogue %s", c->db ? c->db : "motcua.db",
-              c->catalogue ? c->catalogue : ".");
+    page_meta(h, c, from, to, "dossier");
     page_figures(h, &r->total);
     html_heading(h, "Indicators");
     page_tables(h, cat, r);
@@ -276,16 +283,7 @@ static int officers_page(const front_opts *c, const mc_officer_report *r, mc_dat
     if (rc != 0) {
         return rc;
     }
-    char fd[11], td[11];
-    mc_date_format(from, fd);
-    mc_date_format(to, td);
-    if (c->from != NULL) {
-        html_meta(h, "from %s to %s (local dates, both included)", fd, td);
-    } else {
-        html_meta(h, "every event up to %s (local dates)", td);
-    }
-    html_meta(h, "store %s, catalogue %s", c->db ? c->db : "motcua.db",
-              c->catalogue ? c->catalogue : ".");
+    page_meta(h, c, from, to, "event");
     html_heading(h, "Per officer");
     html_table_begin(h, "The officers who fired events in the period", officer_head, OFFICER_COLS,
                      "lrrrrrr");

@@ -42,14 +42,8 @@ void api_error_msg(api_response *out, int status, const char *error, const char 
     const char *args[MC_MSG_MAXARGS] = {0};
     va_list ap;
     va_start(ap, nargs);
-    for (size_t i = 0; i < nargs; i++) {
-        const char *v = va_arg(ap, const char *);
-        if (i < MC_MSG_MAXARGS) {
-            args[i] = v ? v : "";
-        }
-    }
+    nargs = mc_msg_vargs(args, nargs, ap);
     va_end(ap);
-    nargs = nargs < MC_MSG_MAXARGS ? nargs : MC_MSG_MAXARGS;
     char msg[600];
     mc_msg_format(MC_LANG_EN, code, args, nargs, msg, sizeof msg);
     out->status = status;
