@@ -421,6 +421,10 @@ typedef struct mc_procedure {
     mc_strings legal_basis;
     const char *agency; /* or NULL */
     mc_pos agency_pos;  /* of the agency's name in `agency NAME` */
+    const char *sector; /* `sector "TEXT"`: the field of administration it belongs to, or NULL */
+    /* `supersedes NAME`: the procedure (another name, e.g. an imported national twin with the
+     * same official code) this one replaces in cost studies and simulations, or NULL */
+    const char *supersedes;
     bool has_effective;
     mc_date effective;           /* in force from this date (when has_effective) */
     const mc_calendar *calendar; /* the named or default calendar; NULL: built-in weekdays */

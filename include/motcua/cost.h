@@ -22,6 +22,8 @@ typedef struct mc_cost_line {
     int64_t cost;    /* per dossier, in the currency's smallest unit */
     int64_t volume;  /* dossiers a year (0 when the procedure declares none) */
     int64_t annual;  /* cost × volume */
+    int64_t fee;     /* the fee counted in cost, per dossier (the state's revenue per dossier) */
+    unsigned assumed; /* the version's MC_ASSUMED_* bits: which of its figures are assumptions */
     char notes[512]; /* what was assumed: rules counted as always true, fee rules, … */
 } mc_cost_line;
 

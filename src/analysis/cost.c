@@ -357,6 +357,8 @@ static int cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model 
         return MC_ENOMEM;
     }
     mc_cost_sum_fee(&sum, fee);
+    l->fee = fee;
+    l->assumed = p->assumed;
     mc_cost_sum_finish(&sum, &l->hours, &l->cost);
     l->volume = p->has_volume ? p->volume : 0;
     l->annual = l->cost * l->volume;
