@@ -551,6 +551,11 @@ void mc_catalogue_free(mc_catalogue *cat);
 /* The version of procedure name in force on date (the latest effective on or before it; a
  * version without `effective` is in force from the beginning), or NULL. */
 const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *name, mc_date date);
+/* The procedure in force on date that supersedes name (its version in force says `supersedes
+ * NAME`), or NULL: a superseded procedure is left out of cost studies and simulations, which
+ * count the one in force instead (issue 22). */
+const mc_procedure *mc_catalogue_superseded(const mc_catalogue *cat, const char *name,
+                                            mc_date date);
 /* Every version of name, oldest first; *n is set to their number (0 when unknown). */
 const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const char *name,
                                                  size_t *n);

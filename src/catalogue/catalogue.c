@@ -109,6 +109,19 @@ const mc_procedure *mc_catalogue_procedure(const mc_catalogue *cat, const char *
     return found;
 }
 
+const mc_procedure *mc_catalogue_superseded(const mc_catalogue *cat, const char *name,
+                                            mc_date date)
+{
+    for (size_t i = 0; i < cat->procedures.n; i++) {
+        const mc_procedure *p = cat->procedures.items[i];
+        if (p->supersedes != NULL && strcmp(p->supersedes, name) == 0 &&
+            mc_catalogue_procedure(cat, p->name, date) == p) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
 #define LOOKUP(fn, type, map)                                                                      \
     const type *fn(const mc_catalogue *cat, const char *name)                                      \
     {                                                                                              \
