@@ -93,22 +93,29 @@ static const command commands[] = {
      "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'",
      OPTIONS("--filter", "--format", LOAD)},
     {"cost", cmd_cost,
-     "cost [--reform NAME] [--date DATE] [--coverage-from STORE [--since DATE] [--until DATE]] "
-     "[--format text|csv|json] [--html FILE]",
-     "compliance cost per procedure and a year (Circular 02/2017), baseline against a reform; "
-     "--html FILE also writes a briefing page; --coverage-from STORE counts with the live "
-     "registries' measured coverage",
-     OPTIONS("--reform", "--date", "--format", "--html", "--coverage-from", "--since", "--until",
-             LOAD)},
-    {"simulate", cmd_simulate,
-     "simulate [--reform NAME] [--dossiers N | --year] [--seed S] [--from DATE] "
-     "[--coverage-from STORE [--since DATE] [--until DATE]] [--format text|csv|json] "
-     "[--html FILE]",
-     "synthetic dossiers through the engine: baseline against a reform, with indicators; "
-     "--html FILE also writes a briefing page; --coverage-from STORE counts with the live "
-     "registries' measured coverage",
-     OPTIONS("--reform", "--dossiers", "--year", "--seed", "--from", "--format", "--html",
+     "cost [--reform NAME]... [--compare A,B,...] [--date DATE] [--agency A,..] [--sector S,..] "
+     "[--procedure P,..] [--code C,..] [--by agency|sector|procedure] [--income N] "
+     "[--count-waiting yes|no] [--coverage REGISTRY=P%]... [--coverage-from STORE [--since DATE] "
+     "[--until DATE]] [--format text|csv|json] [--html FILE] [--xlsx FILE]",
+     "compliance cost per procedure and a year (Circular 02/2017), baseline against reforms "
+     "applied in order, with what each change is worth; --compare puts reforms side by side; "
+     "--html FILE also writes a briefing, --xlsx FILE a workbook with the formulas",
+     OPTIONS("--reform", "--compare", "--date", "--agency", "--sector", "--procedure", "--code",
+             "--by", "--income", "--count-waiting", "--coverage", "--format", "--html", "--xlsx",
              "--coverage-from", "--since", "--until", LOAD)},
+    {"simulate", cmd_simulate,
+     "simulate [--reform NAME]... [--compare A,B,...] [--dossiers N | --year] [--seed S] "
+     "[--runs K] [--from DATE] [--agency A,..] [--sector S,..] [--procedure P,..] [--code C,..] "
+     "[--by agency|sector|procedure] [--income N] [--count-waiting yes|no] "
+     "[--coverage REGISTRY=P%]... [--coverage-from STORE [--since DATE] [--until DATE]] "
+     "[--format text|csv|json] [--html FILE]",
+     "synthetic dossiers through the engine: baseline against reforms applied in order, with "
+     "indicators and annual totals; --runs K gives 95% intervals; --html FILE also writes a "
+     "briefing page",
+     OPTIONS("--reform", "--compare", "--dossiers", "--year", "--seed", "--runs", "--from",
+             "--agency", "--sector", "--procedure", "--code", "--by", "--income",
+             "--count-waiting", "--coverage", "--format", "--html", "--coverage-from", "--since",
+             "--until", LOAD)},
     {"report", cmd_report,
      "report [--from DATE] [--to DATE] [--by officer] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "
@@ -237,7 +244,16 @@ static const option options[] = {
     ONE("--reason", reason),
     ONE("--state", state),
     ONE("--filter", filter),
-    ONE("--reform", reform),
+    MANY("--reform", reforms, nreforms),
+    ONE("--compare", compare),
+    ONE("--sector", sector),
+    ONE("--procedure", procedure),
+    ONE("--code", code),
+    ONE("--income", income),
+    ONE("--count-waiting", count_waiting),
+    MANY("--coverage", coverage_set, ncoverage_set),
+    ONE("--runs", runs),
+    ONE("--xlsx", xlsx),
     ONE("--from", from),
     ONE("--to", to),
     ONE("--dossiers", dossiers),
@@ -380,12 +396,14 @@ int main(int argc, char **argv)
     c.attach = calloc((size_t)argc + 1, sizeof *c.attach);
     c.set = calloc((size_t)argc + 1, sizeof *c.set);
     c.dispute = calloc((size_t)argc + 1, sizeof *c.dispute);
+    c.reforms = calloc((size_t)argc + 1, sizeof *c.reforms);
+    c.coverage_set = calloc((size_t)argc + 1, sizeof *c.coverage_set);
     /* The options as written, checked against the command once its name is known. */
     const option **given = calloc((size_t)argc + 1, sizeof *given);
     int ngiven = 0;
     bool help = false;
     if (c.args == NULL || !c.field || !c.catalogues || !c.attach || !c.set || !c.dispute ||
-        !given) {
+        !c.reforms || !c.coverage_set || !given) {
         fputs("motcua: out of memory\n", stderr);
         return EXIT_IO;
     }
@@ -412,6 +430,12 @@ int main(int argc, char **argv)
             if (o == NULL || (o->flag != SIZE_MAX && eq != NULL)) {
                 status = front_usage_error("unknown option '%s'", opt);
                 goto done;
+            }
+            for (int k = 0; k < ngiven; k++) {
+                if (given[k] == o && o->multi == SIZE_MAX) {
+                    status = front_usage_error("option '%s' is given twice", opt);
+                    goto done;
+                }
             }
             given[ngiven++] = o;
             if (o->flag != SIZE_MAX) {
@@ -471,6 +495,8 @@ done:
     free(c.attach);
     free(c.set);
     free(c.dispute);
+    free(c.reforms);
+    free(c.coverage_set);
     free(given);
     return status;
 }

@@ -28,6 +28,8 @@ typedef enum mc_coverage_source {
     MC_COVERAGE_NONE,     /* live, no look-up made in the period (unsent ones aside): the
                              declared coverage kept */
     MC_COVERAGE_NOT_LIVE, /* look-ups recorded, the registry is not live: the declared kept */
+    MC_COVERAGE_SET,      /* set for one run (a sensitivity option, mc_coverage_set): that
+                             share, in place of the declared one and of a measure */
 } mc_coverage_source;
 
 typedef struct mc_coverage_row {
@@ -71,6 +73,14 @@ bool mc_coverage_of(const mc_coverage *c, const mc_registry *r, mc_fixed *pct);
 
 /* Whether r's coverage is a measure of c (mc_coverage_of gave the measured share). */
 bool mc_coverage_measured(const mc_coverage *c, const mc_registry *r);
+
+/* Sets the coverage of registry r in c to pct (percent, fixed point) for one run, replacing
+ * its row (a measure included): mc_coverage_of then gives pct for r in a catalogue that
+ * declares r's coverage as it does (a reform that declares another keeps its own). */
+int mc_coverage_set(mc_coverage *c, const mc_registry *r, mc_fixed pct, mc_error *err);
+
+/* A copy of from into *out (mc_coverage_free). */
+int mc_coverage_copy(mc_coverage *out, const mc_coverage *from, mc_error *err);
 
 void mc_coverage_free(mc_coverage *c);
 

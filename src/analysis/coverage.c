@@ -125,14 +125,58 @@ bool mc_coverage_measured(const mc_coverage *c, const mc_registry *r)
            (!r->has_coverage || row->declared == r->coverage);
 }
 
+/* Whether c sets r's coverage for this run (mc_coverage_set) as r declares it. */
+static bool set_for(const mc_coverage *c, const mc_registry *r)
+{
+    const mc_coverage_row *row = mc_coverage_find(c, r->name);
+    return row != NULL && row->source == MC_COVERAGE_SET && row->has_declared == r->has_coverage &&
+           (!r->has_coverage || row->declared == r->coverage);
+}
+
 bool mc_coverage_of(const mc_coverage *c, const mc_registry *r, mc_fixed *pct)
 {
-    if (mc_coverage_measured(c, r)) {
+    if (set_for(c, r) || mc_coverage_measured(c, r)) {
         *pct = mc_coverage_find(c, r->name)->measured;
         return true;
     }
     *pct = r->coverage;
     return r->has_coverage;
+}
+
+int mc_coverage_set(mc_coverage *c, const mc_registry *r, mc_fixed pct, mc_error *err)
+{
+    mc_coverage_row *row = (mc_coverage_row *)mc_coverage_find(c, r->name);
+    if (row == NULL) {
+        mc_coverage_row *grown = mc_realloc(c->rows, (c->n + 1) * sizeof *grown);
+        if (grown == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        c->rows = grown;
+        row = &c->rows[c->n++];
+    }
+    memset(row, 0, sizeof *row);
+    row->registry = r->name;
+    row->source = MC_COVERAGE_SET;
+    row->has_declared = r->has_coverage;
+    row->declared = r->coverage;
+    row->measured = pct;
+    row->first = row->last = MC_NONE;
+    qsort(c->rows, c->n, sizeof *c->rows, by_name);
+    return 0;
+}
+
+int mc_coverage_copy(mc_coverage *out, const mc_coverage *from, mc_error *err)
+{
+    *out = *from;
+    out->rows = mc_calloc(from->n ? from->n : 1, sizeof *out->rows);
+    if (out->rows == NULL) {
+        memset(out, 0, sizeof *out);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (from->n > 0) {
+        memcpy(out->rows, from->rows, from->n * sizeof *out->rows);
+    }
+    return 0;
 }
 
 void mc_coverage_free(mc_coverage *c)

@@ -454,10 +454,10 @@ int cmd_cost(front_opts *c)
     if (rc == 0 && t.m == NULL) {
         rc = mc_error_set(&err, MC_ENOTFOUND, "the catalogue has no default cost-model");
     }
-    if (rc == 0 && c->reform != NULL) {
-        t.reform = mc_catalogue_reform(cat, c->reform);
+    if (rc == 0 && c->nreforms > 0) {
+        t.reform = mc_catalogue_reform(cat, c->reforms[0]);
         rc = t.reform ? mc_reform_apply(cat, t.reform, &reformed, &err)
-                      : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reform);
+                      : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reforms[0]);
     }
     if (rc == 0) {
         rc = cli_coverage_load(c, cat, &cov, &err);

@@ -681,10 +681,10 @@ int cmd_simulate(front_opts *c)
     memset(&cov, 0, sizeof cov);
     int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     const mc_reform *reform = NULL;
-    if (rc == 0 && c->reform != NULL) {
-        reform = mc_catalogue_reform(cat, c->reform);
+    if (rc == 0 && c->nreforms > 0) {
+        reform = mc_catalogue_reform(cat, c->reforms[0]);
         rc = reform ? mc_reform_apply(cat, reform, &reformed, &err)
-                    : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reform);
+                    : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reforms[0]);
     }
     if (rc == 0) {
         rc = cli_coverage_load(c, cat, &cov, &err);

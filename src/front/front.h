@@ -33,7 +33,21 @@ typedef struct front_opts {
     const char *rule_time;   /* --rule-time MS */
     const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
     const char *filter;          /* --filter TEXT (test) */
-    const char *reform;          /* --reform NAME (cost, simulate) */
+    /* --reform NAME (cost, simulate), repeatable: the reforms applied one after the other */
+    const char **reforms;
+    int nreforms;
+    /* --compare A,B,C (cost, simulate): several reforms side by side, each on the baseline */
+    const char *compare;
+    /* filters of cost and simulate (comma lists of names or globs): --agency (also token add's
+     * list of agencies) below, --sector, --procedure, --code */
+    const char *sector, *procedure, *code;
+    /* sensitivity (cost, simulate): --income N (VND an hour), --count-waiting yes|no, and
+     * --coverage REGISTRY=P% (repeatable) change one assumption for one run */
+    const char *income, *count_waiting;
+    const char **coverage_set;
+    int ncoverage_set;
+    const char *runs; /* --runs K (simulate): K seeds, each figure with a 95% interval */
+    const char *xlsx; /* --xlsx FILE (cost): the tables as a workbook with formulas */
     const char *from, *to;       /* --from DATE, --to DATE (report, simulate) */
     const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
     bool year;                   /* --year (simulate) */
@@ -47,7 +61,8 @@ typedef struct front_opts {
     /* --trusted-proxy ADDRESS (serve): the proxy whose X-Forwarded-For names the client, for
      * GET /api/track's rate limit (docs/security.md) */
     const char *trusted_proxy;
-    const char *by;        /* --by officer (report) */
+    /* --by officer (report); --by agency|sector|procedure (cost, simulate): subtotals */
+    const char *by;
     bool migrate;          /* --migrate (serve): migrate an older store before starting */
     /* the live registries' endpoints: `registry NAME { … }` blocks of the configuration file
      * only (config.h), given to the connector (connect.h) */

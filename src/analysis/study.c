@@ -1,0 +1,427 @@
+/* A cost study (study.h): the lines of cost.h for today and under the stacked reforms, with the
+ * sensitivity options applied to the model and the registries' coverage, kept to the procedures
+ * in force that no other one supersedes and that pass the filters; totals split by what rests on
+ * assumptions; subtotals; and, on request, what each change of the reforms is worth. */
+#include "motcua/study.h"
+
+#include "motcua/alloc.h"
+#include "motcua/coverage.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct study_priv {
+    mc_cost_line *base, *reform;
+    size_t nbase, nreform;
+    mc_catalogue *reformed;
+    mc_coverage cov;
+    bool has_cov;
+} study_priv;
+
+static char *dup_printf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+static char *dup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n >= 0 ? mc_malloc((size_t)n + 1) : NULL;
+    if (s != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
+/* Appends a sentence to a list of them; MC_ENOMEM. */
+static int push_line(char ***lines, size_t *n, char *line)
+{
+    char **grown = line ? mc_realloc(*lines, (*n + 1) * sizeof *grown) : NULL;
+    if (grown == NULL) {
+        mc_free(line);
+        return MC_ENOMEM;
+    }
+    grown[(*n)++] = line;
+    *lines = grown;
+    return 0;
+}
+
+void mc_study_lines_free(char **lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mc_free(lines[i]);
+    }
+    mc_free(lines);
+}
+
+mc_study_by mc_study_by_parse(const char *name)
+{
+    static const char *const names[] = {"agency", "sector", "procedure"};
+    for (size_t i = 0; name != NULL && i < 3; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            return (mc_study_by)(i + 1);
+        }
+    }
+    return MC_STUDY_BY_NONE;
+}
+
+void mc_study_model(const mc_study_opts *o, const mc_cost_model *declared, mc_cost_model *out)
+{
+    *out = *declared;
+    if (o->has_income) {
+        out->hourly_income.amount = o->income;
+    }
+    if (o->count_waiting >= 0) {
+        out->count_waiting = o->count_waiting == 1;
+    }
+}
+
+int mc_study_coverage_of(const mc_study_opts *o, const mc_catalogue *cat, mc_coverage *out,
+                         mc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (o->measured != NULL) {
+        int rc = mc_coverage_copy(out, o->measured, err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < o->ncoverage; i++) {
+        const mc_registry *r = mc_catalogue_registry(cat, o->coverage[i].registry);
+        if (r == NULL) {
+            mc_coverage_free(out);
+            return mc_error_set(err, MC_ENOTFOUND, "--coverage: unknown registry '%s'",
+                                o->coverage[i].registry);
+        }
+        int rc = mc_coverage_set(out, r, o->coverage[i].pct, err);
+        if (rc != 0) {
+            mc_coverage_free(out);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* "40,000" */
+static void thousands(int64_t v, char out[32])
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    size_t k = 0;
+    if (v < 0) {
+        out[k++] = '-';
+    }
+    for (int i = 0; i < n; i++) {
+        out[k++] = digits[i];
+        if ((n - i - 1) % 3 == 0 && i + 1 < n) {
+            out[k++] = ',';
+        }
+    }
+    out[k] = '\0';
+}
+
+int mc_study_sensitivity(const mc_study_opts *o, const mc_catalogue *cat,
+                         const mc_cost_model *declared, char ***lines, size_t *n, mc_error *err)
+{
+    *lines = NULL;
+    *n = 0;
+    int rc = 0;
+    if (o->has_income) {
+        char now[32], was[32];
+        thousands(o->income, now);
+        thousands(declared->hourly_income.amount, was);
+        rc = push_line(lines, n,
+                       dup_printf("hourly income %s %s (the cost model %s says %s)", now,
+                                  declared->hourly_income.currency, declared->name, was));
+    }
+    if (rc == 0 && o->count_waiting >= 0) {
+        rc = push_line(lines, n,
+                       dup_printf("waiting time %s (the cost model %s: %s)",
+                                  o->count_waiting ? "counted" : "not counted", declared->name,
+                                  declared->count_waiting ? "counted" : "not counted"));
+    }
+    for (size_t i = 0; rc == 0 && i < o->ncoverage; i++) {
+        const mc_registry *r = mc_catalogue_registry(cat, o->coverage[i].registry);
+        char now[32], was[32] = "no coverage, every subject";
+        mc_fixed_format(o->coverage[i].pct, now);
+        if (r != NULL && r->has_coverage) {
+            mc_fixed_format(r->coverage, was);
+            strcat(was, "%");
+        }
+        rc = push_line(lines, n,
+                       dup_printf("coverage of registry %s %s%% (the catalogue says %s)",
+                                  o->coverage[i].registry, now, was));
+    }
+    if (rc != 0) {
+        mc_study_lines_free(*lines, *n);
+        *lines = NULL;
+        *n = 0;
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static bool matches(const mc_study_filter *f, const char *value)
+{
+    if (f->n == 0) {
+        return true;
+    }
+    for (size_t i = 0; value != NULL && i < f->n; i++) {
+        if (fnmatch(f->items[i], value, 0) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mc_study_selects(const mc_study_opts *o, const mc_procedure *p)
+{
+    return matches(&o->agencies, p->agency) && matches(&o->sectors, p->sector) &&
+           matches(&o->procedures, p->name) && matches(&o->codes, p->code);
+}
+
+static const mc_cost_line *line_named(const mc_cost_line *l, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n; /* the lines are sorted by name (mc_cost_compute) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(name, l[mid].procedure);
+        if (d == 0) {
+            return &l[mid];
+        }
+        if (d < 0) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    return NULL;
+}
+
+static void side_of(mc_study_side *s, const mc_cost_line *l)
+{
+    s->hours = l->hours;
+    s->cost = l->cost;
+    s->fee = l->fee;
+    s->volume = l->volume;
+    s->annual = l->annual;
+    s->revenue = l->fee * l->volume;
+}
+
+static void total_add(mc_study_total *t, const mc_study_row *r)
+{
+    t->n++;
+    t->base += r->base.annual;
+    t->reform += r->reform.annual;
+    t->revenue_base += r->base.revenue;
+    t->revenue_reform += r->reform.revenue;
+    t->worse += r->saving < 0;
+}
+
+static void total_finish(mc_study_total *t)
+{
+    t->saving = t->base - t->reform;
+    t->saving_bp = mc_cost_saving_bp(t->base, t->reform);
+}
+
+static void split_add(mc_study_split *s, const mc_study_row *r)
+{
+    total_add(&s->all, r);
+    total_add(r->assumed ? &s->assumed : &s->statistics, r);
+}
+
+static void split_finish(mc_study_split *s)
+{
+    total_finish(&s->all);
+    total_finish(&s->statistics);
+    total_finish(&s->assumed);
+}
+
+static const char *group_key(const mc_study_row *r, mc_study_by by)
+{
+    const char *k = by == MC_STUDY_BY_AGENCY   ? r->agency
+                    : by == MC_STUDY_BY_SECTOR ? r->sector
+                                               : r->procedure;
+    return k ? k : "";
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    return strcmp(((const mc_study_group *)a)->key, ((const mc_study_group *)b)->key);
+}
+
+static int make_groups(mc_study *s, mc_study_by by, mc_error *err)
+{
+    if (by == MC_STUDY_BY_NONE) {
+        return 0;
+    }
+    s->groups = mc_calloc(s->n ? s->n : 1, sizeof *s->groups);
+    if (s->groups == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        const char *k = group_key(&s->rows[i], by);
+        size_t g = 0;
+        while (g < s->ngroups && strcmp(s->groups[g].key, k) != 0) {
+            g++;
+        }
+        if (g == s->ngroups) {
+            s->groups[s->ngroups++].key = k;
+        }
+        split_add(&s->groups[g].t, &s->rows[i]);
+    }
+    for (size_t g = 0; g < s->ngroups; g++) {
+        split_finish(&s->groups[g].t);
+    }
+    qsort(s->groups, s->ngroups, sizeof *s->groups, cmp_group);
+    return 0;
+}
+
+/* The rows of s from the priv lines. */
+static int make_rows(mc_study *s, const mc_catalogue *cat, const mc_study_opts *o, mc_error *err)
+{
+    study_priv *pv = s->priv;
+    s->rows = mc_calloc(pv->nbase ? pv->nbase : 1, sizeof *s->rows);
+    if (s->rows == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < pv->nbase; i++) {
+        const mc_cost_line *b = &pv->base[i];
+        const mc_procedure *p = b->in_force ? mc_catalogue_procedure(cat, b->procedure, o->date)
+                                            : NULL;
+        if (p == NULL || !mc_study_selects(o, p)) {
+            continue;
+        }
+        const mc_procedure *by = mc_catalogue_superseded(cat, p->name, o->date);
+        if (by != NULL) {
+            if (push_line(&s->superseded, &s->nsuperseded,
+                          dup_printf("%s: superseded by %s", p->name, by->name)) != 0) {
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+            continue;
+        }
+        mc_study_row *r = &s->rows[s->n++];
+        r->p = p;
+        r->procedure = p->name;
+        r->code = p->code;
+        r->agency = p->agency;
+        r->sector = p->sector;
+        side_of(&r->base, b);
+        r->notes = b->notes;
+        r->reform_notes = "";
+        r->assumed_bits = b->assumed;
+        if (o->nreforms == 0) {
+            r->reform = r->base;
+        } else {
+            const mc_cost_line *l = line_named(pv->reform, pv->nreform, p->name);
+            r->abolished = l == NULL || !l->in_force;
+            if (!r->abolished) {
+                side_of(&r->reform, l);
+                r->assumed_bits |= l->assumed;
+                if (strcmp(l->notes, b->notes) != 0) {
+                    r->reform_notes = l->notes;
+                }
+            }
+        }
+        r->assumed = r->assumed_bits != 0;
+        r->saving = r->base.annual - r->reform.annual;
+        r->saving_bp = mc_cost_saving_bp(r->base.annual, r->reform.annual);
+        split_add(&s->totals, r);
+    }
+    split_finish(&s->totals);
+    return 0;
+}
+
+/* The catalogue under the reforms of o, into *out. */
+static int apply_reforms(const mc_catalogue *cat, const mc_study_opts *o, mc_catalogue **out,
+                         mc_error *err)
+{
+    *out = NULL;
+    if (o->nreforms == 0) {
+        return 0;
+    }
+    if (o->nreforms > 1) {
+        return mc_error_set(err, MC_EUSAGE, "stacked reforms are not supported yet");
+    }
+    return mc_reform_apply(cat, o->reforms[0], out, err);
+}
+
+int mc_study_run(mc_study *out, const mc_catalogue *cat, mc_rules *rules,
+                 const mc_study_opts *o, mc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    study_priv *pv = mc_calloc(1, sizeof *pv);
+    if (pv == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    out->priv = pv;
+    out->declared = mc_catalogue_default_cost_model(cat);
+    if (out->declared == NULL) {
+        return mc_error_set(err, MC_ENOTFOUND, "the catalogue has no default cost-model");
+    }
+    mc_study_model(o, out->declared, &out->model);
+    int rc = mc_study_coverage_of(o, cat, &pv->cov, err);
+    if (rc != 0) {
+        return rc;
+    }
+    pv->has_cov = o->measured != NULL || o->ncoverage > 0;
+    const mc_coverage *cov = pv->has_cov ? &pv->cov : NULL;
+    rc = mc_study_sensitivity(o, cat, out->declared, &out->sensitivity, &out->nsensitivity, err);
+    if (rc == 0) {
+        rc = apply_reforms(cat, o, &pv->reformed, err);
+    }
+    if (rc == 0) {
+        rc = mc_cost_compute_with(cat, rules, &out->model, o->date, cov, &pv->base, &pv->nbase,
+                                  err);
+    }
+    if (rc == 0 && pv->reformed != NULL) {
+        rc = mc_cost_compute_with(pv->reformed, rules, &out->model, o->date, cov, &pv->reform,
+                                  &pv->nreform, err);
+    }
+    if (rc == 0) {
+        rc = make_rows(out, cat, o, err);
+    }
+    if (rc == 0 && out->n == 0) {
+        char day[11];
+        mc_date_format(o->date, day);
+        rc = mc_error_set(err, MC_ENOTFOUND, "no procedure is in force on %s%s", day,
+                          o->agencies.n || o->sectors.n || o->procedures.n || o->codes.n
+                              ? " and passes the filters"
+                              : "");
+    }
+    if (rc == 0) {
+        rc = make_groups(out, o->by, err);
+    }
+    return rc;
+}
+
+void mc_study_free(mc_study *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    study_priv *pv = s->priv;
+    if (pv != NULL) {
+        mc_free(pv->base);
+        mc_free(pv->reform);
+        mc_catalogue_free(pv->reformed);
+        mc_coverage_free(&pv->cov);
+        mc_free(pv);
+    }
+    mc_free(s->rows);
+    mc_free(s->groups);
+    mc_free(s->changes);
+    mc_study_lines_free(s->conflicts, s->nconflicts);
+    mc_study_lines_free(s->superseded, s->nsuperseded);
+    mc_study_lines_free(s->sensitivity, s->nsensitivity);
+    memset(s, 0, sizeof *s);
+}
