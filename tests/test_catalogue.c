@@ -1645,8 +1645,7 @@ static void test_catalogue__event_and_agency_errors(void **state)
 static void test_catalogue__sector_and_supersedes_are_read(void **state)
 {
     (void)state;
-    static const char text[] =
-        SUPERSEDES_HEAD
+    static const char text[] = SUPERSEDES_HEAD
         "procedure nat-1 { code \"1.001193\"; sector \"LĨNH VỰC QUẢN LÝ NHÀ NƯỚC CỦA BỘ TƯ PHÁP\"; "
         "lifecycle l }\n"
         "procedure birth { effective 2025-07-01; code \"1.001193\"; sector \"Hộ tịch\"; "
@@ -1675,10 +1674,10 @@ static void test_catalogue__sector_and_supersedes_are_read(void **state)
     assert_null(mc_catalogue_superseded(cat, "birth", mc_date_from_ymd(2026, 1, 1)));
     assert_null(mc_catalogue_superseded(cat, "nobody", mc_date_from_ymd(2026, 1, 1)));
     /* a reform keeps both */
-    static const char reform_text[] = SUPERSEDES_HEAD
-        "procedure nat-1 { lifecycle l }\n"
-        "procedure birth { sector \"Hộ tịch\"; supersedes nat-1; lifecycle l }\n"
-        "reform r { procedure birth { visits 0 } }\n";
+    static const char reform_text[] =
+        SUPERSEDES_HEAD "procedure nat-1 { lifecycle l }\n"
+                        "procedure birth { sector \"Hộ tịch\"; supersedes nat-1; lifecycle l }\n"
+                        "reform r { procedure birth { visits 0 } }\n";
     mc_catalogue_free(cat);
     assert_int_equal(tu_load(reform_text, &cat, &diags), 0);
     free(diags);
@@ -1710,9 +1709,10 @@ static void test_catalogue__supersedes_errors(void **state)
               "t.proc:6:26: error: procedure 'nat-1' is superseded by 'a' already (at line 5): one "
               "procedure takes its place in cost studies\n");
     /* two versions of one name may both supersede it */
-    tu_expect(SUPERSEDES_HEAD "procedure nat-1 { lifecycle l }\n"
-                              "procedure a { effective 2025-01-01; supersedes nat-1; lifecycle l }\n"
-                              "procedure a { effective 2026-01-01; supersedes nat-1; lifecycle l }\n",
+    tu_expect(SUPERSEDES_HEAD
+              "procedure nat-1 { lifecycle l }\n"
+              "procedure a { effective 2025-01-01; supersedes nat-1; lifecycle l }\n"
+              "procedure a { effective 2026-01-01; supersedes nat-1; lifecycle l }\n",
               "");
     /* each other */
     tu_expect(SUPERSEDES_HEAD "procedure a { supersedes b; lifecycle l }\n"
@@ -1796,6 +1796,40 @@ static void test_catalogue__same_code_warning(void **state)
                                   "code"));
     free(diags);
     mc_catalogue_free(cat);
+}
+
+/* Out of memory anywhere in loading procedures that supersede others and share codes (the
+ * warnings' list of pairs included): MC_ENOMEM, nothing leaks. */
+static int load_codes_once(void *ctx)
+{
+    (void)ctx;
+    static const char text[] =
+        SUPERSEDES_HEAD "procedure a { code \"1.1\"; sector \"Hộ tịch\"; lifecycle l }\n"
+                        "procedure b { code \"1.1\"; supersedes a; lifecycle l }\n"
+                        "procedure c { code \"1.1\"; lifecycle l }\n"
+                        "procedure d { code \"1.1\"; lifecycle l }\n";
+    const char *names[1] = {"t.proc"};
+    const char *texts[1] = {text};
+    size_t lens[1] = {sizeof text - 1};
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, NULL);
+    }
+    if (rc == 0 && mc_diags_warnings(d) != 5) {
+        rc = -1000; /* a-c, a-d, b-c, b-d, c-d */
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_catalogue__codes_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_int_equal(load_codes_once(NULL), 0);
+    assert_true(tu_oom_sweep(load_codes_once, NULL, false) > 10);
 }
 
 /* A later layer's `replace procedure` gives its own sector and supersedes. */
@@ -1887,6 +1921,7 @@ int main(void)
         cmocka_unit_test(test_catalogue__sector_errors),
         cmocka_unit_test(test_catalogue__same_code_warning),
         cmocka_unit_test(test_catalogue__sector_in_a_layer_replace),
+        cmocka_unit_test(test_catalogue__codes_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

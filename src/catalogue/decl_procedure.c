@@ -843,8 +843,9 @@ static int pr_supersedes(mcb_builder *b, const mc_node *n, void *obj)
     if (back != NULL) {
         char where[300];
         mcb_where(b, back->pos, where, sizeof where);
-        return mcb_error(b, t, "procedures '%s' and '%s' cannot supersede each other ('%s' at %s "
-                               "supersedes '%s')",
+        return mcb_error(b, t,
+                         "procedures '%s' and '%s' cannot supersede each other ('%s' at %s "
+                         "supersedes '%s')",
                          p->name, target, target, where, p->name);
     }
     const mc_ptrvec *all = &b->cat->procedures;
