@@ -6,6 +6,8 @@
 #include "coverage_out.h"
 #include "study_args.h"
 
+#include "front/study_view.h"
+
 #include "motcua/alloc.h"
 #include "motcua/study.h"
 
@@ -419,150 +421,6 @@ static void print_csv(const cost_run *run)
     }
 }
 
-/* ---- JSON --------------------------------------------------------------------------------- */
-
-static json_t *total_json(const mc_study_total *t, bool reformed)
-{
-    char pct[32];
-    front_hundredths(t->saving_bp, pct);
-    json_t *o = json_pack("{s:I, s:I, s:I}", "procedures", (json_int_t)t->n, "baseline",
-                          (json_int_t)t->base, "revenue", (json_int_t)t->revenue_base);
-    if (reformed && o != NULL) {
-        bool ok = true;
-        front_jset(o, "reform", json_integer(t->reform), &ok);
-        front_jset(o, "saving", json_integer(t->saving), &ok);
-        front_jset(o, "saving_pct", json_string(pct), &ok);
-        front_jset(o, "reform_revenue", json_integer(t->revenue_reform), &ok);
-        front_jset(o, "worse", json_integer(t->worse), &ok);
-        o = front_jdone(o, ok);
-    }
-    return o;
-}
-
-static json_t *split_json(const mc_study_split *s, bool reformed)
-{
-    json_t *o = total_json(&s->all, reformed);
-    bool ok = o != NULL;
-    front_jset(o, "statistics", total_json(&s->statistics, reformed), &ok);
-    front_jset(o, "assumed", total_json(&s->assumed, reformed), &ok);
-    return front_jdone(o, ok);
-}
-
-static json_t *side_json(const mc_study_side *x)
-{
-    char h[32];
-    hours_text(x->hours, h);
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "hours", h, "cost", (json_int_t)x->cost,
-                     "volume", (json_int_t)x->volume, "annual", (json_int_t)x->annual, "fee",
-                     (json_int_t)x->fee, "revenue", (json_int_t)x->revenue);
-}
-
-static json_t *lines_json(char *const *lines, size_t n)
-{
-    json_t *a = json_array();
-    bool ok = a != NULL;
-    for (size_t i = 0; i < n; i++) {
-        front_jpush(a, json_string(lines[i]), &ok);
-    }
-    return front_jdone(a, ok);
-}
-
-static json_t *study_json(const cost_run *run, const mc_study *s, const char *label)
-{
-    bool ok = true, reformed = label[0] != '\0';
-    json_t *procs = json_array();
-    for (size_t i = 0; i < s->n; i++) {
-        const mc_study_row *r = &s->rows[i];
-        json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "procedure", r->procedure, "code",
-                              r->code, "agency", r->agency, "sector", r->sector, "basis",
-                              r->assumed ? "assumed" : "statistics");
-        front_jset(o, "baseline", side_json(&r->base), &ok);
-        if (reformed) {
-            json_t *x = side_json(&r->reform);
-            front_jset(x, "abolished", json_boolean(r->abolished), &ok);
-            front_jset(o, "reform", x, &ok);
-            char pct[32];
-            front_hundredths(r->saving_bp, pct);
-            front_jset(o, "saving", json_integer(r->saving), &ok);
-            front_jset(o, "saving_pct", json_string(pct), &ok);
-        }
-        front_jset(o, "notes", json_string(r->notes), &ok);
-        if (r->reform_notes[0]) {
-            front_jset(o, "reform_notes", json_string(r->reform_notes), &ok);
-        }
-        front_jpush(procs, o, &ok);
-    }
-    json_t *o = json_object();
-    front_jset(o, "reforms", json_string(label), &ok);
-    front_jset(o, "procedures", procs, &ok);
-    front_jset(o, "total", split_json(&s->totals, reformed), &ok);
-    if (s->ngroups > 0) {
-        json_t *g = json_array();
-        for (size_t i = 0; i < s->ngroups; i++) {
-            json_t *x = split_json(&s->groups[i].t, reformed);
-            front_jset(x, run->args.opts.by == MC_STUDY_BY_AGENCY   ? "agency"
-                          : run->args.opts.by == MC_STUDY_BY_SECTOR ? "sector"
-                                                                    : "procedure",
-                       json_string(s->groups[i].key), &ok);
-            front_jpush(g, x, &ok);
-        }
-        front_jset(o, "groups", g, &ok);
-    }
-    json_t *ch = json_array();
-    for (size_t i = 0; i < s->nchanges; i++) {
-        const mc_study_change *c = &s->changes[i];
-        char ap[32], mp[32];
-        front_hundredths(c->alone_bp, ap);
-        front_hundredths(c->marginal_bp, mp);
-        json_t *x = json_pack("{s:s, s:s?, s:b, s:s, s:s?, s:b}", "reform", c->change.reform,
-                              "target", c->change.target, "registry", c->change.registry,
-                              "change", c->change.text, "legal_basis", c->change.legal_basis,
-                              "counted", c->counted);
-        if (c->counted) {
-            front_jset(x, "alone", json_integer(c->alone), &ok);
-            front_jset(x, "alone_pct", json_string(ap), &ok);
-            front_jset(x, "marginal", json_integer(c->marginal), &ok);
-            front_jset(x, "marginal_pct", json_string(mp), &ok);
-        }
-        front_jpush(ch, x, &ok);
-    }
-    front_jset(o, "changes", ch, &ok);
-    front_jset(o, "conflicts", lines_json(s->conflicts, s->nconflicts), &ok);
-    front_jset(o, "superseded", lines_json(s->superseded, s->nsuperseded), &ok);
-    return front_jdone(o, ok);
-}
-
-static json_t *run_json(const cost_run *run)
-{
-    bool ok = true;
-    const mc_study *s0 = &run->studies[0];
-    json_t *o = json_pack("{s:s, s:s}", "date", run->day, "cost_model", s0->model.name);
-    front_jset(o, "sensitivity", lines_json(s0->sensitivity, s0->nsensitivity), &ok);
-    if (run->compare) {
-        json_t *a = json_array();
-        for (size_t k = 0; k < run->n; k++) {
-            front_jpush(a, study_json(run, &run->studies[k], run->labels[k]), &ok);
-        }
-        front_jset(o, "compare", a, &ok);
-    } else {
-        json_t *st = study_json(run, s0, run->labels[0]);
-        const char *keys[] = {"reforms", "procedures", "total", "groups",
-                              "changes", "conflicts",  "superseded"};
-        for (size_t i = 0; st != NULL && i < sizeof keys / sizeof keys[0]; i++) {
-            json_t *v = json_object_get(st, keys[i]);
-            if (v != NULL) {
-                front_jset(o, keys[i], json_incref(v), &ok);
-            }
-        }
-        ok &= st != NULL;
-        json_decref(st);
-    }
-    if (run->cov.on) {
-        front_jset(o, "coverage", cli_coverage_json(&run->cov, run->cat), &ok);
-    }
-    return front_jdone(o, ok);
-}
-
 /* ---- the run ------------------------------------------------------------------------------ */
 
 /* The labels of the studies: the reforms of each, joined. */
@@ -669,7 +527,14 @@ int cmd_cost(front_opts *c)
             print_csv(&run);
             cli_coverage_print(stderr, &run.cov, cat); /* the table stays a table */
         } else if (c->json) {
-            if (cli_print_json(run_json(&run), JSON_INDENT(2) | JSON_PRESERVE_ORDER) != EXIT_OK) {
+            json_t *j = front_study_json(run.studies, run.labels, run.n, run.compare,
+                                         run.args.opts.by, run.day);
+            if (j != NULL && run.cov.on) {
+                bool ok = true;
+                front_jset(j, "coverage", cli_coverage_json(&run.cov, cat), &ok);
+                j = front_jdone(j, ok);
+            }
+            if (cli_print_json(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != EXIT_OK) {
                 rc = MC_ENOMEM; /* said, with err.msg left empty: exit 3, no page */
             }
         } else if (run.compare) {
