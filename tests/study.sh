@@ -102,4 +102,61 @@ check "an unknown reform in --compare: exit 1" status 1 cost --compare quick,nop
 check "a reform given twice: exit 2" status 2 cost --reform quick --reform quick
 check "a reform given twice is said" grep -qx "motcua: reform 'quick' is given twice" "$tmp/s.err"
 
+# POST /api/cost: the same study over HTTP, with a reform sent in the body.
+source tools/serve-lib.sh
+{
+    echo "$("$bin" hash-token clerk-secret) lan clerk district"
+    echo "$("$bin" hash-token citizen-secret) an applicant - 079123456789"
+} >"$tmp/tokens"
+serve_start "$tmp/serve.out" "$tmp/serve.err" "$bin" --tokens "$tmp/tokens" --db "$tmp/api.db" \
+    --catalogue "$cat" || echo "not ok - the server did not start: $(cat "$tmp/serve.err")"
+trap 'kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+post() { # post BODY [TOKEN]: the answer's status on the first line, then its body
+    curl -s -o "$tmp/body" -w '%{http_code}\n' -H "Authorization: Bearer ${2:-clerk-secret}" \
+        -H 'Content-Type: application/json' -H 'Accept-Language: en' \
+        --data-binary "$1" "http://127.0.0.1:$serve_port/api/cost"
+    cat "$tmp/body"
+}
+answer() { # answer STATUS BODY PYTHON: the status, and PYTHON's assertion on the JSON d
+    local want=$1 body=$2 test=$3 got
+    got=$(post "$body" | head -1)
+    [ "$got" = "$want" ] || { echo "status $got, not $want: $(cat "$tmp/body")" >&2; return 1; }
+    python3 -c "import json,sys; d=json.load(open('$tmp/body')); assert $test, d" || {
+        cat "$tmp/body" >&2
+        return 1
+    }
+}
+check "api: a named reform gives the command's totals" \
+    answer 200 '{"date": "2026-01-15", "reforms": ["quick"]}' \
+    'd["total"]["saving"] == 200000000 and d["total"]["assumed"]["baseline"] == 9000000'
+check "api: the same JSON as the command" bash -c "
+    '$bin' cost --reform quick --date 2026-01-15 --catalogue '$cat' --format json > '$tmp/cli.json'
+    curl -s -H 'Authorization: Bearer clerk-secret' --data-binary '{\"date\": \"2026-01-15\", \"reforms\": [\"quick\"]}' \
+        http://127.0.0.1:$serve_port/api/cost > '$tmp/api.json'
+    python3 -c 'import json; assert json.load(open(\"$tmp/cli.json\")) == json.load(open(\"$tmp/api.json\"))'"
+check "api: a reform sent in the body, after the named ones" \
+    answer 200 '{"date": "2026-01-15", "reforms": ["quick"], "reform": "reform mine { procedure gamma { visits 1 } }"}' \
+    'd["reforms"] == "quick + mine" and d["total"]["reform"] == 321000000'
+check "api: sensitivity and filters" \
+    answer 200 '{"date": "2026-01-15", "income": 20000, "agency": ["police"], "coverage": {"people": 0}}' \
+    '[p["baseline"]["cost"] for p in d["procedures"]] == [380000] and len(d["sensitivity"]) == 2'
+check "api: a broken reform is 422 with its diagnostics" \
+    answer 422 '{"reform": "reform bad { procedure nobody { visits 0 } }"}' \
+    'd["error"] == "unprocessable" and "nobody" in d["diagnostics"][0]["message"]'
+check "api: a text that declares more than a reform is refused" \
+    answer 422 '{"reform": "procedure sneaky { lifecycle l }"}' \
+    'd["diagnostics"][0]["message"] == "only reform declarations may be sent with a study"'
+check "api: an unknown member is 400" answer 400 '{"reforms": [], "volume": 3}' \
+    'd["message"] == "a study takes no member \"volume\""'
+check "api: an unknown reform is 422" answer 422 '{"reforms": ["nope"]}' \
+    'd["message"] == "no reform '"'"'nope'"'"' in the catalogue"'
+check "api: coverage out of range is 400" answer 400 '{"coverage": {"people": 120}}' 'True'
+check "api: coverage of an unknown registry is 422" answer 422 '{"coverage": {"nobody": 12}}' 'True'
+check "api: income must be above 0" answer 400 '{"income": 0}' 'True'
+check "api: a bad date is 400" answer 400 '{"date": "2026-02-30"}' 'True'
+check "api: by of another word is 400" answer 400 '{"by": "officer"}' 'True'
+check "api: not JSON is 400" answer 400 'reforms' 'True'
+check "api: without a token, 401" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{}' http://127.0.0.1:$serve_port/api/cost) = 401 ]"
+check "api: Vietnamese by default" bash -c "curl -s -H 'Authorization: Bearer clerk-secret' --data-binary '{\"by\": \"x\"}' http://127.0.0.1:$serve_port/api/cost | grep -q 'theo cơ quan'"
+
 echo "1..$n"
