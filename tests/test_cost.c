@@ -370,18 +370,21 @@ static void test_cost__fee_schedule_weighs_its_categories(void **state)
     mc_cost_line *l;
     size_t n;
     const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
-    /* 80% not exempt × (10% × 100,000 + 90% × 200,000) = 152,000 */
+    /* The 10% the shares of kind leave is spread over its options, as the simulator draws it:
+     * poor 25%, rich 75%. 75% not exempt × (10% × 100,000 + 90% × 200,000) = 142,500. */
     assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2026, 6, 1), &l, &n, NULL), 0);
-    assert_int_equal(line(l, n, "p")->cost, 152000);
+    assert_int_equal(line(l, n, "p")->cost, 142500);
+    assert_int_equal(line(l, n, "p")->fee, 142500);
     assert_string_equal(line(l, n, "p")->notes, "");
+    /* other, optional and without sample, is empty in every simulated dossier */
     assert_int_equal(line(l, n, "q")->cost, 1000);
     assert_string_equal(line(l, n, "q")->notes,
-                        "fee schedule g: field 'other' has no sample, its categories counted as "
-                        "never applying");
+                        "fee schedule g tests other, which has no sample: counted empty, as the "
+                        "simulation leaves it");
     mc_free(l);
-    /* the amount in force on the study date: 80% × (10% × 150,000 + 90% × 300,000) */
+    /* the amount in force on the study date: 75% × (10% × 150,000 + 90% × 300,000) */
     assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2027, 6, 1), &l, &n, NULL), 0);
-    assert_int_equal(line(l, n, "p")->cost, 228000);
+    assert_int_equal(line(l, n, "p")->cost, 213750);
     mc_free(l);
     /* before the first amount: 0, said */
     assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2025, 6, 1), &l, &n, NULL), 0);
