@@ -604,7 +604,13 @@ static const char fee_lua[] =
     "end\n"
     "function nothing(d) return 123 end\n"
     "function spin(d) if d.fields.bad then while true do end end return 5 end\n"
-    "function first_kind(d) if d.fields.kind == 'a' then return 11 end return 0 end\n";
+    "function first_kind(d) if d.fields.kind == 'a' then return 11 end return 0 end\n"
+    "function people(d)\n"
+    "  local fee = 0\n"
+    "  if d.fields['citizen-id'] then fee = 500 end\n"
+    "  if d.fields['spouse-id'] then fee = fee + 1000 end\n"
+    "  return fee\n"
+    "end\n";
 
 static const char fee_text[] =
     "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0h 0 VND;"
@@ -632,7 +638,11 @@ static const char fee_text[] =
     "  field bad { type bool; sample 20% } }\n"
     "procedure neutral-choice { lifecycle l; volume 10 per year; fee rule t.first_kind\n"
     "  field kind { type choice; options a b; required } }\n"
-    "procedure missing { lifecycle l; volume 10 per year; fee rule t.absent }\n";
+    "procedure missing { lifecycle l; volume 10 per year; fee rule t.absent }\n"
+    "procedure people { lifecycle l; volume 10 per year; fee rule t.people; subject citizen-id\n"
+    "  party spouse { field spouse-id; sample 90% }\n"
+    "  field citizen-id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  field spouse-id { type text; pattern \"[0-9]{12}\" } }\n";
 
 static mc_rules *fee_rules(void)
 {
@@ -707,6 +717,12 @@ static void test_cost__fee_rule_weighed_over_what_it_reads(void **state)
     assert_non_null(strstr(line(l, n, "spins")->notes,
                            "fee rule t.spin ran past its limits where "
                            "bad=true: fee counted as 0 (rule t.spin: "));
+    /* the subject's identifier in every dossier, a party's in the 90% that name it: 500 +
+     * 900 */
+    assert_int_equal(line(l, n, "people")->fee, 1400);
+    assert_non_null(strstr(line(l, n, "people")->notes,
+                           "fee rule t.people weighed over spouse-id; fee rule t.people reads "
+                           "citizen-id, an identifier: counted as one synthetic value ('"));
     /* a rule that is not there */
     assert_int_equal(line(l, n, "missing")->fee, 0);
     assert_string_equal(line(l, n, "missing")->notes, "fee rule t.absent is not loaded: fee "

@@ -8,6 +8,11 @@
  * A document is asked in the share of dossiers where its condition holds (a field's `sample`)
  * and no published registry supplies it (a registry's `coverage`). Shares are kept exact; the
  * cost of one dossier is rounded half up to the dong, and the annual cost is that × volume.
+ *
+ * A fee rule or a fee schedule is charged over the values the simulator gives the fields it
+ * reads (each field's `sample`, a neutral value or none without one) and on the channel the
+ * simulator files the dossiers through, every combination weighed exactly by its share: the fee
+ * the simulator charges on average, without sampling.
  */
 #ifndef MOTCUA_COST_H
 #define MOTCUA_COST_H
@@ -24,7 +29,8 @@ typedef struct mc_cost_line {
     int64_t annual;   /* cost × volume */
     int64_t fee;      /* the fee counted in cost, per dossier (the state's revenue per dossier) */
     unsigned assumed; /* the version's MC_ASSUMED_* bits: which of its figures are assumptions */
-    char notes[512];  /* what was assumed: rules counted as always true, fee rules, … */
+    char notes[512];  /* what was assumed: rules counted as always true, what a fee was weighed
+                         over, … */
 } mc_cost_line;
 
 /* ==== the formula, once ================================================================== */

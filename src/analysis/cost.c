@@ -1,6 +1,7 @@
 /* Compliance cost (cost.h): the formula of §8.1 once (mc_cost_sum, which the simulator shares)
  * and the cost of each procedure's average dossier. Shares and hours are exact integers at the
- * scale S³ (S = 10⁶) in 128-bit arithmetic; only the final figures of one dossier are rounded. */
+ * scale S³ (S = 10⁶) in 128-bit arithmetic; only the final figures of one dossier are rounded.
+ * A fee rule or schedule is weighed over the values synth.c draws for the fields it reads. */
 #include "motcua/cost.h"
 
 #include "motcua/alloc.h"
