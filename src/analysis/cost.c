@@ -620,7 +620,18 @@ static int rule_fee(const mc_catalogue *cat, const mc_procedure *p, mc_rules *ru
     mc_rule_reads reads = {.names = names, .nnames = p->nfields, .field = read};
     char submitted[17];
     mc_datetime_format((mc_datetime)date * MC_DAY_MINUTES, submitted);
+    /* d as the engine shows it to a fee rule at submission: the version, the subject (one
+     * synthetic identifier, as for the field), the channel; no state yet */
+    char version[11] = "", subject[VALUE_TEXT];
+    if (p->has_effective) {
+        mc_date_format(p->effective, version);
+    }
+    if (p->subject != NULL) {
+        mc_synth_field(p->subject, true, COST_KEY, date, subject, sizeof subject);
+        c.view.subject = subject;
+    }
     c.view.procedure = p->name;
+    c.view.version = version;
     c.view.calendar = p->calendar;
     c.view.channel = mc_cost_channel(p);
     c.view.submitted = submitted; /* fees.amount reads the schedules as of the study date */
