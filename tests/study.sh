@@ -157,6 +157,6 @@ check "api: a bad date is 400" answer 400 '{"date": "2026-02-30"}' 'True'
 check "api: by of another word is 400" answer 400 '{"by": "officer"}' 'True'
 check "api: not JSON is 400" answer 400 'reforms' 'True'
 check "api: without a token, 401" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --data-binary '{}' http://127.0.0.1:$serve_port/api/cost) = 401 ]"
-check "api: Vietnamese by default" bash -c "curl -s -H 'Authorization: Bearer clerk-secret' --data-binary '{\"by\": \"x\"}' http://127.0.0.1:$serve_port/api/cost | grep -q 'theo cơ quan'"
+check "api: in Vietnamese when asked" bash -c "curl -s -H 'Accept-Language: vi' -H 'Authorization: Bearer clerk-secret' --data-binary '{\"by\": \"x\"}' http://127.0.0.1:$serve_port/api/cost | grep -q 'theo cơ quan'"
 
 echo "1..$n"
