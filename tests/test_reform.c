@@ -548,6 +548,10 @@ static void test_reform__changes_of_every_kind(void **state)
         assert_int_equal(ch[i].affects, want[i].affects);
     }
     mc_free(ch);
+    mc_strings basis = mc_reform_legal_basis(r);
+    assert_int_equal(basis.n, 2);
+    assert_string_equal(basis.items[0], "Resolution 1/2026");
+    assert_string_equal(basis.items[1], "Decree 2/2026");
 
     /* applied: what the base says, and the registry's title too */
     mc_catalogue *out;
@@ -571,6 +575,7 @@ static void test_reform__changes_of_every_kind(void **state)
     assert_int_equal(mc_reform_changes(mc_catalogue_reform(bare, "r"), &ch, &n, NULL), 0);
     assert_int_equal(n, 1);
     assert_null(ch[0].legal_basis);
+    assert_int_equal(mc_reform_legal_basis(mc_catalogue_reform(bare, "r")).n, 0);
     mc_free(ch);
     assert_int_equal(mc_reform_changes(mc_catalogue_reform(bare, "empty"), &ch, &n, NULL), 0);
     assert_int_equal(n, 0);

@@ -43,6 +43,10 @@ typedef struct mc_reform_change {
                                 legal-basis, code, agency, sector, applicant) */
 } mc_reform_change;
 
+/* The reform's own `legal-basis` lines, in the order written (n 0: none); the strings live as
+ * long as the catalogue r belongs to. */
+mc_strings mc_reform_legal_basis(const mc_reform *r);
+
 /* The number of changes of r (what a keep mask of mc_reform_apply_list counts). */
 size_t mc_reform_nchanges(const mc_reform *r);
 

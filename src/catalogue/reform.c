@@ -757,6 +757,11 @@ int mc_reform_apply_list(const mc_catalogue *base, const mc_reform *const *refor
 
 /* ==== the changes ========================================================================= */
 
+mc_strings mc_reform_legal_basis(const mc_reform *r)
+{
+    return r->legal_basis;
+}
+
 size_t mc_reform_nchanges(const mc_reform *r)
 {
     return r->nchanges;
