@@ -40,7 +40,7 @@ typedef struct mc_reform_change {
                                 block in the reform, else the reform's own (several lines joined
                                 with "; "), else NULL */
     unsigned affects;        /* MC_CHANGE_COST and/or MC_CHANGE_SIM; 0: descriptive (title,
-                                legal-basis, code, agency, sector, applicant) */
+                                legal-basis, code, agency, applicant) */
 } mc_reform_change;
 
 /* The reform's own `legal-basis` lines, in the order written (n 0: none); the strings live as

@@ -165,9 +165,6 @@ static void patch_scalars(mc_procedure *p, const mcc_procedure_patch *pp)
     if (has(set, MCC_P_LEGAL)) {
         p->legal_basis = q->legal_basis;
     }
-    if (q->sector != NULL) { /* written only when the block says it */
-        p->sector = q->sector;
-    }
     if (has(set, MCC_P_AGENCY)) {
         p->agency = q->agency;
         p->agency_pos = q->agency_pos;
@@ -622,16 +619,11 @@ static void kept_procedure(applier *a, const mc_reform *r, const bool *keep, uin
     out->drop_requires = kept_strings(a, r, keep, k, MCC_P_DROP, 0, &pp->drop_requires);
     out->drop_fields = kept_strings(a, r, keep, k, MCC_P_DROP, 1, &pp->drop_fields);
     out->drop_states = kept_strings(a, r, keep, k, MCC_P_DROP, 2, &pp->drop_states);
-    bool sector = false;
     for (size_t i = 0; i < r->nchanges; i++) {
         const mcc_change *c = &r->changes[i];
         if (keep[i] && c->kind == MCC_C_PROCEDURE && c->block == k) {
             out->set |= UINT64_C(1) << c->directive;
-            sector |= strcmp(c->what, "sector") == 0;
         }
-    }
-    if (!sector) {
-        o->sector = NULL;
     }
     if (o->ntitles == 0) {
         out->set &= ~(UINT64_C(1) << MCC_P_TITLE);
