@@ -49,6 +49,7 @@ void mc_catalogue_free(mc_catalogue *cat)
     for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
         mc_map_free(maps[i]);
     }
+    mc_catalogue_free(cat->owned_base);
     mc_arena_free(&cat->arena);
     mc_free(cat);
 }

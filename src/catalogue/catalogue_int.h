@@ -11,6 +11,7 @@
 #include "base/ptrvec.h"
 #include "lang/parser.h"
 #include "motcua/catalogue.h"
+#include "motcua/reform.h"
 
 typedef struct mcc_versions {
     mc_procedure **items; /* sorted by effective date, undated first */
@@ -77,6 +78,28 @@ typedef struct mcc_procedure_patch {
     size_t nstates;
 } mcc_procedure_patch;
 
+/* What a change of a reform touches (mcc_change.kind). */
+enum {
+    MCC_C_DROP_PROCEDURE, /* `drop procedure NAME` */
+    MCC_C_REGISTRY,       /* a directive of a registry block (`holds`: one per document) */
+    MCC_C_PROCEDURE,      /* a directive of a procedure block */
+};
+
+/* One change of a reform (reform.h), with what applying it alone needs: its block, the directive
+ * of the block's table, and the name or line it concerns. */
+typedef struct mcc_change {
+    mc_reform_change pub;
+    uint8_t kind;      /* MCC_C_* */
+    uint8_t directive; /* MCC_R_* or MCC_P_* */
+    uint8_t list;      /* MCC_P_DROP: 0 requires, 1 field, 2 state */
+    uint32_t block;    /* index into the reform's registries or procedures */
+    uint32_t item;     /* MCC_P_TITLE, MCC_P_LEGAL, MCC_R_TITLE: the line among those of its
+                          block */
+    const char *name;  /* the requirement's document, field, state, held or dropped name, the
+                          procedure dropped; NULL for a scalar */
+    const char *what;  /* the directive's name as written ("time-limit") */
+} mcc_change;
+
 struct mc_reform {
     const char *name;
     mc_pos pos;
@@ -86,6 +109,9 @@ struct mc_reform {
     mcc_procedure_patch *procedures;
     size_t nprocedures;
     mc_strings drop_procedures;
+    mc_strings legal_basis; /* its own `legal-basis` lines */
+    mcc_change *changes;    /* in the order written */
+    size_t nchanges;
 };
 
 enum { MCC_KINDS = 10 };
@@ -112,6 +138,9 @@ struct mc_catalogue {
     mc_map agency_map;
     mc_layer_decl *layer_decls; /* in the arena; one for each declaration build.c reads */
     size_t nlayer_decls, layer_decls_cap;
+    /* reform.c: the intermediate catalogue a stacked application (mc_reform_apply_list) was
+       derived from, owned by this one and freed with it; or NULL */
+    mc_catalogue *owned_base;
 };
 
 /* Builds declarations from parse trees into cat. The loader calls mcb_build_file() for each

@@ -1,7 +1,7 @@
 /*
  * Reforms (SPEC §4.8): named patches over the catalogue. Here they are built and checked —
- * everything they name must exist — and kept as patches; the cost and simulation modules apply
- * them.
+ * everything they name must exist — and kept as patches, with the list of their changes (one
+ * per directive line a reader sees, mc_reform_changes); reform.c applies them.
  */
 #include "decl_int.h"
 #include "decl_procedure.h"
@@ -17,12 +17,28 @@ typedef struct reform_build {
     mc_ptrvec registries; /* mcc_registry_patch * */
     mc_ptrvec procedures; /* mcc_procedure_patch * */
     mc_ptrvec drops;      /* const char * */
+    /* the block or line each of the three was built from (const mc_node *), for the changes */
+    mc_ptrvec registry_nodes, procedure_nodes, drop_nodes;
+    mc_ptrvec changes; /* mcc_change * */
 } reform_build;
 
 static int rf_title(mcb_builder *b, const mc_node *n, void *obj)
 {
     reform_build *rb = obj;
     return mcb_string(b, &n->toks[1], "a title", &rb->r->title);
+}
+
+/* `legal-basis "…"` of the reform itself: the basis of each change whose block names none. */
+static int rf_legal(mcb_builder *b, const mc_node *n, void *obj)
+{
+    reform_build *rb = obj;
+    const char *s;
+    if (mcb_string(b, &n->toks[1], "a legal basis", &s) != 0) {
+        return -1;
+    }
+    mc_strings *l = &rb->r->legal_basis;
+    ((const char **)l->items)[l->n++] = s;
+    return 0;
 }
 
 static int rf_registry(mcb_builder *b, const mc_node *n, void *obj)
@@ -40,6 +56,9 @@ static int rf_registry(mcb_builder *b, const mc_node *n, void *obj)
     rp->patch.name = target->name;
     rp->patch.pos = mcb_pos(b, &n->toks[1]);
     rp->set = mcb_build_registry_block(b, &rp->patch, n);
+    if (mcb_push(b, &rb->registry_nodes, (void *)n) != 0) {
+        return -1;
+    }
     return mcb_push(b, &rb->registries, rp);
 }
 
@@ -305,6 +324,9 @@ static int rf_procedure(mcb_builder *b, const mc_node *n, void *obj)
         }
     }
     mcb_proc_build_free(&pb);
+    if (mcb_push(b, &rb->procedure_nodes, (void *)n) != 0) {
+        return -1;
+    }
     return mcb_push(b, &rb->procedures, pp);
 }
 
@@ -320,11 +342,287 @@ static int rf_drop(mcb_builder *b, const mc_node *n, void *obj)
     if (v == NULL) {
         return -1;
     }
+    if (mcb_push(b, &rb->drop_nodes, (void *)n) != 0) {
+        return -1;
+    }
     return mcb_push(b, &rb->drops, (void *)v->items[0]->name);
+}
+
+/* ==== the changes ========================================================================= */
+
+/* A change's text, built in a fixed buffer: cut at a character boundary, with "…", when the
+ * line is longer. */
+typedef struct line_buf {
+    char *s;
+    size_t cap, len;
+    bool cut;
+} line_buf;
+
+static void put(line_buf *t, const char *p, size_t n)
+{
+    if (t->cut) {
+        return;
+    }
+    if (t->len + n + 1 > t->cap) {
+        n = t->cap - 1 - t->len;
+        t->cut = true;
+    }
+    memcpy(t->s + t->len, p, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+static void put_tok(line_buf *t, const mc_token *k)
+{
+    if (t->len > 0) {
+        put(t, " ", 1);
+    }
+    bool quoted = k->kind == MC_TOK_STRING;
+    if (quoted) {
+        put(t, "\"", 1);
+    }
+    put(t, k->text, k->text_len);
+    if (quoted) {
+        put(t, "\"", 1);
+    }
+}
+
+static void finish(line_buf *t)
+{
+    if (!t->cut) {
+        return;
+    }
+    static const char ellipsis[] = "\xe2\x80\xa6";
+    size_t len = t->cap - sizeof ellipsis;
+    while (len > 0 && ((unsigned char)t->s[len] & 0xC0) == 0x80) {
+        len--; /* t->s[len] starts a character: what is before it is whole */
+    }
+    memcpy(t->s + len, ellipsis, sizeof ellipsis);
+    t->len = len + sizeof ellipsis - 1;
+}
+
+/* The legal bases of s joined with "; " (in the arena), or NULL when there is none. */
+static const char *joined(mcb_builder *b, const mc_strings *s)
+{
+    if (s->n <= 1) {
+        return s->n ? s->items[0] : NULL;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        len += strlen(s->items[i]) + 2;
+    }
+    char *out = mcb_alloc(b, len);
+    if (out == NULL) {
+        return NULL;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t k = strlen(s->items[i]);
+        if (i > 0) {
+            memcpy(out + at, "; ", 2);
+            at += 2;
+        }
+        memcpy(out + at, s->items[i], k);
+        at += k;
+    }
+    out[at] = '\0';
+    return out;
+}
+
+/* What a procedure directive can move (reform.h): the cost formula of SPEC §8.1 counts the time
+ * limit, the fee (`online` too: a fee rule may charge by channel), the volume, the visits, the
+ * requirements and the fields whose samples give their shares, the assumed figures; the
+ * simulation counts all of those and the machine, the calendar, the subject (whose records the
+ * registries are asked for). The rest is descriptive. */
+static unsigned procedure_affects(int d, int list)
+{
+    const unsigned both = MC_CHANGE_COST | MC_CHANGE_SIM;
+    switch (d) {
+    case MCC_P_TIME_LIMIT:
+    case MCC_P_FEE:
+    case MCC_P_ONLINE:
+    case MCC_P_VOLUME:
+    case MCC_P_VISITS:
+    case MCC_P_FIELD:
+    case MCC_P_REQUIRES:
+    case MCC_P_ASSUMED:
+        return both;
+    case MCC_P_DROP:
+        return list == 2 ? MC_CHANGE_SIM : both;
+    case MCC_P_CALENDAR:
+    case MCC_P_SUBJECT:
+    case MCC_P_LIFECYCLE:
+    case MCC_P_STATE:
+    case MCC_P_EXTENSION:
+    case MCC_P_PARTY:
+        return MC_CHANGE_SIM;
+    default:
+        return 0;
+    }
+}
+
+/* Records one change: toks[from..to) of n (and toks[0] first when from > 0) as its text. */
+static mcc_change *add_change(mcb_builder *b, reform_build *rb, const mc_node *n, size_t from,
+                              size_t to, const char *target, bool registry, const char *basis)
+{
+    mcc_change *c = mcb_alloc(b, sizeof *c);
+    if (c == NULL || mcb_push(b, &rb->changes, c) != 0) {
+        return NULL;
+    }
+    c->pub.reform = rb->r->name;
+    c->pub.pos = mcb_pos(b, &n->toks[from]);
+    c->pub.target = target;
+    c->pub.registry = registry;
+    c->pub.legal_basis = basis;
+    line_buf t = {c->pub.text, sizeof c->pub.text, 0, false};
+    if (from > 0) {
+        put_tok(&t, &n->toks[0]);
+    }
+    for (size_t i = from; i < to; i++) {
+        put_tok(&t, &n->toks[i]);
+    }
+    finish(&t);
+    return c; /* the caller says what it is */
+}
+
+static int directive_of(const mc_node *n, const mcb_directive *table, size_t ntable)
+{
+    for (size_t d = 0; d < ntable; d++) {
+        if (mc_tok_is(&n->toks[0], table[d].name)) {
+            return (int)d;
+        }
+    }
+    return -1;
+}
+
+/* One change per document of each `holds`, one for each other directive of a registry block. */
+static void registry_changes(mcb_builder *b, reform_build *rb, const mc_node *n, uint32_t k,
+                             const char *basis)
+{
+    const mcc_registry_patch *rp = rb->registries.items[k];
+    uint32_t titles = 0;
+    for (const mc_node *c = n->child; c != NULL && !b->fatal; c = c->next) {
+        int d = c->broken || c->ntoks == 0
+                    ? -1
+                    : directive_of(c, mcb_registry_table, mcb_registry_table_n);
+        if (d != MCC_R_TITLE && d != MCC_R_HOLDS && d != MCC_R_PUBLISHED && d != MCC_R_COVERAGE) {
+            continue; /* unknown, or not allowed in a reform: reported */
+        }
+        for (size_t i = 1; i < (d == MCC_R_HOLDS ? c->ntoks : 2); i++) {
+            const char *doc = NULL;
+            for (size_t j = 0; d == MCC_R_HOLDS && j < rp->patch.nholds; j++) {
+                if (mc_tok_is(&c->toks[i], rp->patch.holds[j]->name)) {
+                    doc = rp->patch.holds[j]->name;
+                }
+            }
+            if (d == MCC_R_HOLDS && doc == NULL) {
+                continue; /* unknown or held already: reported */
+            }
+            mcc_change *ch = d == MCC_R_HOLDS
+                                 ? add_change(b, rb, c, i, i + 1, rp->patch.name, true, basis)
+                                 : add_change(b, rb, c, 0, c->ntoks, rp->patch.name, true, basis);
+            if (ch == NULL) {
+                return;
+            }
+            ch->kind = MCC_C_REGISTRY;
+            ch->directive = (uint8_t)d;
+            ch->block = k;
+            ch->item = d == MCC_R_TITLE ? titles++ : 0;
+            ch->name = doc;
+            ch->what = mcb_registry_table[d].name;
+            ch->pub.affects = d == MCC_R_TITLE ? 0 : MC_CHANGE_COST | MC_CHANGE_SIM;
+        }
+    }
+}
+
+/* One change for each directive of a procedure block. */
+static void procedure_changes(mcb_builder *b, reform_build *rb, const mc_node *n, uint32_t k,
+                              const char *basis)
+{
+    const mcc_procedure_patch *pp = rb->procedures.items[k];
+    const char *own = joined(b, &pp->patch.legal_basis);
+    uint32_t titles = 0, legal = 0;
+    for (const mc_node *c = n->child; c != NULL && !b->fatal; c = c->next) {
+        int d = c->broken || c->ntoks == 0
+                    ? -1
+                    : directive_of(c, mcb_procedure_table, mcb_procedure_table_n);
+        if (d < 0 || d == MCC_P_PARTY || d == MCC_P_EXTENSION || d == MCC_P_EVENT) {
+            continue; /* unknown, or not allowed in a reform: reported */
+        }
+        if (d == MCC_P_EFFECTIVE) {
+            /* every version gets the patch: a date would say nothing (and was ignored) */
+            mcb_error(b, &c->toks[0],
+                      "a reform cannot change when a procedure takes effect: it patches every "
+                      "version (declare a new version of the procedure instead)");
+            continue;
+        }
+        int list = 0;
+        const char *name = NULL, *why = own ? own : basis;
+        if (d == MCC_P_DROP && c->ntoks == 3) {
+            list = mc_tok_is(&c->toks[1], "requires") ? 0 : mc_tok_is(&c->toks[1], "field") ? 1 : 2;
+            name = mcb_tokdup(b, &c->toks[2]);
+        } else if ((d == MCC_P_FIELD || d == MCC_P_REQUIRES || d == MCC_P_STATE) && c->ntoks > 1) {
+            name = mcb_tokdup(b, &c->toks[1]);
+        } else if (d == MCC_P_DROP || d == MCC_P_FIELD || d == MCC_P_REQUIRES || d == MCC_P_STATE) {
+            continue; /* malformed: reported */
+        }
+        for (size_t i = 0; d == MCC_P_REQUIRES && name != NULL && i < pp->patch.nrequires; i++) {
+            const mc_requirement *r = &pp->patch.requires[i];
+            if (strcmp(r->document->name, name) == 0 && r->legal_basis.n > 0) {
+                why = joined(b, &r->legal_basis);
+            }
+        }
+        mcc_change *ch = add_change(b, rb, c, 0, c->ntoks, pp->name, false, why);
+        if (ch == NULL) {
+            return;
+        }
+        ch->kind = MCC_C_PROCEDURE;
+        ch->directive = (uint8_t)d;
+        ch->list = (uint8_t)list;
+        ch->block = k;
+        ch->item = d == MCC_P_TITLE ? titles++ : d == MCC_P_LEGAL ? legal++ : 0;
+        ch->name = name;
+        ch->what = mcb_procedure_table[d].name;
+        ch->pub.affects = procedure_affects(d, list);
+    }
+}
+
+static uint32_t index_of(const mc_ptrvec *v, const mc_node *n)
+{
+    uint32_t i = 0;
+    while (i < v->n && v->items[i] != n) {
+        i++;
+    }
+    return i;
+}
+
+/* The reform's changes in the order written: its blocks and `drop procedure` lines in file
+ * order, each block's directives in theirs. */
+static void list_changes(mcb_builder *b, reform_build *rb, const mc_node *first)
+{
+    const char *basis = joined(b, &rb->r->legal_basis);
+    for (const mc_node *n = first; n != NULL && !b->fatal; n = n->next) {
+        uint32_t k;
+        if ((k = index_of(&rb->registry_nodes, n)) < rb->registry_nodes.n) {
+            registry_changes(b, rb, n, k, basis);
+        } else if ((k = index_of(&rb->procedure_nodes, n)) < rb->procedure_nodes.n) {
+            procedure_changes(b, rb, n, k, basis);
+        } else if ((k = index_of(&rb->drop_nodes, n)) < rb->drop_nodes.n) {
+            mcc_change *ch = add_change(b, rb, n, 0, n->ntoks, rb->drops.items[k], false, basis);
+            if (ch != NULL) {
+                ch->kind = MCC_C_DROP_PROCEDURE;
+                ch->block = k;
+                ch->name = rb->drops.items[k];
+                ch->what = "drop";
+                ch->pub.affects = MC_CHANGE_COST | MC_CHANGE_SIM;
+            }
+        }
+    }
 }
 
 static const mcb_directive reform_table[] = {
     {"title", 1, 1, MCB_NO_BLOCK, true, rf_title, "\"text\""},
+    {"legal-basis", 1, 1, MCB_NO_BLOCK, false, rf_legal, "\"text\""},
     {"registry", 1, 1, MCB_NEED_BLOCK, false, rf_registry, "NAME"},
     {"procedure", 1, 1, MCB_NEED_BLOCK, false, rf_procedure, "NAME"},
     {"drop", 2, 2, MCB_NO_BLOCK, false, rf_drop, "procedure NAME"},
@@ -335,6 +633,7 @@ void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n)
     reform_build rb;
     memset(&rb, 0, sizeof rb);
     rb.r = r;
+    r->legal_basis.items = mcb_array(b, mcb_count(n->child, "legal-basis"), sizeof(char *));
     mcb_run(b, n->child, reform_table, sizeof reform_table / sizeof reform_table[0],
             "reform directive", &rb);
     mcc_registry_patch *regs = mcb_array(b, rb.registries.n, sizeof *regs);
@@ -352,6 +651,17 @@ void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n)
         r->nprocedures = rb.procedures.n;
         r->drop_procedures.items = mcb_freeze(b, &rb.drops);
         r->drop_procedures.n = rb.drops.n;
+        list_changes(b, &rb, n->child);
+    }
+    mcc_change *changes = mcb_array(b, rb.changes.n, sizeof *changes);
+    for (size_t i = 0; changes != NULL && i < rb.changes.n; i++) {
+        changes[i] = *(mcc_change *)rb.changes.items[i];
+    }
+    r->changes = changes;
+    r->nchanges = changes ? rb.changes.n : 0;
+    mc_ptrvec *vecs[] = {&rb.registry_nodes, &rb.procedure_nodes, &rb.drop_nodes, &rb.changes};
+    for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
+        mc_ptrvec_free(vecs[i]);
     }
     mc_ptrvec_free(&rb.registries);
     mc_ptrvec_free(&rb.procedures);

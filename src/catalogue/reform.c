@@ -1,11 +1,17 @@
 /* Applying a reform (reform.h). The derived catalogue copies what the reform can change —
  * documents (their registry), registries, procedures and, when states change, their machines —
- * into its own arena, and points at the base for everything else. */
+ * into its own arena, and points at the base for everything else. The base may itself be
+ * derived (stacked reforms), so everything the reform names is found by name, never by pointer:
+ * a derived catalogue's registries and documents are copies. Applying some changes only is
+ * applying a reform filtered to them (kept()); the change lists themselves are built with the
+ * reform (decl_reform.c). */
 #include "motcua/reform.h"
 
 #include "catalogue_int.h"
 #include "motcua/alloc.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,7 +244,7 @@ static void patch_fields(applier *a, mc_procedure *p, const mcc_procedure_patch 
     }
 }
 
-/* Requirements likewise, by document. */
+/* Requirements likewise, by the document's name (the base's documents may be copies). */
 static void patch_requirements(applier *a, mc_procedure *p, const mcc_procedure_patch *pp)
 {
     const mc_procedure *q = &pp->patch;
@@ -251,7 +257,7 @@ static void patch_requirements(applier *a, mc_procedure *p, const mcc_procedure_
         }
         const mc_requirement *by = NULL;
         for (size_t k = 0; k < q->nrequires; k++) {
-            if (q->requires[k].document == r->document) {
+            if (strcmp(q->requires[k].document->name, r->document->name) == 0) {
                 by = &q->requires[k];
             }
         }
@@ -260,7 +266,7 @@ static void patch_requirements(applier *a, mc_procedure *p, const mcc_procedure_
     for (size_t k = 0; reqs && k < q->nrequires; k++) {
         bool seen = false;
         for (size_t i = 0; i < nr; i++) {
-            seen |= reqs[i].document == q->requires[k].document;
+            seen |= strcmp(reqs[i].document->name, q->requires[k].document->name) == 0;
         }
         if (!seen) {
             reqs[nr++] = q->requires[k];
@@ -306,14 +312,13 @@ static void share_unchanged(applier *a)
     c->default_calendar = base->default_calendar;
     c->default_cost_model = base->default_cost_model;
     c->nnames = 0;
-    const mc_ptrvec *shared[] = {&base->calendars,   &base->roles,         &base->lifecycles,
-                                 &base->reforms,     &base->cost_models,   &base->fee_schedules,
+    const mc_ptrvec *shared[] = {&base->calendars, &base->roles,       &base->lifecycles,
+                                 &base->reforms,   &base->cost_models, &base->fee_schedules,
                                  &base->agencies};
     mc_ptrvec *mine[] = {&c->calendars,   &c->roles,         &c->lifecycles, &c->reforms,
                          &c->cost_models, &c->fee_schedules, &c->agencies};
-    mc_map *maps[] = {&c->calendar_map,   &c->role_map,         &c->lifecycle_map,
-                      &c->reform_map,     &c->cost_model_map,   &c->fee_schedule_map,
-                      &c->agency_map};
+    mc_map *maps[] = {&c->calendar_map,   &c->role_map,         &c->lifecycle_map, &c->reform_map,
+                      &c->cost_model_map, &c->fee_schedule_map, &c->agency_map};
     for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
         for (size_t i = 0; i < shared[k]->n; i++) {
             push(a, mine[k], maps[k], *(const char **)shared[k]->items[i], shared[k]->items[i]);
@@ -334,14 +339,29 @@ static void copy_documents(applier *a)
     }
 }
 
+/* Whether the reform puts the document named name in another registry than the one named reg
+ * (a stacked reform moving what an earlier one put elsewhere: a document has one registry). */
+static bool moved(const mc_reform *reform, const char *reg, const char *name)
+{
+    for (size_t k = 0; k < reform->nregistries; k++) {
+        const mc_registry *p = &reform->registries[k].patch;
+        for (size_t j = 0; strcmp(p->name, reg) != 0 && j < p->nholds; j++) {
+            if (strcmp(p->holds[j]->name, name) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* Registry b as the reform leaves it: holding the copied documents and the patch's more, with
- * the patch's publication date and coverage; NULL when out of memory. */
+ * the patch's title, publication date and coverage; NULL when out of memory. */
 static mc_registry *copy_registry(applier *a, const mc_registry *b, const mc_reform *reform)
 {
     mc_registry *r = alloc(a, 1, sizeof *r);
     const mcc_registry_patch *rp = NULL;
     for (size_t k = 0; k < reform->nregistries; k++) {
-        if (reform->registries[k].target == b) {
+        if (strcmp(reform->registries[k].patch.name, b->name) == 0) {
             rp = &reform->registries[k];
         }
     }
@@ -353,7 +373,9 @@ static mc_registry *copy_registry(applier *a, const mc_registry *b, const mc_ref
     *r = *b;
     size_t n = 0;
     for (size_t k = 0; k < b->nholds; k++) {
-        holds[n++] = doc(a, b->holds[k]);
+        if (!moved(reform, b->name, b->holds[k]->name)) {
+            holds[n++] = doc(a, b->holds[k]);
+        }
     }
     for (size_t k = 0; k < extra; k++) {
         const mc_document *d = doc(a, rp->patch.holds[k]);
@@ -367,6 +389,10 @@ static mc_registry *copy_registry(applier *a, const mc_registry *b, const mc_ref
     }
     r->holds = holds;
     r->nholds = n;
+    if (rp != NULL && (rp->set & (1u << MCC_R_TITLE))) {
+        r->titles = rp->patch.titles;
+        r->ntitles = rp->patch.ntitles;
+    }
     if (rp != NULL && (rp->set & (1u << MCC_R_PUBLISHED))) {
         r->has_published = rp->patch.has_published;
         r->published = rp->patch.published;
@@ -460,8 +486,193 @@ static void sort_versions(applier *a)
     }
 }
 
-int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalogue **out,
-                    mc_error *err)
+/* ==== some changes only ================================================================== */
+
+static bool kept_name(const mc_reform *r, const bool *keep, uint32_t block, int kind, int directive,
+                      int list, const char *name)
+{
+    for (size_t i = 0; i < r->nchanges; i++) {
+        const mcc_change *c = &r->changes[i];
+        if (keep[i] && c->block == block && c->kind == kind && c->directive == directive &&
+            c->list == list && c->name != NULL && strcmp(c->name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool kept_line(const mc_reform *r, const bool *keep, uint32_t block, int kind, int directive,
+                      size_t item)
+{
+    for (size_t i = 0; i < r->nchanges; i++) {
+        const mcc_change *c = &r->changes[i];
+        if (keep[i] && c->block == block && c->kind == kind && c->directive == directive &&
+            c->item == item) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The names of s that the changes keep marks (drop lists), in the derived arena. */
+static mc_strings kept_strings(applier *a, const mc_reform *r, const bool *keep, uint32_t block,
+                               int directive, int list, const mc_strings *s)
+{
+    mc_strings out = {NULL, 0};
+    const char **items = alloc(a, s->n, sizeof *items);
+    for (size_t i = 0; items != NULL && i < s->n; i++) {
+        if (kept_name(r, keep, block, MCC_C_PROCEDURE, directive, list, s->items[i])) {
+            items[out.n++] = s->items[i];
+        }
+    }
+    out.items = items;
+    return out;
+}
+
+/* A registry block with the changes keep marks. */
+static void kept_registry(applier *a, const mc_reform *r, const bool *keep, uint32_t k,
+                          mcc_registry_patch *out)
+{
+    const mcc_registry_patch *rp = &r->registries[k];
+    *out = *rp;
+    out->set = 0;
+    const mc_document **holds = alloc(a, rp->patch.nholds, sizeof *holds);
+    mc_text *titles = alloc(a, rp->patch.ntitles, sizeof *titles);
+    if (a->rc != 0) {
+        return;
+    }
+    out->patch.nholds = 0;
+    for (size_t i = 0; i < rp->patch.nholds; i++) {
+        if (kept_name(r, keep, k, MCC_C_REGISTRY, MCC_R_HOLDS, 0, rp->patch.holds[i]->name)) {
+            holds[out->patch.nholds++] = rp->patch.holds[i];
+        }
+    }
+    out->patch.holds = holds;
+    out->patch.ntitles = 0;
+    for (size_t i = 0; i < rp->patch.ntitles; i++) {
+        if (kept_line(r, keep, k, MCC_C_REGISTRY, MCC_R_TITLE, i)) {
+            titles[out->patch.ntitles++] = rp->patch.titles[i];
+        }
+    }
+    out->patch.titles = titles;
+    for (size_t i = 0; i < r->nchanges; i++) {
+        const mcc_change *c = &r->changes[i];
+        if (keep[i] && c->kind == MCC_C_REGISTRY && c->block == k) {
+            out->set |= 1u << c->directive;
+        }
+    }
+    if (out->patch.ntitles == 0) {
+        out->set &= ~(1u << MCC_R_TITLE);
+    }
+}
+
+/* A procedure block with the changes keep marks: its scalars, and the fields, requirements,
+ * states, titles and legal bases of the kept lines. */
+static void kept_procedure(applier *a, const mc_reform *r, const bool *keep, uint32_t k,
+                           mcc_procedure_patch *out)
+{
+    const mcc_procedure_patch *pp = &r->procedures[k];
+    const mc_procedure *q = &pp->patch;
+    *out = *pp;
+    out->set = 0;
+    mc_field *fields = alloc(a, q->nfields, sizeof *fields);
+    mc_requirement *reqs = alloc(a, q->nrequires, sizeof *reqs);
+    const mc_state **states = alloc(a, pp->nstates, sizeof *states);
+    mc_text *titles = alloc(a, q->ntitles, sizeof *titles);
+    const char **legal = alloc(a, q->legal_basis.n, sizeof *legal);
+    if (a->rc != 0) {
+        return;
+    }
+    mc_procedure *o = &out->patch;
+    o->nfields = o->nrequires = out->nstates = o->ntitles = o->legal_basis.n = 0;
+    for (size_t i = 0; i < q->nfields; i++) {
+        if (kept_name(r, keep, k, MCC_C_PROCEDURE, MCC_P_FIELD, 0, q->fields[i].name)) {
+            fields[o->nfields++] = q->fields[i];
+        }
+    }
+    for (size_t i = 0; i < q->nrequires; i++) {
+        if (kept_name(r, keep, k, MCC_C_PROCEDURE, MCC_P_REQUIRES, 0,
+                      q->requires[i].document->name)) {
+            reqs[o->nrequires++] = q->requires[i];
+        }
+    }
+    for (size_t i = 0; i < pp->nstates; i++) {
+        if (kept_name(r, keep, k, MCC_C_PROCEDURE, MCC_P_STATE, 0, pp->states[i]->name)) {
+            states[out->nstates++] = pp->states[i];
+        }
+    }
+    for (size_t i = 0; i < q->ntitles; i++) {
+        if (kept_line(r, keep, k, MCC_C_PROCEDURE, MCC_P_TITLE, i)) {
+            titles[o->ntitles++] = q->titles[i];
+        }
+    }
+    for (size_t i = 0; i < q->legal_basis.n; i++) {
+        if (kept_line(r, keep, k, MCC_C_PROCEDURE, MCC_P_LEGAL, i)) {
+            legal[o->legal_basis.n++] = q->legal_basis.items[i];
+        }
+    }
+    o->fields = fields;
+    o->requires = reqs;
+    out->states = states;
+    o->titles = titles;
+    o->legal_basis.items = legal;
+    out->drop_requires = kept_strings(a, r, keep, k, MCC_P_DROP, 0, &pp->drop_requires);
+    out->drop_fields = kept_strings(a, r, keep, k, MCC_P_DROP, 1, &pp->drop_fields);
+    out->drop_states = kept_strings(a, r, keep, k, MCC_P_DROP, 2, &pp->drop_states);
+    for (size_t i = 0; i < r->nchanges; i++) {
+        const mcc_change *c = &r->changes[i];
+        if (keep[i] && c->kind == MCC_C_PROCEDURE && c->block == k) {
+            out->set |= UINT64_C(1) << c->directive;
+        }
+    }
+    if (o->ntitles == 0) {
+        out->set &= ~(UINT64_C(1) << MCC_P_TITLE);
+    }
+    if (o->legal_basis.n == 0) {
+        out->set &= ~(UINT64_C(1) << MCC_P_LEGAL);
+    }
+}
+
+/* The reform r with only the changes keep marks (one per change), in the derived catalogue's
+ * arena: applied, it does what those changes do. */
+static const mc_reform *kept(applier *a, const mc_reform *r, const bool *keep)
+{
+    mc_reform *f = alloc(a, 1, sizeof *f);
+    mcc_registry_patch *regs = alloc(a, r->nregistries, sizeof *regs);
+    mcc_procedure_patch *procs = alloc(a, r->nprocedures, sizeof *procs);
+    const char **drops = alloc(a, r->drop_procedures.n, sizeof *drops);
+    if (a->rc != 0) {
+        return NULL;
+    }
+    *f = *r;
+    for (uint32_t k = 0; a->rc == 0 && k < r->nregistries; k++) {
+        kept_registry(a, r, keep, k, &regs[k]);
+    }
+    for (uint32_t k = 0; a->rc == 0 && k < r->nprocedures; k++) {
+        kept_procedure(a, r, keep, k, &procs[k]);
+    }
+    f->registries = regs;
+    f->procedures = procs;
+    f->drop_procedures.n = 0;
+    for (size_t i = 0; i < r->drop_procedures.n; i++) {
+        const char *name = r->drop_procedures.items[i];
+        for (size_t c = 0; c < r->nchanges; c++) {
+            if (keep[c] && r->changes[c].kind == MCC_C_DROP_PROCEDURE &&
+                strcmp(r->changes[c].name, name) == 0) {
+                drops[f->drop_procedures.n++] = name;
+                break;
+            }
+        }
+    }
+    f->drop_procedures.items = drops;
+    return a->rc == 0 ? f : NULL;
+}
+
+/* ==== applying ============================================================================ */
+
+/* Applies reform to base, only the changes keep marks (NULL: all of them). */
+static int apply(const mc_catalogue *base, const mc_reform *reform, const bool *keep,
+                 mc_catalogue **out, mc_error *err)
 {
     *out = NULL;
     mc_catalogue *c = mc_calloc(1, sizeof *c);
@@ -469,10 +680,15 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     applier a = {base, c, 0, err};
+    if (keep != NULL) {
+        reform = kept(&a, reform, keep);
+    }
     share_unchanged(&a);
     copy_documents(&a);
-    copy_registries(&a, reform);
-    copy_procedures(&a, reform);
+    if (a.rc == 0) {
+        copy_registries(&a, reform);
+        copy_procedures(&a, reform);
+    }
     sort_versions(&a);
     if (a.rc != 0) {
         mc_catalogue_free(c);
@@ -480,4 +696,290 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
     }
     *out = c;
     return 0;
+}
+
+int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalogue **out,
+                    mc_error *err)
+{
+    return apply(base, reform, NULL, out, err);
+}
+
+/* MC_EUSAGE when one of r[0..n) is NULL or given twice. */
+static int check_list(const mc_reform *const *r, size_t n, mc_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (r[i] == NULL) {
+            return mc_error_set(err, MC_EUSAGE, "reform %zu of %zu is missing", i + 1, n);
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (r[k] == r[i] || strcmp(r[k]->name, r[i]->name) == 0) {
+                return mc_error_set(err, MC_EUSAGE, "reform '%s' is given twice", r[i]->name);
+            }
+        }
+    }
+    return 0;
+}
+
+int mc_reform_apply_list(const mc_catalogue *base, const mc_reform *const *reforms,
+                         const bool *const *keep, size_t n, mc_catalogue **out, mc_error *err)
+{
+    *out = NULL;
+    int rc = check_list(reforms, n, err);
+    if (rc != 0) {
+        return rc;
+    }
+    static const mc_reform nothing; /* n = 0: a plain copy */
+    if (n == 0) {
+        return apply(base, &nothing, NULL, out, err);
+    }
+    mc_catalogue *cur = NULL;
+    for (size_t i = 0; i < n; i++) {
+        mc_catalogue *next;
+        rc = apply(cur ? cur : base, reforms[i], keep ? keep[i] : NULL, &next, err);
+        if (rc != 0) {
+            mc_catalogue_free(cur);
+            return rc;
+        }
+        next->owned_base = cur;
+        cur = next;
+    }
+    *out = cur;
+    return 0;
+}
+
+/* ==== the changes ========================================================================= */
+
+mc_strings mc_reform_legal_basis(const mc_reform *r)
+{
+    return r->legal_basis;
+}
+
+size_t mc_reform_nchanges(const mc_reform *r)
+{
+    return r->nchanges;
+}
+
+int mc_reform_changes(const mc_reform *r, mc_reform_change **out, size_t *n, mc_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (r->nchanges == 0) {
+        return 0;
+    }
+    mc_reform_change *list = mc_malloc(r->nchanges * sizeof *list);
+    if (list == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < r->nchanges; i++) {
+        list[i] = r->changes[i].pub;
+    }
+    *out = list;
+    *n = r->nchanges;
+    return 0;
+}
+
+/* ==== conflicts =========================================================================== */
+
+typedef struct said {
+    char **lines;
+    size_t n, cap;
+    mc_error *err;
+} said;
+
+static int say(said *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Appends one formatted sentence. */
+static int say(said *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 8;
+        char **lines = mc_realloc(s->lines, cap * sizeof *lines);
+        if (lines == NULL) {
+            return mc_error_set(s->err, MC_ENOMEM, "out of memory");
+        }
+        s->lines = lines;
+        s->cap = cap;
+    }
+    char *line = mc_malloc((size_t)len + 1);
+    if (line == NULL) {
+        return mc_error_set(s->err, MC_ENOMEM, "out of memory");
+    }
+    va_start(ap, fmt);
+    vsnprintf(line, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    s->lines[s->n++] = line;
+    return 0;
+}
+
+/* The requirement (0), field (1) or state (2) a procedure change replaces, adds or drops; -1
+ * for a scalar directive or a change of another kind. */
+static int element(const mcc_change *c)
+{
+    if (c->kind != MCC_C_PROCEDURE) {
+        return -1;
+    }
+    switch (c->directive) {
+    case MCC_P_REQUIRES:
+        return 0;
+    case MCC_P_FIELD:
+        return 1;
+    case MCC_P_STATE:
+        return 2;
+    case MCC_P_DROP:
+        return c->list;
+    default:
+        return -1;
+    }
+}
+
+static bool is_drop(const mcc_change *c)
+{
+    return c->kind == MCC_C_PROCEDURE && c->directive == MCC_P_DROP;
+}
+
+/* Whether x and y change the same thing: the same directive of one procedure or registry, or
+ * the same requirement, field or state of one procedure (replaced, added or dropped). Holds and
+ * abolitions are compared apart. */
+static bool same_thing(const mcc_change *x, const mcc_change *y)
+{
+    if (x->kind != y->kind || x->kind == MCC_C_DROP_PROCEDURE ||
+        strcmp(x->pub.target, y->pub.target) != 0) {
+        return false;
+    }
+    if (x->kind == MCC_C_REGISTRY) {
+        return x->directive == y->directive && x->directive != MCC_R_HOLDS;
+    }
+    int ex = element(x), ey = element(y);
+    if (ex >= 0 || ey >= 0) {
+        return ex == ey && strcmp(x->name, y->name) == 0;
+    }
+    return x->directive == y->directive;
+}
+
+static bool holds_doc(const mcc_change *c)
+{
+    return c->kind == MCC_C_REGISTRY && c->directive == MCC_R_HOLDS;
+}
+
+/* The sentence, if any, for change m of later (with every earlier change of later seen already)
+ * against earlier. */
+static int conflict(said *s, const mc_reform *earlier, const mc_reform *later, size_t m)
+{
+    static const char *const kinds[] = {"requirement", "field", "state"};
+    const mcc_change *y = &later->changes[m];
+    const char *a = earlier->name, *b = later->name;
+    /* a procedure abolished before, changed after (said once per procedure) */
+    if (y->kind == MCC_C_PROCEDURE && dropped(&earlier->drop_procedures, y->pub.target)) {
+        for (size_t k = 0; k < m; k++) {
+            if (later->changes[k].kind == MCC_C_PROCEDURE &&
+                strcmp(later->changes[k].pub.target, y->pub.target) == 0) {
+                return 0;
+            }
+        }
+        return say(s, "reform %s changes %s, which %s abolished: its change is not applied", b,
+                   y->pub.target, a);
+    }
+    /* a procedure changed before, abolished after */
+    if (y->kind == MCC_C_DROP_PROCEDURE) {
+        for (size_t k = 0; k < earlier->nchanges; k++) {
+            const mcc_change *x = &earlier->changes[k];
+            if (x->kind == MCC_C_PROCEDURE && strcmp(x->pub.target, y->name) == 0) {
+                return say(s,
+                           "reform %s abolishes %s, which %s changes: the procedure is abolished "
+                           "(the later one)",
+                           b, y->name, a);
+            }
+        }
+        return 0;
+    }
+    /* a document put in two registries */
+    if (holds_doc(y)) {
+        for (size_t k = 0; k < earlier->nchanges; k++) {
+            const mcc_change *x = &earlier->changes[k];
+            if (holds_doc(x) && strcmp(x->name, y->name) == 0 &&
+                strcmp(x->pub.target, y->pub.target) != 0) {
+                return say(s,
+                           "reforms %s and %s put document %s in registries %s and %s: %s holds it "
+                           "(the later one)",
+                           a, b, y->name, x->pub.target, y->pub.target, y->pub.target);
+            }
+        }
+        return 0;
+    }
+    for (size_t k = 0; k < m; k++) {
+        if (same_thing(&later->changes[k], y)) {
+            return 0; /* said at the first line of the same directive */
+        }
+    }
+    for (size_t k = 0; k < earlier->nchanges; k++) {
+        const mcc_change *x = &earlier->changes[k];
+        if (!same_thing(x, y)) {
+            continue;
+        }
+        int e = element(y);
+        const char *reg = y->kind == MCC_C_REGISTRY ? "registry " : "";
+        if (e < 0) {
+            return say(s,
+                       "reforms %s and %s both change the %s of %s%s: %s's applies (the later one)",
+                       a, b, y->what, reg, y->pub.target, b);
+        }
+        bool dx = is_drop(x), dy = is_drop(y);
+        if (dx && dy) {
+            return 0; /* the same drop twice */
+        }
+        if (dy) {
+            return say(s,
+                       "reform %s drops the %s %s of %s, which %s changes: it is dropped (the "
+                       "later one)",
+                       b, kinds[e], y->name, y->pub.target, a);
+        }
+        if (dx) {
+            return say(s,
+                       "reform %s changes the %s %s of %s, which %s drops: %s's applies (the "
+                       "later one)",
+                       b, kinds[e], y->name, y->pub.target, a, b);
+        }
+        return say(s, "reforms %s and %s both change the %s %s of %s: %s's applies (the later one)",
+                   a, b, kinds[e], y->name, y->pub.target, b);
+    }
+    return 0;
+}
+
+int mc_reform_conflicts(const mc_reform *const *r, size_t n, char ***lines, size_t *nlines,
+                        mc_error *err)
+{
+    *lines = NULL;
+    *nlines = 0;
+    int rc = check_list(r, n, err);
+    said s = {NULL, 0, 0, err};
+    for (size_t j = 1; rc == 0 && j < n; j++) {
+        for (size_t i = 0; rc == 0 && i < j; i++) {
+            for (size_t m = 0; rc == 0 && m < r[j]->nchanges; m++) {
+                rc = conflict(&s, r[i], r[j], m);
+            }
+        }
+    }
+    if (rc != 0) {
+        mc_reform_conflicts_free(s.lines, s.n);
+        return rc;
+    }
+    *lines = s.lines;
+    *nlines = s.n;
+    return 0;
+}
+
+void mc_reform_conflicts_free(char **lines, size_t n)
+{
+    for (size_t i = 0; lines != NULL && i < n; i++) {
+        mc_free(lines[i]);
+    }
+    mc_free(lines);
 }
