@@ -47,6 +47,27 @@ check "the state's fee revenue, before and after" \
 check "a reform that costs more says how many procedures" \
     has "procedures that cost their applicants more under the reforms: 2" cost --reform later
 
+# Stacked reforms: applied in order, the conflict said, each change valued alone and marginally.
+check "stacked: the later reform's time limit applies" \
+    bash -c "'$bin' cost --reform quick --reform later --date 2026-01-15 --catalogue '$cat' --format csv | grep -q '^beta,.*,18.50,185000,2000,370000000,0,0,26.00,260000,520000000,'"
+check "stacked: the conflict is said" \
+    has "  reforms quick and later both change the time-limit of beta: later's applies (the later one)" cost --reform quick --reform later
+check "stacked: the output names both reforms" \
+    has "versions in force on 2026-01-15; reforms applied in order: quick + later" cost --reform quick --reform later
+check "each change alone and marginal: 1wd then 3wd" \
+    bash -c "'$bin' cost --reform quick --reform later --date 2026-01-15 --catalogue '$cat' | grep -q '^  4 beta: time-limit 3wd  *-160,000,000  *-30.83%  *-320,000,000  *-61.66%\$'"
+check "the marginal values add up to the total saving" \
+    bash -c "'$bin' cost --reform quick --reform later --date 2026-01-15 --catalogue '$cat' --format json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert sum(c[\"marginal\"] for c in d[\"changes\"]) == d[\"total\"][\"saving\"] == -150000000, d'"
+check "a registry's change is named as one" \
+    bash -c "'$bin' cost --reform quick --date 2026-01-15 --catalogue '$cat' | grep -q '^  2 registry people: coverage 100%  *10,000,000 '"
+check "a change the legal cost does not count is shown as such" \
+    bash -c "'$bin' cost --reform slow --date 2026-01-15 --catalogue '$cat' | grep -q '^  1 alpha: state received  *-  *-\$'"
+check "a change's legal basis is printed under it" \
+    bash -c "'$bin' cost --reform slow --date 2026-01-15 --catalogue '$cat' | grep -A1 '^  1 alpha' | grep -q 'Quyết định 1/2026'"
+
 # CSV and JSON carry code, agency, sector and basis.
 check "csv: code, agency, basis and the fee of each procedure" \
     bash -c "'$bin' cost --reform quick --date 2026-01-15 --catalogue '$cat' --format csv | grep -qx 'gamma,1.000003,district,\"\",assumed,9.00,90000,100,9000000,0,0,9.00,90000,9000000,0,0,0,0.00,\"assumed figures (not statistics): volume, time-limit\"'"
@@ -136,7 +157,7 @@ check "api: the same JSON as the command" bash -c "
     python3 -c 'import json; assert json.load(open(\"$tmp/cli.json\")) == json.load(open(\"$tmp/api.json\"))'"
 check "api: a reform sent in the body, after the named ones" \
     answer 200 '{"date": "2026-01-15", "reforms": ["quick"], "reform": "reform mine { procedure gamma { visits 1 } }"}' \
-    'd["reforms"] == "quick + mine" and d["total"]["reform"] == 321000000'
+    'd["reforms"] == "quick + mine" and d["total"]["reform"] == 322000000 and d["changes"][-1]["reform"] == "mine"'
 check "api: sensitivity and filters" \
     answer 200 '{"date": "2026-01-15", "income": 20000, "agency": ["police"], "coverage": {"people": 0}}' \
     '[p["baseline"]["cost"] for p in d["procedures"]] == [380000] and len(d["sensitivity"]) == 2'

@@ -341,6 +341,107 @@ static int make_rows(mc_study *s, const mc_catalogue *cat, const mc_study_opts *
     return 0;
 }
 
+/* ---- what each change is worth ---------------------------------------------------------- */
+
+/* The annual cost of the rows of s in catalogue c (a procedure not in force there counts 0). */
+static int total_in(const mc_study *s, const mc_catalogue *c, mc_rules *rules,
+                    const mc_study_opts *o, const mc_coverage *cov, int64_t *total, mc_error *err)
+{
+    mc_cost_line *lines = NULL;
+    size_t n = 0;
+    int rc = mc_cost_compute_with(c, rules, &s->model, o->date, cov, &lines, &n, err);
+    *total = 0;
+    for (size_t i = 0; rc == 0 && i < s->n; i++) {
+        const mc_cost_line *l = line_named(lines, n, s->rows[i].procedure);
+        *total += l != NULL && l->in_force ? l->annual : 0;
+    }
+    mc_free(lines);
+    return rc;
+}
+
+/* The total of s with the changes of the reforms kept as keep says. */
+static int total_kept(const mc_study *s, const mc_catalogue *cat, mc_rules *rules,
+                      const mc_study_opts *o, const mc_coverage *cov, const bool *const *keep,
+                      int64_t *total, mc_error *err)
+{
+    mc_catalogue *c = NULL;
+    int rc = mc_reform_apply_list(cat, o->reforms, keep, o->nreforms, &c, err);
+    if (rc == 0) {
+        rc = total_in(s, c, rules, o, cov, total, err);
+    }
+    mc_catalogue_free(c);
+    return rc;
+}
+
+/* Fills s->changes: every change of the reforms in order, alone and marginal. */
+static int attribute(mc_study *s, const mc_catalogue *cat, mc_rules *rules,
+                     const mc_study_opts *o, const mc_coverage *cov, mc_error *err)
+{
+    size_t nr = o->nreforms, total_changes = 0;
+    mc_reform_change **lists = mc_calloc(nr, sizeof *lists);
+    size_t *counts = mc_calloc(nr, sizeof *counts);
+    bool **keep = mc_calloc(nr, sizeof *keep);
+    int rc = lists && counts && keep ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < nr; i++) {
+        rc = mc_reform_changes(o->reforms[i], &lists[i], &counts[i], err);
+        if (rc == 0) {
+            keep[i] = mc_calloc(counts[i] ? counts[i] : 1, sizeof **keep);
+            rc = keep[i] ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        total_changes += counts[i];
+    }
+    if (rc == 0) {
+        s->changes = mc_calloc(total_changes ? total_changes : 1, sizeof *s->changes);
+        rc = s->changes ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int64_t base = s->totals.all.base, before = base;
+    for (size_t i = 0; rc == 0 && i < nr; i++) {
+        for (size_t k = 0; rc == 0 && k < counts[i]; k++) {
+            mc_study_change *c = &s->changes[s->nchanges++];
+            c->change = lists[i][k];
+            c->counted = (c->change.affects & MC_CHANGE_COST) != 0;
+            /* alone: only this change, of every reform */
+            bool **only = mc_calloc(nr, sizeof *only);
+            rc = only ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+            for (size_t j = 0; rc == 0 && j < nr; j++) {
+                only[j] = mc_calloc(counts[j] ? counts[j] : 1, sizeof **only);
+                rc = only[j] ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+            int64_t alone = base, prefix = before;
+            if (rc == 0) {
+                only[i][k] = true;
+                rc = total_kept(s, cat, rules, o, cov, (const bool *const *)only, &alone, err);
+            }
+            for (size_t j = 0; only != NULL && j < nr; j++) {
+                mc_free(only[j]);
+            }
+            mc_free(only);
+            /* marginal: the changes before it and it */
+            keep[i][k] = true;
+            if (rc == 0) {
+                rc = total_kept(s, cat, rules, o, cov, (const bool *const *)keep, &prefix, err);
+            }
+            c->alone = base - alone;
+            c->alone_bp = mc_cost_saving_bp(base, alone);
+            c->marginal = before - prefix;
+            c->marginal_bp = base ? mc_cost_saving_bp(base, base - c->marginal) : 0;
+            before = prefix;
+        }
+    }
+    for (size_t i = 0; i < nr; i++) {
+        if (lists) {
+            mc_free(lists[i]);
+        }
+        if (keep) {
+            mc_free(keep[i]);
+        }
+    }
+    mc_free(lists);
+    mc_free(counts);
+    mc_free(keep);
+    return rc;
+}
+
 /* The catalogue under the reforms of o, into *out. */
 static int apply_reforms(const mc_catalogue *cat, const mc_study_opts *o, mc_catalogue **out,
                          mc_error *err)
@@ -349,10 +450,7 @@ static int apply_reforms(const mc_catalogue *cat, const mc_study_opts *o, mc_cat
     if (o->nreforms == 0) {
         return 0;
     }
-    if (o->nreforms > 1) {
-        return mc_error_set(err, MC_EUSAGE, "stacked reforms are not supported yet");
-    }
-    return mc_reform_apply(cat, o->reforms[0], out, err);
+    return mc_reform_apply_list(cat, o->reforms, NULL, o->nreforms, out, err);
 }
 
 int mc_study_run(mc_study *out, const mc_catalogue *cat, mc_rules *rules,
@@ -376,6 +474,9 @@ int mc_study_run(mc_study *out, const mc_catalogue *cat, mc_rules *rules,
     pv->has_cov = o->measured != NULL || o->ncoverage > 0;
     const mc_coverage *cov = pv->has_cov ? &pv->cov : NULL;
     rc = mc_study_sensitivity(o, cat, out->declared, &out->sensitivity, &out->nsensitivity, err);
+    if (rc == 0 && o->nreforms > 1) {
+        rc = mc_reform_conflicts(o->reforms, o->nreforms, &out->conflicts, &out->nconflicts, err);
+    }
     if (rc == 0) {
         rc = apply_reforms(cat, o, &pv->reformed, err);
     }
@@ -401,6 +502,9 @@ int mc_study_run(mc_study *out, const mc_catalogue *cat, mc_rules *rules,
     if (rc == 0) {
         rc = make_groups(out, o->by, err);
     }
+    if (rc == 0 && o->attribute && o->nreforms > 0) {
+        rc = attribute(out, cat, rules, o, cov, err);
+    }
     return rc;
 }
 
@@ -420,7 +524,7 @@ void mc_study_free(mc_study *s)
     mc_free(s->rows);
     mc_free(s->groups);
     mc_free(s->changes);
-    mc_study_lines_free(s->conflicts, s->nconflicts);
+    mc_reform_conflicts_free(s->conflicts, s->nconflicts);
     mc_study_lines_free(s->superseded, s->nsuperseded);
     mc_study_lines_free(s->sensitivity, s->nsensitivity);
     memset(s, 0, sizeof *s);

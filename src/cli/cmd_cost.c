@@ -174,20 +174,20 @@ static void print_changes(const mc_study *s)
     }
     printf("\nthe reforms' changes and what each is worth a year (alone: applied to today's "
            "catalogue by itself; marginal: added to the changes above it, in order)\n");
-    printf("%3s %-64s %18s %8s %18s %8s\n", "", "change", "alone", "", "marginal", "");
+    printf("%3s %-72s %18s %8s %18s %8s\n", "", "change", "alone", "", "marginal", "");
     for (size_t i = 0; i < s->nchanges; i++) {
         const mc_study_change *c = &s->changes[i];
         char what[300], a[32], ap[32], m[32], mp[32];
         snprintf(what, sizeof what, "%s%s%s: %s", c->change.registry ? "registry " : "",
                  c->change.target ? c->change.target : "", "", c->change.text);
         if (!c->counted) {
-            printf("%3zu %-64s %18s %8s %18s %8s\n", i + 1, what, "-", "", "-", "");
+            printf("%3zu %-72s %18s %8s %18s\n", i + 1, what, "-", "", "-");
         } else {
             cli_thousands(c->alone, a);
             front_hundredths(c->alone_bp, ap);
             cli_thousands(c->marginal, m);
             front_hundredths(c->marginal_bp, mp);
-            printf("%3zu %-64s %18s %7s%% %18s %7s%%\n", i + 1, what, a, ap, m, mp);
+            printf("%3zu %-72s %18s %7s%% %18s %7s%%\n", i + 1, what, a, ap, m, mp);
         }
         if (s->changes[i].change.legal_basis != NULL) {
             printf("%3s   %s\n", "", c->change.legal_basis);
