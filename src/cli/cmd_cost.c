@@ -167,7 +167,19 @@ static void print_groups(const mc_study *s, mc_study_by by, bool reformed)
     }
 }
 
-static void print_changes(const mc_study *s)
+/* The reform's own legal basis, its lines joined with "; ", into out. */
+static void reform_basis(const mc_reform *r, char *out, size_t size)
+{
+    mc_strings lb = mc_reform_legal_basis(r);
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < lb.n && used < size; i++) {
+        int n = snprintf(out + used, size - used, "%s%s", i ? "; " : "", lb.items[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
+static void print_changes(const mc_study *s, const mc_study_opts *o)
 {
     if (s->nchanges == 0) {
         return;
@@ -175,11 +187,28 @@ static void print_changes(const mc_study *s)
     printf("\nthe reforms' changes and what each is worth a year (alone: applied to today's "
            "catalogue by itself; marginal: added to the changes above it, in order)\n");
     printf("%3s %-72s %18s %8s %18s %8s\n", "", "change", "alone", "", "marginal", "");
+    const char *reform = NULL;
+    char basis[1024] = "";
     for (size_t i = 0; i < s->nchanges; i++) {
         const mc_study_change *c = &s->changes[i];
+        if (reform == NULL || strcmp(reform, c->change.reform) != 0) {
+            reform = c->change.reform;
+            const mc_reform *r = NULL;
+            for (size_t k = 0; k < o->nreforms && r == NULL; k++) {
+                r = strcmp(mc_reform_name(o->reforms[k]), reform) == 0 ? o->reforms[k] : NULL;
+            }
+            basis[0] = '\0';
+            if (r != NULL) {
+                reform_basis(r, basis, sizeof basis);
+            }
+            printf("    reform %s: %s\n", reform, r && mc_reform_title(r) ? mc_reform_title(r) : "");
+            if (basis[0]) {
+                printf("    legal basis: %s\n", basis);
+            }
+        }
         char what[300], a[32], ap[32], m[32], mp[32];
-        snprintf(what, sizeof what, "%s%s%s: %s", c->change.registry ? "registry " : "",
-                 c->change.target ? c->change.target : "", "", c->change.text);
+        snprintf(what, sizeof what, "%s%s: %s", c->change.registry ? "registry " : "",
+                 c->change.target ? c->change.target : "", c->change.text);
         if (!c->counted) {
             printf("%3zu %-72s %18s %8s %18s\n", i + 1, what, "-", "", "-");
         } else {
@@ -189,7 +218,7 @@ static void print_changes(const mc_study *s)
             front_hundredths(c->marginal_bp, mp);
             printf("%3zu %-72s %18s %7s%% %18s %7s%%\n", i + 1, what, a, ap, m, mp);
         }
-        if (s->changes[i].change.legal_basis != NULL) {
+        if (c->change.legal_basis != NULL && strcmp(c->change.legal_basis, basis) != 0) {
             printf("%3s   %s\n", "", c->change.legal_basis);
         }
     }
@@ -199,7 +228,7 @@ static void print_changes(const mc_study *s)
     }
     if (uncounted) {
         printf("-: a change the legal cost does not count (how dossiers move between states, the "
-               "online level, the calendar): see simulate\n");
+               "calendar): see simulate\n");
     }
 }
 
@@ -308,7 +337,7 @@ static void print_text(const cost_run *run)
     print_rows(s, reformed, w);
     print_totals(s, reformed, w);
     print_groups(s, run->args.opts.by, reformed);
-    print_changes(s);
+    print_changes(s, &run->args.opts);
     if (s->nsuperseded > 0) {
         printf("\nleft out, superseded by a procedure in force (`supersedes`): %zu\n",
                s->nsuperseded);
