@@ -65,8 +65,8 @@ check "a registry's change is named as one" \
     bash -c "'$bin' cost --reform quick --date 2026-01-15 --catalogue '$cat' | grep -q '^  2 registry people: coverage 100%  *10,000,000 '"
 check "a change the legal cost does not count is shown as such" \
     bash -c "'$bin' cost --reform slow --date 2026-01-15 --catalogue '$cat' | grep -q '^  1 alpha: state received  *-  *-\$'"
-check "a change's legal basis is printed under it" \
-    bash -c "'$bin' cost --reform slow --date 2026-01-15 --catalogue '$cat' | grep -A1 '^  1 alpha' | grep -q 'Quyết định 1/2026'"
+check "a reform's legal basis is printed above its changes" \
+    bash -c "'$bin' cost --reform slow --date 2026-01-15 --catalogue '$cat' | grep -qx '    legal basis: Quyết định 1/2026/QĐ-UBND'"
 
 # CSV and JSON carry code, agency, sector and basis.
 check "csv: code, agency, basis and the fee of each procedure" \
