@@ -40,9 +40,15 @@ echo
 echo "== compliance cost: reform data-simplification-2026 against today (2026-01-15)"
 if step cost "$bin" cost --reform data-simplification-2026 --date 2026-01-15 --catalogue .; then
     head -n 1 "$out/cost.txt"
-    awk 'NR == 4 { print } /^total / { print }' "$out/cost.txt"
-    n=$(grep -c 'assumed figures (not statistics)' "$out/cost.txt")
-    [ "$n" -gt 0 ] && echo "$n procedures' figures are assumptions, not statistics (listed in $out/cost.txt)"
+    # the header of the table, the total and its two parts
+    awk '/^procedure / { print } /^total / || /^  from (statistics|assumptions)/ { print }' "$out/cost.txt"
+    grep "^the state's fee revenue" "$out/cost.txt"
+    grep "^left out, superseded" "$out/cost.txt"
+    # the five changes worth most, as the committee reads them
+    echo "the changes worth most (a year, in the order applied):"
+    grep -E '^ {0,2}[0-9]+ ' "$out/cost.txt" | sed 's/  */ /g' |
+        awk '{ v = $(NF-1); gsub(",", "", v); print v "\t" $0 }' |
+        sort -rn | head -n 5 | cut -f2 | sed 's/^/  /'
 fi
 
 echo
