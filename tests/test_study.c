@@ -1,0 +1,233 @@
+/* The cost study (study.h): superseded procedures left out, totals split by what they rest on,
+ * filters and subtotals, sensitivity, stacked reforms with their conflicts, and what each change
+ * is worth (the marginal values add up to the total saving); every allocation failing in turn. */
+#include "testutil.h"
+
+#include "motcua/coverage.h"
+#include "motcua/study.h"
+
+/* 10,000 VND an hour, 8 hours a day, a visit 2 h and 10,000 VND; waiting counted.
+ * alpha: 1 h + 2 h visit + 8 h = 11 h → 140,000 with its 20,000 fee; × 1,000.
+ * beta: 2 h + 1 h × 50% + 16 h = 18.5 h → 185,000; × 2,000.
+ * gamma (assumed): 1 h + 8 h → 90,000; × 100.
+ * twin: alpha's code, superseded by alpha. */
+static const char text[] =
+    "cost-model m { default; hourly-income 10000 VND; hours-per-day 8; visit 2h 10000 VND;"
+    " count-waiting true }\n"
+    "role clerk\n"
+    "agency district { title \"District\" }\nagency police { title \"Police\" }\n"
+    "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+    "document form\ndocument paper\ndocument card\n"
+    "registry people { holds card; coverage 50% }\n"
+    "procedure alpha { code \"1\"; agency district; sector \"Hộ tịch\"; supersedes twin;"
+    " time-limit 1wd; fee 20000 VND; volume 1000 per year; visits 1; lifecycle l;"
+    " requires form { effort 1h } }\n"
+    "procedure twin { code \"1\"; agency district; time-limit 9wd; volume 1000 per year;"
+    " lifecycle l }\n"
+    "procedure beta { code \"2\"; agency police; sector \"Cư trú\"; time-limit 2wd;"
+    " volume 2000 per year; lifecycle l; requires paper { effort 2h }; requires card { effort 1h } }\n"
+    "procedure gamma { code \"3\"; agency district; sector \"Hộ tịch\"; time-limit 1wd;"
+    " volume 100 per year; assumed volume; lifecycle l; requires form { effort 1h } }\n"
+    "reform quick { procedure alpha { visits 0 }; registry people { coverage 100% };"
+    " procedure beta { time-limit 1wd } }\n"
+    "reform later { procedure beta { time-limit 3wd }; procedure alpha { fee 50000 VND } }\n";
+
+static mc_catalogue *load(void)
+{
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    return cat;
+}
+
+static const mc_study_row *row(const mc_study *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->rows[i].procedure, name) == 0) {
+            return &s->rows[i];
+        }
+    }
+    return NULL;
+}
+
+static void test_study__superseded_left_out_and_totals_split(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load();
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    mc_study s;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, NULL), 0);
+    assert_int_equal(s.n, 3);
+    assert_null(row(&s, "twin"));
+    assert_int_equal(s.nsuperseded, 1);
+    assert_string_equal(s.superseded[0], "twin: superseded by alpha");
+    assert_int_equal(row(&s, "alpha")->base.cost, 140000);
+    assert_int_equal(row(&s, "beta")->base.cost, 185000);
+    assert_true(row(&s, "gamma")->assumed);
+    assert_false(row(&s, "alpha")->assumed);
+    assert_int_equal(s.totals.all.base, 519000000);
+    assert_int_equal(s.totals.statistics.base, 510000000);
+    assert_int_equal(s.totals.assumed.base, 9000000);
+    assert_int_equal(s.totals.assumed.n, 1);
+    assert_int_equal(s.totals.all.revenue_base, 20000000);
+    assert_int_equal(s.nchanges, 0);
+    mc_study_free(&s);
+    mc_catalogue_free(cat);
+}
+
+static void test_study__filters_and_subtotals(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load();
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    const char *sectors[] = {"Hộ*"};
+    o.sectors = (mc_study_filter){sectors, 1};
+    o.by = MC_STUDY_BY_AGENCY;
+    mc_study s;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, NULL), 0);
+    assert_int_equal(s.n, 2); /* alpha and gamma; the twin, superseded, is not listed either */
+    assert_int_equal(s.ngroups, 1);
+    assert_string_equal(s.groups[0].key, "district");
+    assert_int_equal(s.groups[0].t.all.base, 149000000);
+    assert_int_equal(s.groups[0].t.assumed.base, 9000000);
+    mc_study_free(&s);
+    const char *none[] = {"nobody"};
+    o.sectors = (mc_study_filter){NULL, 0};
+    o.agencies = (mc_study_filter){none, 1};
+    mc_error err;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, &err), MC_ENOTFOUND);
+    assert_string_equal(err.msg, "no procedure is in force on 2026-01-15 and passes the filters");
+    mc_study_free(&s);
+    mc_catalogue_free(cat);
+}
+
+static void test_study__sensitivity(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load();
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    o.has_income = true;
+    o.income = 20000;
+    o.count_waiting = 0;
+    mc_study_coverage cov[] = {{"people", 0}};
+    o.coverage = cov;
+    o.ncoverage = 1;
+    const mc_reform *quick = mc_catalogue_reform(cat, "quick");
+    o.reforms = &quick;
+    o.nreforms = 1;
+    mc_study s;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, NULL), 0);
+    /* beta: 2 h + 1 h (no one covered) = 3 h × 20,000; the reform keeps its own 100% */
+    assert_int_equal(row(&s, "beta")->base.cost, 60000);
+    assert_int_equal(row(&s, "beta")->reform.cost, 40000);
+    assert_int_equal(s.nsensitivity, 3);
+    assert_string_equal(s.sensitivity[0], "hourly income 20,000 VND (the cost model m says 10,000)");
+    assert_string_equal(s.sensitivity[1], "waiting time not counted (the cost model m: counted)");
+    assert_string_equal(s.sensitivity[2], "coverage of registry people 0% (the catalogue says 50%)");
+    mc_study_free(&s);
+    mc_study_coverage unknown[] = {{"nobody", 0}};
+    o.coverage = unknown;
+    mc_error err;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, &err), MC_ENOTFOUND);
+    assert_string_equal(err.msg, "--coverage: unknown registry 'nobody'");
+    mc_study_free(&s);
+    mc_catalogue_free(cat);
+}
+
+static void test_study__stacked_reforms_and_each_change(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load();
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    const mc_reform *both[] = {mc_catalogue_reform(cat, "quick"), mc_catalogue_reform(cat, "later")};
+    o.reforms = both;
+    o.nreforms = 2;
+    o.attribute = true;
+    mc_study s;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, NULL), 0);
+    assert_int_equal(s.nconflicts, 1);
+    assert_string_equal(s.conflicts[0], "reforms quick and later both change the time-limit of "
+                                        "beta: later's applies (the later one)");
+    /* beta at 3 wd: 2 h + 0 + 24 h = 26 h */
+    assert_int_equal(row(&s, "beta")->reform.cost, 260000);
+    assert_int_equal(row(&s, "alpha")->reform.fee, 50000);
+    assert_int_equal(s.totals.all.worse, 1);
+    assert_int_equal(s.nchanges, 5);
+    int64_t sum = 0;
+    for (size_t i = 0; i < s.nchanges; i++) {
+        sum += s.changes[i].marginal;
+        assert_true(s.changes[i].counted);
+    }
+    assert_int_equal(sum, s.totals.all.saving);
+    assert_int_equal(s.totals.all.saving, -150000000);
+    /* beta: time-limit 1wd alone saves 8 h × 2,000 × 10,000; then 3wd after it costs twice */
+    assert_string_equal(s.changes[2].change.text, "time-limit 1wd");
+    assert_int_equal(s.changes[2].alone, 160000000);
+    assert_int_equal(s.changes[3].alone, -160000000);
+    assert_int_equal(s.changes[3].marginal, -320000000);
+    assert_int_equal(s.changes[3].marginal_bp, -6166);
+    mc_study_free(&s);
+    /* the same reform twice */
+    const mc_reform *twice[] = {both[0], both[0]};
+    o.reforms = twice;
+    mc_error err;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "reform 'quick' is given twice");
+    mc_study_free(&s);
+    mc_catalogue_free(cat);
+}
+
+static int study_attempt(void *ud)
+{
+    const mc_catalogue *cat = ud;
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    const mc_reform *both[] = {mc_catalogue_reform(cat, "quick"), mc_catalogue_reform(cat, "later")};
+    o.reforms = both;
+    o.nreforms = 2;
+    o.attribute = true;
+    o.by = MC_STUDY_BY_SECTOR;
+    o.has_income = true;
+    o.income = 12000;
+    mc_study_coverage cov[] = {{"people", 40 * MC_FIXED_ONE}};
+    o.coverage = cov;
+    o.ncoverage = 1;
+    mc_study s;
+    mc_error err;
+    int rc = mc_study_run(&s, cat, NULL, &o, &err);
+    if (rc == 0) {
+        assert_int_equal(s.nchanges, 5);
+        assert_int_equal(s.ngroups, 2);
+    } else {
+        assert_string_equal(err.msg, "out of memory");
+    }
+    mc_study_free(&s);
+    return rc;
+}
+
+/* Every allocation of a study with stacked reforms, attribution, subtotals and sensitivity,
+ * failing in turn: MC_ENOMEM each time, nothing leaked. */
+static void test_study__out_of_memory(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load();
+    assert_true(tu_oom_sweep(study_attempt, cat, false) > 20);
+    mc_catalogue_free(cat);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_study__superseded_left_out_and_totals_split),
+        cmocka_unit_test(test_study__filters_and_subtotals),
+        cmocka_unit_test(test_study__sensitivity),
+        cmocka_unit_test(test_study__stacked_reforms_and_each_change),
+        cmocka_unit_test(test_study__out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
