@@ -3,6 +3,8 @@
 
 CC       ?= cc
 PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq libcurl
+# libxlsxwriter: the workbook of `cost --xlsx` (src/cli/study_xlsx.c).
+PKGS     += xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm

@@ -249,6 +249,86 @@ static void test_html__charts_survive_degenerate_data(void **state)
     free(text);
 }
 
+/* The x of the n-th bar (a rect with a tooltip), counting from 0; its fill into fill. */
+static double bar_x(const char *text, size_t n, char fill[16])
+{
+    const char *p = strstr(text, "<rect");
+    for (; p != NULL; p = strstr(p + 1, "<rect")) {
+        const char *end = strchr(p, '>');
+        if (end[-1] == '/') {
+            continue;
+        }
+        if (n-- == 0) {
+            double x;
+            assert_int_equal(sscanf(strstr(p, " x=\"") + 4, "%lf", &x), 1);
+            assert_int_equal(sscanf(strstr(p, "fill=\"") + 6, "%15[^\"]", fill), 1);
+            return x;
+        }
+    }
+    fail_msg("no bar %zu", n);
+    return 0;
+}
+
+/* The marriage case of issue 22: a reform that saves on two procedures and costs 415 billion on
+ * a third draws that third as a red bar left of the zero line, labelled, not as a missing row. */
+static void test_html__diverging_draws_losses_left(void **state)
+{
+    fixture *f = *state;
+    html *h = page(f);
+    mc_error err;
+    const char *labels[] = {"birth", "death", "marriage"};
+    double saving[] = {357.3, 12.0, -415.0};
+    const char *texts[] = {"357,3 tỷ đồng", "12,0 tỷ đồng", "-415,0 tỷ đồng"};
+    html_series s = {"saving", saving, texts};
+    html_diverging_chart(h, "Tiết kiệm hằng năm", labels, 3, &s, "tiết kiệm", "tăng chi phí");
+    assert_int_equal(html_close(h, &err), 0);
+    char *text = slurp(f->path);
+    char f0[16], f2[16];
+    double x0 = bar_x(text, 0, f0), x2 = bar_x(text, 2, f2);
+    double w0 = bar_width(text, 0), w2 = bar_width(text, 2);
+    /* The gain starts at the zero line; the loss ends there. */
+    assert_true(x2 + w2 > x0 - 0.2 && x2 + w2 < x0 + 0.2);
+    assert_true(x2 < x0);
+    assert_true(w2 / w0 > 415.0 / 357.3 - 0.01 && w2 / w0 < 415.0 / 357.3 + 0.01);
+    assert_string_equal(f0, "#3a7d44");
+    assert_string_equal(f2, "#c8553d");
+    assert_non_null(strstr(text, "<title>marriage: -415,0 tỷ đồng</title>"));
+    assert_non_null(strstr(text, "text-anchor=\"end\">-415,0 tỷ đồng</text>"));
+    assert_non_null(strstr(text, ">tăng chi phí</text>")); /* the legend names both */
+    assert_non_null(strstr(text, ">tiết kiệm</text>"));
+    free(text);
+}
+
+static void test_html__diverging_pick_keeps_losses(void **state)
+{
+    (void)state;
+    /* 30 gains and one small loss: 25 places keep the loss. */
+    double v[32];
+    size_t out[32];
+    for (int i = 0; i < 30; i++) {
+        v[i] = 1000 + i;
+    }
+    v[30] = -1;
+    v[31] = 0;
+    size_t k = html_diverging_pick(v, 32, 25, out);
+    assert_int_equal(k, 25);
+    assert_int_equal(out[0], 29); /* the largest gain first */
+    assert_int_equal(out[23], 6); /* the 24 largest gains: 29 down to 6 */
+    assert_int_equal(out[24], 30); /* the loss last */
+    /* Many losses keep half of the places, the largest loss last; zeros never show. */
+    double w[] = {5, -1, -7, 3, 0, -2, -9, 8, NAN};
+    size_t o[9];
+    assert_int_equal(html_diverging_pick(w, 9, 4, o), 4);
+    assert_int_equal(o[0], 7);
+    assert_int_equal(o[1], 0);
+    assert_int_equal(o[2], 2);
+    assert_int_equal(o[3], 6);
+    assert_int_equal(html_diverging_pick(w, 9, 100, o), 7);
+    assert_int_equal(o[3], 1); /* gains 8, 5, 3; then -1, -2, -7, -9 */
+    assert_int_equal(o[6], 6);
+    assert_int_equal(html_diverging_pick(w, 9, 0, o), 0);
+}
+
 static void test_html__columns_and_shares(void **state)
 {
     fixture *f = *state;
@@ -295,6 +375,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_html__bars_scale_to_the_largest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html__charts_survive_degenerate_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html__columns_and_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html__diverging_draws_losses_left, setup, teardown),
+        cmocka_unit_test(test_html__diverging_pick_keeps_losses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
