@@ -423,6 +423,7 @@ void html_table_end(html *h)
 
 enum {
     WIDTH = 960,    /* of every drawing, in its own pixels */
+    DIVERGING_WIDTH = 720, /* of a diverging chart: the width of an A4 briefing's text */
     CHAR_W = 7,     /* a character at 12px, about: text cannot be measured without a script */
     BAR_H = 16,     /* a bar of a bar chart */
     GROUP_GAP = 12, /* between the groups of bars */
@@ -541,14 +542,23 @@ static void svg_rect(html *h, double x, double y, double w, double hh, const cha
     puts_(h, "</title></rect>\n");
 }
 
+static void figure_begin_w(html *h, const char *title, double width, double height);
+
 static void figure_begin(html *h, const char *title, double height)
+{
+    figure_begin_w(h, title, WIDTH, height);
+}
+
+/* A figure whose drawing is width pixels wide: a narrower one is scaled less, so its text
+ * reads larger on a page. */
+static void figure_begin_w(html *h, const char *title, double width, double height)
 {
     puts_(h, "<figure>\n<figcaption>");
     esc(h, title);
     putf(h,
-         "</figcaption>\n<svg viewBox=\"0 0 %d %.0f\" width=\"%d\" height=\"%.0f\" "
+         "</figcaption>\n<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
          "role=\"img\" aria-label=\"",
-         WIDTH, height, WIDTH, height);
+         width, height, width, height);
     esc(h, title);
     puts_(h, "\" font-size=\"12\">\n");
 }
@@ -595,7 +605,7 @@ static size_t series_to_draw(html *h, const char *title, size_t n, size_t nserie
  * a value above 0, signs[1] below) and names the two in the legend (legend[0], legend[1]). */
 static void bars(html *h, const char *title, const char *const *labels, size_t n,
                  const html_series *series, size_t nseries, const char *const *signs,
-                 const html_series *legend_of_signs)
+                 const html_series *legend_of_signs, double width, size_t max_label)
 {
     if ((nseries = series_to_draw(h, title, n, nseries)) == 0) {
         return;
@@ -615,15 +625,15 @@ static void bars(html *h, const char *title, const char *const *labels, size_t n
         }
     }
     /* Columns: labels | room for negative values' labels | bars | room for value labels. */
-    label_chars = label_chars > 48 ? 48 : label_chars;
+    label_chars = label_chars > max_label ? max_label : label_chars;
     double label_w = (double)label_chars * CHAR_W + 12;
     double value_w = (double)(value_chars > 30 ? 30 : value_chars) * CHAR_W + 10;
-    double x0 = label_w + (lo < 0 ? value_w : 0), x1 = WIDTH - value_w;
+    double x0 = label_w + (lo < 0 ? value_w : 0), x1 = width - value_w;
     double span = hi - lo; /* 0 when every value is 0: the bars are then empty */
     double zero = span > 0 ? x0 + (0 - lo) / span * (x1 - x0) : x0;
     double group = (double)nseries * BAR_H + (double)(nseries - 1) * 2 + GROUP_GAP;
     double height = LEGEND_H + (double)n * group + 8;
-    figure_begin(h, title, height);
+    figure_begin_w(h, title, width, height);
     if (signs != NULL) {
         legend(h, label_w, legend_of_signs, 2, signs);
     } else {
@@ -660,7 +670,7 @@ static void bars(html *h, const char *title, const char *const *labels, size_t n
 void html_bar_chart(html *h, const char *title, const char *const *labels, size_t n,
                     const html_series *series, size_t nseries)
 {
-    bars(h, title, labels, n, series, nseries, NULL, NULL);
+    bars(h, title, labels, n, series, nseries, NULL, NULL, WIDTH, 48);
 }
 
 void html_diverging_chart(html *h, const char *title, const char *const *labels, size_t n,
@@ -668,7 +678,7 @@ void html_diverging_chart(html *h, const char *title, const char *const *labels,
 {
     static const char *const signs[2] = {"#3a7d44", "#c8553d"};
     const html_series names[2] = {{gain, NULL, NULL}, {loss, NULL, NULL}};
-    bars(h, title, labels, n, values, 1, signs, names);
+    bars(h, title, labels, n, values, 1, signs, names, DIVERGING_WIDTH, 34);
 }
 
 /* The picking order of html_diverging_pick: by magnitude, largest first, ties by index. */

@@ -112,7 +112,9 @@ void html_bar_chart(html *h, const char *title, const char *const *labels, size_
  * drawn right of a zero line in green, below 0 left of it in red, each bar labelled with its
  * text (values->texts, or the number); categories top to bottom as given (html_diverging_pick
  * chooses and orders them), a legend naming the two colours gain and loss. Scaled to the
- * largest magnitude; n 0: a chart saying "no data". */
+ * largest magnitude; drawn 720 pixels wide (the text width of an A4 page, so that its words
+ * print at the page's size), labels cut at 34 characters (whole in a tooltip); n 0: a chart
+ * saying "no data". */
 void html_diverging_chart(html *h, const char *title, const char *const *labels, size_t n,
                           const html_series *values, const char *gain, const char *loss);
 

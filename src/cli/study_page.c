@@ -27,10 +27,14 @@ typedef enum word {
     W_META_DATE,
     W_META_MODEL,
     W_META_REFORM,
+    W_META_REFORM_TITLE,
     W_HEADLINE,
     W_TODAY,
     W_AFTER,
     W_SAVING,
+    W_SAVING_NEG,
+    W_TODAY_SHORT,
+    W_AFTER_SHORT,
     W_SAVING_PCT,
     W_SAVING_STAT,
     W_SAVING_ASSUMED,
@@ -41,6 +45,7 @@ typedef enum word {
     W_ASSUMED,
     W_TOTAL,
     W_SPLIT_SENTENCE,
+    W_SPLIT_SENTENCE_LOSS,
     W_CAVEATS,
     W_CAVEAT_ASSUMED,
     W_CAVEAT_SUPERSEDED,
@@ -111,10 +116,15 @@ static const words_row words[W_COUNT] = {
                       "thời gian chờ {4}",
                       "Cost model {1}: hourly income {2}, {3} hours a day; waiting {4}"},
     [W_META_REFORM] = {"Phương án: {1}", "Reform: {1}"},
+    [W_META_REFORM_TITLE] = {"Phương án: {1} — {2}", "Reform: {1} — {2}"},
     [W_HEADLINE] = {"Kết quả chính", "Headline"},
     [W_TODAY] = {"Chi phí hằng năm hiện nay", "Annual cost today"},
     [W_AFTER] = {"Chi phí hằng năm sau cải cách", "Annual cost after the reform"},
     [W_SAVING] = {"Tiết kiệm hằng năm", "Annual saving"},
+    [W_SAVING_NEG] = {"Tiết kiệm hằng năm (âm: chi phí tăng)",
+                      "Annual saving (negative: the cost rises)"},
+    [W_TODAY_SHORT] = {"Hiện nay", "Today"},
+    [W_AFTER_SHORT] = {"Sau cải cách", "After the reform"},
     [W_SAVING_PCT] = {"Tỷ lệ tiết kiệm", "Saving"},
     [W_SAVING_STAT] = {"trong đó dựa trên số liệu thống kê", "of which on statistics"},
     [W_SAVING_ASSUMED] = {"trong đó dựa trên giả định", "of which on assumptions"},
@@ -130,26 +140,32 @@ static const words_row words[W_COUNT] = {
                           "{1} of the {2} saving is computed from declared statistics; {3} rests "
                           "on assumptions (default volumes, time limits or visits) and should "
                           "be checked before it is relied on."},
+    [W_SPLIT_SENTENCE_LOSS] = {"Phương án làm chi phí hằng năm tăng thêm {2}: {1} tính từ số liệu "
+                               "thống kê đã công bố; {3} dựa trên giả định (số hồ sơ, thời hạn "
+                               "hoặc số lần đi lại mặc định).",
+                               "The reform raises the annual cost by {2}: {1} computed from "
+                               "declared statistics; {3} on assumptions (default volumes, time "
+                               "limits or visits)."},
     [W_CAVEATS] = {"Lưu ý", "Caveats"},
     [W_CAVEAT_ASSUMED] = {"{1} trong {2} thủ tục dùng số liệu giả định, chiếm {3} chi phí hiện nay.",
-                          "{1} of {2} procedures use assumed figures: {3} of today's cost."},
+                          "Procedures using assumed figures: {1} of {2}, {3} of today's cost."},
     [W_CAVEAT_SUPERSEDED] = {"{1} thủ tục không được tính vì đã có thủ tục khác thay thế (tránh "
                              "tính hai lần): {2}.",
-                             "{1} procedures are left out because another one supersedes them "
-                             "(not counted twice): {2}."},
+                             "Procedures left out because another one supersedes them (not "
+                             "counted twice): {1}, {2}."},
     [W_CAVEAT_SUPERSEDED_MORE] = {"{1} và {2} thủ tục khác (danh sách đầy đủ: trang Giả định của "
                                   "bảng tính --xlsx)",
                                   "{1} and {2} more (all of them: the Assumptions sheet of the "
                                   "--xlsx workbook)"},
     [W_AND_MORE] = {"{1} và {2} thủ tục khác", "{1} and {2} more"},
     [W_CAVEAT_WORSE] = {"{1} thủ tục tăng chi phí theo phương án: {2}.",
-                        "{1} procedures cost more under the reform: {2}."},
+                        "Procedures costing more under the reform: {1}, {2}."},
     [W_CAVEAT_WORSE_NONE] = {"Không có thủ tục nào tăng chi phí theo phương án.",
                              "No procedure costs more under the reform."},
     [W_CAVEAT_NOTES] = {"{1} thủ tục có ghi chú về cách tính (quy tắc lệ phí, điều kiện coi như "
                         "luôn đúng…); xem trang Giả định của bảng tính.",
-                        "{1} procedures carry notes on how they were counted (fee rules, "
-                        "conditions taken as always true…); see the Assumptions sheet of the "
+                        "Procedures with notes on how they were counted (fee rules, conditions "
+                        "taken as always true…): {1}; see the Assumptions sheet of the "
                         "workbook."},
     [W_CAVEAT_SENSITIVITY] = {"Giả định đã thay đổi cho lần tính này: {1}.",
                               "Assumption changed for this run: {1}."},
@@ -187,8 +203,8 @@ static const words_row words[W_COUNT] = {
                                                                  "VND"},
     [W_PROCS_REST] = {"Bảng liệt kê {1} trong {2} thủ tục thay đổi chi phí; {3} thủ tục không thay "
                       "đổi. Danh sách đầy đủ: bảng tính --xlsx hoặc motcua cost --format csv.",
-                      "The table lists {1} of the {2} procedures whose cost changes; {3} do not "
-                      "change. All of them: the --xlsx workbook or motcua cost --format csv."},
+                      "The table lists {1} of the {2} procedures whose cost changes; unchanged: "
+                      "{3}. All of them: the --xlsx workbook or motcua cost --format csv."},
     [W_PROCEDURE] = {"Thủ tục", "Procedure"},
     [W_HOURS] = {"Số giờ (hiện nay → sau)", "Hours (today → after)"},
     [W_COST_TODAY] = {"Chi phí một hồ sơ hiện nay", "Cost per dossier today"},
@@ -394,7 +410,14 @@ static void page_meta(html *h, const study_out *o)
     meta(h, o, W_META_MODEL, s->model.name, inc, hpd, w(o, s->model.count_waiting ? W_YES : W_NO),
          (const char *)NULL);
     if (o->n == 1 && has_reform(o, 0)) {
-        meta(h, o, W_META_REFORM, o->labels[0], (const char *)NULL);
+        /* One reform: its title too (stacked ones are named "a + b" and have none). */
+        const mc_reform *r = o->cat ? mc_catalogue_reform(o->cat, o->labels[0]) : NULL;
+        const char *title = r ? mc_reform_title(r) : NULL;
+        if (title != NULL) {
+            meta(h, o, W_META_REFORM_TITLE, o->labels[0], title, (const char *)NULL);
+        } else {
+            meta(h, o, W_META_REFORM, o->labels[0], (const char *)NULL);
+        }
     }
 }
 
@@ -416,7 +439,8 @@ static void headline(html *h, const study_out *o, const mc_study *s)
         html_figures(h, f, 1);
     } else {
         html_figure f[] = {{today, w(o, W_TODAY)},        {after, w(o, W_AFTER)},
-                           {saving, w(o, W_SAVING)},      {pct, w(o, W_SAVING_PCT)},
+                           {saving, w(o, t->all.saving < 0 ? W_SAVING_NEG : W_SAVING)},
+                           {pct, w(o, W_SAVING_PCT)},
                            {stat, w(o, W_SAVING_STAT)},   {assumed, w(o, W_SAVING_ASSUMED)}};
         html_figures(h, f, 6);
     }
@@ -443,7 +467,16 @@ static void headline(html *h, const study_out *o, const mc_study *s)
     }
     html_table_end(h);
     if (has_reform(o, 0)) {
-        char *line = say(o, W_SPLIT_SENTENCE, stat, saving, assumed, (const char *)NULL);
+        char *line = NULL;
+        if (t->all.saving >= 0) {
+            line = say(o, W_SPLIT_SENTENCE, stat, saving, assumed, (const char *)NULL);
+        } else {
+            /* A rise is said as a rise, its parts as amounts added. */
+            amount(o, cur, -t->statistics.saving, stat);
+            amount(o, cur, -t->all.saving, saving);
+            amount(o, cur, -t->assumed.saving, assumed);
+            line = say(o, W_SPLIT_SENTENCE_LOSS, stat, saving, assumed, (const char *)NULL);
+        }
         if (line == NULL) {
             html_set_error(h, ENOMEM);
             return;
@@ -679,7 +712,7 @@ static void state_side(html *h, const study_out *o, const mc_study *s)
     amount(o, currency_of(s), t->revenue_reform, r);
     amount(o, currency_of(s), t->revenue_reform - t->revenue_base, d);
     html_heading(h, "%s", w(o, W_STATE));
-    const char *head[] = {"", w(o, W_TODAY), w(o, W_AFTER), w(o, W_CHANGE)};
+    const char *head[] = {"", w(o, W_TODAY_SHORT), w(o, W_AFTER_SHORT), w(o, W_CHANGE)};
     html_table_begin(h, NULL, head, 4, "lrrr");
     const char *cells[] = {w(o, W_REVENUE), b, r, d};
     html_table_row(h, cells);
