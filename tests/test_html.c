@@ -312,8 +312,8 @@ static void test_html__diverging_pick_keeps_losses(void **state)
     v[31] = 0;
     size_t k = html_diverging_pick(v, 32, 25, out);
     assert_int_equal(k, 25);
-    assert_int_equal(out[0], 29); /* the largest gain first */
-    assert_int_equal(out[23], 6); /* the 24 largest gains: 29 down to 6 */
+    assert_int_equal(out[0], 29);  /* the largest gain first */
+    assert_int_equal(out[23], 6);  /* the 24 largest gains: 29 down to 6 */
     assert_int_equal(out[24], 30); /* the loss last */
     /* Many losses keep half of the places, the largest loss last; zeros never show. */
     double w[] = {5, -1, -7, 3, 0, -2, -9, 8, NAN};
@@ -327,6 +327,27 @@ static void test_html__diverging_pick_keeps_losses(void **state)
     assert_int_equal(o[3], 1); /* gains 8, 5, 3; then -1, -2, -7, -9 */
     assert_int_equal(o[6], 6);
     assert_int_equal(html_diverging_pick(w, 9, 0, o), 0);
+}
+
+/* A briefing's page: its language, its print CSS after the page's own, a box of caveats. */
+static void test_html__document_language_style_and_box(void **state)
+{
+    fixture *f = *state;
+    html *h;
+    mc_error err;
+    assert_int_equal(html_open_doc(&h, f->path, "Báo cáo", "vi", "@page{size:A4}\n", &err), 0);
+    html_box_begin(h, "Lưu ý <1>");
+    html_para(h, "a & b");
+    html_box_end(h);
+    assert_int_equal(html_close(h, &err), 0);
+    char *text = slurp(f->path);
+    assert_non_null(strstr(text, "<html lang=\"vi\">"));
+    assert_non_null(strstr(text, "@page{size:A4}\n</style>"));
+    assert_non_null(strstr(
+        text, "<aside class=\"box\">\n<h3>Lưu ý &lt;1&gt;</h3>\n<p>a &amp; b</p>\n</aside>"));
+    free(text);
+    assert_int_equal(html_open_doc(&h, "/nonexistent/dir/p.html", "t", "vi", NULL, &err), MC_EIO);
+    assert_string_equal(err.msg, "cannot write /nonexistent/dir/p.html: No such file or directory");
 }
 
 static void test_html__columns_and_shares(void **state)
@@ -376,6 +397,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_html__charts_survive_degenerate_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html__columns_and_shares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html__diverging_draws_losses_left, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html__document_language_style_and_box, setup,
+                                        teardown),
         cmocka_unit_test(test_html__diverging_pick_keeps_losses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

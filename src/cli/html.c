@@ -422,7 +422,7 @@ void html_table_end(html *h)
 /* ---- charts ------------------------------------------------------------------------------- */
 
 enum {
-    WIDTH = 960,    /* of every drawing, in its own pixels */
+    WIDTH = 960,           /* of every drawing, in its own pixels */
     DIVERGING_WIDTH = 720, /* of a diverging chart: the width of an A4 briefing's text */
     CHAR_W = 7,     /* a character at 12px, about: text cannot be measured without a script */
     BAR_H = 16,     /* a bar of a bar chart */

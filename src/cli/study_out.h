@@ -20,9 +20,9 @@ typedef struct study_out {
     const mc_study *const *studies; /* one, or one per compared reform (n >= 1) */
     const char *const *labels;      /* the name(s) of each study's reforms ("a + b"), or "" */
     size_t n;
-    const char *day;                /* the study date, YYYY-MM-DD */
-    mc_lang lang;                   /* MC_LANG_VI by default, MC_LANG_EN with --lang en */
-    const char *coverage_section;   /* not rendered here: the caller adds the coverage block */
+    const char *day;              /* the study date, YYYY-MM-DD */
+    mc_lang lang;                 /* MC_LANG_VI by default, MC_LANG_EN with --lang en */
+    const char *coverage_section; /* not rendered here: the caller adds the coverage block */
 } study_out;
 
 /* Writes the briefing of o to path (html.h: PATH.tmp renamed when whole). With one study: the

@@ -147,8 +147,9 @@ static const words_row words[W_COUNT] = {
                                "declared statistics; {3} on assumptions (default volumes, time "
                                "limits or visits)."},
     [W_CAVEATS] = {"Lưu ý", "Caveats"},
-    [W_CAVEAT_ASSUMED] = {"{1} trong {2} thủ tục dùng số liệu giả định, chiếm {3} chi phí hiện nay.",
-                          "Procedures using assumed figures: {1} of {2}, {3} of today's cost."},
+    [W_CAVEAT_ASSUMED] =
+        {"{1} trong {2} thủ tục dùng số liệu giả định, chiếm {3} chi phí hiện nay.",
+         "Procedures using assumed figures: {1} of {2}, {3} of today's cost."},
     [W_CAVEAT_SUPERSEDED] = {"{1} thủ tục không được tính vì đã có thủ tục khác thay thế (tránh "
                              "tính hai lần): {2}.",
                              "Procedures left out because another one supersedes them (not "
@@ -200,7 +201,7 @@ static const words_row words[W_COUNT] = {
     [W_GROUP] = {"Nhóm", "Group"},
     [W_PROCS] = {"Các thủ tục thay đổi nhiều nhất", "The procedures that change most"},
     [W_PROCS_CAPTION] = {"Chi phí tuân thủ theo thủ tục, đồng", "Compliance cost per procedure, "
-                                                                 "VND"},
+                                                                "VND"},
     [W_PROCS_REST] = {"Bảng liệt kê {1} trong {2} thủ tục thay đổi chi phí; {3} thủ tục không thay "
                       "đổi. Danh sách đầy đủ: bảng tính --xlsx hoặc motcua cost --format csv.",
                       "The table lists {1} of the {2} procedures whose cost changes; unchanged: "
@@ -326,9 +327,9 @@ static int64_t share_bp(int64_t part, int64_t whole)
 /* A procedure's title in the page's language (Vietnamese first), else its name. */
 static const char *title_of(const study_out *o, const mc_study_row *r)
 {
-    const char *t = r->p ? mc_text_pick(r->p->titles, r->p->ntitles,
-                                        o->lang == MC_LANG_EN ? NULL : "vi")
-                         : NULL;
+    const char *t =
+        r->p ? mc_text_pick(r->p->titles, r->p->ntitles, o->lang == MC_LANG_EN ? NULL : "vi")
+             : NULL;
     return t ? t : r->procedure;
 }
 
@@ -438,10 +439,12 @@ static void headline(html *h, const study_out *o, const mc_study *s)
         html_figure f[] = {{today, w(o, W_TODAY)}};
         html_figures(h, f, 1);
     } else {
-        html_figure f[] = {{today, w(o, W_TODAY)},        {after, w(o, W_AFTER)},
+        html_figure f[] = {{today, w(o, W_TODAY)},
+                           {after, w(o, W_AFTER)},
                            {saving, w(o, t->all.saving < 0 ? W_SAVING_NEG : W_SAVING)},
                            {pct, w(o, W_SAVING_PCT)},
-                           {stat, w(o, W_SAVING_STAT)},   {assumed, w(o, W_SAVING_ASSUMED)}};
+                           {stat, w(o, W_SAVING_STAT)},
+                           {assumed, w(o, W_SAVING_ASSUMED)}};
         html_figures(h, f, 6);
     }
     /* The split as a table: statistics, assumptions, total. */
@@ -726,9 +729,10 @@ static void groups(html *h, const study_out *o, const mc_study *s)
         return;
     }
     html_heading(h, "%s", w(o, W_GROUPS));
-    const char *head[] = {w(o, W_GROUP),  w(o, W_NPROC),  w(o, W_TODAY),
+    const char *head[] = {w(o, W_GROUP),  w(o, W_NPROC),      w(o, W_TODAY),
                           w(o, W_SAVING), w(o, W_SAVING_PCT), w(o, W_SAVING_ASSUMED)};
-    html_table_begin(h, NULL, head, 6, "lrrrrr");
+    /* Without a reform, only today's figures: the savings are all 0. */
+    html_table_begin(h, NULL, head, has_reform(o, 0) ? 6 : 3, "lrrrrr");
     for (size_t g = 0; g < s->ngroups; g++) {
         const mc_study_split *t = &s->groups[g].t;
         char n[32], b[64], sv[64], p[48], as[64];
@@ -774,9 +778,8 @@ static void procedures(html *h, const study_out *o, const mc_study *s)
     sort_rows = NULL;
     size_t k = changed < PAGE_ROWS ? changed : PAGE_ROWS;
     html_heading(h, "%s", w(o, W_PROCS));
-    const char *head[] = {w(o, W_PROCEDURE),  w(o, W_HOURS),  w(o, W_COST_TODAY),
-                          w(o, W_COST_AFTER), w(o, W_VOLUME), w(o, W_SAVING),
-                          w(o, W_SAVING_PCT)};
+    const char *head[] = {w(o, W_PROCEDURE), w(o, W_HOURS),  w(o, W_COST_TODAY), w(o, W_COST_AFTER),
+                          w(o, W_VOLUME),    w(o, W_SAVING), w(o, W_SAVING_PCT)};
     html_table_begin(h, w(o, W_PROCS_CAPTION), head, 7, "lrrrrrr");
     for (size_t j = 0; j < k; j++) {
         const mc_study_row *r = &s->rows[idx[j]];
@@ -818,9 +821,13 @@ static void procedures(html *h, const study_out *o, const mc_study *s)
 static void compare(html *h, const study_out *o)
 {
     html_heading(h, "%s", w(o, W_COMPARE));
-    const char *head[] = {w(o, W_REFORM),        w(o, W_AFTER),          w(o, W_SAVING),
-                          w(o, W_SAVING_PCT),    w(o, W_SAVING_STAT),    w(o, W_SAVING_ASSUMED),
-                          w(o, W_WORSE),         w(o, W_REVENUE)};
+    char today[64];
+    amount(o, currency_of(o->studies[0]), o->studies[0]->totals.all.base, today);
+    html_figure f[] = {{today, w(o, W_TODAY)}}; /* the same baseline under every reform */
+    html_figures(h, f, 1);
+    const char *head[] = {w(o, W_REFORM),     w(o, W_AFTER),       w(o, W_SAVING),
+                          w(o, W_SAVING_PCT), w(o, W_SAVING_STAT), w(o, W_SAVING_ASSUMED),
+                          w(o, W_WORSE),      w(o, W_REVENUE)};
     html_table_begin(h, w(o, W_COMPARE_CAPTION), head, 8, "lrrrrrrr");
     double *values = calloc(o->n, sizeof *values);
     char(*texts)[64] = calloc(o->n, sizeof *texts);
@@ -891,8 +898,7 @@ int study_page_write(const char *path, const study_out *o, mc_error *err)
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     html *h = NULL;
-    int rc = html_open_doc(&h, path, title, o->lang == MC_LANG_EN ? "en" : "vi", print_style,
-                           err);
+    int rc = html_open_doc(&h, path, title, o->lang == MC_LANG_EN ? "en" : "vi", print_style, err);
     mc_free(title);
     if (rc != 0) {
         return rc;

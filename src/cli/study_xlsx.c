@@ -202,16 +202,14 @@ static void cell(char out[16], lxw_row_t row, lxw_col_t col, bool absolute)
              (unsigned long)row + 1);
 }
 
-static void text(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s,
-                 lxw_format *f)
+static void text(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
 {
     if (s != NULL && s[0] != '\0') {
         keep(b, worksheet_write_string(ws, r, c, s, f));
     }
 }
 
-static void number(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v,
-                   lxw_format *f)
+static void number(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
 {
     keep(b, worksheet_write_number(ws, r, c, v, f));
 }
@@ -285,9 +283,9 @@ static void proc_row(book *b, lxw_worksheet *ws, lxw_row_t r, size_t no, const m
     number(b, ws, r, C_NO, (double)no, NULL);
     text(b, ws, r, C_CODE, x->code, NULL);
     text(b, ws, r, C_PROC, x->procedure, NULL);
-    const char *title = x->p ? mc_text_pick(x->p->titles, x->p->ntitles,
-                                            o->lang == MC_LANG_EN ? NULL : "vi")
-                             : NULL;
+    const char *title =
+        x->p ? mc_text_pick(x->p->titles, x->p->ntitles, o->lang == MC_LANG_EN ? NULL : "vi")
+             : NULL;
     text(b, ws, r, C_NAME, title, NULL);
     text(b, ws, r, C_AGENCY, x->agency, NULL);
     text(b, ws, r, C_SECTOR, x->sector, NULL);
@@ -342,8 +340,8 @@ static void proc_row(book *b, lxw_worksheet *ws, lxw_row_t r, size_t no, const m
     formula(b, ws, r, C_R_REVENUE, fm, d(x->reform.revenue), b->money);
     char notes[1200];
     snprintf(notes, sizeof notes, "%s%s%s%s%s", x->abolished ? xw(o, X_ABOLISHED) : "",
-             x->abolished && x->notes[0] ? "; " : "", x->notes,
-             x->reform_notes[0] ? "; " : "", x->reform_notes);
+             x->abolished && x->notes[0] ? "; " : "", x->notes, x->reform_notes[0] ? "; " : "",
+             x->reform_notes);
     text(b, ws, r, C_NOTES, notes, NULL);
 }
 
@@ -387,8 +385,8 @@ static void procs_sheet(book *b, size_t i, totals_at *at)
     if (o->n == 1) {
         snprintf(at->sheet, sizeof at->sheet, "%s", xw(o, X_SHEET_PROCS));
     } else {
-        snprintf(at->sheet, sizeof at->sheet, o->lang == MC_LANG_EN ? "Reform %zu" : "Phương án %zu",
-                 i + 1);
+        snprintf(at->sheet, sizeof at->sheet,
+                 o->lang == MC_LANG_EN ? "Reform %zu" : "Phương án %zu", i + 1);
     }
     lxw_worksheet *ws = workbook_add_worksheet(b->wb, at->sheet);
     if (ws == NULL) {
@@ -420,10 +418,10 @@ static void procs_sheet(book *b, size_t i, totals_at *at)
     int64_t income = s->model.hourly_income.amount;
     number(b, ws, 2, 2, (double)income, b->money); /* $C$3, which every row's income refers to */
     static const xword head[C_COUNT] = {
-        X_NO,      X_CODE,        X_PROCEDURE, X_NAME,     X_AGENCY,   X_SECTOR,   X_BASIS,
-        X_HOURS,   X_HOURLY,      X_TIME_COST, X_COST,     X_MONEY,    X_FEE,      X_VOLUME,
-        X_ANNUAL,  X_R_HOURS,     X_R_TIME_COST, X_R_COST, X_R_FEE,    X_R_VOLUME, X_R_ANNUAL,
-        X_SAVING,  X_SAVING_PCT,  X_REVENUE,   X_R_REVENUE, X_NOTES};
+        X_NO,     X_CODE,       X_PROCEDURE,   X_NAME,      X_AGENCY, X_SECTOR,   X_BASIS,
+        X_HOURS,  X_HOURLY,     X_TIME_COST,   X_COST,      X_MONEY,  X_FEE,      X_VOLUME,
+        X_ANNUAL, X_R_HOURS,    X_R_TIME_COST, X_R_COST,    X_R_FEE,  X_R_VOLUME, X_R_ANNUAL,
+        X_SAVING, X_SAVING_PCT, X_REVENUE,     X_R_REVENUE, X_NOTES};
     for (lxw_col_t c = 0; c < C_COUNT; c++) {
         text(b, ws, HEAD_ROW, c, xw(o, head[c]), b->head);
     }
@@ -455,9 +453,15 @@ static void changes_sheet(book *b, const totals_at *at)
     keep(b, worksheet_set_column(ws, 1, 2, 28, NULL));
     keep(b, worksheet_set_column(ws, 3, 4, 40, b->wrap));
     keep(b, worksheet_set_column(ws, 5, 9, 18, NULL));
-    static const xword head[] = {X_NO,          X_REFORM,           X_CHANGE_TARGET,
-                                 X_CHANGE_TEXT, X_CHANGE_BASIS,     X_CHANGE_COUNTED,
-                                 X_CHANGE_ALONE, X_CHANGE_ALONE_PCT, X_CHANGE_MARGINAL,
+    static const xword head[] = {X_NO,
+                                 X_REFORM,
+                                 X_CHANGE_TARGET,
+                                 X_CHANGE_TEXT,
+                                 X_CHANGE_BASIS,
+                                 X_CHANGE_COUNTED,
+                                 X_CHANGE_ALONE,
+                                 X_CHANGE_ALONE_PCT,
+                                 X_CHANGE_MARGINAL,
                                  X_CHANGE_MARGINAL_PCT};
     for (lxw_col_t c = 0; c < sizeof head / sizeof *head; c++) {
         text(b, ws, 0, c, xw(o, head[c]), b->head);
@@ -501,8 +505,8 @@ static void changes_sheet(book *b, const totals_at *at)
         double sum = 0;
         for (size_t i = 0; i < o->n; i++) {
             for (size_t k = 0; k < o->studies[i]->nchanges; k++) {
-                sum += o->studies[i]->changes[k].counted ? d(o->studies[i]->changes[k].marginal)
-                                                         : 0;
+                sum +=
+                    o->studies[i]->changes[k].counted ? d(o->studies[i]->changes[k].marginal) : 0;
             }
         }
         text(b, ws, r, 2, xw(o, X_TOTAL), b->bold);
@@ -522,10 +526,10 @@ static void compare_sheet(book *b, const totals_at *at)
     worksheet_set_landscape(ws);
     keep(b, worksheet_set_column(ws, 0, 0, 40, NULL));
     keep(b, worksheet_set_column(ws, 1, 6, 20, NULL));
-    static const xword head[] = {X_REFORM,   X_ANNUAL,  X_R_ANNUAL,   X_SAVING,
+    static const xword head[] = {X_REFORM,     X_ANNUAL,  X_R_ANNUAL, X_SAVING,
                                  X_SAVING_PCT, X_REVENUE, X_R_REVENUE};
-    static const lxw_col_t from[] = {0, C_ANNUAL, C_R_ANNUAL, C_SAVING, C_PCT, C_REVENUE,
-                                     C_R_REVENUE};
+    static const lxw_col_t from[] = {0,     C_ANNUAL,  C_R_ANNUAL, C_SAVING,
+                                     C_PCT, C_REVENUE, C_R_REVENUE};
     for (lxw_col_t c = 0; c < sizeof head / sizeof *head; c++) {
         text(b, ws, 0, c, xw(o, head[c]), b->head);
     }
@@ -549,8 +553,8 @@ static void compare_sheet(book *b, const totals_at *at)
     }
 }
 
-static void assumption(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *kind,
-                       const char *what, const char *line)
+static void assumption(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *kind, const char *what,
+                       const char *line)
 {
     text(b, ws, *r, 0, kind, NULL);
     text(b, ws, *r, 1, what, NULL);
