@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,11 +282,12 @@ static void amount(const study_out *o, const char *currency, int64_t v, char out
     bool vnd = currency == NULL || strcmp(currency, "VND") == 0;
     bool en = o->lang == MC_LANG_EN;
     char num[40];
-    int64_t mag = v < 0 ? -v : v;
-    if (vnd && mag >= INT64_C(1000000000)) {
+    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    /* The unit of the amount as rounded: 999.960.000 is "1,0 tỷ đồng", not "1.000,0 triệu". */
+    if (vnd && mag >= UINT64_C(999950000)) {
         decimal(o->lang, v, INT64_C(1000000000), 1, num);
         snprintf(out, 64, "%s %s", num, en ? "billion VND" : "tỷ đồng");
-    } else if (vnd && mag >= INT64_C(1000000)) {
+    } else if (vnd && mag >= UINT64_C(999950)) {
         decimal(o->lang, v, INT64_C(1000000), 1, num);
         snprintf(out, 64, "%s %s", num, en ? "million VND" : "triệu đồng");
     } else {
@@ -624,7 +626,7 @@ static void changes(html *h, const study_out *o, const mc_study *s, const char *
     }
     const char *head[] = {w(o, W_CHANGE_NO),    w(o, W_CHANGE_TARGET), w(o, W_CHANGE_TEXT),
                           w(o, W_CHANGE_BASIS), w(o, W_CHANGE_ALONE),  w(o, W_CHANGE_MARGINAL)};
-    html_table_begin(h, NULL, head, 6, "rllrrr");
+    html_table_begin(h, NULL, head, 6, "rlllrr");
     for (size_t i = 0; i < s->nchanges; i++) {
         const mc_study_change *c = &s->changes[i];
         char no[32], alone[64 + 48 + 4], marginal[64 + 48 + 4];
