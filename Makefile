@@ -130,12 +130,12 @@ run: $(BIN)
 	@bash tools/run.sh ./$(BIN) $(BUILD)/run
 
 # The national catalogue of Resolution 66.7/2025/NQ-CP, annex I (docs/national.md): regenerated
-# from ../shared/data with the tables and assumptions of data/annex-66-7, and committed.
+# from ../shared/data with the tables and assumptions of data/annex-66-7, and committed. The
+# import goes to a hidden folder next to it, which replaces it only when the import succeeded
+# (tools/national.sh): a missing or malformed CSV leaves the catalogue as it was.
 ANNEX_CSV ?= ../shared/data/res-66-7-annex-i.csv
 national: $(BIN)
-	rm -rf procedures/national
-	./$(BIN) import annex $(ANNEX_CSV) --out procedures/national 2>$(BUILD)/national.log
-	@grep -c warning $(BUILD)/national.log | sed 's|$$| warnings: see $(BUILD)/national.log|'
+	@bash tools/national.sh ./$(BIN) $(ANNEX_CSV) procedures/national $(BUILD)/national.log
 
 test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore $(BUILD)/tools/oldstore \
 	$(BUILD)/tools/registry_service

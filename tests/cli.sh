@@ -407,7 +407,7 @@ check "a result issued by one dossier is in the registry" \
 check "cost compares the baseline with the reform" \
     bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue '$cat' | grep -q '^total .*| .*%$'"
 check "cost --format csv has a header and a line per procedure" \
-    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue '$cat' --format csv | head -1 | grep -q '^procedure,hours,cost,volume,annual,reform_hours,reform_cost,reform_annual,saving,saving_pct,notes$'"
+    bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue '$cat' --format csv | head -1 | grep -q '^procedure,code,agency,sector,basis,hours,cost,volume,annual,fee,revenue,reform_hours,reform_cost,reform_annual,reform_fee,reform_revenue,saving,saving_pct,notes$'"
 check "cost --format json totals the saving" \
     bash -c "'$bin' cost --reform civil-data-2026 --date 2025-07-01 --catalogue '$cat' --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); t=d[\"total\"]; assert t[\"baseline\"]-t[\"reform\"]==t[\"saving\"]>0, t'"
 check "cost refuses a date before every version: exit 1" status 1 "$bin" cost --date 2020-01-01 --catalogue "$cat"

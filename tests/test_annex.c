@@ -350,6 +350,9 @@ static void test_annex__resolution_comes_from_the_tables(void **state)
     assert_non_null(strstr(procs, "procedures of appendix II (sector"));
     assert_non_null(strstr(procs, "\n# Appendix II, row 7.\nprocedure dec-1-000002 {\n"));
     assert_non_null(strstr(procs, "    effective 2027-03-01\n    calendar vn2\n"));
+    /* the row's sector heading, as the annex writes it, after the agency */
+    assert_non_null(strstr(procs, "    agency ministry-of-justice\n    sector \"" SECTOR "\"\n"
+                                  "    effective 2027-03-01\n"));
     assert_non_null(strstr(procs, "(Decree 1/2027/ND-CP, appendix II, row 7)"));
     mc_annex_free(a);
     mc_diags_free(d);

@@ -1635,6 +1635,233 @@ static void test_catalogue__event_and_agency_errors(void **state)
               "t.proc:2:45: error: a second title without a language (first at line 2)\n");
 }
 
+/* ==== sectors, supersedes and official codes (issue 22) =================================== */
+
+#define SUPERSEDES_HEAD                                                                            \
+    "role clerk\n"                                                                                 \
+    "lifecycle l { state a { initial; on go -> b by clerk }\n"                                     \
+    "  state b { final; outcome granted } }\n"
+
+static void test_catalogue__sector_and_supersedes_are_read(void **state)
+{
+    (void)state;
+    static const char text[] = SUPERSEDES_HEAD
+        "procedure nat-1 { code \"1.001193\"; sector \"LĨNH VỰC QUẢN LÝ NHÀ NƯỚC CỦA BỘ TƯ PHÁP\"; "
+        "lifecycle l }\n"
+        "procedure birth { effective 2025-07-01; code \"1.001193\"; sector \"Hộ tịch\"; "
+        "lifecycle l }\n"
+        "procedure birth { effective 2026-01-01; code \"1.001193\"; supersedes nat-1; "
+        "lifecycle l }\n";
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    assert_string_equal(diags, ""); /* same code, but one supersedes the other */
+    free(diags);
+    const mc_procedure *nat = mc_catalogue_procedure(cat, "nat-1", 0);
+    assert_string_equal(nat->sector, "LĨNH VỰC QUẢN LÝ NHÀ NƯỚC CỦA BỘ TƯ PHÁP");
+    assert_null(nat->supersedes);
+    size_t n;
+    const mc_procedure *const *v = mc_catalogue_versions(cat, "birth", &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0]->sector, "Hộ tịch");
+    assert_null(v[0]->supersedes);
+    assert_null(v[1]->sector);
+    assert_string_equal(v[1]->supersedes, "nat-1");
+    /* by date: the version that supersedes is not in force yet in 2025 */
+    assert_null(mc_catalogue_superseded(cat, "nat-1", mc_date_from_ymd(2025, 6, 1)));
+    assert_null(mc_catalogue_superseded(cat, "nat-1", mc_date_from_ymd(2025, 8, 1)));
+    assert_ptr_equal(mc_catalogue_superseded(cat, "nat-1", mc_date_from_ymd(2026, 1, 1)), v[1]);
+    assert_null(mc_catalogue_superseded(cat, "birth", mc_date_from_ymd(2026, 1, 1)));
+    assert_null(mc_catalogue_superseded(cat, "nobody", mc_date_from_ymd(2026, 1, 1)));
+    /* a reform keeps both */
+    static const char reform_text[] =
+        SUPERSEDES_HEAD "procedure nat-1 { lifecycle l }\n"
+                        "procedure birth { sector \"Hộ tịch\"; supersedes nat-1; lifecycle l }\n"
+                        "reform r { procedure birth { visits 0 } }\n";
+    mc_catalogue_free(cat);
+    assert_int_equal(tu_load(reform_text, &cat, &diags), 0);
+    free(diags);
+    mc_catalogue *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL), 0);
+    const mc_procedure *q = mc_catalogue_procedure(reformed, "birth", 0);
+    assert_string_equal(q->sector, "Hộ tịch");
+    assert_string_equal(q->supersedes, "nat-1");
+    assert_ptr_equal(mc_catalogue_superseded(reformed, "nat-1", 0), q);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+static void test_catalogue__supersedes_errors(void **state)
+{
+    (void)state;
+    /* unknown, with a suggestion */
+    tu_expect(SUPERSEDES_HEAD "procedure nat-1 { lifecycle l }\n"
+                              "procedure birth { supersedes nat-2; lifecycle l }\n",
+              "t.proc:5:30: error: unknown procedure 'nat-2' (did you mean 'nat-1'?)\n");
+    /* itself */
+    tu_expect(SUPERSEDES_HEAD "procedure birth { supersedes birth; lifecycle l }\n",
+              "t.proc:4:30: error: procedure 'birth' cannot supersede itself (a new version of it "
+              "is a new 'effective' date)\n");
+    /* superseded by two procedures: the later one is told */
+    tu_expect(SUPERSEDES_HEAD "procedure nat-1 { lifecycle l }\n"
+                              "procedure a { supersedes nat-1; lifecycle l }\n"
+                              "procedure b { supersedes nat-1; lifecycle l }\n",
+              "t.proc:6:26: error: procedure 'nat-1' is superseded by 'a' already (at line 5): one "
+              "procedure takes its place in cost studies\n");
+    /* two versions of one name may both supersede it */
+    tu_expect(SUPERSEDES_HEAD
+              "procedure nat-1 { lifecycle l }\n"
+              "procedure a { effective 2025-01-01; supersedes nat-1; lifecycle l }\n"
+              "procedure a { effective 2026-01-01; supersedes nat-1; lifecycle l }\n",
+              "");
+    /* each other */
+    tu_expect(SUPERSEDES_HEAD "procedure a { supersedes b; lifecycle l }\n"
+                              "procedure b { supersedes a; lifecycle l }\n",
+              "t.proc:5:26: error: procedures 'b' and 'a' cannot supersede each other ('a' at "
+              "line 4 supersedes 'b')\n");
+    /* twice in one procedure */
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l }\nprocedure c { lifecycle l }\n"
+                              "procedure b { supersedes a; supersedes c; lifecycle l }\n",
+              "t.proc:6:29: error: 'supersedes' given twice (first at line 6)\n");
+    /* in a reform */
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l }\nprocedure b { lifecycle l }\n"
+                              "reform r { procedure b { supersedes a } }\n",
+              "t.proc:6:26: error: a reform cannot change what a procedure supersedes (write "
+              "'supersedes' in the procedure)\n");
+    /* a quoted name */
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l }\n"
+                              "procedure b { supersedes \"a\"; lifecycle l }\n",
+              "t.proc:5:26: error: expected the name of a procedure, not a quoted string\n");
+}
+
+static void test_catalogue__sector_errors(void **state)
+{
+    (void)state;
+    tu_expect(SUPERSEDES_HEAD "procedure a { sector Hộ-tịch; lifecycle l }\n",
+              "t.proc:4:22: error: a sector must be a quoted string\n");
+    tu_expect(SUPERSEDES_HEAD "procedure a { sector \"\"; lifecycle l }\n",
+              "t.proc:4:22: error: a sector is a name: write it, as in sector \"Hộ tịch\"\n");
+    tu_expect(SUPERSEDES_HEAD "procedure a { sector \"A\"; sector \"B\"; lifecycle l }\n",
+              "t.proc:4:27: error: 'sector' given twice (first at line 4)\n");
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l }\n"
+                              "reform r { procedure a { sector \"Hộ tịch\" } }\n",
+              "t.proc:5:26: error: a reform cannot change the sector of a procedure (write "
+              "'sector' in the procedure)\n");
+}
+
+/* Two names with one official code are counted twice by cost studies: lint warns at the later
+ * `code`, unless one supersedes the other. */
+static void test_catalogue__same_code_warning(void **state)
+{
+    (void)state;
+    tu_expect(SUPERSEDES_HEAD "procedure nat-1-001193 { code \"1.001193\"; lifecycle l }\n"
+                              "procedure birth-registration {\n"
+                              "  code \"1.001193\"; lifecycle l }\n",
+              "t.proc:6:8: warning: procedures 'birth-registration' and 'nat-1-001193' have the "
+              "same code \"1.001193\" (the other at line 4), so cost studies count it twice: "
+              "write 'supersedes nat-1-001193' in 'birth-registration', or 'supersedes "
+              "birth-registration' in 'nat-1-001193'\n");
+    /* once per pair of names, whatever their versions */
+    tu_expect(SUPERSEDES_HEAD "procedure a { effective 2025-01-01; code \"1.1\"; lifecycle l }\n"
+                              "procedure a { effective 2026-01-01; code \"1.1\"; lifecycle l }\n"
+                              "procedure b { effective 2025-01-01; code \"1.1\"; lifecycle l }\n"
+                              "procedure b { effective 2026-01-01; code \"1.1\"; lifecycle l }\n",
+              "t.proc:6:42: warning: procedures 'b' and 'a' have the same code \"1.1\" (the other "
+              "at line 4), so cost studies count it twice: write 'supersedes a' in 'b', or "
+              "'supersedes b' in 'a'\n");
+    /* silenced by supersedes, either way, and in any version */
+    tu_expect(SUPERSEDES_HEAD "procedure a { code \"1.1\"; supersedes b; lifecycle l }\n"
+                              "procedure b { code \"1.1\"; lifecycle l }\n",
+              "");
+    tu_expect(SUPERSEDES_HEAD "procedure a { code \"1.1\"; lifecycle l }\n"
+                              "procedure b { effective 2025-01-01; code \"1.1\"; lifecycle l }\n"
+                              "procedure b { effective 2026-01-01; code \"1.1\"; supersedes a; "
+                              "lifecycle l }\n",
+              "");
+    /* versions of one name share their code; other codes are not compared */
+    tu_expect(SUPERSEDES_HEAD "procedure a { effective 2025-01-01; code \"1.1\"; lifecycle l }\n"
+                              "procedure a { effective 2026-01-01; code \"1.1\"; lifecycle l }\n"
+                              "procedure b { code \"1.2\"; lifecycle l }\n",
+              "");
+    /* a third name with the code is its own pair */
+    mc_catalogue *cat;
+    char *diags;
+    tu_load(SUPERSEDES_HEAD "procedure a { code \"1.1\"; lifecycle l }\n"
+                            "procedure b { code \"1.1\"; supersedes a; lifecycle l }\n"
+                            "procedure c { code \"1.1\"; lifecycle l }\n",
+            &cat, &diags);
+    assert_non_null(strstr(diags, "t.proc:6:20: warning: procedures 'c' and 'a' have the same "
+                                  "code"));
+    assert_non_null(strstr(diags, "t.proc:6:20: warning: procedures 'c' and 'b' have the same "
+                                  "code"));
+    free(diags);
+    mc_catalogue_free(cat);
+}
+
+/* Out of memory anywhere in loading procedures that supersede others and share codes (the
+ * warnings' list of pairs included): MC_ENOMEM, nothing leaks. */
+static int load_codes_once(void *ctx)
+{
+    (void)ctx;
+    static const char text[] =
+        SUPERSEDES_HEAD "procedure a { code \"1.1\"; sector \"Hộ tịch\"; lifecycle l }\n"
+                        "procedure b { code \"1.1\"; supersedes a; lifecycle l }\n"
+                        "procedure c { code \"1.1\"; lifecycle l }\n"
+                        "procedure d { code \"1.1\"; lifecycle l }\n";
+    const char *names[1] = {"t.proc"};
+    const char *texts[1] = {text};
+    size_t lens[1] = {sizeof text - 1};
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, NULL);
+    }
+    if (rc == 0 && mc_diags_warnings(d) != 5) {
+        rc = -1000; /* a-c, a-d, b-c, b-d, c-d */
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+static void test_catalogue__codes_out_of_memory_sweep(void **state)
+{
+    (void)state;
+    assert_int_equal(load_codes_once(NULL), 0);
+    assert_true(tu_oom_sweep(load_codes_once, NULL, false) > 10);
+}
+
+/* A later layer's `replace procedure` gives its own sector and supersedes. */
+static void test_catalogue__sector_in_a_layer_replace(void **state)
+{
+    (void)state;
+    const char *base[] = {"tests/fixtures/sector.layers/1-base"},
+               *province[] = {"tests/fixtures/sector.layers/2-province"};
+    mc_layer layers[] = {{.name = "base", .paths = base, .npaths = 1},
+                         {.name = "province", .paths = province, .npaths = 1}};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.layers = layers;
+    opts.nlayers = 2;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    assert_int_equal(mc_catalogue_load(&cat, &opts, d, &err), 0);
+    char *got = tu_render(d, false);
+    assert_string_equal(got, "");
+    free(got);
+    const mc_procedure *p = mc_catalogue_procedure(cat, "birth-registration", 0);
+    assert_string_equal(p->sector, "Hộ tịch (tỉnh)");
+    assert_string_equal(p->supersedes, "nat-1-001193");
+    assert_int_equal(mc_catalogue_file_layer(cat, p->pos.file), 1);
+    assert_ptr_equal(mc_catalogue_superseded(cat, "nat-1-001193", 0), p);
+    assert_string_equal(mc_catalogue_procedure(cat, "nat-1-001193", 0)->sector,
+                        "LĨNH VỰC QUẢN LÝ NHÀ NƯỚC CỦA BỘ TƯ PHÁP");
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1689,6 +1916,12 @@ int main(void)
         cmocka_unit_test(test_catalogue__lint_warns_of_what_lacks_a_vietnamese_title),
         cmocka_unit_test(test_catalogue__title_check_out_of_memory),
         cmocka_unit_test(test_catalogue__event_and_agency_errors),
+        cmocka_unit_test(test_catalogue__sector_and_supersedes_are_read),
+        cmocka_unit_test(test_catalogue__supersedes_errors),
+        cmocka_unit_test(test_catalogue__sector_errors),
+        cmocka_unit_test(test_catalogue__same_code_warning),
+        cmocka_unit_test(test_catalogue__sector_in_a_layer_replace),
+        cmocka_unit_test(test_catalogue__codes_out_of_memory_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,10 @@
 #include "motcua/coverage.h"
 #include "motcua/store.h"
 #include "motcua/reform.h"
+#include "motcua/rules.h"
+#include "motcua/sim.h"
+
+#include <math.h>
 
 static const char text[] =
     "cost-model dong-nai { default; hourly-income 40000 VND; hours-per-day 8; "
@@ -370,18 +374,21 @@ static void test_cost__fee_schedule_weighs_its_categories(void **state)
     mc_cost_line *l;
     size_t n;
     const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
-    /* 80% not exempt × (10% × 100,000 + 90% × 200,000) = 152,000 */
+    /* The 10% the shares of kind leave is spread over its options, as the simulator draws it:
+     * poor 25%, rich 75%. 75% not exempt × (10% × 100,000 + 90% × 200,000) = 142,500. */
     assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2026, 6, 1), &l, &n, NULL), 0);
-    assert_int_equal(line(l, n, "p")->cost, 152000);
+    assert_int_equal(line(l, n, "p")->cost, 142500);
+    assert_int_equal(line(l, n, "p")->fee, 142500);
     assert_string_equal(line(l, n, "p")->notes, "");
+    /* other, optional and without sample, is empty in every simulated dossier */
     assert_int_equal(line(l, n, "q")->cost, 1000);
     assert_string_equal(line(l, n, "q")->notes,
-                        "fee schedule g: field 'other' has no sample, its categories counted as "
-                        "never applying");
+                        "fee schedule g tests other, which has no sample: counted empty, as the "
+                        "simulation leaves it");
     mc_free(l);
-    /* the amount in force on the study date: 80% × (10% × 150,000 + 90% × 300,000) */
+    /* the amount in force on the study date: 75% × (10% × 150,000 + 90% × 300,000) */
     assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2027, 6, 1), &l, &n, NULL), 0);
-    assert_int_equal(line(l, n, "p")->cost, 228000);
+    assert_int_equal(line(l, n, "p")->cost, 213750);
     mc_free(l);
     /* before the first amount: 0, said */
     assert_int_equal(mc_cost_compute(cat, NULL, m, mc_date_from_ymd(2025, 6, 1), &l, &n, NULL), 0);
@@ -561,6 +568,387 @@ static void test_cost__measured_coverage_replaces_the_declared(void **state)
     mc_catalogue_free(cat);
 }
 
+/* ---- fee rules weighed over the values they read (issue 22) --------------------------------- */
+
+/* Line numbers matter: the failing rule's message names its line. */
+static const char fee_lua[] =
+    "function by_bool(d) if d.fields.reduced then return 100000 end return 0 end\n" /* 1 */
+    "function by_choice(d)\n"                                                       /* 2 */
+    "  local k = d.fields.kind\n"
+    "  if k == 'a' then return 1000 elseif k == 'b' then return 2000 end\n"
+    "  if k == 'c' then return 4000 end\n"
+    "  return 7\n"
+    "end\n"
+    "function by_channel(d) if d.channel == 'online' then return 0 end return 50000 end\n" /* 8 */
+    "function nested(d)\n"                                                                 /* 9 */
+    "  if d.fields.company then\n"
+    "    if d.fields.big then return 300000 end\n"
+    "    return 100000\n"
+    "  end\n"
+    "  return 10000\n"
+    "end\n"
+    "function per_count(d) return (d.fields.count or 5) * 1000 end\n"            /* 16 */
+    "function per_copy(d) return (d.fields.copies or 5) * 1000 end\n"            /* 17 */
+    "function fails(d) if d.fields.bad then error('boom') end return 1000 end\n" /* 18 */
+    "function many(d)\n"                                                         /* 19 */
+    "  local n = 0\n"
+    "  for k, v in pairs(d.fields) do if v == true then n = n + 1 end end\n"
+    "  return n * 10\n"
+    "end\n"
+    "function mixed(d)\n" /* 24: the agreement test's rule */
+    "  local fee = 100000\n"
+    "  if d.channel == 'online' then fee = 40000 end\n"
+    "  if d.fields.reduced then fee = fee // 2 end\n"
+    "  if d.fields.kind == 'c' then fee = fee + 70000 end\n"
+    "  return fee\n"
+    "end\n"
+    "function nothing(d) return 123 end\n"
+    "function spin(d) if d.fields.bad then while true do end end return 5 end\n"
+    "function first_kind(d) if d.fields.kind == 'a' then return 11 end return 0 end\n"
+    "function people(d)\n"
+    "  local fee = 0\n"
+    "  if d.fields['citizen-id'] then fee = 500 end\n"
+    "  if d.fields['spouse-id'] then fee = fee + 1000 end\n"
+    "  if d.subject == d.fields['citizen-id'] and d.version == '2025-07-01' then fee = fee + 1 "
+    "end\n"
+    "  return fee\n"
+    "end\n";
+
+static const char fee_text[] =
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0h 0 VND;"
+    " count-waiting false }\n"
+    "role clerk\n"
+    "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+    "procedure bool { lifecycle l; volume 10 per year; fee rule t.by_bool\n"
+    "  field reduced { type bool; sample 30% } }\n"
+    "procedure choice { lifecycle l; volume 10 per year; fee rule t.by_choice\n"
+    "  field kind { type choice; options a b c; sample a 50% b 20% } }\n"
+    "procedure online { lifecycle l; volume 10 per year; fee rule t.by_channel; online full }\n"
+    "procedure partial { lifecycle l; volume 10 per year; fee rule t.by_channel; online partial }\n"
+    "procedure nested { lifecycle l; volume 10 per year; fee rule t.nested\n"
+    "  field big { type bool; sample 25% }\n"
+    "  field company { type bool; sample 40% } }\n"
+    "procedure required { lifecycle l; volume 10 per year; fee rule t.per_count\n"
+    "  field count { type integer; required } }\n"
+    "procedure optional { lifecycle l; volume 10 per year; fee rule t.per_copy\n"
+    "  field copies { type integer } }\n"
+    "procedure fails { lifecycle l; volume 10 per year; fee rule t.fails\n"
+    "  field bad { type bool; sample 20% } }\n"
+    "procedure silent { lifecycle l; volume 10 per year; fee rule t.nothing\n"
+    "  field unread { type bool; sample 50% } }\n"
+    "procedure spins { lifecycle l; volume 10 per year; fee rule t.spin\n"
+    "  field bad { type bool; sample 20% } }\n"
+    "procedure neutral-choice { lifecycle l; volume 10 per year; fee rule t.first_kind\n"
+    "  field kind { type choice; options a b; required } }\n"
+    "procedure missing { lifecycle l; volume 10 per year; fee rule t.absent }\n"
+    "procedure people { lifecycle l; volume 10 per year; fee rule t.people; subject citizen-id\n"
+    "  effective 2025-07-01\n"
+    "  party spouse { field spouse-id; sample 90% }\n"
+    "  field citizen-id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  field spouse-id { type text; pattern \"[0-9]{12}\" } }\n";
+
+static mc_rules *fee_rules(void)
+{
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, NULL, NULL), 0);
+    assert_int_equal(
+        mc_rules_load_buffer(r, "t", "rules/t.lua", fee_lua, sizeof fee_lua - 1, NULL, NULL), 0);
+    return r;
+}
+
+/* Each fee rule weighed exactly over the values the simulator gives what it reads, to the dong,
+ * with the one short note that says what was weighed. */
+static void test_cost__fee_rule_weighed_over_what_it_reads(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(fee_text, &cat, &diags), 0);
+    free(diags);
+    mc_rules *r = fee_rules();
+    mc_cost_line *l;
+    size_t n;
+    const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
+    mc_date day = mc_date_from_ymd(2026, 1, 15);
+    assert_int_equal(mc_cost_compute(cat, r, m, day, &l, &n, NULL), 0);
+    /* 30% × 100,000 */
+    assert_int_equal(line(l, n, "bool")->fee, 30000);
+    assert_int_equal(line(l, n, "bool")->cost, 30000);
+    assert_int_equal(line(l, n, "bool")->annual, 300000);
+    assert_string_equal(line(l, n, "bool")->notes, "fee rule t.by_bool weighed over reduced");
+    /* the 30% the shares leave, spread over a, b and c as the simulator draws them: a 60%,
+     * b 30%, c 10%: 600 + 600 + 400 */
+    assert_int_equal(line(l, n, "choice")->fee, 1600);
+    assert_string_equal(line(l, n, "choice")->notes, "fee rule t.by_choice weighed over kind");
+    /* the channel the simulator files through */
+    assert_int_equal(line(l, n, "online")->fee, 0);
+    assert_string_equal(line(l, n, "online")->notes,
+                        "fee rule t.by_channel weighed over the channel (online)");
+    assert_int_equal(line(l, n, "partial")->fee, 50000);
+    assert_string_equal(line(l, n, "partial")->notes,
+                        "fee rule t.by_channel weighed over the channel (counter)");
+    /* big is read only when company is true: 40% × (25% × 300,000 + 75% × 100,000) + 60% ×
+     * 10,000 = 66,000 */
+    assert_int_equal(line(l, n, "nested")->fee, 66000);
+    assert_string_equal(line(l, n, "nested")->notes,
+                        "fee rule t.nested weighed over company and big");
+    /* no sample: a required integer is 1, an optional one empty */
+    assert_int_equal(line(l, n, "required")->fee, 1000);
+    assert_string_equal(line(l, n, "required")->notes,
+                        "fee rule t.per_count reads count, which has no sample: counted '1', as "
+                        "the simulation gives it");
+    assert_int_equal(line(l, n, "optional")->fee, 5000);
+    assert_string_equal(line(l, n, "optional")->notes,
+                        "fee rule t.per_copy reads copies, which has no sample: counted empty, "
+                        "as the simulation leaves it");
+    /* a required choice without sample: its first option */
+    assert_int_equal(line(l, n, "neutral-choice")->fee, 11);
+    assert_string_equal(line(l, n, "neutral-choice")->notes,
+                        "fee rule t.first_kind reads kind, which has no sample: counted 'a', as "
+                        "the simulation gives it");
+    /* a failing combination counts 0: 80% × 1,000 */
+    assert_int_equal(line(l, n, "fails")->fee, 800);
+    assert_string_equal(line(l, n, "fails")->notes,
+                        "fee rule t.fails weighed over bad; fee rule t.fails fails where bad=true "
+                        "(20.00% of dossiers): fee counted "
+                        "as 0 there (rule t.fails: rules/t.lua:18: boom)");
+    /* a rule that reads nothing: its fee, nothing said */
+    assert_int_equal(line(l, n, "silent")->fee, 123);
+    assert_string_equal(line(l, n, "silent")->notes, "");
+    /* past its limits on a combination: 0, said, and not run again */
+    assert_int_equal(line(l, n, "spins")->fee, 0);
+    assert_non_null(strstr(line(l, n, "spins")->notes,
+                           "fee rule t.spin ran past its limits where "
+                           "bad=true: fee counted as 0 (rule t.spin: "));
+    /* the subject's identifier in every dossier, a party's in the 90% that name it: 500 +
+     * 900, and 1 for d.subject and d.version as the engine gives them */
+    assert_int_equal(line(l, n, "people")->fee, 1401);
+    assert_non_null(strstr(line(l, n, "people")->notes,
+                           "fee rule t.people weighed over spouse-id; fee rule t.people reads "
+                           "citizen-id, an identifier: counted as one synthetic value ('"));
+    /* a rule that is not there */
+    assert_int_equal(line(l, n, "missing")->fee, 0);
+    assert_string_equal(line(l, n, "missing")->notes, "fee rule t.absent is not loaded: fee "
+                                                      "counted as 0");
+    mc_free(l);
+    /* without rules: 0, said */
+    assert_int_equal(mc_cost_compute(cat, NULL, m, day, &l, &n, NULL), 0);
+    assert_int_equal(line(l, n, "bool")->fee, 0);
+    assert_string_equal(line(l, n, "bool")->notes,
+                        "fee rule t.by_bool not run (no rules loaded): fee counted as 0");
+    mc_free(l);
+    mc_rules_free(r);
+    mc_catalogue_free(cat);
+}
+
+typedef struct fee_ctx {
+    const mc_catalogue *cat;
+    mc_rules *rules;
+} fee_ctx;
+
+static int fee_attempt(void *ud)
+{
+    const fee_ctx *c = ud;
+    mc_cost_line *l;
+    size_t n;
+    int rc = mc_cost_compute(c->cat, c->rules, mc_catalogue_default_cost_model(c->cat),
+                             mc_date_from_ymd(2026, 1, 15), &l, &n, NULL);
+    if (rc == 0) {
+        mc_free(l);
+    }
+    return rc;
+}
+
+/* The weighing under every failing allocation: MC_ENOMEM, nothing leaked. */
+static void test_cost__fee_rule_out_of_memory(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load("cost-model m { default; hourly-income 1 VND; visit 0h 0 VND }\n"
+                             "role clerk\n"
+                             "lifecycle l { state a { initial; on go -> b by clerk }; state b { "
+                             "final } }\n"
+                             "procedure nested { lifecycle l; volume 10 per year; fee rule "
+                             "t.nested\n"
+                             "  field big { type bool; sample 25% }\n"
+                             "  field company { type bool; sample 40% } }\n",
+                             &cat, &diags),
+                     0);
+    free(diags);
+    fee_ctx c = {cat, fee_rules()};
+    assert_int_equal(fee_attempt(&c), 0);
+    assert_true(tu_oom_sweep(fee_attempt, &c, true) > 5);
+    mc_rules_free(c.rules);
+    mc_catalogue_free(cat);
+}
+
+/* pairs(d.fields) reads every field: 12 bools of 50% are 4,096 combinations, weighed (12 × 50%
+ * × 10 = 60); 13 are too many: evaluated once on a dossier with no fields (0), said. */
+static void test_cost__fee_rule_past_the_cap(void **state)
+{
+    (void)state;
+    for (int nf = 12; nf <= 13; nf++) {
+        char src[4096];
+        int at = snprintf(src, sizeof src,
+                          "cost-model m { default; hourly-income 1 VND; visit 0h 0 VND }\n"
+                          "role clerk\n"
+                          "lifecycle l { state a { initial; on go -> b by clerk }; state b { "
+                          "final } }\n"
+                          "procedure p { lifecycle l; volume 10 per year; fee rule t.many\n");
+        for (int i = 0; i < nf; i++) {
+            at += snprintf(src + at, sizeof src - (size_t)at,
+                           "  field f%02d { type bool; sample 50%% }\n", i);
+        }
+        snprintf(src + at, sizeof src - (size_t)at, "}\n");
+        mc_catalogue *cat;
+        char *diags;
+        assert_int_equal(tu_load(src, &cat, &diags), 0);
+        free(diags);
+        mc_rules *r = fee_rules();
+        mc_cost_line *l;
+        size_t n;
+        assert_int_equal(mc_cost_compute(cat, r, mc_catalogue_default_cost_model(cat),
+                                         mc_date_from_ymd(2026, 1, 15), &l, &n, NULL),
+                         0);
+        if (nf == 12) {
+            assert_int_equal(l[0].fee, 60);
+            assert_string_equal(l[0].notes, "fee rule t.many weighed over f00, f01, f02, f03, "
+                                            "f04, f05, f06, f07, f08, f09, f10 and f11");
+        } else {
+            assert_int_equal(l[0].fee, 0);
+            assert_string_equal(l[0].notes,
+                                "fee rule t.many reads too many fields to be weighed (more than "
+                                "4096 combinations of their values): evaluated once on a dossier "
+                                "with no fields");
+        }
+        mc_free(l);
+        mc_rules_free(r);
+        mc_catalogue_free(cat);
+    }
+}
+
+/* The bundled catalogue: the enterprise registration is online full, so its fee is the online
+ * one (0, not the counter's 50,000); temporary residence, online full too, pays half of 15,000,
+ * as the simulator charges it. */
+static void test_cost__bundled_fee_rules(void **state)
+{
+    (void)state;
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, NULL, NULL), 0);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(mc_rules_load_dir(r, "rules", d, NULL), 0);
+    mc_rule_names names;
+    mc_rules_names(r, &names);
+    const char *paths[] = {"procedures"};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.paths = paths;
+    opts.npaths = 1;
+    opts.rules = &names;
+    mc_catalogue *cat;
+    assert_int_equal(mc_catalogue_load(&cat, &opts, d, NULL), 0);
+    mc_diags_free(d);
+    mc_date day = mc_date_from_ymd(2026, 1, 15);
+    const mc_procedure *ent = mc_catalogue_procedure(cat, "enterprise-registration", day);
+    const mc_procedure *tmp = mc_catalogue_procedure(cat, "temporary-residence", day);
+    assert_int_equal(ent->online, MC_ONLINE_FULL);
+    assert_int_equal(tmp->online, MC_ONLINE_FULL);
+    assert_string_equal(mc_cost_channel(ent), "online");
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(
+        mc_cost_compute(cat, r, mc_catalogue_default_cost_model(cat), day, &l, &n, NULL), 0);
+    assert_int_equal(line(l, n, "enterprise-registration")->fee, 0);
+    assert_non_null(strstr(line(l, n, "enterprise-registration")->notes,
+                           "fee rule business.registration_fee weighed over the channel (online)"));
+    assert_int_equal(line(l, n, "temporary-residence")->fee, 7500);
+    assert_int_equal(line(l, n, "permanent-residence")->fee, 10000);
+    /* fees.amount reads the costed catalogue's schedules: 8,000 a copy, one copy when empty */
+    assert_int_equal(line(l, n, "civil-status-extract-copy")->fee, 8000);
+    mc_free(l);
+    mc_catalogue_free(cat);
+    mc_rules_free(r);
+}
+
+/* cost and simulate agree: the simulator's mean fee a dossier (here the whole of its cost) is
+ * within sampling error of cost's exact figure. The fee: 100,000 at the counter, 40,000 online,
+ * halved for the 30% reduced, plus 70,000 for kind c (10%, from the remainder the shares leave),
+ * each combination's share known, so the standard error of a mean of N dossiers is known. */
+static void test_cost__agrees_with_the_simulation(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(
+        tu_load("cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0h 0 "
+                "VND; count-waiting false }\n"
+                "role clerk\n"
+                "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+                "procedure web { lifecycle l; volume 10 per year; fee rule t.mixed; online full\n"
+                "  field reduced { type bool; sample 30% }\n"
+                "  field kind { type choice; options a b c; sample a 50% b 20% } }\n"
+                "procedure desk { lifecycle l; volume 10 per year; fee rule t.mixed\n"
+                "  field reduced { type bool; sample 30% }\n"
+                "  field kind { type choice; options a b c; sample a 50% b 20% } }\n",
+                &cat, &diags),
+        0);
+    free(diags);
+    mc_rules *r = fee_rules();
+    const mc_cost_model *m = mc_catalogue_default_cost_model(cat);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute(cat, r, m, mc_date_from_ymd(2026, 1, 15), &l, &n, NULL), 0);
+    /* online: 30% × 20,000 + 70% × 40,000 + 10% × 70,000 = 41,000; at the counter: 30% ×
+     * 50,000 + 70% × 100,000 + 7,000 = 92,000 */
+    assert_int_equal(line(l, n, "web")->cost, 41000);
+    assert_int_equal(line(l, n, "desk")->cost, 92000);
+    enum { N = 100000 }; /* split evenly: 50,000 dossiers each */
+    mc_sim_opts o = MC_SIM_OPTS_INIT;
+    o.dossiers = N;
+    o.from = mc_date_from_ymd(2026, 1, 1);
+    o.model = m;
+    mc_sim_result res;
+    assert_int_equal(mc_sim_run(cat, r, &o, &res, NULL), 0);
+    const struct {
+        const char *name;
+        double base;
+    } procs[] = {{"web", 40000}, {"desk", 100000}};
+    for (size_t k = 0; k < 2; k++) {
+        const mc_sim_stats *s = NULL;
+        for (size_t i = 0; i < res.nprocedures; i++) {
+            if (strcmp(res.procedures[i].name, procs[k].name) == 0) {
+                s = &res.procedures[i];
+            }
+        }
+        assert_non_null(s);
+        assert_int_equal(s->dossiers, N / 2);
+        assert_int_equal(s->refused_at_submission, 0);
+        /* the four fees and their shares: the standard deviation of one dossier's fee */
+        double b = procs[k].base, fee[4] = {b / 2 + 70000, b / 2, b + 70000, b};
+        double share[4] = {0.3 * 0.1, 0.3 * 0.9, 0.7 * 0.1, 0.7 * 0.9}, mean = 0, sq = 0;
+        for (int i = 0; i < 4; i++) {
+            mean += share[i] * fee[i];
+            sq += share[i] * fee[i] * fee[i];
+        }
+        double exact = (double)line(l, n, procs[k].name)->cost;
+        assert_true(fabs(mean - exact) < 0.5);
+        double sd = sqrt(sq - mean * mean), bound = 4 * sd / sqrt((double)s->dossiers);
+        double got = (double)s->cost / (double)s->dossiers;
+        if (fabs(got - exact) > bound) {
+            fail_msg("%s: simulated mean fee %.1f, cost %.0f, bound ±%.1f", procs[k].name, got,
+                     exact, bound);
+        }
+        /* the bound is tighter than what an error of the old kind would make: the counter fee
+         * online (+51,000) or kind c never drawn (−7,000) */
+        assert_true(bound < 7000);
+    }
+    mc_sim_result_free(&res);
+    mc_free(l);
+    mc_rules_free(r);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +961,11 @@ int main(void)
         cmocka_unit_test(test_cost__fee_schedule_weighs_its_categories),
         cmocka_unit_test(test_cost__fee_schedule_of_a_procedure_with_many_fields),
         cmocka_unit_test(test_cost__measured_coverage_replaces_the_declared),
+        cmocka_unit_test(test_cost__fee_rule_weighed_over_what_it_reads),
+        cmocka_unit_test(test_cost__fee_rule_out_of_memory),
+        cmocka_unit_test(test_cost__fee_rule_past_the_cap),
+        cmocka_unit_test(test_cost__bundled_fee_rules),
+        cmocka_unit_test(test_cost__agrees_with_the_simulation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1393,6 +1393,96 @@ static void test_rules__fees_amount_reads_the_schedule_in_force(void **state)
     mc_catalogue_free(cat);
 }
 
+/* What a call read (mc_rule_view.reads): only the fields a rule looked up on its way, by name
+ * whether the view sets them or not, or by position in the view; the channel; pairs over the
+ * fields; nothing recorded without reads. */
+static const char reads_lua[] =
+    "function fee(d)\n"
+    "  if d.fields.reduced then return d.fields['share'] or 7 end\n"
+    "  return 10\n"
+    "end\n"
+    "function online(d) return d.channel == 'online' end\n"
+    "function all(d) local n = 0; for k in pairs(d.fields) do n = n + 1 end; return n end\n"
+    "function docs(d) for k in pairs(d.documents) do end; return d.fields[1] == nil end\n"
+    "function stranger(d) return d.fields.nobody == nil end\n";
+
+static void test_rules__reads_report_what_a_call_read(void **state)
+{
+    (void)state;
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, &calm, NULL), 0);
+    assert_int_equal(
+        mc_rules_load_buffer(r, "rd", "rules/rd.lua", reads_lua, sizeof reads_lua - 1, NULL, NULL),
+        0);
+    const mc_rule *fee, *online, *all, *docs, *stranger;
+    assert_int_equal(mc_rules_resolve(r, "rd", "fee", &fee, NULL), 0);
+    assert_int_equal(mc_rules_resolve(r, "rd", "online", &online, NULL), 0);
+    assert_int_equal(mc_rules_resolve(r, "rd", "all", &all, NULL), 0);
+    assert_int_equal(mc_rules_resolve(r, "rd", "docs", &docs, NULL), 0);
+    assert_int_equal(mc_rules_resolve(r, "rd", "stranger", &stranger, NULL), 0);
+    static const char *const names[] = {"other", "reduced", "share"};
+    bool flags[3] = {false, false, false};
+    mc_rule_reads rd = {.names = names, .nnames = 3, .field = flags};
+    mc_view_field fields[2] = {{"share", {.kind = MC_VAL_INTEGER, .integer = 3}},
+                               {"reduced", {.kind = MC_VAL_BOOL, .boolean = false}}};
+    mc_rule_view view = {.fields = fields, .nfields = 2, .channel = "counter", .reads = &rd};
+    int64_t amount = 0;
+    /* reduced false: share is not read */
+    assert_int_equal(mc_rules_fee(r, fee, &view, &amount, NULL), 0);
+    assert_int_equal(amount, 10);
+    assert_false(flags[0]);
+    assert_true(flags[1]);
+    assert_false(flags[2]);
+    assert_false(rd.channel || rd.all_fields || rd.other);
+    /* reduced true: share read too */
+    fields[1].value.boolean = true;
+    assert_int_equal(mc_rules_fee(r, fee, &view, &amount, NULL), 0);
+    assert_int_equal(amount, 3);
+    assert_true(flags[1] && flags[2]);
+    assert_false(flags[0]);
+    /* a watched field the view does not set is recorded by its name */
+    memset(flags, 0, sizeof flags);
+    view.nfields = 0;
+    assert_int_equal(mc_rules_fee(r, fee, &view, &amount, NULL), 0);
+    assert_int_equal(amount, 10);
+    assert_true(flags[1]);
+    assert_false(flags[0] || flags[2] || rd.other);
+    /* the channel, pairs over the fields (not over the documents), fields nobody watches */
+    bool ok = false;
+    assert_int_equal(mc_rules_cond(r, online, &view, &ok, NULL, 0, NULL), 0);
+    assert_true(rd.channel);
+    assert_false(rd.all_fields);
+    assert_int_equal(mc_rules_cond(r, docs, &view, &ok, NULL, 0, NULL), 0);
+    assert_false(rd.all_fields);
+    assert_true(rd.other); /* d.fields[1] */
+    rd.other = false;
+    assert_int_equal(mc_rules_cond(r, stranger, &view, &ok, NULL, 0, NULL), 0);
+    assert_true(rd.other);
+    view.nfields = 2;
+    assert_int_equal(mc_rules_fee(r, all, &view, &amount, NULL), 0);
+    assert_int_equal(amount, 2);
+    assert_true(rd.all_fields);
+    /* by position in the view: share is fields[0], reduced fields[1] */
+    bool at[2] = {false, false};
+    mc_rule_reads pos = {.field = at};
+    view.reads = &pos;
+    fields[1].value.boolean = false;
+    assert_int_equal(mc_rules_fee(r, fee, &view, &amount, NULL), 0);
+    assert_false(at[0]);
+    assert_true(at[1]);
+    assert_false(pos.other || pos.channel);
+    assert_int_equal(mc_rules_cond(r, stranger, &view, &ok, NULL, 0, NULL), 0);
+    assert_true(pos.other);
+    /* without reads: the same answers, nothing written */
+    view.reads = NULL;
+    memset(at, 0, sizeof at);
+    fields[1].value.boolean = true;
+    assert_int_equal(mc_rules_fee(r, fee, &view, &amount, NULL), 0);
+    assert_int_equal(amount, 3);
+    assert_false(at[0] || at[1]);
+    mc_rules_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1423,6 +1513,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rules__fees_amount_reads_the_schedule_in_force, setup,
                                         teardown),
+        cmocka_unit_test(test_rules__reads_report_what_a_call_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

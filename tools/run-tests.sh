@@ -112,6 +112,8 @@ suite "failover (postgresql)" timeout 600 bash tests/failover.sh "$build/motcua"
 # The layers: no file includes a header of a higher layer.
 suite "layers" bash tools/check-layers.sh
 suite "cli" bash tests/cli.sh "$build/motcua"
+suite "study" bash tests/study.sh "$build/motcua"
+suite "national" bash tests/national.sh "$build/motcua"
 # The HTTP API on a free loopback port; the queue in pages, filters and cursors.
 suite "api" bash tests/api.sh "$build/motcua"
 suite "queue" bash tests/queue.sh "$build/motcua"

@@ -544,6 +544,13 @@ int mc_catalogue_load(mc_catalogue **out, const mc_load_opts *opts, mc_diags *di
 int mc_catalogue_load_buffers(mc_catalogue **out, const char *const *names,
                               const char *const *texts, const size_t *lens, size_t n,
                               mc_diags *diags, mc_error *err);
+/* The catalogue live (its sources, layer by layer) with one more layer named name holding
+ * text[0..len), which must declare exactly one reform and nothing else: what a study sent over
+ * the API (POST /api/cost) runs on. Errors as mc_catalogue_load (MC_ECHECK: the text or the
+ * reform has errors, in diags). */
+int mc_catalogue_load_reform(mc_catalogue **out, const mc_catalogue *live, const char *name,
+                             const char *text, size_t len, const mc_rule_names *rules,
+                             mc_diags *diags, mc_error *err);
 void mc_catalogue_free(mc_catalogue *cat);
 
 /* ---- queries ---------------------------------------------------------------------------- */

@@ -8,6 +8,11 @@
  * A document is asked in the share of dossiers where its condition holds (a field's `sample`)
  * and no published registry supplies it (a registry's `coverage`). Shares are kept exact; the
  * cost of one dossier is rounded half up to the dong, and the annual cost is that × volume.
+ *
+ * A fee rule or a fee schedule is charged over the values the simulator gives the fields it
+ * reads (each field's `sample`, a neutral value or none without one) and on the channel the
+ * simulator files the dossiers through, every combination weighed exactly by its share: the fee
+ * the simulator charges on average, without sampling.
  */
 #ifndef MOTCUA_COST_H
 #define MOTCUA_COST_H
@@ -17,14 +22,15 @@
 
 typedef struct mc_cost_line {
     const char *procedure;
-    bool in_force;   /* a version is in force on the date */
-    mc_fixed hours;  /* per dossier, fixed-point (MC_FIXED_ONE = 1 h), rounded to 1e-6 */
-    int64_t cost;    /* per dossier, in the currency's smallest unit */
-    int64_t volume;  /* dossiers a year (0 when the procedure declares none) */
-    int64_t annual;  /* cost × volume */
-    int64_t fee;     /* the fee counted in cost, per dossier (the state's revenue per dossier) */
+    bool in_force;    /* a version is in force on the date */
+    mc_fixed hours;   /* per dossier, fixed-point (MC_FIXED_ONE = 1 h), rounded to 1e-6 */
+    int64_t cost;     /* per dossier, in the currency's smallest unit */
+    int64_t volume;   /* dossiers a year (0 when the procedure declares none) */
+    int64_t annual;   /* cost × volume */
+    int64_t fee;      /* the fee counted in cost, per dossier (the state's revenue per dossier) */
     unsigned assumed; /* the version's MC_ASSUMED_* bits: which of its figures are assumptions */
-    char notes[512]; /* what was assumed: rules counted as always true, fee rules, … */
+    char notes[512];  /* what was assumed: rules counted as always true, what a fee was weighed
+                         over, … */
 } mc_cost_line;
 
 /* ==== the formula, once ================================================================== */
@@ -76,6 +82,17 @@ void mc_cost_sum_wait_office(mc_cost_sum *c, int64_t office, int64_t day);
 /* The dossier's applicant hours (fixed point, rounded half up to 1e-6 h) into *hours, and its
  * cost (rounded half up to the unit) into *cost: the one rounding of the formula. */
 void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost);
+
+/* ==== the fee of a dossier ============================================================== */
+
+/* The channel through which the simulator files every dossier of p, and on which cost runs its
+ * fee rule: "online" when p is `online full`, else "counter". */
+const char *mc_cost_channel(const mc_procedure *p);
+
+/* The most combinations of field values a fee rule or a fee schedule is weighed over: a rule
+ * whose reads go past them is evaluated once on a dossier with no fields, a schedule counts its
+ * full amount (both noted). */
+enum { MC_COST_COMBINATIONS = 4096 };
 
 /* One line per procedure name (sorted by name) of cat, with the version in force on date and
  * the cost model m. The caller frees *lines with mc_free. rules may be NULL (fee rules are then

@@ -110,6 +110,20 @@ typedef struct mc_view_party {
     const char *id;
 } mc_view_party;
 
+/* What calls read of the dossier (mc_rule_view.reads), for a caller that weighs a rule over the
+ * values it depends on (cost.h). A call only sets flags, never clears them: clear them before
+ * the calls whose reads are wanted. Fields are watched by name when names is given (nnames
+ * names, field has nnames flags: names[i] was looked up, whether the view sets it or not), else
+ * by position in the view (field has view->nfields flags). */
+typedef struct mc_rule_reads {
+    const char *const *names; /* the fields to watch; NULL: the view's own fields */
+    size_t nnames;
+    bool *field;     /* d.fields[NAME] was looked up, one flag a watched field */
+    bool other;      /* a field that is not watched was looked up */
+    bool channel;    /* d.channel was read */
+    bool all_fields; /* pairs(d.fields) was called: the rule may read every field */
+} mc_rule_reads;
+
 typedef struct mc_rule_view {
     const char *procedure, *version, *subject, *state, *channel, *submitted;
     const mc_view_field *fields;
@@ -126,6 +140,8 @@ typedef struct mc_rule_view {
     /* the catalogue whose fee schedules fees.amount reads; NULL: the one given to
      * mc_rules_set_catalogue */
     const mc_catalogue *catalogue;
+    /* what the calls read; NULL (the default): nothing is recorded, at no cost */
+    mc_rule_reads *reads;
 } mc_rule_view;
 
 /* Runs a condition or guard: *result is its truth; a guard returning false, "reason" puts the

@@ -1,10 +1,13 @@
 /* Compliance cost (cost.h): the formula of §8.1 once (mc_cost_sum, which the simulator shares)
  * and the cost of each procedure's average dossier. Shares and hours are exact integers at the
- * scale S³ (S = 10⁶) in 128-bit arithmetic; only the final figures of one dossier are rounded. */
+ * scale S³ (S = 10⁶) in 128-bit arithmetic; only the final figures of one dossier are rounded.
+ * A fee rule or schedule is weighed over the values synth.c draws for the fields it reads. */
 #include "motcua/cost.h"
 
 #include "motcua/alloc.h"
 #include "motcua/coverage.h"
+#include "motcua/value.h"
+#include "synth.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -151,56 +154,282 @@ void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost)
     *cost = round_half_up(total, 60 * S * S * S * den);
 }
 
+/* ==== the fee of a dossier, weighed over the values the simulator draws ================== */
+
+/* Shares of dossiers here are kept at the scale of a `sample` (PCT = 100%, exact for every
+ * share the simulator draws, a choice's remainder spread over its options included). */
+#define PCT ((int64_t)100 * MC_FIXED_ONE)
+
+/* The most the product of the shares' denominators may be: a fee (at most 10¹⁵) times it stays
+ * well inside 128 bits. */
+#define DEN_MAX ((i128)10000000000 * 1000000000000)
+
+const char *mc_cost_channel(const mc_procedure *p)
+{
+    return p->online == MC_ONLINE_FULL ? "online" : "counter";
+}
+
+enum { VALUE_TEXT = 128 }; /* as much text as the simulator gives a field */
+
+/* How the simulator fills a field. */
+typedef enum {
+    FILL_SAMPLED,    /* drawn from its `sample` (or a party's share): several values, weighed */
+    FILL_NEUTRAL,    /* required, no sample: one neutral value */
+    FILL_EMPTY,      /* optional, no sample: left empty */
+    FILL_IDENTIFIER, /* the subject or a party's identifier: a new one each dossier */
+} fill_kind;
+
+typedef struct fvalue {
+    char text[VALUE_TEXT];
+    bool set;      /* false: the field is left empty */
+    int64_t share; /* of all dossiers, at PCT */
+} fvalue;
+
+/* The values one field takes in the simulation, with their shares. */
+typedef struct axis {
+    size_t field; /* index into the procedure's fields */
+    fill_kind fill;
+    fvalue *v;
+    size_t n;
+    int64_t den; /* the shares are v[i].share / (PCT / den): den divides PCT */
+} axis;
+
+/* The party other than the applicant that field f identifies, or NULL (as the simulator finds
+ * it). */
+static const mc_party *party_of(const mc_procedure *p, const mc_field *f)
+{
+    for (size_t k = 1; k < p->nparties; k++) {
+        if (p->parties[k].field == f) {
+            return &p->parties[k];
+        }
+    }
+    return NULL;
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b != 0) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a < 0 ? -a : a;
+}
+
+/* The key whose synthetic values cost takes for the one value of an identifier or a pattern:
+ * any dossier's would do. */
+enum { COST_KEY = 0 };
+
+/* Fills a with the values field i of p takes in the simulation (synth.c, mc_synth_field, and
+ * sim.c's submit_synthetic: a party named in a share of dossiers, the subject and parties'
+ * identifiers, a bool's sample, a choice's shares with what they leave spread over every
+ * option, a neutral value for a required field without sample, nothing for an optional one);
+ * a date is day. 0, or MC_ENOMEM. */
+static int field_values(const mc_procedure *p, size_t i, mc_date day, axis *a)
+{
+    const mc_field *f = &p->fields[i];
+    const mc_party *y = party_of(p, f);
+    size_t cap = f->type == MC_FIELD_CHOICE && f->options.n > 2 ? f->options.n : 2;
+    a->field = i;
+    a->n = 0;
+    a->v = mc_calloc(cap, sizeof *a->v);
+    if (a->v == NULL) {
+        return MC_ENOMEM;
+    }
+    if (f == p->subject || y != NULL) {
+        a->fill = FILL_IDENTIFIER;
+        mc_synth_field(f, true, COST_KEY, day, a->v[0].text, sizeof a->v[0].text);
+        a->v[0].set = true;
+        a->v[0].share = PCT;
+        a->n = 1;
+        if (y != NULL && y->has_sample && y->sample < PCT) {
+            a->fill = FILL_SAMPLED; /* named in a share of the dossiers, left empty in the rest */
+            a->v[0].share = y->sample > 0 ? y->sample : 0;
+            a->v[1].share = PCT - a->v[0].share;
+            a->n = 2;
+        }
+    } else if (f->has_sample && f->type == MC_FIELD_BOOL) {
+        a->fill = FILL_SAMPLED;
+        snprintf(a->v[0].text, sizeof a->v[0].text, "true");
+        snprintf(a->v[1].text, sizeof a->v[1].text, "false");
+        a->v[0].set = a->v[1].set = true;
+        a->v[0].share = f->sample < 0 ? 0 : f->sample > PCT ? PCT : f->sample;
+        a->v[1].share = PCT - a->v[0].share;
+        a->n = 2;
+    } else if (f->has_sample && f->type == MC_FIELD_CHOICE && f->options.n > 0) {
+        /* As synth.c draws it: option k when u × PCT < at_k, at_k the options' shares so far,
+         * each with an equal part of what the shares leave; the last option otherwise. */
+        a->fill = FILL_SAMPLED;
+        mc_fixed total = 0, at = 0, below = 0;
+        for (size_t k = 0; k < f->options.n; k++) {
+            total += f->option_share ? f->option_share[k] : 0;
+        }
+        mc_fixed rest = (100 * MC_FIXED_ONE - total) / (mc_fixed)f->options.n;
+        for (size_t k = 0; k < f->options.n; k++) {
+            at += (f->option_share ? f->option_share[k] : 0) + rest;
+            mc_fixed upto = k + 1 == f->options.n ? PCT : at < 0 ? 0 : at > PCT ? PCT : at;
+            snprintf(a->v[k].text, sizeof a->v[k].text, "%s", f->options.items[k]);
+            a->v[k].set = true;
+            a->v[k].share = upto > below ? upto - below : 0;
+            below = upto > below ? upto : below;
+        }
+        a->n = f->options.n;
+    } else {
+        mc_synth_kind how =
+            mc_synth_field(f, false, COST_KEY, day, a->v[0].text, sizeof a->v[0].text);
+        a->fill = how == MC_SYNTH_NONE ? FILL_EMPTY : FILL_NEUTRAL;
+        a->v[0].set = how != MC_SYNTH_NONE;
+        a->v[0].share = PCT;
+        a->n = 1;
+    }
+    int64_t g = PCT;
+    for (size_t k = 0; k < a->n; k++) {
+        g = gcd64(g, a->v[k].share);
+    }
+    a->den = PCT / g;
+    return 0;
+}
+
+static void axes_free(axis *axes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        mc_free(axes[i].v);
+    }
+}
+
+/* Says in l's notes how who (a fee rule or schedule) counts a field of p that it reads (verb)
+ * and that has no sample: the one value the simulation gives it. */
+static void note_unsampled(mc_cost_line *l, const char *who, const char *verb,
+                           const mc_procedure *p, const axis *a)
+{
+    const char *name = p->fields[a->field].name;
+    if (a->fill == FILL_EMPTY) {
+        note(l, "%s %s %s, which has no sample: counted empty, as the simulation leaves it", who,
+             verb, name);
+    } else if (a->fill == FILL_IDENTIFIER) {
+        note(l, "%s %s %s, an identifier: counted as one synthetic value ('%s')", who, verb, name,
+             a->v[0].text);
+    } else if (a->fill == FILL_NEUTRAL) {
+        note(l, "%s %s %s, which has no sample: counted '%s', as the simulation gives it", who,
+             verb, name, a->v[0].text);
+    }
+}
+
+/* What charges one combination of field values: form holds a value per field of the procedure
+ * (NULL: empty). Returns 0 with *fee set; MC_ERULE (that combination counts 0, the weighing goes
+ * on), MC_ELIMIT or MC_ENOMEM (the weighing stops). */
+typedef int (*charge_fn)(void *ud, const char *const *form, int64_t *fee);
+
+typedef struct weighing {
+    i128 total;          /* Σ fee × share over the combinations, the shares over den */
+    i128 den;            /* the product of the axes' denominators */
+    i128 failed;         /* the share (over den) of the combinations that failed */
+    size_t nfailed;      /* how many did */
+    char where[200];     /* the values of the first that failed, or of the one that stopped */
+    size_t combinations; /* how many there were */
+} weighing;
+
+/* "a=true, b empty" for the values at of the axes of more than one value (at most the room of
+ * out; "" when there are none). */
+static void describe(const mc_procedure *p, const axis *axes, size_t naxes, const size_t *at,
+                     char *out, size_t outsz)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t j = 0; j < naxes && n + 1 < outsz; j++) {
+        if (axes[j].n < 2) {
+            continue;
+        }
+        const fvalue *v = &axes[j].v[at[j]];
+        const char *name = p->fields[axes[j].field].name;
+        int k = v->set ? snprintf(out + n, outsz - n, "%s%s=%s", n ? ", " : "", name, v->text)
+                       : snprintf(out + n, outsz - n, "%s%s empty", n ? ", " : "", name);
+        n = k < 0 || (size_t)k >= outsz - n ? outsz - 1 : n + (size_t)k;
+    }
+}
+
+enum { WEIGH_TOO_MANY = 1 }; /* weigh's answer when the combinations are past the cap */
+
+/* Charges fn every combination of the values of axes (the other fields of form left as they
+ * are), each weighed by the product of its values' shares, summed exactly into *w. Returns 0;
+ * WEIGH_TOO_MANY when there are more than MC_COST_COMBINATIONS combinations or their shares are
+ * too fine to sum exactly (nothing charged); fn's MC_ELIMIT or MC_ENOMEM, which stop it. */
+static int weigh(const mc_procedure *p, const axis *axes, size_t naxes, const char **form,
+                 charge_fn fn, void *ud, weighing *w)
+{
+    memset(w, 0, sizeof *w);
+    w->den = 1;
+    size_t combos = 1;
+    for (size_t j = 0; j < naxes; j++) {
+        if (axes[j].n > MC_COST_COMBINATIONS / combos || w->den > DEN_MAX / axes[j].den) {
+            return WEIGH_TOO_MANY;
+        }
+        combos *= axes[j].n;
+        w->den *= axes[j].den;
+    }
+    w->combinations = combos;
+    size_t *at = mc_calloc(naxes ? naxes : 1, sizeof *at);
+    if (at == NULL) {
+        return MC_ENOMEM;
+    }
+    int rc = 0;
+    for (;;) {
+        i128 share = 1;
+        for (size_t j = 0; j < naxes; j++) {
+            const fvalue *v = &axes[j].v[at[j]];
+            form[axes[j].field] = v->set ? v->text : NULL;
+            share *= v->share / (PCT / axes[j].den);
+        }
+        if (share > 0) {
+            int64_t fee = 0;
+            rc = fn(ud, form, &fee);
+            if (rc == MC_ENOMEM || rc == MC_ELIMIT) {
+                describe(p, axes, naxes, at, w->where, sizeof w->where);
+                break;
+            }
+            if (rc != 0 && w->nfailed++ == 0) {
+                describe(p, axes, naxes, at, w->where, sizeof w->where);
+            }
+            if (rc != 0) {
+                w->failed += share;
+            } else {
+                w->total += share * fee;
+            }
+            rc = 0;
+        }
+        size_t j = 0;
+        while (j < naxes && ++at[j] == axes[j].n) {
+            at[j++] = 0;
+        }
+        if (j == naxes) {
+            break;
+        }
+    }
+    mc_free(at);
+    return rc;
+}
+
 /* ---- fee schedules (issue 16) ---- */
 
-enum { FEE_FIELDS = 3, FEE_VALUES = 16 };
+typedef struct schedule_charge {
+    const mc_procedure *p;
+    mc_date date;
+} schedule_charge;
 
-/* The values one field tested by a schedule's categories takes, with their shares (scale S). */
-typedef struct fee_axis {
-    size_t field; /* index into the procedure's fields */
-    const char *value[FEE_VALUES];
-    i128 share[FEE_VALUES];
-    size_t n;
-} fee_axis;
-
-/* The values of field f and their `sample` shares; false when f has no sample (its categories
- * then never apply in the cost). */
-static bool axis_of(const mc_field *f, fee_axis *a)
+static int charge_schedule(void *ud, const char *const *form, int64_t *fee)
 {
-    a->n = 0;
-    if (f->type == MC_FIELD_BOOL && f->has_sample) {
-        a->value[0] = "true";
-        a->share[0] = (i128)f->sample / 100;
-        a->value[1] = "false";
-        a->share[1] = S - a->share[0];
-        a->n = 2;
-        return true;
-    }
-    if (f->type != MC_FIELD_CHOICE || f->option_share == NULL || f->options.n >= FEE_VALUES) {
-        a->value[0] = NULL;
-        a->share[0] = S;
-        a->n = 1;
-        return false;
-    }
-    i128 rest = S;
-    for (size_t i = 0; i < f->options.n; i++) {
-        a->value[a->n] = f->options.items[i];
-        a->share[a->n] = (i128)f->option_share[i] / 100;
-        rest -= a->share[a->n++];
-    }
-    if (rest > 0) {
-        a->value[a->n] = NULL; /* the share left unset */
-        a->share[a->n++] = rest;
-    }
-    return true;
+    const schedule_charge *c = ud;
+    mc_fee_basis fb;
+    mc_fee_schedule_apply(c->p, c->date, form, &fb);
+    *fee = fb.amount;
+    return 0;
 }
 
 /* The fee of a schedule in a cost study: the amount in force on the study date, charged as the
- * engine charges it (mc_fee_schedule_apply) to every combination of the values of the fields
- * its categories test, weighted by their `sample` shares (drawn independently, as the simulator
- * draws them), rounded half up to the dong, into *fee. At most FEE_FIELDS such fields; with more,
- * the full amount (said in the notes). The form has room for every field of p, however many.
- * 0, or MC_ENOMEM. */
+ * engine charges it (mc_fee_schedule_apply) to every combination of the values the simulator
+ * gives the fields its categories test (field_values), weighted by their shares, rounded half
+ * up to the dong, into *fee. Past MC_COST_COMBINATIONS combinations, the full amount (said in
+ * the notes). The form has room for every field of p, however many. 0, or MC_ENOMEM. */
 static int schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l, int64_t *fee)
 {
     const mc_fee_schedule *fs = p->fee_schedule;
@@ -212,10 +441,14 @@ static int schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l, in
         *fee = 0;
         return 0;
     }
-    fee_axis axes[FEE_FIELDS];
+    size_t nf = p->nfields ? p->nfields : 1;
+    axis *axes = mc_calloc(nf, sizeof *axes);
+    const char **form = mc_calloc(nf, sizeof *form);
     size_t naxes = 0;
-    bool fits = true;
-    for (size_t i = 0; fits && i < fs->nreliefs; i++) {
+    int rc = axes == NULL || form == NULL ? MC_ENOMEM : 0;
+    char who[200];
+    snprintf(who, sizeof who, "fee schedule %s", fs->name);
+    for (size_t i = 0; rc == 0 && i < fs->nreliefs; i++) {
         const mc_field *f = mc_field_find(p->fields, p->nfields, fs->reliefs[i].when.field);
         size_t k = f != NULL ? (size_t)(f - p->fields) : SIZE_MAX, j = 0;
         while (j < naxes && axes[j].field != k) {
@@ -224,62 +457,268 @@ static int schedule_fee(const mc_procedure *p, mc_date date, mc_cost_line *l, in
         if (f == NULL || j < naxes) {
             continue;
         }
-        if (naxes == FEE_FIELDS) {
-            fits = false;
-            break;
+        if ((rc = field_values(p, k, date, &axes[naxes])) == 0) {
+            note_unsampled(l, who, "tests", p, &axes[naxes++]);
         }
-        axes[naxes].field = k;
-        if (!axis_of(f, &axes[naxes])) {
-            note(l,
-                 "fee schedule %s: field '%s' has no sample, its categories counted as never "
-                 "applying",
-                 fs->name, f->name);
-        }
-        naxes++;
     }
-    if (!fits) {
+    weighing w;
+    schedule_charge c = {p, date};
+    if (rc == 0 && (rc = weigh(p, axes, naxes, form, charge_schedule, &c, &w)) == 0) {
+        *fee = round_half_up(w.total, w.den);
+    } else if (rc == WEIGH_TOO_MANY) {
         note(l,
              "fee schedule %s: the full amount in force on %s (its categories test too many "
-             "fields to be weighed)",
+             "values to be weighed)",
              fs->name, day);
         *fee = line->amount.amount;
-        return 0;
+        rc = 0;
     }
-    /* every combination of the axes' values, as an odometer, in a form of NULLs elsewhere */
-    const char **form = mc_calloc(p->nfields ? p->nfields : 1, sizeof *form);
-    if (form == NULL) {
-        return MC_ENOMEM;
-    }
-    size_t at[FEE_FIELDS] = {0};
-    i128 total = 0, scale = 1;
-    for (size_t j = 0; j < naxes; j++) {
-        scale *= S;
-    }
-    for (;;) {
-        i128 share = 1;
-        for (size_t j = 0; j < naxes; j++) {
-            form[axes[j].field] = axes[j].value[at[j]];
-            share *= axes[j].share[at[j]];
-        }
-        mc_fee_basis fb;
-        mc_fee_schedule_apply(p, date, form, &fb);
-        total += share * fb.amount;
-        size_t j = 0;
-        while (j < naxes && ++at[j] == axes[j].n) {
-            at[j++] = 0;
-        }
-        if (j == naxes) {
-            break;
-        }
-    }
+    axes_free(axes, naxes);
+    mc_free(axes);
     mc_free(form);
-    *fee = (int64_t)((total + scale / 2) / scale);
-    return 0;
+    return rc;
 }
 
-/* The fee of p in a cost study into *fee: 0, or MC_ENOMEM. */
-static int fee_of(const mc_procedure *p, mc_rules *rules, mc_date date, mc_cost_line *l,
-                  int64_t *fee)
+/* ---- fee rules ---- */
+
+/* A fee rule's calls over the combinations: the view they share, the reads they leave. */
+typedef struct rule_charge {
+    const mc_procedure *p;
+    mc_rules *rules;
+    const mc_rule *rule;
+    mc_rule_view view;
+    mc_view_field *fields; /* room for every field of p */
+    char first_error[200]; /* the first failure's message */
+} rule_charge;
+
+/* The value of field f written as text, as the engine gives it to rules (typed). */
+static void typed_value(const mc_field *f, const char *text, mc_val *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (f->type) {
+    case MC_FIELD_INTEGER:
+    case MC_FIELD_MONEY:
+        out->kind = MC_VAL_INTEGER;
+        mc_value_integer(text, strlen(text), &out->integer, NULL, 0);
+        break;
+    case MC_FIELD_NUMBER: {
+        mc_fixed x = 0;
+        mc_value_number(text, strlen(text), &x, NULL, 0);
+        out->kind = MC_VAL_NUMBER;
+        out->number = (double)x / (double)MC_FIXED_ONE;
+        break;
+    }
+    case MC_FIELD_BOOL:
+        out->kind = MC_VAL_BOOL;
+        out->boolean = strcmp(text, "true") == 0;
+        break;
+    default:
+        out->kind = MC_VAL_TEXT;
+        out->text = text;
+        break;
+    }
+}
+
+static int charge_rule(void *ud, const char *const *form, int64_t *fee)
+{
+    rule_charge *c = ud;
+    c->view.nfields = 0;
+    for (size_t i = 0; i < c->p->nfields; i++) {
+        if (form[i] != NULL) {
+            mc_view_field *v = &c->fields[c->view.nfields++];
+            v->name = c->p->fields[i].name;
+            typed_value(&c->p->fields[i], form[i], &v->value);
+        }
+    }
+    c->view.fields = c->fields;
+    mc_error err;
+    int rc = mc_rules_fee(c->rules, c->rule, &c->view, fee, &err);
+    if (rc != 0 && c->first_error[0] == '\0') {
+        snprintf(c->first_error, sizeof c->first_error, "%.199s", rc == MC_ENOMEM ? "" : err.msg);
+    }
+    return rc;
+}
+
+/* "a, b and c" of the sampled axes (and the channel when read) into out. */
+static void weighed_over(const mc_procedure *p, const axis *axes, size_t naxes, const char *channel,
+                         char *out, size_t outsz)
+{
+    size_t items = channel != NULL, n = 0;
+    for (size_t j = 0; j < naxes; j++) {
+        items += axes[j].fill == FILL_SAMPLED;
+    }
+    out[0] = '\0';
+    size_t k = 0;
+    for (size_t j = 0; j <= naxes && n + 1 < outsz; j++) {
+        const char *name;
+        char chan[64];
+        if (j == naxes) {
+            if (channel == NULL) {
+                break;
+            }
+            snprintf(chan, sizeof chan, "the channel (%s)", channel);
+            name = chan;
+        } else if (axes[j].fill == FILL_SAMPLED) {
+            name = p->fields[axes[j].field].name;
+        } else {
+            continue;
+        }
+        const char *sep = k == 0 ? "" : k + 1 == items ? " and " : ", ";
+        int w = snprintf(out + n, outsz - n, "%s%s", sep, name);
+        n = w < 0 || (size_t)w >= outsz - n ? outsz - 1 : n + (size_t)w;
+        k++;
+    }
+}
+
+/* A share over den as a percentage with two decimals ("12.50"). */
+static void percent_of(i128 share, i128 den, char *out, size_t outsz)
+{
+    int64_t bp = round_half_up(share * 10000, den);
+    snprintf(out, outsz, "%lld.%02lld", (long long)(bp / 100), (long long)(bp % 100));
+}
+
+/* The fee of a fee rule in a cost study into *fee, weighed as the simulator draws the dossiers
+ * it charges: the rule runs on the channel the simulator files them through
+ * (mc_cost_channel), on the study date, first with every field empty; the fields it reads are
+ * given the values the simulator gives them (field_values), and it runs again on every
+ * combination of them, until no combination reads a field not yet given its values (a fixed
+ * point); the fees are weighed by the combinations' shares and rounded half up once. A
+ * combination on which the rule fails counts 0 (noted); a rule past its limits counts 0;
+ * past MC_COST_COMBINATIONS combinations, the rule's fee on a dossier with no fields (noted).
+ * 0, or MC_ENOMEM. */
+static int rule_fee(const mc_catalogue *cat, const mc_procedure *p, mc_rules *rules, mc_date date,
+                    mc_cost_line *l, int64_t *fee)
+{
+    *fee = 0;
+    char who[200];
+    snprintf(who, sizeof who, "fee rule %s.%s", p->fee_rule.module, p->fee_rule.function);
+    const mc_rule *rule;
+    if (rules == NULL) {
+        note(l, "%s not run (no rules loaded): fee counted as 0", who);
+        return 0;
+    }
+    if (mc_rules_resolve(rules, p->fee_rule.module, p->fee_rule.function, &rule, NULL) != 0) {
+        note(l, "%s is not loaded: fee counted as 0", who);
+        return 0;
+    }
+    size_t nf = p->nfields ? p->nfields : 1;
+    rule_charge c;
+    memset(&c, 0, sizeof c);
+    c.p = p;
+    c.rules = rules;
+    c.rule = rule;
+    axis *axes = mc_calloc(nf, sizeof *axes);
+    const char **form = mc_calloc(nf, sizeof *form);
+    const char **names = mc_calloc(nf, sizeof *names);
+    bool *read = mc_calloc(nf, sizeof *read);
+    bool *given = mc_calloc(nf, sizeof *given); /* the field has its axis */
+    c.fields = mc_calloc(nf, sizeof *c.fields);
+    int rc = axes && form && names && read && given && c.fields ? 0 : MC_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < p->nfields; i++) {
+        names[i] = p->fields[i].name;
+    }
+    mc_rule_reads reads = {.names = names, .nnames = p->nfields, .field = read};
+    char submitted[17];
+    mc_datetime_format((mc_datetime)date * MC_DAY_MINUTES, submitted);
+    /* d as the engine shows it to a fee rule at submission: the version, the subject (one
+     * synthetic identifier, as for the field), the channel; no state yet */
+    char version[11] = "", subject[VALUE_TEXT];
+    if (p->has_effective) {
+        mc_date_format(p->effective, version);
+    }
+    if (p->subject != NULL) {
+        mc_synth_field(p->subject, true, COST_KEY, date, subject, sizeof subject);
+        c.view.subject = subject;
+    }
+    c.view.procedure = p->name;
+    c.view.version = version;
+    c.view.calendar = p->calendar;
+    c.view.channel = mc_cost_channel(p);
+    c.view.submitted = submitted; /* fees.amount reads the schedules as of the study date */
+    c.view.reads = &reads;
+    c.view.catalogue = cat; /* fees.amount reads the schedules of the catalogue costed */
+    size_t naxes = 0;
+    weighing w;
+    memset(&w, 0, sizeof w);
+    while (rc == 0) {
+        c.first_error[0] = '\0';
+        rc = weigh(p, axes, naxes, form, charge_rule, &c, &w);
+        if (rc != 0) {
+            break;
+        }
+        size_t before = naxes;
+        for (size_t i = 0; rc == 0 && i < p->nfields; i++) {
+            if ((read[i] || reads.all_fields) && !given[i]) {
+                given[i] = true;
+                rc = field_values(p, i, date, &axes[naxes]);
+                naxes += rc == 0;
+            }
+        }
+        if (naxes == before) {
+            break; /* the fixed point: no combination read a field not yet weighed */
+        }
+    }
+    if (rc == MC_ENOMEM) {
+        goto done;
+    }
+    if (rc == WEIGH_TOO_MANY) {
+        /* the old way: once, on a dossier with no fields */
+        c.view.reads = NULL;
+        c.view.nfields = 0;
+        mc_error err;
+        int64_t once = 0;
+        rc = mc_rules_fee(rules, rule, &c.view, &once, &err);
+        if (rc == MC_ENOMEM) {
+            goto done;
+        }
+        note(l,
+             "%s reads too many fields to be weighed (more than %d combinations of their "
+             "values): %s",
+             who, MC_COST_COMBINATIONS,
+             rc == 0 ? "evaluated once on a dossier with no fields"
+                     : "it fails on a dossier with no fields, fee counted as 0");
+        *fee = rc == 0 ? once : 0;
+        rc = 0;
+        goto done;
+    }
+    if (rc == MC_ELIMIT) {
+        note(l, "%s ran past its limits%s%s: fee counted as 0 (%s)", who,
+             w.where[0] ? " where " : "", w.where, c.first_error);
+        rc = 0;
+        goto done;
+    }
+    *fee = round_half_up(w.total, w.den);
+    char over[300];
+    weighed_over(p, axes, naxes, reads.channel ? c.view.channel : NULL, over, sizeof over);
+    if (over[0] != '\0') {
+        note(l, "%s weighed over %s", who, over);
+    }
+    for (size_t j = 0; j < naxes; j++) {
+        note_unsampled(l, who, "reads", p, &axes[j]);
+    }
+    if (w.nfailed > 0) {
+        char pct[32], more[64] = "";
+        percent_of(w.failed, w.den, pct, sizeof pct);
+        if (w.nfailed > 1) {
+            snprintf(more, sizeof more, " and %zu more combinations", w.nfailed - 1);
+        }
+        note(l, "%s fails%s%s%s (%s%% of dossiers): fee counted as 0 there (%s)", who,
+             w.where[0] ? " where " : "", w.where, more, pct, c.first_error);
+    }
+done:
+    axes_free(axes, naxes);
+    mc_free(axes);
+    mc_free(form);
+    mc_free(names);
+    mc_free(read);
+    mc_free(given);
+    mc_free(c.fields);
+    return rc == MC_ENOMEM ? MC_ENOMEM : 0;
+}
+
+/* The fee of p (of cat) in a cost study into *fee: 0, or MC_ENOMEM. */
+static int fee_of(const mc_catalogue *cat, const mc_procedure *p, mc_rules *rules, mc_date date,
+                  mc_cost_line *l, int64_t *fee)
 {
     *fee = 0;
     if (p->fee_kind == MC_FEE_FIXED) {
@@ -292,30 +731,12 @@ static int fee_of(const mc_procedure *p, mc_rules *rules, mc_date date, mc_cost_
     if (p->fee_kind != MC_FEE_RULE) {
         return 0;
     }
-    const mc_rule *rule;
-    mc_rule_view view;
-    memset(&view, 0, sizeof view);
-    view.procedure = p->name;
-    view.calendar = p->calendar;
-    char submitted[17];
-    mc_datetime_format((mc_datetime)date * MC_DAY_MINUTES, submitted);
-    view.submitted = submitted; /* fees.amount reads the schedules as of the study date */
-    if (rules == NULL ||
-        mc_rules_resolve(rules, p->fee_rule.module, p->fee_rule.function, &rule, NULL) != 0 ||
-        mc_rules_fee(rules, rule, &view, fee, NULL) != 0) {
-        note(l, "fee rule %s.%s failed on an empty dossier: fee counted as 0", p->fee_rule.module,
-             p->fee_rule.function);
-        *fee = 0;
-        return 0;
-    }
-    note(l, "fee rule %s.%s evaluated on a dossier with no fields", p->fee_rule.module,
-         p->fee_rule.function);
-    return 0;
+    return rule_fee(cat, p, rules, date, l, fee);
 }
 
 /* The line of p in a cost study: 0, or MC_ENOMEM. */
-static int cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model *m, mc_date date,
-                    const mc_coverage *cov, mc_cost_line *l)
+static int cost_one(const mc_catalogue *cat, const mc_procedure *p, mc_rules *rules,
+                    const mc_cost_model *m, mc_date date, const mc_coverage *cov, mc_cost_line *l)
 {
     mc_cost_sum sum = MC_COST_SUM_INIT(m);
     if (p->assumed != 0) {
@@ -353,7 +774,7 @@ static int cost_one(const mc_procedure *p, mc_rules *rules, const mc_cost_model 
         mc_cost_sum_wait(&sum, &p->time_limit);
     }
     int64_t fee;
-    if (fee_of(p, rules, date, l, &fee) != 0) {
+    if (fee_of(cat, p, rules, date, l, &fee) != 0) {
         return MC_ENOMEM;
     }
     mc_cost_sum_fee(&sum, fee);
@@ -402,7 +823,7 @@ int mc_cost_compute_with(const mc_catalogue *cat, mc_rules *rules, const mc_cost
         l->procedure = name;
         const mc_procedure *p = mc_catalogue_procedure(cat, name, date);
         l->in_force = p != NULL;
-        if (p != NULL && cost_one(p, rules, m, date, cov, l) != 0) {
+        if (p != NULL && cost_one(cat, p, rules, m, date, cov, l) != 0) {
             mc_free(out);
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }

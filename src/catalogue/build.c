@@ -6,6 +6,7 @@
  * then runs the checks that span procedures (check.c).
  */
 #include "decl_int.h"
+#include "decl_procedure.h"
 
 #include "base/grow.h"
 #include "base/suggest.h"
@@ -556,6 +557,7 @@ int mcb_build_finish(mcb_builder *b)
         }
         if (order[k] == MCB_K_PROCEDURE && !b->fatal) {
             mcb_check_versions(b);
+            mcb_check_codes(b);
         }
     }
     if (!b->fatal) {

@@ -55,6 +55,8 @@ enum {
     MCC_P_PARTY,
     MCC_P_APPLICANT,
     MCC_P_EVENT,
+    MCC_P_SECTOR,
+    MCC_P_SUPERSEDES,
 };
 
 /* A registry block of a reform: holds are added, the other directives replace. */

@@ -5,6 +5,7 @@
  * (§5.3): one that matches another document's title, one that gives up on long notes.
  */
 #include "decl_int.h"
+#include "decl_procedure.h"
 
 #include "motcua/alloc.h"
 #include "base/buf.h"
@@ -355,6 +356,79 @@ void mcb_check_versions(mcb_builder *b)
             }
         }
     }
+}
+
+/* ==== procedures with the same official code ============================================ */
+
+/* The token of the `code` directive of a procedure's declaration, or NULL. */
+static const mc_token *code_token(const mc_node *decl)
+{
+    for (const mc_node *c = decl->child; c != NULL; c = c->next) {
+        if (!c->broken && c->ntoks >= 2 && mc_tok_is(&c->toks[0], "code")) {
+            return &c->toks[1];
+        }
+    }
+    return NULL;
+}
+
+/* Whether a version of procedure name says `supersedes target`. */
+static bool supersedes_name(const mc_catalogue *cat, const char *name, const char *target)
+{
+    const mcc_versions *v = mc_map_get(&cat->version_map, name, strlen(name));
+    for (size_t i = 0; v != NULL && i < v->n; i++) {
+        if (v->items[i]->supersedes != NULL && strcmp(v->items[i]->supersedes, target) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void mcb_check_codes(mcb_builder *b)
+{
+    const mc_catalogue *cat = b->cat;
+    mc_ptrvec warned = MC_PTRVEC_INIT; /* pairs of names, two items each */
+    for (size_t j = 0; j < b->ndecls && !b->fatal; j++) {
+        const mcb_decl *dq = &b->decls[j];
+        const mc_procedure *q = dq->obj;
+        if (dq->kind != MCB_K_PROCEDURE || dq->op == MCB_OP_DROPPED || q->code == NULL) {
+            continue;
+        }
+        for (size_t i = 0; i < j; i++) {
+            const mcb_decl *dp = &b->decls[i];
+            const mc_procedure *p = dp->obj;
+            if (dp->kind != MCB_K_PROCEDURE || dp->op == MCB_OP_DROPPED || p->code == NULL ||
+                strcmp(p->code, q->code) != 0 || strcmp(p->name, q->name) == 0 ||
+                supersedes_name(cat, p->name, q->name) || supersedes_name(cat, q->name, p->name)) {
+                continue;
+            }
+            bool seen = false;
+            for (size_t k = 0; k + 1 < warned.n && !seen; k += 2) {
+                seen = (strcmp(warned.items[k], p->name) == 0 &&
+                        strcmp(warned.items[k + 1], q->name) == 0) ||
+                       (strcmp(warned.items[k], q->name) == 0 &&
+                        strcmp(warned.items[k + 1], p->name) == 0);
+            }
+            if (seen) {
+                continue;
+            }
+            if (mcb_push(b, &warned, (void *)p->name) != 0 ||
+                mcb_push(b, &warned, (void *)q->name) != 0) {
+                break;
+            }
+            const mc_token *tq = code_token(dq->node), *tp = code_token(dp->node);
+            mc_pos at = tq != NULL ? (mc_pos){dq->file, tq->off} : q->pos;
+            mc_pos other = tp != NULL ? (mc_pos){dp->file, tp->off} : p->pos;
+            char where[300];
+            b->file = dq->file;
+            mcb_where(b, other, where, sizeof where);
+            mcb_report_at(b, MC_DIAG_WARNING, at, tq != NULL ? tq->len : strlen(q->name),
+                          "procedures '%s' and '%s' have the same code \"%s\" (the other at %s), "
+                          "so cost studies count it twice: write 'supersedes %s' in '%s', or "
+                          "'supersedes %s' in '%s'",
+                          q->name, p->name, q->code, where, p->name, q->name, q->name, p->name);
+        }
+    }
+    mc_ptrvec_free(&warned);
 }
 
 /* ==== once-only warnings ================================================================= */

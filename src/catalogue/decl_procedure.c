@@ -786,6 +786,85 @@ static int pr_visits(mcb_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
+static int pr_sector(mcb_builder *b, const mc_node *n, void *obj)
+{
+    PB;
+    if (pb->patch) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change the sector of a procedure (write 'sector' in the "
+                         "procedure)");
+    }
+    if (mcb_string(b, &n->toks[1], "a sector", &p->sector) != 0) {
+        return -1;
+    }
+    if (p->sector[0] == '\0') {
+        p->sector = NULL;
+        return mcb_error(b, &n->toks[1], "a sector is a name: write it, as in sector \"Hộ tịch\"");
+    }
+    return 0;
+}
+
+/* Whether some version of procedure name says `supersedes target`. Only the versions built so
+ * far have it: of two declarations that conflict, the later one reports. */
+static const mc_procedure *superseding(const mcb_builder *b, const char *name, const char *target)
+{
+    const mcc_versions *v = mc_map_get(&b->cat->version_map, name, strlen(name));
+    for (size_t i = 0; v != NULL && i < v->n; i++) {
+        if (v->items[i]->supersedes != NULL && strcmp(v->items[i]->supersedes, target) == 0) {
+            return v->items[i];
+        }
+    }
+    return NULL;
+}
+
+/* `supersedes NAME`: another procedure of the catalogue (any layer), superseded by no other
+ * procedure and not superseding this one. */
+static int pr_supersedes(mcb_builder *b, const mc_node *n, void *obj)
+{
+    PB;
+    const mc_token *t = &n->toks[1];
+    if (pb->patch) {
+        return mcb_error(b, &n->toks[0],
+                         "a reform cannot change what a procedure supersedes (write 'supersedes' "
+                         "in the procedure)");
+    }
+    const mcc_versions *v = mcb_resolve(b, t, &b->cat->version_map, "procedure");
+    if (v == NULL || v->n == 0) {
+        return -1;
+    }
+    const char *target = v->items[0]->name;
+    if (strcmp(target, p->name) == 0) {
+        return mcb_error(b, t,
+                         "procedure '%s' cannot supersede itself (a new version of it is a new "
+                         "'effective' date)",
+                         p->name);
+    }
+    const mc_procedure *back = superseding(b, target, p->name);
+    if (back != NULL) {
+        char where[300];
+        mcb_where(b, back->pos, where, sizeof where);
+        return mcb_error(b, t,
+                         "procedures '%s' and '%s' cannot supersede each other ('%s' at %s "
+                         "supersedes '%s')",
+                         p->name, target, target, where, p->name);
+    }
+    const mc_ptrvec *all = &b->cat->procedures;
+    for (size_t i = 0; i < all->n; i++) {
+        const mc_procedure *q = all->items[i];
+        if (q != NULL && q->supersedes != NULL && strcmp(q->supersedes, target) == 0 &&
+            strcmp(q->name, p->name) != 0) {
+            char where[300];
+            mcb_where(b, q->pos, where, sizeof where);
+            return mcb_error(b, t,
+                             "procedure '%s' is superseded by '%s' already (at %s): one procedure "
+                             "takes its place in cost studies",
+                             target, q->name, where);
+        }
+    }
+    p->supersedes = target;
+    return 0;
+}
+
 /* `assumed FIGURE...`: which figures are assumptions (the cost output lists them). */
 static int pr_assumed(mcb_builder *b, const mc_node *n, void *obj)
 {
@@ -904,6 +983,8 @@ const mcb_directive mcb_procedure_table[] = {
     [MCC_P_PARTY] = {"party", 1, 1, MCB_NEED_BLOCK, false, pr_party, "NAME"},
     [MCC_P_APPLICANT] = {"applicant", 1, 1, MCB_NO_BLOCK, true, pr_applicant, "FIELD"},
     [MCC_P_EVENT] = {"event", 1, 1, MCB_NEED_BLOCK, false, pr_event, "NAME"},
+    [MCC_P_SECTOR] = {"sector", 1, 1, MCB_NO_BLOCK, true, pr_sector, "\"TEXT\""},
+    [MCC_P_SUPERSEDES] = {"supersedes", 1, 1, MCB_NO_BLOCK, true, pr_supersedes, "PROCEDURE"},
 };
 const size_t mcb_procedure_table_n = sizeof mcb_procedure_table / sizeof mcb_procedure_table[0];
 

@@ -26,5 +26,9 @@ void mcb_proc_build_init(mcb_builder *b, mcb_proc_build *pb, mc_procedure *p, co
  * parties, and the party of each requirement. */
 void mcb_proc_build_freeze(mcb_builder *b, mcb_proc_build *pb);
 void mcb_proc_build_free(mcb_proc_build *pb);
+/* Warns at the `code` of the later of two procedure names whose versions declare the same
+ * official code, unless a version of one says `supersedes` the other (the cost studies would
+ * count the procedure twice). Runs once every procedure is built. */
+void mcb_check_codes(mcb_builder *b);
 
 #endif

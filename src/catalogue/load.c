@@ -463,3 +463,92 @@ int mc_catalogue_load_pinned(mc_catalogue **out, const mc_catalogue *live, const
     }
     return finish(out, cat, rc, diags, err);
 }
+
+/* ==== a reform sent with a request (POST /api/cost, issue 22) ============================ */
+
+/* Whether every top-level declaration of src is a `reform` block (the others are reported). */
+static int only_reforms(mc_source *src, mc_diags *diags, bool *ok)
+{
+    mc_arena trees = MC_ARENA_INIT;
+    mc_node *tree = NULL;
+    *ok = true;
+    size_t reforms = 0;
+    int rc = mc_parse(&tree, src, diags, &trees);
+    for (const mc_node *n = tree; rc == 0 && n != NULL; n = n->next) {
+        const mc_token *t = n->ntoks > 0 ? &n->toks[0] : NULL;
+        bool reform = t != NULL && t->kind == MC_TOK_WORD && t->text_len == 6 &&
+                      memcmp(t->text, "reform", 6) == 0 && n->has_block;
+        reforms += reform;
+        if (!reform && !n->broken) {
+            *ok = false;
+            rc = mc_diags_add(diags, MC_DIAG_ERROR, src, t ? t->off : 0, t ? t->len : 0,
+                              "only reform declarations may be sent with a study");
+        }
+    }
+    if (rc == 0 && reforms != 1 && *ok) {
+        *ok = false;
+        rc = mc_diags_add(diags, MC_DIAG_ERROR, src, 0, 0,
+                          "a study takes one reform declaration, not %zu", reforms);
+    }
+    mc_arena_free(&trees);
+    return rc;
+}
+
+int mc_catalogue_load_reform(mc_catalogue **out, const mc_catalogue *live, const char *name,
+                             const char *text, size_t len, const mc_rule_names *rules,
+                             mc_diags *diags, mc_error *err)
+{
+    *out = NULL;
+    mc_source *sent;
+    int rc = mc_source_new(&sent, name, text, len, err);
+    if (rc != 0) {
+        return rc;
+    }
+    bool ok;
+    size_t errors_before = mc_diags_errors(diags);
+    if (only_reforms(sent, diags, &ok) != 0) {
+        mc_source_free(sent);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (!ok || mc_diags_errors(diags) != errors_before) {
+        mc_source_free(sent);
+        mc_diags_sort(diags);
+        return mc_error_set(err, MC_ECHECK, "the reform has errors");
+    }
+    mc_catalogue *cat = catalogue_new();
+    if (cat == NULL) {
+        mc_source_free(sent);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t l = 0; l < live->nlayers && rc == 0; l++) {
+        if (add_layer(cat, live->layer_names[l]) != 0) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        for (uint32_t i = 0; i < live->nsources && rc == 0; i++) {
+            mc_source *src;
+            if (live->source_layers[i] != l) {
+                continue;
+            }
+            rc = mc_source_new(&src, mc_source_path(live->sources[i]),
+                               mc_source_text(live->sources[i]), mc_source_len(live->sources[i]),
+                               err);
+            if (rc == 0 && add_source(cat, src) != 0) {
+                mc_source_free(src);
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    if (rc == 0 && add_layer(cat, name) != 0) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (rc == 0 && add_source(cat, sent) != 0) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    } else if (rc == 0) {
+        sent = NULL;
+    }
+    mc_source_free(sent);
+    if (rc == 0) {
+        rc = build_all(cat, rules, diags, err);
+    }
+    return finish(out, cat, rc, diags, err);
+}

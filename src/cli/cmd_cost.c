@@ -1,120 +1,38 @@
-/* `motcua cost [--reform NAME] [--date DATE] [--coverage-from STORE [--since DATE]
- * [--until DATE]] [--format text|csv|json] [--html FILE]` (SPEC §8.1). The figures are computed
- * once into a table; each format prints that table. */
+/* `motcua cost` (SPEC §8.1, issue 22): one cost study (study.h) of today against the reforms of
+ * --reform, applied in order, or one per reform of --compare; printed as text, CSV or JSON, and
+ * written as a briefing page (--html) and a workbook (--xlsx). The study decides every figure;
+ * this file only lays them out. */
 #include "cli.h"
 #include "coverage_out.h"
-#include "html.h"
+#include "study_args.h"
+
+#include "front/study_view.h"
 
 #include "motcua/alloc.h"
-#include "motcua/cost.h"
-#include "motcua/reform.h"
+#include "motcua/study.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One procedure in force on the date, with its figures as people read them. */
-typedef struct cost_row {
-    const mc_cost_line *b;
-    bool abolished; /* a reform is given and the procedure is not in force under it */
-    mc_fixed r_hours;
-    int64_t r_cost, r_annual, saving;
-    char hours[32], cost[32], annual[32];                           /* baseline */
-    char r_hours_t[32], r_cost_t[32], r_annual_t[32], saving_t[32]; /* reform */
-    char pct[32];                                                   /* saving % */
-} cost_row;
-
-/* An assumption printed under the table: the baseline's notes, or the reform's when different. */
-typedef struct cost_note {
-    const char *procedure;
-    bool reform;
-    const char *text;
-} cost_note;
-
-typedef struct cost_table {
+/* One run of the command: the catalogue, and its studies (one, or one per compared reform). */
+typedef struct cost_run {
     const mc_catalogue *cat;
-    const mc_cost_model *m;
-    const mc_reform *reform; /* or NULL */
-    const cli_coverage *cov; /* the registries' coverage and where it comes from */
-    char day[11];
-    cost_row *rows;
+    cli_study args;
+    cli_coverage cov;
+    mc_study *studies;
+    const char **labels; /* each study's reforms, joined with " + "; "" without */
+    char *label_text;
     size_t n;
-    cost_note *notes;
-    size_t nnotes;
-    mc_cost_comparison cmp; /* the figures; the rows below hold them as text */
-    int64_t total_b, total_r, total_s;
-    char total_b_t[32], total_r_t[32], total_s_t[32], total_pct[32];
-} cost_table;
+    bool compare;
+    char day[11];
+} cost_run;
 
 /* Hours with two decimals, rounded half up. */
 static void hours_text(mc_fixed h, char out[32])
 {
     front_hundredths((h + 5000) / 10000, out);
-}
-
-static const mc_cost_line *find(const mc_cost_line *l, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(l[i].procedure, name) == 0) {
-            return &l[i];
-        }
-    }
-    return NULL;
-}
-
-/* Fills t from the baseline lines and the reform's (ref is NULL without a reform). */
-static int table_build(cost_table *t, const mc_cost_line *base, size_t nb, const mc_cost_line *ref,
-                       size_t nr, mc_error *err)
-{
-    t->notes = calloc(2 * nb + 1, sizeof *t->notes);
-    if (t->notes == NULL) {
-        return mc_error_set(err, MC_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < nb; i++) {
-        const mc_cost_line *b = &base[i];
-        const mc_cost_line *r = t->reform ? find(ref, nr, b->procedure) : NULL;
-        const char *notes[2] = {b->in_force ? b->notes : "", r && r->in_force ? r->notes : ""};
-        for (int k = 0; k < 2; k++) {
-            if (notes[k][0] && (k == 0 || strcmp(notes[0], notes[1]) != 0)) {
-                t->notes[t->nnotes++] = (cost_note){b->procedure, k == 1, notes[k]};
-            }
-        }
-    }
-    int rc = mc_cost_compare(base, nb, t->reform ? ref : NULL, nr, &t->cmp, err);
-    if (rc != 0) {
-        return rc;
-    }
-    t->rows = calloc(t->cmp.n ? t->cmp.n : 1, sizeof *t->rows);
-    if (t->rows == NULL) {
-        return mc_error_set(err, MC_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < t->cmp.n; i++) {
-        const mc_cost_row *c = &t->cmp.rows[i];
-        cost_row *row = &t->rows[t->n++];
-        row->b = c->base;
-        row->abolished = c->abolished;
-        row->r_hours = c->reform_hours;
-        row->r_cost = c->reform_cost;
-        row->r_annual = c->reform_annual;
-        row->saving = c->saving;
-        hours_text(c->base->hours, row->hours);
-        cli_thousands(c->base->cost, row->cost);
-        cli_thousands(c->base->annual, row->annual);
-        hours_text(row->r_hours, row->r_hours_t);
-        cli_thousands(row->r_cost, row->r_cost_t);
-        cli_thousands(row->r_annual, row->r_annual_t);
-        cli_thousands(row->saving, row->saving_t);
-        front_hundredths(c->saving_bp, row->pct);
-    }
-    t->total_b = t->cmp.total_base;
-    t->total_r = t->cmp.total_reform;
-    t->total_s = t->cmp.total_saving;
-    cli_thousands(t->total_b, t->total_b_t);
-    cli_thousands(t->total_r, t->total_r_t);
-    cli_thousands(t->total_s, t->total_s_t);
-    front_hundredths(t->cmp.total_saving_bp, t->total_pct);
-    return 0;
 }
 
 /* "cost model vn-2024: 40,000 VND an hour, …; waiting counted" */
@@ -132,366 +50,499 @@ static void model_text(const mc_cost_model *m, char *out, size_t size)
              vis, m->visit_cost.currency, m->count_waiting ? "counted" : "not counted");
 }
 
-static void print_text(const cost_table *t)
+static const char *by_name(mc_study_by by)
 {
-    int w = 34; /* the name column: as wide as the longest procedure name */
-    for (size_t i = 0; i < t->n; i++) {
-        int len = (int)strlen(t->rows[i].b->procedure);
+    return by == MC_STUDY_BY_AGENCY ? "agency" : by == MC_STUDY_BY_SECTOR ? "sector" : "procedure";
+}
+
+/* ---- text --------------------------------------------------------------------------------- */
+
+/* The figures of one total as "annual | reform annual saving pct", the reform part only when
+ * reformed. */
+static void total_line(int w, const char *label, const mc_study_total *t, bool reformed)
+{
+    char b[32], r[32], s[32], pct[32];
+    cli_thousands(t->base, b);
+    printf("%-*s %9s %14s %18s", w, label, "", "", b);
+    if (reformed) {
+        cli_thousands(t->reform, r);
+        cli_thousands(t->saving, s);
+        front_hundredths(t->saving_bp, pct);
+        printf(" | %9s %14s %18s %18s %7s%%", "", "", r, s, pct);
+    }
+    putchar('\n');
+}
+
+static int name_width(const mc_study *s)
+{
+    int w = 34; /* as wide as the longest procedure name */
+    for (size_t i = 0; i < s->n; i++) {
+        int len = (int)strlen(s->rows[i].procedure);
         w = len > w ? len : w;
     }
-    char model[512];
-    model_text(t->m, model, sizeof model);
-    printf("%s\n", model);
-    printf("versions in force on %s%s%s\n\n", t->day, t->reform ? ", reform " : "",
-           t->reform ? mc_reform_name(t->reform) : "");
+    return w;
+}
+
+static void print_rows(const mc_study *s, bool reformed, int w)
+{
     printf("%-*s %9s %14s %18s", w, "procedure", "hours", "cost/dossier", "annual");
-    if (t->reform) {
+    if (reformed) {
         printf(" | %9s %14s %18s %18s %8s", "hours", "cost/dossier", "annual", "saving", "saving");
     }
     putchar('\n');
-    for (size_t i = 0; i < t->n; i++) {
-        const cost_row *r = &t->rows[i];
-        printf("%-*s %9s %14s %18s", w, r->b->procedure, r->hours, r->cost, r->annual);
-        if (t->reform) {
-            printf(" | %9s %14s %18s %18s %7s%%%s", r->r_hours_t, r->r_cost_t, r->r_annual_t,
-                   r->saving_t, r->pct, r->abolished ? "  abolished" : "");
+    for (size_t i = 0; i < s->n; i++) {
+        const mc_study_row *r = &s->rows[i];
+        char h[32], c[32], a[32];
+        hours_text(r->base.hours, h);
+        cli_thousands(r->base.cost, c);
+        cli_thousands(r->base.annual, a);
+        printf("%-*s %9s %14s %18s", w, r->procedure, h, c, a);
+        if (reformed) {
+            char rh[32], rc[32], ra[32], sv[32], pct[32];
+            hours_text(r->reform.hours, rh);
+            cli_thousands(r->reform.cost, rc);
+            cli_thousands(r->reform.annual, ra);
+            cli_thousands(r->saving, sv);
+            front_hundredths(r->saving_bp, pct);
+            printf(" | %9s %14s %18s %18s %7s%%", rh, rc, ra, sv, pct);
+        }
+        printf("%s%s\n", r->abolished ? "  abolished" : "", r->assumed ? "  (assumed)" : "");
+    }
+}
+
+/* The totals, split by what they rest on. */
+static void print_totals(const mc_study *s, bool reformed, int w)
+{
+    char label[96];
+    total_line(w, "total", &s->totals.all, reformed);
+    snprintf(label, sizeof label, "  from statistics (%zu)", s->totals.statistics.n);
+    total_line(w, label, &s->totals.statistics, reformed);
+    snprintf(label, sizeof label, "  from assumptions (%zu)", s->totals.assumed.n);
+    total_line(w, label, &s->totals.assumed, reformed);
+    printf("(assumed): a procedure whose volume, effort, visits, time limit or fee the catalogue "
+           "marks as an assumption (`assumed`), not a statistic\n");
+    char b[32], r[32], d[32];
+    cli_thousands(s->totals.all.revenue_base, b);
+    cli_thousands(s->totals.all.revenue_reform, r);
+    cli_thousands(s->totals.all.revenue_reform - s->totals.all.revenue_base, d);
+    printf("\nthe state's fee revenue a year: %s", b);
+    if (reformed) {
+        printf(" today, %s under the reforms (%s)", r, d);
+        if (s->totals.all.worse > 0) {
+            printf("\nprocedures that cost their applicants more under the reforms: %lld",
+                   (long long)s->totals.all.worse);
+        }
+    }
+    putchar('\n');
+}
+
+static void print_groups(const mc_study *s, mc_study_by by, bool reformed)
+{
+    if (s->ngroups == 0) {
+        return;
+    }
+    int w = 24;
+    for (size_t g = 0; g < s->ngroups; g++) {
+        int len = (int)strlen(s->groups[g].key);
+        w = len > w ? len : w;
+    }
+    printf("\nby %s\n%-*s %10s %18s", by_name(by), w, by_name(by), "procedures", "annual");
+    if (reformed) {
+        printf(" %18s %18s %8s", "reform annual", "saving", "saving");
+    }
+    printf(" %18s\n", "of which assumed");
+    for (size_t g = 0; g < s->ngroups; g++) {
+        const mc_study_group *x = &s->groups[g];
+        char b[32], r[32], sv[32], pct[32], as[32];
+        cli_thousands(x->t.all.base, b);
+        cli_thousands(x->t.assumed.base, as);
+        printf("%-*s %10zu %18s", w, x->key[0] ? x->key : "(none)", x->t.all.n, b);
+        if (reformed) {
+            cli_thousands(x->t.all.reform, r);
+            cli_thousands(x->t.all.saving, sv);
+            front_hundredths(x->t.all.saving_bp, pct);
+            printf(" %18s %18s %7s%%", r, sv, pct);
+        }
+        printf(" %18s\n", as);
+    }
+}
+
+static void print_changes(const mc_study *s)
+{
+    if (s->nchanges == 0) {
+        return;
+    }
+    printf("\nthe reforms' changes and what each is worth a year (alone: applied to today's "
+           "catalogue by itself; marginal: added to the changes above it, in order)\n");
+    printf("%3s %-64s %18s %8s %18s %8s\n", "", "change", "alone", "", "marginal", "");
+    for (size_t i = 0; i < s->nchanges; i++) {
+        const mc_study_change *c = &s->changes[i];
+        char what[300], a[32], ap[32], m[32], mp[32];
+        snprintf(what, sizeof what, "%s%s%s: %s", c->change.registry ? "registry " : "",
+                 c->change.target ? c->change.target : "", "", c->change.text);
+        if (!c->counted) {
+            printf("%3zu %-64s %18s %8s %18s %8s\n", i + 1, what, "-", "", "-", "");
+        } else {
+            cli_thousands(c->alone, a);
+            front_hundredths(c->alone_bp, ap);
+            cli_thousands(c->marginal, m);
+            front_hundredths(c->marginal_bp, mp);
+            printf("%3zu %-64s %18s %7s%% %18s %7s%%\n", i + 1, what, a, ap, m, mp);
+        }
+        if (s->changes[i].change.legal_basis != NULL) {
+            printf("%3s   %s\n", "", c->change.legal_basis);
+        }
+    }
+    bool uncounted = false;
+    for (size_t i = 0; i < s->nchanges; i++) {
+        uncounted |= !s->changes[i].counted;
+    }
+    if (uncounted) {
+        printf("-: a change the legal cost does not count (how dossiers move between states, the "
+               "online level, the calendar): see simulate\n");
+    }
+}
+
+static void print_lines(const char *heading, char *const *lines, size_t n)
+{
+    if (n == 0) {
+        return;
+    }
+    printf("\n%s\n", heading);
+    for (size_t i = 0; i < n; i++) {
+        printf("  %s\n", lines[i]);
+    }
+}
+
+/* One clause of the notes and the procedures that have it. */
+typedef struct clause {
+    char text[300];
+    const char *first[3];
+    size_t n;
+} clause;
+
+/* The notes of every row, each clause once with how many procedures it concerns: a catalogue of
+ * 741 imported procedures gives one line, not 741. */
+static void print_notes(const mc_study *s)
+{
+    size_t cap = 64, n = 0;
+    clause *cl = calloc(cap, sizeof *cl);
+    if (cl == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        const char *notes[2] = {s->rows[i].notes, s->rows[i].reform_notes};
+        for (int k = 0; k < 2; k++) {
+            for (const char *p = notes[k]; p && *p;) {
+                size_t len = strcspn(p, ";");
+                char text[300];
+                snprintf(text, sizeof text, "%s%.*s", k ? "(reform) " : "",
+                         (int)(len < 280 ? len : 280), p);
+                size_t j = 0;
+                while (j < n && strcmp(cl[j].text, text) != 0) {
+                    j++;
+                }
+                if (j == n && n == cap) {
+                    clause *grown = realloc(cl, 2 * cap * sizeof *cl);
+                    if (grown == NULL) {
+                        free(cl);
+                        return;
+                    }
+                    cl = grown;
+                    cap *= 2;
+                }
+                if (j == n) {
+                    memset(&cl[n], 0, sizeof cl[n]);
+                    memcpy(cl[n].text, text, sizeof text);
+                    n++;
+                }
+                if (cl[j].n < 3) {
+                    cl[j].first[cl[j].n] = s->rows[i].procedure;
+                }
+                cl[j].n++;
+                p += len;
+                p += strspn(p, "; ");
+            }
+        }
+    }
+    if (n > 0) {
+        printf("\nassumptions (the whole list per procedure: --format csv or json):\n");
+    }
+    for (size_t j = 0; j < n; j++) {
+        if (cl[j].n == 1) {
+            printf("  %s: %s\n", cl[j].first[0], cl[j].text);
+        } else {
+            printf("  %zu procedures (%s, %s%s): %s\n", cl[j].n, cl[j].first[0], cl[j].first[1],
+                   cl[j].n > 2 ? ", …" : "", cl[j].text);
+        }
+    }
+    free(cl);
+}
+
+static void print_head(const cost_run *run, const mc_study *s)
+{
+    char model[512];
+    model_text(&s->model, model, sizeof model);
+    printf("%s\n", model);
+    printf("versions in force on %s", run->day);
+    if (run->compare) {
+        printf("; reforms compared, each on today's catalogue: %s", run->labels[0]);
+        for (size_t i = 1; i < run->n; i++) {
+            printf(", %s", run->labels[i]);
+        }
+    } else if (run->args.opts.nreforms > 0) {
+        printf("; reforms applied in order: %s", run->labels[0]);
+    }
+    putchar('\n');
+    print_lines("changed for this run (sensitivity):", s->sensitivity, s->nsensitivity);
+    print_lines("conflicts between the reforms:", s->conflicts, s->nconflicts);
+    putchar('\n');
+}
+
+static void print_text(const cost_run *run)
+{
+    const mc_study *s = &run->studies[0];
+    bool reformed = run->args.opts.nreforms > 0;
+    int w = name_width(s);
+    print_head(run, s);
+    print_rows(s, reformed, w);
+    print_totals(s, reformed, w);
+    print_groups(s, run->args.opts.by, reformed);
+    print_changes(s);
+    if (s->nsuperseded > 0) {
+        printf("\nleft out, superseded by a procedure in force (`supersedes`): %zu\n",
+               s->nsuperseded);
+        for (size_t i = 0; i < s->nsuperseded; i++) {
+            printf("  %s\n", s->superseded[i]);
+        }
+    }
+    cli_coverage_print(stdout, &run->cov, run->cat);
+    print_notes(s);
+}
+
+/* --compare: today's annual cost, then each reform's annual cost and saving %. */
+static void print_compare_text(const cost_run *run)
+{
+    const mc_study *s0 = &run->studies[0];
+    int w = name_width(s0);
+    print_head(run, s0);
+    printf("%-*s %18s", w, "procedure", "annual");
+    for (size_t k = 0; k < run->n; k++) {
+        printf(" | %-27.27s", run->labels[k]);
+    }
+    putchar('\n');
+    for (size_t i = 0; i < s0->n; i++) {
+        char b[32];
+        cli_thousands(s0->rows[i].base.annual, b);
+        printf("%-*s %18s", w, s0->rows[i].procedure, b);
+        for (size_t k = 0; k < run->n; k++) {
+            const mc_study_row *r = &run->studies[k].rows[i];
+            char a[32], pct[32];
+            cli_thousands(r->reform.annual, a);
+            front_hundredths(r->saving_bp, pct);
+            printf(" | %18s %7s%%", a, pct);
         }
         putchar('\n');
     }
-    printf("%-*s %9s %14s %18s", w, "total", "", "", t->total_b_t);
-    if (t->reform) {
-        printf(" | %9s %14s %18s %18s %7s%%", "", "", t->total_r_t, t->total_s_t, t->total_pct);
-    }
-    putchar('\n');
-    cli_coverage_print(stdout, t->cov, t->cat);
-    if (t->nnotes > 0) {
-        puts("\nassumptions:");
-    }
-    for (size_t i = 0; i < t->nnotes; i++) {
-        const cost_note *nt = &t->notes[i];
-        printf("  %s%s: %s\n", nt->procedure, nt->reform ? " (reform)" : "", nt->text);
-    }
-}
-
-static void print_csv(const cost_table *t)
-{
-    printf("procedure,hours,cost,volume,annual%s,notes\n",
-           t->reform ? ",reform_hours,reform_cost,reform_annual,saving,saving_pct" : "");
-    for (size_t i = 0; i < t->n; i++) {
-        const cost_row *r = &t->rows[i];
-        const mc_cost_line *b = r->b;
-        printf("%s,%s,%lld,%lld,%lld", b->procedure, r->hours, (long long)b->cost,
-               (long long)b->volume, (long long)b->annual);
-        if (t->reform) {
-            printf(",%s,%lld,%lld,%lld,%s", r->r_hours_t, (long long)r->r_cost,
-                   (long long)r->r_annual, (long long)r->saving, r->pct);
+    const char *labels[] = {"total", "  from statistics", "  from assumptions"};
+    for (int t = 0; t < 3; t++) {
+        const mc_study_total *x = t == 0   ? &s0->totals.all
+                                  : t == 1 ? &s0->totals.statistics
+                                           : &s0->totals.assumed;
+        char b[32];
+        cli_thousands(x->base, b);
+        printf("%-*s %18s", w, labels[t], b);
+        for (size_t k = 0; k < run->n; k++) {
+            const mc_study_split *sp = &run->studies[k].totals;
+            const mc_study_total *y = t == 0 ? &sp->all : t == 1 ? &sp->statistics : &sp->assumed;
+            char a[32], pct[32];
+            cli_thousands(y->reform, a);
+            front_hundredths(y->saving_bp, pct);
+            printf(" | %18s %7s%%", a, pct);
         }
-        printf(",\"%s\"\n", b->notes);
+        putchar('\n');
     }
 }
 
-/* The table as the JSON of docs/cli.md, whole, or NULL when out of memory. */
-static json_t *table_json(const cost_table *t)
+/* ---- CSV ---------------------------------------------------------------------------------- */
+
+static void csv_text(const char *s)
 {
-    bool ok = true;
-    json_t *procs = json_array();
-    for (size_t i = 0; i < t->n; i++) {
-        const cost_row *r = &t->rows[i];
-        const mc_cost_line *b = r->b;
-        json_t *o =
-            json_pack("{s:s, s:{s:s, s:I, s:I, s:I}, s:s}", "procedure", b->procedure, "baseline",
-                      "hours", r->hours, "cost", (json_int_t)b->cost, "volume",
-                      (json_int_t)b->volume, "annual", (json_int_t)b->annual, "notes", b->notes);
-        if (t->reform) {
-            front_jset(o, "reform",
-                       json_pack("{s:s, s:I, s:I, s:b}", "hours", r->r_hours_t, "cost",
-                                 (json_int_t)r->r_cost, "annual", (json_int_t)r->r_annual,
-                                 "abolished", r->abolished),
-                       &ok);
-            front_jset(o, "saving", json_integer(r->saving), &ok);
-            front_jset(o, "saving_pct", json_string(r->pct), &ok);
+    putchar('"');
+    for (; s && *s; s++) {
+        if (*s == '"') {
+            putchar('"');
         }
-        front_jpush(procs, o, &ok);
+        putchar(*s);
     }
-    json_t *total = json_pack("{s:I}", "baseline", (json_int_t)t->total_b);
-    if (t->reform) {
-        front_jset(total, "reform", json_integer(t->total_r), &ok);
-        front_jset(total, "saving", json_integer(t->total_s), &ok);
-        front_jset(total, "saving_pct", json_string(t->total_pct), &ok);
-    }
-    json_t *o = json_pack("{s:s, s:s, s:s?}", "date", t->day, "cost_model", t->m->name, "reform",
-                          t->reform ? mc_reform_name(t->reform) : NULL);
-    front_jset(o, "procedures", procs, &ok);
-    front_jset(o, "total", total, &ok);
-    if (t->cov->on) {
-        front_jset(o, "coverage", cli_coverage_json(t->cov, t->cat), &ok);
-    }
-    return front_jdone(o, ok);
+    putchar('"');
 }
 
-/* ---- the page ----------------------------------------------------------------------------- */
-
-static void page_meta(html *h, const front_opts *c, const cost_table *t)
+static void print_csv(const cost_run *run)
 {
-    html_meta(h, "catalogue %s, versions in force on %s", c->catalogue ? c->catalogue : ".",
-              t->day);
-    if (t->reform) {
-        const char *title = mc_reform_title(t->reform);
-        html_meta(h, "reform %s%s%s", mc_reform_name(t->reform), title ? ": " : "",
-                  title ? title : "");
-    }
-    char model[512];
-    model_text(t->m, model, sizeof model);
-    html_meta(h, "%s", model);
-}
-
-static void page_figures(html *h, const cost_table *t)
-{
-    const char *cur = t->m->hourly_income.currency;
-    char b[64], r[64], s[64], p[40];
-    snprintf(b, sizeof b, "%s %s", t->total_b_t, cur);
-    snprintf(r, sizeof r, "%s %s", t->total_r_t, cur);
-    snprintf(s, sizeof s, "%s %s", t->total_s_t, cur);
-    snprintf(p, sizeof p, "%s%%", t->total_pct);
-    html_figure f[] = {
-        {b, "annual cost, baseline"},
-        {r, "annual cost, reform"},
-        {s, "annual saving"},
-        {p, "saving"},
-    };
-    html_figures(h, f, t->reform ? 4 : 1);
-}
-
-static void page_table(html *h, const cost_table *t)
-{
-    static const char *const head[] = {
-        "procedure",           "hours",         "cost/dossier", "volume",  "annual", "reform hours",
-        "reform cost/dossier", "reform annual", "saving",       "saving %"};
-    size_t ncols = t->reform ? 10 : 5;
-    char caption[128];
-    snprintf(caption, sizeof caption, "Compliance cost per procedure, in %s",
-             t->m->hourly_income.currency);
-    html_table_begin(h, caption, head, ncols, "lrrrrrrrrr");
-    for (size_t i = 0; i < t->n; i++) {
-        const cost_row *r = &t->rows[i];
-        char volume[32], pct[40], r_annual[48];
-        char *name = cli_procedure_cell(t->cat, r->b->procedure);
-        cli_thousands(r->b->volume, volume);
-        snprintf(pct, sizeof pct, "%s%%", r->pct);
-        snprintf(r_annual, sizeof r_annual, "%s%s", r->r_annual_t,
-                 r->abolished ? " (abolished)" : "");
-        const char *cells[] = {name ? name : r->b->procedure,
-                               r->hours,
-                               r->cost,
-                               volume,
-                               r->annual,
-                               r->r_hours_t,
-                               r->r_cost_t,
-                               r_annual,
-                               r->saving_t,
-                               pct};
-        html_table_row(h, cells);
-        free(name);
-    }
-    char pct[40];
-    snprintf(pct, sizeof pct, "%s%%", t->total_pct);
-    const char *total[] = {"total", "", "",           "",           t->total_b_t,
-                           "",      "", t->total_r_t, t->total_s_t, pct};
-    html_table_total(h, total);
-    html_table_end(h);
-}
-
-/* A bar chart of the procedures with the largest keys (all of them when few). */
-static void chart_top(html *h, const cost_table *t, const double *keys, const char *title,
-                      const html_series *series, size_t nseries, const char *const *labels)
-{
-    size_t n = t->n;
-    size_t *idx = calloc(n ? n : 1, sizeof *idx);
-    const char **lab = calloc(n ? n : 1, sizeof *lab);
-    const char **texts = calloc(HTML_MAX_SERIES * (n ? n : 1), sizeof *texts);
-    double *values = calloc(HTML_MAX_SERIES * (n ? n : 1), sizeof *values);
-    if (idx == NULL || lab == NULL || texts == NULL || values == NULL) {
-        html_set_error(h, ENOMEM);
-        goto done;
-    }
-    size_t k = cli_top(keys, n, CLI_CHART_MAX, idx);
-    html_series picked[HTML_MAX_SERIES];
-    for (size_t s = 0; s < nseries; s++) {
-        for (size_t i = 0; i < k; i++) {
-            values[s * n + i] = series[s].values[idx[i]];
-            texts[s * n + i] = series[s].texts[idx[i]];
+    bool reformed = run->args.opts.nreforms > 0 || run->compare;
+    printf("procedure,code,agency,sector,basis,hours,cost,volume,annual,fee,revenue");
+    for (size_t k = 0; k < run->n; k++) {
+        const char *p = run->compare ? run->labels[k] : "reform";
+        if (!reformed) {
+            break;
         }
-        picked[s] = (html_series){series[s].name, values + s * n, texts + s * n};
-    }
-    for (size_t i = 0; i < k; i++) {
-        lab[i] = labels[idx[i]];
-    }
-    char full[300];
-    if (k < n) {
-        snprintf(full, sizeof full, "%s — the %zu largest of %zu procedures (the table lists all)",
-                 title, k, n);
-    } else {
-        snprintf(full, sizeof full, "%s", title);
-    }
-    html_bar_chart(h, full, lab, k, picked, nseries);
-done:
-    free(idx);
-    free(lab);
-    free(texts);
-    free(values);
-}
-
-static void page_charts(html *h, const cost_table *t)
-{
-    size_t n = t->n;
-    const char **labels = calloc(n ? n : 1, sizeof *labels);
-    const char **texts = calloc(3 * (n ? n : 1), sizeof *texts);
-    double *values = calloc(4 * (n ? n : 1), sizeof *values);
-    if (labels == NULL || texts == NULL || values == NULL) {
-        html_set_error(h, ENOMEM);
-        goto done;
-    }
-    double *annual = values + 3 * n;
-    for (size_t i = 0; i < n; i++) {
-        const cost_row *r = &t->rows[i];
-        labels[i] = r->b->procedure;
-        values[i] = (double)r->b->cost;
-        texts[i] = r->cost;
-        values[n + i] = (double)r->r_cost;
-        texts[n + i] = r->r_cost_t;
-        values[2 * n + i] = (double)r->saving;
-        texts[2 * n + i] = r->saving_t;
-        annual[i] = (double)r->b->annual;
-    }
-    html_series per_dossier[] = {
-        {"baseline", values, texts},
-        {"reform", values + n, texts + n},
-    };
-    html_heading(h, "Cost per dossier");
-    chart_top(h, t, annual,
-              t->reform
-                  ? "Cost of one dossier to its applicant, baseline and reform, by annual cost"
-                  : "Cost of one dossier to its applicant, by annual cost",
-              per_dossier, t->reform ? 2 : 1, labels);
-    if (t->reform) {
-        html_series saving[] = {{"annual saving", values + 2 * n, texts + 2 * n}};
-        html_heading(h, "Annual saving");
-        chart_top(h, t, values + 2 * n,
-                  "Annual saving per procedure (baseline annual cost minus reform)", saving, 1,
-                  labels);
-    }
-done:
-    free(labels);
-    free(texts);
-    free(values);
-}
-
-static int write_page(const front_opts *c, const cost_table *t, mc_error *err)
-{
-    html *h = NULL;
-    char title[512];
-    snprintf(title, sizeof title, "Compliance cost%s%s", t->reform ? ": " : "",
-             t->reform ? mc_reform_name(t->reform) : "");
-    int rc = html_open(&h, c->html, title, err);
-    if (rc != 0) {
-        return rc;
-    }
-    page_meta(h, c, t);
-    page_figures(h, t);
-    page_charts(h, t); /* before the table, which may list hundreds of procedures */
-    page_table(h, t);
-    cli_coverage_page(h, t->cov, t->cat);
-    html_heading(h, "Assumptions");
-    html_para(h, "Method of Circular 02/2017/TT-VPCP: hours × hourly income, plus the fee, the "
-                 "cost of asked documents and of visits; fetched documents cost nothing. "
-                 "Annual figures are the cost of one dossier × the yearly volume.");
-    if (t->nnotes > 0) {
-        html_list_begin(h);
-        for (size_t i = 0; i < t->nnotes; i++) {
-            char term[256];
-            snprintf(term, sizeof term, "%s%s", t->notes[i].procedure,
-                     t->notes[i].reform ? " (reform)" : "");
-            html_item(h, term, t->notes[i].text);
+        if (run->compare) {
+            printf(",%s_hours,%s_cost,%s_annual,%s_fee,%s_revenue,%s_saving,%s_saving_pct", p, p,
+                   p, p, p, p, p);
+        } else {
+            printf(",reform_hours,reform_cost,reform_annual,reform_fee,reform_revenue,saving,"
+                   "saving_pct");
         }
-        html_list_end(h);
     }
-    return html_close(h, err);
+    printf(",notes\n");
+    const mc_study *s0 = &run->studies[0];
+    for (size_t i = 0; i < s0->n; i++) {
+        const mc_study_row *r = &s0->rows[i];
+        char h[32];
+        hours_text(r->base.hours, h);
+        printf("%s,%s,%s,", r->procedure, r->code ? r->code : "", r->agency ? r->agency : "");
+        csv_text(r->sector);
+        printf(",%s,%s,%lld,%lld,%lld,%lld,%lld", r->assumed ? "assumed" : "statistics", h,
+               (long long)r->base.cost, (long long)r->base.volume, (long long)r->base.annual,
+               (long long)r->base.fee, (long long)r->base.revenue);
+        for (size_t k = 0; reformed && k < run->n; k++) {
+            const mc_study_row *x = &run->studies[k].rows[i];
+            char rh[32], pct[32];
+            hours_text(x->reform.hours, rh);
+            front_hundredths(x->saving_bp, pct);
+            printf(",%s,%lld,%lld,%lld,%lld,%lld,%s", rh, (long long)x->reform.cost,
+                   (long long)x->reform.annual, (long long)x->reform.fee,
+                   (long long)x->reform.revenue, (long long)x->saving, pct);
+        }
+        putchar(',');
+        csv_text(r->notes);
+        putchar('\n');
+    }
+}
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+/* The labels of the studies: the reforms of each, joined. */
+static int make_labels(cost_run *run, mc_error *err)
+{
+    size_t size = 1;
+    const mc_study_opts *o = &run->args.opts;
+    for (size_t i = 0; i < o->nreforms; i++) {
+        size += strlen(mc_reform_name(o->reforms[i])) + 3;
+    }
+    for (size_t i = 0; i < run->args.ncompare; i++) {
+        size += strlen(mc_reform_name(run->args.compare[i])) + 1;
+    }
+    run->label_text = calloc(size, 1);
+    run->labels = calloc(run->n ? run->n : 1, sizeof *run->labels);
+    if (run->label_text == NULL || run->labels == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    char *p = run->label_text;
+    if (!run->compare) {
+        run->labels[0] = p;
+        for (size_t i = 0; i < o->nreforms; i++) {
+            p += sprintf(p, "%s%s", i ? " + " : "", mc_reform_name(o->reforms[i]));
+        }
+        return 0;
+    }
+    for (size_t k = 0; k < run->n; k++) {
+        run->labels[k] = p;
+        p += sprintf(p, "%s", mc_reform_name(run->args.compare[k])) + 1;
+    }
+    return 0;
+}
+
+static int run_studies(cost_run *run, mc_rules *rules, mc_error *err)
+{
+    run->compare = run->args.ncompare > 0;
+    run->n = run->compare ? run->args.ncompare : 1;
+    run->studies = calloc(run->n, sizeof *run->studies);
+    if (run->studies == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    int rc = make_labels(run, err);
+    for (size_t k = 0; rc == 0 && k < run->n; k++) {
+        mc_study_opts o = run->args.opts;
+        if (run->compare) {
+            o.reforms = &run->args.compare[k];
+            o.nreforms = 1;
+        }
+        o.attribute = o.nreforms > 0 && !run->compare;
+        rc = mc_study_run(&run->studies[k], run->cat, rules, &o, err);
+    }
+    return rc;
 }
 
 int cmd_cost(front_opts *c)
 {
     const char *fmt = c->format ? c->format : "text";
     if (c->nargs != 0) {
-        return front_usage_error("cost takes no arguments (options: --reform, --date, "
-                                 "--coverage-from, --since, --until, --format, --html)");
+        return front_usage_error("cost takes no arguments (see 'motcua help cost')");
     }
     if (cli_coverage_check(c) != EXIT_OK) {
         return EXIT_USAGE;
     }
-    if (c->html != NULL && c->html[0] == '\0') {
-        return front_usage_error("--html needs a file name");
+    if ((c->html != NULL && c->html[0] == '\0') || (c->xlsx != NULL && c->xlsx[0] == '\0')) {
+        return front_usage_error("%s needs a file name", c->html ? "--html" : "--xlsx");
+    }
+    cost_run run;
+    memset(&run, 0, sizeof run);
+    int status = cli_study_check(c, &run.args);
+    if (status != EXIT_OK) {
+        cli_study_free(&run.args);
+        return status;
     }
     mc_date date = cli_today();
     char msg[200];
     if (c->date != NULL && mc_value_date(c->date, strlen(c->date), &date, msg, sizeof msg) != 0) {
+        cli_study_free(&run.args);
         return front_usage_error("--date: %s", msg);
     }
-    mc_catalogue *cat = NULL, *reformed = NULL;
+    run.args.opts.date = date;
+    mc_date_format(date, run.day);
+    mc_catalogue *cat = NULL;
     mc_rules *rules = NULL;
     mc_diags *diags = NULL;
     mc_error err;
     mc_error_clear(&err);
-    mc_cost_line *base = NULL, *ref = NULL;
-    size_t nb = 0, nr = 0;
-    cost_table t;
-    memset(&t, 0, sizeof t);
-    cli_coverage cov;
-    memset(&cov, 0, sizeof cov);
-    t.cov = &cov;
     int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
-    t.cat = cat;
-    t.m = cat ? mc_catalogue_default_cost_model(cat) : NULL;
-    if (rc == 0 && t.m == NULL) {
-        rc = mc_error_set(&err, MC_ENOTFOUND, "the catalogue has no default cost-model");
-    }
-    if (rc == 0 && c->nreforms > 0) {
-        t.reform = mc_catalogue_reform(cat, c->reforms[0]);
-        rc = t.reform ? mc_reform_apply(cat, t.reform, &reformed, &err)
-                      : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reforms[0]);
+    run.cat = cat;
+    if (rc == 0) {
+        rc = cli_study_resolve(c, cat, &run.args, &err);
     }
     if (rc == 0) {
-        rc = cli_coverage_load(c, cat, &cov, &err);
-        cov.reformed = reformed;
+        rc = cli_coverage_load(c, cat, &run.cov, &err);
     }
-    const mc_coverage *measured = cov.on ? &cov.cov : NULL;
     if (rc == 0) {
-        rc = mc_cost_compute_with(cat, rules, t.m, date, measured, &base, &nb, &err);
+        run.args.opts.measured = run.cov.on ? &run.cov.cov : NULL;
+        rc = run_studies(&run, rules, &err);
     }
-    if (rc == 0 && reformed != NULL) {
-        rc = mc_cost_compute_with(reformed, rules, t.m, date, measured, &ref, &nr, &err);
-    }
-    mc_date_format(date, t.day);
-    if (rc == 0) {
-        rc = table_build(&t, base, nb, ref, nr, &err);
-    }
-    if (rc == 0 && t.n == 0) {
-        rc = mc_error_set(&err, MC_ENOTFOUND, "no procedure is in force on %s", t.day);
+    if (rc == 0 && (c->html != NULL || c->xlsx != NULL)) {
+        rc = mc_error_set(&err, MC_EUSAGE, "--html and --xlsx of cost are being rebuilt");
     }
     if (rc == 0) {
         if (strcmp(fmt, "csv") == 0) {
-            print_csv(&t);
-            cli_coverage_print(stderr, &cov, cat); /* the table stays a table */
+            print_csv(&run);
+            cli_coverage_print(stderr, &run.cov, cat); /* the table stays a table */
         } else if (c->json) {
-            if (cli_print_json(table_json(&t), JSON_INDENT(2) | JSON_PRESERVE_ORDER) != EXIT_OK) {
+            json_t *j = front_study_json(run.studies, run.labels, run.n, run.compare,
+                                         run.args.opts.by, run.day);
+            if (j != NULL && run.cov.on) {
+                bool ok = true;
+                front_jset(j, "coverage", cli_coverage_json(&run.cov, cat), &ok);
+                j = front_jdone(j, ok);
+            }
+            if (cli_print_json(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != EXIT_OK) {
                 rc = MC_ENOMEM; /* said, with err.msg left empty: exit 3, no page */
             }
+        } else if (run.compare) {
+            print_compare_text(&run);
         } else {
-            print_text(&t);
+            print_text(&run);
         }
         fflush(stdout);
-        if (rc == 0 && c->html != NULL) {
-            rc = write_page(c, &t, &err);
-        }
     }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {
@@ -501,13 +552,14 @@ int cmd_cost(front_opts *c)
             fprintf(stderr, "motcua: %s\n", err.msg);
         }
     }
-    free(t.rows);
-    cli_coverage_free(&cov);
-    mc_cost_comparison_free(&t.cmp);
-    free(t.notes);
-    mc_free(base);
-    mc_free(ref);
-    mc_catalogue_free(reformed);
+    for (size_t k = 0; run.studies != NULL && k < run.n; k++) {
+        mc_study_free(&run.studies[k]);
+    }
+    free(run.studies);
+    free(run.labels);
+    free(run.label_text);
+    cli_study_free(&run.args);
+    cli_coverage_free(&run.cov);
     mc_catalogue_free(cat);
     mc_rules_free(rules);
     mc_diags_free(diags);

@@ -229,8 +229,10 @@ static void render_procedure(const mc_annex *a, const a_procedure *p, mc_buf *b)
         mc_buf_puts(b, "\n    legal-basis ");
         quoted(b, p->legal[i]);
     }
+    mc_buf_printf(b, "\n    agency %s\n    sector ", p->agency);
+    quoted(b, p->sector);
     mc_buf_printf(b,
-                  "\n    agency %s\n    effective %s\n    calendar %s\n"
+                  "\n    effective %s\n    calendar %s\n"
                   "    time-limit %s\n    volume %s per year\n    visits %s\n"
                   "    assumed volume visits time-limit effort\n"
                   "    subject applicant-id\n    lifecycle one-stop\n\n"
@@ -238,7 +240,7 @@ static void render_procedure(const mc_annex *a, const a_procedure *p, mc_buf *b)
                   "        title \"Personal identification number or enterprise code of the "
                   "applicant\"\n        title vi \"Số định danh cá nhân hoặc mã số doanh "
                   "nghiệp của người nộp hồ sơ\"\n    }\n\n",
-                  p->agency, a->resolution[R_PUBLISHED], a->resolution[R_CALENDAR],
+                  a->resolution[R_PUBLISHED], a->resolution[R_CALENDAR],
                   figure(s->time_limit, z->time_limit), figure(s->volume, z->volume),
                   figure(s->visits, z->visits));
     for (size_t i = 0; i < p->nrequires; i++) {

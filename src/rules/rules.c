@@ -348,6 +348,28 @@ static void push_val(lua_State *L, const mc_val *v)
     }
 }
 
+/* Records in v->reads that the field named k (at index at of the view's fields, or SIZE_MAX
+ * when the view does not set it) was looked up. */
+static void record_field(const mc_rule_view *v, const char *k, size_t at)
+{
+    mc_rule_reads *rd = v->reads;
+    if (rd->names == NULL) {
+        if (at != SIZE_MAX && rd->field != NULL) {
+            rd->field[at] = true;
+        } else {
+            rd->other = true;
+        }
+        return;
+    }
+    for (size_t i = 0; i < rd->nnames; i++) {
+        if (strcmp(rd->names[i], k) == 0) {
+            rd->field[i] = true;
+            return;
+        }
+    }
+    rd->other = true;
+}
+
 static int fields_index(lua_State *L)
 {
     const mc_rule_view *v = view_of(L);
@@ -355,10 +377,18 @@ static int fields_index(lua_State *L)
     if (k != NULL) {
         for (size_t i = 0; i < v->nfields; i++) {
             if (v->fields[i].name[0] == k[0] && strcmp(v->fields[i].name, k) == 0) {
+                if (v->reads != NULL) {
+                    record_field(v, k, i);
+                }
                 push_val(L, &v->fields[i].value);
                 return 1;
             }
         }
+        if (v->reads != NULL) {
+            record_field(v, k, SIZE_MAX);
+        }
+    } else if (v->reads != NULL) {
+        v->reads->other = true; /* d.fields[1], d.fields[true]: never a field, but read */
     }
     lua_pushnil(L);
     return 1;
@@ -430,9 +460,12 @@ static int view_next(lua_State *L)
 
 static int view_pairs(lua_State *L)
 {
-    view_of(L);
+    const mc_rule_view *v = view_of(L);
     lua_pushinteger(L, 0);
-    lua_getfield(L, lua_upvalueindex(1), "docs");
+    if (lua_getfield(L, lua_upvalueindex(1), "docs") == LUA_TNUMBER &&
+        lua_tointeger(L, -1) == VIEW_FIELDS && v->reads != NULL) {
+        v->reads->all_fields = true;
+    }
     lua_pushcclosure(L, view_next, 2);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
@@ -456,6 +489,9 @@ static int d_index(lua_State *L)
         s = v->state;
     } else if (strcmp(k, "channel") == 0) {
         s = v->channel;
+        if (v->reads != NULL) {
+            v->reads->channel = true;
+        }
     } else if (strcmp(k, "submitted") == 0) {
         s = v->submitted;
     }

@@ -10,12 +10,14 @@
 #include "front/catalogue_view.h"
 #include "front/cursor.h"
 #include "front/desk.h"
+#include "front/study_view.h"
 #include "front/view.h"
 #include "motcua/access.h"
 #include "motcua/alloc.h"
 #include "motcua/calendar.h"
 #include "motcua/registry.h"
 #include "motcua/report.h"
+#include "motcua/study.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -85,6 +87,7 @@ void api_localize(api_response *out, mc_lang lang)
 typedef struct job {
     api *api;
     mc_engine *engine;
+    mc_rules *rules; /* the engine's rules (the same slot of the pool) */
     const mc_catalogue *cat;
     const mc_calendar *cal;
     const char *key; /* the Idempotency-Key scoped to the caller (scope_key), or NULL */
@@ -1453,6 +1456,7 @@ static size_t pool_take(api *a, job *j)
     j->cat = a->cat;
     j->cal = a->cal;
     j->engine = a->engines[slot];
+    j->rules = a->rules[slot];
     pthread_mutex_unlock(&a->pool_lock);
     return slot;
 }
@@ -1597,7 +1601,7 @@ static void get_track(job *pub, const api_request *rq, api_response *out)
         out->retry_after = API_RETRY_AFTER_S;
         return;
     }
-    job j = {a, NULL, NULL, NULL, NULL, "", pub->lang};
+    job j = {a, NULL, NULL, NULL, NULL, NULL, "", pub->lang};
     size_t slot = pool_take(a, &j);
     track_answer(&j, id, subject, out);
     pool_give(a, slot);
@@ -1808,6 +1812,252 @@ static void ep_get_indicators(job *a, const principal *p, const api_request *rq,
     get_indicators(a, p, rq, out);
 }
 
+/* ==== cost studies (issue 22) ============================================================= */
+
+/* At most this many changes are valued one by one (two cost computations each). */
+enum { API_STUDY_MAX_CHANGES = 64 };
+
+/* The members of a study's body. */
+static const char *const study_keys[] = {"date",   "reforms", "reform", "agency",        "sector",
+                                         "procedure", "code", "by",     "income",
+                                         "count_waiting", "coverage", "attribute"};
+
+/* The diagnostics of a sent reform as the body of a 422. */
+static void reform_errors(api_response *out, const mc_diags *d)
+{
+    api_error_msg(out, 422, "unprocessable", "api.study-reform-errors", 0);
+    json_t *list = json_array();
+    bool ok = out->body != NULL && list != NULL;
+    for (size_t i = 0; ok && i < mc_diags_count(d); i++) {
+        const mc_diag *x = mc_diags_get(d, i);
+        front_jpush(list,
+                    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line", (int)x->line,
+                              "column", (int)x->col, "severity",
+                              x->severity == MC_DIAG_ERROR ? "error" : "warning", "message",
+                              x->msg),
+                    &ok);
+    }
+    if (out->body != NULL) {
+        front_jset(out->body, "diagnostics", list, &ok);
+    } else {
+        json_decref(list);
+    }
+}
+
+/* The filters and sensitivity options of body into o (borrowed from body; the lists and the
+ * coverage allocated into *owned, which the caller frees). */
+static bool study_options(json_t *body, const mc_catalogue *cat, mc_study_opts *o,
+                          mc_study_coverage **coverage, api_response *out)
+{
+    const char *by = NULL;
+    const char *names[] = {"agency", "sector", "procedure", "code"};
+    mc_study_filter *f[] = {&o->agencies, &o->sectors, &o->procedures, &o->codes};
+    for (int i = 0; i < 4; i++) {
+        const char **list;
+        if (!opt_strings(body, names[i], &list, &f[i]->n, out)) {
+            return false;
+        }
+        f[i]->items = list;
+    }
+    if (!opt_string(body, "by", &by, out)) {
+        return false;
+    }
+    if (by != NULL && (o->by = mc_study_by_parse(by)) == MC_STUDY_BY_NONE) {
+        api_error_msg(out, 400, "bad-request", "api.study-by", 0);
+        return false;
+    }
+    json_t *v = json_object_get(body, "income");
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) <= 0)) {
+        api_error_msg(out, 400, "bad-request", "api.study-income", 0);
+        return false;
+    }
+    o->has_income = v != NULL;
+    o->income = v != NULL ? json_integer_value(v) : 0;
+    v = json_object_get(body, "count_waiting");
+    if (v != NULL && !json_is_boolean(v)) {
+        api_error_msg(out, 400, "bad-request", "api.member-boolean", 1, "count_waiting");
+        return false;
+    }
+    o->count_waiting = v == NULL ? -1 : json_is_true(v);
+    v = json_object_get(body, "coverage");
+    if (v != NULL && (!json_is_object(v) || json_object_size(v) > 256)) {
+        api_error_msg(out, 400, "bad-request", "api.member-object", 1, "coverage");
+        return false;
+    }
+    *coverage = calloc(v ? json_object_size(v) + 1 : 1, sizeof **coverage);
+    if (*coverage == NULL) {
+        api_error_msg(out, 500, "internal", "api.oom", 0);
+        return false;
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x)
+    {
+        double pct = json_is_number(x) ? json_number_value(x) : -1;
+        const mc_registry *r = mc_catalogue_registry(cat, k);
+        if (pct < 0 || pct > 100) {
+            api_error_msg(out, 400, "bad-request", "api.study-coverage", 1, k);
+            return false;
+        }
+        if (r == NULL) {
+            api_error_msg(out, 422, "unprocessable", "api.study-registry", 1, k);
+            return false;
+        }
+        (*coverage)[o->ncoverage++] =
+            (mc_study_coverage){r->name, (mc_fixed)(pct * MC_FIXED_ONE + 0.5)};
+    }
+    o->coverage = *coverage;
+    return true;
+}
+
+/* POST /api/cost: a cost study (study.h) of the catalogue served, with the reforms named in
+ * "reforms" and, applied after them, the one declared in "reform" (the language's text); the
+ * answer is the JSON of `motcua cost --format json` (docs/api.md). */
+static void post_cost(job *a, const api_request *rq, api_response *out)
+{
+    json_t *body = parse_body(rq, out);
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    mc_study_coverage *coverage = NULL;
+    const char **names = NULL;
+    size_t nnames = 0;
+    const char *text = NULL, *date = NULL;
+    mc_catalogue *sent = NULL;
+    mc_diags *diags = NULL;
+    const mc_reform **reforms = NULL;
+    mc_study st;
+    memset(&st, 0, sizeof st);
+    mc_error err;
+    mc_error_clear(&err);
+    if (body == NULL) {
+        goto done;
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach(body, k, x)
+    {
+        size_t i = 0;
+        while (i < sizeof study_keys / sizeof study_keys[0] && strcmp(study_keys[i], k) != 0) {
+            i++;
+        }
+        if (i == sizeof study_keys / sizeof study_keys[0]) {
+            api_error_msg(out, 400, "bad-request", "api.study-key", 1, k);
+            goto done;
+        }
+    }
+    if (!opt_strings(body, "reforms", &names, &nnames, out) ||
+        !opt_string(body, "reform", &text, out) || !opt_string(body, "date", &date, out)) {
+        goto done;
+    }
+    json_t *attribute = json_object_get(body, "attribute");
+    if (attribute != NULL && !json_is_boolean(attribute)) {
+        api_error_msg(out, 400, "bad-request", "api.member-boolean", 1, "attribute");
+        goto done;
+    }
+    char why[200];
+    o.date = mc_calendar_today(a->cal, now_of(a));
+    if (date != NULL && mc_value_date(date, strlen(date), &o.date, why, sizeof why) != 0) {
+        api_error_msg(out, 400, "bad-request", "api.study-date", 0);
+        goto done;
+    }
+    const mc_catalogue *cat = a->cat;
+    if (text != NULL) {
+        mc_rule_names rn;
+        mc_rules_names(a->rules, &rn);
+        if (mc_diags_new(&diags) != 0) {
+            api_error_msg(out, 500, "internal", "api.oom", 0);
+            goto done;
+        }
+        int rc = mc_catalogue_load_reform(&sent, a->cat, "reform", text, strlen(text), &rn,
+                                          diags, &err);
+        if (rc == MC_ECHECK) {
+            reform_errors(out, diags);
+            goto done;
+        }
+        if (rc != 0) {
+            api_error_msg(out, 500, "internal", "api.oom", 0);
+            goto done;
+        }
+        cat = sent;
+    }
+    if (!study_options(body, cat, &o, &coverage, out)) {
+        goto done;
+    }
+    reforms = calloc(nnames + 2, sizeof *reforms);
+    if (reforms == NULL) {
+        api_error_msg(out, 500, "internal", "api.oom", 0);
+        goto done;
+    }
+    for (size_t i = 0; i < nnames; i++) {
+        if ((reforms[o.nreforms++] = mc_catalogue_reform(cat, names[i])) == NULL) {
+            api_error_msg(out, 422, "unprocessable", "api.study-unknown-reform", 1, names[i]);
+            goto done;
+        }
+    }
+    if (sent != NULL) { /* the one reform the text declared, after the named ones */
+        size_t nr;
+        const mc_reform *const *all = mc_catalogue_reforms(sent, &nr);
+        for (size_t i = 0; i < nr; i++) {
+            if (mc_catalogue_reform(a->cat, mc_reform_name(all[i])) == NULL) {
+                reforms[o.nreforms++] = all[i];
+            }
+        }
+    }
+    o.reforms = reforms;
+    o.attribute = o.nreforms > 0 && (attribute == NULL || json_is_true(attribute));
+    int rc = mc_study_run(&st, cat, a->rules, &o, &err);
+    if (rc == 0 && o.attribute && st.nchanges > API_STUDY_MAX_CHANGES) {
+        char most[16];
+        snprintf(most, sizeof most, "%d", API_STUDY_MAX_CHANGES);
+        api_error_msg(out, 422, "unprocessable", "api.study-changes", 1, most);
+        goto done;
+    }
+    if (rc == MC_ENOMEM) {
+        api_error_msg(out, 500, "internal", "api.oom", 0);
+        goto done;
+    }
+    if (rc != 0) {
+        api_error_msg(out, 422, "unprocessable", "api.study-failed", 1, err.msg);
+        goto done;
+    }
+    char day[11], *label = NULL;
+    mc_date_format(o.date, day);
+    size_t size = 1;
+    for (size_t i = 0; i < o.nreforms; i++) {
+        size += strlen(mc_reform_name(o.reforms[i])) + 3;
+    }
+    label = calloc(size, 1);
+    for (size_t i = 0; label != NULL && i < o.nreforms; i++) {
+        strcat(strcat(label, i ? " + " : ""), mc_reform_name(o.reforms[i]));
+    }
+    const char *labels[] = {label ? label : ""};
+    out->body = label ? front_study_json(&st, labels, 1, false, o.by, day) : NULL;
+    free(label);
+    if (out->body == NULL) {
+        api_error_msg(out, 500, "internal", "api.oom", 0);
+        goto done;
+    }
+    out->status = 200;
+done:
+    mc_study_free(&st);
+    free(reforms);
+    free(coverage);
+    free(names);
+    for (int i = 0; i < 4; i++) {
+        const mc_study_filter *f[] = {&o.agencies, &o.sectors, &o.procedures, &o.codes};
+        free((void *)f[i]->items);
+    }
+    mc_catalogue_free(sent);
+    mc_diags_free(diags);
+    json_decref(body);
+}
+
+static void ep_post_cost(job *a, const principal *p, const api_request *rq, const route_args *arg,
+                         api_response *out)
+{
+    (void)p, (void)arg;
+    post_cost(a, rq, out);
+}
+
 /* The endpoints of docs/api.md. A path that matches one of them with another method is 405; a
  * path whose "{id}" segment is not a dossier id is 404 naming it; any other is 404. */
 static const endpoint endpoints[] = {
@@ -1827,6 +2077,7 @@ static const endpoint endpoints[] = {
     {"GET", "/api/registries/records", ep_get_records, false},
     {"POST", "/api/registries/{registry}/records", ep_post_records, false},
     {"GET", "/api/indicators", ep_get_indicators, false},
+    {"POST", "/api/cost", ep_post_cost, false},
     {"GET", "/api/track", ep_track, true},
 };
 enum { NENDPOINTS = sizeof endpoints / sizeof endpoints[0] };
@@ -2013,7 +2264,7 @@ static void handle(api *a, const api_request *rq, mc_lang lang, api_response *ou
     if (p != NULL) {
         snprintf(out->actor, sizeof out->actor, "%s", p->actor);
     }
-    job j = {a, NULL, NULL, NULL, NULL, "", lang}; /* cat and cal with the engine, below */
+    job j = {a, NULL, NULL, NULL, NULL, NULL, "", lang}; /* cat, cal, rules with the engine */
     if (p == NULL || !scope_key(&j, p, rq, out)) {
         pthread_mutex_lock(&a->pool_lock);
         tokens_release(ts);
@@ -2050,6 +2301,7 @@ static void handle(api *a, const api_request *rq, mc_lang lang, api_response *ou
         return;
     }
     j.engine = a->engines[slot];
+    j.rules = a->rules[slot];
     const endpoint *e = find_endpoint(rq, &arg, out);
     out->route = route_of(e);
     if (e != NULL) {
