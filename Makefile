@@ -3,6 +3,8 @@
 
 CC       ?= cc
 PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq libcurl
+# libxlsxwriter: the workbook of `cost --xlsx` (src/cli/study_xlsx.c).
+PKGS     += xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm
@@ -71,8 +73,9 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h tests/lookups.h $(LIB) $(wildcard i
 		$(PKG_LIBS) $(shell pkg-config --libs $(TEST_PKGS)) -rdynamic $(LDFLAGS_ALL)
 
 # The page writer is command-line code: its suite links the objects of src/cli and src/front it
-# needs.
-HTML_TEST_OBJ := $(BUILD)/src/cli/html.o $(BUILD)/src/cli/cli.o $(BUILD)/src/front/front.o
+# needs (the briefing and the workbook of a study included).
+HTML_TEST_OBJ := $(BUILD)/src/cli/html.o $(BUILD)/src/cli/cli.o $(BUILD)/src/front/front.o \
+                 $(BUILD)/src/cli/study_page.o $(BUILD)/src/cli/study_xlsx.o
 $(BUILD)/tests/test_html: tests/test_html.c tests/testutil.h $(HTML_TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"

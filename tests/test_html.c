@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "cli/html.h"
+#include "cli/study_out.h"
 
 #include <errno.h>
 #include <math.h>
@@ -249,6 +250,326 @@ static void test_html__charts_survive_degenerate_data(void **state)
     free(text);
 }
 
+/* The x of the n-th bar (a rect with a tooltip), counting from 0; its fill into fill. */
+static double bar_x(const char *text, size_t n, char fill[16])
+{
+    const char *p = strstr(text, "<rect");
+    for (; p != NULL; p = strstr(p + 1, "<rect")) {
+        const char *end = strchr(p, '>');
+        if (end[-1] == '/') {
+            continue;
+        }
+        if (n-- == 0) {
+            double x;
+            assert_int_equal(sscanf(strstr(p, " x=\"") + 4, "%lf", &x), 1);
+            assert_int_equal(sscanf(strstr(p, "fill=\"") + 6, "%15[^\"]", fill), 1);
+            return x;
+        }
+    }
+    fail_msg("no bar %zu", n);
+    return 0;
+}
+
+/* The marriage case of issue 22: a reform that saves on two procedures and costs 415 billion on
+ * a third draws that third as a red bar left of the zero line, labelled, not as a missing row. */
+static void test_html__diverging_draws_losses_left(void **state)
+{
+    fixture *f = *state;
+    html *h = page(f);
+    mc_error err;
+    const char *labels[] = {"birth", "death", "marriage"};
+    double saving[] = {357.3, 12.0, -415.0};
+    const char *texts[] = {"357,3 tỷ đồng", "12,0 tỷ đồng", "-415,0 tỷ đồng"};
+    html_series s = {"saving", saving, texts};
+    html_diverging_chart(h, "Tiết kiệm hằng năm", labels, 3, &s, "tiết kiệm", "tăng chi phí");
+    assert_int_equal(html_close(h, &err), 0);
+    char *text = slurp(f->path);
+    char f0[16], f2[16];
+    double x0 = bar_x(text, 0, f0), x2 = bar_x(text, 2, f2);
+    double w0 = bar_width(text, 0), w2 = bar_width(text, 2);
+    /* The gain starts at the zero line; the loss ends there. */
+    assert_true(x2 + w2 > x0 - 0.2 && x2 + w2 < x0 + 0.2);
+    assert_true(x2 < x0);
+    assert_true(w2 / w0 > 415.0 / 357.3 - 0.01 && w2 / w0 < 415.0 / 357.3 + 0.01);
+    assert_string_equal(f0, "#3a7d44");
+    assert_string_equal(f2, "#c8553d");
+    assert_non_null(strstr(text, "<title>marriage: -415,0 tỷ đồng</title>"));
+    assert_non_null(strstr(text, "text-anchor=\"end\">-415,0 tỷ đồng</text>"));
+    assert_non_null(strstr(text, ">tăng chi phí</text>")); /* the legend names both */
+    assert_non_null(strstr(text, ">tiết kiệm</text>"));
+    free(text);
+}
+
+static void test_html__diverging_pick_keeps_losses(void **state)
+{
+    (void)state;
+    /* 30 gains and one small loss: 25 places keep the loss. */
+    double v[32];
+    size_t out[32];
+    for (int i = 0; i < 30; i++) {
+        v[i] = 1000 + i;
+    }
+    v[30] = -1;
+    v[31] = 0;
+    size_t k = html_diverging_pick(v, 32, 25, out);
+    assert_int_equal(k, 25);
+    assert_int_equal(out[0], 29);  /* the largest gain first */
+    assert_int_equal(out[23], 6);  /* the 24 largest gains: 29 down to 6 */
+    assert_int_equal(out[24], 30); /* the loss last */
+    /* Many losses keep half of the places, the largest loss last; zeros never show. */
+    double w[] = {5, -1, -7, 3, 0, -2, -9, 8, NAN};
+    size_t o[9];
+    assert_int_equal(html_diverging_pick(w, 9, 4, o), 4);
+    assert_int_equal(o[0], 7);
+    assert_int_equal(o[1], 0);
+    assert_int_equal(o[2], 2);
+    assert_int_equal(o[3], 6);
+    assert_int_equal(html_diverging_pick(w, 9, 100, o), 7);
+    assert_int_equal(o[3], 1); /* gains 8, 5, 3; then -1, -2, -7, -9 */
+    assert_int_equal(o[6], 6);
+    assert_int_equal(html_diverging_pick(w, 9, 0, o), 0);
+}
+
+/* A briefing's page: its language, its print CSS after the page's own, a box of caveats. */
+static void test_html__document_language_style_and_box(void **state)
+{
+    fixture *f = *state;
+    html *h;
+    mc_error err;
+    assert_int_equal(html_open_doc(&h, f->path, "Báo cáo", "vi", "@page{size:A4}\n", &err), 0);
+    html_box_begin(h, "Lưu ý <1>");
+    html_para(h, "a & b");
+    html_box_end(h);
+    assert_int_equal(html_close(h, &err), 0);
+    char *text = slurp(f->path);
+    assert_non_null(strstr(text, "<html lang=\"vi\">"));
+    assert_non_null(strstr(text, "@page{size:A4}\n</style>"));
+    assert_non_null(strstr(
+        text, "<aside class=\"box\">\n<h3>Lưu ý &lt;1&gt;</h3>\n<p>a &amp; b</p>\n</aside>"));
+    free(text);
+    assert_int_equal(html_open_doc(&h, "/nonexistent/dir/p.html", "t", "vi", NULL, &err), MC_EIO);
+    assert_string_equal(err.msg, "cannot write /nonexistent/dir/p.html: No such file or directory");
+}
+
+/* ---- the briefing and the workbook of a study, on a study filled by hand -------------- */
+
+typedef struct hand_study {
+    mc_study s;
+    mc_study_row rows[3];
+    mc_study_change changes[3];
+    mc_study_group groups[2];
+    char *superseded[6], *conflicts[1], *sensitivity[1];
+    const mc_study *list[2];
+    const char *labels[2];
+} hand_study;
+
+/* Three procedures (one saving 357.3 billion, one costing 415 billion more, one assumed),
+ * three changes (one not a cost), two groups, six superseded procedures, a conflict and a
+ * sensitivity line: every section of the briefing has something to show. */
+static void hand_fill(hand_study *x)
+{
+    memset(x, 0, sizeof *x);
+    mc_study *s = &x->s;
+    s->model.name = "vn-2024";
+    s->model.hourly_income.amount = 40000;
+    memcpy(s->model.hourly_income.currency, "VND", 4);
+    s->model.hours_per_day = 8 * MC_FIXED_ONE;
+    s->model.count_waiting = true;
+    static const struct {
+        const char *name, *code;
+        int64_t cost, r_cost, volume;
+        bool assumed;
+    } p[3] = {{"birth-registration", "1.001193", 262400, 24200, 1500000, false},
+              {"marriage-registration", "1.000894", 510000, 1340000, 500000, false},
+              {"death-registration", NULL, 510000, 510000, 1000, true}};
+    for (size_t i = 0; i < 3; i++) {
+        mc_study_row *r = &x->rows[i];
+        r->procedure = p[i].name;
+        r->code = p[i].code;
+        r->agency = i == 2 ? NULL : "commune-committee";
+        r->assumed = p[i].assumed;
+        r->base = (mc_study_side){.hours = 5 * MC_FIXED_ONE,
+                                  .cost = p[i].cost,
+                                  .volume = p[i].volume,
+                                  .annual = p[i].cost * p[i].volume,
+                                  .fee = 8000,
+                                  .revenue = 8000 * p[i].volume};
+        r->reform = r->base;
+        r->reform.cost = p[i].r_cost;
+        r->reform.annual = p[i].r_cost * p[i].volume;
+        r->saving = r->base.annual - r->reform.annual;
+        r->saving_bp = r->base.annual ? r->saving * 10000 / r->base.annual : 0;
+        r->notes = i == 2 ? "assumed figures (not statistics): volume, visits" : "";
+        r->reform_notes = "";
+        mc_study_total *parts[] = {&s->totals.all,
+                                   r->assumed ? &s->totals.assumed : &s->totals.statistics};
+        for (size_t k = 0; k < 2; k++) {
+            parts[k]->n++;
+            parts[k]->base += r->base.annual;
+            parts[k]->reform += r->reform.annual;
+            parts[k]->saving += r->saving;
+            parts[k]->revenue_base += r->base.revenue;
+            parts[k]->revenue_reform += r->reform.revenue;
+            parts[k]->worse += r->saving < 0;
+        }
+    }
+    s->totals.all.saving_bp = s->totals.all.saving * 10000 / s->totals.all.base;
+    s->rows = x->rows;
+    s->n = 3;
+    static const char *const texts[3] = {"drop requires birth-notice",
+                                         "requires health-certificate { effort 6h }",
+                                         "role clerk takes 2h"};
+    for (size_t i = 0; i < 3; i++) {
+        mc_study_change *c = &x->changes[i];
+        c->change.reform = "marriage-checks-2026";
+        c->change.target = i == 1 ? "marriage-registration" : "birth-registration";
+        snprintf(c->change.text, sizeof c->change.text, "%s", texts[i]);
+        c->change.legal_basis = i == 0 ? "Nghị định 87/2020/NĐ-CP, điều 5" : NULL;
+        c->counted = i < 2;
+        c->alone = i == 0 ? 357300000000 : i == 1 ? -415000000000 : 0;
+        c->alone_bp = c->alone * 10000 / s->totals.all.base;
+        c->marginal = c->alone;
+        c->marginal_bp = c->alone_bp;
+    }
+    s->changes = x->changes;
+    s->nchanges = 3;
+    x->groups[0] = (mc_study_group){"", {s->totals.assumed, s->totals.assumed, s->totals.assumed}};
+    x->groups[1] =
+        (mc_study_group){"commune-committee", {s->totals.statistics, s->totals.statistics, {0}}};
+    s->groups = x->groups;
+    s->ngroups = 2;
+    for (size_t i = 0; i < 6; i++) {
+        char line[80];
+        snprintf(line, sizeof line, "nat-%zu: superseded by birth-registration", i + 1);
+        x->superseded[i] = strdup(line);
+    }
+    s->superseded = x->superseded;
+    s->nsuperseded = 6;
+    x->conflicts[0] = strdup("a and b both set the time limit of birth-registration");
+    s->conflicts = x->conflicts;
+    s->nconflicts = 1;
+    x->sensitivity[0] = strdup("hourly income 30,000 VND (the cost model vn-2024 says 40,000)");
+    s->sensitivity = x->sensitivity;
+    s->nsensitivity = 1;
+    x->list[0] = x->list[1] = s;
+    x->labels[0] = "marriage-checks-2026";
+    x->labels[1] = "a + b";
+}
+
+static void hand_free(hand_study *x)
+{
+    for (size_t i = 0; i < 6; i++) {
+        free(x->superseded[i]);
+    }
+    free(x->conflicts[0]);
+    free(x->sensitivity[0]);
+}
+
+static void test_html__briefing_of_a_study(void **state)
+{
+    fixture *f = *state;
+    hand_study x;
+    hand_fill(&x);
+    mc_error err;
+    study_out o = {NULL, x.list, x.labels, 1, "2026-01-15", MC_LANG_VI, NULL};
+    assert_int_equal(study_page_write(f->path, &o, &err), 0);
+    char *text = slurp(f->path);
+    /* The headline and its split, in tỷ đồng with Vietnamese separators. */
+    assert_non_null(strstr(text, "<html lang=\"vi\">"));
+    assert_non_null(
+        strstr(text, "<title>Đánh giá phương án cải cách: marriage-checks-2026</title>"));
+    assert_non_null(strstr(text, "Các thủ tục có hiệu lực ngày 15/01/2026"));
+    assert_non_null(strstr(
+        text,
+        "<div class=\"v\">649,1 tỷ đồng</div><div class=\"l\">Chi phí hằng năm hiện nay</div>"));
+    assert_non_null(strstr(text, "<div class=\"v\">-57,7 tỷ đồng</div><div class=\"l\">Tiết kiệm "
+                                 "hằng năm (âm: chi phí tăng)</div>"));
+    assert_non_null(strstr(
+        text, "<div class=\"v\">0 đồng</div><div class=\"l\">trong đó dựa trên giả định</div>"));
+    assert_non_null(strstr(text, "Phương án làm chi phí hằng năm tăng thêm 57,7 tỷ đồng: 57,7 tỷ "
+                                 "đồng tính từ số liệu thống kê"));
+    /* The caveats: counted, a few names, where the rest are. */
+    assert_non_null(strstr(
+        text, "<li>1 trong 3 thủ tục dùng số liệu giả định, chiếm 0,08% chi phí hiện nay.</li>"));
+    assert_non_null(strstr(text, "<li>6 thủ tục không được tính vì đã có thủ tục khác thay thế "
+                                 "(tránh tính hai lần): nat-1, nat-2, nat-3 và 3 thủ tục khác "
+                                 "(danh sách đầy đủ: trang Giả định của bảng tính --xlsx).</li>"));
+    assert_non_null(strstr(
+        text,
+        "<li>1 thủ tục tăng chi phí theo phương án: marriage-registration (-415,0 tỷ đồng).</li>"));
+    assert_non_null(strstr(text, "<li>Giả định đã thay đổi cho lần tính này: hourly income 30,000 "
+                                 "VND (the cost model vn-2024 says 40,000).</li>"));
+    assert_non_null(strstr(text, "<li>Xung đột giữa các phương án: a and b both set the time limit "
+                                 "of birth-registration.</li>"));
+    /* The changes with their legal basis and worth; the one that is not a cost says so. */
+    assert_non_null(
+        strstr(text, "<td class=\"t\">drop requires birth-notice</td><td class=\"t\">Nghị định "
+                     "87/2020/NĐ-CP, điều 5</td><td class=\"r\">357,3 tỷ đồng (55,04%)</td>"));
+    assert_non_null(strstr(text, "<td class=\"r\">-415,0 tỷ đồng (-63,93%)</td>"));
+    assert_non_null(
+        strstr(text, "<td class=\"t\">—</td><td class=\"r\">không tính vào chi phí</td>"));
+    /* The chart: the loss to the left, red; the subtotals, the rows without a group as "—". */
+    assert_non_null(
+        strstr(text, "fill=\"#c8553d\"><title>marriage-registration: -415,0 tỷ đồng</title>"));
+    assert_non_null(strstr(
+        text, "<td class=\"t\">—</td><td class=\"r\">1</td><td class=\"r\">510,0 triệu đồng</td>"));
+    /* The state's side. */
+    assert_non_null(strstr(
+        text, "<td class=\"t\">Thu phí, lệ phí hằng năm</td><td class=\"r\">16,0 tỷ đồng</td>"));
+    free(text);
+
+    /* In English, and two studies side by side. */
+    o.lang = MC_LANG_EN;
+    o.n = 2;
+    assert_int_equal(study_page_write(f->path, &o, &err), 0);
+    text = slurp(f->path);
+    assert_non_null(strstr(text, "<html lang=\"en\">"));
+    assert_non_null(strstr(text, "<title>Reforms compared</title>"));
+    assert_non_null(strstr(text, "<td class=\"t\">a + b</td><td class=\"r\">706.8 billion "
+                                 "VND</td><td class=\"r\">-57.7 billion VND</td>"));
+    assert_int_equal(count(text, "fill=\"#c8553d\"><title>"), 2);
+    assert_non_null(strstr(text, "<h2>The reform&#39;s changes: a + b</h2>"));
+    free(text);
+
+    /* Nothing to write: refused; an unwritable path: named with its reason, nothing left. */
+    o.n = 0;
+    assert_int_equal(study_page_write(f->path, &o, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "a briefing needs a study");
+    o.n = 1;
+    assert_int_equal(study_page_write("/nonexistent/dir/b.html", &o, &err), MC_EIO);
+    assert_string_equal(err.msg, "cannot write /nonexistent/dir/b.html: No such file or directory");
+    hand_free(&x);
+}
+
+static void test_html__workbook_of_a_study(void **state)
+{
+    fixture *f = *state;
+    hand_study x;
+    hand_fill(&x);
+    mc_error err;
+    char path[160], tmp[168];
+    snprintf(path, sizeof path, "%s/w.xlsx", f->dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    study_out o = {NULL, x.list, x.labels, 2, "2026-01-15", MC_LANG_VI, NULL};
+    assert_int_equal(study_xlsx_write(path, &o, &err), 0);
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    char magic[2];
+    assert_int_equal(fread(magic, 1, 2, in), 2);
+    fclose(in);
+    assert_memory_equal(magic, "PK", 2); /* a zip, as an XLSX is */
+    assert_false(exists(tmp));
+    remove(path);
+    o.n = 0;
+    assert_int_equal(study_xlsx_write(path, &o, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "a workbook needs a study");
+    o.n = 1;
+    assert_int_equal(study_xlsx_write("/nonexistent/dir/w.xlsx", &o, &err), MC_EIO);
+    assert_string_equal(err.msg, "cannot write /nonexistent/dir/w.xlsx: No such file or directory");
+    assert_false(exists(path));
+    hand_free(&x);
+}
+
 static void test_html__columns_and_shares(void **state)
 {
     fixture *f = *state;
@@ -295,6 +616,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_html__bars_scale_to_the_largest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html__charts_survive_degenerate_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html__columns_and_shares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html__diverging_draws_losses_left, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html__document_language_style_and_box, setup,
+                                        teardown),
+        cmocka_unit_test(test_html__diverging_pick_keeps_losses),
+        cmocka_unit_test_setup_teardown(test_html__briefing_of_a_study, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html__workbook_of_a_study, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

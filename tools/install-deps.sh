@@ -21,6 +21,9 @@ pkgs+=(libcurl4-openssl-dev libgnutls28-dev)
 pkgs+=(nodejs)
 # tools/check-console.sh reads the printed forms as PDF (pdftotext) and draws them (pdftoppm).
 pkgs+=(poppler-utils)
+# `cost --xlsx` writes its workbook with libxlsxwriter; tests/briefing.sh recalculates it headless
+# with LibreOffice Calc (no GUI) and compares its figures with the CSV.
+pkgs+=(libxlsxwriter-dev libreoffice-calc-nogui)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -185,6 +185,9 @@ m submit birth-registration --field citizen-id=079987654321 --field parents-marr
     --attach birth-declaration --attach birth-notice --channel online --now 2025-07-15T16:00
 m report --from 2025-07-01 --to 2025-07-31 --html "$pages/report.html"
 skippable "html render" bash tools/check-html.sh "$pages/cost.html" "$pages/simulate.html" "$pages/report.html"
+# The briefing of `cost --html` printed to PDF by headless Chromium, and the workbook of
+# `cost --xlsx` recalculated by LibreOffice and compared with the CSV (tests/briefing.sh).
+skippable briefing timeout 600 bash tests/briefing.sh "$build/motcua"
 
 if [ "${#failed_names[@]}" -ne 0 ]; then
     echo "failed: $(IFS=,; echo "${failed_names[*]}" | sed 's/,/, /g')"

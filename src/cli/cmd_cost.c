@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "coverage_out.h"
 #include "study_args.h"
+#include "study_out.h"
 
 #include "front/study_view.h"
 
@@ -504,6 +505,27 @@ static int run_studies(cost_run *run, mc_rules *rules, mc_error *err)
     return rc;
 }
 
+/* The briefing (--html) and the workbook (--xlsx) of the studies (study_out.h), Vietnamese
+ * unless --lang says otherwise. */
+static int write_outputs(const front_opts *c, const cost_run *run, mc_error *err)
+{
+    const mc_study **studies = calloc(run->n, sizeof *studies);
+    if (studies == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < run->n; k++) {
+        studies[k] = &run->studies[k];
+    }
+    study_out o = {run->cat, studies, (const char *const *)run->labels, run->n, run->day,
+                   c->lang_name != NULL ? c->lang : MC_LANG_VI, NULL};
+    int rc = c->html != NULL ? study_page_write(c->html, &o, err) : 0;
+    if (rc == 0 && c->xlsx != NULL) {
+        rc = study_xlsx_write(c->xlsx, &o, err);
+    }
+    free(studies);
+    return rc;
+}
+
 int cmd_cost(front_opts *c)
 {
     const char *fmt = c->format ? c->format : "text";
@@ -548,9 +570,6 @@ int cmd_cost(front_opts *c)
         run.args.opts.measured = run.cov.on ? &run.cov.cov : NULL;
         rc = run_studies(&run, rules, &err);
     }
-    if (rc == 0 && (c->html != NULL || c->xlsx != NULL)) {
-        rc = mc_error_set(&err, MC_EUSAGE, "--html and --xlsx of cost are being rebuilt");
-    }
     if (rc == 0) {
         if (strcmp(fmt, "csv") == 0) {
             print_csv(&run);
@@ -572,6 +591,9 @@ int cmd_cost(front_opts *c)
             print_text(&run);
         }
         fflush(stdout);
+        if (rc == 0 && (c->html != NULL || c->xlsx != NULL)) {
+            rc = write_outputs(c, &run, &err);
+        }
     }
     if (rc != 0) {
         if (diags != NULL && rc == MC_ECHECK) {

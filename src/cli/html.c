@@ -151,6 +151,9 @@ static const char style[] =
     "svg{display:block;max-width:100%;height:auto}\n"
     "svg text{font-family:inherit;fill:#1d2733}\n"
     "svg text.in{fill:#fff}\n"
+    ".box{border:2px solid #e0a458;background:#fff8ec;border-radius:6px;padding:.2em 1em;"
+    "margin:1em 0}\n"
+    ".box h3{font-size:1em;margin:.5em 0 .2em}\n"
     "@media print{body{max-width:none;margin:0}figure,table{break-inside:avoid}}\n";
 
 static char *concat(const char *a, const char *b)
@@ -174,6 +177,12 @@ static void html_free(html *h)
 
 int html_open(html **out, const char *path, const char *title, mc_error *err)
 {
+    return html_open_doc(out, path, title, "en", NULL, err);
+}
+
+int html_open_doc(html **out, const char *path, const char *title, const char *lang,
+                  const char *extra_style, mc_error *err)
+{
     *out = NULL;
     html *h = calloc(1, sizeof *h);
     if (h == NULL || (h->path = concat(path, "")) == NULL ||
@@ -190,7 +199,9 @@ int html_open(html **out, const char *path, const char *title, mc_error *err)
         return rc;
     }
     /* The policy forbids every load from outside: a page that needed one would show it. */
-    puts_(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    puts_(h, "<!DOCTYPE html>\n<html lang=\"");
+    esc(h, lang);
+    puts_(h, "\">\n<head>\n<meta charset=\"utf-8\">\n"
              "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
              "style-src 'unsafe-inline'\">\n"
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -198,6 +209,9 @@ int html_open(html **out, const char *path, const char *title, mc_error *err)
     esc(h, title);
     puts_(h, "</title>\n<style>\n");
     puts_(h, style);
+    if (extra_style != NULL) {
+        puts_(h, extra_style);
+    }
     puts_(h, "</style>\n</head>\n<body>\n<main>\n<h1>");
     esc(h, title);
     puts_(h, "</h1>\n");
@@ -277,6 +291,18 @@ void html_para(html *h, const char *fmt, ...)
     va_start(ap, fmt);
     element(h, "p", NULL, fmt, ap);
     va_end(ap);
+}
+
+void html_box_begin(html *h, const char *title)
+{
+    puts_(h, "<aside class=\"box\">\n<h3>");
+    esc(h, title);
+    puts_(h, "</h3>\n");
+}
+
+void html_box_end(html *h)
+{
+    puts_(h, "</aside>\n");
 }
 
 void html_list_begin(html *h)
@@ -396,7 +422,8 @@ void html_table_end(html *h)
 /* ---- charts ------------------------------------------------------------------------------- */
 
 enum {
-    WIDTH = 960,    /* of every drawing, in its own pixels */
+    WIDTH = 960,           /* of every drawing, in its own pixels */
+    DIVERGING_WIDTH = 720, /* of a diverging chart: the width of an A4 briefing's text */
     CHAR_W = 7,     /* a character at 12px, about: text cannot be measured without a script */
     BAR_H = 16,     /* a bar of a bar chart */
     GROUP_GAP = 12, /* between the groups of bars */
@@ -515,14 +542,23 @@ static void svg_rect(html *h, double x, double y, double w, double hh, const cha
     puts_(h, "</title></rect>\n");
 }
 
+static void figure_begin_w(html *h, const char *title, double width, double height);
+
 static void figure_begin(html *h, const char *title, double height)
+{
+    figure_begin_w(h, title, WIDTH, height);
+}
+
+/* A figure whose drawing is width pixels wide: a narrower one is scaled less, so its text
+ * reads larger on a page. */
+static void figure_begin_w(html *h, const char *title, double width, double height)
 {
     puts_(h, "<figure>\n<figcaption>");
     esc(h, title);
     putf(h,
-         "</figcaption>\n<svg viewBox=\"0 0 %d %.0f\" width=\"%d\" height=\"%.0f\" "
+         "</figcaption>\n<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
          "role=\"img\" aria-label=\"",
-         WIDTH, height, WIDTH, height);
+         width, height, width, height);
     esc(h, title);
     puts_(h, "\" font-size=\"12\">\n");
 }
@@ -532,12 +568,14 @@ static void figure_end(html *h)
     puts_(h, "</svg>\n</figure>\n");
 }
 
-/* The series' names with their colours, in a row from x at the top of the drawing. */
-static void legend(html *h, double x, const html_series *series, size_t nseries)
+/* The series' names with their colours (colours[s], or the series' own), in a row from x at
+ * the top of the drawing. */
+static void legend(html *h, double x, const html_series *series, size_t nseries,
+                   const char *const *colours)
 {
     for (size_t s = 0; s < nseries; s++) {
         putf(h, "<rect x=\"%.1f\" y=\"6\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", x,
-             series_colour[s]);
+             colours ? colours[s] : series_colour[s]);
         svg_text(h, x + 17, 16.5, "start", NULL, series[s].name, 40);
         x += 17 + (double)(text_len(series[s].name) > 40 ? 40 : text_len(series[s].name)) * CHAR_W +
              24;
@@ -563,8 +601,11 @@ static size_t series_to_draw(html *h, const char *title, size_t n, size_t nserie
     return nseries > HTML_MAX_SERIES ? HTML_MAX_SERIES : nseries;
 }
 
-void html_bar_chart(html *h, const char *title, const char *const *labels, size_t n,
-                    const html_series *series, size_t nseries)
+/* The bars of html_bar_chart; signs, when not NULL, colours each bar by its sign (signs[0] for
+ * a value above 0, signs[1] below) and names the two in the legend (legend[0], legend[1]). */
+static void bars(html *h, const char *title, const char *const *labels, size_t n,
+                 const html_series *series, size_t nseries, const char *const *signs,
+                 const html_series *legend_of_signs, double width, size_t max_label)
 {
     if ((nseries = series_to_draw(h, title, n, nseries)) == 0) {
         return;
@@ -584,16 +625,20 @@ void html_bar_chart(html *h, const char *title, const char *const *labels, size_
         }
     }
     /* Columns: labels | room for negative values' labels | bars | room for value labels. */
-    label_chars = label_chars > 48 ? 48 : label_chars;
+    label_chars = label_chars > max_label ? max_label : label_chars;
     double label_w = (double)label_chars * CHAR_W + 12;
     double value_w = (double)(value_chars > 30 ? 30 : value_chars) * CHAR_W + 10;
-    double x0 = label_w + (lo < 0 ? value_w : 0), x1 = WIDTH - value_w;
+    double x0 = label_w + (lo < 0 ? value_w : 0), x1 = width - value_w;
     double span = hi - lo; /* 0 when every value is 0: the bars are then empty */
     double zero = span > 0 ? x0 + (0 - lo) / span * (x1 - x0) : x0;
     double group = (double)nseries * BAR_H + (double)(nseries - 1) * 2 + GROUP_GAP;
     double height = LEGEND_H + (double)n * group + 8;
-    figure_begin(h, title, height);
-    legend(h, label_w, series, nseries);
+    figure_begin_w(h, title, width, height);
+    if (signs != NULL) {
+        legend(h, label_w, legend_of_signs, 2, signs);
+    } else {
+        legend(h, label_w, series, nseries, NULL);
+    }
     for (size_t i = 0; i < n; i++) {
         double y = LEGEND_H + (double)i * group;
         double mid = y + (group - GROUP_GAP) / 2;
@@ -609,7 +654,8 @@ void html_bar_chart(html *h, const char *title, const char *const *labels, size_
                 w = 1; /* a value too small to see still shows */
             }
             if (v != 0) {
-                svg_rect(h, v < 0 ? zero - w : zero, by, w, BAR_H, series_colour[s], labels[i],
+                svg_rect(h, v < 0 ? zero - w : zero, by, w, BAR_H,
+                         signs ? signs[v < 0] : series_colour[s], labels[i],
                          nseries > 1 ? series[s].name : NULL, text);
             }
             double tx = v < 0 ? zero - w - 4 : zero + w + 4;
@@ -619,6 +665,65 @@ void html_bar_chart(html *h, const char *title, const char *const *labels, size_
     putf(h, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1d2733\"/>\n", zero,
          LEGEND_H - 2, zero, height - 6);
     figure_end(h);
+}
+
+void html_bar_chart(html *h, const char *title, const char *const *labels, size_t n,
+                    const html_series *series, size_t nseries)
+{
+    bars(h, title, labels, n, series, nseries, NULL, NULL, WIDTH, 48);
+}
+
+void html_diverging_chart(html *h, const char *title, const char *const *labels, size_t n,
+                          const html_series *values, const char *gain, const char *loss)
+{
+    static const char *const signs[2] = {"#3a7d44", "#c8553d"};
+    const html_series names[2] = {{gain, NULL, NULL}, {loss, NULL, NULL}};
+    bars(h, title, labels, n, values, 1, signs, names, DIVERGING_WIDTH, 34);
+}
+
+/* The picking order of html_diverging_pick: by magnitude, largest first, ties by index. */
+static const double *pick_values;
+
+static int by_magnitude(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = fabs(finite(pick_values[i])), y = fabs(finite(pick_values[j]));
+    return x > y ? -1 : x < y ? 1 : (i > j) - (i < j);
+}
+
+/* Gains first, largest first; then losses, the largest last. */
+static int by_sign_then_value(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = finite(pick_values[i]), y = finite(pick_values[j]);
+    return x > y ? -1 : x < y ? 1 : (i > j) - (i < j);
+}
+
+size_t html_diverging_pick(const double *values, size_t n, size_t k, size_t *out)
+{
+    size_t ngain = 0, nloss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = finite(values[i]);
+        if (v > 0) {
+            out[ngain++] = i;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (finite(values[i]) < 0) {
+            out[ngain + nloss++] = i;
+        }
+    }
+    pick_values = values;
+    qsort(out, ngain, sizeof *out, by_magnitude);
+    qsort(out + ngain, nloss, sizeof *out, by_magnitude);
+    /* Losses keep half the places when there are that many; gains take what is left. */
+    size_t keep_loss = nloss < (k + 1) / 2 ? nloss : (k + 1) / 2;
+    size_t keep_gain = ngain < k - keep_loss ? ngain : k - keep_loss;
+    keep_loss = nloss < k - keep_gain ? nloss : k - keep_gain;
+    memmove(out + keep_gain, out + ngain, keep_loss * sizeof *out);
+    qsort(out, keep_gain + keep_loss, sizeof *out, by_sign_then_value);
+    pick_values = NULL;
+    return keep_gain + keep_loss;
 }
 
 /* A round step for about four ticks up to hi (> 0): 1, 2 or 5 times a power of ten. */
@@ -667,7 +772,7 @@ void html_column_chart(html *h, const char *title, const char *const *labels, si
         every++;
     }
     figure_begin(h, title, y1 + 26);
-    legend(h, x0, series, nseries);
+    legend(h, x0, series, nseries, NULL);
     for (double t = 0; t <= top * (1 + 1e-9) && (hi > 0 || t == 0); t += step) {
         double y = y1 - t / top * PLOT_H;
         number_text(t, buf);

@@ -25,6 +25,10 @@ typedef struct html html; /* a page being written */
  * Returns 0 and sets *out, or MC_EIO with "cannot write PATH: REASON" (nothing is left on
  * disk), or MC_ENOMEM. The caller ends the page with html_close or html_discard. */
 int html_open(html **out, const char *path, const char *title, mc_error *err);
+/* As html_open, with the page's language (its lang attribute: "vi", "en") and CSS added after
+ * the page's own (extra_style may be NULL): a briefing's print layout. */
+int html_open_doc(html **out, const char *path, const char *title, const char *lang,
+                  const char *extra_style, mc_error *err);
 /* Ends the page, puts it on disk and renames PATH.tmp to PATH. Returns 0, or MC_EIO with
  * "cannot write PATH: REASON" when any write, the flush or the rename failed (MC_ENOMEM when
  * the failure was out of memory); PATH.tmp is then removed and PATH is left as it was. Frees h
@@ -51,6 +55,10 @@ void html_set_error(html *h, int errnum);
 void html_meta(html *h, const char *fmt, ...) HTML_PRINTF;
 void html_heading(html *h, const char *fmt, ...) HTML_PRINTF;
 void html_para(html *h, const char *fmt, ...) HTML_PRINTF;
+/* A box set apart from the text (the caveats of a briefing): html_box_begin with its title,
+ * then paragraphs and lists, then html_box_end. */
+void html_box_begin(html *h, const char *title);
+void html_box_end(html *h);
 /* A list: html_list_begin, one html_item per entry, html_list_end. term, when not NULL, is
  * shown in bold before text ("term: text"). */
 void html_list_begin(html *h);
@@ -99,6 +107,23 @@ enum { HTML_MAX_SERIES = 4 };
  * data". Non-finite values count as 0. */
 void html_bar_chart(html *h, const char *title, const char *const *labels, size_t n,
                     const html_series *series, size_t nseries);
+
+/* A diverging bar chart of one signed figure per category (a saving): values->values[i] above 0
+ * drawn right of a zero line in green, below 0 left of it in red, each bar labelled with its
+ * text (values->texts, or the number); categories top to bottom as given (html_diverging_pick
+ * chooses and orders them), a legend naming the two colours gain and loss. Scaled to the
+ * largest magnitude; drawn 720 pixels wide (the text width of an A4 page, so that its words
+ * print at the page's size), labels cut at 34 characters (whole in a tooltip); n 0: a chart
+ * saying "no data". */
+void html_diverging_chart(html *h, const char *title, const char *const *labels, size_t n,
+                          const html_series *values, const char *gain, const char *loss);
+
+/* The categories a diverging chart of at most k bars shows, as indices into values (n of them)
+ * written to out (room for n): the gains, largest first, then the losses, the largest last.
+ * When there are more than k, the largest magnitudes of each sign are kept, losses keeping up
+ * to half of the k places: a change that costs more is never crowded out by savings. Zero
+ * and non-finite values are not shown. Returns how many out holds (<= k). Not reentrant. */
+size_t html_diverging_pick(const double *values, size_t n, size_t k, size_t *out);
 
 /* A column chart (a histogram) over n ordered bins (labels[i], left to right: "0", "1", …,
  * "30+"), nseries columns a bin side by side (1 to HTML_MAX_SERIES), a y axis with round

@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# The briefing and the workbook of `motcua cost` (src/cli/study_page.c, study_xlsx.c), checked
+# as the people who use them would: the page in Vietnamese with its split headline, its caveats
+# and a bar to the left for a procedure a reform makes dearer (tests/fixtures/briefing-catalogue),
+# printed to PDF by headless Chromium (A4, the headline figures in the PDF's text); the workbook
+# recalculated headless by LibreOffice and every recalculated figure compared with `motcua cost
+# --format csv`, then once more with one formula corrupted on purpose, which must fail.
+# Usage: tests/briefing.sh MOTCUA [SHOTS_DIR] — with SHOTS_DIR, the PNG screenshots of the page
+# and of the PDF's first page are left there (docs/reform-briefing/). Prints TAP; exits 77 when
+# Chromium, poppler-utils or LibreOffice is missing (a failure under CI: tools/run-tests.sh).
+set -u
+motcua=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+shots=${2:-}
+here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../tools/console-test/browser-lib.sh
+. "$here/tools/console-test/browser-lib.sh" # sets $browser
+for tool in "$browser" pdftotext pdfinfo pdftoppm soffice python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "briefing: $tool is missing (chromium, poppler-utils, libreoffice-calc-nogui); skipped" >&2
+        exit 77
+    fi
+done
+fixture="$here/tests/fixtures/briefing-catalogue"
+work=$(mktemp -d /tmp/briefing.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+check() { # check DESCRIPTION COMMAND…
+    local what=$1
+    shift
+    if "$@" >"$work/check.out" 2>&1; then ok "$what"; else not_ok "$what"; sed 's/^/# /' "$work/check.out"; fi
+}
+has() { grep -qF -- "$2" "$1" || { echo "missing in $1: $2"; return 1; }; }
+
+cost() { # cost CATALOGUE ARGS…: cost on the study date of every run here
+    local cat=$1
+    shift
+    "$motcua" cost --catalogue "$cat" --date 2026-01-15 "$@"
+}
+
+# ---- the page -----------------------------------------------------------------------------
+check "cost writes the briefing and the workbook with its CSV" \
+    cost "$fixture" --reform marriage-checks-2026 --format csv --html "$work/m.html" \
+    --xlsx "$work/m.xlsx"
+cost "$fixture" --reform marriage-checks-2026 --format csv >"$work/m.csv" 2>/dev/null
+
+# "618,5 tỷ đồng": an amount as the page writes it, worked out here from the CSV's dong.
+vi_amount() {
+    python3 -c '
+import sys
+v = int(sys.argv[1]); m = abs(v)
+unit, name = (10**9, "tỷ đồng") if m >= 10**9 else (10**6, "triệu đồng") if m >= 10**6 else (1, "đồng")
+if unit == 1:
+    print(("-" if v < 0 else "") + f"{m:,}".replace(",", ".") + " " + name)
+else:
+    t = (m * 10 + unit // 2) // unit
+    print(("-" if v < 0 and t else "") + f"{t // 10:,}".replace(",", ".") + "," + str(t % 10) + " " + name)
+' "$1"
+}
+csv_sum() { # csv_sum FILE COLUMN: the sum of a column of cost's CSV
+    python3 -c '
+import csv, sys
+print(sum(int(r[sys.argv[2]]) for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))))
+' "$1" "$2"
+}
+base=$(csv_sum "$work/m.csv" annual)
+after=$(csv_sum "$work/m.csv" reform_annual)
+saving=$(csv_sum "$work/m.csv" saving)
+base_t=$(vi_amount "$base")
+after_t=$(vi_amount "$after")
+saving_t=$(vi_amount "$saving")
+page_words() {
+    local f=$1
+    has "$f" '<html lang="vi">' && has "$f" 'Kết quả chính' && has "$f" 'Lưu ý' &&
+        has "$f" 'Chi phí hằng năm hiện nay' && has "$f" 'Phía Nhà nước: phí, lệ phí thu được' &&
+        has "$f" 'Đăng ký kết hôn' && has "$f" '@page{size:A4'
+}
+check "the briefing speaks Vietnamese, with diacritics, and prints on A4" page_words "$work/m.html"
+headline() {
+    local f=$1
+    has "$f" ">$base_t</div>" && has "$f" ">$after_t</div>" && has "$f" ">$saving_t</div>" &&
+        has "$f" 'trong đó dựa trên số liệu thống kê' && has "$f" 'trong đó dựa trên giả định' &&
+        has "$f" 'Dựa trên số liệu thống kê' && has "$f" 'Dựa trên giả định'
+}
+check "the headline ($base_t → $after_t, saving $saving_t) is split into statistics and assumptions" \
+    headline "$work/m.html"
+caveats() {
+    has "$1" '<aside class="box">' &&
+        has "$1" '1 trong 3 thủ tục dùng số liệu giả định' &&
+        has "$1" '1 thủ tục tăng chi phí theo phương án: Đăng ký kết hôn (-465,0 tỷ đồng)'
+}
+check "the caveats box counts the assumed procedures and names the one that costs more" \
+    caveats "$work/m.html"
+# The saving chart: marriage registration costs 465 billion more; its bar is red and ends at
+# the zero line where the birth registration's green bar starts.
+negative_bar() {
+    python3 - "$1" <<'EOF'
+import re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" '
+                  r'fill="(#[0-9a-f]+)"><title>([^<]*)</title>', page)
+loss = [b for b in bars if b[3] == "Đăng ký kết hôn: -465,0 tỷ đồng"]
+gain = [b for b in bars if b[3] == "Đăng ký khai sinh: 60,0 tỷ đồng"]
+assert len(loss) == 1 and len(gain) == 1, bars
+lx, lw, lfill, _ = loss[0]
+gx, gw, gfill, _ = gain[0]
+assert lfill == "#c8553d" and gfill == "#3a7d44", (lfill, gfill)
+assert abs(float(lx) + float(lw) - float(gx)) < 0.2, "the loss does not end at the zero line"
+assert float(lw) / float(gw) > 465 / 60 - 0.05, "the bars are not to scale"
+print("loss", lx, lw, "gain", gx, gw)
+EOF
+}
+check "a procedure the reform makes dearer is drawn as a red bar to the left" negative_bar "$work/m.html"
+
+check "cost --lang en writes the briefing in English" \
+    cost "$fixture" --reform marriage-checks-2026 --lang en --html "$work/en.html"
+english() {
+    has "$1" '<html lang="en">' && has "$1" 'Headline' && has "$1" '1,023.5 billion VND' &&
+        has "$1" 'Caveats'
+}
+check "the English briefing uses English words and separators" english "$work/en.html"
+
+# ---- the PDF ------------------------------------------------------------------------------
+pdf() { # pdf HTML PDF: printed by headless Chromium
+    timeout 120 "$browser" --headless=new --no-sandbox --disable-gpu --no-pdf-header-footer \
+        --user-data-dir="$work/chromium" --print-to-pdf="$2" "file://$1" 2>/dev/null
+    [ -s "$2" ]
+}
+check "headless Chromium prints the briefing to PDF" pdf "$work/m.html" "$work/m.pdf"
+a4() {
+    pdfinfo "$1" | grep -E '^Page size:' | tee /dev/stderr |
+        grep -qE '^Page size: +59[45](\.[0-9]+)? x 84[12](\.[0-9]+)? pts'
+}
+check "the PDF's pages are A4" a4 "$work/m.pdf"
+pdf_text() {
+    pdftotext -enc UTF-8 "$1" "$work/m.txt" && has "$work/m.txt" 'Kết quả chính' &&
+        has "$work/m.txt" "$base_t" && has "$work/m.txt" "$after_t" &&
+        has "$work/m.txt" "$saving_t" && has "$work/m.txt" 'Lưu ý' &&
+        has "$work/m.txt" 'dựa trên giả định'
+}
+check "the PDF's text holds the headline figures in Vietnamese" pdf_text "$work/m.pdf"
+
+# The bundled catalogue: its headline as computed from its CSV, in the page and the PDF.
+cost "$here" --reform data-simplification-2026 --format csv >"$work/b.csv" 2>/dev/null
+check "cost writes the bundled catalogue's briefing and workbook" \
+    cost "$here" --reform data-simplification-2026 --html "$work/b.html" --xlsx "$work/b.xlsx"
+b_base=$(vi_amount "$(csv_sum "$work/b.csv" annual)")
+b_saving=$(vi_amount "$(csv_sum "$work/b.csv" saving)")
+bundled() {
+    pdf "$work/b.html" "$work/b.pdf" && pdftotext -enc UTF-8 "$work/b.pdf" "$work/b.txt" &&
+        has "$work/b.html" ">$b_base</div>" && has "$work/b.txt" "$b_base" &&
+        has "$work/b.txt" "$b_saving" && has "$work/b.txt" 'Lưu ý'
+}
+check "the bundled catalogue's briefing ($b_base, saving $b_saving) prints with its headline" bundled
+
+if [ -n "$shots" ]; then
+    mkdir -p "$shots"
+    cost "$fixture" --compare marriage-checks-2026,civil-data-2026 --html "$work/c.html" \
+        >/dev/null 2>&1 && pdf "$work/c.html" "$work/c.pdf"
+    timeout 120 "$browser" --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
+        --user-data-dir="$work/chromium" --window-size=794,2400 \
+        --screenshot="$shots/briefing-m.png" "file://$work/m.html" >/dev/null 2>&1
+    for p in m b c; do
+        pdftoppm -png -r 70 -f 1 -l 1 "$work/$p.pdf" "$shots/briefing-$p-pdf"
+    done
+fi
+
+# ---- the workbook, recalculated -----------------------------------------------------------
+# LibreOffice recalculates a workbook on load only when told to (Tools > Options > Calc >
+# Formula > Recalculation on file load): a private profile says "always" for OOXML.
+profile="$work/lo"
+mkdir -p "$profile/user"
+cat >"$profile/user/registrymodifications.xcu" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+EOF
+recalc() { # recalc XLSX DIR: every sheet as DIR/NAME-SHEET.csv, values recalculated
+    # CSV filter: ',' '"' UTF-8, from line 1, values not as shown, every sheet (-1).
+    timeout 180 soffice -env:UserInstallation="file://$profile" --headless --norestore \
+        --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' \
+        --outdir "$2" "$1" >"$work/soffice.log" 2>&1
+}
+# compare SHEET_CSV COST_CSV: every procedure's figures and the totals of the recalculated sheet
+# against motcua's CSV.
+compare() {
+    python3 - "$1" "$2" <<'EOF'
+import csv, sys
+sheet = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
+want = {r["procedure"]: r for r in csv.DictReader(open(sys.argv[2], encoding="utf-8"))}
+HEAD, FIRST = 4, 5   # the header row and the first procedure's (study_xlsx.c)
+COL = dict(proc=2, basis=6, hours=7, time=9, cost=10, volume=13, annual=14, r_cost=17,
+           r_annual=20, saving=21, pct=22)
+def num(s):
+    s = s.strip()
+    return float(s[:-1]) / 100 if s.endswith("%") else float(s)
+bad = []
+rows = [r for r in sheet[FIRST:] if len(r) > COL["pct"] and r[0].strip().isdigit()]
+if len(rows) != len(want):
+    bad.append(f"{len(rows)} procedures in the workbook, {len(want)} in the CSV")
+for r in rows:
+    name = r[COL["proc"]]
+    w = want.get(name)
+    if w is None:
+        bad.append(f"{name}: not in the CSV"); continue
+    for col, key in (("cost", "cost"), ("volume", "volume"), ("annual", "annual"),
+                     ("r_cost", "reform_cost"), ("r_annual", "reform_annual"),
+                     ("saving", "saving")):
+        if abs(num(r[COL[col]]) - int(w[key])) > 0.5:
+            bad.append(f"{name} {key}: workbook {r[COL[col]]}, csv {w[key]}")
+    # time cost = hours × income (the income of row 3), to the dong
+    if abs(num(r[COL["time"]]) - num(r[COL["hours"]]) * num(sheet[2][2])) > 0.5:
+        bad.append(f"{name}: time cost {r[COL['time']]} is not hours × income")
+    pct = num(r[COL["pct"]]) * 100
+    if abs(pct - float(w["saving_pct"])) > 0.005 + 1e-9:
+        bad.append(f"{name} saving %: workbook {pct}, csv {w['saving_pct']}")
+totals = {r[COL["proc"]]: r for r in sheet[FIRST:] if len(r) > COL["pct"] and not r[0].strip()}
+total = next(r for r in sheet[FIRST:] if len(r) > COL["pct"] and r[COL["proc"]] in
+             ("Tổng cộng", "Total"))
+for col, key in (("annual", "annual"), ("r_annual", "reform_annual"), ("saving", "saving")):
+    s = sum(int(w[key]) for w in want.values())
+    if abs(num(total[COL[col]]) - s) > 0.5:
+        bad.append(f"total {key}: workbook {total[COL[col]]}, csv {s}")
+parts = [r for r in sheet[FIRST:] if len(r) > COL["pct"] and r[COL["proc"]].startswith(
+         ("Tổng dựa trên", "Total on"))]
+if len(parts) != 2 or abs(sum(num(p[COL["annual"]]) for p in parts) - num(total[COL["annual"]])) > 0.5:
+    bad.append("statistics + assumptions is not the total")
+print("\n".join(bad) if bad else f"{len(rows)} procedures and the totals agree")
+sys.exit(1 if bad else 0)
+EOF
+}
+t0=$(date +%s)
+check "LibreOffice recalculates the workbook headless" recalc "$work/m.xlsx" "$work/m-csv"
+t1=$(date +%s)
+echo "# briefing: LibreOffice took $((t1 - t0)) s"
+procs=$(ls "$work"/m-csv/m-*.csv 2>/dev/null | grep -E -- '-Chi phí TTHC\.csv$' | head -1)
+check "the recalculated workbook agrees with cost --format csv, figure by figure" \
+    compare "${procs:-$work/none}" "$work/m.csv"
+sheets() {
+    ls "$work"/m-csv/ | tee /dev/stderr | grep -q -- '-Thay đổi\.csv$' &&
+        ls "$work"/m-csv/ | grep -q -- '-Giả định\.csv$' &&
+        grep -q 'assumed figures (not statistics): volume, visits' "$work"/m-csv/m-Giả\ định.csv
+}
+check "the workbook has its changes and assumptions sheets" sheets
+
+# A wrong formula must fail: the first annual cost made cost × volume + 1.
+corrupt() {
+    python3 - "$1" "$2" <<'EOF'
+import sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        data = zin.read(item.filename)
+        if item.filename == "xl/worksheets/sheet1.xml":
+            text = data.decode()
+            assert "<f>K6*N6</f>" in text, "no formula K6*N6 in the first sheet"
+            data = text.replace("<f>K6*N6</f>", "<f>K6*N6+1</f>", 1).encode()
+        zout.writestr(item, data)
+EOF
+}
+wrong_fails() {
+    mkdir -p "$work/bad" && corrupt "$work/m.xlsx" "$work/bad/m.xlsx" &&
+        recalc "$work/bad/m.xlsx" "$work/bad-csv" &&
+        ! compare "$work/bad-csv/m-Chi phí TTHC.csv" "$work/m.csv"
+}
+check "a corrupted formula (annual = cost × volume + 1) makes the comparison fail" wrong_fails
+
+# The bundled catalogue's workbook, 750-odd procedures.
+b_recalc() {
+    recalc "$work/b.xlsx" "$work/b-csv" && compare "$work/b-csv/b-Chi phí TTHC.csv" "$work/b.csv"
+}
+check "the bundled catalogue's recalculated workbook agrees with its CSV" b_recalc
+
+# ---- --compare ----------------------------------------------------------------------------
+check "cost --compare writes one page and one workbook for two reforms" \
+    cost "$fixture" --compare marriage-checks-2026,civil-data-2026 --html "$work/c.html" \
+    --xlsx "$work/c.xlsx"
+compared_page() {
+    has "$1" 'So sánh các phương án cải cách' && has "$1" '>marriage-checks-2026<' &&
+        has "$1" '>civil-data-2026<' && has "$1" '<title>marriage-checks-2026: -405,0 tỷ đồng</title>' &&
+        has "$1" 'fill="#c8553d"><title>marriage-checks-2026'
+}
+check "the comparison page has both reforms in one table and one chart, the dearer one to the left" \
+    compared_page "$work/c.html"
+compared_book() {
+    recalc "$work/c.xlsx" "$work/c-csv" || return 1
+    cost "$fixture" --reform civil-data-2026 --format csv >"$work/c2.csv" 2>/dev/null
+    compare "$work/c-csv/c-Phương án 1.csv" "$work/m.csv" &&
+        compare "$work/c-csv/c-Phương án 2.csv" "$work/c2.csv" &&
+        grep -q "^marriage-checks-2026,618510000000,1023510000000,-405000000000," "$work/c-csv/c-So sánh.csv"
+}
+check "each reform's sheet of the compared workbook agrees with its own CSV" compared_book
+
+# ---- failures -----------------------------------------------------------------------------
+unwritable() {
+    local out rc
+    out=$(cost "$fixture" --reform marriage-checks-2026 --xlsx /nonexistent/dir/w.xlsx 2>&1 >/dev/null)
+    rc=$?
+    echo "$out"
+    [ "$rc" -ne 0 ] && [ "$out" = "motcua: cannot write /nonexistent/dir/w.xlsx: No such file or directory" ] &&
+        [ ! -e /nonexistent/dir/w.xlsx.tmp ]
+}
+check "a workbook that cannot be written is refused with its path and reason" unwritable
+unwritable_page() {
+    local out rc
+    out=$(cost "$fixture" --reform marriage-checks-2026 --html /nonexistent/dir/p.html 2>&1 >/dev/null)
+    rc=$?
+    echo "$out"
+    [ "$rc" -ne 0 ] && [ "$out" = "motcua: cannot write /nonexistent/dir/p.html: No such file or directory" ]
+}
+check "a briefing that cannot be written is refused with its path and reason" unwritable_page
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
