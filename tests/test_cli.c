@@ -36,6 +36,7 @@ typedef struct fixture {
     char scen_dir[96], scenario[128]; /* dir/scenarios, its file */
     char out[96], err[96];            /* what a command printed on stdout and stderr */
     const char *catalogues[1];
+    const char *reforms[1];
     const char *args[1];
     front_opts opts;
     int (*cmd)(front_opts *c);
@@ -208,16 +209,20 @@ static void test_cli__cost_json_out_of_memory(void **state)
 {
     fixture *f = *state;
     json_opts(f, cmd_cost);
-    f->opts.reform = "r";
+    f->reforms[0] = "r";
+    f->opts.reforms = f->reforms;
+    f->opts.nreforms = 1;
     f->opts.date = "2026-03-02";
-    sweep_output(f, text_allocations(f), "\"reform\": \"r\"");
+    sweep_output(f, text_allocations(f), "\"reforms\": \"r\"");
 }
 
 static void test_cli__simulate_json_out_of_memory(void **state)
 {
     fixture *f = *state;
     json_opts(f, cmd_simulate);
-    f->opts.reform = "r";
+    f->reforms[0] = "r";
+    f->opts.reforms = f->reforms;
+    f->opts.nreforms = 1;
     f->opts.dossiers = "3";
     f->opts.from = "2026-03-02";
     sweep_output(f, text_allocations(f), "\"reform\": \"r\"");
@@ -318,6 +323,12 @@ static void test_cli__cost_says_where_each_coverage_comes_from(void **state)
         "p                                       0.87         34,884          3,488,400\n"
         "q                                       4.00        160,000         16,000,000\n"
         "total                                                               19,488,400\n"
+        "  from statistics (2)                                               19,488,400\n"
+        "  from assumptions (0)                                                       0\n"
+        "(assumed): a procedure whose volume, effort, visits, time limit or fee the catalogue "
+        "marks as an assumption (`assumed`), not a statistic\n"
+        "\n"
+        "the state's fee revenue a year: 0\n"
         "\n"
         "độ phủ của các cơ sở dữ liệu: đo từ các lượt tra cứu ghi trong kho hồ sơ khi cơ sở dữ "
         "liệu kết nối trực tiếp có ít nhất 30 lượt, nếu không thì dùng số đã khai báo (giả định)\n"
@@ -344,7 +355,9 @@ static void test_cli__cost_says_where_each_coverage_comes_from(void **state)
     free(out);
     free(err);
     /* A reform that declares its own coverage of a measured registry keeps it, and says so. */
-    f->opts.reform = "r";
+    f->reforms[0] = "r";
+    f->opts.reforms = f->reforms;
+    f->opts.nreforms = 1;
     assert_int_equal(run(f), EXIT_OK);
     out = slurp(f->out);
     assert_non_null(strstr(

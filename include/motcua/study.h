@@ -147,6 +147,7 @@ typedef struct mc_study {
     char **sensitivity;        /* what this run changed: "hourly income 30,000 VND (the model
                                   says 40,000)", one sentence each, English */
     size_t nsensitivity;
+    const mc_catalogue *reformed; /* the catalogue under the reforms, or NULL without */
     /* private */
     void *priv;
 } mc_study;

@@ -479,6 +479,7 @@ int mc_study_run(mc_study *out, const mc_catalogue *cat, mc_rules *rules,
     }
     if (rc == 0) {
         rc = apply_reforms(cat, o, &pv->reformed, err);
+        out->reformed = pv->reformed;
     }
     if (rc == 0) {
         rc = mc_cost_compute_with(cat, rules, &out->model, o->date, cov, &pv->base, &pv->nbase,

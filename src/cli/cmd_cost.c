@@ -517,7 +517,7 @@ static int write_outputs(const front_opts *c, const cost_run *run, mc_error *err
         studies[k] = &run->studies[k];
     }
     study_out o = {run->cat, studies, (const char *const *)run->labels, run->n, run->day,
-                   c->lang_name != NULL ? c->lang : MC_LANG_VI, NULL};
+                   c->lang_name != NULL ? c->lang : MC_LANG_VI, &run->cov};
     int rc = c->html != NULL ? study_page_write(c->html, &o, err) : 0;
     if (rc == 0 && c->xlsx != NULL) {
         rc = study_xlsx_write(c->xlsx, &o, err);
@@ -569,6 +569,7 @@ int cmd_cost(front_opts *c)
     if (rc == 0) {
         run.args.opts.measured = run.cov.on ? &run.cov.cov : NULL;
         rc = run_studies(&run, rules, &err);
+        run.cov.reformed = run.studies && !run.compare ? run.studies[0].reformed : NULL;
     }
     if (rc == 0) {
         if (strcmp(fmt, "csv") == 0) {

@@ -22,7 +22,9 @@ typedef struct study_out {
     size_t n;
     const char *day;              /* the study date, YYYY-MM-DD */
     mc_lang lang;                 /* MC_LANG_VI by default, MC_LANG_EN with --lang en */
-    const char *coverage_section; /* not rendered here: the caller adds the coverage block */
+    /* the registries' measured coverage (--coverage-from), its section drawn after the method;
+     * NULL: none */
+    const struct cli_coverage *coverage;
 } study_out;
 
 /* Writes the briefing of o to path (html.h: PATH.tmp renamed when whole). With one study: the

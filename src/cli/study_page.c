@@ -4,6 +4,7 @@
  * A4 (its print CSS), so no table is wider than the sheet: the full list of procedures is the
  * workbook's (--xlsx) and the CSV's, the page lists the procedures whose cost changes most. */
 #include "study_out.h"
+#include "coverage_out.h"
 
 #include "cli.h"
 #include "html.h"
@@ -930,5 +931,8 @@ int study_page_write(const char *path, const study_out *o, mc_error *err)
     }
     html_heading(h, "%s", w(o, W_METHOD));
     html_para(h, "%s", w(o, W_METHOD_TEXT));
+    if (o->coverage != NULL) {
+        cli_coverage_page(h, o->coverage, o->cat);
+    }
     return html_close(h, err);
 }
