@@ -147,7 +147,7 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         mc_free(rem);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    size_t np = 0, superseded = 0;
+    size_t np = 0, superseded = 0, filtered = 0;
     const char *example = NULL, *by = NULL;
     i128 volume = 0;
     for (size_t i = 0; i < n; i++) {
@@ -156,6 +156,7 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         }
         const mc_procedure *p = version_on(split, all[i]->name, s->o->from);
         if (s->o->selects != NULL && !s->o->selects(s->o->selects_ud, p)) {
+            filtered++;
             continue;
         }
         const mc_procedure *sup = mc_catalogue_superseded(split, p->name, s->o->from);
@@ -228,8 +229,11 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
     if (total == 0) {
         mc_free(pl);
         return mc_error_set(err, MC_EUSAGE,
-                            np == 0 ? "no procedure declares a volume: nothing to simulate"
-                                    : "no dossier to simulate (give --dossiers N, N > 0)");
+                            np == 0 && filtered > 0
+                                ? "no procedure with a volume passes the filters: nothing to "
+                                  "simulate"
+                            : np == 0 ? "no procedure declares a volume: nothing to simulate"
+                                      : "no dossier to simulate (give --dossiers N, N > 0)");
     }
     s->total = total;
     *out = pl;
