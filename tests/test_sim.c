@@ -1037,7 +1037,7 @@ static void test_sim__filters_and_superseded(void **state)
 }
 
 typedef struct oom_ctx {
-    mc_catalogue *cat;
+    mc_catalogue *cat, *reformed;
 } oom_ctx;
 
 static int oom_attempt(void *ud)
@@ -1053,11 +1053,35 @@ static int oom_attempt(void *ud)
     return rc;
 }
 
+/* The pair: both results whole, or MC_ENOMEM and nothing left to free. */
+static int oom_pair(void *ud)
+{
+    oom_ctx *c = ud;
+    mc_sim_opts o = opts(c->cat, 6, 1);
+    mc_sim_result b, r;
+    int rc = mc_sim_pair(c->cat, c->reformed, NULL, &o, &b, &r, NULL);
+    if (rc == 0) {
+        assert_int_equal(r.total.dossiers, 6);
+        assert_int_equal(r.gains[MC_SIM_ALL].dossiers, 6);
+        mc_sim_result_free(&b);
+        mc_sim_result_free(&r);
+    } else {
+        assert_null(b.procedures);
+        assert_null(r.procedures);
+    }
+    return rc;
+}
+
 static void test_sim__out_of_memory(void **state)
 {
     (void)state;
-    oom_ctx c = {load(sim_text)};
+    oom_ctx c = {load(sim_text), NULL};
     assert_true(tu_oom_sweep(oom_attempt, &c, false) > 10);
+    assert_int_equal(mc_reform_apply(c.cat, mc_catalogue_reform(c.cat, "nosmall"), &c.reformed,
+                                     NULL),
+                     0);
+    assert_true(tu_oom_sweep(oom_pair, &c, false) > 20);
+    mc_catalogue_free(c.reformed);
     mc_catalogue_free(c.cat);
 }
 

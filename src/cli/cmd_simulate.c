@@ -1161,7 +1161,7 @@ static void page_compare(html *h, const sim_view *v, const mc_sim_result *base)
     size_t cols = v->ncompare + 2;
     const char **head = calloc(cols, sizeof *head);
     const char **cells = calloc(cols, sizeof *cells);
-    char(*text)[64] = calloc(cols, sizeof *text);
+    char(*text)[80] = calloc(cols, sizeof *text);
     char *align = calloc(cols + 1, 1);
     if (head == NULL || cells == NULL || text == NULL || align == NULL) {
         html_set_error(h, ENOMEM);
