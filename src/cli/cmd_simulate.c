@@ -952,11 +952,18 @@ static void page_note(void *ud, bool reform, const char *line)
 
 static void page_notes(html *h, const mc_sim_result *base, const mc_sim_result *ref)
 {
-    html_heading(h, "Assumptions and warnings");
-    html_para(h, "Synthetic applicants go through the engine's own decisions (rules, once-only "
-                 "resolution, statutory clock, timers) without a store; each state lasts its "
-                 "takes and the next event is drawn by chance. Lead times are read from a "
-                 "histogram of quarter working days. See docs/cli.md and docs/reform.md.");
+    html_heading(h, "Giả định và cảnh báo — Assumptions and warnings");
+    html_para(h, "Hồ sơ mô phỏng đi qua chính các quyết định của hệ thống (quy tắc, khai thác dữ "
+                 "liệu một lần, đồng hồ thời hạn, hẹn giờ) mà không lưu trữ; mỗi trạng thái kéo dài "
+                 "theo takes và sự kiện tiếp theo được rút theo chance. Thời gian giải quyết tính "
+                 "theo giờ hành chính giữa lúc nộp và lúc kết thúc, chia cho giờ hành chính của một "
+                 "ngày làm việc; trung vị và p90 là trung bình của khoảng một phần tư ngày chứa "
+                 "chúng. — Synthetic applicants go through the engine's own decisions (rules, "
+                 "once-only resolution, statutory clock, timers) without a store; each state lasts "
+                 "its takes and the next event is drawn by chance. A lead time is the office time "
+                 "from submission to the final state over a working day's office time; the median "
+                 "and p90 are the mean of the quarter-day bin they fall in. See docs/cli.md and "
+                 "docs/reform.md.");
     html_list_begin(h);
     each_note(base, ref, page_note, h);
     html_list_end(h);
@@ -971,7 +978,14 @@ static int open_page(const front_opts *c, const mc_reform *const *reforms, size_
     if (n > 0) {
         snprintf(title, sizeof title, "Mô phỏng — Simulation: %s", names);
     } else if (c->compare != NULL) {
-        snprintf(title, sizeof title, "Mô phỏng — Simulation: %s", c->compare);
+        size_t k = (size_t)snprintf(title, sizeof title, "Mô phỏng — Simulation: ");
+        for (const char *p = c->compare; *p && k + 3 < sizeof title; p++) {
+            title[k++] = *p;
+            if (*p == ',') {
+                title[k++] = ' ';
+            }
+        }
+        title[k] = '\0';
     }
     return html_open(h, c->html, title, err);
 }
