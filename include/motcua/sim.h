@@ -36,9 +36,12 @@
  *     mc_cost_compute's annual total to within sampling error;
  *   - the state's fee revenue: fees charged × volume;
  *   - officer time: the office time a dossier spends in a state before a transition fires (its
- *     drawn `takes`), counted for the roles that may fire that transition, split equally among
- *     them (the built-in applicant and system roles count none), in working days of the
- *     procedure's calendar: staff-days.
+ *     drawn `takes`: exactly the drawn office hours for working units, the office time between
+ *     entering and leaving for the others), counted for the roles that may fire that transition,
+ *     split equally among them (the built-in applicant and system roles count none; a timer
+ *     that fires first counts for no one), in working days of the procedure's calendar (its
+ *     office hours of one day): staff-days. It is the time the dossier waits on those roles, an
+ *     upper bound of their effort, not a time-and-motion measure.
  * A procedure that got no simulated dossier (too few --dossiers for its volume) adds nothing to
  * the year, and the notes say how much volume that leaves out.
  */
