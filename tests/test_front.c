@@ -87,7 +87,7 @@ static const mc_indicators indicators = {.name = "birth",
                                          .fetched = 2,
                                          .asked = 5,
                                          .blocked = 1,
-                                         .processing_wd = 10};
+                                         .processing = 10 * MC_FIXED_ONE};
 
 /* The view f->view, or NULL when memory ran out (MC_ENOMEM from explain). */
 static json_t *build(fixture *f)

@@ -144,7 +144,9 @@ static void indicators(bool sweep)
     assert_int_equal(t->fetched, 1);
     assert_int_equal(t->asked, 3); /* A's notice, B's notice and certificate */
     assert_int_equal(t->blocked, 1);
-    assert_int_equal(t->processing_wd, 1 + 4); /* A: 7→8 July; B: 7→11 July */
+    /* office time over a working day of 7.5 office hours (mc_report_lead_wd): A, 7 July 09:00
+     * → 8 July 10:00, 8.5 h; B → 11 July 10:00, 31 h */
+    assert_int_equal(t->processing, 1133333 + 4133333);
     assert_int_equal(r.nprocedures, 2);
     assert_string_equal(r.procedures[0].name, "birth");
     assert_int_equal(r.procedures[0].received, 2);
@@ -249,7 +251,7 @@ static void test_report__ratios(void **state)
     x.full_online = 0; /* 0% */
     x.resolved = 3;
     x.on_time = 2;        /* 66.666…% → 66.67 */
-    x.processing_wd = 10; /* 3.333… → 3.33 */
+    x.processing = 10 * MC_FIXED_ONE; /* 3.333… → 3.33 */
     mc_indicator_ratios r = mc_report_ratios(&x);
     assert_int_equal(r.online, 1250);
     assert_int_equal(r.full_online, 0);
@@ -258,7 +260,7 @@ static void test_report__ratios(void **state)
     assert_int_equal(r.not_online, 7);
     x.resolved = 8;
     x.on_time = 1;        /* 12.5% exactly */
-    x.processing_wd = 13; /* 1.625 → 1.63, half up */
+    x.processing = 13 * MC_FIXED_ONE; /* 1.625 → 1.63, half up */
     x.online = 2;
     x.received = 40000; /* 0.005% → 0.01, half up */
     r = mc_report_ratios(&x);

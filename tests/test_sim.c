@@ -13,6 +13,8 @@
 #include "base/regex.h"
 #include "analysis/synth.h"
 
+#include <math.h>
+
 /* ==== synthetic values =================================================================== */
 
 static void expect_matching(const char *pattern)
@@ -134,7 +136,8 @@ static const char sim_text[] =
     "  subject id; field id { type text; required } }\n"
     "procedure none { lifecycle straight }\n"
     "reform paperless { registry pop { holds notice } }\n"
-    "reform nosmall { drop procedure small }\n";
+    "reform nosmall { drop procedure small }\n"
+    "reform halfbig { procedure big { volume 1000 per year } }\n";
 
 static mc_catalogue *load(const char *text)
 {
@@ -669,8 +672,11 @@ static void test_sim__figures_of_a_row(void **state)
     x.lead_n = 3;
     x.lead_wd = 7.5;
     x.hist[1 * MC_SIM_BINS_PER_WD] = 1;     /* 1 wd */
-    x.hist[2 * MC_SIM_BINS_PER_WD + 1] = 1; /* 2.25 wd */
-    x.hist[MC_SIM_BINS] = 1;                /* 60 wd and more */
+    x.hist_wd[1 * MC_SIM_BINS_PER_WD] = 1;
+    x.hist[2 * MC_SIM_BINS_PER_WD + 1] = 1; /* 2.3 wd */
+    x.hist_wd[2 * MC_SIM_BINS_PER_WD + 1] = 2.3;
+    x.hist[MC_SIM_BINS] = 1; /* 60 wd and more */
+    x.hist_wd[MC_SIM_BINS] = 70;
     mc_sim_figures f = mc_sim_figures_of(&x);
     assert_int_equal(f.dossiers, 4);
     assert_int_equal(f.finished, 3);
@@ -678,7 +684,7 @@ static void test_sim__figures_of_a_row(void **state)
     assert_true(f.asked == 1.5 && f.fetched == 0.5 && f.visits == 1 && f.hours == 2.5);
     assert_true(f.cost == 25000.25);
     assert_true(f.lead_mean == 2.5);
-    assert_true(f.p50 == 2.5); /* the upper bound of the 2.25 bin */
+    assert_true(f.p50 == 2.3); /* the value of its bin [2.25, 2.5), not the bin's bound */
     assert_true(f.p90 == MC_SIM_PAST);
     assert_true(f.on_time > 66.66 && f.on_time < 66.67);
 
@@ -711,8 +717,327 @@ static void test_sim__year_dossiers(void **state)
     mc_catalogue_free(cat);
 }
 
+
+/* ==== a year, the state's side, who gains (issue 22) ===================================== */
+
+/* A reform's `volume` line is honoured: the same applicants cost the same per dossier, and the
+ * year of big halves with its volume (simulate used to say +0.00% where cost saved half). */
+static void test_sim__reform_volume_is_honoured(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(sim_text), *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "halfbig"), &reformed, NULL), 0);
+    mc_sim_opts o = opts(cat, 3000, 1);
+    mc_sim_result base, ref;
+    assert_int_equal(mc_sim_pair(cat, reformed, NULL, &o, &base, &ref, NULL), 0);
+    const mc_sim_stats *b = proc(&base, "big"), *r = proc(&ref, "big");
+    assert_int_equal(b->dossiers, 2000);
+    assert_int_equal(r->dossiers, 2000);
+    assert_int_equal(r->cost, b->cost);
+    assert_int_equal(b->volume, 2000);
+    assert_int_equal(r->volume, 1000);
+    assert_int_equal(b->annual, b->cost); /* 2000 dossiers of a volume of 2000 */
+    assert_int_equal(r->annual * 2, b->annual);
+    assert_int_equal(ref.total.annual, base.total.annual - b->annual / 2);
+    assert_int_equal(base.total.volume, 3000);
+    assert_int_equal(ref.total.volume, 2000);
+    /* the same applicants: nobody's cost changes */
+    assert_int_equal(ref.gains[MC_SIM_ALL].dossiers, 3000);
+    assert_int_equal(ref.gains[MC_SIM_ALL].change, 0);
+    assert_int_equal(ref.gains[MC_SIM_ALL].rises + ref.gains[MC_SIM_ALL].falls, 0);
+    /* the pair is the two runs: the same figures as each alone */
+    mc_sim_result alone;
+    o.split_by = cat;
+    assert_int_equal(mc_sim_run(reformed, NULL, &o, &alone, NULL), 0);
+    assert_memory_equal(&alone.total, &ref.total, sizeof alone.total);
+    assert_false(alone.paired);
+    assert_true(ref.paired);
+    mc_sim_result_free(&alone);
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+/* Shares, coverage and waiting: the cost of a dossier varies, and the time limit is not the lead
+ * time. */
+static const char legal_text[] =
+    "calendar vn { default; hours 08:00-12:00 13:00-17:00 }\n"
+    "role clerk\ndocument form\ndocument cert\ndocument proof\n"
+    "registry civil { holds cert; coverage 60% }\n"
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 2h 20000 VND\n"
+    "  count-waiting true }\n"
+    "lifecycle l {\n"
+    "  state a { initial; on go -> end by clerk chance 100%; takes 0.5wd 3wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure one { lifecycle l; time-limit 5wd; volume 70000 per year; visits 1; fee 15000 VND\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  field married { type bool; sample 30% }\n"
+    "  requires form { effort 1h }\n"
+    "  requires cert when married { effort 3h; cost 25000 VND }\n"
+    "  requires proof when not married { effort 30min } }\n"
+    "procedure two { lifecycle l; time-limit 2wd; volume 30000 per year; fee 5000 VND\n"
+    "  subject id; field id { type text; required }\n"
+    "  requires cert { effort 2h } }\n";
+
+/* The legal method on the simulated dossiers (the time limit as waiting) agrees with `motcua
+ * cost`'s annual total to within sampling error; the actual lead times give another figure. */
+static void test_sim__legal_method_agrees_with_cost(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(legal_text);
+    mc_sim_opts o = opts(cat, 20000, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute(cat, NULL, o.model, o.from, &l, &n, NULL), 0);
+    int64_t cost_total = 0, revenue = 0;
+    for (size_t i = 0; i < n; i++) {
+        cost_total += l[i].annual;
+        revenue += l[i].fee * l[i].volume;
+    }
+    double gap = (double)(r.total.legal_annual - cost_total) / (double)cost_total;
+    /* the cost of a dossier varies by some 120,000 around 800,000: three standard errors of
+     * the mean of 14,000 and 6,000 dossiers are well under 1% */
+    if (gap < -0.01 || gap > 0.01) {
+        fail_msg("legal method %lld, cost %lld: %.3f%%", (long long)r.total.legal_annual,
+                 (long long)cost_total, 100 * gap);
+    }
+    /* fees are fixed: the revenue is exact; the own lead times (1.75 wd on average, against 5
+     * and 2) give a lower annual cost */
+    assert_int_equal(r.total.revenue, revenue);
+    assert_int_equal(r.total.revenue, 70000 * 15000 + 30000 * 5000);
+    assert_true(r.total.annual < r.total.legal_annual);
+    mc_free(l);
+    mc_sim_result_free(&r);
+
+    /* with every share 0 or 100%, a year of dossiers gives cost's total exactly */
+    mc_catalogue *third = load(third_text);
+    o = opts(third, 30, 1);
+    assert_int_equal(mc_sim_run(third, NULL, &o, &r, NULL), 0);
+    assert_int_equal(mc_cost_compute(third, NULL, o.model, o.from, &l, &n, NULL), 0);
+    assert_string_equal(l[0].procedure, "fixed");
+    assert_int_equal(proc(&r, "fixed")->legal_annual, l[0].annual);
+    assert_int_equal(proc(&r, "fixed")->revenue, 10 * 5000);
+    mc_free(l);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(third);
+    mc_catalogue_free(cat);
+}
+
+/* Officer time by hand: 1 wd for the clerk, then 4 wh that clerk and head share, then a day the
+ * applicant takes (no one's staff time): 1.25 + 0.25 staff-days a dossier, × 100 a year. */
+static void test_sim__staff_days_by_role(void **state)
+{
+    (void)state;
+    mc_catalogue *cat =
+        load("calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+             "role clerk\nrole head\nrole idle\n"
+             "lifecycle l {\n"
+             "  state a { initial; on go -> b by clerk chance 100%; takes 1wd }\n"
+             "  state b { on sign -> w by clerk head chance 100%; takes 4wh }\n"
+             "  state w { on supply -> end by applicant chance 100%; takes 1wd }\n"
+             "  state end { final; outcome granted } }\n"
+             "procedure p { lifecycle l; volume 100 per year }\n");
+    mc_sim_opts o = opts(cat, 10, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_int_equal(r.nroles, 3);
+    assert_string_equal(r.roles[0]->name, "clerk");
+    assert_string_equal(r.roles[1]->name, "head");
+    assert_string_equal(r.roles[2]->name, "idle");
+    assert_true(fabs(r.total.staff_wd - 10 * 1.5) < 1e-9);
+    assert_true(fabs(r.staff_days[0] - 125) < 1e-9);
+    assert_true(fabs(r.staff_days[1] - 25) < 1e-9);
+    assert_true(r.staff_days[2] == 0);
+    assert_true(fabs(r.total.staff_days - 150) < 1e-9);
+    mc_sim_figures f = mc_sim_figures_of(&r.total);
+    assert_true(fabs(f.staff_days - 150) < 1e-9);
+    /* the lead time counts the applicant's day too: 2.5 wd */
+    assert_true(fabs(f.lead_mean - 2.5) < 1e-9);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* Who gains, who loses: a reform that raises the fee of the procedure businesses file raises the
+ * cost of exactly its dossiers, and of no citizen's. */
+static const char groups_text[] =
+    "role clerk\ndocument form\n"
+    "registry civil { holds form; coverage 50% }\n"
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 0min 0 VND\n"
+    "  count-waiting false }\n"
+    "lifecycle l { state a { initial; on go -> end by clerk chance 100%; takes 1wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure firm { lifecycle l; volume 300 per year; online full; fee 0 VND\n"
+    "  subject code; field code { type text; required; pattern \"[0-9]{10}(-[0-9]{3})?\" } }\n"
+    "procedure person { lifecycle l; volume 700 per year\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  requires form { effort 1h } }\n"
+    "reform dearer { procedure firm { fee 50000 VND } }\n"
+    "reform papers { procedure person { visits 0 } }\n";
+
+static void test_sim__gains_by_group(void **state)
+{
+    (void)state;
+    assert_int_equal(mc_sim_subject_group("012345678901"), MC_SIM_CITIZEN);
+    assert_int_equal(mc_sim_subject_group("0123456789"), MC_SIM_BUSINESS);
+    assert_int_equal(mc_sim_subject_group("0123456789012"), MC_SIM_BUSINESS);
+    assert_int_equal(mc_sim_subject_group("0123456789-001"), MC_SIM_BUSINESS);
+    assert_int_equal(mc_sim_subject_group("01234-56789"), MC_SIM_CITIZEN);
+    assert_int_equal(mc_sim_subject_group("synthetic"), MC_SIM_CITIZEN);
+    assert_string_equal(mc_sim_group_names[MC_SIM_MISSED], "missed by a registry");
+
+    mc_catalogue *cat = load(groups_text), *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "dearer"), &reformed, NULL), 0);
+    mc_sim_opts o = opts(cat, 1000, 4);
+    mc_sim_result base, ref;
+    assert_int_equal(mc_sim_pair(cat, reformed, NULL, &o, &base, &ref, NULL), 0);
+    const mc_sim_gain *g = ref.gains;
+    assert_int_equal(g[MC_SIM_ALL].dossiers, 1000);
+    assert_int_equal(g[MC_SIM_BUSINESS].dossiers, 300);
+    assert_int_equal(g[MC_SIM_BUSINESS].rises, 300);
+    assert_int_equal(g[MC_SIM_BUSINESS].change, 300 * 50000);
+    assert_int_equal(g[MC_SIM_CITIZEN].dossiers, 700);
+    assert_int_equal(g[MC_SIM_CITIZEN].rises + g[MC_SIM_CITIZEN].falls, 0);
+    assert_int_equal(g[MC_SIM_ONLINE].rises, 300);
+    assert_int_equal(g[MC_SIM_COUNTER].dossiers, 700);
+    assert_int_equal(g[MC_SIM_ALL].rises, 300);
+    /* the registry covers half of the citizens: those it missed brought the form */
+    assert_int_equal(g[MC_SIM_MISSED].dossiers, proc(&ref, "person")->asked);
+    assert_in_range(g[MC_SIM_MISSED].dossiers, 300, 400);
+    assert_int_equal(g[MC_SIM_FOUND].dossiers + g[MC_SIM_MISSED].dossiers, 1000);
+    assert_int_equal(ref.total.revenue - base.total.revenue, 300 * 50000);
+    assert_false(base.paired);
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+/* --runs: K runs' figures as a mean and a 95% interval (Student's t), which contains the exact
+ * figure and narrows as K grows. */
+static void test_sim__runs_intervals(void **state)
+{
+    (void)state;
+    double x[5] = {1, 2, 3, 4, 5}, mean, half;
+    mc_sim_interval(x, 5, &mean, &half);
+    assert_true(mean == 3);
+    /* sd √2.5, t(4) 2.776: 2.776 × 1.5811 / √5 */
+    assert_true(fabs(half - 2.776 * sqrt(2.5) / sqrt(5)) < 1e-12);
+    mc_sim_interval(x, 1, &mean, &half);
+    assert_true(mean == 1 && half == 0);
+    assert_true(mc_sim_t975(1) == 12.706);
+    assert_true(mc_sim_t975(30) == 2.042);
+    assert_true(fabs(mc_sim_t975(40) - 2.021) < 1e-9);
+    assert_true(fabs(mc_sim_t975(99) - 1.984) < 1e-3);
+    assert_true(mc_sim_t975(99) > 1.96 && mc_sim_t975(99) < mc_sim_t975(60));
+
+    mc_catalogue *cat = load(legal_text);
+    mc_cost_line *l;
+    size_t n;
+    mc_sim_opts o = opts(cat, 400, 1);
+    assert_int_equal(mc_cost_compute(cat, NULL, o.model, o.from, &l, &n, NULL), 0);
+    double exact = (double)(l[0].annual + l[1].annual);
+    double runs[20], half5 = 0, half20 = 0;
+    for (size_t k = 0; k < 20; k++) {
+        mc_sim_result r;
+        o.seed = 1 + k;
+        assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+        runs[k] = (double)r.total.legal_annual;
+        mc_sim_result_free(&r);
+        if (k + 1 == 5) {
+            mc_sim_interval(runs, 5, &mean, &half5);
+            assert_true(half5 > 0);
+            assert_true(mean - half5 <= exact && exact <= mean + half5);
+        }
+    }
+    mc_sim_interval(runs, 20, &mean, &half20);
+    assert_true(mean - half20 <= exact && exact <= mean + half20);
+    assert_true(half20 < half5);
+    mc_free(l);
+    mc_catalogue_free(cat);
+}
+
+/* One definition of a working-day lead time: dossiers that each spend one working day of office
+ * hours give 1.00 as the mean, the median, the 90th percentile and the indicators' mean,
+ * whenever they arrive (at night, on a week-end). */
+static void test_sim__one_working_day_is_one(void **state)
+{
+    (void)state;
+    mc_catalogue *cat =
+        load("calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+             "role clerk\n"
+             "lifecycle l { state a { initial; on go -> end by clerk chance 100%; takes 1wd }\n"
+             "  state end { final; outcome granted } }\n"
+             "procedure p { lifecycle l; time-limit 2wd; volume 10 per year }\n");
+    const mc_calendar *cal = mc_catalogue_default_calendar(cat);
+    /* Friday 16:00 → Monday 16:00; Saturday → Monday's closing; a lunch hour is no office time */
+    int64_t fri = mc_calendar_to_utc(cal, (mc_localtime)mc_date_from_ymd(2026, 1, 9) * 86400);
+    assert_int_equal(mc_report_lead_wd(cal, fri + 16 * 3600, fri + 3 * 86400 + 16 * 3600),
+                     MC_FIXED_ONE);
+    assert_int_equal(mc_report_lead_wd(cal, fri + 86400 + 10 * 3600, fri + 3 * 86400 + 17 * 3600),
+                     MC_FIXED_ONE);
+    assert_int_equal(mc_report_lead_wd(cal, fri + 11 * 3600, fri + 14 * 3600), MC_FIXED_ONE / 4);
+    assert_int_equal(mc_report_lead_wd(cal, fri, fri), 0);
+    assert_int_equal(mc_report_day_seconds(cal), 8 * 3600);
+
+    mc_sim_opts o = opts(cat, 2000, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    mc_sim_figures f = mc_sim_figures_of(&r.total);
+    assert_int_equal(f.finished, 2000);
+    assert_true(fabs(f.lead_mean - 1.0) < 1e-9);
+    assert_true(fabs(f.p50 - 1.0) < 1e-9);
+    assert_true(fabs(f.p90 - 1.0) < 1e-9);
+    mc_indicator_ratios q = mc_report_ratios(&r.indicators.total);
+    assert_int_equal(q.mean_wd, 100);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+static bool only_small(void *ud, const mc_procedure *p)
+{
+    (void)ud;
+    return strcmp(p->name, "small") == 0;
+}
+
+/* Filters: the dossiers go to the procedures selected; a superseded procedure is not simulated. */
+static void test_sim__filters_and_superseded(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(sim_text);
+    mc_sim_opts o = opts(cat, 300, 1);
+    o.selects = only_small;
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_int_equal(r.nprocedures, 1);
+    assert_string_equal(r.procedures[0].name, "small");
+    assert_int_equal(r.total.dossiers, 300);
+    assert_int_equal(r.total.volume, 1000);
+    mc_sim_result_free(&r);
+    /* big says it supersedes small (as the `supersedes` directive sets it) */
+    mc_procedure *big = (mc_procedure *)mc_catalogue_procedure(cat, "big", o.from);
+    big->supersedes = "small";
+    o.selects = NULL;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_int_equal(r.nprocedures, 1);
+    assert_string_equal(r.procedures[0].name, "big");
+    assert_non_null(strstr(r.notes, "1 procedure superseded by another in force not simulated "
+                                    "(small by big)"));
+    mc_sim_result_free(&r);
+    big->supersedes = NULL;
+    /* too few dossiers for every procedure: the volume left out of the year is said */
+    o.dossiers = 1;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_non_null(strstr(r.notes, "1 procedure with 1000 dossiers a year (33.33% of the volume) "
+                                    "got no simulated dossier: not in the annual totals"));
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
 typedef struct oom_ctx {
-    mc_catalogue *cat;
+    mc_catalogue *cat, *reformed;
 } oom_ctx;
 
 static int oom_attempt(void *ud)
@@ -728,11 +1053,35 @@ static int oom_attempt(void *ud)
     return rc;
 }
 
+/* The pair: both results whole, or MC_ENOMEM and nothing left to free. */
+static int oom_pair(void *ud)
+{
+    oom_ctx *c = ud;
+    mc_sim_opts o = opts(c->cat, 6, 1);
+    mc_sim_result b, r;
+    int rc = mc_sim_pair(c->cat, c->reformed, NULL, &o, &b, &r, NULL);
+    if (rc == 0) {
+        assert_int_equal(r.total.dossiers, 6);
+        assert_int_equal(r.gains[MC_SIM_ALL].dossiers, 6);
+        mc_sim_result_free(&b);
+        mc_sim_result_free(&r);
+    } else {
+        assert_null(b.procedures);
+        assert_null(r.procedures);
+    }
+    return rc;
+}
+
 static void test_sim__out_of_memory(void **state)
 {
     (void)state;
-    oom_ctx c = {load(sim_text)};
+    oom_ctx c = {load(sim_text), NULL};
     assert_true(tu_oom_sweep(oom_attempt, &c, false) > 10);
+    assert_int_equal(mc_reform_apply(c.cat, mc_catalogue_reform(c.cat, "nosmall"), &c.reformed,
+                                     NULL),
+                     0);
+    assert_true(tu_oom_sweep(oom_pair, &c, false) > 20);
+    mc_catalogue_free(c.reformed);
     mc_catalogue_free(c.cat);
 }
 
@@ -759,6 +1108,13 @@ int main(void)
         cmocka_unit_test(test_sim__year_dossiers),
         cmocka_unit_test(test_sim__parties_cost_agrees_with_simulation),
         cmocka_unit_test(test_sim__parties_exact_shares),
+        cmocka_unit_test(test_sim__reform_volume_is_honoured),
+        cmocka_unit_test(test_sim__legal_method_agrees_with_cost),
+        cmocka_unit_test(test_sim__staff_days_by_role),
+        cmocka_unit_test(test_sim__gains_by_group),
+        cmocka_unit_test(test_sim__runs_intervals),
+        cmocka_unit_test(test_sim__one_working_day_is_one),
+        cmocka_unit_test(test_sim__filters_and_superseded),
         cmocka_unit_test(test_sim__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

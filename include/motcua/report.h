@@ -21,7 +21,9 @@ typedef struct mc_indicators {
     int64_t results;                     /* results issued into registries */
     int64_t fetched, asked;              /* documents of the received dossiers */
     int64_t blocked;                     /* requests refused by the once-only rule */
-    int64_t processing_wd;               /* working days from submission to resolution, summed */
+    /* working days from submission to resolution (mc_report_lead_wd), summed, fixed point
+     * (MC_FIXED_ONE = one working day) */
+    mc_fixed processing;
     int64_t extended; /* resolved dossiers whose time limit was extended (on time or late
                          against the extended due instant, as the law says) */
 } mc_indicators;
@@ -133,6 +135,18 @@ int mc_officers_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_
 void mc_officers_free(mc_officer_report *r);
 
 enum { MC_REPORT_NONE = -1 }; /* a share or a mean of nothing */
+
+/* A lead time in working days, the one definition every figure that prints one uses (the
+ * report's mean processing time, the simulator's mean and percentiles): the office time between
+ * the instants from and to (UTC) on cal (NULL: the built-in calendar), divided by the office
+ * time of one of its working days (every working day has the calendar's hours), in fixed point
+ * (MC_FIXED_ONE = one working day) rounded half up; 0 when to <= from or the calendar has no
+ * office hours. A dossier that spends exactly one working day of office hours, whenever it
+ * arrives (at night, on a week-end), counts 1.00. */
+mc_fixed mc_report_lead_wd(const mc_calendar *cal, int64_t from, int64_t to);
+
+/* The office seconds of one working day of cal (NULL: the built-in calendar). */
+int64_t mc_report_day_seconds(const mc_calendar *cal);
 
 /* What a row's counts come to, as every format shows it: shares in hundredths of a percent
  * (12.50% = 1250) and the mean in hundredths of a working day, each rounded half up, or

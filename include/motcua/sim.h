@@ -19,10 +19,31 @@
  * Every draw is a function of the seed, the procedure's name and j: the same seed gives the
  * same numbers, and a baseline and a reform meet the same applicants.
  *
- * Only aggregates are kept (memory does not grow with the number of dossiers): lead times go
- * into a fixed histogram of MC_SIM_BINS bins of a quarter of a working day each (0 to 60
- * working days; longer ones in one more bin), from which the percentiles are read to that
- * resolution. The mean is exact.
+ * Only aggregates are kept (memory does not grow with the number of dossiers). A lead time is
+ * mc_report_lead_wd's, the one definition of a working-day lead time (report.h): office time
+ * from submission to the final state on the procedure's calendar over a working day's office
+ * time. Lead times go into a fixed histogram of MC_SIM_BINS bins of a quarter of a working day
+ * each (0 to 60 working days; longer ones in one more bin) that also sums the lead times of
+ * each bin: a percentile is the mean lead time of the bin it falls in, a value within a quarter
+ * of a working day of the true one, exact when that bin's dossiers share one lead time (every
+ * dossier of one working day gives 1.00, not the bin's upper bound 1.25). The mean is exact.
+ *
+ * A year (issue 22): each procedure's figures per dossier times its `volume` in the simulated
+ * catalogue (a reform that changes a volume changes the year, on the same applicants):
+ *   - annual applicant cost, with each dossier's own lead time as waiting;
+ *   - the same by the legal method: each simulated dossier's cost with the statutory time limit
+ *     as waiting (as `motcua cost` counts it, mc_cost_sum_wait), which agrees with
+ *     mc_cost_compute's annual total to within sampling error;
+ *   - the state's fee revenue: fees charged × volume;
+ *   - officer time: the office time a dossier spends in a state before a transition fires (its
+ *     drawn `takes`: exactly the drawn office hours for working units, the office time between
+ *     entering and leaving for the others), counted for the roles that may fire that transition,
+ *     split equally among them (the built-in applicant and system roles count none; a timer
+ *     that fires first counts for no one), in working days of the procedure's calendar (its
+ *     office hours of one day): staff-days. It is the time the dossier waits on those roles, an
+ *     upper bound of their effort, not a time-and-motion measure.
+ * A procedure that got no simulated dossier (too few --dossiers for its volume) adds nothing to
+ * the year, and the notes say how much volume that leaves out.
  */
 #ifndef MOTCUA_SIM_H
 #define MOTCUA_SIM_H
@@ -51,6 +72,11 @@ typedef struct mc_sim_opts {
     /* The registries' coverage (coverage.h, mc_coverage_of): a live registry's measured share in
      * place of its declared coverage; NULL: the declared ones. */
     const struct mc_coverage *coverage;
+    /* Which procedures to simulate (the dossiers split among them), as the baseline's version
+     * reads; NULL: all. Procedures another one supersedes (mc_catalogue_superseded) are never
+     * simulated. */
+    bool (*selects)(void *ud, const mc_procedure *p);
+    void *selects_ud;
     /* Called every so often with the dossiers done so far, and at the end. */
     void (*progress)(void *ud, int64_t done, int64_t total);
     void *ud;
@@ -76,14 +102,61 @@ typedef struct mc_sim_stats {
     int64_t cost;   /* applicant cost, summed (each dossier's by mc_cost_sum, to the unit) */
     int64_t lead_n;
     double lead_wd;                /* summed working days from submission to final */
-    int64_t hist[MC_SIM_BINS + 1]; /* lead times; the last bin: 60 wd and more */
+    int64_t fees;                  /* fees charged, summed */
+    int64_t legal_cost;            /* cost with the statutory time limit as waiting, summed */
+    double staff_wd;               /* officer working days, summed */
+    /* A year (see above): the procedure's volume in the simulated catalogue (0: abolished, or
+     * none), and the sums per dossier × that volume, each rounded to the unit; summed over the
+     * procedures in the total. */
+    int64_t volume;
+    int64_t annual, legal_annual, revenue;
+    double staff_days;
+    /* the histogram last (a dossier's own sums leave it out) */
+    int64_t hist[MC_SIM_BINS + 1];   /* lead times; the last bin: 60 wd and more */
+    double hist_wd[MC_SIM_BINS + 1]; /* the lead times of each bin, summed */
 } mc_sim_stats;
+
+/* Who gains, who loses (mc_sim_pair): the applicants by group. Citizen or business: by the
+ * subject's value the dossier was filed with, a business when it is an enterprise code (10 or
+ * 13 digits, a dash allowed before the last 3), a citizen otherwise (a 12-digit personal ID,
+ * or anything else). Online or at the counter: the channel of the baseline's dossier.
+ * Registries: whether every registry the reformed dossier looked a document up in found the
+ * applicant ("found", also when no look-up was made) or at least one did not (its coverage
+ * missed the applicant, who brought the paper). */
+typedef enum mc_sim_group {
+    MC_SIM_ALL,
+    MC_SIM_CITIZEN,
+    MC_SIM_BUSINESS,
+    MC_SIM_ONLINE,
+    MC_SIM_COUNTER,
+    MC_SIM_FOUND,
+    MC_SIM_MISSED,
+    MC_SIM_NGROUPS
+} mc_sim_group;
+
+/* "all", "citizen", "business", "online", "counter", "found in registries", "missed by a
+ * registry" */
+extern const char *const mc_sim_group_names[MC_SIM_NGROUPS];
+
+typedef struct mc_sim_gain {
+    int64_t dossiers;    /* applicants met by both runs */
+    int64_t change;      /* reform cost − baseline cost, summed (negative: they gain) */
+    int64_t rises, falls; /* dossiers whose cost rises, falls */
+} mc_sim_gain;
 
 typedef struct mc_sim_result {
     mc_sim_stats *procedures; /* by name; procedures with no dossier are left out */
     size_t nprocedures;
     mc_sim_stats total;
     mc_report indicators; /* SPEC §9 over the simulated dossiers (no apologies, no blocks) */
+    /* Staff-days a year by role: roles[i] (the simulated catalogue's roles that are not built
+     * in, in its order), staff_days[i]; summed, total.staff_days. */
+    const mc_role **roles;
+    double *staff_days;
+    size_t nroles;
+    /* Who gains, who loses: set on the reform's result by mc_sim_pair (paired true). */
+    bool paired;
+    mc_sim_gain gains[MC_SIM_NGROUPS];
     char notes[4096]; /* what the model assumed: fields given neutral values, …; one a line, the
                          last "(more notes left out)" when they did not fit */
 } mc_sim_result;
@@ -95,9 +168,33 @@ int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, m
                mc_error *err);
 void mc_sim_result_free(mc_sim_result *r);
 
-/* The lead time under which a share q (0..1) of the finished dossiers fall, in working days, to
- * the histogram's resolution (a bin's upper bound); -1 when none finished or it lies past the
- * histogram. */
+/* Simulates base and reformed in lockstep on the same applicants (dossier j of each procedure
+ * submitted to both, the reform on the baseline's split, as mc_sim_run with split_by = base):
+ * into *b and *r as mc_sim_run would, and the change of each applicant's cost, by group, into
+ * r->gains (memory does not grow with the number of dossiers). o->split_by is ignored; progress
+ * counts the pairs. Errors as mc_sim_run; both results are freed on failure. */
+int mc_sim_pair(const mc_catalogue *base, const mc_catalogue *reformed, mc_rules *rules,
+                const mc_sim_opts *o, mc_sim_result *b, mc_sim_result *r, mc_error *err);
+
+/* The group of an applicant by its subject's value (citizen or business, as above). */
+mc_sim_group mc_sim_subject_group(const char *subject);
+
+/* Adds the sums of one (a procedure's row) into x (a subtotal): counts, sums, histogram, the
+ * year. */
+void mc_sim_stats_add(mc_sim_stats *x, const mc_sim_stats *one);
+
+/* The mean of x[0..k) into *mean and the half-width of its 95% confidence interval (Student's t
+ * with k − 1 degrees of freedom × the standard error) into *half: the interval is mean ± half.
+ * k < 2: *half is 0. */
+void mc_sim_interval(const double *x, size_t k, double *mean, double *half);
+
+/* The 97.5% quantile of Student's t with df ≥ 1 degrees of freedom (a table to 30, then
+ * interpolated in 1/df; to 10⁻³). */
+double mc_sim_t975(size_t df);
+
+/* The lead time under which a share q (0..1) of the finished dossiers fall, in working days: the
+ * mean lead time of the quarter-day bin it falls in (see above); -1 when none finished or it
+ * lies past the histogram. */
 double mc_sim_percentile(const mc_sim_stats *s, double q);
 
 enum { MC_SIM_NONE = -1, MC_SIM_PAST = -2 }; /* a figure of none; past the histogram */
@@ -110,6 +207,10 @@ typedef struct mc_sim_figures {
     double lead_mean, p50, p90;                 /* working days; MC_SIM_NONE when none finished; the
                                                    percentiles MC_SIM_PAST past the histogram */
     double on_time;                             /* percent of the finished; MC_SIM_NONE when none */
+    /* a year: applicant cost (own lead time as waiting), by the legal method, fee revenue,
+     * staff-days */
+    double annual, legal_annual, revenue, staff_days;
+    int64_t volume;
 } mc_sim_figures;
 
 mc_sim_figures mc_sim_figures_of(const mc_sim_stats *s);

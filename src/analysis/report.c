@@ -106,6 +106,7 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
         open_at_end && (x->overdue || (x->clock_running && x->due != MC_NONE && x->due < b->to));
     bool apology = x->apology_at != MC_NONE && x->apology_at >= b->from && x->apology_at < b->to;
     bool online = received && x->channel && strcmp(x->channel, "online") == 0;
+    mc_fixed lead = resolved ? mc_report_lead_wd(cal, x->submitted, x->finished) : 0;
     for (int k = 0; k < 3; k++) {
         mc_indicators *r = rows[k];
         if (r == NULL) {
@@ -129,8 +130,7 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
         r->blocked += x->blocked;
         r->extended += resolved && x->extended;
         if (resolved) {
-            r->processing_wd +=
-                mc_calendar_working_days(cal, sub, mc_calendar_today(b->cal, x->finished));
+            r->processing += lead;
         }
     }
 }
@@ -461,9 +461,36 @@ mc_indicator_ratios mc_report_ratios(const mc_indicators *x)
     r.on_time = hundredths(x->on_time, x->resolved, 10000);
     r.online = hundredths(x->online, x->received, 10000);
     r.full_online = hundredths(x->full_online, x->received, 10000);
-    r.mean_wd = hundredths(x->processing_wd, x->resolved, 100);
+    /* hundredths of a working day, half up, in 128 bits (the sum is at scale 10⁶) */
+    __extension__ typedef __int128 wide;
+    r.mean_wd = x->resolved == 0 ? MC_REPORT_NONE
+                                 : (int64_t)(((wide)x->processing * 200 +
+                                              (wide)x->resolved * MC_FIXED_ONE) /
+                                             ((wide)2 * x->resolved * MC_FIXED_ONE));
     r.not_online = x->received - x->online;
     return r;
+}
+
+int64_t mc_report_day_seconds(const mc_calendar *cal)
+{
+    cal = cal ? cal : mc_calendar_builtin();
+    int64_t s = 0;
+    for (size_t i = 0; i < cal->nhours; i++) {
+        s += (int64_t)(cal->hours[i].to - cal->hours[i].from) * 60;
+    }
+    return s;
+}
+
+mc_fixed mc_report_lead_wd(const mc_calendar *cal, int64_t from, int64_t to)
+{
+    cal = cal ? cal : mc_calendar_builtin();
+    int64_t day = mc_report_day_seconds(cal);
+    if (to <= from || day <= 0) {
+        return 0;
+    }
+    int64_t office = mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, from),
+                                                mc_calendar_to_local(cal, to));
+    return (mc_fixed)((office * MC_FIXED_ONE * 2 + day) / (2 * day));
 }
 
 /* ==== per officer (report.h, "per officer") ============================================== */

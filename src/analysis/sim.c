@@ -10,7 +10,9 @@
 #include "motcua/engine.h"
 #include "synth.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,14 @@ typedef struct plan {
     const char *name;
     const mc_procedure *p;
     int64_t n;
+    int64_t volume; /* of p (0: abolished, or none): the year's weight */
 } plan;
+
+/* What the pairing needs of one dossier (mc_sim_pair). */
+typedef struct dossier_info {
+    int64_t cost;
+    bool business, online, missed;
+} dossier_info;
 
 typedef struct sim {
     const mc_catalogue *cat;
@@ -48,6 +57,12 @@ typedef struct sim {
     size_t fields_cap;
     const mc_transition **ok;
     size_t ok_cap;
+    /* the plans, and the dossier at hand */
+    plan *plans;
+    size_t np;
+    int subject; /* index in field_text of the subject's value, or -1 */
+    bool missed; /* a registry's coverage missed the applicant of the dossier at hand */
+    double *role_wd; /* officer working days by role of the procedure at hand */
 } sim;
 
 static void note(sim *s, const char *fmt, ...)
@@ -92,6 +107,7 @@ static int lookup(void *ud, const char *registry, const char *document, const ch
     if (mc_coverage_of(s->o->coverage, r, &pct)) {
         uint64_t h = mc_synth_hash(subject, mc_synth_hash(registry, s->seed));
         if (mc_synth_unit(h) * 100.0 * (double)MC_FIXED_ONE >= (double)pct) {
+            s->missed = true;
             return 0;
         }
     }
@@ -131,20 +147,38 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         mc_free(rem);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    size_t np = 0;
+    size_t np = 0, superseded = 0, filtered = 0;
+    const char *example = NULL, *by = NULL;
     i128 volume = 0;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && strcmp(all[i]->name, all[i - 1]->name) == 0) {
             continue; /* versions are grouped by name */
         }
         const mc_procedure *p = version_on(split, all[i]->name, s->o->from);
+        if (s->o->selects != NULL && !s->o->selects(s->o->selects_ud, p)) {
+            filtered++;
+            continue;
+        }
+        const mc_procedure *sup = mc_catalogue_superseded(split, p->name, s->o->from);
+        if (sup != NULL) {
+            superseded++;
+            example = example ? example : p->name;
+            by = by ? by : sup->name;
+            continue;
+        }
         if (!p->has_volume || p->volume <= 0) {
             note(s, "%s: no volume, not simulated", p->name);
             continue;
         }
         const mc_procedure *here = split == s->cat ? p : version_on(s->cat, p->name, s->o->from);
-        pl[np++] = (plan){p->name, here, p->volume};
+        int64_t vol = here != NULL && here->has_volume ? here->volume : 0;
+        pl[np++] = (plan){p->name, here, p->volume, vol};
         volume += p->volume;
+    }
+    if (superseded > 0) {
+        note(s, "%zu procedure%s superseded by another in force not simulated (%s by %s%s)",
+             superseded, superseded == 1 ? "" : "s", example, by,
+             superseded > 1 ? ", …" : "");
     }
     size_t assumed = 0;
     for (size_t i = 0; i < np; i++) {
@@ -178,15 +212,28 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
     }
     mc_free(rem);
     qsort(pl, np, sizeof *pl, by_name);
-    int64_t total = 0;
+    int64_t total = 0, left_vol = 0;
+    size_t left = 0;
     for (size_t i = 0; i < np; i++) {
         total += pl[i].n;
+        left += pl[i].n == 0;
+        left_vol += pl[i].n == 0 ? pl[i].volume : 0;
+    }
+    if (left > 0 && volume > 0) {
+        note(s,
+             "%zu procedure%s with %lld dossiers a year (%.2f%% of the volume) got no simulated "
+             "dossier: not in the annual totals (simulate more --dossiers, or --year)",
+             left, left == 1 ? "" : "s", (long long)left_vol,
+             100.0 * (double)left_vol / (double)volume);
     }
     if (total == 0) {
         mc_free(pl);
         return mc_error_set(err, MC_EUSAGE,
-                            np == 0 ? "no procedure declares a volume: nothing to simulate"
-                                    : "no dossier to simulate (give --dossiers N, N > 0)");
+                            np == 0 && filtered > 0
+                                ? "no procedure with a volume passes the filters: nothing to "
+                                  "simulate"
+                            : np == 0 ? "no procedure declares a volume: nothing to simulate"
+                                      : "no dossier to simulate (give --dossiers N, N > 0)");
     }
     s->total = total;
     *out = pl;
@@ -196,14 +243,11 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
 
 /* ==== one dossier ========================================================================= */
 
-/* Office seconds in a working day of cal (its first working day from the start). */
+/* Office seconds in a working day of cal (mc_report_day_seconds, as the lead times count). */
 static double wd_seconds(sim *s, const mc_calendar *cal)
 {
     if (cal != s->wd_cal) {
-        mc_date d = s->o->from;
-        d = mc_calendar_is_working(cal, d) ? d : mc_calendar_next_working(cal, d);
-        int64_t sec = mc_calendar_office_seconds(cal, (mc_localtime)d * MC_DAY_SECONDS,
-                                                 (mc_localtime)(d + 1) * MC_DAY_SECONDS);
+        int64_t sec = mc_report_day_seconds(cal);
         s->wd_cal = cal;
         s->wd_seconds = sec > 0 ? (double)sec : MC_DAY_SECONDS;
     }
@@ -228,9 +272,13 @@ static office_time office_between(sim *s, const mc_calendar *cal, int64_t from, 
 
 /* The instant `takes` after t in state st, drawn with u. Time spent is office time for
  * working units (a working day is a day's office hours, not "by the end of the next working
- * day" as a time limit reads) and wall time for the others. */
-static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, int64_t t, double u)
+ * day" as a time limit reads) and wall time for the others. *office: the office seconds of the
+ * drawn takes for working units, -1 for the others (the caller measures them on the calendar
+ * when it needs them), 0 without takes. */
+static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, int64_t t, double u,
+                           int64_t *office)
 {
+    *office = 0;
     if (!st->has_takes) {
         return t;
     }
@@ -253,6 +301,8 @@ static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, i
     if (hi.unit == lo.unit && hi.amount > lo.amount) {
         d.amount += (mc_fixed)(u * (double)(hi.amount - lo.amount));
     }
+    /* the seconds mc_calendar_deadline adds (rounded to the nearest one) */
+    *office = d.unit == MC_DUR_WH ? (d.amount * 3600 + MC_FIXED_ONE / 2) / MC_FIXED_ONE : -1;
     return mc_calendar_to_utc(cal, mc_calendar_deadline(cal, mc_calendar_to_local(cal, t), d));
 }
 
@@ -324,6 +374,8 @@ static bool timer_forced(const mc_state *st, uint64_t *rng)
     return forced;
 }
 
+/* Adds the counts and sums of one into x, not the histogram (a dossier's lead time goes into
+ * the histograms as it ends: count_ending). */
 static void add(mc_sim_stats *x, const mc_sim_stats *one)
 {
     x->dossiers += one->dossiers;
@@ -343,12 +395,31 @@ static void add(mc_sim_stats *x, const mc_sim_stats *one)
     x->cost += one->cost;
     x->lead_n += one->lead_n;
     x->lead_wd += one->lead_wd;
+    x->fees += one->fees;
+    x->legal_cost += one->legal_cost;
+    x->staff_wd += one->staff_wd;
+    x->volume += one->volume;
+    x->annual += one->annual;
+    x->legal_annual += one->legal_annual;
+    x->revenue += one->revenue;
+    x->staff_days += one->staff_days;
+}
+
+void mc_sim_stats_add(mc_sim_stats *x, const mc_sim_stats *one)
+{
+    add(x, one);
+    for (size_t i = 0; i <= MC_SIM_BINS; i++) {
+        x->hist[i] += one->hist[i];
+        x->hist_wd[i] += one->hist_wd[i];
+    }
 }
 
 /* The applicant's hours and cost for one dossier (§8.1's formula, with the dossier's own
- * documents, fee and lead time as waiting). */
+ * documents, fee and lead time as waiting), its fee, and its cost by the legal method (the
+ * statutory time limit as waiting, as mc_cost_compute counts it). */
 static void applicant_cost(sim *s, const mc_dossier *v, office_time lead, mc_sim_stats *one)
 {
+    one->fees = v->fee != MC_NONE ? v->fee : 0;
     const mc_cost_model *m = s->o->model;
     if (m == NULL) {
         return;
@@ -365,10 +436,40 @@ static void applicant_cost(sim *s, const mc_dossier *v, office_time lead, mc_sim
         }
     }
     mc_cost_sum_visits(&sum, p->visits);
+    mc_cost_sum legal = sum; /* the same sums so far, then the time limit as waiting */
+    if (p->has_time_limit) {
+        mc_cost_sum_wait(&legal, &p->time_limit);
+    }
+    mc_fixed legal_hours;
+    mc_cost_sum_finish(&legal, &legal_hours, &one->legal_cost);
     if (lead.office > 0) {
         mc_cost_sum_wait_office(&sum, lead.office, lead.day);
     }
     mc_cost_sum_finish(&sum, &one->hours, &one->cost);
+}
+
+/* Counts the officer time of a step: office seconds spent in a state before tr fired, split
+ * equally among the roles that may fire it that are not built in; none when only the applicant
+ * or the system may. */
+static void count_staff(sim *s, const mc_transition *tr, double wd, mc_sim_stats *one)
+{
+    size_t officers = 0;
+    for (size_t i = 0; i < tr->nroles; i++) {
+        officers += !tr->roles[i]->builtin;
+    }
+    if (officers == 0 || wd <= 0) {
+        return;
+    }
+    one->staff_wd += wd;
+    double each = wd / (double)officers;
+    for (size_t i = 0; i < tr->nroles; i++) {
+        for (size_t r = 0; !tr->roles[i]->builtin && r < s->out->nroles; r++) {
+            if (s->out->roles[r] == tr->roles[i]) {
+                s->role_wd[r] += each;
+                break;
+            }
+        }
+    }
 }
 
 /* The transitions a dossier may take before it is abandoned. */
@@ -396,6 +497,8 @@ static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t k
                             int64_t t, mc_result *res, mc_error *err)
 {
     size_t nf = 0;
+    s->subject = -1;
+    s->missed = false;
     if (mc_grow(&s->fields, &s->fields_cap, p->nfields, sizeof *s->fields) != 0 ||
         mc_grow(&s->field_text, &s->text_cap, p->nfields, sizeof *s->field_text) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -419,6 +522,9 @@ static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t k
             }
             continue;
         }
+        if (f == p->subject) {
+            s->subject = (int)nf;
+        }
         if (kind == MC_SYNTH_NEUTRAL && j == 0) {
             note(s, "%s: field '%s' has no sample; dossiers get %s '%s'", p->name, f->name,
                  f->type == MC_FIELD_TEXT && f->pattern ? "values matching its pattern, such as"
@@ -441,7 +547,7 @@ static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t k
 /* Drives the submitted dossier of p from t until a final state, at most max_steps transitions,
  * drawing from *rng; *stuck when it is left with no way out (noted). */
 static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *stuck,
-                 mc_error *err)
+                 mc_sim_stats *one, mc_error *err)
 {
     int max_steps = steps_allowed(s);
     const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
@@ -459,7 +565,8 @@ static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *
         int64_t timer = mc_live_next_timer(s->d);
         bool forced = timer_forced(st, rng);
         double u = mc_synth_unit(mc_synth_next(rng)), w = mc_synth_unit(mc_synth_next(rng));
-        int64_t at = after_takes(s, cal, st, t, w); /* when a transition drawn now fires */
+        int64_t office;
+        int64_t at = after_takes(s, cal, st, t, w, &office); /* when one drawn now fires */
         const mc_transition *tr = forced ? NULL : draw(s, st, at, u, &rc, err);
         if (rc != 0) {
             return rc;
@@ -490,6 +597,12 @@ static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *
             rc = 0;
         } else if (rc != 0) {
             return rc;
+        } else if (office != 0) {
+            if (office < 0) {
+                office = mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, t),
+                                                    mc_calendar_to_local(cal, when));
+            }
+            count_staff(s, tr, (double)office / wd_seconds(s, cal), one);
         }
         t = when;
     }
@@ -511,7 +624,8 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     }
     const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
     office_time t = office_between(s, cal, v->submitted, v->finished);
-    double lead = (double)t.office / (double)t.day;
+    /* the one definition of a working-day lead time (report.h), as the indicators count it */
+    double lead = (double)mc_report_lead_wd(cal, v->submitted, v->finished) / MC_FIXED_ONE;
     mc_outcome oc = v->state->outcome;
     one->granted += oc == MC_OUTCOME_GRANTED;
     one->refused += oc == MC_OUTCOME_REFUSED;
@@ -524,7 +638,9 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     size_t bin = (size_t)(lead * MC_SIM_BINS_PER_WD);
     bin = bin > MC_SIM_BINS ? MC_SIM_BINS : bin;
     x->hist[bin]++;
+    x->hist_wd[bin] += lead;
     s->out->total.hist[bin]++;
+    s->out->total.hist_wd[bin] += lead;
     return t;
 }
 
@@ -565,8 +681,9 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
 }
 
 /* Dossier number j of the plan pl (the k-th procedure of the result): arrives, is submitted,
- * driven to its end, and counted. */
-static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *err)
+ * driven to its end, and counted; what the pairing needs of it into *info. */
+static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, dossier_info *info,
+                       mc_error *err)
 {
     const mc_procedure *p0 = pl->p;
     uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
@@ -578,11 +695,16 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     p = p ? p : p0;
 
     mc_sim_stats one;
-    memset(&one, 0, sizeof one);
+    memset(&one, 0, offsetof(mc_sim_stats, hist)); /* the histogram is not a dossier's */
     one.dossiers = 1;
     mc_result res;
     int rc = submit_synthetic(s, p, j, key, day, t, &res, err);
     mc_sim_stats *x = &s->out->procedures[k];
+    memset(info, 0, sizeof *info);
+    if (s->subject >= 0) {
+        info->business = mc_sim_subject_group(s->field_text[s->subject]) == MC_SIM_BUSINESS;
+    }
+    info->online = p->online == MC_ONLINE_FULL; /* the channel submit_synthetic files by */
     if (rc == MC_EREFUSED) {
         note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
         one.refused_at_submission = 1;
@@ -604,7 +726,7 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     one.visits = p->visits;
 
     bool stuck = false;
-    if ((rc = drive(s, p, t, &rng, &stuck, err)) != 0) {
+    if ((rc = drive(s, p, t, &rng, &stuck, &one, err)) != 0) {
         return rc;
     }
     if ((rc = mc_live_view(s->d, &v)) != 0) {
@@ -613,87 +735,214 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, mc_error *er
     office_time lead = count_ending(s, p, &v, stuck, x, &one);
     applicant_cost(s, &v, lead, &one);
     add(x, &one);
+    info->cost = one.cost;
+    info->missed = s->missed;
     return report_dossier(s, &v, &one, err);
 }
 
 /* ==== the run ============================================================================ */
 
-int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, mc_sim_result *out,
-               mc_error *err)
+/* sum × volume / n, rounded half up (n > 0). */
+static int64_t per_year(int64_t sum, int64_t volume, int64_t n)
+{
+    i128 v = (i128)sum * volume;
+    return (int64_t)(v >= 0 ? (v + n / 2) / n : -((-v + n / 2) / n));
+}
+
+/* Opens one side of a run: cat simulated with o into out (zeroed first), its plans made. */
+static int side_open(sim *s, const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o,
+                     mc_sim_result *out, mc_error *err)
 {
     memset(out, 0, sizeof *out);
+    memset(s, 0, sizeof *s);
     if (!o->year && o->dossiers <= 0) {
         return mc_error_set(err, MC_EUSAGE, "no dossier to simulate (give --dossiers N, N > 0)");
     }
-    sim s;
-    memset(&s, 0, sizeof s);
-    s.cat = cat;
-    s.o = o;
-    s.out = out;
-    s.seed = mc_synth_mix(o->seed ^ UINT64_C(0x6d6f74637561));
-    s.cal0 = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
-                                                : mc_calendar_builtin();
-    s.start = mc_calendar_to_utc(s.cal0, (mc_localtime)o->from * MC_DAY_SECONDS);
-    plan *plans = NULL;
-    size_t np = 0;
+    s->cat = cat;
+    s->o = o;
+    s->out = out;
+    s->seed = mc_synth_mix(o->seed ^ UINT64_C(0x6d6f74637561));
+    s->cal0 = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
+                                                 : mc_calendar_builtin();
+    s->start = mc_calendar_to_utc(s->cal0, (mc_localtime)o->from * MC_DAY_SECONDS);
+    out->total.name = "total";
     if (o->model == NULL) {
-        note(&s, "the catalogue has no default cost-model: applicant hours and cost are not "
-                 "computed (shown as 0)");
+        note(s, "the catalogue has no default cost-model: applicant hours and cost are not "
+                "computed (shown as 0)");
     }
-    int rc = make_plans(&s, &plans, &np, err);
-    if (rc == 0) {
-        out->procedures = mc_calloc(np, sizeof *out->procedures);
-        rc = out->procedures ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
+    int rc = make_plans(s, &s->plans, &s->np, err);
+    if (rc != 0) {
+        return rc;
     }
-    if (rc == 0) {
-        rc = mc_engine_open_volatile(&s.e, cat, rules, lookup, &s, err);
+    size_t nr;
+    const mc_role *const *roles = mc_catalogue_roles(cat, &nr);
+    out->procedures = mc_calloc(s->np, sizeof *out->procedures);
+    out->roles = mc_calloc(nr ? nr : 1, sizeof *out->roles);
+    out->staff_days = mc_calloc(nr ? nr : 1, sizeof *out->staff_days);
+    s->role_wd = mc_calloc(nr ? nr : 1, sizeof *s->role_wd);
+    if (out->procedures == NULL || out->roles == NULL || out->staff_days == NULL ||
+        s->role_wd == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    if (rc == 0 && (mc_live_new(&s.d) != 0 ||
-                    mc_report_begin(&s.rb, cat, o->from, o->from + 100 * YEAR_DAYS) != 0)) {
+    for (size_t i = 0; i < nr; i++) {
+        if (!roles[i]->builtin) {
+            out->roles[out->nroles++] = roles[i];
+        }
+    }
+    rc = mc_engine_open_volatile(&s->e, cat, rules, lookup, s, err);
+    if (rc == 0 && (mc_live_new(&s->d) != 0 ||
+                    mc_report_begin(&s->rb, cat, o->from, o->from + 100 * YEAR_DAYS) != 0)) {
         rc = mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    out->total.name = "total";
-    for (size_t k = 0; rc == 0 && k < np; k++) {
-        out->nprocedures = k + 1;
-        out->procedures[k].name = plans[k].name;
-        if (plans[k].p == NULL) {
-            /* abolished: its applicants need no procedure any more */
-            out->procedures[k].dossiers = out->procedures[k].abolished = plans[k].n;
-            s.done += plans[k].n;
-            add(&out->total, &out->procedures[k]);
-            continue;
-        }
-        for (int64_t j = 0; rc == 0 && j < plans[k].n; j++) {
-            rc = one_dossier(&s, &plans[k], k, j, err);
-            if (++s.done % PROGRESS_EVERY == 0 && o->progress) {
-                o->progress(o->ud, s.done, s.total);
-            }
-        }
-        add(&out->total, &out->procedures[k]);
+    return rc;
+}
+
+/* Starts procedure k; false when the reform abolished it (its dossiers counted as such). */
+static bool side_begin(sim *s, size_t k)
+{
+    mc_sim_stats *x = &s->out->procedures[k];
+    s->out->nprocedures = k + 1;
+    x->name = s->plans[k].name;
+    memset(s->role_wd, 0, s->out->nroles * sizeof *s->role_wd);
+    if (s->plans[k].p == NULL) {
+        /* abolished: its applicants need no procedure any more */
+        x->dossiers = x->abolished = s->plans[k].n;
+        return false;
     }
-    if (rc == 0 && o->progress) {
-        o->progress(o->ud, s.done, s.total);
+    return true;
+}
+
+/* Ends procedure k: its year, and its sums into the total. */
+static void side_end(sim *s, size_t k)
+{
+    mc_sim_stats *x = &s->out->procedures[k];
+    int64_t n = x->dossiers;
+    if (s->plans[k].p != NULL && n > 0) {
+        int64_t vol = s->plans[k].volume;
+        x->volume = vol;
+        x->annual = per_year(x->cost, vol, n);
+        x->legal_annual = per_year(x->legal_cost, vol, n);
+        x->revenue = per_year(x->fees, vol, n);
+        x->staff_days = x->staff_wd * (double)vol / (double)n;
+        for (size_t r = 0; r < s->out->nroles; r++) {
+            s->out->staff_days[r] += s->role_wd[r] * (double)vol / (double)n;
+        }
+    }
+    add(&s->out->total, x);
+}
+
+/* Closes one side: the indicators handed over when rc is 0, everything else freed; the result
+ * too when rc is not 0. */
+static int side_close(sim *s, int rc)
+{
+    if (s->out == NULL) {
+        return rc;
     }
     if (rc == 0) {
-        mc_report_end(s.rb, &out->indicators);
-        s.rb = NULL;
+        mc_report_end(s->rb, &s->out->indicators);
+        s->rb = NULL;
     }
-    mc_report_abandon(s.rb);
-    mc_live_free(s.d);
-    mc_engine_close(s.e);
-    mc_free(plans);
-    mc_free(s.field_text);
-    mc_free(s.fields);
-    mc_free(s.ok);
+    mc_report_abandon(s->rb);
+    mc_live_free(s->d);
+    mc_engine_close(s->e);
+    mc_free(s->plans);
+    mc_free(s->field_text);
+    mc_free(s->fields);
+    mc_free(s->ok);
+    mc_free(s->role_wd);
     if (rc != 0) {
-        mc_sim_result_free(out);
+        mc_sim_result_free(s->out);
     }
     return rc;
+}
+
+/* Adds one applicant's pair of dossiers to the groups of gains. */
+static void count_gain(mc_sim_gain *g, const dossier_info *b, const dossier_info *r)
+{
+    mc_sim_group in[4] = {MC_SIM_ALL, b->business ? MC_SIM_BUSINESS : MC_SIM_CITIZEN,
+                          b->online ? MC_SIM_ONLINE : MC_SIM_COUNTER,
+                          r->missed ? MC_SIM_MISSED : MC_SIM_FOUND};
+    int64_t change = r->cost - b->cost;
+    for (int i = 0; i < 4; i++) {
+        g[in[i]].dossiers++;
+        g[in[i]].change += change;
+        g[in[i]].rises += change > 0;
+        g[in[i]].falls += change < 0;
+    }
+}
+
+/* Runs one side (r NULL) or two in lockstep, procedure by procedure, dossier by dossier. */
+static int run_sides(sim *b, sim *r, mc_error *err)
+{
+    int rc = 0;
+    const mc_sim_opts *o = b->o;
+    for (size_t k = 0; rc == 0 && k < b->np; k++) {
+        bool bk = side_begin(b, k), rk = r != NULL && side_begin(r, k);
+        for (int64_t j = 0; rc == 0 && j < b->plans[k].n; j++) {
+            dossier_info ib, ir;
+            memset(&ir, 0, sizeof ir);
+            rc = bk ? one_dossier(b, &b->plans[k], k, j, &ib, err) : 0;
+            if (rc == 0 && rk) {
+                rc = one_dossier(r, &r->plans[k], k, j, &ir, err);
+            }
+            if (rc == 0 && r != NULL && bk) {
+                count_gain(r->out->gains, &ib, &ir);
+            }
+            if (++b->done % PROGRESS_EVERY == 0 && o->progress) {
+                o->progress(o->ud, b->done, b->total);
+            }
+        }
+        side_end(b, k);
+        if (r != NULL) {
+            side_end(r, k);
+        }
+    }
+    if (rc == 0 && o->progress) {
+        o->progress(o->ud, b->done, b->total);
+    }
+    return rc;
+}
+
+int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, mc_sim_result *out,
+               mc_error *err)
+{
+    sim s;
+    int rc = side_open(&s, cat, rules, o, out, err);
+    if (rc == 0) {
+        rc = run_sides(&s, NULL, err);
+    }
+    return side_close(&s, rc);
+}
+
+int mc_sim_pair(const mc_catalogue *base, const mc_catalogue *reformed, mc_rules *rules,
+                const mc_sim_opts *o, mc_sim_result *b, mc_sim_result *r, mc_error *err)
+{
+    mc_sim_opts ob = *o, or = *o;
+    ob.split_by = NULL;
+    or.split_by = base; /* the same applicants: the baseline's split */
+    sim sb, sr;
+    memset(&sr, 0, sizeof sr);
+    memset(r, 0, sizeof *r);
+    int rc = side_open(&sb, base, rules, &ob, b, err);
+    if (rc == 0) {
+        rc = side_open(&sr, reformed, rules, &or, r, err);
+    }
+    if (rc == 0 && sr.np != sb.np) {
+        rc = mc_error_set(err, MC_EUSAGE, "the reform's plan differs from the baseline's");
+    }
+    if (rc == 0) {
+        r->paired = true;
+        rc = run_sides(&sb, &sr, err);
+    }
+    side_close(&sb, rc);
+    return side_close(&sr, rc);
 }
 
 void mc_sim_result_free(mc_sim_result *r)
 {
     mc_free(r->procedures);
+    mc_free(r->roles);
+    mc_free(r->staff_days);
     mc_report_free(&r->indicators);
     memset(r, 0, sizeof *r);
 }
@@ -712,7 +961,8 @@ double mc_sim_percentile(const mc_sim_stats *s, double q)
     for (size_t i = 0; i < MC_SIM_BINS; i++) {
         seen += s->hist[i];
         if ((double)seen >= want && seen > 0) {
-            return (double)(i + 1) / MC_SIM_BINS_PER_WD;
+            /* the mean of the bin: a value inside it, exact when its dossiers agree */
+            return s->hist_wd[i] / (double)s->hist[i];
         }
     }
     return -1;
@@ -740,6 +990,11 @@ mc_sim_figures mc_sim_figures_of(const mc_sim_stats *x)
     f.p90 = x->lead_n && f.p90 < 0 ? MC_SIM_PAST : f.p90;
     int64_t ended = x->on_time + x->late;
     f.on_time = ended ? 100.0 * (double)x->on_time / (double)ended : MC_SIM_NONE;
+    f.annual = (double)x->annual;
+    f.legal_annual = (double)x->legal_annual;
+    f.revenue = (double)x->revenue;
+    f.staff_days = x->staff_days;
+    f.volume = x->volume;
     return f;
 }
 
@@ -777,4 +1032,66 @@ int64_t mc_sim_year_dossiers(const mc_catalogue *cat)
                    : 0;
     }
     return sum;
+}
+
+const char *const mc_sim_group_names[MC_SIM_NGROUPS] = {
+    "all", "citizen", "business", "online", "counter", "found in registries", "missed by a registry",
+};
+
+mc_sim_group mc_sim_subject_group(const char *subject)
+{
+    size_t digits = 0, n = strlen(subject);
+    for (size_t i = 0; i < n; i++) {
+        if (subject[i] >= '0' && subject[i] <= '9') {
+            digits++;
+        } else if (!(subject[i] == '-' && i == 10 && n == 14)) {
+            return MC_SIM_CITIZEN; /* not an enterprise code (a dash only as 0123456789-001) */
+        }
+    }
+    return digits == 10 || digits == 13 ? MC_SIM_BUSINESS : MC_SIM_CITIZEN;
+}
+
+double mc_sim_t975(size_t df)
+{
+    static const double t[31] = {0,      12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
+                                 2.306,  2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+                                 2.120,  2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
+                                 2.064,  2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+    /* beyond 30: between the tabled 30, 40, 60, 120 and infinity, linear in 1/df */
+    static const struct {
+        double df, t;
+    } far[] = {{30, 2.042}, {40, 2.021}, {60, 2.000}, {120, 1.980}, {INFINITY, 1.960}};
+    if (df == 0) {
+        return INFINITY;
+    }
+    if (df <= 30) {
+        return t[df];
+    }
+    double x = 1.0 / (double)df;
+    for (size_t i = 0; i + 1 < sizeof far / sizeof far[0]; i++) {
+        double a = 1.0 / far[i].df, b = 1.0 / far[i + 1].df;
+        if (x <= a && x >= b) {
+            return far[i + 1].t + (far[i].t - far[i + 1].t) * (x - b) / (a - b);
+        }
+    }
+    return 1.960;
+}
+
+void mc_sim_interval(const double *x, size_t k, double *mean, double *half)
+{
+    double sum = 0;
+    for (size_t i = 0; i < k; i++) {
+        sum += x[i];
+    }
+    *mean = k ? sum / (double)k : 0;
+    *half = 0;
+    if (k < 2) {
+        return;
+    }
+    double ss = 0;
+    for (size_t i = 0; i < k; i++) {
+        ss += (x[i] - *mean) * (x[i] - *mean);
+    }
+    double sd = sqrt(ss / (double)(k - 1));
+    *half = mc_sim_t975(k - 1) * sd / sqrt((double)k);
 }

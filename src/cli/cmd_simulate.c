@@ -1,13 +1,20 @@
-/* `motcua simulate [--reform NAME] [--dossiers N | --year] [--seed S] [--from DATE]
- * [--coverage-from STORE [--since DATE] [--until DATE]] [--format text|csv|json]` (SPEC §8.2):
- * the baseline, and the reform when one is named, on the same synthetic applicants, side by
- * side. */
+/* `motcua simulate [--reform NAME]... [--compare A,B,...] [--dossiers N | --year] [--seed S]
+ * [--runs K] [--from DATE] [filters] [--by agency|sector|procedure] [sensitivity options]
+ * [--coverage-from STORE [--since DATE] [--until DATE]] [--format text|csv|json] [--html FILE]`
+ * (SPEC §8.2, issue 22): the baseline, and the reforms when named, on the same synthetic
+ * applicants side by side: per dossier, a year (annual cost by the simulated lead times and by
+ * the legal method, fee revenue, officer staff-days), who gains and who loses, subtotals, and
+ * with --runs each headline figure as a mean and a 95% interval; --compare puts several reforms,
+ * each alone, in one table. */
 #include "cli.h"
 
 #include "coverage_out.h"
 #include "html.h"
+#include "study_args.h"
+#include "motcua/coverage.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
+#include "motcua/study.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -15,7 +22,101 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { MAX_DOSSIERS = 1000000000, PROGRESS_FROM = 200000 };
+enum { MAX_DOSSIERS = 1000000000, PROGRESS_FROM = 200000, MAX_RUNS = 100, FEW_DOSSIERS = 30 };
+
+/* ==== the headline figures (--runs gives each as a mean and a 95% interval) =============== */
+
+enum { FIG_COST, FIG_ANNUAL, FIG_LEGAL, FIG_REVENUE, FIG_ON_TIME, FIG_LEAD, FIG_ASKED, FIG_VISITS,
+       FIG_STAFF, NFIG };
+
+static const struct {
+    const char *key, *label, *vi;
+    bool money;
+} figs[NFIG] = {
+    {"cost_per_dossier", "applicant cost per dossier", "Chi phí tuân thủ mỗi hồ sơ", true},
+    {"annual_cost", "applicant cost a year", "Chi phí tuân thủ một năm", true},
+    {"legal_annual_cost", "applicant cost a year, legal method",
+     "Chi phí một năm theo thời hạn luật định", true},
+    {"fee_revenue", "fee revenue a year", "Thu phí, lệ phí một năm", true},
+    {"on_time_pct", "on time (%)", "Đúng hạn (%)", false},
+    {"lead_mean_wd", "lead time, mean (wd)", "Thời gian giải quyết trung bình (ngày làm việc)",
+     false},
+    {"asked_per_dossier", "documents asked per dossier", "Giấy tờ phải nộp mỗi hồ sơ", false},
+    {"visits_per_dossier", "visits per dossier", "Số lần đi lại mỗi hồ sơ", false},
+    {"staff_days", "officer staff-days a year", "Ngày công cán bộ một năm", false},
+};
+
+static double fig_value(const mc_sim_figures *f, int i)
+{
+    switch (i) {
+    case FIG_COST:
+        return f->cost;
+    case FIG_ANNUAL:
+        return f->annual;
+    case FIG_LEGAL:
+        return f->legal_annual;
+    case FIG_REVENUE:
+        return f->revenue;
+    case FIG_ON_TIME:
+        return f->on_time;
+    case FIG_LEAD:
+        return f->lead_mean;
+    case FIG_ASKED:
+        return f->asked;
+    case FIG_VISITS:
+        return f->visits;
+    default:
+        return f->staff_days;
+    }
+}
+
+/* Figure i's value as text: amounts and staff-days whole with thousands separated, the others
+ * with two decimals. */
+static const char *fig_text(int i, double v, char out[32]);
+
+/* The headline figures of k runs, per side (0 baseline, 1 reform): v[side][fig * k + run]. */
+typedef struct sim_runs {
+    size_t k;
+    uint64_t first_seed;
+    double *v[2];
+} sim_runs;
+
+static void runs_record(sim_runs *r, int side, size_t run, const mc_sim_result *x)
+{
+    mc_sim_figures f = mc_sim_figures_of(&x->total);
+    for (int i = 0; i < NFIG; i++) {
+        r->v[side][(size_t)i * r->k + run] = fig_value(&f, i);
+    }
+}
+
+/* The mean and half-width of figure i of a side over the runs. */
+static void runs_interval(const sim_runs *r, int side, int i, double *mean, double *half)
+{
+    mc_sim_interval(r->v[side] + (size_t)i * r->k, r->k, mean, half);
+}
+
+static void reform_names(const mc_reform *const *r, size_t n, char *out, size_t outsz);
+
+/* Everything a format prints besides the two runs. */
+typedef struct sim_view {
+    const front_opts *c;
+    const mc_sim_opts *o;
+    int64_t seed;
+    const char *day;
+    const mc_catalogue *cat;
+    const mc_reform *const *reforms; /* applied, in order */
+    size_t nreforms;
+    const mc_reform *const *compare; /* --compare: each alone, results cmp[i] */
+    size_t ncompare;
+    const mc_sim_result *cmp;
+    sim_runs runs;
+    char **sensitivity;
+    size_t nsensitivity;
+    const mc_study_opts *study;
+    bool has_cost; /* motcua cost's exact annual totals on the same catalogue and options */
+    int64_t cost_base, cost_reform;
+    const cli_coverage *cov;
+} sim_view;
 
 /* A number with two decimals; "-" for none, ">60" past the histogram. */
 static const char *num(double v, char out[32])
@@ -73,13 +174,44 @@ static json_t *figures_json(const char *name, const mc_sim_figures *f)
                  {"visits_per_dossier", f->visits}, {"hours_per_dossier", f->hours},
                  {"cost_per_dossier", f->cost},     {"lead_mean_wd", f->lead_mean},
                  {"lead_p50_wd", f->p50},           {"lead_p90_wd", f->p90},
-                 {"on_time_pct", f->on_time}};
+                 {"on_time_pct", f->on_time},       {"staff_days", f->staff_days}};
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
         double v = reals[i].v;
         /* two decimals, as the text shows; null for none, and for past the histogram */
         front_jset(o, reals[i].key,
                    v < 0 ? json_null() : json_real((double)(long long)(v * 100 + 0.5) / 100), &ok);
     }
+    /* a year: whole amounts */
+    front_jset(o, "volume", json_integer((json_int_t)f->volume), &ok);
+    front_jset(o, "annual_cost", json_integer((json_int_t)f->annual), &ok);
+    front_jset(o, "legal_annual_cost", json_integer((json_int_t)f->legal_annual), &ok);
+    front_jset(o, "fee_revenue", json_integer((json_int_t)f->revenue), &ok);
+    return front_jdone(o, ok);
+}
+
+/* The version of procedure name the run dates by (in force on the first day, or its first). */
+static const mc_procedure *proc_of(const sim_view *v, const char *name)
+{
+    const mc_procedure *p = mc_catalogue_procedure(v->cat, name, v->o->from);
+    if (p == NULL) {
+        size_t n;
+        const mc_procedure *const *all = mc_catalogue_versions(v->cat, name, &n);
+        p = n ? all[0] : NULL;
+    }
+    return p;
+}
+
+/* A procedure's row of a run with its agency, sector and official code. */
+static json_t *procedure_json(const sim_view *v, const mc_sim_stats *x)
+{
+    bool ok = true;
+    mc_sim_figures f = mc_sim_figures_of(x);
+    json_t *o = figures_json(x->name, &f);
+    const mc_procedure *p = proc_of(v, x->name);
+    front_jset(o, "agency", p && p->agency ? json_string(p->agency) : json_null(), &ok);
+    front_jset(o, "sector", p && p->sector ? json_string(p->sector) : json_null(), &ok);
+    front_jset(o, "code", p && p->code ? json_string(p->code) : json_null(), &ok);
+    front_jset(o, "few_dossiers", json_boolean(x->dossiers < FEW_DOSSIERS), &ok);
     return front_jdone(o, ok);
 }
 
@@ -96,17 +228,51 @@ static json_t *notes_json(const char *notes)
     return front_jdone(a, ok);
 }
 
-static json_t *run_json(const mc_sim_result *r)
+/* A mean change per dossier, to the hundredth. */
+static double mean_change(const mc_sim_gain *x)
+{
+    if (x->dossiers == 0) {
+        return 0;
+    }
+    double m = (double)x->change / (double)x->dossiers;
+    return (double)(long long)(m * 100 + (m < 0 ? -0.5 : 0.5)) / 100;
+}
+
+static json_t *gains_json(const mc_sim_result *r)
+{
+    bool ok = true;
+    json_t *a = json_array();
+    for (int g = 0; g < MC_SIM_NGROUPS; g++) {
+        const mc_sim_gain *x = &r->gains[g];
+        front_jpush(a,
+                    json_pack("{s:s, s:I, s:f, s:I, s:I}", "group", mc_sim_group_names[g],
+                              "dossiers", (json_int_t)x->dossiers, "mean_change_per_dossier",
+                              mean_change(x), "cost_rises", (json_int_t)x->rises, "cost_falls",
+                              (json_int_t)x->falls),
+                    &ok);
+    }
+    return front_jdone(a, ok);
+}
+
+static json_t *run_json(const sim_view *v, const mc_sim_result *r)
 {
     bool ok = true;
     json_t *procs = json_array();
     for (size_t i = 0; i < r->nprocedures; i++) {
-        mc_sim_figures f = mc_sim_figures_of(&r->procedures[i]);
-        front_jpush(procs, figures_json(r->procedures[i].name, &f), &ok);
+        front_jpush(procs, procedure_json(v, &r->procedures[i]), &ok);
     }
     mc_sim_figures t = mc_sim_figures_of(&r->total);
     json_t *o = json_object();
     front_jset(o, "total", figures_json("total", &t), &ok);
+    json_t *roles = json_object();
+    for (size_t i = 0; i < r->nroles; i++) {
+        front_jset(roles, r->roles[i]->name,
+                   json_real((double)(long long)(r->staff_days[i] * 100 + 0.5) / 100), &ok);
+    }
+    front_jset(o, "staff_days_by_role", roles, &ok);
+    if (r->paired) {
+        front_jset(o, "gains", gains_json(r), &ok);
+    }
     front_jset(o, "procedures", procs, &ok);
     front_jset(o, "indicators", front_indicators_json(&r->indicators.total), &ok);
     front_jset(o, "notes", notes_json(r->notes), &ok);
@@ -128,18 +294,43 @@ static const mc_sim_stats *find(const mc_sim_result *r, const char *name)
 static void csv_figures(const mc_sim_figures *f)
 {
     char a[32], b[32], c[32], d[32];
-    printf(",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.2f,%.2f,%.2f,%.2f,%.0f,%s,%s,%s,%s",
+    printf(",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%.2f,%.2f,%.2f,%.2f,%.0f,%s,%s,%s,%s"
+           ",%" PRId64 ",%.0f,%.0f,%.0f,%.2f",
            f->dossiers, f->finished, f->unfinished, f->abolished, f->asked, f->fetched, f->visits,
            f->hours, f->cost, num(f->lead_mean, a), num(f->p50, b), num(f->p90, c),
-           num(f->on_time, d));
+           num(f->on_time, d), f->volume, f->annual, f->legal_annual, f->revenue, f->staff_days);
 }
 
-static void print_csv(const mc_sim_result *base, const mc_sim_result *ref)
+/* A CSV cell: quoted when it holds a comma or a quote. */
+static void csv_cell(const char *text)
+{
+    if (text == NULL) {
+        return;
+    }
+    if (strpbrk(text, ",\"\n") == NULL) {
+        fputs(text, stdout);
+        return;
+    }
+    putchar('"');
+    for (const char *p = text; *p; p++) {
+        if (*p == '"') {
+            putchar('"');
+        }
+        putchar(*p);
+    }
+    putchar('"');
+}
+
+/* The table of procedures, then the total row; with --runs, the total row also carries each
+ * headline figure's 95% interval (columns FIG_lo95 and FIG_hi95, empty on the procedures'
+ * rows). */
+static void print_csv(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
 {
     static const char cols[] = "dossiers,finished,unfinished,abolished,asked_per_dossier,"
                                "fetched_per_dossier,visits_per_dossier,hours_per_dossier,"
-                               "cost_per_dossier,lead_mean_wd,lead_p50_wd,lead_p90_wd,on_time_pct";
-    printf("procedure,%s", cols);
+                               "cost_per_dossier,lead_mean_wd,lead_p50_wd,lead_p90_wd,on_time_pct,"
+                               "volume,annual_cost,legal_annual_cost,fee_revenue,staff_days";
+    printf("procedure,agency,sector,code,%s", cols);
     if (ref) {
         printf(",reform_");
         for (const char *p = cols; *p; p++) {
@@ -149,18 +340,43 @@ static void print_csv(const mc_sim_result *base, const mc_sim_result *ref)
             }
         }
     }
+    int sides = ref ? 2 : 1;
+    for (int k = 0; v->runs.k > 1 && k < sides; k++) {
+        for (int i = 0; i < NFIG; i++) {
+            printf(",%s%s_lo95,%s%s_hi95", k ? "reform_" : "", figs[i].key, k ? "reform_" : "",
+                   figs[i].key);
+        }
+    }
     putchar('\n');
     mc_sim_stats none;
     memset(&none, 0, sizeof none);
     for (size_t i = 0; i <= base->nprocedures; i++) {
         const mc_sim_stats *b = i < base->nprocedures ? &base->procedures[i] : &base->total;
         mc_sim_figures fb = mc_sim_figures_of(b);
-        printf("%s", b->name);
+        const mc_procedure *p = i < base->nprocedures ? proc_of(v, b->name) : NULL;
+        csv_cell(b->name);
+        putchar(',');
+        csv_cell(p ? p->agency : NULL);
+        putchar(',');
+        csv_cell(p ? p->sector : NULL);
+        putchar(',');
+        csv_cell(p ? p->code : NULL);
         csv_figures(&fb);
         if (ref) {
             const mc_sim_stats *r = i < base->nprocedures ? find(ref, b->name) : &ref->total;
             mc_sim_figures fr = mc_sim_figures_of(r ? r : &none);
             csv_figures(&fr);
+        }
+        for (int k = 0; v->runs.k > 1 && k < sides; k++) {
+            for (int f = 0; f < NFIG; f++) {
+                double mean, half;
+                runs_interval(&v->runs, k, f, &mean, &half);
+                if (i < base->nprocedures) {
+                    printf(",,");
+                } else {
+                    printf(",%.2f,%.2f", mean - half, mean + half);
+                }
+            }
         }
         putchar('\n');
     }
@@ -181,6 +397,223 @@ static void count_line(const char *label, int64_t b, int64_t r, bool two)
     snprintf(x, sizeof x, "%" PRId64, b);
     snprintf(y, sizeof y, "%" PRId64, r);
     text_line(label, x, y, "", two);
+}
+
+/* ==== a year, who gains, subtotals, intervals (text) ===================================== */
+
+/* A whole amount of money with thousands separators. */
+static const char *amount(double v, char out[32])
+{
+    return money(v, out);
+}
+
+/* A line of the year: amounts of up to a million billion, thousands separated. */
+static void year_text(const char *label, const char *b, const char *r, const char *chg, bool two)
+{
+    if (two) {
+        printf("%-34s %22s %22s %10s\n", label, b, r, chg);
+    } else {
+        printf("%-34s %22s\n", label, b);
+    }
+}
+
+static void year_line(const char *label, double b, double r, bool two)
+{
+    char x[32], y[32], z[32];
+    year_text(label, amount(b, x), amount(r, y), change(b, r, z), two);
+}
+
+/* The year: volume, applicant cost by both methods, motcua cost's exact total, fee revenue and
+ * officer staff-days by role. */
+static void print_year(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    bool two = ref != NULL;
+    mc_sim_figures b = mc_sim_figures_of(&base->total), r = b;
+    if (ref) {
+        r = mc_sim_figures_of(&ref->total);
+    }
+    printf("\na year (each procedure's volume in the simulated catalogue):\n");
+    if (two) {
+        printf("%-34s %22s %22s %10s\n", "", "baseline", "reform", "change");
+    }
+    year_line("dossiers a year (volume)", (double)b.volume, (double)r.volume, two);
+    year_line("applicant cost, own lead times", b.annual, r.annual, two);
+    year_line("applicant cost, legal method", b.legal_annual, r.legal_annual, two);
+    if (v->has_cost) {
+        year_line("  motcua cost (exact, §8.1)", (double)v->cost_base, (double)v->cost_reform,
+                  two);
+        char gb[32] = "", gr[32] = "";
+        double pct;
+        if (mc_sim_change((double)v->cost_base, b.legal_annual, &pct)) {
+            snprintf(gb, sizeof gb, "%+.2f%%", pct);
+        }
+        if (two && mc_sim_change((double)v->cost_reform, r.legal_annual, &pct)) {
+            snprintf(gr, sizeof gr, "%+.2f%%", pct);
+        }
+        year_text("  legal method against cost", gb, gr, "", two);
+    }
+    year_line("fee revenue of the state", b.revenue, r.revenue, two);
+    year_line("officer staff-days", b.staff_days, r.staff_days, two);
+    for (size_t i = 0; i < base->nroles; i++) {
+        char label[64];
+        double rs = 0;
+        for (size_t k = 0; ref != NULL && k < ref->nroles; k++) {
+            rs = strcmp(ref->roles[k]->name, base->roles[i]->name) == 0 ? ref->staff_days[k] : rs;
+        }
+        snprintf(label, sizeof label, "  %s", base->roles[i]->name);
+        year_line(label, base->staff_days[i], rs, two);
+    }
+}
+
+/* Who gains, who loses: the reform's change per applicant, by group. */
+static void print_gains(const mc_sim_result *ref)
+{
+    if (ref == NULL || !ref->paired) {
+        return;
+    }
+    printf("\nwho gains, who loses (the same applicants, reform against baseline):\n");
+    printf("%-24s %10s %18s %12s %12s\n", "group", "dossiers", "change/dossier", "cost rises",
+           "cost falls");
+    for (int g = 0; g < MC_SIM_NGROUPS; g++) {
+        const mc_sim_gain *x = &ref->gains[g];
+        char c[32];
+        printf("%-24s %10" PRId64 " %18s %12" PRId64 " %12" PRId64 "\n", mc_sim_group_names[g],
+               x->dossiers, money(mean_change(x), c), x->rises, x->falls);
+    }
+}
+
+/* A subtotal of --by: its key, the baseline's and the reform's sums. */
+typedef struct by_group {
+    const char *key;
+    mc_sim_stats b, r;
+} by_group;
+
+static const mc_sim_stats *raw(const mc_sim_result *r, const char *name)
+{
+    for (size_t i = 0; r != NULL && i < r->nprocedures; i++) {
+        if (strcmp(r->procedures[i].name, name) == 0) {
+            return &r->procedures[i];
+        }
+    }
+    return NULL;
+}
+
+static const char *by_key(const sim_view *v, const char *name)
+{
+    const mc_procedure *p = proc_of(v, name);
+    const char *k = v->study->by == MC_STUDY_BY_AGENCY   ? (p ? p->agency : NULL)
+                    : v->study->by == MC_STUDY_BY_SECTOR ? (p ? p->sector : NULL)
+                                                         : name;
+    return k ? k : "-";
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    return strcmp(((const by_group *)a)->key, ((const by_group *)b)->key);
+}
+
+/* The subtotals of --by into *out (n of them, sorted by key; free); NULL when none asked or out
+ * of memory (said). */
+static by_group *make_groups(const sim_view *v, const mc_sim_result *base,
+                             const mc_sim_result *ref, size_t *n)
+{
+    *n = 0;
+    if (v->study->by == MC_STUDY_BY_NONE) {
+        return NULL;
+    }
+    by_group *g = calloc(base->nprocedures ? base->nprocedures : 1, sizeof *g);
+    if (g == NULL) {
+        cli_out_of_memory();
+        return NULL;
+    }
+    for (size_t i = 0; i < base->nprocedures; i++) {
+        const char *k = by_key(v, base->procedures[i].name);
+        size_t j = 0;
+        while (j < *n && strcmp(g[j].key, k) != 0) {
+            j++;
+        }
+        if (j == *n) {
+            g[(*n)++].key = k;
+            g[j].b.name = g[j].r.name = k;
+        }
+        mc_sim_stats_add(&g[j].b, &base->procedures[i]);
+        const mc_sim_stats *rs = raw(ref, base->procedures[i].name);
+        if (rs != NULL) {
+            mc_sim_stats_add(&g[j].r, rs);
+        }
+    }
+    qsort(g, *n, sizeof *g, cmp_group);
+    return g;
+}
+
+static const char *by_name(const sim_view *v)
+{
+    static const char *const names[] = {"", "agency", "sector", "procedure"};
+    return names[v->study->by];
+}
+
+static void print_by(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    size_t n;
+    by_group *g = make_groups(v, base, ref, &n);
+    if (g == NULL) {
+        return;
+    }
+    printf("\nby %s:\n%-40s %9s %12s %17s", by_name(v), by_name(v), "dossiers", "cost/d",
+           "cost a year");
+    if (ref) {
+        printf(" | %12s %17s %10s", "cost/d", "cost a year", "change");
+    }
+    putchar('\n');
+    for (size_t i = 0; i < n; i++) {
+        mc_sim_figures b = mc_sim_figures_of(&g[i].b), r = mc_sim_figures_of(&g[i].r);
+        char c1[32], c2[32], c3[32], c4[32], c5[32];
+        printf("%-40s %9" PRId64 " %12s %17s", g[i].key, b.dossiers, money(b.cost, c1),
+               money(b.annual, c2));
+        if (ref) {
+            printf(" | %12s %17s %10s", money(r.cost, c3), money(r.annual, c4),
+                   change(b.annual, r.annual, c5));
+        }
+        putchar('\n');
+    }
+    free(g);
+}
+
+/* A figure's mean and interval as text: "1,684,103 [1,680,000, 1,688,000]". */
+static void interval_text(const sim_runs *r, int side, int i, char *out, size_t outsz)
+{
+    double mean, half;
+    runs_interval(r, side, i, &mean, &half);
+    char a[32], b[32], c[32];
+    if (figs[i].money || i == FIG_STAFF) {
+        snprintf(out, outsz, "%s [%s, %s]", money(mean, a), money(mean - half, b),
+                 money(mean + half, c));
+    } else {
+        snprintf(out, outsz, "%.2f [%.2f, %.2f]", mean, mean - half, mean + half);
+    }
+}
+
+static void print_runs_block(const sim_view *v, bool two)
+{
+    if (v->runs.k < 2) {
+        return;
+    }
+    printf("\nover %zu runs (seeds %llu to %llu): mean [95%% interval, Student's t, %zu degrees "
+           "of freedom]:\n",
+           v->runs.k, (unsigned long long)v->runs.first_seed,
+           (unsigned long long)(v->runs.first_seed + v->runs.k - 1), v->runs.k - 1);
+    for (int i = 0; i < NFIG; i++) {
+        char b[120], r[120] = "";
+        interval_text(&v->runs, 0, i, b, sizeof b);
+        if (two) {
+            interval_text(&v->runs, 1, i, r, sizeof r);
+        }
+        if (two) {
+            printf("%-36s %-60s %s\n", figs[i].label, b, r);
+        } else {
+            printf("%-36s %s\n", figs[i].label, b);
+        }
+    }
 }
 
 /* Calls fn for each line of the notes of base, then of ref's that base does not have. */
@@ -212,7 +645,7 @@ static void print_note(void *ud, bool reform, const char *line)
     printf("  %s%s\n", reform ? "(reform) " : "", line);
 }
 
-static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
+static void print_text(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
 {
     mc_sim_figures b = mc_sim_figures_of(&base->total), r;
     memset(&r, 0, sizeof r);
@@ -231,36 +664,41 @@ static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
         count_line("  of an abolished procedure", b.abolished, r.abolished, two);
     }
     count_line("  refused at submission", b.refused_at_submission, r.refused_at_submission, two);
-    char u[32], v[32];
-    text_line("documents asked per dossier", num(b.asked, u), num(r.asked, v),
+    char u[32], w[32];
+    text_line("documents asked per dossier", num(b.asked, u), num(r.asked, w),
               change(b.asked, r.asked, z), two);
-    text_line("documents fetched per dossier", num(b.fetched, u), num(r.fetched, v), "", two);
-    text_line("visits per dossier", num(b.visits, u), num(r.visits, v),
+    text_line("documents fetched per dossier", num(b.fetched, u), num(r.fetched, w), "", two);
+    text_line("visits per dossier", num(b.visits, u), num(r.visits, w),
               change(b.visits, r.visits, z), two);
-    text_line("applicant hours per dossier", num(b.hours, u), num(r.hours, v),
+    text_line("applicant hours per dossier", num(b.hours, u), num(r.hours, w),
               change(b.hours, r.hours, z), two);
-    text_line("applicant cost per dossier", money(b.cost, u), money(r.cost, v),
+    text_line("applicant cost per dossier", money(b.cost, u), money(r.cost, w),
               change(b.cost, r.cost, z), two);
-    text_line("lead time, mean (wd)", num(b.lead_mean, u), num(r.lead_mean, v),
+    text_line("lead time, mean (wd)", num(b.lead_mean, u), num(r.lead_mean, w),
               change(b.lead_mean, r.lead_mean, z), two);
-    text_line("lead time, p50 (wd)", num(b.p50, u), num(r.p50, v), "", two);
-    text_line("lead time, p90 (wd)", num(b.p90, u), num(r.p90, v), "", two);
+    text_line("lead time, p50 (wd)", num(b.p50, u), num(r.p50, w), "", two);
+    text_line("lead time, p90 (wd)", num(b.p90, u), num(r.p90, w), "", two);
     char ob[40], orf[40];
     snprintf(ob, sizeof ob, "%s%s", num(b.on_time, u), b.on_time >= 0 ? "%" : "");
-    snprintf(orf, sizeof orf, "%s%s", num(r.on_time, v), r.on_time >= 0 ? "%" : "");
+    snprintf(orf, sizeof orf, "%s%s", num(r.on_time, w), r.on_time >= 0 ? "%" : "");
     text_line("on time", ob, orf, "", two);
 
-    printf("\n%-34s %9s %8s %8s %12s %7s %8s", "per procedure", "dossiers", "asked/d", "fetch/d",
-           "cost/d", "p50 wd", "on time");
+    print_year(v, base, ref);
+    printf("\n%-34s %9s %8s %8s %12s %17s %7s %8s", "per procedure", "dossiers", "asked/d",
+           "fetch/d", "cost/d", "cost a year", "p50 wd", "on time");
     if (two) {
-        printf(" | %8s %8s %12s %7s %8s", "asked/d", "fetch/d", "cost/d", "p50 wd", "on time");
+        printf(" | %8s %8s %12s %17s %7s %8s", "asked/d", "fetch/d", "cost/d", "cost a year",
+               "p50 wd", "on time");
     }
     putchar('\n');
+    size_t few = 0;
     for (size_t i = 0; i < base->nprocedures; i++) {
         mc_sim_figures f = mc_sim_figures_of(&base->procedures[i]);
-        char a[32], c[32], d[32], e[32], g[32];
-        printf("%-34s %9" PRId64 " %8s %8s %12s %7s %7s%%", base->procedures[i].name, f.dossiers,
-               num(f.asked, a), num(f.fetched, c), money(f.cost, d), num(f.p50, e),
+        char a[32], c[32], d[32], e[32], g[32], y[32];
+        few += f.dossiers < FEW_DOSSIERS;
+        printf("%-34s %8" PRId64 "%s %8s %8s %12s %17s %7s %7s%%", base->procedures[i].name,
+               f.dossiers, f.dossiers < FEW_DOSSIERS ? "*" : " ", num(f.asked, a),
+               num(f.fetched, c), money(f.cost, d), money(f.annual, y), num(f.p50, e),
                num(f.on_time, g));
         if (two) {
             const mc_sim_stats *rs = find(ref, base->procedures[i].name);
@@ -268,12 +706,19 @@ static void print_text(const mc_sim_result *base, const mc_sim_result *ref)
                 printf(" | abolished");
             } else {
                 mc_sim_figures q = mc_sim_figures_of(rs);
-                printf(" | %8s %8s %12s %7s %7s%%", num(q.asked, a), num(q.fetched, c),
-                       money(q.cost, d), num(q.p50, e), num(q.on_time, g));
+                printf(" | %8s %8s %12s %17s %7s %7s%%", num(q.asked, a), num(q.fetched, c),
+                       money(q.cost, d), money(q.annual, y), num(q.p50, e), num(q.on_time, g));
             }
         }
         putchar('\n');
     }
+    if (few > 0) {
+        printf("* %zu procedure%s simulated on fewer than %d dossiers: rough figures\n", few,
+               few == 1 ? "" : "s", FEW_DOSSIERS);
+    }
+    print_gains(ref);
+    print_by(v, base, ref);
+    print_runs_block(v, two);
     puts("\nindicators (Decision 766/QĐ-TTg) of the simulated dossiers:");
     cli_indicators_header(false);
     mc_indicators ib = base->indicators.total;
@@ -449,7 +894,17 @@ static void page_procedures(html *h, const mc_sim_result *base, const mc_sim_res
                                        "fetched/d",     "cost/d",         "p50 wd",
                                        "on time",       "reform asked/d", "reform fetched/d",
                                        "reform cost/d", "reform p50 wd",  "reform on time"};
-    html_heading(h, "By procedure");
+    html_heading(h, "Theo thủ tục — By procedure");
+    size_t few = 0;
+    for (size_t i = 0; i < base->nprocedures; i++) {
+        few += base->procedures[i].dossiers < FEW_DOSSIERS;
+    }
+    if (few > 0) {
+        html_para(h,
+                  "⚠ %zu thủ tục được mô phỏng với ít hơn %d hồ sơ: số liệu chỉ mang tính ước "
+                  "lượng thô. — %zu procedures simulated on fewer than %d dossiers: rough figures.",
+                  few, FEW_DOSSIERS, few, FEW_DOSSIERS);
+    }
     html_table_begin(h, NULL, head, ref ? 12 : 7, "lrrrrrrrrrrr");
     for (size_t i = 0; i < base->nprocedures; i++) {
         mc_sim_figures f = mc_sim_figures_of(&base->procedures[i]);
@@ -460,8 +915,9 @@ static void page_procedures(html *h, const mc_sim_result *base, const mc_sim_res
         if (rs) {
             q = mc_sim_figures_of(rs);
         }
-        char c[12][32];
-        snprintf(c[1], 32, "%" PRId64, f.dossiers);
+        char c[12][48];
+        snprintf(c[1], sizeof c[1], "%" PRId64 "%s", f.dossiers,
+                 f.dossiers < FEW_DOSSIERS ? " ⚠" : "");
         num(f.asked, c[2]);
         num(f.fetched, c[3]);
         money(f.cost, c[4]);
@@ -496,43 +952,312 @@ static void page_note(void *ud, bool reform, const char *line)
 
 static void page_notes(html *h, const mc_sim_result *base, const mc_sim_result *ref)
 {
-    html_heading(h, "Assumptions and warnings");
-    html_para(h, "Synthetic applicants go through the engine's own decisions (rules, once-only "
-                 "resolution, statutory clock, timers) without a store; each state lasts its "
-                 "takes and the next event is drawn by chance. Lead times are read from a "
-                 "histogram of quarter working days. See docs/cli.md and docs/reform.md.");
+    html_heading(h, "Giả định và cảnh báo — Assumptions and warnings");
+    html_para(h, "Hồ sơ mô phỏng đi qua chính các quyết định của hệ thống (quy tắc, khai thác dữ "
+                 "liệu một lần, đồng hồ thời hạn, hẹn giờ) mà không lưu trữ; mỗi trạng thái kéo dài "
+                 "theo takes và sự kiện tiếp theo được rút theo chance. Thời gian giải quyết tính "
+                 "theo giờ hành chính giữa lúc nộp và lúc kết thúc, chia cho giờ hành chính của một "
+                 "ngày làm việc; trung vị và p90 là trung bình của khoảng một phần tư ngày chứa "
+                 "chúng. — Synthetic applicants go through the engine's own decisions (rules, "
+                 "once-only resolution, statutory clock, timers) without a store; each state lasts "
+                 "its takes and the next event is drawn by chance. A lead time is the office time "
+                 "from submission to the final state over a working day's office time; the median "
+                 "and p90 are the mean of the quarter-day bin they fall in. See docs/cli.md and "
+                 "docs/reform.md.");
     html_list_begin(h);
     each_note(base, ref, page_note, h);
     html_list_end(h);
 }
 
 /* Opens the page before the run, so that a path that cannot be written fails at once. */
-static int open_page(const front_opts *c, const mc_reform *reform, html **h, mc_error *err)
+static int open_page(const front_opts *c, const mc_reform *const *reforms, size_t n, html **h,
+                     mc_error *err)
 {
-    char title[256];
-    snprintf(title, sizeof title, "Simulation%s%s", reform ? ": " : "",
-             reform ? mc_reform_name(reform) : "");
+    char title[512] = "Mô phỏng — Simulation", names[400];
+    reform_names(reforms, n, names, sizeof names);
+    if (n > 0) {
+        snprintf(title, sizeof title, "Mô phỏng — Simulation: %s", names);
+    } else if (c->compare != NULL) {
+        size_t k = (size_t)snprintf(title, sizeof title, "Mô phỏng — Simulation: ");
+        for (const char *p = c->compare; *p && k + 3 < sizeof title; p++) {
+            title[k++] = *p;
+            if (*p == ',') {
+                title[k++] = ' ';
+            }
+        }
+        title[k] = '\0';
+    }
     return html_open(h, c->html, title, err);
 }
 
-static int write_page(html *h, const front_opts *c, const mc_sim_opts *o, const char *day,
-                      const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref,
-                      const cli_coverage *cov, const mc_catalogue *cat, mc_error *err)
+/* ==== the page's tables of issue 22 ====================================================== */
+
+static void page_year(html *h, const sim_view *v, const mc_sim_result *base,
+                      const mc_sim_result *ref)
 {
+    static const char *const head[] = {"", "hiện trạng — baseline", "cải cách — reform",
+                                       "thay đổi — change"};
+    mc_sim_figures b = mc_sim_figures_of(&base->total), r = b;
+    if (ref) {
+        r = mc_sim_figures_of(&ref->total);
+    }
+    html_heading(h, "Một năm — A year");
+    html_para(h, "Mỗi thủ tục: số liệu bình quân một hồ sơ mô phỏng × số hồ sơ một năm (volume) "
+                 "của thủ tục trong danh mục được mô phỏng. Phương pháp luật định tính thời gian "
+                 "chờ bằng thời hạn giải quyết, như lệnh cost. — Each procedure: its figures per "
+                 "simulated dossier × its volume in the simulated catalogue. The legal method "
+                 "counts the statutory time limit as waiting, as `motcua cost` does.");
+    html_table_begin(h, NULL, head, ref ? 4 : 2, "lrrr");
+    struct {
+        const char *label;
+        double b, r;
+        bool is_money;
+    } rows[] = {
+        {"Số hồ sơ một năm — dossiers a year", (double)b.volume, (double)r.volume, false},
+        {"Chi phí tuân thủ, thời gian thực tế — applicant cost, own lead times", b.annual,
+         r.annual, true},
+        {"Chi phí tuân thủ, thời hạn luật định — applicant cost, legal method", b.legal_annual,
+         r.legal_annual, true},
+        {"Lệnh cost (chính xác) — motcua cost (exact)", (double)v->cost_base,
+         (double)v->cost_reform, true},
+        {"Thu phí, lệ phí — fee revenue of the state", b.revenue, r.revenue, true},
+        {"Ngày công cán bộ — officer staff-days", b.staff_days, r.staff_days, false},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (i == 3 && !v->has_cost) {
+            continue;
+        }
+        char x[32], y[32], z[32];
+        money(rows[i].b, x);
+        money(rows[i].r, y);
+        const char *cells[] = {rows[i].label, x, y, change(rows[i].b, rows[i].r, z)};
+        html_table_row(h, cells);
+        double pb, pr;
+        if (i == 3 && mc_sim_change((double)v->cost_base, b.legal_annual, &pb)) {
+            char gb[32], gr[32] = "";
+            snprintf(gb, sizeof gb, "%+.2f%%", pb);
+            if (ref && mc_sim_change((double)v->cost_reform, r.legal_annual, &pr)) {
+                snprintf(gr, sizeof gr, "%+.2f%%", pr);
+            }
+            const char *gap[] = {"Phương pháp luật định so với lệnh cost — legal method against "
+                                 "cost",
+                                 gb, gr, ""};
+            html_table_row(h, gap);
+        }
+    }
+    for (size_t i = 0; i < base->nroles; i++) {
+        double rs = 0;
+        for (size_t k = 0; ref != NULL && k < ref->nroles; k++) {
+            rs = strcmp(ref->roles[k]->name, base->roles[i]->name) == 0 ? ref->staff_days[k] : rs;
+        }
+        const mc_role *role = base->roles[i];
+        char label[300], x[32], y[32], z[32];
+
+        const char *vi = mc_title(role->titles, role->ntitles, "vi", role->name),
+                   *en = mc_title(role->titles, role->ntitles, NULL, role->name);
+        snprintf(label, sizeof label, "  %s%s%s", vi, strcmp(vi, en) ? " — " : "",
+                 strcmp(vi, en) ? en : "");
+        money(base->staff_days[i], x);
+        money(rs, y);
+        const char *cells[] = {label, x, y, change(base->staff_days[i], rs, z)};
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+}
+
+static const char *const group_vi[MC_SIM_NGROUPS] = {
+    "tất cả — all",
+    "công dân — citizen",
+    "doanh nghiệp — business",
+    "trực tuyến — online",
+    "tại quầy — at the counter",
+    "có trong cơ sở dữ liệu — found in registries",
+    "cơ sở dữ liệu thiếu — missed by a registry",
+};
+
+static void page_gains(html *h, const mc_sim_result *ref)
+{
+    if (ref == NULL || !ref->paired) {
+        return;
+    }
+    static const char *const head[] = {"nhóm — group", "hồ sơ — dossiers",
+                                       "thay đổi mỗi hồ sơ — change per dossier",
+                                       "chi phí tăng — cost rises", "chi phí giảm — cost falls"};
+    html_heading(h, "Ai được lợi, ai chịu thiệt — Who gains, who loses");
+    html_para(h, "Cùng những người nộp hồ sơ mô phỏng trong hiện trạng và khi cải cách; thay đổi "
+                 "âm là được lợi. — The same synthetic applicants under baseline and reform; a "
+                 "negative change is a gain.");
+    html_table_begin(h, NULL, head, 5, "lrrrr");
+    for (int g = 0; g < MC_SIM_NGROUPS; g++) {
+        const mc_sim_gain *x = &ref->gains[g];
+        char a[32], b[32], c[32], d[32];
+        snprintf(a, sizeof a, "%" PRId64, x->dossiers);
+        money(mean_change(x), b);
+        snprintf(c, sizeof c, "%" PRId64, x->rises);
+        snprintf(d, sizeof d, "%" PRId64, x->falls);
+        const char *cells[] = {group_vi[g], a, b, c, d};
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+}
+
+static void page_runs(html *h, const sim_view *v, bool two)
+{
+    if (v->runs.k < 2) {
+        return;
+    }
+    static const char *const head[] = {"", "hiện trạng — baseline", "cải cách — reform"};
+    html_heading(h, "Khoảng tin cậy 95%% qua %zu lần chạy — 95%% intervals over %zu runs",
+                 v->runs.k, v->runs.k);
+    html_para(h,
+              "Hạt giống %llu đến %llu; trung bình [khoảng tin cậy 95%%, phân phối Student với %zu "
+              "bậc tự do]. — Seeds %llu to %llu; mean [95%% interval, Student's t with %zu "
+              "degrees of freedom].",
+              (unsigned long long)v->runs.first_seed,
+              (unsigned long long)(v->runs.first_seed + v->runs.k - 1), v->runs.k - 1,
+              (unsigned long long)v->runs.first_seed,
+              (unsigned long long)(v->runs.first_seed + v->runs.k - 1), v->runs.k - 1);
+    html_table_begin(h, NULL, head, two ? 3 : 2, "lrr");
+    for (int i = 0; i < NFIG; i++) {
+        char label[200], b[120], r[120] = "";
+        snprintf(label, sizeof label, "%s — %s", figs[i].vi, figs[i].label);
+        interval_text(&v->runs, 0, i, b, sizeof b);
+        if (two) {
+            interval_text(&v->runs, 1, i, r, sizeof r);
+        }
+        const char *cells[] = {label, b, r};
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+}
+
+static void page_by(html *h, const sim_view *v, const mc_sim_result *base,
+                    const mc_sim_result *ref)
+{
+    size_t n;
+    by_group *g = make_groups(v, base, ref, &n);
+    if (g == NULL) {
+        return;
+    }
+    static const char *const vi[] = {"", "Theo cơ quan — By agency", "Theo lĩnh vực — By sector",
+                                     "Theo thủ tục — By procedure"};
+    static const char *const head[] = {"",
+                                       "hồ sơ — dossiers",
+                                       "chi phí mỗi hồ sơ — cost per dossier",
+                                       "chi phí một năm — cost a year",
+                                       "cải cách: mỗi hồ sơ — reform: per dossier",
+                                       "cải cách: một năm — reform: a year",
+                                       "thay đổi — change"};
+    html_heading(h, "%s", vi[v->study->by]);
+    html_table_begin(h, NULL, head, ref ? 7 : 4, "lrrrrrr");
+    for (size_t i = 0; i < n; i++) {
+        mc_sim_figures b = mc_sim_figures_of(&g[i].b), r = mc_sim_figures_of(&g[i].r);
+        char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32];
+        snprintf(c1, sizeof c1, "%" PRId64, b.dossiers);
+        const char *cells[] = {g[i].key,
+                               c1,
+                               money(b.cost, c2),
+                               money(b.annual, c3),
+                               money(r.cost, c4),
+                               money(r.annual, c5),
+                               change(b.annual, r.annual, c6)};
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+    free(g);
+}
+
+static void page_compare(html *h, const sim_view *v, const mc_sim_result *base)
+{
+    if (v->ncompare == 0) {
+        return;
+    }
+    size_t cols = v->ncompare + 2;
+    const char **head = calloc(cols, sizeof *head);
+    const char **cells = calloc(cols, sizeof *cells);
+    char(*text)[80] = calloc(cols, sizeof *text);
+    char *align = calloc(cols + 1, 1);
+    if (head == NULL || cells == NULL || text == NULL || align == NULL) {
+        html_set_error(h, ENOMEM);
+        goto done;
+    }
+    head[0] = "";
+    head[1] = "hiện trạng — baseline";
+    align[0] = 'l';
+    for (size_t i = 0; i < v->ncompare; i++) {
+        head[i + 2] = mc_reform_name(v->compare[i]);
+    }
+    memset(align + 1, 'r', cols - 1);
+    html_heading(h, "So sánh các phương án cải cách — Reforms side by side");
+    html_para(h, "Mỗi phương án áp dụng riêng lên hiện trạng, cùng những người nộp hồ sơ mô phỏng. "
+                 "— Each reform alone on the baseline, on the same synthetic applicants.");
+    html_table_begin(h, NULL, head, cols, align);
+    mc_sim_figures b = mc_sim_figures_of(&base->total);
+    for (int f = 0; f < NFIG; f++) {
+        char label[200];
+        snprintf(label, sizeof label, "%s — %s", figs[f].vi, figs[f].label);
+        cells[0] = label;
+        double bv = fig_value(&b, f);
+        cells[1] = fig_text(f, bv, text[1]);
+        for (size_t i = 0; i < v->ncompare; i++) {
+            mc_sim_figures r = mc_sim_figures_of(&v->cmp[i].total);
+            double rv = fig_value(&r, f);
+            char y[32], z[32];
+            fig_text(f, rv, y);
+            change(bv, rv, z);
+            snprintf(text[i + 2], sizeof text[i + 2], "%s%s%s%s", y, z[0] ? " (" : "", z,
+                     z[0] ? ")" : "");
+            cells[i + 2] = text[i + 2];
+        }
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+done:
+    free(head);
+    free(cells);
+    free(text);
+    free(align);
+}
+
+static int write_page(html *h, const sim_view *v, const mc_sim_result *base,
+                      const mc_sim_result *ref, mc_error *err)
+{
+    const front_opts *c = v->c;
+    const mc_sim_opts *o = v->o;
     html_meta(h,
-              "catalogue %s; %" PRId64 " dossiers (%s), seed %llu, arrivals over 365 days from %s",
+              "danh mục — catalogue %s; %" PRId64 " hồ sơ — dossiers (%s), seed %llu, nộp trong "
+              "365 ngày từ — arrivals over 365 days from %s",
               c->catalogue ? c->catalogue : ".", base->total.dossiers,
               o->year ? "a year of each procedure's volume" : "split by volume",
-              (unsigned long long)o->seed, day);
-    if (reform) {
-        const char *t = mc_reform_title(reform);
-        html_meta(h, "reform %s%s%s", mc_reform_name(reform), t ? ": " : "", t ? t : "");
+              (unsigned long long)v->seed, v->day);
+    for (size_t i = 0; i < v->nreforms; i++) {
+        const char *t = mc_reform_title(v->reforms[i]);
+        html_meta(h, "cải cách — reform %zu: %s%s%s", i + 1, mc_reform_name(v->reforms[i]),
+                  t ? ": " : "", t ? t : "");
     }
-    html_meta(h, "applicant cost by cost-model %s", o->model ? o->model->name : "(none)");
+    html_meta(h, "chi phí theo mô hình — applicant cost by cost-model %s",
+              o->model ? o->model->name : "(none)");
+    if (v->nsensitivity > 0) {
+        html_heading(h, "Thay đổi cho lần chạy này — Changed for this run");
+        html_list_begin(h);
+        for (size_t i = 0; i < v->nsensitivity; i++) {
+            html_item(h, NULL, v->sensitivity[i]);
+        }
+        html_list_end(h);
+    }
+    if (v->ncompare > 0) {
+        page_compare(h, v, base);
+        page_notes(h, base, NULL);
+        return html_close(h, err);
+    }
     page_summary(h, base, ref);
+    page_year(h, v, base, ref);
+    page_gains(h, ref);
+    page_runs(h, v, ref != NULL);
     page_charts(h, base, ref);
+    page_by(h, v, base, ref);
     page_procedures(h, base, ref);
-    cli_coverage_page(h, cov, cat);
+    cli_coverage_page(h, v->cov, v->cat);
     html_heading(h, "Indicators (Decision 766/QĐ-TTg) of the simulated dossiers");
     static const char *const ihead[] = {"",       "received", "resolved", "on time", "late",
                                         "online", "results",  "fetched",  "asked",   "mean wd"};
@@ -588,13 +1313,11 @@ static int parse_count(const char *opt, const char *text, int64_t max, int64_t *
     return EXIT_OK;
 }
 
-/* Reads the options of c into *o and *seed; EXIT_OK, or EXIT_USAGE (said on stderr). */
-static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed)
+/* Reads the options of c into *o, *seed and *runs; EXIT_OK, or EXIT_USAGE (said on stderr). */
+static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed, size_t *runs)
 {
     if (c->nargs != 0) {
-        return front_usage_error(
-            "simulate takes no arguments (options: --reform, --dossiers, --year, --seed, --from, "
-            "--coverage-from, --since, --until, --format, --html)");
+        return front_usage_error("simulate takes no arguments (see motcua help simulate)");
     }
     if (cli_coverage_check(c) != EXIT_OK) {
         return EXIT_USAGE;
@@ -613,8 +1336,23 @@ static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed)
     if (!c->year && o->dossiers == 0) {
         return front_usage_error("--dossiers must be at least 1");
     }
-    if (c->seed && parse_count("--seed", c->seed, INT64_MAX, seed) != 0) {
+    if (c->seed && parse_count("--seed", c->seed, INT64_MAX - MAX_RUNS, seed) != 0) {
         return EXIT_USAGE;
+    }
+    *runs = 1;
+    if (c->runs != NULL) {
+        char *end;
+        errno = 0;
+        long long k = strtoll(c->runs, &end, 10);
+        if (end == c->runs || *end != '\0' || errno != 0 || k < 2 || k > MAX_RUNS) {
+            return front_usage_error("--runs takes a whole number from 2 to %d, not '%s'",
+                                     MAX_RUNS, c->runs);
+        }
+        if (c->compare != NULL) {
+            return front_usage_error("--runs gives intervals of one baseline and its reforms: "
+                                     "not with --compare");
+        }
+        *runs = (size_t)k;
     }
     o->seed = (uint64_t)*seed;
     o->from = cli_today();
@@ -625,48 +1363,224 @@ static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed)
     return EXIT_OK;
 }
 
+/* The reforms of --reform applied to cat in order into *out (NULL when none). The one place
+ * that applies them: stacking waits for mc_reform_apply_list (reform.h), so two or more are
+ * refused here, by name. */
+static int apply_reforms(const mc_catalogue *cat, const mc_reform *const *reforms, size_t n,
+                         mc_catalogue **out, mc_error *err)
+{
+    *out = NULL;
+    if (n == 0) {
+        return 0;
+    }
+    if (n > 1) {
+        return mc_error_set(err, MC_EUSAGE,
+                            "stacked reforms are not supported yet: give one --reform, not '%s' "
+                            "and '%s'",
+                            mc_reform_name(reforms[0]), mc_reform_name(reforms[1]));
+    }
+    return mc_reform_apply(cat, reforms[0], out, err);
+}
+
+static bool selects(void *ud, const mc_procedure *p)
+{
+    return mc_study_selects(ud, p);
+}
+
+/* The names of the reforms, "a, b" (as the output names every reform applied). */
+static void reform_names(const mc_reform *const *r, size_t n, char *out, size_t outsz)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(out);
+        snprintf(out + len, outsz - len, "%s%s", i ? ", " : "", mc_reform_name(r[i]));
+    }
+}
+
+static json_t *intervals_json(const sim_view *v, bool two)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    front_jset(o, "runs", json_integer((json_int_t)v->runs.k), &ok);
+    front_jset(o, "first_seed", json_integer((json_int_t)v->runs.first_seed), &ok);
+    front_jset(o, "last_seed", json_integer((json_int_t)(v->runs.first_seed + v->runs.k - 1)),
+               &ok);
+    front_jset(o, "t", json_real(mc_sim_t975(v->runs.k - 1)), &ok);
+    for (int k = 0; k < (two ? 2 : 1); k++) {
+        json_t *side = json_object();
+        for (int i = 0; i < NFIG; i++) {
+            double mean, half;
+            runs_interval(&v->runs, k, i, &mean, &half);
+            front_jset(side, figs[i].key,
+                       json_pack("{s:f, s:f, s:f}", "mean", mean, "low", mean - half, "high",
+                                 mean + half),
+                       &ok);
+        }
+        front_jset(o, k ? "reform" : "baseline", side, &ok);
+    }
+    return front_jdone(o, ok);
+}
+
+static json_t *by_json(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    size_t n;
+    by_group *g = make_groups(v, base, ref, &n);
+    if (g == NULL) {
+        return NULL;
+    }
+    bool ok = true;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        mc_sim_figures b = mc_sim_figures_of(&g[i].b), r = mc_sim_figures_of(&g[i].r);
+        json_t *o = json_object();
+        front_jset(o, by_name(v), json_string(g[i].key), &ok);
+        front_jset(o, "baseline", figures_json(g[i].key, &b), &ok);
+        if (ref) {
+            front_jset(o, "reform", figures_json(g[i].key, &r), &ok);
+        }
+        front_jpush(a, front_jdone(o, ok), &ok);
+    }
+    free(g);
+    return front_jdone(a, ok);
+}
+
+static json_t *strings_json(char **lines, size_t n)
+{
+    bool ok = true;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        front_jpush(a, json_string(lines[i]), &ok);
+    }
+    return front_jdone(a, ok);
+}
+
+/* --compare: the baseline and each reform alone, one column each. */
+static const char *fig_text(int i, double v, char out[32])
+{
+    return figs[i].money || i == FIG_STAFF ? money(v, out) : num(v, out);
+}
+
+static void print_compare(const sim_view *v, const mc_sim_result *base)
+{
+    printf("%-36s %22s", "", "baseline");
+    for (size_t i = 0; i < v->ncompare; i++) {
+        printf(" %32.32s", mc_reform_name(v->compare[i]));
+    }
+    putchar('\n');
+    mc_sim_figures b = mc_sim_figures_of(&base->total);
+    for (int f = 0; f < NFIG; f++) {
+        char x[32];
+        double bv = fig_value(&b, f);
+        printf("%-36s %22s", figs[f].label, fig_text(f, bv, x));
+        for (size_t i = 0; i < v->ncompare; i++) {
+            mc_sim_figures r = mc_sim_figures_of(&v->cmp[i].total);
+            double rv = fig_value(&r, f);
+            char y[32], z[32], cell[80];
+            change(bv, rv, z);
+            snprintf(cell, sizeof cell, "%s%s%s%s", fig_text(f, rv, y), z[0] ? " (" : "", z,
+                     z[0] ? ")" : "");
+            printf(" %32s", cell);
+        }
+        putchar('\n');
+    }
+}
+
 /* Prints the runs in the format c asks for: EXIT_OK, or cli_out_of_memory() with nothing printed
  * when their JSON could not be made. */
-static int print_runs(const front_opts *c, const mc_sim_opts *o, int64_t seed, const char *day,
-                      const mc_reform *reform, const mc_sim_result *base, const mc_sim_result *ref,
-                      const cli_coverage *cov, const mc_catalogue *cat)
+static int print_runs(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
 {
+    const front_opts *c = v->c;
+    const mc_sim_opts *o = v->o;
+    char names[1024];
+    reform_names(v->reforms, v->nreforms, names, sizeof names);
     if (c->json) {
         bool ok = true;
         json_t *out = json_pack(
-            "{s:I, s:b, s:I, s:s, s:s?, s:s?}", "dossiers", (json_int_t)base->total.dossiers,
-            "year", o->year, "seed", (json_int_t)seed, "from", day, "cost_model",
-            o->model ? o->model->name : NULL, "reform", reform ? mc_reform_name(reform) : NULL);
-        front_jset(out, "baseline", run_json(base), &ok);
-        if (ref) {
-            front_jset(out, "reformed", run_json(ref), &ok);
+            "{s:I, s:b, s:I, s:I, s:s, s:s?, s:s?}", "dossiers", (json_int_t)base->total.dossiers,
+            "year", o->year, "seed", (json_int_t)v->seed, "runs", (json_int_t)v->runs.k, "from",
+            v->day, "cost_model", o->model ? o->model->name : NULL, "reform",
+            v->nreforms ? mc_reform_name(v->reforms[0]) : NULL);
+        json_t *rs = json_array();
+        for (size_t i = 0; i < v->nreforms; i++) {
+            front_jpush(rs, json_string(mc_reform_name(v->reforms[i])), &ok);
         }
-        if (cov->on) {
-            front_jset(out, "coverage", cli_coverage_json(cov, cat), &ok);
+        front_jset(out, "reforms", rs, &ok);
+        front_jset(out, "changed_for_this_run", strings_json(v->sensitivity, v->nsensitivity),
+                   &ok);
+        front_jset(out, "baseline", run_json(v, base), &ok);
+        if (ref) {
+            front_jset(out, "reformed", run_json(v, ref), &ok);
+        }
+        if (v->has_cost) {
+            front_jset(out, "cost_annual",
+                       json_pack("{s:I, s:I}", "baseline", (json_int_t)v->cost_base, "reform",
+                                 (json_int_t)v->cost_reform),
+                       &ok);
+        }
+        if (v->runs.k > 1) {
+            front_jset(out, "intervals", intervals_json(v, ref != NULL), &ok);
+        }
+        if (v->study->by != MC_STUDY_BY_NONE) {
+            front_jset(out, "by", by_json(v, base, ref), &ok);
+        }
+        if (v->ncompare > 0) {
+            json_t *a = json_array();
+            for (size_t i = 0; i < v->ncompare; i++) {
+                mc_sim_figures f = mc_sim_figures_of(&v->cmp[i].total);
+                front_jpush(a, figures_json(mc_reform_name(v->compare[i]), &f), &ok);
+            }
+            front_jset(out, "compare", a, &ok);
+        }
+        if (v->cov->on) {
+            front_jset(out, "coverage", cli_coverage_json(v->cov, v->cat), &ok);
         }
         return cli_print_json(front_jdone(out, ok),
                               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     } else if (c->format && strcmp(c->format, "csv") == 0) {
-        print_csv(base, ref);
-        cli_coverage_print(stderr, cov, cat); /* the table stays a table */
+        print_csv(v, base, ref);
+        cli_coverage_print(stderr, v->cov, v->cat); /* the table stays a table */
     } else {
-        printf("simulation: %" PRId64 " dossiers (%s), seed %lld, arrivals over 365 days from "
+        printf("simulation: %" PRId64 " dossiers (%s), seed %lld%s, arrivals over 365 days from "
                "%s%s%s\n",
                base->total.dossiers,
-               o->year ? "a year of each procedure's volume" : "split by volume", (long long)seed,
-               day, reform ? "; reform " : "", reform ? mc_reform_name(reform) : "");
-        printf("applicant cost by cost-model %s\n\n", o->model ? o->model->name : "(none)");
-        print_text(base, ref);
-        cli_coverage_print(stdout, cov, cat);
+               o->year ? "a year of each procedure's volume" : "split by volume",
+               (long long)v->seed, v->runs.k > 1 ? " (the first of the runs)" : "", v->day,
+               v->nreforms ? (v->nreforms > 1 ? "; reforms " : "; reform ") : "", names);
+        printf("applicant cost by cost-model %s\n", o->model ? o->model->name : "(none)");
+        if (v->nsensitivity > 0) {
+            puts("changed for this run:");
+            for (size_t i = 0; i < v->nsensitivity; i++) {
+                printf("  %s\n", v->sensitivity[i]);
+            }
+        }
+        putchar('\n');
+        if (v->ncompare > 0) {
+            print_compare(v, base);
+            bool header = false;
+            each_note(base, NULL, print_note, &header);
+        } else {
+            print_text(v, base, ref);
+        }
+        cli_coverage_print(stdout, v->cov, v->cat);
     }
     return EXIT_OK;
+}
+
+static void progress_off(void *ud, int64_t done, int64_t total)
+{
+    (void)ud;
+    (void)done;
+    (void)total;
 }
 
 int cmd_simulate(front_opts *c)
 {
     mc_sim_opts o = MC_SIM_OPTS_INIT;
     int64_t seed = 1;
-    if (read_options(c, &o, &seed) != EXIT_OK) {
+    size_t nruns = 1;
+    cli_study st;
+    if (read_options(c, &o, &seed, &nruns) != EXIT_OK || cli_study_check(c, &st) != EXIT_OK) {
+        cli_study_free(&st);
         return EXIT_USAGE;
     }
     mc_catalogue *cat = NULL, *reformed = NULL;
@@ -674,24 +1588,49 @@ int cmd_simulate(front_opts *c)
     mc_diags *diags = NULL;
     mc_error err;
     mc_error_clear(&err);
-    mc_sim_result base, ref;
+    mc_sim_result base, ref, *cmp = NULL;
     memset(&base, 0, sizeof base);
     memset(&ref, 0, sizeof ref);
     cli_coverage cov;
     memset(&cov, 0, sizeof cov);
+    mc_coverage scov;
+    memset(&scov, 0, sizeof scov);
+    mc_cost_model model;
+    mc_study study;
+    memset(&study, 0, sizeof study);
+    sim_view v;
+    memset(&v, 0, sizeof v);
+    html *page = NULL;
     int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
-    const mc_reform *reform = NULL;
-    if (rc == 0 && c->nreforms > 0) {
-        reform = mc_catalogue_reform(cat, c->reforms[0]);
-        rc = reform ? mc_reform_apply(cat, reform, &reformed, &err)
-                    : mc_error_set(&err, MC_ENOTFOUND, "unknown reform '%s'", c->reforms[0]);
+    if (rc == 0) {
+        rc = cli_study_resolve(c, cat, &st, &err);
+    }
+    if (rc == 0) {
+        rc = apply_reforms(cat, st.opts.reforms, st.opts.nreforms, &reformed, &err);
     }
     if (rc == 0) {
         rc = cli_coverage_load(c, cat, &cov, &err);
         cov.reformed = reformed;
-        o.coverage = cov.on ? &cov.cov : NULL;
+        st.opts.measured = cov.on ? &cov.cov : NULL;
     }
-    o.model = cat ? mc_catalogue_default_cost_model(cat) : NULL;
+    if (rc == 0) {
+        rc = mc_study_coverage_of(&st.opts, cat, &scov, &err);
+        o.coverage = cov.on || st.opts.ncoverage > 0 ? &scov : NULL;
+    }
+    const mc_cost_model *declared = cat ? mc_catalogue_default_cost_model(cat) : NULL;
+    if (declared != NULL) {
+        mc_study_model(&st.opts, declared, &model);
+        o.model = &model;
+    }
+    if (rc == 0 && declared == NULL && (st.opts.has_income || st.opts.count_waiting >= 0)) {
+        rc = mc_error_set(&err, MC_ENOTFOUND, "the catalogue has no default cost-model: "
+                                              "--income and --count-waiting change nothing");
+    }
+    if (rc == 0 && declared != NULL) {
+        rc = mc_study_sensitivity(&st.opts, cat, declared, &v.sensitivity, &v.nsensitivity, &err);
+    }
+    o.selects = selects;
+    o.selects_ud = &st.opts;
     if (rc == 0 && o.year) {
         /* --year: refuse what would take days before it starts */
         int64_t sum = mc_sim_year_dossiers(cat);
@@ -702,20 +1641,65 @@ int cmd_simulate(front_opts *c)
                               (long long)sum, MAX_DOSSIERS);
         }
     }
-    html *page = NULL;
     if (rc == 0 && c->html != NULL) {
-        rc = open_page(c, reform, &page, &err);
+        rc = open_page(c, st.opts.reforms, st.opts.nreforms, &page, &err);
     }
-    progress_ud pb = {"baseline", 0}, pr = {"reform", 0};
-    if (rc == 0) {
-        o.progress = progress;
-        o.ud = &pb;
-        rc = mc_sim_run(cat, rules, &o, &base, &err);
+    v.runs.k = nruns;
+    v.runs.first_seed = (uint64_t)seed;
+    v.runs.v[0] = calloc(NFIG * nruns, sizeof(double));
+    v.runs.v[1] = calloc(NFIG * nruns, sizeof(double));
+    if (rc == 0 && (v.runs.v[0] == NULL || v.runs.v[1] == NULL)) {
+        rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
     }
-    if (rc == 0 && reformed != NULL) {
-        o.ud = &pr;
+    progress_ud pb = {reformed ? "baseline and reform" : "baseline", 0};
+    o.progress = progress;
+    o.ud = &pb;
+    for (size_t k = 0; rc == 0 && k < nruns; k++) {
+        mc_sim_result b1, r1, *bp = k == 0 ? &base : &b1, *rp = k == 0 ? &ref : &r1;
+        o.seed = (uint64_t)seed + k;
+        if (k > 0) {
+            o.progress = progress_off;
+        }
+        rc = reformed ? mc_sim_pair(cat, reformed, rules, &o, bp, rp, &err)
+                      : mc_sim_run(cat, rules, &o, bp, &err);
+        if (rc == 0) {
+            runs_record(&v.runs, 0, k, bp);
+            if (reformed) {
+                runs_record(&v.runs, 1, k, rp);
+            }
+        }
+        if (rc == 0 && k > 0) {
+            mc_sim_result_free(&b1);
+            if (reformed) {
+                mc_sim_result_free(&r1);
+            }
+        }
+    }
+    o.seed = (uint64_t)seed;
+    if (rc == 0 && st.ncompare > 0) {
+        cmp = calloc(st.ncompare, sizeof *cmp);
+        rc = cmp ? 0 : mc_error_set(&err, MC_ENOMEM, "out of memory");
         o.split_by = cat; /* the same applicants: the baseline's split */
-        rc = mc_sim_run(reformed, rules, &o, &ref, &err);
+        o.progress = progress_off;
+        for (size_t i = 0; rc == 0 && i < st.ncompare; i++) {
+            mc_catalogue *one = NULL;
+            rc = mc_reform_apply(cat, st.compare[i], &one, &err);
+            if (rc == 0) {
+                rc = mc_sim_run(one, rules, &o, &cmp[i], &err);
+            }
+            mc_catalogue_free(one);
+        }
+        o.split_by = NULL;
+    }
+    if (rc == 0 && declared != NULL && st.ncompare == 0) {
+        /* motcua cost's exact annual totals on the same catalogue, options and date */
+        st.opts.date = o.from;
+        mc_error quiet;
+        if (mc_study_run(&study, cat, rules, &st.opts, &quiet) == 0) {
+            v.has_cost = true;
+            v.cost_base = study.totals.all.base;
+            v.cost_reform = study.totals.all.reform;
+        }
     }
     int status = EXIT_OK;
     if (rc != 0) {
@@ -730,10 +1714,22 @@ int cmd_simulate(front_opts *c)
     }
     char day[11];
     mc_date_format(o.from, day);
-    status = print_runs(c, &o, seed, day, reform, &base, reformed ? &ref : NULL, &cov, cat);
+    v.c = c;
+    v.o = &o;
+    v.seed = seed;
+    v.day = day;
+    v.cat = cat;
+    v.reforms = st.opts.reforms;
+    v.nreforms = st.opts.nreforms;
+    v.compare = st.compare;
+    v.ncompare = st.ncompare;
+    v.cmp = cmp;
+    v.study = &st.opts;
+    v.cov = &cov;
+    status = print_runs(&v, &base, reformed ? &ref : NULL);
     fflush(stdout);
     if (status == EXIT_OK && page != NULL) {
-        rc = write_page(page, c, &o, day, reform, &base, reformed ? &ref : NULL, &cov, cat, &err);
+        rc = write_page(page, &v, &base, reformed ? &ref : NULL, &err);
         page = NULL; /* closed by write_page */
         if (rc != 0) {
             fprintf(stderr, "motcua: %s\n", err.msg);
@@ -742,7 +1738,17 @@ int cmd_simulate(front_opts *c)
     }
 done:
     html_discard(page);
+    for (size_t i = 0; cmp != NULL && i < st.ncompare; i++) {
+        mc_sim_result_free(&cmp[i]);
+    }
+    free(cmp);
+    free(v.runs.v[0]);
+    free(v.runs.v[1]);
+    mc_study_lines_free(v.sensitivity, v.nsensitivity);
+    mc_study_free(&study);
+    mc_coverage_free(&scov);
     cli_coverage_free(&cov);
+    cli_study_free(&st);
     mc_sim_result_free(&base);
     mc_sim_result_free(&ref);
     mc_catalogue_free(reformed);
