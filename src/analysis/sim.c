@@ -538,7 +538,7 @@ static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t k
         .procedure = p->name,
         .fields = s->fields,
         .nfields = nf,
-        .channel = p->online == MC_ONLINE_FULL ? "online" : "counter",
+        .channel = mc_cost_channel(p),
         .now = t,
     };
     return mc_live_submit(s->e, s->d, &sub, res, err);
@@ -704,7 +704,7 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, dossier_info
     if (s->subject >= 0) {
         info->business = mc_sim_subject_group(s->field_text[s->subject]) == MC_SIM_BUSINESS;
     }
-    info->online = p->online == MC_ONLINE_FULL; /* the channel submit_synthetic files by */
+    info->online = strcmp(mc_cost_channel(p), "online") == 0; /* the channel it files by */
     if (rc == MC_EREFUSED) {
         note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
         one.refused_at_submission = 1;

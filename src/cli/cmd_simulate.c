@@ -1370,16 +1370,7 @@ static int apply_reforms(const mc_catalogue *cat, const mc_reform *const *reform
                          mc_catalogue **out, mc_error *err)
 {
     *out = NULL;
-    if (n == 0) {
-        return 0;
-    }
-    if (n > 1) {
-        return mc_error_set(err, MC_EUSAGE,
-                            "stacked reforms are not supported yet: give one --reform, not '%s' "
-                            "and '%s'",
-                            mc_reform_name(reforms[0]), mc_reform_name(reforms[1]));
-    }
-    return mc_reform_apply(cat, reforms[0], out, err);
+    return n == 0 ? 0 : mc_reform_apply_list(cat, reforms, NULL, n, out, err);
 }
 
 static bool selects(void *ud, const mc_procedure *p)
