@@ -427,7 +427,7 @@ check "simulate: another seed gives other numbers" \
 check "simulate --format json: the reform fetches more" \
     bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --reform civil-data-2026 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); b=d[\"baseline\"][\"total\"]; r=d[\"reformed\"][\"total\"]; assert b[\"dossiers\"]==r[\"dossiers\"]==500 and r[\"fetched_per_dossier\"]>b[\"fetched_per_dossier\"], (b, r); assert d[\"baseline\"][\"indicators\"][\"received\"]==500'"
 check "simulate --format csv: a header, a line per procedure and a total" \
-    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --format csv | sed -n '1p;\$p' | tr '\n' ' ' | grep -q '^procedure,dossiers,.*,on_time_pct total,500,'"
+    bash -c "$(declare -f sim); bin='$bin' cat='$cat'; sim --format csv | sed -n '1p;\$p' | tr '\n' ' ' | grep -q '^procedure,agency,sector,code,dossiers,.*,staff_days total,,,,500,'"
 check "simulate --dossiers must be a positive number: exit 2" status 2 "$bin" simulate --dossiers -3 --catalogue "$cat"
 check "simulate --dossiers 0: exit 2" status 2 "$bin" simulate --dossiers 0 --catalogue "$cat"
 check "simulate --dossiers with --year: exit 2" status 2 "$bin" simulate --dossiers 5 --year --catalogue "$cat"
@@ -498,6 +498,11 @@ versions in force on 2026-12-01
 procedure                              hours   cost/dossier             annual
 p                                       2.00         80,000          8,000,000
 total                                                                8,000,000
+  from statistics (1)                                                8,000,000
+  from assumptions (0)                                                       0
+(assumed): a procedure whose volume, effort, visits, time limit or fee the catalogue marks as an assumption (`assumed`), not a statistic
+
+the state's fee revenue a year: 0
 
 độ phủ của các cơ sở dữ liệu: đo từ các lượt tra cứu ghi trong kho hồ sơ khi cơ sở dữ liệu kết nối trực tiếp có ít nhất 30 lượt, nếu không thì dùng số đã khai báo (giả định)
 coverage of the registries: measured from the look-ups in the store where a live registry has at least 30 of them, else the declared figure (an assumption)
@@ -507,7 +512,7 @@ OUT
 check "cost --coverage-from a store without look-ups keeps the declared coverage, and says so" \
     bash -c "'$bin' cost --date 2026-12-01 --catalogue '$tmp/livecat' --coverage-from \"\$1\" --since 2026-11-01 | diff '$tmp/cov.want' -" _ "$covdb"
 check "cost --coverage-from prints the figures it prints without it" \
-    bash -c "diff <('$bin' cost --date 2026-12-01 --catalogue '$tmp/livecat') <(head -6 '$tmp/cov.want')"
+    bash -c "diff <('$bin' cost --date 2026-12-01 --catalogue '$tmp/livecat') <(head -11 '$tmp/cov.want')"
 check "simulate --coverage-from a store without look-ups: the declared coverage, said in JSON" \
     bash -c "'$bin' simulate --dossiers 20 --catalogue '$tmp/livecat' --coverage-from \"\$1\" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"coverage\"]; r=d[\"registries\"]; assert d[\"since\"] is None and [(x[\"registry\"], x[\"source\"], x[\"reason\"], x[\"coverage\"], x[\"lookups\"]) for x in r] == [(\"civil-status\", \"assumption\", \"none\", \"85.00\", 0)], d'" _ "$covdb"
 
@@ -538,13 +543,13 @@ one_line_error() { # one_line_error WANT ARGS… : exit 3, stderr is the one lin
 }
 check "cost --html writes the page and prints what it prints without it" \
     same_stdout "$tmp/cost.html" "${cost_args[@]}"
-check "the cost page holds the total line's figures" \
-    has_figures "$tmp/cost.html" "$("$bin" "${cost_args[@]}" | grep '^total ')"
+check "the cost page gives the headline in tỷ đồng, in Vietnamese" \
+    bash -c "grep -qF '>363,0 tỷ đồng<' '$tmp/cost.html' && grep -qF '>72,0 tỷ đồng<' '$tmp/cost.html' && grep -qF '>19,83%<' '$tmp/cost.html' && grep -qF 'Chi phí hằng năm hiện nay' '$tmp/cost.html'"
 check "the cost page holds a procedure's figures and its titles" \
-    bash -c "grep -qF '>72,000,000,000<' '$tmp/cost.html' && grep -qF '>19.83%<' '$tmp/cost.html' && grep -qF 'Đăng ký khai sinh' '$tmp/cost.html'"
+    bash -c "grep -qF '>242.000<' '$tmp/cost.html' && grep -qF '>194.000<' '$tmp/cost.html' && grep -qF 'Đăng ký khai sinh' '$tmp/cost.html'"
 check "the cost page has its charts and nothing from outside" self_contained "$tmp/cost.html"
-check "the cost page has two bar charts with a reform, one without" \
-    bash -c "test \$(grep -c '<svg' '$tmp/cost.html') = 2 && '$bin' cost --date 2025-07-01 --catalogue '$cat' --html '$tmp/base.html' >/dev/null && test \$(grep -c '<svg' '$tmp/base.html') = 1 && ! grep -q '>reform<' '$tmp/base.html'"
+check "the cost page draws the saving chart with a reform, none without" \
+    bash -c "test \$(grep -c '<svg' '$tmp/cost.html') = 1 && '$bin' cost --date 2025-07-01 --catalogue '$cat' --html '$tmp/base.html' >/dev/null && test \$(grep -c '<svg' '$tmp/base.html') = 0 && ! grep -q 'Phương án' '$tmp/base.html'"
 check "cost --format json --html: JSON on stdout, the page beside it" \
     bash -c "'$bin' ${cost_args[*]} --format json --html '$tmp/j.html' | python3 -c 'import json,sys; json.load(sys.stdin)' && test -s '$tmp/j.html'"
 mkdir -p "$tmp/amp/procedures"
@@ -563,7 +568,9 @@ procedure births-deaths {
 reform r { title "Less <paper> & more data"; drop procedure births-deaths }
 PROC
 check "titles are escaped in the page, Vietnamese passes unchanged" \
-    bash -c "'$bin' cost --catalogue '$tmp/amp' --reform r --date 2025-07-01 --html '$tmp/amp.html' >/dev/null && grep -qF 'Births &amp; &lt;deaths&gt; &quot;quoted&quot; &#39;single&#39; — Đăng ký khai sinh &amp; khai tử' '$tmp/amp.html' && grep -qF 'Less &lt;paper&gt; &amp; more data' '$tmp/amp.html' && ! grep -q '<deaths>\|<paper>' '$tmp/amp.html'"
+    bash -c "'$bin' cost --catalogue '$tmp/amp' --reform r --date 2025-07-01 --html '$tmp/amp.html' >/dev/null && grep -qF 'Đăng ký khai sinh &amp; khai tử' '$tmp/amp.html' && grep -qF 'Less &lt;paper&gt; &amp; more data' '$tmp/amp.html' && ! grep -q '<deaths>\\|<paper>' '$tmp/amp.html'"
+check "the English page with --lang en, escaped too" \
+    bash -c "'$bin' cost --lang en --catalogue '$tmp/amp' --reform r --date 2025-07-01 --html '$tmp/amp-en.html' >/dev/null && grep -qF 'Births &amp; &lt;deaths&gt; &quot;quoted&quot; &#39;single&#39;' '$tmp/amp-en.html'"
 check "an unwritable page: exit 3, one line, no file and no .tmp" \
     bash -c "$(declare -f one_line_error); bin='$bin' tmp='$tmp'; one_line_error 'motcua: cannot write /nonexistent/dir/x.html: No such file or directory' ${cost_args[*]} --html /nonexistent/dir/x.html && ! test -e /nonexistent/dir/x.html.tmp"
 mkdir -p "$tmp/folder"
@@ -684,7 +691,7 @@ check "the imported files lint clean with the bundled common declarations" \
 check "a second import is byte-identical" \
     bash -c "'$bin' import annex $annex/small.csv --out '$tmp/again' 2>/dev/null && diff -r '$tmp/natcat/procedures/national' '$tmp/again'"
 check "cost under resolution-66-7 shows a saving and names the assumed figures" \
-    bash -c "'$bin' cost --reform resolution-66-7 --date 2026-06-01 --catalogue '$tmp/natcat' | grep -q 'nat-2-002093: assumed figures (not statistics): volume, effort, visits, time-limit'"
+    bash -c "'$bin' cost --reform resolution-66-7 --date 2026-06-01 --catalogue '$tmp/natcat' | grep -qE '^  [0-9]+ procedures \\(nat-.*\\): assumed figures \\(not statistics\\): volume, effort, visits, time-limit\$'"
 check "a malformed annex: exit 1, the line, nothing written" \
     bash -c "! '$bin' import annex $annex/bad-quote.csv --out '$tmp/bad-import' 2>'$tmp/bad.err'; test \$? -eq 0 && grep -qF 'bad-quote.csv:2:12: error: quoted field is never closed (a quote is missing)' '$tmp/bad.err' && ! test -e '$tmp/bad-import'"
 check "a malformed annex exits 1" status 1 "$bin" import annex $annex/wrong-columns.csv --out "$tmp/bad-import"
@@ -913,7 +920,7 @@ printf '%s\n' 'calendar vn { default; covers 2025-2027; hours 07:30-11:30 13:30-
 cat >"$tmp/simx.want" <<'EOF'
 indicators (Decision 766/QĐ-TTg) of the simulated dossiers:
                                received resolved  on time  late  ext.     open overdue apol. ok/all   online     full results   fetch/ask blocked mean wd
-baseline                            500      500   91.80%    41   130        0       0     0/0        0.00%    0.00%       0     0/0           0    2.62
+baseline                            500      500   91.80%    41   130        0       0     0/0        0.00%    0.00%       0     0/0           0    2.49
 
 assumptions and warnings:
   the catalogue has no default cost-model: applicant hours and cost are not computed (shown as 0)
@@ -925,15 +932,15 @@ check "simulate --format json: the indicators' extended" \
 # ---- report: the extended column in text and CSV (the dossier of $tmp/ext, extended once) ---------
 cat >"$tmp/report-ext.want" <<'EOF'
                                received resolved  on time  late  ext.     open overdue apol. ok/all   online     full results   fetch/ask blocked mean wd
-recognition                           1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
+recognition                           1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.67
 by agency:
--                                     1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
-total                                 1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.00
+-                                     1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.67
+total                                 1        1  100.00%     0     1        0       0     0/0        0.00%    0.00%       0     0/0           0    8.67
 EOF
 check "report text: the extended dossiers in the ext. column, after late" \
     bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --catalogue '$tmp/ext' --db \"$edb\" | diff '$tmp/report-ext.want' -"
 check "report csv: extended is the last column" \
-    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --format csv --catalogue '$tmp/ext' --db \"$edb\" | sed -n '1p;\$p' | diff <(printf '%s\n' name,received,resolved,on_time,late,in_progress,overdue,apologies,apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,mean_processing_wd,extended total,1,1,1,0,0,0,0,0,0.00,0.00,0,0,0,0,8.00,1) -"
+    bash -c "'$bin' report --from 2025-07-01 --to 2025-07-31 --format csv --catalogue '$tmp/ext' --db \"$edb\" | sed -n '1p;\$p' | diff <(printf '%s\n' name,received,resolved,on_time,late,in_progress,overdue,apologies,apologies_timely,online_pct,full_online_pct,results,fetched,asked,blocked,mean_processing_wd,extended total,1,1,1,0,0,0,0,0,0.00,0.00,0,0,0,0,8.67,1) -"
 check "report csv: a period without extended dossiers counts 0" \
     bash -c "'$bin' report --from 2025-07-01 --to 2025-07-13 --format csv --catalogue '$tmp/ext' --db \"$edb\" | tail -1 | grep -qx 'total,0,0,0,0,0,0,0,0,-,-,0,0,0,0,-,0'"
 # ---- parties of a dossier (docs/language.md §9.8) ------------------------------------------
@@ -1004,4 +1011,45 @@ check "lint: other commands load the catalogue without the title warnings" \
     bash -c "'$bin' cost --catalogue '$tmp/ti' 2>'$tmp/ti.err' >/dev/null && [ ! -s '$tmp/ti.err' ] && '$bin' lint --catalogue '$tmp/ti' 2>&1 | grep -q ': 0 errors, 3 warnings\$'"
 check "lint: the bundled catalogue has every title in Vietnamese" \
     bash -c "'$bin' lint --catalogue . 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
+# ---- simulate (issue 22): a year, the state's side, who gains, --runs, filters, --compare -------
+# The volume bug: a reform that halves a volume halves the year on the same applicants.
+mkdir -p "$tmp/simvol/procedures"
+printf '%s\n' 'calendar c { default; hours 08:00-12:00 13:00-17:00 }' 'role clerk' \
+    'cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 1h 0 VND; count-waiting true }' \
+    'lifecycle l { state a { initial; on go -> end by clerk chance 100%; takes 1wd } state end { final; outcome granted } }' \
+    'procedure p { lifecycle l; time-limit 2wd; volume 1000 per year; visits 1; fee 10000 VND; agency a1 }' \
+    'procedure q { lifecycle l; time-limit 1wd; volume 1000 per year; agency a2 }' \
+    'reform half { procedure p { volume 500 per year } }' \
+    'reform dear { procedure q { fee 5000 VND } }' >"$tmp/simvol/procedures/v.proc"
+simv() { "$bin" simulate --catalogue "$tmp/simvol" --from 2026-01-05 --dossiers 200 "$@"; }
+check "simulate honours a reform's volume: half of p's year" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --reform half --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); b=[x for x in d[\"baseline\"][\"procedures\"] if x[\"name\"]==\"p\"][0]; r=[x for x in d[\"reformed\"][\"procedures\"] if x[\"name\"]==\"p\"][0]; assert b[\"cost_per_dossier\"]==r[\"cost_per_dossier\"] and 2*r[\"annual_cost\"]==b[\"annual_cost\"] and r[\"volume\"]==500, (b, r)'"
+check "simulate: a year by the legal method equals cost's total when every dossier is alike" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv | grep -qE '^  legal method against cost +\+0\.00%$'"
+check "simulate: a year's lines, the fee revenue and the staff-days by role" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv | grep -A8 '^a year' | grep -qE '^fee revenue of the state +10,000,000\$' && simv | grep -qE '^  clerk +2,000\$'"
+check "simulate: who gains, who loses: the dearer fee raises the cost of q's 100 dossiers only" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --reform dear | grep -qE '^all +200 +2,500 +100 +0\$'"
+check "simulate --runs 3: each figure with its interval, in text, CSV and JSON" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --runs 3 | grep -q '^over 3 runs (seeds 1 to 3)' && simv --runs 3 --format csv | head -1 | grep -q ',cost_per_dossier_lo95,cost_per_dossier_hi95,' && simv --runs 3 --format json | python3 -c 'import json,sys; i=json.load(sys.stdin)[\"intervals\"][\"baseline\"][\"lead_mean_wd\"]; assert i[\"low\"] <= i[\"mean\"] <= i[\"high\"], i'"
+check "simulate --runs 1: exit 2 with the range" \
+    bash -c "'$bin' simulate --runs 1 --catalogue '$cat' 2>&1 >/dev/null | grep -qxF \"motcua: --runs takes a whole number from 2 to 100, not '1' (see 'motcua help')\""
+check "simulate --runs 0: exit 2" status 2 "$bin" simulate --runs 0 --catalogue "$cat"
+check "simulate --runs x: exit 2" status 2 "$bin" simulate --runs x --catalogue "$cat"
+check "simulate --runs with --compare: exit 2" status 2 "$bin" simulate --runs 3 --compare civil-data-2026 --catalogue "$cat"
+check "simulate --agency: only its procedures, all the dossiers theirs" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --agency a2 --format csv | cut -d, -f1,2,5 | diff - <(printf '%s\n' procedure,agency,dossiers q,a2,200 total,,200)"
+check "simulate --procedure matching nothing: exit 1, said" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --procedure 'zz*' 2>&1 >/dev/null | grep -qxF 'motcua: no procedure with a volume passes the filters: nothing to simulate'"
+check "simulate --by agency: a subtotal per agency" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --by agency | grep -A3 '^by agency:' | awk '{print \$1, \$2}' | diff - <(printf '%s\n' 'by agency:' 'agency dossiers' 'a1 100' 'a2 100')"
+check "simulate --income: changed for this run, said" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --income 30000 | sed -n '3,4p' | diff - <(printf '%s\n' 'changed for this run:' '  hourly income 30,000 VND (the cost model m says 40,000)')"
+check "simulate --compare: one column per reform" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --compare half,dear | sed -n 4p | grep -qE '^ +baseline +half +dear\$'"
+check "simulate --reform A --reform B: both applied, in order, and named" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --reform half --reform dear | head -1 | grep -q 'reforms half, dear\$'"
+check "simulate: dossiers that each take one working day print 1.00 as the mean, the median, p90 and the Decision 766 mean" \
+    bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv >'$tmp/one' && grep -qE '^lead time, mean \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^lead time, p50 \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^lead time, p90 \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^baseline .* 1\.00\$' '$tmp/one'"
+
 echo "1..$n"
