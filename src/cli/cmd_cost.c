@@ -9,6 +9,7 @@
 
 #include "front/study_view.h"
 
+#include "base/utf8.h"
 #include "motcua/alloc.h"
 #include "motcua/study.h"
 
@@ -144,7 +145,7 @@ static void print_groups(const mc_study *s, mc_study_by by, bool reformed)
     }
     int w = 24;
     for (size_t g = 0; g < s->ngroups; g++) {
-        int len = (int)strlen(s->groups[g].key);
+        int len = (int)mc_utf8_count(s->groups[g].key, strlen(s->groups[g].key));
         w = len > w ? len : w;
     }
     printf("\nby %s\n%-*s %10s %18s", by_name(by), w, by_name(by), "procedures", "annual");
@@ -157,7 +158,10 @@ static void print_groups(const mc_study *s, mc_study_by by, bool reformed)
         char b[32], r[32], sv[32], pct[32], as[32];
         cli_thousands(x->t.all.base, b);
         cli_thousands(x->t.assumed.base, as);
-        printf("%-*s %10zu %18s", w, x->key[0] ? x->key : "(none)", x->t.all.n, b);
+        const char *key = x->key[0] ? x->key : "(none)";
+        /* padded by characters, not bytes: sectors are Vietnamese */
+        int pad = w - (int)mc_utf8_count(key, strlen(key));
+        printf("%s%*s %10zu %18s", key, pad > 0 ? pad : 0, "", x->t.all.n, b);
         if (reformed) {
             cli_thousands(x->t.all.reform, r);
             cli_thousands(x->t.all.saving, sv);
