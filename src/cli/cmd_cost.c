@@ -191,7 +191,7 @@ static void print_changes(const mc_study *s, const mc_study_opts *o)
     }
     printf("\nthe reforms' changes and what each is worth a year (alone: applied to today's "
            "catalogue by itself; marginal: added to the changes above it, in order)\n");
-    printf("%3s %-72s %18s %8s %18s %8s\n", "", "change", "alone", "", "marginal", "");
+    printf("%3s %-72s %18s %8s %18s\n", "", "change", "alone", "", "marginal");
     const char *reform = NULL;
     char basis[1024] = "";
     for (size_t i = 0; i < s->nchanges; i++) {
