@@ -175,7 +175,7 @@ db3=$tmp/s3.db
 "$bin" submit death-registration --catalogue "$withreg" --db "$db3" --now 2025-07-03T09:00 \
     --field deceased-id=001234567894 >/dev/null 2>"$tmp/e" || fail "submit to s3" "$(cat "$tmp/e")"
 run deploy-check --catalogue "$old" --db "$db3"
-expect="dossier 1: procedure 'death-registration' version '2025-07-01': the text the dossier runs on no longer compiles against the catalogue (stored text 0123456789abcdef:55:37: unknown registry 'death-archive')
+expect="dossier 1: procedure 'death-registration' version '2025-07-01': the text the dossier runs on no longer compiles against the catalogue (stored text 0123456789abcdef:58:37: unknown registry 'death-archive')
 1 open dossier would break"
 got=$(sed 's/stored text [0-9a-f]\{16\}/stored text 0123456789abcdef/' "$tmp/o")
 [ "$rc" = 1 ] && [ "$got" = "$expect" ] &&

@@ -557,6 +557,11 @@ versions in force on $today
 procedure                              hours   cost/dossier             annual
 p                                       1.00         40,000         40,000,000
 total                                                               40,000,000
+  from statistics (1)                                               40,000,000
+  from assumptions (0)                                                       0
+(assumed): a procedure whose volume, effort, visits, time limit or fee the catalogue marks as an assumption (\`assumed\`), not a statistic
+
+the state's fee revenue a year: 0
 
 độ phủ của các cơ sở dữ liệu: đo từ các lượt tra cứu ghi trong kho hồ sơ khi cơ sở dữ liệu kết nối trực tiếp có ít nhất 30 lượt, nếu không thì dùng số đã khai báo (giả định)
 coverage of the registries: measured from the look-ups in the store where a live registry has at least 30 of them, else the declared figure (an assumption)
