@@ -80,6 +80,11 @@ typedef struct mc_study_side {
     mc_fixed hours;  /* per dossier (MC_FIXED_ONE = 1 h) */
     int64_t cost;    /* per dossier, to the unit */
     int64_t fee;     /* per dossier: the state's revenue */
+    /* cost's parts, exact (mc_cost_line): cost = round half up, once, of minutes / 60 × the
+     * study's hourly income + fee + documents + visits */
+    mc_cost_int minutes;   /* applicant minutes per dossier × MC_COST_EXACT */
+    mc_cost_int documents; /* the asked documents' cost per dossier × MC_COST_EXACT */
+    int64_t visits;        /* the visits' cost per dossier */
     int64_t volume;  /* dossiers a year */
     int64_t annual;  /* cost × volume */
     int64_t revenue; /* fee × volume */

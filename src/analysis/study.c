@@ -212,6 +212,9 @@ static void side_of(mc_study_side *s, const mc_cost_line *l)
     s->hours = l->hours;
     s->cost = l->cost;
     s->fee = l->fee;
+    s->minutes = l->minutes;
+    s->documents = l->documents;
+    s->visits = l->visits;
     s->volume = l->volume;
     s->annual = l->annual;
     s->revenue = l->fee * l->volume;
