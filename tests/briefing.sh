@@ -2,9 +2,11 @@
 # The briefing and the workbook of `motcua cost` (src/cli/study_page.c, study_xlsx.c), checked
 # as the people who use them would: the page in Vietnamese with its split headline, its caveats
 # and a bar to the left for a procedure a reform makes dearer (tests/fixtures/briefing-catalogue),
-# printed to PDF by headless Chromium (A4, the headline figures in the PDF's text); the workbook
-# recalculated headless by LibreOffice and every recalculated figure compared with `motcua cost
-# --format csv`, then once more with one formula corrupted on purpose, which must fail.
+# printed to PDF by headless Chromium (A4, the headline figures in the PDF's text); the study's
+# own sentences (sensitivity, conflicts) in the page's language; the workbook recalculated
+# headless by LibreOffice and every recalculated figure compared with `motcua cost --format csv`
+# (the cost per dossier redone from its exact parts, to the dong: tests/fixtures/xlsx-rounding
+# shows why), then with formulas corrupted on purpose, which must fail.
 # Usage: tests/briefing.sh MOTCUA [SHOTS_DIR] — with SHOTS_DIR, the PNG screenshots of the page
 # and of the PDF's first page are left there (docs/reform-briefing/). Prints TAP; exits 77 when
 # Chromium, poppler-utils or LibreOffice is missing (a failure under CI: tools/run-tests.sh).
@@ -121,6 +123,30 @@ english() {
         has "$1" 'Caveats'
 }
 check "the English briefing uses English words and separators" english "$work/en.html"
+
+# What a run changed and where two reforms meet, said by the library (study.h, mc_study_say):
+# in Vietnamese on the Vietnamese page, in English on the English one.
+check "cost --income, --count-waiting, --coverage and two stacked reforms write their caveats" \
+    cost "$fixture" --reform marriage-checks-2026 --reform civil-data-2026 --income 30000 \
+    --count-waiting no --coverage civil-status=95.5% --html "$work/s.html"
+vi_sentences() {
+    has "$1" 'Giả định đã thay đổi cho lần tính này: thu nhập một giờ 30.000 VND (mô hình chi phí vn-2024 ghi 40.000).' &&
+        has "$1" 'không tính thời gian chờ (mô hình chi phí vn-2024: có tính)' &&
+        has "$1" 'tỷ lệ bao phủ của cơ sở dữ liệu civil-status: 95,5% (danh mục ghi 85%)' &&
+        has "$1" 'Xung đột giữa các phương án: hai phương án cùng thay đổi một nội dung' &&
+        if grep -E 'hourly income|waiting time|coverage of registry' "$1"; then return 1; fi
+}
+check "the Vietnamese caveats say the sentences in Vietnamese, numbers with Vietnamese separators" \
+    vi_sentences "$work/s.html"
+en_sentences() {
+    cost "$fixture" --reform marriage-checks-2026 --reform civil-data-2026 --income 30000 \
+        --count-waiting no --coverage civil-status=95.5% --lang en --html "$work/se.html" \
+        >/dev/null &&
+        has "$work/se.html" 'Assumption changed for this run: hourly income 30,000 VND (the cost model vn-2024 says 40,000).' &&
+        has "$work/se.html" 'coverage of registry civil-status 95.5% (the catalogue says 85%)' &&
+        has "$work/se.html" 'Conflict between reforms: reforms marriage-checks-2026 and civil-data-2026 both change'
+}
+check "the English caveats say them in English, as the CLI does" en_sentences
 
 # ---- the PDF ------------------------------------------------------------------------------
 pdf() { # pdf HTML PDF: printed by headless Chromium
@@ -297,6 +323,11 @@ b_recalc() {
     recalc "$work/b.xlsx" "$work/b-csv" && compare "$work/b-csv/b-Chi phí TTHC.csv" "$work/b.csv"
 }
 check "the bundled catalogue's recalculated workbook agrees with its CSV" b_recalc
+b_assumptions() {
+    grep -F 'nat-1-000656: đã được thay thế bởi thủ tục death-registration' \
+        "$work/b-csv/b-Giả định.csv"
+}
+check "the bundled workbook's assumptions say what is superseded in Vietnamese" b_assumptions
 
 # Why the sheet starts from minutes (tests/fixtures/xlsx-rounding): hours with no end, documents
 # over a share of dossiers, a half. Its workbook recalculates to the dong; the same workbook with

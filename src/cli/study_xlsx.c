@@ -613,6 +613,18 @@ static void assumption(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *kin
     (*r)++;
 }
 
+/* Sentence i of a study in the workbook's language, into out: its message when the study has
+ * them (said), else its English line. */
+static const char *sentence(const study_out *o, const mc_study_said *said, size_t i,
+                            char *const *lines, char *out, size_t outsz)
+{
+    if (said == NULL) {
+        return lines[i];
+    }
+    mc_study_say(&said[i], o->lang, out, outsz);
+    return out;
+}
+
 static void assumptions_sheet(book *b)
 {
     const study_out *o = b->o;
@@ -630,33 +642,42 @@ static void assumptions_sheet(book *b)
     text(b, ws, 0, 2, xw(o, X_TEXT), b->head);
     lxw_row_t r = 1;
     const mc_study *s = o->studies[0];
-    char model[300], hpd[32];
+    char model[300], hpd[32], income[64];
     mc_fixed_format(s->model.hours_per_day, hpd);
+    mc_msg_money(o->lang, (long long)s->model.hourly_income.amount,
+                 s->model.hourly_income.currency, income, sizeof income);
     snprintf(model, sizeof model,
-             o->lang == MC_LANG_EN ? "%s: hourly income %lld %s, %s hours a day, waiting %s"
-                                   : "%s: thu nhập %lld %s một giờ, %s giờ một ngày, thời gian "
+             o->lang == MC_LANG_EN ? "%s: hourly income %s, %s hours a day, waiting %s"
+                                   : "%s: thu nhập %s một giờ, %s giờ một ngày, thời gian "
                                      "chờ %s",
-             s->model.name, (long long)s->model.hourly_income.amount,
-             s->model.hourly_income.currency, hpd,
+             s->model.name, income, hpd,
              s->model.count_waiting ? (o->lang == MC_LANG_EN ? "counted" : "có tính")
                                     : (o->lang == MC_LANG_EN ? "not counted" : "không tính"));
     assumption(b, ws, &r, xw(o, X_METHOD), "", xw(o, X_METHOD_TEXT));
     assumption(b, ws, &r, xw(o, X_MODEL), "", model);
+    char line[2048];
     for (size_t i = 0; i < s->nsensitivity; i++) {
-        assumption(b, ws, &r, xw(o, X_SENSITIVITY), "", s->sensitivity[i]);
+        assumption(b, ws, &r, xw(o, X_SENSITIVITY), "",
+                   sentence(o, s->sensitivity_said, i, s->sensitivity, line, sizeof line));
     }
     for (size_t i = 0; i < s->nsuperseded; i++) {
         const char *colon = strchr(s->superseded[i], ':');
-        char name[200];
-        snprintf(name, sizeof name, "%.*s",
-                 colon ? (int)(colon - s->superseded[i]) : (int)strlen(s->superseded[i]),
-                 s->superseded[i]);
-        assumption(b, ws, &r, xw(o, X_SUPERSEDED), name, s->superseded[i]);
+        char name[MC_STUDY_ARGSZ];
+        if (s->superseded_said != NULL) {
+            snprintf(name, sizeof name, "%s", s->superseded_said[i].args[0]);
+        } else {
+            snprintf(name, sizeof name, "%.*s",
+                     colon ? (int)(colon - s->superseded[i]) : (int)strlen(s->superseded[i]),
+                     s->superseded[i]);
+        }
+        assumption(b, ws, &r, xw(o, X_SUPERSEDED), name,
+                   sentence(o, s->superseded_said, i, s->superseded, line, sizeof line));
     }
     for (size_t k = 0; k < o->n; k++) {
         const mc_study *t = o->studies[k];
         for (size_t i = 0; i < t->nconflicts; i++) {
-            assumption(b, ws, &r, xw(o, X_CONFLICT), o->labels[k], t->conflicts[i]);
+            assumption(b, ws, &r, xw(o, X_CONFLICT), o->labels[k],
+                       sentence(o, t->conflicts_said, i, t->conflicts, line, sizeof line));
         }
     }
     /* What each procedure's figures assume, today and (when it differs) after. */
