@@ -12,7 +12,10 @@
  *   - breakdowns: filters by agency, sector, procedure and official code (globs), and subtotals
  *     by agency, sector or procedure;
  *   - sensitivity: the hourly income, whether waiting counts, and registries' coverage changed
- *     for one run without editing the catalogue, each listed.
+ *     for one run without editing the catalogue, each listed;
+ *   - each sentence it says (what a run changed, what it left out, where reforms meet) in
+ *     English for the CLI and as a message of the catalogue (msg.h) for a page in Vietnamese;
+ *   - each procedure's cost per dossier with its exact parts, for a workbook that redoes it.
  * The study owns everything it points at except the catalogue, the rules and the reforms, which
  * must outlive it.
  */

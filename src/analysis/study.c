@@ -1,7 +1,8 @@
 /* A cost study (study.h): the lines of cost.h for today and under the stacked reforms, with the
  * sensitivity options applied to the model and the registries' coverage, kept to the procedures
  * in force that no other one supersedes and that pass the filters; totals split by what rests on
- * assumptions; subtotals; and, on request, what each change of the reforms is worth. */
+ * assumptions; subtotals; and, on request, what each change of the reforms is worth. Its
+ * sentences are messages of the catalogue (msg.h, "study.…") said in English for the CLI. */
 #include "motcua/study.h"
 
 #include "motcua/alloc.h"
