@@ -469,7 +469,7 @@ static void test_cost__parts_redo_the_cost(void **state)
     assert_int_equal((a->hours * 60029 + MC_FIXED_ONE / 2) / MC_FIXED_ONE, 1001);
     exact_is(b->minutes, "1.875");
     exact_is(b->documents, "0.375");
-    assert_int_equal(b->visits, 0); /* the model's visit costs nothing */
+    assert_int_equal(b->visits, 0);  /* the model's visit costs nothing */
     assert_int_equal(b->cost, 1878); /* 1,875.90625 + 2 + 0.375 */
     exact_is(c->minutes, "0");
     exact_is(c->documents, "0.5");

@@ -228,8 +228,8 @@ int mc_study_sensitivity_said(const mc_study_opts *o, const mc_catalogue *cat,
             said_set(&out[k++], "study.sensitivity-coverage", 2u | 4u, 3, o->coverage[i].registry,
                      now, was);
         } else {
-            said_set(&out[k++], "study.sensitivity-coverage-none", 2u, 2,
-                     o->coverage[i].registry, now);
+            said_set(&out[k++], "study.sensitivity-coverage-none", 2u, 2, o->coverage[i].registry,
+                     now);
         }
     }
     *said = out;
@@ -535,8 +535,7 @@ static int attribute(mc_study *s, const mc_catalogue *cat, mc_rules *rules,
 }
 
 /* The sentences of what o changes for this run, into s. */
-static int sensitivity(mc_study *s, const mc_study_opts *o, const mc_catalogue *cat,
-                       mc_error *err)
+static int sensitivity(mc_study *s, const mc_study_opts *o, const mc_catalogue *cat, mc_error *err)
 {
     mc_study_said *said;
     size_t n;

@@ -604,8 +604,8 @@ static void caveats(html *h, const study_out *o, const mc_study *s, bool reform)
         if (s->sensitivity_said != NULL) {
             mc_study_say(&s->sensitivity_said[i], o->lang, said, sizeof said);
         }
-        char *line = say(o, W_CAVEAT_SENSITIVITY,
-                         s->sensitivity_said ? said : s->sensitivity[i], (const char *)NULL);
+        char *line = say(o, W_CAVEAT_SENSITIVITY, s->sensitivity_said ? said : s->sensitivity[i],
+                         (const char *)NULL);
         oom |= line == NULL;
         html_item(h, NULL, line ? line : "");
         mc_free(line);

@@ -310,8 +310,8 @@ typedef struct side_cols {
 } side_cols;
 
 /* hourly C_COUNT: the side has no income column of its own, and refers to $C$3. */
-static const side_cols TODAY = {C_MINUTES, C_HOURS, C_HOURLY, C_TIME,   C_FEE,
-                                C_DOCS,    C_VISITS, C_COST,  C_VOLUME, C_ANNUAL};
+static const side_cols TODAY = {C_MINUTES, C_HOURS,  C_HOURLY, C_TIME,   C_FEE,
+                                C_DOCS,    C_VISITS, C_COST,   C_VOLUME, C_ANNUAL};
 static const side_cols AFTER = {C_R_MINUTES, C_R_HOURS,  C_COUNT,  C_R_TIME,   C_R_FEE,
                                 C_R_DOCS,    C_R_VISITS, C_R_COST, C_R_VOLUME, C_R_ANNUAL};
 
@@ -467,11 +467,11 @@ static void procs_sheet(book *b, size_t i, totals_at *at)
     int64_t income = s->model.hourly_income.amount;
     number(b, ws, 2, 2, (double)income, b->money); /* $C$3, which every row's income refers to */
     static const xword head[C_COUNT] = {
-        X_NO,          X_CODE,     X_PROCEDURE, X_NAME,        X_AGENCY,    X_SECTOR,
-        X_BASIS,       X_MINUTES,  X_HOURS,     X_HOURLY,      X_TIME_COST, X_FEE,
-        X_DOCUMENTS,   X_VISITS,   X_COST,      X_VOLUME,      X_ANNUAL,    X_R_MINUTES,
-        X_R_HOURS,     X_R_TIME_COST, X_R_FEE,  X_R_DOCUMENTS, X_R_VISITS,  X_R_COST,
-        X_R_VOLUME,    X_R_ANNUAL, X_SAVING,    X_SAVING_PCT,  X_REVENUE,   X_R_REVENUE,
+        X_NO,        X_CODE,        X_PROCEDURE, X_NAME,        X_AGENCY,    X_SECTOR,
+        X_BASIS,     X_MINUTES,     X_HOURS,     X_HOURLY,      X_TIME_COST, X_FEE,
+        X_DOCUMENTS, X_VISITS,      X_COST,      X_VOLUME,      X_ANNUAL,    X_R_MINUTES,
+        X_R_HOURS,   X_R_TIME_COST, X_R_FEE,     X_R_DOCUMENTS, X_R_VISITS,  X_R_COST,
+        X_R_VOLUME,  X_R_ANNUAL,    X_SAVING,    X_SAVING_PCT,  X_REVENUE,   X_R_REVENUE,
         X_NOTES};
     for (lxw_col_t c = 0; c < C_COUNT; c++) {
         text(b, ws, HEAD_ROW, c, xw(o, head[c]), b->head);
@@ -644,8 +644,8 @@ static void assumptions_sheet(book *b)
     const mc_study *s = o->studies[0];
     char model[300], hpd[32], income[64];
     mc_fixed_format(s->model.hours_per_day, hpd);
-    mc_msg_money(o->lang, (long long)s->model.hourly_income.amount,
-                 s->model.hourly_income.currency, income, sizeof income);
+    mc_msg_money(o->lang, (long long)s->model.hourly_income.amount, s->model.hourly_income.currency,
+                 income, sizeof income);
     snprintf(model, sizeof model,
              o->lang == MC_LANG_EN ? "%s: hourly income %s, %s hours a day, waiting %s"
                                    : "%s: thu nhập %s một giờ, %s giờ một ngày, thời gian "
