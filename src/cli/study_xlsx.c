@@ -194,7 +194,7 @@ typedef struct book {
     const study_out *o;
     lxw_format *head, *money, *hours, *pct, *bold, *bold_money, *bold_pct, *title, *wrap;
     lxw_format *exact;       /* minutes: every decimal shown */
-    lxw_format *exact_money; /* a cost with decimals: grouped, every decimal shown */
+    lxw_format *exact_money; /* a cost with decimals: every decimal shown */
     lxw_error error; /* the first failure of a write; LXW_NO_ERROR while there is none */
 } book;
 
@@ -753,8 +753,9 @@ int study_xlsx_write(const char *path, const study_out *o, mc_error *err)
     b.head = fmt(&b, NULL, true, true);
     b.money = fmt(&b, "#,##0", false, false);
     b.hours = fmt(&b, "0.00", false, false);
-    b.exact = fmt(&b, "0.##################", false, false);
-    b.exact_money = fmt(&b, "#,##0.##################", false, false);
+    /* two decimals always (no bare "2,650."), then as many as there are, up to 18 */
+    b.exact = fmt(&b, "#,##0.00################", false, false);
+    b.exact_money = b.exact;
     b.pct = fmt(&b, "0.00%", false, false);
     b.bold = fmt(&b, NULL, true, false);
     b.bold_money = fmt(&b, "#,##0", true, false);
