@@ -2,9 +2,11 @@
 # The briefing and the workbook of `motcua cost` (src/cli/study_page.c, study_xlsx.c), checked
 # as the people who use them would: the page in Vietnamese with its split headline, its caveats
 # and a bar to the left for a procedure a reform makes dearer (tests/fixtures/briefing-catalogue),
-# printed to PDF by headless Chromium (A4, the headline figures in the PDF's text); the workbook
-# recalculated headless by LibreOffice and every recalculated figure compared with `motcua cost
-# --format csv`, then once more with one formula corrupted on purpose, which must fail.
+# printed to PDF by headless Chromium (A4, the headline figures in the PDF's text); the study's
+# own sentences (sensitivity, conflicts) in the page's language; the workbook recalculated
+# headless by LibreOffice and every recalculated figure compared with `motcua cost --format csv`
+# (the cost per dossier redone from its exact parts, to the dong: tests/fixtures/xlsx-rounding
+# shows why), then with formulas corrupted on purpose, which must fail.
 # Usage: tests/briefing.sh MOTCUA [SHOTS_DIR] — with SHOTS_DIR, the PNG screenshots of the page
 # and of the PDF's first page are left there (docs/reform-briefing/). Prints TAP; exits 77 when
 # Chromium, poppler-utils or LibreOffice is missing (a failure under CI: tools/run-tests.sh).
@@ -122,6 +124,30 @@ english() {
 }
 check "the English briefing uses English words and separators" english "$work/en.html"
 
+# What a run changed and where two reforms meet, said by the library (study.h, mc_study_say):
+# in Vietnamese on the Vietnamese page, in English on the English one.
+check "cost --income, --count-waiting, --coverage and two stacked reforms write their caveats" \
+    cost "$fixture" --reform marriage-checks-2026 --reform civil-data-2026 --income 30000 \
+    --count-waiting no --coverage civil-status=95.5% --html "$work/s.html"
+vi_sentences() {
+    has "$1" 'Giả định đã thay đổi cho lần tính này: thu nhập một giờ 30.000 VND (mô hình chi phí vn-2024 ghi 40.000).' &&
+        has "$1" 'không tính thời gian chờ (mô hình chi phí vn-2024: có tính)' &&
+        has "$1" 'tỷ lệ bao phủ của cơ sở dữ liệu civil-status: 95,5% (danh mục ghi 85%)' &&
+        has "$1" 'Xung đột giữa các phương án: hai phương án cùng thay đổi một nội dung' &&
+        if grep -E 'hourly income|waiting time|coverage of registry' "$1"; then return 1; fi
+}
+check "the Vietnamese caveats say the sentences in Vietnamese, numbers with Vietnamese separators" \
+    vi_sentences "$work/s.html"
+en_sentences() {
+    cost "$fixture" --reform marriage-checks-2026 --reform civil-data-2026 --income 30000 \
+        --count-waiting no --coverage civil-status=95.5% --lang en --html "$work/se.html" \
+        >/dev/null &&
+        has "$work/se.html" 'Assumption changed for this run: hourly income 30,000 VND (the cost model vn-2024 says 40,000).' &&
+        has "$work/se.html" 'coverage of registry civil-status 95.5% (the catalogue says 85%)' &&
+        has "$work/se.html" 'Conflict between reforms: reforms marriage-checks-2026 and civil-data-2026 both change'
+}
+check "the English caveats say them in English, as the CLI does" en_sentences
+
 # ---- the PDF ------------------------------------------------------------------------------
 pdf() { # pdf HTML PDF: printed by headless Chromium
     timeout 120 "$browser" --headless=new --no-sandbox --disable-gpu --no-pdf-header-footer \
@@ -185,15 +211,22 @@ recalc() { # recalc XLSX DIR: every sheet as DIR/NAME-SHEET.csv, values recalcul
         --outdir "$2" "$1" >"$work/soffice.log" 2>&1
 }
 # compare SHEET_CSV COST_CSV: every procedure's figures and the totals of the recalculated sheet
-# against motcua's CSV.
+# against motcua's CSV: the cost per dossier, recalculated from its parts (minutes / 60 × income
+# + fee + documents + visits, rounded), to the unit.
 compare() {
     python3 - "$1" "$2" <<'EOF'
 import csv, sys
 sheet = list(csv.reader(open(sys.argv[1], encoding="utf-8")))
 want = {r["procedure"]: r for r in csv.DictReader(open(sys.argv[2], encoding="utf-8"))}
+for w in want.values():  # without a reform the CSV has no reform columns: the sheet repeats today
+    for key in ("hours", "cost", "fee", "annual"):
+        w.setdefault("reform_" + key, w[key])
+    w.setdefault("saving", "0")
+    w.setdefault("saving_pct", "0")
 HEAD, FIRST = 4, 5   # the header row and the first procedure's (study_xlsx.c)
-COL = dict(proc=2, basis=6, hours=7, time=9, cost=10, volume=13, annual=14, r_cost=17,
-           r_annual=20, saving=21, pct=22)
+COL = dict(proc=2, basis=6, minutes=7, hours=8, hourly=9, time=10, fee=11, docs=12, visits=13,
+           cost=14, volume=15, annual=16, r_minutes=17, r_hours=18, r_time=19, r_fee=20,
+           r_docs=21, r_visits=22, r_cost=23, r_volume=24, r_annual=25, saving=26, pct=27)
 def num(s):
     s = s.strip()
     return float(s[:-1]) / 100 if s.endswith("%") else float(s)
@@ -201,34 +234,40 @@ bad = []
 rows = [r for r in sheet[FIRST:] if len(r) > COL["pct"] and r[0].strip().isdigit()]
 if len(rows) != len(want):
     bad.append(f"{len(rows)} procedures in the workbook, {len(want)} in the CSV")
+income = num(sheet[2][2])
 for r in rows:
     name = r[COL["proc"]]
     w = want.get(name)
     if w is None:
         bad.append(f"{name}: not in the CSV"); continue
-    for col, key in (("cost", "cost"), ("volume", "volume"), ("annual", "annual"),
-                     ("r_cost", "reform_cost"), ("r_annual", "reform_annual"),
-                     ("saving", "saving")):
-        if abs(num(r[COL[col]]) - int(w[key])) > 0.5:
+    # the cost per dossier to the unit, and what is computed from it
+    for col, key in (("cost", "cost"), ("fee", "fee"), ("volume", "volume"), ("annual", "annual"),
+                     ("r_cost", "reform_cost"), ("r_fee", "reform_fee"),
+                     ("r_annual", "reform_annual"), ("saving", "saving")):
+        if num(r[COL[col]]) != int(w[key]):
             bad.append(f"{name} {key}: workbook {r[COL[col]]}, csv {w[key]}")
-    # time cost = hours × income (the income of row 3), to the dong
-    if abs(num(r[COL["time"]]) - num(r[COL["hours"]]) * num(sheet[2][2])) > 0.5:
-        bad.append(f"{name}: time cost {r[COL['time']]} is not hours × income")
+    for side, key in (("", "hours"), ("r_", "reform_hours")):
+        # hours = minutes / 60, as the CSV shows them; time cost = hours × income
+        hours, minutes = num(r[COL[side + "hours"]]), num(r[COL[side + "minutes"]])
+        if abs(hours - minutes / 60) > 1e-9 or abs(hours - float(w[key])) > 0.005 + 1e-9:
+            bad.append(f"{name} {key}: workbook {hours} ({minutes} minutes), csv {w[key]}")
+        if abs(num(r[COL[side + "time"]]) - hours * income) > 1e-6:
+            bad.append(f"{name}: {side}time cost {r[COL[side + 'time']]} is not hours × income")
     pct = num(r[COL["pct"]]) * 100
     if abs(pct - float(w["saving_pct"])) > 0.005 + 1e-9:
         bad.append(f"{name} saving %: workbook {pct}, csv {w['saving_pct']}")
-totals = {r[COL["proc"]]: r for r in sheet[FIRST:] if len(r) > COL["pct"] and not r[0].strip()}
 total = next(r for r in sheet[FIRST:] if len(r) > COL["pct"] and r[COL["proc"]] in
              ("Tổng cộng", "Total"))
 for col, key in (("annual", "annual"), ("r_annual", "reform_annual"), ("saving", "saving")):
     s = sum(int(w[key]) for w in want.values())
-    if abs(num(total[COL[col]]) - s) > 0.5:
+    if num(total[COL[col]]) != s:
         bad.append(f"total {key}: workbook {total[COL[col]]}, csv {s}")
 parts = [r for r in sheet[FIRST:] if len(r) > COL["pct"] and r[COL["proc"]].startswith(
          ("Tổng dựa trên", "Total on"))]
-if len(parts) != 2 or abs(sum(num(p[COL["annual"]]) for p in parts) - num(total[COL["annual"]])) > 0.5:
+if len(parts) != 2 or sum(num(p[COL["annual"]]) for p in parts) != num(total[COL["annual"]]):
     bad.append("statistics + assumptions is not the total")
-print("\n".join(bad) if bad else f"{len(rows)} procedures and the totals agree")
+print("\n".join(bad[:20]) + (f"\n… and {len(bad) - 20} more" if len(bad) > 20 else "")
+      if bad else f"{len(rows)} procedures and the totals agree")
 sys.exit(1 if bad else 0)
 EOF
 }
@@ -246,33 +285,64 @@ sheets() {
 }
 check "the workbook has its changes and assumptions sheets" sheets
 
-# A wrong formula must fail: the first annual cost made cost × volume + 1.
+# A wrong formula must fail. corrupt XLSX OUT PYTHON-REGEX REPLACEMENT: the first sheet's
+# formulas rewritten (every match; at least one must match).
 corrupt() {
-    python3 - "$1" "$2" <<'EOF'
-import sys, zipfile
-src, dst = sys.argv[1], sys.argv[2]
+    python3 - "$@" <<'EOF'
+import re, sys, zipfile
+src, dst, pattern, repl = sys.argv[1:5]
 with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
     for item in zin.infolist():
         data = zin.read(item.filename)
         if item.filename == "xl/worksheets/sheet1.xml":
-            text = data.decode()
-            assert "<f>K6*N6</f>" in text, "no formula K6*N6 in the first sheet"
-            data = text.replace("<f>K6*N6</f>", "<f>K6*N6+1</f>", 1).encode()
+            text, n = re.subn(pattern, repl, data.decode())
+            assert n > 0, f"no formula {pattern} in the first sheet"
+            data = text.encode()
         zout.writestr(item, data)
 EOF
 }
-wrong_fails() {
-    mkdir -p "$work/bad" && corrupt "$work/m.xlsx" "$work/bad/m.xlsx" &&
-        recalc "$work/bad/m.xlsx" "$work/bad-csv" &&
-        ! compare "$work/bad-csv/m-Chi phí TTHC.csv" "$work/m.csv"
+wrong_fails() { # wrong_fails NAME XLSX CSV PATTERN REPLACEMENT: compare finds figures that differ
+    local name=$1 book=$2 want=$3 out rc
+    shift 3
+    mkdir -p "$work/$name" && corrupt "$book" "$work/$name/w.xlsx" "$@" &&
+        recalc "$work/$name/w.xlsx" "$work/$name" || return 1
+    out=$(compare "$(ls "$work/$name"/w-*.csv | grep -E -- '-(Chi phí TTHC|Phương án 1)\.csv$')" \
+        "$want" 2>&1)
+    rc=$?
+    echo "$out"
+    [ "$rc" -eq 1 ] && ! grep -q Traceback <<<"$out"
 }
-check "a corrupted formula (annual = cost × volume + 1) makes the comparison fail" wrong_fails
+check "a corrupted formula (the first annual cost = cost × volume + 1) makes the comparison fail" \
+    wrong_fails bad1 "$work/m.xlsx" "$work/m.csv" '<f>O6\*P6</f>' '<f>O6*P6+1</f>'
+check "a cost per dossier without the documents' cost makes the comparison fail" \
+    wrong_fails bad2 "$work/m.xlsx" "$work/m.csv" '<f>ROUND\(([A-Z]+[0-9]+)\+([A-Z]+[0-9]+)\+[A-Z]+[0-9]+\+' '<f>ROUND(\1+\2+'
 
-# The bundled catalogue's workbook, 750-odd procedures.
+# The bundled catalogue's workbook, 750-odd procedures: every cost per dossier recalculated to
+# the dong from its exact parts.
 b_recalc() {
     recalc "$work/b.xlsx" "$work/b-csv" && compare "$work/b-csv/b-Chi phí TTHC.csv" "$work/b.csv"
 }
 check "the bundled catalogue's recalculated workbook agrees with its CSV" b_recalc
+b_assumptions() {
+    grep -F 'nat-1-000656: đã được thay thế bởi thủ tục death-registration' \
+        "$work/b-csv/b-Giả định.csv"
+}
+check "the bundled workbook's assumptions say what is superseded in Vietnamese" b_assumptions
+
+# Why the sheet starts from minutes (tests/fixtures/xlsx-rounding): hours with no end, documents
+# over a share of dossiers, a half. Its workbook recalculates to the dong; the same workbook with
+# hours rounded to a millionth, as the study reports them, is a dong off on one minute at 60,029
+# VND an hour.
+rounding="$here/tests/fixtures/xlsx-rounding"
+x_recalc() {
+    cost "$rounding" --format csv >"$work/x.csv" &&
+        cost "$rounding" --xlsx "$work/x.xlsx" >/dev/null &&
+        grep -q '^one-minute,.*,1000,1000,1000000,' "$work/x.csv" &&
+        recalc "$work/x.xlsx" "$work/x-csv" && compare "$work/x-csv/x-Chi phí TTHC.csv" "$work/x.csv"
+}
+check "minutes without an end, documents over a share and a half recalculate to the dong" x_recalc
+check "the same workbook with hours rounded to a millionth of an hour is a dong off" \
+    wrong_fails bad3 "$work/x.xlsx" "$work/x.csv" '<f>([A-Z]+[0-9]+)/60</f>' '<f>ROUND(\1/60,6)</f>'
 
 # ---- --compare ----------------------------------------------------------------------------
 check "cost --compare writes one page and one workbook for two reforms" \

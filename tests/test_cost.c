@@ -399,6 +399,119 @@ static void test_cost__fee_schedule_weighs_its_categories(void **state)
     mc_catalogue_free(cat);
 }
 
+/* ---- the parts of the cost, for the workbook's formula (issue 22) ---------------------------- */
+
+/* The cost of a line redone from its parts as the workbook does: minutes / 60 × income + fee +
+ * documents + visits, rounded half up once. */
+static int64_t from_parts(const mc_cost_line *l, int64_t income)
+{
+    mc_cost_int total = l->minutes * income +
+                        60 * (l->documents + (mc_cost_int)(l->fee + l->visits) * MC_COST_EXACT);
+    mc_cost_int den = 60 * MC_COST_EXACT;
+    return (int64_t)((total + den / 2) / den);
+}
+
+static void exact_is(mc_cost_int v, const char *want)
+{
+    char got[48];
+    mc_cost_exact_format(v, got, sizeof got);
+    assert_string_equal(got, want);
+}
+
+static void test_cost__parts_redo_the_cost(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(shares, &cat, &diags), 0);
+    free(diags);
+    mc_cost_line *l;
+    size_t n;
+    assert_int_equal(mc_cost_compute(cat, NULL, mc_catalogue_default_cost_model(cat),
+                                     mc_date_from_ymd(2025, 7, 1), &l, &n, NULL),
+                     0);
+    /* 5.365 h = 321.9 min; documents 2,400 + 250; one visit 30,000; no fee */
+    exact_is(l[0].minutes, "321.9");
+    exact_is(l[0].documents, "2650");
+    assert_int_equal(l[0].visits, 30000);
+    assert_int_equal(l[0].fee, 0);
+    assert_int_equal(from_parts(&l[0], 40000), l[0].cost);
+    mc_free(l);
+    mc_catalogue_free(cat);
+    /* One minute at 60,029 an hour is 1,000.4833… (cost 1,000); the hours rounded to a
+     * millionth, 0.016667, would make it 1,000.5033… and 1,001: the parts keep the minute. A
+     * document of 3 dong asked in 12.5% of dossiers is 0.375, one of 1 dong in half of them
+     * 0.5, which rounds up. */
+    assert_int_equal(tu_load("cost-model m { default; hourly-income 60029 VND; hours-per-day 8;"
+                             " visit 0min 0 VND; count-waiting false }\n"
+                             "document d\ndocument e\nrole clerk\n"
+                             "procedure a { volume 1 per year; state s { initial; final }\n"
+                             "  requires d { effort 1min } }\n"
+                             "procedure b { volume 1 per year; fee 2 VND; visits 1;"
+                             " state s { initial; final }\n"
+                             "  field rare { type bool; sample 12.5% }\n"
+                             "  requires d { effort 1min }\n"
+                             "  requires e when rare { effort 7min; cost 3 VND } }\n"
+                             "procedure c { volume 1 per year; state s { initial; final }\n"
+                             "  field half { type bool; sample 50% }\n"
+                             "  requires e when half { cost 1 VND } }\n",
+                             &cat, &diags),
+                     0);
+    free(diags);
+    assert_int_equal(mc_cost_compute(cat, NULL, mc_catalogue_default_cost_model(cat),
+                                     mc_date_from_ymd(2025, 7, 1), &l, &n, NULL),
+                     0);
+    assert_int_equal(n, 3);
+    const mc_cost_line *a = line(l, n, "a"), *b = line(l, n, "b"), *c = line(l, n, "c");
+    exact_is(a->minutes, "1");
+    assert_int_equal(a->hours, 16667);
+    assert_int_equal(a->cost, 1000);
+    assert_int_equal((a->hours * 60029 + MC_FIXED_ONE / 2) / MC_FIXED_ONE, 1001);
+    exact_is(b->minutes, "1.875");
+    exact_is(b->documents, "0.375");
+    assert_int_equal(b->visits, 0);  /* the model's visit costs nothing */
+    assert_int_equal(b->cost, 1878); /* 1,875.90625 + 2 + 0.375 */
+    exact_is(c->minutes, "0");
+    exact_is(c->documents, "0.5");
+    assert_int_equal(c->cost, 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(from_parts(&l[i], 60029), l[i].cost);
+    }
+    /* the simulator's waiting in office seconds: a second of a 3-hour office day at 8 h a day,
+     * 480 / 10,800 = 0.0444… min, rounded half up at the 18th decimal */
+    mc_cost_model m = *mc_catalogue_default_cost_model(cat);
+    m.count_waiting = true;
+    mc_cost_sum sum = MC_COST_SUM_INIT(&m);
+    mc_cost_sum_visits(&sum, 2);
+    mc_cost_sum_wait_office(&sum, 1, 10800);
+    mc_cost_int minutes, documents;
+    int64_t visits;
+    mc_cost_sum_parts(&sum, &minutes, &documents, &visits);
+    exact_is(minutes, "0.044444444444444444");
+    mc_cost_sum_wait_office(&sum, 2, 10800); /* 0.0888…: up */
+    mc_cost_sum_parts(&sum, &minutes, &documents, &visits);
+    exact_is(minutes, "0.088888888888888889");
+    mc_cost_sum_wait_office(&sum, 7, 10800); /* 0.3111… */
+    mc_cost_sum_parts(&sum, &minutes, &documents, &visits);
+    exact_is(minutes, "0.311111111111111111");
+    mc_cost_sum_wait_office(&sum, 2, 3); /* 2/3 of a day of 480 min = 320 */
+    mc_cost_sum_parts(&sum, &minutes, &documents, &visits);
+    exact_is(minutes, "320");
+    exact_is(documents, "0");
+    assert_int_equal(visits, 0);
+    mc_free(l);
+    mc_catalogue_free(cat);
+    /* the exact decimals: every digit, none more */
+    exact_is(0, "0");
+    exact_is(1, "0.000000000000000001");
+    exact_is(-MC_COST_EXACT / 2, "-0.5");
+    exact_is(MC_COST_EXACT * 1234567 + MC_COST_EXACT / 8, "1234567.125");
+    exact_is(MC_COST_EXACT * 1000000000000000000 * 100, "100000000000000000000");
+    char cut[4];
+    mc_cost_exact_format(MC_COST_EXACT * 12345, cut, sizeof cut);
+    assert_string_equal(cut, "123");
+}
+
 /* A procedure of 70 fields whose schedule's category tests the last: weighed as any other (the
  * form once had room for 64 fields, and such a procedure was charged the full amount), and its
  * study out of memory at every allocation. */
@@ -956,6 +1069,7 @@ int main(void)
         cmocka_unit_test(test_cost__shares_of_samples_and_coverage),
         cmocka_unit_test(test_cost__rounds_half_up_once),
         cmocka_unit_test(test_cost__sum_is_exact_until_finished),
+        cmocka_unit_test(test_cost__parts_redo_the_cost),
         cmocka_unit_test(test_cost__compare_baseline_and_reform),
         cmocka_unit_test(test_cost__reform_out_of_memory),
         cmocka_unit_test(test_cost__fee_schedule_weighs_its_categories),

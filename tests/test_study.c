@@ -10,7 +10,8 @@
  * alpha: 1 h + 2 h visit + 8 h = 11 h → 140,000 with its 20,000 fee; × 1,000.
  * beta: 2 h + 1 h × 50% + 16 h = 18.5 h → 185,000; × 2,000.
  * gamma (assumed): 1 h + 8 h → 90,000; × 100.
- * twin: alpha's code, superseded by alpha. */
+ * twin: alpha's code, superseded by alpha.
+ * vault: a registry of no coverage, holding what nobody asks. */
 static const char text[] =
     "cost-model m { default; hourly-income 10000 VND; hours-per-day 8; visit 2h 10000 VND;"
     " count-waiting true }\n"
@@ -19,6 +20,7 @@ static const char text[] =
     "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
     "document form\ndocument paper\ndocument card\n"
     "registry people { holds card; coverage 50% }\n"
+    "document spare\nregistry vault { holds spare }\n"
     "procedure alpha { code \"1\"; agency district; sector \"Hộ tịch\"; supersedes twin;"
     " time-limit 1wd; fee 20000 VND; volume 1000 per year; visits 1; lifecycle l;"
     " requires form { effort 1h } }\n"
@@ -182,6 +184,163 @@ static void test_study__stacked_reforms_and_each_change(void **state)
     mc_catalogue_free(cat);
 }
 
+/* The study's sentences as messages: a code and its arguments beside each English line, said in
+ * English as the line, in Vietnamese with Vietnamese numbers. */
+static void said_is(const mc_study_said *s, const char *line, const char *code, size_t nargs,
+                    const char *vi)
+{
+    assert_string_equal(s->code, code);
+    assert_int_equal(s->nargs, nargs);
+    char out[2048];
+    assert_int_equal(mc_study_say(s, MC_LANG_EN, out, sizeof out), (int)strlen(line));
+    assert_string_equal(out, line);
+    assert_int_equal(mc_study_say(s, MC_LANG_VI, out, sizeof out), (int)strlen(vi));
+    assert_string_equal(out, vi);
+}
+
+static void test_study__sentences_as_messages(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load();
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    o.has_income = true;
+    o.income = 1234567;
+    o.count_waiting = 1;
+    mc_study_coverage cov[] = {{"people", 12 * MC_FIXED_ONE + MC_FIXED_ONE / 2}, {"vault", 0}};
+    o.coverage = cov;
+    o.ncoverage = 2;
+    const mc_reform *both[] = {mc_catalogue_reform(cat, "quick"), mc_catalogue_reform(cat, "later")};
+    o.reforms = both;
+    o.nreforms = 2;
+    mc_study s;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, NULL), 0);
+    assert_int_equal(s.nsensitivity, 4);
+    said_is(&s.sensitivity_said[0], s.sensitivity[0], "study.sensitivity-income", 4,
+            "thu nhập một giờ 1.234.567 VND (mô hình chi phí m ghi 10.000)");
+    assert_string_equal(s.sensitivity[0],
+                        "hourly income 1,234,567 VND (the cost model m says 10,000)");
+    assert_string_equal(s.sensitivity_said[0].args[0], "1234567"); /* digits: any language */
+    assert_string_equal(s.sensitivity_said[0].args[1], "VND");
+    assert_string_equal(s.sensitivity_said[0].args[2], "m");
+    assert_string_equal(s.sensitivity_said[0].args[3], "10000");
+    assert_int_equal(s.sensitivity_said[0].numbers, 1u | 8u);
+    said_is(&s.sensitivity_said[1], s.sensitivity[1], "study.sensitivity-waiting-yes-yes", 1,
+            "có tính thời gian chờ (mô hình chi phí m: có tính)");
+    assert_string_equal(s.sensitivity[1], "waiting time counted (the cost model m: counted)");
+    said_is(&s.sensitivity_said[2], s.sensitivity[2], "study.sensitivity-coverage", 3,
+            "tỷ lệ bao phủ của cơ sở dữ liệu people: 12,5% (danh mục ghi 50%)");
+    assert_string_equal(s.sensitivity[2],
+                        "coverage of registry people 12.5% (the catalogue says 50%)");
+    said_is(&s.sensitivity_said[3], s.sensitivity[3], "study.sensitivity-coverage-none", 2,
+            "tỷ lệ bao phủ của cơ sở dữ liệu vault: 0% (danh mục không ghi tỷ lệ bao phủ, tức là "
+            "mọi đối tượng)");
+    assert_string_equal(s.sensitivity[3], "coverage of registry vault 0% (the catalogue says no "
+                                          "coverage, every subject)");
+    assert_int_equal(s.nsuperseded, 1);
+    said_is(&s.superseded_said[0], "twin: superseded by alpha", "study.superseded", 2,
+            "twin: đã được thay thế bởi thủ tục alpha");
+    assert_string_equal(s.superseded_said[0].args[0], "twin");
+    assert_int_equal(s.nconflicts, 1);
+    said_is(&s.conflicts_said[0],
+            "reforms quick and later both change the time-limit of beta: later's applies (the "
+            "later one)",
+            "study.conflict", 1,
+            "hai phương án cùng thay đổi một nội dung (chi tiết bằng tiếng Anh: reforms quick and "
+            "later both change the time-limit of beta: later's applies (the later one))");
+    mc_study_free(&s);
+    /* each waiting sentence, as the run and the model choose */
+    static const struct {
+        int run;
+        bool model;
+        const char *code, *en, *vi;
+    } waits[] = {
+        {0, true, "study.sensitivity-waiting-no-yes",
+         "waiting time not counted (the cost model m: counted)",
+         "không tính thời gian chờ (mô hình chi phí m: có tính)"},
+        {0, false, "study.sensitivity-waiting-no-no",
+         "waiting time not counted (the cost model m: not counted)",
+         "không tính thời gian chờ (mô hình chi phí m: không tính)"},
+        {1, false, "study.sensitivity-waiting-yes-no",
+         "waiting time counted (the cost model m: not counted)",
+         "có tính thời gian chờ (mô hình chi phí m: không tính)"},
+    };
+    mc_cost_model declared = *mc_catalogue_default_cost_model(cat);
+    for (size_t i = 0; i < 3; i++) {
+        mc_study_opts w = MC_STUDY_OPTS_INIT;
+        w.count_waiting = waits[i].run;
+        declared.count_waiting = waits[i].model;
+        mc_study_said *said;
+        char **lines;
+        size_t n, nl;
+        assert_int_equal(mc_study_sensitivity_said(&w, cat, &declared, &said, &n, NULL), 0);
+        assert_int_equal(mc_study_sensitivity(&w, cat, &declared, &lines, &nl, NULL), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(nl, 1);
+        said_is(&said[0], waits[i].en, waits[i].code, 1, waits[i].vi);
+        assert_string_equal(lines[0], waits[i].en);
+        mc_free(said);
+        mc_study_lines_free(lines, nl);
+    }
+    /* nothing changed: no sentence, nothing allocated */
+    mc_study_opts none = MC_STUDY_OPTS_INIT;
+    mc_study_said *said = (mc_study_said *)&none;
+    size_t n = 9;
+    assert_int_equal(mc_study_sensitivity_said(&none, cat, &declared, &said, &n, NULL), 0);
+    assert_null(said);
+    assert_int_equal(n, 0);
+    /* a code the catalogue lacks says itself; a short buffer gets a cut, the whole length */
+    mc_study_said bad = {.code = "study.nonesuch", .nargs = 0};
+    char out[128];
+    assert_int_equal(mc_study_say(&bad, MC_LANG_VI, out, sizeof out), MC_ENOTFOUND);
+    assert_string_equal(out, "study.nonesuch");
+    mc_study_said big = {.code = "study.sensitivity-coverage", .nargs = 3, .numbers = 2u | 4u};
+    strcpy(big.args[0], "people");
+    strcpy(big.args[1], "-1234.5");
+    strcpy(big.args[2], "1000000");
+    assert_int_equal(mc_study_say(&big, MC_LANG_VI, out, 18), 92);
+    assert_string_equal(out, "tỷ lệ bao ph"); /* 17 bytes would split 'ủ' */
+    assert_int_equal(mc_study_say(&big, MC_LANG_EN, out, sizeof out), 69);
+    assert_string_equal(out, "coverage of registry people -1,234.5% (the catalogue says 1,000,000%)");
+    assert_int_equal(mc_study_say(&big, MC_LANG_VI, out, sizeof out), 92);
+    assert_string_equal(out, "tỷ lệ bao phủ của cơ sở dữ liệu people: -1.234,5% (danh mục ghi "
+                             "1.000.000%)");
+    mc_catalogue_free(cat);
+}
+
+/* Names are at most 64 bytes (the lexer's limit): a conflict between reforms of the longest
+ * names fits whole in its message's argument (MC_STUDY_ARGSZ), as every sentence of at most six
+ * names does. */
+static void test_study__longest_names_fit_in_a_message(void **state)
+{
+    (void)state;
+    char a[65], b[65], buf[2400];
+    memset(a, 'a', 64);
+    memset(b, 'b', 64);
+    a[64] = b[64] = '\0';
+    snprintf(buf, sizeof buf,
+             "%s"
+             "reform %s { procedure beta { time-limit 3wd } }\n"
+             "reform %s { procedure beta { time-limit 4wd } }\n",
+             text, a, b);
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(buf, &cat, &diags), 0);
+    free(diags);
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    const mc_reform *both[] = {mc_catalogue_reform(cat, a), mc_catalogue_reform(cat, b)};
+    o.reforms = both;
+    o.nreforms = 2;
+    mc_study s;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, NULL), 0);
+    assert_int_equal(s.nconflicts, 1);
+    assert_true(strlen(s.conflicts[0]) > 250);
+    assert_string_equal(s.conflicts_said[0].args[0], s.conflicts[0]);
+    mc_study_free(&s);
+    mc_catalogue_free(cat);
+}
+
 static int study_attempt(void *ud)
 {
     const mc_catalogue *cat = ud;
@@ -227,6 +386,8 @@ int main(void)
         cmocka_unit_test(test_study__filters_and_subtotals),
         cmocka_unit_test(test_study__sensitivity),
         cmocka_unit_test(test_study__stacked_reforms_and_each_change),
+        cmocka_unit_test(test_study__sentences_as_messages),
+        cmocka_unit_test(test_study__longest_names_fit_in_a_message),
         cmocka_unit_test(test_study__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

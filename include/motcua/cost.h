@@ -20,6 +20,14 @@
 #include "motcua/catalogue.h"
 #include "motcua/rules.h"
 
+/* The 128-bit integer of the exact sums (a GCC and Clang extension). */
+__extension__ typedef __int128 mc_cost_int;
+
+/* The scale of an exact part of a dossier's cost (mc_cost_line): 10¹⁸, a millionth of a
+ * millionth of a millionth, at which the shares of dossiers (each to a millionth, two of them
+ * multiplied) times minutes or money (to a millionth) are whole numbers. */
+#define MC_COST_EXACT ((mc_cost_int)1000000000000000000)
+
 typedef struct mc_cost_line {
     const char *procedure;
     bool in_force;    /* a version is in force on the date */
@@ -28,15 +36,23 @@ typedef struct mc_cost_line {
     int64_t volume;   /* dossiers a year (0 when the procedure declares none) */
     int64_t annual;   /* cost × volume */
     int64_t fee;      /* the fee counted in cost, per dossier (the state's revenue per dossier) */
+    /* The parts of cost, exact as the sums keep them, so that a reader can redo the formula:
+     * cost = round half up, once, of minutes / 60 × hourly income + fee + documents + visits
+     * (minutes and documents over MC_COST_EXACT; hours is minutes / 60 rounded to 1e-6). */
+    mc_cost_int minutes;   /* applicant minutes per dossier × MC_COST_EXACT */
+    mc_cost_int documents; /* Σ cost of the asked documents per dossier × MC_COST_EXACT */
+    int64_t visits;        /* visits × the model's visit cost, per dossier */
     unsigned assumed; /* the version's MC_ASSUMED_* bits: which of its figures are assumptions */
     char notes[512];  /* what was assumed: rules counted as always true, what a fee was weighed
                          over, … */
 } mc_cost_line;
 
-/* ==== the formula, once ================================================================== */
+/* An exact part of a dossier's cost (v over MC_COST_EXACT) as a decimal number into out: every
+ * digit it has, none it lacks ("26.19", "-0.5", "3"); exact, for v has at most 18 decimals.
+ * out of at least 48 bytes holds every value. */
+void mc_cost_exact_format(mc_cost_int v, char *out, size_t outsz);
 
-/* The 128-bit integer of the exact sums (a GCC and Clang extension). */
-__extension__ typedef __int128 mc_cost_int;
+/* ==== the formula, once ================================================================== */
 
 /* One dossier's applicant time and money by §8.1's formula, summed exactly and rounded once by
  * mc_cost_sum_finish: `motcua cost` sums a procedure's average dossier (documents in the share
@@ -48,6 +64,8 @@ typedef struct mc_cost_sum {
     const mc_cost_model *model;
     mc_cost_int minutes; /* applicant minutes × MC_FIXED_ONE³ */
     mc_cost_int money;   /* dong × MC_FIXED_ONE² */
+    mc_cost_int documents; /* of which the documents' cost, dong × MC_FIXED_ONE² */
+    int64_t visits;        /* of which the visits' cost, dong */
     int64_t wait_office; /* waiting as office seconds … */
     int64_t wait_day;    /* … of working days of this many office seconds (0: none) */
 } mc_cost_sum;
@@ -82,6 +100,14 @@ void mc_cost_sum_wait_office(mc_cost_sum *c, int64_t office, int64_t day);
 /* The dossier's applicant hours (fixed point, rounded half up to 1e-6 h) into *hours, and its
  * cost (rounded half up to the unit) into *cost: the one rounding of the formula. */
 void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost);
+
+/* The parts of the dossier's cost that mc_cost_sum_finish rounds, exact (mc_cost_line): the
+ * applicant minutes and the documents' cost × MC_COST_EXACT, the visits' cost to the unit (the
+ * fee is what was added with mc_cost_sum_fee). A waiting time of mc_cost_sum_wait_office that
+ * is not a whole number of 10⁻¹⁸ minutes is rounded half up to one: the sums of `motcua cost`
+ * never are. */
+void mc_cost_sum_parts(const mc_cost_sum *c, mc_cost_int *minutes, mc_cost_int *documents,
+                       int64_t *visits);
 
 /* ==== the fee of a dossier ============================================================== */
 

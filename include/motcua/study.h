@@ -12,7 +12,10 @@
  *   - breakdowns: filters by agency, sector, procedure and official code (globs), and subtotals
  *     by agency, sector or procedure;
  *   - sensitivity: the hourly income, whether waiting counts, and registries' coverage changed
- *     for one run without editing the catalogue, each listed.
+ *     for one run without editing the catalogue, each listed;
+ *   - each sentence it says (what a run changed, what it left out, where reforms meet) in
+ *     English for the CLI and as a message of the catalogue (msg.h) for a page in Vietnamese;
+ *   - each procedure's cost per dossier with its exact parts, for a workbook that redoes it.
  * The study owns everything it points at except the catalogue, the rules and the reforms, which
  * must outlive it.
  */
@@ -21,6 +24,7 @@
 
 #include "motcua/catalogue.h"
 #include "motcua/cost.h"
+#include "motcua/msg.h"
 #include "motcua/reform.h"
 #include "motcua/rules.h"
 
@@ -80,6 +84,11 @@ typedef struct mc_study_side {
     mc_fixed hours;  /* per dossier (MC_FIXED_ONE = 1 h) */
     int64_t cost;    /* per dossier, to the unit */
     int64_t fee;     /* per dossier: the state's revenue */
+    /* cost's parts, exact (mc_cost_line): cost = round half up, once, of minutes / 60 × the
+     * study's hourly income + fee + documents + visits */
+    mc_cost_int minutes;   /* applicant minutes per dossier × MC_COST_EXACT */
+    mc_cost_int documents; /* the asked documents' cost per dossier × MC_COST_EXACT */
+    int64_t visits;        /* the visits' cost per dossier */
     int64_t volume;  /* dossiers a year */
     int64_t annual;  /* cost × volume */
     int64_t revenue; /* fee × volume */
@@ -120,6 +129,26 @@ typedef struct mc_study_group {
     mc_study_split t;
 } mc_study_group;
 
+/* A sentence of the study as a message of the catalogue (msg.h): a "study.…" code and its
+ * arguments, so that a page says it in its reader's language (mc_study_say). Said in English it
+ * is, byte for byte, the English line it stands beside. */
+/* Room for an argument and its NUL: every sentence of the study names at most six things of at
+ * most 64 bytes each and fits; a longer one would be cut before a character. */
+enum { MC_STUDY_ARGSZ = 512 };
+
+typedef struct mc_study_said {
+    const char *code; /* static storage */
+    size_t nargs;
+    char args[MC_MSG_MAXARGS][MC_STUDY_ARGSZ]; /* {1}…{5}; a number as its digits ("20000") */
+    unsigned numbers; /* bit i: args[i] is a number, to be written as the language writes numbers
+                         (English "20,000" and "12.5", Vietnamese "20.000" and "12,5") */
+} mc_study_said;
+
+/* The sentence of s in lang into out, NUL-terminated when outsz > 0, its numbers written as
+ * lang writes them: as mc_msg_format, whose return it gives (the whole length, or MC_ENOTFOUND
+ * for a code the catalogue lacks). */
+int mc_study_say(const mc_study_said *s, mc_lang lang, char *out, size_t outsz);
+
 /* One change of a reform (reform.h) and what it is worth in this study. */
 typedef struct mc_study_change {
     mc_reform_change change;
@@ -147,6 +176,11 @@ typedef struct mc_study {
     char **sensitivity;        /* what this run changed: "hourly income 30,000 VND (the model
                                   says 40,000)", one sentence each, English */
     size_t nsensitivity;
+    /* The same sentences as messages, one beside each line above (NULL when there are none):
+     * "study.sensitivity-…" (the option and the model's or catalogue's figure),
+     * "study.superseded" ({1} superseded by {2}), "study.conflict" ({1} the earlier reform,
+     * {2} the later, {3} reform.h's English sentence, which says what they both change). */
+    mc_study_said *conflicts_said, *superseded_said, *sensitivity_said;
     const mc_catalogue *reformed; /* the catalogue under the reforms, or NULL without */
     /* private */
     void *priv;
@@ -175,6 +209,15 @@ int mc_study_coverage_of(const mc_study_opts *o, const mc_catalogue *cat,
 int mc_study_sensitivity(const mc_study_opts *o, const mc_catalogue *cat,
                          const mc_cost_model *declared, char ***lines, size_t *n,
                          mc_error *err);
+
+/* The same sentences as messages, into *said (*n of them, NULL when none; the caller frees it
+ * with mc_free): "study.sensitivity-income" (the income, its currency, the model, the model's
+ * income), "study.sensitivity-waiting-{yes,no}-{yes,no}" (this run's choice, then the model's;
+ * the model), "study.sensitivity-coverage" (the registry, this run's %, the catalogue's %) or
+ * "study.sensitivity-coverage-none" (no coverage declared). 0 or MC_ENOMEM. */
+int mc_study_sensitivity_said(const mc_study_opts *o, const mc_catalogue *cat,
+                              const mc_cost_model *declared, mc_study_said **said, size_t *n,
+                              mc_error *err);
 void mc_study_lines_free(char **lines, size_t n);
 
 /* Whether p passes o's filters (agency, sector, procedure name, code). */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 __extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
 
 #define S ((i128)MC_FIXED_ONE)
 
@@ -111,6 +112,7 @@ void mc_cost_sum_document(mc_cost_sum *c, const mc_requirement *r, mc_fixed requ
     }
     if (r->has_cost) {
         c->money += share * r->cost.amount;
+        c->documents += share * r->cost.amount;
     }
 }
 
@@ -118,6 +120,7 @@ void mc_cost_sum_visits(mc_cost_sum *c, int64_t n)
 {
     c->minutes += (i128)n * minutes_of(&c->model->visit_time, c->model) * S * S;
     c->money += (i128)n * c->model->visit_cost.amount * S * S;
+    c->visits += n * c->model->visit_cost.amount;
 }
 
 void mc_cost_sum_fee(mc_cost_sum *c, int64_t fee)
@@ -152,6 +155,49 @@ void mc_cost_sum_finish(const mc_cost_sum *c, mc_fixed *hours, int64_t *cost)
     i128 total = minutes * c->model->hourly_income.amount + c->money * 60 * S * den;
     *hours = round_half_up(minutes, 60 * S * S * den);
     *cost = round_half_up(total, 60 * S * S * S * den);
+}
+
+void mc_cost_sum_parts(const mc_cost_sum *c, mc_cost_int *minutes, mc_cost_int *documents,
+                       int64_t *visits)
+{
+    *minutes = c->minutes;
+    if (c->wait_day > 0) {
+        /* office / day working days of hours-per-day (at S) × 60 minutes, at S³ */
+        i128 wait = (i128)c->wait_office * c->model->hours_per_day * 60 * S * S;
+        i128 q = wait / c->wait_day, rem = wait % c->wait_day;
+        *minutes += q + (2 * rem >= c->wait_day ? 1 : 0); /* office ≥ 0: half up */
+    }
+    *documents = c->documents * S;
+    *visits = c->visits;
+}
+
+void mc_cost_exact_format(mc_cost_int v, char *out, size_t outsz)
+{
+    char digits[48];
+    size_t n = 0;
+    u128 u = v < 0 ? (u128)0 - (u128)v : (u128)v;
+    do { /* at least the 18 decimals and one unit */
+        digits[n++] = (char)('0' + (int)(u % 10));
+        u /= 10;
+    } while (u > 0 || n < 19);
+    size_t decimals = 18, skip = 0;
+    while (decimals > 0 && digits[skip] == '0') {
+        skip++;
+        decimals--;
+    }
+    char text[48];
+    size_t k = 0;
+    if (v < 0) {
+        text[k++] = '-';
+    }
+    for (size_t i = n; i-- > skip;) {
+        text[k++] = digits[i];
+        if (i == 18 && decimals > 0) {
+            text[k++] = '.';
+        }
+    }
+    text[k] = '\0';
+    snprintf(out, outsz, "%s", text);
 }
 
 /* ==== the fee of a dossier, weighed over the values the simulator draws ================== */
@@ -781,6 +827,7 @@ static int cost_one(const mc_catalogue *cat, const mc_procedure *p, mc_rules *ru
     l->fee = fee;
     l->assumed = p->assumed;
     mc_cost_sum_finish(&sum, &l->hours, &l->cost);
+    mc_cost_sum_parts(&sum, &l->minutes, &l->documents, &l->visits);
     l->volume = p->has_volume ? p->volume : 0;
     l->annual = l->cost * l->volume;
     return 0;

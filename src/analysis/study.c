@@ -1,7 +1,8 @@
 /* A cost study (study.h): the lines of cost.h for today and under the stacked reforms, with the
  * sensitivity options applied to the model and the registries' coverage, kept to the procedures
  * in force that no other one supersedes and that pass the filters; totals split by what rests on
- * assumptions; subtotals; and, on request, what each change of the reforms is worth. */
+ * assumptions; subtotals; and, on request, what each change of the reforms is worth. Its
+ * sentences are messages of the catalogue (msg.h, "study.…") said in English for the CLI. */
 #include "motcua/study.h"
 
 #include "motcua/alloc.h"
@@ -21,27 +22,6 @@ typedef struct study_priv {
     bool has_cov;
 } study_priv;
 
-static char *dup_printf(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-
-static char *dup_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = n >= 0 ? mc_malloc((size_t)n + 1) : NULL;
-    if (s != NULL) {
-        va_start(ap, fmt);
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
-
 /* Appends a sentence to a list of them; MC_ENOMEM. */
 static int push_line(char ***lines, size_t *n, char *line)
 {
@@ -53,6 +33,105 @@ static int push_line(char ***lines, size_t *n, char *line)
     grown[(*n)++] = line;
     *lines = grown;
     return 0;
+}
+
+/* ---- sentences as messages ---------------------------------------------------------------- */
+
+/* Sets s to code with its nargs arguments (const char *, NULL read as ""), each cut at a whole
+ * UTF-8 character to fit; bit i of numbers: args[i] is a number. */
+static void said_set(mc_study_said *s, const char *code, unsigned numbers, size_t nargs, ...)
+{
+    memset(s, 0, sizeof *s);
+    s->code = code;
+    s->numbers = numbers;
+    va_list ap;
+    va_start(ap, nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        const char *a = va_arg(ap, const char *);
+        if (i >= MC_MSG_MAXARGS) {
+            continue;
+        }
+        a = a ? a : "";
+        size_t n = strlen(a);
+        if (n >= MC_STUDY_ARGSZ) {
+            n = MC_STUDY_ARGSZ - 1;
+            while (n > 0 && ((unsigned char)a[n] & 0xC0) == 0x80) {
+                n--; /* a[n] continues a character: cut before the character */
+            }
+        }
+        memcpy(s->args[i], a, n);
+        s->args[i][n] = '\0';
+        s->nargs = i + 1;
+    }
+    va_end(ap);
+}
+
+/* The digits of a number ("-20000.5") as lang writes it ("-20,000.5", "-20.000,5") into out. */
+static void number_in(mc_lang lang, const char *digits, char *out, size_t outsz)
+{
+    char group = lang == MC_LANG_VI ? '.' : ',', point = lang == MC_LANG_VI ? ',' : '.';
+    size_t k = 0;
+    const char *p = digits;
+    if (*p == '-' && k + 1 < outsz) {
+        out[k++] = *p++;
+    }
+    size_t whole = strspn(p, "0123456789");
+    for (size_t i = 0; i < whole && k + 2 < outsz; i++) {
+        if (i > 0 && (whole - i) % 3 == 0) {
+            out[k++] = group;
+        }
+        out[k++] = p[i];
+    }
+    p += whole;
+    if (*p == '.' && k + 1 < outsz) {
+        out[k++] = point;
+        p++;
+    }
+    while (*p != '\0' && k + 1 < outsz) {
+        out[k++] = *p++;
+    }
+    out[k] = '\0';
+}
+
+int mc_study_say(const mc_study_said *s, mc_lang lang, char *out, size_t outsz)
+{
+    const char *args[MC_MSG_MAXARGS];
+    char numbers[MC_MSG_MAXARGS][MC_STUDY_ARGSZ + MC_STUDY_ARGSZ / 3 + 1];
+    size_t n = s->nargs < MC_MSG_MAXARGS ? s->nargs : MC_MSG_MAXARGS;
+    for (size_t i = 0; i < n; i++) {
+        args[i] = s->args[i];
+        if (s->numbers & (1u << i)) {
+            number_in(lang, s->args[i], numbers[i], sizeof numbers[i]);
+            args[i] = numbers[i];
+        }
+    }
+    return mc_msg_format(lang, s->code, args, n, out, outsz);
+}
+
+/* The English sentence of s, allocated (NULL: out of memory). */
+static char *said_english(const mc_study_said *s)
+{
+    int n = mc_study_say(s, MC_LANG_EN, NULL, 0);
+    char *line = n >= 0 ? mc_malloc((size_t)n + 1) : NULL;
+    if (line != NULL) {
+        mc_study_say(s, MC_LANG_EN, line, (size_t)n + 1);
+    }
+    return line;
+}
+
+/* Appends one to said and a line to lines (both *n long before): line, or one said in English
+ * when line is NULL; line is the list's (freed on failure). MC_ENOMEM. */
+static int push_said(char ***lines, mc_study_said **said, size_t *n, const mc_study_said *one,
+                     char *line)
+{
+    mc_study_said *grown = mc_realloc(*said, (*n + 1) * sizeof *grown);
+    if (grown == NULL) {
+        mc_free(line);
+        return MC_ENOMEM;
+    }
+    *said = grown;
+    grown[*n] = *one;
+    return push_line(lines, n, line ? line : said_english(one));
 }
 
 void mc_study_lines_free(char **lines, size_t n)
@@ -111,22 +190,51 @@ int mc_study_coverage_of(const mc_study_opts *o, const mc_catalogue *cat, mc_cov
     return 0;
 }
 
-/* "40,000" */
-static void thousands(int64_t v, char out[32])
+int mc_study_sensitivity_said(const mc_study_opts *o, const mc_catalogue *cat,
+                              const mc_cost_model *declared, mc_study_said **said, size_t *n,
+                              mc_error *err)
 {
-    char digits[24];
-    int n = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
-    size_t k = 0;
-    if (v < 0) {
-        out[k++] = '-';
+    *said = NULL;
+    *n = 0;
+    size_t most = (o->has_income ? 1 : 0) + (o->count_waiting >= 0 ? 1 : 0) + o->ncoverage;
+    if (most == 0) {
+        return 0;
     }
-    for (int i = 0; i < n; i++) {
-        out[k++] = digits[i];
-        if ((n - i - 1) % 3 == 0 && i + 1 < n) {
-            out[k++] = ',';
+    mc_study_said *out = mc_calloc(most, sizeof *out);
+    if (out == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    if (o->has_income) {
+        char now[32], was[32];
+        snprintf(now, sizeof now, "%lld", (long long)o->income);
+        snprintf(was, sizeof was, "%lld", (long long)declared->hourly_income.amount);
+        said_set(&out[k++], "study.sensitivity-income", 1u | 8u, 4, now,
+                 declared->hourly_income.currency, declared->name, was);
+    }
+    if (o->count_waiting >= 0) {
+        static const char *const codes[2][2] = {
+            {"study.sensitivity-waiting-no-no", "study.sensitivity-waiting-no-yes"},
+            {"study.sensitivity-waiting-yes-no", "study.sensitivity-waiting-yes-yes"}};
+        said_set(&out[k++], codes[o->count_waiting == 1][declared->count_waiting ? 1 : 0], 0, 1,
+                 declared->name);
+    }
+    for (size_t i = 0; i < o->ncoverage; i++) {
+        const mc_registry *r = mc_catalogue_registry(cat, o->coverage[i].registry);
+        char now[32], was[32];
+        mc_fixed_format(o->coverage[i].pct, now);
+        if (r != NULL && r->has_coverage) {
+            mc_fixed_format(r->coverage, was);
+            said_set(&out[k++], "study.sensitivity-coverage", 2u | 4u, 3, o->coverage[i].registry,
+                     now, was);
+        } else {
+            said_set(&out[k++], "study.sensitivity-coverage-none", 2u, 2, o->coverage[i].registry,
+                     now);
         }
     }
-    out[k] = '\0';
+    *said = out;
+    *n = k;
+    return 0;
 }
 
 int mc_study_sensitivity(const mc_study_opts *o, const mc_catalogue *cat,
@@ -134,38 +242,18 @@ int mc_study_sensitivity(const mc_study_opts *o, const mc_catalogue *cat,
 {
     *lines = NULL;
     *n = 0;
-    int rc = 0;
-    if (o->has_income) {
-        char now[32], was[32];
-        thousands(o->income, now);
-        thousands(declared->hourly_income.amount, was);
-        rc = push_line(lines, n,
-                       dup_printf("hourly income %s %s (the cost model %s says %s)", now,
-                                  declared->hourly_income.currency, declared->name, was));
+    mc_study_said *said;
+    size_t ns;
+    int rc = mc_study_sensitivity_said(o, cat, declared, &said, &ns, err);
+    for (size_t i = 0; rc == 0 && i < ns; i++) {
+        rc = push_line(lines, n, said_english(&said[i]));
     }
-    if (rc == 0 && o->count_waiting >= 0) {
-        rc = push_line(lines, n,
-                       dup_printf("waiting time %s (the cost model %s: %s)",
-                                  o->count_waiting ? "counted" : "not counted", declared->name,
-                                  declared->count_waiting ? "counted" : "not counted"));
-    }
-    for (size_t i = 0; rc == 0 && i < o->ncoverage; i++) {
-        const mc_registry *r = mc_catalogue_registry(cat, o->coverage[i].registry);
-        char now[32], was[32] = "no coverage, every subject";
-        mc_fixed_format(o->coverage[i].pct, now);
-        if (r != NULL && r->has_coverage) {
-            mc_fixed_format(r->coverage, was);
-            strcat(was, "%");
-        }
-        rc = push_line(lines, n,
-                       dup_printf("coverage of registry %s %s%% (the catalogue says %s)",
-                                  o->coverage[i].registry, now, was));
-    }
+    mc_free(said);
     if (rc != 0) {
         mc_study_lines_free(*lines, *n);
         *lines = NULL;
         *n = 0;
-        return mc_error_set(err, MC_ENOMEM, "out of memory");
+        return rc == MC_ENOMEM ? mc_error_set(err, MC_ENOMEM, "out of memory") : rc;
     }
     return 0;
 }
@@ -212,6 +300,9 @@ static void side_of(mc_study_side *s, const mc_cost_line *l)
     s->hours = l->hours;
     s->cost = l->cost;
     s->fee = l->fee;
+    s->minutes = l->minutes;
+    s->documents = l->documents;
+    s->visits = l->visits;
     s->volume = l->volume;
     s->annual = l->annual;
     s->revenue = l->fee * l->volume;
@@ -303,8 +394,9 @@ static int make_rows(mc_study *s, const mc_catalogue *cat, const mc_study_opts *
         }
         const mc_procedure *by = mc_catalogue_superseded(cat, p->name, o->date);
         if (by != NULL) {
-            if (push_line(&s->superseded, &s->nsuperseded,
-                          dup_printf("%s: superseded by %s", p->name, by->name)) != 0) {
+            mc_study_said one;
+            said_set(&one, "study.superseded", 0, 2, p->name, by->name);
+            if (push_said(&s->superseded, &s->superseded_said, &s->nsuperseded, &one, NULL) != 0) {
                 return mc_error_set(err, MC_ENOMEM, "out of memory");
             }
             continue;
@@ -442,6 +534,42 @@ static int attribute(mc_study *s, const mc_catalogue *cat, mc_rules *rules,
     return rc;
 }
 
+/* The sentences of what o changes for this run, into s. */
+static int sensitivity(mc_study *s, const mc_study_opts *o, const mc_catalogue *cat, mc_error *err)
+{
+    mc_study_said *said;
+    size_t n;
+    int rc = mc_study_sensitivity_said(o, cat, s->declared, &said, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = push_said(&s->sensitivity, &s->sensitivity_said, &s->nsensitivity, &said[i], NULL);
+    }
+    mc_free(said);
+    return rc == MC_ENOMEM ? mc_error_set(err, MC_ENOMEM, "out of memory") : rc;
+}
+
+/* The conflicts between the stacked reforms of o into s: reform.h's English sentences, each
+ * as the argument of "study.conflict" (reform.h gives no code of its own). */
+static int conflicts(mc_study *s, const mc_study_opts *o, mc_error *err)
+{
+    if (o->nreforms < 2) {
+        return 0;
+    }
+    char **lines;
+    size_t n;
+    int rc = mc_reform_conflicts(o->reforms, o->nreforms, &lines, &n, err);
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        mc_study_said one;
+        said_set(&one, "study.conflict", 0, 1, lines[k]);
+        rc = push_said(&s->conflicts, &s->conflicts_said, &s->nconflicts, &one, lines[k]);
+        lines[k] = NULL; /* the study's now, or freed */
+        if (rc != 0) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    mc_reform_conflicts_free(lines, n); /* NULL, 0 after a failure */
+    return rc;
+}
+
 /* The catalogue under the reforms of o, into *out. */
 static int apply_reforms(const mc_catalogue *cat, const mc_study_opts *o, mc_catalogue **out,
                          mc_error *err)
@@ -473,9 +601,9 @@ int mc_study_run(mc_study *out, const mc_catalogue *cat, mc_rules *rules,
     }
     pv->has_cov = o->measured != NULL || o->ncoverage > 0;
     const mc_coverage *cov = pv->has_cov ? &pv->cov : NULL;
-    rc = mc_study_sensitivity(o, cat, out->declared, &out->sensitivity, &out->nsensitivity, err);
-    if (rc == 0 && o->nreforms > 1) {
-        rc = mc_reform_conflicts(o->reforms, o->nreforms, &out->conflicts, &out->nconflicts, err);
+    rc = sensitivity(out, o, cat, err);
+    if (rc == 0) {
+        rc = conflicts(out, o, err);
     }
     if (rc == 0) {
         rc = apply_reforms(cat, o, &pv->reformed, err);
@@ -525,8 +653,11 @@ void mc_study_free(mc_study *s)
     mc_free(s->rows);
     mc_free(s->groups);
     mc_free(s->changes);
-    mc_reform_conflicts_free(s->conflicts, s->nconflicts);
+    mc_study_lines_free(s->conflicts, s->nconflicts);
     mc_study_lines_free(s->superseded, s->nsuperseded);
     mc_study_lines_free(s->sensitivity, s->nsensitivity);
+    mc_free(s->conflicts_said);
+    mc_free(s->superseded_said);
+    mc_free(s->sensitivity_said);
     memset(s, 0, sizeof *s);
 }

@@ -577,6 +577,28 @@ static const entry catalogue[] = {
      "xin lỗi: hãy thử lại sau (store: {1})"},
     {"store.unreachable", "store: cannot connect to the database: {1}",
      "không kết nối được đến cơ sở dữ liệu, xin lỗi: hãy thử lại sau ({1})"},
+    /* ---- a cost study's sentences (study.h, mc_study_say): what a run changed, what it left
+     * out, where stacked reforms meet; "cơ sở dữ liệu" is a registry ---- */
+    {"study.conflict", "{1}",
+     "hai phương án cùng thay đổi một nội dung (chi tiết bằng tiếng Anh: {1})"},
+    {"study.sensitivity-coverage", "coverage of registry {1} {2}% (the catalogue says {3}%)",
+     "tỷ lệ bao phủ của cơ sở dữ liệu {1}: {2}% (danh mục ghi {3}%)"},
+    {"study.sensitivity-coverage-none",
+     "coverage of registry {1} {2}% (the catalogue says no coverage, every subject)",
+     "tỷ lệ bao phủ của cơ sở dữ liệu {1}: {2}% (danh mục không ghi tỷ lệ bao phủ, tức là mọi "
+     "đối tượng)"},
+    {"study.sensitivity-income", "hourly income {1} {2} (the cost model {3} says {4})",
+     "thu nhập một giờ {1} {2} (mô hình chi phí {3} ghi {4})"},
+    {"study.sensitivity-waiting-no-no",
+     "waiting time not counted (the cost model {1}: not counted)",
+     "không tính thời gian chờ (mô hình chi phí {1}: không tính)"},
+    {"study.sensitivity-waiting-no-yes", "waiting time not counted (the cost model {1}: counted)",
+     "không tính thời gian chờ (mô hình chi phí {1}: có tính)"},
+    {"study.sensitivity-waiting-yes-no", "waiting time counted (the cost model {1}: not counted)",
+     "có tính thời gian chờ (mô hình chi phí {1}: không tính)"},
+    {"study.sensitivity-waiting-yes-yes", "waiting time counted (the cost model {1}: counted)",
+     "có tính thời gian chờ (mô hình chi phí {1}: có tính)"},
+    {"study.superseded", "{1}: superseded by {2}", "{1}: đã được thay thế bởi thủ tục {2}"},
     /* ---- the subject of a dossier ---- */
     {"subject.applicant",
      "role 'applicant' may not change the subject of dossier {1} (field '{2}'); an officer may "

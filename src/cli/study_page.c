@@ -597,15 +597,26 @@ static void caveats(html *h, const study_out *o, const mc_study *s, bool reform)
         html_item(h, NULL, lines[i] ? lines[i] : "");
         mc_free(lines[i]);
     }
-    /* The library words these in English (study.h): shown as they are, each a line. */
+    /* The library's sentences in the page's language (mc_study_say), each a line; a study
+     * without them (made by hand) has its English lines. */
     for (size_t i = 0; i < s->nsensitivity; i++) {
-        char *line = say(o, W_CAVEAT_SENSITIVITY, s->sensitivity[i], (const char *)NULL);
+        char said[2048];
+        if (s->sensitivity_said != NULL) {
+            mc_study_say(&s->sensitivity_said[i], o->lang, said, sizeof said);
+        }
+        char *line = say(o, W_CAVEAT_SENSITIVITY, s->sensitivity_said ? said : s->sensitivity[i],
+                         (const char *)NULL);
         oom |= line == NULL;
         html_item(h, NULL, line ? line : "");
         mc_free(line);
     }
     for (size_t i = 0; i < s->nconflicts; i++) {
-        char *line = say(o, W_CAVEAT_CONFLICTS, s->conflicts[i], (const char *)NULL);
+        char said[2048];
+        if (s->conflicts_said != NULL) {
+            mc_study_say(&s->conflicts_said[i], o->lang, said, sizeof said);
+        }
+        char *line = say(o, W_CAVEAT_CONFLICTS, s->conflicts_said ? said : s->conflicts[i],
+                         (const char *)NULL);
         oom |= line == NULL;
         html_item(h, NULL, line ? line : "");
         mc_free(line);

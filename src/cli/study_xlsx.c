@@ -1,11 +1,16 @@
 /* The workbook of a cost study (study_out.h), for the reviewer who checks a briefing's figures:
  * one row per procedure as on the forms of Circular 02/2017/TT-VPCP officials fill today, the
- * figures motcua computed written as values and everything derived from them written as
- * spreadsheet formulas (the time cost = hours × hourly income, annual = cost × volume, saving =
- * before − after, totals = SUM, the split by statistics and assumptions = SUMIF, % = saving /
+ * parts of SPEC §8.1's formula motcua summed written as values (the applicant's minutes, the
+ * fee, the documents' and the visits' cost, each exact) and everything derived from them written
+ * as spreadsheet formulas (hours = minutes / 60, the time cost = hours × hourly income, the cost
+ * per dossier = ROUND(time cost + fee + documents + visits, 0), annual = cost × volume, saving
+ * = before − after, totals = SUM, the split by statistics and assumptions = SUMIF, % = saving /
  * before), each formula with its computed value cached, so that the workbook opens with figures
- * and a recalculation gives the same ones. Written with libxlsxwriter to PATH.tmp, renamed when
- * whole. */
+ * and a recalculation gives the same ones, to the unit. Minutes, not hours, are the value the
+ * sheet starts from: a procedure's minutes are a decimal with an end (shares to a millionth times
+ * minutes), its hours often are not (10 minutes are 0.1666… h), and hours rounded to a millionth
+ * times the income can move the cost by a unit where it ends near a half. Written with
+ * libxlsxwriter to PATH.tmp, renamed when whole. */
 #include "study_out.h"
 
 #include "cli.h"
@@ -39,17 +44,22 @@ typedef enum xword {
     X_AGENCY,
     X_SECTOR,
     X_BASIS,
+    X_MINUTES,
     X_HOURS,
     X_HOURLY,
     X_TIME_COST,
     X_COST,
-    X_MONEY,
+    X_DOCUMENTS,
+    X_VISITS,
     X_FEE,
     X_VOLUME,
     X_ANNUAL,
+    X_R_MINUTES,
     X_R_HOURS,
     X_R_TIME_COST,
     X_R_COST,
+    X_R_DOCUMENTS,
+    X_R_VISITS,
     X_R_FEE,
     X_R_VOLUME,
     X_R_ANNUAL,
@@ -109,18 +119,24 @@ static const xwords_row xwords[X_COUNT] = {
     [X_AGENCY] = {"Cơ quan", "Agency"},
     [X_SECTOR] = {"Lĩnh vực", "Sector"},
     [X_BASIS] = {"Cơ sở số liệu", "Figures rest on"},
-    [X_HOURS] = {"Số giờ một hồ sơ", "Hours per dossier"},
+    [X_MINUTES] = {"Số phút một hồ sơ", "Minutes per dossier"},
+    [X_HOURS] = {"Số giờ một hồ sơ (phút / 60)", "Hours per dossier (minutes / 60)"},
     [X_HOURLY] = {"Thu nhập một giờ", "Hourly income"},
     [X_TIME_COST] = {"Chi phí thời gian (giờ × thu nhập)", "Time cost (hours × income)"},
-    [X_COST] = {"Chi phí một hồ sơ", "Cost per dossier"},
-    [X_MONEY] = {"trong đó chi phí bằng tiền (phí, giấy tờ, đi lại)",
-                 "of which money (fees, documents, visits)"},
-    [X_FEE] = {"trong đó phí, lệ phí", "of which fees"},
+    [X_COST] = {"Chi phí một hồ sơ (thời gian + phí + giấy tờ + đi lại, làm tròn đến đồng)",
+                "Cost per dossier (time + fees + documents + visits, rounded to the unit)"},
+    [X_DOCUMENTS] = {"Chi phí giấy tờ (bình quân một hồ sơ)",
+                     "Documents' cost (average per dossier)"},
+    [X_VISITS] = {"Chi phí đi lại", "Visits' cost"},
+    [X_FEE] = {"Phí, lệ phí", "Fees"},
     [X_VOLUME] = {"Số hồ sơ một năm", "Dossiers a year"},
     [X_ANNUAL] = {"Chi phí hằng năm", "Annual cost"},
+    [X_R_MINUTES] = {"Sau cải cách: số phút", "After: minutes"},
     [X_R_HOURS] = {"Sau cải cách: số giờ", "After: hours"},
     [X_R_TIME_COST] = {"Sau cải cách: chi phí thời gian", "After: time cost"},
     [X_R_COST] = {"Sau cải cách: chi phí một hồ sơ", "After: cost per dossier"},
+    [X_R_DOCUMENTS] = {"Sau cải cách: chi phí giấy tờ", "After: documents' cost"},
+    [X_R_VISITS] = {"Sau cải cách: chi phí đi lại", "After: visits' cost"},
     [X_R_FEE] = {"Sau cải cách: phí, lệ phí", "After: fees"},
     [X_R_VOLUME] = {"Sau cải cách: số hồ sơ một năm", "After: dossiers a year"},
     [X_R_ANNUAL] = {"Sau cải cách: chi phí hằng năm", "After: annual cost"},
@@ -154,12 +170,16 @@ static const xwords_row xwords[X_COUNT] = {
     [X_CONFLICT] = {"xung đột giữa các phương án", "conflict between reforms"},
     [X_MODEL] = {"mô hình chi phí", "cost model"},
     [X_METHOD] = {"phương pháp", "method"},
-    [X_METHOD_TEXT] = {"Chi phí một hồ sơ = số giờ × thu nhập một giờ + chi phí bằng tiền (phí, "
-                       "lệ phí, giấy tờ, đi lại), làm tròn đến đồng; chi phí hằng năm = chi phí "
-                       "một hồ sơ × số hồ sơ một năm; tiết kiệm = hiện nay − sau cải cách.",
-                       "Cost per dossier = hours × hourly income + money (fees, documents, "
-                       "visits), rounded to the unit; annual cost = cost per dossier × dossiers "
-                       "a year; saving = today − after."},
+    [X_METHOD_TEXT] = {"Chi phí một hồ sơ = số giờ × thu nhập một giờ + phí, lệ phí + chi phí "
+                       "giấy tờ + chi phí đi lại, làm tròn một lần đến đồng (từ 0,5 làm tròn "
+                       "lên); số giờ = số phút / 60 (số phút và chi phí giấy tờ ghi đủ mọi chữ "
+                       "số thập phân, không làm tròn); chi phí hằng năm = chi phí một hồ sơ × số "
+                       "hồ sơ một năm; tiết kiệm = hiện nay − sau cải cách.",
+                       "Cost per dossier = hours × hourly income + fees + documents' cost + "
+                       "visits' cost, rounded once to the unit (a half rounds up); hours = "
+                       "minutes / 60 (minutes and the documents' cost are written with every "
+                       "decimal, not rounded); annual cost = cost per dossier × dossiers a year; "
+                       "saving = today − after."},
 };
 
 static const char *xw(const study_out *o, xword k)
@@ -173,6 +193,8 @@ typedef struct book {
     lxw_workbook *wb;
     const study_out *o;
     lxw_format *head, *money, *hours, *pct, *bold, *bold_money, *bold_pct, *title, *wrap;
+    lxw_format *exact;       /* minutes: every decimal shown */
+    lxw_format *exact_money; /* a cost with decimals: every decimal shown */
     lxw_error error; /* the first failure of a write; LXW_NO_ERROR while there is none */
 } book;
 
@@ -232,18 +254,23 @@ enum {
     C_AGENCY,
     C_SECTOR,
     C_BASIS,
+    C_MINUTES,
     C_HOURS,
     C_HOURLY,
     C_TIME,
-    C_COST,
-    C_MONEY,
     C_FEE,
+    C_DOCS,
+    C_VISITS,
+    C_COST,
     C_VOLUME,
     C_ANNUAL,
+    C_R_MINUTES,
     C_R_HOURS,
     C_R_TIME,
-    C_R_COST,
     C_R_FEE,
+    C_R_DOCS,
+    C_R_VISITS,
+    C_R_COST,
     C_R_VOLUME,
     C_R_ANNUAL,
     C_SAVING,
@@ -268,9 +295,61 @@ static double d(int64_t v)
     return (double)v;
 }
 
-static double hours_of(mc_fixed h)
+/* An exact part of the cost (over MC_COST_EXACT) as the nearest double: the exact decimal read
+ * back, correctly rounded. */
+static double exact(mc_cost_int v)
 {
-    return (double)h / (double)MC_FIXED_ONE;
+    char digits[48];
+    mc_cost_exact_format(v, digits, sizeof digits);
+    return strtod(digits, NULL);
+}
+
+/* The columns of one side of a procedure's row: today's or the reforms'. */
+typedef struct side_cols {
+    lxw_col_t minutes, hours, hourly, time, fee, docs, visits, cost, volume, annual;
+} side_cols;
+
+/* hourly C_COUNT: the side has no income column of its own, and refers to $C$3. */
+static const side_cols TODAY = {C_MINUTES, C_HOURS,  C_HOURLY, C_TIME,   C_FEE,
+                                C_DOCS,    C_VISITS, C_COST,   C_VOLUME, C_ANNUAL};
+static const side_cols AFTER = {C_R_MINUTES, C_R_HOURS,  C_COUNT,  C_R_TIME,   C_R_FEE,
+                                C_R_DOCS,    C_R_VISITS, C_R_COST, C_R_VOLUME, C_R_ANNUAL};
+
+/* One side of a procedure's row r in the columns k: minutes, hours = minutes / 60, time cost =
+ * hours × income (inc: the income's cell, $C$3), fee, documents, visits, cost = ROUND(time +
+ * fee + documents + visits, 0), volume, annual = cost × volume. */
+static void side_cells(book *b, lxw_worksheet *ws, lxw_row_t r, const mc_study_side *x,
+                       const side_cols *k, const char *inc, int64_t income)
+{
+    char fm[200], a[16], c2[16], c3[16], c4[16];
+    double m = exact(x->minutes), h = m / 60, t = h * (double)income;
+    number(b, ws, r, k->minutes, m, b->exact);
+    cell(a, r, k->minutes, false);
+    snprintf(fm, sizeof fm, "=%s/60", a);
+    formula(b, ws, r, k->hours, fm, h, b->hours);
+    snprintf(c2, sizeof c2, "%s", inc);
+    if (k->hourly != C_COUNT) {
+        snprintf(fm, sizeof fm, "=%s", inc);
+        formula(b, ws, r, k->hourly, fm, (double)income, b->money);
+        cell(c2, r, k->hourly, false);
+    }
+    cell(a, r, k->hours, false);
+    snprintf(fm, sizeof fm, "=%s*%s", a, c2);
+    formula(b, ws, r, k->time, fm, t, b->money);
+    number(b, ws, r, k->fee, d(x->fee), b->money);
+    number(b, ws, r, k->docs, exact(x->documents), b->exact_money);
+    number(b, ws, r, k->visits, d(x->visits), b->money);
+    cell(a, r, k->time, false);
+    cell(c2, r, k->fee, false);
+    cell(c3, r, k->docs, false);
+    cell(c4, r, k->visits, false);
+    snprintf(fm, sizeof fm, "=ROUND(%s+%s+%s+%s,0)", a, c2, c3, c4);
+    formula(b, ws, r, k->cost, fm, d(x->cost), b->money);
+    number(b, ws, r, k->volume, d(x->volume), b->money);
+    cell(a, r, k->cost, false);
+    cell(c2, r, k->volume, false);
+    snprintf(fm, sizeof fm, "=%s*%s", a, c2);
+    formula(b, ws, r, k->annual, fm, d(x->annual), b->money);
 }
 
 /* One procedure's row r (0-based sheet row). */
@@ -290,38 +369,8 @@ static void proc_row(book *b, lxw_worksheet *ws, lxw_row_t r, size_t no, const m
     text(b, ws, r, C_AGENCY, x->agency, NULL);
     text(b, ws, r, C_SECTOR, x->sector, NULL);
     text(b, ws, r, C_BASIS, xw(o, x->assumed ? X_ASSUMED : X_STATISTICS), NULL);
-    /* Today. */
-    double h = hours_of(x->base.hours), time = h * (double)income;
-    number(b, ws, r, C_HOURS, h, b->hours);
-    snprintf(fm, sizeof fm, "=%s", inc);
-    formula(b, ws, r, C_HOURLY, fm, (double)income, b->money);
-    cell(a, r, C_HOURS, false);
-    cell(bb, r, C_HOURLY, false);
-    snprintf(fm, sizeof fm, "=%s*%s", a, bb);
-    formula(b, ws, r, C_TIME, fm, time, b->money);
-    number(b, ws, r, C_COST, d(x->base.cost), b->money);
-    cell(a, r, C_COST, false);
-    cell(bb, r, C_TIME, false);
-    snprintf(fm, sizeof fm, "=%s-%s", a, bb);
-    formula(b, ws, r, C_MONEY, fm, d(x->base.cost) - time, b->money);
-    number(b, ws, r, C_FEE, d(x->base.fee), b->money);
-    number(b, ws, r, C_VOLUME, d(x->base.volume), b->money);
-    cell(bb, r, C_VOLUME, false);
-    snprintf(fm, sizeof fm, "=%s*%s", a, bb);
-    formula(b, ws, r, C_ANNUAL, fm, d(x->base.annual), b->money);
-    /* Under the reforms. */
-    double rh = hours_of(x->reform.hours), rtime = rh * (double)income;
-    number(b, ws, r, C_R_HOURS, rh, b->hours);
-    cell(a, r, C_R_HOURS, false);
-    snprintf(fm, sizeof fm, "=%s*%s", a, inc);
-    formula(b, ws, r, C_R_TIME, fm, rtime, b->money);
-    number(b, ws, r, C_R_COST, d(x->reform.cost), b->money);
-    number(b, ws, r, C_R_FEE, d(x->reform.fee), b->money);
-    number(b, ws, r, C_R_VOLUME, d(x->reform.volume), b->money);
-    cell(a, r, C_R_COST, false);
-    cell(bb, r, C_R_VOLUME, false);
-    snprintf(fm, sizeof fm, "=%s*%s", a, bb);
-    formula(b, ws, r, C_R_ANNUAL, fm, d(x->reform.annual), b->money);
+    side_cells(b, ws, r, &x->base, &TODAY, inc, income);
+    side_cells(b, ws, r, &x->reform, &AFTER, inc, income);
     /* The saving, its share, the state's revenue. */
     cell(a, r, C_ANNUAL, false);
     cell(bb, r, C_R_ANNUAL, false);
@@ -403,7 +452,7 @@ static void procs_sheet(book *b, size_t i, totals_at *at)
     keep(b, worksheet_set_column(ws, C_PROC, C_PROC, 30, NULL));
     keep(b, worksheet_set_column(ws, C_NAME, C_NAME, 40, NULL));
     keep(b, worksheet_set_column(ws, C_AGENCY, C_BASIS, 14, NULL));
-    keep(b, worksheet_set_column(ws, C_HOURS, C_R_REVENUE, 17, NULL));
+    keep(b, worksheet_set_column(ws, C_MINUTES, C_R_REVENUE, 17, NULL));
     keep(b, worksheet_set_column(ws, C_NOTES, C_NOTES, 60, NULL));
     keep(b, worksheet_set_row(ws, HEAD_ROW, 45, NULL));
     text(b, ws, 0, 0, xw(o, X_TITLE), b->title);
@@ -418,10 +467,12 @@ static void procs_sheet(book *b, size_t i, totals_at *at)
     int64_t income = s->model.hourly_income.amount;
     number(b, ws, 2, 2, (double)income, b->money); /* $C$3, which every row's income refers to */
     static const xword head[C_COUNT] = {
-        X_NO,     X_CODE,       X_PROCEDURE,   X_NAME,      X_AGENCY, X_SECTOR,   X_BASIS,
-        X_HOURS,  X_HOURLY,     X_TIME_COST,   X_COST,      X_MONEY,  X_FEE,      X_VOLUME,
-        X_ANNUAL, X_R_HOURS,    X_R_TIME_COST, X_R_COST,    X_R_FEE,  X_R_VOLUME, X_R_ANNUAL,
-        X_SAVING, X_SAVING_PCT, X_REVENUE,     X_R_REVENUE, X_NOTES};
+        X_NO,        X_CODE,        X_PROCEDURE, X_NAME,        X_AGENCY,    X_SECTOR,
+        X_BASIS,     X_MINUTES,     X_HOURS,     X_HOURLY,      X_TIME_COST, X_FEE,
+        X_DOCUMENTS, X_VISITS,      X_COST,      X_VOLUME,      X_ANNUAL,    X_R_MINUTES,
+        X_R_HOURS,   X_R_TIME_COST, X_R_FEE,     X_R_DOCUMENTS, X_R_VISITS,  X_R_COST,
+        X_R_VOLUME,  X_R_ANNUAL,    X_SAVING,    X_SAVING_PCT,  X_REVENUE,   X_R_REVENUE,
+        X_NOTES};
     for (lxw_col_t c = 0; c < C_COUNT; c++) {
         text(b, ws, HEAD_ROW, c, xw(o, head[c]), b->head);
     }
@@ -562,6 +613,18 @@ static void assumption(book *b, lxw_worksheet *ws, lxw_row_t *r, const char *kin
     (*r)++;
 }
 
+/* Sentence i of a study in the workbook's language, into out: its message when the study has
+ * them (said), else its English line. */
+static const char *sentence(const study_out *o, const mc_study_said *said, size_t i,
+                            char *const *lines, char *out, size_t outsz)
+{
+    if (said == NULL) {
+        return lines[i];
+    }
+    mc_study_say(&said[i], o->lang, out, outsz);
+    return out;
+}
+
 static void assumptions_sheet(book *b)
 {
     const study_out *o = b->o;
@@ -579,33 +642,42 @@ static void assumptions_sheet(book *b)
     text(b, ws, 0, 2, xw(o, X_TEXT), b->head);
     lxw_row_t r = 1;
     const mc_study *s = o->studies[0];
-    char model[300], hpd[32];
+    char model[300], hpd[32], income[64];
     mc_fixed_format(s->model.hours_per_day, hpd);
+    mc_msg_money(o->lang, (long long)s->model.hourly_income.amount, s->model.hourly_income.currency,
+                 income, sizeof income);
     snprintf(model, sizeof model,
-             o->lang == MC_LANG_EN ? "%s: hourly income %lld %s, %s hours a day, waiting %s"
-                                   : "%s: thu nhập %lld %s một giờ, %s giờ một ngày, thời gian "
+             o->lang == MC_LANG_EN ? "%s: hourly income %s, %s hours a day, waiting %s"
+                                   : "%s: thu nhập %s một giờ, %s giờ một ngày, thời gian "
                                      "chờ %s",
-             s->model.name, (long long)s->model.hourly_income.amount,
-             s->model.hourly_income.currency, hpd,
+             s->model.name, income, hpd,
              s->model.count_waiting ? (o->lang == MC_LANG_EN ? "counted" : "có tính")
                                     : (o->lang == MC_LANG_EN ? "not counted" : "không tính"));
     assumption(b, ws, &r, xw(o, X_METHOD), "", xw(o, X_METHOD_TEXT));
     assumption(b, ws, &r, xw(o, X_MODEL), "", model);
+    char line[2048];
     for (size_t i = 0; i < s->nsensitivity; i++) {
-        assumption(b, ws, &r, xw(o, X_SENSITIVITY), "", s->sensitivity[i]);
+        assumption(b, ws, &r, xw(o, X_SENSITIVITY), "",
+                   sentence(o, s->sensitivity_said, i, s->sensitivity, line, sizeof line));
     }
     for (size_t i = 0; i < s->nsuperseded; i++) {
         const char *colon = strchr(s->superseded[i], ':');
-        char name[200];
-        snprintf(name, sizeof name, "%.*s",
-                 colon ? (int)(colon - s->superseded[i]) : (int)strlen(s->superseded[i]),
-                 s->superseded[i]);
-        assumption(b, ws, &r, xw(o, X_SUPERSEDED), name, s->superseded[i]);
+        char name[MC_STUDY_ARGSZ];
+        if (s->superseded_said != NULL) {
+            snprintf(name, sizeof name, "%s", s->superseded_said[i].args[0]);
+        } else {
+            snprintf(name, sizeof name, "%.*s",
+                     colon ? (int)(colon - s->superseded[i]) : (int)strlen(s->superseded[i]),
+                     s->superseded[i]);
+        }
+        assumption(b, ws, &r, xw(o, X_SUPERSEDED), name,
+                   sentence(o, s->superseded_said, i, s->superseded, line, sizeof line));
     }
     for (size_t k = 0; k < o->n; k++) {
         const mc_study *t = o->studies[k];
         for (size_t i = 0; i < t->nconflicts; i++) {
-            assumption(b, ws, &r, xw(o, X_CONFLICT), o->labels[k], t->conflicts[i]);
+            assumption(b, ws, &r, xw(o, X_CONFLICT), o->labels[k],
+                       sentence(o, t->conflicts_said, i, t->conflicts, line, sizeof line));
         }
     }
     /* What each procedure's figures assume, today and (when it differs) after. */
@@ -681,6 +753,9 @@ int study_xlsx_write(const char *path, const study_out *o, mc_error *err)
     b.head = fmt(&b, NULL, true, true);
     b.money = fmt(&b, "#,##0", false, false);
     b.hours = fmt(&b, "0.00", false, false);
+    /* two decimals always (no bare "2,650."), then as many as there are, up to 18 */
+    b.exact = fmt(&b, "#,##0.00################", false, false);
+    b.exact_money = b.exact;
     b.pct = fmt(&b, "0.00%", false, false);
     b.bold = fmt(&b, NULL, true, false);
     b.bold_money = fmt(&b, "#,##0", true, false);
