@@ -129,10 +129,10 @@ check "runs 0 is 400" refused 400 api.simulate-runs '{"runs": 0}' \
     '"runs" must be a whole number from 1 to 20'
 check "runs above 20 is 400" refused 400 api.simulate-runs '{"runs": 21, "dossiers": 10}'
 check "runs of a fraction is 400" refused 400 api.simulate-runs '{"runs": 2.5}'
-check "dossiers × runs above 100,000 is 400" refused 400 api.simulate-work \
-    '{"dossiers": 20000, "runs": 6}' \
-    '"dossiers" × "runs" is 120000, more than 100000: simulate fewer dossiers or fewer runs'
-check "dossiers × runs of 100,000 is taken" answer 200 '{"dossiers": 5000, "runs": 20, "procedure": ["alpha"]}' \
+check "dossiers × runs above 50,000 is 400" refused 400 api.simulate-work \
+    '{"dossiers": 20000, "runs": 3}' \
+    '"dossiers" × "runs" is 60000, more than 50000: simulate fewer dossiers or fewer runs'
+check "dossiers × runs of 50,000 is taken" answer 200 '{"dossiers": 2500, "runs": 20, "procedure": ["alpha"]}' \
     'd["intervals"]["runs"] == 20'
 check "a negative seed is 400" refused 400 api.simulate-seed '{"seed": -1}' \
     '"seed" must be a whole number from 0 to 9007199254740991'
@@ -169,8 +169,8 @@ check "in Vietnamese when asked" \
     'd["message"] == "\"dossiers\" (số hồ sơ mô phỏng) phải là một số nguyên từ 1 đến 20000" and d["code"] == "api.simulate-dossiers"' \
     clerk-secret vi
 check "the bound of dossiers × runs in Vietnamese" \
-    answer 400 '{"dossiers": 20000, "runs": 6}' \
-    'd["message"] == "\"dossiers\" × \"runs\" bằng 120000, vượt quá 100000: hãy mô phỏng ít hồ sơ hơn hoặc chạy ít lần hơn"' \
+    answer 400 '{"dossiers": 20000, "runs": 3}' \
+    'd["message"] == "\"dossiers\" × \"runs\" bằng 60000, vượt quá 50000: hãy mô phỏng ít hồ sơ hơn hoặc chạy ít lần hơn"' \
     clerk-secret vi
 check "a failed simulation in Vietnamese keeps the library's words as its argument" \
     answer 422 '{"agency": ["nobody"]}' \

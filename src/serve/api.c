@@ -2091,11 +2091,12 @@ static void ep_post_cost(job *a, const principal *p, const api_request *rq, cons
 /* ==== simulations (issue 22) ============================================================== */
 
 /* The bounds of a simulation (docs/api.md, "POST /api/simulate"): the dossiers of one run, the
- * runs, and the dossiers of all runs together, which is what the time of a request grows with
- * (about 17 µs a dossier with a reform on the bundled catalogue: 100,000 take under 2 s); a seed
- * is at most what a JavaScript number holds exactly. */
+ * runs, and the dossiers of all runs together, which the time a request holds its engine grows
+ * with: a request holds one of the 16 engines all along, and a token may run 4 at once (on the
+ * bundled catalogue with three reforms stacked, about 25 µs a dossier and 40 ms a run: 50,000 in
+ * all take about 1.5 s). A seed is at most what a JavaScript number holds exactly. */
 enum { API_SIM_DEFAULT_DOSSIERS = 10000, API_SIM_MAX_DOSSIERS = 20000, API_SIM_MAX_RUNS = 20,
-       API_SIM_MAX_WORK = 100000 };
+       API_SIM_MAX_WORK = 50000 };
 #define API_SIM_MAX_SEED INT64_C(9007199254740991)
 
 /* The members of a simulation's body. */
