@@ -10,16 +10,16 @@
 #include <string.h>
 
 const char *const front_sim_fig_keys[FRONT_SIM_NFIG] = {
-    "cost_per_dossier", "annual_cost",  "legal_annual_cost", "fee_revenue", "on_time_pct",
+    "cost_per_dossier", "annual_cost",       "legal_annual_cost",  "fee_revenue", "on_time_pct",
     "lead_mean_wd",     "asked_per_dossier", "visits_per_dossier", "staff_days"};
 
 /* ==== the runs ============================================================================ */
 
 static double fig_value(const mc_sim_figures *f, int i)
 {
-    const double v[FRONT_SIM_NFIG] = {f->cost,      f->annual,    f->legal_annual,
-                                      f->revenue,   f->on_time,   f->lead_mean,
-                                      f->asked,     f->visits,    f->staff_days};
+    const double v[FRONT_SIM_NFIG] = {f->cost,    f->annual,  f->legal_annual,
+                                      f->revenue, f->on_time, f->lead_mean,
+                                      f->asked,   f->visits,  f->staff_days};
     return v[i];
 }
 
@@ -192,10 +192,10 @@ static json_t *intervals_json(const front_sim_runs *r, bool two)
         for (int i = 0; i < FRONT_SIM_NFIG; i++) {
             double mean, half;
             mc_sim_interval(r->v[k] + (size_t)i * r->k, r->k, &mean, &half);
-            front_jset(side, front_sim_fig_keys[i],
-                       json_pack("{s:f, s:f, s:f}", "mean", mean, "low", mean - half, "high",
-                                 mean + half),
-                       &ok);
+            front_jset(
+                side, front_sim_fig_keys[i],
+                json_pack("{s:f, s:f, s:f}", "mean", mean, "low", mean - half, "high", mean + half),
+                &ok);
         }
         front_jset(o, k ? "reform" : "baseline", side, &ok);
     }
@@ -300,11 +300,11 @@ json_t *front_sim_json(const front_sim *v, const mc_sim_result *base, const mc_s
 {
     const mc_sim_opts *o = v->opts;
     bool ok = true;
-    json_t *out = json_pack(
-        "{s:I, s:b, s:I, s:I, s:s, s:s?, s:s?}", "dossiers", (json_int_t)base->total.dossiers,
-        "year", o->year, "seed", (json_int_t)v->seed, "runs", (json_int_t)v->runs.k, "from",
-        v->day, "cost_model", o->model ? o->model->name : NULL, "reform",
-        v->nreforms ? mc_reform_name(v->reforms[0]) : NULL);
+    json_t *out = json_pack("{s:I, s:b, s:I, s:I, s:s, s:s?, s:s?}", "dossiers",
+                            (json_int_t)base->total.dossiers, "year", o->year, "seed",
+                            (json_int_t)v->seed, "runs", (json_int_t)v->runs.k, "from", v->day,
+                            "cost_model", o->model ? o->model->name : NULL, "reform",
+                            v->nreforms ? mc_reform_name(v->reforms[0]) : NULL);
     json_t *rs = json_array();
     for (size_t i = 0; i < v->nreforms; i++) {
         front_jpush(rs, json_string(mc_reform_name(v->reforms[i])), &ok);

@@ -43,20 +43,20 @@ void front_sim_runs_free(front_sim_runs *r);
 
 /* Everything the JSON shows besides the two runs; every pointer borrowed. */
 typedef struct front_sim {
-    const mc_sim_opts *opts; /* year, model */
-    int64_t seed;            /* the first run's */
-    const char *day;         /* opts->from, YYYY-MM-DD */
-    const mc_catalogue *cat; /* the baseline: each procedure's agency, sector and code */
+    const mc_sim_opts *opts;         /* year, model */
+    int64_t seed;                    /* the first run's */
+    const char *day;                 /* opts->from, YYYY-MM-DD */
+    const mc_catalogue *cat;         /* the baseline: each procedure's agency, sector and code */
     const mc_reform *const *reforms; /* applied, in order */
     size_t nreforms;
     const mc_reform *const *compare; /* --compare: each alone, its result cmp[i] */
     size_t ncompare;
     const mc_sim_result *cmp;
-    front_sim_runs runs;       /* k 1: no intervals */
-    char *const *sensitivity;  /* what the run changed, one sentence each */
+    front_sim_runs runs;      /* k 1: no intervals */
+    char *const *sensitivity; /* what the run changed, one sentence each */
     size_t nsensitivity;
-    mc_study_by by;            /* subtotals, MC_STUDY_BY_NONE for none */
-    bool has_cost;             /* motcua cost's exact annual totals on the same catalogue */
+    mc_study_by by; /* subtotals, MC_STUDY_BY_NONE for none */
+    bool has_cost;  /* motcua cost's exact annual totals on the same catalogue */
     int64_t cost_base, cost_reform;
 } front_sim;
 

@@ -2096,8 +2096,12 @@ static void ep_post_cost(job *a, const principal *p, const api_request *rq, cons
  * bundled catalogue with three reforms stacked, about 25 µs a dossier and 40 ms a run: 50,000 in
  * all took 0.6 to 1.5 s on a busy machine of 2 cores). A seed is at most what a JavaScript number
  * holds exactly. */
-enum { API_SIM_DEFAULT_DOSSIERS = 10000, API_SIM_MAX_DOSSIERS = 20000, API_SIM_MAX_RUNS = 20,
-       API_SIM_MAX_WORK = 50000 };
+enum {
+    API_SIM_DEFAULT_DOSSIERS = 10000,
+    API_SIM_MAX_DOSSIERS = 20000,
+    API_SIM_MAX_RUNS = 20,
+    API_SIM_MAX_WORK = 50000
+};
 #define API_SIM_MAX_SEED INT64_C(9007199254740991)
 
 /* The members of a simulation's body. */
