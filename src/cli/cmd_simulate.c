@@ -11,6 +11,8 @@
 #include "coverage_out.h"
 #include "html.h"
 #include "study_args.h"
+
+#include "front/sim_view.h"
 #include "motcua/coverage.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
@@ -158,37 +160,6 @@ static const char *change(double base, double reform, char out[32])
     return out;
 }
 
-/* The figures of a run or one of its procedures, whole, or NULL when out of memory (so are the
- * other views below). */
-static json_t *figures_json(const char *name, const mc_sim_figures *f)
-{
-    bool ok = true;
-    json_t *o = json_pack(
-        "{s:s, s:I, s:I, s:I, s:I, s:I}", "name", name, "dossiers", (json_int_t)f->dossiers,
-        "finished", (json_int_t)f->finished, "unfinished", (json_int_t)f->unfinished, "abolished",
-        (json_int_t)f->abolished, "refused_at_submission", (json_int_t)f->refused_at_submission);
-    struct {
-        const char *key;
-        double v;
-    } reals[] = {{"asked_per_dossier", f->asked},   {"fetched_per_dossier", f->fetched},
-                 {"visits_per_dossier", f->visits}, {"hours_per_dossier", f->hours},
-                 {"cost_per_dossier", f->cost},     {"lead_mean_wd", f->lead_mean},
-                 {"lead_p50_wd", f->p50},           {"lead_p90_wd", f->p90},
-                 {"on_time_pct", f->on_time},       {"staff_days", f->staff_days}};
-    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
-        double v = reals[i].v;
-        /* two decimals, as the text shows; null for none, and for past the histogram */
-        front_jset(o, reals[i].key,
-                   v < 0 ? json_null() : json_real((double)(long long)(v * 100 + 0.5) / 100), &ok);
-    }
-    /* a year: whole amounts */
-    front_jset(o, "volume", json_integer((json_int_t)f->volume), &ok);
-    front_jset(o, "annual_cost", json_integer((json_int_t)f->annual), &ok);
-    front_jset(o, "legal_annual_cost", json_integer((json_int_t)f->legal_annual), &ok);
-    front_jset(o, "fee_revenue", json_integer((json_int_t)f->revenue), &ok);
-    return front_jdone(o, ok);
-}
-
 /* The version of procedure name the run dates by (in force on the first day, or its first). */
 static const mc_procedure *proc_of(const sim_view *v, const char *name)
 {
@@ -201,33 +172,6 @@ static const mc_procedure *proc_of(const sim_view *v, const char *name)
     return p;
 }
 
-/* A procedure's row of a run with its agency, sector and official code. */
-static json_t *procedure_json(const sim_view *v, const mc_sim_stats *x)
-{
-    bool ok = true;
-    mc_sim_figures f = mc_sim_figures_of(x);
-    json_t *o = figures_json(x->name, &f);
-    const mc_procedure *p = proc_of(v, x->name);
-    front_jset(o, "agency", p && p->agency ? json_string(p->agency) : json_null(), &ok);
-    front_jset(o, "sector", p && p->sector ? json_string(p->sector) : json_null(), &ok);
-    front_jset(o, "code", p && p->code ? json_string(p->code) : json_null(), &ok);
-    front_jset(o, "few_dossiers", json_boolean(x->dossiers < FEW_DOSSIERS), &ok);
-    return front_jdone(o, ok);
-}
-
-static json_t *notes_json(const char *notes)
-{
-    bool ok = true;
-    json_t *a = json_array();
-    for (const char *p = notes; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        front_jpush(a, json_stringn(p, n), &ok);
-        p += n + (nl != NULL);
-    }
-    return front_jdone(a, ok);
-}
-
 /* A mean change per dossier, to the hundredth. */
 static double mean_change(const mc_sim_gain *x)
 {
@@ -236,47 +180,6 @@ static double mean_change(const mc_sim_gain *x)
     }
     double m = (double)x->change / (double)x->dossiers;
     return (double)(long long)(m * 100 + (m < 0 ? -0.5 : 0.5)) / 100;
-}
-
-static json_t *gains_json(const mc_sim_result *r)
-{
-    bool ok = true;
-    json_t *a = json_array();
-    for (int g = 0; g < MC_SIM_NGROUPS; g++) {
-        const mc_sim_gain *x = &r->gains[g];
-        front_jpush(a,
-                    json_pack("{s:s, s:I, s:f, s:I, s:I}", "group", mc_sim_group_names[g],
-                              "dossiers", (json_int_t)x->dossiers, "mean_change_per_dossier",
-                              mean_change(x), "cost_rises", (json_int_t)x->rises, "cost_falls",
-                              (json_int_t)x->falls),
-                    &ok);
-    }
-    return front_jdone(a, ok);
-}
-
-static json_t *run_json(const sim_view *v, const mc_sim_result *r)
-{
-    bool ok = true;
-    json_t *procs = json_array();
-    for (size_t i = 0; i < r->nprocedures; i++) {
-        front_jpush(procs, procedure_json(v, &r->procedures[i]), &ok);
-    }
-    mc_sim_figures t = mc_sim_figures_of(&r->total);
-    json_t *o = json_object();
-    front_jset(o, "total", figures_json("total", &t), &ok);
-    json_t *roles = json_object();
-    for (size_t i = 0; i < r->nroles; i++) {
-        front_jset(roles, r->roles[i]->name,
-                   json_real((double)(long long)(r->staff_days[i] * 100 + 0.5) / 100), &ok);
-    }
-    front_jset(o, "staff_days_by_role", roles, &ok);
-    if (r->paired) {
-        front_jset(o, "gains", gains_json(r), &ok);
-    }
-    front_jset(o, "procedures", procs, &ok);
-    front_jset(o, "indicators", front_indicators_json(&r->indicators.total), &ok);
-    front_jset(o, "notes", notes_json(r->notes), &ok);
-    return front_jdone(o, ok);
 }
 
 /* The figures of procedure name in r; NULL when r has none, or abolished it. */
@@ -1388,63 +1291,6 @@ static void reform_names(const mc_reform *const *r, size_t n, char *out, size_t 
     }
 }
 
-static json_t *intervals_json(const sim_view *v, bool two)
-{
-    bool ok = true;
-    json_t *o = json_object();
-    front_jset(o, "runs", json_integer((json_int_t)v->runs.k), &ok);
-    front_jset(o, "first_seed", json_integer((json_int_t)v->runs.first_seed), &ok);
-    front_jset(o, "last_seed", json_integer((json_int_t)(v->runs.first_seed + v->runs.k - 1)),
-               &ok);
-    front_jset(o, "t", json_real(mc_sim_t975(v->runs.k - 1)), &ok);
-    for (int k = 0; k < (two ? 2 : 1); k++) {
-        json_t *side = json_object();
-        for (int i = 0; i < NFIG; i++) {
-            double mean, half;
-            runs_interval(&v->runs, k, i, &mean, &half);
-            front_jset(side, figs[i].key,
-                       json_pack("{s:f, s:f, s:f}", "mean", mean, "low", mean - half, "high",
-                                 mean + half),
-                       &ok);
-        }
-        front_jset(o, k ? "reform" : "baseline", side, &ok);
-    }
-    return front_jdone(o, ok);
-}
-
-static json_t *by_json(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
-{
-    size_t n;
-    by_group *g = make_groups(v, base, ref, &n);
-    if (g == NULL) {
-        return NULL;
-    }
-    bool ok = true;
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        mc_sim_figures b = mc_sim_figures_of(&g[i].b), r = mc_sim_figures_of(&g[i].r);
-        json_t *o = json_object();
-        front_jset(o, by_name(v), json_string(g[i].key), &ok);
-        front_jset(o, "baseline", figures_json(g[i].key, &b), &ok);
-        if (ref) {
-            front_jset(o, "reform", figures_json(g[i].key, &r), &ok);
-        }
-        front_jpush(a, front_jdone(o, ok), &ok);
-    }
-    free(g);
-    return front_jdone(a, ok);
-}
-
-static json_t *strings_json(char **lines, size_t n)
-{
-    bool ok = true;
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        front_jpush(a, json_string(lines[i]), &ok);
-    }
-    return front_jdone(a, ok);
-}
-
 /* --compare: the baseline and each reform alone, one column each. */
 static const char *fig_text(int i, double v, char out[32])
 {
@@ -1476,6 +1322,38 @@ static void print_compare(const sim_view *v, const mc_sim_result *base)
     }
 }
 
+/* The JSON of the runs (front_sim_json, as POST /api/simulate answers) with the measured
+ * coverage of --coverage-from: EXIT_OK, or cli_out_of_memory() with nothing printed. */
+static int print_json(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
+{
+    _Static_assert((int)NFIG == (int)FRONT_SIM_NFIG, "the headline figures of front_sim_runs");
+    const front_sim fv = {
+        .opts = v->o,
+        .seed = v->seed,
+        .day = v->day,
+        .cat = v->cat,
+        .reforms = v->reforms,
+        .nreforms = v->nreforms,
+        .compare = v->compare,
+        .ncompare = v->ncompare,
+        .cmp = v->cmp,
+        .runs = {v->runs.k, v->runs.first_seed, {v->runs.v[0], v->runs.v[1]}},
+        .sensitivity = v->sensitivity,
+        .nsensitivity = v->nsensitivity,
+        .by = v->study->by,
+        .has_cost = v->has_cost,
+        .cost_base = v->cost_base,
+        .cost_reform = v->cost_reform,
+    };
+    json_t *out = front_sim_json(&fv, base, ref);
+    bool ok = out != NULL;
+    if (v->cov->on) {
+        front_jset(out, "coverage", cli_coverage_json(v->cov, v->cat), &ok);
+    }
+    return cli_print_json(front_jdone(out, ok),
+                          JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+}
+
 /* Prints the runs in the format c asks for: EXIT_OK, or cli_out_of_memory() with nothing printed
  * when their JSON could not be made. */
 static int print_runs(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
@@ -1485,48 +1363,7 @@ static int print_runs(const sim_view *v, const mc_sim_result *base, const mc_sim
     char names[1024];
     reform_names(v->reforms, v->nreforms, names, sizeof names);
     if (c->json) {
-        bool ok = true;
-        json_t *out = json_pack(
-            "{s:I, s:b, s:I, s:I, s:s, s:s?, s:s?}", "dossiers", (json_int_t)base->total.dossiers,
-            "year", o->year, "seed", (json_int_t)v->seed, "runs", (json_int_t)v->runs.k, "from",
-            v->day, "cost_model", o->model ? o->model->name : NULL, "reform",
-            v->nreforms ? mc_reform_name(v->reforms[0]) : NULL);
-        json_t *rs = json_array();
-        for (size_t i = 0; i < v->nreforms; i++) {
-            front_jpush(rs, json_string(mc_reform_name(v->reforms[i])), &ok);
-        }
-        front_jset(out, "reforms", rs, &ok);
-        front_jset(out, "changed_for_this_run", strings_json(v->sensitivity, v->nsensitivity),
-                   &ok);
-        front_jset(out, "baseline", run_json(v, base), &ok);
-        if (ref) {
-            front_jset(out, "reformed", run_json(v, ref), &ok);
-        }
-        if (v->has_cost) {
-            front_jset(out, "cost_annual",
-                       json_pack("{s:I, s:I}", "baseline", (json_int_t)v->cost_base, "reform",
-                                 (json_int_t)v->cost_reform),
-                       &ok);
-        }
-        if (v->runs.k > 1) {
-            front_jset(out, "intervals", intervals_json(v, ref != NULL), &ok);
-        }
-        if (v->study->by != MC_STUDY_BY_NONE) {
-            front_jset(out, "by", by_json(v, base, ref), &ok);
-        }
-        if (v->ncompare > 0) {
-            json_t *a = json_array();
-            for (size_t i = 0; i < v->ncompare; i++) {
-                mc_sim_figures f = mc_sim_figures_of(&v->cmp[i].total);
-                front_jpush(a, figures_json(mc_reform_name(v->compare[i]), &f), &ok);
-            }
-            front_jset(out, "compare", a, &ok);
-        }
-        if (v->cov->on) {
-            front_jset(out, "coverage", cli_coverage_json(v->cov, v->cat), &ok);
-        }
-        return cli_print_json(front_jdone(out, ok),
-                              JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        return print_json(v, base, ref);
     } else if (c->format && strcmp(c->format, "csv") == 0) {
         print_csv(v, base, ref);
         cli_coverage_print(stderr, v->cov, v->cat); /* the table stays a table */
