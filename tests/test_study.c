@@ -245,9 +245,9 @@ static void test_study__sentences_as_messages(void **state)
     said_is(&s.conflicts_said[0],
             "reforms quick and later both change the time-limit of beta: later's applies (the "
             "later one)",
-            "study.conflict", 1,
-            "hai phương án cùng thay đổi một nội dung (chi tiết bằng tiếng Anh: reforms quick and "
-            "later both change the time-limit of beta: later's applies (the later one))");
+            "reform.conflict-both", 4,
+            "hai phương án quick và later cùng thay đổi time-limit của thủ tục beta: áp dụng "
+            "phương án later (phương án sau)");
     mc_study_free(&s);
     /* each waiting sentence, as the run and the model choose */
     static const struct {
@@ -336,7 +336,12 @@ static void test_study__longest_names_fit_in_a_message(void **state)
     assert_int_equal(mc_study_run(&s, cat, NULL, &o, NULL), 0);
     assert_int_equal(s.nconflicts, 1);
     assert_true(strlen(s.conflicts[0]) > 250);
-    assert_string_equal(s.conflicts_said[0].args[0], s.conflicts[0]);
+    /* every name whole in the message's arguments, and its English the line */
+    assert_string_equal(s.conflicts_said[0].args[0], a);
+    assert_string_equal(s.conflicts_said[0].args[1], b);
+    char en[600];
+    mc_study_say(&s.conflicts_said[0], MC_LANG_EN, en, sizeof en);
+    assert_string_equal(en, s.conflicts[0]);
     mc_study_free(&s);
     mc_catalogue_free(cat);
 }

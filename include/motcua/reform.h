@@ -11,6 +11,7 @@
 #define MOTCUA_REFORM_H
 
 #include "motcua/catalogue.h"
+#include "motcua/msg.h"
 
 /* Builds in *out the catalogue base as patched by reform: its registries hold more and take the
  * reform's other directives, every version of a patched procedure gets the patch (scalars
@@ -84,5 +85,20 @@ int mc_reform_conflicts(const mc_reform *const *r, size_t n, char ***lines, size
 
 /* Frees what mc_reform_conflicts gave (lines may be NULL). */
 void mc_reform_conflicts_free(char **lines, size_t n);
+
+/* One conflict as a message of the catalogue (msg.h): its code ("reform.conflict-…", static
+ * storage) and arguments (names borrowed from the reforms, which must outlive it), so that a
+ * front end says it in Vietnamese; mc_msg_format in English gives the sentence of
+ * mc_reform_conflicts, byte for byte. */
+typedef struct mc_reform_conflict {
+    const char *code;
+    const char *args[MC_MSG_MAXARGS];
+    size_t nargs;
+} mc_reform_conflict;
+
+/* The conflicts of mc_reform_conflicts, as messages, in *out (*nout of them; NULL when none;
+ * free with mc_free). The same errors. */
+int mc_reform_conflicts_said(const mc_reform *const *r, size_t n, mc_reform_conflict **out,
+                             size_t *nout, mc_error *err);
 
 #endif

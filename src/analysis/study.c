@@ -547,26 +547,26 @@ static int sensitivity(mc_study *s, const mc_study_opts *o, const mc_catalogue *
     return rc == MC_ENOMEM ? mc_error_set(err, MC_ENOMEM, "out of memory") : rc;
 }
 
-/* The conflicts between the stacked reforms of o into s: reform.h's English sentences, each
- * as the argument of "study.conflict" (reform.h gives no code of its own). */
+/* The conflicts between the stacked reforms of o into s: reform.h's messages (code and
+ * arguments), each with its English sentence. */
 static int conflicts(mc_study *s, const mc_study_opts *o, mc_error *err)
 {
     if (o->nreforms < 2) {
         return 0;
     }
-    char **lines;
+    mc_reform_conflict *c;
     size_t n;
-    int rc = mc_reform_conflicts(o->reforms, o->nreforms, &lines, &n, err);
+    int rc = mc_reform_conflicts_said(o->reforms, o->nreforms, &c, &n, err);
     for (size_t k = 0; rc == 0 && k < n; k++) {
         mc_study_said one;
-        said_set(&one, "study.conflict", 0, 1, lines[k]);
-        rc = push_said(&s->conflicts, &s->conflicts_said, &s->nconflicts, &one, lines[k]);
-        lines[k] = NULL; /* the study's now, or freed */
+        said_set(&one, c[k].code, 0, c[k].nargs, c[k].args[0], c[k].args[1], c[k].args[2],
+                 c[k].args[3], c[k].args[4]);
+        rc = push_said(&s->conflicts, &s->conflicts_said, &s->nconflicts, &one, NULL);
         if (rc != 0) {
             rc = mc_error_set(err, MC_ENOMEM, "out of memory");
         }
     }
-    mc_reform_conflicts_free(lines, n); /* NULL, 0 after a failure */
+    mc_free(c);
     return rc;
 }
 

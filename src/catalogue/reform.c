@@ -781,41 +781,30 @@ int mc_reform_changes(const mc_reform *r, mc_reform_change **out, size_t *n, mc_
 /* ==== conflicts =========================================================================== */
 
 typedef struct said {
-    char **lines;
+    mc_reform_conflict *items;
     size_t n, cap;
     mc_error *err;
 } said;
 
-static int say(said *s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-/* Appends one formatted sentence. */
-static int say(said *s, const char *fmt, ...)
+/* Appends one conflict: message code and its nargs arguments. */
+static int say(said *s, const char *code, size_t nargs, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 8;
-        char **lines = mc_realloc(s->lines, cap * sizeof *lines);
-        if (lines == NULL) {
+        mc_reform_conflict *items = mc_realloc(s->items, cap * sizeof *items);
+        if (items == NULL) {
             return mc_error_set(s->err, MC_ENOMEM, "out of memory");
         }
-        s->lines = lines;
+        s->items = items;
         s->cap = cap;
     }
-    char *line = mc_malloc((size_t)len + 1);
-    if (line == NULL) {
-        return mc_error_set(s->err, MC_ENOMEM, "out of memory");
-    }
-    va_start(ap, fmt);
-    vsnprintf(line, (size_t)len + 1, fmt, ap);
+    mc_reform_conflict *c = &s->items[s->n++];
+    memset(c, 0, sizeof *c);
+    c->code = code;
+    va_list ap;
+    va_start(ap, nargs);
+    c->nargs = mc_msg_vargs(c->args, nargs, ap);
     va_end(ap);
-    s->lines[s->n++] = line;
     return 0;
 }
 
@@ -873,7 +862,15 @@ static bool holds_doc(const mcc_change *c)
  * against earlier. */
 static int conflict(said *s, const mc_reform *earlier, const mc_reform *later, size_t m)
 {
-    static const char *const kinds[] = {"requirement", "field", "state"};
+    /* one code per kind of element: a sentence is never assembled from translated words */
+    static const char *const both[] = {"reform.conflict-both-requirement",
+                                       "reform.conflict-both-field", "reform.conflict-both-state"};
+    static const char *const drops[] = {"reform.conflict-drops-requirement",
+                                        "reform.conflict-drops-field",
+                                        "reform.conflict-drops-state"};
+    static const char *const changes_dropped[] = {"reform.conflict-revives-requirement",
+                                                  "reform.conflict-revives-field",
+                                                  "reform.conflict-revives-state"};
     const mcc_change *y = &later->changes[m];
     const char *a = earlier->name, *b = later->name;
     /* a procedure abolished before, changed after (said once per procedure) */
@@ -884,18 +881,14 @@ static int conflict(said *s, const mc_reform *earlier, const mc_reform *later, s
                 return 0;
             }
         }
-        return say(s, "reform %s changes %s, which %s abolished: its change is not applied", b,
-                   y->pub.target, a);
+        return say(s, "reform.conflict-changes-abolished", 3, b, y->pub.target, a);
     }
     /* a procedure changed before, abolished after */
     if (y->kind == MCC_C_DROP_PROCEDURE) {
         for (size_t k = 0; k < earlier->nchanges; k++) {
             const mcc_change *x = &earlier->changes[k];
             if (x->kind == MCC_C_PROCEDURE && strcmp(x->pub.target, y->name) == 0) {
-                return say(s,
-                           "reform %s abolishes %s, which %s changes: the procedure is abolished "
-                           "(the later one)",
-                           b, y->name, a);
+                return say(s, "reform.conflict-abolishes-changed", 3, b, y->name, a);
             }
         }
         return 0;
@@ -906,10 +899,8 @@ static int conflict(said *s, const mc_reform *earlier, const mc_reform *later, s
             const mcc_change *x = &earlier->changes[k];
             if (holds_doc(x) && strcmp(x->name, y->name) == 0 &&
                 strcmp(x->pub.target, y->pub.target) != 0) {
-                return say(s,
-                           "reforms %s and %s put document %s in registries %s and %s: %s holds it "
-                           "(the later one)",
-                           a, b, y->name, x->pub.target, y->pub.target, y->pub.target);
+                return say(s, "reform.conflict-two-registries", 5, a, b, y->name, x->pub.target,
+                           y->pub.target);
             }
         }
         return 0;
@@ -925,39 +916,32 @@ static int conflict(said *s, const mc_reform *earlier, const mc_reform *later, s
             continue;
         }
         int e = element(y);
-        const char *reg = y->kind == MCC_C_REGISTRY ? "registry " : "";
         if (e < 0) {
             return say(s,
-                       "reforms %s and %s both change the %s of %s%s: %s's applies (the later one)",
-                       a, b, y->what, reg, y->pub.target, b);
+                       y->kind == MCC_C_REGISTRY ? "reform.conflict-both-registry"
+                                                 : "reform.conflict-both",
+                       4, a, b, y->what, y->pub.target);
         }
         bool dx = is_drop(x), dy = is_drop(y);
         if (dx && dy) {
             return 0; /* the same drop twice */
         }
         if (dy) {
-            return say(s,
-                       "reform %s drops the %s %s of %s, which %s changes: it is dropped (the "
-                       "later one)",
-                       b, kinds[e], y->name, y->pub.target, a);
+            return say(s, drops[e], 4, b, y->name, y->pub.target, a);
         }
         if (dx) {
-            return say(s,
-                       "reform %s changes the %s %s of %s, which %s drops: %s's applies (the "
-                       "later one)",
-                       b, kinds[e], y->name, y->pub.target, a, b);
+            return say(s, changes_dropped[e], 4, b, y->name, y->pub.target, a);
         }
-        return say(s, "reforms %s and %s both change the %s %s of %s: %s's applies (the later one)",
-                   a, b, kinds[e], y->name, y->pub.target, b);
+        return say(s, both[e], 4, a, b, y->name, y->pub.target);
     }
     return 0;
 }
 
-int mc_reform_conflicts(const mc_reform *const *r, size_t n, char ***lines, size_t *nlines,
-                        mc_error *err)
+int mc_reform_conflicts_said(const mc_reform *const *r, size_t n, mc_reform_conflict **out,
+                             size_t *nout, mc_error *err)
 {
-    *lines = NULL;
-    *nlines = 0;
+    *out = NULL;
+    *nout = 0;
     int rc = check_list(r, n, err);
     said s = {NULL, 0, 0, err};
     for (size_t j = 1; rc == 0 && j < n; j++) {
@@ -968,11 +952,42 @@ int mc_reform_conflicts(const mc_reform *const *r, size_t n, char ***lines, size
         }
     }
     if (rc != 0) {
-        mc_reform_conflicts_free(s.lines, s.n);
+        mc_free(s.items);
         return rc;
     }
-    *lines = s.lines;
-    *nlines = s.n;
+    *out = s.items;
+    *nout = s.n;
+    return 0;
+}
+
+int mc_reform_conflicts(const mc_reform *const *r, size_t n, char ***lines, size_t *nlines,
+                        mc_error *err)
+{
+    *lines = NULL;
+    *nlines = 0;
+    mc_reform_conflict *c;
+    size_t nc;
+    int rc = mc_reform_conflicts_said(r, n, &c, &nc, err);
+    char **out = rc == 0 && nc > 0 ? mc_calloc(nc, sizeof *out) : NULL;
+    if (rc == 0 && nc > 0 && out == NULL) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; rc == 0 && i < nc; i++) {
+        int len = mc_msg_format(MC_LANG_EN, c[i].code, c[i].args, c[i].nargs, NULL, 0);
+        out[i] = len >= 0 ? mc_malloc((size_t)len + 1) : NULL;
+        if (out[i] == NULL) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            break;
+        }
+        mc_msg_format(MC_LANG_EN, c[i].code, c[i].args, c[i].nargs, out[i], (size_t)len + 1);
+    }
+    mc_free(c);
+    if (rc != 0) {
+        mc_reform_conflicts_free(out, nc);
+        return rc;
+    }
+    *lines = out;
+    *nlines = nc;
     return 0;
 }
 
