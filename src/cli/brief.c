@@ -115,6 +115,14 @@ void brief_amount(mc_lang lang, const char *currency, int64_t v, char out[64])
     }
 }
 
+void brief_amount_exact(mc_lang lang, const char *currency, int64_t v, char out[64])
+{
+    bool vnd = currency == NULL || strcmp(currency, "VND") == 0;
+    char num[32];
+    brief_grouped(lang, v, num);
+    snprintf(out, 64, "%s %s", num, vnd ? (lang == MC_LANG_EN ? "VND" : "đồng") : currency);
+}
+
 void brief_percent(mc_lang lang, int64_t bp, char out[48])
 {
     char num[40];
@@ -174,11 +182,4 @@ void brief_caveats_end(html *h)
     html_box_end(h);
 }
 
-const char brief_print_style[] =
-    "body{max-width:190mm}\n"
-    ".figure{min-width:9em}\n"
-    "table{width:100%}\n"
-    "td.t{min-width:0}\n"
-    "@page{size:A4;margin:14mm 12mm}\n"
-    "@media print{body{font-size:10pt;max-width:none}.scroll{overflow:visible}"
-    "table{font-size:8pt}h2{break-after:avoid}.box{break-inside:avoid}}\n";
+const char brief_print_style[] = BRIEF_PRINT_STYLE;

@@ -49,6 +49,10 @@ void brief_decimal(mc_lang lang, int64_t v, int64_t unit, int decimals, char out
  * units, grouped ("1.500 USD"). */
 void brief_amount(mc_lang lang, const char *currency, int64_t v, char out[64]);
 
+/* An amount to the unit (a cost per dossier): "1.675.823 đồng" ("1,675,823 VND"); another
+ * currency in its units ("1.500 USD"). */
+void brief_amount_exact(mc_lang lang, const char *currency, int64_t v, char out[64]);
+
 /* Hundredths of a percent as "90,78%" ("90.78%"). */
 void brief_percent(mc_lang lang, int64_t bp, char out[48]);
 
@@ -72,7 +76,16 @@ void brief_caveats_end(html *h);
 
 /* The print layout of a briefing (html_open_doc's extra_style): A4, 190 mm of text, tables
  * that wrap instead of scrolling sideways, smaller table type on paper, headings kept with what
- * follows and boxes kept whole. */
+ * follows and boxes kept whole. BRIEF_PRINT_STYLE is the same text as a literal, for a page that
+ * adds its own rules after it. */
+#define BRIEF_PRINT_STYLE                                                                          \
+    "body{max-width:190mm}\n"                                                                      \
+    ".figure{min-width:9em}\n"                                                                     \
+    "table{width:100%}\n"                                                                          \
+    "td.t{min-width:0}\n"                                                                          \
+    "@page{size:A4;margin:14mm 12mm}\n"                                                            \
+    "@media print{body{font-size:10pt;max-width:none}.scroll{overflow:visible}"                    \
+    "table{font-size:8pt}h2{break-after:avoid}.box{break-inside:avoid}}\n"
 extern const char brief_print_style[];
 
 #endif
