@@ -48,6 +48,8 @@ typedef enum word {
     W_CAV_SAMPLE,
     W_CAV_RUNS,
     W_CAV_FEW,
+    W_CAV_FEW_COMPARE,
+    W_CAV_NONE,
     W_CAV_RISES,
     W_CAV_RISES_NONE,
     W_CAV_UNFINISHED,
@@ -107,6 +109,7 @@ typedef enum word {
     W_BY_AGENCY,
     W_BY_SECTOR,
     W_BY_PROCEDURE,
+    W_BY_EMPTY,
     W_B_DOSSIERS,
     W_B_COST_TODAY,
     W_B_ANNUAL_TODAY,
@@ -215,6 +218,14 @@ static const brief_word words[W_COUNT] = {
                    "riêng của các thủ tục này chỉ là ước lượng thô.",
                    "{1} of {2} procedures were simulated on fewer than 30 dossiers (marked ⚠): "
                    "their own figures are rough estimates."},
+    [W_CAV_FEW_COMPARE] = {"{1} trong {2} thủ tục được mô phỏng với ít hơn 30 hồ sơ: số liệu riêng "
+                           "của các thủ tục này chỉ là ước lượng thô.",
+                           "{1} of {2} procedures were simulated on fewer than 30 dossiers: their "
+                           "own figures are rough estimates."},
+    [W_CAV_NONE] = {"{1} thủ tục không có hồ sơ mô phỏng nào nên không được tính trong số liệu một "
+                    "năm; mô phỏng với --year để tính đủ.",
+                    "{1} procedures had no simulated dossier, so the year leaves them out; "
+                    "simulate with --year to count them all."},
     [W_CAV_RISES] = {"{1} trong {2} hồ sơ mô phỏng tăng chi phí theo phương án.",
                      "{1} of {2} simulated dossiers cost more under the reform."},
     [W_CAV_RISES_NONE] = {"Không hồ sơ mô phỏng nào tăng chi phí theo phương án.",
@@ -311,6 +322,8 @@ static const brief_word words[W_COUNT] = {
     [W_BY_AGENCY] = {"Tổng hợp theo cơ quan", "By agency"},
     [W_BY_SECTOR] = {"Tổng hợp theo lĩnh vực", "By sector"},
     [W_BY_PROCEDURE] = {"Tổng hợp theo thủ tục", "By procedure"},
+    [W_BY_EMPTY] = {"Không liệt kê {1} nhóm không có hồ sơ mô phỏng nào.",
+                    "Not listed: {1} groups with no simulated dossier."},
     [W_B_DOSSIERS] = {"Hồ sơ mô phỏng", "Simulated dossiers"},
     [W_B_COST_TODAY] = {"Chi phí một hồ sơ, hiện nay", "Cost per dossier, today"},
     [W_B_ANNUAL_TODAY] = {"Chi phí một năm, hiện nay", "Cost a year, today"},
@@ -629,6 +642,18 @@ static void reform_names(const mc_reform *const *r, size_t n, char *out, size_t 
     }
 }
 
+/* A reform's name and title under the page's title. */
+static void reform_meta(html *h, const sim_out *o, const mc_reform *r)
+{
+    const char *t = mc_reform_title(r);
+    if (t != NULL) {
+        brief_meta(h, o->lang, &words[W_META_REFORM_TITLE], mc_reform_name(r), t,
+                   (const char *)NULL);
+    } else {
+        brief_meta(h, o->lang, &words[W_META_REFORM], mc_reform_name(r), (const char *)NULL);
+    }
+}
+
 static void page_meta(html *h, const sim_out *o)
 {
     char n[64], seed[32], day[24], date[11];
@@ -641,14 +666,10 @@ static void page_meta(html *h, const sim_out *o)
     brief_meta(h, o->lang, &words[W_META_CATALOGUE], o->catalogue ? o->catalogue : ".",
                (const char *)NULL);
     for (size_t i = 0; i < o->nreforms; i++) {
-        const char *t = mc_reform_title(o->reforms[i]);
-        if (t != NULL) {
-            brief_meta(h, o->lang, &words[W_META_REFORM_TITLE], mc_reform_name(o->reforms[i]), t,
-                       (const char *)NULL);
-        } else {
-            brief_meta(h, o->lang, &words[W_META_REFORM], mc_reform_name(o->reforms[i]),
-                       (const char *)NULL);
-        }
+        reform_meta(h, o, o->reforms[i]);
+    }
+    for (size_t i = 0; i < o->ncompare; i++) {
+        reform_meta(h, o, o->compare[i]);
     }
     if (o->model != NULL) {
         char inc[64];
@@ -761,10 +782,17 @@ static void caveats(html *h, const sim_out *o)
         brief_caveat(h, say(o, W_CAV_SAMPLE, a, count(o, base->total.dossiers, b),
                             (const char *)NULL));
     }
-    size_t few = count_few(base);
+    size_t few = count_few(base), none = 0;
+    for (size_t i = 0; i < base->nprocedures; i++) {
+        none += base->procedures[i].dossiers == 0;
+    }
     if (few > 0) {
-        brief_caveat(h, say(o, W_CAV_FEW, count(o, (int64_t)few, a),
-                            count(o, (int64_t)base->nprocedures, b), (const char *)NULL));
+        brief_caveat(h, say(o, o->ncompare > 0 ? W_CAV_FEW_COMPARE : W_CAV_FEW,
+                            count(o, (int64_t)few, a), count(o, (int64_t)base->nprocedures, b),
+                            (const char *)NULL));
+    }
+    if (none > 0) {
+        brief_caveat(h, say(o, W_CAV_NONE, count(o, (int64_t)none, a), (const char *)NULL));
     }
     if (ref != NULL && ref->paired) {
         const mc_sim_gain *all = &ref->gains[MC_SIM_ALL];
@@ -947,7 +975,8 @@ static void gains(html *h, const sim_out *o)
     html_diverging_chart(h, w(o, W_G_CHART), labels, k, &series, w(o, W_GAIN), w(o, W_LOSS));
 }
 
-/* A figure's mean and interval: "262.400 đồng [261.000 – 263.800]". */
+/* A figure's mean and, on a second line, its interval: "262.400 đồng\n[261.000 đồng – 263.800
+ * đồng]". */
 static void interval_text(const sim_out *o, int side, int i, char *out, size_t outsz)
 {
     double *x = calloc(o->nruns, sizeof *x);
@@ -962,8 +991,8 @@ static void interval_text(const sim_out *o, int side, int i, char *out, size_t o
     mc_sim_interval(x, o->nruns, &mean, &half);
     free(x);
     char a[64], b[64], c[64];
-    snprintf(out, outsz, "%s [%s – %s]", fig_text(o, i, mean, a), fig_text(o, i, mean - half, b),
-             fig_text(o, i, mean + half, c));
+    snprintf(out, outsz, "%s\n[%s – %s]", fig_text(o, i, mean, a),
+             fig_text(o, i, mean - half, b), fig_text(o, i, mean + half, c));
 }
 
 /* --runs: each headline figure as a mean and a 95% interval. */
@@ -1054,8 +1083,13 @@ static void subtotals(html *h, const sim_out *o)
                           w(o, W_CHANGE)};
     html_heading(h, "%s", w(o, heads[o->by]));
     html_table_begin(h, NULL, head, o->ref ? 7 : 4, "lrrrrrr");
+    size_t empty = 0;
     for (size_t i = 0; i < n; i++) {
         mc_sim_figures b = mc_sim_figures_of(&g[i].b), r = mc_sim_figures_of(&g[i].r);
+        if (b.dossiers == 0 && r.dossiers == 0) {
+            empty++; /* said under the table */
+            continue;
+        }
         char c1[64], c2[64], c3[64], c4[64], c5[64], c6[64];
         const char *cells[] = {g[i].key,
                                count(o, b.dossiers, c1),
@@ -1067,6 +1101,10 @@ static void subtotals(html *h, const sim_out *o)
         html_table_row(h, cells);
     }
     html_table_end(h);
+    if (empty > 0) {
+        char k[64];
+        para(h, o, W_BY_EMPTY, count(o, (int64_t)empty, k), (const char *)NULL);
+    }
     free(g);
 }
 
@@ -1107,8 +1145,9 @@ static void compare(html *h, const sim_out *o)
             double rv = fig_of(&r, f);
             char y[64], z[64];
             fig_text(o, f, rv, y);
-            change(o, bv, rv, z);
-            snprintf(text[i + 2], sizeof text[i + 2], "%s%s%s%s", y, z[0] ? " (" : "", z,
+            /* an on-time rate's change is in points, not a percentage of it */
+            change(o, f == F_ON_TIME ? 0 : bv, rv, z);
+            snprintf(text[i + 2], sizeof text[i + 2], "%s%s%s%s", y, z[0] ? "\n(" : "", z,
                      z[0] ? ")" : "");
             cells[i + 2] = text[i + 2];
             if (f == F_LEGAL) {
