@@ -210,12 +210,15 @@ sim_words() {
         has "$f" '@page{size:A4'
 }
 check "the simulation's briefing speaks Vietnamese, with diacritics, and prints on A4" sim_words "$work/s.html"
+s_on_time_b=$(text_figure 'on time' 1 | tr . ,)
+s_on_time_r=$(text_figure 'on time' 2 | tr . ,)
 sim_headline() {
     local f=$1
     has "$f" "<div class=\"v\">$s_cost_r</div>" && has "$f" "hiện nay: $s_cost_b;" &&
-        has "$f" "<div class=\"v\">$s_legal_r</div>" && has "$f" "hiện nay: $s_legal_b;"
+        has "$f" "<div class=\"v\">$s_legal_r</div>" && has "$f" "hiện nay: $s_legal_b;" &&
+        has "$f" "Tỷ lệ hồ sơ giải quyết đúng hạn giảm từ $s_on_time_b xuống $s_on_time_r."
 }
-check "its headline is the text's cost per dossier ($s_cost_b → $s_cost_r) and year ($s_legal_b → $s_legal_r)" \
+check "its headline is the text's cost per dossier ($s_cost_b → $s_cost_r), year ($s_legal_b → $s_legal_r) and on-time rate ($s_on_time_b → $s_on_time_r)" \
     sim_headline "$work/s.html"
 sim_caveats() {
     python3 - "$1" <<'EOF2'
