@@ -529,8 +529,8 @@ static const char *change(const sim_out *o, double base, double reform, char out
     return out;
 }
 
-/* Working days: "1,25 ngày làm việc"; "—" for none. */
-static const char *days(const sim_out *o, double v, char out[64])
+/* Working days: "1,25 ngày làm việc"; "—" for none; out of memory marks h failed. */
+static const char *days(html *h, const sim_out *o, double v, char out[64])
 {
     char n[64];
     if (v == MC_SIM_NONE) {
@@ -538,14 +538,21 @@ static const char *days(const sim_out *o, double v, char out[64])
         return out;
     }
     char *s = say(o, W_DAYS, num(o, v, n), (const char *)NULL);
+    if (s == NULL) {
+        html_set_error(h, ENOMEM);
+    }
     snprintf(out, 64, "%s", s ? s : n);
     mc_free(s);
     return out;
 }
 
-/* The version of procedure name the run dates by (in force on the first day, or its first). */
+/* The version of procedure name the run dates by (in force on the first day, or its first);
+ * NULL without a catalogue. */
 static const mc_procedure *proc_of(const sim_out *o, const char *name)
 {
+    if (o->cat == NULL) {
+        return NULL;
+    }
     const mc_procedure *p = mc_catalogue_procedure(o->cat, name, o->from);
     if (p == NULL) {
         size_t n;
@@ -705,7 +712,7 @@ static void headline(html *h, const sim_out *o)
         per_dossier(o, side[k]->cost, v[k][0]);
         money(o, side[k]->legal_annual, v[k][1]);
         pct(o, side[k]->on_time, v[k][2]);
-        days(o, side[k]->lead_mean, v[k][3]);
+        days(h, o, side[k]->lead_mean, v[k][3]);
     }
     html_heading(h, "%s", w(o, W_HEADLINE));
     html_figure f[4];
