@@ -773,13 +773,15 @@ static void test_html__briefing_of_a_simulation(void **state)
                                  "4.000 đồng (+3,33%); chi phí tuân thủ một năm theo thời hạn luật "
                                  "định từ 1.500,0 tỷ đồng thành 1.550,0 tỷ đồng."));
     /* The caveats: counted, the notes not listed but counted (the reform's repeat once). */
-    assert_non_null(strstr(text, "<li>Số liệu là kết quả của một lần mô phỏng ngẫu nhiên (hạt giống "
-                                 "7) trên 50 hồ sơ; chạy lại với --runs K để có khoảng tin cậy "
-                                 "95%.</li>"));
+    assert_non_null(strstr(text,
+                           "<li>Số liệu là kết quả của một lần mô phỏng ngẫu nhiên (hạt giống "
+                           "7) trên 50 hồ sơ; chạy lại với --runs K để có khoảng tin cậy "
+                           "95%.</li>"));
     assert_non_null(strstr(text, "<li>1 trong 2 thủ tục được mô phỏng với ít hơn 30 hồ sơ (đánh "
                                  "dấu ⚠): số liệu riêng của các thủ tục này chỉ là ước lượng "
                                  "thô.</li>"));
-    assert_non_null(strstr(text, "<li>10 trong 50 hồ sơ mô phỏng tăng chi phí theo phương án.</li>"));
+    assert_non_null(
+        strstr(text, "<li>10 trong 50 hồ sơ mô phỏng tăng chi phí theo phương án.</li>"));
     assert_non_null(strstr(text, "chênh -1,32% so với lệnh motcua cost"));
     assert_non_null(strstr(text, "<li>Mô hình ghi 3 giả định và cảnh báo"));
     assert_null(strstr(text, "c: three"));
@@ -794,7 +796,8 @@ static void test_html__briefing_of_a_simulation(void **state)
     /* The procedures, the largest change first, the one on 10 dossiers flagged. */
     char *procs = strstr(text, "<h2>Các thủ tục thay đổi nhiều nhất</h2>");
     assert_non_null(procs);
-    char *m = strstr(procs, "<td class=\"r\">10 ⚠</td>"), *b = strstr(procs, "<td class=\"r\">40</td>");
+    char *m = strstr(procs, "<td class=\"r\">10 ⚠</td>"),
+         *b = strstr(procs, "<td class=\"r\">40</td>");
     assert_non_null(m);
     assert_non_null(b);
     assert_true(m < b);

@@ -1089,8 +1089,8 @@ int cmd_simulate(front_opts *c)
     v.runs.v[1] = calloc(NFIG * nruns, sizeof(double));
     runfig[0] = calloc(nruns, sizeof *runfig[0]);
     runfig[1] = calloc(nruns, sizeof *runfig[1]);
-    if (rc == 0 && (v.runs.v[0] == NULL || v.runs.v[1] == NULL || runfig[0] == NULL ||
-                    runfig[1] == NULL)) {
+    if (rc == 0 &&
+        (v.runs.v[0] == NULL || v.runs.v[1] == NULL || runfig[0] == NULL || runfig[1] == NULL)) {
         rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
     }
     progress_ud pb = {reformed ? "baseline and reform" : "baseline", 0};

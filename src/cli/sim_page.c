@@ -185,8 +185,9 @@ static const brief_word words[W_COUNT] = {
                       "bình quân {2} một giờ",
                       "Applicant cost by the cost model {1} (Circular 02/2017/TT-VPCP): hourly "
                       "income {2}"},
-    [W_META_NO_MODEL] = {"Danh mục không khai báo mô hình chi phí: chi phí tuân thủ không được tính",
-                         "The catalogue declares no cost model: applicant cost is not computed"},
+    [W_META_NO_MODEL] =
+        {"Danh mục không khai báo mô hình chi phí: chi phí tuân thủ không được tính",
+         "The catalogue declares no cost model: applicant cost is not computed"},
     [W_HEADLINE] = {"Kết quả chính", "Headline"},
     [W_TODAY] = {"Hiện nay", "Today"},
     [W_AFTER] = {"Sau cải cách", "After the reform"},
@@ -244,11 +245,12 @@ static const brief_word words[W_COUNT] = {
                    "(tính chính xác, không lấy mẫu): sai số của việc lấy mẫu.",
                    "The applicant cost a year by the legal method is {1} off motcua cost's "
                    "exact figure (not sampled): the sampling error."},
-    [W_CAV_NOTES] = {"Mô hình ghi {1} giả định và cảnh báo (trường nhận giá trị trung tính, quy tắc "
-                     "lệ phí…); danh sách đầy đủ: đầu ra văn bản của motcua simulate hoặc "
-                     "--format json.",
-                     "The model notes {1} assumptions and warnings (fields given neutral values, "
-                     "fee rules…); all of them: motcua simulate's text output or --format json."},
+    [W_CAV_NOTES] =
+        {"Mô hình ghi {1} giả định và cảnh báo (trường nhận giá trị trung tính, quy tắc "
+         "lệ phí…); danh sách đầy đủ: đầu ra văn bản của motcua simulate hoặc "
+         "--format json.",
+         "The model notes {1} assumptions and warnings (fields given neutral values, "
+         "fee rules…); all of them: motcua simulate's text output or --format json."},
     [W_CAV_SENSITIVITY] = {"Giả định đã thay đổi cho lần chạy này: {1}.",
                            "Assumption changed for this run: {1}."},
     [W_DOSSIERS_H] = {"Hồ sơ mô phỏng", "The simulated dossiers"},
@@ -281,7 +283,7 @@ static const brief_word words[W_COUNT] = {
                     "Applicant cost, by the simulated lead times"},
     [W_Y_LEGAL] = {"Chi phí tuân thủ, theo thời hạn luật định", "Applicant cost, legal method"},
     [W_Y_COST] = {"Lệnh motcua cost (chính xác, không lấy mẫu)", "motcua cost (exact, not "
-                                                                  "sampled)"},
+                                                                 "sampled)"},
     [W_Y_GAP] = {"Chênh lệch: thời hạn luật định so với lệnh cost",
                  "Gap: legal method against motcua cost"},
     [W_Y_REVENUE] = {"Thu phí, lệ phí của Nhà nước", "Fee revenue of the state"},
@@ -321,7 +323,7 @@ static const brief_word words[W_COUNT] = {
     [W_F_REVENUE] = {"Thu phí, lệ phí một năm", "Fee revenue a year"},
     [W_F_ON_TIME] = {"Tỷ lệ giải quyết đúng hạn", "Resolved on time"},
     [W_F_LEAD] = {"Thời gian giải quyết bình quân (ngày làm việc)", "Mean lead time (working "
-                                                                      "days)"},
+                                                                    "days)"},
     [W_F_ASKED] = {"Giấy tờ phải nộp mỗi hồ sơ", "Documents asked per dossier"},
     [W_F_VISITS] = {"Số lần đi lại mỗi hồ sơ", "Visits per dossier"},
     [W_F_STAFF] = {"Ngày công cán bộ một năm", "Officer staff-days a year"},
@@ -598,8 +600,8 @@ static int64_t saving_of(const sim_out *o, const mc_sim_stats *b)
 
 enum { F_COST, F_LEGAL, F_ANNUAL, F_REVENUE, F_ON_TIME, F_LEAD, F_ASKED, F_VISITS, F_STAFF, NF };
 
-static const word fig_words[NF] = {W_F_COST,    W_F_LEGAL, W_F_ANNUAL, W_F_REVENUE, W_F_ON_TIME,
-                                   W_F_LEAD,    W_F_ASKED, W_F_VISITS, W_F_STAFF};
+static const word fig_words[NF] = {W_F_COST, W_F_LEGAL, W_F_ANNUAL, W_F_REVENUE, W_F_ON_TIME,
+                                   W_F_LEAD, W_F_ASKED, W_F_VISITS, W_F_STAFF};
 
 static double fig_of(const mc_sim_figures *f, int i)
 {
@@ -798,8 +800,8 @@ static void caveats(html *h, const sim_out *o)
         brief_caveat(h, say(o, W_CAV_RUNS, a, count(o, (int64_t)o->nruns, b), (const char *)NULL));
     } else {
         snprintf(a, sizeof a, "%lld", (long long)o->seed);
-        brief_caveat(h, say(o, W_CAV_SAMPLE, a, count(o, base->total.dossiers, b),
-                            (const char *)NULL));
+        brief_caveat(
+            h, say(o, W_CAV_SAMPLE, a, count(o, base->total.dossiers, b), (const char *)NULL));
     }
     size_t few = count_few(base), none = 0;
     for (size_t i = 0; i < base->nprocedures; i++) {
@@ -816,8 +818,8 @@ static void caveats(html *h, const sim_out *o)
     if (ref != NULL && ref->paired) {
         const mc_sim_gain *all = &ref->gains[MC_SIM_ALL];
         if (all->rises > 0) {
-            brief_caveat(h, say(o, W_CAV_RISES, count(o, all->rises, a),
-                                count(o, all->dossiers, b), (const char *)NULL));
+            brief_caveat(h, say(o, W_CAV_RISES, count(o, all->rises, a), count(o, all->dossiers, b),
+                                (const char *)NULL));
         } else {
             brief_caveat(h, say(o, W_CAV_RISES_NONE, (const char *)NULL));
         }
@@ -879,11 +881,14 @@ static void dossiers(html *h, const sim_out *o)
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char k = rows[i].kind;
-        const char *cells[] = {
-            w(o, rows[i].label),
-            k == 'm' ? per_dossier(o, rows[i].b, x) : k == 'p' ? pct(o, rows[i].b, x) : num(o, rows[i].b, x),
-            k == 'm' ? per_dossier(o, rows[i].r, y) : k == 'p' ? pct(o, rows[i].r, y) : num(o, rows[i].r, y),
-            rows[i].with_change ? change(o, rows[i].b, rows[i].r, z) : ""};
+        const char *cells[] = {w(o, rows[i].label),
+                               k == 'm'   ? per_dossier(o, rows[i].b, x)
+                               : k == 'p' ? pct(o, rows[i].b, x)
+                                          : num(o, rows[i].b, x),
+                               k == 'm'   ? per_dossier(o, rows[i].r, y)
+                               : k == 'p' ? pct(o, rows[i].r, y)
+                                          : num(o, rows[i].r, y),
+                               rows[i].with_change ? change(o, rows[i].b, rows[i].r, z) : ""};
         html_table_row(h, cells);
     }
     html_table_end(h);
@@ -939,9 +944,9 @@ static void year(html *h, const sim_out *o)
         }
         const mc_role *role = base->roles[i];
         char label[300];
-        snprintf(label, sizeof label, "  %s",
-                 mc_title(role->titles, role->ntitles, o->lang == MC_LANG_EN ? NULL : "vi",
-                          role->name));
+        snprintf(
+            label, sizeof label, "  %s",
+            mc_title(role->titles, role->ntitles, o->lang == MC_LANG_EN ? NULL : "vi", role->name));
         const char *cells[] = {label, count(o, brief_round(base->staff_days[i]), x),
                                count(o, brief_round(rs), y), change(o, base->staff_days[i], rs, z)};
         html_table_row(h, cells);
@@ -949,8 +954,8 @@ static void year(html *h, const sim_out *o)
     html_table_end(h);
 }
 
-static const word group_words[MC_SIM_NGROUPS] = {W_G_ALL,    W_G_CITIZEN, W_G_BUSINESS, W_G_ONLINE,
-                                                 W_G_COUNTER, W_G_FOUND,  W_G_MISSED};
+static const word group_words[MC_SIM_NGROUPS] = {W_G_ALL,     W_G_CITIZEN, W_G_BUSINESS, W_G_ONLINE,
+                                                 W_G_COUNTER, W_G_FOUND,   W_G_MISSED};
 
 /* A mean change per dossier of group x (reform − baseline, negative: a gain). */
 static double mean_change(const mc_sim_gain *x)
@@ -1010,8 +1015,8 @@ static void interval_text(const sim_out *o, int side, int i, char *out, size_t o
     mc_sim_interval(x, o->nruns, &mean, &half);
     free(x);
     char a[64], b[64], c[64];
-    snprintf(out, outsz, "%s\n[%s – %s]", fig_text(o, i, mean, a),
-             fig_text(o, i, mean - half, b), fig_text(o, i, mean + half, c));
+    snprintf(out, outsz, "%s\n[%s – %s]", fig_text(o, i, mean, a), fig_text(o, i, mean - half, b),
+             fig_text(o, i, mean + half, c));
 }
 
 /* --runs: each headline figure as a mean and a 95% interval. */
@@ -1242,8 +1247,8 @@ static void procedure_chart(html *h, const sim_out *o)
             picked[j] = mc_sim_figures_of(&base->procedures[idx[j]]).cost;
             tp[j] = per_dossier(o, picked[j], texts[j]);
         }
-        title = k < n ? say(o, W_CHART_COST_SOME, count(o, (int64_t)k, a),
-                            count(o, (int64_t)n, b), (const char *)NULL)
+        title = k < n ? say(o, W_CHART_COST_SOME, count(o, (int64_t)k, a), count(o, (int64_t)n, b),
+                            (const char *)NULL)
                       : mc_format("%s", w(o, W_CHART_COST));
         if (title == NULL) {
             html_set_error(h, ENOMEM);
@@ -1305,7 +1310,10 @@ static const double *sort_keys;
 static int by_key_desc(const void *a, const void *b)
 {
     double x = sort_keys[*(const size_t *)a], y = sort_keys[*(const size_t *)b];
-    return x > y ? -1 : x < y ? 1 : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+    return x > y   ? -1
+           : x < y ? 1
+                   : (*(const size_t *)a > *(const size_t *)b) -
+                         (*(const size_t *)a < *(const size_t *)b);
 }
 
 /* The procedures that change most (with a reform) or have the most dossiers, PAGE_ROWS at most,
@@ -1393,8 +1401,7 @@ static void procedures(html *h, const sim_out *o)
     size_t few = count_few(base);
     char a[64], b[64], c[64];
     if (few > 0) {
-        para(h, o, W_P_FEW, count(o, (int64_t)few, a), count(o, (int64_t)n, b),
-             (const char *)NULL);
+        para(h, o, W_P_FEW, count(o, (int64_t)few, a), count(o, (int64_t)n, b), (const char *)NULL);
     }
     if (o->ref) {
         para(h, o, W_P_REST, count(o, (int64_t)k, a), count(o, (int64_t)changed, b),
@@ -1453,8 +1460,8 @@ static void indicators(html *h, const sim_out *o)
         if (q.online == MC_REPORT_NONE) {
             snprintf(c[4], sizeof c[4], "—");
         }
-        const char *cells[] = {w(o, k ? W_AFTER : W_TODAY), c[0], c[1], c[2], c[3],
-                               c[4], c[5], c[6], c[7], c[8]};
+        const char *cells[] = {
+            w(o, k ? W_AFTER : W_TODAY), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
         html_table_row(h, cells);
     }
     html_table_end(h);
@@ -1480,8 +1487,7 @@ int sim_page_open(html **out, const char *path, const sim_out *o, mc_error *err)
     if (title == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    int rc = html_open_doc(out, path, title, o->lang == MC_LANG_EN ? "en" : "vi",
-                           page_style, err);
+    int rc = html_open_doc(out, path, title, o->lang == MC_LANG_EN ? "en" : "vi", page_style, err);
     mc_free(title);
     return rc;
 }

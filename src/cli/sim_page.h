@@ -39,11 +39,11 @@ typedef struct sim_out {
     const mc_sim_result *ref;  /* the reforms' on the same applicants; NULL: no reform */
     bool year;                 /* --year: a year of each procedure's volume; else split by volume */
     int64_t seed;
-    mc_date from;                 /* arrivals over the 365 days from this date */
-    const mc_cost_model *model;   /* the applicant cost's model; NULL: none declared */
-    char *const *sensitivity;     /* the assumptions --income, --coverage… changed (study.h) */
+    mc_date from;               /* arrivals over the 365 days from this date */
+    const mc_cost_model *model; /* the applicant cost's model; NULL: none declared */
+    char *const *sensitivity;   /* the assumptions --income, --coverage… changed (study.h) */
     size_t nsensitivity;
-    mc_study_by by;               /* --by: subtotals by agency, sector or procedure */
+    mc_study_by by; /* --by: subtotals by agency, sector or procedure */
     /* --runs K (K >= 2): the headline figures of run i are runs[0][i] (baseline) and runs[1][i]
      * (reform, when ref), seeds first_seed to first_seed + K - 1 */
     size_t nruns;

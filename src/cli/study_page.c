@@ -304,14 +304,15 @@ static void page_meta(html *h, const study_out *o)
     amount(o, currency_of(s), s->model.hourly_income.amount, inc);
     mc_fixed_format(s->model.hours_per_day, hpd);
     brief_meta(h, o->lang, &words[W_META_DATE], day, (const char *)NULL);
-    brief_meta(h, o->lang, &words[W_META_MODEL], s->model.name, inc, hpd, w(o, s->model.count_waiting ? W_YES : W_NO),
-         (const char *)NULL);
+    brief_meta(h, o->lang, &words[W_META_MODEL], s->model.name, inc, hpd,
+               w(o, s->model.count_waiting ? W_YES : W_NO), (const char *)NULL);
     if (o->n == 1 && has_reform(o, 0)) {
         /* One reform: its title too (stacked ones are named "a + b" and have none). */
         const mc_reform *r = o->cat ? mc_catalogue_reform(o->cat, o->labels[0]) : NULL;
         const char *title = r ? mc_reform_title(r) : NULL;
         if (title != NULL) {
-            brief_meta(h, o->lang, &words[W_META_REFORM_TITLE], o->labels[0], title, (const char *)NULL);
+            brief_meta(h, o->lang, &words[W_META_REFORM_TITLE], o->labels[0], title,
+                       (const char *)NULL);
         } else {
             brief_meta(h, o->lang, &words[W_META_REFORM], o->labels[0], (const char *)NULL);
         }
@@ -774,7 +775,8 @@ int study_page_write(const char *path, const study_out *o, mc_error *err)
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     html *h = NULL;
-    int rc = html_open_doc(&h, path, title, o->lang == MC_LANG_EN ? "en" : "vi", brief_print_style, err);
+    int rc =
+        html_open_doc(&h, path, title, o->lang == MC_LANG_EN ? "en" : "vi", brief_print_style, err);
     mc_free(title);
     if (rc != 0) {
         return rc;
