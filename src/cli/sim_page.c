@@ -58,6 +58,13 @@ typedef enum word {
     W_CAV_GAP,
     W_CAV_NOTES,
     W_CAV_SENSITIVITY,
+    W_CHANGES_H,
+    W_CHANGES_BASIS,
+    W_CHANGES_TEXT,
+    W_C_NO,
+    W_C_TARGET,
+    W_C_CHANGE,
+    W_C_BASIS,
     W_DOSSIERS_H,
     W_R_DOSSIERS,
     W_R_UNFINISHED,
@@ -253,6 +260,16 @@ static const brief_word words[W_COUNT] = {
          "fee rules…); all of them: motcua simulate's text output or --format json."},
     [W_CAV_SENSITIVITY] = {"Giả định đã thay đổi cho lần chạy này: {1}.",
                            "Assumption changed for this run: {1}."},
+    [W_CHANGES_H] = {"Các thay đổi của phương án {1}", "The changes of the reform {1}"},
+    [W_CHANGES_BASIS] = {"Căn cứ pháp lý: {1}.", "Legal basis: {1}."},
+    [W_CHANGES_TEXT] = {"Mô phỏng tính cả phương án, không tính giá trị riêng của từng thay đổi "
+                        "(xem motcua cost, tính chính xác từng thay đổi).",
+                        "The simulation measures the whole reform, not each change alone (see "
+                        "motcua cost, which values each change exactly)."},
+    [W_C_NO] = {"STT", "No."},
+    [W_C_TARGET] = {"Thủ tục / cơ sở dữ liệu", "Procedure / registry"},
+    [W_C_CHANGE] = {"Thay đổi", "Change"},
+    [W_C_BASIS] = {"Căn cứ pháp lý", "Legal basis"},
     [W_DOSSIERS_H] = {"Hồ sơ mô phỏng", "The simulated dossiers"},
     [W_R_DOSSIERS] = {"Số hồ sơ mô phỏng", "Simulated dossiers"},
     [W_R_UNFINISHED] = {"Hồ sơ chưa kết thúc", "Not finished"},
@@ -844,6 +861,60 @@ static void caveats(html *h, const sim_out *o)
         brief_caveat(h, say(o, W_CAV_SENSITIVITY, o->sensitivity[i], (const char *)NULL));
     }
     brief_caveats_end(h);
+}
+
+/* A reform's changes as written, with their legal basis (the reform's own once above them). */
+static void changes(html *h, const sim_out *o, const mc_reform *r)
+{
+    mc_reform_change *c = NULL;
+    size_t n = 0;
+    mc_error err;
+    if (mc_reform_changes(r, &c, &n, &err) != 0) {
+        html_set_error(h, ENOMEM);
+        return;
+    }
+    char *title = say(o, W_CHANGES_H, mc_reform_name(r), (const char *)NULL);
+    if (title == NULL) {
+        html_set_error(h, ENOMEM);
+        mc_free(c);
+        return;
+    }
+    html_heading(h, "%s", title);
+    mc_free(title);
+    mc_strings basis = mc_reform_legal_basis(r);
+    char joined[1000] = "";
+    for (size_t i = 0; i < basis.n; i++) {
+        size_t used = strlen(joined);
+        snprintf(joined + used, sizeof joined - used, "%s%s", i ? "; " : "", basis.items[i]);
+    }
+    if (basis.n > 0) {
+        para(h, o, W_CHANGES_BASIS, joined, (const char *)NULL);
+    }
+    const char *head[] = {w(o, W_C_NO), w(o, W_C_TARGET), w(o, W_C_CHANGE), w(o, W_C_BASIS)};
+    html_table_begin(h, NULL, head, 4, "rlll");
+    for (size_t i = 0; i < n; i++) {
+        char no[64], target[400] = "";
+        if (c[i].target != NULL) {
+            /* its title in the page's language over its name */
+            const mc_registry *reg =
+                c[i].registry && o->cat ? mc_catalogue_registry(o->cat, c[i].target) : NULL;
+            const char *t = c[i].registry
+                                ? (reg ? mc_title(reg->titles, reg->ntitles,
+                                                  o->lang == MC_LANG_EN ? NULL : "vi", c[i].target)
+                                       : c[i].target)
+                                : title_of(o, c[i].target);
+            snprintf(target, sizeof target, "%s%s%s", t, strcmp(t, c[i].target) ? "\n" : "",
+                     strcmp(t, c[i].target) ? c[i].target : "");
+        }
+        /* the reform's own basis is said above: a row names only its own */
+        const char *lb =
+            c[i].legal_basis && strcmp(c[i].legal_basis, joined) != 0 ? c[i].legal_basis : "—";
+        const char *cells[] = {count(o, (int64_t)i + 1, no), target, c[i].text, lb};
+        html_table_row(h, cells);
+    }
+    html_table_end(h);
+    html_para(h, "%s", w(o, W_CHANGES_TEXT));
+    mc_free(c);
 }
 
 /* The simulated dossiers: documents, visits, hours, cost, lead times, on time. */
@@ -1498,9 +1569,15 @@ int sim_page_write(html *h, const sim_out *o, mc_error *err)
     if (o->ncompare > 0) {
         caveats(h, o);
         compare(h, o);
+        for (size_t i = 0; i < o->ncompare; i++) {
+            changes(h, o, o->compare[i]);
+        }
     } else {
         headline(h, o);
         caveats(h, o);
+        for (size_t i = 0; i < o->nreforms; i++) {
+            changes(h, o, o->reforms[i]);
+        }
         dossiers(h, o);
         year(h, o);
         gains(h, o);
