@@ -61,6 +61,7 @@ typedef enum word {
     W_CHANGES_H,
     W_CHANGES_BASIS,
     W_CHANGES_TEXT,
+    W_CHANGES_MORE,
     W_C_NO,
     W_C_TARGET,
     W_C_CHANGE,
@@ -266,6 +267,10 @@ static const brief_word words[W_COUNT] = {
                         "(xem motcua cost, tính chính xác từng thay đổi).",
                         "The simulation measures the whole reform, not each change alone (see "
                         "motcua cost, which values each change exactly)."},
+    [W_CHANGES_MORE] = {"Bảng liệt kê {1} trong {2} thay đổi; danh sách đầy đủ: motcua cost "
+                        "--reform (trang Thay đổi của bảng tính --xlsx).",
+                        "The table lists {1} of the {2} changes; all of them: motcua cost --reform "
+                        "(the Changes sheet of its --xlsx workbook)."},
     [W_C_NO] = {"STT", "No."},
     [W_C_TARGET] = {"Thủ tục / cơ sở dữ liệu", "Procedure / registry"},
     [W_C_CHANGE] = {"Thay đổi", "Change"},
@@ -863,6 +868,8 @@ static void caveats(html *h, const sim_out *o)
     brief_caveats_end(h);
 }
 
+enum { PAGE_ROWS = 30 }; /* procedures, and a reform's changes, listed on the page, at most */
+
 /* A reform's changes as written, with their legal basis (the reform's own once above them). */
 static void changes(html *h, const sim_out *o, const mc_reform *r)
 {
@@ -892,20 +899,17 @@ static void changes(html *h, const sim_out *o, const mc_reform *r)
     }
     const char *head[] = {w(o, W_C_NO), w(o, W_C_TARGET), w(o, W_C_CHANGE), w(o, W_C_BASIS)};
     html_table_begin(h, NULL, head, 4, "rlll");
-    for (size_t i = 0; i < n; i++) {
-        char no[64], target[400] = "";
-        if (c[i].target != NULL) {
-            /* its title in the page's language over its name */
-            const mc_registry *reg =
-                c[i].registry && o->cat ? mc_catalogue_registry(o->cat, c[i].target) : NULL;
-            const char *t = c[i].registry
-                                ? (reg ? mc_title(reg->titles, reg->ntitles,
-                                                  o->lang == MC_LANG_EN ? NULL : "vi", c[i].target)
-                                       : c[i].target)
-                                : title_of(o, c[i].target);
-            snprintf(target, sizeof target, "%s%s%s", t, strcmp(t, c[i].target) ? "\n" : "",
-                     strcmp(t, c[i].target) ? c[i].target : "");
-        }
+    for (size_t i = 0; i < n && i < PAGE_ROWS; i++) {
+        char no[64];
+        /* what it changes by its title in the page's language (one line: the table fits a page) */
+        const mc_registry *reg =
+            c[i].registry && o->cat ? mc_catalogue_registry(o->cat, c[i].target) : NULL;
+        const char *target = c[i].target == NULL ? ""
+                             : reg != NULL
+                                 ? mc_title(reg->titles, reg->ntitles,
+                                            o->lang == MC_LANG_EN ? NULL : "vi", c[i].target)
+                             : c[i].registry ? c[i].target
+                                             : title_of(o, c[i].target);
         /* the reform's own basis is said above: a row names only its own */
         const char *lb =
             c[i].legal_basis && strcmp(c[i].legal_basis, joined) != 0 ? c[i].legal_basis : "—";
@@ -913,6 +917,11 @@ static void changes(html *h, const sim_out *o, const mc_reform *r)
         html_table_row(h, cells);
     }
     html_table_end(h);
+    if (n > PAGE_ROWS) {
+        char a[64], b[64];
+        para(h, o, W_CHANGES_MORE, count(o, PAGE_ROWS, a), count(o, (int64_t)n, b),
+             (const char *)NULL);
+    }
     html_para(h, "%s", w(o, W_CHANGES_TEXT));
     mc_free(c);
 }
@@ -1373,8 +1382,6 @@ static void lead_and_shares(html *h, const sim_out *o)
     html_share_chart(h, w(o, W_SHARES_ON_TIME), on_time, k);
     html_share_chart(h, w(o, W_SHARES_DOCS), docs, k);
 }
-
-enum { PAGE_ROWS = 30 }; /* procedures listed on the page, at most */
 
 static const double *sort_keys;
 
