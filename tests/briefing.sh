@@ -336,7 +336,7 @@ if [ -n "$shots" ]; then
         pdftoppm -png -r 70 -f 1 -l 2 "$work/$p.pdf" "$shots/sim-$p-pdf"
     done
     timeout 120 "$browser" --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
-        --user-data-dir="$work/chromium" --window-size=794,2600 \
+        --user-data-dir="$work/chromium" --window-size=794,3600 \
         --screenshot="$shots/sim-m.png" "file://$work/sm.html" >/dev/null 2>&1
 fi
 
