@@ -75,6 +75,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h tests/lookups.h $(LIB) $(wildcard i
 # The page writer is command-line code: its suite links the objects of src/cli and src/front it
 # needs (the briefing and the workbook of a study included).
 HTML_TEST_OBJ := $(BUILD)/src/cli/html.o $(BUILD)/src/cli/cli.o $(BUILD)/src/front/front.o \
+                 $(BUILD)/src/cli/brief.o $(BUILD)/src/cli/sim_page.o \
                  $(BUILD)/src/cli/study_page.o $(BUILD)/src/cli/study_xlsx.o \
                  $(BUILD)/src/cli/coverage_out.o $(BUILD)/src/front/view.o
 $(BUILD)/tests/test_html: tests/test_html.c tests/testutil.h $(HTML_TEST_OBJ) $(LIB)

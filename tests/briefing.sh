@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The briefing and the workbook of `motcua cost` (src/cli/study_page.c, study_xlsx.c), checked
+# The briefing and the workbook of `motcua cost` (src/cli/study_page.c, study_xlsx.c), and the
+# briefing of `motcua simulate` (src/cli/sim_page.c), checked
 # as the people who use them would: the page in Vietnamese with its split headline, its caveats
 # and a bar to the left for a procedure a reform makes dearer (tests/fixtures/briefing-catalogue),
 # printed to PDF by headless Chromium (A4, the headline figures in the PDF's text); the study's
@@ -191,6 +192,178 @@ if [ -n "$shots" ]; then
     for p in m b c; do
         pdftoppm -png -r 70 -f 1 -l 1 "$work/$p.pdf" "$shots/briefing-$p-pdf"
     done
+fi
+
+# ---- the simulation's briefing ------------------------------------------------------------
+# `simulate --html` (src/cli/sim_page.c) on the bundled catalogue: the words, the headline figures
+# as the text prints them (converted to the page's đồng and tỷ đồng), the caveats box, the flag of
+# the procedures simulated on fewer than 30 dossiers, the English page, the PDF; a reform that
+# makes marriage registration dearer drawn to the left (tests/fixtures/briefing-catalogue).
+simulate() { # simulate CATALOGUE ARGS…: 2000 dossiers, seed 1, arrivals from the study date
+    local cat=$1
+    shift
+    "$motcua" simulate --catalogue "$cat" --dossiers 2000 --seed 1 --from 2026-01-15 "$@"
+}
+check "simulate writes the bundled catalogue's briefing" \
+    simulate "$here" --reform data-simplification-2026 --html "$work/s.html"
+simulate "$here" --reform data-simplification-2026 >"$work/s.txt" 2>/dev/null
+# text_figure LABEL COLUMN: a column of a line of simulate's text (1 baseline, 2 reform)
+text_figure() {
+    python3 - "$work/s.txt" "$1" "$2" <<'EOF2'
+import re, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.startswith(sys.argv[2] + " "):
+        print(line[len(sys.argv[2]):].split()[int(sys.argv[3]) - 1].replace(",", ""))
+        break
+EOF2
+}
+vi_dong() { # 1674636 → "1.674.636 đồng"
+    python3 -c 'import sys; print(f"{int(sys.argv[1]):,}".replace(",", ".") + " đồng")' "$1"
+}
+s_cost_b=$(vi_dong "$(text_figure 'applicant cost per dossier' 1)")
+s_cost_r=$(vi_dong "$(text_figure 'applicant cost per dossier' 2)")
+s_legal_b=$(vi_amount "$(text_figure 'applicant cost, legal method' 1)")
+s_legal_r=$(vi_amount "$(text_figure 'applicant cost, legal method' 2)")
+sim_words() {
+    local f=$1
+    has "$f" '<html lang="vi">' && has "$f" '<title>Mô phỏng phương án cải cách: data-simplification-2026</title>' &&
+        has "$f" '>Kết quả chính<' && has "$f" '<aside class="box">' && has "$f" 'Lưu ý' &&
+        has "$f" '>Hồ sơ mô phỏng<' && has "$f" '>Một năm<' && has "$f" '>Ai được lợi, ai chịu thiệt<' &&
+        has "$f" '>Tiết kiệm theo thủ tục<' && has "$f" '>Các thủ tục thay đổi nhiều nhất<' &&
+        has "$f" '>Thời gian giải quyết<' && has "$f" '>Tỷ lệ giải quyết đúng hạn<' &&
+        has "$f" '>Thu phí, lệ phí của Nhà nước<' && has "$f" '>Ngày công cán bộ<' &&
+        has "$f" '>Tiếp nhận<' && has "$f" 'trễ hạn' && has "$f" 'Đăng ký khai sinh' &&
+        has "$f" '<h2>Các thay đổi của phương án data-simplification-2026</h2>' &&
+        has "$f" '<td class="t">requires electronic-birth-notice</td><td class="t">Decree 63/2024/NĐ-CP, art. 7</td>' &&
+        has "$f" '@page{size:A4'
+}
+check "the simulation's briefing speaks Vietnamese, with diacritics, and prints on A4" sim_words "$work/s.html"
+s_on_time_b=$(text_figure 'on time' 1 | tr . ,)
+s_on_time_r=$(text_figure 'on time' 2 | tr . ,)
+sim_headline() {
+    local f=$1
+    has "$f" "<div class=\"v\">$s_cost_r</div>" && has "$f" "hiện nay: $s_cost_b;" &&
+        has "$f" "<div class=\"v\">$s_legal_r</div>" && has "$f" "hiện nay: $s_legal_b;" &&
+        has "$f" "Tỷ lệ hồ sơ giải quyết đúng hạn giảm từ $s_on_time_b xuống $s_on_time_r."
+}
+check "its headline is the text's cost per dossier ($s_cost_b → $s_cost_r), year ($s_legal_b → $s_legal_r) and on-time rate ($s_on_time_b → $s_on_time_r)" \
+    sim_headline "$work/s.html"
+sim_caveats() {
+    python3 - "$1" <<'EOF2'
+import re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+box = re.search(r'<aside class="box">(.*?)</aside>', page, re.S)
+assert box, "no caveats box"
+items = re.findall(r"<li>(.*?)</li>", box.group(1), re.S)
+print("\n".join(items))
+assert 3 <= len(items) <= 8, f"{len(items)} lines in the caveats box"
+text = box.group(1)
+for want in ("hạt giống 1", "thủ tục được mô phỏng với ít hơn 30 hồ sơ (đánh dấu ⚠)",
+             "Không hồ sơ mô phỏng nào tăng chi phí theo phương án",
+             "so với lệnh motcua cost", "--format json"):
+    assert want in text, want
+EOF2
+}
+check "the caveats box says in a few lines what the run rests on, not the notes line by line" \
+    sim_caveats "$work/s.html"
+few_flag() {
+    has "$1" ' ⚠</td>' && has "$1" '⚠ Mô phỏng với ít hơn 30 hồ sơ: số liệu của thủ tục chỉ là ước lượng thô'
+}
+check "procedures simulated on fewer than 30 dossiers are flagged, with a one-line explanation" \
+    few_flag "$work/s.html"
+# What people read on the Vietnamese page (headings, table cells, figures, chart words; not the
+# catalogue's own titles and identifiers) holds no English word of the page's.
+no_english() {
+    python3 - "$1" <<'EOF2'
+import html, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+page = re.sub(r'<p class="meta">.*?</p>', "", page, flags=re.S)     # the reform's own title
+page = re.sub(r'<span class="sub">.*?</span>', "", page, flags=re.S)  # procedure identifiers
+page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+# the reform's changes as the catalogue writes them ("visits 0", "drop requires …")
+page = re.sub(r"<h2>Các thay đổi của phương án .*?</table>", "", page, flags=re.S)
+text = html.unescape(re.sub(r"<[^>]+>", "\n", page))
+words = ["baseline", "reform", "applicant", "dossier", "lead time", "on time", "staff-days",
+         "documents", "visits", "fee revenue", "who gains", "Simulation", "Indicators",
+         "working days", "abolished", "change", "procedure", "per dossier", "late", "saving",
+         "cost rises", "Headline", "Caveats", "year"]
+found = [(w, line.strip()) for line in text.splitlines() for w in words
+         if re.search(r"(?<![\w/.-])" + re.escape(w) + r"(?![\w/.-])", line, re.I)]
+print("\n".join(f"{w}: {l}" for w, l in found[:20]))
+sys.exit(1 if found else 0)
+EOF2
+}
+check "no English word of the page is left in the Vietnamese briefing" no_english "$work/s.html"
+check "simulate --lang en writes the briefing in English" \
+    simulate "$here" --reform data-simplification-2026 --lang en --html "$work/s-en.html"
+sim_english() {
+    local f=$1 cost
+    cost=$(python3 -c 'import sys; print(f"{int(sys.argv[1]):,} VND")' "$(text_figure 'applicant cost per dossier' 2)")
+    has "$f" '<html lang="en">' && has "$f" '>Headline<' && has "$f" 'Caveats' &&
+        has "$f" '>Who gains, who loses<' && has "$f" 'billion VND' && has "$f" "<div class=\"v\">$cost</div>" &&
+        ! grep -q 'Kết quả chính\|Lưu ý\|tỷ đồng\|Hiện nay\|Sau cải cách' "$f"
+}
+check "the English briefing uses English words and separators" sim_english "$work/s-en.html"
+check "headless Chromium prints the simulation's briefing to PDF" pdf "$work/s.html" "$work/s.pdf"
+check "the simulation's PDF pages are A4" a4 "$work/s.pdf"
+sim_pdf_text() {
+    pdftotext -enc UTF-8 "$1" "$work/s.txt.pdf" && has "$work/s.txt.pdf" 'Kết quả chính' &&
+        has "$work/s.txt.pdf" "$s_cost_r" && has "$work/s.txt.pdf" "$s_cost_b" &&
+        has "$work/s.txt.pdf" "$s_legal_r" && has "$work/s.txt.pdf" 'Lưu ý' &&
+        has "$work/s.txt.pdf" 'ít hơn 30 hồ sơ'
+}
+check "the PDF's text holds the simulation's headline figures in Vietnamese" sim_pdf_text "$work/s.pdf"
+# marriage-checks-2026 makes marriage registration dearer: its saving is a red bar to the left,
+# and the applicants it touches lose on average.
+check "simulate writes the fixture's briefing of a reform that costs more" \
+    simulate "$fixture" --reform marriage-checks-2026 --html "$work/sm.html"
+sim_negative() {
+    python3 - "$1" <<'EOF2'
+import re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+bars = re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" '
+                  r'fill="(#[0-9a-f]+)"><title>([^<]*)</title>', page)
+loss = [b for b in bars if b[3].startswith("Đăng ký kết hôn: -") and b[3].endswith(" tỷ đồng")]
+gain = [b for b in bars if b[3].startswith("Đăng ký khai sinh: ") and "-" not in b[3]]
+assert len(loss) == 1 and len(gain) == 1, bars
+assert loss[0][2] == "#c8553d" and gain[0][2] == "#3a7d44", (loss, gain)
+assert abs(float(loss[0][0]) + float(loss[0][1]) - float(gain[0][0])) < 0.2, "not at the zero line"
+group = [b for b in bars if b[3].startswith("Tất cả: -")]
+assert len(group) == 1 and group[0][2] == "#c8553d", group
+assert "Theo phương án, chi phí tuân thủ bình quân một hồ sơ tăng thêm" in page
+print(loss, gain, group)
+EOF2
+}
+check "a procedure and a group the reform makes dearer are drawn as red bars to the left" \
+    sim_negative "$work/sm.html"
+sim_more() {
+    simulate "$here" --reform civil-data-2026 --runs 3 --by agency --html "$work/sr.html" >/dev/null &&
+        has "$work/sr.html" '>Khoảng tin cậy 95% qua 3 lần chạy<' &&
+        has "$work/sr.html" '>Tổng hợp theo cơ quan<' && has "$work/sr.html" 'Hạt giống 1 đến 3' &&
+        simulate "$here" --compare data-simplification-2026,civil-data-2026 --html "$work/sc.html" >/dev/null &&
+        has "$work/sc.html" '<title>So sánh các phương án cải cách (mô phỏng)</title>' &&
+        has "$work/sc.html" '<th class="r">data-simplification-2026</th>' && has "$work/sc.html" '<th class="r">civil-data-2026</th>' &&
+        has "$work/sc.html" '<title>data-simplification-2026: '
+}
+check "--runs, --by and --compare have their sections in the briefing" sim_more
+sim_unwritable() {
+    local out err rc
+    out=$(simulate "$here" --html /nonexistent/dir/s.html 2>"$work/s.err")
+    rc=$?
+    err=$(cat "$work/s.err")
+    echo "$err"
+    [ "$rc" -eq 3 ] && [ -z "$out" ] && [ "$err" = "motcua: cannot write /nonexistent/dir/s.html: No such file or directory" ] &&
+        [ ! -e /nonexistent/dir/s.html.tmp ]
+}
+check "a simulation's briefing that cannot be written is refused before the run" sim_unwritable
+if [ -n "$shots" ]; then
+    pdf "$work/sm.html" "$work/sm.pdf"
+    for p in s sm; do
+        pdftoppm -png -r 70 -f 1 -l 2 "$work/$p.pdf" "$shots/sim-$p-pdf"
+    done
+    timeout 120 "$browser" --headless=new --no-sandbox --disable-gpu --hide-scrollbars \
+        --user-data-dir="$work/chromium" --window-size=794,3600 \
+        --screenshot="$shots/sim-m.png" "file://$work/sm.html" >/dev/null 2>&1
 fi
 
 # ---- the workbook, recalculated -----------------------------------------------------------

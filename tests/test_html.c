@@ -1,10 +1,16 @@
 /* The page writer of the command line (src/cli/html.c): escaping, the atomic write and its
  * failures word for word, and charts on the data that break naive drawing code (all zero, one
- * bar, negative, not finite, nothing at all). */
+ * bar, negative, not finite, nothing at all); the briefings' figures and sentences (brief.c) at
+ * their rounding edges, and the briefings of a study and of a simulation (study_page.c,
+ * sim_page.c), the latter also out of memory. */
 #include "testutil.h"
 
+#include "cli/brief.h"
 #include "cli/html.h"
+#include "cli/sim_page.h"
 #include "cli/study_out.h"
+
+#include "motcua/alloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -607,6 +613,251 @@ static void test_html__columns_and_shares(void **state)
     free(text);
 }
 
+/* ---- the briefings' figures (brief.c) ------------------------------------------------------ */
+
+static void test_html__brief_figures_at_their_edges(void **state)
+{
+    (void)state;
+    char g[32], d[40], a[64], p[48];
+    brief_grouped(MC_LANG_VI, 0, g);
+    assert_string_equal(g, "0");
+    brief_grouped(MC_LANG_VI, -1234567, g);
+    assert_string_equal(g, "-1.234.567");
+    brief_grouped(MC_LANG_EN, 1234567, g);
+    assert_string_equal(g, "1,234,567");
+    brief_grouped(MC_LANG_VI, INT64_MIN, g);
+    assert_string_equal(g, "-9.223.372.036.854.775.808");
+    /* Half away from zero; no "-0,0". */
+    brief_decimal(MC_LANG_VI, 125, 100, 1, d);
+    assert_string_equal(d, "1,3");
+    brief_decimal(MC_LANG_VI, -125, 100, 1, d);
+    assert_string_equal(d, "-1,3");
+    brief_decimal(MC_LANG_VI, -4, 100, 1, d);
+    assert_string_equal(d, "0,0");
+    brief_decimal(MC_LANG_EN, 123456789, 100, 2, d);
+    assert_string_equal(d, "1,234,567.89");
+    /* The unit of an amount is the unit of the amount as rounded. */
+    brief_amount(MC_LANG_VI, "VND", 999949, a);
+    assert_string_equal(a, "999.949 đồng");
+    brief_amount(MC_LANG_VI, NULL, 999950, a);
+    assert_string_equal(a, "1,0 triệu đồng");
+    brief_amount(MC_LANG_VI, "VND", 999949999, a);
+    assert_string_equal(a, "999,9 triệu đồng");
+    brief_amount(MC_LANG_VI, "VND", 999950000, a);
+    assert_string_equal(a, "1,0 tỷ đồng");
+    brief_amount(MC_LANG_EN, "VND", -8964150000000, a);
+    assert_string_equal(a, "-8,964.2 billion VND");
+    brief_amount(MC_LANG_VI, "USD", 1500000, a);
+    assert_string_equal(a, "1.500.000 USD");
+    brief_amount_exact(MC_LANG_VI, "VND", 1674636, a);
+    assert_string_equal(a, "1.674.636 đồng");
+    brief_amount_exact(MC_LANG_EN, NULL, -202520, a);
+    assert_string_equal(a, "-202,520 VND");
+    brief_percent(MC_LANG_VI, 9078, p);
+    assert_string_equal(p, "90,78%");
+    brief_percent(MC_LANG_EN, -806, p);
+    assert_string_equal(p, "-8.06%");
+    assert_int_equal(brief_share_bp(1, 3), 3333);
+    assert_int_equal(brief_share_bp(2, 3), 6667);
+    assert_int_equal(brief_share_bp(-1, 8), -1250);
+    assert_int_equal(brief_share_bp(5, 0), 0);
+    assert_int_equal(brief_round(2.5), 3);
+    assert_int_equal(brief_round(-2.5), -3);
+    assert_int_equal(brief_round(NAN), 0);
+    assert_int_equal(brief_round(1e300), INT64_C(9200000000000000000));
+    assert_int_equal(brief_round(-1e300), -INT64_C(9200000000000000000));
+}
+
+static void test_html__brief_sentences_number_their_arguments(void **state)
+{
+    (void)state;
+    const brief_word w = {"{2} trong {1}: {3}", "{1} then {2}, {9} and {3}"};
+    char *s = brief_say(MC_LANG_VI, &w, "a", "b", "c", (const char *)NULL);
+    assert_string_equal(s, "b trong a: c");
+    mc_free(s);
+    /* A placeholder without its argument, or out of range, stays as written. */
+    s = brief_say(MC_LANG_EN, &w, "x", "y", (const char *)NULL);
+    assert_string_equal(s, "x then y, {9} and {3}");
+    mc_free(s);
+    assert_string_equal(brief_text(MC_LANG_VI, &w), "{2} trong {1}: {3}");
+    assert_string_equal(brief_text(MC_LANG_EN, &w), "{1} then {2}, {9} and {3}");
+}
+
+/* ---- the simulation's briefing (sim_page.c) ------------------------------------------------ */
+
+/* Two procedures simulated by hand: birth registration (40 dossiers) gets cheaper under the
+ * reform, marriage registration (10 dossiers, fewer than 30) dearer by 250 tỷ đồng a year. */
+typedef struct hand_sim {
+    mc_sim_stats bp[2], rp[2];
+    mc_sim_result base, ref;
+} hand_sim;
+
+static void hand_proc(mc_sim_stats *x, const char *name, int64_t n, int64_t cost, int64_t legal)
+{
+    memset(x, 0, sizeof *x);
+    x->name = name;
+    x->dossiers = n;
+    x->granted = n;
+    x->on_time = n;
+    x->lead_n = n;
+    x->lead_wd = 2.0 * (double)n;
+    x->cost = cost * n;
+    x->volume = 10000;
+    x->legal_annual = legal;
+    x->annual = legal;
+}
+
+static void hand_sim_fill(hand_sim *x)
+{
+    memset(x, 0, sizeof *x);
+    hand_proc(&x->bp[0], "birth-registration", 40, 100000, INT64_C(1000000000000));
+    hand_proc(&x->bp[1], "marriage-registration", 10, 200000, INT64_C(500000000000));
+    hand_proc(&x->rp[0], "birth-registration", 40, 80000, INT64_C(800000000000));
+    hand_proc(&x->rp[1], "marriage-registration", 10, 300000, INT64_C(750000000000));
+    mc_sim_result *r[2] = {&x->base, &x->ref};
+    mc_sim_stats *p[2] = {x->bp, x->rp};
+    for (int k = 0; k < 2; k++) {
+        r[k]->procedures = p[k];
+        r[k]->nprocedures = 2;
+        r[k]->total.name = "total";
+        mc_sim_stats_add(&r[k]->total, &p[k][0]);
+        mc_sim_stats_add(&r[k]->total, &p[k][1]);
+    }
+    x->ref.paired = true;
+    x->ref.gains[MC_SIM_ALL] = (mc_sim_gain){50, 40 * -20000 + 10 * 100000, 10, 40};
+    x->ref.gains[MC_SIM_CITIZEN] = x->ref.gains[MC_SIM_ALL];
+    snprintf(x->base.notes, sizeof x->base.notes, "a: one\nb: two\n");
+    snprintf(x->ref.notes, sizeof x->ref.notes, "a: one\nc: three");
+}
+
+static sim_out hand_sim_out(const hand_sim *x, mc_lang lang)
+{
+    sim_out o;
+    memset(&o, 0, sizeof o);
+    o.lang = lang;
+    o.base = &x->base;
+    o.ref = &x->ref;
+    o.seed = 7;
+    o.from = mc_date_from_ymd(2026, 1, 15);
+    o.has_cost = true;
+    o.cost_base = INT64_C(1520000000000);
+    o.cost_reform = INT64_C(1550000000000);
+    return o;
+}
+
+static int write_sim(const char *path, const sim_out *o, mc_error *err)
+{
+    html *h = NULL;
+    int rc = sim_page_open(&h, path, o, err);
+    return rc != 0 ? rc : sim_page_write(h, o, err);
+}
+
+static void test_html__briefing_of_a_simulation(void **state)
+{
+    fixture *f = *state;
+    hand_sim *x = calloc(1, sizeof *x);
+    assert_non_null(x);
+    hand_sim_fill(x);
+    mc_error err;
+    sim_out o = hand_sim_out(x, MC_LANG_VI);
+    assert_int_equal(write_sim(f->path, &o, &err), 0);
+    char *text = slurp(f->path);
+    assert_non_null(strstr(text, "<html lang=\"vi\">"));
+    assert_non_null(strstr(text, "@page{size:A4"));
+    /* The headline: after the reform, today's in the label, the rise said as a rise. */
+    assert_non_null(strstr(text, "<div class=\"v\">124.000 đồng</div><div class=\"l\">Chi phí tuân "
+                                 "thủ một hồ sơ sau cải cách (hiện nay: 120.000 đồng; "
+                                 "+3,33%)</div>"));
+    assert_non_null(strstr(text, "<div class=\"v\">1.550,0 tỷ đồng</div>"));
+    assert_non_null(strstr(text, "Theo phương án, chi phí tuân thủ bình quân một hồ sơ tăng thêm "
+                                 "4.000 đồng (+3,33%); chi phí tuân thủ một năm theo thời hạn luật "
+                                 "định từ 1.500,0 tỷ đồng thành 1.550,0 tỷ đồng."));
+    /* The caveats: counted, the notes not listed but counted (the reform's repeat once). */
+    assert_non_null(strstr(text,
+                           "<li>Số liệu là kết quả của một lần mô phỏng ngẫu nhiên (hạt giống "
+                           "7) trên 50 hồ sơ; chạy lại với --runs K để có khoảng tin cậy "
+                           "95%.</li>"));
+    assert_non_null(strstr(text, "<li>1 trong 2 thủ tục được mô phỏng với ít hơn 30 hồ sơ (đánh "
+                                 "dấu ⚠): số liệu riêng của các thủ tục này chỉ là ước lượng "
+                                 "thô.</li>"));
+    assert_non_null(
+        strstr(text, "<li>10 trong 50 hồ sơ mô phỏng tăng chi phí theo phương án.</li>"));
+    assert_non_null(strstr(text, "chênh -1,32% so với lệnh motcua cost"));
+    assert_non_null(strstr(text, "<li>Mô hình ghi 3 giả định và cảnh báo"));
+    assert_null(strstr(text, "c: three"));
+    /* The year's gap to motcua cost; the groups' loss and the procedure's loss drawn left. */
+    assert_non_null(strstr(text, "<td class=\"t\">Chênh lệch: thời hạn luật định so với lệnh "
+                                 "cost</td><td class=\"r\">-1,32%</td><td class=\"r\">0,00%</td>"));
+    assert_non_null(strstr(text, "fill=\"#c8553d\"><title>Tất cả: -4.000 đồng</title>"));
+    assert_non_null(
+        strstr(text, "fill=\"#c8553d\"><title>marriage-registration: -250,0 tỷ đồng</title>"));
+    assert_non_null(
+        strstr(text, "fill=\"#3a7d44\"><title>birth-registration: 200,0 tỷ đồng</title>"));
+    /* The procedures, the largest change first, the one on 10 dossiers flagged. */
+    char *procs = strstr(text, "<h2>Các thủ tục thay đổi nhiều nhất</h2>");
+    assert_non_null(procs);
+    char *m = strstr(procs, "<td class=\"r\">10 ⚠</td>"),
+         *b = strstr(procs, "<td class=\"r\">40</td>");
+    assert_non_null(m);
+    assert_non_null(b);
+    assert_true(m < b);
+    assert_non_null(strstr(text, "⚠ Mô phỏng với ít hơn 30 hồ sơ"));
+    free(text);
+
+    /* In English. */
+    o.lang = MC_LANG_EN;
+    assert_int_equal(write_sim(f->path, &o, &err), 0);
+    text = slurp(f->path);
+    assert_non_null(strstr(text, "<html lang=\"en\">"));
+    assert_non_null(strstr(text, "<div class=\"v\">124,000 VND</div><div class=\"l\">Applicant "
+                                 "cost per dossier after the reform (today: 120,000 VND; "
+                                 "+3.33%)</div>"));
+    assert_non_null(strstr(text, "rises by 4,000 VND (+3.33%)"));
+    assert_null(strstr(text, "đồng"));
+    free(text);
+
+    /* An unwritable path: named with its reason, before the run, nothing left. */
+    html *h = NULL;
+    assert_int_equal(sim_page_open(&h, "/nonexistent/dir/s.html", &o, &err), MC_EIO);
+    assert_string_equal(err.msg, "cannot write /nonexistent/dir/s.html: No such file or directory");
+    assert_null(h);
+    free(x);
+}
+
+typedef struct sim_oom {
+    const char *path, *tmp;
+    sim_out o;
+} sim_oom;
+
+static int sim_oom_attempt(void *ctx)
+{
+    sim_oom *c = ctx;
+    mc_error err;
+    return write_sim(c->path, &c->o, &err);
+}
+
+/* Out of memory anywhere: MC_ENOMEM, and no page (nor its .tmp) left behind. */
+static void sim_oom_check(void *ctx, int rc)
+{
+    sim_oom *c = ctx;
+    if (rc != 0) {
+        assert_false(exists(c->path));
+    }
+    assert_false(exists(c->tmp));
+    remove(c->path);
+}
+
+static void test_html__briefing_of_a_simulation_out_of_memory(void **state)
+{
+    fixture *f = *state;
+    hand_sim *x = calloc(1, sizeof *x);
+    assert_non_null(x);
+    hand_sim_fill(x);
+    sim_oom c = {f->path, f->tmp, hand_sim_out(x, MC_LANG_VI)};
+    assert_true(tu_oom_sweep_checked(sim_oom_attempt, sim_oom_check, &c, false) > 0);
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +873,11 @@ int main(void)
         cmocka_unit_test(test_html__diverging_pick_keeps_losses),
         cmocka_unit_test_setup_teardown(test_html__briefing_of_a_study, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html__workbook_of_a_study, setup, teardown),
+        cmocka_unit_test(test_html__brief_figures_at_their_edges),
+        cmocka_unit_test(test_html__brief_sentences_number_their_arguments),
+        cmocka_unit_test_setup_teardown(test_html__briefing_of_a_simulation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_html__briefing_of_a_simulation_out_of_memory, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

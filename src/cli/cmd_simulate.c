@@ -10,6 +10,7 @@
 
 #include "coverage_out.h"
 #include "html.h"
+#include "sim_page.h"
 #include "study_args.h"
 
 #include "front/sim_view.h"
@@ -131,16 +132,6 @@ static const char *num(double v, char out[32])
     }
     snprintf(out, 32, "%.2f", v);
     return out;
-}
-
-/* Hundredths (mc_report_ratios) with two decimals; "-" for none. */
-static void hundredths(int64_t v, char out[32])
-{
-    if (v == MC_REPORT_NONE) {
-        strcpy(out, "-");
-    } else {
-        front_hundredths(v, out);
-    }
 }
 
 /* Money per dossier, rounded to the unit, thousands separated. */
@@ -636,557 +627,6 @@ static void print_text(const sim_view *v, const mc_sim_result *base, const mc_si
     each_note(base, ref, print_note, &header);
 }
 
-/* ==== the page (--html) ================================================================== */
-
-enum { WD_BINS = 31 }; /* whole working days 0 … 29, then 30 and more */
-
-static void page_summary(html *h, const mc_sim_result *base, const mc_sim_result *ref)
-{
-    mc_sim_figures b = mc_sim_figures_of(&base->total),
-                   r = ref ? mc_sim_figures_of(&ref->total) : b;
-    char cb[48], cr[48], chg[32], ob[40], orf[40], u[32], v[32];
-    snprintf(cb, sizeof cb, "%s", money(b.cost, u));
-    snprintf(cr, sizeof cr, "%s", money(r.cost, v));
-    snprintf(ob, sizeof ob, "%s%s", num(b.on_time, u), b.on_time >= 0 ? "%" : "");
-    snprintf(orf, sizeof orf, "%s%s", num(r.on_time, v), r.on_time >= 0 ? "%" : "");
-    change(b.cost, r.cost, chg);
-    html_figure f[] = {
-        {cb, "applicant cost per dossier, baseline"},
-        {cr, "applicant cost per dossier, reform"},
-        {chg, "change in applicant cost"},
-        {ob, "on time, baseline"},
-        {orf, "on time, reform"},
-    };
-    if (ref) {
-        html_figures(h, f, 5);
-    } else {
-        html_figure one[] = {f[0], f[3]};
-        one[0].label = "applicant cost per dossier";
-        one[1].label = "on time";
-        html_figures(h, one, 2);
-    }
-    static const char *const head[] = {"", "baseline", "reform", "change"};
-    html_table_begin(h, "The simulated dossiers", head, ref ? 4 : 2, "lrrr");
-    struct {
-        const char *label;
-        double b, r;
-        bool is_money, with_change;
-    } rows[] = {
-        {"documents asked per dossier", b.asked, r.asked, false, true},
-        {"documents fetched per dossier", b.fetched, r.fetched, false, false},
-        {"visits per dossier", b.visits, r.visits, false, true},
-        {"applicant hours per dossier", b.hours, r.hours, false, true},
-        {"applicant cost per dossier", b.cost, r.cost, true, true},
-        {"lead time, mean (working days)", b.lead_mean, r.lead_mean, false, true},
-        {"lead time, p50 (working days)", b.p50, r.p50, false, false},
-        {"lead time, p90 (working days)", b.p90, r.p90, false, false},
-        {"on time (%)", b.on_time, r.on_time, false, false},
-    };
-    char d[32], e[32], g[32];
-    snprintf(d, sizeof d, "%" PRId64, b.dossiers);
-    snprintf(e, sizeof e, "%" PRId64, r.dossiers);
-    const char *first[] = {"dossiers", d, e, ""};
-    html_table_row(h, first);
-    snprintf(d, sizeof d, "%" PRId64, b.unfinished);
-    snprintf(e, sizeof e, "%" PRId64, r.unfinished);
-    const char *second[] = {"unfinished", d, e, ""};
-    html_table_row(h, second);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        const char *cells[] = {rows[i].label,
-                               rows[i].is_money ? money(rows[i].b, d) : num(rows[i].b, d),
-                               rows[i].is_money ? money(rows[i].r, e) : num(rows[i].r, e),
-                               rows[i].with_change ? change(rows[i].b, rows[i].r, g) : ""};
-        html_table_row(h, cells);
-    }
-    html_table_end(h);
-}
-
-static void page_lead_and_shares(html *h, const mc_sim_result *base, const mc_sim_result *ref);
-
-static void page_charts(html *h, const mc_sim_result *base, const mc_sim_result *ref)
-{
-    size_t n = base->nprocedures;
-    /* The procedures with the most dossiers (all of them when few). */
-    size_t *idx = calloc(n ? n : 1, sizeof *idx);
-    double *keys = calloc(n ? n : 1, sizeof *keys);
-    const char **labels = calloc(n ? n : 1, sizeof *labels);
-    double *cost = calloc(2 * (n ? n : 1), sizeof *cost);
-    char(*texts)[32] = calloc(2 * (n ? n : 1), sizeof *texts);
-    const char **tp = calloc(2 * (n ? n : 1), sizeof *tp);
-    if (idx == NULL || keys == NULL || labels == NULL || cost == NULL || texts == NULL ||
-        tp == NULL) {
-        html_set_error(h, ENOMEM);
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        keys[i] = (double)base->procedures[i].dossiers;
-    }
-    size_t shown = cli_top(keys, n, CLI_CHART_MAX, idx);
-    for (size_t j = 0; j < shown; j++) {
-        size_t i = idx[j];
-        labels[j] = base->procedures[i].name;
-        cost[j] = mc_sim_figures_of(&base->procedures[i]).cost;
-        const mc_sim_stats *r = ref ? find(ref, labels[j]) : NULL;
-        cost[n + j] = r ? mc_sim_figures_of(r).cost : 0;
-        tp[j] = money(cost[j], texts[j]);
-        tp[n + j] = r ? money(cost[n + j], texts[n + j]) : "abolished";
-    }
-    html_series per_dossier[] = {{"baseline", cost, tp}, {"reform", cost + n, tp + n}};
-    char title[200] = "Applicant cost per simulated dossier, by procedure";
-    if (shown < n) {
-        snprintf(title, sizeof title,
-                 "Applicant cost per simulated dossier — the %zu procedures with the most "
-                 "dossiers of %zu (the table lists all)",
-                 shown, n);
-    }
-    html_heading(h, "Applicant cost per dossier");
-    html_bar_chart(h, title, labels, shown, per_dossier, ref ? 2 : 1);
-    page_lead_and_shares(h, base, ref);
-done:
-    free(idx);
-    free(keys);
-    free(labels);
-    free(cost);
-    free(texts);
-    free(tp);
-}
-
-/* The lead-time distribution and the on-time and documents shares. */
-static void page_lead_and_shares(html *h, const mc_sim_result *base, const mc_sim_result *ref)
-{
-
-    double lb[WD_BINS], lr[WD_BINS];
-    const char *bins[WD_BINS];
-    char text[WD_BINS][8];
-    for (size_t d = 0; d < WD_BINS; d++) {
-        snprintf(text[d], sizeof text[d], d + 1 < WD_BINS ? "%zu" : "%zu+", d);
-        bins[d] = text[d];
-    }
-    mc_sim_lead_shares(&base->total, lb, WD_BINS);
-    if (ref) {
-        mc_sim_lead_shares(&ref->total, lr, WD_BINS);
-    }
-    html_series lead[] = {{"baseline", lb, NULL}, {"reform", lr, NULL}};
-    html_heading(h, "Lead time");
-    html_column_chart(h,
-                      "Share of finished dossiers (%) by working days from submission to the "
-                      "final state",
-                      bins, WD_BINS, lead, ref ? 2 : 1);
-
-    const mc_sim_result *runs[2] = {base, ref};
-    const char *names[2] = {"baseline", "reform"};
-    html_share on_time[2], docs[2];
-    size_t k = ref ? 2 : 1;
-    for (size_t i = 0; i < k; i++) {
-        const mc_sim_stats *t = &runs[i]->total;
-        on_time[i] =
-            (html_share){names[i], 2, {"on time", "late"}, {(double)t->on_time, (double)t->late}};
-        docs[i] = (html_share){names[i],
-                               2,
-                               {"fetched from a registry", "asked of the applicant"},
-                               {(double)t->fetched, (double)t->asked}};
-    }
-    html_heading(h, "On time and documents");
-    html_share_chart(h, "Dossiers that reached a final state by their due instant", on_time, k);
-    html_share_chart(h, "Documents fetched from registries against asked of applicants", docs, k);
-}
-
-static void page_procedures(html *h, const mc_sim_result *base, const mc_sim_result *ref)
-{
-    static const char *const head[] = {"procedure",     "dossiers",       "asked/d",
-                                       "fetched/d",     "cost/d",         "p50 wd",
-                                       "on time",       "reform asked/d", "reform fetched/d",
-                                       "reform cost/d", "reform p50 wd",  "reform on time"};
-    html_heading(h, "Theo thủ tục — By procedure");
-    size_t few = 0;
-    for (size_t i = 0; i < base->nprocedures; i++) {
-        few += base->procedures[i].dossiers < FEW_DOSSIERS;
-    }
-    if (few > 0) {
-        html_para(h,
-                  "⚠ %zu thủ tục được mô phỏng với ít hơn %d hồ sơ: số liệu chỉ mang tính ước "
-                  "lượng thô. — %zu procedures simulated on fewer than %d dossiers: rough figures.",
-                  few, FEW_DOSSIERS, few, FEW_DOSSIERS);
-    }
-    html_table_begin(h, NULL, head, ref ? 12 : 7, "lrrrrrrrrrrr");
-    for (size_t i = 0; i < base->nprocedures; i++) {
-        mc_sim_figures f = mc_sim_figures_of(&base->procedures[i]);
-        const mc_sim_stats *rs = ref ? find(ref, base->procedures[i].name) : NULL;
-        mc_sim_figures q;
-        memset(&q, 0, sizeof q);
-        q.lead_mean = q.p50 = q.p90 = q.on_time = MC_SIM_NONE;
-        if (rs) {
-            q = mc_sim_figures_of(rs);
-        }
-        char c[12][48];
-        snprintf(c[1], sizeof c[1], "%" PRId64 "%s", f.dossiers,
-                 f.dossiers < FEW_DOSSIERS ? " ⚠" : "");
-        num(f.asked, c[2]);
-        num(f.fetched, c[3]);
-        money(f.cost, c[4]);
-        num(f.p50, c[5]);
-        num(f.on_time, c[6]);
-        num(q.asked, c[7]);
-        num(q.fetched, c[8]);
-        money(q.cost, c[9]);
-        num(q.p50, c[10]);
-        num(q.on_time, c[11]);
-        const char *cells[12] = {base->procedures[i].name,
-                                 c[1],
-                                 c[2],
-                                 c[3],
-                                 c[4],
-                                 c[5],
-                                 c[6],
-                                 rs ? c[7] : "abolished",
-                                 rs ? c[8] : "",
-                                 rs ? c[9] : "",
-                                 rs ? c[10] : "",
-                                 rs ? c[11] : ""};
-        html_table_row(h, cells);
-    }
-    html_table_end(h);
-}
-
-static void page_note(void *ud, bool reform, const char *line)
-{
-    html_item(ud, reform ? "reform" : NULL, line);
-}
-
-static void page_notes(html *h, const mc_sim_result *base, const mc_sim_result *ref)
-{
-    html_heading(h, "Giả định và cảnh báo — Assumptions and warnings");
-    html_para(h, "Hồ sơ mô phỏng đi qua chính các quyết định của hệ thống (quy tắc, khai thác dữ "
-                 "liệu một lần, đồng hồ thời hạn, hẹn giờ) mà không lưu trữ; mỗi trạng thái kéo dài "
-                 "theo takes và sự kiện tiếp theo được rút theo chance. Thời gian giải quyết tính "
-                 "theo giờ hành chính giữa lúc nộp và lúc kết thúc, chia cho giờ hành chính của một "
-                 "ngày làm việc; trung vị và p90 là trung bình của khoảng một phần tư ngày chứa "
-                 "chúng. — Synthetic applicants go through the engine's own decisions (rules, "
-                 "once-only resolution, statutory clock, timers) without a store; each state lasts "
-                 "its takes and the next event is drawn by chance. A lead time is the office time "
-                 "from submission to the final state over a working day's office time; the median "
-                 "and p90 are the mean of the quarter-day bin they fall in. See docs/cli.md and "
-                 "docs/reform.md.");
-    html_list_begin(h);
-    each_note(base, ref, page_note, h);
-    html_list_end(h);
-}
-
-/* Opens the page before the run, so that a path that cannot be written fails at once. */
-static int open_page(const front_opts *c, const mc_reform *const *reforms, size_t n, html **h,
-                     mc_error *err)
-{
-    char title[512] = "Mô phỏng — Simulation", names[400];
-    reform_names(reforms, n, names, sizeof names);
-    if (n > 0) {
-        snprintf(title, sizeof title, "Mô phỏng — Simulation: %s", names);
-    } else if (c->compare != NULL) {
-        size_t k = (size_t)snprintf(title, sizeof title, "Mô phỏng — Simulation: ");
-        for (const char *p = c->compare; *p && k + 3 < sizeof title; p++) {
-            title[k++] = *p;
-            if (*p == ',') {
-                title[k++] = ' ';
-            }
-        }
-        title[k] = '\0';
-    }
-    return html_open(h, c->html, title, err);
-}
-
-/* ==== the page's tables of issue 22 ====================================================== */
-
-static void page_year(html *h, const sim_view *v, const mc_sim_result *base,
-                      const mc_sim_result *ref)
-{
-    static const char *const head[] = {"", "hiện trạng — baseline", "cải cách — reform",
-                                       "thay đổi — change"};
-    mc_sim_figures b = mc_sim_figures_of(&base->total), r = b;
-    if (ref) {
-        r = mc_sim_figures_of(&ref->total);
-    }
-    html_heading(h, "Một năm — A year");
-    html_para(h, "Mỗi thủ tục: số liệu bình quân một hồ sơ mô phỏng × số hồ sơ một năm (volume) "
-                 "của thủ tục trong danh mục được mô phỏng. Phương pháp luật định tính thời gian "
-                 "chờ bằng thời hạn giải quyết, như lệnh cost. — Each procedure: its figures per "
-                 "simulated dossier × its volume in the simulated catalogue. The legal method "
-                 "counts the statutory time limit as waiting, as `motcua cost` does.");
-    html_table_begin(h, NULL, head, ref ? 4 : 2, "lrrr");
-    struct {
-        const char *label;
-        double b, r;
-        bool is_money;
-    } rows[] = {
-        {"Số hồ sơ một năm — dossiers a year", (double)b.volume, (double)r.volume, false},
-        {"Chi phí tuân thủ, thời gian thực tế — applicant cost, own lead times", b.annual,
-         r.annual, true},
-        {"Chi phí tuân thủ, thời hạn luật định — applicant cost, legal method", b.legal_annual,
-         r.legal_annual, true},
-        {"Lệnh cost (chính xác) — motcua cost (exact)", (double)v->cost_base,
-         (double)v->cost_reform, true},
-        {"Thu phí, lệ phí — fee revenue of the state", b.revenue, r.revenue, true},
-        {"Ngày công cán bộ — officer staff-days", b.staff_days, r.staff_days, false},
-    };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        if (i == 3 && !v->has_cost) {
-            continue;
-        }
-        char x[32], y[32], z[32];
-        money(rows[i].b, x);
-        money(rows[i].r, y);
-        const char *cells[] = {rows[i].label, x, y, change(rows[i].b, rows[i].r, z)};
-        html_table_row(h, cells);
-        double pb, pr;
-        if (i == 3 && mc_sim_change((double)v->cost_base, b.legal_annual, &pb)) {
-            char gb[32], gr[32] = "";
-            snprintf(gb, sizeof gb, "%+.2f%%", pb);
-            if (ref && mc_sim_change((double)v->cost_reform, r.legal_annual, &pr)) {
-                snprintf(gr, sizeof gr, "%+.2f%%", pr);
-            }
-            const char *gap[] = {"Phương pháp luật định so với lệnh cost — legal method against "
-                                 "cost",
-                                 gb, gr, ""};
-            html_table_row(h, gap);
-        }
-    }
-    for (size_t i = 0; i < base->nroles; i++) {
-        double rs = 0;
-        for (size_t k = 0; ref != NULL && k < ref->nroles; k++) {
-            rs = strcmp(ref->roles[k]->name, base->roles[i]->name) == 0 ? ref->staff_days[k] : rs;
-        }
-        const mc_role *role = base->roles[i];
-        char label[300], x[32], y[32], z[32];
-
-        const char *vi = mc_title(role->titles, role->ntitles, "vi", role->name),
-                   *en = mc_title(role->titles, role->ntitles, NULL, role->name);
-        snprintf(label, sizeof label, "  %s%s%s", vi, strcmp(vi, en) ? " — " : "",
-                 strcmp(vi, en) ? en : "");
-        money(base->staff_days[i], x);
-        money(rs, y);
-        const char *cells[] = {label, x, y, change(base->staff_days[i], rs, z)};
-        html_table_row(h, cells);
-    }
-    html_table_end(h);
-}
-
-static const char *const group_vi[MC_SIM_NGROUPS] = {
-    "tất cả — all",
-    "công dân — citizen",
-    "doanh nghiệp — business",
-    "trực tuyến — online",
-    "tại quầy — at the counter",
-    "có trong cơ sở dữ liệu — found in registries",
-    "cơ sở dữ liệu thiếu — missed by a registry",
-};
-
-static void page_gains(html *h, const mc_sim_result *ref)
-{
-    if (ref == NULL || !ref->paired) {
-        return;
-    }
-    static const char *const head[] = {"nhóm — group", "hồ sơ — dossiers",
-                                       "thay đổi mỗi hồ sơ — change per dossier",
-                                       "chi phí tăng — cost rises", "chi phí giảm — cost falls"};
-    html_heading(h, "Ai được lợi, ai chịu thiệt — Who gains, who loses");
-    html_para(h, "Cùng những người nộp hồ sơ mô phỏng trong hiện trạng và khi cải cách; thay đổi "
-                 "âm là được lợi. — The same synthetic applicants under baseline and reform; a "
-                 "negative change is a gain.");
-    html_table_begin(h, NULL, head, 5, "lrrrr");
-    for (int g = 0; g < MC_SIM_NGROUPS; g++) {
-        const mc_sim_gain *x = &ref->gains[g];
-        char a[32], b[32], c[32], d[32];
-        snprintf(a, sizeof a, "%" PRId64, x->dossiers);
-        money(mean_change(x), b);
-        snprintf(c, sizeof c, "%" PRId64, x->rises);
-        snprintf(d, sizeof d, "%" PRId64, x->falls);
-        const char *cells[] = {group_vi[g], a, b, c, d};
-        html_table_row(h, cells);
-    }
-    html_table_end(h);
-}
-
-static void page_runs(html *h, const sim_view *v, bool two)
-{
-    if (v->runs.k < 2) {
-        return;
-    }
-    static const char *const head[] = {"", "hiện trạng — baseline", "cải cách — reform"};
-    html_heading(h, "Khoảng tin cậy 95%% qua %zu lần chạy — 95%% intervals over %zu runs",
-                 v->runs.k, v->runs.k);
-    html_para(h,
-              "Hạt giống %llu đến %llu; trung bình [khoảng tin cậy 95%%, phân phối Student với %zu "
-              "bậc tự do]. — Seeds %llu to %llu; mean [95%% interval, Student's t with %zu "
-              "degrees of freedom].",
-              (unsigned long long)v->runs.first_seed,
-              (unsigned long long)(v->runs.first_seed + v->runs.k - 1), v->runs.k - 1,
-              (unsigned long long)v->runs.first_seed,
-              (unsigned long long)(v->runs.first_seed + v->runs.k - 1), v->runs.k - 1);
-    html_table_begin(h, NULL, head, two ? 3 : 2, "lrr");
-    for (int i = 0; i < NFIG; i++) {
-        char label[200], b[120], r[120] = "";
-        snprintf(label, sizeof label, "%s — %s", figs[i].vi, figs[i].label);
-        interval_text(&v->runs, 0, i, b, sizeof b);
-        if (two) {
-            interval_text(&v->runs, 1, i, r, sizeof r);
-        }
-        const char *cells[] = {label, b, r};
-        html_table_row(h, cells);
-    }
-    html_table_end(h);
-}
-
-static void page_by(html *h, const sim_view *v, const mc_sim_result *base,
-                    const mc_sim_result *ref)
-{
-    size_t n;
-    by_group *g = make_groups(v, base, ref, &n);
-    if (g == NULL) {
-        return;
-    }
-    static const char *const vi[] = {"", "Theo cơ quan — By agency", "Theo lĩnh vực — By sector",
-                                     "Theo thủ tục — By procedure"};
-    static const char *const head[] = {"",
-                                       "hồ sơ — dossiers",
-                                       "chi phí mỗi hồ sơ — cost per dossier",
-                                       "chi phí một năm — cost a year",
-                                       "cải cách: mỗi hồ sơ — reform: per dossier",
-                                       "cải cách: một năm — reform: a year",
-                                       "thay đổi — change"};
-    html_heading(h, "%s", vi[v->study->by]);
-    html_table_begin(h, NULL, head, ref ? 7 : 4, "lrrrrrr");
-    for (size_t i = 0; i < n; i++) {
-        mc_sim_figures b = mc_sim_figures_of(&g[i].b), r = mc_sim_figures_of(&g[i].r);
-        char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32];
-        snprintf(c1, sizeof c1, "%" PRId64, b.dossiers);
-        const char *cells[] = {g[i].key,
-                               c1,
-                               money(b.cost, c2),
-                               money(b.annual, c3),
-                               money(r.cost, c4),
-                               money(r.annual, c5),
-                               change(b.annual, r.annual, c6)};
-        html_table_row(h, cells);
-    }
-    html_table_end(h);
-    free(g);
-}
-
-static void page_compare(html *h, const sim_view *v, const mc_sim_result *base)
-{
-    if (v->ncompare == 0) {
-        return;
-    }
-    size_t cols = v->ncompare + 2;
-    const char **head = calloc(cols, sizeof *head);
-    const char **cells = calloc(cols, sizeof *cells);
-    char(*text)[80] = calloc(cols, sizeof *text);
-    char *align = calloc(cols + 1, 1);
-    if (head == NULL || cells == NULL || text == NULL || align == NULL) {
-        html_set_error(h, ENOMEM);
-        goto done;
-    }
-    head[0] = "";
-    head[1] = "hiện trạng — baseline";
-    align[0] = 'l';
-    for (size_t i = 0; i < v->ncompare; i++) {
-        head[i + 2] = mc_reform_name(v->compare[i]);
-    }
-    memset(align + 1, 'r', cols - 1);
-    html_heading(h, "So sánh các phương án cải cách — Reforms side by side");
-    html_para(h, "Mỗi phương án áp dụng riêng lên hiện trạng, cùng những người nộp hồ sơ mô phỏng. "
-                 "— Each reform alone on the baseline, on the same synthetic applicants.");
-    html_table_begin(h, NULL, head, cols, align);
-    mc_sim_figures b = mc_sim_figures_of(&base->total);
-    for (int f = 0; f < NFIG; f++) {
-        char label[200];
-        snprintf(label, sizeof label, "%s — %s", figs[f].vi, figs[f].label);
-        cells[0] = label;
-        double bv = fig_value(&b, f);
-        cells[1] = fig_text(f, bv, text[1]);
-        for (size_t i = 0; i < v->ncompare; i++) {
-            mc_sim_figures r = mc_sim_figures_of(&v->cmp[i].total);
-            double rv = fig_value(&r, f);
-            char y[32], z[32];
-            fig_text(f, rv, y);
-            change(bv, rv, z);
-            snprintf(text[i + 2], sizeof text[i + 2], "%s%s%s%s", y, z[0] ? " (" : "", z,
-                     z[0] ? ")" : "");
-            cells[i + 2] = text[i + 2];
-        }
-        html_table_row(h, cells);
-    }
-    html_table_end(h);
-done:
-    free(head);
-    free(cells);
-    free(text);
-    free(align);
-}
-
-static int write_page(html *h, const sim_view *v, const mc_sim_result *base,
-                      const mc_sim_result *ref, mc_error *err)
-{
-    const front_opts *c = v->c;
-    const mc_sim_opts *o = v->o;
-    html_meta(h,
-              "danh mục — catalogue %s; %" PRId64 " hồ sơ — dossiers (%s), seed %llu, nộp trong "
-              "365 ngày từ — arrivals over 365 days from %s",
-              c->catalogue ? c->catalogue : ".", base->total.dossiers,
-              o->year ? "a year of each procedure's volume" : "split by volume",
-              (unsigned long long)v->seed, v->day);
-    for (size_t i = 0; i < v->nreforms; i++) {
-        const char *t = mc_reform_title(v->reforms[i]);
-        html_meta(h, "cải cách — reform %zu: %s%s%s", i + 1, mc_reform_name(v->reforms[i]),
-                  t ? ": " : "", t ? t : "");
-    }
-    html_meta(h, "chi phí theo mô hình — applicant cost by cost-model %s",
-              o->model ? o->model->name : "(none)");
-    if (v->nsensitivity > 0) {
-        html_heading(h, "Thay đổi cho lần chạy này — Changed for this run");
-        html_list_begin(h);
-        for (size_t i = 0; i < v->nsensitivity; i++) {
-            html_item(h, NULL, v->sensitivity[i]);
-        }
-        html_list_end(h);
-    }
-    if (v->ncompare > 0) {
-        page_compare(h, v, base);
-        page_notes(h, base, NULL);
-        return html_close(h, err);
-    }
-    page_summary(h, base, ref);
-    page_year(h, v, base, ref);
-    page_gains(h, ref);
-    page_runs(h, v, ref != NULL);
-    page_charts(h, base, ref);
-    page_by(h, v, base, ref);
-    page_procedures(h, base, ref);
-    cli_coverage_page(h, v->cov, v->cat);
-    html_heading(h, "Indicators (Decision 766/QĐ-TTg) of the simulated dossiers");
-    static const char *const ihead[] = {"",       "received", "resolved", "on time", "late",
-                                        "online", "results",  "fetched",  "asked",   "mean wd"};
-    html_table_begin(h, NULL, ihead, 10, "lrrrrrrrrr");
-    const mc_sim_result *runs[2] = {base, ref};
-    for (int k = 0; k < (ref ? 2 : 1); k++) {
-        const mc_indicators *x = &runs[k]->indicators.total;
-        mc_indicator_ratios q = mc_report_ratios(x);
-        char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32], c7[32], c8[32], c9[32];
-        snprintf(c1, 32, "%" PRId64, x->received);
-        snprintf(c2, 32, "%" PRId64, x->resolved);
-        hundredths(q.on_time, c3);
-        snprintf(c4, 32, "%" PRId64, x->late);
-        hundredths(q.online, c5);
-        snprintf(c6, 32, "%" PRId64, x->results);
-        snprintf(c7, 32, "%" PRId64, x->fetched);
-        snprintf(c8, 32, "%" PRId64, x->asked);
-        hundredths(q.mean_wd, c9);
-        const char *cells[] = {k ? "reform" : "baseline", c1, c2, c3, c4, c5, c6, c7, c8, c9};
-        html_table_row(h, cells);
-    }
-    html_table_end(h);
-    page_notes(h, base, ref);
-    return html_close(h, err);
-}
-
 typedef struct progress_ud {
     const char *what;
     int last; /* tenths reported */
@@ -1429,6 +869,9 @@ int cmd_simulate(front_opts *c)
     sim_view v;
     memset(&v, 0, sizeof v);
     html *page = NULL;
+    sim_out so; /* the page's (--html) */
+    memset(&so, 0, sizeof so);
+    mc_sim_figures *runfig[2] = {NULL, NULL};
     int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
     if (rc == 0) {
         rc = cli_study_resolve(c, cat, &st, &err);
@@ -1470,13 +913,21 @@ int cmd_simulate(front_opts *c)
         }
     }
     if (rc == 0 && c->html != NULL) {
-        rc = open_page(c, st.opts.reforms, st.opts.nreforms, &page, &err);
+        so.lang = c->lang_name != NULL ? c->lang : MC_LANG_VI;
+        so.reforms = st.opts.reforms;
+        so.nreforms = st.opts.nreforms;
+        so.compare = st.compare;
+        so.ncompare = st.ncompare;
+        rc = sim_page_open(&page, c->html, &so, &err);
     }
     v.runs.k = nruns;
     v.runs.first_seed = (uint64_t)seed;
     v.runs.v[0] = calloc(NFIG * nruns, sizeof(double));
     v.runs.v[1] = calloc(NFIG * nruns, sizeof(double));
-    if (rc == 0 && (v.runs.v[0] == NULL || v.runs.v[1] == NULL)) {
+    runfig[0] = calloc(nruns, sizeof *runfig[0]);
+    runfig[1] = calloc(nruns, sizeof *runfig[1]);
+    if (rc == 0 &&
+        (v.runs.v[0] == NULL || v.runs.v[1] == NULL || runfig[0] == NULL || runfig[1] == NULL)) {
         rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
     }
     progress_ud pb = {reformed ? "baseline and reform" : "baseline", 0};
@@ -1492,8 +943,10 @@ int cmd_simulate(front_opts *c)
                       : mc_sim_run(cat, rules, &o, bp, &err);
         if (rc == 0) {
             runs_record(&v.runs, 0, k, bp);
+            runfig[0][k] = mc_sim_figures_of(&bp->total);
             if (reformed) {
                 runs_record(&v.runs, 1, k, rp);
+                runfig[1][k] = mc_sim_figures_of(&rp->total);
             }
         }
         if (rc == 0 && k > 0) {
@@ -1557,8 +1010,28 @@ int cmd_simulate(front_opts *c)
     status = print_runs(&v, &base, reformed ? &ref : NULL);
     fflush(stdout);
     if (status == EXIT_OK && page != NULL) {
-        rc = write_page(page, &v, &base, reformed ? &ref : NULL, &err);
-        page = NULL; /* closed by write_page */
+        so.cat = cat;
+        so.catalogue = c->catalogue;
+        so.cmp = cmp;
+        so.base = &base;
+        so.ref = reformed ? &ref : NULL;
+        so.year = o.year;
+        so.seed = seed;
+        so.from = o.from;
+        so.model = o.model;
+        so.sensitivity = v.sensitivity;
+        so.nsensitivity = v.nsensitivity;
+        so.by = st.opts.by;
+        so.nruns = nruns;
+        so.first_seed = (uint64_t)seed;
+        so.runs[0] = runfig[0];
+        so.runs[1] = reformed ? runfig[1] : NULL;
+        so.has_cost = v.has_cost;
+        so.cost_base = v.cost_base;
+        so.cost_reform = v.cost_reform;
+        so.cov = &cov;
+        rc = sim_page_write(page, &so, &err);
+        page = NULL; /* closed by sim_page_write */
         if (rc != 0) {
             fprintf(stderr, "motcua: %s\n", err.msg);
             status = front_exit_for(rc);
@@ -1572,6 +1045,8 @@ done:
     free(cmp);
     free(v.runs.v[0]);
     free(v.runs.v[1]);
+    free(runfig[0]);
+    free(runfig[1]);
     mc_study_lines_free(v.sensitivity, v.nsensitivity);
     mc_study_free(&study);
     mc_coverage_free(&scov);

@@ -1,11 +1,13 @@
 /* The briefing of a cost study (study_out.h): one page a People's Committee reads and signs, in
  * Vietnamese by default. Every word comes from one table of both languages (words[] below);
- * amounts are written in triệu / tỷ đồng with the language's separators. The page is printed on
- * A4 (its print CSS), so no table is wider than the sheet: the full list of procedures is the
- * workbook's (--xlsx) and the CSV's, the page lists the procedures whose cost changes most. */
+ * amounts are written in triệu / tỷ đồng with the language's separators (brief.h, shared with
+ * the simulation's briefing). The page is printed on A4 (its print CSS), so no table is wider
+ * than the sheet: the full list of procedures is the workbook's (--xlsx) and the CSV's, the page
+ * lists the procedures whose cost changes most. */
 #include "study_out.h"
 #include "coverage_out.h"
 
+#include "brief.h"
 #include "cli.h"
 #include "html.h"
 
@@ -48,7 +50,6 @@ typedef enum word {
     W_TOTAL,
     W_SPLIT_SENTENCE,
     W_SPLIT_SENTENCE_LOSS,
-    W_CAVEATS,
     W_CAVEAT_ASSUMED,
     W_CAVEAT_SUPERSEDED,
     W_CAVEAT_SUPERSEDED_MORE,
@@ -101,13 +102,9 @@ typedef enum word {
     W_COUNT
 } word;
 
-typedef struct words_row {
-    const char *vi, *en;
-} words_row;
-
 /* Placeholders {1} to {4} take the arguments of say() (numbered, as mc_msg's: a translation
  * may put them in another order). */
-static const words_row words[W_COUNT] = {
+static const brief_word words[W_COUNT] = {
     [W_TITLE] = {"Chi phí tuân thủ thủ tục hành chính", "Compliance cost of administrative "
                                                         "procedures"},
     [W_TITLE_REFORM] = {"Đánh giá phương án cải cách: {1}", "Reform study: {1}"},
@@ -148,7 +145,6 @@ static const words_row words[W_COUNT] = {
                                "The reform raises the annual cost by {2}: {1} computed from "
                                "declared statistics; {3} on assumptions (default volumes, time "
                                "limits or visits)."},
-    [W_CAVEATS] = {"Lưu ý", "Caveats"},
     [W_CAVEAT_ASSUMED] =
         {"{1} trong {2} thủ tục dùng số liệu giả định, chiếm {3} chi phí hiện nay.",
          "Procedures using assumed figures: {1} of {2}, {3} of today's cost."},
@@ -239,92 +235,33 @@ static const words_row words[W_COUNT] = {
 
 static const char *w(const study_out *o, word k)
 {
-    return o->lang == MC_LANG_EN ? words[k].en : words[k].vi;
+    return brief_text(o->lang, &words[k]);
 }
 
 /* ---- figures for people ------------------------------------------------------------------- */
 
-/* |v| with its thousands grouped in lang ('.' in Vietnamese, ',' in English), sign kept. */
-static void grouped(mc_lang lang, int64_t v, char out[32])
-{
-    char digits[24];
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    int n = snprintf(digits, sizeof digits, "%llu", u), k = 0;
-    if (v < 0) {
-        out[k++] = '-';
-    }
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) {
-            out[k++] = lang == MC_LANG_EN ? ',' : '.';
-        }
-        out[k++] = digits[i];
-    }
-    out[k] = '\0';
-}
-
-/* v / 10^decimals with that many decimals (1 or 2), rounded half away from zero, in lang's
- * separators: "8.964,2", "90,78"; English "8,964.2", "90.78". */
-static void decimal(mc_lang lang, int64_t v, int64_t unit, int decimals, char out[40])
-{
-    int64_t scale = decimals == 2 ? 100 : 10;
-    int64_t step = unit / scale; /* unit is a power of ten >= scale */
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    unsigned long long r = (u + (unsigned long long)step / 2) / (unsigned long long)step;
-    char whole[32];
-    grouped(lang, (int64_t)(r / (unsigned long long)scale), whole);
-    snprintf(out, 40, "%s%s%s%0*llu", v < 0 && r != 0 ? "-" : "", whole,
-             lang == MC_LANG_EN ? "." : ",", decimals, r % (unsigned long long)scale);
-}
-
-/* An annual amount as a committee reads it: "8.964,2 tỷ đồng", "415,0 triệu đồng", "262.400
- * đồng" (English "8,964.2 billion VND"); another currency than VND in its units, grouped. */
+/* An annual amount as a committee reads it (brief_amount): "8.964,2 tỷ đồng". */
 static void amount(const study_out *o, const char *currency, int64_t v, char out[64])
 {
-    bool vnd = currency == NULL || strcmp(currency, "VND") == 0;
-    bool en = o->lang == MC_LANG_EN;
-    char num[40];
-    uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    /* The unit of the amount as rounded: 999.960.000 is "1,0 tỷ đồng", not "1.000,0 triệu". */
-    if (vnd && mag >= UINT64_C(999950000)) {
-        decimal(o->lang, v, INT64_C(1000000000), 1, num);
-        snprintf(out, 64, "%s %s", num, en ? "billion VND" : "tỷ đồng");
-    } else if (vnd && mag >= UINT64_C(999950)) {
-        decimal(o->lang, v, INT64_C(1000000), 1, num);
-        snprintf(out, 64, "%s %s", num, en ? "million VND" : "triệu đồng");
-    } else {
-        grouped(o->lang, v, num);
-        snprintf(out, 64, "%s %s", num, vnd ? (en ? "VND" : "đồng") : currency);
-    }
+    brief_amount(o->lang, currency, v, out);
 }
 
 /* Hundredths of a percent as "90,78%" ("90.78%"). */
 static void percent(const study_out *o, int64_t bp, char out[48])
 {
-    char num[40];
-    decimal(o->lang, bp, 100, 2, num);
-    snprintf(out, 48, "%s%%", num);
+    brief_percent(o->lang, bp, out);
 }
 
 /* A count: "1.234" ("1,234"). */
 static void count(const study_out *o, int64_t n, char out[32])
 {
-    grouped(o->lang, n, out);
+    brief_count(o->lang, n, out);
 }
 
 /* Hours (fixed point, MC_FIXED_ONE = 1 h) with two decimals. */
 static void hours(const study_out *o, mc_fixed h, char out[40])
 {
-    decimal(o->lang, h, MC_FIXED_ONE, 2, out);
-}
-
-/* The share part / whole in hundredths of a percent, rounded half up; 0 when whole is 0. */
-static int64_t share_bp(int64_t part, int64_t whole)
-{
-    if (whole == 0) {
-        return 0;
-    }
-    __extension__ __int128 p = (__int128)part * 20000 / whole;
-    return (int64_t)(p >= 0 ? (p + 1) / 2 : (p - 1) / 2);
+    brief_decimal(o->lang, h, MC_FIXED_ONE, 2, out);
 }
 
 /* A procedure's title in the page's language (Vietnamese first), else its name. */
@@ -341,59 +278,15 @@ static const char *currency_of(const mc_study *s)
     return s->model.hourly_income.currency;
 }
 
-/* The sentence k of the words table with {1} to {4} replaced by the arguments that follow k,
- * a NULL after the last ("{N}" without its argument stays as written); the caller frees it with
- * mc_free (NULL when out of memory, which the page then reports). */
+/* The sentence k of the words table with its arguments, a NULL after the last (brief_say); the
+ * caller frees it with mc_free (NULL when out of memory, which the page then reports). */
 static char *say(const study_out *o, word k, ...)
 {
-    const char *args[4] = {0};
-    size_t nargs = 0;
     va_list ap;
     va_start(ap, k);
-    for (const char *a; nargs < 4 && (a = va_arg(ap, const char *)) != NULL;) {
-        args[nargs++] = a;
-    }
+    char *out = brief_vsay(o->lang, &words[k], ap);
     va_end(ap);
-    const char *fmt = w(o, k);
-    size_t size = strlen(fmt) + 1;
-    for (size_t i = 0; i < nargs; i++) {
-        size += strlen(args[i]);
-    }
-    char *out = mc_malloc(size), *q = out;
-    if (out == NULL) {
-        return NULL;
-    }
-    for (const char *p = fmt; *p != '\0'; p++) {
-        if (p[0] == '{' && p[1] >= '1' && p[1] <= '4' && p[2] == '}' &&
-            (size_t)(p[1] - '1') < nargs) {
-            size_t len = strlen(args[p[1] - '1']);
-            memcpy(q, args[p[1] - '1'], len);
-            q += len;
-            p += 2;
-        } else {
-            *q++ = *p;
-        }
-    }
-    *q = '\0';
     return out;
-}
-
-/* html_meta of sentence k with one to four arguments (a NULL after the last). */
-static void meta(html *h, const study_out *o, word k, ...)
-{
-    const char *a[4] = {0};
-    va_list ap;
-    va_start(ap, k);
-    for (size_t i = 0; i < 4 && (a[i] = va_arg(ap, const char *)) != NULL; i++) {
-    }
-    va_end(ap);
-    char *line = say(o, k, a[0], a[1], a[2], a[3], (const char *)NULL);
-    if (line == NULL) {
-        html_set_error(h, ENOMEM);
-        return;
-    }
-    html_meta(h, "%s", line);
-    mc_free(line);
 }
 
 /* ---- the sections ------------------------------------------------------------------------- */
@@ -410,17 +303,18 @@ static void page_meta(html *h, const study_out *o)
     mc_msg_time(o->lang, o->day, day, sizeof day);
     amount(o, currency_of(s), s->model.hourly_income.amount, inc);
     mc_fixed_format(s->model.hours_per_day, hpd);
-    meta(h, o, W_META_DATE, day, (const char *)NULL);
-    meta(h, o, W_META_MODEL, s->model.name, inc, hpd, w(o, s->model.count_waiting ? W_YES : W_NO),
-         (const char *)NULL);
+    brief_meta(h, o->lang, &words[W_META_DATE], day, (const char *)NULL);
+    brief_meta(h, o->lang, &words[W_META_MODEL], s->model.name, inc, hpd,
+               w(o, s->model.count_waiting ? W_YES : W_NO), (const char *)NULL);
     if (o->n == 1 && has_reform(o, 0)) {
         /* One reform: its title too (stacked ones are named "a + b" and have none). */
         const mc_reform *r = o->cat ? mc_catalogue_reform(o->cat, o->labels[0]) : NULL;
         const char *title = r ? mc_reform_title(r) : NULL;
         if (title != NULL) {
-            meta(h, o, W_META_REFORM_TITLE, o->labels[0], title, (const char *)NULL);
+            brief_meta(h, o->lang, &words[W_META_REFORM_TITLE], o->labels[0], title,
+                       (const char *)NULL);
         } else {
-            meta(h, o, W_META_REFORM, o->labels[0], (const char *)NULL);
+            brief_meta(h, o->lang, &words[W_META_REFORM], o->labels[0], (const char *)NULL);
         }
     }
 }
@@ -559,7 +453,7 @@ static void caveats(html *h, const study_out *o, const mc_study *s, bool reform)
     char a[32], all[32], share[48];
     count(o, (int64_t)t->assumed.n, a);
     count(o, (int64_t)t->all.n, all);
-    percent(o, share_bp(t->assumed.base, t->all.base), share);
+    percent(o, brief_share_bp(t->assumed.base, t->all.base), share);
     lines[n++] = say(o, W_CAVEAT_ASSUMED, a, all, share, (const char *)NULL);
     if (s->nsuperseded > 0) {
         char k[32];
@@ -590,12 +484,9 @@ static void caveats(html *h, const study_out *o, const mc_study *s, bool reform)
         count(o, (int64_t)noted, k);
         lines[n++] = say(o, W_CAVEAT_NOTES, k, (const char *)NULL);
     }
-    html_box_begin(h, w(o, W_CAVEATS));
-    html_list_begin(h);
+    brief_caveats_begin(h, o->lang);
     for (size_t i = 0; i < n; i++) {
-        oom |= lines[i] == NULL;
-        html_item(h, NULL, lines[i] ? lines[i] : "");
-        mc_free(lines[i]);
+        brief_caveat(h, lines[i]);
     }
     /* The library's sentences in the page's language (mc_study_say), each a line; a study
      * without them (made by hand) has its English lines. */
@@ -604,25 +495,18 @@ static void caveats(html *h, const study_out *o, const mc_study *s, bool reform)
         if (s->sensitivity_said != NULL) {
             mc_study_say(&s->sensitivity_said[i], o->lang, said, sizeof said);
         }
-        char *line = say(o, W_CAVEAT_SENSITIVITY, s->sensitivity_said ? said : s->sensitivity[i],
-                         (const char *)NULL);
-        oom |= line == NULL;
-        html_item(h, NULL, line ? line : "");
-        mc_free(line);
+        brief_caveat(h, say(o, W_CAVEAT_SENSITIVITY, s->sensitivity_said ? said : s->sensitivity[i],
+                            (const char *)NULL));
     }
     for (size_t i = 0; i < s->nconflicts; i++) {
         char said[2048];
         if (s->conflicts_said != NULL) {
             mc_study_say(&s->conflicts_said[i], o->lang, said, sizeof said);
         }
-        char *line = say(o, W_CAVEAT_CONFLICTS, s->conflicts_said ? said : s->conflicts[i],
-                         (const char *)NULL);
-        oom |= line == NULL;
-        html_item(h, NULL, line ? line : "");
-        mc_free(line);
+        brief_caveat(h, say(o, W_CAVEAT_CONFLICTS, s->conflicts_said ? said : s->conflicts[i],
+                            (const char *)NULL));
     }
-    html_list_end(h);
-    html_box_end(h);
+    brief_caveats_end(h);
     if (oom) {
         html_set_error(h, ENOMEM);
     }
@@ -804,11 +688,11 @@ static void procedures(html *h, const study_out *o, const mc_study *s)
         hours(o, r->base.hours, hb);
         hours(o, r->reform.hours, hr);
         snprintf(hh, sizeof hh, "%s → %s", hb, hr);
-        grouped(o->lang, r->base.cost, cb);
+        brief_grouped(o->lang, r->base.cost, cb);
         if (r->abolished) {
             snprintf(cr, sizeof cr, "%s", w(o, W_ABOLISHED));
         } else {
-            grouped(o->lang, r->reform.cost, cr);
+            brief_grouped(o->lang, r->reform.cost, cr);
         }
         count(o, r->base.volume, v);
         amount(o, currency_of(s), r->saving, sv);
@@ -885,16 +769,6 @@ done:
     free(labels);
 }
 
-/* The print layout: A4, tables that wrap instead of scrolling sideways. */
-static const char print_style[] =
-    "body{max-width:190mm}\n"
-    ".figure{min-width:9em}\n"
-    "table{width:100%}\n"
-    "td.t{min-width:0}\n"
-    "@page{size:A4;margin:14mm 12mm}\n"
-    "@media print{body{font-size:10pt;max-width:none}.scroll{overflow:visible}"
-    "table{font-size:8pt}h2{break-after:avoid}.box{break-inside:avoid}}\n";
-
 int study_page_write(const char *path, const study_out *o, mc_error *err)
 {
     if (o->n == 0) {
@@ -912,7 +786,8 @@ int study_page_write(const char *path, const study_out *o, mc_error *err)
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     html *h = NULL;
-    int rc = html_open_doc(&h, path, title, o->lang == MC_LANG_EN ? "en" : "vi", print_style, err);
+    int rc =
+        html_open_doc(&h, path, title, o->lang == MC_LANG_EN ? "en" : "vi", brief_print_style, err);
     mc_free(title);
     if (rc != 0) {
         return rc;
