@@ -671,9 +671,9 @@ sim_args=(simulate --catalogue "$cat" --from 2025-07-01 --dossiers 300 --reform 
 check "simulate --html writes the page and prints what it prints without it" \
     same_stdout "$tmp/sim.html" "${sim_args[@]}"
 check "the simulate page has its charts, its tables and nothing from outside" \
-    bash -c "$(declare -f self_contained); self_contained '$tmp/sim.html' && test \$(grep -c '<svg' '$tmp/sim.html') -ge 4 && grep -q '>Lead time<' '$tmp/sim.html' && grep -q '>birth-registration<' '$tmp/sim.html'"
-check "the simulate page holds the text's applicant cost per dossier" \
-    bash -c "'$bin' ${sim_args[*]} | grep '^applicant cost per dossier' | awk '{print \$5; print \$6}' | while read f; do grep -qF \">\$f<\" '$tmp/sim.html' || exit 1; done"
+    bash -c "$(declare -f self_contained); self_contained '$tmp/sim.html' && test \$(grep -c '<svg' '$tmp/sim.html') -ge 4 && grep -q '>Thời gian giải quyết<' '$tmp/sim.html' && grep -q '>Đăng ký khai sinh' '$tmp/sim.html' && grep -q 'birth-registration' '$tmp/sim.html'"
+check "the simulate page holds the text's applicant cost per dossier, in đồng" \
+    bash -c "'$bin' ${sim_args[*]} | grep '^applicant cost per dossier' | awk '{print \$5; print \$6}' | tr , . | while read f; do grep -qF \">\$f đồng<\" '$tmp/sim.html' || exit 1; done"
 check "simulate --html to an unwritable path: exit 3, one line, no page" \
     bash -c "$(declare -f one_line_error); bin='$bin' tmp='$tmp'; one_line_error 'motcua: cannot write /nonexistent/s.html: No such file or directory' ${sim_args[*]} --html /nonexistent/s.html && ! test -e /nonexistent/s.html.tmp"
 check "simulate --html with an empty name: exit 2" status 2 "$bin" simulate --html "" --catalogue "$cat"
