@@ -489,6 +489,11 @@ typedef struct expect_change {
     unsigned affects;
 } expect_change;
 
+typedef struct expect_said {
+    mc_change_kind kind;
+    const char *directive, *element, *value;
+} expect_said;
+
 #define R1 "Resolution 1/2026; Decree 2/2026"
 #define D3 "Decree 3/2026"
 enum { C = MC_CHANGE_COST | MC_CHANGE_SIM, S = MC_CHANGE_SIM };
@@ -527,6 +532,37 @@ static void test_reform__changes_of_every_kind(void **state)
         {"48:32", "q", false, "visits 1", R1, C},
         {"49:5", "gone", false, "drop procedure gone", R1, C},
     };
+    static const expect_said said[] = {
+        {MC_CHANGE_REGISTRY_TITLE, "title", NULL, "\"Civil\""},
+        {MC_CHANGE_HOLDS, "holds", "b", NULL},
+        {MC_CHANGE_HOLDS, "holds", "e", NULL},
+        {MC_CHANGE_PUBLISHED, "published", NULL, "2025-01-01"},
+        {MC_CHANGE_COVERAGE, "coverage", NULL, "90%"},
+        {MC_CHANGE_DIRECTIVE, "title", NULL, "vi \"Thủ tục\""},
+        {MC_CHANGE_DIRECTIVE, "legal-basis", NULL, "\"Decree 3/2026\""},
+        {MC_CHANGE_DIRECTIVE, "code", NULL, "\"1.000001\""},
+        {MC_CHANGE_DIRECTIVE, "agency", NULL, "commune"},
+        {MC_CHANGE_DIRECTIVE, "calendar", NULL, "c2"},
+        {MC_CHANGE_DIRECTIVE, "time-limit", NULL, "2wd"},
+        {MC_CHANGE_DIRECTIVE, "fee", NULL, "1000 VND"},
+        {MC_CHANGE_DIRECTIVE, "online", NULL, "full"},
+        {MC_CHANGE_DIRECTIVE, "volume", NULL, "50 per year"},
+        {MC_CHANGE_DIRECTIVE, "visits", NULL, "0"},
+        {MC_CHANGE_DIRECTIVE, "subject", NULL, "id"},
+        {MC_CHANGE_DIRECTIVE, "assumed", NULL, "volume"},
+        {MC_CHANGE_FIELD, "field", "id", NULL},
+        {MC_CHANGE_FIELD, "field", "married", NULL},
+        {MC_CHANGE_REQUIRES, "requires", "e", NULL},
+        {MC_CHANGE_REQUIRES, "requires", "a", NULL},
+        {MC_CHANGE_STATE, "state", "s", NULL},
+        {MC_CHANGE_DROP_REQUIRES, "drop", "b", NULL},
+        {MC_CHANGE_DROP_FIELD, "drop", "old", NULL},
+        {MC_CHANGE_DROP_STATE, "drop", "u", NULL},
+        {MC_CHANGE_DIRECTIVE, "lifecycle", NULL, "l"},
+        {MC_CHANGE_DIRECTIVE, "visits", NULL, "1"},
+        {MC_CHANGE_ABOLISH, "drop", NULL, NULL},
+    };
+    assert_int_equal(sizeof said / sizeof said[0], sizeof want / sizeof want[0]);
     mc_catalogue *cat = load(every);
     const mc_reform *r = mc_catalogue_reform(cat, "every");
     mc_reform_change *ch;
@@ -546,6 +582,19 @@ static void test_reform__changes_of_every_kind(void **state)
         assert_string_equal(ch[i].text, want[i].text);
         assert_string_equal(ch[i].legal_basis, want[i].basis);
         assert_int_equal(ch[i].affects, want[i].affects);
+        /* what a front end says it with: kind, directive, element, value */
+        assert_int_equal(ch[i].kind, said[i].kind);
+        assert_string_equal(ch[i].directive, said[i].directive);
+        if (said[i].element == NULL) {
+            assert_null(ch[i].element);
+        } else {
+            assert_string_equal(ch[i].element, said[i].element);
+        }
+        if (said[i].value == NULL) {
+            assert_null(ch[i].value);
+        } else {
+            assert_string_equal(ch[i].value, said[i].value);
+        }
     }
     mc_free(ch);
     mc_strings basis = mc_reform_legal_basis(r);
@@ -581,6 +630,32 @@ static void test_reform__changes_of_every_kind(void **state)
     assert_int_equal(n, 0);
     assert_null(ch);
     mc_catalogue_free(bare);
+
+    /* a requirement's condition and a field's type written on the line are its value */
+    mc_catalogue *inline_ = load("role clerk\nlifecycle l { state s { initial; final } }\n"
+                                 "document a\n"
+                                 "procedure p { lifecycle l; field m { type bool } }\n"
+                                 "reform r { procedure p { requires a when m } } \n");
+    assert_int_equal(mc_reform_changes(mc_catalogue_reform(inline_, "r"), &ch, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ch[0].kind, MC_CHANGE_REQUIRES);
+    assert_string_equal(ch[0].element, "a");
+    assert_string_equal(ch[0].value, "when m");
+    mc_free(ch);
+    mc_catalogue_free(inline_);
+
+    /* a reform's title in Vietnamese beside its default one */
+    mc_catalogue *titled = load("reform t { title \"Data first\"; title vi \"Dữ liệu trước\" }\n"
+                                "reform v { title vi \"Chỉ tiếng Việt\" }\n"
+                                "reform none { }\n");
+    const mc_reform *t = mc_catalogue_reform(titled, "t");
+    assert_string_equal(mc_reform_title(t), "Data first");
+    assert_string_equal(mc_reform_title_in(t, "vi"), "Dữ liệu trước");
+    assert_string_equal(mc_reform_title_in(t, "en"), "Data first");
+    assert_string_equal(mc_reform_title(mc_catalogue_reform(titled, "v")), "Chỉ tiếng Việt");
+    assert_null(mc_reform_title(mc_catalogue_reform(titled, "none")));
+    assert_null(mc_reform_title_in(mc_catalogue_reform(titled, "none"), "vi"));
+    mc_catalogue_free(titled);
     mc_catalogue_free(cat);
 }
 
@@ -631,6 +706,11 @@ static void test_reform__refused_lines(void **state)
               "procedure p { lifecycle l }\n"
               "reform r { legal-basis Decree }\n",
               "t.proc:4:24: error: a legal basis must be a quoted string\n");
+    /* a reform's titles: one per language, a valid tag */
+    tu_expect("reform r { title vi \"Một\"; title vi \"Hai\" }\n",
+              "t.proc:1:28: error: a second 'vi' title (first at line 1)\n");
+    tu_expect("reform r { title VI \"Một\" }\n",
+              "t.proc:1:18: error: invalid language tag (two lower-case letters, like vi)\n");
 }
 
 /* ==== conflicts =========================================================================== */

@@ -665,7 +665,12 @@ const char *mc_catalogue_hash(const mc_catalogue *cat);
 
 /* Reform accessors (the patch itself is applied by the cost and simulation modules). */
 const char *mc_reform_name(const mc_reform *r);
+/* The reform's title: the one without a language, else the English one, else the Vietnamese
+ * one; NULL when it has none. */
 const char *mc_reform_title(const mc_reform *r);
+/* The reform's title in lang ("vi"; NULL: the default), falling back as mc_title does; NULL when
+ * it has no title. */
+const char *mc_reform_title_in(const mc_reform *r, const char *lang);
 
 /* Names of the state, clock, outcome, field type and online level enums, as written. */
 const char *mc_clock_name(mc_clock c);

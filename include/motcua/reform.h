@@ -27,6 +27,25 @@ int mc_reform_apply(const mc_catalogue *base, const mc_reform *reform, mc_catalo
  * (`motcua simulate`). A change that moves the cost moves the simulation too. */
 enum { MC_CHANGE_COST = 1, MC_CHANGE_SIM = 2 };
 
+/* What kind of line a change is (mc_reform_change.kind), so that a front end says it in words
+ * without parsing its text. */
+typedef enum mc_change_kind {
+    MC_CHANGE_DIRECTIVE,        /* a scalar directive of a procedure block ("time-limit 3wd",
+                                   "visits 0", "fee …", "online …", "title vi …"): directive, value */
+    MC_CHANGE_REQUIRES,         /* a requirement added or replaced: element the document, value the
+                                   rest of the line (NULL when none) */
+    MC_CHANGE_DROP_REQUIRES,    /* `drop requires DOC`: element the document */
+    MC_CHANGE_FIELD,            /* a field added or replaced: element the field, value its type… */
+    MC_CHANGE_DROP_FIELD,       /* `drop field F`: element the field */
+    MC_CHANGE_STATE,            /* a state added or replaced: element the state */
+    MC_CHANGE_DROP_STATE,       /* `drop state S`: element the state */
+    MC_CHANGE_HOLDS,            /* a registry now holds a document: element the document */
+    MC_CHANGE_COVERAGE,         /* a registry's coverage: value as written ("95%") */
+    MC_CHANGE_PUBLISHED,        /* a registry's `published`: value as written */
+    MC_CHANGE_REGISTRY_TITLE,   /* a registry's title: value as written */
+    MC_CHANGE_ABOLISH,          /* `drop procedure P`: target the procedure */
+} mc_change_kind;
+
 /* One change of a reform: one directive line as a reader sees it. */
 typedef struct mc_reform_change {
     const char *reform; /* the reform's name */
@@ -42,6 +61,14 @@ typedef struct mc_reform_change {
                                 with "; "), else NULL */
     unsigned affects;        /* MC_CHANGE_COST and/or MC_CHANGE_SIM; 0: descriptive (title,
                                 legal-basis, code, agency, applicant) */
+    mc_change_kind kind;     /* what the line is */
+    const char *directive;   /* the directive's name as written: "time-limit", "requires",
+                                "drop", "holds", "coverage", "published", "title"… */
+    const char *element;     /* the document, field or state it adds, replaces, drops or holds;
+                                NULL for the other kinds */
+    const char *value;       /* what the line sets, as written, without the directive and the
+                                element: "3wd", "95%", "0", a field's type; NULL when the line
+                                has nothing more (drops, holds, abolitions) */
 } mc_reform_change;
 
 /* The reform's own `legal-basis` lines, in the order written (n 0: none); the strings live as

@@ -274,6 +274,11 @@ const char *mc_reform_title(const mc_reform *r)
     return r->title;
 }
 
+const char *mc_reform_title_in(const mc_reform *r, const char *lang)
+{
+    return mc_title(r->titles, r->ntitles, lang, NULL);
+}
+
 const char *const mc_assumed_names[MC_ASSUMED_COUNT] = {"volume", "effort", "visits", "time-limit",
                                                         "fee"};
 

@@ -103,7 +103,9 @@ typedef struct mcc_change {
 struct mc_reform {
     const char *name;
     mc_pos pos;
-    const char *title;
+    const char *title;     /* the default title, else the English, else the Vietnamese one */
+    const mc_text *titles; /* every `title [LANG]` line */
+    size_t ntitles;
     mcc_registry_patch *registries;
     size_t nregistries;
     mcc_procedure_patch *procedures;

@@ -20,12 +20,14 @@ typedef struct reform_build {
     /* the block or line each of the three was built from (const mc_node *), for the changes */
     mc_ptrvec registry_nodes, procedure_nodes, drop_nodes;
     mc_ptrvec changes; /* mcc_change * */
+    mcb_titled t;      /* its `title [LANG] "…"` lines */
 } reform_build;
 
+/* `title "…"` or `title vi "…"`: one per language, as a procedure's. */
 static int rf_title(mcb_builder *b, const mc_node *n, void *obj)
 {
     reform_build *rb = obj;
-    return mcb_string(b, &n->toks[1], "a title", &rb->r->title);
+    return mcb_add_title(b, n, &rb->t);
 }
 
 /* `legal-basis "…"` of the reform itself: the basis of each change whose block names none. */
@@ -485,6 +487,23 @@ static mcc_change *add_change(mcb_builder *b, reform_build *rb, const mc_node *n
     return c; /* the caller says what it is */
 }
 
+/* The tokens of n from first on, as written and joined by spaces, in the arena (the value of a
+ * change); NULL when there is none. */
+static const char *value_of(mcb_builder *b, const mc_node *n, size_t first)
+{
+    if (first >= n->ntoks) {
+        return NULL;
+    }
+    char buf[sizeof ((mc_reform_change *)0)->text];
+    line_buf t = {buf, sizeof buf, 0, false};
+    buf[0] = '\0';
+    for (size_t i = first; i < n->ntoks; i++) {
+        put_tok(&t, &n->toks[i]);
+    }
+    finish(&t);
+    return mcb_strndup(b, buf, t.len);
+}
+
 static int directive_of(const mc_node *n, const mcb_directive *table, size_t ntable)
 {
     for (size_t d = 0; d < ntable; d++) {
@@ -530,6 +549,13 @@ static void registry_changes(mcb_builder *b, reform_build *rb, const mc_node *n,
             ch->item = d == MCC_R_TITLE ? titles++ : 0;
             ch->name = doc;
             ch->what = mcb_registry_table[d].name;
+            ch->pub.directive = ch->what;
+            ch->pub.element = doc;
+            ch->pub.value = d == MCC_R_HOLDS ? NULL : value_of(b, c, 1);
+            ch->pub.kind = d == MCC_R_HOLDS       ? MC_CHANGE_HOLDS
+                           : d == MCC_R_COVERAGE  ? MC_CHANGE_COVERAGE
+                           : d == MCC_R_PUBLISHED ? MC_CHANGE_PUBLISHED
+                                                  : MC_CHANGE_REGISTRY_TITLE;
             ch->pub.affects = d == MCC_R_TITLE ? 0 : MC_CHANGE_COST | MC_CHANGE_SIM;
         }
     }
@@ -584,6 +610,28 @@ static void procedure_changes(mcb_builder *b, reform_build *rb, const mc_node *n
         ch->name = name;
         ch->what = mcb_procedure_table[d].name;
         ch->pub.affects = procedure_affects(d, list);
+        ch->pub.directive = ch->what;
+        ch->pub.element = name;
+        static const mc_change_kind drops[] = {MC_CHANGE_DROP_REQUIRES, MC_CHANGE_DROP_FIELD,
+                                               MC_CHANGE_DROP_STATE};
+        switch (d) {
+        case MCC_P_DROP:
+            ch->pub.kind = drops[list];
+            break;
+        case MCC_P_REQUIRES:
+            ch->pub.kind = MC_CHANGE_REQUIRES;
+            break;
+        case MCC_P_FIELD:
+            ch->pub.kind = MC_CHANGE_FIELD;
+            break;
+        case MCC_P_STATE:
+            ch->pub.kind = MC_CHANGE_STATE;
+            break;
+        default:
+            ch->pub.kind = MC_CHANGE_DIRECTIVE;
+            break;
+        }
+        ch->pub.value = d == MCC_P_DROP ? NULL : value_of(b, c, name != NULL ? 2 : 1);
     }
 }
 
@@ -615,13 +663,15 @@ static void list_changes(mcb_builder *b, reform_build *rb, const mc_node *first)
                 ch->name = rb->drops.items[k];
                 ch->what = "drop";
                 ch->pub.affects = MC_CHANGE_COST | MC_CHANGE_SIM;
+                ch->pub.kind = MC_CHANGE_ABOLISH;
+                ch->pub.directive = ch->what;
             }
         }
     }
 }
 
 static const mcb_directive reform_table[] = {
-    {"title", 1, 1, MCB_NO_BLOCK, true, rf_title, "\"text\""},
+    {"title", 1, 2, MCB_NO_BLOCK, false, rf_title, "[LANG] \"text\""},
     {"legal-basis", 1, 1, MCB_NO_BLOCK, false, rf_legal, "\"text\""},
     {"registry", 1, 1, MCB_NEED_BLOCK, false, rf_registry, "NAME"},
     {"procedure", 1, 1, MCB_NEED_BLOCK, false, rf_procedure, "NAME"},
@@ -634,8 +684,14 @@ void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n)
     memset(&rb, 0, sizeof rb);
     rb.r = r;
     r->legal_basis.items = mcb_array(b, mcb_count(n->child, "legal-basis"), sizeof(char *));
+    if (!mcb_prepare_titles(b, &rb.t, n->child)) {
+        return;
+    }
     mcb_run(b, n->child, reform_table, sizeof reform_table / sizeof reform_table[0],
             "reform directive", &rb);
+    r->titles = rb.t.titles;
+    r->ntitles = rb.t.n;
+    r->title = mc_title(r->titles, r->ntitles, NULL, NULL);
     mcc_registry_patch *regs = mcb_array(b, rb.registries.n, sizeof *regs);
     mcc_procedure_patch *procs = mcb_array(b, rb.procedures.n, sizeof *procs);
     if (!b->fatal) {

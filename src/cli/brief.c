@@ -2,6 +2,9 @@
 #include "brief.h"
 
 #include "motcua/alloc.h"
+#include "motcua/value.h"
+
+#include "base/buf.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -156,6 +159,359 @@ int64_t brief_round(double v)
         return -INT64_C(9200000000000000000);
     }
     return (int64_t)(v < 0 ? v - 0.5 : v + 0.5);
+}
+
+/* ---- a reform's changes in words ------------------------------------------------------------ */
+
+static const char *lang_tag(mc_lang lang)
+{
+    return lang == MC_LANG_EN ? NULL : "vi";
+}
+
+char *brief_titled(mc_lang lang, const mc_text *titles, size_t ntitles, const char *name)
+{
+    const char *t = mc_title(titles, ntitles, lang_tag(lang), NULL);
+    if (t == NULL || strcmp(t, name) == 0) {
+        return mc_format("%s", name);
+    }
+    return mc_format("%s\n%s", t, name);
+}
+
+/* The first version of procedure name in cat, or NULL. */
+static const mc_procedure *procedure_named(const mc_catalogue *cat, const char *name)
+{
+    size_t n = 0;
+    const mc_procedure *const *v = cat && name ? mc_catalogue_versions(cat, name, &n) : NULL;
+    return n > 0 ? v[0] : NULL;
+}
+
+char *brief_change_target(mc_lang lang, const mc_catalogue *cat, const mc_reform_change *c)
+{
+    if (c->target == NULL) {
+        return mc_format("%s", "");
+    }
+    if (c->registry) {
+        const mc_registry *r = cat ? mc_catalogue_registry(cat, c->target) : NULL;
+        return r ? brief_titled(lang, r->titles, r->ntitles, c->target)
+                 : mc_format("%s", c->target);
+    }
+    const mc_procedure *p = procedure_named(cat, c->target);
+    return p ? brief_titled(lang, p->titles, p->ntitles, c->target) : mc_format("%s", c->target);
+}
+
+/* The title of the thing called name in lang, or name (titles[0..n) may be empty). */
+static const char *title_or(mc_lang lang, const mc_text *titles, size_t n, const char *name)
+{
+    return mc_title(titles, n, lang_tag(lang), name);
+}
+
+static const char *document_title(mc_lang lang, const mc_catalogue *cat, const char *name)
+{
+    const mc_document *d = cat && name ? mc_catalogue_document(cat, name) : NULL;
+    return d ? title_or(lang, d->titles, d->ntitles, name) : name;
+}
+
+/* A field or state of the procedure c changes, by its title (from any version that has it). */
+static const char *element_title(mc_lang lang, const mc_catalogue *cat, const mc_reform_change *c,
+                                 bool state)
+{
+    size_t n = 0;
+    const mc_procedure *const *v = cat ? mc_catalogue_versions(cat, c->target, &n) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (state) {
+            for (size_t k = 0; k < v[i]->machine.nstates; k++) {
+                const mc_state *st = v[i]->machine.states[k];
+                if (strcmp(st->name, c->element) == 0) {
+                    return title_or(lang, st->titles, st->ntitles, c->element);
+                }
+            }
+        } else {
+            const mc_field *f = mc_field_find(v[i]->fields, v[i]->nfields, c->element);
+            if (f != NULL) {
+                return title_or(lang, f->titles, f->ntitles, c->element);
+            }
+        }
+    }
+    return c->element;
+}
+
+/* A number as written ("1.5") with lang's decimal separator ("1,5"), into out. */
+static void decimal_as(mc_lang lang, const char *num, char out[40])
+{
+    snprintf(out, 40, "%s", num);
+    for (char *p = out; lang != MC_LANG_EN && *p != '\0'; p++) {
+        if (*p == '.') {
+            *p = ',';
+        }
+    }
+}
+
+/* A duration as written ("3wd") in words ("3 ngày làm việc", "3 working days"); false when
+ * value is not one. */
+static bool duration_words(mc_lang lang, const char *value, char out[80])
+{
+    mc_duration d;
+    char msg[120], num[32], shown[40];
+    if (value == NULL || mc_value_duration(value, strlen(value), false, &d, msg, sizeof msg) != 0) {
+        return false;
+    }
+    static const char *const vi[] = {[MC_DUR_MIN] = "phút", [MC_DUR_H] = "giờ",
+                                     [MC_DUR_D] = "ngày", [MC_DUR_WD] = "ngày làm việc",
+                                     [MC_DUR_WH] = "giờ làm việc"};
+    static const char *const en[][2] = {[MC_DUR_MIN] = {"minute", "minutes"},
+                                        [MC_DUR_H] = {"hour", "hours"},
+                                        [MC_DUR_D] = {"day", "days"},
+                                        [MC_DUR_WD] = {"working day", "working days"},
+                                        [MC_DUR_WH] = {"working hour", "working hours"}};
+    mc_fixed_format(d.amount, num);
+    decimal_as(lang, num, shown);
+    snprintf(out, 80, "%s %s", shown,
+             lang == MC_LANG_EN ? en[d.unit][d.amount == MC_FIXED_ONE ? 0 : 1] : vi[d.unit]);
+    return true;
+}
+
+/* A quoted value as written ("\"Decree 1\"", "vi \"Tên\"") without its quotes and language
+ * tag, into out. */
+static void unquoted(const char *value, char *out, size_t outsz)
+{
+    const char *q = strchr(value, '"');
+    if (q == NULL) {
+        snprintf(out, outsz, "%s", value);
+        return;
+    }
+    size_t len = strlen(q + 1);
+    if (len > 0 && q[len] == '"') {
+        len--;
+    }
+    snprintf(out, outsz, "%.*s", (int)len, q + 1);
+}
+
+/* The words of the changes: {1} is what the line sets or names, said for people. */
+static const brief_word w_requires = {"Yêu cầu nộp: {1}", "Required: {1}"};
+static const brief_word w_requires_when = {"Yêu cầu nộp: {1} ({2})", "Required: {1} ({2})"};
+static const brief_word w_drop_requires = {"Không yêu cầu nộp: {1}", "No longer required: {1}"};
+static const brief_word w_field = {"Thông tin kê khai: {1}", "Form field: {1}"};
+static const brief_word w_drop_field = {"Bỏ thông tin kê khai: {1}", "Form field dropped: {1}"};
+static const brief_word w_state = {"Bước xử lý: {1}", "Processing step: {1}"};
+static const brief_word w_drop_state = {"Bỏ bước xử lý: {1}", "Processing step dropped: {1}"};
+static const brief_word w_holds = {"{1} lưu giữ: {2}", "{1} holds: {2}"};
+static const brief_word w_coverage = {"Tỷ lệ bao phủ: {1}", "Coverage: {1}"};
+static const brief_word w_published = {"Công bố dữ liệu từ: {1}", "Published from: {1}"};
+static const brief_word w_registry_title = {"Tên cơ sở dữ liệu: {1}", "Registry title: {1}"};
+static const brief_word w_abolish = {"Bãi bỏ thủ tục", "Procedure abolished"};
+static const brief_word w_volume = {"Số hồ sơ: {1} một năm", "Dossiers: {1} a year"};
+
+/* A scalar directive of a procedure block: its words, and how its value is said. */
+enum { V_ASIS, V_DURATION, V_QUOTED, V_COUNT, V_ONLINE, V_AGENCY, V_PROCEDURE, V_FEE };
+static const struct directive_words {
+    const char *directive;
+    brief_word word;
+    int value;
+} directives[] = {
+    {"time-limit", {"Thời hạn giải quyết: {1}", "Time limit: {1}"}, V_DURATION},
+    {"visits", {"Số lần đi lại: {1}", "Visits: {1}"}, V_COUNT},
+    {"fee", {"Phí, lệ phí: {1}", "Fee: {1}"}, V_FEE},
+    {"online", {"Dịch vụ công trực tuyến: {1}", "Online service: {1}"}, V_ONLINE},
+    {"title", {"Tên thủ tục: {1}", "Title: {1}"}, V_QUOTED},
+    {"legal-basis", {"Căn cứ pháp lý: {1}", "Legal basis: {1}"}, V_QUOTED},
+    {"code", {"Mã thủ tục: {1}", "Official code: {1}"}, V_QUOTED},
+    {"sector", {"Lĩnh vực: {1}", "Sector: {1}"}, V_QUOTED},
+    {"agency", {"Cơ quan giải quyết: {1}", "Agency: {1}"}, V_AGENCY},
+    {"supersedes", {"Thay thế thủ tục: {1}", "Supersedes: {1}"}, V_PROCEDURE},
+    {"calendar", {"Lịch làm việc: {1}", "Calendar: {1}"}, V_ASIS},
+    {"lifecycle", {"Quy trình xử lý: {1}", "Lifecycle: {1}"}, V_ASIS},
+    {"subject", {"Thông tin định danh hồ sơ: {1}", "Subject field: {1}"}, V_ASIS},
+    {"applicant", {"Thông tin người nộp: {1}", "Applicant field: {1}"}, V_ASIS},
+    {"assumed", {"Số liệu giả định: {1}", "Assumed figures: {1}"}, V_ASIS},
+};
+
+/* A scalar directive said in words, or NULL (with *known false) when the table lacks it or its
+ * value cannot be read. */
+static char *directive_said(mc_lang lang, const mc_catalogue *cat, const mc_reform_change *c,
+                            bool *known)
+{
+    *known = false;
+    if (c->directive == NULL || c->value == NULL) {
+        return NULL;
+    }
+    if (strcmp(c->directive, "volume") == 0) {
+        int64_t n;
+        char msg[80], num[32];
+        const char *sp = strchr(c->value, ' ');
+        if (sp == NULL || strcmp(sp, " per year") != 0 ||
+            mc_value_integer(c->value, (size_t)(sp - c->value), &n, msg, sizeof msg) != 0) {
+            return NULL;
+        }
+        *known = true;
+        brief_count(lang, n, num);
+        return brief_say(lang, &w_volume, num, (const char *)NULL);
+    }
+    const struct directive_words *d = NULL;
+    for (size_t i = 0; i < sizeof directives / sizeof directives[0] && d == NULL; i++) {
+        d = strcmp(directives[i].directive, c->directive) == 0 ? &directives[i] : NULL;
+    }
+    if (d == NULL) {
+        return NULL;
+    }
+    char buf[256];
+    const char *v = c->value;
+    switch (d->value) {
+    case V_DURATION: {
+        char words[80];
+        if (!duration_words(lang, c->value, words)) {
+            return NULL;
+        }
+        snprintf(buf, sizeof buf, "%s", words);
+        v = buf;
+        break;
+    }
+    case V_QUOTED:
+        unquoted(c->value, buf, sizeof buf);
+        v = buf;
+        break;
+    case V_COUNT: {
+        int64_t n;
+        char msg[80];
+        if (mc_value_integer(c->value, strlen(c->value), &n, msg, sizeof msg) != 0) {
+            return NULL;
+        }
+        brief_count(lang, n, buf);
+        v = buf;
+        break;
+    }
+    case V_ONLINE: {
+        static const char *const names[] = {"full", "partial", "none"};
+        static const brief_word said[] = {{"toàn trình", "full"},
+                                          {"một phần", "partial"},
+                                          {"không", "none"}};
+        v = NULL;
+        for (size_t i = 0; i < 3; i++) {
+            v = strcmp(c->value, names[i]) == 0 ? brief_text(lang, &said[i]) : v;
+        }
+        if (v == NULL) {
+            return NULL;
+        }
+        break;
+    }
+    case V_AGENCY: {
+        const mc_agency *a = cat ? mc_catalogue_agency(cat, c->value) : NULL;
+        v = a ? title_or(lang, a->titles, a->ntitles, c->value) : c->value;
+        break;
+    }
+    case V_PROCEDURE: {
+        const mc_procedure *p = procedure_named(cat, c->value);
+        v = p ? title_or(lang, p->titles, p->ntitles, c->value) : c->value;
+        break;
+    }
+    case V_FEE: {
+        /* "50000 VND": an amount; a schedule or a rule is said as written */
+        int64_t n;
+        char msg[80];
+        const char *sp = strchr(c->value, ' ');
+        if (sp != NULL && strlen(sp + 1) == 3 &&
+            mc_value_integer(c->value, (size_t)(sp - c->value), &n, msg, sizeof msg) == 0) {
+            char cur[4];
+            snprintf(cur, sizeof cur, "%s", sp + 1);
+            char amount[64];
+            brief_amount_exact(lang, cur, n, amount);
+            snprintf(buf, sizeof buf, "%s", amount);
+            v = buf;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    *known = true;
+    return brief_say(lang, &d->word, v, (const char *)NULL);
+}
+
+char *brief_change(mc_lang lang, const mc_catalogue *cat, const mc_reform_change *c)
+{
+    char *out = NULL;
+    bool known = true;
+    switch (c->kind) {
+    case MC_CHANGE_DIRECTIVE:
+        out = directive_said(lang, cat, c, &known);
+        break;
+    case MC_CHANGE_REQUIRES:
+        if (c->element == NULL) {
+            known = false;
+        } else if (c->value != NULL) {
+            out = brief_say(lang, &w_requires_when, document_title(lang, cat, c->element), c->value,
+                            (const char *)NULL);
+        } else {
+            out = brief_say(lang, &w_requires, document_title(lang, cat, c->element),
+                            (const char *)NULL);
+        }
+        break;
+    case MC_CHANGE_DROP_REQUIRES:
+        known = c->element != NULL;
+        out = known ? brief_say(lang, &w_drop_requires, document_title(lang, cat, c->element),
+                                (const char *)NULL)
+                    : NULL;
+        break;
+    case MC_CHANGE_FIELD:
+    case MC_CHANGE_DROP_FIELD:
+    case MC_CHANGE_STATE:
+    case MC_CHANGE_DROP_STATE: {
+        known = c->element != NULL && c->target != NULL;
+        bool state = c->kind == MC_CHANGE_STATE || c->kind == MC_CHANGE_DROP_STATE;
+        const brief_word *wd = c->kind == MC_CHANGE_FIELD        ? &w_field
+                               : c->kind == MC_CHANGE_DROP_FIELD ? &w_drop_field
+                               : c->kind == MC_CHANGE_STATE      ? &w_state
+                                                                 : &w_drop_state;
+        out = known ? brief_say(lang, wd, element_title(lang, cat, c, state), (const char *)NULL)
+                    : NULL;
+        break;
+    }
+    case MC_CHANGE_HOLDS: {
+        known = c->element != NULL && c->target != NULL;
+        const mc_registry *r = cat && c->target ? mc_catalogue_registry(cat, c->target) : NULL;
+        const char *rt = r ? title_or(lang, r->titles, r->ntitles, c->target) : c->target;
+        out = known ? brief_say(lang, &w_holds, rt, document_title(lang, cat, c->element),
+                                (const char *)NULL)
+                    : NULL;
+        break;
+    }
+    case MC_CHANGE_COVERAGE: {
+        char v[40];
+        known = c->value != NULL && strlen(c->value) < sizeof v;
+        if (known) {
+            decimal_as(lang, c->value, v);
+            out = brief_say(lang, &w_coverage, v, (const char *)NULL);
+        }
+        break;
+    }
+    case MC_CHANGE_PUBLISHED: {
+        char day[40];
+        known = c->value != NULL;
+        if (known) {
+            mc_msg_time(lang, c->value, day, sizeof day);
+            out = brief_say(lang, &w_published, day, (const char *)NULL);
+        }
+        break;
+    }
+    case MC_CHANGE_REGISTRY_TITLE: {
+        char t[256];
+        known = c->value != NULL;
+        if (known) {
+            unquoted(c->value, t, sizeof t);
+            out = brief_say(lang, &w_registry_title, t, (const char *)NULL);
+        }
+        break;
+    }
+    case MC_CHANGE_ABOLISH:
+        out = brief_say(lang, &w_abolish, (const char *)NULL);
+        break;
+    default:
+        known = false;
+        break;
+    }
+    if (!known) {
+        return mc_format("%s", c->text); /* said as written */
+    }
+    return out;
 }
 
 static const brief_word caveats_title = {"Lưu ý", "Caveats"};

@@ -10,7 +10,9 @@
 
 #include "html.h"
 
+#include "motcua/catalogue.h"
 #include "motcua/msg.h"
+#include "motcua/reform.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -66,6 +68,26 @@ int64_t brief_share_bp(int64_t part, int64_t whole);
 /* A double rounded half away from zero to the nearest integer (amounts of the simulator, which
  * are means); values beyond ±9.2e18 are clamped. */
 int64_t brief_round(double v);
+
+/* A thing people read by its title: its title in lang (Vietnamese first, mc_title) and, when it
+ * has one, its name after a newline, which a table cell shows small under it ("Đăng ký khai
+ * sinh\nbirth-registration"); only the name when it has no title. The caller frees it with
+ * mc_free; NULL when out of memory. */
+char *brief_titled(mc_lang lang, const mc_text *titles, size_t ntitles, const char *name);
+
+/* What a reform's change changes (c->target), for a table cell: the procedure's or registry's
+ * title with its name under it (brief_titled); the name alone when cat is NULL or lacks it. */
+char *brief_change_target(mc_lang lang, const mc_catalogue *cat, const mc_reform_change *c);
+
+/* A reform's change said in lang from its kind, directive, element and value (reform.h), with
+ * the titles of the documents, registries, procedures, agencies, fields and states it names
+ * (from cat, which may be NULL: their names): "Thời hạn giải quyết: 3 ngày làm việc", "Không
+ * yêu cầu nộp: Sổ hộ khẩu", "Cơ sở dữ liệu hộ tịch lưu giữ: Giấy xác nhận tình trạng hôn nhân",
+ * "Tỷ lệ bao phủ: 95%", "Số lần đi lại: 0", "Bãi bỏ thủ tục" (English with MC_LANG_EN:
+ * "Time limit: 3 working days"…). Durations in words (wd: ngày làm việc, d: ngày, wh: giờ làm
+ * việc, h: giờ, min: phút). A kind or directive it does not know, or a value it cannot read,
+ * is the change's text as written. The caller frees it with mc_free; NULL when out of memory. */
+char *brief_change(mc_lang lang, const mc_catalogue *cat, const mc_reform_change *c);
 
 /* The caveats box: brief_caveats_begin opens it under its title ("Lưu ý", "Caveats"), each
  * brief_caveat adds one line and frees it with mc_free (a NULL line, a sentence that could not

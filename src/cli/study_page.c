@@ -61,6 +61,8 @@ typedef enum word {
     W_CAVEAT_CONFLICTS,
     W_CHANGES,
     W_CHANGES_NONE,
+    W_CHANGES_BASIS,
+    W_CHANGES_BASIS_OF,
     W_CHANGE_NO,
     W_CHANGE_TARGET,
     W_CHANGE_TEXT,
@@ -172,10 +174,13 @@ static const brief_word words[W_COUNT] = {
     [W_CHANGES] = {"Các thay đổi của phương án", "The reform's changes"},
     [W_CHANGES_NONE] = {"Chưa tính giá trị từng thay đổi cho lần chạy này.",
                         "What each change is worth was not computed for this run."},
+    [W_CHANGES_BASIS] = {"Căn cứ pháp lý của phương án: {1}.", "The reform's legal basis: {1}."},
+    [W_CHANGES_BASIS_OF] = {"Căn cứ pháp lý của phương án {1}: {2}.",
+                            "The legal basis of the reform {1}: {2}."},
     [W_CHANGE_NO] = {"STT", "No."},
     [W_CHANGE_TARGET] = {"Thủ tục / cơ sở dữ liệu", "Procedure / registry"},
     [W_CHANGE_TEXT] = {"Thay đổi", "Change"},
-    [W_CHANGE_BASIS] = {"Căn cứ pháp lý", "Legal basis"},
+    [W_CHANGE_BASIS] = {"Căn cứ pháp lý riêng", "Own legal basis"},
     [W_CHANGE_ALONE] = {"Tiết kiệm nếu làm riêng", "Saving alone"},
     [W_CHANGE_MARGINAL] = {"Tiết kiệm tăng thêm (theo thứ tự)", "Marginal saving (in order)"},
     [W_CHANGE_NOT_COUNTED] = {"không tính vào chi phí", "not a cost"},
@@ -309,7 +314,7 @@ static void page_meta(html *h, const study_out *o)
     if (o->n == 1 && has_reform(o, 0)) {
         /* One reform: its title too (stacked ones are named "a + b" and have none). */
         const mc_reform *r = o->cat ? mc_catalogue_reform(o->cat, o->labels[0]) : NULL;
-        const char *title = r ? mc_reform_title(r) : NULL;
+        const char *title = r ? mc_reform_title_in(r, o->lang == MC_LANG_EN ? NULL : "vi") : NULL;
         if (title != NULL) {
             brief_meta(h, o->lang, &words[W_META_REFORM_TITLE], o->labels[0], title,
                        (const char *)NULL);
@@ -512,7 +517,54 @@ static void caveats(html *h, const study_out *o, const mc_study *s, bool reform)
     }
 }
 
-/* The reform's changes with their legal basis and, when the study attributed them, their worth. */
+/* The legal basis of the reform called name (its own `legal-basis` lines joined with "; ") in
+ * out; "" when it has none or is not in cat. */
+static void reform_basis(const study_out *o, const char *name, char *out, size_t size)
+{
+    const mc_reform *r = o->cat && name ? mc_catalogue_reform(o->cat, name) : NULL;
+    mc_strings lb = r ? mc_reform_legal_basis(r) : (mc_strings){NULL, 0};
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < lb.n && used < size; i++) {
+        int k = snprintf(out + used, size - used, "%s%s", i ? "; " : "", lb.items[i]);
+        used += k > 0 ? (size_t)k : 0;
+    }
+}
+
+/* The legal basis of each reform the changes belong to, said once above the table: "Căn cứ
+ * pháp lý: …" for one reform, one line per reform ("Căn cứ pháp lý của phương án x: …") for
+ * several. */
+static void bases_above(html *h, const study_out *o, const mc_study *s)
+{
+    size_t nreforms = 0;
+    for (size_t i = 0; i < s->nchanges; i++) {
+        nreforms += i == 0 || strcmp(s->changes[i].change.reform,
+                                     s->changes[i - 1].change.reform) != 0;
+    }
+    for (size_t i = 0; i < s->nchanges; i++) {
+        const char *name = s->changes[i].change.reform;
+        if (i > 0 && strcmp(name, s->changes[i - 1].change.reform) == 0) {
+            continue;
+        }
+        char basis[1024];
+        reform_basis(o, name, basis, sizeof basis);
+        if (basis[0] == '\0') {
+            continue;
+        }
+        char *line = nreforms > 1 ? say(o, W_CHANGES_BASIS_OF, name, basis, (const char *)NULL)
+                                  : say(o, W_CHANGES_BASIS, basis, (const char *)NULL);
+        if (line == NULL) {
+            html_set_error(h, ENOMEM);
+            return;
+        }
+        html_para(h, "%s", line);
+        mc_free(line);
+    }
+}
+
+/* The reform's changes said in the page's language (brief_change), what they change by its
+ * title, the reforms' legal basis once above them (a row names only a basis of its own) and,
+ * when the study attributed them, their worth. */
 static void changes(html *h, const study_out *o, const mc_study *s, const char *label)
 {
     html_heading(h, "%s%s%s", w(o, W_CHANGES), o->n > 1 ? ": " : "", o->n > 1 ? label : "");
@@ -520,6 +572,7 @@ static void changes(html *h, const study_out *o, const mc_study *s, const char *
         html_para(h, "%s", w(o, W_CHANGES_NONE));
         return;
     }
+    bases_above(h, o, s);
     const char *head[] = {w(o, W_CHANGE_NO),    w(o, W_CHANGE_TARGET), w(o, W_CHANGE_TEXT),
                           w(o, W_CHANGE_BASIS), w(o, W_CHANGE_ALONE),  w(o, W_CHANGE_MARGINAL)};
     html_table_begin(h, NULL, head, 6, "rlllrr");
@@ -539,13 +592,23 @@ static void changes(html *h, const study_out *o, const mc_study *s, const char *
             snprintf(alone, sizeof alone, "%s", w(o, W_CHANGE_NOT_COUNTED));
             snprintf(marginal, sizeof marginal, "%s", w(o, W_CHANGE_NOT_COUNTED));
         }
-        const char *cells[] = {no,
-                               c->change.target ? c->change.target : "",
-                               c->change.text,
-                               c->change.legal_basis ? c->change.legal_basis : "—",
-                               alone,
-                               marginal};
+        char own[1024];
+        reform_basis(o, c->change.reform, own, sizeof own);
+        const char *lb = c->change.legal_basis && strcmp(c->change.legal_basis, own) != 0
+                             ? c->change.legal_basis
+                             : "—";
+        char *target = brief_change_target(o->lang, o->cat, &c->change);
+        char *said = brief_change(o->lang, o->cat, &c->change);
+        if (target == NULL || said == NULL) {
+            mc_free(target);
+            mc_free(said);
+            html_set_error(h, ENOMEM);
+            break;
+        }
+        const char *cells[] = {no, target, said, lb, alone, marginal};
         html_table_row(h, cells);
+        mc_free(target);
+        mc_free(said);
     }
     html_table_end(h);
 }
@@ -621,6 +684,25 @@ static void state_side(html *h, const study_out *o, const mc_study *s)
     html_para(h, "%s", w(o, W_STATE_SENTENCE));
 }
 
+/* A subtotal's key for people: an agency or a procedure by its title, its name small under it
+ * (brief_titled); a sector as written; "—" for the rows without one. */
+static char *group_key(const study_out *o, const char *key)
+{
+    if (key[0] == '\0') {
+        return mc_format("%s", "—");
+    }
+    const mc_agency *a = o->cat ? mc_catalogue_agency(o->cat, key) : NULL;
+    if (a != NULL) {
+        return brief_titled(o->lang, a->titles, a->ntitles, key);
+    }
+    size_t n = 0;
+    const mc_procedure *const *v = o->cat ? mc_catalogue_versions(o->cat, key, &n) : NULL;
+    if (n > 0) {
+        return brief_titled(o->lang, v[0]->titles, v[0]->ntitles, key);
+    }
+    return mc_format("%s", key);
+}
+
 static void groups(html *h, const study_out *o, const mc_study *s)
 {
     if (s->ngroups == 0) {
@@ -639,8 +721,14 @@ static void groups(html *h, const study_out *o, const mc_study *s)
         amount(o, currency_of(s), t->all.saving, sv);
         percent(o, t->all.saving_bp, p);
         amount(o, currency_of(s), t->assumed.saving, as);
-        const char *cells[] = {s->groups[g].key[0] ? s->groups[g].key : "—", n, b, sv, p, as};
+        char *key = group_key(o, s->groups[g].key);
+        if (key == NULL) {
+            html_set_error(h, ENOMEM);
+            break;
+        }
+        const char *cells[] = {key, n, b, sv, p, as};
         html_table_row(h, cells);
+        mc_free(key);
     }
     html_table_end(h);
 }
@@ -778,7 +866,9 @@ int study_page_write(const char *path, const study_out *o, mc_error *err)
     if (o->n > 1) {
         title = mc_format("%s", w(o, W_TITLE_COMPARE));
     } else if (has_reform(o, 0)) {
-        title = say(o, W_TITLE_REFORM, o->labels[0], (const char *)NULL);
+        const mc_reform *r = o->cat ? mc_catalogue_reform(o->cat, o->labels[0]) : NULL;
+        const char *t = r ? mc_reform_title_in(r, o->lang == MC_LANG_EN ? NULL : "vi") : NULL;
+        title = say(o, W_TITLE_REFORM, t ? t : o->labels[0], (const char *)NULL);
     } else {
         title = mc_format("%s", w(o, W_TITLE));
     }
