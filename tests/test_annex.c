@@ -329,6 +329,7 @@ static void test_annex__resolution_comes_from_the_tables(void **state)
                       "resolution\tin-force\tfrom 1 Mar 2027\nresolution\tpublished\t2027-03-01\n"
                       "resolution\tcalendar\tvn2\nresolution\tcode-prefix\tdec-\n"
                       "resolution\treform\tdecree-1\nresolution\treform-title\tfewer papers\n"
+                      "resolution\treform-title-vi\tNghị định 1: ít giấy tờ hơn\n"
                       "resolution\tdata\tdata/decree-1\n");
     mc_diags *d;
     mc_annex *a = NULL;
@@ -345,7 +346,8 @@ static void test_annex__resolution_comes_from_the_tables(void **state)
     assert_non_null(strstr(reform, "# Decree 1/2027/ND-CP (in force from 1 Mar 2027), appendix "
                                    "II: the documents that\n"));
     assert_non_null(strstr(reform, "reform decree-1 {\n    title \"Decree 1/2027/ND-CP, appendix "
-                                   "II: fewer papers\"\n"));
+                                   "II: fewer papers\"\n    title vi \"Nghị định 1: ít giấy "
+                                   "tờ hơn\"\n"));
     const char *procs = file_text(a, "ministry-of-justice.proc");
     assert_non_null(strstr(procs, "procedures of appendix II (sector"));
     assert_non_null(strstr(procs, "\n# Appendix II, row 7.\nprocedure dec-1-000002 {\n"));
@@ -370,7 +372,7 @@ static void test_annex__resolution_comes_from_the_tables(void **state)
                                 "letters, digits and dashes)\n"));
     assert_non_null(strstr(out, ":12: error: unknown resolution key 'colour' (expected name, "
                                 "annex, in-force, published, calendar, code-prefix, reform, "
-                                "reform-title or data)\n"));
+                                "reform-title, reform-title-vi or data)\n"));
     free(out);
     mc_diags_free(d);
     tables_with(path, "resolution\tname\tDecree 1\n");

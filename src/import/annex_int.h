@@ -67,6 +67,7 @@ enum {
     R_CODE_PREFIX,  /* the prefix of a procedure's name before its code ("nat-") */
     R_REFORM,       /* the reform's name, also its file's */
     R_REFORM_TITLE, /* the reform's title after "NAME, ANNEX: " */
+    R_REFORM_TITLE_VI, /* the reform's whole title in Vietnamese (its `title vi`) */
     R_DATA,         /* the folder of the tables, named in the banner */
     NRESOLUTION
 };

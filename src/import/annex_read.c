@@ -19,7 +19,8 @@
 
 static const char *const resolution_keys[NRESOLUTION] = {"name",      "annex",        "in-force",
                                                          "published", "calendar",     "code-prefix",
-                                                         "reform",    "reform-title", "data"};
+                                                         "reform",    "reform-title", "reform-title-vi",
+                                                         "data"};
 
 /* A line of a TAB-separated data file, as the one reader (lang/csv.h) read it. */
 typedef struct tsv {
@@ -159,7 +160,8 @@ static int resolution_line(mc_annex *a, tsv *t)
     if (k == NRESOLUTION) {
         return tsv_error(t, 1,
                          "unknown resolution key '%s' (expected name, annex, in-force, published, "
-                         "calendar, code-prefix, reform, reform-title or data)",
+                         "calendar, code-prefix, reform, reform-title, reform-title-vi or "
+                         "data)",
                          t->f[1]);
     }
     if (a->resolution[k] != NULL) {

@@ -165,6 +165,8 @@ static int render_reform(mc_annex *a)
     }
     quoted(&b, title.data);
     mc_buf_free(&title);
+    mc_buf_puts(&b, "\n    title vi ");
+    quoted(&b, res[R_REFORM_TITLE_VI]);
     mc_buf_puts(&b, "\n");
     const char **names = mc_calloc(a->registries.n + 1, sizeof *names);
     if (names == NULL) {
