@@ -17,6 +17,7 @@
 #include "motcua/coverage.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
+#include "motcua/alloc.h"
 #include "motcua/study.h"
 
 #include <errno.h>
@@ -115,6 +116,8 @@ typedef struct sim_view {
     sim_runs runs;
     char **sensitivity;
     size_t nsensitivity;
+    mc_study_said *sensitivity_said; /* the same as messages, for the page */
+    size_t nsaid;
     const mc_study_opts *study;
     bool has_cost; /* motcua cost's exact annual totals on the same catalogue and options */
     int64_t cost_base, cost_reform;
@@ -900,6 +903,10 @@ int cmd_simulate(front_opts *c)
     if (rc == 0 && declared != NULL) {
         rc = mc_study_sensitivity(&st.opts, cat, declared, &v.sensitivity, &v.nsensitivity, &err);
     }
+    if (rc == 0 && declared != NULL) {
+        rc = mc_study_sensitivity_said(&st.opts, cat, declared, &v.sensitivity_said, &v.nsaid,
+                                       &err);
+    }
     o.selects = selects;
     o.selects_ud = &st.opts;
     if (rc == 0 && o.year) {
@@ -1021,6 +1028,7 @@ int cmd_simulate(front_opts *c)
         so.model = o.model;
         so.sensitivity = v.sensitivity;
         so.nsensitivity = v.nsensitivity;
+        so.sensitivity_said = v.nsaid == v.nsensitivity ? v.sensitivity_said : NULL;
         so.by = st.opts.by;
         so.nruns = nruns;
         so.first_seed = (uint64_t)seed;
@@ -1048,6 +1056,7 @@ done:
     free(runfig[0]);
     free(runfig[1]);
     mc_study_lines_free(v.sensitivity, v.nsensitivity);
+    mc_free(v.sensitivity_said);
     mc_study_free(&study);
     mc_coverage_free(&scov);
     cli_coverage_free(&cov);

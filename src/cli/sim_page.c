@@ -274,7 +274,7 @@ static const brief_word words[W_COUNT] = {
     [W_C_NO] = {"STT", "No."},
     [W_C_TARGET] = {"Thủ tục / cơ sở dữ liệu", "Procedure / registry"},
     [W_C_CHANGE] = {"Thay đổi", "Change"},
-    [W_C_BASIS] = {"Căn cứ pháp lý", "Legal basis"},
+    [W_C_BASIS] = {"Căn cứ pháp lý riêng", "Own legal basis"},
     [W_DOSSIERS_H] = {"Hồ sơ mô phỏng", "The simulated dossiers"},
     [W_R_DOSSIERS] = {"Số hồ sơ mô phỏng", "Simulated dossiers"},
     [W_R_UNFINISHED] = {"Hồ sơ chưa kết thúc", "Not finished"},
@@ -586,6 +586,12 @@ static const mc_procedure *proc_of(const sim_out *o, const char *name)
     return p;
 }
 
+/* The language tag of the page's titles: "vi", or NULL (the default) in English. */
+static const char *lang_tag(const sim_out *o)
+{
+    return o->lang == MC_LANG_EN ? NULL : "vi";
+}
+
 /* A procedure's title in the page's language (Vietnamese first), else its name. */
 static const char *title_of(const sim_out *o, const char *name)
 {
@@ -682,7 +688,7 @@ static void reform_names(const mc_reform *const *r, size_t n, char *out, size_t 
 /* A reform's name and title under the page's title. */
 static void reform_meta(html *h, const sim_out *o, const mc_reform *r)
 {
-    const char *t = mc_reform_title(r);
+    const char *t = mc_reform_title_in(r, lang_tag(o));
     if (t != NULL) {
         brief_meta(h, o->lang, &words[W_META_REFORM_TITLE], mc_reform_name(r), t,
                    (const char *)NULL);
@@ -861,9 +867,15 @@ static void caveats(html *h, const sim_out *o)
     if (notes > 0) {
         brief_caveat(h, say(o, W_CAV_NOTES, count(o, (int64_t)notes, a), (const char *)NULL));
     }
-    /* The library words these in English (study.h): shown as they are, each a line. */
+    /* The library's sentences in the page's language (mc_study_say), each a line; without
+     * them, its English lines. */
     for (size_t i = 0; i < o->nsensitivity; i++) {
-        brief_caveat(h, say(o, W_CAV_SENSITIVITY, o->sensitivity[i], (const char *)NULL));
+        char said[2048];
+        if (o->sensitivity_said != NULL) {
+            mc_study_say(&o->sensitivity_said[i], o->lang, said, sizeof said);
+        }
+        brief_caveat(h, say(o, W_CAV_SENSITIVITY,
+                            o->sensitivity_said ? said : o->sensitivity[i], (const char *)NULL));
     }
     brief_caveats_end(h);
 }
@@ -901,20 +913,22 @@ static void changes(html *h, const sim_out *o, const mc_reform *r)
     html_table_begin(h, NULL, head, 4, "rlll");
     for (size_t i = 0; i < n && i < PAGE_ROWS; i++) {
         char no[64];
-        /* what it changes by its title in the page's language (one line: the table fits a page) */
-        const mc_registry *reg =
-            c[i].registry && o->cat ? mc_catalogue_registry(o->cat, c[i].target) : NULL;
-        const char *target = c[i].target == NULL ? ""
-                             : reg != NULL
-                                 ? mc_title(reg->titles, reg->ntitles,
-                                            o->lang == MC_LANG_EN ? NULL : "vi", c[i].target)
-                             : c[i].registry ? c[i].target
-                                             : title_of(o, c[i].target);
+        /* what it changes by its title, its name small under it; the change in words */
+        char *target = brief_change_target(o->lang, o->cat, &c[i]);
+        char *said = brief_change(o->lang, o->cat, &c[i]);
+        if (target == NULL || said == NULL) {
+            mc_free(target);
+            mc_free(said);
+            html_set_error(h, ENOMEM);
+            break;
+        }
         /* the reform's own basis is said above: a row names only its own */
         const char *lb =
             c[i].legal_basis && strcmp(c[i].legal_basis, joined) != 0 ? c[i].legal_basis : "—";
-        const char *cells[] = {count(o, (int64_t)i + 1, no), target, c[i].text, lb};
+        const char *cells[] = {count(o, (int64_t)i + 1, no), target, said, lb};
         html_table_row(h, cells);
+        mc_free(target);
+        mc_free(said);
     }
     html_table_end(h);
     if (n > PAGE_ROWS) {
@@ -1134,7 +1148,8 @@ static void runs(html *h, const sim_out *o)
 
 /* A subtotal of --by: its key, the baseline's and the reform's sums. */
 typedef struct by_group {
-    const char *key;
+    const char *key;  /* what it is sorted by: the agency's name, the sector, the title */
+    const char *name; /* the agency's or procedure's name, shown small under its title; or NULL */
     mc_sim_stats b, r;
 } by_group;
 
@@ -1167,6 +1182,9 @@ static void subtotals(html *h, const sim_out *o)
             j++;
         }
         if (j == n) {
+            g[j].name = o->by == MC_STUDY_BY_PROCEDURE ? base->procedures[i].name
+                        : o->by == MC_STUDY_BY_SECTOR  ? NULL
+                                                       : (p ? p->agency : NULL);
             g[n++].key = k;
             g[j].b.name = g[j].r.name = k;
         }
@@ -1195,7 +1213,19 @@ static void subtotals(html *h, const sim_out *o)
             continue;
         }
         char c1[64], c2[64], c3[64], c4[64], c5[64], c6[64];
-        const char *cells[] = {g[i].key,
+        /* an agency or a procedure by its title, its name small under it */
+        const mc_agency *ag = g[i].name && o->by != MC_STUDY_BY_PROCEDURE && o->cat
+                                  ? mc_catalogue_agency(o->cat, g[i].name)
+                                  : NULL;
+        char *key = ag ? brief_titled(o->lang, ag->titles, ag->ntitles, g[i].name)
+                    : g[i].name && o->by == MC_STUDY_BY_PROCEDURE && strcmp(g[i].key, g[i].name) != 0
+                        ? mc_format("%s\n%s", g[i].key, g[i].name)
+                        : mc_format("%s", g[i].key);
+        if (key == NULL) {
+            html_set_error(h, ENOMEM);
+            break;
+        }
+        const char *cells[] = {key,
                                count(o, b.dossiers, c1),
                                per_dossier(o, b.cost, c2),
                                money(o, b.legal_annual, c3),
@@ -1203,6 +1233,7 @@ static void subtotals(html *h, const sim_out *o)
                                money(o, r.legal_annual, c5),
                                change(o, b.legal_annual, r.legal_annual, c6)};
         html_table_row(h, cells);
+        mc_free(key);
     }
     html_table_end(h);
     if (empty > 0) {
@@ -1555,8 +1586,10 @@ int sim_page_open(html **out, const char *path, const sim_out *o, mc_error *err)
     char names[600] = "";
     char *title = NULL;
     if (o->nreforms > 0) {
+        /* one reform: by its title in the page's language; stacked ones by their names */
+        const char *t = o->nreforms == 1 ? mc_reform_title_in(o->reforms[0], lang_tag(o)) : NULL;
         reform_names(o->reforms, o->nreforms, names, sizeof names);
-        title = say(o, W_TITLE_REFORM, names, (const char *)NULL);
+        title = say(o, W_TITLE_REFORM, t ? t : names, (const char *)NULL);
     } else if (o->ncompare > 0) {
         title = mc_format("%s", w(o, W_TITLE_COMPARE));
     } else {

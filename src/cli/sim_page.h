@@ -43,6 +43,9 @@ typedef struct sim_out {
     const mc_cost_model *model; /* the applicant cost's model; NULL: none declared */
     char *const *sensitivity;   /* the assumptions --income, --coverage… changed (study.h) */
     size_t nsensitivity;
+    /* the same as messages (mc_study_sensitivity_said), one beside each line above, said in
+     * the page's language; NULL: the English lines are shown */
+    const mc_study_said *sensitivity_said;
     mc_study_by by; /* --by: subtotals by agency, sector or procedure */
     /* --runs K (K >= 2): the headline figures of run i are runs[0][i] (baseline) and runs[1][i]
      * (reform, when ref), seeds first_seed to first_seed + K - 1 */
