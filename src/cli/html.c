@@ -26,6 +26,7 @@ struct html {
     int error;   /* errno of the first failure, 0 while there is none */
     char *align; /* the columns of the open table: 'r' right-aligned */
     size_t ncols;
+    bool vi;     /* a Vietnamese page (html_open_doc "vi"): "1.234,5", "không có số liệu" */
 };
 
 /* ---- writing ------------------------------------------------------------------------------ */
@@ -199,6 +200,7 @@ int html_open_doc(html **out, const char *path, const char *title, const char *l
         return rc;
     }
     /* The policy forbids every load from outside: a page that needed one would show it. */
+    h->vi = strcmp(lang, "vi") == 0;
     puts_(h, "<!DOCTYPE html>\n<html lang=\"");
     esc(h, lang);
     puts_(h, "\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -465,7 +467,15 @@ static int64_t rounded(double v)
 }
 
 /* A number for people: a whole one with its thousands separated, else with two decimals. */
-static void number_text(double v, char out[32])
+/* English separators ("1,234.5") swapped for Vietnamese ones ("1.234,5") on a Vietnamese page. */
+static void page_separators(const html *h, char *s)
+{
+    for (; h->vi && *s != '\0'; s++) {
+        *s = *s == ',' ? '.' : *s == '.' ? ',' : *s;
+    }
+}
+
+static void number_text(const html *h, double v, char out[32])
 {
     v = finite(v);
     if (v == (double)rounded(v)) {
@@ -473,15 +483,22 @@ static void number_text(double v, char out[32])
     } else {
         front_hundredths(rounded(v * 100), out);
     }
+    page_separators(h, out);
+}
+
+/* "no data" in the page's language. */
+static const char *no_data(const html *h)
+{
+    return h->vi ? "không có số liệu" : "no data";
 }
 
 /* The label of a series' value i: the caller's text, or the value as number_text writes it. */
-static const char *value_text(const html_series *s, size_t i, char buf[32])
+static const char *value_text(const html *h, const html_series *s, size_t i, char buf[32])
 {
     if (s->texts != NULL && s->texts[i] != NULL) {
         return s->texts[i];
     }
-    number_text(s->values[i], buf);
+    number_text(h, s->values[i], buf);
     return buf;
 }
 
@@ -586,7 +603,7 @@ static void legend(html *h, double x, const html_series *series, size_t nseries,
 static void empty_chart(html *h, const char *title)
 {
     figure_begin(h, title, 40);
-    svg_text(h, WIDTH / 2.0, 24, "middle", NULL, "no data", 0);
+    svg_text(h, WIDTH / 2.0, 24, "middle", NULL, no_data(h), 0);
     figure_end(h);
 }
 
@@ -620,7 +637,7 @@ static void bars(html *h, const char *title, const char *const *labels, size_t n
             double v = finite(series[s].values[i]);
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
-            len = text_len(value_text(&series[s], i, buf));
+            len = text_len(value_text(h, &series[s], i, buf));
             value_chars = len > value_chars ? len : value_chars;
         }
     }
@@ -645,7 +662,7 @@ static void bars(html *h, const char *title, const char *const *labels, size_t n
         svg_text(h, label_w - 8, mid + 4, "end", NULL, labels[i], label_chars);
         for (size_t s = 0; s < nseries; s++) {
             char buf[32];
-            const char *text = value_text(&series[s], i, buf);
+            const char *text = value_text(h, &series[s], i, buf);
             double v = finite(series[s].values[i]);
             double x = span > 0 ? x0 + (v - lo) / span * (x1 - x0) : x0;
             double by = y + (double)s * (BAR_H + 2);
@@ -762,7 +779,7 @@ void html_column_chart(html *h, const char *title, const char *const *labels, si
         top += step;
     }
     char buf[32];
-    number_text(top, buf);
+    number_text(h, top, buf);
     double axis_w = (double)text_len(buf) * CHAR_W + 14;
     double x0 = axis_w, x1 = WIDTH - 10, y0 = LEGEND_H + 16, y1 = y0 + PLOT_H;
     double bin_w = (x1 - x0) / (double)n, col_w = bin_w * 0.8 / (double)nseries;
@@ -775,7 +792,7 @@ void html_column_chart(html *h, const char *title, const char *const *labels, si
     legend(h, x0, series, nseries, NULL);
     for (double t = 0; t <= top * (1 + 1e-9) && (hi > 0 || t == 0); t += step) {
         double y = y1 - t / top * PLOT_H;
-        number_text(t, buf);
+        number_text(h, t, buf);
         putf(h, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n", x0, y,
              x1, y, t == 0 ? "#1d2733" : "#e3e8ee");
         svg_text(h, x0 - 6, y + 4, "end", NULL, buf, 0);
@@ -784,7 +801,7 @@ void html_column_chart(html *h, const char *title, const char *const *labels, si
         double bx = x0 + (double)i * bin_w + bin_w * 0.1;
         for (size_t s = 0; s < nseries; s++) {
             char vb[32];
-            const char *text = value_text(&series[s], i, vb);
+            const char *text = value_text(h, &series[s], i, vb);
             double v = finite(series[s].values[i]);
             double ch = v > 0 ? v / top * PLOT_H : 0;
             double cx = bx + (double)s * col_w;
@@ -831,7 +848,7 @@ void html_share_chart(html *h, const char *title, const html_share *rows, size_t
         if (sum <= 0) {
             putf(h, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"22\" fill=\"#eef2f6\"/>\n",
                  x0, y, x1 - x0);
-            svg_text(h, (x0 + x1) / 2, y + 16, "middle", NULL, "no data", 0);
+            svg_text(h, (x0 + x1) / 2, y + 16, "middle", NULL, no_data(h), 0);
             continue;
         }
         double lx = x0; /* the legend line under the bar */
@@ -839,9 +856,10 @@ void html_share_chart(html *h, const char *title, const html_share *rows, size_t
             double v = finite(r->values[p]) > 0 ? finite(r->values[p]) : 0;
             double w = v / sum * (x1 - x0);
             char value[32], pct[32], label[40];
-            number_text(v, value);
+            number_text(h, v, value);
             /* Rounded half up, like the percentages of the tables. */
             front_hundredths((int64_t)(v * 10000 / sum + 0.5), pct);
+            page_separators(h, pct);
             snprintf(label, sizeof label, "%s%%", pct);
             if (w > 0) {
                 svg_rect(h, x, y, w, 22, part_colour[p], r->label, r->names[p], label);

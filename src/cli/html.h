@@ -26,7 +26,10 @@ typedef struct html html; /* a page being written */
  * disk), or MC_ENOMEM. The caller ends the page with html_close or html_discard. */
 int html_open(html **out, const char *path, const char *title, mc_error *err);
 /* As html_open, with the page's language (its lang attribute: "vi", "en") and CSS added after
- * the page's own (extra_style may be NULL): a briefing's print layout. */
+ * the page's own (extra_style may be NULL): a briefing's print layout. On a "vi" page the
+ * numbers the charts write themselves (axes, values without a caller's text, the share
+ * charts' values and percentages) take Vietnamese separators ("1.234", "95,90%") and an empty
+ * chart says "không có số liệu". */
 int html_open_doc(html **out, const char *path, const char *title, const char *lang,
                   const char *extra_style, mc_error *err);
 /* Ends the page, puts it on disk and renames PATH.tmp to PATH. Returns 0, or MC_EIO with
