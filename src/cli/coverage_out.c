@@ -282,19 +282,18 @@ json_t *cli_coverage_json(const cli_coverage *k, const mc_catalogue *cat)
     return front_jdone(o, ok);
 }
 
-void cli_coverage_page(html *h, const cli_coverage *k, const mc_catalogue *cat)
+void cli_coverage_page(html *h, const cli_coverage *k, const mc_catalogue *cat, mc_lang lang)
 {
     if (!k->on) {
         return;
     }
-    char text[600], vi[600], min[32];
-    html_heading(h, "Độ phủ của cơ sở dữ liệu — Coverage of the registries");
-    count_text(MC_LANG_VI, k->cov.min, min);
+    bool en = lang == MC_LANG_EN;
+    char text[600], min[32];
+    html_heading(h, "%s", en ? "Coverage of the registries" : "Độ phủ của cơ sở dữ liệu");
+    count_text(lang, k->cov.min, min);
     const char *a[] = {min};
-    mc_msg_format(MC_LANG_VI, "coverage.heading", a, 1, vi, sizeof vi);
-    count_text(MC_LANG_EN, k->cov.min, min);
-    mc_msg_format(MC_LANG_EN, "coverage.heading", a, 1, text, sizeof text);
-    html_para(h, "%s. %s.", vi, text);
+    mc_msg_format(lang, "coverage.heading", a, 1, text, sizeof text);
+    html_para(h, "%s.", text);
     if (k->cov.n == 0) {
         html_para(h, "-");
         return;
@@ -302,17 +301,12 @@ void cli_coverage_page(html *h, const cli_coverage *k, const mc_catalogue *cat)
     html_list_begin(h);
     for (size_t i = 0; i < k->cov.n; i++) {
         const mc_coverage_row *r = &k->cov.rows[i];
-        char both[1300];
-        sentence(&k->cov, r, cat, MC_LANG_VI, vi, sizeof vi);
-        sentence(&k->cov, r, cat, MC_LANG_EN, text, sizeof text);
-        snprintf(both, sizeof both, "%s — %s", vi, text);
-        html_item(
-            h, r->source == MC_COVERAGE_MEASURED ? "đo được / measured" : "giả định / assumption",
-            both);
-        if (reform_sentence(k, r, MC_LANG_VI, vi, sizeof vi) &&
-            reform_sentence(k, r, MC_LANG_EN, text, sizeof text)) {
-            snprintf(both, sizeof both, "%s — %s", vi, text);
-            html_item(h, "cải cách, giả định / reform, assumption", both);
+        sentence(&k->cov, r, cat, lang, text, sizeof text);
+        const char *measured = en ? "measured" : "đo được";
+        const char *assumed = en ? "assumption" : "giả định";
+        html_item(h, r->source == MC_COVERAGE_MEASURED ? measured : assumed, text);
+        if (reform_sentence(k, r, lang, text, sizeof text)) {
+            html_item(h, en ? "reform, assumption" : "cải cách, giả định", text);
         }
     }
     html_list_end(h);

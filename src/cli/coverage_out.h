@@ -39,8 +39,10 @@ void cli_coverage_print(FILE *f, const cli_coverage *k, const mc_catalogue *cat)
  * memory. */
 json_t *cli_coverage_json(const cli_coverage *k, const mc_catalogue *cat);
 
-/* The page's section "Coverage of the registries"; nothing when off. */
-void cli_coverage_page(html *h, const cli_coverage *k, const mc_catalogue *cat);
+/* The page's section "Độ phủ của cơ sở dữ liệu" ("Coverage of the registries" in English), in
+ * the page's language only (a briefing is read in one language; the text output keeps both);
+ * nothing when off. */
+void cli_coverage_page(html *h, const cli_coverage *k, const mc_catalogue *cat, mc_lang lang);
 
 void cli_coverage_free(cli_coverage *k);
 

@@ -1627,7 +1627,7 @@ int sim_page_write(html *h, const sim_out *o, mc_error *err)
         procedures(h, o);
         lead_and_shares(h, o);
         if (o->cov != NULL) {
-            cli_coverage_page(h, o->cov, o->cat);
+            cli_coverage_page(h, o->cov, o->cat, o->lang);
         }
         indicators(h, o);
     }

@@ -908,7 +908,7 @@ int study_page_write(const char *path, const study_out *o, mc_error *err)
     html_heading(h, "%s", w(o, W_METHOD));
     html_para(h, "%s", w(o, W_METHOD_TEXT));
     if (o->coverage != NULL) {
-        cli_coverage_page(h, o->coverage, o->cat);
+        cli_coverage_page(h, o->coverage, o->cat, o->lang);
     }
     return html_close(h, err);
 }
