@@ -613,6 +613,224 @@ static void test_html__columns_and_shares(void **state)
     free(text);
 }
 
+/* ---- a reform's changes in words (brief_change) ---------------------------------------------- */
+
+static const char said_catalogue[] =
+    "calendar c2 { week mon tue wed thu fri }\n"
+    "role clerk\n"
+    "agency commune { title \"Commune\"; title vi \"UBND xã\" }\n"
+    "document household-book { title \"Household book\"; title vi \"Sổ hộ khẩu\" }\n"
+    "document cert { title \"Marital status certificate\"; title vi \"Giấy xác nhận tình trạng "
+    "hôn nhân\" }\n"
+    "document notice { title vi \"Giấy chứng sinh điện tử\" }\n"
+    "registry civil { title \"Civil-status database\"; title vi \"Cơ sở dữ liệu hộ tịch\"; "
+    "holds household-book }\n"
+    "procedure birth { title \"Birth registration\"; title vi \"Đăng ký khai sinh\"\n"
+    "    time-limit 5wd; volume 100 per year; visits 2\n"
+    "    field old { type text; title vi \"Nơi ở cũ\" }\n"
+    "    field m { type bool; title vi \"Đã kết hôn\" }\n"
+    "    requires household-book { effort 1h }\n"
+    "    state s { initial; title vi \"Tiếp nhận\"; on go -> t by clerk; on side -> u by clerk }\n"
+    "    state t { final; title vi \"Trả kết quả\" }\n"
+    "    state u { final; title vi \"Từ chối\" } }\n"
+    "procedure copy { title vi \"Cấp bản sao trích lục\"; time-limit 1wd\n"
+    "    state s { initial; final } }\n"
+    "reform r {\n"
+    "    title \"Data first\"\n"
+    "    title vi \"Dữ liệu trước\"\n"
+    "    legal-basis \"Resolution 1\"\n"
+    "    registry civil { holds cert; coverage 95.5%; published 2026-01-01; title vi \"CSDL\" }\n"
+    "    procedure birth {\n"
+    "        time-limit 3wd\n"
+    "        visits 0\n"
+    "        volume 1500 per year\n"
+    "        fee 50000 VND\n"
+    "        online full\n"
+    "        agency commune\n"
+    "        code \"1.001193\"\n"
+    "        drop requires household-book\n"
+    "        requires notice { effort 0min; legal-basis \"Decree 63\" }\n"
+    "        requires cert when m\n"
+    "        field m { type bool; title vi \"Đã kết hôn\" }\n"
+    "        drop field old\n"
+    "        state s { initial; on go -> t by clerk }\n"
+    "        drop state u\n"
+    "    }\n"
+    "    procedure copy { time-limit 10d }\n"
+    "    drop procedure copy\n"
+    "}\n";
+
+/* Each kind of change said in Vietnamese and in English, with the titles of what it names. */
+static void test_html__changes_said_in_words(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *vi, *en;
+    } want[] = {
+        {"Cơ sở dữ liệu hộ tịch lưu giữ: Giấy xác nhận tình trạng hôn nhân",
+         "Civil-status database holds: Marital status certificate"},
+        {"Tỷ lệ bao phủ: 95,5%", "Coverage: 95.5%"},
+        {"Công bố dữ liệu từ: 01/01/2026", "Published from: 2026-01-01"},
+        {"Tên cơ sở dữ liệu: CSDL", "Registry title: CSDL"},
+        {"Thời hạn giải quyết: 3 ngày làm việc", "Time limit: 3 working days"},
+        {"Số lần đi lại: 0", "Visits: 0"},
+        {"Số hồ sơ: 1.500 một năm", "Dossiers: 1,500 a year"},
+        {"Phí, lệ phí: 50.000 đồng", "Fee: 50,000 VND"},
+        {"Dịch vụ công trực tuyến: toàn trình", "Online service: full"},
+        {"Cơ quan giải quyết: UBND xã", "Agency: Commune"},
+        {"Mã thủ tục: 1.001193", "Official code: 1.001193"},
+        {"Không yêu cầu nộp: Sổ hộ khẩu", "No longer required: Household book"},
+        {"Yêu cầu nộp: Giấy chứng sinh điện tử", "Required: Giấy chứng sinh điện tử"},
+        {"Yêu cầu nộp: Giấy xác nhận tình trạng hôn nhân (when m)",
+         "Required: Marital status certificate (when m)"},
+        {"Thông tin kê khai: Đã kết hôn", "Form field: Đã kết hôn"},
+        {"Bỏ thông tin kê khai: Nơi ở cũ", "Form field dropped: Nơi ở cũ"},
+        {"Bước xử lý: Tiếp nhận", "Processing step: Tiếp nhận"},
+        {"Bỏ bước xử lý: Từ chối", "Processing step dropped: Từ chối"},
+        {"Thời hạn giải quyết: 10 ngày", "Time limit: 10 days"},
+        {"Bãi bỏ thủ tục", "Procedure abolished"},
+    };
+    mc_catalogue *cat = NULL;
+    char *diags = NULL;
+    assert_int_equal(tu_load(said_catalogue, &cat, &diags), 0);
+    assert_string_equal(diags, "");
+    free(diags);
+    const mc_reform *r = mc_catalogue_reform(cat, "r");
+    mc_reform_change *c;
+    size_t n;
+    assert_int_equal(mc_reform_changes(r, &c, &n, NULL), 0);
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n; i++) {
+        char *vi = brief_change(MC_LANG_VI, cat, &c[i]);
+        char *en = brief_change(MC_LANG_EN, cat, &c[i]);
+        assert_non_null(vi);
+        assert_non_null(en);
+        assert_string_equal(vi, want[i].vi);
+        assert_string_equal(en, want[i].en);
+        mc_free(vi);
+        mc_free(en);
+    }
+    /* what a change changes: its title, its name small under it; a registry's too */
+    char *t = brief_change_target(MC_LANG_VI, cat, &c[0]);
+    assert_string_equal(t, "Cơ sở dữ liệu hộ tịch\ncivil");
+    mc_free(t);
+    t = brief_change_target(MC_LANG_EN, cat, &c[4]);
+    assert_string_equal(t, "Birth registration\nbirth");
+    mc_free(t);
+    t = brief_change_target(MC_LANG_VI, NULL, &c[4]); /* no catalogue: the name */
+    assert_string_equal(t, "birth");
+    mc_free(t);
+    /* without a catalogue, names stand for the titles */
+    char *bare = brief_change(MC_LANG_VI, NULL, &c[11]);
+    assert_string_equal(bare, "Không yêu cầu nộp: household-book");
+    mc_free(bare);
+
+    /* What the table does not know is said as written: an unknown kind, a directive without
+     * words, a value that is not what its directive takes. */
+    mc_reform_change odd = c[4];
+    odd.kind = (mc_change_kind)99;
+    char *s = brief_change(MC_LANG_VI, cat, &odd);
+    assert_string_equal(s, "time-limit 3wd");
+    mc_free(s);
+    odd = c[4];
+    odd.directive = "extension";
+    snprintf(odd.text, sizeof odd.text, "extension e");
+    s = brief_change(MC_LANG_VI, cat, &odd);
+    assert_string_equal(s, "extension e");
+    mc_free(s);
+    odd = c[4];
+    odd.value = "three days";
+    snprintf(odd.text, sizeof odd.text, "time-limit three days");
+    s = brief_change(MC_LANG_EN, cat, &odd);
+    assert_string_equal(s, "time-limit three days");
+    mc_free(s);
+    odd = c[11];
+    odd.element = NULL;
+    s = brief_change(MC_LANG_VI, cat, &odd);
+    assert_string_equal(s, "drop requires household-book");
+    mc_free(s);
+    /* one working day, one hour: singular in English; hours in Vietnamese */
+    odd = c[4];
+    odd.value = "1wd";
+    s = brief_change(MC_LANG_EN, cat, &odd);
+    assert_string_equal(s, "Time limit: 1 working day");
+    mc_free(s);
+    odd.value = "1.5wh";
+    s = brief_change(MC_LANG_VI, cat, &odd);
+    assert_string_equal(s, "Thời hạn giải quyết: 1,5 giờ làm việc");
+    mc_free(s);
+    odd.value = "4h";
+    s = brief_change(MC_LANG_VI, cat, &odd);
+    assert_string_equal(s, "Thời hạn giải quyết: 4 giờ");
+    mc_free(s);
+    mc_free(c);
+    mc_catalogue_free(cat);
+}
+
+/* The cost briefing of a study of that reform: the reform's Vietnamese title, the changes in
+ * words with what they change by its title first, the reform's legal basis said once above the
+ * table and a row's own only in the row. */
+static void test_html__briefing_says_changes_titles_first_basis_once(void **state)
+{
+    fixture *f = *state;
+    mc_catalogue *cat = NULL;
+    char *diags = NULL;
+    assert_int_equal(tu_load(said_catalogue, &cat, &diags), 0);
+    free(diags);
+    const mc_reform *r = mc_catalogue_reform(cat, "r");
+    mc_reform_change *c;
+    size_t n;
+    assert_int_equal(mc_reform_changes(r, &c, &n, NULL), 0);
+    hand_study x;
+    hand_fill(&x);
+    mc_study_change ch[20];
+    memset(ch, 0, sizeof ch);
+    for (size_t i = 0; i < n && i < 20; i++) {
+        ch[i].change = c[i];
+        ch[i].counted = true;
+        ch[i].alone = ch[i].marginal = 1000000000;
+    }
+    x.s.changes = ch;
+    x.s.nchanges = n;
+    x.labels[0] = "r";
+    mc_error err;
+    study_out o = {cat, x.list, x.labels, 1, "2026-01-15", MC_LANG_VI, NULL};
+    assert_int_equal(study_page_write(f->path, &o, &err), 0);
+    char *text = slurp(f->path);
+    assert_non_null(strstr(text, "<title>Đánh giá phương án cải cách: Dữ liệu trước</title>"));
+    assert_non_null(strstr(text, "Phương án: r — Dữ liệu trước"));
+    assert_int_equal(count(text, "Resolution 1"), 1); /* once, above the table */
+    assert_non_null(strstr(text, "<p>Căn cứ pháp lý của phương án: Resolution 1.</p>"));
+    assert_non_null(strstr(text, "<td class=\"t\">Cơ sở dữ liệu hộ tịch<br><span class=\"sub\">"
+                                 "civil</span></td><td class=\"t\">Cơ sở dữ liệu hộ tịch lưu "
+                                 "giữ: Giấy xác nhận tình trạng hôn nhân</td><td class=\"t\">—"
+                                 "</td>"));
+    assert_non_null(strstr(text, "<td class=\"t\">Đăng ký khai sinh<br><span class=\"sub\">birth"
+                                 "</span></td><td class=\"t\">Thời hạn giải quyết: 3 ngày làm "
+                                 "việc</td><td class=\"t\">—</td>"));
+    /* a basis of its own stays in its row */
+    assert_non_null(strstr(text, "<td class=\"t\">Yêu cầu nộp: Giấy chứng sinh điện tử</td>"
+                                 "<td class=\"t\">Decree 63</td>"));
+    assert_non_null(strstr(text, "<td class=\"t\">Bãi bỏ thủ tục</td>"));
+    /* the catalogue's words are gone from the table */
+    assert_null(strstr(text, ">time-limit 3wd<"));
+    assert_null(strstr(text, ">drop requires"));
+    assert_null(strstr(text, ">holds "));
+    /* the subtotals: an agency by its title, its name small under it */
+    assert_non_null(strstr(text, "<td class=\"t\">commune-committee</td>")); /* not declared */
+    free(text);
+    o.lang = MC_LANG_EN;
+    assert_int_equal(study_page_write(f->path, &o, &err), 0);
+    text = slurp(f->path);
+    assert_non_null(strstr(text, "<title>Reform study: Data first</title>"));
+    assert_non_null(strstr(text, "<p>The reform&#39;s legal basis: Resolution 1.</p>"));
+    assert_non_null(strstr(text, "<td class=\"t\">Time limit: 3 working days</td>"));
+    free(text);
+    mc_free(c);
+    hand_free(&x);
+    mc_catalogue_free(cat);
+}
+
 /* ---- the briefings' figures (brief.c) ------------------------------------------------------ */
 
 static void test_html__brief_figures_at_their_edges(void **state)
@@ -872,6 +1090,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_html__diverging_pick_keeps_losses),
         cmocka_unit_test_setup_teardown(test_html__briefing_of_a_study, setup, teardown),
+        cmocka_unit_test(test_html__changes_said_in_words),
+        cmocka_unit_test_setup_teardown(test_html__briefing_says_changes_titles_first_basis_once,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_html__workbook_of_a_study, setup, teardown),
         cmocka_unit_test(test_html__brief_figures_at_their_edges),
         cmocka_unit_test(test_html__brief_sentences_number_their_arguments),
