@@ -181,6 +181,34 @@ bundled() {
         has "$work/b.txt" "$b_saving" && has "$work/b.txt" 'Lưu ý'
 }
 check "the bundled catalogue's briefing ($b_base, saving $b_saving) prints with its headline" bundled
+# The bundled reform's changes in the officials' words: its Vietnamese title, the changes said
+# in Vietnamese (no catalogue line such as "time-limit 3wd" or "drop requires household-book"),
+# what they change by its Vietnamese title first, the reform's legal basis once above the table.
+changes_table() { # changes_table HTML: the text of the changes' table, one cell a line
+    python3 - "$1" <<'EOF2'
+import html, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"<h2>Các thay đổi của phương án[^<]*</h2>.*?(<table>.*?)</table>", page, re.S)
+assert m, "no changes table"
+print(html.unescape(re.sub(r"<[^>]+>", "\n", m.group(1))))
+EOF2
+}
+bundled_words() {
+    changes_table "$work/b.html" >"$work/b.changes" || return 1
+    if grep -nE 'time-limit|drop requires|holds |coverage |visits [0-9]|drop procedure' "$work/b.changes"; then
+        return 1
+    fi
+    has "$work/b.html" '<title>Đánh giá phương án cải cách: Nghị quyết 66.7: dữ liệu thay thế giấy tờ; cắt giảm 30% thời hạn giải quyết</title>' &&
+        has "$work/b.changes" 'Thời hạn giải quyết: 3 ngày làm việc' &&
+        has "$work/b.changes" 'Không yêu cầu nộp: Sổ hộ khẩu' &&
+        has "$work/b.changes" 'Cơ sở dữ liệu hộ tịch điện tử lưu giữ: Giấy xác nhận tình trạng hôn nhân' &&
+        has "$work/b.changes" 'Tỷ lệ bao phủ: 95%' && has "$work/b.changes" 'Số lần đi lại: 0' &&
+        has "$work/b.html" '<td class="t">Đăng ký khai sinh<br><span class="sub">birth-registration</span></td>' &&
+        [ "$(grep -c 'Resolution 66.7/2025/NQ-CP' "$work/b.changes")" = 0 ] &&
+        has "$work/b.html" '<p>Căn cứ pháp lý của phương án: Resolution 66.7/2025/NQ-CP; Resolution 66/NQ-CP (2025)'
+}
+check "the bundled briefing says the reform's changes in Vietnamese, titles first, the basis once" bundled_words
+check "the bundled briefing's PDF is A4" a4 "$work/b.pdf"
 
 if [ -n "$shots" ]; then
     mkdir -p "$shots"
@@ -226,7 +254,7 @@ s_legal_b=$(vi_amount "$(text_figure 'applicant cost, legal method' 1)")
 s_legal_r=$(vi_amount "$(text_figure 'applicant cost, legal method' 2)")
 sim_words() {
     local f=$1
-    has "$f" '<html lang="vi">' && has "$f" '<title>Mô phỏng phương án cải cách: data-simplification-2026</title>' &&
+    has "$f" '<html lang="vi">' && has "$f" '<title>Mô phỏng phương án cải cách: Nghị quyết 66.7: dữ liệu thay thế giấy tờ; cắt giảm 30% thời hạn giải quyết</title>' &&
         has "$f" '>Kết quả chính<' && has "$f" '<aside class="box">' && has "$f" 'Lưu ý' &&
         has "$f" '>Hồ sơ mô phỏng<' && has "$f" '>Một năm<' && has "$f" '>Ai được lợi, ai chịu thiệt<' &&
         has "$f" '>Tiết kiệm theo thủ tục<' && has "$f" '>Các thủ tục thay đổi nhiều nhất<' &&
@@ -234,7 +262,7 @@ sim_words() {
         has "$f" '>Thu phí, lệ phí của Nhà nước<' && has "$f" '>Ngày công cán bộ<' &&
         has "$f" '>Tiếp nhận<' && has "$f" 'trễ hạn' && has "$f" 'Đăng ký khai sinh' &&
         has "$f" '<h2>Các thay đổi của phương án data-simplification-2026</h2>' &&
-        has "$f" '<td class="t">requires electronic-birth-notice</td><td class="t">Decree 63/2024/NĐ-CP, art. 7</td>' &&
+        has "$f" '<td class="t">Yêu cầu nộp: Giấy chứng sinh điện tử</td><td class="t">Decree 63/2024/NĐ-CP, art. 7</td>' &&
         has "$f" '@page{size:A4'
 }
 check "the simulation's briefing speaks Vietnamese, with diacritics, and prints on A4" sim_words "$work/s.html"
@@ -280,8 +308,8 @@ page = open(sys.argv[1], encoding="utf-8").read()
 page = re.sub(r'<p class="meta">.*?</p>', "", page, flags=re.S)     # the reform's own title
 page = re.sub(r'<span class="sub">.*?</span>', "", page, flags=re.S)  # procedure identifiers
 page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
-# the reform's changes as the catalogue writes them ("visits 0", "drop requires …")
-page = re.sub(r"<h2>Các thay đổi của phương án .*?</table>", "", page, flags=re.S)
+# the reforms' legal basis, quoted as the catalogue writes it
+page = re.sub(r"<p>Căn cứ pháp lý: .*?</p>", "", page, flags=re.S)
 text = html.unescape(re.sub(r"<[^>]+>", "\n", page))
 words = ["baseline", "reform", "applicant", "dossier", "lead time", "on time", "staff-days",
          "documents", "visits", "fee revenue", "who gains", "Simulation", "Indicators",
@@ -346,6 +374,17 @@ sim_more() {
         has "$work/sc.html" '<title>data-simplification-2026: '
 }
 check "--runs, --by and --compare have their sections in the briefing" sim_more
+# The agencies of --by by their Vietnamese titles; the sensitivity options said in Vietnamese
+# (study.h's messages), with Vietnamese separators.
+sim_vi_lines() {
+    has "$work/sr.html" '<td class="t">Ủy ban nhân dân cấp xã<br><span class="sub">commune-committee</span></td>' &&
+        simulate "$here" --reform civil-data-2026 --income 30000 --coverage civil-status=95.5% \
+            --html "$work/ss.html" >/dev/null &&
+        has "$work/ss.html" 'Giả định đã thay đổi cho lần chạy này: thu nhập một giờ 30.000 VND (mô hình chi phí vn-2024 ghi 40.000).' &&
+        has "$work/ss.html" 'tỷ lệ bao phủ của cơ sở dữ liệu civil-status: 95,5%' &&
+        if grep -E 'hourly income|coverage of registry' "$work/ss.html"; then return 1; fi
+}
+check "simulate's briefing: agencies by title, the sensitivity lines in Vietnamese" sim_vi_lines
 sim_unwritable() {
     local out err rc
     out=$(simulate "$here" --html /nonexistent/dir/s.html 2>"$work/s.err")
