@@ -97,7 +97,8 @@ void brief_caveat(html *h, char *line);
 void brief_caveats_end(html *h);
 
 /* The print layout of a briefing (html_open_doc's extra_style): A4, 190 mm of text, tables
- * that wrap instead of scrolling sideways, smaller table type on paper, headings kept with what
+ * that wrap instead of scrolling sideways, smaller table type on paper, a table longer than
+ * what is left of a sheet continuing on the next (its rows kept whole), headings kept with what
  * follows and boxes kept whole. BRIEF_PRINT_STYLE is the same text as a literal, for a page that
  * adds its own rules after it. */
 #define BRIEF_PRINT_STYLE                                                                          \
@@ -107,7 +108,8 @@ void brief_caveats_end(html *h);
     "td.t{min-width:0}\n"                                                                          \
     "@page{size:A4;margin:14mm 12mm}\n"                                                            \
     "@media print{body{font-size:10pt;max-width:none}.scroll{overflow:visible}"                    \
-    "table{font-size:8pt}h2{break-after:avoid}.box{break-inside:avoid}}\n"
+    "table{font-size:8pt;break-inside:auto}tr{break-inside:avoid}h2{break-after:avoid}"          \
+    ".box{break-inside:avoid}}\n"
 extern const char brief_print_style[];
 
 #endif
