@@ -540,6 +540,12 @@ b_assumptions() {
         "$work/b-csv/b-Giả định.csv"
 }
 check "the bundled workbook's assumptions say what is superseded in Vietnamese" b_assumptions
+b_changes() {
+    grep -F 'Thời hạn giải quyết: 3 ngày làm việc' "$work/b-csv/b-Thay đổi.csv" &&
+        grep -F 'Không yêu cầu nộp: Sổ hộ khẩu' "$work/b-csv/b-Thay đổi.csv" &&
+        if grep -E ',"?(time-limit|drop requires|holds|coverage) ' "$work/b-csv/b-Thay đổi.csv"; then return 1; fi
+}
+check "the bundled workbook's changes sheet says each change in Vietnamese" b_changes
 
 # Why the sheet starts from minutes (tests/fixtures/xlsx-rounding): hours with no end, documents
 # over a share of dossiers, a half. Its workbook recalculates to the dong; the same workbook with

@@ -13,6 +13,7 @@
  * libxlsxwriter to PATH.tmp, renamed when whole. */
 #include "study_out.h"
 
+#include "brief.h"
 #include "cli.h"
 
 #include "base/buf.h"
@@ -530,7 +531,13 @@ static void changes_sheet(book *b, const totals_at *at)
             number(b, ws, r, 0, (double)r, NULL);
             text(b, ws, r, 1, c->change.reform, NULL);
             text(b, ws, r, 2, c->change.target, NULL);
-            text(b, ws, r, 3, c->change.text, b->wrap);
+            /* the change in the workbook's language (brief_change), as the briefing says it */
+            char *said = brief_change(o->lang, o->cat, &c->change);
+            if (said == NULL) {
+                keep(b, LXW_ERROR_MEMORY_MALLOC_FAILED);
+            }
+            text(b, ws, r, 3, said ? said : c->change.text, b->wrap);
+            mc_free(said);
             text(b, ws, r, 4, c->change.legal_basis, b->wrap);
             text(b, ws, r, 5, xw(o, c->counted ? X_YES : X_NOT_COUNTED), NULL);
             if (!c->counted) {
