@@ -826,6 +826,15 @@ static void test_html__briefing_says_changes_titles_first_basis_once(void **stat
     assert_non_null(strstr(text, "<p>The reform&#39;s legal basis: Resolution 1.</p>"));
     assert_non_null(strstr(text, "<td class=\"t\">Time limit: 3 working days</td>"));
     free(text);
+    /* --compare: a reform by its title, its name under it; "a + b" has no title */
+    o.lang = MC_LANG_VI;
+    o.n = 2;
+    assert_int_equal(study_page_write(f->path, &o, &err), 0);
+    text = slurp(f->path);
+    assert_non_null(strstr(text, "<td class=\"t\">Dữ liệu trước<br><span class=\"sub\">r</span>"
+                                 "</td>"));
+    assert_non_null(strstr(text, "<td class=\"t\">a + b</td>"));
+    free(text);
     mc_free(c);
     hand_free(&x);
     mc_catalogue_free(cat);

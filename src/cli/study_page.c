@@ -840,8 +840,18 @@ static void compare(html *h, const study_out *o)
         snprintf(revenue, sizeof revenue, "%s\n%s%s", rev,
                  t->all.revenue_reform >= t->all.revenue_base ? "+" : "", dr);
         labels[i] = has_reform(o, i) ? o->labels[i] : w(o, W_NONE);
-        const char *cells[] = {labels[i], after, sv, p, st, as, worse, revenue};
+        /* a reform by its title in the page's language, its name small under it */
+        const mc_reform *rf = has_reform(o, i) && o->cat ? mc_catalogue_reform(o->cat, o->labels[i])
+                                                         : NULL;
+        const char *rt = rf ? mc_reform_title_in(rf, o->lang == MC_LANG_EN ? NULL : "vi") : NULL;
+        char *name = rt ? mc_format("%s\n%s", rt, labels[i]) : mc_format("%s", labels[i]);
+        if (name == NULL) {
+            html_set_error(h, ENOMEM);
+            break;
+        }
+        const char *cells[] = {name, after, sv, p, st, as, worse, revenue};
         html_table_row(h, cells);
+        mc_free(name);
         values[i] = (double)t->all.saving;
         snprintf(texts[i], sizeof texts[i], "%s", sv);
         tp[i] = texts[i];
