@@ -35,9 +35,10 @@ typedef enum mc_change_kind {
     MC_CHANGE_REQUIRES,         /* a requirement added or replaced: element the document, value the
                                    rest of the line (NULL when none) */
     MC_CHANGE_DROP_REQUIRES,    /* `drop requires DOC`: element the document */
-    MC_CHANGE_FIELD,            /* a field added or replaced: element the field, value its type… */
+    MC_CHANGE_FIELD,            /* a field added or replaced: element the field (its definition is
+                                   its block: value NULL) */
     MC_CHANGE_DROP_FIELD,       /* `drop field F`: element the field */
-    MC_CHANGE_STATE,            /* a state added or replaced: element the state */
+    MC_CHANGE_STATE,            /* a state added or replaced: element the state (value NULL) */
     MC_CHANGE_DROP_STATE,       /* `drop state S`: element the state */
     MC_CHANGE_HOLDS,            /* a registry now holds a document: element the document */
     MC_CHANGE_COVERAGE,         /* a registry's coverage: value as written ("95%") */
@@ -66,9 +67,11 @@ typedef struct mc_reform_change {
                                 "drop", "holds", "coverage", "published", "title"… */
     const char *element;     /* the document, field or state it adds, replaces, drops or holds;
                                 NULL for the other kinds */
-    const char *value;       /* what the line sets, as written, without the directive and the
-                                element: "3wd", "95%", "0", a field's type; NULL when the line
-                                has nothing more (drops, holds, abolitions) */
+    const char *value;       /* what the line sets, as written (strings quoted), without the
+                                directive and the element, its block left out: "3wd", "95%",
+                                "0", "50 per year", "vi \"…\"", a requirement's "when m"; NULL
+                                when the line has nothing more (drops, holds, abolitions, a
+                                field or state with its block) */
 } mc_reform_change;
 
 /* The reform's own `legal-basis` lines, in the order written (n 0: none); the strings live as
