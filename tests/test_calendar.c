@@ -389,6 +389,109 @@ static void test_calendar__working_table_agrees_with_the_rules(void **state)
     }
 }
 
+/* A seeded stream of numbers (the instants within a day these tests start and end at). */
+static uint64_t next_rand(uint64_t *x)
+{
+    *x = *x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+    return *x >> 17;
+}
+
+/* Office seconds and working days day by day, as mc_calendar_office_seconds and
+ * mc_calendar_working_days counted before they read the table a word at a time. */
+static int64_t office_day_by_day(const mc_calendar *cal, mc_localtime from, mc_localtime to)
+{
+    int64_t total = 0;
+    for (mc_date day = mc_calendar_date(from); day <= mc_calendar_date(to); day++) {
+        if (!mc_calendar_is_working_by_rule(cal, day)) {
+            continue;
+        }
+        int64_t base = (int64_t)day * MC_DAY_SECONDS;
+        for (size_t i = 0; i < cal->nhours; i++) {
+            int64_t a = base + (int64_t)cal->hours[i].from * 60;
+            int64_t b = base + (int64_t)cal->hours[i].to * 60;
+            a = a > from ? a : from;
+            b = b < to ? b : to;
+            total += b > a ? b - a : 0;
+        }
+    }
+    return total;
+}
+
+static int64_t working_day_by_day(const mc_calendar *cal, mc_date from, mc_date to)
+{
+    int64_t n = 0;
+    for (mc_date d = from + 1; d <= to; d++) {
+        n += mc_calendar_is_working_by_rule(cal, d);
+    }
+    return n;
+}
+
+/* Counting whole days from the table gives what counting day by day by the rules gives: spans
+ * of every length from a few hours to years, starting anywhere (holidays, year ends, the ends
+ * of the table and the undeclared years past them), on the bundled calendar, one with an
+ * unusual week and hours, and the built-in one (no table). */
+static void test_calendar__counts_agree_day_by_day(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        read_text("procedures/common/calendar.proc"),
+        "calendar c { covers 2030\n  week tue wed thu sat sun\n  hours 07:00-11:00 12:30-16:15 "
+        "20:00-24:00\n"
+        "  holiday every 12-31 01-01 \"New Year's Eve and Day\"\n"
+        "  holiday lunar 12-30 01-03 \"Tết\"\n  holiday 2030-05-02 2030-05-04 \"Days off\"\n"
+        "  workday 2030-05-06 \"a Monday worked\" }\n",
+        NULL,
+    };
+    const int spans[] = {0, 1, 2, 3, 5, 13, 40, 63, 64, 65, 127, 200, 366, 800, 3000};
+    uint64_t rng = 7;
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        mc_catalogue *cat = NULL;
+        const mc_calendar *c = mc_calendar_builtin();
+        if (texts[t] != NULL) {
+            char *diags;
+            int rc = tu_load(texts[t], &cat, &diags);
+            free(diags);
+            assert_true(rc == 0 || rc == MC_ECHECK);
+            size_t ncal;
+            c = mc_catalogue_calendars(cat, &ncal)[0];
+            assert_non_null(c->working);
+        }
+        mc_date starts[] = {
+            mc_date_from_ymd(2026, 12, 28),
+            mc_date_from_ymd(2027, 1, 1),
+            mc_date_from_ymd(2030, 4, 29),
+            mc_date_from_ymd(2024, 2, 1),
+            mc_date_from_ymd(MC_CALENDAR_FIRST_YEAR, 1, 1) - 70,
+            mc_date_from_ymd(MC_CALENDAR_FIRST_YEAR, 1, 1) - 3,
+            mc_date_from_ymd(MC_CALENDAR_LAST_YEAR, 12, 20),
+            mc_date_from_ymd(MC_CALENDAR_LAST_YEAR + 1, 1, 1) + 5,
+        };
+        for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+            for (size_t k = 0; k < sizeof spans / sizeof spans[0]; k++) {
+                for (int shift = 0; shift < 9; shift++) {
+                    mc_date a = starts[i] + shift * 7 + shift / 3, b = a + spans[k];
+                    assert_int_equal(mc_calendar_working_days(c, a, b), working_day_by_day(c, a, b));
+                    assert_int_equal(mc_calendar_working_days(c, b, a), 0);
+                    mc_localtime from = (int64_t)a * MC_DAY_SECONDS +
+                                        (int64_t)(next_rand(&rng) % MC_DAY_SECONDS);
+                    mc_localtime to = (int64_t)b * MC_DAY_SECONDS +
+                                      (int64_t)(next_rand(&rng) % MC_DAY_SECONDS);
+                    int64_t want = office_day_by_day(c, from, to);
+                    if (mc_calendar_office_seconds(c, from, to) != want) {
+                        char day[11];
+                        mc_date_format(a, day);
+                        fail_msg("calendar %zu, from %s, %d days: %lld office seconds, not %lld",
+                                 t, day, spans[k], (long long)mc_calendar_office_seconds(c, from, to),
+                                 (long long)want);
+                    }
+                    assert_int_equal(mc_calendar_office_seconds(c, to, from), office_day_by_day(c, to, from));
+                }
+            }
+        }
+        mc_catalogue_free(cat);
+    }
+}
+
 static void test_calendar__recurring_rules(void **state)
 {
     (void)state;
@@ -542,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_calendar__bundled_2027),
         cmocka_unit_test(test_calendar__recurring_rules),
         cmocka_unit_test(test_calendar__working_table_agrees_with_the_rules),
+        cmocka_unit_test(test_calendar__counts_agree_day_by_day),
         cmocka_unit_test_setup_teardown(test_calendar__hash_of_recurring, setup, teardown),
         cmocka_unit_test(test_calendar__lint),
         cmocka_unit_test(test_calendar__out_of_memory_sweep),

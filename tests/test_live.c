@@ -131,6 +131,8 @@ static mc_req_status status(fx *f, size_t i)
 {
     mc_dossier v;
     assert_int_equal(mc_live_view(f->d, &v), 0);
+    /* the simulation's shortcut reads the same */
+    assert_int_equal(mc_live_req_status(f->d, i), v.requirements[i].status);
     return v.requirements[i].status;
 }
 
@@ -138,6 +140,10 @@ static const char *state_name(fx *f)
 {
     mc_dossier v;
     assert_int_equal(mc_live_view(f->d, &v), 0);
+    bool final = !v.final;
+    assert_ptr_equal(mc_live_state(f->d, &final), v.state); /* the simulation's shortcut */
+    assert_int_equal(final, v.final);
+    assert_int_equal(mc_live_req_status(f->d, v.procedure->nrequires), MC_REQ_NOT_REQUIRED);
     return v.state->name;
 }
 
@@ -270,6 +276,10 @@ static void test_live__refused_submit_leaves_no_dossier(void **state)
     assert_non_null(strstr(res.message, "does not match its pattern"));
     mc_dossier v;
     assert_int_equal(mc_live_view(f->d, &v), MC_ENOTFOUND);
+    bool final = true;
+    assert_null(mc_live_state(f->d, &final));
+    assert_false(final);
+    assert_int_equal(mc_live_req_status(f->d, 0), MC_REQ_NOT_REQUIRED);
     mc_error err;
     mc_fire x = MC_FIRE_INIT;
     x.event = "receive";

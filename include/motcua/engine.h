@@ -437,6 +437,12 @@ int mc_live_allows(mc_engine *e, mc_live *d, const mc_transition *t, int64_t at,
 /* d as it stands, in the reading form; borrowed pointers live until d changes (do not
  * mc_dossier_free it). events and blocked are 0. MC_ENOTFOUND when d holds no dossier. */
 int mc_live_view(mc_live *d, mc_dossier *out);
+/* The state d is in, and in *final whether it is a final one, without building the reading
+ * form (a step of the simulation): NULL and false when d holds no dossier. */
+const mc_state *mc_live_state(const mc_live *d, bool *final);
+/* The status of d's requirement i (i < its procedure's nrequires), as mc_live_view reads it;
+ * MC_REQ_NOT_REQUIRED when d holds no dossier or i is out of range. */
+mc_req_status mc_live_req_status(const mc_live *d, size_t i);
 /* The applicant hands in every document still asked of them: each becomes provided, as if
  * attached. Returns how many. (Simulated applicants come with what they are asked for.) */
 size_t mc_live_provide_asked(mc_live *d);

@@ -551,17 +551,17 @@ static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *
 {
     int max_steps = steps_allowed(s);
     const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
-    mc_dossier v;
     mc_result res;
     int rc = 0;
     for (int step = 0; step < max_steps; step++) {
-        if ((rc = mc_live_view(s->d, &v)) != 0) {
-            return mc_error_set(err, rc, "out of memory");
+        bool final;
+        const mc_state *st = mc_live_state(s->d, &final); /* not the whole view: a step's cost */
+        if (st == NULL) {
+            return mc_error_set(err, MC_ENOTFOUND, "the simulated dossier is gone");
         }
-        if (v.final) {
+        if (final) {
             return 0;
         }
-        const mc_state *st = v.state;
         int64_t timer = mc_live_next_timer(s->d);
         bool forced = timer_forced(st, rng);
         double u = mc_synth_unit(mc_synth_next(rng)), w = mc_synth_unit(mc_synth_next(rng));
@@ -714,13 +714,10 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, dossier_info
     if (rc != 0) {
         return rc;
     }
-    mc_dossier v;
-    if ((rc = mc_live_view(s->d, &v)) != 0) {
-        return mc_error_set(err, rc, "out of memory");
-    }
     for (size_t i = 0; i < p->nrequires; i++) {
-        one.asked += v.requirements[i].status == MC_REQ_ASKED;
-        one.fetched += v.requirements[i].status == MC_REQ_FETCHED;
+        mc_req_status st = mc_live_req_status(s->d, i);
+        one.asked += st == MC_REQ_ASKED;
+        one.fetched += st == MC_REQ_FETCHED;
     }
     mc_live_provide_asked(s->d);
     one.visits = p->visits;
@@ -729,6 +726,7 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, dossier_info
     if ((rc = drive(s, p, t, &rng, &stuck, &one, err)) != 0) {
         return rc;
     }
+    mc_dossier v;
     if ((rc = mc_live_view(s->d, &v)) != 0) {
         return mc_error_set(err, rc, "out of memory");
     }

@@ -35,6 +35,15 @@ uint64_t mc_synth_next(uint64_t *state)
 
 /* ==== field values ======================================================================= */
 
+/* Copies s into out as snprintf(out, outsz, "%s", s) would (outsz > 0), without formatting. */
+static void copy(char *out, size_t outsz, const char *s)
+{
+    size_t n = strlen(s);
+    n = n < outsz ? n : outsz - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
 /* A share (percent, fixed point) drawn with the uniform u. */
 static bool below(double u, mc_fixed percent)
 {
@@ -50,12 +59,18 @@ mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_d
     if (subject) {
         if (f->pattern_source == NULL ||
             mc_synth_matching(f->pattern_source, &rng, out, outsz) != 0) {
-            snprintf(out, outsz, "%016llx", (unsigned long long)mc_synth_mix(key));
+            char hex[17]; /* "%016llx", without formatting */
+            uint64_t x = mc_synth_mix(key);
+            for (int i = 15; i >= 0; i--, x >>= 4) {
+                hex[i] = "0123456789abcdef"[x & 15];
+            }
+            hex[16] = '\0';
+            copy(out, outsz, hex);
         }
         return MC_SYNTH_SAMPLED;
     }
     if (f->has_sample && f->type == MC_FIELD_BOOL) {
-        snprintf(out, outsz, "%s", below(u, f->sample) ? "true" : "false");
+        copy(out, outsz, below(u, f->sample) ? "true" : "false");
         return MC_SYNTH_SAMPLED;
     }
     if (f->has_sample && f->type == MC_FIELD_CHOICE && f->options.n > 0) {
@@ -68,7 +83,7 @@ mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_d
             mc_fixed rest = (100 * MC_FIXED_ONE - total) / (mc_fixed)f->options.n;
             at += (f->option_share ? f->option_share[i] : 0) + rest;
             if (below(u, at) || i + 1 == f->options.n) {
-                snprintf(out, outsz, "%s", f->options.items[i]);
+                copy(out, outsz, f->options.items[i]);
                 break;
             }
         }
@@ -79,25 +94,25 @@ mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_d
     }
     switch (f->type) {
     case MC_FIELD_BOOL:
-        snprintf(out, outsz, "false");
+        copy(out, outsz, "false");
         break;
     case MC_FIELD_INTEGER:
     case MC_FIELD_NUMBER:
-        snprintf(out, outsz, "1");
+        copy(out, outsz, "1");
         break;
     case MC_FIELD_MONEY:
-        snprintf(out, outsz, "0");
+        copy(out, outsz, "0");
         break;
     case MC_FIELD_DATE:
         mc_date_format(day, out);
         break;
     case MC_FIELD_CHOICE:
-        snprintf(out, outsz, "%s", f->options.n ? f->options.items[0] : "");
+        copy(out, outsz, f->options.n ? f->options.items[0] : "");
         break;
     case MC_FIELD_TEXT:
         if (f->pattern_source == NULL ||
             mc_synth_matching(f->pattern_source, &rng, out, outsz) != 0) {
-            snprintf(out, outsz, "synthetic");
+            copy(out, outsz, "synthetic");
         }
         break;
     }
@@ -225,23 +240,71 @@ static void class_set(const char *p, const char *end, bool set[128], bool icase)
     }
 }
 
-static void gen_class(gen *g, const bool set[128])
+/* The members of a class set, in increasing order, as gen_class draws among them. */
+typedef struct members {
+    unsigned n;
+    char c[96];
+} members;
+
+static void class_members(const bool set[128], members *m)
 {
-    unsigned n = 0;
+    m->n = 0;
     for (int k = 32; k < 127; k++) {
-        n += set[k];
+        if (set[k]) {
+            m->c[m->n++] = (char)k;
+        }
     }
-    if (n == 0) {
+}
+
+/* One member of m, drawn (none drawn from an empty class: the pattern is bad). */
+static void gen_class(gen *g, const members *m)
+{
+    if (m->n == 0) {
         g->bad = true;
         return;
     }
-    unsigned want = pick(g, n);
-    for (int k = 32; k < 127; k++) {
-        if (set[k] && want-- == 0) {
-            put(g, (char)k);
-            return;
-        }
+    put(g, m->c[pick(g, m->n)]);
+}
+
+/* Digits at *pp (1 to 9 of them, nothing else), read into *v and passed. */
+static bool digits(const char **pp, const char *end, unsigned *v)
+{
+    const char *p = *pp;
+    unsigned x = 0;
+    while (p < end && p - *pp < 10 && *p >= '0' && *p <= '9') {
+        x = x * 10 + (unsigned)(*p++ - '0');
     }
+    if (p == *pp || p - *pp > 9) {
+        return false;
+    }
+    *v = x;
+    *pp = p;
+    return true;
+}
+
+/* A quantifier {N}, {N,} or {N,M} at p written with plain digits: its bounds as quantity reads
+ * them, and its length in *used; false for any other text (quantity asks sscanf). */
+static bool plain_braces(const char *p, const char *end, unsigned *lo, unsigned *hi, int *used)
+{
+    const char *q = p + 1;
+    unsigned a, b;
+    if (!digits(&q, end, &a) || q >= end) {
+        return false;
+    }
+    if (*q == '}') {
+        *lo = *hi = a;
+    } else if (*q == ',' && q + 1 < end && q[1] == '}') {
+        *lo = a;
+        *hi = a + 3;
+        q++;
+    } else if (*q == ',' && (q++, digits(&q, end, &b)) && q < end && *q == '}') {
+        *lo = a;
+        *hi = b;
+    } else {
+        return false;
+    }
+    *used = (int)(q + 1 - p);
+    return true;
 }
 
 /* Reads a quantifier at *pp: how many times the atom before it comes (at most 3 more than its
@@ -258,7 +321,9 @@ static unsigned quantity(gen *g, const char **pp, const char *end)
         unsigned a = 0, b = 0;
         int used = 0;
         char tail[2] = "";
-        if (sscanf(p, "{%u,%u}%n", &a, &b, &used) == 2 && used > 0) {
+        if (plain_braces(p, end, &lo, &hi, &used)) {
+            /* the common forms, read without sscanf: the same numbers */
+        } else if (sscanf(p, "{%u,%u}%n", &a, &b, &used) == 2 && used > 0) {
             lo = a;
             hi = b;
         } else if (sscanf(p, "{%u,%1[}]%n", &a, tail, &used) == 2 && used > 0) {
@@ -312,6 +377,7 @@ static void gen_seq(gen *g, const char *p, const char *end)
         }
         p = next;
         unsigned times = quantity(g, &p, end);
+        members m; /* a class's members, found once for all its repeats */
         for (unsigned t = 0; t < times && !g->bad; t++) {
             if (*atom == '(') {
                 const char *in = atom + 1;
@@ -321,15 +387,21 @@ static void gen_seq(gen *g, const char *p, const char *end)
                 }
                 gen_alt(g, in, next - 1);
             } else if (*atom == '[') {
-                bool set[128];
-                class_set(atom, next, set, g->icase);
-                gen_class(g, set);
+                if (t == 0) {
+                    bool set[128];
+                    class_set(atom, next, set, g->icase);
+                    class_members(set, &m);
+                }
+                gen_class(g, &m);
             } else if (*atom == '\\') {
-                bool set[128];
-                char cls[5] = {'[', '\\', atom[1], ']', 0};
                 if (strchr("dws", atom[1]) != NULL) {
-                    class_set(cls, cls + 4, set, false);
-                    gen_class(g, set);
+                    if (t == 0) {
+                        bool set[128];
+                        char cls[5] = {'[', '\\', atom[1], ']', 0};
+                        class_set(cls, cls + 4, set, false);
+                        class_members(set, &m);
+                    }
+                    gen_class(g, &m);
                 } else if (strchr("DWSbBpPXRhHvVkgN0123456789", atom[1]) != NULL) {
                     g->bad = true;
                 } else {

@@ -195,33 +195,82 @@ mc_localtime mc_calendar_deadline(const mc_calendar *cal, mc_localtime t, mc_dur
     return t;
 }
 
-int64_t mc_calendar_office_seconds(const mc_calendar *cal, mc_localtime from, mc_localtime to)
+/* Working days among the dates a..b (inclusive; 0 when b < a): the set bits of the calendar's
+ * table where it covers them, the others one by one (what mc_calendar_is_working says of each). */
+static int64_t count_working(const mc_calendar *cal, mc_date a, mc_date b)
 {
-    cal = cal_or_builtin(cal);
-    int64_t total = 0;
-    for (mc_date day = mc_calendar_date(from); day <= mc_calendar_date(to); day++) {
-        if (!mc_calendar_is_working(cal, day)) {
-            continue;
+    int64_t n = 0;
+    mc_date lo = a, hi = b;
+    if (cal->working != NULL) {
+        lo = a > cal->working_from ? a : cal->working_from;
+        hi = b < cal->working_to - 1 ? b : cal->working_to - 1;
+    }
+    if (cal->working == NULL || lo > hi) {
+        for (mc_date d = a; d <= b; d++) {
+            n += mc_calendar_is_working(cal, d);
         }
-        int64_t base = (int64_t)day * MC_DAY_SECONDS;
-        for (size_t i = 0; i < cal->nhours; i++) {
-            int64_t a = base + (int64_t)cal->hours[i].from * 60;
-            int64_t b = base + (int64_t)cal->hours[i].to * 60;
-            a = a > from ? a : from;
-            b = b < to ? b : to;
-            total += b > a ? b - a : 0;
+        return n;
+    }
+    for (mc_date d = a; d < lo; d++) {
+        n += mc_calendar_is_working(cal, d);
+    }
+    for (mc_date d = hi + 1; d <= b; d++) {
+        n += mc_calendar_is_working(cal, d);
+    }
+    uint64_t k0 = (uint64_t)(lo - cal->working_from), k1 = (uint64_t)(hi - cal->working_from);
+    for (uint64_t w = k0 >> 6; w <= k1 >> 6; w++) {
+        uint64_t bits = cal->working[w];
+        if (w == k0 >> 6) {
+            bits &= ~UINT64_C(0) << (k0 & 63);
         }
+        if (w == k1 >> 6 && (k1 & 63) != 63) {
+            bits &= (UINT64_C(1) << ((k1 & 63) + 1)) - 1;
+        }
+        n += __builtin_popcountll(bits);
+    }
+    return n;
+}
+
+/* Office seconds of day (a working day) between from and to. */
+static int64_t office_of_day(const mc_calendar *cal, mc_date day, mc_localtime from,
+                             mc_localtime to)
+{
+    int64_t total = 0, base = (int64_t)day * MC_DAY_SECONDS;
+    for (size_t i = 0; i < cal->nhours; i++) {
+        int64_t a = base + (int64_t)cal->hours[i].from * 60;
+        int64_t b = base + (int64_t)cal->hours[i].to * 60;
+        a = a > from ? a : from;
+        b = b < to ? b : to;
+        total += b > a ? b - a : 0;
     }
     return total;
 }
 
+int64_t mc_calendar_office_seconds(const mc_calendar *cal, mc_localtime from, mc_localtime to)
+{
+    cal = cal_or_builtin(cal);
+    mc_date first = mc_calendar_date(from), last = mc_calendar_date(to);
+    int64_t total = 0;
+    if (last - first < 2) {
+        for (mc_date day = first; day <= last; day++) {
+            total += mc_calendar_is_working(cal, day) ? office_of_day(cal, day, from, to) : 0;
+        }
+        return total;
+    }
+    /* The first and last days in part; the days between whole, each a whole day's hours. */
+    total += mc_calendar_is_working(cal, first) ? office_of_day(cal, first, from, to) : 0;
+    total += mc_calendar_is_working(cal, last) ? office_of_day(cal, last, from, to) : 0;
+    int64_t day_seconds = 0;
+    for (size_t i = 0; i < cal->nhours; i++) {
+        int64_t span = ((int64_t)cal->hours[i].to - cal->hours[i].from) * 60;
+        day_seconds += span > 0 ? span : 0;
+    }
+    return total + count_working(cal, first + 1, last - 1) * day_seconds;
+}
+
 int64_t mc_calendar_working_days(const mc_calendar *cal, mc_date from, mc_date to)
 {
-    int64_t n = 0;
-    for (mc_date d = from + 1; d <= to; d++) {
-        n += mc_calendar_is_working(cal, d);
-    }
-    return n;
+    return to > from ? count_working(cal_or_builtin(cal), from + 1, to) : 0;
 }
 
 static void hash_int(crypto_generichash_state *h, int64_t v)

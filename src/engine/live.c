@@ -177,6 +177,17 @@ int mc_live_view(mc_live *lv, mc_dossier *out)
     return 0;
 }
 
+const mc_state *mc_live_state(const mc_live *lv, bool *final)
+{
+    *final = lv->has && lv->d.row.final;
+    return lv->has ? mce_cur(&lv->d) : NULL;
+}
+
+mc_req_status mc_live_req_status(const mc_live *lv, size_t i)
+{
+    return lv->has && i < lv->d.p->nrequires ? lv->d.reqs[i].status : MC_REQ_NOT_REQUIRED;
+}
+
 size_t mc_live_provide_asked(mc_live *lv)
 {
     size_t n = 0;
