@@ -157,6 +157,15 @@ int mce_set_str(char **slot, const char *s)
     if (s != NULL && *slot != NULL && strcmp(*slot, s) == 0) {
         return 0; /* already so: no copy */
     }
+    if (s != NULL && *slot != NULL) {
+        /* A string no longer than the one held fits in its block: no allocation (a dossier's
+         * state and clock change at every transition). */
+        size_t len = strlen(s);
+        if (len <= strlen(*slot)) {
+            memcpy(*slot, s, len + 1);
+            return 0;
+        }
+    }
     char *p = NULL;
     if (s != NULL && (p = mce_dup(s)) == NULL) {
         return MC_ENOMEM;
