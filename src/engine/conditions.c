@@ -354,7 +354,7 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
     const mc_rule *rule;
     mc_error rerr;
     if (e->rules == NULL ||
-        mc_rules_resolve(e->rules, c->rule.module, c->rule.function, &rule, &rerr) != 0) {
+        mce_rule(e, c->rule.module, c->rule.function, &rule, &rerr) != 0) {
         return mce_refuse(rf, MC_REFUSED_GUARD, "rule.not-loaded", 2, c->rule.module,
                           c->rule.function);
     }

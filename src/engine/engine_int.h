@@ -50,6 +50,14 @@ typedef struct mce_pin {
     char why[400];
 } mce_pin;
 
+/* A rule the engine has resolved, by its "module\0function" (mce_rule): the rules keep a
+ * resolved rule until they are freed, so only mc_engine_set_catalogue forgets them. */
+enum { MCE_RULE_HITS = 8, MCE_RULE_KEY = 96 };
+typedef struct mce_rule_hit {
+    char key[MCE_RULE_KEY];
+    const mc_rule *rule;
+} mce_rule_hit;
+
 struct mc_engine {
     const mc_catalogue *cat;
     mc_ptrvec pins; /* mce_pin, one per stored text a dossier loaded here needed */
@@ -62,6 +70,8 @@ struct mc_engine {
                         records are read from the store (no client, a volatile engine) */
     int64_t next_id; /* a volatile engine's last dossier id */
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
+    mce_rule_hit hits[MCE_RULE_HITS]; /* the rules resolved last (mce_rule); one engine, one thread */
+    size_t nhits;
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
     atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;
 };
@@ -284,6 +294,10 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
  * applies. 0, or MC_ENOMEM (vb needs no freeing then); free with mce_view_free. */
 int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
 void mce_view_free(mce_view_buf *vb);
+/* The rule module.function of e's rules (*out), as mc_rules_resolve says, remembered for the
+ * next call without formatting its key: 0, or what mc_rules_resolve returns (MC_ENOTFOUND). */
+int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
+             mc_error *err);
 /* Evaluates a condition: 0 with *holds, MC_EREFUSED (a rule failed), or an error. */
 int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_refusal *rf,
              char *reason, size_t reasonsz, mc_error *err);
