@@ -299,7 +299,7 @@ const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name, 
 int mce_field_index(const mc_procedure *p, const char *name)
 {
     for (size_t i = 0; i < p->nfields; i++) {
-        if (strcmp(p->fields[i].name, name) == 0) {
+        if (mce_same_name(p->fields[i].name, name)) {
             return (int)i;
         }
     }
@@ -309,7 +309,7 @@ int mce_field_index(const mc_procedure *p, const char *name)
 int mce_req_index(const mc_procedure *p, const char *doc)
 {
     for (size_t i = 0; i < p->nrequires; i++) {
-        if (strcmp(p->requires[i].document->name, doc) == 0) {
+        if (mce_same_name(p->requires[i].document->name, doc)) {
             return (int)i;
         }
     }

@@ -584,17 +584,17 @@ static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure
 {
     mc_date today = mc_calendar_today(default_cal(e), s->now);
     *out = mc_catalogue_procedure(e->cat, s->procedure, today);
+    if (*out != NULL) {
+        return 0; /* a version in force: the procedure is known */
+    }
     size_t nv;
     mc_catalogue_versions(e->cat, s->procedure, &nv);
     if (nv == 0) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.unknown", 1, s->procedure);
     }
-    if (*out == NULL) {
-        char day[11];
-        mc_date_format(today, day);
-        return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.not-in-force", 2, s->procedure, day);
-    }
-    return 0;
+    char day[11];
+    mc_date_format(today, day);
+    return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.not-in-force", 2, s->procedure, day);
 }
 
 /* The fee of a new dossier into d->row.fee: the procedure's fixed fee, what its fee schedule
@@ -833,17 +833,10 @@ int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error 
 
 /* ==== fire =============================================================================== */
 
-/* Whether names a and b are the same: most names differ in their first byte, which spares the
- * call to strcmp on the path of every event. */
-static inline bool same_name(const char *a, const char *b)
-{
-    return a[0] == b[0] && strcmp(a, b) == 0;
-}
-
 static bool role_listed(const mc_transition *t, const char *role)
 {
     for (size_t i = 0; i < t->nroles; i++) {
-        if (same_name(t->roles[i]->name, role)) {
+        if (mce_same_name(t->roles[i]->name, role)) {
             return true;
         }
     }
@@ -1023,7 +1016,7 @@ static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, 
     size_t n = c->all ? s->non : c->n;
     for (size_t i = 0; i < n && taken == NULL; i++) {
         const mc_transition *t = &s->on[c->all ? i : c->at[i]];
-        if (c->all && (!same_name(t->event, f->event) || !role_listed(t, f->role))) {
+        if (c->all && (!mce_same_name(t->event, f->event) || !role_listed(t, f->role))) {
             continue;
         }
         bool holds;
@@ -1071,7 +1064,7 @@ static int allow_extension(mc_engine *e, const mce_dos *d, const mc_extension *x
 {
     bool role_ok = x->nroles == 0;
     for (size_t i = 0; i < x->nroles; i++) {
-        role_ok = role_ok || same_name(x->roles[i]->name, f->role);
+        role_ok = role_ok || mce_same_name(x->roles[i]->name, f->role);
     }
     if (!role_ok) {
         const char *names[MC_MAX_EXTENSIONS * 4] = {0};
@@ -1110,7 +1103,7 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     size_t with_event = 0;
     candidates cand = {.n = 0, .all = false};
     for (size_t i = 0; i < s->non; i++) {
-        if (same_name(s->on[i].event, f->event)) {
+        if (mce_same_name(s->on[i].event, f->event)) {
             with_event++;
             if (role_listed(&s->on[i], f->role)) {
                 cand.all = cand.all || cand.n == MAX_CANDIDATES;

@@ -13,8 +13,16 @@
 
 #include <jansson.h>
 #include <stdatomic.h>
+#include <string.h>
 
 enum { MAX_CATCH_UP = 1000 };
+
+/* Whether names a and b are the same: most names differ in their first byte, which spares the
+ * call to strcmp on the path of every event. */
+static inline bool mce_same_name(const char *a, const char *b)
+{
+    return a == b || (a[0] == b[0] && strcmp(a, b) == 0);
+}
 
 /* Resolution needs answers of live registries that the operation does not have yet (onceonly.c):
  * the operation gives up its transaction, has them answered, and runs again (engine.c). Never
