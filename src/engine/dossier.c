@@ -154,7 +154,7 @@ char *mce_dup(const char *s)
 
 int mce_set_str(char **slot, const char *s)
 {
-    if (s != NULL && *slot != NULL && strcmp(*slot, s) == 0) {
+    if (s != NULL && *slot != NULL && mce_same_name(*slot, s)) {
         return 0; /* already so: no copy */
     }
     if (s != NULL && *slot != NULL) {

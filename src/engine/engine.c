@@ -1125,7 +1125,9 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (rc == 0) {
         rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
     }
-    if (rc == 0) {
+    /* The subject is a field: only a payload that sets fields changes it. A stored dossier is
+     * checked whatever the payload (a store written before subjects may differ already). */
+    if (rc == 0 && (pl->nset > 0 || e->st != NULL)) {
         rc = mce_subject_changed(d, f->role, rf, err);
     }
     if (rc == 0) {
