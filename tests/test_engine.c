@@ -4339,10 +4339,11 @@ static const char same_event_text[] =
     "    on go -> c by clerk when rule g.no\n"
     "    on go -> d by clerk head when rule g.yes\n"
     "    on go -> e by clerk\n"
-    "    on stay -> a by clerk }\n"
+    "    on stay -> a by clerk\n"
+    "    on show -> a by clerk when rule g.show }\n"
     "  state b { final } state c { final } state d { final } state e { final }\n"
     "}\n"
-    "procedure p { lifecycle l; time-limit 5wd; field x { type text } }\n";
+    "procedure p { lifecycle l; time-limit 5wd; effective 2025-07-01; field x { type text } }\n";
 
 static mc_rules *rules_of(const char *lua)
 {
@@ -4385,7 +4386,8 @@ static void test_engine__an_event_takes_its_roles_first_transition_whose_guard_h
     assert_int_equal(tu_load(same_event_text, &cat, &diags), 0);
     free(diags);
     mc_rules *yes = rules_of("function yes(d) return true end\n"
-                             "function no(d) return false, 'no says no' end\n");
+                             "function no(d) return false, 'no says no' end\n"
+                             "function show(d) return false, d.submitted .. ' ' .. d.version end\n");
     mc_engine *e;
     mc_live *lv;
     assert_int_equal(mc_engine_open_volatile(&e, cat, yes, NULL, NULL, NULL), 0);
@@ -4407,6 +4409,22 @@ static void test_engine__an_event_takes_its_roles_first_transition_whose_guard_h
     assert_string_equal(res.code, "state.no-event-but");
     assert_null(go(e, lv, "stay", "head", &res));
     assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    /* what rules see of the submission, at every event of the dossier */
+    assert_null(go(e, lv, "show", "clerk", &res));
+    assert_string_equal(res.message, "'show' is not allowed now: 2025-07-03T09:00 2025-07-01");
+    mc_fire again = MC_FIRE_INIT;
+    again.dossier = res.dossier;
+    again.event = "show";
+    again.role = "clerk";
+    again.now = 1751508000 + 3600;
+    mc_kv set[] = {{"x", "y"}}; /* a payload: the refused event is undone on a copy */
+    again.payload.set = set;
+    again.payload.nset = 1;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_live_fire(e, lv, &again, &res, NULL), MC_EREFUSED);
+        assert_string_equal(res.message,
+                            "'show' is not allowed now: 2025-07-03T09:00 2025-07-01");
+    }
 
     /* Other rules in the same engine: what was resolved from the first is forgotten. */
     mc_rules *no = rules_of("function yes(d) return false, 'yes says no' end\n"
@@ -4465,7 +4483,7 @@ static void test_engine__more_rules_than_the_engine_remembers(void **state)
     mc_result res;
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < 12; i++) {
-            char ev[8], why[64];
+            char ev[16], why[64];
             snprintf(ev, sizeof ev, "go%d", i);
             const char *got = go(e, lv, ev, "clerk", &res);
             if (i % 3 == 0) {

@@ -282,6 +282,31 @@ void mce_version_text(const mc_procedure *p, char out[11])
     }
 }
 
+static void write_view_texts(const mce_dos *d, char version[11], char submitted[17])
+{
+    mce_version_text(d->p, version);
+    mc_datetime_format((mc_datetime)(mce_loc(d, d->row.submitted) / 60), submitted);
+}
+
+void mce_keep_view_texts(mce_dos *d)
+{
+    write_view_texts(d, d->view_version, d->view_submitted_text);
+    d->view_cal = d->cal;
+    d->view_p = d->p;
+    d->view_submitted = d->row.submitted;
+}
+
+void mce_view_texts(const mce_dos *d, char version[11], char submitted[17])
+{
+    if (d->view_cal != NULL && d->view_cal == d->cal && d->view_p == d->p &&
+        d->view_submitted == d->row.submitted) {
+        memcpy(version, d->view_version, sizeof d->view_version);
+        memcpy(submitted, d->view_submitted_text, sizeof d->view_submitted_text);
+    } else {
+        write_view_texts(d, version, submitted);
+    }
+}
+
 const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name, const char *version)
 {
     size_t n;
@@ -704,6 +729,7 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
         const mce_req_state *q = &d->reqs[i];
+        const json_t *lk = q->lookup; /* mostly none: its four keys are then not looked up */
         reqs[i] = (mc_dossier_req){
             .requirement = &d->p->requires[i],
             .status = q->status,
@@ -713,10 +739,10 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
             .nreason_args = q->nreason_args,
             .registry = q->registry,
             .record = q->record,
-            .lookup_outcome = json_string_value(json_object_get(q->lookup, "outcome")),
-            .lookup_request = json_string_value(json_object_get(q->lookup, "request")),
-            .lookup_answered_at = json_integer_value(json_object_get(q->lookup, "answered_at")),
-            .lookup_hash = json_string_value(json_object_get(q->lookup, "hash")),
+            .lookup_outcome = lk ? json_string_value(json_object_get(lk, "outcome")) : NULL,
+            .lookup_request = lk ? json_string_value(json_object_get(lk, "request")) : NULL,
+            .lookup_answered_at = lk ? json_integer_value(json_object_get(lk, "answered_at")) : 0,
+            .lookup_hash = lk ? json_string_value(json_object_get(lk, "hash")) : NULL,
             .wait_next = mce_waiting(q) ? q->wait_next : MC_NONE,
             .wait_until = mce_waiting(q) ? q->wait_until : MC_NONE,
             .wait_since = mce_waiting(q) ? q->wait_since : MC_NONE,

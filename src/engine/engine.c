@@ -763,6 +763,7 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (d->events != NULL && (rc = record_submit(e, d, s, channel, err)) != 0) {
         return rc;
     }
+    mce_keep_view_texts(d); /* for the rules of every event to come */
     r->clock = mce_dup("stopped");
     r->state = mce_dup(p->machine.states[p->machine.initial]->name);
     if (r->clock == NULL || r->state == NULL) {

@@ -148,6 +148,13 @@ typedef struct mce_dos {
      * when the due instant is another's (extended, overdue when paused) or there is none. */
     bool has_basis;
     int64_t due_from, due_left;
+    /* What rules see of the submission instant and the version (mce_make_view), as written at
+     * submission: view_cal is the calendar it was written on, NULL when not written (a copy, a
+     * dossier read from the store); rules then have it written anew. */
+    const mc_calendar *view_cal;
+    const mc_procedure *view_p;
+    int64_t view_submitted;
+    char view_submitted_text[17], view_version[11];
 } mce_dos;
 
 /* The reason an operation was refused: msg in English, and what made it (msg.h). */
@@ -302,6 +309,12 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
  * applies. 0, or MC_ENOMEM (vb needs no freeing then); free with mce_view_free. */
 int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
 void mce_view_free(mce_view_buf *vb);
+/* Writes what rules see of d's version and submission instant, as mce_make_view would, into
+ * d's own texts (once, at submission). */
+void mce_keep_view_texts(mce_dos *d);
+/* d's version and submission instant as rules see them: d's own texts when they were written
+ * for its procedure, calendar and instant as they are, else written now. */
+void mce_view_texts(const mce_dos *d, char version[11], char submitted[17]);
 /* The rule module.function of e's rules (*out), as mc_rules_resolve says, remembered for the
  * next call without formatting its key: 0, or what mc_rules_resolve returns (MC_ENOTFOUND). */
 int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
