@@ -288,8 +288,17 @@ static void write_view_texts(const mce_dos *d, char version[11], char submitted[
     mc_datetime_format((mc_datetime)(mce_loc(d, d->row.submitted) / 60), submitted);
 }
 
+static bool view_texts_hold(const mce_dos *d)
+{
+    return d->view_cal != NULL && d->view_cal == d->cal && d->view_p == d->p &&
+           d->view_submitted == d->row.submitted;
+}
+
 void mce_keep_view_texts(mce_dos *d)
 {
+    if (view_texts_hold(d)) {
+        return;
+    }
     write_view_texts(d, d->view_version, d->view_submitted_text);
     d->view_cal = d->cal;
     d->view_p = d->p;
@@ -298,8 +307,7 @@ void mce_keep_view_texts(mce_dos *d)
 
 void mce_view_texts(const mce_dos *d, char version[11], char submitted[17])
 {
-    if (d->view_cal != NULL && d->view_cal == d->cal && d->view_p == d->p &&
-        d->view_submitted == d->row.submitted) {
+    if (view_texts_hold(d)) {
         memcpy(version, d->view_version, sizeof d->view_version);
         memcpy(submitted, d->view_submitted_text, sizeof d->view_submitted_text);
     } else {

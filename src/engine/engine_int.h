@@ -148,9 +148,9 @@ typedef struct mce_dos {
      * when the due instant is another's (extended, overdue when paused) or there is none. */
     bool has_basis;
     int64_t due_from, due_left;
-    /* What rules see of the submission instant and the version (mce_make_view), as written at
-     * submission: view_cal is the calendar it was written on, NULL when not written (a copy, a
-     * dossier read from the store); rules then have it written anew. */
+    /* What rules see of the submission instant and the version (mce_make_view), as written
+     * before the first rule guard: view_cal is the calendar they were written on, NULL when
+     * not written (a copy, a dossier read from the store): rules then have them written anew. */
     const mc_calendar *view_cal;
     const mc_procedure *view_p;
     int64_t view_submitted;
@@ -310,7 +310,7 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
 int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
 void mce_view_free(mce_view_buf *vb);
 /* Writes what rules see of d's version and submission instant, as mce_make_view would, into
- * d's own texts (once, at submission). */
+ * d's own texts, unless they hold already (before an event's rule guards). */
 void mce_keep_view_texts(mce_dos *d);
 /* d's version and submission instant as rules see them: d's own texts when they were written
  * for its procedure, calendar and instant as they are, else written now. */
