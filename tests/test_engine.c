@@ -4329,6 +4329,178 @@ static void test_engine__a_row_names_its_applicant_out_of_memory(void **state)
     mc_catalogue_free(v1);
 }
 
+/* ==== the transitions an event may take, and the rules that guard them ==================== */
+
+static const char same_event_text[] =
+    "role clerk\nrole head\n"
+    "lifecycle l {\n"
+    "  state a { initial\n"
+    "    on go -> b by head when rule g.no\n"
+    "    on go -> c by clerk when rule g.no\n"
+    "    on go -> d by clerk head when rule g.yes\n"
+    "    on go -> e by clerk\n"
+    "    on stay -> a by clerk\n"
+    "    on show -> a by clerk when rule g.show }\n"
+    "  state b { final } state c { final } state d { final } state e { final }\n"
+    "}\n"
+    "procedure p { lifecycle l; time-limit 5wd; effective 2025-07-01; field x { type text } }\n";
+
+static mc_rules *rules_of(const char *lua)
+{
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, NULL, NULL), 0);
+    if (lua != NULL) {
+        assert_int_equal(mc_rules_load_buffer(r, "g", "rules/g.lua", lua, strlen(lua), NULL, NULL),
+                         0);
+    }
+    return r;
+}
+
+/* Submits a dossier of p into lv and fires event as role: the state it ends in, or the refusal
+ * in *res. */
+static const char *go(mc_engine *e, mc_live *lv, const char *event, const char *role,
+                      mc_result *res)
+{
+    mc_submit s = {.procedure = "p", .channel = "online", .now = 1751508000};
+    mc_error err;
+    assert_int_equal(mc_live_submit(e, lv, &s, res, &err), 0);
+    mc_fire f = MC_FIRE_INIT;
+    f.dossier = res->dossier;
+    f.event = event;
+    f.role = role;
+    f.now = s.now + 60;
+    int rc = mc_live_fire(e, lv, &f, res, &err);
+    if (rc != 0 && rc != MC_EREFUSED) {
+        fail_msg("fire %s: %s", event, err.msg);
+    }
+    mc_dossier dv;
+    assert_int_equal(mc_live_view(lv, &dv), 0);
+    return rc == 0 ? dv.state->name : NULL;
+}
+
+static void test_engine__an_event_takes_its_roles_first_transition_whose_guard_holds(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(same_event_text, &cat, &diags), 0);
+    free(diags);
+    mc_rules *yes = rules_of("function yes(d) return true end\n"
+                             "function no(d) return false, 'no says no' end\n"
+                             "function show(d) return false, d.submitted .. ' ' .. d.version end\n");
+    mc_engine *e;
+    mc_live *lv;
+    assert_int_equal(mc_engine_open_volatile(&e, cat, yes, NULL, NULL, NULL), 0);
+    assert_int_equal(mc_live_new(&lv), 0);
+    mc_result res;
+    /* clerk: c's guard is false, d's holds; head: b's is false, d's holds */
+    assert_string_equal(go(e, lv, "go", "clerk", &res), "d");
+    assert_string_equal(go(e, lv, "go", "head", &res), "d");
+    assert_string_equal(go(e, lv, "stay", "clerk", &res), "a");
+    /* the role is checked against every transition of the event, the state's other events
+     * are named when the event is not the state's */
+    assert_null(go(e, lv, "go", "applicant", &res));
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    assert_string_equal(res.code, "role.not-allowed");
+    assert_string_equal(res.message, "role 'applicant' may not fire 'go' in state 'a' "
+                                     "(head, clerk, clerk, head, clerk may)");
+    assert_null(go(e, lv, "gone", "clerk", &res));
+    assert_int_equal(res.refusal, MC_REFUSED_STATE);
+    assert_string_equal(res.code, "state.no-event-but");
+    assert_null(go(e, lv, "stay", "head", &res));
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    /* what rules see of the submission, at every event of the dossier */
+    assert_null(go(e, lv, "show", "clerk", &res));
+    assert_string_equal(res.message, "'show' is not allowed now: 2025-07-03T09:00 2025-07-01");
+    mc_fire again = MC_FIRE_INIT;
+    again.dossier = res.dossier;
+    again.event = "show";
+    again.role = "clerk";
+    again.now = 1751508000 + 3600;
+    mc_kv set[] = {{"x", "y"}}; /* a payload: the refused event is undone on a copy */
+    again.payload.set = set;
+    again.payload.nset = 1;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(mc_live_fire(e, lv, &again, &res, NULL), MC_EREFUSED);
+        assert_string_equal(res.message,
+                            "'show' is not allowed now: 2025-07-03T09:00 2025-07-01");
+    }
+
+    /* Other rules in the same engine: what was resolved from the first is forgotten. */
+    mc_rules *no = rules_of("function yes(d) return false, 'yes says no' end\n"
+                            "function no(d) return false, 'no says no' end\n");
+    mc_engine_set_catalogue(e, cat, no);
+    assert_string_equal(go(e, lv, "go", "clerk", &res), "e");
+    assert_null(go(e, lv, "go", "head", &res));
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_string_equal(res.message, "'go' is not allowed now: no says no");
+
+    /* Rules without the module: refused each time, never taken from the rules before. */
+    mc_rules *none = rules_of(NULL);
+    mc_engine_set_catalogue(e, cat, none);
+    for (int i = 0; i < 2; i++) {
+        assert_null(go(e, lv, "go", "clerk", &res));
+        assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+        assert_string_equal(res.code, "rule.not-loaded");
+        assert_string_equal(res.message, "rule g.no is not loaded");
+    }
+    mc_engine_set_catalogue(e, cat, yes);
+    assert_string_equal(go(e, lv, "go", "clerk", &res), "d");
+
+    mc_live_free(lv);
+    mc_engine_close(e);
+    mc_rules_free(yes);
+    mc_rules_free(no);
+    mc_rules_free(none);
+    mc_catalogue_free(cat);
+}
+
+/* More rules than the engine remembers, each resolved again when its turn comes. */
+static void test_engine__more_rules_than_the_engine_remembers(void **state)
+{
+    (void)state;
+    char text[4096] = "role clerk\nlifecycle l {\n  state a { initial\n";
+    char lua[4096] = "";
+    for (int i = 0; i < 12; i++) {
+        char line[200];
+        snprintf(line, sizeof line, "    on go%d -> a by clerk when rule g.r%d\n", i, i);
+        strcat(text, line);
+        snprintf(line, sizeof line, "function r%d(d) return %s, 'r%d' end\n", i,
+                 i % 3 == 0 ? "false" : "true", i);
+        strcat(lua, line);
+    }
+    strcat(text, "    on end -> z by clerk }\n  state z { final }\n}\n"
+                 "procedure p { lifecycle l; time-limit 5wd; field x { type text } }\n");
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    mc_rules *r = rules_of(lua);
+    mc_engine *e;
+    mc_live *lv;
+    assert_int_equal(mc_engine_open_volatile(&e, cat, r, NULL, NULL, NULL), 0);
+    assert_int_equal(mc_live_new(&lv), 0);
+    mc_result res;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 12; i++) {
+            char ev[16], why[64];
+            snprintf(ev, sizeof ev, "go%d", i);
+            const char *got = go(e, lv, ev, "clerk", &res);
+            if (i % 3 == 0) {
+                assert_null(got);
+                snprintf(why, sizeof why, "'go%d' is not allowed now: r%d", i, i);
+                assert_string_equal(res.message, why);
+            } else {
+                assert_string_equal(got, "a");
+            }
+        }
+    }
+    mc_live_free(lv);
+    mc_engine_close(e);
+    mc_rules_free(r);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -4409,6 +4581,8 @@ int main(void)
         cmocka_unit_test(test_engine__a_result_for_a_live_registry_goes_into_the_outbox),
         cmocka_unit_test(test_engine__a_row_names_its_applicant),
         cmocka_unit_test(test_engine__a_row_names_its_applicant_out_of_memory),
+        cmocka_unit_test(test_engine__an_event_takes_its_roles_first_transition_whose_guard_holds),
+        cmocka_unit_test(test_engine__more_rules_than_the_engine_remembers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,12 +126,19 @@ static int64_t next_try(const mce_dos *d)
     return t;
 }
 
+/* The row's wake instant from the next timer t and the instant o it becomes overdue, as
+ * mce_next_timer and overdue_at say now: the earliest of them and of the next try. */
+static void set_wake(mce_dos *d, int64_t t, int64_t o)
+{
+    int64_t r = next_try(d);
+    int64_t w = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
+    d->row.wake = w == MC_NONE ? r : (r == MC_NONE || w < r ? w : r);
+}
+
 void mce_update_wake(mce_dos *d)
 {
     size_t which;
-    int64_t t = mce_next_timer(d, &which), o = overdue_at(d), r = next_try(d);
-    int64_t w = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
-    d->row.wake = w == MC_NONE ? r : (r == MC_NONE || w < r ? w : r);
+    set_wake(d, mce_next_timer(d, &which), overdue_at(d));
 }
 
 bool mce_retry_due(const mce_dos *d, int64_t now)
@@ -478,7 +485,7 @@ int mce_catch_up(mc_engine *e, mce_dos *d, int64_t now, mc_error *err)
         bool timer_due = t != MC_NONE && t < now;
         bool over_due = o != MC_NONE && o < now;
         if (!timer_due && !over_due) {
-            mce_update_wake(d);
+            set_wake(d, t, o); /* t and o are the dossier's as it stands: not counted again */
             return 0;
         }
         if (over_due && (!timer_due || o <= t)) {

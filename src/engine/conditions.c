@@ -264,8 +264,7 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
     }
     vb->e = e;
     mc_rule_view *v = &vb->view;
-    mce_version_text(d->p, vb->version);
-    mc_datetime_format((mc_datetime)(mce_loc(d, d->row.submitted) / 60), vb->submitted);
+    mce_view_texts(d, vb->version, vb->submitted);
     v->procedure = d->p->name;
     v->version = vb->version;
     v->subject = d->row.subject;
@@ -354,7 +353,7 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
     const mc_rule *rule;
     mc_error rerr;
     if (e->rules == NULL ||
-        mc_rules_resolve(e->rules, c->rule.module, c->rule.function, &rule, &rerr) != 0) {
+        mce_rule(e, c->rule.module, c->rule.function, &rule, &rerr) != 0) {
         return mce_refuse(rf, MC_REFUSED_GUARD, "rule.not-loaded", 2, c->rule.module,
                           c->rule.function);
     }

@@ -154,8 +154,17 @@ char *mce_dup(const char *s)
 
 int mce_set_str(char **slot, const char *s)
 {
-    if (s != NULL && *slot != NULL && strcmp(*slot, s) == 0) {
+    if (s != NULL && *slot != NULL && mce_same_name(*slot, s)) {
         return 0; /* already so: no copy */
+    }
+    if (s != NULL && *slot != NULL) {
+        /* A string no longer than the one held fits in its block: no allocation (a dossier's
+         * state and clock change at every transition). */
+        size_t len = strlen(s);
+        if (len <= strlen(*slot)) {
+            memcpy(*slot, s, len + 1);
+            return 0;
+        }
     }
     char *p = NULL;
     if (s != NULL && (p = mce_dup(s)) == NULL) {
@@ -273,6 +282,39 @@ void mce_version_text(const mc_procedure *p, char out[11])
     }
 }
 
+static void write_view_texts(const mce_dos *d, char version[11], char submitted[17])
+{
+    mce_version_text(d->p, version);
+    mc_datetime_format((mc_datetime)(mce_loc(d, d->row.submitted) / 60), submitted);
+}
+
+static bool view_texts_hold(const mce_dos *d)
+{
+    return d->view_cal != NULL && d->view_cal == d->cal && d->view_p == d->p &&
+           d->view_submitted == d->row.submitted;
+}
+
+void mce_keep_view_texts(mce_dos *d)
+{
+    if (view_texts_hold(d)) {
+        return;
+    }
+    write_view_texts(d, d->view_version, d->view_submitted_text);
+    d->view_cal = d->cal;
+    d->view_p = d->p;
+    d->view_submitted = d->row.submitted;
+}
+
+void mce_view_texts(const mce_dos *d, char version[11], char submitted[17])
+{
+    if (view_texts_hold(d)) {
+        memcpy(version, d->view_version, sizeof d->view_version);
+        memcpy(submitted, d->view_submitted_text, sizeof d->view_submitted_text);
+    } else {
+        write_view_texts(d, version, submitted);
+    }
+}
+
 const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name, const char *version)
 {
     size_t n;
@@ -290,7 +332,7 @@ const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name, 
 int mce_field_index(const mc_procedure *p, const char *name)
 {
     for (size_t i = 0; i < p->nfields; i++) {
-        if (strcmp(p->fields[i].name, name) == 0) {
+        if (mce_same_name(p->fields[i].name, name)) {
             return (int)i;
         }
     }
@@ -300,7 +342,7 @@ int mce_field_index(const mc_procedure *p, const char *name)
 int mce_req_index(const mc_procedure *p, const char *doc)
 {
     for (size_t i = 0; i < p->nrequires; i++) {
-        if (strcmp(p->requires[i].document->name, doc) == 0) {
+        if (mce_same_name(p->requires[i].document->name, doc)) {
             return (int)i;
         }
     }
@@ -695,6 +737,7 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {
     for (size_t i = 0; i < d->p->nrequires; i++) {
         const mce_req_state *q = &d->reqs[i];
+        const json_t *lk = q->lookup; /* mostly none: its four keys are then not looked up */
         reqs[i] = (mc_dossier_req){
             .requirement = &d->p->requires[i],
             .status = q->status,
@@ -704,10 +747,10 @@ void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
             .nreason_args = q->nreason_args,
             .registry = q->registry,
             .record = q->record,
-            .lookup_outcome = json_string_value(json_object_get(q->lookup, "outcome")),
-            .lookup_request = json_string_value(json_object_get(q->lookup, "request")),
-            .lookup_answered_at = json_integer_value(json_object_get(q->lookup, "answered_at")),
-            .lookup_hash = json_string_value(json_object_get(q->lookup, "hash")),
+            .lookup_outcome = lk ? json_string_value(json_object_get(lk, "outcome")) : NULL,
+            .lookup_request = lk ? json_string_value(json_object_get(lk, "request")) : NULL,
+            .lookup_answered_at = lk ? json_integer_value(json_object_get(lk, "answered_at")) : 0,
+            .lookup_hash = lk ? json_string_value(json_object_get(lk, "hash")) : NULL,
             .wait_next = mce_waiting(q) ? q->wait_next : MC_NONE,
             .wait_until = mce_waiting(q) ? q->wait_until : MC_NONE,
             .wait_since = mce_waiting(q) ? q->wait_since : MC_NONE,

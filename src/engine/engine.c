@@ -74,6 +74,29 @@ void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *ru
     mce_pins_free(e); /* compiled against the catalogue replaced */
     e->cat = cat;
     e->rules = rules;
+    e->nhits = 0; /* resolved by the rules replaced */
+}
+
+int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
+             mc_error *err)
+{
+    size_t ml = strlen(module), fl = strlen(function);
+    for (size_t i = 0; i < e->nhits; i++) {
+        const char *k = e->hits[i].key;
+        if (memcmp(k, module, ml + 1) == 0 && memcmp(k + ml + 1, function, fl + 1) == 0) {
+            *out = e->hits[i].rule;
+            return 0;
+        }
+    }
+    int rc = mc_rules_resolve(e->rules, module, function, out, err);
+    if (rc == 0 && ml + fl + 2 <= MCE_RULE_KEY) {
+        /* Once all are taken the first makes room: a catalogue calls a few rules. */
+        mce_rule_hit *h = &e->hits[e->nhits < MCE_RULE_HITS ? e->nhits++ : 0];
+        memcpy(h->key, module, ml + 1);
+        memcpy(h->key + ml + 1, function, fl + 1);
+        h->rule = *out;
+    }
+    return rc;
 }
 
 void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(void *ud), void *ud)
@@ -561,17 +584,17 @@ static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure
 {
     mc_date today = mc_calendar_today(default_cal(e), s->now);
     *out = mc_catalogue_procedure(e->cat, s->procedure, today);
+    if (*out != NULL) {
+        return 0; /* a version in force: the procedure is known */
+    }
     size_t nv;
     mc_catalogue_versions(e->cat, s->procedure, &nv);
     if (nv == 0) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.unknown", 1, s->procedure);
     }
-    if (*out == NULL) {
-        char day[11];
-        mc_date_format(today, day);
-        return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.not-in-force", 2, s->procedure, day);
-    }
-    return 0;
+    char day[11];
+    mc_date_format(today, day);
+    return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.not-in-force", 2, s->procedure, day);
 }
 
 /* The fee of a new dossier into d->row.fee: the procedure's fixed fee, what its fee schedule
@@ -597,7 +620,7 @@ static int submission_fee(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *e
     const mc_rule *rule;
     mc_error rerr;
     if (e->rules == NULL ||
-        mc_rules_resolve(e->rules, p->fee_rule.module, p->fee_rule.function, &rule, &rerr)) {
+        mce_rule(e, p->fee_rule.module, p->fee_rule.function, &rule, &rerr)) {
         return mce_refuse(rf, MC_REFUSED_GUARD, "rule.fee-not-loaded", 2, p->fee_rule.module,
                           p->fee_rule.function);
     }
@@ -813,7 +836,7 @@ int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error 
 static bool role_listed(const mc_transition *t, const char *role)
 {
     for (size_t i = 0; i < t->nroles; i++) {
-        if (strcmp(t->roles[i]->name, role) == 0) {
+        if (mce_same_name(t->roles[i]->name, role)) {
             return true;
         }
     }
@@ -973,16 +996,27 @@ static int take_documents(mc_engine *e, mce_dos *d, const mc_payload *pl, mce_re
     return 0;
 }
 
-/* The first transition of state s that f's event and role may take and whose condition holds
- * (*out); else a refusal with the first reason a guard gave. */
+/* The transitions of a state that an event and role may take, by their indices in order,
+ * found once per event (run_fire) and tried by choose_transition without comparing names. */
+enum { MAX_CANDIDATES = 64 };
+typedef struct candidates {
+    uint32_t at[MAX_CANDIDATES];
+    size_t n;
+    bool all; /* more than MAX_CANDIDATES: choose_transition compares names itself */
+} candidates;
+
+/* The first of the transitions c of state s (those f's event and role may take) whose condition
+ * holds (*out); else a refusal with the first reason a guard gave. */
 static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, const mc_fire *f,
-                             const mc_transition **out, mce_refusal *rf, mc_error *err)
+                             const candidates *c, const mc_transition **out, mce_refusal *rf,
+                             mc_error *err)
 {
     const mc_transition *taken = NULL;
     char reason[256] = "";
-    for (size_t i = 0; i < s->non && taken == NULL; i++) {
-        const mc_transition *t = &s->on[i];
-        if (strcmp(t->event, f->event) != 0 || !role_listed(t, f->role)) {
+    size_t n = c->all ? s->non : c->n;
+    for (size_t i = 0; i < n && taken == NULL; i++) {
+        const mc_transition *t = &s->on[c->all ? i : c->at[i]];
+        if (c->all && (!mce_same_name(t->event, f->event) || !role_listed(t, f->role))) {
             continue;
         }
         bool holds;
@@ -1030,7 +1064,7 @@ static int allow_extension(mc_engine *e, const mce_dos *d, const mc_extension *x
 {
     bool role_ok = x->nroles == 0;
     for (size_t i = 0; i < x->nroles; i++) {
-        role_ok = role_ok || strcmp(x->roles[i]->name, f->role) == 0;
+        role_ok = role_ok || mce_same_name(x->roles[i]->name, f->role);
     }
     if (!role_ok) {
         const char *names[MC_MAX_EXTENSIONS * 4] = {0};
@@ -1067,13 +1101,17 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         return mce_refuse(rf, MC_REFUSED_STATE, "dossier.closed", 2, id, s->name);
     }
     size_t with_event = 0;
-    bool role_ok = false;
+    candidates cand = {.n = 0, .all = false};
     for (size_t i = 0; i < s->non; i++) {
-        if (strcmp(s->on[i].event, f->event) == 0) {
+        if (mce_same_name(s->on[i].event, f->event)) {
             with_event++;
-            role_ok = role_ok || role_listed(&s->on[i], f->role);
+            if (role_listed(&s->on[i], f->role)) {
+                cand.all = cand.all || cand.n == MAX_CANDIDATES;
+                cand.at[cand.all ? 0 : cand.n++] = (uint32_t)i;
+            }
         }
     }
+    bool role_ok = cand.all || cand.n > 0;
     if (with_event == 0 || !role_ok) {
         return refuse_event(rf, s, f, with_event == 0);
     }
@@ -1087,7 +1125,9 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (rc == 0) {
         rc = mce_set_fields(d, pl->set, pl->nset, rf, err);
     }
-    if (rc == 0) {
+    /* The subject is a field: only a payload that sets fields changes it. A stored dossier is
+     * checked whatever the payload (a store written before subjects may differ already). */
+    if (rc == 0 && (pl->nset > 0 || e->st != NULL)) {
         rc = mce_subject_changed(d, f->role, rf, err);
     }
     if (rc == 0) {
@@ -1102,8 +1142,14 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (pl->note != NULL && (rc = mce_check_note(d, pl->note, rf)) != 0) {
         return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
     }
+    for (size_t i = 0; i < cand.n && !cand.all; i++) {
+        if (s->on[cand.at[i]].when.kind == MC_COND_RULE) {
+            mce_keep_view_texts(d); /* for this rule and the dossier's next ones */
+            break;
+        }
+    }
     const mc_transition *taken;
-    if ((rc = choose_transition(e, d, s, f, &taken, rf, err)) != 0) {
+    if ((rc = choose_transition(e, d, s, f, &cand, &taken, rf, err)) != 0) {
         return rc;
     }
     const mc_extension *x = mc_extension_for_event(d->p, f->event);

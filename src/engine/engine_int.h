@@ -13,8 +13,16 @@
 
 #include <jansson.h>
 #include <stdatomic.h>
+#include <string.h>
 
 enum { MAX_CATCH_UP = 1000 };
+
+/* Whether names a and b are the same: most names differ in their first byte, which spares the
+ * call to strcmp on the path of every event. */
+static inline bool mce_same_name(const char *a, const char *b)
+{
+    return a == b || (a[0] == b[0] && strcmp(a, b) == 0);
+}
 
 /* Resolution needs answers of live registries that the operation does not have yet (onceonly.c):
  * the operation gives up its transaction, has them answered, and runs again (engine.c). Never
@@ -50,6 +58,14 @@ typedef struct mce_pin {
     char why[400];
 } mce_pin;
 
+/* A rule the engine has resolved, by its "module\0function" (mce_rule): the rules keep a
+ * resolved rule until they are freed, so only mc_engine_set_catalogue forgets them. */
+enum { MCE_RULE_HITS = 8, MCE_RULE_KEY = 96 };
+typedef struct mce_rule_hit {
+    char key[MCE_RULE_KEY];
+    const mc_rule *rule;
+} mce_rule_hit;
+
 struct mc_engine {
     const mc_catalogue *cat;
     mc_ptrvec pins; /* mce_pin, one per stored text a dossier loaded here needed */
@@ -62,6 +78,8 @@ struct mc_engine {
                         records are read from the store (no client, a volatile engine) */
     int64_t next_id; /* a volatile engine's last dossier id */
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
+    mce_rule_hit hits[MCE_RULE_HITS]; /* the rules resolved last (mce_rule); one engine, one thread */
+    size_t nhits;
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
     atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;
 };
@@ -130,6 +148,13 @@ typedef struct mce_dos {
      * when the due instant is another's (extended, overdue when paused) or there is none. */
     bool has_basis;
     int64_t due_from, due_left;
+    /* What rules see of the submission instant and the version (mce_make_view), as written
+     * before the first rule guard: view_cal is the calendar they were written on, NULL when
+     * not written (a copy, a dossier read from the store): rules then have them written anew. */
+    const mc_calendar *view_cal;
+    const mc_procedure *view_p;
+    int64_t view_submitted;
+    char view_submitted_text[17], view_version[11];
 } mce_dos;
 
 /* The reason an operation was refused: msg in English, and what made it (msg.h). */
@@ -284,6 +309,16 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
  * applies. 0, or MC_ENOMEM (vb needs no freeing then); free with mce_view_free. */
 int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
 void mce_view_free(mce_view_buf *vb);
+/* Writes what rules see of d's version and submission instant, as mce_make_view would, into
+ * d's own texts, unless they hold already (before an event's rule guards). */
+void mce_keep_view_texts(mce_dos *d);
+/* d's version and submission instant as rules see them: d's own texts when they were written
+ * for its procedure, calendar and instant as they are, else written now. */
+void mce_view_texts(const mce_dos *d, char version[11], char submitted[17]);
+/* The rule module.function of e's rules (*out), as mc_rules_resolve says, remembered for the
+ * next call without formatting its key: 0, or what mc_rules_resolve returns (MC_ENOTFOUND). */
+int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
+             mc_error *err);
 /* Evaluates a condition: 0 with *holds, MC_EREFUSED (a rule failed), or an error. */
 int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_refusal *rf,
              char *reason, size_t reasonsz, mc_error *err);
