@@ -449,6 +449,30 @@ static void test_rules__fee_results(void **state)
     }
 }
 
+/* A rule resolved again is found by the addresses of its names, then checked by the names: a
+ * buffer reused for another name finds the other rule, a copy of a name the same one. */
+static void test_rules__resolve_again(void **state)
+{
+    fixture *f = *state;
+    const mc_rule *a, *b, *c, *d;
+    char module[16] = "civil", function[32] = "birth_fee";
+    assert_int_equal(mc_rules_resolve(f->rules, module, function, &a, NULL), 0);
+    assert_int_equal(mc_rules_resolve(f->rules, module, function, &b, NULL), 0);
+    assert_ptr_equal(a, b);
+    strcpy(function, "three");
+    assert_int_equal(mc_rules_resolve(f->rules, module, function, &c, NULL), 0);
+    assert_ptr_not_equal(c, a);
+    assert_int_equal(mc_rules_resolve(f->rules, "civil", "three", &d, NULL), 0);
+    assert_ptr_equal(c, d);
+    strcpy(function, "nope");
+    mc_error err;
+    assert_int_equal(mc_rules_resolve(f->rules, module, function, &c, &err), MC_ENOTFOUND);
+    assert_null(c);
+    char copy[] = "birth_fee";
+    assert_int_equal(mc_rules_resolve(f->rules, "civil", copy, &b, NULL), 0);
+    assert_ptr_equal(a, b);
+}
+
 static void test_rules__names(void **state)
 {
     fixture *f = *state;
@@ -1509,6 +1533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules__attacks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules__fee_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules__names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules__resolve_again, setup, teardown),
         cmocka_unit_test(test_rules__load_errors_are_diagnostics),
         cmocka_unit_test(test_rules__out_of_memory_sweep),
         cmocka_unit_test(test_rules__failed_module_out_of_memory_sweep),
