@@ -143,8 +143,8 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
 
 int mc_report_add(mc_report_builder *b, const mc_report_dossier *x)
 {
-    size_t h = x->procedure ? ((uintptr_t)x->procedure >> 4) % (sizeof b->seen / sizeof *b->seen)
-                            : 0;
+    /* one of the 64 slots of seen, by the high bits of a multiplicative hash */
+    size_t h = (size_t)(((uint64_t)(uintptr_t)x->procedure * UINT64_C(0x9e3779b97f4a7c15)) >> 58);
     if (x->procedure != NULL && b->seen[h].proc == x->procedure && b->rc == 0) {
         mc_indicators *rows[3] = {&b->p[b->seen[h].pi], &b->a[b->seen[h].ai], &b->total};
         count(b, rows, x);

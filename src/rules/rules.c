@@ -1603,8 +1603,9 @@ int mc_rules_resolve(mc_rules *r, const char *module, const char *function, cons
                      mc_error *err)
 {
     *out = NULL;
-    size_t h = (((uintptr_t)module >> 3) * 31 + ((uintptr_t)function >> 3)) %
-               (sizeof r->recent / sizeof *r->recent);
+    uint64_t x = ((uint64_t)(uintptr_t)module ^ ((uint64_t)(uintptr_t)function << 7)) *
+                 UINT64_C(0x9e3779b97f4a7c15);
+    size_t h = (size_t)(x >> 58); /* one of the 64 slots of recent */
     const mc_rule *seen = r->recent[h];
     if (seen != NULL && strcmp(seen->function, function) == 0 &&
         strcmp(seen->module, module) == 0) {
