@@ -8,10 +8,12 @@
 #include "base/dir.h"
 #include "base/grow.h"
 #include "base/ptrvec.h"
+#include "base/regex.h"
 #include "base/utf8.h"
 #include "motcua/diag.h"
 #include "motcua/error.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -183,6 +185,105 @@ static void test_format__out_of_memory_is_null(void **state)
     (void)state;
     char hello[] = "hello";
     assert_int_equal(tu_oom_sweep(format_once, hello, false), 1);
+}
+
+/* ==== regex: one pattern matched again and again, and by several threads at once ========== */
+
+typedef struct regex_run {
+    const mc_regex *re;
+    int seed;
+    int bad; /* matches that did not say what they should */
+} regex_run;
+
+/* Matches "<seed spaces>N" for many N: the number must be found where it was put. */
+static void *regex_worker(void *arg)
+{
+    regex_run *r = arg;
+    char subject[64];
+    char msg[128];
+    for (int i = 0; i < 3000; i++) {
+        int pad = (r->seed + i) % 7;
+        int n = snprintf(subject, sizeof subject, "%*s%d x", pad, "", i);
+        size_t start = 99, end = 99;
+        int m = mc_regex_match(r->re, subject, (size_t)n, &start, &end, msg, sizeof msg);
+        int digits = snprintf(NULL, 0, "%d", i);
+        if (m != 1 || start != (size_t)pad || end != (size_t)(pad + digits)) {
+            r->bad++;
+        }
+        if (mc_regex_match(r->re, "none", 4, NULL, NULL, msg, sizeof msg) != 0) {
+            r->bad++;
+        }
+    }
+    return NULL;
+}
+
+static void test_regex__reused_and_shared_by_threads(void **state)
+{
+    (void)state;
+    mc_regex *re;
+    char msg[128];
+    size_t off;
+    assert_int_equal(mc_regex_compile(&re, "[0-9]+", 6, false, msg, sizeof msg, &off), 0);
+    regex_run alone = {.re = re, .seed = 3};
+    regex_worker(&alone);
+    assert_int_equal(alone.bad, 0);
+    enum { NT = 4 };
+    pthread_t t[NT];
+    regex_run runs[NT];
+    for (int i = 0; i < NT; i++) {
+        runs[i] = (regex_run){.re = re, .seed = i};
+        assert_int_equal(pthread_create(&t[i], NULL, regex_worker, &runs[i]), 0);
+    }
+    for (int i = 0; i < NT; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(runs[i].bad, 0);
+    }
+    mc_regex_free(re);
+}
+
+static void test_regex__gives_up_then_matches_again(void **state)
+{
+    (void)state;
+    mc_regex *re;
+    char msg[128] = "";
+    size_t off;
+    const char *pat = "(a+)+$";
+    assert_int_equal(mc_regex_compile(&re, pat, strlen(pat), false, msg, sizeof msg, &off), 0);
+    const char *evil = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+    assert_int_equal(mc_regex_match(re, evil, strlen(evil), NULL, NULL, msg, sizeof msg),
+                     MC_ESYNTAX);
+    assert_true(strncmp(msg, "pattern gave up: ", 17) == 0);
+    size_t start, end;
+    assert_int_equal(mc_regex_match(re, "baa", 3, &start, &end, msg, sizeof msg), 1);
+    assert_int_equal(start, 1);
+    assert_int_equal(end, 3);
+    mc_regex_free(re);
+}
+
+static int regex_twice(void *ctx)
+{
+    (void)ctx;
+    mc_regex *re;
+    char msg[128];
+    size_t off;
+    int rc = mc_regex_compile(&re, "b+", 2, true, msg, sizeof msg, &off);
+    if (rc != 0) {
+        return rc;
+    }
+    for (int i = 0; i < 2 && rc >= 0; i++) {
+        rc = mc_regex_match(re, "bbb", 3, NULL, NULL, msg, sizeof msg);
+        if (rc >= 0) {
+            assert_int_equal(rc, 1);
+        }
+    }
+    mc_regex_free(re);
+    return rc < 0 ? rc : 0;
+}
+
+static void test_regex__out_of_memory(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(regex_twice, NULL, false) > 0);
 }
 
 /* ==== the directory walker ================================================================ */
@@ -532,6 +633,9 @@ int main(void)
         cmocka_unit_test(test_fold__uppercase_and_decomposed_input),
         cmocka_unit_test(test_fold__other_scripts_pass_through),
         cmocka_unit_test(test_fold__invalid_utf8_is_refused),
+        cmocka_unit_test(test_regex__reused_and_shared_by_threads),
+        cmocka_unit_test(test_regex__gives_up_then_matches_again),
+        cmocka_unit_test(test_regex__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -450,10 +450,61 @@ static void test_report__officers_from_the_store(void **state)
     mc_catalogue_free(cat);
 }
 
+/* mc_report_add keeps the rows of the versions it has seen: dossiers of two procedures, of a
+ * second version of one of them (another address, the same name) and of none, interleaved, each
+ * land in their procedure's and agency's rows. */
+static void test_report__rows_of_versions_seen(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    const mc_calendar *vn = mc_catalogue_calendar(cat, "vn");
+    const mc_procedure *birth = mc_catalogue_procedure(cat, "birth", mc_date_from_ymd(2025, 7, 7));
+    const mc_procedure *death = mc_catalogue_procedure(cat, "death", mc_date_from_ymd(2025, 7, 7));
+    assert_non_null(birth);
+    assert_non_null(death);
+    mc_procedure birth2 = *birth;
+    const mc_procedure *versions[] = {birth, death, NULL, &birth2, death};
+    mc_date day = mc_date_from_ymd(2025, 7, 7);
+    mc_report_builder *b;
+    assert_int_equal(mc_report_begin(&b, cat, day, day + 6), 0);
+    for (int i = 0; i < 500; i++) {
+        mc_report_dossier x = {.procedure = versions[i % 5],
+                               .channel = "online",
+                               .submitted = at(vn, "2025-07-08T09:00"),
+                               .finished = MC_NONE,
+                               .late = -1,
+                               .due = MC_NONE,
+                               .apology_at = MC_NONE};
+        assert_int_equal(mc_report_add(b, &x), 0);
+    }
+    mc_report r;
+    mc_report_end(b, &r);
+    assert_int_equal(r.nprocedures, 3);
+    assert_string_equal(r.procedures[0].name, "(unknown procedure)");
+    assert_int_equal(r.procedures[0].received, 100);
+    assert_string_equal(r.procedures[1].name, "birth");
+    assert_int_equal(r.procedures[1].received, 200);
+    assert_int_equal(r.procedures[1].full_online, 200);
+    assert_string_equal(r.procedures[2].name, "death");
+    assert_int_equal(r.procedures[2].received, 200);
+    assert_int_equal(r.nagencies, 2);
+    assert_string_equal(r.agencies[0].name, "-");
+    assert_int_equal(r.agencies[0].received, 100);
+    assert_string_equal(r.agencies[1].name, "commune");
+    assert_int_equal(r.agencies[1].received, 400);
+    assert_int_equal(r.total.received, 500);
+    mc_report_free(&r);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report__indicators),
+        cmocka_unit_test(test_report__rows_of_versions_seen),
         cmocka_unit_test(test_report__out_of_memory_sweep),
         cmocka_unit_test(test_report__overdue_as_of_the_end_of_the_period),
         cmocka_unit_test(test_report__ratios),

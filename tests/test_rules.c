@@ -41,6 +41,11 @@ static const char civil_lua[] =
     "  calendar.working_days('1969-12-29T12:00', '1970-01-05') == 5 end\n"
     "function count_fields(d) local n = 0; for k, v in pairs(d.fields) do n = n + 1 end; "
     "return n end\n"
+    "function nested_fields(d) local o, n = 0, 0; for k in pairs(d.fields) do o = o + 1; "
+    "for k2 in pairs(d.fields) do n = n + 1 end end; return o * 100 + n end\n"
+    "function broken_then_again(d) for k in pairs(d.fields) do break end; local n = 0; "
+    "for k in pairs(d.fields) do n = n + 1; for j in pairs(d.fields) do break end end; "
+    "return n end\n"
     "function rand(d) return math.random(1, 1000000) end\n"
     "local cache = {}\n"
     "function remember(d) cache[#cache + 1] = d.subject; return #cache end\n"
@@ -210,6 +215,14 @@ static void test_rules__the_dossier_view(void **state)
     assert_int_equal(fee, 5000);
     assert_int_equal(mc_rules_fee(f->rules, rule(f, "civil", "count_fields"), &f->view, &fee, NULL),
                      0);
+    assert_int_equal(fee, 6);
+    /* one iterator per list, shared by every loop: a loop inside a loop over the same list, and
+     * a loop after one that broke, each see every field once */
+    assert_int_equal(
+        mc_rules_fee(f->rules, rule(f, "civil", "nested_fields"), &f->view, &fee, NULL), 0);
+    assert_int_equal(fee, 636);
+    assert_int_equal(
+        mc_rules_fee(f->rules, rule(f, "civil", "broken_then_again"), &f->view, &fee, NULL), 0);
     assert_int_equal(fee, 6);
 }
 
@@ -436,6 +449,30 @@ static void test_rules__fee_results(void **state)
     }
 }
 
+/* A rule resolved again is found by the addresses of its names, then checked by the names: a
+ * buffer reused for another name finds the other rule, a copy of a name the same one. */
+static void test_rules__resolve_again(void **state)
+{
+    fixture *f = *state;
+    const mc_rule *a, *b, *c, *d;
+    char module[16] = "civil", function[32] = "birth_fee";
+    assert_int_equal(mc_rules_resolve(f->rules, module, function, &a, NULL), 0);
+    assert_int_equal(mc_rules_resolve(f->rules, module, function, &b, NULL), 0);
+    assert_ptr_equal(a, b);
+    strcpy(function, "three");
+    assert_int_equal(mc_rules_resolve(f->rules, module, function, &c, NULL), 0);
+    assert_ptr_not_equal(c, a);
+    assert_int_equal(mc_rules_resolve(f->rules, "civil", "three", &d, NULL), 0);
+    assert_ptr_equal(c, d);
+    strcpy(function, "nope");
+    mc_error err;
+    assert_int_equal(mc_rules_resolve(f->rules, module, function, &c, &err), MC_ENOTFOUND);
+    assert_null(c);
+    char copy[] = "birth_fee";
+    assert_int_equal(mc_rules_resolve(f->rules, "civil", copy, &b, NULL), 0);
+    assert_ptr_equal(a, b);
+}
+
 static void test_rules__names(void **state)
 {
     fixture *f = *state;
@@ -449,7 +486,7 @@ static void test_rules__names(void **state)
     assert_int_equal(mc_rules_resolve(f->rules, "civil", "nope", &r, &err), MC_ENOTFOUND);
     size_t n;
     const char *const *fns = mc_rules_functions(f->rules, "civil", &n);
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 14);
     assert_string_equal(fns[0], "birth_fee"); /* sorted */
 }
 
@@ -1496,6 +1533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules__attacks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules__fee_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules__names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules__resolve_again, setup, teardown),
         cmocka_unit_test(test_rules__load_errors_are_diagnostics),
         cmocka_unit_test(test_rules__out_of_memory_sweep),
         cmocka_unit_test(test_rules__failed_module_out_of_memory_sweep),

@@ -86,6 +86,35 @@ static void test_synth__draws_unchanged(void **state)
     assert_int_equal(h, UINT64_C(0x7c0dc54b63c65461));
 }
 
+/* Patterns read once (alternatives of classes and literals with plain counts) draw as the walk
+ * over the pattern did, also when the text would not fit: a digest computed with the walk only
+ * (every pattern walked), over sizes of out around the longest text. */
+static void test_synth__simple_patterns_draw_as_walked(void **state)
+{
+    (void)state;
+    static const char *const patterns[] = {
+        "[0-9]{12}", "[0-9]{12}|[0-9]{10}", "a|", "|b[xy]", "x.y", "[0-9]{3}$", "^[A-Z]{2,4}z",
+        "[]-]{2}", "[0-9]{12}|[A-Z0-9]{8,9}", "q{2,}r", "[^0-9]{5}", "a{0}b", "[a-c]{1000}",
+    };
+    static const size_t sizes[] = {1, 2, 12, 13, 14, 64};
+    uint64_t h = 0;
+    for (int pass = 0; pass < 2; pass++) { /* the second reads the patterns kept by the first */
+        for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++) {
+            for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+                for (uint64_t seed = 1; seed <= 10; seed++) {
+                    uint64_t rng = seed;
+                    char out[64], line[128];
+                    int rc = mc_synth_matching(patterns[i], &rng, out, sizes[z]);
+                    snprintf(line, sizeof line, "%d:%.*s:%llu", rc, rc == 0 ? 63 : 0, out,
+                             (unsigned long long)rng);
+                    h = mc_synth_hash(line, h);
+                }
+            }
+        }
+    }
+    assert_int_equal(h, UINT64_C(0x86b6184153c10cda));
+}
+
 static const char fields_text[] =
     "role clerk\n"
     "lifecycle l { state s { initial; on go -> done by clerk } state done { final; outcome granted "
@@ -1123,6 +1152,7 @@ int main(void)
         cmocka_unit_test(test_synth__fields_follow_their_samples),
         cmocka_unit_test(test_synth__any_number_of_alternatives),
         cmocka_unit_test(test_synth__draws_unchanged),
+        cmocka_unit_test(test_synth__simple_patterns_draw_as_walked),
         cmocka_unit_test(test_sim__split_by_volume_and_deterministic),
         cmocka_unit_test(test_sim__takes_chance_coverage_and_cost),
         cmocka_unit_test(test_sim__reform_side_by_side),

@@ -450,6 +450,116 @@ static void gen_alt(gen *g, const char *p, const char *end)
     gen_seq(g, start, alt_end(start, end));
 }
 
+/* ==== simple patterns, read once ========================================================== */
+
+/* A pattern made only of top-level alternatives of classes and ASCII literals, each once or with
+ * a plain {N}, {N,} or {N,M}, and ^ $ (as "[0-9]{12}|[0-9]{10}"), read once into the draws the
+ * walk above makes for it: one for the alternative, then per atom one for its count and, for a
+ * class, one per repeat. Any other pattern is walked each time. */
+enum { SIMPLE_ATOMS = 24, SIMPLE_ALTS = 6, SIMPLE_POOL = 384, SIMPLE_SRC = 64 };
+
+typedef struct simple_atom {
+    unsigned lo, span; /* the count is lo + a draw among span */
+    unsigned nm;       /* 0: the literal lit; else a class of nm members from pool[at] */
+    unsigned at;
+    char lit;
+} simple_atom;
+
+typedef struct simple {
+    char src[SIMPLE_SRC];
+    int state; /* 0: empty slot, 1: simple, 2: walked */
+    unsigned nalts;
+    unsigned alt[SIMPLE_ALTS + 1]; /* alternative k is atoms alt[k]..alt[k+1] */
+    size_t longest;                /* characters the longest alternative can write */
+    simple_atom atoms[SIMPLE_ATOMS];
+    char pool[SIMPLE_POOL];
+} simple;
+
+/* Reads source as a simple pattern into s; false when it is not one. */
+static bool simple_read(simple *s, const char *source)
+{
+    const char *p = source, *end = source + strlen(source);
+    unsigned na = 0, used = 0;
+    size_t len = 0;
+    s->nalts = 0;
+    s->alt[0] = 0;
+    s->longest = 0;
+    for (;;) {
+        if (p == end || *p == '|') {
+            if (s->nalts >= SIMPLE_ALTS) {
+                return false;
+            }
+            s->alt[++s->nalts] = na;
+            s->longest = len > s->longest ? len : s->longest;
+            len = 0;
+            if (p == end) {
+                return true;
+            }
+            p++;
+            continue;
+        }
+        if (*p == '^' || *p == '$') {
+            p++;
+            continue;
+        }
+        if (na >= SIMPLE_ATOMS || ((unsigned char)*p & 0x80) || strchr("()*+?{}\\", *p) != NULL) {
+            return false;
+        }
+        simple_atom *a = &s->atoms[na++];
+        const char *next;
+        a->nm = 0;
+        a->lit = *p == '.' ? 'x' : *p;
+        if (*p == '[') {
+            next = skip_class(p, end);
+            bool set[128];
+            members m;
+            class_set(p, next, set, false);
+            class_members(set, &m);
+            if (m.n == 0 || used + m.n > SIMPLE_POOL) {
+                return false;
+            }
+            a->nm = m.n;
+            a->at = used;
+            memcpy(s->pool + used, m.c, m.n);
+            used += m.n;
+        } else {
+            next = p + 1;
+        }
+        p = next;
+        unsigned lo = 1, hi = 1;
+        if (p < end && *p == '{') {
+            int n;
+            if (!plain_braces(p, end, &lo, &hi, &n)) {
+                return false;
+            }
+            p += n;
+        }
+        if ((p < end && strchr("?*+{", *p) != NULL) || hi < lo || hi > 1000) {
+            return false;
+        }
+        a->lo = lo;
+        a->span = hi - lo + 1;
+        len += hi;
+    }
+}
+
+/* The simple reading of source, made on its first use in this thread (NULL when source is too
+ * long to keep or not simple). */
+static const simple *simple_of(const char *source)
+{
+    static _Thread_local simple cache[8];
+    size_t n = strlen(source);
+    if (n >= SIMPLE_SRC) {
+        return NULL;
+    }
+    simple *s = &cache[mc_synth_hash(source, 0) % 8];
+    if (s->state == 0 || strcmp(s->src, source) != 0) {
+        memcpy(s->src, source, n + 1);
+        s->state = simple_read(s, source) ? 1 : 2;
+    }
+    return s->state == 1 ? s : NULL;
+}
+
 int mc_synth_matching(const char *source, uint64_t *rng, char *out, size_t outsz)
 {
     gen g = {rng, out, 0, outsz, false, false};
@@ -457,6 +567,20 @@ int mc_synth_matching(const char *source, uint64_t *rng, char *out, size_t outsz
         return -1;
     }
     out[0] = '\0';
+    const simple *s = simple_of(source);
+    if (s != NULL && s->longest < outsz) {
+        unsigned k = pick(&g, s->nalts);
+        size_t at = 0;
+        for (unsigned i = s->alt[k]; i < s->alt[k + 1]; i++) {
+            const simple_atom *a = &s->atoms[i];
+            unsigned times = a->lo + pick(&g, a->span);
+            for (unsigned t = 0; t < times; t++) {
+                out[at++] = a->nm ? s->pool[a->at + pick(&g, a->nm)] : a->lit;
+            }
+        }
+        out[at] = '\0';
+        return 0;
+    }
     gen_alt(&g, source, source + strlen(source));
     return g.bad ? -1 : 0;
 }

@@ -39,7 +39,9 @@ mc_synth_kind mc_synth_field(const mc_field *f, bool subject, uint64_t key, mc_d
 /* Writes into out a string that the regular expression source is meant to match, with random
  * choices from *rng: literals, escapes (\d \w \s and escaped characters), classes, `.`,
  * groups, alternation and quantifiers. Returns 0, or -1 when the pattern uses something else
- * (the caller checks the result against the compiled pattern anyway). */
+ * (the caller checks the result against the compiled pattern anyway). A pattern of classes and
+ * literals with plain counts is read on its first use in a thread and kept (eight per thread);
+ * the draws are the same. */
 int mc_synth_matching(const char *source, uint64_t *rng, char *out, size_t outsz);
 
 #endif

@@ -7,10 +7,18 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 
+/* The match context (limits) is made once at compile and only read by pcre2_match, so threads
+ * share it. Match data is written by a match: one spare block is kept per pattern and taken by
+ * an atomic exchange, so one thread reuses it call after call (with PCRE2's heap frames in it)
+ * while a second thread matching at the same moment makes and frees its own. */
 struct mc_regex {
     pcre2_code *code;
+    pcre2_general_context *gc;
+    pcre2_match_context *mc;
+    _Atomic(pcre2_match_data *) spare;
     bool whole;
 };
 
@@ -64,6 +72,16 @@ int mc_regex_compile(mc_regex **out, const char *pattern, size_t len, bool whole
         rc = MC_ESYNTAX;
         goto done;
     }
+    re->gc = pcre2_general_context_create(pcre_malloc, pcre_free, NULL);
+    re->mc = re->gc ? pcre2_match_context_create(re->gc) : NULL;
+    if (re->mc == NULL) {
+        rc = MC_ENOMEM;
+        goto done;
+    }
+    pcre2_set_match_limit(re->mc, MATCH_LIMIT);
+    pcre2_set_depth_limit(re->mc, DEPTH_LIMIT);
+    pcre2_set_heap_limit(re->mc, HEAP_LIMIT_KIB);
+    atomic_init(&re->spare, NULL);
     re->whole = whole;
     *out = re;
     re = NULL;
@@ -77,6 +95,9 @@ done:
 void mc_regex_free(mc_regex *re)
 {
     if (re != NULL) {
+        pcre2_match_data_free(atomic_load(&re->spare));
+        pcre2_match_context_free(re->mc);
+        pcre2_general_context_free(re->gc);
         pcre2_code_free(re->code);
         mc_free(re);
     }
@@ -85,18 +106,17 @@ void mc_regex_free(mc_regex *re)
 int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *start, size_t *end,
                    char *msg, size_t msgsz)
 {
-    int rc;
-    pcre2_general_context *gc = pcre2_general_context_create(pcre_malloc, pcre_free, NULL);
-    pcre2_match_context *mc = gc ? pcre2_match_context_create(gc) : NULL;
-    pcre2_match_data *md = gc ? pcre2_match_data_create_from_pattern(re->code, gc) : NULL;
-    if (gc == NULL || mc == NULL || md == NULL) {
-        rc = MC_ENOMEM;
-        goto done;
+    /* the spare slot is the one field a match writes; the object itself is never const */
+    _Atomic(pcre2_match_data *) *slot = (_Atomic(pcre2_match_data *) *)&re->spare;
+    pcre2_match_data *md = atomic_exchange(slot, NULL);
+    if (md == NULL) {
+        md = pcre2_match_data_create_from_pattern(re->code, re->gc);
+        if (md == NULL) {
+            return MC_ENOMEM;
+        }
     }
-    pcre2_set_match_limit(mc, MATCH_LIMIT);
-    pcre2_set_depth_limit(mc, DEPTH_LIMIT);
-    pcre2_set_heap_limit(mc, HEAP_LIMIT_KIB);
-    int r = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, mc);
+    int rc;
+    int r = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, re->mc);
     if (r >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         if (start != NULL) {
@@ -118,9 +138,9 @@ int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *
         snprintf(msg, msgsz, "pattern gave up: %s", (const char *)buf);
         rc = MC_ESYNTAX;
     }
-done:
-    pcre2_match_data_free(md);
-    pcre2_match_context_free(mc);
-    pcre2_general_context_free(gc);
+    pcre2_match_data *none = NULL;
+    if (!atomic_compare_exchange_strong(slot, &none, md)) {
+        pcre2_match_data_free(md);
+    }
     return rc;
 }

@@ -2,7 +2,7 @@
  * PCRE2 patterns of the catalogue (document `match`, field `pattern`), compiled at load in UTF
  * mode with Unicode properties, through the library's allocator. Matching runs under a match
  * context with match, depth and heap limits, so a pathological pattern fails instead of
- * hanging.
+ * hanging. A compiled pattern may be matched by several threads at once.
  */
 #ifndef MOTCUA_REGEX_H
 #define MOTCUA_REGEX_H
@@ -19,7 +19,8 @@ int mc_regex_compile(mc_regex **out, const char *pattern, size_t len, bool whole
                      size_t msgsz, size_t *erroff);
 void mc_regex_free(mc_regex *re);
 
-/* Matches re against subject[0..len). Returns 1 (match; *start and *end set, may be NULL), 0 (no
+/* Matches re against subject[0..len), reusing the pattern's match data when no other thread
+ * holds it (so a loop over one pattern allocates nothing after its first call). Returns 1 (match; *start and *end set, may be NULL), 0 (no
  * match), MC_ELIMIT-like MC_ESYNTAX when a limit was hit (msg says which), or MC_ENOMEM. */
 int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *start, size_t *end,
                    char *msg, size_t msgsz);

@@ -73,6 +73,9 @@ struct mc_rules {
     size_t modules_cap;  /* of modules and module_names */
     size_t names_cap;
     mc_map resolved; /* "module.function" -> mc_rule */
+    /* rules resolved before, by a hash of the addresses of their module and function names
+     * (callers pass the catalogue's strings again and again); a hit is checked by the names */
+    const mc_rule *recent[64];
     char **failed;   /* modules that did not load */
     size_t nfailed, failed_cap;
     mc_rule **rules;
@@ -1600,6 +1603,15 @@ int mc_rules_resolve(mc_rules *r, const char *module, const char *function, cons
                      mc_error *err)
 {
     *out = NULL;
+    uint64_t x = ((uint64_t)(uintptr_t)module ^ ((uint64_t)(uintptr_t)function << 7)) *
+                 UINT64_C(0x9e3779b97f4a7c15);
+    size_t h = (size_t)(x >> 58); /* one of the 64 slots of recent */
+    const mc_rule *seen = r->recent[h];
+    if (seen != NULL && strcmp(seen->function, function) == 0 &&
+        strcmp(seen->module, module) == 0) {
+        *out = seen;
+        return 0;
+    }
     char key[300];
     int kl = snprintf(key, sizeof key, "%s.%s", module, function);
     if (kl < 0 || (size_t)kl >= sizeof key) {
@@ -1607,7 +1619,7 @@ int mc_rules_resolve(mc_rules *r, const char *module, const char *function, cons
     }
     mc_rule *found = mc_map_get(&r->resolved, key, (size_t)kl);
     if (found != NULL) {
-        *out = found;
+        *out = r->recent[h] = found;
         return 0;
     }
     const rule_module *m = find_module(r, module);
@@ -1648,7 +1660,7 @@ int mc_rules_resolve(mc_rules *r, const char *module, const char *function, cons
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     r->rules[r->nrules++] = rule;
-    *out = rule;
+    *out = r->recent[h] = rule;
     return 0;
 }
 
