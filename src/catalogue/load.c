@@ -388,6 +388,34 @@ static int pinned_source(mc_source **out, const mc_catalogue *live, uint32_t i,
     return rc;
 }
 
+/* Copies live's sources into cat, layer by layer, each as pinned_source makes it when pp is
+ * given (a stored version's declarations blanked), else as it is. 0, or the error. */
+static int copy_layers(mc_catalogue *cat, const mc_catalogue *live, const pinned_parts *pp,
+                       mc_error *err)
+{
+    int rc = 0;
+    for (size_t l = 0; l < live->nlayers && rc == 0; l++) {
+        if (add_layer(cat, live->layer_names[l]) != 0) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        for (uint32_t i = 0; i < live->nsources && rc == 0; i++) {
+            mc_source *src;
+            if (live->source_layers[i] != l) {
+                continue;
+            }
+            const mc_source *from = live->sources[i];
+            rc = pp != NULL ? pinned_source(&src, live, i, pp, err)
+                            : mc_source_new(&src, mc_source_path(from), mc_source_text(from),
+                                            mc_source_len(from), err);
+            if (rc == 0 && add_source(cat, src) != 0) {
+                mc_source_free(src);
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    return rc;
+}
+
 int mc_catalogue_load_pinned(mc_catalogue **out, const mc_catalogue *live, const char *hash,
                              const char *text, const mc_rule_names *rules, mc_diags *diags,
                              mc_error *err)
@@ -433,22 +461,7 @@ int mc_catalogue_load_pinned(mc_catalogue **out, const mc_catalogue *live, const
         mc_source_free(stored);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    for (size_t l = 0; l < live->nlayers && rc == 0; l++) {
-        if (add_layer(cat, live->layer_names[l]) != 0) {
-            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-        }
-        for (uint32_t i = 0; i < live->nsources && rc == 0; i++) {
-            mc_source *src;
-            if (live->source_layers[i] != l) {
-                continue;
-            }
-            rc = pinned_source(&src, live, i, &pp, err);
-            if (rc == 0 && add_source(cat, src) != 0) {
-                mc_source_free(src);
-                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-            }
-        }
-    }
+    rc = copy_layers(cat, live, &pp, err);
     if (rc == 0 && live->nlayers == 0) {
         rc = add_layer(cat, "") != 0 ? mc_error_set(err, MC_ENOMEM, "out of memory") : 0;
     }
@@ -520,24 +533,7 @@ int mc_catalogue_load_reform(mc_catalogue **out, const mc_catalogue *live, const
         mc_source_free(sent);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    for (size_t l = 0; l < live->nlayers && rc == 0; l++) {
-        if (add_layer(cat, live->layer_names[l]) != 0) {
-            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-        }
-        for (uint32_t i = 0; i < live->nsources && rc == 0; i++) {
-            mc_source *src;
-            if (live->source_layers[i] != l) {
-                continue;
-            }
-            rc = mc_source_new(&src, mc_source_path(live->sources[i]),
-                               mc_source_text(live->sources[i]), mc_source_len(live->sources[i]),
-                               err);
-            if (rc == 0 && add_source(cat, src) != 0) {
-                mc_source_free(src);
-                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-            }
-        }
-    }
+    rc = copy_layers(cat, live, NULL, err);
     if (rc == 0 && add_layer(cat, name) != 0) {
         rc = mc_error_set(err, MC_ENOMEM, "out of memory");
     }
