@@ -1691,6 +1691,56 @@ static void test_catalogue__sector_and_supersedes_are_read(void **state)
     mc_catalogue_free(cat);
 }
 
+/* `channels` and `asks-held` (issue 23): read, patched by a reform, and each mistake told. */
+static void test_catalogue__channels_and_asks_held(void **state)
+{
+    (void)state;
+    static const char text[] =
+        SUPERSEDES_HEAD "procedure a { lifecycle l; channels online 60% counter 30% post 10%\n"
+                        "  asks-held 5% }\n"
+                        "procedure b { lifecycle l; channels counter 100% }\n"
+                        "procedure c { lifecycle l }\n"
+                        "reform r { procedure a { channels online 90% post 10%; asks-held 0% } }\n";
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    assert_string_equal(diags, "");
+    free(diags);
+    const mc_procedure *a = mc_catalogue_procedure(cat, "a", 0);
+    assert_int_equal(a->channels[MC_CHANNEL_ONLINE], 60 * MC_FIXED_ONE);
+    assert_int_equal(a->channels[MC_CHANNEL_COUNTER], 30 * MC_FIXED_ONE);
+    assert_int_equal(a->channels[MC_CHANNEL_POST], 10 * MC_FIXED_ONE);
+    assert_int_equal(a->asks_held, 5 * MC_FIXED_ONE);
+    const mc_procedure *b = mc_catalogue_procedure(cat, "b", 0);
+    assert_int_equal(b->channels[MC_CHANNEL_COUNTER], 100 * MC_FIXED_ONE);
+    assert_int_equal(b->channels[MC_CHANNEL_ONLINE], 0);
+    const mc_procedure *c = mc_catalogue_procedure(cat, "c", 0);
+    for (int k = 0; k < MC_CHANNELS; k++) {
+        assert_int_equal(c->channels[k], 0); /* not declared: filed by the `online` level */
+    }
+    assert_int_equal(c->asks_held, 0);
+    mc_catalogue *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL), 0);
+    const mc_procedure *ra = mc_catalogue_procedure(reformed, "a", 0);
+    assert_int_equal(ra->channels[MC_CHANNEL_ONLINE], 90 * MC_FIXED_ONE);
+    assert_int_equal(ra->channels[MC_CHANNEL_COUNTER], 0);
+    assert_int_equal(ra->asks_held, 0);
+    assert_int_equal(a->channels[MC_CHANNEL_ONLINE], 60 * MC_FIXED_ONE); /* the base unchanged */
+    assert_int_equal(a->asks_held, 5 * MC_FIXED_ONE);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l; channels online 60% counter 30% }\n",
+              "t.proc:4:37: error: the channels' shares must add up to 100%\n");
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l; channels online 60% fax 40% }\n",
+              "t.proc:4:48: error: unknown channel (online, counter or post)\n");
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l; channels post 60% post 40% }\n",
+              "t.proc:4:46: error: channel 'post' given twice\n");
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l; channels online 60% counter }\n",
+              "t.proc:4:48: error: write the channels as: channels online P% counter P% post P%\n");
+    tu_expect(SUPERSEDES_HEAD "procedure a { lifecycle l; asks-held 140% }\n",
+              "t.proc:4:38: error: percentage '140%' is not between 0% and 100%\n");
+}
+
 static void test_catalogue__supersedes_errors(void **state)
 {
     (void)state;
@@ -1918,6 +1968,7 @@ int main(void)
         cmocka_unit_test(test_catalogue__event_and_agency_errors),
         cmocka_unit_test(test_catalogue__sector_and_supersedes_are_read),
         cmocka_unit_test(test_catalogue__supersedes_errors),
+        cmocka_unit_test(test_catalogue__channels_and_asks_held),
         cmocka_unit_test(test_catalogue__sector_errors),
         cmocka_unit_test(test_catalogue__same_code_warning),
         cmocka_unit_test(test_catalogue__sector_in_a_layer_replace),

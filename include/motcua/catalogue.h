@@ -412,6 +412,12 @@ typedef struct mc_fee_basis {
 const mc_fee_amount *mc_fee_schedule_line(const mc_fee_schedule *s, mc_date date);
 typedef enum { MC_ONLINE_NONE, MC_ONLINE_PARTIAL, MC_ONLINE_FULL } mc_online;
 
+/* How a dossier is filed (a rule reads it as d.channel): online, at the counter, by post. */
+typedef enum { MC_CHANNEL_ONLINE, MC_CHANNEL_COUNTER, MC_CHANNEL_POST, MC_CHANNELS } mc_channel;
+
+/* "online", "counter", "post". */
+extern const char *const mc_channel_names[MC_CHANNELS];
+
 typedef struct mc_procedure {
     const char *name;
     mc_pos pos;
@@ -437,6 +443,13 @@ typedef struct mc_procedure {
     bool has_volume;
     int64_t volume; /* dossiers per year */
     int64_t visits;
+    /* `channels online P% counter P% post P%` (simulation): the shares of the dossiers filed by
+     * each channel (mc_channel order), adding up to 100%; all zero when not declared (each
+     * dossier is then filed as mc_cost_channel says, by the `online` level) */
+    mc_fixed channels[MC_CHANNELS];
+    /* `asks-held P%` (simulation): the share of dossiers in which an officer asks the applicant
+     * for a document a registry supplied; the once-only rule refuses each such request */
+    mc_fixed asks_held;
     unsigned assumed;        /* MC_ASSUMED_* bits: figures that are assumptions, not statistics */
     const mc_field *subject; /* or NULL */
     /* The text field holding the applicant's name (`applicant FIELD`), which the queue's search

@@ -301,6 +301,8 @@ const char *mc_field_type_name(mc_field_type t)
     return (unsigned)t < 7 ? names[t] : "?";
 }
 
+const char *const mc_channel_names[MC_CHANNELS] = {"online", "counter", "post"};
+
 const char *mc_online_name(mc_online o)
 {
     static const char *const names[] = {"none", "partial", "full"};

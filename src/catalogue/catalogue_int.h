@@ -58,6 +58,8 @@ enum {
     MCC_P_EVENT,
     MCC_P_SECTOR,
     MCC_P_SUPERSEDES,
+    MCC_P_CHANNELS,
+    MCC_P_ASKS_HELD,
 };
 
 /* A registry block of a reform: holds are added, the other directives replace. */

@@ -786,6 +786,48 @@ static int pr_visits(mcb_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
+/* `channels online P% counter P% post P%`: each channel at most once, the shares adding up to
+ * exactly 100% (a channel left out files no dossier). */
+static int pr_channels(mcb_builder *b, const mc_node *n, void *obj)
+{
+    PB;
+    if (n->ntoks % 2 == 0) {
+        return mcb_error(b, &n->toks[n->ntoks - 1],
+                         "write the channels as: channels online P%% counter P%% post P%%");
+    }
+    mc_fixed shares[MC_CHANNELS] = {0}, sum = 0;
+    bool seen[MC_CHANNELS] = {false};
+    for (size_t i = 1; i + 1 < n->ntoks; i += 2) {
+        int k = 0;
+        while (k < MC_CHANNELS && !mc_tok_is(&n->toks[i], mc_channel_names[k])) {
+            k++;
+        }
+        if (k == MC_CHANNELS) {
+            return mcb_error(b, &n->toks[i], "unknown channel (online, counter or post)");
+        }
+        if (seen[k]) {
+            return mcb_error(b, &n->toks[i], "channel '%s' given twice", mc_channel_names[k]);
+        }
+        seen[k] = true;
+        if (mcb_percent(b, &n->toks[i + 1], &shares[k]) != 0) {
+            return -1;
+        }
+        sum += shares[k];
+    }
+    if (sum != 100 * MC_FIXED_ONE) {
+        return mcb_error(b, &n->toks[1], "the channels' shares must add up to 100%%");
+    }
+    memcpy(p->channels, shares, sizeof shares);
+    return 0;
+}
+
+/* `asks-held P%`. */
+static int pr_asks_held(mcb_builder *b, const mc_node *n, void *obj)
+{
+    PB;
+    return mcb_percent(b, &n->toks[1], &p->asks_held);
+}
+
 static int pr_sector(mcb_builder *b, const mc_node *n, void *obj)
 {
     PB;
@@ -985,6 +1027,9 @@ const mcb_directive mcb_procedure_table[] = {
     [MCC_P_EVENT] = {"event", 1, 1, MCB_NEED_BLOCK, false, pr_event, "NAME"},
     [MCC_P_SECTOR] = {"sector", 1, 1, MCB_NO_BLOCK, true, pr_sector, "\"TEXT\""},
     [MCC_P_SUPERSEDES] = {"supersedes", 1, 1, MCB_NO_BLOCK, true, pr_supersedes, "PROCEDURE"},
+    [MCC_P_CHANNELS] = {"channels", 2, 6, MCB_NO_BLOCK, true, pr_channels,
+                        "online P% counter P% post P%"},
+    [MCC_P_ASKS_HELD] = {"asks-held", 1, 1, MCB_NO_BLOCK, true, pr_asks_held, "P%"},
 };
 const size_t mcb_procedure_table_n = sizeof mcb_procedure_table / sizeof mcb_procedure_table[0];
 

@@ -453,6 +453,8 @@ static unsigned procedure_affects(int d, int list)
         return list == 2 ? MC_CHANGE_SIM : both;
     case MCC_P_CALENDAR:
     case MCC_P_SUBJECT:
+    case MCC_P_CHANNELS:
+    case MCC_P_ASKS_HELD:
     case MCC_P_LIFECYCLE:
     case MCC_P_STATE:
     case MCC_P_EXTENSION:

@@ -192,6 +192,12 @@ static void patch_scalars(mc_procedure *p, const mcc_procedure_patch *pp)
     if (has(set, MCC_P_VISITS)) {
         p->visits = q->visits;
     }
+    if (has(set, MCC_P_CHANNELS)) {
+        memcpy(p->channels, q->channels, sizeof p->channels);
+    }
+    if (has(set, MCC_P_ASKS_HELD)) {
+        p->asks_held = q->asks_held;
+    }
     if (has(set, MCC_P_ASSUMED)) {
         p->assumed = q->assumed;
     }
