@@ -75,9 +75,8 @@ static void run_mmc(int c, double rho, int64_t n, uint64_t seed, mmc_run *out)
     int rc;
     while ((rc = mc_queue_next(q, &ev, NULL)) == 1) {
         if (ev.kind == MC_QUEUE_WAKE) {
-            assert_int_equal(mc_queue_arrive(q, pool, ev.at, expo(&service, mean_service), 0, NULL,
-                                             NULL),
-                             0);
+            assert_int_equal(
+                mc_queue_arrive(q, pool, ev.at, expo(&service, mean_service), 0, NULL, NULL), 0);
             if (++arrived < n) {
                 assert_int_equal(
                     mc_queue_wake(q, ev.at + expo(&arrivals, 1.0 / lambda), TAG_ARRIVAL, NULL), 0);
@@ -266,14 +265,12 @@ static void test_queue__office_hours_lunch_holidays_nights(void **state)
     assert_int_equal(mc_queue_new(&q, NULL), 0);
     assert_int_equal(mc_queue_add_pool(q, 2, f->vn, &pool, NULL), 0);
     /* Wednesday 29 April 10:30, 3 h: 1 h before lunch, 2 h after: 15:30 */
-    assert_int_equal(mc_queue_arrive(q, pool, at(f->vn, "2026-04-29", 10, 30), 3 * 3600, 1, NULL,
-                                     NULL),
-                     0);
+    assert_int_equal(
+        mc_queue_arrive(q, pool, at(f->vn, "2026-04-29", 10, 30), 3 * 3600, 1, NULL, NULL), 0);
     /* Wednesday 29 April 16:00, 3 h: 1 h, then 30 April and 1 May off, the weekend, Monday
      * 4 May 07:30–09:30 */
-    assert_int_equal(mc_queue_arrive(q, pool, at(f->vn, "2026-04-29", 16, 0), 3 * 3600, 2, NULL,
-                                     NULL),
-                     0);
+    assert_int_equal(
+        mc_queue_arrive(q, pool, at(f->vn, "2026-04-29", 16, 0), 3 * 3600, 2, NULL, NULL), 0);
     /* Saturday 2 May 22:00, 1 h: an officer is free; it starts Monday 07:30, ends 08:30 */
     assert_int_equal(mc_queue_arrive(q, pool, at(f->vn, "2026-05-02", 22, 0), 3600, 3, NULL, NULL),
                      0);
@@ -366,6 +363,38 @@ static void test_queue__ties_in_order(void **state)
     mc_queue_free(q);
 }
 
+/* The line is a ring that grows: jobs keep their order when it wraps round and doubles. */
+static void test_queue__ring_wraps_and_grows(void **state)
+{
+    (void)state;
+    mc_queue *q;
+    uint32_t pool;
+    assert_int_equal(mc_queue_new(&q, NULL), 0);
+    assert_int_equal(mc_queue_add_pool(q, 1, NULL, &pool, NULL), 0);
+    assert_int_equal(mc_queue_wake(q, 0, 0, NULL), 0);
+    mc_queue_event ev;
+    assert_int_equal(mc_queue_next(q, &ev, NULL), 1);
+    uint64_t next_tag = 0, expect = 0;
+    for (int round = 0; round < 40; round++) {
+        /* 3 arrive, 2 end: the line grows by one a round, its head moving on */
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(mc_queue_arrive(q, pool, mc_queue_now(q), 10, next_tag++, NULL, NULL),
+                             0);
+        }
+        for (int k = 0; k < 2; k++) {
+            next_done(q, &ev, expect++);
+        }
+    }
+    while (mc_queue_next(q, &ev, NULL) == 1) {
+        assert_int_equal(ev.tag, expect++);
+    }
+    assert_int_equal(expect, next_tag);
+    mc_queue_stats st;
+    mc_queue_stats_of(q, pool, &st);
+    assert_int_equal(st.max_queue, 40 + 1);
+    mc_queue_free(q);
+}
+
 static void test_queue__misuse(void **state)
 {
     fixture *f = *state;
@@ -397,6 +426,77 @@ static void test_queue__misuse(void **state)
     assert_int_equal(mc_queue_cancel(q, 12345, &err), MC_ENOTFOUND);
     mc_queue_free(q);
     mc_queue_free(NULL);
+}
+
+/* ==== arrivals over a year =============================================================== */
+
+static mc_date date_of(const char *s)
+{
+    mc_date d;
+    char msg[100];
+    assert_int_equal(mc_value_date(s, strlen(s), &d, msg, sizeof msg), 0);
+    return d;
+}
+
+/* Without a pattern, exactly the simulator's even spread: (span × (2j + 1)) / (2n). */
+static void test_queue__arrivals_even(void **state)
+{
+    (void)state;
+    mc_arrivals_year y;
+    mc_arrivals_year_init(&y, NULL, date_of("2026-01-15"), 365);
+    const int64_t ns[] = {1, 7, 1876, 1000000, 15000000};
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        int64_t n = ns[k];
+        for (int64_t j = 0; j < n; j += 1 + n / 1000) {
+            __extension__ __int128 span = (__int128)365 * 86400;
+            assert_int_equal(mc_arrivals_year_offset(&y, j, n),
+                             (int64_t)((span * (2 * j + 1)) / (2 * n)));
+        }
+    }
+}
+
+/* Under a pattern each day gets its weight's share: January at 200% (others 100%) takes
+ * 62/396 of a year from 1 January 2026; Sundays at 0% get none; the instants never go back. */
+static void test_queue__arrivals_pattern(void **state)
+{
+    (void)state;
+    mc_arrivals a;
+    memset(&a, 0, sizeof a);
+    for (int i = 0; i < 12; i++) {
+        a.month[i] = 100 * MC_FIXED_ONE;
+    }
+    for (int i = 0; i < 7; i++) {
+        a.weekday[i] = 100 * MC_FIXED_ONE;
+    }
+    a.month[0] = 200 * MC_FIXED_ONE;
+    mc_date from = date_of("2026-01-01");
+    mc_arrivals_year y;
+    mc_arrivals_year_init(&y, &a, from, 365);
+    const int64_t n = 396000;
+    int64_t january = 0, prev = -1;
+    for (int64_t j = 0; j < n; j++) {
+        int64_t t = mc_arrivals_year_offset(&y, j, n);
+        assert_true(t >= prev && t < 365 * 86400);
+        prev = t;
+        january += t < 31 * 86400;
+    }
+    assert_true(llabs(january - 62000) <= 1);
+
+    a.month[0] = 100 * MC_FIXED_ONE;
+    a.weekday[6] = 0;
+    mc_arrivals_year_init(&y, &a, from, 365);
+    int64_t sundays = 0, mondays = 0;
+    for (int64_t j = 0; j < 36500; j++) {
+        mc_date d = from + (mc_date)(mc_arrivals_year_offset(&y, j, 36500) / 86400);
+        sundays += mc_date_weekday(d) == 6;
+        mondays += mc_date_weekday(d) == 0;
+    }
+    assert_int_equal(sundays, 0);
+    assert_true(llabs(mondays - 36500 * 52 / 313) <= 2); /* 52 Mondays of 313 weekdays */
+
+    /* one day, a Sunday: nothing weighs, read as even */
+    mc_arrivals_year_init(&y, &a, date_of("2026-01-04"), 1);
+    assert_int_equal(mc_arrivals_year_offset(&y, 0, 2), 86400 / 4);
 }
 
 /* ==== memory ============================================================================= */
@@ -478,6 +578,9 @@ int main(void)
         cmocka_unit_test(test_queue__cancel),
         cmocka_unit_test(test_queue__ties_in_order),
         cmocka_unit_test_setup_teardown(test_queue__misuse, setup, teardown),
+        cmocka_unit_test(test_queue__arrivals_even),
+        cmocka_unit_test(test_queue__arrivals_pattern),
+        cmocka_unit_test(test_queue__ring_wraps_and_grows),
         cmocka_unit_test(test_queue__no_allocation_per_job),
         cmocka_unit_test_setup_teardown(test_queue__out_of_memory, setup, teardown),
     };

@@ -179,10 +179,10 @@ static void advance(pool *p, int64_t t)
     if (t <= p->clock_at) {
         return;
     }
-    int64_t d = p->plain ? t - p->clock_at
-                         : mc_calendar_office_seconds(&p->cal,
-                                                      mc_calendar_to_local(&p->cal, p->clock_at),
-                                                      mc_calendar_to_local(&p->cal, t));
+    int64_t d =
+        p->plain ? t - p->clock_at
+                 : mc_calendar_office_seconds(&p->cal, mc_calendar_to_local(&p->cal, p->clock_at),
+                                              mc_calendar_to_local(&p->cal, t));
     p->area += (double)p->waiting * (double)d;
     p->clock += d;
     p->clock_at = t;
@@ -537,4 +537,46 @@ int64_t mc_queue_wait_quantile(const mc_queue *q, uint32_t id, double share)
         }
     }
     return bucket_mid(NBUCKETS - 1);
+}
+
+/* ==== arrivals over a year =============================================================== */
+
+__extension__ typedef __int128 i128;
+
+void mc_arrivals_year_init(mc_arrivals_year *y, const mc_arrivals *pattern, mc_date from, int days)
+{
+    days = days < 1 ? 1 : days > MC_ARRIVALS_MAX_DAYS ? MC_ARRIVALS_MAX_DAYS : days;
+    y->pattern = pattern;
+    y->days = days;
+    y->cum[0] = 0;
+    for (int d = 0; d < days; d++) {
+        y->cum[d + 1] = y->cum[d] + (pattern ? mc_arrivals_weight(pattern, from + d) : 1.0);
+    }
+    if (y->cum[days] <= 0) {
+        y->pattern = NULL;
+    }
+}
+
+int64_t mc_arrivals_year_offset(const mc_arrivals_year *y, int64_t j, int64_t n)
+{
+    int64_t span = (int64_t)y->days * MC_DAY_SECONDS;
+    if (y->pattern == NULL) {
+        return (int64_t)(((i128)span * (2 * j + 1)) / (2 * n));
+    }
+    /* the day whose weights hold the point (j + ½) / n of all of them: the last d with cum[d] ≤ x,
+     * so that cum[d] ≤ x < cum[d + 1] and d weighs more than 0 (x < cum[days]) */
+    double x = ((double)j + 0.5) / (double)n * y->cum[y->days];
+    int lo = 0, hi = y->days - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (y->cum[mid] <= x) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    double w = y->cum[lo + 1] - y->cum[lo];
+    double within = w > 0 ? (x - y->cum[lo]) / w : 0.5;
+    within = within < 0 ? 0 : within >= 1 ? 0.999999 : within;
+    return (int64_t)lo * MC_DAY_SECONDS + (int64_t)(within * MC_DAY_SECONDS);
 }

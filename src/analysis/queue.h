@@ -31,6 +31,7 @@
 #define MOTCUA_ANALYSIS_QUEUE_H
 
 #include "motcua/calendar.h"
+#include "motcua/catalogue.h"
 #include "motcua/error.h"
 
 #include <stdbool.h>
@@ -64,14 +65,14 @@ typedef struct mc_queue_event {
 /* What a pool did, in office seconds of its calendar (plain time without one). */
 typedef struct mc_queue_stats {
     uint32_t servers;
-    int64_t arrived;   /* jobs that arrived */
-    int64_t started;   /* jobs an officer took: the waits below are theirs */
-    int64_t served;    /* jobs whose service ended (handed out as MC_QUEUE_DONE) */
-    int64_t cancelled; /* jobs cancelled, waiting or in service */
-    int64_t delayed;   /* jobs started after a wait of more than 0 office seconds */
-    int64_t busy;      /* office seconds of service given: a job's need when it ends, the part
-                          given when it is cancelled in service */
-    int64_t span;      /* office seconds from the pool's first arrival to its last event */
+    int64_t arrived;    /* jobs that arrived */
+    int64_t started;    /* jobs an officer took: the waits below are theirs */
+    int64_t served;     /* jobs whose service ended (handed out as MC_QUEUE_DONE) */
+    int64_t cancelled;  /* jobs cancelled, waiting or in service */
+    int64_t delayed;    /* jobs started after a wait of more than 0 office seconds */
+    int64_t busy;       /* office seconds of service given: a job's need when it ends, the part
+                           given when it is cancelled in service */
+    int64_t span;       /* office seconds from the pool's first arrival to its last event */
     double utilisation; /* busy / (servers × span); 0 when span is 0 */
     double mean_queue;  /* jobs waiting (not in service), averaged over span */
     int64_t max_queue;  /* the most jobs waiting at one time */
@@ -132,5 +133,31 @@ void mc_queue_stats_of(const mc_queue *q, uint32_t pool, mc_queue_stats *out);
  * 1/64 of it (exact below 32): the midpoint of its bucket of a log-linear histogram; 0 when none
  * started. */
 int64_t mc_queue_wait_quantile(const mc_queue *q, uint32_t pool, double share);
+
+/* ==== arrivals over a year ================================================================
+ *
+ * When dossier j of n arrives (issue 23): spread over days days from a date, evenly (as the
+ * simulator has always spread them: at (j + ½) × span / n) or, under a declared pattern
+ * (catalogue.h, mc_arrivals), so that each day's share of the n dossiers is its weight
+ * (mc_arrivals_weight) over the weights of all the days, spread evenly within the day. No draw:
+ * the same j, n and pattern give the same instant, and a baseline and a reform meet the same
+ * applicants at the same instants. */
+
+enum { MC_ARRIVALS_MAX_DAYS = 366 };
+
+typedef struct mc_arrivals_year {
+    const mc_arrivals *pattern; /* NULL: even */
+    int days;
+    double cum[MC_ARRIVALS_MAX_DAYS + 1]; /* cum[d]: the weights of days 0 … d−1, summed */
+} mc_arrivals_year;
+
+/* Prepares *y for days (1 … MC_ARRIVALS_MAX_DAYS) days from the date from under pattern (NULL:
+ * even; a pattern whose weights are 0 on every one of those days is read as even). */
+void mc_arrivals_year_init(mc_arrivals_year *y, const mc_arrivals *pattern, mc_date from, int days);
+
+/* The instant dossier j (0 ≤ j < n) arrives, in seconds after the start of the first day (local
+ * midnight: add it to the first day's instant). Even: exactly (days × 86400 × (2j + 1)) / (2n),
+ * rounded down, what the simulator computed before patterns. */
+int64_t mc_arrivals_year_offset(const mc_arrivals_year *y, int64_t j, int64_t n);
 
 #endif

@@ -530,8 +530,8 @@ void mcb_build_role(mcb_builder *b, mc_role *r, const mc_node *n)
 
 static const mcb_directive agency_table[] = {
     {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
-    {"staff", 2, 2, MCB_NO_BLOCK, false, mcb_staff_handler, "ROLE N"},           /* issue 23 */
-    {"arrivals", 0, 0, MCB_NEED_BLOCK, true, mcb_arrivals_handler, ""},          /* issue 23 */
+    {"staff", 2, 2, MCB_NO_BLOCK, false, mcb_staff_handler, "ROLE N"},  /* issue 23 */
+    {"arrivals", 0, 0, MCB_NEED_BLOCK, true, mcb_arrivals_handler, ""}, /* issue 23 */
 };
 
 void mcb_build_agency(mcb_builder *b, mc_agency *a, const mc_node *n)

@@ -21,7 +21,8 @@ typedef struct reform_build {
     mc_ptrvec registry_nodes, procedure_nodes, drop_nodes;
     mc_ptrvec changes; /* mcc_change * */
     mcb_titled t;      /* its `title [LANG] "…"` lines */
-    mc_ptrvec staff, staff_nodes; /* mcc_staff_patch *, and the line of each (issue 23) */
+    /* its `staff` lines (mcc_staff_patch *) and the node of each (issue 23) */
+    mc_ptrvec staff, staff_nodes;
 } reform_build;
 
 /* `title "…"` or `title vi "…"`: one per language, as a procedure's. */
@@ -365,7 +366,8 @@ static int rf_staff(mcb_builder *b, const mc_node *n, void *obj)
         if (strcmp(prev->agency, a->name) == 0 && prev->staff.role == sp->staff.role) {
             char where[300];
             mcb_where(b, prev->staff.pos, where, sizeof where);
-            return mcb_error(b, &n->toks[2], "role '%s' of agency '%s' is staffed twice (first at %s)",
+            return mcb_error(b, &n->toks[2],
+                             "role '%s' of agency '%s' is staffed twice (first at %s)",
                              sp->staff.role->name, a->name, where);
         }
     }
@@ -762,8 +764,8 @@ void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n)
     }
     r->changes = changes;
     r->nchanges = changes ? rb.changes.n : 0;
-    mc_ptrvec *vecs[] = {&rb.registry_nodes, &rb.procedure_nodes, &rb.drop_nodes, &rb.changes,
-                         &rb.staff,          &rb.staff_nodes};
+    mc_ptrvec *vecs[] = {&rb.registry_nodes, &rb.procedure_nodes, &rb.drop_nodes,
+                         &rb.changes,        &rb.staff,           &rb.staff_nodes};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
         mc_ptrvec_free(vecs[i]);
     }

@@ -6,7 +6,6 @@
  */
 #include "decl_int.h"
 
-
 #include <stdio.h>
 #include <string.h>
 
@@ -14,8 +13,7 @@
 
 int mcb_staff_parse(mcb_builder *b, const mc_token *role, const mc_token *count, mc_staff *out)
 {
-    if (role->kind == MC_TOK_WORD &&
-        (mc_tok_is(role, "applicant") || mc_tok_is(role, "system"))) {
+    if (role->kind == MC_TOK_WORD && (mc_tok_is(role, "applicant") || mc_tok_is(role, "system"))) {
         return mcb_error(b, role,
                          "'%.*s' is a built-in role, not an agency's officers: staff the roles "
                          "that act on dossiers",
@@ -247,5 +245,6 @@ double mc_arrivals_weight(const mc_arrivals *a, mc_date date)
     int y, m, d;
     mc_date_to_ymd(date, &y, &m, &d);
     double hundred = 100.0 * (double)MC_FIXED_ONE;
-    return (double)a->month[m - 1] / hundred * ((double)a->weekday[mc_date_weekday(date)] / hundred);
+    return (double)a->month[m - 1] / hundred *
+           ((double)a->weekday[mc_date_weekday(date)] / hundred);
 }
