@@ -276,11 +276,19 @@ typedef struct mc_lifecycle {
 /* An agency that handles procedures (`agency NAME { title "…"; title vi "…" }` at the top
  * level, issue 21): its full name for people and printed forms ("Ủy ban nhân dân xã …"). A
  * procedure's `agency NAME` need not be declared; an undeclared one is shown by its name. */
+typedef struct mc_staff mc_staff;
+typedef struct mc_arrivals mc_arrivals;
+
 typedef struct mc_agency {
     const char *name;
     mc_pos pos;
     const mc_text *titles;
     size_t ntitles;
+    /* Officers (issue 23): `staff ROLE N` lines, in the order written, one per role (nstaff 0:
+     * not staffed, officers unlimited); `arrivals { … }`, or NULL (dossiers arrive evenly). */
+    const mc_staff *staff;
+    size_t nstaff;
+    const mc_arrivals *arrivals;
 } mc_agency;
 
 /* ---- procedures (§4.5, §4.7) ------------------------------------------------------------ */
@@ -696,6 +704,41 @@ const char *mc_text_pick(const mc_text *titles, size_t n, const char *lang);
  * default language): the title in lang; else the default title, the English one, the
  * Vietnamese one, in that order; else name. Never NULL when name is not. */
 const char *mc_title(const mc_text *titles, size_t n, const char *lang, const char *name);
+
+/* ---- officers and arrivals (issue 23) ------------------------------------------------------
+ *
+ * `agency NAME { staff clerk 4; staff head 1; arrivals { month 1 80%; weekday mon 130% } }`: the
+ * officers of each role who serve the agency's dossiers, working the office hours of the
+ * procedures' calendar, and the seasonal pattern of the dossiers the agency receives. A reform
+ * changes staffing with `staff AGENCY ROLE N`. Without any `staff` the officers are unlimited:
+ * each state's `takes` is a delay, as before. */
+
+struct mc_staff {
+    const mc_role *role; /* never a built-in role */
+    uint32_t officers;   /* 1 … MC_STAFF_MAX */
+    mc_pos pos;          /* of the role's name */
+};
+#define MC_STAFF_MAX 1000000
+
+/* Relative weights of arrivals (percent, fixed point: 100% is 100 * MC_FIXED_ONE), 100% where
+ * the block says nothing: a day's share of the dossiers is proportional to its month's weight
+ * times its weekday's. At least one month and one weekday weigh more than 0%. */
+struct mc_arrivals {
+    mc_fixed month[12];  /* January first */
+    mc_fixed weekday[7]; /* Monday first */
+    mc_pos pos;          /* of the `arrivals` directive */
+};
+
+/* The officers of role in agency (both by name); 0 when the agency or the role is not staffed
+ * (unlimited: today's behaviour) or unknown. */
+uint32_t mc_catalogue_staff(const mc_catalogue *cat, const char *agency, const char *role);
+/* Whether any agency of cat has a `staff` line: without, a simulation is exactly as before. */
+bool mc_catalogue_staffed(const mc_catalogue *cat);
+/* The arrivals pattern of agency (by name), or NULL when it declares none. */
+const mc_arrivals *mc_catalogue_arrivals(const mc_catalogue *cat, const char *agency);
+/* The relative weight of date under a (its month's weight × its weekday's, 1.0 for 100% ×
+ * 100%); 1.0 when a is NULL. */
+double mc_arrivals_weight(const mc_arrivals *a, mc_date date);
 
 /* Lint's title check (issue 21): adds to diags a warning, at the thing's name, for each thing
  * of cat shown to people without a title in lang ("vi"): procedures, agencies (declared, or

@@ -85,7 +85,14 @@ enum {
     MCC_C_DROP_PROCEDURE, /* `drop procedure NAME` */
     MCC_C_REGISTRY,       /* a directive of a registry block (`holds`: one per document) */
     MCC_C_PROCEDURE,      /* a directive of a procedure block */
+    MCC_C_STAFF,          /* `staff AGENCY ROLE N` (issue 23) */
 };
+
+/* `staff AGENCY ROLE N` of a reform (issue 23): the agency's officers of that role become N. */
+typedef struct mcc_staff_patch {
+    const char *agency;
+    mc_staff staff;
+} mcc_staff_patch;
 
 /* One change of a reform (reform.h), with what applying it alone needs: its block, the directive
  * of the block's table, and the name or line it concerns. */
@@ -116,6 +123,8 @@ struct mc_reform {
     mc_strings legal_basis; /* its own `legal-basis` lines */
     mcc_change *changes;    /* in the order written */
     size_t nchanges;
+    mcc_staff_patch *staff; /* its `staff` lines, in the order written (issue 23) */
+    size_t nstaff;
 };
 
 enum { MCC_KINDS = 10 };

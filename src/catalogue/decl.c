@@ -189,8 +189,8 @@ int mcb_check_shape(mcb_builder *b, const mc_node *n, const mcb_directive *d)
         return mcb_error(b, &brace, "'%s' does not take a block", d->name);
     }
     if (d->block == MCB_NEED_BLOCK && !n->has_block) {
-        return mcb_error(b, &n->toks[0], "'%s' needs a block (write: %s %s { … })", d->name,
-                         d->name, d->usage);
+        return mcb_error(b, &n->toks[0], "'%s' needs a block (write: %s%s%s { … })", d->name,
+                         d->name, d->usage[0] ? " " : "", d->usage);
     }
     return 0;
 }

@@ -530,17 +530,23 @@ void mcb_build_role(mcb_builder *b, mc_role *r, const mc_node *n)
 
 static const mcb_directive agency_table[] = {
     {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+    {"staff", 2, 2, MCB_NO_BLOCK, false, mcb_staff_handler, "ROLE N"},  /* issue 23 */
+    {"arrivals", 0, 0, MCB_NEED_BLOCK, true, mcb_arrivals_handler, ""}, /* issue 23 */
 };
 
 void mcb_build_agency(mcb_builder *b, mc_agency *a, const mc_node *n)
 {
-    mcb_titled t;
-    if (!mcb_prepare_titles(b, &t, n->child)) {
+    mcb_agency_build ab;
+    memset(&ab, 0, sizeof ab);
+    ab.a = a;
+    if (!mcb_prepare_titles(b, &ab.t, n->child)) {
         return;
     }
-    mcb_run(b, n->child, agency_table, 1, "agency directive", &t);
-    a->titles = t.titles;
-    a->ntitles = t.n;
+    mcb_run(b, n->child, agency_table, sizeof agency_table / sizeof agency_table[0],
+            "agency directive", &ab);
+    a->titles = ab.t.titles;
+    a->ntitles = ab.t.n;
+    mcb_agency_finish(b, &ab);
 }
 
 /* ==== document =========================================================================== */

@@ -166,6 +166,21 @@ const mc_event *mcb_freeze_events(mcb_builder *b, const mc_ptrvec *events);
 void mcb_check_events(mcb_builder *b, const mc_event *events, size_t n, const mc_machine *m,
                       const char *what);
 void mcb_build_agency(mcb_builder *b, mc_agency *a, const mc_node *n);
+
+/* ---- officers and arrivals (decl_staffing.c, issue 23) ---- */
+/* An agency's block while it runs: titles first (mcb_title_handler works on them). */
+typedef struct mcb_agency_build {
+    mcb_titled t;
+    mc_agency *a;
+    mc_ptrvec staff; /* mc_staff *, in the arena */
+} mcb_agency_build;
+/* `staff ROLE N` and `arrivals { … }` of an agency block (obj: mcb_agency_build). */
+int mcb_staff_handler(mcb_builder *b, const mc_node *n, void *obj);
+int mcb_arrivals_handler(mcb_builder *b, const mc_node *n, void *obj);
+/* Sets ab->a's staff from what the block said and frees the build's own memory. */
+void mcb_agency_finish(mcb_builder *b, mcb_agency_build *ab);
+/* Reads ROLE N (a staffed role, a number of officers) into *out; -1 after reporting. */
+int mcb_staff_parse(mcb_builder *b, const mc_token *role, const mc_token *count, mc_staff *out);
 /* Checks the reliefs of p's fee schedule against p's fields (decl_fee.c). */
 void mcb_check_fee_schedule(mcb_builder *b, const mc_procedure *p);
 

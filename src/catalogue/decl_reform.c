@@ -21,6 +21,8 @@ typedef struct reform_build {
     mc_ptrvec registry_nodes, procedure_nodes, drop_nodes;
     mc_ptrvec changes; /* mcc_change * */
     mcb_titled t;      /* its `title [LANG] "…"` lines */
+    /* its `staff` lines (mcc_staff_patch *) and the node of each (issue 23) */
+    mc_ptrvec staff, staff_nodes;
 } reform_build;
 
 /* `title "…"` or `title vi "…"`: one per language, as a procedure's. */
@@ -350,6 +352,32 @@ static int rf_drop(mcb_builder *b, const mc_node *n, void *obj)
     return mcb_push(b, &rb->drops, (void *)v->items[0]->name);
 }
 
+/* `staff AGENCY ROLE N` (issue 23): the agency, declared, gets N officers of the role. */
+static int rf_staff(mcb_builder *b, const mc_node *n, void *obj)
+{
+    reform_build *rb = obj;
+    const mc_agency *a = mcb_resolve(b, &n->toks[1], &b->cat->agency_map, "agency");
+    mcc_staff_patch *sp = mcb_alloc(b, sizeof *sp);
+    if (a == NULL || sp == NULL || mcb_staff_parse(b, &n->toks[2], &n->toks[3], &sp->staff) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < rb->staff.n; i++) {
+        const mcc_staff_patch *prev = rb->staff.items[i];
+        if (strcmp(prev->agency, a->name) == 0 && prev->staff.role == sp->staff.role) {
+            char where[300];
+            mcb_where(b, prev->staff.pos, where, sizeof where);
+            return mcb_error(b, &n->toks[2],
+                             "role '%s' of agency '%s' is staffed twice (first at %s)",
+                             sp->staff.role->name, a->name, where);
+        }
+    }
+    sp->agency = a->name;
+    if (mcb_push(b, &rb->staff_nodes, (void *)n) != 0) {
+        return -1;
+    }
+    return mcb_push(b, &rb->staff, sp);
+}
+
 /* ==== the changes ========================================================================= */
 
 /* A change's text, built in a fixed buffer: cut at a character boundary, with "…", when the
@@ -657,6 +685,20 @@ static void list_changes(mcb_builder *b, reform_build *rb, const mc_node *first)
             registry_changes(b, rb, n, k, basis);
         } else if ((k = index_of(&rb->procedure_nodes, n)) < rb->procedure_nodes.n) {
             procedure_changes(b, rb, n, k, basis);
+        } else if ((k = index_of(&rb->staff_nodes, n)) < rb->staff_nodes.n) {
+            const mcc_staff_patch *sp = rb->staff.items[k];
+            mcc_change *ch = add_change(b, rb, n, 0, n->ntoks, sp->agency, false, basis);
+            if (ch != NULL) {
+                ch->kind = MCC_C_STAFF;
+                ch->block = k;
+                ch->name = sp->staff.role->name;
+                ch->what = "staff";
+                ch->pub.affects = MC_CHANGE_SIM;
+                ch->pub.kind = MC_CHANGE_DIRECTIVE;
+                ch->pub.directive = ch->what;
+                ch->pub.element = ch->name;
+                ch->pub.value = value_of(b, n, 3);
+            }
         } else if ((k = index_of(&rb->drop_nodes, n)) < rb->drop_nodes.n) {
             mcc_change *ch = add_change(b, rb, n, 0, n->ntoks, rb->drops.items[k], false, basis);
             if (ch != NULL) {
@@ -678,6 +720,7 @@ static const mcb_directive reform_table[] = {
     {"registry", 1, 1, MCB_NEED_BLOCK, false, rf_registry, "NAME"},
     {"procedure", 1, 1, MCB_NEED_BLOCK, false, rf_procedure, "NAME"},
     {"drop", 2, 2, MCB_NO_BLOCK, false, rf_drop, "procedure NAME"},
+    {"staff", 3, 3, MCB_NO_BLOCK, false, rf_staff, "AGENCY ROLE N"},
 };
 
 void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n)
@@ -709,6 +752,12 @@ void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n)
         r->nprocedures = rb.procedures.n;
         r->drop_procedures.items = mcb_freeze(b, &rb.drops);
         r->drop_procedures.n = rb.drops.n;
+        mcc_staff_patch *staff = mcb_array(b, rb.staff.n, sizeof *staff);
+        for (size_t i = 0; staff != NULL && i < rb.staff.n; i++) {
+            staff[i] = *(mcc_staff_patch *)rb.staff.items[i];
+        }
+        r->staff = staff;
+        r->nstaff = staff != NULL ? rb.staff.n : 0;
         list_changes(b, &rb, n->child);
     }
     mcc_change *changes = mcb_array(b, rb.changes.n, sizeof *changes);
@@ -717,7 +766,8 @@ void mcb_build_reform(mcb_builder *b, mc_reform *r, const mc_node *n)
     }
     r->changes = changes;
     r->nchanges = changes ? rb.changes.n : 0;
-    mc_ptrvec *vecs[] = {&rb.registry_nodes, &rb.procedure_nodes, &rb.drop_nodes, &rb.changes};
+    mc_ptrvec *vecs[] = {&rb.registry_nodes, &rb.procedure_nodes, &rb.drop_nodes,
+                         &rb.changes,        &rb.staff,           &rb.staff_nodes};
     for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++) {
         mc_ptrvec_free(vecs[i]);
     }

@@ -332,6 +332,49 @@ static void share_unchanged(applier *a)
     }
 }
 
+/* An agency whose staffing the reform changes (`staff AGENCY ROLE N`, issue 23) is copied with
+ * its own list of officers: the role's count replaced, or added after the others. The base's
+ * agency is left as it is. */
+static void copy_staffing(applier *a, const mc_reform *reform)
+{
+    for (size_t i = 0; a->rc == 0 && i < reform->nstaff; i++) {
+        const mcc_staff_patch *sp = &reform->staff[i];
+        const mc_agency *old = mc_map_get(&a->c->agency_map, sp->agency, strlen(sp->agency));
+        if (old == NULL) {
+            continue; /* checked at load: only a derived catalogue could lack it */
+        }
+        mc_agency *ag = alloc(a, 1, sizeof *ag);
+        mc_staff *staff = alloc(a, old->nstaff + 1, sizeof *staff);
+        if (a->rc != 0) {
+            return;
+        }
+        *ag = *old;
+        size_t n = 0;
+        bool replaced = false;
+        for (size_t k = 0; k < old->nstaff; k++) {
+            staff[n] = old->staff[k];
+            if (strcmp(staff[n].role->name, sp->staff.role->name) == 0) {
+                staff[n].officers = sp->staff.officers;
+                replaced = true;
+            }
+            n++;
+        }
+        if (!replaced) {
+            staff[n++] = sp->staff;
+        }
+        ag->staff = staff;
+        ag->nstaff = n;
+        for (size_t k = 0; k < a->c->agencies.n; k++) {
+            if (a->c->agencies.items[k] == old) {
+                a->c->agencies.items[k] = ag;
+            }
+        }
+        if (mc_map_put(&a->c->agency_map, ag->name, strlen(ag->name), ag) != 0) {
+            a->rc = mc_error_set(a->err, MC_ENOMEM, "out of memory");
+        }
+    }
+}
+
 /* Documents are copied: who holds them changes (copy_registries sets their registry). */
 static void copy_documents(applier *a)
 {
@@ -671,6 +714,14 @@ static const mc_reform *kept(applier *a, const mc_reform *r, const bool *keep)
         }
     }
     f->drop_procedures.items = drops;
+    mcc_staff_patch *staff = alloc(a, r->nstaff, sizeof *staff);
+    f->nstaff = 0;
+    for (size_t c = 0; staff != NULL && c < r->nchanges; c++) {
+        if (keep[c] && r->changes[c].kind == MCC_C_STAFF) {
+            staff[f->nstaff++] = r->staff[r->changes[c].block];
+        }
+    }
+    f->staff = staff;
     return a->rc == 0 ? f : NULL;
 }
 
@@ -690,6 +741,7 @@ static int apply(const mc_catalogue *base, const mc_reform *reform, const bool *
         reform = kept(&a, reform, keep);
     }
     share_unchanged(&a);
+    copy_staffing(&a, reform);
     copy_documents(&a);
     if (a.rc == 0) {
         copy_registries(&a, reform);
@@ -845,7 +897,7 @@ static bool is_drop(const mcc_change *c)
  * abolitions are compared apart. */
 static bool same_thing(const mcc_change *x, const mcc_change *y)
 {
-    if (x->kind != y->kind || x->kind == MCC_C_DROP_PROCEDURE ||
+    if (x->kind != y->kind || x->kind == MCC_C_DROP_PROCEDURE || x->kind == MCC_C_STAFF ||
         strcmp(x->pub.target, y->pub.target) != 0) {
         return false;
     }
