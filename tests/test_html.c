@@ -617,7 +617,8 @@ static void test_html__columns_and_shares(void **state)
 
 static const char said_catalogue[] =
     "calendar c2 { week mon tue wed thu fri }\n"
-    "role clerk\n"
+    "role clerk { title \"One-stop officer\"; title vi \"Cán bộ một cửa\" }\n"
+    "role head\n"
     "agency commune { title \"Commune\"; title vi \"UBND xã\" }\n"
     "document household-book { title \"Household book\"; title vi \"Sổ hộ khẩu\" }\n"
     "document cert { title \"Marital status certificate\"; title vi \"Giấy xác nhận tình trạng "
@@ -658,6 +659,8 @@ static const char said_catalogue[] =
     "    }\n"
     "    procedure copy { time-limit 10d }\n"
     "    drop procedure copy\n"
+    "    staff commune clerk 6\n"
+    "    staff commune head 1\n"
     "}\n";
 
 /* Each kind of change said in Vietnamese and in English, with the titles of what it names. */
@@ -689,6 +692,9 @@ static void test_html__changes_said_in_words(void **state)
         {"Bỏ bước xử lý: Từ chối", "Processing step dropped: Từ chối"},
         {"Thời hạn giải quyết: 10 ngày", "Time limit: 10 days"},
         {"Bãi bỏ thủ tục", "Procedure abolished"},
+        {"Bố trí 6 cán bộ vai trò Cán bộ một cửa tại UBND xã",
+         "6 officers in the role One-stop officer at Commune"},
+        {"Bố trí 1 cán bộ vai trò head tại UBND xã", "1 officer in the role head at Commune"},
     };
     mc_catalogue *cat = NULL;
     char *diags = NULL;
@@ -720,9 +726,19 @@ static void test_html__changes_said_in_words(void **state)
     t = brief_change_target(MC_LANG_VI, NULL, &c[4]); /* no catalogue: the name */
     assert_string_equal(t, "birth");
     mc_free(t);
+    /* a `staff` line changes an agency: its title, its name under it (issue 23) */
+    t = brief_change_target(MC_LANG_VI, cat, &c[20]);
+    assert_string_equal(t, "UBND xã\ncommune");
+    mc_free(t);
+    t = brief_change_target(MC_LANG_EN, NULL, &c[20]);
+    assert_string_equal(t, "commune");
+    mc_free(t);
     /* without a catalogue, names stand for the titles */
     char *bare = brief_change(MC_LANG_VI, NULL, &c[11]);
     assert_string_equal(bare, "Không yêu cầu nộp: household-book");
+    mc_free(bare);
+    bare = brief_change(MC_LANG_VI, NULL, &c[20]);
+    assert_string_equal(bare, "Bố trí 6 cán bộ vai trò clerk tại commune");
     mc_free(bare);
 
     /* What the table does not know is said as written: an unknown kind, a directive without
@@ -748,6 +764,12 @@ static void test_html__changes_said_in_words(void **state)
     odd.element = NULL;
     s = brief_change(MC_LANG_VI, cat, &odd);
     assert_string_equal(s, "drop requires household-book");
+    mc_free(s);
+    odd = c[20]; /* a number of officers that is not one: as written */
+    odd.value = "six";
+    snprintf(odd.text, sizeof odd.text, "staff commune clerk six");
+    s = brief_change(MC_LANG_EN, cat, &odd);
+    assert_string_equal(s, "staff commune clerk six");
     mc_free(s);
     /* one working day, one hour: singular in English; hours in Vietnamese */
     odd = c[4];
@@ -783,9 +805,10 @@ static void test_html__briefing_says_changes_titles_first_basis_once(void **stat
     assert_int_equal(mc_reform_changes(r, &c, &n, NULL), 0);
     hand_study x;
     hand_fill(&x);
-    mc_study_change ch[20];
+    mc_study_change ch[24];
+    assert_true(n <= 24);
     memset(ch, 0, sizeof ch);
-    for (size_t i = 0; i < n && i < 20; i++) {
+    for (size_t i = 0; i < n; i++) {
         ch[i].change = c[i];
         ch[i].counted = true;
         ch[i].alone = ch[i].marginal = 1000000000;
@@ -812,6 +835,10 @@ static void test_html__briefing_says_changes_titles_first_basis_once(void **stat
     assert_non_null(strstr(text, "<td class=\"t\">Yêu cầu nộp: Giấy chứng sinh điện tử</td>"
                                  "<td class=\"t\">Decree 63</td>"));
     assert_non_null(strstr(text, "<td class=\"t\">Bãi bỏ thủ tục</td>"));
+    /* officers (issue 23): the agency, the role by their titles */
+    assert_non_null(strstr(text, "<td class=\"t\">UBND xã<br><span class=\"sub\">commune</span>"
+                                 "</td><td class=\"t\">Bố trí 6 cán bộ vai trò Cán bộ một cửa "
+                                 "tại UBND xã</td>"));
     /* the catalogue's words are gone from the table */
     assert_null(strstr(text, ">time-limit 3wd<"));
     assert_null(strstr(text, ">drop requires"));
@@ -825,6 +852,8 @@ static void test_html__briefing_says_changes_titles_first_basis_once(void **stat
     assert_non_null(strstr(text, "<title>Reform study: Data first</title>"));
     assert_non_null(strstr(text, "<p>The reform&#39;s legal basis: Resolution 1.</p>"));
     assert_non_null(strstr(text, "<td class=\"t\">Time limit: 3 working days</td>"));
+    assert_non_null(strstr(text, "<td class=\"t\">6 officers in the role One-stop officer at "
+                                 "Commune</td>"));
     free(text);
     /* --compare: a reform by its title, its name under it; "a + b" has no title */
     o.lang = MC_LANG_VI;

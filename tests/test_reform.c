@@ -796,6 +796,66 @@ static void test_reform__conflicts(void **state)
     mc_catalogue_free(cat);
 }
 
+/* Two reforms staffing one role of one agency (issue 23): a conflict, said once per pair, in
+ * English and in Vietnamese; the later one's officers apply. Another role, another agency, the
+ * same reform's own lines: none. */
+static const char staff_clashes[] =
+    "role clerk\nrole head\n"
+    "agency a { staff clerk 2 }\nagency b { }\n"
+    "reform ra { staff a clerk 4; staff b head 1 }\n"
+    "reform rb { staff a clerk 6; staff a head 2; staff b clerk 3 }\n"
+    "reform rc { staff a head 1; staff b head 5; staff a clerk 7 }\n";
+
+static void test_reform__conflicts_staff(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(staff_clashes);
+    const char *abc[] = {"ra", "rb", "rc"};
+    char *got = conflicts_of(cat, abc, 3);
+    assert_string_equal(got,
+                        "reforms ra and rb both set the officers of role clerk at agency a: rb's "
+                        "number applies (6, the later one)\n"
+                        "reforms ra and rc both set the officers of role head at agency b: rc's "
+                        "number applies (5, the later one)\n"
+                        "reforms ra and rc both set the officers of role clerk at agency a: rc's "
+                        "number applies (7, the later one)\n"
+                        "reforms rb and rc both set the officers of role head at agency a: rc's "
+                        "number applies (1, the later one)\n"
+                        "reforms rb and rc both set the officers of role clerk at agency a: rc's "
+                        "number applies (7, the later one)\n");
+    free(got);
+    const char *ab[] = {"rb", "ra"}; /* the other order: ra's applies */
+    got = conflicts_of(cat, ab, 2);
+    assert_string_equal(got,
+                        "reforms rb and ra both set the officers of role clerk at agency a: ra's "
+                        "number applies (4, the later one)\n");
+    free(got);
+
+    const mc_reform *r[3];
+    for (size_t i = 0; i < 3; i++) {
+        r[i] = mc_catalogue_reform(cat, abc[i]);
+    }
+    mc_reform_conflict *c;
+    size_t n;
+    assert_int_equal(mc_reform_conflicts_said(r, 2, &c, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(c[0].code, "reform.conflict-both-staff");
+    char vi[300];
+    assert_true(mc_msg_format(MC_LANG_VI, c[0].code, c[0].args, c[0].nargs, vi, sizeof vi) > 0);
+    assert_string_equal(vi, "hai phương án ra và rb cùng bố trí cán bộ vai trò clerk tại cơ quan "
+                            "a: áp dụng phương án rb (6 cán bộ, phương án sau)");
+    mc_free(c);
+    /* what the sentence says happens: the later one's officers */
+    mc_catalogue *out;
+    assert_int_equal(mc_reform_apply_list(cat, r, NULL, 3, &out, NULL), 0);
+    assert_int_equal(mc_catalogue_staff(out, "a", "clerk"), 7);
+    assert_int_equal(mc_catalogue_staff(out, "a", "head"), 1);
+    assert_int_equal(mc_catalogue_staff(out, "b", "head"), 5);
+    assert_int_equal(mc_catalogue_staff(out, "b", "clerk"), 3);
+    mc_catalogue_free(out);
+    mc_catalogue_free(cat);
+}
+
 /* ==== the bundled reforms ================================================================= */
 
 static mc_catalogue *bundled(void)
@@ -1013,6 +1073,7 @@ int main(void)
         cmocka_unit_test(test_reform__long_line_is_cut),
         cmocka_unit_test(test_reform__refused_lines),
         cmocka_unit_test(test_reform__conflicts),
+        cmocka_unit_test(test_reform__conflicts_staff),
         cmocka_unit_test(test_reform__bundled_reforms),
         cmocka_unit_test(test_reform__out_of_memory),
     };

@@ -250,7 +250,70 @@ static void test_staffing__reform_errors(void **state)
               "ROLE N)\n");
 }
 
-/* Loading and reforming a staffed catalogue with every allocation failing in turn. */
+/* Lint's staffing check (mc_catalogue_check_staffing) of text: its warnings, sorted. */
+static char *check_staffing(const char *text)
+{
+    mc_catalogue *cat = load_ok(text);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    assert_int_equal(mc_catalogue_check_staffing(cat, d), 0);
+    mc_diags_sort(d);
+    char *out = tu_render(d, false);
+    mc_diags_free(d);
+    mc_catalogue_free(cat);
+    return out;
+}
+
+static const char idle_text[] =
+    ROLES "role archivist\n"
+          "lifecycle l { state s { initial; on go -> t by clerk }; state t { final } }\n"
+          "agency commune { staff clerk 2; staff head 1; staff archivist 3 }\n"
+          "agency empty { staff archivist 1; arrivals { month 1 50% } }\n"
+          "agency quiet { arrivals { weekday mon 120% } }\n"
+          "procedure p { agency commune; time-limit 5wd\n"
+          "    state s { initial; on go -> t by clerk }\n"
+          "    state t { on sign -> v by head }\n"
+          "    state v { final } }\n"
+          "procedure q { agency quiet; time-limit 5wd; lifecycle l }\n"
+          "reform r { staff empty head 2; staff commune clerk 5 }\n"
+          "reform moves { procedure q { agency empty }; staff empty clerk 4 }\n"
+          "reform away { procedure p { agency quiet }; staff commune head 2 }\n";
+
+/* Officers who would sit idle: a role no transition of the agency's procedures is fired by (the
+ * procedure's own states and its lifecycle's), an agency with no procedure, an arrivals pattern
+ * no dossier follows; a reform's lines against the catalogue as that reform leaves it (moving
+ * a procedure to the agency puts its officers to work, moving it away idles them). */
+static void test_staffing__lint_idle(void **state)
+{
+    (void)state;
+    char *got = check_staffing(idle_text);
+    assert_string_equal(
+        got,
+        "t.proc:5:53: warning: no procedure of agency 'commune' has a transition by role "
+        "'archivist': its 3 officers would sit idle\n"
+        "t.proc:6:22: warning: agency 'empty' handles no procedure: its 1 officer would sit idle\n"
+        "t.proc:6:35: warning: agency 'empty' handles no procedure: its arrivals pattern shapes no "
+        "dossier\n"
+        "t.proc:13:24: warning: agency 'empty' handles no procedure: its 2 officers would sit "
+        "idle\n"
+        "t.proc:15:59: warning: agency 'commune' handles no procedure: its 2 officers would sit "
+        "idle\n");
+    free(got);
+    /* every role at work, no pattern astray, no staffing at all: nothing to say */
+    got =
+        check_staffing(ROLES "lifecycle l { state s { initial; on go -> t by clerk; on sign -> t "
+                             "by head }; state t { final } }\n"
+                             "agency a { staff clerk 2; staff head 1; arrivals { month 1 50% } }\n"
+                             "agency b { }\n"
+                             "procedure p { agency a; time-limit 5wd; lifecycle l }\n");
+    assert_string_equal(got, "");
+    free(got);
+    got = check_staffing(ROLES);
+    assert_string_equal(got, "");
+    free(got);
+}
+
+/* Loading, reforming and linting a staffed catalogue with every allocation failing in turn. */
 static int load_and_reform(void *ctx)
 {
     (void)ctx;
@@ -266,6 +329,12 @@ static int load_and_reform(void *ctx)
     rc = mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, NULL);
     if (rc == 0) {
         rc = mc_reform_apply(cat, mc_catalogue_reform(cat, "more-clerks"), &reformed, NULL);
+    }
+    if (rc == 0) {
+        rc = mc_catalogue_check_staffing(cat, d); /* its reform applied once more, inside */
+    }
+    if (rc == 0 && mc_diags_warnings(d) != 5) {
+        rc = MC_EINTERNAL;
     }
     if (rc == 0 && mc_catalogue_staff(reformed, "commune-committee", "clerk") != 6) {
         rc = MC_EINTERNAL;
@@ -291,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_staffing__arrivals_errors),
         cmocka_unit_test(test_staffing__reform),
         cmocka_unit_test(test_staffing__reform_errors),
+        cmocka_unit_test(test_staffing__lint_idle),
         cmocka_unit_test(test_staffing__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -739,6 +739,11 @@ const mc_arrivals *mc_catalogue_arrivals(const mc_catalogue *cat, const char *ag
 /* The relative weight of date under a (its month's weight × its weekday's, 1.0 for 100% ×
  * 100%); 1.0 when a is NULL. */
 double mc_arrivals_weight(const mc_arrivals *a, mc_date date);
+/* Lint's staffing check (issue 23): adds to diags a warning at the role of each `staff` line,
+ * the agency's or a reform's (against the catalogue as that reform leaves it), whose officers
+ * would sit idle: no procedure of the agency has a transition by the role, or the agency handles
+ * none; and one at each `arrivals` of an agency that handles no procedure. 0, or MC_ENOMEM. */
+int mc_catalogue_check_staffing(const mc_catalogue *cat, mc_diags *diags);
 
 /* Lint's title check (issue 21): adds to diags a warning, at the thing's name, for each thing
  * of cat shown to people without a title in lang ("vi"): procedures, agencies (declared, or

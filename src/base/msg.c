@@ -574,6 +574,8 @@ static const entry catalogue[] = {
      "hai phương án {1} và {2} cùng thay đổi {3} của cơ sở dữ liệu {4}: áp dụng phương án {2} (phương án sau)"},
     {"reform.conflict-both-requirement", "reforms {1} and {2} both change the requirement {3} of {4}: {2}'s applies (the later one)",
      "hai phương án {1} và {2} cùng thay đổi yêu cầu giấy tờ {3} của thủ tục {4}: áp dụng phương án {2} (phương án sau)"},
+    {"reform.conflict-both-staff", "reforms {1} and {2} both set the officers of role {3} at agency {4}: {2}'s number applies ({5}, the later one)",
+     "hai phương án {1} và {2} cùng bố trí cán bộ vai trò {3} tại cơ quan {4}: áp dụng phương án {2} ({5} cán bộ, phương án sau)"},
     {"reform.conflict-both-state", "reforms {1} and {2} both change the state {3} of {4}: {2}'s applies (the later one)",
      "hai phương án {1} và {2} cùng thay đổi bước xử lý {3} của thủ tục {4}: áp dụng phương án {2} (phương án sau)"},
     {"reform.conflict-changes-abolished", "reform {1} changes {2}, which {3} abolished: its change is not applied",

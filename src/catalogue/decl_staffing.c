@@ -1,10 +1,12 @@
 /*
  * Officers and arrivals (issue 23): the `staff ROLE N` lines and the `arrivals { … }` block of an
  * agency, checked and built (the agency's block itself is decl_basic.c's), what a reform's
- * `staff AGENCY ROLE N` reads, and the catalogue's read-only accessors (catalogue.h). A catalogue
- * without them behaves as before: officers unlimited, dossiers arriving evenly.
+ * `staff AGENCY ROLE N` reads, the catalogue's read-only accessors (catalogue.h), and lint's
+ * check of them (officers who would sit idle). A catalogue without them behaves as before:
+ * officers unlimited, dossiers arriving evenly.
  */
 #include "decl_int.h"
+#include "motcua/reform.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -247,4 +249,95 @@ double mc_arrivals_weight(const mc_arrivals *a, mc_date date)
     double hundred = 100.0 * (double)MC_FIXED_ONE;
     return (double)a->month[m - 1] / hundred *
            ((double)a->weekday[mc_date_weekday(date)] / hundred);
+}
+
+/* ==== lint: officers who would sit idle, arrivals nobody receives ======================== */
+
+/* Whether a procedure of cat handled by agency (by name) has a transition by role (by name):
+ * in its machine, where its lifecycle's states are. *any: whether the agency has a procedure. */
+static bool role_acts(const mc_catalogue *cat, const char *agency, const char *role, bool *any)
+{
+    size_t n;
+    const mc_procedure *const *procs = mc_catalogue_procedures(cat, &n);
+    *any = false;
+    for (size_t i = 0; i < n; i++) {
+        const mc_procedure *p = procs[i];
+        if (p->agency == NULL || strcmp(p->agency, agency) != 0) {
+            continue;
+        }
+        *any = true;
+        for (size_t s = 0; role != NULL && s < p->machine.nstates; s++) {
+            const mc_state *st = p->machine.states[s];
+            for (size_t t = 0; t < st->non; t++) {
+                for (size_t r = 0; r < st->on[t].nroles; r++) {
+                    if (strcmp(st->on[t].roles[r]->name, role) == 0) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* Warns at s (a `staff` line of base's sources) when no procedure of agency in cat has a
+ * transition by its role. MC_ENOMEM or 0. */
+static int idle(const mc_catalogue *base, const mc_catalogue *cat, const char *agency,
+                const mc_staff *s, mc_diags *diags)
+{
+    bool any;
+    if (s->pos.file >= base->nsources || role_acts(cat, agency, s->role->name, &any)) {
+        return 0;
+    }
+    char why[200];
+    if (any) {
+        snprintf(why, sizeof why, "no procedure of agency '%s' has a transition by role '%s'",
+                 agency, s->role->name);
+    } else {
+        snprintf(why, sizeof why, "agency '%s' handles no procedure", agency);
+    }
+    return mc_diags_add(diags, MC_DIAG_WARNING, base->sources[s->pos.file], s->pos.off,
+                        strlen(s->role->name), "%s: its %u %s would sit idle", why,
+                        (unsigned)s->officers, s->officers == 1 ? "officer" : "officers");
+}
+
+int mc_catalogue_check_staffing(const mc_catalogue *cat, mc_diags *diags)
+{
+    size_t n;
+    const mc_agency *const *agencies = mc_catalogue_agencies(cat, &n);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const mc_agency *a = agencies[i];
+        for (size_t k = 0; rc == 0 && k < a->nstaff; k++) {
+            rc = idle(cat, cat, a->name, &a->staff[k], diags);
+        }
+        bool any;
+        role_acts(cat, a->name, NULL, &any);
+        if (rc == 0 && a->arrivals != NULL && !any && a->arrivals->pos.file < cat->nsources) {
+            rc = mc_diags_add(diags, MC_DIAG_WARNING, cat->sources[a->arrivals->pos.file],
+                              a->arrivals->pos.off, strlen("arrivals"),
+                              "agency '%s' handles no procedure: its arrivals pattern shapes no "
+                              "dossier",
+                              a->name);
+        }
+    }
+    /* a reform's `staff AGENCY ROLE N`, against the catalogue as the reform leaves it (it may
+     * give the agency procedures, or take them away) */
+    const mc_reform *const *reforms = (const mc_reform *const *)cat->reforms.items;
+    for (size_t i = 0; rc == 0 && i < cat->reforms.n; i++) {
+        if (reforms[i]->nstaff == 0) {
+            continue;
+        }
+        mc_catalogue *reformed = NULL;
+        int ar = mc_reform_apply(cat, reforms[i], &reformed, NULL);
+        if (ar == MC_ENOMEM) {
+            rc = ar;
+        }
+        for (size_t k = 0; ar == 0 && rc == 0 && k < reforms[i]->nstaff; k++) {
+            const mcc_staff_patch *sp = &reforms[i]->staff[k];
+            rc = idle(cat, reformed, sp->agency, &sp->staff, diags);
+        }
+        mc_catalogue_free(reformed);
+    }
+    return rc != 0 ? MC_ENOMEM : 0;
 }

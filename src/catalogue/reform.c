@@ -951,6 +951,18 @@ static int conflict(said *s, const mc_reform *earlier, const mc_reform *later, s
         }
         return 0;
     }
+    /* one role of one agency staffed by both (issue 23) */
+    if (y->kind == MCC_C_STAFF) {
+        for (size_t k = 0; k < earlier->nchanges; k++) {
+            const mcc_change *x = &earlier->changes[k];
+            if (x->kind == MCC_C_STAFF && strcmp(x->pub.target, y->pub.target) == 0 &&
+                strcmp(x->name, y->name) == 0) {
+                return say(s, "reform.conflict-both-staff", 5, a, b, y->name, y->pub.target,
+                           y->pub.value);
+            }
+        }
+        return 0;
+    }
     /* a document put in two registries */
     if (holds_doc(y)) {
         for (size_t k = 0; k < earlier->nchanges; k++) {

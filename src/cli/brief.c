@@ -195,6 +195,11 @@ char *brief_change_target(mc_lang lang, const mc_catalogue *cat, const mc_reform
         return r ? brief_titled(lang, r->titles, r->ntitles, c->target)
                  : mc_format("%s", c->target);
     }
+    if (c->directive != NULL && strcmp(c->directive, "staff") == 0) { /* an agency (issue 23) */
+        const mc_agency *a = cat ? mc_catalogue_agency(cat, c->target) : NULL;
+        return a ? brief_titled(lang, a->titles, a->ntitles, c->target)
+                 : mc_format("%s", c->target);
+    }
     const mc_procedure *p = procedure_named(cat, c->target);
     return p ? brief_titled(lang, p->titles, p->ntitles, c->target) : mc_format("%s", c->target);
 }
@@ -300,6 +305,11 @@ static const brief_word w_published = {"Công bố dữ liệu từ: {1}", "Publ
 static const brief_word w_registry_title = {"Tên cơ sở dữ liệu: {1}", "Registry title: {1}"};
 static const brief_word w_abolish = {"Bãi bỏ thủ tục", "Procedure abolished"};
 static const brief_word w_volume = {"Số hồ sơ: {1} một năm", "Dossiers: {1} a year"};
+/* `staff AGENCY ROLE N` (issue 23): {1} the number, {2} the role, {3} the agency */
+static const brief_word w_staff = {"Bố trí {1} cán bộ vai trò {2} tại {3}",
+                                   "{1} officers in the role {2} at {3}"};
+static const brief_word w_staff_one = {"Bố trí {1} cán bộ vai trò {2} tại {3}",
+                                       "{1} officer in the role {2} at {3}"};
 
 /* A scalar directive of a procedure block: its words, and how its value is said. */
 enum { V_ASIS, V_DURATION, V_QUOTED, V_COUNT, V_ONLINE, V_AGENCY, V_PROCEDURE, V_FEE };
@@ -345,6 +355,22 @@ static char *directive_said(mc_lang lang, const mc_catalogue *cat, const mc_refo
         *known = true;
         brief_count(lang, n, num);
         return brief_say(lang, &w_volume, num, (const char *)NULL);
+    }
+    if (strcmp(c->directive, "staff") == 0) {
+        int64_t n;
+        char msg[80], num[32];
+        if (c->target == NULL || c->element == NULL ||
+            mc_value_integer(c->value, strlen(c->value), &n, msg, sizeof msg) != 0) {
+            return NULL;
+        }
+        const mc_role *r = cat ? mc_catalogue_role(cat, c->element) : NULL;
+        const mc_agency *a = cat ? mc_catalogue_agency(cat, c->target) : NULL;
+        *known = true;
+        brief_count(lang, n, num);
+        return brief_say(lang, n == 1 ? &w_staff_one : &w_staff, num,
+                         r ? title_or(lang, r->titles, r->ntitles, c->element) : c->element,
+                         a ? title_or(lang, a->titles, a->ntitles, c->target) : c->target,
+                         (const char *)NULL);
     }
     const struct directive_words *d = NULL;
     for (size_t i = 0; i < sizeof directives / sizeof directives[0] && d == NULL; i++) {

@@ -75,15 +75,17 @@ int64_t brief_round(double v);
  * mc_free; NULL when out of memory. */
 char *brief_titled(mc_lang lang, const mc_text *titles, size_t ntitles, const char *name);
 
-/* What a reform's change changes (c->target), for a table cell: the procedure's or registry's
- * title with its name under it (brief_titled); the name alone when cat is NULL or lacks it. */
+/* What a reform's change changes (c->target), for a table cell: the procedure's, registry's
+ * or (a `staff` line) agency's title with its name under it (brief_titled); the name alone when
+ * cat is NULL or lacks it. */
 char *brief_change_target(mc_lang lang, const mc_catalogue *cat, const mc_reform_change *c);
 
 /* A reform's change said in lang from its kind, directive, element and value (reform.h), with
  * the titles of the documents, registries, procedures, agencies, fields and states it names
  * (from cat, which may be NULL: their names): "Thời hạn giải quyết: 3 ngày làm việc", "Không
  * yêu cầu nộp: Sổ hộ khẩu", "Cơ sở dữ liệu hộ tịch lưu giữ: Giấy xác nhận tình trạng hôn nhân",
- * "Tỷ lệ bao phủ: 95%", "Số lần đi lại: 0", "Bãi bỏ thủ tục" (English with MC_LANG_EN:
+ * "Tỷ lệ bao phủ: 95%", "Số lần đi lại: 0", "Bãi bỏ thủ tục", "Bố trí 6 cán bộ vai trò Cán bộ
+ * một cửa tại UBND xã" (English with MC_LANG_EN:
  * "Time limit: 3 working days"…). Durations in words (wd: ngày làm việc, d: ngày, wh: giờ làm
  * việc, h: giờ, min: phút). A kind or directive it does not know, or a value it cannot read,
  * is the change's text as written. The caller frees it with mc_free; NULL when out of memory. */

@@ -1,6 +1,7 @@
 /* `motcua lint [PATH…]` and `motcua graph PROCEDURE`. lint's --layers adds what each layer of
  * the catalogue declares, extends and replaces (docs/cli.md); lint adds the title check
- * (mc_catalogue_check_titles: what people see without a Vietnamese title). */
+ * (mc_catalogue_check_titles: what people see without a Vietnamese title) and the staffing check
+ * (mc_catalogue_check_staffing: officers who would sit idle). */
 #include "cli.h"
 
 #include "motcua/alloc.h"
@@ -337,6 +338,9 @@ int cmd_lint(front_opts *c)
     if (rc == 0 && cat != NULL) {
         /* What people would read as a bare name (issue 21): lint's only, not every load's. */
         rc = mc_catalogue_check_titles(cat, "vi", diags);
+        if (rc == 0) {
+            rc = mc_catalogue_check_staffing(cat, diags); /* officers who would sit idle */
+        }
         mc_diags_sort(diags);
         if (rc != 0) {
             snprintf(err.msg, sizeof err.msg, "out of memory");
