@@ -1,0 +1,476 @@
+/*
+ * Calibration from a store (calibrate.h), and its back-test (issue 23): a store is made by
+ * driving the engine, on a real store, with the figures of tests/fixtures/calibrate/truth (over
+ * base/) — each dossier's next event drawn by `chance`, fired `takes` after it entered the state,
+ * as the simulator draws them — then the figures are estimated from the store against base/
+ * alone, whose figures are wrong, and written as a layer. Loaded over base/, the layer must give
+ * each state's mean `takes` within 5% of the truth, each `chance` within 2 percentage points and
+ * each volume within 2%; simulating it must give an on-time rate within 2 points of the store's.
+ * Then the failure paths: too few observations, an empty store, a store of another catalogue,
+ * a store mixing procedures the catalogue has and has not.
+ *
+ * With MC_CALIBRATE_STORE=PATH set, the program only makes the back-test's store at PATH (a new
+ * SQLite file) and exits: tests/calibrate.sh calibrates it with `motcua simulate`.
+ */
+#include "testutil.h"
+
+#include "motcua/calendar.h"
+#include "motcua/calibrate.h"
+#include "motcua/engine.h"
+#include "motcua/sim.h"
+#include "motcua/store.h"
+
+#include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FIX "tests/fixtures/calibrate"
+
+/* Loads the layers dirs[0..n), lowest first. */
+static mc_catalogue *load(const char *const *dirs, size_t n)
+{
+    mc_layer layers[4];
+    const char *paths[4][1];
+    for (size_t i = 0; i < n; i++) {
+        paths[i][0] = dirs[i];
+        layers[i] = (mc_layer){.name = dirs[i], .paths = paths[i], .npaths = 1};
+    }
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.layers = layers;
+    opts.nlayers = n;
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    int rc = mc_catalogue_load(&cat, &opts, d, &err);
+    if (rc != 0 || mc_diags_count(d) != 0) {
+        char *text = tu_render(d, false);
+        fprintf(stderr, "%s", text);
+        free(text);
+    }
+    assert_int_equal(rc, 0);
+    mc_diags_free(d);
+    return cat;
+}
+
+/* ---- the store, made with known figures ---- */
+
+static uint64_t next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double unit(uint64_t *s)
+{
+    return (double)(next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* The instant `takes` of st after t, drawn with u, as the simulator spends it: office time for
+ * working units (a working day is a day's office hours), wall time for the others. */
+static int64_t after_takes(const mc_calendar *cal, const mc_state *st, int64_t t, double u)
+{
+    if (!st->has_takes) {
+        return t;
+    }
+    double day = (double)mc_report_day_seconds(cal);
+    mc_duration lo = st->takes_min, hi = st->takes_max;
+    mc_duration *both[2] = {&lo, &hi};
+    for (int k = 0; k < 2; k++) {
+        mc_duration *d = both[k];
+        if (d->unit == MC_DUR_WD) {
+            d->amount = (mc_fixed)((double)d->amount * day / 3600.0);
+            d->unit = MC_DUR_WH;
+        } else if (d->unit == MC_DUR_D) {
+            d->amount *= 24;
+            d->unit = MC_DUR_H;
+        }
+    }
+    mc_duration d = lo;
+    d.amount += (mc_fixed)(u * (double)(hi.amount - lo.amount));
+    return mc_calendar_to_utc(cal, mc_calendar_deadline(cal, mc_calendar_to_local(cal, t), d));
+}
+
+/* The transition of st drawn with u by chance (those without one share what is left). */
+static const mc_transition *draw(const mc_state *st, double u)
+{
+    double with = 0, without = 0;
+    for (size_t i = 0; i < st->non; i++) {
+        with += st->on[i].has_chance ? (double)st->on[i].chance : 0;
+        without += !st->on[i].has_chance;
+    }
+    double hundred = 100.0 * (double)MC_FIXED_ONE;
+    double share = without > 0 && with < hundred ? (hundred - with) / without : 0;
+    double x = u * (with + share * without), at = 0;
+    for (size_t i = 0; i < st->non; i++) {
+        at += st->on[i].has_chance ? (double)st->on[i].chance : share;
+        if (x < at) {
+            return &st->on[i];
+        }
+    }
+    return &st->on[st->non - 1];
+}
+
+/* Drives limit dossiers at most of each procedure of cat (its volume's, over 2025, evenly
+ * spread) through engine e to a final state. */
+static void drive(mc_engine *e, const mc_catalogue *cat, int64_t limit, uint64_t seed)
+{
+    const mc_calendar *cal0 = mc_catalogue_default_calendar(cat);
+    int64_t start = mc_calendar_to_utc(cal0, (mc_localtime)mc_date_from_ymd(2025, 1, 1) * 86400);
+    int64_t span = 365 * 86400;
+    size_t np;
+    const mc_procedure *const *ps = mc_catalogue_procedures(cat, &np);
+    uint64_t rng = seed;
+    mc_error err;
+    for (size_t k = 0; k < np; k++) {
+        const mc_procedure *p = ps[k];
+        int64_t n = p->volume < limit ? p->volume : limit;
+        for (int64_t j = 0; j < n; j++) {
+            int64_t t = start + span * (2 * j + 1) / (2 * n);
+            mc_submit s = MC_SUBMIT_INIT;
+            s.procedure = p->name;
+            s.now = t;
+            mc_result res;
+            assert_int_equal(mc_engine_submit(e, &s, &res, &err), 0);
+            int64_t id = res.dossier;
+            for (int step = 0; step < 200; step++) {
+                mc_dossier v;
+                assert_int_equal(mc_engine_get(e, id, t, &v, &err), 0);
+                const mc_state *st = v.state;
+                bool final = v.final;
+                mc_dossier_free(&v);
+                if (final) {
+                    break;
+                }
+                const mc_transition *tr = draw(st, unit(&rng));
+                int64_t at = after_takes(p->calendar, st, t, unit(&rng));
+                mc_fire f = MC_FIRE_INIT;
+                f.dossier = id;
+                f.event = tr->event;
+                f.role = tr->roles[0]->name;
+                f.now = at;
+                int rc = mc_engine_fire(e, &f, &res, &err);
+                if (rc != 0) {
+                    fprintf(stderr, "fire %s: %s %s\n", tr->event, err.msg, res.message);
+                }
+                assert_int_equal(rc, 0);
+                t = at;
+            }
+        }
+    }
+}
+
+/* A store at db made with the figures of the layers dirs. */
+static mc_engine *make_store(const char *db, const char *const *dirs, size_t n, int64_t limit,
+                             mc_catalogue **cat)
+{
+    *cat = load(dirs, n);
+    mc_engine *e = NULL;
+    mc_error err;
+    assert_int_equal(mc_engine_open(&e, *cat, NULL, db, &err), 0);
+    drive(e, *cat, limit, 42);
+    return e;
+}
+
+static const char *const truth_dirs[] = {FIX "/base", FIX "/truth"};
+static const char *const base_dirs[] = {FIX "/base"};
+
+/* Writes text as DIR/procedures/calibrated.proc of a new temporary folder, into dir. */
+static void write_layer(const char *text, char dir[64])
+{
+    snprintf(dir, 64, "/tmp/mc-calibrate-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/procedures", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/procedures/calibrated.proc", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void remove_layer(const char *dir)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/procedures/calibrated.proc", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/procedures", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
+/* A duration in hours (working units at the calendar's office hours a day). */
+static double hours(const mc_calendar *cal, mc_duration d)
+{
+    double a = (double)d.amount / (double)MC_FIXED_ONE;
+    switch (d.unit) {
+    case MC_DUR_WD:
+        return a * (double)mc_report_day_seconds(cal) / 3600.0;
+    case MC_DUR_D:
+        return a * 24;
+    case MC_DUR_MIN:
+        return a / 60;
+    default:
+        return a;
+    }
+}
+
+static double chance_of(const mc_state *s, const char *event)
+{
+    for (size_t i = 0; i < s->non; i++) {
+        if (strcmp(s->on[i].event, event) == 0) {
+            assert_true(s->on[i].has_chance);
+            return (double)s->on[i].chance / (double)MC_FIXED_ONE;
+        }
+    }
+    fail_msg("no transition %s", event);
+    return 0;
+}
+
+/* ---- the back-test ---- */
+
+/* The on-time rate of a year of cat simulated from 2025-01-01, the mean over seeds 1..runs. */
+static double on_time(const mc_catalogue *cat, int runs)
+{
+    double sum = 0;
+    for (int i = 1; i <= runs; i++) {
+        mc_sim_opts o = MC_SIM_OPTS_INIT;
+        o.year = true;
+        o.seed = (uint64_t)i;
+        o.from = mc_date_from_ymd(2025, 1, 1);
+        mc_sim_result r;
+        mc_error err;
+        assert_int_equal(mc_sim_run(cat, NULL, &o, &r, &err), 0);
+        sum += mc_sim_figures_of(&r.total).on_time;
+        mc_sim_result_free(&r);
+    }
+    return sum / runs;
+}
+
+static void test_calibrate__back_test(void **state)
+{
+    (void)state;
+    mc_catalogue *truth, *base = load(base_dirs, 1);
+    mc_engine *e = make_store(":memory:", truth_dirs, 2, INT64_MAX, &truth);
+    mc_calibration c;
+    mc_error err;
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), MC_CALIBRATE_MIN, &err), 0);
+    assert_int_equal(c.nprocs, 2);
+    assert_int_equal(c.nunknown, 0);
+    assert_int_equal(c.dossiers, 18000);
+    char d1[11], d2[11];
+    mc_date_format(c.first, d1);
+    mc_date_format(c.last, d2);
+    assert_string_equal(d1, "2025-01-01");
+    assert_string_equal(d2, "2025-12-31");
+    char *text;
+    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_non_null(strstr(text, "# 18,000 dossiers submitted from 2025-01-01 to 2025-12-31 (365 "
+                                 "days)."));
+    assert_non_null(strstr(text, "dossiers left this state (mean"));
+    assert_non_null(strstr(text, "    volume 12000 per year    # 12,000 dossiers submitted in "
+                                 "365 days\n"));
+    char dir[64];
+    write_layer(text, dir);
+    const char *dirs[] = {FIX "/base", dir};
+    mc_catalogue *cal = load(dirs, 2);
+
+    size_t np;
+    const mc_procedure *const *tp = mc_catalogue_procedures(truth, &np);
+    for (size_t i = 0; i < np; i++) {
+        const mc_procedure *t = tp[i];
+        const mc_procedure *p = mc_catalogue_procedure(cal, t->name, mc_date_from_ymd(2025, 6, 1));
+        assert_non_null(p);
+        double vol = (double)p->volume / (double)t->volume;
+        printf("# %s: volume %lld (truth %lld)\n", t->name, (long long)p->volume,
+               (long long)t->volume);
+        assert_true(fabs(vol - 1) <= 0.02);
+        assert_false(p->assumed & MC_ASSUMED_VOLUME); /* a statistic now */
+        for (size_t s = 0; s < t->machine.nstates; s++) {
+            const mc_state *ts = t->machine.states[s], *cs = p->machine.states[s];
+            assert_string_equal(ts->name, cs->name);
+            if (ts->has_takes) {
+                assert_true(cs->has_takes);
+                assert_int_equal(cs->takes_min.unit, ts->takes_min.unit);
+                double want = (hours(t->calendar, ts->takes_min) +
+                               hours(t->calendar, ts->takes_max)) / 2,
+                       got = (hours(p->calendar, cs->takes_min) +
+                              hours(p->calendar, cs->takes_max)) / 2;
+                printf("# %s %s: mean takes %.3fh (truth %.3fh)\n", t->name, ts->name, got, want);
+                assert_true(fabs(got / want - 1) <= 0.05);
+            }
+            for (size_t k = 0; k < ts->non; k++) {
+                if (!ts->on[k].has_chance) {
+                    continue;
+                }
+                double want = (double)ts->on[k].chance / (double)MC_FIXED_ONE,
+                       got = chance_of(cs, ts->on[k].event);
+                printf("# %s %s %s: chance %.1f%% (truth %.1f%%)\n", t->name, ts->name,
+                       ts->on[k].event, got, want);
+                assert_true(fabs(got - want) <= 2.0);
+            }
+        }
+    }
+
+    /* the calibrated catalogue simulated (the mean of 5 seeds, so that the store's own
+     * sampling error is what is left): the store's on-time rate */
+    double stored = 100.0 * (double)c.on_time / (double)c.finished;
+    double sim = on_time(cal, 5), wrong = on_time(base, 5);
+    printf("# on time: simulated %.2f%%, the store %.2f%% (%lld finished)\n", sim, stored,
+           (long long)c.finished);
+    assert_true(fabs(sim - stored) <= 2.0);
+    /* and base/'s wrong figures do not give it: the test can fail */
+    printf("# on time with base/'s wrong figures: %.2f%%\n", wrong);
+    assert_true(fabs(wrong - stored) > 2.0);
+
+    remove_layer(dir);
+    free(text);
+    mc_calibration_free(&c);
+    mc_engine_close(e);
+    mc_catalogue_free(cal);
+    mc_catalogue_free(truth);
+    mc_catalogue_free(base);
+}
+
+/* ---- too few observations, and the failure paths ---- */
+
+static void test_calibrate__few_observations_left_out(void **state)
+{
+    (void)state;
+    mc_catalogue *truth, *base = load(base_dirs, 1);
+    mc_engine *e = make_store(":memory:", truth_dirs, 2, 20, &truth);
+    mc_calibration c;
+    mc_error err;
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), MC_CALIBRATE_MIN, &err), 0);
+    char *text;
+    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_non_null(strstr(text, "    # volume: 20 dossiers submitted, fewer than 30: not "
+                                 "estimated\n"));
+    assert_non_null(strstr(text, "    # state submitted: "));
+    assert_non_null(strstr(text, "fewer than 30: takes and chances not estimated\n"));
+    assert_null(strstr(text, "per year"));
+    assert_null(strstr(text, "        takes "));
+    mc_calibrate_counts k = mc_calibrate_count(&c);
+    assert_int_equal(k.procedures, 2);
+    assert_int_equal(k.volumes + k.takes + k.chances, 0);
+    assert_true(k.left_out >= 4);
+    /* the layer loads, and changes nothing */
+    char dir[64];
+    write_layer(text, dir);
+    const char *dirs[] = {FIX "/base", dir};
+    mc_catalogue *cal = load(dirs, 2);
+    const mc_procedure *p = mc_catalogue_procedure(cal, "permit-a", mc_date_from_ymd(2025, 6, 1));
+    assert_int_equal(p->volume, 100);
+    assert_true(p->assumed & MC_ASSUMED_VOLUME);
+    remove_layer(dir);
+    free(text);
+    mc_calibration_free(&c);
+    mc_engine_close(e);
+    mc_catalogue_free(cal);
+    mc_catalogue_free(truth);
+    mc_catalogue_free(base);
+}
+
+static void test_calibrate__empty_store(void **state)
+{
+    (void)state;
+    mc_catalogue *base = load(base_dirs, 1);
+    mc_store *st;
+    mc_error err;
+    assert_int_equal(mc_store_open(&st, ":memory:", &err), 0);
+    mc_calibration c;
+    assert_int_equal(mc_calibrate_measure(&c, base, st, MC_CALIBRATE_MIN, &err), MC_ENOTFOUND);
+    assert_string_equal(err.msg, "the store holds no dossier: nothing to calibrate");
+    assert_int_equal(c.nprocs, 0);
+    mc_calibration_free(&c);
+    assert_int_equal(mc_calibrate_measure(&c, base, st, 0, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "min must be 1 or more");
+    mc_calibration_free(&c);
+    mc_store_close(st);
+    mc_catalogue_free(base);
+}
+
+static const char *const other_dirs[] = {FIX "/other"};
+
+static void test_calibrate__store_of_another_catalogue(void **state)
+{
+    (void)state;
+    mc_catalogue *other, *base = load(base_dirs, 1);
+    mc_engine *e = make_store(":memory:", other_dirs, 1, 5, &other);
+    mc_calibration c;
+    mc_error err;
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), MC_CALIBRATE_MIN, &err),
+                     MC_ENOTFOUND);
+    assert_string_equal(err.msg, "none of the store's 2 procedures is in the catalogue (e.g. "
+                                 "'licence-x'): nothing to calibrate");
+    mc_calibration_free(&c);
+    mc_engine_close(e);
+    mc_catalogue_free(other);
+    mc_catalogue_free(base);
+}
+
+/* Procedures of another catalogue in the store are named and counted, never guessed. */
+static void test_calibrate__unknown_procedures_noted(void **state)
+{
+    (void)state;
+    char db[] = "/tmp/mc-calibrate-XXXXXX";
+    int fd = mkstemp(db);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(db);
+    mc_catalogue *other, *truth, *base = load(base_dirs, 1);
+    mc_engine *e = make_store(db, other_dirs, 1, 3, &other);
+    mc_engine_close(e);
+    e = make_store(db, truth_dirs, 2, 40, &truth);
+    mc_calibration c;
+    mc_error err;
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), MC_CALIBRATE_MIN, &err), 0);
+    assert_int_equal(c.nprocs, 2);
+    assert_int_equal(c.nunknown, 2);
+    assert_string_equal(c.unknown[0].name, "licence-x");
+    assert_int_equal(c.unknown[0].dossiers, 3);
+    assert_int_equal(c.dossiers, 86);
+    char *text;
+    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_non_null(strstr(text, "# not in the catalogue, not calibrated: licence-x (3 "
+                                 "dossiers)\n# not in the catalogue, not calibrated: licence-y "
+                                 "(3 dossiers)\n"));
+    assert_null(strstr(text, "extend procedure licence"));
+    assert_non_null(strstr(text, "extend procedure permit-a {\n    volume "));
+    free(text);
+    mc_calibration_free(&c);
+    mc_engine_close(e);
+    char side[64];
+    snprintf(side, sizeof side, "%s-wal", db);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", db);
+    unlink(side);
+    unlink(db);
+    mc_catalogue_free(other);
+    mc_catalogue_free(truth);
+    mc_catalogue_free(base);
+}
+
+int main(void)
+{
+    const char *keep = getenv("MC_CALIBRATE_STORE");
+    if (keep != NULL) {
+        /* only the back-test's store, for tests/calibrate.sh */
+        mc_catalogue *truth;
+        mc_engine *e = make_store(keep, truth_dirs, 2, INT64_MAX, &truth);
+        mc_engine_close(e);
+        mc_catalogue_free(truth);
+        return 0;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_calibrate__back_test),
+        cmocka_unit_test(test_calibrate__few_observations_left_out),
+        cmocka_unit_test(test_calibrate__empty_store),
+        cmocka_unit_test(test_calibrate__store_of_another_catalogue),
+        cmocka_unit_test(test_calibrate__unknown_procedures_noted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
