@@ -108,7 +108,8 @@ static const command commands[] = {
      "[--runs K] [--from DATE] [--agency A,..] [--sector S,..] [--procedure P,..] [--code C,..] "
      "[--by agency|sector|procedure] [--income N] [--count-waiting yes|no] "
      "[--coverage REGISTRY=P%]... [--coverage-from STORE [--since DATE] [--until DATE]] "
-     "[--format text|csv|json] [--html FILE] | simulate --calibrate-from STORE [--out DIR|FILE.proc]",
+     "[--format text|csv|json] [--html FILE] | simulate --calibrate-from STORE [--since DATE] "
+     "[--until DATE] [--out DIR|FILE.proc]",
      "synthetic dossiers through the engine: baseline against reforms applied in order, with "
      "indicators and annual totals; --runs K gives 95% intervals; --html FILE also writes a "
      "briefing page; --calibrate-from STORE instead estimates takes, chances and volumes from "

@@ -175,6 +175,8 @@ static mc_engine *make_store(const char *db, const char *const *dirs, size_t n, 
     return e;
 }
 
+static const mc_calibrate_opts all = MC_CALIBRATE_OPTS_INIT;
+
 static const char *const truth_dirs[] = {FIX "/base", FIX "/truth"};
 static const char *const base_dirs[] = {FIX "/base"};
 
@@ -258,7 +260,7 @@ static void test_calibrate__back_test(void **state)
     mc_engine *e = make_store(":memory:", truth_dirs, 2, INT64_MAX, &truth);
     mc_calibration c;
     mc_error err;
-    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), MC_CALIBRATE_MIN, &err), 0);
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &all, &err), 0);
     assert_int_equal(c.nprocs, 2);
     assert_int_equal(c.nunknown, 0);
     assert_int_equal(c.dossiers, 18000);
@@ -330,6 +332,28 @@ static void test_calibrate__back_test(void **state)
     remove_layer(dir);
     free(text);
     mc_calibration_free(&c);
+
+    /* a period asked: its dossiers only, scaled from its days */
+    mc_calibrate_opts half = MC_CALIBRATE_OPTS_INIT;
+    half.has_since = half.has_until = true;
+    half.since = mc_date_from_ymd(2025, 7, 1);
+    half.until = mc_date_from_ymd(2025, 12, 31);
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &half, &err), 0);
+    assert_int_equal(c.days, 184);
+    assert_true(c.dossiers > 8900 && c.dossiers < 9200);
+    assert_true(llabs(c.procs[0].volume - 12000) <= 240);
+    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_non_null(strstr(text, "dossiers submitted from 2025-07-01 to 2025-12-31 (184 days).\n"));
+    free(text);
+    mc_calibration_free(&c);
+    half.since = mc_date_from_ymd(2026, 1, 1);
+    half.has_until = false;
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &half, &err),
+                     MC_ENOTFOUND);
+    assert_string_equal(err.msg, "the store holds no dossier submitted from 2026-01-01 on: "
+                                 "nothing to calibrate");
+    mc_calibration_free(&c);
+
     mc_engine_close(e);
     mc_catalogue_free(cal);
     mc_catalogue_free(truth);
@@ -345,7 +369,7 @@ static void test_calibrate__few_observations_left_out(void **state)
     mc_engine *e = make_store(":memory:", truth_dirs, 2, 20, &truth);
     mc_calibration c;
     mc_error err;
-    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), MC_CALIBRATE_MIN, &err), 0);
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &all, &err), 0);
     char *text;
     assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
     assert_non_null(strstr(text, "    # volume: 20 dossiers submitted, fewer than 30: not "
@@ -383,12 +407,21 @@ static void test_calibrate__empty_store(void **state)
     mc_error err;
     assert_int_equal(mc_store_open(&st, ":memory:", &err), 0);
     mc_calibration c;
-    assert_int_equal(mc_calibrate_measure(&c, base, st, MC_CALIBRATE_MIN, &err), MC_ENOTFOUND);
+    assert_int_equal(mc_calibrate_measure(&c, base, st, &all, &err), MC_ENOTFOUND);
     assert_string_equal(err.msg, "the store holds no dossier: nothing to calibrate");
     assert_int_equal(c.nprocs, 0);
     mc_calibration_free(&c);
-    assert_int_equal(mc_calibrate_measure(&c, base, st, 0, &err), MC_EUSAGE);
+    mc_calibrate_opts o = MC_CALIBRATE_OPTS_INIT;
+    o.min = 0;
+    assert_int_equal(mc_calibrate_measure(&c, base, st, &o, &err), MC_EUSAGE);
     assert_string_equal(err.msg, "min must be 1 or more");
+    mc_calibration_free(&c);
+    o.min = 30;
+    o.has_since = o.has_until = true;
+    o.since = mc_date_from_ymd(2025, 2, 1);
+    o.until = mc_date_from_ymd(2025, 1, 31);
+    assert_int_equal(mc_calibrate_measure(&c, base, st, &o, &err), MC_EUSAGE);
+    assert_string_equal(err.msg, "the period ends before it begins");
     mc_calibration_free(&c);
     mc_store_close(st);
     mc_catalogue_free(base);
@@ -403,7 +436,7 @@ static void test_calibrate__store_of_another_catalogue(void **state)
     mc_engine *e = make_store(":memory:", other_dirs, 1, 5, &other);
     mc_calibration c;
     mc_error err;
-    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), MC_CALIBRATE_MIN, &err),
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &all, &err),
                      MC_ENOTFOUND);
     assert_string_equal(err.msg, "none of the store's 2 procedures is in the catalogue (e.g. "
                                  "'licence-x'): nothing to calibrate");
@@ -428,7 +461,7 @@ static void test_calibrate__unknown_procedures_noted(void **state)
     e = make_store(db, truth_dirs, 2, 40, &truth);
     mc_calibration c;
     mc_error err;
-    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), MC_CALIBRATE_MIN, &err), 0);
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &all, &err), 0);
     assert_int_equal(c.nprocs, 2);
     assert_int_equal(c.nunknown, 2);
     assert_string_equal(c.unknown[0].name, "licence-x");

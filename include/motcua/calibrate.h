@@ -14,8 +14,9 @@
  *     mean + √3·sd; MIN held at 0 with MAX = 2·mean when that would be negative);
  *   - chance: the share of the leavings by a person's event that each event of the state took
  *     (an event of the state never taken gets 0%); the shares written add up to 100%;
- *   - volume: the submissions of the store's period (from the first submission's day to the
- *     last's, both included, in the default calendar) scaled to 365 days.
+ *   - volume: the submissions of the period scaled to 365 days. The period is the one asked
+ *     (local dates of the catalogue's default calendar, both included), or, for an open end, the
+ *     first or the last submission's day in the store; only the dossiers submitted in it count.
  * A figure observed fewer than min times is left out, with a note in the file. Procedures of
  * the store that the catalogue does not declare are counted and named, never guessed.
  */
@@ -77,13 +78,27 @@ typedef struct mc_calibration {
     int64_t unknown_states;    /* stays in states no version of the procedure has now */
 } mc_calibration;
 
-/* Measures the figures of cat's procedures from every dossier of st and its events, with min
- * observations needed per figure (min >= 1). *out is the caller's (mc_calibration_free), set
- * also on failure. Errors: MC_EUSAGE "min must be 1 or more"; MC_ENOTFOUND "the store holds no
- * dossier: nothing to calibrate", and "none of the store's N procedures is in the catalogue
- * (e.g. 'NAME'): nothing to calibrate"; the store's; MC_ENOMEM. */
-int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store *st, int64_t min,
-                         mc_error *err);
+/* What to measure: the period (open ends when not set) and the observations a figure needs. */
+typedef struct mc_calibrate_opts {
+    bool has_since, has_until;
+    mc_date since, until; /* local dates of the catalogue's default calendar, both included */
+    int64_t min;          /* >= 1 */
+} mc_calibrate_opts;
+
+#define MC_CALIBRATE_OPTS_INIT                                                                     \
+    {                                                                                              \
+        .has_since = false, .has_until = false, .since = 0, .until = 0, .min = MC_CALIBRATE_MIN    \
+    }
+
+/* Measures the figures of cat's procedures from the dossiers of st submitted in the period of o,
+ * and their events. *out is the caller's (mc_calibration_free), set also on failure. Errors:
+ * MC_EUSAGE "min must be 1 or more", "the period ends before it begins"; MC_ENOTFOUND "the
+ * store holds no dossier: nothing to calibrate", "the store holds no dossier submitted from
+ * SINCE to UNTIL: nothing to calibrate" (either end may be open: "from SINCE on", "up to
+ * UNTIL"), and "none of the store's N procedures is in the catalogue (e.g. 'NAME'): nothing to
+ * calibrate"; the store's; MC_ENOMEM. */
+int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store *st,
+                         const mc_calibrate_opts *o, mc_error *err);
 
 /* The layer of c as .proc text (mc_free it) in *out: a header naming the source (from, as
  * given: a file name, never a connection string's password — the caller passes what may be

@@ -241,22 +241,71 @@ static int group(mc_calibration *c, const mc_catalogue *cat, const rows *r)
     return 0;
 }
 
-int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store *st, int64_t min,
-                         mc_error *err)
+/* Keeps in r only the dossiers submitted in the period of o (local days of cal0). */
+static void in_period(rows *r, const mc_calendar *cal0, const mc_calibrate_opts *o)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        mc_date day = mc_calendar_today(cal0, r->v[i].submitted);
+        if ((o->has_since && day < o->since) || (o->has_until && day > o->until) ||
+            r->v[i].submitted == MC_NONE) {
+            mc_free(r->v[i].procedure);
+        } else {
+            r->v[k++] = r->v[i];
+        }
+    }
+    r->n = k;
+}
+
+static int no_dossier(const mc_calibrate_opts *o, mc_error *err)
+{
+    char a[11], b[11];
+    mc_date_format(o->since, a);
+    mc_date_format(o->until, b);
+    if (o->has_since && o->has_until) {
+        return mc_error_set(err, MC_ENOTFOUND,
+                            "the store holds no dossier submitted from %s to %s: nothing to "
+                            "calibrate",
+                            a, b);
+    }
+    if (o->has_since) {
+        return mc_error_set(err, MC_ENOTFOUND,
+                            "the store holds no dossier submitted from %s on: nothing to "
+                            "calibrate",
+                            a);
+    }
+    if (o->has_until) {
+        return mc_error_set(err, MC_ENOTFOUND,
+                            "the store holds no dossier submitted up to %s: nothing to calibrate",
+                            b);
+    }
+    return mc_error_set(err, MC_ENOTFOUND, "the store holds no dossier: nothing to calibrate");
+}
+
+int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store *st,
+                         const mc_calibrate_opts *o, mc_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->min = min;
-    if (min < 1) {
+    out->min = o->min;
+    if (o->min < 1) {
         return mc_error_set(err, MC_EUSAGE, "min must be 1 or more");
     }
+    if (o->has_since && o->has_until && o->until < o->since) {
+        return mc_error_set(err, MC_EUSAGE, "the period ends before it begins");
+    }
+    const mc_calendar *cal0 = mc_catalogue_default_calendar(cat);
+    cal0 = cal0 ? cal0 : mc_calendar_builtin();
     rows r = {NULL, 0, 0};
     mc_dossier_filter f = MC_DOSSIER_FILTER_INIT;
     int rc = mc_store_dossier_each(st, &f, keep_row, &r, err);
     if (rc == MC_ENOMEM) {
         mc_error_set(err, rc, "out of memory");
     }
+    if (rc == 0) {
+        in_period(&r, cal0, o);
+    }
     if (rc == 0 && r.n == 0) {
-        rc = mc_error_set(err, MC_ENOTFOUND, "the store holds no dossier: nothing to calibrate");
+        rc = no_dossier(o, err);
     }
     if (rc == 0) {
         qsort(r.v, r.n, sizeof *r.v, by_procedure);
@@ -272,16 +321,14 @@ int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store 
                           out->nunknown, out->nunknown == 1 ? "" : "s", out->unknown[0].name);
     }
     if (rc == 0) {
-        const mc_calendar *cal0 = mc_catalogue_default_calendar(cat);
-        cal0 = cal0 ? cal0 : mc_calendar_builtin();
         int64_t first = INT64_MAX, last = INT64_MIN;
         for (size_t i = 0; i < r.n; i++) {
             first = r.v[i].submitted < first ? r.v[i].submitted : first;
             last = r.v[i].submitted > last ? r.v[i].submitted : last;
         }
         out->dossiers = (int64_t)r.n;
-        out->first = mc_calendar_today(cal0, first);
-        out->last = mc_calendar_today(cal0, last);
+        out->first = o->has_since ? o->since : mc_calendar_today(cal0, first);
+        out->last = o->has_until ? o->until : mc_calendar_today(cal0, last);
         out->days = (int64_t)out->last - out->first + 1;
     }
     /* the events of each dossier of a known procedure, procedure by procedure */

@@ -16,15 +16,57 @@
 /* The options a simulation takes that a calibration does not. */
 static const char *simulation_option(const front_opts *c)
 {
-    return c->nreforms > 0         ? "--reform"
-           : c->compare != NULL    ? "--compare"
-           : c->dossiers != NULL   ? "--dossiers"
-           : c->year               ? "--year"
-           : c->runs != NULL       ? "--runs"
-           : c->seed != NULL       ? "--seed"
-           : c->html != NULL       ? "--html"
-           : c->coverage_from != NULL ? "--coverage-from"
-                                      : NULL;
+    const struct {
+        bool given;
+        const char *name;
+    } opts[] = {
+        {c->nreforms > 0, "--reform"},
+        {c->compare != NULL, "--compare"},
+        {c->dossiers != NULL, "--dossiers"},
+        {c->year, "--year"},
+        {c->runs != NULL, "--runs"},
+        {c->seed != NULL, "--seed"},
+        {c->from != NULL, "--from"},
+        {c->agency != NULL, "--agency"},
+        {c->sector != NULL, "--sector"},
+        {c->procedure != NULL, "--procedure"},
+        {c->code != NULL, "--code"},
+        {c->by != NULL, "--by"},
+        {c->income != NULL, "--income"},
+        {c->count_waiting != NULL, "--count-waiting"},
+        {c->ncoverage_set > 0, "--coverage"},
+        {c->coverage_from != NULL, "--coverage-from"},
+        {c->format != NULL, "--format"},
+        {c->html != NULL, "--html"},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (opts[i].given) {
+            return opts[i].name;
+        }
+    }
+    return NULL;
+}
+
+/* --since DATE and --until DATE into o: EXIT_OK, or EXIT_USAGE after a message. */
+static int read_period(const front_opts *c, mc_calibrate_opts *o)
+{
+    char msg[200];
+    if (c->since != NULL) {
+        if (mc_value_date(c->since, strlen(c->since), &o->since, msg, sizeof msg) != 0) {
+            return front_usage_error("--since: %s", msg);
+        }
+        o->has_since = true;
+    }
+    if (c->until != NULL) {
+        if (mc_value_date(c->until, strlen(c->until), &o->until, msg, sizeof msg) != 0) {
+            return front_usage_error("--until: %s", msg);
+        }
+        o->has_until = true;
+    }
+    if (o->has_since && o->has_until && o->until < o->since) {
+        return front_usage_error("--until is before --since");
+    }
+    return EXIT_OK;
 }
 
 static bool ends_with(const char *s, const char *tail)
@@ -134,6 +176,10 @@ int cli_calibrate(front_opts *c)
     if (c->calibrate_from[0] == '\0') {
         return front_usage_error("--calibrate-from needs a store");
     }
+    mc_calibrate_opts opts = MC_CALIBRATE_OPTS_INIT;
+    if (read_period(c, &opts) != EXIT_OK) {
+        return EXIT_USAGE;
+    }
     const char *out = c->out != NULL ? c->out : "calibrated";
     if (out[0] == '\0') {
         return front_usage_error("--out needs a folder or a .proc file");
@@ -152,7 +198,7 @@ int cli_calibrate(front_opts *c)
         rc = mc_store_open_existing(&st, c->calibrate_from, &err);
     }
     if (rc == 0) {
-        rc = mc_calibrate_measure(&cal, cat, st, MC_CALIBRATE_MIN, &err);
+        rc = mc_calibrate_measure(&cal, cat, st, &opts, &err);
     }
     if (rc == 0) {
         /* a connection string may hold a password: it is not written */
