@@ -488,6 +488,89 @@ static void test_calibrate__unknown_procedures_noted(void **state)
     mc_catalogue_free(base);
 }
 
+/* ---- the language: what `extend` sets ---- */
+
+static const mc_state *state_of(const mc_machine *m, const char *name)
+{
+    for (size_t i = 0; i < m->nstates; i++) {
+        if (strcmp(m->states[i]->name, name) == 0) {
+            return m->states[i];
+        }
+    }
+    fail_msg("no state %s", name);
+    return NULL;
+}
+
+/* A procedure's figures are its own (the lifecycle's state it shares is copied); a lifecycle's
+ * reach every procedure built on it. */
+static void test_calibrate__extend_sets_figures_where_written(void **state)
+{
+    (void)state;
+    char dir[64];
+    write_layer("extend lifecycle desk { state ready { takes 3wd } }\n"
+                "extend procedure permit-a {\n"
+                "    volume 500 per year\n"
+                "    state processing { takes 2wd 4wd; on approve chance 70%; on refuse chance "
+                "10%; on ask-payment chance 20% }\n"
+                "}\n",
+                dir);
+    const char *dirs[] = {FIX "/base", dir};
+    mc_catalogue *cat = load(dirs, 2);
+    mc_date day = mc_date_from_ymd(2025, 6, 1);
+    const mc_procedure *a = mc_catalogue_procedure(cat, "permit-a", day),
+                       *b = mc_catalogue_procedure(cat, "permit-b", day);
+    const mc_lifecycle *l = mc_catalogue_lifecycle(cat, "desk");
+    assert_int_equal(a->volume, 500);
+    assert_int_equal(b->volume, 100);
+    const mc_state *pa = state_of(&a->machine, "processing"),
+                   *pb = state_of(&b->machine, "processing"),
+                   *pl = state_of(&l->machine, "processing");
+    assert_int_equal(pa->takes_min.amount, 2 * MC_FIXED_ONE);
+    assert_int_equal(pa->takes_max.amount, 4 * MC_FIXED_ONE);
+    assert_int_equal(pa->on[0].chance, 70 * MC_FIXED_ONE);
+    assert_int_equal(pa->on[1].chance, 10 * MC_FIXED_ONE);
+    assert_int_equal(pa->on[2].chance, 20 * MC_FIXED_ONE);
+    assert_string_equal(pa->on[0].target_name, "ready"); /* the rest of the state as it was */
+    assert_ptr_equal(pb, pl);                           /* permit-b keeps the lifecycle's */
+    assert_int_equal(pb->takes_min.amount, 1 * MC_FIXED_ONE);
+    assert_int_equal(pb->on[0].chance, 40 * MC_FIXED_ONE);
+    const mc_state *rl = state_of(&l->machine, "ready");
+    assert_int_equal(rl->takes_min.amount, 3 * MC_FIXED_ONE);
+    assert_ptr_equal(state_of(&a->machine, "ready"), rl);
+    assert_ptr_equal(state_of(&b->machine, "ready"), rl);
+    mc_catalogue_free(cat);
+    remove_layer(dir);
+}
+
+/* A later `replace procedure` takes the extensions of the lower layers with it. */
+static void test_calibrate__replace_drops_lower_extensions(void **state)
+{
+    (void)state;
+    char mid[64], top[64];
+    write_layer("extend procedure permit-a { volume 500 per year }\n", mid);
+    write_layer("replace procedure permit-a { calendar vn; time-limit 2wd; volume 7 per year; "
+                "lifecycle desk }\n",
+                top);
+    const char *dirs[] = {FIX "/base", mid, top};
+    mc_catalogue *cat = load(dirs, 3);
+    const mc_procedure *a = mc_catalogue_procedure(cat, "permit-a", mc_date_from_ymd(2025, 6, 1));
+    assert_int_equal(a->volume, 7);
+    size_t n;
+    const mc_layer_decl *d = mc_catalogue_layer_decls(cat, &n);
+    bool seen = false;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].op == MC_LAYER_EXTENDS) {
+            assert_string_equal(d[i].name, "permit-a");
+            assert_true(d[i].replaced);
+            seen = true;
+        }
+    }
+    assert_true(seen);
+    mc_catalogue_free(cat);
+    remove_layer(mid);
+    remove_layer(top);
+}
+
 int main(void)
 {
     const char *keep = getenv("MC_CALIBRATE_STORE");
@@ -510,6 +593,8 @@ int main(void)
         cmocka_unit_test(test_calibrate__empty_store),
         cmocka_unit_test(test_calibrate__store_of_another_catalogue),
         cmocka_unit_test(test_calibrate__unknown_procedures_noted),
+        cmocka_unit_test(test_calibrate__extend_sets_figures_where_written),
+        cmocka_unit_test(test_calibrate__replace_drops_lower_extensions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

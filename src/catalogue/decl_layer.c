@@ -488,16 +488,14 @@ static void extend_procedure(mcb_builder *b, mcc_versions *v, const mc_node *n)
     if (!only_additions(b, n->child, procedure_adds, "procedure", name)) {
         return;
     }
-    int64_t volume = -2; /* none given */
+    int64_t volume = -2; /* none given; -1 after an error (the states are still checked) */
     for (const mc_node *c = n->child; c != NULL; c = c->next) {
         if (!c->broken && c->ntoks > 0 && mc_tok_is(&c->toks[0], "volume")) {
             if (volume != -2) {
                 mcb_error(b, &c->toks[0], "'volume' given twice");
-                return;
-            }
-            volume = figure_volume(b, c);
-            if (volume < 0) {
-                return;
+                volume = -1;
+            } else {
+                volume = figure_volume(b, c);
             }
         }
     }
