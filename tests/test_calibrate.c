@@ -488,6 +488,66 @@ static void test_calibrate__unknown_procedures_noted(void **state)
     mc_catalogue_free(base);
 }
 
+/* A history that no longer follows the catalogue (a state and an event renamed since): those
+ * leavings are counted apart and said, not taken for another state's or event's. */
+static void test_calibrate__renamed_states_counted_apart(void **state)
+{
+    (void)state;
+    char dir[64];
+    write_layer("replace lifecycle desk {\n"
+                "    state submitted { initial; clock stopped; title vi \"Mới nộp\"\n"
+                "        on receive -> processing by clerk\n"
+                "        on request-supplement -> incomplete by clerk }\n"
+                "    state incomplete { clock stopped; title vi \"Chờ bổ sung\"\n"
+                "        on supplement -> submitted by applicant\n"
+                "        on withdraw -> withdrawn by applicant }\n"
+                "    state processing { title vi \"Đang xử lý\"\n"
+                "        on approve -> ready by head\n"
+                "        on refuse -> refused by head\n"
+                "        on ask-fee -> awaiting-fee by specialist }\n"
+                "    state awaiting-fee { clock paused; title vi \"Chờ nộp phí\"\n"
+                "        on pay -> processing by applicant }\n"
+                "    state ready { clock paused; title vi \"Có kết quả\"\n"
+                "        on return-result -> returned by clerk }\n"
+                "    state returned { title vi \"Đã trả kết quả\"; final; outcome granted }\n"
+                "    state refused { title vi \"Từ chối\"; final; outcome refused }\n"
+                "    state withdrawn { title vi \"Đã rút\"; final; outcome withdrawn }\n"
+                "    event receive { title vi \"Tiếp nhận\" }\n"
+                "    event request-supplement { title vi \"Yêu cầu bổ sung\" }\n"
+                "    event supplement { title vi \"Bổ sung hồ sơ\" }\n"
+                "    event withdraw { title vi \"Rút hồ sơ\" }\n"
+                "    event approve { title vi \"Phê duyệt\" }\n"
+                "    event refuse { title vi \"Từ chối\" }\n"
+                "    event ask-fee { title vi \"Yêu cầu nộp phí\" }\n"
+                "    event pay { title vi \"Nộp phí\" }\n"
+                "    event return-result { title vi \"Trả kết quả\" }\n"
+                "}\n",
+                dir);
+    const char *dirs[] = {FIX "/base", dir};
+    mc_catalogue *renamed = load(dirs, 2), *truth;
+    mc_engine *e = make_store(":memory:", truth_dirs, 2, 2000, &truth);
+    mc_calibration c;
+    mc_error err;
+    assert_int_equal(mc_calibrate_measure(&c, renamed, mc_engine_store(e), &all, &err), 0);
+    assert_true(c.unknown_states > 0); /* the leavings of awaiting-payment */
+    const mc_calibrate_state *p = &c.procs[0].states[2];
+    assert_string_equal(p->state->name, "processing");
+    assert_true(p->other > 0); /* ask-payment, an event processing no longer has */
+    assert_int_equal(p->events[2].n, 0);
+    char *text;
+    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_non_null(strstr(text, " leavings of states the procedures no longer have (or of a "
+                                 "history that does not follow them): not counted\n"));
+    assert_non_null(strstr(text, " more by events it no longer has\n"));
+    assert_non_null(strstr(text, "        on ask-fee chance 0.0%    # 0 dossiers\n"));
+    free(text);
+    mc_calibration_free(&c);
+    mc_engine_close(e);
+    mc_catalogue_free(truth);
+    mc_catalogue_free(renamed);
+    remove_layer(dir);
+}
+
 /* ---- the language: what `extend` sets ---- */
 
 static const mc_state *state_of(const mc_machine *m, const char *name)
@@ -593,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_calibrate__empty_store),
         cmocka_unit_test(test_calibrate__store_of_another_catalogue),
         cmocka_unit_test(test_calibrate__unknown_procedures_noted),
+        cmocka_unit_test(test_calibrate__renamed_states_counted_apart),
         cmocka_unit_test(test_calibrate__extend_sets_figures_where_written),
         cmocka_unit_test(test_calibrate__replace_drops_lower_extensions),
     };

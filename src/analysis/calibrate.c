@@ -501,6 +501,12 @@ int mc_calibrate_text(const mc_calibration *c, const char *from, char **out, mc_
                   "than %lld times\n"
                   "# is left out.\n",
                   (long long)c->min);
+    if (c->unknown_states > 0) {
+        mc_buf_printf(&b,
+                      "# %s leaving%s of states the procedures no longer have (or of a history "
+                      "that does not follow them): not counted\n",
+                      count(c->unknown_states, n1), c->unknown_states == 1 ? "" : "s");
+    }
     for (size_t i = 0; i < c->nunknown; i++) {
         mc_buf_printf(&b, "# not in the catalogue, not calibrated: %s (%s dossier%s)\n",
                       c->unknown[i].name, count(c->unknown[i].dossiers, n1),
