@@ -548,6 +548,69 @@ static void test_calibrate__renamed_states_counted_apart(void **state)
     remove_layer(dir);
 }
 
+/* ---- out of memory ---- */
+
+typedef struct oom_ctx {
+    const mc_catalogue *cat;
+    mc_store *st;
+} oom_ctx;
+
+static int oom_attempt(void *ud)
+{
+    oom_ctx *x = ud;
+    mc_calibration c;
+    mc_error err;
+    char *text = NULL;
+    int rc = mc_calibrate_measure(&c, x->cat, x->st, &all, &err);
+    if (rc == 0) {
+        rc = mc_calibrate_text(&c, "store.db", &text, &err);
+    }
+    mc_free(text);
+    mc_calibration_free(&c);
+    return rc;
+}
+
+/* Every allocation of a calibration failing in turn: MC_ENOMEM, nothing leaked (ASan). */
+static void test_calibrate__out_of_memory(void **state)
+{
+    (void)state;
+    mc_catalogue *truth, *base = load(base_dirs, 1);
+    mc_engine *e = make_store(":memory:", truth_dirs, 2, 40, &truth);
+    oom_ctx x = {base, mc_engine_store(e)};
+    assert_true(tu_oom_sweep(oom_attempt, &x, false) > 10);
+    mc_engine_close(e);
+    mc_catalogue_free(truth);
+    mc_catalogue_free(base);
+}
+
+static int oom_load(void *ud)
+{
+    (void)ud;
+    const char *a[] = {FIX "/base"}, *b[] = {FIX "/truth"};
+    mc_layer layers[] = {{.name = "base", .paths = a, .npaths = 1},
+                         {.name = "truth", .paths = b, .npaths = 1}};
+    mc_load_opts opts = MC_LOAD_OPTS_INIT;
+    opts.layers = layers;
+    opts.nlayers = 2;
+    mc_diags *d = NULL;
+    mc_catalogue *cat = NULL;
+    mc_error err;
+    int rc = mc_diags_new(&d);
+    if (rc == 0) {
+        rc = mc_catalogue_load(&cat, &opts, d, &err);
+    }
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+/* The figures' extensions built with every allocation failing in turn. */
+static void test_calibrate__extend_out_of_memory(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(oom_load, NULL, false) > 10);
+}
+
 /* ---- the language: what `extend` sets ---- */
 
 static const mc_state *state_of(const mc_machine *m, const char *name)
@@ -654,6 +717,8 @@ int main(void)
         cmocka_unit_test(test_calibrate__store_of_another_catalogue),
         cmocka_unit_test(test_calibrate__unknown_procedures_noted),
         cmocka_unit_test(test_calibrate__renamed_states_counted_apart),
+        cmocka_unit_test(test_calibrate__out_of_memory),
+        cmocka_unit_test(test_calibrate__extend_out_of_memory),
         cmocka_unit_test(test_calibrate__extend_sets_figures_where_written),
         cmocka_unit_test(test_calibrate__replace_drops_lower_extensions),
     };
