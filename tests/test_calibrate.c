@@ -270,7 +270,7 @@ static void test_calibrate__back_test(void **state)
     assert_string_equal(d1, "2025-01-01");
     assert_string_equal(d2, "2025-12-31");
     char *text;
-    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_int_equal(mc_calibrate_text(&c, "the store store.db", &text, &err), 0);
     assert_non_null(strstr(text, "# 18,000 dossiers submitted from 2025-01-01 to 2025-12-31 (365 "
                                  "days)."));
     assert_non_null(strstr(text, "dossiers left this state (mean"));
@@ -342,7 +342,7 @@ static void test_calibrate__back_test(void **state)
     assert_int_equal(c.days, 184);
     assert_true(c.dossiers > 8900 && c.dossiers < 9200);
     assert_true(llabs(c.procs[0].volume - 12000) <= 240);
-    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_int_equal(mc_calibrate_text(&c, "the store store.db", &text, &err), 0);
     assert_non_null(strstr(text, "dossiers submitted from 2025-07-01 to 2025-12-31 (184 days).\n"));
     free(text);
     mc_calibration_free(&c);
@@ -371,7 +371,7 @@ static void test_calibrate__few_observations_left_out(void **state)
     mc_error err;
     assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &all, &err), 0);
     char *text;
-    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_int_equal(mc_calibrate_text(&c, "the store store.db", &text, &err), 0);
     assert_non_null(strstr(text, "    # volume: 20 dossiers submitted, fewer than 30: not "
                                  "estimated\n"));
     assert_non_null(strstr(text, "    # state submitted: "));
@@ -468,7 +468,7 @@ static void test_calibrate__unknown_procedures_noted(void **state)
     assert_int_equal(c.unknown[0].dossiers, 3);
     assert_int_equal(c.dossiers, 86);
     char *text;
-    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_int_equal(mc_calibrate_text(&c, "the store store.db", &text, &err), 0);
     assert_non_null(strstr(text, "# not in the catalogue, not calibrated: licence-x (3 "
                                  "dossiers)\n# not in the catalogue, not calibrated: licence-y "
                                  "(3 dossiers)\n"));
@@ -535,7 +535,7 @@ static void test_calibrate__renamed_states_counted_apart(void **state)
     assert_true(p->other > 0); /* ask-payment, an event processing no longer has */
     assert_int_equal(p->events[2].n, 0);
     char *text;
-    assert_int_equal(mc_calibrate_text(&c, "store.db", &text, &err), 0);
+    assert_int_equal(mc_calibrate_text(&c, "the store store.db", &text, &err), 0);
     assert_non_null(strstr(text, " leavings of states the procedures no longer have (or of a "
                                  "history that does not follow them): not counted\n"));
     assert_non_null(strstr(text, " more by events it no longer has\n"));
@@ -563,7 +563,7 @@ static int oom_attempt(void *ud)
     char *text = NULL;
     int rc = mc_calibrate_measure(&c, x->cat, x->st, &all, &err);
     if (rc == 0) {
-        rc = mc_calibrate_text(&c, "store.db", &text, &err);
+        rc = mc_calibrate_text(&c, "the store store.db", &text, &err);
     }
     mc_free(text);
     mc_calibration_free(&c);

@@ -101,8 +101,8 @@ int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store 
                          const mc_calibrate_opts *o, mc_error *err);
 
 /* The layer of c as .proc text (mc_free it) in *out: a header naming the source (from, as
- * given: a file name, never a connection string's password — the caller passes what may be
- * shown) and the period, then one `extend procedure` per procedure with at least one figure,
+ * shown after "calibrated from": "the store agency.db"; never a connection string, which may
+ * hold a password) and the period, then one `extend procedure` per procedure with at least one figure,
  * each figure with its sample size in a comment, and a note for each figure left out. Pure:
  * the same calibration gives the same text. Errors: MC_ENOMEM. */
 int mc_calibrate_text(const mc_calibration *c, const char *from, char **out, mc_error *err);

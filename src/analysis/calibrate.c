@@ -486,7 +486,7 @@ int mc_calibrate_text(const mc_calibration *c, const char *from, char **out, mc_
     mc_date_format(c->first, d1);
     mc_date_format(c->last, d2);
     mc_buf_printf(&b,
-                  "# Simulation figures calibrated from the store %s (motcua simulate "
+                  "# Simulation figures calibrated from %s (motcua simulate "
                   "--calibrate-from):\n"
                   "# %s dossiers submitted from %s to %s (%s days).\n",
                   from, count(c->dossiers, n1), d1, d2, count(c->days, n2));

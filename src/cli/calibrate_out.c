@@ -200,12 +200,13 @@ int cli_calibrate(front_opts *c)
     if (rc == 0) {
         rc = mc_calibrate_measure(&cal, cat, st, &opts, &err);
     }
+    char from[4200];
+    /* a connection string may hold a password: it is not written */
+    snprintf(from, sizeof from, "%s%s",
+             mc_store_is_server(c->calibrate_from) ? "a PostgreSQL store" : "the store ",
+             mc_store_is_server(c->calibrate_from) ? "" : c->calibrate_from);
     if (rc == 0) {
-        /* a connection string may hold a password: it is not written */
-        rc = mc_calibrate_text(&cal, mc_store_is_server(c->calibrate_from)
-                                         ? "(a PostgreSQL database)"
-                                         : c->calibrate_from,
-                               &text, &err);
+        rc = mc_calibrate_text(&cal, from, &text, &err);
     }
     if (rc == 0) {
         rc = write_layer(out, text, path, sizeof path, &err);
