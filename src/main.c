@@ -115,9 +115,9 @@ static const command commands[] = {
      "briefing page; --calibrate-from STORE instead estimates takes, chances and volumes from "
      "the store's history and writes them as a catalogue layer (default folder: calibrated)",
      OPTIONS("--reform", "--compare", "--dossiers", "--year", "--seed", "--runs", "--from",
-             "--agency", "--sector", "--procedure", "--code", "--by", "--income",
-             "--count-waiting", "--coverage", "--format", "--html", "--coverage-from", "--since",
-             "--until", "--calibrate-from", "--out", LOAD)},
+             "--agency", "--sector", "--procedure", "--code", "--by", "--income", "--count-waiting",
+             "--coverage", "--format", "--html", "--coverage-from", "--since", "--until",
+             "--calibrate-from", "--out", LOAD)},
     {"report", cmd_report,
      "report [--from DATE] [--to DATE] [--by officer] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "

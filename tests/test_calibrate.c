@@ -298,10 +298,12 @@ static void test_calibrate__back_test(void **state)
             if (ts->has_takes) {
                 assert_true(cs->has_takes);
                 assert_int_equal(cs->takes_min.unit, ts->takes_min.unit);
-                double want = (hours(t->calendar, ts->takes_min) +
-                               hours(t->calendar, ts->takes_max)) / 2,
-                       got = (hours(p->calendar, cs->takes_min) +
-                              hours(p->calendar, cs->takes_max)) / 2;
+                double want =
+                           (hours(t->calendar, ts->takes_min) + hours(t->calendar, ts->takes_max)) /
+                           2,
+                       got =
+                           (hours(p->calendar, cs->takes_min) + hours(p->calendar, cs->takes_max)) /
+                           2;
                 printf("# %s %s: mean takes %.3fh (truth %.3fh)\n", t->name, ts->name, got, want);
                 assert_true(fabs(got / want - 1) <= 0.05);
             }
@@ -348,8 +350,7 @@ static void test_calibrate__back_test(void **state)
     mc_calibration_free(&c);
     half.since = mc_date_from_ymd(2026, 1, 1);
     half.has_until = false;
-    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &half, &err),
-                     MC_ENOTFOUND);
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &half, &err), MC_ENOTFOUND);
     assert_string_equal(err.msg, "the store holds no dossier submitted from 2026-01-01 on: "
                                  "nothing to calibrate");
     mc_calibration_free(&c);
@@ -436,8 +437,7 @@ static void test_calibrate__store_of_another_catalogue(void **state)
     mc_engine *e = make_store(":memory:", other_dirs, 1, 5, &other);
     mc_calibration c;
     mc_error err;
-    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &all, &err),
-                     MC_ENOTFOUND);
+    assert_int_equal(mc_calibrate_measure(&c, base, mc_engine_store(e), &all, &err), MC_ENOTFOUND);
     assert_string_equal(err.msg, "none of the store's 2 procedures is in the catalogue (e.g. "
                                  "'licence-x'): nothing to calibrate");
     mc_calibration_free(&c);
@@ -654,7 +654,7 @@ static void test_calibrate__extend_sets_figures_where_written(void **state)
     assert_int_equal(pa->on[1].chance, 10 * MC_FIXED_ONE);
     assert_int_equal(pa->on[2].chance, 20 * MC_FIXED_ONE);
     assert_string_equal(pa->on[0].target_name, "ready"); /* the rest of the state as it was */
-    assert_ptr_equal(pb, pl);                           /* permit-b keeps the lifecycle's */
+    assert_ptr_equal(pb, pl);                            /* permit-b keeps the lifecycle's */
     assert_int_equal(pb->takes_min.amount, 1 * MC_FIXED_ONE);
     assert_int_equal(pb->on[0].chance, 40 * MC_FIXED_ONE);
     const mc_state *rl = state_of(&l->machine, "ready");

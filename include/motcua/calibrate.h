@@ -9,9 +9,10 @@
  *     office time of the procedure's calendar for a state whose `takes` is in working units or
  *     has none (written in `wd`, or `wh` when the catalogue's is; counted, as the simulator
  *     spends a `takes`, from the day a time limit would count from: office time after the
- *     calendar's cutoff is not spent), wall time otherwise (`h`, or `d`); leavings by a timer are counted apart, not as takes. The figure written is the
- *     uniform range with the measured mean and standard deviation (MIN = mean − √3·sd, MAX =
- *     mean + √3·sd; MIN held at 0 with MAX = 2·mean when that would be negative);
+ *     calendar's cutoff is not spent), wall time otherwise (`h`, or `d`); leavings by a timer are
+ * counted apart, not as takes. The figure written is the uniform range with the measured mean and
+ * standard deviation (MIN = mean − √3·sd, MAX = mean + √3·sd; MIN held at 0 with MAX = 2·mean when
+ * that would be negative);
  *   - chance: the share of the leavings by a person's event that each event of the state took
  *     (an event of the state never taken gets 0%); the shares written add up to 100%;
  *   - volume: the submissions of the period scaled to 365 days. The period is the one asked
@@ -40,21 +41,21 @@ typedef struct mc_calibrate_event {
 } mc_calibrate_event;
 
 typedef struct mc_calibrate_state {
-    const mc_state *state;  /* of the procedure's newest version (borrowed) */
-    mc_dur_unit unit;       /* the unit of the figures below: MC_DUR_WD, WH, H or D */
-    int64_t left;           /* leavings by a person's event */
-    int64_t by_timer;       /* leavings by a timer */
-    int64_t other;          /* leavings by an event the state no longer has */
-    double sum, sumsq;      /* of the times spent (in unit) of the leavings by a person */
+    const mc_state *state;      /* of the procedure's newest version (borrowed) */
+    mc_dur_unit unit;           /* the unit of the figures below: MC_DUR_WD, WH, H or D */
+    int64_t left;               /* leavings by a person's event */
+    int64_t by_timer;           /* leavings by a timer */
+    int64_t other;              /* leavings by an event the state no longer has */
+    double sum, sumsq;          /* of the times spent (in unit) of the leavings by a person */
     mc_calibrate_event *events; /* one per event of the state's transitions, in their order */
     size_t nevents;
 } mc_calibrate_state;
 
 typedef struct mc_calibrate_proc {
-    const mc_procedure *p;   /* its newest version (borrowed) */
-    int64_t dossiers;        /* submitted in the period */
-    int64_t finished, on_time; /* of them, in a final state, and not late */
-    int64_t volume;          /* dossiers a year, rounded half up */
+    const mc_procedure *p;      /* its newest version (borrowed) */
+    int64_t dossiers;           /* submitted in the period */
+    int64_t finished, on_time;  /* of them, in a final state, and not late */
+    int64_t volume;             /* dossiers a year, rounded half up */
     mc_calibrate_state *states; /* one per state of p's machine, in its order */
     size_t nstates;
 } mc_calibrate_proc;
@@ -102,8 +103,8 @@ int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store 
 
 /* The layer of c as .proc text (mc_free it) in *out: a header naming the source (from, as
  * shown after "calibrated from": "the store agency.db"; never a connection string, which may
- * hold a password) and the period, then one `extend procedure` per procedure with at least one figure,
- * each figure with its sample size in a comment, and a note for each figure left out. Pure:
+ * hold a password) and the period, then one `extend procedure` per procedure with at least one
+ * figure, each figure with its sample size in a comment, and a note for each figure left out. Pure:
  * the same calibration gives the same text. Errors: MC_ENOMEM. */
 int mc_calibrate_text(const mc_calibration *c, const char *from, char **out, mc_error *err);
 

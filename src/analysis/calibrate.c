@@ -137,9 +137,9 @@ static double spent(const replay *r, mc_dur_unit u, int64_t from, int64_t to)
          * day), so the office time left of the day of entry after the cutoff is not spent. */
         mc_localtime a = mc_calendar_to_local(r->cal, from), b = mc_calendar_to_local(r->cal, to);
         mc_localtime start = (mc_localtime)mc_calendar_start_day(r->cal, a) * MC_DAY_SECONDS;
-        int64_t office = mc_calendar_office_seconds(r->cal, a, b) -
-                         (start > a ? mc_calendar_office_seconds(r->cal, a, start < b ? start : b)
-                                    : 0);
+        int64_t office =
+            mc_calendar_office_seconds(r->cal, a, b) -
+            (start > a ? mc_calendar_office_seconds(r->cal, a, start < b ? start : b) : 0);
         return (double)office / (u == MC_DUR_WD ? r->day_seconds : 3600.0);
     }
     double s = to > from ? (double)(to - from) : 0.0;
@@ -388,8 +388,11 @@ static const char *count(int64_t n, char out[32])
 /* v with at most two decimals, trailing zeros dropped, and the unit. */
 static const char *amount(double v, mc_dur_unit u, char out[40])
 {
-    static const char *const units[] = {[MC_DUR_MIN] = "min", [MC_DUR_H] = "h", [MC_DUR_D] = "d",
-                                        [MC_DUR_WD] = "wd", [MC_DUR_WH] = "wh"};
+    static const char *const units[] = {[MC_DUR_MIN] = "min",
+                                        [MC_DUR_H] = "h",
+                                        [MC_DUR_D] = "d",
+                                        [MC_DUR_WD] = "wd",
+                                        [MC_DUR_WH] = "wh"};
     long long c = llround(v * 100.0);
     c = c < 0 ? 0 : c;
     if (c % 100 == 0) {
@@ -431,8 +434,9 @@ static void write_state(mc_buf *b, const mc_calibration *c, const mc_calibrate_s
     char n1[32], n2[32], a1[40], a2[40], a3[40], a4[40];
     if (s->left == 0) {
         if (s->by_timer > 0) {
-            mc_buf_printf(b, "    # state %s: left by a timer only (%s dossiers): nothing to estimate\n",
-                          s->state->name, count(s->by_timer, n1));
+            mc_buf_printf(
+                b, "    # state %s: left by a timer only (%s dossiers): nothing to estimate\n",
+                s->state->name, count(s->by_timer, n1));
         }
         return;
     }
@@ -522,8 +526,7 @@ int mc_calibrate_text(const mc_calibration *c, const char *from, char **out, mc_
             mc_buf_printf(&b,
                           "    # volume: %s dossier%s submitted, fewer than %lld: not "
                           "estimated\n",
-                          count(x->dossiers, n1), x->dossiers == 1 ? "" : "s",
-                          (long long)c->min);
+                          count(x->dossiers, n1), x->dossiers == 1 ? "" : "s", (long long)c->min);
         }
         for (size_t k = 0; k < x->nstates; k++) {
             write_state(&b, c, &x->states[k]);

@@ -279,8 +279,7 @@ static const char *const procedure_adds[] = {"volume", "state", NULL};
 static const char *const state_adds[] = {"takes", "on", NULL};
 
 /* The index of state name (token t) in m, or reports it and returns SIZE_MAX. */
-static size_t figure_state(mcb_builder *b, const mc_machine *m, const mc_token *t,
-                           const char *what)
+static size_t figure_state(mcb_builder *b, const mc_machine *m, const mc_token *t, const char *what)
 {
     mc_suggest s;
     mc_suggest_init(&s, t->text, t->text_len);
@@ -421,8 +420,7 @@ static void figure_block(mcb_builder *b, mc_machine *m, const mc_node *c, const 
         sum += st->after[i].has_chance ? st->after[i].chance : 0;
     }
     if (sum > 100 * MC_FIXED_ONE) {
-        mcb_warn(b, &c->toks[1], "the chances of state '%s' add up to more than 100%%",
-                 st->name);
+        mcb_warn(b, &c->toks[1], "the chances of state '%s' add up to more than 100%%", st->name);
     }
     ((const mc_state **)m->states)[at] = st;
 }

@@ -20,24 +20,15 @@ static const char *simulation_option(const front_opts *c)
         bool given;
         const char *name;
     } opts[] = {
-        {c->nreforms > 0, "--reform"},
-        {c->compare != NULL, "--compare"},
-        {c->dossiers != NULL, "--dossiers"},
-        {c->year, "--year"},
-        {c->runs != NULL, "--runs"},
-        {c->seed != NULL, "--seed"},
-        {c->from != NULL, "--from"},
-        {c->agency != NULL, "--agency"},
-        {c->sector != NULL, "--sector"},
-        {c->procedure != NULL, "--procedure"},
-        {c->code != NULL, "--code"},
-        {c->by != NULL, "--by"},
-        {c->income != NULL, "--income"},
-        {c->count_waiting != NULL, "--count-waiting"},
-        {c->ncoverage_set > 0, "--coverage"},
-        {c->coverage_from != NULL, "--coverage-from"},
-        {c->format != NULL, "--format"},
-        {c->html != NULL, "--html"},
+        {c->nreforms > 0, "--reform"},        {c->compare != NULL, "--compare"},
+        {c->dossiers != NULL, "--dossiers"},  {c->year, "--year"},
+        {c->runs != NULL, "--runs"},          {c->seed != NULL, "--seed"},
+        {c->from != NULL, "--from"},          {c->agency != NULL, "--agency"},
+        {c->sector != NULL, "--sector"},      {c->procedure != NULL, "--procedure"},
+        {c->code != NULL, "--code"},          {c->by != NULL, "--by"},
+        {c->income != NULL, "--income"},      {c->count_waiting != NULL, "--count-waiting"},
+        {c->ncoverage_set > 0, "--coverage"}, {c->coverage_from != NULL, "--coverage-from"},
+        {c->format != NULL, "--format"},      {c->html != NULL, "--html"},
     };
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
         if (opts[i].given) {
@@ -119,8 +110,7 @@ static int write_whole(const char *path, const char *text, mc_error *err)
 
 /* The layer's text written to out: a FILE.proc, or DIR/procedures/calibrated.proc; path gets
  * the file written. The folders made are removed again when the file cannot be written. */
-static int write_layer(const char *out, const char *text, char *path, size_t pathsz,
-                       mc_error *err)
+static int write_layer(const char *out, const char *text, char *path, size_t pathsz, mc_error *err)
 {
     if (ends_with(out, ".proc")) {
         snprintf(path, pathsz, "%s", out);
