@@ -395,15 +395,20 @@ static void figure_block(mcb_builder *b, mc_machine *m, const mc_node *c, const 
     }
     st->on = on;
     bool bad = false;
+    bool takes = false;
     for (const mc_node *d = c->child; d != NULL; d = d->next) {
-        if (d->broken || d->ntoks == 0) {
-            continue;
+        if (d->broken || d->ntoks == 0 || d->toks[0].kind != MC_TOK_WORD) {
+            continue; /* said by the parser */
         }
         if (d->has_block) {
             mcb_error(b, &d->toks[0], "'%.*s' takes no block here", (int)d->toks[0].text_len,
                       d->toks[0].text);
             bad = true;
+        } else if (mc_tok_is(&d->toks[0], "takes") && takes) {
+            mcb_error(b, &d->toks[0], "'takes' given twice");
+            bad = true;
         } else if (mc_tok_is(&d->toks[0], "takes")) {
+            takes = true;
             bad |= figure_takes(b, d, st) != 0;
         } else {
             bad |= figure_chance(b, d, st, on, kind, owner) != 0;
