@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { YEAR_DAYS = 365 };
+enum { YEAR_DAYS = 365, MAX_VOLUME = 1000000000 };
 
 /* What the measure keeps of a stored dossier. */
 typedef struct lite {
@@ -354,6 +354,7 @@ int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store 
     for (size_t i = 0; rc == 0 && i < out->nprocs; i++) {
         mc_calibrate_proc *x = &out->procs[i];
         x->volume = (x->dossiers * YEAR_DAYS * 2 + out->days) / (2 * out->days);
+        x->volume = x->volume > MAX_VOLUME ? MAX_VOLUME : x->volume; /* what `volume` takes */
         out->finished += x->finished;
         out->on_time += x->on_time;
     }
