@@ -108,14 +108,16 @@ static const command commands[] = {
      "[--runs K] [--from DATE] [--agency A,..] [--sector S,..] [--procedure P,..] [--code C,..] "
      "[--by agency|sector|procedure] [--income N] [--count-waiting yes|no] "
      "[--coverage REGISTRY=P%]... [--coverage-from STORE [--since DATE] [--until DATE]] "
-     "[--format text|csv|json] [--html FILE]",
+     "[--format text|csv|json] [--html FILE] | simulate --calibrate-from STORE [--since DATE] "
+     "[--until DATE] [--out DIR|FILE.proc]",
      "synthetic dossiers through the engine: baseline against reforms applied in order, with "
      "indicators and annual totals; --runs K gives 95% intervals; --html FILE also writes a "
-     "briefing page",
+     "briefing page; --calibrate-from STORE instead estimates takes, chances and volumes from "
+     "the store's history and writes them as a catalogue layer (default folder: calibrated)",
      OPTIONS("--reform", "--compare", "--dossiers", "--year", "--seed", "--runs", "--from",
-             "--agency", "--sector", "--procedure", "--code", "--by", "--income",
-             "--count-waiting", "--coverage", "--format", "--html", "--coverage-from", "--since",
-             "--until", LOAD)},
+             "--agency", "--sector", "--procedure", "--code", "--by", "--income", "--count-waiting",
+             "--coverage", "--format", "--html", "--coverage-from", "--since", "--until",
+             "--calibrate-from", "--out", LOAD)},
     {"report", cmd_report,
      "report [--from DATE] [--to DATE] [--by officer] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "
@@ -289,6 +291,7 @@ static const option options[] = {
     ONE("--error-log", error_log),
     ONE("--to-backup", to_backup),
     ONE("--coverage-from", coverage_from),
+    ONE("--calibrate-from", calibrate_from),
     ONE("--since", since),
     ONE("--until", until),
     FLAG("--migrate", migrate),

@@ -18,7 +18,7 @@ declare -A public=(
     [rules]=rules
     [store]=store [checkpoint]=store
     [engine]=engine [access]=engine
-    [cost]=analysis [study]=analysis [coverage]=analysis [sim]=analysis [report]=analysis [graph]=analysis [scenario]=analysis
+    [cost]=analysis [study]=analysis [coverage]=analysis [calibrate]=analysis [sim]=analysis [report]=analysis [graph]=analysis [scenario]=analysis
     [registry]=import [annex]=import
     [connect]=connect
 )

@@ -113,6 +113,7 @@ suite "failover (postgresql)" timeout 600 bash tests/failover.sh "$build/motcua"
 suite "layers" bash tools/check-layers.sh
 suite "cli" bash tests/cli.sh "$build/motcua"
 suite "study" bash tests/study.sh "$build/motcua"
+suite "calibrate" bash tests/calibrate.sh "$build/motcua" "$build/tests/test_calibrate"
 suite "simulate-api" bash tests/simulate-api.sh "$build/motcua"
 suite "national" bash tests/national.sh "$build/motcua"
 # The HTTP API on a free loopback port; the queue in pages, filters and cursors.

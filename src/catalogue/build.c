@@ -302,7 +302,10 @@ static void push_decl(mcb_builder *b, const mc_node *n, int kind, int op, void *
     cat->layer_decls[cat->nlayer_decls++] = (mc_layer_decl){
         .op = ops[op],
         .kind = top_table[kind].name,
-        .name = ((const head *)obj)->name, /* extend's obj is never a procedure's versions */
+        /* extend's obj for a procedure is the list of its versions */
+        .name = op == MCB_OP_EXTEND && kind == MCB_K_PROCEDURE
+                    ? ((const mcc_versions *)obj)->items[0]->name
+                    : ((const head *)obj)->name,
         .pos = mcb_pos(b, &n->toks[1]),
         .replaced = false,
     };
@@ -315,6 +318,7 @@ static void push_decl(mcb_builder *b, const mc_node *n, int kind, int op, void *
 /* Drops every version of procedure list v (a lower layer's) before a `replace procedure`. */
 static void drop_versions(mcb_builder *b, mcc_versions *v)
 {
+    drop_decls(b, v); /* the extensions of the lower layers go with them */
     for (size_t i = 0; i < v->n; i++) {
         drop_decls(b, v->items[i]);
         vec_replace(&b->cat->procedures, v->items[i], NULL);
@@ -489,10 +493,11 @@ static const mc_node *layered(mcb_builder *b, const mc_node *n, int op, int *kin
     if (*kind < 0 || mcb_check_shape(b, view, &top_table[*kind]) != 0) {
         return NULL;
     }
-    if (op == MCB_OP_EXTEND && !extendable(*kind)) {
+    if (op == MCB_OP_EXTEND && !extendable(*kind) && *kind != MCB_K_LIFECYCLE &&
+        *kind != MCB_K_PROCEDURE) {
         mcb_error(b, &view->toks[0],
-                  "only registries, calendars and roles can be extended (write: replace %s "
-                  "%.*s { … })",
+                  "only registries, calendars and roles can be extended, and lifecycles and "
+                  "procedures for their simulation figures (write: replace %s %.*s { … })",
                   top_table[*kind].name,
                   view->toks[1].text_len > 64 ? 64 : (int)view->toks[1].text_len,
                   view->toks[1].text);

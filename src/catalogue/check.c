@@ -390,15 +390,17 @@ void mcb_check_codes(mcb_builder *b)
     for (size_t j = 0; j < b->ndecls && !b->fatal; j++) {
         const mcb_decl *dq = &b->decls[j];
         const mc_procedure *q = dq->obj;
-        if (dq->kind != MCB_K_PROCEDURE || dq->op == MCB_OP_DROPPED || q->code == NULL) {
+        if (dq->kind != MCB_K_PROCEDURE || dq->op == MCB_OP_DROPPED || dq->op == MCB_OP_EXTEND ||
+            q->code == NULL) {
             continue;
         }
         for (size_t i = 0; i < j; i++) {
             const mcb_decl *dp = &b->decls[i];
             const mc_procedure *p = dp->obj;
-            if (dp->kind != MCB_K_PROCEDURE || dp->op == MCB_OP_DROPPED || p->code == NULL ||
-                strcmp(p->code, q->code) != 0 || strcmp(p->name, q->name) == 0 ||
-                supersedes_name(cat, p->name, q->name) || supersedes_name(cat, q->name, p->name)) {
+            if (dp->kind != MCB_K_PROCEDURE || dp->op == MCB_OP_DROPPED ||
+                dp->op == MCB_OP_EXTEND || p->code == NULL || strcmp(p->code, q->code) != 0 ||
+                strcmp(p->name, q->name) == 0 || supersedes_name(cat, p->name, q->name) ||
+                supersedes_name(cat, q->name, p->name)) {
                 continue;
             }
             bool seen = false;

@@ -8,6 +8,7 @@
  * each alone, in one table. */
 #include "cli.h"
 
+#include "calibrate_out.h"
 #include "coverage_out.h"
 #include "html.h"
 #include "sim_page.h"
@@ -846,6 +847,9 @@ static void progress_off(void *ud, int64_t done, int64_t total)
 
 int cmd_simulate(front_opts *c)
 {
+    if (c->calibrate_from != NULL) {
+        return cli_calibrate(c); /* estimates figures from a store: no simulation */
+    }
     mc_sim_opts o = MC_SIM_OPTS_INIT;
     int64_t seed = 1;
     size_t nruns = 1;

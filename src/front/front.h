@@ -72,6 +72,9 @@ typedef struct front_opts {
     /* --coverage-from STORE, --since DATE, --until DATE (cost, simulate): the live registries'
      * coverage measured in that store over those local dates (both included) */
     const char *coverage_from, *since, *until;
+    /* --calibrate-from STORE (simulate): estimate the simulation figures from that store's
+     * history and write them as a catalogue layer (to --out) instead of simulating */
+    const char *calibrate_from;
     const char *html;            /* --html FILE (cost, simulate, report): also write a page */
     const char *out, *tables,
         *assumptions; /* --out DIR, --tables FILE, --assumptions FILE (import) */
