@@ -245,9 +245,21 @@ void mce_view_free(mce_view_buf *vb)
     }
 }
 
+/* mc_rule_view.texts of an engine's view: d's texts, written into its cache the first time a
+ * rule reads one (and kept there for the dossier's next rules). */
+static void view_texts(void *ud, const char **version, const char **submitted)
+{
+    mce_view_buf *vb = ud;
+    mce_keep_view_texts(vb->d);
+    *version = vb->d->view_version;
+    *submitted = vb->d->view_submitted_text;
+}
+
 int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
 {
-    memset(vb, 0, sizeof *vb);
+    /* Only what the view reads is set: the rooms stay as they are (a few KiB a rule call). */
+    mc_rule_view *v = &vb->view;
+    memset(v, 0, sizeof *v);
     vb->fields = vb->field_room;
     vb->docs = vb->doc_room;
     if (d->p->nfields > MCE_VIEW_INLINE &&
@@ -263,14 +275,12 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
         return MC_ENOMEM;
     }
     vb->e = e;
-    mc_rule_view *v = &vb->view;
-    mce_view_texts(d, vb->version, vb->submitted);
+    vb->d = (mce_dos *)d; /* only its cache of texts is written (view_texts) */
     v->procedure = d->p->name;
-    v->version = vb->version;
+    v->texts = view_texts;
     v->subject = d->row.subject;
     v->state = d->row.state;
     v->channel = d->row.channel;
-    v->submitted = vb->submitted;
     v->calendar = d->cal;
     v->catalogue = e->cat; /* fees.amount reads the engine's own fee schedules */
     v->registry_holds = view_holds;
@@ -287,6 +297,7 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
         }
         mc_view_field *f = &vb->fields[v->nfields++];
         f->name = d->p->fields[i].name;
+        f->value = (mc_val){.kind = MC_VAL_TEXT};
         switch (d->p->fields[i].type) {
         case MC_FIELD_INTEGER:
         case MC_FIELD_MONEY:

@@ -305,16 +305,6 @@ void mce_keep_view_texts(mce_dos *d)
     d->view_submitted = d->row.submitted;
 }
 
-void mce_view_texts(const mce_dos *d, char version[11], char submitted[17])
-{
-    if (view_texts_hold(d)) {
-        memcpy(version, d->view_version, sizeof d->view_version);
-        memcpy(submitted, d->view_submitted_text, sizeof d->view_submitted_text);
-    } else {
-        write_view_texts(d, version, submitted);
-    }
-}
-
 const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name, const char *version)
 {
     size_t n;

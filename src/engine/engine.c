@@ -1142,12 +1142,6 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (pl->note != NULL && (rc = mce_check_note(d, pl->note, rf)) != 0) {
         return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
     }
-    for (size_t i = 0; i < cand.n && !cand.all; i++) {
-        if (s->on[cand.at[i]].when.kind == MC_COND_RULE) {
-            mce_keep_view_texts(d); /* for this rule and the dossier's next ones */
-            break;
-        }
-    }
     const mc_transition *taken;
     if ((rc = choose_transition(e, d, s, f, &cand, &taken, rf, err)) != 0) {
         return rc;

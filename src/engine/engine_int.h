@@ -183,8 +183,10 @@ typedef struct mce_view_buf {
     mc_view_party parties[MC_MAX_PARTIES + 1]; /* d.parties: the applicant, then the declared */
     mc_view_field *fields;                     /* field_room, or mc_malloc'd */
     mc_view_document *docs;                    /* doc_room, or mc_malloc'd */
-    char submitted[17], version[11];
     mc_engine *e;
+    /* The dossier viewed, whose texts of its version and submission instant are written (into
+     * its own cache, mce_keep_view_texts) only when a rule reads them (mc_rule_view.texts). */
+    mce_dos *d;
 } mce_view_buf;
 
 /* ---- refusals (dossier.c) ---- */
@@ -309,12 +311,10 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
  * applies. 0, or MC_ENOMEM (vb needs no freeing then); free with mce_view_free. */
 int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
 void mce_view_free(mce_view_buf *vb);
-/* Writes what rules see of d's version and submission instant, as mce_make_view would, into
- * d's own texts, unless they hold already (before an event's rule guards). */
+/* Writes what rules see of d's version and submission instant into d's own texts, unless they
+ * hold already (for d's procedure, calendar and instant as they are): the view's texts, written
+ * when a rule first reads one. */
 void mce_keep_view_texts(mce_dos *d);
-/* d's version and submission instant as rules see them: d's own texts when they were written
- * for its procedure, calendar and instant as they are, else written now. */
-void mce_view_texts(const mce_dos *d, char version[11], char submitted[17]);
 /* The rule module.function of e's rules (*out), as mc_rules_resolve says, remembered for the
  * next call without formatting its key: 0, or what mc_rules_resolve returns (MC_ENOTFOUND). */
 int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
