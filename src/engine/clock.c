@@ -279,7 +279,7 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         if (!mce_clock_running(d) && !was_paused) {
             d->row.late = d->row.overdue ? 1 : 0;
         }
-        if (mce_set_str(&d->row.outcome, mc_outcome_name(s->outcome)) != 0) {
+        if (mce_row_name(d, &d->row.outcome, mc_outcome_name(s->outcome)) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         d->row.due = MC_NONE;
@@ -333,7 +333,7 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         d->original_due = MC_NONE;
         d->ext_days = 0;
     }
-    if (mce_set_str(&d->row.clock, clock) != 0 || mce_set_str(&d->row.state, s->name) != 0) {
+    if (mce_row_name(d, &d->row.clock, clock) != 0 || mce_row_name(d, &d->row.state, s->name) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     d->state = to;

@@ -115,7 +115,7 @@ int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_er
     }
     for (size_t i = 0; i < n; i++) {
         int k = i < 64 ? found[i] : mce_field_index(d->p, kv[i].key);
-        if (mce_set_str(&d->values[k], kv[i].value) != 0) {
+        if (mce_dos_set(d, &d->values[k], kv[i].value) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         /* The queue's search finds the dossier by this name: the store keeps it folded. */

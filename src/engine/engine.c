@@ -692,10 +692,15 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
     if (version_in_force(e, s, &p, rf) != 0) {
         return MC_EREFUSED;
     }
-    const char *channel = s->channel ? s->channel : "counter";
-    if (strcmp(channel, "online") != 0 && strcmp(channel, "counter") != 0 &&
-        strcmp(channel, "post") != 0) {
-        return mce_refuse(rf, MC_REFUSED_OTHER, "channel.unknown", 1, channel);
+    /* The channel as one of the static names (a volatile dossier borrows it). */
+    static const char *const channels[] = {"online", "counter", "post"};
+    const char *channel = NULL;
+    const char *asked = s->channel ? s->channel : "counter";
+    for (size_t i = 0; i < sizeof channels / sizeof channels[0] && channel == NULL; i++) {
+        channel = strcmp(asked, channels[i]) == 0 ? channels[i] : NULL;
+    }
+    if (channel == NULL) {
+        return mce_refuse(rf, MC_REFUSED_OTHER, "channel.unknown", 1, asked);
     }
     if (mce_dos_alloc(d, p, e->st != NULL) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -717,16 +722,14 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
     char version[11];
     mce_version_text(p, version);
     mc_dossier_row *r = &d->row;
-    r->procedure = mce_dup(p->name);
-    r->version = mce_dup(version);
-    r->agency = mce_dup(p->agency);
-    r->subject = p->subject ? mce_dup(d->values[p->subject - p->fields]) : NULL;
-    r->channel = mce_dup(channel);
+    rc = mce_row_name(d, &r->procedure, p->name) | mce_row_name(d, &r->agency, p->agency) |
+         mce_row_name(d, &r->channel, channel);
+    r->version = mce_dos_dup(d, version);
+    r->subject = p->subject ? mce_dos_dup(d, d->values[p->subject - p->fields]) : NULL;
     r->late = -1;
     r->submitted = r->entered = s->now;
     r->due = r->left = r->finished = r->fee = r->wake = MC_NONE;
-    if (!r->procedure || !r->version || !r->channel || (p->agency && !r->agency) ||
-        (p->subject && d->values[p->subject - p->fields] && !r->subject)) {
+    if (rc != 0 || !r->version || (p->subject && d->values[p->subject - p->fields] && !r->subject)) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     if ((rc = mce_resolve(e, d, rf, err)) != 0) {
@@ -763,9 +766,8 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (d->events != NULL && (rc = record_submit(e, d, s, channel, err)) != 0) {
         return rc;
     }
-    r->clock = mce_dup("stopped");
-    r->state = mce_dup(p->machine.states[p->machine.initial]->name);
-    if (r->clock == NULL || r->state == NULL) {
+    if (mce_row_name(d, &r->clock, mc_clock_name(MC_CLOCK_STOPPED)) != 0 ||
+        mce_row_name(d, &r->state, p->machine.states[p->machine.initial]->name) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     /* The row must exist before the initial state issues records in its name. */

@@ -108,6 +108,15 @@ static inline bool mce_waiting(const mce_req_state *s)
     return s->status == MC_REQ_WAITING && s->wait_tries > 0;
 }
 
+/* Strings a dossier held, kept for the next dossier of its mc_live to copy into (mce_dos_reset,
+ * mce_dos_dup) instead of allocating: each with the size of its block. */
+enum { MCE_SPARE = 16 };
+typedef struct mce_spare {
+    char *s[MCE_SPARE];
+    size_t cap[MCE_SPARE];
+    size_t n;
+} mce_spare;
+
 /* A dossier being worked on. */
 typedef struct mce_dos {
     mc_dossier_row row;
@@ -155,6 +164,14 @@ typedef struct mce_dos {
     const mc_procedure *view_p;
     int64_t view_submitted;
     char view_submitted_text[17], view_version[11];
+    /* A volatile dossier (no events recorded) borrows the names of its row instead of owning
+     * copies: procedure, agency, state, clock and outcome point into the catalogue or to static
+     * texts, channel to a static text. Set through mce_row_name. */
+    bool names_borrowed;
+    /* What mce_dos_reset keeps for the next dossier: the room of values and reqs (in elements),
+     * and spare strings. */
+    size_t values_cap, reqs_cap;
+    mce_spare spare;
 } mce_dos;
 
 /* The reason an operation was refused: msg in English, and what made it (msg.h). */
@@ -219,8 +236,22 @@ void mce_dos_free(mce_dos *d);
 char *mce_dup(const char *s);
 /* Replaces *slot by a copy of s (NULL allowed); MC_ENOMEM leaves it. */
 int mce_set_str(char **slot, const char *s);
-/* Sets d up for procedure p; record: queue events and tickets (a stored dossier). */
+/* The same for a string d owns, copied into one of d's spare strings when one is large enough;
+ * the string replaced becomes a spare one. */
+int mce_dos_set(mce_dos *d, char **slot, const char *s);
+/* A copy of s (NULL: NULL) that d will own: into a spare string, or mc_malloc'd. */
+char *mce_dos_dup(mce_dos *d, const char *s);
+/* Sets one of the names of d's row (procedure, agency, channel, state, clock, outcome) to s:
+ * borrowed when d borrows its names (s must then outlive d: the catalogue's, or a static text),
+ * else a copy. MC_ENOMEM leaves it. */
+int mce_row_name(mce_dos *d, char **slot, const char *s);
+/* Sets d up for procedure p; record: queue events and tickets (a stored dossier), else d
+ * borrows the names of its row. d is zeroed, or was reset (mce_dos_reset): its rooms are then
+ * used again. */
 int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record);
+/* Empties d as mce_dos_free does, but keeps its rooms and strings for the next dossier
+ * mce_dos_alloc sets up in it (an mc_live's next submission). */
+void mce_dos_reset(mce_dos *d);
 /* A deep copy of src into dst (zeroed), for undoing a refused operation in memory. */
 int mce_dos_copy(mce_dos *dst, const mce_dos *src);
 void mce_version_text(const mc_procedure *p, char out[11]);
