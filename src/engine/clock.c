@@ -130,6 +130,9 @@ static int64_t next_try(const mce_dos *d)
  * mce_next_timer and overdue_at say now: the earliest of them and of the next try. */
 static void set_wake(mce_dos *d, int64_t t, int64_t o)
 {
+    if (d->events == NULL) {
+        return; /* a volatile dossier: no store schedules its wake */
+    }
     int64_t r = next_try(d);
     int64_t w = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
     d->row.wake = w == MC_NONE ? r : (r == MC_NONE || w < r ? w : r);
@@ -137,6 +140,9 @@ static void set_wake(mce_dos *d, int64_t t, int64_t o)
 
 void mce_update_wake(mce_dos *d)
 {
+    if (d->events == NULL) {
+        return; /* as set_wake */
+    }
     size_t which;
     set_wake(d, mce_next_timer(d, &which), overdue_at(d));
 }

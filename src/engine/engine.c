@@ -715,7 +715,9 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
         }
     }
     for (size_t i = 0; i < s->nattach; i++) {
-        if (mc_catalogue_document(e->cat, s->attach[i]) == NULL) {
+        /* A document the procedure requires is the catalogue's: no look-up by name. */
+        if (mce_req_index(p, s->attach[i]) < 0 &&
+            mc_catalogue_document(e->cat, s->attach[i]) == NULL) {
             return mce_refuse(rf, MC_REFUSED_OTHER, "document.unknown", 1, s->attach[i]);
         }
     }
@@ -793,14 +795,20 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 
 int mce_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refusal *rf, mc_error *err)
 {
-    op o = {.e = e,
-            .run = run_submit,
-            .args = s,
-            .now = s->now,
-            .actor = "applicant",
-            .what = "submit",
-            .detail = s->procedure,
-            .user = s->user};
+    /* Filled member by member, as in mce_fire: an initialiser would clear the warning. */
+    op o;
+    o.e = e;
+    o.run = run_submit;
+    o.args = s;
+    o.dossier = 0;
+    o.now = s->now;
+    o.actor = "applicant";
+    o.what = "submit";
+    o.refusal_body = NULL;
+    o.warning[0] = '\0';
+    o.detail = s->procedure;
+    o.user = s->user;
+    o.fingerprint = NULL;
     return run_submit(&o, d, rf, err);
 }
 
@@ -1014,7 +1022,8 @@ static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, 
                              mc_error *err)
 {
     const mc_transition *taken = NULL;
-    char reason[256] = "";
+    char reason[256];
+    reason[0] = '\0';
     size_t n = c->all ? s->non : c->n;
     for (size_t i = 0; i < n && taken == NULL; i++) {
         const mc_transition *t = &s->on[c->all ? i : c->at[i]];
@@ -1103,7 +1112,9 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         return mce_refuse(rf, MC_REFUSED_STATE, "dossier.closed", 2, id, s->name);
     }
     size_t with_event = 0;
-    candidates cand = {.n = 0, .all = false};
+    candidates cand; /* only n and all: the indices are written as they are found */
+    cand.n = 0;
+    cand.all = false;
     for (size_t i = 0; i < s->non; i++) {
         if (mce_same_name(s->on[i].event, f->event)) {
             with_event++;

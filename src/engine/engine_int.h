@@ -298,7 +298,8 @@ int64_t mce_next_timer(const mce_dos *d, size_t *which);
 /* The first year past the calendar's coverage that d's due instant or next timer was counted
  * into (mc_dossier.uncovered), or 0. */
 int mce_uncovered(const mce_dos *d);
-/* Sets d's wake instant: its next timer, overdue mark or try of a registry it waits for. */
+/* Sets d's wake instant: its next timer, overdue mark or try of a registry it waits for (a
+ * stored dossier's: one that records no events has none). */
 void mce_update_wake(mce_dos *d);
 /* Whether a requirement of d waits for its live registry and its next try is strictly before
  * now (as a timer: due once the time is past it). */
