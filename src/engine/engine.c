@@ -1101,6 +1101,54 @@ static int allow_extension(mc_engine *e, const mce_dos *d, const mc_extension *x
     return mce_check_extension(d, x, taken->target, taken->restart_clock, rf);
 }
 
+/* Whether role may take t: matched by the role object found before (*actor, shared by the
+ * transitions of a state), else by name, which sets *actor. */
+static bool role_takes(const mc_transition *t, const char *role, const mc_role **actor)
+{
+    for (size_t i = 0; i < t->nroles; i++) {
+        if (t->roles[i] == *actor || mce_same_name(t->roles[i]->name, role)) {
+            *actor = t->roles[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The transitions of state s that f's event and role may take, in order (c); returns how many
+ * transitions of s the event has. The event is resolved once, from f->transition or by the
+ * first name that matches, to its id in s; its transitions are then found by integer from its
+ * first one (mc_transition.event_id). A state whose events are not interned compares names. */
+static size_t find_candidates(const mc_state *s, const mc_fire *f, candidates *c)
+{
+    c->n = 0;
+    c->all = false;
+    uint32_t ev = 0;
+    const mc_transition *ft = f->transition;
+    if (ft != NULL && ft >= s->on && ft < s->on + s->non && mce_same_name(ft->event, f->event)) {
+        ev = ft->event_id;
+    } else {
+        for (size_t i = 0; i < s->non; i++) {
+            if (mce_same_name(s->on[i].event, f->event)) {
+                ev = s->on[i].event_id;
+                break;
+            }
+        }
+    }
+    size_t with_event = 0;
+    const mc_role *actor = NULL;
+    for (size_t i = ev != 0 ? ev - 1 : 0; i < s->non; i++) {
+        if (ev != 0 ? s->on[i].event_id != ev : !mce_same_name(s->on[i].event, f->event)) {
+            continue;
+        }
+        with_event++;
+        if (role_takes(&s->on[i], f->role, &actor)) {
+            c->all = c->all || c->n == MAX_CANDIDATES;
+            c->at[c->all ? 0 : c->n++] = (uint32_t)i;
+        }
+    }
+    return with_event;
+}
+
 static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
@@ -1111,19 +1159,8 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         snprintf(id, sizeof id, "%lld", (long long)d->row.id);
         return mce_refuse(rf, MC_REFUSED_STATE, "dossier.closed", 2, id, s->name);
     }
-    size_t with_event = 0;
     candidates cand; /* only n and all: the indices are written as they are found */
-    cand.n = 0;
-    cand.all = false;
-    for (size_t i = 0; i < s->non; i++) {
-        if (mce_same_name(s->on[i].event, f->event)) {
-            with_event++;
-            if (role_listed(&s->on[i], f->role)) {
-                cand.all = cand.all || cand.n == MAX_CANDIDATES;
-                cand.at[cand.all ? 0 : cand.n++] = (uint32_t)i;
-            }
-        }
-    }
+    size_t with_event = find_candidates(s, f, &cand);
     bool role_ok = cand.all || cand.n > 0;
     if (with_event == 0 || !role_ok) {
         return refuse_event(rf, s, f, with_event == 0);
