@@ -154,10 +154,13 @@ static void dos_clear(mce_dos *d, bool keep)
             DROP(d->values[i]);
         }
         for (size_t i = 0; d->reqs && i < d->p->nrequires; i++) {
-            mce_clear_reason(&d->reqs[i]);
-            DROP(d->reqs[i].registry);
-            DROP(d->reqs[i].record);
-            json_decref(d->reqs[i].lookup);
+            mce_req_state *q = &d->reqs[i];
+            if (q->reason != NULL || q->reason_code != NULL || q->nreason_args > 0) {
+                mce_clear_reason(q);
+            }
+            DROP(q->registry);
+            DROP(q->record);
+            json_decref(q->lookup);
         }
     }
     DROP(d->former_subject);
@@ -165,7 +168,14 @@ static void dos_clear(mce_dos *d, bool keep)
     DROP(r->version);
     r->subject = r->version = NULL;
 #undef DROP
-    mc_dossier_row_clear(r);
+    if (d->names_borrowed) {
+        /* what a volatile row may own besides: not the eleven frees of mc_dossier_row_clear */
+        mc_free(r->apology);
+        mc_free(r->data);
+        mc_free(r->applicant);
+    } else {
+        mc_dossier_row_clear(r);
+    }
     json_decref(d->events);
     json_decref(d->tickets);
     json_decref(d->reads);

@@ -714,10 +714,14 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
             return mce_refuse(rf, MC_REFUSED_OTHER, "field.required", 1, p->fields[i].name);
         }
     }
+    int attached[16]; /* the requirement of each of the first attachments, or -1 */
     for (size_t i = 0; i < s->nattach; i++) {
         /* A document the procedure requires is the catalogue's: no look-up by name. */
-        if (mce_req_index(p, s->attach[i]) < 0 &&
-            mc_catalogue_document(e->cat, s->attach[i]) == NULL) {
+        int k = mce_req_index(p, s->attach[i]);
+        if (i < sizeof attached / sizeof attached[0]) {
+            attached[i] = k;
+        }
+        if (k < 0 && mc_catalogue_document(e->cat, s->attach[i]) == NULL) {
             return mce_refuse(rf, MC_REFUSED_OTHER, "document.unknown", 1, s->attach[i]);
         }
     }
@@ -740,7 +744,8 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
     /* What the applicant attached is provided — unless a registry already supplies it:
      * attaching a fetched document is allowed and changes nothing (§5.1). */
     for (size_t i = 0; i < s->nattach; i++) {
-        int k = mce_req_index(p, s->attach[i]);
+        int k = i < sizeof attached / sizeof attached[0] ? attached[i]
+                                                          : mce_req_index(p, s->attach[i]);
         if (k >= 0 && d->reqs[k].status != MC_REQ_FETCHED) {
             d->reqs[k].status = MC_REQ_PROVIDED;
             mce_clear_reason(&d->reqs[k]);
