@@ -7,6 +7,7 @@
 #include "base/json.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -180,31 +181,27 @@ static void dos_clear(mce_dos *d, bool keep)
     json_decref(d->tickets);
     json_decref(d->reads);
     json_decref(d->looks);
+    if (!keep) {
+        mc_free(d->values);
+        mc_free(d->reqs);
+        for (size_t i = 0; i < d->spare.n; i++) {
+            mc_free(d->spare.s[i]);
+        }
+        memset(d, 0, sizeof *d);
+        return;
+    }
+    /* Only the used part of the rooms is cleared: what lies beyond was cleared before. */
     char **values = d->values;
     mce_req_state *reqs = d->reqs;
-    size_t values_cap = d->values_cap, reqs_cap = d->reqs_cap;
-    mce_spare spare = d->spare;
-    if (!keep) {
-        mc_free(values);
-        mc_free(reqs);
-        for (size_t i = 0; i < spare.n; i++) {
-            mc_free(spare.s[i]);
-        }
+    if (values != NULL && d->p != NULL) {
+        memset(values, 0, (d->p->nfields ? d->p->nfields : 1) * sizeof *values);
     }
-    memset(d, 0, sizeof *d);
-    if (keep) {
-        if (values != NULL) {
-            memset(values, 0, values_cap * sizeof *values);
-        }
-        if (reqs != NULL) {
-            memset(reqs, 0, reqs_cap * sizeof *reqs);
-        }
-        d->values = values;
-        d->reqs = reqs;
-        d->values_cap = values_cap;
-        d->reqs_cap = reqs_cap;
-        d->spare = spare;
+    if (reqs != NULL && d->p != NULL) {
+        memset(reqs, 0, (d->p->nrequires ? d->p->nrequires : 1) * sizeof *reqs);
     }
+    memset(d, 0, offsetof(mce_dos, values_cap)); /* the rooms' sizes and the spares stay */
+    d->values = values;
+    d->reqs = reqs;
 }
 
 void mce_dos_free(mce_dos *d)

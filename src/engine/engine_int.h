@@ -168,8 +168,8 @@ typedef struct mce_dos {
      * copies: procedure, agency, state, clock and outcome point into the catalogue or to static
      * texts, channel to a static text. Set through mce_row_name. */
     bool names_borrowed;
-    /* What mce_dos_reset keeps for the next dossier: the room of values and reqs (in elements),
-     * and spare strings. */
+    /* What mce_dos_reset keeps for the next dossier (last: the rest is cleared before them):
+     * the room of values and reqs (in elements), and spare strings. */
     size_t values_cap, reqs_cap;
     mce_spare spare;
 } mce_dos;
