@@ -75,6 +75,7 @@ void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *ru
     e->cat = cat;
     e->rules = rules;
     e->nhits = 0; /* resolved by the rules replaced */
+    e->last_proc = NULL;
 }
 
 int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
@@ -583,8 +584,19 @@ static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure
                             mce_refusal *rf)
 {
     mc_date today = mc_calendar_today(default_cal(e), s->now);
+    if (e->last_proc != NULL && e->last_day == today && s->procedure != NULL &&
+        strcmp(e->last_name, s->procedure) == 0) {
+        *out = e->last_proc; /* the same procedure on the same day: found as before */
+        return 0;
+    }
     *out = mc_catalogue_procedure(e->cat, s->procedure, today);
     if (*out != NULL) {
+        size_t n = strlen(s->procedure);
+        if (n < sizeof e->last_name) { /* remembered for the next submission */
+            memcpy(e->last_name, s->procedure, n + 1);
+            e->last_day = today;
+            e->last_proc = *out;
+        }
         return 0; /* a version in force: the procedure is known */
     }
     size_t nv;

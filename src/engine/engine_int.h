@@ -80,6 +80,12 @@ struct mc_engine {
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
     mce_rule_hit hits[MCE_RULE_HITS]; /* the rules resolved last (mce_rule); one engine, one thread */
     size_t nhits;
+    /* The version in force found last for a submission (engine.c's version_in_force): of the
+     * procedure named last_name on day last_day; last_proc NULL: none yet. Forgotten with the
+     * catalogue. */
+    const mc_procedure *last_proc;
+    mc_date last_day;
+    char last_name[MCE_RULE_KEY];
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
     atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;
 };
