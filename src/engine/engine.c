@@ -596,6 +596,7 @@ static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure
             memcpy(e->last_name, s->procedure, n + 1);
             e->last_day = today;
             e->last_proc = *out;
+            mce_version_text(*out, e->last_version);
         }
         return 0; /* a version in force: the procedure is known */
     }
@@ -738,7 +739,11 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
         }
     }
     char version[11];
-    mce_version_text(p, version);
+    if (p == e->last_proc) {
+        memcpy(version, e->last_version, sizeof version); /* written when it was found */
+    } else {
+        mce_version_text(p, version);
+    }
     mc_dossier_row *r = &d->row;
     rc = mce_row_name(d, &r->procedure, p->name) | mce_row_name(d, &r->agency, p->agency) |
          mce_row_name(d, &r->channel, channel);
@@ -776,8 +781,6 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     }
     const mc_procedure *p = d->p;
     const char *channel = d->row.channel;
-    char version[11];
-    mce_version_text(p, version);
     mc_dossier_row *r = &d->row;
     if ((rc = submission_fee(e, d, rf, err)) != 0) {
         return rc;
@@ -793,7 +796,7 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (e->st == NULL) {
         r->id = ++e->next_id;
     } else {
-        if ((rc = keep_text(e, d, version, err)) != 0) {
+        if ((rc = keep_text(e, d, r->version, err)) != 0) {
             return rc;
         }
         r->data = mce_encode_data(d);

@@ -81,11 +81,12 @@ struct mc_engine {
     mce_rule_hit hits[MCE_RULE_HITS]; /* the rules resolved last (mce_rule); one engine, one thread */
     size_t nhits;
     /* The version in force found last for a submission (engine.c's version_in_force): of the
-     * procedure named last_name on day last_day; last_proc NULL: none yet. Forgotten with the
-     * catalogue. */
+     * procedure named last_name on day last_day, and its version text; last_proc NULL: none
+     * yet. Forgotten with the catalogue. */
     const mc_procedure *last_proc;
     mc_date last_day;
     char last_name[MCE_RULE_KEY];
+    char last_version[11]; /* last_proc's version as the row says it (mce_version_text) */
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
     atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;
 };
