@@ -81,10 +81,18 @@ void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *ru
 int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
              mc_error *err)
 {
+    for (size_t i = 0; i < e->nhits; i++) {
+        if (e->hits[i].module == module && e->hits[i].function == function) {
+            *out = e->hits[i].rule;
+            return 0;
+        }
+    }
     size_t ml = strlen(module), fl = strlen(function);
     for (size_t i = 0; i < e->nhits; i++) {
         const char *k = e->hits[i].key;
         if (memcmp(k, module, ml + 1) == 0 && memcmp(k + ml + 1, function, fl + 1) == 0) {
+            e->hits[i].module = module;
+            e->hits[i].function = function;
             *out = e->hits[i].rule;
             return 0;
         }
@@ -96,6 +104,8 @@ int mce_rule(mc_engine *e, const char *module, const char *function, const mc_ru
         memcpy(h->key, module, ml + 1);
         memcpy(h->key + ml + 1, function, fl + 1);
         h->rule = *out;
+        h->module = module;
+        h->function = function;
     }
     return rc;
 }

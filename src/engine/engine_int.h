@@ -64,6 +64,9 @@ enum { MCE_RULE_HITS = 8, MCE_RULE_KEY = 96 };
 typedef struct mce_rule_hit {
     char key[MCE_RULE_KEY];
     const mc_rule *rule;
+    /* The names as the catalogue passed them last: the same addresses are the same names (the
+     * catalogue and the pinned texts outlive the hits, which mc_engine_set_catalogue forgets). */
+    const char *module, *function;
 } mce_rule_hit;
 
 struct mc_engine {
