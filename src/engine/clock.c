@@ -7,15 +7,6 @@
 
 /* ==== clock, timers and states =========================================================== */
 
-mc_localtime mce_loc(const mce_dos *d, int64_t utc)
-{
-    return mc_calendar_to_local(d->cal, utc);
-}
-
-int64_t mce_utc(const mce_dos *d, mc_localtime t)
-{
-    return mc_calendar_to_utc(d->cal, t);
-}
 
 static int64_t start_clock(const mce_dos *d, int64_t at)
 {
@@ -104,10 +95,6 @@ int mce_uncovered(const mce_dos *d)
                                  mc_calendar_date(mce_loc(d, last)));
 }
 
-bool mce_clock_running(const mce_dos *d)
-{
-    return d->clk == MC_CLOCK_RUNNING;
-}
 
 static int64_t overdue_at(const mce_dos *d)
 {

@@ -287,14 +287,6 @@ int mce_dos_set(mce_dos *d, char **slot, const char *s)
     return 0;
 }
 
-int mce_row_name(mce_dos *d, char **slot, const char *s)
-{
-    if (d->names_borrowed) {
-        *slot = (char *)s; /* never freed: dos_clear forgets it first */
-        return 0;
-    }
-    return mce_set_str(slot, s);
-}
 
 /* Makes *room hold n zeroed elements of size each, in the room it has (*cap elements) or a
  * new one. */
@@ -869,10 +861,6 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
     return 0;
 }
 
-const mc_state *mce_cur(const mce_dos *d)
-{
-    return d->p->machine.states[d->state];
-}
 
 void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {

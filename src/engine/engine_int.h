@@ -254,7 +254,14 @@ char *mce_dos_dup(mce_dos *d, const char *s);
 /* Sets one of the names of d's row (procedure, agency, channel, state, clock, outcome) to s:
  * borrowed when d borrows its names (s must then outlive d: the catalogue's, or a static text),
  * else a copy. MC_ENOMEM leaves it. */
-int mce_row_name(mce_dos *d, char **slot, const char *s);
+static inline int mce_row_name(mce_dos *d, char **slot, const char *s)
+{
+    if (d->names_borrowed) {
+        *slot = (char *)s; /* never freed: mce_dos_reset and mce_dos_free forget it first */
+        return 0;
+    }
+    return mce_set_str(slot, s);
+}
 /* Sets d up for procedure p; record: queue events and tickets (a stored dossier), else d
  * borrows the names of its row. d is zeroed, or was reset (mce_dos_reset): its rooms are then
  * used again. */
@@ -281,7 +288,11 @@ int mce_pinned(mc_engine *e, const char *hash, const char *name, const char *ver
 void mce_pins_free(mc_engine *e);
 /* Loads dossier id with its procedure version. MC_ENOTFOUND when unknown. */
 int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err);
-const mc_state *mce_cur(const mce_dos *d);
+/* The state d is in. */
+static inline const mc_state *mce_cur(const mce_dos *d)
+{
+    return d->p->machine.states[d->state];
+}
 /* Fills the reading form of d (engine.h) with pointers into d; reqs has one slot per
  * requirement. events, blocked and impl are left to the caller. */
 void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out);
@@ -297,9 +308,18 @@ int mce_save(mc_engine *e, mce_dos *d, mc_error *err);
 int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err);
 
 /* ---- the clock, timers and states (clock.c) ---- */
-mc_localtime mce_loc(const mce_dos *d, int64_t utc);
-int64_t mce_utc(const mce_dos *d, mc_localtime t);
-bool mce_clock_running(const mce_dos *d);
+static inline mc_localtime mce_loc(const mce_dos *d, int64_t utc)
+{
+    return mc_calendar_to_local(d->cal, utc);
+}
+static inline int64_t mce_utc(const mce_dos *d, mc_localtime t)
+{
+    return mc_calendar_to_utc(d->cal, t);
+}
+static inline bool mce_clock_running(const mce_dos *d)
+{
+    return d->clk == MC_CLOCK_RUNNING;
+}
 /* The instant the earliest timer of the current state fires (MC_NONE: none), and which. */
 /* The due instant d's running clock would have on calendar cal, counted from its basis; MC_NONE
  * when it has no basis (or no running clock, or is overdue). */
