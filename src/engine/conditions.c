@@ -13,9 +13,8 @@
 
 /* Checks a value for field f: 0, or MC_EREFUSED with the refusal in rf, or MC_ENOMEM when the
  * check ran out of memory. */
-static int check_value(const mc_field *f, const char *v, mce_refusal *rf)
+static int check_value(const mc_field *f, const char *v, size_t n, mce_refusal *rf)
 {
-    size_t n = strlen(v);
     char why[200];
     if (n == 0 && f->required) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "field.empty", 1, f->name);
@@ -99,13 +98,14 @@ int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_er
         }
         /* JSON holds only UTF-8: a value that is not would be lost from the row and its event
          * (json_string returns NULL), so it is refused, as a note is. */
-        size_t bad = mc_utf8_invalid_at(kv[i].value, strlen(kv[i].value));
+        size_t len = strlen(kv[i].value);
+        size_t bad = mc_utf8_invalid_at(kv[i].value, len);
         if (bad != SIZE_MAX) {
             char at[24];
             snprintf(at, sizeof at, "%zu", bad + 1);
             return mce_refuse(rf, MC_REFUSED_OTHER, "field.not-utf8", 2, kv[i].key, at);
         }
-        int rc = check_value(&d->p->fields[k], kv[i].value, rf);
+        int rc = check_value(&d->p->fields[k], kv[i].value, len, rf);
         if (rc != 0) {
             return rc == MC_ENOMEM ? mc_error_set(err, MC_ENOMEM, "out of memory") : rc;
         }

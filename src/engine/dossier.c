@@ -219,12 +219,9 @@ char *mce_dup(const char *s)
     return s ? mc_strndup(s, strlen(s)) : NULL;
 }
 
-char *mce_dos_dup(mce_dos *d, const char *s)
+/* A copy of s, of length len, that d will own (mce_dos_dup). */
+static char *dos_dup_len(mce_dos *d, const char *s, size_t len)
 {
-    if (s == NULL) {
-        return NULL;
-    }
-    size_t len = strlen(s);
     mce_spare *sp = &d->spare;
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < sp->n; i++) {
@@ -241,6 +238,11 @@ char *mce_dos_dup(mce_dos *d, const char *s)
     sp->cap[best] = sp->cap[sp->n];
     memcpy(out, s, len + 1);
     return out;
+}
+
+char *mce_dos_dup(mce_dos *d, const char *s)
+{
+    return s != NULL ? dos_dup_len(d, s, strlen(s)) : NULL;
 }
 
 int mce_set_str(char **slot, const char *s)
@@ -268,18 +270,18 @@ int mce_set_str(char **slot, const char *s)
 
 int mce_dos_set(mce_dos *d, char **slot, const char *s)
 {
+    size_t len = s != NULL ? strlen(s) : 0;
     if (s != NULL && *slot != NULL) {
         if (mce_same_name(*slot, s)) {
             return 0;
         }
-        size_t len = strlen(s);
         if (len <= strlen(*slot)) {
             memcpy(*slot, s, len + 1);
             return 0;
         }
     }
     char *p = NULL;
-    if (s != NULL && (p = mce_dos_dup(d, s)) == NULL) {
+    if (s != NULL && (p = dos_dup_len(d, s, len)) == NULL) {
         return MC_ENOMEM;
     }
     spare_put(d, *slot);

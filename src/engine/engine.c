@@ -1267,7 +1267,11 @@ int mce_fire(mc_engine *e, mce_dos *d, const mc_fire *f, char warning[256], mce_
         d->subject_changed = false;
     }
     int rc = run_fire(&o, d, rf, err);
-    memcpy(warning, o.warning, strlen(o.warning) + 1);
+    if (o.warning[0] != '\0') {
+        memcpy(warning, o.warning, strlen(o.warning) + 1);
+    } else {
+        warning[0] = '\0';
+    }
     return rc;
 }
 
