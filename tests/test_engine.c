@@ -4455,6 +4455,138 @@ static void test_engine__an_event_takes_its_roles_first_transition_whose_guard_h
     mc_catalogue_free(cat);
 }
 
+/* Submits a dossier of p into lv and fires event as role, given the transition t (or NULL): the
+ * state it ends in, or the refusal in *res. */
+static const char *go_via(mc_engine *e, mc_live *lv, const char *event, const char *role,
+                          const mc_transition *t, mc_result *res)
+{
+    mc_submit s = {.procedure = "p", .channel = "online", .now = 1751508000};
+    assert_int_equal(mc_live_submit(e, lv, &s, res, NULL), 0);
+    mc_fire f = MC_FIRE_INIT;
+    f.event = event;
+    f.role = role;
+    f.now = s.now + 60;
+    f.transition = t;
+    int rc = mc_live_fire(e, lv, &f, res, NULL);
+    assert_true(rc == 0 || rc == MC_EREFUSED);
+    mc_dossier dv;
+    assert_int_equal(mc_live_view(lv, &dv), 0);
+    return rc == 0 ? dv.state->name : NULL;
+}
+
+/* Events are interned per state when it is built (the transitions of one event share an id,
+ * the id of its first); a fire given the transition its caller chose takes what the names
+ * would (the first transition of the event open to the role whose guard holds), and one of
+ * another event or outside the state is ignored. */
+static void test_engine__a_fire_given_its_transition_chooses_as_the_names_do(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(same_event_text, &cat, &diags), 0);
+    free(diags);
+    const mc_procedure *p = mc_catalogue_procedure(cat, "p", mc_date_from_ymd(2025, 7, 3));
+    assert_non_null(p);
+    const mc_state *a = p->machine.states[p->machine.initial];
+    assert_int_equal(a->non, 6);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(a->on[i].event_id, 1); /* go */
+    }
+    assert_int_equal(a->on[4].event_id, 5); /* stay */
+    assert_int_equal(a->on[5].event_id, 6); /* show */
+    mc_rules *yes = rules_of("function yes(d) return true end\n"
+                             "function no(d) return false, 'no says no' end\n"
+                             "function show(d) return false, d.submitted .. ' ' .. d.version end\n");
+    mc_engine *e;
+    mc_live *lv;
+    assert_int_equal(mc_engine_open_volatile(&e, cat, yes, NULL, NULL, NULL), 0);
+    assert_int_equal(mc_live_new(&lv), 0);
+    mc_result res;
+    /* e's transition given, d's guard holds first: d, as by names */
+    assert_string_equal(go_via(e, lv, "go", "clerk", &a->on[3], &res), "d");
+    assert_string_equal(go_via(e, lv, "go", "head", &a->on[0], &res), "d");
+    assert_string_equal(go_via(e, lv, "stay", "clerk", &a->on[4], &res), "a");
+    /* a transition of another event, or one outside the state: the names decide */
+    assert_string_equal(go_via(e, lv, "go", "clerk", &a->on[4], &res), "d");
+    mc_transition elsewhere = a->on[4];
+    assert_string_equal(go_via(e, lv, "stay", "clerk", &elsewhere, &res), "a");
+    /* refusals say what they say by names */
+    assert_null(go_via(e, lv, "go", "applicant", &a->on[3], &res));
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    assert_string_equal(res.message, "role 'applicant' may not fire 'go' in state 'a' "
+                                     "(head, clerk, clerk, head, clerk may)");
+    assert_null(go_via(e, lv, "stay", "head", &a->on[4], &res));
+    assert_int_equal(res.refusal, MC_REFUSED_ROLE);
+    assert_null(go_via(e, lv, "show", "clerk", &a->on[5], &res));
+    assert_string_equal(res.message, "'show' is not allowed now: 2025-07-03T09:00 2025-07-01");
+    mc_live_free(lv);
+    mc_engine_close(e);
+    mc_rules_free(yes);
+    mc_catalogue_free(cat);
+}
+
+/* An mc_live reuses what its dossier held for the next one: nothing of a dossier is seen in
+ * the next (its fields, its state), and a refused submission leaves no dossier. */
+static void test_engine__a_live_dossier_starts_afresh_in_reused_room(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(same_event_text, &cat, &diags), 0);
+    free(diags);
+    mc_rules *yes = rules_of("function yes(d) return true end\n"
+                             "function no(d) return false end\n"
+                             "function show(d) return false, d.fields.x or 'none' end\n");
+    mc_engine *e;
+    mc_live *lv;
+    assert_int_equal(mc_engine_open_volatile(&e, cat, yes, NULL, NULL, NULL), 0);
+    assert_int_equal(mc_live_new(&lv), 0);
+    mc_kv fields[] = {{"x", "a value longer than the next one"}};
+    mc_submit s = {.procedure = "p", .fields = fields, .nfields = 1, .now = 1751508000};
+    mc_result res;
+    mc_dossier dv;
+    for (int round = 0; round < 3; round++) {
+        s.nfields = round == 1 ? 0 : 1;
+        fields[0].value = round == 2 ? "short" : "a value longer than the next one";
+        assert_int_equal(mc_live_submit(e, lv, &s, &res, NULL), 0);
+        assert_int_equal(mc_live_view(lv, &dv), 0);
+        assert_string_equal(dv.state->name, "a");
+        assert_string_equal(dv.channel, "counter");
+        if (round == 1) {
+            assert_null(dv.values[0]);
+        } else {
+            assert_string_equal(dv.values[0], fields[0].value);
+        }
+        mc_fire f = MC_FIRE_INIT;
+        f.event = "show";
+        f.role = "clerk";
+        f.now = s.now + 60;
+        assert_int_equal(mc_live_fire(e, lv, &f, &res, NULL), MC_EREFUSED);
+        assert_string_equal(res.message, round == 1   ? "'show' is not allowed now: none"
+                                         : round == 2 ? "'show' is not allowed now: short"
+                                                      : "'show' is not allowed now: a value "
+                                                        "longer than the next one");
+        f.event = "go";
+        assert_int_equal(mc_live_fire(e, lv, &f, &res, NULL), 0);
+        assert_int_equal(mc_live_view(lv, &dv), 0);
+        assert_string_equal(dv.state->name, "d");
+        assert_true(dv.final);
+    }
+    s.channel = "pigeon";
+    assert_int_equal(mc_live_submit(e, lv, &s, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.code, "channel.unknown");
+    assert_int_equal(mc_live_view(lv, &dv), MC_ENOTFOUND);
+    s.channel = "post";
+    assert_int_equal(mc_live_submit(e, lv, &s, &res, NULL), 0);
+    assert_int_equal(mc_live_view(lv, &dv), 0);
+    assert_string_equal(dv.channel, "post");
+    assert_false(dv.final);
+    mc_live_free(lv);
+    mc_engine_close(e);
+    mc_rules_free(yes);
+    mc_catalogue_free(cat);
+}
+
 /* More rules than the engine remembers, each resolved again when its turn comes. */
 static void test_engine__more_rules_than_the_engine_remembers(void **state)
 {
@@ -4582,6 +4714,8 @@ int main(void)
         cmocka_unit_test(test_engine__a_row_names_its_applicant),
         cmocka_unit_test(test_engine__a_row_names_its_applicant_out_of_memory),
         cmocka_unit_test(test_engine__an_event_takes_its_roles_first_transition_whose_guard_holds),
+        cmocka_unit_test(test_engine__a_fire_given_its_transition_chooses_as_the_names_do),
+        cmocka_unit_test(test_engine__a_live_dossier_starts_afresh_in_reused_room),
         cmocka_unit_test(test_engine__more_rules_than_the_engine_remembers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1520,6 +1520,65 @@ static void test_rules__reads_report_what_a_call_read(void **state)
     mc_rules_free(r);
 }
 
+/* pairs over the view allocates no iterator: its iterator is stateless, as next is (the entry
+ * after a key; nothing after the last or after a key the list has not), nested loops over one
+ * list each see it whole; and d.version and d.submitted are asked of the view's texts, only
+ * when a rule reads them. */
+static const char iter_lua[] =
+    "function steps(d)\n"
+    "  local f, s, c = pairs(d.documents)\n"
+    "  local k1, v1 = f(s, c)\n"
+    "  local k2, v2 = f(s, k1)\n"
+    "  local k3 = f(s, k2)\n"
+    "  local k4 = f(s, 'nobody')\n"
+    "  local n = 0\n"
+    "  for a in pairs(d.documents) do for b in pairs(d.documents) do n = n + 1 end end\n"
+    "  return false, k1 .. '=' .. v1 .. ' ' .. k2 .. '=' .. v2 .. ' ' .. tostring(k3) .. ' '\n"
+    "    .. tostring(k4) .. ' ' .. n\n"
+    "end\n"
+    "function plain(d) return d.procedure == 'p' end\n"
+    "function texts(d) return false, d.version .. ' ' .. d.submitted end\n";
+
+static int texts_asked;
+
+static void texts_of(void *ud, const char **version, const char **submitted)
+{
+    (void)ud;
+    texts_asked++;
+    *version = "2025-07-01";
+    *submitted = "2025-07-03T09:00";
+}
+
+static void test_rules__view_iterators_and_texts(void **state)
+{
+    (void)state;
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, &calm, NULL), 0);
+    assert_int_equal(
+        mc_rules_load_buffer(r, "it", "rules/it.lua", iter_lua, sizeof iter_lua - 1, NULL, NULL),
+        0);
+    const mc_rule *steps, *plain, *texts;
+    assert_int_equal(mc_rules_resolve(r, "it", "steps", &steps, NULL), 0);
+    assert_int_equal(mc_rules_resolve(r, "it", "plain", &plain, NULL), 0);
+    assert_int_equal(mc_rules_resolve(r, "it", "texts", &texts, NULL), 0);
+    mc_view_document docs[] = {{"birth-notice", "provided"}, {"marriage-certificate", "asked"}};
+    mc_rule_view view = {.procedure = "p", .documents = docs, .ndocuments = 2};
+    bool ok = true;
+    char why[200];
+    assert_int_equal(mc_rules_cond(r, steps, &view, &ok, why, sizeof why, NULL), 0);
+    assert_false(ok);
+    assert_string_equal(why, "birth-notice=provided marriage-certificate=asked nil nil 4");
+    view.texts = texts_of;
+    texts_asked = 0;
+    assert_int_equal(mc_rules_cond(r, plain, &view, &ok, why, sizeof why, NULL), 0);
+    assert_true(ok);
+    assert_int_equal(texts_asked, 0);
+    assert_int_equal(mc_rules_cond(r, texts, &view, &ok, why, sizeof why, NULL), 0);
+    assert_string_equal(why, "2025-07-01 2025-07-03T09:00");
+    assert_int_equal(texts_asked, 2);
+    mc_rules_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1552,6 +1611,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules__fees_amount_reads_the_schedule_in_force, setup,
                                         teardown),
         cmocka_unit_test(test_rules__reads_report_what_a_call_read),
+        cmocka_unit_test(test_rules__view_iterators_and_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

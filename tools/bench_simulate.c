@@ -51,6 +51,16 @@ static const char guards_lua[] = "function approvable(d)\n"
                                  "  return n >= 2\n"
                                  "end\n";
 
+/* The next citizen id: id (12 digits) plus one, as "%012ld" of the next i writes it, without
+ * printf: the harness's own cost stays out of the engine's figure (the XState peer formats
+ * nothing). */
+static void id_next(char id[13])
+{
+    for (int k = 11; k >= 0 && ++id[k] > '9'; k--) {
+        id[k] = '0';
+    }
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -61,6 +71,10 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 20000;
+    if (n < 1 || n >= 1000000000000L) {
+        fprintf(stderr, "bench_simulate: DOSSIERS must be 1 to 999999999999\n");
+        return 2;
+    }
     mc_catalogue *cat;
     mc_diags *d;
     mc_diags_new(&d);
@@ -92,10 +106,12 @@ int main(int argc, char **argv)
     const char *attach[] = {"birth-notice", "marriage-certificate"};
     long returned = 0;
     int64_t t = 1751508000; /* 2025-07-03, a Thursday */
+    char id[13] = "000000000000";
     double t0 = now_s();
     for (long i = 0; i < n; i++) {
-        char id[24];
-        snprintf(id, sizeof id, "%012ld", i);
+        if (i > 0) {
+            id_next(id);
+        }
         mc_kv fields[] = {{"citizen-id", id}, {"married", "true"}};
         mc_submit s = {.procedure = "birth",
                        .fields = fields,

@@ -202,6 +202,10 @@ typedef struct mc_transition {
     mc_fixed chance;   /* percent */
     mc_pos pos;        /* of the event */
     mc_pos target_pos; /* of the target state's name */
+    /* The event interned in its state: 1 + the index in the state's `on` of its first
+     * transition with the same event, so that the transitions of one event share it and are
+     * found from there by integer (the engine's firing); 0: not interned (names compared). */
+    uint32_t event_id;
 } mc_transition;
 
 typedef struct mc_timer {

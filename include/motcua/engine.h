@@ -222,12 +222,22 @@ typedef struct mc_fire {
     int64_t now;
     const char *request_id;
     const char *user; /* who asked, recorded with the events; or NULL */
+    /* Or NULL (the default): the event and role are found by their names in the dossier's
+     * state. Else a transition of the state the dossier is in when the event fires (after its
+     * due timers) whose event is `event` and one of whose roles is `role`, as a simulator that
+     * chose it holds it (mc_live_allows): the names are then not looked up, and the
+     * transitions of the event are matched by integer (mc_transition.event_id). It only spares
+     * the look-up: the transition taken is the one the names would choose (the first of the
+     * event, open to the role, whose condition holds), and a transition of another state (a
+     * timer moved the dossier) or of another event is ignored. Not part of a request's
+     * fingerprint. */
+    const mc_transition *transition;
 } mc_fire;
 
 #define MC_FIRE_INIT                                                                               \
     {                                                                                              \
         .dossier = 0, .event = NULL, .role = NULL, .payload = MC_PAYLOAD_INIT, .now = 0,           \
-        .request_id = NULL, .user = NULL                                                           \
+        .request_id = NULL, .user = NULL, .transition = NULL                                       \
     }
 
 typedef struct mc_apology {

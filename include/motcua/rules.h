@@ -142,6 +142,11 @@ typedef struct mc_rule_view {
     const mc_catalogue *catalogue;
     /* what the calls read; NULL (the default): nothing is recorded, at no cost */
     mc_rule_reads *reads;
+    /* NULL (the default): d.version and d.submitted are version and submitted. Else they are
+     * asked of texts(ud, &version, &submitted) when a call reads one of them, for a caller
+     * that writes them only when a rule reads them; the pointers set live as long as the
+     * view. */
+    void (*texts)(void *ud, const char **version, const char **submitted);
 } mc_rule_view;
 
 /* Runs a condition or guard: *result is its truth; a guard returning false, "reason" puts the

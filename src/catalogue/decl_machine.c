@@ -362,6 +362,22 @@ static void check_state(mcb_builder *b, state_build *sb)
     }
 }
 
+/* Gives each transition of s its event's id in s (mc_transition.event_id), once, when the state
+ * is built: the names are compared here so that firing compares integers. */
+static void intern_events(mc_state *s)
+{
+    mc_transition *on = (mc_transition *)s->on;
+    for (size_t i = 0; i < s->non; i++) {
+        on[i].event_id = (uint32_t)i + 1;
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(on[k].event, on[i].event) == 0) {
+                on[i].event_id = on[k].event_id;
+                break;
+            }
+        }
+    }
+}
+
 mc_state *mcb_build_state(mcb_builder *b, const mc_node *n)
 {
     const mc_token *t = &n->toks[1];
@@ -393,6 +409,7 @@ mc_state *mcb_build_state(mcb_builder *b, const mc_node *n)
         mcb_push(b, &b->broken, s);
     }
     check_state(b, &sb);
+    intern_events(s);
     return s;
 }
 

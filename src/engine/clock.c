@@ -7,15 +7,6 @@
 
 /* ==== clock, timers and states =========================================================== */
 
-mc_localtime mce_loc(const mce_dos *d, int64_t utc)
-{
-    return mc_calendar_to_local(d->cal, utc);
-}
-
-int64_t mce_utc(const mce_dos *d, mc_localtime t)
-{
-    return mc_calendar_to_utc(d->cal, t);
-}
 
 static int64_t start_clock(const mce_dos *d, int64_t at)
 {
@@ -104,10 +95,6 @@ int mce_uncovered(const mce_dos *d)
                                  mc_calendar_date(mce_loc(d, last)));
 }
 
-bool mce_clock_running(const mce_dos *d)
-{
-    return d->clk == MC_CLOCK_RUNNING;
-}
 
 static int64_t overdue_at(const mce_dos *d)
 {
@@ -130,6 +117,9 @@ static int64_t next_try(const mce_dos *d)
  * mce_next_timer and overdue_at say now: the earliest of them and of the next try. */
 static void set_wake(mce_dos *d, int64_t t, int64_t o)
 {
+    if (d->events == NULL) {
+        return; /* a volatile dossier: no store schedules its wake */
+    }
     int64_t r = next_try(d);
     int64_t w = t == MC_NONE ? o : (o == MC_NONE || t < o ? t : o);
     d->row.wake = w == MC_NONE ? r : (r == MC_NONE || w < r ? w : r);
@@ -137,6 +127,9 @@ static void set_wake(mce_dos *d, int64_t t, int64_t o)
 
 void mce_update_wake(mce_dos *d)
 {
+    if (d->events == NULL) {
+        return; /* as set_wake */
+    }
     size_t which;
     set_wake(d, mce_next_timer(d, &which), overdue_at(d));
 }
@@ -279,7 +272,7 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         if (!mce_clock_running(d) && !was_paused) {
             d->row.late = d->row.overdue ? 1 : 0;
         }
-        if (mce_set_str(&d->row.outcome, mc_outcome_name(s->outcome)) != 0) {
+        if (mce_row_name(d, &d->row.outcome, mc_outcome_name(s->outcome)) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         d->row.due = MC_NONE;
@@ -333,7 +326,7 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         d->original_due = MC_NONE;
         d->ext_days = 0;
     }
-    if (mce_set_str(&d->row.clock, clock) != 0 || mce_set_str(&d->row.state, s->name) != 0) {
+    if (mce_row_name(d, &d->row.clock, clock) != 0 || mce_row_name(d, &d->row.state, s->name) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     d->state = to;

@@ -13,9 +13,8 @@
 
 /* Checks a value for field f: 0, or MC_EREFUSED with the refusal in rf, or MC_ENOMEM when the
  * check ran out of memory. */
-static int check_value(const mc_field *f, const char *v, mce_refusal *rf)
+static int check_value(const mc_field *f, const char *v, size_t n, mce_refusal *rf)
 {
-    size_t n = strlen(v);
     char why[200];
     if (n == 0 && f->required) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "field.empty", 1, f->name);
@@ -99,13 +98,14 @@ int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_er
         }
         /* JSON holds only UTF-8: a value that is not would be lost from the row and its event
          * (json_string returns NULL), so it is refused, as a note is. */
-        size_t bad = mc_utf8_invalid_at(kv[i].value, strlen(kv[i].value));
+        size_t len = strlen(kv[i].value);
+        size_t bad = mc_utf8_invalid_at(kv[i].value, len);
         if (bad != SIZE_MAX) {
             char at[24];
             snprintf(at, sizeof at, "%zu", bad + 1);
             return mce_refuse(rf, MC_REFUSED_OTHER, "field.not-utf8", 2, kv[i].key, at);
         }
-        int rc = check_value(&d->p->fields[k], kv[i].value, rf);
+        int rc = check_value(&d->p->fields[k], kv[i].value, len, rf);
         if (rc != 0) {
             return rc == MC_ENOMEM ? mc_error_set(err, MC_ENOMEM, "out of memory") : rc;
         }
@@ -115,7 +115,7 @@ int mce_set_fields(mce_dos *d, const mc_kv *kv, size_t n, mce_refusal *rf, mc_er
     }
     for (size_t i = 0; i < n; i++) {
         int k = i < 64 ? found[i] : mce_field_index(d->p, kv[i].key);
-        if (mce_set_str(&d->values[k], kv[i].value) != 0) {
+        if (mce_dos_set(d, &d->values[k], kv[i].value) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         /* The queue's search finds the dossier by this name: the store keeps it folded. */
@@ -245,9 +245,21 @@ void mce_view_free(mce_view_buf *vb)
     }
 }
 
+/* mc_rule_view.texts of an engine's view: d's texts, written into its cache the first time a
+ * rule reads one (and kept there for the dossier's next rules). */
+static void view_texts(void *ud, const char **version, const char **submitted)
+{
+    mce_view_buf *vb = ud;
+    mce_keep_view_texts(vb->d);
+    *version = vb->d->view_version;
+    *submitted = vb->d->view_submitted_text;
+}
+
 int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
 {
-    memset(vb, 0, sizeof *vb);
+    /* Only what the view reads is set: the rooms stay as they are (a few KiB a rule call). */
+    mc_rule_view *v = &vb->view;
+    memset(v, 0, sizeof *v);
     vb->fields = vb->field_room;
     vb->docs = vb->doc_room;
     if (d->p->nfields > MCE_VIEW_INLINE &&
@@ -263,14 +275,12 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
         return MC_ENOMEM;
     }
     vb->e = e;
-    mc_rule_view *v = &vb->view;
-    mce_view_texts(d, vb->version, vb->submitted);
+    vb->d = (mce_dos *)d; /* only its cache of texts is written (view_texts) */
     v->procedure = d->p->name;
-    v->version = vb->version;
+    v->texts = view_texts;
     v->subject = d->row.subject;
     v->state = d->row.state;
     v->channel = d->row.channel;
-    v->submitted = vb->submitted;
     v->calendar = d->cal;
     v->catalogue = e->cat; /* fees.amount reads the engine's own fee schedules */
     v->registry_holds = view_holds;
@@ -287,6 +297,7 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
         }
         mc_view_field *f = &vb->fields[v->nfields++];
         f->name = d->p->fields[i].name;
+        f->value = (mc_val){.kind = MC_VAL_TEXT};
         switch (d->p->fields[i].type) {
         case MC_FIELD_INTEGER:
         case MC_FIELD_MONEY:

@@ -7,6 +7,7 @@
 #include "base/json.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,33 +124,125 @@ int mce_set_reason(mce_req_state *s, const char *code, size_t nargs, ...)
 
 /* ==== dossier in memory ================================================================== */
 
-void mce_dos_free(mce_dos *d)
+/* Keeps string str (NULL: nothing) among d's spare ones, or frees it when they are full. */
+static void spare_put(mce_dos *d, char *str)
 {
+    if (str == NULL) {
+        return;
+    }
+    mce_spare *sp = &d->spare;
+    if (sp->n == MCE_SPARE) {
+        mc_free(str);
+        return;
+    }
+    sp->s[sp->n] = str;
+    sp->cap[sp->n++] = strlen(str) + 1;
+}
+
+/* Empties d: what it owns is freed, or (keep) its strings become spare ones and its rooms of
+ * values and requirements stay, zeroed, for the next dossier set up in it. */
+static void dos_clear(mce_dos *d, bool keep)
+{
+    void (*drop)(mce_dos *, char *) = keep ? spare_put : NULL;
+#define DROP(str) (drop ? drop(d, (str)) : mc_free(str))
+    mc_dossier_row *r = &d->row;
+    if (d->names_borrowed) {
+        r->procedure = r->agency = r->channel = NULL;
+        r->state = r->clock = r->outcome = NULL;
+    }
     if (d->p != NULL) {
         for (size_t i = 0; d->values && i < d->p->nfields; i++) {
-            mc_free(d->values[i]);
+            DROP(d->values[i]);
         }
         for (size_t i = 0; d->reqs && i < d->p->nrequires; i++) {
-            mce_clear_reason(&d->reqs[i]);
-            mc_free(d->reqs[i].registry);
-            mc_free(d->reqs[i].record);
-            json_decref(d->reqs[i].lookup);
+            mce_req_state *q = &d->reqs[i];
+            if (q->reason != NULL || q->reason_code != NULL || q->nreason_args > 0) {
+                mce_clear_reason(q);
+            }
+            DROP(q->registry);
+            DROP(q->record);
+            json_decref(q->lookup);
         }
     }
-    mc_free(d->values);
-    mc_free(d->reqs);
-    mc_free(d->former_subject);
-    mc_dossier_row_clear(&d->row);
+    DROP(d->former_subject);
+    DROP(r->subject);
+    DROP(r->version);
+    r->subject = r->version = NULL;
+#undef DROP
+    if (d->names_borrowed) {
+        /* what a volatile row may own besides: not the eleven frees of mc_dossier_row_clear */
+        mc_free(r->apology);
+        mc_free(r->data);
+        mc_free(r->applicant);
+    } else {
+        mc_dossier_row_clear(r);
+    }
     json_decref(d->events);
     json_decref(d->tickets);
     json_decref(d->reads);
     json_decref(d->looks);
-    memset(d, 0, sizeof *d);
+    if (!keep) {
+        mc_free(d->values);
+        mc_free(d->reqs);
+        for (size_t i = 0; i < d->spare.n; i++) {
+            mc_free(d->spare.s[i]);
+        }
+        memset(d, 0, sizeof *d);
+        return;
+    }
+    /* Only the used part of the rooms is cleared: what lies beyond was cleared before. */
+    char **values = d->values;
+    mce_req_state *reqs = d->reqs;
+    if (values != NULL && d->p != NULL) {
+        memset(values, 0, (d->p->nfields ? d->p->nfields : 1) * sizeof *values);
+    }
+    if (reqs != NULL && d->p != NULL) {
+        memset(reqs, 0, (d->p->nrequires ? d->p->nrequires : 1) * sizeof *reqs);
+    }
+    memset(d, 0, offsetof(mce_dos, values_cap)); /* the rooms' sizes and the spares stay */
+    d->values = values;
+    d->reqs = reqs;
+}
+
+void mce_dos_free(mce_dos *d)
+{
+    dos_clear(d, false);
+}
+
+void mce_dos_reset(mce_dos *d)
+{
+    dos_clear(d, true);
 }
 
 char *mce_dup(const char *s)
 {
     return s ? mc_strndup(s, strlen(s)) : NULL;
+}
+
+/* A copy of s, of length len, that d will own (mce_dos_dup). */
+static char *dos_dup_len(mce_dos *d, const char *s, size_t len)
+{
+    mce_spare *sp = &d->spare;
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < sp->n; i++) {
+        if (sp->cap[i] > len && (best == SIZE_MAX || sp->cap[i] < sp->cap[best])) {
+            best = i;
+        }
+    }
+    if (best == SIZE_MAX) {
+        return mc_strndup(s, len);
+    }
+    char *out = sp->s[best];
+    sp->n--;
+    sp->s[best] = sp->s[sp->n];
+    sp->cap[best] = sp->cap[sp->n];
+    memcpy(out, s, len + 1);
+    return out;
+}
+
+char *mce_dos_dup(mce_dos *d, const char *s)
+{
+    return s != NULL ? dos_dup_len(d, s, strlen(s)) : NULL;
 }
 
 int mce_set_str(char **slot, const char *s)
@@ -175,6 +268,42 @@ int mce_set_str(char **slot, const char *s)
     return 0;
 }
 
+int mce_dos_set(mce_dos *d, char **slot, const char *s)
+{
+    size_t len = s != NULL ? strlen(s) : 0;
+    if (s != NULL && *slot != NULL) {
+        if (mce_same_name(*slot, s)) {
+            return 0;
+        }
+        if (len <= strlen(*slot)) {
+            memcpy(*slot, s, len + 1);
+            return 0;
+        }
+    }
+    char *p = NULL;
+    if (s != NULL && (p = dos_dup_len(d, s, len)) == NULL) {
+        return MC_ENOMEM;
+    }
+    spare_put(d, *slot);
+    *slot = p;
+    return 0;
+}
+
+
+/* Makes *room hold n zeroed elements of size each, in the room it has (*cap elements) or a
+ * new one. */
+static int room_for(void **room, size_t *cap, size_t n, size_t size)
+{
+    if (*room != NULL && *cap >= n) {
+        memset(*room, 0, n * size);
+        return 0;
+    }
+    mc_free(*room);
+    *room = mc_calloc(n, size);
+    *cap = *room != NULL ? n : 0;
+    return *room != NULL ? 0 : MC_ENOMEM;
+}
+
 int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record)
 {
     d->p = p;
@@ -182,16 +311,23 @@ int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record)
     d->clk = MC_CLOCK_STOPPED;
     d->paused_due = MC_NONE;
     d->original_due = MC_NONE;
-    d->values = mc_calloc(p->nfields ? p->nfields : 1, sizeof *d->values);
-    d->reqs = mc_calloc(p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
+    d->names_borrowed = !record;
+    void *values = d->values, *reqs = d->reqs;
+    int rc = room_for(&values, &d->values_cap, p->nfields ? p->nfields : 1, sizeof *d->values);
+    d->values = values;
+    rc |= room_for(&reqs, &d->reqs_cap, p->nrequires ? p->nrequires : 1, sizeof *d->reqs);
+    d->reqs = reqs;
+    if (rc != 0) {
+        return MC_ENOMEM;
+    }
     if (!record) {
-        return d->values && d->reqs ? 0 : MC_ENOMEM;
+        return 0;
     }
     d->events = json_array();
     d->tickets = json_array();
     d->reads = json_array();
     d->looks = json_array();
-    return d->values && d->reqs && d->events && d->tickets && d->reads && d->looks ? 0 : MC_ENOMEM;
+    return d->events && d->tickets && d->reads && d->looks ? 0 : MC_ENOMEM;
 }
 
 static int dup_into(char **dst, const char *src)
@@ -223,12 +359,21 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
     const mc_dossier_row *o = &src->row;
     r->procedure = r->version = r->agency = r->subject = r->channel = NULL;
     r->state = r->outcome = r->clock = r->apology = r->data = r->applicant = NULL;
-    int rc = dup_into(&r->procedure, o->procedure) | dup_into(&r->version, o->version) |
-             dup_into(&r->agency, o->agency) | dup_into(&r->subject, o->subject) |
-             dup_into(&r->channel, o->channel) | dup_into(&r->state, o->state) |
-             dup_into(&r->outcome, o->outcome) | dup_into(&r->clock, o->clock) |
+    int rc = dup_into(&r->version, o->version) | dup_into(&r->subject, o->subject) |
              dup_into(&r->apology, o->apology) | dup_into(&r->data, o->data) |
              dup_into(&r->applicant, o->applicant);
+    if (dst->names_borrowed) { /* as src's (mce_dos_alloc: both record no events) */
+        r->procedure = o->procedure;
+        r->agency = o->agency;
+        r->channel = o->channel;
+        r->state = o->state;
+        r->outcome = o->outcome;
+        r->clock = o->clock;
+    } else {
+        rc |= dup_into(&r->procedure, o->procedure) | dup_into(&r->agency, o->agency) |
+              dup_into(&r->channel, o->channel) | dup_into(&r->state, o->state) |
+              dup_into(&r->outcome, o->outcome) | dup_into(&r->clock, o->clock);
+    }
     for (size_t i = 0; i < src->p->nfields; i++) {
         rc |= dup_into(&dst->values[i], src->values[i]);
     }
@@ -303,16 +448,6 @@ void mce_keep_view_texts(mce_dos *d)
     d->view_cal = d->cal;
     d->view_p = d->p;
     d->view_submitted = d->row.submitted;
-}
-
-void mce_view_texts(const mce_dos *d, char version[11], char submitted[17])
-{
-    if (view_texts_hold(d)) {
-        memcpy(version, d->view_version, sizeof d->view_version);
-        memcpy(submitted, d->view_submitted_text, sizeof d->view_submitted_text);
-    } else {
-        write_view_texts(d, version, submitted);
-    }
 }
 
 const mc_procedure *mce_find_version(const mc_catalogue *cat, const char *name, const char *version)
@@ -728,10 +863,6 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
     return 0;
 }
 
-const mc_state *mce_cur(const mce_dos *d)
-{
-    return d->p->machine.states[d->state];
-}
 
 void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
 {

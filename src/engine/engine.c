@@ -75,15 +75,24 @@ void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *ru
     e->cat = cat;
     e->rules = rules;
     e->nhits = 0; /* resolved by the rules replaced */
+    e->last_proc = NULL;
 }
 
 int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
              mc_error *err)
 {
+    for (size_t i = 0; i < e->nhits; i++) {
+        if (e->hits[i].module == module && e->hits[i].function == function) {
+            *out = e->hits[i].rule;
+            return 0;
+        }
+    }
     size_t ml = strlen(module), fl = strlen(function);
     for (size_t i = 0; i < e->nhits; i++) {
         const char *k = e->hits[i].key;
         if (memcmp(k, module, ml + 1) == 0 && memcmp(k + ml + 1, function, fl + 1) == 0) {
+            e->hits[i].module = module;
+            e->hits[i].function = function;
             *out = e->hits[i].rule;
             return 0;
         }
@@ -95,6 +104,8 @@ int mce_rule(mc_engine *e, const char *module, const char *function, const mc_ru
         memcpy(h->key, module, ml + 1);
         memcpy(h->key + ml + 1, function, fl + 1);
         h->rule = *out;
+        h->module = module;
+        h->function = function;
     }
     return rc;
 }
@@ -583,8 +594,20 @@ static int version_in_force(mc_engine *e, const mc_submit *s, const mc_procedure
                             mce_refusal *rf)
 {
     mc_date today = mc_calendar_today(default_cal(e), s->now);
+    if (e->last_proc != NULL && e->last_day == today && s->procedure != NULL &&
+        strcmp(e->last_name, s->procedure) == 0) {
+        *out = e->last_proc; /* the same procedure on the same day: found as before */
+        return 0;
+    }
     *out = mc_catalogue_procedure(e->cat, s->procedure, today);
     if (*out != NULL) {
+        size_t n = strlen(s->procedure);
+        if (n < sizeof e->last_name) { /* remembered for the next submission */
+            memcpy(e->last_name, s->procedure, n + 1);
+            e->last_day = today;
+            e->last_proc = *out;
+            mce_version_text(*out, e->last_version);
+        }
         return 0; /* a version in force: the procedure is known */
     }
     size_t nv;
@@ -692,10 +715,15 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
     if (version_in_force(e, s, &p, rf) != 0) {
         return MC_EREFUSED;
     }
-    const char *channel = s->channel ? s->channel : "counter";
-    if (strcmp(channel, "online") != 0 && strcmp(channel, "counter") != 0 &&
-        strcmp(channel, "post") != 0) {
-        return mce_refuse(rf, MC_REFUSED_OTHER, "channel.unknown", 1, channel);
+    /* The channel as one of the static names (a volatile dossier borrows it). */
+    static const char *const channels[] = {"online", "counter", "post"};
+    const char *channel = NULL;
+    const char *asked = s->channel ? s->channel : "counter";
+    for (size_t i = 0; i < sizeof channels / sizeof channels[0] && channel == NULL; i++) {
+        channel = strcmp(asked, channels[i]) == 0 ? channels[i] : NULL;
+    }
+    if (channel == NULL) {
+        return mce_refuse(rf, MC_REFUSED_OTHER, "channel.unknown", 1, asked);
     }
     if (mce_dos_alloc(d, p, e->st != NULL) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -709,24 +737,32 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
             return mce_refuse(rf, MC_REFUSED_OTHER, "field.required", 1, p->fields[i].name);
         }
     }
+    int attached[16]; /* the requirement of each of the first attachments, or -1 */
     for (size_t i = 0; i < s->nattach; i++) {
-        if (mc_catalogue_document(e->cat, s->attach[i]) == NULL) {
+        /* A document the procedure requires is the catalogue's: no look-up by name. */
+        int k = mce_req_index(p, s->attach[i]);
+        if (i < sizeof attached / sizeof attached[0]) {
+            attached[i] = k;
+        }
+        if (k < 0 && mc_catalogue_document(e->cat, s->attach[i]) == NULL) {
             return mce_refuse(rf, MC_REFUSED_OTHER, "document.unknown", 1, s->attach[i]);
         }
     }
     char version[11];
-    mce_version_text(p, version);
+    if (p == e->last_proc) {
+        memcpy(version, e->last_version, sizeof version); /* written when it was found */
+    } else {
+        mce_version_text(p, version);
+    }
     mc_dossier_row *r = &d->row;
-    r->procedure = mce_dup(p->name);
-    r->version = mce_dup(version);
-    r->agency = mce_dup(p->agency);
-    r->subject = p->subject ? mce_dup(d->values[p->subject - p->fields]) : NULL;
-    r->channel = mce_dup(channel);
+    rc = mce_row_name(d, &r->procedure, p->name) | mce_row_name(d, &r->agency, p->agency) |
+         mce_row_name(d, &r->channel, channel);
+    r->version = mce_dos_dup(d, version);
+    r->subject = p->subject ? mce_dos_dup(d, d->values[p->subject - p->fields]) : NULL;
     r->late = -1;
     r->submitted = r->entered = s->now;
     r->due = r->left = r->finished = r->fee = r->wake = MC_NONE;
-    if (!r->procedure || !r->version || !r->channel || (p->agency && !r->agency) ||
-        (p->subject && d->values[p->subject - p->fields] && !r->subject)) {
+    if (rc != 0 || !r->version || (p->subject && d->values[p->subject - p->fields] && !r->subject)) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     if ((rc = mce_resolve(e, d, rf, err)) != 0) {
@@ -735,7 +771,8 @@ static int decide_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refus
     /* What the applicant attached is provided — unless a registry already supplies it:
      * attaching a fetched document is allowed and changes nothing (§5.1). */
     for (size_t i = 0; i < s->nattach; i++) {
-        int k = mce_req_index(p, s->attach[i]);
+        int k = i < sizeof attached / sizeof attached[0] ? attached[i]
+                                                          : mce_req_index(p, s->attach[i]);
         if (k >= 0 && d->reqs[k].status != MC_REQ_FETCHED) {
             d->reqs[k].status = MC_REQ_PROVIDED;
             mce_clear_reason(&d->reqs[k]);
@@ -754,8 +791,6 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     }
     const mc_procedure *p = d->p;
     const char *channel = d->row.channel;
-    char version[11];
-    mce_version_text(p, version);
     mc_dossier_row *r = &d->row;
     if ((rc = submission_fee(e, d, rf, err)) != 0) {
         return rc;
@@ -763,16 +798,15 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (d->events != NULL && (rc = record_submit(e, d, s, channel, err)) != 0) {
         return rc;
     }
-    r->clock = mce_dup("stopped");
-    r->state = mce_dup(p->machine.states[p->machine.initial]->name);
-    if (r->clock == NULL || r->state == NULL) {
+    if (mce_row_name(d, &r->clock, mc_clock_name(MC_CLOCK_STOPPED)) != 0 ||
+        mce_row_name(d, &r->state, p->machine.states[p->machine.initial]->name) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     /* The row must exist before the initial state issues records in its name. */
     if (e->st == NULL) {
         r->id = ++e->next_id;
     } else {
-        if ((rc = keep_text(e, d, version, err)) != 0) {
+        if ((rc = keep_text(e, d, r->version, err)) != 0) {
             return rc;
         }
         r->data = mce_encode_data(d);
@@ -791,14 +825,20 @@ static int run_submit(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 
 int mce_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refusal *rf, mc_error *err)
 {
-    op o = {.e = e,
-            .run = run_submit,
-            .args = s,
-            .now = s->now,
-            .actor = "applicant",
-            .what = "submit",
-            .detail = s->procedure,
-            .user = s->user};
+    /* Filled member by member, as in mce_fire: an initialiser would clear the warning. */
+    op o;
+    o.e = e;
+    o.run = run_submit;
+    o.args = s;
+    o.dossier = 0;
+    o.now = s->now;
+    o.actor = "applicant";
+    o.what = "submit";
+    o.refusal_body = NULL;
+    o.warning[0] = '\0';
+    o.detail = s->procedure;
+    o.user = s->user;
+    o.fingerprint = NULL;
     return run_submit(&o, d, rf, err);
 }
 
@@ -1012,7 +1052,8 @@ static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, 
                              mc_error *err)
 {
     const mc_transition *taken = NULL;
-    char reason[256] = "";
+    char reason[256];
+    reason[0] = '\0';
     size_t n = c->all ? s->non : c->n;
     for (size_t i = 0; i < n && taken == NULL; i++) {
         const mc_transition *t = &s->on[c->all ? i : c->at[i]];
@@ -1090,6 +1131,54 @@ static int allow_extension(mc_engine *e, const mce_dos *d, const mc_extension *x
     return mce_check_extension(d, x, taken->target, taken->restart_clock, rf);
 }
 
+/* Whether role may take t: matched by the role object found before (*actor, shared by the
+ * transitions of a state), else by name, which sets *actor. */
+static bool role_takes(const mc_transition *t, const char *role, const mc_role **actor)
+{
+    for (size_t i = 0; i < t->nroles; i++) {
+        if (t->roles[i] == *actor || mce_same_name(t->roles[i]->name, role)) {
+            *actor = t->roles[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The transitions of state s that f's event and role may take, in order (c); returns how many
+ * transitions of s the event has. The event is resolved once, from f->transition or by the
+ * first name that matches, to its id in s; its transitions are then found by integer from its
+ * first one (mc_transition.event_id). A state whose events are not interned compares names. */
+static size_t find_candidates(const mc_state *s, const mc_fire *f, candidates *c)
+{
+    c->n = 0;
+    c->all = false;
+    uint32_t ev = 0;
+    const mc_transition *ft = f->transition;
+    if (ft != NULL && ft >= s->on && ft < s->on + s->non && mce_same_name(ft->event, f->event)) {
+        ev = ft->event_id;
+    } else {
+        for (size_t i = 0; i < s->non; i++) {
+            if (mce_same_name(s->on[i].event, f->event)) {
+                ev = s->on[i].event_id;
+                break;
+            }
+        }
+    }
+    size_t with_event = 0;
+    const mc_role *actor = NULL;
+    for (size_t i = ev != 0 ? ev - 1 : 0; i < s->non; i++) {
+        if (ev != 0 ? s->on[i].event_id != ev : !mce_same_name(s->on[i].event, f->event)) {
+            continue;
+        }
+        with_event++;
+        if (role_takes(&s->on[i], f->role, &actor)) {
+            c->all = c->all || c->n == MAX_CANDIDATES;
+            c->at[c->all ? 0 : c->n++] = (uint32_t)i;
+        }
+    }
+    return with_event;
+}
+
 static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
 {
     mc_engine *e = o->e;
@@ -1100,17 +1189,8 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         snprintf(id, sizeof id, "%lld", (long long)d->row.id);
         return mce_refuse(rf, MC_REFUSED_STATE, "dossier.closed", 2, id, s->name);
     }
-    size_t with_event = 0;
-    candidates cand = {.n = 0, .all = false};
-    for (size_t i = 0; i < s->non; i++) {
-        if (mce_same_name(s->on[i].event, f->event)) {
-            with_event++;
-            if (role_listed(&s->on[i], f->role)) {
-                cand.all = cand.all || cand.n == MAX_CANDIDATES;
-                cand.at[cand.all ? 0 : cand.n++] = (uint32_t)i;
-            }
-        }
-    }
+    candidates cand; /* only n and all: the indices are written as they are found */
+    size_t with_event = find_candidates(s, f, &cand);
     bool role_ok = cand.all || cand.n > 0;
     if (with_event == 0 || !role_ok) {
         return refuse_event(rf, s, f, with_event == 0);
@@ -1141,12 +1221,6 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     }
     if (pl->note != NULL && (rc = mce_check_note(d, pl->note, rf)) != 0) {
         return rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
-    }
-    for (size_t i = 0; i < cand.n && !cand.all; i++) {
-        if (s->on[cand.at[i]].when.kind == MC_COND_RULE) {
-            mce_keep_view_texts(d); /* for this rule and the dossier's next ones */
-            break;
-        }
     }
     const mc_transition *taken;
     if ((rc = choose_transition(e, d, s, f, &cand, &taken, rf, err)) != 0) {
@@ -1193,7 +1267,11 @@ int mce_fire(mc_engine *e, mce_dos *d, const mc_fire *f, char warning[256], mce_
         d->subject_changed = false;
     }
     int rc = run_fire(&o, d, rf, err);
-    memcpy(warning, o.warning, strlen(o.warning) + 1);
+    if (o.warning[0] != '\0') {
+        memcpy(warning, o.warning, strlen(o.warning) + 1);
+    } else {
+        warning[0] = '\0';
+    }
     return rc;
 }
 

@@ -64,6 +64,9 @@ enum { MCE_RULE_HITS = 8, MCE_RULE_KEY = 96 };
 typedef struct mce_rule_hit {
     char key[MCE_RULE_KEY];
     const mc_rule *rule;
+    /* The names as the catalogue passed them last: the same addresses are the same names (the
+     * catalogue and the pinned texts outlive the hits, which mc_engine_set_catalogue forgets). */
+    const char *module, *function;
 } mce_rule_hit;
 
 struct mc_engine {
@@ -80,6 +83,13 @@ struct mc_engine {
     bool optimistic; /* operations decide before they take the write lock (mc_engine_set_gate) */
     mce_rule_hit hits[MCE_RULE_HITS]; /* the rules resolved last (mce_rule); one engine, one thread */
     size_t nhits;
+    /* The version in force found last for a submission (engine.c's version_in_force): of the
+     * procedure named last_name on day last_day, and its version text; last_proc NULL: none
+     * yet. Forgotten with the catalogue. */
+    const mc_procedure *last_proc;
+    mc_date last_day;
+    char last_name[MCE_RULE_KEY];
+    char last_version[11]; /* last_proc's version as the row says it (mce_version_text) */
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
     atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;
 };
@@ -107,6 +117,15 @@ static inline bool mce_waiting(const mce_req_state *s)
 {
     return s->status == MC_REQ_WAITING && s->wait_tries > 0;
 }
+
+/* Strings a dossier held, kept for the next dossier of its mc_live to copy into (mce_dos_reset,
+ * mce_dos_dup) instead of allocating: each with the size of its block. */
+enum { MCE_SPARE = 16 };
+typedef struct mce_spare {
+    char *s[MCE_SPARE];
+    size_t cap[MCE_SPARE];
+    size_t n;
+} mce_spare;
 
 /* A dossier being worked on. */
 typedef struct mce_dos {
@@ -155,6 +174,14 @@ typedef struct mce_dos {
     const mc_procedure *view_p;
     int64_t view_submitted;
     char view_submitted_text[17], view_version[11];
+    /* A volatile dossier (no events recorded) borrows the names of its row instead of owning
+     * copies: procedure, agency, state, clock and outcome point into the catalogue or to static
+     * texts, channel to a static text. Set through mce_row_name. */
+    bool names_borrowed;
+    /* What mce_dos_reset keeps for the next dossier (last: the rest is cleared before them):
+     * the room of values and reqs (in elements), and spare strings. */
+    size_t values_cap, reqs_cap;
+    mce_spare spare;
 } mce_dos;
 
 /* The reason an operation was refused: msg in English, and what made it (msg.h). */
@@ -183,8 +210,10 @@ typedef struct mce_view_buf {
     mc_view_party parties[MC_MAX_PARTIES + 1]; /* d.parties: the applicant, then the declared */
     mc_view_field *fields;                     /* field_room, or mc_malloc'd */
     mc_view_document *docs;                    /* doc_room, or mc_malloc'd */
-    char submitted[17], version[11];
     mc_engine *e;
+    /* The dossier viewed, whose texts of its version and submission instant are written (into
+     * its own cache, mce_keep_view_texts) only when a rule reads them (mc_rule_view.texts). */
+    mce_dos *d;
 } mce_view_buf;
 
 /* ---- refusals (dossier.c) ---- */
@@ -217,8 +246,29 @@ void mce_dos_free(mce_dos *d);
 char *mce_dup(const char *s);
 /* Replaces *slot by a copy of s (NULL allowed); MC_ENOMEM leaves it. */
 int mce_set_str(char **slot, const char *s);
-/* Sets d up for procedure p; record: queue events and tickets (a stored dossier). */
+/* The same for a string d owns, copied into one of d's spare strings when one is large enough;
+ * the string replaced becomes a spare one. */
+int mce_dos_set(mce_dos *d, char **slot, const char *s);
+/* A copy of s (NULL: NULL) that d will own: into a spare string, or mc_malloc'd. */
+char *mce_dos_dup(mce_dos *d, const char *s);
+/* Sets one of the names of d's row (procedure, agency, channel, state, clock, outcome) to s:
+ * borrowed when d borrows its names (s must then outlive d: the catalogue's, or a static text),
+ * else a copy. MC_ENOMEM leaves it. */
+static inline int mce_row_name(mce_dos *d, char **slot, const char *s)
+{
+    if (d->names_borrowed) {
+        *slot = (char *)s; /* never freed: mce_dos_reset and mce_dos_free forget it first */
+        return 0;
+    }
+    return mce_set_str(slot, s);
+}
+/* Sets d up for procedure p; record: queue events and tickets (a stored dossier), else d
+ * borrows the names of its row. d is zeroed, or was reset (mce_dos_reset): its rooms are then
+ * used again. */
 int mce_dos_alloc(mce_dos *d, const mc_procedure *p, bool record);
+/* Empties d as mce_dos_free does, but keeps its rooms and strings for the next dossier
+ * mce_dos_alloc sets up in it (an mc_live's next submission). */
+void mce_dos_reset(mce_dos *d);
 /* A deep copy of src into dst (zeroed), for undoing a refused operation in memory. */
 int mce_dos_copy(mce_dos *dst, const mce_dos *src);
 void mce_version_text(const mc_procedure *p, char out[11]);
@@ -238,7 +288,11 @@ int mce_pinned(mc_engine *e, const char *hash, const char *name, const char *ver
 void mce_pins_free(mc_engine *e);
 /* Loads dossier id with its procedure version. MC_ENOTFOUND when unknown. */
 int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err);
-const mc_state *mce_cur(const mce_dos *d);
+/* The state d is in. */
+static inline const mc_state *mce_cur(const mce_dos *d)
+{
+    return d->p->machine.states[d->state];
+}
 /* Fills the reading form of d (engine.h) with pointers into d; reqs has one slot per
  * requirement. events, blocked and impl are left to the caller. */
 void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out);
@@ -254,9 +308,18 @@ int mce_save(mc_engine *e, mce_dos *d, mc_error *err);
 int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err);
 
 /* ---- the clock, timers and states (clock.c) ---- */
-mc_localtime mce_loc(const mce_dos *d, int64_t utc);
-int64_t mce_utc(const mce_dos *d, mc_localtime t);
-bool mce_clock_running(const mce_dos *d);
+static inline mc_localtime mce_loc(const mce_dos *d, int64_t utc)
+{
+    return mc_calendar_to_local(d->cal, utc);
+}
+static inline int64_t mce_utc(const mce_dos *d, mc_localtime t)
+{
+    return mc_calendar_to_utc(d->cal, t);
+}
+static inline bool mce_clock_running(const mce_dos *d)
+{
+    return d->clk == MC_CLOCK_RUNNING;
+}
 /* The instant the earliest timer of the current state fires (MC_NONE: none), and which. */
 /* The due instant d's running clock would have on calendar cal, counted from its basis; MC_NONE
  * when it has no basis (or no running clock, or is overdue). */
@@ -265,7 +328,8 @@ int64_t mce_next_timer(const mce_dos *d, size_t *which);
 /* The first year past the calendar's coverage that d's due instant or next timer was counted
  * into (mc_dossier.uncovered), or 0. */
 int mce_uncovered(const mce_dos *d);
-/* Sets d's wake instant: its next timer, overdue mark or try of a registry it waits for. */
+/* Sets d's wake instant: its next timer, overdue mark or try of a registry it waits for (a
+ * stored dossier's: one that records no events has none). */
 void mce_update_wake(mce_dos *d);
 /* Whether a requirement of d waits for its live registry and its next try is strictly before
  * now (as a timer: due once the time is past it). */
@@ -309,12 +373,10 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
  * applies. 0, or MC_ENOMEM (vb needs no freeing then); free with mce_view_free. */
 int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb);
 void mce_view_free(mce_view_buf *vb);
-/* Writes what rules see of d's version and submission instant, as mce_make_view would, into
- * d's own texts, unless they hold already (before an event's rule guards). */
+/* Writes what rules see of d's version and submission instant into d's own texts, unless they
+ * hold already (for d's procedure, calendar and instant as they are): the view's texts, written
+ * when a rule first reads one. */
 void mce_keep_view_texts(mce_dos *d);
-/* d's version and submission instant as rules see them: d's own texts when they were written
- * for its procedure, calendar and instant as they are, else written now. */
-void mce_view_texts(const mce_dos *d, char version[11], char submitted[17]);
 /* The rule module.function of e's rules (*out), as mc_rules_resolve says, remembered for the
  * next call without formatting its key: 0, or what mc_rules_resolve returns (MC_ENOTFOUND). */
 int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,

@@ -46,7 +46,7 @@ static void refused(mc_result *res, const mce_refusal *rf, int64_t id)
 int mc_live_submit(mc_engine *e, mc_live *lv, const mc_submit *s, mc_result *res, mc_error *err)
 {
     mce_result_init(res);
-    mce_dos_free(&lv->d);
+    mce_dos_reset(&lv->d); /* its rooms and strings serve the new dossier */
     lv->has = false;
     int rc = volatile_only(e, "mc_live_submit", err);
     if (rc != 0) {
@@ -59,7 +59,7 @@ int mc_live_submit(mc_engine *e, mc_live *lv, const mc_submit *s, mc_result *res
         if (rc == MC_EREFUSED) {
             refused(res, &rf, 0);
         }
-        mce_dos_free(&lv->d);
+        mce_dos_reset(&lv->d);
         return rc;
     }
     lv->has = true;

@@ -555,8 +555,8 @@ int mce_resolve(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *err)
         }
         s->status = found ? MC_REQ_FETCHED : MC_REQ_ASKED;
         mce_clear_reason(s);
-        if (mce_set_str(&s->registry, found ? reg->name : NULL) ||
-            mce_set_str(&s->record, found ? ref : NULL) ||
+        if (mce_dos_set(d, &s->registry, found ? reg->name : NULL) ||
+            mce_dos_set(d, &s->record, found ? ref : NULL) ||
             (old.code != NULL && mce_set_reason(s, old.code, 5, ref[0] ? ref : "without reference",
                                                 reg->name, old.until, old.issued, old.n)) ||
             (code != NULL && mce_set_reason(s, code, arg2 ? 2 : 1, arg1, arg2))) {

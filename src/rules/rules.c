@@ -43,6 +43,9 @@ struct mc_rule {
     char *where;                   /* "rules/civil.lua:12", the line that defines it */
 };
 
+/* The lists of the dossier view a rule iterates with pairs. */
+enum { VIEW_FIELDS, VIEW_DOCUMENTS, VIEW_PARTIES, VIEW_KINDS };
+
 typedef struct rule_module {
     char *name;
     char *path;
@@ -67,6 +70,10 @@ struct mc_rules {
      * rules, read by another one scraping /metrics. */
     atomic_uint_fast64_t n_errors, n_steps, n_memory, n_time;
     const mc_rule_view *view;
+    /* The view objects d.fields, d.documents, d.parties (by VIEW_*), known to safe_pairs by
+     * their addresses; and the entry of each list its iterator gave last in this call. */
+    const void *view_obj[VIEW_KINDS];
+    size_t iter_at[VIEW_KINDS];
     rule_module *modules;
     size_t nmodules;
     char **module_names; /* the modules' names, in the same order */
@@ -428,30 +435,53 @@ static int parties_index(lua_State *L)
     return 1;
 }
 
-enum { VIEW_FIELDS, VIEW_DOCUMENTS, VIEW_PARTIES };
-
-/* The iterator of pairs(d.fields), pairs(d.documents) and pairs(d.parties): upvalue 1 is the
- * next index, upvalue 2 says which list (VIEW_*). A party the dossier does not name is skipped:
- * pairs ends at a nil value. */
-static int view_next(lua_State *L)
+/* The iterators of pairs(d.fields), pairs(d.documents) and pairs(d.parties), in the order of
+ * the view's lists: stateless, as `next` is (iter(d.fields, key) gives the entry after key), so
+ * that pairs allocates nothing. The entry returned last is remembered for the call (a hint: the
+ * next step checks its name and, when nested loops over one list moved it, finds the key by
+ * name). A party the dossier does not name is skipped: pairs ends at a nil value. */
+static size_t view_count(const mc_rule_view *v, int kind)
 {
+    return kind == VIEW_PARTIES ? v->nparties : kind == VIEW_DOCUMENTS ? v->ndocuments : v->nfields;
+}
+
+static const char *view_name(const mc_rule_view *v, int kind, size_t i)
+{
+    return kind == VIEW_PARTIES     ? v->parties[i].name
+           : kind == VIEW_DOCUMENTS ? v->documents[i].name
+                                    : v->fields[i].name;
+}
+
+static int view_step(lua_State *L, int kind)
+{
+    mc_rules *r = rules_of(L);
     const mc_rule_view *v = view_of(L);
-    lua_Integer i = lua_tointeger(L, lua_upvalueindex(1));
-    lua_Integer kind = lua_tointeger(L, lua_upvalueindex(2));
-    bool docs = kind == VIEW_DOCUMENTS;
-    size_t n = kind == VIEW_PARTIES ? v->nparties : docs ? v->ndocuments : v->nfields;
-    while (kind == VIEW_PARTIES && i >= 0 && (size_t)i < n && v->parties[i].id == NULL) {
+    size_t n = view_count(v, kind), i = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+        size_t at = r->iter_at[kind];
+        if (k == NULL) {
+            return 0;
+        }
+        if (at < n && strcmp(view_name(v, kind, at), k) == 0) {
+            i = at + 1;
+        } else {
+            for (i = 0; i < n && strcmp(view_name(v, kind, i), k) != 0; i++) {
+            }
+            i++; /* past the key; past the end when it is none of the list's */
+        }
+    }
+    while (kind == VIEW_PARTIES && i < n && v->parties[i].id == NULL) {
         i++;
     }
-    if (i < 0 || (size_t)i >= n) {
+    if (i >= n) {
         return 0;
     }
-    lua_pushinteger(L, i + 1);
-    lua_replace(L, lua_upvalueindex(1));
+    r->iter_at[kind] = i;
     if (kind == VIEW_PARTIES) {
         lua_pushstring(L, v->parties[i].name);
         lua_pushstring(L, v->parties[i].id);
-    } else if (docs) {
+    } else if (kind == VIEW_DOCUMENTS) {
         lua_pushstring(L, v->documents[i].name);
         lua_pushstring(L, v->documents[i].status);
     } else {
@@ -461,18 +491,87 @@ static int view_next(lua_State *L)
     return 2;
 }
 
-static int view_pairs(lua_State *L)
+static int fields_next(lua_State *L)
+{
+    return view_step(L, VIEW_FIELDS);
+}
+
+static int documents_next(lua_State *L)
+{
+    return view_step(L, VIEW_DOCUMENTS);
+}
+
+static int parties_next(lua_State *L)
+{
+    return view_step(L, VIEW_PARTIES);
+}
+
+static const lua_CFunction view_nexts[] = {fields_next, documents_next, parties_next};
+
+/* What pairs gives for the view object of kind (at index 1): its iterator, itself, nil. */
+static int view_iterate(lua_State *L, int kind)
 {
     const mc_rule_view *v = view_of(L);
-    lua_pushinteger(L, 0);
-    if (lua_getfield(L, lua_upvalueindex(1), "docs") == LUA_TNUMBER &&
-        lua_tointeger(L, -1) == VIEW_FIELDS && v->reads != NULL) {
+    if (kind == VIEW_FIELDS && v->reads != NULL) {
         v->reads->all_fields = true;
     }
-    lua_pushcclosure(L, view_next, 2);
+    lua_pushcfunction(L, view_nexts[kind]);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
+}
+
+/* The __pairs of a view object: upvalue 1 is its kind (VIEW_*). */
+static int view_pairs(lua_State *L)
+{
+    return view_iterate(L, (int)lua_tointeger(L, lua_upvalueindex(1)));
+}
+
+static int pairs_done(lua_State *L, int status, lua_KContext k)
+{
+    (void)L;
+    (void)status;
+    (void)k;
+    return 3;
+}
+
+/* The rules' pairs: Lua's (lbaselib's luaB_pairs, `next` in upvalue 1), except that a view
+ * object is known by its address and iterated without looking its metatable up. */
+static int safe_pairs(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    const void *u = lua_touserdata(L, 1);
+    mc_rules *r = rules_of(L);
+    for (int kind = 0; u != NULL && kind < VIEW_KINDS; kind++) {
+        if (u == r->view_obj[kind]) {
+            return view_iterate(L, kind);
+        }
+    }
+    if (luaL_getmetafield(L, 1, "__pairs") == LUA_TNIL) {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_pushvalue(L, 1);
+        lua_pushnil(L);
+    } else {
+        lua_pushvalue(L, 1);
+        lua_callk(L, 1, 3, 0, pairs_done);
+    }
+    return 3;
+}
+
+/* The view's version and submission instant (either pointer may be NULL), from texts when the
+ * view gives it. */
+static void view_texts(const mc_rule_view *v, const char **version, const char **submitted)
+{
+    const char *ver = v->version, *sub = v->submitted;
+    if (v->texts != NULL) {
+        v->texts(v->ud, &ver, &sub);
+    }
+    if (version != NULL) {
+        *version = ver;
+    }
+    if (submitted != NULL) {
+        *submitted = sub;
+    }
 }
 
 /* The scalar attributes of d (fields and documents are found before this is asked). */
@@ -485,7 +584,7 @@ static int d_index(lua_State *L)
     if (strcmp(k, "procedure") == 0) {
         s = v->procedure;
     } else if (strcmp(k, "version") == 0) {
-        s = v->version;
+        view_texts(v, &s, NULL);
     } else if (strcmp(k, "subject") == 0) {
         s = v->subject;
     } else if (strcmp(k, "state") == 0) {
@@ -496,7 +595,7 @@ static int d_index(lua_State *L)
             v->reads->channel = true;
         }
     } else if (strcmp(k, "submitted") == 0) {
-        s = v->submitted;
+        view_texts(v, NULL, &s);
     }
     if (s != NULL) {
         lua_pushstring(L, s);
@@ -507,18 +606,16 @@ static int d_index(lua_State *L)
 }
 
 /* Pushes a view userdata with its metatable: idx reads, pairs iterates (when given) over the
- * list kind (VIEW_*). */
+ * list kind (VIEW_*). Its address is kept in r->view_obj[kind], for safe_pairs. */
 static void push_view_object(lua_State *L, const char *what, lua_CFunction idx, int kind,
                              bool iterable, int nuv)
 {
-    lua_newuserdatauv(L, 1, nuv);
+    rules_of(L)->view_obj[kind] = lua_newuserdatauv(L, 1, nuv);
     push_ro_meta(L, what);
     lua_pushcfunction(L, idx);
     lua_setfield(L, -2, "__index");
     if (iterable) {
-        lua_createtable(L, 0, 1);
         lua_pushinteger(L, kind);
-        lua_setfield(L, -2, "docs");
         lua_pushcclosure(L, view_pairs, 1);
         lua_setfield(L, -2, "__pairs");
     }
@@ -595,9 +692,10 @@ static int fees_amount(lua_State *L)
         day = mc_datetime_date(check_datetime(L, 2));
     } else {
         char msg[120];
-        if (v->submitted == NULL ||
-            mc_value_date(v->submitted, strlen(v->submitted) < 10 ? strlen(v->submitted) : 10, &day,
-                          msg, sizeof msg) != 0) {
+        const char *sub;
+        view_texts(v, NULL, &sub);
+        if (sub == NULL ||
+            mc_value_date(sub, strlen(sub) < 10 ? strlen(sub) : 10, &day, msg, sizeof msg) != 0) {
             return luaL_error(L, "fees.amount: the dossier has no submission date (pass a date)");
         }
     }
@@ -1031,6 +1129,9 @@ static int setup(lua_State *L)
     }
     lua_pushcfunction(L, safe_setmetatable);
     lua_setfield(L, -2, "setmetatable");
+    lua_getglobal(L, "next");
+    lua_pushcclosure(L, safe_pairs, 1);
+    lua_setfield(L, -2, "pairs");
     static const char *const libs[] = {"string", "table", "math", "utf8", "coroutine"};
     for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
         lua_getglobal(L, libs[i]);
@@ -1683,6 +1784,9 @@ static int call(mc_rules *r, const mc_rule *rule, const mc_rule_view *view, int 
 {
     lua_State *L = r->L;
     r->view = view;
+    for (int k = 0; k < VIEW_KINDS; k++) {
+        r->iter_at[k] = SIZE_MAX;
+    }
     limits_on(r);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rule->ref);
     lua_pushvalue(L, SLOT_D);
