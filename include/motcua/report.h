@@ -64,6 +64,10 @@ int mc_report_add(mc_report_builder *b, const mc_report_dossier *x);
 /* Hands the rows, sorted by name, to out (free with mc_report_free) and frees b. */
 void mc_report_end(mc_report_builder *b, mc_report *out);
 void mc_report_abandon(mc_report_builder *b);
+/* Adds every row of from (another builder of the same catalogue and period) into into: the
+ * rows of a simulation's workers made one (the counts are sums, so the order does not matter).
+ * from is left as it was. 0, or MC_ENOMEM with into unusable (abandon it). */
+int mc_report_merge(mc_report_builder *into, const mc_report_builder *from);
 
 /* Computes the indicators of st for the local dates [from, to] (the default calendar's). */
 int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_date to,

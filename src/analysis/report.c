@@ -414,6 +414,53 @@ void mc_report_abandon(mc_report_builder *b)
     }
 }
 
+/* x += y, every count and sum of a row (its name stays). */
+static void add_row(mc_indicators *x, const mc_indicators *y)
+{
+    /* a field added to mc_indicators must be added here too */
+    _Static_assert(sizeof(mc_indicators) == sizeof(const char *) + 16 * sizeof(int64_t),
+                   "mc_indicators changed: merge its new fields in add_row");
+    x->received += y->received;
+    x->resolved += y->resolved;
+    x->on_time += y->on_time;
+    x->late += y->late;
+    x->in_progress += y->in_progress;
+    x->overdue += y->overdue;
+    x->apologies += y->apologies;
+    x->apologies_timely += y->apologies_timely;
+    x->online += y->online;
+    x->full_online += y->full_online;
+    x->results += y->results;
+    x->fetched += y->fetched;
+    x->asked += y->asked;
+    x->blocked += y->blocked;
+    x->processing += y->processing;
+    x->extended += y->extended;
+}
+
+int mc_report_merge(mc_report_builder *into, const mc_report_builder *from)
+{
+    for (size_t i = 0; i < from->np && into->rc == 0; i++) {
+        mc_indicators *x = slot(into, &into->procs, &into->p, &into->np, &into->capp,
+                                from->p[i].name);
+        if (x != NULL) {
+            add_row(x, &from->p[i]);
+        }
+    }
+    for (size_t i = 0; i < from->na && into->rc == 0; i++) {
+        mc_indicators *x = slot(into, &into->agencies, &into->a, &into->na, &into->capa,
+                                from->a[i].name);
+        if (x != NULL) {
+            add_row(x, &from->a[i]);
+        }
+    }
+    if (into->rc != 0) {
+        return into->rc;
+    }
+    add_row(&into->total, &from->total);
+    return 0;
+}
+
 void mc_report_end(mc_report_builder *b, mc_report *out)
 {
     if (b->np > 0) {
