@@ -53,6 +53,11 @@ typedef struct mc_report_dossier {
     bool apology_timely;
     int64_t results, blocked; /* counted with the dossier (a store counts them by date) */
     bool extended;            /* an extension of its time limit was used */
+    /* Its lead time when the caller has it (mc_report_lead_wd from submitted to finished on the
+     * procedure's calendar, which must be set), so that it is not counted again; has_lead false:
+     * counted here. */
+    bool has_lead;
+    mc_fixed lead;
 } mc_report_dossier;
 
 typedef struct mc_report_builder mc_report_builder;
@@ -148,6 +153,9 @@ enum { MC_REPORT_NONE = -1 }; /* a share or a mean of nothing */
  * office hours. A dossier that spends exactly one working day of office hours, whenever it
  * arrives (at night, on a week-end), counts 1.00. */
 mc_fixed mc_report_lead_wd(const mc_calendar *cal, int64_t from, int64_t to);
+/* The same from the office seconds between the instants and the office seconds of one working
+ * day (0 when either is 0 or less): what mc_report_lead_wd computes from them. */
+mc_fixed mc_report_lead_of(int64_t office, int64_t day);
 
 /* The office seconds of one working day of cal (NULL: the built-in calendar). */
 int64_t mc_report_day_seconds(const mc_calendar *cal);

@@ -112,7 +112,9 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
         open_at_end && (x->overdue || (x->clock_running && x->due != MC_NONE && x->due < b->to));
     bool apology = x->apology_at != MC_NONE && x->apology_at >= b->from && x->apology_at < b->to;
     bool online = received && x->channel && strcmp(x->channel, "online") == 0;
-    mc_fixed lead = resolved ? mc_report_lead_wd(cal, x->submitted, x->finished) : 0;
+    mc_fixed lead = !resolved    ? 0
+                    : x->has_lead ? x->lead
+                                  : mc_report_lead_wd(cal, x->submitted, x->finished);
     for (int k = 0; k < 3; k++) {
         mc_indicators *r = rows[k];
         if (r == NULL) {
@@ -546,6 +548,11 @@ int64_t mc_report_day_seconds(const mc_calendar *cal)
     return s;
 }
 
+mc_fixed mc_report_lead_of(int64_t office, int64_t day)
+{
+    return office > 0 && day > 0 ? (mc_fixed)((office * MC_FIXED_ONE * 2 + day) / (2 * day)) : 0;
+}
+
 mc_fixed mc_report_lead_wd(const mc_calendar *cal, int64_t from, int64_t to)
 {
     cal = cal ? cal : mc_calendar_builtin();
@@ -553,9 +560,9 @@ mc_fixed mc_report_lead_wd(const mc_calendar *cal, int64_t from, int64_t to)
     if (to <= from || day <= 0) {
         return 0;
     }
-    int64_t office = mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, from),
-                                                mc_calendar_to_local(cal, to));
-    return (mc_fixed)((office * MC_FIXED_ONE * 2 + day) / (2 * day));
+    return mc_report_lead_of(mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, from),
+                                                        mc_calendar_to_local(cal, to)),
+                             day);
 }
 
 /* ==== per officer (report.h, "per officer") ============================================== */

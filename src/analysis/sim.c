@@ -36,6 +36,9 @@ typedef struct plan {
     const mc_procedure *p;
     int64_t n;
     int64_t volume; /* of p (0: abolished, or none): the year's weight */
+    /* its versions in the simulated catalogue (mc_catalogue_versions), found once */
+    const mc_procedure *const *versions;
+    size_t nversions;
 } plan;
 
 /* What the pairing needs of one dossier (mc_sim_pair). */
@@ -76,6 +79,7 @@ typedef struct sim {
     int64_t start;             /* the first instant of the simulated year */
     const mc_calendar *wd_cal; /* the calendar of wd_seconds */
     double wd_seconds;         /* office seconds in a working day of wd_cal */
+    int64_t day_seconds;       /* the same as the report counts it (mc_report_day_seconds) */
     /* Room for one dossier's fields and one state's allowed transitions, grown to the largest
      * procedure and state met (no cap: a procedure may have any number of either). */
     char (*field_text)[FIELD_TEXT];
@@ -87,9 +91,19 @@ typedef struct sim {
     /* the plans, and the dossier at hand */
     plan *plans;
     size_t np;
-    int subject; /* index in field_text of the subject's value, or -1 */
+    int subject;  /* index in field_text of the subject's value, or -1 */
+    mc_fixed lead; /* the lead time of the dossier at hand (count_ending) */
     bool missed; /* a registry's coverage missed the applicant of the dossier at hand */
     shard_sums *sink; /* the sums of the shard at hand; NULL: notes go to the result */
+    /* the registries looked up so far (lookup), each with its coverage and the seed of its
+     * draws; a few, replaced in turn */
+    struct {
+        const mc_registry *r;
+        bool covered; /* mc_coverage_of */
+        mc_fixed pct;
+        uint64_t seed; /* mc_synth_hash(its name, seed) */
+    } regs[8];
+    size_t nregs, next_reg;
 } sim;
 
 static void note(sim *s, const char *fmt, ...)
@@ -164,19 +178,39 @@ static int lookup(void *ud, const char *registry, const char *document, const ch
 {
     sim *s = ud;
     (void)document;
-    const mc_registry *r = mc_catalogue_registry(s->cat, registry);
-    if (r == NULL) {
-        return 0;
+    size_t i = 0;
+    while (i < s->nregs && strcmp(s->regs[i].r->name, registry) != 0) {
+        i++;
     }
-    mc_fixed pct;
-    if (mc_coverage_of(s->o->coverage, r, &pct)) {
-        uint64_t h = mc_synth_hash(subject, mc_synth_hash(registry, s->seed));
-        if (mc_synth_unit(h) * 100.0 * (double)MC_FIXED_ONE >= (double)pct) {
+    if (i == s->nregs) {
+        const mc_registry *r = mc_catalogue_registry(s->cat, registry);
+        if (r == NULL) {
+            return 0;
+        }
+        size_t n = sizeof s->regs / sizeof s->regs[0];
+        i = s->nregs < n ? s->nregs++ : s->next_reg++ % n;
+        s->regs[i].r = r;
+        s->regs[i].covered = mc_coverage_of(s->o->coverage, r, &s->regs[i].pct);
+        s->regs[i].seed = mc_synth_hash(registry, s->seed);
+    }
+    if (s->regs[i].covered) {
+        uint64_t h = mc_synth_hash(subject, s->regs[i].seed);
+        if (mc_synth_unit(h) * 100.0 * (double)MC_FIXED_ONE >= (double)s->regs[i].pct) {
             s->missed = true;
             return 0;
         }
     }
-    snprintf(ref, refsz, "SIM-%s", subject);
+    /* "SIM-" and the subject, cut to refsz */
+    size_t len = strlen(subject);
+    if (refsz > 4) {
+        len = len < refsz - 5 ? len : refsz - 5;
+        memcpy(ref, "SIM-", 4);
+        memcpy(ref + 4, subject, len);
+        ref[4 + len] = '\0';
+    } else if (refsz > 0) {
+        memcpy(ref, "SIM-", refsz - 1);
+        ref[refsz - 1] = '\0';
+    }
     return 1;
 }
 
@@ -237,7 +271,9 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         }
         const mc_procedure *here = split == s->cat ? p : version_on(s->cat, p->name, s->o->from);
         int64_t vol = here != NULL && here->has_volume ? here->volume : 0;
-        pl[np++] = (plan){p->name, here, p->volume, vol};
+        pl[np] = (plan){p->name, here, p->volume, vol, NULL, 0};
+        pl[np].versions = mc_catalogue_versions(s->cat, p->name, &pl[np].nversions);
+        np++;
         volume += p->volume;
     }
     if (superseded > 0) {
@@ -315,6 +351,7 @@ static double wd_seconds(sim *s, const mc_calendar *cal)
         int64_t sec = mc_report_day_seconds(cal);
         s->wd_cal = cal;
         s->wd_seconds = sec > 0 ? (double)sec : MC_DAY_SECONDS;
+        s->day_seconds = sec;
     }
     return s->wd_seconds;
 }
@@ -689,8 +726,10 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     }
     const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
     office_time t = office_between(s, cal, v->submitted, v->finished);
-    /* the one definition of a working-day lead time (report.h), as the indicators count it */
-    double lead = (double)mc_report_lead_wd(cal, v->submitted, v->finished) / MC_FIXED_ONE;
+    /* the one definition of a working-day lead time (report.h), as the indicators count it:
+     * mc_report_lead_wd, from the office seconds just counted */
+    s->lead = mc_report_lead_of(v->finished > v->submitted ? t.office : 0, s->day_seconds);
+    double lead = (double)s->lead / MC_FIXED_ONE;
     mc_outcome oc = v->state->outcome;
     one->granted += oc == MC_OUTCOME_GRANTED;
     one->refused += oc == MC_OUTCOME_REFUSED;
@@ -738,6 +777,9 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
         .apology_at = MC_NONE,
         .results = mc_live_issued(s->d),
         .extended = extended(v),
+        /* the lead time count_ending counted, on the calendar the report counts it on */
+        .has_lead = v->final && v->procedure->calendar != NULL,
+        .lead = s->lead,
     };
     int rc = mc_report_add(s->rb, &facts);
     return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
@@ -753,7 +795,12 @@ static int one_dossier(sim *s, const plan *pl, int64_t j, dossier_info *info, mc
     int64_t span = (int64_t)YEAR_DAYS * MC_DAY_SECONDS;
     int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
     mc_date day = mc_calendar_today(s->cal0, t);
-    const mc_procedure *p = mc_catalogue_procedure(s->cat, p0->name, day);
+    const mc_procedure *p = NULL; /* the version in force that day (mc_catalogue_procedure) */
+    for (size_t i = 0; i < pl->nversions; i++) {
+        if (!pl->versions[i]->has_effective || pl->versions[i]->effective <= day) {
+            p = pl->versions[i];
+        }
+    }
     p = p ? p : p0;
 
     mc_sim_stats one;
