@@ -104,6 +104,13 @@ typedef struct sim {
         uint64_t seed; /* mc_synth_hash(its name, seed) */
     } regs[8];
     size_t nregs, next_reg;
+    /* the result's roles by address (role_of): an open-addressed table of role_cap slots (a
+     * power of two), made by the side, shared by its threads */
+    struct role_slot {
+        const mc_role *role;
+        size_t index; /* in out->roles */
+    } *role_slots;
+    size_t role_cap;
 } sim;
 
 static void note(sim *s, const char *fmt, ...)
@@ -550,6 +557,40 @@ static void applicant_cost(sim *s, const mc_dossier *v, office_time lead, mc_sim
     mc_cost_sum_finish(&sum, &one->hours, &one->cost);
 }
 
+/* The slot of role in s->role_slots: its own, or the empty one where it would go. */
+static struct role_slot *role_slot(const sim *s, const mc_role *role)
+{
+    size_t i = (size_t)(((uint64_t)(uintptr_t)role * UINT64_C(0x9e3779b97f4a7c15)) >> 32);
+    for (;; i++) {
+        struct role_slot *x = &s->role_slots[i & (s->role_cap - 1)];
+        if (x->role == role || x->role == NULL) {
+            return x;
+        }
+    }
+}
+
+/* Makes the table of the result's roles by address. */
+static int role_table(sim *s, mc_error *err)
+{
+    size_t cap = 8;
+    while (cap < 2 * s->out->nroles) {
+        cap *= 2;
+    }
+    s->role_slots = mc_calloc(cap, sizeof *s->role_slots);
+    if (s->role_slots == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    s->role_cap = cap;
+    for (size_t r = 0; r < s->out->nroles; r++) {
+        struct role_slot *x = role_slot(s, s->out->roles[r]);
+        if (x->role == NULL) { /* a role listed twice keeps its first place, as a scan finds it */
+            x->role = s->out->roles[r];
+            x->index = r;
+        }
+    }
+    return 0;
+}
+
 /* Counts the officer time of a step: office seconds spent in a state before tr fired, split
  * equally among the roles that may fire it that are not built in; none when only the applicant
  * or the system may. */
@@ -565,11 +606,9 @@ static void count_staff(sim *s, const mc_transition *tr, double wd, mc_sim_stats
     one->staff_wd += wd;
     double each = wd / (double)officers;
     for (size_t i = 0; i < tr->nroles; i++) {
-        for (size_t r = 0; !tr->roles[i]->builtin && r < s->out->nroles; r++) {
-            if (s->out->roles[r] == tr->roles[i]) {
-                s->sink->role_wd[r] += each;
-                break;
-            }
+        const struct role_slot *x = tr->roles[i]->builtin ? NULL : role_slot(s, tr->roles[i]);
+        if (x != NULL && x->role != NULL) {
+            s->sink->role_wd[x->index] += each;
         }
     }
 }
@@ -919,7 +958,8 @@ static int side_open(sim *s, const mc_catalogue *cat, mc_rules *rules, const mc_
             out->roles[out->nroles++] = roles[i];
         }
     }
-    return sim_engines(s, rules, err);
+    rc = role_table(s, err);
+    return rc == 0 ? sim_engines(s, rules, err) : rc;
 }
 
 /* Opens into w the engines of another thread for the side of from, with rules: the same
@@ -936,6 +976,8 @@ static int side_worker(sim *w, const sim *from, mc_rules *rules, mc_error *err)
     w->plans = from->plans;
     w->np = from->np;
     w->total = from->total;
+    w->role_slots = from->role_slots;
+    w->role_cap = from->role_cap;
     return sim_engines(w, rules, err);
 }
 
@@ -952,6 +994,7 @@ static int side_close(sim *s, int rc)
     }
     sim_engines_close(s);
     mc_free(s->plans);
+    mc_free(s->role_slots);
     if (rc != 0) {
         mc_sim_result_free(s->out);
     }
