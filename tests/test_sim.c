@@ -632,6 +632,12 @@ static void test_sim__notes_assumed_and_bounded(void **state)
     const char *last = strrchr(r.notes, '\n');
     assert_non_null(last);
     assert_string_equal(last + 1, "(more notes left out)");
+    /* each procedure's notes made in a shard of its own, on three threads: the same notes */
+    mc_sim_result r3;
+    o.jobs = 3;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r3, NULL), 0);
+    assert_string_equal(r3.notes, r.notes);
+    mc_sim_result_free(&r3);
     mc_sim_result_free(&r);
     mc_catalogue_free(cat);
 }

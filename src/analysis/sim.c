@@ -25,7 +25,11 @@ __extension__ typedef __int128 i128;
 enum {
     YEAR_DAYS = 365,
     FIELD_TEXT = 128,
-    SHARD_NOTES = 64 * 1024, /* the bytes of notes a shard keeps */
+    /* The bytes of notes a shard keeps: twice what a result holds. Its notes that are not in the
+     * result's already then fill the result before the shard's run out, so that the result's
+     * notes are what one thread would have written (unless a shard's notes were, in bulk, parts
+     * of other notes), and a run of many shards stays small. */
+    SHARD_NOTES = 2 * sizeof(((mc_sim_result *)0)->notes),
     PROGRESS_BATCH = 1 << 10 /* dossiers a worker counts before it says so */
 };
 
