@@ -105,19 +105,20 @@ static const command commands[] = {
              "--coverage-from", "--since", "--until", LOAD)},
     {"simulate", cmd_simulate,
      "simulate [--reform NAME]... [--compare A,B,...] [--dossiers N | --year] [--seed S] "
-     "[--runs K] [--from DATE] [--agency A,..] [--sector S,..] [--procedure P,..] [--code C,..] "
-     "[--by agency|sector|procedure] [--income N] [--count-waiting yes|no] "
+     "[--runs K] [--jobs N] [--from DATE] [--agency A,..] [--sector S,..] [--procedure P,..] "
+     "[--code C,..] [--by agency|sector|procedure] [--income N] [--count-waiting yes|no] "
      "[--coverage REGISTRY=P%]... [--coverage-from STORE [--since DATE] [--until DATE]] "
      "[--format text|csv|json] [--html FILE] | simulate --calibrate-from STORE [--since DATE] "
      "[--until DATE] [--out DIR|FILE.proc]",
      "synthetic dossiers through the engine: baseline against reforms applied in order, with "
-     "indicators and annual totals; --runs K gives 95% intervals; --html FILE also writes a "
+     "indicators and annual totals; --runs K gives 95% intervals; --jobs N runs on N threads "
+     "(default: the machine's cores; the same output whatever N); --html FILE also writes a "
      "briefing page; --calibrate-from STORE instead estimates takes, chances and volumes from "
      "the store's history and writes them as a catalogue layer (default folder: calibrated)",
-     OPTIONS("--reform", "--compare", "--dossiers", "--year", "--seed", "--runs", "--from",
-             "--agency", "--sector", "--procedure", "--code", "--by", "--income", "--count-waiting",
-             "--coverage", "--format", "--html", "--coverage-from", "--since", "--until",
-             "--calibrate-from", "--out", LOAD)},
+     OPTIONS("--reform", "--compare", "--dossiers", "--year", "--seed", "--runs", "--jobs",
+             "--from", "--agency", "--sector", "--procedure", "--code", "--by", "--income",
+             "--count-waiting", "--coverage", "--format", "--html", "--coverage-from", "--since",
+             "--until", "--calibrate-from", "--out", LOAD)},
     {"report", cmd_report,
      "report [--from DATE] [--to DATE] [--by officer] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "
@@ -255,6 +256,7 @@ static const option options[] = {
     ONE("--count-waiting", count_waiting),
     MANY("--coverage", coverage_set, ncoverage_set),
     ONE("--runs", runs),
+    ONE("--jobs", jobs),
     ONE("--xlsx", xlsx),
     ONE("--from", from),
     ONE("--to", to),

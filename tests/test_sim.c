@@ -14,6 +14,7 @@
 #include "analysis/synth.h"
 
 #include <math.h>
+#include <stdatomic.h>
 
 /* ==== synthetic values =================================================================== */
 
@@ -298,6 +299,9 @@ static void test_sim__takes_chance_coverage_and_cost(void **state)
     assert_int_equal(r.indicators.total.results, 3000);
     assert_int_equal(r.indicators.total.late, small->late);
     assert_int_equal(r.indicators.total.fetched, r.total.fetched);
+    /* the indicators' processing time is the lead times the simulator counted (every dossier
+     * resolved), handed over rather than counted again */
+    assert_true(fabs((double)r.indicators.total.processing / MC_FIXED_ONE - r.total.lead_wd) < 1e-6);
     mc_sim_result_free(&r);
     mc_catalogue_free(cat);
 }
@@ -628,6 +632,12 @@ static void test_sim__notes_assumed_and_bounded(void **state)
     const char *last = strrchr(r.notes, '\n');
     assert_non_null(last);
     assert_string_equal(last + 1, "(more notes left out)");
+    /* each procedure's notes made in a shard of its own, on three threads: the same notes */
+    mc_sim_result r3;
+    o.jobs = 3;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r3, NULL), 0);
+    assert_string_equal(r3.notes, r.notes);
+    mc_sim_result_free(&r3);
     mc_sim_result_free(&r);
     mc_catalogue_free(cat);
 }
@@ -1095,6 +1105,268 @@ static void test_sim__filters_and_superseded(void **state)
     mc_catalogue_free(cat);
 }
 
+/* ==== threads (--jobs) ==================================================================== */
+
+/* Rules in guards and fees, ranges of takes, timers, chances, coverage, a field with no sample and
+ * a state whose chances add up past 100% (notes), and a procedure of more dossiers than a shard
+ * holds. */
+static const char jobs_text[] =
+    "calendar vn { default; hours 08:00-12:00 13:00-17:00 }\n"
+    "role clerk\nrole head\n"
+    "document notice\ndocument cert\n"
+    "registry civil { holds cert; coverage 60% }\n"
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND\n"
+    "  count-waiting false }\n"
+    "lifecycle l {\n"
+    "  state received { initial; on start -> working by clerk chance 90%\n"
+    "    on drop -> gone by applicant; takes 1wh 24wh; after 20d -> gone chance 2% }\n"
+    "  state working { on approve -> done by head when rule g.ok; on refuse -> no by head chance "
+    "30%\n"
+    "    takes 2wh 16wh }\n"
+    "  state done { final; outcome granted }\n"
+    "  state no { final; outcome refused }\n"
+    "  state gone { final; outcome withdrawn } }\n"
+    "lifecycle greedy {\n"
+    "  state a { initial; on go -> end by clerk chance 80%; on stop -> end by head chance 70%\n"
+    "    takes 1h 30h }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure big { lifecycle l; time-limit 3wd; volume 9000 per year; fee rule g.fee; visits 1\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  field urgent { type bool; sample 30% }\n"
+    "  field remark { type text; required }\n"
+    "  requires notice { effort 1h }\n"
+    "  requires cert { effort 2h } }\n"
+    "procedure small { lifecycle l; time-limit 5wd; volume 700 per year; online full\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{10}\" } }\n"
+    "procedure odd { lifecycle greedy; volume 300 per year }\n"
+    "reform paperless { registry civil { holds notice } }\n";
+
+static const char jobs_lua[] =
+    "function ok(d) return not d.fields.urgent or d.fields.id:sub(-1) ~= '7' end\n"
+    "function fee(d) if d.fields.urgent then return 50000 end return 10000 end\n";
+
+static mc_rules *jobs_rules(void)
+{
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, NULL, NULL), 0);
+    assert_int_equal(
+        mc_rules_load_buffer(r, "g", "rules/g.lua", jobs_lua, sizeof jobs_lua - 1, NULL, NULL), 0);
+    return r;
+}
+
+/* mc_sim_opts.open_rules: the rules loaded anew, or an error from call number fail_at on; the
+ * calls counted across threads. */
+typedef struct rules_opener {
+    atomic_int calls;
+    int fail_at; /* -1: never */
+} rules_opener;
+
+static int open_jobs_rules(void *ud, mc_rules **out, mc_error *err)
+{
+    rules_opener *x = ud;
+    if (atomic_fetch_add(&x->calls, 1) >= x->fail_at && x->fail_at >= 0) {
+        return mc_error_set(err, MC_EIO, "rules/g.lua: cannot be read");
+    }
+    int rc = mc_rules_new(out, NULL, err);
+    if (rc == 0) {
+        rc = mc_rules_load_buffer(*out, "g", "rules/g.lua", jobs_lua, sizeof jobs_lua - 1, NULL,
+                                  err);
+    }
+    return rc;
+}
+
+static void expect_same_indicators(const mc_report *a, const mc_report *b)
+{
+    assert_memory_equal(&a->total.received, &b->total.received,
+                        sizeof a->total - offsetof(mc_indicators, received));
+    assert_int_equal(a->nprocedures, b->nprocedures);
+    assert_int_equal(a->nagencies, b->nagencies);
+    for (size_t i = 0; i < a->nprocedures; i++) {
+        assert_string_equal(a->procedures[i].name, b->procedures[i].name);
+        assert_memory_equal(&a->procedures[i].received, &b->procedures[i].received,
+                            sizeof a->total - offsetof(mc_indicators, received));
+    }
+    for (size_t i = 0; i < a->nagencies; i++) {
+        assert_string_equal(a->agencies[i].name, b->agencies[i].name);
+        assert_memory_equal(&a->agencies[i].received, &b->agencies[i].received,
+                            sizeof a->total - offsetof(mc_indicators, received));
+    }
+}
+
+/* Two results the same to the bit: every count and sum (doubles too), the year, the staff-days by
+ * role, the gains, the notes, the indicators. */
+static void expect_same_result(const mc_sim_result *a, const mc_sim_result *b)
+{
+    assert_int_equal(a->nprocedures, b->nprocedures);
+    for (size_t i = 0; i < a->nprocedures; i++) {
+        assert_string_equal(a->procedures[i].name, b->procedures[i].name);
+        assert_memory_equal(&a->procedures[i].dossiers, &b->procedures[i].dossiers,
+                            sizeof a->total - offsetof(mc_sim_stats, dossiers));
+    }
+    assert_memory_equal(&a->total.dossiers, &b->total.dossiers,
+                        sizeof a->total - offsetof(mc_sim_stats, dossiers));
+    assert_int_equal(a->nroles, b->nroles);
+    assert_memory_equal(a->staff_days, b->staff_days, a->nroles * sizeof *a->staff_days);
+    assert_int_equal(a->paired, b->paired);
+    assert_memory_equal(a->gains, b->gains, sizeof a->gains);
+    assert_string_equal(a->notes, b->notes);
+    expect_same_indicators(&a->indicators, &b->indicators);
+}
+
+/* The same result whatever the threads: shards fixed by the plans, added up in their order. */
+static void test_sim__jobs_same_result(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(jobs_text), *reformed;
+    assert_int_equal(
+        mc_reform_apply(cat, mc_catalogue_reform(cat, "paperless"), &reformed, NULL), 0);
+    mc_rules *rules = jobs_rules();
+    rules_opener opener = {.fail_at = -1};
+    atomic_init(&opener.calls, 0);
+    /* 75,000 dossiers: big gets 67,500, more than one shard */
+    mc_sim_opts o = opts(cat, 75000, 3);
+    o.open_rules = open_jobs_rules;
+    o.rules_ud = &opener;
+    mc_sim_result b1, r1, b, r;
+    assert_int_equal(mc_sim_pair(cat, reformed, rules, &o, &b1, &r1, NULL), 0);
+    assert_true(proc(&b1, "big")->dossiers > MC_SIM_SHARD);
+    assert_int_equal(proc(&b1, "big")->dossiers + proc(&b1, "small")->dossiers +
+                         proc(&b1, "odd")->dossiers,
+                     75000);
+    /* what the threads must agree on is there to disagree on */
+    assert_true(proc(&b1, "big")->refused > 0 && proc(&b1, "big")->withdrawn > 0);
+    assert_true(b1.total.fees > 0 && b1.total.staff_wd > 0 && r1.gains[MC_SIM_ALL].falls > 0);
+    assert_non_null(strstr(b1.notes, "big: field 'remark' has no sample"));
+    assert_non_null(strstr(b1.notes, "state 'a': the chances of the transitions allowed add up"));
+    int jobs[] = {2, 3, 7};
+    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+        o.jobs = jobs[i];
+        assert_int_equal(mc_sim_pair(cat, reformed, rules, &o, &b, &r, NULL), 0);
+        expect_same_result(&b1, &b);
+        expect_same_result(&r1, &r);
+        mc_sim_result_free(&b);
+        mc_sim_result_free(&r);
+    }
+    /* each thread but the caller's opened rules of its own: 1 + 2 + 3 (four shards, four
+     * threads at most) */
+    assert_int_equal(atomic_load(&opener.calls), 6);
+    /* one side; and rules without open_rules: one thread, the same result */
+    o.jobs = 3;
+    mc_sim_result one, alone;
+    assert_int_equal(mc_sim_run(cat, rules, &o, &one, NULL), 0);
+    expect_same_result(&b1, &one);
+    o.open_rules = NULL;
+    assert_int_equal(mc_sim_run(cat, rules, &o, &alone, NULL), 0);
+    expect_same_result(&one, &alone);
+    mc_sim_result_free(&one);
+    mc_sim_result_free(&alone);
+    mc_sim_result_free(&b1);
+    mc_sim_result_free(&r1);
+    mc_rules_free(rules);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+/* A thread whose rules cannot be opened fails the run with its error, and nothing is left. */
+static void test_sim__jobs_failing_worker(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(jobs_text), *reformed;
+    assert_int_equal(
+        mc_reform_apply(cat, mc_catalogue_reform(cat, "paperless"), &reformed, NULL), 0);
+    mc_rules *rules = jobs_rules();
+    for (int fail_at = 0; fail_at < 2; fail_at++) {
+        rules_opener opener = {.fail_at = fail_at};
+        atomic_init(&opener.calls, 0);
+        mc_sim_opts o = opts(cat, 3000, 1);
+        o.jobs = 3;
+        o.open_rules = open_jobs_rules;
+        o.rules_ud = &opener;
+        mc_sim_result b, r;
+        mc_error err;
+        mc_error_clear(&err);
+        assert_int_equal(mc_sim_pair(cat, reformed, rules, &o, &b, &r, &err), MC_EIO);
+        assert_string_equal(err.msg, "rules/g.lua: cannot be read");
+        assert_null(b.procedures);
+        assert_null(r.procedures);
+        mc_error_clear(&err);
+        assert_int_equal(mc_sim_run(cat, rules, &o, &b, &err), MC_EIO);
+        assert_string_equal(err.msg, "rules/g.lua: cannot be read");
+        assert_null(b.procedures);
+    }
+    mc_rules_free(rules);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
+/* An allocator that fails every allocation from number fail_at on, in any thread. */
+typedef struct failing_from {
+    atomic_long count;
+    long fail_at;
+} failing_from;
+
+static void *fail_from_realloc(void *ud, void *ptr, size_t size)
+{
+    failing_from *f = ud;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (atomic_fetch_add(&f->count, 1) >= f->fail_at) {
+        return NULL;
+    }
+    return realloc(ptr, size);
+}
+
+/* Out of memory in any thread: MC_ENOMEM and nothing left (the address sanitizer's leak check
+ * sees the rest), or a whole result. */
+static void test_sim__jobs_out_of_memory(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load("role clerk\n"
+                             "lifecycle l { state a { initial; on go -> b by clerk; takes 1wh 24wh }\n"
+                             "  state b { final; outcome granted } }\n"
+                             "procedure p1 { lifecycle l; volume 10 per year }\n"
+                             "procedure p2 { lifecycle l; volume 10 per year }\n"
+                             "procedure p3 { lifecycle l; volume 10 per year }\n"
+                             "procedure p4 { lifecycle l; volume 10 per year }\n"
+                             "reform r { drop procedure p2 }\n"),
+                *reformed;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "r"), &reformed, NULL), 0);
+    mc_sim_opts o = opts(cat, 40, 1);
+    o.jobs = 3;
+    mc_sim_result b0, r0;
+    assert_int_equal(mc_sim_pair(cat, reformed, NULL, &o, &b0, &r0, NULL), 0);
+    long failed = 0;
+    for (long at = 0;; at += at < 400 ? 1 : 7) {
+        failing_from f = {.fail_at = at};
+        atomic_init(&f.count, 0);
+        mc_sim_result b, r;
+        mc_alloc_set(fail_from_realloc, &f);
+        int rc = mc_sim_pair(cat, reformed, NULL, &o, &b, &r, NULL);
+        mc_alloc_set(NULL, NULL);
+        if (rc == 0) {
+            expect_same_result(&b0, &b);
+            expect_same_result(&r0, &r);
+            mc_sim_result_free(&b);
+            mc_sim_result_free(&r);
+            if (atomic_load(&f.count) <= at) {
+                break; /* no allocation failed */
+            }
+            continue;
+        }
+        assert_int_equal(rc, MC_ENOMEM);
+        assert_null(b.procedures);
+        assert_null(r.procedures);
+        failed++;
+    }
+    assert_true(failed > 50);
+    mc_sim_result_free(&b0);
+    mc_sim_result_free(&r0);
+    mc_catalogue_free(reformed);
+    mc_catalogue_free(cat);
+}
+
 typedef struct oom_ctx {
     mc_catalogue *cat, *reformed;
 } oom_ctx;
@@ -1177,6 +1449,9 @@ int main(void)
         cmocka_unit_test(test_sim__one_working_day_is_one),
         cmocka_unit_test(test_sim__filters_and_superseded),
         cmocka_unit_test(test_sim__out_of_memory),
+        cmocka_unit_test(test_sim__jobs_same_result),
+        cmocka_unit_test(test_sim__jobs_failing_worker),
+        cmocka_unit_test(test_sim__jobs_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

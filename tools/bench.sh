@@ -16,7 +16,7 @@
 #                  measured the same way.
 #
 # The other figures of BENCH.md (rule-call, durable, pg-durable, memory, simulate,
-# simulate-memory, report; http to come) each have their own bench_NAME function called from main at the
+# simulate-study, simulate-memory, report; http to come) each have their own bench_NAME function called from main at the
 # bottom; a figure whose part is not built yet is simply absent.
 set -euo pipefail
 . "$(dirname "$0")/serve-lib.sh"
@@ -392,16 +392,50 @@ bench_simulate() {
     fi
 }
 
+# simulate-study: the study of issue 23, `motcua simulate --reform data-simplification-2026` of
+# a million dossiers of the bundled catalogue, baseline and reform, under tools/runstat.c, with
+# --jobs 1 and then --jobs 2, best of 2 runs each; speedup = seconds / seconds_jobs2. A run that
+# fails aborts the bench; so does a --jobs 2 run whose output is not the --jobs 1 run's.
+bench_simulate_study() {
+    local n here i j line best out
+    n=$(scale 1000000)
+    here=$(cd "$(dirname "$0")/.." && pwd)
+    say "simulate-study: $n dossiers, baseline and reform, --jobs 1 and --jobs 2, best of 2"
+    declare -A best=()
+    for j in 1 2; do
+        for i in 1 2; do
+            out="$build/bench/study-jobs$j.csv"
+            mkdir -p "$build/bench"
+            line=$("$runstat" -o "$out" -- "$motcua" simulate --catalogue "$here" \
+                --reform data-simplification-2026 --dossiers "$n" --seed 1 --from 2026-01-15 \
+                --format csv --jobs "$j")
+            say "simulate-study --jobs $j run $i/2: $line"
+            if [ "$(field exit "$line")" != 0 ]; then
+                echo "bench.sh: simulate-study: motcua simulate --jobs $j failed ($line)" >&2
+                exit 1
+            fi
+            best[$j]=$(printf '%s\n%s\n' "${best[$j]:-}" "$(field seconds "$line")" |
+                sed '/^$/d' | sort -g | head -n 1)
+        done
+    done
+    if ! cmp -s "$build/bench/study-jobs1.csv" "$build/bench/study-jobs2.csv"; then
+        echo "bench.sh: simulate-study: --jobs 2 printed other figures than --jobs 1" >&2
+        exit 1
+    fi
+    echo "bench: simulate-study dossiers=$n seconds=${best[1]} seconds_jobs2=${best[2]} speedup=$(
+        awk -v a="${best[1]}" -v b="${best[2]}" 'BEGIN { printf "%.2f", a / b }')"
+}
+
 # simulate-memory: `motcua simulate` of 10 million dossiers of the bundled catalogue (real
-# rules, calendars, coverage), baseline only, under tools/runstat.c: its peak resident set. The
-# dossiers a second of that run go to stderr.
+# rules, calendars, coverage), baseline only, on two threads (--jobs 2), under tools/runstat.c:
+# its peak resident set. The dossiers a second of that run go to stderr.
 bench_simulate_memory() {
     local n line here
     n=$(scale 10000000)
     here=$(cd "$(dirname "$0")/.." && pwd)
     say "simulate-memory: $n dossiers of the bundled catalogue"
     line=$("$runstat" -- "$motcua" simulate --catalogue "$here" --dossiers "$n" --seed 1 \
-        --from 2026-01-01 --format csv)
+        --from 2026-01-01 --format csv --jobs 2)
     if [ "$(field exit "$line")" != 0 ]; then
         echo "bench.sh: simulate-memory: motcua simulate failed ($line)" >&2
         exit 1
@@ -532,6 +566,7 @@ main() {
     bench_registry
     bench_report
     bench_simulate
+    bench_simulate_study
     bench_simulate_memory
     bench_queue
 }

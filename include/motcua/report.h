@@ -53,6 +53,11 @@ typedef struct mc_report_dossier {
     bool apology_timely;
     int64_t results, blocked; /* counted with the dossier (a store counts them by date) */
     bool extended;            /* an extension of its time limit was used */
+    /* Its lead time when the caller has it (mc_report_lead_wd from submitted to finished on the
+     * procedure's calendar, which must be set), so that it is not counted again; has_lead false:
+     * counted here. */
+    bool has_lead;
+    mc_fixed lead;
 } mc_report_dossier;
 
 typedef struct mc_report_builder mc_report_builder;
@@ -64,6 +69,10 @@ int mc_report_add(mc_report_builder *b, const mc_report_dossier *x);
 /* Hands the rows, sorted by name, to out (free with mc_report_free) and frees b. */
 void mc_report_end(mc_report_builder *b, mc_report *out);
 void mc_report_abandon(mc_report_builder *b);
+/* Adds every row of from (another builder of the same catalogue and period) into into: the
+ * rows of a simulation's workers made one (the counts are sums, so the order does not matter).
+ * from is left as it was. 0, or MC_ENOMEM with into unusable (abandon it). */
+int mc_report_merge(mc_report_builder *into, const mc_report_builder *from);
 
 /* Computes the indicators of st for the local dates [from, to] (the default calendar's). */
 int mc_report_compute(mc_store *st, const mc_catalogue *cat, mc_date from, mc_date to,
@@ -144,6 +153,9 @@ enum { MC_REPORT_NONE = -1 }; /* a share or a mean of nothing */
  * office hours. A dossier that spends exactly one working day of office hours, whenever it
  * arrives (at night, on a week-end), counts 1.00. */
 mc_fixed mc_report_lead_wd(const mc_calendar *cal, int64_t from, int64_t to);
+/* The same from the office seconds between the instants and the office seconds of one working
+ * day (0 when either is 0 or less): what mc_report_lead_wd computes from them. */
+mc_fixed mc_report_lead_of(int64_t office, int64_t day);
 
 /* The office seconds of one working day of cal (NULL: the built-in calendar). */
 int64_t mc_report_day_seconds(const mc_calendar *cal);

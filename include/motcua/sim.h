@@ -19,6 +19,14 @@
  * Every draw is a function of the seed, the procedure's name and j: the same seed gives the
  * same numbers, and a baseline and a reform meet the same applicants.
  *
+ * Threads (mc_sim_opts.jobs): the dossiers split into shards fixed by the plans alone (each
+ * procedure's dossiers in runs of MC_SIM_SHARD numbers); a thread simulates whole shards on
+ * engines of its own, each shard adds up its own figures, and the shards' figures are added up in
+ * shard order when all are done, so a result is the same, to the bit, whatever the threads. A
+ * procedure's sums of working days (doubles) are its shards' sums added in order, which for a
+ * procedure of more than MC_SIM_SHARD dossiers differs in the last bits from one running sum; the
+ * total's histogram is its procedures' added in order.
+ *
  * Only aggregates are kept (memory does not grow with the number of dossiers). A lead time is
  * mc_report_lead_wd's, the one definition of a working-day lead time (report.h): office time
  * from submission to the final state on the procedure's calendar over a working day's office
@@ -57,6 +65,8 @@
 #include <stdint.h>
 
 enum { MC_SIM_BINS = 240, MC_SIM_BINS_PER_WD = 4 };
+/* A shard's dossiers at most (mc_sim_opts.jobs), and how often progress is said. */
+enum { MC_SIM_SHARD = 1 << 16, MC_SIM_PROGRESS = 1 << 16 };
 
 typedef struct mc_sim_opts {
     int64_t dossiers; /* split among procedures in proportion to `volume` (when !year) */
@@ -77,9 +87,21 @@ typedef struct mc_sim_opts {
      * simulated. */
     bool (*selects)(void *ud, const mc_procedure *p);
     void *selects_ud;
-    /* Called every so often with the dossiers done so far, and at the end. */
+    /* Called every so often with the dossiers done so far (every MC_SIM_PROGRESS, in order), and
+     * at the end; with jobs > 1 from the worker that got there, one call at a time. */
     void (*progress)(void *ud, int64_t done, int64_t total);
     void *ud;
+    /* Threads to run on (0 or 1: the caller's alone). The dossiers split into shards fixed by
+     * the plans alone, never by jobs: each procedure's dossiers, in runs of MC_SIM_SHARD dossier
+     * numbers. Each thread simulates whole shards on its own engines; the shards' sums are then
+     * added up in shard order, so that a result is the same whatever jobs. */
+    int jobs;
+    /* Rules of its own for each thread but the caller's (a Lua state serves one thread): a copy
+     * of the rules passed to the run, loaded anew, into *out (the run frees it with
+     * mc_rules_free); 0, or an error code with err set, which the run then returns. May be
+     * called from another thread, one call at a time. NULL with rules passed: one thread. */
+    int (*open_rules)(void *ud, mc_rules **out, mc_error *err);
+    void *rules_ud;
 } mc_sim_opts;
 
 /* The defaults: seed 1, everything else zero (dossiers must then be set, or year). */

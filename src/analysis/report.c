@@ -112,7 +112,9 @@ static void count(builder *b, mc_indicators **rows, const mc_report_dossier *x)
         open_at_end && (x->overdue || (x->clock_running && x->due != MC_NONE && x->due < b->to));
     bool apology = x->apology_at != MC_NONE && x->apology_at >= b->from && x->apology_at < b->to;
     bool online = received && x->channel && strcmp(x->channel, "online") == 0;
-    mc_fixed lead = resolved ? mc_report_lead_wd(cal, x->submitted, x->finished) : 0;
+    mc_fixed lead = !resolved    ? 0
+                    : x->has_lead ? x->lead
+                                  : mc_report_lead_wd(cal, x->submitted, x->finished);
     for (int k = 0; k < 3; k++) {
         mc_indicators *r = rows[k];
         if (r == NULL) {
@@ -414,6 +416,53 @@ void mc_report_abandon(mc_report_builder *b)
     }
 }
 
+/* x += y, every count and sum of a row (its name stays). */
+static void add_row(mc_indicators *x, const mc_indicators *y)
+{
+    /* a field added to mc_indicators must be added here too */
+    _Static_assert(sizeof(mc_indicators) == sizeof(const char *) + 16 * sizeof(int64_t),
+                   "mc_indicators changed: merge its new fields in add_row");
+    x->received += y->received;
+    x->resolved += y->resolved;
+    x->on_time += y->on_time;
+    x->late += y->late;
+    x->in_progress += y->in_progress;
+    x->overdue += y->overdue;
+    x->apologies += y->apologies;
+    x->apologies_timely += y->apologies_timely;
+    x->online += y->online;
+    x->full_online += y->full_online;
+    x->results += y->results;
+    x->fetched += y->fetched;
+    x->asked += y->asked;
+    x->blocked += y->blocked;
+    x->processing += y->processing;
+    x->extended += y->extended;
+}
+
+int mc_report_merge(mc_report_builder *into, const mc_report_builder *from)
+{
+    for (size_t i = 0; i < from->np && into->rc == 0; i++) {
+        mc_indicators *x = slot(into, &into->procs, &into->p, &into->np, &into->capp,
+                                from->p[i].name);
+        if (x != NULL) {
+            add_row(x, &from->p[i]);
+        }
+    }
+    for (size_t i = 0; i < from->na && into->rc == 0; i++) {
+        mc_indicators *x = slot(into, &into->agencies, &into->a, &into->na, &into->capa,
+                                from->a[i].name);
+        if (x != NULL) {
+            add_row(x, &from->a[i]);
+        }
+    }
+    if (into->rc != 0) {
+        return into->rc;
+    }
+    add_row(&into->total, &from->total);
+    return 0;
+}
+
 void mc_report_end(mc_report_builder *b, mc_report *out)
 {
     if (b->np > 0) {
@@ -499,6 +548,11 @@ int64_t mc_report_day_seconds(const mc_calendar *cal)
     return s;
 }
 
+mc_fixed mc_report_lead_of(int64_t office, int64_t day)
+{
+    return office > 0 && day > 0 ? (mc_fixed)((office * MC_FIXED_ONE * 2 + day) / (2 * day)) : 0;
+}
+
 mc_fixed mc_report_lead_wd(const mc_calendar *cal, int64_t from, int64_t to)
 {
     cal = cal ? cal : mc_calendar_builtin();
@@ -506,9 +560,9 @@ mc_fixed mc_report_lead_wd(const mc_calendar *cal, int64_t from, int64_t to)
     if (to <= from || day <= 0) {
         return 0;
     }
-    int64_t office = mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, from),
-                                                mc_calendar_to_local(cal, to));
-    return (mc_fixed)((office * MC_FIXED_ONE * 2 + day) / (2 * day));
+    return mc_report_lead_of(mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, from),
+                                                        mc_calendar_to_local(cal, to)),
+                             day);
 }
 
 /* ==== per officer (report.h, "per officer") ============================================== */

@@ -1,5 +1,6 @@
 /* Simulation (sim.h): one dossier at a time through a volatile engine, its aggregates kept per
- * procedure, its indicators added to the report's accumulator. */
+ * shard (a run of one procedure's dossiers), its indicators added to the report's accumulator;
+ * shards shared out among threads, each with its own engines, and added up in shard order. */
 #include "motcua/sim.h"
 
 #include "base/grow.h"
@@ -11,7 +12,9 @@
 #include "synth.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +22,16 @@
 
 __extension__ typedef __int128 i128;
 
-enum { YEAR_DAYS = 365, FIELD_TEXT = 128, PROGRESS_EVERY = 1 << 16 };
+enum {
+    YEAR_DAYS = 365,
+    FIELD_TEXT = 128,
+    /* The bytes of notes a shard keeps: twice what a result holds. Its notes that are not in the
+     * result's already then fill the result before the shard's run out, so that the result's
+     * notes are what one thread would have written (unless a shard's notes were, in bulk, parts
+     * of other notes), and a run of many shards stays small. */
+    SHARD_NOTES = 2 * sizeof(((mc_sim_result *)0)->notes),
+    PROGRESS_BATCH = 1 << 10 /* dossiers a worker counts before it says so */
+};
 
 /* A procedure to simulate: its name, its dossiers, and its version on the first day in the
  * simulated catalogue (NULL: the reform abolished it). */
@@ -28,6 +40,9 @@ typedef struct plan {
     const mc_procedure *p;
     int64_t n;
     int64_t volume; /* of p (0: abolished, or none): the year's weight */
+    /* its versions in the simulated catalogue (mc_catalogue_versions), found once */
+    const mc_procedure *const *versions;
+    size_t nversions;
 } plan;
 
 /* What the pairing needs of one dossier (mc_sim_pair). */
@@ -36,19 +51,39 @@ typedef struct dossier_info {
     bool business, online, missed;
 } dossier_info;
 
+/* What a shard adds up on one side: its dossiers' counts, sums and histogram, their officer
+ * working days by role, the notes they made (each once, each followed by '\0'; full: some were
+ * left out), and on the reform's side of a pair who gains. */
+typedef struct shard_sums {
+    mc_sim_stats st;
+    double *role_wd;
+    char *notes;
+    size_t notes_len, notes_cap;
+    bool notes_full, oom;
+    mc_sim_gain gains[MC_SIM_NGROUPS];
+} shard_sums;
+
+/* A shard: the dossiers [j0, j1) of plan k, and their sums on each side. */
+typedef struct shard {
+    size_t k;
+    int64_t j0, j1;
+    shard_sums sums[2];
+} shard;
+
 typedef struct sim {
     const mc_catalogue *cat;
     const mc_sim_opts *o;
     mc_engine *e;
     mc_live *d;
     mc_report_builder *rb;
-    mc_sim_result *out;
+    mc_sim_result *out; /* the side's result: only its roles are read while shards run */
     uint64_t seed;
-    int64_t done, total;
+    int64_t total;
     const mc_calendar *cal0;   /* the default calendar, which dates the arrivals */
     int64_t start;             /* the first instant of the simulated year */
     const mc_calendar *wd_cal; /* the calendar of wd_seconds */
     double wd_seconds;         /* office seconds in a working day of wd_cal */
+    int64_t day_seconds;       /* the same as the report counts it (mc_report_day_seconds) */
     /* Room for one dossier's fields and one state's allowed transitions, grown to the largest
      * procedure and state met (no cap: a procedure may have any number of either). */
     char (*field_text)[FIELD_TEXT];
@@ -60,9 +95,26 @@ typedef struct sim {
     /* the plans, and the dossier at hand */
     plan *plans;
     size_t np;
-    int subject; /* index in field_text of the subject's value, or -1 */
+    int subject;  /* index in field_text of the subject's value, or -1 */
+    mc_fixed lead; /* the lead time of the dossier at hand (count_ending) */
     bool missed; /* a registry's coverage missed the applicant of the dossier at hand */
-    double *role_wd; /* officer working days by role of the procedure at hand */
+    shard_sums *sink; /* the sums of the shard at hand; NULL: notes go to the result */
+    /* the registries looked up so far (lookup), each with its coverage and the seed of its
+     * draws; a few, replaced in turn */
+    struct {
+        const mc_registry *r;
+        bool covered; /* mc_coverage_of */
+        mc_fixed pct;
+        uint64_t seed; /* mc_synth_hash(its name, seed) */
+    } regs[8];
+    size_t nregs, next_reg;
+    /* the result's roles by address (role_of): an open-addressed table of role_cap slots (a
+     * power of two), made by the side, shared by its threads */
+    struct role_slot {
+        const mc_role *role;
+        size_t index; /* in out->roles */
+    } *role_slots;
+    size_t role_cap;
 } sim;
 
 static void note(sim *s, const char *fmt, ...)
@@ -71,7 +123,51 @@ static void note(sim *s, const char *fmt, ...)
 #endif
     ;
 
-/* Adds a note to the result, once. */
+static const char more_notes[] = "(more notes left out)";
+
+/* Adds text to the notes of a result (size bytes), once: not when it is part of a note already,
+ * nor once they are full (said by a last line, more_notes). */
+static void notes_put(char *notes, size_t size, const char *text)
+{
+    if (strstr(notes, text) != NULL || strstr(notes, more_notes) != NULL) {
+        return;
+    }
+    size_t n = strlen(notes), room = size - n;
+    if (strlen(text) + 2 + sizeof more_notes + 1 < room) {
+        snprintf(notes + n, room, "%s%s", n ? "\n" : "", text);
+    } else {
+        snprintf(notes + n, room, "%s%s", n ? "\n" : "", more_notes);
+    }
+}
+
+/* Keeps text among the notes of shard x, once: not when it is part of one it keeps (it would be
+ * part of the result's notes then too, or they would be full). Past SHARD_NOTES bytes x is full
+ * and keeps no more; out of memory, x->oom. */
+static void shard_note(shard_sums *x, const char *text)
+{
+    if (x->notes_full) {
+        return;
+    }
+    for (size_t at = 0; at < x->notes_len; at += strlen(x->notes + at) + 1) {
+        if (strstr(x->notes + at, text) != NULL) {
+            return;
+        }
+    }
+    size_t len = strlen(text) + 1;
+    if (x->notes_len + len > SHARD_NOTES) {
+        x->notes_full = true;
+        return;
+    }
+    if (mc_grow(&x->notes, &x->notes_cap, x->notes_len + len, 1) != 0) {
+        x->oom = true;
+        return;
+    }
+    memcpy(x->notes + x->notes_len, text, len);
+    x->notes_len += len;
+}
+
+/* Adds a note, once: to the shard at hand, whose notes go into the result's in shard order when
+ * the run ends (as if they had been added in turn), or to the result before the shards run. */
 static void note(sim *s, const char *fmt, ...)
 {
     char text[300];
@@ -79,16 +175,10 @@ static void note(sim *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    char *notes = s->out->notes;
-    static const char more[] = "(more notes left out)";
-    if (strstr(notes, text) != NULL || strstr(notes, more) != NULL) {
-        return;
-    }
-    size_t n = strlen(notes), room = sizeof s->out->notes - n;
-    if (strlen(text) + 2 + sizeof more + 1 < room) {
-        snprintf(notes + n, room, "%s%s", n ? "\n" : "", text);
+    if (s->sink != NULL) {
+        shard_note(s->sink, text);
     } else {
-        snprintf(notes + n, room, "%s%s", n ? "\n" : "", more);
+        notes_put(s->out->notes, sizeof s->out->notes, text);
     }
 }
 
@@ -99,19 +189,39 @@ static int lookup(void *ud, const char *registry, const char *document, const ch
 {
     sim *s = ud;
     (void)document;
-    const mc_registry *r = mc_catalogue_registry(s->cat, registry);
-    if (r == NULL) {
-        return 0;
+    size_t i = 0;
+    while (i < s->nregs && strcmp(s->regs[i].r->name, registry) != 0) {
+        i++;
     }
-    mc_fixed pct;
-    if (mc_coverage_of(s->o->coverage, r, &pct)) {
-        uint64_t h = mc_synth_hash(subject, mc_synth_hash(registry, s->seed));
-        if (mc_synth_unit(h) * 100.0 * (double)MC_FIXED_ONE >= (double)pct) {
+    if (i == s->nregs) {
+        const mc_registry *r = mc_catalogue_registry(s->cat, registry);
+        if (r == NULL) {
+            return 0;
+        }
+        size_t n = sizeof s->regs / sizeof s->regs[0];
+        i = s->nregs < n ? s->nregs++ : s->next_reg++ % n;
+        s->regs[i].r = r;
+        s->regs[i].covered = mc_coverage_of(s->o->coverage, r, &s->regs[i].pct);
+        s->regs[i].seed = mc_synth_hash(registry, s->seed);
+    }
+    if (s->regs[i].covered) {
+        uint64_t h = mc_synth_hash(subject, s->regs[i].seed);
+        if (mc_synth_unit(h) * 100.0 * (double)MC_FIXED_ONE >= (double)s->regs[i].pct) {
             s->missed = true;
             return 0;
         }
     }
-    snprintf(ref, refsz, "SIM-%s", subject);
+    /* "SIM-" and the subject, cut to refsz */
+    size_t len = strlen(subject);
+    if (refsz > 4) {
+        len = len < refsz - 5 ? len : refsz - 5;
+        memcpy(ref, "SIM-", 4);
+        memcpy(ref + 4, subject, len);
+        ref[4 + len] = '\0';
+    } else if (refsz > 0) {
+        memcpy(ref, "SIM-", refsz - 1);
+        ref[refsz - 1] = '\0';
+    }
     return 1;
 }
 
@@ -172,7 +282,9 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         }
         const mc_procedure *here = split == s->cat ? p : version_on(s->cat, p->name, s->o->from);
         int64_t vol = here != NULL && here->has_volume ? here->volume : 0;
-        pl[np++] = (plan){p->name, here, p->volume, vol};
+        pl[np] = (plan){p->name, here, p->volume, vol, NULL, 0};
+        pl[np].versions = mc_catalogue_versions(s->cat, p->name, &pl[np].nversions);
+        np++;
         volume += p->volume;
     }
     if (superseded > 0) {
@@ -250,6 +362,7 @@ static double wd_seconds(sim *s, const mc_calendar *cal)
         int64_t sec = mc_report_day_seconds(cal);
         s->wd_cal = cal;
         s->wd_seconds = sec > 0 ? (double)sec : MC_DAY_SECONDS;
+        s->day_seconds = sec;
     }
     return s->wd_seconds;
 }
@@ -448,6 +561,40 @@ static void applicant_cost(sim *s, const mc_dossier *v, office_time lead, mc_sim
     mc_cost_sum_finish(&sum, &one->hours, &one->cost);
 }
 
+/* The slot of role in s->role_slots: its own, or the empty one where it would go. */
+static struct role_slot *role_slot(const sim *s, const mc_role *role)
+{
+    size_t i = (size_t)(((uint64_t)(uintptr_t)role * UINT64_C(0x9e3779b97f4a7c15)) >> 32);
+    for (;; i++) {
+        struct role_slot *x = &s->role_slots[i & (s->role_cap - 1)];
+        if (x->role == role || x->role == NULL) {
+            return x;
+        }
+    }
+}
+
+/* Makes the table of the result's roles by address. */
+static int role_table(sim *s, mc_error *err)
+{
+    size_t cap = 8;
+    while (cap < 2 * s->out->nroles) {
+        cap *= 2;
+    }
+    s->role_slots = mc_calloc(cap, sizeof *s->role_slots);
+    if (s->role_slots == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    s->role_cap = cap;
+    for (size_t r = 0; r < s->out->nroles; r++) {
+        struct role_slot *x = role_slot(s, s->out->roles[r]);
+        if (x->role == NULL) { /* a role listed twice keeps its first place, as a scan finds it */
+            x->role = s->out->roles[r];
+            x->index = r;
+        }
+    }
+    return 0;
+}
+
 /* Counts the officer time of a step: office seconds spent in a state before tr fired, split
  * equally among the roles that may fire it that are not built in; none when only the applicant
  * or the system may. */
@@ -463,11 +610,9 @@ static void count_staff(sim *s, const mc_transition *tr, double wd, mc_sim_stats
     one->staff_wd += wd;
     double each = wd / (double)officers;
     for (size_t i = 0; i < tr->nroles; i++) {
-        for (size_t r = 0; !tr->roles[i]->builtin && r < s->out->nroles; r++) {
-            if (s->out->roles[r] == tr->roles[i]) {
-                s->role_wd[r] += each;
-                break;
-            }
+        const struct role_slot *x = tr->roles[i]->builtin ? NULL : role_slot(s, tr->roles[i]);
+        if (x != NULL && x->role != NULL) {
+            s->sink->role_wd[x->index] += each;
         }
     }
 }
@@ -609,8 +754,8 @@ static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *
     return 0;
 }
 
-/* Counts the dossier as it ended (v) into one, and its lead time into the histograms of x and
- * of the total; notes it when it did not finish. Returns its lead time (none when unfinished). */
+/* Counts the dossier as it ended (v) into one, and its lead time into the histogram of x; notes
+ * it when it did not finish. Returns its lead time (none when unfinished). */
 static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier *v, bool stuck,
                                 mc_sim_stats *x, mc_sim_stats *one)
 {
@@ -624,8 +769,10 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     }
     const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
     office_time t = office_between(s, cal, v->submitted, v->finished);
-    /* the one definition of a working-day lead time (report.h), as the indicators count it */
-    double lead = (double)mc_report_lead_wd(cal, v->submitted, v->finished) / MC_FIXED_ONE;
+    /* the one definition of a working-day lead time (report.h), as the indicators count it:
+     * mc_report_lead_wd, from the office seconds just counted */
+    s->lead = mc_report_lead_of(v->finished > v->submitted ? t.office : 0, s->day_seconds);
+    double lead = (double)s->lead / MC_FIXED_ONE;
     mc_outcome oc = v->state->outcome;
     one->granted += oc == MC_OUTCOME_GRANTED;
     one->refused += oc == MC_OUTCOME_REFUSED;
@@ -639,8 +786,6 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     bin = bin > MC_SIM_BINS ? MC_SIM_BINS : bin;
     x->hist[bin]++;
     x->hist_wd[bin] += lead;
-    s->out->total.hist[bin]++;
-    s->out->total.hist_wd[bin] += lead;
     return t;
 }
 
@@ -675,15 +820,17 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
         .apology_at = MC_NONE,
         .results = mc_live_issued(s->d),
         .extended = extended(v),
+        /* the lead time count_ending counted, on the calendar the report counts it on */
+        .has_lead = v->final && v->procedure->calendar != NULL,
+        .lead = s->lead,
     };
     int rc = mc_report_add(s->rb, &facts);
     return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
 }
 
-/* Dossier number j of the plan pl (the k-th procedure of the result): arrives, is submitted,
- * driven to its end, and counted; what the pairing needs of it into *info. */
-static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, dossier_info *info,
-                       mc_error *err)
+/* Dossier number j of the plan pl: arrives, is submitted, driven to its end, and counted into
+ * the shard at hand; what the pairing needs of it into *info. */
+static int one_dossier(sim *s, const plan *pl, int64_t j, dossier_info *info, mc_error *err)
 {
     const mc_procedure *p0 = pl->p;
     uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
@@ -691,7 +838,12 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, dossier_info
     int64_t span = (int64_t)YEAR_DAYS * MC_DAY_SECONDS;
     int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
     mc_date day = mc_calendar_today(s->cal0, t);
-    const mc_procedure *p = mc_catalogue_procedure(s->cat, p0->name, day);
+    const mc_procedure *p = NULL; /* the version in force that day (mc_catalogue_procedure) */
+    for (size_t i = 0; i < pl->nversions; i++) {
+        if (!pl->versions[i]->has_effective || pl->versions[i]->effective <= day) {
+            p = pl->versions[i];
+        }
+    }
     p = p ? p : p0;
 
     mc_sim_stats one;
@@ -699,7 +851,7 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, dossier_info
     one.dossiers = 1;
     mc_result res;
     int rc = submit_synthetic(s, p, j, key, day, t, &res, err);
-    mc_sim_stats *x = &s->out->procedures[k];
+    mc_sim_stats *x = &s->sink->st;
     memset(info, 0, sizeof *info);
     if (s->subject >= 0) {
         info->business = mc_sim_subject_group(s->field_text[s->subject]) == MC_SIM_BUSINESS;
@@ -738,7 +890,7 @@ static int one_dossier(sim *s, const plan *pl, size_t k, int64_t j, dossier_info
     return report_dossier(s, &v, &one, err);
 }
 
-/* ==== the run ============================================================================ */
+/* ==== one side ========================================================================== */
 
 /* sum × volume / n, rounded half up (n > 0). */
 static int64_t per_year(int64_t sum, int64_t volume, int64_t n)
@@ -747,7 +899,32 @@ static int64_t per_year(int64_t sum, int64_t volume, int64_t n)
     return (int64_t)(v >= 0 ? (v + n / 2) / n : -((-v + n / 2) / n));
 }
 
-/* Opens one side of a run: cat simulated with o into out (zeroed first), its plans made. */
+/* Opens s's engine, live dossier and indicators on s->cat with rules. */
+static int sim_engines(sim *s, mc_rules *rules, mc_error *err)
+{
+    mc_date from = s->o->from;
+    int rc = mc_engine_open_volatile(&s->e, s->cat, rules, lookup, s, err);
+    if (rc == 0 && (mc_live_new(&s->d) != 0 ||
+                    mc_report_begin(&s->rb, s->cat, from, from + 100 * YEAR_DAYS) != 0)) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
+/* Frees what sim_engines opened and the room for a dossier. */
+static void sim_engines_close(sim *s)
+{
+    mc_report_abandon(s->rb);
+    s->rb = NULL;
+    mc_live_free(s->d);
+    mc_engine_close(s->e);
+    mc_free(s->field_text);
+    mc_free(s->fields);
+    mc_free(s->ok);
+}
+
+/* Opens one side of a run: cat simulated with o into out (zeroed first), its plans made, the
+ * caller's thread's engines opened with rules. */
 static int side_open(sim *s, const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o,
                      mc_sim_result *out, mc_error *err)
 {
@@ -777,9 +954,7 @@ static int side_open(sim *s, const mc_catalogue *cat, mc_rules *rules, const mc_
     out->procedures = mc_calloc(s->np, sizeof *out->procedures);
     out->roles = mc_calloc(nr ? nr : 1, sizeof *out->roles);
     out->staff_days = mc_calloc(nr ? nr : 1, sizeof *out->staff_days);
-    s->role_wd = mc_calloc(nr ? nr : 1, sizeof *s->role_wd);
-    if (out->procedures == NULL || out->roles == NULL || out->staff_days == NULL ||
-        s->role_wd == NULL) {
+    if (out->procedures == NULL || out->roles == NULL || out->staff_days == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < nr; i++) {
@@ -787,46 +962,27 @@ static int side_open(sim *s, const mc_catalogue *cat, mc_rules *rules, const mc_
             out->roles[out->nroles++] = roles[i];
         }
     }
-    rc = mc_engine_open_volatile(&s->e, cat, rules, lookup, s, err);
-    if (rc == 0 && (mc_live_new(&s->d) != 0 ||
-                    mc_report_begin(&s->rb, cat, o->from, o->from + 100 * YEAR_DAYS) != 0)) {
-        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
-    }
-    return rc;
+    rc = role_table(s, err);
+    return rc == 0 ? sim_engines(s, rules, err) : rc;
 }
 
-/* Starts procedure k; false when the reform abolished it (its dossiers counted as such). */
-static bool side_begin(sim *s, size_t k)
+/* Opens into w the engines of another thread for the side of from, with rules: the same
+ * catalogue, options, plans and result (whose roles only it reads). */
+static int side_worker(sim *w, const sim *from, mc_rules *rules, mc_error *err)
 {
-    mc_sim_stats *x = &s->out->procedures[k];
-    s->out->nprocedures = k + 1;
-    x->name = s->plans[k].name;
-    memset(s->role_wd, 0, s->out->nroles * sizeof *s->role_wd);
-    if (s->plans[k].p == NULL) {
-        /* abolished: its applicants need no procedure any more */
-        x->dossiers = x->abolished = s->plans[k].n;
-        return false;
-    }
-    return true;
-}
-
-/* Ends procedure k: its year, and its sums into the total. */
-static void side_end(sim *s, size_t k)
-{
-    mc_sim_stats *x = &s->out->procedures[k];
-    int64_t n = x->dossiers;
-    if (s->plans[k].p != NULL && n > 0) {
-        int64_t vol = s->plans[k].volume;
-        x->volume = vol;
-        x->annual = per_year(x->cost, vol, n);
-        x->legal_annual = per_year(x->legal_cost, vol, n);
-        x->revenue = per_year(x->fees, vol, n);
-        x->staff_days = x->staff_wd * (double)vol / (double)n;
-        for (size_t r = 0; r < s->out->nroles; r++) {
-            s->out->staff_days[r] += s->role_wd[r] * (double)vol / (double)n;
-        }
-    }
-    add(&s->out->total, x);
+    memset(w, 0, sizeof *w);
+    w->cat = from->cat;
+    w->o = from->o;
+    w->out = from->out;
+    w->seed = from->seed;
+    w->cal0 = from->cal0;
+    w->start = from->start;
+    w->plans = from->plans;
+    w->np = from->np;
+    w->total = from->total;
+    w->role_slots = from->role_slots;
+    w->role_cap = from->role_cap;
+    return sim_engines(w, rules, err);
 }
 
 /* Closes one side: the indicators handed over when rc is 0, everything else freed; the result
@@ -840,14 +996,9 @@ static int side_close(sim *s, int rc)
         mc_report_end(s->rb, &s->out->indicators);
         s->rb = NULL;
     }
-    mc_report_abandon(s->rb);
-    mc_live_free(s->d);
-    mc_engine_close(s->e);
+    sim_engines_close(s);
     mc_free(s->plans);
-    mc_free(s->field_text);
-    mc_free(s->fields);
-    mc_free(s->ok);
-    mc_free(s->role_wd);
+    mc_free(s->role_slots);
     if (rc != 0) {
         mc_sim_result_free(s->out);
     }
@@ -869,34 +1020,323 @@ static void count_gain(mc_sim_gain *g, const dossier_info *b, const dossier_info
     }
 }
 
-/* Runs one side (r NULL) or two in lockstep, procedure by procedure, dossier by dossier. */
-static int run_sides(sim *b, sim *r, mc_error *err)
+/* ==== the run: shards among threads ====================================================== */
+
+typedef struct worker worker;
+
+/* A run of one side or two in lockstep: its shards, in plan order and then by dossier number,
+ * taken by the workers largest first; the progress said so far. */
+typedef struct run {
+    sim *sides[2]; /* the caller's: the baseline (or the one side), and the reform or NULL */
+    mc_rules *rules;
+    const mc_sim_opts *o;
+    shard *shards;
+    size_t nshards;
+    size_t *order;      /* the shards largest first, ties in shard order */
+    double *role_wd;    /* the shards' role_wd, and one row per side to add them up */
+    atomic_size_t next; /* the place in order of the next shard to take */
+    atomic_bool stop;   /* a worker failed: the others take no more */
+    pthread_mutex_t lock; /* over done and the progress calls */
+    int64_t done;
+} run;
+
+/* A thread's share: its sides (worker 0: the caller's; the others: own[], on rules of their own),
+ * and how it failed (in shard failed; SIZE_MAX: before its first). */
+struct worker {
+    run *u;
+    sim *s[2];
+    sim own[2];
+    mc_rules *rules;
+    bool started; /* a thread of its own runs it */
+    pthread_t thread;
+    int rc;
+    size_t failed;
+    mc_error err;
+};
+
+/* The shards of u's plans: each plan's dossiers in runs of MC_SIM_SHARD, and the order the
+ * workers take them in. */
+static int make_shards(run *u, mc_error *err)
 {
-    int rc = 0;
-    const mc_sim_opts *o = b->o;
-    for (size_t k = 0; rc == 0 && k < b->np; k++) {
-        bool bk = side_begin(b, k), rk = r != NULL && side_begin(r, k);
-        for (int64_t j = 0; rc == 0 && j < b->plans[k].n; j++) {
-            dossier_info ib, ir;
-            memset(&ir, 0, sizeof ir);
-            rc = bk ? one_dossier(b, &b->plans[k], k, j, &ib, err) : 0;
-            if (rc == 0 && rk) {
-                rc = one_dossier(r, &r->plans[k], k, j, &ir, err);
-            }
-            if (rc == 0 && r != NULL && bk) {
-                count_gain(r->out->gains, &ib, &ir);
-            }
-            if (++b->done % PROGRESS_EVERY == 0 && o->progress) {
-                o->progress(o->ud, b->done, b->total);
-            }
-        }
-        side_end(b, k);
-        if (r != NULL) {
-            side_end(r, k);
+    const sim *b = u->sides[0], *r = u->sides[1];
+    size_t n = 0;
+    for (size_t k = 0; k < b->np; k++) {
+        n += (size_t)((b->plans[k].n + MC_SIM_SHARD - 1) / MC_SIM_SHARD);
+    }
+    size_t nrb = b->out->nroles, nrr = r != NULL ? r->out->nroles : 0;
+    u->shards = mc_calloc(n ? n : 1, sizeof *u->shards);
+    u->order = mc_calloc(n ? n : 1, sizeof *u->order);
+    u->role_wd = mc_calloc((n + 1) * (nrb + nrr) + 1, sizeof *u->role_wd);
+    if (u->shards == NULL || u->order == NULL || u->role_wd == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    double *wd = u->role_wd;
+    for (size_t k = 0; k < b->np; k++) {
+        for (int64_t j = 0; j < b->plans[k].n; j += MC_SIM_SHARD) {
+            shard *x = &u->shards[u->nshards++];
+            x->k = k;
+            x->j0 = j;
+            x->j1 = b->plans[k].n - j > MC_SIM_SHARD ? j + MC_SIM_SHARD : b->plans[k].n;
+            x->sums[0].role_wd = wd;
+            x->sums[1].role_wd = wd + nrb;
+            wd += nrb + nrr;
         }
     }
-    if (rc == 0 && o->progress) {
-        o->progress(o->ud, b->done, b->total);
+    /* largest first (a stable insertion: shards of one size keep their order) */
+    for (size_t i = 0; i < u->nshards; i++) {
+        size_t at = i;
+        int64_t size = u->shards[i].j1 - u->shards[i].j0;
+        while (at > 0 && u->shards[u->order[at - 1]].j1 - u->shards[u->order[at - 1]].j0 < size) {
+            u->order[at] = u->order[at - 1];
+            at--;
+        }
+        u->order[at] = i;
+    }
+    return 0;
+}
+
+/* Counts n more dossiers done, and says progress at each MC_SIM_PROGRESS passed. */
+static void progress_add(run *u, int64_t n)
+{
+    if (n == 0) {
+        return;
+    }
+    pthread_mutex_lock(&u->lock);
+    int64_t before = u->done;
+    u->done += n;
+    for (int64_t at = (before / MC_SIM_PROGRESS + 1) * MC_SIM_PROGRESS;
+         u->o->progress != NULL && at <= u->done; at += MC_SIM_PROGRESS) {
+        u->o->progress(u->o->ud, at, u->sides[0]->total);
+    }
+    pthread_mutex_unlock(&u->lock);
+}
+
+/* Simulates the dossiers of shard x on w's sides, into its sums; *pending counts them for
+ * progress. 0, 1 when another worker failed meanwhile, or an error code. */
+static int run_shard(worker *w, shard *x, int64_t *pending, mc_error *err)
+{
+    sim *b = w->s[0], *r = w->s[1];
+    const plan *pb = &b->plans[x->k], *pr = r != NULL ? &r->plans[x->k] : NULL;
+    bool bk = pb->p != NULL, rk = pr != NULL && pr->p != NULL;
+    b->sink = &x->sums[0];
+    if (r != NULL) {
+        r->sink = &x->sums[1];
+    }
+    int rc = 0;
+    for (int64_t j = x->j0; rc == 0 && j < x->j1; j++) {
+        dossier_info ib, ir;
+        memset(&ir, 0, sizeof ir);
+        rc = bk ? one_dossier(b, pb, j, &ib, err) : 0;
+        if (rc == 0 && rk) {
+            rc = one_dossier(r, pr, j, &ir, err);
+        }
+        if (rc == 0 && r != NULL && bk) {
+            count_gain(x->sums[1].gains, &ib, &ir);
+        }
+        if (++*pending == PROGRESS_BATCH) {
+            progress_add(w->u, *pending);
+            *pending = 0;
+            if (atomic_load(&w->u->stop)) {
+                return 1;
+            }
+        }
+    }
+    if (rc == 0 && (x->sums[0].oom || x->sums[1].oom)) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    return rc;
+}
+
+/* Takes shards until there are none left or a worker failed. */
+static void work(worker *w)
+{
+    run *u = w->u;
+    int64_t pending = 0;
+    while (!atomic_load(&u->stop)) {
+        size_t i = atomic_fetch_add(&u->next, 1);
+        if (i >= u->nshards) {
+            break;
+        }
+        int rc = run_shard(w, &u->shards[u->order[i]], &pending, &w->err);
+        if (rc < 0) {
+            w->rc = rc;
+            w->failed = u->order[i];
+            atomic_store(&u->stop, true);
+        }
+    }
+    progress_add(u, pending);
+}
+
+/* A thread of its own: its rules and engines, then shards. */
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    run *u = w->u;
+    const mc_sim_opts *o = u->o;
+    int rc = u->rules != NULL ? o->open_rules(o->rules_ud, &w->rules, &w->err) : 0;
+    for (int k = 0; k < 2 && rc == 0 && u->sides[k] != NULL; k++) {
+        w->s[k] = &w->own[k];
+        rc = side_worker(&w->own[k], u->sides[k], w->rules, &w->err);
+    }
+    if (rc != 0) {
+        w->rc = rc < 0 ? rc : MC_EINTERNAL;
+        atomic_store(&u->stop, true);
+        return NULL;
+    }
+    work(w);
+    return NULL;
+}
+
+/* Adds the shards' sums of one side (0: the baseline, 1: the reform) into its result, in shard
+ * order: the procedures, their year, the total, the staff-days by role, the notes, the gains. */
+static void merge_side(run *u, int side)
+{
+    sim *s = u->sides[side];
+    mc_sim_result *out = s->out;
+    size_t nr = out->nroles;
+    double *role_wd = u->role_wd + u->nshards * (u->sides[0]->out->nroles +
+                                                (u->sides[1] ? u->sides[1]->out->nroles : 0));
+    size_t i = 0;
+    for (size_t k = 0; k < s->np; k++) {
+        mc_sim_stats *x = &out->procedures[k];
+        memset(role_wd, 0, (nr ? nr : 1) * sizeof *role_wd);
+        for (; i < u->nshards && u->shards[i].k == k; i++) {
+            const shard_sums *y = &u->shards[i].sums[side];
+            mc_sim_stats_add(x, &y->st);
+            for (size_t r = 0; r < nr; r++) {
+                role_wd[r] += y->role_wd[r];
+            }
+            for (size_t at = 0; at < y->notes_len; at += strlen(y->notes + at) + 1) {
+                notes_put(out->notes, sizeof out->notes, y->notes + at);
+            }
+            if (y->notes_full) {
+                notes_put(out->notes, sizeof out->notes, more_notes);
+            }
+            for (int g = 0; g < MC_SIM_NGROUPS; g++) {
+                out->gains[g].dossiers += y->gains[g].dossiers;
+                out->gains[g].change += y->gains[g].change;
+                out->gains[g].rises += y->gains[g].rises;
+                out->gains[g].falls += y->gains[g].falls;
+            }
+        }
+        x->name = s->plans[k].name;
+        int64_t n = s->plans[k].n;
+        if (s->plans[k].p == NULL) {
+            /* abolished: its applicants need no procedure any more */
+            x->dossiers = x->abolished = n;
+        } else if (x->dossiers > 0) {
+            int64_t vol = s->plans[k].volume;
+            n = x->dossiers;
+            x->volume = vol;
+            x->annual = per_year(x->cost, vol, n);
+            x->legal_annual = per_year(x->legal_cost, vol, n);
+            x->revenue = per_year(x->fees, vol, n);
+            x->staff_days = x->staff_wd * (double)vol / (double)n;
+            for (size_t r = 0; r < nr; r++) {
+                out->staff_days[r] += role_wd[r] * (double)vol / (double)n;
+            }
+        }
+        mc_sim_stats_add(&out->total, x);
+    }
+    out->nprocedures = s->np;
+}
+
+/* The error of the run: the first failed shard's (in shard order), else a worker's that could
+ * not start; 0 when none failed. */
+static int run_error(worker *ws, size_t n, mc_error *err)
+{
+    worker *first = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ws[i].rc != 0 && (first == NULL || ws[i].failed < first->failed)) {
+            first = &ws[i];
+        }
+    }
+    if (first != NULL && err != NULL) {
+        *err = first->err;
+    }
+    return first != NULL ? first->rc : 0;
+}
+
+/* Runs one side (r NULL) or two in lockstep, shard by shard, on o->jobs threads (rules: the
+ * caller's thread's; the others open their own), then adds the shards up. */
+static int run_sides(sim *b, sim *r, mc_rules *rules, mc_error *err)
+{
+    const mc_sim_opts *o = b->o;
+    run u;
+    memset(&u, 0, sizeof u);
+    u.sides[0] = b;
+    u.sides[1] = r;
+    u.rules = rules;
+    u.o = o;
+    atomic_init(&u.next, 0);
+    atomic_init(&u.stop, false);
+    int rc = make_shards(&u, err);
+    size_t nw = o->jobs > 1 && (rules == NULL || o->open_rules != NULL) ? (size_t)o->jobs : 1;
+    nw = nw < u.nshards ? nw : (u.nshards ? u.nshards : 1);
+    worker *ws = rc == 0 ? mc_calloc(nw, sizeof *ws) : NULL;
+    if (rc == 0 && ws == NULL) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (rc == 0 && pthread_mutex_init(&u.lock, NULL) != 0) {
+        rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < nw; i++) {
+            ws[i].u = &u;
+            ws[i].failed = SIZE_MAX;
+            mc_error_clear(&ws[i].err);
+        }
+        ws[0].s[0] = b;
+        ws[0].s[1] = r;
+        /* a thread that cannot start leaves its share to the others */
+        for (size_t i = 1; i < nw; i++) {
+            ws[i].started = pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) == 0;
+        }
+        work(&ws[0]);
+        for (size_t i = 1; i < nw; i++) {
+            if (ws[i].started) {
+                pthread_join(ws[i].thread, NULL);
+            }
+        }
+        pthread_mutex_destroy(&u.lock);
+        rc = run_error(ws, nw, err);
+    }
+    /* the indicators of the other threads into the caller's */
+    for (size_t i = 1; rc == 0 && i < nw; i++) {
+        for (int k = 0; rc == 0 && k < 2 && ws[i].s[k] != NULL; k++) {
+            if (mc_report_merge(u.sides[k]->rb, ws[i].s[k]->rb) != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    if (rc == 0) {
+        merge_side(&u, 0);
+        if (r != NULL) {
+            merge_side(&u, 1);
+        }
+        if (o->progress) {
+            o->progress(o->ud, u.done, b->total);
+        }
+    }
+    for (size_t i = 1; ws != NULL && i < nw; i++) {
+        for (int k = 0; k < 2; k++) {
+            if (ws[i].s[k] != NULL) {
+                sim_engines_close(ws[i].s[k]);
+            }
+        }
+        mc_rules_free(ws[i].rules);
+    }
+    mc_free(ws);
+    for (size_t i = 0; i < u.nshards; i++) {
+        mc_free(u.shards[i].sums[0].notes);
+        mc_free(u.shards[i].sums[1].notes);
+    }
+    mc_free(u.shards);
+    mc_free(u.order);
+    mc_free(u.role_wd);
+    b->sink = NULL;
+    if (r != NULL) {
+        r->sink = NULL;
     }
     return rc;
 }
@@ -907,7 +1347,7 @@ int mc_sim_run(const mc_catalogue *cat, mc_rules *rules, const mc_sim_opts *o, m
     sim s;
     int rc = side_open(&s, cat, rules, o, out, err);
     if (rc == 0) {
-        rc = run_sides(&s, NULL, err);
+        rc = run_sides(&s, NULL, rules, err);
     }
     return side_close(&s, rc);
 }
@@ -930,7 +1370,7 @@ int mc_sim_pair(const mc_catalogue *base, const mc_catalogue *reformed, mc_rules
     }
     if (rc == 0) {
         r->paired = true;
-        rc = run_sides(&sb, &sr, err);
+        rc = run_sides(&sb, &sr, rules, err);
     }
     side_close(&sb, rc);
     return side_close(&sr, rc);

@@ -1,11 +1,12 @@
 /* `motcua simulate [--reform NAME]... [--compare A,B,...] [--dossiers N | --year] [--seed S]
- * [--runs K] [--from DATE] [filters] [--by agency|sector|procedure] [sensitivity options]
+ * [--runs K] [--jobs N] [--from DATE] [filters] [--by agency|sector|procedure] [sensitivity options]
  * [--coverage-from STORE [--since DATE] [--until DATE]] [--format text|csv|json] [--html FILE]`
  * (SPEC §8.2, issue 22): the baseline, and the reforms when named, on the same synthetic
  * applicants side by side: per dossier, a year (annual cost by the simulated lead times and by
  * the legal method, fee revenue, officer staff-days), who gains and who loses, subtotals, and
  * with --runs each headline figure as a mean and a 95% interval; --compare puts several reforms,
- * each alone, in one table. */
+ * each alone, in one table; --jobs N runs on N threads (the machine's cores by default), with
+ * the same output whatever N. */
 #include "cli.h"
 
 #include "calibrate_out.h"
@@ -27,7 +28,13 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { MAX_DOSSIERS = 1000000000, PROGRESS_FROM = 200000, MAX_RUNS = 100, FEW_DOSSIERS = 30 };
+enum {
+    MAX_DOSSIERS = 1000000000,
+    PROGRESS_FROM = 200000,
+    MAX_RUNS = 100,
+    FEW_DOSSIERS = 30,
+    MAX_JOBS = 256
+};
 
 /* ==== the headline figures (--runs gives each as a mean and a 95% interval) =============== */
 
@@ -660,6 +667,50 @@ static int parse_count(const char *opt, const char *text, int64_t max, int64_t *
     return EXIT_OK;
 }
 
+/* --jobs N into *jobs: the machine's cores without it (at most MAX_JOBS); EXIT_OK, or
+ * EXIT_USAGE (said on stderr in one line). */
+static int read_jobs(const front_opts *c, int *jobs)
+{
+    if (c->jobs == NULL) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        *jobs = cores < 1 ? 1 : cores > MAX_JOBS ? MAX_JOBS : (int)cores;
+        return EXIT_OK;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(c->jobs, &end, 10);
+    if (end == c->jobs || *end != '\0' || errno != 0 || n < 1 || n > MAX_JOBS) {
+        return front_usage_error("--jobs takes a whole number from 1 to %d, not '%s'", MAX_JOBS,
+                                 c->jobs);
+    }
+    *jobs = (int)n;
+    return EXIT_OK;
+}
+
+/* --jobs: the rules of a thread other than the first, loaded again from the catalogue folders as
+ * front_load loaded the first's (mc_sim_opts.open_rules). */
+static int open_rules(void *ud, mc_rules **out, mc_error *err)
+{
+    const front_opts *c = ud;
+    mc_rules_opts ropts;
+    mc_diags *diags = NULL;
+    *out = NULL;
+    if (front_rule_opts(c, &ropts) != 0) {
+        return mc_error_set(err, MC_EUSAGE, "the rule options are wrong");
+    }
+    int rc = mc_diags_new(&diags) != 0 ? mc_error_set(err, MC_ENOMEM, "out of memory")
+                                        : mc_rules_new(out, &ropts, err);
+    if (rc == 0) {
+        rc = front_rules_load(c, *out, diags, err);
+    }
+    if (rc != 0) {
+        mc_rules_free(*out);
+        *out = NULL;
+    }
+    mc_diags_free(diags);
+    return rc;
+}
+
 /* Reads the options of c into *o, *seed and *runs; EXIT_OK, or EXIT_USAGE (said on stderr). */
 static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed, size_t *runs)
 {
@@ -702,6 +753,9 @@ static int read_options(const front_opts *c, mc_sim_opts *o, int64_t *seed, size
         *runs = (size_t)k;
     }
     o->seed = (uint64_t)*seed;
+    if (read_jobs(c, &o->jobs) != EXIT_OK) {
+        return EXIT_USAGE;
+    }
     o->from = cli_today();
     char msg[200];
     if (c->from && mc_value_date(c->from, strlen(c->from), &o->from, msg, sizeof msg) != 0) {
@@ -913,6 +967,8 @@ int cmd_simulate(front_opts *c)
     }
     o.selects = selects;
     o.selects_ud = &st.opts;
+    o.open_rules = open_rules;
+    o.rules_ud = c;
     if (rc == 0 && o.year) {
         /* --year: refuse what would take days before it starts */
         int64_t sum = mc_sim_year_dossiers(cat);

@@ -47,6 +47,7 @@ typedef struct front_opts {
     const char **coverage_set;
     int ncoverage_set;
     const char *runs; /* --runs K (simulate): K seeds, each figure with a 95% interval */
+    const char *jobs; /* --jobs N (simulate): threads */
     const char *xlsx; /* --xlsx FILE (cost): the tables as a workbook with formulas */
     const char *from, *to;       /* --from DATE, --to DATE (report, simulate) */
     const char *dossiers, *seed; /* --dossiers N, --seed S (simulate) */
