@@ -15,7 +15,7 @@ static const char catalogue_text[] =
     "role clerk\nrole head\n"
     "document birth-notice\ndocument marriage-certificate\ndocument birth-certificate\n"
     "registry civil-status { holds marriage-certificate birth-certificate }\n"
-    "lifecycle one-stop {\n"
+    "lifecycle one-stop { apology by clerk head\n"
     "  state submitted { initial; on receive -> processing by clerk\n"
     "    on request-supplement -> awaiting-supplement by clerk }\n"
     "  state awaiting-supplement { clock stopped\n"
@@ -314,6 +314,58 @@ static void test_live__engines_do_not_mix(void **state)
     mc_engine_close(stored);
 }
 
+static int apologize(fx *f, const char *role, const char *when, bool *timely, mc_result *res)
+{
+    mc_apology a = MC_APOLOGY_INIT;
+    a.role = role;
+    a.now = at(f, when);
+    a.new_date = mc_date_from_ymd(2025, 7, 15);
+    a.reason = "many dossiers this week";
+    mc_error err;
+    return mc_live_apologize(f->e, f->d, &a, timely, res, &err);
+}
+
+/* The apology of a simulated late dossier (issue 23): the stored operation's decisions — one
+ * apology, by a role the lifecycle names, while the clock runs — and whether it was timely
+ * (before office hours open on the due's day). */
+static void test_live__apology(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    bool timely = true;
+    assert_int_equal(mc_live_due(f->d), MC_NONE); /* no dossier yet */
+    assert_int_equal(apologize(f, "clerk", "2025-07-04T09:00", &timely, &res), MC_ENOTFOUND);
+    assert_int_equal(submit(f, "001234567891", "true", &res), 0);
+    assert_int_equal(fire(f, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    int64_t due = mc_live_due(f->d);
+    mc_dossier v;
+    assert_int_equal(mc_live_view(f->d, &v), 0);
+    assert_int_equal(due, v.due);
+    assert_true(due > at(f, "2025-07-07T17:00") && due <= at(f, "2025-07-08T17:00"));
+    /* the applicant may not apologize for the agency */
+    assert_int_equal(apologize(f, "applicant", "2025-07-04T09:00", &timely, &res), MC_EREFUSED);
+    assert_string_equal(res.code, "apology.role");
+    /* the day before the due's: timely, once */
+    assert_int_equal(apologize(f, "clerk", "2025-07-07T10:00", &timely, &res), 0);
+    assert_true(timely);
+    assert_int_equal(mc_live_view(f->d, &v), 0);
+    assert_true(v.apologized);
+    assert_int_equal(apologize(f, "head", "2025-07-07T11:00", &timely, &res), MC_EREFUSED);
+    assert_string_equal(res.code, "apology.twice");
+    assert_false(timely);
+    /* a new dossier: on the due's own day, the apology is late */
+    assert_int_equal(submit(f, "001234567892", "false", &res), 0);
+    assert_int_equal(fire(f, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_int_equal(apologize(f, "head", "2025-07-08T09:00", &timely, &res), 0);
+    assert_false(timely);
+    /* the clock stopped: no due, no apology */
+    assert_int_equal(submit(f, "001234567893", "false", &res), 0);
+    assert_int_equal(fire(f, "request-supplement", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_int_equal(mc_live_due(f->d), MC_NONE);
+    assert_int_equal(apologize(f, "clerk", "2025-07-04T09:00", &timely, &res), MC_EREFUSED);
+    assert_string_equal(res.code, "apology.no-clock");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -325,6 +377,7 @@ int main(void)
         T(test_live__runaway_rule_is_a_limit),
         T(test_live__refused_submit_leaves_no_dossier),
         T(test_live__engines_do_not_mix),
+        T(test_live__apology),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

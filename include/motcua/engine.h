@@ -458,6 +458,15 @@ mc_req_status mc_live_req_status(const mc_live *d, size_t i);
 size_t mc_live_provide_asked(mc_live *d);
 /* Records issued into registries by d's states so far. */
 int64_t mc_live_issued(const mc_live *d);
+/* The officer's apology for d, as mc_engine_apologize decides it (a->dossier is ignored; the
+ * timers due before a->now take effect first): 0 with *timely whether it was made before office
+ * hours open on the due's day (§4.6), MC_EREFUSED with res saying why (no running clock, a role
+ * the lifecycle does not name, a second apology, …), or an error. */
+int mc_live_apologize(mc_engine *e, mc_live *d, const mc_apology *a, bool *timely, mc_result *res,
+                      mc_error *err);
+/* d's due instant while its statutory clock runs; MC_NONE otherwise (stopped, no time limit,
+ * final, or no dossier). */
+int64_t mc_live_due(const mc_live *d);
 
 /* ---- deployments (issue 19) ---- */
 

@@ -1338,11 +1338,7 @@ static int run_apologize(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
     if (a->new_date < mc_calendar_date(mce_loc(d, a->now))) {
         return mce_refuse(rf, MC_REFUSED_OTHER, "apology.past", 0);
     }
-    /* Timely: issued before office hours open on the due instant's day (§4.6). */
-    mc_localtime due = mce_loc(d, d->row.due);
-    mc_localtime opening = (mc_localtime)mc_calendar_date(due) * MC_DAY_SECONDS +
-                           (d->cal->nhours ? d->cal->hours[0].from * 60 : 0);
-    bool timely = mce_loc(d, a->now) < opening;
+    bool timely = mce_apology_timely(d, a->now);
     char day[11];
     mc_date_format(a->new_date, day);
     json_t *ap = json_pack("{s:I, s:s, s:s, s:b, s:I}", "at", (json_int_t)a->now, "new_date", day,
@@ -1359,6 +1355,31 @@ static int run_apologize(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         return mc_error_set(err, rc, "out of memory");
     }
     return mce_save(e, d, err);
+}
+
+bool mce_apology_timely(const mce_dos *d, int64_t now)
+{
+    /* Timely: issued before office hours open on the due instant's day (§4.6). */
+    mc_localtime due = mce_loc(d, d->row.due);
+    mc_localtime opening = (mc_localtime)mc_calendar_date(due) * MC_DAY_SECONDS +
+                           (d->cal->nhours ? d->cal->hours[0].from * 60 : 0);
+    return mce_loc(d, now) < opening;
+}
+
+int mce_apologize(mc_engine *e, mce_dos *d, const mc_apology *a, mce_refusal *rf, mc_error *err)
+{
+    op o;
+    memset(&o, 0, sizeof o);
+    o.e = e;
+    o.run = run_apologize;
+    o.args = a;
+    o.dossier = d->row.id;
+    o.now = a->now;
+    o.actor = a->role;
+    o.what = "apologize";
+    o.detail = "";
+    o.user = a->user;
+    return run_apologize(&o, d, rf, err);
 }
 
 static void fingerprint_apology(const op *o, crypto_generichash_state *h)

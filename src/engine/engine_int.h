@@ -237,6 +237,11 @@ void mce_clear_reason(mce_req_state *s);
 int mce_submit(mc_engine *e, mce_dos *d, const mc_submit *s, mce_refusal *rf, mc_error *err);
 /* Fires f on d, whose due timers have taken effect; warning gets what was not fully checked. On
  * a refusal d may have changed: the caller discards it. */
+/* The apology operation on d, held by the caller (the volatile path of mc_live_apologize). */
+int mce_apologize(mc_engine *e, mce_dos *d, const mc_apology *a, mce_refusal *rf, mc_error *err);
+/* Whether an apology made at now is timely for d's due instant: made before office hours open
+ * on the due's day (§4.6). */
+bool mce_apology_timely(const mce_dos *d, int64_t now);
 int mce_fire(mc_engine *e, mce_dos *d, const mc_fire *f, char warning[256], mce_refusal *rf,
              mc_error *err);
 

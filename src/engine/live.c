@@ -121,6 +121,35 @@ int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc
     return rc;
 }
 
+int mc_live_apologize(mc_engine *e, mc_live *lv, const mc_apology *a, bool *timely, mc_result *res,
+                      mc_error *err)
+{
+    result_clear(res);
+    *timely = false;
+    if (!lv->has) {
+        return mc_error_set(err, MC_ENOTFOUND, "no dossier to apologize for");
+    }
+    int rc = mc_live_catch_up(e, lv, a->now, err);
+    if (rc != 0) {
+        return rc;
+    }
+    mce_refusal rf;
+    mce_refusal_init(&rf);
+    rc = mce_apologize(e, &lv->d, a, &rf, err);
+    if (rc == MC_EREFUSED) {
+        refused(res, &rf, lv->d.row.id);
+    } else if (rc == 0) {
+        *timely = mce_apology_timely(&lv->d, a->now);
+    }
+    res->dossier = lv->d.row.id;
+    return rc;
+}
+
+int64_t mc_live_due(const mc_live *lv)
+{
+    return lv->has && !lv->d.row.final && mce_clock_running(&lv->d) ? lv->d.row.due : MC_NONE;
+}
+
 int64_t mc_live_next_timer(const mc_live *lv)
 {
     size_t which;
