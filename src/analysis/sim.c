@@ -43,6 +43,7 @@ typedef struct plan {
     /* its versions in the simulated catalogue (mc_catalogue_versions), found once */
     const mc_procedure *const *versions;
     size_t nversions;
+    uint64_t seed; /* of its dossiers' draws: mc_synth_hash(name, the run's seed) */
 } plan;
 
 /* What the pairing needs of one dossier (mc_sim_pair). */
@@ -282,7 +283,7 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         }
         const mc_procedure *here = split == s->cat ? p : version_on(s->cat, p->name, s->o->from);
         int64_t vol = here != NULL && here->has_volume ? here->volume : 0;
-        pl[np] = (plan){p->name, here, p->volume, vol, NULL, 0};
+        pl[np] = (plan){p->name, here, p->volume, vol, NULL, 0, mc_synth_hash(p->name, s->seed)};
         pl[np].versions = mc_catalogue_versions(s->cat, p->name, &pl[np].nversions);
         np++;
         volume += p->volume;
@@ -833,7 +834,7 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
 static int one_dossier(sim *s, const plan *pl, int64_t j, dossier_info *info, mc_error *err)
 {
     const mc_procedure *p0 = pl->p;
-    uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
+    uint64_t key = mc_synth_mix(pl->seed ^ (uint64_t)j);
     uint64_t rng = key;
     int64_t span = (int64_t)YEAR_DAYS * MC_DAY_SECONDS;
     int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
