@@ -98,6 +98,7 @@ typedef struct sim {
     size_t np;
     int subject;  /* index in field_text of the subject's value, or -1 */
     mc_fixed lead; /* the lead time of the dossier at hand (count_ending) */
+    const mc_calendar *lead_cal; /* the calendar it was counted on */
     bool missed; /* a registry's coverage missed the applicant of the dossier at hand */
     shard_sums *sink; /* the sums of the shard at hand; NULL: notes go to the result */
     /* the registries looked up so far (lookup), each with its coverage and the seed of its
@@ -773,6 +774,7 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     /* the one definition of a working-day lead time (report.h), as the indicators count it:
      * mc_report_lead_wd, from the office seconds just counted */
     s->lead = mc_report_lead_of(v->finished > v->submitted ? t.office : 0, s->day_seconds);
+    s->lead_cal = cal;
     double lead = (double)s->lead / MC_FIXED_ONE;
     mc_outcome oc = v->state->outcome;
     one->granted += oc == MC_OUTCOME_GRANTED;
@@ -822,7 +824,7 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
         .results = mc_live_issued(s->d),
         .extended = extended(v),
         /* the lead time count_ending counted, on the calendar the report counts it on */
-        .has_lead = v->final && v->procedure->calendar != NULL,
+        .has_lead = v->final && v->procedure->calendar == s->lead_cal,
         .lead = s->lead,
     };
     int rc = mc_report_add(s->rb, &facts);
