@@ -43,6 +43,7 @@ typedef struct plan {
     /* its versions in the simulated catalogue (mc_catalogue_versions), found once */
     const mc_procedure *const *versions;
     size_t nversions;
+    uint64_t seed; /* of its dossiers' draws: mc_synth_hash(name, the run's seed) */
 } plan;
 
 /* What the pairing needs of one dossier (mc_sim_pair). */
@@ -97,6 +98,7 @@ typedef struct sim {
     size_t np;
     int subject;  /* index in field_text of the subject's value, or -1 */
     mc_fixed lead; /* the lead time of the dossier at hand (count_ending) */
+    const mc_calendar *lead_cal; /* the calendar it was counted on */
     bool missed; /* a registry's coverage missed the applicant of the dossier at hand */
     shard_sums *sink; /* the sums of the shard at hand; NULL: notes go to the result */
     /* the registries looked up so far (lookup), each with its coverage and the seed of its
@@ -282,7 +284,7 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         }
         const mc_procedure *here = split == s->cat ? p : version_on(s->cat, p->name, s->o->from);
         int64_t vol = here != NULL && here->has_volume ? here->volume : 0;
-        pl[np] = (plan){p->name, here, p->volume, vol, NULL, 0};
+        pl[np] = (plan){p->name, here, p->volume, vol, NULL, 0, mc_synth_hash(p->name, s->seed)};
         pl[np].versions = mc_catalogue_versions(s->cat, p->name, &pl[np].nversions);
         np++;
         volume += p->volume;
@@ -772,6 +774,7 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     /* the one definition of a working-day lead time (report.h), as the indicators count it:
      * mc_report_lead_wd, from the office seconds just counted */
     s->lead = mc_report_lead_of(v->finished > v->submitted ? t.office : 0, s->day_seconds);
+    s->lead_cal = cal;
     double lead = (double)s->lead / MC_FIXED_ONE;
     mc_outcome oc = v->state->outcome;
     one->granted += oc == MC_OUTCOME_GRANTED;
@@ -821,7 +824,7 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
         .results = mc_live_issued(s->d),
         .extended = extended(v),
         /* the lead time count_ending counted, on the calendar the report counts it on */
-        .has_lead = v->final && v->procedure->calendar != NULL,
+        .has_lead = v->final && v->procedure->calendar == s->lead_cal,
         .lead = s->lead,
     };
     int rc = mc_report_add(s->rb, &facts);
@@ -833,7 +836,7 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
 static int one_dossier(sim *s, const plan *pl, int64_t j, dossier_info *info, mc_error *err)
 {
     const mc_procedure *p0 = pl->p;
-    uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
+    uint64_t key = mc_synth_mix(pl->seed ^ (uint64_t)j);
     uint64_t rng = key;
     int64_t span = (int64_t)YEAR_DAYS * MC_DAY_SECONDS;
     int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
