@@ -736,6 +736,8 @@ static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *
         memset(&f, 0, sizeof f);
         f.event = tr->event;
         f.role = tr->roles[0]->name;
+        f.transition = tr;
+        f.when_held = true; /* draw found its `when` to hold on the dossier as it stands */
         f.now = when;
         rc = mc_live_fire(s->e, s->d, &f, &res, err);
         if (rc == MC_EREFUSED) {

@@ -1060,9 +1060,10 @@ static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, 
         if (c->all && (!mce_same_name(t->event, f->event) || !role_listed(t, f->role))) {
             continue;
         }
-        bool holds;
+        bool holds = true;
         char why[256];
-        int rc = mce_eval(e, d, &t->when, &holds, rf, why, sizeof why, err);
+        why[0] = '\0';
+        int rc = t == d->held ? 0 : mce_eval(e, d, &t->when, &holds, rf, why, sizeof why, err);
         if (rc != 0) {
             return rc;
         }
