@@ -1052,4 +1052,11 @@ check "simulate --reform A --reform B: both applied, in order, and named" \
 check "simulate: dossiers that each take one working day print 1.00 as the mean, the median, p90 and the Decision 766 mean" \
     bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv >'$tmp/one' && grep -qE '^lead time, mean \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^lead time, p50 \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^lead time, p90 \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^baseline .* 1\.00\$' '$tmp/one'"
 
+check "simulate --jobs 0: exit 2, one line" \
+    bash -c "'$bin' simulate --jobs 0 --catalogue '$cat' 2>&1 >/dev/null | grep -qxF \"motcua: --jobs takes a whole number from 1 to 256, not '0' (see 'motcua help')\""
+check "simulate --jobs x: exit 2" status 2 "$bin" simulate --jobs x --catalogue "$cat"
+check "simulate --jobs 257: exit 2" status 2 "$bin" simulate --jobs 257 --catalogue "$cat"
+check "simulate --jobs 1 and --jobs 3: the same output, byte for byte" \
+    bash -c "'$bin' simulate --catalogue . --reform data-simplification-2026 --from 2026-01-15 --dossiers 3000 --format json --jobs 1 >'$tmp/j1' 2>/dev/null && '$bin' simulate --catalogue . --reform data-simplification-2026 --from 2026-01-15 --dossiers 3000 --format json --jobs 3 >'$tmp/j3' 2>/dev/null && cmp -s '$tmp/j1' '$tmp/j3' && grep -q '\"dossiers\"' '$tmp/j1'"
+
 echo "1..$n"
