@@ -6,6 +6,7 @@
 
 #include "motcua/alloc.h"
 #include "motcua/graph.h"
+#include "motcua/prove.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -283,7 +284,17 @@ static json_t *json_layers(const mc_catalogue *cat)
     return front_jdone(list, ok);
 }
 
-static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
+/* The notes of the proofs (what was not proven), one line each, after the diagnostics. */
+static void print_notes(FILE *f, const mc_diags *notes)
+{
+    for (size_t i = 0; notes != NULL && i < mc_diags_count(notes); i++) {
+        const mc_diag *x = mc_diags_get(notes, i);
+        fprintf(f, "%s:%u:%u: note: %s\n", x->file, (unsigned)x->line, (unsigned)x->col, x->msg);
+    }
+}
+
+static int print_json(const mc_diags *d, const mc_diags *notes, const mc_catalogue *cat,
+                      bool layers)
 {
     bool ok = true;
     json_t *root = json_object();
@@ -298,6 +309,17 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
                     &ok);
     }
     front_jset(root, "diagnostics", list, &ok);
+    if (notes != NULL && mc_diags_count(notes) > 0) { /* only when there are: the shape stays */
+        json_t *nl = json_array();
+        for (size_t i = 0; i < mc_diags_count(notes); i++) {
+            const mc_diag *x = mc_diags_get(notes, i);
+            front_jpush(nl,
+                        json_pack("{s:s, s:i, s:i, s:s}", "file", x->file, "line", (int)x->line,
+                                  "column", (int)x->col, "message", x->msg),
+                        &ok);
+        }
+        front_jset(root, "notes", nl, &ok);
+    }
     front_jset(root, "errors", json_integer((json_int_t)mc_diags_errors(d)), &ok);
     front_jset(root, "warnings", json_integer((json_int_t)mc_diags_warnings(d)), &ok);
     if (cat != NULL) {
@@ -330,7 +352,7 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
 int cmd_lint(front_opts *c)
 {
     mc_catalogue *cat = NULL;
-    mc_diags *diags = NULL;
+    mc_diags *diags = NULL, *notes = NULL;
     mc_error err;
     mc_error_clear(&err);
     int rc = front_load(c, c->args, (size_t)c->nargs, &cat, NULL, &diags, &err);
@@ -341,8 +363,11 @@ int cmd_lint(front_opts *c)
         if (rc == 0) {
             rc = mc_catalogue_check_staffing(cat, diags); /* officers who would sit idle */
         }
+        if (rc == 0 && (rc = mc_diags_new(&notes)) == 0) {
+            rc = mc_prove_catalogue(cat, diags, notes, NULL, &err); /* guards that overlap */
+        }
         mc_diags_sort(diags);
-        if (rc != 0) {
+        if (rc == MC_ENOMEM) {
             snprintf(err.msg, sizeof err.msg, "out of memory");
         }
     }
@@ -353,9 +378,10 @@ int cmd_lint(front_opts *c)
         status = front_exit_for(rc);
     } else {
         if (c->json) {
-            status = print_json(diags, cat, c->layers);
+            status = print_json(diags, notes, cat, c->layers);
         } else {
             front_print_diags(stderr, diags);
+            print_notes(stderr, notes);
             if (cat != NULL) {
                 summary s = summarise(cat);
                 print_text_summary(&s, diags);
@@ -373,6 +399,7 @@ int cmd_lint(front_opts *c)
     }
     mc_catalogue_free(cat);
     mc_diags_free(diags);
+    mc_diags_free(notes);
     return status;
 }
 
