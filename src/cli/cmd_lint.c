@@ -7,10 +7,12 @@
 #include "motcua/alloc.h"
 #include "motcua/graph.h"
 #include "motcua/prove.h"
+#include "motcua/rulecheck.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct summary {
     size_t procedures, versions, lifecycles, documents, registries, roles, calendars, reforms,
@@ -349,6 +351,46 @@ static int print_json(const mc_diags *d, const mc_diags *notes, const mc_catalog
     return cli_print_json(front_jdone(root, ok), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Checks the modules of DIR/rules (front_load's folders: each path that is a catalogue folder,
+ * else every --catalogue, else ".") against cat: names given to the rule API, globals. */
+static int check_rules(const front_opts *c, const mc_catalogue *cat, mc_diags *diags,
+                       mc_error *err)
+{
+    static const char *const here[] = {"."};
+    const char *const *dirs = c->ncatalogues > 0 ? c->catalogues : here;
+    size_t n = c->ncatalogues > 0 ? (size_t)c->ncatalogues : 1;
+    bool folders = false;
+    for (int i = 0; i < c->nargs && !folders; i++) {
+        char proc[4096];
+        snprintf(proc, sizeof proc, "%s/procedures", c->args[i]);
+        folders = is_dir(proc);
+    }
+    mc_rulecheck *rc;
+    int r = mc_rulecheck_new(&rc, cat, err);
+    for (size_t i = 0; r == 0 && i < (folders ? (size_t)c->nargs : n); i++) {
+        const char *dir = folders ? c->args[i] : dirs[i];
+        char path[4096];
+        snprintf(path, sizeof path, "%s/procedures", dir);
+        if (folders && !is_dir(path)) {
+            continue;
+        }
+        if (strcmp(dir, ".") == 0) {
+            snprintf(path, sizeof path, "rules");
+        } else {
+            snprintf(path, sizeof path, "%s/rules", dir);
+        }
+        r = mc_rulecheck_dir(rc, path, diags, err);
+    }
+    mc_rulecheck_free(rc);
+    return r;
+}
+
 int cmd_lint(front_opts *c)
 {
     mc_catalogue *cat = NULL;
@@ -366,7 +408,13 @@ int cmd_lint(front_opts *c)
         if (rc == 0 && (rc = mc_diags_new(&notes)) == 0) {
             rc = mc_prove_catalogue(cat, diags, notes, NULL, &err); /* guards that overlap */
         }
+        if (rc == 0) {
+            rc = check_rules(c, cat, diags, &err); /* the names the rules use */
+        }
         mc_diags_sort(diags);
+        if (rc == 0 && mc_diags_errors(diags) > 0) {
+            rc = MC_ECHECK;
+        }
         if (rc == MC_ENOMEM) {
             snprintf(err.msg, sizeof err.msg, "out of memory");
         }
