@@ -691,6 +691,9 @@ static void check_value(walker *w, size_t i, const char *what, const char *const
         mc_suggest_offer(&s, values[k]);
     }
     char *h = s.best != NULL ? mc_format("did you mean '%s'?", s.best) : NULL;
+    if (s.best != NULL && h == NULL) {
+        w->err = MC_ENOMEM;
+    }
     error_at(w, i, "unknown %s '%s' (%s)", what, t->str, h != NULL ? h : hint);
     mc_free(h);
 }
@@ -875,15 +878,23 @@ static void global_read(walker *w, size_t i)
         }
     }
     char *best = NULL;
-    if (sg.best != NULL) {
-        size_t n = strcspn(sg.best, " \t\r\n()=.,:;[]{}+-*/%^#<>~\"'");
+    bool want = t->len >= 3 && sg.best != NULL; /* 'n' is not a misspelt 'f' */
+    if (want) {
+        size_t n = 0; /* a key of defined runs on into the text after the name */
+        while (name_char(sg.best[n])) {
+            n++;
+        }
         best = mc_format("%.*s", (int)n, sg.best);
     }
-    for (size_t k = w->nlocals; k-- > 0 && best == NULL;) { /* a local in scope, misspelt */
+    for (size_t k = w->nlocals; k-- > 0 && !want && t->len >= 3;) { /* a local, misspelt */
         if (mc_edit_distance(word, t->len, w->locals[k].name, w->locals[k].len,
                              MC_SUGGEST_MAX_DISTANCE) <= MC_SUGGEST_MAX_DISTANCE) {
             best = mc_format("%.*s", (int)w->locals[k].len, w->locals[k].name);
+            want = true;
         }
+    }
+    if (want && best == NULL) {
+        w->err = MC_ENOMEM;
     }
     if (best != NULL) {
         error_at(w, i,
