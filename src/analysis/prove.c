@@ -612,7 +612,11 @@ static int machine(prover *pv, const mc_procedure *p)
     const mc_machine *m = &p->machine;
     for (size_t k = 0; k < m->nstates; k++) {
         const mc_state *s = m->states[k];
-        for (size_t i = 0; i < s->non; i++) {
+        size_t nguarded = 0;
+        for (size_t i = 0; i < s->non && nguarded < 2; i++) {
+            nguarded += guarded(&s->on[i]);
+        }
+        for (size_t i = 0; i < s->non && nguarded >= 2; i++) { /* else no group: the usual case */
             bool first = true;
             for (size_t j = 0; j < i && first; j++) {
                 first = strcmp(s->on[j].event, s->on[i].event) != 0;

@@ -30,8 +30,10 @@ static const char *const kind_names[NKINDS] = {
 struct mc_rulecheck {
     const mc_catalogue *cat;
     mc_map names[NKINDS];
-    bool reforms_added; /* the names of the catalogue as each reform changes it are in too */
-    mc_ptrvec derived;  /* those catalogues, kept for their names */
+    bool built[NKINDS];        /* names[kind] holds the catalogue's names of kind */
+    bool reform_names[NKINDS]; /* … and those of the catalogue as each reform changes it */
+    bool reforms_applied;      /* derived holds those catalogues */
+    mc_ptrvec derived;
 };
 
 static int put(mc_map *m, const char *name)
@@ -42,75 +44,122 @@ static int put(mc_map *m, const char *name)
     return mc_map_put(m, name, strlen(name), (void *)name);
 }
 
-/* Adds the names cat declares. */
-static int add_names(mc_rulecheck *rc, const mc_catalogue *cat)
+/* Adds the names of one kind cat declares. */
+static int add_names(mc_rulecheck *rc, const mc_catalogue *cat, int kind)
 {
     int r = 0;
+    mc_map *m = &rc->names[kind];
     size_t n;
-    const mc_procedure *const *procs = mc_catalogue_procedures(cat, &n);
-    for (size_t i = 0; i < n && r == 0; i++) {
-        const mc_procedure *p = procs[i];
-        r = put(&rc->names[K_PROCEDURE], p->name);
-        for (size_t k = 0; k < p->nfields && r == 0; k++) {
-            r = put(&rc->names[K_FIELD], p->fields[k].name);
+    if (kind == K_FIELD || kind == K_PARTY || kind == K_STATE || kind == K_PROCEDURE) {
+        const mc_procedure *const *procs = mc_catalogue_procedures(cat, &n);
+        const mc_lifecycle *lc = NULL;
+        for (size_t i = 0; i < n && r == 0; i++) {
+            const mc_procedure *p = procs[i];
+            r = kind == K_PROCEDURE ? put(m, p->name) : 0;
+            for (size_t k = 0; kind == K_FIELD && k < p->nfields && r == 0; k++) {
+                r = put(m, p->fields[k].name);
+            }
+            for (size_t k = 0; kind == K_PARTY && k < p->nparties && r == 0; k++) {
+                r = put(m, p->parties[k].name);
+            }
+            if (kind == K_STATE && (p->lifecycle != lc || p->lifecycle == NULL)) {
+                lc = p->lifecycle; /* procedures of one lifecycle mostly share its states */
+                for (size_t k = 0; k < p->machine.nstates && r == 0; k++) {
+                    r = put(m, p->machine.states[k]->name);
+                }
+            }
         }
-        for (size_t k = 0; k < p->nparties && r == 0; k++) {
-            r = put(&rc->names[K_PARTY], p->parties[k].name);
+    }
+    if (kind == K_STATE) { /* also every state of a lifecycle (a procedure may replace one) */
+        const mc_lifecycle *const *lcs = mc_catalogue_lifecycles(cat, &n);
+        for (size_t i = 0; i < n && r == 0; i++) {
+            for (size_t k = 0; k < lcs[i]->machine.nstates && r == 0; k++) {
+                r = put(m, lcs[i]->machine.states[k]->name);
+            }
         }
-        for (size_t k = 0; k < p->machine.nstates && r == 0; k++) {
-            r = put(&rc->names[K_STATE], p->machine.states[k]->name);
+        const mc_procedure *const *procs = mc_catalogue_procedures(cat, &n);
+        for (size_t i = 0; i < n && r == 0; i++) { /* the procedures' own states */
+            const mc_procedure *p = procs[i];
+            for (size_t k = 0; k < p->machine.nstates && r == 0 && p->lifecycle != NULL; k++) {
+                bool own = true;
+                for (size_t j = 0; j < p->lifecycle->machine.nstates && own; j++) {
+                    own = p->lifecycle->machine.states[j] != p->machine.states[k];
+                }
+                r = own ? put(m, p->machine.states[k]->name) : 0;
+            }
         }
     }
-    const mc_document *const *docs = mc_catalogue_documents(cat, &n);
-    for (size_t i = 0; i < n && r == 0; i++) {
-        r = put(&rc->names[K_DOCUMENT], docs[i]->name);
+    if (kind == K_DOCUMENT) {
+        const mc_document *const *docs = mc_catalogue_documents(cat, &n);
+        for (size_t i = 0; i < n && r == 0; i++) {
+            r = put(m, docs[i]->name);
+        }
     }
-    const mc_registry *const *regs = mc_catalogue_registries(cat, &n);
-    for (size_t i = 0; i < n && r == 0; i++) {
-        r = put(&rc->names[K_REGISTRY], regs[i]->name);
+    if (kind == K_REGISTRY) {
+        const mc_registry *const *regs = mc_catalogue_registries(cat, &n);
+        for (size_t i = 0; i < n && r == 0; i++) {
+            r = put(m, regs[i]->name);
+        }
     }
-    const mc_fee_schedule *const *fs = mc_catalogue_fee_schedules(cat, &n);
-    for (size_t i = 0; i < n && r == 0; i++) {
-        r = put(&rc->names[K_SCHEDULE], fs[i]->name);
-    }
-    const mc_lifecycle *const *lcs = mc_catalogue_lifecycles(cat, &n);
-    for (size_t i = 0; i < n && r == 0; i++) {
-        for (size_t k = 0; k < lcs[i]->machine.nstates && r == 0; k++) {
-            r = put(&rc->names[K_STATE], lcs[i]->machine.states[k]->name);
+    if (kind == K_SCHEDULE) {
+        const mc_fee_schedule *const *fs = mc_catalogue_fee_schedules(cat, &n);
+        for (size_t i = 0; i < n && r == 0; i++) {
+            r = put(m, fs[i]->name);
         }
     }
     return r;
 }
 
-/* Adds the names of the catalogue as each of its reforms changes it (a reform may add fields,
- * documents, states), once, when a name is not found without them. */
-static int add_reform_names(mc_rulecheck *rc)
+/* Adds the names of kind of the catalogue as each of its reforms changes it (a reform may add
+ * fields, documents, states), once, when a name is not found without them. */
+static int add_reform_names(mc_rulecheck *rc, int kind)
 {
-    if (rc->reforms_added) {
+    if (rc->reform_names[kind]) {
         return 0;
     }
-    rc->reforms_added = true;
-    size_t n;
-    const mc_reform *const *reforms = mc_catalogue_reforms(rc->cat, &n);
-    for (size_t i = 0; i < n; i++) {
-        mc_catalogue *d = NULL;
-        mc_error e;
-        int r = mc_reform_apply(rc->cat, reforms[i], &d, &e);
-        if (r == MC_ENOMEM) {
-            return r;
+    if (!rc->reforms_applied) {
+        rc->reforms_applied = true;
+        size_t n;
+        const mc_reform *const *reforms = mc_catalogue_reforms(rc->cat, &n);
+        for (size_t i = 0; i < n; i++) {
+            mc_catalogue *d = NULL;
+            mc_error e;
+            int r = mc_reform_apply(rc->cat, reforms[i], &d, &e);
+            if (r == MC_ENOMEM) {
+                rc->reforms_applied = false; /* tried again on the next name */
+                return r;
+            }
+            if (r != 0) { /* a reform that does not apply adds no names */
+                continue;
+            }
+            if (mc_ptrvec_push(&rc->derived, d) != 0) {
+                mc_catalogue_free(d);
+                rc->reforms_applied = false;
+                return MC_ENOMEM;
+            }
         }
-        if (r != 0) { /* a reform that does not apply adds no names */
-            continue;
-        }
-        if (mc_ptrvec_push(&rc->derived, d) != 0) {
-            mc_catalogue_free(d);
-            return MC_ENOMEM;
-        }
-        if ((r = add_names(rc, d)) != 0) {
+    }
+    for (size_t i = 0; i < rc->derived.n; i++) {
+        int r = add_names(rc, rc->derived.items[i], kind);
+        if (r != 0) {
             return r;
         }
     }
+    rc->reform_names[kind] = true;
     return 0;
+}
+
+/* The names of kind, those of the catalogue itself made on first use. */
+static const mc_map *names_of(mc_rulecheck *rc, int kind, int *err)
+{
+    if (!rc->built[kind]) {
+        *err = add_names(rc, rc->cat, kind);
+        if (*err != 0) {
+            return NULL;
+        }
+        rc->built[kind] = true;
+    }
+    return &rc->names[kind];
 }
 
 int mc_rulecheck_new(mc_rulecheck **out, const mc_catalogue *cat, mc_error *err)
@@ -120,11 +169,7 @@ int mc_rulecheck_new(mc_rulecheck **out, const mc_catalogue *cat, mc_error *err)
     if (rc == NULL) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    rc->cat = cat;
-    if (add_names(rc, cat) != 0) {
-        mc_rulecheck_free(rc);
-        return mc_error_set(err, MC_ENOMEM, "out of memory");
-    }
+    rc->cat = cat; /* the names are gathered when a module first needs them */
     *out = rc;
     return 0;
 }
@@ -644,10 +689,16 @@ static void check_name(walker *w, size_t i, int kind, const char *name, size_t l
         return;
     }
     mc_rulecheck *rc = w->rc;
-    if (mc_map_get(&rc->names[kind], name, len) != NULL) {
+    int r = 0;
+    const mc_map *known = names_of(rc, kind, &r);
+    if (r != 0) {
+        w->err = MC_ENOMEM;
         return;
     }
-    if (add_reform_names(rc) != 0) {
+    if (mc_map_get(known, name, len) != NULL) {
+        return;
+    }
+    if (add_reform_names(rc, kind) != 0) {
         w->err = MC_ENOMEM;
         return;
     }
