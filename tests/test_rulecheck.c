@@ -13,23 +13,22 @@
 #include "motcua/rulecheck.h"
 #include "motcua/rules.h"
 
-static const char catalogue[] =
-    "role clerk\n"
-    "document marriage-certificate\n"
-    "registry civil-status { holds marriage-certificate }\n"
-    "fee-schedule extract-copy { amount 8000 VND from 2025-01-01 }\n"
-    "procedure single-status {\n"
-    "    field exempt-category { type choice; options veteran poor }\n"
-    "    field copies { type integer }\n"
-    "    field spouse-id { type text }\n"
-    "    party spouse { field spouse-id }\n"
-    "    requires marriage-certificate of spouse\n"
-    "    state submitted { initial; on approve -> approved by clerk }\n"
-    "    state approved { final }\n"
-    "}\n"
-    "reform digital-2026 {\n"
-    "    procedure single-status { field online-ref { type text } }\n"
-    "}\n";
+static const char catalogue[] = "role clerk\n"
+                                "document marriage-certificate\n"
+                                "registry civil-status { holds marriage-certificate }\n"
+                                "fee-schedule extract-copy { amount 8000 VND from 2025-01-01 }\n"
+                                "procedure single-status {\n"
+                                "    field exempt-category { type choice; options veteran poor }\n"
+                                "    field copies { type integer }\n"
+                                "    field spouse-id { type text }\n"
+                                "    party spouse { field spouse-id }\n"
+                                "    requires marriage-certificate of spouse\n"
+                                "    state submitted { initial; on approve -> approved by clerk }\n"
+                                "    state approved { final }\n"
+                                "}\n"
+                                "reform digital-2026 {\n"
+                                "    procedure single-status { field online-ref { type text } }\n"
+                                "}\n";
 
 static mc_catalogue *cat_of(const char *text)
 {
@@ -102,6 +101,8 @@ static void test_rulecheck__field_without_brackets(void **state)
            "rules/m.lua:2:28: error: dossier.documents.marriage-certificate-copy reads as "
            "dossier.documents.marriage - certificate - copy: write "
            "dossier.documents[\"marriage-certificate-copy\"]\n");
+    expect("local function h(d) return d.fields.copis end\n",
+           "rules/m.lua:1:37: error: unknown field 'copis' (did you mean 'copies'?)\n");
     /* A subtraction written with spaces is one */
     expect("function f(d) return d.fields.copies - 1 > 0 end\n", "");
 }
@@ -218,6 +219,9 @@ static void test_rulecheck__what_is_not_a_mistake(void **state)
            "    and d.fields[\"online-ref\"] ~= nil\n" /* a field its reform adds */
            "end\n"
            "function other(x) return math.floor(x.fields.copies) == x.fields.copies end\n"
+           /* a helper's table is not the dossier, unless it is called d */
+           "local function label(item) return item.state == \"draft\" and item.kind end\n"
+           "local t2 = { f = function(row) return row.fields.anything end }\n"
            "function uses_pairs(d) local pairs = 1; return pairs end\n",
            "");
     /* A string that does not end stops the scan (the loader reports it) */

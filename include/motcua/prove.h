@@ -23,10 +23,12 @@
 
 /* What a run did, for tests and benchmarks. */
 typedef struct mc_prove_stats {
-    size_t groups;  /* events of a state, over all machines, with two or more guards sharing a role */
-    size_t proofs;  /* distinct groups given to the solver (the others came from the cache) */
-    size_t checks;  /* calls of the solver (one per pair of guards over fields) */
-    size_t unproven; /* pairs of guards left unproven: a rule guard, or the solver gave up */
+    size_t
+        groups; /* events of a state, over all machines, with two or more guards sharing a role */
+    size_t proofs; /* distinct groups given to the solver (the others came from the cache) */
+    size_t checks; /* calls of the solver (one per pair of guards over fields) */
+    size_t
+        unproven; /* pairs left unproven (a rule guard, or the solver gave up), in every machine */
 } mc_prove_stats;
 
 /* Proves the guards of every machine of cat (each procedure version's; a lifecycle's states

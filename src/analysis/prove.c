@@ -47,7 +47,7 @@ typedef struct prover {
     unsigned sorts; /* names of the sorts made so far */
     mc_map groups;  /* key -> group */
     mc_ptrvec all_groups;
-    mc_map said; /* "file:off:msg" of each diagnostic recorded */
+    mc_map said;    /* "file:off:msg" of each diagnostic recorded */
     mc_ptrvec keys; /* owned keys of said and of the owners' seen */
     mc_ptrvec owners;
     mc_source **sources; /* read on the first diagnostic in a file, by file index */
@@ -324,8 +324,8 @@ static int start_solver(prover *pv)
 
 /* Proves the pairs of g (ng guarded transitions of one event, p the procedure whose fields
  * they read) into gr. */
-static int prove_group(prover *pv, group *gr, const mc_procedure *p,
-                       const mc_transition *const *g, size_t ng)
+static int prove_group(prover *pv, group *gr, const mc_procedure *p, const mc_transition *const *g,
+                       size_t ng)
 {
     int rc = 0;
     var *vars = mc_calloc(ng, sizeof *vars);
@@ -351,8 +351,8 @@ static int prove_group(prover *pv, group *gr, const mc_procedure *p,
         if (c->kind == MC_COND_RULE || find_var(vars, nvars, c->field) != NULL) {
             continue;
         }
-        rc = make_var(pv, &vars[nvars], c->field, mc_field_find(p->fields, p->nfields, c->field),
-                      g, ng);
+        rc = make_var(pv, &vars[nvars], c->field, mc_field_find(p->fields, p->nfields, c->field), g,
+                      ng);
         nvars++;
         if (rc != 0) {
             goto done;

@@ -1,7 +1,9 @@
 /* `motcua lint [PATH…]` and `motcua graph PROCEDURE`. lint's --layers adds what each layer of
  * the catalogue declares, extends and replaces (docs/cli.md); lint adds the title check
- * (mc_catalogue_check_titles: what people see without a Vietnamese title) and the staffing check
- * (mc_catalogue_check_staffing: officers who would sit idle). */
+ * (mc_catalogue_check_titles: what people see without a Vietnamese title), the staffing check
+ * (mc_catalogue_check_staffing: officers who would sit idle), the proofs that guards do not
+ * overlap (mc_prove_catalogue, whose notes print after the diagnostics) and the check of the
+ * names rule modules use (rulecheck.h). */
 #include "cli.h"
 
 #include "motcua/alloc.h"
@@ -359,8 +361,7 @@ static bool is_dir(const char *path)
 
 /* Checks the modules of DIR/rules (front_load's folders: each path that is a catalogue folder,
  * else every --catalogue, else ".") against cat: names given to the rule API, globals. */
-static int check_rules(const front_opts *c, const mc_catalogue *cat, mc_diags *diags,
-                       mc_error *err)
+static int check_rules(const front_opts *c, const mc_catalogue *cat, mc_diags *diags, mc_error *err)
 {
     static const char *const here[] = {"."};
     const char *const *dirs = c->ncatalogues > 0 ? c->catalogues : here;

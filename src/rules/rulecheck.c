@@ -210,8 +210,9 @@ typedef struct lexer {
 } lexer;
 
 static const char *const keywords[] = {
-    "and",  "break", "do",  "else", "elseif", "end",    "false", "for",  "function", "goto", "if",
-    "in",   "local", "nil", "not",  "or",     "repeat", "return", "then", "true",    "until", "while",
+    "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+    "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+    "repeat",   "return", "then", "true", "until",  "while",
 };
 
 static bool is_keyword(const char *s, size_t n)
@@ -435,9 +436,8 @@ static void lex(lexer *lx)
             t.len = (uint32_t)(k - lx->i);
             t.kind = is_keyword(lx->s + lx->i, t.len) ? T_KEYWORD : T_NAME;
             lx->i = k;
-        } else if ((c >= '0' && c <= '9') ||
-                   (c == '.' && lx->i + 1 < lx->n && lx->s[lx->i + 1] >= '0' &&
-                    lx->s[lx->i + 1] <= '9')) {
+        } else if ((c >= '0' && c <= '9') || (c == '.' && lx->i + 1 < lx->n &&
+                                              lx->s[lx->i + 1] >= '0' && lx->s[lx->i + 1] <= '9')) {
             size_t k = lx->i;
             while (k < lx->n && (name_char(lx->s[k]) || lx->s[k] == '.' ||
                                  ((lx->s[k] == '+' || lx->s[k] == '-') &&
@@ -503,21 +503,21 @@ enum { S_FUNC, S_BLOCK, S_REPEAT };
 typedef struct scope {
     size_t base; /* locals[base..] are its own */
     int kind;
-    bool await_do; /* while/for: its `do` opens no other block */
+    bool await_do;   /* while/for: its `do` opens no other block */
     size_t brackets; /* S_FUNC: the bracket depth at its start */
 } scope;
 
 /* The sandbox (docs/language.md §12.5; rules.c's base_names and libraries). */
 static const char *const sandbox[] = {
-    "assert",   "error",    "ipairs",  "next",      "pairs",    "pcall",        "xpcall",
-    "select",   "tonumber", "tostring", "type",     "rawequal", "rawlen",       "rawget",
-    "getmetatable", "setmetatable", "_VERSION", "string", "table", "math", "utf8", "coroutine",
-    "registry", "calendar", "fees",    "_ENV",
+    "assert",       "error",        "ipairs",   "next",   "pairs",    "pcall",  "xpcall",
+    "select",       "tonumber",     "tostring", "type",   "rawequal", "rawlen", "rawget",
+    "getmetatable", "setmetatable", "_VERSION", "string", "table",    "math",   "utf8",
+    "coroutine",    "registry",     "calendar", "fees",   "_ENV",
 };
 
 /* What Lua has and rules do not. */
 static const char *const withheld[] = {
-    "io",      "os",       "package",        "debug", "require", "load", "loadstring",
+    "io",       "os",     "package",        "debug", "require", "load", "loadstring",
     "loadfile", "dofile", "collectgarbage", "print", "rawset",  "_G",
 };
 
@@ -540,7 +540,7 @@ typedef struct walker {
     mc_diags *diags;
     tok *t;
     size_t nt;
-    int pass; /* 1: collect the module's globals; 2: check */
+    int pass;       /* 1: collect the module's globals; 2: check */
     mc_map defined; /* globals the module defines (keys in text) */
     bool *skip;     /* tokens already reported as part of a mistake */
     local *locals;
@@ -602,8 +602,7 @@ static void declare(walker *w, size_t i, bool dossier)
 {
     grow(w, (void **)&w->locals, &w->lcap, w->nlocals, sizeof *w->locals);
     if (w->err == 0) {
-        w->locals[w->nlocals++] =
-            (local){w->text + w->t[i].off, w->t[i].len, dossier};
+        w->locals[w->nlocals++] = (local){w->text + w->t[i].off, w->t[i].len, dossier};
     }
 }
 
@@ -729,8 +728,8 @@ static void check_name(walker *w, size_t i, int kind, const char *name, size_t l
 }
 
 /* Checks that string token i is one of a fixed list of values (what: "channel"). */
-static void check_value(walker *w, size_t i, const char *what, const char *const *values,
-                        size_t n, const char *hint)
+static void check_value(walker *w, size_t i, const char *what, const char *const *values, size_t n,
+                        const char *hint)
 {
     const tok *t = &w->t[i];
     if (w->pass != 2 || in_list(values, n, t->str, t->slen)) {
@@ -756,8 +755,7 @@ static size_t compared(const walker *w, size_t first, size_t last)
     if ((op(w, last + 1, "==") || op(w, last + 1, "~=")) && str_at(w, last + 2)) {
         return last + 2;
     }
-    if (first >= 2 && (op(w, first - 1, "==") || op(w, first - 1, "~=")) &&
-        str_at(w, first - 2)) {
+    if (first >= 2 && (op(w, first - 1, "==") || op(w, first - 1, "~=")) && str_at(w, first - 2)) {
         return first - 2;
     }
     return 0;
@@ -765,7 +763,7 @@ static size_t compared(const walker *w, size_t first, size_t last)
 
 static const char *const channels[] = {"online", "counter", "post"};
 static const char *const statuses[] = {"asked", "fetched", "provided", "waiting"};
-static const char *const members[] = {"procedure", "version", "subject", "state",  "channel",
+static const char *const members[] = {"procedure", "version", "subject",   "state",  "channel",
                                       "submitted", "fields",  "documents", "parties"};
 
 /* d.fields.a-b…: the error that says to write the brackets (tokens name_i to end). */
@@ -836,7 +834,9 @@ static void dossier_use(walker *w, size_t i)
                : tok_is(w, m, T_NAME, "parties")   ? K_PARTY
                                                    : -1;
     if (kind >= 0) {
-        const char *list = kind == K_FIELD ? "fields" : kind == K_DOCUMENT ? "documents" : "parties";
+        const char *list = kind == K_FIELD      ? "fields"
+                           : kind == K_DOCUMENT ? "documents"
+                                                : "parties";
         size_t last = 0;
         if (op(w, i + 3, "[") && str_at(w, i + 4) && op(w, i + 5, "]")) {
             check_name(w, i + 4, kind, w->t[i + 4].str, w->t[i + 4].slen);
@@ -856,7 +856,8 @@ static void dossier_use(walker *w, size_t i)
         }
         size_t s = last != 0 && kind == K_DOCUMENT ? compared(w, i, last) : 0;
         if (s != 0) {
-            check_value(w, s, "document status", statuses, 4, "asked, fetched, provided or waiting");
+            check_value(w, s, "document status", statuses, 4,
+                        "asked, fetched, provided or waiting");
         }
         return;
     }
@@ -967,8 +968,10 @@ static void define(walker *w, size_t i)
     }
 }
 
-/* Declares the parameters of the function whose '(' is token i; returns the index of ')'. */
-static size_t params(walker *w, size_t i, bool method)
+/* Declares the parameters of the function whose '(' is token i; returns the index of ')'. The
+ * first is the dossier in a global function (a rule, or a helper rules call with d), and in
+ * any function when it is called d. */
+static size_t params(walker *w, size_t i, bool method, bool global)
 {
     push_scope(w, S_FUNC, false);
     if (method) {
@@ -985,7 +988,7 @@ static size_t params(walker *w, size_t i, bool method)
     size_t k = i + 1;
     for (; k < w->nt && !op(w, k, ")") && w->t[k].kind != T_EOF; k++) {
         if (name_at(w, k)) {
-            declare(w, k, first);
+            declare(w, k, first && (global || name_is(w, k, "d")));
             first = false;
         }
     }
@@ -1006,8 +1009,7 @@ static void walk(walker *w)
 {
     for (size_t i = 0; i < w->nt && w->err == 0; i++) {
         const tok *t = &w->t[i];
-        if (w->until_pending &&
-            (t->kind == T_KEYWORD || op(w, i, ";") || t->kind == T_EOF) &&
+        if (w->until_pending && (t->kind == T_KEYWORD || op(w, i, ";") || t->kind == T_EOF) &&
             !kw(w, i, "and") && !kw(w, i, "or") && !kw(w, i, "not") && !kw(w, i, "nil") &&
             !kw(w, i, "true") && !kw(w, i, "false") && !kw(w, i, "function")) {
             pop_scope(w);
@@ -1015,7 +1017,7 @@ static void walk(walker *w)
         }
         if (t->kind == T_KEYWORD) {
             if (kw(w, i, "function")) {
-                bool method = false;
+                bool method = false, global = false;
                 size_t k = i + 1;
                 if (name_at(w, k)) {
                     if (op(w, k + 1, ".") || op(w, k + 1, ":")) {
@@ -1028,14 +1030,15 @@ static void walk(walker *w)
                         }
                     } else if (find_local(w, k) == NULL) {
                         define(w, k);
+                        global = true;
                     }
                     k++;
                 }
-                i = params(w, k, method);
+                i = params(w, k, method, global);
             } else if (kw(w, i, "local")) {
                 if (kw(w, i + 1, "function") && name_at(w, i + 2)) {
                     declare(w, i + 2, false);
-                    i = params(w, i + 3, false);
+                    i = params(w, i + 3, false, false);
                     continue;
                 }
                 size_t k = i + 1;
