@@ -21,14 +21,12 @@
 
 #include <stddef.h>
 
-/* What a run did, for tests and benchmarks. */
+/* What a run did, for tests and benchmarks. groups: events of a state, over all machines, with
+ * two or more guards that share a role; proofs: the distinct ones given to the solver (the others
+ * came from the cache); checks: calls of the solver (one per pair of guards over fields);
+ * unproven: pairs left unproven (a rule guard, or the solver gave up), counted in every machine. */
 typedef struct mc_prove_stats {
-    size_t
-        groups; /* events of a state, over all machines, with two or more guards sharing a role */
-    size_t proofs; /* distinct groups given to the solver (the others came from the cache) */
-    size_t checks; /* calls of the solver (one per pair of guards over fields) */
-    size_t
-        unproven; /* pairs left unproven (a rule guard, or the solver gave up), in every machine */
+    size_t groups, proofs, checks, unproven;
 } mc_prove_stats;
 
 /* Proves the guards of every machine of cat (each procedure version's; a lifecycle's states
