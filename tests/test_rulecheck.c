@@ -23,6 +23,7 @@ static const char catalogue[] = "role clerk\n"
                                 "    field spouse-id { type text }\n"
                                 "    party spouse { field spouse-id }\n"
                                 "    requires marriage-certificate of spouse\n"
+                                "    fee rule m.fee\n"
                                 "    state submitted { initial; on approve -> approved by clerk }\n"
                                 "    state approved { final }\n"
                                 "}\n"
@@ -175,6 +176,34 @@ static void test_rulecheck__globals(void **state)
            "end\n",
            "rules/m.lua:3:10: error: unknown global 'n': neither the module nor the sandbox "
            "defines it\n");
+}
+
+static void test_rulecheck__unused_module_checks_globals_only(void **state)
+{
+    (void)state;
+    /* No procedure of the catalogue names a rule of module 'other': the names it gives belong
+     * to procedures this catalogue does not have (a shared rules/ folder), its globals not. */
+    mc_catalogue *cat = cat_of(catalogue);
+    mc_rulecheck *rc;
+    mc_error err;
+    assert_int_equal(mc_rulecheck_new(&rc, cat, &err), 0);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    const char *text = "function f(d)\n"
+                       "  return d.fields[\"elsewhere\"] and registry.holds(\"land\", \"x\", 1)\n"
+                       "    and d.channel == \"fax\" and nowhere_defined\n"
+                       "end\n";
+    assert_int_equal(mc_rulecheck_buffer(rc, "rules/other.lua", text, strlen(text), d, &err), 0);
+    char *got = tu_render(d, false);
+    assert_string_equal(
+        got, "rules/other.lua:3:22: error: unknown channel 'fax' (online, counter or "
+             "post)\n"
+             "rules/other.lua:3:32: error: unknown global 'nowhere_defined': neither the "
+             "module nor the sandbox defines it\n");
+    free(got);
+    mc_diags_free(d);
+    mc_rulecheck_free(rc);
+    mc_catalogue_free(cat);
 }
 
 static void test_rulecheck__what_is_not_a_mistake(void **state)
@@ -362,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_rulecheck__names_of_the_dossier),
         cmocka_unit_test(test_rulecheck__fee_schedule),
         cmocka_unit_test(test_rulecheck__globals),
+        cmocka_unit_test(test_rulecheck__unused_module_checks_globals_only),
         cmocka_unit_test(test_rulecheck__what_is_not_a_mistake),
         cmocka_unit_test(test_rulecheck__fixture),
         cmocka_unit_test(test_rulecheck__bundled_rules_are_clean),

@@ -11,8 +11,10 @@
  *   - a read of a global that is neither available to rules (the sandbox, docs/language.md
  *     §12.5) nor defined by the module (a `function NAME` or an assignment to a global).
  * A name is known when the catalogue, or the catalogue as any of its reforms changes it, has
- * it. Every mistake is an error at its line and column in the module. What a rule computes
- * (a name built at run time, a table that aliases d.fields) is not followed.
+ * it; the names of a module no procedure uses (a rules/ folder shared with other catalogues)
+ * are not checked, its globals are. Every mistake is an error at its line and column in the
+ * module. What a rule computes (a name built at run time, a table that aliases d.fields) is not
+ * followed.
  */
 #ifndef MOTCUA_RULECHECK_H
 #define MOTCUA_RULECHECK_H

@@ -33,6 +33,8 @@ struct mc_rulecheck {
     bool built[NKINDS];        /* names[kind] holds the catalogue's names of kind */
     bool reform_names[NKINDS]; /* … and those of the catalogue as each reform changes it */
     bool reforms_applied;      /* derived holds those catalogues */
+    mc_map used;               /* modules whose rules the catalogue names */
+    bool uses_built, reform_uses;
     mc_ptrvec derived;
 };
 
@@ -110,6 +112,35 @@ static int add_names(mc_rulecheck *rc, const mc_catalogue *cat, int kind)
     return r;
 }
 
+/* Applies each reform of the catalogue into derived, once. */
+static int apply_reforms(mc_rulecheck *rc)
+{
+    if (rc->reforms_applied) {
+        return 0;
+    }
+    size_t n;
+    const mc_reform *const *reforms = mc_catalogue_reforms(rc->cat, &n);
+    for (size_t i = 0; i < n; i++) {
+        mc_catalogue *d = NULL;
+        mc_error e;
+        int r = mc_reform_apply(rc->cat, reforms[i], &d, &e);
+        if (r == 0 && mc_ptrvec_push(&rc->derived, d) != 0) {
+            mc_catalogue_free(d);
+            r = MC_ENOMEM;
+        }
+        if (r == MC_ENOMEM) { /* tried again from the start on the next name */
+            for (size_t k = 0; k < rc->derived.n; k++) {
+                mc_catalogue_free(rc->derived.items[k]);
+            }
+            rc->derived.n = 0;
+            return r;
+        }
+        /* a reform that does not apply adds no names */
+    }
+    rc->reforms_applied = true;
+    return 0;
+}
+
 /* Adds the names of kind of the catalogue as each of its reforms changes it (a reform may add
  * fields, documents, states), once, when a name is not found without them. */
 static int add_reform_names(mc_rulecheck *rc, int kind)
@@ -117,36 +148,62 @@ static int add_reform_names(mc_rulecheck *rc, int kind)
     if (rc->reform_names[kind]) {
         return 0;
     }
-    if (!rc->reforms_applied) {
-        rc->reforms_applied = true;
-        size_t n;
-        const mc_reform *const *reforms = mc_catalogue_reforms(rc->cat, &n);
-        for (size_t i = 0; i < n; i++) {
-            mc_catalogue *d = NULL;
-            mc_error e;
-            int r = mc_reform_apply(rc->cat, reforms[i], &d, &e);
-            if (r == MC_ENOMEM) {
-                rc->reforms_applied = false; /* tried again on the next name */
-                return r;
-            }
-            if (r != 0) { /* a reform that does not apply adds no names */
-                continue;
-            }
-            if (mc_ptrvec_push(&rc->derived, d) != 0) {
-                mc_catalogue_free(d);
-                rc->reforms_applied = false;
-                return MC_ENOMEM;
+    int r = apply_reforms(rc);
+    for (size_t i = 0; i < rc->derived.n && r == 0; i++) {
+        r = add_names(rc, rc->derived.items[i], kind);
+    }
+    rc->reform_names[kind] = r == 0;
+    return r;
+}
+
+static int use_cond(mc_map *m, const mc_cond *c)
+{
+    return c->kind == MC_COND_RULE ? put(m, c->rule.module) : 0;
+}
+
+/* Adds the modules whose rules cat's procedures name (guards, conditions, fee rules). */
+static int add_uses(mc_map *m, const mc_catalogue *cat)
+{
+    size_t n;
+    int r = 0;
+    const mc_procedure *const *procs = mc_catalogue_procedures(cat, &n);
+    for (size_t i = 0; i < n && r == 0; i++) {
+        const mc_procedure *p = procs[i];
+        r = p->fee_kind == MC_FEE_RULE ? put(m, p->fee_rule.module) : 0;
+        for (size_t k = 0; k < p->nrequires && r == 0; k++) {
+            r = use_cond(m, &p->requires[k].when);
+        }
+        for (size_t k = 0; k < p->nextensions && r == 0; k++) {
+            r = use_cond(m, &p->extensions[k].when);
+        }
+        for (size_t k = 0; k < p->machine.nstates && r == 0; k++) {
+            const mc_state *st = p->machine.states[k];
+            for (size_t t = 0; t < st->non && r == 0; t++) {
+                r = use_cond(m, &st->on[t].when);
             }
         }
     }
-    for (size_t i = 0; i < rc->derived.n; i++) {
-        int r = add_names(rc, rc->derived.items[i], kind);
-        if (r != 0) {
-            return r;
-        }
+    return r;
+}
+
+/* Whether a procedure of the catalogue, or of the catalogue as a reform changes it, names a
+ * rule of module. */
+static int module_used(mc_rulecheck *rc, const char *module, size_t len, bool *used)
+{
+    int r = 0;
+    if (!rc->uses_built) {
+        r = add_uses(&rc->used, rc->cat);
+        rc->uses_built = r == 0;
     }
-    rc->reform_names[kind] = true;
-    return 0;
+    if (r == 0 && mc_map_get(&rc->used, module, len) == NULL && !rc->reform_uses) {
+        r = apply_reforms(rc);
+        for (size_t i = 0; i < rc->derived.n && r == 0; i++) {
+            r = add_uses(&rc->used, rc->derived.items[i]);
+        }
+        rc->reform_uses = r == 0;
+    }
+    *used = r == 0 && mc_map_get(&rc->used, module, len) != NULL;
+    return r;
 }
 
 /* The names of kind, those of the catalogue itself made on first use. */
@@ -182,6 +239,7 @@ void mc_rulecheck_free(mc_rulecheck *rc)
     for (int k = 0; k < NKINDS; k++) {
         mc_map_free(&rc->names[k]);
     }
+    mc_map_free(&rc->used);
     for (size_t i = 0; i < rc->derived.n; i++) {
         mc_catalogue_free(rc->derived.items[i]);
     }
@@ -540,9 +598,12 @@ typedef struct walker {
     mc_diags *diags;
     tok *t;
     size_t nt;
-    int pass;       /* 1: collect the module's globals; 2: check */
-    mc_map defined; /* globals the module defines (keys in text) */
-    bool *skip;     /* tokens already reported as part of a mistake */
+    int pass;           /* 1: collect the module's globals; 2: check */
+    const char *module; /* the module's name (module_len bytes), from its path */
+    size_t module_len;
+    bool used, used_known; /* a procedure names a rule of it: its names are the catalogue's */
+    mc_map defined;        /* globals the module defines (keys in text) */
+    bool *skip;            /* tokens already reported as part of a mistake */
     local *locals;
     size_t nlocals, lcap;
     scope *scopes;
@@ -695,6 +756,16 @@ static void check_name(walker *w, size_t i, int kind, const char *name, size_t l
         return;
     }
     if (mc_map_get(known, name, len) != NULL) {
+        return;
+    }
+    if (!w->used_known) { /* asked on the first name not found: it may apply the reforms */
+        if (module_used(rc, w->module, w->module_len, &w->used) != 0) {
+            w->err = MC_ENOMEM;
+            return;
+        }
+        w->used_known = true;
+    }
+    if (!w->used) { /* the names of a module no procedure uses belong to other catalogues */
         return;
     }
     if (add_reform_names(rc, kind) != 0) {
@@ -1141,6 +1212,12 @@ int mc_rulecheck_buffer(mc_rulecheck *rc, const char *path, const char *text, si
         goto done;
     }
     w.rc = rc;
+    const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+    size_t stem = strlen(base) > 4 && strcmp(base + strlen(base) - 4, ".lua") == 0
+                      ? strlen(base) - 4
+                      : strlen(base);
+    w.module = base;
+    w.module_len = stem;
     w.text = mc_source_text(w.src);
     w.diags = diags;
     w.t = lx.toks;
