@@ -78,7 +78,7 @@ check "lint summary names what the catalogue holds" \
     bash -c "'$bin' lint --catalogue '$cat' | grep -q '^lint: [0-9]* procedure.*: 0 errors'"
 check "warnings only: exit 0" status 0 "$bin" lint --catalogue "$tmp/warn"
 check "a warning is printed on stderr with its location" \
-    bash -c "'$bin' lint --catalogue '$tmp/warn' 2>&1 >/dev/null | grep -q '^$tmp/warn/procedures/w.proc:5:9: warning: state .c. is unreachable'"
+    bash -c "'$bin' lint --catalogue '$tmp/warn' 2>&1 >/dev/null | grep -q '^$tmp/warn/procedures/w.proc:5:9: warning\[unreachable-state\]: state .c. is unreachable'"
 check "errors: exit 1" status 1 "$bin" lint --catalogue "$tmp/bad"
 check "the error shows the source line and a caret" \
     bash -c "'$bin' lint '$tmp/bad/procedures/b.proc' 2>&1 | grep -A2 'duplicate role' | tail -1 | grep -q '^         ^~~~~$'"
@@ -685,7 +685,7 @@ cp -r rules "$tmp/natcat/"
 check "import annex of a small extract: exit 0 and a summary" \
     bash -c "'$bin' import annex $annex/small.csv --out '$tmp/natcat/procedures/national' 2>'$tmp/imp.err' | grep -q '^import: 9 rows: 6 mapped, 2 mapped with warnings, 1 not mapped, 0 repeated; 7 procedures'"
 check "import annex reports an unmapped database by row" \
-    grep -qF "small.csv:8:192: warning: row 708: database 'Bộ Công an' names no registry of the tables" "$tmp/imp.err"
+    grep -qF "small.csv:8:192: warning[annex-unknown-database]: row 708: database 'Bộ Công an' names no registry of the tables" "$tmp/imp.err"
 check "the imported files lint clean with the bundled common declarations" \
     status 0 "$bin" lint --catalogue "$tmp/natcat"
 check "a second import is byte-identical" \
@@ -990,13 +990,13 @@ lifecycle l {
 procedure p { title vi "Thủ tục"; agency commune; lifecycle l }
 EOF
 cat >"$tmp/ti.want" <<EOF
-$tmp/ti/procedures/t.proc:4:88: warning: event 'refuse' has no Vietnamese title (declare: event refuse { title vi "…" })
+$tmp/ti/procedures/t.proc:4:88: warning[missing-title]: event 'refuse' has no Vietnamese title (declare: event refuse { title vi "…" })
         state submitted { initial; title vi "Mới đăng ký"; on receive -> done by clerk; on refuse -> done by clerk }
                                                                                            ^~~~~~
-$tmp/ti/procedures/t.proc:5:11: warning: state 'done' has no Vietnamese title (add: title vi "…")
+$tmp/ti/procedures/t.proc:5:11: warning[missing-title]: state 'done' has no Vietnamese title (add: title vi "…")
         state done { final; outcome granted }
               ^~~~
-$tmp/ti/procedures/t.proc:7:42: warning: agency 'commune' has no Vietnamese title (declare: agency commune { title vi "…" })
+$tmp/ti/procedures/t.proc:7:42: warning[missing-title]: agency 'commune' has no Vietnamese title (declare: agency commune { title vi "…" })
     procedure p { title vi "Thủ tục"; agency commune; lifecycle l }
                                              ^~~~~~~
 EOF

@@ -291,10 +291,10 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
     for (size_t i = 0; i < mc_diags_count(d); i++) {
         const mc_diag *x = mc_diags_get(d, i);
         front_jpush(list,
-                    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line", (int)x->line,
-                              "column", (int)x->col, "severity",
-                              x->severity == MC_DIAG_ERROR ? "error" : "warning", "message",
-                              x->msg),
+                    json_pack("{s:s, s:i, s:i, s:s, s:s?, s:s}", "file", x->file, "line",
+                              (int)x->line, "column", (int)x->col, "severity",
+                              x->severity == MC_DIAG_ERROR ? "error" : "warning", "name", x->name,
+                              "message", x->msg),
                     &ok);
     }
     front_jset(root, "diagnostics", list, &ok);
@@ -341,10 +341,19 @@ int cmd_lint(front_opts *c)
         if (rc == 0) {
             rc = mc_catalogue_check_staffing(cat, diags); /* officers who would sit idle */
         }
-        mc_diags_sort(diags);
-        if (rc != 0) {
-            snprintf(err.msg, sizeof err.msg, "out of memory");
+    }
+    if ((rc == 0 || rc == MC_ECHECK) && diags != NULL) {
+        /* Every check has run (on a catalogue that loaded): an allow that accepted nothing is
+         * stale. --strict makes the warnings errors, for CI. */
+        int ar = mc_diags_apply_allows(diags, cat != NULL);
+        if (c->strict) {
+            mc_diags_strict(diags);
         }
+        rc = ar != 0 ? ar : c->strict && mc_diags_errors(diags) > 0 ? MC_ECHECK : rc;
+        mc_diags_sort(diags);
+    }
+    if (rc == MC_ENOMEM && err.msg[0] == '\0') {
+        snprintf(err.msg, sizeof err.msg, "out of memory");
     }
     if (rc != 0 && rc != MC_ECHECK) {
         if (err.msg[0] != '\0') {
