@@ -1052,4 +1052,19 @@ check "simulate --reform A --reform B: both applied, in order, and named" \
 check "simulate: dossiers that each take one working day print 1.00 as the mean, the median, p90 and the Decision 766 mean" \
     bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv >'$tmp/one' && grep -qE '^lead time, mean \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^lead time, p50 \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^lead time, p90 \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^baseline .* 1\.00\$' '$tmp/one'"
 
+# lint --strict and allow comments (issue 24): warnings as errors for CI; an allow accepts a
+# warning in place, and one that accepts nothing is said by lint only.
+check "lint --strict: warnings are errors, exit 1" \
+    bash -c "'$bin' lint --strict --catalogue '$tmp/warn' 2>'$tmp/strict.err' | grep -q ': [1-9][0-9]* errors\?, 0 warnings\$' && grep -q '^$tmp/warn/procedures/w.proc:5:9: error\[unreachable-state\]: ' '$tmp/strict.err' && ! '$bin' lint --strict --catalogue '$tmp/warn' >/dev/null 2>&1"
+check "lint --strict: a catalogue without warnings exits 0" status 0 "$bin" lint --strict --catalogue .
+mkdir -p "$tmp/allow/procedures"
+printf '%s\n' 'role clerk { title vi "Cán bộ" }' 'lifecycle l {' '  event go { title vi "Đi" }' \
+    '  state a { initial; title vi "A"; on go -> b by clerk }' '  state b { final; title vi "B" }' \
+    '  state c { final; title vi "C" } # lint: allow unreachable-state — kept for 2024' '}' \
+    '# lint: allow same-code — nothing here' >"$tmp/allow/procedures/a.proc"
+check "lint: an allow accepts its warning; a stale one is said, once, with its name" \
+    bash -c "'$bin' lint --catalogue '$tmp/allow' 2>&1 >/dev/null | diff - <(printf '%s\n' \"$tmp/allow/procedures/a.proc:8:15: warning[allow-stale]: this allow accepts no 'same-code' warning on line 9: remove it\" '    # lint: allow same-code — nothing here' '                  ^~~~~~~~~')"
+check "lint --format json: a warning's name" \
+    bash -c "'$bin' lint --format json --catalogue '$tmp/allow' | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"diagnostics\"]; assert [(x[\"name\"],x[\"severity\"]) for x in d]==[(\"allow-stale\",\"warning\")], d'"
+
 echo "1..$n"

@@ -674,7 +674,7 @@ static int scan_allow(mc_diags *d, mc_source *src, size_t p, size_t le, uint32_t
         return warn_here(d, allow_unknown, src, word, p > word ? p - word : 1,
                          "unknown lint comment (write: # lint: allow NAME — REASON)");
     }
-    size_t first = 0, first_len = 0;
+    size_t first = 0, names_end = 0; /* the names as written, for the message */
     bool any = false;
     for (;;) {
         while (p < le && is_blank(t[p])) {
@@ -694,8 +694,8 @@ static int scan_allow(mc_diags *d, mc_source *src, size_t p, size_t le, uint32_t
         }
         if (!any) {
             first = from;
-            first_len = p - from;
         }
+        names_end = p;
         any = true;
         const char *name = mc_diag_warning_name(t + from, p - from);
         int rc;
@@ -736,9 +736,9 @@ static int scan_allow(mc_diags *d, mc_source *src, size_t p, size_t le, uint32_t
         p++;
     }
     if (!reason || p == le) {
-        return warn_here(d, allow_without_reason, src, first, first_len,
+        return warn_here(d, allow_without_reason, src, first, names_end - first,
                          "say why this warning is accepted (write: # lint: allow %.*s — REASON)",
-                         (int)first_len, t + first);
+                         (int)(names_end - first), t + first);
     }
     return 0;
 }
