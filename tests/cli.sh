@@ -760,7 +760,7 @@ check "the layer check passes on the tree as it is" bash tools/check-layers.sh
 # Each command takes only its own options (issue 15): any other is a usage error that names
 # the command's options, before the command runs.
 check "lint refuses --seed with the exact message" \
-    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --layers, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
+    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --layers, --strict, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
 check "a command without options says so" \
     bash -c "'$bin' version --db x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: version takes no options, not --db (see 'motcua help')\" ]"
 check "an option before the command name is checked too" \
