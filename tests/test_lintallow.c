@@ -100,6 +100,23 @@ static void test_lintallow__allow_on_the_line_and_above(void **state)
                 "warning on line 9: remove it\n");
 }
 
+static void test_lintallow__bom_and_crlf(void **state)
+{
+    (void)state;
+    /* a file saved with a byte order mark, and Windows line ends: an allow alone on the first
+     * line still covers the next line; the reason before a CR counts */
+    expect_lint("\xEF\xBB\xBF# lint: allow unused-event -- kept for the old lifecycle\r\n"
+                "role clerk { title vi \"C\xC3\xA1n b\xE1\xBB\x99\" }\r\n",
+                "t.proc:1:15: warning[allow-stale]: this allow accepts no 'unused-event' "
+                "warning on line 2: remove it\n");
+    expect_lint("role clerk { title vi \"C\xC3\xA1n b\xE1\xBB\x99\" } # lint: allow "
+                "missing-title --\r\n",
+                "t.proc:1:48: warning[allow-without-reason]: say why this warning is accepted "
+                "(write: # lint: allow missing-title — REASON)\n"
+                "t.proc:1:48: warning[allow-stale]: this allow accepts no 'missing-title' "
+                "warning on line 1: remove it\n");
+}
+
 static void test_lintallow__bad_allows(void **state)
 {
     (void)state;
@@ -231,6 +248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lintallow__names_are_given),
         cmocka_unit_test(test_lintallow__allow_on_the_line_and_above),
+        cmocka_unit_test(test_lintallow__bom_and_crlf),
         cmocka_unit_test(test_lintallow__bad_allows),
         cmocka_unit_test(test_lintallow__stale_only_in_lint),
         cmocka_unit_test(test_lintallow__strict),

@@ -617,7 +617,7 @@ static bool comment_line(const char *t, size_t ls, size_t le)
 static uint32_t covered_line(const mc_source *src, size_t ls, size_t hash, uint32_t line)
 {
     const char *t = src->text;
-    size_t i = ls;
+    size_t i = ls == 0 ? bom_len(src) : ls;
     while (i < hash && is_blank(t[i])) {
         i++;
     }
