@@ -2,7 +2,9 @@
  * Sources and diagnostics. An mc_source is a file's text kept in memory while it is parsed and
  * checked. Tokens refer to it by byte offset only; a diagnostic turns an offset into a line, a
  * column (in code points) and an excerpt of the source line when it is recorded, so a
- * diagnostic stands on its own after the source is gone.
+ * diagnostic stands on its own after the source is gone. A warning has a stable name; the allow
+ * comments of the sources (`# lint: allow NAME — why`) are kept here and remove the warnings they
+ * accept (docs/language.md §13.2).
  */
 #ifndef MOTCUA_DIAG_H
 #define MOTCUA_DIAG_H

@@ -1,7 +1,8 @@
 /* `motcua lint [PATH…]` and `motcua graph PROCEDURE`. lint's --layers adds what each layer of
  * the catalogue declares, extends and replaces (docs/cli.md); lint adds the title check
  * (mc_catalogue_check_titles: what people see without a Vietnamese title) and the staffing check
- * (mc_catalogue_check_staffing: officers who would sit idle). */
+ * (mc_catalogue_check_staffing: officers who would sit idle), then says which allow comments
+ * accepted no warning; --strict makes the warnings left errors (docs/language.md §13.2). */
 #include "cli.h"
 
 #include "motcua/alloc.h"

@@ -1,4 +1,4 @@
-/* Sources and diagnostics (diag.h). */
+/* Sources and diagnostics (diag.h), warning names and allow comments. */
 #include "motcua/diag.h"
 
 #include "motcua/alloc.h"
