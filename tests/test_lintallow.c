@@ -44,10 +44,10 @@ static void expect_lint(const char *text, const char *expected)
 
 /* A small lifecycle with every title, so that only the warnings a test provokes are given. */
 #define HEAD                                                                                       \
-    "role clerk { title vi \"Cán bộ\" }\n"                                                         \
+    "role clerk { title vi \"Cán bộ\" }\n"                                                      \
     "lifecycle l {\n"                                                                              \
-    "    event close { title vi \"Đóng\" }\n"                                                      \
-    "    state open { initial; title vi \"Mở\"; on close -> closed by clerk }\n"                   \
+    "    event close { title vi \"Đóng\" }\n"                                                    \
+    "    state open { initial; title vi \"Mở\"; on close -> closed by clerk }\n"                 \
     "    state closed { final; outcome granted; title vi \"Đã đóng\" }\n"
 
 static void test_lintallow__names_are_given(void **state)
@@ -189,7 +189,8 @@ static void test_lintallow__strict(void **state)
     assert_int_equal(mc_diags_warnings(d), 0);
     assert_int_equal(mc_diags_errors(d), 2);
     char *got = tu_render(d, false);
-    assert_string_equal(got, "a.proc:3:1: error[same-code]: a warning\na.proc:4:1: error: an error\n");
+    assert_string_equal(got,
+                        "a.proc:3:1: error[same-code]: a warning\na.proc:4:1: error: an error\n");
     free(got);
     mc_diags_free(d);
 }

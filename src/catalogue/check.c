@@ -249,8 +249,8 @@ void mcb_check_machine(mcb_builder *b, mc_machine *m, const mc_machine *base, co
         const mc_state *s = m->states[i];
         if (!seen[i] && !unreachable_in_base(base, s, base_seen)) {
             mcb_warn_at(b, "unreachable-state", s->pos, strlen(s->name),
-                          "state '%s' is unreachable from the initial state '%s' in %s", s->name,
-                          first_initial, what);
+                        "state '%s' is unreachable from the initial state '%s' in %s", s->name,
+                        first_initial, what);
         }
     }
 done:
@@ -424,10 +424,10 @@ void mcb_check_codes(mcb_builder *b)
             b->file = dq->file;
             mcb_where(b, other, where, sizeof where);
             mcb_warn_at(b, "same-code", at, tq != NULL ? tq->len : strlen(q->name),
-                          "procedures '%s' and '%s' have the same code \"%s\" (the other at %s), "
-                          "so cost studies count it twice: write 'supersedes %s' in '%s', or "
-                          "'supersedes %s' in '%s'",
-                          q->name, p->name, q->code, where, p->name, q->name, q->name, p->name);
+                        "procedures '%s' and '%s' have the same code \"%s\" (the other at %s), "
+                        "so cost studies count it twice: write 'supersedes %s' in '%s', or "
+                        "'supersedes %s' in '%s'",
+                        q->name, p->name, q->code, where, p->name, q->name, q->name, p->name);
         }
     }
     mc_ptrvec_free(&warned);
@@ -638,8 +638,8 @@ const mc_token *mcb_decl_arg(const mcb_builder *b, int kind, const void *obj, co
 
 /* The token naming d in a `holds` line of r's declaration, replacement or extension (the line to
  * change), with its file in *file; or NULL. */
-static const mc_token *holds_token(const mcb_builder *b, const mc_registry *r,
-                                   const mc_document *d, uint32_t *file)
+static const mc_token *holds_token(const mcb_builder *b, const mc_registry *r, const mc_document *d,
+                                   uint32_t *file)
 {
     for (size_t i = 0; i < b->ndecls; i++) {
         const mcb_decl *dc = &b->decls[i];
@@ -690,9 +690,9 @@ void mcb_check_once_only(mcb_builder *b)
                         len = tm->len;
                     }
                     mcb_warn_at(b, "match-overlap", at, len,
-                                  "the match pattern of '%s' also matches the title of '%s' "
-                                  "(\"%s\"): a note naming '%s' would be taken for '%s'",
-                                  d->name, o->name, title, o->name, d->name);
+                                "the match pattern of '%s' also matches the title of '%s' "
+                                "(\"%s\"): a note naming '%s' would be taken for '%s'",
+                                d->name, o->name, title, o->name, d->name);
                     t = o->ntitles; /* one warning per pair */
                 }
             }

@@ -179,9 +179,9 @@ void mcb_check_fee_schedule(mcb_builder *b, const mc_procedure *p)
             len = t->len;
         }
         mcb_warn_at(b, "fee-before-schedule", at, len,
-                      "procedure '%s' is in force from %s but fee schedule '%s' has no amount "
-                      "before %s: dossiers received earlier pay 0",
-                      p->name, eff, s->name, from);
+                    "procedure '%s' is in force from %s but fee schedule '%s' has no amount "
+                    "before %s: dossiers received earlier pay 0",
+                    p->name, eff, s->name, from);
     }
 }
 

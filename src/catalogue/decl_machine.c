@@ -329,7 +329,7 @@ static void check_state(mcb_builder *b, state_build *sb)
     }
     if (!s->final && s->non == 0 && s->nafter == 0 && !sb->broken) {
         mcb_warn_at(b, "stuck-state", s->pos, nlen,
-                      "state '%s' is not final and has no way out (no 'on' or 'after')", s->name);
+                    "state '%s' is not final and has no way out (no 'on' or 'after')", s->name);
     }
     for (size_t j = 1; j < s->non; j++) {
         const mc_transition *tj = &s->on[j];
@@ -358,7 +358,7 @@ static void check_state(mcb_builder *b, state_build *sb)
         char pct[32];
         mc_fixed_format(total, pct);
         mcb_warn_at(b, "chances-above-100", s->pos, nlen,
-                      "the chances of state '%s' add up to %s%%, more than 100%%", s->name, pct);
+                    "the chances of state '%s' add up to %s%%, more than 100%%", s->name, pct);
     }
 }
 
@@ -480,9 +480,9 @@ void mcb_check_events(mcb_builder *b, const mc_event *events, size_t n, const mc
             /* A warning: removing a transition (a layer, a procedure's own state, an edit) must
              * not break the catalogue over the title left behind. */
             mcb_warn_at(b, "unused-event", e->pos, strlen(e->name),
-                          "event '%s' is declared but no transition of %s fires it%s%s%s",
-                          e->name, what, s.best ? " (did you mean '" : "", s.best ? s.best : "",
-                          s.best ? "'?)" : "");
+                        "event '%s' is declared but no transition of %s fires it%s%s%s", e->name,
+                        what, s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                        s.best ? "'?)" : "");
         }
     }
 }

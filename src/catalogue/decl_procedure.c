@@ -480,9 +480,9 @@ static void check_unused_parties(mcb_builder *b, const mc_procedure *p)
         }
         if (!used) {
             mcb_warn_at(b, "unused-party", p->parties[k].pos, strlen(p->parties[k].name),
-                          "party '%s' is named by no requirement (requires … of %s) and no "
-                          "result (issues … for %s) of procedure '%s'",
-                          p->parties[k].name, p->parties[k].name, p->parties[k].name, p->name);
+                        "party '%s' is named by no requirement (requires … of %s) and no "
+                        "result (issues … for %s) of procedure '%s'",
+                        p->parties[k].name, p->parties[k].name, p->parties[k].name, p->name);
         }
     }
 }

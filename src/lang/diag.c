@@ -410,8 +410,8 @@ int mc_diags_warn(mc_diags *d, const char *name, mc_source *src, size_t off, siz
     return rc;
 }
 
-static int vadd_at(mc_diags *d, mc_severity sev, const char *name, const char *file,
-                   uint32_t line, uint32_t col, const char *fmt, va_list ap)
+static int vadd_at(mc_diags *d, mc_severity sev, const char *name, const char *file, uint32_t line,
+                   uint32_t col, const char *fmt, va_list ap)
 {
     mc_diag item = {0};
     item.severity = sev;
@@ -576,8 +576,8 @@ static bool is_blank(char c)
 
 static bool is_name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 /* The offset of the '#' that starts a comment on the line [ls, le), or le: a '#' inside a
@@ -648,10 +648,9 @@ static int add_allow(mc_diags *d, mc_source *src, uint32_t line, const char *nam
     a->file = mc_strndup(src->path, strlen(src->path));
     a->line = line;
     a->name = name;
-    if (a->file == NULL ||
-        make_stale(&a->stale, src, off, len,
-                   "this allow accepts no '%s' warning on line %u: remove it", name,
-                   (unsigned)line) != 0) {
+    if (a->file == NULL || make_stale(&a->stale, src, off, len,
+                                      "this allow accepts no '%s' warning on line %u: remove it",
+                                      name, (unsigned)line) != 0) {
         mc_free(a->file);
         return MC_ENOMEM;
     }
