@@ -4,7 +4,8 @@
  * name on its line (at the end of a line) or on the next line that is not a comment (on a line
  * of its own); an unknown name (with a did-you-mean), an allow without a reason, a `# lint:`
  * comment that is not an allow and an allow that accepts nothing (lint only) are warnings of
- * their own, word for word; --strict's mc_diags_strict; out of memory.
+ * their own, word for word; --strict's mc_diags_strict; docs/language.md §13.2 lists every
+ * name; out of memory.
  */
 #include "testutil.h"
 
@@ -209,6 +210,35 @@ static void test_lintallow__names_table(void **state)
     assert_null(mc_diag_warning_name("allow-stale", 11)); /* no allow accepts these */
 }
 
+/* docs/language.md §13.2 lists every warning name with an example (run from the repository
+ * root, as every suite is). */
+static void test_lintallow__every_name_is_documented(void **state)
+{
+    (void)state;
+    FILE *f = fopen("docs/language.md", "rb");
+    assert_non_null(f);
+    static char doc[1 << 20];
+    size_t len = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[len] = '\0';
+    char *from = strstr(doc, "### 13.2 Warnings");
+    assert_non_null(from);
+    char *to = strstr(from, "### 13.3");
+    assert_non_null(to);
+    *to = '\0';
+    size_t n;
+    const char *const *names = mc_diag_warning_names(&n);
+    const char *meta[] = {"allow-unknown", "allow-without-reason", "allow-stale"};
+    for (size_t i = 0; i < n + 3; i++) {
+        const char *name = i < n ? names[i] : meta[i - n];
+        char row[80];
+        snprintf(row, sizeof row, "`%s`", name);
+        if (strstr(from, row) == NULL) {
+            fail_msg("docs/language.md §13.2 does not list warning %s", name);
+        }
+    }
+}
+
 static int lint_allows(void *ctx)
 {
     (void)ctx;
@@ -254,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_lintallow__stale_only_in_lint),
         cmocka_unit_test(test_lintallow__strict),
         cmocka_unit_test(test_lintallow__names_table),
+        cmocka_unit_test(test_lintallow__every_name_is_documented),
         cmocka_unit_test(test_lintallow__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
