@@ -118,6 +118,24 @@ static void test_lintallow__bom_and_crlf(void **state)
                 "warning on line 1: remove it\n");
 }
 
+/* A file stops recording warnings after 50; accepted ones do not count against that limit. */
+static void test_lintallow__accepted_do_not_count(void **state)
+{
+    (void)state;
+    char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "%s", HEAD);
+    for (int i = 0; i < 55; i++) {
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "    state s%02d { final; outcome refused; title vi \"X\" } "
+                              "# lint: allow unreachable-state — old\n",
+                              i);
+    }
+    snprintf(text + n, sizeof text - n,
+             "    state last { final; outcome refused; title vi \"X\" }\n}\n");
+    expect_lint(text, "t.proc:61:11: warning[unreachable-state]: state 'last' is unreachable from "
+                      "the initial state 'open' in lifecycle 'l'\n");
+}
+
 static void test_lintallow__bad_allows(void **state)
 {
     (void)state;
@@ -280,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_lintallow__names_are_given),
         cmocka_unit_test(test_lintallow__allow_on_the_line_and_above),
         cmocka_unit_test(test_lintallow__bom_and_crlf),
+        cmocka_unit_test(test_lintallow__accepted_do_not_count),
         cmocka_unit_test(test_lintallow__bad_allows),
         cmocka_unit_test(test_lintallow__stale_only_in_lint),
         cmocka_unit_test(test_lintallow__strict),

@@ -185,6 +185,7 @@ struct mc_diags {
 };
 
 static void free_item(mc_diag *item);
+static allow *find_allow(mc_diags *d, const char *file, uint32_t line, const char *name);
 
 int mc_diags_new(mc_diags **out)
 {
@@ -361,6 +362,17 @@ static void free_item(mc_diag *item)
 static int vadd(mc_diags *d, mc_severity sev, const char *name, mc_source *src, size_t off,
                 size_t len, const char *fmt, va_list ap)
 {
+    if (sev == MC_DIAG_WARNING && name != NULL && d->nallows > 0) {
+        /* accepted by an allow already read: not recorded, and not counted against the file's
+         * limit (mc_diags_apply_allows removes those recorded before their allow was read) */
+        uint32_t line;
+        line_start(src, off > src->len ? src->len : off, &line);
+        allow *a = find_allow(d, src->path, line, name);
+        if (a != NULL) {
+            a->used = true;
+            return 0;
+        }
+    }
     bool last = false;
     if (sev == MC_DIAG_ERROR) {
         if (src->nerrors >= MC_DIAG_MAX_ERRORS_PER_FILE) {
@@ -413,6 +425,11 @@ int mc_diags_warn(mc_diags *d, const char *name, mc_source *src, size_t off, siz
 static int vadd_at(mc_diags *d, mc_severity sev, const char *name, const char *file, uint32_t line,
                    uint32_t col, const char *fmt, va_list ap)
 {
+    allow *a = sev == MC_DIAG_WARNING && name != NULL ? find_allow(d, file, line, name) : NULL;
+    if (a != NULL) {
+        a->used = true;
+        return 0;
+    }
     mc_diag item = {0};
     item.severity = sev;
     item.name = name;
