@@ -73,14 +73,17 @@ int mc_diags_add_at(mc_diags *d, mc_severity sev, const char *file, uint32_t lin
 #endif
     ;
 /* Records a warning named name (one of mc_diag_warning_names(), kept as a pointer: a static
- * string) at byte offset off of src, as mc_diags_add does. Returns 0, or MC_ENOMEM. */
+ * string) at byte offset off of src, as mc_diags_add does; one that an allow comment already
+ * read (mc_diags_scan_allows) accepts is not recorded, and marks that allow used. Returns 0, or
+ * MC_ENOMEM. */
 int mc_diags_warn(mc_diags *d, const char *name, mc_source *src, size_t off, size_t len,
                   const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
     ;
-/* Records a warning named name with an explicit location, as mc_diags_add_at does. */
+/* Records a warning named name with an explicit location, as mc_diags_add_at does (and as
+ * mc_diags_warn, not when an allow accepts it). */
 int mc_diags_warn_at(mc_diags *d, const char *name, const char *file, uint32_t line, uint32_t col,
                      const char *fmt, ...)
 #if defined(__GNUC__)
