@@ -30,8 +30,8 @@ static void option_list(const struct command *cmd, char *out, size_t size);
 
 static const command commands[] = {
     {"lint", cmd_lint, "lint [PATH...]",
-     "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning: MESSAGE",
-     OPTIONS("--format", "--layers", LOAD)},
+     "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning[NAME]: MESSAGE",
+     OPTIONS("--format", "--layers", "--strict", LOAD)},
     {"graph", cmd_graph, "graph PROCEDURE [--date DATE]",
      "print the state machine of the version in force on DATE as Graphviz DOT",
      OPTIONS("--date", "--now", LOAD)},
@@ -282,6 +282,7 @@ static const option options[] = {
     FLAG("--secret-stdin", secret_stdin),
     FLAG("--overdue", overdue),
     FLAG("--layers", layers),
+    FLAG("--strict", strict),
     FLAG("--year", year),
     FLAG("--no-timers", no_timers),
     ONE("--access-log", access_log),

@@ -88,7 +88,7 @@ static void test_prove__overlap_has_a_counter_example(void **state)
                        "    state b { final }\n"
                        "    state c { final }\n"
                        "}\n",
-                 "t.proc:9:42: warning: guards overlap: this transition and the one at line 8 "
+                 "t.proc:9:42: warning[guards-overlap]: guards overlap: this transition and the one at line 8 "
                  "both hold when married = true and urgent = false (the first written is "
                  "taken)\n",
                  &s);
@@ -117,10 +117,10 @@ static void test_prove__choice_and_text_values(void **state)
                        "    state b { final }\n"
                        "    state c { final }\n"
                        "}\n",
-                 "t.proc:10:42: warning: guards overlap: this transition and the one at line 9 "
+                 "t.proc:10:42: warning[guards-overlap]: guards overlap: this transition and the one at line 9 "
                  "both hold when purpose = visa and married = false (the first written is "
                  "taken)\n"
-                 "t.proc:12:37: warning: guards overlap: this transition and the one at line 11 "
+                 "t.proc:12:37: warning[guards-overlap]: guards overlap: this transition and the one at line 11 "
                  "both hold when nationality = \"Việt Nam\" and purpose = personal (the first "
                  "written is taken)\n",
                  NULL);
@@ -208,7 +208,7 @@ static char *shared(int n, bool odd)
 static void test_prove__each_distinct_machine_once(void **state)
 {
     (void)state;
-    const char *expected = "t.proc:7:38: warning: guards overlap: this transition and the one at "
+    const char *expected = "t.proc:7:38: warning[guards-overlap]: guards overlap: this transition and the one at "
                            "line 6 both hold when married = true and purpose = visa (the first "
                            "written is taken)\n";
     mc_prove_stats one, many, odd;

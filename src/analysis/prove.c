@@ -102,8 +102,9 @@ static bool put_once(prover *pv, mc_map *m, const char *key, size_t len, void *v
     return true;
 }
 
-/* Records a diagnostic of severity sev into d at pos, once per position and text. */
-static int say(prover *pv, mc_diags *d, mc_pos pos, const char *msg)
+/* Records a warning into d at pos, once per position and text: named `name` (the overlaps), or
+ * unnamed (NULL: the notes, which no allow comment accepts). */
+static int say(prover *pv, mc_diags *d, const char *name, mc_pos pos, const char *msg)
 {
     int rc = 0;
     char *key = mc_format("%p:%u:%u:%s", (void *)d, pos.file, pos.off, msg);
@@ -131,12 +132,14 @@ static int say(prover *pv, mc_diags *d, mc_pos pos, const char *msg)
                strchr(" \t\r\n", text[pos.off + len]) == NULL) {
             len++;
         }
-        rc = mc_diags_add(d, MC_DIAG_WARNING, src, pos.off, len ? len : 1, "%s", msg);
+        rc = name != NULL ? mc_diags_warn(d, name, src, pos.off, len ? len : 1, "%s", msg)
+                          : mc_diags_add(d, MC_DIAG_WARNING, src, pos.off, len ? len : 1, "%s", msg);
     } else {
         uint32_t line, col;
         mc_catalogue_position(pv->cat, pos, &line, &col);
-        rc = mc_diags_add_at(d, MC_DIAG_WARNING, mc_catalogue_file(pv->cat, pos.file), line, col,
-                             "%s", msg);
+        const char *file = mc_catalogue_file(pv->cat, pos.file);
+        rc = name != NULL ? mc_diags_warn_at(d, name, file, line, col, "%s", msg)
+                          : mc_diags_add_at(d, MC_DIAG_WARNING, file, line, col, "%s", msg);
     }
     return rc != 0 ? nomem(pv) : 0;
 }
@@ -511,7 +514,7 @@ static int report(prover *pv, const mc_procedure *p, const mc_state *s,
             if (msg == NULL) {
                 return nomem(pv);
             }
-            rc = say(pv, pv->diags, b->when.pos, msg);
+            rc = say(pv, pv->diags, "guards-overlap", b->when.pos, msg);
             mc_free(msg);
         } else if (pr->verdict == PAIR_RULE || pr->verdict == PAIR_UNKNOWN) {
             pv->stats.unproven++;
@@ -641,7 +644,7 @@ static int write_notes(prover *pv)
         if (msg == NULL) {
             return nomem(pv);
         }
-        int rc = say(pv, pv->notes, o->pos, msg);
+        int rc = say(pv, pv->notes, NULL, o->pos, msg);
         mc_free(msg);
         if (rc != 0) {
             return rc;

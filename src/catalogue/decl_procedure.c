@@ -479,10 +479,10 @@ static void check_unused_parties(mcb_builder *b, const mc_procedure *p)
             }
         }
         if (!used) {
-            mcb_report_at(b, MC_DIAG_WARNING, p->parties[k].pos, strlen(p->parties[k].name),
-                          "party '%s' is named by no requirement (requires … of %s) and no "
-                          "result (issues … for %s) of procedure '%s'",
-                          p->parties[k].name, p->parties[k].name, p->parties[k].name, p->name);
+            mcb_warn_at(b, "unused-party", p->parties[k].pos, strlen(p->parties[k].name),
+                        "party '%s' is named by no requirement (requires … of %s) and no "
+                        "result (issues … for %s) of procedure '%s'",
+                        p->parties[k].name, p->parties[k].name, p->parties[k].name, p->name);
         }
     }
 }

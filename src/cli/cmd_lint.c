@@ -3,7 +3,8 @@
  * (mc_catalogue_check_titles: what people see without a Vietnamese title), the staffing check
  * (mc_catalogue_check_staffing: officers who would sit idle), the proofs that guards do not
  * overlap (mc_prove_catalogue, whose notes print after the diagnostics) and the check of the
- * names rule modules use (rulecheck.h). */
+ * names rule modules use (rulecheck.h), then says which allow comments accepted no warning;
+ * --strict makes the warnings left errors (docs/language.md §13.2). */
 #include "cli.h"
 
 #include "motcua/alloc.h"
@@ -306,10 +307,10 @@ static int print_json(const mc_diags *d, const mc_diags *notes, const mc_catalog
     for (size_t i = 0; i < mc_diags_count(d); i++) {
         const mc_diag *x = mc_diags_get(d, i);
         front_jpush(list,
-                    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line", (int)x->line,
-                              "column", (int)x->col, "severity",
-                              x->severity == MC_DIAG_ERROR ? "error" : "warning", "message",
-                              x->msg),
+                    json_pack("{s:s, s:i, s:i, s:s, s:s?, s:s}", "file", x->file, "line",
+                              (int)x->line, "column", (int)x->col, "severity",
+                              x->severity == MC_DIAG_ERROR ? "error" : "warning", "name", x->name,
+                              "message", x->msg),
                     &ok);
     }
     front_jset(root, "diagnostics", list, &ok);
@@ -412,13 +413,19 @@ int cmd_lint(front_opts *c)
         if (rc == 0) {
             rc = check_rules(c, cat, diags, &err); /* the names the rules use */
         }
+    }
+    if ((rc == 0 || rc == MC_ECHECK) && diags != NULL) {
+        /* Every check has run (on a catalogue that loaded): an allow that accepted nothing is
+         * stale. --strict makes the warnings errors, for CI. */
+        int ar = mc_diags_apply_allows(diags, cat != NULL);
+        if (c->strict) {
+            mc_diags_strict(diags);
+        }
+        rc = ar != 0 ? ar : mc_diags_errors(diags) > 0 ? MC_ECHECK : rc;
         mc_diags_sort(diags);
-        if (rc == 0 && mc_diags_errors(diags) > 0) {
-            rc = MC_ECHECK;
-        }
-        if (rc == MC_ENOMEM) {
-            snprintf(err.msg, sizeof err.msg, "out of memory");
-        }
+    }
+    if (rc == MC_ENOMEM && err.msg[0] == '\0') {
+        snprintf(err.msg, sizeof err.msg, "out of memory");
     }
     if (rc != 0 && rc != MC_ECHECK) {
         if (err.msg[0] != '\0') {

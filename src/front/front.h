@@ -84,6 +84,7 @@ typedef struct front_opts {
     const char *limit, *cursor, *search;       /* --limit N, --cursor C, --search TEXT (list) */
     bool overdue;
     bool layers; /* --layers (lint) */
+    bool strict; /* --strict (lint): warnings count as errors */
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
     int nfield, nattach, nset, ndispute;
