@@ -24,7 +24,8 @@ static const char catalogue_text[] =
     "  state processing {\n"
     "    on approve -> approved by head when rule guards.complete\n"
     "    on spin -> processing by head when rule guards.spin\n"
-    "    on toggle -> approved by head when rule guards.flip }\n"
+    "    on toggle -> approved by head when rule guards.flip\n"
+    "    on decide -> approved by head when rule guards.broken }\n"
     "  state approved { issues birth-certificate to civil-status\n"
     "    on return-result -> returned by clerk }\n"
     "  state returned { final; outcome granted }\n"
@@ -45,7 +46,8 @@ static const char guards_lua[] =
     "end\n"
     "function spin(d) while true do end end\n"
     "local calls = 0\n"
-    "function flip(d) calls = calls + 1; return calls % 2 == 1 end\n";
+    "function flip(d) calls = calls + 1; return calls % 2 == 1 end\n"
+    "function broken(d) return d.fields.exempt - category > 0 end\n";
 
 typedef struct fx {
     mc_catalogue *cat;
@@ -444,6 +446,32 @@ static void test_live__when_held_spares_the_guard(void **state)
     assert_string_equal(state_name(f), "approved");
 }
 
+/* A rule that raises is its own refusal, `rule`, with its file and line (issue 24): not a
+ * guard's false, which stays `guard`. */
+static void test_live__a_rule_error_is_not_a_guard(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    assert_int_equal(submit(f, "001234567891", "true", &res), 0);
+    assert_int_equal(fire(f, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_int_equal(fire(f, "decide", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_RULE);
+    assert_string_equal(mc_refusal_name(res.refusal), "rule");
+    assert_string_equal(res.code, "rule.failed");
+    assert_non_null(strstr(res.message, "rule guards.broken: rules/guards.lua:10: "));
+    assert_non_null(strstr(res.message, "attempt to perform arithmetic on a nil value"));
+    bool allowed = true;
+    mc_error err;
+    assert_int_equal(mc_live_allows(f->e, f->d, transition_of(f, "decide"),
+                                    at(f, "2025-07-03T11:00"), &allowed, &res, &err),
+                     MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_RULE);
+    /* a guard that answers no is a guard */
+    assert_int_equal(fire(f, "approve", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_string_equal(mc_refusal_name(res.refusal), "guard");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -457,6 +485,7 @@ int main(void)
         T(test_live__engines_do_not_mix),
         T(test_live__apology),
         T(test_live__when_held_spares_the_guard),
+        T(test_live__a_rule_error_is_not_a_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,9 +131,11 @@ typedef enum {
     MC_REFUSED_NONE,
     MC_REFUSED_STATE,     /* the event does not leave the state, or the dossier is final */
     MC_REFUSED_ROLE,      /* the actor's role may not fire it */
-    MC_REFUSED_GUARD,     /* a condition is false, or its rule failed */
+    MC_REFUSED_GUARD,     /* a condition is false */
     MC_REFUSED_LIMIT,     /* a rule ran out of budget or memory */
     MC_REFUSED_ONCE_ONLY, /* it would ask for a fetched document */
+    MC_REFUSED_RULE,      /* a rule it calls raised an error (the catalogue's fault: its message
+                             names the rule's file and line) */
     MC_REFUSED_OTHER,     /* an invalid field, a second apology, … (no reason word) */
 } mc_refusal;
 

@@ -303,7 +303,8 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
         } map[] = {
             {MC_REFUSED_STATE, 409, "state"},         {MC_REFUSED_ROLE, 403, "role"},
             {MC_REFUSED_GUARD, 409, "guard"},         {MC_REFUSED_LIMIT, 422, "limit"},
-            {MC_REFUSED_ONCE_ONLY, 409, "once-only"}, {MC_REFUSED_OTHER, 422, "invalid-field"},
+            {MC_REFUSED_ONCE_ONLY, 409, "once-only"}, {MC_REFUSED_RULE, 422, "rule"},
+            {MC_REFUSED_OTHER, 422, "invalid-field"},
         };
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
             if (map[i].why == res->refusal) {
