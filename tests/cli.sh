@@ -1073,4 +1073,19 @@ check "lint: an allow accepts its warning; a stale one is said, once, with its n
 check "lint --format json: a warning's name" \
     bash -c "'$bin' lint --format json --catalogue '$tmp/allow' | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"diagnostics\"]; assert [(x[\"name\"],x[\"severity\"]) for x in d]==[(\"allow-stale\",\"warning\")], d'"
 
+# A fee rule that fails (issue 24): cost refuses the study, exit 1, unless --keep-going.
+mkdir -p "$tmp/feefail/procedures" "$tmp/feefail/rules"
+printf '%s\n' 'role clerk { title vi "Cán bộ" }' 'lifecycle l {' '  event go { title vi "Đi" }' \
+    '  state a { initial; title vi "A"; on go -> b by clerk }' \
+    '  state b { final; title vi "B"; outcome granted }' '}' \
+    'cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND }' \
+    'procedure copy { lifecycle l; volume 100 per year; fee rule fees.copy' \
+    '  field bad { type bool; sample 20%; title vi "Lỗi" }' '}' >"$tmp/feefail/procedures/a.proc"
+printf '%s\n' 'function copy(d)' '  if d.fields.bad then error("boom") end' '  return 1000' 'end' \
+    >"$tmp/feefail/rules/fees.lua"
+check "cost: a fee rule that fails is an error, exit 1, the study not printed" \
+    bash -c "'$bin' cost --catalogue '$tmp/feefail' >'$tmp/ff.out' 2>'$tmp/ff.err'; [ \$? = 1 ] && [ ! -s '$tmp/ff.out' ] && diff '$tmp/ff.err' <(printf '%s\n' \"motcua: copy: fee rule fees.copy fails where bad=true (20.00% of dossiers): rule fees.copy: $tmp/feefail/rules/fees.lua:2: boom\" \"motcua: 1 fee rule failure: those dossiers' fees would count as 0; fix the rule, or give --keep-going to print the study anyway\")"
+check "cost --keep-going: the study, and the failure as a warning, exit 0" \
+    bash -c "'$bin' cost --keep-going --catalogue '$tmp/feefail' >'$tmp/ff.out' 2>'$tmp/ff.err' && grep -q '^copy ' '$tmp/ff.out' && grep -qxF \"motcua: warning: copy: fee rule fees.copy fails where bad=true (20.00% of dossiers): rule fees.copy: $tmp/feefail/rules/fees.lua:2: boom\" '$tmp/ff.err'"
+
 echo "1..$n"
