@@ -423,8 +423,8 @@ static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, i
 
 /* Draws the next transition of the current state among those allowed now and fired at
  * fire_at, by chance; NULL when none is. */
-static const mc_transition *draw(sim *s, const mc_state *st, int64_t fire_at, double u, int *rc,
-                                 mc_error *err)
+static const mc_transition *draw(sim *s, const mc_procedure *p, const mc_state *st, int64_t fire_at,
+                                 double u, int *rc, mc_error *err)
 {
     if (mc_grow(&s->ok, &s->ok_cap, st->non, sizeof *s->ok) != 0) {
         *rc = mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -434,9 +434,12 @@ static const mc_transition *draw(sim *s, const mc_state *st, int64_t fire_at, do
     size_t n = 0, without = 0;
     double with = 0;
     for (size_t i = 0; i < st->non; i++) {
-        bool allowed;
+        bool allowed = true;
         mc_result res;
-        int r = mc_live_allows(s->e, s->d, &st->on[i], fire_at, &allowed, &res, err);
+        /* without `when` and without an extension of the time limit there is nothing to ask */
+        int r = st->on[i].when.kind == MC_COND_ALWAYS && p->nextensions == 0
+                    ? 0
+                    : mc_live_allows(s->e, s->d, &st->on[i], fire_at, &allowed, &res, err);
         if (r == MC_EREFUSED) {
             note(s, "a rule failed in state '%s': %s", st->name, res.message);
             continue;
@@ -714,7 +717,7 @@ static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *
         double u = mc_synth_unit(mc_synth_next(rng)), w = mc_synth_unit(mc_synth_next(rng));
         int64_t office;
         int64_t at = after_takes(s, cal, st, t, w, &office); /* when one drawn now fires */
-        const mc_transition *tr = forced ? NULL : draw(s, st, at, u, &rc, err);
+        const mc_transition *tr = forced ? NULL : draw(s, p, st, at, u, &rc, err);
         if (rc != 0) {
             return rc;
         }

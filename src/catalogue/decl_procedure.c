@@ -1265,7 +1265,8 @@ static void check_extensions(mcb_builder *b, const mc_procedure *p, const char *
 const mc_extension *mc_extension_for_event(const mc_procedure *p, const char *event)
 {
     for (size_t i = 0; i < p->nextensions; i++) {
-        if (strcmp(p->extensions[i].event, event) == 0) {
+        const char *x = p->extensions[i].event;
+        if (x == event || (x[0] == event[0] && strcmp(x, event) == 0)) {
             return &p->extensions[i];
         }
     }
