@@ -525,7 +525,7 @@ static void test_scenario__registry_records_carry_their_issue_date(void **state)
                      " registry civil holds cert for 001 issued\n"
                      " registry civil holds cert for 001 ref \"a\" ref \"b\"\n"
                      " registry civil holds cert for 001 when 2025-01-02\n}\n"),
-        "s.scenario:3:43: error: no such date: '2025-02-30'\n"
+        "s.scenario:3:43: error: 2025-02-30 does not exist: February 2025 has 28 days\n"
         "s.scenario:4:2: error: write: registry REGISTRY holds DOCUMENT for SUBJECT [ref "
         "\"REFERENCE\"] [issued DATE]\n"
         "s.scenario:5:2: error: write: registry REGISTRY holds DOCUMENT for SUBJECT [ref "
@@ -587,6 +587,58 @@ static void test_scenario__a_registry_down(void **state)
     free(f);
 }
 
+/* One problem per mistake (issue 24): a wrong submit (unknown procedure, no clock, a broken
+ * line) is reported once, and the steps that act on its dossier do not add "'fire' needs a
+ * dossier" or problems with its procedure's names; a wrong `now` does not make the submit
+ * after it ask for a clock. A day or a time that does not exist says so, wherever a date is
+ * written; a word that is no date at all is a problem of form. */
+static void test_scenario__one_problem_per_mistake(void **state)
+{
+    fx *f = *state;
+    assert_string_equal(
+        run(f, BEGIN " submit q { id \"1\" }\n fire receive by clerk\n expect state done\n"
+                     " apologize by head { new-date 2025-07-10; reason \"x\" }\n"
+                     " expect asked notice\n fire receive by clark\n}\n"
+                     "scenario \"t\" {\n" SUBMIT " fire receive by clerk\n}\n"
+                     "scenario \"u\" {\n now 2025-02-29T09:00\n" SUBMIT
+                     " fire receive by clerk\n}\n"
+                     "scenario \"v\" {\n now 2025-07-03T09:00\n submit p channel { id \"1\" }\n"
+                     " fire receive by clerk\n expect state done\n}\n"),
+        "s.scenario:3:9: error: unknown procedure 'q' (did you mean 'p'?)\n"
+        "s.scenario:8:18: error: unknown role 'clark' (did you mean 'clerk'?)\n"
+        "s.scenario:11:2: error: set the clock with 'now' before the first 'submit'\n"
+        "s.scenario:15:6: error: 2025-02-29T09:00 does not exist: February 2025 has 28 days\n"
+        "s.scenario:21:2: error: write: submit PROCEDURE [channel online|counter|post] { FIELD "
+        "VALUE… }\n");
+    static const struct {
+        const char *step, *problem;
+    } dates[] = {
+        {" at 2025-07-32T09:00\n", "4:5: error: 2025-07-32T09:00 does not exist: July 2025 has 31 days"},
+        {" at 2025-13-01T09:00\n", "4:5: error: 2025-13-01T09:00 does not exist: there is no month 13"},
+        {" at 2025-07-04T24:00\n",
+         "4:5: error: 2025-07-04T24:00 does not exist: there is no time of day 24:00"},
+        {" at 2025-07-04 09:00\n", "4:5: error: expected a date and time like 2025-03-03T09:00"},
+        {" at 1899-07-04T09:00\n", "4:5: error: 1899-07-04T09:00 is outside the years 1900 to 2999"},
+        {" expect due 2024-02-30T17:00\n",
+         "4:13: error: 2024-02-30T17:00 does not exist: February 2024 has 29 days"},
+        {" registry civil holds cert for 001 issued 2023-02-29\n",
+         "4:43: error: 2023-02-29 does not exist: February 2023 has 28 days"},
+        {" registry civil holds cert for 001 issued 3-2-2023\n",
+         "4:43: error: expected a date like 2025-03-03"},
+        {" apologize by head { new-date 2025-06-31; reason \"x\" }\n",
+         "4:31: error: 2025-06-31 does not exist: June 2025 has 30 days"},
+    };
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        char text[512], want[512];
+        snprintf(text, sizeof text, BEGIN SUBMIT "%s}\n", dates[i].step);
+        snprintf(want, sizeof want, "s.scenario:%s\n", dates[i].problem);
+        const char *got = run(f, text);
+        if (strcmp(got, want) != 0) {
+            fail_msg("case %zu:\n expected: %s      got: %s", i, want, got);
+        }
+    }
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -604,6 +656,7 @@ int main(void)
         T(test_scenario__no_cap_on_disputes),
         T(test_scenario__out_of_memory),
         T(test_scenario__registry_records_carry_their_issue_date),
+        T(test_scenario__one_problem_per_mistake),
         cmocka_unit_test(test_scenario__uncovered_deadline),
         cmocka_unit_test(test_scenario__a_registry_down),
 

@@ -30,9 +30,12 @@ typedef struct runner {
     bool check;
     int fatal;
     /* checking */
-    const char *procedure; /* of the latest submit */
+    const char *procedure; /* of the latest submit; NULL when that submit is itself wrong (its
+                              problem is reported once: the names of the steps after it that
+                              depend on its procedure are not checked) */
     int64_t clock;         /* MC_NONE before `now` */
-    bool submitted;
+    bool clock_said;       /* a `now` was written, even a wrong one (reported at itself) */
+    bool submitted;        /* a `submit` was written, even a wrong one */
     bool first; /* the step is the scenario's first */
     /* running */
     mc_engine *e;
@@ -129,14 +132,74 @@ static void *arena_array(runner *r, size_t n, size_t elem)
     return p;
 }
 
+static const char *const month_names[] = {"January", "February", "March",     "April",
+                                           "May",     "June",     "July",      "August",
+                                           "September", "October", "November", "December"};
+
+static int digits(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* Why the word t, which did not read as a date (YYYY-MM-DD; with_time: YYYY-MM-DDTHH:MM), is
+ * none, as one problem at t: a day or a time of day that does not exist says so (2025-02-29:
+ * February 2025 has 28 days), anything else is a problem of form. */
+static int bad_date(runner *r, const mc_token *t, bool with_time)
+{
+    const char *s = t->text;
+    size_t n = t->text_len;
+    bool shaped = t->kind == MC_TOK_WORD && n == (with_time ? 16u : 10u) && s[4] == '-' &&
+                  s[7] == '-' && (!with_time || (s[10] == 'T' && s[13] == ':'));
+    int y = shaped ? digits(s, 4) : -1, m = shaped ? digits(s + 5, 2) : -1;
+    int d = shaped ? digits(s + 8, 2) : -1;
+    int h = shaped && with_time ? digits(s + 11, 2) : 0;
+    int mi = shaped && with_time ? digits(s + 14, 2) : 0;
+    if (y < 0 || m < 0 || d < 0 || h < 0 || mi < 0) {
+        return problem(r, t, with_time ? "expected a date and time like 2025-03-03T09:00"
+                                       : "expected a date like 2025-03-03");
+    }
+    if (m < 1 || m > 12) {
+        return problem(r, t, "%.*s does not exist: there is no month %02d", (int)n, s, m);
+    }
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int in_month = mdays[m - 1] + (m == 2 && leap);
+    if (d < 1 || d > in_month) {
+        return problem(r, t, "%.*s does not exist: %s %d has %d days", (int)n, s,
+                       month_names[m - 1], y, in_month);
+    }
+    if (h > 23 || mi > 59) {
+        return problem(r, t, "%.*s does not exist: there is no time of day %.5s", (int)n, s,
+                       s + 11);
+    }
+    return problem(r, t, "%.*s is outside the years 1900 to 2999", (int)n, s);
+}
+
 static int datetime(runner *r, const mc_token *t, int64_t *out)
 {
     mc_datetime m;
     char msg[160];
     if (t->kind != MC_TOK_WORD || mc_value_datetime(t->text, t->text_len, &m, msg, sizeof msg)) {
-        return problem(r, t, "expected a date and time like 2025-03-03T09:00");
+        return bad_date(r, t, true);
     }
     *out = mc_calendar_to_utc(r->cal, (mc_localtime)m * 60);
+    return 0;
+}
+
+/* The date t says into *out, or a problem at t (bad_date). */
+static int date_word(runner *r, const mc_token *t, mc_date *out)
+{
+    char msg[160];
+    if (t->kind != MC_TOK_WORD || mc_value_date(t->text, t->text_len, out, msg, sizeof msg)) {
+        return bad_date(r, t, false);
+    }
     return 0;
 }
 
@@ -226,6 +289,9 @@ static int check_in_procedure(runner *r, const mc_token *t, name_kind what)
 {
     static const char *const kinds[] = {
         [NAME_EVENT] = "event", [NAME_STATE] = "state", [NAME_FIELD] = "field"};
+    if (r->procedure == NULL) {
+        return 0; /* the submit is wrong, and said so: no second problem for what follows */
+    }
     size_t nv;
     const mc_procedure *const *v = mc_catalogue_versions(r->cat, r->procedure, &nv);
     if (nv == 0) { /* abolished by the scenario's reform: check against the baseline */
@@ -397,6 +463,7 @@ static int step_now(runner *r, const mc_node *n)
                            "'now' sets the clock before the first 'submit'; "
                            "move time on with 'at'");
         }
+        r->clock_said = true;
         if (datetime(r, &n->toks[1], &t) == 0) {
             r->clock = t;
         }
@@ -462,10 +529,8 @@ static int step_registry(runner *r, const mc_node *n)
                            "[ref \"REFERENCE\"] [issued DATE]");
         }
         mc_date day;
-        char msg[120];
-        if (issued_at != 0 &&
-            mc_value_date(t[issued_at].text, t[issued_at].text_len, &day, msg, sizeof msg) != 0) {
-            return problem(r, &t[issued_at], "%s", msg);
+        if (issued_at != 0 && date_word(r, &t[issued_at], &day) != 0) {
+            return -1;
         }
         if (check_registry(r, &t[1]) == 0 && check_document(r, &t[3]) == 0) {
             const mc_registry *reg = mc_catalogue_registry(r->cat, text(r, &t[1]));
@@ -522,12 +587,16 @@ static int step_submit(runner *r, const mc_node *n)
     /* submit PROCEDURE [channel C] { FIELD VALUE…; attach DOCUMENT… } */
     const mc_token *t = n->toks;
     if (r->check) {
+        /* Whatever is wrong with it, the steps after it act on its dossier: they are not told
+         * again that they need one (one problem per mistake). */
+        r->submitted = true;
+        r->procedure = NULL;
         if (n->ntoks != 2 && !(n->ntoks == 4 && mc_tok_is(&t[2], "channel"))) {
             return problem(r, &t[0],
                            "write: submit PROCEDURE [channel online|counter|post] "
                            "{ FIELD VALUE… }");
         }
-        if (r->clock == MC_NONE) {
+        if (r->clock == MC_NONE && !r->clock_said) {
             return problem(r, &t[0], "set the clock with 'now' before the first 'submit'");
         }
         size_t np;
@@ -549,7 +618,6 @@ static int step_submit(runner *r, const mc_node *n)
                     (int)t[3].text_len, t[3].text);
         }
         r->procedure = name;
-        r->submitted = true;
         for (const mc_node *c = n->child; c != NULL; c = c->next) {
             if (c->broken || c->ntoks == 0) {
                 continue;
@@ -693,6 +761,7 @@ static int step_apologize(runner *r, const mc_node *n)
     const char *reason = NULL;
     mc_date date = 0;
     bool has_date = false;
+    const mc_token *bad = NULL; /* a new-date that is no date */
     for (const mc_node *c = n->child; c != NULL; c = c->next) {
         if (c->broken || c->ntoks != 2) {
             continue;
@@ -701,6 +770,7 @@ static int step_apologize(runner *r, const mc_node *n)
             char msg[100];
             has_date =
                 mc_value_date(c->toks[1].text, c->toks[1].text_len, &date, msg, sizeof msg) == 0;
+            bad = has_date ? NULL : &c->toks[1];
         } else if (mc_tok_is(&c->toks[0], "reason")) {
             reason = text(r, &c->toks[1]);
         }
@@ -711,6 +781,9 @@ static int step_apologize(runner *r, const mc_node *n)
         }
         if (need_dossier(r, &t[0]) != 0 || check_role(r, &t[2]) != 0) {
             return -1;
+        }
+        if (bad != NULL) {
+            return bad_date(r, bad, false);
         }
         if (!has_date || reason == NULL) {
             return problem(r, &t[0], "an apology needs 'new-date DATE' and 'reason \"…\"'");
@@ -1187,6 +1260,13 @@ static void walk(runner *r, const mc_node *scenario)
 {
     r->first = true;
     for (const mc_node *n = scenario->child; n != NULL && !r->fatal && !r->failed; n = n->next) {
+        if (n->broken && r->check && n->ntoks > 0) {
+            /* Its syntax is reported: what it would have set up is taken as set up, so the
+             * steps after it say nothing more about it. */
+            r->submitted |= mc_tok_is(&n->toks[0], "submit");
+            r->procedure = mc_tok_is(&n->toks[0], "submit") ? NULL : r->procedure;
+            r->clock_said |= mc_tok_is(&n->toks[0], "now");
+        }
         if (n->broken || n->ntoks == 0) {
             continue;
         }
@@ -1276,6 +1356,7 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
         }
         r.cat = cat;
         r.clock = MC_NONE;
+        r.clock_said = false;
         r.submitted = false;
         r.procedure = NULL;
         for (const mc_node *n = s->child; n != NULL; n = n->next) {
