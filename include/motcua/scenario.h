@@ -17,8 +17,12 @@
 typedef struct mc_scenario_result {
     const char *file;
     const char *name;
-    bool passed;
+    bool passed;        /* its steps all passed */
     char failure[1024]; /* "FILE:LINE: expected …, got …" when it failed */
+    /* The reason of a scenario marked `known-failure "REASON"`, or NULL. Such a scenario is
+     * never a pass: failing (passed false) it is a known failure, and passing it is to be
+     * reported as fixed (the mark is then out of date). */
+    const char *known;
 } mc_scenario_result;
 
 typedef void (*mc_scenario_report)(void *ud, const mc_scenario_result *r);

@@ -1,5 +1,6 @@
 /* `motcua test PATH…`: runs the scenarios of SPEC §7 and prints one line each, then the
- * closing line "N passed, N failed". */
+ * closing line "N passed, N failed" (", N known failures" when scenarios marked
+ * `known-failure` failed, as marked: they are neither passed nor failed). */
 #include "cli.h"
 
 #include "base/dir.h"
@@ -13,7 +14,7 @@
 #include <sys/stat.h>
 
 typedef struct tally {
-    size_t passed, failed;
+    size_t passed, failed, known; /* known: marked known-failure, and failing */
     bool as_json; /* --format json: the results go into json, printed at the end */
     json_t *json;
     bool json_ok; /* false once json or a result in it could not be made (out of memory) */
@@ -22,19 +23,32 @@ typedef struct tally {
 static void report(void *ud, const mc_scenario_result *r)
 {
     tally *t = ud;
-    if (r->passed) {
+    /* A scenario marked known-failure is never a pass: failing, it is a known failure; passing,
+     * its mark is out of date, which fails the run until the mark is removed. */
+    bool fixed = r->known != NULL && r->passed;
+    if (r->known != NULL && !r->passed) {
+        t->known++;
+    } else if (r->passed && !fixed) {
         t->passed++;
     } else {
         t->failed++;
     }
     if (t->as_json) {
-        front_jpush(t->json,
-                    json_pack("{s:s, s:s, s:b, s:s?}", "file", r->file, "name", r->name, "passed",
-                              r->passed, "failure", r->passed ? NULL : r->failure),
-                    &t->json_ok);
+        json_t *o = json_pack("{s:s, s:s, s:b, s:s?}", "file", r->file, "name", r->name, "passed",
+                              r->passed && !fixed, "failure", r->passed ? NULL : r->failure);
+        if (r->known != NULL) { /* only on a marked scenario: the others' keys are as before */
+            front_jset(o, "known_failure", json_string(r->known), &t->json_ok);
+            front_jset(o, "fixed", json_boolean(fixed), &t->json_ok);
+        }
+        front_jpush(t->json, o, &t->json_ok);
         return;
     }
-    if (r->passed) {
+    if (fixed) {
+        printf("FIXED %s\n     marked known-failure (\"%s\") but it passes: remove the mark\n",
+               r->name, r->known);
+    } else if (r->known != NULL) {
+        printf("KNOWN %s\n     known-failure: %s\n     %s\n", r->name, r->known, r->failure);
+    } else if (r->passed) {
         printf("ok   %s\n", r->name);
     } else {
         printf("FAIL %s\n     %s\n", r->name, r->failure);
@@ -81,7 +95,7 @@ int cmd_test(front_opts *c)
     mc_ptrvec files = MC_PTRVEC_INIT;
     /* A path that is missing or a file with problems runs nothing; it counts as one failure in
      * the closing line, so the line never reads "0 failed" when something was not run. */
-    tally t = {0, 0, c->json, c->json ? json_array() : NULL, true};
+    tally t = {0, 0, 0, c->json, c->json ? json_array() : NULL, true};
     bool broken = false;
     for (int i = 0; i < c->nargs; i++) {
         struct stat st;
@@ -146,12 +160,17 @@ int cmd_test(front_opts *c)
             t.json = NULL;
             front_jset(o, "passed", json_integer((json_int_t)t.passed), &t.json_ok);
             front_jset(o, "failed", json_integer((json_int_t)t.failed), &t.json_ok);
+            front_jset(o, "known_failures", json_integer((json_int_t)t.known), &t.json_ok);
             front_jset(o, "errors", json_boolean(broken), &t.json_ok);
             if (cli_print_json(front_jdone(o, t.json_ok), JSON_INDENT(2)) != EXIT_OK) {
                 status = EXIT_IO;
             }
         } else {
-            printf("%zu passed, %zu failed\n", t.passed, t.failed);
+            printf("%zu passed, %zu failed", t.passed, t.failed);
+            if (t.known > 0) {
+                printf(", %zu known failure%s", t.known, t.known == 1 ? "" : "s");
+            }
+            printf("\n");
         }
     }
     json_decref(t.json);
