@@ -806,6 +806,132 @@ static void test_scenario__known_failure(void **state)
         "make it pass)\n");
 }
 
+static const char table_catalogue[] =
+    "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00 }\n"
+    "role clerk\ndocument notice\ndocument cert\nregistry civil { holds cert }\n"
+    "lifecycle l { state a { initial; on go -> b by clerk when rule t.ok }\n"
+    "  state b { final; outcome granted } }\n"
+    "procedure f { effective 2025-01-01; lifecycle l; subject id; fee rule t.fee\n"
+    "  field id { type text; required }\n  field late { type bool }\n"
+    "  field copies { type integer }\n  field kind { type choice; options a b }\n"
+    "  field born { type date }\n  requires notice\n  requires cert }\n"
+    "reform cheap { procedure f { fee 100 VND } }\n";
+
+static const char table_rules[] =
+    "function fee(d)\n"
+    "  if d.fields.late then return 500 * (d.fields.copies or 1) end\n"
+    "  if d.channel == 'online' then return 1 end\n"
+    "  return 0\nend\n"
+    "function ok(d)\n"
+    "  if d.documents.notice == 'asked' then return false, 'notice missing' end\n"
+    "  return true\nend\n"
+    "function held(d) return registry.holds('civil', 'cert', d.subject) end\n"
+    "function boom(d) error('boom') end\n";
+
+/* Runs text on the table catalogue with its rules. */
+static const char *run_tables(fx *f, const char *text)
+{
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(table_catalogue, &cat, &diags), 0);
+    free(diags);
+    mc_rules *rules;
+    assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(rules, "t", "rules/t.lua", table_rules,
+                                          strlen(table_rules), NULL, NULL),
+                     0);
+    f->out[0] = '\0';
+    mc_source *src;
+    assert_int_equal(mc_source_new(&src, "s.scenario", text, strlen(text), NULL), 0);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_error err;
+    int rc = mc_scenario_run_file(cat, rules, src, NULL, d, collect, f, &err);
+    char *rendered = tu_render(d, false);
+    size_t n = strlen(f->out);
+    snprintf(f->out + n, sizeof f->out - n, "%s", rendered);
+    if (rc != 0 && rc != MC_ECHECK) {
+        fail_msg("run: %s", err.msg);
+    }
+    free(rendered);
+    mc_diags_free(d);
+    mc_source_free(src);
+    mc_rules_free(rules);
+    mc_catalogue_free(cat);
+    return f->out;
+}
+
+/* Rule tables (issue 24): one rule called on rows, fee or holds and reason compared; `fee of P`
+ * as the engine charges it, under a reform per row or per table; registry.holds answered by the
+ * table's records; a failing row names its line with the expected and got values, every failing
+ * row on a line of its own; a rule that fails fails its row. */
+static void test_scenario__rule_tables(void **state)
+{
+    fx *f = *state;
+    assert_string_equal(
+        run_tables(f, "table \"fee\" {\n rule t.fee of f\n"
+                      " columns late copies channel submitted -> fee\n"
+                      " row true 3 - 2025-07-14 -> 1500\n row - - online 2025-07-14T09:00 -> 1\n"
+                      " row false - - - -> 0\n}\n"
+                      "table \"ok\" {\n rule t.ok of f\n columns notice cert -> holds reason\n"
+                      " row provided fetched -> true \"\"\n row asked - -> false \"notice missing\"\n}\n"
+                      "table \"charged\" {\n fee of f\n columns reform late -> fee\n"
+                      " row - true -> 500\n row cheap true -> 100\n}\n"
+                      "table \"reformed\" {\n fee of f\n reform cheap\n columns late -> fee\n"
+                      " row true -> 100\n}\n"
+                      "table \"held\" {\n rule t.held of f\n registry civil holds cert for 001\n"
+                      " columns id -> holds\n row 001 -> true\n row 002 -> false\n}\n"),
+        "ok fee\nok ok\nok charged\nok reformed\nok held\n");
+    assert_string_equal(
+        run_tables(f, "table \"wrong\" {\n rule t.ok of f\n columns notice -> holds reason\n"
+                      " row asked -> true \"\"\n row provided -> true \"\"\n"
+                      " row asked -> false \"x\"\n}\n"
+                      "table \"boom\" {\n rule t.boom of f\n columns late -> holds\n"
+                      " row true -> true\n}\n"
+                      "table \"fee\" {\n fee of f\n columns reform late -> fee\n"
+                      " row cheap true -> 500\n}\n"),
+        "FAIL wrong: s.scenario:4: expected holds true, got false; expected reason \"\", got "
+        "\"notice missing\"\n"
+        "     s.scenario:6: expected reason \"x\", got \"notice missing\"\n"
+        "FAIL boom: s.scenario:11: the rule failed: rule t.boom: rules/t.lua:11: boom\n"
+        "FAIL fee: s.scenario:16: expected fee 500, got 100\n");
+    /* Checked whole before anything runs. */
+    assert_string_equal(
+        run_tables(f, "table \"a\" {\n rule t.fe of f\n columns late -> fee\n row true -> 1\n}\n"
+                      "table \"b\" {\n rule t.fee of g\n columns late -> fee\n row true -> 1\n}\n"
+                      "table \"c\" {\n rule tfee of f\n columns late -> fee\n row true -> 1\n}\n"
+                      "table \"d\" {\n columns late -> fee\n}\n"
+                      "table \"e\" {\n fee of f\n columns lte -> fee\n row x -> 1\n}\n"
+                      "table \"e2\" {\n fee of f\n columns late -> fee holds\n row x -> 1 true\n}\n"
+                      "table \"g\" {\n fee of f\n columns late kind born submitted channel reform "
+                      "notice -> fee\n"
+                      " row maybe c 2025-02-29 2025-13-01 fax nope lost -> free\n"
+                      " row true a\n}\n"
+                      "table \"h\" {\n rule t.ok of f\n columns late -> reason\n row true -> \"\"\n}\n"
+                      "table \"i\" {\n rule t.ok of f\n columns late -> holds\n wibble\n}\n"),
+        "s.scenario:2:7: error: no rule t.fe (did you mean 't.fee'?)\n"
+        "s.scenario:7:16: error: unknown procedure 'g' (did you mean 'f'?)\n"
+        "s.scenario:12:7: error: write the rule as MODULE.FUNCTION, like civil.birth_fee\n"
+        "s.scenario:17:2: error: the columns are said once, after the rule's line\n"
+        "s.scenario:16:1: error: a table needs a line: rule MODULE.FUNCTION of PROCEDURE, or fee "
+        "of PROCEDURE\n"
+        "s.scenario:21:10: error: 'lte' is neither a field nor a document of procedure 'f', nor "
+        "submitted, channel or reform\n"
+        "s.scenario:26:18: error: a rule gives a fee, or holds and a reason: not both\n"
+        "s.scenario:32:6: error: expected true or false, got 'maybe'\n"
+        "s.scenario:32:12: error: 'c' is not an option of field 'kind'\n"
+        "s.scenario:32:14: error: 2025-02-29 does not exist: February 2025 has 28 days\n"
+        "s.scenario:32:25: error: 2025-13-01 does not exist: there is no month 13\n"
+        "s.scenario:32:36: error: unknown channel 'fax' (online, counter or post)\n"
+        "s.scenario:32:40: error: unknown reform 'nope'\n"
+        "s.scenario:32:45: error: write the document's status: asked, fetched, provided, or -\n"
+        "s.scenario:32:53: error: write the fee as a whole amount, like 5000\n"
+        "s.scenario:33:2: error: a row has 7 values, then ->, then 1 (as its columns)\n"
+        "s.scenario:37:18: error: 'reason' goes with 'holds'\n"
+        "s.scenario:43:2: error: unknown line of a table 'wibble'\n"
+        "s.scenario:40:1: error: a table needs rows: row VALUE… -> VALUE…\n");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -826,6 +952,7 @@ int main(void)
         T(test_scenario__one_problem_per_mistake),
         T(test_scenario__richer_expectations),
         T(test_scenario__known_failure),
+        T(test_scenario__rule_tables),
         cmocka_unit_test(test_scenario__uncovered_deadline),
         cmocka_unit_test(test_scenario__a_registry_down),
 

@@ -420,6 +420,19 @@ static int step_registry_state(runner *r, const mc_node *n)
     return 0;
 }
 
+/* The reform named t is one of the catalogue's: a problem at t when not. */
+static int step_reform_check_name(runner *r, const mc_token *t)
+{
+    size_t k;
+    const mc_reform *const *all = mc_catalogue_reforms(r->base, &k);
+    const char **names = arena_array(r, k, sizeof *names);
+    for (size_t i = 0; names && i < k; i++) {
+        names[i] = mc_reform_name(all[i]);
+    }
+    return names ? known(r, t, mc_catalogue_reform(r->base, text(r, t)) != NULL, "reform", names, k)
+                 : -1;
+}
+
 static int step_reform(runner *r, const mc_node *n)
 {
     if (r->check) {
@@ -1648,6 +1661,672 @@ static const char *bare_message(const runner *r)
     return r->message;
 }
 
+/* ==== rule tables ========================================================================= */
+
+/* `table "NAME" { … }` (issue 24, docs/scenarios.md §11): one rule called on rows of inputs,
+ * each row's outputs compared with what the rule gives — OpenFisca's table tests:
+ *
+ *     table "NAME" {
+ *         rule MODULE.FUNCTION of PROCEDURE      (or: fee of PROCEDURE)
+ *         [reform REFORM]
+ *         [registry R holds D for SUBJECT]…
+ *         columns INPUT… -> OUTPUT…
+ *         row VALUE… -> VALUE…
+ *     }
+ *
+ * INPUT: a field of the procedure, a document it requires (asked, fetched, provided), submitted
+ * (a date, or a date and time), channel, reform; `-` leaves it unset. OUTPUT: fee (a whole
+ * amount), holds (true or false) and reason (in quotes, after holds). */
+
+typedef enum { COL_FIELD, COL_DOC, COL_SUBMITTED, COL_CHANNEL, COL_REFORM } col_kind;
+typedef enum { OUT_FEE, OUT_HOLDS, OUT_REASON } out_kind;
+
+typedef struct table {
+    const mc_node *call, *reform, *columns; /* their lines (reform may be NULL) */
+    bool fee_of;                            /* `fee of P`, else `rule M.F of P` */
+    const char *procedure;
+    char module[MC_NAME_MAX + 1], function[MC_NAME_MAX + 1];
+    size_t nin, nout; /* the columns: toks[1..nin] of columns, then toks[nin + 2 …] */
+} table;
+
+static bool table_node(const mc_node *n)
+{
+    return !n->broken && n->ntoks == 2 && mc_tok_is(&n->toks[0], "table") &&
+           n->toks[1].kind == MC_TOK_STRING && n->has_block;
+}
+
+static const char *const out_names[] = {"fee", "holds", "reason"};
+
+static int out_of(const mc_token *t)
+{
+    for (int i = 0; i < 3; i++) {
+        if (mc_tok_is(t, out_names[i])) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* The versions of the table's procedure in c (a catalogue, reformed or not). */
+static const mc_procedure *const *table_versions(const mc_catalogue *c, const table *tb, size_t *n)
+{
+    return mc_catalogue_versions(c, tb->procedure, n);
+}
+
+/* The kind of input column t, or -1 when the procedure (any version, in the base or reformed
+ * catalogue) has no such field or requirement. */
+static int col_of(runner *r, const table *tb, const mc_token *t)
+{
+    if (mc_tok_is(t, "submitted")) {
+        return COL_SUBMITTED;
+    }
+    if (mc_tok_is(t, "channel")) {
+        return COL_CHANNEL;
+    }
+    if (mc_tok_is(t, "reform")) {
+        return COL_REFORM;
+    }
+    const mc_catalogue *cats[2] = {r->base, r->cat};
+    for (int c = 0; c < 2; c++) {
+        size_t nv;
+        const mc_procedure *const *v = table_versions(cats[c], tb, &nv);
+        for (size_t i = 0; i < nv; i++) {
+            for (size_t k = 0; k < v[i]->nfields; k++) {
+                if (mc_tok_is(t, v[i]->fields[k].name)) {
+                    return COL_FIELD;
+                }
+            }
+            for (size_t k = 0; k < v[i]->nrequires; k++) {
+                if (mc_tok_is(t, v[i]->requires[k].document->name)) {
+                    return COL_DOC;
+                }
+            }
+        }
+    }
+    return -1;
+}
+
+/* The field of the procedure's versions called like t (the first found), or NULL. */
+static const mc_field *table_field(runner *r, const table *tb, const mc_token *t)
+{
+    const mc_catalogue *cats[2] = {r->base, r->cat};
+    for (int c = 0; c < 2; c++) {
+        size_t nv;
+        const mc_procedure *const *v = table_versions(cats[c], tb, &nv);
+        for (size_t i = 0; i < nv; i++) {
+            for (size_t k = 0; k < v[i]->nfields; k++) {
+                if (mc_tok_is(t, v[i]->fields[k].name)) {
+                    return &v[i]->fields[k];
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Checks value v of a row in column c (its kind k) as the column wants it. */
+static int check_cell(runner *r, const table *tb, const mc_token *c, int k, const mc_token *v)
+{
+    char msg[200];
+    if (v->kind == MC_TOK_WORD && v->text_len == 1 && v->text[0] == '-') {
+        return 0; /* unset */
+    }
+    switch ((col_kind)k) {
+    case COL_SUBMITTED: {
+        mc_date day;
+        int64_t at;
+        return v->text_len == 10 ? date_word(r, v, &day) : datetime(r, v, &at);
+    }
+    case COL_CHANNEL:
+        return mc_tok_is(v, "online") || mc_tok_is(v, "counter") || mc_tok_is(v, "post")
+                   ? 0
+                   : problem(r, v, "unknown channel '%.*s' (online, counter or post)",
+                             (int)v->text_len, v->text);
+    case COL_REFORM: {
+        size_t n;
+        const mc_reform *const *all = mc_catalogue_reforms(r->base, &n);
+        const char **names = arena_array(r, n, sizeof *names);
+        for (size_t i = 0; names && i < n; i++) {
+            names[i] = mc_reform_name(all[i]);
+        }
+        return names ? known(r, v, mc_catalogue_reform(r->base, text(r, v)) != NULL, "reform",
+                             names, n)
+                     : -1;
+    }
+    case COL_DOC:
+        return mc_tok_is(v, "asked") || mc_tok_is(v, "fetched") || mc_tok_is(v, "provided")
+                   ? 0
+                   : problem(r, v, "write the document's status: asked, fetched, provided, or -");
+    case COL_FIELD:
+        break;
+    }
+    const mc_field *f = table_field(r, tb, c);
+    int bad = 0;
+    mc_fixed x;
+    int64_t i;
+    mc_date d;
+    bool b;
+    switch (f->type) {
+    case MC_FIELD_INTEGER:
+    case MC_FIELD_MONEY:
+        bad = mc_value_integer(v->text, v->text_len, &i, msg, sizeof msg);
+        break;
+    case MC_FIELD_NUMBER:
+        bad = mc_value_number(v->text, v->text_len, &x, msg, sizeof msg);
+        break;
+    case MC_FIELD_DATE:
+        return date_word(r, v, &d);
+    case MC_FIELD_BOOL:
+        bad = mc_value_bool(v->text, v->text_len, &b, msg, sizeof msg);
+        break;
+    case MC_FIELD_CHOICE:
+        bad = 1;
+        for (size_t o = 0; o < f->options.n; o++) {
+            bad &= !mc_tok_is(v, f->options.items[o]);
+        }
+        snprintf(msg, sizeof msg, "'%.*s' is not an option of field '%s'", (int)v->text_len,
+                 v->text, f->name);
+        break;
+    default:
+        break;
+    }
+    return bad ? problem(r, v, "%s", msg) : 0;
+}
+
+/* Checks a table whole (r->check); fills tb. */
+static int check_table(runner *r, const mc_node *t, table *tb)
+{
+    memset(tb, 0, sizeof *tb);
+    r->cat = r->base;
+    const mc_node *rows = NULL;
+    for (const mc_node *n = t->child; n != NULL; n = n->next) {
+        if (n->broken || n->ntoks == 0) {
+            continue;
+        }
+        const mc_token *w = n->toks;
+        if (mc_tok_is(w, "rule") || mc_tok_is(w, "fee")) {
+            bool fee = mc_tok_is(w, "fee");
+            if (tb->call != NULL) {
+                problem(r, w, "a table calls one rule: its first line says which");
+                continue;
+            }
+            tb->call = n;
+            tb->fee_of = fee;
+            if (fee ? n->ntoks != 3 || !mc_tok_is(&w[1], "of")
+                    : n->ntoks != 4 || !mc_tok_is(&w[2], "of")) {
+                problem(r, w, "write: rule MODULE.FUNCTION of PROCEDURE, or fee of PROCEDURE");
+                continue;
+            }
+            const mc_token *pt = &w[n->ntoks - 1];
+            size_t np, nv;
+            const mc_procedure *const *procs = mc_catalogue_procedures(r->base, &np);
+            mc_catalogue_versions(r->base, text(r, pt), &nv);
+            if (known(r, pt, nv > 0, "procedure", names_of(r, (const void *const *)procs, np),
+                      np) == 0) {
+                tb->procedure = text(r, pt);
+            }
+            if (fee) {
+                continue;
+            }
+            const char *dot = memchr(w[1].text, '.', w[1].text_len);
+            size_t ml = dot ? (size_t)(dot - w[1].text) : 0;
+            size_t fl = dot ? w[1].text_len - ml - 1 : 0;
+            if (dot == NULL || ml == 0 || fl == 0 || ml > MC_NAME_MAX || fl > MC_NAME_MAX) {
+                problem(r, &w[1], "write the rule as MODULE.FUNCTION, like civil.birth_fee");
+                continue;
+            }
+            memcpy(tb->module, w[1].text, ml);
+            memcpy(tb->function, dot + 1, fl);
+            if (r->rules == NULL || !mc_rules_has(r->rules, tb->module, tb->function)) {
+                size_t nf = 0;
+                const char *const *fns =
+                    r->rules && mc_rules_has_module(r->rules, tb->module)
+                        ? mc_rules_functions(r->rules, tb->module, &nf)
+                        : NULL;
+                mc_suggest sg;
+                mc_suggest_init(&sg, tb->function, fl);
+                for (size_t i = 0; i < nf; i++) {
+                    mc_suggest_offer(&sg, fns[i]);
+                }
+                if (sg.best != NULL) {
+                    problem(r, &w[1], "no rule %s.%s (did you mean '%s.%s'?)", tb->module,
+                            tb->function, tb->module, sg.best);
+                } else {
+                    problem(r, &w[1], "no rule %s.%s%s", tb->module, tb->function,
+                            r->rules == NULL                                ? ": no rules are loaded"
+                            : !mc_rules_has_module(r->rules, tb->module) ? ": no such module"
+                                                                           : "");
+                }
+            }
+        } else if (mc_tok_is(w, "reform")) {
+            if (n->ntoks != 2 || tb->call == NULL || tb->columns != NULL || tb->reform != NULL) {
+                problem(r, w, "write: reform NAME, once, after the rule's line");
+                continue;
+            }
+            step_reform_check_name(r, &w[1]);
+            tb->reform = n;
+        } else if (mc_tok_is(w, "registry")) {
+            if (n->ntoks != 6 || !mc_tok_is(&w[2], "holds") || !mc_tok_is(&w[4], "for")) {
+                problem(r, w, "write: registry REGISTRY holds DOCUMENT for SUBJECT");
+                continue;
+            }
+            check_registry(r, &w[1]);
+            check_document(r, &w[3]);
+        } else if (mc_tok_is(w, "columns")) {
+            if (tb->columns != NULL || tb->call == NULL) {
+                problem(r, w, "the columns are said once, after the rule's line");
+                continue;
+            }
+            tb->columns = n;
+        } else if (mc_tok_is(w, "row")) {
+            rows = rows ? rows : n;
+        } else {
+            const char *names[] = {"rule", "fee", "reform", "registry", "columns", "row"};
+            known(r, w, false, "line of a table", names, 6);
+        }
+    }
+    if (tb->call == NULL) {
+        return problem(r, &t->toks[0], "a table needs a line: rule MODULE.FUNCTION of PROCEDURE, "
+                                       "or fee of PROCEDURE");
+    }
+    if (tb->procedure == NULL) {
+        return -1; /* said at the rule's line */
+    }
+    if (tb->reform != NULL) {
+        const mc_reform *rf = mc_catalogue_reform(r->base, text(r, &tb->reform->toks[1]));
+        if (rf != NULL && mc_reform_apply(r->base, rf, &r->reformed, NULL) == 0) {
+            r->cat = r->reformed;
+        }
+    }
+    if (tb->columns == NULL) {
+        return problem(r, &t->toks[0], "a table needs a line: columns INPUT… -> OUTPUT…");
+    }
+    /* columns INPUT… -> OUTPUT… */
+    const mc_node *c = tb->columns;
+    size_t arrow = 0;
+    for (size_t i = 1; i < c->ntoks && arrow == 0; i++) {
+        arrow = mc_tok_is(&c->toks[i], "->") ? i : 0;
+    }
+    if (arrow == 0 || arrow + 1 >= c->ntoks) {
+        return problem(r, &c->toks[0], "write: columns INPUT… -> OUTPUT… (fee, holds, reason)");
+    }
+    tb->nin = arrow - 1;
+    tb->nout = c->ntoks - arrow - 1;
+    int bad = 0;
+    for (size_t i = 1; i < arrow; i++) {
+        if (col_of(r, tb, &c->toks[i]) < 0) {
+            bad = problem(r, &c->toks[i],
+                          "'%.*s' is neither a field nor a document of procedure '%s', nor "
+                          "submitted, channel or reform",
+                          (int)c->toks[i].text_len, c->toks[i].text, tb->procedure);
+        }
+    }
+    bool seen[3] = {false, false, false};
+    for (size_t i = arrow + 1; i < c->ntoks; i++) {
+        int o = out_of(&c->toks[i]);
+        if (o < 0) {
+            bad = known(r, &c->toks[i], false, "output", out_names, 3);
+        } else if (seen[o]) {
+            bad = problem(r, &c->toks[i], "output '%s' is given twice", out_names[o]);
+        } else {
+            seen[o] = true;
+        }
+    }
+    if (bad == 0 && seen[OUT_FEE] && (seen[OUT_HOLDS] || seen[OUT_REASON])) {
+        bad = problem(r, &c->toks[arrow + 1], "a rule gives a fee, or holds and a reason: not both");
+    }
+    if (bad == 0 && seen[OUT_REASON] && !seen[OUT_HOLDS]) {
+        bad = problem(r, &c->toks[arrow + 1], "'reason' goes with 'holds'");
+    }
+    if (bad == 0 && tb->fee_of && !seen[OUT_FEE]) {
+        bad = problem(r, &c->toks[arrow + 1], "'fee of PROCEDURE' gives a fee: write -> fee");
+    }
+    if (bad != 0) {
+        return -1;
+    }
+    if (rows == NULL) {
+        return problem(r, &t->toks[0], "a table needs rows: row VALUE… -> VALUE…");
+    }
+    for (const mc_node *n = rows; n != NULL; n = n->next) {
+        if (n->broken || n->ntoks == 0 || !mc_tok_is(&n->toks[0], "row")) {
+            continue;
+        }
+        if (n->ntoks != tb->nin + tb->nout + 2 || !mc_tok_is(&n->toks[tb->nin + 1], "->")) {
+            problem(r, &n->toks[0], "a row has %zu value%s, then ->, then %zu (as its columns)",
+                    tb->nin, tb->nin == 1 ? "" : "s", tb->nout);
+            continue;
+        }
+        for (size_t i = 0; i < tb->nin; i++) {
+            const mc_token *col = &c->toks[1 + i];
+            check_cell(r, tb, col, col_of(r, tb, col), &n->toks[1 + i]);
+        }
+        for (size_t i = 0; i < tb->nout; i++) {
+            const mc_token *v = &n->toks[tb->nin + 2 + i];
+            int64_t amount;
+            bool b;
+            char msg[120];
+            switch ((out_kind)out_of(&c->toks[arrow + 1 + i])) {
+            case OUT_FEE:
+                if (mc_value_integer(v->text, v->text_len, &amount, msg, sizeof msg) != 0 ||
+                    amount < 0 || v->kind != MC_TOK_WORD) {
+                    problem(r, v, "write the fee as a whole amount, like 5000");
+                }
+                break;
+            case OUT_HOLDS:
+                if (v->kind != MC_TOK_WORD || mc_value_bool(v->text, v->text_len, &b, msg,
+                                                            sizeof msg) != 0) {
+                    problem(r, v, "write holds as true or false");
+                }
+                break;
+            case OUT_REASON:
+                if (v->kind != MC_TOK_STRING) {
+                    problem(r, v, "write the reason in quotes (\"\" for none)");
+                }
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* registry.holds in a table's rule: the table's `registry` lines. */
+typedef struct table_call {
+    runner *r;
+    const mc_node *table;
+} table_call;
+
+static bool table_holds(void *ud, const char *registry, const char *document, const char *subject)
+{
+    const table_call *tc = ud;
+    for (const mc_node *n = tc->table->child; n != NULL; n = n->next) {
+        if (!n->broken && n->ntoks == 6 && mc_tok_is(&n->toks[0], "registry") &&
+            mc_tok_is(&n->toks[1], registry) && mc_tok_is(&n->toks[3], document) &&
+            mc_tok_is(&n->toks[5], subject)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Appends line to out (a failure's lines, joined by a new line and the indentation of
+ * `motcua test`), or counts it in *more when out is full. */
+static void add_line(char *out, size_t outsz, const char *line, size_t *more)
+{
+    size_t n = strlen(out);
+    const char *sep = n ? "\n     " : "";
+    if (n + strlen(sep) + strlen(line) + 40 >= outsz) {
+        (*more)++;
+        return;
+    }
+    snprintf(out + n, outsz - n, "%s%s", sep, line);
+}
+
+/* Runs row n of table tb; a line into why when it fails (0: it passed, 1: it failed, or an
+ * error that ends the run, r->fatal set). */
+static int run_row(runner *r, const mc_node *t, const table *tb, const mc_node *n, char *why,
+                   size_t whysz)
+{
+    const mc_node *c = tb->columns;
+    const mc_token *v = n->toks;
+    uint32_t line, col;
+    mc_source_position(r->src, v[0].off, &line, &col);
+    int k = snprintf(why, whysz, "%s:%u: ", mc_source_path(r->src), (unsigned)line);
+    char *say = why + k;
+    size_t saysz = whysz - (size_t)k;
+    /* The catalogue of the row: its reform, else the table's, else the base. */
+    const mc_token *reform = tb->reform ? &tb->reform->toks[1] : NULL;
+    const mc_token *submitted = NULL, *channel = NULL;
+    for (size_t i = 0; i < tb->nin; i++) {
+        const mc_token *cell = &v[1 + i];
+        bool unset = cell->text_len == 1 && cell->text[0] == '-' && cell->kind == MC_TOK_WORD;
+        switch (col_of(r, tb, &c->toks[1 + i])) {
+        case COL_REFORM:
+            reform = unset ? NULL : cell;
+            break;
+        case COL_SUBMITTED:
+            submitted = unset ? NULL : cell;
+            break;
+        case COL_CHANNEL:
+            channel = unset ? NULL : cell;
+            break;
+        default:
+            break;
+        }
+    }
+    mc_catalogue *reformed = NULL;
+    const mc_catalogue *cat = r->base;
+    if (reform != NULL) {
+        mc_error err;
+        int rc = mc_reform_apply(r->base, mc_catalogue_reform(r->base, text(r, reform)), &reformed,
+                                 &err);
+        if (rc != 0) {
+            if (out_of_memory(r, rc)) {
+                return -1;
+            }
+            snprintf(say, saysz, "the reform cannot be applied: %s", err.msg);
+            return 1;
+        }
+        cat = reformed;
+    }
+    /* The version in force on the day of submission, or the newest one. */
+    size_t nv;
+    const mc_procedure *const *vs = mc_catalogue_versions(cat, tb->procedure, &nv);
+    char when[17] = "";
+    const mc_calendar *cal = r->cal;
+    const mc_procedure *p = nv ? vs[nv - 1] : NULL;
+    if (submitted != NULL) {
+        snprintf(when, sizeof when, "%.*s%s", (int)submitted->text_len, submitted->text,
+                 submitted->text_len == 10 ? "T00:00" : "");
+        mc_date day = 0;
+        char msg[120];
+        mc_value_date(when, 10, &day, msg, sizeof msg);
+        p = mc_catalogue_procedure(cat, tb->procedure, day);
+    } else if (p != NULL && p->has_effective) {
+        mc_date_format(p->effective, when);
+        snprintf(when + 10, sizeof when - 10, "T00:00");
+    }
+    if (p == NULL) {
+        snprintf(say, saysz, "%s", nv == 0 ? "the procedure is abolished in this catalogue"
+                                           : "no version of the procedure is in force that day");
+        mc_catalogue_free(reformed);
+        return 1;
+    }
+    cal = p->calendar ? p->calendar : cal;
+    /* The view: the fields given, typed as the version declares them; the documents given. */
+    const char **values = arena_array(r, p->nfields, sizeof *values);
+    mc_view_field *fields = arena_array(r, p->nfields, sizeof *fields);
+    mc_view_document *docs = arena_array(r, tb->nin, sizeof *docs);
+    mc_view_party *parties = arena_array(r, p->nparties, sizeof *parties);
+    if (values == NULL || fields == NULL || docs == NULL || parties == NULL) {
+        mc_catalogue_free(reformed);
+        return -1;
+    }
+    memset(values, 0, (p->nfields ? p->nfields : 1) * sizeof *values);
+    mc_rule_view view;
+    memset(&view, 0, sizeof view);
+    for (size_t i = 0; i < tb->nin; i++) {
+        const mc_token *name = &c->toks[1 + i], *cell = &v[1 + i];
+        if (cell->kind == MC_TOK_WORD && cell->text_len == 1 && cell->text[0] == '-') {
+            continue;
+        }
+        if (col_of(r, tb, name) == COL_DOC) {
+            docs[view.ndocuments].name = text(r, name);
+            docs[view.ndocuments++].status = text(r, cell);
+            continue;
+        }
+        for (size_t f = 0; f < p->nfields; f++) {
+            if (mc_tok_is(name, p->fields[f].name)) {
+                values[f] = text(r, cell);
+            }
+        }
+    }
+    for (size_t f = 0; f < p->nfields; f++) {
+        const char *val = values[f];
+        if (val == NULL) {
+            continue;
+        }
+        mc_view_field *vf = &fields[view.nfields++];
+        vf->name = p->fields[f].name;
+        vf->value = (mc_val){.kind = MC_VAL_TEXT, .text = val};
+        mc_fixed x = 0;
+        switch (p->fields[f].type) {
+        case MC_FIELD_INTEGER:
+        case MC_FIELD_MONEY:
+            vf->value.kind = MC_VAL_INTEGER;
+            mc_value_integer(val, strlen(val), &vf->value.integer, NULL, 0);
+            break;
+        case MC_FIELD_NUMBER:
+            mc_value_number(val, strlen(val), &x, NULL, 0);
+            vf->value.kind = MC_VAL_NUMBER;
+            vf->value.number = (double)x / (double)MC_FIXED_ONE;
+            break;
+        case MC_FIELD_BOOL:
+            vf->value.kind = MC_VAL_BOOL;
+            vf->value.boolean = strcmp(val, "true") == 0;
+            break;
+        default:
+            break;
+        }
+    }
+    for (size_t k2 = 0; k2 < p->nparties; k2++) {
+        const mc_field *pf = p->parties[k2].field;
+        int fi = pf ? (int)(pf - p->fields) : -1;
+        parties[k2] = (mc_view_party){p->parties[k2].name, fi >= 0 ? values[fi] : NULL};
+    }
+    char version[11] = "";
+    if (p->has_effective) {
+        mc_date_format(p->effective, version);
+    }
+    table_call tc = {r, t};
+    view.procedure = p->name;
+    view.version = version;
+    view.subject = p->subject ? values[p->subject - p->fields] : NULL;
+    view.state = p->machine.nstates ? p->machine.states[p->machine.initial]->name : NULL;
+    view.channel = channel ? text(r, channel) : "counter";
+    view.submitted = when;
+    view.fields = fields;
+    view.documents = docs;
+    view.parties = parties;
+    view.nparties = p->nparties;
+    view.calendar = cal;
+    view.registry_holds = table_holds;
+    view.ud = &tc;
+    view.catalogue = cat;
+    /* The call. */
+    mc_error err;
+    mc_error_clear(&err);
+    int rc = 0;
+    int64_t fee = 0;
+    bool holds = false;
+    char reason[512] = "";
+    const char *module = tb->module, *function = tb->function;
+    bool call_fee = tb->fee_of;
+    if (tb->fee_of && p->fee_kind == MC_FEE_FIXED) {
+        fee = p->fee.amount;
+        call_fee = false;
+    } else if (tb->fee_of && p->fee_kind == MC_FEE_SCHEDULE) {
+        mc_fee_basis fb;
+        mc_date day = 0;
+        char msg[120];
+        mc_value_date(when, 10, &day, msg, sizeof msg);
+        mc_fee_schedule_apply(p, day, values, &fb);
+        fee = fb.amount;
+        call_fee = false;
+    } else if (tb->fee_of && p->fee_kind == MC_FEE_RULE) {
+        module = p->fee_rule.module;
+        function = p->fee_rule.function;
+    } else if (tb->fee_of) {
+        call_fee = false; /* no fee */
+    }
+    bool wants_fee = false;
+    for (size_t i = 0; i < tb->nout; i++) {
+        wants_fee |= out_of(&c->toks[tb->nin + 2 + i]) == OUT_FEE;
+    }
+    if (call_fee || !tb->fee_of) {
+        const mc_rule *rule = NULL;
+        rc = r->rules ? mc_rules_resolve(r->rules, module, function, &rule, &err) : MC_ENOTFOUND;
+        if (rc == 0 && wants_fee) {
+            rc = mc_rules_fee(r->rules, rule, &view, &fee, &err);
+        } else if (rc == 0) {
+            rc = mc_rules_cond(r->rules, rule, &view, &holds, reason, sizeof reason, &err);
+        } else if (r->rules == NULL) {
+            snprintf(err.msg, sizeof err.msg, "rule %s.%s: no rules are loaded", module, function);
+        }
+    }
+    mc_catalogue_free(reformed);
+    if (rc == MC_ENOMEM) {
+        r->fatal = MC_ENOMEM;
+        return -1;
+    }
+    if (rc != 0) {
+        snprintf(say, saysz, "the rule failed: %s", err.msg);
+        return 1;
+    }
+    /* The comparison: every output of the row, each mismatch said. */
+    char got[600] = "";
+    size_t gk = 0;
+    for (size_t i = 0; i < tb->nout; i++) {
+        const mc_token *want = &v[tb->nin + 2 + i];
+        char one[560] = "";
+        switch ((out_kind)out_of(&c->toks[tb->nin + 2 + i])) {
+        case OUT_FEE: {
+            int64_t amount = 0;
+            mc_value_integer(want->text, want->text_len, &amount, NULL, 0);
+            if (amount != fee) {
+                snprintf(one, sizeof one, "fee %lld, got %lld", (long long)amount,
+                         (long long)fee);
+            }
+            break;
+        }
+        case OUT_HOLDS:
+            if (mc_tok_is(want, "true") != holds) {
+                snprintf(one, sizeof one, "holds %.*s, got %s", (int)want->text_len, want->text,
+                         holds ? "true" : "false");
+            }
+            break;
+        case OUT_REASON:
+            if (strcmp(want->text, reason) != 0) {
+                snprintf(one, sizeof one, "reason \"%s\", got \"%s\"", want->text, reason);
+            }
+            break;
+        }
+        if (one[0] != '\0') {
+            gk += (size_t)snprintf(got + gk, gk < sizeof got ? sizeof got - gk : 0, "%s%s",
+                                   gk ? "; expected " : "", one);
+            gk = gk < sizeof got ? gk : sizeof got - 1;
+        }
+    }
+    if (got[0] == '\0') {
+        return 0;
+    }
+    snprintf(say, saysz, "expected %s", got);
+    return 1;
+}
+
+/* Runs every row of table t (checked): one result, failing with a line per failing row. */
+static void run_table(runner *r, const mc_node *t, const table *tb, mc_scenario_result *res)
+{
+    res->passed = true;
+    res->failure[0] = '\0';
+    size_t more = 0;
+    for (const mc_node *n = t->child; n != NULL && !r->fatal; n = n->next) {
+        if (n->broken || n->ntoks == 0 || !mc_tok_is(&n->toks[0], "row")) {
+            continue;
+        }
+        char why[1024];
+        int rc = run_row(r, t, tb, n, why, sizeof why);
+        if (rc == 1) {
+            res->passed = false;
+            add_line(res->failure, sizeof res->failure, why, &more);
+        }
+    }
+    if (more > 0) {
+        size_t n = strlen(res->failure);
+        snprintf(res->failure + n, sizeof res->failure - n, "\n     … and %zu more row%s", more,
+                 more == 1 ? "" : "s");
+    }
+}
+
 static bool scenario_node(const mc_node *n)
 {
     return !n->broken && n->ntoks == 2 && mc_tok_is(&n->toks[0], "scenario") &&
@@ -1688,8 +2367,16 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
         if (s->broken) {
             continue;
         }
+        if (table_node(s)) {
+            table tb;
+            check_table(&r, s, &tb);
+            mc_catalogue_free(r.reformed);
+            r.reformed = NULL;
+            continue;
+        }
         if (!scenario_node(s)) {
-            problem(&r, &s->toks[0], "expected: scenario \"NAME\" { STEPS }");
+            problem(&r, &s->toks[0],
+                    "expected: scenario \"NAME\" { STEPS }, or table \"NAME\" { ROWS }");
             continue;
         }
         r.cat = cat;
@@ -1727,6 +2414,21 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
     for (const mc_node *s = tree; rc == 0 && s != NULL; s = s->next) {
         const char *name = s->toks[1].text;
         if (filter != NULL && strstr(name, filter) == NULL) {
+            continue;
+        }
+        if (table_node(s)) {
+            table tb;
+            mc_scenario_result res = {mc_source_path(src), name, true, "", NULL};
+            if (check_table(&r, s, &tb) == 0) { /* checked: it fills tb, and says nothing */
+                run_table(&r, s, &tb, &res);
+            }
+            mc_catalogue_free(r.reformed);
+            r.reformed = NULL;
+            if (r.fatal) {
+                rc = mc_error_set(err, r.fatal, "out of memory");
+                break;
+            }
+            report(ud, &res);
             continue;
         }
         r.cat = cat;
