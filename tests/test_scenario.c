@@ -932,6 +932,63 @@ static void test_scenario__rule_tables(void **state)
         "s.scenario:40:1: error: a table needs rows: row VALUE… -> VALUE…\n");
 }
 
+static int cover_collect(void *ud, const mc_cover_item *it)
+{
+    static const char *const kinds[] = {"procedure", "state", "transition", "requirement",
+                                        "reform", "rule"};
+    char *out = ud;
+    size_t n = strlen(out);
+    snprintf(out + n, 8192 - n, "%s %s %s%s%s%s\n", it->covered ? "+" : "-", kinds[it->kind],
+             it->what, it->detail ? " (" : "", it->detail ? it->detail : "",
+             it->detail ? ")" : "");
+    return 0;
+}
+
+/* Coverage (issue 24): the states entered, the transitions taken (a timer's too), the
+ * requirements resolved and how, the reform lines run under; the same outcomes with it. */
+static void test_scenario__coverage(void **state)
+{
+    fx *f = *state;
+    static const char text[] =
+        BEGIN " registry civil holds cert for 001\n"
+              " submit p { id \"001\"; married true }\n fire ask by clerk\n"
+              " at 2025-07-20T09:00\n expect state dropped\n}\n"
+              "scenario \"t\" {\n reform r\n now 2025-07-03T09:00\n" SUBMIT "}\n";
+    mc_scenario_coverage *cov;
+    assert_int_equal(mc_scenario_coverage_new(&cov, NULL), 0);
+    mc_source *src;
+    assert_int_equal(mc_source_new(&src, "s.scenario", text, strlen(text), NULL), 0);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_error err;
+    f->out[0] = '\0';
+    mc_scenario_opts o = {NULL, MC_LANG_EN, cov};
+    assert_int_equal(mc_scenario_run_file_opts(f->cat, NULL, src, &o, d, collect, f, &err), 0);
+    assert_string_equal(f->out, "ok s\nok t\n");
+    char *items = calloc(1, 8192);
+    assert_int_equal(mc_scenario_coverage_each(cov, f->cat, NULL, cover_collect, items, &err), 0);
+    assert_string_equal(items, "+ procedure p\n"
+                               "+ state submitted\n"
+                               "+ state waiting\n"
+                               "- state processing\n"
+                               "- state done\n"
+                               "+ state dropped\n"
+                               "- transition submitted -receive-> processing\n"
+                               "+ transition submitted -ask-> waiting\n"
+                               "- transition waiting -supplement-> processing\n"
+                               "+ transition waiting -timer-> dropped\n"
+                               "- transition processing -approve-> done\n"
+                               "- transition processing -ask-> waiting\n"
+                               "+ requirement notice (asked)\n"
+                               "+ requirement cert (fetched)\n"
+                               "+ reform t.proc:25: drop requires notice\n"
+                               "+ reform t.proc:25: requires e-notice\n");
+    free(items);
+    mc_diags_free(d);
+    mc_source_free(src);
+    mc_scenario_coverage_free(cov);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -953,6 +1010,7 @@ int main(void)
         T(test_scenario__richer_expectations),
         T(test_scenario__known_failure),
         T(test_scenario__rule_tables),
+        T(test_scenario__coverage),
         cmocka_unit_test(test_scenario__uncovered_deadline),
         cmocka_unit_test(test_scenario__a_registry_down),
 

@@ -12,6 +12,7 @@
 #include "motcua/reform.h"
 #include "lang/parser.h"
 #include "base/json.h"
+#include "base/map.h"
 #include "base/suggest.h"
 
 #include <stdarg.h>
@@ -54,7 +55,154 @@ typedef struct runner {
     size_t ndown;
     bool client;
     int asked; /* look-ups the client answered, for their request ids */
+    /* coverage (mc_scenario_opts.coverage), or NULL; the reform the scenario runs under (NULL:
+     * none), and the highest dossier id it filed */
+    mc_scenario_coverage *cov;
+    const char *reform_name;
+    int64_t max_id;
 } runner;
+
+/* ==== coverage =========================================================================== */
+
+struct mc_scenario_coverage {
+    mc_arena arena; /* the keys */
+    mc_map seen;    /* key -> (void *)1: "KIND\x1fA\x1fB…" */
+};
+
+int mc_scenario_coverage_new(mc_scenario_coverage **out, mc_error *err)
+{
+    *out = mc_calloc(1, sizeof **out);
+    if (*out == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_arena a = MC_ARENA_INIT;
+    mc_map m = MC_MAP_INIT;
+    (*out)->arena = a;
+    (*out)->seen = m;
+    return 0;
+}
+
+void mc_scenario_coverage_free(mc_scenario_coverage *c)
+{
+    if (c != NULL) {
+        mc_map_free(&c->seen);
+        mc_arena_free(&c->arena);
+        mc_free(c);
+    }
+}
+
+/* The key of parts (NULL-terminated) into key: kind and names joined by \x1f. */
+static size_t cov_key(char *key, size_t keysz, const char *const *parts)
+{
+    size_t n = 0;
+    for (size_t i = 0; parts[i] != NULL && n < keysz; i++) {
+        int k = snprintf(key + n, keysz - n, "%s%s", i ? "\x1f" : "", parts[i]);
+        n += k > 0 ? (size_t)k : 0;
+    }
+    return n < keysz ? n : keysz - 1;
+}
+
+static bool cov_has(const mc_scenario_coverage *c, const char *const *parts)
+{
+    char key[768];
+    size_t n = cov_key(key, sizeof key, parts);
+    return mc_map_get(&c->seen, key, n) != NULL;
+}
+
+/* Records parts as seen; r->fatal on out of memory. */
+static void cov_mark(runner *r, const char *const *parts)
+{
+    if (r->cov == NULL) {
+        return;
+    }
+    char key[768];
+    size_t n = cov_key(key, sizeof key, parts);
+    if (mc_map_get(&r->cov->seen, key, n) != NULL) {
+        return;
+    }
+    char *k = mc_arena_strndup(&r->cov->arena, key, n);
+    if (k == NULL || mc_map_put(&r->cov->seen, k, n, (void *)1) != 0) {
+        r->fatal = MC_ENOMEM;
+    }
+}
+
+#define MARK(r, ...) cov_mark((r), (const char *const[]){__VA_ARGS__, NULL})
+#define HAS(c, ...) cov_has((c), (const char *const[]){__VA_ARGS__, NULL})
+
+static const char *const req_words[] = {"not required", "asked", "fetched", "provided", "waiting"};
+
+/* After a step: how the dossier's requirements stand (and, under a reform, the documents asked
+ * of or fetched from registries). */
+static void cov_snapshot(runner *r)
+{
+    mc_dossier d;
+    mc_error err;
+    int rc = mc_engine_get(r->e, r->dossier, r->clock, &d, &err);
+    if (rc != 0) {
+        r->fatal = rc == MC_ENOMEM ? MC_ENOMEM : r->fatal;
+        return; /* a dossier the scenario fails on: its expectation says so */
+    }
+    for (size_t i = 0; i < d.procedure->nrequires; i++) {
+        mc_req_status st = d.requirements[i].status;
+        const char *doc = d.procedure->requires[i].document->name;
+        if (st == MC_REQ_NOT_REQUIRED) {
+            continue;
+        }
+        MARK(r, "q", d.procedure->name, doc, req_words[st]);
+        if (r->reform_name != NULL && st != MC_REQ_PROVIDED) {
+            MARK(r, "g", r->reform_name, doc);
+        }
+    }
+    mc_dossier_free(&d);
+}
+
+typedef struct cov_walk {
+    runner *r;
+    const char *procedure;
+} cov_walk;
+
+static int cov_event(void *ud, const mc_event_row *ev)
+{
+    cov_walk *w = ud;
+    bool fire = strcmp(ev->kind, "fire") == 0, timer = strcmp(ev->kind, "timer") == 0;
+    if (!fire && !timer && strcmp(ev->kind, "submit") != 0) {
+        return 0;
+    }
+    json_t *b = NULL;
+    if (mc_json_loads(ev->body, 0, &b) == MC_ENOMEM) {
+        return MC_ENOMEM;
+    }
+    const char *from = json_string_value(json_object_get(b, "from"));
+    const char *to = json_string_value(json_object_get(b, "to"));
+    const char *event = timer ? "timer" : json_string_value(json_object_get(b, "event"));
+    if (to != NULL) {
+        MARK(w->r, "s", w->procedure, to);
+    }
+    if (from != NULL && to != NULL && event != NULL) {
+        MARK(w->r, "s", w->procedure, from);
+        MARK(w->r, "t", w->procedure, from, event, to);
+    }
+    json_decref(b);
+    return w->r->fatal;
+}
+
+/* At a scenario's end: the states and transitions of its dossiers, from their events. */
+static void cov_events(runner *r)
+{
+    for (int64_t id = 1; r->cov != NULL && id <= r->max_id && !r->fatal; id++) {
+        mc_dossier d;
+        mc_error err;
+        if (mc_engine_get(r->e, id, r->clock, &d, &err) != 0) {
+            continue;
+        }
+        cov_walk w = {r, d.procedure->name};
+        if (mc_store_event_each(mc_engine_store(r->e), id, cov_event, &w, &err) == MC_ENOMEM) {
+            r->fatal = MC_ENOMEM;
+        }
+        mc_dossier_free(&d);
+    }
+}
+
 
 /* ==== reporting ========================================================================== */
 
@@ -455,6 +603,7 @@ static int step_reform(runner *r, const mc_node *n)
         return out_of_memory(r, rc) ? -1 : fail(r, n, "the reform cannot be applied: %s", err.msg);
     }
     r->cat = r->reformed;
+    r->reform_name = mc_reform_name(rf);
     mc_engine *e;
     if (mc_engine_open(&e, r->cat, r->rules, ":memory:", &err) != 0) {
         r->fatal = err.code;
@@ -680,6 +829,13 @@ static int step_submit(runner *r, const mc_node *n)
     mc_error err;
     int rc = mc_engine_submit(r->e, &s, &res, &err);
     r->dossier = rc == 0 ? res.dossier : 0; /* what follows a refused submit has no dossier */
+    if (rc == 0) {
+        MARK(r, "p", s.procedure);
+        r->max_id = res.dossier > r->max_id ? res.dossier : r->max_id;
+    }
+    if ((rc == 0 || rc == MC_EREFUSED) && r->reform_name != NULL) {
+        MARK(r, "f", r->reform_name, s.procedure);
+    }
     return outcome(r, n, rc, &res, &err);
 }
 
@@ -820,8 +976,6 @@ static int step_apologize(runner *r, const mc_node *n)
 }
 
 /* ==== expectations ======================================================================= */
-
-static const char *const req_words[] = {"not required", "asked", "fetched", "provided", "waiting"};
 
 static int expect_refusal(runner *r, const mc_node *n)
 {
@@ -1639,6 +1793,9 @@ static void walk(runner *r, const mc_node *scenario)
         }
         steps[k].fn(r, n);
         r->first = steps[k].fn == step_known && r->first; /* a `reform` may follow it */
+        if (!r->check && r->cov != NULL && !is_expect && r->dossier != 0 && !r->fatal) {
+            cov_snapshot(r);
+        }
     }
     if (!r->check && !r->failed && r->refused_at != NULL) {
         fail(r, r->refused_at,
@@ -2054,11 +2211,14 @@ static void add_line(char *out, size_t outsz, const char *line, size_t *more)
 {
     size_t n = strlen(out);
     const char *sep = n ? "\n     " : "";
-    if (n + strlen(sep) + strlen(line) + 40 >= outsz) {
+    size_t ls = strlen(sep), ll = strlen(line);
+    if (n + ls + ll + 40 >= outsz) { /* room kept for the closing "… and N more rows" */
         (*more)++;
         return;
     }
-    snprintf(out + n, outsz - n, "%s%s", sep, line);
+    memcpy(out + n, sep, ls);
+    memcpy(out + n + ls, line, ll);
+    out[n + ls + ll] = '\0';
 }
 
 /* Runs row n of table tb; a line into why when it fails (0: it passed, 1: it failed, or an
@@ -2107,6 +2267,7 @@ static int run_row(runner *r, const mc_node *t, const table *tb, const mc_node *
             return 1;
         }
         cat = reformed;
+        MARK(r, "f", mc_reform_name(mc_catalogue_reform(r->base, text(r, reform))), tb->procedure);
     }
     /* The version in force on the day of submission, or the newest one. */
     size_t nv;
@@ -2344,6 +2505,16 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
                               const char *filter, mc_lang lang, mc_diags *diags,
                               mc_scenario_report report, void *ud, mc_error *err)
 {
+    mc_scenario_opts o = {filter, lang, NULL};
+    return mc_scenario_run_file_opts(cat, rules, src, &o, diags, report, ud, err);
+}
+
+int mc_scenario_run_file_opts(const mc_catalogue *cat, mc_rules *rules, mc_source *src,
+                              const mc_scenario_opts *o, mc_diags *diags,
+                              mc_scenario_report report, void *ud, mc_error *err)
+{
+    const char *filter = o->filter;
+    mc_lang lang = o->lang;
     mc_arena arena = MC_ARENA_INIT;
     mc_node *tree;
     size_t errors = mc_diags_errors(diags);
@@ -2358,6 +2529,7 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
     r.src = src;
     r.diags = diags;
     r.lang = lang;
+    r.cov = o->coverage;
     r.arena = &arena;
     r.cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
                                                : mc_calendar_builtin();
@@ -2441,6 +2613,8 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
         r.ndown = 0;
         r.client = false;
         r.asked = 0;
+        r.reform_name = NULL;
+        r.max_id = 0;
         for (const mc_node *n = s->child; n != NULL; n = n->next) {
             if (mc_tok_is(&n->toks[0], "now")) {
                 datetime(&r, &n->toks[1], &r.clock);
@@ -2451,6 +2625,7 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
             break;
         }
         walk(&r, s);
+        cov_events(&r);
         mc_engine_close(r.e);
         r.e = NULL;
         mc_catalogue_free(r.reformed);
@@ -2472,5 +2647,164 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
         report(ud, &res);
     }
     mc_arena_free(&arena);
+    return rc;
+}
+
+/* ==== the coverage's units =============================================================== */
+
+typedef struct cover_out {
+    const mc_scenario_coverage *c;
+    int (*fn)(void *ud, const mc_cover_item *it);
+    void *ud;
+    mc_map once; /* the units of a procedure already given (its versions share most) */
+    mc_arena arena;
+    int rc;
+} cover_out;
+
+/* Gives item (kind, owner, what, detail, covered) to fn once per (kind, owner, what). */
+static int cover_give(cover_out *o, mc_cover_kind kind, const char *owner, const char *what,
+                      const char *detail, bool covered)
+{
+    char key[768];
+    int n = snprintf(key, sizeof key, "%d\x1f%s\x1f%s", (int)kind, owner, what);
+    size_t len = n < (int)sizeof key ? (size_t)n : sizeof key - 1;
+    if (mc_map_get(&o->once, key, len) != NULL) {
+        return 0;
+    }
+    char *k = mc_arena_strndup(&o->arena, key, len);
+    if (k == NULL || mc_map_put(&o->once, k, len, (void *)1) != 0) {
+        return MC_ENOMEM;
+    }
+    mc_cover_item it = {kind, owner, what, detail, covered};
+    return o->fn(o->ud, &it);
+}
+
+static int cover_procedure(cover_out *o, const mc_catalogue *cat, const char *name)
+{
+    const mc_scenario_coverage *c = o->c;
+    bool submitted = HAS(c, "p", name);
+    int rc = cover_give(o, MC_COVER_PROCEDURE, name, name, NULL, submitted);
+    if (rc != 0 || !submitted) {
+        return rc;
+    }
+    size_t nv;
+    const mc_procedure *const *v = mc_catalogue_versions(cat, name, &nv);
+    for (size_t i = 0; rc == 0 && i < nv; i++) {
+        const mc_machine *m = &v[i]->machine;
+        for (size_t k = 0; rc == 0 && k < m->nstates; k++) {
+            rc = cover_give(o, MC_COVER_STATE, name, m->states[k]->name, NULL,
+                            HAS(c, "s", name, m->states[k]->name));
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < nv; i++) {
+        const mc_machine *m = &v[i]->machine;
+        for (size_t k = 0; rc == 0 && k < m->nstates; k++) {
+            const mc_state *st = m->states[k];
+            for (size_t t = 0; rc == 0 && t < st->non + st->nafter; t++) {
+                bool timer = t >= st->non;
+                const char *event = timer ? "timer" : st->on[t].event;
+                const char *to = timer ? st->after[t - st->non].target_name : st->on[t].target_name;
+                char what[300];
+                snprintf(what, sizeof what, "%s -%s-> %s", st->name, event, to);
+                rc = cover_give(o, MC_COVER_TRANSITION, name, what, NULL,
+                                HAS(c, "t", name, st->name, event, to));
+            }
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < nv; i++) {
+        for (size_t k = 0; rc == 0 && k < v[i]->nrequires; k++) {
+            const char *doc = v[i]->requires[k].document->name;
+            char how[64] = "";
+            size_t n = 0;
+            for (int st = MC_REQ_ASKED; st <= MC_REQ_WAITING; st++) {
+                if (HAS(c, "q", name, doc, req_words[st])) {
+                    n += (size_t)snprintf(how + n, sizeof how - n, "%s%s", n ? ", " : "",
+                                          req_words[st]);
+                }
+            }
+            rc = cover_give(o, MC_COVER_REQUIREMENT, name, doc, n ? how : NULL, n > 0);
+        }
+    }
+    return rc;
+}
+
+/* Whether a change of registry reg in reform rf was exercised: a document it holds (in the
+ * catalogue, or by a `holds` line of the reform) asked or fetched under the reform. */
+static bool cover_registry(const mc_scenario_coverage *c, const mc_catalogue *cat,
+                           const char *reform, const mc_reform_change *ch,
+                           const mc_reform_change *all, size_t n)
+{
+    if (ch->kind == MC_CHANGE_HOLDS) {
+        return HAS(c, "g", reform, ch->element);
+    }
+    const mc_registry *reg = mc_catalogue_registry(cat, ch->target);
+    size_t nd;
+    const mc_document *const *docs = mc_catalogue_documents(cat, &nd);
+    for (size_t i = 0; reg != NULL && i < nd; i++) {
+        if (mc_registry_holds(reg, docs[i]) && HAS(c, "g", reform, docs[i]->name)) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].kind == MC_CHANGE_HOLDS && all[i].registry &&
+            strcmp(all[i].target, ch->target) == 0 && HAS(c, "g", reform, all[i].element)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int cover_reform(cover_out *o, const mc_catalogue *cat, const mc_reform *rf, mc_error *err)
+{
+    mc_reform_change *ch;
+    size_t n;
+    if (mc_reform_changes(rf, &ch, &n, err) != 0) {
+        return MC_ENOMEM;
+    }
+    const char *name = mc_reform_name(rf);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        size_t nv;
+        mc_catalogue_versions(cat, ch[i].target, &nv);
+        if (ch[i].affects == 0 || (!ch[i].registry && nv == 0)) {
+            continue; /* descriptive, or not about a procedure or registry (staff) */
+        }
+        uint32_t line, col;
+        mc_catalogue_position(cat, ch[i].pos, &line, &col);
+        char what[600];
+        snprintf(what, sizeof what, "%s:%u: %s", mc_catalogue_file(cat, ch[i].pos.file),
+                 (unsigned)line, ch[i].text);
+        bool covered = ch[i].registry ? cover_registry(o->c, cat, name, &ch[i], ch, n)
+                                      : HAS(o->c, "f", name, ch[i].target);
+        rc = cover_give(o, MC_COVER_REFORM_LINE, name, what, NULL, covered);
+    }
+    mc_free(ch);
+    return rc;
+}
+
+int mc_scenario_coverage_each(const mc_scenario_coverage *c, const mc_catalogue *cat,
+                              mc_rules *rules, int (*fn)(void *ud, const mc_cover_item *it),
+                              void *ud, mc_error *err)
+{
+    (void)rules;
+    cover_out o = {c, fn, ud, MC_MAP_INIT, MC_ARENA_INIT, 0};
+    size_t np;
+    const mc_procedure *const *procs = mc_catalogue_procedures(cat, &np);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < np; i++) {
+        if (i == 0 || strcmp(procs[i]->name, procs[i - 1]->name) != 0) {
+            rc = cover_procedure(&o, cat, procs[i]->name);
+        }
+    }
+    size_t nr;
+    const mc_reform *const *reforms = mc_catalogue_reforms(cat, &nr);
+    for (size_t i = 0; rc == 0 && i < nr; i++) {
+        rc = cover_reform(&o, cat, reforms[i], err);
+    }
+    mc_map_free(&o.once);
+    mc_arena_free(&o.arena);
+    if (rc == MC_ENOMEM) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
     return rc;
 }
