@@ -1990,6 +1990,40 @@ static int check_cell(runner *r, const table *tb, const mc_token *c, int k, cons
     return bad ? problem(r, v, "%s", msg) : 0;
 }
 
+/* Checks `MODULE.FUNCTION` at t against the rules loaded (a problem when it is none), and
+ * writes its parts into tb. */
+static int check_rule_name(runner *r, const mc_token *t, table *tb)
+{
+    const char *dot = memchr(t->text, '.', t->text_len);
+    size_t ml = dot ? (size_t)(dot - t->text) : 0;
+    size_t fl = dot ? t->text_len - ml - 1 : 0;
+    if (dot == NULL || ml == 0 || fl == 0 || ml > MC_NAME_MAX || fl > MC_NAME_MAX) {
+        return problem(r, t, "write the rule as MODULE.FUNCTION, like civil.birth_fee");
+    }
+    memcpy(tb->module, t->text, ml);
+    memcpy(tb->function, dot + 1, fl);
+    if (r->rules != NULL && mc_rules_has(r->rules, tb->module, tb->function)) {
+        return 0;
+    }
+    size_t nf = 0;
+    const char *const *fns = r->rules && mc_rules_has_module(r->rules, tb->module)
+                                 ? mc_rules_functions(r->rules, tb->module, &nf)
+                                 : NULL;
+    mc_suggest sg;
+    mc_suggest_init(&sg, tb->function, fl);
+    for (size_t i = 0; i < nf; i++) {
+        mc_suggest_offer(&sg, fns[i]);
+    }
+    if (sg.best != NULL) {
+        return problem(r, t, "no rule %s.%s (did you mean '%s.%s'?)", tb->module, tb->function,
+                       tb->module, sg.best);
+    }
+    return problem(r, t, "no rule %s.%s%s", tb->module, tb->function,
+                   r->rules == NULL                             ? ": no rules are loaded"
+                   : !mc_rules_has_module(r->rules, tb->module) ? ": no such module"
+                                                                : "");
+}
+
 /* Checks a table whole (r->check); fills tb. */
 static int check_table(runner *r, const mc_node *t, table *tb)
 {
@@ -2015,45 +2049,15 @@ static int check_table(runner *r, const mc_node *t, table *tb)
                 continue;
             }
             const mc_token *pt = &w[n->ntoks - 1];
+            if (!fee) {
+                check_rule_name(r, &w[1], tb);
+            }
             size_t np, nv;
             const mc_procedure *const *procs = mc_catalogue_procedures(r->base, &np);
             mc_catalogue_versions(r->base, text(r, pt), &nv);
             if (known(r, pt, nv > 0, "procedure", names_of(r, (const void *const *)procs, np),
                       np) == 0) {
                 tb->procedure = text(r, pt);
-            }
-            if (fee) {
-                continue;
-            }
-            const char *dot = memchr(w[1].text, '.', w[1].text_len);
-            size_t ml = dot ? (size_t)(dot - w[1].text) : 0;
-            size_t fl = dot ? w[1].text_len - ml - 1 : 0;
-            if (dot == NULL || ml == 0 || fl == 0 || ml > MC_NAME_MAX || fl > MC_NAME_MAX) {
-                problem(r, &w[1], "write the rule as MODULE.FUNCTION, like civil.birth_fee");
-                continue;
-            }
-            memcpy(tb->module, w[1].text, ml);
-            memcpy(tb->function, dot + 1, fl);
-            if (r->rules == NULL || !mc_rules_has(r->rules, tb->module, tb->function)) {
-                size_t nf = 0;
-                const char *const *fns =
-                    r->rules && mc_rules_has_module(r->rules, tb->module)
-                        ? mc_rules_functions(r->rules, tb->module, &nf)
-                        : NULL;
-                mc_suggest sg;
-                mc_suggest_init(&sg, tb->function, fl);
-                for (size_t i = 0; i < nf; i++) {
-                    mc_suggest_offer(&sg, fns[i]);
-                }
-                if (sg.best != NULL) {
-                    problem(r, &w[1], "no rule %s.%s (did you mean '%s.%s'?)", tb->module,
-                            tb->function, tb->module, sg.best);
-                } else {
-                    problem(r, &w[1], "no rule %s.%s%s", tb->module, tb->function,
-                            r->rules == NULL                                ? ": no rules are loaded"
-                            : !mc_rules_has_module(r->rules, tb->module) ? ": no such module"
-                                                                           : "");
-                }
             }
         } else if (mc_tok_is(w, "reform")) {
             if (n->ntoks != 2 || tb->call == NULL || tb->columns != NULL || tb->reform != NULL) {
@@ -2287,8 +2291,13 @@ static int run_row(runner *r, const mc_node *t, const table *tb, const mc_node *
         snprintf(when + 10, sizeof when - 10, "T00:00");
     }
     if (p == NULL) {
-        snprintf(say, saysz, "%s", nv == 0 ? "the procedure is abolished in this catalogue"
-                                           : "no version of the procedure is in force that day");
+        if (nv == 0) {
+            snprintf(say, saysz, "procedure %s is abolished under reform %s", tb->procedure,
+                     reform ? text(r, reform) : "(none)");
+        } else {
+            snprintf(say, saysz, "no version of procedure %s is in force on %.10s", tb->procedure,
+                     when);
+        }
         mc_catalogue_free(reformed);
         return 1;
     }
