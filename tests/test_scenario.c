@@ -989,6 +989,58 @@ static void test_scenario__coverage(void **state)
     mc_scenario_coverage_free(cov);
 }
 
+static int oom_new_attempt(void *ud)
+{
+    fx *f = ud;
+    static const char text[] =
+        "scenario \"s\" {\n known-failure \"k\"\n reform r\n now 2025-07-03T09:00\n"
+        " registry civil holds cert for 001 ref \"C-1\"\n"
+        " submit p { id \"001\"; married true }\n expect fetched cert from civil record \"C-1\"\n"
+        " expect asked e-notice because \"not\"\n"
+        " fire receive by clerk { dispute cert \"wrong\" }\n expect ticket cert to civil\n"
+        " apologize by head { new-date 2025-07-10; reason \"x\" }\n expect apology timely\n"
+        " expect fee 1 VND\n}\n"
+        "table \"t\" {\n fee of p\n columns reform married -> fee\n row - true -> 5000\n"
+        " row r - -> 1\n}\n";
+    mc_scenario_coverage *cov = NULL;
+    mc_source *src = NULL;
+    mc_diags *d = NULL;
+    mc_error err;
+    int rc = mc_scenario_coverage_new(&cov, &err);
+    if (rc == 0) {
+        rc = mc_source_new(&src, "s.scenario", text, strlen(text), NULL) != 0 ? MC_ENOMEM : 0;
+    }
+    if (rc == 0) {
+        rc = mc_diags_new(&d) != 0 ? MC_ENOMEM : 0;
+    }
+    f->out[0] = '\0';
+    mc_scenario_opts o = {NULL, MC_LANG_EN, cov};
+    if (rc == 0) {
+        rc = mc_scenario_run_file_opts(f->cat, NULL, src, &o, d, collect, f, &err);
+    }
+    if (rc == 0 && strcmp(f->out, "FAIL s (known: k): s.scenario:13: expected fee 1 VND, got 5000 "
+                                 "VND\nFAIL t: s.scenario:19: expected fee 1, got 5000\n") != 0) {
+        fail_msg("not the outcome: %s", f->out); /* never a failure "out of memory" */
+    }
+    char *items = calloc(1, 8192);
+    if (rc == 0) {
+        rc = items ? mc_scenario_coverage_each(cov, f->cat, NULL, cover_collect, items, &err)
+                   : MC_ENOMEM;
+    }
+    free(items);
+    mc_diags_free(d);
+    mc_source_free(src);
+    mc_scenario_coverage_free(cov);
+    return rc;
+}
+
+/* Memory that runs out in the new paths (the richer expectations, a known failure, a table
+ * under a reform, the coverage gathered and listed) ends the run with MC_ENOMEM. */
+static void test_scenario__out_of_memory_new_paths(void **state)
+{
+    assert_true(tu_oom_sweep(oom_new_attempt, *state, false) > 10);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1011,6 +1063,7 @@ int main(void)
         T(test_scenario__known_failure),
         T(test_scenario__rule_tables),
         T(test_scenario__coverage),
+        T(test_scenario__out_of_memory_new_paths),
         cmocka_unit_test(test_scenario__uncovered_deadline),
         cmocka_unit_test(test_scenario__a_registry_down),
 

@@ -192,7 +192,9 @@ static void cov_events(runner *r)
     for (int64_t id = 1; r->cov != NULL && id <= r->max_id && !r->fatal; id++) {
         mc_dossier d;
         mc_error err;
-        if (mc_engine_get(r->e, id, r->clock, &d, &err) != 0) {
+        int rc = mc_engine_get(r->e, id, r->clock, &d, &err);
+        if (rc != 0) {
+            r->fatal = rc == MC_ENOMEM ? MC_ENOMEM : r->fatal;
             continue;
         }
         cov_walk w = {r, d.procedure->name};
@@ -2095,8 +2097,13 @@ static int check_table(runner *r, const mc_node *t, table *tb)
     }
     if (tb->reform != NULL) {
         const mc_reform *rf = mc_catalogue_reform(r->base, text(r, &tb->reform->toks[1]));
-        if (rf != NULL && mc_reform_apply(r->base, rf, &r->reformed, NULL) == 0) {
+        int ar = rf != NULL ? mc_reform_apply(r->base, rf, &r->reformed, NULL) : -1;
+        if (ar == 0) {
             r->cat = r->reformed;
+        }
+        if (ar == MC_ENOMEM) {
+            r->fatal = MC_ENOMEM;
+            return -1;
         }
     }
     if (tb->columns == NULL) {
@@ -2573,10 +2580,12 @@ int mc_scenario_run_file_opts(const mc_catalogue *cat, mc_rules *rules, mc_sourc
             if (!n->broken && n->ntoks == 2 && mc_tok_is(&n->toks[0], "reform") && n == first) {
                 mc_catalogue *reformed = NULL;
                 const mc_reform *rf = mc_catalogue_reform(cat, text(&r, &n->toks[1]));
-                if (rf != NULL && mc_reform_apply(cat, rf, &reformed, NULL) == 0) {
+                int ar = rf != NULL ? mc_reform_apply(cat, rf, &reformed, NULL) : -1;
+                if (ar == 0) {
                     r.cat = reformed;
                     r.reformed = reformed;
                 }
+                r.fatal = ar == MC_ENOMEM ? MC_ENOMEM : r.fatal;
             }
         }
         walk(&r, s);
