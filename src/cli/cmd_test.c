@@ -66,7 +66,7 @@ typedef struct cover_print {
     char owner[256];
     mc_cover_kind group; /* MC_COVER_PROCEDURE: a procedure's units */
     size_t n[MC_COVER_RULE_LINE + 1], got[MC_COVER_RULE_LINE + 1];
-    mc_buf missing[MC_COVER_RULE_LINE + 1]; /* what was not covered, "; "-separated */
+    mc_buf missing[MC_COVER_RULE_LINE + 1]; /* what was not covered, each ended by \x1f */
     json_t *jmissing[MC_COVER_RULE_LINE + 1]; /* the same, as arrays (json) */
     size_t units, covered;                   /* over everything */
     size_t procedures, submitted;
@@ -78,6 +78,54 @@ static const char *const missing_words[] = {"", "not entered", "not taken", "nev
                                             "not exercised", "not run"};
 static const char *const json_words[] = {"", "states", "transitions", "requirements", "lines",
                                          "lines"};
+
+/* Says the units of kind k that were not covered (b: their texts, each ended by \x1f): the
+ * names of states and requirements on one line, the transitions and reform lines one a line,
+ * the rule lines as ranges of line numbers. */
+static void cover_missing(FILE *out, mc_cover_kind k, const mc_buf *b)
+{
+    if (b->len == 0) {
+        return;
+    }
+    bool listed = k == MC_COVER_TRANSITION || k == MC_COVER_REFORM_LINE;
+    fprintf(out, "    %s:%s", missing_words[k], listed ? "\n" : " ");
+    long first = -1, last = -1; /* the range of rule lines being said */
+    bool said = false;
+    for (const char *s = b->data; s < b->data + b->len;) {
+        const char *end = strchr(s, '\x1f');
+        int len = (int)(end - s);
+        if (listed) {
+            fprintf(out, "        %.*s\n", len, s);
+        } else if (k != MC_COVER_RULE_LINE) {
+            fprintf(out, "%s%.*s", said ? ", " : "", len, s);
+            said = true;
+        } else {
+            const char *colon = s + len;
+            while (colon > s && colon[-1] != ':') {
+                colon--;
+            }
+            long line = strtol(colon, NULL, 10);
+            if (first >= 0 && line == last + 1) {
+                last = line;
+            } else {
+                if (first >= 0) {
+                    fprintf(out, "%s%ld%s%.0ld", said ? ", " : "lines ", first,
+                            last > first ? "-" : "", last > first ? last : 0);
+                    said = true;
+                }
+                first = last = line;
+            }
+        }
+        s = end + 1;
+    }
+    if (first >= 0) {
+        fprintf(out, "%s%ld%s%.0ld", said ? ", " : "lines ", first, last > first ? "-" : "",
+                last > first ? last : 0);
+    }
+    if (!listed) {
+        fprintf(out, "\n");
+    }
+}
 
 static void cover_flush(cover_print *p)
 {
@@ -100,9 +148,13 @@ static void cover_flush(cover_print *p)
                 }
             }
             fprintf(p->out, " %.1f%%\n", 100.0 * (double)got / (double)n);
-            for (int k = MC_COVER_STATE; k <= MC_COVER_RULE_LINE; k++) {
-                if (p->missing[k].len > 0) {
-                    fprintf(p->out, "    %s: %s\n", missing_words[k], p->missing[k].data);
+            if (got == 0 && p->group == MC_COVER_REFORM_LINE) {
+                fprintf(p->out, "    no scenario or table runs under it\n");
+            } else if (got == 0 && p->group == MC_COVER_RULE_LINE) {
+                fprintf(p->out, "    no line ran\n");
+            } else {
+                for (int k = MC_COVER_STATE; k <= MC_COVER_RULE_LINE; k++) {
+                    cover_missing(p->out, (mc_cover_kind)k, &p->missing[k]);
                 }
             }
         }
@@ -157,8 +209,8 @@ static int cover_item(void *ud, const mc_cover_item *it)
         front_jpush(p->jmissing[it->kind], json_string(it->what), &p->json_ok);
     } else if (!it->covered) {
         mc_buf *b = &p->missing[it->kind];
-        mc_buf_puts(b, b->len ? "; " : "");
         mc_buf_puts(b, it->what);
+        mc_buf_puts(b, "\x1f");
         if (b->oom) {
             return MC_ENOMEM;
         }
