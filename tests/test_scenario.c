@@ -767,7 +767,7 @@ static void test_scenario__richer_expectations(void **state)
         "s.scenario:9:20: error: 'record' is said of a fetched document: expect fetched D record "
         "…\n"
         "s.scenario:10:20: error: 'of' needs a value after it\n"
-        "s.scenario:11:23: error: write the of's name without quotes\n"
+        "s.scenario:11:23: error: write the party's name without quotes\n"
         "s.scenario:12:22: error: write: expect fetched D [of PARTY] [from REGISTRY] [record "
         "\"REFERENCE\"]\n"
         "s.scenario:13:2: error: write: expect ticket D [to REGISTRY] [because \"TEXT\"]\n"

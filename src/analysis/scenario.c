@@ -1209,10 +1209,11 @@ static int doc_clauses(runner *r, const mc_node *n, doc_words *w, bool report)
         }
         bool is_string = slot == &w->record || slot == &w->because;
         if (is_string != (v->kind == MC_TOK_STRING)) {
-            return report ? problem(r, v, is_string ? "write the %.*s in quotes"
-                                                    : "write the %.*s's name without quotes",
-                                    (int)k->text_len, k->text)
-                          : -1;
+            const char *what = slot == &w->party    ? "the party's name without quotes"
+                               : slot == &w->from   ? "the registry's name without quotes"
+                               : slot == &w->record ? "the record's reference in quotes"
+                                                    : "the reason in quotes";
+            return report ? problem(r, v, "write %s", what) : -1;
         }
         if ((slot == &w->from || slot == &w->record) && !fetched) {
             return report ? problem(r, k, "'%.*s' is said of a fetched document: expect fetched D "
