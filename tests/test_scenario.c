@@ -798,11 +798,17 @@ static void test_scenario__known_failure(void **state)
     assert_string_equal(
         run(f, BEGIN " known-failure \"late\"\n}\n"
                      "scenario \"t\" {\n known-failure reason\n}\n"
-                     "scenario \"u\" {\n known-failure \"\"\n}\n"),
+                     "scenario \"u\" {\n known-failure \"\"\n}\n"
+                     "scenario \"v\" {\n known-failure\n}\n"
+                     "scenario \"w\" {\n known-failure \"a\" \"b\"\n}\n"),
         "s.scenario:3:2: error: 'known-failure' must be the first step of a scenario\n"
         "s.scenario:6:2: error: write: known-failure \"REASON\" (why it fails, and what would "
         "make it pass)\n"
         "s.scenario:9:2: error: write: known-failure \"REASON\" (why it fails, and what would "
+        "make it pass)\n"
+        "s.scenario:12:2: error: write: known-failure \"REASON\" (why it fails, and what would "
+        "make it pass)\n"
+        "s.scenario:15:2: error: write: known-failure \"REASON\" (why it fails, and what would "
         "make it pass)\n");
 }
 

@@ -1718,7 +1718,7 @@ static int step_known(runner *r, const mc_node *n)
     if (!r->first) {
         return problem(r, &n->toks[0], "'known-failure' must be the first step of a scenario");
     }
-    if (n->toks[1].kind != MC_TOK_STRING || n->toks[1].text_len == 0) {
+    if (n->ntoks != 2 || n->toks[1].kind != MC_TOK_STRING || n->toks[1].text_len == 0) {
         return problem(r, &n->toks[0], "write: known-failure \"REASON\" (why it fails, and "
                                        "what would make it pass)");
     }
