@@ -1047,6 +1047,115 @@ static void test_scenario__out_of_memory_new_paths(void **state)
     assert_true(tu_oom_sweep(oom_new_attempt, *state, false) > 10);
 }
 
+/* Coverage of rule lines (issue 24): the lines of each rule module that can run (its functions
+ * and the local helpers they call, not a closing `end`), each covered when a call ran it; the
+ * trace is off once the run is over. */
+static void test_scenario__coverage_of_rule_lines(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(table_catalogue, &cat, &diags), 0);
+    free(diags);
+    mc_rules *rules;
+    assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(rules, "t", "rules/t.lua", table_rules,
+                                          strlen(table_rules), NULL, NULL),
+                     0);
+    static const char text[] = "table \"fee\" {\n rule t.fee of f\n columns late -> fee\n"
+                               " row true -> 500\n}\n";
+    mc_scenario_coverage *cov;
+    assert_int_equal(mc_scenario_coverage_new(&cov, NULL), 0);
+    mc_source *src;
+    assert_int_equal(mc_source_new(&src, "s.scenario", text, strlen(text), NULL), 0);
+    mc_diags *d;
+    assert_int_equal(mc_diags_new(&d), 0);
+    mc_error err;
+    fx f;
+    memset(&f, 0, sizeof f);
+    mc_scenario_opts o = {NULL, MC_LANG_EN, cov};
+    assert_int_equal(mc_scenario_run_file_opts(cat, rules, src, &o, d, collect, &f, &err), 0);
+    assert_string_equal(f.out, "ok fee\n");
+    /* Outside the run, nothing is traced: a call now changes no line's coverage. */
+    const mc_rule *rule;
+    assert_int_equal(mc_rules_resolve(rules, "t", "ok", &rule, &err), 0);
+    mc_rule_view view;
+    memset(&view, 0, sizeof view);
+    bool holds;
+    char reason[64];
+    assert_int_equal(mc_rules_cond(rules, rule, &view, &holds, reason, sizeof reason, &err), 0);
+    char *items = calloc(1, 8192);
+    assert_int_equal(mc_scenario_coverage_each(cov, cat, rules, cover_collect, items, &err), 0);
+    const char *lines = strstr(items, "+ rule ");
+    lines = lines ? lines : strstr(items, "- rule ");
+    assert_non_null(lines);
+    assert_string_equal(lines, "+ rule rules/t.lua:2\n"
+                               "- rule rules/t.lua:3\n"
+                               "- rule rules/t.lua:4\n"
+                               "- rule rules/t.lua:7\n"
+                               "- rule rules/t.lua:8\n"
+                               "- rule rules/t.lua:10\n"
+                               "- rule rules/t.lua:11\n");
+    free(items);
+    mc_diags_free(d);
+    mc_source_free(src);
+    mc_scenario_coverage_free(cov);
+    mc_rules_free(rules);
+    mc_catalogue_free(cat);
+}
+
+static int oom_lines_attempt(void *ud)
+{
+    (void)ud;
+    static const char text[] = "table \"fee\" {\n rule t.fee of f\n columns late -> fee\n"
+                               " row true -> 500\n}\n";
+    mc_catalogue *cat = NULL;
+    mc_rules *rules = NULL;
+    mc_scenario_coverage *cov = NULL;
+    mc_source *src = NULL;
+    mc_diags *d = NULL;
+    mc_error err;
+    fx f;
+    memset(&f, 0, sizeof f);
+    const char *names[] = {"t.proc"};
+    const char *texts[] = {table_catalogue};
+    size_t lens[] = {strlen(table_catalogue)};
+    int rc = mc_diags_new(&d) != 0 ? MC_ENOMEM : 0;
+    rc = rc ? rc : mc_catalogue_load_buffers(&cat, names, texts, lens, 1, d, &err);
+    rc = rc ? rc : mc_rules_new(&rules, NULL, &err);
+    rc = rc ? rc
+            : mc_rules_load_buffer(rules, "t", "rules/t.lua", table_rules, strlen(table_rules),
+                                   NULL, &err);
+    rc = rc == MC_ECHECK ? MC_ENOMEM : rc; /* a module that did not load: out of memory */
+    rc = rc ? rc : mc_scenario_coverage_new(&cov, &err);
+    rc = rc ? rc : mc_source_new(&src, "s.scenario", text, strlen(text), NULL) ? MC_ENOMEM : 0;
+    mc_scenario_opts o = {NULL, MC_LANG_EN, cov};
+    rc = rc ? rc : mc_scenario_run_file_opts(cat, rules, src, &o, d, collect, &f, &err);
+    if (rc == 0 && strcmp(f.out, "ok fee\n") != 0) {
+        fail_msg("not the outcome: %s", f.out);
+    }
+    char *items = rc == 0 ? calloc(1, 8192) : NULL;
+    rc = rc ? rc : items ? mc_scenario_coverage_each(cov, cat, rules, cover_collect, items, &err)
+                         : MC_ENOMEM;
+    if (rc == 0 && strstr(items, "+ rule rules/t.lua:2\n- rule rules/t.lua:3\n") == NULL) {
+        fail_msg("not the lines: %s", items);
+    }
+    free(items);
+    mc_source_free(src);
+    mc_scenario_coverage_free(cov);
+    mc_rules_free(rules);
+    mc_catalogue_free(cat);
+    mc_diags_free(d);
+    return rc;
+}
+
+/* Memory that runs out while tracing and listing rule lines ends the run with MC_ENOMEM. */
+static void test_scenario__out_of_memory_rule_lines(void **state)
+{
+    (void)state;
+    assert_true(tu_oom_sweep(oom_lines_attempt, NULL, true) > 10); /* Lua retries */
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1070,6 +1179,8 @@ int main(void)
         T(test_scenario__rule_tables),
         T(test_scenario__coverage),
         T(test_scenario__out_of_memory_new_paths),
+        T(test_scenario__coverage_of_rule_lines),
+        T(test_scenario__out_of_memory_rule_lines),
         cmocka_unit_test(test_scenario__uncovered_deadline),
         cmocka_unit_test(test_scenario__a_registry_down),
 

@@ -186,6 +186,14 @@ static int cov_event(void *ud, const mc_event_row *ev)
     return w->r->fatal;
 }
 
+/* mc_rules_trace: a line of a rule ran. */
+static void cov_line(void *ud, const char *file, int line)
+{
+    char at[16];
+    snprintf(at, sizeof at, "%d", line);
+    MARK((runner *)ud, "l", file, at);
+}
+
 /* At a scenario's end: the states and transitions of its dossiers, from their events. */
 static void cov_events(runner *r)
 {
@@ -2600,8 +2608,11 @@ int mc_scenario_run_file_opts(const mc_catalogue *cat, mc_rules *rules, mc_sourc
         rc = mc_error_set(err, MC_ECHECK, "%s: the scenarios have errors; none ran",
                           mc_source_path(src));
     }
-    /* Second pass: run them, each on a fresh engine. */
+    /* Second pass: run them, each on a fresh engine; the rules' lines traced for coverage. */
     r.check = false;
+    if (r.cov != NULL && rules != NULL) {
+        mc_rules_trace(rules, cov_line, &r);
+    }
     for (const mc_node *s = tree; rc == 0 && s != NULL; s = s->next) {
         const char *name = s->toks[1].text;
         if (filter != NULL && strstr(name, filter) == NULL) {
@@ -2664,6 +2675,9 @@ int mc_scenario_run_file_opts(const mc_catalogue *cat, mc_rules *rules, mc_sourc
         }
         snprintf(res.failure, sizeof res.failure, "%s", r.failure);
         report(ud, &res);
+    }
+    if (r.cov != NULL && rules != NULL) {
+        mc_rules_trace(rules, NULL, NULL);
     }
     mc_arena_free(&arena);
     return rc;
@@ -2801,11 +2815,68 @@ static int cover_reform(cover_out *o, const mc_catalogue *cat, const mc_reform *
     return rc;
 }
 
+/* The lines that can run of one rule module, gathered to be given in order. */
+typedef struct rule_line {
+    const char *file; /* in the coverage's arena */
+    int line;
+} rule_line;
+
+typedef struct line_list {
+    cover_out *o;
+    rule_line *v;
+    size_t n, cap;
+    int rc;
+} line_list;
+
+static void add_rule_line(void *ud, const char *file, int line)
+{
+    line_list *l = ud;
+    if (l->rc != 0) {
+        return;
+    }
+    char *f = mc_arena_strdup(&l->o->arena, file);
+    if (f == NULL || mc_arena_grow_array(&l->o->arena, &l->v, &l->cap, l->n, l->n + 1,
+                                         sizeof *l->v) != 0) {
+        l->rc = MC_ENOMEM;
+        return;
+    }
+    l->v[l->n++] = (rule_line){f, line};
+}
+
+static int by_file_line(const void *a, const void *b)
+{
+    const rule_line *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static int cover_rules(cover_out *o, mc_rules *rules, mc_error *err)
+{
+    size_t nm;
+    const char *const *modules = mc_rules_modules(rules, &nm);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nm; i++) {
+        line_list l = {o, NULL, 0, 0, 0};
+        rc = mc_rules_lines(rules, modules[i], add_rule_line, &l, err);
+        rc = rc != 0 ? rc : l.rc;
+        if (rc == 0 && l.n > 0) {
+            qsort(l.v, l.n, sizeof *l.v, by_file_line);
+        }
+        for (size_t k = 0; rc == 0 && k < l.n; k++) {
+            char at[16], what[600];
+            snprintf(at, sizeof at, "%d", l.v[k].line);
+            snprintf(what, sizeof what, "%s:%d", l.v[k].file, l.v[k].line);
+            rc = cover_give(o, MC_COVER_RULE_LINE, l.v[k].file, what, NULL,
+                            HAS(o->c, "l", l.v[k].file, at));
+        }
+    }
+    return rc;
+}
+
 int mc_scenario_coverage_each(const mc_scenario_coverage *c, const mc_catalogue *cat,
                               mc_rules *rules, int (*fn)(void *ud, const mc_cover_item *it),
                               void *ud, mc_error *err)
 {
-    (void)rules;
     cover_out o = {c, fn, ud, MC_MAP_INIT, MC_ARENA_INIT, 0};
     size_t np;
     const mc_procedure *const *procs = mc_catalogue_procedures(cat, &np);
@@ -2819,6 +2890,9 @@ int mc_scenario_coverage_each(const mc_scenario_coverage *c, const mc_catalogue 
     const mc_reform *const *reforms = mc_catalogue_reforms(cat, &nr);
     for (size_t i = 0; rc == 0 && i < nr; i++) {
         rc = cover_reform(&o, cat, reforms[i], err);
+    }
+    if (rc == 0 && rules != NULL) {
+        rc = cover_rules(&o, rules, err);
     }
     mc_map_free(&o.once);
     mc_arena_free(&o.arena);
