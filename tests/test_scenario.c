@@ -600,14 +600,14 @@ static void test_scenario__one_problem_per_mistake(void **state)
 {
     fx *f = *state;
     assert_string_equal(
-        run(f, BEGIN " submit q { id \"1\" }\n fire receive by clerk\n expect state done\n"
-                     " apologize by head { new-date 2025-07-10; reason \"x\" }\n"
-                     " expect asked notice\n fire receive by clark\n}\n"
-                     "scenario \"t\" {\n" SUBMIT " fire receive by clerk\n}\n"
-                     "scenario \"u\" {\n now 2025-02-29T09:00\n" SUBMIT
-                     " fire receive by clerk\n}\n"
-                     "scenario \"v\" {\n now 2025-07-03T09:00\n submit p channel { id \"1\" }\n"
-                     " fire receive by clerk\n expect state done\n}\n"),
+        run(f,
+            BEGIN " submit q { id \"1\" }\n fire receive by clerk\n expect state done\n"
+                  " apologize by head { new-date 2025-07-10; reason \"x\" }\n"
+                  " expect asked notice\n fire receive by clark\n}\n"
+                  "scenario \"t\" {\n" SUBMIT " fire receive by clerk\n}\n"
+                  "scenario \"u\" {\n now 2025-02-29T09:00\n" SUBMIT " fire receive by clerk\n}\n"
+                  "scenario \"v\" {\n now 2025-07-03T09:00\n submit p channel { id \"1\" }\n"
+                  " fire receive by clerk\n expect state done\n}\n"),
         "s.scenario:3:9: error: unknown procedure 'q' (did you mean 'p'?)\n"
         "s.scenario:8:18: error: unknown role 'clark' (did you mean 'clerk'?)\n"
         "s.scenario:11:2: error: set the clock with 'now' before the first 'submit'\n"
@@ -617,12 +617,15 @@ static void test_scenario__one_problem_per_mistake(void **state)
     static const struct {
         const char *step, *problem;
     } dates[] = {
-        {" at 2025-07-32T09:00\n", "4:5: error: 2025-07-32T09:00 does not exist: July 2025 has 31 days"},
-        {" at 2025-13-01T09:00\n", "4:5: error: 2025-13-01T09:00 does not exist: there is no month 13"},
+        {" at 2025-07-32T09:00\n",
+         "4:5: error: 2025-07-32T09:00 does not exist: July 2025 has 31 days"},
+        {" at 2025-13-01T09:00\n",
+         "4:5: error: 2025-13-01T09:00 does not exist: there is no month 13"},
         {" at 2025-07-04T24:00\n",
          "4:5: error: 2025-07-04T24:00 does not exist: there is no time of day 24:00"},
         {" at 2025-07-04 09:00\n", "4:5: error: expected a date and time like 2025-03-03T09:00"},
-        {" at 1899-07-04T09:00\n", "4:5: error: 1899-07-04T09:00 is outside the years 1900 to 2999"},
+        {" at 1899-07-04T09:00\n",
+         "4:5: error: 1899-07-04T09:00 is outside the years 1900 to 2999"},
         {" expect due 2024-02-30T17:00\n",
          "4:13: error: 2024-02-30T17:00 does not exist: February 2024 has 29 days"},
         {" registry civil holds cert for 001 issued 2023-02-29\n",
@@ -664,8 +667,8 @@ static const char rich_text[] =
 
 #define RICH_BEGIN                                                                                 \
     "scenario \"s\" {\n now 2025-07-03T09:00\n"                                                    \
-    " registry civil holds death for 002 ref \"D-2\"\n"                                           \
-    " registry civil holds cert for 001 ref \"C-1\"\n"                                              \
+    " registry civil holds death for 002 ref \"D-2\"\n"                                            \
+    " registry civil holds cert for 001 ref \"C-1\"\n"                                             \
     " submit m { id \"001\"; spouse-id \"002\"; student true }\n"
 
 /* Runs scenario text on the rich catalogue. */
@@ -719,8 +722,7 @@ static void test_scenario__richer_expectations(void **state)
          "s.scenario:6: expected fetched death of spouse from pop, got fetched from civil"},
         {" expect asked id-card because \"expired\"\n",
          "s.scenario:6: expected asked id-card because \"expired\", got not found in pop"},
-        {" expect fetched id-card\n",
-         "s.scenario:6: expected fetched id-card, got asked"},
+        {" expect fetched id-card\n", "s.scenario:6: expected fetched id-card, got asked"},
         {" expect fetched form of spouse\n",
          "s.scenario:6: expected fetched form of spouse, got not required of that party by the "
          "procedure"},
@@ -787,8 +789,9 @@ static void test_scenario__richer_expectations(void **state)
 static void test_scenario__known_failure(void **state)
 {
     fx *f = *state;
-    static const char marked[] = "scenario \"s\" {\n known-failure \"the fee rule is not written\"\n"
-                                 " reform r\n now 2025-07-03T09:00\n" SUBMIT " %s\n}\n";
+    static const char marked[] =
+        "scenario \"s\" {\n known-failure \"the fee rule is not written\"\n"
+        " reform r\n now 2025-07-03T09:00\n" SUBMIT " %s\n}\n";
     char text[512];
     snprintf(text, sizeof text, marked, "expect fee 0 VND");
     assert_string_equal(run(f, text), "FAIL s (known: the fee rule is not written): s.scenario:6: "
@@ -875,18 +878,19 @@ static void test_scenario__rule_tables(void **state)
 {
     fx *f = *state;
     assert_string_equal(
-        run_tables(f, "table \"fee\" {\n rule t.fee of f\n"
-                      " columns late copies channel submitted -> fee\n"
-                      " row true 3 - 2025-07-14 -> 1500\n row - - online 2025-07-14T09:00 -> 1\n"
-                      " row false - - - -> 0\n}\n"
-                      "table \"ok\" {\n rule t.ok of f\n columns notice cert -> holds reason\n"
-                      " row provided fetched -> true \"\"\n row asked - -> false \"notice missing\"\n}\n"
-                      "table \"charged\" {\n fee of f\n columns reform late -> fee\n"
-                      " row - true -> 500\n row cheap true -> 100\n}\n"
-                      "table \"reformed\" {\n fee of f\n reform cheap\n columns late -> fee\n"
-                      " row true -> 100\n}\n"
-                      "table \"held\" {\n rule t.held of f\n registry civil holds cert for 001\n"
-                      " columns id -> holds\n row 001 -> true\n row 002 -> false\n}\n"),
+        run_tables(
+            f, "table \"fee\" {\n rule t.fee of f\n"
+               " columns late copies channel submitted -> fee\n"
+               " row true 3 - 2025-07-14 -> 1500\n row - - online 2025-07-14T09:00 -> 1\n"
+               " row false - - - -> 0\n}\n"
+               "table \"ok\" {\n rule t.ok of f\n columns notice cert -> holds reason\n"
+               " row provided fetched -> true \"\"\n row asked - -> false \"notice missing\"\n}\n"
+               "table \"charged\" {\n fee of f\n columns reform late -> fee\n"
+               " row - true -> 500\n row cheap true -> 100\n}\n"
+               "table \"reformed\" {\n fee of f\n reform cheap\n columns late -> fee\n"
+               " row true -> 100\n}\n"
+               "table \"held\" {\n rule t.held of f\n registry civil holds cert for 001\n"
+               " columns id -> holds\n row 001 -> true\n row 002 -> false\n}\n"),
         "ok fee\nok ok\nok charged\nok reformed\nok held\n");
     assert_string_equal(
         run_tables(f, "table \"wrong\" {\n rule t.ok of f\n columns notice -> holds reason\n"
@@ -903,18 +907,19 @@ static void test_scenario__rule_tables(void **state)
         "FAIL fee: s.scenario:16: expected fee 500, got 100\n");
     /* Checked whole before anything runs. */
     assert_string_equal(
-        run_tables(f, "table \"a\" {\n rule t.fe of f\n columns late -> fee\n row true -> 1\n}\n"
-                      "table \"b\" {\n rule t.fee of g\n columns late -> fee\n row true -> 1\n}\n"
-                      "table \"c\" {\n rule tfee of f\n columns late -> fee\n row true -> 1\n}\n"
-                      "table \"d\" {\n columns late -> fee\n}\n"
-                      "table \"e\" {\n fee of f\n columns lte -> fee\n row x -> 1\n}\n"
-                      "table \"e2\" {\n fee of f\n columns late -> fee holds\n row x -> 1 true\n}\n"
-                      "table \"g\" {\n fee of f\n columns late kind born submitted channel reform "
-                      "notice -> fee\n"
-                      " row maybe c 2025-02-29 2025-13-01 fax nope lost -> free\n"
-                      " row true a\n}\n"
-                      "table \"h\" {\n rule t.ok of f\n columns late -> reason\n row true -> \"\"\n}\n"
-                      "table \"i\" {\n rule t.ok of f\n columns late -> holds\n wibble\n}\n"),
+        run_tables(f,
+                   "table \"a\" {\n rule t.fe of f\n columns late -> fee\n row true -> 1\n}\n"
+                   "table \"b\" {\n rule t.fee of g\n columns late -> fee\n row true -> 1\n}\n"
+                   "table \"c\" {\n rule tfee of f\n columns late -> fee\n row true -> 1\n}\n"
+                   "table \"d\" {\n columns late -> fee\n}\n"
+                   "table \"e\" {\n fee of f\n columns lte -> fee\n row x -> 1\n}\n"
+                   "table \"e2\" {\n fee of f\n columns late -> fee holds\n row x -> 1 true\n}\n"
+                   "table \"g\" {\n fee of f\n columns late kind born submitted channel reform "
+                   "notice -> fee\n"
+                   " row maybe c 2025-02-29 2025-13-01 fax nope lost -> free\n"
+                   " row true a\n}\n"
+                   "table \"h\" {\n rule t.ok of f\n columns late -> reason\n row true -> \"\"\n}\n"
+                   "table \"i\" {\n rule t.ok of f\n columns late -> holds\n wibble\n}\n"),
         "s.scenario:2:7: error: no rule t.fe (did you mean 't.fee'?)\n"
         "s.scenario:7:16: error: unknown procedure 'g' (did you mean 'f'?)\n"
         "s.scenario:12:7: error: write the rule as MODULE.FUNCTION, like civil.birth_fee\n"
@@ -940,13 +945,12 @@ static void test_scenario__rule_tables(void **state)
 
 static int cover_collect(void *ud, const mc_cover_item *it)
 {
-    static const char *const kinds[] = {"procedure", "state", "transition", "requirement",
-                                        "reform", "rule"};
+    static const char *const kinds[] = {"procedure",   "state",  "transition",
+                                        "requirement", "reform", "rule"};
     char *out = ud;
     size_t n = strlen(out);
     snprintf(out + n, 8192 - n, "%s %s %s%s%s%s\n", it->covered ? "+" : "-", kinds[it->kind],
-             it->what, it->detail ? " (" : "", it->detail ? it->detail : "",
-             it->detail ? ")" : "");
+             it->what, it->detail ? " (" : "", it->detail ? it->detail : "", it->detail ? ")" : "");
     return 0;
 }
 
@@ -1025,7 +1029,7 @@ static int oom_new_attempt(void *ud)
         rc = mc_scenario_run_file_opts(f->cat, NULL, src, &o, d, collect, f, &err);
     }
     if (rc == 0 && strcmp(f->out, "FAIL s (known: k): s.scenario:13: expected fee 1 VND, got 5000 "
-                                 "VND\nFAIL t: s.scenario:19: expected fee 1, got 5000\n") != 0) {
+                                  "VND\nFAIL t: s.scenario:19: expected fee 1, got 5000\n") != 0) {
         fail_msg("not the outcome: %s", f->out); /* never a failure "out of memory" */
     }
     char *items = calloc(1, 8192);
@@ -1135,8 +1139,9 @@ static int oom_lines_attempt(void *ud)
         fail_msg("not the outcome: %s", f.out);
     }
     char *items = rc == 0 ? calloc(1, 8192) : NULL;
-    rc = rc ? rc : items ? mc_scenario_coverage_each(cov, cat, rules, cover_collect, items, &err)
-                         : MC_ENOMEM;
+    rc = rc      ? rc
+         : items ? mc_scenario_coverage_each(cov, cat, rules, cover_collect, items, &err)
+                 : MC_ENOMEM;
     if (rc == 0 && strstr(items, "+ rule rules/t.lua:2\n- rule rules/t.lua:3\n") == NULL) {
         fail_msg("not the lines: %s", items);
     }

@@ -64,8 +64,8 @@ typedef struct mc_scenario_opts {
 /* mc_scenario_run_file_lang with o's filter and language, gathering what ran into o->coverage
  * when given (the outcomes are the same with or without it). */
 int mc_scenario_run_file_opts(const mc_catalogue *cat, mc_rules *rules, mc_source *src,
-                              const mc_scenario_opts *o, mc_diags *diags,
-                              mc_scenario_report report, void *ud, mc_error *err);
+                              const mc_scenario_opts *o, mc_diags *diags, mc_scenario_report report,
+                              void *ud, mc_error *err);
 
 typedef enum mc_cover_kind {
     MC_COVER_PROCEDURE,   /* owner: the procedure; covered: a scenario submitted a dossier of it */

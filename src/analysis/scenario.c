@@ -38,7 +38,7 @@ typedef struct runner {
     int64_t clock;         /* MC_NONE before `now` */
     bool clock_said;       /* a `now` was written, even a wrong one (reported at itself) */
     bool submitted;        /* a `submit` was written, even a wrong one */
-    bool first; /* the step is the scenario's first */
+    bool first;            /* the step is the scenario's first */
     /* running */
     mc_engine *e;
     int64_t dossier;
@@ -213,7 +213,6 @@ static void cov_events(runner *r)
     }
 }
 
-
 /* ==== reporting ========================================================================== */
 
 static int problem(runner *r, const mc_token *t, const char *fmt, ...)
@@ -291,9 +290,9 @@ static void *arena_array(runner *r, size_t n, size_t elem)
     return p;
 }
 
-static const char *const month_names[] = {"January", "February", "March",     "April",
-                                           "May",     "June",     "July",      "August",
-                                           "September", "October", "November", "December"};
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
 
 static int digits(const char *s, size_t n)
 {
@@ -321,8 +320,9 @@ static int bad_date(runner *r, const mc_token *t, bool with_time)
     int h = shaped && with_time ? digits(s + 11, 2) : 0;
     int mi = shaped && with_time ? digits(s + 14, 2) : 0;
     if (y < 0 || m < 0 || d < 0 || h < 0 || mi < 0) {
-        return problem(r, t, with_time ? "expected a date and time like 2025-03-03T09:00"
-                                       : "expected a date like 2025-03-03");
+        return problem(r, t,
+                       with_time ? "expected a date and time like 2025-03-03T09:00"
+                                 : "expected a date like 2025-03-03");
     }
     if (m < 1 || m > 12) {
         return problem(r, t, "%.*s does not exist: there is no month %02d", (int)n, s, m);
@@ -1172,7 +1172,7 @@ static int run_ending(runner *r, const mc_node *n, const expect_ctx *x)
  * `because "TEXT"` (asked and waiting: the reason recorded contains TEXT). ---- */
 
 typedef struct doc_words {
-    size_t doc; /* the word naming the document */
+    size_t doc;                                      /* the word naming the document */
     const mc_token *party, *from, *record, *because; /* the clauses' values, or NULL */
 } doc_words;
 
@@ -1203,17 +1203,16 @@ static int doc_clauses(runner *r, const mc_node *n, doc_words *w, bool report)
                                 : mc_tok_is(k, "because") ? &w->because
                                                           : NULL;
         if (slot == NULL || *slot != NULL) {
-            return report ? problem(r, k,
-                                    "write: expect %.*s%s D [of PARTY]%s%s", (int)t[1].text_len,
-                                    t[1].text, not_asked ? " asked" : "",
+            return report ? problem(r, k, "write: expect %.*s%s D [of PARTY]%s%s",
+                                    (int)t[1].text_len, t[1].text, not_asked ? " asked" : "",
                                     fetched ? " [from REGISTRY] [record \"REFERENCE\"]" : "",
                                     reasoned ? " [because \"TEXT\"]" : "")
                           : -1;
         }
         if (v == NULL) {
-            return report ? problem(r, k, "'%.*s' needs a value after it", (int)k->text_len,
-                                    k->text)
-                          : -1;
+            return report
+                       ? problem(r, k, "'%.*s' needs a value after it", (int)k->text_len, k->text)
+                       : -1;
         }
         bool is_string = slot == &w->record || slot == &w->because;
         if (is_string != (v->kind == MC_TOK_STRING)) {
@@ -1224,14 +1223,16 @@ static int doc_clauses(runner *r, const mc_node *n, doc_words *w, bool report)
             return report ? problem(r, v, "write %s", what) : -1;
         }
         if ((slot == &w->from || slot == &w->record) && !fetched) {
-            return report ? problem(r, k, "'%.*s' is said of a fetched document: expect fetched D "
-                                          "%.*s …",
+            return report ? problem(r, k,
+                                    "'%.*s' is said of a fetched document: expect fetched D "
+                                    "%.*s …",
                                     (int)k->text_len, k->text, (int)k->text_len, k->text)
                           : -1;
         }
         if (slot == &w->because && !reasoned) {
-            return report ? problem(r, k, "'because' is said of an asked or waiting document: "
-                                          "expect asked D because \"TEXT\"")
+            return report ? problem(r, k,
+                                    "'because' is said of an asked or waiting document: "
+                                    "expect asked D because \"TEXT\"")
                           : -1;
         }
         *slot = v;
@@ -1432,8 +1433,7 @@ static int check_ticket(runner *r, const mc_node *n)
     int rc = check_document(r, &t[2]);
     for (size_t i = 3; i < n->ntoks; i += 2) {
         bool to = mc_tok_is(&t[i], "to"), because = mc_tok_is(&t[i], "because");
-        if ((!to && !because) || i + 1 >= n->ntoks ||
-            (t[i + 1].kind == MC_TOK_STRING) != because) {
+        if ((!to && !because) || i + 1 >= n->ntoks || (t[i + 1].kind == MC_TOK_STRING) != because) {
             return problem(r, &t[i], "write: expect ticket D [to REGISTRY] [because \"TEXT\"]");
         }
         rc |= to ? check_registry(r, &t[i + 1]) : 0;
@@ -1479,8 +1479,8 @@ static int run_ticket(runner *r, const mc_node *n, const expect_ctx *x)
     }
     ticket_seek k = {r, x->d->id, text(r, &t[2]), NULL, 0};
     mc_error err;
-    int rc = mc_store_ledger_each(mc_engine_store(r->e), "tickets", x->d->subject, ticket_of, &k,
-                                  &err);
+    int rc =
+        mc_store_ledger_each(mc_engine_store(r->e), "tickets", x->d->subject, ticket_of, &k, &err);
     if (k.fatal || rc == MC_ENOMEM) {
         json_decref(k.found);
         r->fatal = MC_ENOMEM;
@@ -1546,10 +1546,10 @@ static int run_fee_basis(runner *r, const mc_node *n, const expect_ctx *x)
     mc_fee_basis fb;
     mc_fee_schedule_apply(p, mc_calendar_date(mc_calendar_to_local(cal, x->d->submitted)),
                           x->d->values, &fb);
-    const char *got = fb.line == NULL                           ? "none"
-                      : fb.relief == NULL                       ? "full"
-                      : fb.relief->kind == MC_RELIEF_EXEMPT     ? "exempt"
-                                                                : "reduced";
+    const char *got = fb.line == NULL                       ? "none"
+                      : fb.relief == NULL                   ? "full"
+                      : fb.relief->kind == MC_RELIEF_EXEMPT ? "exempt"
+                                                            : "reduced";
     const char *law = fb.relief ? fb.relief->legal_basis : fb.line ? fb.line->legal_basis : NULL;
     if (!mc_tok_is(&t[2], got)) {
         return fail(r, n, "expected fee-basis %s, got fee-basis %s (%lld %s)", text(r, &t[2]), got,
@@ -1558,8 +1558,8 @@ static int run_fee_basis(runner *r, const mc_node *n, const expect_ctx *x)
     if (n->ntoks == 5 && (law == NULL || strstr(law, t[4].text) == NULL)) {
         return law ? fail(r, n, "expected fee-basis %s legal-basis \"%s\", got legal-basis \"%s\"",
                           got, t[4].text, law)
-                   : fail(r, n, "expected fee-basis %s legal-basis \"%s\", got no legal basis",
-                          got, t[4].text);
+                   : fail(r, n, "expected fee-basis %s legal-basis \"%s\", got no legal basis", got,
+                          t[4].text);
     }
     return 0;
 }
@@ -1696,8 +1696,8 @@ static int step_expect(runner *r, const mc_node *n)
             continue;
         }
         if (w.party != NULL) {
-            own = mc_tok_is(w.party, d.procedure->parties[q->party].name) ? &d.requirements[i]
-                                                                          : own;
+            own =
+                mc_tok_is(w.party, d.procedure->parties[q->party].name) ? &d.requirements[i] : own;
             continue;
         }
         any = &d.requirements[i];
@@ -1727,8 +1727,9 @@ static int step_known(runner *r, const mc_node *n)
         return problem(r, &n->toks[0], "'known-failure' must be the first step of a scenario");
     }
     if (n->ntoks != 2 || n->toks[1].kind != MC_TOK_STRING || n->toks[1].text_len == 0) {
-        return problem(r, &n->toks[0], "write: known-failure \"REASON\" (why it fails, and "
-                                       "what would make it pass)");
+        return problem(r, &n->toks[0],
+                       "write: known-failure \"REASON\" (why it fails, and "
+                       "what would make it pass)");
     }
     return 0;
 }
@@ -2098,8 +2099,9 @@ static int check_table(runner *r, const mc_node *t, table *tb)
         }
     }
     if (tb->call == NULL) {
-        return problem(r, &t->toks[0], "a table needs a line: rule MODULE.FUNCTION of PROCEDURE, "
-                                       "or fee of PROCEDURE");
+        return problem(r, &t->toks[0],
+                       "a table needs a line: rule MODULE.FUNCTION of PROCEDURE, "
+                       "or fee of PROCEDURE");
     }
     if (tb->procedure == NULL) {
         return -1; /* said at the rule's line */
@@ -2150,7 +2152,8 @@ static int check_table(runner *r, const mc_node *t, table *tb)
         }
     }
     if (bad == 0 && seen[OUT_FEE] && (seen[OUT_HOLDS] || seen[OUT_REASON])) {
-        bad = problem(r, &c->toks[arrow + 1], "a rule gives a fee, or holds and a reason: not both");
+        bad =
+            problem(r, &c->toks[arrow + 1], "a rule gives a fee, or holds and a reason: not both");
     }
     if (bad == 0 && seen[OUT_REASON] && !seen[OUT_HOLDS]) {
         bad = problem(r, &c->toks[arrow + 1], "'reason' goes with 'holds'");
@@ -2190,8 +2193,8 @@ static int check_table(runner *r, const mc_node *t, table *tb)
                 }
                 break;
             case OUT_HOLDS:
-                if (v->kind != MC_TOK_WORD || mc_value_bool(v->text, v->text_len, &b, msg,
-                                                            sizeof msg) != 0) {
+                if (v->kind != MC_TOK_WORD ||
+                    mc_value_bool(v->text, v->text_len, &b, msg, sizeof msg) != 0) {
                     problem(r, v, "write holds as true or false");
                 }
                 break;
@@ -2459,8 +2462,7 @@ static int run_row(runner *r, const mc_node *t, const table *tb, const mc_node *
             int64_t amount = 0;
             mc_value_integer(want->text, want->text_len, &amount, NULL, 0);
             if (amount != fee) {
-                snprintf(one, sizeof one, "fee %lld, got %lld", (long long)amount,
-                         (long long)fee);
+                snprintf(one, sizeof one, "fee %lld, got %lld", (long long)amount, (long long)fee);
             }
             break;
         }
@@ -2535,8 +2537,8 @@ int mc_scenario_run_file_lang(const mc_catalogue *cat, mc_rules *rules, mc_sourc
 }
 
 int mc_scenario_run_file_opts(const mc_catalogue *cat, mc_rules *rules, mc_source *src,
-                              const mc_scenario_opts *o, mc_diags *diags,
-                              mc_scenario_report report, void *ud, mc_error *err)
+                              const mc_scenario_opts *o, mc_diags *diags, mc_scenario_report report,
+                              void *ud, mc_error *err)
 {
     const char *filter = o->filter;
     mc_lang lang = o->lang;
@@ -2835,8 +2837,8 @@ static void add_rule_line(void *ud, const char *file, int line)
         return;
     }
     char *f = mc_arena_strdup(&l->o->arena, file);
-    if (f == NULL || mc_arena_grow_array(&l->o->arena, &l->v, &l->cap, l->n, l->n + 1,
-                                         sizeof *l->v) != 0) {
+    if (f == NULL ||
+        mc_arena_grow_array(&l->o->arena, &l->v, &l->cap, l->n, l->n + 1, sizeof *l->v) != 0) {
         l->rc = MC_ENOMEM;
         return;
     }

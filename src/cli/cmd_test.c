@@ -16,7 +16,7 @@
 
 typedef struct tally {
     size_t passed, failed, known; /* known: marked known-failure, and failing */
-    bool as_json; /* --format json: the results go into json, printed at the end */
+    bool as_json;                 /* --format json: the results go into json, printed at the end */
     json_t *json;
     bool json_ok; /* false once json or a result in it could not be made (out of memory) */
 } tally;
@@ -60,24 +60,24 @@ static void report(void *ud, const mc_scenario_result *r)
 
 /* The units of one owner (a procedure, a reform, a rule file) as they come, then said. */
 typedef struct cover_print {
-    FILE *out;      /* the text report, or NULL (json, or --min-coverage alone) */
-    json_t *json;   /* the report's array, or NULL */
+    FILE *out;    /* the text report, or NULL (json, or --min-coverage alone) */
+    json_t *json; /* the report's array, or NULL */
     bool json_ok;
     char owner[256];
     mc_cover_kind group; /* MC_COVER_PROCEDURE: a procedure's units */
     size_t n[MC_COVER_RULE_LINE + 1], got[MC_COVER_RULE_LINE + 1];
-    mc_buf missing[MC_COVER_RULE_LINE + 1]; /* what was not covered, each ended by \x1f */
+    mc_buf missing[MC_COVER_RULE_LINE + 1];   /* what was not covered, each ended by \x1f */
     json_t *jmissing[MC_COVER_RULE_LINE + 1]; /* the same, as arrays (json) */
-    size_t units, covered;                   /* over everything */
+    size_t units, covered;                    /* over everything */
     size_t procedures, submitted;
 } cover_print;
 
-static const char *const cover_words[] = {"procedures", "states", "transitions", "requirements",
-                                          "lines", "lines"};
-static const char *const missing_words[] = {"", "not entered", "not taken", "never resolved",
-                                            "not exercised", "not run"};
-static const char *const json_words[] = {"", "states", "transitions", "requirements", "lines",
-                                         "lines"};
+static const char *const cover_words[] = {"procedures",   "states", "transitions",
+                                          "requirements", "lines",  "lines"};
+static const char *const missing_words[] = {
+    "", "not entered", "not taken", "never resolved", "not exercised", "not run"};
+static const char *const json_words[] = {"",      "states", "transitions", "requirements",
+                                         "lines", "lines"};
 
 /* Says the units of kind k that were not covered (b: their texts, each ended by \x1f): the
  * names of states and requirements on one line, the transitions and reform lines one a line,
@@ -159,12 +159,12 @@ static void cover_flush(cover_print *p)
             }
         }
         if (p->json != NULL) {
-            json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "kind",
-                                  p->group == MC_COVER_REFORM_LINE ? "reform"
-                                  : p->group == MC_COVER_RULE_LINE ? "rules"
-                                                                   : "procedure",
-                                  "name", p->owner, "units", (json_int_t)n, "covered",
-                                  (json_int_t)got);
+            json_t *o =
+                json_pack("{s:s, s:s, s:I, s:I}", "kind",
+                          p->group == MC_COVER_REFORM_LINE ? "reform"
+                          : p->group == MC_COVER_RULE_LINE ? "rules"
+                                                           : "procedure",
+                          "name", p->owner, "units", (json_int_t)n, "covered", (json_int_t)got);
             json_t *miss = json_object();
             for (int k = MC_COVER_STATE; k <= MC_COVER_RULE_LINE; k++) {
                 if (p->n[k] > 0) {
@@ -376,12 +376,11 @@ int cmd_test(front_opts *c)
             front_jset(o, "failed", json_integer((json_int_t)t.failed), &t.json_ok);
             front_jset(o, "known_failures", json_integer((json_int_t)t.known), &t.json_ok);
             if (cp.json != NULL) {
-                json_t *k = json_pack("{s:o, s:I, s:I, s:I, s:I, s:f}", "units", cp.json,
-                                      "procedures", (json_int_t)cp.procedures,
-                                      "procedures_without_scenario",
-                                      (json_int_t)(cp.procedures - cp.submitted), "total",
-                                      (json_int_t)cp.units, "covered", (json_int_t)cp.covered,
-                                      "percent", pct);
+                json_t *k = json_pack(
+                    "{s:o, s:I, s:I, s:I, s:I, s:f}", "units", cp.json, "procedures",
+                    (json_int_t)cp.procedures, "procedures_without_scenario",
+                    (json_int_t)(cp.procedures - cp.submitted), "total", (json_int_t)cp.units,
+                    "covered", (json_int_t)cp.covered, "percent", pct);
                 cp.json = NULL;
                 front_jset(o, "coverage", k, &t.json_ok);
                 t.json_ok &= cp.json_ok;
