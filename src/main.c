@@ -89,9 +89,9 @@ static const command commands[] = {
     {"registry", cmd_registry, "registry import REGISTRY FILE.csv | registry show SUBJECT",
      "load registry records (document,subject,reference,issued), or list a subject's",
      OPTIONS(DOSSIERS)},
-    {"test", cmd_test, "test PATH... [--filter TEXT]",
+    {"test", cmd_test, "test PATH... [--filter TEXT] [--coverage] [--min-coverage P]",
      "run the scenarios (.scenario) under the paths; ends with 'N passed, N failed'",
-     OPTIONS("--filter", "--format", LOAD)},
+     OPTIONS("--filter", "--format", "--coverage", "--min-coverage", LOAD)},
     {"cost", cmd_cost,
      "cost [--reform NAME]... [--compare A,B,...] [--date DATE] [--agency A,..] [--sector S,..] "
      "[--procedure P,..] [--code C,..] [--by agency|sector|procedure] [--income N] "
@@ -248,6 +248,7 @@ static const option options[] = {
     ONE("--reason", reason),
     ONE("--state", state),
     ONE("--filter", filter),
+    ONE("--min-coverage", min_coverage),
     MANY("--reform", reforms, nreforms),
     ONE("--compare", compare),
     ONE("--sector", sector),
@@ -422,6 +423,11 @@ int main(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             name = "help";
             help = true;
+            continue;
+        }
+        if (name != NULL && strcmp(name, "test") == 0 && strcmp(a, "--coverage") == 0) {
+            c.test_coverage = true; /* test's --coverage is a flag (cost's takes REGISTRY=P%) */
+            given[ngiven++] = find_option(a);
             continue;
         }
         if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {

@@ -73,6 +73,18 @@ bool mc_rules_has(const mc_rules *r, const char *module, const char *function);
 /* The names of the loaded modules, or of the functions of module (borrowed; *n set). */
 const char *const *mc_rules_modules(const mc_rules *r, size_t *n);
 const char *const *mc_rules_functions(const mc_rules *r, const char *module, size_t *n);
+/* Coverage (issue 24): calls fn with the file and line of each line of Lua a call (or a
+ * module's first run) runs from now on, through Lua's line hook; fn NULL stops it. fn must not
+ * call into r. Slower while set: for tests, not for production. */
+void mc_rules_trace(mc_rules *r, void (*fn)(void *ud, const char *file, int line), void *ud);
+/* Calls fn with the file and line of each line that can run of module's functions: the active
+ * lines (Lua's) of each function the module defines and of the Lua functions those hold as
+ * upvalues (its local helpers), each function once, in no order; not the line of a function's
+ * closing `end` (run only when the function falls off its end). A function made only inside
+ * another one's body is not reached. 0, MC_ENOTFOUND (no such module), or MC_ENOMEM. */
+int mc_rules_lines(mc_rules *r, const char *module,
+                   void (*fn)(void *ud, const char *file, int line), void *ud, mc_error *err);
+
 /* Fills names with the table through which the catalogue checks rule references against r
  * (catalogue.h, mc_load_opts.rules); r is borrowed and must outlive the load. */
 void mc_rules_names(const mc_rules *r, mc_rule_names *names);

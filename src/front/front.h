@@ -33,6 +33,8 @@ typedef struct front_opts {
     const char *rule_time;   /* --rule-time MS */
     const char *channel, *as, *note, *documents, *request_id, *new_date, *reason, *state;
     const char *filter;          /* --filter TEXT (test) */
+    bool test_coverage;          /* --coverage (test: a flag; cost's and simulate's take a value) */
+    const char *min_coverage;    /* --min-coverage P (test) */
     /* --reform NAME (cost, simulate), repeatable: the reforms applied one after the other */
     const char **reforms;
     int nreforms;

@@ -88,10 +88,19 @@ struct mc_rules {
     mc_rule **rules;
     size_t nrules, caprules;
     const mc_catalogue *cat; /* fees.amount reads its fee schedules; or NULL */
+    /* mc_rules_trace: called with each line a call runs, or NULL (the hook then counts only) */
+    void (*trace)(void *ud, const char *file, int line);
+    void *trace_ud;
 };
 
 static void rule_free(mc_rule *rule);
 static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* The events the hook takes: the count, and each line while a trace is set. */
+static int hook_mask(const mc_rules *r)
+{
+    return LUA_MASKCOUNT | (r->trace != NULL ? LUA_MASKLINE : 0);
+}
 
 /* Stack slots kept on the main thread for the state's life. */
 enum { SLOT_MSGH = 1, SLOT_D = 2 };
@@ -178,7 +187,7 @@ static bool was_killed(lua_State *co)
  * rule may catch the error, but the next instruction raises it again, until the rule is out. */
 static int raise_kill(lua_State *L, mc_rules *r, const char *src, int line)
 {
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    lua_sethook(L, count_hook, hook_mask(r), 1);
     if (r->timed_out && atomic_load_explicit(&r->interrupted, memory_order_relaxed)) {
         lua_pushfstring(L, "%s:%d: interrupted", src, line);
     } else if (r->timed_out) {
@@ -193,6 +202,12 @@ static int raise_kill(lua_State *L, mc_rules *r, const char *src, int line)
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     mc_rules *r = rules_of(L);
+    if (ar->event == LUA_HOOKLINE) { /* mc_rules_trace */
+        if (r->trace != NULL && r->in_call && lua_getinfo(L, "S", ar)) {
+            r->trace(r->trace_ud, ar->short_src, ar->currentline);
+        }
+        return;
+    }
     int period = lua_gethookcount(L);
     r->steps_used += (uint64_t)period;
     if (!r->in_call) {
@@ -201,7 +216,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     if (!r->killed) {
         if (r->steps_used < r->opts.steps && !out_of_time(r)) {
             if (period != HOOK_PERIOD) { /* a coroutine left armed by an earlier kill */
-                lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD);
+                lua_sethook(L, count_hook, hook_mask(r), HOOK_PERIOD);
             }
             return;
         }
@@ -283,7 +298,7 @@ static void limits_on(mc_rules *r)
 static void limits_off(mc_rules *r)
 {
     if (r->killed) {
-        lua_sethook(r->L, count_hook, LUA_MASKCOUNT, HOOK_PERIOD); /* undo the re-arm at 1 */
+        lua_sethook(r->L, count_hook, hook_mask(r), HOOK_PERIOD); /* undo the re-arm at 1 */
         r->killed = false;
         r->timed_out = false;
     }
@@ -1619,6 +1634,89 @@ bool mc_rules_has(const mc_rules *r, const char *module, const char *function)
     const rule_module *m = find_module(r, module);
     return m != NULL &&
            bsearch(&function, m->functions, m->nfunctions, sizeof *m->functions, cmp_cstr) != NULL;
+}
+
+void mc_rules_trace(mc_rules *r, void (*fn)(void *ud, const char *file, int line), void *ud)
+{
+    r->trace = fn;
+    r->trace_ud = ud;
+    lua_sethook(r->L, count_hook, hook_mask(r), HOOK_PERIOD);
+}
+
+typedef struct lines_out {
+    void (*fn)(void *ud, const char *file, int line);
+    void *ud;
+} lines_out;
+
+/* Protected: gives the active lines of the Lua function at the top (and of the Lua functions
+ * its upvalues hold), each function once (seen: a table at index 2). [f] -> [] */
+static int lines_of(lua_State *L, const lines_out *o)
+{
+    if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, 2) != LUA_TNIL) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, 2);
+    lua_Debug ar;
+    lua_pushvalue(L, -1);
+    lua_getinfo(L, ">SL", &ar); /* pops the copy, pushes the table of active lines */
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+        /* Not the line of the closing `end` (its implicit return runs only when the function
+         * falls off its end): a function that returns before it would never cover it. */
+        int line = lua_isinteger(L, -2) ? (int)lua_tointeger(L, -2) : 0;
+        if (line > 0 && (line != ar.lastlinedefined || ar.lastlinedefined == ar.linedefined)) {
+            o->fn(o->ud, ar.short_src, line);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    for (int i = 1; lua_getupvalue(L, -1, i) != NULL; i++) {
+        lines_of(L, o); /* pops the upvalue */
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* [env_ref, lines_out] -> []: every function of the module's definitions table. */
+static int module_lines(lua_State *L)
+{
+    const lines_out *o = lua_touserdata(L, 2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, (lua_Integer)lua_tointeger(L, 1));
+    lua_newtable(L); /* seen */
+    lua_replace(L, 2);
+    lua_replace(L, 1); /* [defs, seen] */
+    lua_pushnil(L);
+    while (lua_next(L, 1) != 0) {
+        lines_of(L, o); /* pops the value */
+    }
+    return 0;
+}
+
+int mc_rules_lines(mc_rules *r, const char *module,
+                   void (*fn)(void *ud, const char *file, int line), void *ud, mc_error *err)
+{
+    const rule_module *m = find_module(r, module);
+    if (m == NULL) {
+        return mc_error_set(err, MC_ENOTFOUND, "no rule module %s", module);
+    }
+    lines_out o = {fn, ud};
+    lua_State *L = r->L;
+    int base = lua_gettop(L);
+    lua_pushcfunction(L, module_lines);
+    lua_pushinteger(L, m->env_ref);
+    lua_pushlightuserdata(L, &o);
+    int st = lua_pcall(L, 2, 0, 0);
+    lua_settop(L, base);
+    return st == LUA_OK ? 0 : mc_error_set(err, MC_ENOMEM, "out of memory");
 }
 
 const char *const *mc_rules_modules(const mc_rules *r, size_t *n)
