@@ -498,7 +498,7 @@ static void test_scenario__uncovered_deadline(void **state)
     assert_string_equal(run(f, RECEIVED("2025-12-31") " expect uncovered 2026\n"
                                                       " expect due 2026-01-05T17:00\n}\n"),
                         "ok s\n"
-                        "s.scenario:6:9: warning: the deadline is counted into 2026, which "
+                        "s.scenario:6:9: warning[due-uncovered-year]: the deadline is counted into 2026, which "
                         "calendar 'vn' does not cover (its announced days off are not declared)\n");
     assert_string_equal(run(f, RECEIVED("2025-12-31") " expect uncovered 2027\n}\n"),
                         "FAIL s: s.scenario:5: expected uncovered 2027, got uncovered 2026\n");

@@ -1064,10 +1064,10 @@ static void warn_uncovered(runner *r, const mc_node *n, const expect_ctx *x)
     const mc_calendar *cal = x->d->procedure->calendar ? x->d->procedure->calendar : r->cal;
     const mc_token *t = &n->toks[1];
     if (x->d->uncovered != 0 &&
-        mc_diags_add(r->diags, MC_DIAG_WARNING, r->src, t->off, t->len,
-                     "the deadline is counted into %d, which calendar '%s' does not cover (its "
-                     "announced days off are not declared)",
-                     x->d->uncovered, cal->name) != 0) {
+        mc_diags_warn(r->diags, "due-uncovered-year", r->src, t->off, t->len,
+                      "the deadline is counted into %d, which calendar '%s' does not cover (its "
+                      "announced days off are not declared)",
+                      x->d->uncovered, cal->name) != 0) {
         r->fatal = MC_ENOMEM;
     }
 }
