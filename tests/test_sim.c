@@ -8,6 +8,7 @@
 
 #include "motcua/calendar.h"
 #include "motcua/cost.h"
+#include "motcua/engine.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
 #include "base/regex.h"
@@ -1416,6 +1417,170 @@ static void test_sim__out_of_memory(void **state)
     mc_catalogue_free(c.cat);
 }
 
+/* ==== the model's additions (issue 23): channels, held documents asked, apologies ========== */
+
+static const char channels_text[] =
+    "role clerk\n"
+    "lifecycle l { state a { initial; on go -> end by clerk chance 100%; takes 1wd 3wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure p { lifecycle l; volume 1000 per year; visits 2\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" } }\n"
+    "reform mix { procedure p { channels online 30% counter 50% post 20% } }\n"
+    "reform all-post { procedure p { channels post 100% } }\n";
+
+/* `channels`: each dossier's channel drawn with the shares (the indicators' online count, the
+ * gains' groups, one visit fewer online and by post), the other draws left where they were. */
+static void test_sim__channels_drawn_with_their_shares(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(channels_text), *mix, *post;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "mix"), &mix, NULL), 0);
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "all-post"), &post, NULL), 0);
+    mc_sim_opts o = opts(cat, 1000, 3);
+    mc_sim_result base, ref;
+    assert_int_equal(mc_sim_pair(cat, mix, NULL, &o, &base, &ref, NULL), 0);
+    /* without channels: every dossier at the counter, two visits */
+    assert_int_equal(base.indicators.total.online, 0);
+    assert_int_equal(base.total.visits, 2000);
+    /* with: about 30% online, 20% by post, each one visit fewer */
+    int64_t online = ref.indicators.total.online;
+    assert_in_range(online, 240, 360);
+    int64_t fewer = 2000 - ref.total.visits;
+    assert_in_range(fewer - online, 150, 250); /* the dossiers by post */
+    /* the gains' groups follow the baseline's channel (the counter) */
+    assert_int_equal(ref.gains[MC_SIM_COUNTER].dossiers, 1000);
+    /* the takes are drawn as before: the same lead times */
+    assert_true(base.total.lead_wd == ref.total.lead_wd);
+    assert_memory_equal(base.total.hist, ref.total.hist, sizeof base.total.hist);
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    /* every dossier by post: none online, one visit each */
+    assert_int_equal(mc_sim_pair(cat, post, NULL, &o, &base, &ref, NULL), 0);
+    assert_int_equal(ref.indicators.total.online, 0);
+    assert_int_equal(ref.total.visits, 1000);
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    mc_catalogue_free(post);
+    mc_catalogue_free(mix);
+    mc_catalogue_free(cat);
+}
+
+static const char held_text[] =
+    "role clerk\ndocument birth-cert\ndocument photo\n"
+    "registry civil { holds birth-cert; coverage 100% }\n"
+    "lifecycle l { state a { initial; on request-supplement -> a by clerk chance 0%\n"
+    "    on go -> end by clerk chance 100%; takes 1wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure p { lifecycle l; volume 1000 per year; asks-held 40%\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  requires birth-cert; requires photo }\n"
+    "procedure nothing-held { lifecycle l; volume 1000 per year; asks-held 40%\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  requires photo }\n"
+    "reform trained { procedure p { asks-held 0% } }\n";
+
+static int held_lookup(void *ud, const char *registry, const char *document, const char *subject,
+                       char *ref, size_t refsz)
+{
+    (void)ud, (void)registry, (void)document, (void)subject;
+    snprintf(ref, refsz, "R-1");
+    return 1;
+}
+
+/* `asks-held`: in that share of the dossiers with a fetched document, an officer asks for it;
+ * the engine refuses (once-only.held), and the refusals are counted in the figures and the
+ * indicators; a dossier with nothing fetched is never asked, and the dossier goes on as before. */
+static void test_sim__held_documents_asked_and_refused(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(held_text), *trained;
+    /* what the simulator does, by hand: the engine refuses the request, once-only */
+    mc_engine *e;
+    mc_live *d;
+    assert_int_equal(mc_engine_open_volatile(&e, cat, NULL, held_lookup, NULL, NULL), 0);
+    assert_int_equal(mc_live_new(&d), 0);
+    mc_kv id = {"id", "012345678901"};
+    mc_submit sub = {.procedure = "p", .fields = &id, .nfields = 1, .now = 1780000000};
+    mc_result res;
+    assert_int_equal(mc_live_submit(e, d, &sub, &res, NULL), 0);
+    assert_int_equal(mc_live_req_status(d, 0), MC_REQ_FETCHED);
+    const char *doc = "birth-cert";
+    mc_fire f = MC_FIRE_INIT;
+    f.event = "request-supplement";
+    f.role = "clerk";
+    f.payload.documents = &doc;
+    f.payload.ndocuments = 1;
+    f.now = 1780000100;
+    assert_int_equal(mc_live_fire(e, d, &f, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.code, "once-only.held");
+    mc_live_free(d);
+    mc_engine_close(e);
+
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "trained"), &trained, NULL), 0);
+    mc_sim_opts o = opts(cat, 2000, 5);
+    mc_sim_result base, ref;
+    assert_int_equal(mc_sim_pair(cat, trained, NULL, &o, &base, &ref, NULL), 0);
+    const mc_sim_stats *p = proc(&base, "p");
+    assert_in_range(p->held_asks, 320, 480);
+    assert_int_equal(proc(&base, "nothing-held")->held_asks, 0);
+    assert_int_equal(base.total.held_asks, p->held_asks);
+    assert_int_equal(base.indicators.total.blocked, p->held_asks);
+    assert_null(strstr(base.notes, "held document"));
+    /* refused, the request changes nothing: every dossier goes on, as without it */
+    assert_int_equal(p->granted, 1000);
+    assert_int_equal(proc(&ref, "p")->held_asks, 0);
+    assert_int_equal(ref.indicators.total.blocked, 0);
+    assert_true(proc(&ref, "p")->lead_wd == p->lead_wd);
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    mc_catalogue_free(trained);
+    mc_catalogue_free(cat);
+}
+
+static const char apology_text[] =
+    "calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+    "role clerk\nrole head\n"
+    "lifecycle l { apology by head clerk\n"
+    "  state a { initial; on receive -> b by clerk chance 100% }\n"
+    "  state b { on go -> end by clerk chance 100%; takes 1wd 4wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "lifecycle silent {\n"
+    "  state a { initial; on receive -> b by clerk chance 100% }\n"
+    "  state b { on go -> end by clerk chance 100%; takes 1wd 4wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure p { lifecycle l; volume 1000 per year; time-limit 2wd }\n"
+    "procedure q { lifecycle silent; volume 1000 per year; time-limit 2wd }\n";
+
+/* Apologies: a dossier whose work ends after its due instant gets its one apology, from the
+ * first role the lifecycle names, at the start of that work (timely: well before the due);
+ * none for those on time, none where the lifecycle names no one. */
+static void test_sim__late_dossiers_apologize(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(apology_text);
+    mc_sim_opts o = opts(cat, 2000, 2);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    const mc_indicators *p = NULL, *q = NULL;
+    for (size_t i = 0; i < r.indicators.nprocedures; i++) {
+        if (strcmp(r.indicators.procedures[i].name, "p") == 0) {
+            p = &r.indicators.procedures[i];
+        } else if (strcmp(r.indicators.procedures[i].name, "q") == 0) {
+            q = &r.indicators.procedures[i];
+        }
+    }
+    assert_non_null(p);
+    assert_non_null(q);
+    assert_in_range(p->late, 300, 700);
+    assert_int_equal(p->apologies, p->late);
+    assert_int_equal(p->apologies_timely, p->late);
+    assert_int_equal(q->apologies, 0);
+    assert_in_range(q->late, 300, 700);
+    assert_null(strstr(r.notes, "apology"));
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1452,6 +1617,9 @@ int main(void)
         cmocka_unit_test(test_sim__jobs_same_result),
         cmocka_unit_test(test_sim__jobs_failing_worker),
         cmocka_unit_test(test_sim__jobs_out_of_memory),
+        cmocka_unit_test(test_sim__channels_drawn_with_their_shares),
+        cmocka_unit_test(test_sim__held_documents_asked_and_refused),
+        cmocka_unit_test(test_sim__late_dossiers_apologize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,8 +5,14 @@
  * procedure's calendar until a final state.
  *
  * The model, in order, for dossier number j of a procedure:
- *   - it arrives at from + (j + ½) × 365 days / n (n: the procedure's dossiers), filed online
- *     when the procedure is `online full`, at the counter otherwise;
+ *   - it arrives at from + (j + ½) × 365 days / n (n: the procedure's dossiers), filed by the
+ *     channel drawn with the procedure's `channels` shares (from a key of its own, so that the
+ *     other draws stay put; online and by post it makes one visit fewer than `visits`), or,
+ *     without `channels`, online when the procedure is `online full`, at the counter otherwise;
+ *   - in a share `asks-held` of the dossiers with a fetched document, an officer (the first role
+ *     that is not built in of the first such transition of the initial state) asks for it right
+ *     after submission: the engine refuses it (once-only), counted as held_asks and as a
+ *     once-only refusal of the indicators, and the dossier goes on as before;
  *   - its fields are drawn from their `sample` (synth.h); registry coverage is drawn once per
  *     subject and registry; what is asked of the applicant is provided at submission;
  *   - in each state, the next event is drawn among the transitions whose condition holds now,
@@ -14,6 +20,9 @@
  *     after entering the state (uniform between its bounds; at once without `takes`); a timer
  *     fires instead when it comes first, or when its own `chance` is drawn, or when no
  *     transition is possible;
+ *   - when the drawn end of a step lies after the dossier's due instant, the first role of its
+ *     lifecycle's `apology by` apologizes at the step's start, once (the new date: the step's
+ *     end), through the engine (mc_live_apologize): the indicators count it as a store would;
  *   - a dossier that takes more than max_steps transitions, or is left with no way out, is
  *     abandoned and counted as unfinished.
  * Every draw is a function of the seed, the procedure's name and j: the same seed gives the
@@ -120,6 +129,7 @@ typedef struct mc_sim_stats {
     int64_t on_time, late;                        /* of the finished */
     int64_t asked, fetched;                       /* documents, summed over dossiers */
     int64_t visits;
+    int64_t held_asks; /* an officer's requests for a held document, refused (`asks-held`) */
     mc_fixed hours; /* applicant hours, summed (fixed point; each dossier's by mc_cost_sum) */
     int64_t cost;   /* applicant cost, summed (each dossier's by mc_cost_sum, to the unit) */
     int64_t lead_n;
@@ -170,7 +180,7 @@ typedef struct mc_sim_result {
     mc_sim_stats *procedures; /* by name; procedures with no dossier are left out */
     size_t nprocedures;
     mc_sim_stats total;
-    mc_report indicators; /* SPEC §9 over the simulated dossiers (no apologies, no blocks) */
+    mc_report indicators; /* SPEC §9 over the simulated dossiers */
     /* Staff-days a year by role: roles[i] (the simulated catalogue's roles that are not built
      * in, in its order), staff_days[i]; summed, total.staff_days. */
     const mc_role **roles;

@@ -9,6 +9,7 @@
 #include "motcua/cost.h"
 #include "motcua/coverage.h"
 #include "motcua/engine.h"
+#include "queue.h"
 #include "synth.h"
 
 #include <math.h>
@@ -50,6 +51,38 @@ typedef struct dossier_info {
     int64_t cost;
     bool business, online, missed;
 } dossier_info;
+
+/* A dossier in flight: everything of it that lives from its arrival to its end, so that many
+ * may be under way at once (the officers' queues) or one after another (without staffing). */
+typedef struct flight {
+    mc_live *d;
+    size_t k; /* its plan */
+    const plan *pl;
+    int64_t j;
+    const mc_procedure *p; /* the version it was submitted under */
+    const mc_calendar *cal;
+    uint64_t key, rng;
+    int64_t t;   /* its present: when it entered the state it is in, or the last timer */
+    int steps;   /* transitions and timers so far (steps_allowed) */
+    bool stuck;  /* left with no way out */
+    bool apology_tried;
+    int64_t apology_at; /* MC_NONE without an apology */
+    bool apology_timely;
+    /* the step it waits on (flight_advance returned 1): tr, drawn at t, fires at when (with
+     * unlimited officers) after office seconds of work (-1: wall time; 0: no takes); the
+     * earliest timer of the state (MC_NONE: none), which comes after when */
+    const mc_state *st;
+    const mc_transition *tr;
+    int64_t when, office, timer;
+    mc_sim_stats one; /* its counts and sums (not the histogram) */
+    dossier_info info;
+    /* the officers' queues (sim.c's staffed loop) */
+    int side;
+    uint32_t gen; /* of its wake-ups: an older one is stale */
+    bool queued;
+    mc_queue_job job;
+    struct flight *next_free;
+} flight;
 
 /* What a shard adds up on one side: its dossiers' counts, sums and histogram, their officer
  * working days by role, the notes they made (each once, each followed by '\0'; full: some were
@@ -115,6 +148,7 @@ typedef struct sim {
         size_t index; /* in out->roles */
     } *role_slots;
     size_t role_cap;
+    flight one; /* the dossier at hand, without staffing */
 } sim;
 
 static void note(sim *s, const char *fmt, ...)
@@ -504,6 +538,7 @@ static void add(mc_sim_stats *x, const mc_sim_stats *one)
     x->asked += one->asked;
     x->fetched += one->fetched;
     x->visits += one->visits;
+    x->held_asks += one->held_asks;
     x->hours += one->hours;
     x->cost += one->cost;
     x->lead_n += one->lead_n;
@@ -548,7 +583,7 @@ static void applicant_cost(sim *s, const mc_dossier *v, office_time lead, mc_sim
             mc_cost_sum_document(&sum, &p->requires[i], MC_FIXED_ONE, MC_FIXED_ONE);
         }
     }
-    mc_cost_sum_visits(&sum, p->visits);
+    mc_cost_sum_visits(&sum, one->visits);
     mc_cost_sum legal = sum; /* the same sums so far, then the time limit as waiting */
     if (p->has_time_limit) {
         mc_cost_sum_wait(&legal, &p->time_limit);
@@ -635,11 +670,40 @@ static const mc_party *party_of(const mc_procedure *p, const mc_field *f)
     return NULL;
 }
 
-/* Submits dossier j of procedure p at t, its fields drawn from key (day: the local date of t);
- * notes, for the first dossier, the fields left empty or given neutral values. Returns
- * mc_live_submit's code (MC_EREFUSED with res filled when the engine refused it). */
-static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t key, mc_date day,
-                            int64_t t, mc_result *res, mc_error *err)
+/* The channel a dossier with key is filed by: drawn with p's `channels` shares from a key of its
+ * own (the dossier's other draws stay put), or as mc_cost_channel says by the `online` level
+ * when p declares none. */
+static const char *channel_of(const mc_procedure *p, uint64_t key, bool *drawn)
+{
+    double sum = 0;
+    for (int c = 0; c < MC_CHANNELS; c++) {
+        sum += (double)p->channels[c];
+    }
+    *drawn = sum > 0;
+    if (sum <= 0) {
+        return mc_cost_channel(p);
+    }
+    double x = mc_synth_unit(mc_synth_hash("channel", key)) * sum, at = 0;
+    int last = 0;
+    for (int c = 0; c < MC_CHANNELS; c++) {
+        if (p->channels[c] > 0) {
+            last = c;
+            at += (double)p->channels[c];
+            if (x < at) {
+                return mc_channel_names[c];
+            }
+        }
+    }
+    return mc_channel_names[last];
+}
+
+/* Submits dossier j of procedure p at t by channel, its fields drawn from key (day: the local
+ * date of t) into d; notes, for the first dossier, the fields left empty or given neutral
+ * values. Returns mc_live_submit's code (MC_EREFUSED with res filled when the engine refused
+ * it). */
+static int submit_synthetic(sim *s, mc_live *d, const mc_procedure *p, int64_t j, uint64_t key,
+                            mc_date day, int64_t t, const char *channel, mc_result *res,
+                            mc_error *err)
 {
     size_t nf = 0;
     s->subject = -1;
@@ -683,74 +747,255 @@ static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t k
         .procedure = p->name,
         .fields = s->fields,
         .nfields = nf,
-        .channel = mc_cost_channel(p),
+        .channel = channel,
         .now = t,
     };
-    return mc_live_submit(s->e, s->d, &sub, res, err);
+    return mc_live_submit(s->e, d, &sub, res, err);
 }
 
-/* Drives the submitted dossier of p from t until a final state, at most max_steps transitions,
- * drawing from *rng; *stuck when it is left with no way out (noted). */
-static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *stuck,
-                 mc_sim_stats *one, mc_error *err)
+/* The officer's request for a held document (`asks-held`): in a share of the dossiers of p that
+ * have a fetched requirement (drawn from the dossier's key), the first role that is not built in
+ * of the first transition of the initial state an officer fires, fires it at the dossier's
+ * present asking for the first fetched document; the once-only rule refuses it, and the refusal
+ * is counted (one.held_asks). A request the engine took is noted (the catalogue's model then
+ * lets an officer ask for data the state holds). */
+static int ask_held(sim *s, flight *x, mc_error *err)
+{
+    const mc_procedure *p = x->p;
+    if (p->asks_held <= 0 ||
+        mc_synth_unit(mc_synth_hash("asks-held", x->key)) * 100.0 * (double)MC_FIXED_ONE >=
+            (double)p->asks_held) {
+        return 0;
+    }
+    const char *doc = NULL;
+    for (size_t i = 0; i < p->nrequires && doc == NULL; i++) {
+        if (mc_live_req_status(x->d, i) == MC_REQ_FETCHED) {
+            doc = p->requires[i].document->name;
+        }
+    }
+    if (doc == NULL || p->machine.nstates == 0) {
+        return 0;
+    }
+    const mc_state *st = p->machine.states[p->machine.initial];
+    const mc_transition *tr = NULL;
+    const mc_role *role = NULL;
+    for (size_t i = 0; i < st->non && tr == NULL; i++) {
+        for (size_t r = 0; r < st->on[i].nroles && role == NULL; r++) {
+            if (!st->on[i].roles[r]->builtin) {
+                tr = &st->on[i];
+                role = st->on[i].roles[r];
+            }
+        }
+    }
+    if (tr == NULL) {
+        note(s, "%s: no officer acts in state '%s': no request for a held document is simulated",
+             p->name, st->name);
+        return 0;
+    }
+    mc_fire f;
+    memset(&f, 0, sizeof f);
+    f.event = tr->event;
+    f.role = role->name;
+    f.payload.documents = &doc;
+    f.payload.ndocuments = 1;
+    f.now = x->t;
+    mc_result res;
+    int rc = mc_live_fire(s->e, x->d, &f, &res, err);
+    if (rc == MC_EREFUSED) {
+        x->one.held_asks++;
+        if (strncmp(res.code, "once-only.", 10) != 0) {
+            note(s, "%s: an officer's request for a held document was refused otherwise: %s",
+                 p->name, res.message);
+        }
+        return 0;
+    }
+    if (rc == 0) {
+        note(s, "%s: an officer's request for a held document was not refused (event '%s')",
+             p->name, tr->event);
+    }
+    return rc;
+}
+
+/* Dossier number j of the plan pl (number k) arrives at t into x (x->d its live dossier) and is
+ * submitted; what the asks left the applicant brings along. 1: it is under way
+ * (flight_advance); 0: refused at submission, counted into the shard at hand; or an error. */
+static int flight_start(sim *s, flight *x, size_t k, const plan *pl, int64_t j, int64_t t,
+                        mc_error *err)
+{
+    mc_live *d = x->d;
+    memset(x, 0, offsetof(flight, next_free));
+    x->d = d;
+    x->k = k;
+    x->pl = pl;
+    x->j = j;
+    x->apology_at = MC_NONE;
+    const mc_procedure *p0 = pl->p;
+    x->key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
+    x->rng = x->key;
+    x->t = t;
+    mc_date day = mc_calendar_today(s->cal0, t);
+    const mc_procedure *p = NULL; /* the version in force that day (mc_catalogue_procedure) */
+    for (size_t i = 0; i < pl->nversions; i++) {
+        if (!pl->versions[i]->has_effective || pl->versions[i]->effective <= day) {
+            p = pl->versions[i];
+        }
+    }
+    p = p ? p : p0;
+    x->p = p;
+    x->cal = p->calendar ? p->calendar : mc_calendar_builtin();
+
+    mc_sim_stats *one = &x->one;
+    one->dossiers = 1;
+    bool drawn;
+    const char *channel = channel_of(p, x->key, &drawn);
+    mc_result res;
+    int rc = submit_synthetic(s, d, p, j, x->key, day, t, channel, &res, err);
+    if (s->subject >= 0) {
+        x->info.business = mc_sim_subject_group(s->field_text[s->subject]) == MC_SIM_BUSINESS;
+    }
+    x->info.online = strcmp(channel, "online") == 0; /* the channel it files by */
+    x->info.missed = s->missed;
+    if (rc == MC_EREFUSED) {
+        note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
+        one->refused_at_submission = 1;
+        add(&s->sink->st, one);
+        return 0;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    for (size_t i = 0; i < p->nrequires; i++) {
+        mc_req_status st = mc_live_req_status(d, i);
+        one->asked += st == MC_REQ_ASKED;
+        one->fetched += st == MC_REQ_FETCHED;
+    }
+    mc_live_provide_asked(d);
+    /* filed online or by post: no trip to file it */
+    one->visits = drawn && strcmp(channel, "counter") != 0 && p->visits > 0 ? p->visits - 1
+                                                                             : p->visits;
+    rc = ask_held(s, x, err);
+    return rc != 0 ? rc : 1;
+}
+
+/* Moves x on from its present until it ends (0) or waits on a drawn step (1: x->tr, when, office
+ * and timer set; the step counted), catching up with the timers that come first; an error
+ * code. */
+static int flight_advance(sim *s, flight *x, mc_error *err)
 {
     int max_steps = steps_allowed(s);
-    const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
-    mc_result res;
     int rc = 0;
-    for (int step = 0; step < max_steps; step++) {
+    for (; x->steps < max_steps; x->steps++) {
         bool final;
-        const mc_state *st = mc_live_state(s->d, &final); /* not the whole view: a step's cost */
+        const mc_state *st = mc_live_state(x->d, &final); /* not the whole view: a step's cost */
         if (st == NULL) {
             return mc_error_set(err, MC_ENOTFOUND, "the simulated dossier is gone");
         }
         if (final) {
             return 0;
         }
-        int64_t timer = mc_live_next_timer(s->d);
-        bool forced = timer_forced(st, rng);
-        double u = mc_synth_unit(mc_synth_next(rng)), w = mc_synth_unit(mc_synth_next(rng));
+        int64_t timer = mc_live_next_timer(x->d);
+        bool forced = timer_forced(st, &x->rng);
+        double u = mc_synth_unit(mc_synth_next(&x->rng)), w = mc_synth_unit(mc_synth_next(&x->rng));
         int64_t office;
-        int64_t at = after_takes(s, cal, st, t, w, &office); /* when one drawn now fires */
+        s->d = x->d; /* the dossier draw asks about */
+        int64_t at = after_takes(s, x->cal, st, x->t, w, &office); /* when one drawn now fires */
         const mc_transition *tr = forced ? NULL : draw(s, st, at, u, &rc, err);
         if (rc != 0) {
             return rc;
         }
         int64_t when = tr ? at : MC_NONE;
         if (timer != MC_NONE && (tr == NULL || timer < when)) {
-            if ((rc = mc_live_catch_up(s->e, s->d, timer + 1, err)) != 0) {
+            if ((rc = mc_live_catch_up(s->e, x->d, timer + 1, err)) != 0) {
                 return rc;
             }
-            t = timer + 1;
+            x->t = timer + 1;
             continue;
         }
         if (tr == NULL) {
             note(s, "%s: dossiers get stuck in state '%s' (no transition allowed, no timer)",
-                 p->name, st->name);
-            *stuck = true;
+                 x->p->name, st->name);
+            x->stuck = true;
             return 0;
         }
-        mc_fire f;
-        memset(&f, 0, sizeof f);
-        f.event = tr->event;
-        f.role = tr->roles[0]->name;
-        f.now = when;
-        rc = mc_live_fire(s->e, s->d, &f, &res, err);
-        if (rc == MC_EREFUSED) {
-            note(s, "%s: '%s' was refused in state '%s': %s", p->name, tr->event, st->name,
-                 res.message);
-            rc = 0;
-        } else if (rc != 0) {
-            return rc;
-        } else if (office != 0) {
-            if (office < 0) {
-                office = mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, t),
-                                                    mc_calendar_to_local(cal, when));
-            }
-            count_staff(s, tr, (double)office / wd_seconds(s, cal), one);
-        }
-        t = when;
+        x->st = st;
+        x->tr = tr;
+        x->when = when;
+        x->office = office;
+        x->timer = timer;
+        x->steps++;
+        return 1;
     }
+    return 0;
+}
+
+/* The apology of a dossier that will be late (issue 23): when the step that started at the
+ * dossier's present ends at `end`, after its due instant, and its lifecycle names who apologizes,
+ * the first of those roles apologizes at the step's start, once, with the local date of `end` as
+ * the new date. A refusal is noted, and no other apology is tried. */
+static int apologize(sim *s, flight *x, int64_t end, mc_error *err)
+{
+    const mc_lifecycle *lc = x->p->lifecycle;
+    if (x->apology_tried || lc == NULL || lc->napology_by == 0) {
+        return 0;
+    }
+    int64_t due = mc_live_due(x->d);
+    if (due == MC_NONE || end <= due) {
+        return 0;
+    }
+    x->apology_tried = true;
+    mc_apology a;
+    memset(&a, 0, sizeof a);
+    a.role = lc->apology_by[0]->name;
+    a.new_date = mc_calendar_today(x->cal, end);
+    a.reason = "simulated: the work ends after the due date";
+    a.now = x->t;
+    bool timely;
+    mc_result res;
+    int rc = mc_live_apologize(s->e, x->d, &a, &timely, &res, err);
+    if (rc == MC_EREFUSED) {
+        note(s, "%s: an apology for a late dossier was refused: %s", x->p->name, res.message);
+        return 0;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    x->apology_at = x->t;
+    x->apology_timely = timely;
+    return 0;
+}
+
+/* Fires the step x waits on at when (its apology first, when the step makes it late), counts the
+ * officer time of its work (office seconds: x->office, measured now for wall-time takes), and
+ * moves x's present to when. A refusal is noted. */
+static int flight_fire(sim *s, flight *x, int64_t when, mc_error *err)
+{
+    const mc_transition *tr = x->tr;
+    int rc = apologize(s, x, when, err);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_fire f;
+    memset(&f, 0, sizeof f);
+    f.event = tr->event;
+    f.role = tr->roles[0]->name;
+    f.now = when;
+    mc_result res;
+    rc = mc_live_fire(s->e, x->d, &f, &res, err);
+    if (rc == MC_EREFUSED) {
+        note(s, "%s: '%s' was refused in state '%s': %s", x->p->name, tr->event, x->st->name,
+             res.message);
+        rc = 0;
+    } else if (rc != 0) {
+        return rc;
+    } else if (x->office != 0) {
+        int64_t office = x->office;
+        if (office < 0) {
+            office = mc_calendar_office_seconds(x->cal, mc_calendar_to_local(x->cal, x->t),
+                                                mc_calendar_to_local(x->cal, when));
+        }
+        count_staff(s, tr, (double)office / wd_seconds(s, x->cal), &x->one);
+    }
+    x->t = when;
     return 0;
 }
 
@@ -802,8 +1047,9 @@ static bool extended(const mc_dossier *v)
 }
 
 /* Adds the ended dossier v to the indicators (SPEC §9), as a store's row would be. */
-static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, mc_error *err)
+static int report_dossier(sim *s, const flight *x, const mc_dossier *v, mc_error *err)
 {
+    const mc_sim_stats *one = &x->one;
     mc_report_dossier facts = {
         .procedure = v->procedure,
         .channel = v->channel,
@@ -817,8 +1063,10 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
         .due = v->due,
         .fetched = one->fetched,
         .asked = one->asked,
-        .apology_at = MC_NONE,
-        .results = mc_live_issued(s->d),
+        .apology_at = x->apology_at,
+        .apology_timely = x->apology_timely,
+        .results = mc_live_issued(x->d),
+        .blocked = one->held_asks,
         .extended = extended(v),
         /* the lead time count_ending counted, on the calendar the report counts it on */
         .has_lead = v->final && v->procedure->calendar != NULL,
@@ -828,66 +1076,41 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
     return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
 }
 
+/* Counts the ended dossier x into the shard at hand (its figures, its lead time, the
+ * indicators) and frees its place for the next. */
+static int flight_end(sim *s, flight *x, mc_error *err)
+{
+    mc_dossier v;
+    int rc = mc_live_view(x->d, &v);
+    if (rc != 0) {
+        return mc_error_set(err, rc, "out of memory");
+    }
+    mc_sim_stats *one = &x->one;
+    office_time lead = count_ending(s, x->p, &v, x->stuck, &s->sink->st, one);
+    applicant_cost(s, &v, lead, one);
+    add(&s->sink->st, one);
+    x->info.cost = one->cost;
+    return report_dossier(s, x, &v, err);
+}
+
 /* Dossier number j of the plan pl: arrives, is submitted, driven to its end, and counted into
  * the shard at hand; what the pairing needs of it into *info. */
 static int one_dossier(sim *s, const plan *pl, int64_t j, dossier_info *info, mc_error *err)
 {
-    const mc_procedure *p0 = pl->p;
-    uint64_t key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
-    uint64_t rng = key;
     int64_t span = (int64_t)YEAR_DAYS * MC_DAY_SECONDS;
     int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
-    mc_date day = mc_calendar_today(s->cal0, t);
-    const mc_procedure *p = NULL; /* the version in force that day (mc_catalogue_procedure) */
-    for (size_t i = 0; i < pl->nversions; i++) {
-        if (!pl->versions[i]->has_effective || pl->versions[i]->effective <= day) {
-            p = pl->versions[i];
-        }
+    flight *x = &s->one;
+    x->d = s->d;
+    int rc = flight_start(s, x, (size_t)(pl - s->plans), pl, j, t, err);
+    while (rc == 1 && (rc = flight_advance(s, x, err)) == 1) {
+        rc = flight_fire(s, x, x->when, err);
+        rc = rc == 0 ? 1 : rc;
     }
-    p = p ? p : p0;
-
-    mc_sim_stats one;
-    memset(&one, 0, offsetof(mc_sim_stats, hist)); /* the histogram is not a dossier's */
-    one.dossiers = 1;
-    mc_result res;
-    int rc = submit_synthetic(s, p, j, key, day, t, &res, err);
-    mc_sim_stats *x = &s->sink->st;
-    memset(info, 0, sizeof *info);
-    if (s->subject >= 0) {
-        info->business = mc_sim_subject_group(s->field_text[s->subject]) == MC_SIM_BUSINESS;
+    if (rc == 0 && x->one.refused_at_submission == 0) {
+        rc = flight_end(s, x, err);
     }
-    info->online = strcmp(mc_cost_channel(p), "online") == 0; /* the channel it files by */
-    if (rc == MC_EREFUSED) {
-        note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
-        one.refused_at_submission = 1;
-        add(x, &one);
-        return 0;
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    for (size_t i = 0; i < p->nrequires; i++) {
-        mc_req_status st = mc_live_req_status(s->d, i);
-        one.asked += st == MC_REQ_ASKED;
-        one.fetched += st == MC_REQ_FETCHED;
-    }
-    mc_live_provide_asked(s->d);
-    one.visits = p->visits;
-
-    bool stuck = false;
-    if ((rc = drive(s, p, t, &rng, &stuck, &one, err)) != 0) {
-        return rc;
-    }
-    mc_dossier v;
-    if ((rc = mc_live_view(s->d, &v)) != 0) {
-        return mc_error_set(err, rc, "out of memory");
-    }
-    office_time lead = count_ending(s, p, &v, stuck, x, &one);
-    applicant_cost(s, &v, lead, &one);
-    add(x, &one);
-    info->cost = one.cost;
-    info->missed = s->missed;
-    return report_dossier(s, &v, &one, err);
+    *info = x->info;
+    return rc;
 }
 
 /* ==== one side ========================================================================== */
