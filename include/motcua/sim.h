@@ -176,6 +176,22 @@ typedef struct mc_sim_gain {
     int64_t rises, falls; /* dossiers whose cost rises, falls */
 } mc_sim_gain;
 
+/* A pool of officers (issue 23): the officers of one role at one agency that `staff` declares,
+ * as the run used them (the reform's side: the reformed catalogue's numbers). Waits and queue
+ * lengths are on the pool's office clock (its agency's first procedure's calendar): a night is
+ * no wait. */
+typedef struct mc_sim_pool {
+    const char *agency;
+    const mc_role *role;
+    uint32_t officers;
+    int64_t jobs;        /* pieces of work done (a step's `takes` of a dossier) */
+    double utilisation;  /* office time busy over the officers' office time, 0 … 1 */
+    double mean_queue;   /* dossiers waiting, averaged over the office time */
+    int64_t max_queue;   /* the most dossiers waiting at one time */
+    double mean_wait;    /* working days from joining the line to an officer taking it */
+    double p90_wait;     /* the wait under which 90% fall (to within 1/64), working days */
+} mc_sim_pool;
+
 typedef struct mc_sim_result {
     mc_sim_stats *procedures; /* by name; procedures with no dossier are left out */
     size_t nprocedures;
@@ -186,6 +202,13 @@ typedef struct mc_sim_result {
     const mc_role **roles;
     double *staff_days;
     size_t nroles;
+    /* Officers and queues (issue 23): set when the catalogue staffs an agency or gives it an
+     * arrivals pattern (staffed true): the pools by agency (in name order) and `staff` line, and
+     * the most dossiers under way at once in one agency (what the run's memory grows with). */
+    bool staffed;
+    mc_sim_pool *pools;
+    size_t npools;
+    int64_t peak_in_flight;
     /* Who gains, who loses: set on the reform's result by mc_sim_pair (paired true). */
     bool paired;
     mc_sim_gain gains[MC_SIM_NGROUPS];
