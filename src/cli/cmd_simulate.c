@@ -226,6 +226,29 @@ static void csv_cell(const char *text)
     putchar('"');
 }
 
+/* The officers and their queues (issue 23), when the catalogue staffs its agencies: a second
+ * table after an empty line, one row per pool and side. */
+static void print_csv_pools(const mc_sim_result *base, const mc_sim_result *ref)
+{
+    if (!base->staffed && (ref == NULL || !ref->staffed)) {
+        return;
+    }
+    printf("\nside,agency,role,officers,jobs,utilisation_pct,mean_queue,max_queue,mean_wait_wd,"
+           "p90_wait_wd\n");
+    for (int k = 0; k < (ref ? 2 : 1); k++) {
+        const mc_sim_result *r = k ? ref : base;
+        for (size_t i = 0; i < r->npools; i++) {
+            const mc_sim_pool *x = &r->pools[i];
+            printf("%s,", k ? "reform" : "baseline");
+            csv_cell(x->agency);
+            putchar(',');
+            csv_cell(x->role->name);
+            printf(",%u,%" PRId64 ",%.2f,%.2f,%" PRId64 ",%.2f,%.2f\n", x->officers, x->jobs,
+                   100 * x->utilisation, x->mean_queue, x->max_queue, x->mean_wait, x->p90_wait);
+        }
+    }
+}
+
 /* The table of procedures, then the total row; with --runs, the total row also carries each
  * headline figure's 95% interval (columns FIG_lo95 and FIG_hi95, empty on the procedures'
  * rows). */
@@ -251,6 +274,11 @@ static void print_csv(const sim_view *v, const mc_sim_result *base, const mc_sim
             printf(",%s%s_lo95,%s%s_hi95", k ? "reform_" : "", figs[i].key, k ? "reform_" : "",
                    figs[i].key);
         }
+    }
+    /* an officer's requests for held documents, refused: only when some were simulated */
+    bool held = base->total.held_asks > 0 || (ref && ref->total.held_asks > 0);
+    if (held) {
+        printf(",held_asks%s", ref ? ",reform_held_asks" : "");
     }
     putchar('\n');
     mc_sim_stats none;
@@ -283,8 +311,16 @@ static void print_csv(const sim_view *v, const mc_sim_result *base, const mc_sim
                 }
             }
         }
+        if (held) {
+            printf(",%" PRId64, b->held_asks);
+            if (ref) {
+                const mc_sim_stats *r = i < base->nprocedures ? find(ref, b->name) : &ref->total;
+                printf(",%" PRId64, r ? r->held_asks : 0);
+            }
+        }
         putchar('\n');
     }
+    print_csv_pools(base, ref);
 }
 
 static void text_line(const char *label, const char *b, const char *r, const char *chg, bool two)
