@@ -1629,7 +1629,7 @@ static void test_sim__one_officer_at_high_load_falls_behind(void **state)
     assert_int_equal(mc_reform_apply(one, mc_catalogue_reform(one, "more"), &more, NULL), 0);
     mc_sim_opts o = opts(one, 0, 1);
     o.year = true;
-    mc_sim_result a, u, b, m;
+    mc_sim_result a, u, m;
     assert_int_equal(mc_sim_run(unlimited, NULL, &o, &u, NULL), 0);
     assert_int_equal(mc_sim_pair(one, more, NULL, &o, &a, &m, NULL), 0);
     assert_true(a.staffed && u.staffed);
@@ -1664,7 +1664,6 @@ static void test_sim__one_officer_at_high_load_falls_behind(void **state)
     assert_int_equal(m.npools, 2);
     /* the gains pair the same applicants: every one of them */
     assert_int_equal(m.gains[MC_SIM_ALL].dossiers, 2400);
-    (void)b;
     mc_sim_result_free(&a);
     mc_sim_result_free(&u);
     mc_sim_result_free(&m);

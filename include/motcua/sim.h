@@ -36,7 +36,28 @@
  * procedure of more than MC_SIM_SHARD dossiers differs in the last bits from one running sum; the
  * total's histogram is its procedures' added in order.
  *
- * Only aggregates are kept (memory does not grow with the number of dossiers). A lead time is
+ * Officers and queues (issue 23): when a catalogue of the run staffs an agency (`staff`) or
+ * gives one an arrivals pattern, the run changes shape. A shard is then a whole agency's
+ * dossiers (every procedure it handles, by the baseline's version; those without an agency make
+ * one more), run by one thread in time order through the event list of queue.h, both sides of a
+ * pair in the same loop (ties: the baseline's first, then in the order the events were put in):
+ *   - dossier j of a procedure arrives at mc_arrivals_year_offset under its agency's pattern
+ *     (without one, exactly at the instant above);
+ *   - many dossiers are under way at once, each on a live dossier of its own taken from a pool of
+ *     reusable ones, with its own draws (the same as above, from its key);
+ *   - a step whose drawn transition is fired by (its first role) a role the agency staffs, and
+ *     whose state's `takes` is in working units, is the work of one of those officers: it joins
+ *     the line of the agency's pool for the role (the office hours of the calendar of the
+ *     agency's first procedure that names one) with the drawn office time as its need, and the
+ *     transition fires when an officer has done it; a timer of the state due first drops the job
+ *     and fires as without staffing. Every other step waits its drawn time, as above;
+ *   - a dossier's figures wait for its twin's (the gains) only while the twin is under way;
+ *   - the result gains the pools (mc_sim_result.pools) and the most dossiers under way at once.
+ * The result is the same whatever the threads; a catalogue without `staff` and `arrivals` runs
+ * exactly as described above.
+ *
+ * Only aggregates are kept (memory does not grow with the number of dossiers; with officers, it
+ * grows with the dossiers under way at once). A lead time is
  * mc_report_lead_wd's, the one definition of a working-day lead time (report.h): office time
  * from submission to the final state on the procedure's calendar over a working day's office
  * time. Lead times go into a fixed histogram of MC_SIM_BINS bins of a quarter of a working day
