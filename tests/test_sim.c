@@ -1732,8 +1732,8 @@ static void test_sim__staffed_same_whatever_jobs(void **state)
 }
 
 /* Memory grows with the dossiers under way, not with the dossiers: 200,000 dossiers a year on
- * ample officers keep a few hundred live dossiers at most (a night's arrivals wait for the
- * morning). */
+ * ample officers keep about 1,450 live dossiers at most (the arrivals of a week-end, 550 a day,
+ * wait for Monday morning's officers). */
 static void test_sim__staffed_memory_follows_the_dossiers_under_way(void **state)
 {
     (void)state;

@@ -74,7 +74,6 @@ typedef struct flight {
     const mc_state *st;
     const mc_transition *tr;
     int64_t when, office, timer;
-    mc_sim_stats one; /* its counts and sums (not the histogram) */
     dossier_info info;
     /* the officers' queues (sim.c's staffed loop) */
     int side;
@@ -83,6 +82,7 @@ typedef struct flight {
     /* kept when the flight is reused: */
     struct flight *next_free;
     uint32_t slot, gen; /* its number; of its wake-ups (an older one is stale) */
+    mc_sim_stats one; /* its counts and sums, zeroed up to the histogram (not a dossier's) */
 } flight;
 
 /* What a shard adds up on one side: its dossiers' counts, sums and histogram, their officer
@@ -826,6 +826,7 @@ static int flight_start(sim *s, flight *x, size_t k, const plan *pl, int64_t j, 
 {
     mc_live *d = x->d;
     memset(x, 0, offsetof(flight, next_free));
+    memset(&x->one, 0, offsetof(mc_sim_stats, hist));
     x->d = d;
     x->k = k;
     x->pl = pl;
