@@ -1796,6 +1796,37 @@ static void test_sim__arrivals_follow_the_pattern(void **state)
     assert_in_range(june[2], 180, 200);
 }
 
+/* A timer due before an officer has done the work drops the job: the dossier leaves the line
+ * (counted by neither the pool's jobs nor the staff-days), the timer fires as without officers. */
+static void test_sim__timer_drops_the_job(void **state)
+{
+    (void)state;
+    mc_catalogue *cat =
+        load("calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+             "role clerk\n"
+             "agency desk { title \"Desk\"; staff clerk 1 }\n"
+             "lifecycle l {\n"
+             "  state a { initial; on receive -> b by clerk chance 100% }\n"
+             "  state b { on go -> done by clerk chance 100%; takes 1wh; after 2wd -> gave-up }\n"
+             "  state done { final; outcome granted }\n"
+             "  state gave-up { final; outcome withdrawn } }\n"
+             "procedure p { agency desk; lifecycle l; volume 2300 per year }\n");
+    mc_sim_opts o = opts(cat, 0, 1);
+    o.year = true;
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    const mc_sim_stats *p = proc(&r, "p");
+    const mc_sim_pool *x = pool_of(&r, "desk", "clerk");
+    /* more work than a clerk's year: some wait past the timer and leave */
+    assert_true(p->withdrawn > 0);
+    assert_int_equal(p->granted + p->withdrawn, 2300);
+    assert_int_equal(x->jobs, p->granted);
+    assert_true(fabs(p->staff_wd - (double)p->granted / 8) < 1e-6);
+    assert_true(x->utilisation > 0.9);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
 /* Out of memory anywhere in the officers' loop: both results whole, or MC_ENOMEM and nothing
  * left. */
 static void test_sim__staffed_out_of_memory(void **state)
@@ -1854,6 +1885,7 @@ int main(void)
         cmocka_unit_test(test_sim__staffed_same_whatever_jobs),
         cmocka_unit_test(test_sim__staffed_memory_follows_the_dossiers_under_way),
         cmocka_unit_test(test_sim__arrivals_follow_the_pattern),
+        cmocka_unit_test(test_sim__timer_drops_the_job),
         cmocka_unit_test(test_sim__staffed_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
