@@ -112,6 +112,9 @@ static json_t *procedure_json(const front_sim *v, const mc_sim_stats *x)
     front_jset(o, "sector", p && p->sector ? json_string(p->sector) : json_null(), &ok);
     front_jset(o, "code", p && p->code ? json_string(p->code) : json_null(), &ok);
     front_jset(o, "few_dossiers", json_boolean(x->dossiers < FRONT_SIM_FEW_DOSSIERS), &ok);
+    if (x->held_asks > 0) { /* an officer's requests for held documents, refused (asks-held) */
+        front_jset(o, "held_asks", json_integer((json_int_t)x->held_asks), &ok);
+    }
     return front_jdone(o, ok);
 }
 
