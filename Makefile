@@ -5,6 +5,8 @@ CC       ?= cc
 PKGS     := libpcre2-8 jansson lua5.4 sqlite3 libsodium libmicrohttpd libpq libcurl
 # libxlsxwriter: the workbook of `cost --xlsx` (src/cli/study_xlsx.c).
 PKGS     += xlsxwriter
+# z3: lint's proofs that the guards of one event never hold together (src/analysis/prove.c).
+PKGS     += z3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 # libunistring (Unicode normalisation of notes) has no pkg-config file on Debian.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm

@@ -30,8 +30,8 @@ static void option_list(const struct command *cmd, char *out, size_t size);
 
 static const command commands[] = {
     {"lint", cmd_lint, "lint [PATH...]",
-     "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning: MESSAGE",
-     OPTIONS("--format", "--layers", LOAD)},
+     "load and check a catalogue; diagnostics as FILE:LINE:COL: error|warning[NAME]: MESSAGE",
+     OPTIONS("--format", "--layers", "--strict", LOAD)},
     {"graph", cmd_graph, "graph PROCEDURE [--date DATE]",
      "print the state machine of the version in force on DATE as Graphviz DOT",
      OPTIONS("--date", "--now", LOAD)},
@@ -96,13 +96,14 @@ static const command commands[] = {
      "cost [--reform NAME]... [--compare A,B,...] [--date DATE] [--agency A,..] [--sector S,..] "
      "[--procedure P,..] [--code C,..] [--by agency|sector|procedure] [--income N] "
      "[--count-waiting yes|no] [--coverage REGISTRY=P%]... [--coverage-from STORE [--since DATE] "
-     "[--until DATE]] [--format text|csv|json] [--html FILE] [--xlsx FILE]",
+     "[--until DATE]] [--format text|csv|json] [--html FILE] [--xlsx FILE] [--keep-going]",
      "compliance cost per procedure and a year (Circular 02/2017), baseline against reforms "
      "applied in order, with what each change is worth; --compare puts reforms side by side; "
-     "--html FILE also writes a briefing, --xlsx FILE a workbook with the formulas",
+     "--html FILE also writes a briefing, --xlsx FILE a workbook with the formulas; a fee rule "
+     "that fails is an error (exit 1) unless --keep-going",
      OPTIONS("--reform", "--compare", "--date", "--agency", "--sector", "--procedure", "--code",
              "--by", "--income", "--count-waiting", "--coverage", "--format", "--html", "--xlsx",
-             "--coverage-from", "--since", "--until", LOAD)},
+             "--coverage-from", "--since", "--until", "--keep-going", LOAD)},
     {"simulate", cmd_simulate,
      "simulate [--reform NAME]... [--compare A,B,...] [--dossiers N | --year] [--seed S] "
      "[--runs K] [--jobs N] [--from DATE] [--agency A,..] [--sector S,..] [--procedure P,..] "
@@ -282,6 +283,8 @@ static const option options[] = {
     FLAG("--secret-stdin", secret_stdin),
     FLAG("--overdue", overdue),
     FLAG("--layers", layers),
+    FLAG("--strict", strict),
+    FLAG("--keep-going", keep_going),
     FLAG("--year", year),
     FLAG("--no-timers", no_timers),
     ONE("--access-log", access_log),

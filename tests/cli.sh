@@ -78,7 +78,7 @@ check "lint summary names what the catalogue holds" \
     bash -c "'$bin' lint --catalogue '$cat' | grep -q '^lint: [0-9]* procedure.*: 0 errors'"
 check "warnings only: exit 0" status 0 "$bin" lint --catalogue "$tmp/warn"
 check "a warning is printed on stderr with its location" \
-    bash -c "'$bin' lint --catalogue '$tmp/warn' 2>&1 >/dev/null | grep -q '^$tmp/warn/procedures/w.proc:5:9: warning: state .c. is unreachable'"
+    bash -c "'$bin' lint --catalogue '$tmp/warn' 2>&1 >/dev/null | grep -q '^$tmp/warn/procedures/w.proc:5:9: warning\[unreachable-state\]: state .c. is unreachable'"
 check "errors: exit 1" status 1 "$bin" lint --catalogue "$tmp/bad"
 check "the error shows the source line and a caret" \
     bash -c "'$bin' lint '$tmp/bad/procedures/b.proc' 2>&1 | grep -A2 'duplicate role' | tail -1 | grep -q '^         ^~~~~$'"
@@ -685,7 +685,7 @@ cp -r rules "$tmp/natcat/"
 check "import annex of a small extract: exit 0 and a summary" \
     bash -c "'$bin' import annex $annex/small.csv --out '$tmp/natcat/procedures/national' 2>'$tmp/imp.err' | grep -q '^import: 9 rows: 6 mapped, 2 mapped with warnings, 1 not mapped, 0 repeated; 7 procedures'"
 check "import annex reports an unmapped database by row" \
-    grep -qF "small.csv:8:192: warning: row 708: database 'Bộ Công an' names no registry of the tables" "$tmp/imp.err"
+    grep -qF "small.csv:8:192: warning[annex-unknown-database]: row 708: database 'Bộ Công an' names no registry of the tables" "$tmp/imp.err"
 check "the imported files lint clean with the bundled common declarations" \
     status 0 "$bin" lint --catalogue "$tmp/natcat"
 check "a second import is byte-identical" \
@@ -760,7 +760,7 @@ check "the layer check passes on the tree as it is" bash tools/check-layers.sh
 # Each command takes only its own options (issue 15): any other is a usage error that names
 # the command's options, before the command runs.
 check "lint refuses --seed with the exact message" \
-    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --layers, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
+    bash -c "'$bin' lint --seed 5 --dossiers x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: lint does not take --seed; it takes --format, --layers, --strict, --catalogue, --rule-memory, --rule-steps, --rule-time (see 'motcua help')\" ]"
 check "a command without options says so" \
     bash -c "'$bin' version --db x 2>'$tmp/opt.err'; [ \$? = 2 ] && [ \"\$(cat '$tmp/opt.err')\" = \"motcua: version takes no options, not --db (see 'motcua help')\" ]"
 check "an option before the command name is checked too" \
@@ -990,13 +990,13 @@ lifecycle l {
 procedure p { title vi "Thủ tục"; agency commune; lifecycle l }
 EOF
 cat >"$tmp/ti.want" <<EOF
-$tmp/ti/procedures/t.proc:4:88: warning: event 'refuse' has no Vietnamese title (declare: event refuse { title vi "…" })
+$tmp/ti/procedures/t.proc:4:88: warning[missing-title]: event 'refuse' has no Vietnamese title (declare: event refuse { title vi "…" })
         state submitted { initial; title vi "Mới đăng ký"; on receive -> done by clerk; on refuse -> done by clerk }
                                                                                            ^~~~~~
-$tmp/ti/procedures/t.proc:5:11: warning: state 'done' has no Vietnamese title (add: title vi "…")
+$tmp/ti/procedures/t.proc:5:11: warning[missing-title]: state 'done' has no Vietnamese title (add: title vi "…")
         state done { final; outcome granted }
               ^~~~
-$tmp/ti/procedures/t.proc:7:42: warning: agency 'commune' has no Vietnamese title (declare: agency commune { title vi "…" })
+$tmp/ti/procedures/t.proc:7:42: warning[missing-title]: agency 'commune' has no Vietnamese title (declare: agency commune { title vi "…" })
     procedure p { title vi "Thủ tục"; agency commune; lifecycle l }
                                              ^~~~~~~
 EOF
@@ -1051,5 +1051,41 @@ check "simulate --reform A --reform B: both applied, in order, and named" \
     bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --reform half --reform dear | head -1 | grep -q 'reforms half, dear\$'"
 check "simulate: dossiers that each take one working day print 1.00 as the mean, the median, p90 and the Decision 766 mean" \
     bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv >'$tmp/one' && grep -qE '^lead time, mean \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^lead time, p50 \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^lead time, p90 \(wd\) +1\.00\$' '$tmp/one' && grep -qE '^baseline .* 1\.00\$' '$tmp/one'"
+
+check "simulate --jobs 0: exit 2, one line" \
+    bash -c "'$bin' simulate --jobs 0 --catalogue '$cat' 2>&1 >/dev/null | grep -qxF \"motcua: --jobs takes a whole number from 1 to 256, not '0' (see 'motcua help')\""
+check "simulate --jobs x: exit 2" status 2 "$bin" simulate --jobs x --catalogue "$cat"
+check "simulate --jobs 257: exit 2" status 2 "$bin" simulate --jobs 257 --catalogue "$cat"
+check "simulate --jobs 1 and --jobs 3: the same output, byte for byte" \
+    bash -c "'$bin' simulate --catalogue . --reform data-simplification-2026 --from 2026-01-15 --dossiers 3000 --format json --jobs 1 >'$tmp/j1' 2>/dev/null && '$bin' simulate --catalogue . --reform data-simplification-2026 --from 2026-01-15 --dossiers 3000 --format json --jobs 3 >'$tmp/j3' 2>/dev/null && cmp -s '$tmp/j1' '$tmp/j3' && grep -q '\"dossiers\"' '$tmp/j1'"
+# lint --strict and allow comments (issue 24): warnings as errors for CI; an allow accepts a
+# warning in place, and one that accepts nothing is said by lint only.
+check "lint --strict: warnings are errors, exit 1" \
+    bash -c "'$bin' lint --strict --catalogue '$tmp/warn' 2>'$tmp/strict.err' | grep -q ': [1-9][0-9]* errors\?, 0 warnings\$' && grep -q '^$tmp/warn/procedures/w.proc:5:9: error\[unreachable-state\]: ' '$tmp/strict.err' && ! '$bin' lint --strict --catalogue '$tmp/warn' >/dev/null 2>&1"
+check "lint --strict: a catalogue without warnings exits 0" status 0 "$bin" lint --strict --catalogue .
+mkdir -p "$tmp/allow/procedures"
+printf '%s\n' 'role clerk { title vi "Cán bộ" }' 'lifecycle l {' '  event go { title vi "Đi" }' \
+    '  state a { initial; title vi "A"; on go -> b by clerk }' '  state b { final; title vi "B" }' \
+    '  state c { final; title vi "C" } # lint: allow unreachable-state — kept for 2024' '}' \
+    '# lint: allow same-code — nothing here' >"$tmp/allow/procedures/a.proc"
+check "lint: an allow accepts its warning; a stale one is said, once, with its name" \
+    bash -c "'$bin' lint --catalogue '$tmp/allow' 2>&1 >/dev/null | diff - <(printf '%s\n' \"$tmp/allow/procedures/a.proc:8:15: warning[allow-stale]: this allow accepts no 'same-code' warning on line 9: remove it\" '    # lint: allow same-code — nothing here' '                  ^~~~~~~~~')"
+check "lint --format json: a warning's name" \
+    bash -c "'$bin' lint --format json --catalogue '$tmp/allow' | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"diagnostics\"]; assert [(x[\"name\"],x[\"severity\"]) for x in d]==[(\"allow-stale\",\"warning\")], d'"
+
+# A fee rule that fails (issue 24): cost refuses the study, exit 1, unless --keep-going.
+mkdir -p "$tmp/feefail/procedures" "$tmp/feefail/rules"
+printf '%s\n' 'role clerk { title vi "Cán bộ" }' 'lifecycle l {' '  event go { title vi "Đi" }' \
+    '  state a { initial; title vi "A"; on go -> b by clerk }' \
+    '  state b { final; title vi "B"; outcome granted }' '}' \
+    'cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND }' \
+    'procedure copy { lifecycle l; volume 100 per year; fee rule fees.copy' \
+    '  field bad { type bool; sample 20%; title vi "Lỗi" }' '}' >"$tmp/feefail/procedures/a.proc"
+printf '%s\n' 'function copy(d)' '  if d.fields.bad then error("boom") end' '  return 1000' 'end' \
+    >"$tmp/feefail/rules/fees.lua"
+check "cost: a fee rule that fails is an error, exit 1, the study not printed" \
+    bash -c "'$bin' cost --catalogue '$tmp/feefail' >'$tmp/ff.out' 2>'$tmp/ff.err'; [ \$? = 1 ] && [ ! -s '$tmp/ff.out' ] && diff '$tmp/ff.err' <(printf '%s\n' \"motcua: copy: fee rule fees.copy fails where bad=true (20.00% of dossiers): rule fees.copy: $tmp/feefail/rules/fees.lua:2: boom\" \"motcua: 1 fee rule failure: those dossiers' fees would count as 0; fix the rule, or give --keep-going to print the study anyway\")"
+check "cost --keep-going: the study, and the failure as a warning, exit 0" \
+    bash -c "'$bin' cost --keep-going --catalogue '$tmp/feefail' >'$tmp/ff.out' 2>'$tmp/ff.err' && grep -q '^copy ' '$tmp/ff.out' && grep -qxF \"motcua: warning: copy: fee rule fees.copy fails where bad=true (20.00% of dossiers): rule fees.copy: $tmp/feefail/rules/fees.lua:2: boom\" '$tmp/ff.err'"
 
 echo "1..$n"

@@ -52,7 +52,7 @@ if [ $rc -eq 0 ] && [ ! -e "$dir/keep.proc" ] && [ -f "$dir/ministry-of-industry
 else
     fail "a good CSV: exit $rc" "$(cat "$tmp/err")" "$(ls -aR "$tmp/procedures")"
 fi
-if grep -qx "[0-9]* warnings: see $tmp/log" "$tmp/out" && grep -q ': warning: ' "$tmp/log"; then
+if grep -qx "[0-9]* warnings: see $tmp/log" "$tmp/out" && grep -qE ': warning(\[[a-z0-9-]+\])?: ' "$tmp/log"; then
     ok "a good CSV: the count of warnings, and the log"
 else
     fail "a good CSV: the output" "$(cat "$tmp/out")"

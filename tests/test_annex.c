@@ -151,8 +151,8 @@ static void test_annex__duplicate_row(void **state)
     run r = import(HEADER "1,1.000001,A,Căn cước,CSDL dân cư,x,y,z," SECTOR "\n"
                           "1,1.000001,A,Căn cước,CSDL dân cư,x,y,z," SECTOR "\n");
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.diags,
-                        "annex.csv:3:1: warning: row 1 repeats line 2 word for word; left out\n");
+    assert_string_equal(r.diags, "annex.csv:3:1: warning[annex-row-repeated]: row 1 repeats line 2 "
+                                 "word for word; left out\n");
     mc_annex_stats s = mc_annex_stats_of(r.a);
     assert_int_equal(s.rows, 2);
     assert_int_equal(s.mapped, 1);
@@ -190,8 +190,10 @@ static void test_annex__list_and_sentence(void **state)
                       "10,1.000004,Cấp,Giấy chứng tử hoặc trích lục khai tử,Cơ sở dữ liệu hộ "
                       "tịch điện tử,x,y,z," SECTOR "\n");
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.diags, "annex.csv:2:17: warning: row 9: 'Giấy tờ chứng minh quan hệ "
-                                 "như' names no document of the tables\n");
+    assert_string_equal(
+        r.diags,
+        "annex.csv:2:17: warning[annex-unknown-document]: row 9: 'Giấy tờ chứng minh quan hệ "
+        "như' names no document of the tables\n");
     const char *p = file_text(r.a, "ministry-of-justice.proc");
     assert_non_null(strstr(p, "requires nat-birth-certificate"));
     assert_non_null(strstr(p, "requires nat-marriage-certificate"));
@@ -213,16 +215,18 @@ static void test_annex__unmapped(void **state)
                       "z," SECTOR "\n"
                       "11,1.000005,Cấp,Giấy khai sinh,CSDL quốc gia về dân cư,x,y,z," SECTOR "\n");
     assert_int_equal(r.rc, 0);
-    assert_string_equal(
-        r.diags,
-        "annex.csv:2:22: warning: row 708: no replaced document could be mapped; the row is "
-        "left out\n"
-        "annex.csv:2:55: warning: row 708: database 'Bộ Công an' names no registry of the "
-        "tables\n"
-        "annex.csv:3:17: warning: row 11: nat-birth-certificate is held by civil-status, which "
-        "the row's databases do not include; not replaced\n"
-        "annex.csv:3:17: warning: row 11: no replaced document could be mapped; the row is left "
-        "out\n");
+    assert_string_equal(r.diags, "annex.csv:2:22: warning[annex-no-document]: row 708: no replaced "
+                                 "document could be mapped; the row is "
+                                 "left out\n"
+                                 "annex.csv:2:55: warning[annex-unknown-database]: row 708: "
+                                 "database 'Bộ Công an' names no registry of the "
+                                 "tables\n"
+                                 "annex.csv:3:17: warning[annex-document-not-in-databases]: row "
+                                 "11: nat-birth-certificate is held by civil-status, which "
+                                 "the row's databases do not include; not replaced\n"
+                                 "annex.csv:3:17: warning[annex-no-document]: row 11: no replaced "
+                                 "document could be mapped; the row is left "
+                                 "out\n");
     mc_annex_stats s = mc_annex_stats_of(r.a);
     assert_int_equal(s.unmapped, 2);
     assert_int_equal(s.procedures, 0);

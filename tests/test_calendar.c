@@ -586,14 +586,16 @@ static void test_calendar__lint(void **state)
               "t.proc:1:28: error: a recurring holiday needs a date and a name\n");
     tu_expect("calendar c { holiday 2025-01-01 2025-01-02 \"x\" \"y\" }\n",
               "t.proc:1:48: error: a holiday takes a date, an optional last date and a name\n");
-    tu_expect(
-        "calendar c { covers 2025-2026; holiday 2027-01-01 \"x\"; workday 2024-12-28 }\n",
-        "t.proc:1:40: warning: holiday 2027-01-01 is not within the years calendar 'c' covers "
-        "(2025-2026)\n"
-        "t.proc:1:56: warning: workday 2024-12-28 is not within the years calendar 'c' covers "
-        "(2025-2026)\n");
+    tu_expect("calendar c { covers 2025-2026; holiday 2027-01-01 \"x\"; workday 2024-12-28 }\n",
+              "t.proc:1:40: warning[day-outside-covers]: holiday 2027-01-01 is not within the "
+              "years calendar 'c' covers "
+              "(2025-2026)\n"
+              "t.proc:1:56: warning[day-outside-covers]: workday 2024-12-28 is not within the "
+              "years calendar 'c' covers "
+              "(2025-2026)\n");
     tu_expect("calendar c { holiday 2025-01-01 \"x\" }\n",
-              "t.proc:1:22: warning: calendar 'c' lists the holidays of particular years but does "
+              "t.proc:1:22: warning[calendar-without-covers]: calendar 'c' lists the holidays of "
+              "particular years but does "
               "not say which years it covers (add `covers FIRST-LAST`)\n");
     /* A workday on a recurring holiday is an override, not a clash. */
     tu_expect("calendar c { covers 2027; holiday every 05-03 \"x\"; workday 2027-05-03 }\n", "");

@@ -662,14 +662,17 @@ static void test_registry__subjects_directive_errors(void **state)
 {
     (void)state;
     tu_expect("document a\nregistry r { holds a; subjects \"[0-9\" }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:37: error: invalid pattern: missing terminating ] for character class\n");
     tu_expect("document a\nregistry r { holds a; subjects \"[0-9]+\"; subjects \"[a-z]+\" }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:42: error: 'subjects' given twice (first at line 2)\n");
     tu_expect("document a\nregistry r { holds a }\n"
               "reform x { registry r { subjects \"[0-9]+\" } }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:3:25: error: a reform cannot change the subjects of registry 'r' (declare "
               "them in the registry)\n");
 }
@@ -705,26 +708,32 @@ static void test_registry__live_directive_errors(void **state)
 {
     (void)state;
     tu_expect("document a\nregistry r { holds a; reuse 1d }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:23: error: registry 'r' is not live: its records are imported, there is "
               "no answer to reuse (add: live)\n");
     tu_expect("document a\nregistry r { holds a; live; reuse 2wd }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:35: error: reuse is elapsed time in minutes, hours or days (like 1d), not "
               "working time\n");
     tu_expect("document a\nregistry r { holds a; live; reuse 0h }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:35: error: reuse must be more than 0 (leave it out: an answer then serves "
               "only the operation that asked)\n");
     tu_expect("document a\nregistry r { holds a; live; reuse -1d }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:35: error: duration '-1d' is negative\n");
     tu_expect("document a\nregistry r { holds a; live; live }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:29: error: 'live' given twice (first at line 2)\n");
     tu_expect("document a\nregistry r { holds a }\n"
               "reform x { registry r { live; reuse 1d } }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:3:25: error: a reform cannot make registry 'r' live (declare it in the "
               "registry)\n"
               "t.proc:3:31: error: a reform cannot change how long the answers of registry 'r' "
@@ -750,31 +759,38 @@ static void test_registry__wait_is_read_and_checked(void **state)
     assert_int_equal(mc_duration_seconds(&r->wait), 2 * 86400);
     mc_catalogue_free(cat);
     tu_expect("document a\nregistry r { holds a; wait 2d }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:23: error: registry 'r' is not live: it is never asked, so no dossier "
               "waits for it (add: live)\n");
     tu_expect("document a\nregistry r { holds a; live; wait 2wd }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:34: error: wait is elapsed time in minutes, hours or days (like 2d), not "
               "working time\n");
     tu_expect("document a\nregistry r { holds a; live; wait 0min }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:34: error: wait must be more than 0 (leave it out: a registry that does "
               "not answer is then asked of the applicant at once)\n");
     tu_expect("document a\nregistry r { holds a; live; wait 31d }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:34: error: wait is at most 30d: a dossier whose registry is down longer "
               "is asked of the applicant\n");
     tu_expect("document a\nregistry r { holds a; live; wait soon }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:34: error: invalid duration 'soon' (a number and a unit: min, h, d, wd or "
               "wh, as in 7wd)\n");
     tu_expect("document a\nregistry r { holds a; live; wait }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:2:29: error: wrong number of arguments to 'wait' (write: wait DURATION)\n");
     tu_expect("document a\nregistry r { holds a; live }\n"
               "reform x { registry r { wait 1h } }\n",
-              "t.proc:2:10: warning: registry 'r' holds 'a', which no procedure requires\n"
+              "t.proc:2:20: warning[held-not-required]: registry 'r' holds 'a', which no procedure "
+              "requires\n"
               "t.proc:3:25: error: a reform cannot change how long dossiers wait for registry "
               "'r' (declare it in the registry)\n");
 }
@@ -1532,29 +1548,41 @@ static void test_catalogue__lint_warns_of_what_lacks_a_vietnamese_title(void **s
 {
     (void)state;
     char *got = check_titles(titles_text, "vi");
-    assert_string_equal(
-        got,
-        "t.proc:2:6: warning: role 'head' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:4:8: warning: agency 'district' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:6:10: warning: document 'photo' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:7:10: warning: registry 'civil' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:10:9: warning: event 'approve' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:14:8: warning: event 'refuse' has no Vietnamese title (declare: event refuse { "
-        "title vi \"…\" })\n"
-        "t.proc:15:9: warning: state 'done' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:16:11: warning: procedure 'birth' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:22:8: warning: event 'verify' has no Vietnamese title (declare: event verify { "
-        "title vi \"…\" })\n"
-        "t.proc:23:9: warning: state 'checking' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:24:11: warning: procedure 'land' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:25:9: warning: field 'id' has no Vietnamese title (add: title vi \"…\")\n"
-        "t.proc:27:28: warning: agency 'nowhere' has no Vietnamese title (declare: agency nowhere "
-        "{ title vi \"…\" })\n");
+    assert_string_equal(got, "t.proc:2:6: warning[missing-title]: role 'head' has no Vietnamese "
+                             "title (add: title vi \"…\")\n"
+                             "t.proc:4:8: warning[missing-title]: agency 'district' has no "
+                             "Vietnamese title (add: title vi \"…\")\n"
+                             "t.proc:6:10: warning[missing-title]: document 'photo' has no "
+                             "Vietnamese title (add: title vi \"…\")\n"
+                             "t.proc:7:10: warning[missing-title]: registry 'civil' has no "
+                             "Vietnamese title (add: title vi \"…\")\n"
+                             "t.proc:10:9: warning[missing-title]: event 'approve' has no "
+                             "Vietnamese title (add: title vi \"…\")\n"
+                             "t.proc:14:8: warning[missing-title]: event 'refuse' has no "
+                             "Vietnamese title (declare: event refuse { "
+                             "title vi \"…\" })\n"
+                             "t.proc:15:9: warning[missing-title]: state 'done' has no Vietnamese "
+                             "title (add: title vi \"…\")\n"
+                             "t.proc:16:11: warning[missing-title]: procedure 'birth' has no "
+                             "Vietnamese title (add: title vi \"…\")\n"
+                             "t.proc:22:8: warning[missing-title]: event 'verify' has no "
+                             "Vietnamese title (declare: event verify { "
+                             "title vi \"…\" })\n"
+                             "t.proc:23:9: warning[missing-title]: state 'checking' has no "
+                             "Vietnamese title (add: title vi \"…\")\n"
+                             "t.proc:24:11: warning[missing-title]: procedure 'land' has no "
+                             "Vietnamese title (add: title vi \"…\")\n"
+                             "t.proc:25:9: warning[missing-title]: field 'id' has no Vietnamese "
+                             "title (add: title vi \"…\")\n"
+                             "t.proc:27:28: warning[missing-title]: agency 'nowhere' has no "
+                             "Vietnamese title (declare: agency nowhere "
+                             "{ title vi \"…\" })\n");
     free(got);
     /* Another language is named by its tag; a catalogue titled in it is quiet. */
     got = check_titles("role clerk { title vi \"Cán bộ\" }\n", "en");
-    assert_string_equal(got, "t.proc:1:6: warning: role 'clerk' has no 'en' title (add: title en "
-                             "\"…\")\n");
+    assert_string_equal(
+        got, "t.proc:1:6: warning[missing-title]: role 'clerk' has no 'en' title (add: title en "
+             "\"…\")\n");
     free(got);
     got = check_titles("role clerk { title vi \"Cán bộ\" }\n", "vi");
     assert_string_equal(got, "");
@@ -1569,8 +1597,9 @@ static void test_catalogue__lint_warns_of_what_lacks_a_vietnamese_title(void **s
                        "  state b { final; outcome granted; title vi \"Xong\" }\n"
                        "  event go { title vi \"Đi\" } }\n",
                        "vi");
-    assert_string_equal(got, "t.proc:6:9: warning: party 'spouse' has no Vietnamese title (add: "
-                             "title vi \"…\")\n");
+    assert_string_equal(
+        got, "t.proc:6:9: warning[missing-title]: party 'spouse' has no Vietnamese title (add: "
+             "title vi \"…\")\n");
     free(got);
 }
 
@@ -1609,12 +1638,15 @@ static void test_catalogue__event_and_agency_errors(void **state)
     snprintf(text, sizeof text, "%s%s", head,
              "lifecycle l { event og { title \"Go\" }\n"
              "  state a { initial; on go -> b by clerk }\n  state b { final; outcome granted } }\n");
-    tu_expect(text, "t.proc:2:21: warning: event 'og' is declared but no transition of lifecycle "
-                    "'l' fires it (did you mean 'go'?)\n");
+    tu_expect(
+        text,
+        "t.proc:2:21: warning[unused-event]: event 'og' is declared but no transition of lifecycle "
+        "'l' fires it (did you mean 'go'?)\n");
     snprintf(text, sizeof text, "%s%s", head,
              "procedure p { event stop { title \"Stop\" }\n"
              "  state a { initial; on go -> b by clerk }\n  state b { final; outcome granted } }\n");
-    tu_expect(text, "t.proc:2:21: warning: event 'stop' is declared but no transition of procedure "
+    tu_expect(text, "t.proc:2:21: warning[unused-event]: event 'stop' is declared but no "
+                    "transition of procedure "
                     "'p' fires it\n");
     snprintf(text, sizeof text, "%s%s", head,
              "procedure p { state a { initial; on go -> b by clerk }\n"
@@ -1807,7 +1839,8 @@ static void test_catalogue__same_code_warning(void **state)
     tu_expect(SUPERSEDES_HEAD "procedure nat-1-001193 { code \"1.001193\"; lifecycle l }\n"
                               "procedure birth-registration {\n"
                               "  code \"1.001193\"; lifecycle l }\n",
-              "t.proc:6:8: warning: procedures 'birth-registration' and 'nat-1-001193' have the "
+              "t.proc:6:8: warning[same-code]: procedures 'birth-registration' and 'nat-1-001193' "
+              "have the "
               "same code \"1.001193\" (the other at line 4), so cost studies count it twice: "
               "write 'supersedes nat-1-001193' in 'birth-registration', or 'supersedes "
               "birth-registration' in 'nat-1-001193'\n");
@@ -1816,7 +1849,8 @@ static void test_catalogue__same_code_warning(void **state)
                               "procedure a { effective 2026-01-01; code \"1.1\"; lifecycle l }\n"
                               "procedure b { effective 2025-01-01; code \"1.1\"; lifecycle l }\n"
                               "procedure b { effective 2026-01-01; code \"1.1\"; lifecycle l }\n",
-              "t.proc:6:42: warning: procedures 'b' and 'a' have the same code \"1.1\" (the other "
+              "t.proc:6:42: warning[same-code]: procedures 'b' and 'a' have the same code \"1.1\" "
+              "(the other "
               "at line 4), so cost studies count it twice: write 'supersedes a' in 'b', or "
               "'supersedes b' in 'a'\n");
     /* silenced by supersedes, either way, and in any version */
@@ -1840,10 +1874,12 @@ static void test_catalogue__same_code_warning(void **state)
                             "procedure b { code \"1.1\"; supersedes a; lifecycle l }\n"
                             "procedure c { code \"1.1\"; lifecycle l }\n",
             &cat, &diags);
-    assert_non_null(strstr(diags, "t.proc:6:20: warning: procedures 'c' and 'a' have the same "
-                                  "code"));
-    assert_non_null(strstr(diags, "t.proc:6:20: warning: procedures 'c' and 'b' have the same "
-                                  "code"));
+    assert_non_null(strstr(diags,
+                           "t.proc:6:20: warning[same-code]: procedures 'c' and 'a' have the same "
+                           "code"));
+    assert_non_null(strstr(diags,
+                           "t.proc:6:20: warning[same-code]: procedures 'c' and 'b' have the same "
+                           "code"));
     free(diags);
     mc_catalogue_free(cat);
 }

@@ -825,14 +825,22 @@ static void test_cost__fee_rule_weighed_over_what_it_reads(void **state)
                         "fee rule t.fails weighed over bad; fee rule t.fails fails where bad=true "
                         "(20.00% of dossiers): fee counted "
                         "as 0 there (rule t.fails: rules/t.lua:18: boom)");
-    /* a rule that reads nothing: its fee, nothing said */
+    /* …and the failure, said apart, for a front end to refuse the study (issue 24) */
+    assert_string_equal(line(l, n, "fails")->fee_failed,
+                        "fee rule t.fails fails where bad=true (20.00% of dossiers): rule t.fails: "
+                        "rules/t.lua:18: boom");
+    /* a rule that reads nothing: its fee, nothing said, nothing failed */
     assert_int_equal(line(l, n, "silent")->fee, 123);
     assert_string_equal(line(l, n, "silent")->notes, "");
+    assert_string_equal(line(l, n, "silent")->fee_failed, "");
+    assert_string_equal(line(l, n, "nested")->fee_failed, "");
     /* past its limits on a combination: 0, said, and not run again */
     assert_int_equal(line(l, n, "spins")->fee, 0);
     assert_non_null(strstr(line(l, n, "spins")->notes,
                            "fee rule t.spin ran past its limits where "
                            "bad=true: fee counted as 0 (rule t.spin: "));
+    assert_non_null(strstr(line(l, n, "spins")->fee_failed,
+                           "fee rule t.spin ran past its limits where bad=true (rule t.spin: "));
     /* the subject's identifier in every dossier, a party's in the 90% that name it: 500 +
      * 900, and 1 for d.subject and d.version as the engine gives them */
     assert_int_equal(line(l, n, "people")->fee, 1401);
@@ -843,12 +851,14 @@ static void test_cost__fee_rule_weighed_over_what_it_reads(void **state)
     assert_int_equal(line(l, n, "missing")->fee, 0);
     assert_string_equal(line(l, n, "missing")->notes, "fee rule t.absent is not loaded: fee "
                                                       "counted as 0");
+    assert_string_equal(line(l, n, "missing")->fee_failed, "fee rule t.absent is not loaded");
     mc_free(l);
     /* without rules: 0, said */
     assert_int_equal(mc_cost_compute(cat, NULL, m, day, &l, &n, NULL), 0);
     assert_int_equal(line(l, n, "bool")->fee, 0);
     assert_string_equal(line(l, n, "bool")->notes,
                         "fee rule t.by_bool not run (no rules loaded): fee counted as 0");
+    assert_string_equal(line(l, n, "bool")->fee_failed, ""); /* the caller's choice, not a fault */
     mc_free(l);
     mc_rules_free(r);
     mc_catalogue_free(cat);

@@ -2161,7 +2161,9 @@ static void test_engine__fee_schedule_charges_the_amount_in_force(void **state)
     assert_int_equal(fee_of_dossier(&f, res.dossier), 30000);
     /* an unknown schedule, or none in force, raises: the submission is refused */
     assert_int_equal(submit_fee(&f, "by-bad-rule", NULL, 0, "2026-06-01T08:00", &res), MC_EREFUSED);
-    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_int_equal(res.refusal, MC_REFUSED_RULE); /* the rule raised: not a guard's "no" */
+    assert_string_equal(mc_refusal_name(res.refusal), "rule");
+    assert_string_equal(res.code, "rule.failed");
     assert_non_null(strstr(res.message, "fees.amount: unknown fee schedule 'no-such-fee'"));
     assert_int_equal(submit_fee(&f, "by-rule", three, 1, "2024-06-01T08:00", &res), MC_EREFUSED);
     assert_non_null(strstr(res.message,
@@ -4440,7 +4442,7 @@ static void test_engine__an_event_takes_its_roles_first_transition_whose_guard_h
     mc_engine_set_catalogue(e, cat, none);
     for (int i = 0; i < 2; i++) {
         assert_null(go(e, lv, "go", "clerk", &res));
-        assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+        assert_int_equal(res.refusal, MC_REFUSED_RULE); /* the catalogue's fault, not a no */
         assert_string_equal(res.code, "rule.not-loaded");
         assert_string_equal(res.message, "rule g.no is not loaded");
     }

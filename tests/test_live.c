@@ -23,7 +23,9 @@ static const char catalogue_text[] =
     "    after 30d -> withdrawn }\n"
     "  state processing {\n"
     "    on approve -> approved by head when rule guards.complete\n"
-    "    on spin -> processing by head when rule guards.spin }\n"
+    "    on spin -> processing by head when rule guards.spin\n"
+    "    on toggle -> approved by head when rule guards.flip\n"
+    "    on decide -> approved by head when rule guards.broken }\n"
     "  state approved { issues birth-certificate to civil-status\n"
     "    on return-result -> returned by clerk }\n"
     "  state returned { final; outcome granted }\n"
@@ -42,7 +44,10 @@ static const char guards_lua[] =
     "  end\n"
     "  return true\n"
     "end\n"
-    "function spin(d) while true do end end\n";
+    "function spin(d) while true do end end\n"
+    "local calls = 0\n"
+    "function flip(d) calls = calls + 1; return calls % 2 == 1 end\n"
+    "function broken(d) return d.fields.exempt - category > 0 end\n";
 
 typedef struct fx {
     mc_catalogue *cat;
@@ -366,6 +371,107 @@ static void test_live__apology(void **state)
     assert_string_equal(res.code, "apology.no-clock");
 }
 
+/* The transition with its event and the role named, from the dossier's current state. */
+static const mc_transition *transition_of(fx *f, const char *event)
+{
+    bool final;
+    const mc_state *st = mc_live_state(f->d, &final);
+    for (size_t i = 0; i < st->non; i++) {
+        if (strcmp(st->on[i].event, event) == 0) {
+            return &st->on[i];
+        }
+    }
+    fail_msg("no transition '%s'", event);
+    return NULL;
+}
+
+/* mc_fire.when_held (issue 23): a guard the caller found to hold is not run again at the fire
+ * (guards.flip answers true, then false, then true…), unless the payload changes the dossier;
+ * without it the engine decides again. */
+static void test_live__when_held_spares_the_guard(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    mc_error err;
+    assert_int_equal(submit(f, "001234567891", "true", &res), 0);
+    assert_int_equal(fire(f, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    const mc_transition *t = transition_of(f, "toggle");
+    bool allowed = false;
+    /* held: the allow's true stands (the guard would say false now) */
+    assert_int_equal(mc_live_allows(f->e, f->d, t, at(f, "2025-07-03T11:00"), &allowed, &res, &err),
+                     0);
+    assert_true(allowed);
+    mc_fire x = MC_FIRE_INIT;
+    x.event = "toggle";
+    x.role = "head";
+    x.now = at(f, "2025-07-03T11:00");
+    x.transition = t;
+    x.when_held = true;
+    assert_int_equal(mc_live_fire(f->e, f->d, &x, &res, &err), 0);
+    assert_string_equal(state_name(f), "approved");
+    /* not held: the engine runs the guard again, which now says false */
+    assert_int_equal(submit(f, "001234567891", "true", &res), 0);
+    assert_int_equal(fire(f, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    t = transition_of(f, "toggle");
+    assert_int_equal(mc_live_allows(f->e, f->d, t, at(f, "2025-07-03T11:00"), &allowed, &res, &err),
+                     0);
+    assert_false(allowed); /* the second call */
+    assert_int_equal(mc_live_allows(f->e, f->d, t, at(f, "2025-07-03T11:00"), &allowed, &res, &err),
+                     0);
+    assert_true(allowed); /* the third */
+    x.transition = t;
+    x.when_held = false; /* the fourth call says false */
+    assert_int_equal(mc_live_fire(f->e, f->d, &x, &res, &err), MC_EREFUSED);
+    assert_string_equal(res.code, "guard.false");
+    assert_string_equal(state_name(f), "processing");
+    /* held, but the payload sets a field: decided again (false: the sixth call) */
+    assert_int_equal(mc_live_allows(f->e, f->d, t, at(f, "2025-07-03T11:00"), &allowed, &res, &err),
+                     0);
+    assert_true(allowed); /* the fifth call */
+    mc_kv set[] = {{"married", "false"}};
+    x.when_held = true;
+    x.payload.set = set;
+    x.payload.nset = 1;
+    assert_int_equal(mc_live_fire(f->e, f->d, &x, &res, &err), MC_EREFUSED);
+    assert_string_equal(res.code, "guard.false");
+    assert_string_equal(state_name(f), "processing");
+    /* held and nothing changed: taken (the seventh call would have said true anyway, the
+     * eighth false: held, the guard is not run) */
+    assert_int_equal(mc_live_allows(f->e, f->d, t, at(f, "2025-07-03T11:00"), &allowed, &res, &err),
+                     0);
+    assert_true(allowed);
+    x.payload.set = NULL;
+    x.payload.nset = 0;
+    assert_int_equal(mc_live_fire(f->e, f->d, &x, &res, &err), 0);
+    assert_string_equal(state_name(f), "approved");
+}
+
+/* A rule that raises is its own refusal, `rule`, with its file and line (issue 24): not a
+ * guard's false, which stays `guard`. */
+static void test_live__a_rule_error_is_not_a_guard(void **state)
+{
+    fx *f = *state;
+    mc_result res;
+    assert_int_equal(submit(f, "001234567891", "true", &res), 0);
+    assert_int_equal(fire(f, "receive", "clerk", "2025-07-03T10:00", &res), 0);
+    assert_int_equal(fire(f, "decide", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_RULE);
+    assert_string_equal(mc_refusal_name(res.refusal), "rule");
+    assert_string_equal(res.code, "rule.failed");
+    assert_non_null(strstr(res.message, "rule guards.broken: rules/guards.lua:10: "));
+    assert_non_null(strstr(res.message, "attempt to perform arithmetic on a nil value"));
+    bool allowed = true;
+    mc_error err;
+    assert_int_equal(mc_live_allows(f->e, f->d, transition_of(f, "decide"),
+                                    at(f, "2025-07-03T11:00"), &allowed, &res, &err),
+                     MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_RULE);
+    /* a guard that answers no is a guard */
+    assert_int_equal(fire(f, "approve", "head", "2025-07-03T11:00", &res), MC_EREFUSED);
+    assert_int_equal(res.refusal, MC_REFUSED_GUARD);
+    assert_string_equal(mc_refusal_name(res.refusal), "guard");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -378,6 +484,8 @@ int main(void)
         T(test_live__refused_submit_leaves_no_dossier),
         T(test_live__engines_do_not_mix),
         T(test_live__apology),
+        T(test_live__when_held_spares_the_guard),
+        T(test_live__a_rule_error_is_not_a_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

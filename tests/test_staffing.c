@@ -287,17 +287,20 @@ static void test_staffing__lint_idle(void **state)
 {
     (void)state;
     char *got = check_staffing(idle_text);
-    assert_string_equal(
-        got,
-        "t.proc:5:53: warning: no procedure of agency 'commune' has a transition by role "
-        "'archivist': its 3 officers would sit idle\n"
-        "t.proc:6:22: warning: agency 'empty' handles no procedure: its 1 officer would sit idle\n"
-        "t.proc:6:35: warning: agency 'empty' handles no procedure: its arrivals pattern shapes no "
-        "dossier\n"
-        "t.proc:13:24: warning: agency 'empty' handles no procedure: its 2 officers would sit "
-        "idle\n"
-        "t.proc:15:59: warning: agency 'commune' handles no procedure: its 2 officers would sit "
-        "idle\n");
+    assert_string_equal(got, "t.proc:5:53: warning[idle-staff]: no procedure of agency 'commune' "
+                             "has a transition by role "
+                             "'archivist': its 3 officers would sit idle\n"
+                             "t.proc:6:22: warning[idle-staff]: agency 'empty' handles no "
+                             "procedure: its 1 officer would sit idle\n"
+                             "t.proc:6:35: warning[idle-arrivals]: agency 'empty' handles no "
+                             "procedure: its arrivals pattern shapes no "
+                             "dossier\n"
+                             "t.proc:13:24: warning[idle-staff]: agency 'empty' handles no "
+                             "procedure: its 2 officers would sit "
+                             "idle\n"
+                             "t.proc:15:59: warning[idle-staff]: agency 'commune' handles no "
+                             "procedure: its 2 officers would sit "
+                             "idle\n");
     free(got);
     /* every role at work, no pattern astray, no staffing at all: nothing to say */
     got =

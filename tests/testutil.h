@@ -21,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Renders every diagnostic's first line, one per line; the caller frees. With strip set, the
+/* Renders every diagnostic's first line, one per line ("FILE:LINE:COL: warning[NAME]: MESSAGE"
+ * for a named warning); the caller frees. With strip set, the
  * directory part of file names is dropped. */
 static inline char *tu_render(const mc_diags *d, bool strip)
 {
@@ -36,9 +37,9 @@ static inline char *tu_render(const mc_diags *d, bool strip)
             file = strrchr(file, '/') + 1;
         }
         char line[1200];
-        int n =
-            snprintf(line, sizeof line, "%s:%u:%u: %s: %s\n", file, (unsigned)x->line,
-                     (unsigned)x->col, x->severity == MC_DIAG_ERROR ? "error" : "warning", x->msg);
+        int n = snprintf(line, sizeof line, "%s:%u:%u: %s%s%s%s: %s\n", file, (unsigned)x->line,
+                         (unsigned)x->col, x->severity == MC_DIAG_ERROR ? "error" : "warning",
+                         x->name ? "[" : "", x->name ? x->name : "", x->name ? "]" : "", x->msg);
         if (n < 0) {
             n = 0;
         }

@@ -15,10 +15,10 @@ declare -A public=(
     [alloc]=base [error]=base [value]=base [msg]=base [lunar]=base
     [diag]=lang
     [catalogue]=catalogue [calendar]=catalogue [reform]=catalogue
-    [rules]=rules
+    [rules]=rules [rulecheck]=rules
     [store]=store [checkpoint]=store
     [engine]=engine [access]=engine
-    [cost]=analysis [study]=analysis [coverage]=analysis [calibrate]=analysis [sim]=analysis [report]=analysis [graph]=analysis [scenario]=analysis
+    [cost]=analysis [study]=analysis [coverage]=analysis [calibrate]=analysis [sim]=analysis [report]=analysis [graph]=analysis [scenario]=analysis [prove]=analysis
     [registry]=import [annex]=import
     [connect]=connect
 )

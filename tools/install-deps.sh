@@ -24,6 +24,8 @@ pkgs+=(poppler-utils)
 # `cost --xlsx` writes its workbook with libxlsxwriter; tests/briefing.sh recalculates it headless
 # with LibreOffice Calc (no GUI) and compares its figures with the CSV.
 pkgs+=(libxlsxwriter-dev libreoffice-calc-nogui)
+# lint proves that the guards of one event never hold together with Z3 (src/analysis/prove.c).
+pkgs+=(libz3-dev)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do

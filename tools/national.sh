@@ -14,7 +14,7 @@ new="$(dirname "$dir")/.$(basename "$dir").new"
 old="$(dirname "$dir")/.$(basename "$dir").old"
 rm -rf "$new" "$old"
 if ! "$bin" import annex "$csv" --out "$new" 2>"$log"; then
-    grep -v ': warning: ' "$log" >&2
+    grep -vE ': warning(\[[a-z0-9-]+\])?: ' "$log" >&2
     rm -rf "$new"
     echo "national: the import failed; $dir is left as it was (see $log)" >&2
     exit 1
@@ -31,4 +31,4 @@ if ! mv "$new" "$dir"; then
 fi
 rm -rf "$old"
 echo "national: $dir replaced by the import"
-echo "$(grep -c ': warning: ' "$log") warnings: see $log"
+echo "$(grep -cE ': warning(\[[a-z0-9-]+\])?: ' "$log") warnings: see $log"

@@ -45,6 +45,11 @@ typedef struct mc_cost_line {
     unsigned assumed; /* the version's MC_ASSUMED_* bits: which of its figures are assumptions */
     char notes[512];  /* what was assumed: rules counted as always true, what a fee was weighed
                          over, … */
+    /* The fee rule failed (raised, is not loaded, or ran past its limits) on some or all of the
+     * dossiers weighed, whose fee was then counted as 0: one line saying which and why; "" when
+     * it ran on all of them (or there is none). A front end refuses such a study unless asked
+     * to go on (`cost --keep-going`). */
+    char fee_failed[300];
 } mc_cost_line;
 
 /* An exact part of a dossier's cost (v over MC_COST_EXACT) as a decimal number into out: every

@@ -131,9 +131,11 @@ typedef enum {
     MC_REFUSED_NONE,
     MC_REFUSED_STATE,     /* the event does not leave the state, or the dossier is final */
     MC_REFUSED_ROLE,      /* the actor's role may not fire it */
-    MC_REFUSED_GUARD,     /* a condition is false, or its rule failed */
+    MC_REFUSED_GUARD,     /* a condition is false */
     MC_REFUSED_LIMIT,     /* a rule ran out of budget or memory */
     MC_REFUSED_ONCE_ONLY, /* it would ask for a fetched document */
+    MC_REFUSED_RULE,      /* a rule it calls raised an error (the catalogue's fault: its message
+                             names the rule's file and line) */
     MC_REFUSED_OTHER,     /* an invalid field, a second apology, … (no reason word) */
 } mc_refusal;
 
@@ -232,12 +234,18 @@ typedef struct mc_fire {
      * timer moved the dossier) or of another event is ignored. Not part of a request's
      * fingerprint. */
     const mc_transition *transition;
+    /* With transition, on a volatile engine (mc_live_fire) only: the caller has just found
+     * that transition's `when` to hold with mc_live_allows on the dossier as it stands, so the
+     * engine does not run its condition again for it (a rule call spared) — unless a timer
+     * moves the dossier first. The transitions before it of the same event are still decided
+     * as always. Stored operations ignore it: they always decide. */
+    bool when_held;
 } mc_fire;
 
 #define MC_FIRE_INIT                                                                               \
     {                                                                                              \
         .dossier = 0, .event = NULL, .role = NULL, .payload = MC_PAYLOAD_INIT, .now = 0,           \
-        .request_id = NULL, .user = NULL, .transition = NULL                                       \
+        .request_id = NULL, .user = NULL, .transition = NULL, .when_held = false                   \
     }
 
 typedef struct mc_apology {

@@ -128,8 +128,8 @@ typedef struct mc_sim_opts {
     int jobs;
     /* Rules of its own for each thread but the caller's (a Lua state serves one thread): a copy
      * of the rules passed to the run, loaded anew, into *out (the run frees it with
-     * mc_rules_free); 0, or an error code with err set, which the run then returns. May be
-     * called from another thread, one call at a time. NULL with rules passed: one thread. */
+     * mc_rules_free); 0, or an error code with err set, which the run then returns. Called from
+     * those threads, several at once. NULL with rules passed: one thread. */
     int (*open_rules)(void *ud, mc_rules **out, mc_error *err);
     void *rules_ud;
 } mc_sim_opts;

@@ -110,6 +110,8 @@ typedef struct mc_study_row {
     int64_t saving_bp;       /* in hundredths of a percent of base.annual */
     const char *notes;       /* what cost assumed today: "" when nothing */
     const char *reform_notes; /* under the reforms, when it differs from notes; else "" */
+    /* mc_cost_line.fee_failed today and under the reforms ("" when the fee rule ran) */
+    const char *fee_failed, *reform_fee_failed;
 } mc_study_row;
 
 typedef struct mc_study_total {

@@ -40,6 +40,21 @@ static void note(mc_cost_line *l, const char *fmt, ...)
     va_end(ap);
 }
 
+static void fee_failed(mc_cost_line *l, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Says why the fee rule failed (mc_cost_line.fee_failed), cut to the room there is. */
+static void fee_failed(mc_cost_line *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->fee_failed, sizeof l->fee_failed, fmt, ap);
+    va_end(ap);
+}
+
 mc_fixed mc_cost_minutes(const mc_duration *d, const mc_cost_model *m)
 {
     switch (d->unit) {
@@ -645,6 +660,7 @@ static int rule_fee(const mc_catalogue *cat, const mc_procedure *p, mc_rules *ru
     }
     if (mc_rules_resolve(rules, p->fee_rule.module, p->fee_rule.function, &rule, NULL) != 0) {
         note(l, "%s is not loaded: fee counted as 0", who);
+        fee_failed(l, "%s is not loaded", who);
         return 0;
     }
     size_t nf = p->nfields ? p->nfields : 1;
@@ -724,12 +740,18 @@ static int rule_fee(const mc_catalogue *cat, const mc_procedure *p, mc_rules *ru
              rc == 0 ? "evaluated once on a dossier with no fields"
                      : "it fails on a dossier with no fields, fee counted as 0");
         *fee = rc == 0 ? once : 0;
+        if (rc != 0) {
+            fee_failed(l, "%s fails on a dossier with no fields",
+                     who);
+        }
         rc = 0;
         goto done;
     }
     if (rc == MC_ELIMIT) {
         note(l, "%s ran past its limits%s%s: fee counted as 0 (%s)", who,
              w.where[0] ? " where " : "", w.where, c.first_error);
+        fee_failed(l, "%s ran past its limits%s%s (%s)", who,
+                 w.where[0] ? " where " : "", w.where, c.first_error);
         rc = 0;
         goto done;
     }
@@ -750,6 +772,8 @@ static int rule_fee(const mc_catalogue *cat, const mc_procedure *p, mc_rules *ru
         }
         note(l, "%s fails%s%s%s (%s%% of dossiers): fee counted as 0 there (%s)", who,
              w.where[0] ? " where " : "", w.where, more, pct, c.first_error);
+        fee_failed(l, "%s fails%s%s%s (%s%% of dossiers): %s",
+                 who, w.where[0] ? " where " : "", w.where, more, pct, c.first_error);
     }
 done:
     axes_free(axes, naxes);

@@ -44,6 +44,7 @@ typedef struct plan {
     /* its versions in the simulated catalogue (mc_catalogue_versions), found once */
     const mc_procedure *const *versions;
     size_t nversions;
+    uint64_t seed; /* of its dossiers' draws: mc_synth_hash(name, the run's seed) */
 } plan;
 
 /* What the pairing needs of one dossier (mc_sim_pair). */
@@ -131,6 +132,7 @@ typedef struct sim {
     size_t np;
     int subject;  /* index in field_text of the subject's value, or -1 */
     mc_fixed lead; /* the lead time of the dossier at hand (count_ending) */
+    const mc_calendar *lead_cal; /* the calendar it was counted on */
     bool missed; /* a registry's coverage missed the applicant of the dossier at hand */
     shard_sums *sink; /* the sums of the shard at hand; NULL: notes go to the result */
     /* the registries looked up so far (lookup), each with its coverage and the seed of its
@@ -318,7 +320,7 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         }
         const mc_procedure *here = split == s->cat ? p : version_on(s->cat, p->name, s->o->from);
         int64_t vol = here != NULL && here->has_volume ? here->volume : 0;
-        pl[np] = (plan){p->name, here, p->volume, vol, NULL, 0};
+        pl[np] = (plan){p->name, here, p->volume, vol, NULL, 0, mc_synth_hash(p->name, s->seed)};
         pl[np].versions = mc_catalogue_versions(s->cat, p->name, &pl[np].nversions);
         np++;
         volume += p->volume;
@@ -457,8 +459,8 @@ static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, i
 
 /* Draws the next transition of the current state among those allowed now and fired at
  * fire_at, by chance; NULL when none is. */
-static const mc_transition *draw(sim *s, const mc_state *st, int64_t fire_at, double u, int *rc,
-                                 mc_error *err)
+static const mc_transition *draw(sim *s, const mc_procedure *p, const mc_state *st, int64_t fire_at,
+                                 double u, int *rc, mc_error *err)
 {
     if (mc_grow(&s->ok, &s->ok_cap, st->non, sizeof *s->ok) != 0) {
         *rc = mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -468,9 +470,12 @@ static const mc_transition *draw(sim *s, const mc_state *st, int64_t fire_at, do
     size_t n = 0, without = 0;
     double with = 0;
     for (size_t i = 0; i < st->non; i++) {
-        bool allowed;
+        bool allowed = true;
         mc_result res;
-        int r = mc_live_allows(s->e, s->d, &st->on[i], fire_at, &allowed, &res, err);
+        /* without `when` and without an extension of the time limit there is nothing to ask */
+        int r = st->on[i].when.kind == MC_COND_ALWAYS && p->nextensions == 0
+                    ? 0
+                    : mc_live_allows(s->e, s->d, &st->on[i], fire_at, &allowed, &res, err);
         if (r == MC_EREFUSED) {
             note(s, "a rule failed in state '%s': %s", st->name, res.message);
             continue;
@@ -833,7 +838,7 @@ static int flight_start(sim *s, flight *x, size_t k, const plan *pl, int64_t j, 
     x->j = j;
     x->apology_at = MC_NONE;
     const mc_procedure *p0 = pl->p;
-    x->key = mc_synth_mix(mc_synth_hash(p0->name, s->seed) ^ (uint64_t)j);
+    x->key = mc_synth_mix(pl->seed ^ (uint64_t)j);
     x->rng = x->key;
     x->t = t;
     mc_date day = mc_calendar_today(s->cal0, t);
@@ -903,7 +908,7 @@ static int flight_advance(sim *s, flight *x, mc_error *err)
         int64_t office;
         s->d = x->d; /* the dossier draw asks about */
         int64_t at = after_takes(s, x->cal, st, x->t, w, &office); /* when one drawn now fires */
-        const mc_transition *tr = forced ? NULL : draw(s, st, at, u, &rc, err);
+        const mc_transition *tr = forced ? NULL : draw(s, x->p, st, at, u, &rc, err);
         if (rc != 0) {
             return rc;
         }
@@ -987,6 +992,8 @@ static int flight_fire(sim *s, flight *x, int64_t when, mc_error *err)
     memset(&f, 0, sizeof f);
     f.event = tr->event;
     f.role = tr->roles[0]->name;
+    f.transition = tr;
+    f.when_held = true; /* draw found its `when` to hold on the dossier as it stands */
     f.now = when;
     mc_result res;
     rc = mc_live_fire(s->e, x->d, &f, &res, err);
@@ -1026,6 +1033,7 @@ static office_time count_ending(sim *s, const mc_procedure *p, const mc_dossier 
     /* the one definition of a working-day lead time (report.h), as the indicators count it:
      * mc_report_lead_wd, from the office seconds just counted */
     s->lead = mc_report_lead_of(v->finished > v->submitted ? t.office : 0, s->day_seconds);
+    s->lead_cal = cal;
     double lead = (double)s->lead / MC_FIXED_ONE;
     mc_outcome oc = v->state->outcome;
     one->granted += oc == MC_OUTCOME_GRANTED;
@@ -1078,7 +1086,7 @@ static int report_dossier(sim *s, const flight *x, const mc_dossier *v, mc_error
         .blocked = one->held_asks,
         .extended = extended(v),
         /* the lead time count_ending counted, on the calendar the report counts it on */
-        .has_lead = v->final && v->procedure->calendar != NULL,
+        .has_lead = v->final && v->procedure->calendar == s->lead_cal,
         .lead = s->lead,
     };
     int rc = mc_report_add(s->rb, &facts);

@@ -410,6 +410,8 @@ static int make_rows(mc_study *s, const mc_catalogue *cat, const mc_study_opts *
         side_of(&r->base, b);
         r->notes = b->notes;
         r->reform_notes = "";
+        r->fee_failed = b->fee_failed;
+        r->reform_fee_failed = "";
         r->assumed_bits = b->assumed;
         if (o->nreforms == 0) {
             r->reform = r->base;
@@ -418,6 +420,7 @@ static int make_rows(mc_study *s, const mc_catalogue *cat, const mc_study_opts *
             r->abolished = l == NULL || !l->in_force;
             if (!r->abolished) {
                 side_of(&r->reform, l);
+                r->reform_fee_failed = l->fee_failed;
                 r->assumed_bits |= l->assumed;
                 if (strcmp(l->notes, b->notes) != 0) {
                     r->reform_notes = l->notes;

@@ -248,9 +248,9 @@ void mcb_check_machine(mcb_builder *b, mc_machine *m, const mc_machine *base, co
     for (size_t i = 0; i < m->nstates; i++) {
         const mc_state *s = m->states[i];
         if (!seen[i] && !unreachable_in_base(base, s, base_seen)) {
-            mcb_report_at(b, MC_DIAG_WARNING, s->pos, strlen(s->name),
-                          "state '%s' is unreachable from the initial state '%s' in %s", s->name,
-                          first_initial, what);
+            mcb_warn_at(b, "unreachable-state", s->pos, strlen(s->name),
+                        "state '%s' is unreachable from the initial state '%s' in %s", s->name,
+                        first_initial, what);
         }
     }
 done:
@@ -423,11 +423,11 @@ void mcb_check_codes(mcb_builder *b)
             char where[300];
             b->file = dq->file;
             mcb_where(b, other, where, sizeof where);
-            mcb_report_at(b, MC_DIAG_WARNING, at, tq != NULL ? tq->len : strlen(q->name),
-                          "procedures '%s' and '%s' have the same code \"%s\" (the other at %s), "
-                          "so cost studies count it twice: write 'supersedes %s' in '%s', or "
-                          "'supersedes %s' in '%s'",
-                          q->name, p->name, q->code, where, p->name, q->name, q->name, p->name);
+            mcb_warn_at(b, "same-code", at, tq != NULL ? tq->len : strlen(q->name),
+                        "procedures '%s' and '%s' have the same code \"%s\" (the other at %s), "
+                        "so cost studies count it twice: write 'supersedes %s' in '%s', or "
+                        "'supersedes %s' in '%s'",
+                        q->name, p->name, q->code, where, p->name, q->name, q->name, p->name);
         }
     }
     mc_ptrvec_free(&warned);
@@ -544,7 +544,7 @@ void mcb_check_match_probe(mcb_builder *b, const mc_token *t, const mc_regex *re
                 if (m < 0) {
                     const char *reason =
                         strncmp(why, "pattern gave up: ", 17) == 0 ? why + 17 : why;
-                    mcb_warn(b, t,
+                    mcb_warn(b, "match-may-give-up", t,
                              "match pattern may give up on long notes (it exhausted the match "
                              "limit on a probe of %zu characters: %s)",
                              mc_utf8_count(buf.data, buf.len), reason);
@@ -584,6 +584,83 @@ static bool held_together(const mc_catalogue *cat, const mc_document *x, const m
     return false;
 }
 
+/* Whether a state of some procedure (its lifecycle's included) or of a reform's procedure
+ * issues d into r: a registry holds the results that feed it though no procedure requires them
+ * (docs/language.md §15.4). */
+static bool issued_into(const mc_catalogue *cat, const mc_registry *r, const mc_document *d)
+{
+    mc_procedure **procs = (mc_procedure **)cat->procedures.items;
+    for (size_t i = 0; i < cat->procedures.n; i++) {
+        const mc_machine *m = &procs[i]->machine;
+        for (size_t k = 0; k < m->nstates; k++) {
+            for (size_t j = 0; j < m->states[k]->nissues; j++) {
+                const mc_issue *is = &m->states[k]->issues[j];
+                if (is->registry == r && is->document == d) {
+                    return true;
+                }
+            }
+        }
+    }
+    mc_reform **reforms = (mc_reform **)cat->reforms.items;
+    for (size_t i = 0; i < cat->reforms.n; i++) {
+        for (size_t k = 0; k < reforms[i]->nprocedures; k++) {
+            const mcc_procedure_patch *pp = &reforms[i]->procedures[k];
+            for (size_t s = 0; s < pp->nstates; s++) {
+                for (size_t j = 0; j < pp->states[s]->nissues; j++) {
+                    const mc_issue *is = &pp->states[s]->issues[j];
+                    if (is->registry == r && is->document == d) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    return false;
+}
+
+const mc_token *mcb_decl_arg(const mcb_builder *b, int kind, const void *obj, const char *word,
+                             uint32_t arg, uint32_t *file)
+{
+    for (size_t i = 0; i < b->ndecls; i++) {
+        const mcb_decl *dc = &b->decls[i];
+        if (dc->kind != kind || dc->op == MCB_OP_DROPPED || dc->obj != obj) {
+            continue;
+        }
+        for (const mc_node *c = dc->node->child; c != NULL; c = c->next) {
+            if (!c->broken && c->ntoks > arg && mc_tok_is(&c->toks[0], word)) {
+                *file = dc->file;
+                return &c->toks[arg];
+            }
+        }
+    }
+    return NULL;
+}
+
+/* The token naming d in a `holds` line of r's declaration, replacement or extension (the line to
+ * change), with its file in *file; or NULL. */
+static const mc_token *holds_token(const mcb_builder *b, const mc_registry *r, const mc_document *d,
+                                   uint32_t *file)
+{
+    for (size_t i = 0; i < b->ndecls; i++) {
+        const mcb_decl *dc = &b->decls[i];
+        if (dc->kind != MCB_K_REGISTRY || dc->op == MCB_OP_DROPPED || dc->obj != r) {
+            continue;
+        }
+        for (const mc_node *c = dc->node->child; c != NULL; c = c->next) {
+            if (c->broken || c->ntoks < 2 || !mc_tok_is(&c->toks[0], "holds")) {
+                continue;
+            }
+            for (uint32_t k = 1; k < c->ntoks; k++) {
+                if (mc_tok_is(&c->toks[k], d->name)) {
+                    *file = dc->file;
+                    return &c->toks[k];
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
 void mcb_check_once_only(mcb_builder *b)
 {
     mc_catalogue *cat = b->cat;
@@ -605,10 +682,17 @@ void mcb_check_once_only(mcb_builder *b)
                     return;
                 }
                 if (m == 1 && !held_together(cat, d, o)) {
-                    mcb_report_at(b, MC_DIAG_WARNING, d->pos, strlen(d->name),
-                                  "the match pattern of '%s' also matches the title of '%s' "
-                                  "(\"%s\"): a note naming '%s' would be taken for '%s'",
-                                  d->name, o->name, title, o->name, d->name);
+                    mc_pos at = d->pos; /* at the pattern: the line to change */
+                    size_t len = strlen(d->name);
+                    const mc_token *tm = mcb_decl_arg(b, MCB_K_DOCUMENT, d, "match", 1, &at.file);
+                    if (tm != NULL) {
+                        at.off = tm->off;
+                        len = tm->len;
+                    }
+                    mcb_warn_at(b, "match-overlap", at, len,
+                                "the match pattern of '%s' also matches the title of '%s' "
+                                "(\"%s\"): a note naming '%s' would be taken for '%s'",
+                                d->name, o->name, title, o->name, d->name);
                     t = o->ntitles; /* one warning per pair */
                 }
             }
@@ -640,12 +724,24 @@ void mcb_check_once_only(mcb_builder *b)
     mc_registry **regs = (mc_registry **)cat->registries.items;
     for (size_t i = 0; i < cat->registries.n && !b->fatal; i++) {
         for (size_t k = 0; k < regs[i]->nholds; k++) {
-            const char *name = regs[i]->holds[k]->name;
-            if (mc_map_get(&required, name, strlen(name)) == NULL) {
-                mcb_report_at(b, MC_DIAG_WARNING, regs[i]->pos, strlen(regs[i]->name),
-                              "registry '%s' holds '%s', which no procedure requires",
-                              regs[i]->name, name);
+            const mc_document *d = regs[i]->holds[k];
+            if (mc_map_get(&required, d->name, strlen(d->name)) != NULL ||
+                issued_into(cat, regs[i], d)) {
+                continue;
             }
+            mc_pos at = regs[i]->pos;
+            size_t len = strlen(regs[i]->name);
+            const mc_token *t = holds_token(b, regs[i], d, &at.file);
+            if (t != NULL) {
+                at.off = t->off;
+                len = t->len;
+            }
+            if (cat->source_layers[at.file] + 1 < cat->nlayers) {
+                continue; /* shared by a lower layer: its own lint says it */
+            }
+            mcb_warn_at(b, "held-not-required", at, len,
+                        "registry '%s' holds '%s', which no procedure requires", regs[i]->name,
+                        d->name);
         }
     }
     mc_map_free(&required);

@@ -18,19 +18,21 @@
 
 /* ==== diagnostics ======================================================================== */
 
-static int vreport(mcb_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
-                   const char *fmt, va_list ap)
+static int vreport(mcb_builder *b, mc_severity sev, const char *name, mc_source *src, size_t off,
+                   size_t len, const char *fmt, va_list ap)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 6, 0)))
+    __attribute__((format(printf, 7, 0)))
 #endif
     ;
 
-static int vreport(mcb_builder *b, mc_severity sev, mc_source *src, size_t off, size_t len,
-                   const char *fmt, va_list ap)
+static int vreport(mcb_builder *b, mc_severity sev, const char *name, mc_source *src, size_t off,
+                   size_t len, const char *fmt, va_list ap)
 {
     char msg[600];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    if (mc_diags_add(b->diags, sev, src, off, len, "%s", msg) != 0) {
+    int rc = sev == MC_DIAG_WARNING ? mc_diags_warn(b->diags, name, src, off, len, "%s", msg)
+                                    : mc_diags_add(b->diags, sev, src, off, len, "%s", msg);
+    if (rc != 0) {
         b->fatal = MC_ENOMEM;
     }
     return -1;
@@ -40,16 +42,16 @@ int mcb_error(mcb_builder *b, const mc_token *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(b, MC_DIAG_ERROR, b->src, t->off, t->len, fmt, ap);
+    vreport(b, MC_DIAG_ERROR, NULL, b->src, t->off, t->len, fmt, ap);
     va_end(ap);
     return -1;
 }
 
-int mcb_warn(mcb_builder *b, const mc_token *t, const char *fmt, ...)
+int mcb_warn(mcb_builder *b, const char *name, const mc_token *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(b, MC_DIAG_WARNING, b->src, t->off, t->len, fmt, ap);
+    vreport(b, MC_DIAG_WARNING, name, b->src, t->off, t->len, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -58,7 +60,16 @@ int mcb_report_at(mcb_builder *b, mc_severity sev, mc_pos pos, size_t len, const
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(b, sev, b->cat->sources[pos.file], pos.off, len, fmt, ap);
+    vreport(b, sev, NULL, b->cat->sources[pos.file], pos.off, len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int mcb_warn_at(mcb_builder *b, const char *name, mc_pos pos, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(b, MC_DIAG_WARNING, name, b->cat->sources[pos.file], pos.off, len, fmt, ap);
     va_end(ap);
     return -1;
 }

@@ -441,10 +441,10 @@ static void check_coverage(mcb_builder *b, const mc_calendar *c, const cal_build
 {
     if (c->first_year == 0) {
         if (c->nholidays > 0) {
-            mcb_report_at(b, MC_DIAG_WARNING, cb->holiday_pos[0], 10,
-                          "calendar '%s' lists the holidays of particular years but does not say "
-                          "which years it covers (add `covers FIRST-LAST`)",
-                          c->name);
+            mcb_warn_at(b, "calendar-without-covers", cb->holiday_pos[0], 10,
+                        "calendar '%s' lists the holidays of particular years but does not say "
+                        "which years it covers (add `covers FIRST-LAST`)",
+                        c->name);
         }
         return;
     }
@@ -458,10 +458,11 @@ static void check_coverage(mcb_builder *b, const mc_calendar *c, const cal_build
                 to[0] = ' ';
                 mc_date_format(note->to, to + 1);
             }
-            mcb_report_at(
-                b, MC_DIAG_WARNING, hol ? cb->holiday_pos[i] : cb->workday_pos[i - c->nholidays],
-                10, "%s %s%s is not within the years calendar '%s' covers (%d-%d)",
-                hol ? "holiday" : "workday", from, to, c->name, c->first_year, c->last_year);
+            mcb_warn_at(b, "day-outside-covers",
+                        hol ? cb->holiday_pos[i] : cb->workday_pos[i - c->nholidays], 10,
+                        "%s %s%s is not within the years calendar '%s' covers (%d-%d)",
+                        hol ? "holiday" : "workday", from, to, c->name, c->first_year,
+                        c->last_year);
         }
     }
 }
@@ -500,8 +501,8 @@ void mcb_build_calendar(mcb_builder *b, mc_calendar *c, const mc_node *n)
     }
     if (c->cutoff >= 0 && c->nhours > 0 &&
         (c->cutoff <= c->hours[0].from || c->cutoff > c->hours[c->nhours - 1].to)) {
-        mcb_report_at(b, MC_DIAG_WARNING, cb.cutoff_pos, 5,
-                      "calendar '%s': the cutoff is outside office hours", c->name);
+        mcb_warn_at(b, "cutoff-outside-hours", cb.cutoff_pos, 5,
+                    "calendar '%s': the cutoff is outside office hours", c->name);
     }
     check_coverage(b, c, &cb);
     if (!b->fatal) {

@@ -171,10 +171,17 @@ void mcb_check_fee_schedule(mcb_builder *b, const mc_procedure *p)
         char eff[11], from[11];
         mc_date_format(p->effective, eff);
         mc_date_format(s->amounts[0].from, from);
-        mcb_report_at(b, MC_DIAG_WARNING, p->pos, strlen(p->name),
-                      "procedure '%s' is in force from %s but fee schedule '%s' has no amount "
-                      "before %s: dossiers received earlier pay 0",
-                      p->name, eff, s->name, from);
+        mc_pos at = p->pos; /* at `fee schedule NAME`, where the two dates meet */
+        size_t len = strlen(p->name);
+        const mc_token *t = mcb_decl_arg(b, MCB_K_PROCEDURE, p, "fee", 2, &at.file);
+        if (t != NULL) {
+            at.off = t->off;
+            len = t->len;
+        }
+        mcb_warn_at(b, "fee-before-schedule", at, len,
+                    "procedure '%s' is in force from %s but fee schedule '%s' has no amount "
+                    "before %s: dossiers received earlier pay 0",
+                    p->name, eff, s->name, from);
     }
 }
 

@@ -79,9 +79,16 @@ int mcb_error(mcb_builder *b, const mc_token *t, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-int mcb_warn(mcb_builder *b, const mc_token *t, const char *fmt, ...)
+/* A warning named name (diag.h, mc_diag_warning_names) at token t of the file being built. */
+int mcb_warn(mcb_builder *b, const char *name, const mc_token *t, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* A warning named name at pos, underlining len bytes. */
+int mcb_warn_at(mcb_builder *b, const char *name, mc_pos pos, size_t len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
 #endif
     ;
 int mcb_report_at(mcb_builder *b, mc_severity sev, mc_pos pos, size_t len, const char *fmt, ...)
@@ -224,6 +231,10 @@ void mcb_check_cond(mcb_builder *b, const mc_cond *c, const mc_field *fields, si
 /* Once-only warnings (§5): a document's match pattern that also matches another document's
  * title; a registry that holds a document no procedure requires. */
 void mcb_check_once_only(mcb_builder *b);
+/* Token arg of the first `word …` line in the block of the declaration of kind (MCB_K_*) that
+ * built obj, with its file in *file: where a warning about that line points; or NULL. */
+const mc_token *mcb_decl_arg(const mcb_builder *b, int kind, const void *obj, const char *word,
+                             uint32_t arg, uint32_t *file);
 /* Warns at t (a document's `match` string, compiled as re) when the pattern exhausts PCRE2's
  * limits on one of a few adversarial notes: such a note could not be checked (§5.3). */
 void mcb_check_match_probe(mcb_builder *b, const mc_token *t, const mc_regex *re);

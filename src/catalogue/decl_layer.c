@@ -425,7 +425,8 @@ static void figure_block(mcb_builder *b, mc_machine *m, const mc_node *c, const 
         sum += st->after[i].has_chance ? st->after[i].chance : 0;
     }
     if (sum > 100 * MC_FIXED_ONE) {
-        mcb_warn(b, &c->toks[1], "the chances of state '%s' add up to more than 100%%", st->name);
+        mcb_warn(b, "chances-above-100", &c->toks[1],
+                 "the chances of state '%s' add up to more than 100%%", st->name);
     }
     ((const mc_state **)m->states)[at] = st;
 }

@@ -230,7 +230,7 @@ static int st_issues(mcb_builder *b, const mc_node *n, void *obj)
         return -1;
     }
     if (!mc_registry_holds(is.registry, is.document)) {
-        mcb_warn(b, &t[3],
+        mcb_warn(b, "issue-not-held", &t[3],
                  "registry '%s' does not hold '%s': later dossiers will never fetch this record",
                  is.registry->name, is.document->name);
     }
@@ -328,8 +328,8 @@ static void check_state(mcb_builder *b, state_build *sb)
         s->clock = MC_CLOCK_STOPPED;
     }
     if (!s->final && s->non == 0 && s->nafter == 0 && !sb->broken) {
-        mcb_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
-                      "state '%s' is not final and has no way out (no 'on' or 'after')", s->name);
+        mcb_warn_at(b, "stuck-state", s->pos, nlen,
+                    "state '%s' is not final and has no way out (no 'on' or 'after')", s->name);
     }
     for (size_t j = 1; j < s->non; j++) {
         const mc_transition *tj = &s->on[j];
@@ -357,8 +357,8 @@ static void check_state(mcb_builder *b, state_build *sb)
     if (total > 100 * MC_FIXED_ONE && !sb->broken) {
         char pct[32];
         mc_fixed_format(total, pct);
-        mcb_report_at(b, MC_DIAG_WARNING, s->pos, nlen,
-                      "the chances of state '%s' add up to %s%%, more than 100%%", s->name, pct);
+        mcb_warn_at(b, "chances-above-100", s->pos, nlen,
+                    "the chances of state '%s' add up to %s%%, more than 100%%", s->name, pct);
     }
 }
 
@@ -479,10 +479,10 @@ void mcb_check_events(mcb_builder *b, const mc_event *events, size_t n, const mc
         if (!fired) {
             /* A warning: removing a transition (a layer, a procedure's own state, an edit) must
              * not break the catalogue over the title left behind. */
-            mcb_report_at(b, MC_DIAG_WARNING, e->pos, strlen(e->name),
-                          "event '%s' is declared but no transition of %s fires it%s%s%s",
-                          e->name, what, s.best ? " (did you mean '" : "", s.best ? s.best : "",
-                          s.best ? "'?)" : "");
+            mcb_warn_at(b, "unused-event", e->pos, strlen(e->name),
+                        "event '%s' is declared but no transition of %s fires it%s%s%s", e->name,
+                        what, s.best ? " (did you mean '" : "", s.best ? s.best : "",
+                        s.best ? "'?)" : "");
         }
     }
 }

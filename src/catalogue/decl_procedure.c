@@ -479,10 +479,10 @@ static void check_unused_parties(mcb_builder *b, const mc_procedure *p)
             }
         }
         if (!used) {
-            mcb_report_at(b, MC_DIAG_WARNING, p->parties[k].pos, strlen(p->parties[k].name),
-                          "party '%s' is named by no requirement (requires … of %s) and no "
-                          "result (issues … for %s) of procedure '%s'",
-                          p->parties[k].name, p->parties[k].name, p->parties[k].name, p->name);
+            mcb_warn_at(b, "unused-party", p->parties[k].pos, strlen(p->parties[k].name),
+                        "party '%s' is named by no requirement (requires … of %s) and no "
+                        "result (issues … for %s) of procedure '%s'",
+                        p->parties[k].name, p->parties[k].name, p->parties[k].name, p->name);
         }
     }
 }
@@ -1265,7 +1265,8 @@ static void check_extensions(mcb_builder *b, const mc_procedure *p, const char *
 const mc_extension *mc_extension_for_event(const mc_procedure *p, const char *event)
 {
     for (size_t i = 0; i < p->nextensions; i++) {
-        if (strcmp(p->extensions[i].event, event) == 0) {
+        const char *x = p->extensions[i].event;
+        if (x == event || (x[0] == event[0] && strcmp(x, event) == 0)) {
             return &p->extensions[i];
         }
     }

@@ -296,9 +296,9 @@ static int idle(const mc_catalogue *base, const mc_catalogue *cat, const char *a
     } else {
         snprintf(why, sizeof why, "agency '%s' handles no procedure", agency);
     }
-    return mc_diags_add(diags, MC_DIAG_WARNING, base->sources[s->pos.file], s->pos.off,
-                        strlen(s->role->name), "%s: its %u %s would sit idle", why,
-                        (unsigned)s->officers, s->officers == 1 ? "officer" : "officers");
+    return mc_diags_warn(diags, "idle-staff", base->sources[s->pos.file], s->pos.off,
+                         strlen(s->role->name), "%s: its %u %s would sit idle", why,
+                         (unsigned)s->officers, s->officers == 1 ? "officer" : "officers");
 }
 
 int mc_catalogue_check_staffing(const mc_catalogue *cat, mc_diags *diags)
@@ -314,11 +314,11 @@ int mc_catalogue_check_staffing(const mc_catalogue *cat, mc_diags *diags)
         bool any;
         role_acts(cat, a->name, NULL, &any);
         if (rc == 0 && a->arrivals != NULL && !any && a->arrivals->pos.file < cat->nsources) {
-            rc = mc_diags_add(diags, MC_DIAG_WARNING, cat->sources[a->arrivals->pos.file],
-                              a->arrivals->pos.off, strlen("arrivals"),
-                              "agency '%s' handles no procedure: its arrivals pattern shapes no "
-                              "dossier",
-                              a->name);
+            rc = mc_diags_warn(diags, "idle-arrivals", cat->sources[a->arrivals->pos.file],
+                               a->arrivals->pos.off, strlen("arrivals"),
+                               "agency '%s' handles no procedure: its arrivals pattern shapes no "
+                               "dossier",
+                               a->name);
         }
     }
     /* a reform's `staff AGENCY ROLE N`, against the catalogue as the reform leaves it (it may

@@ -87,13 +87,20 @@ static int build_all(mc_catalogue *cat, const mc_rule_names *rules, mc_diags *di
     size_t errors_before = mc_diags_errors(diags);
     for (size_t i = 0; i < cat->nsources && rc == 0; i++) {
         mc_node *tree;
-        rc = mc_parse(&tree, cat->sources[i], diags, &trees);
+        rc = mc_diags_scan_allows(diags, cat->sources[i]); /* `# lint: allow NAME — why` */
+        if (rc == 0) {
+            rc = mc_parse(&tree, cat->sources[i], diags, &trees);
+        }
         if (rc == 0) {
             rc = mcb_build_file(b, cat->sources[i], (uint32_t)i, tree);
         }
     }
     if (rc == 0) {
         rc = mcb_build_finish(b);
+    }
+    if (rc == 0) {
+        /* the warnings allow comments accept leave; lint alone says which allows are stale */
+        rc = mc_diags_apply_allows(diags, false);
     }
     mcb_builder_free(b);
     mc_arena_free(&trees);

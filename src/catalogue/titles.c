@@ -58,14 +58,14 @@ static void warn(checker *c, mc_pos pos, const char *what, const char *name, boo
     }
     int rc;
     if (declare) {
-        rc = mc_diags_add(c->diags, MC_DIAG_WARNING, c->cat->sources[pos.file], pos.off,
-                          strlen(name),
-                          "%s '%s' has no %s title (declare: %s %s { title %s \"…\" })", what, name,
-                          lang, what, name, c->lang);
+        rc = mc_diags_warn(c->diags, "missing-title", c->cat->sources[pos.file], pos.off,
+                           strlen(name),
+                           "%s '%s' has no %s title (declare: %s %s { title %s \"…\" })", what,
+                           name, lang, what, name, c->lang);
     } else {
-        rc = mc_diags_add(c->diags, MC_DIAG_WARNING, c->cat->sources[pos.file], pos.off,
-                          strlen(name), "%s '%s' has no %s title (add: title %s \"…\")", what, name,
-                          lang, c->lang);
+        rc = mc_diags_warn(c->diags, "missing-title", c->cat->sources[pos.file], pos.off,
+                           strlen(name), "%s '%s' has no %s title (add: title %s \"…\")", what,
+                           name, lang, c->lang);
     }
     if (rc != 0) {
         c->rc = MC_ENOMEM;

@@ -530,6 +530,49 @@ static int write_outputs(const front_opts *c, const cost_run *run, mc_error *err
     return rc;
 }
 
+/* The fee rules that failed in the studies (mc_study_row.fee_failed), each once, on stderr: as
+ * warnings with --keep-going (0), else as errors and MC_ECHECK (exit 1, the study not printed:
+ * its fees would count 0 where the rule failed). */
+static int fee_failures(const front_opts *c, const cost_run *run, mc_error *err)
+{
+    size_t n = 0;
+    const char *seen[64];
+    size_t nseen = 0;
+    for (size_t k = 0; k < run->n; k++) {
+        const mc_study *s = &run->studies[k];
+        for (size_t i = 0; i < s->n; i++) {
+            const mc_study_row *r = &s->rows[i];
+            const char *why[2] = {r->fee_failed, r->reform_fee_failed};
+            for (int j = 0; j < 2; j++) {
+                if (why[j] == NULL || why[j][0] == '\0') {
+                    continue;
+                }
+                bool again = false;
+                for (size_t x = 0; x < nseen && !again; x++) {
+                    again = strcmp(seen[x], why[j]) == 0;
+                }
+                if (again) {
+                    continue;
+                }
+                if (nseen < sizeof seen / sizeof seen[0]) {
+                    seen[nseen++] = why[j];
+                }
+                n++;
+                fprintf(stderr, "motcua: %s%s: %s%s\n", c->keep_going ? "warning: " : "",
+                        r->procedure, why[j], j == 1 ? " (under the reforms)" : "");
+            }
+        }
+    }
+    if (n == 0 || c->keep_going) {
+        return 0;
+    }
+    mc_error_set(err, MC_ECHECK,
+                 "%zu fee rule failure%s: those dossiers' fees would count as 0; fix the rule%s, "
+                 "or give --keep-going to print the study anyway",
+                 n, n == 1 ? "" : "s", n == 1 ? "" : "s");
+    return MC_ECHECK;
+}
+
 int cmd_cost(front_opts *c)
 {
     const char *fmt = c->format ? c->format : "text";
@@ -574,6 +617,9 @@ int cmd_cost(front_opts *c)
         run.args.opts.measured = run.cov.on ? &run.cov.cov : NULL;
         rc = run_studies(&run, rules, &err);
         run.cov.reformed = run.studies && !run.compare ? run.studies[0].reformed : NULL;
+    }
+    if (rc == 0) {
+        rc = fee_failures(c, &run, &err);
     }
     if (rc == 0) {
         if (strcmp(fmt, "csv") == 0) {

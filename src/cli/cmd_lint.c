@@ -1,15 +1,21 @@
 /* `motcua lint [PATH…]` and `motcua graph PROCEDURE`. lint's --layers adds what each layer of
  * the catalogue declares, extends and replaces (docs/cli.md); lint adds the title check
- * (mc_catalogue_check_titles: what people see without a Vietnamese title) and the staffing check
- * (mc_catalogue_check_staffing: officers who would sit idle). */
+ * (mc_catalogue_check_titles: what people see without a Vietnamese title), the staffing check
+ * (mc_catalogue_check_staffing: officers who would sit idle), the proofs that guards do not
+ * overlap (mc_prove_catalogue, whose notes print after the diagnostics) and the check of the
+ * names rule modules use (rulecheck.h), then says which allow comments accepted no warning;
+ * --strict makes the warnings left errors (docs/language.md §13.2). */
 #include "cli.h"
 
 #include "motcua/alloc.h"
 #include "motcua/graph.h"
+#include "motcua/prove.h"
+#include "motcua/rulecheck.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct summary {
     size_t procedures, versions, lifecycles, documents, registries, roles, calendars, reforms,
@@ -283,7 +289,17 @@ static json_t *json_layers(const mc_catalogue *cat)
     return front_jdone(list, ok);
 }
 
-static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
+/* The notes of the proofs (what was not proven), one line each, after the diagnostics. */
+static void print_notes(FILE *f, const mc_diags *notes)
+{
+    for (size_t i = 0; notes != NULL && i < mc_diags_count(notes); i++) {
+        const mc_diag *x = mc_diags_get(notes, i);
+        fprintf(f, "%s:%u:%u: note: %s\n", x->file, (unsigned)x->line, (unsigned)x->col, x->msg);
+    }
+}
+
+static int print_json(const mc_diags *d, const mc_diags *notes, const mc_catalogue *cat,
+                      bool layers)
 {
     bool ok = true;
     json_t *root = json_object();
@@ -291,13 +307,24 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
     for (size_t i = 0; i < mc_diags_count(d); i++) {
         const mc_diag *x = mc_diags_get(d, i);
         front_jpush(list,
-                    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", x->file, "line", (int)x->line,
-                              "column", (int)x->col, "severity",
-                              x->severity == MC_DIAG_ERROR ? "error" : "warning", "message",
-                              x->msg),
+                    json_pack("{s:s, s:i, s:i, s:s, s:s?, s:s}", "file", x->file, "line",
+                              (int)x->line, "column", (int)x->col, "severity",
+                              x->severity == MC_DIAG_ERROR ? "error" : "warning", "name", x->name,
+                              "message", x->msg),
                     &ok);
     }
     front_jset(root, "diagnostics", list, &ok);
+    if (notes != NULL && mc_diags_count(notes) > 0) { /* only when there are: the shape stays */
+        json_t *nl = json_array();
+        for (size_t i = 0; i < mc_diags_count(notes); i++) {
+            const mc_diag *x = mc_diags_get(notes, i);
+            front_jpush(nl,
+                        json_pack("{s:s, s:i, s:i, s:s}", "file", x->file, "line", (int)x->line,
+                                  "column", (int)x->col, "message", x->msg),
+                        &ok);
+        }
+        front_jset(root, "notes", nl, &ok);
+    }
     front_jset(root, "errors", json_integer((json_int_t)mc_diags_errors(d)), &ok);
     front_jset(root, "warnings", json_integer((json_int_t)mc_diags_warnings(d)), &ok);
     if (cat != NULL) {
@@ -327,10 +354,49 @@ static int print_json(const mc_diags *d, const mc_catalogue *cat, bool layers)
     return cli_print_json(front_jdone(root, ok), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Checks the modules of DIR/rules (front_load's folders: each path that is a catalogue folder,
+ * else every --catalogue, else ".") against cat: names given to the rule API, globals. */
+static int check_rules(const front_opts *c, const mc_catalogue *cat, mc_diags *diags, mc_error *err)
+{
+    static const char *const here[] = {"."};
+    const char *const *dirs = c->ncatalogues > 0 ? c->catalogues : here;
+    size_t n = c->ncatalogues > 0 ? (size_t)c->ncatalogues : 1;
+    bool folders = false;
+    for (int i = 0; i < c->nargs && !folders; i++) {
+        char proc[4096];
+        snprintf(proc, sizeof proc, "%s/procedures", c->args[i]);
+        folders = is_dir(proc);
+    }
+    mc_rulecheck *rc;
+    int r = mc_rulecheck_new(&rc, cat, err);
+    for (size_t i = 0; r == 0 && i < (folders ? (size_t)c->nargs : n); i++) {
+        const char *dir = folders ? c->args[i] : dirs[i];
+        char path[4096];
+        snprintf(path, sizeof path, "%s/procedures", dir);
+        if (folders && !is_dir(path)) {
+            continue;
+        }
+        if (strcmp(dir, ".") == 0) {
+            snprintf(path, sizeof path, "rules");
+        } else {
+            snprintf(path, sizeof path, "%s/rules", dir);
+        }
+        r = mc_rulecheck_dir(rc, path, diags, err);
+    }
+    mc_rulecheck_free(rc);
+    return r;
+}
+
 int cmd_lint(front_opts *c)
 {
     mc_catalogue *cat = NULL;
-    mc_diags *diags = NULL;
+    mc_diags *diags = NULL, *notes = NULL;
     mc_error err;
     mc_error_clear(&err);
     int rc = front_load(c, c->args, (size_t)c->nargs, &cat, NULL, &diags, &err);
@@ -341,10 +407,25 @@ int cmd_lint(front_opts *c)
         if (rc == 0) {
             rc = mc_catalogue_check_staffing(cat, diags); /* officers who would sit idle */
         }
-        mc_diags_sort(diags);
-        if (rc != 0) {
-            snprintf(err.msg, sizeof err.msg, "out of memory");
+        if (rc == 0 && (rc = mc_diags_new(&notes)) == 0) {
+            rc = mc_prove_catalogue(cat, diags, notes, NULL, &err); /* guards that overlap */
         }
+        if (rc == 0) {
+            rc = check_rules(c, cat, diags, &err); /* the names the rules use */
+        }
+    }
+    if ((rc == 0 || rc == MC_ECHECK) && diags != NULL) {
+        /* Every check has run (on a catalogue that loaded): an allow that accepted nothing is
+         * stale. --strict makes the warnings errors, for CI. */
+        int ar = mc_diags_apply_allows(diags, cat != NULL);
+        if (c->strict) {
+            mc_diags_strict(diags);
+        }
+        rc = ar != 0 ? ar : mc_diags_errors(diags) > 0 ? MC_ECHECK : rc;
+        mc_diags_sort(diags);
+    }
+    if (rc == MC_ENOMEM && err.msg[0] == '\0') {
+        snprintf(err.msg, sizeof err.msg, "out of memory");
     }
     if (rc != 0 && rc != MC_ECHECK) {
         if (err.msg[0] != '\0') {
@@ -353,9 +434,10 @@ int cmd_lint(front_opts *c)
         status = front_exit_for(rc);
     } else {
         if (c->json) {
-            status = print_json(diags, cat, c->layers);
+            status = print_json(diags, notes, cat, c->layers);
         } else {
             front_print_diags(stderr, diags);
+            print_notes(stderr, notes);
             if (cat != NULL) {
                 summary s = summarise(cat);
                 print_text_summary(&s, diags);
@@ -373,6 +455,7 @@ int cmd_lint(front_opts *c)
     }
     mc_catalogue_free(cat);
     mc_diags_free(diags);
+    mc_diags_free(notes);
     return status;
 }
 

@@ -365,7 +365,7 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
     mc_error rerr;
     if (e->rules == NULL ||
         mce_rule(e, c->rule.module, c->rule.function, &rule, &rerr) != 0) {
-        return mce_refuse(rf, MC_REFUSED_GUARD, "rule.not-loaded", 2, c->rule.module,
+        return mce_refuse(rf, MC_REFUSED_RULE, "rule.not-loaded", 2, c->rule.module,
                           c->rule.function);
     }
     mce_view_buf vb;
@@ -375,7 +375,7 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
     int rc = mc_rules_cond(e->rules, rule, &vb.view, holds, reason, reasonsz, &rerr);
     mce_view_free(&vb);
     if (rc == MC_ERULE) {
-        return mce_refuse(rf, MC_REFUSED_GUARD, "rule.failed", 1, rerr.msg);
+        return mce_refuse(rf, MC_REFUSED_RULE, "rule.failed", 1, rerr.msg);
     }
     if (rc == MC_ELIMIT) {
         return mce_refuse(rf, MC_REFUSED_LIMIT, "rule.limit", 1, rerr.msg);

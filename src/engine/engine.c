@@ -21,8 +21,9 @@
 
 const char *mc_refusal_name(mc_refusal r)
 {
-    static const char *const names[] = {"", "state", "role", "guard", "limit", "once-only", ""};
-    return (unsigned)r < 7 ? names[r] : "";
+    static const char *const names[] = {"",          "state", "role", "guard", "limit",
+                                        "once-only", "rule",  ""};
+    return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "";
 }
 
 /* ==== opening ============================================================================ */
@@ -644,7 +645,7 @@ static int submission_fee(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *e
     mc_error rerr;
     if (e->rules == NULL ||
         mce_rule(e, p->fee_rule.module, p->fee_rule.function, &rule, &rerr)) {
-        return mce_refuse(rf, MC_REFUSED_GUARD, "rule.fee-not-loaded", 2, p->fee_rule.module,
+        return mce_refuse(rf, MC_REFUSED_RULE, "rule.fee-not-loaded", 2, p->fee_rule.module,
                           p->fee_rule.function);
     }
     mce_view_buf vb;
@@ -655,7 +656,7 @@ static int submission_fee(mc_engine *e, mce_dos *d, mce_refusal *rf, mc_error *e
     mce_view_free(&vb);
     if (rc == MC_ERULE || rc == MC_ELIMIT) {
         return rc == MC_ELIMIT ? mce_refuse(rf, MC_REFUSED_LIMIT, "rule.limit", 1, rerr.msg)
-                               : mce_refuse(rf, MC_REFUSED_GUARD, "rule.failed", 1, rerr.msg);
+                               : mce_refuse(rf, MC_REFUSED_RULE, "rule.failed", 1, rerr.msg);
     }
     if (rc != 0) {
         return mc_error_set(err, rc, "%s", rerr.msg);
@@ -1060,9 +1061,10 @@ static int choose_transition(mc_engine *e, const mce_dos *d, const mc_state *s, 
         if (c->all && (!mce_same_name(t->event, f->event) || !role_listed(t, f->role))) {
             continue;
         }
-        bool holds;
+        bool holds = true;
         char why[256];
-        int rc = mce_eval(e, d, &t->when, &holds, rf, why, sizeof why, err);
+        why[0] = '\0';
+        int rc = t == d->held ? 0 : mce_eval(e, d, &t->when, &holds, rf, why, sizeof why, err);
         if (rc != 0) {
             return rc;
         }

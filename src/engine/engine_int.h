@@ -149,6 +149,10 @@ typedef struct mce_dos {
     int64_t paused_due;   /* the past due instant of an overdue dossier while its clock is paused
                              (it has no due instant then, §4.6, and regains this one on resume);
                              MC_NONE otherwise. Kept in the row's data */
+    /* A transition whose `when` the caller found to hold on the dossier as it stands
+     * (mc_fire.when_held, volatile engines): choose_transition takes it without running the
+     * condition again. Set for one fire only; NULL otherwise */
+    const mc_transition *held;
     bool subject_changed; /* an officer corrected the subject in the operation at hand */
     char *former_subject; /* then the subject before (mc_malloc'd, or NULL: none) */
     /* Extensions of the time limit (kept in the row's data): how many times each of the

@@ -93,6 +93,8 @@ static void result_clear(mc_result *res)
 int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc_error *err)
 {
     result_clear(res);
+    uint32_t state = lv->d.state;
+    int64_t entered = lv->d.row.entered;
     int rc = mc_live_catch_up(e, lv, f->now, err);
     if (rc != 0) {
         return rc;
@@ -105,6 +107,11 @@ int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc
     if (undo && mce_dos_copy(&saved, &lv->d) != 0) {
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
+    /* The caller's decision stands while neither a timer nor the payload changed the dossier
+     * (mc_fire.when_held). */
+    lv->d.held = f->when_held && !undo && lv->d.state == state && lv->d.row.entered == entered
+                     ? f->transition
+                     : NULL;
     mce_refusal rf;
     mce_refusal_init(&rf);
     rc = mce_fire(e, &lv->d, f, res->warning, &rf, err);
@@ -117,6 +124,7 @@ int mc_live_fire(mc_engine *e, mc_live *lv, const mc_fire *f, mc_result *res, mc
     } else if (undo) {
         mce_dos_free(&saved);
     }
+    lv->d.held = NULL;
     res->dossier = lv->d.row.id;
     return rc;
 }

@@ -69,7 +69,10 @@ void front_print_diags(FILE *f, const mc_diags *d)
 {
     for (size_t i = 0; i < mc_diags_count(d); i++) {
         const mc_diag *x = mc_diags_get(d, i);
-        const char *sev = x->severity == MC_DIAG_ERROR ? "error" : "warning";
+        /* a named warning says its name: warning[unused-event] (docs/language.md §13.2) */
+        char sev[80];
+        snprintf(sev, sizeof sev, "%s%s%s%s", x->severity == MC_DIAG_ERROR ? "error" : "warning",
+                 x->name ? "[" : "", x->name ? x->name : "", x->name ? "]" : "");
         if (x->line == 0) {
             fprintf(f, "%s: %s: %s\n", x->file, sev, x->msg);
             continue;

@@ -84,6 +84,8 @@ typedef struct front_opts {
     const char *limit, *cursor, *search;       /* --limit N, --cursor C, --search TEXT (list) */
     bool overdue;
     bool layers; /* --layers (lint) */
+    bool strict; /* --strict (lint): warnings count as errors */
+    bool keep_going; /* --keep-going (cost): a study whose fee rules fail is still printed */
     /* repeatable: --field K=V, --attach D, --set K=V, --dispute D=S */
     const char **field, **attach, **set, **dispute;
     int nfield, nattach, nset, ndispute;

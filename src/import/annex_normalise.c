@@ -34,14 +34,14 @@ typedef struct row_ctx {
     int rc; /* MC_ENOMEM once out of memory */
 } row_ctx;
 
-static void warn(row_ctx *c, size_t field, size_t off, const char *fmt, ...)
+static void warn(row_ctx *c, const char *name, size_t field, size_t off, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
+    __attribute__((format(printf, 5, 6)))
 #endif
     ;
 
 /* A warning at the row's field (off: bytes into the field) naming the annex row. */
-static void warn(row_ctx *c, size_t field, size_t off, const char *fmt, ...)
+static void warn(row_ctx *c, const char *name, size_t field, size_t off, const char *fmt, ...)
 {
     char msg[600];
     va_list ap;
@@ -50,8 +50,7 @@ static void warn(row_ctx *c, size_t field, size_t off, const char *fmt, ...)
     va_end(ap);
     /* exact while the field holds no newline before off */
     uint32_t col = c->rec->cols[field] + (uint32_t)mc_utf8_count(c->rec->fields[field], off);
-    if (mc_diags_add_at(c->d, MC_DIAG_WARNING, c->file, c->rec->line, col, "row %s: %s", c->row,
-                        msg) != 0) {
+    if (mc_diags_warn_at(c->d, name, c->file, c->rec->line, col, "row %s: %s", c->row, msg) != 0) {
         c->rc = MC_ENOMEM;
     }
     c->warned = true;
@@ -146,7 +145,8 @@ static void each_database(row_ctx *c, size_t k, size_t off, size_t len, void *ud
         }
     }
     if (!found && !matches_any(c->a->ignores[0].items, c->a->ignores[0].n, s, len, &c->rc)) {
-        warn(c, k, off, "database '%.*s' names no registry of the tables", (int)len, s);
+        warn(c, "annex-unknown-database", k, off, "database '%.*s' names no registry of the tables",
+             (int)len, s);
     }
 }
 
@@ -174,7 +174,8 @@ static void each_document(row_ctx *c, size_t k, size_t off, size_t len, void *ud
         }
     }
     if (!found && !matches_any(c->a->ignores[1].items, c->a->ignores[1].n, s, len, &c->rc)) {
-        warn(c, k, off, "'%.*s' names no document of the tables", (int)len, s);
+        warn(c, "annex-unknown-document", k, off, "'%.*s' names no document of the tables",
+             (int)len, s);
     }
 }
 
@@ -254,15 +255,16 @@ static a_procedure *procedure_for(row_ctx *c, const char *agency)
             return NULL;
         }
         if (strcmp(title, p->title) != 0) {
-            warn(c, C_CODE, 0,
+            warn(c, "annex-renamed-procedure", C_CODE, 0,
                  "procedure %s is also at row %s under another name; its documents are merged "
                  "into %s (titled as there)",
                  p->code, p->rows, p->name);
         }
         mc_free(title);
         if (strcmp(agency, p->agency) != 0) {
-            warn(c, C_SECTOR, 0, "procedure %s is also at row %s under another sector; kept %s",
-                 p->code, p->rows, p->agency);
+            warn(c, "annex-sector-changed", C_SECTOR, 0,
+                 "procedure %s is also at row %s under another sector; kept %s", p->code, p->rows,
+                 p->agency);
         }
         mc_buf b = MC_BUF_INIT;
         mc_buf_printf(&b, "%s, %s", p->rows, c->row);
@@ -333,8 +335,8 @@ static void import_row(row_ctx *c)
     split_field(c, C_DB, a->split[0], each_database, &dbs);
     split_field(c, C_DOCS, a->split[1], each_document, &docs);
     if (agency < 0) {
-        warn(c, C_SECTOR, 0, "sector '%s' names no agency of the tables; the row is left out",
-             f[C_SECTOR]);
+        warn(c, "annex-unknown-sector", C_SECTOR, 0,
+             "sector '%s' names no agency of the tables; the row is left out", f[C_SECTOR]);
         a->stats.unmapped++;
         goto done;
     }
@@ -345,7 +347,7 @@ static void import_row(row_ctx *c)
         }
         const a_document *doc = &a->documents.items[i];
         if (!dbs.has[doc->registry]) {
-            warn(c, C_DOCS, docs.off[i],
+            warn(c, "annex-document-not-in-databases", C_DOCS, docs.off[i],
                  "%s is held by %s, which the row's databases do not include; not replaced",
                  doc->name, a->registries.items[doc->registry].name);
             docs.has[i] = false;
@@ -354,7 +356,8 @@ static void import_row(row_ctx *c)
         replaced++;
     }
     if (replaced == 0) {
-        warn(c, C_DOCS, 0, "no replaced document could be mapped; the row is left out");
+        warn(c, "annex-no-document", C_DOCS, 0,
+             "no replaced document could be mapped; the row is left out");
         a->stats.unmapped++;
         goto done;
     }
@@ -473,15 +476,15 @@ int annex_normalise(mc_annex *a, const char *file, const mc_csv *csv, mc_diags *
         }
         if (same) {
             a->stats.skipped++;
-            rc = mc_diags_add_at(d, MC_DIAG_WARNING, file, rec->line, 1,
-                                 "row %s repeats line %u word for word; left out",
-                                 rec->fields[C_ROW], (unsigned)csv->records[same - 1].line);
+            rc = mc_diags_warn_at(d, "annex-row-repeated", file, rec->line, 1,
+                                  "row %s repeats line %u word for word; left out",
+                                  rec->fields[C_ROW], (unsigned)csv->records[same - 1].line);
             continue;
         }
         if (number) {
-            rc = mc_diags_add_at(d, MC_DIAG_WARNING, file, rec->line, rec->cols[C_ROW],
-                                 "row number %s is also used at line %u; both rows are imported",
-                                 rec->fields[C_ROW], (unsigned)csv->records[number - 1].line);
+            rc = mc_diags_warn_at(d, "annex-row-number-reused", file, rec->line, rec->cols[C_ROW],
+                                  "row number %s is also used at line %u; both rows are imported",
+                                  rec->fields[C_ROW], (unsigned)csv->records[number - 1].line);
         }
         row_ctx c = {a, d, file, rec, rec->fields[C_ROW], number != 0, 0};
         if (rc == 0) {

@@ -303,7 +303,8 @@ static void engine_failure(api_response *out, int rc, const mc_result *res, cons
         } map[] = {
             {MC_REFUSED_STATE, 409, "state"},         {MC_REFUSED_ROLE, 403, "role"},
             {MC_REFUSED_GUARD, 409, "guard"},         {MC_REFUSED_LIMIT, 422, "limit"},
-            {MC_REFUSED_ONCE_ONLY, 409, "once-only"}, {MC_REFUSED_OTHER, 422, "invalid-field"},
+            {MC_REFUSED_ONCE_ONLY, 409, "once-only"}, {MC_REFUSED_RULE, 422, "rule"},
+            {MC_REFUSED_OTHER, 422, "invalid-field"},
         };
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
             if (map[i].why == res->refusal) {
@@ -1975,6 +1976,36 @@ static bool study_reforms(job *a, const mc_catalogue *sent, const char **names, 
     return true;
 }
 
+/* Whether every member of body is one of keys; false with a 400 of code (its {1} the first
+ * unknown member) in out. */
+static bool known_keys(json_t *body, const char *const *keys, size_t n, const char *code,
+                       api_response *out)
+{
+    const char *k;
+    json_t *x;
+    json_object_foreach(body, k, x)
+    {
+        size_t i = 0;
+        while (i < n && strcmp(keys[i], k) != 0) {
+            i++;
+        }
+        if (i == n) {
+            api_error_msg(out, 400, "bad-request", code, 1, k);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Frees the filter lists study_options made in o. */
+static void study_filters_free(mc_study_opts *o)
+{
+    const mc_study_filter *f[] = {&o->agencies, &o->sectors, &o->procedures, &o->codes};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        free((void *)f[i]->items);
+    }
+}
+
 /* POST /api/cost: a cost study (study.h) of the catalogue served, with the reforms named in
  * "reforms" and, applied after them, the one declared in "reform" (the language's text); the
  * answer is the JSON of `motcua cost --format json` (docs/api.md). */
@@ -1996,18 +2027,9 @@ static void post_cost(job *a, const api_request *rq, api_response *out)
     if (body == NULL) {
         goto done;
     }
-    const char *k;
-    json_t *x;
-    json_object_foreach(body, k, x)
-    {
-        size_t i = 0;
-        while (i < sizeof study_keys / sizeof study_keys[0] && strcmp(study_keys[i], k) != 0) {
-            i++;
-        }
-        if (i == sizeof study_keys / sizeof study_keys[0]) {
-            api_error_msg(out, 400, "bad-request", "api.study-key", 1, k);
-            goto done;
-        }
+    if (!known_keys(body, study_keys, sizeof study_keys / sizeof study_keys[0], "api.study-key",
+                    out)) {
+        goto done;
     }
     if (!opt_strings(body, "reforms", &names, &nnames, out) ||
         !opt_string(body, "reform", &text, out) || !opt_string(body, "date", &date, out)) {
@@ -2072,10 +2094,7 @@ done:
     free(reforms);
     free(coverage);
     free(names);
-    for (int i = 0; i < 4; i++) {
-        const mc_study_filter *f[] = {&o.agencies, &o.sectors, &o.procedures, &o.codes};
-        free((void *)f[i]->items);
-    }
+    study_filters_free(&o);
     mc_catalogue_free(sent);
     mc_diags_free(diags);
     json_decref(body);
@@ -2166,19 +2185,9 @@ static void post_simulate(job *a, const api_request *rq, api_response *out)
     if (body == NULL) {
         goto done;
     }
-    const char *k;
-    json_t *x;
-    json_object_foreach(body, k, x)
-    {
-        size_t i = 0;
-        while (i < sizeof simulate_keys / sizeof simulate_keys[0] &&
-               strcmp(simulate_keys[i], k) != 0) {
-            i++;
-        }
-        if (i == sizeof simulate_keys / sizeof simulate_keys[0]) {
-            api_error_msg(out, 400, "bad-request", "api.simulate-key", 1, k);
-            goto done;
-        }
+    if (!known_keys(body, simulate_keys, sizeof simulate_keys / sizeof simulate_keys[0],
+                    "api.simulate-key", out)) {
+        goto done;
     }
     int64_t dossiers, seed, nruns;
     if (!opt_strings(body, "reforms", &names, &nnames, out) ||
@@ -2307,10 +2316,7 @@ done:
     free(reforms);
     free(coverage);
     free(names);
-    for (int i = 0; i < 4; i++) {
-        const mc_study_filter *f[] = {&so.agencies, &so.sectors, &so.procedures, &so.codes};
-        free((void *)f[i]->items);
-    }
+    study_filters_free(&so);
     mc_catalogue_free(sent);
     mc_diags_free(diags);
     json_decref(body);

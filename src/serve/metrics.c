@@ -186,8 +186,8 @@ static void seconds(mc_buf *t, int64_t ms)
 void metrics_render_ops(const metrics *m, const metrics_ops *o, mc_buf *t)
 {
     /* The names of mc_refusal in order, as scenarios write them; "other" for the rest. */
-    static const char *const reasons[MC_REFUSED_OTHER + 1] = {"",      "state",     "role", "guard",
-                                                              "limit", "once-only", "other"};
+    static const char *const reasons[MC_REFUSED_OTHER + 1] = {
+        "", "state", "role", "guard", "limit", "once-only", "rule", "other"};
     mc_buf_printf(t, "# HELP motcua_refusals_total Operations refused (nothing changed but the "
                      "refusal's record), by reason.\n"
                      "# TYPE motcua_refusals_total counter\n");
