@@ -1588,23 +1588,24 @@ static void test_sim__late_dossiers_apologize(void **state)
 static mc_catalogue *desk(const char *staff, int volume)
 {
     char text[1400];
-    snprintf(text, sizeof text,
-             "calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
-             "role clerk\nrole head\n"
-             "agency desk { title \"Desk\"; %s }\n"
-             "agency other { title \"Other\"; staff head 1 }\n"
-             "lifecycle l {\n"
-             "  state a { initial; on receive -> b by clerk chance 100%% }\n"
-             "  state b { on go -> end by clerk chance 100%%; takes 1wh }\n"
-             "  state end { final; outcome granted } }\n"
-             "lifecycle signed {\n"
-             "  state a { initial; on receive -> b by head chance 100%% }\n"
-             "  state b { on sign -> end by head chance 100%%; takes 0.1wh 0.3wh }\n"
-             "  state end { final; outcome granted } }\n"
-             "procedure p { agency desk; lifecycle l; volume %d per year; time-limit 4wh; visits 1 }\n"
-             "procedure q { agency other; lifecycle signed; volume 500 per year; time-limit 1wd }\n"
-             "reform more { staff desk clerk 3 }\n",
-             staff, volume);
+    snprintf(
+        text, sizeof text,
+        "calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+        "role clerk\nrole head\n"
+        "agency desk { title \"Desk\"; %s }\n"
+        "agency other { title \"Other\"; staff head 1 }\n"
+        "lifecycle l {\n"
+        "  state a { initial; on receive -> b by clerk chance 100%% }\n"
+        "  state b { on go -> end by clerk chance 100%%; takes 1wh }\n"
+        "  state end { final; outcome granted } }\n"
+        "lifecycle signed {\n"
+        "  state a { initial; on receive -> b by head chance 100%% }\n"
+        "  state b { on sign -> end by head chance 100%%; takes 0.1wh 0.3wh }\n"
+        "  state end { final; outcome granted } }\n"
+        "procedure p { agency desk; lifecycle l; volume %d per year; time-limit 4wh; visits 1 }\n"
+        "procedure q { agency other; lifecycle signed; volume 500 per year; time-limit 1wd }\n"
+        "reform more { staff desk clerk 3 }\n",
+        staff, volume);
     return load(text);
 }
 
@@ -1737,13 +1738,14 @@ static void test_sim__staffed_same_whatever_jobs(void **state)
 static void test_sim__staffed_memory_follows_the_dossiers_under_way(void **state)
 {
     (void)state;
-    mc_catalogue *cat = load("calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
-                             "role clerk\n"
-                             "agency desk { title \"Desk\"; staff clerk 40 }\n"
-                             "lifecycle l {\n"
-                             "  state a { initial; on go -> end by clerk chance 100%; takes 0.01wh }\n"
-                             "  state end { final; outcome granted } }\n"
-                             "procedure p { agency desk; lifecycle l; volume 200000 per year }\n");
+    mc_catalogue *cat =
+        load("calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+             "role clerk\n"
+             "agency desk { title \"Desk\"; staff clerk 40 }\n"
+             "lifecycle l {\n"
+             "  state a { initial; on go -> end by clerk chance 100%; takes 0.01wh }\n"
+             "  state end { final; outcome granted } }\n"
+             "procedure p { agency desk; lifecycle l; volume 200000 per year }\n");
     mc_sim_opts o = opts(cat, 0, 1);
     o.year = true;
     mc_sim_result r;

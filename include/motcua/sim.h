@@ -205,12 +205,12 @@ typedef struct mc_sim_pool {
     const char *agency;
     const mc_role *role;
     uint32_t officers;
-    int64_t jobs;        /* pieces of work done (a step's `takes` of a dossier) */
-    double utilisation;  /* office time busy over the officers' office time, 0 … 1 */
-    double mean_queue;   /* dossiers waiting, averaged over the office time */
-    int64_t max_queue;   /* the most dossiers waiting at one time */
-    double mean_wait;    /* working days from joining the line to an officer taking it */
-    double p90_wait;     /* the wait under which 90% fall (to within 1/64), working days */
+    int64_t jobs;       /* pieces of work done (a step's `takes` of a dossier) */
+    double utilisation; /* office time busy over the officers' office time, 0 … 1 */
+    double mean_queue;  /* dossiers waiting, averaged over the office time */
+    int64_t max_queue;  /* the most dossiers waiting at one time */
+    double mean_wait;   /* working days from joining the line to an officer taking it */
+    double p90_wait;    /* the wait under which 90% fall (to within 1/64), working days */
 } mc_sim_pool;
 
 typedef struct mc_sim_result {

@@ -63,9 +63,9 @@ typedef struct flight {
     const mc_procedure *p; /* the version it was submitted under */
     const mc_calendar *cal;
     uint64_t key, rng;
-    int64_t t;   /* its present: when it entered the state it is in, or the last timer */
-    int steps;   /* transitions and timers so far (steps_allowed) */
-    bool stuck;  /* left with no way out */
+    int64_t t;  /* its present: when it entered the state it is in, or the last timer */
+    int steps;  /* transitions and timers so far (steps_allowed) */
+    bool stuck; /* left with no way out */
     bool apology_tried;
     int64_t apology_at; /* MC_NONE without an apology */
     bool apology_timely;
@@ -83,7 +83,7 @@ typedef struct flight {
     /* kept when the flight is reused: */
     struct flight *next_free;
     uint32_t slot, gen; /* its number; of its wake-ups (an older one is stale) */
-    mc_sim_stats one; /* its counts and sums, zeroed up to the histogram (not a dossier's) */
+    mc_sim_stats one;   /* its counts and sums, zeroed up to the histogram (not a dossier's) */
 } flight;
 
 /* What a shard adds up on one side: its dossiers' counts, sums and histogram, their officer
@@ -879,8 +879,8 @@ static int flight_start(sim *s, flight *x, size_t k, const plan *pl, int64_t j, 
     }
     mc_live_provide_asked(d);
     /* filed online or by post: no trip to file it */
-    one->visits = drawn && strcmp(channel, "counter") != 0 && p->visits > 0 ? p->visits - 1
-                                                                             : p->visits;
+    one->visits =
+        drawn && strcmp(channel, "counter") != 0 && p->visits > 0 ? p->visits - 1 : p->visits;
     rc = ask_held(s, x, err);
     return rc != 0 ? rc : 1;
 }
@@ -907,7 +907,8 @@ static int flight_advance(sim *s, flight *x, mc_error *err)
         double u = mc_synth_unit(mc_synth_next(&x->rng)), w = mc_synth_unit(mc_synth_next(&x->rng));
         int64_t office;
         s->d = x->d; /* the dossier draw asks about */
-        int64_t at = after_takes(s, x->cal, st, x->t, w, &office); /* when one drawn now fires */
+        /* when one drawn now fires */
+        int64_t at = after_takes(s, x->cal, st, x->t, w, &office);
         const mc_transition *tr = forced ? NULL : draw(s, x->p, st, at, u, &rc, err);
         if (rc != 0) {
             return rc;
@@ -1483,7 +1484,6 @@ static int run_shard(worker *w, shard *x, int64_t *pending, mc_error *err)
  * run in the same loop, so that a dossier's figures wait for its twin only while one of the two
  * is under way. The run is a function of the plans alone: the same whatever the threads. */
 
-
 /* What a tag of the queue says: a flight's wake-up or job (its number and generation), or the
  * next arrival. */
 #define TAG_ARRIVAL UINT64_MAX
@@ -1725,8 +1725,7 @@ static int flight_go(loop *l, twins *tw, flight *x, mc_error *err)
 }
 
 /* Handles ev, the next event of l's queue: an arrival, a step's end, a job done, a timer. */
-static int loop_event(loop *l, twins *tw, const mc_queue_event *ev, int64_t *pending,
-                      mc_error *err)
+static int loop_event(loop *l, twins *tw, const mc_queue_event *ev, int64_t *pending, mc_error *err)
 {
     sim *s = l->s;
     int rc;
@@ -1761,7 +1760,8 @@ static int loop_event(loop *l, twins *tw, const mc_queue_event *ev, int64_t *pen
     }
     s->sink = &l->u->shards[x->k].sums[l->side];
     x->gen++; /* its other wake-up, if any, is stale */
-    if (ev->kind == MC_QUEUE_DONE || x->wait == W_STEP) { /* the work is done: the step fires */
+    /* the work is done, or the drawn time has passed: the step fires */
+    if (ev->kind == MC_QUEUE_DONE || x->wait == W_STEP) {
         rc = flight_fire(s, x, ev->at, err);
         return rc != 0 ? rc : flight_go(l, tw, x, err);
     }
@@ -1810,8 +1810,7 @@ static int loop_open(loop *l, run *u, sim *s, int side, group *g, mc_error *err)
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }
         for (size_t i = 0; i < l->agency->nstaff; i++) {
-            rc = mc_queue_add_pool(l->q, l->agency->staff[i].officers, l->cal, &l->pool_of[i],
-                                   err);
+            rc = mc_queue_add_pool(l->q, l->agency->staff[i].officers, l->cal, &l->pool_of[i], err);
             if (rc != 0) {
                 return rc;
             }

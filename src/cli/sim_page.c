@@ -1080,9 +1080,8 @@ static void pools(html *h, const sim_out *o)
         return;
     }
     const char *vi = o->lang == MC_LANG_EN ? NULL : "vi";
-    const char *head[] = {w(o, W_PO_SIDE),     w(o, W_PO_AGENCY), w(o, W_PO_ROLE),
-                          w(o, W_PO_OFFICERS), w(o, W_PO_JOBS),   w(o, W_PO_BUSY),
-                          w(o, W_PO_QUEUE),    w(o, W_PO_WAIT)};
+    const char *head[] = {w(o, W_PO_SIDE), w(o, W_PO_AGENCY), w(o, W_PO_ROLE),  w(o, W_PO_OFFICERS),
+                          w(o, W_PO_JOBS), w(o, W_PO_BUSY),   w(o, W_PO_QUEUE), w(o, W_PO_WAIT)};
     html_heading(h, "%s", w(o, W_POOLS_H));
     html_para(h, "%s", w(o, W_POOLS_TEXT));
     html_table_begin(h, NULL, head, 8, "lllrrrrr");
