@@ -8,6 +8,7 @@
 
 #include "motcua/calendar.h"
 #include "motcua/cost.h"
+#include "motcua/engine.h"
 #include "motcua/reform.h"
 #include "motcua/sim.h"
 #include "base/regex.h"
@@ -1416,6 +1417,432 @@ static void test_sim__out_of_memory(void **state)
     mc_catalogue_free(c.cat);
 }
 
+/* ==== the model's additions (issue 23): channels, held documents asked, apologies ========== */
+
+static const char channels_text[] =
+    "role clerk\n"
+    "lifecycle l { state a { initial; on go -> end by clerk chance 100%; takes 1wd 3wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure p { lifecycle l; volume 1000 per year; visits 2\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" } }\n"
+    "reform mix { procedure p { channels online 30% counter 50% post 20% } }\n"
+    "reform all-post { procedure p { channels post 100% } }\n";
+
+/* `channels`: each dossier's channel drawn with the shares (the indicators' online count, the
+ * gains' groups, one visit fewer online and by post), the other draws left where they were. */
+static void test_sim__channels_drawn_with_their_shares(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(channels_text), *mix, *post;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "mix"), &mix, NULL), 0);
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "all-post"), &post, NULL), 0);
+    mc_sim_opts o = opts(cat, 1000, 3);
+    mc_sim_result base, ref;
+    assert_int_equal(mc_sim_pair(cat, mix, NULL, &o, &base, &ref, NULL), 0);
+    /* without channels: every dossier at the counter, two visits */
+    assert_int_equal(base.indicators.total.online, 0);
+    assert_int_equal(base.total.visits, 2000);
+    /* with: about 30% online, 20% by post, each one visit fewer */
+    int64_t online = ref.indicators.total.online;
+    assert_in_range(online, 240, 360);
+    int64_t fewer = 2000 - ref.total.visits;
+    assert_in_range(fewer - online, 150, 250); /* the dossiers by post */
+    /* the gains' groups follow the baseline's channel (the counter) */
+    assert_int_equal(ref.gains[MC_SIM_COUNTER].dossiers, 1000);
+    /* the takes are drawn as before: the same lead times */
+    assert_true(base.total.lead_wd == ref.total.lead_wd);
+    assert_memory_equal(base.total.hist, ref.total.hist, sizeof base.total.hist);
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    /* every dossier by post: none online, one visit each */
+    assert_int_equal(mc_sim_pair(cat, post, NULL, &o, &base, &ref, NULL), 0);
+    assert_int_equal(ref.indicators.total.online, 0);
+    assert_int_equal(ref.total.visits, 1000);
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    mc_catalogue_free(post);
+    mc_catalogue_free(mix);
+    mc_catalogue_free(cat);
+}
+
+static const char held_text[] =
+    "role clerk\ndocument birth-cert\ndocument photo\n"
+    "registry civil { holds birth-cert; coverage 100% }\n"
+    "lifecycle l { state a { initial; on request-supplement -> a by clerk chance 0%\n"
+    "    on go -> end by clerk chance 100%; takes 1wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure p { lifecycle l; volume 1000 per year; asks-held 40%\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  requires birth-cert; requires photo }\n"
+    "procedure nothing-held { lifecycle l; volume 1000 per year; asks-held 40%\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{12}\" }\n"
+    "  requires photo }\n"
+    "reform trained { procedure p { asks-held 0% } }\n";
+
+static int held_lookup(void *ud, const char *registry, const char *document, const char *subject,
+                       char *ref, size_t refsz)
+{
+    (void)ud, (void)registry, (void)document, (void)subject;
+    snprintf(ref, refsz, "R-1");
+    return 1;
+}
+
+/* `asks-held`: in that share of the dossiers with a fetched document, an officer asks for it;
+ * the engine refuses (once-only.held), and the refusals are counted in the figures and the
+ * indicators; a dossier with nothing fetched is never asked, and the dossier goes on as before. */
+static void test_sim__held_documents_asked_and_refused(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(held_text), *trained;
+    /* what the simulator does, by hand: the engine refuses the request, once-only */
+    mc_engine *e;
+    mc_live *d;
+    assert_int_equal(mc_engine_open_volatile(&e, cat, NULL, held_lookup, NULL, NULL), 0);
+    assert_int_equal(mc_live_new(&d), 0);
+    mc_kv id = {"id", "012345678901"};
+    mc_submit sub = {.procedure = "p", .fields = &id, .nfields = 1, .now = 1780000000};
+    mc_result res;
+    assert_int_equal(mc_live_submit(e, d, &sub, &res, NULL), 0);
+    assert_int_equal(mc_live_req_status(d, 0), MC_REQ_FETCHED);
+    const char *doc = "birth-cert";
+    mc_fire f = MC_FIRE_INIT;
+    f.event = "request-supplement";
+    f.role = "clerk";
+    f.payload.documents = &doc;
+    f.payload.ndocuments = 1;
+    f.now = 1780000100;
+    assert_int_equal(mc_live_fire(e, d, &f, &res, NULL), MC_EREFUSED);
+    assert_string_equal(res.code, "once-only.held");
+    mc_live_free(d);
+    mc_engine_close(e);
+
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "trained"), &trained, NULL), 0);
+    mc_sim_opts o = opts(cat, 2000, 5);
+    mc_sim_result base, ref;
+    assert_int_equal(mc_sim_pair(cat, trained, NULL, &o, &base, &ref, NULL), 0);
+    const mc_sim_stats *p = proc(&base, "p");
+    assert_in_range(p->held_asks, 320, 480);
+    assert_int_equal(proc(&base, "nothing-held")->held_asks, 0);
+    assert_int_equal(base.total.held_asks, p->held_asks);
+    assert_int_equal(base.indicators.total.blocked, p->held_asks);
+    assert_null(strstr(base.notes, "held document"));
+    /* refused, the request changes nothing: every dossier goes on, as without it */
+    assert_int_equal(p->granted, 1000);
+    assert_int_equal(proc(&ref, "p")->held_asks, 0);
+    assert_int_equal(ref.indicators.total.blocked, 0);
+    assert_true(proc(&ref, "p")->lead_wd == p->lead_wd);
+    mc_sim_result_free(&base);
+    mc_sim_result_free(&ref);
+    mc_catalogue_free(trained);
+    mc_catalogue_free(cat);
+}
+
+static const char apology_text[] =
+    "calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+    "role clerk\nrole head\n"
+    "lifecycle l { apology by head clerk\n"
+    "  state a { initial; on receive -> b by clerk chance 100% }\n"
+    "  state b { on go -> end by clerk chance 100%; takes 1wd 4wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "lifecycle silent {\n"
+    "  state a { initial; on receive -> b by clerk chance 100% }\n"
+    "  state b { on go -> end by clerk chance 100%; takes 1wd 4wd }\n"
+    "  state end { final; outcome granted } }\n"
+    "procedure p { lifecycle l; volume 1000 per year; time-limit 2wd }\n"
+    "procedure q { lifecycle silent; volume 1000 per year; time-limit 2wd }\n";
+
+/* Apologies: a dossier whose work ends after its due instant gets its one apology, from the
+ * first role the lifecycle names, at the start of that work (timely: well before the due);
+ * none for those on time, none where the lifecycle names no one. */
+static void test_sim__late_dossiers_apologize(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(apology_text);
+    mc_sim_opts o = opts(cat, 2000, 2);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    const mc_indicators *p = NULL, *q = NULL;
+    for (size_t i = 0; i < r.indicators.nprocedures; i++) {
+        if (strcmp(r.indicators.procedures[i].name, "p") == 0) {
+            p = &r.indicators.procedures[i];
+        } else if (strcmp(r.indicators.procedures[i].name, "q") == 0) {
+            q = &r.indicators.procedures[i];
+        }
+    }
+    assert_non_null(p);
+    assert_non_null(q);
+    assert_in_range(p->late, 300, 700);
+    assert_int_equal(p->apologies, p->late);
+    assert_int_equal(p->apologies_timely, p->late);
+    assert_int_equal(q->apologies, 0);
+    assert_in_range(q->late, 300, 700);
+    assert_null(strstr(r.notes, "apology"));
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* ==== officers and queues (issue 23) ===================================================== */
+
+/* A desk whose clerk's work is an hour a dossier, deterministic; the clock runs from reception.
+ * STAFF is the agency's staff line (or nothing), VOLUME the dossiers a year. */
+static mc_catalogue *desk(const char *staff, int volume)
+{
+    char text[1400];
+    snprintf(
+        text, sizeof text,
+        "calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+        "role clerk\nrole head\n"
+        "agency desk { title \"Desk\"; %s }\n"
+        "agency other { title \"Other\"; staff head 1 }\n"
+        "lifecycle l {\n"
+        "  state a { initial; on receive -> b by clerk chance 100%% }\n"
+        "  state b { on go -> end by clerk chance 100%%; takes 1wh }\n"
+        "  state end { final; outcome granted } }\n"
+        "lifecycle signed {\n"
+        "  state a { initial; on receive -> b by head chance 100%% }\n"
+        "  state b { on sign -> end by head chance 100%%; takes 0.1wh 0.3wh }\n"
+        "  state end { final; outcome granted } }\n"
+        "procedure p { agency desk; lifecycle l; volume %d per year; time-limit 4wh; visits 1 }\n"
+        "procedure q { agency other; lifecycle signed; volume 500 per year; time-limit 1wd }\n"
+        "reform more { staff desk clerk 3 }\n",
+        staff, volume);
+    return load(text);
+}
+
+static const mc_sim_pool *pool_of(const mc_sim_result *r, const char *agency, const char *role)
+{
+    for (size_t i = 0; i < r->npools; i++) {
+        if (strcmp(r->pools[i].agency, agency) == 0 && strcmp(r->pools[i].role->name, role) == 0) {
+            return &r->pools[i];
+        }
+    }
+    fail_msg("no pool %s/%s in the result", agency, role);
+    return NULL;
+}
+
+/* One clerk at high load: a line forms, lead times stretch and deadlines are missed, against the
+ * same desk with unlimited officers; three clerks bring it back. */
+static void test_sim__one_officer_at_high_load_falls_behind(void **state)
+{
+    (void)state;
+    mc_catalogue *one = desk("staff clerk 1", 1900), *unlimited = desk("staff head 1", 1900);
+    mc_catalogue *more;
+    assert_int_equal(mc_reform_apply(one, mc_catalogue_reform(one, "more"), &more, NULL), 0);
+    mc_sim_opts o = opts(one, 0, 1);
+    o.year = true;
+    mc_sim_result a, u, m;
+    assert_int_equal(mc_sim_run(unlimited, NULL, &o, &u, NULL), 0);
+    assert_int_equal(mc_sim_pair(one, more, NULL, &o, &a, &m, NULL), 0);
+    assert_true(a.staffed && u.staffed);
+    mc_sim_figures fu = mc_sim_figures_of(proc(&u, "p")), fa = mc_sim_figures_of(proc(&a, "p")),
+                   fm = mc_sim_figures_of(proc(&m, "p"));
+    assert_int_equal(fa.finished, 1900);
+    /* unlimited: an hour's work, always within the limit of four office hours */
+    assert_true(fu.lead_mean < 0.3);
+    assert_true(fu.on_time > 99.9);
+    /* one clerk, about 91% busy: days of waiting */
+    const mc_sim_pool *x = pool_of(&a, "desk", "clerk");
+    assert_int_equal(x->officers, 1);
+    assert_int_equal(x->jobs, 1900);
+    assert_true(x->utilisation > 0.85 && x->utilisation < 0.97);
+    assert_true(x->mean_wait > 0.5);
+    assert_true(x->p90_wait > x->mean_wait);
+    assert_true(x->max_queue > 10);
+    assert_true(fa.lead_mean > fu.lead_mean + 0.5);
+    assert_true(fa.on_time < fu.on_time - 20);
+    /* the reform's three clerks: back to no wait to speak of */
+    x = pool_of(&m, "desk", "clerk");
+    assert_int_equal(x->officers, 3);
+    assert_true(x->utilisation > 0.25 && x->utilisation < 0.35);
+    assert_true(fm.lead_mean < fu.lead_mean + 0.1);
+    /* (a week-end's dossiers still wait a little on Monday mornings) */
+    assert_true(fm.on_time > 90 && fm.on_time > fa.on_time + 50);
+    /* the staff-days are the work, not the wait */
+    assert_true(fabs(proc(&a, "p")->staff_wd - proc(&u, "p")->staff_wd) < 1e-6);
+    /* the other agency's head, on his own */
+    assert_int_equal(pool_of(&a, "other", "head")->jobs, 500);
+    assert_int_equal(a.npools, 2);
+    assert_int_equal(m.npools, 2);
+    /* the gains pair the same applicants: every one of them */
+    assert_int_equal(m.gains[MC_SIM_ALL].dossiers, 2400);
+    mc_sim_result_free(&a);
+    mc_sim_result_free(&u);
+    mc_sim_result_free(&m);
+    mc_catalogue_free(more);
+    mc_catalogue_free(unlimited);
+    mc_catalogue_free(one);
+}
+
+/* Utilisation is the offered load over the officers: a year of dossiers of an hour each over the
+ * year's office hours (261 working days of 8 hours in 2026), within a few points. */
+static void test_sim__utilisation_is_the_offered_load(void **state)
+{
+    (void)state;
+    for (int officers = 1; officers <= 2; officers++) {
+        char staff[40];
+        snprintf(staff, sizeof staff, "staff clerk %d", officers);
+        mc_catalogue *cat = desk(staff, 1000);
+        mc_sim_opts o = opts(cat, 0, 3);
+        o.year = true;
+        o.from = mc_date_from_ymd(2026, 1, 1);
+        mc_sim_result r;
+        assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+        double offered = 1000.0 / (261 * 8) / officers;
+        const mc_sim_pool *x = pool_of(&r, "desk", "clerk");
+        if (fabs(x->utilisation - offered) > 0.03) {
+            fail_msg("%d officers: utilisation %.3f, offered load %.3f", officers, x->utilisation,
+                     offered);
+        }
+        mc_sim_result_free(&r);
+        mc_catalogue_free(cat);
+    }
+}
+
+/* The same result whatever the threads: each agency's dossiers run by one thread, in time
+ * order. */
+static void test_sim__staffed_same_whatever_jobs(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = desk("staff clerk 1", 1500), *more;
+    assert_int_equal(mc_reform_apply(cat, mc_catalogue_reform(cat, "more"), &more, NULL), 0);
+    mc_sim_result b[2], r[2];
+    for (int i = 0; i < 2; i++) {
+        mc_sim_opts o = opts(cat, 0, 9);
+        o.year = true;
+        o.jobs = i == 0 ? 1 : 3;
+        assert_int_equal(mc_sim_pair(cat, more, NULL, &o, &b[i], &r[i], NULL), 0);
+    }
+    assert_memory_equal(&b[0].total, &b[1].total, sizeof b[0].total);
+    assert_memory_equal(&r[0].total, &r[1].total, sizeof r[0].total);
+    for (size_t k = 0; k < b[0].nprocedures; k++) {
+        assert_memory_equal(&b[0].procedures[k], &b[1].procedures[k], sizeof b[0].procedures[k]);
+    }
+    assert_int_equal(b[0].npools, b[1].npools);
+    assert_memory_equal(b[0].pools, b[1].pools, b[0].npools * sizeof *b[0].pools);
+    assert_memory_equal(r[0].pools, r[1].pools, r[0].npools * sizeof *r[0].pools);
+    assert_memory_equal(r[0].gains, r[1].gains, sizeof r[0].gains);
+    assert_memory_equal(&b[0].indicators.total, &b[1].indicators.total,
+                        sizeof b[0].indicators.total);
+    assert_string_equal(b[0].notes, b[1].notes);
+    for (int i = 0; i < 2; i++) {
+        mc_sim_result_free(&b[i]);
+        mc_sim_result_free(&r[i]);
+    }
+    mc_catalogue_free(more);
+    mc_catalogue_free(cat);
+}
+
+/* Memory grows with the dossiers under way, not with the dossiers: 200,000 dossiers a year on
+ * ample officers keep about 1,450 live dossiers at most (the arrivals of a week-end, 550 a day,
+ * wait for Monday morning's officers). */
+static void test_sim__staffed_memory_follows_the_dossiers_under_way(void **state)
+{
+    (void)state;
+    mc_catalogue *cat =
+        load("calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+             "role clerk\n"
+             "agency desk { title \"Desk\"; staff clerk 40 }\n"
+             "lifecycle l {\n"
+             "  state a { initial; on go -> end by clerk chance 100%; takes 0.01wh }\n"
+             "  state end { final; outcome granted } }\n"
+             "procedure p { agency desk; lifecycle l; volume 200000 per year }\n");
+    mc_sim_opts o = opts(cat, 0, 1);
+    o.year = true;
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_int_equal(r.total.granted, 200000);
+    assert_true(r.peak_in_flight > 0);
+    if (r.peak_in_flight > 2000) {
+        fail_msg("%lld dossiers under way at once", (long long)r.peak_in_flight);
+    }
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* Arrivals follow the agency's pattern: a month at 0% gets no dossier (counted through a version
+ * in force in June only, whose dossiers make 5 visits). */
+static void test_sim__arrivals_follow_the_pattern(void **state)
+{
+    (void)state;
+    static const char fmt[] =
+        "role clerk\n"
+        "agency desk { title \"Desk\"; %s }\n"
+        "lifecycle l { state a { initial; on go -> end by clerk chance 100%%; takes 1wd }\n"
+        "  state end { final; outcome granted } }\n"
+        "procedure p { agency desk; lifecycle l; volume 1200 per year; visits 1 }\n"
+        "procedure p { effective 2026-06-01; agency desk; lifecycle l; volume 1200 per year\n"
+        "  visits 5 }\n"
+        "procedure p { effective 2026-07-01; agency desk; lifecycle l; volume 1200 per year\n"
+        "  visits 1 }\n";
+    const char *patterns[] = {"arrivals { month 6 0% }", "arrivals { month 6 100% }",
+                              "arrivals { month 6 200% }"};
+    int64_t june[3];
+    for (int i = 0; i < 3; i++) {
+        char text[900];
+        snprintf(text, sizeof text, fmt, patterns[i]);
+        mc_catalogue *cat = load(text);
+        mc_sim_opts o = opts(cat, 0, 1);
+        o.year = true;
+        o.from = mc_date_from_ymd(2026, 1, 1);
+        mc_sim_result r;
+        assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+        assert_true(r.staffed);
+        assert_int_equal(r.npools, 0); /* no staff: officers unlimited */
+        assert_int_equal(r.total.dossiers, 1200);
+        june[i] = (r.total.visits - 1200) / 4;
+        mc_sim_result_free(&r);
+        mc_catalogue_free(cat);
+    }
+    assert_int_equal(june[0], 0);
+    assert_in_range(june[1], 95, 103); /* 30 of 365 days */
+    assert_in_range(june[2], 180, 200);
+}
+
+/* A timer due before an officer has done the work drops the job: the dossier leaves the line
+ * (counted by neither the pool's jobs nor the staff-days), the timer fires as without officers. */
+static void test_sim__timer_drops_the_job(void **state)
+{
+    (void)state;
+    mc_catalogue *cat =
+        load("calendar c { default; hours 08:00-12:00 13:00-17:00 }\n"
+             "role clerk\n"
+             "agency desk { title \"Desk\"; staff clerk 1 }\n"
+             "lifecycle l {\n"
+             "  state a { initial; on receive -> b by clerk chance 100% }\n"
+             "  state b { on go -> done by clerk chance 100%; takes 1wh; after 2wd -> gave-up }\n"
+             "  state done { final; outcome granted }\n"
+             "  state gave-up { final; outcome withdrawn } }\n"
+             "procedure p { agency desk; lifecycle l; volume 2300 per year }\n");
+    mc_sim_opts o = opts(cat, 0, 1);
+    o.year = true;
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    const mc_sim_stats *p = proc(&r, "p");
+    const mc_sim_pool *x = pool_of(&r, "desk", "clerk");
+    /* more work than a clerk's year: some wait past the timer and leave */
+    assert_true(p->withdrawn > 0);
+    assert_int_equal(p->granted + p->withdrawn, 2300);
+    assert_int_equal(x->jobs, p->granted);
+    assert_true(fabs(p->staff_wd - (double)p->granted / 8) < 1e-6);
+    assert_true(x->utilisation > 0.9);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* Out of memory anywhere in the officers' loop: both results whole, or MC_ENOMEM and nothing
+ * left. */
+static void test_sim__staffed_out_of_memory(void **state)
+{
+    (void)state;
+    oom_ctx c = {desk("staff clerk 1", 1900), NULL};
+    assert_int_equal(mc_reform_apply(c.cat, mc_catalogue_reform(c.cat, "more"), &c.reformed, NULL),
+                     0);
+    assert_true(tu_oom_sweep(oom_attempt, &c, false) > 10);
+    assert_true(tu_oom_sweep(oom_pair, &c, false) > 20);
+    mc_catalogue_free(c.reformed);
+    mc_catalogue_free(c.cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1452,6 +1879,16 @@ int main(void)
         cmocka_unit_test(test_sim__jobs_same_result),
         cmocka_unit_test(test_sim__jobs_failing_worker),
         cmocka_unit_test(test_sim__jobs_out_of_memory),
+        cmocka_unit_test(test_sim__channels_drawn_with_their_shares),
+        cmocka_unit_test(test_sim__held_documents_asked_and_refused),
+        cmocka_unit_test(test_sim__late_dossiers_apologize),
+        cmocka_unit_test(test_sim__one_officer_at_high_load_falls_behind),
+        cmocka_unit_test(test_sim__utilisation_is_the_offered_load),
+        cmocka_unit_test(test_sim__staffed_same_whatever_jobs),
+        cmocka_unit_test(test_sim__staffed_memory_follows_the_dossiers_under_way),
+        cmocka_unit_test(test_sim__arrivals_follow_the_pattern),
+        cmocka_unit_test(test_sim__timer_drops_the_job),
+        cmocka_unit_test(test_sim__staffed_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

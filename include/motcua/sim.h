@@ -5,8 +5,14 @@
  * procedure's calendar until a final state.
  *
  * The model, in order, for dossier number j of a procedure:
- *   - it arrives at from + (j + ½) × 365 days / n (n: the procedure's dossiers), filed online
- *     when the procedure is `online full`, at the counter otherwise;
+ *   - it arrives at from + (j + ½) × 365 days / n (n: the procedure's dossiers), filed by the
+ *     channel drawn with the procedure's `channels` shares (from a key of its own, so that the
+ *     other draws stay put; online and by post it makes one visit fewer than `visits`), or,
+ *     without `channels`, online when the procedure is `online full`, at the counter otherwise;
+ *   - in a share `asks-held` of the dossiers with a fetched document, an officer (the first role
+ *     that is not built in of the first such transition of the initial state) asks for it right
+ *     after submission: the engine refuses it (once-only), counted as held_asks and as a
+ *     once-only refusal of the indicators, and the dossier goes on as before;
  *   - its fields are drawn from their `sample` (synth.h); registry coverage is drawn once per
  *     subject and registry; what is asked of the applicant is provided at submission;
  *   - in each state, the next event is drawn among the transitions whose condition holds now,
@@ -14,6 +20,9 @@
  *     after entering the state (uniform between its bounds; at once without `takes`); a timer
  *     fires instead when it comes first, or when its own `chance` is drawn, or when no
  *     transition is possible;
+ *   - when the drawn end of a step lies after the dossier's due instant, the first role of its
+ *     lifecycle's `apology by` apologizes at the step's start, once (the new date: the step's
+ *     end), through the engine (mc_live_apologize): the indicators count it as a store would;
  *   - a dossier that takes more than max_steps transitions, or is left with no way out, is
  *     abandoned and counted as unfinished.
  * Every draw is a function of the seed, the procedure's name and j: the same seed gives the
@@ -27,7 +36,28 @@
  * procedure of more than MC_SIM_SHARD dossiers differs in the last bits from one running sum; the
  * total's histogram is its procedures' added in order.
  *
- * Only aggregates are kept (memory does not grow with the number of dossiers). A lead time is
+ * Officers and queues (issue 23): when a catalogue of the run staffs an agency (`staff`) or
+ * gives one an arrivals pattern, the run changes shape. A shard is then a whole agency's
+ * dossiers (every procedure it handles, by the baseline's version; those without an agency make
+ * one more), run by one thread in time order through the event list of queue.h, both sides of a
+ * pair in the same loop (ties: the baseline's first, then in the order the events were put in):
+ *   - dossier j of a procedure arrives at mc_arrivals_year_offset under its agency's pattern
+ *     (without one, exactly at the instant above);
+ *   - many dossiers are under way at once, each on a live dossier of its own taken from a pool of
+ *     reusable ones, with its own draws (the same as above, from its key);
+ *   - a step whose drawn transition is fired by (its first role) a role the agency staffs, and
+ *     whose state's `takes` is in working units, is the work of one of those officers: it joins
+ *     the line of the agency's pool for the role (the office hours of the calendar of the
+ *     agency's first procedure that names one) with the drawn office time as its need, and the
+ *     transition fires when an officer has done it; a timer of the state due first drops the job
+ *     and fires as without staffing. Every other step waits its drawn time, as above;
+ *   - a dossier's figures wait for its twin's (the gains) only while the twin is under way;
+ *   - the result gains the pools (mc_sim_result.pools) and the most dossiers under way at once.
+ * The result is the same whatever the threads; a catalogue without `staff` and `arrivals` runs
+ * exactly as described above.
+ *
+ * Only aggregates are kept (memory does not grow with the number of dossiers; with officers, it
+ * grows with the dossiers under way at once). A lead time is
  * mc_report_lead_wd's, the one definition of a working-day lead time (report.h): office time
  * from submission to the final state on the procedure's calendar over a working day's office
  * time. Lead times go into a fixed histogram of MC_SIM_BINS bins of a quarter of a working day
@@ -120,6 +150,7 @@ typedef struct mc_sim_stats {
     int64_t on_time, late;                        /* of the finished */
     int64_t asked, fetched;                       /* documents, summed over dossiers */
     int64_t visits;
+    int64_t held_asks; /* an officer's requests for a held document, refused (`asks-held`) */
     mc_fixed hours; /* applicant hours, summed (fixed point; each dossier's by mc_cost_sum) */
     int64_t cost;   /* applicant cost, summed (each dossier's by mc_cost_sum, to the unit) */
     int64_t lead_n;
@@ -166,16 +197,39 @@ typedef struct mc_sim_gain {
     int64_t rises, falls; /* dossiers whose cost rises, falls */
 } mc_sim_gain;
 
+/* A pool of officers (issue 23): the officers of one role at one agency that `staff` declares,
+ * as the run used them (the reform's side: the reformed catalogue's numbers). Waits and queue
+ * lengths are on the pool's office clock (its agency's first procedure's calendar): a night is
+ * no wait. */
+typedef struct mc_sim_pool {
+    const char *agency;
+    const mc_role *role;
+    uint32_t officers;
+    int64_t jobs;       /* pieces of work done (a step's `takes` of a dossier) */
+    double utilisation; /* office time busy over the officers' office time, 0 … 1 */
+    double mean_queue;  /* dossiers waiting, averaged over the office time */
+    int64_t max_queue;  /* the most dossiers waiting at one time */
+    double mean_wait;   /* working days from joining the line to an officer taking it */
+    double p90_wait;    /* the wait under which 90% fall (to within 1/64), working days */
+} mc_sim_pool;
+
 typedef struct mc_sim_result {
     mc_sim_stats *procedures; /* by name; procedures with no dossier are left out */
     size_t nprocedures;
     mc_sim_stats total;
-    mc_report indicators; /* SPEC §9 over the simulated dossiers (no apologies, no blocks) */
+    mc_report indicators; /* SPEC §9 over the simulated dossiers */
     /* Staff-days a year by role: roles[i] (the simulated catalogue's roles that are not built
      * in, in its order), staff_days[i]; summed, total.staff_days. */
     const mc_role **roles;
     double *staff_days;
     size_t nroles;
+    /* Officers and queues (issue 23): set when the catalogue staffs an agency or gives it an
+     * arrivals pattern (staffed true): the pools by agency (in name order) and `staff` line, and
+     * the most dossiers under way at once in one agency (what the run's memory grows with). */
+    bool staffed;
+    mc_sim_pool *pools;
+    size_t npools;
+    int64_t peak_in_flight;
     /* Who gains, who loses: set on the reform's result by mc_sim_pair (paired true). */
     bool paired;
     mc_sim_gain gains[MC_SIM_NGROUPS];

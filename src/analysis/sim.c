@@ -9,6 +9,7 @@
 #include "motcua/cost.h"
 #include "motcua/coverage.h"
 #include "motcua/engine.h"
+#include "queue.h"
 #include "synth.h"
 
 #include <math.h>
@@ -51,6 +52,39 @@ typedef struct dossier_info {
     int64_t cost;
     bool business, online, missed;
 } dossier_info;
+
+/* A dossier in flight: everything of it that lives from its arrival to its end, so that many
+ * may be under way at once (the officers' queues) or one after another (without staffing). */
+typedef struct flight {
+    mc_live *d;
+    size_t k; /* its plan */
+    const plan *pl;
+    int64_t j;
+    const mc_procedure *p; /* the version it was submitted under */
+    const mc_calendar *cal;
+    uint64_t key, rng;
+    int64_t t;  /* its present: when it entered the state it is in, or the last timer */
+    int steps;  /* transitions and timers so far (steps_allowed) */
+    bool stuck; /* left with no way out */
+    bool apology_tried;
+    int64_t apology_at; /* MC_NONE without an apology */
+    bool apology_timely;
+    /* the step it waits on (flight_advance returned 1): tr, drawn at t, fires at when (with
+     * unlimited officers) after office seconds of work (-1: wall time; 0: no takes); the
+     * earliest timer of the state (MC_NONE: none), which comes after when */
+    const mc_state *st;
+    const mc_transition *tr;
+    int64_t when, office, timer;
+    dossier_info info;
+    /* the officers' queues (sim.c's staffed loop) */
+    int side;
+    int wait; /* what it waits on: W_STEP, W_JOB or W_TIMER */
+    mc_queue_job job;
+    /* kept when the flight is reused: */
+    struct flight *next_free;
+    uint32_t slot, gen; /* its number; of its wake-ups (an older one is stale) */
+    mc_sim_stats one;   /* its counts and sums, zeroed up to the histogram (not a dossier's) */
+} flight;
 
 /* What a shard adds up on one side: its dossiers' counts, sums and histogram, their officer
  * working days by role, the notes they made (each once, each followed by '\0'; full: some were
@@ -117,6 +151,8 @@ typedef struct sim {
         size_t index; /* in out->roles */
     } *role_slots;
     size_t role_cap;
+    flight one;   /* the dossier at hand, without staffing */
+    bool staffed; /* the officers' loop runs the side (run_group) */
 } sim;
 
 static void note(sim *s, const char *fmt, ...)
@@ -509,6 +545,7 @@ static void add(mc_sim_stats *x, const mc_sim_stats *one)
     x->asked += one->asked;
     x->fetched += one->fetched;
     x->visits += one->visits;
+    x->held_asks += one->held_asks;
     x->hours += one->hours;
     x->cost += one->cost;
     x->lead_n += one->lead_n;
@@ -553,7 +590,7 @@ static void applicant_cost(sim *s, const mc_dossier *v, office_time lead, mc_sim
             mc_cost_sum_document(&sum, &p->requires[i], MC_FIXED_ONE, MC_FIXED_ONE);
         }
     }
-    mc_cost_sum_visits(&sum, p->visits);
+    mc_cost_sum_visits(&sum, one->visits);
     mc_cost_sum legal = sum; /* the same sums so far, then the time limit as waiting */
     if (p->has_time_limit) {
         mc_cost_sum_wait(&legal, &p->time_limit);
@@ -640,11 +677,40 @@ static const mc_party *party_of(const mc_procedure *p, const mc_field *f)
     return NULL;
 }
 
-/* Submits dossier j of procedure p at t, its fields drawn from key (day: the local date of t);
- * notes, for the first dossier, the fields left empty or given neutral values. Returns
- * mc_live_submit's code (MC_EREFUSED with res filled when the engine refused it). */
-static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t key, mc_date day,
-                            int64_t t, mc_result *res, mc_error *err)
+/* The channel a dossier with key is filed by: drawn with p's `channels` shares from a key of its
+ * own (the dossier's other draws stay put), or as mc_cost_channel says by the `online` level
+ * when p declares none. */
+static const char *channel_of(const mc_procedure *p, uint64_t key, bool *drawn)
+{
+    double sum = 0;
+    for (int c = 0; c < MC_CHANNELS; c++) {
+        sum += (double)p->channels[c];
+    }
+    *drawn = sum > 0;
+    if (sum <= 0) {
+        return mc_cost_channel(p);
+    }
+    double x = mc_synth_unit(mc_synth_hash("channel", key)) * sum, at = 0;
+    int last = 0;
+    for (int c = 0; c < MC_CHANNELS; c++) {
+        if (p->channels[c] > 0) {
+            last = c;
+            at += (double)p->channels[c];
+            if (x < at) {
+                return mc_channel_names[c];
+            }
+        }
+    }
+    return mc_channel_names[last];
+}
+
+/* Submits dossier j of procedure p at t by channel, its fields drawn from key (day: the local
+ * date of t) into d; notes, for the first dossier, the fields left empty or given neutral
+ * values. Returns mc_live_submit's code (MC_EREFUSED with res filled when the engine refused
+ * it). */
+static int submit_synthetic(sim *s, mc_live *d, const mc_procedure *p, int64_t j, uint64_t key,
+                            mc_date day, int64_t t, const char *channel, mc_result *res,
+                            mc_error *err)
 {
     size_t nf = 0;
     s->subject = -1;
@@ -688,76 +754,265 @@ static int submit_synthetic(sim *s, const mc_procedure *p, int64_t j, uint64_t k
         .procedure = p->name,
         .fields = s->fields,
         .nfields = nf,
-        .channel = mc_cost_channel(p),
+        .channel = channel,
         .now = t,
     };
-    return mc_live_submit(s->e, s->d, &sub, res, err);
+    return mc_live_submit(s->e, d, &sub, res, err);
 }
 
-/* Drives the submitted dossier of p from t until a final state, at most max_steps transitions,
- * drawing from *rng; *stuck when it is left with no way out (noted). */
-static int drive(sim *s, const mc_procedure *p, int64_t t, uint64_t *rng, bool *stuck,
-                 mc_sim_stats *one, mc_error *err)
+/* The officer's request for a held document (`asks-held`): in a share of the dossiers of p that
+ * have a fetched requirement (drawn from the dossier's key), the first role that is not built in
+ * of the first transition of the initial state an officer fires, fires it at the dossier's
+ * present asking for the first fetched document; the once-only rule refuses it, and the refusal
+ * is counted (one.held_asks). A request the engine took is noted (the catalogue's model then
+ * lets an officer ask for data the state holds). */
+static int ask_held(sim *s, flight *x, mc_error *err)
+{
+    const mc_procedure *p = x->p;
+    if (p->asks_held <= 0 ||
+        mc_synth_unit(mc_synth_hash("asks-held", x->key)) * 100.0 * (double)MC_FIXED_ONE >=
+            (double)p->asks_held) {
+        return 0;
+    }
+    const char *doc = NULL;
+    for (size_t i = 0; i < p->nrequires && doc == NULL; i++) {
+        if (mc_live_req_status(x->d, i) == MC_REQ_FETCHED) {
+            doc = p->requires[i].document->name;
+        }
+    }
+    if (doc == NULL || p->machine.nstates == 0) {
+        return 0;
+    }
+    const mc_state *st = p->machine.states[p->machine.initial];
+    const mc_transition *tr = NULL;
+    const mc_role *role = NULL;
+    for (size_t i = 0; i < st->non && tr == NULL; i++) {
+        for (size_t r = 0; r < st->on[i].nroles && role == NULL; r++) {
+            if (!st->on[i].roles[r]->builtin) {
+                tr = &st->on[i];
+                role = st->on[i].roles[r];
+            }
+        }
+    }
+    if (tr == NULL) {
+        note(s, "%s: no officer acts in state '%s': no request for a held document is simulated",
+             p->name, st->name);
+        return 0;
+    }
+    mc_fire f;
+    memset(&f, 0, sizeof f);
+    f.event = tr->event;
+    f.role = role->name;
+    f.payload.documents = &doc;
+    f.payload.ndocuments = 1;
+    f.now = x->t;
+    mc_result res;
+    int rc = mc_live_fire(s->e, x->d, &f, &res, err);
+    if (rc == MC_EREFUSED) {
+        x->one.held_asks++;
+        if (strncmp(res.code, "once-only.", 10) != 0) {
+            note(s, "%s: an officer's request for a held document was refused otherwise: %s",
+                 p->name, res.message);
+        }
+        return 0;
+    }
+    if (rc == 0) {
+        note(s, "%s: an officer's request for a held document was not refused (event '%s')",
+             p->name, tr->event);
+    }
+    return rc;
+}
+
+/* Dossier number j of the plan pl (number k) arrives at t into x (x->d its live dossier) and is
+ * submitted; what the asks left the applicant brings along. 1: it is under way
+ * (flight_advance); 0: refused at submission, counted into the shard at hand; or an error. */
+static int flight_start(sim *s, flight *x, size_t k, const plan *pl, int64_t j, int64_t t,
+                        mc_error *err)
+{
+    mc_live *d = x->d;
+    memset(x, 0, offsetof(flight, next_free));
+    memset(&x->one, 0, offsetof(mc_sim_stats, hist));
+    x->d = d;
+    x->k = k;
+    x->pl = pl;
+    x->j = j;
+    x->apology_at = MC_NONE;
+    const mc_procedure *p0 = pl->p;
+    x->key = mc_synth_mix(pl->seed ^ (uint64_t)j);
+    x->rng = x->key;
+    x->t = t;
+    mc_date day = mc_calendar_today(s->cal0, t);
+    const mc_procedure *p = NULL; /* the version in force that day (mc_catalogue_procedure) */
+    for (size_t i = 0; i < pl->nversions; i++) {
+        if (!pl->versions[i]->has_effective || pl->versions[i]->effective <= day) {
+            p = pl->versions[i];
+        }
+    }
+    p = p ? p : p0;
+    x->p = p;
+    x->cal = p->calendar ? p->calendar : mc_calendar_builtin();
+
+    mc_sim_stats *one = &x->one;
+    one->dossiers = 1;
+    bool drawn;
+    const char *channel = channel_of(p, x->key, &drawn);
+    mc_result res;
+    int rc = submit_synthetic(s, d, p, j, x->key, day, t, channel, &res, err);
+    if (s->subject >= 0) {
+        x->info.business = mc_sim_subject_group(s->field_text[s->subject]) == MC_SIM_BUSINESS;
+    }
+    x->info.online = strcmp(channel, "online") == 0; /* the channel it files by */
+    x->info.missed = s->missed;
+    if (rc == MC_EREFUSED) {
+        note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
+        one->refused_at_submission = 1;
+        add(&s->sink->st, one);
+        return 0;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    for (size_t i = 0; i < p->nrequires; i++) {
+        mc_req_status st = mc_live_req_status(d, i);
+        one->asked += st == MC_REQ_ASKED;
+        one->fetched += st == MC_REQ_FETCHED;
+    }
+    mc_live_provide_asked(d);
+    /* filed online or by post: no trip to file it */
+    one->visits =
+        drawn && strcmp(channel, "counter") != 0 && p->visits > 0 ? p->visits - 1 : p->visits;
+    rc = ask_held(s, x, err);
+    return rc != 0 ? rc : 1;
+}
+
+/* Moves x on from its present until it ends (0) or waits on a drawn step (1: x->tr, when, office
+ * and timer set; the step counted), catching up with the timers that come first (in the
+ * officers' loop, s->staffed: returns 2 instead, x->timer set, for the loop to catch up at
+ * x->timer + 1); an error code. */
+static int flight_advance(sim *s, flight *x, mc_error *err)
 {
     int max_steps = steps_allowed(s);
-    const mc_calendar *cal = p->calendar ? p->calendar : mc_calendar_builtin();
-    mc_result res;
     int rc = 0;
-    for (int step = 0; step < max_steps; step++) {
+    for (; x->steps < max_steps; x->steps++) {
         bool final;
-        const mc_state *st = mc_live_state(s->d, &final); /* not the whole view: a step's cost */
+        const mc_state *st = mc_live_state(x->d, &final); /* not the whole view: a step's cost */
         if (st == NULL) {
             return mc_error_set(err, MC_ENOTFOUND, "the simulated dossier is gone");
         }
         if (final) {
             return 0;
         }
-        int64_t timer = mc_live_next_timer(s->d);
-        bool forced = timer_forced(st, rng);
-        double u = mc_synth_unit(mc_synth_next(rng)), w = mc_synth_unit(mc_synth_next(rng));
+        int64_t timer = mc_live_next_timer(x->d);
+        bool forced = timer_forced(st, &x->rng);
+        double u = mc_synth_unit(mc_synth_next(&x->rng)), w = mc_synth_unit(mc_synth_next(&x->rng));
         int64_t office;
-        int64_t at = after_takes(s, cal, st, t, w, &office); /* when one drawn now fires */
-        const mc_transition *tr = forced ? NULL : draw(s, p, st, at, u, &rc, err);
+        s->d = x->d; /* the dossier draw asks about */
+        /* when one drawn now fires */
+        int64_t at = after_takes(s, x->cal, st, x->t, w, &office);
+        const mc_transition *tr = forced ? NULL : draw(s, x->p, st, at, u, &rc, err);
         if (rc != 0) {
             return rc;
         }
         int64_t when = tr ? at : MC_NONE;
         if (timer != MC_NONE && (tr == NULL || timer < when)) {
-            if ((rc = mc_live_catch_up(s->e, s->d, timer + 1, err)) != 0) {
+            if (s->staffed) { /* the officers' loop lets the timer fire in its turn */
+                x->timer = timer;
+                x->steps++;
+                return 2;
+            }
+            if ((rc = mc_live_catch_up(s->e, x->d, timer + 1, err)) != 0) {
                 return rc;
             }
-            t = timer + 1;
+            x->t = timer + 1;
             continue;
         }
         if (tr == NULL) {
             note(s, "%s: dossiers get stuck in state '%s' (no transition allowed, no timer)",
-                 p->name, st->name);
-            *stuck = true;
+                 x->p->name, st->name);
+            x->stuck = true;
             return 0;
         }
-        mc_fire f;
-        memset(&f, 0, sizeof f);
-        f.event = tr->event;
-        f.role = tr->roles[0]->name;
-        f.transition = tr;
-        f.when_held = true; /* draw found its `when` to hold on the dossier as it stands */
-        f.now = when;
-        rc = mc_live_fire(s->e, s->d, &f, &res, err);
-        if (rc == MC_EREFUSED) {
-            note(s, "%s: '%s' was refused in state '%s': %s", p->name, tr->event, st->name,
-                 res.message);
-            rc = 0;
-        } else if (rc != 0) {
-            return rc;
-        } else if (office != 0) {
-            if (office < 0) {
-                office = mc_calendar_office_seconds(cal, mc_calendar_to_local(cal, t),
-                                                    mc_calendar_to_local(cal, when));
-            }
-            count_staff(s, tr, (double)office / wd_seconds(s, cal), one);
-        }
-        t = when;
+        x->st = st;
+        x->tr = tr;
+        x->when = when;
+        x->office = office;
+        x->timer = timer;
+        x->steps++;
+        return 1;
     }
+    return 0;
+}
+
+/* The apology of a dossier that will be late (issue 23): when the step that started at the
+ * dossier's present ends at `end`, after its due instant, and its lifecycle names who apologizes,
+ * the first of those roles apologizes at the step's start, once, with the local date of `end` as
+ * the new date. A refusal is noted, and no other apology is tried. */
+static int apologize(sim *s, flight *x, int64_t end, mc_error *err)
+{
+    const mc_lifecycle *lc = x->p->lifecycle;
+    if (x->apology_tried || lc == NULL || lc->napology_by == 0) {
+        return 0;
+    }
+    int64_t due = mc_live_due(x->d);
+    if (due == MC_NONE || end <= due) {
+        return 0;
+    }
+    x->apology_tried = true;
+    mc_apology a;
+    memset(&a, 0, sizeof a);
+    a.role = lc->apology_by[0]->name;
+    a.new_date = mc_calendar_today(x->cal, end);
+    a.reason = "simulated: the work ends after the due date";
+    a.now = x->t;
+    bool timely;
+    mc_result res;
+    int rc = mc_live_apologize(s->e, x->d, &a, &timely, &res, err);
+    if (rc == MC_EREFUSED) {
+        note(s, "%s: an apology for a late dossier was refused: %s", x->p->name, res.message);
+        return 0;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    x->apology_at = x->t;
+    x->apology_timely = timely;
+    return 0;
+}
+
+/* Fires the step x waits on at when (its apology first, when the step makes it late), counts the
+ * officer time of its work (office seconds: x->office, measured now for wall-time takes), and
+ * moves x's present to when. A refusal is noted. */
+static int flight_fire(sim *s, flight *x, int64_t when, mc_error *err)
+{
+    const mc_transition *tr = x->tr;
+    int rc = apologize(s, x, when, err);
+    if (rc != 0) {
+        return rc;
+    }
+    mc_fire f;
+    memset(&f, 0, sizeof f);
+    f.event = tr->event;
+    f.role = tr->roles[0]->name;
+    f.transition = tr;
+    f.when_held = true; /* draw found its `when` to hold on the dossier as it stands */
+    f.now = when;
+    mc_result res;
+    rc = mc_live_fire(s->e, x->d, &f, &res, err);
+    if (rc == MC_EREFUSED) {
+        note(s, "%s: '%s' was refused in state '%s': %s", x->p->name, tr->event, x->st->name,
+             res.message);
+        rc = 0;
+    } else if (rc != 0) {
+        return rc;
+    } else if (x->office != 0) {
+        int64_t office = x->office;
+        if (office < 0) {
+            office = mc_calendar_office_seconds(x->cal, mc_calendar_to_local(x->cal, x->t),
+                                                mc_calendar_to_local(x->cal, when));
+        }
+        count_staff(s, tr, (double)office / wd_seconds(s, x->cal), &x->one);
+    }
+    x->t = when;
     return 0;
 }
 
@@ -810,8 +1065,9 @@ static bool extended(const mc_dossier *v)
 }
 
 /* Adds the ended dossier v to the indicators (SPEC §9), as a store's row would be. */
-static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, mc_error *err)
+static int report_dossier(sim *s, const flight *x, const mc_dossier *v, mc_error *err)
 {
+    const mc_sim_stats *one = &x->one;
     mc_report_dossier facts = {
         .procedure = v->procedure,
         .channel = v->channel,
@@ -825,8 +1081,10 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
         .due = v->due,
         .fetched = one->fetched,
         .asked = one->asked,
-        .apology_at = MC_NONE,
-        .results = mc_live_issued(s->d),
+        .apology_at = x->apology_at,
+        .apology_timely = x->apology_timely,
+        .results = mc_live_issued(x->d),
+        .blocked = one->held_asks,
         .extended = extended(v),
         /* the lead time count_ending counted, on the calendar the report counts it on */
         .has_lead = v->final && v->procedure->calendar == s->lead_cal,
@@ -836,66 +1094,41 @@ static int report_dossier(sim *s, const mc_dossier *v, const mc_sim_stats *one, 
     return rc != 0 ? mc_error_set(err, rc, "out of memory") : 0;
 }
 
+/* Counts the ended dossier x into the shard at hand (its figures, its lead time, the
+ * indicators) and frees its place for the next. */
+static int flight_end(sim *s, flight *x, mc_error *err)
+{
+    mc_dossier v;
+    int rc = mc_live_view(x->d, &v);
+    if (rc != 0) {
+        return mc_error_set(err, rc, "out of memory");
+    }
+    mc_sim_stats *one = &x->one;
+    office_time lead = count_ending(s, x->p, &v, x->stuck, &s->sink->st, one);
+    applicant_cost(s, &v, lead, one);
+    add(&s->sink->st, one);
+    x->info.cost = one->cost;
+    return report_dossier(s, x, &v, err);
+}
+
 /* Dossier number j of the plan pl: arrives, is submitted, driven to its end, and counted into
  * the shard at hand; what the pairing needs of it into *info. */
 static int one_dossier(sim *s, const plan *pl, int64_t j, dossier_info *info, mc_error *err)
 {
-    const mc_procedure *p0 = pl->p;
-    uint64_t key = mc_synth_mix(pl->seed ^ (uint64_t)j);
-    uint64_t rng = key;
     int64_t span = (int64_t)YEAR_DAYS * MC_DAY_SECONDS;
     int64_t t = s->start + (int64_t)(((i128)span * (2 * j + 1)) / (2 * pl->n));
-    mc_date day = mc_calendar_today(s->cal0, t);
-    const mc_procedure *p = NULL; /* the version in force that day (mc_catalogue_procedure) */
-    for (size_t i = 0; i < pl->nversions; i++) {
-        if (!pl->versions[i]->has_effective || pl->versions[i]->effective <= day) {
-            p = pl->versions[i];
-        }
+    flight *x = &s->one;
+    x->d = s->d;
+    int rc = flight_start(s, x, (size_t)(pl - s->plans), pl, j, t, err);
+    while (rc == 1 && (rc = flight_advance(s, x, err)) == 1) {
+        rc = flight_fire(s, x, x->when, err);
+        rc = rc == 0 ? 1 : rc;
     }
-    p = p ? p : p0;
-
-    mc_sim_stats one;
-    memset(&one, 0, offsetof(mc_sim_stats, hist)); /* the histogram is not a dossier's */
-    one.dossiers = 1;
-    mc_result res;
-    int rc = submit_synthetic(s, p, j, key, day, t, &res, err);
-    mc_sim_stats *x = &s->sink->st;
-    memset(info, 0, sizeof *info);
-    if (s->subject >= 0) {
-        info->business = mc_sim_subject_group(s->field_text[s->subject]) == MC_SIM_BUSINESS;
+    if (rc == 0 && x->one.refused_at_submission == 0) {
+        rc = flight_end(s, x, err);
     }
-    info->online = strcmp(mc_cost_channel(p), "online") == 0; /* the channel it files by */
-    if (rc == MC_EREFUSED) {
-        note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
-        one.refused_at_submission = 1;
-        add(x, &one);
-        return 0;
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    for (size_t i = 0; i < p->nrequires; i++) {
-        mc_req_status st = mc_live_req_status(s->d, i);
-        one.asked += st == MC_REQ_ASKED;
-        one.fetched += st == MC_REQ_FETCHED;
-    }
-    mc_live_provide_asked(s->d);
-    one.visits = p->visits;
-
-    bool stuck = false;
-    if ((rc = drive(s, p, t, &rng, &stuck, &one, err)) != 0) {
-        return rc;
-    }
-    mc_dossier v;
-    if ((rc = mc_live_view(s->d, &v)) != 0) {
-        return mc_error_set(err, rc, "out of memory");
-    }
-    office_time lead = count_ending(s, p, &v, stuck, x, &one);
-    applicant_cost(s, &v, lead, &one);
-    add(x, &one);
-    info->cost = one.cost;
-    info->missed = s->missed;
-    return report_dossier(s, &v, &one, err);
+    *info = x->info;
+    return rc;
 }
 
 /* ==== one side ========================================================================== */
@@ -1034,6 +1267,17 @@ typedef struct worker worker;
 
 /* A run of one side or two in lockstep: its shards, in plan order and then by dossier number,
  * taken by the workers largest first; the progress said so far. */
+/* An agency's dossiers: its plans (their numbers, in order), and what the run found. */
+typedef struct group {
+    const char *agency; /* NULL: procedures without one */
+    const size_t *plans;
+    size_t n;
+    int64_t dossiers;
+    mc_sim_pool *pools[2];
+    size_t npools[2];
+    int64_t peak[2];
+} group;
+
 typedef struct run {
     sim *sides[2]; /* the caller's: the baseline (or the one side), and the reform or NULL */
     mc_rules *rules;
@@ -1043,6 +1287,12 @@ typedef struct run {
     size_t *order;      /* the shards largest first, ties in shard order */
     double *role_wd;    /* the shards' role_wd, and one row per side to add them up */
     atomic_size_t next; /* the place in order of the next shard to take */
+    /* officers and queues: the shards are the plans, run by agency (run_group), in groups taken
+     * in order */
+    bool staffed;
+    group *groups;
+    size_t ngroups;
+    size_t *group_plans;
     atomic_bool stop;   /* a worker failed: the others take no more */
     pthread_mutex_t lock; /* over done and the progress calls */
     int64_t done;
@@ -1062,14 +1312,77 @@ struct worker {
     mc_error err;
 };
 
-/* The shards of u's plans: each plan's dossiers in runs of MC_SIM_SHARD, and the order the
- * workers take them in. */
+/* The agency whose officers serve plan k of u (the baseline's version), or NULL. */
+static const char *agency_of(const run *u, size_t k)
+{
+    const mc_procedure *p = u->sides[0]->plans[k].p;
+    return p != NULL ? p->agency : NULL;
+}
+
+/* By agency (none last), then plan. */
+static int by_agency(const void *a, const void *b, void *ud)
+{
+    const run *u = ud;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    const char *ax = agency_of(u, x), *ay = agency_of(u, y);
+    int c = ax == NULL || ay == NULL ? (ax == NULL) - (ay == NULL) : strcmp(ax, ay);
+    return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* The groups of a staffed run (one shard per plan): the plans by agency, and the order the
+ * workers take the groups in, most dossiers first (ties: in agency order). */
+static int make_groups(run *u, mc_error *err)
+{
+    size_t n = u->nshards;
+    u->group_plans = mc_calloc(n ? n : 1, sizeof *u->group_plans);
+    u->groups = mc_calloc(n ? n : 1, sizeof *u->groups);
+    if (u->group_plans == NULL || u->groups == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < n; k++) {
+        u->group_plans[k] = k;
+    }
+    /* an insertion sort: a few hundred plans at most, and qsort_r is not standard C */
+    for (size_t i = 1; i < n; i++) {
+        size_t v = u->group_plans[i], at = i;
+        while (at > 0 && by_agency(&u->group_plans[at - 1], &v, u) > 0) {
+            u->group_plans[at] = u->group_plans[at - 1];
+            at--;
+        }
+        u->group_plans[at] = v;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = u->group_plans[i];
+        const char *a = agency_of(u, k);
+        group *g = u->ngroups > 0 ? &u->groups[u->ngroups - 1] : NULL;
+        if (g == NULL || (g->agency == NULL) != (a == NULL) ||
+            (a != NULL && strcmp(g->agency, a) != 0)) {
+            g = &u->groups[u->ngroups++];
+            g->agency = a;
+            g->plans = &u->group_plans[i];
+        }
+        g->n++;
+        g->dossiers += u->sides[0]->plans[k].n;
+    }
+    for (size_t i = 0; i < u->ngroups; i++) {
+        size_t at = i;
+        while (at > 0 && u->groups[u->order[at - 1]].dossiers < u->groups[i].dossiers) {
+            u->order[at] = u->order[at - 1];
+            at--;
+        }
+        u->order[at] = i;
+    }
+    return 0;
+}
+
+/* The shards of u's plans: each plan's dossiers in runs of MC_SIM_SHARD (staffed: one shard a
+ * plan, and the groups by agency), and the order the workers take them in. */
 static int make_shards(run *u, mc_error *err)
 {
     const sim *b = u->sides[0], *r = u->sides[1];
     size_t n = 0;
     for (size_t k = 0; k < b->np; k++) {
-        n += (size_t)((b->plans[k].n + MC_SIM_SHARD - 1) / MC_SIM_SHARD);
+        n += u->staffed ? 1 : (size_t)((b->plans[k].n + MC_SIM_SHARD - 1) / MC_SIM_SHARD);
     }
     size_t nrb = b->out->nroles, nrr = r != NULL ? r->out->nroles : 0;
     u->shards = mc_calloc(n ? n : 1, sizeof *u->shards);
@@ -1080,15 +1393,19 @@ static int make_shards(run *u, mc_error *err)
     }
     double *wd = u->role_wd;
     for (size_t k = 0; k < b->np; k++) {
-        for (int64_t j = 0; j < b->plans[k].n; j += MC_SIM_SHARD) {
+        int64_t size = u->staffed ? b->plans[k].n : MC_SIM_SHARD;
+        for (int64_t j = 0; j < b->plans[k].n || (u->staffed && j == 0); j += size) {
             shard *x = &u->shards[u->nshards++];
             x->k = k;
             x->j0 = j;
-            x->j1 = b->plans[k].n - j > MC_SIM_SHARD ? j + MC_SIM_SHARD : b->plans[k].n;
+            x->j1 = b->plans[k].n - j > size ? j + size : b->plans[k].n;
             x->sums[0].role_wd = wd;
             x->sums[1].role_wd = wd + nrb;
             wd += nrb + nrr;
         }
+    }
+    if (u->staffed) {
+        return make_groups(u, err);
     }
     /* largest first (a stable insertion: shards of one size keep their order) */
     for (size_t i = 0; i < u->nshards; i++) {
@@ -1155,6 +1472,451 @@ static int run_shard(worker *w, shard *x, int64_t *pending, mc_error *err)
     return rc;
 }
 
+/* ==== officers and queues (issue 23) ======================================================
+ *
+ * When a catalogue staffs an agency (or gives one an arrivals pattern), a shard is a whole
+ * agency's dossiers (every plan whose procedure the agency handles; those without an agency
+ * make one more), simulated by one thread in time order: the dossiers arrive by the agency's
+ * pattern (mc_arrivals_year_offset), many are under way at once, each on a live dossier of its
+ * own from a pool of reusable ones, and a step whose transition is fired by a role the agency
+ * staffs, with `takes` in working units, is a job of that role's officers (queue.h): it fires
+ * when an officer has done it. Everything else waits as without staffing. Both sides of a pair
+ * run in the same loop, so that a dossier's figures wait for its twin only while one of the two
+ * is under way. The run is a function of the plans alone: the same whatever the threads. */
+
+/* What a tag of the queue says: a flight's wake-up or job (its number and generation), or the
+ * next arrival. */
+#define TAG_ARRIVAL UINT64_MAX
+static uint64_t flight_tag(uint32_t slot, uint32_t gen)
+{
+    return (uint64_t)gen << 32 | slot;
+}
+
+enum { W_STEP = 1, W_JOB, W_TIMER };
+
+/* One side of a group under way. */
+typedef struct loop {
+    sim *s;
+    run *u;
+    group *g;
+    int side;
+    mc_queue *q;
+    const mc_agency *agency; /* in the side's catalogue; NULL: none staffed */
+    const mc_calendar *cal;  /* the pools' */
+    uint32_t *pool_of;       /* by staff line: the pool's id */
+    mc_arrivals_year year;
+    int64_t *next_j; /* by plan of the group: its next dossier to arrive */
+    int64_t next_at; /* the next arrival's instant (INT64_MAX: none left), of plan next_k */
+    size_t next_k;
+    flight **flights; /* by slot */
+    size_t nflights, cap_flights;
+    flight *free_flights;
+    int64_t in_flight;
+} loop;
+
+/* The twins' figures waiting for each other (mc_sim_pair): an open-addressed table by plan and
+ * dossier number. */
+typedef struct twin {
+    uint64_t key; /* 0: empty */
+    int side;
+    dossier_info info;
+} twin;
+
+typedef struct twins {
+    twin *slots;
+    size_t cap, n;
+} twins;
+
+static size_t twin_home(const twins *t, uint64_t key)
+{
+    return (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (t->cap - 1);
+}
+
+static int twins_grow(twins *t)
+{
+    size_t cap = t->cap ? 2 * t->cap : 64;
+    twin *slots = mc_calloc(cap, sizeof *slots);
+    if (slots == NULL) {
+        return MC_ENOMEM;
+    }
+    twins old = *t;
+    t->slots = slots;
+    t->cap = cap;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.slots[i].key != 0) {
+            size_t h = twin_home(t, old.slots[i].key);
+            while (t->slots[h].key != 0) {
+                h = (h + 1) & (cap - 1);
+            }
+            t->slots[h] = old.slots[i];
+        }
+    }
+    mc_free(old.slots);
+    return 0;
+}
+
+/* The ended dossier j of plan k on side (its info) meets its twin: the pair counts into the gains
+ * of the plan's shard when the twin ended already (or will never come: abolished by the reform),
+ * else it waits for it. 0, or MC_ENOMEM. */
+static int twins_meet(run *u, twins *t, size_t k, int64_t j, int side, const dossier_info *info)
+{
+    shard *x = &u->shards[k];
+    const plan *pr = &u->sides[1]->plans[k];
+    if (side == 0 && pr->p == NULL) {
+        dossier_info none;
+        memset(&none, 0, sizeof none);
+        count_gain(x->sums[1].gains, info, &none);
+        return 0;
+    }
+    uint64_t key = ((uint64_t)k << 40 | (uint64_t)j) + 1;
+    if (t->cap == 0 && twins_grow(t) != 0) {
+        return MC_ENOMEM;
+    }
+    size_t h = twin_home(t, key);
+    while (t->slots[h].key != 0 && t->slots[h].key != key) {
+        h = (h + 1) & (t->cap - 1);
+    }
+    if (t->slots[h].key == 0) {
+        if (2 * (t->n + 1) > t->cap) {
+            if (twins_grow(t) != 0) {
+                return MC_ENOMEM;
+            }
+            return twins_meet(u, t, k, j, side, info);
+        }
+        t->slots[h] = (twin){key, side, *info};
+        t->n++;
+        return 0;
+    }
+    const dossier_info *b = side == 0 ? info : &t->slots[h].info;
+    const dossier_info *r = side == 0 ? &t->slots[h].info : info;
+    count_gain(x->sums[1].gains, b, r);
+    /* removed, the entries after it moved back into the hole (linear probing) */
+    size_t hole = h;
+    for (size_t i = (h + 1) & (t->cap - 1); t->slots[i].key != 0; i = (i + 1) & (t->cap - 1)) {
+        size_t home = twin_home(t, t->slots[i].key);
+        if (((i - home) & (t->cap - 1)) >= ((i - hole) & (t->cap - 1))) {
+            t->slots[hole] = t->slots[i];
+            hole = i;
+        }
+    }
+    t->slots[hole].key = 0;
+    t->n--;
+    return 0;
+}
+
+/* The instant dossier j of plan k (of the group's) arrives on l's side. */
+static int64_t arrival_at(const loop *l, size_t k, int64_t j)
+{
+    return l->s->start + mc_arrivals_year_offset(&l->year, j, l->s->plans[k].n);
+}
+
+/* Finds the next arrival of l (the earliest; ties: the first plan) and asks the queue to wake
+ * for it. */
+static int next_arrival(loop *l, mc_error *err)
+{
+    const group *g = l->g;
+    l->next_at = INT64_MAX;
+    for (size_t i = 0; i < g->n; i++) {
+        size_t k = g->plans[i];
+        const plan *pl = &l->s->plans[k];
+        if (pl->p == NULL || l->next_j[i] >= pl->n) {
+            continue;
+        }
+        int64_t at = arrival_at(l, k, l->next_j[i]);
+        if (at < l->next_at) {
+            l->next_at = at;
+            l->next_k = i;
+        }
+    }
+    if (l->next_at == INT64_MAX) {
+        return 0;
+    }
+    int64_t now = mc_queue_now(l->q);
+    return mc_queue_wake(l->q, l->next_at > now ? l->next_at : now, TAG_ARRIVAL, err);
+}
+
+/* A flight for a new dossier: a free one, or a new one with its live dossier. NULL: out of
+ * memory. */
+static flight *flight_take(loop *l)
+{
+    if (l->free_flights == NULL) {
+        if (mc_grow(&l->flights, &l->cap_flights, l->nflights + 1, sizeof *l->flights) != 0) {
+            return NULL;
+        }
+        flight *x = mc_calloc(1, sizeof *x);
+        if (x == NULL) {
+            return NULL;
+        }
+        if (mc_live_new(&x->d) != 0) {
+            mc_free(x);
+            return NULL;
+        }
+        x->slot = (uint32_t)l->nflights;
+        l->flights[l->nflights++] = x;
+        l->free_flights = x;
+    }
+    flight *x = l->free_flights;
+    l->free_flights = x->next_free;
+    x->next_free = NULL;
+    l->in_flight++;
+    l->g->peak[l->side] = l->in_flight > l->g->peak[l->side] ? l->in_flight : l->g->peak[l->side];
+    return x;
+}
+
+static void flight_give_back(loop *l, flight *x)
+{
+    x->gen++; /* its pending wake-ups are stale */
+    x->next_free = l->free_flights;
+    l->free_flights = x;
+    l->in_flight--;
+}
+
+/* The pool of the officers who do the work of tr at l's agency, or -1 (not staffed: no queue). */
+static int64_t pool_for(const loop *l, const mc_transition *tr)
+{
+    if (l->agency == NULL || tr->nroles == 0 || tr->roles[0]->builtin) {
+        return -1;
+    }
+    for (size_t i = 0; i < l->agency->nstaff; i++) {
+        const mc_role *r = l->agency->staff[i].role;
+        if (r == tr->roles[0] || strcmp(r->name, tr->roles[0]->name) == 0) {
+            return l->pool_of[i];
+        }
+    }
+    return -1;
+}
+
+/* Moves flight x on from the loop's present (it arrived, or its step fired, or a timer caught up)
+ * until it waits: on an officer's job, on its drawn step, or on a timer; or it ends, counted and
+ * met with its twin. */
+static int flight_go(loop *l, twins *tw, flight *x, mc_error *err)
+{
+    sim *s = l->s;
+    int rc = flight_advance(s, x, err);
+    if (rc < 0) {
+        return rc;
+    }
+    uint64_t tag = flight_tag(x->slot, x->gen);
+    if (rc == 0) {
+        rc = flight_end(s, x, err);
+        if (rc == 0 && l->u->sides[1] != NULL && l->u->sides[0]->plans[x->k].p != NULL) {
+            if (twins_meet(l->u, tw, x->k, x->j, l->side, &x->info) != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+        }
+        flight_give_back(l, x);
+        return rc;
+    }
+    if (rc == 2) {
+        x->wait = W_TIMER;
+        return mc_queue_wake(l->q, x->timer + 1, tag, err);
+    }
+    int64_t pool = x->st->has_takes && x->office >= 0 ? pool_for(l, x->tr) : -1;
+    if (pool < 0) {
+        x->wait = W_STEP;
+        return mc_queue_wake(l->q, x->when, tag, err);
+    }
+    x->wait = W_JOB;
+    rc = mc_queue_arrive(l->q, (uint32_t)pool, mc_queue_now(l->q), x->office, tag, &x->job, err);
+    if (rc == 0 && x->timer != MC_NONE) {
+        rc = mc_queue_wake(l->q, x->timer + 1, tag, err);
+    }
+    return rc;
+}
+
+/* Handles ev, the next event of l's queue: an arrival, a step's end, a job done, a timer. */
+static int loop_event(loop *l, twins *tw, const mc_queue_event *ev, int64_t *pending, mc_error *err)
+{
+    sim *s = l->s;
+    int rc;
+    if (ev->kind == MC_QUEUE_WAKE && ev->tag == TAG_ARRIVAL) {
+        size_t k = l->g->plans[l->next_k];
+        int64_t j = l->next_j[l->next_k]++;
+        flight *x = flight_take(l);
+        if (x == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        s->sink = &l->u->shards[k].sums[l->side];
+        rc = flight_start(s, x, k, &s->plans[k], j, ev->at, err);
+        x->side = l->side;
+        if (rc == 1) {
+            rc = flight_go(l, tw, x, err);
+        } else {
+            if (rc == 0 && l->u->sides[1] != NULL && l->u->sides[0]->plans[k].p != NULL &&
+                twins_meet(l->u, tw, k, j, l->side, &x->info) != 0) {
+                rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+            flight_give_back(l, x);
+        }
+        if (rc == 0 && l->side == 0) {
+            ++*pending;
+        }
+        return rc != 0 ? rc : next_arrival(l, err);
+    }
+    uint32_t slot = (uint32_t)ev->tag, gen = (uint32_t)(ev->tag >> 32);
+    flight *x = slot < l->nflights ? l->flights[slot] : NULL;
+    if (x == NULL || x->gen != gen) {
+        return 0; /* stale: a timer's wake-up after the job was done, or the reverse */
+    }
+    s->sink = &l->u->shards[x->k].sums[l->side];
+    x->gen++; /* its other wake-up, if any, is stale */
+    /* the work is done, or the drawn time has passed: the step fires */
+    if (ev->kind == MC_QUEUE_DONE || x->wait == W_STEP) {
+        rc = flight_fire(s, x, ev->at, err);
+        return rc != 0 ? rc : flight_go(l, tw, x, err);
+    }
+    /* a timer, due before the step's end (W_TIMER) or before an officer finished it (W_JOB: the
+     * job is dropped) */
+    if (x->wait == W_JOB && (rc = mc_queue_cancel(l->q, x->job, err)) != 0) {
+        return rc;
+    }
+    if ((rc = mc_live_catch_up(s->e, x->d, ev->at, err)) != 0) {
+        return rc;
+    }
+    x->t = ev->at;
+    return flight_go(l, tw, x, err);
+}
+
+/* Opens l, side of group g of run u on s: its queue, a pool per `staff` line of the agency in the
+ * side's catalogue (on the calendar of the group's first procedure that names one), its
+ * arrivals, and the wake-up for the first. */
+static int loop_open(loop *l, run *u, sim *s, int side, group *g, mc_error *err)
+{
+    memset(l, 0, sizeof *l);
+    l->s = s;
+    l->u = u;
+    l->g = g;
+    l->side = side;
+    int rc = mc_queue_new(&l->q, err);
+    if (rc != 0) {
+        return rc;
+    }
+    l->next_j = mc_calloc(g->n ? g->n : 1, sizeof *l->next_j);
+    if (l->next_j == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    const mc_calendar *cal = NULL;
+    for (size_t i = 0; i < g->n && cal == NULL; i++) {
+        const plan *pl = &s->plans[g->plans[i]];
+        cal = pl->p != NULL ? pl->p->calendar : NULL;
+    }
+    l->cal = cal != NULL ? cal : mc_calendar_builtin();
+    l->agency = g->agency != NULL ? mc_catalogue_agency(s->cat, g->agency) : NULL;
+    mc_arrivals_year_init(&l->year, l->agency != NULL ? l->agency->arrivals : NULL, s->o->from,
+                          YEAR_DAYS);
+    if (l->agency != NULL && l->agency->nstaff > 0) {
+        l->pool_of = mc_calloc(l->agency->nstaff, sizeof *l->pool_of);
+        if (l->pool_of == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < l->agency->nstaff; i++) {
+            rc = mc_queue_add_pool(l->q, l->agency->staff[i].officers, l->cal, &l->pool_of[i], err);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+    }
+    return next_arrival(l, err);
+}
+
+/* Closes l: its pools' figures into its group when rc is 0; everything freed. */
+static int loop_close(loop *l, int rc, mc_error *err)
+{
+    group *g = l->g;
+    if (rc == 0 && l->pool_of != NULL) {
+        size_t n = l->agency->nstaff;
+        g->pools[l->side] = mc_calloc(n, sizeof *g->pools[l->side]);
+        if (g->pools[l->side] == NULL) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        } else {
+            int64_t sec = mc_report_day_seconds(l->cal);
+            double wd = sec > 0 ? (double)sec : MC_DAY_SECONDS;
+            for (size_t i = 0; i < n; i++) {
+                mc_queue_stats st;
+                mc_queue_stats_of(l->q, l->pool_of[i], &st);
+                g->pools[l->side][i] = (mc_sim_pool){
+                    .agency = l->agency->name,
+                    .role = l->agency->staff[i].role,
+                    .officers = l->agency->staff[i].officers,
+                    .jobs = st.served,
+                    .utilisation = st.utilisation,
+                    .mean_queue = st.mean_queue,
+                    .max_queue = st.max_queue,
+                    .mean_wait = st.mean_wait / wd,
+                    .p90_wait = (double)mc_queue_wait_quantile(l->q, l->pool_of[i], 0.9) / wd,
+                };
+            }
+            g->npools[l->side] = n;
+        }
+    }
+    for (size_t i = 0; i < l->nflights; i++) {
+        mc_live_free(l->flights[i]->d);
+        mc_free(l->flights[i]);
+    }
+    mc_free(l->flights);
+    mc_free(l->next_j);
+    mc_free(l->pool_of);
+    mc_queue_free(l->q);
+    return rc;
+}
+
+/* Simulates group g on w's sides in one loop, in time order (ties: the baseline's first), into
+ * its plans' shards; *pending counts the dossiers for progress. 0, 1 when another worker failed
+ * meanwhile, or an error code. */
+static int run_group(worker *w, group *g, int64_t *pending, mc_error *err)
+{
+    run *u = w->u;
+    loop l[2];
+    memset(l, 0, sizeof l);
+    twins tw = {NULL, 0, 0};
+    int nside = w->s[1] != NULL ? 2 : 1, opened = 0, rc = 0;
+    mc_live *kept[2] = {NULL, NULL};
+    for (int k = 0; k < nside && rc == 0; k++) {
+        kept[k] = w->s[k]->d;
+        w->s[k]->staffed = true;
+        rc = loop_open(&l[k], u, w->s[k], k, g, err);
+        opened++;
+    }
+    while (rc == 0) {
+        int k = 0;
+        int64_t at = mc_queue_peek(l[0].q);
+        if (nside == 2 && mc_queue_peek(l[1].q) < at) {
+            k = 1;
+            at = mc_queue_peek(l[1].q);
+        }
+        if (at == INT64_MAX) {
+            break;
+        }
+        mc_queue_event ev;
+        int r = mc_queue_next(l[k].q, &ev, err);
+        if (r < 0) {
+            rc = r;
+        } else if (r == 1) {
+            rc = loop_event(&l[k], &tw, &ev, pending, err);
+        }
+        if (*pending >= PROGRESS_BATCH) {
+            progress_add(u, *pending);
+            *pending = 0;
+            if (atomic_load(&u->stop)) {
+                rc = rc != 0 ? rc : 1;
+            }
+        }
+    }
+    for (int k = 0; k < opened; k++) {
+        w->s[k]->d = kept[k];
+        w->s[k]->staffed = false;
+        rc = loop_close(&l[k], rc, err);
+    }
+    mc_free(tw.slots);
+    for (size_t i = 0; rc == 0 && i < g->n; i++) {
+        const shard *x = &u->shards[g->plans[i]];
+        if (x->sums[0].oom || x->sums[1].oom) {
+            rc = mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    return rc;
+}
+
 /* Takes shards until there are none left or a worker failed. */
 static void work(worker *w)
 {
@@ -1162,10 +1924,11 @@ static void work(worker *w)
     int64_t pending = 0;
     while (!atomic_load(&u->stop)) {
         size_t i = atomic_fetch_add(&u->next, 1);
-        if (i >= u->nshards) {
+        if (i >= (u->staffed ? u->ngroups : u->nshards)) {
             break;
         }
-        int rc = run_shard(w, &u->shards[u->order[i]], &pending, &w->err);
+        int rc = u->staffed ? run_group(w, &u->groups[u->order[i]], &pending, &w->err)
+                            : run_shard(w, &u->shards[u->order[i]], &pending, &w->err);
         if (rc < 0) {
             w->rc = rc;
             w->failed = u->order[i];
@@ -1247,6 +2010,55 @@ static void merge_side(run *u, int side)
         mc_sim_stats_add(&out->total, x);
     }
     out->nprocedures = s->np;
+    if (u->staffed) {
+        out->staffed = true;
+        for (size_t gi = 0; gi < u->ngroups; gi++) {
+            const group *g = &u->groups[gi];
+            if (g->npools[side] > 0) {
+                memcpy(out->pools + out->npools, g->pools[side],
+                       g->npools[side] * sizeof *out->pools);
+                out->npools += g->npools[side];
+            }
+            out->peak_in_flight =
+                g->peak[side] > out->peak_in_flight ? g->peak[side] : out->peak_in_flight;
+        }
+    }
+}
+
+/* Room in each side's result for the pools the groups found. 0, or MC_ENOMEM. */
+static int pools_room(run *u, mc_error *err)
+{
+    for (int side = 0; side < 2 && u->sides[side] != NULL; side++) {
+        size_t n = 0;
+        for (size_t i = 0; i < u->ngroups; i++) {
+            n += u->groups[i].npools[side];
+        }
+        mc_sim_result *out = u->sides[side]->out;
+        out->pools = mc_calloc(n ? n : 1, sizeof *out->pools);
+        if (out->pools == NULL) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+    }
+    return 0;
+}
+
+/* Whether cat staffs an agency or gives one an arrivals pattern: the officers' loop runs it. */
+static bool staffed(const mc_catalogue *cat)
+{
+    if (cat == NULL) {
+        return false;
+    }
+    if (mc_catalogue_staffed(cat)) {
+        return true;
+    }
+    size_t n;
+    const mc_agency *const *a = mc_catalogue_agencies(cat, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (a[i]->arrivals != NULL) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* The error of the run: the first failed shard's (in shard order), else a worker's that could
@@ -1278,9 +2090,11 @@ static int run_sides(sim *b, sim *r, mc_rules *rules, mc_error *err)
     u.o = o;
     atomic_init(&u.next, 0);
     atomic_init(&u.stop, false);
+    u.staffed = staffed(b->cat) || (r != NULL && staffed(r->cat));
     int rc = make_shards(&u, err);
     size_t nw = o->jobs > 1 && (rules == NULL || o->open_rules != NULL) ? (size_t)o->jobs : 1;
-    nw = nw < u.nshards ? nw : (u.nshards ? u.nshards : 1);
+    size_t units = u.staffed ? u.ngroups : u.nshards;
+    nw = nw < units ? nw : (units ? units : 1);
     worker *ws = rc == 0 ? mc_calloc(nw, sizeof *ws) : NULL;
     if (rc == 0 && ws == NULL) {
         rc = mc_error_set(err, MC_ENOMEM, "out of memory");
@@ -1317,6 +2131,9 @@ static int run_sides(sim *b, sim *r, mc_rules *rules, mc_error *err)
             }
         }
     }
+    if (rc == 0 && u.staffed) {
+        rc = pools_room(&u, err);
+    }
     if (rc == 0) {
         merge_side(&u, 0);
         if (r != NULL) {
@@ -1339,6 +2156,12 @@ static int run_sides(sim *b, sim *r, mc_rules *rules, mc_error *err)
         mc_free(u.shards[i].sums[0].notes);
         mc_free(u.shards[i].sums[1].notes);
     }
+    for (size_t i = 0; i < u.ngroups; i++) {
+        mc_free(u.groups[i].pools[0]);
+        mc_free(u.groups[i].pools[1]);
+    }
+    mc_free(u.groups);
+    mc_free(u.group_plans);
     mc_free(u.shards);
     mc_free(u.order);
     mc_free(u.role_wd);
@@ -1389,6 +2212,7 @@ void mc_sim_result_free(mc_sim_result *r)
     mc_free(r->procedures);
     mc_free(r->roles);
     mc_free(r->staff_days);
+    mc_free(r->pools);
     mc_report_free(&r->indicators);
     memset(r, 0, sizeof *r);
 }

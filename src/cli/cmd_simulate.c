@@ -226,6 +226,29 @@ static void csv_cell(const char *text)
     putchar('"');
 }
 
+/* The officers and their queues (issue 23), when the catalogue staffs its agencies: a second
+ * table after an empty line, one row per pool and side. */
+static void print_csv_pools(const mc_sim_result *base, const mc_sim_result *ref)
+{
+    if (!base->staffed && (ref == NULL || !ref->staffed)) {
+        return;
+    }
+    printf("\nside,agency,role,officers,jobs,utilisation_pct,mean_queue,max_queue,mean_wait_wd,"
+           "p90_wait_wd\n");
+    for (int k = 0; k < (ref ? 2 : 1); k++) {
+        const mc_sim_result *r = k ? ref : base;
+        for (size_t i = 0; i < r->npools; i++) {
+            const mc_sim_pool *x = &r->pools[i];
+            printf("%s,", k ? "reform" : "baseline");
+            csv_cell(x->agency);
+            putchar(',');
+            csv_cell(x->role->name);
+            printf(",%u,%" PRId64 ",%.2f,%.2f,%" PRId64 ",%.2f,%.2f\n", x->officers, x->jobs,
+                   100 * x->utilisation, x->mean_queue, x->max_queue, x->mean_wait, x->p90_wait);
+        }
+    }
+}
+
 /* The table of procedures, then the total row; with --runs, the total row also carries each
  * headline figure's 95% interval (columns FIG_lo95 and FIG_hi95, empty on the procedures'
  * rows). */
@@ -251,6 +274,11 @@ static void print_csv(const sim_view *v, const mc_sim_result *base, const mc_sim
             printf(",%s%s_lo95,%s%s_hi95", k ? "reform_" : "", figs[i].key, k ? "reform_" : "",
                    figs[i].key);
         }
+    }
+    /* an officer's requests for held documents, refused: only when some were simulated */
+    bool held = base->total.held_asks > 0 || (ref && ref->total.held_asks > 0);
+    if (held) {
+        printf(",held_asks%s", ref ? ",reform_held_asks" : "");
     }
     putchar('\n');
     mc_sim_stats none;
@@ -283,8 +311,16 @@ static void print_csv(const sim_view *v, const mc_sim_result *base, const mc_sim
                 }
             }
         }
+        if (held) {
+            printf(",%" PRId64, b->held_asks);
+            if (ref) {
+                const mc_sim_stats *r = i < base->nprocedures ? find(ref, b->name) : &ref->total;
+                printf(",%" PRId64, r ? r->held_asks : 0);
+            }
+        }
         putchar('\n');
     }
+    print_csv_pools(base, ref);
 }
 
 static void text_line(const char *label, const char *b, const char *r, const char *chg, bool two)
@@ -550,6 +586,36 @@ static void print_note(void *ud, bool reform, const char *line)
     printf("  %s%s\n", reform ? "(reform) " : "", line);
 }
 
+/* One side's pool of officers as a line. */
+static void pool_line(const char *side, const mc_sim_pool *x)
+{
+    printf("%-9s %-24s %-16s %8u %8" PRId64 " %7.1f%% %7.2f %6" PRId64 " %9.2f %7.2f\n", side,
+           x->agency, x->role->name, x->officers, x->jobs, 100 * x->utilisation, x->mean_queue,
+           x->max_queue, x->mean_wait, x->p90_wait);
+}
+
+/* The officers and their queues (issue 23), when the catalogue staffs its agencies: each pool of
+ * the baseline, and the reform's below it. */
+static void print_pools(const mc_sim_result *base, const mc_sim_result *ref)
+{
+    if (!base->staffed && (ref == NULL || !ref->staffed)) {
+        return;
+    }
+    printf("\nofficers and queues (a dossier waits for a free officer of the role that acts; "
+           "waits in working days):\n");
+    printf("%-9s %-24s %-16s %8s %8s %8s %7s %6s %9s %7s\n", "", "agency", "role", "officers",
+           "jobs", "busy", "queue", "max", "wait", "p90");
+    for (size_t i = 0; i < base->npools; i++) {
+        pool_line("baseline", &base->pools[i]);
+    }
+    for (size_t i = 0; ref != NULL && i < ref->npools; i++) {
+        pool_line("reform", &ref->pools[i]);
+    }
+    if (base->npools == 0 && (ref == NULL || ref->npools == 0)) {
+        printf("(no agency staffed: officers unlimited; arrivals by the declared pattern)\n");
+    }
+}
+
 static void print_text(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
 {
     mc_sim_figures b = mc_sim_figures_of(&base->total), r;
@@ -587,6 +653,10 @@ static void print_text(const sim_view *v, const mc_sim_result *base, const mc_si
     snprintf(ob, sizeof ob, "%s%s", num(b.on_time, u), b.on_time >= 0 ? "%" : "");
     snprintf(orf, sizeof orf, "%s%s", num(r.on_time, w), r.on_time >= 0 ? "%" : "");
     text_line("on time", ob, orf, "", two);
+    if (base->total.held_asks > 0 || (ref && ref->total.held_asks > 0)) {
+        count_line("held documents asked (refused)", base->total.held_asks,
+                   ref ? ref->total.held_asks : 0, two);
+    }
 
     print_year(v, base, ref);
     printf("\n%-34s %9s %8s %8s %12s %17s %7s %8s", "per procedure", "dossiers", "asked/d",
@@ -621,6 +691,7 @@ static void print_text(const sim_view *v, const mc_sim_result *base, const mc_si
         printf("* %zu procedure%s simulated on fewer than %d dossiers: rough figures\n", few,
                few == 1 ? "" : "s", FEW_DOSSIERS);
     }
+    print_pools(base, ref);
     print_gains(ref);
     print_by(v, base, ref);
     print_runs_block(v, two);

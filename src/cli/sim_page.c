@@ -171,6 +171,16 @@ typedef enum word {
     W_I_MEAN,
     W_METHOD_H,
     W_METHOD_TEXT,
+    W_POOLS_H,
+    W_POOLS_TEXT,
+    W_PO_SIDE,
+    W_PO_AGENCY,
+    W_PO_ROLE,
+    W_PO_OFFICERS,
+    W_PO_JOBS,
+    W_PO_BUSY,
+    W_PO_QUEUE,
+    W_PO_WAIT,
     W_COUNT
 } word;
 
@@ -310,6 +320,19 @@ static const brief_word words[W_COUNT] = {
                  "Gap: legal method against motcua cost"},
     [W_Y_REVENUE] = {"Thu phí, lệ phí của Nhà nước", "Fee revenue of the state"},
     [W_Y_STAFF] = {"Ngày công cán bộ", "Officer staff-days"},
+    [W_POOLS_H] = {"Cán bộ và hàng đợi", "Officers and queues"},
+    [W_POOLS_TEXT] = {"Mỗi hồ sơ chờ đến lượt một cán bộ rảnh của vai trò xử lý bước tiếp theo, "
+                      "trong giờ hành chính; thời gian chờ tính bằng ngày làm việc.",
+                      "Each dossier waits for a free officer of the role that acts next, in "
+                      "office hours; waits are in working days."},
+    [W_PO_SIDE] = {"", ""},
+    [W_PO_AGENCY] = {"Cơ quan", "Agency"},
+    [W_PO_ROLE] = {"Vai trò", "Role"},
+    [W_PO_OFFICERS] = {"Số cán bộ", "Officers"},
+    [W_PO_JOBS] = {"Hồ sơ xử lý", "Dossiers handled"},
+    [W_PO_BUSY] = {"Mức sử dụng", "Utilisation"},
+    [W_PO_QUEUE] = {"Hàng đợi TB / tối đa", "Queue mean / max"},
+    [W_PO_WAIT] = {"Thời gian chờ TB / p90 (ngày làm việc)", "Wait mean / p90 (working days)"},
     [W_GAINS_H] = {"Ai được lợi, ai chịu thiệt", "Who gains, who loses"},
     [W_GAINS_TEXT] = {"Cùng những người nộp hồ sơ mô phỏng trong hiện trạng và khi cải cách; tiết "
                       "kiệm âm là chi phí tăng (chịu thiệt).",
@@ -1048,6 +1071,46 @@ static void year(html *h, const sim_out *o)
     html_table_end(h);
 }
 
+/* The officers and their queues (issue 23), when the catalogue staffs its agencies: each pool,
+ * today's and after the reform. */
+static void pools(html *h, const sim_out *o)
+{
+    const mc_sim_result *base = o->base, *ref = o->ref;
+    if (base->npools == 0 && (ref == NULL || ref->npools == 0)) {
+        return;
+    }
+    const char *vi = o->lang == MC_LANG_EN ? NULL : "vi";
+    const char *head[] = {w(o, W_PO_SIDE), w(o, W_PO_AGENCY), w(o, W_PO_ROLE),  w(o, W_PO_OFFICERS),
+                          w(o, W_PO_JOBS), w(o, W_PO_BUSY),   w(o, W_PO_QUEUE), w(o, W_PO_WAIT)};
+    html_heading(h, "%s", w(o, W_POOLS_H));
+    html_para(h, "%s", w(o, W_POOLS_TEXT));
+    html_table_begin(h, NULL, head, 8, "lllrrrrr");
+    for (int k = 0; k < (ref ? 2 : 1); k++) {
+        const mc_sim_result *r = k ? ref : base;
+        for (size_t i = 0; i < r->npools; i++) {
+            const mc_sim_pool *x = &r->pools[i];
+            const mc_agency *a = o->cat ? mc_catalogue_agency(o->cat, x->agency) : NULL;
+            char n[64], j[64], b[64], q1[64], w1[64], q2[64], w2[64], queue[140], wait[140];
+            snprintf(queue, sizeof queue, "%s / %s", num(o, x->mean_queue, q1),
+                     count(o, x->max_queue, q2));
+            snprintf(wait, sizeof wait, "%s / %s", num(o, x->mean_wait, w1),
+                     num(o, x->p90_wait, w2));
+            const char *cells[] = {
+                ref ? w(o, k ? W_AFTER : W_TODAY) : "",
+                a ? mc_title(a->titles, a->ntitles, vi, a->name) : x->agency,
+                mc_title(x->role->titles, x->role->ntitles, vi, x->role->name),
+                count(o, x->officers, n),
+                count(o, x->jobs, j),
+                pct(o, 100 * x->utilisation, b),
+                queue,
+                wait,
+            };
+            html_table_row(h, cells);
+        }
+    }
+    html_table_end(h);
+}
+
 static const word group_words[MC_SIM_NGROUPS] = {W_G_ALL,     W_G_CITIZEN, W_G_BUSINESS, W_G_ONLINE,
                                                  W_G_COUNTER, W_G_FOUND,   W_G_MISSED};
 
@@ -1620,6 +1683,7 @@ int sim_page_write(html *h, const sim_out *o, mc_error *err)
         }
         dossiers(h, o);
         year(h, o);
+        pools(h, o);
         gains(h, o);
         runs(h, o);
         subtotals(h, o);

@@ -112,6 +112,9 @@ static json_t *procedure_json(const front_sim *v, const mc_sim_stats *x)
     front_jset(o, "sector", p && p->sector ? json_string(p->sector) : json_null(), &ok);
     front_jset(o, "code", p && p->code ? json_string(p->code) : json_null(), &ok);
     front_jset(o, "few_dossiers", json_boolean(x->dossiers < FRONT_SIM_FEW_DOSSIERS), &ok);
+    if (x->held_asks > 0) { /* an officer's requests for held documents, refused (asks-held) */
+        front_jset(o, "held_asks", json_integer((json_int_t)x->held_asks), &ok);
+    }
     return front_jdone(o, ok);
 }
 
@@ -155,6 +158,27 @@ static json_t *gains_json(const mc_sim_result *r)
     return front_jdone(a, ok);
 }
 
+/* The pools of officers of a staffed run (issue 23): by agency and role, how busy, how long the
+ * lines and the waits (working days). */
+static json_t *pools_json(const mc_sim_result *r)
+{
+    bool ok = true;
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->npools; i++) {
+        const mc_sim_pool *x = &r->pools[i];
+        front_jpush(a,
+                    json_pack("{s:s, s:s, s:I, s:I, s:f, s:f, s:I, s:f, s:f}", "agency", x->agency,
+                              "role", x->role->name, "officers", (json_int_t)x->officers, "jobs",
+                              (json_int_t)x->jobs, "utilisation_pct",
+                              two_decimals(100 * x->utilisation), "mean_queue",
+                              two_decimals(x->mean_queue), "max_queue", (json_int_t)x->max_queue,
+                              "mean_wait_wd", two_decimals(x->mean_wait), "p90_wait_wd",
+                              two_decimals(x->p90_wait)),
+                    &ok);
+    }
+    return front_jdone(a, ok);
+}
+
 static json_t *run_json(const front_sim *v, const mc_sim_result *r)
 {
     bool ok = true;
@@ -170,6 +194,13 @@ static json_t *run_json(const front_sim *v, const mc_sim_result *r)
         front_jset(roles, r->roles[i]->name, json_real(two_decimals(r->staff_days[i])), &ok);
     }
     front_jset(o, "staff_days_by_role", roles, &ok);
+    if (r->total.held_asks > 0) {
+        front_jset(o, "held_asks", json_integer((json_int_t)r->total.held_asks), &ok);
+    }
+    if (r->staffed) {
+        front_jset(o, "officers", pools_json(r), &ok);
+        front_jset(o, "peak_in_flight", json_integer((json_int_t)r->peak_in_flight), &ok);
+    }
     if (r->paired) {
         front_jset(o, "gains", gains_json(r), &ok);
     }
