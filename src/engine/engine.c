@@ -1341,6 +1341,14 @@ static int run_apologize(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         return mce_refuse(rf, MC_REFUSED_OTHER, "apology.past", 0);
     }
     bool timely = mce_apology_timely(d, a->now);
+    if (d->events == NULL) {
+        /* A volatile dossier records nothing: that it was apologized for is all it keeps (the
+         * simulator counts the apology's timeliness itself, mc_live_apologize). */
+        if (mce_set_str(&d->row.apology, "{}") != 0) {
+            return mc_error_set(err, MC_ENOMEM, "out of memory");
+        }
+        return mce_save(e, d, err);
+    }
     char day[11];
     mc_date_format(a->new_date, day);
     json_t *ap = json_pack("{s:I, s:s, s:s, s:b, s:I}", "at", (json_int_t)a->now, "new_date", day,
