@@ -109,7 +109,7 @@ static const command commands[] = {
      "[--runs K] [--jobs N] [--from DATE] [--agency A,..] [--sector S,..] [--procedure P,..] "
      "[--code C,..] [--by agency|sector|procedure] [--income N] [--count-waiting yes|no] "
      "[--coverage REGISTRY=P%]... [--coverage-from STORE [--since DATE] [--until DATE]] "
-     "[--format text|csv|json] [--html FILE] | simulate --calibrate-from STORE [--since DATE] "
+     "[--format text|csv|json] [--html FILE] [--keep-going] | simulate --calibrate-from STORE [--since DATE] "
      "[--until DATE] [--out DIR|FILE.proc]",
      "synthetic dossiers through the engine: baseline against reforms applied in order, with "
      "indicators and annual totals; --runs K gives 95% intervals; --jobs N runs on N threads "
@@ -119,7 +119,7 @@ static const command commands[] = {
      OPTIONS("--reform", "--compare", "--dossiers", "--year", "--seed", "--runs", "--jobs",
              "--from", "--agency", "--sector", "--procedure", "--code", "--by", "--income",
              "--count-waiting", "--coverage", "--format", "--html", "--coverage-from", "--since",
-             "--until", "--calibrate-from", "--out", LOAD)},
+             "--until", "--calibrate-from", "--out", "--keep-going", LOAD)},
     {"report", cmd_report,
      "report [--from DATE] [--to DATE] [--by officer] [--format text|csv|json] [--html FILE]",
      "service indicators (Decision 766) per procedure, per agency and in total; "

@@ -1088,4 +1088,9 @@ check "cost: a fee rule that fails is an error, exit 1, the study not printed" \
 check "cost --keep-going: the study, and the failure as a warning, exit 0" \
     bash -c "'$bin' cost --keep-going --catalogue '$tmp/feefail' >'$tmp/ff.out' 2>'$tmp/ff.err' && grep -q '^copy ' '$tmp/ff.out' && grep -qxF \"motcua: warning: copy: fee rule fees.copy fails where bad=true (20.00% of dossiers): rule fees.copy: $tmp/feefail/rules/fees.lua:2: boom\" '$tmp/ff.err'"
 
+check "simulate: a fee rule that fails stops the run, exit 1, said in one line per failure" \
+    bash -c "'$bin' simulate --catalogue '$tmp/feefail' --dossiers 100 --from 2026-01-01 >'$tmp/sf.out' 2>'$tmp/sf.err'; [ \$? = 1 ] && [ ! -s '$tmp/sf.out' ] && diff '$tmp/sf.err' <(printf '%s\n' \"motcua: copy: a synthetic applicant was refused at submission: rule fees.copy: $tmp/feefail/rules/fees.lua:2: boom\" 'motcua: 21 rule failures in the simulation: the dossiers they touched are not what the catalogue means; fix the rules, or give --keep-going to print the figures anyway')"
+check "simulate --keep-going: the figures, the failure as a warning, exit 0" \
+    bash -c "'$bin' simulate --keep-going --catalogue '$tmp/feefail' --dossiers 100 --from 2026-01-01 >'$tmp/sf.out' 2>'$tmp/sf.err' && grep -q '^dossiers ' '$tmp/sf.out' && grep -q '^motcua: warning: copy: a synthetic applicant was refused at submission: rule fees.copy' '$tmp/sf.err'"
+
 echo "1..$n"

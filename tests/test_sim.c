@@ -1155,6 +1155,52 @@ static mc_rules *jobs_rules(void)
     return r;
 }
 
+/* A rule that fails is counted apart from a guard that says no (issue 24): a fee rule that
+ * raises at submission, a guard that raises when asked; a guard that answers false is not a
+ * failure. `simulate` stops on the count unless --keep-going (tests/cli.sh). */
+static void test_sim__rule_failures_are_counted(void **state)
+{
+    (void)state;
+    static const char lua[] =
+        "function fee(d) if d.fields.bad then error('boom') end return 1000 end\n"
+        "function guard(d) if d.fields.odd then error('bang') end return true end\n"
+        "function no(d) return false end\n";
+    mc_rules *r;
+    assert_int_equal(mc_rules_new(&r, NULL, NULL), 0);
+    assert_int_equal(mc_rules_load_buffer(r, "g", "rules/g.lua", lua, sizeof lua - 1, NULL, NULL),
+                     0);
+    mc_catalogue *cat =
+        load("role clerk\n"
+             "lifecycle l { state a { initial; on go -> b by clerk when rule g.guard\n"
+             "    on stop -> c by clerk when rule g.no; takes 1wh }\n"
+             "  state b { final; outcome granted } state c { final; outcome refused } }\n"
+             "procedure p { lifecycle l; volume 100 per year; fee rule g.fee\n"
+             "  field bad { type bool; sample 10% } field odd { type bool; sample 20% } }\n"
+             "procedure q { lifecycle l; volume 100 per year; fee rule g.fee }\n");
+    mc_sim_opts o = opts(cat, 1000, 1);
+    mc_sim_result res;
+    assert_int_equal(mc_sim_run(cat, r, &o, &res, NULL), 0);
+    const mc_sim_stats *p = NULL, *q = NULL;
+    for (size_t i = 0; i < res.nprocedures; i++) {
+        p = strcmp(res.procedures[i].name, "p") == 0 ? &res.procedures[i] : p;
+        q = strcmp(res.procedures[i].name, "q") == 0 ? &res.procedures[i] : q;
+    }
+    assert_non_null(p);
+    assert_non_null(q);
+    /* p: every refused submission is a fee rule's failure; the others that reach the guard
+     * with odd set fail there */
+    assert_true(p->refused_at_submission > 0);
+    assert_true(p->rule_failures > p->refused_at_submission);
+    /* q: the fee rule runs, the guards raise nothing and g.no's false is no failure */
+    assert_int_equal(q->rule_failures, 0);
+    assert_int_equal(res.total.rule_failures, p->rule_failures);
+    assert_non_null(strstr(res.notes, "rules/g.lua:1: boom"));
+    assert_non_null(strstr(res.notes, "rules/g.lua:2: bang"));
+    mc_sim_result_free(&res);
+    mc_catalogue_free(cat);
+    mc_rules_free(r);
+}
+
 /* mc_sim_opts.open_rules: the rules loaded anew, or an error from call number fail_at on; the
  * calls counted across threads. */
 typedef struct rules_opener {
@@ -1879,6 +1925,7 @@ int main(void)
         cmocka_unit_test(test_sim__jobs_same_result),
         cmocka_unit_test(test_sim__jobs_failing_worker),
         cmocka_unit_test(test_sim__jobs_out_of_memory),
+        cmocka_unit_test(test_sim__rule_failures_are_counted),
         cmocka_unit_test(test_sim__channels_drawn_with_their_shares),
         cmocka_unit_test(test_sim__held_documents_asked_and_refused),
         cmocka_unit_test(test_sim__late_dossiers_apologize),

@@ -151,6 +151,10 @@ typedef struct mc_sim_stats {
     int64_t asked, fetched;                       /* documents, summed over dossiers */
     int64_t visits;
     int64_t held_asks; /* an officer's requests for a held document, refused (`asks-held`) */
+    /* rules that failed (raised, were not loaded, ran past their limits) on a submission, a
+     * guard asked or an event fired: the notes say which; `simulate` stops on them unless told
+     * to go on (--keep-going) */
+    int64_t rule_failures;
     mc_fixed hours; /* applicant hours, summed (fixed point; each dossier's by mc_cost_sum) */
     int64_t cost;   /* applicant cost, summed (each dossier's by mc_cost_sum, to the unit) */
     int64_t lead_n;

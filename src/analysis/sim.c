@@ -457,6 +457,13 @@ static int64_t after_takes(sim *s, const mc_calendar *cal, const mc_state *st, i
     return mc_calendar_to_utc(cal, mc_calendar_deadline(cal, mc_calendar_to_local(cal, t), d));
 }
 
+/* Whether a refusal was a rule's failure (it raised, is not loaded, ran past its limits), not
+ * the model's (a guard that said no, a state the event does not leave). */
+static bool rule_failed(const mc_result *res)
+{
+    return res->refusal == MC_REFUSED_RULE || res->refusal == MC_REFUSED_LIMIT;
+}
+
 /* Draws the next transition of the current state among those allowed now and fired at
  * fire_at, by chance; NULL when none is. */
 static const mc_transition *draw(sim *s, const mc_procedure *p, const mc_state *st, int64_t fire_at,
@@ -478,6 +485,9 @@ static const mc_transition *draw(sim *s, const mc_procedure *p, const mc_state *
                     : mc_live_allows(s->e, s->d, &st->on[i], fire_at, &allowed, &res, err);
         if (r == MC_EREFUSED) {
             note(s, "a rule failed in state '%s': %s", st->name, res.message);
+            if (s->sink != NULL && rule_failed(&res)) {
+                s->sink->st.rule_failures++;
+            }
             continue;
         }
         if (r != 0) {
@@ -546,6 +556,7 @@ static void add(mc_sim_stats *x, const mc_sim_stats *one)
     x->fetched += one->fetched;
     x->visits += one->visits;
     x->held_asks += one->held_asks;
+    x->rule_failures += one->rule_failures;
     x->hours += one->hours;
     x->cost += one->cost;
     x->lead_n += one->lead_n;
@@ -866,6 +877,7 @@ static int flight_start(sim *s, flight *x, size_t k, const plan *pl, int64_t j, 
     if (rc == MC_EREFUSED) {
         note(s, "%s: a synthetic applicant was refused at submission: %s", p->name, res.message);
         one->refused_at_submission = 1;
+        one->rule_failures = rule_failed(&res);
         add(&s->sink->st, one);
         return 0;
     }
@@ -1001,6 +1013,7 @@ static int flight_fire(sim *s, flight *x, int64_t when, mc_error *err)
     if (rc == MC_EREFUSED) {
         note(s, "%s: '%s' was refused in state '%s': %s", x->p->name, tr->event, x->st->name,
              res.message);
+        x->one.rule_failures += rule_failed(&res);
         rc = 0;
     } else if (rc != 0) {
         return rc;

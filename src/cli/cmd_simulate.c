@@ -1131,6 +1131,33 @@ int cmd_simulate(front_opts *c)
         status = rc == MC_EUSAGE ? EXIT_FAIL : front_exit_for(rc);
         goto done;
     }
+    int64_t failures = base.total.rule_failures + (reformed ? ref.total.rule_failures : 0);
+    if (failures > 0) {
+        /* The notes say which rules failed, and where (issue 24). */
+        const char *notes[2] = {base.notes, reformed ? ref.notes : ""};
+        for (int side = 0; side < 2; side++) {
+            for (const char *at = notes[side]; *at != '\0';) {
+                const char *end = strchr(at, '\n');
+                size_t n = end ? (size_t)(end - at) : strlen(at);
+                char line[512];
+                snprintf(line, sizeof line, "%.*s", (int)n, at);
+                if (strstr(line, "rule") != NULL) {
+                    fprintf(stderr, "motcua: %s%s%s\n", c->keep_going ? "warning: " : "",
+                            side ? "reform: " : "", line);
+                }
+                at += n + (end != NULL);
+            }
+        }
+        if (!c->keep_going) {
+            fprintf(stderr,
+                    "motcua: %lld rule failure%s in the simulation: the dossiers they touched are "
+                    "not what the catalogue means; fix the rule%s, or give --keep-going to print "
+                    "the figures anyway\n",
+                    (long long)failures, failures == 1 ? "" : "s", failures == 1 ? "" : "s");
+            status = EXIT_FAIL;
+            goto done;
+        }
+    }
     char day[11];
     mc_date_format(o.from, day);
     v.c = c;
