@@ -241,6 +241,54 @@ static void test_regex__reused_and_shared_by_threads(void **state)
     mc_regex_free(re);
 }
 
+/* A whole-value pattern (a field's) used often is compiled to machine code (regex.c, jit_of):
+ * the same answers before and after, and from four threads at once that race to compile it. */
+typedef struct whole_run {
+    const mc_regex *re;
+    int bad;
+} whole_run;
+
+static void *whole_worker(void *arg)
+{
+    whole_run *r = arg;
+    char msg[128];
+    char good[16], bad[16];
+    for (int i = 0; i < 2000; i++) {
+        int n = snprintf(good, sizeof good, "%012d", i);
+        int k = snprintf(bad, sizeof bad, "%011dx", i);
+        r->bad += mc_regex_match(r->re, good, (size_t)n, NULL, NULL, msg, sizeof msg) != 1;
+        r->bad += mc_regex_match(r->re, bad, (size_t)k, NULL, NULL, msg, sizeof msg) != 0;
+        r->bad += mc_regex_match(r->re, good, (size_t)n - 1, NULL, NULL, msg, sizeof msg) != 0;
+    }
+    return NULL;
+}
+
+static void test_regex__whole_patterns_used_often(void **state)
+{
+    (void)state;
+    mc_regex *re;
+    char msg[128];
+    size_t off;
+    assert_int_equal(mc_regex_compile(&re, "[0-9]{12}", 9, true, msg, sizeof msg, &off), 0);
+    whole_run alone = {.re = re};
+    whole_worker(&alone); /* past the uses that compile it */
+    assert_int_equal(alone.bad, 0);
+    mc_regex_free(re);
+    assert_int_equal(mc_regex_compile(&re, "[0-9]{12}", 9, true, msg, sizeof msg, &off), 0);
+    enum { NT = 4 };
+    pthread_t t[NT];
+    whole_run runs[NT];
+    for (int i = 0; i < NT; i++) {
+        runs[i] = (whole_run){.re = re};
+        assert_int_equal(pthread_create(&t[i], NULL, whole_worker, &runs[i]), 0);
+    }
+    for (int i = 0; i < NT; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(runs[i].bad, 0);
+    }
+    mc_regex_free(re);
+}
+
 static void test_regex__gives_up_then_matches_again(void **state)
 {
     (void)state;
@@ -635,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_fold__invalid_utf8_is_refused),
         cmocka_unit_test(test_regex__reused_and_shared_by_threads),
         cmocka_unit_test(test_regex__gives_up_then_matches_again),
+        cmocka_unit_test(test_regex__whole_patterns_used_often),
         cmocka_unit_test(test_regex__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,14 @@ struct mc_regex {
     pcre2_match_context *mc;
     _Atomic(pcre2_match_data *) spare;
     bool whole;
+    /* A whole-value pattern (a field's) matched again and again is compiled to machine code
+     * once it has been used JIT_AFTER times: a copy of code, published once and only read
+     * after; NULL until then, or when the JIT is not available (the interpreter serves) */
+    _Atomic(pcre2_code *) jit;
+    atomic_uint uses;
 };
+
+enum { JIT_AFTER = 64 };
 
 /* Limits for one match: generous for real patterns, small enough to stop catastrophic
  * backtracking within milliseconds. */
@@ -82,6 +89,8 @@ int mc_regex_compile(mc_regex **out, const char *pattern, size_t len, bool whole
     pcre2_set_depth_limit(re->mc, DEPTH_LIMIT);
     pcre2_set_heap_limit(re->mc, HEAP_LIMIT_KIB);
     atomic_init(&re->spare, NULL);
+    atomic_init(&re->jit, NULL);
+    atomic_init(&re->uses, 0);
     re->whole = whole;
     *out = re;
     re = NULL;
@@ -96,11 +105,39 @@ void mc_regex_free(mc_regex *re)
 {
     if (re != NULL) {
         pcre2_match_data_free(atomic_load(&re->spare));
+        pcre2_code_free(atomic_load(&re->jit));
         pcre2_match_context_free(re->mc);
         pcre2_general_context_free(re->gc);
         pcre2_code_free(re->code);
         mc_free(re);
     }
+}
+
+/* The JIT-compiled copy of a whole-value pattern once it is used often, or NULL (interpret).
+ * Two threads may compile at the same moment: the first to publish wins, the other frees its
+ * copy. A copy that fails to compile (no JIT, no memory) leaves the interpreter in charge. */
+static pcre2_code *jit_of(const mc_regex *re)
+{
+    _Atomic(pcre2_code *) *slot = (_Atomic(pcre2_code *) *)&re->jit;
+    pcre2_code *code = atomic_load_explicit(slot, memory_order_acquire);
+    if (code != NULL || !re->whole) {
+        return code;
+    }
+    if (atomic_fetch_add_explicit((atomic_uint *)&re->uses, 1, memory_order_relaxed) !=
+        JIT_AFTER) {
+        return NULL;
+    }
+    pcre2_code *copy = pcre2_code_copy(re->code);
+    if (copy == NULL || pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) != 0) {
+        pcre2_code_free(copy);
+        return NULL;
+    }
+    pcre2_code *none = NULL;
+    if (!atomic_compare_exchange_strong(slot, &none, copy)) {
+        pcre2_code_free(copy);
+        return none;
+    }
+    return copy;
 }
 
 int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *start, size_t *end,
@@ -116,7 +153,12 @@ int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *
         }
     }
     int rc;
-    int r = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, re->mc);
+    pcre2_code *jit = jit_of(re);
+    int r = jit != NULL ? pcre2_match(jit, (PCRE2_SPTR)subject, len, 0, 0, md, re->mc)
+                        : PCRE2_ERROR_JIT_STACKLIMIT;
+    if (r == PCRE2_ERROR_JIT_STACKLIMIT) { /* not compiled, or past the JIT's stack: interpret */
+        r = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, re->mc);
+    }
     if (r >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         if (start != NULL) {
