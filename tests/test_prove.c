@@ -16,19 +16,6 @@
     "role clerk { title \"One-stop officer\" }\n"                                                  \
     "role head { title \"Chair\" }\n"
 
-static mc_catalogue *load_ok(const char *text)
-{
-    mc_catalogue *cat = NULL;
-    char *diags;
-    int rc = tu_load(text, &cat, &diags);
-    if (rc != 0) {
-        fprintf(stderr, "%s", diags);
-    }
-    assert_int_equal(rc, 0);
-    free(diags);
-    return cat;
-}
-
 /* The proofs' warnings, then their notes (as "note"), one line each. */
 static char *prove(const mc_catalogue *cat, mc_prove_stats *stats)
 {
@@ -65,7 +52,7 @@ static char *prove(const mc_catalogue *cat, mc_prove_stats *stats)
 
 static void expect_proof(const char *text, const char *expected, mc_prove_stats *stats)
 {
-    mc_catalogue *cat = load_ok(text);
+    mc_catalogue *cat = tu_load_ok(text);
     mc_prove_stats s;
     char *got = prove(cat, stats != NULL ? stats : &s);
     assert_string_equal(got, expected);
@@ -324,7 +311,7 @@ static int prove_attempt(void *p)
 static void test_prove__out_of_memory(void **state)
 {
     (void)state;
-    mc_catalogue *cat = load_ok(ROLES "procedure p {\n"
+    mc_catalogue *cat = tu_load_ok(ROLES "procedure p {\n"
                                       "    field married { type bool }\n"
                                       "    field purpose { type choice; options a b }\n"
                                       "    state a {\n"

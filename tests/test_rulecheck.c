@@ -31,23 +31,10 @@ static const char catalogue[] = "role clerk\n"
                                 "    procedure single-status { field online-ref { type text } }\n"
                                 "}\n";
 
-static mc_catalogue *cat_of(const char *text)
-{
-    mc_catalogue *cat = NULL;
-    char *diags;
-    int rc = tu_load(text, &cat, &diags);
-    if (rc != 0) {
-        fprintf(stderr, "%s", diags);
-    }
-    assert_int_equal(rc, 0);
-    free(diags);
-    return cat;
-}
-
 /* The diagnostics of checking module text (named rules/m.lua) against the test catalogue. */
 static char *check(const char *text)
 {
-    mc_catalogue *cat = cat_of(catalogue);
+    mc_catalogue *cat = tu_load_ok(catalogue);
     mc_rulecheck *rc;
     mc_error err;
     assert_int_equal(mc_rulecheck_new(&rc, cat, &err), 0);
@@ -183,7 +170,7 @@ static void test_rulecheck__unused_module_checks_globals_only(void **state)
     (void)state;
     /* No procedure of the catalogue names a rule of module 'other': the names it gives belong
      * to procedures this catalogue does not have (a shared rules/ folder), its globals not. */
-    mc_catalogue *cat = cat_of(catalogue);
+    mc_catalogue *cat = tu_load_ok(catalogue);
     mc_rulecheck *rc;
     mc_error err;
     assert_int_equal(mc_rulecheck_new(&rc, cat, &err), 0);
@@ -327,7 +314,7 @@ static void test_rulecheck__bundled_rules_are_clean(void **state)
 static void test_rulecheck__missing_dir(void **state)
 {
     (void)state;
-    mc_catalogue *cat = cat_of(catalogue);
+    mc_catalogue *cat = tu_load_ok(catalogue);
     mc_rulecheck *rc;
     mc_error err;
     assert_int_equal(mc_rulecheck_new(&rc, cat, &err), 0);
@@ -372,7 +359,7 @@ static int check_attempt(void *p)
 static void test_rulecheck__out_of_memory(void **state)
 {
     (void)state;
-    mc_catalogue *cat = cat_of(catalogue);
+    mc_catalogue *cat = tu_load_ok(catalogue);
     oom_ctx c = {cat, "local function h(x) return \"a\\65\" .. [[b]] end\n"
                       "function f(d)\n"
                       "  if d.fields.exempt-category then return print end\n"

@@ -29,19 +29,6 @@ static const char staffed[] =
           "    staff district-committee head 2\n"
           "}\n";
 
-static mc_catalogue *load_ok(const char *text)
-{
-    mc_catalogue *cat = NULL;
-    char *diags;
-    int rc = tu_load(text, &cat, &diags);
-    if (rc != 0) {
-        fprintf(stderr, "%s", diags);
-    }
-    assert_int_equal(rc, 0);
-    free(diags);
-    return cat;
-}
-
 static mc_date day(const char *s)
 {
     mc_date d;
@@ -53,7 +40,7 @@ static mc_date day(const char *s)
 static void test_staffing__read_back(void **state)
 {
     (void)state;
-    mc_catalogue *cat = load_ok(staffed);
+    mc_catalogue *cat = tu_load_ok(staffed);
     assert_true(mc_catalogue_staffed(cat));
     assert_int_equal(mc_catalogue_staff(cat, "commune-committee", "clerk"), 4);
     assert_int_equal(mc_catalogue_staff(cat, "commune-committee", "head"), 1);
@@ -91,7 +78,7 @@ static void test_staffing__read_back(void **state)
 static void test_staffing__none(void **state)
 {
     (void)state;
-    mc_catalogue *cat = load_ok(ROLES "agency commune-committee { title \"Commune\" }\n");
+    mc_catalogue *cat = tu_load_ok(ROLES "agency commune-committee { title \"Commune\" }\n");
     assert_false(mc_catalogue_staffed(cat));
     assert_int_equal(mc_catalogue_staff(cat, "commune-committee", "clerk"), 0);
     assert_null(mc_catalogue_arrivals(cat, "commune-committee"));
@@ -174,7 +161,7 @@ static void test_staffing__arrivals_errors(void **state)
 static void test_staffing__reform(void **state)
 {
     (void)state;
-    mc_catalogue *base = load_ok(staffed);
+    mc_catalogue *base = tu_load_ok(staffed);
     const mc_reform *r = mc_catalogue_reform(base, "more-clerks");
     assert_non_null(r);
     mc_catalogue *reformed;
@@ -253,7 +240,7 @@ static void test_staffing__reform_errors(void **state)
 /* Lint's staffing check (mc_catalogue_check_staffing) of text: its warnings, sorted. */
 static char *check_staffing(const char *text)
 {
-    mc_catalogue *cat = load_ok(text);
+    mc_catalogue *cat = tu_load_ok(text);
     mc_diags *d;
     assert_int_equal(mc_diags_new(&d), 0);
     assert_int_equal(mc_catalogue_check_staffing(cat, d), 0);

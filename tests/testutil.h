@@ -73,6 +73,19 @@ static inline int tu_load(const char *text, mc_catalogue **cat, char **diag_text
     return rc;
 }
 
+/* Loads text, which must load (its diagnostics are the failure's message otherwise). */
+static inline mc_catalogue *tu_load_ok(const char *text)
+{
+    mc_catalogue *cat = NULL;
+    char *diags;
+    int rc = tu_load(text, &cat, &diags);
+    if (rc != 0) {
+        fail_msg("load: %d\n%s", rc, diags);
+    }
+    free(diags);
+    return cat;
+}
+
 /* Loads text and asserts that the diagnostics are exactly expected. */
 static inline void tu_expect(const char *text, const char *expected)
 {
