@@ -375,6 +375,30 @@ typedef struct mc_extension {
 /* The most extensions one procedure may declare. */
 #define MC_MAX_EXTENSIONS 8
 
+/* A part of an interconnected procedure (`part NAME { procedure PROC; after PART… }`, issue 25):
+ * one agency's share of a dossier filed once. The part runs as a dossier of its own procedure
+ * (its roles, states, clock and time limit), started by the engine when the parts it comes
+ * after have ended with a granted outcome (at filing when it comes after none). */
+typedef struct mc_part {
+    const char *name;
+    mc_pos pos;
+    const char *procedure; /* the procedure of the part (its version in force when it starts) */
+    mc_pos procedure_pos;
+    const uint32_t *after; /* indexes into the parent's parts, each declared before this one */
+    size_t nafter;
+    mc_cond when; /* `when COND` on the dossier's fields: the part is needed only when it holds */
+    const mc_text *titles;
+    size_t ntitles;
+} mc_part;
+
+/* The most parts one interconnected procedure may declare. */
+#define MC_MAX_PARTS 8
+
+/* The events the engine fires on an interconnected dossier when its parts have ended: every part
+ * granted, or one ended otherwise (or could not start). Nobody else may fire them. */
+#define MC_EVENT_PARTS_DONE "parts-done"
+#define MC_EVENT_PARTS_FAILED "parts-failed"
+
 typedef enum { MC_FEE_NONE, MC_FEE_FIXED, MC_FEE_RULE, MC_FEE_SCHEDULE } mc_fee_kind;
 
 /* ---- fee schedules (issue 16) ---------------------------------------------------------------
@@ -480,6 +504,10 @@ typedef struct mc_procedure {
     const mc_fee_schedule *fee_schedule; /* SCHEDULE */
     const mc_event *events; /* its own `event` blocks (its lifecycle's: p->lifecycle->events) */
     size_t nevents;
+    /* Its parts when it is interconnected (`part` blocks, issue 25), in declaration order; nparts
+     * 0: an ordinary procedure */
+    const mc_part *parts;
+    size_t nparts;
     /* Its declaration as written (file, bytes from `procedure` to its `}`), and the BLAKE2b of
      * its text (mc_procedure_text) in hex: what a dossier records to run on (issue 19). */
     uint32_t text_file, text_start, text_end;
@@ -593,6 +621,8 @@ const mc_procedure *const *mc_catalogue_versions(const mc_catalogue *cat, const 
                                                  size_t *n);
 const mc_document *mc_catalogue_document(const mc_catalogue *cat, const char *name);
 const mc_registry *mc_catalogue_registry(const mc_catalogue *cat, const char *name);
+/* The part of interconnected procedure p called name, or NULL. */
+const mc_part *mc_procedure_part(const mc_procedure *p, const char *name);
 /* The field called name among fields[0..n) (a procedure's p->fields, p->nfields), or NULL. */
 const mc_field *mc_field_find(const mc_field *fields, size_t n, const char *name);
 /* The index of p's party called name (0: "applicant"), or -1. */

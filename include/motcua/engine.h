@@ -362,6 +362,27 @@ typedef struct mc_dossier_req {
     int wait_tries;
 } mc_dossier_req;
 
+/* One part of an interconnected dossier as of a moment (issue 25). */
+typedef enum {
+    MC_PART_WAITING,     /* not started: the parts before it have not all been granted */
+    MC_PART_RUNNING,     /* its dossier runs at its agency */
+    MC_PART_ENDED,       /* its dossier is final (state, outcome, late) */
+    MC_PART_REFUSED,     /* its dossier could not be submitted (the event part-refused says why) */
+    MC_PART_NOT_NEEDED,  /* its `when` did not hold */
+} mc_part_status;
+
+typedef struct mc_dossier_part {
+    const mc_part *part;    /* into procedure->parts */
+    mc_part_status status;
+    int64_t dossier;        /* the part's dossier, 0 when it has none */
+    char agency[64];        /* its dossier's agency ("" when none) */
+    char state[64];         /* its dossier's state */
+    char outcome[16];       /* its outcome when final ("" otherwise) */
+    bool overdue;
+    int late;               /* -1 not final, 0 on time, 1 late */
+    int64_t due, finished;  /* MC_NONE when absent */
+} mc_dossier_part;
+
 /* A dossier as of a moment: borrowed pointers live until mc_dossier_free. */
 typedef struct mc_dossier {
     int64_t id;
@@ -384,6 +405,13 @@ typedef struct mc_dossier {
     const uint16_t *extensions_used; /* per procedure extension: the times it was used */
     int64_t events;                  /* events recorded so far */
     int64_t blocked;                 /* requests refused by the once-only rule */
+    /* Interconnected dossiers (issue 25): an interconnected dossier's parts, by the index of the
+     * part in procedure->parts (nparts 0: not interconnected); a part's dossier: the
+     * interconnected dossier it belongs to (parent 0: none) and its part's name. */
+    mc_dossier_part parts[MC_MAX_PARTS];
+    size_t nparts;
+    int64_t parent;
+    const char *part;
     void *impl;
 } mc_dossier;
 

@@ -60,6 +60,10 @@ typedef struct runner {
     mc_scenario_coverage *cov;
     const char *reform_name;
     int64_t max_id;
+    /* interconnected dossiers (issue 25): the dossier of the latest submit, and its procedure
+     * (checking), which `whole` goes back to after `part NAME` */
+    int64_t whole;
+    const char *whole_procedure;
 } runner;
 
 /* ==== coverage =========================================================================== */
@@ -764,6 +768,7 @@ static int step_submit(runner *r, const mc_node *n)
          * again that they need one (one problem per mistake). */
         r->submitted = true;
         r->procedure = NULL;
+        r->whole_procedure = NULL;
         if (n->ntoks != 2 && !(n->ntoks == 4 && mc_tok_is(&t[2], "channel"))) {
             return problem(r, &t[0],
                            "write: submit PROCEDURE [channel online|counter|post] "
@@ -791,6 +796,7 @@ static int step_submit(runner *r, const mc_node *n)
                     (int)t[3].text_len, t[3].text);
         }
         r->procedure = name;
+        r->whole_procedure = name;
         for (const mc_node *c = n->child; c != NULL; c = c->next) {
             if (c->broken || c->ntoks == 0) {
                 continue;
@@ -839,6 +845,7 @@ static int step_submit(runner *r, const mc_node *n)
     mc_error err;
     int rc = mc_engine_submit(r->e, &s, &res, &err);
     r->dossier = rc == 0 ? res.dossier : 0; /* what follows a refused submit has no dossier */
+    r->whole = r->dossier;
     if (rc == 0) {
         MARK(r, "p", s.procedure);
         r->max_id = res.dossier > r->max_id ? res.dossier : r->max_id;
@@ -1734,11 +1741,102 @@ static int step_known(runner *r, const mc_node *n)
     return 0;
 }
 
+/* The part called name of the latest submit's procedure (checking), or NULL. */
+static const mc_part *part_of_whole(const runner *r, const char *name)
+{
+    size_t nv;
+    const mc_procedure *const *v = mc_catalogue_versions(r->cat, r->whole_procedure, &nv);
+    if (nv == 0) {
+        v = mc_catalogue_versions(r->base, r->whole_procedure, &nv);
+    }
+    return nv > 0 ? mc_procedure_part(v[nv - 1], name) : NULL;
+}
+
+/* part NAME: the steps after it act on that part's dossier of the interconnected dossier the
+ * scenario submitted, until `whole` or the next `submit`. */
+static int step_part(runner *r, const mc_node *n)
+{
+    const mc_token *t = &n->toks[1];
+    const char *name = text(r, t);
+    if (r->check) {
+        if (!r->submitted) {
+            return problem(r, &n->toks[0], "'part' needs an interconnected dossier: 'submit' one first");
+        }
+        if (r->whole_procedure == NULL) {
+            return 0; /* its submit is wrong, and reported */
+        }
+        size_t nv;
+        const mc_procedure *const *v = mc_catalogue_versions(r->cat, r->whole_procedure, &nv);
+        if (nv == 0) {
+            v = mc_catalogue_versions(r->base, r->whole_procedure, &nv);
+        }
+        const mc_procedure *p = nv > 0 ? v[nv - 1] : NULL;
+        if (p != NULL && p->nparts == 0) {
+            return problem(r, &n->toks[0], "procedure '%s' is not interconnected: it has no parts",
+                           r->whole_procedure);
+        }
+        const char *names[MC_MAX_PARTS];
+        size_t np = 0;
+        for (size_t i = 0; p != NULL && i < p->nparts && i < MC_MAX_PARTS; i++) {
+            names[np++] = p->parts[i].name;
+        }
+        const mc_part *x = part_of_whole(r, name);
+        if (known(r, t, x != NULL, "part", names, np) != 0) {
+            r->procedure = NULL;
+            return -1;
+        }
+        r->procedure = x->procedure;
+        return 0;
+    }
+    if (r->whole == 0) {
+        return fail(r, n, "'part' needs a dossier, and the submit was refused");
+    }
+    mc_dossier d;
+    mc_error err;
+    int rc = mc_engine_get(r->e, r->whole, r->clock, &d, &err);
+    if (rc != 0) {
+        return out_of_memory(r, rc) ? -1 : fail(r, n, "%s", err.msg);
+    }
+    int result = 0;
+    const mc_dossier_part *v = NULL;
+    for (size_t i = 0; i < d.nparts && v == NULL; i++) {
+        v = strcmp(d.parts[i].part->name, name) == 0 ? &d.parts[i] : NULL;
+    }
+    static const char *const why[] = {"has not started: the parts before it are not all granted",
+                                      "", "", "could not start: its submission was refused",
+                                      "is not needed: its condition does not hold"};
+    if (v == NULL) {
+        result = fail(r, n, "dossier %lld has no part '%s'", (long long)r->whole, name);
+    } else if (v->dossier == 0) {
+        result = fail(r, n, "part '%s' %s", name, why[v->status]);
+    } else {
+        r->dossier = v->dossier;
+    }
+    mc_dossier_free(&d);
+    return result;
+}
+
+/* whole: back to the interconnected dossier after `part NAME`. */
+static int step_whole(runner *r, const mc_node *n)
+{
+    if (r->check) {
+        if (!r->submitted) {
+            return problem(r, &n->toks[0], "'whole' needs a dossier: 'submit' one first");
+        }
+        r->procedure = r->whole_procedure;
+        return 0;
+    }
+    r->dossier = r->whole;
+    return 0;
+}
+
 static const struct {
     const char *name;
     size_t min, max;
     step_fn fn;
 } steps[] = {
+    {"part", 2, 2, step_part},
+    {"whole", 1, 1, step_whole},
     {"known-failure", 2, 2, step_known},
     {"reform", 2, 2, step_reform},
     {"now", 2, 2, step_now},
@@ -1782,6 +1880,7 @@ static void walk(runner *r, const mc_node *scenario)
              * steps after it say nothing more about it. */
             r->submitted |= mc_tok_is(&n->toks[0], "submit");
             r->procedure = mc_tok_is(&n->toks[0], "submit") ? NULL : r->procedure;
+            r->whole_procedure = mc_tok_is(&n->toks[0], "submit") ? NULL : r->whole_procedure;
             r->clock_said |= mc_tok_is(&n->toks[0], "now");
         }
         if (n->broken || n->ntoks == 0) {

@@ -555,6 +555,11 @@ static const entry catalogue[] = {
     {"once-only.not-published", "{1} is in use only for dossiers submitted from {2}",
      "chỉ hồ sơ tiếp nhận từ ngày {2} mới được khai thác {1}"},
     {"once-only.requested", "requested by {1}", "{1} yêu cầu bổ sung"},
+    {"parts.engine-event",
+     "event '{1}' is fired by motcua when the parts of an interconnected dossier end, not by a "
+     "person",
+     "sự kiện '{1}' do hệ thống tự thực hiện khi các phần của hồ sơ liên thông kết thúc, không do "
+     "người thực hiện"},
     {"party.applicant",
      "role 'applicant' may not change the {2} of dossier {1} (field '{3}'); an officer may "
      "correct it",

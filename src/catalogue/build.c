@@ -563,6 +563,7 @@ int mcb_build_finish(mcb_builder *b)
         if (order[k] == MCB_K_PROCEDURE && !b->fatal) {
             mcb_check_versions(b);
             mcb_check_codes(b);
+            mcb_check_parts(b);
         }
     }
     if (!b->fatal) {

@@ -60,6 +60,7 @@ enum {
     MCC_P_SUPERSEDES,
     MCC_P_CHANNELS,
     MCC_P_ASKS_HELD,
+    MCC_P_PART,
 };
 
 /* A registry block of a reform: holds are added, the other directives replace. */

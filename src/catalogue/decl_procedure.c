@@ -1030,6 +1030,7 @@ const mcb_directive mcb_procedure_table[] = {
     [MCC_P_CHANNELS] = {"channels", 2, 6, MCB_NO_BLOCK, true, pr_channels,
                         "online P% counter P% post P%"},
     [MCC_P_ASKS_HELD] = {"asks-held", 1, 1, MCB_NO_BLOCK, true, pr_asks_held, "P%"},
+    [MCC_P_PART] = {"part", 1, 1, MCB_NEED_BLOCK, false, mcb_part_handler, "NAME"},
 };
 const size_t mcb_procedure_table_n = sizeof mcb_procedure_table / sizeof mcb_procedure_table[0];
 
@@ -1083,6 +1084,7 @@ void mcb_proc_build_free(mcb_proc_build *pb)
     mc_ptrvec_free(&pb->drop_fields);
     mc_ptrvec_free(&pb->drop_states);
     mc_ptrvec_free(&pb->events);
+    mc_ptrvec_free(&pb->parts);
 }
 
 /* Fields and requirements are kept as contiguous arrays. */
@@ -1150,6 +1152,7 @@ void mcb_proc_build_freeze(mcb_builder *b, mcb_proc_build *pb)
     if (!pb->patch && !b->fatal) {
         resolve_requirement_parties(b, p);
     }
+    mcb_parts_freeze(b, pb);
 }
 
 /* A lifecycle's field conditions must make sense in every procedure that uses it. */

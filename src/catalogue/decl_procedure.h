@@ -19,6 +19,7 @@ typedef struct mcb_proc_build {
     const mc_token *subject, *lifecycle_tok, *applicant;
     mc_ptrvec drop_requires, drop_fields, drop_states; /* const mc_token * (the names) */
     mc_ptrvec events;                                  /* mc_event * */
+    mc_ptrvec parts;                                   /* part_decl * (decl_parts.c) */
 } mcb_proc_build;
 
 void mcb_proc_build_init(mcb_builder *b, mcb_proc_build *pb, mc_procedure *p, const mc_node *n);
@@ -30,5 +31,14 @@ void mcb_proc_build_free(mcb_proc_build *pb);
  * official code, unless a version of one says `supersedes` the other (the cost studies would
  * count the procedure twice). Runs once every procedure is built. */
 void mcb_check_codes(mcb_builder *b);
+
+/* ---- interconnected procedures (decl_parts.c, issue 25) ---- */
+/* `part NAME { procedure PROC; after PART…; title … }` of a procedure (obj: mcb_proc_build). */
+int mcb_part_handler(mcb_builder *b, const mc_node *n, void *obj);
+/* Lays the declared parts out in pb->p, resolving `after`, and frees the build's own memory. */
+void mcb_parts_freeze(mcb_builder *b, mcb_proc_build *pb);
+/* Checks every interconnected procedure's parts against their procedures. Runs once every
+ * procedure is built. */
+void mcb_check_parts(mcb_builder *b);
 
 #endif

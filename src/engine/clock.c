@@ -272,6 +272,9 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         if (!mce_clock_running(d) && !was_paused) {
             d->row.late = d->row.overdue ? 1 : 0;
         }
+        if (d->parts_late != 0) {
+            d->row.late = 1; /* an interconnected dossier is late when one of its parts is */
+        }
         if (mce_row_name(d, &d->row.outcome, mc_outcome_name(s->outcome)) != 0) {
             return mc_error_set(err, MC_ENOMEM, "out of memory");
         }

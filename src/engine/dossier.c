@@ -351,6 +351,11 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
     dst->original_due = src->original_due;
     dst->ext_days = src->ext_days;
     memcpy(dst->text_hash, src->text_hash, sizeof dst->text_hash);
+    dst->parent = src->parent;
+    memcpy(dst->part, src->part, sizeof dst->part);
+    memcpy(dst->part_ids, src->part_ids, sizeof dst->part_ids);
+    dst->parts_started = src->parts_started;
+    dst->parts_late = src->parts_late;
     dst->has_basis = src->has_basis;
     dst->due_from = src->due_from;
     dst->due_left = src->due_left;
@@ -566,6 +571,24 @@ char *mce_encode_data(const mce_dos *d)
     if (d->text_hash[0] != '\0') {
         bad |= json_object_set_new(root, "text_hash", json_string(d->text_hash));
     }
+    if (d->parent != 0) { /* a part of an interconnected dossier (issue 25) */
+        bad |= json_object_set_new(root, "parent", json_integer(d->parent));
+        bad |= json_object_set_new(root, "part", json_string(d->part));
+    }
+    if (d->parts_started) { /* an interconnected dossier: {PART: dossier, 0 when not started} */
+        json_t *parts = json_object();
+        for (size_t i = 0; i < d->p->nparts && i < MC_MAX_PARTS; i++) {
+            bad |= json_object_set_new(parts, d->p->parts[i].name, json_integer(d->part_ids[i]));
+        }
+        bad |= json_object_set_new(root, "parts", parts);
+        json_t *late = json_array();
+        for (size_t i = 0; i < d->p->nparts && i < MC_MAX_PARTS; i++) {
+            if ((d->parts_late >> i) & 1u) {
+                bad |= json_array_append_new(late, json_string(d->p->parts[i].name));
+            }
+        }
+        bad |= json_object_set_new(root, "parts_late", late);
+    }
     if (d->has_basis) { /* [from, left]: left null when the clock started with the whole limit */
         bad |= json_object_set_new(
             root, "due_basis",
@@ -625,6 +648,23 @@ static int decode_root(mce_dos *d, json_t *root)
     v = json_object_get(root, "original_due");
     d->original_due = json_is_integer(v) ? json_integer_value(v) : MC_NONE;
     d->ext_days = json_integer_value(json_object_get(root, "extension_days"));
+    v = json_object_get(root, "parent");
+    d->parent = json_is_integer(v) ? json_integer_value(v) : 0;
+    mce_copy_cut(d->part, sizeof d->part, json_string_value(json_object_get(root, "part")) ?
+                 json_string_value(json_object_get(root, "part")) : "");
+    json_t *parts = json_object_get(root, "parts");
+    d->parts_started = json_is_object(parts);
+    for (size_t i = 0; d->parts_started && i < d->p->nparts && i < MC_MAX_PARTS; i++) {
+        d->part_ids[i] = json_integer_value(json_object_get(parts, d->p->parts[i].name));
+    }
+    size_t li;
+    json_array_foreach(json_object_get(root, "parts_late"), li, v)
+    {
+        const mc_part *x = mc_procedure_part(d->p, json_string_value(v));
+        if (x != NULL && x - d->p->parts < MC_MAX_PARTS) {
+            d->parts_late |= 1u << (x - d->p->parts);
+        }
+    }
     json_object_foreach(json_object_get(root, "extensions"), key, v)
     {
         for (size_t i = 0; i < d->p->nextensions && i < MC_MAX_EXTENSIONS; i++) {

@@ -156,6 +156,11 @@ typedef struct op {
     void (*fingerprint)(const struct op *o, crypto_generichash_state *h);
 } op;
 
+static int link_parts(mc_engine *e, const mce_dos *d, bool was_final, int64_t now, mc_error *err);
+/* A part's dossier id in the interconnected dossier's data: 0 not started, -1 its submission was
+ * refused, -2 not needed (its `when` did not hold). */
+enum { PART_REFUSED = -1, PART_NOT_NEEDED = -2 };
+
 static int store_refusal(mc_engine *e, const op *o, const mce_dos *d, const mce_refusal *rf,
                          mc_error *err)
 {
@@ -516,8 +521,10 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     mce_dos d;
     memset(&d, 0, sizeof d);
     mce_refusal rf = {.why = MC_REFUSED_NONE};
+    bool was_final = false;
     if (o->dossier != 0) {
         rc = mce_load(e, o->dossier, &d, err);
+        was_final = rc == 0 && d.row.final;
         if (rc == 0) {
             rc = mce_catch_up(e, &d, o->now, err);
         }
@@ -526,6 +533,9 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     if (rc == 0) {
         d.user = o->user; /* after the timers: theirs are the system's */
         rc = o->run(o, &d, &rf, err);
+    }
+    if (rc == 0) {
+        rc = link_parts(e, &d, was_final, o->now, err);
     }
     if (rc == MC_EREFUSED && caught_up) {
         /* The refused operation changes nothing, but the timers before it did happen. */
@@ -547,6 +557,9 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
         }
         if (r2 == 0) {
             r2 = mce_write_events(e, d.row.id, d.events, err);
+        }
+        if (r2 == 0) {
+            r2 = link_parts(e, &d, was_final, o->now, err);
         }
         if (r2 != 0) {
             rc = r2;
@@ -1191,6 +1204,10 @@ static int run_fire(op *o, mce_dos *d, mce_refusal *rf, mc_error *err)
         snprintf(id, sizeof id, "%lld", (long long)d->row.id);
         return mce_refuse(rf, MC_REFUSED_STATE, "dossier.closed", 2, id, s->name);
     }
+    if (d->p->nparts > 0 && (mce_same_name(f->event, MC_EVENT_PARTS_DONE) ||
+                             mce_same_name(f->event, MC_EVENT_PARTS_FAILED))) {
+        return mce_refuse(rf, MC_REFUSED_STATE, "parts.engine-event", 1, f->event);
+    }
     candidates cand; /* only n and all: the indices are written as they are found */
     size_t with_event = find_candidates(s, f, &cand);
     bool role_ok = cand.all || cand.n > 0;
@@ -1496,6 +1513,44 @@ typedef struct got {
     mc_dossier_req *reqs;
 } got;
 
+/* The parts of an interconnected dossier as their dossiers stand, and a part's link. */
+static int view_parts(mc_engine *e, const mce_dos *d, mc_dossier *out, mc_error *err)
+{
+    out->parent = d->parent;
+    out->part = d->parent != 0 ? d->part : NULL;
+    out->nparts = d->p->nparts < MC_MAX_PARTS ? d->p->nparts : MC_MAX_PARTS;
+    for (size_t i = 0; i < out->nparts; i++) {
+        mc_dossier_part *v = &out->parts[i];
+        int64_t id = d->part_ids[i];
+        *v = (mc_dossier_part){.part = &d->p->parts[i], .late = -1, .due = MC_NONE,
+                               .finished = MC_NONE};
+        v->status = id == PART_REFUSED      ? MC_PART_REFUSED
+                    : id == PART_NOT_NEEDED ? MC_PART_NOT_NEEDED
+                    : id == 0               ? MC_PART_WAITING
+                                            : MC_PART_RUNNING;
+        if (id <= 0) {
+            continue;
+        }
+        mc_dossier_row row;
+        memset(&row, 0, sizeof row);
+        int rc = mc_store_dossier_load(e->st, id, &row, err);
+        if (rc != 0) {
+            return rc;
+        }
+        v->dossier = id;
+        v->status = row.final ? MC_PART_ENDED : MC_PART_RUNNING;
+        mce_copy_cut(v->agency, sizeof v->agency, row.agency ? row.agency : "");
+        mce_copy_cut(v->state, sizeof v->state, row.state ? row.state : "");
+        mce_copy_cut(v->outcome, sizeof v->outcome, row.final && row.outcome ? row.outcome : "");
+        v->overdue = row.overdue;
+        v->late = row.late;
+        v->due = row.due;
+        v->finished = row.finished;
+        mc_dossier_row_clear(&row);
+    }
+    return 0;
+}
+
 int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -1538,6 +1593,10 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
     }
     mce_view(&g->d, g->reqs, out);
     out->impl = g;
+    if ((rc = view_parts(e, &g->d, out, err)) != 0) {
+        mc_dossier_free(out);
+        return rc;
+    }
     out->blocked = mc_store_blocked_count(e->st, id, err);
     out->events = out->blocked < 0 ? out->blocked : mc_store_event_count(e->st, id, err);
     if (out->blocked < 0 || out->events < 0) {
@@ -1715,6 +1774,7 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
         }
         mce_dos d;
         rc = mce_load(e, due[i].id, &d, err);
+        bool was_final = rc == 0 && d.row.final;
         if (rc == 0) {
             rc = mce_catch_up(e, &d, w->now, err);
         }
@@ -1727,6 +1787,9 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
             w->failed = due[i].id;
         } else if (rc == 0 && json_array_size(d.events) > 0) {
             rc = mce_save(e, &d, err);
+            if (rc == 0) {
+                rc = link_parts(e, &d, was_final, w->now, err);
+            }
             changed++;
             oldest = oldest == MC_NONE || due[i].wake < oldest ? due[i].wake : oldest;
         } else if (rc == 0 && !again) {
@@ -1769,6 +1832,225 @@ int mc_engine_wake(mc_engine *e, mc_wake *w, mc_error *err)
             return rc;
         }
         w->changed++;
+    }
+    return 0;
+}
+
+/* ==== interconnected dossiers (issue 25) ================================================== */
+
+typedef enum { PART_WAITING, PART_RUNNING, PART_GRANTED, PART_FAILED } part_status;
+
+/* Starts part i of the interconnected dossier P as a dossier of the part's procedure: the fields
+ * the procedure declares take P's values, and the documents P's applicant provided that it
+ * requires are provided; the rest it resolves itself (the registries hold what earlier parts
+ * issued: the once-only rule between the parts). *id is the part's dossier, 0 when its
+ * submission was refused (rf says why). */
+static int start_part(mc_engine *e, const mce_dos *P, size_t i, int64_t now, int64_t *id,
+                      mce_refusal *rf, mc_error *err)
+{
+    const mc_part *x = &P->p->parts[i];
+    *id = 0;
+    mc_date today = mc_calendar_today(P->cal, now);
+    const mc_procedure *q = mc_catalogue_procedure(e->cat, x->procedure, today);
+    if (q == NULL) {
+        return mce_refuse(rf, MC_REFUSED_OTHER, "procedure.unknown", 1, x->procedure);
+    }
+    mc_kv *kv = mc_calloc(q->nfields + 1, sizeof *kv);
+    const char **attach = mc_calloc(q->nrequires + 1, sizeof *attach);
+    if (kv == NULL || attach == NULL) {
+        mc_free(kv);
+        mc_free((void *)attach);
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    size_t nkv = 0, nattach = 0;
+    for (size_t f = 0; f < q->nfields; f++) {
+        int k = mce_field_index(P->p, q->fields[f].name);
+        if (k >= 0 && P->values[k] != NULL) {
+            kv[nkv++] = (mc_kv){.key = q->fields[f].name, .value = P->values[k]};
+        }
+    }
+    for (size_t r = 0; r < q->nrequires; r++) {
+        int k = mce_req_index(P->p, q->requires[r].document->name);
+        if (k >= 0 && P->reqs[k].status == MC_REQ_PROVIDED) {
+            attach[nattach++] = q->requires[r].document->name;
+        }
+    }
+    mc_submit s = {.procedure = x->procedure,
+                   .fields = kv,
+                   .nfields = nkv,
+                   .attach = attach,
+                   .nattach = nattach,
+                   .channel = P->row.channel,
+                   .now = now,
+                   .user = P->user};
+    mce_dos c;
+    memset(&c, 0, sizeof c);
+    c.parent = P->row.id;
+    mce_copy_cut(c.part, sizeof c.part, x->name);
+    c.user = P->user;
+    int rc = mce_submit(e, &c, &s, rf, err);
+    if (rc == 0) {
+        *id = c.row.id;
+    }
+    mce_dos_free(&c);
+    mc_free(kv);
+    mc_free((void *)attach);
+    return rc;
+}
+
+/* What part dossier id has come to. */
+static int part_status_of(mc_engine *e, int64_t id, part_status *st, bool *late, mc_error *err)
+{
+    mc_dossier_row row;
+    memset(&row, 0, sizeof row);
+    int rc = mc_store_dossier_load(e->st, id, &row, err);
+    if (rc != 0) {
+        return rc;
+    }
+    *st = !row.final ? PART_RUNNING
+          : row.outcome != NULL && strcmp(row.outcome, mc_outcome_name(MC_OUTCOME_GRANTED)) == 0
+              ? PART_GRANTED
+              : PART_FAILED;
+    *late = row.late == 1;
+    mc_dossier_row_clear(&row);
+    return 0;
+}
+
+static int part_event(mc_engine *e, mce_dos *P, const char *kind, const mc_part *x, int64_t id,
+                      const mce_refusal *rf, int64_t now)
+{
+    json_t *body = json_pack("{s:s, s:s, s:I}", "part", x->name, "procedure", x->procedure,
+                             "dossier", (json_int_t)id);
+    if (body != NULL && rf != NULL &&
+        json_object_set_new(body, "reason", json_string(rf->msg)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
+    return mce_add_event(e, P, kind, "system", now, body);
+}
+
+/* Moves P by the event the engine fires when its parts have ended. */
+static int end_parts(mc_engine *e, mce_dos *P, bool granted, int64_t now, mc_error *err)
+{
+    const char *event = granted ? MC_EVENT_PARTS_DONE : MC_EVENT_PARTS_FAILED;
+    const mc_state *s = mce_cur(P);
+    const mc_transition *t = NULL;
+    for (size_t k = 0; k < s->non && t == NULL; k++) {
+        t = strcmp(s->on[k].event, event) == 0 ? &s->on[k] : NULL;
+    }
+    if (t == NULL) {
+        return 0; /* lint requires it of the initial state; elsewhere the dossier stays */
+    }
+    json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "event", event, "from", s->name, "to",
+                             P->p->machine.states[t->target]->name, "payload", json_object());
+    int rc = mce_add_event(e, P, "fire", "system", now, body);
+    if (rc != 0) {
+        return mc_error_set(err, rc, "out of memory");
+    }
+    return mce_enter(e, P, t->target, false, now, err);
+}
+
+/* Brings the interconnected dossier id up to its parts: starts each part whose parts before it
+ * are granted, and when none runs and none can start, fires parts-done or parts-failed. */
+static int advance_parts(mc_engine *e, int64_t id, const char *user, int64_t now, mc_error *err)
+{
+    mce_dos P;
+    int rc = mce_load(e, id, &P, err);
+    if (rc == 0) {
+        rc = mce_catch_up(e, &P, now, err);
+    }
+    if (rc != 0 || P.row.final || P.p->nparts == 0) {
+        mce_dos_free(&P);
+        return rc;
+    }
+    P.user = user;
+    part_status st[MC_MAX_PARTS];
+    bool changed = !P.parts_started;
+    for (size_t i = 0; rc == 0 && i < P.p->nparts && i < MC_MAX_PARTS; i++) {
+        bool late = false;
+        st[i] = PART_WAITING;
+        if (P.part_ids[i] > 0) {
+            rc = part_status_of(e, P.part_ids[i], &st[i], &late, err);
+        } else if (P.part_ids[i] == PART_NOT_NEEDED) {
+            st[i] = PART_GRANTED; /* what comes after it need not wait */
+        } else if (P.part_ids[i] < 0) {
+            st[i] = PART_FAILED; /* its submission was refused */
+        }
+        if (late && !((P.parts_late >> i) & 1u)) {
+            P.parts_late |= 1u << i;
+            changed = true;
+        }
+    }
+    bool running = false, granted = true;
+    for (size_t i = 0; rc == 0 && i < P.p->nparts && i < MC_MAX_PARTS; i++) {
+        const mc_part *x = &P.p->parts[i];
+        bool ready = st[i] == PART_WAITING;
+        for (size_t k = 0; ready && k < x->nafter; k++) {
+            ready = st[x->after[k]] == PART_GRANTED;
+        }
+        bool needed = true;
+        mce_refusal rf;
+        mce_refusal_init(&rf);
+        if (ready && x->when.kind != MC_COND_ALWAYS) {
+            char why[256];
+            rc = mce_eval(e, &P, &x->when, &needed, &rf, why, sizeof why, err);
+            if (rc == MC_EREFUSED) { /* a rule that failed: the part cannot start */
+                P.part_ids[i] = PART_REFUSED;
+                st[i] = PART_FAILED;
+                rc = part_event(e, &P, "part-refused", x, 0, &rf, now);
+                ready = false;
+                changed = true;
+            }
+        }
+        if (ready && !needed) {
+            P.part_ids[i] = PART_NOT_NEEDED;
+            st[i] = PART_GRANTED;
+            rc = part_event(e, &P, "part-not-needed", x, 0, NULL, now);
+            ready = false;
+            changed = true;
+        }
+        if (ready) {
+            int64_t child = 0;
+            rc = start_part(e, &P, i, now, &child, &rf, err);
+            if (rc == MC_EREFUSED) {
+                P.part_ids[i] = PART_REFUSED;
+                st[i] = PART_FAILED;
+                rc = part_event(e, &P, "part-refused", x, 0, &rf, now);
+            } else if (rc == 0) {
+                P.part_ids[i] = child;
+                st[i] = PART_RUNNING;
+                rc = part_event(e, &P, "part-started", x, child, NULL, now);
+            }
+            changed = true;
+        }
+        rc = rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
+        running = running || st[i] == PART_RUNNING;
+        granted = granted && st[i] == PART_GRANTED;
+    }
+    P.parts_started = true;
+    if (rc == 0 && !running) {
+        rc = end_parts(e, &P, granted, now, err);
+        changed = true;
+    }
+    if (rc == 0 && changed) {
+        rc = mce_save(e, &P, err);
+    }
+    mce_dos_free(&P);
+    return rc;
+}
+
+/* After an operation on d, saved: starts the parts of a new interconnected dossier, or carries
+ * the end of a part (was_final: d had ended before the operation) to its dossier. */
+static int link_parts(mc_engine *e, const mce_dos *d, bool was_final, int64_t now, mc_error *err)
+{
+    if (e->st == NULL) {
+        return 0;
+    }
+    if (d->p->nparts > 0 && !d->parts_started && !d->row.final) {
+        return advance_parts(e, d->row.id, d->user, now, err);
+    }
+    if (d->parent != 0 && d->row.final && !was_final) {
+        return advance_parts(e, d->parent, d->user, now, err);
     }
     return 0;
 }

@@ -153,6 +153,16 @@ typedef struct mce_dos {
      * (mc_fire.when_held, volatile engines): choose_transition takes it without running the
      * condition again. Set for one fire only; NULL otherwise */
     const mc_transition *held;
+    /* Interconnected dossiers (issue 25; kept in the row's data). A part's dossier: the
+     * interconnected dossier it belongs to (0: none) and its part's name. An interconnected
+     * dossier: its parts' dossiers, by the index of the part in p->parts (0: not started, or
+     * could not start), whether its parts were started, and the parts that ended late (bit i:
+     * p->parts[i]), which make the dossier late. */
+    int64_t parent;
+    char part[64];
+    int64_t part_ids[MC_MAX_PARTS];
+    bool parts_started;
+    uint32_t parts_late;
     bool subject_changed; /* an officer corrected the subject in the operation at hand */
     char *former_subject; /* then the subject before (mc_malloc'd, or NULL: none) */
     /* Extensions of the time limit (kept in the row's data): how many times each of the
