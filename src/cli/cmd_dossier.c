@@ -283,7 +283,8 @@ static size_t chars(const char *text)
 
 /* The kinds of event history shows, for the width of its column. */
 static const char *const event_kinds[] = {"submit",  "fire",    "timer",     "overdue",
-                                          "apology", "blocked", "due-moved", "registry-retry"};
+                                          "apology", "blocked", "due-moved", "registry-retry",
+                                          "part-started", "part-refused", "part-not-needed"};
 
 static void set_widths(session *s)
 {
@@ -392,6 +393,44 @@ static void print_extensions(const session *s, const mc_dossier *d)
 
 /* "dossier N: PROCEDURE, state STATE", and with outcome, for a final one, its outcome and
  * timeliness (show's head; explain's has none). */
+/* An interconnected dossier's parts (issue 25), one a line; a part's dossier, whose it is. */
+static void print_parts(const session *s, const mc_dossier *d)
+{
+    if (d->parent != 0) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)d->parent);
+        say_line(s, 2, "cli.part-of", 2, d->part, id);
+    }
+    if (d->nparts == 0) {
+        return;
+    }
+    say_line(s, 2, "cli.parts", 0);
+    for (size_t i = 0; i < d->nparts; i++) {
+        const mc_dossier_part *v = &d->parts[i];
+        char part[NAMESZ];
+        NAMED(s, v->part, part);
+        if (v->dossier == 0) {
+            static const char *const why[] = {"waiting", "", "", "refused", "not-needed"};
+            say_line(s, 4, "cli.part-none", 2, part, word_of(s, "cli.part-status.", why[v->status]));
+            continue;
+        }
+        char id[24], agency[NAMESZ], state[NAMESZ], status[NAMESZ + 64];
+        snprintf(id, sizeof id, "%lld", (long long)v->dossier);
+        const mc_agency *a = mc_catalogue_agency(s->cat, v->agency);
+        named_of(s, a ? a->titles : NULL, a ? a->ntitles : 0, v->agency, false, agency,
+                 sizeof agency);
+        state_text(s, procedure_named(s, v->part->procedure), v->state, false, state, sizeof state);
+        if (v->late == 1 || v->overdue) {
+            char late[NAMESZ + 64];
+            mc_msg_format(s->lang, "cli.part-late", (const char *[]){state}, 1, late, sizeof late);
+            snprintf(status, sizeof status, "%s", late);
+        } else {
+            snprintf(status, sizeof status, "%s", state);
+        }
+        say_line(s, 4, "cli.part", 4, part, id, agency, status);
+    }
+}
+
 static void print_head(const session *s, const mc_dossier *d, bool outcome)
 {
     char id[24], proc[NAMESZ], state[NAMESZ];
@@ -437,6 +476,7 @@ static void print_dossier(const session *s, const mc_dossier *d)
         say_line(s, 2, "cli.uncovered", 2, year, cal ? cal->name : mc_calendar_builtin()->name);
     }
     print_extensions(s, d);
+    print_parts(s, d);
     if (d->blocked > 0) {
         char n[24];
         snprintf(n, sizeof n, "%lld", (long long)d->blocked);
@@ -1002,6 +1042,24 @@ static int history_one(void *ud, const mc_event_row *ev)
             printf("%s %s %s: %s", i ? "," : "", reg ? registry_text(s, reg, r, sizeof r) : "?",
                    doc ? document_text(s, doc, d, sizeof d) : "?",
                    got ? word_of(s, "cli.lookup.", got) : "?");
+        }
+    } else if (strncmp(ev->kind, "part-", 5) == 0) {
+        /* An interconnected dossier's part started (its dossier), could not start (why), or
+         * was not needed (issue 25). */
+        const char *name = json_string_value(json_object_get(body, "part"));
+        const mc_part *x = mc_procedure_part(p, name);
+        char part[NAMESZ], id[24];
+        named_of(s, x ? x->titles : NULL, x ? x->ntitles : 0, name ? name : "?", false, part,
+                 sizeof part);
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(body, "dossier")));
+        const char *why = json_string_value(json_object_get(body, "reason"));
+        putchar(' ');
+        if (strcmp(ev->kind, "part-started") == 0) {
+            say(s, "cli.history-part-started", 2, part, id);
+        } else if (strcmp(ev->kind, "part-refused") == 0) {
+            say(s, "cli.history-part-refused", 2, part, why ? why : "");
+        } else {
+            say(s, "cli.history-part-not-needed", 1, part);
         }
     } else if (strcmp(ev->kind, "due-moved") == 0) {
         /* A calendar changed by a deployment moved the running clock's due instant. */

@@ -2,6 +2,7 @@
  * `explain` and `report --format json` print and the HTTP API answers, in one place, whole or
  * absent under memory pressure. */
 #include "view.h"
+#include "catalogue_view.h"
 #include "front.h"
 
 #include "base/json.h"
@@ -153,6 +154,44 @@ json_t *front_checklist_json(const mc_calendar *cal, const mc_dossier *d, mc_lan
     return front_jdone(list, ok);
 }
 
+/* An interconnected dossier's parts (issue 25): each with its title, procedure, its dossier and
+ * how it stands — "waiting", "running", "ended", "refused" (could not start), "not-needed". */
+static json_t *parts_json(const mc_calendar *cal, const mc_dossier *d, mc_lang lang)
+{
+    static const char *const status[] = {"waiting", "running", "ended", "refused", "not-needed"};
+    bool ok = true;
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < d->nparts; i++) {
+        const mc_dossier_part *v = &d->parts[i];
+        json_t *o = json_object();
+        front_jset(o, "part", json_string(v->part->name), &ok);
+        front_jset(o, "title", front_title_json(v->part->titles, v->part->ntitles, v->part->name),
+                   &ok);
+        front_jset(o, "procedure", json_string(v->part->procedure), &ok);
+        front_jset(o, "status", json_string(status[v->status]), &ok);
+        front_jset(o, "dossier", v->dossier ? json_integer(v->dossier) : json_null(), &ok);
+        if (v->dossier != 0) {
+            char t[17];
+            front_jset(o, "agency", json_string(v->agency), &ok);
+            front_jset(o, "state", json_string(v->state), &ok);
+            front_jset(o, "overdue", json_boolean(v->overdue), &ok);
+            if (v->late >= 0) {
+                front_jset(o, "outcome", json_string(v->outcome), &ok);
+                front_jset(o, "late", json_boolean(v->late == 1), &ok);
+            }
+            if (v->due != MC_NONE) {
+                front_time_text(cal, v->due, t);
+                front_jset(o, "due", json_string(t), &ok);
+            } else {
+                front_jset(o, "due", json_null(), &ok);
+            }
+        }
+        (void)lang;
+        front_jpush(a, front_jdone(o, ok), &ok);
+    }
+    return front_jdone(a, ok);
+}
+
 json_t *front_dossier_json(const mc_calendar *cal, const mc_dossier *d)
 {
     return front_dossier_json_lang(cal, d, MC_LANG_EN);
@@ -204,6 +243,13 @@ json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_
                        &ok);
         }
         front_jset(o, "parties", parties, &ok);
+    }
+    if (d->parent != 0) { /* a part of an interconnected dossier (issue 25) */
+        front_jset(o, "parent", json_integer(d->parent), &ok);
+        front_jset(o, "part", json_string(d->part), &ok);
+    }
+    if (d->nparts > 0) {
+        front_jset(o, "parts", parts_json(cal, d, lang), &ok);
     }
     front_jset(o, "fee", d->fee != MC_NONE ? json_integer(d->fee) : json_null(), &ok);
     front_jset(o, "apologized", json_boolean(d->apologized), &ok);
