@@ -63,5 +63,31 @@ if step simulate "$bin" simulate --reform data-simplification-2026 --from 2026-0
 fi
 
 echo
-echo "whole reports: $out/lint.txt, scenarios.txt, cost.txt, simulate.txt"
+echo "== an interconnected dossier (Decree 63/2024): filed once, three agencies each do their part"
+# A store of its own: the records the registries hold, the filing, each agency's decision;
+# then the dossier as the receiving unit sees it. Every command's output is in OUT/interconnected.txt.
+ic=$out/interconnected
+rm -rf "$ic" && mkdir -p "$ic"
+printf 'document,subject,reference,issued\nelectronic-birth-notice,001092013131,CS-BV-2026-0042,2026-03-01\n' >"$ic/e-health.csv"
+printf 'document,subject,reference,issued\ncitizen-identity,001092013131,CCCD-001092013131,2021-06-01\nresidence-information,001092013131,CT-001092013131,2021-06-01\n' >"$ic/population.csv"
+interconnected() {
+    local db=$ic/store.db
+    "$bin" registry import e-health "$ic/e-health.csv" --db "$db" --now 2026-03-02T08:00 --catalogue . &&
+        "$bin" registry import population "$ic/population.csv" --db "$db" --now 2026-03-02T08:00 --catalogue . &&
+        "$bin" submit birth-residence-insurance --field citizen-id=001092013131 \
+            --field birth-date=2026-03-01 --attach interconnected-declaration --channel online \
+            --db "$db" --now 2026-03-02T09:10 --catalogue . &&
+        "$bin" fire 2 approve --as head --db "$db" --now 2026-03-02T10:00 --catalogue . &&
+        "$bin" fire 3 approve --as head --db "$db" --now 2026-03-03T10:00 --catalogue . &&
+        "$bin" fire 4 approve --as head --db "$db" --now 2026-03-05T09:00 --catalogue . &&
+        "$bin" show 1 --db "$db" --now 2026-03-05T09:30 --catalogue .
+}
+if step interconnected interconnected; then
+    # the last command's output: the dossier as it stands, without its checklist
+    awk '/^dossier 1:/ { buf = ""; on = 1 } on && /checklist/ { on = 0 }
+         on { buf = buf $0 "\n" } END { printf "%s", buf }' "$out/interconnected.txt"
+fi
+
+echo
+echo "whole reports: $out/lint.txt, scenarios.txt, cost.txt, simulate.txt, interconnected.txt"
 exit "$status"
