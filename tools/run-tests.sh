@@ -80,7 +80,7 @@ if [ "$(basename "$build")" != build-asan ]; then
     if pg_out=$(bash tools/pg-cluster.sh start 2>&1); then
         pg_dir=$(printf '%s\n' "$pg_out" | sed -n 1p)
         pg_conn=$(printf '%s\n' "$pg_out" | sed -n 2p)
-        for t in test_store test_checkpoint test_engine test_wake test_cost; do
+        for t in test_store test_checkpoint test_engine test_wake test_cost test_parts; do
             [ -x "$build/tests/$t" ] || continue
             MC_TEST_PG="$pg_conn" suite "$t (postgresql)" "$build/tests/$t"
         done

@@ -141,7 +141,7 @@ void mcb_parts_freeze(mcb_builder *b, mcb_proc_build *pb)
             const mc_token *t = pd->after.items[k];
             int j = part_index(parts, i, t);
             if (j < 0) {
-                bool later = part_index(parts, n, t) >= 0 || mc_tok_is(t, parts[i].name);
+                bool later = mc_tok_is(t, parts[i].name);
                 for (size_t m = i + 1; m < n && !later; m++) {
                     later = mc_tok_is(t, ((part_decl *)pb->parts.items[m])->part.name);
                 }
