@@ -73,6 +73,18 @@ const STRINGS = {
     'f-fee': 'Phí, lệ phí',
     'f-apology': 'Xin lỗi, hẹn lại ngày',
     'f-outcome': 'Kết quả',
+    'f-parent': 'Thuộc hồ sơ liên thông',
+    'parent-link': 'Hồ sơ số {1}, phần: {2}',
+    'parts-h': 'Các phần liên thông',
+    'col-part': 'Phần việc',
+    'col-agency': 'Cơ quan giải quyết',
+    'col-part-state': 'Tình trạng',
+    'col-part-due': 'Hạn giải quyết',
+    'part-waiting': 'Chờ các phần trước hoàn thành',
+    'part-refused': 'Không chuyển được (xem lịch sử hồ sơ)',
+    'part-not-needed': 'Không cần thực hiện',
+    'part-late': 'trễ hạn',
+    'part-open': 'Hồ sơ số {1}',
     'apology-fact': '{1} — lý do: {2}',
     'channel-counter': 'Trực tiếp tại Bộ phận Một cửa',
     'channel-online': 'Trực tuyến',
@@ -121,6 +133,9 @@ const STRINGS = {
     'h-blocked': 'Bị từ chối thao tác {1}: {2}',
     'h-blocked-why': 'Bị từ chối thao tác {1} ({2}): {3}',
     'h-overdue': 'Hồ sơ quá hạn',
+    'h-part-started': 'Chuyển phần {1} đến cơ quan giải quyết: hồ sơ số {2}',
+    'h-part-refused': 'Không chuyển được phần {1}: {2}',
+    'h-part-not-needed': 'Phần {1} không cần thực hiện',
     'h-apology': 'Xin lỗi, hẹn lại ngày {1}; lý do: {2}',
     'h-timer': 'Tự động: {1} → {2}',
     'h-other': '{1}',
@@ -261,6 +276,18 @@ const STRINGS = {
     'f-fee': 'Fee',
     'f-apology': 'Apology, new date',
     'f-outcome': 'Outcome',
+    'f-parent': 'Part of interconnected dossier',
+    'parent-link': 'Dossier {1}, part: {2}',
+    'parts-h': 'Interconnected parts',
+    'col-part': 'Part',
+    'col-agency': 'Agency',
+    'col-part-state': 'Status',
+    'col-part-due': 'Due',
+    'part-waiting': 'Waiting for the parts before it',
+    'part-refused': 'Could not start (see the history)',
+    'part-not-needed': 'Not needed',
+    'part-late': 'late',
+    'part-open': 'Dossier {1}',
     'apology-fact': '{1} — reason: {2}',
     'channel-counter': 'At the one-stop counter',
     'channel-online': 'Online',
@@ -309,6 +336,9 @@ const STRINGS = {
     'h-blocked': '{1} refused: {2}',
     'h-blocked-why': '{1} refused ({2}): {3}',
     'h-overdue': 'Overdue',
+    'h-part-started': 'Part {1} sent to its agency: dossier {2}',
+    'h-part-refused': 'Part {1} could not start: {2}',
+    'h-part-not-needed': 'Part {1} not needed',
     'h-apology': 'Apology, new date {1}; reason: {2}',
     'h-timer': 'Automatic: {1} → {2}',
     'h-other': '{1}',
@@ -490,6 +520,41 @@ function isoDay(d) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
+// A part's title ({en, vi}) in the chosen language, or its name.
+function partTitle(tt, name) {
+  return (tt && (tt[lang] || tt.vi || tt.en)) || name || '';
+}
+// The parts of an interconnected dossier (issue 25): each agency's share, how it stands, its
+// due instant, and a link to its own dossier.
+function drawParts(d) {
+  const box = $('#d-parts-box');
+  const rows = $('#d-parts tbody');
+  rows.replaceChildren();
+  box.hidden = !(d.parts && d.parts.length);
+  for (const p of d.parts || []) {
+    const tr = el('tr');
+    const name = el('td', partTitle(p.title, p.part));
+    name.dataset.label = t('col-part');
+    const agency = el('td', p.agency ? title('agency', p.agency) : '—');
+    agency.dataset.label = t('col-agency');
+    const st = el('td');
+    st.dataset.label = t('col-part-state');
+    if (p.dossier) {
+      const a = el('a', title('state', p.state));
+      a.href = '#/ho-so/' + p.dossier;
+      a.title = t('part-open', p.dossier);
+      st.appendChild(a);
+      if (p.late || p.overdue) st.append(' — ', el('strong', t('part-late'), 'late'));
+    } else {
+      st.textContent = t('part-' + p.status);
+    }
+    const due = el('td', p.due ? fmtDate(p.due) : '—');
+    due.dataset.label = t('col-part-due');
+    tr.append(name, agency, st, due);
+    rows.appendChild(tr);
+  }
+}
+
 // The catalogue's title of a thing in the chosen language, or its name.
 const titles = { procedure: new Map(), document: new Map(), state: new Map(), event: new Map(),
   role: new Map(), registry: new Map(), agency: new Map(), field: new Map() };
@@ -518,6 +583,7 @@ function indexCatalogue() {
   }
   for (const r of catalogue.roles || []) titles.role.set(r.name, r.title);
   for (const r of catalogue.registries || []) titles.registry.set(r.name, r.title);
+  for (const a of catalogue.agencies || []) titles.agency.set(a.name, a.title);
 }
 function procedureOf(name) {
   return catalogue ? (catalogue.procedures || []).find((p) => p.name === name) || null : null;
@@ -845,7 +911,7 @@ async function renderDossier(id, keepMessages) {
     if (mine !== renders) return;
     $('#d-title').textContent = t('dossier-title', id, '');
     $('#d-message').textContent = refusal(err);
-    for (const s of ['#d-facts', '#d-checklist tbody', '#d-history', '#d-prints']) $(s).replaceChildren();
+    for (const s of ['#d-facts', '#d-checklist tbody', '#d-parts tbody', '#d-history', '#d-prints']) $(s).replaceChildren();
     $('#d-action').hidden = true;
     return;
   }
@@ -893,10 +959,21 @@ async function renderDossier(id, keepMessages) {
     const tt = titles.field.get(d.procedure + '/' + k);
     const box = el('div');
     box.append(el('dt', (tt && (tt[lang] || tt.vi)) || k),
-      el('dd', v === 'true' ? t('yes') : v === 'false' ? '—' : String(v)));
+      el('dd', v === 'true' ? t('yes') : v === 'false' ? '—'
+        : /^\d{4}-\d\d-\d\d$/.test(String(v)) ? fmtDate(v) : String(v)));
     facts.appendChild(box);
   }
   fact('f-fee', fmtMoney(d.fee));
+  if (d.parent) {
+    // A part of an interconnected dossier: the whole, filed once, is one click away.
+    const a = el('a', t('parent-link', d.parent, partTitle(d.part_title, d.part)));
+    a.href = '#/ho-so/' + d.parent;
+    const box = el('div');
+    box.append(el('dt', t('f-parent')), el('dd'));
+    box.lastChild.appendChild(a);
+    facts.appendChild(box);
+  }
+  drawParts(d);
 
   const prints = $('#d-prints');
   prints.replaceChildren();
@@ -1022,6 +1099,14 @@ function renderHistory(d) {
     else if (ev.kind === 'overdue') line = t('h-overdue');
     else if (ev.kind === 'apology') line = t('h-apology', fmtDate(b.new_date), b.reason || '');
     else if (ev.kind === 'timer') line = t('h-timer', title('state', b.from), title('state', b.to));
+    else if (ev.kind.startsWith('part-')) {
+      // An interconnected dossier's part (issue 25): sent to its agency, not needed, or refused.
+      const part = (d.parts || []).find((x) => x.part === b.part);
+      const name = partTitle(part && part.title, b.part);
+      line = ev.kind === 'part-started' ? t('h-part-started', name, b.dossier)
+        : ev.kind === 'part-refused' ? t('h-part-refused', name, b.reason || '')
+          : t('h-part-not-needed', name);
+    }
     else line = t('h-other', ev.kind);
     const li = el('li', null, ev.kind);
     li.appendChild(el('time', fmtDate(ev.at)));

@@ -144,6 +144,8 @@ suite "deploy" timeout 120 bash tests/deploy.sh "$build/motcua"
 suite "nginx" timeout 120 bash tests/nginx.sh "$build/motcua"
 # The officer console in headless Chromium.
 skippable "console" bash tools/check-console.sh "$build/motcua" "$build/console.png"
+# An interconnected dossier in the console: each agency its part (tools/check-parts.sh).
+skippable "interconnected console" bash tools/check-parts.sh "$build/motcua" "$build/console-parts.png"
 # The citizen's tracking page (/tra-cuu) in headless Chromium (tools/check-track.sh).
 skippable "tracking page" bash tools/check-track.sh "$build/motcua" "$build"
 # Lighthouse's accessibility audit of the console's pages and the tracking page: each >= 95.

@@ -412,6 +412,7 @@ typedef struct mc_dossier {
     size_t nparts;
     int64_t parent;
     const char *part;
+    const mc_part *part_decl; /* a part's declaration in its interconnected procedure, or NULL */
     void *impl;
 } mc_dossier;
 

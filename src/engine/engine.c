@@ -1518,6 +1518,18 @@ static int view_parts(mc_engine *e, const mce_dos *d, mc_dossier *out, mc_error 
 {
     out->parent = d->parent;
     out->part = d->parent != 0 ? d->part : NULL;
+    if (d->parent != 0) {
+        mc_dossier_row row;
+        memset(&row, 0, sizeof row);
+        int rc = mc_store_dossier_load(e->st, d->parent, &row, err);
+        if (rc != 0 && rc != MC_ENOTFOUND) {
+            return rc;
+        }
+        const mc_procedure *pp =
+            rc == 0 ? mce_find_version(e->cat, row.procedure, row.version) : NULL;
+        out->part_decl = mc_procedure_part(pp, d->part);
+        mc_dossier_row_clear(&row);
+    }
     out->nparts = d->p->nparts < MC_MAX_PARTS ? d->p->nparts : MC_MAX_PARTS;
     for (size_t i = 0; i < out->nparts; i++) {
         mc_dossier_part *v = &out->parts[i];

@@ -229,9 +229,20 @@ json_t *front_catalogue_json(const mc_catalogue *cat, mc_date date, const front_
                               front_title_json(gs[i]->titles, gs[i]->ntitles, gs[i]->name)),
                     &ok);
     }
+    /* Every agency's name and title: a part of an interconnected dossier is done by an agency
+     * whose procedures the token may not see, and the console names it (issue 25). */
+    json_t *ags = json_array();
+    const mc_agency *const *as = mc_catalogue_agencies(cat, &n);
+    for (size_t i = 0; i < n; i++) {
+        front_jpush(ags,
+                    json_pack("{s:s, s:o}", "name", as[i]->name, "title",
+                              front_title_json(as[i]->titles, as[i]->ntitles, as[i]->name)),
+                    &ok);
+    }
     json_t *o = json_object();
     front_jset(o, "procedures", procs, &ok);
     front_jset(o, "roles", roles, &ok);
     front_jset(o, "registries", regs, &ok);
+    front_jset(o, "agencies", ags, &ok);
     return front_jdone(o, ok);
 }

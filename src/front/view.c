@@ -247,6 +247,11 @@ json_t *front_dossier_json_lang(const mc_calendar *cal, const mc_dossier *d, mc_
     if (d->parent != 0) { /* a part of an interconnected dossier (issue 25) */
         front_jset(o, "parent", json_integer(d->parent), &ok);
         front_jset(o, "part", json_string(d->part), &ok);
+        if (d->part_decl != NULL) {
+            front_jset(o, "part_title",
+                       front_title_json(d->part_decl->titles, d->part_decl->ntitles, d->part),
+                       &ok);
+        }
     }
     if (d->nparts > 0) {
         front_jset(o, "parts", parts_json(cal, d, lang), &ok);
