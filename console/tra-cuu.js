@@ -34,6 +34,11 @@ const STRINGS = {
     unavailable: 'Xin lỗi, hệ thống đang bận hoặc không kết nối được. Xin thử lại sau.',
     dossier: 'Hồ sơ số {0}',
     state: 'Tình trạng',
+    'parts-h': 'Các cơ quan giải quyết hồ sơ liên thông',
+    'part-late': 'trễ hạn',
+    'part-waiting': 'chờ các phần trước hoàn thành',
+    'part-refused': 'không chuyển được',
+    'part-not-needed': 'không cần thực hiện',
     closed: 'đã kết thúc',
     submitted: 'Ngày nộp',
     due: 'Hẹn trả kết quả',
@@ -73,6 +78,11 @@ const STRINGS = {
     unavailable: 'Sorry, the service is busy or cannot be reached. Please try again later.',
     dossier: 'Dossier {0}',
     state: 'State',
+    'parts-h': 'The agencies handling this interconnected dossier',
+    'part-late': 'late',
+    'part-waiting': 'waiting for the parts before it',
+    'part-refused': 'could not start',
+    'part-not-needed': 'not needed',
     closed: 'closed',
     submitted: 'Handed in',
     due: 'Results due',
@@ -167,6 +177,18 @@ function render(d, code, subject, from) {
   } else {
     fact(t('due'), d.due ? when(d.due) : t('no-due'), 'due');
   }
+  // An interconnected dossier (issue 25): which agency does which part, and how it stands.
+  const parts = $('#r-parts');
+  parts.replaceChildren();
+  for (const p of Array.isArray(d.parts) ? d.parts : []) {
+    const li = el('li');
+    li.append(el('strong', title(p.title, p.part)));
+    const how = p.state_title ? title(p.agency_title, '') + ': ' + title(p.state_title, '') +
+      (p.late ? ` (${t('part-late')})` : '') : t('part-' + p.status);
+    li.append(' — ', el('span', how));
+    parts.append(li);
+  }
+  $('#r-parts-box').hidden = !(Array.isArray(d.parts) && d.parts.length);
   const apology = $('#r-apology');
   apology.hidden = !d.apology_new_date;
   apology.textContent = d.apology_new_date ? t('apology', when(d.apology_new_date)) : '';

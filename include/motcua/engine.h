@@ -381,6 +381,11 @@ typedef struct mc_dossier_part {
     bool overdue;
     int late;               /* -1 not final, 0 on time, 1 late */
     int64_t due, finished;  /* MC_NONE when absent */
+    /* The catalogue's declarations of its procedure version, state and agency (NULL when the
+     * catalogue no longer has them), for their titles */
+    const mc_procedure *procedure;
+    const mc_state *state_decl;
+    const mc_agency *agency_decl;
 } mc_dossier_part;
 
 /* A dossier as of a moment: borrowed pointers live until mc_dossier_free. */

@@ -1558,6 +1558,14 @@ static int view_parts(mc_engine *e, const mce_dos *d, mc_dossier *out, mc_error 
         v->late = row.late;
         v->due = row.due;
         v->finished = row.finished;
+        v->procedure = mce_find_version(e->cat, row.procedure, row.version);
+        for (size_t k = 0; v->procedure != NULL && row.state != NULL &&
+                           k < v->procedure->machine.nstates;
+             k++) {
+            const mc_state *st = v->procedure->machine.states[k];
+            v->state_decl = strcmp(st->name, row.state) == 0 ? st : v->state_decl;
+        }
+        v->agency_decl = row.agency ? mc_catalogue_agency(e->cat, row.agency) : NULL;
         mc_dossier_row_clear(&row);
     }
     return 0;

@@ -44,6 +44,39 @@ static json_t *asked_json(const mc_dossier *d, mc_lang lang)
     return front_jdone(list, ok);
 }
 
+/* What the citizen reads of an interconnected dossier's parts (issue 25): each part's title, the
+ * agency that does it and how it stands ("waiting", "running", "ended", "refused",
+ * "not-needed", with the state's title once it has a dossier). No officer, no internal number. */
+static json_t *track_parts_json(const mc_dossier *d)
+{
+    static const char *const status[] = {"waiting", "running", "ended", "refused", "not-needed"};
+    bool ok = true;
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < d->nparts; i++) {
+        const mc_dossier_part *v = &d->parts[i];
+        json_t *o = json_object();
+        front_jset(o, "part", json_string(v->part->name), &ok);
+        front_jset(o, "title", front_title_json(v->part->titles, v->part->ntitles, v->part->name),
+                   &ok);
+        front_jset(o, "status", json_string(status[v->status]), &ok);
+        if (v->dossier != 0) {
+            const mc_agency *ag = v->agency_decl;
+            const mc_state *st = v->state_decl;
+            front_jset(o, "agency_title",
+                       ag ? front_title_json(ag->titles, ag->ntitles, ag->name)
+                          : front_title_json(NULL, 0, v->agency),
+                       &ok);
+            front_jset(o, "state_title",
+                       st ? front_title_json(st->titles, st->ntitles, st->name)
+                          : front_title_json(NULL, 0, v->state),
+                       &ok);
+            front_jset(o, "late", json_boolean(v->late == 1 || v->overdue), &ok);
+        }
+        front_jpush(a, front_jdone(o, ok), &ok);
+    }
+    return front_jdone(a, ok);
+}
+
 json_t *front_track_json(const mc_calendar *cal, const mc_dossier *d, const char *apology_new_date,
                          mc_lang lang)
 {
@@ -67,6 +100,9 @@ json_t *front_track_json(const mc_calendar *cal, const mc_dossier *d, const char
     front_jset(o, "apology_new_date",
                apology_new_date != NULL ? json_string(apology_new_date) : json_null(), &ok);
     front_jset(o, "asked", asked_json(d, lang), &ok);
+    if (d->nparts > 0) {
+        front_jset(o, "parts", track_parts_json(d), &ok);
+    }
     return front_jdone(o, ok);
 }
 

@@ -108,6 +108,19 @@ try {
   const facts = await page.$eval('#d-facts', (dl) => dl.textContent);
   check('every part done: the whole waits for its results to be returned',
     facts.includes('Đã xử lý xong, chờ trả kết quả'), facts);
+  // The citizen's tracking page: which agency does which part, in Vietnamese.
+  const citizen = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await citizen.goto(`${url}tra-cuu`);
+  await citizen.fill('#code', '1');
+  await citizen.fill('#subject', '001092013131');
+  await citizen.click('#submit');
+  await until(citizen, () => !document.querySelector('#result').hidden);
+  const tracked = await citizen.$$eval('#r-parts li', (lis) => lis.map((li) => li.textContent));
+  check('the citizen\'s tracking page lists each agency\'s part and its state',
+    tracked.length === 3 && tracked[0] === 'Đăng ký khai sinh — Ủy ban nhân dân cấp xã: Đã giải quyết xong' &&
+    tracked[1] === 'Đăng ký thường trú — Công an cấp xã: Đã giải quyết xong' &&
+    tracked[2] === 'Cấp thẻ bảo hiểm y tế — Cơ quan bảo hiểm xã hội: Đã giải quyết xong', JSON.stringify(tracked));
+  await citizen.screenshot({ path: `${outdir}/tra-cuu-parts.png`, fullPage: true });
   const small = await browser.newPage({ viewport: { width: 390, height: 844 } });
   await small.goto(url);
   await signIn(small, 'commune-secret');
