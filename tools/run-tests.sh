@@ -94,6 +94,7 @@ if [ "$(basename "$build")" != build-asan ]; then
         suite "migrate (postgresql)" bash tests/migrate.sh "$build/motcua" "$build/tools/oldstore" "$pg_conn"
         MC_TEST_PG="$pg_conn" suite "queue (postgresql)" bash tests/queue.sh "$build/motcua"
         MC_TEST_PG="$pg_conn" suite "desk (postgresql)" timeout 180 bash tests/desk.sh "$build/motcua"
+        MC_TEST_PG="$pg_conn" suite "parts (postgresql)" timeout 180 bash tests/parts.sh "$build/motcua"
         pg_stop
     elif [ -n "${CI:-}" ]; then
         echo "postgresql: $pg_out"
@@ -130,6 +131,7 @@ suite "attack" bash tests/attack.sh "$build/motcua"
 # The one-stop desk's back end: the preview, the citizen's tracking and its limit per address,
 # the indicators per officer.
 suite "desk" timeout 180 bash tests/desk.sh "$build/motcua"
+suite "parts" timeout 180 bash tests/parts.sh "$build/motcua"
 # The live registries' connector against a test registry over mutual TLS.
 suite "registry" timeout 180 bash tests/registry.sh "$build"
 # The token command, several agencies, reload on SIGHUP, IPv6 and bad listen addresses.
