@@ -135,6 +135,8 @@ const STRINGS = {
     'h-overdue': 'Hồ sơ quá hạn',
     'h-part-started': 'Chuyển phần {1} đến cơ quan giải quyết: hồ sơ số {2}',
     'h-part-refused': 'Không chuyển được phần {1}: {2}',
+    'h-part-ended': 'Phần {1} (hồ sơ số {2}) đã kết thúc: {3}',
+    'h-part-ended-late': 'Phần {1} (hồ sơ số {2}) đã kết thúc: {3}, trễ hạn',
     'h-part-not-needed': 'Phần {1} không cần thực hiện',
     'h-apology': 'Xin lỗi, hẹn lại ngày {1}; lý do: {2}',
     'h-timer': 'Tự động: {1} → {2}',
@@ -338,6 +340,8 @@ const STRINGS = {
     'h-overdue': 'Overdue',
     'h-part-started': 'Part {1} sent to its agency: dossier {2}',
     'h-part-refused': 'Part {1} could not start: {2}',
+    'h-part-ended': 'Part {1} (dossier {2}) ended: {3}',
+    'h-part-ended-late': 'Part {1} (dossier {2}) ended: {3}, late',
     'h-part-not-needed': 'Part {1} not needed',
     'h-apology': 'Apology, new date {1}; reason: {2}',
     'h-timer': 'Automatic: {1} → {2}',
@@ -1104,6 +1108,7 @@ function renderHistory(d) {
       const part = (d.parts || []).find((x) => x.part === b.part);
       const name = partTitle(part && part.title, b.part);
       line = ev.kind === 'part-started' ? t('h-part-started', name, b.dossier)
+        : ev.kind === 'part-ended' ? t(b.late ? 'h-part-ended-late' : 'h-part-ended', name, b.dossier, t('outcome-' + b.outcome))
         : ev.kind === 'part-refused' ? t('h-part-refused', name, b.reason || '')
           : t('h-part-not-needed', name);
     }

@@ -1093,4 +1093,38 @@ check "simulate: a fee rule that fails stops the run, exit 1, said in one line p
 check "simulate --keep-going: the figures, the failure as a warning, exit 0" \
     bash -c "'$bin' simulate --keep-going --catalogue '$tmp/feefail' --dossiers 100 --from 2026-01-01 >'$tmp/sf.out' 2>'$tmp/sf.err' && grep -q '^dossiers ' '$tmp/sf.out' && grep -q '^motcua: warning: copy: a synthetic applicant was refused at submission: rule fees.copy' '$tmp/sf.err'"
 
+# Interconnected procedures (issue 25): show and history of a dossier and its parts, the scenario
+# steps `part` and `whole` and their mistakes.
+icdb="$tmp/ic.db"
+printf 'document,subject,reference,issued\nelectronic-birth-notice,001092013131,CS-BV-1,2026-03-01\n' >"$tmp/ic-eh.csv"
+printf 'document,subject,reference,issued\ncitizen-identity,001092013131,CCCD-1,2021-06-01\nresidence-information,001092013131,CT-1,2021-06-01\n' >"$tmp/ic-pop.csv"
+ic() { "$bin" "$@" --catalogue . --db "$icdb"; }
+ic registry import e-health "$tmp/ic-eh.csv" --now 2026-03-02T08:00 >/dev/null
+ic registry import population "$tmp/ic-pop.csv" --now 2026-03-02T08:00 >/dev/null
+ic submit birth-residence-insurance --field citizen-id=001092013131 --field birth-date=2026-03-01 \
+    --attach interconnected-declaration --channel online --now 2026-03-02T09:10 >/dev/null
+ic fire 2 approve --as head --now 2026-03-02T10:00 >/dev/null
+ic fire 4 approve --as head --now 2026-03-05T09:00 >/dev/null
+check "show: an interconnected dossier lists its parts, each with its dossier, agency and state, a late one said" \
+    bash -c "'$bin' show 1 --catalogue . --db '$icdb' --now 2026-03-05T09:30 | sed -n '4,7p' | diff - <(printf '%s\n' '  parts:' '    birth: dossier 2 at commune-committee, done' '    residence: dossier 3 at commune-police, processing, late' '    insurance: dossier 4 at social-insurance-office, done, late')"
+check "show --lang vi: the parts by their titles and their agencies' titles" \
+    bash -c "'$bin' show 1 --lang vi --catalogue . --db '$icdb' --now 2026-03-05T09:30 | grep -qxF '    Cấp thẻ bảo hiểm y tế (insurance): hồ sơ số 4 tại Cơ quan bảo hiểm xã hội (social-insurance-office), Đã giải quyết xong (done), trễ hạn'"
+check "show: a part names the interconnected dossier it belongs to" \
+    bash -c "'$bin' show 3 --catalogue . --db '$icdb' --now 2026-03-05T09:30 | grep -qxF \"  part 'residence' of interconnected dossier 1\""
+check "history: each part started, with its dossier" \
+    bash -c "'$bin' history 1 --catalogue . --db '$icdb' --now 2026-03-05T09:30 | grep -c 'part-started system     [a-z]* -> dossier [234]' | grep -qx 3"
+check "show --format json: the parts, and a part's parent" \
+    bash -c "'$bin' show 1 --format json --catalogue . --db '$icdb' --now 2026-03-05T09:30 | python3 -c 'import json,sys; p=json.load(sys.stdin)[\"parts\"]; assert [(x[\"part\"],x[\"status\"],x[\"dossier\"]) for x in p]==[(\"birth\",\"ended\",2),(\"residence\",\"running\",3),(\"insurance\",\"ended\",4)] and p[2][\"late\"] is True and p[0][\"late\"] is False, p' && '$bin' show 3 --format json --catalogue . --db '$icdb' --now 2026-03-05T09:30 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"parent\"]==1 and d[\"part\"]==\"residence\" and d[\"part_title\"][\"vi\"]==\"Đăng ký thường trú\", d'"
+check "fire: nobody fires the engine's parts-done, exit 1" \
+    bash -c "'$bin' fire 1 parts-done --as head --catalogue . --db '$icdb' --now 2026-03-05T09:40 2>&1 | grep -qF 'is fired by motcua when the parts of an interconnected dossier end, not by a person'"
+printf 'scenario "x" {\n now 2025-07-15T09:00\n submit birth-residence-insurance { citizen-id "001092013131" }\n part residense\n part birth\n fire return-result by clerk\n whole\n fire return-result by clerk\n}\n' >"$tmp/ic1.scenario"
+check "test: part is checked against the parts (with a suggestion), the steps after it against the part's procedure" \
+    bash -c "'$bin' test --catalogue . '$tmp/ic1.scenario' 2>&1 | grep -E '^$tmp/ic1.scenario' | diff - <(printf '%s\n' \"$tmp/ic1.scenario:4:7: error: unknown part 'residense' (did you mean 'residence'?)\" \"$tmp/ic1.scenario:6:7: error: unknown event 'return-result' of procedure 'ic-birth-registration'\")"
+printf 'scenario "x" {\n now 2025-07-15T09:00\n submit birth-residence-insurance { citizen-id "001092013131"; attach interconnected-declaration }\n part residence\n}\n' >"$tmp/ic2.scenario"
+check "test: a part that has not started stops the scenario with the reason" \
+    bash -c "'$bin' test --catalogue . '$tmp/ic2.scenario' | grep -qF \"$tmp/ic2.scenario:4: part 'residence' has not started: the parts before it are not all granted\""
+printf 'scenario "x" {\n now 2025-07-15T09:00\n submit birth-registration { citizen-id "001092013131" }\n part birth\n}\n' >"$tmp/ic3.scenario"
+check "test: part on a procedure that is not interconnected is an error" \
+    bash -c "'$bin' test --catalogue . '$tmp/ic3.scenario' 2>&1 | grep -qF \"error: procedure 'birth-registration' is not interconnected: it has no parts\""
+
 echo "1..$n"

@@ -468,7 +468,9 @@ static void test_front__the_catalogue_view_titles_and_falls_back_to_names(void *
         "\"vi\":\"Người nộp hồ sơ\"}},{\"name\":\"system\",\"title\":{\"en\":\"System\","
         "\"vi\":\"Hệ thống\"}},{\"name\":\"clerk\",\"title\":{\"en\":\"One-stop officer\","
         "\"vi\":\"Cán bộ một cửa\"}}],"
-        "\"registries\":[{\"name\":\"civil\",\"title\":{\"en\":\"civil\",\"vi\":\"civil\"}}]}");
+        "\"registries\":[{\"name\":\"civil\",\"title\":{\"en\":\"civil\",\"vi\":\"civil\"}}],"
+        "\"agencies\":[{\"name\":\"commune\",\"title\":{\"en\":\"Ủy ban nhân dân xã Tân Phú\","
+        "\"vi\":\"Ủy ban nhân dân xã Tân Phú\"}}]}");
     mc_free(text);
     json_decref(j);
     /* A token of no agency sees no procedure; one of every agency, and no token, see both (the

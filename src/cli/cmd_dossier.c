@@ -1057,6 +1057,12 @@ static int history_one(void *ud, const mc_event_row *ev)
         putchar(' ');
         if (strcmp(ev->kind, "part-started") == 0) {
             say(s, "cli.history-part-started", 2, part, id);
+        } else if (strcmp(ev->kind, "part-ended") == 0) {
+            const char *outcome = json_string_value(json_object_get(body, "outcome"));
+            const char *how = word_of(s, "cli.outcome.", outcome ? outcome : "none");
+            say(s, json_is_true(json_object_get(body, "late")) ? "cli.history-part-ended-late"
+                                                                 : "cli.history-part-ended",
+                3, part, id, how);
         } else if (strcmp(ev->kind, "part-refused") == 0) {
             say(s, "cli.history-part-refused", 2, part, why ? why : "");
         } else {

@@ -356,6 +356,7 @@ int mce_dos_copy(mce_dos *dst, const mce_dos *src)
     memcpy(dst->part_ids, src->part_ids, sizeof dst->part_ids);
     dst->parts_started = src->parts_started;
     dst->parts_late = src->parts_late;
+    dst->parts_ended = src->parts_ended;
     dst->has_basis = src->has_basis;
     dst->due_from = src->due_from;
     dst->due_left = src->due_left;
@@ -588,6 +589,13 @@ char *mce_encode_data(const mce_dos *d)
             }
         }
         bad |= json_object_set_new(root, "parts_late", late);
+        json_t *ended = json_array();
+        for (size_t i = 0; i < d->p->nparts && i < MC_MAX_PARTS; i++) {
+            if ((d->parts_ended >> i) & 1u) {
+                bad |= json_array_append_new(ended, json_string(d->p->parts[i].name));
+            }
+        }
+        bad |= json_object_set_new(root, "parts_ended", ended);
     }
     if (d->has_basis) { /* [from, left]: left null when the clock started with the whole limit */
         bad |= json_object_set_new(
@@ -663,6 +671,13 @@ static int decode_root(mce_dos *d, json_t *root)
         const mc_part *x = mc_procedure_part(d->p, json_string_value(v));
         if (x != NULL && x - d->p->parts < MC_MAX_PARTS) {
             d->parts_late |= 1u << (x - d->p->parts);
+        }
+    }
+    json_array_foreach(json_object_get(root, "parts_ended"), li, v)
+    {
+        const mc_part *x = mc_procedure_part(d->p, json_string_value(v));
+        if (x != NULL && x - d->p->parts < MC_MAX_PARTS) {
+            d->parts_ended |= 1u << (x - d->p->parts);
         }
     }
     json_object_foreach(json_object_get(root, "extensions"), key, v)

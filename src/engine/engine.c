@@ -1514,7 +1514,8 @@ typedef struct got {
 } got;
 
 /* The parts of an interconnected dossier as their dossiers stand, and a part's link. */
-static int view_parts(mc_engine *e, const mce_dos *d, mc_dossier *out, mc_error *err)
+static int view_parts(mc_engine *e, const mce_dos *d, int64_t now, mc_dossier *out,
+                      mc_error *err)
 {
     out->parent = d->parent;
     out->part = d->parent != 0 ? d->part : NULL;
@@ -1554,7 +1555,8 @@ static int view_parts(mc_engine *e, const mce_dos *d, mc_dossier *out, mc_error 
         mce_copy_cut(v->agency, sizeof v->agency, row.agency ? row.agency : "");
         mce_copy_cut(v->state, sizeof v->state, row.state ? row.state : "");
         mce_copy_cut(v->outcome, sizeof v->outcome, row.final && row.outcome ? row.outcome : "");
-        v->overdue = row.overdue;
+        /* overdue as of now: the part's own mark is applied when it is read or ticked */
+        v->overdue = row.overdue || (!row.final && row.due != MC_NONE && row.due < now);
         v->late = row.late;
         v->due = row.due;
         v->finished = row.finished;
@@ -1613,7 +1615,7 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
     }
     mce_view(&g->d, g->reqs, out);
     out->impl = g;
-    if ((rc = view_parts(e, &g->d, out, err)) != 0) {
+    if ((rc = view_parts(e, &g->d, now, out, err)) != 0) {
         mc_dossier_free(out);
         return rc;
     }
@@ -1918,8 +1920,9 @@ static int start_part(mc_engine *e, const mce_dos *P, size_t i, int64_t now, int
     return rc;
 }
 
-/* What part dossier id has come to. */
-static int part_status_of(mc_engine *e, int64_t id, part_status *st, bool *late, mc_error *err)
+/* What part dossier id has come to; *outcome (static) its outcome when it ended. */
+static int part_status_of(mc_engine *e, int64_t id, part_status *st, bool *late,
+                          const char **outcome, mc_error *err)
 {
     mc_dossier_row row;
     memset(&row, 0, sizeof row);
@@ -1932,8 +1935,24 @@ static int part_status_of(mc_engine *e, int64_t id, part_status *st, bool *late,
               ? PART_GRANTED
               : PART_FAILED;
     *late = row.late == 1;
+    *outcome = "none";
+    for (int o = MC_OUTCOME_NONE; row.final && row.outcome != NULL && o <= MC_OUTCOME_STOPPED; o++) {
+        *outcome = strcmp(row.outcome, mc_outcome_name((mc_outcome)o)) == 0
+                       ? mc_outcome_name((mc_outcome)o)
+                       : *outcome;
+    }
     mc_dossier_row_clear(&row);
     return 0;
+}
+
+/* Records on P that part x (dossier id) ended, with its outcome and whether it was late. */
+static int part_ended_event(mc_engine *e, mce_dos *P, const mc_part *x, int64_t id,
+                            const char *outcome, bool late, int64_t now)
+{
+    json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:b}", "part", x->name, "procedure",
+                             x->procedure, "dossier", (json_int_t)id, "outcome", outcome, "late",
+                             late);
+    return mce_add_event(e, P, "part-ended", "system", now, body);
 }
 
 static int part_event(mc_engine *e, mce_dos *P, const char *kind, const mc_part *x, int64_t id,
@@ -1988,9 +2007,10 @@ static int advance_parts(mc_engine *e, int64_t id, const char *user, int64_t now
     bool changed = !P.parts_started;
     for (size_t i = 0; rc == 0 && i < P.p->nparts && i < MC_MAX_PARTS; i++) {
         bool late = false;
+        const char *outcome = NULL;
         st[i] = PART_WAITING;
         if (P.part_ids[i] > 0) {
-            rc = part_status_of(e, P.part_ids[i], &st[i], &late, err);
+            rc = part_status_of(e, P.part_ids[i], &st[i], &late, &outcome, err);
         } else if (P.part_ids[i] == PART_NOT_NEEDED) {
             st[i] = PART_GRANTED; /* what comes after it need not wait */
         } else if (P.part_ids[i] < 0) {
@@ -1998,6 +2018,13 @@ static int advance_parts(mc_engine *e, int64_t id, const char *user, int64_t now
         }
         if (late && !((P.parts_late >> i) & 1u)) {
             P.parts_late |= 1u << i;
+            changed = true;
+        }
+        if (rc == 0 && (st[i] == PART_GRANTED || st[i] == PART_FAILED) && P.part_ids[i] > 0 &&
+            !((P.parts_ended >> i) & 1u)) {
+            P.parts_ended |= 1u << i;
+            rc = part_ended_event(e, &P, &P.p->parts[i], P.part_ids[i], outcome, late, now);
+            rc = rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
             changed = true;
         }
     }

@@ -163,6 +163,7 @@ typedef struct mce_dos {
     int64_t part_ids[MC_MAX_PARTS];
     bool parts_started;
     uint32_t parts_late;
+    uint32_t parts_ended; /* the parts whose end the dossier has recorded (event part-ended) */
     bool subject_changed; /* an officer corrected the subject in the operation at hand */
     char *former_subject; /* then the subject before (mc_malloc'd, or NULL: none) */
     /* Extensions of the time limit (kept in the row's data): how many times each of the

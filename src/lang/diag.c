@@ -526,6 +526,7 @@ static const char *const warning_names[] = {
     "match-may-give-up",
     "match-overlap",
     "missing-title",
+    "part-asks-again",
     "same-code",
     "stuck-state",
     "unreachable-state",
