@@ -1115,6 +1115,8 @@ check "history: each part started, with its dossier" \
     bash -c "'$bin' history 1 --catalogue . --db '$icdb' --now 2026-03-05T09:30 | grep -c 'part-started system     [a-z]* -> dossier [234]' | grep -qx 3"
 check "show --format json: the parts, and a part's parent" \
     bash -c "'$bin' show 1 --format json --catalogue . --db '$icdb' --now 2026-03-05T09:30 | python3 -c 'import json,sys; p=json.load(sys.stdin)[\"parts\"]; assert [(x[\"part\"],x[\"status\"],x[\"dossier\"]) for x in p]==[(\"birth\",\"ended\",2),(\"residence\",\"running\",3),(\"insurance\",\"ended\",4)] and p[2][\"late\"] is True and p[0][\"late\"] is False, p' && '$bin' show 3 --format json --catalogue . --db '$icdb' --now 2026-03-05T09:30 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"parent\"]==1 and d[\"part\"]==\"residence\" and d[\"part_title\"][\"vi\"]==\"Đăng ký thường trú\", d'"
+check "explain: the parts, a waiting one with the parts it waits for" \
+    bash -c "'$bin' explain 1 --catalogue . --db '$icdb' --now 2026-03-05T09:30 | grep -qxF '    residence: dossier 3 at commune-police, processing, late'"
 check "fire: nobody fires the engine's parts-done, exit 1" \
     bash -c "'$bin' fire 1 parts-done --as head --catalogue . --db '$icdb' --now 2026-03-05T09:40 2>&1 | grep -qF 'is fired by motcua when the parts of an interconnected dossier end, not by a person'"
 printf 'scenario "x" {\n now 2025-07-15T09:00\n submit birth-residence-insurance { citizen-id "001092013131" }\n part residense\n part birth\n fire return-result by clerk\n whole\n fire return-result by clerk\n}\n' >"$tmp/ic1.scenario"

@@ -410,6 +410,25 @@ static void print_parts(const session *s, const mc_dossier *d)
         const mc_dossier_part *v = &d->parts[i];
         char part[NAMESZ];
         NAMED(s, v->part, part);
+        if (v->status == MC_PART_WAITING) {
+            /* the parts it waits for: those before it not granted yet */
+            char names[NAMESZ] = "";
+            for (size_t k = 0; k < v->part->nafter; k++) {
+                const mc_dossier_part *b = &d->parts[v->part->after[k]];
+                if (b->status == MC_PART_ENDED && strcmp(b->outcome, "granted") == 0) {
+                    continue;
+                }
+                char name[512];
+                NAMED(s, b->part, name);
+                size_t len = strlen(names);
+                snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", name);
+            }
+            char waits[NAMESZ + 64];
+            mc_msg_format(s->lang, "cli.part-waits", (const char *[]){names}, 1, waits,
+                          sizeof waits);
+            say_line(s, 4, "cli.part-none", 2, part, waits);
+            continue;
+        }
         if (v->dossier == 0) {
             static const char *const why[] = {"waiting", "", "", "refused", "not-needed"};
             say_line(s, 4, "cli.part-none", 2, part, word_of(s, "cli.part-status.", why[v->status]));
@@ -1290,6 +1309,9 @@ int cmd_explain(front_opts *c)
         }
         if (only == NULL && (d.original_due != MC_NONE || d.procedure->nextensions > 0)) {
             print_extensions(&s, &d);
+        }
+        if (only == NULL) {
+            print_parts(&s, &d);
         }
         json_decref(list);
         json_t *fee = only == NULL ? front_fee_json_lang(&d, s.lang) : NULL;
