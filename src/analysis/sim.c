@@ -1827,7 +1827,10 @@ static int loop_event(loop *l, twins *tw, const mc_queue_event *ev, int64_t *pen
         s->sink = &l->u->shards[k].sums[l->side];
         rc = flight_start(s, x, k, &s->plans[k], j, ev->at, err);
         x->side = l->side;
-        if (rc == 1) {
+        if (rc == 1 && x->t > ev->at) { /* an interconnected dossier waits for its parts */
+            x->wait = W_TIMER;
+            rc = mc_queue_wake(l->q, x->t, flight_tag(x->slot, x->gen), err);
+        } else if (rc == 1) {
             rc = flight_go(l, tw, x, err);
         } else {
             if (rc == 0 && l->u->sides[1] != NULL && l->u->sides[0]->plans[k].p != NULL &&
