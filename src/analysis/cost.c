@@ -229,9 +229,13 @@ const mc_procedure *mc_cost_group_of(const mc_catalogue *cat, const char *name, 
 {
     size_t n;
     const mc_procedure *const *all = mc_catalogue_procedures(cat, &n);
-    for (size_t i = 0; i < n; i++) {
-        if (all[i]->nparts == 0 || (i > 0 && strcmp(all[i]->name, all[i - 1]->name) == 0)) {
-            continue; /* versions are grouped by name: the first of each is looked at */
+    for (size_t i = 0, j; i < n; i = j) {
+        bool parts = false; /* versions are grouped by name: all[i..j) are one procedure's */
+        for (j = i; j < n && strcmp(all[j]->name, all[i]->name) == 0; j++) {
+            parts = parts || all[j]->nparts > 0;
+        }
+        if (!parts) {
+            continue;
         }
         const mc_procedure *p = mc_catalogue_procedure(cat, all[i]->name, day);
         p = p != NULL ? p : all[i];
