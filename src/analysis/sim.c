@@ -1203,15 +1203,22 @@ static void note_text(void *ud, const char *text)
     note(ud, "%s", text);
 }
 
-/* Runs the parts of the interconnected dossier x has just submitted (sim_parts.c): x goes on
- * from the instant its last part ended. */
+/* Runs the parts of the interconnected dossier x has just submitted (sim_parts.c), as one step
+ * of x (its apology when they end after its due instant) that ends with the last part: x goes on
+ * from there. */
 static int run_parts(sim *s, flight *x, mc_error *err)
 {
     mc_sim_parts_driver dr = {drive_part, s};
-    int64_t end = x->t;
+    mc_sim_parts_end end;
     int rc = mc_sim_parts_run(s->e, s->cat, x->d, s->part_d, x->key, x->t, &dr, note_text, s->out,
                               &x->one.staff_wd, &end, err);
-    x->t = end;
+    if (rc == 0) {
+        rc = apologize(s, x, end.at, err);
+    }
+    if (rc == 0) {
+        rc = mc_live_end_parts(s->e, x->d, end.granted, end.late, end.at, err);
+    }
+    x->t = end.at;
     return rc;
 }
 

@@ -97,9 +97,11 @@ static int needed(mc_engine *e, mc_live *parent, const mc_part *x, int64_t at, b
 int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_live *part,
                      uint64_t key, int64_t filed, const mc_sim_parts_driver *dr,
                      void (*note)(void *ud, const char *text), mc_sim_result *out,
-                     double *staff_wd, int64_t *ended, mc_error *err)
+                     double *staff_wd, mc_sim_parts_end *ended, mc_error *err)
 {
-    *ended = filed;
+    ended->at = filed;
+    ended->granted = false;
+    ended->late = 0;
     mc_dossier v;
     if (mc_live_view(parent, &v) != 0) {
         return mc_error_set(err, MC_ENOTFOUND, "the simulated dossier is gone");
@@ -237,7 +239,7 @@ int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_
             break;
         }
         end[i] = final ? pv.finished : stop;
-        *ended = end[i] > *ended ? end[i] : *ended;
+        ended->at = end[i] > ended->at ? end[i] : ended->at;
         if (!final) {
             count(row, offsetof(mc_sim_parts_row, unfinished));
             st[i] = P_FAILED;
@@ -254,9 +256,8 @@ int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_
         }
         granted = granted && st[i] == P_GRANTED;
     }
-    if (rc == 0) {
-        rc = mc_live_end_parts(e, parent, granted, late, *ended, err);
-    }
+    ended->granted = granted;
+    ended->late = late;
 done:
     mc_free(values);
     mc_free((void *)provided);

@@ -23,19 +23,27 @@ typedef struct mc_sim_parts_driver {
 int mc_sim_parts_plan(mc_sim_result *out, const mc_catalogue *cat, const mc_procedure *p,
                       mc_date day, mc_error *err);
 
+/* How the parts of a dossier ended: when the last one did (filed when none ran), whether every
+ * one was granted or not needed, and which ended late (bit i: part i) — what
+ * mc_live_end_parts takes. */
+typedef struct mc_sim_parts_end {
+    int64_t at;
+    bool granted;
+    uint32_t late;
+} mc_sim_parts_end;
+
 /* Runs the parts of the interconnected dossier in parent, just submitted at filed, as the
  * engine does with a store: each part on the dossier part (reused) as a dossier of its
  * procedure in force that day, given parent's field values by name and the documents provided
  * to it, started when the parts it comes after have ended granted (at filing those after none);
- * a part whose `when` does not hold on parent is not needed. Then parent leaves its initial
- * state by parts-done or parts-failed at the instant the last part ended (*ended; filed when
- * none ran), late when a part ended late. Counts what the parts came to into out->parts (one
- * atomic add each: the same whatever the threads), their officer time into *staff_wd, and notes
- * what went wrong through note(ud, text). 0 or an error. */
+ * a part whose `when` does not hold on parent is not needed. How they ended goes into *end, for
+ * the caller to move parent on (mc_live_end_parts). Counts what the parts came to into
+ * out->parts (one atomic add each: the same whatever the threads), their officer time into
+ * *staff_wd, and notes what went wrong through note(ud, text). 0 or an error. */
 int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_live *part,
                      uint64_t key, int64_t filed, const mc_sim_parts_driver *dr,
                      void (*note)(void *ud, const char *text), mc_sim_result *out,
-                     double *staff_wd, int64_t *ended, mc_error *err);
+                     double *staff_wd, mc_sim_parts_end *end, mc_error *err);
 
 /* Frees out->parts. */
 void mc_sim_parts_free(mc_sim_result *out);
