@@ -1893,9 +1893,10 @@ static void test_sim__staffed_out_of_memory(void **state)
 
 /* g: part first (quick, 1 wh, desk), then second (slow: 3 wd against a 1 wd limit, police) and
  * third (quick, desk, only when extra holds) side by side; past the group's own limit of 2 wd, so
- * the receiving desk apologizes for the whole dossier. g-missing: its first part requires field code, which the group
- * leaves empty (no sample): refused at submission, so the group is not granted and its second
- * part never starts. g-refused: its first part ends refused, its second never starts. */
+ * the receiving desk apologizes for the whole dossier. g-missing: its first part requires field
+ * code, which the group leaves empty (no sample): refused at submission, so the group is not
+ * granted and its second part never starts. g-refused: its first part ends refused, its second
+ * never starts. */
 static const char parts_text[] =
     "calendar vn { default; hours 08:00-12:00 13:00-17:00 }\n"
     "role clerk\n"
@@ -1945,8 +1946,7 @@ static const char parts_text[] =
     "procedure p-code { lifecycle quick; agency police; time-limit 1wd\n"
     "  subject id; field id { type text; required }; field code { type text; required } }\n"
     "procedure p-refusing { lifecycle refusing; agency police; time-limit 1wd\n"
-    "  subject id; field id { type text; required } }\n"
-;
+    "  subject id; field id { type text; required } }\n";
 
 static const mc_sim_parts_row *parts_row(const mc_sim_result *r, const char *procedure,
                                          const char *agency)

@@ -100,10 +100,10 @@ typedef struct mc_study_side {
 /* One part of an interconnected procedure (issue 25) as a study lists it: which agency does
  * what, within which time limit. */
 typedef struct mc_study_part {
-    const char *name;               /* the part's name */
-    const char *procedure;          /* its procedure */
-    const char *agency;             /* that procedure's agency (its version in force), or NULL */
-    const mc_duration *time_limit;  /* that procedure's time limit, or NULL */
+    const char *name;              /* the part's name */
+    const char *procedure;         /* its procedure */
+    const char *agency;            /* that procedure's agency (its version in force), or NULL */
+    const mc_duration *time_limit; /* that procedure's time limit, or NULL */
 } mc_study_part;
 
 typedef struct mc_study_row {

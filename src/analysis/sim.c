@@ -316,7 +316,8 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
             by = by ? by : sup->name;
             continue;
         }
-        const mc_procedure *of = p->has_volume ? NULL : mc_cost_group_of(split, p->name, s->o->from);
+        const mc_procedure *of =
+            p->has_volume ? NULL : mc_cost_group_of(split, p->name, s->o->from);
         if (of != NULL) { /* its dossiers are the group's (sim_parts.c) */
             parts++;
             part = part ? part : p->name;
@@ -340,9 +341,10 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
              superseded > 1 ? ", …" : "");
     }
     if (parts > 0) {
-        note(s, "%zu procedure%s run as parts of an interconnected procedure not simulated on "
-             "their own: their dossiers are the group's (%s of %s%s)", parts,
-             parts == 1 ? "" : "s", part, group, parts > 1 ? ", …" : "");
+        note(s,
+             "%zu procedure%s run as parts of an interconnected procedure not simulated on "
+             "their own: their dossiers are the group's (%s of %s%s)",
+             parts, parts == 1 ? "" : "s", part, group, parts > 1 ? ", …" : "");
     }
     size_t assumed = 0;
     for (size_t i = 0; i < np; i++) {

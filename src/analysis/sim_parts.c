@@ -96,8 +96,8 @@ static int needed(mc_engine *e, mc_live *parent, const mc_part *x, int64_t at, b
 
 int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_live *part,
                      uint64_t key, int64_t filed, const mc_sim_parts_driver *dr,
-                     void (*note)(void *ud, const char *text), mc_sim_result *out,
-                     double *staff_wd, mc_sim_parts_end *ended, mc_error *err)
+                     void (*note)(void *ud, const char *text), mc_sim_result *out, double *staff_wd,
+                     mc_sim_parts_end *ended, mc_error *err)
 {
     ended->at = filed;
     ended->granted = false;
@@ -125,9 +125,8 @@ int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_
         values[f] = v.values[f];
     }
     for (size_t r = 0; r < nr; r++) {
-        provided[r] = mc_live_req_status(parent, r) == MC_REQ_PROVIDED
-                          ? p->requires[r].document->name
-                          : NULL;
+        provided[r] =
+            mc_live_req_status(parent, r) == MC_REQ_PROVIDED ? p->requires[r].document->name : NULL;
     }
     const char *channel = v.channel;
     part_end st[MC_MAX_PARTS];
@@ -200,7 +199,8 @@ int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_
         }
         for (size_t r = 0; r < q->nrequires; r++) {
             for (size_t k = 0; k < nr; k++) {
-                if (provided[k] != NULL && strcmp(provided[k], q->requires[r].document->name) == 0) {
+                if (provided[k] != NULL &&
+                    strcmp(provided[k], q->requires[r].document->name) == 0) {
                     attach[nattach++] = provided[k];
                     break;
                 }

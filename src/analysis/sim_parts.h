@@ -42,8 +42,8 @@ typedef struct mc_sim_parts_end {
  * *staff_wd, and notes what went wrong through note(ud, text). 0 or an error. */
 int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_live *part,
                      uint64_t key, int64_t filed, const mc_sim_parts_driver *dr,
-                     void (*note)(void *ud, const char *text), mc_sim_result *out,
-                     double *staff_wd, mc_sim_parts_end *end, mc_error *err);
+                     void (*note)(void *ud, const char *text), mc_sim_result *out, double *staff_wd,
+                     mc_sim_parts_end *end, mc_error *err);
 
 /* Frees out->parts. */
 void mc_sim_parts_free(mc_sim_result *out);

@@ -676,13 +676,13 @@ int mc_study_run(mc_study *out, const mc_catalogue *cat, mc_rules *rules,
     if (rc == 0 && out->n == 0) {
         char day[11];
         mc_date_format(o->date, day);
-        rc = mc_error_set(err, MC_ENOTFOUND, "no procedure is in force on %s%s%s%s%s", day,
-                          o->agencies.n || o->sectors.n || o->procedures.n || o->codes.n
-                              ? " and passes the filters"
-                              : "",
-                          out->nas_parts > 0 ? " (" : "",
-                          out->nas_parts > 0 ? out->as_parts[0] : "",
-                          out->nas_parts > 0 ? ": its dossiers are the group's)" : "");
+        rc =
+            mc_error_set(err, MC_ENOTFOUND, "no procedure is in force on %s%s%s%s%s", day,
+                         o->agencies.n || o->sectors.n || o->procedures.n || o->codes.n
+                             ? " and passes the filters"
+                             : "",
+                         out->nas_parts > 0 ? " (" : "", out->nas_parts > 0 ? out->as_parts[0] : "",
+                         out->nas_parts > 0 ? ": its dossiers are the group's)" : "");
     }
     if (rc == 0) {
         rc = make_groups(out, o->by, err);

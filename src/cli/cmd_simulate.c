@@ -663,8 +663,8 @@ static void print_parts(const mc_sim_result *base, const mc_sim_result *ref)
     }
     printf("\ninterconnected procedures, their parts by agency (a late part makes the dossier "
            "late):\n");
-    printf("%-9s %-28s %-26s %8s %8s %8s %8s %8s %8s\n", "", "procedure", "agency", "parts",
-           "late", "late %", "failed", "refused", "skipped");
+    printf("%-9s %-28s %-26s %8s %8s %8s %8s %8s %8s\n", "", "procedure", "agency", "parts", "late",
+           "late %", "failed", "refused", "skipped");
     for (size_t i = 0; i < base->nparts; i++) {
         parts_line("baseline", &base->parts[i]);
     }

@@ -188,12 +188,11 @@ static json_t *parts_json(const mc_sim_result *r)
         const mc_sim_parts_row *x = &r->parts[i];
         front_jpush(a,
                     json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedure",
-                              x->procedure, "agency", x->agency, "started",
-                              (json_int_t)x->started, "granted", (json_int_t)x->granted,
-                              "not_granted", (json_int_t)x->not_granted, "unfinished",
-                              (json_int_t)x->unfinished, "late", (json_int_t)x->late,
-                              "refused_at_submission", (json_int_t)x->refused, "not_needed",
-                              (json_int_t)x->not_needed),
+                              x->procedure, "agency", x->agency, "started", (json_int_t)x->started,
+                              "granted", (json_int_t)x->granted, "not_granted",
+                              (json_int_t)x->not_granted, "unfinished", (json_int_t)x->unfinished,
+                              "late", (json_int_t)x->late, "refused_at_submission",
+                              (json_int_t)x->refused, "not_needed", (json_int_t)x->not_needed),
                     &ok);
     }
     return front_jdone(a, ok);

@@ -81,9 +81,8 @@ static json_t *parts_json(const mc_study_row *r)
         char limit[40];
         front_study_duration(x->time_limit, limit);
         front_jpush(a,
-                    json_pack("{s:s, s:s, s:s?, s:s?}", "part", x->name, "procedure",
-                              x->procedure, "agency", x->agency, "time_limit",
-                              limit[0] ? limit : NULL),
+                    json_pack("{s:s, s:s, s:s?, s:s?}", "part", x->name, "procedure", x->procedure,
+                              "agency", x->agency, "time_limit", limit[0] ? limit : NULL),
                     &ok);
     }
     return front_jdone(a, ok);
@@ -173,7 +172,7 @@ json_t *front_study_json(const mc_study *studies, const char *const *labels, siz
         front_jset(o, "compare", a, &ok);
     } else {
         json_t *st = study_json(by, s0, labels[0]);
-        const char *keys[] = {"reforms", "procedures", "total", "groups",
+        const char *keys[] = {"reforms", "procedures", "total",      "groups",
                               "changes", "conflicts",  "superseded", "parts_left_out"};
         for (size_t i = 0; st != NULL && i < sizeof keys / sizeof keys[0]; i++) {
             json_t *v = json_object_get(st, keys[i]);
