@@ -1972,6 +1972,7 @@ static void test_sim__interconnected_parts_run(void **state)
     mc_sim_result r;
     assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
     assert_int_equal(r.nprocedures, 3); /* g, g-missing, g-refused: no part procedure */
+    assert_int_equal(mc_sim_year_dossiers(cat), 3000);
     assert_non_null(strstr(r.notes, "5 procedures run as parts of an interconnected procedure "
                                     "not simulated on their own: their dossiers are the "
                                     "group's (p-first of g, …)"));

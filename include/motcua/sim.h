@@ -82,6 +82,19 @@
  *     upper bound of their effort, not a time-and-motion measure.
  * A procedure that got no simulated dossier (too few --dossiers for its volume) adds nothing to
  * the year, and the notes say how much volume that leaves out.
+ *
+ * Interconnected procedures (issue 25): a procedure that runs as a part of one and declares no
+ * `volume` is not simulated on its own (its dossiers are the group's; the notes say so). A
+ * group's dossier runs its parts right after its submission, as the engine does with a store:
+ * each part a dossier of its procedure in force, given the group's field values by name and the
+ * documents provided to it, drawn and driven as any dossier (from a key of the part's name and
+ * the group's key) but never queued for officers; the parts after none start at filing, the
+ * others when the parts they come after have ended granted; a part whose `when` does not hold
+ * is not needed. The group's dossier then leaves its initial state by parts-done or
+ * parts-failed (mc_live_end_parts) at the instant its last part ended, late when a part was,
+ * after the apology of its lifecycle when that instant is past its due one, and goes on. Its
+ * figures are the group's alone, but for the officer time of its parts, counted with it; what
+ * the parts came to, by procedure and agency, is in mc_sim_result.parts.
  */
 #ifndef MOTCUA_SIM_H
 #define MOTCUA_SIM_H
