@@ -2081,6 +2081,48 @@ static void test_sim__interconnected_parts_staffed(void **state)
     mc_catalogue_free(cat);
 }
 
+/* A part's `when` whose rule raises: the part cannot start, a rule failure of the group's (what
+ * `simulate` stops on unless --keep-going), and the group is not granted. A `when` rule that
+ * says no skips the part. */
+static void test_sim__interconnected_when_rule_fails(void **state)
+{
+    (void)state;
+    static const char lua[] = "function boom(d) error('bang') end\n"
+                              "function no(d) return false end\n";
+    mc_rules *rules;
+    assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
+    assert_int_equal(
+        mc_rules_load_buffer(rules, "g", "rules/g.lua", lua, sizeof lua - 1, NULL, NULL), 0);
+    mc_catalogue *cat =
+        load("role clerk\nrole head\n"
+             "lifecycle group { state in-parts { initial\n"
+             "    on parts-done -> done by system; on parts-failed -> no by system }\n"
+             "  state done { final; outcome granted }\n"
+             "  state no { final; outcome refused } }\n"
+             "lifecycle l { state a { initial; on go -> b by head; takes 1wh }\n"
+             "  state b { final; outcome granted } }\n"
+             "procedure g { lifecycle group; volume 100 per year\n"
+             "  part one { procedure p; when rule g.no }\n"
+             "  part two { procedure p; when rule g.boom } }\n"
+             "procedure p { lifecycle l }\n");
+    mc_sim_opts o = opts(cat, 50, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, rules, &o, &r, NULL), 0);
+    const mc_sim_stats *g = proc(&r, "g");
+    assert_int_equal(g->refused, 50);
+    assert_int_equal(g->rule_failures, 50);
+    assert_int_equal(r.total.rule_failures, 50);
+    assert_int_equal(r.nparts, 1);
+    assert_int_equal(r.parts[0].not_needed, 50); /* one: g.no said no */
+    assert_int_equal(r.parts[0].refused, 50);    /* two: g.boom raised */
+    assert_int_equal(r.parts[0].started, 0);
+    assert_non_null(strstr(r.notes, "g: part 'two' could not start: "));
+    assert_non_null(strstr(r.notes, "rules/g.lua:1: bang"));
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+    mc_rules_free(rules);
+}
+
 static int oom_parts(void *ud)
 {
     oom_ctx *c = ud;
@@ -2154,6 +2196,7 @@ int main(void)
         cmocka_unit_test(test_sim__interconnected_parts_fail),
         cmocka_unit_test(test_sim__interconnected_parts_jobs_and_pair),
         cmocka_unit_test(test_sim__interconnected_parts_staffed),
+        cmocka_unit_test(test_sim__interconnected_when_rule_fails),
         cmocka_unit_test(test_sim__interconnected_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

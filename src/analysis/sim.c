@@ -1205,12 +1205,18 @@ static void note_text(void *ud, const char *text)
     note(ud, "%s", text);
 }
 
+static void part_refused(void *ud, const mc_result *res)
+{
+    sim *s = ud;
+    s->sink->st.rule_failures += rule_failed(res);
+}
+
 /* Runs the parts of the interconnected dossier x has just submitted (sim_parts.c), as one step
  * of x (its apology when they end after its due instant) that ends with the last part: x goes on
  * from there. */
 static int run_parts(sim *s, flight *x, mc_error *err)
 {
-    mc_sim_parts_driver dr = {drive_part, s};
+    mc_sim_parts_driver dr = {drive_part, part_refused, s};
     mc_sim_parts_end end;
     int rc = mc_sim_parts_run(s->e, s->cat, x->d, s->part_d, x->key, x->t, &dr, note_text, s->out,
                               &x->one.staff_wd, &end, err);

@@ -157,6 +157,7 @@ int mc_sim_parts_run(mc_engine *e, const mc_catalogue *cat, mc_live *parent, mc_
             snprintf(text, sizeof text, "%s: part '%s' could not start: %s", p->name, x->name,
                      res.message);
             note(dr->ud, text);
+            dr->refused(dr->ud, &res);
             count(row, offsetof(mc_sim_parts_row, refused));
             st[i] = P_FAILED;
             end[i] = at;

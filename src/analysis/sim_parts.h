@@ -14,6 +14,9 @@
 typedef struct mc_sim_parts_driver {
     int (*drive)(void *ud, mc_live *d, const mc_procedure *q, const mc_submit *sub, uint64_t key,
                  mc_result *res, double *staff_wd, int64_t *end, mc_error *err);
+    /* Counts a refusal of the engine where a part's `when` was decided: a rule's failure counts
+     * as the dossier's (mc_sim_stats.rule_failures). */
+    void (*refused)(void *ud, const mc_result *res);
     void *ud;
 } mc_sim_parts_driver;
 
