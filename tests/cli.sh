@@ -439,6 +439,21 @@ check "simulate --year refuses a year too large to run: exit 1" status 1 "$bin" 
 check "simulate --year: the refusal says what to do" grep -q "the volumes add up to 1000000001 dossiers a year, more than 1000000000: simulate a sample with --dossiers N" "$tmp/stderr"
 check "simulate: a lifecycle that never ends is reported, not a hang" \
     bash -c "'$bin' simulate --year --catalogue '$tmp/simloop' 2>/dev/null | grep -q 'p: some dossiers did not reach a final state within 1000 transitions'"
+# Interconnected procedures (issue 25) on the bundled catalogue: the birth group's parts run in
+# the simulation, counted by agency; the part procedures are not counted on their own.
+isim() { "$bin" simulate --catalogue . --from 2025-07-01 "$@"; }
+check "simulate: the birth group's parts by agency, in text" \
+    bash -c "$(declare -f isim); bin='$bin'; isim --procedure birth-residence-insurance --dossiers 300 >'$tmp/ic.txt' && grep -q '^interconnected procedures, their parts by agency' '$tmp/ic.txt' && grep -Eq '^baseline +birth-residence-insurance +commune-committee +300 ' '$tmp/ic.txt' && grep -Eq '^baseline +birth-residence-insurance +social-insurance-office +[0-9]+ ' '$tmp/ic.txt' && grep -Eq '^birth-residence-insurance +300 .* [0-9]+\.[0-9]+%\$' '$tmp/ic.txt'"
+check "simulate --format json: the birth group ends, its parts by agency" \
+    bash -c "$(declare -f isim); bin='$bin'; isim --procedure birth-residence-insurance --dossiers 300 --format json | python3 -c 'import json,sys; b=json.load(sys.stdin)[\"baseline\"]; p={x[\"agency\"]: x for x in b[\"parts\"]}; t=b[\"total\"]; assert sorted(p)==[\"commune-committee\", \"commune-police\", \"social-insurance-office\"], p; first=p[\"commune-committee\"]; assert first[\"started\"]==300 and first[\"granted\"]+first[\"not_granted\"]==300, first; assert p[\"commune-police\"][\"started\"]==first[\"granted\"], p; assert t[\"unfinished\"]==0 and t[\"finished\"]==300, t'"
+check "simulate --format csv: a table of the parts after the procedures" \
+    bash -c "$(declare -f isim); bin='$bin'; isim --procedure birth-residence-insurance --dossiers 300 --format csv | grep -A1 -x 'side,procedure,agency,parts_started,parts_granted,parts_not_granted,parts_unfinished,parts_late,parts_refused_at_submission,parts_not_needed' | grep -q '^baseline,birth-residence-insurance,commune-committee,300,'"
+check "simulate: the part procedures are left out and said so; every birth group ends" \
+    bash -c "$(declare -f isim); bin='$bin'; isim --dossiers 20000 >'$tmp/ic-all.txt' && grep -qF '3 procedures run as parts of an interconnected procedure not simulated on their own: their dossiers are the group'\''s (ic-birth-registration of birth-residence-insurance, …)' '$tmp/ic-all.txt' && ! grep -Eq '^ic-|birth-residence-insurance: (some dossiers did not reach|.parts-done. was refused)' '$tmp/ic-all.txt'"
+check "cost: the birth group lists its parts, the part procedures are left out" \
+    bash -c "'$bin' cost --catalogue . --date 2025-07-01 >'$tmp/ic-cost.txt' && grep -Eqx '    part birth +ic-birth-registration +commune-committee +0wd' '$tmp/ic-cost.txt' && grep -qxF '  ic-child-residence: part residence of birth-residence-insurance' '$tmp/ic-cost.txt' && ! grep -q '^ic-' '$tmp/ic-cost.txt'"
+check "cost --format json: the birth group's parts, who does what" \
+    bash -c "'$bin' cost --catalogue . --date 2025-07-01 --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); g=[p for p in d[\"procedures\"] if p[\"procedure\"]==\"birth-residence-insurance\"][0]; assert [(x[\"part\"], x[\"agency\"], x[\"time_limit\"]) for x in g[\"parts\"]]==[(\"birth\", \"commune-committee\", \"0wd\"), (\"residence\", \"commune-police\", \"2wd\"), (\"insurance\", \"social-insurance-office\", \"2wd\")], g; assert \"ic-child-health-insurance: part insurance of birth-residence-insurance\" in d[\"parts_left_out\"] and not [p for p in d[\"procedures\"] if p[\"procedure\"].startswith(\"ic-\")], d[\"parts_left_out\"]'"
 # Measured coverage (issue 20): --coverage-from STORE, --since, --until on cost and simulate. The
 # counting is tested against stores of look-ups in test_store, test_cost, test_cli and
 # tests/registry.sh (through serve and the test registry service); here, what the command line

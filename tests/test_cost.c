@@ -1072,6 +1072,36 @@ static void test_cost__agrees_with_the_simulation(void **state)
     mc_catalogue_free(cat);
 }
 
+/* The group of a part (issue 25): the interconnected procedure that runs it, by its version in
+ * force; NULL for a procedure no group runs (the group itself, an ordinary one). */
+static void test_cost__group_of_a_part(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = tu_load_ok(
+        "role clerk\n"
+        "lifecycle group { state a { initial; on parts-done -> b by system;"
+        " on parts-failed -> b by system }; state b { final } }\n"
+        "lifecycle l { state a { initial; on go -> b by clerk }; state b { final } }\n"
+        "procedure group { lifecycle l; effective 2025-06-01 }\n"
+        "procedure group { lifecycle group; effective 2026-01-01; part one { procedure reg } }\n"
+        "procedure group { lifecycle group; effective 2026-07-01; part one { procedure reg };"
+        " part two { procedure res; after one } }\n"
+        "procedure reg { lifecycle l }\nprocedure res { lifecycle l }\n"
+        "procedure alone { lifecycle l }\n");
+    mc_date jan = mc_date_from_ymd(2026, 1, 15), aug = mc_date_from_ymd(2026, 8, 1);
+    assert_non_null(mc_cost_group_of(cat, "reg", jan));
+    assert_string_equal(mc_cost_group_of(cat, "reg", jan)->name, "group");
+    assert_null(mc_cost_group_of(cat, "res", jan)); /* not a part of January's version */
+    assert_ptr_equal(mc_cost_group_of(cat, "res", aug), mc_catalogue_procedure(cat, "group", aug));
+    assert_null(mc_cost_group_of(cat, "group", aug));
+    assert_null(mc_cost_group_of(cat, "alone", aug));
+    /* in force but not interconnected yet (its first version); before any version is in force,
+     * the first version's parts (none) */
+    assert_null(mc_cost_group_of(cat, "reg", mc_date_from_ymd(2025, 8, 1)));
+    assert_null(mc_cost_group_of(cat, "reg", mc_date_from_ymd(2025, 1, 1)));
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1090,6 +1120,7 @@ int main(void)
         cmocka_unit_test(test_cost__fee_rule_past_the_cap),
         cmocka_unit_test(test_cost__bundled_fee_rules),
         cmocka_unit_test(test_cost__agrees_with_the_simulation),
+        cmocka_unit_test(test_cost__group_of_a_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1889,6 +1889,262 @@ static void test_sim__staffed_out_of_memory(void **state)
     mc_catalogue_free(c.cat);
 }
 
+/* ==== interconnected procedures (issue 25) =============================================== */
+
+/* g: part first (quick, 1 wh, desk), then second (slow: 3 wd against a 1 wd limit, police) and
+ * third (quick, desk, only when extra holds) side by side; past the group's own limit of 2 wd, so
+ * the receiving desk apologizes for the whole dossier. g-missing: its first part requires field
+ * code, which the group leaves empty (no sample): refused at submission, so the group is not
+ * granted and its second part never starts. g-refused: its first part ends refused, its second
+ * never starts. */
+static const char parts_text[] =
+    "calendar vn { default; hours 08:00-12:00 13:00-17:00 }\n"
+    "role clerk\n"
+    "role head\n"
+    "agency desk { title \"Desk\" }\n"
+    "agency police { title \"Police\" }\n"
+    "cost-model m { default; hourly-income 40000 VND; hours-per-day 8; visit 4h 30000 VND\n"
+    "  count-waiting true }\n"
+    "lifecycle group {\n"
+    "  apology by clerk\n"
+    "  state in-parts { initial; clock running\n"
+    "    on parts-done -> ready by system\n"
+    "    on parts-failed -> not-granted by system }\n"
+    "  state ready { clock paused; on hand-over -> returned by clerk chance 100%; takes 1wh }\n"
+    "  state returned { final; outcome granted }\n"
+    "  state not-granted { final; outcome refused } }\n"
+    "lifecycle quick {\n"
+    "  state work { initial; clock running; on approve -> done by head chance 100%; takes 1wh }\n"
+    "  state done { final; outcome granted } }\n"
+    "lifecycle slow {\n"
+    "  state work { initial; clock running; on approve -> done by head chance 100%; takes 3wd }\n"
+    "  state done { final; outcome granted } }\n"
+    "lifecycle refusing {\n"
+    "  state work { initial; clock running; on refuse -> refused by head chance 100%; takes 2wh }\n"
+    "  state refused { final; outcome refused } }\n"
+    "procedure g { lifecycle group; agency desk; time-limit 2wd; volume 1000 per year; visits 1\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{9}\" }\n"
+    "  field extra { type bool; sample 50% }\n"
+    "  part first { procedure p-first }\n"
+    "  part second { procedure p-slow; after first }\n"
+    "  part third { procedure p-extra; after first; when extra } }\n"
+    "procedure g-missing { lifecycle group; agency desk; time-limit 10wd; volume 1000 per year\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{9}\" }\n"
+    "  field code { type text }\n"
+    "  part first { procedure p-code }\n"
+    "  part second { procedure p-first; after first } }\n"
+    "procedure g-refused { lifecycle group; agency desk; time-limit 10wd; volume 1000 per year\n"
+    "  subject id; field id { type text; required; pattern \"[0-9]{9}\" }\n"
+    "  part first { procedure p-refusing }\n"
+    "  part second { procedure p-first; after first } }\n"
+    "procedure p-first { lifecycle quick; agency desk; time-limit 1wd\n"
+    "  subject id; field id { type text; required } }\n"
+    "procedure p-extra { lifecycle quick; agency desk; time-limit 1wd\n"
+    "  subject id; field id { type text; required } }\n"
+    "procedure p-slow { lifecycle slow; agency police; time-limit 1wd\n"
+    "  subject id; field id { type text; required } }\n"
+    "procedure p-code { lifecycle quick; agency police; time-limit 1wd\n"
+    "  subject id; field id { type text; required }; field code { type text; required } }\n"
+    "procedure p-refusing { lifecycle refusing; agency police; time-limit 1wd\n"
+    "  subject id; field id { type text; required } }\n";
+
+static const mc_sim_parts_row *parts_row(const mc_sim_result *r, const char *procedure,
+                                         const char *agency)
+{
+    for (size_t i = 0; i < r->nparts; i++) {
+        if (strcmp(r->parts[i].procedure, procedure) == 0 &&
+            strcmp(r->parts[i].agency, agency) == 0) {
+            return &r->parts[i];
+        }
+    }
+    fail_msg("no parts of '%s' at '%s' in the result", procedure, agency);
+    return NULL;
+}
+
+/* The parts run as the engine runs them: in order, side by side after the one they follow, a
+ * `when` part skipped; the group leaves in-parts when the last one ends and is late when one is;
+ * the part procedures are not simulated on their own. */
+static void test_sim__interconnected_parts_run(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(parts_text);
+    mc_sim_opts o = opts(cat, 300, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_int_equal(r.nprocedures, 3); /* g, g-missing, g-refused: no part procedure */
+    assert_int_equal(mc_sim_year_dossiers(cat), 3000);
+    assert_non_null(strstr(r.notes, "5 procedures run as parts of an interconnected procedure "
+                                    "not simulated on their own: their dossiers are the "
+                                    "group's (p-first of g, …)"));
+    const mc_sim_stats *g = proc(&r, "g");
+    assert_int_equal(g->dossiers, 100);
+    assert_int_equal(g->granted, 100);
+    assert_int_equal(g->unfinished, 0);
+    assert_int_equal(g->late, 100);
+    /* its apology, once, as its parts run past its 2 wd: the others end within their 10 wd */
+    assert_int_equal(r.indicators.total.apologies, 100);
+    /* 1 wh, then 3 wd (the longer of the two side by side), then the group's own 1 wh: the
+     * lead time is the group's, from filing to its end */
+    assert_true(mc_sim_percentile(g, 0.5) > 3.2 && mc_sim_percentile(g, 0.5) < 3.3);
+    const mc_sim_parts_row *desk = parts_row(&r, "g", "desk");
+    const mc_sim_parts_row *police = parts_row(&r, "g", "police");
+    assert_int_equal(police->started, 100);
+    assert_int_equal(police->late, 100);
+    assert_int_equal(police->granted, 100);
+    /* desk: first for every dossier, third where extra holds (50%); skipped otherwise */
+    assert_int_equal(desk->started + desk->not_needed, 200);
+    assert_true(desk->not_needed > 30 && desk->not_needed < 70);
+    assert_int_equal(desk->granted, desk->started);
+    assert_int_equal(desk->late, 0);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* What goes wrong in a part: refused at submission (a required field the group leaves empty) or
+ * ended refused: the group is not granted, the parts after it never start, and it says why. */
+static void test_sim__interconnected_parts_fail(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(parts_text);
+    mc_sim_opts o = opts(cat, 300, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    const mc_sim_stats *m = proc(&r, "g-missing");
+    assert_int_equal(m->dossiers, 100);
+    assert_int_equal(m->refused_at_submission, 0); /* the group was filed */
+    assert_int_equal(m->refused, 100);             /* and not granted */
+    assert_int_equal(m->granted, 0);
+    assert_int_equal(parts_row(&r, "g-missing", "police")->refused, 100);
+    assert_int_equal(parts_row(&r, "g-missing", "police")->started, 0);
+    assert_int_equal(parts_row(&r, "g-missing", "desk")->started, 0); /* never started */
+    assert_non_null(strstr(r.notes, "g-missing: part 'first' was refused at submission: field "
+                                    "'code' is required"));
+    const mc_sim_stats *f = proc(&r, "g-refused");
+    assert_int_equal(f->refused, 100);
+    assert_int_equal(f->granted, 0);
+    assert_int_equal(parts_row(&r, "g-refused", "police")->not_granted, 100);
+    assert_int_equal(parts_row(&r, "g-refused", "desk")->started, 0);
+    /* it ends when its refused part does (2 wh), not before */
+    assert_true(mc_sim_percentile(f, 0.5) > 0.2 && mc_sim_percentile(f, 0.5) < 0.3);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* Threads and pairs: the parts' counts are the same whatever the threads; a reform's side runs
+ * its parts too. */
+static void test_sim__interconnected_parts_jobs_and_pair(void **state)
+{
+    (void)state;
+    mc_catalogue *cat = load(parts_text);
+    mc_sim_opts o = opts(cat, 3000, 2);
+    mc_sim_result a, b, r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &a, NULL), 0);
+    o.jobs = 3;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &b, NULL), 0);
+    assert_int_equal(a.nparts, b.nparts);
+    assert_memory_equal(a.parts, b.parts, a.nparts * sizeof *a.parts);
+    assert_memory_equal(&a.total, &b.total, sizeof a.total);
+    mc_sim_result_free(&b);
+    o.jobs = 1;
+    assert_int_equal(mc_sim_pair(cat, cat, NULL, &o, &b, &r, NULL), 0);
+    assert_memory_equal(a.parts, r.parts, a.nparts * sizeof *a.parts);
+    assert_int_equal(r.gains[MC_SIM_ALL].rises + r.gains[MC_SIM_ALL].falls, 0);
+    mc_sim_result_free(&a);
+    mc_sim_result_free(&b);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* With officers (issue 23) the group waits for its parts before its own steps join the line:
+ * its lead time is the same 1 wh + 3 wd + 1 wh, and the lone clerk only does the hand-overs. */
+static void test_sim__interconnected_parts_staffed(void **state)
+{
+    (void)state;
+    char text[sizeof parts_text + 32];
+    const char *at = strstr(parts_text, "title \"Desk\"");
+    assert_non_null(at);
+    at += strlen("title \"Desk\"");
+    snprintf(text, sizeof text, "%.*s; staff clerk 1%s", (int)(at - parts_text), parts_text, at);
+    mc_catalogue *cat = load(text);
+    mc_sim_opts o = opts(cat, 300, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, NULL, &o, &r, NULL), 0);
+    assert_true(r.staffed);
+    const mc_sim_stats *g = proc(&r, "g");
+    assert_int_equal(g->granted, 100);
+    assert_int_equal(g->late, 100);
+    assert_true(mc_sim_percentile(g, 0.5) > 3.2 && mc_sim_percentile(g, 0.5) < 3.4);
+    assert_int_equal(r.npools, 1);
+    assert_int_equal(r.pools[0].jobs, 100); /* g's hand-overs; the parts are not queued */
+    assert_int_equal(parts_row(&r, "g", "police")->late, 100);
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+}
+
+/* A part's `when` whose rule raises: the part cannot start, a rule failure of the group's (what
+ * `simulate` stops on unless --keep-going), and the group is not granted. A `when` rule that
+ * says no skips the part. */
+static void test_sim__interconnected_when_rule_fails(void **state)
+{
+    (void)state;
+    static const char lua[] = "function boom(d) error('bang') end\n"
+                              "function no(d) return false end\n";
+    mc_rules *rules;
+    assert_int_equal(mc_rules_new(&rules, NULL, NULL), 0);
+    assert_int_equal(
+        mc_rules_load_buffer(rules, "g", "rules/g.lua", lua, sizeof lua - 1, NULL, NULL), 0);
+    mc_catalogue *cat =
+        load("role clerk\nrole head\n"
+             "lifecycle group { state in-parts { initial\n"
+             "    on parts-done -> done by system; on parts-failed -> no by system }\n"
+             "  state done { final; outcome granted }\n"
+             "  state no { final; outcome refused } }\n"
+             "lifecycle l { state a { initial; on go -> b by head; takes 1wh }\n"
+             "  state b { final; outcome granted } }\n"
+             "procedure g { lifecycle group; volume 100 per year\n"
+             "  part one { procedure p; when rule g.no }\n"
+             "  part two { procedure p; when rule g.boom } }\n"
+             "procedure p { lifecycle l }\n");
+    mc_sim_opts o = opts(cat, 50, 1);
+    mc_sim_result r;
+    assert_int_equal(mc_sim_run(cat, rules, &o, &r, NULL), 0);
+    const mc_sim_stats *g = proc(&r, "g");
+    assert_int_equal(g->refused, 50);
+    assert_int_equal(g->rule_failures, 50);
+    assert_int_equal(r.total.rule_failures, 50);
+    assert_int_equal(r.nparts, 1);
+    assert_int_equal(r.parts[0].not_needed, 50); /* one: g.no said no */
+    assert_int_equal(r.parts[0].refused, 50);    /* two: g.boom raised */
+    assert_int_equal(r.parts[0].started, 0);
+    assert_non_null(strstr(r.notes, "g: part 'two' could not start: "));
+    assert_non_null(strstr(r.notes, "rules/g.lua:1: bang"));
+    mc_sim_result_free(&r);
+    mc_catalogue_free(cat);
+    mc_rules_free(rules);
+}
+
+static int oom_parts(void *ud)
+{
+    oom_ctx *c = ud;
+    mc_sim_opts o = opts(c->cat, 9, 1);
+    mc_sim_result r;
+    int rc = mc_sim_run(c->cat, NULL, &o, &r, NULL);
+    if (rc == 0) {
+        assert_int_equal(r.total.dossiers, 9);
+        assert_int_equal(r.nparts, 6);
+        mc_sim_result_free(&r);
+    }
+    return rc;
+}
+
+static void test_sim__interconnected_out_of_memory(void **state)
+{
+    (void)state;
+    oom_ctx c = {load(parts_text), NULL};
+    assert_true(tu_oom_sweep(oom_parts, &c, false) > 10);
+    mc_catalogue_free(c.cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1936,6 +2192,12 @@ int main(void)
         cmocka_unit_test(test_sim__arrivals_follow_the_pattern),
         cmocka_unit_test(test_sim__timer_drops_the_job),
         cmocka_unit_test(test_sim__staffed_out_of_memory),
+        cmocka_unit_test(test_sim__interconnected_parts_run),
+        cmocka_unit_test(test_sim__interconnected_parts_fail),
+        cmocka_unit_test(test_sim__interconnected_parts_jobs_and_pair),
+        cmocka_unit_test(test_sim__interconnected_parts_staffed),
+        cmocka_unit_test(test_sim__interconnected_when_rule_fails),
+        cmocka_unit_test(test_sim__interconnected_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

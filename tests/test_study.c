@@ -346,6 +346,96 @@ static void test_study__longest_names_fit_in_a_message(void **state)
     mc_catalogue_free(cat);
 }
 
+/* An interconnected procedure (issue 25): group files once (its own form, its 3 wd, its visit)
+ * and its parts are done by the district (reg, 1 wd) and the police (res, 2 wd). reg and res
+ * declare no volume: their dossiers are the group's, left out and listed; card, a part that
+ * declares a volume of its own, stays. */
+static const char parts_text[] =
+    "cost-model m { default; hourly-income 10000 VND; hours-per-day 8; visit 2h 10000 VND;"
+    " count-waiting true }\n"
+    "role clerk\n"
+    "agency district { title \"District\" }\nagency police { title \"Police\" }\n"
+    "document form\n"
+    "lifecycle group { state a { initial; on parts-done -> b by system;"
+    " on parts-failed -> c by system }; state b { final; outcome granted };"
+    " state c { final; outcome refused } }\n"
+    "lifecycle l { state a { initial; on go -> b by clerk }; state b { final; outcome granted } }\n"
+    "procedure group { agency district; time-limit 3wd; volume 1000 per year; visits 1;"
+    " lifecycle group; requires form { effort 1h }\n"
+    "  part birth { procedure reg; title \"Birth\" }\n"
+    "  part home { procedure res; after birth }\n"
+    "  part card { procedure card; after birth } }\n"
+    "procedure reg { agency district; time-limit 1wd; lifecycle l }\n"
+    "procedure res { agency police; time-limit 2wd; lifecycle l; requires form { effort 1h } }\n"
+    "procedure card { agency police; lifecycle l; volume 10 per year }\n";
+
+static void test_study__interconnected_parts(void **state)
+{
+    (void)state;
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(parts_text, &cat, &diags), 0);
+    free(diags);
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    mc_study s;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, NULL), 0);
+    /* group and card; reg and res left out, by name */
+    assert_int_equal(s.n, 2);
+    assert_null(row(&s, "reg"));
+    assert_null(row(&s, "res"));
+    assert_int_equal(s.nas_parts, 2);
+    assert_string_equal(s.as_parts[0], "reg: part birth of group");
+    assert_string_equal(s.as_parts[1], "res: part home of group");
+    char vi[200];
+    assert_true(mc_study_say(&s.as_parts_said[0], MC_LANG_VI, vi, sizeof vi) > 0);
+    assert_string_equal(vi, "reg: phần birth của thủ tục liên thông group");
+    /* the group's line is the applicant's: 1 h + 2 h visit + 24 h of waiting = 27 h */
+    const mc_study_row *g = row(&s, "group");
+    assert_int_equal(g->base.cost, 280000);
+    assert_int_equal(s.totals.all.base, 280000000 + row(&s, "card")->base.annual);
+    /* and it lists its parts: who does what, within which time limit */
+    assert_int_equal(g->nparts, 3);
+    assert_string_equal(g->parts[0].name, "birth");
+    assert_string_equal(g->parts[0].procedure, "reg");
+    assert_string_equal(g->parts[0].agency, "district");
+    assert_int_equal(g->parts[0].time_limit->amount, MC_FIXED_ONE);
+    assert_int_equal(g->parts[0].time_limit->unit, MC_DUR_WD);
+    assert_string_equal(g->parts[1].agency, "police");
+    assert_int_equal(g->parts[1].time_limit->amount, 2 * MC_FIXED_ONE);
+    assert_null(g->parts[2].time_limit); /* card declares none */
+    assert_int_equal(row(&s, "card")->nparts, 0);
+    mc_study_free(&s);
+    /* a filter on a part alone: nothing left, and the error says why */
+    const char *only[] = {"reg"};
+    o.procedures.items = only;
+    o.procedures.n = 1;
+    mc_error err;
+    assert_int_equal(mc_study_run(&s, cat, NULL, &o, &err), MC_ENOTFOUND);
+    assert_string_equal(err.msg, "no procedure is in force on 2026-01-15 and passes the filters "
+                                 "(reg: part birth of group: its dossiers are the group's)");
+    mc_study_free(&s);
+    mc_catalogue_free(cat);
+}
+
+static int parts_attempt(void *ud)
+{
+    const mc_catalogue *cat = ud;
+    mc_study_opts o = MC_STUDY_OPTS_INIT;
+    o.date = mc_date_from_ymd(2026, 1, 15);
+    mc_study s;
+    mc_error err;
+    int rc = mc_study_run(&s, cat, NULL, &o, &err);
+    if (rc == 0) {
+        assert_int_equal(s.nas_parts, 2);
+        assert_int_equal(row(&s, "group")->nparts, 3);
+    } else {
+        assert_string_equal(err.msg, "out of memory");
+    }
+    mc_study_free(&s);
+    return rc;
+}
+
 static int study_attempt(void *ud)
 {
     const mc_catalogue *cat = ud;
@@ -382,6 +472,11 @@ static void test_study__out_of_memory(void **state)
     mc_catalogue *cat = load();
     assert_true(tu_oom_sweep(study_attempt, cat, false) > 20);
     mc_catalogue_free(cat);
+    char *diags;
+    assert_int_equal(tu_load(parts_text, &cat, &diags), 0);
+    free(diags);
+    assert_true(tu_oom_sweep(parts_attempt, cat, false) > 5);
+    mc_catalogue_free(cat);
 }
 
 int main(void)
@@ -393,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_study__stacked_reforms_and_each_change),
         cmocka_unit_test(test_study__sentences_as_messages),
         cmocka_unit_test(test_study__longest_names_fit_in_a_message),
+        cmocka_unit_test(test_study__interconnected_parts),
         cmocka_unit_test(test_study__out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

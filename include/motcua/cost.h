@@ -57,6 +57,12 @@ typedef struct mc_cost_line {
  * out of at least 48 bytes holds every value. */
 void mc_cost_exact_format(mc_cost_int v, char *out, size_t outsz);
 
+/* The interconnected procedure of cat (its version in force on day, or its first version when
+ * none is) one of whose parts is a dossier of procedure name (issue 25), or NULL. A part that
+ * declares no `volume` has no dossiers of its own: they are its group's, so cost studies and the
+ * simulation leave it out and say so. */
+const mc_procedure *mc_cost_group_of(const mc_catalogue *cat, const char *name, mc_date day);
+
 /* ==== the formula, once ================================================================== */
 
 /* One dossier's applicant time and money by §8.1's formula, summed exactly and rounded once by

@@ -509,6 +509,13 @@ int mc_live_apologize(mc_engine *e, mc_live *d, const mc_apology *a, bool *timel
 /* d's due instant while its statutory clock runs; MC_NONE otherwise (stopped, no time limit,
  * final, or no dossier). */
 int64_t mc_live_due(const mc_live *d);
+/* The end of the parts of interconnected dossier d (issue 25) at now, as the engine carries it
+ * when the last part ends: late_parts (bit i: part i ended late) marks d late when it ends, and
+ * d moves by parts-done (granted: every part granted or not needed) or parts-failed when its
+ * state answers it (the timers due before now take effect first). Nothing when d is final or
+ * not interconnected. 0 or an error. */
+int mc_live_end_parts(mc_engine *e, mc_live *d, bool granted, uint32_t late_parts, int64_t now,
+                      mc_error *err);
 
 /* ---- deployments (issue 19) ---- */
 

@@ -82,6 +82,19 @@
  *     upper bound of their effort, not a time-and-motion measure.
  * A procedure that got no simulated dossier (too few --dossiers for its volume) adds nothing to
  * the year, and the notes say how much volume that leaves out.
+ *
+ * Interconnected procedures (issue 25): a procedure that runs as a part of one and declares no
+ * `volume` is not simulated on its own (its dossiers are the group's; the notes say so). A
+ * group's dossier runs its parts right after its submission, as the engine does with a store:
+ * each part a dossier of its procedure in force, given the group's field values by name and the
+ * documents provided to it, drawn and driven as any dossier (from a key of the part's name and
+ * the group's key) but never queued for officers; the parts after none start at filing, the
+ * others when the parts they come after have ended granted; a part whose `when` does not hold
+ * is not needed. The group's dossier then leaves its initial state by parts-done or
+ * parts-failed (mc_live_end_parts) at the instant its last part ended, late when a part was,
+ * after the apology of its lifecycle when that instant is past its due one, and goes on. Its
+ * figures are the group's alone, but for the officer time of its parts, counted with it; what
+ * the parts came to, by procedure and agency, is in mc_sim_result.parts.
  */
 #ifndef MOTCUA_SIM_H
 #define MOTCUA_SIM_H
@@ -217,6 +230,22 @@ typedef struct mc_sim_pool {
     double p90_wait;    /* the wait under which 90% fall (to within 1/64), working days */
 } mc_sim_pool;
 
+/* Interconnected procedures (issue 25): what the parts of one interconnected procedure's
+ * simulated dossiers came to at one agency (the agency of the parts' procedures; "" for those
+ * without one). A part that is late makes its dossier late; which agencies' parts are late is
+ * what a reform team asks of a late group. */
+typedef struct mc_sim_parts_row {
+    const char *procedure; /* the interconnected procedure */
+    const char *agency;
+    int64_t started;     /* parts submitted at this agency */
+    int64_t granted;     /* of those, ended granted */
+    int64_t not_granted; /* ended otherwise (refused, withdrawn, stopped) */
+    int64_t unfinished;  /* abandoned (see the model) */
+    int64_t late;        /* ended late */
+    int64_t refused;     /* refused at submission (e.g. a required field the group does not give) */
+    int64_t not_needed;  /* skipped: the part's `when` did not hold */
+} mc_sim_parts_row;
+
 typedef struct mc_sim_result {
     mc_sim_stats *procedures; /* by name; procedures with no dossier are left out */
     size_t nprocedures;
@@ -237,6 +266,10 @@ typedef struct mc_sim_result {
     /* Who gains, who loses: set on the reform's result by mc_sim_pair (paired true). */
     bool paired;
     mc_sim_gain gains[MC_SIM_NGROUPS];
+    /* Interconnected procedures simulated (issue 25): their parts by agency, in name order of
+     * the procedures and then in the order of their parts (NULL/0: none). */
+    mc_sim_parts_row *parts;
+    size_t nparts;
     char notes[4096]; /* what the model assumed: fields given neutral values, …; one a line, the
                          last "(more notes left out)" when they did not fit */
 } mc_sim_result;

@@ -6,6 +6,9 @@
  *   - every total split into the part computed from declared statistics and the part resting on
  *     assumptions (a procedure whose `assumed` directive names any of its figures);
  *   - procedures another one supersedes (`supersedes NAME`) left out, and listed;
+ *   - procedures that run as parts of an interconnected procedure and declare no `volume` left
+ *     out (their dossiers are the group's), and listed; an interconnected procedure's row lists
+ *     its parts;
  *   - what each change of the reforms is worth: applied alone to today's catalogue, and marginal
  *     in the order applied (the saving it adds to those before it);
  *   - the state's side: fee revenue a year, before and after;
@@ -94,6 +97,15 @@ typedef struct mc_study_side {
     int64_t revenue; /* fee × volume */
 } mc_study_side;
 
+/* One part of an interconnected procedure (issue 25) as a study lists it: which agency does
+ * what, within which time limit. */
+typedef struct mc_study_part {
+    const char *name;              /* the part's name */
+    const char *procedure;         /* its procedure */
+    const char *agency;            /* that procedure's agency (its version in force), or NULL */
+    const mc_duration *time_limit; /* that procedure's time limit, or NULL */
+} mc_study_part;
+
 typedef struct mc_study_row {
     const mc_procedure *p;   /* today's version in force */
     const char *procedure;   /* its name */
@@ -112,6 +124,11 @@ typedef struct mc_study_row {
     const char *reform_notes; /* under the reforms, when it differs from notes; else "" */
     /* mc_cost_line.fee_failed today and under the reforms ("" when the fee rule ran) */
     const char *fee_failed, *reform_fee_failed;
+    /* An interconnected procedure's parts (nparts 0: an ordinary one), in declaration order:
+     * its figures stay the applicant's cost of filing once (its own requirements, visits,
+     * overall time limit and fee); the parts say who does the work. */
+    const mc_study_part *parts;
+    size_t nparts;
 } mc_study_row;
 
 typedef struct mc_study_total {
@@ -175,6 +192,11 @@ typedef struct mc_study {
     size_t nconflicts;
     char **superseded;         /* "nat-1-001193: superseded by birth-registration", by name */
     size_t nsuperseded;
+    /* procedures left out because they run as a part of an interconnected procedure and declare
+     * no `volume` (their dossiers are the group's): "ic-birth-registration: part birth of
+     * birth-residence-insurance", by name */
+    char **as_parts;
+    size_t nas_parts;
     char **sensitivity;        /* what this run changed: "hourly income 30,000 VND (the model
                                   says 40,000)", one sentence each, English */
     size_t nsensitivity;
@@ -183,6 +205,7 @@ typedef struct mc_study {
      * "study.superseded" ({1} superseded by {2}), "study.conflict" ({1} the earlier reform,
      * {2} the later, {3} reform.h's English sentence, which says what they both change). */
     mc_study_said *conflicts_said, *superseded_said, *sensitivity_said;
+    mc_study_said *as_parts_said; /* "study.part" ({1} part {2} of {3}) */
     const mc_catalogue *reformed; /* the catalogue under the reforms, or NULL without */
     /* private */
     void *priv;

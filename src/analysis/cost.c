@@ -225,6 +225,29 @@ void mc_cost_exact_format(mc_cost_int v, char *out, size_t outsz)
  * well inside 128 bits. */
 #define DEN_MAX ((i128)10000000000 * 1000000000000)
 
+const mc_procedure *mc_cost_group_of(const mc_catalogue *cat, const char *name, mc_date day)
+{
+    size_t n;
+    const mc_procedure *const *all = mc_catalogue_procedures(cat, &n);
+    for (size_t i = 0, j; i < n; i = j) {
+        bool parts = false; /* versions are grouped by name: all[i..j) are one procedure's */
+        for (j = i; j < n && strcmp(all[j]->name, all[i]->name) == 0; j++) {
+            parts = parts || all[j]->nparts > 0;
+        }
+        if (!parts) {
+            continue;
+        }
+        const mc_procedure *p = mc_catalogue_procedure(cat, all[i]->name, day);
+        p = p != NULL ? p : all[i];
+        for (size_t k = 0; k < p->nparts; k++) {
+            if (strcmp(p->parts[k].procedure, name) == 0) {
+                return p;
+            }
+        }
+    }
+    return NULL;
+}
+
 const char *mc_cost_channel(const mc_procedure *p)
 {
     return p->online == MC_ONLINE_FULL ? "online" : "counter";

@@ -10,6 +10,7 @@
 #include "motcua/coverage.h"
 #include "motcua/engine.h"
 #include "queue.h"
+#include "sim_parts.h"
 #include "synth.h"
 
 #include <math.h>
@@ -152,6 +153,7 @@ typedef struct sim {
     } *role_slots;
     size_t role_cap;
     flight one;   /* the dossier at hand, without staffing */
+    mc_live *part_d; /* the part at hand of an interconnected dossier (sim_parts.c) */
     bool staffed; /* the officers' loop runs the side (run_group) */
 } sim;
 
@@ -295,8 +297,8 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         mc_free(rem);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    size_t np = 0, superseded = 0, filtered = 0;
-    const char *example = NULL, *by = NULL;
+    size_t np = 0, superseded = 0, filtered = 0, parts = 0;
+    const char *example = NULL, *by = NULL, *part = NULL, *group = NULL;
     i128 volume = 0;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && strcmp(all[i]->name, all[i - 1]->name) == 0) {
@@ -314,6 +316,14 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
             by = by ? by : sup->name;
             continue;
         }
+        const mc_procedure *of =
+            p->has_volume ? NULL : mc_cost_group_of(split, p->name, s->o->from);
+        if (of != NULL) { /* its dossiers are the group's (sim_parts.c) */
+            parts++;
+            part = part ? part : p->name;
+            group = group ? group : of->name;
+            continue;
+        }
         if (!p->has_volume || p->volume <= 0) {
             note(s, "%s: no volume, not simulated", p->name);
             continue;
@@ -329,6 +339,12 @@ static int make_plans(sim *s, plan **out, size_t *nout, mc_error *err)
         note(s, "%zu procedure%s superseded by another in force not simulated (%s by %s%s)",
              superseded, superseded == 1 ? "" : "s", example, by,
              superseded > 1 ? ", …" : "");
+    }
+    if (parts > 0) {
+        note(s,
+             "%zu procedure%s run as parts of an interconnected procedure not simulated on "
+             "their own: their dossiers are the group's (%s of %s%s)",
+             parts, parts == 1 ? "" : "s", part, group, parts > 1 ? ", …" : "");
     }
     size_t assumed = 0;
     for (size_t i = 0; i < np; i++) {
@@ -834,6 +850,8 @@ static int ask_held(sim *s, flight *x, mc_error *err)
     return rc;
 }
 
+static int run_parts(sim *s, flight *x, mc_error *err);
+
 /* Dossier number j of the plan pl (number k) arrives at t into x (x->d its live dossier) and is
  * submitted; what the asks left the applicant brings along. 1: it is under way
  * (flight_advance); 0: refused at submission, counted into the shard at hand; or an error. */
@@ -894,6 +912,9 @@ static int flight_start(sim *s, flight *x, size_t k, const plan *pl, int64_t j, 
     one->visits =
         drawn && strcmp(channel, "counter") != 0 && p->visits > 0 ? p->visits - 1 : p->visits;
     rc = ask_held(s, x, err);
+    if (rc == 0 && p->nparts > 0) {
+        rc = run_parts(s, x, err);
+    }
     return rc != 0 ? rc : 1;
 }
 
@@ -1144,6 +1165,71 @@ static int one_dossier(sim *s, const plan *pl, int64_t j, dossier_info *info, mc
     return rc;
 }
 
+/* A part of an interconnected dossier (sim_parts.h): a flight of its own on d, submitted with
+ * what the group gives it, driven to its end without officers' queues (docs/reform.md, "model
+ * limits"); its rule failures count as the group's. */
+static int drive_part(void *ud, mc_live *d, const mc_procedure *q, const mc_submit *sub,
+                      uint64_t key, mc_result *res, double *staff_wd, int64_t *end, mc_error *err)
+{
+    sim *s = ud;
+    int rc = mc_live_submit(s->e, d, sub, res, err);
+    if (rc != 0) {
+        s->sink->st.rule_failures += rc == MC_EREFUSED && rule_failed(res);
+        return rc;
+    }
+    mc_live_provide_asked(d);
+    flight x;
+    memset(&x, 0, offsetof(flight, next_free));
+    memset(&x.one, 0, offsetof(mc_sim_stats, hist));
+    x.d = d;
+    x.p = q;
+    x.cal = q->calendar ? q->calendar : mc_calendar_builtin();
+    x.key = x.rng = key;
+    x.t = sub->now;
+    x.apology_at = MC_NONE;
+    bool staffed = s->staffed;
+    mc_live *at_hand = s->d; /* flight_advance points s->d at the part */
+    s->staffed = false;
+    while ((rc = flight_advance(s, &x, err)) == 1 && (rc = flight_fire(s, &x, x.when, err)) == 0) {
+    }
+    s->staffed = staffed;
+    s->d = at_hand;
+    *staff_wd += x.one.staff_wd;
+    s->sink->st.rule_failures += x.one.rule_failures;
+    *end = x.t;
+    return rc;
+}
+
+static void note_text(void *ud, const char *text)
+{
+    note(ud, "%s", text);
+}
+
+static void part_refused(void *ud, const mc_result *res)
+{
+    sim *s = ud;
+    s->sink->st.rule_failures += rule_failed(res);
+}
+
+/* Runs the parts of the interconnected dossier x has just submitted (sim_parts.c), as one step
+ * of x (its apology when they end after its due instant) that ends with the last part: x goes on
+ * from there. */
+static int run_parts(sim *s, flight *x, mc_error *err)
+{
+    mc_sim_parts_driver dr = {drive_part, part_refused, s};
+    mc_sim_parts_end end;
+    int rc = mc_sim_parts_run(s->e, s->cat, x->d, s->part_d, x->key, x->t, &dr, note_text, s->out,
+                              &x->one.staff_wd, &end, err);
+    if (rc == 0) {
+        rc = apologize(s, x, end.at, err);
+    }
+    if (rc == 0) {
+        rc = mc_live_end_parts(s->e, x->d, end.granted, end.late, end.at, err);
+    }
+    x->t = end.at;
+    return rc;
+}
+
 /* ==== one side ========================================================================== */
 
 /* sum × volume / n, rounded half up (n > 0). */
@@ -1158,7 +1244,7 @@ static int sim_engines(sim *s, mc_rules *rules, mc_error *err)
 {
     mc_date from = s->o->from;
     int rc = mc_engine_open_volatile(&s->e, s->cat, rules, lookup, s, err);
-    if (rc == 0 && (mc_live_new(&s->d) != 0 ||
+    if (rc == 0 && (mc_live_new(&s->d) != 0 || mc_live_new(&s->part_d) != 0 ||
                     mc_report_begin(&s->rb, s->cat, from, from + 100 * YEAR_DAYS) != 0)) {
         rc = mc_error_set(err, MC_ENOMEM, "out of memory");
     }
@@ -1171,6 +1257,7 @@ static void sim_engines_close(sim *s)
     mc_report_abandon(s->rb);
     s->rb = NULL;
     mc_live_free(s->d);
+    mc_live_free(s->part_d);
     mc_engine_close(s->e);
     mc_free(s->field_text);
     mc_free(s->fields);
@@ -1217,6 +1304,9 @@ static int side_open(sim *s, const mc_catalogue *cat, mc_rules *rules, const mc_
         }
     }
     rc = role_table(s, err);
+    for (size_t k = 0; rc == 0 && k < s->np; k++) {
+        rc = mc_sim_parts_plan(out, cat, s->plans[k].p, o->from, err);
+    }
     return rc == 0 ? sim_engines(s, rules, err) : rc;
 }
 
@@ -1752,7 +1842,10 @@ static int loop_event(loop *l, twins *tw, const mc_queue_event *ev, int64_t *pen
         s->sink = &l->u->shards[k].sums[l->side];
         rc = flight_start(s, x, k, &s->plans[k], j, ev->at, err);
         x->side = l->side;
-        if (rc == 1) {
+        if (rc == 1 && x->t > ev->at) { /* an interconnected dossier waits for its parts */
+            x->wait = W_TIMER;
+            rc = mc_queue_wake(l->q, x->t, flight_tag(x->slot, x->gen), err);
+        } else if (rc == 1) {
             rc = flight_go(l, tw, x, err);
         } else {
             if (rc == 0 && l->u->sides[1] != NULL && l->u->sides[0]->plans[k].p != NULL &&
@@ -2226,6 +2319,7 @@ void mc_sim_result_free(mc_sim_result *r)
     mc_free(r->roles);
     mc_free(r->staff_days);
     mc_free(r->pools);
+    mc_sim_parts_free(r);
     mc_report_free(&r->indicators);
     memset(r, 0, sizeof *r);
 }

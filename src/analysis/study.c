@@ -20,6 +20,7 @@ typedef struct study_priv {
     mc_catalogue *reformed;
     mc_coverage cov;
     bool has_cov;
+    mc_study_part *parts; /* the rows' parts (mc_study_row.parts point into it) */
 } study_priv;
 
 /* Appends a sentence to a list of them; MC_ENOMEM. */
@@ -377,6 +378,42 @@ static int make_groups(mc_study *s, mc_study_by by, mc_error *err)
     return 0;
 }
 
+/* The parts of the interconnected procedures among the rows of s: each part's procedure in force
+ * on the date (or its first version), its agency and time limit. */
+static int row_parts(mc_study *s, const mc_catalogue *cat, const mc_study_opts *o, mc_error *err)
+{
+    study_priv *pv = s->priv;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        n += s->rows[i].p->nparts;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    pv->parts = mc_calloc(n, sizeof *pv->parts);
+    if (pv->parts == NULL) {
+        return mc_error_set(err, MC_ENOMEM, "out of memory");
+    }
+    mc_study_part *at = pv->parts;
+    for (size_t i = 0; i < s->n; i++) {
+        mc_study_row *r = &s->rows[i];
+        r->parts = at;
+        r->nparts = r->p->nparts;
+        for (size_t k = 0; k < r->p->nparts; k++, at++) {
+            const mc_part *x = &r->p->parts[k];
+            const mc_procedure *q = mc_catalogue_procedure(cat, x->procedure, o->date);
+            size_t nv;
+            const mc_procedure *const *v = mc_catalogue_versions(cat, x->procedure, &nv);
+            q = q != NULL ? q : nv > 0 ? v[0] : NULL;
+            at->name = x->name;
+            at->procedure = x->procedure;
+            at->agency = q != NULL ? q->agency : NULL;
+            at->time_limit = q != NULL && q->has_time_limit ? &q->time_limit : NULL;
+        }
+    }
+    return 0;
+}
+
 /* The rows of s from the priv lines. */
 static int make_rows(mc_study *s, const mc_catalogue *cat, const mc_study_opts *o, mc_error *err)
 {
@@ -397,6 +434,19 @@ static int make_rows(mc_study *s, const mc_catalogue *cat, const mc_study_opts *
             mc_study_said one;
             said_set(&one, "study.superseded", 0, 2, p->name, by->name);
             if (push_said(&s->superseded, &s->superseded_said, &s->nsuperseded, &one, NULL) != 0) {
+                return mc_error_set(err, MC_ENOMEM, "out of memory");
+            }
+            continue;
+        }
+        const mc_procedure *of = p->has_volume ? NULL : mc_cost_group_of(cat, p->name, o->date);
+        if (of != NULL) { /* its dossiers are the group's */
+            const char *part = "";
+            for (size_t k = 0; k < of->nparts; k++) {
+                part = strcmp(of->parts[k].procedure, p->name) == 0 ? of->parts[k].name : part;
+            }
+            mc_study_said one;
+            said_set(&one, "study.part", 0, 3, p->name, part, of->name);
+            if (push_said(&s->as_parts, &s->as_parts_said, &s->nas_parts, &one, NULL) != 0) {
                 return mc_error_set(err, MC_ENOMEM, "out of memory");
             }
             continue;
@@ -433,7 +483,7 @@ static int make_rows(mc_study *s, const mc_catalogue *cat, const mc_study_opts *
         split_add(&s->totals, r);
     }
     split_finish(&s->totals);
-    return 0;
+    return row_parts(s, cat, o, err);
 }
 
 /* ---- what each change is worth ---------------------------------------------------------- */
@@ -626,10 +676,13 @@ int mc_study_run(mc_study *out, const mc_catalogue *cat, mc_rules *rules,
     if (rc == 0 && out->n == 0) {
         char day[11];
         mc_date_format(o->date, day);
-        rc = mc_error_set(err, MC_ENOTFOUND, "no procedure is in force on %s%s", day,
-                          o->agencies.n || o->sectors.n || o->procedures.n || o->codes.n
-                              ? " and passes the filters"
-                              : "");
+        rc =
+            mc_error_set(err, MC_ENOTFOUND, "no procedure is in force on %s%s%s%s%s", day,
+                         o->agencies.n || o->sectors.n || o->procedures.n || o->codes.n
+                             ? " and passes the filters"
+                             : "",
+                         out->nas_parts > 0 ? " (" : "", out->nas_parts > 0 ? out->as_parts[0] : "",
+                         out->nas_parts > 0 ? ": its dossiers are the group's)" : "");
     }
     if (rc == 0) {
         rc = make_groups(out, o->by, err);
@@ -651,6 +704,7 @@ void mc_study_free(mc_study *s)
         mc_free(pv->reform);
         mc_catalogue_free(pv->reformed);
         mc_coverage_free(&pv->cov);
+        mc_free(pv->parts);
         mc_free(pv);
     }
     mc_free(s->rows);
@@ -658,9 +712,11 @@ void mc_study_free(mc_study *s)
     mc_free(s->changes);
     mc_study_lines_free(s->conflicts, s->nconflicts);
     mc_study_lines_free(s->superseded, s->nsuperseded);
+    mc_study_lines_free(s->as_parts, s->nas_parts);
     mc_study_lines_free(s->sensitivity, s->nsensitivity);
     mc_free(s->conflicts_said);
     mc_free(s->superseded_said);
+    mc_free(s->as_parts_said);
     mc_free(s->sensitivity_said);
     memset(s, 0, sizeof *s);
 }

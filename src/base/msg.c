@@ -653,6 +653,7 @@ static const entry catalogue[] = {
      "không kết nối được đến cơ sở dữ liệu, xin lỗi: hãy thử lại sau ({1})"},
     /* ---- a cost study's sentences (study.h, mc_study_say): what a run changed, what it left
      * out, where stacked reforms meet; "cơ sở dữ liệu" is a registry ---- */
+    {"study.part", "{1}: part {2} of {3}", "{1}: phần {2} của thủ tục liên thông {3}"},
     {"study.sensitivity-coverage", "coverage of registry {1} {2}% (the catalogue says {3}%)",
      "tỷ lệ bao phủ của cơ sở dữ liệu {1}: {2}% (danh mục ghi {3}%)"},
     {"study.sensitivity-coverage-none",

@@ -333,6 +333,40 @@ static void print_head(const cost_run *run, const mc_study *s)
     putchar('\n');
 }
 
+/* Interconnected procedures (issue 25): the parts of each one listed, who does what (its line
+ * above is the applicant's cost of filing once), and the part procedures left out. */
+static void print_parts(const mc_study *s)
+{
+    bool head = false;
+    for (size_t i = 0; i < s->n; i++) {
+        const mc_study_row *r = &s->rows[i];
+        if (r->nparts == 0) {
+            continue;
+        }
+        if (!head) {
+            printf("\ninterconnected procedures, filed once (their line is the applicant's cost; "
+                   "each part is one agency's work):\n");
+            head = true;
+        }
+        printf("  %s\n", r->procedure);
+        for (size_t k = 0; k < r->nparts; k++) {
+            const mc_study_part *x = &r->parts[k];
+            char limit[40];
+            front_study_duration(x->time_limit, limit);
+            printf("    part %-12s %-34s %-26s %s\n", x->name, x->procedure,
+                   x->agency ? x->agency : "-", limit[0] ? limit : "no time limit");
+        }
+    }
+    if (s->nas_parts > 0) {
+        printf("\nleft out, run as parts of an interconnected procedure (their dossiers are the "
+               "group's): %zu\n",
+               s->nas_parts);
+        for (size_t i = 0; i < s->nas_parts; i++) {
+            printf("  %s\n", s->as_parts[i]);
+        }
+    }
+}
+
 static void print_text(const cost_run *run)
 {
     const mc_study *s = &run->studies[0];
@@ -350,6 +384,7 @@ static void print_text(const cost_run *run)
             printf("  %s\n", s->superseded[i]);
         }
     }
+    print_parts(s);
     cli_coverage_print(stdout, &run->cov, run->cat);
     print_notes(s);
 }

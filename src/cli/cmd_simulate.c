@@ -249,6 +249,31 @@ static void print_csv_pools(const mc_sim_result *base, const mc_sim_result *ref)
     }
 }
 
+/* The parts of interconnected procedures (issue 25), by agency: a table after an empty line,
+ * one row per interconnected procedure, agency and side. */
+static void print_csv_parts(const mc_sim_result *base, const mc_sim_result *ref)
+{
+    if (base->nparts == 0 && (ref == NULL || ref->nparts == 0)) {
+        return;
+    }
+    printf("\nside,procedure,agency,parts_started,parts_granted,parts_not_granted,"
+           "parts_unfinished,parts_late,parts_refused_at_submission,parts_not_needed\n");
+    for (int k = 0; k < (ref ? 2 : 1); k++) {
+        const mc_sim_result *r = k ? ref : base;
+        for (size_t i = 0; i < r->nparts; i++) {
+            const mc_sim_parts_row *x = &r->parts[i];
+            printf("%s,", k ? "reform" : "baseline");
+            csv_cell(x->procedure);
+            putchar(',');
+            csv_cell(x->agency);
+            printf(",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+                   ",%" PRId64 "\n",
+                   x->started, x->granted, x->not_granted, x->unfinished, x->late, x->refused,
+                   x->not_needed);
+        }
+    }
+}
+
 /* The table of procedures, then the total row; with --runs, the total row also carries each
  * headline figure's 95% interval (columns FIG_lo95 and FIG_hi95, empty on the procedures'
  * rows). */
@@ -321,6 +346,7 @@ static void print_csv(const sim_view *v, const mc_sim_result *base, const mc_sim
         putchar('\n');
     }
     print_csv_pools(base, ref);
+    print_csv_parts(base, ref);
 }
 
 static void text_line(const char *label, const char *b, const char *r, const char *chg, bool two)
@@ -616,6 +642,37 @@ static void print_pools(const mc_sim_result *base, const mc_sim_result *ref)
     }
 }
 
+/* One side's parts of an interconnected procedure at one agency as a line. */
+static void parts_line(const char *side, const mc_sim_parts_row *x)
+{
+    char late[32];
+    snprintf(late, sizeof late, "%.2f%%",
+             x->started > 0 ? 100.0 * (double)x->late / (double)x->started : 0.0);
+    printf("%-9s %-28s %-26s %8" PRId64 " %8" PRId64 " %8s %8" PRId64 " %8" PRId64 " %8" PRId64
+           "\n",
+           side, x->procedure, x->agency[0] ? x->agency : "-", x->started, x->late, late,
+           x->not_granted + x->unfinished, x->refused, x->not_needed);
+}
+
+/* The parts of interconnected procedures (issue 25): by agency, how many ran and how many were
+ * late (a late part makes its dossier late), the baseline's and the reform's below. */
+static void print_parts(const mc_sim_result *base, const mc_sim_result *ref)
+{
+    if (base->nparts == 0 && (ref == NULL || ref->nparts == 0)) {
+        return;
+    }
+    printf("\ninterconnected procedures, their parts by agency (a late part makes the dossier "
+           "late):\n");
+    printf("%-9s %-28s %-26s %8s %8s %8s %8s %8s %8s\n", "", "procedure", "agency", "parts", "late",
+           "late %", "failed", "refused", "skipped");
+    for (size_t i = 0; i < base->nparts; i++) {
+        parts_line("baseline", &base->parts[i]);
+    }
+    for (size_t i = 0; ref != NULL && i < ref->nparts; i++) {
+        parts_line("reform", &ref->parts[i]);
+    }
+}
+
 static void print_text(const sim_view *v, const mc_sim_result *base, const mc_sim_result *ref)
 {
     mc_sim_figures b = mc_sim_figures_of(&base->total), r;
@@ -692,6 +749,7 @@ static void print_text(const sim_view *v, const mc_sim_result *base, const mc_si
                few == 1 ? "" : "s", FEW_DOSSIERS);
     }
     print_pools(base, ref);
+    print_parts(base, ref);
     print_gains(ref);
     print_by(v, base, ref);
     print_runs_block(v, two);

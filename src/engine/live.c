@@ -243,3 +243,22 @@ int64_t mc_live_issued(const mc_live *lv)
 {
     return lv->has ? lv->d.issued : 0;
 }
+
+int mc_live_end_parts(mc_engine *e, mc_live *lv, bool granted, uint32_t late_parts, int64_t now,
+                      mc_error *err)
+{
+    int rc = mc_live_catch_up(e, lv, now, err);
+    mce_dos *d = &lv->d;
+    if (rc != 0 || d->row.final || d->p->nparts == 0) {
+        return rc;
+    }
+    d->parts_late |= late_parts;
+    const char *event = granted ? MC_EVENT_PARTS_DONE : MC_EVENT_PARTS_FAILED;
+    const mc_state *s = mce_cur(d);
+    for (size_t k = 0; k < s->non; k++) {
+        if (strcmp(s->on[k].event, event) == 0) {
+            return mce_enter(e, d, s->on[k].target, false, now, err);
+        }
+    }
+    return 0; /* as the stored engine: a state that does not answer it keeps the dossier */
+}

@@ -179,6 +179,25 @@ static json_t *pools_json(const mc_sim_result *r)
     return front_jdone(a, ok);
 }
 
+/* Interconnected procedures (issue 25): what their parts came to, by agency. */
+static json_t *parts_json(const mc_sim_result *r)
+{
+    bool ok = true;
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->nparts; i++) {
+        const mc_sim_parts_row *x = &r->parts[i];
+        front_jpush(a,
+                    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "procedure",
+                              x->procedure, "agency", x->agency, "started", (json_int_t)x->started,
+                              "granted", (json_int_t)x->granted, "not_granted",
+                              (json_int_t)x->not_granted, "unfinished", (json_int_t)x->unfinished,
+                              "late", (json_int_t)x->late, "refused_at_submission",
+                              (json_int_t)x->refused, "not_needed", (json_int_t)x->not_needed),
+                    &ok);
+    }
+    return front_jdone(a, ok);
+}
+
 static json_t *run_json(const front_sim *v, const mc_sim_result *r)
 {
     bool ok = true;
@@ -203,6 +222,9 @@ static json_t *run_json(const front_sim *v, const mc_sim_result *r)
     }
     if (r->paired) {
         front_jset(o, "gains", gains_json(r), &ok);
+    }
+    if (r->nparts > 0) {
+        front_jset(o, "parts", parts_json(r), &ok);
     }
     front_jset(o, "procedures", procs, &ok);
     front_jset(o, "indicators", front_indicators_json(&r->indicators.total), &ok);

@@ -60,6 +60,34 @@ static json_t *lines_json(char *const *lines, size_t n)
     return front_jdone(a, ok);
 }
 
+void front_study_duration(const mc_duration *d, char out[40])
+{
+    if (d == NULL) {
+        out[0] = '\0';
+        return;
+    }
+    char num[32];
+    mc_fixed_format(d->amount, num);
+    snprintf(out, 40, "%s%s", num, mc_dur_unit_name(d->unit));
+}
+
+/* An interconnected procedure's parts (issue 25): who does what, within which time limit. */
+static json_t *parts_json(const mc_study_row *r)
+{
+    bool ok = true;
+    json_t *a = json_array();
+    for (size_t k = 0; k < r->nparts; k++) {
+        const mc_study_part *x = &r->parts[k];
+        char limit[40];
+        front_study_duration(x->time_limit, limit);
+        front_jpush(a,
+                    json_pack("{s:s, s:s, s:s?, s:s?}", "part", x->name, "procedure", x->procedure,
+                              "agency", x->agency, "time_limit", limit[0] ? limit : NULL),
+                    &ok);
+    }
+    return front_jdone(a, ok);
+}
+
 static json_t *study_json(mc_study_by by, const mc_study *s, const char *label)
 {
     bool ok = true, reformed = label[0] != '\0';
@@ -82,6 +110,9 @@ static json_t *study_json(mc_study_by by, const mc_study *s, const char *label)
         front_jset(o, "notes", json_string(r->notes), &ok);
         if (r->reform_notes[0]) {
             front_jset(o, "reform_notes", json_string(r->reform_notes), &ok);
+        }
+        if (r->nparts > 0) {
+            front_jset(o, "parts", parts_json(r), &ok);
         }
         front_jpush(procs, o, &ok);
     }
@@ -122,6 +153,7 @@ static json_t *study_json(mc_study_by by, const mc_study *s, const char *label)
     front_jset(o, "changes", ch, &ok);
     front_jset(o, "conflicts", lines_json(s->conflicts, s->nconflicts), &ok);
     front_jset(o, "superseded", lines_json(s->superseded, s->nsuperseded), &ok);
+    front_jset(o, "parts_left_out", lines_json(s->as_parts, s->nas_parts), &ok);
     return front_jdone(o, ok);
 }
 
@@ -140,8 +172,8 @@ json_t *front_study_json(const mc_study *studies, const char *const *labels, siz
         front_jset(o, "compare", a, &ok);
     } else {
         json_t *st = study_json(by, s0, labels[0]);
-        const char *keys[] = {"reforms", "procedures", "total", "groups",
-                              "changes", "conflicts",  "superseded"};
+        const char *keys[] = {"reforms", "procedures", "total",      "groups",
+                              "changes", "conflicts",  "superseded", "parts_left_out"};
         for (size_t i = 0; st != NULL && i < sizeof keys / sizeof keys[0]; i++) {
             json_t *v = json_object_get(st, keys[i]);
             if (v != NULL) {

@@ -17,4 +17,7 @@
 json_t *front_study_json(const mc_study *studies, const char *const *labels, size_t n,
                          bool compare, mc_study_by by, const char *day);
 
+/* A part's time limit as the catalogue writes it ("2wd", "0.5d") into out; "" for none. */
+void front_study_duration(const mc_duration *d, char out[40]);
+
 #endif
