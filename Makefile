@@ -79,7 +79,8 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h tests/lookups.h $(LIB) $(wildcard i
 HTML_TEST_OBJ := $(BUILD)/src/cli/html.o $(BUILD)/src/cli/cli.o $(BUILD)/src/front/front.o \
                  $(BUILD)/src/cli/brief.o $(BUILD)/src/cli/sim_page.o \
                  $(BUILD)/src/cli/study_page.o $(BUILD)/src/cli/study_xlsx.o \
-                 $(BUILD)/src/cli/coverage_out.o $(BUILD)/src/front/view.o
+                 $(BUILD)/src/cli/coverage_out.o $(BUILD)/src/front/view.o \
+                 $(BUILD)/src/front/catalogue_view.o
 $(BUILD)/tests/test_html: tests/test_html.c tests/testutil.h $(HTML_TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"

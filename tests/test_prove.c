@@ -246,7 +246,10 @@ static mc_catalogue *load_dir(const char *dir, const char *rules_dir)
     opts.rules = &names;
     mc_catalogue *cat = NULL;
     mc_error err;
-    assert_int_equal(mc_catalogue_load(&cat, &opts, d, &err), 0);
+    if (mc_catalogue_load(&cat, &opts, d, &err) != 0) {
+        char *text = tu_render(d, false);
+        fail_msg("%s: %s\n%s", dir, err.msg, text);
+    }
     mc_rules_free(rules);
     mc_diags_free(d);
     return cat;
