@@ -1949,7 +1949,7 @@ static int part_status_of(mc_engine *e, int64_t id, part_status *st, bool *late,
 static int part_ended_event(mc_engine *e, mce_dos *P, const mc_part *x, int64_t id,
                             const char *outcome, bool late, int64_t now)
 {
-    json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:b}", "part", x->name, "procedure",
+    json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:b}", "part", x->name, "part_procedure",
                              x->procedure, "dossier", (json_int_t)id, "outcome", outcome, "late",
                              late);
     return mce_add_event(e, P, "part-ended", "system", now, body);
@@ -1958,7 +1958,7 @@ static int part_ended_event(mc_engine *e, mce_dos *P, const mc_part *x, int64_t 
 static int part_event(mc_engine *e, mce_dos *P, const char *kind, const mc_part *x, int64_t id,
                       const mce_refusal *rf, int64_t now)
 {
-    json_t *body = json_pack("{s:s, s:s, s:I}", "part", x->name, "procedure", x->procedure,
+    json_t *body = json_pack("{s:s, s:s, s:I}", "part", x->name, "part_procedure", x->procedure,
                              "dossier", (json_int_t)id);
     if (body != NULL && rf != NULL &&
         json_object_set_new(body, "reason", json_string(rf->msg)) != 0) {
