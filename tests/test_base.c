@@ -644,6 +644,40 @@ static void test_fold__other_scripts_pass_through(void **state)
     fold_is("ΑΘΗΝΑ", "αθηνα");
 }
 
+/* mc_utf8_invalid_at reads ASCII eight bytes at a time: the offset of the first bad byte is
+ * the same wherever it falls (before, on and after each eight-byte boundary), after ASCII or
+ * after valid multibyte characters, and a value valid to its end says SIZE_MAX; a NUL byte is
+ * ASCII, the length decides. */
+static void test_utf8__invalid_at_every_offset(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"\xff", "\xc0\xaf", "\xe1\xbb", "\xed\xa0\x80", "\x80"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        for (size_t at = 0; at < 20; at++) {
+            for (int multi = 0; multi < 2; multi++) {
+                char buf[64];
+                size_t n = 0;
+                while (n < at) {
+                    if (multi && n + 2 <= at && n % 5 == 1) {
+                        buf[n++] = '\xc4'; /* đ */
+                        buf[n++] = '\x91';
+                    } else {
+                        buf[n] = (char)('a' + n % 26);
+                        n++;
+                    }
+                }
+                assert_int_equal(mc_utf8_invalid_at(buf, n), SIZE_MAX);
+                size_t blen = strlen(bad[k]);
+                memcpy(buf + n, bad[k], blen);
+                memcpy(buf + n + blen, "tail-ok", 7);
+                assert_int_equal(mc_utf8_invalid_at(buf, n + blen + 7), n);
+            }
+        }
+    }
+    assert_int_equal(mc_utf8_invalid_at("abc\0defghijk", 12), SIZE_MAX);
+    assert_int_equal(mc_utf8_invalid_at("", 0), SIZE_MAX);
+}
+
 static void test_fold__invalid_utf8_is_refused(void **state)
 {
     (void)state;
@@ -681,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_fold__uppercase_and_decomposed_input),
         cmocka_unit_test(test_fold__other_scripts_pass_through),
         cmocka_unit_test(test_fold__invalid_utf8_is_refused),
+        cmocka_unit_test(test_utf8__invalid_at_every_offset),
         cmocka_unit_test(test_regex__reused_and_shared_by_threads),
         cmocka_unit_test(test_regex__gives_up_then_matches_again),
         cmocka_unit_test(test_regex__whole_patterns_used_often),

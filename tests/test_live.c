@@ -472,6 +472,78 @@ static void test_live__a_rule_error_is_not_a_guard(void **state)
     assert_string_equal(mc_refusal_name(res.refusal), "guard");
 }
 
+/* The due instant of a clock started in whole days (at `receive`) is the calendar's, for every
+ * dossier of a day: the engine keeps the last one it counted (per calendar, start day and limit), and it
+ * must not give one dossier another's. Dossiers on one day before and after the cutoff, of
+ * limits in working days and in days, on two calendars (a holiday in the second), and back. */
+static void test_live__due_in_days_is_the_calendars(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "calendar vn { default; hours 07:30-11:30 13:30-17:00; cutoff 15:00 }\n"
+        "calendar south { hours 08:00-17:00; holiday 2025-07-07 \"a day off\" }\n"
+        "role clerk\n"
+        "lifecycle simple {\n"
+        "  state submitted { initial; clock stopped; on receive -> processing by clerk }\n"
+        "  state processing { on finish -> done by clerk }\n"
+        "  state done { final; outcome granted } }\n"
+        "procedure three { time-limit 3wd; lifecycle simple }\n"
+        "procedure five { time-limit 5wd; lifecycle simple }\n"
+        "procedure ten { time-limit 10d; lifecycle simple }\n"
+        "procedure three-south { time-limit 3wd; lifecycle simple; calendar south }\n";
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    mc_engine *e;
+    mc_live *d;
+    assert_int_equal(mc_engine_open_volatile(&e, cat, NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(mc_live_new(&d), 0);
+    static const struct {
+        const char *procedure, *when;
+    } runs[] = {
+        {"three", "2025-07-03T09:00"},       {"three", "2025-07-03T10:00"},
+        {"three", "2025-07-03T16:00"},       {"three", "2025-07-03T09:30"},
+        {"five", "2025-07-03T09:30"},        {"ten", "2025-07-03T09:30"},
+        {"three-south", "2025-07-03T09:30"}, {"three", "2025-07-03T09:30"},
+        {"three-south", "2025-07-04T09:30"}, {"ten", "2025-07-04T18:00"},
+        {"five", "2025-07-05T10:00"},        {"three", "2025-07-05T10:00"},
+    };
+    int64_t last = MC_NONE;
+    size_t moved = 0;
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        const mc_procedure *p = mc_catalogue_procedure(cat, runs[i].procedure, mc_date_from_ymd(2025, 7, 3));
+        assert_non_null(p);
+        const mc_calendar *cal = p->calendar;
+        assert_non_null(cal);
+        mc_datetime m;
+        assert_int_equal(mc_value_datetime(runs[i].when, strlen(runs[i].when), &m, NULL, 0), 0);
+        int64_t now = mc_calendar_to_utc(cal, (mc_localtime)m * 60);
+        mc_submit s = {.procedure = runs[i].procedure, .channel = "online", .now = now};
+        mc_result res;
+        assert_int_equal(mc_live_submit(e, d, &s, &res, NULL), 0);
+        mc_fire f = MC_FIRE_INIT;
+        f.event = "receive";
+        f.role = "clerk";
+        f.now = now;
+        assert_int_equal(mc_live_fire(e, d, &f, &res, NULL), 0);
+        mc_dossier v;
+        assert_int_equal(mc_live_view(d, &v), 0);
+        int64_t want = mc_calendar_to_utc(
+            cal, mc_calendar_deadline(cal, mc_calendar_to_local(cal, now), p->time_limit));
+        if (v.due != want) {
+            fail_msg("%s at %s: due %lld, not %lld", runs[i].procedure, runs[i].when,
+                     (long long)v.due, (long long)want);
+        }
+        moved += last != MC_NONE && v.due != last;
+        last = v.due;
+    }
+    assert_true(moved >= 7); /* the runs give different instants, one after another */
+    mc_live_free(d);
+    mc_engine_close(e);
+    mc_catalogue_free(cat);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -486,6 +558,7 @@ int main(void)
         T(test_live__apology),
         T(test_live__when_held_spares_the_guard),
         T(test_live__a_rule_error_is_not_a_guard),
+        cmocka_unit_test(test_live__due_in_days_is_the_calendars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -230,7 +230,8 @@ static int lookup(void *ud, const char *registry, const char *document, const ch
     sim *s = ud;
     (void)document;
     size_t i = 0;
-    while (i < s->nregs && strcmp(s->regs[i].r->name, registry) != 0) {
+    while (i < s->nregs && s->regs[i].r->name != registry &&
+           strcmp(s->regs[i].r->name, registry) != 0) {
         i++;
     }
     if (i == s->nregs) {

@@ -3,6 +3,7 @@
 
 #include "motcua/alloc.h"
 #include "motcua/error.h"
+#include "utf8.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -154,8 +155,14 @@ int mc_regex_match(const mc_regex *re, const char *subject, size_t len, size_t *
     }
     int rc;
     pcre2_code *jit = jit_of(re);
-    int r = jit != NULL ? pcre2_match(jit, (PCRE2_SPTR)subject, len, 0, 0, md, re->mc)
-                        : PCRE2_ERROR_JIT_STACKLIMIT;
+    /* The machine code is entered directly, without pcre2_match's checks, when the subject
+     * is valid UTF-8 (libunistring's check is as strict as PCRE2's: no overlong forms, no
+     * surrogates, nothing past U+10FFFF); an invalid one goes to pcre2_match, which refuses
+     * it as it always did. */
+    int r = jit != NULL && mc_utf8_invalid_at(subject, len) == SIZE_MAX
+                ? pcre2_jit_match(jit, (PCRE2_SPTR)subject, len, 0, 0, md, re->mc)
+            : jit != NULL ? pcre2_match(jit, (PCRE2_SPTR)subject, len, 0, 0, md, re->mc)
+                          : PCRE2_ERROR_JIT_STACKLIMIT;
     if (r == PCRE2_ERROR_JIT_STACKLIMIT) { /* not compiled, or past the JIT's stack: interpret */
         r = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, re->mc);
     }

@@ -88,7 +88,23 @@ size_t mc_utf8_count(const char *s, size_t n)
 
 size_t mc_utf8_invalid_at(const char *s, size_t n)
 {
-    const uint8_t *bad = u8_check((const uint8_t *)s, n);
+    /* ASCII, most values, is valid as it stands: eight bytes at a time without their high bit
+     * need no decoding; libunistring checks the rest, from the first byte that has it on. */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & UINT64_C(0x8080808080808080)) {
+            break;
+        }
+    }
+    while (i < n && (unsigned char)s[i] < 0x80) {
+        i++;
+    }
+    if (i == n) {
+        return SIZE_MAX;
+    }
+    const uint8_t *bad = u8_check((const uint8_t *)s + i, n - i);
     return bad ? (size_t)(bad - (const uint8_t *)s) : SIZE_MAX;
 }
 

@@ -8,12 +8,31 @@
 /* ==== clock, timers and states =========================================================== */
 
 
-static int64_t start_clock(const mce_dos *d, int64_t at)
+/* The due instant of a clock started at `at`. A limit in whole days counts from the day
+ * mc_calendar_start_day gives and ends at that day's close, whatever the instant: with an
+ * engine (e not NULL) the answer for the day is kept, and the dossiers started on it after the
+ * first are not counted again. */
+static int64_t start_clock(mc_engine *e, const mce_dos *d, int64_t at)
 {
     if (!d->p->has_time_limit) {
         return MC_NONE;
     }
-    return mce_utc(d, mc_calendar_deadline(d->cal, mce_loc(d, at), d->p->time_limit));
+    mc_duration limit = d->p->time_limit;
+    mc_localtime t = mce_loc(d, at);
+    if (e == NULL || (limit.unit != MC_DUR_WD && limit.unit != MC_DUR_D) ||
+        limit.amount % MC_FIXED_ONE != 0) {
+        return mce_utc(d, mc_calendar_deadline(d->cal, t, limit));
+    }
+    const mc_calendar *cal = d->cal != NULL ? d->cal : mc_calendar_builtin();
+    mc_date from = mc_calendar_start_day(cal, t);
+    if (e->due_cal != cal || e->due_from != from || e->due_limit.unit != limit.unit ||
+        e->due_limit.amount != limit.amount) {
+        e->due_at = mc_calendar_deadline(cal, t, limit);
+        e->due_cal = cal;
+        e->due_from = from;
+        e->due_limit = limit;
+    }
+    return mce_utc(d, e->due_at);
 }
 
 /* What is left of the limit when the clock pauses at `at` (§4.6): days for d and wd limits,
@@ -58,7 +77,7 @@ int64_t mce_due_on(const mce_dos *d, const mc_calendar *cal)
     }
     mce_dos t = *d; /* a view on cal: the counting reads p, cal and the row only */
     t.cal = cal != NULL ? cal : mc_calendar_builtin();
-    return d->due_left == MC_NONE ? start_clock(&t, d->due_from)
+    return d->due_left == MC_NONE ? start_clock(NULL, &t, d->due_from)
                                   : resume_clock(&t, d->due_from, d->due_left);
 }
 
@@ -284,7 +303,7 @@ int mce_enter(mc_engine *e, mce_dos *d, uint32_t to, bool restart, int64_t at, m
         d->row.overdue = false; /* overdue only while the clock runs; `late` keeps the story */
     } else if (s->clock == MC_CLOCK_RUNNING) {
         if (restart || was_stopped) {
-            d->row.due = start_clock(d, at);
+            d->row.due = start_clock(e, d, at);
             d->has_basis = d->row.due != MC_NONE;
             d->due_from = at;
             d->due_left = MC_NONE;

@@ -224,9 +224,14 @@ static char *dos_dup_len(mce_dos *d, const char *s, size_t len)
 {
     mce_spare *sp = &d->spare;
     size_t best = SIZE_MAX;
+    /* the smallest block that holds it (the next dossier's strings are mostly the lengths of
+     * the last one's: an exact fit, which none beats, ends the search) */
     for (size_t i = 0; i < sp->n; i++) {
         if (sp->cap[i] > len && (best == SIZE_MAX || sp->cap[i] < sp->cap[best])) {
             best = i;
+            if (sp->cap[i] == len + 1) {
+                break;
+            }
         }
     }
     if (best == SIZE_MAX) {

@@ -77,6 +77,7 @@ void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *ru
     e->rules = rules;
     e->nhits = 0; /* resolved by the rules replaced */
     e->last_proc = NULL;
+    e->due_cal = NULL;
 }
 
 int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,

@@ -90,6 +90,14 @@ struct mc_engine {
     mc_date last_day;
     char last_name[MCE_RULE_KEY];
     char last_version[11]; /* last_proc's version as the row says it (mce_version_text) */
+    /* The due instant (local time) a clock started last in whole days (d or wd) was given: on
+     * calendar due_cal, from the day due_from its counting started on (mc_calendar_start_day),
+     * for the limit due_limit; due_cal NULL: none yet. The dossiers of a day share it. Forgotten
+     * with the catalogue. */
+    const mc_calendar *due_cal;
+    mc_date due_from;
+    mc_duration due_limit;
+    mc_localtime due_at;
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
     atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;
 };

@@ -1170,9 +1170,11 @@ static int setup(lua_State *L)
     lua_setfield(L, -2, "amount");
     make_proxy(L, "fees");
     lua_setfield(L, -2, "fees");
-    /* Every module reads the base through its own hidden metatable (prepare_env); the base
-     * itself is read-only, so no module can change what another one sees. */
-    make_proxy(L, "the shared base of the rule environments");
+    /* Every module reads the base through its own hidden metatable (prepare_env), whose
+     * __index is the base table itself: one look-up for a global such as `pairs`, not two
+     * through a proxy. No module can reach the table (the metatable is hidden, an __index
+     * table is read, never handed out, and a module's assignments land in its own
+     * definitions), so none can change what another one sees. */
     lua_setfield(L, LUA_REGISTRYINDEX, "motcua.base");
 
     /* Strings index the read-only string proxy, and their metatable cannot be reached. */
