@@ -665,7 +665,7 @@ if [ -n "$serve_port" ]; then
     python3 - "$tmp/r" >"$tmp/pc-check" 2>&1 <<'PY' && ok "procedures: the contract's members, titles in both languages" || fail "procedures: the contract's members, titles in both languages" "$(cat "$tmp/pc-check")"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert sorted(d) == ["procedures", "registries", "roles"], sorted(d)
+assert sorted(d) == ["agencies", "procedures", "registries", "roles"], sorted(d)
 b, l = d["procedures"]
 assert sorted(b) == sorted(["name", "code", "title", "agency", "agency_title", "subject", "fee",
                             "time_limit", "fields", "documents", "states", "events"]), sorted(b)

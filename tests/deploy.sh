@@ -151,6 +151,7 @@ run deploy-check --catalogue "$nofn" --db "$db"
 # but the text the open dossiers run on calls the function removed.
 sed -i 's/^    effective 2025-07-01$/    effective 2026-01-01/; s/civil\.death_fee\b/civil.death_fee_gone/' \
     "$nofn/procedures/civil-status/death-registration.proc"
+sed -i 's/civil\.death_fee\b/civil.death_fee_gone/' "$nofn/procedures/interconnected/death-residence-funeral.proc"
 run deploy-check --catalogue "$nofn" --db "$db"
 expect="dossier 1: procedure 'death-registration' version '2025-07-01': the text the dossier runs on no longer compiles against the catalogue (stored text 0123456789abcdef:15:20: unknown rule function 'death_fee' in module 'civil')"
 first=$(head -1 "$tmp/o" | sed 's/stored text [0-9a-f]\{16\}/stored text 0123456789abcdef/')
@@ -356,12 +357,13 @@ else
     before=$(health)
     sed -i 's/^function death_fee(/function death_fee_2026(/' "$live/rules/civil.lua"
     line=$(hup 1)
-    [ "$line" = "error catalogue not reloaded, the one in use stays: $live/procedures/civil-status/death-registration.proc:20:20: unknown rule function 'death_fee' in module 'civil' (and 1 error in all)" ] &&
+    [ "$line" = "error catalogue not reloaded, the one in use stays: $live/procedures/civil-status/death-registration.proc:20:20: unknown rule function 'death_fee' in module 'civil' (and 2 errors in all)" ] &&
         [ "$(health)" = "$before" ] && [ "$(get1)" = 200 ] &&
         ok "SIGHUP with a catalogue with errors: one line, the one in use stays, requests answered" ||
         fail "SIGHUP with a catalogue with errors: one line, the one in use stays, requests answered" "$line" "$(cat "$tmp/he")"
     sed -i 's/^    effective 2025-07-01$/    effective 2026-01-01/; s/civil\.death_fee\b/civil.death_fee_2026/' \
         "$live/procedures/civil-status/death-registration.proc"
+    sed -i 's/civil\.death_fee\b/civil.death_fee_2026/' "$live/procedures/interconnected/death-residence-funeral.proc"
     line=$(hup 2)
     [ "$line" = "error catalogue not reloaded, the one in use stays: it cannot run 3 open dossiers of the store (see 'motcua deploy-check')" ] &&
         [ "$(health)" = "$before" ] && [ "$(get1)" = 200 ] &&
