@@ -866,7 +866,7 @@ check "report counts the extended dossier on time against its extended due insta
 # ---- catalogues in layers (--catalogue given several times) -------------------------------------
 dn=examples/province-dong-nai
 check "layers: the example province layer over the bundled catalogue lints clean" \
-    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 779 procedures (779 versions), 3 lifecycles, 71 documents, 14 registries, 4 roles, 1 calendar, 25 agencies, 3 fee schedules, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
+    bash -c "'$bin' lint --catalogue . --catalogue $dn 2>&1 | grep -qx 'lint: 780 procedures (780 versions), 3 lifecycles, 72 documents, 14 registries, 4 roles, 1 calendar, 25 agencies, 3 fee schedules, 4 reforms, 1 cost model: 0 errors, 0 warnings'"
 check "layers: the province layer's scenarios pass over the bundled catalogue" \
     bash -c "'$bin' test --catalogue . --catalogue $dn $dn/tests | tail -1 | grep -qx '7 passed, 0 failed'"
 check "layers: without the bundled catalogue below, the province layer does not load" \
@@ -887,7 +887,7 @@ check "layers: catalogue folders given to lint as paths are layers too" \
     bash -c "'$bin' lint . $dn 2>&1 | grep -q ': 0 errors, 0 warnings\$'"
 # ---- lint --layers: what each layer declares, extends and replaces --------------------------------
 cat >"$tmp/layers.want" <<'EOF'
-layer 1 '.' (66 files): declares 778 procedures (778 versions), 3 lifecycles, 69 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model, 25 agencies
+layer 1 '.' (67 files): declares 779 procedures (779 versions), 3 lifecycles, 70 documents, 14 registries, 4 roles, 1 calendar, 3 fee schedules, 4 reforms, 1 cost model, 25 agencies
   declares procedure civil-status-extract-copy (procedures/civil-status/civil-status-extract-copy.proc:12:11), replaced by layer 2
   declares agency commune-committee (procedures/common/agencies.proc:9:8), replaced by layer 2
 layer 2 'examples/province-dong-nai' (1 file): declares 1 procedure (1 version), 2 documents; extends 1 registry, 1 calendar; replaces 1 procedure, 1 agency
@@ -899,7 +899,7 @@ EOF
 check "lint --layers: each layer's declarations, extensions and replacements, after the summary" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue $dn | tail -n +2 | diff '$tmp/layers.want' -"
 check "lint --layers --format json: the layers' names, what they extend and replace, and by whom" \
-    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==778 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",29)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"agency\",\"commune-committee\"),(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2),(\"commune-committee\",2)] and l[1][\"replaced\"]==[], l'"
+    bash -c "'$bin' lint --layers --format json --catalogue . --catalogue $dn | python3 -c 'import json,sys; l=json.load(sys.stdin)[\"layers\"]; assert [x[\"name\"] for x in l]==[\".\",\"$dn\"] and len(l[0][\"declares\"][\"procedure\"])==779 and l[1][\"declares\"]=={\"document\":[\"poor-household-certificate\",\"support-request\"],\"procedure\":[\"dong-nai-study-support\"]} and [(x[\"kind\"],x[\"name\"],x[\"line\"]) for x in l[1][\"extends\"]]==[(\"calendar\",\"vn\",10),(\"registry\",\"population\",29)] and [(x[\"kind\"],x[\"name\"]) for x in l[1][\"replaces\"]]==[(\"agency\",\"commune-committee\"),(\"procedure\",\"civil-status-extract-copy\")] and [(x[\"name\"],x[\"by\"]) for x in l[0][\"replaced\"]]==[(\"civil-status-extract-copy\",2),(\"commune-committee\",2)] and l[1][\"replaced\"]==[], l'"
 check "lint --layers of a catalogue with errors: no layers, exit 1" \
     bash -c "'$bin' lint --layers --catalogue . --catalogue '$tmp/bad' 2>/dev/null | diff <(echo 'lint: 2 errors, 0 warnings') - && ! '$bin' lint --layers --catalogue . --catalogue '$tmp/bad' >/dev/null 2>&1"
 check "lint --layers --format json of a catalogue with errors: layers is null" \
