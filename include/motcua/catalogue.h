@@ -162,6 +162,10 @@ typedef enum {
     MC_COND_NOT,    /* when not FIELD */
     MC_COND_IS,     /* when FIELD is VALUE */
     MC_COND_RULE,   /* when rule MODULE.FUNCTION */
+    /* when documents complete: no document the dossier requires is still asked of the applicant
+     * (a guard of a transition or an extension; issue 23: the one-stop lifecycle's approval
+     * guard, which every simulated dossier passes, without a call into Lua) */
+    MC_COND_DOCUMENTS_COMPLETE,
 } mc_cond_kind;
 
 typedef struct mc_rule_ref {

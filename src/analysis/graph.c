@@ -40,6 +40,9 @@ static void cond_text(mc_buf *b, const mc_cond *c)
     case MC_COND_RULE:
         mc_buf_printf(b, "\\n[when rule %s.%s]", c->rule.module, c->rule.function);
         return;
+    case MC_COND_DOCUMENTS_COMPLETE:
+        mc_buf_puts(b, "\\n[when documents complete]");
+        return;
     }
 }
 

@@ -327,6 +327,13 @@ static int start_solver(prover *pv)
 
 /* Proves the pairs of g (ng guarded transitions of one event, p the procedure whose fields
  * they read) into gr. */
+/* Whether the solver cannot see into condition c: a rule, or the documents' completeness (which
+ * depends on the registries and the applicant, not on the fields). */
+static bool opaque(const mc_cond *c)
+{
+    return c->kind == MC_COND_RULE || c->kind == MC_COND_DOCUMENTS_COMPLETE;
+}
+
 static int prove_group(prover *pv, group *gr, const mc_procedure *p, const mc_transition *const *g,
                        size_t ng)
 {
@@ -341,7 +348,7 @@ static int prove_group(prover *pv, group *gr, const mc_procedure *p, const mc_tr
     bool any_field_pair = false;
     for (size_t k = 0; k < gr->npairs; k++) {
         pair_verdict *pr = &gr->pairs[k];
-        if (g[pr->i]->when.kind != MC_COND_RULE && g[pr->j]->when.kind != MC_COND_RULE) {
+        if (!opaque(&g[pr->i]->when) && !opaque(&g[pr->j]->when)) {
             any_field_pair = true;
         }
     }
@@ -351,7 +358,7 @@ static int prove_group(prover *pv, group *gr, const mc_procedure *p, const mc_tr
     pv->stats.proofs += any_field_pair;
     for (size_t i = 0; i < ng && any_field_pair; i++) {
         const mc_cond *c = &g[i]->when;
-        if (c->kind == MC_COND_RULE || find_var(vars, nvars, c->field) != NULL) {
+        if (opaque(c) || find_var(vars, nvars, c->field) != NULL) {
             continue;
         }
         rc = make_var(pv, &vars[nvars], c->field, mc_field_find(p->fields, p->nfields, c->field), g,
@@ -362,7 +369,7 @@ static int prove_group(prover *pv, group *gr, const mc_procedure *p, const mc_tr
         }
     }
     for (size_t i = 0; i < ng && any_field_pair; i++) {
-        if (g[i]->when.kind != MC_COND_RULE) {
+        if (!opaque(&g[i]->when)) {
             f[i] = formula(pv, vars, nvars, &g[i]->when);
         }
     }
@@ -372,7 +379,7 @@ static int prove_group(prover *pv, group *gr, const mc_procedure *p, const mc_tr
     }
     for (size_t k = 0; k < gr->npairs; k++) {
         pair_verdict *pr = &gr->pairs[k];
-        if (g[pr->i]->when.kind == MC_COND_RULE || g[pr->j]->when.kind == MC_COND_RULE) {
+        if (opaque(&g[pr->i]->when) || opaque(&g[pr->j]->when)) {
             pr->verdict = PAIR_RULE;
             continue;
         }
@@ -429,6 +436,8 @@ static char *group_key(const mc_procedure *p, const mc_transition *const *g, siz
         mc_buf_printf(&b, "%d|", (int)c->kind);
         if (c->kind == MC_COND_RULE) {
             mc_buf_printf(&b, "%s.%s", c->rule.module, c->rule.function);
+        } else if (c->kind == MC_COND_DOCUMENTS_COMPLETE) {
+            mc_buf_puts(&b, "documents complete");
         } else {
             mc_buf_printf(&b, "%s|%s", c->field, c->kind == MC_COND_IS ? c->value : "");
             const mc_field *f = mc_field_find(p->fields, p->nfields, c->field);
@@ -524,8 +533,10 @@ static int report(prover *pv, const mc_procedure *p, const mc_state *s,
             }
             for (int side = 0; side < 2 && rc == 0; side++) {
                 const mc_cond *c = side == 0 ? &a->when : &b->when;
-                if (c->kind == MC_COND_RULE) {
-                    char *item = mc_format("rule %s.%s", c->rule.module, c->rule.function);
+                if (opaque(c)) {
+                    char *item = c->kind == MC_COND_RULE
+                                     ? mc_format("rule %s.%s", c->rule.module, c->rule.function)
+                                     : mc_format("documents complete");
                     rc = item == NULL ? nomem(pv) : note_item(pv, o, &o->rules, item);
                     mc_free(item);
                 }

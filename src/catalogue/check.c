@@ -261,7 +261,8 @@ done:
 void mcb_check_cond(mcb_builder *b, const mc_cond *c, const mc_field *fields, size_t nfields,
                     const char *what)
 {
-    if (c->kind == MC_COND_ALWAYS || c->kind == MC_COND_RULE) {
+    if (c->kind == MC_COND_ALWAYS || c->kind == MC_COND_RULE ||
+        c->kind == MC_COND_DOCUMENTS_COMPLETE) {
         return;
     }
     size_t len = strlen(c->field);

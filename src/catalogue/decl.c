@@ -453,8 +453,14 @@ int mcb_cond(mcb_builder *b, const mc_node *n, size_t *i, mc_cond *out)
     memset(out, 0, sizeof *out);
     if (k >= n->ntoks) {
         return mcb_error(b, &t[k - 1],
-                         "'when' needs a condition (FIELD, not FIELD, FIELD is VALUE or rule "
-                         "MODULE.FUNCTION)");
+                         "'when' needs a condition (FIELD, not FIELD, FIELD is VALUE, documents "
+                         "complete or rule MODULE.FUNCTION)");
+    }
+    if (mc_tok_is(&t[k], "documents") && k + 1 < n->ntoks && mc_tok_is(&t[k + 1], "complete")) {
+        out->kind = MC_COND_DOCUMENTS_COMPLETE;
+        out->pos = mcb_pos(b, &t[k]);
+        *i = k + 2;
+        return 0;
     }
     if (mc_tok_is(&t[k], "rule")) {
         if (k + 1 >= n->ntoks) {
@@ -498,6 +504,7 @@ bool mcb_cond_equal(const mc_cond *a, const mc_cond *b)
     }
     switch (a->kind) {
     case MC_COND_ALWAYS:
+    case MC_COND_DOCUMENTS_COMPLETE:
         return true;
     case MC_COND_FIELD:
     case MC_COND_NOT:

@@ -114,8 +114,13 @@ static int fee_relief(mcb_builder *b, const mc_node *n, void *obj)
                          "a fee category tests a field, not a rule (write 'fee rule "
                          "MODULE.FUNCTION' and read the schedule with fees.amount)");
     }
+    size_t at = i;
     if (mcb_cond(b, n, &i, &r.when) != 0) {
         return -1;
+    }
+    if (r.when.kind == MC_COND_DOCUMENTS_COMPLETE) {
+        return mcb_error(b, &n->toks[at],
+                         "a fee category tests a field, not whether the documents are complete");
     }
     if (legal_tail(b, n, i, usage, &r.legal_basis) != 0) {
         return -1;

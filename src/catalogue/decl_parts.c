@@ -53,6 +53,11 @@ static int pt_when(mcb_builder *b, const mc_node *n, void *obj)
     if (mcb_cond(b, n, &i, &pd->part.when) != 0) {
         return -1;
     }
+    if (pd->part.when.kind == MC_COND_DOCUMENTS_COMPLETE) {
+        return mcb_error(b, &n->toks[1],
+                         "a part is needed on the dossier's fields, not on whether its documents "
+                         "are complete");
+    }
     if (i < n->ntoks) {
         return mcb_error(b, &n->toks[i], "unexpected '%.*s' after the condition",
                          (int)(n->toks[i].text_len > 40 ? 40 : n->toks[i].text_len),

@@ -265,6 +265,11 @@ static int pr_requires(mcb_builder *b, const mc_node *n, void *obj)
         if (mcb_cond(b, n, &i, &r->when) != 0) {
             return -1;
         }
+        if (r->when.kind == MC_COND_DOCUMENTS_COMPLETE) {
+            return mcb_error(b, &n->toks[at + 1],
+                             "'documents complete' guards a transition: whether a document is "
+                             "required cannot depend on whether the documents are complete");
+        }
         if (i < n->ntoks) {
             return mcb_error(b, &n->toks[i], "unexpected '%.*s' after the condition",
                              (int)(n->toks[i].text_len > 40 ? 40 : n->toks[i].text_len),

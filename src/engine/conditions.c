@@ -358,6 +358,19 @@ int mce_eval(mc_engine *e, const mce_dos *d, const mc_cond *c, bool *holds, mce_
         k = mce_field_index(d->p, c->field);
         *holds = k >= 0 && d->values[k] && strcmp(d->values[k], c->value) == 0;
         return 0;
+    case MC_COND_DOCUMENTS_COMPLETE:
+        /* As the one-stop guard common.complete says it, in the order of the requirements */
+        *holds = true;
+        for (size_t i = 0; i < d->p->nrequires && *holds; i++) {
+            if (d->reqs[i].status == MC_REQ_ASKED) {
+                *holds = false;
+                if (reasonsz) {
+                    snprintf(reason, reasonsz, "document %s is still missing",
+                             d->p->requires[i].document->name);
+                }
+            }
+        }
+        return 0;
     case MC_COND_RULE:
         break;
     }

@@ -58,6 +58,9 @@ static json_t *when_json(const mc_cond *c)
     case MC_COND_RULE:
         snprintf(text, sizeof text, "rule %s.%s", c->rule.module, c->rule.function);
         break;
+    case MC_COND_DOCUMENTS_COMPLETE:
+        snprintf(text, sizeof text, "documents complete");
+        break;
     default:
         return json_null();
     }
