@@ -1062,6 +1062,8 @@ check "simulate --income: changed for this run, said" \
     bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --income 30000 | sed -n '3,4p' | diff - <(printf '%s\n' 'changed for this run:' '  hourly income 30,000 VND (the cost model m says 40,000)')"
 check "simulate --compare: one column per reform" \
     bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --compare half,dear | sed -n 4p | grep -qE '^ +baseline +half +dear\$'"
+check "simulate --compare: the on-time rate moves by points, not by a percentage of itself" \
+    bash -c "'$bin' simulate --catalogue . --dossiers 20000 --seed 1 --from 2026-01-15 --compare data-simplification-2026,civil-data-2026 2>/dev/null | grep -E '^on time \\(%\\) ' | grep -qE '^on time \\(%\\) +96\\.12 +94\\.68 \\(-1\\.44 pt\\) +96\\.12 \\(\\+0\\.00 pt\\)\$'"
 check "simulate --reform A --reform B: both applied, in order, and named" \
     bash -c "$(declare -f simv); bin='$bin' tmp='$tmp'; simv --reform half --reform dear | head -1 | grep -q 'reforms half, dear\$'"
 check "simulate: dossiers that each take one working day print 1.00 as the mean, the median, p90 and the Decision 766 mean" \

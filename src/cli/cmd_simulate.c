@@ -940,7 +940,16 @@ static void print_compare(const sim_view *v, const mc_sim_result *base)
             mc_sim_figures r = mc_sim_figures_of(&v->cmp[i].total);
             double rv = fig_value(&r, f);
             char y[32], z[32], cell[80];
-            change(bv, rv, z);
+            if (f == FIG_ON_TIME) {
+                /* a rate moves by points: 96.12 -> 94.68 is -1.44 points, not -1.50% */
+                if (bv == MC_SIM_NONE || rv == MC_SIM_NONE) {
+                    z[0] = '\0';
+                } else {
+                    snprintf(z, sizeof z, "%+.2f pt", rv - bv);
+                }
+            } else {
+                change(bv, rv, z);
+            }
             snprintf(cell, sizeof cell, "%s%s%s%s", fig_text(f, rv, y), z[0] ? " (" : "", z,
                      z[0] ? ")" : "");
             printf(" %32s", cell);
