@@ -322,16 +322,17 @@ CONF
     fi
     # the mean of the two runs of each kind; the submits' p50 the mean of both, p99 the worse
     local submits
-    field() { printf '%s\n' "$1" | sed -n "s/.*$2=\\([0-9.]*\\).*/\\1/p"; }
-    base=$(awk -v a="$(field "$base" fire_per_s)" -v b="$(field "$base2" fire_per_s)" \
+    # (not `field`: a function defined here would replace the one above for the benches after)
+    kv() { printf '%s\n' "$1" | sed -n "s/.*$2=\\([0-9.]*\\).*/\\1/p"; }
+    base=$(awk -v a="$(kv "$base" fire_per_s)" -v b="$(kv "$base2" fire_per_s)" \
         'BEGIN { printf "%.0f", (a + b) / 2 }')
-    fire=$(awk -v a="$(field "$with" fire_per_s)" -v b="$(field "$with2" fire_per_s)" \
+    fire=$(awk -v a="$(kv "$with" fire_per_s)" -v b="$(kv "$with2" fire_per_s)" \
         'BEGIN { printf "%.0f", (a + b) / 2 }')
-    p50=$(awk -v a="$(field "$with" submit_p50_ms)" -v b="$(field "$with2" submit_p50_ms)" \
+    p50=$(awk -v a="$(kv "$with" submit_p50_ms)" -v b="$(kv "$with2" submit_p50_ms)" \
         'BEGIN { printf "%.2f", (a + b) / 2 }')
-    p99=$(awk -v a="$(field "$with" submit_p99_ms)" -v b="$(field "$with2" submit_p99_ms)" \
+    p99=$(awk -v a="$(kv "$with" submit_p99_ms)" -v b="$(kv "$with2" submit_p99_ms)" \
         'BEGIN { printf "%.2f", (a > b ? a : b) }')
-    submits=$(($(field "$with" submits) + $(field "$with2" submits)))
+    submits=$(($(kv "$with" submits) + $(kv "$with2" submits)))
     echo "bench: registry p50_ms=$p50 p99_ms=$p99 fire_per_s=$fire base_fire_per_s=$base ratio=$(
         awk -v a="$fire" -v b="$base" 'BEGIN { printf "%.2f", a / b }') submits=$submits fetched_of_first=$fetched"
 }
