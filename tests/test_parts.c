@@ -274,6 +274,17 @@ static void get(fixture *f, int64_t id, mc_dossier *d)
     assert_int_equal(mc_engine_get(f->e, id, f->now, d, &err), 0);
 }
 
+/* The dossier of part i of interconnected dossier id (0: none yet). */
+static int64_t part_dossier(fixture *f, int64_t id, size_t i)
+{
+    mc_dossier d;
+    get(f, id, &d);
+    assert_true(i < d.nparts);
+    int64_t part = d.parts[i].dossier;
+    mc_dossier_free(&d);
+    return part;
+}
+
 static void test_parts__run_in_order_and_fetch_what_earlier_parts_issued(void **state)
 {
     fixture *f = *state;
@@ -330,9 +341,7 @@ static void test_parts__a_part_not_needed_and_a_part_refused(void **state)
     fixture *f = *state;
     int64_t id = submit(f, "124", false, "notice");
     mc_dossier d;
-    get(f, id, &d);
-    int64_t first = d.parts[0].dossier;
-    mc_dossier_free(&d);
+    int64_t first = part_dossier(f, id, 0);
     mc_result res;
     assert_int_equal(fire(f, first, "approve", "head", &res), 0);
     get(f, id, &d);
@@ -353,9 +362,7 @@ static void test_parts__a_part_refused_at_submission_fails_the_dossier(void **st
     /* p2's id must be three digits: "1234" is refused when the part starts */
     int64_t id = submit(f, "1234", false, "notice");
     mc_dossier d;
-    get(f, id, &d);
-    int64_t first = d.parts[0].dossier;
-    mc_dossier_free(&d);
+    int64_t first = part_dossier(f, id, 0);
     mc_result res;
     assert_int_equal(fire(f, first, "approve", "head", &res), 0);
     get(f, id, &d);
@@ -383,9 +390,7 @@ static void test_parts__a_late_part_makes_the_dossier_late(void **state)
     fixture *f = *state;
     int64_t id = submit(f, "126", false, "notice");
     mc_dossier d;
-    get(f, id, &d);
-    int64_t first = d.parts[0].dossier;
-    mc_dossier_free(&d);
+    int64_t first = part_dossier(f, id, 0);
     mc_result res;
     /* p1's limit is 1 working day: Wednesday 16 July, 17:00; approved on Thursday morning,
      * within the whole's 3 working days */

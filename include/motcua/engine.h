@@ -371,6 +371,9 @@ typedef enum {
     MC_PART_NOT_NEEDED,  /* its `when` did not hold */
 } mc_part_status;
 
+/* "waiting", "running", "ended", "refused", "not-needed": what the views and the API write. */
+const char *mc_part_status_name(mc_part_status s);
+
 typedef struct mc_dossier_part {
     const mc_part *part;    /* into procedure->parts */
     mc_part_status status;

@@ -290,7 +290,6 @@ static const entry catalogue[] = {
     {"cli.part-status.not-needed", "not needed", "không cần thực hiện"},
     {"cli.part-status.refused", "could not start (see its history)",
      "không chuyển được (xem nhật ký hồ sơ)"},
-    {"cli.part-status.waiting", "waiting for the parts before it", "chờ các phần trước hoàn thành"},
     {"cli.part-waits", "waits for {1}", "chờ {1} hoàn thành"},
     {"cli.parts", "parts:", "các phần liên thông:"},
     {"cli.party", "{1} {2}", "{1}: {2}"},

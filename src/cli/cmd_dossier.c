@@ -430,8 +430,8 @@ static void print_parts(const session *s, const mc_dossier *d)
             continue;
         }
         if (v->dossier == 0) {
-            static const char *const why[] = {"waiting", "", "", "refused", "not-needed"};
-            say_line(s, 4, "cli.part-none", 2, part, word_of(s, "cli.part-status.", why[v->status]));
+            say_line(s, 4, "cli.part-none", 2, part,
+                     word_of(s, "cli.part-status.", mc_part_status_name(v->status)));
             continue;
         }
         char id[24], agency[NAMESZ], state[NAMESZ], status[NAMESZ + 64];

@@ -663,8 +663,8 @@ static int decode_root(mce_dos *d, json_t *root)
     d->ext_days = json_integer_value(json_object_get(root, "extension_days"));
     v = json_object_get(root, "parent");
     d->parent = json_is_integer(v) ? json_integer_value(v) : 0;
-    mce_copy_cut(d->part, sizeof d->part, json_string_value(json_object_get(root, "part")) ?
-                 json_string_value(json_object_get(root, "part")) : "");
+    const char *part = json_string_value(json_object_get(root, "part"));
+    mce_copy_cut(d->part, sizeof d->part, part ? part : "");
     json_t *parts = json_object_get(root, "parts");
     d->parts_started = json_is_object(parts);
     for (size_t i = 0; d->parts_started && i < d->p->nparts && i < MC_MAX_PARTS; i++) {

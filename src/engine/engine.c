@@ -1514,6 +1514,12 @@ typedef struct got {
     mc_dossier_req *reqs;
 } got;
 
+const char *mc_part_status_name(mc_part_status s)
+{
+    static const char *const names[] = {"waiting", "running", "ended", "refused", "not-needed"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "waiting";
+}
+
 /* The parts of an interconnected dossier as their dossiers stand, and a part's link. */
 static int view_parts(mc_engine *e, const mce_dos *d, int64_t now, mc_dossier *out,
                       mc_error *err)
@@ -1923,7 +1929,7 @@ static int start_part(mc_engine *e, const mce_dos *P, size_t i, int64_t now, int
 
 /* What part dossier id has come to; *outcome (static) its outcome when it ended. */
 static int part_status_of(mc_engine *e, int64_t id, part_status *st, bool *late,
-                          const char **outcome, mc_error *err)
+                          char outcome[16], mc_error *err)
 {
     mc_dossier_row row;
     memset(&row, 0, sizeof row);
@@ -1936,33 +1942,27 @@ static int part_status_of(mc_engine *e, int64_t id, part_status *st, bool *late,
               ? PART_GRANTED
               : PART_FAILED;
     *late = row.late == 1;
-    *outcome = "none";
-    for (int o = MC_OUTCOME_NONE; row.final && row.outcome != NULL && o <= MC_OUTCOME_STOPPED; o++) {
-        *outcome = strcmp(row.outcome, mc_outcome_name((mc_outcome)o)) == 0
-                       ? mc_outcome_name((mc_outcome)o)
-                       : *outcome;
-    }
+    mce_copy_cut(outcome, 16, row.final && row.outcome != NULL ? row.outcome : "none");
     mc_dossier_row_clear(&row);
     return 0;
 }
 
-/* Records on P that part x (dossier id) ended, with its outcome and whether it was late. */
-static int part_ended_event(mc_engine *e, mce_dos *P, const mc_part *x, int64_t id,
-                            const char *outcome, bool late, int64_t now)
-{
-    json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:b}", "part", x->name, "part_procedure",
-                             x->procedure, "dossier", (json_int_t)id, "outcome", outcome, "late",
-                             late);
-    return mce_add_event(e, P, "part-ended", "system", now, body);
-}
-
+/* Records on P an event of part x (its dossier id): with rf, why it could not start; with
+ * outcome, how it ended and whether it was late. */
 static int part_event(mc_engine *e, mce_dos *P, const char *kind, const mc_part *x, int64_t id,
-                      const mce_refusal *rf, int64_t now)
+                      const mce_refusal *rf, const char *outcome, bool late, int64_t now)
 {
     json_t *body = json_pack("{s:s, s:s, s:I}", "part", x->name, "part_procedure", x->procedure,
                              "dossier", (json_int_t)id);
-    if (body != NULL && rf != NULL &&
-        json_object_set_new(body, "reason", json_string(rf->msg)) != 0) {
+    int bad = body == NULL;
+    if (!bad && rf != NULL) {
+        bad = json_object_set_new(body, "reason", json_string(rf->msg));
+    }
+    if (!bad && outcome != NULL) {
+        bad = json_object_set_new(body, "outcome", json_string(outcome)) ||
+              json_object_set_new(body, "late", json_boolean(late));
+    }
+    if (bad) { /* mce_add_event takes NULL for out of memory */
         json_decref(body);
         body = NULL;
     }
@@ -2008,10 +2008,10 @@ static int advance_parts(mc_engine *e, int64_t id, const char *user, int64_t now
     bool changed = !P.parts_started;
     for (size_t i = 0; rc == 0 && i < P.p->nparts && i < MC_MAX_PARTS; i++) {
         bool late = false;
-        const char *outcome = NULL;
+        char outcome[16] = "";
         st[i] = PART_WAITING;
         if (P.part_ids[i] > 0) {
-            rc = part_status_of(e, P.part_ids[i], &st[i], &late, &outcome, err);
+            rc = part_status_of(e, P.part_ids[i], &st[i], &late, outcome, err);
         } else if (P.part_ids[i] == PART_NOT_NEEDED) {
             st[i] = PART_GRANTED; /* what comes after it need not wait */
         } else if (P.part_ids[i] < 0) {
@@ -2024,7 +2024,8 @@ static int advance_parts(mc_engine *e, int64_t id, const char *user, int64_t now
         if (rc == 0 && (st[i] == PART_GRANTED || st[i] == PART_FAILED) && P.part_ids[i] > 0 &&
             !((P.parts_ended >> i) & 1u)) {
             P.parts_ended |= 1u << i;
-            rc = part_ended_event(e, &P, &P.p->parts[i], P.part_ids[i], outcome, late, now);
+            rc = part_event(e, &P, "part-ended", &P.p->parts[i], P.part_ids[i], NULL, outcome,
+                            late, now);
             rc = rc == MC_ENOMEM ? mc_error_set(err, rc, "out of memory") : rc;
             changed = true;
         }
@@ -2045,7 +2046,7 @@ static int advance_parts(mc_engine *e, int64_t id, const char *user, int64_t now
             if (rc == MC_EREFUSED) { /* a rule that failed: the part cannot start */
                 P.part_ids[i] = PART_REFUSED;
                 st[i] = PART_FAILED;
-                rc = part_event(e, &P, "part-refused", x, 0, &rf, now);
+                rc = part_event(e, &P, "part-refused", x, 0, &rf, NULL, false, now);
                 ready = false;
                 changed = true;
             }
@@ -2053,7 +2054,7 @@ static int advance_parts(mc_engine *e, int64_t id, const char *user, int64_t now
         if (ready && !needed) {
             P.part_ids[i] = PART_NOT_NEEDED;
             st[i] = PART_GRANTED;
-            rc = part_event(e, &P, "part-not-needed", x, 0, NULL, now);
+            rc = part_event(e, &P, "part-not-needed", x, 0, NULL, NULL, false, now);
             ready = false;
             changed = true;
         }
@@ -2063,11 +2064,11 @@ static int advance_parts(mc_engine *e, int64_t id, const char *user, int64_t now
             if (rc == MC_EREFUSED) {
                 P.part_ids[i] = PART_REFUSED;
                 st[i] = PART_FAILED;
-                rc = part_event(e, &P, "part-refused", x, 0, &rf, now);
+                rc = part_event(e, &P, "part-refused", x, 0, &rf, NULL, false, now);
             } else if (rc == 0) {
                 P.part_ids[i] = child;
                 st[i] = PART_RUNNING;
-                rc = part_event(e, &P, "part-started", x, child, NULL, now);
+                rc = part_event(e, &P, "part-started", x, child, NULL, NULL, false, now);
             }
             changed = true;
         }

@@ -49,7 +49,6 @@ static json_t *asked_json(const mc_dossier *d, mc_lang lang)
  * "not-needed", with the state's title once it has a dossier). No officer, no internal number. */
 static json_t *track_parts_json(const mc_dossier *d)
 {
-    static const char *const status[] = {"waiting", "running", "ended", "refused", "not-needed"};
     bool ok = true;
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < d->nparts; i++) {
@@ -58,7 +57,7 @@ static json_t *track_parts_json(const mc_dossier *d)
         front_jset(o, "part", json_string(v->part->name), &ok);
         front_jset(o, "title", front_title_json(v->part->titles, v->part->ntitles, v->part->name),
                    &ok);
-        front_jset(o, "status", json_string(status[v->status]), &ok);
+        front_jset(o, "status", json_string(mc_part_status_name(v->status)), &ok);
         if (v->dossier != 0) {
             const mc_agency *ag = v->agency_decl;
             const mc_state *st = v->state_decl;

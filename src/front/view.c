@@ -158,7 +158,6 @@ json_t *front_checklist_json(const mc_calendar *cal, const mc_dossier *d, mc_lan
  * how it stands — "waiting", "running", "ended", "refused" (could not start), "not-needed". */
 static json_t *parts_json(const mc_calendar *cal, const mc_dossier *d, mc_lang lang)
 {
-    static const char *const status[] = {"waiting", "running", "ended", "refused", "not-needed"};
     bool ok = true;
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < d->nparts; i++) {
@@ -168,7 +167,7 @@ static json_t *parts_json(const mc_calendar *cal, const mc_dossier *d, mc_lang l
         front_jset(o, "title", front_title_json(v->part->titles, v->part->ntitles, v->part->name),
                    &ok);
         front_jset(o, "procedure", json_string(v->part->procedure), &ok);
-        front_jset(o, "status", json_string(status[v->status]), &ok);
+        front_jset(o, "status", json_string(mc_part_status_name(v->status)), &ok);
         front_jset(o, "dossier", v->dossier ? json_integer(v->dossier) : json_null(), &ok);
         if (v->dossier != 0) {
             char t[17];
