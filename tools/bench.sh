@@ -131,6 +131,22 @@ bench_pg_durable() {
     bash tools/pg-cluster.sh stop "$dir"
 }
 
+# The timers line: three servers on one PostgreSQL store (a cluster of tests/timers.sh's own),
+# 1,000 timers coming due in the same few seconds; how long past its due second the last one
+# committed (goal: max_s < 1, docs/operations.md "Timers"). The suite checks only that each fires
+# once, never early and within 10 s.
+bench_timers() {
+    local out line
+    say "timers: 3 servers on PostgreSQL, 1,000 timers"
+    out=$(MC_TIMERS_BENCH=1 bash tests/timers.sh "$motcua" pg 2>&1)
+    line=$(printf '%s\n' "$out" | grep '^bench: timers ')
+    if [ -n "$line" ]; then
+        echo "$line"
+    else
+        say "timers: skipped ($(printf '%s\n' "$out" | grep -v '^ok ' | head -n 3 | tr '\n' ' '))"
+    fi
+}
+
 # fire_setup PORT N: dossiers 1..N of procedure p submitted and received through the API of the
 # server on PORT (token bench-secret), ready for tools/bench_http's pause and resume.
 fire_setup() {
@@ -563,6 +579,7 @@ main() {
     bench_rule_call
     bench_durable
     bench_pg_durable
+    bench_timers
     bench_http
     bench_registry
     bench_report
