@@ -2,7 +2,6 @@
  * `explain` and `report --format json` print and the HTTP API answers, in one place, whole or
  * absent under memory pressure. */
 #include "view.h"
-#include "catalogue_view.h"
 #include "front.h"
 
 #include "base/json.h"
@@ -36,6 +35,12 @@ json_t *front_jdone(json_t *j, bool ok)
         return NULL;
     }
     return j;
+}
+
+json_t *front_title_json(const mc_text *titles, size_t n, const char *name)
+{
+    return json_pack("{s:s, s:s}", "en", mc_title(titles, n, NULL, name), "vi",
+                     mc_title(titles, n, "vi", name));
 }
 
 /* ---- dossiers ----------------------------------------------------------------------------- */
