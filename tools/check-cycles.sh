@@ -15,9 +15,9 @@ build=${1:-build}
 # The calls back by design, one line each: CALLER CALLEE REASON. Each closes a cycle the layers
 # want: an edge left out of the graph, so that any other cycle through these modules still fails.
 by_design='
-base/alloc base/json the allocator hands Jansson json.c'"'"'s hooks (json_set_alloc_funcs), and json.c allocates through alloc.c
-store/store store/sqlite the backend table: store.c chooses a backend at mc_store_open, the backends share store.c'"'"'s row helpers and counters
-store/store store/pg the backend table: store.c chooses a backend at mc_store_open, the backends share store.c'"'"'s row helpers and counters
+base/alloc base/json alloc.c installs the Jansson hooks of json.c, which allocate in alloc.c
+store/store store/sqlite store.c picks the backend table at mc_store_open; backends use its helpers
+store/store store/pg store.c picks the backend table at mc_store_open; backends use its helpers
 '
 
 # The objects whose source still exists (an object left behind by a removed file is no module).

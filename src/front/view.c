@@ -312,7 +312,7 @@ static json_t *lookup_json(const mc_dossier *d, const mc_dossier_req *r, char sa
     char when[24] = "", clock[9] = "-";
     if (r->lookup_answered_at > 0) {
         mc_localtime l = mc_calendar_to_local(cal, r->lookup_answered_at);
-        int64_t secs = ((l % 86400) + 86400) % 86400;
+        int64_t secs = ((l % MC_DAY_SECONDS) + MC_DAY_SECONDS) % MC_DAY_SECONDS;
         char minute[17];
         front_time_text(cal, r->lookup_answered_at, minute);
         snprintf(clock, sizeof clock, "%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),
