@@ -143,7 +143,7 @@ static double spent(const replay *r, mc_dur_unit u, int64_t from, int64_t to)
         return (double)office / (u == MC_DUR_WD ? r->day_seconds : 3600.0);
     }
     double s = to > from ? (double)(to - from) : 0.0;
-    return s / (u == MC_DUR_D ? 86400.0 : 3600.0);
+    return s / (u == MC_DUR_D ? (double)MC_DAY_SECONDS : 3600.0);
 }
 
 static const char *field(json_t *body, const char *key)
@@ -343,7 +343,7 @@ int mc_calibrate_measure(mc_calibration *out, const mc_catalogue *cat, mc_store 
         mc_calibrate_proc *x = &out->procs[k];
         const mc_calendar *cal = x->p->calendar ? x->p->calendar : mc_calendar_builtin();
         int64_t day = mc_report_day_seconds(cal);
-        replay rp = {out, x, cal, day > 0 ? (double)day : 86400.0, -1, MC_NONE};
+        replay rp = {out, x, cal, day > 0 ? (double)day : (double)MC_DAY_SECONDS, -1, MC_NONE};
         rc = mc_store_event_each(st, r.v[i].id, replay_event, &rp, err);
         if (rc == MC_ENOMEM) {
             mc_error_set(err, rc, "out of memory");

@@ -422,7 +422,8 @@ void mc_fixed_format(mc_fixed v, char out[32])
 
 int64_t mc_duration_seconds(const mc_duration *d)
 {
-    static const int64_t unit[] = {[MC_DUR_MIN] = 60, [MC_DUR_H] = 3600, [MC_DUR_D] = 86400};
+    static const int64_t unit[] = {
+        [MC_DUR_MIN] = 60, [MC_DUR_H] = 3600, [MC_DUR_D] = MC_DAY_SECONDS};
     if (d->unit != MC_DUR_MIN && d->unit != MC_DUR_H && d->unit != MC_DUR_D) {
         return -1;
     }

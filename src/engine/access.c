@@ -1,6 +1,8 @@
 /*
  * The access log (access.h): a read becomes one entry of the store's `access` chain, its body
- * the canonical JSON of the read (sorted keys), its subject kept beside for lookups.
+ * the canonical JSON of the read (sorted keys), its subject kept beside for lookups. It works
+ * on the store alone, below the dossier: mce_save logs a dossier's once-only reads here, and
+ * dossier.c's mc_engine_log_access and mc_engine_log_read, which load a dossier, call it.
  */
 #include "motcua/access.h"
 
@@ -46,10 +48,8 @@ int mc_access_record(mc_store *st, const mc_access *a, mc_error *err)
     return rc;
 }
 
-/* Records a read of a dossier of procedure p, whose fields hold values: a under subject (the
- * dossier's, or NULL to look it up), then once under each other party the dossier names. */
-static int record_dossier_read(mc_store *st, const mc_access *a, const char *subject,
-                               const mc_procedure *p, const char *const *values, mc_error *err)
+int mce_access_dossier_read(mc_store *st, const mc_access *a, const char *subject,
+                            const mc_procedure *p, const char *const *values, mc_error *err)
 {
     mc_access first = *a;
     first.subject = subject;
@@ -63,42 +63,10 @@ static int record_dossier_read(mc_store *st, const mc_access *a, const char *sub
     return rc;
 }
 
-int mc_engine_log_access(mc_engine *e, const mc_access *a, mc_error *err)
-{
-    mc_store *st = mc_engine_store(e);
-    if (st == NULL) {
-        return mc_error_set(err, MC_EUSAGE, "access log: the engine has no store");
-    }
-    if (a->dossier == 0 || a->subject != NULL) {
-        return mc_access_record(st, a, err);
-    }
-    /* The dossier holds the other parties' identifiers too: their data was read as well. */
-    mce_dos d;
-    int rc = mce_load(e, a->dossier, &d, err);
-    if (rc == 0) {
-        rc = record_dossier_read(st, a, d.row.subject, d.p, (const char *const *)d.values, err);
-    }
-    mce_dos_free(&d);
-    return rc;
-}
-
-int mc_engine_log_read(mc_engine *e, const mc_access *a, const mc_dossier *d, mc_error *err)
-{
-    mc_store *st = mc_engine_store(e);
-    if (st == NULL) {
-        return mc_error_set(err, MC_EUSAGE, "access log: the engine has no store");
-    }
-    if (a->dossier != d->id || a->subject != NULL) {
-        return mc_error_set(err, MC_EUSAGE, "access log: a read of dossier %lld names another",
-                            (long long)d->id);
-    }
-    return record_dossier_read(st, a, d->subject, d->procedure, d->values, err);
-}
-
-int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err)
+int mce_log_reads(mc_store *st, const mce_dos *d, mc_error *err)
 {
     size_t n = json_array_size(d->reads);
-    if (e->st == NULL || n == 0) {
+    if (st == NULL || n == 0) {
         return 0;
     }
     /* at and by whom: the operation's, which its last event records; the user who asked for
@@ -120,7 +88,7 @@ int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err)
         a.route = route != NULL ? route : "once-only";
         a.request = json_string_value(json_object_get(r, "request"));
         a.outcome = json_string_value(json_object_get(r, "outcome"));
-        int rc = mc_access_record(e->st, &a, err);
+        int rc = mc_access_record(st, &a, err);
         if (rc != 0) {
             return rc;
         }

@@ -409,7 +409,7 @@ static int64_t after_working_days(const mce_dos *d, int64_t utc, int64_t days)
         day = mc_calendar_next_working(d->cal, day);
     }
     mc_duration same_day = {.unit = MC_DUR_WD, .amount = 0};
-    return mce_utc(d, mc_calendar_deadline(d->cal, (mc_localtime)day * 86400, same_day));
+    return mce_utc(d, mc_calendar_deadline(d->cal, (mc_localtime)day * MC_DAY_SECONDS, same_day));
 }
 
 int mce_extend(mce_dos *d, const mc_extension *x, mc_error *err)

@@ -168,11 +168,6 @@ int mce_subject_changed(mce_dos *d, const char *role, mce_refusal *rf, mc_error 
     return 0;
 }
 
-const char *mce_party_id(const mce_dos *d, uint32_t k)
-{
-    return k == 0 ? d->row.subject : mc_party_value(d->p, k, (const char *const *)d->values);
-}
-
 int mce_parties_set(mce_dos *d, const mc_kv *set, size_t n, const char *role, mce_refusal *rf)
 {
     for (size_t k = 1; k < d->p->nparties; k++) {
@@ -331,6 +326,38 @@ int mce_make_view(mc_engine *e, const mce_dos *d, mce_view_buf *vb)
     }
     v->documents = vb->docs;
     return 0;
+}
+
+int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
+             mc_error *err)
+{
+    for (size_t i = 0; i < e->nhits; i++) {
+        if (e->hits[i].module == module && e->hits[i].function == function) {
+            *out = e->hits[i].rule;
+            return 0;
+        }
+    }
+    size_t ml = strlen(module), fl = strlen(function);
+    for (size_t i = 0; i < e->nhits; i++) {
+        const char *k = e->hits[i].key;
+        if (memcmp(k, module, ml + 1) == 0 && memcmp(k + ml + 1, function, fl + 1) == 0) {
+            e->hits[i].module = module;
+            e->hits[i].function = function;
+            *out = e->hits[i].rule;
+            return 0;
+        }
+    }
+    int rc = mc_rules_resolve(e->rules, module, function, out, err);
+    if (rc == 0 && ml + fl + 2 <= MCE_RULE_KEY) {
+        /* Once all are taken the first makes room: a catalogue calls a few rules. */
+        mce_rule_hit *h = &e->hits[e->nhits < MCE_RULE_HITS ? e->nhits++ : 0];
+        memcpy(h->key, module, ml + 1);
+        memcpy(h->key + ml + 1, function, fl + 1);
+        h->rule = *out;
+        h->module = module;
+        h->function = function;
+    }
+    return rc;
 }
 
 /* Evaluates a condition. Returns 0 with *holds set, or MC_EREFUSED (a rule failed: guard or

@@ -1,6 +1,7 @@
 /* The dossier being worked on: its fields and requirements in memory, how they are kept in
- * the store's row (JSON), the events an operation queues, and the refusal that stops an
- * operation (mce_refuse, used by every module of the engine). */
+ * the store's row (JSON), the events an operation queues, the refusal that stops an operation
+ * (mce_refuse, used by every module of the engine), and the access log's entries for a dossier
+ * read through the engine (mc_engine_log_access, mc_engine_log_read). */
 #include "engine_int.h"
 
 #include "motcua/alloc.h"
@@ -924,48 +925,9 @@ int mce_load(mc_engine *e, int64_t id, mce_dos *d, mc_error *err)
 }
 
 
-void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
+const char *mce_party_id(const mce_dos *d, uint32_t k)
 {
-    for (size_t i = 0; i < d->p->nrequires; i++) {
-        const mce_req_state *q = &d->reqs[i];
-        const json_t *lk = q->lookup; /* mostly none: its four keys are then not looked up */
-        reqs[i] = (mc_dossier_req){
-            .requirement = &d->p->requires[i],
-            .status = q->status,
-            .reason = q->reason,
-            .reason_code = q->reason_code,
-            .reason_args = (const char *const *)q->reason_args,
-            .nreason_args = q->nreason_args,
-            .registry = q->registry,
-            .record = q->record,
-            .lookup_outcome = lk ? json_string_value(json_object_get(lk, "outcome")) : NULL,
-            .lookup_request = lk ? json_string_value(json_object_get(lk, "request")) : NULL,
-            .lookup_answered_at = lk ? json_integer_value(json_object_get(lk, "answered_at")) : 0,
-            .lookup_hash = lk ? json_string_value(json_object_get(lk, "hash")) : NULL,
-            .wait_next = mce_waiting(q) ? q->wait_next : MC_NONE,
-            .wait_until = mce_waiting(q) ? q->wait_until : MC_NONE,
-            .wait_since = mce_waiting(q) ? q->wait_since : MC_NONE,
-            .wait_tries = mce_waiting(q) ? q->wait_tries : 0};
-    }
-    out->id = d->row.id;
-    out->procedure = d->p;
-    out->state = mce_cur(d);
-    out->subject = d->row.subject;
-    out->channel = d->row.channel;
-    out->values = (const char *const *)d->values;
-    out->requirements = reqs;
-    out->final = d->row.final;
-    out->overdue = d->row.overdue;
-    out->late = d->row.late;
-    out->clock = mce_cur(d)->clock;
-    out->submitted = d->row.submitted;
-    out->due = d->row.due;
-    out->finished = d->row.finished;
-    out->fee = d->row.fee;
-    out->apologized = d->row.apology != NULL;
-    out->uncovered = mce_uncovered(d);
-    out->original_due = d->row.due != MC_NONE ? d->original_due : MC_NONE;
-    out->extensions_used = d->ext_used;
+    return k == 0 ? d->row.subject : mc_party_value(d->p, k, (const char *const *)d->values);
 }
 
 /* ==== events ============================================================================= */
@@ -1062,7 +1024,7 @@ int mce_save(mc_engine *e, mce_dos *d, mc_error *err)
         rc = mc_store_ticket_put(e->st, &row, err);
     }
     if (rc == 0) {
-        rc = mce_log_reads(e, d, err);
+        rc = mce_log_reads(e->st, d, err);
     }
     return rc != 0 ? rc : mce_write_events(e, d->row.id, d->events, err);
 }
@@ -1098,4 +1060,40 @@ int mc_engine_row_applicant(mc_engine *e, const mc_dossier_row *row, char **name
     }
     json_decref(root);
     return rc;
+}
+
+/* ==== reads of a dossier, logged (access.h) ============================================== */
+
+/* The access log's entries for a dossier read through the engine: here, above mce_load, while
+ * access.c keeps the log itself over the store, below the dossier (mce_save logs its reads). */
+int mc_engine_log_access(mc_engine *e, const mc_access *a, mc_error *err)
+{
+    mc_store *st = e->st;
+    if (st == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "access log: the engine has no store");
+    }
+    if (a->dossier == 0 || a->subject != NULL) {
+        return mc_access_record(st, a, err);
+    }
+    /* The dossier holds the other parties' identifiers too: their data was read as well. */
+    mce_dos d;
+    int rc = mce_load(e, a->dossier, &d, err);
+    if (rc == 0) {
+        rc = mce_access_dossier_read(st, a, d.row.subject, d.p, (const char *const *)d.values, err);
+    }
+    mce_dos_free(&d);
+    return rc;
+}
+
+int mc_engine_log_read(mc_engine *e, const mc_access *a, const mc_dossier *d, mc_error *err)
+{
+    mc_store *st = e->st;
+    if (st == NULL) {
+        return mc_error_set(err, MC_EUSAGE, "access log: the engine has no store");
+    }
+    if (a->dossier != d->id || a->subject != NULL) {
+        return mc_error_set(err, MC_EUSAGE, "access log: a read of dossier %lld names another",
+                            (long long)d->id);
+    }
+    return mce_access_dossier_read(st, a, d->subject, d->procedure, d->values, err);
 }

@@ -80,38 +80,6 @@ void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *ru
     e->due_cal = NULL;
 }
 
-int mce_rule(mc_engine *e, const char *module, const char *function, const mc_rule **out,
-             mc_error *err)
-{
-    for (size_t i = 0; i < e->nhits; i++) {
-        if (e->hits[i].module == module && e->hits[i].function == function) {
-            *out = e->hits[i].rule;
-            return 0;
-        }
-    }
-    size_t ml = strlen(module), fl = strlen(function);
-    for (size_t i = 0; i < e->nhits; i++) {
-        const char *k = e->hits[i].key;
-        if (memcmp(k, module, ml + 1) == 0 && memcmp(k + ml + 1, function, fl + 1) == 0) {
-            e->hits[i].module = module;
-            e->hits[i].function = function;
-            *out = e->hits[i].rule;
-            return 0;
-        }
-    }
-    int rc = mc_rules_resolve(e->rules, module, function, out, err);
-    if (rc == 0 && ml + fl + 2 <= MCE_RULE_KEY) {
-        /* Once all are taken the first makes room: a catalogue calls a few rules. */
-        mce_rule_hit *h = &e->hits[e->nhits < MCE_RULE_HITS ? e->nhits++ : 0];
-        memcpy(h->key, module, ml + 1);
-        memcpy(h->key + ml + 1, function, fl + 1);
-        h->rule = *out;
-        h->module = module;
-        h->function = function;
-    }
-    return rc;
-}
-
 void mc_engine_set_gate(mc_engine *e, void (*enter)(void *ud), void (*leave)(void *ud), void *ud)
 {
     if (e->st != NULL) {
@@ -1513,6 +1481,50 @@ typedef struct got {
     mce_dos d;
     mc_dossier_req *reqs;
 } got;
+
+void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out)
+{
+    for (size_t i = 0; i < d->p->nrequires; i++) {
+        const mce_req_state *q = &d->reqs[i];
+        const json_t *lk = q->lookup; /* mostly none: its four keys are then not looked up */
+        reqs[i] = (mc_dossier_req){
+            .requirement = &d->p->requires[i],
+            .status = q->status,
+            .reason = q->reason,
+            .reason_code = q->reason_code,
+            .reason_args = (const char *const *)q->reason_args,
+            .nreason_args = q->nreason_args,
+            .registry = q->registry,
+            .record = q->record,
+            .lookup_outcome = lk ? json_string_value(json_object_get(lk, "outcome")) : NULL,
+            .lookup_request = lk ? json_string_value(json_object_get(lk, "request")) : NULL,
+            .lookup_answered_at = lk ? json_integer_value(json_object_get(lk, "answered_at")) : 0,
+            .lookup_hash = lk ? json_string_value(json_object_get(lk, "hash")) : NULL,
+            .wait_next = mce_waiting(q) ? q->wait_next : MC_NONE,
+            .wait_until = mce_waiting(q) ? q->wait_until : MC_NONE,
+            .wait_since = mce_waiting(q) ? q->wait_since : MC_NONE,
+            .wait_tries = mce_waiting(q) ? q->wait_tries : 0};
+    }
+    out->id = d->row.id;
+    out->procedure = d->p;
+    out->state = mce_cur(d);
+    out->subject = d->row.subject;
+    out->channel = d->row.channel;
+    out->values = (const char *const *)d->values;
+    out->requirements = reqs;
+    out->final = d->row.final;
+    out->overdue = d->row.overdue;
+    out->late = d->row.late;
+    out->clock = mce_cur(d)->clock;
+    out->submitted = d->row.submitted;
+    out->due = d->row.due;
+    out->finished = d->row.finished;
+    out->fee = d->row.fee;
+    out->apologized = d->row.apology != NULL;
+    out->uncovered = mce_uncovered(d);
+    out->original_due = d->row.due != MC_NONE ? d->original_due : MC_NONE;
+    out->extensions_used = d->ext_used;
+}
 
 const char *mc_part_status_name(mc_part_status s)
 {

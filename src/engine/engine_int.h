@@ -8,6 +8,7 @@
 #define MOTCUA_ENGINE_INT_H
 
 #include "base/ptrvec.h"
+#include "motcua/access.h"
 #include "motcua/calendar.h"
 #include "motcua/engine.h"
 
@@ -267,6 +268,18 @@ int mce_apologize(mc_engine *e, mce_dos *d, const mc_apology *a, mce_refusal *rf
 bool mce_apology_timely(const mce_dos *d, int64_t now);
 int mce_fire(mc_engine *e, mce_dos *d, const mc_fire *f, char warning[256], mce_refusal *rf,
              mc_error *err);
+/* Fills the reading form of d (engine.h) with pointers into d; reqs has one slot per
+ * requirement. events, blocked and impl are left to the caller. */
+void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out);
+
+/* ---- the access log over the store (access.c), below the dossier ---- */
+/* Records a read of a dossier of procedure p, whose fields hold values: a under subject (the
+ * dossier's, or NULL to look it up), then once under each other party the dossier names. */
+int mce_access_dossier_read(mc_store *st, const mc_access *a, const char *subject,
+                            const mc_procedure *p, const char *const *values, mc_error *err);
+/* Appends d's queued reads of other parties' records to st's access log, as the operation's:
+ * at and actor of its last event, route "once-only" (mce_save; nothing when st is NULL). */
+int mce_log_reads(mc_store *st, const mce_dos *d, mc_error *err);
 
 /* ---- the dossier in memory and in the store (dossier.c) ---- */
 extern const char *const mce_req_names[];
@@ -321,9 +334,9 @@ static inline const mc_state *mce_cur(const mce_dos *d)
 {
     return d->p->machine.states[d->state];
 }
-/* Fills the reading form of d (engine.h) with pointers into d; reqs has one slot per
- * requirement. events, blocked and impl are left to the caller. */
-void mce_view(const mce_dos *d, mc_dossier_req *reqs, mc_dossier *out);
+/* The identifier of party k of d's procedure (0: the applicant, the dossier's subject), or NULL
+ * when the dossier names none. Borrowed from d. */
+const char *mce_party_id(const mce_dos *d, uint32_t k);
 /* Queues an event of the dossier with what every event records (§11). When the dossier records
  * no events (a volatile engine) body is dropped; callers build it only when d->events. */
 int mce_add_event(mc_engine *e, mce_dos *d, const char *kind, const char *actor, int64_t at,
@@ -331,9 +344,6 @@ int mce_add_event(mc_engine *e, mce_dos *d, const char *kind, const char *actor,
 int mce_write_events(mc_engine *e, int64_t dossier, json_t *events, mc_error *err);
 /* Writes the dossier row, its correction tickets and its queued events. */
 int mce_save(mc_engine *e, mce_dos *d, mc_error *err);
-/* Appends d's queued reads of other parties' records to the access log (access.c), as the
- * operation's: at and actor of its last event, route "once-only". */
-int mce_log_reads(mc_engine *e, const mce_dos *d, mc_error *err);
 
 /* ---- the clock, timers and states (clock.c) ---- */
 static inline mc_localtime mce_loc(const mce_dos *d, int64_t utc)
@@ -381,9 +391,6 @@ int mce_catch_up(mc_engine *e, mce_dos *d, int64_t now, mc_error *err);
 /* ---- fields and conditions (conditions.c) ---- */
 /* The record of (registry, document, subject): from the store, or a volatile engine's lookup.
  * 1 found (ref filled), 0 not, or an error. */
-/* The identifier of party k of d's procedure (0: the applicant, the dossier's subject), or NULL
- * when the dossier names none. Borrowed from d. */
-const char *mce_party_id(const mce_dos *d, uint32_t k);
 /* Before set[0..n) is applied to d's fields by role: a change of another party's identifier is
  * refused to the applicant (as the subject is); made by an officer, it forgets what was fetched
  * for that party, so that the next resolution looks the new one up. */

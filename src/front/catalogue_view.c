@@ -9,12 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-json_t *front_title_json(const mc_text *titles, size_t n, const char *name)
-{
-    return json_pack("{s:s, s:s}", "en", mc_title(titles, n, NULL, name), "vi",
-                     mc_title(titles, n, "vi", name));
-}
-
 /* The names the language writes, but "int" for integer as the console's contract says. */
 static const char *type_name(mc_field_type t)
 {

@@ -14,10 +14,6 @@
 
 #include <jansson.h>
 
-/* {"en": …, "vi": …} of a thing called name with titles[0..n): mc_title in each language, so
- * a missing title is the name. NULL when memory ran out. */
-json_t *front_title_json(const mc_text *titles, size_t n, const char *name);
-
 /* {"procedures": […], "roles": […], "registries": […]} (docs/api.md, GET /api/procedures): the
  * version of each procedure in force on date, those of tok's agencies only (every one for a
  * token of every agency, an applicant's token or tok NULL), in load order. The caller owns the

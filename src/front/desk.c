@@ -1,7 +1,6 @@
 /* The JSON of the one-stop desk (desk.h): the preview, the tracking answer, the officers' rows. */
 #include "desk.h"
 #include "base/json.h"
-#include "catalogue_view.h"
 #include "view.h"
 
 #include <string.h>

@@ -2,7 +2,6 @@
  * `explain` and `report --format json` print and the HTTP API answers, in one place, whole or
  * absent under memory pressure. */
 #include "view.h"
-#include "catalogue_view.h"
 #include "front.h"
 
 #include "base/json.h"
@@ -36,6 +35,12 @@ json_t *front_jdone(json_t *j, bool ok)
         return NULL;
     }
     return j;
+}
+
+json_t *front_title_json(const mc_text *titles, size_t n, const char *name)
+{
+    return json_pack("{s:s, s:s}", "en", mc_title(titles, n, NULL, name), "vi",
+                     mc_title(titles, n, "vi", name));
 }
 
 /* ---- dossiers ----------------------------------------------------------------------------- */
@@ -307,7 +312,7 @@ static json_t *lookup_json(const mc_dossier *d, const mc_dossier_req *r, char sa
     char when[24] = "", clock[9] = "-";
     if (r->lookup_answered_at > 0) {
         mc_localtime l = mc_calendar_to_local(cal, r->lookup_answered_at);
-        int64_t secs = ((l % 86400) + 86400) % 86400;
+        int64_t secs = ((l % MC_DAY_SECONDS) + MC_DAY_SECONDS) % MC_DAY_SECONDS;
         char minute[17];
         front_time_text(cal, r->lookup_answered_at, minute);
         snprintf(clock, sizeof clock, "%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60),

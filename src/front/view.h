@@ -4,7 +4,8 @@
  * chain, a dossier as a line of a list, and a row of indicators (SPEC §9). Each view is whole
  * or absent: out of memory gives NULL (or MC_ENOMEM), never an object with a key missing.
  * The caller owns what a view returns. A small checked builder (front_jset, front_jpush,
- * front_jdone) builds them, and the front ends' own objects, the same way.
+ * front_jdone) builds them, and the front ends' own objects, the same way; front_title_json
+ * gives every name's titles in both languages.
  */
 #ifndef MOTCUA_FRONT_VIEW_H
 #define MOTCUA_FRONT_VIEW_H
@@ -25,6 +26,9 @@ void front_jset(json_t *o, const char *key, json_t *v, bool *ok);
 void front_jpush(json_t *a, json_t *v, bool *ok);
 /* j when ok, else NULL after freeing j: the end of a build with front_jset and front_jpush. */
 json_t *front_jdone(json_t *j, bool ok);
+/* {"en": …, "vi": …} of a thing called name with titles[0..n): mc_title in each language, so
+ * a missing title is the name. NULL when memory ran out. */
+json_t *front_title_json(const mc_text *titles, size_t n, const char *name);
 
 /* The local time t of calendar cal as "YYYY-MM-DDTHH:MM". */
 void front_time_text(const mc_calendar *cal, int64_t t, char out[17]);

@@ -1,7 +1,9 @@
 /*
- * Import of a resolution's annex of replaced documents (annex.h): the model's helpers and the
- * import's three steps — reading the tables and assumptions (annex_read.c), normalising the
- * annex's rows (annex_normalise.c), rendering and writing the catalogue files (annex_write.c).
+ * The annex importer's model (annex.h, annex_int.h): the small helpers its three steps share —
+ * reading the tables and assumptions (annex_read.c), normalising the annex's rows
+ * (annex_normalise.c), rendering and writing the catalogue files (annex_write.c) — and freeing
+ * and reading a finished import. The lowest of the importer's files: it calls none of the
+ * steps; annex_import.c, the highest, drives them.
  */
 #include "annex_int.h"
 
@@ -133,35 +135,6 @@ long annex_find_agency(const mc_annex *a, const char *name)
 {
     return annex_find_named(a->agencies.items, a->agencies.n, sizeof(a_sector),
                             offsetof(a_sector, agency), name);
-}
-
-int mc_annex_import(mc_annex *a, const char *file, const char *text, size_t len, mc_diags *d,
-                    mc_error *err)
-{
-    if (a->imported) {
-        return mc_error_set(err, MC_EUSAGE, "an mc_annex imports one annex");
-    }
-    a->imported = true;
-    size_t errors = mc_diags_errors(d);
-    mc_csv csv = MC_CSV_INIT;
-    int rc = mc_csv_parse(&csv, file, text, len, d);
-    if (rc == 0) {
-        rc = annex_check(file, &csv, d);
-    }
-    if (rc == 0 && mc_diags_errors(d) != errors) {
-        rc = mc_error_set(err, MC_ECHECK, "%s is malformed", file);
-    }
-    if (rc == 0) {
-        rc = annex_normalise(a, file, &csv, d);
-    }
-    if (rc == 0) {
-        rc = annex_render(a);
-    }
-    if (rc == MC_ENOMEM) {
-        mc_error_set(err, rc, "out of memory");
-    }
-    mc_csv_free(&csv);
-    return rc;
 }
 
 const mc_annex_file *mc_annex_files(const mc_annex *a, size_t *n)
