@@ -30,9 +30,9 @@ static void test_metrics__dossiers_by_procedure_and_state(void **state)
 {
     (void)state;
     const metrics_dossier_count c[] = {
-        {"birth-registration", "processing", 2, 1},
-        {"birth-registration", "submitted", 5, 2},
-        {"odd \"name\"", "x", 1, 0},
+        {"birth-registration", "processing", 2, 1, 1},
+        {"birth-registration", "submitted", 5, 2, 0},
+        {"odd \"name\"", "x", 1, 0, 0},
     };
     mc_buf t = MC_BUF_INIT;
     metrics_render_dossiers(c, 3, &t);
@@ -46,13 +46,21 @@ static void test_metrics__dossiers_by_procedure_and_state(void **state)
            "# HELP motcua_dossiers_overdue Open dossiers past their due instant, by procedure.\n"
            "# TYPE motcua_dossiers_overdue gauge\n"
            "motcua_dossiers_overdue{procedure=\"birth-registration\"} 3\n"
-           "motcua_dossiers_overdue{procedure=\"odd \\\"name\\\"\"} 0\n");
+           "motcua_dossiers_overdue{procedure=\"odd \\\"name\\\"\"} 0\n"
+           "# HELP motcua_dossiers_calendar_uncovered Open dossiers due after the last year "
+           "their procedure's calendar covers (its holidays there are not declared), by "
+           "procedure.\n"
+           "# TYPE motcua_dossiers_calendar_uncovered gauge\n"
+           "motcua_dossiers_calendar_uncovered{procedure=\"birth-registration\"} 1\n"
+           "motcua_dossiers_calendar_uncovered{procedure=\"odd \\\"name\\\"\"} 0\n");
     mc_free(s);
     /* No open dossier: the families are declared, with no sample (not a zero per pair). */
     metrics_render_dossiers(NULL, 0, &t);
     s = text_of(&t);
     assert_null(strstr(s, "motcua_dossiers{"));
     assert_non_null(strstr(s, "# TYPE motcua_dossiers_overdue gauge\n"));
+    assert_non_null(strstr(s, "# TYPE motcua_dossiers_calendar_uncovered gauge\n"));
+    assert_null(strstr(s, "motcua_dossiers_calendar_uncovered{"));
     mc_free(s);
 }
 
@@ -172,7 +180,7 @@ static int make_text(void *ud, mc_buf *text)
         mc_buf_printf(text, "half a text\n");
         return k->fail;
     }
-    metrics_dossier_count c = {"p", "s", k->open, 0};
+    metrics_dossier_count c = {"p", "s", k->open, 0, 0};
     metrics_render_dossiers(&c, 1, text);
     return 0;
 }

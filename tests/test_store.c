@@ -2328,10 +2328,12 @@ static void test_store__backup_out_of_memory_sweep(void **state)
 
 /* ==== what an operator watches (/metrics) ================================================ */
 
-static int put_dossier(mc_store *st, const char *procedure, const char *state, bool final,
-                       bool overdue)
+/* A dossier of procedure in state, due at due (MC_NONE: no deadline). */
+static int put_dossier_due(mc_store *st, const char *procedure, const char *state, bool final,
+                           bool overdue, int64_t due)
 {
     mc_dossier_row r = sample_row();
+    r.due = due;
     mc_free(r.procedure);
     r.procedure = mc_strndup(procedure, strlen(procedure));
     mc_free(r.state);
@@ -2344,6 +2346,12 @@ static int put_dossier(mc_store *st, const char *procedure, const char *state, b
     rc = rc ? rc : mc_store_commit(st, NULL);
     mc_dossier_row_clear(&r);
     return rc;
+}
+
+static int put_dossier(mc_store *st, const char *procedure, const char *state, bool final,
+                       bool overdue)
+{
+    return put_dossier_due(st, procedure, state, final, overdue, MC_NONE);
 }
 
 typedef struct counted {
@@ -2359,6 +2367,14 @@ static int count_pair(void *ud, const char *procedure, const char *state, int64_
     assert_true(c->n < 8);
     snprintf(c->lines[c->n++], sizeof c->lines[0], "%s %s %lld %lld", procedure, state,
              (long long)open, (long long)overdue);
+    return c->stop_with;
+}
+
+static int count_due(void *ud, const char *procedure, int64_t open)
+{
+    counted *c = ud;
+    assert_true(c->n < 8);
+    snprintf(c->lines[c->n++], sizeof c->lines[0], "%s %lld", procedure, (long long)open);
     return c->stop_with;
 }
 
@@ -2506,6 +2522,39 @@ static void test_store__counts_open_dossiers_by_procedure_and_state(void **state
     mc_store_close(st);
 }
 
+/* The open dossiers due from an instant on (/metrics' deadlines past a calendar's years), by
+ * procedure: the instant itself counts, an earlier deadline, none, or a final dossier does not. */
+static void test_store__counts_open_dossiers_due_from_an_instant(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
+    const int64_t y2027 = 1798736400; /* 2027-01-01 00:00 at UTC+7 */
+    counted c = {.n = 0};
+    assert_int_equal(mc_store_dossier_due_from(st, y2027, count_due, &c, NULL), 0);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(put_dossier_due(st, "birth", "submitted", false, false, y2027 + 36000), 0);
+    assert_int_equal(put_dossier_due(st, "birth", "processing", false, false, y2027), 0);
+    assert_int_equal(put_dossier_due(st, "birth", "processing", false, false, y2027 - 1), 0);
+    assert_int_equal(put_dossier_due(st, "birth", "issued", true, false, y2027 + 36000), 0);
+    assert_int_equal(put_dossier_due(st, "marriage", "submitted", false, false, y2027 + 99), 0);
+    assert_int_equal(put_dossier_due(st, "death", "submitted", false, false, MC_NONE), 0);
+    assert_int_equal(mc_store_dossier_due_from(st, y2027, count_due, &c, NULL), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.lines[0], "birth 2");
+    assert_string_equal(c.lines[1], "marriage 1");
+    /* A later instant leaves out what is due before it. */
+    c.n = 0;
+    assert_int_equal(mc_store_dossier_due_from(st, y2027 + 100, count_due, &c, NULL), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.lines[0], "birth 1");
+    /* The callback stops the count with its code. */
+    counted stop = {.n = 0, .stop_with = 7};
+    assert_int_equal(mc_store_dossier_due_from(st, y2027, count_due, &stop, NULL), 7);
+    assert_int_equal(stop.n, 1);
+    mc_store_close(st);
+}
+
 /* The count of open dossiers reads the tally the triggers keep, a few rows, not the dossiers:
  * a row put into the tally by hand shows in the count, and the dossiers' own rows do not. */
 static void test_store__open_dossiers_are_counted_from_the_tally(void **state)
@@ -2607,6 +2656,7 @@ int main(void)
         cmocka_unit_test(test_store__backup_out_of_memory_sweep),
         cmocka_unit_test(test_store__an_update_sent_with_the_commit_is_checked),
         cmocka_unit_test(test_store__counts_open_dossiers_by_procedure_and_state),
+        cmocka_unit_test(test_store__counts_open_dossiers_due_from_an_instant),
         cmocka_unit_test(test_store__procedure_texts),
         cmocka_unit_test(test_store__counts_live_lookups_by_registry_and_document),
     };

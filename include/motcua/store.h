@@ -572,6 +572,16 @@ int mc_store_dossier_counts(mc_store *st,
                                       int64_t open, int64_t overdue),
                             void *ud, mc_error *err);
 
+/* The open dossiers due at or after the instant from (seconds since the epoch), counted by
+ * procedure: fn(ud, procedure, open) once per procedure that has any, in the order of the
+ * names; as mc_store_dossier_counts otherwise. One grouped query through a range of an index
+ * (final, due): only the dossiers due from `from` on are read, so that /metrics can count the
+ * deadlines past a calendar's covered years (motcua_dossiers_calendar_uncovered) at each
+ * scrape. Errors: the store's. */
+int mc_store_dossier_due_from(mc_store *st, int64_t from,
+                              int (*fn)(void *ud, const char *procedure, int64_t open), void *ud,
+                              mc_error *err);
+
 /* The bytes the database takes: SQLite's pages in the main file (not its write-ahead log, which
  * only the file system knows), PostgreSQL's pg_database_size. Errors: the store's. */
 int mc_store_size(mc_store *st, int64_t *bytes, mc_error *err);

@@ -2765,16 +2765,102 @@ static int keep_count(void *ud, const char *procedure, const char *state, int64_
     c->state = strdup(state);
     c->open = open;
     c->overdue = overdue;
+    c->uncovered = 0;
     d->n++;
     return c->procedure == NULL || c->state == NULL ? MC_ENOMEM : 0;
 }
 
-/* metrics_dossiers' make: one grouped query on the engine's store. */
+/* The first instant after the years cal covers (UTC), or MC_NONE when it does not say which
+ * years it covers (the built-in calendar never does): a due instant from then on is flagged
+ * uncovered, as `show` and the API flag it (mc_dossier.uncovered). */
+static int64_t uncovered_from(const mc_calendar *cal)
+{
+    if (cal == NULL || cal->first_year == 0) {
+        return MC_NONE;
+    }
+    return mc_calendar_to_utc(cal, (mc_localtime)mc_date_from_ymd(cal->last_year + 1, 1, 1) *
+                                       86400);
+}
+
+/* The open dossiers' counts, and the catalogue and date that tell each procedure's calendar,
+ * while the dossiers due past their calendar's years are counted (keep_uncovered). */
+typedef struct uncovered_count {
+    dossier_counts *d;
+    const mc_catalogue *cat;
+    mc_date today;
+    int64_t from; /* the instant of this query: only procedures whose calendar ends there count */
+} uncovered_count;
+
+static int64_t procedure_uncovered_from(const uncovered_count *u, const char *procedure)
+{
+    const mc_procedure *p = mc_catalogue_procedure(u->cat, procedure, u->today);
+    return p == NULL ? MC_NONE : uncovered_from(p->calendar);
+}
+
+static int keep_uncovered(void *ud, const char *procedure, int64_t open)
+{
+    uncovered_count *u = ud;
+    if (procedure_uncovered_from(u, procedure) != u->from) {
+        return 0; /* another calendar's: counted by the query of its own instant */
+    }
+    for (size_t i = 0; i < u->d->n; i++) {
+        if (strcmp(u->d->c[i].procedure, procedure) == 0) {
+            u->d->c[i].uncovered = open; /* on the procedure's first pair */
+            break;
+        }
+    }
+    return 0;
+}
+
+/* The dossiers due past their calendar's years: one query of the store per distinct instant
+ * at which the procedures' calendars stop covering (a catalogue has a few calendars), each a
+ * range of an index that reads only the dossiers due from then on. */
+static int count_uncovered(mc_engine *e, const mc_catalogue *cat, mc_date today, dossier_counts *d,
+                           mc_error *err)
+{
+    int64_t done[16];
+    size_t ndone = 0;
+    uncovered_count u = {d, cat, today, MC_NONE};
+    for (size_t i = 0; i < d->n; i++) {
+        u.from = procedure_uncovered_from(&u, d->c[i].procedure);
+        bool seen = u.from == MC_NONE;
+        for (size_t k = 0; k < ndone && !seen; k++) {
+            seen = done[k] == u.from;
+        }
+        if (seen) {
+            continue;
+        }
+        if (ndone < sizeof done / sizeof done[0]) {
+            done[ndone++] = u.from;
+        }
+        int rc = mc_store_dossier_due_from(mc_engine_store(e), u.from, keep_uncovered, &u, err);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* What count_dossiers counts with: the API (its catalogue and clock) and an engine of its pool
+ * (its store). */
+typedef struct dossier_source {
+    api *a;
+    mc_engine *e;
+} dossier_source;
+
+/* metrics_dossiers' make: one grouped query on the engine's store, and the few of
+ * count_uncovered. */
 static int count_dossiers(void *ud, mc_buf *text)
 {
+    api *a = ((dossier_source *)ud)->a;
+    mc_engine *e = ((dossier_source *)ud)->e;
     dossier_counts d = {NULL, 0, 0};
     mc_error err;
-    int rc = mc_store_dossier_counts(mc_engine_store(ud), keep_count, &d, &err);
+    int rc = mc_store_dossier_counts(mc_engine_store(e), keep_count, &d, &err);
+    if (rc == 0) {
+        int64_t now = a->fixed_now != MC_NONE ? a->fixed_now : (int64_t)time(NULL);
+        rc = count_uncovered(e, a->cat, mc_calendar_today(a->cal, now), &d, &err);
+    }
     if (rc == 0) {
         metrics_render_dossiers(d.c, d.n, text);
     }
@@ -2865,7 +2951,8 @@ static void metrics_with(api *a, mc_engine *e, mc_buf *t)
     /* A store that does not answer leaves the dossiers out: their absence, not a zero, is
      * what an alert on them sees. */
     if (e != NULL) {
-        metrics_dossiers(&a->metrics, monotonic_ms(), count_dossiers, e, t);
+        dossier_source src = {a, e};
+        metrics_dossiers(&a->metrics, monotonic_ms(), count_dossiers, &src, t);
     }
     mc_buf_printf(t, "# HELP motcua_up Whether the server answers (always 1).\n"
                      "# TYPE motcua_up gauge\n"

@@ -259,6 +259,24 @@ void metrics_render_ops(const metrics *m, const metrics_ops *o, mc_buf *t)
 
 /* ==== open dossiers ====================================================================== */
 
+/* One sample of name{procedure} per procedure of c[0..n): the sum of its pairs' overdue, or
+ * uncovered, counts. The pairs come by procedure, then state: a procedure's are consecutive. */
+static void per_procedure(const metrics_dossier_count *c, size_t n, bool uncovered,
+                          const char *name, mc_buf *t)
+{
+    for (size_t i = 0; i < n;) {
+        int64_t sum = 0;
+        size_t j = i;
+        for (; j < n && strcmp(c[j].procedure, c[i].procedure) == 0; j++) {
+            sum += uncovered ? c[j].uncovered : c[j].overdue;
+        }
+        mc_buf_printf(t, "%s{procedure=\"", name);
+        metrics_label(t, c[i].procedure);
+        mc_buf_printf(t, "\"} %lld\n", (long long)sum);
+        i = j;
+    }
+}
+
 void metrics_render_dossiers(const metrics_dossier_count *c, size_t n, mc_buf *t)
 {
     mc_buf_printf(t, "# HELP motcua_dossiers Open dossiers (not final), by procedure and state.\n"
@@ -273,18 +291,12 @@ void metrics_render_dossiers(const metrics_dossier_count *c, size_t n, mc_buf *t
     mc_buf_printf(t, "# HELP motcua_dossiers_overdue Open dossiers past their due instant, by "
                      "procedure.\n"
                      "# TYPE motcua_dossiers_overdue gauge\n");
-    /* The counts come by procedure, then state: a procedure's are consecutive. */
-    for (size_t i = 0; i < n;) {
-        int64_t overdue = 0;
-        size_t j = i;
-        for (; j < n && strcmp(c[j].procedure, c[i].procedure) == 0; j++) {
-            overdue += c[j].overdue;
-        }
-        mc_buf_printf(t, "motcua_dossiers_overdue{procedure=\"");
-        metrics_label(t, c[i].procedure);
-        mc_buf_printf(t, "\"} %lld\n", (long long)overdue);
-        i = j;
-    }
+    per_procedure(c, n, false, "motcua_dossiers_overdue", t);
+    mc_buf_printf(t, "# HELP motcua_dossiers_calendar_uncovered Open dossiers due after the "
+                     "last year their procedure's calendar covers (its holidays there are not "
+                     "declared), by procedure.\n"
+                     "# TYPE motcua_dossiers_calendar_uncovered gauge\n");
+    per_procedure(c, n, true, "motcua_dossiers_calendar_uncovered", t);
 }
 
 int metrics_dossiers(metrics *m, int64_t now_ms, int (*make)(void *ud, mc_buf *text), void *ud,

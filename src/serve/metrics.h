@@ -61,10 +61,12 @@ typedef struct metrics_ops {
     int64_t store_bytes; /* -1: not known */
 } metrics_ops;
 
-/* An open dossiers' count of the store (mc_store_dossier_counts). */
+/* An open dossiers' count of the store (mc_store_dossier_counts), and those of them whose due
+ * instant falls after the years their procedure's calendar covers (mc_store_dossier_due_from;
+ * counted by procedure, so given on the procedure's first pair, 0 on the others). */
 typedef struct metrics_dossier_count {
     const char *procedure, *state;
-    int64_t open, overdue;
+    int64_t open, overdue, uncovered;
 } metrics_dossier_count;
 
 /* Zeroes m, with route 0 named "unmatched". */
@@ -106,7 +108,8 @@ enum { METRICS_REGISTRIES_MAX = 64 };
 void metrics_render_registries(const mc_connect_stat *s, size_t n, mc_buf *t);
 
 /* Appends the gauges of open dossiers c[0..n) (in the order of procedure, then state) to t:
- * motcua_dossiers{procedure,state} and motcua_dossiers_overdue{procedure}. */
+ * motcua_dossiers{procedure,state}, motcua_dossiers_overdue{procedure} and
+ * motcua_dossiers_calendar_uncovered{procedure}. */
 void metrics_render_dossiers(const metrics_dossier_count *c, size_t n, mc_buf *t);
 
 /* Appends to t the text of the open dossiers: the one made less than METRICS_DOSSIERS_TTL_MS

@@ -136,6 +136,9 @@ enum mcs_query {
     /* /metrics (mc_store_dossier_counts): procedure, state, count, overdue count of the open
      * dossiers (final = 0), by procedure and state */
     Q_DOSSIER_COUNTS,
+    /* from -> procedure, count of the open dossiers due at or after from, by procedure
+     * (mc_store_dossier_due_from; through dossier_due_count, final then due) */
+    Q_DOSSIER_DUE_FROM,
     Q_STORE_SIZE, /* -> bytes the database takes */
     /* The procedure texts dossiers run on (schema version 8, mc_store_text_put): */
     Q_TEXT_PUT,  /* hash, procedure, version, text (nothing when the hash is there) */

@@ -407,6 +407,9 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_COUNTS] = "SELECT procedure, state, sum(n)::bigint, sum(n * overdue)::bigint "
                          "FROM dossier_tally WHERE final = 0 GROUP BY procedure, state "
                          "HAVING sum(n) > 0 ORDER BY procedure, state",
+    /* A range of dossier_due_count, as SQLite's. */
+    [Q_DOSSIER_DUE_FROM] = "SELECT procedure, count(*)::bigint FROM dossier WHERE final = 0 AND "
+                           "due >= $1 GROUP BY procedure ORDER BY procedure",
     [Q_STORE_SIZE] = "SELECT pg_database_size(current_database())",
     /* The id is the next after the largest, as the tickets': two writers that take the same
      * one meet on its key, and the second runs again. */

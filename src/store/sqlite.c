@@ -337,6 +337,9 @@ static const char *const sql_of[Q_COUNT] = {
     [Q_DOSSIER_COUNTS] = "SELECT procedure, state, sum(n), sum(n * overdue) FROM dossier_tally "
                          "WHERE final = 0 GROUP BY procedure, state HAVING sum(n) > 0 "
                          "ORDER BY procedure, state",
+    /* A range of dossier_due_count: only the rows due from ?1 on are read. */
+    [Q_DOSSIER_DUE_FROM] = "SELECT procedure, count(*) FROM dossier WHERE final = 0 AND "
+                           "due >= ?1 GROUP BY procedure ORDER BY procedure",
     [Q_STORE_SIZE] = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
     [Q_DELIVERY_ADD] = "INSERT INTO delivery (request_id, registry, document, subject, party, "
                        "reference, issued, dossier, procedure, agency, created, attempts, "

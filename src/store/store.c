@@ -3175,6 +3175,30 @@ int mc_store_dossier_counts(mc_store *st,
                err);
 }
 
+typedef struct due_from_arg {
+    int (*fn)(void *ud, const char *procedure, int64_t open);
+    void *ud;
+} due_from_arg;
+
+static int due_from_one(void *ud, const mcs_val *cols, int n)
+{
+    due_from_arg *a = ud;
+    if (n < 2 || cols[0].type != MCS_TEXT) {
+        return 0; /* procedure is NOT NULL: nothing else comes */
+    }
+    return a->fn(a->ud, cols[0].p, cols[1].i);
+}
+
+int mc_store_dossier_due_from(mc_store *st, int64_t from,
+                              int (*fn)(void *ud, const char *procedure, int64_t open), void *ud,
+                              mc_error *err)
+{
+    due_from_arg a = {fn, ud};
+    mcs_val p[1] = {mcs_int(from)};
+    return run(st, Q_DOSSIER_DUE_FROM, p, 1, due_from_one, &a, NULL,
+               "counting the open dossiers due late", err);
+}
+
 int mc_store_size(mc_store *st, int64_t *bytes, mc_error *err)
 {
     *bytes = 0;
