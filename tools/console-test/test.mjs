@@ -571,6 +571,17 @@ try {
       await page.waitForSelector('#i-form:not([hidden]) #i-f-extract');
       const fee = await text(page, '#i-proc-facts');
       check('a fee in dong, the thousands set apart by a dot: "lệ phí 8.000 đ"', fee.endsWith(' · lệ phí 8.000 đ'), fee);
+      // Without the preview, a document's condition on a choice is said by the option's title.
+      await page.route('**/api/dossiers/preview', (route) => route.fulfill({ status: 404, contentType: 'application/json',
+        body: JSON.stringify({ error: 'not-found', message: 'không có' }) }));
+      await page.selectOption('#i-f-extract', 'birth');
+      await page.fill('#i-f-citizen-id', '079123456789');
+      await page.press('#i-f-citizen-id', 'Tab');
+      await until(page, () => document.querySelectorAll('#i-docs input').length > 0);
+      const when = await page.$eval('#i-docs input[value="birth-certificate"]', (i) => i.closest('label').textContent);
+      check('a condition on a choice is said by the field\'s and the option\'s titles',
+        when === ' Giấy khai sinh — khi “Loại sự kiện hộ tịch cần trích lục” là “Khai sinh”', JSON.stringify(when));
+      await page.unroute('**/api/dossiers/preview');
     }
     await page.fill('#i-find', 'khai sinh');
     await page.click('#i-procedures button[data-procedure="birth-registration"]');
