@@ -156,6 +156,7 @@ const STRINGS = {
     'required': 'bắt buộc',
     'choose': '— Chọn —',
     'yes': 'Có',
+    'when-is': '{1} là {2}',
     'err-required': 'Chưa nhập {1}.',
     'err-pattern': '{1} không đúng định dạng.',
     'err-int': '{1} phải là số nguyên.',
@@ -361,6 +362,7 @@ const STRINGS = {
     'required': 'required',
     'choose': '— Choose —',
     'yes': 'Yes',
+    'when-is': '{1} is {2}',
     'err-required': '{1} is required.',
     'err-pattern': '{1} is not in the right format.',
     'err-int': '{1} must be a whole number.',
@@ -561,12 +563,17 @@ function drawParts(d) {
 
 // The catalogue's title of a thing in the chosen language, or its name.
 const titles = { procedure: new Map(), document: new Map(), state: new Map(), event: new Map(),
-  role: new Map(), registry: new Map(), agency: new Map(), field: new Map() };
+  role: new Map(), registry: new Map(), agency: new Map(), field: new Map(), option: new Map() };
 function title(kind, name) {
   if (name === null || name === undefined) return '';
   const tt = titles[kind].get(name);
   if (!tt && kind === 'role' && (name === 'applicant' || name === 'system')) return t('role-' + name);
   return (tt && (tt[lang] || tt.vi || tt.en)) || name;
+}
+// The title of an option of a procedure's choice field in the chosen language, or its name.
+function optionTitle(proc, field, o) {
+  const tt = titles.option.get(`${proc}/${field}/${o}`);
+  return (tt && (tt[lang] || tt.vi || tt.en)) || o;
 }
 // A time limit as the catalogue writes it ("5wd", "30d", "4h") in words.
 function fmtLimit(s) {
@@ -583,7 +590,10 @@ function indexCatalogue() {
     for (const d of p.documents || []) titles.document.set(d.name, d.title);
     for (const s of p.states || []) titles.state.set(s.name, s.title);
     for (const e of p.events || []) titles.event.set(e.name, e.title);
-    for (const x of p.fields || []) titles.field.set(p.name + '/' + x.name, x.title);
+    for (const x of p.fields || []) {
+      titles.field.set(p.name + '/' + x.name, x.title);
+      for (const [o, tt] of Object.entries(x.option_titles || {})) titles.option.set(`${p.name}/${x.name}/${o}`, tt);
+    }
   }
   for (const r of catalogue.roles || []) titles.role.set(r.name, r.title);
   for (const r of catalogue.registries || []) titles.registry.set(r.name, r.title);
@@ -964,7 +974,7 @@ async function renderDossier(id, keepMessages) {
     const box = el('div');
     box.append(el('dt', (tt && (tt[lang] || tt.vi)) || k),
       el('dd', v === 'true' ? t('yes') : v === 'false' ? '—'
-        : /^\d{4}-\d\d-\d\d$/.test(String(v)) ? fmtDate(v) : String(v)));
+        : /^\d{4}-\d\d-\d\d$/.test(String(v)) ? fmtDate(v) : optionTitle(d.procedure, k, String(v))));
     facts.appendChild(box);
   }
   fact('f-fee', fmtMoney(d.fee));
@@ -1062,13 +1072,17 @@ function supplementRequest(d) {
 }
 
 // A document's condition as people read it: the procedure's field names in it replaced by the
-// fields' titles ("parents-married" → “Cha, mẹ đã đăng ký kết hôn”).
+// fields' titles ("parents-married" → “Cha, mẹ đã đăng ký kết hôn”), and a choice by its
+// option's title ("status is widowed" → “Tình trạng hôn nhân” là “Có vợ/chồng đã chết”).
 function whenText(p, when) {
   const fields = new Map((p.fields || []).map((x) => [x.name, x.title]));
-  return String(when).replace(/[a-z][a-z0-9_-]*/g, (w) => {
+  const said = (w) => {
     const tt = fields.get(w);
     return tt ? `“${(tt[lang] || tt.vi || tt.en || w)}”` : w;
-  });
+  };
+  const is = String(when).match(/^([a-z][a-z0-9_-]*) is "?([^"]*)"?$/);
+  if (is && fields.has(is[1])) return t('when-is', said(is[1]), `“${optionTitle(p.name, is[1], is[2])}”`);
+  return String(when).replace(/[a-z][a-z0-9_-]*/g, said);
 }
 
 // The documents' checkboxes, for an event that asks the applicant for documents.
@@ -1262,7 +1276,7 @@ function startIntake(p) {
     } else if (x.options && x.options.length) {
       input = document.createElement('select');
       input.appendChild(new Option(t('choose'), ''));
-      for (const o of x.options) input.appendChild(new Option(o, o));
+      for (const o of x.options) input.appendChild(new Option(optionTitle(p.name, x.name, o), o));
     } else {
       input = document.createElement('input');
       input.type = x.type === 'date' ? 'date' : 'text';

@@ -609,7 +609,7 @@ procedure birth {
     lifecycle desk
     field citizen-id { type text; required; pattern "[0-9]{12}"; title "Citizen ID"; title vi "Số định danh cá nhân" }
     field married { type bool; title "The parents are married"; title vi "Cha, mẹ đã đăng ký kết hôn" }
-    field kind { type choice; options home hospital }
+    field kind { type choice; options home hospital; option home { title "At home"; title vi "Tại nhà" } }
     field copies { type integer }
     requires birth-notice
     requires marriage-certificate when married
@@ -676,13 +676,16 @@ assert b["agency"] == "commune-committee" and b["subject"] == "citizen-id"
 assert b["fee"] == 0 and b["time_limit"] == "3wd" and l["time_limit"] == "5wd"
 assert b["fields"] == [
     {"name": "citizen-id", "type": "text", "required": True, "pattern": "[0-9]{12}", "options": None,
-     "title": {"en": "Citizen ID", "vi": "Số định danh cá nhân"}},
+     "option_titles": None, "title": {"en": "Citizen ID", "vi": "Số định danh cá nhân"}},
     {"name": "married", "type": "bool", "required": False, "pattern": None, "options": None,
-     "title": {"en": "The parents are married", "vi": "Cha, mẹ đã đăng ký kết hôn"}},
+     "option_titles": None, "title": {"en": "The parents are married", "vi": "Cha, mẹ đã đăng ký kết hôn"}},
     {"name": "kind", "type": "choice", "required": False, "pattern": None,
-     "options": ["home", "hospital"], "title": {"en": "kind", "vi": "kind"}},
+     "options": ["home", "hospital"],
+     "option_titles": {"home": {"en": "At home", "vi": "Tại nhà"},
+                       "hospital": {"en": "hospital", "vi": "hospital"}},
+     "title": {"en": "kind", "vi": "kind"}},
     {"name": "copies", "type": "int", "required": False, "pattern": None, "options": None,
-     "title": {"en": "copies", "vi": "copies"}}], b["fields"]
+     "option_titles": None, "title": {"en": "copies", "vi": "copies"}}], b["fields"]
 assert b["documents"] == [
     {"name": "birth-notice", "title": {"en": "Birth notice", "vi": "Giấy chứng sinh"},
      "when": None, "registries": []},

@@ -1603,6 +1603,49 @@ static void test_catalogue__lint_warns_of_what_lacks_a_vietnamese_title(void **s
     free(got);
 }
 
+/* A choice field's options (section 9.2 of docs/language.md): their titles, in the order of
+ * `options`; lint warns at an option block without a Vietnamese title, and at the option in
+ * `options` of one without a block. */
+static void test_catalogue__titles_of_a_choice_fields_options(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "role clerk { title vi \"Cán bộ\" }\n"
+        "procedure p { title vi \"Thủ tục\"\n"
+        "  state a { initial; title vi \"Mới\"; on go -> b by clerk }\n"
+        "  state b { final; outcome granted; title vi \"Xong\" }\n"
+        "  event go { title vi \"Đi\" }\n"
+        "  field status { type choice; title vi \"Tình trạng hôn nhân\"\n"
+        "    options never-married divorced widowed\n"
+        "    option divorced { title \"Divorced\" }\n"
+        "    option never-married { title \"Never married\"; title vi \"Chưa đăng ký kết hôn\" } }\n"
+        "  field copies { type integer; title vi \"Số bản sao\" } }\n";
+    mc_catalogue *cat;
+    char *diags;
+    assert_int_equal(tu_load(text, &cat, &diags), 0);
+    free(diags);
+    const mc_procedure *p = mc_catalogue_procedure(cat, "p", 0);
+    const mc_field *f = mc_field_find(p->fields, p->nfields, "status");
+    assert_non_null(f->option_info);
+    const mc_option *o = f->option_info;
+    assert_string_equal(o[0].name, "never-married");
+    assert_true(o[0].declared);
+    assert_string_equal(mc_title(o[0].titles, o[0].ntitles, "vi", o[0].name),
+                        "Chưa đăng ký kết hôn");
+    assert_string_equal(mc_title(o[0].titles, o[0].ntitles, NULL, o[0].name), "Never married");
+    assert_string_equal(mc_title(o[1].titles, o[1].ntitles, "vi", o[1].name), "Divorced");
+    assert_false(o[2].declared);
+    assert_string_equal(mc_title(o[2].titles, o[2].ntitles, "vi", o[2].name), "widowed");
+    assert_null(mc_field_find(p->fields, p->nfields, "copies")->option_info);
+    mc_catalogue_free(cat);
+    char *got = check_titles(text, "vi");
+    assert_string_equal(got, "t.proc:7:36: warning[missing-title]: option 'widowed' has no "
+                             "Vietnamese title (declare: option widowed { title vi \"…\" })\n"
+                             "t.proc:8:12: warning[missing-title]: option 'divorced' has no "
+                             "Vietnamese title (add: title vi \"…\")\n");
+    free(got);
+}
+
 static int check_titles_once(void *ctx)
 {
     mc_catalogue *cat = ctx;
@@ -2000,6 +2043,7 @@ int main(void)
         cmocka_unit_test(test_registry__wait_is_read_and_checked),
         cmocka_unit_test(test_catalogue__titles_of_states_events_and_agencies),
         cmocka_unit_test(test_catalogue__lint_warns_of_what_lacks_a_vietnamese_title),
+        cmocka_unit_test(test_catalogue__titles_of_a_choice_fields_options),
         cmocka_unit_test(test_catalogue__title_check_out_of_memory),
         cmocka_unit_test(test_catalogue__event_and_agency_errors),
         cmocka_unit_test(test_catalogue__sector_and_supersedes_are_read),

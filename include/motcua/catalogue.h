@@ -311,6 +311,17 @@ typedef enum {
     MC_FIELD_MONEY,
 } mc_field_type;
 
+/* An option of a choice field as people read it (issue 21): its name as `options` lists it,
+ * with the titles of its `option NAME { title … }` block in the field, if any. */
+typedef struct mc_option {
+    const char *name;
+    mc_pos pos;    /* the name in the `options` line */
+    bool declared; /* an `option` block titles it; block_pos is its name there */
+    mc_pos block_pos;
+    const mc_text *titles;
+    size_t ntitles;
+} mc_option;
+
 typedef struct mc_field {
     const char *name;
     mc_pos pos;
@@ -324,6 +335,7 @@ typedef struct mc_field {
     bool has_sample;
     mc_fixed sample;              /* bool: percent true */
     const mc_fixed *option_share; /* choice: percent per option (nopts), or NULL */
+    const mc_option *option_info; /* choice: one per option, in the order of options; else NULL */
 } mc_field;
 
 typedef struct mc_requirement {

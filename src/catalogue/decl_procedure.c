@@ -18,6 +18,9 @@ typedef struct field_build {
     mc_field *f;
     bool has_type, bad_type;
     const mc_node *sample, *options;
+    mc_pos *option_pos;    /* of each option in the `options` line */
+    const mc_node **blocks; /* the `option NAME { … }` blocks, nblocks of them */
+    size_t nblocks;
 } field_build;
 
 static int fd_type(mcb_builder *b, const mc_node *n, void *obj)
@@ -67,7 +70,8 @@ static int fd_options(mcb_builder *b, const mc_node *n, void *obj)
 {
     field_build *fb = obj;
     const char **opts = mcb_array(b, n->ntoks - 1, sizeof *opts);
-    if (opts == NULL) {
+    mc_pos *pos = mcb_array(b, n->ntoks - 1, sizeof *pos);
+    if (opts == NULL || pos == NULL) {
         return -1;
     }
     size_t k = 0;
@@ -84,8 +88,10 @@ static int fd_options(mcb_builder *b, const mc_node *n, void *obj)
             mcb_error(b, &n->toks[i], "option '%s' given twice", o);
             continue;
         }
+        pos[k] = mcb_pos(b, &n->toks[i]);
         opts[k++] = o;
     }
+    fb->option_pos = pos;
     fb->f->options.items = opts;
     fb->f->options.n = k;
     fb->options = n;
@@ -99,6 +105,15 @@ static int fd_sample(mcb_builder *b, const mc_node *n, void *obj)
     return 0;
 }
 
+/* `option NAME { title … }`: read once the options are known (field_options). */
+static int fd_option(mcb_builder *b, const mc_node *n, void *obj)
+{
+    field_build *fb = obj;
+    (void)b;
+    fb->blocks[fb->nblocks++] = n;
+    return 0;
+}
+
 static const mcb_directive field_table[] = {
     {"type", 1, 1, MCB_NO_BLOCK, true, fd_type, "text|integer|number|date|bool|choice|money"},
     {"required", 0, 0, MCB_NO_BLOCK, true, fd_required, ""},
@@ -106,7 +121,65 @@ static const mcb_directive field_table[] = {
     {"options", 1, MCB_ANY, MCB_NO_BLOCK, true, fd_options, "OPTION…"},
     {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
     {"sample", 1, MCB_ANY, MCB_NO_BLOCK, true, fd_sample, "P% | OPTION P%…"},
+    {"option", 1, 1, MCB_NEED_BLOCK, false, fd_option, "OPTION"},
 };
+
+static const mcb_directive option_table[] = {
+    {"title", 1, 2, MCB_NO_BLOCK, false, mcb_title_handler, "[LANG] \"text\""},
+};
+
+/* The options of a choice field as people read them: each with its position in `options` and
+ * the titles of its `option` block, which must name one of the options, once. */
+static void field_options(mcb_builder *b, field_build *fb)
+{
+    mc_field *f = fb->f;
+    mc_option *info = mcb_array(b, f->options.n, sizeof *info);
+    if (info == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < f->options.n; i++) {
+        info[i].name = f->options.items[i];
+        info[i].pos = fb->option_pos[i];
+    }
+    for (size_t j = 0; j < fb->nblocks; j++) {
+        const mc_node *n = fb->blocks[j];
+        const mc_token *name = &n->toks[1];
+        size_t k = 0;
+        mc_suggest s;
+        mc_suggest_init(&s, name->text, name->text_len);
+        while (k < f->options.n && !mc_tok_is(name, f->options.items[k])) {
+            mc_suggest_offer(&s, f->options.items[k]);
+            k++;
+        }
+        int len = (int)(name->text_len > 64 ? 64 : name->text_len);
+        if (k == f->options.n) {
+            if (s.best != NULL) {
+                mcb_error(b, name, "'%.*s' is not an option of field '%s' (did you mean '%s'?)",
+                          len, name->text, f->name, s.best);
+            } else {
+                mcb_error(b, name, "'%.*s' is not an option of field '%s' (add it to: options …)",
+                          len, name->text, f->name);
+            }
+            continue;
+        }
+        if (info[k].declared) {
+            char where[300];
+            mcb_where(b, info[k].block_pos, where, sizeof where);
+            mcb_error(b, name, "option '%s' is titled twice (first at %s)", info[k].name, where);
+            continue;
+        }
+        mcb_titled t;
+        if (!mcb_prepare_titles(b, &t, n->child)) {
+            return;
+        }
+        mcb_run(b, n->child, option_table, 1, "option directive", &t);
+        info[k].declared = true;
+        info[k].block_pos = mcb_pos(b, name);
+        info[k].titles = t.titles;
+        info[k].ntitles = t.n;
+    }
+    f->option_info = info;
+}
 
 static void field_sample(mcb_builder *b, field_build *fb)
 {
@@ -172,7 +245,9 @@ static int pr_field(mcb_builder *b, const mc_node *n, void *obj)
     field_build fb;
     memset(&fb, 0, sizeof fb);
     fb.f = f;
-    if (!mcb_prepare_titles(b, &fb.t, n->child)) {
+    size_t nblocks = mcb_count(n->child, "option");
+    fb.blocks = nblocks ? mcb_array(b, nblocks, sizeof *fb.blocks) : NULL;
+    if ((nblocks && fb.blocks == NULL) || !mcb_prepare_titles(b, &fb.t, n->child)) {
         return -1;
     }
     mcb_run(b, n->child, field_table, sizeof field_table / sizeof field_table[0], "field directive",
@@ -185,10 +260,17 @@ static int pr_field(mcb_builder *b, const mc_node *n, void *obj)
         mcb_error(b, &n->toks[1], "field '%s' has no type (add: type text, type bool, …)", f->name);
     } else if (fb.options != NULL && f->type != MC_FIELD_CHOICE) {
         mcb_error(b, &fb.options->toks[0], "'options' is only for choice fields");
+    } else if (fb.nblocks > 0 && f->type != MC_FIELD_CHOICE) {
+        mcb_error(b, &fb.blocks[0]->toks[0], "'option' is only for choice fields");
     } else if (f->type == MC_FIELD_CHOICE && f->options.n == 0) {
         mcb_error(b, &n->toks[1], "choice field '%s' has no options (add: options A B …)", f->name);
-    } else if (fb.sample != NULL) {
-        field_sample(b, &fb);
+    } else {
+        if (f->type == MC_FIELD_CHOICE) {
+            field_options(b, &fb);
+        }
+        if (fb.sample != NULL) {
+            field_sample(b, &fb);
+        }
     }
     return mcb_push(b, &pb->fields, f);
 }

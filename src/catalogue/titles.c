@@ -1,9 +1,10 @@
 /*
  * Lint's title check (issue 21): whatever a loaded catalogue shows to people — procedures,
- * agencies, documents, registries, roles, fields, states and events — should have a title in
- * the language of the desk; this finds those that lack one and warns at their name. It runs on
- * a frozen catalogue, after the load, so that only `motcua lint` says it (every command loads
- * the catalogue; an officer starting `serve` is not the one who writes titles).
+ * agencies, documents, registries, roles, fields and their options, states and events — should
+ * have a title in the language of the desk; this finds those that lack one and warns at their
+ * name. It runs on a frozen catalogue, after the load, so that only `motcua lint` says it
+ * (every command loads the catalogue; an officer starting `serve` is not the one who writes
+ * titles).
  */
 #include "catalogue_int.h"
 
@@ -146,6 +147,14 @@ static void check_procedure(checker *c, const mc_procedure *p)
         const mc_field *f = &p->fields[i];
         if (!has_title(f->titles, f->ntitles, c->lang)) {
             warn(c, f->pos, "field", f->name, false);
+        }
+        for (size_t k = 0; f->option_info != NULL && k < f->options.n; k++) {
+            const mc_option *o = &f->option_info[k];
+            if (o->declared && !has_title(o->titles, o->ntitles, c->lang)) {
+                warn(c, o->block_pos, "option", o->name, false);
+            } else if (!o->declared) {
+                warn(c, o->pos, "option", o->name, true);
+            }
         }
     }
     for (size_t i = 1; i < p->nparties; i++) { /* parties[0] is the built-in applicant */

@@ -1,7 +1,8 @@
 /*
  * The catalogue as the officer console reads it (`GET /api/procedures`, catalogue_view.h): the
  * procedures in force with their intake form, documents, states and events, and the roles and
- * registries, every name with its titles in English and Vietnamese.
+ * registries, every name (a choice field's options too) with its titles in English and
+ * Vietnamese.
  */
 #include "catalogue_view.h"
 #include "view.h"
@@ -23,14 +24,21 @@ static json_t *field_json(const mc_field *f)
     front_jset(o, "type", json_string(type_name(f->type)), &ok);
     front_jset(o, "required", json_boolean(f->required), &ok);
     front_jset(o, "pattern", f->pattern_source ? json_string(f->pattern_source) : json_null(), &ok);
-    json_t *opts = json_null();
+    json_t *opts = json_null(), *titles = json_null();
     if (f->type == MC_FIELD_CHOICE) {
         opts = json_array();
+        titles = json_object();
         for (size_t i = 0; i < f->options.n; i++) {
+            const mc_option *info = f->option_info ? &f->option_info[i] : NULL;
             front_jpush(opts, json_string(f->options.items[i]), &ok);
+            front_jset(titles, f->options.items[i],
+                       front_title_json(info ? info->titles : NULL, info ? info->ntitles : 0,
+                                        f->options.items[i]),
+                       &ok);
         }
     }
     front_jset(o, "options", opts, &ok);
+    front_jset(o, "option_titles", titles, &ok);
     front_jset(o, "title", front_title_json(f->titles, f->ntitles, f->name), &ok);
     return front_jdone(o, ok);
 }

@@ -47,6 +47,9 @@ const MOCK_CATALOGUE = {
       { name: 'citizen-id', type: 'text', required: true, pattern: '[0-9]{12}', options: null, title: T('Citizen ID number', 'Số định danh cá nhân') },
       { name: 'full-name', type: 'text', required: false, pattern: null, options: null, title: T('Full name', 'Họ và tên') },
       { name: 'parents-married', type: 'bool', required: false, pattern: null, options: null, title: T('The parents are married', 'Cha mẹ đã đăng ký kết hôn') },
+      { name: 'birth-place', type: 'choice', required: false, pattern: null, options: ['health-facility', 'elsewhere'],
+        option_titles: { 'health-facility': T('At a health facility', 'Tại cơ sở y tế'), elsewhere: T('Outside a health facility', 'Ngoài cơ sở y tế') },
+        title: T('Where the child was born', 'Nơi sinh') },
     ],
     documents: [
       { name: 'birth-notice', title: T('Medical birth notice', 'Giấy chứng sinh'), when: null, registries: [] },
@@ -561,6 +564,25 @@ try {
       (await text(page, '#i-catalogue')) === 'Máy chủ chưa cung cấp danh mục thủ tục (/api/procedures); chưa tiếp nhận được tại quầy.');
     await shot(page, 'intake');
   } else {
+    if (!mock) {
+      // A procedure with a fee: the amount in dong, its thousands set apart by dots.
+      await page.fill('#i-find', 'trích lục');
+      await page.click('#i-procedures button[data-procedure="civil-status-extract-copy"]');
+      await page.waitForSelector('#i-form:not([hidden]) #i-f-extract');
+      const fee = await text(page, '#i-proc-facts');
+      check('a fee in dong, the thousands set apart by a dot: "lệ phí 8.000 đ"', fee.endsWith(' · lệ phí 8.000 đ'), fee);
+      // Without the preview, a document's condition on a choice is said by the option's title.
+      await page.route('**/api/dossiers/preview', (route) => route.fulfill({ status: 404, contentType: 'application/json',
+        body: JSON.stringify({ error: 'not-found', message: 'không có' }) }));
+      await page.selectOption('#i-f-extract', 'birth');
+      await page.fill('#i-f-citizen-id', '079123456789');
+      await page.press('#i-f-citizen-id', 'Tab');
+      await until(page, () => document.querySelectorAll('#i-docs input').length > 0);
+      const when = await page.$eval('#i-docs input[value="birth-certificate"]', (i) => i.closest('label').textContent);
+      check('a condition on a choice is said by the field\'s and the option\'s titles',
+        when === ' Giấy khai sinh — khi “Loại sự kiện hộ tịch cần trích lục” là “Khai sinh”', JSON.stringify(when));
+      await page.unroute('**/api/dossiers/preview');
+    }
     await page.fill('#i-find', 'khai sinh');
     await page.click('#i-procedures button[data-procedure="birth-registration"]');
     await page.waitForSelector('#i-form:not([hidden])');
@@ -576,6 +598,11 @@ try {
     check('a value against the pattern: an inline error', (await text(page, '#i-f-citizen-id-error')).endsWith('không đúng định dạng.'));
     await page.fill('#i-f-full-name', 'Lê Văn Cường');
     await page.check('#i-f-parents-married');
+    const places = await page.$$eval('#i-f-birth-place option', (os) => os.map((o) => [o.value, o.textContent]));
+    check('a choice field\'s options by their Vietnamese titles, their names the values sent',
+      JSON.stringify(places) === JSON.stringify([['', '— Chọn —'], ['health-facility', 'Tại cơ sở y tế'], ['elsewhere', 'Ngoài cơ sở y tế']]),
+      JSON.stringify(places));
+    await page.selectOption('#i-f-birth-place', 'health-facility');
     await page.fill('#i-f-citizen-id', '079123456789');
     check('the inline error goes once the value is right, and the form\'s sentence with it',
       (await text(page, '#i-f-citizen-id-error')) === '' && (await text(page, '#i-message')) === '' &&
@@ -607,6 +634,10 @@ try {
       (await text(page, '#d-facts')).includes('Trực tiếp tại Bộ phận Một cửa') &&
       await page.isVisible(`#d-prints a[href="#/in/01/${id}"]`) && (await text(page, '#d-checklist')).includes('Đã nộp'),
       await text(page, '#d-facts'));
+    const place = await page.$$eval('#d-facts > div', (ds) => ds.map((x) => [x.children[0].textContent, x.children[1].textContent])
+      .find(([k]) => k === 'Nơi sinh'));
+    check('the dossier\'s facts show the option chosen by its Vietnamese title',
+      JSON.stringify(place) === JSON.stringify(['Nơi sinh', 'Tại cơ sở y tế']), JSON.stringify(place));
   }
 
   // English by the switch, remembered; then Vietnamese again.
