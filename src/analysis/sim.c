@@ -1636,9 +1636,14 @@ static size_t twin_home(const twins *t, uint64_t key)
     return (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (t->cap - 1);
 }
 
+/* Rehashes t into a table of twice the slots (grow.h's rule, from MC_GROW_MIN: a power of two,
+ * as twin_home needs): 0, or MC_ENOMEM with t unchanged. */
 static int twins_grow(twins *t)
 {
-    size_t cap = t->cap ? 2 * t->cap : 64;
+    size_t cap;
+    if (mc_grow_cap(t->cap, t->cap + 1, sizeof(twin), &cap) != 0) {
+        return MC_ENOMEM;
+    }
     twin *slots = mc_calloc(cap, sizeof *slots);
     if (slots == NULL) {
         return MC_ENOMEM;
