@@ -2390,6 +2390,29 @@ bool mc_sim_change(double base, double reform, double *pct)
     return true;
 }
 
+bool mc_sim_change_points(double base, double reform, double *pts)
+{
+    if (base == MC_SIM_NONE || reform == MC_SIM_NONE) {
+        return false;
+    }
+    *pts = reform - base;
+    return true;
+}
+
+double mc_sim_gain_mean(const mc_sim_gain *x)
+{
+    if (x->dossiers == 0) {
+        return 0;
+    }
+    double m = (double)x->change / (double)x->dossiers;
+    return (double)(long long)(m * 100 + (m < 0 ? -0.5 : 0.5)) / 100;
+}
+
+double mc_sim_parts_late_pct(const mc_sim_parts_row *x)
+{
+    return x->started > 0 ? 100.0 * (double)x->late / (double)x->started : 0.0;
+}
+
 void mc_sim_lead_shares(const mc_sim_stats *x, double *out, size_t n)
 {
     int64_t finished = 0;

@@ -174,16 +174,6 @@ static const mc_procedure *proc_of(const sim_view *v, const char *name)
     return p;
 }
 
-/* A mean change per dossier, to the hundredth. */
-static double mean_change(const mc_sim_gain *x)
-{
-    if (x->dossiers == 0) {
-        return 0;
-    }
-    double m = (double)x->change / (double)x->dossiers;
-    return (double)(long long)(m * 100 + (m < 0 ? -0.5 : 0.5)) / 100;
-}
-
 /* The figures of procedure name in r; NULL when r has none, or abolished it. */
 static const mc_sim_stats *find(const mc_sim_result *r, const char *name)
 {
@@ -445,7 +435,7 @@ static void print_gains(const mc_sim_result *ref)
         const mc_sim_gain *x = &ref->gains[g];
         char c[32];
         printf("%-24s %10" PRId64 " %18s %12" PRId64 " %12" PRId64 "\n", mc_sim_group_names[g],
-               x->dossiers, money(mean_change(x), c), x->rises, x->falls);
+               x->dossiers, money(mc_sim_gain_mean(x), c), x->rises, x->falls);
     }
 }
 
@@ -646,8 +636,7 @@ static void print_pools(const mc_sim_result *base, const mc_sim_result *ref)
 static void parts_line(const char *side, const mc_sim_parts_row *x)
 {
     char late[32];
-    snprintf(late, sizeof late, "%.2f%%",
-             x->started > 0 ? 100.0 * (double)x->late / (double)x->started : 0.0);
+    snprintf(late, sizeof late, "%.2f%%", mc_sim_parts_late_pct(x));
     printf("%-9s %-28s %-26s %8" PRId64 " %8" PRId64 " %8s %8" PRId64 " %8" PRId64 " %8" PRId64
            "\n",
            side, x->procedure, x->agency[0] ? x->agency : "-", x->started, x->late, late,
@@ -940,12 +929,12 @@ static void print_compare(const sim_view *v, const mc_sim_result *base)
             mc_sim_figures r = mc_sim_figures_of(&v->cmp[i].total);
             double rv = fig_value(&r, f);
             char y[32], z[32], cell[80];
-            if (f == FIG_ON_TIME) {
-                /* a rate moves by points: 96.12 -> 94.68 is -1.44 points, not -1.50% */
-                if (bv == MC_SIM_NONE || rv == MC_SIM_NONE) {
-                    z[0] = '\0';
+            double pts;
+            if (f == FIG_ON_TIME) { /* a rate moves by points */
+                if (mc_sim_change_points(bv, rv, &pts)) {
+                    snprintf(z, sizeof z, "%+.2f pt", pts);
                 } else {
-                    snprintf(z, sizeof z, "%+.2f pt", rv - bv);
+                    z[0] = '\0';
                 }
             } else {
                 change(bv, rv, z);
