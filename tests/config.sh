@@ -257,6 +257,12 @@ rc=$?
 rc=$?
 [ "$rc" = 3 ] && [ "$(cat "$tmp/e")" = "motcua: cannot open the error log $tmp/no/such/dir/e.log: No such file or directory" ] &&
     ok "an error log that cannot be opened: exit 3" || fail "an error log that cannot be opened: exit 3" "exit $rc" "$(cat "$tmp/e")"
+"$bin" serve --tokens "$etc/tokens" --trusted-proxy nope --error-log "$tmp/proxy-e.log" >"$tmp/o" 2>"$tmp/e"
+rc=$?
+[ "$rc" = 2 ] && [ "$(cat "$tmp/e")" = "motcua: --trusted-proxy takes an IPv4 or IPv6 address, not 'nope' (see 'motcua help')" ] &&
+    [ ! -e "$tmp/proxy-e.log" ] &&
+    ok "a wrong --trusted-proxy is a usage error before anything is opened (no error log made)" ||
+    fail "a wrong --trusted-proxy is a usage error before anything is opened (no error log made)" "exit $rc" "$(cat "$tmp/e")" "$(ls "$tmp")"
 
 # ---- at debug, nothing personal in any log ----
 cccd=079203005678

@@ -768,6 +768,26 @@ static void test_sim__figures_of_a_row(void **state)
     assert_true(mc_sim_change(200, 150, &pct) && pct == -25);
     assert_false(mc_sim_change(0, 150, &pct));
     assert_false(mc_sim_change(200, MC_SIM_NONE, &pct));
+    double pts;
+    assert_true(mc_sim_change_points(96.12, 94.68, &pts) && pts > -1.4401 && pts < -1.4399);
+    assert_false(mc_sim_change_points(MC_SIM_NONE, 94.68, &pts));
+    assert_false(mc_sim_change_points(96.12, MC_SIM_NONE, &pts));
+
+    /* who gains: the mean change per applicant, to the hundredth, half away from zero */
+    mc_sim_gain g = {.dossiers = 8, .change = -1001}; /* -125.125 */
+    assert_true(mc_sim_gain_mean(&g) == -125.13);
+    g = (mc_sim_gain){.dossiers = 3, .change = 1000}; /* 333.333… */
+    assert_true(mc_sim_gain_mean(&g) == 333.33);
+    g = (mc_sim_gain){.dossiers = 8, .change = 1001};
+    assert_true(mc_sim_gain_mean(&g) == 125.13);
+    g = (mc_sim_gain){.dossiers = 0, .change = 5};
+    assert_true(mc_sim_gain_mean(&g) == 0);
+
+    /* the parts of an interconnected procedure: the late share of those started */
+    mc_sim_parts_row pr = {.started = 8, .late = 3};
+    assert_true(mc_sim_parts_late_pct(&pr) == 37.5);
+    pr = (mc_sim_parts_row){.started = 0, .late = 0};
+    assert_true(mc_sim_parts_late_pct(&pr) == 0);
 
     memset(&x, 0, sizeof x);
     f = mc_sim_figures_of(&x); /* nothing: no division by zero, figures of none */

@@ -214,6 +214,11 @@ typedef struct mc_sim_gain {
     int64_t rises, falls; /* dossiers whose cost rises, falls */
 } mc_sim_gain;
 
+/* The mean change of an applicant's cost in group x (reform − baseline; negative: they gain),
+ * rounded half away from zero to a hundredth of the currency's unit, as every format of `motcua
+ * simulate` gives it; 0 when the group met no applicant. */
+double mc_sim_gain_mean(const mc_sim_gain *x);
+
 /* A pool of officers (issue 23): the officers of one role at one agency that `staff` declares,
  * as the run used them (the reform's side: the reformed catalogue's numbers). Waits and queue
  * lengths are on the pool's office clock (its agency's first procedure's calendar): a night is
@@ -245,6 +250,10 @@ typedef struct mc_sim_parts_row {
     int64_t refused;     /* refused at submission (e.g. a required field the group does not give) */
     int64_t not_needed;  /* skipped: the part's `when` did not hold */
 } mc_sim_parts_row;
+
+/* The share of the parts of x that ended late, in percent of those started (0 … 100); 0 when
+ * none started. */
+double mc_sim_parts_late_pct(const mc_sim_parts_row *x);
 
 typedef struct mc_sim_result {
     mc_sim_stats *procedures; /* by name; procedures with no dossier are left out */
@@ -331,6 +340,11 @@ mc_sim_figures mc_sim_figures_of(const mc_sim_stats *s);
 /* The change from base to reform, in percent, into *pct; false (nothing to show) when base is 0
  * or less or reform is less than 0 (a figure of none). */
 bool mc_sim_change(double base, double reform, double *pct);
+
+/* The change from base to reform of a rate that is itself a percentage (on_time), in points
+ * (96.12 → 94.68 is −1.44 points, not −1.50%), into *pts; false when either is a figure of none
+ * (MC_SIM_NONE). */
+bool mc_sim_change_points(double base, double reform, double *pts);
 
 /* The lead times of the finished dossiers of s as shares (%) by whole working days: out[d] for
  * d = 0 … n - 2 working days, out[n - 1] for n - 1 and more; all 0 when none finished. n ≥ 1. */

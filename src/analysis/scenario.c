@@ -2343,6 +2343,236 @@ static void add_line(char *out, size_t outsz, const char *line, size_t *more)
     out[n + ls + ll] = '\0';
 }
 
+/* What a row of a table runs: the procedure's version, the view the rule sees, what it gave. */
+typedef struct row_run {
+    const mc_catalogue *cat; /* the base, or the row's reform applied to it */
+    const mc_procedure *p;   /* the version in force on the day of submission, or the newest */
+    char when[17];           /* the submission's instant, "" when the row gives none */
+    char version[11];
+    const char **values; /* the fields given, by the version's field index (NULL: not given) */
+    mc_rule_view view;
+    table_call tc; /* the view's registry look-ups */
+    int64_t fee;
+    bool holds;
+    char reason[512];
+} row_run;
+
+/* The version of tb's procedure in x->cat that the row runs, by submitted (NULL: the newest),
+ * into x->p and x->when: 0, or 1 with the reason in say. */
+static int row_version(runner *r, const table *tb, const mc_token *submitted,
+                       const mc_token *reform, row_run *x, char *say, size_t saysz)
+{
+    size_t nv;
+    const mc_procedure *const *vs = mc_catalogue_versions(x->cat, tb->procedure, &nv);
+    const mc_procedure *p = nv ? vs[nv - 1] : NULL;
+    if (submitted != NULL) {
+        snprintf(x->when, sizeof x->when, "%.*s%s", (int)submitted->text_len, submitted->text,
+                 submitted->text_len == 10 ? "T00:00" : "");
+        mc_date day = 0;
+        char msg[120];
+        mc_value_date(x->when, 10, &day, msg, sizeof msg);
+        p = mc_catalogue_procedure(x->cat, tb->procedure, day);
+    } else if (p != NULL && p->has_effective) {
+        mc_date_format(p->effective, x->when);
+        snprintf(x->when + 10, sizeof x->when - 10, "T00:00");
+    }
+    if (p == NULL) {
+        if (nv == 0) {
+            snprintf(say, saysz, "procedure %s is abolished under reform %s", tb->procedure,
+                     reform ? text(r, reform) : "(none)");
+        } else {
+            snprintf(say, saysz, "no version of procedure %s is in force on %.10s", tb->procedure,
+                     x->when);
+        }
+        return 1;
+    }
+    x->p = p;
+    return 0;
+}
+
+/* The view of row n for x->p: the fields given, typed as the version declares them; the
+ * documents given; the parties; the channel (NULL: counter). 0, or -1 when out of memory. */
+static int row_view(runner *r, const mc_node *t, const table *tb, const mc_node *n,
+                    const mc_token *channel, row_run *x)
+{
+    const mc_node *c = tb->columns;
+    const mc_token *v = n->toks;
+    const mc_procedure *p = x->p;
+    const char **values = arena_array(r, p->nfields, sizeof *values);
+    mc_view_field *fields = arena_array(r, p->nfields, sizeof *fields);
+    mc_view_document *docs = arena_array(r, tb->nin, sizeof *docs);
+    mc_view_party *parties = arena_array(r, p->nparties, sizeof *parties);
+    if (values == NULL || fields == NULL || docs == NULL || parties == NULL) {
+        return -1;
+    }
+    memset(values, 0, (p->nfields ? p->nfields : 1) * sizeof *values);
+    mc_rule_view *view = &x->view;
+    memset(view, 0, sizeof *view);
+    for (size_t i = 0; i < tb->nin; i++) {
+        const mc_token *name = &c->toks[1 + i], *cell = &v[1 + i];
+        if (cell->kind == MC_TOK_WORD && cell->text_len == 1 && cell->text[0] == '-') {
+            continue;
+        }
+        if (col_of(r, tb, name) == COL_DOC) {
+            docs[view->ndocuments].name = text(r, name);
+            docs[view->ndocuments++].status = text(r, cell);
+            continue;
+        }
+        for (size_t f = 0; f < p->nfields; f++) {
+            if (mc_tok_is(name, p->fields[f].name)) {
+                values[f] = text(r, cell);
+            }
+        }
+    }
+    for (size_t f = 0; f < p->nfields; f++) {
+        const char *val = values[f];
+        if (val == NULL) {
+            continue;
+        }
+        mc_view_field *vf = &fields[view->nfields++];
+        vf->name = p->fields[f].name;
+        vf->value = (mc_val){.kind = MC_VAL_TEXT, .text = val};
+        mc_fixed fx = 0;
+        switch (p->fields[f].type) {
+        case MC_FIELD_INTEGER:
+        case MC_FIELD_MONEY:
+            vf->value.kind = MC_VAL_INTEGER;
+            mc_value_integer(val, strlen(val), &vf->value.integer, NULL, 0);
+            break;
+        case MC_FIELD_NUMBER:
+            mc_value_number(val, strlen(val), &fx, NULL, 0);
+            vf->value.kind = MC_VAL_NUMBER;
+            vf->value.number = (double)fx / (double)MC_FIXED_ONE;
+            break;
+        case MC_FIELD_BOOL:
+            vf->value.kind = MC_VAL_BOOL;
+            vf->value.boolean = strcmp(val, "true") == 0;
+            break;
+        default:
+            break;
+        }
+    }
+    for (size_t k2 = 0; k2 < p->nparties; k2++) {
+        const mc_field *pf = p->parties[k2].field;
+        int fi = pf ? (int)(pf - p->fields) : -1;
+        parties[k2] = (mc_view_party){p->parties[k2].name, fi >= 0 ? values[fi] : NULL};
+    }
+    if (p->has_effective) {
+        mc_date_format(p->effective, x->version);
+    }
+    x->values = values;
+    x->tc = (table_call){r, t};
+    view->procedure = p->name;
+    view->version = x->version;
+    view->subject = p->subject ? values[p->subject - p->fields] : NULL;
+    view->state = p->machine.nstates ? p->machine.states[p->machine.initial]->name : NULL;
+    view->channel = channel ? text(r, channel) : "counter";
+    view->submitted = x->when;
+    view->fields = fields;
+    view->documents = docs;
+    view->parties = parties;
+    view->nparties = p->nparties;
+    view->calendar = p->calendar ? p->calendar : r->cal;
+    view->registry_holds = table_holds;
+    view->ud = &x->tc;
+    view->catalogue = x->cat;
+    return 0;
+}
+
+/* Calls what the row tests on x->view: the rule of the table (a condition, or a fee when an
+ * output is the fee), or with `fee-of` the version's fee (fixed, by schedule, or its rule).
+ * Into x->fee, x->holds and x->reason: 0, or the rule's error code with err set. */
+static int row_call(runner *r, const table *tb, row_run *x, mc_error *err)
+{
+    const mc_procedure *p = x->p;
+    const mc_node *c = tb->columns;
+    int rc = 0;
+    const char *module = tb->module, *function = tb->function;
+    bool call_fee = tb->fee_of;
+    if (tb->fee_of && p->fee_kind == MC_FEE_FIXED) {
+        x->fee = p->fee.amount;
+        call_fee = false;
+    } else if (tb->fee_of && p->fee_kind == MC_FEE_SCHEDULE) {
+        mc_fee_basis fb;
+        mc_date day = 0;
+        char msg[120];
+        mc_value_date(x->when, 10, &day, msg, sizeof msg);
+        mc_fee_schedule_apply(p, day, x->values, &fb);
+        x->fee = fb.amount;
+        call_fee = false;
+    } else if (tb->fee_of && p->fee_kind == MC_FEE_RULE) {
+        module = p->fee_rule.module;
+        function = p->fee_rule.function;
+    } else if (tb->fee_of) {
+        call_fee = false; /* no fee */
+    }
+    bool wants_fee = false;
+    for (size_t i = 0; i < tb->nout; i++) {
+        wants_fee |= out_of(&c->toks[tb->nin + 2 + i]) == OUT_FEE;
+    }
+    if (call_fee || !tb->fee_of) {
+        const mc_rule *rule = NULL;
+        rc = r->rules ? mc_rules_resolve(r->rules, module, function, &rule, err) : MC_ENOTFOUND;
+        if (rc == 0 && wants_fee) {
+            rc = mc_rules_fee(r->rules, rule, &x->view, &x->fee, err);
+        } else if (rc == 0) {
+            rc = mc_rules_cond(r->rules, rule, &x->view, &x->holds, x->reason, sizeof x->reason,
+                               err);
+        } else if (r->rules == NULL) {
+            snprintf(err->msg, sizeof err->msg, "rule %s.%s: no rules are loaded", module,
+                     function);
+        }
+    }
+    return rc;
+}
+
+/* Every output of row n against what x gave, each mismatch said in say: 0 when all match,
+ * else 1. */
+static int row_compare(const table *tb, const mc_node *n, const row_run *x, char *say,
+                       size_t saysz)
+{
+    const mc_node *c = tb->columns;
+    const mc_token *v = n->toks;
+    char got[600] = "";
+    size_t gk = 0;
+    for (size_t i = 0; i < tb->nout; i++) {
+        const mc_token *want = &v[tb->nin + 2 + i];
+        char one[560] = "";
+        switch ((out_kind)out_of(&c->toks[tb->nin + 2 + i])) {
+        case OUT_FEE: {
+            int64_t amount = 0;
+            mc_value_integer(want->text, want->text_len, &amount, NULL, 0);
+            if (amount != x->fee) {
+                snprintf(one, sizeof one, "fee %lld, got %lld", (long long)amount,
+                         (long long)x->fee);
+            }
+            break;
+        }
+        case OUT_HOLDS:
+            if (mc_tok_is(want, "true") != x->holds) {
+                snprintf(one, sizeof one, "holds %.*s, got %s", (int)want->text_len, want->text,
+                         x->holds ? "true" : "false");
+            }
+            break;
+        case OUT_REASON:
+            if (strcmp(want->text, x->reason) != 0) {
+                snprintf(one, sizeof one, "reason \"%s\", got \"%s\"", want->text, x->reason);
+            }
+            break;
+        }
+        if (one[0] != '\0') {
+            gk += (size_t)snprintf(got + gk, gk < sizeof got ? sizeof got - gk : 0, "%s%s",
+                                   gk ? "; expected " : "", one);
+            gk = gk < sizeof got ? gk : sizeof got - 1;
+        }
+    }
+    if (got[0] == '\0') {
+        return 0;
+    }
+    snprintf(say, saysz, "expected %s", got);
+    return 1;
+}
+
 /* Runs row n of table tb; a line into why when it fails (0: it passed, 1: it failed, or an
  * error that ends the run, r->fatal set). */
 static int run_row(runner *r, const mc_node *t, const table *tb, const mc_node *n, char *why,
@@ -2375,8 +2605,10 @@ static int run_row(runner *r, const mc_node *t, const table *tb, const mc_node *
             break;
         }
     }
+    row_run x;
+    memset(&x, 0, sizeof x);
+    x.cat = r->base;
     mc_catalogue *reformed = NULL;
-    const mc_catalogue *cat = r->base;
     if (reform != NULL) {
         mc_error err;
         int rc = mc_reform_apply(r->base, mc_catalogue_reform(r->base, text(r, reform)), &reformed,
@@ -2388,159 +2620,20 @@ static int run_row(runner *r, const mc_node *t, const table *tb, const mc_node *
             snprintf(say, saysz, "the reform cannot be applied: %s", err.msg);
             return 1;
         }
-        cat = reformed;
+        x.cat = reformed;
         MARK(r, "f", mc_reform_name(mc_catalogue_reform(r->base, text(r, reform))), tb->procedure);
     }
-    /* The version in force on the day of submission, or the newest one. */
-    size_t nv;
-    const mc_procedure *const *vs = mc_catalogue_versions(cat, tb->procedure, &nv);
-    char when[17] = "";
-    const mc_calendar *cal = r->cal;
-    const mc_procedure *p = nv ? vs[nv - 1] : NULL;
-    if (submitted != NULL) {
-        snprintf(when, sizeof when, "%.*s%s", (int)submitted->text_len, submitted->text,
-                 submitted->text_len == 10 ? "T00:00" : "");
-        mc_date day = 0;
-        char msg[120];
-        mc_value_date(when, 10, &day, msg, sizeof msg);
-        p = mc_catalogue_procedure(cat, tb->procedure, day);
-    } else if (p != NULL && p->has_effective) {
-        mc_date_format(p->effective, when);
-        snprintf(when + 10, sizeof when - 10, "T00:00");
-    }
-    if (p == NULL) {
-        if (nv == 0) {
-            snprintf(say, saysz, "procedure %s is abolished under reform %s", tb->procedure,
-                     reform ? text(r, reform) : "(none)");
-        } else {
-            snprintf(say, saysz, "no version of procedure %s is in force on %.10s", tb->procedure,
-                     when);
-        }
+    if (row_version(r, tb, submitted, reform, &x, say, saysz) != 0) {
         mc_catalogue_free(reformed);
         return 1;
     }
-    cal = p->calendar ? p->calendar : cal;
-    /* The view: the fields given, typed as the version declares them; the documents given. */
-    const char **values = arena_array(r, p->nfields, sizeof *values);
-    mc_view_field *fields = arena_array(r, p->nfields, sizeof *fields);
-    mc_view_document *docs = arena_array(r, tb->nin, sizeof *docs);
-    mc_view_party *parties = arena_array(r, p->nparties, sizeof *parties);
-    if (values == NULL || fields == NULL || docs == NULL || parties == NULL) {
+    if (row_view(r, t, tb, n, channel, &x) != 0) {
         mc_catalogue_free(reformed);
         return -1;
     }
-    memset(values, 0, (p->nfields ? p->nfields : 1) * sizeof *values);
-    mc_rule_view view;
-    memset(&view, 0, sizeof view);
-    for (size_t i = 0; i < tb->nin; i++) {
-        const mc_token *name = &c->toks[1 + i], *cell = &v[1 + i];
-        if (cell->kind == MC_TOK_WORD && cell->text_len == 1 && cell->text[0] == '-') {
-            continue;
-        }
-        if (col_of(r, tb, name) == COL_DOC) {
-            docs[view.ndocuments].name = text(r, name);
-            docs[view.ndocuments++].status = text(r, cell);
-            continue;
-        }
-        for (size_t f = 0; f < p->nfields; f++) {
-            if (mc_tok_is(name, p->fields[f].name)) {
-                values[f] = text(r, cell);
-            }
-        }
-    }
-    for (size_t f = 0; f < p->nfields; f++) {
-        const char *val = values[f];
-        if (val == NULL) {
-            continue;
-        }
-        mc_view_field *vf = &fields[view.nfields++];
-        vf->name = p->fields[f].name;
-        vf->value = (mc_val){.kind = MC_VAL_TEXT, .text = val};
-        mc_fixed x = 0;
-        switch (p->fields[f].type) {
-        case MC_FIELD_INTEGER:
-        case MC_FIELD_MONEY:
-            vf->value.kind = MC_VAL_INTEGER;
-            mc_value_integer(val, strlen(val), &vf->value.integer, NULL, 0);
-            break;
-        case MC_FIELD_NUMBER:
-            mc_value_number(val, strlen(val), &x, NULL, 0);
-            vf->value.kind = MC_VAL_NUMBER;
-            vf->value.number = (double)x / (double)MC_FIXED_ONE;
-            break;
-        case MC_FIELD_BOOL:
-            vf->value.kind = MC_VAL_BOOL;
-            vf->value.boolean = strcmp(val, "true") == 0;
-            break;
-        default:
-            break;
-        }
-    }
-    for (size_t k2 = 0; k2 < p->nparties; k2++) {
-        const mc_field *pf = p->parties[k2].field;
-        int fi = pf ? (int)(pf - p->fields) : -1;
-        parties[k2] = (mc_view_party){p->parties[k2].name, fi >= 0 ? values[fi] : NULL};
-    }
-    char version[11] = "";
-    if (p->has_effective) {
-        mc_date_format(p->effective, version);
-    }
-    table_call tc = {r, t};
-    view.procedure = p->name;
-    view.version = version;
-    view.subject = p->subject ? values[p->subject - p->fields] : NULL;
-    view.state = p->machine.nstates ? p->machine.states[p->machine.initial]->name : NULL;
-    view.channel = channel ? text(r, channel) : "counter";
-    view.submitted = when;
-    view.fields = fields;
-    view.documents = docs;
-    view.parties = parties;
-    view.nparties = p->nparties;
-    view.calendar = cal;
-    view.registry_holds = table_holds;
-    view.ud = &tc;
-    view.catalogue = cat;
-    /* The call. */
     mc_error err;
     mc_error_clear(&err);
-    int rc = 0;
-    int64_t fee = 0;
-    bool holds = false;
-    char reason[512] = "";
-    const char *module = tb->module, *function = tb->function;
-    bool call_fee = tb->fee_of;
-    if (tb->fee_of && p->fee_kind == MC_FEE_FIXED) {
-        fee = p->fee.amount;
-        call_fee = false;
-    } else if (tb->fee_of && p->fee_kind == MC_FEE_SCHEDULE) {
-        mc_fee_basis fb;
-        mc_date day = 0;
-        char msg[120];
-        mc_value_date(when, 10, &day, msg, sizeof msg);
-        mc_fee_schedule_apply(p, day, values, &fb);
-        fee = fb.amount;
-        call_fee = false;
-    } else if (tb->fee_of && p->fee_kind == MC_FEE_RULE) {
-        module = p->fee_rule.module;
-        function = p->fee_rule.function;
-    } else if (tb->fee_of) {
-        call_fee = false; /* no fee */
-    }
-    bool wants_fee = false;
-    for (size_t i = 0; i < tb->nout; i++) {
-        wants_fee |= out_of(&c->toks[tb->nin + 2 + i]) == OUT_FEE;
-    }
-    if (call_fee || !tb->fee_of) {
-        const mc_rule *rule = NULL;
-        rc = r->rules ? mc_rules_resolve(r->rules, module, function, &rule, &err) : MC_ENOTFOUND;
-        if (rc == 0 && wants_fee) {
-            rc = mc_rules_fee(r->rules, rule, &view, &fee, &err);
-        } else if (rc == 0) {
-            rc = mc_rules_cond(r->rules, rule, &view, &holds, reason, sizeof reason, &err);
-        } else if (r->rules == NULL) {
-            snprintf(err.msg, sizeof err.msg, "rule %s.%s: no rules are loaded", module, function);
-        }
-    }
+    int rc = row_call(r, tb, &x, &err);
     mc_catalogue_free(reformed);
     if (rc == MC_ENOMEM) {
         r->fatal = MC_ENOMEM;
@@ -2550,44 +2643,7 @@ static int run_row(runner *r, const mc_node *t, const table *tb, const mc_node *
         snprintf(say, saysz, "the rule failed: %s", err.msg);
         return 1;
     }
-    /* The comparison: every output of the row, each mismatch said. */
-    char got[600] = "";
-    size_t gk = 0;
-    for (size_t i = 0; i < tb->nout; i++) {
-        const mc_token *want = &v[tb->nin + 2 + i];
-        char one[560] = "";
-        switch ((out_kind)out_of(&c->toks[tb->nin + 2 + i])) {
-        case OUT_FEE: {
-            int64_t amount = 0;
-            mc_value_integer(want->text, want->text_len, &amount, NULL, 0);
-            if (amount != fee) {
-                snprintf(one, sizeof one, "fee %lld, got %lld", (long long)amount, (long long)fee);
-            }
-            break;
-        }
-        case OUT_HOLDS:
-            if (mc_tok_is(want, "true") != holds) {
-                snprintf(one, sizeof one, "holds %.*s, got %s", (int)want->text_len, want->text,
-                         holds ? "true" : "false");
-            }
-            break;
-        case OUT_REASON:
-            if (strcmp(want->text, reason) != 0) {
-                snprintf(one, sizeof one, "reason \"%s\", got \"%s\"", want->text, reason);
-            }
-            break;
-        }
-        if (one[0] != '\0') {
-            gk += (size_t)snprintf(got + gk, gk < sizeof got ? sizeof got - gk : 0, "%s%s",
-                                   gk ? "; expected " : "", one);
-            gk = gk < sizeof got ? gk : sizeof got - 1;
-        }
-    }
-    if (got[0] == '\0') {
-        return 0;
-    }
-    snprintf(say, saysz, "expected %s", got);
-    return 1;
+    return row_compare(tb, n, &x, say, saysz);
 }
 
 /* Runs every row of table t (checked): one result, failing with a line per failing row. */

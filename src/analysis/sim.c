@@ -1636,9 +1636,14 @@ static size_t twin_home(const twins *t, uint64_t key)
     return (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (t->cap - 1);
 }
 
+/* Rehashes t into a table of twice the slots (grow.h's rule, from MC_GROW_MIN: a power of two,
+ * as twin_home needs): 0, or MC_ENOMEM with t unchanged. */
 static int twins_grow(twins *t)
 {
-    size_t cap = t->cap ? 2 * t->cap : 64;
+    size_t cap;
+    if (mc_grow_cap(t->cap, t->cap + 1, sizeof(twin), &cap) != 0) {
+        return MC_ENOMEM;
+    }
     twin *slots = mc_calloc(cap, sizeof *slots);
     if (slots == NULL) {
         return MC_ENOMEM;
@@ -2383,6 +2388,29 @@ bool mc_sim_change(double base, double reform, double *pct)
     }
     *pct = 100.0 * (reform - base) / base;
     return true;
+}
+
+bool mc_sim_change_points(double base, double reform, double *pts)
+{
+    if (base == MC_SIM_NONE || reform == MC_SIM_NONE) {
+        return false;
+    }
+    *pts = reform - base;
+    return true;
+}
+
+double mc_sim_gain_mean(const mc_sim_gain *x)
+{
+    if (x->dossiers == 0) {
+        return 0;
+    }
+    double m = (double)x->change / (double)x->dossiers;
+    return (double)(long long)(m * 100 + (m < 0 ? -0.5 : 0.5)) / 100;
+}
+
+double mc_sim_parts_late_pct(const mc_sim_parts_row *x)
+{
+    return x->started > 0 ? 100.0 * (double)x->late / (double)x->started : 0.0;
 }
 
 void mc_sim_lead_shares(const mc_sim_stats *x, double *out, size_t n)

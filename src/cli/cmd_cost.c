@@ -9,6 +9,7 @@
 
 #include "front/study_view.h"
 
+#include "base/grow.h"
 #include "base/utf8.h"
 #include "motcua/alloc.h"
 #include "motcua/study.h"
@@ -255,15 +256,18 @@ typedef struct clause {
     size_t n;
 } clause;
 
-/* The notes of every row, each clause once with how many procedures it concerns: a catalogue of
- * 741 imported procedures gives one line, not 741. */
-static void print_notes(const mc_study *s)
+/* The clauses of the notes of every row, in order of first appearance. */
+typedef struct clauses {
+    clause *cl;
+    size_t n, cap;
+} clauses;
+
+/* Gathers the notes of every row into *out, each clause once with how many procedures it
+ * concerns (a catalogue of 741 imported procedures gives one line, not 741): 0, or MC_ENOMEM
+ * with *out freed. */
+static int collect_notes(const mc_study *s, clauses *out)
 {
-    size_t cap = 64, n = 0;
-    clause *cl = calloc(cap, sizeof *cl);
-    if (cl == NULL) {
-        return;
-    }
+    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < s->n; i++) {
         const char *notes[2] = {s->rows[i].notes, s->rows[i].reform_notes};
         for (int k = 0; k < 2; k++) {
@@ -273,44 +277,46 @@ static void print_notes(const mc_study *s)
                 snprintf(text, sizeof text, "%s%.*s", k ? "(reform) " : "",
                          (int)(len < 280 ? len : 280), p);
                 size_t j = 0;
-                while (j < n && strcmp(cl[j].text, text) != 0) {
+                while (j < out->n && strcmp(out->cl[j].text, text) != 0) {
                     j++;
                 }
-                if (j == n && n == cap) {
-                    clause *grown = realloc(cl, 2 * cap * sizeof *cl);
-                    if (grown == NULL) {
-                        free(cl);
-                        return;
+                if (j == out->n) {
+                    if (mc_grow(&out->cl, &out->cap, out->n + 1, sizeof *out->cl) != 0) {
+                        mc_free(out->cl);
+                        memset(out, 0, sizeof *out);
+                        return MC_ENOMEM;
                     }
-                    cl = grown;
-                    cap *= 2;
+                    memset(&out->cl[j], 0, sizeof out->cl[j]);
+                    memcpy(out->cl[j].text, text, sizeof text);
+                    out->n++;
                 }
-                if (j == n) {
-                    memset(&cl[n], 0, sizeof cl[n]);
-                    memcpy(cl[n].text, text, sizeof text);
-                    n++;
+                clause *c = &out->cl[j];
+                if (c->n < 3) {
+                    c->first[c->n] = s->rows[i].procedure;
                 }
-                if (cl[j].n < 3) {
-                    cl[j].first[cl[j].n] = s->rows[i].procedure;
-                }
-                cl[j].n++;
+                c->n++;
                 p += len;
                 p += strspn(p, "; ");
             }
         }
     }
-    if (n > 0) {
+    return 0;
+}
+
+static void print_notes(const clauses *x)
+{
+    if (x->n > 0) {
         printf("\nassumptions (the whole list per procedure: --format csv or json):\n");
     }
-    for (size_t j = 0; j < n; j++) {
-        if (cl[j].n == 1) {
-            printf("  %s: %s\n", cl[j].first[0], cl[j].text);
+    for (size_t j = 0; j < x->n; j++) {
+        const clause *c = &x->cl[j];
+        if (c->n == 1) {
+            printf("  %s: %s\n", c->first[0], c->text);
         } else {
-            printf("  %zu procedures (%s, %s%s): %s\n", cl[j].n, cl[j].first[0], cl[j].first[1],
-                   cl[j].n > 2 ? ", …" : "", cl[j].text);
+            printf("  %zu procedures (%s, %s%s): %s\n", c->n, c->first[0], c->first[1],
+                   c->n > 2 ? ", …" : "", c->text);
         }
     }
-    free(cl);
 }
 
 static void print_head(const cost_run *run, const mc_study *s)
@@ -367,9 +373,14 @@ static void print_parts(const mc_study *s)
     }
 }
 
-static void print_text(const cost_run *run)
+/* The study as text: 0, or MC_ENOMEM with nothing printed (its notes are gathered first). */
+static int print_text(const cost_run *run)
 {
     const mc_study *s = &run->studies[0];
+    clauses notes;
+    if (collect_notes(s, &notes) != 0) {
+        return MC_ENOMEM;
+    }
     bool reformed = run->args.opts.nreforms > 0;
     int w = name_width(s);
     print_head(run, s);
@@ -386,7 +397,9 @@ static void print_text(const cost_run *run)
     }
     print_parts(s);
     cli_coverage_print(stdout, &run->cov, run->cat);
-    print_notes(s);
+    print_notes(&notes);
+    mc_free(notes.cl);
+    return 0;
 }
 
 /* --compare: today's annual cost, then each reform's annual cost and saving %. */
@@ -673,8 +686,8 @@ int cmd_cost(front_opts *c)
             }
         } else if (run.compare) {
             print_compare_text(&run);
-        } else {
-            print_text(&run);
+        } else if (print_text(&run) != 0) {
+            rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
         }
         fflush(stdout);
         if (rc == 0 && (c->html != NULL || c->xlsx != NULL)) {

@@ -174,16 +174,6 @@ static const mc_procedure *proc_of(const sim_view *v, const char *name)
     return p;
 }
 
-/* A mean change per dossier, to the hundredth. */
-static double mean_change(const mc_sim_gain *x)
-{
-    if (x->dossiers == 0) {
-        return 0;
-    }
-    double m = (double)x->change / (double)x->dossiers;
-    return (double)(long long)(m * 100 + (m < 0 ? -0.5 : 0.5)) / 100;
-}
-
 /* The figures of procedure name in r; NULL when r has none, or abolished it. */
 static const mc_sim_stats *find(const mc_sim_result *r, const char *name)
 {
@@ -445,7 +435,7 @@ static void print_gains(const mc_sim_result *ref)
         const mc_sim_gain *x = &ref->gains[g];
         char c[32];
         printf("%-24s %10" PRId64 " %18s %12" PRId64 " %12" PRId64 "\n", mc_sim_group_names[g],
-               x->dossiers, money(mean_change(x), c), x->rises, x->falls);
+               x->dossiers, money(mc_sim_gain_mean(x), c), x->rises, x->falls);
     }
 }
 
@@ -646,8 +636,7 @@ static void print_pools(const mc_sim_result *base, const mc_sim_result *ref)
 static void parts_line(const char *side, const mc_sim_parts_row *x)
 {
     char late[32];
-    snprintf(late, sizeof late, "%.2f%%",
-             x->started > 0 ? 100.0 * (double)x->late / (double)x->started : 0.0);
+    snprintf(late, sizeof late, "%.2f%%", mc_sim_parts_late_pct(x));
     printf("%-9s %-28s %-26s %8" PRId64 " %8" PRId64 " %8s %8" PRId64 " %8" PRId64 " %8" PRId64
            "\n",
            side, x->procedure, x->agency[0] ? x->agency : "-", x->started, x->late, late,
@@ -940,12 +929,12 @@ static void print_compare(const sim_view *v, const mc_sim_result *base)
             mc_sim_figures r = mc_sim_figures_of(&v->cmp[i].total);
             double rv = fig_value(&r, f);
             char y[32], z[32], cell[80];
-            if (f == FIG_ON_TIME) {
-                /* a rate moves by points: 96.12 -> 94.68 is -1.44 points, not -1.50% */
-                if (bv == MC_SIM_NONE || rv == MC_SIM_NONE) {
-                    z[0] = '\0';
+            double pts;
+            if (f == FIG_ON_TIME) { /* a rate moves by points */
+                if (mc_sim_change_points(bv, rv, &pts)) {
+                    snprintf(z, sizeof z, "%+.2f pt", pts);
                 } else {
-                    snprintf(z, sizeof z, "%+.2f pt", rv - bv);
+                    z[0] = '\0';
                 }
             } else {
                 change(bv, rv, z);
@@ -1037,260 +1026,336 @@ static void progress_off(void *ud, int64_t done, int64_t total)
     (void)total;
 }
 
-int cmd_simulate(front_opts *c)
-{
-    if (c->calibrate_from != NULL) {
-        return cli_calibrate(c); /* estimates figures from a store: no simulation */
-    }
-    mc_sim_opts o = MC_SIM_OPTS_INIT;
-    int64_t seed = 1;
-    size_t nruns = 1;
+/* What one `motcua simulate` holds from its options to its output; sim_cmd_free frees it. */
+typedef struct sim_cmd {
+    front_opts *c;
+    mc_sim_opts o;
+    int64_t seed;
+    size_t nruns;
     cli_study st;
-    if (read_options(c, &o, &seed, &nruns) != EXIT_OK || cli_study_check(c, &st) != EXIT_OK) {
-        cli_study_free(&st);
-        return EXIT_USAGE;
-    }
-    mc_catalogue *cat = NULL, *reformed = NULL;
-    mc_rules *rules = NULL;
-    mc_diags *diags = NULL;
+    mc_catalogue *cat, *reformed; /* reformed: the reforms of --reform applied in order */
+    mc_rules *rules;
+    mc_diags *diags;
     mc_error err;
-    mc_error_clear(&err);
-    mc_sim_result base, ref, *cmp = NULL;
-    memset(&base, 0, sizeof base);
-    memset(&ref, 0, sizeof ref);
+    mc_sim_result base, ref, *cmp; /* cmp[i]: the reform --compare names i, alone */
     cli_coverage cov;
-    memset(&cov, 0, sizeof cov);
     mc_coverage scov;
-    memset(&scov, 0, sizeof scov);
     mc_cost_model model;
+    const mc_cost_model *declared; /* the catalogue's default cost-model, NULL: none */
     mc_study study;
-    memset(&study, 0, sizeof study);
     sim_view v;
-    memset(&v, 0, sizeof v);
-    html *page = NULL;
-    sim_out so; /* the page's (--html) */
-    memset(&so, 0, sizeof so);
-    mc_sim_figures *runfig[2] = {NULL, NULL};
-    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    html *page; /* --html, open from the start so that a file that cannot be written fails first */
+    sim_out so; /* the page's */
+    mc_sim_figures *runfig[2];
+    progress_ud progress;
+} sim_cmd;
+
+/* Loads the catalogue, resolves the study's options (filters, reforms, coverage, the cost
+ * model and what the sensitivity options change) into s and opens the page of --html: 0, or an
+ * MC_E* code with s->err set. */
+static int sim_prepare(sim_cmd *s)
+{
+    front_opts *c = s->c;
+    int rc = front_load(c, NULL, 0, &s->cat, &s->rules, &s->diags, &s->err);
     if (rc == 0) {
-        rc = cli_study_resolve(c, cat, &st, &err);
+        rc = cli_study_resolve(c, s->cat, &s->st, &s->err);
     }
     if (rc == 0) {
-        rc = apply_reforms(cat, st.opts.reforms, st.opts.nreforms, &reformed, &err);
+        rc = apply_reforms(s->cat, s->st.opts.reforms, s->st.opts.nreforms, &s->reformed,
+                           &s->err);
     }
     if (rc == 0) {
-        rc = cli_coverage_load(c, cat, &cov, &err);
-        cov.reformed = reformed;
-        st.opts.measured = cov.on ? &cov.cov : NULL;
+        rc = cli_coverage_load(c, s->cat, &s->cov, &s->err);
+        s->cov.reformed = s->reformed;
+        s->st.opts.measured = s->cov.on ? &s->cov.cov : NULL;
     }
     if (rc == 0) {
-        rc = mc_study_coverage_of(&st.opts, cat, &scov, &err);
-        o.coverage = cov.on || st.opts.ncoverage > 0 ? &scov : NULL;
+        rc = mc_study_coverage_of(&s->st.opts, s->cat, &s->scov, &s->err);
+        s->o.coverage = s->cov.on || s->st.opts.ncoverage > 0 ? &s->scov : NULL;
     }
-    const mc_cost_model *declared = cat ? mc_catalogue_default_cost_model(cat) : NULL;
-    if (declared != NULL) {
-        mc_study_model(&st.opts, declared, &model);
-        o.model = &model;
+    s->declared = s->cat ? mc_catalogue_default_cost_model(s->cat) : NULL;
+    if (s->declared != NULL) {
+        mc_study_model(&s->st.opts, s->declared, &s->model);
+        s->o.model = &s->model;
     }
-    if (rc == 0 && declared == NULL && (st.opts.has_income || st.opts.count_waiting >= 0)) {
-        rc = mc_error_set(&err, MC_ENOTFOUND, "the catalogue has no default cost-model: "
-                                              "--income and --count-waiting change nothing");
+    if (rc == 0 && s->declared == NULL &&
+        (s->st.opts.has_income || s->st.opts.count_waiting >= 0)) {
+        rc = mc_error_set(&s->err, MC_ENOTFOUND, "the catalogue has no default cost-model: "
+                                                 "--income and --count-waiting change nothing");
     }
-    if (rc == 0 && declared != NULL) {
-        rc = mc_study_sensitivity(&st.opts, cat, declared, &v.sensitivity, &v.nsensitivity, &err);
+    if (rc == 0 && s->declared != NULL) {
+        rc = mc_study_sensitivity(&s->st.opts, s->cat, s->declared, &s->v.sensitivity,
+                                  &s->v.nsensitivity, &s->err);
     }
-    if (rc == 0 && declared != NULL) {
-        rc = mc_study_sensitivity_said(&st.opts, cat, declared, &v.sensitivity_said, &v.nsaid,
-                                       &err);
+    if (rc == 0 && s->declared != NULL) {
+        rc = mc_study_sensitivity_said(&s->st.opts, s->cat, s->declared, &s->v.sensitivity_said,
+                                       &s->v.nsaid, &s->err);
     }
-    o.selects = selects;
-    o.selects_ud = &st.opts;
-    o.open_rules = open_rules;
-    o.rules_ud = c;
-    if (rc == 0 && o.year) {
+    s->o.selects = selects;
+    s->o.selects_ud = &s->st.opts;
+    s->o.open_rules = open_rules;
+    s->o.rules_ud = c;
+    if (rc == 0 && s->o.year) {
         /* --year: refuse what would take days before it starts */
-        int64_t sum = mc_sim_year_dossiers(cat);
+        int64_t sum = mc_sim_year_dossiers(s->cat);
         if (sum > MAX_DOSSIERS) {
-            rc = mc_error_set(&err, MC_EUSAGE,
+            rc = mc_error_set(&s->err, MC_EUSAGE,
                               "the volumes add up to %lld dossiers a year, more than %d: "
                               "simulate a sample with --dossiers N",
                               (long long)sum, MAX_DOSSIERS);
         }
     }
     if (rc == 0 && c->html != NULL) {
-        so.lang = c->lang_name != NULL ? c->lang : MC_LANG_VI;
-        so.reforms = st.opts.reforms;
-        so.nreforms = st.opts.nreforms;
-        so.compare = st.compare;
-        so.ncompare = st.ncompare;
-        rc = sim_page_open(&page, c->html, &so, &err);
+        s->so.lang = c->lang_name != NULL ? c->lang : MC_LANG_VI;
+        s->so.reforms = s->st.opts.reforms;
+        s->so.nreforms = s->st.opts.nreforms;
+        s->so.compare = s->st.compare;
+        s->so.ncompare = s->st.ncompare;
+        rc = sim_page_open(&s->page, c->html, &s->so, &s->err);
     }
-    v.runs.k = nruns;
-    v.runs.first_seed = (uint64_t)seed;
-    v.runs.v[0] = calloc(NFIG * nruns, sizeof(double));
-    v.runs.v[1] = calloc(NFIG * nruns, sizeof(double));
-    runfig[0] = calloc(nruns, sizeof *runfig[0]);
-    runfig[1] = calloc(nruns, sizeof *runfig[1]);
-    if (rc == 0 &&
-        (v.runs.v[0] == NULL || v.runs.v[1] == NULL || runfig[0] == NULL || runfig[1] == NULL)) {
-        rc = mc_error_set(&err, MC_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* The runs of --runs (one without it), seeds seed, seed + 1, …: the first's results in s->base
+ * and s->ref (with a reform), every run's headline figures in s->v.runs and s->runfig. 0, or an
+ * MC_E* code with s->err set. */
+static int simulate_runs(sim_cmd *s)
+{
+    size_t nruns = s->nruns;
+    s->v.runs.k = nruns;
+    s->v.runs.first_seed = (uint64_t)s->seed;
+    s->v.runs.v[0] = mc_calloc(NFIG * nruns, sizeof(double));
+    s->v.runs.v[1] = mc_calloc(NFIG * nruns, sizeof(double));
+    s->runfig[0] = mc_calloc(nruns, sizeof *s->runfig[0]);
+    s->runfig[1] = mc_calloc(nruns, sizeof *s->runfig[1]);
+    if (s->v.runs.v[0] == NULL || s->v.runs.v[1] == NULL || s->runfig[0] == NULL ||
+        s->runfig[1] == NULL) {
+        return mc_error_set(&s->err, MC_ENOMEM, "out of memory");
     }
-    progress_ud pb = {reformed ? "baseline and reform" : "baseline", 0};
-    o.progress = progress;
-    o.ud = &pb;
+    mc_sim_opts *o = &s->o;
+    s->progress = (progress_ud){s->reformed ? "baseline and reform" : "baseline", 0};
+    o->progress = progress;
+    o->ud = &s->progress;
+    int rc = 0;
     for (size_t k = 0; rc == 0 && k < nruns; k++) {
-        mc_sim_result b1, r1, *bp = k == 0 ? &base : &b1, *rp = k == 0 ? &ref : &r1;
-        o.seed = (uint64_t)seed + k;
+        mc_sim_result b1, r1, *bp = k == 0 ? &s->base : &b1, *rp = k == 0 ? &s->ref : &r1;
+        o->seed = (uint64_t)s->seed + k;
         if (k > 0) {
-            o.progress = progress_off;
+            o->progress = progress_off;
         }
-        rc = reformed ? mc_sim_pair(cat, reformed, rules, &o, bp, rp, &err)
-                      : mc_sim_run(cat, rules, &o, bp, &err);
+        rc = s->reformed ? mc_sim_pair(s->cat, s->reformed, s->rules, o, bp, rp, &s->err)
+                         : mc_sim_run(s->cat, s->rules, o, bp, &s->err);
         if (rc == 0) {
-            runs_record(&v.runs, 0, k, bp);
-            runfig[0][k] = mc_sim_figures_of(&bp->total);
-            if (reformed) {
-                runs_record(&v.runs, 1, k, rp);
-                runfig[1][k] = mc_sim_figures_of(&rp->total);
+            runs_record(&s->v.runs, 0, k, bp);
+            s->runfig[0][k] = mc_sim_figures_of(&bp->total);
+            if (s->reformed) {
+                runs_record(&s->v.runs, 1, k, rp);
+                s->runfig[1][k] = mc_sim_figures_of(&rp->total);
             }
         }
         if (rc == 0 && k > 0) {
             mc_sim_result_free(&b1);
-            if (reformed) {
+            if (s->reformed) {
                 mc_sim_result_free(&r1);
             }
         }
     }
-    o.seed = (uint64_t)seed;
-    if (rc == 0 && st.ncompare > 0) {
-        cmp = calloc(st.ncompare, sizeof *cmp);
-        rc = cmp ? 0 : mc_error_set(&err, MC_ENOMEM, "out of memory");
-        o.split_by = cat; /* the same applicants: the baseline's split */
-        o.progress = progress_off;
-        for (size_t i = 0; rc == 0 && i < st.ncompare; i++) {
-            mc_catalogue *one = NULL;
-            rc = mc_reform_apply(cat, st.compare[i], &one, &err);
-            if (rc == 0) {
-                rc = mc_sim_run(one, rules, &o, &cmp[i], &err);
-            }
-            mc_catalogue_free(one);
-        }
-        o.split_by = NULL;
+    o->seed = (uint64_t)s->seed;
+    return rc;
+}
+
+/* --compare: each reform alone on the baseline's applicants, into s->cmp. 0, or an MC_E* code
+ * with s->err set. */
+static int simulate_compare(sim_cmd *s)
+{
+    s->cmp = mc_calloc(s->st.ncompare, sizeof *s->cmp);
+    if (s->cmp == NULL) {
+        return mc_error_set(&s->err, MC_ENOMEM, "out of memory");
     }
-    if (rc == 0 && declared != NULL && st.ncompare == 0) {
-        /* motcua cost's exact annual totals on the same catalogue, options and date */
-        st.opts.date = o.from;
-        mc_error quiet;
-        if (mc_study_run(&study, cat, rules, &st.opts, &quiet) == 0) {
-            v.has_cost = true;
-            v.cost_base = study.totals.all.base;
-            v.cost_reform = study.totals.all.reform;
+    int rc = 0;
+    s->o.split_by = s->cat; /* the same applicants: the baseline's split */
+    s->o.progress = progress_off;
+    for (size_t i = 0; rc == 0 && i < s->st.ncompare; i++) {
+        mc_catalogue *one = NULL;
+        rc = mc_reform_apply(s->cat, s->st.compare[i], &one, &s->err);
+        if (rc == 0) {
+            rc = mc_sim_run(one, s->rules, &s->o, &s->cmp[i], &s->err);
         }
+        mc_catalogue_free(one);
+    }
+    s->o.split_by = NULL;
+    return rc;
+}
+
+/* motcua cost's exact annual totals on the same catalogue, options and date, into s->v when
+ * the study runs (a study that fails leaves them out: the simulation's own totals stand). */
+static void sim_cost_totals(sim_cmd *s)
+{
+    s->st.opts.date = s->o.from;
+    mc_error quiet;
+    if (mc_study_run(&s->study, s->cat, s->rules, &s->st.opts, &quiet) == 0) {
+        s->v.has_cost = true;
+        s->v.cost_base = s->study.totals.all.base;
+        s->v.cost_reform = s->study.totals.all.reform;
+    }
+}
+
+/* The rule failures of the runs, said on stderr with the notes that name them (issue 24):
+ * EXIT_OK when none or --keep-going (then as warnings), else EXIT_FAIL. */
+static int sim_rule_failures(const sim_cmd *s)
+{
+    const front_opts *c = s->c;
+    int64_t failures = s->base.total.rule_failures + (s->reformed ? s->ref.total.rule_failures : 0);
+    if (failures == 0) {
+        return EXIT_OK;
+    }
+    const char *notes[2] = {s->base.notes, s->reformed ? s->ref.notes : ""};
+    for (int side = 0; side < 2; side++) {
+        for (const char *at = notes[side]; *at != '\0';) {
+            const char *end = strchr(at, '\n');
+            size_t n = end ? (size_t)(end - at) : strlen(at);
+            char line[512];
+            snprintf(line, sizeof line, "%.*s", (int)n, at);
+            if (strstr(line, "rule") != NULL) {
+                fprintf(stderr, "motcua: %s%s%s\n", c->keep_going ? "warning: " : "",
+                        side ? "reform: " : "", line);
+            }
+            at += n + (end != NULL);
+        }
+    }
+    if (c->keep_going) {
+        return EXIT_OK;
+    }
+    fprintf(stderr,
+            "motcua: %lld rule failure%s in the simulation: the dossiers they touched are not "
+            "what the catalogue means; fix the rule%s, or give --keep-going to print the figures "
+            "anyway\n",
+            (long long)failures, failures == 1 ? "" : "s", failures == 1 ? "" : "s");
+    return EXIT_FAIL;
+}
+
+/* Writes the page of --html (which it closes): EXIT_OK, or the exit status of its error, said. */
+static int sim_write_page(sim_cmd *s)
+{
+    sim_out *so = &s->so;
+    const mc_sim_result *ref = s->reformed ? &s->ref : NULL;
+    so->cat = s->cat;
+    so->catalogue = s->c->catalogue;
+    so->cmp = s->cmp;
+    so->base = &s->base;
+    so->ref = ref;
+    so->year = s->o.year;
+    so->seed = s->seed;
+    so->from = s->o.from;
+    so->model = s->o.model;
+    so->sensitivity = s->v.sensitivity;
+    so->nsensitivity = s->v.nsensitivity;
+    so->sensitivity_said = s->v.nsaid == s->v.nsensitivity ? s->v.sensitivity_said : NULL;
+    so->by = s->st.opts.by;
+    so->nruns = s->nruns;
+    so->first_seed = (uint64_t)s->seed;
+    so->runs[0] = s->runfig[0];
+    so->runs[1] = ref != NULL ? s->runfig[1] : NULL;
+    so->has_cost = s->v.has_cost;
+    so->cost_base = s->v.cost_base;
+    so->cost_reform = s->v.cost_reform;
+    so->cov = &s->cov;
+    int rc = sim_page_write(s->page, so, &s->err);
+    s->page = NULL; /* closed by sim_page_write */
+    if (rc != 0) {
+        fprintf(stderr, "motcua: %s\n", s->err.msg);
+        return front_exit_for(rc);
+    }
+    return EXIT_OK;
+}
+
+static void sim_cmd_free(sim_cmd *s)
+{
+    html_discard(s->page);
+    for (size_t i = 0; s->cmp != NULL && i < s->st.ncompare; i++) {
+        mc_sim_result_free(&s->cmp[i]);
+    }
+    mc_free(s->cmp);
+    mc_free(s->v.runs.v[0]);
+    mc_free(s->v.runs.v[1]);
+    mc_free(s->runfig[0]);
+    mc_free(s->runfig[1]);
+    mc_study_lines_free(s->v.sensitivity, s->v.nsensitivity);
+    mc_free(s->v.sensitivity_said);
+    mc_study_free(&s->study);
+    mc_coverage_free(&s->scov);
+    cli_coverage_free(&s->cov);
+    cli_study_free(&s->st);
+    mc_sim_result_free(&s->base);
+    mc_sim_result_free(&s->ref);
+    mc_catalogue_free(s->reformed);
+    mc_catalogue_free(s->cat);
+    mc_rules_free(s->rules);
+    mc_diags_free(s->diags);
+}
+
+int cmd_simulate(front_opts *c)
+{
+    if (c->calibrate_from != NULL) {
+        return cli_calibrate(c); /* estimates figures from a store: no simulation */
+    }
+    sim_cmd s;
+    memset(&s, 0, sizeof s);
+    s.c = c;
+    s.o = (mc_sim_opts)MC_SIM_OPTS_INIT;
+    s.seed = 1;
+    s.nruns = 1;
+    mc_error_clear(&s.err);
+    if (read_options(c, &s.o, &s.seed, &s.nruns) != EXIT_OK ||
+        cli_study_check(c, &s.st) != EXIT_OK) {
+        cli_study_free(&s.st);
+        return EXIT_USAGE;
+    }
+    int rc = sim_prepare(&s);
+    if (rc == 0) {
+        rc = simulate_runs(&s);
+    }
+    if (rc == 0 && s.st.ncompare > 0) {
+        rc = simulate_compare(&s);
+    }
+    if (rc == 0 && s.declared != NULL && s.st.ncompare == 0) {
+        sim_cost_totals(&s);
     }
     int status = EXIT_OK;
     if (rc != 0) {
-        if (diags != NULL && rc == MC_ECHECK) {
-            front_print_diags(stderr, diags);
+        if (s.diags != NULL && rc == MC_ECHECK) {
+            front_print_diags(stderr, s.diags);
         }
-        if (err.msg[0]) {
-            fprintf(stderr, "motcua: %s\n", err.msg);
+        if (s.err.msg[0]) {
+            fprintf(stderr, "motcua: %s\n", s.err.msg);
         }
         status = rc == MC_EUSAGE ? EXIT_FAIL : front_exit_for(rc);
-        goto done;
     }
-    int64_t failures = base.total.rule_failures + (reformed ? ref.total.rule_failures : 0);
-    if (failures > 0) {
-        /* The notes say which rules failed, and where (issue 24). */
-        const char *notes[2] = {base.notes, reformed ? ref.notes : ""};
-        for (int side = 0; side < 2; side++) {
-            for (const char *at = notes[side]; *at != '\0';) {
-                const char *end = strchr(at, '\n');
-                size_t n = end ? (size_t)(end - at) : strlen(at);
-                char line[512];
-                snprintf(line, sizeof line, "%.*s", (int)n, at);
-                if (strstr(line, "rule") != NULL) {
-                    fprintf(stderr, "motcua: %s%s%s\n", c->keep_going ? "warning: " : "",
-                            side ? "reform: " : "", line);
-                }
-                at += n + (end != NULL);
-            }
-        }
-        if (!c->keep_going) {
-            fprintf(stderr,
-                    "motcua: %lld rule failure%s in the simulation: the dossiers they touched are "
-                    "not what the catalogue means; fix the rule%s, or give --keep-going to print "
-                    "the figures anyway\n",
-                    (long long)failures, failures == 1 ? "" : "s", failures == 1 ? "" : "s");
-            status = EXIT_FAIL;
-            goto done;
-        }
+    if (status == EXIT_OK) {
+        status = sim_rule_failures(&s);
     }
-    char day[11];
-    mc_date_format(o.from, day);
-    v.c = c;
-    v.o = &o;
-    v.seed = seed;
-    v.day = day;
-    v.cat = cat;
-    v.reforms = st.opts.reforms;
-    v.nreforms = st.opts.nreforms;
-    v.compare = st.compare;
-    v.ncompare = st.ncompare;
-    v.cmp = cmp;
-    v.study = &st.opts;
-    v.cov = &cov;
-    status = print_runs(&v, &base, reformed ? &ref : NULL);
-    fflush(stdout);
-    if (status == EXIT_OK && page != NULL) {
-        so.cat = cat;
-        so.catalogue = c->catalogue;
-        so.cmp = cmp;
-        so.base = &base;
-        so.ref = reformed ? &ref : NULL;
-        so.year = o.year;
-        so.seed = seed;
-        so.from = o.from;
-        so.model = o.model;
-        so.sensitivity = v.sensitivity;
-        so.nsensitivity = v.nsensitivity;
-        so.sensitivity_said = v.nsaid == v.nsensitivity ? v.sensitivity_said : NULL;
-        so.by = st.opts.by;
-        so.nruns = nruns;
-        so.first_seed = (uint64_t)seed;
-        so.runs[0] = runfig[0];
-        so.runs[1] = reformed ? runfig[1] : NULL;
-        so.has_cost = v.has_cost;
-        so.cost_base = v.cost_base;
-        so.cost_reform = v.cost_reform;
-        so.cov = &cov;
-        rc = sim_page_write(page, &so, &err);
-        page = NULL; /* closed by sim_page_write */
-        if (rc != 0) {
-            fprintf(stderr, "motcua: %s\n", err.msg);
-            status = front_exit_for(rc);
-        }
+    if (status == EXIT_OK) {
+        char day[11];
+        mc_date_format(s.o.from, day);
+        sim_view *v = &s.v;
+        v->c = c;
+        v->o = &s.o;
+        v->seed = s.seed;
+        v->day = day;
+        v->cat = s.cat;
+        v->reforms = s.st.opts.reforms;
+        v->nreforms = s.st.opts.nreforms;
+        v->compare = s.st.compare;
+        v->ncompare = s.st.ncompare;
+        v->cmp = s.cmp;
+        v->study = &s.st.opts;
+        v->cov = &s.cov;
+        status = print_runs(v, &s.base, s.reformed ? &s.ref : NULL);
+        fflush(stdout);
     }
-done:
-    html_discard(page);
-    for (size_t i = 0; cmp != NULL && i < st.ncompare; i++) {
-        mc_sim_result_free(&cmp[i]);
+    if (status == EXIT_OK && s.page != NULL) {
+        status = sim_write_page(&s);
     }
-    free(cmp);
-    free(v.runs.v[0]);
-    free(v.runs.v[1]);
-    free(runfig[0]);
-    free(runfig[1]);
-    mc_study_lines_free(v.sensitivity, v.nsensitivity);
-    mc_free(v.sensitivity_said);
-    mc_study_free(&study);
-    mc_coverage_free(&scov);
-    cli_coverage_free(&cov);
-    cli_study_free(&st);
-    mc_sim_result_free(&base);
-    mc_sim_result_free(&ref);
-    mc_catalogue_free(reformed);
-    mc_catalogue_free(cat);
-    mc_rules_free(rules);
-    mc_diags_free(diags);
+    sim_cmd_free(&s);
     return status;
 }

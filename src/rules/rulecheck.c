@@ -9,6 +9,7 @@
 #include "motcua/alloc.h"
 #include "motcua/reform.h"
 #include "base/buf.h"
+#include "base/grow.h"
 #include "base/dir.h"
 #include "base/map.h"
 #include "base/ptrvec.h"
@@ -331,16 +332,10 @@ static bool skip_long(lexer *lx, int lvl, size_t *from, size_t *to)
 
 static void push_tok(lexer *lx, tok t)
 {
-    if (lx->ntoks == lx->cap) {
-        size_t cap = lx->cap ? lx->cap * 2 : 256;
-        tok *nt = mc_realloc(lx->toks, cap * sizeof *nt);
-        if (nt == NULL) {
-            mc_free(t.str);
-            lx->oom = true;
-            return;
-        }
-        lx->toks = nt;
-        lx->cap = cap;
+    if (mc_grow(&lx->toks, &lx->cap, lx->ntoks + 1, sizeof *lx->toks) != 0) {
+        mc_free(t.str);
+        lx->oom = true;
+        return;
     }
     lx->toks[lx->ntoks++] = t;
 }
@@ -644,33 +639,26 @@ static bool name_is(const walker *w, size_t i, const char *s)
     return i < w->nt && tok_is(w, &w->t[i], T_NAME, s);
 }
 
-static void grow(walker *w, void **items, size_t *cap, size_t n, size_t size)
+/* Room in the array *items (any object pointer, by address; n held, *cap of room, size bytes
+ * each) for one more, by grow.h's rule: true, or false with w->err set (MC_ENOMEM here). */
+static bool room(walker *w, void *items, size_t *cap, size_t n, size_t size)
 {
-    if (n < *cap) {
-        return;
-    }
-    size_t c = *cap ? *cap * 2 : 32;
-    void *p = mc_realloc(*items, c * size);
-    if (p == NULL) {
+    if (mc_grow(items, cap, n + 1, size) != 0) {
         w->err = MC_ENOMEM;
-        return;
     }
-    *items = p;
-    *cap = c;
+    return w->err == 0;
 }
 
 static void declare(walker *w, size_t i, bool dossier)
 {
-    grow(w, (void **)&w->locals, &w->lcap, w->nlocals, sizeof *w->locals);
-    if (w->err == 0) {
+    if (room(w, &w->locals, &w->lcap, w->nlocals, sizeof *w->locals)) {
         w->locals[w->nlocals++] = (local){w->text + w->t[i].off, w->t[i].len, dossier};
     }
 }
 
 static void push_scope(walker *w, int kind, bool await_do)
 {
-    grow(w, (void **)&w->scopes, &w->scap, w->nscopes, sizeof *w->scopes);
-    if (w->err == 0) {
+    if (room(w, &w->scopes, &w->scap, w->nscopes, sizeof *w->scopes)) {
         w->scopes[w->nscopes++] = (scope){w->nlocals, kind, await_do, w->nbrackets};
     }
 }
@@ -689,8 +677,7 @@ static void pop_scope(walker *w)
 
 static void push_bracket(walker *w, char c)
 {
-    grow(w, (void **)&w->brackets, &w->bcap, w->nbrackets, 1);
-    if (w->err == 0) {
+    if (room(w, &w->brackets, &w->bcap, w->nbrackets, 1)) {
         w->brackets[w->nbrackets++] = c;
     }
 }
@@ -1047,8 +1034,7 @@ static size_t params(walker *w, size_t i, bool method, bool global)
     push_scope(w, S_FUNC, false);
     if (method) {
         /* self is a local, not the dossier */
-        grow(w, (void **)&w->locals, &w->lcap, w->nlocals, sizeof *w->locals);
-        if (w->err == 0) {
+        if (room(w, &w->locals, &w->lcap, w->nlocals, sizeof *w->locals)) {
             w->locals[w->nlocals++] = (local){"self", 4, false};
         }
     }

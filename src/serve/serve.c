@@ -966,7 +966,16 @@ static int refuse_breaking(mc_engine *e, const mc_catalogue *cat, const mc_rules
     return rc;
 }
 
-int cmd_serve(front_opts *c)
+/* The addresses serve listens on, read from its options. */
+typedef struct serve_addrs {
+    const char *listen; /* as given, for messages */
+    struct sockaddr_storage addr;
+    struct sockaddr_storage maddr; /* --metrics-listen's, when given */
+} serve_addrs;
+
+/* Checks serve's options and reads its addresses into *ad before anything is opened: EXIT_OK,
+ * or EXIT_USAGE said on stderr in one line. */
+static int serve_options(const front_opts *c, serve_addrs *ad)
 {
     if (c->nargs != 0) {
         return front_usage_error("serve takes no arguments (options: --listen, --db, --tokens)");
@@ -974,51 +983,41 @@ int cmd_serve(front_opts *c)
     if (c->tokens == NULL) {
         return front_usage_error("serve needs --tokens FILE (or tokens in its --config FILE)");
     }
-    defer_sighup();
-    struct sockaddr_storage addr;
-    const char *listen = c->listen ? c->listen : "127.0.0.1:8080";
-    if (front_listen_parse(listen, &addr) != 0) {
+    ad->listen = c->listen ? c->listen : "127.0.0.1:8080";
+    if (front_listen_parse(ad->listen, &ad->addr) != 0) {
         return front_usage_error("--listen takes ADDRESS:PORT, an IPv4 address or an IPv6 one in "
                                  "brackets (127.0.0.1:8080, [::1]:8080), not '%s'",
-                                 listen);
+                                 ad->listen);
     }
     if (c->log_level != NULL && front_log_level_of(c->log_level) < 0) {
         return front_usage_error("--log-level takes error, warn, info or debug, not '%s'",
                                  c->log_level);
     }
-    {
-        mc_error lerr;
-        mc_error_clear(&lerr);
-        if (log_open(c->log_level, c->error_log, &lerr) != 0) {
-            fprintf(stderr, "motcua: %s\n", lerr.msg);
-            return EXIT_IO;
-        }
-    }
-    if (c->config != NULL) {
-        log_msg(FRONT_LOG_DEBUG, "options read from %s (those of the command line win)", c->config);
-    }
-    server *sv = calloc(1, sizeof *sv);
-    if (sv == NULL) {
-        fprintf(stderr, "motcua: out of memory\n");
-        log_close();
-        return EXIT_FAIL;
-    }
-    api *a = &sv->api;
-    a->fixed_now = MC_NONE;
     unsigned char proxy_bin[sizeof(struct in6_addr)];
     if (c->trusted_proxy != NULL && inet_pton(AF_INET, c->trusted_proxy, proxy_bin) != 1 &&
         inet_pton(AF_INET6, c->trusted_proxy, proxy_bin) != 1) {
-        free(sv);
         return front_usage_error("--trusted-proxy takes an IPv4 or IPv6 address, not '%s'",
                                  c->trusted_proxy);
     }
-    sv->trusted_proxy = c->trusted_proxy;
-    struct sockaddr_storage maddr;
-    if (c->metrics_listen != NULL && front_listen_parse(c->metrics_listen, &maddr) != 0) {
-        free(sv);
+    if (c->metrics_listen != NULL && front_listen_parse(c->metrics_listen, &ad->maddr) != 0) {
         return front_usage_error("--metrics-listen takes ADDRESS:PORT like --listen, not '%s'",
                                  c->metrics_listen);
     }
+    return EXIT_OK;
+}
+
+/* A server with its access log open (--access-log, else stderr) and its request ids seeded,
+ * into *out: EXIT_OK, or the exit status of what failed, said on stderr. */
+static int server_new(const front_opts *c, server **out)
+{
+    server *sv = calloc(1, sizeof *sv);
+    *out = NULL;
+    if (sv == NULL) {
+        fprintf(stderr, "motcua: out of memory\n");
+        return EXIT_FAIL;
+    }
+    sv->api.fixed_now = MC_NONE;
+    sv->trusted_proxy = c->trusted_proxy;
     sv->access = stderr;
     if (c->access_log != NULL && (sv->access = fopen(c->access_log, "a")) == NULL) {
         fprintf(stderr, "motcua: cannot open the access log %s: %s\n", c->access_log,
@@ -1027,48 +1026,69 @@ int cmd_serve(front_opts *c)
         return EXIT_IO;
     }
     pthread_mutex_init(&sv->access_lock, NULL);
-    {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        sv->id_seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
-                      ((uint64_t)getpid() << 32);
-        atomic_init(&sv->id_next, 0);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sv->id_seed =
+        (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + ((uint64_t)getpid() << 32);
+    atomic_init(&sv->id_next, 0);
+    *out = sv;
+    return EXIT_OK;
+}
+
+static void server_free(server *sv)
+{
+    ready_close(sv->ready);
+    if (sv->access != stderr) {
+        fclose(sv->access);
     }
-    mc_catalogue *cat = NULL;
-    mc_rules *rules = NULL;
-    mc_diags *diags = NULL;
-    tokens *tok = NULL;
-    mc_engine *first = NULL; /* its store, for the deployment check */
+    pthread_mutex_destroy(&sv->access_lock);
+    free(sv);
+}
+
+/* What serve loads before it listens, and frees after: what the API has not taken over. */
+typedef struct serve_load {
+    mc_catalogue *cat;
+    mc_rules *rules;
+    mc_diags *diags;
+    tokens *tok;
+    bool started; /* api_init ran: api_free frees the API */
+} serve_load;
+
+/* Loads the catalogue, the tokens and the store (migrated with --migrate), and readies the API
+ * of sv with its pool of engines, refusing a catalogue that cannot run an open dossier of the
+ * store: EXIT_OK, or the exit status of what failed, said on stderr. */
+static int serve_load_all(front_opts *c, server *sv, serve_load *ld)
+{
+    api *a = &sv->api;
+    const char *db = c->db ? c->db : "motcua.db";
+    mc_engine *first = NULL;      /* its store, for the deployment check */
     mc_rules *first_rules = NULL; /* and its rules */
-    bool started = false;
     mc_error err;
     mc_error_clear(&err);
-    int status = EXIT_OK;
-    int rc = front_load(c, NULL, 0, &cat, &rules, &diags, &err);
+    int rc = front_load(c, NULL, 0, &ld->cat, &ld->rules, &ld->diags, &err);
     if (rc == 0) {
-        a->cat = cat;
-        a->cal = mc_catalogue_default_calendar(cat) ? mc_catalogue_default_calendar(cat)
-                                                    : mc_calendar_builtin();
+        a->cat = ld->cat;
+        a->cal = mc_catalogue_default_calendar(ld->cat) ? mc_catalogue_default_calendar(ld->cat)
+                                                        : mc_calendar_builtin();
         if (c->now != NULL && front_now(c, a->cal, &a->fixed_now) != EXIT_OK) {
-            status = EXIT_USAGE;
-            goto done;
+            return EXIT_USAGE;
         }
-        rc = tokens_load(&tok, c->tokens, &err);
+        rc = tokens_load(&ld->tok, c->tokens, &err);
     }
     if (rc == 0) {
-        rc = check_store_private(c->db ? c->db : "motcua.db", &err);
+        rc = check_store_private(db, &err);
     }
     /* A store of an older schema is migrated only when asked (issue 19), as 'motcua migrate'
      * would, backup included, before anything opens it. */
     if (rc == 0 && c->migrate) {
-        status = front_migrate(c->db ? c->db : "motcua.db", NULL, "serve --migrate");
+        int status = front_migrate(db, NULL, "serve --migrate");
         if (status != EXIT_OK) {
-            goto done;
+            return status;
         }
     }
     if (rc == 0) {
         rc = api_init(a, ENGINES, &err);
-        started = true;
+        ld->started = true;
     }
     /* The live registries' connector, before the engines that ask through it. */
     if (rc == 0 && c->nregistries > 0) {
@@ -1079,19 +1099,19 @@ int cmd_serve(front_opts *c)
         }
     }
     if (rc == 0) {
-        rc = api_set_tokens(a, tok, &err);
-        tok = NULL; /* the API's now */
+        rc = api_set_tokens(a, ld->tok, &err);
+        ld->tok = NULL; /* the API's now */
     }
     /* The first engine runs the rules front_load checked the catalogue against; each other its
      * own copy. */
     for (size_t i = 0; rc == 0 && i < ENGINES; i++) {
         mc_engine *e = NULL;
-        mc_rules *r = rules;
+        mc_rules *r = ld->rules;
         if (i == 0) {
-            rc = mc_engine_open(&e, cat, r, c->db ? c->db : "motcua.db", &err);
-            rules = rc == 0 ? NULL : rules;
+            rc = mc_engine_open(&e, ld->cat, r, db, &err);
+            ld->rules = rc == 0 ? NULL : ld->rules;
         } else {
-            rc = open_engine(c, cat, &e, &r, &err);
+            rc = open_engine(c, ld->cat, &e, &r, &err);
         }
         if (rc == 0) {
             api_set_engine(a, i, e, r);
@@ -1100,30 +1120,135 @@ int cmd_serve(front_opts *c)
         }
     }
     if (rc == 0) {
-        rc = refuse_breaking(first, cat, first_rules, &err);
+        rc = refuse_breaking(first, ld->cat, first_rules, &err);
     }
-    if (rc == 0 && !mc_store_is_server(c->db ? c->db : "motcua.db")) {
-        a->store_path = c->db ? c->db : "motcua.db";
+    if (rc == 0 && !mc_store_is_server(db)) {
+        a->store_path = db;
         mc_store_group *g = NULL;
-        rc = mc_store_group_open(&g, c->db ? c->db : "motcua.db", &err);
+        rc = mc_store_group_open(&g, db, &err);
         if (rc == 0) {
             api_set_group(a, g);
         }
     }
     if (rc == 0) {
-        rc = ready_open(&sv->ready, c->db ? c->db : "motcua.db", &err);
+        rc = ready_open(&sv->ready, db, &err);
         a->ready = store_ready;
         a->ready_ud = sv->ready;
     }
     if (rc != 0) {
-        if (diags != NULL && rc == MC_ECHECK) {
-            front_print_diags(stderr, diags);
+        if (ld->diags != NULL && rc == MC_ECHECK) {
+            front_print_diags(stderr, ld->diags);
         }
         fprintf(stderr, "motcua: %s%s\n", err.msg[0] ? err.msg : "cannot start",
                 rc == MC_ESCHEMA ? ", or start serve with --migrate" : "");
-        status = rc == MC_ESYNTAX || rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
-        goto done;
+        return rc == MC_ESYNTAX || rc == MC_ECHECK ? EXIT_FAIL : front_exit_for(rc);
     }
+    return EXIT_OK;
+}
+
+static void serve_load_free(server *sv, serve_load *ld)
+{
+    if (ld->started) {
+        api_free(&sv->api);
+    }
+    tokens_free(ld->tok);
+    mc_catalogue_free(ld->cat);
+    mc_rules_free(ld->rules);
+    mc_diags_free(ld->diags);
+}
+
+/* Starts the API's daemon on ad->addr, and the metrics' on ad->maddr with --metrics-listen, into
+ * *d and *md: EXIT_OK, or EXIT_IO said on stderr with neither running. */
+static int serve_listen(const front_opts *c, server *sv, const serve_addrs *ad,
+                        struct MHD_Daemon **d, struct MHD_Daemon **md)
+{
+    /* A thread per connection: in libmicrohttpd's pool mode a connection stays on the worker
+     * that accepted it, so one request waiting for a rule or for the write lock would stall
+     * every other connection of its worker. Here it stalls only its own; the engines, the
+     * costly part, are pooled apart (api.h). */
+    *md = NULL;
+    *d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+            (ad->addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        0, NULL,
+        NULL, handler, sv, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ad->addr,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)PER_ADDRESS_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &sv->watch, MHD_OPTION_URI_LOG_CALLBACK,
+        uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, sv, MHD_OPTION_END);
+    if (*d == NULL) {
+        fprintf(stderr, "motcua: cannot listen on %s\n", ad->listen);
+        return EXIT_IO;
+    }
+    if (c->metrics_listen == NULL) {
+        return EXIT_OK;
+    }
+    *md = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                               (ad->maddr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+                           0, NULL, NULL, metrics_handler, sv, MHD_OPTION_SOCK_ADDR,
+                           (const struct sockaddr *)&ad->maddr, MHD_OPTION_CONNECTION_LIMIT, 16u,
+                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+                           MHD_OPTION_END);
+    if (*md == NULL) {
+        fprintf(stderr, "motcua: cannot listen on %s (--metrics-listen)\n", c->metrics_listen);
+        MHD_stop_daemon(*d);
+        *d = NULL;
+        return EXIT_IO;
+    }
+    return EXIT_OK;
+}
+
+/* Says where it serves, starts the deliveries and the timers, reloads on SIGHUP until SIGINT or
+ * SIGTERM, then stops: the API, the metrics, the timers, the requests (within the grace, else
+ * the process ends here, their transactions rolled back) and the deliveries. */
+static void serve_until_stopped(front_opts *c, server *sv, const mc_catalogue *cat,
+                                const serve_addrs *ad, const sigset_t *stop,
+                                struct MHD_Daemon *d, struct MHD_Daemon *md)
+{
+    /* Before the server says it serves: the pending counts are in /metrics from the first
+     * request. */
+    start_deliveries(c, sv);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    char url[INET6_ADDRSTRLEN + 16];
+    listen_url(&ad->addr, info ? (unsigned)info->port : listen_port(&ad->addr), url, sizeof url);
+    printf("motcua: serving %s (stop with Ctrl-C)\n", url);
+    if (md != NULL) {
+        info = MHD_get_daemon_info(md, MHD_DAEMON_INFO_BIND_PORT);
+        listen_url(&ad->maddr, info ? (unsigned)info->port : listen_port(&ad->maddr), url,
+                   sizeof url);
+        /* Not a URL: tools/serve-lib.sh reads the port of the first "http://" line. */
+        url[strlen(url) - 1] = '\0';
+        printf("motcua: metrics at %s, GET /metrics without a token\n", url + 7);
+    }
+    fflush(stdout);
+    start_timers(c, cat, sv);
+    int sig = SIGTERM;
+    while (sigwait(stop, &sig) == 0 && sig == SIGHUP) {
+        on_sighup(c, sv);
+    }
+    log_msg(FRONT_LOG_INFO, "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    api_stop(&sv->api);
+    if (md != NULL) {
+        MHD_stop_daemon(md);
+    }
+    sched_stop(&sv->sched); /* waits for the batch it is running, at most */
+    if (!stop_within_grace(d)) {
+        log_msg(FRONT_LOG_WARN, "stopped with requests still running (their transactions "
+                                "are rolled back)");
+        fflush(NULL);
+        _exit(EXIT_OK);
+    }
+    /* After the requests (a /metrics request reads its counts), before the connector goes:
+     * waits for the delivery it is sending, at most. */
+    sv->api.deliver = NULL;
+    deliver_stop(&sv->deliver);
+}
+
+/* Serves cat (the catalogue loaded at the start) until stopped, the watchdog beside the daemons:
+ * EXIT_OK, or EXIT_IO said on stderr. */
+static int serve_run(front_opts *c, server *sv, const mc_catalogue *cat, const serve_addrs *ad)
+{
     /* The threads of the server inherit a mask without these: the main thread waits for them. */
     sigset_t stop;
     sigemptyset(&stop);
@@ -1135,107 +1260,58 @@ int cmd_serve(front_opts *c)
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     pthread_t watcher;
+    int status = EXIT_OK;
     if (pthread_create(&watcher, NULL, watchdog, w) != 0) {
         fprintf(stderr, "motcua: cannot start a thread\n");
         status = EXIT_IO;
-        goto done_watch;
-    }
-    /* A thread per connection: in libmicrohttpd's pool mode a connection stays on the worker
-     * that accepted it, so one request waiting for a rule or for the write lock would stall
-     * every other connection of its worker. Here it stalls only its own; the engines, the
-     * costly part, are pooled apart (api.h). */
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-            (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-        0, NULL,
-        NULL, handler, sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_CONNECTION_LIMIT, connection_limit(), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)PER_ADDRESS_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, w, MHD_OPTION_URI_LOG_CALLBACK, uri_log,
-        NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, sv, MHD_OPTION_END);
-    struct MHD_Daemon *md = NULL;
-    if (d != NULL && c->metrics_listen != NULL) {
-        md = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-                                  (maddr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-                              0, NULL, NULL, metrics_handler, sv, MHD_OPTION_SOCK_ADDR,
-                              (struct sockaddr *)&maddr, MHD_OPTION_CONNECTION_LIMIT, 16u,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
-                              MHD_OPTION_END);
-        if (md == NULL) {
-            fprintf(stderr, "motcua: cannot listen on %s (--metrics-listen)\n",
-                    c->metrics_listen);
-            MHD_stop_daemon(d);
-            d = NULL;
-            status = EXIT_IO;
-        }
-    }
-    if (d == NULL) {
-        if (status == EXIT_OK) {
-            fprintf(stderr, "motcua: cannot listen on %s\n", listen);
-            status = EXIT_IO;
-        }
     } else {
-        /* Before the server says it serves: the pending counts are in /metrics from the
-         * first request. */
-        start_deliveries(c, sv);
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-        char url[INET6_ADDRSTRLEN + 16];
-        listen_url(&addr, info ? (unsigned)info->port : listen_port(&addr), url, sizeof url);
-        printf("motcua: serving %s (stop with Ctrl-C)\n", url);
-        if (md != NULL) {
-            info = MHD_get_daemon_info(md, MHD_DAEMON_INFO_BIND_PORT);
-            listen_url(&maddr, info ? (unsigned)info->port : listen_port(&maddr), url,
-                       sizeof url);
-            /* Not a URL: tools/serve-lib.sh reads the port of the first "http://" line. */
-            url[strlen(url) - 1] = '\0';
-            printf("motcua: metrics at %s, GET /metrics without a token\n", url + 7);
+        struct MHD_Daemon *d, *md;
+        status = serve_listen(c, sv, ad, &d, &md);
+        if (status == EXIT_OK) {
+            serve_until_stopped(c, sv, cat, ad, &stop, d, md);
         }
-        fflush(stdout);
-        start_timers(c, cat, sv);
-        int sig = SIGTERM;
-        while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
-            on_sighup(c, sv);
-        }
-        log_msg(FRONT_LOG_INFO, "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        api_stop(a);
-        if (md != NULL) {
-            MHD_stop_daemon(md);
-        }
-        sched_stop(&sv->sched); /* waits for the batch it is running, at most */
-        if (!stop_within_grace(d)) {
-            log_msg(FRONT_LOG_WARN, "stopped with requests still running (their transactions "
-                                    "are rolled back)");
-            fflush(NULL);
-            _exit(EXIT_OK);
-        }
-        /* After the requests (a /metrics request reads its counts), before the connector
-         * goes: waits for the delivery it is sending, at most. */
-        sv->api.deliver = NULL;
-        deliver_stop(&sv->deliver);
+        pthread_mutex_lock(&w->lock);
+        w->stop = true;
+        pthread_cond_signal(&w->wake);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(watcher, NULL);
     }
-    pthread_mutex_lock(&w->lock);
-    w->stop = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(watcher, NULL);
-done_watch:
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
-done:
-    if (started) {
-        api_free(a);
+    return status;
+}
+
+int cmd_serve(front_opts *c)
+{
+    serve_addrs ad;
+    memset(&ad, 0, sizeof ad);
+    if (serve_options(c, &ad) != EXIT_OK) {
+        return EXIT_USAGE;
     }
-    tokens_free(tok);
-    mc_catalogue_free(cat);
-    mc_rules_free(rules);
-    mc_diags_free(diags);
-    ready_close(sv->ready);
-    if (sv->access != stderr) {
-        fclose(sv->access);
+    defer_sighup();
+    mc_error lerr;
+    mc_error_clear(&lerr);
+    if (log_open(c->log_level, c->error_log, &lerr) != 0) {
+        fprintf(stderr, "motcua: %s\n", lerr.msg);
+        return EXIT_IO;
     }
-    pthread_mutex_destroy(&sv->access_lock);
-    free(sv);
+    if (c->config != NULL) {
+        log_msg(FRONT_LOG_DEBUG, "options read from %s (those of the command line win)", c->config);
+    }
+    server *sv = NULL;
+    int status = server_new(c, &sv);
+    if (status != EXIT_OK) {
+        log_close();
+        return status;
+    }
+    serve_load ld;
+    memset(&ld, 0, sizeof ld);
+    status = serve_load_all(c, sv, &ld);
+    if (status == EXIT_OK) {
+        status = serve_run(c, sv, ld.cat, &ad);
+    }
+    serve_load_free(sv, &ld);
+    server_free(sv);
     log_close();
     return status;
 }
