@@ -132,16 +132,6 @@ static json_t *notes_json(const char *notes)
     return front_jdone(a, ok);
 }
 
-/* A mean change per dossier, to the hundredth. */
-static double mean_change(const mc_sim_gain *x)
-{
-    if (x->dossiers == 0) {
-        return 0;
-    }
-    double m = (double)x->change / (double)x->dossiers;
-    return (double)(long long)(m * 100 + (m < 0 ? -0.5 : 0.5)) / 100;
-}
-
 static json_t *gains_json(const mc_sim_result *r)
 {
     bool ok = true;
@@ -151,7 +141,7 @@ static json_t *gains_json(const mc_sim_result *r)
         front_jpush(a,
                     json_pack("{s:s, s:I, s:f, s:I, s:I}", "group", mc_sim_group_names[g],
                               "dossiers", (json_int_t)x->dossiers, "mean_change_per_dossier",
-                              mean_change(x), "cost_rises", (json_int_t)x->rises, "cost_falls",
+                              mc_sim_gain_mean(x), "cost_rises", (json_int_t)x->rises, "cost_falls",
                               (json_int_t)x->falls),
                     &ok);
     }
