@@ -155,6 +155,13 @@ static int pg_fail(copier *k, const char *what, const char *msg)
     return mc_error_set(k->err, MC_EIO, "%s: %s", what, line);
 }
 
+/* A failed result's message: the server's primary text, without its "ERROR:  ". */
+static const char *res_msg(const PGresult *r)
+{
+    const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    return m != NULL ? m : PQresultErrorMessage(r);
+}
+
 /* Runs sql (no rows wanted, or one row of one value into *one when one is not NULL). */
 static int pg_exec(copier *k, const char *sql, const char *what, long long *one)
 {
@@ -162,7 +169,7 @@ static int pg_exec(copier *k, const char *sql, const char *what, long long *one)
     ExecStatusType s = PQresultStatus(r);
     int rc = 0;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        rc = pg_fail(k, what, PQresultErrorMessage(r));
+        rc = pg_fail(k, what, res_msg(r));
     } else if (one != NULL) {
         *one = PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : -1;
     }
@@ -204,7 +211,7 @@ static int copy_line(copier *k, const char *what, const char *fmt, ...)
 static int copy_begin(copier *k, const char *sql, const char *what)
 {
     PGresult *r = PQexec(k->c, sql);
-    int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : pg_fail(k, what, PQresultErrorMessage(r));
+    int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : pg_fail(k, what, res_msg(r));
     PQclear(r);
     return rc;
 }
@@ -218,7 +225,7 @@ static int copy_end(copier *k, const char *what)
     PGresult *r;
     while ((r = PQgetResult(k->c)) != NULL) {
         if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
-            rc = pg_fail(k, what, PQresultErrorMessage(r));
+            rc = pg_fail(k, what, res_msg(r));
         }
         PQclear(r);
     }
@@ -269,8 +276,8 @@ static void row_json(const mc_dossier_row *r, char *out, size_t n)
              r->agency, r->channel, r->clock, r->data, jnum(r->due, due, sizeof due),
              jnum(r->entered, entered, sizeof entered), (long long)r->fee, r->final ? 1 : 0,
              jnum(r->finished, finished, sizeof finished), (long long)r->late,
-             jstr(r->outcome, outcome, sizeof outcome), r->overdue ? 1 : 0, r->procedure,
-             r->state, r->subject, jnum(r->submitted, submitted, sizeof submitted), r->version);
+             jstr(r->outcome, outcome, sizeof outcome), r->overdue ? 1 : 0, r->procedure, r->state,
+             r->subject, jnum(r->submitted, submitted, sizeof submitted), r->version);
 }
 
 static void hex(const unsigned char *p, size_t n, char *out)
@@ -345,9 +352,9 @@ static int copy_events(copier *k, long n, unsigned char heads[][MC_HASH_BYTES], 
         memcpy(heads[ev.part], ev.hash, MC_HASH_BYTES);
         hex(ev.prev, MC_HASH_BYTES, prev);
         hex(ev.hash, MC_HASH_BYTES, hash);
-        rc = copy_line(k, what, "%ld\t%ld\t%lld\tsubmit\tclerk\t{}\t\\\\x%s\t\\\\x%s\t%s\t%lld\t%lld\n",
-                       i, i, (long long)ev.at, prev, hash, json, (long long)ev.part,
-                       (long long)ev.pos);
+        rc = copy_line(
+            k, what, "%ld\t%ld\t%lld\tsubmit\tclerk\t{}\t\\\\x%s\t\\\\x%s\t%s\t%lld\t%lld\n", i, i,
+            (long long)ev.at, prev, hash, json, (long long)ev.part, (long long)ev.pos);
     }
     int end = copy_end(k, what);
     return rc != 0 ? rc : end;
@@ -372,7 +379,7 @@ static int put_heads(copier *k, unsigned char heads[][MC_HASH_BYTES], const int6
                                    3, NULL, v, len, fmt, 0);
         int rc = PQresultStatus(r) == PGRES_COMMAND_OK
                      ? 0
-                     : pg_fail(k, "saving the chains' heads", PQresultErrorMessage(r));
+                     : pg_fail(k, "saving the chains' heads", res_msg(r));
         PQclear(r);
         if (rc != 0) {
             return rc;
@@ -419,8 +426,8 @@ static int put_pg(const char *conninfo, long n, mc_error *err)
         rc = mc_error_set(err, MC_EUSAGE, "the store is not empty; give a new one");
     }
     if (rc == 0) {
-        rc = pg_exec(&k, "SELECT set_config('motcua.bulk', 'on', true)", "beginning the transaction",
-                     NULL);
+        rc = pg_exec(&k, "SELECT set_config('motcua.bulk', 'on', true)",
+                     "beginning the transaction", NULL);
     }
     if (rc == 0) {
         rc = copy_dossiers(&k, n);
