@@ -275,8 +275,8 @@ enum { MC_STORE_SEARCH_BROAD = 2000 };
  * MC_STORE_SEARCH_BROAD names begin with it) is not counted: *broad is set, fn is not called.
  * MC_EUSAGE when q->search is not valid UTF-8. */
 int mc_store_page_counts(mc_store *st, const mc_dossier_page *q,
-                         int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
-                         void *ud, bool *broad, mc_error *err);
+                            int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
+                            void *ud, bool *broad, mc_error *err);
 
 /* ---- events ---- */
 
@@ -337,12 +337,12 @@ int mc_store_check(mc_store *st, int (*finding)(void *ud, const char *msg), void
 
 /* ---- chains and their heads (for signed checkpoints, checkpoint.h) ---- */
 
-#define MC_CHAIN_ACCESS "access"         /* reads of personal data (access.h) */
+#define MC_CHAIN_ACCESS "access"     /* reads of personal data (access.h) */
 #define MC_CHAIN_DELIVERIES "deliveries" /* results sent to live registries (schema version 11) */
-#define MC_CHAIN_EVENTS "events"         /* the dossiers' events */
-#define MC_CHAIN_RECORDS "records"       /* registry records as written */
-#define MC_CHAIN_REQUESTS "requests"     /* request ids and their results */
-#define MC_CHAIN_TICKETS "tickets"       /* correction tickets of disputed records */
+#define MC_CHAIN_EVENTS "events"     /* the dossiers' events */
+#define MC_CHAIN_RECORDS "records"   /* registry records as written */
+#define MC_CHAIN_REQUESTS "requests" /* request ids and their results */
+#define MC_CHAIN_TICKETS "tickets"   /* correction tickets of disputed records */
 
 /* Each kind of chain is split into partitions, chains of their own named KIND.NN ("events.07",
  * "access.12"): events by dossier id (partition 1 + (id - 1) % MC_STORE_PARTITIONS, the events
@@ -582,12 +582,12 @@ int mc_store_size(mc_store *st, int64_t *bytes, mc_error *err);
 
 /* How often the stores of this process met another writer, since it started (thread-safe). */
 typedef struct mc_store_waits {
-    uint64_t busy;       /* SQLite: waits begun for a lock another connection held (the busy
-                            handler's first call of each wait) */
-    uint64_t timeouts;   /* operations that waited past the busy timeout or PostgreSQL's
-                            lock_timeout (MC_EBUSY) */
-    uint64_t conflicts;  /* PostgreSQL: transactions lost to a concurrent writer (serialization
-                            failure, deadlock, a key taken: MC_ERETRY) */
+    uint64_t busy;      /* SQLite: waits begun for a lock another connection held (the busy
+                           handler's first call of each wait) */
+    uint64_t timeouts;  /* operations that waited past the busy timeout or PostgreSQL's
+                           lock_timeout (MC_EBUSY) */
+    uint64_t conflicts; /* PostgreSQL: transactions lost to a concurrent writer (serialization
+                           failure, deadlock, a key taken: MC_ERETRY) */
     uint64_t reconnects; /* PostgreSQL: sessions made again after their connection was lost (a
                             restart of the server, a failover) */
 } mc_store_waits;

@@ -27,31 +27,17 @@
 /* The queries that write: an optimistic transaction takes the gate and the lock before its
  * first. */
 static const bool query_writes[Q_COUNT] = {
-    [Q_DOSSIER_INSERT] = true,
-    [Q_DOSSIER_UPDATE] = true,
-    [Q_EVENT_INSERT] = true,
-    [Q_HEAD_PUT] = true,
-    [Q_RECORD_PUT] = true,
-    [Q_REQUEST_PUT] = true,
-    [Q_TICKET_PUT] = true,
-    [Q_LEDGER_INSERT] = true,
-    [Q_LEDGER_HEAD_PUT] = true,
-    [Q_PART_HEAD] = true,
-    [Q_HEAD_LOCK] = true,
-    [Q_HEAD_CREATE] = true,
-    [Q_COPY_DONE] = true,
-    [Q_DOSSIER_SWAP] = true,
-    [Q_EVENT_APPEND] = true,
-    [Q_LEDGER_APPEND] = true,
-    [Q_DOSSIER_LOAD_LOCK] = true,
-    [Q_HEAD_SET] = true,
+    [Q_DOSSIER_INSERT] = true, [Q_DOSSIER_UPDATE] = true,    [Q_EVENT_INSERT] = true,
+    [Q_HEAD_PUT] = true,       [Q_RECORD_PUT] = true,        [Q_REQUEST_PUT] = true,
+    [Q_TICKET_PUT] = true,     [Q_LEDGER_INSERT] = true,     [Q_LEDGER_HEAD_PUT] = true,
+    [Q_PART_HEAD] = true,      [Q_HEAD_LOCK] = true,         [Q_HEAD_CREATE] = true,
+    [Q_COPY_DONE] = true,      [Q_DOSSIER_SWAP] = true,      [Q_EVENT_APPEND] = true,
+    [Q_LEDGER_APPEND] = true,  [Q_DOSSIER_LOAD_LOCK] = true, [Q_HEAD_SET] = true,
     [Q_DOSSIER_PUT] = true,
     [Q_TEXT_PUT] = true,
     [Q_DOSSIER_NAME] = true,
     /* the deliveries to live registries (schema version 11) */
-    [Q_DELIVERY_ADD] = true,
-    [Q_DELIVERY_DONE] = true,
-    [Q_DELIVERY_FAIL] = true,
+    [Q_DELIVERY_ADD] = true,   [Q_DELIVERY_DONE] = true,     [Q_DELIVERY_FAIL] = true,
     [Q_COPY_DELIVERY] = true,
 };
 
@@ -1337,7 +1323,7 @@ static int each_count(void *ud, const mcs_val *cols, int n)
 
 int mc_store_page_counts(mc_store *st, const mc_dossier_page *q,
                          int (*fn)(void *ud, const char *state, int64_t count, int64_t overdue),
-                         void *ud, bool *broad, mc_error *err)
+                            void *ud, bool *broad, mc_error *err)
 {
     page_params pp;
     *broad = false;
