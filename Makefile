@@ -143,7 +143,7 @@ national: $(BIN)
 	@bash tools/national.sh ./$(BIN) $(ANNEX_CSV) procedures/national $(BUILD)/national.log
 
 test: $(BIN) $(TEST_BIN) $(BUILD)/tools/genstore $(BUILD)/tools/oldstore \
-	$(BUILD)/tools/registry_service
+	$(BUILD)/tools/registry_service $(BUILD)/tools/genqueue
 	@bash tools/run-tests.sh $(BUILD)
 
 asan:

@@ -194,6 +194,55 @@ static void test_store__chain_verifies_and_names_the_altered_event(void **state)
     free(path);
 }
 
+/* The events as read back, each with the hash mc_store_event_hash gives it. */
+typedef struct hashed {
+    int n, same;
+    unsigned char other[MC_HASH_BYTES]; /* the last event's hash with another body */
+    unsigned char moved[MC_HASH_BYTES]; /* and at another place of its partition */
+    unsigned char hash[MC_HASH_BYTES];
+} hashed;
+
+static int rehash(void *ud, const mc_event_row *ev)
+{
+    hashed *h = ud;
+    unsigned char out[MC_HASH_BYTES];
+    mc_store_event_hash(ev, out);
+    h->n++;
+    h->same += memcmp(out, ev->hash, MC_HASH_BYTES) == 0;
+    memcpy(h->hash, ev->hash, MC_HASH_BYTES);
+    mc_event_row e = *ev;
+    e.body = "{\"i\":1}";
+    mc_store_event_hash(&e, h->other);
+    e = *ev;
+    e.pos++;
+    mc_store_event_hash(&e, h->moved);
+    return 0;
+}
+
+/* The hash a tool writing events in bulk gives each (tools/genqueue.c) is the one append gave
+ * it, and changes with any of its content. */
+static void test_store__event_hash_is_the_appended_one(void **state)
+{
+    (void)state;
+    mc_store *st;
+    assert_int_equal(mc_store_open(&st, tu_db(), NULL), 0);
+    mc_dossier_row r = sample_row();
+    assert_int_equal(mc_store_begin(st, NULL), 0);
+    assert_int_equal(mc_store_dossier_insert(st, &r, NULL), 0);
+    assert_int_equal(append(st, r.id, "submit", "{}"), 0);
+    assert_int_equal(append(st, r.id, "fire", "{}"), 0);
+    assert_int_equal(append(st, 0, "note", "{}"), 0);
+    assert_int_equal(mc_store_commit(st, NULL), 0);
+    hashed h = {0};
+    assert_int_equal(mc_store_event_each(st, 0, rehash, &h, NULL), 0);
+    assert_int_equal(h.n, 3);
+    assert_int_equal(h.same, 3);
+    assert_memory_not_equal(h.other, h.hash, MC_HASH_BYTES);
+    assert_memory_not_equal(h.moved, h.hash, MC_HASH_BYTES);
+    mc_dossier_row_clear(&r);
+    mc_store_close(st);
+}
+
 static void test_store__verify_finds_a_removed_event(void **state)
 {
     (void)state;
@@ -2626,6 +2675,7 @@ int main(void)
         cmocka_unit_test(test_store__rollback_forgets_everything),
         cmocka_unit_test(test_store__optimistic_transactions_retry_after_another_writer),
         cmocka_unit_test(test_store__chain_verifies_and_names_the_altered_event),
+        cmocka_unit_test(test_store__event_hash_is_the_appended_one),
         cmocka_unit_test(test_store__verify_finds_a_removed_event),
         cmocka_unit_test(test_store__verify_finds_removed_newest_events),
         cmocka_unit_test(test_store__records_and_requests),

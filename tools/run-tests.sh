@@ -67,9 +67,9 @@ done
 
 # The store and the engine (and measured coverage, test_cost) on PostgreSQL: a throwaway cluster
 # (tools/pg-cluster.sh), their suites with MC_TEST_PG naming it (each store a schema of its own),
-# tests/pg.sh, the HTTP API, timer, command-line, copy, multinode, migrate and queue suites on it,
-# then the cluster stopped. Once, not again under ASan (build-asan). A server that cannot start
-# fails the pass when CI is set, and is reported as skipped otherwise.
+# tests/pg.sh, the HTTP API, timer, command-line, copy, genqueue, multinode, migrate and queue
+# suites on it, then the cluster stopped. Once, not again under ASan (build-asan). A server that
+# cannot start fails the pass when CI is set, and is reported as skipped otherwise.
 pg_dir=""
 pg_stop() {
     [ -n "$pg_dir" ] && bash tools/pg-cluster.sh stop "$pg_dir"
@@ -90,6 +90,7 @@ if [ "$(basename "$build")" != build-asan ]; then
         suite "timers (postgresql)" bash tests/timers.sh "$build/motcua" pg
         MC_TEST_PG="$pg_conn" suite "cli suite (postgresql)" bash tests/cli.sh "$build/motcua"
         suite "copy (postgresql)" bash tests/copy.sh "$build/motcua" "$build/tools/genstore" "$pg_conn"
+        suite "genqueue (postgresql)" bash tests/genqueue.sh "$build/motcua" "$build/tools/genqueue" "$pg_conn"
         suite "multinode (postgresql)" bash tests/multinode.sh "$build/motcua" "$pg_conn"
         suite "migrate (postgresql)" bash tests/migrate.sh "$build/motcua" "$build/tools/oldstore" "$pg_conn"
         MC_TEST_PG="$pg_conn" suite "queue (postgresql)" bash tests/queue.sh "$build/motcua"

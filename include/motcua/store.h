@@ -302,6 +302,10 @@ typedef struct mc_event_row {
 /* Appends ev to the chain of its dossier's partition (in the open transaction), locking that
  * partition's head until the transaction ends: sets seq, part, pos, prev and hash. */
 int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err);
+/* The chain hash of ev into out, as mc_store_event_append computes it from ev's prev, seq,
+ * dossier, at, kind, actor, body and row (and part and pos when pos > 0): for a tool that
+ * writes a store's events in bulk (tools/genqueue.c), which verify then checks as any other. */
+void mc_store_event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES]);
 /* Calls fn for each event of dossier (0: all), oldest first. */
 int mc_store_event_each(mc_store *st, int64_t dossier, int (*fn)(void *ud, const mc_event_row *ev),
                         void *ud, mc_error *err);

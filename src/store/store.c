@@ -1438,6 +1438,11 @@ static void event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
     crypto_generichash_final(&h, out, MC_HASH_BYTES);
 }
 
+void mc_store_event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
+{
+    event_hash(ev, out);
+}
+
 int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
 {
     /* The partition's head, locked until the transaction ends: writers of other partitions
