@@ -2798,7 +2798,7 @@ static int64_t uncovered_from(const mc_calendar *cal)
         return MC_NONE;
     }
     return mc_calendar_to_utc(cal, (mc_localtime)mc_date_from_ymd(cal->last_year + 1, 1, 1) *
-                                       86400);
+                                       MC_DAY_SECONDS);
 }
 
 /* The open dossiers' counts, and the catalogue and date that tell each procedure's calendar,
