@@ -367,7 +367,7 @@ static int put_heads(copier *k, unsigned char heads[][MC_HASH_BYTES], const int6
         if (pos[p] == 0) {
             continue;
         }
-        char chain[MC_CHAIN_NAME], seq[24];
+        char chain[32], seq[24]; /* room for any int: the compiler cannot see p <= 64 */
         snprintf(chain, sizeof chain, "%s.%02d", MC_CHAIN_EVENTS, p);
         snprintf(seq, sizeof seq, "%lld", (long long)pos[p]);
         const char *v[3] = {chain, seq, (const char *)heads[p]};
