@@ -266,6 +266,53 @@ if printf '%s' "$r" | grep -q '"status": "asked"' &&
 else
     fail "a client certificate the registry refuses: asked, with the reason" "$r"
 fi
+# The command line's other answers, as serve's above: a record the registry does not hold, a
+# registry past its deadline (1000 ms; the record answers after 3 s), and a registry down (a
+# service stopped at once). Each submission is filed (status 0, nothing on stderr) with the
+# document asked of the applicant and the reason serve gives, the look-up's outcome in its event,
+# and nothing else: one dossier and one event more, no record, ticket or delivery.
+start gone
+gport=$(sed -n 's/^port //p' "$tmp/gone.port")
+kill "${pids[${#pids[@]} - 1]}" 2>/dev/null
+wait "${pids[${#pids[@]} - 1]}" 2>/dev/null
+sed "s|https://localhost:$port/|https://localhost:$gport/|" "$tmp/serve.conf" >"$tmp/gone.conf"
+chmod 600 "$tmp/gone.conf"
+counts() { # the store's rows: dossiers events records tickets deliveries
+    sqlite3 -separator ' ' "$tmp/cli.db" "SELECT (SELECT count(*) FROM dossier), (SELECT count(*) FROM event),
+        (SELECT count(*) FROM record), (SELECT count(*) FROM ticket), (SELECT count(*) FROM delivery)"
+}
+cli_asked() { # CONFIG SUBJECT REASON OUTCOME NAME
+    local before want r rc got
+    before=$(counts)
+    want=$(printf '%s\n' "$before" | awk '{ print $1 + 1, $2 + 1, $3, $4, $5 }')
+    r=$("$build/motcua" submit p --field id="$2" --config "$1" --db "$tmp/cli.db" --format json 2>"$tmp/cli.err")
+    rc=$?
+    got=$(printf '%s' "$r" | /usr/bin/python3 -c 'import json,sys
+d = json.load(sys.stdin); c = d["checklist"]
+print(d["id"], len(c), c[0]["status"], "record" in c[0], c[0].get("reason"))' 2>&1)
+    local id=${got%% *}
+    local outcome
+    outcome=$("$build/motcua" history "$id" --db "$tmp/cli.db" --catalogue "$tmp/cat" --format json 2>&1 |
+        /usr/bin/python3 -c 'import json,sys
+o = json.load(sys.stdin)
+print(" ".join(l["outcome"] for ev in (o if isinstance(o, list) else o.get("events", []))
+               for l in (ev.get("body") or {}).get("lookups", [])))' 2>&1)
+    if [ "$rc" = 0 ] && [ ! -s "$tmp/cli.err" ] && [ "${got#* }" = "1 asked False $3" ] &&
+        [ "$outcome" = "$4" ] && [ "$(counts)" = "$want" ]; then
+        ok "$5"
+    else
+        fail "$5" "status $rc, stderr '$(cat "$tmp/cli.err")'" "got: $got" "outcome: $outcome" \
+            "rows before $before, after $(counts), want $want"
+    fi
+}
+cli_asked "$tmp/serve.conf" 001090009999 'not found in civil-status' not-found \
+    "the command line, a record the registry does not hold: asked, not found, status 0, nothing else"
+cli_asked "$tmp/serve.conf" 001090000003 \
+    'civil-status did not answer within 1000 ms: asked of the applicant (Resolution 66.7/2025/NQ-CP)' unavailable \
+    "the command line, a registry past its deadline: asked with the reason, status 0, nothing else"
+cli_asked "$tmp/gone.conf" 001090000001 \
+    "civil-status could not be reached: Couldn't connect to server: asked of the applicant (Resolution 66.7/2025/NQ-CP)" unavailable \
+    "the command line, a registry down: asked with the reason, status 0, nothing else"
 if "$build/motcua" verify --db "$tmp/cli.db" >"$tmp/verify" 2>&1 && grep -q "the store is intact" "$tmp/verify"; then
     ok "the command line's store verifies after its live look-ups"
 else
