@@ -43,6 +43,9 @@ const STRINGS = {
     submitted: 'Ngày nộp',
     due: 'Hẹn trả kết quả',
     'no-due': 'Chưa có ngày hẹn',
+    'due-paused': 'Đang tạm dừng tính thời hạn giải quyết',
+    'due-stopped': 'Chưa bắt đầu tính thời hạn giải quyết',
+    finished: 'Ngày kết thúc hồ sơ',
     'new-date': '(hẹn lại)',
     'first-due': 'Hẹn lần đầu',
     apology: 'Cơ quan đã gửi thư xin lỗi vì giải quyết hồ sơ trễ hẹn và hẹn lại ngày trả kết ' +
@@ -87,6 +90,9 @@ const STRINGS = {
     submitted: 'Handed in',
     due: 'Results due',
     'no-due': 'No appointment yet',
+    'due-paused': 'The time limit is paused',
+    'due-stopped': 'The time limit has not started',
+    finished: 'Closed on',
     'new-date': '(new date)',
     'first-due': 'First appointment',
     apology: 'The agency sent a letter of apology for the delay and set a new date for the ' +
@@ -170,12 +176,16 @@ function render(d, code, subject, from) {
   };
   fact(t('state'), title(d.state_title, d.state) + (d.final ? ` (${t('closed')})` : ''), 'state');
   fact(t('submitted'), when(d.submitted));
-  // After an apology the new date is the appointment that counts; the first one stays in view.
-  if (d.apology_new_date) {
+  // A closed dossier: when it ended, no appointment. After an apology the new date is the
+  // appointment that counts; the first one stays in view. Without a date, why there is none.
+  if (d.final) {
+    if (d.finished) fact(t('finished'), when(d.finished), 'due');
+  } else if (d.apology_new_date) {
     fact(t('due'), when(d.apology_new_date) + ' ' + t('new-date'), 'due');
     if (d.due) fact(t('first-due'), when(d.due));
   } else {
-    fact(t('due'), d.due ? when(d.due) : t('no-due'), 'due');
+    const none = d.clock === 'paused' ? 'due-paused' : d.clock === 'stopped' ? 'due-stopped' : 'no-due';
+    fact(t('due'), d.due ? when(d.due) : t(none), 'due');
   }
   // An interconnected dossier (issue 25): which agency does which part, and how it stands.
   const parts = $('#r-parts');

@@ -139,8 +139,9 @@ python3 - "$tmp/r" >"$tmp/out" 2>&1 <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 want = ["code", "procedure", "procedure_title", "state", "state_title", "final", "submitted",
-        "due", "apology_new_date", "asked"]
+        "due", "clock", "finished", "apology_new_date", "asked"]
 assert list(d) == want, list(d)
+assert d["clock"] == "running" and d["finished"] is None, d
 assert d["code"] == 1 and d["procedure"] == "birth-registration", d
 assert d["procedure_title"] == {"en": "Birth registration", "vi": "Đăng ký khai sinh"}, d
 assert d["state_title"] == {"en": "processing", "vi": "processing"}, d

@@ -79,10 +79,13 @@ json_t *front_track_json(const mc_calendar *cal, const mc_dossier *d, const char
                          mc_lang lang)
 {
     const mc_procedure *p = d->procedure;
-    char submitted[17], due[17];
+    char submitted[17], due[17], finished[17];
     front_time_text(cal, d->submitted, submitted);
     if (d->due != MC_NONE) {
         front_time_text(cal, d->due, due);
+    }
+    if (d->final && d->finished != MC_NONE) {
+        front_time_text(cal, d->finished, finished);
     }
     bool ok = true;
     json_t *o = json_object();
@@ -95,6 +98,11 @@ json_t *front_track_json(const mc_calendar *cal, const mc_dossier *d, const char
     front_jset(o, "final", json_boolean(d->final), &ok);
     front_jset(o, "submitted", json_string(submitted), &ok);
     front_jset(o, "due", d->due != MC_NONE ? json_string(due) : json_null(), &ok);
+    /* Why there is no appointment: the time limit not counted yet, or paused (a supplement
+     * asked, a result waiting to be handed back); and when a closed dossier ended. */
+    front_jset(o, "clock", json_string(mc_clock_name(d->clock)), &ok);
+    front_jset(o, "finished",
+               d->final && d->finished != MC_NONE ? json_string(finished) : json_null(), &ok);
     front_jset(o, "apology_new_date",
                apology_new_date != NULL ? json_string(apology_new_date) : json_null(), &ok);
     front_jset(o, "asked", asked_json(d, lang), &ok);

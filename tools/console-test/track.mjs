@@ -177,9 +177,9 @@ try {
   check('no sideways scrolling at 1280 px', await noSidewaysScroll(page));
   await page.screenshot({ path: `${dir}/tra-cuu-1280.png`, fullPage: true });
 
-  // A closed dossier with nothing asked and no appointment.
+  // A closed dossier with nothing asked: when it ended, and no appointment.
   answer = { status: 200, body: { ...FOUND, state: 'returned', state_title: { en: 'Result returned', vi: 'Đã trả kết quả' },
-    final: true, due: null, apology_new_date: null, asked: [] } };
+    final: true, due: null, clock: 'stopped', finished: '2025-07-24T10:30', apology_new_date: null, asked: [] } };
   await search(page, '1024', '079123456789');
   const closed = await page.evaluate(() => ({
     facts: [...document.querySelectorAll('#r-facts > div')].map((d) => d.textContent),
@@ -187,10 +187,23 @@ try {
     none: document.querySelector('#r-asked-none').textContent,
     list: document.querySelector('#r-asked').hidden,
   }));
-  check('a closed dossier: its state marked closed, no appointment, nothing asked',
-    closed.facts.join('|') === 'Tình trạngĐã trả kết quả (đã kết thúc)|Ngày nộp14/07/2025 09:00|Hẹn trả kết quảChưa có ngày hẹn'
+  check('a closed dossier: its state marked closed, the day it ended instead of an appointment, nothing asked',
+    closed.facts.join('|') === 'Tình trạngĐã trả kết quả (đã kết thúc)|Ngày nộp14/07/2025 09:00|Ngày kết thúc hồ sơ24/07/2025 10:30'
     && closed.apology && closed.none === 'Hồ sơ không còn thiếu giấy tờ nào.' && closed.list,
     JSON.stringify(closed));
+
+  // No appointment while the time limit is paused (a supplement asked) or not started yet:
+  // the page says which, never a bare "no appointment".
+  const dueText = async (clock) => {
+    answer = { status: 200, body: { ...FOUND, final: false, due: null, clock, finished: null, apology_new_date: null } };
+    await search(page, '1024', '079123456789');
+    return page.evaluate(() => document.querySelector('#r-facts .due').textContent);
+  };
+  const paused = await dueText('paused');
+  const stopped = await dueText('stopped');
+  check('no appointment: the page says the time limit is paused, or not started yet',
+    paused === 'Đang tạm dừng tính thời hạn giải quyết' && stopped === 'Chưa bắt đầu tính thời hạn giải quyết',
+    `${paused} | ${stopped}`);
 
   answer = { status: 404, body: NOT_FOUND };
   await page.fill('#code', '1024');
