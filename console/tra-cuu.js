@@ -45,7 +45,7 @@ const STRINGS = {
     'no-due': 'Chưa có ngày hẹn',
     'due-paused': 'Đang tạm dừng tính thời hạn giải quyết',
     'due-stopped': 'Chưa bắt đầu tính thời hạn giải quyết',
-    finished: 'Ngày kết thúc hồ sơ',
+    finished: 'Ngày kết thúc',
     'new-date': '(hẹn lại)',
     'first-due': 'Hẹn lần đầu',
     apology: 'Cơ quan đã gửi thư xin lỗi vì giải quyết hồ sơ trễ hẹn và hẹn lại ngày trả kết ' +
@@ -217,6 +217,10 @@ function render(d, code, subject, from) {
   }
   list.hidden = asked.length === 0;
   $('#r-asked-none').textContent = asked.length ? t('asked-intro') : t('asked-none');
+  // A closed dossier asks nothing more: no heading of documents to hand in.
+  const closedAndDone = d.final && asked.length === 0;
+  $('#r-asked-title').hidden = closedAndDone;
+  $('#r-asked-none').hidden = closedAndDone;
   $('#result').hidden = false;
 }
 

@@ -184,13 +184,14 @@ try {
   const closed = await page.evaluate(() => ({
     facts: [...document.querySelectorAll('#r-facts > div')].map((d) => d.textContent),
     apology: document.querySelector('#r-apology').hidden,
-    none: document.querySelector('#r-asked-none').textContent,
+    none: document.querySelector('#r-asked-none').hidden && document.querySelector('#r-asked-title').hidden,
     list: document.querySelector('#r-asked').hidden,
   }));
-  check('a closed dossier: its state marked closed, the day it ended instead of an appointment, nothing asked',
-    closed.facts.join('|') === 'Tình trạngĐã trả kết quả (đã kết thúc)|Ngày nộp14/07/2025 09:00|Ngày kết thúc hồ sơ24/07/2025 10:30'
-    && closed.apology && closed.none === 'Hồ sơ không còn thiếu giấy tờ nào.' && closed.list,
+  check('a closed dossier: its state marked closed, the day it ended instead of an appointment, no documents section',
+    closed.facts.join('|') === 'Tình trạngĐã trả kết quả (đã kết thúc)|Ngày nộp14/07/2025 09:00|Ngày kết thúc24/07/2025 10:30'
+    && closed.apology && closed.none && closed.list,
     JSON.stringify(closed));
+  await page.screenshot({ path: `${dir}/tra-cuu-closed.png`, fullPage: true });
 
   // No appointment while the time limit is paused (a supplement asked) or not started yet:
   // the page says which, never a bare "no appointment".
