@@ -284,8 +284,9 @@ static void test_front__desk_views_give_the_texts_of_the_api(void **state)
         "{\"code\":1,\"procedure\":\"birth\",\"procedure_title\":{\"en\":\"birth\",\"vi\":"
         "\"birth\"},\"state\":\"submitted\",\"state_title\":{\"en\":\"submitted\",\"vi\":"
         "\"submitted\"},\"final\":false,\"submitted\":\"2025-07-03T09:00\",\"due\":null,"
-        "\"apology_new_date\":\"2025-07-10\",\"asked\":[{\"document\":\"notice\",\"title\":{"
-        "\"en\":\"notice\",\"vi\":\"notice\"},\"reason\":null,\"code\":null,\"args\":[]}]}");
+        "\"clock\":\"stopped\",\"finished\":null,\"apology_new_date\":\"2025-07-10\",\"asked\":[{"
+        "\"document\":\"notice\",\"title\":{\"en\":\"notice\",\"vi\":\"notice\"},\"reason\":null,"
+        "\"code\":null,\"args\":[]}]}");
     assert_string_equal(text_of(f, "officers"),
                         "[{\"officer\":\"hoa\",\"handled\":1,\"on_time\":0,\"late\":1,"
                         "\"supplements\":0,\"apologies\":1,\"once_only_refusals\":0},"

@@ -33,13 +33,15 @@ int mc_engine_open(mc_engine **out, const mc_catalogue *cat, mc_rules *rules, co
 {
     *out = NULL;
     mc_engine *e = mc_calloc(1, sizeof *e);
-    if (e == NULL) {
+    if (e == NULL || (e->kept = mc_calloc(1, sizeof *e->kept)) == NULL) {
+        mc_free(e);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     e->cat = cat;
     e->rules = rules;
     int rc = mc_store_open(&e->st, db, err);
     if (rc != 0) {
+        mc_free(e->kept);
         mc_free(e);
         return rc;
     }
@@ -61,9 +63,13 @@ int mc_engine_open_volatile(mc_engine **out, const mc_catalogue *cat, mc_rules *
     return 0;
 }
 
+static void drop_kept(mc_engine *e);
+
 void mc_engine_close(mc_engine *e)
 {
     if (e != NULL) {
+        drop_kept(e);
+        mc_free(e->kept);
         mce_pins_free(e);
         mc_store_close(e->st);
         mc_free(e);
@@ -72,6 +78,7 @@ void mc_engine_close(mc_engine *e)
 
 void mc_engine_set_catalogue(mc_engine *e, const mc_catalogue *cat, mc_rules *rules)
 {
+    drop_kept(e);    /* its procedure is one of the pins */
     mce_pins_free(e); /* compiled against the catalogue replaced */
     e->cat = cat;
     e->rules = rules;
@@ -123,7 +130,17 @@ typedef struct op {
     const char *user;   /* who asked, recorded with the operation's events, or NULL */
     /* The request's fingerprint: BLAKE2b over every input of the operation (fingerprint_*). */
     void (*fingerprint)(const struct op *o, crypto_generichash_state *h);
+    bool keep; /* on success, the dossier stays in e->kept for the answer's read */
 } op;
+
+/* Forgets the dossier kept for an operation's answer (struct mc_engine, kept). */
+static void drop_kept(mc_engine *e)
+{
+    if (e->has_kept) {
+        mce_dos_free(e->kept);
+        e->has_kept = false;
+    }
+}
 
 static int link_parts(mc_engine *e, const mce_dos *d, bool was_final, int64_t now, mc_error *err);
 /* A part's dossier id in the interconnected dossier's data: 0 not started, -1 its submission was
@@ -402,6 +419,7 @@ static bool run_optimistic(const op *o)
 /* Runs an operation; the op's refusal_body is consumed whatever happens. */
 static int execute(op *o, const char *request_id, mc_result *res, mc_error *err)
 {
+    drop_kept(o->e);
     char *key = NULL;
     char print[2 * MC_HASH_BYTES + 1] = "";
     int rc = 0;
@@ -560,7 +578,15 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     if (rc != 0 && rc != MC_EREFUSED) {
         mc_store_rollback(e->st);
     }
-    mce_dos_free(&d);
+    if (rc == 0 && o->keep && e->kept != NULL && d.row.id != 0) {
+        d.user = NULL; /* borrowed from the request */
+        d.held = NULL;
+        *e->kept = d; /* as committed: what a load would read back now */
+        e->has_kept = true;
+        e->kept_now = o->now;
+    } else {
+        mce_dos_free(&d);
+    }
     return rc;
 }
 
@@ -1286,7 +1312,8 @@ int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err
             .what = "fire",
             .detail = f->event,
             .user = f->user,
-            .fingerprint = fingerprint_fire};
+            .fingerprint = fingerprint_fire,
+            .keep = true};
     o.refusal_body = json_pack("{s:o}", "event", mc_json_text(f->event ? f->event : ""));
     if (o.refusal_body == NULL) {
         memset(res, 0, sizeof *res);
@@ -1396,7 +1423,8 @@ int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_er
             .what = "apologize",
             .detail = "",
             .user = a->user,
-            .fingerprint = fingerprint_apology};
+            .fingerprint = fingerprint_apology,
+            .keep = true};
     return execute(&o, a->request_id, res, err);
 }
 
@@ -1600,9 +1628,18 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
     }
     got *g = mc_calloc(1, sizeof *g);
     if (g == NULL) {
+        drop_kept(e);
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
-    int rc = mce_load(e, id, &g->d, err);
+    int rc = 0;
+    if (e->has_kept && e->kept->row.id == id && e->kept_now == now) {
+        g->d = *e->kept; /* the operation's answer: the dossier it just committed */
+        memset(e->kept, 0, sizeof *e->kept);
+        e->has_kept = false;
+    } else {
+        drop_kept(e);
+        rc = mce_load(e, id, &g->d, err);
+    }
     int64_t recounted = rc == 0 ? mce_due_on(&g->d, g->d.cal) : MC_NONE;
     if (rc == 0 && ((g->d.row.wake != MC_NONE && g->d.row.wake < now) ||
                     (recounted != MC_NONE && recounted != g->d.row.due))) {
