@@ -1450,6 +1450,72 @@ static void test_engine__operations_record_their_user(void **state)
     assert_string_equal(u.kinds_users[3], "blocked:minh");
 }
 
+/* The read that follows a fire at its instant is answered from the dossier the fire committed
+ * (struct mc_engine, kept): it must say what a load from the store says, field by field. */
+static void assert_same_dossier(const mc_dossier *a, const mc_dossier *b)
+{
+    assert_int_equal(a->id, b->id);
+    assert_string_equal(a->state->name, b->state->name);
+    assert_string_equal(a->subject, b->subject);
+    assert_int_equal(a->final, b->final);
+    assert_int_equal(a->overdue, b->overdue);
+    assert_int_equal(a->late, b->late);
+    assert_int_equal(a->clock, b->clock);
+    assert_int_equal(a->submitted, b->submitted);
+    assert_int_equal(a->due, b->due);
+    assert_int_equal(a->fee, b->fee);
+    assert_int_equal(a->events, b->events);
+    assert_int_equal(a->blocked, b->blocked);
+    assert_int_equal(a->apologized, b->apologized);
+    for (size_t i = 0; i < a->procedure->nrequires; i++) {
+        assert_int_equal(a->requirements[i].status, b->requirements[i].status);
+    }
+    for (size_t i = 0; i < a->procedure->nfields; i++) {
+        assert_true((a->values[i] == NULL) == (b->values[i] == NULL));
+        if (a->values[i] != NULL) {
+            assert_string_equal(a->values[i], b->values[i]);
+        }
+    }
+}
+
+static void test_engine__the_answer_of_a_fire_is_what_a_load_reads(void **state)
+{
+    fx *f = *state;
+    mc_kv fields[] = {{"citizen-id", "001234567890"}};
+    mc_submit s = {.procedure = "birth", .fields = fields, .nfields = 1,
+                   .now = at(f, "2025-07-03T09:00")};
+    mc_result res;
+    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
+    int64_t id = res.dossier;
+    const char *events[] = {"receive", "request-supplement"};
+    for (size_t k = 0; k < sizeof events / sizeof events[0]; k++) {
+        mc_fire fi = MC_FIRE_INIT;
+        fi.dossier = id;
+        fi.event = events[k];
+        fi.role = "clerk";
+        fi.now = at(f, "2025-07-03T10:00") + (int64_t)k * 60;
+        int rc = mc_engine_fire(f->e, &fi, &res, NULL);
+        assert_true(rc == 0 || rc == MC_EREFUSED);
+        mc_dossier kept, loaded;
+        assert_int_equal(mc_engine_get(f->e, id, fi.now, &kept, NULL), 0); /* the fire's own */
+        assert_int_equal(mc_engine_get(f->e, id, fi.now, &loaded, NULL), 0); /* from the store */
+        assert_same_dossier(&kept, &loaded);
+        mc_dossier_free(&kept);
+        mc_dossier_free(&loaded);
+    }
+    /* Kept for its own dossier and instant only: another read loads. */
+    mc_fire fi = MC_FIRE_INIT;
+    fi.dossier = id;
+    fi.event = "supplement";
+    fi.role = "applicant";
+    fi.now = at(f, "2025-07-04T10:00");
+    mc_engine_fire(f->e, &fi, &res, NULL);
+    mc_dossier later;
+    assert_int_equal(mc_engine_get(f->e, id, at(f, "2025-07-05T10:00"), &later, NULL), 0);
+    mc_dossier_free(&later);
+    assert_int_equal(mc_engine_get(f->e, id + 1000, fi.now, &later, NULL), MC_ENOTFOUND);
+}
+
 static void test_engine__crash_loses_nothing_acknowledged(void **state)
 {
     (void)state;
@@ -4668,6 +4734,7 @@ int main(void)
         cmocka_unit_test(test_engine__concurrent_reuse_of_a_request_id),
         cmocka_unit_test(test_engine__ten_submissions_under_one_key),
         T(test_engine__operations_record_their_user),
+        T(test_engine__the_answer_of_a_fire_is_what_a_load_reads),
         cmocka_unit_test(test_engine__crash_loses_nothing_acknowledged),
         cmocka_unit_test(test_engine__two_processes_lose_nothing),
         cmocka_unit_test(test_engine__two_optimistic_processes_lose_nothing),
