@@ -136,9 +136,8 @@ typedef struct op {
 /* Forgets the dossier kept for an operation's answer (struct mc_engine, kept). */
 static void drop_kept(mc_engine *e)
 {
-    if (e->has_kept) {
-        mce_dos_free(e->kept);
-        e->has_kept = false;
+    if (e->kept != NULL && e->kept->row.id != 0) {
+        mce_dos_free(e->kept); /* zeroes it */
     }
 }
 
@@ -582,7 +581,6 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
         d.user = NULL; /* borrowed from the request */
         d.held = NULL;
         *e->kept = d; /* as committed: what a load would read back now */
-        e->has_kept = true;
         e->kept_now = o->now;
     } else {
         mce_dos_free(&d);
@@ -1632,10 +1630,9 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     int rc = 0;
-    if (e->has_kept && e->kept->row.id == id && e->kept_now == now) {
+    if (e->kept != NULL && e->kept->row.id != 0 && e->kept->row.id == id && e->kept_now == now) {
         g->d = *e->kept; /* the operation's answer: the dossier it just committed */
         memset(e->kept, 0, sizeof *e->kept);
-        e->has_kept = false;
     } else {
         drop_kept(e);
         rc = mce_load(e, id, &g->d, err);

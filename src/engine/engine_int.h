@@ -102,9 +102,9 @@ struct mc_engine {
     /* The dossier a fire or an apology left, as it committed it (kept_now: the operation's
      * instant), for the read of the answer that follows (mc_engine_get of that dossier at that
      * instant), which then need not load and decode it again. Any other call of the engine drops
-     * it. kept is made with a stored engine (NULL for a volatile one); has_kept: it holds one. */
+     * it. Its room is made with a stored engine (NULL for a volatile one); row.id 0: none
+     * (mce_dos_free zeroes it). */
     struct mce_dos *kept;
-    bool has_kept;
     int64_t kept_now;
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
     atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;

@@ -1405,7 +1405,7 @@ static void hash_u64(crypto_generichash_state *h, uint64_t n);
 /* The chain hash: BLAKE2b-256 over prev and every column of the event, each length-prefixed
  * so that no two different events serialise alike; an event of a partition (pos > 0) adds its
  * partition and position, so that it cannot be moved to another place or partition. */
-static void event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
+void mc_store_event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
 {
     crypto_generichash_state h;
     crypto_generichash_init(&h, NULL, 0, MC_HASH_BYTES);
@@ -1436,11 +1436,6 @@ static void event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
         hash_u64(&h, (uint64_t)ev->pos);
     }
     crypto_generichash_final(&h, out, MC_HASH_BYTES);
-}
-
-void mc_store_event_hash(const mc_event_row *ev, unsigned char out[MC_HASH_BYTES])
-{
-    event_hash(ev, out);
 }
 
 int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
@@ -1477,7 +1472,7 @@ int mc_store_event_append(mc_store *st, mc_event_row *ev, mc_error *err)
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     ev->row = row ? row : "{}";
-    event_hash(ev, ev->hash);
+    mc_store_event_hash(ev, ev->hash);
     mcs_val p[12] = {mcs_int(ev->seq),
                      mcs_int(ev->dossier),
                      mcs_int(ev->at),
@@ -1860,7 +1855,7 @@ static int event_link(void *ud, const mc_event_row *ev)
 {
     link_state *l = ud;
     unsigned char h[MC_HASH_BYTES];
-    event_hash(ev, h);
+    mc_store_event_hash(ev, h);
     int stop = check_link(l, l->part ? ev->pos : ev->seq, ev->prev, ev->hash, "event");
     if (stop == 0 && memcmp(h, ev->hash, MC_HASH_BYTES) != 0) {
         stop = report(l->c,
