@@ -102,7 +102,6 @@ bench_rule_call() {
     "$build/tools/bench_rules" "$calls"
 }
 
-durable_per_s="" # the engine's direct durable rate, for the http ratio
 bench_durable() {
     local n dir out
     n=$(scale 2000)
@@ -111,7 +110,6 @@ bench_durable() {
     say "durable: $n transitions a round"
     out=$("$build/tools/bench_store" "$dir" "$n")
     printf '%s\n' "$out"
-    durable_per_s=$(printf '%s\n' "$out" | sed -n 's/^bench: durable per_s=\([0-9.]*\).*/\1/p')
 }
 
 # pg-durable: transitions through the engine on PostgreSQL from 8 threads, each with its own
@@ -198,7 +196,7 @@ PROC
     # rate is measured again just before each round of the server's, and the ratio is that of
     # the best of three such pairs on each side (bench_store's own convention: the best round is
     # the least disturbed), the server's best round giving the other keys.
-    local r lines="" directs="" one
+    local r lines="" directs="" one direct=""
     mkdir -p "$dir/direct"
     for r in 1 2 3; do
         rm -f "$dir/direct/"*.db*
@@ -213,7 +211,7 @@ PROC
         local best
         best=$(printf '%s' "$lines" | sed -n 's/.*fire_per_s=\([0-9.]*\).*/\1/p' | maximum)
         line=$(printf '%s' "$lines" | grep "fire_per_s=$best " | head -n 1)
-        durable_per_s=$(printf '%s' "$directs" | grep . | maximum)
+        direct=$(printf '%s' "$directs" | grep . | maximum)
     fi
     # Group commit at work: the writes of the whole run (set-up, fires, the gets' access log)
     # against the COMMITs that carried them.
@@ -232,9 +230,9 @@ print("%.2f" % (g["operations"] / g["commits"]) if g.get("commits") else "")' 2>
     fire=$(printf '%s\n' "$line" | sed -n 's/.*fire_per_s=\([0-9.]*\).*/\1/p')
     get=$(printf '%s\n' "$line" | sed -n 's/.*get_per_s=\([0-9.]*\).*/\1/p')
     p99=$(printf '%s\n' "$line" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')
-    if [ -n "$durable_per_s" ]; then
-        echo "bench: http fire_per_s=$fire get_per_s=$get p99_ms=$p99 direct_per_s=$durable_per_s ratio=$(
-            awk -v a="$fire" -v b="$durable_per_s" 'BEGIN { printf "%.2f", a / b }')${batch:+ ops_per_commit=$batch}"
+    if [ -n "$direct" ]; then
+        echo "bench: http fire_per_s=$fire get_per_s=$get p99_ms=$p99 direct_per_s=$direct ratio=$(
+            awk -v a="$fire" -v b="$direct" 'BEGIN { printf "%.2f", a / b }')${batch:+ ops_per_commit=$batch}"
     else
         echo "bench: http fire_per_s=$fire get_per_s=$get p99_ms=$p99${batch:+ ops_per_commit=$batch}"
     fi
