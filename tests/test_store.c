@@ -785,7 +785,17 @@ static void test_store__schema_version_and_bad_files(void **state)
     sqlite3_stmt *s;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(s, 0), 11); /* the deliveries to live registries */
+    assert_int_equal(sqlite3_column_int(s, 0), 12); /* the index of refusals */
+    sqlite3_finalize(s);
+    /* A dossier's refusals are counted from their index, not by reading each of its events. */
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT count(*) FROM event WHERE "
+                                        "dossier = 1 AND kind = 'blocked' AND json_extract(body, "
+                                        "'$.reason') = 'once-only'",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(s, 3), "INDEX event_blocked"));
     sqlite3_finalize(s);
     sqlite3_close(db);
     /* A store from a newer motcua is refused, not damaged. */
@@ -793,7 +803,7 @@ static void test_store__schema_version_and_bad_files(void **state)
     mc_store *st;
     mc_error err;
     assert_int_equal(mc_store_open(&st, path, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (11); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (12); upgrade "
                                  "motcua");
     /* Not a database at all. */
     FILE *f = fopen(path, "wb");
@@ -1667,9 +1677,10 @@ static void test_store__postgresql_schema_and_append_only(void **state)
     assert_string_equal(err.msg,
                         "dossier 1: column state is 'approved' but its events say 'submitted'");
     mc_store_close(st);
+    assert_int_equal(pg_exec(target, "SELECT 'event_blocked'::regclass"), PGRES_TUPLES_OK);
     assert_int_equal(pg_exec(target, "UPDATE motcua_schema SET version = 99"), PGRES_COMMAND_OK);
     assert_int_equal(mc_store_open(&st, target, &err), MC_EIO);
-    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (11); upgrade "
+    assert_string_equal(err.msg, "store: schema version 99 is newer than this motcua (12); upgrade "
                                  "motcua");
     mc_dossier_row_clear(&r);
 }
