@@ -375,6 +375,28 @@ check "another agency's indicators hold none of it" bash -c "curl -s -H 'Authori
 expect 403 error forbidden "indicators are not for applicants: 403" citizen-secret GET /api/indicators
 expect 400 error bad-request "indicators of a malformed period: 400" clerk-secret GET '/api/indicators?from=2025-13-01'
 
+# An operation's access check runs inside the operation's transaction (mc_fire.may): what it
+# refuses writes nothing (not even a refusal event) and is answered as a read would be.
+events_of() {
+    curl -s -H 'Authorization: Bearer clerk-secret' "$url/api/dossiers/$1" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])'
+}
+someone='{"procedure":"birth-registration","fields":{"citizen-id":"001099000111","parents-married":true},"attach":["birth-notice"]}'
+call clerk-secret POST /api/dossiers "$someone" >/dev/null
+theirs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/r")
+before=$(events_of "$theirs")
+expect 404 error not-found "an applicant may not act on another person's dossier: 404" \
+    citizen-secret POST "/api/dossiers/$theirs/events" '{"event":"receive"}'
+expect 403 error forbidden "another agency may not apologize for the dossier: 403" other-secret \
+    POST "/api/dossiers/$theirs/apology" '{"new_date":"2025-08-01","reason":"late","as":"head"}'
+extra=(-H "Idempotency-Key: deny-1")
+expect 403 error forbidden "nor act on it with an Idempotency-Key: 403" other-secret \
+    POST "/api/dossiers/$theirs/events" '{"event":"receive","as":"clerk"}'
+extra=()
+after=$(events_of "$theirs")
+[ -n "$before" ] && [ "$after" = "$before" ] && ok "an operation refused on access writes nothing" ||
+    fail "an operation refused on access writes nothing" "events $before, then $after"
+
 # Many connections at once: every one answered.
 for i in $(seq 40); do
     curl -s -o /dev/null -w '%{http_code}\n' "$url/api/health" &

@@ -1481,25 +1481,32 @@ static void assert_same_dossier(const mc_dossier *a, const mc_dossier *b)
 static void test_engine__the_answer_of_a_fire_is_what_a_load_reads(void **state)
 {
     fx *f = *state;
-    mc_kv fields[] = {{"citizen-id", "001234567890"}};
-    mc_submit s = {.procedure = "birth", .fields = fields, .nfields = 1,
-                   .now = at(f, "2025-07-03T09:00")};
+    /* The second fire asks for a document a registry holds: refused once-only, a refusal the
+     * third's answer counts (blocked, counted in the fire's transaction). */
+    mc_record_row rec = {"civil-status", "marriage-certificate", "001234567890", "CS-2019-0042",
+                         "2019-05-01"};
+    assert_int_equal(mc_store_record_put(mc_engine_store(f->e), &rec, NULL), 0);
+    int64_t id = submit(f, "2025-07-03T09:00", "true", NULL);
     mc_result res;
-    assert_int_equal(mc_engine_submit(f->e, &s, &res, NULL), 0);
-    int64_t id = res.dossier;
-    const char *events[] = {"receive", "request-supplement"};
+    const char *held[] = {"marriage-certificate"};
+    const char *events[] = {"receive", "request-supplement", "request-supplement"};
+    int64_t first = 0;
     for (size_t k = 0; k < sizeof events / sizeof events[0]; k++) {
         mc_fire fi = MC_FIRE_INIT;
         fi.dossier = id;
         fi.event = events[k];
         fi.role = "clerk";
         fi.now = at(f, "2025-07-03T10:00") + (int64_t)k * 60;
-        int rc = mc_engine_fire(f->e, &fi, &res, NULL);
-        assert_true(rc == 0 || rc == MC_EREFUSED);
+        fi.payload.documents = k == 1 ? held : NULL;
+        fi.payload.ndocuments = k == 1 ? 1 : 0;
+        assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), k == 1 ? MC_EREFUSED : 0);
         mc_dossier kept, loaded;
         assert_int_equal(mc_engine_get(f->e, id, fi.now, &kept, NULL), 0); /* the fire's own */
         assert_int_equal(mc_engine_get(f->e, id, fi.now, &loaded, NULL), 0); /* from the store */
         assert_same_dossier(&kept, &loaded);
+        first = k == 0 ? kept.events : first;
+        assert_int_equal(kept.blocked, k == 0 ? 0 : 1);
+        assert_int_equal(kept.events, first + (int64_t)k); /* one event a fire, or a refusal */
         mc_dossier_free(&kept);
         mc_dossier_free(&loaded);
     }

@@ -37,6 +37,14 @@ enum { MC_EREFUSED = -40 };
 /* A dossier's procedure version, or its state in it, is not in the engine's catalogue (a
  * deployment removed it: mc_engine_deploy_check finds these before a server starts). */
 enum { MC_EGONE = -41 };
+/* The caller's own access check (mc_fire.may, mc_apology.may) said no to the dossier, as the
+ * operation's transaction read it: nothing was written. */
+enum { MC_EDENIED = -42 };
+
+/* An access check an operation runs on its dossier's stored agency and subject, inside its
+ * transaction and before anything else (a replayed request id included): true when the caller
+ * may act on it. */
+typedef bool (*mc_may_fn)(void *ud, const char *agency, const char *subject);
 
 typedef struct mc_engine mc_engine;
 
@@ -240,12 +248,17 @@ typedef struct mc_fire {
      * moves the dossier first. The transitions before it of the same event are still decided
      * as always. Stored operations ignore it: they always decide. */
     bool when_held;
+    /* Or NULL: the caller's access check (mc_may_fn), with may_ud; when it says no, MC_EDENIED.
+     * A server checks there rather than by a read of its own before the operation. */
+    mc_may_fn may;
+    void *may_ud;
 } mc_fire;
 
 #define MC_FIRE_INIT                                                                               \
     {                                                                                              \
         .dossier = 0, .event = NULL, .role = NULL, .payload = MC_PAYLOAD_INIT, .now = 0,           \
-        .request_id = NULL, .user = NULL, .transition = NULL, .when_held = false                   \
+        .request_id = NULL, .user = NULL, .transition = NULL, .when_held = false, .may = NULL,     \
+        .may_ud = NULL                                                                             \
     }
 
 typedef struct mc_apology {
@@ -256,12 +269,14 @@ typedef struct mc_apology {
     int64_t now;
     const char *request_id;
     const char *user; /* who asked, recorded with the events; or NULL */
+    mc_may_fn may;    /* or NULL: as mc_fire's */
+    void *may_ud;
 } mc_apology;
 
 #define MC_APOLOGY_INIT                                                                            \
     {                                                                                              \
         .dossier = 0, .role = NULL, .new_date = 0, .reason = NULL, .now = 0, .request_id = NULL,   \
-        .user = NULL                                                                               \
+        .user = NULL, .may = NULL, .may_ud = NULL                                                  \
     }
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err);

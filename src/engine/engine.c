@@ -131,6 +131,8 @@ typedef struct op {
     /* The request's fingerprint: BLAKE2b over every input of the operation (fingerprint_*). */
     void (*fingerprint)(const struct op *o, crypto_generichash_state *h);
     bool keep; /* on success, the dossier stays in e->kept for the answer's read */
+    mc_may_fn may; /* or NULL: the caller's access check (mc_fire.may) */
+    void *may_ud;
 } op;
 
 /* Forgets the dossier kept for an operation's answer (struct mc_engine, kept). */
@@ -482,10 +484,29 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     if (rc != 0) {
         return rc;
     }
+    mce_dos d;
+    memset(&d, 0, sizeof d);
+    bool loaded = false;
+    if (o->dossier != 0 && o->may != NULL) {
+        /* The caller's access check, on the dossier as this transaction reads it, before
+         * anything else: one it may not act on gets nothing, not even a replay. */
+        rc = mce_load(e, o->dossier, &d, err);
+        if (rc == 0 && !o->may(o->may_ud, d.row.agency, d.row.subject)) {
+            rc = mc_error_set(err, MC_EDENIED, "dossier %lld is not the caller's to act on",
+                              (long long)o->dossier);
+        }
+        if (rc != 0) {
+            mce_dos_free(&d);
+            mc_store_rollback(e->st);
+            return rc;
+        }
+        loaded = true;
+    }
     if (key != NULL) {
         char *stored;
         int found = mc_store_request_get(e->st, key, &stored, err);
         if (found < 0) {
+            mce_dos_free(&d);
             mc_store_rollback(e->st);
             return found;
         }
@@ -493,6 +514,7 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
             /* The first answer may be of a group commit's batch not yet durable: ending this
              * transaction with a commit (it wrote nothing) waits for that batch, and fails
              * with it. */
+            mce_dos_free(&d);
             rc = mc_store_commit(e->st, err);
             if (rc != 0) {
                 mc_store_rollback(e->st);
@@ -504,12 +526,10 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
             return rc;
         }
     }
-    mce_dos d;
-    memset(&d, 0, sizeof d);
     mce_refusal rf = {.why = MC_REFUSED_NONE};
     bool was_final = false;
     if (o->dossier != 0) {
-        rc = mce_load(e, o->dossier, &d, err);
+        rc = loaded ? 0 : mce_load(e, o->dossier, &d, err);
         was_final = rc == 0 && d.row.final;
         if (rc == 0) {
             rc = mce_catch_up(e, &d, o->now, err);
@@ -568,6 +588,16 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
             rc = r2;
         }
     }
+    bool keep = rc == 0 && o->keep && e->kept != NULL && d.row.id != 0;
+    int64_t events = 0, blocked = 0;
+    if (keep) {
+        /* Counted here, where the transaction has the pages at hand, rather than by the read of
+         * the answer in a transaction of its own. A count that fails fails the operation: the
+         * store may have lost the transaction with it (out of memory). */
+        blocked = mc_store_blocked_count(e->st, d.row.id, err);
+        events = blocked < 0 ? blocked : mc_store_event_count(e->st, d.row.id, err);
+        rc = events < 0 ? (int)events : 0;
+    }
     if (rc == 0 || rc == MC_EREFUSED) {
         int r2 = mc_store_commit(e->st, err);
         if (r2 != 0) {
@@ -577,11 +607,13 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     if (rc != 0 && rc != MC_EREFUSED) {
         mc_store_rollback(e->st);
     }
-    if (rc == 0 && o->keep && e->kept != NULL && d.row.id != 0) {
+    if (rc == 0 && keep) {
         d.user = NULL; /* borrowed from the request */
         d.held = NULL;
         *e->kept = d; /* as committed: what a load would read back now */
         e->kept_now = o->now;
+        e->kept_events = events;
+        e->kept_blocked = blocked;
     } else {
         mce_dos_free(&d);
     }
@@ -1311,7 +1343,9 @@ int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err
             .detail = f->event,
             .user = f->user,
             .fingerprint = fingerprint_fire,
-            .keep = true};
+            .keep = true,
+            .may = f->may,
+            .may_ud = f->may_ud};
     o.refusal_body = json_pack("{s:o}", "event", mc_json_text(f->event ? f->event : ""));
     if (o.refusal_body == NULL) {
         memset(res, 0, sizeof *res);
@@ -1422,7 +1456,9 @@ int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_er
             .detail = "",
             .user = a->user,
             .fingerprint = fingerprint_apology,
-            .keep = true};
+            .keep = true,
+            .may = a->may,
+            .may_ud = a->may_ud};
     return execute(&o, a->request_id, res, err);
 }
 
@@ -1630,9 +1666,12 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
         return mc_error_set(err, MC_ENOMEM, "out of memory");
     }
     int rc = 0;
+    int64_t events = -1, blocked = -1; /* as the operation counted them; -1: counted below */
     if (e->kept != NULL && e->kept->row.id != 0 && e->kept->row.id == id && e->kept_now == now) {
         g->d = *e->kept; /* the operation's answer: the dossier it just committed */
         memset(e->kept, 0, sizeof *e->kept);
+        events = e->kept_events;
+        blocked = e->kept_blocked;
     } else {
         drop_kept(e);
         rc = mce_load(e, id, &g->d, err);
@@ -1643,6 +1682,7 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
         /* Timers or an overdue mark are due, or the due instant moves on a calendar changed
          * since it was counted: they take effect (and are recorded) first. */
         mce_dos_free(&g->d);
+        events = blocked = -1; /* what the timers add is counted below */
         op o = {.e = e,
                 .run = run_nothing,
                 .dossier = id,
@@ -1672,8 +1712,13 @@ int mc_engine_get(mc_engine *e, int64_t id, int64_t now, mc_dossier *out, mc_err
         mc_dossier_free(out);
         return rc;
     }
-    out->blocked = mc_store_blocked_count(e->st, id, err);
-    out->events = out->blocked < 0 ? out->blocked : mc_store_event_count(e->st, id, err);
+    if (events >= 0) {
+        out->blocked = blocked;
+        out->events = events;
+    } else {
+        out->blocked = mc_store_blocked_count(e->st, id, err);
+        out->events = out->blocked < 0 ? out->blocked : mc_store_event_count(e->st, id, err);
+    }
     if (out->blocked < 0 || out->events < 0) {
         int code = (int)(out->blocked < 0 ? out->blocked : out->events);
         mc_dossier_free(out);

@@ -453,27 +453,26 @@ static int load_for(job *a, const principal *p, int64_t id, const char *route, m
     return 0;
 }
 
-/* Before an operation on dossier id: 0 when p may act on it, or an answer in out. The stored
- * row's agency and subject decide when p may (the operation then loads the dossier itself: no
- * second decoding of its data, no counts); anything else — no such row, another agency's or
- * person's dossier, a store that fails — is answered by load_for, exactly as a read would be. */
-static int may_operate(job *a, const principal *p, int64_t id, api_response *out)
+/* An operation's access check (mc_fire.may): the engine runs it on the dossier's stored agency
+ * and subject inside the operation's transaction, so that the check costs no read of its own. */
+static bool may_operate(void *ud, const char *agency, const char *subject)
 {
-    mc_dossier_row row;
-    memset(&row, 0, sizeof row);
-    mc_error err;
-    bool ok = mc_store_dossier_load(mc_engine_store(a->engine), id, &row, &err) == 0 &&
-              may_access(p, row.agency, row.subject);
-    mc_dossier_row_clear(&row);
-    if (ok) {
-        return 0;
-    }
+    return may_access(ud, agency, subject);
+}
+
+/* The answer to an operation the engine refused on that check (MC_EDENIED): exactly what a read
+ * of the dossier answers p (load_for: another agency's, or another person's, which is "no such
+ * dossier"); when the dossier has become p's meanwhile (its subject corrected), a conflict to
+ * try again. */
+static void denied(job *a, const principal *p, int64_t id, api_response *out)
+{
     mc_dossier d;
-    if (load_for(a, p, id, NULL, &d, out) != 0) {
-        return -1;
+    if (load_for(a, p, id, NULL, &d, out) == 0) {
+        mc_dossier_free(&d);
+        char n[24];
+        snprintf(n, sizeof n, "%lld", (long long)id);
+        api_error_msg(out, 409, "conflict", "store.changed", 1, n);
     }
-    mc_dossier_free(&d);
-    return 0;
 }
 
 /* The events of d's state, each with the role p would fire it as (allowed), or the roles that
@@ -797,7 +796,7 @@ static void post_event(job *a, const principal *p, int64_t id, const api_request
         api_error_msg(out, 400, "bad-request", "api.required", 1, "event");
         goto done;
     }
-    if ((role = acting_role(p, body, out)) == NULL || may_operate(a, p, id, out) != 0) {
+    if ((role = acting_role(p, body, out)) == NULL) {
         goto done;
     }
     mc_fire f = {.dossier = id,
@@ -814,14 +813,18 @@ static void post_event(job *a, const principal *p, int64_t id, const api_request
                              .nattach = nattach},
                  .now = now_of(a),
                  .request_id = a->key,
-                 .user = p->actor};
+                 .user = p->actor,
+                 .may = may_operate,
+                 .may_ud = (void *)p};
     mc_result res;
     mc_error err;
     if (!accepting_writes(a, out)) {
         goto done;
     }
     int rc = mc_engine_fire(a->engine, &f, &res, &err);
-    if (rc != 0) {
+    if (rc == MC_EDENIED) {
+        denied(a, p, id, out);
+    } else if (rc != 0) {
         op_failure(a, rq, out, rc, &res, &err);
     } else {
         answer_dossier(a, p, id, 200, res.replayed, false, out);
@@ -854,7 +857,7 @@ static void post_apology(job *a, const principal *p, int64_t id, const api_reque
         api_error_msg(out, 400, "bad-request", "api.new-date", 0);
         goto done;
     }
-    if ((role = acting_role(p, body, out)) == NULL || may_operate(a, p, id, out) != 0) {
+    if ((role = acting_role(p, body, out)) == NULL) {
         goto done;
     }
     mc_apology ap = {.dossier = id,
@@ -863,14 +866,18 @@ static void post_apology(job *a, const principal *p, int64_t id, const api_reque
                      .reason = reason,
                      .now = now_of(a),
                      .request_id = a->key,
-                     .user = p->actor};
+                     .user = p->actor,
+                     .may = may_operate,
+                     .may_ud = (void *)p};
     mc_result res;
     mc_error err;
     if (!accepting_writes(a, out)) {
         goto done;
     }
     int rc = mc_engine_apologize(a->engine, &ap, &res, &err);
-    if (rc != 0) {
+    if (rc == MC_EDENIED) {
+        denied(a, p, id, out);
+    } else if (rc != 0) {
         op_failure(a, rq, out, rc, &res, &err);
     } else {
         answer_dossier(a, p, id, 200, res.replayed, false, out);
