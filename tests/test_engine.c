@@ -1499,6 +1499,7 @@ static void test_engine__the_answer_of_a_fire_is_what_a_load_reads(void **state)
         fi.now = at(f, "2025-07-03T10:00") + (int64_t)k * 60;
         fi.payload.documents = k == 1 ? held : NULL;
         fi.payload.ndocuments = k == 1 ? 1 : 0;
+        fi.answered = k > 0; /* counted by the fire (as for serve's answer), or by the read */
         assert_int_equal(mc_engine_fire(f->e, &fi, &res, NULL), k == 1 ? MC_EREFUSED : 0);
         mc_dossier kept, loaded;
         assert_int_equal(mc_engine_get(f->e, id, fi.now, &kept, NULL), 0); /* the fire's own */

@@ -252,13 +252,17 @@ typedef struct mc_fire {
      * A server checks there rather than by a read of its own before the operation. */
     mc_may_fn may;
     void *may_ud;
+    /* The caller reads the dossier at once (mc_engine_get at the same instant, as a server's
+     * answer does): the operation counts its events and refusals in its own transaction for
+     * that read, which otherwise counts them itself. */
+    bool answered;
 } mc_fire;
 
 #define MC_FIRE_INIT                                                                               \
     {                                                                                              \
         .dossier = 0, .event = NULL, .role = NULL, .payload = MC_PAYLOAD_INIT, .now = 0,           \
         .request_id = NULL, .user = NULL, .transition = NULL, .when_held = false, .may = NULL,     \
-        .may_ud = NULL                                                                             \
+        .may_ud = NULL, .answered = false                                                          \
     }
 
 typedef struct mc_apology {
@@ -271,12 +275,13 @@ typedef struct mc_apology {
     const char *user; /* who asked, recorded with the events; or NULL */
     mc_may_fn may;    /* or NULL: as mc_fire's */
     void *may_ud;
+    bool answered; /* as mc_fire's */
 } mc_apology;
 
 #define MC_APOLOGY_INIT                                                                            \
     {                                                                                              \
         .dossier = 0, .role = NULL, .new_date = 0, .reason = NULL, .now = 0, .request_id = NULL,   \
-        .user = NULL, .may = NULL, .may_ud = NULL                                                  \
+        .user = NULL, .may = NULL, .may_ud = NULL, .answered = false                               \
     }
 
 int mc_engine_submit(mc_engine *e, const mc_submit *s, mc_result *res, mc_error *err);

@@ -133,6 +133,7 @@ typedef struct op {
     bool keep; /* on success, the dossier stays in e->kept for the answer's read */
     mc_may_fn may; /* or NULL: the caller's access check (mc_fire.may) */
     void *may_ud;
+    bool answered; /* the kept dossier's counts are made in the transaction (mc_fire.answered) */
 } op;
 
 /* Forgets the dossier kept for an operation's answer (struct mc_engine, kept). */
@@ -589,8 +590,8 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
         }
     }
     bool keep = rc == 0 && o->keep && e->kept != NULL && d.row.id != 0;
-    int64_t events = 0, blocked = 0;
-    if (keep) {
+    int64_t events = -1, blocked = -1;
+    if (keep && o->answered) {
         /* Counted here, where the transaction has the pages at hand, rather than by the read of
          * the answer in a transaction of its own. A count that fails fails the operation: the
          * store may have lost the transaction with it (out of memory). */
@@ -1345,7 +1346,8 @@ int mc_engine_fire(mc_engine *e, const mc_fire *f, mc_result *res, mc_error *err
             .fingerprint = fingerprint_fire,
             .keep = true,
             .may = f->may,
-            .may_ud = f->may_ud};
+            .may_ud = f->may_ud,
+            .answered = f->answered};
     o.refusal_body = json_pack("{s:o}", "event", mc_json_text(f->event ? f->event : ""));
     if (o.refusal_body == NULL) {
         memset(res, 0, sizeof *res);
@@ -1458,7 +1460,8 @@ int mc_engine_apologize(mc_engine *e, const mc_apology *a, mc_result *res, mc_er
             .fingerprint = fingerprint_apology,
             .keep = true,
             .may = a->may,
-            .may_ud = a->may_ud};
+            .may_ud = a->may_ud,
+            .answered = a->answered};
     return execute(&o, a->request_id, res, err);
 }
 

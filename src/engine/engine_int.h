@@ -107,7 +107,7 @@ struct mc_engine {
     struct mce_dos *kept;
     int64_t kept_now;
     /* Its events and refusals (mc_dossier.events, .blocked), counted in the operation's
-     * transaction. */
+     * transaction when it was to be answered (mc_fire.answered); -1: the read counts them. */
     int64_t kept_events, kept_blocked;
     /* mc_engine_stats_get: written by the thread using the engine, read by a scraper's */
     atomic_uint_fast64_t refusals[MC_REFUSED_OTHER + 1], reruns;

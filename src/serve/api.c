@@ -815,7 +815,8 @@ static void post_event(job *a, const principal *p, int64_t id, const api_request
                  .request_id = a->key,
                  .user = p->actor,
                  .may = may_operate,
-                 .may_ud = (void *)p};
+                 .may_ud = (void *)p,
+                 .answered = true};
     mc_result res;
     mc_error err;
     if (!accepting_writes(a, out)) {
@@ -868,7 +869,8 @@ static void post_apology(job *a, const principal *p, int64_t id, const api_reque
                      .request_id = a->key,
                      .user = p->actor,
                      .may = may_operate,
-                     .may_ud = (void *)p};
+                     .may_ud = (void *)p,
+                     .answered = true};
     mc_result res;
     mc_error err;
     if (!accepting_writes(a, out)) {
