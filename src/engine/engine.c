@@ -485,9 +485,8 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     if (rc != 0) {
         return rc;
     }
-    mce_dos d;
+    mce_dos d; /* row.id not 0: loaded already, for the access check */
     memset(&d, 0, sizeof d);
-    bool loaded = false;
     if (o->dossier != 0 && o->may != NULL) {
         /* The caller's access check, on the dossier as this transaction reads it, before
          * anything else: one it may not act on gets nothing, not even a replay. */
@@ -501,7 +500,6 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
             mc_store_rollback(e->st);
             return rc;
         }
-        loaded = true;
     }
     if (key != NULL) {
         char *stored;
@@ -530,7 +528,7 @@ static int execute_once(op *o, const char *key, const char *print, const char *r
     mce_refusal rf = {.why = MC_REFUSED_NONE};
     bool was_final = false;
     if (o->dossier != 0) {
-        rc = loaded ? 0 : mce_load(e, o->dossier, &d, err);
+        rc = d.row.id != 0 ? 0 : mce_load(e, o->dossier, &d, err);
         was_final = rc == 0 && d.row.final;
         if (rc == 0) {
             rc = mce_catch_up(e, &d, o->now, err);
